@@ -1,0 +1,5 @@
+"""The workflow engine: a thin facade over SpiffWorkflow plus the product's use cases.
+
+Imports no Flask. ``engine.runtime``, ``engine.specs`` and ``engine.serialization`` know
+nothing of the database; the use cases in ``engine.usecases`` tie them to ``storage``.
+"""

@@ -1,0 +1,116 @@
+"""What the product reads from a BPMN file beyond what SpiffWorkflow executes.
+
+SpiffWorkflow 3.2's CamundaParser drops ``camunda:assignee``, ``candidateGroups``,
+``candidateUsers``, ``dueDate`` and start-event forms. Rather than patching its task specs
+(and teaching every serializer about them), we read these once per definition version
+into plain :class:`TaskMeta` records, stored beside the spec and keyed by BPMN id.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+from lxml import etree
+
+from .forms import FormField, FormSpec, Option
+
+BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
+CAMUNDA_NS = "http://camunda.org/schema/1.0/bpmn"
+NSMAP = {"bpmn": BPMN_NS, "camunda": CAMUNDA_NS}
+
+
+@dataclass(frozen=True)
+class TaskMeta:
+    bpmn_id: str
+    name: str
+    lane: str | None = None
+    assignee: str | None = None
+    candidate_groups: tuple[str, ...] = ()
+    candidate_users: tuple[str, ...] = ()
+    due_date: str | None = None
+    priority: str | None = None
+    documentation: str = ""
+    form: FormSpec = field(default_factory=FormSpec)
+
+    def to_dict(self) -> dict:
+        dct = asdict(self)
+        dct["form"] = self.form.to_dict()
+        return dct
+
+    @classmethod
+    def from_dict(cls, dct: dict) -> TaskMeta:
+        return cls(**{**dct, "candidate_groups": tuple(dct["candidate_groups"]),
+                      "candidate_users": tuple(dct["candidate_users"]),
+                      "form": FormSpec.from_dict(dct["form"])})
+
+
+def is_expression(entry: str) -> bool:
+    return entry.startswith("${") and entry.endswith("}")
+
+
+def expression_body(entry: str) -> str:
+    return entry[2:-1].strip()
+
+
+def _split(value: str | None) -> tuple[str, ...]:
+    return tuple(v.strip() for v in (value or "").split(",") if v.strip())
+
+
+def _camunda(node: etree._Element, name: str) -> str | None:
+    return node.get(f"{{{CAMUNDA_NS}}}{name}")
+
+
+def read_form(node: etree._Element) -> FormSpec:
+    fields = []
+    for xml_field in node.xpath("./bpmn:extensionElements/camunda:formData/camunda:formField", namespaces=NSMAP):
+        constraints = {
+            c.get("name"): c.get("config") or ""
+            for c in xml_field.xpath("./camunda:validation/camunda:constraint", namespaces=NSMAP)
+        }
+        properties = {
+            p.get("id"): p.get("value") or ""
+            for p in xml_field.xpath("./camunda:properties/camunda:property", namespaces=NSMAP)
+        }
+        options = tuple(
+            Option(v.get("id") or "", v.get("name") or v.get("id") or "")
+            for v in xml_field.xpath("./camunda:value", namespaces=NSMAP)
+        )
+        fields.append(FormField(
+            id=xml_field.get("id") or "",
+            label=xml_field.get("label") or xml_field.get("id") or "",
+            type=xml_field.get("type") or "string",
+            default=xml_field.get("defaultValue"),
+            constraints=constraints,
+            options=options,
+            properties=properties,
+        ))
+    return FormSpec(tuple(fields))
+
+
+def _lanes_by_node(process: etree._Element) -> dict[str, str]:
+    lanes: dict[str, str] = {}
+    for lane in process.xpath(".//bpmn:lane", namespaces=NSMAP):
+        for ref in lane.xpath("./bpmn:flowNodeRef", namespaces=NSMAP):
+            lanes[(ref.text or "").strip()] = lane.get("name") or lane.get("id")
+    return lanes
+
+
+def read_task_meta(process: etree._Element) -> dict[str, TaskMeta]:
+    """Metadata of every user task and start event in ``process`` (subprocesses included)."""
+    lanes = _lanes_by_node(process)
+    metas = {}
+    for node in process.xpath(".//bpmn:userTask | .//bpmn:startEvent", namespaces=NSMAP):
+        bpmn_id = node.get("id") or ""
+        doc = node.find(f"{{{BPMN_NS}}}documentation")
+        metas[bpmn_id] = TaskMeta(
+            bpmn_id=bpmn_id,
+            name=node.get("name") or bpmn_id,
+            lane=lanes.get(bpmn_id),
+            assignee=_camunda(node, "assignee"),
+            candidate_groups=_split(_camunda(node, "candidateGroups")),
+            candidate_users=_split(_camunda(node, "candidateUsers")),
+            due_date=_camunda(node, "dueDate"),
+            priority=_camunda(node, "priority"),
+            documentation=(doc.text or "").strip() if doc is not None else "",
+            form=read_form(node),
+        )
+    return metas

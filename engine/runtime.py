@@ -1,0 +1,180 @@
+"""A pure SpiffWorkflow facade: start, restore, read ready tasks and waiting timers,
+complete, fire timers, cancel. No database here; the use cases persist what it returns."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any
+from uuid import UUID
+
+from SpiffWorkflow.bpmn import BpmnWorkflow
+from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+from SpiffWorkflow.exceptions import SpiffWorkflowException
+from SpiffWorkflow.task import Task
+from SpiffWorkflow.util.task import TaskState
+
+from . import clock
+from .errors import NotFound, ScriptError
+from .extensions import TaskMeta, expression_body, is_expression
+from .helpers import parse_when
+from .sandbox import SandboxedEnvironment
+from .serialization import dump_workflow, load_workflow
+from .specs import ParsedProcess
+
+
+@dataclass(frozen=True)
+class ReadyTask:
+    """A user task waiting for a person, with who may act and by when (all evaluated)."""
+
+    task_id: str
+    bpmn_id: str
+    name: str
+    lane: str | None
+    candidate_groups: tuple[str, ...]
+    candidate_users: tuple[str, ...]
+    assignee: str | None
+    due_at: datetime | None
+
+
+@dataclass(frozen=True)
+class WaitingTimer:
+    task_id: str
+    bpmn_id: str
+    due_at: datetime
+
+
+class Runtime:
+    """Runs workflows of parsed processes in the sandboxed script environment."""
+
+    def __init__(self, helpers: dict[str, Any]):
+        clock.bind_spiff_timers()
+        self.environment = SandboxedEnvironment(helpers)
+        self.script_engine = PythonScriptEngine(environment=self.environment)
+
+    # -- lifecycle -------------------------------------------------------------
+    def start(self, process: ParsedProcess, data: dict[str, Any]) -> BpmnWorkflow:
+        workflow = BpmnWorkflow(process.spec, process.subprocess_specs, script_engine=self.script_engine)
+        workflow.data.update(data)
+        # Data reaches the first tasks through the start task's data.
+        for task in workflow.get_tasks(state=TaskState.READY):
+            task.data.update(data)
+        self._steps(workflow)
+        return workflow
+
+    def restore(self, process: ParsedProcess, text: str) -> BpmnWorkflow:
+        workflow = load_workflow(text, process.spec, process.subprocess_specs)
+        workflow.script_engine = self.script_engine
+        return workflow
+
+    @staticmethod
+    def dump(workflow: BpmnWorkflow) -> str:
+        return dump_workflow(workflow)
+
+    def complete(self, workflow: BpmnWorkflow, task_id: str, data: dict[str, Any]) -> Task:
+        task = self.task(workflow, task_id)
+        if task.state != TaskState.READY or not task.task_spec.manual:
+            raise NotFound(f"task {task_id} is not a ready user task")
+        task.set_data(**data)
+        self._run(task)
+        self._steps(workflow)
+        return task
+
+    def fire_timers(self, workflow: BpmnWorkflow) -> None:
+        self._guard(workflow.refresh_timers)
+        self._steps(workflow)
+
+    def cancel(self, workflow: BpmnWorkflow) -> None:
+        workflow.cancel()
+
+    # -- reading ---------------------------------------------------------------
+    @staticmethod
+    def task(workflow: BpmnWorkflow, task_id: str) -> Task:
+        try:
+            task = workflow.get_task_from_id(UUID(task_id))
+        except (ValueError, KeyError):
+            task = None
+        if task is None:
+            raise NotFound(f"no task {task_id} in this instance")
+        return task
+
+    def ready_tasks(self, workflow: BpmnWorkflow, process: ParsedProcess) -> list[ReadyTask]:
+        result = []
+        for task in workflow.get_tasks(state=TaskState.READY, manual=True):
+            spec = task.task_spec
+            meta = process.tasks.get(spec.bpmn_id) or TaskMeta(spec.bpmn_id, spec.bpmn_name or spec.bpmn_id)
+            result.append(ReadyTask(
+                task_id=str(task.id),
+                bpmn_id=spec.bpmn_id,
+                name=spec.bpmn_name or meta.name,
+                lane=getattr(spec, "lane", None) or meta.lane,
+                candidate_groups=self._entries(task, meta.candidate_groups),
+                candidate_users=self._entries(task, meta.candidate_users),
+                assignee=(self._entries(task, (meta.assignee,)) or (None,))[0] if meta.assignee else None,
+                due_at=self._due(task, meta.due_date),
+            ))
+        return result
+
+    @staticmethod
+    def waiting_timers(workflow: BpmnWorkflow) -> list[WaitingTimer]:
+        timers = []
+        for task in workflow.get_tasks(state=TaskState.WAITING):
+            definition = getattr(task.task_spec, "event_definition", None)
+            if not isinstance(definition, TimerEventDefinition):
+                continue
+            value = task._get_internal_data("event_value")
+            if isinstance(value, dict):  # a cycle: the next occurrence
+                value = value.get("next") if value.get("cycles") != 0 else None
+            if value:
+                due = TimerEventDefinition.get_datetime(value) if isinstance(value, str) else value
+                due_at = datetime.fromtimestamp(due.timestamp(), timezone.utc)  # a plain datetime, in UTC
+                timers.append(WaitingTimer(str(task.id), task.task_spec.bpmn_id, due_at))
+        return timers
+
+    # -- helpers ---------------------------------------------------------------
+    def _entries(self, task: Task, entries: tuple[str, ...]) -> tuple[str, ...]:
+        """Evaluate ``${expr}`` entries against the task data; a list result adds each item."""
+        values: list[str] = []
+        for entry in entries:
+            if not is_expression(entry):
+                values.append(entry)
+                continue
+            result = self._evaluate(task, expression_body(entry))
+            items = result if isinstance(result, (list, tuple, set)) else [result]
+            values.extend(str(v) for v in items if v not in (None, ""))
+        return tuple(values)
+
+    def _due(self, task: Task, due_date: str | None) -> datetime | None:
+        if not due_date:
+            return None
+        value = self._evaluate(task, expression_body(due_date)) if is_expression(due_date) else due_date
+        if value in (None, ""):
+            return None
+        try:
+            return parse_when(value).astimezone(timezone.utc)
+        except (TypeError, ValueError) as exc:
+            raise ScriptError(f"dueDate of {task.task_spec.bpmn_id} gave {value!r}, not a date: {exc}") from None
+
+    def _evaluate(self, task: Task, expression: str) -> Any:
+        try:
+            return self.environment.evaluate(expression, task.data)
+        except ScriptError as exc:
+            raise ScriptError(f"{task.task_spec.bpmn_id}: {exc.message}") from None
+
+    def _run(self, task: Task) -> None:
+        self._guard(task.run)
+
+    def _steps(self, workflow: BpmnWorkflow) -> None:
+        self._guard(workflow.do_engine_steps)
+
+    @staticmethod
+    def _guard(action: Any) -> None:
+        try:
+            action()
+        except ScriptError:
+            raise
+        except SpiffWorkflowException as exc:
+            where = getattr(getattr(exc, "task_spec", None), "bpmn_id", None) or ""
+            cause = exc.__cause__ or exc.__context__
+            detail = cause.message if isinstance(cause, ScriptError) else str(exc)
+            raise ScriptError(f"{where + ': ' if where else ''}{detail}") from None

@@ -1,0 +1,109 @@
+"""The one configured serializer.
+
+Instances are written WITHOUT their spec: the parsed spec is stored once per definition
+version (``spec_json``) and restored against a cached spec object, which the running
+instances never mutate. JSON is UTF-8 text (Chinese stays readable, ~10 % smaller).
+SpiffWorkflow's serializer keeps mutable state, so each thread gets its own.
+"""
+from __future__ import annotations
+
+import json
+import threading
+from typing import Any
+from uuid import UUID
+
+from SpiffWorkflow.bpmn import BpmnWorkflow
+from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter, WorkflowConverter
+from SpiffWorkflow.bpmn.serializer.workflow import VERSION, BpmnWorkflowSerializer
+from SpiffWorkflow.bpmn.specs.bpmn_process_spec import BpmnProcessSpec
+from SpiffWorkflow.camunda.serializer.config import CAMUNDA_CONFIG
+
+from .extensions import TaskMeta
+from .specs import ParsedProcess, StartTimer
+
+SERIALIZER_VERSION = VERSION
+
+
+class _SpecFreeWorkflowConverter(BpmnWorkflowConverter):
+    """Writes a workflow without its specs; restores it against the ones passed in."""
+
+    def to_dict(self, workflow: BpmnWorkflow) -> dict:
+        dct = WorkflowConverter.to_dict(self, workflow)
+        dct["subprocesses"] = self.mapping_to_dict(workflow.subprocesses)
+        dct["bpmn_events"] = self.registry.convert(workflow.bpmn_events)
+        return dct
+
+    def from_dict(self, dct: dict, spec: BpmnProcessSpec | None = None,  # type: ignore[override]
+                  subprocess_specs: dict | None = None) -> BpmnWorkflow:
+        if spec is None:
+            raise ValueError("a spec-free workflow needs its spec to be restored")
+        workflow = self.target_class(spec, subprocess_specs or {}, deserializing=True)
+        workflow.tasks = self.mapping_from_dict(dct["tasks"], UUID, workflow=workflow)
+        workflow.task_tree = workflow.tasks.get(UUID(dct["root"]))
+        self.set_default_attributes(workflow, dct)
+        self.subprocesses_from_dict(dct["subprocesses"], workflow)
+        workflow.bpmn_events = self.registry.restore(dct.pop("bpmn_events", []))
+        return workflow
+
+
+def _make_serializer() -> BpmnWorkflowSerializer:
+    config = dict(CAMUNDA_CONFIG)
+    config[BpmnWorkflow] = _SpecFreeWorkflowConverter
+    return BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(config))
+
+
+_local = threading.local()
+
+
+def _serializer() -> BpmnWorkflowSerializer:
+    serializer = getattr(_local, "serializer", None)
+    if serializer is None:
+        serializer = _local.serializer = _make_serializer()
+    return serializer
+
+
+def dump_workflow(workflow: BpmnWorkflow) -> str:
+    serializer = _serializer()
+    registry = serializer.registry
+    registry._encoder_mode = True  # lazy conversion inside the JSON encoder, as serialize_json does
+    try:
+        dct = registry.convert(workflow)
+        dct[serializer.VERSION_KEY] = serializer.VERSION
+        return json.dumps(dct, cls=serializer._encoder_cls, ensure_ascii=False, separators=(",", ":"))
+    finally:
+        registry._encoder_mode = False
+
+
+def load_workflow(text: str, spec: BpmnProcessSpec, subprocess_specs: dict[str, BpmnProcessSpec]) -> BpmnWorkflow:
+    serializer = _serializer()
+    dct = json.loads(text)
+    serializer.migrate(dct)
+    return serializer.registry.restore(dct, spec=spec, subprocess_specs=subprocess_specs)
+
+
+def dump_process(process: ParsedProcess) -> str:
+    """The parsed process of one definition version, as stored in ``spec_json``."""
+    registry = _serializer().registry
+    return json.dumps({
+        "key": process.key,
+        "name": process.name,
+        "spec": registry.convert(process.spec),
+        "subprocess_specs": {k: registry.convert(v) for k, v in process.subprocess_specs.items()},
+        "tasks": {k: v.to_dict() for k, v in process.tasks.items()},
+        "start_event_id": process.start_event_id,
+        "start_timers": [t.__dict__ for t in process.start_timers],
+    }, ensure_ascii=False)
+
+
+def load_process(text: str) -> ParsedProcess:
+    registry = _serializer().registry
+    dct: dict[str, Any] = json.loads(text)
+    return ParsedProcess(
+        key=dct["key"],
+        name=dct["name"],
+        spec=registry.restore(dct["spec"]),
+        subprocess_specs={k: registry.restore(v) for k, v in dct["subprocess_specs"].items()},
+        tasks={k: TaskMeta.from_dict(v) for k, v in dct["tasks"].items()},
+        start_event_id=dct["start_event_id"],
+        start_timers=[StartTimer(**t) for t in dct["start_timers"]],
+    )

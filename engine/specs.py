@@ -1,0 +1,269 @@
+"""Parse and validate BPMN: XML, XSD, the semantic checks the raw parser skips, and every
+expression compiled in the sandbox — so a bad file is refused at deploy time with the
+file, line and element id, not discovered when an instance reaches the bad element."""
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
+
+from lxml import etree
+from SpiffWorkflow.bpmn.parser.BpmnParser import BpmnValidator
+from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
+from SpiffWorkflow.bpmn.specs.bpmn_process_spec import BpmnProcessSpec
+from SpiffWorkflow.camunda.parser import CamundaParser
+from SpiffWorkflow.exceptions import SpiffWorkflowException
+
+from .errors import InvalidBpmn, Problem, ScriptError
+from .extensions import BPMN_NS, NSMAP, TaskMeta, expression_body, is_expression, read_task_meta
+from .forms import FIELD_TYPES
+from .sandbox import compile_expression, compile_script
+
+# Flow elements the engine runs. Anything else inside a process is refused by name.
+SUPPORTED_FLOW_ELEMENTS = {
+    "process", "startEvent", "endEvent", "intermediateCatchEvent", "intermediateThrowEvent", "boundaryEvent",
+    "userTask", "manualTask", "scriptTask", "task", "serviceTask", "businessRuleTask", "sendTask",
+    "receiveTask", "subProcess", "callActivity", "transaction",
+    "exclusiveGateway", "parallelGateway", "inclusiveGateway", "eventBasedGateway",
+    "sequenceFlow", "laneSet", "lane", "flowNodeRef", "childLaneSet",
+    "documentation", "extensionElements", "incoming", "outgoing", "conditionExpression",
+    "multiInstanceLoopCharacteristics", "standardLoopCharacteristics", "loopCardinality",
+    "completionCondition", "loopCondition", "script",
+    "timerEventDefinition", "timeDate", "timeDuration", "timeCycle",
+    "messageEventDefinition", "signalEventDefinition", "errorEventDefinition",
+    "escalationEventDefinition", "terminateEventDefinition", "cancelEventDefinition",
+    "conditionalEventDefinition", "condition", "compensateEventDefinition",
+    "dataObject", "dataObjectReference", "dataInputAssociation", "dataOutputAssociation",
+    "sourceRef", "targetRef", "ioSpecification", "dataInput", "dataOutput", "inputSet", "outputSet",
+    "dataInputRefs", "dataOutputRefs", "property", "textAnnotation", "text", "association", "group",
+    "category", "categoryValue", "assignment", "from", "to", "transformation",
+}
+
+_MODEL_NAMESPACES = {BPMN_NS, "http://www.omg.org/spec/BPMN/20100524/DI",
+                     "http://www.omg.org/spec/DD/20100524/DI", "http://www.omg.org/spec/DD/20100524/DC"}
+_UNQUOTED_ISO = re.compile(r"^(R\d*/)?(P(?=\d|T)[0-9YMWDTHS.,]*|\d{4}-\d{2}-\d{2}(T[0-9:.+\-Z]*)?)(/.*)?$")
+
+
+@dataclass(frozen=True)
+class StartTimer:
+    bpmn_id: str
+    kind: str  # timeDate | timeCycle | timeDuration
+    expression: str
+
+
+@dataclass
+class ParsedProcess:
+    """One executable process of a file: the SpiffWorkflow spec plus what the product reads."""
+
+    key: str
+    name: str
+    spec: BpmnProcessSpec
+    subprocess_specs: dict[str, BpmnProcessSpec]
+    tasks: dict[str, TaskMeta]
+    start_event_id: str
+    start_timers: list[StartTimer] = field(default_factory=list)
+
+    @property
+    def start_form(self):
+        return self.tasks[self.start_event_id].form
+
+
+def _local(tag: Any) -> str:
+    return etree.QName(tag).localname if isinstance(tag, str) else ""
+
+
+def _problem(file: str, node: etree._Element | None, message: str) -> Problem:
+    if node is None:
+        return Problem(message, file)
+    return Problem(message, file, node.sourceline, node.get("id"))
+
+
+@lru_cache(maxsize=1)
+def _validator() -> BpmnValidator:
+    return BpmnValidator()
+
+
+def load_xml(source: bytes | str, file: str) -> etree._Element:
+    data = source.encode("utf-8") if isinstance(source, str) else source
+    try:
+        root = etree.fromstring(data, etree.XMLParser(resolve_entities=False, no_network=True))
+    except etree.XMLSyntaxError as exc:
+        raise InvalidBpmn([Problem(f"not well-formed XML: {exc.msg}", file, exc.lineno)]) from None
+    if root.tag != f"{{{BPMN_NS}}}definitions":
+        raise InvalidBpmn([Problem(
+            f"not a BPMN 2.0 file: the root element is <{_local(root.tag)}> in namespace "
+            f"{etree.QName(root).namespace or '(none)'}, expected <definitions> in {BPMN_NS}", file, root.sourceline)])
+    return root
+
+
+def xsd_problems(root: etree._Element, file: str) -> list[Problem]:
+    schema = _validator().validator
+    if schema.validate(etree.ElementTree(root)):
+        return []
+    problems = []
+    for error in list(schema.error_log)[:20]:
+        node = _node_at_line(root, error.line)
+        problems.append(Problem(f"XSD: {error.message}", file, error.line,
+                                node.get("id") if node is not None else None))
+    return problems
+
+
+def _node_at_line(root: etree._Element, line: int) -> etree._Element | None:
+    for node in root.iter():
+        if node.sourceline == line and isinstance(node.tag, str):
+            return node
+    return None
+
+
+def semantic_problems(root: etree._Element, file: str) -> list[Problem]:
+    problems: list[Problem] = []
+    # Vendor extensions may repeat ids in their own namespaces; only BPMN's must be unique.
+    model = [n for n in root.iter() if isinstance(n.tag, str) and etree.QName(n).namespace in _MODEL_NAMESPACES]
+    ids = Counter(n.get("id") for n in model if n.get("id"))
+    for node in model:
+        if ids.get(node.get("id"), 0) > 1:
+            problems.append(_problem(file, node, f"duplicate id {node.get('id')!r}"))
+    processes = root.xpath("./bpmn:process", namespaces=NSMAP)
+    executable = [p for p in processes if p.get("isExecutable", "false") == "true"]
+    if not executable:
+        problems.append(_problem(file, processes[0] if processes else root,
+                                 "no executable process (isExecutable=\"true\")"))
+    for process in executable:
+        problems += _process_problems(process, file)
+    return problems
+
+
+def _process_problems(process: etree._Element, file: str) -> list[Problem]:
+    problems: list[Problem] = []
+    by_id = {n.get("id"): n for n in process.iter() if isinstance(n.tag, str) and n.get("id")}
+    for node in process.iter():
+        if not isinstance(node.tag, str):
+            continue
+        ns, name = etree.QName(node).namespace, _local(node.tag)
+        if ns == BPMN_NS and name not in SUPPORTED_FLOW_ELEMENTS:
+            problems.append(_problem(file, node, f"unsupported element bpmn:{name}: the engine cannot run it"))
+    if not process.xpath("./bpmn:startEvent", namespaces=NSMAP):
+        problems.append(_problem(file, process, f"process {process.get('id')!r} has no start event"))
+    for flow in process.xpath(".//bpmn:sequenceFlow", namespaces=NSMAP):
+        if not flow.get("id"):
+            problems.append(_problem(file, flow, "sequence flow without an id (it would be silently dropped)"))
+        for end in ("sourceRef", "targetRef"):
+            if flow.get(end) not in by_id:
+                problems.append(_problem(file, flow, f"{end} {flow.get(end)!r} names no element of this process"))
+    problems += _gateway_problems(process, file)
+    problems += _expression_problems(process, file)
+    problems += _task_problems(process, file)
+    return problems
+
+
+def _gateway_problems(process: etree._Element, file: str) -> list[Problem]:
+    problems = []
+    for gateway in process.xpath(".//bpmn:exclusiveGateway | .//bpmn:inclusiveGateway", namespaces=NSMAP):
+        outgoing = process.xpath(f".//bpmn:sequenceFlow[@sourceRef='{gateway.get('id')}']", namespaces=NSMAP)
+        if len(outgoing) < 2:
+            continue
+        for flow in outgoing:
+            has_condition = bool(flow.xpath("./bpmn:conditionExpression", namespaces=NSMAP))
+            if not has_condition and flow.get("id") != gateway.get("default"):
+                problems.append(_problem(
+                    file, flow, f"branch of gateway {gateway.get('id')!r} has no condition and is not its default"))
+    return problems
+
+
+def _check(source: str, compile_fn: Any, file: str, node: etree._Element, what: str) -> list[Problem]:
+    text = (source or "").strip()
+    if not text:
+        return [_problem(file, node, f"empty {what}")]
+    if text.startswith("${") or text.startswith("#{"):
+        return [_problem(file, node, f"{what} {text!r} is JUEL; write it as a Python expression")]
+    try:
+        compile_fn(text)
+    except ScriptError as exc:
+        return [_problem(file, node, f"{what}: {exc}")]
+    return []
+
+
+def _expression_problems(process: etree._Element, file: str) -> list[Problem]:
+    problems = []
+    for cond in process.xpath(".//bpmn:conditionExpression | .//bpmn:completionCondition", namespaces=NSMAP):
+        problems += _check(cond.text, compile_expression, file, cond.getparent(), "condition")
+    for timer in process.xpath(".//bpmn:timeDate | .//bpmn:timeDuration | .//bpmn:timeCycle", namespaces=NSMAP):
+        owner = timer.getparent().getparent()
+        text = (timer.text or "").strip()
+        if _UNQUOTED_ISO.match(text):
+            problems.append(_problem(file, owner, f"timer {text!r} is a Python expression: quote a literal, "
+                                                  f"write \"{text}\""))
+            continue
+        problems += _check(text, compile_expression, file, owner, "timer expression")
+    for script in process.xpath(".//bpmn:scriptTask/bpmn:script", namespaces=NSMAP):
+        problems += _check(script.text, compile_script, file, script.getparent(), "script")
+    return problems
+
+
+def _task_problems(process: etree._Element, file: str) -> list[Problem]:
+    problems = []
+    for meta in read_task_meta(process).values():
+        node = process.xpath(f".//*[@id='{meta.bpmn_id}']")[0]
+        entries = [*meta.candidate_groups, *meta.candidate_users, meta.assignee or "", meta.due_date or ""]
+        for entry in filter(None, entries):
+            if is_expression(entry):
+                problems += _check(expression_body(entry), compile_expression, file, node, f"expression {entry!r}")
+        seen = set()
+        for f in meta.form.fields:
+            if not f.id.isidentifier():
+                problems.append(_problem(file, node, f"form field id {f.id!r} is not an identifier"))
+            if f.id in seen:
+                problems.append(_problem(file, node, f"form field {f.id!r} declared twice"))
+            seen.add(f.id)
+            if f.type not in FIELD_TYPES:
+                problems.append(_problem(file, node, f"form field {f.id!r} has unsupported type {f.type!r} "
+                                                     f"(use one of {', '.join(FIELD_TYPES)})"))
+            if f.type == "enum" and not f.options and not f.options_source:
+                problems.append(_problem(file, node, f"enum field {f.id!r} has no values"))
+    return problems
+
+
+def _start_timers(process: etree._Element) -> list[StartTimer]:
+    timers = []
+    for start in process.xpath("./bpmn:startEvent", namespaces=NSMAP):
+        for expr in start.xpath("./bpmn:timerEventDefinition/*", namespaces=NSMAP):
+            timers.append(StartTimer(start.get("id"), _local(expr.tag), (expr.text or "").strip()))
+    return timers
+
+
+def parse_bpmn(source: bytes | str, file: str = "<bpmn>") -> list[ParsedProcess]:
+    """Validate a BPMN document and return its executable processes, or raise InvalidBpmn
+    listing every problem found."""
+    root = load_xml(source, file)
+    problems = xsd_problems(root, file)
+    if problems:
+        raise InvalidBpmn(problems)
+    problems = semantic_problems(root, file)
+    if problems:
+        raise InvalidBpmn(problems)
+    parser = CamundaParser()
+    try:
+        parser.add_bpmn_xml(root, file)
+        result = []
+        for process in root.xpath("./bpmn:process[@isExecutable='true']", namespaces=NSMAP):
+            key = process.get("id")
+            spec = parser.get_spec(key)
+            starts = process.xpath("./bpmn:startEvent", namespaces=NSMAP)
+            result.append(ParsedProcess(
+                key=key,
+                name=process.get("name") or key,
+                spec=spec,
+                subprocess_specs=parser.get_subprocess_specs(key),
+                tasks=read_task_meta(process),
+                start_event_id=starts[0].get("id"),
+                start_timers=_start_timers(process),
+            ))
+        return result
+    except ValidationException as exc:
+        raise InvalidBpmn([Problem(str(exc.args[0]) if exc.args else str(exc), file,
+                                   exc.line_number or None, exc.id or None)]) from None
+    except (SpiffWorkflowException, TypeError, KeyError, AttributeError, ValueError) as exc:
+        raise InvalidBpmn([Problem(f"the engine cannot read this process: {type(exc).__name__}: {exc}", file)]) \
+            from None

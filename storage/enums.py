@@ -1,0 +1,36 @@
+"""Every status and kind the product stores, in one place."""
+from enum import StrEnum
+
+
+class InstanceStatus(StrEnum):
+    RUNNING = "running"
+    COMPLETED = "completed"
+    CANCELLED = "cancelled"
+
+
+class WorkItemState(StrEnum):
+    READY = "ready"          # waiting for someone (claimed when assignee is set)
+    COMPLETED = "completed"
+    CANCELLED = "cancelled"  # the task went away: boundary event, cancel, gateway
+
+
+class TimerKind(StrEnum):
+    BPMN = "bpmn"            # a waiting BPMN timer event (boundary or intermediate)
+    START = "start"          # a timer start event of a deployed definition
+    TASK_DUE = "task_due"    # a user task's due date: no flow change, it turns overdue
+    REMINDER = "reminder"    # a reminder some time before a task's due date
+
+
+class TimerState(StrEnum):
+    PENDING = "pending"
+    FIRED = "fired"
+    CANCELLED = "cancelled"
+
+
+class Role(StrEnum):
+    ADMIN = "admin"
+    DESIGNER = "designer"
+    OFFICER = "officer"
+    SUPERVISOR = "supervisor"
+    DEPUTY = "deputy"
+    CHAIR = "chair"

@@ -1,0 +1,208 @@
+"""Tables. Lists (inbox, overdue, due timers) are indexed queries on these rows;
+nothing lists work by deserializing workflows."""
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    Boolean,
+    Date,
+    Enum,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .db import Base, JSONText
+from .enums import InstanceStatus, Role, TimerKind, TimerState, WorkItemState
+
+
+def _enum(enum_cls: type) -> Enum:
+    return Enum(enum_cls, native_enum=False, length=20, values_callable=lambda e: [m.value for m in e],
+                validate_strings=True)
+
+
+class Department(Base):
+    """A handling unit (承办单位) or an office of the congress."""
+
+    __tablename__ = "departments"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+
+
+class User(Base):
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(String(200))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    email: Mapped[str | None] = mapped_column(String(255))
+    department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"), index=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime]
+
+    department: Mapped[Department | None] = relationship(lazy="joined")
+    role_rows: Mapped[list[UserRole]] = relationship(cascade="all, delete-orphan", lazy="selectin")
+
+    @property
+    def roles(self) -> set[str]:
+        return {r.role.value for r in self.role_rows}
+
+    @property
+    def groups(self) -> set[str]:
+        """The candidate groups this user belongs to: roles, department code and name."""
+        groups = set(self.roles)
+        if self.department is not None:
+            groups |= {self.department.code, self.department.name}
+        return groups
+
+
+class UserRole(Base):
+    __tablename__ = "user_roles"
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    role: Mapped[Role] = mapped_column(_enum(Role), primary_key=True)
+
+
+class ProcessDefinition(Base):
+    """One deployed version of one process; the spec is parsed once per version."""
+
+    __tablename__ = "process_definitions"
+    __table_args__ = (
+        UniqueConstraint("key", "version"),
+        Index("ix_process_definitions_key_hash", "key", "content_hash"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(200))
+    version: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(String(500))
+    bpmn_xml: Mapped[str] = mapped_column(Text)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    spec_json: Mapped[str] = mapped_column(Text)
+    source_file: Mapped[str] = mapped_column(String(500))
+    deployed_by: Mapped[str] = mapped_column(String(64))
+    deployed_at: Mapped[datetime]
+
+
+class ProcessInstance(Base):
+    __tablename__ = "process_instances"
+    __table_args__ = (Index("ix_process_instances_status_started", "status", "started_at"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    definition_id: Mapped[int] = mapped_column(ForeignKey("process_definitions.id"), index=True)
+    business_key: Mapped[str | None] = mapped_column(String(200), index=True)
+    title: Mapped[str] = mapped_column(String(500))
+    status: Mapped[InstanceStatus] = mapped_column(_enum(InstanceStatus))
+    workflow_json: Mapped[str] = mapped_column(Text)
+    serializer_version: Mapped[str] = mapped_column(String(20))
+    revision: Mapped[int] = mapped_column(Integer, default=1)
+    started_by: Mapped[str] = mapped_column(String(64))
+    started_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    ended_at: Mapped[datetime | None]
+
+    definition: Mapped[ProcessDefinition] = relationship(lazy="raise")
+
+
+class WorkItem(Base):
+    """One row per user task that is (or was) ready for a person."""
+
+    __tablename__ = "work_items"
+    __table_args__ = (
+        UniqueConstraint("instance_id", "task_id"),
+        Index("ix_work_items_state_assignee_due", "state", "assignee", "due_at"),
+        Index("ix_work_items_state_due", "state", "due_at"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("process_instances.id", ondelete="CASCADE"), index=True)
+    task_id: Mapped[str] = mapped_column(String(36))
+    bpmn_id: Mapped[str] = mapped_column(String(200))
+    name: Mapped[str] = mapped_column(String(500))
+    lane: Mapped[str | None] = mapped_column(String(200))
+    assignee: Mapped[str | None] = mapped_column(String(64))
+    due_at: Mapped[datetime | None]
+    state: Mapped[WorkItemState] = mapped_column(_enum(WorkItemState))
+    created_at: Mapped[datetime]
+    claimed_at: Mapped[datetime | None]
+    completed_at: Mapped[datetime | None]
+    completed_by: Mapped[str | None] = mapped_column(String(64))
+    draft: Mapped[dict[str, Any] | None] = mapped_column(JSONText)
+
+    groups: Mapped[list[WorkItemGroup]] = relationship(cascade="all, delete-orphan", lazy="selectin")
+
+    @property
+    def candidate_groups(self) -> list[str]:
+        return sorted(g.group for g in self.groups if not g.is_user)
+
+    @property
+    def candidate_users(self) -> list[str]:
+        return sorted(g.group for g in self.groups if g.is_user)
+
+
+class WorkItemGroup(Base):
+    """Who may claim a work item: a candidate group, or a candidate user."""
+
+    __tablename__ = "work_item_groups"
+    __table_args__ = (Index("ix_work_item_groups_group_item", "group", "work_item_id"),)
+    work_item_id: Mapped[int] = mapped_column(ForeignKey("work_items.id", ondelete="CASCADE"), primary_key=True)
+    group: Mapped[str] = mapped_column(String(200), primary_key=True)
+    is_user: Mapped[bool] = mapped_column(Boolean, primary_key=True, default=False)
+
+
+class Timer(Base):
+    """Every waiting deadline, with its due time in UTC: the scheduler's source of truth."""
+
+    __tablename__ = "timers"
+    __table_args__ = (
+        Index("ix_timers_state_due", "state", "due_at"),
+        UniqueConstraint("instance_id", "task_id", "kind"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[TimerKind] = mapped_column(_enum(TimerKind))
+    instance_id: Mapped[int | None] = mapped_column(ForeignKey("process_instances.id", ondelete="CASCADE"),
+                                                    index=True)
+    definition_id: Mapped[int | None] = mapped_column(ForeignKey("process_definitions.id"), index=True)
+    task_id: Mapped[str] = mapped_column(String(36))
+    bpmn_id: Mapped[str] = mapped_column(String(200))
+    due_at: Mapped[datetime]
+    state: Mapped[TimerState] = mapped_column(_enum(TimerState))
+    fired_at: Mapped[datetime | None]
+
+
+class AuditEntry(Base):
+    """Append-only: who did what, when, to which instance and task, with what data."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (Index("ix_audit_log_instance_at", "instance_id", "at"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime]
+    actor: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(64))
+    instance_id: Mapped[int | None] = mapped_column(ForeignKey("process_instances.id", ondelete="SET NULL"))
+    task_id: Mapped[str | None] = mapped_column(String(36))
+    bpmn_id: Mapped[str | None] = mapped_column(String(200))
+    data: Mapped[dict[str, Any] | None] = mapped_column(JSONText)
+
+
+class Setting(Base):
+    """A named deadline setting (e.g. ``proposal.reply_months``) that overrides its default."""
+
+    __tablename__ = "settings"
+    name: Mapped[str] = mapped_column(String(100), primary_key=True)
+    value: Mapped[str] = mapped_column(String(200))
+    updated_by: Mapped[str] = mapped_column(String(64))
+    updated_at: Mapped[datetime]
+
+
+class CalendarDay(Base):
+    """An official working-day schedule entry entered by an administrator:
+    a holiday (is_working False) or a make-up working day (is_working True)."""
+
+    __tablename__ = "calendar_days"
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    is_working: Mapped[bool] = mapped_column(Boolean)
+    note: Mapped[str] = mapped_column(String(200), default="")
