@@ -83,7 +83,7 @@ class FormSpec:
         for f in self.fields:
             if f.readonly:
                 continue
-            raw = data.get(f.id)
+            raw = data.get(f.id, f.default)
             if _is_empty(raw):
                 if f.required:
                     errors[f.id] = f"{f.label}: required"

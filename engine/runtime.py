@@ -98,22 +98,44 @@ class Runtime:
             raise NotFound(f"no task {task_id} in this instance")
         return task
 
-    def ready_tasks(self, workflow: BpmnWorkflow, process: ParsedProcess) -> list[ReadyTask]:
-        result = []
-        for task in workflow.get_tasks(state=TaskState.READY, manual=True):
-            spec = task.task_spec
-            meta = process.tasks.get(spec.bpmn_id) or TaskMeta(spec.bpmn_id, spec.bpmn_name or spec.bpmn_id)
-            result.append(ReadyTask(
-                task_id=str(task.id),
-                bpmn_id=spec.bpmn_id,
-                name=spec.bpmn_name or meta.name,
-                lane=getattr(spec, "lane", None) or meta.lane,
-                candidate_groups=self._entries(task, meta.candidate_groups),
-                candidate_users=self._entries(task, meta.candidate_users),
-                assignee=(self._entries(task, (meta.assignee,)) or (None,))[0] if meta.assignee else None,
-                due_at=self._due(task, meta.due_date),
-            ))
-        return result
+    @staticmethod
+    def ready_task_ids(workflow: BpmnWorkflow) -> list[str]:
+        return [str(t.id) for t in workflow.get_tasks(state=TaskState.READY, manual=True)]
+
+    def describe(self, workflow: BpmnWorkflow, process: ParsedProcess, task_id: str) -> ReadyTask:
+        """Who may act on a ready task and by when, evaluated now against its data.
+
+        Evaluate once, when the task becomes ready: a due date like ``days_from_now(15)``
+        means 15 days from then, not from whenever it is read again."""
+        task = self.task(workflow, task_id)
+        spec = task.task_spec
+        meta = process.tasks.get(spec.bpmn_id) or TaskMeta(spec.bpmn_id, spec.bpmn_name or spec.bpmn_id)
+        return ReadyTask(
+            task_id=task_id,
+            bpmn_id=spec.bpmn_id,
+            name=spec.bpmn_name or meta.name,
+            lane=getattr(spec, "lane", None) or meta.lane,
+            candidate_groups=self._entries(task, meta.candidate_groups),
+            candidate_users=self._entries(task, meta.candidate_users),
+            assignee=(self._entries(task, (meta.assignee,)) or (None,))[0] if meta.assignee else None,
+            due_at=self._due(task, meta.due_date),
+        )
+
+    @staticmethod
+    def variables(workflow: BpmnWorkflow) -> dict[str, Any]:
+        """The case's variables: the last completed task's data and what ready tasks carry."""
+        data: dict[str, Any] = dict(workflow.data)
+        if workflow.last_task is not None:
+            data.update(workflow.last_task.data)
+        for task in workflow.get_tasks(state=TaskState.READY | TaskState.WAITING):
+            data.update(task.data)
+        return data
+
+    @staticmethod
+    def bpmn_ids_in_state(workflow: BpmnWorkflow, state: int) -> list[str]:
+        ids = {t.task_spec.bpmn_id for t in workflow.get_tasks(state=state)}
+        ids.discard(None)
+        return sorted(ids)
 
     @staticmethod
     def waiting_timers(workflow: BpmnWorkflow) -> list[WaitingTimer]:

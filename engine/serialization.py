@@ -92,6 +92,7 @@ def dump_process(process: ParsedProcess) -> str:
         "tasks": {k: v.to_dict() for k, v in process.tasks.items()},
         "start_event_id": process.start_event_id,
         "start_timers": [t.__dict__ for t in process.start_timers],
+        "starter_groups": list(process.starter_groups),
     }, ensure_ascii=False)
 
 
@@ -106,4 +107,5 @@ def load_process(text: str) -> ParsedProcess:
         tasks={k: TaskMeta.from_dict(v) for k, v in dct["tasks"].items()},
         start_event_id=dct["start_event_id"],
         start_timers=[StartTimer(**t) for t in dct["start_timers"]],
+        starter_groups=tuple(dct["starter_groups"]),
     )

@@ -17,7 +17,7 @@ from SpiffWorkflow.camunda.parser import CamundaParser
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 
 from .errors import InvalidBpmn, Problem, ScriptError
-from .extensions import BPMN_NS, NSMAP, TaskMeta, expression_body, is_expression, read_task_meta
+from .extensions import BPMN_NS, CAMUNDA_NS, NSMAP, TaskMeta, expression_body, is_expression, read_task_meta
 from .forms import FIELD_TYPES
 from .sandbox import compile_expression, compile_script
 
@@ -64,6 +64,7 @@ class ParsedProcess:
     tasks: dict[str, TaskMeta]
     start_event_id: str
     start_timers: list[StartTimer] = field(default_factory=list)
+    starter_groups: tuple[str, ...] = ()  # camunda:candidateStarterGroups; empty: officers
 
     @property
     def start_form(self):
@@ -259,6 +260,8 @@ def parse_bpmn(source: bytes | str, file: str = "<bpmn>") -> list[ParsedProcess]
                 tasks=read_task_meta(process),
                 start_event_id=starts[0].get("id"),
                 start_timers=_start_timers(process),
+                starter_groups=tuple(g.strip() for g in (process.get(f"{{{CAMUNDA_NS}}}candidateStarterGroups")
+                                                         or "").split(",") if g.strip()),
             ))
         return result
     except ValidationException as exc:

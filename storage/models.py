@@ -99,13 +99,17 @@ class ProcessInstance(Base):
     status: Mapped[InstanceStatus] = mapped_column(_enum(InstanceStatus))
     workflow_json: Mapped[str] = mapped_column(Text)
     serializer_version: Mapped[str] = mapped_column(String(20))
-    revision: Mapped[int] = mapped_column(Integer, default=1)
+    revision: Mapped[int] = mapped_column(Integer)
     started_by: Mapped[str] = mapped_column(String(64))
     started_at: Mapped[datetime]
     updated_at: Mapped[datetime]
     ended_at: Mapped[datetime | None]
 
     definition: Mapped[ProcessDefinition] = relationship(lazy="raise")
+
+    # Optimistic locking: every UPDATE says "WHERE revision = <the one I read>" and a
+    # concurrent writer who got there first makes the flush raise StaleDataError.
+    __mapper_args__ = {"version_id_col": revision}
 
 
 class WorkItem(Base):
@@ -160,12 +164,13 @@ class Timer(Base):
     __table_args__ = (
         Index("ix_timers_state_due", "state", "due_at"),
         UniqueConstraint("instance_id", "task_id", "kind"),
+        Index("ix_timers_definition_state", "definition_id", "state"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[TimerKind] = mapped_column(_enum(TimerKind))
     instance_id: Mapped[int | None] = mapped_column(ForeignKey("process_instances.id", ondelete="CASCADE"),
                                                     index=True)
-    definition_id: Mapped[int | None] = mapped_column(ForeignKey("process_definitions.id"), index=True)
+    definition_id: Mapped[int | None] = mapped_column(ForeignKey("process_definitions.id"))
     task_id: Mapped[str] = mapped_column(String(36))
     bpmn_id: Mapped[str] = mapped_column(String(200))
     due_at: Mapped[datetime]

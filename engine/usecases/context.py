@@ -1,0 +1,96 @@
+"""What every use case needs: who is acting, the parsed process of a definition (cached
+once per version), and a runtime whose helpers read this session's settings and calendar."""
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from storage import repositories as repo
+from storage.enums import Role
+from storage.models import AuditEntry, ProcessDefinition
+
+from .. import clock
+from ..calendar import WorkingCalendar
+from ..errors import NotFound
+from ..helpers import make_helpers
+from ..runtime import Runtime
+from ..serialization import load_process
+from ..settings import resolve
+from ..specs import ParsedProcess
+
+
+@dataclass(frozen=True)
+class Actor:
+    """A person (or the system) acting: username, roles and candidate groups."""
+
+    username: str
+    roles: frozenset[str] = field(default_factory=frozenset)
+    groups: frozenset[str] = field(default_factory=frozenset)
+
+    def has_role(self, *roles: str) -> bool:
+        return bool(self.roles.intersection(roles))
+
+
+SYSTEM = Actor("system", frozenset({Role.ADMIN.value}), frozenset())
+
+
+def actor_for(session: Session, username: str) -> Actor:
+    user = repo.user_by_name(session, username)
+    if user is None or not user.active:
+        raise NotFound(f"no active user {username!r}")
+    return Actor(user.username, frozenset(user.roles), frozenset(user.groups))
+
+
+class _ProcessCache:
+    """Parsed processes by definition id. A definition version never changes, so entries
+    never go stale; the cache is bounded by the number of deployed versions."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._by_id: dict[int, ParsedProcess] = {}
+
+    def get(self, definition: ProcessDefinition) -> ParsedProcess:
+        process = self._by_id.get(definition.id)
+        if process is None:
+            process = load_process(definition.spec_json)
+            with self._lock:
+                self._by_id.setdefault(definition.id, process)
+        return process
+
+    def get_by_id(self, session: Session, definition_id: int) -> ParsedProcess:
+        process = self._by_id.get(definition_id)
+        if process is not None:
+            return process
+        definition = session.get(ProcessDefinition, definition_id)
+        if definition is None:
+            raise NotFound(f"no process definition {definition_id}")
+        return self.get(definition)
+
+
+processes = _ProcessCache()
+
+
+def runtime_for(session: Session) -> Runtime:
+    """A runtime whose ``setting()`` and working-day helpers load from ``session`` on first use."""
+    loaded: dict[str, Any] = {}
+
+    def settings() -> dict[str, int]:
+        if "settings" not in loaded:
+            loaded["settings"] = resolve(repo.setting_overrides(session))
+        return loaded["settings"]
+
+    def calendar() -> WorkingCalendar:
+        if "calendar" not in loaded:
+            loaded["calendar"] = WorkingCalendar(repo.calendar_overrides(session))
+        return loaded["calendar"]
+
+    return Runtime(make_helpers(calendar, settings))
+
+
+def audit(session: Session, actor: Actor, action: str, *, instance_id: int | None = None,
+          task_id: str | None = None, bpmn_id: str | None = None, data: dict | None = None) -> None:
+    session.add(AuditEntry(at=clock.now(), actor=actor.username, action=action, instance_id=instance_id,
+                           task_id=task_id, bpmn_id=bpmn_id, data=data))

@@ -1,0 +1,162 @@
+"""The officer's work: list, look at, claim, unclaim, hand over and complete user tasks."""
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from storage import repositories as repo
+from storage.enums import WorkItemState
+from storage.models import ProcessDefinition, ProcessInstance, WorkItem
+
+from .. import clock
+from ..errors import AlreadyCompleted, Conflict, NotAllowed, NotFound
+from .context import Actor, audit, processes, runtime_for
+from .instances import option_sources
+from .persist import save_instance
+from .views import TaskDetail, TaskSummary
+
+SUPERVISING_ROLES = ("supervisor", "admin")
+
+
+def may_act(actor: Actor, item: WorkItem) -> bool:
+    """The assignee may act; an unclaimed item, any of its candidate users or groups."""
+    if item.assignee is not None:
+        return item.assignee == actor.username
+    return actor.username in item.candidate_users or bool(actor.groups.intersection(item.candidate_groups))
+
+
+def may_see(actor: Actor, item: WorkItem) -> bool:
+    return may_act(actor, item) or actor.has_role(*SUPERVISING_ROLES)
+
+
+def list_tasks(session: Session, actor: Actor, flt: repo.InboxFilter) -> tuple[list[TaskSummary], int]:
+    """One page of the inbox and the total count for the same filter."""
+    if flt.scope == "all" and not actor.has_role(*SUPERVISING_ROLES):
+        raise NotAllowed(f"{actor.username} may only list their own and their groups' tasks")
+    rows = repo.inbox(session, actor.username, actor.groups, flt)
+    total = repo.inbox_count(session, actor.username, actor.groups, flt)
+    return [TaskSummary.of(item, title, key, name) for item, title, key, name in rows], total
+
+
+def _item(session: Session, task_id: str) -> WorkItem:
+    item = repo.work_item_by_task(session, task_id)
+    if item is None:
+        raise NotFound(f"no task {task_id}")
+    return item
+
+
+def _summary(session: Session, item: WorkItem) -> TaskSummary:
+    instance = session.get(ProcessInstance, item.instance_id)
+    definition = session.get(ProcessDefinition, instance.definition_id) if instance else None
+    assert instance is not None and definition is not None
+    return TaskSummary.of(item, instance.title, definition.key, definition.name)
+
+
+def _ensure_open(item: WorkItem) -> None:
+    if item.state == WorkItemState.COMPLETED:
+        raise AlreadyCompleted(f"task {item.name!r} was already completed by {item.completed_by} "
+                               f"at {item.completed_at:%Y-%m-%d %H:%M} UTC")
+    if item.state == WorkItemState.CANCELLED:
+        raise Conflict(f"task {item.name!r} is no longer open (the case moved on or was cancelled)")
+
+
+def task_detail(session: Session, actor: Actor, task_id: str) -> TaskDetail:
+    item = _item(session, task_id)
+    if not may_see(actor, item):
+        raise NotAllowed(f"{actor.username} may not see task {task_id}")
+    instance = session.get(ProcessInstance, item.instance_id)
+    assert instance is not None
+    process = processes.get_by_id(session, instance.definition_id)
+    meta = process.tasks.get(item.bpmn_id)
+    data: dict[str, Any] = {}
+    if item.state == WorkItemState.READY:
+        workflow = runtime_for(session).restore(process, instance.workflow_json)
+        data = dict(runtime_for(session).task(workflow, task_id).data)
+    form = meta.form if meta else process.start_form.__class__()
+    return TaskDetail(_summary(session, item), form, data, meta.documentation if meta else "")
+
+
+def _lock_item(session: Session, task_id: str) -> WorkItem:
+    """Lock the item's instance (writers of one case queue up), then read the item afresh."""
+    item = _item(session, task_id)
+    if repo.instance_for_update(session, item.instance_id) is None:
+        raise NotFound(f"no case for task {task_id}")
+    session.refresh(item)
+    return item
+
+
+def claim(session: Session, actor: Actor, task_id: str) -> TaskSummary:
+    item = _lock_item(session, task_id)
+    _ensure_open(item)
+    if item.assignee == actor.username:
+        return _summary(session, item)
+    if item.assignee is not None:
+        raise Conflict(f"task {item.name!r} is already claimed by {item.assignee}")
+    if not may_act(actor, item):
+        raise NotAllowed(f"{actor.username} is not a candidate for task {item.name!r}")
+    item.assignee, item.claimed_at = actor.username, clock.now()
+    audit(session, actor, "claim", instance_id=item.instance_id, task_id=task_id, bpmn_id=item.bpmn_id)
+    session.flush()
+    return _summary(session, item)
+
+
+def unclaim(session: Session, actor: Actor, task_id: str) -> TaskSummary:
+    item = _lock_item(session, task_id)
+    _ensure_open(item)
+    if item.assignee is None:
+        return _summary(session, item)
+    if item.assignee != actor.username and not actor.has_role("admin"):
+        raise NotAllowed(f"task {item.name!r} is claimed by {item.assignee}; only they can give it back")
+    item.assignee, item.claimed_at = None, None
+    audit(session, actor, "unclaim", instance_id=item.instance_id, task_id=task_id, bpmn_id=item.bpmn_id)
+    session.flush()
+    return _summary(session, item)
+
+
+def hand_over(session: Session, actor: Actor, task_id: str, colleague: str, comment: str = "") -> TaskSummary:
+    """Give a task I hold (or may claim) to a colleague who is a candidate for it too."""
+    item = _lock_item(session, task_id)
+    _ensure_open(item)
+    if not may_act(actor, item):
+        raise NotAllowed(f"{actor.username} does not hold task {item.name!r}")
+    other = repo.user_by_name(session, colleague)
+    if other is None or not other.active:
+        raise NotFound(f"no active user {colleague!r}")
+    groups = set(item.candidate_groups)
+    if colleague not in item.candidate_users and not groups.intersection(other.groups):
+        raise NotAllowed(f"{colleague} is not in a group that may work on {item.name!r}")
+    item.assignee, item.claimed_at = colleague, clock.now()
+    audit(session, actor, "hand_over", instance_id=item.instance_id, task_id=task_id, bpmn_id=item.bpmn_id,
+          data={"to": colleague, "comment": comment})
+    session.flush()
+    return _summary(session, item)
+
+
+def complete(session: Session, actor: Actor, task_id: str, data: dict[str, Any]) -> list[TaskSummary]:
+    """Validate ``data`` against the task's form, run the task and the engine steps after
+    it, and persist everything. Returns the tasks now open in the case."""
+    item = _lock_item(session, task_id)
+    _ensure_open(item)
+    if not may_act(actor, item):
+        who = f"claimed by {item.assignee}" if item.assignee else "not in your groups"
+        raise NotAllowed(f"{actor.username} may not complete {item.name!r}: it is {who}")
+    instance = session.get(ProcessInstance, item.instance_id)
+    assert instance is not None
+    process = processes.get_by_id(session, instance.definition_id)
+    meta = process.tasks.get(item.bpmn_id)
+    if meta is not None:
+        data = meta.form.validate(data, option_sources(session, meta.form))
+    runtime = runtime_for(session)
+    workflow = runtime.restore(process, instance.workflow_json)
+    runtime.complete(workflow, task_id, data)
+    now = clock.now()
+    item.state, item.completed_at, item.completed_by = WorkItemState.COMPLETED, now, actor.username
+    if item.assignee is None:
+        item.assignee = actor.username
+    item.draft = None
+    ready = save_instance(session, instance, workflow, runtime, process)
+    audit(session, actor, "complete", instance_id=instance.id, task_id=task_id, bpmn_id=item.bpmn_id, data=data)
+    definition = session.get(ProcessDefinition, instance.definition_id)
+    assert definition is not None
+    return [TaskSummary.of(w, instance.title, definition.key, definition.name) for w in ready]

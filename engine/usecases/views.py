@@ -1,0 +1,79 @@
+"""Plain data handed to the CLI, the web pages and the API: never engine or ORM objects."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from storage.models import WorkItem
+
+from ..forms import FormSpec
+
+
+@dataclass(frozen=True)
+class TaskSummary:
+    task_id: str
+    instance_id: int
+    bpmn_id: str
+    name: str
+    title: str
+    process_key: str
+    process_name: str
+    lane: str | None
+    assignee: str | None
+    candidate_groups: tuple[str, ...]
+    due_at: datetime | None
+    created_at: datetime
+    state: str
+    completed_by: str | None = None
+
+    @classmethod
+    def of(cls, item: WorkItem, title: str, key: str, process_name: str) -> TaskSummary:
+        return cls(task_id=item.task_id, instance_id=item.instance_id, bpmn_id=item.bpmn_id, name=item.name,
+                   title=title, process_key=key, process_name=process_name, lane=item.lane,
+                   assignee=item.assignee, candidate_groups=tuple(item.candidate_groups), due_at=item.due_at,
+                   created_at=item.created_at, state=item.state.value, completed_by=item.completed_by)
+
+    def is_overdue(self, now: datetime) -> bool:
+        return self.due_at is not None and self.due_at < now
+
+
+@dataclass(frozen=True)
+class TaskDetail:
+    summary: TaskSummary
+    form: FormSpec
+    data: dict[str, Any]           # the case's variables as this task sees them
+    documentation: str = ""
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    at: datetime
+    actor: str
+    action: str
+    bpmn_id: str | None
+    task_id: str | None
+    data: dict[str, Any] | None
+
+
+@dataclass(frozen=True)
+class InstanceDetail:
+    id: int
+    process_key: str
+    process_name: str
+    version: int
+    definition_id: int
+    title: str
+    business_key: str | None
+    status: str
+    revision: int
+    started_by: str
+    started_at: datetime
+    ended_at: datetime | None
+    variables: dict[str, Any]
+    open_tasks: list[TaskSummary] = field(default_factory=list)
+    history: list[HistoryEntry] = field(default_factory=list)
+    completed_bpmn_ids: list[str] = field(default_factory=list)
+    active_bpmn_ids: list[str] = field(default_factory=list)
+    overdue_bpmn_ids: list[str] = field(default_factory=list)
+    pending_timers: list[dict[str, Any]] = field(default_factory=list)

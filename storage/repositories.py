@@ -1,0 +1,171 @@
+"""The queries. Each takes the caller's session; none commits."""
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Select, and_, exists, func, or_, select
+from sqlalchemy.orm import Session
+
+from .enums import TimerState, WorkItemState
+from .models import (
+    AuditEntry,
+    CalendarDay,
+    Department,
+    ProcessDefinition,
+    ProcessInstance,
+    Setting,
+    Timer,
+    User,
+    WorkItem,
+    WorkItemGroup,
+)
+
+
+# -- definitions -------------------------------------------------------------------
+def definition_by_hash(session: Session, key: str, content_hash: str) -> ProcessDefinition | None:
+    return session.scalars(select(ProcessDefinition).where(
+        ProcessDefinition.key == key, ProcessDefinition.content_hash == content_hash)).first()
+
+
+def latest_definition(session: Session, key: str) -> ProcessDefinition | None:
+    return session.scalars(select(ProcessDefinition).where(ProcessDefinition.key == key)
+                           .order_by(ProcessDefinition.version.desc()).limit(1)).first()
+
+
+def latest_definitions(session: Session) -> Sequence[ProcessDefinition]:
+    newest = (select(ProcessDefinition.key, func.max(ProcessDefinition.version).label("version"))
+              .group_by(ProcessDefinition.key).subquery())
+    return session.scalars(select(ProcessDefinition).join(newest, and_(
+        ProcessDefinition.key == newest.c.key, ProcessDefinition.version == newest.c.version))
+        .order_by(ProcessDefinition.key)).all()
+
+
+# -- instances ---------------------------------------------------------------------
+def instance_for_update(session: Session, instance_id: int) -> ProcessInstance | None:
+    """The instance row; on PostgreSQL locked until commit so writers queue up."""
+    return session.scalars(select(ProcessInstance).where(ProcessInstance.id == instance_id)
+                           .with_for_update()).first()
+
+
+# -- work items --------------------------------------------------------------------
+def work_item_by_task(session: Session, task_id: str) -> WorkItem | None:
+    return session.scalars(select(WorkItem).where(WorkItem.task_id == task_id)).first()
+
+
+def ready_work_items(session: Session, instance_id: int) -> Sequence[WorkItem]:
+    return session.scalars(select(WorkItem).where(
+        WorkItem.instance_id == instance_id, WorkItem.state == WorkItemState.READY)).all()
+
+
+@dataclass(frozen=True)
+class InboxFilter:
+    """What an inbox shows. ``scope``: ``mine`` (assigned to me), ``group`` (unclaimed,
+    claimable by my groups), ``open`` (both), ``all`` (every open task: supervisors)."""
+
+    scope: str = "open"
+    process_key: str | None = None
+    overdue_at: datetime | None = None     # only items due before this moment
+    due_before: datetime | None = None
+    group: str | None = None               # a unit / candidate group
+    text: str | None = None                # in the case title
+    limit: int = 50
+    offset: int = 0
+
+
+def _claimable(username: str, groups: Iterable[str]) -> Any:
+    return and_(WorkItem.assignee.is_(None), exists().where(
+        WorkItemGroup.work_item_id == WorkItem.id,
+        or_(and_(WorkItemGroup.is_user.is_(True), WorkItemGroup.group == username),
+            and_(WorkItemGroup.is_user.is_(False), WorkItemGroup.group.in_(list(groups))))))
+
+
+def inbox_query(username: str, groups: Iterable[str], flt: InboxFilter) -> Select:
+    query = (select(WorkItem, ProcessInstance.title, ProcessDefinition.key, ProcessDefinition.name)
+             .join(ProcessInstance, WorkItem.instance_id == ProcessInstance.id)
+             .join(ProcessDefinition, ProcessInstance.definition_id == ProcessDefinition.id)
+             .where(WorkItem.state == WorkItemState.READY))
+    groups = list(groups)
+    if flt.scope == "mine":
+        query = query.where(WorkItem.assignee == username)
+    elif flt.scope == "group":
+        query = query.where(_claimable(username, groups))
+    elif flt.scope == "open":
+        query = query.where(or_(WorkItem.assignee == username, _claimable(username, groups)))
+    elif flt.scope != "all":
+        raise ValueError(f"unknown inbox scope {flt.scope!r}")
+    if flt.process_key:
+        query = query.where(ProcessDefinition.key == flt.process_key)
+    if flt.overdue_at is not None:
+        query = query.where(WorkItem.due_at < flt.overdue_at)
+    if flt.due_before is not None:
+        query = query.where(WorkItem.due_at < flt.due_before)
+    if flt.group:
+        query = query.where(exists().where(WorkItemGroup.work_item_id == WorkItem.id,
+                                           WorkItemGroup.group == flt.group))
+    if flt.text:
+        query = query.where(ProcessInstance.title.contains(flt.text, autoescape=True))
+    return query
+
+
+def inbox(session: Session, username: str, groups: Iterable[str], flt: InboxFilter) -> list[Any]:
+    query = inbox_query(username, groups, flt).order_by(
+        WorkItem.due_at.is_(None), WorkItem.due_at, WorkItem.id).limit(flt.limit).offset(flt.offset)
+    return list(session.execute(query).all())
+
+
+def inbox_count(session: Session, username: str, groups: Iterable[str], flt: InboxFilter) -> int:
+    sub = inbox_query(username, groups, flt).with_only_columns(WorkItem.id).subquery()
+    return session.scalar(select(func.count()).select_from(sub)) or 0
+
+
+def overdue_work_items(session: Session, now: datetime, limit: int = 200) -> list[Any]:
+    return inbox(session, "", [], InboxFilter(scope="all", overdue_at=now, limit=limit))
+
+
+# -- timers ------------------------------------------------------------------------
+def timers_of_instance(session: Session, instance_id: int) -> Sequence[Timer]:
+    return session.scalars(select(Timer).where(Timer.instance_id == instance_id)).all()
+
+
+def due_timer_ids(session: Session, now: datetime, limit: int = 500) -> list[int]:
+    return list(session.scalars(select(Timer.id).where(Timer.state == TimerState.PENDING, Timer.due_at <= now)
+                                .order_by(Timer.due_at, Timer.id).limit(limit)))
+
+
+def pending_timers_until(session: Session, until: datetime, limit: int = 10_000) -> Sequence[Timer]:
+    return session.scalars(select(Timer).where(Timer.state == TimerState.PENDING, Timer.due_at <= until)
+                           .order_by(Timer.due_at, Timer.id).limit(limit)).all()
+
+
+def timer_for_update(session: Session, timer_id: int) -> Timer | None:
+    return session.scalars(select(Timer).where(Timer.id == timer_id).with_for_update()).first()
+
+
+# -- audit -------------------------------------------------------------------------
+def history(session: Session, instance_id: int) -> Sequence[AuditEntry]:
+    return session.scalars(select(AuditEntry).where(AuditEntry.instance_id == instance_id)
+                           .order_by(AuditEntry.at, AuditEntry.id)).all()
+
+
+# -- people, settings, calendar ----------------------------------------------------
+def user_by_name(session: Session, username: str) -> User | None:
+    return session.scalars(select(User).where(User.username == username)).first()
+
+
+def department_by_code(session: Session, code: str) -> Department | None:
+    return session.scalars(select(Department).where(Department.code == code)).first()
+
+
+def department_codes(session: Session) -> set[str]:
+    return set(session.scalars(select(Department.code)))
+
+
+def setting_overrides(session: Session) -> dict[str, str]:
+    return {s.name: s.value for s in session.scalars(select(Setting))}
+
+
+def calendar_overrides(session: Session) -> dict[Any, bool]:
+    return {d.day: d.is_working for d in session.scalars(select(CalendarDay))}

@@ -1,0 +1,108 @@
+"""Shared fixtures.
+
+``db_url`` runs a test on SQLite and, when ``TEST_DATABASE_URL`` names a PostgreSQL
+server, on PostgreSQL too (a fresh database per test session, emptied between tests).
+Asking for PostgreSQL and not reaching it fails loudly instead of skipping.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import sessionmaker
+
+from engine import clock
+from engine.usecases import accounts
+from engine.usecases.context import SYSTEM
+from storage import migrate
+from storage.db import make_engine, make_session_factory
+from storage.models import Base
+
+FIXTURES = Path(__file__).parent / "fixtures"
+REPO_ROOT = Path(__file__).parent.parent
+PG_URL = os.environ.get("TEST_DATABASE_URL", "")
+BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One migrated SQLite file, copied for each test (migrating per test is slow)."""
+    path = tmp_path_factory.mktemp("template") / "template.db"
+    migrate.upgrade(f"sqlite:///{path}")
+    return path
+
+
+@pytest.fixture(scope="session")
+def pg_database() -> Iterator[str]:
+    """A fresh, migrated PostgreSQL database for this test session."""
+    if not PG_URL:
+        pytest.skip("TEST_DATABASE_URL is not set")
+    admin_url = make_url(PG_URL)
+    name = f"cf_test_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    except Exception as exc:  # asked for PostgreSQL and cannot have it: fail, never skip
+        pytest.fail(f"TEST_DATABASE_URL={PG_URL} is not reachable: {exc}")
+    url = admin_url.set(database=name).render_as_string(hide_password=False)
+    migrate.upgrade(url)
+    yield url
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def _empty_pg(url: str) -> None:
+    engine = create_engine(url)
+    tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+    with engine.begin() as conn:
+        conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    engine.dispose()
+
+
+@pytest.fixture(params=BACKENDS)
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        path = tmp_path / "congressflow.db"
+        shutil.copy(request.getfixturevalue("sqlite_template"), path)
+        return f"sqlite:///{path}"
+    url = request.getfixturevalue("pg_database")
+    _empty_pg(url)
+    return url
+
+
+@pytest.fixture
+def session_factory(db_url: str) -> Iterator[sessionmaker]:
+    engine = make_engine(db_url)
+    factory = make_session_factory(engine)
+    with factory.begin() as session:
+        accounts.ensure_departments(session)
+    yield factory
+    engine.dispose()
+
+
+@pytest.fixture
+def frozen_clock() -> Iterator[datetime]:
+    """The one clock, stopped at a Monday morning in Beijing; tests move it with clock.advance."""
+    start = datetime(2026, 12, 7, 1, 0, tzinfo=timezone.utc)  # 09:00 Asia/Shanghai
+    clock.freeze(start)
+    yield start
+    clock.unfreeze()
+
+
+def make_user(factory: sessionmaker, username: str, roles: tuple[str, ...] = ("officer",),
+              department: str | None = "office") -> None:
+    with factory.begin() as session:
+        accounts.create_user(session, SYSTEM, username, "password-123", roles=roles, department=department)
+
+
+def fixture_bpmn(name: str) -> bytes:
+    return (FIXTURES / name).read_bytes()

@@ -1,0 +1,38 @@
+"""The web app and the command line: Flask app factory, blueprints per area, the CLI."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from . import cli, database
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    app = Flask(__name__, instance_path=os.environ.get("CONGRESSFLOW_INSTANCE_PATH") or None,
+                instance_relative_config=True)
+    app.config.from_object("web.config.Defaults")
+    app.config.from_prefixed_env("CONGRESSFLOW")
+    if test_config:
+        app.config.update(test_config)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    if not app.config.get("DATABASE_URL"):
+        app.config["DATABASE_URL"] = f"sqlite:///{Path(app.instance_path) / 'congressflow.db'}"
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = _instance_secret(Path(app.instance_path))
+    database.init_app(app)
+    cli.init_app(app)
+    return app
+
+
+def _instance_secret(instance: Path) -> str:
+    """A secret key kept in the instance folder, made on first start (not in the repo)."""
+    path = instance / "secret_key"
+    if not path.exists():
+        import secrets
+
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()

@@ -1,0 +1,325 @@
+"""The ``congressflow`` command: Flask's own commands (run, routes, shell) plus the
+product's. Each product command is one use case in one transaction; errors go to stderr
+with a non-zero exit code."""
+from __future__ import annotations
+
+import dataclasses
+import json
+import sys
+from collections.abc import Callable
+from datetime import date, datetime
+from functools import wraps
+from pathlib import Path
+from typing import Any
+
+import click
+from flask import Flask, current_app
+from flask.cli import FlaskGroup
+
+from engine import clock
+from engine.errors import EngineError, InvalidData
+from engine.usecases import accounts, deploy as deploying, instances, tasks, timers
+from engine.usecases.context import SYSTEM, actor_for
+from storage import migrate
+from storage import repositories as repo
+
+from .database import session_factory
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _jsonable(value: Any) -> Any:
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return _jsonable(dataclasses.asdict(value))
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, (datetime, date)):
+        return value.isoformat()
+    return value
+
+
+def _emit(as_json: bool, value: Any, text: Callable[[Any], str]) -> None:
+    if as_json:
+        click.echo(json.dumps(_jsonable(value), ensure_ascii=False, indent=2))
+    else:
+        click.echo(text(value))
+
+
+def use_case(fn: Callable) -> Callable:
+    """Turn engine errors into a readable message on stderr and exit code 1."""
+
+    @wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except InvalidData as exc:
+            click.echo("error: the submitted data is not valid", err=True)
+            for field, message in exc.field_errors.items():
+                click.echo(f"  {field}: {message}", err=True)
+            sys.exit(1)
+        except EngineError as exc:
+            click.echo(f"error: {exc.message}", err=True)
+            sys.exit(1)
+
+    return wrapper
+
+
+json_option = click.option("--json", "as_json", is_flag=True, help="machine-readable output")
+user_option = click.option("--user", "username", required=True, help="act as this user")
+
+
+def _bpmn_dir() -> Path:
+    return Path(current_app.config.get("BPMN_DIR") or REPO_ROOT / "bpmn")
+
+
+@click.command("init")
+@click.option("--demo/--no-demo", default=True, help="create the demo users (demo only)")
+@use_case
+def init_command(demo: bool) -> None:
+    """Migrate the database, deploy every process in bpmn/, create departments and demo users."""
+    migrate.upgrade(current_app.config["DATABASE_URL"])
+    factory = session_factory()
+    with factory.begin() as session:
+        accounts.ensure_departments(session)
+        files = sorted(_bpmn_dir().glob("*.bpmn"))
+        for path in files:
+            for d in deploying.deploy(session, path.read_bytes(), path.name, SYSTEM):
+                click.echo(f"{'deployed' if d.created else 'unchanged'} {d.key} v{d.version} ({path.name})")
+        created = accounts.ensure_demo_users(session, SYSTEM) if demo else {}
+    if created:
+        click.echo("\nDemo users (DEMO ONLY: these passwords are shown once; change them before real use):")
+        for username, password in created.items():
+            click.echo(f"  {username:<12} {password}")
+
+
+@click.group("db")
+def db_group() -> None:
+    """Database migrations (Alembic)."""
+
+
+@db_group.command("upgrade")
+@click.option("--revision", default="head")
+def db_upgrade(revision: str) -> None:
+    """Upgrade the database to the latest (or the given) revision."""
+    migrate.upgrade(current_app.config["DATABASE_URL"], revision)
+    click.echo("database is up to date")
+
+
+@click.command("deploy")
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--user", "username", default="system", help="recorded as the deployer")
+@json_option
+@use_case
+def deploy_command(files: tuple[Path, ...], username: str, as_json: bool) -> None:
+    """Validate and deploy BPMN files (all or nothing)."""
+    with session_factory().begin() as session:
+        actor = SYSTEM if username == "system" else actor_for(session, username)
+        results = [d for path in files for d in deploying.deploy(session, path.read_bytes(), str(path), actor)]
+    _emit(as_json, results, lambda rs: "\n".join(
+        f"{'deployed' if d.created else 'unchanged'} {d.key} v{d.version} (definition {d.definition_id})"
+        for d in rs))
+
+
+@click.command("definitions")
+@json_option
+def definitions_command(as_json: bool) -> None:
+    """List the latest version of every deployed process."""
+    with session_factory()() as session:
+        rows = [{"key": d.key, "name": d.name, "version": d.version, "id": d.id,
+                 "deployed_at": d.deployed_at, "deployed_by": d.deployed_by}
+                for d in repo.latest_definitions(session)]
+    _emit(as_json, rows, lambda rs: "\n".join(f"{r['key']:<24} v{r['version']:<3} {r['name']}" for r in rs))
+
+
+def _parse_var(text: str) -> tuple[str, Any]:
+    if "=" not in text:
+        raise click.BadParameter(f"{text!r}: write name=value")
+    name, raw = text.split("=", 1)
+    try:
+        value = json.loads(raw)
+    except json.JSONDecodeError:
+        value = raw
+    return name.strip(), value
+
+
+@click.command("start")
+@click.argument("key")
+@click.option("--var", "variables", multiple=True, help="name=value (value as JSON when it parses)")
+@click.option("--title", default=None)
+@click.option("--business-key", default=None)
+@user_option
+@json_option
+@use_case
+def start_command(key: str, variables: tuple[str, ...], title: str | None, business_key: str | None,
+                  username: str, as_json: bool) -> None:
+    """Start a case of process KEY."""
+    data = dict(_parse_var(v) for v in variables)
+    with session_factory().begin() as session:
+        detail = instances.start_instance(session, actor_for(session, username), key, data, title=title,
+                                          business_key=business_key)
+    _emit(as_json, detail, lambda d: f"started case {d.id}: {d.title}\n" + _task_lines(d.open_tasks))
+
+
+def _task_lines(rows: list) -> str:
+    now = clock.now()
+    return "\n".join(
+        f"  {t.task_id}  {t.name}  [{t.title}]  "
+        f"{'@' + t.assignee if t.assignee else ','.join(t.candidate_groups) or '-'}"
+        f"{'  due ' + t.due_at.strftime('%Y-%m-%d %H:%M') if t.due_at else ''}"
+        f"{'  OVERDUE' if t.is_overdue(now) else ''}" for t in rows) or "  (no open tasks)"
+
+
+@click.command("tasks")
+@user_option
+@click.option("--all", "show_all", is_flag=True, help="every open task (supervisors and admins)")
+@click.option("--process", "process_key", default=None)
+@click.option("--overdue", is_flag=True)
+@click.option("--limit", default=50)
+@json_option
+@use_case
+def tasks_command(username: str, show_all: bool, process_key: str | None, overdue: bool, limit: int,
+                  as_json: bool) -> None:
+    """The user's open tasks: assigned to them or claimable by their groups."""
+    flt = repo.InboxFilter(scope="all" if show_all else "open", process_key=process_key,
+                           overdue_at=clock.now() if overdue else None, limit=limit)
+    with session_factory()() as session:
+        rows, total = tasks.list_tasks(session, actor_for(session, username), flt)
+    _emit(as_json, {"total": total, "tasks": rows}, lambda r: f"{r['total']} task(s)\n" + _task_lines(r["tasks"]))
+
+
+@click.command("claim")
+@click.argument("task_id")
+@user_option
+@json_option
+@use_case
+def claim_command(task_id: str, username: str, as_json: bool) -> None:
+    """Claim a task for yourself."""
+    with session_factory().begin() as session:
+        summary = tasks.claim(session, actor_for(session, username), task_id)
+    _emit(as_json, summary, lambda t: f"claimed {t.name} [{t.title}]")
+
+
+@click.command("unclaim")
+@click.argument("task_id")
+@user_option
+@use_case
+def unclaim_command(task_id: str, username: str) -> None:
+    """Give a claimed task back to its groups."""
+    with session_factory().begin() as session:
+        summary = tasks.unclaim(session, actor_for(session, username), task_id)
+    click.echo(f"unclaimed {summary.name} [{summary.title}]")
+
+
+@click.command("complete")
+@click.argument("task_id")
+@user_option
+@click.option("--data", "data_json", default="{}", help="the form data as a JSON object")
+@json_option
+@use_case
+def complete_command(task_id: str, username: str, data_json: str, as_json: bool) -> None:
+    """Complete a task with its form data."""
+    try:
+        data = json.loads(data_json)
+    except json.JSONDecodeError as exc:
+        raise click.BadParameter(f"--data is not JSON: {exc}") from None
+    if not isinstance(data, dict):
+        raise click.BadParameter("--data must be a JSON object")
+    with session_factory().begin() as session:
+        following = tasks.complete(session, actor_for(session, username), task_id, data)
+    _emit(as_json, {"completed": task_id, "open_tasks": following},
+          lambda r: f"completed {task_id}\nopen tasks in this case:\n" + _task_lines(r["open_tasks"]))
+
+
+@click.command("instance")
+@click.argument("instance_id", type=int)
+@user_option
+@json_option
+@use_case
+def instance_command(instance_id: int, username: str, as_json: bool) -> None:
+    """A case: status, variables and history."""
+    with session_factory()() as session:
+        detail = instances.instance_detail(session, actor_for(session, username), instance_id)
+
+    def text(d: Any) -> str:
+        lines = [f"case {d.id}: {d.title}", f"process {d.process_key} v{d.version}, {d.status}, "
+                 f"started {d.started_at:%Y-%m-%d %H:%M} by {d.started_by}", "variables:"]
+        lines += [f"  {k} = {v!r}" for k, v in sorted(d.variables.items())]
+        lines += ["open tasks:", _task_lines(d.open_tasks), "history:"]
+        lines += [f"  {h.at:%Y-%m-%d %H:%M:%S} {h.actor:<10} {h.action:<12} {h.bpmn_id or ''}" for h in d.history]
+        return "\n".join(lines)
+
+    _emit(as_json, detail, text)
+
+
+@click.command("cancel")
+@click.argument("instance_id", type=int)
+@user_option
+@click.option("--reason", default="")
+@use_case
+def cancel_command(instance_id: int, username: str, reason: str) -> None:
+    """Cancel a running case."""
+    with session_factory().begin() as session:
+        instances.cancel_instance(session, actor_for(session, username), instance_id, reason)
+    click.echo(f"cancelled case {instance_id}")
+
+
+@click.command("fire-due")
+@json_option
+def fire_due_command(as_json: bool) -> None:
+    """Fire every timer that is due now."""
+    fired = timers.fire_due(session_factory())
+    _emit(as_json, {"fired": fired}, lambda r: f"fired {r['fired']} timer(s)")
+
+
+@click.group("users")
+def users_group() -> None:
+    """Manage users."""
+
+
+@users_group.command("create")
+@click.argument("username")
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+@click.option("--name", "display_name", default="")
+@click.option("--role", "roles", multiple=True, help="admin, designer, officer, supervisor, deputy, chair")
+@click.option("--department", default=None, help="department code, e.g. finance")
+@click.option("--email", default=None)
+@use_case
+def users_create(username: str, password: str, display_name: str, roles: tuple[str, ...],
+                 department: str | None, email: str | None) -> None:
+    """Create a user."""
+    with session_factory().begin() as session:
+        accounts.create_user(session, SYSTEM, username, password, display_name=display_name, roles=roles,
+                             department=department, email=email)
+    click.echo(f"created user {username}")
+
+
+@users_group.command("set-password")
+@click.argument("username")
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+@use_case
+def users_set_password(username: str, password: str) -> None:
+    """Set a user's password."""
+    with session_factory().begin() as session:
+        accounts.set_password(session, SYSTEM, username, password)
+    click.echo(f"password of {username} changed")
+
+
+COMMANDS = (init_command, db_group, deploy_command, definitions_command, start_command, tasks_command,
+            claim_command, unclaim_command, complete_command, instance_command, cancel_command,
+            fire_due_command, users_group)
+
+
+def init_app(app: Flask) -> None:
+    for command in COMMANDS:
+        app.cli.add_command(command)
+
+
+def _create_app() -> Flask:
+    from . import create_app
+
+    return create_app()
+
+
+main = FlaskGroup(create_app=_create_app, help="CongressFlow: BPMN workflows for a township people's congress.")

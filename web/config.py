@@ -1,0 +1,9 @@
+"""Configuration defaults. Every key can be set from the environment with the
+``CONGRESSFLOW_`` prefix (e.g. ``CONGRESSFLOW_DATABASE_URL``)."""
+
+
+class Defaults:
+    DATABASE_URL = ""          # empty: SQLite file in the instance folder
+    SECRET_KEY = ""            # empty: generated once into the instance folder
+    BPMN_DIR = ""              # empty: the repository's bpmn/ folder
+    TIMEZONE = "Asia/Shanghai"
