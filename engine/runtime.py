@@ -10,7 +10,7 @@ from uuid import UUID
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
-from SpiffWorkflow.exceptions import SpiffWorkflowException
+from SpiffWorkflow.exceptions import SpiffWorkflowException, TaskNotFoundException
 from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
 
@@ -92,7 +92,7 @@ class Runtime:
     def task(workflow: BpmnWorkflow, task_id: str) -> Task:
         try:
             task = workflow.get_task_from_id(UUID(task_id))
-        except (ValueError, KeyError):
+        except (ValueError, KeyError, TaskNotFoundException):
             task = None
         if task is None:
             raise NotFound(f"no task {task_id} in this instance")

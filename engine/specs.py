@@ -118,7 +118,9 @@ def _node_at_line(root: etree._Element, line: int) -> etree._Element | None:
     return None
 
 
-def semantic_problems(root: etree._Element, file: str) -> list[Problem]:
+def duplicate_id_problems(root: etree._Element, file: str) -> list[Problem]:
+    """Checked before the XSD, whose own message for this ("not a valid value of the
+    atomic type 'xs:ID'") does not say what is wrong."""
     problems: list[Problem] = []
     # Vendor extensions may repeat ids in their own namespaces; only BPMN's must be unique.
     model = [n for n in root.iter() if isinstance(n.tag, str) and etree.QName(n).namespace in _MODEL_NAMESPACES]
@@ -126,6 +128,11 @@ def semantic_problems(root: etree._Element, file: str) -> list[Problem]:
     for node in model:
         if ids.get(node.get("id"), 0) > 1:
             problems.append(_problem(file, node, f"duplicate id {node.get('id')!r}"))
+    return problems
+
+
+def semantic_problems(root: etree._Element, file: str) -> list[Problem]:
+    problems: list[Problem] = []
     processes = root.xpath("./bpmn:process", namespaces=NSMAP)
     executable = [p for p in processes if p.get("isExecutable", "false") == "true"]
     if not executable:
@@ -238,7 +245,7 @@ def parse_bpmn(source: bytes | str, file: str = "<bpmn>") -> list[ParsedProcess]
     """Validate a BPMN document and return its executable processes, or raise InvalidBpmn
     listing every problem found."""
     root = load_xml(source, file)
-    problems = xsd_problems(root, file)
+    problems = duplicate_id_problems(root, file) or xsd_problems(root, file)
     if problems:
         raise InvalidBpmn(problems)
     problems = semantic_problems(root, file)

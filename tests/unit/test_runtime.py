@@ -1,0 +1,108 @@
+"""The SpiffWorkflow facade, without a database. Every scenario saves and restores the
+workflow mid-way and checks nothing changed, as SpiffWorkflow's own tests do."""
+from datetime import timedelta
+
+import pytest
+from SpiffWorkflow.util.task import TaskState
+
+from engine import clock
+from engine.calendar import WorkingCalendar
+from engine.errors import NotFound, ScriptError
+from engine.helpers import make_helpers
+from engine.runtime import Runtime
+from engine.serialization import dump_process, load_process
+from engine.settings import resolve
+from engine.specs import parse_bpmn
+from tests.conftest import fixture_bpmn
+
+
+@pytest.fixture
+def process():
+    [parsed] = parse_bpmn(fixture_bpmn("review.bpmn"), "review.bpmn")
+    return load_process(dump_process(parsed))  # as the use cases get it: from the stored spec
+
+
+@pytest.fixture
+def runtime():
+    return Runtime(make_helpers(lambda: WorkingCalendar(), lambda: resolve({})))
+
+
+def round_trip(runtime, process, workflow):
+    """Save and restore; the restored workflow must serialize to exactly the same JSON."""
+    text = runtime.dump(workflow)
+    restored = runtime.restore(process, text)
+    assert runtime.dump(restored) == text
+    return restored
+
+
+def ready(runtime, process, workflow):
+    described = [runtime.describe(workflow, process, t) for t in runtime.ready_task_ids(workflow)]
+    return {t.bpmn_id: t for t in described}
+
+
+def test_walks_every_path_with_save_and_restore(frozen_clock, runtime, process):
+    wf = runtime.start(process, {"subject": "路灯不亮", "checker": "chair", "rounds": 0})
+    wf = round_trip(runtime, process, wf)
+    [register] = ready(runtime, process, wf).values()
+    assert (register.bpmn_id, register.lane, register.candidate_groups) == ("register", "office", ("office",))
+
+    runtime.complete(wf, register.task_id, {"lead_unit": "finance"})
+    wf = round_trip(runtime, process, wf)
+    reply = ready(runtime, process, wf)["reply"]
+    assert reply.candidate_groups == ("finance",)  # ${lead_unit} evaluated
+    assert reply.due_at == frozen_clock + timedelta(days=15)  # setting('petition.accept_days')
+    [timer] = runtime.waiting_timers(wf)
+    assert (timer.bpmn_id, timer.due_at) == ("reply_timer", reply.due_at)
+
+    # the non-interrupting boundary timer: 督办 appears, the reply task stays
+    clock.advance(timedelta(days=16))
+    runtime.fire_timers(wf)
+    wf = round_trip(runtime, process, wf)
+    assert set(ready(runtime, process, wf)) == {"reply", "supervise"}
+    assert runtime.waiting_timers(wf) == []
+
+    runtime.complete(wf, ready(runtime, process, wf)["supervise"].task_id, {"supervision_note": "请尽快"})
+    runtime.complete(wf, reply.task_id, {"reply_class": "B"})
+    wf = round_trip(runtime, process, wf)
+    check = ready(runtime, process, wf)["check"]
+    assert check.assignee == "chair"
+
+    # the loop: not accepted → a new round with a new reply task and a new deadline
+    runtime.complete(wf, check.task_id, {"accepted": False})
+    wf = round_trip(runtime, process, wf)
+    second = ready(runtime, process, wf)["reply"]
+    assert second.task_id != reply.task_id
+    assert second.due_at == clock.now() + timedelta(days=15)
+    assert runtime.variables(wf)["rounds"] == 2
+
+    runtime.complete(wf, second.task_id, {"reply_class": "A"})
+    runtime.complete(wf, ready(runtime, process, wf)["check"].task_id, {"accepted": True})
+    wf = round_trip(runtime, process, wf)
+    assert wf.completed
+    assert runtime.variables(wf)["reply_class"] == "A"
+    assert "end" in runtime.bpmn_ids_in_state(wf, TaskState.COMPLETED)
+
+
+def test_instance_json_does_not_embed_the_spec(runtime, process):
+    wf = runtime.start(process, {"subject": "x", "checker": "c", "rounds": 0})
+    text = runtime.dump(wf)
+    assert '"spec"' not in text.split('"tasks"')[0] and "意见办理" not in text
+    assert "x" in text
+
+
+def test_completing_an_unknown_or_finished_task(runtime, process):
+    wf = runtime.start(process, {"subject": "x", "checker": "c", "rounds": 0})
+    with pytest.raises(NotFound):
+        runtime.complete(wf, "00000000-0000-0000-0000-000000000000", {})
+    with pytest.raises(NotFound):
+        runtime.complete(wf, "not-a-uuid", {})
+    task_id = runtime.ready_task_ids(wf)[0]
+    runtime.complete(wf, task_id, {"lead_unit": "finance"})
+    with pytest.raises(NotFound, match="not a ready user task"):
+        runtime.complete(wf, task_id, {"lead_unit": "finance"})
+
+
+def test_a_failing_expression_is_a_script_error_naming_the_element(runtime, process):
+    wf = runtime.start(process, {"subject": "x", "checker": "c"})  # no 'rounds': the script needs it
+    with pytest.raises(ScriptError, match="set_due.*rounds"):
+        runtime.complete(wf, runtime.ready_task_ids(wf)[0], {"lead_unit": "finance"})
