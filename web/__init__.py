@@ -7,13 +7,14 @@ from typing import Any
 
 from flask import Flask
 
-from . import cli, database
+from . import auth, cli, database, errors, i18n, security
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app = Flask(__name__, instance_path=os.environ.get("CONGRESSFLOW_INSTANCE_PATH") or None,
                 instance_relative_config=True)
     app.config.from_object("web.config.Defaults")
+    app.config.from_object("web.security.Defaults")
     app.config.from_prefixed_env("CONGRESSFLOW")
     if test_config:
         app.config.update(test_config)
@@ -24,7 +25,18 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         app.config["SECRET_KEY"] = _instance_secret(Path(app.instance_path))
     database.init_app(app)
     cli.init_app(app)
+    auth.init_app(app)
+    security.init_app(app)
+    i18n.init_app(app)
+    errors.init_app(app)
+    _register_views(app)
     return app
+
+
+def _register_views(app: Flask) -> None:
+    from .views import register
+
+    register(app)
 
 
 def _instance_secret(instance: Path) -> str:

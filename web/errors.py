@@ -1,0 +1,118 @@
+"""Engine errors and HTTP errors → responses, in one place.
+
+NotAllowed → 403, NotFound → 404, Conflict / AlreadyCompleted → 409, InvalidData /
+InvalidBpmn / ScriptError → 422. A request under ``/api/`` (or one that prefers JSON)
+gets ``{"code", "message", "fields"}``; a browser gets a friendly page in its language.
+Routes never catch these themselves (except a form page that re-displays its own
+field errors).
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, Response, jsonify, redirect, render_template, request, url_for
+from flask_babel import lazy_gettext as _l
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from engine.errors import (
+    Conflict,
+    EngineError,
+    InvalidBpmn,
+    InvalidData,
+    NotAllowed,
+    NotFound,
+    ScriptError,
+)
+
+STATUS: tuple[tuple[type[EngineError], int], ...] = (
+    (NotAllowed, 403),
+    (NotFound, 404),
+    (Conflict, 409),          # AlreadyCompleted is a Conflict
+    (InvalidData, 422),
+    (InvalidBpmn, 422),
+    (ScriptError, 422),
+)
+
+# The friendly title and explanation of each status, shown above the technical detail.
+TITLES = {
+    400: (_l("请求无效"), _l("提交的内容无法处理，请返回重试。")),
+    401: (_l("请先登录"), _l("登录后才能使用此功能。")),
+    403: (_l("没有权限"), _l("您的角色或所在单位无权查看或办理此项。")),
+    404: (_l("未找到"), _l("要找的页面、任务或案件不存在，或已被删除。")),
+    405: (_l("不支持的操作"), _l("此页面不支持这种请求方式。")),
+    409: (_l("状态已变化"), _l("此事项已被他人处理或已发生变化，请刷新后再试。")),
+    413: (_l("文件太大"), _l("上传的文件超过了大小限制。")),
+    422: (_l("内容有误"), _l("提交的内容未通过检查，请修改后重试。")),
+    429: (_l("请求过于频繁"), _l("请稍后再试。")),
+    500: (_l("系统错误"), _l("系统出现了意外错误，已记录，请稍后再试。")),
+}
+
+
+def status_of(exc: EngineError) -> int:
+    for cls, status in STATUS:
+        if isinstance(exc, cls):
+            return status
+    return 500
+
+
+def wants_json() -> bool:
+    """API paths always; elsewhere when the client prefers JSON to HTML."""
+    if request.path.startswith("/api/"):
+        return True
+    best = request.accept_mimetypes.best_match(["text/html", "application/json"])
+    return best == "application/json" and request.accept_mimetypes[best] > request.accept_mimetypes["text/html"]
+
+
+def json_error(status: int, code: str, message: str, fields: dict[str, str] | None = None,
+               **extra: Any) -> Response:
+    response = jsonify({"code": code, "message": message, "fields": fields or {}, **extra})
+    response.status_code = status
+    return response
+
+
+def error_page(status: int, code: str, message: str, fields: dict[str, str] | None = None,
+               problems: list[Any] | None = None) -> Response | tuple[str, int]:
+    if wants_json():
+        extra = {"problems": [p.__dict__ for p in problems]} if problems else {}
+        return json_error(status, code, message, fields, **extra)
+    title, explanation = TITLES.get(status, TITLES[500])
+    return render_template("errors/error.html", status=status, code=code, title=title,
+                           explanation=explanation, message=message, fields=fields or {},
+                           problems=problems or []), status
+
+
+def handle_engine_error(exc: EngineError) -> Response | tuple[str, int]:
+    return error_page(status_of(exc), exc.code, exc.message, getattr(exc, "field_errors", None),
+                      getattr(exc, "problems", None))
+
+
+def handle_csrf_error(exc: CSRFError) -> Response | tuple[str, int]:
+    return error_page(400, "csrf", str(_l("表单已过期或缺少安全令牌，请刷新页面后重新提交。")))
+
+
+def handle_http_error(exc: HTTPException) -> Response | tuple[str, int]:
+    status = exc.code or 500
+    if status == 401 and not wants_json():
+        return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+    code = (exc.name or "error").lower().replace(" ", "_")
+    if wants_json():
+        return json_error(status, code, exc.description or exc.name or "")
+    if status not in TITLES:
+        return exc
+    return error_page(status, code, "")
+
+
+def handle_unexpected(exc: Exception) -> Response | tuple[str, int]:
+    from flask import current_app
+
+    current_app.logger.exception("unhandled error on %s %s", request.method, request.path)
+    return error_page(500, "server_error", "")
+
+
+def init_app(app: Flask) -> None:
+    app.register_error_handler(EngineError, handle_engine_error)
+    app.register_error_handler(CSRFError, handle_csrf_error)
+    app.register_error_handler(HTTPException, handle_http_error)
+    if not app.testing:
+        app.register_error_handler(Exception, handle_unexpected)

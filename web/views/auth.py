@@ -1,0 +1,65 @@
+"""Sign in, sign out, switch language."""
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import login_user, logout_user
+
+from engine.usecases import accounts
+
+from .. import database
+from ..auth import SignedInUser
+from ..i18n import LANG_COOKIE, LANGUAGES
+from ..security import start_session
+
+bp = Blueprint("auth", __name__)
+
+
+def safe_next(target: str | None, default: str) -> str:
+    """Only a path on this site (no scheme, no host, not protocol-relative)."""
+    if not target:
+        return default
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return default
+    return target
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    error = None
+    username = request.form.get("username", "")
+    if request.method == "POST":
+        with database.session_factory().begin() as s:
+            user = accounts.authenticate(s, username, request.form.get("password", ""))
+            signed_in = SignedInUser.of(user) if user is not None else None
+        if signed_in is not None:
+            start_session()
+            login_user(signed_in)
+            return redirect(safe_next(request.args.get("next"), url_for("inbox.index")))
+        error = _("用户名或密码不正确。")
+    status = 401 if error else 200
+    return render_template("auth/login.html", error=error, username=username), status
+
+
+@bp.post("/logout")
+def logout():
+    lang = session.get("lang")
+    logout_user()
+    session.clear()
+    if lang:
+        session["lang"] = lang
+    flash(_("您已退出登录。"), "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.get("/lang/<code>")
+def set_language(code: str):
+    if code not in LANGUAGES:
+        code = "zh_CN"
+    session["lang"] = code
+    response = redirect(safe_next(request.args.get("next"), url_for("inbox.index")))
+    response.set_cookie(LANG_COOKIE, code, max_age=365 * 24 * 3600, httponly=True, samesite="Lax")
+    return response
