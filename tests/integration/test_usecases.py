@@ -1,0 +1,238 @@
+"""Every use case against a real database (SQLite, and PostgreSQL with TEST_DATABASE_URL)."""
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from engine import clock
+from engine.errors import AlreadyCompleted, Conflict, InvalidBpmn, InvalidData, NotAllowed, NotFound, ScriptError
+from engine.usecases import deploy as deploying
+from engine.usecases import instances, tasks, timers
+from engine.usecases.context import SYSTEM, actor_for
+from storage import repositories as repo
+from storage.enums import InstanceStatus, TimerKind, TimerState, WorkItemState
+from storage.models import AuditEntry, ProcessDefinition, ProcessInstance, Timer, WorkItem
+from tests.conftest import fixture_bpmn, make_user
+
+
+@pytest.fixture
+def world(session_factory, frozen_clock):
+    """review.bpmn deployed; an office clerk, a finance officer, a land officer, the chair."""
+    make_user(session_factory, "clerk", ("officer",), "office")
+    make_user(session_factory, "fin", ("officer",), "finance")
+    make_user(session_factory, "landy", ("officer",), "land")
+    make_user(session_factory, "chair", ("officer", "chair"), "presidium")
+    make_user(session_factory, "boss", ("supervisor",), "office")
+    with session_factory.begin() as s:
+        deploying.deploy(s, fixture_bpmn("review.bpmn"), "review.bpmn", SYSTEM)
+    return session_factory
+
+
+def act(factory, username, fn, *args, **kwargs):
+    with factory.begin() as s:
+        return fn(s, actor_for(s, username), *args, **kwargs)
+
+
+def start(factory, subject="路灯不亮", **data):
+    return act(factory, "clerk", instances.start_instance, "review", {"subject": subject, **data})
+
+
+def open_task(factory, instance_id, bpmn_id):
+    with factory() as s:
+        return s.scalars(select(WorkItem).where(WorkItem.instance_id == instance_id, WorkItem.bpmn_id == bpmn_id,
+                                                WorkItem.state == WorkItemState.READY)).one()
+
+
+def count(factory, model, *where):
+    with factory() as s:
+        return s.scalar(select(func.count()).select_from(model).where(*where))
+
+
+def test_deploy_versions_and_unchanged_content(world):
+    with world.begin() as s:
+        [again] = deploying.deploy(s, fixture_bpmn("review.bpmn"), "review.bpmn", SYSTEM)
+    assert (again.version, again.created) == (1, False)
+    changed = fixture_bpmn("review.bpmn").replace("意见办理（测试）".encode(), "意见办理 v2".encode())
+    with world.begin() as s:
+        [new] = deploying.deploy(s, changed, "review.bpmn", SYSTEM)
+    assert (new.version, new.created, new.name) == (2, True, "意见办理 v2")
+    assert count(world, ProcessDefinition) == 2
+
+
+def test_invalid_bpmn_stores_nothing(world):
+    before = count(world, ProcessDefinition)
+    broken = fixture_bpmn("review.bpmn").replace(b'<bpmn:sequenceFlow id="f4" ', b'<bpmn:sequenceFlow ')
+    with pytest.raises(InvalidBpmn) as info:
+        with world.begin() as s:
+            deploying.deploy(s, fixture_bpmn("review.bpmn").replace(b"review", b"other"), "ok.bpmn", SYSTEM)
+            deploying.deploy(s, broken, "broken.bpmn", SYSTEM)  # same transaction: all or nothing
+    assert info.value.problems[0].file == "broken.bpmn"
+    assert count(world, ProcessDefinition) == before
+
+
+def test_start_creates_work_items_and_audit(world):
+    case = start(world)
+    assert case.status == "running" and case.title == "路灯不亮"
+    [item] = case.open_tasks
+    assert (item.bpmn_id, item.candidate_groups, item.assignee) == ("register", ("office",), None)
+    assert [h.action for h in case.history] == ["start"]
+    assert case.history[0].data["subject"] == "路灯不亮"
+
+
+def test_start_form_is_validated(world):
+    with pytest.raises(InvalidData) as info:
+        start(world, subject="")
+    assert "subject" in info.value.field_errors
+    assert count(world, ProcessInstance) == 0
+
+
+def test_unknown_process_and_who_may_start(world):
+    with pytest.raises(NotFound):
+        act(world, "clerk", instances.start_instance, "nope", {})
+    with pytest.raises(NotAllowed):
+        act(world, "boss", instances.start_instance, "review", {"subject": "x"})
+
+
+def test_inbox_claim_unclaim_hand_over(world):
+    case = start(world)
+    task_id = case.open_tasks[0].task_id
+    mine, total = act(world, "clerk", tasks.list_tasks, repo.InboxFilter(scope="open"))
+    assert total == 1 and mine[0].task_id == task_id
+    assert act(world, "fin", tasks.list_tasks, repo.InboxFilter(scope="open"))[1] == 0
+    with pytest.raises(NotAllowed):
+        act(world, "fin", tasks.claim, task_id)
+    with pytest.raises(NotAllowed):
+        act(world, "clerk", tasks.list_tasks, repo.InboxFilter(scope="all"))
+
+    act(world, "clerk", tasks.claim, task_id)
+    assert act(world, "clerk", tasks.list_tasks, repo.InboxFilter(scope="mine"))[1] == 1
+    assert act(world, "boss", tasks.list_tasks, repo.InboxFilter(scope="group"))[1] == 0
+    make_user(world, "clerk2", ("officer",), "office")
+    with pytest.raises(Conflict, match="already claimed by clerk"):
+        act(world, "clerk2", tasks.claim, task_id)
+    with pytest.raises(NotAllowed, match="claimed by clerk"):
+        act(world, "clerk2", tasks.complete, task_id, {"lead_unit": "finance"})
+
+    with pytest.raises(NotAllowed, match="not in a group"):
+        act(world, "clerk", tasks.hand_over, task_id, "fin")
+    handed = act(world, "clerk", tasks.hand_over, task_id, "clerk2", "请你办理")
+    assert handed.assignee == "clerk2"
+    act(world, "clerk2", tasks.unclaim, task_id)
+    assert open_task(world, case.id, "register").assignee is None
+
+
+def test_complete_runs_the_process_and_creates_timers(world, frozen_clock):
+    case = start(world)
+    following = act(world, "clerk", tasks.complete, case.open_tasks[0].task_id, {"lead_unit": "finance"})
+    [reply] = following
+    assert reply.bpmn_id == "reply" and reply.candidate_groups == ("finance",)
+    assert reply.due_at == frozen_clock + timedelta(days=15)
+    with world() as s:
+        rows = {(t.kind, t.bpmn_id): t for t in s.scalars(select(Timer).where(Timer.instance_id == case.id))}
+    assert rows[(TimerKind.BPMN, "reply_timer")].due_at == reply.due_at
+    assert rows[(TimerKind.TASK_DUE, "reply")].due_at == reply.due_at
+    # the finance officer sees it, the land officer does not
+    assert act(world, "fin", tasks.list_tasks, repo.InboxFilter())[1] == 1
+    assert act(world, "landy", tasks.list_tasks, repo.InboxFilter())[1] == 0
+    with pytest.raises(NotAllowed):
+        act(world, "landy", tasks.task_detail, reply.task_id)
+
+
+def test_invalid_data_leaves_the_task_as_it_was(world):
+    case = start(world)
+    task_id = case.open_tasks[0].task_id
+    with world() as s:
+        revision = s.get(ProcessInstance, case.id).revision
+    with pytest.raises(InvalidData) as info:
+        act(world, "clerk", tasks.complete, task_id, {"lead_unit": "", "urgent": "perhaps", "x": 1})
+    assert set(info.value.field_errors) == {"lead_unit", "urgent", "x"}
+    with world() as s:
+        assert s.get(ProcessInstance, case.id).revision == revision
+    assert open_task(world, case.id, "register").state == WorkItemState.READY
+
+
+def test_a_script_error_rolls_everything_back(world):
+    # 'rounds' defaults to 0 on the start form; a None makes the script fail at run time
+    case = start(world)
+    with world.begin() as s:
+        instance = s.get(ProcessInstance, case.id)
+        instance.workflow_json = instance.workflow_json.replace('"rounds":0', '"rounds":null')
+    audits = count(world, AuditEntry)
+    with pytest.raises(ScriptError, match="set_due"):
+        act(world, "clerk", tasks.complete, case.open_tasks[0].task_id, {"lead_unit": "finance"})
+    assert count(world, AuditEntry) == audits
+    assert open_task(world, case.id, "register").state == WorkItemState.READY
+    assert count(world, WorkItem, WorkItem.bpmn_id == "reply") == 0
+
+
+def test_completing_twice_says_who_completed_it(world):
+    case = start(world)
+    task_id = case.open_tasks[0].task_id
+    act(world, "clerk", tasks.complete, task_id, {"lead_unit": "finance"})
+    with pytest.raises(AlreadyCompleted, match="already completed by clerk"):
+        act(world, "clerk", tasks.complete, task_id, {"lead_unit": "finance"})
+
+
+def test_boundary_timer_fires_once_and_creates_supervision(world):
+    case = start(world)
+    act(world, "clerk", tasks.complete, case.open_tasks[0].task_id, {"lead_unit": "finance"})
+    assert timers.fire_due(world) == 0
+    clock.advance(timedelta(days=15, seconds=1))
+    assert timers.fire_due(world) == 2  # the boundary timer and the task's due date
+    assert timers.fire_due(world) == 0  # idempotent
+    assert open_task(world, case.id, "supervise").candidate_groups == ["office"]
+    assert open_task(world, case.id, "reply").state == WorkItemState.READY  # non-interrupting
+    overdue = act(world, "boss", tasks.list_tasks, repo.InboxFilter(scope="all", overdue_at=clock.now()))
+    assert [t.bpmn_id for t in overdue[0]] == ["reply"]
+    with world() as s:
+        actions = [e.action for e in repo.history(s, case.id)]
+    assert actions.count("timer_fired") == 1 and actions.count("task_overdue") == 1
+
+
+def test_full_path_to_completion_and_history(world):
+    case = start(world)
+    act(world, "clerk", tasks.complete, case.open_tasks[0].task_id, {"lead_unit": "finance"})
+    reply = open_task(world, case.id, "reply")
+    act(world, "fin", tasks.complete, reply.task_id, {"reply_class": "A", "pages": "2"})
+    check = open_task(world, case.id, "check")
+    assert check.assignee == "chair"  # the start form's default checker
+    with pytest.raises(NotAllowed):
+        act(world, "clerk", tasks.complete, check.task_id, {"accepted": True})
+    act(world, "chair", tasks.complete, check.task_id, {"accepted": "true"})
+    detail = act(world, "clerk", instances.instance_detail, case.id)
+    assert detail.status == "completed" and detail.ended_at is not None
+    assert detail.variables["reply_class"] == "A" and detail.variables["pages"] == 2
+    assert [h.action for h in detail.history] == ["start", "complete", "complete", "complete"]
+    assert [h.actor for h in detail.history] == ["clerk", "clerk", "fin", "chair"]
+    assert {"register", "reply", "check", "end"} <= set(detail.completed_bpmn_ids)
+    with world() as s:
+        pending = s.scalars(select(Timer).where(Timer.instance_id == case.id,
+                                                Timer.state == TimerState.PENDING)).all()
+    assert pending == []  # the reply's boundary timer and due date went with it
+
+
+def test_cancel(world):
+    case = start(world)
+    with pytest.raises(NotAllowed):
+        act(world, "boss", instances.cancel_instance, case.id)
+    act(world, "clerk", instances.cancel_instance, case.id, "重复登记")
+    with world() as s:
+        assert s.get(ProcessInstance, case.id).status == InstanceStatus.CANCELLED
+    assert open_task_count(world, case.id) == 0
+    with pytest.raises(Conflict, match="already cancelled"):
+        act(world, "clerk", instances.cancel_instance, case.id)
+
+
+def open_task_count(factory, instance_id):
+    return count(factory, WorkItem, WorkItem.instance_id == instance_id, WorkItem.state == WorkItemState.READY)
+
+
+def test_instances_keep_their_definition_version(world):
+    case = start(world)
+    changed = fixture_bpmn("review.bpmn").replace("登记".encode(), "登记（新版）".encode())
+    with world.begin() as s:
+        deploying.deploy(s, changed, "review.bpmn", SYSTEM)
+    act(world, "clerk", tasks.complete, case.open_tasks[0].task_id, {"lead_unit": "finance"})
+    assert act(world, "clerk", instances.instance_detail, case.id).version == 1
+    newer = start(world, "新案")
+    assert newer.version == 2 and newer.open_tasks[0].name == "登记（新版）"
