@@ -12,6 +12,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     UniqueConstraint,
@@ -211,3 +212,34 @@ class CalendarDay(Base):
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     is_working: Mapped[bool] = mapped_column(Boolean)
     note: Mapped[str] = mapped_column(String(200), default="")
+
+
+class Comment(Base):
+    """A remark on a case, made on one of its tasks or on the case page."""
+
+    __tablename__ = "comments"
+    __table_args__ = (Index("ix_comments_instance_created", "instance_id", "created_at"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("process_instances.id", ondelete="CASCADE"))
+    task_id: Mapped[str | None] = mapped_column(String(36))
+    author: Mapped[str] = mapped_column(String(64))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime]
+
+
+class Attachment(Base):
+    """A file attached to a case, kept in the database with the case (backed up with it,
+    never lost to a moved folder). ``content`` is loaded only when the file is downloaded."""
+
+    __tablename__ = "attachments"
+    __table_args__ = (Index("ix_attachments_instance_created", "instance_id", "created_at"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("process_instances.id", ondelete="CASCADE"))
+    task_id: Mapped[str | None] = mapped_column(String(36))
+    filename: Mapped[str] = mapped_column(String(255))
+    content_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    uploaded_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime]
+    content: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
