@@ -14,7 +14,7 @@ from typing import Any
 
 import click
 from flask import Flask, current_app
-from flask.cli import FlaskGroup
+from flask.cli import FlaskGroup, with_appcontext
 
 from engine import clock
 from engine.errors import EngineError, InvalidData
@@ -75,6 +75,7 @@ def _bpmn_dir() -> Path:
 
 
 @click.command("init")
+@with_appcontext
 @click.option("--demo/--no-demo", default=True, help="create the demo users (demo only)")
 @use_case
 def init_command(demo: bool) -> None:
@@ -100,6 +101,7 @@ def db_group() -> None:
 
 
 @db_group.command("upgrade")
+@with_appcontext
 @click.option("--revision", default="head")
 def db_upgrade(revision: str) -> None:
     """Upgrade the database to the latest (or the given) revision."""
@@ -108,6 +110,7 @@ def db_upgrade(revision: str) -> None:
 
 
 @click.command("deploy")
+@with_appcontext
 @click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--user", "username", default="system", help="recorded as the deployer")
 @json_option
@@ -123,6 +126,7 @@ def deploy_command(files: tuple[Path, ...], username: str, as_json: bool) -> Non
 
 
 @click.command("definitions")
+@with_appcontext
 @json_option
 def definitions_command(as_json: bool) -> None:
     """List the latest version of every deployed process."""
@@ -145,6 +149,7 @@ def _parse_var(text: str) -> tuple[str, Any]:
 
 
 @click.command("start")
+@with_appcontext
 @click.argument("key")
 @click.option("--var", "variables", multiple=True, help="name=value (value as JSON when it parses)")
 @click.option("--title", default=None)
@@ -172,6 +177,7 @@ def _task_lines(rows: list) -> str:
 
 
 @click.command("tasks")
+@with_appcontext
 @user_option
 @click.option("--all", "show_all", is_flag=True, help="every open task (supervisors and admins)")
 @click.option("--process", "process_key", default=None)
@@ -190,6 +196,7 @@ def tasks_command(username: str, show_all: bool, process_key: str | None, overdu
 
 
 @click.command("claim")
+@with_appcontext
 @click.argument("task_id")
 @user_option
 @json_option
@@ -202,6 +209,7 @@ def claim_command(task_id: str, username: str, as_json: bool) -> None:
 
 
 @click.command("unclaim")
+@with_appcontext
 @click.argument("task_id")
 @user_option
 @use_case
@@ -213,6 +221,7 @@ def unclaim_command(task_id: str, username: str) -> None:
 
 
 @click.command("complete")
+@with_appcontext
 @click.argument("task_id")
 @user_option
 @click.option("--data", "data_json", default="{}", help="the form data as a JSON object")
@@ -233,6 +242,7 @@ def complete_command(task_id: str, username: str, data_json: str, as_json: bool)
 
 
 @click.command("instance")
+@with_appcontext
 @click.argument("instance_id", type=int)
 @user_option
 @json_option
@@ -254,6 +264,7 @@ def instance_command(instance_id: int, username: str, as_json: bool) -> None:
 
 
 @click.command("cancel")
+@with_appcontext
 @click.argument("instance_id", type=int)
 @user_option
 @click.option("--reason", default="")
@@ -266,6 +277,7 @@ def cancel_command(instance_id: int, username: str, reason: str) -> None:
 
 
 @click.command("fire-due")
+@with_appcontext
 @json_option
 def fire_due_command(as_json: bool) -> None:
     """Fire every timer that is due now."""
@@ -279,6 +291,7 @@ def users_group() -> None:
 
 
 @users_group.command("create")
+@with_appcontext
 @click.argument("username")
 @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
 @click.option("--name", "display_name", default="")
@@ -296,6 +309,7 @@ def users_create(username: str, password: str, display_name: str, roles: tuple[s
 
 
 @users_group.command("set-password")
+@with_appcontext
 @click.argument("username")
 @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
 @use_case

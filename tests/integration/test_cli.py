@@ -1,0 +1,98 @@
+"""The command line, as people and scripts use it: exit codes, stderr, --json."""
+import json
+import shutil
+
+import pytest
+
+from engine import clock
+from tests.conftest import FIXTURES
+
+
+@pytest.fixture
+def runner(db_url, tmp_path, monkeypatch, frozen_clock):
+    from web import create_app
+
+    monkeypatch.setenv("CONGRESSFLOW_INSTANCE_PATH", str(tmp_path / "instance"))
+    bpmn_dir = tmp_path / "bpmn"
+    bpmn_dir.mkdir()
+    shutil.copy(FIXTURES / "review.bpmn", bpmn_dir)
+    app = create_app({"TESTING": True, "DATABASE_URL": db_url, "BPMN_DIR": str(bpmn_dir)})
+    return app.test_cli_runner(mix_stderr=False) if _supports_mix_stderr() else app.test_cli_runner()
+
+
+def _supports_mix_stderr() -> bool:
+    import inspect
+
+    from click.testing import CliRunner
+
+    return "mix_stderr" in inspect.signature(CliRunner.__init__).parameters
+
+
+def run(runner, *args):
+    return runner.invoke(args=list(args), catch_exceptions=False)
+
+
+def test_init_twice_does_no_harm(runner):
+    first = run(runner, "init")
+    assert first.exit_code == 0, first.output
+    assert "deployed review v1" in first.output and "DEMO ONLY" in first.output
+    second = run(runner, "init")
+    assert second.exit_code == 0
+    assert "unchanged review v1" in second.output and "DEMO ONLY" not in second.output
+
+
+def test_drive_a_process_end_to_end(runner):
+    run(runner, "init")
+    assert run(runner, "users", "create", "clerk", "--password", "secret-123", "--role", "officer",
+               "--department", "office").exit_code == 0
+    defs = json.loads(run(runner, "definitions", "--json").output)
+    assert [d["key"] for d in defs] == ["review"]
+
+    started = run(runner, "start", "review", "--var", "subject=路灯不亮", "--user", "clerk", "--json")
+    assert started.exit_code == 0, started.output
+    case = json.loads(started.output)
+    task_id = case["open_tasks"][0]["task_id"]
+
+    listed = json.loads(run(runner, "tasks", "--user", "clerk", "--json").output)
+    assert listed["total"] == 1 and listed["tasks"][0]["task_id"] == task_id
+    assert run(runner, "claim", task_id, "--user", "clerk").exit_code == 0
+
+    bad = run(runner, "complete", task_id, "--user", "clerk", "--data", '{"lead_unit": "", "x": 1}')
+    assert bad.exit_code == 1
+    assert "lead_unit" in bad.stderr and "x: unknown field" in bad.stderr
+
+    done = run(runner, "complete", task_id, "--user", "clerk", "--data", '{"lead_unit": "finance"}', "--json")
+    assert done.exit_code == 0, done.stderr
+    assert json.loads(done.output)["open_tasks"][0]["bpmn_id"] == "reply"
+
+    again = run(runner, "complete", task_id, "--user", "clerk", "--data", '{"lead_unit": "finance"}')
+    assert again.exit_code == 1 and "already completed by clerk" in again.stderr
+
+    from datetime import timedelta
+    clock.advance(timedelta(days=16))
+    fired = json.loads(run(runner, "fire-due", "--json").output)
+    assert fired == {"fired": 2}
+
+    shown = json.loads(run(runner, "instance", str(case["id"]), "--user", "clerk", "--json").output)
+    assert shown["status"] == "running"
+    assert {t["bpmn_id"] for t in shown["open_tasks"]} == {"reply", "supervise"}
+    assert [h["action"] for h in shown["history"]] == ["start", "claim", "complete", "timer_fired", "task_overdue"]
+
+
+def test_errors_are_readable_and_exit_non_zero(runner):
+    run(runner, "init")
+    unknown_user = run(runner, "tasks", "--user", "ghost")
+    assert unknown_user.exit_code == 1 and "no active user 'ghost'" in unknown_user.stderr
+    assert "Traceback" not in unknown_user.stderr
+    bad_json = run(runner, "complete", "t", "--user", "admin", "--data", "{nope")
+    assert bad_json.exit_code == 2 and "--data is not JSON" in bad_json.stderr
+
+
+def test_deploy_refuses_bad_bpmn_with_location(runner, tmp_path):
+    bad = tmp_path / "bad.bpmn"
+    bad.write_bytes((FIXTURES / "review.bpmn").read_bytes().replace(b'<bpmn:sequenceFlow id="f4" ',
+                                                                    b'<bpmn:sequenceFlow '))
+    result = run(runner, "deploy", str(bad))
+    assert result.exit_code == 1
+    assert f"{bad}:" in result.stderr and "sequence flow without an id" in result.stderr
+    assert json.loads(run(runner, "definitions", "--json").output) == []
