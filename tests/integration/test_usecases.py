@@ -236,3 +236,22 @@ def test_instances_keep_their_definition_version(world):
     assert act(world, "clerk", instances.instance_detail, case.id).version == 1
     newer = start(world, "新案")
     assert newer.version == 2 and newer.open_tasks[0].name == "登记（新版）"
+
+
+def test_lane_as_group_candidate_users_and_starter_groups(world):
+    with world.begin() as s:
+        deploying.deploy(s, fixture_bpmn("lanes.bpmn"), "lanes.bpmn", SYSTEM)
+    with pytest.raises(NotAllowed):  # camunda:candidateStarterGroups="finance"
+        act(world, "clerk", instances.start_instance, "lanes", {})
+    case = act(world, "fin", instances.start_instance, "lanes", {})
+    [by_lane] = case.open_tasks
+    assert by_lane.candidate_groups == ("镇人大办",)  # no groups declared: the lane's name
+    with pytest.raises(NotAllowed):
+        act(world, "fin", tasks.complete, by_lane.task_id, {"reviewer": "landy"})
+    [by_user] = act(world, "clerk", tasks.complete, by_lane.task_id, {"reviewer": "landy"})
+    assert by_user.candidate_groups == ()
+    with pytest.raises(NotAllowed):
+        act(world, "clerk", tasks.claim, by_user.task_id)
+    assert act(world, "landy", tasks.list_tasks, repo.InboxFilter(scope="group"))[1] == 1
+    act(world, "landy", tasks.complete, by_user.task_id, {})
+    assert act(world, "landy", instances.instance_detail, case.id).status == "completed"
