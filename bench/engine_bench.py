@@ -1,0 +1,392 @@
+"""Engine benchmark: what one task completion costs, in JSON (see bench/README.md).
+
+    .venv/bin/python bench/engine_bench.py                 # SQLite file in a temp dir (WAL)
+    .venv/bin/python bench/engine_bench.py --db postgresql+psycopg://postgres@127.0.0.1:5432/postgres
+    .venv/bin/python bench/engine_bench.py --quick         # small numbers, < 30 s
+    .venv/bin/python bench/engine_bench.py --profile       # + cProfile of the use case
+
+Real time throughout (the clock is never frozen). Figures go to stdout, progress to stderr.
+"""
+from __future__ import annotations
+
+import argparse
+import cProfile
+import itertools
+import json
+import pstats
+import re
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import create_engine, event, func, insert, select, text
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.orm import sessionmaker
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from SpiffWorkflow.bpmn.serializer.workflow import BpmnWorkflowSerializer  # noqa: E402
+from SpiffWorkflow.camunda.serializer.config import CAMUNDA_CONFIG  # noqa: E402
+
+from engine.calendar import WorkingCalendar  # noqa: E402
+from engine.helpers import make_helpers  # noqa: E402
+from engine.runtime import Runtime  # noqa: E402
+from engine.serialization import dump_workflow, load_workflow  # noqa: E402
+from engine.settings import resolve  # noqa: E402
+from engine.usecases import accounts, instances, tasks  # noqa: E402
+from engine.usecases import deploy as deploying  # noqa: E402
+from engine.usecases.context import SYSTEM, Actor, processes  # noqa: E402
+from storage import migrate  # noqa: E402
+from storage.db import make_engine, make_session_factory  # noqa: E402
+from storage.enums import WorkItemState  # noqa: E402
+from storage.models import AuditEntry, ProcessDefinition, ProcessInstance, Timer, WorkItem, WorkItemGroup  # noqa: E402
+
+BPMN = ROOT / "tests" / "fixtures" / "review.bpmn"   # register → (reply → check → loop back)…
+PROCESS_KEY = "review"
+ACTOR = Actor("chair", frozenset({"officer"}), frozenset({"office", "unit"}))
+DATA = {"register": {"lead_unit": "unit"}, "reply": {"reply_class": "A", "pages": 2}, "check": {"accepted": False}}
+UUID_RE = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+CLONED = (ProcessInstance, WorkItem, WorkItemGroup, Timer, AuditEntry)
+FULL = {"reps": 200, "warmup": 10, "histories": (10, 50), "sizes": (1_000, 100_000), "scale_reps": 200}
+QUICK = {"reps": 10, "warmup": 3, "histories": (4, 10), "sizes": (100, 1_000), "scale_reps": 10}
+
+
+def log(message: str) -> None:
+    print(f"[bench] {message}", file=sys.stderr, flush=True)
+
+
+def stats(samples: list[float]) -> dict[str, float]:
+    ms = sorted(s * 1000 for s in samples)
+    p95 = ms[min(len(ms) - 1, max(0, round(0.95 * len(ms)) - 1))]
+    return {"median_ms": round(statistics.median(ms), 3), "p95_ms": round(p95, 3),
+            "mean_ms": round(statistics.fmean(ms), 3), "n": len(ms)}
+
+
+# -- database ---------------------------------------------------------------------------
+@contextmanager
+def database(url: str | None) -> Iterator[tuple[str, str]]:
+    """A fresh migrated database: a SQLite file in a temp dir, or a dedicated PostgreSQL db."""
+    if url is None or url.startswith("sqlite"):
+        with tempfile.TemporaryDirectory(prefix="cf-bench-") as tmp:
+            db_url = f"sqlite:///{tmp}/bench.db"
+            migrate.upgrade(db_url)
+            yield db_url, "sqlite"
+        return
+    admin_url = make_url(url)
+    name = f"cf_bench_engine_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        db_url = admin_url.set(database=name).render_as_string(hide_password=False)
+        migrate.upgrade(db_url)
+        yield db_url, "postgresql"
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+class StatementCounter:
+    """Counts every statement sent to the database (executemany counts once)."""
+
+    def __init__(self, engine: Engine):
+        self.count = 0
+        event.listen(engine, "before_cursor_execute", self._seen)
+
+    def _seen(self, *_args: Any) -> None:
+        self.count += 1
+
+
+# -- building instances ----------------------------------------------------------------
+def ready_task(factory: sessionmaker, instance_id: int) -> tuple[str, str]:
+    with factory() as s:
+        item = s.scalars(select(WorkItem).where(WorkItem.instance_id == instance_id,
+                                                WorkItem.state == WorkItemState.READY)).one()
+        return item.task_id, item.bpmn_id
+
+
+def complete_next(factory: sessionmaker, instance_id: int) -> None:
+    task_id, bpmn_id = ready_task(factory, instance_id)
+    with factory.begin() as s:
+        tasks.complete(s, ACTOR, task_id, DATA[bpmn_id])
+
+
+def template(factory: sessionmaker, history: int) -> int:
+    """A real instance, started and advanced through ``history`` completions by the use cases."""
+    with factory.begin() as s:
+        instance_id = instances.start_instance(s, ACTOR, PROCESS_KEY, {"subject": "基准测试意见"}).id
+    for _ in range(history):
+        complete_next(factory, instance_id)
+    return instance_id
+
+
+def _of_instance(model: type, instance_id: int) -> Any:
+    table = model.__table__  # type: ignore[attr-defined]
+    if model is ProcessInstance:
+        return table.c.id == instance_id
+    if model is WorkItemGroup:
+        return table.c.work_item_id.in_(select(WorkItem.id).where(WorkItem.instance_id == instance_id))
+    return table.c.instance_id == instance_id
+
+
+class Cloner:
+    """Copies an instance's rows (instance, work items + groups, timers, audit) under new ids.
+    ``fresh_json``: give the workflow JSON new task UUIDs too (clones that will be run);
+    otherwise the JSON is shared text and only the rows' task ids are new (inert fillers)."""
+
+    def __init__(self, factory: sessionmaker, instance_id: int):
+        self.factory = factory
+        with factory() as s:
+            self.rows = {m: [dict(r) for r in s.execute(select(m.__table__).where(_of_instance(m, instance_id)))
+                             .mappings()] for m in CLONED}
+
+    def clone(self, count: int, fresh_json: bool, chunk: int = 2_000) -> list[int]:
+        made: list[int] = []
+        for start in range(0, count, chunk):
+            made += self._clone_chunk(min(chunk, count - start), fresh_json)
+        return made
+
+    def _clone_chunk(self, count: int, fresh_json: bool) -> list[int]:
+        with self.factory.begin() as s:
+            next_id = {m: (s.scalar(select(func.max(m.__table__.c.id))) or 0) + 1
+                       for m in CLONED if m is not WorkItemGroup}
+            out: dict[type, list[dict]] = {m: [] for m in CLONED}
+            made = []
+            [instance] = self.rows[ProcessInstance]
+            for _ in range(count):
+                ids: dict[str, str] = {}
+                new_uuid: Callable[[str], str] = lambda old: ids.setdefault(old, str(uuid.uuid4()))  # noqa: E731
+                iid = next_id[ProcessInstance]
+                next_id[ProcessInstance] += 1
+                made.append(iid)
+                json_text = instance["workflow_json"]
+                if fresh_json:
+                    json_text = UUID_RE.sub(lambda m: new_uuid(m.group(0)), json_text)
+                out[ProcessInstance].append({**instance, "id": iid, "workflow_json": json_text})
+                item_ids = {}
+                for row in self.rows[WorkItem]:
+                    item_ids[row["id"]] = next_id[WorkItem]
+                    out[WorkItem].append({**row, "id": next_id[WorkItem], "instance_id": iid,
+                                          "task_id": new_uuid(row["task_id"])})
+                    next_id[WorkItem] += 1
+                for row in self.rows[WorkItemGroup]:
+                    out[WorkItemGroup].append({**row, "work_item_id": item_ids[row["work_item_id"]]})
+                for model in (Timer, AuditEntry):
+                    for row in self.rows[model]:
+                        out[model].append({**row, "id": next_id[model], "instance_id": iid,
+                                           "task_id": row["task_id"] and new_uuid(row["task_id"])})
+                        next_id[model] += 1
+            for model in CLONED:
+                if out[model]:
+                    s.execute(insert(model.__table__), out[model])
+            if s.bind.dialect.name == "postgresql":
+                for model in CLONED:
+                    if model is not WorkItemGroup:
+                        table = model.__tablename__
+                        s.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                                       f"(SELECT max(id) FROM {table}))"))
+        return made
+
+
+# -- the measurements ------------------------------------------------------------------
+class Raw:
+    """SpiffWorkflow alone on the same JSON: deserialize, complete, engine steps, serialize."""
+
+    def __init__(self, factory: sessionmaker):
+        with factory() as s:
+            definition = s.scalars(select(ProcessDefinition).where(ProcessDefinition.key == PROCESS_KEY)).one()
+            self.process = processes.get(definition)
+        calendar, settings = WorkingCalendar(), resolve({})
+        # The same sandboxed script engine and helpers as the product, settings from defaults.
+        self.script_engine = Runtime(make_helpers(lambda: calendar, lambda: settings)).script_engine
+        self.serializer = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(CAMUNDA_CONFIG))
+
+    def embedded(self, spec_free_json: str) -> str:
+        """The same instance as raw SpiffWorkflow writes it: with the whole spec inside."""
+        return self.serializer.serialize_json(load_workflow(spec_free_json, self.process.spec,
+                                                            self.process.subprocess_specs))
+
+    def _run(self, workflow: Any, task_id: str, data: dict) -> None:
+        workflow.script_engine = self.script_engine
+        task = workflow.get_task_from_id(UUID(task_id))
+        task.set_data(**data)
+        task.run()
+        workflow.do_engine_steps()
+
+    def spec_free(self, text_: str, task_id: str, data: dict) -> float:
+        t0 = time.perf_counter()
+        workflow = load_workflow(text_, self.process.spec, self.process.subprocess_specs)
+        self._run(workflow, task_id, data)
+        dump_workflow(workflow)
+        return time.perf_counter() - t0
+
+    def with_spec(self, text_: str, task_id: str, data: dict) -> float:
+        t0 = time.perf_counter()
+        workflow = self.serializer.deserialize_json(text_)
+        self._run(workflow, task_id, data)
+        self.serializer.serialize_json(workflow)
+        return time.perf_counter() - t0
+
+
+def use_case(factory: sessionmaker, task_id: str, data: dict) -> float:
+    t0 = time.perf_counter()
+    with factory.begin() as s:
+        tasks.complete(s, ACTOR, task_id, data)
+    return time.perf_counter() - t0
+
+
+def instance_json(factory: sessionmaker, instance_id: int) -> str:
+    with factory() as s:
+        return s.get(ProcessInstance, instance_id).workflow_json
+
+
+def measure_history(factory: sessionmaker, counter: StatementCounter, raw: Raw, history: int,
+                    reps: int, warmup: int) -> dict[str, Any]:
+    """Each clone completes its next two tasks (check, then reply: one loop), each measured
+    as the use case and as raw SpiffWorkflow on the very same JSON."""
+    clones = Cloner(factory, template(factory, history)).clone(warmup + (reps + 1) // 2, fresh_json=True)
+    samples: dict[str, list[float]] = {"usecase": [], "raw_spec_free": [], "raw_embedded_spec": []}
+    statements, sizes = [], []
+    for n, instance_id in enumerate(clones):
+        for _ in range(2):
+            task_id, bpmn_id = ready_task(factory, instance_id)
+            json_text = instance_json(factory, instance_id)
+            embedded = raw.embedded(json_text)
+            t_free = raw.spec_free(json_text, task_id, DATA[bpmn_id])
+            t_spec = raw.with_spec(embedded, task_id, DATA[bpmn_id])
+            before = counter.count
+            t_uc = use_case(factory, task_id, DATA[bpmn_id])
+            if n >= warmup and len(samples["usecase"]) < reps:
+                samples["usecase"].append(t_uc)
+                samples["raw_spec_free"].append(t_free)
+                samples["raw_embedded_spec"].append(t_spec)
+                statements.append(counter.count - before)
+                sizes.append((len(json_text.encode()), len(embedded.encode())))
+    figures: dict[str, Any] = {name: stats(values) for name, values in samples.items()}
+    uc = figures["usecase"]["median_ms"]
+    figures["ratio_to_raw_embedded_spec"] = round(uc / figures["raw_embedded_spec"]["median_ms"], 2)
+    figures["ratio_to_raw_spec_free"] = round(uc / figures["raw_spec_free"]["median_ms"], 2)
+    figures["sql_statements_per_completion"] = {"median": statistics.median(statements),
+                                                "min": min(statements), "max": max(statements)}
+    figures["workflow_json_bytes"] = {"spec_free": round(statistics.median(s[0] for s in sizes)),
+                                      "embedded_spec": round(statistics.median(s[1] for s in sizes))}
+    return figures
+
+
+def count_instances(factory: sessionmaker) -> int:
+    with factory() as s:
+        return s.scalar(select(func.count()).select_from(ProcessInstance)) or 0
+
+
+def measure_scale(factory: sessionmaker, dialect: str, sizes: tuple[int, int], reps: int,
+                  warmup: int) -> dict[str, Any]:
+    """The same completion with few and with many instances in the database."""
+    clones = Cloner(factory, template(factory, 10)).clone(2 * (reps + warmup), fresh_json=True)
+    filler = Cloner(factory, template(factory, 1))     # a case waiting for its reply, with timers
+    figures: dict[str, Any] = {}
+    for size, batch in zip(sizes, (clones[:reps + warmup], clones[reps + warmup:])):
+        missing = size - count_instances(factory)
+        t0 = time.perf_counter()
+        if missing > 0:
+            filler.clone(missing, fresh_json=False, chunk=5_000)
+        if dialect == "postgresql":  # what autovacuum would do after such a load
+            with factory.begin() as s:
+                s.execute(text("ANALYZE"))
+        log(f"{count_instances(factory)} instances in the database (+{missing} in {time.perf_counter() - t0:.1f} s)")
+        samples = []
+        for n, instance_id in enumerate(batch):
+            task_id, bpmn_id = ready_task(factory, instance_id)
+            elapsed = use_case(factory, task_id, DATA[bpmn_id])
+            if n >= warmup:
+                samples.append(elapsed)
+        figures[f"instances_{size}"] = {"instances": count_instances(factory), **stats(samples)}
+    small, large = (figures[f"instances_{size}"]["median_ms"] for size in sizes)
+    figures["ratio_large_to_small"] = round(large / small, 2)
+    return figures
+
+
+def profile(factory: sessionmaker, reps: int) -> dict[str, Any]:
+    """cProfile over ``reps`` use-case completions: where the time goes."""
+    clones = Cloner(factory, template(factory, 10)).clone(reps, fresh_json=True)
+    todo = [(ready_task(factory, i)) for i in clones]
+    profiler = cProfile.Profile()
+    profiler.enable()
+    for task_id, bpmn_id in todo:
+        use_case(factory, task_id, DATA[bpmn_id])
+    profiler.disable()
+    st = pstats.Stats(profiler)
+    total = sum(v[3] for k, v in st.stats.items() if k[2] == "use_case")  # type: ignore[attr-defined]
+    rows = []
+    for (file, line, name), (_cc, ncalls, tottime, cumtime, _callers) in st.stats.items():  # type: ignore[attr-defined]
+        rows.append({"function": f"{Path(file).name}:{line}:{name}", "calls_per_completion": round(ncalls / reps, 1),
+                     "tottime_ms": round(tottime / reps * 1000, 3), "cumtime_ms": round(cumtime / reps * 1000, 3),
+                     "cum_share": round(cumtime / total, 3) if total else None})
+    by_cum = sorted(rows, key=lambda r: -r["cumtime_ms"])[:40]
+    by_self = sorted(rows, key=lambda r: -r["tottime_ms"])[:25]
+    return {"completions": reps, "profiled_ms_per_completion": round(total / reps * 1000, 3),
+            "top_cumulative": by_cum, "top_self": by_self}
+
+
+def run(args: argparse.Namespace) -> dict[str, Any]:
+    conf = dict(QUICK if args.quick else FULL)
+    if args.reps:
+        conf["reps"] = conf["scale_reps"] = args.reps
+    if args.sizes:
+        conf["sizes"] = tuple(int(v) for v in args.sizes.split(","))
+    started = time.perf_counter()
+    with database(args.db) as (url, dialect):
+        engine = make_engine(url)
+        factory = make_session_factory(engine)
+        counter = StatementCounter(engine)
+        with factory.begin() as s:
+            accounts.ensure_departments(s)
+            deploying.deploy(s, BPMN.read_bytes(), BPMN.name, SYSTEM)
+        raw = Raw(factory)
+        result: dict[str, Any] = {"database": dialect, "mode": "quick" if args.quick else "full",
+                                  "process": f"{PROCESS_KEY} ({BPMN.relative_to(ROOT)})",
+                                  "completion": {}, "scale": {}}
+        for history in conf["histories"]:
+            log(f"completion at {history} tasks of history ({conf['reps']} completions)")
+            result["completion"][f"history_{history}"] = measure_history(
+                factory, counter, raw, history, conf["reps"], conf["warmup"])
+        if not args.skip_scale:
+            log(f"scale: {conf['sizes'][0]} vs {conf['sizes'][1]} instances")
+            result["scale"] = measure_scale(factory, dialect, conf["sizes"], conf["scale_reps"], conf["warmup"])
+        if args.profile:
+            log("profiling")
+            result["profile"] = profile(factory, min(conf["reps"], 100))
+        engine.dispose()
+    result["targets"] = {"ratio_to_raw_max": 2.0, "scale_ratio_max": 1.2}
+    result["seconds"] = round(time.perf_counter() - started, 1)
+    return result
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--db", help="a SQLAlchemy URL; PostgreSQL: a server URL, a dedicated db is made and dropped")
+    parser.add_argument("--quick", action="store_true", help="small numbers (< 30 s)")
+    parser.add_argument("--reps", type=int, help="completions measured per figure")
+    parser.add_argument("--sizes", help="instance counts for the scale figure, e.g. 1000,100000")
+    parser.add_argument("--skip-scale", action="store_true", help="skip the 1k-vs-100k figure")
+    parser.add_argument("--profile", action="store_true", help="add a cProfile of the use case")
+    parser.add_argument("--out", help="also write the JSON to this file")
+    args = parser.parse_args(argv)
+    result = run(args)
+    output = json.dumps(result, ensure_ascii=False, indent=2)
+    if args.out:
+        Path(args.out).write_text(output + "\n", encoding="utf-8")
+    print(output)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
