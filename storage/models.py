@@ -243,3 +243,20 @@ class Attachment(Base):
     uploaded_by: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime]
     content: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
+
+
+class ApiToken(Base):
+    """A personal API token. Only the SHA-256 of the secret is kept; the secret is shown
+    once, when the token is made. A revoked token stays as a record of who had access."""
+
+    __tablename__ = "api_tokens"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime]
+    last_used_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]
+
+    user: Mapped[User] = relationship(lazy="joined")
+
