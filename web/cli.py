@@ -23,6 +23,7 @@ from engine.usecases.context import SYSTEM, actor_for
 from storage import migrate
 from storage import repositories as repo
 
+from .api.cli import tokens_group
 from .database import session_factory
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -322,7 +323,7 @@ def users_set_password(username: str, password: str) -> None:
 
 COMMANDS = (init_command, db_group, deploy_command, definitions_command, start_command, tasks_command,
             claim_command, unclaim_command, complete_command, instance_command, cancel_command,
-            fire_due_command, users_group)
+            fire_due_command, users_group, tokens_group)
 
 
 def init_app(app: Flask) -> None:
