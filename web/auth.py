@@ -46,8 +46,12 @@ def init_app(app: Flask) -> None:
 
 
 def _load_user(username: str) -> SignedInUser | None:
-    user = repo.user_by_name(database.session(), username)
-    return SignedInUser.of(user) if user is not None and user.active else None
+    # A short session of its own: the request's session stays free for the route, and no
+    # read transaction is left open while the route writes in another one (on SQLite a
+    # transaction takes the write lock up front, see storage.db).
+    with database.session_factory()() as session:
+        user = repo.user_by_name(session, username)
+        return SignedInUser.of(user) if user is not None and user.active else None
 
 
 def current_actor() -> Actor:

@@ -34,4 +34,10 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("BABEL_DEFAULT_TIMEZONE", app.config.get("TIMEZONE") or "Asia/Shanghai")
     babel.init_app(app, locale_selector=select_locale)
     app.jinja_env.filters["when"] = when
-    app.jinja_env.globals.update(LANGUAGES=LANGUAGES, current_locale=lambda: str(get_locale()))
+    app.jinja_env.globals.update(LANGUAGES=LANGUAGES, current_locale=current_locale,
+                                 here=lambda: request.full_path.rstrip("?"))
+
+
+def current_locale() -> str:
+    locale = get_locale()
+    return "en" if locale is not None and locale.language == "en" else "zh_CN"

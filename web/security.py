@@ -71,6 +71,7 @@ class Defaults:
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_NAME = "congressflow_session"
     WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
+    MAX_CONTENT_LENGTH = 12 * 1024 * 1024  # uploads: attachments are limited to 10 MB
 
 
 def init_app(app: Flask) -> None:

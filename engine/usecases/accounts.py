@@ -7,7 +7,7 @@ from functools import lru_cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from storage import repositories as repo
@@ -15,7 +15,7 @@ from storage.enums import Role
 from storage.models import Department, User, UserRole
 
 from .. import clock
-from ..errors import Conflict, InvalidData, NotFound
+from ..errors import Conflict, InvalidData, NotAllowed, NotFound
 from .context import Actor, audit
 
 _hasher = PasswordHasher()
@@ -103,6 +103,7 @@ def ensure_departments(session: Session) -> int:
 
 def create_user(session: Session, actor: Actor, username: str, password: str, *, display_name: str = "",
                 roles: tuple[str, ...] = (), department: str | None = None, email: str | None = None) -> User:
+    require_admin(actor)
     errors = {}
     if not username or not username.replace("_", "").replace("-", "").isalnum():
         errors["username"] = "letters, digits, - and _ only"
@@ -128,6 +129,8 @@ def create_user(session: Session, actor: Actor, username: str, password: str, *,
 
 
 def set_password(session: Session, actor: Actor, username: str, password: str) -> None:
+    if actor.username != username:
+        require_admin(actor)
     user = repo.user_by_name(session, username)
     if user is None:
         raise NotFound(f"no user {username!r}")
@@ -150,3 +153,108 @@ def ensure_demo_users(session: Session, actor: Actor) -> dict[str, str]:
                     roles=demo.roles, department=demo.department)
         created[demo.username] = password
     return created
+
+
+# -- administration (admin page, API) ---------------------------------------------
+@dataclass(frozen=True)
+class UserView:
+    username: str
+    display_name: str
+    email: str | None
+    department: str | None          # code
+    department_name: str | None
+    roles: tuple[str, ...]
+    active: bool
+
+
+@dataclass(frozen=True)
+class DepartmentView:
+    code: str
+    name: str
+    users: int
+
+
+def require_admin(actor: Actor) -> None:
+    if not actor.has_role(Role.ADMIN.value):
+        raise NotAllowed(f"{actor.username} is not an administrator")
+
+
+def _user_view(u: User) -> UserView:
+    return UserView(u.username, u.display_name, u.email, u.department.code if u.department else None,
+                    u.department.name if u.department else None, tuple(sorted(u.roles)), u.active)
+
+
+def list_users(session: Session, actor: Actor) -> list[UserView]:
+    require_admin(actor)
+    return [_user_view(u) for u in session.scalars(select(User).order_by(User.username))]
+
+
+def get_user(session: Session, actor: Actor, username: str) -> UserView:
+    require_admin(actor)
+    user = repo.user_by_name(session, username)
+    if user is None:
+        raise NotFound(f"no user {username!r}")
+    return _user_view(user)
+
+
+def update_user(session: Session, actor: Actor, username: str, *, display_name: str, email: str | None,
+                roles: tuple[str, ...], department: str | None, active: bool) -> UserView:
+    """Change a user's name, e-mail, roles, department and whether they may sign in."""
+    require_admin(actor)
+    user = repo.user_by_name(session, username)
+    if user is None:
+        raise NotFound(f"no user {username!r}")
+    errors = {}
+    unknown = [r for r in roles if r not in {r.value for r in Role}]
+    if unknown:
+        errors["roles"] = f"unknown role(s) {', '.join(unknown)}"
+    dept = repo.department_by_code(session, department) if department else None
+    if department and dept is None:
+        errors["department"] = f"no department {department!r}"
+    if username == actor.username and (not active or Role.ADMIN.value not in roles):
+        errors["roles"] = "you cannot remove your own administrator role or deactivate yourself"
+    if errors:
+        raise InvalidData(errors)
+    user.display_name = display_name.strip() or user.username
+    user.email = (email or "").strip() or None
+    user.department_id = dept.id if dept else None
+    user.active = active
+    wanted = list(dict.fromkeys(roles))
+    user.role_rows = [r for r in user.role_rows if r.role.value in wanted]
+    have = {r.role.value for r in user.role_rows}
+    user.role_rows += [UserRole(role=Role(r)) for r in wanted if r not in have]
+    session.flush()
+    session.refresh(user)
+    audit(session, actor, "update_user", data={"username": username, "roles": wanted, "department": department,
+                                               "active": active})
+    return _user_view(user)
+
+
+def list_departments(session: Session, actor: Actor) -> list[DepartmentView]:
+    require_admin(actor)
+    counts = dict(session.execute(select(User.department_id, func.count()).group_by(User.department_id)).all())
+    return [DepartmentView(d.code, d.name, counts.get(d.id, 0))
+            for d in session.scalars(select(Department).order_by(Department.id))]
+
+
+def save_department(session: Session, actor: Actor, code: str, name: str) -> DepartmentView:
+    """Create a department, or rename it when the code exists. The code is what processes
+    name as a candidate group, so it never changes."""
+    require_admin(actor)
+    code, name = code.strip(), name.strip()
+    errors = {}
+    if not code or not code.replace("_", "").replace("-", "").isalnum() or not code.isascii():
+        errors["code"] = "letters, digits, - and _ only"
+    if not name:
+        errors["name"] = "required"
+    if errors:
+        raise InvalidData(errors)
+    dept = repo.department_by_code(session, code)
+    if dept is None:
+        dept = Department(code=code, name=name)
+        session.add(dept)
+    else:
+        dept.name = name
+    session.flush()
+    audit(session, actor, "save_department", data={"code": code, "name": name})
+    return DepartmentView(dept.code, dept.name, 0)

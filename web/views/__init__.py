@@ -3,9 +3,17 @@ from __future__ import annotations
 
 from flask import Flask
 
+from engine import clock
+
+
+def _department_name(code: str, names: dict[str, str]) -> str:
+    return names.get(code, code)
+
 
 def register(app: Flask) -> None:
-    from . import auth
+    from . import admin, assets, auth, cases, inbox, start, tasks
 
-    for module in (auth,):
+    for module in (auth, inbox, tasks, start, cases, admin, assets):
         app.register_blueprint(module.bp)
+    app.jinja_env.filters["dept"] = _department_name
+    app.jinja_env.globals.update(page_now=clock.now, has_endpoint=lambda name: name in app.view_functions)

@@ -1,0 +1,182 @@
+"""A diagram for a BPMN file that has none.
+
+Hand-written processes often carry no BPMNDiagram (no shapes, no coordinates), and
+bpmn-js draws nothing without one. :func:`with_diagram` gives such a file a simple
+left-to-right layout: columns by longest path from the start, one band per lane, boundary
+events on their host's lower edge, loops routed underneath. A file with a diagram is
+returned unchanged. Pure: XML in, XML out.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from functools import lru_cache
+
+from lxml import etree
+
+BPMN = "http://www.omg.org/spec/BPMN/20100524/MODEL"
+BPMNDI = "http://www.omg.org/spec/BPMN/20100524/DI"
+DC = "http://www.omg.org/spec/DD/20100524/DC"
+DI = "http://www.omg.org/spec/DD/20100524/DI"
+
+ACTIVITIES = {"task", "userTask", "scriptTask", "serviceTask", "manualTask", "sendTask", "receiveTask",
+              "businessRuleTask", "callActivity", "subProcess", "transaction"}
+EVENTS = {"startEvent", "endEvent", "intermediateCatchEvent", "intermediateThrowEvent"}
+GATEWAYS = {"exclusiveGateway", "parallelGateway", "inclusiveGateway", "eventBasedGateway", "complexGateway"}
+SIZES = {**{k: (100, 80) for k in ACTIVITIES}, **{k: (36, 36) for k in EVENTS}, **{k: (50, 50) for k in GATEWAYS}}
+COLUMN, ROW, MARGIN = 170, 120, 60
+
+
+@dataclass
+class Box:
+    x: float
+    y: float
+    w: float
+    h: float
+
+    @property
+    def cx(self) -> float:
+        return self.x + self.w / 2
+
+    @property
+    def cy(self) -> float:
+        return self.y + self.h / 2
+
+
+def _local(el: etree._Element) -> str:
+    return etree.QName(el).localname if isinstance(el.tag, str) else ""
+
+
+def has_diagram(root: etree._Element) -> bool:
+    return bool(root.xpath("//bpmndi:BPMNShape", namespaces={"bpmndi": BPMNDI}))
+
+
+@lru_cache(maxsize=64)
+def with_diagram(xml: str) -> str:
+    """``xml`` itself when it has a diagram, else ``xml`` with a generated one."""
+    root = etree.fromstring(xml.encode("utf-8"))
+    if has_diagram(root):
+        return xml
+    top = MARGIN
+    for process in root.findall(f"{{{BPMN}}}process"):
+        top = _layout_process(root, process, top) + MARGIN
+    return etree.tostring(root, encoding="unicode")
+
+
+def _columns(nodes: list[str], edges: list[tuple[str, str]]) -> tuple[dict[str, int], set[tuple[str, str]]]:
+    """Longest-path column of each node, and the edges that loop back (ignored for columns)."""
+    out: dict[str, list[str]] = defaultdict(list)
+    incoming: dict[str, int] = defaultdict(int)
+    for s, t in edges:
+        out[s].append(t)
+        incoming[t] += 1
+    back: set[tuple[str, str]] = set()
+    state: dict[str, int] = {}
+    order: list[str] = []
+
+    def visit(n: str) -> None:  # iterative DFS: deep processes must not hit the recursion limit
+        stack = [(n, iter(out[n]))]
+        state[n] = 1
+        while stack:
+            node, children = stack[-1]
+            for child in children:
+                if state.get(child) == 1:
+                    back.add((node, child))
+                elif child not in state:
+                    state[child] = 1
+                    stack.append((child, iter(out[child])))
+                    break
+            else:
+                state[node] = 2
+                order.append(node)
+                stack.pop()
+
+    for n in [n for n in nodes if incoming[n] == 0] + nodes:
+        if n not in state:
+            visit(n)
+    column = {n: 0 for n in nodes}
+    for n in reversed(order):
+        for t in out[n]:
+            if (n, t) not in back:
+                column[t] = max(column[t], column[n] + 1)
+    return column, back
+
+
+def _layout_process(root: etree._Element, process: etree._Element, top: float) -> float:
+    nodes = {el.get("id"): el for el in process if _local(el) in SIZES and el.get("id")}
+    boundaries = {el.get("id"): el for el in process if _local(el) == "boundaryEvent" and el.get("id")}
+    flows = [el for el in process if _local(el) == "sequenceFlow"]
+
+    def anchor(node_id: str) -> str:  # a boundary event counts as its host for columns
+        b = boundaries.get(node_id)
+        return b.get("attachedToRef") if b is not None else node_id
+
+    edges = [(anchor(f.get("sourceRef")), f.get("targetRef")) for f in flows
+             if anchor(f.get("sourceRef")) in nodes and f.get("targetRef") in nodes]
+    column, back = _columns(list(nodes), edges)
+    lane_of: dict[str, int] = {}
+    for i, lane in enumerate(process.iter(f"{{{BPMN}}}lane")):
+        for ref in lane.findall(f"{{{BPMN}}}flowNodeRef"):
+            lane_of.setdefault((ref.text or "").strip(), i)
+    slots: dict[tuple[int, int], list[str]] = defaultdict(list)
+    for n in nodes:
+        slots[(lane_of.get(n, 0), column[n])].append(n)
+    lanes = sorted({lane for lane, _ in slots} or {0})
+    boxes: dict[str, Box] = {}
+    y = top
+    for lane in lanes:
+        depth = max(len(v) for (ln, _), v in slots.items() if ln == lane)
+        for (ln, col), members in slots.items():
+            if ln != lane:
+                continue
+            for row, n in enumerate(members):
+                w, h = SIZES[_local(nodes[n])]
+                cx, cy = MARGIN + 50 + col * COLUMN, y + ROW / 2 + row * ROW
+                boxes[n] = Box(cx - w / 2, cy - h / 2, w, h)
+        y += depth * ROW
+    bottom = y
+    per_host: dict[str, int] = defaultdict(int)
+    for b_id, b in boundaries.items():
+        host = boxes.get(b.get("attachedToRef"))
+        if host is None:
+            continue
+        i = per_host[b.get("attachedToRef")]
+        per_host[b.get("attachedToRef")] += 1
+        boxes[b_id] = Box(host.x + host.w - 48 - i * 40, host.y + host.h - 18, 36, 36)
+
+    diagram = etree.SubElement(root, f"{{{BPMNDI}}}BPMNDiagram", nsmap={"bpmndi": BPMNDI, "dc": DC, "di": DI},
+                               id=f"{process.get('id')}_diagram")
+    plane = etree.SubElement(diagram, f"{{{BPMNDI}}}BPMNPlane", id=f"{process.get('id')}_plane",
+                             bpmnElement=process.get("id"))
+    for n, box in boxes.items():
+        shape = etree.SubElement(plane, f"{{{BPMNDI}}}BPMNShape", id=f"{n}_di", bpmnElement=n)
+        if _local(nodes.get(n, boundaries.get(n))) == "exclusiveGateway":
+            shape.set("isMarkerVisible", "true")
+        etree.SubElement(shape, f"{{{DC}}}Bounds", x=_n(box.x), y=_n(box.y), width=_n(box.w), height=_n(box.h))
+    loop_y = bottom + 10
+    for f in flows:
+        s, t = boxes.get(f.get("sourceRef")), boxes.get(f.get("targetRef"))
+        if s is None or t is None:
+            continue
+        is_back = (anchor(f.get("sourceRef")), f.get("targetRef")) in back or t.cx <= s.cx
+        edge = etree.SubElement(plane, f"{{{BPMNDI}}}BPMNEdge", id=f"{f.get('id')}_di", bpmnElement=f.get("id"))
+        for x, y_ in _route(s, t, is_back, f.get("sourceRef") in boundaries, loop_y):
+            etree.SubElement(edge, f"{{{DI}}}waypoint", x=_n(x), y=_n(y_))
+        if is_back:
+            loop_y += 12
+    return max(loop_y, bottom)
+
+
+def _route(s: Box, t: Box, is_back: bool, from_boundary: bool, loop_y: float) -> list[tuple[float, float]]:
+    if is_back:
+        return [(s.cx, s.y + s.h), (s.cx, loop_y), (t.cx, loop_y), (t.cx, t.y + t.h)]
+    if from_boundary:
+        return [(s.cx, s.y + s.h), (s.cx, t.cy), (t.x, t.cy)]
+    if abs(s.cy - t.cy) < 1:
+        return [(s.x + s.w, s.cy), (t.x, t.cy)]
+    mid = (s.x + s.w + t.x) / 2
+    return [(s.x + s.w, s.cy), (mid, s.cy), (mid, t.cy), (t.x, t.cy)]
+
+
+def _n(value: float) -> str:
+    return str(int(round(value)))

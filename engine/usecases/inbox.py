@@ -1,0 +1,99 @@
+"""The inbox page: one page of tasks for a tab, the count of every tab under the same
+filters, and what the filters can choose from. Built on ``tasks.list_tasks``."""
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from storage import repositories as repo
+from storage.models import Department, User
+
+from .. import clock
+from .context import Actor
+from ..errors import NotAllowed
+from .tasks import SUPERVISING_ROLES, may_see
+from .views import TaskSummary
+
+TABS = ("mine", "group", "all")
+DUE_FILTERS = ("", "overdue", "soon")
+DUE_SOON = timedelta(days=3)
+PER_PAGE = 25
+
+
+@dataclass(frozen=True)
+class InboxQuery:
+    tab: str = ""            # "": my tasks, or my groups' when I have none
+    process_key: str = ""
+    due: str = ""            # "", "overdue", "soon" (due within DUE_SOON, overdue included)
+    group: str = ""          # a unit (candidate group)
+    text: str = ""           # in the case title
+    page: int = 1
+    per_page: int = PER_PAGE
+
+
+@dataclass(frozen=True)
+class InboxPage:
+    query: InboxQuery
+    tabs: tuple[str, ...]
+    counts: dict[str, int]
+    rows: list[TaskSummary]
+    total: int
+    pages: int
+    now: datetime
+    soon_at: datetime
+    processes: list[tuple[str, str]] = field(default_factory=list)   # (key, name)
+    units: list[tuple[str, str]] = field(default_factory=list)       # (group, name)
+
+
+def visible_tabs(actor: Actor) -> tuple[str, ...]:
+    return TABS if actor.has_role(*SUPERVISING_ROLES) else TABS[:2]
+
+
+def _filter(q: InboxQuery, tab: str, now: datetime, limit: int = 0, offset: int = 0) -> repo.InboxFilter:
+    return repo.InboxFilter(
+        scope=tab, process_key=q.process_key or None,
+        overdue_at=now if q.due == "overdue" else None,
+        due_before=now + DUE_SOON if q.due == "soon" else None,
+        group=q.group or None, text=q.text.strip() or None, limit=limit, offset=offset)
+
+
+def inbox_page(session: Session, actor: Actor, q: InboxQuery) -> InboxPage:
+    tabs = visible_tabs(actor)
+    page = max(1, q.page)
+    q = InboxQuery(q.tab, q.process_key, q.due if q.due in DUE_FILTERS else "", q.group, q.text, page,
+                   max(1, min(q.per_page, 200)))
+    now = clock.now()
+    counts = {t: list_tasks_count(session, actor, _filter(q, t, now)) for t in tabs}
+    tab = q.tab if q.tab in tabs else ("group" if counts["mine"] == 0 and counts["group"] else "mine")
+    q = dataclasses.replace(q, tab=tab)
+    flt = _filter(q, tab, now, q.per_page, (page - 1) * q.per_page)
+    rows = [TaskSummary.of(item, title, key, name)
+            for item, title, key, name in repo.inbox(session, actor.username, actor.groups, flt)]
+    total = counts[tab]
+    departments = session.execute(select(Department.code, Department.name).order_by(Department.id)).all()
+    supervising = actor.has_role(*SUPERVISING_ROLES)
+    units = [(code, name) for code, name in departments if supervising or code in actor.groups]
+    return InboxPage(query=q, tabs=tabs, counts=counts, rows=rows, total=total,
+                     pages=max(1, -(-total // q.per_page)), now=now, soon_at=now + DUE_SOON,
+                     processes=[(d.key, d.name) for d in repo.latest_definitions(session)], units=units)
+
+
+def list_tasks_count(session: Session, actor: Actor, flt: repo.InboxFilter) -> int:
+    if flt.scope == "all" and not actor.has_role(*SUPERVISING_ROLES):
+        raise NotAllowed(f"{actor.username} may only list their own and their groups' tasks")
+    return repo.inbox_count(session, actor.username, actor.groups, flt)
+
+
+def colleagues(session: Session, actor: Actor, task_id: str) -> list[tuple[str, str]]:
+    """The active users (other than ``actor``) a task can be handed to: (username, name)."""
+    item = repo.work_item_by_task(session, task_id)
+    if item is None or not may_see(actor, item):
+        return []
+    groups = set(item.candidate_groups)
+    users = session.scalars(select(User).where(User.active.is_(True)).order_by(User.username))
+    return [(u.username, u.display_name) for u in users
+            if u.username != actor.username and (u.username in item.candidate_users or groups & u.groups)]

@@ -1,0 +1,162 @@
+"""What the task, case and start pages show, each in one call: the use case's data with
+the confidential fields removed for those who may not see them, the labels to show, the
+comments and attachments. The web pages and the API call these, not the parts."""
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from storage import repositories as repo
+from storage.enums import WorkItemState
+from storage.models import Department, ProcessDefinition, ProcessInstance
+
+from ..errors import NotAllowed, NotFound
+from ..forms import FormSpec
+from ..layout import with_diagram
+from ..specs import ParsedProcess
+from . import collab
+from .confidentiality import field_labels, hidden_fields, may_see_case, redact
+from .context import Actor, processes
+from .inbox import colleagues
+from .instances import instance_detail, may_start, startable_definitions
+from .tasks import may_act, task_detail
+from .views import HistoryEntry, InstanceDetail, TaskDetail
+
+
+@dataclass(frozen=True)
+class TaskPage:
+    detail: TaskDetail                      # data already redacted
+    values: dict[str, Any]                  # what the form shows: the draft over the task data
+    has_draft: bool
+    can_act: bool
+    hidden: frozenset[str]
+    instance_status: str
+    history: list[HistoryEntry]
+    labels: dict[str, str]
+    element_names: dict[str, str]
+    comments: list[collab.CommentView]
+    attachments: list[collab.AttachmentView]
+    colleagues: list[tuple[str, str]]
+    department_names: dict[str, str]
+
+
+@dataclass(frozen=True)
+class CasePage:
+    detail: InstanceDetail                  # variables and history already redacted
+    labels: dict[str, str]
+    hidden: frozenset[str]
+    element_names: dict[str, str]
+    comments: list[collab.CommentView]
+    attachments: list[collab.AttachmentView]
+    department_names: dict[str, str]
+
+
+@dataclass(frozen=True)
+class StartOption:
+    key: str
+    name: str
+    version: int
+    definition_id: int
+    form: FormSpec = field(default_factory=FormSpec)
+    documentation: str = ""
+    department_names: dict[str, str] = field(default_factory=dict)
+
+
+def element_names(process: ParsedProcess) -> dict[str, str]:
+    names = {s.bpmn_id: s.bpmn_name or s.bpmn_id for s in process.spec.task_specs.values()
+             if getattr(s, "bpmn_id", None)}
+    names.update({m.bpmn_id: m.name for m in process.tasks.values()})
+    return names
+
+
+def department_names(session: Session) -> dict[str, str]:
+    return dict(session.execute(select(Department.code, Department.name).order_by(Department.id)).all())
+
+
+def _redacted_history(session: Session, instance_id: int, hidden: frozenset[str]) -> list[HistoryEntry]:
+    return [HistoryEntry(e.at, e.actor, e.action, e.bpmn_id, e.task_id, redact(e.data, hidden))
+            for e in repo.history(session, instance_id)]
+
+
+def task_page(session: Session, actor: Actor, task_id: str) -> TaskPage:
+    detail = task_detail(session, actor, task_id)          # NotFound / NotAllowed
+    item = repo.work_item_by_task(session, task_id)
+    instance = session.get(ProcessInstance, detail.summary.instance_id)
+    assert item is not None and instance is not None
+    hidden = hidden_fields(session, actor, instance.definition_id)
+    data = redact(detail.data, hidden) or {}
+    draft = redact(item.draft, hidden) or {}
+    open_ = item.state == WorkItemState.READY
+    process = processes.get_by_id(session, instance.definition_id)
+    return TaskPage(
+        detail=dataclasses.replace(detail, data=data), values={**data, **draft}, has_draft=bool(item.draft),
+        can_act=open_ and may_act(actor, item), hidden=hidden, instance_status=instance.status.value,
+        history=_redacted_history(session, instance.id, hidden), labels=field_labels(process),
+        element_names=element_names(process),
+        comments=collab.list_comments(session, instance.id),
+        attachments=collab.list_attachments(session, instance.id),
+        colleagues=colleagues(session, actor, task_id) if open_ else [],
+        department_names=department_names(session))
+
+
+def task_form(session: Session, actor: Actor, task_id: str) -> tuple[FormSpec, frozenset[str]]:
+    """The form of a task and the fields ``actor`` may not see: enough to read a submission
+    (cheap: no workflow is loaded)."""
+    item = repo.work_item_by_task(session, task_id)
+    if item is None:
+        raise NotFound(f"no task {task_id}")
+    instance = session.get(ProcessInstance, item.instance_id)
+    assert instance is not None
+    meta = processes.get_by_id(session, instance.definition_id).tasks.get(item.bpmn_id)
+    return (meta.form if meta else FormSpec()), hidden_fields(session, actor, instance.definition_id)
+
+
+def case_page(session: Session, actor: Actor, instance_id: int) -> CasePage:
+    instance = session.get(ProcessInstance, instance_id)
+    if instance is None:
+        raise NotFound(f"no case {instance_id}")
+    if not may_see_case(session, actor, instance):
+        raise NotAllowed(f"{actor.username} may not see case {instance_id}")
+    hidden = hidden_fields(session, actor, instance.definition_id)
+    detail = instance_detail(session, actor, instance_id)
+    process = processes.get_by_id(session, instance.definition_id)
+    detail = dataclasses.replace(
+        detail, variables=redact(detail.variables, hidden) or {},
+        history=[dataclasses.replace(h, data=redact(h.data, hidden)) for h in detail.history])
+    return CasePage(detail=detail, labels=field_labels(process), hidden=hidden, element_names=element_names(process),
+                    comments=collab.list_comments(session, instance_id),
+                    attachments=collab.list_attachments(session, instance_id),
+                    department_names=department_names(session))
+
+
+def definition_xml(session: Session, actor: Actor, definition_id: int) -> tuple[str, str]:
+    """(file name, BPMN XML) of a deployed version for the diagram viewer (a generated
+    layout when the file has no diagram of its own)."""
+    definition = session.get(ProcessDefinition, definition_id)
+    if definition is None:
+        raise NotFound(f"no process definition {definition_id}")
+    return f"{definition.key}-v{definition.version}.bpmn", with_diagram(definition.bpmn_xml)
+
+
+def start_options(session: Session, actor: Actor) -> list[StartOption]:
+    return [_option(d) for d in startable_definitions(session, actor)]
+
+
+def start_option(session: Session, actor: Actor, key: str) -> StartOption:
+    definition = repo.latest_definition(session, key)
+    if definition is None:
+        raise NotFound(f"no process {key!r} is deployed")
+    if not may_start(actor, processes.get(definition).starter_groups):
+        raise NotAllowed(f"{actor.username} may not start {key!r}")
+    return dataclasses.replace(_option(definition), department_names=department_names(session))
+
+
+def _option(definition: ProcessDefinition) -> StartOption:
+    process = processes.get(definition)
+    start = process.tasks.get(process.start_event_id)
+    return StartOption(definition.key, definition.name, definition.version, definition.id,
+                       start.form if start else FormSpec(), start.documentation if start else "")

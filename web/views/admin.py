@@ -1,0 +1,112 @@
+"""Administration: users (roles, department, active, password) and departments."""
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from engine.errors import InvalidData
+from engine.usecases import accounts
+from storage.enums import Role
+
+from .. import database
+from ..auth import current_actor, roles_required
+from .formdata import field_messages
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+
+@bp.before_request
+@roles_required("admin")
+def _admins_only() -> None:
+    return None
+
+
+def _roles() -> tuple[str, ...]:
+    known = {r.value for r in Role}
+    return tuple(r for r in request.form.getlist("roles") if r in known) or ()
+
+
+@bp.get("/")
+def index():
+    return redirect(url_for("admin.users"))
+
+
+def _users_page(errors: dict | None = None, values: dict | None = None, status: int = 200):
+    s = database.session()
+    return render_template("admin/users.html", users=accounts.list_users(s, current_actor()),
+                           departments=accounts.list_departments(s, current_actor()), roles=[r.value for r in Role],
+                           errors=field_messages(errors or {}), values=values or {}), status
+
+
+@bp.get("/users")
+def users():
+    return _users_page()
+
+
+@bp.post("/users")
+def create_user():
+    form = request.form
+    try:
+        with database.session_factory().begin() as s:
+            accounts.create_user(s, current_actor(), form.get("username", "").strip(), form.get("password", ""),
+                                 display_name=form.get("display_name", "").strip(), roles=_roles(),
+                                 department=form.get("department") or None, email=form.get("email") or None)
+    except InvalidData as exc:
+        return _users_page(exc.field_errors, form.to_dict(), 422)
+    flash(_("已创建用户 %(name)s。", name=form.get("username")), "success")
+    return redirect(url_for("admin.users"))
+
+
+def _user_page(username: str, errors: dict | None = None, status: int = 200):
+    s = database.session()
+    return render_template("admin/user.html", user=accounts.get_user(s, current_actor(), username),
+                           departments=accounts.list_departments(s, current_actor()), roles=[r.value for r in Role],
+                           errors=field_messages(errors or {})), status
+
+
+@bp.get("/users/<username>")
+def user(username: str):
+    return _user_page(username)
+
+
+@bp.post("/users/<username>")
+def update_user(username: str):
+    form = request.form
+    try:
+        with database.session_factory().begin() as s:
+            accounts.update_user(s, current_actor(), username, display_name=form.get("display_name", ""),
+                                 email=form.get("email"), roles=_roles(), department=form.get("department") or None,
+                                 active=form.get("active") == "true")
+    except InvalidData as exc:
+        return _user_page(username, exc.field_errors, 422)
+    flash(_("已保存用户 %(name)s。", name=username), "success")
+    return redirect(url_for("admin.users"))
+
+
+@bp.post("/users/<username>/password")
+def set_password(username: str):
+    try:
+        with database.session_factory().begin() as s:
+            accounts.set_password(s, current_actor(), username, request.form.get("password", ""))
+    except InvalidData as exc:
+        return _user_page(username, exc.field_errors, 422)
+    flash(_("已重设 %(name)s 的密码。", name=username), "success")
+    return redirect(url_for("admin.user", username=username))
+
+
+@bp.get("/departments")
+def departments():
+    return render_template("admin/departments.html",
+                           departments=accounts.list_departments(database.session(), current_actor()), errors={})
+
+
+@bp.post("/departments")
+def save_department():
+    try:
+        with database.session_factory().begin() as s:
+            accounts.save_department(s, current_actor(), request.form.get("code", ""), request.form.get("name", ""))
+    except InvalidData as exc:
+        return render_template("admin/departments.html", errors=field_messages(exc.field_errors),
+                               departments=accounts.list_departments(database.session(), current_actor())), 422
+    flash(_("已保存单位。"), "success")
+    return redirect(url_for("admin.departments"))

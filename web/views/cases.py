@@ -1,0 +1,67 @@
+"""The case page (status, labelled variables, history, the diagram with what is done,
+active and overdue), its comments and attachments, and the BPMN XML for the viewer."""
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from engine.errors import InvalidData
+from engine.usecases import collab
+from engine.usecases.pages import case_page, definition_xml
+
+from .. import database
+from ..auth import current_actor
+from .formdata import field_messages
+
+bp = Blueprint("cases", __name__)
+
+
+@bp.get("/cases/<int:instance_id>")
+def show(instance_id: int):
+    page = case_page(database.session(), current_actor(), instance_id)
+    return render_template("cases/show.html", page=page, d=page.detail)
+
+
+@bp.get("/definitions/<int:definition_id>/bpmn.xml")
+def bpmn_xml(definition_id: int):
+    filename, xml = definition_xml(database.session(), current_actor(), definition_id)
+    response = Response(xml, mimetype="application/xml")
+    response.headers["Content-Disposition"] = f"inline; filename={filename}"
+    response.cache_control.private = True
+    response.cache_control.max_age = 3600  # a deployed version never changes
+    return response
+
+
+@bp.post("/cases/<int:instance_id>/comments")
+def comment(instance_id: int):
+    with database.session_factory().begin() as s:
+        collab.add_comment(s, current_actor(), request.form.get("body", ""), instance_id=instance_id)
+    flash(_("意见已添加。"), "success")
+    return redirect(url_for("cases.show", instance_id=instance_id) + "#comments")
+
+
+@bp.post("/cases/<int:instance_id>/attachments")
+def attach(instance_id: int):
+    upload = request.files.get("file")
+    content = upload.read() if upload else b""
+    try:
+        with database.session_factory().begin() as s:
+            collab.add_attachment(s, current_actor(), (upload.filename or "") if upload else "", content,
+                                  instance_id=instance_id)
+    except InvalidData as exc:
+        flash(_("附件未上传：%(why)s", why="；".join(field_messages(exc.field_errors).values())), "error")
+    else:
+        flash(_("附件已上传。"), "success")
+    return redirect(url_for("cases.show", instance_id=instance_id) + "#attachments")
+
+
+@bp.get("/attachments/<int:attachment_id>")
+def attachment(attachment_id: int):
+    meta, content = collab.attachment_content(database.session(), current_actor(), attachment_id)
+    response = Response(content, mimetype=meta.content_type)
+    response.headers["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(meta.filename)}"
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response.cache_control.private = True
+    return response

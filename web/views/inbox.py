@@ -1,0 +1,60 @@
+"""The inbox: my tasks, my groups' unclaimed tasks, all open tasks (supervisors); claim,
+unclaim and hand over from the list."""
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from engine.usecases import tasks
+from engine.usecases.inbox import InboxQuery, inbox_page
+
+from .. import database
+from ..auth import current_actor
+from .auth import safe_next
+
+bp = Blueprint("inbox", __name__)
+
+
+def _int(value: str | None, default: int) -> int:
+    try:
+        return int(value) if value else default
+    except ValueError:
+        return default
+
+
+@bp.get("/")
+def index():
+    args = request.args
+    query = InboxQuery(tab=args.get("tab", ""), process_key=args.get("process", ""), due=args.get("due", ""),
+                       group=args.get("unit", ""), text=args.get("q", "")[:200], page=_int(args.get("page"), 1))
+    page = inbox_page(database.session(), current_actor(), query)
+    return render_template("inbox/index.html", page=page)
+
+
+def _back(task_id: str):
+    return redirect(safe_next(request.form.get("next"), url_for("tasks.show", task_id=task_id)))
+
+
+@bp.post("/tasks/<task_id>/claim")
+def claim(task_id: str):
+    with database.session_factory().begin() as s:
+        summary = tasks.claim(s, current_actor(), task_id)
+    flash(_("已签收：%(name)s", name=summary.name), "success")
+    return _back(task_id)
+
+
+@bp.post("/tasks/<task_id>/unclaim")
+def unclaim(task_id: str):
+    with database.session_factory().begin() as s:
+        summary = tasks.unclaim(s, current_actor(), task_id)
+    flash(_("已退回待签收：%(name)s", name=summary.name), "success")
+    return _back(task_id)
+
+
+@bp.post("/tasks/<task_id>/handover")
+def hand_over(task_id: str):
+    colleague = request.form.get("colleague", "").strip()
+    with database.session_factory().begin() as s:
+        summary = tasks.hand_over(s, current_actor(), task_id, colleague, request.form.get("comment", "").strip())
+    flash(_("已转交给 %(who)s：%(name)s", who=colleague, name=summary.name), "success")
+    return redirect(url_for("inbox.index"))

@@ -1,0 +1,50 @@
+"""Start a case: the processes this user may start, and the start form of one."""
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from engine.errors import InvalidData
+from engine.usecases import instances
+from engine.usecases.pages import start_option, start_options
+
+from .. import database
+from ..auth import current_actor
+from .formdata import editable, field_messages, read_form
+
+bp = Blueprint("start", __name__)
+
+
+@bp.get("/start")
+def index():
+    return render_template("start/index.html", options=start_options(database.session(), current_actor()))
+
+
+def _render(key: str, values: dict | None = None, errors: dict | None = None, status: int = 200):
+    option = start_option(database.session(), current_actor(), key)
+    return render_template("start/form.html", option=option, fields=editable(option.form), values=values or {},
+                           errors=field_messages(errors or {}, option.form)), status
+
+
+@bp.get("/start/<key>")
+def form(key: str):
+    return _render(key)
+
+
+@bp.post("/start/<key>")
+def submit(key: str):
+    actor = current_actor()
+    with database.session_factory()() as s:
+        spec = start_option(s, actor, key).form
+    data = read_form(spec, request.form)
+    title = request.form.get("case_title", "").strip()[:500] or None
+    try:
+        with database.session_factory().begin() as s:
+            case = instances.start_instance(s, actor, key, data, title=title)
+    except InvalidData as exc:
+        return _render(key, {**data, "case_title": title or ""}, exc.field_errors, 422)
+    flash(_("已发起：%(title)s", title=case.title), "success")
+    mine = [t for t in case.open_tasks if t.assignee == actor.username]
+    if mine:
+        return redirect(url_for("tasks.show", task_id=mine[0].task_id))
+    return redirect(url_for("cases.show", instance_id=case.id))

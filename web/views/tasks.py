@@ -1,0 +1,76 @@
+"""The task page: the case's key facts, the task's form (complete or save as draft),
+comments, attachments and the history so far."""
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from engine.errors import InvalidData
+from engine.usecases import collab, tasks
+from engine.usecases.pages import task_form, task_page
+
+from .. import database
+from ..auth import current_actor
+from .formdata import editable, field_messages, read_form
+
+bp = Blueprint("tasks", __name__)
+
+
+def _render(task_id: str, *, values: dict | None = None, errors: dict | None = None, status: int = 200):
+    page = task_page(database.session(), current_actor(), task_id)
+    form = page.detail.form
+    fields = editable(form, page.hidden)
+    return render_template("tasks/show.html", page=page, t=page.detail.summary, fields=fields,
+                           values={**page.values, **(values or {})},
+                           errors=field_messages(errors or {}, form)), status
+
+
+@bp.get("/tasks/<task_id>")
+def show(task_id: str):
+    return _render(task_id)
+
+
+@bp.post("/tasks/<task_id>")
+def submit(task_id: str):
+    actor = current_actor()
+    with database.session_factory()() as s:
+        form, hidden = task_form(s, actor, task_id)
+    data = read_form(form, request.form, hidden)
+    if request.form.get("action") == "draft":
+        with database.session_factory().begin() as s:
+            collab.save_draft(s, actor, task_id, data)
+        flash(_("草稿已保存。"), "success")
+        return redirect(url_for("tasks.show", task_id=task_id))
+    try:
+        with database.session_factory().begin() as s:
+            following = tasks.complete(s, actor, task_id, data)
+    except InvalidData as exc:
+        return _render(task_id, values=data, errors=exc.field_errors, status=422)
+    flash(_("已办结。"), "success")
+    mine = [t for t in following if t.assignee == actor.username]
+    if mine:
+        return redirect(url_for("tasks.show", task_id=mine[0].task_id))
+    return redirect(url_for("inbox.index"))
+
+
+@bp.post("/tasks/<task_id>/comments")
+def comment(task_id: str):
+    with database.session_factory().begin() as s:
+        collab.add_comment(s, current_actor(), request.form.get("body", ""), task_id=task_id)
+    flash(_("意见已添加。"), "success")
+    return redirect(url_for("tasks.show", task_id=task_id) + "#comments")
+
+
+@bp.post("/tasks/<task_id>/attachments")
+def attach(task_id: str):
+    upload = request.files.get("file")
+    content = upload.read() if upload else b""
+    try:
+        with database.session_factory().begin() as s:
+            collab.add_attachment(s, current_actor(), (upload.filename or "") if upload else "", content,
+                                  task_id=task_id)
+    except InvalidData as exc:
+        flash(_("附件未上传：%(why)s", why="；".join(field_messages(exc.field_errors).values())), "error")
+    else:
+        flash(_("附件已上传。"), "success")
+    return redirect(url_for("tasks.show", task_id=task_id) + "#attachments")
