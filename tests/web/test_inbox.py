@@ -1,0 +1,152 @@
+"""The inbox: tabs with counts, filters, sorting, pagination, due marks; claim, unclaim,
+hand over."""
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+from engine import clock
+from engine.usecases import tasks
+from tests.web.conftest import start_petition, start_review, text_of, use
+
+
+def to_reply(app, unit: str = "finance", subject: str = "关于修缮村道的意见") -> str:
+    """A review case at its 答复 step for ``unit``; returns that task id."""
+    case = start_review(app, subject)
+    (reply,) = use(app, tasks.complete, "office1", case.task_id, {"lead_unit": unit})
+    return reply.task_id
+
+
+def tab_counts(html: str) -> dict[str, int]:
+    return {t: int(n) for t, n in re.findall(r'data-tab="(\w+)">[^<]*<span class="count">(\d+)</span>', html)}
+
+
+def rows(html: str) -> list[str]:
+    return re.findall(r'<tr class="[^"]*" data-task-id="([^"]+)">', html)
+
+
+def test_tabs_and_counts(app, as_user):
+    mine = start_review(app, "甲")
+    start_review(app, "乙")
+    use(app, tasks.claim, "office1", mine.task_id)
+    html = text_of(as_user("office1").get("/"))
+    assert tab_counts(html) == {"mine": 1, "group": 1}
+    assert rows(html) == [mine.task_id]
+    html = text_of(as_user("office1").get("/?tab=group"))
+    assert len(rows(html)) == 1 and mine.task_id not in rows(html)
+
+
+def test_default_tab_is_group_when_i_hold_nothing(app, as_user):
+    case = start_review(app)
+    html = text_of(as_user("office2").get("/"))
+    assert 'class="on" data-tab="group"' in html and rows(html) == [case.task_id]
+
+
+def test_only_supervisors_get_the_all_tab(app, as_user):
+    to_reply(app, "finance")
+    to_reply(app, "civil_affairs")
+    html = text_of(as_user("supervisor").get("/?tab=all"))
+    assert tab_counts(html)["all"] == 2 and len(rows(html)) == 2
+    html = text_of(as_user("finance1").get("/?tab=all"))
+    assert "all" not in tab_counts(html)
+    assert 'class="on" data-tab="all"' not in html and len(rows(html)) == 1
+
+
+def test_a_unit_sees_only_its_own_tasks(app, as_user):
+    finance_task = to_reply(app, "finance")
+    civil_task = to_reply(app, "civil_affairs")
+    assert rows(text_of(as_user("finance1").get("/?tab=group"))) == [finance_task]
+    assert rows(text_of(as_user("civil1").get("/?tab=group"))) == [civil_task]
+    assert rows(text_of(as_user("deputy").get("/?tab=group"))) == []
+
+
+def test_filters_process_text_and_unit(app, as_user):
+    a = start_review(app, "修缮村道")
+    b = start_review(app, "学校食堂")
+    p = start_petition(app, unit="office")
+    c = as_user("office1")
+    assert set(rows(text_of(c.get("/?tab=group")))) == {a.task_id, b.task_id, p.task_id}
+    assert set(rows(text_of(c.get("/?tab=group&process=review")))) == {a.task_id, b.task_id}
+    assert rows(text_of(c.get("/?tab=group&q=食堂"))) == [b.task_id]
+    assert rows(text_of(c.get("/?tab=group&q=%25"))) == []          # LIKE wildcards are literal
+    assert set(rows(text_of(c.get("/?tab=group&unit=office")))) == {a.task_id, b.task_id, p.task_id}
+    assert rows(text_of(c.get("/?tab=group&unit=finance"))) == []
+    html = text_of(c.get("/?tab=group&q=食堂"))
+    assert tab_counts(html) == {"mine": 0, "group": 1}              # counts follow the filters
+
+
+def test_due_filters_marks_and_sorting(app, as_user):
+    early = to_reply(app, "finance", "早")
+    clock.advance(timedelta(days=5))
+    late = to_reply(app, "finance", "晚")
+    c = as_user("finance1")
+    html = text_of(c.get("/?tab=group"))
+    assert rows(html) == [early, late]                              # by due date, soonest first
+    assert "已逾期" not in html.split("<tbody>")[1] and "即将到期" not in html.split("<tbody>")[1]
+    clock.advance(timedelta(days=9))                                # early due in 1 day, late in 6
+    html = text_of(c.get("/?tab=group"))
+    assert f'<tr class="due-soon" data-task-id="{early}">' in html
+    assert f'<tr class="" data-task-id="{late}">' in html
+    assert rows(text_of(c.get("/?tab=group&due=soon"))) == [early]
+    assert rows(text_of(c.get("/?tab=group&due=overdue"))) == []
+    clock.advance(timedelta(days=2))                                # early is now overdue
+    html = text_of(c.get("/?tab=group"))
+    assert f'<tr class="overdue" data-task-id="{early}">' in html and "已逾期" in html
+    assert rows(text_of(c.get("/?tab=group&due=overdue"))) == [early]
+
+
+def test_pagination(app, as_user):
+    ids = [start_review(app, f"意见{i:02d}").task_id for i in range(27)]
+    c = as_user("office1")
+    first = text_of(c.get("/?tab=group"))
+    second = text_of(c.get("/?tab=group&page=2"))
+    assert len(rows(first)) == 25 and len(rows(second)) == 2
+    assert set(rows(first)) | set(rows(second)) == set(ids)
+    assert "第 1 / 2 页，共 27 项" in first and 'rel="next"' in first and 'rel="prev"' in second
+    assert len(rows(text_of(c.get("/?tab=group&page=99")))) == 0
+    assert len(rows(text_of(c.get("/?tab=group&page=abc")))) == 25
+
+
+def test_claim_and_unclaim(app, as_user):
+    case = start_review(app)
+    c = as_user("office1")
+    response = c.post(f"/tasks/{case.task_id}/claim", data={"next": "/?tab=group"})
+    assert response.status_code == 302 and response.headers["Location"] == "/?tab=group"
+    assert rows(text_of(c.get("/?tab=mine"))) == [case.task_id]
+    assert rows(text_of(as_user("office2").get("/?tab=group"))) == []   # gone from the colleague's list
+    assert as_user("office2").post(f"/tasks/{case.task_id}/claim").status_code == 409
+    c = as_user("office1")
+    assert c.post(f"/tasks/{case.task_id}/unclaim").status_code == 302
+    assert rows(text_of(c.get("/?tab=group"))) == [case.task_id]
+
+
+def test_hand_over_to_a_colleague_of_the_same_group(app, as_user):
+    task = to_reply(app, "finance")
+    c = as_user("finance1")
+    response = c.post(f"/tasks/{task}/handover", data={"colleague": "finance2", "comment": "请张所长处理"})
+    assert response.status_code == 302
+    assert rows(text_of(as_user("finance2").get("/?tab=mine"))) == [task]
+    page = text_of(as_user("finance2").get(f"/tasks/{task}"))
+    assert "转交" in page and "请张所长处理" in page
+
+
+def test_hand_over_to_another_unit_is_refused(app, as_user):
+    task = to_reply(app, "finance")
+    response = as_user("finance1").post(f"/tasks/{task}/handover", data={"colleague": "civil1"})
+    assert response.status_code == 403
+    assert "没有权限" in text_of(response)
+    assert rows(text_of(as_user("civil1").get("/?tab=mine"))) == []
+
+
+def test_claim_of_another_units_task_is_refused(app, as_user):
+    task = to_reply(app, "finance")
+    response = as_user("civil1").post(f"/tasks/{task}/claim")
+    assert response.status_code == 403
+    assert rows(text_of(as_user("finance1").get("/?tab=group"))) == [task]
+
+
+def test_json_clients_get_json_errors(app, as_user):
+    task = to_reply(app, "finance")
+    response = as_user("civil1").post(f"/tasks/{task}/claim", headers={"Accept": "application/json"})
+    assert response.status_code == 403
+    assert response.json["code"] == "not_allowed" and response.json["fields"] == {}
