@@ -34,3 +34,9 @@ class Role(StrEnum):
     SUPERVISOR = "supervisor"
     DEPUTY = "deputy"
     CHAIR = "chair"
+
+
+class NotificationKind(StrEnum):
+    REMINDER = "reminder"        # a due date is near
+    OVERDUE = "overdue"          # a due date passed with the task still open
+    SUPERVISION = "supervision"  # a 督办 timer (boundary event) fired

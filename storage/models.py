@@ -20,7 +20,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .db import Base, JSONText
-from .enums import InstanceStatus, Role, TimerKind, TimerState, WorkItemState
+from .enums import InstanceStatus, NotificationKind, Role, TimerKind, TimerState, WorkItemState
 
 
 def _enum(enum_cls: type) -> Enum:
@@ -260,3 +260,31 @@ class ApiToken(Base):
 
     user: Mapped[User] = relationship(lazy="joined")
 
+
+class Notification(Base):
+    """A message to one user (a reminder, an overdue task, a 督办): shown in the UI and,
+    when SMTP is configured, e-mailed. ``emailed_at`` NULL with ``email_to`` set is the
+    outbox: the mail is sent after the firing committed, so a failing SMTP server never
+    loses a notification."""
+
+    __tablename__ = "notifications"
+    __table_args__ = (
+        Index("ix_notifications_username_read", "username", "read_at"),
+        Index("ix_notifications_outbox", "emailed_at", "email_to"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64))
+    via_group: Mapped[str | None] = mapped_column(String(200))  # the group or role that made them a recipient
+    kind: Mapped[NotificationKind] = mapped_column(_enum(NotificationKind))
+    instance_id: Mapped[int | None] = mapped_column(ForeignKey("process_instances.id", ondelete="CASCADE"),
+                                                    index=True)
+    work_item_id: Mapped[int | None] = mapped_column(ForeignKey("work_items.id", ondelete="CASCADE"))
+    timer_id: Mapped[int | None] = mapped_column(ForeignKey("timers.id", ondelete="SET NULL"))
+    subject: Mapped[str] = mapped_column(String(500))
+    message: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    read_at: Mapped[datetime | None]
+    email_to: Mapped[str | None] = mapped_column(String(255))
+    emailed_at: Mapped[datetime | None]
+    email_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    email_error: Mapped[str | None] = mapped_column(String(500))

@@ -25,6 +25,7 @@ from storage import repositories as repo
 
 from .api.cli import tokens_group
 from .database import session_factory
+from .ops_cli import calendar_group, scheduler_command, serve_command, settings_group
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -323,7 +324,8 @@ def users_set_password(username: str, password: str) -> None:
 
 COMMANDS = (init_command, db_group, deploy_command, definitions_command, start_command, tasks_command,
             claim_command, unclaim_command, complete_command, instance_command, cancel_command,
-            fire_due_command, users_group, tokens_group)
+            fire_due_command, users_group, tokens_group,
+            scheduler_command, serve_command, calendar_group, settings_group)
 
 
 def init_app(app: Flask) -> None:

@@ -13,6 +13,7 @@ from .. import clock
 from ..serialization import dump_process
 from ..specs import parse_bpmn
 from .context import Actor, audit
+from .start_timers import schedule_start_timers
 
 
 @dataclass(frozen=True)
@@ -43,6 +44,7 @@ def deploy(session: Session, source: bytes | str, file: str, actor: Actor) -> li
             deployed_by=actor.username, deployed_at=clock.now())
         session.add(definition)
         session.flush()
+        schedule_start_timers(session, definition, process)
         audit(session, actor, "deploy", data={"key": process.key, "version": definition.version, "file": file})
         results.append(Deployed(definition.key, definition.name, definition.version, definition.id, True))
     return results

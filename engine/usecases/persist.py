@@ -14,6 +14,7 @@ from storage.models import ProcessInstance, Timer, WorkItem, WorkItemGroup
 
 from .. import clock
 from ..errors import Conflict
+from ..reminders import reminder_time
 from ..runtime import Runtime
 from ..serialization import SERIALIZER_VERSION
 from ..specs import ParsedProcess
@@ -42,7 +43,8 @@ def _save(session: Session, instance: ProcessInstance, workflow: BpmnWorkflow, r
     ready_items = sync_work_items(session, instance, workflow, runtime, process, now)
     desired = {(t.task_id, TimerKind.BPMN): (t.bpmn_id, t.due_at) for t in runtime.waiting_timers(workflow)}
     desired |= {(w.task_id, TimerKind.TASK_DUE): (w.bpmn_id, w.due_at) for w in ready_items if w.due_at is not None}
-    sync_timers(session, instance, desired)
+    desired |= reminder_timers(runtime, ready_items)
+    sync_timers(session, instance, desired, now)
     session.flush()
     return ready_items
 
@@ -75,14 +77,31 @@ def sync_work_items(session: Session, instance: ProcessInstance, workflow: BpmnW
     return ready_items
 
 
+def reminder_timers(runtime: Runtime, items: list[WorkItem]) -> dict[tuple[str, TimerKind], tuple[str, datetime]]:
+    """A reminder some working days before each due date (setting ``reminder.working_days_before``)."""
+    desired = {}
+    for item in items:
+        at = reminder_time(runtime, item.due_at) if item.due_at is not None else None
+        if at is not None:
+            desired[(item.task_id, TimerKind.REMINDER)] = (item.bpmn_id, at)
+    return desired
+
+
 def sync_timers(session: Session, instance: ProcessInstance,
-                desired: dict[tuple[str, TimerKind], tuple[str, datetime]]) -> None:
+                desired: dict[tuple[str, TimerKind], tuple[str, datetime]], now: datetime | None = None) -> None:
+    now = now or clock.now()
     rows = {(t.task_id, t.kind): t for t in repo.timers_of_instance(session, instance.id)}
     for key, row in rows.items():
         if row.state == TimerState.PENDING and key not in desired:
             row.state = TimerState.CANCELLED
     for (task_id, kind), (bpmn_id, due_at) in desired.items():
         row = rows.get((task_id, kind))
+        if kind == TimerKind.REMINDER and due_at <= now and (
+                row is None or row.due_at != due_at or row.state == TimerState.CANCELLED):
+            # a reminder only looks ahead: none for a moment already past (a pending one stays)
+            if row is not None and row.state == TimerState.PENDING:
+                row.state = TimerState.CANCELLED
+            continue
         if row is None:
             session.add(Timer(kind=kind, instance_id=instance.id, task_id=task_id, bpmn_id=bpmn_id, due_at=due_at,
                               state=TimerState.PENDING))

@@ -6,13 +6,17 @@ from collections.abc import Callable
 from datetime import datetime
 
 from sqlalchemy.orm import Session, sessionmaker
+from SpiffWorkflow.bpmn import BpmnWorkflow
+from SpiffWorkflow.bpmn.specs.mixins.events.intermediate_event import BoundaryEvent
 
 from storage import repositories as repo
 from storage.enums import InstanceStatus, TimerKind, TimerState
 from storage.models import Timer
 
 from .. import clock
-from ..errors import Conflict, EngineError
+from ..errors import Conflict, EngineError, NotFound
+from ..runtime import Runtime
+from . import notifications, start_timers
 from .context import SYSTEM, audit, processes, runtime_for
 from .persist import save_instance
 
@@ -24,11 +28,27 @@ FireHook = Callable[[Session, Timer], None]
 fire_hooks: dict[TimerKind, list[FireHook]] = {kind: [] for kind in TimerKind}
 
 
+# What each kind does besides being marked fired, in the same transaction.
+_AFTER_FIRE: dict[TimerKind, FireHook] = {
+    TimerKind.TASK_DUE: notifications.notify_overdue,
+    TimerKind.REMINDER: notifications.notify_reminder,
+    TimerKind.START: start_timers.start_from_timer,
+}
+
+
 def fire_timer(session: Session, timer_id: int, now: datetime | None = None) -> bool:
     """Fire one timer if it is pending and due; True if it fired now."""
     now = now or clock.now()
-    timer = repo.timer_for_update(session, timer_id)
+    timer = session.get(Timer, timer_id)
     if timer is None or timer.state != TimerState.PENDING or timer.due_at > now:
+        return False
+    if timer.instance_id is not None:
+        # Lock the case first, then the timer: the order every use case on a case follows
+        # (completing a task locks the instance, then cancels its timers). The other order
+        # deadlocks on PostgreSQL when a user completes the task as its timer fires.
+        repo.instance_for_update(session, timer.instance_id)
+    session.refresh(timer, with_for_update=True)
+    if timer.state != TimerState.PENDING or timer.due_at > now:
         return False
     if timer.kind == TimerKind.BPMN:
         if not _fire_bpmn_timer(session, timer, now):
@@ -39,6 +59,8 @@ def fire_timer(session: Session, timer_id: int, now: datetime | None = None) -> 
                   TimerKind.START: "start_timer"}[timer.kind]
         audit(session, SYSTEM, action, instance_id=timer.instance_id, task_id=timer.task_id,
               bpmn_id=timer.bpmn_id, data={"timer_id": timer.id, "due_at": timer.due_at.isoformat()})
+        if timer.kind in _AFTER_FIRE:
+            _AFTER_FIRE[timer.kind](session, timer)
     for hook in fire_hooks[timer.kind]:
         hook(session, timer)
     session.flush()
@@ -54,13 +76,33 @@ def _fire_bpmn_timer(session: Session, timer: Timer, now: datetime) -> bool:
     process = processes.get_by_id(session, instance.definition_id)
     runtime = runtime_for(session)
     workflow = runtime.restore(process, instance.workflow_json)
+    boundary = _boundary_of(runtime, workflow, timer.task_id)
     timer.state, timer.fired_at = TimerState.FIRED, now
     due_at = timer.due_at
     runtime.fire_timers(workflow)
     save_instance(session, instance, workflow, runtime, process)
     audit(session, SYSTEM, "timer_fired", instance_id=instance.id, task_id=timer.task_id, bpmn_id=timer.bpmn_id,
           data={"timer_id": timer.id, "due_at": due_at.isoformat()})
+    if boundary is not None:
+        item = repo.work_item_by_task(session, boundary[0])
+        if item is not None:
+            notifications.notify_supervision(session, timer, item, boundary[1], boundary[2])
     return True
+
+
+def _boundary_of(runtime: Runtime, workflow: BpmnWorkflow, task_id: str) -> tuple[str, str, bool] | None:
+    """For a boundary timer: (the task id it is attached to, its name, interrupting?)."""
+    try:
+        task = runtime.task(workflow, task_id)
+    except NotFound:
+        return None
+    spec = task.task_spec
+    if not isinstance(spec, BoundaryEvent) or task.parent is None:
+        return None
+    attached = [t for t in task.parent.children if not isinstance(t.task_spec, BoundaryEvent)]
+    if not attached:
+        return None
+    return str(attached[0].id), spec.bpmn_name or spec.bpmn_id, bool(spec.cancel_activity)
 
 
 def fire_due(session_factory: sessionmaker, now: datetime | None = None, limit: int = 500) -> int:

@@ -1,0 +1,120 @@
+"""Timer start events: when their next occurrence is, and letting a workflow that was
+started for an occurrence run past its timer start event at once.
+
+Occurrences of a cycle ``R[n]/start/duration`` are ``start + k × duration`` with calendar
+arithmetic (``P1M`` from January 31 gives the last day of February, then March 31: no
+drift, unlike SpiffWorkflow's fixed-seconds cycles).
+"""
+from __future__ import annotations
+
+from calendar import monthrange
+from datetime import datetime, timedelta, timezone
+
+from SpiffWorkflow.bpmn import BpmnWorkflow
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import CycleTimerEventDefinition, TimerEventDefinition
+from SpiffWorkflow.bpmn.specs.mixins.events.start_event import StartEvent
+from SpiffWorkflow.util.task import TaskState
+
+from .helpers import parse_when
+
+_APPROX_MONTH = timedelta(days=30.44)
+
+
+def _duration(text: str) -> tuple[int, timedelta]:
+    """``P1Y2M3DT4H`` -> (14 months, 3 days 4 hours)."""
+    parts = TimerEventDefinition.parse_iso_duration(text.strip())
+    months = int(parts.pop("years", 0)) * 12 + int(parts.pop("months", 0))
+    return months, timedelta(**parts)
+
+
+def _add_months(when: datetime, n: int) -> datetime:
+    index = when.month - 1 + n
+    year, month = when.year + index // 12, index % 12 + 1
+    return when.replace(year=year, month=month, day=min(when.day, monthrange(year, month)[1]))
+
+
+def _occurrence(start: datetime, months: int, rest: timedelta, k: int) -> datetime:
+    return _add_months(start, k * months) + k * rest
+
+
+def _is_duration(text: str) -> bool:
+    return text.strip().upper().startswith("P")
+
+
+def next_occurrence(kind: str, value: str, after: datetime, base: datetime) -> datetime | None:
+    """The first occurrence strictly after ``after`` of a start timer whose expression gave
+    ``value``; ``base`` anchors durations (the deployment time). None: no more occurrences."""
+    value = value.strip()
+    if kind == "timeDate":
+        when = parse_when(value)
+    elif kind == "timeDuration":
+        months, rest = _duration(value)
+        when = _add_months(base, months) + rest
+    elif kind == "timeCycle":
+        return _next_in_cycle(value, after, base)
+    else:
+        raise ValueError(f"unknown timer kind {kind!r}")
+    when = when.astimezone(timezone.utc)
+    return when if when > after else None
+
+
+def _next_in_cycle(value: str, after: datetime, base: datetime) -> datetime | None:
+    parts = value.upper().replace("--", "/").split("/")
+    if not parts[0].startswith("R") or len(parts) not in (2, 3):
+        raise ValueError(f"{value!r} is not a repeating interval (R[n]/start/duration)")
+    count = int(parts[0][1:]) if parts[0][1:] else -1
+    if len(parts) == 2:                       # R/P1D: every day from base + 1 day
+        months, rest = _duration(parts[1])
+        start = _add_months(base, months) + rest
+    elif _is_duration(parts[1]):              # R/P1D/end: counted back from the end
+        months, rest = _duration(parts[1])
+        end = parse_when(parts[2])
+        start = _add_months(end, -months) - rest
+    else:                                     # R/start/P1D
+        start = parse_when(parts[1])
+        months, rest = _duration(parts[2])
+    if months == 0 and rest <= timedelta(0):
+        raise ValueError(f"{value!r}: the interval must be positive")
+    step = months * _APPROX_MONTH + rest
+    k = max(0, int((after - start) / step) - 2) if after > start else 0
+    while count < 0 or k < count:
+        when = _occurrence(start, months, rest, k)
+        if when > after:
+            return when.astimezone(timezone.utc)
+        k += 1
+    return None
+
+
+def _waiting_timer_starts(workflow: BpmnWorkflow) -> list:
+    return [t for t in workflow.get_tasks(state=TaskState.WAITING)
+            if isinstance(t.task_spec, StartEvent) and isinstance(t.task_spec.event_definition, TimerEventDefinition)]
+
+
+def release_timer_start(workflow: BpmnWorkflow, refresh: object) -> bool:
+    """Let a workflow started for one occurrence of its timer start event run past that
+    event now, once. ``refresh`` is ``Runtime.fire_timers``. True if something changed.
+
+    SpiffWorkflow keeps a timer start event waiting for its own date, and a cycle start
+    event spawns the flow again at every occurrence inside the same instance. Here each
+    occurrence is its own instance: the event is marked fired (a cycle is told to run the
+    flow once if it has not yet, then stop), using SpiffWorkflow's own event state."""
+    waiting = _waiting_timer_starts(workflow)
+    if not waiting:
+        return False
+    past = (datetime.now(timezone.utc) - timedelta(days=3650)).isoformat()
+    for task in waiting:
+        definition = task.task_spec.event_definition
+        if isinstance(definition, CycleTimerEventDefinition):
+            value = dict(task._get_internal_data("event_value") or {"duration": 1.0})
+            if task.children:       # its flow already started: stop cycling
+                value["cycles"] = 0
+            else:                   # start the flow once, then stop
+                value.update(cycles=1, next=past)
+            task._set_internal_data(event_value=value)
+        else:
+            task._set_internal_data(event_fired=True)
+    for _ in range(3):  # a cycle needs up to three rounds: spawn, mark fired, complete
+        refresh(workflow)  # type: ignore[operator]
+        if not _waiting_timer_starts(workflow):
+            break
+    return True

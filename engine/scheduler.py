@@ -1,0 +1,271 @@
+"""The timer scheduler: fires every deadline at its due moment, exactly once.
+
+The ``timers`` table is the only record. APScheduler (in-memory job store) is just an
+alarm clock: the scheduler keeps one date job per pending timer due within ``window``, at
+its exact due time, and re-reads that window from the table every ``refresh_interval``
+seconds (an indexed query on ``(state, due_at)``, well under a millisecond), so timers
+added or moved by any process are picked up within that interval. Each job fires its timer
+through :func:`engine.usecases.timers.fire_timer` in its own transaction; that use case
+locks the row and re-checks it, so a duplicate or stale job changes nothing. Late jobs run
+once (``misfire_grace_time=None``, ``coalesce=True``), never dropped. On start, everything
+already overdue is fired first (``fire_due``). A job that failed is not lost: its timer is
+still pending, so a later refresh schedules it again (after a back-off for errors).
+
+:class:`SchedulerService` adds "exactly one active scheduler per database"
+(:mod:`engine.leadership`): it waits as a standby until it holds the lock, runs the
+scheduler while it does, and steps down if it loses it.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+
+from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.jobstores.base import JobLookupError
+from apscheduler.jobstores.memory import MemoryJobStore
+from apscheduler.schedulers.background import BackgroundScheduler
+from sqlalchemy import select
+from sqlalchemy.orm import sessionmaker
+
+from storage.enums import TimerState
+from storage.models import Timer
+
+from . import clock
+from .errors import Conflict
+from .leadership import AlreadyRunning, Leadership, leadership_for, refusal_message
+from .usecases.timers import fire_due, fire_timer
+
+log = logging.getLogger(__name__)
+
+FiredCallback = Callable[[int, float], None]  # timer id, time.time() when its firing committed
+
+
+@dataclass(frozen=True)
+class SchedulerConfig:
+    window: timedelta = timedelta(minutes=10)   # how far ahead date jobs are kept
+    refresh_interval: float = 1.0               # seconds between reads of the window
+    max_jobs: int = 20_000                      # date jobs held at most (nearest first)
+    workers: int = 4                            # firing threads (SQLite: 1, writers queue anyway)
+    standby_poll: float = 1.0                   # a standby tries the lock this often
+    check_interval: float = 1.0                 # the active one checks it still holds the lock
+    mail_interval: float = 2.0                  # the e-mail outbox is sent this often
+    retry_after: float = 5.0                    # first back-off after a timer failed to fire
+    max_retry_after: float = 600.0
+
+
+def _skew(now: datetime) -> timedelta:
+    """How far the engine clock is from the wall clock: zero unless a test froze it.
+
+    APScheduler waits in wall-clock time; due times are in engine time. With a frozen
+    clock a timer is due once the (moved) engine clock reaches it, so jobs are placed at
+    ``due_at - skew`` and re-placed when a test moves the clock."""
+    skew = now - datetime.now(timezone.utc)
+    return skew if abs(skew) > timedelta(seconds=1) else timedelta(0)
+
+
+class TimerScheduler:
+    """The APScheduler part. Run it only while holding the lock (see SchedulerService)."""
+
+    def __init__(self, factory: sessionmaker, config: SchedulerConfig | None = None, *,
+                 on_fired: FiredCallback | None = None, mailer: Callable[[], object] | None = None):
+        self.factory, self.config = factory, config or SchedulerConfig()
+        self.on_fired, self.mailer = on_fired, mailer
+        self._lock = threading.Lock()
+        self._scheduled: dict[int, datetime] = {}   # timer id -> wall-clock run time of its job
+        self._retry: dict[int, tuple[float, float]] = {}  # timer id -> (not before, next delay)
+        self._aps: BackgroundScheduler | None = None
+
+    # -- lifecycle ---------------------------------------------------------------
+    def start(self) -> int:
+        """Fire what is overdue, then keep up. Returns how many overdue timers fired."""
+        fired = self.catch_up()
+        executors = {"default": ThreadPoolExecutor(self.config.workers),
+                     "refresh": ThreadPoolExecutor(1), "mail": ThreadPoolExecutor(1)}
+        self._aps = BackgroundScheduler(
+            jobstores={"default": MemoryJobStore()}, executors=executors, timezone=timezone.utc,
+            job_defaults={"misfire_grace_time": None, "coalesce": True, "max_instances": 1})
+        self.refresh()
+        self._aps.add_job(self.refresh, "interval", seconds=self.config.refresh_interval, id="refresh",
+                          executor="refresh")
+        if self.mailer is not None:
+            self._aps.add_job(self._send_mail, "interval", seconds=self.config.mail_interval, id="mail",
+                              executor="mail", next_run_time=datetime.now(timezone.utc))
+        self._aps.start()
+        return fired
+
+    def stop(self, wait: bool = True) -> None:
+        if self._aps is not None and self._aps.running:
+            self._aps.shutdown(wait=wait)
+        self._aps = None
+        with self._lock:
+            self._scheduled.clear()
+
+    @property
+    def running(self) -> bool:
+        return self._aps is not None and self._aps.running
+
+    def catch_up(self) -> int:
+        """Fire every timer already due, each once, in batches until none is left."""
+        total = 0
+        while True:
+            fired = fire_due(self.factory, clock.now())
+            total += fired
+            if fired == 0:
+                return total
+
+    # -- the window --------------------------------------------------------------
+    def refresh(self) -> int:
+        """Bring the date jobs in line with the pending timers due within the window;
+        returns how many jobs were added or moved."""
+        now = clock.now()
+        skew = _skew(now)
+        try:
+            with self.factory() as session:
+                rows = session.execute(
+                    select(Timer.id, Timer.due_at)
+                    .where(Timer.state == TimerState.PENDING, Timer.due_at <= now + self.config.window)
+                    .order_by(Timer.due_at, Timer.id).limit(self.config.max_jobs)).all()
+        except Exception:
+            log.exception("could not read the timers table; trying again in %ss", self.config.refresh_interval)
+            return 0
+        aps = self._aps
+        if aps is None:
+            return 0
+        changed = 0
+        wall = time.monotonic()
+        with self._lock:
+            for timer_id, due_at in rows:
+                retry = self._retry.get(timer_id)
+                if retry is not None and retry[0] > wall:
+                    continue
+                run_at = due_at - skew
+                current = self._scheduled.get(timer_id)
+                if current is not None and abs(current - run_at) < timedelta(milliseconds=1):
+                    continue
+                self._scheduled[timer_id] = run_at
+                aps.add_job(self._fire, "date", run_date=run_at, args=(timer_id, run_at), id=f"timer-{timer_id}",
+                            replace_existing=True)
+                changed += 1
+            if len(rows) < self.config.max_jobs:  # the whole window is known: drop what left it
+                for timer_id in set(self._scheduled) - {r[0] for r in rows}:
+                    try:
+                        aps.remove_job(f"timer-{timer_id}")
+                    except JobLookupError:
+                        pass  # running right now
+                    self._scheduled.pop(timer_id, None)
+        return changed
+
+    # -- the jobs ----------------------------------------------------------------
+    def _fire(self, timer_id: int, run_at: datetime) -> None:
+        try:
+            with self.factory.begin() as session:
+                fired = fire_timer(session, timer_id)
+            committed = time.time()
+            self._retry.pop(timer_id, None)
+            if fired and self.on_fired is not None:
+                self.on_fired(timer_id, committed)
+        except Conflict:
+            log.info("timer %s: its case changed meanwhile; firing again", timer_id)
+        except Exception:
+            not_before, delay = self._retry.get(timer_id, (0.0, self.config.retry_after))
+            self._retry[timer_id] = (time.monotonic() + delay, min(delay * 2, self.config.max_retry_after))
+            log.exception("timer %s could not fire; trying again in %.0fs", timer_id, delay)
+        finally:
+            with self._lock:
+                if self._scheduled.get(timer_id) == run_at:
+                    del self._scheduled[timer_id]
+
+    def _send_mail(self) -> None:
+        assert self.mailer is not None
+        try:
+            self.mailer()
+        except Exception:
+            log.exception("sending notification e-mails failed; they stay in the outbox")
+
+    def scheduled_ids(self) -> set[int]:
+        with self._lock:
+            return set(self._scheduled)
+
+
+class SchedulerService:
+    """One active scheduler per database: wait for the lock, run, step down on losing it."""
+
+    def __init__(self, factory: sessionmaker, url: str, config: SchedulerConfig | None = None, *,
+                 on_fired: FiredCallback | None = None, mailer: Callable[[], object] | None = None,
+                 leadership: Leadership | None = None):
+        self.factory, self.config = factory, config or SchedulerConfig()
+        self.on_fired, self.mailer = on_fired, mailer
+        self.leadership = leadership or leadership_for(url)
+        self.active = threading.Event()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self.scheduler: TimerScheduler | None = None
+
+    def acquire_or_refuse(self) -> bool:
+        """Try the lock once. Where a second scheduler must refuse (SQLite), raise
+        AlreadyRunning; where it waits (PostgreSQL), return False."""
+        if self.leadership.try_acquire():
+            return True
+        if not self.leadership.waits:
+            raise AlreadyRunning(refusal_message(self.leadership))  # type: ignore[arg-type]
+        return False
+
+    def run(self) -> None:
+        """Block until stop(): standby, active, and back to standby if the lock is lost."""
+        try:
+            while not self._stop.is_set():
+                if not self._wait_for_lock():
+                    return
+                self._run_active()
+        finally:
+            self.leadership.dispose()
+
+    def _wait_for_lock(self) -> bool:
+        announced = False
+        while not self._stop.is_set():
+            try:
+                if self.acquire_or_refuse():
+                    return True
+            except AlreadyRunning:
+                raise
+            except Exception:
+                log.exception("cannot reach the database for the scheduler lock")
+            if not announced:
+                log.info("scheduler on standby: another process holds the lock; trying every %ss",
+                         self.config.standby_poll)
+                announced = True
+            self._stop.wait(self.config.standby_poll)
+        return False
+
+    def _run_active(self) -> None:
+        scheduler = self.scheduler = TimerScheduler(self.factory, self.config, on_fired=self.on_fired,
+                                                    mailer=self.mailer)
+        try:
+            fired = scheduler.start()
+            self.active.set()
+            log.info("scheduler active; fired %d overdue timer(s) on start", fired)
+            while not self._stop.wait(self.config.check_interval):
+                if not self.leadership.still_held():
+                    log.error("scheduler lock lost: stepping down")
+                    break
+        finally:
+            self.active.clear()
+            scheduler.stop()
+            self.leadership.release()
+
+    def start_background(self) -> threading.Thread:
+        """Run in a daemon thread (the web app's in-process scheduler). On SQLite, refuse
+        here, at once, when another scheduler runs."""
+        self.acquire_or_refuse()
+        self._thread = threading.Thread(target=self.run, name="congressflow-scheduler", daemon=True)
+        self._thread.start()
+        return self._thread
+
+    def stop(self, timeout: float | None = 30) -> None:
+        self._stop.set()
+        if self._thread is not None and self._thread is not threading.current_thread():
+            self._thread.join(timeout)

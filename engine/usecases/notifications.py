@@ -1,0 +1,179 @@
+"""Notifications: who hears about a near, missed or supervised deadline, and what they read.
+
+Created in the same transaction as the timer that caused them (so a notification exists
+exactly when its timer fired); e-mailed afterwards from the outbox (:mod:`engine.mailer`).
+Recipients are resolved to users when the notification is made: the assignee, or else the
+candidate users and every active user of the candidate groups; for overdue and 督办 also
+every supervisor.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, or_, select, update
+from sqlalchemy.orm import Session
+
+from storage.enums import NotificationKind, Role
+from storage.models import Department, Notification, ProcessInstance, Timer, User, UserRole, WorkItem
+
+from .. import clock
+from ..calendar import LOCAL_TZ
+from .context import Actor
+
+KIND_LABELS = {NotificationKind.REMINDER: "到期提醒", NotificationKind.OVERDUE: "逾期",
+               NotificationKind.SUPERVISION: "督办"}
+_ROLE_VALUES = {r.value for r in Role}
+
+
+# -- recipients ----------------------------------------------------------------------
+def users_in_groups(session: Session, groups: Iterable[str]) -> dict[str, str]:
+    """Active users who belong to any of ``groups`` (role, department code or name),
+    mapped to the group that matched."""
+    groups = [g for g in groups if g]
+    if not groups:
+        return {}
+    found: dict[str, str] = {}
+    roles = [g for g in groups if g in _ROLE_VALUES]
+    if roles:
+        rows = session.execute(select(User.username, UserRole.role).join(UserRole, UserRole.user_id == User.id)
+                               .where(User.active.is_(True), UserRole.role.in_(roles)))
+        for username, role in rows:
+            found.setdefault(username, role.value)
+    rows = session.execute(select(User.username, Department.code, Department.name)
+                           .join(Department, User.department_id == Department.id)
+                           .where(User.active.is_(True), or_(Department.code.in_(groups), Department.name.in_(groups))))
+    for username, code, name in rows:
+        found.setdefault(username, code if code in groups else name)
+    return found
+
+
+def holders(session: Session, item: WorkItem) -> dict[str, str | None]:
+    """Who is to act on a work item: its assignee, or its candidate users and groups."""
+    if item.assignee:
+        return {item.assignee: None}
+    people: dict[str, str | None] = {u: None for u in item.candidate_users}
+    for username, group in users_in_groups(session, item.candidate_groups).items():
+        people.setdefault(username, group)
+    return people
+
+
+def supervisors(session: Session) -> dict[str, str | None]:
+    return dict.fromkeys(users_in_groups(session, [Role.SUPERVISOR.value]), Role.SUPERVISOR.value)
+
+
+# -- creating ------------------------------------------------------------------------
+def _local(when: datetime) -> str:
+    return when.astimezone(LOCAL_TZ).strftime("%Y-%m-%d %H:%M")
+
+
+def notify(session: Session, kind: NotificationKind, recipients: dict[str, str | None], subject: str,
+           message: str, *, instance_id: int | None = None, work_item_id: int | None = None,
+           timer_id: int | None = None) -> list[Notification]:
+    """One notification per recipient who is an active user; e-mail goes to their address."""
+    if not recipients:
+        return []
+    emails = dict(session.execute(select(User.username, User.email).where(
+        User.username.in_(list(recipients)), User.active.is_(True))).all())
+    now = clock.now()
+    rows = [Notification(username=username, via_group=via, kind=kind, instance_id=instance_id,
+                         work_item_id=work_item_id, timer_id=timer_id, subject=subject, message=message,
+                         created_at=now, email_to=emails[username] or None, email_attempts=0)
+            for username, via in recipients.items() if username in emails]
+    session.add_all(rows)
+    return rows
+
+
+def _case(session: Session, item: WorkItem) -> str:
+    return session.scalar(select(ProcessInstance.title).where(ProcessInstance.id == item.instance_id)) or ""
+
+
+def _item_of_timer(session: Session, timer: Timer) -> WorkItem | None:
+    if timer.instance_id is None:
+        return None
+    return session.scalars(select(WorkItem).where(WorkItem.instance_id == timer.instance_id,
+                                                  WorkItem.task_id == timer.task_id)).first()
+
+
+def notify_reminder(session: Session, timer: Timer) -> None:
+    item = _item_of_timer(session, timer)
+    if item is None or item.due_at is None:
+        return
+    title = _case(session, item)
+    notify(session, NotificationKind.REMINDER, holders(session, item),
+           f"到期提醒：{item.name}（{title}）",
+           f"「{item.name}」（案件：{title}）将于 {_local(item.due_at)} 到期，请及时办理。",
+           instance_id=item.instance_id, work_item_id=item.id, timer_id=timer.id)
+
+
+def notify_overdue(session: Session, timer: Timer) -> None:
+    item = _item_of_timer(session, timer)
+    if item is None or item.due_at is None:
+        return
+    title = _case(session, item)
+    who = holders(session, item)
+    handler = item.assignee or "、".join(item.candidate_groups + item.candidate_users) or "未指定"
+    subject = f"逾期：{item.name}（{title}）"
+    text = f"「{item.name}」（案件：{title}）已于 {_local(item.due_at)} 到期，尚未办结。"
+    notify(session, NotificationKind.OVERDUE, who, subject, text + "请尽快办理。",
+           instance_id=item.instance_id, work_item_id=item.id, timer_id=timer.id)
+    watchers = {u: g for u, g in supervisors(session).items() if u not in who}
+    notify(session, NotificationKind.OVERDUE, watchers, subject, text + f"办理人：{handler}。",
+           instance_id=item.instance_id, work_item_id=item.id, timer_id=timer.id)
+
+
+def notify_supervision(session: Session, timer: Timer, item: WorkItem, event_name: str, interrupting: bool) -> None:
+    """A boundary timer on ``item``'s task fired (督办): tell its holders and the supervisors."""
+    title = _case(session, item)
+    if interrupting:
+        text = f"「{item.name}」（案件：{title}）已超时，流程已转入「{event_name}」。"
+    else:
+        text = f"「{item.name}」（案件：{title}）到期未办结，已启动「{event_name}」，请尽快办理。"
+    recipients = holders(session, item)
+    for username, group in supervisors(session).items():
+        recipients.setdefault(username, group)
+    notify(session, NotificationKind.SUPERVISION, recipients, f"督办：{item.name}（{title}）", text,
+           instance_id=item.instance_id, work_item_id=item.id, timer_id=timer.id)
+
+
+# -- reading (the UI) ----------------------------------------------------------------
+@dataclass(frozen=True)
+class NotificationView:
+    id: int
+    kind: str
+    kind_label: str
+    subject: str
+    message: str
+    instance_id: int | None
+    work_item_id: int | None
+    created_at: datetime
+    read_at: datetime | None
+
+    @classmethod
+    def of(cls, row: Notification) -> NotificationView:
+        return cls(row.id, row.kind.value, KIND_LABELS[row.kind], row.subject, row.message, row.instance_id,
+                   row.work_item_id, row.created_at, row.read_at)
+
+
+def list_notifications(session: Session, actor: Actor, *, unread_only: bool = False, limit: int = 50,
+                       offset: int = 0) -> list[NotificationView]:
+    query = select(Notification).where(Notification.username == actor.username)
+    if unread_only:
+        query = query.where(Notification.read_at.is_(None))
+    rows = session.scalars(query.order_by(Notification.created_at.desc(), Notification.id.desc())
+                           .limit(limit).offset(offset))
+    return [NotificationView.of(r) for r in rows]
+
+
+def unread_count(session: Session, actor: Actor) -> int:
+    return session.scalar(select(func.count()).select_from(Notification).where(
+        Notification.username == actor.username, Notification.read_at.is_(None))) or 0
+
+
+def mark_read(session: Session, actor: Actor, ids: Iterable[int] | None = None) -> int:
+    """Mark the actor's notifications (these ``ids``, or all) read; returns how many changed."""
+    query = update(Notification).where(Notification.username == actor.username, Notification.read_at.is_(None))
+    if ids is not None:
+        query = query.where(Notification.id.in_(list(ids)))
+    return session.execute(query.values(read_at=clock.now()).execution_options(synchronize_session=False)).rowcount
