@@ -13,6 +13,7 @@ import argparse
 import cProfile
 import itertools
 import json
+import os
 import pstats
 import re
 import statistics
@@ -96,14 +97,20 @@ def database(url: str | None) -> Iterator[tuple[str, str]]:
 
 
 class StatementCounter:
-    """Counts every statement sent to the database (executemany counts once)."""
+    """Counts every statement sent to the database (executemany counts once) and the time
+    spent inside the driver's ``execute`` (the database's own work plus the driver)."""
 
     def __init__(self, engine: Engine):
-        self.count = 0
-        event.listen(engine, "before_cursor_execute", self._seen)
+        self.count, self.seconds, self._t0 = 0, 0.0, 0.0
+        event.listen(engine, "before_cursor_execute", self._before)
+        event.listen(engine, "after_cursor_execute", self._after)
 
-    def _seen(self, *_args: Any) -> None:
+    def _before(self, *_args: Any) -> None:
         self.count += 1
+        self._t0 = time.perf_counter()
+
+    def _after(self, *_args: Any) -> None:
+        self.seconds += time.perf_counter() - self._t0
 
 
 # -- building instances ----------------------------------------------------------------
@@ -222,19 +229,15 @@ class Raw:
         task.run()
         workflow.do_engine_steps()
 
-    def spec_free(self, text_: str, task_id: str, data: dict) -> float:
-        t0 = time.perf_counter()
+    def spec_free(self, text_: str, task_id: str, data: dict) -> None:
         workflow = load_workflow(text_, self.process.spec, self.process.subprocess_specs)
         self._run(workflow, task_id, data)
         dump_workflow(workflow)
-        return time.perf_counter() - t0
 
-    def with_spec(self, text_: str, task_id: str, data: dict) -> float:
-        t0 = time.perf_counter()
+    def with_spec(self, text_: str, task_id: str, data: dict) -> None:
         workflow = self.serializer.deserialize_json(text_)
         self._run(workflow, task_id, data)
         self.serializer.serialize_json(workflow)
-        return time.perf_counter() - t0
 
 
 def use_case(factory: sessionmaker, task_id: str, data: dict) -> float:
@@ -249,34 +252,49 @@ def instance_json(factory: sessionmaker, instance_id: int) -> str:
         return s.get(ProcessInstance, instance_id).workflow_json
 
 
+def clocked(action: Callable[[], Any]) -> tuple[float, float]:
+    """Wall-clock and CPU seconds (this process only: the PostgreSQL server's work is not in it)."""
+    w0, c0 = time.perf_counter(), time.process_time()
+    action()
+    return time.perf_counter() - w0, time.process_time() - c0
+
+
 def measure_history(factory: sessionmaker, counter: StatementCounter, raw: Raw, history: int,
                     reps: int, warmup: int) -> dict[str, Any]:
     """Each clone completes its next two tasks (check, then reply: one loop), each measured
-    as the use case and as raw SpiffWorkflow on the very same JSON."""
+    as the use case and as raw SpiffWorkflow on the very same JSON, one right after the other."""
     clones = Cloner(factory, template(factory, history)).clone(warmup + (reps + 1) // 2, fresh_json=True)
-    samples: dict[str, list[float]] = {"usecase": [], "raw_spec_free": [], "raw_embedded_spec": []}
-    statements, sizes = [], []
+    kinds = ("usecase", "raw_spec_free", "raw_embedded_spec")
+    wall: dict[str, list[float]] = {k: [] for k in kinds}
+    cpu: dict[str, list[float]] = {k: [] for k in kinds}
+    statements, sql_seconds, sizes = [], [], []
     for n, instance_id in enumerate(clones):
         for _ in range(2):
             task_id, bpmn_id = ready_task(factory, instance_id)
+            data = DATA[bpmn_id]
             json_text = instance_json(factory, instance_id)
             embedded = raw.embedded(json_text)
-            t_free = raw.spec_free(json_text, task_id, DATA[bpmn_id])
-            t_spec = raw.with_spec(embedded, task_id, DATA[bpmn_id])
-            before = counter.count
-            t_uc = use_case(factory, task_id, DATA[bpmn_id])
-            if n >= warmup and len(samples["usecase"]) < reps:
-                samples["usecase"].append(t_uc)
-                samples["raw_spec_free"].append(t_free)
-                samples["raw_embedded_spec"].append(t_spec)
+            times = {"raw_spec_free": clocked(lambda: raw.spec_free(json_text, task_id, data)),
+                     "raw_embedded_spec": clocked(lambda: raw.with_spec(embedded, task_id, data))}
+            before, sql_before = counter.count, counter.seconds
+            times["usecase"] = clocked(lambda: use_case(factory, task_id, data))
+            if n >= warmup and len(wall["usecase"]) < reps:
+                for kind, (w, c) in times.items():
+                    wall[kind].append(w)
+                    cpu[kind].append(c)
                 statements.append(counter.count - before)
+                sql_seconds.append(counter.seconds - sql_before)
                 sizes.append((len(json_text.encode()), len(embedded.encode())))
-    figures: dict[str, Any] = {name: stats(values) for name, values in samples.items()}
-    uc = figures["usecase"]["median_ms"]
-    figures["ratio_to_raw_embedded_spec"] = round(uc / figures["raw_embedded_spec"]["median_ms"], 2)
-    figures["ratio_to_raw_spec_free"] = round(uc / figures["raw_spec_free"]["median_ms"], 2)
+    figures: dict[str, Any] = {kind: stats(wall[kind]) for kind in kinds}
+    for raw_kind in kinds[1:]:
+        name = raw_kind.removeprefix("raw_")
+        figures[f"ratio_to_raw_{name}"] = round(figures["usecase"]["median_ms"] / figures[raw_kind]["median_ms"], 2)
+        paired = [u / r for u, r in zip(wall["usecase"], wall[raw_kind])]
+        figures[f"ratio_to_raw_{name}_paired_median"] = round(statistics.median(paired), 2)
+    figures["cpu_median_ms"] = {kind: stats(cpu[kind])["median_ms"] for kind in kinds}
     figures["sql_statements_per_completion"] = {"median": statistics.median(statements),
                                                 "min": min(statements), "max": max(statements)}
+    figures["sql_execute_ms_per_completion"] = stats(sql_seconds)["median_ms"]
     figures["workflow_json_bytes"] = {"spec_free": round(statistics.median(s[0] for s in sizes)),
                                       "embedded_spec": round(statistics.median(s[1] for s in sizes))}
     return figures
@@ -287,11 +305,17 @@ def count_instances(factory: sessionmaker) -> int:
         return s.scalar(select(func.count()).select_from(ProcessInstance)) or 0
 
 
-def measure_scale(factory: sessionmaker, dialect: str, sizes: tuple[int, int], reps: int,
-                  warmup: int) -> dict[str, Any]:
-    """The same completion with few and with many instances in the database."""
+def row_counts(factory: sessionmaker) -> dict[str, int]:
+    with factory() as s:
+        return {m.__tablename__: s.scalar(select(func.count()).select_from(m)) or 0 for m in CLONED}
+
+
+def measure_scale(factory: sessionmaker, counter: StatementCounter, dialect: str, sizes: tuple[int, int],
+                  reps: int, warmup: int) -> dict[str, Any]:
+    """The same completion (at 10 tasks of history) with few and with many instances in the
+    database; the extra instances are clones of a real case waiting for its reply."""
     clones = Cloner(factory, template(factory, 10)).clone(2 * (reps + warmup), fresh_json=True)
-    filler = Cloner(factory, template(factory, 1))     # a case waiting for its reply, with timers
+    filler = Cloner(factory, template(factory, 1))
     figures: dict[str, Any] = {}
     for size, batch in zip(sizes, (clones[:reps + warmup], clones[reps + warmup:])):
         missing = size - count_instances(factory)
@@ -301,39 +325,124 @@ def measure_scale(factory: sessionmaker, dialect: str, sizes: tuple[int, int], r
         if dialect == "postgresql":  # what autovacuum would do after such a load
             with factory.begin() as s:
                 s.execute(text("ANALYZE"))
-        log(f"{count_instances(factory)} instances in the database (+{missing} in {time.perf_counter() - t0:.1f} s)")
-        samples = []
-        for n, instance_id in enumerate(batch):
-            task_id, bpmn_id = ready_task(factory, instance_id)
-            elapsed = use_case(factory, task_id, DATA[bpmn_id])
-            if n >= warmup:
-                samples.append(elapsed)
-        figures[f"instances_{size}"] = {"instances": count_instances(factory), **stats(samples)}
-    small, large = (figures[f"instances_{size}"]["median_ms"] for size in sizes)
-    figures["ratio_large_to_small"] = round(large / small, 2)
+        log(f"{size}: +{missing} instances in {time.perf_counter() - t0:.1f} s")
+        todo = [ready_task(factory, i) for i in batch]
+        for task_id, bpmn_id in todo[:warmup]:
+            use_case(factory, task_id, DATA[bpmn_id])
+        wall, cpu, sql = [], [], []
+        with phase_timers() as spent:
+            for task_id, bpmn_id in todo[warmup:]:
+                sql_before = counter.seconds
+                w, c = clocked(lambda: use_case(factory, task_id, DATA[bpmn_id]))  # noqa: B023
+                wall.append(w)
+                cpu.append(c)
+                sql.append(counter.seconds - sql_before)
+        figures[f"instances_{size}"] = {
+            "rows": row_counts(factory), **stats(wall), "cpu_median_ms": stats(cpu)["median_ms"],
+            "sql_execute_median_ms": stats(sql)["median_ms"],
+            "steps_mean_ms": {label: round(sum(v) / len(wall) * 1000, 3) for label, v in spent.items()}}
+    small, large = (figures[f"instances_{size}"] for size in sizes)
+    figures["ratio_large_to_small"] = round(large["median_ms"] / small["median_ms"], 2)
+    figures["ratio_large_to_small_cpu"] = round(large["cpu_median_ms"] / small["cpu_median_ms"], 2)
     return figures
 
 
-def profile(factory: sessionmaker, reps: int) -> dict[str, Any]:
-    """cProfile over ``reps`` use-case completions: where the time goes."""
-    clones = Cloner(factory, template(factory, 10)).clone(reps, fresh_json=True)
-    todo = [(ready_task(factory, i)) for i in clones]
+# Where the time of one completion goes: named steps of the use case, timed by wrapping
+# them (module, class or None, attribute, label). A step the code no longer has is skipped.
+PHASES = (
+    ("engine.usecases.tasks", None, "_lock_item", "lock: find work item, lock instance, re-read item"),
+    ("engine.runtime", None, "load_workflow", "engine: deserialize workflow JSON"),
+    ("engine.runtime", "Runtime", "complete", "engine: complete task + engine steps"),
+    ("engine.runtime", None, "dump_workflow", "engine: serialize workflow JSON"),
+    ("engine.usecases.tasks", None, "save_instance", "save_instance (all: JSON, work items, timers)"),
+    ("engine.usecases.persist", None, "sync_work_items", "save: sync work items (incl. autoflush)"),
+    ("engine.usecases.persist", None, "sync_timers", "save: sync timers (incl. autoflush)"),
+    ("sqlalchemy.orm.session", "Session", "flush", "ORM flush (all calls, incl. autoflush)"),
+    ("sqlalchemy.orm.session", "SessionTransaction", "commit", "commit (flush of the audit entry + COMMIT)"),
+    ("engine.usecases.tasks", None, "complete", "tasks.complete (the whole use case body)"),
+)
+
+
+@contextmanager
+def phase_timers() -> Iterator[dict[str, list[float]]]:
+    """Wrap each step of PHASES in a timer for the duration of the block."""
+    import importlib
+
+    spent: dict[str, list[float]] = {}
+    patched = []
+    for module, cls, name, label in PHASES:
+        owner: Any = importlib.import_module(module)
+        owner = getattr(owner, cls) if cls else owner
+        original = owner.__dict__.get(name)
+        if original is None:
+            continue
+        function = original.__func__ if isinstance(original, staticmethod) else original
+
+        def timed(*a: Any, _f: Any = function, _label: str = label, **k: Any) -> Any:
+            t0 = time.perf_counter()
+            try:
+                return _f(*a, **k)
+            finally:
+                spent.setdefault(_label, []).append(time.perf_counter() - t0)
+
+        setattr(owner, name, staticmethod(timed) if isinstance(original, staticmethod) else timed)
+        patched.append((owner, name, original))
+    try:
+        yield spent
+    finally:
+        for owner, name, original in reversed(patched):
+            setattr(owner, name, original)
+
+
+def profile(factory: sessionmaker, counter: StatementCounter, reps: int) -> dict[str, Any]:
+    """Where the time of a completion goes: timed steps, then cProfile's top functions."""
+    clones = Cloner(factory, template(factory, 10)).clone(2 * reps + 2, fresh_json=True)
+    todo = [ready_task(factory, i) for i in clones]
+    for task_id, bpmn_id in todo[:2]:                       # warm-up
+        use_case(factory, task_id, DATA[bpmn_id])
+    totals, statements, sql_seconds = [], [], []
+    with phase_timers() as spent:
+        for task_id, bpmn_id in todo[2:reps + 2]:
+            before, sql_before = counter.count, counter.seconds
+            totals.append(use_case(factory, task_id, DATA[bpmn_id]))
+            statements.append(counter.count - before)
+            sql_seconds.append(counter.seconds - sql_before)
+    steps = {label: {"ms_per_completion": round(sum(v) / reps * 1000, 3), "calls_per_completion": len(v) / reps}
+             for label, v in spent.items()}
+    steps["SQL: inside the driver's execute"] = {"ms_per_completion": round(sum(sql_seconds) / reps * 1000, 3),
+                                                 "calls_per_completion": sum(statements) / reps}
     profiler = cProfile.Profile()
     profiler.enable()
-    for task_id, bpmn_id in todo:
+    for task_id, bpmn_id in todo[reps + 2:]:
         use_case(factory, task_id, DATA[bpmn_id])
     profiler.disable()
     st = pstats.Stats(profiler)
-    total = sum(v[3] for k, v in st.stats.items() if k[2] == "use_case")  # type: ignore[attr-defined]
-    rows = []
-    for (file, line, name), (_cc, ncalls, tottime, cumtime, _callers) in st.stats.items():  # type: ignore[attr-defined]
-        rows.append({"function": f"{Path(file).name}:{line}:{name}", "calls_per_completion": round(ncalls / reps, 1),
-                     "tottime_ms": round(tottime / reps * 1000, 3), "cumtime_ms": round(cumtime / reps * 1000, 3),
-                     "cum_share": round(cumtime / total, 3) if total else None})
-    by_cum = sorted(rows, key=lambda r: -r["cumtime_ms"])[:40]
-    by_self = sorted(rows, key=lambda r: -r["tottime_ms"])[:25]
-    return {"completions": reps, "profiled_ms_per_completion": round(total / reps * 1000, 3),
-            "top_cumulative": by_cum, "top_self": by_self}
+    table = st.stats  # type: ignore[attr-defined]
+    total = sum(v[3] for k, v in table.items() if k[2] == "use_case")
+    rows = [{"function": f"{Path(file).name}:{line}:{name}", "calls_per_completion": round(ncalls / reps, 1),
+             "self_ms": round(tottime / reps * 1000, 3), "cumulative_ms": round(cumtime / reps * 1000, 3)}
+            for (file, line, name), (_cc, ncalls, tottime, cumtime, _callers) in table.items()]
+    return {"completions": reps, "mean_ms": round(statistics.fmean(totals) * 1000, 3),
+            "steps_mean": steps,
+            "cprofile_ms_per_completion": round(total / reps * 1000, 3),
+            "cprofile_top_cumulative": sorted(rows, key=lambda r: -r["cumulative_ms"])[:30],
+            "cprofile_top_self": sorted(rows, key=lambda r: -r["self_ms"])[:20]}
+
+
+@contextmanager
+def prepared(url: str | None) -> Iterator[tuple[sessionmaker, StatementCounter, str]]:
+    """A fresh database with the departments and the benchmark's process deployed."""
+    with database(url) as (db_url, dialect):
+        engine = make_engine(db_url)
+        factory = make_session_factory(engine)
+        counter = StatementCounter(engine)
+        with factory.begin() as s:
+            accounts.ensure_departments(s)
+            deploying.deploy(s, BPMN.read_bytes(), BPMN.name, SYSTEM)
+        try:
+            yield factory, counter, dialect
+        finally:
+            engine.dispose()
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
@@ -343,29 +452,27 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     if args.sizes:
         conf["sizes"] = tuple(int(v) for v in args.sizes.split(","))
     started = time.perf_counter()
-    with database(args.db) as (url, dialect):
-        engine = make_engine(url)
-        factory = make_session_factory(engine)
-        counter = StatementCounter(engine)
-        with factory.begin() as s:
-            accounts.ensure_departments(s)
-            deploying.deploy(s, BPMN.read_bytes(), BPMN.name, SYSTEM)
-        raw = Raw(factory)
-        result: dict[str, Any] = {"database": dialect, "mode": "quick" if args.quick else "full",
-                                  "process": f"{PROCESS_KEY} ({BPMN.relative_to(ROOT)})",
-                                  "completion": {}, "scale": {}}
-        for history in conf["histories"]:
-            log(f"completion at {history} tasks of history ({conf['reps']} completions)")
-            result["completion"][f"history_{history}"] = measure_history(
-                factory, counter, raw, history, conf["reps"], conf["warmup"])
-        if not args.skip_scale:
+    result: dict[str, Any] = {"mode": "quick" if args.quick else "full", "load_average_at_start": os.getloadavg(),
+                              "process": f"{PROCESS_KEY} ({BPMN.relative_to(ROOT)})", "completion": {}, "scale": {}}
+    if args.parts & {"completion", "profile"}:
+        with prepared(args.db) as (factory, counter, dialect):
+            result["database"] = dialect
+            raw = Raw(factory)
+            for history in conf["histories"] if "completion" in args.parts else ():
+                log(f"completion at {history} tasks of history ({conf['reps']} completions)")
+                result["completion"][f"history_{history}"] = measure_history(
+                    factory, counter, raw, history, conf["reps"], conf["warmup"])
+            if "profile" in args.parts:
+                log("profiling")
+                result["profile"] = profile(factory, counter, min(conf["reps"], 100))
+    if "scale" in args.parts:
+        with prepared(args.db) as (factory, counter, dialect):  # a fresh database of its own
+            result["database"] = dialect
             log(f"scale: {conf['sizes'][0]} vs {conf['sizes'][1]} instances")
-            result["scale"] = measure_scale(factory, dialect, conf["sizes"], conf["scale_reps"], conf["warmup"])
-        if args.profile:
-            log("profiling")
-            result["profile"] = profile(factory, min(conf["reps"], 100))
-        engine.dispose()
+            result["scale"] = measure_scale(factory, counter, dialect, conf["sizes"], conf["scale_reps"],
+                                            conf["warmup"])
     result["targets"] = {"ratio_to_raw_max": 2.0, "scale_ratio_max": 1.2}
+    result["load_average_at_end"] = os.getloadavg()
     result["seconds"] = round(time.perf_counter() - started, 1)
     return result
 
@@ -376,10 +483,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="small numbers (< 30 s)")
     parser.add_argument("--reps", type=int, help="completions measured per figure")
     parser.add_argument("--sizes", help="instance counts for the scale figure, e.g. 1000,100000")
-    parser.add_argument("--skip-scale", action="store_true", help="skip the 1k-vs-100k figure")
-    parser.add_argument("--profile", action="store_true", help="add a cProfile of the use case")
+    parser.add_argument("--parts", default="completion,scale",
+                        help="comma-separated: completion (vs raw, by history), scale (1k vs 100k), profile")
+    parser.add_argument("--profile", action="store_true", help="same as adding 'profile' to --parts")
     parser.add_argument("--out", help="also write the JSON to this file")
     args = parser.parse_args(argv)
+    args.parts = set(args.parts.split(",")) | ({"profile"} if args.profile else set())
     result = run(args)
     output = json.dumps(result, ensure_ascii=False, indent=2)
     if args.out:
