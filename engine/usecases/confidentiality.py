@@ -22,6 +22,7 @@ from .context import Actor, processes
 CONFIDENTIAL_VIEWER_ROLES = ("admin",)
 CONFIDENTIAL_VIEWER_GROUPS = ("petition_office", "office")
 CASE_VIEWER_ROLES = ("admin", "supervisor")
+CASE_VIEWER_GROUPS = ("office",)  # the congress office registers, assigns and supervises every item
 
 
 def may_see_confidential(actor: Actor) -> bool:
@@ -60,9 +61,12 @@ def field_labels(process: ParsedProcess) -> dict[str, str]:
 
 
 def may_see_case(session: Session, actor: Actor, instance: ProcessInstance) -> bool:
-    """Supervisors and admins see every case; others the cases they started or that have
-    (or had) a task for them: assigned, completed by them, or offered to one of their groups."""
-    if actor.has_role(*CASE_VIEWER_ROLES) or instance.started_by == actor.username:
+    """Supervisors, admins and the congress office see every case; others the cases they
+    started or that have (or had) a task for them: assigned, completed by them, or offered
+    to one of their groups."""
+    if actor.has_role(*CASE_VIEWER_ROLES) or actor.groups.intersection(CASE_VIEWER_GROUPS):
+        return True
+    if instance.started_by == actor.username:
         return True
     mine = or_(WorkItem.assignee == actor.username, WorkItem.completed_by == actor.username,
                exists().where(WorkItemGroup.work_item_id == WorkItem.id, or_(

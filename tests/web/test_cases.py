@@ -1,0 +1,110 @@
+"""The case page: status, labelled variables, history, the diagram and its XML."""
+from __future__ import annotations
+
+import json
+import re
+from datetime import timedelta
+
+from lxml import etree
+
+from engine import clock
+from engine.layout import BPMNDI, with_diagram
+from engine.usecases import instances, tasks
+from tests.conftest import FIXTURES
+from tests.web.conftest import start_review, text_of, use
+from tests.web.test_inbox import to_reply
+
+
+def diagram_state(html: str) -> dict:
+    match = re.search(r'<script type="application/json" id="diagram-state">(.*?)</script>', html)
+    assert match
+    return json.loads(match.group(1))
+
+
+def test_case_page_shows_status_labelled_variables_and_history(app, as_user):
+    case = start_review(app, "关于修缮村道的意见")
+    use(app, tasks.complete, "office1", case.task_id, {"lead_unit": "finance", "urgent": True})
+    html = text_of(as_user("office1").get(f"/cases/{case.id}"))
+    assert 'id="case-status">办理中' in html
+    assert "<dt>主办单位</dt><dd data-var=\"lead_unit\">财政所</dd>" in html
+    assert "<dt>紧急</dt><dd data-var=\"urgent\">是</dd>" in html
+    assert "<code>reply_due</code>" in html                # unlabelled variables under "other"
+    history = html.split('id="history"', 1)[1]
+    assert history.index("office1</strong> 发起") < history.index("office1</strong> 办理完成 · 登记")
+    assert "答复" in html.split("当前任务", 1)[1]           # the open task
+
+
+def test_diagram_marks_completed_active_and_overdue(app, as_user):
+    case = start_review(app)
+    use(app, tasks.complete, "office1", case.task_id, {"lead_unit": "finance"})
+    c = as_user("office1")
+    html = text_of(c.get(f"/cases/{case.id}"))
+    state = diagram_state(html)
+    assert {"start", "register", "set_due"} <= set(state["completed"])
+    assert "reply" in state["active"] and state["overdue"] == []
+    assert 'data-xml-url="/definitions/' in html
+    assert "bpmn-navigated-viewer.production.min.js" in html and "/static/js/diagram.js" in html
+    clock.advance(timedelta(days=16))
+    assert diagram_state(text_of(c.get(f"/cases/{case.id}")))["overdue"] == ["reply"]
+
+
+def test_bpmn_xml_has_a_diagram_even_when_the_file_has_none(app, as_user):
+    case = start_review(app)
+    html = text_of(as_user("office1").get(f"/cases/{case.id}"))
+    url = re.search(r'data-xml-url="([^"]+)"', html).group(1)
+    response = as_user("office1").get(url)
+    assert response.status_code == 200 and response.mimetype == "application/xml"
+    root = etree.fromstring(response.data)
+    shapes = {s.get("bpmnElement") for s in root.iter(f"{{{BPMNDI}}}BPMNShape")}
+    assert {"start", "register", "reply", "reply_timer", "check", "decide", "end"} <= shapes
+    edges = {e.get("bpmnElement") for e in root.iter(f"{{{BPMNDI}}}BPMNEdge")}
+    assert {"f1", "f_again", "f_t"} <= edges
+
+
+def test_layout_leaves_a_drawn_diagram_alone_and_places_columns_left_to_right():
+    xml = (FIXTURES / "review.bpmn").read_text()
+    drawn = with_diagram(xml)
+    assert with_diagram(drawn) == drawn
+    root = etree.fromstring(drawn.encode())
+    x = {s.get("bpmnElement"): float(s[0].get("x")) for s in root.iter(f"{{{BPMNDI}}}BPMNShape")}
+    assert x["start"] < x["register"] < x["set_due"] < x["reply"] < x["check"] < x["decide"] < x["end"]
+
+
+def test_cancelled_case(app, as_user):
+    case = start_review(app)
+    use(app, instances.cancel_instance, "office1", case.id, "重复登记")
+    html = text_of(as_user("office1").get(f"/cases/{case.id}"))
+    assert 'id="case-status">已撤销' in html and "撤销案件" in html
+
+
+def test_case_comments_and_attachments(app, as_user):
+    from io import BytesIO
+
+    case = start_review(app)
+    c = as_user("office1")
+    assert c.post(f"/cases/{case.id}/comments", data={"body": "请尽快登记"}).status_code == 302
+    assert c.post(f"/cases/{case.id}/attachments", data={"file": (BytesIO(b"hello"), "说明.txt")},
+                  content_type="multipart/form-data").status_code == 302
+    html = text_of(c.get(f"/cases/{case.id}"))
+    assert "请尽快登记" in html and "说明.txt" in html
+    assert as_user("civil1").post(f"/cases/{case.id}/comments", data={"body": "x"}).status_code == 403
+
+
+def test_other_units_cannot_see_a_case(app, as_user):
+    task = to_reply(app, "finance")
+    case_id = use(app, tasks.task_detail, "finance1", task).summary.instance_id
+    assert as_user("finance1").get(f"/cases/{case_id}").status_code == 200
+    assert as_user("civil1").get(f"/cases/{case_id}").status_code == 403
+    assert as_user("deputy").get(f"/cases/{case_id}").status_code == 403
+    assert as_user("supervisor").get(f"/cases/{case_id}").status_code == 200
+    assert as_user("office1").get("/cases/999999").status_code == 404
+
+
+def test_bpmn_js_is_served_from_node_modules(app, client, as_user):
+    from web.views.assets import bpmn_js_dir
+
+    with app.app_context():
+        installed = (bpmn_js_dir() / "bpmn-navigated-viewer.production.min.js").exists()
+    response = as_user("office1").get("/vendor/bpmn-js/bpmn-navigated-viewer.production.min.js")
+    assert response.status_code == (200 if installed else 404)
+    assert as_user("office1").get("/vendor/bpmn-js/../../package.json").status_code == 404

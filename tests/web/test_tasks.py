@@ -1,0 +1,160 @@
+"""The task page: form inputs per field type, server-side validation, drafts, completing,
+comments, attachments and history."""
+from __future__ import annotations
+
+import re
+
+from engine.usecases import tasks
+from tests.web.conftest import start_petition, start_review, text_of, use
+from tests.web.test_inbox import rows, to_reply
+
+
+def field_html(html: str, field_id: str) -> str:
+    match = re.search(rf'<div class="field[^"]*" data-field="{field_id}">(.*?)</div>', html)
+    assert match, f"no field {field_id}"
+    return match.group(1)
+
+
+def test_inputs_match_the_field_types(app, as_user):
+    task = to_reply(app, "finance")
+    html = text_of(as_user("finance1").get(f"/tasks/{task}"))
+    reply_class = field_html(html, "reply_class")
+    assert "<select" in reply_class and '<option value="A"' in reply_class and "已解决" in reply_class
+    assert 'type="number"' in field_html(html, "pages") and 'min="1"' in field_html(html, "pages")
+    petition = start_petition(app, unit="finance")
+    html = text_of(as_user("finance1").get(f"/tasks/{petition.task_id}"))
+    assert "<textarea" in field_html(html, "answer")
+    assert 'type="date"' in field_html(html, "answered_on")
+    copy_to = field_html(html, "copy_to")
+    assert "<select multiple" in copy_to and '<option value="civil_affairs"' in copy_to and "民政办" in copy_to
+    register = start_review(app)
+    html = text_of(as_user("office1").get(f"/tasks/{register.task_id}"))
+    assert 'type="checkbox"' in field_html(html, "urgent")
+    assert 'type="text"' in field_html(html, "lead_unit") and "aria-required=true" in field_html(html, "lead_unit")
+
+
+def test_department_select_for_options_source(app, as_user):
+    html = text_of(as_user("petition1").get("/start/petition_min"))
+    unit = field_html(html, "unit")
+    assert "<select" in unit and '<option value="finance"' in unit and "财政所" in unit
+
+
+def test_validation_errors_are_shown_beside_each_field_and_values_kept(app, as_user):
+    task = to_reply(app, "finance")
+    c = as_user("finance1")
+    response = c.post(f"/tasks/{task}", data={"action": "complete", "reply_class": "", "pages": "0"})
+    assert response.status_code == 422
+    html = text_of(response)
+    assert 'id="form-errors"' in html
+    assert 'class="field has-error"' in html
+    assert "必填" in field_html(html, "reply_class")
+    pages = field_html(html, "pages")
+    assert "不能小于 1" in pages and 'value="0"' in pages
+    assert rows(text_of(c.get("/?tab=group"))) == [task]          # nothing happened
+
+
+def test_completing_moves_the_case_to_the_next_lane(app, as_user):
+    case = start_review(app)
+    c = as_user("office1")
+    response = c.post(f"/tasks/{case.task_id}", data={"action": "complete", "lead_unit": "finance",
+                                                      "urgent": "true"})
+    assert response.status_code == 302 and response.headers["Location"] == "/"
+    assert rows(text_of(c.get("/?tab=group"))) == []
+    (reply,) = rows(text_of(as_user("finance1").get("/?tab=group")))
+    response = as_user("finance1").post(f"/tasks/{reply}", data={"action": "complete", "reply_class": "A",
+                                                                 "pages": "3"})
+    assert response.status_code == 302
+    # the check task is assigned to the user "chair" by expression
+    assert len(rows(text_of(as_user("chair").get("/?tab=mine")))) == 1
+    html = text_of(as_user("office1").get(f"/cases/{case.id}"))
+    assert "紧急" in html and "答复类别" in html
+
+
+def test_completed_task_shows_no_form_and_refuses_a_second_completion(app, as_user):
+    case = start_review(app)
+    c = as_user("office1")
+    c.post(f"/tasks/{case.task_id}", data={"action": "complete", "lead_unit": "finance"})
+    html = text_of(c.get(f"/tasks/{case.task_id}"))
+    assert 'id="task-form"' not in html and "已完成" in html
+    again = c.post(f"/tasks/{case.task_id}", data={"action": "complete", "lead_unit": "finance"})
+    assert again.status_code == 409
+    assert "状态已变化" in text_of(again)
+
+
+def test_save_draft_keeps_unvalidated_values(app, as_user):
+    task = to_reply(app, "finance")
+    c = as_user("finance1")
+    response = c.post(f"/tasks/{task}", data={"action": "draft", "reply_class": "B", "pages": "abc"})
+    assert response.status_code == 302 and response.headers["Location"] == f"/tasks/{task}"
+    html = text_of(c.get(f"/tasks/{task}"))
+    assert "已载入草稿" in html
+    assert '<option value="B" selected' in field_html(html, "reply_class")
+    assert 'value="abc"' in field_html(html, "pages")
+    # a colleague of the unit continues from the draft
+    assert 'value="abc"' in field_html(text_of(as_user("finance2").get(f"/tasks/{task}")), "pages")
+
+
+def test_claimed_task_is_closed_to_colleagues(app, as_user):
+    """The engine's rule (tasks.may_see): a claimed task is its assignee's; colleagues see
+    the case, not the task, until it is handed back."""
+    task = to_reply(app, "finance")
+    use(app, tasks.claim, "finance1", task)
+    c = as_user("finance2")
+    assert c.get(f"/tasks/{task}").status_code == 403
+    assert "答复" in text_of(c.get(f"/cases/{use(app, tasks.task_detail, 'finance1', task).summary.instance_id}"))
+    assert c.post(f"/tasks/{task}", data={"action": "complete", "reply_class": "A"}).status_code == 403
+    assert c.post(f"/tasks/{task}", data={"action": "draft", "reply_class": "A"}).status_code == 403
+
+
+def test_comments(app, as_user):
+    task = to_reply(app, "finance")
+    c = as_user("finance1")
+    response = c.post(f"/tasks/{task}/comments", data={"body": "已联系村委会，下周答复"})
+    assert response.status_code == 302
+    html = text_of(c.get(f"/tasks/{task}"))
+    assert "已联系村委会，下周答复" in html and "发表意见" in html
+    assert c.post(f"/tasks/{task}/comments", data={"body": "   "}).status_code == 422
+    assert as_user("civil1").post(f"/tasks/{task}/comments", data={"body": "x"}).status_code == 403
+
+
+def test_attachments_upload_download_and_limits(app, as_user):
+    from io import BytesIO
+
+    from engine.usecases import collab
+
+    task = to_reply(app, "finance")
+    c = as_user("finance1")
+    pdf = b"%PDF-1.4 reply letter"
+    response = c.post(f"/tasks/{task}/attachments", data={"file": (BytesIO(pdf), "答复函.pdf")},
+                      content_type="multipart/form-data")
+    assert response.status_code == 302
+    html = text_of(c.get(f"/tasks/{task}"))
+    link = re.search(r'href="(/attachments/\d+)">答复函.pdf', html)
+    assert link
+    download = c.get(link.group(1))
+    assert download.status_code == 200 and download.data == pdf
+    assert download.mimetype == "application/pdf"
+    assert download.headers["Content-Disposition"].startswith("attachment;")
+    assert download.headers["X-Content-Type-Options"] == "nosniff"
+    # refused: a type not on the list, an empty file, a file over the limit
+    for name, content in (("run.exe", b"MZ"), ("empty.pdf", b""),
+                          ("big.pdf", b"0" * (collab.MAX_ATTACHMENT_BYTES + 1))):
+        response = c.post(f"/tasks/{task}/attachments", data={"file": (BytesIO(content), name)},
+                          content_type="multipart/form-data", follow_redirects=True)
+        assert "附件未上传" in text_of(response), name
+    assert len(re.findall(r'href="/attachments/\d+"', text_of(c.get(f"/tasks/{task}")))) == 1
+    # another unit cannot download it
+    assert as_user("civil1").get(link.group(1)).status_code == 403
+
+
+def test_history_so_far(app, as_user):
+    task = to_reply(app, "finance")
+    html = text_of(as_user("finance1").get(f"/tasks/{task}"))
+    history = html.split('id="history"', 1)[1]
+    assert history.index("发起") < history.index("办理完成 · 登记")
+    assert "主办单位：财政所" in history
+
+
+def test_unknown_task_is_404(as_user):
+    response = as_user("office1").get("/tasks/00000000-0000-0000-0000-000000000000")
+    assert response.status_code == 404 and "未找到" in text_of(response)
