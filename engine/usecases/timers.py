@@ -77,9 +77,13 @@ def _fire_bpmn_timer(session: Session, timer: Timer, now: datetime) -> bool:
     runtime = runtime_for(session)
     workflow = runtime.restore(process, instance.workflow_json)
     boundary = _boundary_of(runtime, workflow, timer.task_id)
-    timer.state, timer.fired_at = TimerState.FIRED, now
     due_at = timer.due_at
     runtime.fire_timers(workflow)
+    if any(w.task_id == timer.task_id and w.due_at == due_at for w in runtime.waiting_timers(workflow)):
+        # SpiffWorkflow fires a timer strictly after its moment; at the very moment it still
+        # waits. Stay pending (nothing was saved): the scheduler comes back for it.
+        return False
+    timer.state, timer.fired_at = TimerState.FIRED, now
     save_instance(session, instance, workflow, runtime, process)
     audit(session, SYSTEM, "timer_fired", instance_id=instance.id, task_id=timer.task_id, bpmn_id=timer.bpmn_id,
           data={"timer_id": timer.id, "due_at": due_at.isoformat()})

@@ -1,0 +1,68 @@
+"""Helpers shared by the scheduler and notification tests."""
+from __future__ import annotations
+
+import time
+from collections import Counter
+from collections.abc import Callable
+from datetime import datetime
+
+from sqlalchemy import select
+
+from engine.usecases import deploy as deploying
+from engine.usecases import instances
+from engine.usecases.context import SYSTEM
+from storage.enums import TimerKind, TimerState
+from storage.models import AuditEntry, Notification, Timer
+from tests.conftest import fixture_bpmn
+
+FIRING_ACTIONS = ("timer_fired", "task_overdue", "reminder", "start_timer")
+
+
+def deploy(factory, name: str) -> None:
+    with factory.begin() as s:
+        deploying.deploy(s, fixture_bpmn(name), name, SYSTEM)
+
+
+def start_deadline(factory, wait_until: datetime, handle_due: datetime) -> int:
+    """A case of deadline.bpmn: an intermediate timer until ``wait_until``, then a task due
+    (with an interrupting boundary timer) at ``handle_due``."""
+    with factory.begin() as s:
+        detail = instances.start_instance(s, SYSTEM, "deadline", {
+            "wait_until": wait_until.isoformat(), "handle_due": handle_due.isoformat()})
+    return detail.id
+
+
+def fired_counts(factory) -> Counter:
+    """How often each timer fired, according to the audit log."""
+    with factory() as s:
+        rows = s.scalars(select(AuditEntry).where(AuditEntry.action.in_(FIRING_ACTIONS))).all()
+    return Counter(r.data["timer_id"] for r in rows)
+
+
+def timers(factory, instance_id: int | None = None, kind: TimerKind | None = None) -> list[Timer]:
+    query = select(Timer).order_by(Timer.id)
+    if instance_id is not None:
+        query = query.where(Timer.instance_id == instance_id)
+    if kind is not None:
+        query = query.where(Timer.kind == kind)
+    with factory() as s:
+        return list(s.scalars(query))
+
+
+def pending(factory) -> list[Timer]:
+    with factory() as s:
+        return list(s.scalars(select(Timer).where(Timer.state == TimerState.PENDING)))
+
+
+def notifications(factory) -> list[Notification]:
+    with factory() as s:
+        return list(s.scalars(select(Notification).order_by(Notification.id)))
+
+
+def wait_for(predicate: Callable[[], bool], timeout: float = 10.0, step: float = 0.05) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(step)
+    return predicate()
