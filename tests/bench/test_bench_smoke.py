@@ -1,0 +1,76 @@
+"""The engine benchmark's quick mode runs and prints the figures it promises (never timed:
+timing targets are read from the benchmark's output, not asserted in tests)."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from tests.conftest import BACKENDS, PG_URL, REPO_ROOT
+
+BENCH = REPO_ROOT / "bench" / "engine_bench.py"
+STATS = {"median_ms", "p95_ms", "mean_ms", "n"}
+
+
+def _positive(value: object) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def quick_run(request: pytest.FixtureRequest) -> dict:
+    args = [sys.executable, str(BENCH), "--quick", "--profile"]
+    if request.param == "postgresql":
+        args += ["--db", PG_URL]
+    done = subprocess.run(args, cwd=REPO_ROOT, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    result = json.loads(done.stdout)
+    assert result["database"] == request.param
+    return result
+
+
+def test_quick_mode_prints_every_figure(quick_run: dict) -> None:
+    assert quick_run["mode"] == "quick"
+    histories = quick_run["completion"]
+    assert len(histories) == 2
+    for figures in histories.values():
+        for kind in ("usecase", "raw_spec_free", "raw_embedded_spec"):
+            assert STATS <= figures[kind].keys()
+            assert all(_positive(figures[kind][k]) for k in STATS), figures[kind]
+            assert figures[kind]["p95_ms"] >= figures[kind]["median_ms"]
+            assert _positive(figures["cpu_median_ms"][kind])
+        for ratio in ("ratio_to_raw_spec_free", "ratio_to_raw_embedded_spec",
+                      "ratio_to_raw_spec_free_paired_median", "ratio_to_raw_embedded_spec_paired_median"):
+            assert _positive(figures[ratio])
+        assert figures["sql_statements_per_completion"]["min"] > 0
+        assert _positive(figures["sql_execute_ms_per_completion"])
+        sizes = figures["workflow_json_bytes"]
+        assert sizes["embedded_spec"] > sizes["spec_free"] > 0
+
+
+def test_history_grows_the_instance(quick_run: dict) -> None:
+    small, large = (quick_run["completion"][k]["workflow_json_bytes"]["spec_free"]
+                    for k in sorted(quick_run["completion"], key=lambda k: int(k.split("_")[1])))
+    assert large > small
+
+
+def test_scale_figures_count_the_instances_they_claim(quick_run: dict) -> None:
+    scale = quick_run["scale"]
+    sizes = sorted(int(k.split("_")[1]) for k in scale if k.startswith("instances_"))
+    assert len(sizes) == 2 and sizes[0] < sizes[1]
+    for size in sizes:
+        figures = scale[f"instances_{size}"]
+        assert figures["rows"]["process_instances"] == size
+        assert figures["rows"]["work_items"] >= size and figures["rows"]["timers"] >= size
+        assert all(_positive(figures[k]) for k in STATS)
+        assert _positive(figures["steps_mean_ms"]["tasks.complete (the whole use case body)"])
+    assert _positive(scale["ratio_large_to_small"])
+
+
+def test_profile_names_where_the_time_goes(quick_run: dict) -> None:
+    profile = quick_run["profile"]
+    assert _positive(profile["mean_ms"]) and profile["completions"] > 0
+    assert _positive(profile["steps_mean"]["SQL: inside the driver's execute"]["calls_per_completion"])
+    functions = [row["function"] for row in profile["cprofile_top_cumulative"]]
+    assert any(f.endswith(":complete") and f.startswith("tasks.py") for f in functions), functions
