@@ -394,6 +394,27 @@ def phase_timers() -> Iterator[dict[str, list[float]]]:
             setattr(owner, name, original)
 
 
+_PACKAGES = ("sqlalchemy", "SpiffWorkflow", "RestrictedPython", "holidays", "psycopg", "json", "uuid",
+             "engine", "storage", "dateutil", "zoneinfo")
+
+
+def _bucket(file: str, name: str) -> str:
+    """Which library a profiled function belongs to (its own time is counted there)."""
+    if file.startswith("<sqlalchemy"):
+        return "sqlalchemy"
+    if file in ("<string>", "<script>", "<expression>"):
+        return "process scripts (sandboxed)"
+    if file == "~":
+        if "sqlite3" in name or "psycopg" in name:
+            return "database driver (C)"
+        return "builtins (C)"
+    parts = Path(file).parts
+    for package in _PACKAGES:
+        if package in parts:
+            return "json (incl. C encoder)" if package == "json" else package
+    return "other Python" if "site-packages" in parts or "python3" in file else Path(file).name
+
+
 def profile(factory: sessionmaker, counter: StatementCounter, reps: int) -> dict[str, Any]:
     """Where the time of a completion goes: timed steps, then cProfile's top functions."""
     clones = Cloner(factory, template(factory, 10)).clone(2 * reps + 2, fresh_json=True)
@@ -422,8 +443,15 @@ def profile(factory: sessionmaker, counter: StatementCounter, reps: int) -> dict
     rows = [{"function": f"{Path(file).name}:{line}:{name}", "calls_per_completion": round(ncalls / reps, 1),
              "self_ms": round(tottime / reps * 1000, 3), "cumulative_ms": round(cumtime / reps * 1000, 3)}
             for (file, line, name), (_cc, ncalls, tottime, cumtime, _callers) in table.items()]
+    buckets: dict[str, float] = {}
+    for (file, _line, name), (_cc, _ncalls, tottime, _cumtime, _callers) in table.items():
+        bucket = _bucket(file, name)
+        buckets[bucket] = buckets.get(bucket, 0.0) + tottime
+    whole = sum(buckets.values())
+    by_package = {k: {"self_ms": round(v / reps * 1000, 3), "share": round(v / whole, 3)}
+                  for k, v in sorted(buckets.items(), key=lambda kv: -kv[1]) if v / whole >= 0.001}
     return {"completions": reps, "mean_ms": round(statistics.fmean(totals) * 1000, 3),
-            "steps_mean": steps,
+            "steps_mean": steps, "cprofile_self_ms_by_package": by_package,
             "cprofile_ms_per_completion": round(total / reps * 1000, 3),
             "cprofile_top_cumulative": sorted(rows, key=lambda r: -r["cumulative_ms"])[:30],
             "cprofile_top_self": sorted(rows, key=lambda r: -r["self_ms"])[:20]}
@@ -449,6 +477,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     conf = dict(QUICK if args.quick else FULL)
     if args.reps:
         conf["reps"] = conf["scale_reps"] = args.reps
+    if args.histories:
+        conf["histories"] = tuple(int(v) for v in args.histories.split(","))
     if args.sizes:
         conf["sizes"] = tuple(int(v) for v in args.sizes.split(","))
     started = time.perf_counter()
@@ -482,6 +512,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--db", help="a SQLAlchemy URL; PostgreSQL: a server URL, a dedicated db is made and dropped")
     parser.add_argument("--quick", action="store_true", help="small numbers (< 30 s)")
     parser.add_argument("--reps", type=int, help="completions measured per figure")
+    parser.add_argument("--histories", help="completed tasks of history to measure at, e.g. 10,50")
     parser.add_argument("--sizes", help="instance counts for the scale figure, e.g. 1000,100000")
     parser.add_argument("--parts", default="completion,scale",
                         help="comma-separated: completion (vs raw, by history), scale (1k vs 100k), profile")
