@@ -24,6 +24,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
+from apscheduler.events import EVENT_JOB_MAX_INSTANCES, JobSubmissionEvent
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.jobstores.base import JobLookupError
 from apscheduler.jobstores.memory import MemoryJobStore
@@ -78,26 +79,50 @@ class TimerScheduler:
         self._scheduled: dict[int, datetime] = {}   # timer id -> wall-clock run time of its job
         self._retry: dict[int, tuple[float, float]] = {}  # timer id -> (not before, next delay)
         self._aps: BackgroundScheduler | None = None
+        self._stopping = threading.Event()
+        self._loops: list[threading.Thread] = []
 
     # -- lifecycle ---------------------------------------------------------------
     def start(self) -> int:
         """Fire what is overdue, then keep up. Returns how many overdue timers fired."""
         fired = self.catch_up()
-        executors = {"default": ThreadPoolExecutor(self.config.workers),
-                     "refresh": ThreadPoolExecutor(1), "mail": ThreadPoolExecutor(1)}
         self._aps = BackgroundScheduler(
-            jobstores={"default": MemoryJobStore()}, executors=executors, timezone=timezone.utc,
-            job_defaults={"misfire_grace_time": None, "coalesce": True, "max_instances": 1})
-        self.refresh()
-        self._aps.add_job(self.refresh, "interval", seconds=self.config.refresh_interval, id="refresh",
-                          executor="refresh")
-        if self.mailer is not None:
-            self._aps.add_job(self._send_mail, "interval", seconds=self.config.mail_interval, id="mail",
-                              executor="mail", next_run_time=datetime.now(timezone.utc))
+            jobstores={"default": MemoryJobStore()}, executors={"default": ThreadPoolExecutor(self.config.workers)},
+            timezone=timezone.utc, job_defaults={"misfire_grace_time": None, "coalesce": True, "max_instances": 1})
+        self._aps.add_listener(self._on_skipped, EVENT_JOB_MAX_INSTANCES)
         self._aps.start()
+        self.refresh()
+        self._stopping.clear()
+        # Two plain loops, not APScheduler interval jobs: a slow round (a busy database, an
+        # SMTP timeout) delays the next one instead of piling up "skipped" runs.
+        self._loops = [self._loop(self.refresh, self.config.refresh_interval, "timer-refresh")]
+        if self.mailer is not None:
+            self._loops.append(self._loop(self._send_mail, self.config.mail_interval, "timer-mail", first=True))
         return fired
 
+    def _loop(self, action: Callable[[], object], interval: float, name: str, first: bool = False) -> threading.Thread:
+        def guarded() -> None:
+            try:
+                action()
+            except Exception:
+                log.exception("%s failed; next round in %ss", name, interval)
+
+        def run() -> None:
+            if first:
+                guarded()
+            while not self._stopping.wait(interval):
+                guarded()
+
+        thread = threading.Thread(target=run, name=name, daemon=True)
+        thread.start()
+        return thread
+
     def stop(self, wait: bool = True) -> None:
+        self._stopping.set()
+        for thread in self._loops:
+            if thread is not threading.current_thread():
+                thread.join(30 if wait else 0)
+        self._loops = []
         if self._aps is not None and self._aps.running:
             self._aps.shutdown(wait=wait)
         self._aps = None
@@ -178,6 +203,13 @@ class TimerScheduler:
             with self._lock:
                 if self._scheduled.get(timer_id) == run_at:
                     del self._scheduled[timer_id]
+
+    def _on_skipped(self, event: JobSubmissionEvent) -> None:
+        """A job replaced while its previous run was still going was skipped: forget it,
+        so the next refresh schedules the timer again (it is still pending)."""
+        if event.job_id.startswith("timer-"):
+            with self._lock:
+                self._scheduled.pop(int(event.job_id[6:]), None)
 
     def _send_mail(self) -> None:
         assert self.mailer is not None

@@ -6,16 +6,26 @@ from collections import Counter
 from collections.abc import Callable
 from datetime import datetime
 
+import pytest
 from sqlalchemy import select
 
 from engine.usecases import deploy as deploying
 from engine.usecases import instances
-from engine.usecases.context import SYSTEM
+from engine.usecases.context import SYSTEM, processes
 from storage.enums import TimerKind, TimerState
 from storage.models import AuditEntry, Notification, Timer
 from tests.conftest import fixture_bpmn
 
 FIRING_ACTIONS = ("timer_fired", "task_overdue", "reminder", "start_timer")
+
+
+@pytest.fixture(autouse=True)
+def fresh_process_cache():
+    """The parsed-process cache is keyed by definition id alone, and every test database
+    numbers its definitions from 1: without this, a test can run another test's process."""
+    processes._by_id.clear()
+    yield
+    processes._by_id.clear()
 
 
 def deploy(factory, name: str) -> None:

@@ -15,7 +15,7 @@ from storage.enums import NotificationKind, TimerKind, TimerState, WorkItemState
 from storage.models import ProcessInstance, WorkItem
 from tests.conftest import make_user
 
-from .scheduler_helpers import deploy, fired_counts, notifications, start_deadline, timers
+from .scheduler_helpers import deploy, fired_counts, notifications, start_deadline, timers, fresh_process_cache  # noqa: F401 (an autouse fixture)
 
 
 @pytest.fixture
