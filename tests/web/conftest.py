@@ -13,6 +13,7 @@ import pytest
 from babel.messages.frontend import CommandLineInterface
 from flask import Flask
 from flask.testing import FlaskClient
+from jinja2.bccache import BytecodeCache, Bucket
 
 from engine.usecases import accounts, deploy, instances
 from engine.usecases.context import SYSTEM, actor_for
@@ -50,11 +51,29 @@ def compiled_translations() -> None:
             break
 
 
+class _SharedBytecode(BytecodeCache):
+    """Templates compiled once per test session, not once per app (each test makes one)."""
+
+    def __init__(self) -> None:
+        self.store: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: Bucket) -> None:
+        if bucket.key in self.store:
+            bucket.bytecode_from_string(self.store[bucket.key])
+
+    def dump_bytecode(self, bucket: Bucket) -> None:
+        self.store[bucket.key] = bucket.bytecode_to_string()
+
+
+TEMPLATE_CACHE = _SharedBytecode()
+
+
 @pytest.fixture
 def app(db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, frozen_clock) -> Iterator[Flask]:
     monkeypatch.setenv("CONGRESSFLOW_INSTANCE_PATH", str(tmp_path / "instance"))
     app = create_app({"DATABASE_URL": db_url, "TESTING": True, "WTF_CSRF_ENABLED": False,
                       "BPMN_DIR": str(FIXTURES), "SECRET_KEY": "test-secret"})
+    app.jinja_env.bytecode_cache = TEMPLATE_CACHE
     with database.session_factory(app).begin() as s:
         accounts.ensure_departments(s)
         deploy.deploy(s, (FIXTURES / "review.bpmn").read_bytes(), "review.bpmn", SYSTEM)
