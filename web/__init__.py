@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import Flask
 
-from . import auth, cli, database, errors, i18n, security
+from . import api, auth, cli, database, errors, i18n, security
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
@@ -30,6 +30,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     i18n.init_app(app)
     errors.init_app(app)
     _register_views(app)
+    api.init_app(app)
     return app
 
 

@@ -1,0 +1,128 @@
+"""What every API blueprint shares: authentication (token or session + CSRF), JSON
+errors for argument validation, and the two ways to get a database session."""
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from typing import Any
+
+from flask import Response, abort, g, request
+from flask_login import current_user
+from flask_smorest import Blueprint
+from sqlalchemy.orm import Session
+from werkzeug.exceptions import HTTPException
+
+from engine.usecases import tokens
+from engine.usecases.context import Actor
+
+from .. import database
+from ..auth import current_actor
+from ..errors import handle_http_error, json_error
+from ..security import csrf
+
+PREFIX = "/api/v1"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def make_blueprint(name: str, url_prefix: str, description: str) -> Blueprint:
+    bp = Blueprint(f"api_{name}", __name__, url_prefix=PREFIX + url_prefix, description=description)
+    bp.before_request(reject_nul)
+    bp.before_request(authenticate)
+    bp.register_error_handler(HTTPException, handle_api_http_error)
+    # CSRFProtect's global check would refuse token-authenticated writes; ``authenticate``
+    # applies it itself to writes that rely on the session cookie.
+    csrf.exempt(bp)
+    return bp
+
+
+def authenticate() -> None:
+    """A bearer token, else the signed-in session; 401 otherwise.
+
+    A browser sends the session cookie by itself, also on a request another site makes it
+    send: so a write that relies on the cookie must carry the page's CSRF token
+    (``X-CSRFToken`` header), as every HTML form does. A bearer token is never sent by
+    the browser on its own, so token requests need no CSRF token."""
+    header = request.headers.get("Authorization", "")
+    if header:
+        scheme, _, secret = header.partition(" ")
+        if scheme.lower() != "bearer" or not secret.strip():
+            abort(401, description="use 'Authorization: Bearer <token>'")
+        with database.session_factory().begin() as session:
+            actor = tokens.authenticate_token(session, secret.strip())
+        if actor is None:
+            abort(401, description="the API token is unknown or revoked")
+        g.api_actor = actor
+        return
+    if not current_user.is_authenticated:
+        abort(401, description="sign in, or send 'Authorization: Bearer <token>'")
+    if request.method not in SAFE_METHODS:
+        csrf.protect()
+
+
+def _has_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, Mapping):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(v) for v in value)
+    return False
+
+
+def reject_nul() -> Response | None:
+    """No database stores a NUL character in text (PostgreSQL refuses it): say so up front."""
+    found = [name for name, value in (("path", request.path), ("query", request.args.to_dict(flat=False)),
+                                      ("form", request.form.to_dict(flat=False)),
+                                      ("json", request.get_json(silent=True)))
+             if _has_nul(value)]
+    if found:
+        return json_error(422, "invalid_data", "NUL characters are not allowed",
+                          {name: "must not contain NUL characters" for name in found})
+    return None
+
+
+def flatten(messages: Any, prefix: str = "") -> dict[str, str]:
+    """marshmallow/webargs messages → ``{"field": "message"}`` (nested names dotted)."""
+    if not isinstance(messages, Mapping):
+        text = "; ".join(map(str, messages)) if isinstance(messages, list) else str(messages)
+        return {prefix or "_request": text}
+    out: dict[str, str] = {}
+    for key, value in messages.items():
+        name = f"{prefix}.{key}" if prefix else str(key)
+        if isinstance(value, list) and not all(isinstance(v, str) for v in value):
+            for i, v in enumerate(value):
+                out.update(flatten(v, f"{name}.{i}"))
+        else:
+            out.update(flatten(value, name))
+    return out
+
+
+def handle_api_http_error(exc: HTTPException) -> Any:
+    """Argument validation (webargs) → 422 with one message per field; the rest as the
+    app's JSON errors."""
+    data = getattr(exc, "data", None) or {}
+    messages = data.get("messages") or data.get("errors")
+    if messages:
+        # webargs groups by location ("json", "query", "files"): field names are unique enough.
+        by_field = {k: v for location in messages.values() for k, v in flatten(location).items()} \
+            if all(isinstance(v, Mapping) for v in messages.values()) else flatten(messages)
+        status = exc.code or 422
+        code = "invalid_data" if status == 422 else "bad_request"
+        return json_error(status, code, data.get("message") or "the submitted data is not valid", by_field)
+    return handle_http_error(exc)
+
+
+def actor() -> Actor:
+    return current_actor()
+
+
+def reader() -> Session:
+    """This request's session, for handlers that only read."""
+    return database.session()
+
+
+@contextmanager
+def writer() -> Iterator[Session]:
+    """A transaction of its own, committed when the use case returns."""
+    with database.session_factory().begin() as session:
+        yield session

@@ -1,0 +1,35 @@
+"""/api/v1/definitions: the deployed processes, their versions and BPMN XML."""
+from __future__ import annotations
+
+from flask import Response
+
+from engine.usecases import catalog, pages
+
+from .common import actor, make_blueprint, reader
+from .schemas import DefinitionSchema
+
+bp = make_blueprint("definitions", "/definitions", "Deployed processes (流程定义)")
+
+
+@bp.get("")
+@bp.response(200, DefinitionSchema(many=True))
+def list_definitions():
+    """The latest version of every process, and whether you may start it."""
+    return catalog.list_definitions(reader(), actor())
+
+
+@bp.get("/<string(maxlength=200):key>/versions")
+@bp.response(200, DefinitionSchema(many=True))
+def versions(key: str):
+    """Every deployed version of one process, newest first."""
+    return catalog.definition_versions(reader(), actor(), key)
+
+
+@bp.get("/<int(max=2147483647):definition_id>/xml")
+@bp.doc(responses={"200": {"description": "the BPMN 2.0 XML",
+                           "content": {"application/xml": {"schema": {"type": "string"}}}}})
+def bpmn_xml(definition_id: int):
+    """The BPMN XML of one deployed version (for a diagram viewer)."""
+    filename, xml = pages.definition_xml(reader(), actor(), definition_id)
+    return Response(xml, mimetype="application/xml",
+                    headers={"Content-Disposition": f'inline; filename="{filename}"'})

@@ -1,0 +1,284 @@
+"""marshmallow schemas: what the API reads and writes, and what the OpenAPI document says."""
+from __future__ import annotations
+
+from datetime import timezone
+
+import marshmallow as ma
+from flask_smorest.fields import Upload
+from marshmallow import fields, validate
+
+from engine import clock
+
+MAX_ID = 2**31 - 1
+
+
+class ErrorSchema(ma.Schema):
+    """Every error: a stable code, a readable message, and per-field messages."""
+
+    code = fields.String(required=True, metadata={"example": "invalid_data"})
+    message = fields.String(required=True)
+    fields_ = fields.Dict(data_key="fields", keys=fields.String(), values=fields.String(),
+                          metadata={"description": "field name → what is wrong with it"})
+
+
+class PageArgs(ma.Schema):
+    page = fields.Integer(load_default=1, validate=validate.Range(1, 100_000))
+    per_page = fields.Integer(load_default=25, validate=validate.Range(1, 200))
+
+
+def text_arg(**kwargs) -> fields.String:
+    return fields.String(validate=validate.Length(max=200), **kwargs)
+
+
+# -- definitions -----------------------------------------------------------------------
+class DefinitionSchema(ma.Schema):
+    id = fields.Integer()
+    key = fields.String()
+    name = fields.String()
+    version = fields.Integer()
+    deployed_at = fields.AwareDateTime()
+    deployed_by = fields.String()
+    source_file = fields.String()
+    startable = fields.Boolean(metadata={"description": "whether you may start it"})
+
+
+# -- forms -------------------------------------------------------------------------------
+class OptionSchema(ma.Schema):
+    id = fields.String()
+    name = fields.String()
+
+
+class FormFieldSchema(ma.Schema):
+    id = fields.String()
+    label = fields.String()
+    type = fields.String(metadata={"description": "string, long, boolean, date or enum"})
+    default = fields.String(allow_none=True)
+    required = fields.Boolean()
+    readonly = fields.Boolean()
+    confidential = fields.Boolean()
+    constraints = fields.Dict(keys=fields.String(), values=fields.String())
+    options = fields.List(fields.Nested(OptionSchema))
+    options_source = fields.String(allow_none=True, metadata={"description": "departments: options are "
+                                                                               "the department codes"})
+    multiple_source = fields.String(allow_none=True)
+
+
+class FormSchema(ma.Schema):
+    fields_ = fields.List(fields.Nested(FormFieldSchema), data_key="fields", attribute="fields")
+
+
+# -- tasks ---------------------------------------------------------------------------------
+class TaskSchema(ma.Schema):
+    task_id = fields.String()
+    instance_id = fields.Integer()
+    bpmn_id = fields.String()
+    name = fields.String()
+    title = fields.String(metadata={"description": "the case title"})
+    process_key = fields.String()
+    process_name = fields.String()
+    lane = fields.String(allow_none=True)
+    assignee = fields.String(allow_none=True)
+    candidate_groups = fields.List(fields.String())
+    due_at = fields.AwareDateTime(allow_none=True)
+    created_at = fields.AwareDateTime()
+    state = fields.String()
+    completed_by = fields.String(allow_none=True)
+    overdue = fields.Method("_overdue")
+
+    def _overdue(self, task) -> bool:
+        return task.is_overdue(clock.now())
+
+
+class TaskListArgs(PageArgs):
+    scope = fields.String(load_default="open", validate=validate.OneOf(["mine", "group", "open", "all"]),
+                          metadata={"description": "mine: claimed by me; group: unclaimed, for my groups; "
+                                                   "open: both; all: every open task (supervisors)"})
+    process = text_arg(metadata={"description": "process key"})
+    overdue = fields.Boolean(load_default=False)
+    due_before = fields.AwareDateTime(default_timezone=timezone.utc)
+    unit = text_arg(metadata={"description": "a unit (candidate group) code"})
+    text = text_arg(metadata={"description": "in the case title"})
+
+
+class TaskPageSchema(ma.Schema):
+    total = fields.Integer()
+    page = fields.Integer()
+    per_page = fields.Integer()
+    items = fields.List(fields.Nested(TaskSchema))
+
+
+class HistorySchema(ma.Schema):
+    at = fields.AwareDateTime()
+    actor = fields.String()
+    action = fields.String()
+    bpmn_id = fields.String(allow_none=True)
+    task_id = fields.String(allow_none=True)
+    data = fields.Dict(allow_none=True)
+
+
+class CommentSchema(ma.Schema):
+    id = fields.Integer()
+    instance_id = fields.Integer()
+    task_id = fields.String(allow_none=True)
+    author = fields.String()
+    body = fields.String()
+    created_at = fields.AwareDateTime()
+
+
+class AttachmentSchema(ma.Schema):
+    id = fields.Integer()
+    instance_id = fields.Integer()
+    task_id = fields.String(allow_none=True)
+    filename = fields.String()
+    content_type = fields.String()
+    size = fields.Integer()
+    sha256 = fields.String()
+    uploaded_by = fields.String()
+    created_at = fields.AwareDateTime()
+
+
+class TaskDetailSchema(ma.Schema):
+    task = fields.Nested(TaskSchema)
+    form = fields.Nested(FormSchema)
+    data = fields.Dict(metadata={"description": "the case's variables as this task sees them "
+                                                "(confidential fields removed unless you may see them)"})
+    values = fields.Dict(metadata={"description": "what the form shows: the saved draft over the data"})
+    has_draft = fields.Boolean()
+    can_act = fields.Boolean(metadata={"description": "whether you may claim, complete or hand it over now"})
+    hidden = fields.List(fields.String(), metadata={"description": "confidential fields withheld from you"})
+    documentation = fields.String()
+    instance_status = fields.String()
+    history = fields.List(fields.Nested(HistorySchema))
+    comments = fields.List(fields.Nested(CommentSchema))
+    attachments = fields.List(fields.Nested(AttachmentSchema))
+    colleagues = fields.List(fields.Dict(), metadata={"description": "who it can be handed to: "
+                                                                     "[{username, display_name}]"})
+
+
+class HandOverSchema(ma.Schema):
+    to = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    comment = fields.String(load_default="", validate=validate.Length(max=4000))
+
+
+class CompleteSchema(ma.Schema):
+    data = fields.Dict(keys=fields.String(), load_default=dict,
+                       metadata={"description": "the form's values by field id"})
+
+
+class CompletedSchema(ma.Schema):
+    completed = fields.String()
+    open_tasks = fields.List(fields.Nested(TaskSchema), metadata={"description": "the case's tasks now open"})
+
+
+class DraftSchema(ma.Schema):
+    data = fields.Dict(keys=fields.String(), required=True)
+
+
+class CommentInSchema(ma.Schema):
+    body = fields.String(required=True, validate=validate.Length(min=1, max=4000))
+
+
+class AttachmentUploadSchema(ma.Schema):
+    file = Upload(required=True)
+
+
+# -- instances ---------------------------------------------------------------------------
+class InstanceSchema(ma.Schema):
+    id = fields.Integer()
+    title = fields.String()
+    business_key = fields.String(allow_none=True)
+    process_key = fields.String()
+    process_name = fields.String()
+    version = fields.Integer()
+    status = fields.String()
+    started_by = fields.String()
+    started_at = fields.AwareDateTime()
+    ended_at = fields.AwareDateTime(allow_none=True)
+
+
+class InstanceListArgs(PageArgs):
+    status = fields.String(validate=validate.OneOf(["running", "completed", "cancelled"]))
+    process = text_arg(metadata={"description": "process key"})
+    text = text_arg(metadata={"description": "in the title or business key"})
+    mine = fields.Boolean(load_default=False, metadata={"description": "only the cases I started"})
+
+
+class InstancePageSchema(ma.Schema):
+    total = fields.Integer()
+    page = fields.Integer()
+    per_page = fields.Integer()
+    items = fields.List(fields.Nested(InstanceSchema))
+
+
+class StartSchema(ma.Schema):
+    process_key = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    data = fields.Dict(keys=fields.String(), load_default=dict,
+                       metadata={"description": "the start form's values by field id"})
+    title = fields.String(validate=validate.Length(min=1, max=500))
+    business_key = fields.String(validate=validate.Length(min=1, max=200))
+
+
+class StartedSchema(ma.Schema):
+    id = fields.Integer()
+    title = fields.String()
+    process_key = fields.String()
+    version = fields.Integer()
+    status = fields.String()
+    open_tasks = fields.List(fields.Nested(TaskSchema))
+
+
+class TimerSchema(ma.Schema):
+    bpmn_id = fields.String()
+    kind = fields.String()
+    due_at = fields.AwareDateTime()
+
+
+class InstanceDetailSchema(InstanceSchema):
+    definition_id = fields.Integer()
+    revision = fields.Integer()
+    variables = fields.Dict(metadata={"description": "confidential fields removed unless you may see them"})
+    labels = fields.Dict(keys=fields.String(), values=fields.String(),
+                         metadata={"description": "variable → the label of its form field"})
+    hidden = fields.List(fields.String())
+    open_tasks = fields.List(fields.Nested(TaskSchema))
+    history = fields.List(fields.Nested(HistorySchema))
+    completed_bpmn_ids = fields.List(fields.String(), metadata={"description": "diagram: done"})
+    active_bpmn_ids = fields.List(fields.String(), metadata={"description": "diagram: active now"})
+    overdue_bpmn_ids = fields.List(fields.String(), metadata={"description": "diagram: overdue"})
+    pending_timers = fields.List(fields.Nested(TimerSchema))
+    element_names = fields.Dict(keys=fields.String(), values=fields.String())
+    comments = fields.List(fields.Nested(CommentSchema))
+    attachments = fields.List(fields.Nested(AttachmentSchema))
+
+
+class CancelSchema(ma.Schema):
+    reason = fields.String(load_default="", validate=validate.Length(max=2000))
+
+
+# -- me and tokens -----------------------------------------------------------------------
+class ProfileSchema(ma.Schema):
+    username = fields.String()
+    display_name = fields.String()
+    email = fields.String(allow_none=True)
+    department_code = fields.String(allow_none=True)
+    department_name = fields.String(allow_none=True)
+    roles = fields.List(fields.String())
+    groups = fields.List(fields.String())
+    supervises = fields.Boolean()
+
+
+class TokenSchema(ma.Schema):
+    id = fields.Integer()
+    name = fields.String()
+    created_at = fields.AwareDateTime()
+    last_used_at = fields.AwareDateTime(allow_none=True)
+    revoked_at = fields.AwareDateTime(allow_none=True)
+
+
+class TokenInSchema(ma.Schema):
+    name = fields.String(required=True, validate=validate.Length(min=1, max=100))
+
+
+class CreatedTokenSchema(ma.Schema):
+    token = fields.Nested(TokenSchema)
+    secret = fields.String(metadata={"description": "shown only now: keep it"})

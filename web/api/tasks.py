@@ -1,0 +1,94 @@
+"""/api/v1/tasks: the inbox with its filters, a task with its form, and the work on it."""
+from __future__ import annotations
+
+from uuid import UUID
+
+from engine import clock
+from engine.usecases import collab, pages, tasks
+from storage.repositories import InboxFilter
+
+from .common import actor, make_blueprint, reader, writer
+from .schemas import (
+    CompletedSchema,
+    CompleteSchema,
+    DraftSchema,
+    HandOverSchema,
+    TaskDetailSchema,
+    TaskListArgs,
+    TaskPageSchema,
+    TaskSchema,
+)
+
+bp = make_blueprint("tasks", "/tasks", "User tasks: the inbox and the work on each task (待办任务)")
+
+
+@bp.get("")
+@bp.arguments(TaskListArgs, location="query")
+@bp.response(200, TaskPageSchema)
+def list_tasks(args: dict):
+    """One page of tasks (sorted by due date, then age) and the total for the filter."""
+    per_page, page = args["per_page"], args["page"]
+    flt = InboxFilter(scope=args["scope"], process_key=args.get("process") or None,
+                      overdue_at=clock.now() if args["overdue"] else None, due_before=args.get("due_before"),
+                      group=args.get("unit") or None, text=(args.get("text") or "").strip() or None,
+                      limit=per_page, offset=(page - 1) * per_page)
+    rows, total = tasks.list_tasks(reader(), actor(), flt)
+    return {"total": total, "page": page, "per_page": per_page, "items": rows}
+
+
+@bp.get("/<uuid:task_id>")
+@bp.response(200, TaskDetailSchema)
+def task_detail(task_id: UUID):
+    """The task with its form, the case data it sees, the draft, history, comments, files."""
+    page = pages.task_page(reader(), actor(), str(task_id))
+    return {"task": page.detail.summary, "form": page.detail.form, "data": page.detail.data,
+            "values": page.values, "has_draft": page.has_draft, "can_act": page.can_act,
+            "hidden": sorted(page.hidden), "documentation": page.detail.documentation,
+            "instance_status": page.instance_status, "history": page.history, "comments": page.comments,
+            "attachments": page.attachments,
+            "colleagues": [{"username": u, "display_name": n} for u, n in page.colleagues]}
+
+
+@bp.post("/<uuid:task_id>/claim")
+@bp.response(200, TaskSchema)
+def claim(task_id: UUID):
+    """Take an unclaimed task of one of your groups."""
+    with writer() as s:
+        return tasks.claim(s, actor(), str(task_id))
+
+
+@bp.post("/<uuid:task_id>/unclaim")
+@bp.response(200, TaskSchema)
+def unclaim(task_id: UUID):
+    """Give a task you hold back to its groups."""
+    with writer() as s:
+        return tasks.unclaim(s, actor(), str(task_id))
+
+
+@bp.post("/<uuid:task_id>/hand-over")
+@bp.arguments(HandOverSchema)
+@bp.response(200, TaskSchema)
+def hand_over(args: dict, task_id: UUID):
+    """Hand a task to a colleague who may work on it too, with a comment."""
+    with writer() as s:
+        return tasks.hand_over(s, actor(), str(task_id), args["to"], args["comment"])
+
+
+@bp.post("/<uuid:task_id>/complete")
+@bp.arguments(CompleteSchema)
+@bp.response(200, CompletedSchema)
+def complete(args: dict, task_id: UUID):
+    """Submit the form: 422 with a message per field when it does not pass; 409 when
+    someone else completed the task first."""
+    with writer() as s:
+        following = tasks.complete(s, actor(), str(task_id), args["data"])
+    return {"completed": str(task_id), "open_tasks": following}
+
+
+@bp.put("/<uuid:task_id>/draft")
+@bp.arguments(DraftSchema)
+@bp.response(204)
+def save_draft(args: dict, task_id: UUID):
+    """Keep what was typed so far (not validated) for whoever continues."""
+    with writer() as s:
+        collab.save_draft(s, actor(), str(task_id), args["data"])
