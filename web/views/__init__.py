@@ -11,9 +11,9 @@ def _department_name(code: str, names: dict[str, str]) -> str:
 
 
 def register(app: Flask) -> None:
-    from . import admin, assets, auth, cases, inbox, start, tasks
+    from . import admin, assets, auth, cases, designer, inbox, start, tasks
 
-    for module in (auth, inbox, tasks, start, cases, admin, assets):
+    for module in (auth, inbox, tasks, start, cases, admin, designer, assets):
         app.register_blueprint(module.bp)
     app.jinja_env.filters["dept"] = _department_name
     app.jinja_env.globals.update(page_now=clock.now, has_endpoint=lambda name: name in app.view_functions)

@@ -1,0 +1,68 @@
+"""The designer page: open a deployed process or a new one in the modeler, deploy an
+edited document as a new version; a broken document is refused with its problems."""
+from __future__ import annotations
+
+import re
+from io import BytesIO
+
+import pytest
+
+from tests.conftest import FIXTURES
+from tests.web.conftest import text_of
+
+BROKEN = (FIXTURES / "review.bpmn").read_text().replace(
+    '<bpmn:sequenceFlow id="f2" sourceRef="register" targetRef="set_due" />',
+    '<bpmn:sequenceFlow id="f2" sourceRef="register" targetRef="nowhere" />')
+
+
+@pytest.mark.parametrize("username, status", [("designer", 200), ("admin", 200), ("office1", 403),
+                                              ("supervisor", 403)])
+def test_only_designers_and_admins(as_user, username, status):
+    assert as_user(username).get("/designer/").status_code == status
+    assert as_user(username).get("/designer/new").status_code == status
+    assert as_user(username).post("/designer/deploy", data={"xml": "x", "filename": "x.bpmn"}
+                                  ).status_code == (422 if status == 200 else 403)
+
+
+def test_list_and_open_a_deployed_process(as_user):
+    c = as_user("designer")
+    html = text_of(c.get("/designer/"))
+    assert 'data-key="review"' in html and 'data-key="petition_min"' in html
+    edit = re.search(r'<tr data-key="review">.*?href="(/designer/\d+)"', html).group(1)
+    page = text_of(c.get(edit))
+    assert "bpmn-modeler.production.min.js" in page and 'id="modeler"' in page
+    assert "BPMNShape" in page            # the generated layout travels with the document
+    assert 'name="filename" value="review.bpmn"' in page
+
+
+def test_deploy_an_edited_process_as_a_new_version(as_user):
+    c = as_user("designer")
+    xml = (FIXTURES / "review.bpmn").read_text().replace('name="登记"', 'name="登记分类"')
+    response = c.post("/designer/deploy", data={"xml": xml, "filename": "review.bpmn"})
+    assert response.status_code == 302
+    html = text_of(c.get("/designer/"))
+    assert "已部署：意见办理（测试）（review）v2" in html
+    assert re.search(r'<tr data-key="review">.*?<td>v2</td>', html)
+    # the same document again is no new version
+    c.post("/designer/deploy", data={"xml": xml, "filename": "review.bpmn"})
+    assert "未改变：意见办理（测试）（review）v2" in text_of(c.get("/designer/"))
+
+
+def test_a_broken_document_is_refused_with_file_line_and_element(as_user):
+    c = as_user("designer")
+    response = c.post("/designer/deploy", data={"xml": BROKEN, "filename": "review.bpmn"})
+    assert response.status_code == 422
+    html = text_of(response)
+    assert "流程文件有误，未部署" in html and 'id="problems"' in html
+    assert "<td>review.bpmn</td>" in html and re.search(r"<td>\d+</td>", html)
+    assert "nowhere" in html
+    assert "targetRef=&#34;nowhere&#34;" in html or "targetRef=&quot;nowhere&quot;" in html  # the XML is kept
+    assert "v2" not in text_of(c.get("/designer/"))
+
+
+def test_upload_a_bpmn_file(as_user):
+    c = as_user("admin")
+    content = (FIXTURES / "review.bpmn").read_text().replace('name="答复"', 'name="书面答复"').encode()
+    data = {"file": (BytesIO(content), "review.bpmn")}
+    assert c.post("/designer/deploy", data=data, content_type="multipart/form-data").status_code == 302
+    assert "已部署" in text_of(c.get("/designer/"))

@@ -1,0 +1,57 @@
+"""The process designer: bpmn-js Modeler to edit a deployed process (or a new one) and
+deploy it as a new version; problems are listed with file, line and element."""
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from engine.errors import InvalidBpmn
+from engine.usecases import design
+
+from .. import database
+from ..auth import current_actor, roles_required
+
+bp = Blueprint("designer", __name__, url_prefix="/designer")
+
+
+@bp.before_request
+@roles_required(*design.DESIGNER_ROLES)
+def _designers_only() -> None:
+    return None
+
+
+@bp.get("/")
+def index():
+    return render_template("designer/index.html",
+                           definitions=design.deployed_processes(database.session(), current_actor()))
+
+
+@bp.get("/new")
+def new():
+    filename, xml = design.document(database.session(), current_actor(), None)
+    return render_template("designer/modeler.html", filename=filename, xml=xml, problems=[])
+
+
+@bp.get("/<int:definition_id>")
+def edit(definition_id: int):
+    filename, xml = design.document(database.session(), current_actor(), definition_id)
+    return render_template("designer/modeler.html", filename=filename, xml=xml, problems=[])
+
+
+@bp.post("/deploy")
+def deploy():
+    upload = request.files.get("file")
+    if upload and upload.filename:
+        filename, xml = upload.filename, upload.read().decode("utf-8", errors="replace")
+    else:
+        filename, xml = request.form.get("filename", ""), request.form.get("xml", "")
+    try:
+        with database.session_factory().begin() as s:
+            results = design.deploy_document(s, current_actor(), xml, filename)
+    except InvalidBpmn as exc:
+        return render_template("designer/modeler.html", filename=filename, xml=xml, problems=exc.problems), 422
+    for d in results:
+        what = f"{d.name}（{d.key}）v{d.version}"
+        flash(_("已部署：%(what)s", what=what) if d.created else _("未改变：%(what)s", what=what),
+              "success" if d.created else "info")
+    return redirect(url_for("designer.index"))
