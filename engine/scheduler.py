@@ -8,7 +8,9 @@ added or moved by any process are picked up within that interval. Each job fires
 through :func:`engine.usecases.timers.fire_timer` in its own transaction; that use case
 locks the row and re-checks it, so a duplicate or stale job changes nothing. Late jobs run
 once (``misfire_grace_time=None``, ``coalesce=True``), never dropped. On start, everything
-already overdue is fired first (``fire_due``). A job that failed is not lost: its timer is
+already overdue gets a job that is late already: it runs at once, oldest first, on all the
+firing threads (a standby taking over catches up in parallel, not one by one, which is what
+``fire_due`` does for the ``fire-due`` command). A job that failed is not lost: its timer is
 still pending, so a later refresh schedules it again (after a back-off for errors).
 
 :class:`SchedulerService` adds "exactly one active scheduler per database"
@@ -38,7 +40,7 @@ from storage.models import Timer
 from . import clock
 from .errors import Conflict
 from .leadership import AlreadyRunning, Leadership, leadership_for, refusal_message
-from .usecases.timers import fire_due, fire_timer
+from .usecases.timers import fire_timer
 
 log = logging.getLogger(__name__)
 
@@ -84,21 +86,22 @@ class TimerScheduler:
 
     # -- lifecycle ---------------------------------------------------------------
     def start(self) -> int:
-        """Fire what is overdue, then keep up. Returns how many overdue timers fired."""
-        fired = self.catch_up()
+        """Schedule every pending timer due within the window and keep up. The overdue ones
+        (due while no scheduler ran) are jobs already late: they run at once, oldest first,
+        each once, on all firing threads. Returns how many timers were scheduled."""
         self._aps = BackgroundScheduler(
             jobstores={"default": MemoryJobStore()}, executors={"default": ThreadPoolExecutor(self.config.workers)},
             timezone=timezone.utc, job_defaults={"misfire_grace_time": None, "coalesce": True, "max_instances": 1})
         self._aps.add_listener(self._on_skipped, EVENT_JOB_MAX_INSTANCES)
         self._aps.start()
-        self.refresh()
+        scheduled = self.refresh()
         self._stopping.clear()
         # Two plain loops, not APScheduler interval jobs: a slow round (a busy database, an
         # SMTP timeout) delays the next one instead of piling up "skipped" runs.
         self._loops = [self._loop(self.refresh, self.config.refresh_interval, "timer-refresh")]
         if self.mailer is not None:
             self._loops.append(self._loop(self._send_mail, self.config.mail_interval, "timer-mail", first=True))
-        return fired
+        return scheduled
 
     def _loop(self, action: Callable[[], object], interval: float, name: str, first: bool = False) -> threading.Thread:
         def guarded() -> None:
@@ -132,15 +135,6 @@ class TimerScheduler:
     @property
     def running(self) -> bool:
         return self._aps is not None and self._aps.running
-
-    def catch_up(self) -> int:
-        """Fire every timer already due, each once, in batches until none is left."""
-        total = 0
-        while True:
-            fired = fire_due(self.factory, clock.now())
-            total += fired
-            if fired == 0:
-                return total
 
     # -- the window --------------------------------------------------------------
     def refresh(self) -> int:
@@ -276,10 +270,12 @@ class SchedulerService:
     def _run_active(self) -> None:
         scheduler = self.scheduler = TimerScheduler(self.factory, self.config, on_fired=self.on_fired,
                                                     mailer=self.mailer)
+        log.info("this process holds the scheduler lock")
         try:
-            fired = scheduler.start()
+            scheduled = scheduler.start()
             self.active.set()
-            log.info("scheduler active; fired %d overdue timer(s) on start", fired)
+            log.info("scheduler active: %d timer(s) due within %s scheduled, the overdue ones at once",
+                     scheduled, self.config.window)
             while not self._stop.wait(self.config.check_interval):
                 if not self.leadership.still_held():
                     log.error("scheduler lock lost: stepping down")

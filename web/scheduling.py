@@ -54,7 +54,8 @@ def _configure_logging() -> None:
     root = logging.getLogger()
     if not root.handlers:
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s [%(process)d]: %(message)s")
-        logging.getLogger("apscheduler").setLevel(logging.WARNING)  # it logs every job run
+        for noisy in ("apscheduler", "spiff"):  # they log every job run / task state change
+            logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
 def run_standalone(app: Flask) -> None:
