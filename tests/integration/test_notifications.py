@@ -1,0 +1,162 @@
+"""Notifications: stored with the firing, listed and marked read per user, e-mailed through
+a real SMTP server (aiosmtpd on localhost) from the outbox; an unreachable or refusing
+server loses nothing."""
+import email
+import socket
+from datetime import timedelta
+from email.policy import default as default_policy
+from functools import partial
+
+import pytest
+from aiosmtpd.controller import Controller
+
+from engine import clock
+from engine.mailer import MAX_ATTEMPTS, SmtpSettings, send_outbox
+from engine.scheduler import SchedulerConfig, SchedulerService
+from engine.usecases import accounts
+from engine.usecases import notifications as notes
+from engine.usecases import timers as timer_usecases
+from engine.usecases.context import SYSTEM, actor_for
+from storage.enums import NotificationKind
+
+from .scheduler_helpers import (  # noqa: F401 (fresh_process_cache is an autouse fixture)
+    deploy,
+    fresh_process_cache,
+    notifications,
+    start_deadline,
+    wait_for,
+)
+
+
+class Inbox:
+    """An aiosmtpd handler keeping what it receives; refuses mail to ``refuse``."""
+
+    def __init__(self, refuse=()):
+        self.messages, self.refuse = [], set(refuse)
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address in self.refuse:
+            return "550 no such mailbox"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        self.messages.append(email.message_from_bytes(envelope.content, policy=default_policy))
+        return "250 Message accepted"
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def smtp():
+    inbox = Inbox(refuse={"broken@example.org"})
+    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    inbox.settings = SmtpSettings(host="127.0.0.1", port=controller.port, sender="renda@example.org")
+    yield inbox
+    controller.stop()
+
+
+@pytest.fixture
+def world(session_factory):
+    with session_factory.begin() as s:
+        accounts.create_user(s, SYSTEM, "fin", "password-123", roles=("officer",), department="finance",
+                             email="fin@example.org")
+        accounts.create_user(s, SYSTEM, "fin2", "password-123", roles=("officer",), department="finance")
+        accounts.create_user(s, SYSTEM, "boss", "password-123", roles=("supervisor",), department="office",
+                             email="boss@example.org")
+    deploy(session_factory, "deadline.bpmn")
+    return session_factory
+
+
+def overdue_case(factory):
+    """A case whose task is due in a day, then the clock a second past it: fire."""
+    now = clock.now()
+    case = start_deadline(factory, now - timedelta(seconds=1), now + timedelta(days=1))
+    clock.advance(timedelta(days=1, seconds=1))
+    assert timer_usecases.fire_due(factory) >= 1
+    return case
+
+
+def test_emailed_from_the_outbox(world, smtp, frozen_clock):
+    overdue_case(world)
+    stored = notifications(world)
+    assert {(n.username, n.kind) for n in stored} == {("fin", NotificationKind.SUPERVISION),
+                                                      ("fin2", NotificationKind.SUPERVISION),
+                                                      ("boss", NotificationKind.SUPERVISION)}
+    assert {n.username: n.email_to for n in stored} == {"fin": "fin@example.org", "fin2": None,
+                                                       "boss": "boss@example.org"}
+    assert send_outbox(world, smtp.settings) == 2
+    by_to = {m["To"]: m for m in smtp.messages}
+    assert set(by_to) == {"fin@example.org", "boss@example.org"}
+    message = by_to["fin@example.org"]
+    assert message["Subject"].startswith("督办：办理")
+    assert "已超时" in message.get_content() and "renda@example.org" in message["From"]
+    assert all(n.emailed_at is not None for n in notifications(world) if n.email_to)
+    assert send_outbox(world, smtp.settings) == 0            # sent once
+    assert len(smtp.messages) == 2
+
+
+def test_an_unreachable_server_loses_nothing(world, smtp, frozen_clock):
+    overdue_case(world)
+    down = SmtpSettings(host="127.0.0.1", port=free_port(), timeout=2)
+    assert send_outbox(world, down) == 0
+    waiting = [n for n in notifications(world) if n.email_to]
+    assert len(waiting) == 2 and all(n.emailed_at is None and n.email_attempts == 0 for n in waiting)
+    assert send_outbox(world, smtp.settings) == 2            # the server is back
+
+
+def test_a_refused_address_is_retried_then_left(world, smtp, frozen_clock):
+    with world.begin() as s:
+        accounts.create_user(s, SYSTEM, "fin3", "password-123", roles=("officer",), department="finance",
+                             email="broken@example.org")
+    overdue_case(world)
+    assert send_outbox(world, smtp.settings) == 2
+    for _ in range(MAX_ATTEMPTS + 2):
+        send_outbox(world, smtp.settings)
+    [broken] = [n for n in notifications(world) if n.email_to == "broken@example.org"]
+    assert broken.emailed_at is None and broken.email_attempts == MAX_ATTEMPTS
+    assert "550" in broken.email_error
+    assert len(smtp.messages) == 2
+
+
+def test_the_scheduler_sends_the_mail(world, smtp, db_url):
+    now = clock.now()
+    start_deadline(world, now - timedelta(seconds=1), now + timedelta(seconds=0.3))
+    service = SchedulerService(world, db_url, SchedulerConfig(refresh_interval=0.1, mail_interval=0.2),
+                               mailer=partial(send_outbox, world, smtp.settings))
+    service.start_background()
+    try:
+        assert wait_for(lambda: len(smtp.messages) >= 2, 10)
+    finally:
+        service.stop()
+    assert {m["To"] for m in smtp.messages} == {"fin@example.org", "boss@example.org"}
+
+
+def test_listed_and_marked_read_per_user(world, frozen_clock):
+    overdue_case(world)
+    with world() as s:
+        fin, boss = actor_for(s, "fin"), actor_for(s, "boss")
+        [mine] = notes.list_notifications(s, fin)
+        assert (mine.kind, mine.kind_label, mine.read_at) == ("supervision", "督办", None)
+        assert notes.unread_count(s, fin) == 1 and notes.unread_count(s, boss) == 1
+    with world.begin() as s:
+        assert notes.mark_read(s, fin, [mine.id]) == 1
+        assert notes.mark_read(s, boss, [mine.id]) == 0        # not theirs
+    with world() as s:
+        assert notes.unread_count(s, fin) == 0 and notes.unread_count(s, boss) == 1
+        assert notes.list_notifications(s, fin, unread_only=True) == []
+        assert notes.list_notifications(s, fin)[0].read_at is not None
+
+
+def test_smtp_settings_from_the_app_config():
+    assert SmtpSettings.from_config({}) is None
+    settings = SmtpSettings.from_config({"SMTP_HOST": "mail.example.org", "SMTP_PORT": "587", "SMTP_STARTTLS": "true",
+                                         "SMTP_FROM": "renda@example.org", "SMTP_USERNAME": "renda"})
+    assert (settings.host, settings.port, settings.starttls, settings.sender, settings.username) == (
+        "mail.example.org", 587, True, "renda@example.org", "renda")
+    assert SmtpSettings.from_config({"SMTP_HOST": "h", "SMTP_SSL": "1"}).port == 465
