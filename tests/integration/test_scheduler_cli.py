@@ -1,0 +1,103 @@
+"""The operating commands: an administrator enters the official schedule and changes deadline
+settings; `congressflow serve` answers on its port with the scheduler in-process."""
+import json
+import os
+import socket
+import subprocess
+import sys
+from datetime import date
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from engine.usecases import admin
+from tests.conftest import REPO_ROOT
+
+from .scheduler_helpers import wait_for
+
+
+@pytest.fixture
+def app(db_url, tmp_path, monkeypatch):
+    from web import create_app
+
+    monkeypatch.setenv("CONGRESSFLOW_INSTANCE_PATH", str(tmp_path / "instance"))
+    return create_app({"TESTING": True, "DATABASE_URL": db_url})
+
+
+def run(app, *args):
+    return app.test_cli_runner().invoke(args=list(args))
+
+
+def test_calendar_commands(app, session_factory):
+    assert run(app, "calendar", "check", "2027-02-13").output.strip() == "2027-02-13: day off"
+    result = run(app, "calendar", "set", "2027-02-13", "--working", "--note", "春节调休")
+    assert result.exit_code == 0, result.output
+    assert "2027-02-13 is now a working day" in result.output
+    assert run(app, "calendar", "check", "2027-02-13").output.strip() == "2027-02-13: working day"
+    assert run(app, "calendar", "set", "2027-02-11", "--holiday").exit_code == 0
+    listed = json.loads(run(app, "calendar", "list", "--year", "2027", "--json").output)
+    assert [(e["day"], e["is_working"], e["note"]) for e in listed] == [
+        ("2027-02-11", False, ""), ("2027-02-13", True, "春节调休")]
+    assert run(app, "calendar", "unset", "2027-02-11").exit_code == 0
+    assert run(app, "calendar", "unset", "2027-02-11").exit_code == 1       # nothing left to remove
+    with session_factory() as s:
+        assert admin.is_working_day(s, date(2027, 2, 11))
+    assert run(app, "calendar", "set", "2027-13-01", "--working").exit_code == 2  # not a date
+
+
+def test_settings_commands(app, session_factory):
+    listed = json.loads(run(app, "settings", "list", "--json").output)
+    reminder = next(s for s in listed if s["name"] == "reminder.working_days_before")
+    assert (reminder["value"], reminder["overridden"]) == (3, False)
+    result = run(app, "settings", "set", "reminder.working_days_before", "5")
+    assert result.exit_code == 0 and "reminder.working_days_before = 5 working days" in result.output
+    assert "(default 3)" in run(app, "settings", "list").output
+    bad = run(app, "settings", "set", "reminder.working_days_before", "soon")
+    assert bad.exit_code == 1 and "not a whole number" in bad.output
+    assert run(app, "settings", "set", "no.such.setting", "1").exit_code == 1
+    assert run(app, "settings", "reset", "reminder.working_days_before").exit_code == 0
+    with session_factory() as s:
+        assert {v.name: v.value for v in admin.list_settings(s)}["reminder.working_days_before"] == 3
+
+
+def test_only_an_admin_changes_them(app, session_factory):
+    from tests.conftest import make_user
+
+    make_user(session_factory, "clerk", ("officer",), "office")
+    result = run(app, "settings", "set", "reminder.working_days_before", "5", "--user", "clerk")
+    assert result.exit_code == 1 and "may not change" in result.output
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_serve_runs_the_web_app_with_the_scheduler(db_url, tmp_path):
+    if not db_url.startswith("sqlite"):
+        pytest.skip("one run is enough")
+    port = free_port()
+    env = {**os.environ, "CONGRESSFLOW_DATABASE_URL": db_url, "CONGRESSFLOW_INSTANCE_PATH": str(tmp_path)}
+    command = str(Path(sys.executable).parent / "congressflow")
+    log = tmp_path / "serve.log"
+    with log.open("w") as out:
+        server = subprocess.Popen([command, "serve", "--port", str(port)], cwd=REPO_ROOT, env=env, stdout=out,
+                                  stderr=subprocess.STDOUT)
+    try:
+        def answers():
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/login", timeout=2) as response:
+                    return response.status == 200
+            except OSError:
+                return False
+
+        assert wait_for(answers, 30), log.read_text()
+        assert wait_for(lambda: "scheduler active" in log.read_text(), 10), log.read_text()
+        second = subprocess.run([command, "scheduler"], cwd=REPO_ROOT, env=env, capture_output=True, text=True,
+                                timeout=60)
+        assert second.returncode == 1 and "another scheduler is already running" in second.stderr
+    finally:
+        server.terminate()
+        server.wait(10)
