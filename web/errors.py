@@ -76,9 +76,11 @@ def error_page(status: int, code: str, message: str, fields: dict[str, str] | No
     if wants_json():
         extra = {"problems": [p.__dict__ for p in problems]} if problems else {}
         return json_error(status, code, message, fields, **extra)
+    from .views.formdata import field_messages
+
     title, explanation = TITLES.get(status, TITLES[500])
     return render_template("errors/error.html", status=status, code=code, title=title,
-                           explanation=explanation, message=message, fields=fields or {},
+                           explanation=explanation, message=message, fields=field_messages(fields or {}),
                            problems=problems or []), status
 
 

@@ -158,3 +158,15 @@ def test_history_so_far(app, as_user):
 def test_unknown_task_is_404(as_user):
     response = as_user("office1").get("/tasks/00000000-0000-0000-0000-000000000000")
     assert response.status_code == 404 and "未找到" in text_of(response)
+
+
+def test_error_pages_speak_the_users_language(app, as_user):
+    task = to_reply(app, "finance")
+    c = as_user("finance1")
+    response = c.post(f"/tasks/{task}/comments", data={"body": ""})
+    assert response.status_code == 422
+    html = text_of(response)
+    assert "内容有误" in html and "<code>body</code> 必填" in html
+    c.get("/lang/en")
+    html = text_of(c.post(f"/tasks/{task}/comments", data={"body": ""}))
+    assert "Invalid data" in html and "<code>body</code> required" in html
