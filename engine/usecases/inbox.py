@@ -47,6 +47,7 @@ class InboxPage:
     soon_at: datetime
     processes: list[tuple[str, str]] = field(default_factory=list)   # (key, name)
     units: list[tuple[str, str]] = field(default_factory=list)       # (group, name)
+    department_names: dict[str, str] = field(default_factory=dict)   # code → name, for display
 
 
 def visible_tabs(actor: Actor) -> tuple[str, ...]:
@@ -79,7 +80,8 @@ def inbox_page(session: Session, actor: Actor, q: InboxQuery) -> InboxPage:
     units = [(code, name) for code, name in departments if supervising or code in actor.groups]
     return InboxPage(query=q, tabs=tabs, counts=counts, rows=rows, total=total,
                      pages=max(1, -(-total // q.per_page)), now=now, soon_at=now + DUE_SOON,
-                     processes=[(d.key, d.name) for d in repo.latest_definitions(session)], units=units)
+                     processes=[(d.key, d.name) for d in repo.latest_definitions(session)], units=units,
+                     department_names=dict(departments))
 
 
 def list_tasks_count(session: Session, actor: Actor, flt: repo.InboxFilter) -> int:

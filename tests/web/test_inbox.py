@@ -55,7 +55,8 @@ def test_only_supervisors_get_the_all_tab(app, as_user):
 def test_a_unit_sees_only_its_own_tasks(app, as_user):
     finance_task = to_reply(app, "finance")
     civil_task = to_reply(app, "civil_affairs")
-    assert rows(text_of(as_user("finance1").get("/?tab=group"))) == [finance_task]
+    html = text_of(as_user("finance1").get("/?tab=group"))
+    assert rows(html) == [finance_task] and "待签收</span> 财政所" in html      # units by name
     assert rows(text_of(as_user("civil1").get("/?tab=group"))) == [civil_task]
     assert rows(text_of(as_user("deputy").get("/?tab=group"))) == []
 
