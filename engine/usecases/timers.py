@@ -5,6 +5,7 @@ import logging
 from collections.abc import Callable
 from datetime import datetime
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.specs.mixins.events.intermediate_event import BoundaryEvent
@@ -39,16 +40,8 @@ _AFTER_FIRE: dict[TimerKind, FireHook] = {
 def fire_timer(session: Session, timer_id: int, now: datetime | None = None) -> bool:
     """Fire one timer if it is pending and due; True if it fired now."""
     now = now or clock.now()
-    timer = session.get(Timer, timer_id)
+    timer = _lock_timer(session, timer_id)
     if timer is None or timer.state != TimerState.PENDING or timer.due_at > now:
-        return False
-    if timer.instance_id is not None:
-        # Lock the case first, then the timer: the order every use case on a case follows
-        # (completing a task locks the instance, then cancels its timers). The other order
-        # deadlocks on PostgreSQL when a user completes the task as its timer fires.
-        repo.instance_for_update(session, timer.instance_id)
-    session.refresh(timer, with_for_update=True)
-    if timer.state != TimerState.PENDING or timer.due_at > now:
         return False
     if timer.kind == TimerKind.BPMN:
         if not _fire_bpmn_timer(session, timer, now):
@@ -65,6 +58,21 @@ def fire_timer(session: Session, timer_id: int, now: datetime | None = None) -> 
         hook(session, timer)
     session.flush()
     return True
+
+
+def _lock_timer(session: Session, timer_id: int) -> Timer | None:
+    """The timer, read current and locked until commit."""
+    if session.get_bind().dialect.name == "sqlite":
+        # storage.db starts every SQLite transaction with BEGIN IMMEDIATE: this one already
+        # holds the database's write lock, so what it reads is current and stays so.
+        return session.get(Timer, timer_id, populate_existing=True)
+    instance_id = session.scalar(select(Timer.instance_id).where(Timer.id == timer_id))
+    if instance_id is not None:
+        # Lock the case first, then the timer: the order every use case on a case follows
+        # (completing a task locks the instance, then cancels its timers). The other order
+        # deadlocks on PostgreSQL when a user completes the task as its timer fires.
+        repo.instance_for_update(session, instance_id)
+    return session.get(Timer, timer_id, with_for_update=True, populate_existing=True)
 
 
 def _fire_bpmn_timer(session: Session, timer: Timer, now: datetime) -> bool:
