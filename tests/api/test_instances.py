@@ -46,10 +46,12 @@ def test_list_filters_and_visibility(world):
     assert clerk.get("/instances?process=petition_api").get_json()["total"] == 0
     assert clerk.get("/instances?mine=true&per_page=2").get_json()["total"] == 3
     assert len(clerk.get("/instances?per_page=2").get_json()["items"]) == 2
-    # a unit sees the cases it has (had) a task in; the supervisor sees all
+    # a unit sees the cases it has (had) a task in; supervisors and the office see all
     assert [c["title"] for c in world.as_("fin").get("/instances").get_json()["items"]] == ["修桥"]
     assert world.as_("deputy").get("/instances").get_json()["total"] == 0
     assert world.as_("boss").get("/instances").get_json()["total"] == 3
+    assert world.as_("clerk2").get("/instances").get_json()["total"] == 3     # the congress office sees all
+    assert [c["title"] for c in world.as_("landy").get("/instances").get_json()["items"]] == ["修渠"]
     bad = clerk.get("/instances?status=lost")
     assert bad.status_code == 422 and set(bad.get_json()["fields"]) == {"status"}
 
