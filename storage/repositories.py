@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Select, and_, exists, func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, lazyload
 
 from .enums import TimerState, WorkItemState
 from .models import (
@@ -52,7 +52,11 @@ def instance_for_update(session: Session, instance_id: int) -> ProcessInstance |
 
 # -- work items --------------------------------------------------------------------
 def work_item_by_task(session: Session, task_id: str) -> WorkItem | None:
-    return session.scalars(select(WorkItem).where(WorkItem.task_id == task_id)).first()
+    """The item; its groups load when first read. The use cases that lock the case re-read
+    the item after the lock (``session.refresh``), so loading the groups eagerly here was a
+    wasted statement on every claim, hand-over and completion."""
+    return session.scalars(select(WorkItem).where(WorkItem.task_id == task_id)
+                           .options(lazyload(WorkItem.groups))).first()
 
 
 def ready_work_items(session: Session, instance_id: int) -> Sequence[WorkItem]:
