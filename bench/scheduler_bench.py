@@ -122,8 +122,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         engine = make_engine(url)
         factory = make_session_factory(engine)
         dialect = engine.dialect.name
-        workers = args.workers or (1 if dialect == "sqlite" else 4)
-        config = SchedulerConfig(workers=workers)
+        config = SchedulerConfig(batch_max=args.batch_max)
         log(f"{dialect}: inserting {args.timers:,} timers")
         started = time.perf_counter()
         fill(factory, args.timers, args.burst)
@@ -141,7 +140,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                 committed.setdefault(timer_id, at)
 
         service = SchedulerService(factory, url, config, on_fired=on_fired)
-        log(f"starting the scheduler ({workers} firing thread(s)); the burst is due in "
+        log(f"starting the scheduler (batches of at most {args.batch_max}); the burst is due in "
             f"{(burst_start - datetime.now(timezone.utc)).total_seconds():.1f} s")
         started = time.perf_counter()
         service.start_background()
@@ -177,7 +176,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "fired_total": sum(fired.values()),
         "missing": len(burst_due.keys() - fired.keys()),
         "still_pending": still_pending,
-        "config": {"workers": workers, "refresh_interval_s": config.refresh_interval,
+        "config": {"batch_max": args.batch_max, "refresh_interval_s": config.refresh_interval,
                    "window_min": config.window.total_seconds() / 60},
         "targets_met": bool(late_ms) and percentile(late_ms, 0.99) < 100 and startup_s < 5
         and all(c == 1 for c in fired.values()) and len(late_ms) == args.burst,
@@ -191,7 +190,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--burst", type=int, default=1_000, help="timers due close together")
     parser.add_argument("--spread", type=float, default=3.0, help="seconds the burst is spread over")
     parser.add_argument("--lead", type=float, default=6.0, help="seconds from inserting the burst to its first due time")
-    parser.add_argument("--workers", type=int, default=0, help="firing threads (default: 1 SQLite, 4 PostgreSQL)")
+    parser.add_argument("--batch-max", type=int, default=SchedulerConfig.batch_max,
+                        help="timers due together fired per transaction at most (1: one transaction each)")
     parser.add_argument("--out", help="also write the JSON to this file")
     args = parser.parse_args(argv)
     result = run(args)

@@ -4,8 +4,10 @@ The ``timers`` table is the only record. APScheduler (in-memory job store) is ju
 alarm clock: the scheduler keeps one date job per pending timer due within ``window``, at
 its exact due time, and re-reads that window from the table every ``refresh_interval``
 seconds (an indexed query on ``(state, due_at)``, well under a millisecond), so timers
-added or moved by any process are picked up within that interval. Each job fires its timer
-through :func:`engine.usecases.timers.fire_timer` in its own transaction; that use case
+added or moved by any process are picked up within that interval. Each job hands its timer
+to the firing thread (:mod:`engine.firing`), which fires it through
+:func:`engine.usecases.timers.fire_timer` in its own transaction (a savepoint within a
+shared one when a burst is due together); that use case
 locks the row and re-checks it, so a duplicate or stale job changes nothing. Late jobs run
 once (``misfire_grace_time=None``, ``coalesce=True``), never dropped. On start, everything
 already overdue gets a job that is late already: it runs at once, oldest first, on all the
@@ -38,9 +40,8 @@ from storage.enums import TimerState
 from storage.models import Timer
 
 from . import clock
-from .errors import Conflict
+from .firing import Firer, Outcome
 from .leadership import AlreadyRunning, Leadership, leadership_for, refusal_message
-from .usecases.timers import fire_timer
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +53,7 @@ class SchedulerConfig:
     window: timedelta = timedelta(minutes=10)   # how far ahead date jobs are kept
     refresh_interval: float = 1.0               # seconds between reads of the window
     max_jobs: int = 20_000                      # date jobs held at most (nearest first)
-    workers: int = 4                            # firing threads (SQLite: 1, writers queue anyway)
+    batch_max: int = 25                         # timers due together fired per transaction at most
     standby_poll: float = 1.0                   # a standby tries the lock this often
     check_interval: float = 1.0                 # the active one checks it still holds the lock
     mail_interval: float = 2.0                  # the e-mail outbox is sent this often
@@ -83,14 +84,18 @@ class TimerScheduler:
         self._aps: BackgroundScheduler | None = None
         self._stopping = threading.Event()
         self._loops: list[threading.Thread] = []
+        self._firer: Firer | None = None
 
     # -- lifecycle ---------------------------------------------------------------
     def start(self) -> int:
         """Schedule every pending timer due within the window and keep up. The overdue ones
         (due while no scheduler ran) are jobs already late: they run at once, oldest first,
-        each once, on all firing threads. Returns how many timers were scheduled."""
+        each once, in batches. Returns how many timers were scheduled."""
+        self._firer = Firer(self.factory, self._after_firing, self.config.batch_max)
+        self._firer.start()
+        # The jobs only hand their timer to the firing thread: one executor thread is plenty.
         self._aps = BackgroundScheduler(
-            jobstores={"default": MemoryJobStore()}, executors={"default": ThreadPoolExecutor(self.config.workers)},
+            jobstores={"default": MemoryJobStore()}, executors={"default": ThreadPoolExecutor(1)},
             timezone=timezone.utc, job_defaults={"misfire_grace_time": None, "coalesce": True, "max_instances": 1})
         self._aps.add_listener(self._on_skipped, EVENT_JOB_MAX_INSTANCES)
         self._aps.start()
@@ -129,6 +134,9 @@ class TimerScheduler:
         if self._aps is not None and self._aps.running:
             self._aps.shutdown(wait=wait)
         self._aps = None
+        if self._firer is not None:
+            self._firer.stop()
+        self._firer = None
         with self._lock:
             self._scheduled.clear()
 
@@ -180,23 +188,29 @@ class TimerScheduler:
 
     # -- the jobs ----------------------------------------------------------------
     def _fire(self, timer_id: int, run_at: datetime) -> None:
-        try:
-            with self.factory.begin() as session:
-                fired = fire_timer(session, timer_id)
-            committed = time.time()
-            self._retry.pop(timer_id, None)
-            if fired and self.on_fired is not None:
-                self.on_fired(timer_id, committed)
-        except Conflict:
-            log.info("timer %s: its case changed meanwhile; firing again", timer_id)
-        except Exception:
-            not_before, delay = self._retry.get(timer_id, (0.0, self.config.retry_after))
-            self._retry[timer_id] = (time.monotonic() + delay, min(delay * 2, self.config.max_retry_after))
-            log.exception("timer %s could not fire; trying again in %.0fs", timer_id, delay)
-        finally:
-            with self._lock:
+        """The job: the moment came; hand the timer to the firing thread."""
+        firer = self._firer
+        if firer is not None:
+            firer.submit(timer_id, run_at)
+
+    def _after_firing(self, results: dict[int, tuple[Outcome, datetime]], committed: float) -> None:
+        now = time.monotonic()
+        with self._lock:
+            for timer_id, (outcome, run_at) in results.items():
+                if outcome == Outcome.FAILED:
+                    _, delay = self._retry.get(timer_id, (0.0, self.config.retry_after))
+                    self._retry[timer_id] = (now + delay, min(delay * 2, self.config.max_retry_after))
+                    log.warning("timer %s: trying again in %.0fs", timer_id, delay)
+                else:
+                    self._retry.pop(timer_id, None)
+                    if outcome == Outcome.CONFLICT:
+                        log.info("timer %s: its case changed meanwhile; firing again", timer_id)
                 if self._scheduled.get(timer_id) == run_at:
-                    del self._scheduled[timer_id]
+                    del self._scheduled[timer_id]  # still pending? the next refresh schedules it again
+        if self.on_fired is not None:
+            for timer_id, (outcome, _) in results.items():
+                if outcome == Outcome.FIRED:
+                    self.on_fired(timer_id, committed)
 
     def _on_skipped(self, event: JobSubmissionEvent) -> None:
         """A job replaced while its previous run was still going was skipped: forget it,

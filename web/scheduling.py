@@ -6,7 +6,7 @@ no reloader. Flask's development server is for development only, and its reloade
 the app twice — two schedulers in one deployment.
 
 Configuration (``CONGRESSFLOW_`` prefix in the environment): ``SCHEDULER_WINDOW_MINUTES``,
-``SCHEDULER_REFRESH_SECONDS``, ``SCHEDULER_WORKERS``, ``SCHEDULER_STANDBY_POLL_SECONDS``
+``SCHEDULER_REFRESH_SECONDS``, ``SCHEDULER_BATCH_MAX``, ``SCHEDULER_STANDBY_POLL_SECONDS``
 and the ``SMTP_*`` keys of :mod:`engine.mailer`.
 """
 from __future__ import annotations
@@ -29,13 +29,11 @@ log = logging.getLogger(__name__)
 
 def scheduler_config(app: Flask) -> SchedulerConfig:
     config = app.config
-    sqlite = str(config["DATABASE_URL"]).startswith("sqlite")
     defaults = SchedulerConfig()
     return SchedulerConfig(
         window=timedelta(minutes=float(config.get("SCHEDULER_WINDOW_MINUTES", defaults.window.total_seconds() / 60))),
         refresh_interval=float(config.get("SCHEDULER_REFRESH_SECONDS", defaults.refresh_interval)),
-        # SQLite takes one writer at a time: more firing threads would only queue on its lock.
-        workers=int(config.get("SCHEDULER_WORKERS", 1 if sqlite else defaults.workers)),
+        batch_max=int(config.get("SCHEDULER_BATCH_MAX", defaults.batch_max)),
         standby_poll=float(config.get("SCHEDULER_STANDBY_POLL_SECONDS", defaults.standby_poll)),
         check_interval=float(config.get("SCHEDULER_STANDBY_POLL_SECONDS", defaults.check_interval)),
     )

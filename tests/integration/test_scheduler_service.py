@@ -33,7 +33,7 @@ from .scheduler_helpers import (  # noqa: F401 (fresh_process_cache is an autous
     wait_for,
 )
 
-FAST = SchedulerConfig(refresh_interval=0.1, standby_poll=0.2, check_interval=0.2, workers=2)
+FAST = SchedulerConfig(refresh_interval=0.1, standby_poll=0.2, check_interval=0.2)
 
 
 @pytest.fixture

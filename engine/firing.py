@@ -1,0 +1,103 @@
+"""The firing thread: takes the timers whose moment came and fires them through
+:func:`engine.usecases.timers.fire_timer`.
+
+When several are due at once (a burst: a hundred suggestions assigned with the same
+deadline) they are fired in one transaction of at most ``batch_max`` timers, each in its own
+savepoint: a timer that fails rolls back alone, the others commit together, and the commit
+(an fsync on PostgreSQL, the write lock on SQLite) is paid once per batch instead of once per
+timer. When timers come one by one, each gets its own transaction as before. One thread:
+SQLite takes one writer at a time anyway, and on PostgreSQL one batch at a time can never
+deadlock with another on the cases they lock.
+"""
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+from collections.abc import Callable
+from datetime import datetime
+from enum import Enum
+
+from sqlalchemy.orm import sessionmaker
+
+from .errors import Conflict
+from .usecases.timers import fire_timer
+
+log = logging.getLogger(__name__)
+
+
+class Outcome(Enum):
+    FIRED = "fired"          # fired now, committed
+    NOTHING = "nothing"      # not pending (fired or cancelled before) or not due yet
+    CONFLICT = "conflict"    # its case changed meanwhile: try again at once
+    FAILED = "failed"        # an error: try again after a back-off
+
+
+Due = tuple[int, datetime]   # timer id, the wall-clock run time of its job
+ResultCallback = Callable[[dict[int, tuple[Outcome, datetime]], float], None]
+
+
+class Firer:
+    def __init__(self, factory: sessionmaker, on_results: ResultCallback, batch_max: int = 25):
+        self.factory, self.on_results, self.batch_max = factory, on_results, max(1, batch_max)
+        self._queue: queue.SimpleQueue[Due] = queue.SimpleQueue()
+        self._stopping = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def submit(self, timer_id: int, run_at: datetime) -> None:
+        self._queue.put((timer_id, run_at))
+
+    def start(self) -> None:
+        self._stopping.clear()
+        self._thread = threading.Thread(target=self._run, name="timer-firing", daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout: float = 30) -> None:
+        self._stopping.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+        self._thread = None
+
+    def _run(self) -> None:
+        while not self._stopping.is_set():
+            try:
+                batch = [self._queue.get(timeout=0.2)]
+            except queue.Empty:
+                continue
+            while len(batch) < self.batch_max:
+                try:
+                    batch.append(self._queue.get_nowait())
+                except queue.Empty:
+                    break
+            try:
+                results, committed = self.fire(batch)
+                self.on_results(results, committed)
+            except Exception:
+                log.exception("firing %d timer(s) failed unexpectedly", len(batch))
+
+    def fire(self, batch: list[Due]) -> tuple[dict[int, tuple[Outcome, datetime]], float]:
+        """Fire a batch in one transaction; returns each timer's outcome and when it committed."""
+        results: dict[int, tuple[Outcome, datetime]] = {}
+        try:
+            with self.factory.begin() as session:
+                for timer_id, run_at in batch:
+                    if len(batch) == 1:
+                        results[timer_id] = (Outcome.FIRED if fire_timer(session, timer_id) else Outcome.NOTHING,
+                                             run_at)
+                        continue
+                    try:
+                        with session.begin_nested():
+                            fired = fire_timer(session, timer_id)
+                        results[timer_id] = (Outcome.FIRED if fired else Outcome.NOTHING, run_at)
+                    except Conflict:
+                        results[timer_id] = (Outcome.CONFLICT, run_at)
+                    except Exception:
+                        log.exception("timer %s could not fire", timer_id)
+                        results[timer_id] = (Outcome.FAILED, run_at)
+        except Conflict:
+            results = {timer_id: (Outcome.CONFLICT, run_at) for timer_id, run_at in batch}
+        except Exception:
+            log.exception("a firing transaction of %d timer(s) failed; they stay pending", len(batch))
+            results = {timer_id: (Outcome.FAILED, run_at) for timer_id, run_at in batch}
+        return results, time.time()
