@@ -16,7 +16,7 @@ from flask.testing import FlaskClient
 from jinja2.bccache import BytecodeCache, Bucket
 
 from engine.usecases import accounts, deploy, instances
-from engine.usecases.context import SYSTEM, actor_for
+from engine.usecases.context import SYSTEM, actor_for, processes
 from tests.conftest import FIXTURES, REPO_ROOT
 from web import create_app, database
 
@@ -71,6 +71,9 @@ TEMPLATE_CACHE = _SharedBytecode()
 @pytest.fixture
 def app(db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, frozen_clock) -> Iterator[Flask]:
     monkeypatch.setenv("CONGRESSFLOW_INSTANCE_PATH", str(tmp_path / "instance"))
+    # the parsed-process cache is keyed by definition id, and every test database starts
+    # its ids at 1: a test must not meet the previous test's processes
+    processes._by_id.clear()
     app = create_app({"DATABASE_URL": db_url, "TESTING": True, "WTF_CSRF_ENABLED": False,
                       "BPMN_DIR": str(FIXTURES), "SECRET_KEY": "test-secret"})
     app.jinja_env.bytecode_cache = TEMPLATE_CACHE
@@ -83,6 +86,7 @@ def app(db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, frozen_clo
                                  department=department)
     yield app
     database.session_factory(app).kw["bind"].dispose()
+    processes._by_id.clear()
 
 
 @pytest.fixture
