@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import statistics
 import sys
@@ -164,6 +165,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     late_ms = [(committed[i] - due) * 1000 for i, due in burst_due.items() if i in committed]
     return {
         "db": dialect,
+        "load_average_1m": round(os.getloadavg()[0], 2),  # a shared 2-core machine: read figures with it
         "timers_in_db": args.timers,
         "insert_s": round(insert_s, 2),
         "window_query_ms": query_ms,

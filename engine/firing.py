@@ -2,12 +2,13 @@
 :func:`engine.usecases.timers.fire_timer`.
 
 When several are due at once (a burst: a hundred suggestions assigned with the same
-deadline) they are fired in one transaction of at most ``batch_max`` timers, each in its own
-savepoint: a timer that fails rolls back alone, the others commit together, and the commit
-(an fsync on PostgreSQL, the write lock on SQLite) is paid once per batch instead of once per
-timer. When timers come one by one, each gets its own transaction as before. One thread:
-SQLite takes one writer at a time anyway, and on PostgreSQL one batch at a time can never
-deadlock with another on the cases they lock.
+deadline) they are fired in one transaction of at most ``batch_max`` timers whose writes go
+to the database together at the commit: the commit (an fsync on PostgreSQL, the write lock
+on SQLite) and most round trips are paid once per batch instead of once per timer. If
+anything in a batch fails, none of it is kept and each of its timers is fired again in a
+transaction of its own, so a bad timer holds back no other. When timers come one by one,
+each gets its own transaction. One thread: SQLite takes one writer at a time anyway, and on
+PostgreSQL one batch at a time can never deadlock with another on the cases they lock.
 """
 from __future__ import annotations
 
@@ -77,27 +78,31 @@ class Firer:
                 log.exception("firing %d timer(s) failed unexpectedly", len(batch))
 
     def fire(self, batch: list[Due]) -> tuple[dict[int, tuple[Outcome, datetime]], float]:
-        """Fire a batch in one transaction; returns each timer's outcome and when it committed."""
-        results: dict[int, tuple[Outcome, datetime]] = {}
+        """Fire a batch; returns each timer's outcome and when it committed.
+
+        Optimistic: all in one transaction, the ORM's writes collected and sent together at
+        the commit. If anything in it fails, nothing of it is kept and each timer is fired
+        again in a transaction of its own, so one bad timer holds back no other."""
+        if len(batch) > 1:
+            try:
+                with self.factory.begin() as session, session.no_autoflush:
+                    results = {timer_id: (Outcome.FIRED if fire_timer(session, timer_id) else Outcome.NOTHING, run_at)
+                               for timer_id, run_at in batch}
+                return results, time.time()
+            except Exception as exc:
+                log.info("a batch of %d timers failed (%s: %s); firing them one by one", len(batch),
+                         type(exc).__name__, exc)
+        results = {}
+        for timer_id, run_at in batch:
+            results[timer_id] = (self._fire_one(timer_id), run_at)
+        return results, time.time()
+
+    def _fire_one(self, timer_id: int) -> Outcome:
         try:
             with self.factory.begin() as session:
-                for timer_id, run_at in batch:
-                    if len(batch) == 1:
-                        results[timer_id] = (Outcome.FIRED if fire_timer(session, timer_id) else Outcome.NOTHING,
-                                             run_at)
-                        continue
-                    try:
-                        with session.begin_nested():
-                            fired = fire_timer(session, timer_id)
-                        results[timer_id] = (Outcome.FIRED if fired else Outcome.NOTHING, run_at)
-                    except Conflict:
-                        results[timer_id] = (Outcome.CONFLICT, run_at)
-                    except Exception:
-                        log.exception("timer %s could not fire", timer_id)
-                        results[timer_id] = (Outcome.FAILED, run_at)
+                return Outcome.FIRED if fire_timer(session, timer_id) else Outcome.NOTHING
         except Conflict:
-            results = {timer_id: (Outcome.CONFLICT, run_at) for timer_id, run_at in batch}
+            return Outcome.CONFLICT
         except Exception:
-            log.exception("a firing transaction of %d timer(s) failed; they stay pending", len(batch))
-            results = {timer_id: (Outcome.FAILED, run_at) for timer_id, run_at in batch}
-        return results, time.time()
+            log.exception("timer %s could not fire; it stays pending", timer_id)
+            return Outcome.FAILED

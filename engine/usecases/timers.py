@@ -56,8 +56,7 @@ def fire_timer(session: Session, timer_id: int, now: datetime | None = None) -> 
             _AFTER_FIRE[timer.kind](session, timer)
     for hook in fire_hooks[timer.kind]:
         hook(session, timer)
-    session.flush()
-    return True
+    return True  # the writes go with the caller's next flush or commit
 
 
 def _lock_timer(session: Session, timer_id: int) -> Timer | None:

@@ -1,5 +1,5 @@
-"""The firing thread's batches: timers due together share a transaction, each in its own
-savepoint, so one that fails rolls back alone and stays pending."""
+"""The firing thread's batches: timers due together share a transaction; if one fails, the
+batch is fired again timer by timer, so only the bad one stays pending."""
 from datetime import timedelta
 
 import pytest
