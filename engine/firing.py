@@ -23,7 +23,7 @@ from enum import Enum
 from sqlalchemy.orm import sessionmaker
 
 from .errors import Conflict
-from .usecases.timers import fire_timer
+from .usecases.timers import fire_timer, fire_timers
 
 log = logging.getLogger(__name__)
 
@@ -86,8 +86,9 @@ class Firer:
         if len(batch) > 1:
             try:
                 with self.factory.begin() as session, session.no_autoflush:
-                    results = {timer_id: (Outcome.FIRED if fire_timer(session, timer_id) else Outcome.NOTHING, run_at)
-                               for timer_id, run_at in batch}
+                    fired = fire_timers(session, [timer_id for timer_id, _ in batch])
+                results = {timer_id: (Outcome.FIRED if fired[timer_id] else Outcome.NOTHING, run_at)
+                           for timer_id, run_at in batch}
                 return results, time.time()
             except Exception as exc:
                 log.info("a batch of %d timers failed (%s: %s); firing them one by one", len(batch),

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 
 from sqlalchemy import select
@@ -12,7 +12,7 @@ from SpiffWorkflow.bpmn.specs.mixins.events.intermediate_event import BoundaryEv
 
 from storage import repositories as repo
 from storage.enums import InstanceStatus, TimerKind, TimerState
-from storage.models import Timer
+from storage.models import ProcessInstance, Timer
 
 from .. import clock
 from ..errors import Conflict, EngineError, NotFound
@@ -39,8 +39,19 @@ _AFTER_FIRE: dict[TimerKind, FireHook] = {
 
 def fire_timer(session: Session, timer_id: int, now: datetime | None = None) -> bool:
     """Fire one timer if it is pending and due; True if it fired now."""
+    return fire_timers(session, [timer_id], now)[timer_id]
+
+
+def fire_timers(session: Session, timer_ids: Sequence[int], now: datetime | None = None) -> dict[int, bool]:
+    """Fire several timers in the caller's transaction (a burst due together): the cases
+    and timers are locked with two statements for all, then each fires as it would alone.
+    Returns, per timer, whether it fired now."""
     now = now or clock.now()
-    timer = _lock_timer(session, timer_id)
+    locked = _lock_timers(session, timer_ids)
+    return {timer_id: _fire_locked(session, locked.get(timer_id), now) for timer_id in dict.fromkeys(timer_ids)}
+
+
+def _fire_locked(session: Session, timer: Timer | None, now: datetime) -> bool:
     if timer is None or timer.state != TimerState.PENDING or timer.due_at > now:
         return False
     if timer.kind == TimerKind.BPMN:
@@ -59,19 +70,23 @@ def fire_timer(session: Session, timer_id: int, now: datetime | None = None) -> 
     return True  # the writes go with the caller's next flush or commit
 
 
-def _lock_timer(session: Session, timer_id: int) -> Timer | None:
-    """The timer, read current and locked until commit."""
+def _lock_timers(session: Session, timer_ids: Sequence[int]) -> dict[int, Timer]:
+    """The timers, read current and locked until commit."""
+    ids = sorted(set(timer_ids))
+    query = select(Timer).where(Timer.id.in_(ids)).order_by(Timer.id).execution_options(populate_existing=True)
     if session.get_bind().dialect.name == "sqlite":
         # storage.db starts every SQLite transaction with BEGIN IMMEDIATE: this one already
         # holds the database's write lock, so what it reads is current and stays so.
-        return session.get(Timer, timer_id, populate_existing=True)
-    instance_id = session.scalar(select(Timer.instance_id).where(Timer.id == timer_id))
-    if instance_id is not None:
-        # Lock the case first, then the timer: the order every use case on a case follows
-        # (completing a task locks the instance, then cancels its timers). The other order
-        # deadlocks on PostgreSQL when a user completes the task as its timer fires.
-        repo.instance_for_update(session, instance_id)
-    return session.get(Timer, timer_id, with_for_update=True, populate_existing=True)
+        return {t.id: t for t in session.scalars(query)}
+    instance_ids = sorted(set(session.scalars(select(Timer.instance_id).where(
+        Timer.id.in_(ids), Timer.instance_id.is_not(None)))))
+    if instance_ids:
+        # Lock the cases first (in id order), then the timers: the order every use case on a
+        # case follows (completing a task locks the instance, then cancels its timers). The
+        # other order deadlocks on PostgreSQL when a user completes a task as its timer fires.
+        session.execute(select(ProcessInstance.id).where(ProcessInstance.id.in_(instance_ids))
+                        .order_by(ProcessInstance.id).with_for_update())
+    return {t.id: t for t in session.scalars(query.with_for_update())}
 
 
 def _fire_bpmn_timer(session: Session, timer: Timer, now: datetime) -> bool:
