@@ -61,3 +61,28 @@ def test_a_single_timer_gets_its_own_transaction(session_factory, failing_hook):
     results, _ = Firer(session_factory, lambda *_: None).fire([(timer_id, clock.now())])
     assert results[timer_id][0] == Outcome.CONFLICT
     assert timers(session_factory)[0].state == TimerState.PENDING
+
+
+@pytest.mark.parametrize("boundary_first", [True, False])
+def test_timers_of_one_case_in_one_batch_fire_as_they_would_one_by_one(session_factory, frozen_clock,
+                                                                       boundary_first):
+    from tests.conftest import make_user
+
+    from .scheduler_helpers import deploy, start_deadline
+
+    make_user(session_factory, "fin", ("officer",), "finance")
+    deploy(session_factory, "deadline.bpmn")
+    now = clock.now()
+    case = start_deadline(session_factory, now - timedelta(seconds=1), now + timedelta(hours=1))
+    by_kind = {t.kind: t.id for t in timers(session_factory, case)}
+    clock.advance(timedelta(hours=2))
+    order = [by_kind[TimerKind.BPMN], by_kind[TimerKind.TASK_DUE]]
+    if not boundary_first:
+        order.reverse()
+    with session_factory.begin() as s, s.no_autoflush:
+        fired = timer_usecases.fire_timers(s, order)
+    # the boundary timer takes the task away; a due date fired after it has nothing left
+    assert fired == {by_kind[TimerKind.BPMN]: True, by_kind[TimerKind.TASK_DUE]: not boundary_first}
+    states = {t.kind: t.state for t in timers(session_factory, case)}
+    assert states[TimerKind.TASK_DUE] == (TimerState.CANCELLED if boundary_first else TimerState.FIRED)
+    assert set(fired_counts(session_factory).values()) == {1}
