@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, and_, exists, func, or_, select
+from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import Session, lazyload
 
 from .enums import TimerState, WorkItemState
@@ -79,50 +79,84 @@ class InboxFilter:
     offset: int = 0
 
 
+def _offered(username: str, groups: Iterable[str]) -> Select:
+    """Ids of the ready work items offered to me or to one of my groups, read from the
+    partial index ix_work_item_groups_ready (the plain IN gives it its index condition)."""
+    groups = sorted(set(groups))
+    return select(WorkItemGroup.work_item_id).where(
+        WorkItemGroup.ready.is_(True), WorkItemGroup.group.in_([*groups, username]),
+        or_(and_(WorkItemGroup.is_user.is_(False), WorkItemGroup.group.in_(groups)),
+            and_(WorkItemGroup.is_user.is_(True), WorkItemGroup.group == username)))
+
+
 def _claimable(username: str, groups: Iterable[str]) -> Any:
-    return and_(WorkItem.assignee.is_(None), exists().where(
-        WorkItemGroup.work_item_id == WorkItem.id,
-        or_(and_(WorkItemGroup.is_user.is_(True), WorkItemGroup.group == username),
-            and_(WorkItemGroup.is_user.is_(False), WorkItemGroup.group.in_(list(groups))))))
+    """Unclaimed, and offered to me or to one of my groups."""
+    return and_(WorkItem.assignee.is_(None), WorkItem.id.in_(_offered(username, groups)))
 
 
-def inbox_query(username: str, groups: Iterable[str], flt: InboxFilter) -> Select:
-    query = (select(WorkItem, ProcessInstance.title, ProcessDefinition.key, ProcessDefinition.name)
-             .join(ProcessInstance, WorkItem.instance_id == ProcessInstance.id)
-             .join(ProcessDefinition, ProcessInstance.definition_id == ProcessDefinition.id)
-             .where(WorkItem.state == WorkItemState.READY))
-    groups = list(groups)
+def _mine_or_claimable(username: str, groups: Iterable[str]) -> Any:
+    """Claimed by me, or claimable by me: the candidates are the union of two small id
+    sets (mine, and the ready ones offered to me), never a pass over every ready item."""
+    mine = select(WorkItem.id).where(WorkItem.state == WorkItemState.READY, WorkItem.assignee == username)
+    return and_(WorkItem.id.in_(mine.union_all(_offered(username, groups))),
+                or_(WorkItem.assignee == username, WorkItem.assignee.is_(None)))
+
+
+def _inbox_where(username: str, groups: Iterable[str], flt: InboxFilter) -> list[Any]:
+    """The inbox conditions on work_items alone (cases and processes as id subqueries),
+    so that a count needs no join and the ready-items index answers most of it."""
+    where: list[Any] = [WorkItem.state == WorkItemState.READY]
     if flt.scope == "mine":
-        query = query.where(WorkItem.assignee == username)
+        where.append(WorkItem.assignee == username)
     elif flt.scope == "group":
-        query = query.where(_claimable(username, groups))
+        where.append(_claimable(username, groups))
     elif flt.scope == "open":
-        query = query.where(or_(WorkItem.assignee == username, _claimable(username, groups)))
+        where.append(_mine_or_claimable(username, groups))
     elif flt.scope != "all":
         raise ValueError(f"unknown inbox scope {flt.scope!r}")
     if flt.process_key:
-        query = query.where(ProcessDefinition.key == flt.process_key)
+        where.append(WorkItem.instance_id.in_(
+            select(ProcessInstance.id).join(ProcessDefinition, ProcessInstance.definition_id == ProcessDefinition.id)
+            .where(ProcessDefinition.key == flt.process_key)))
     if flt.overdue_at is not None:
-        query = query.where(WorkItem.due_at < flt.overdue_at)
+        where.append(WorkItem.due_at < flt.overdue_at)
     if flt.due_before is not None:
-        query = query.where(WorkItem.due_at < flt.due_before)
+        where.append(WorkItem.due_at < flt.due_before)
     if flt.group:
-        query = query.where(exists().where(WorkItemGroup.work_item_id == WorkItem.id,
-                                           WorkItemGroup.group == flt.group))
+        where.append(WorkItem.id.in_(select(WorkItemGroup.work_item_id).where(
+            WorkItemGroup.ready.is_(True), WorkItemGroup.group == flt.group)))
     if flt.text:
-        query = query.where(ProcessInstance.title.contains(flt.text, autoescape=True))
-    return query
+        where.append(WorkItem.instance_id.in_(
+            select(ProcessInstance.id).where(ProcessInstance.title.contains(flt.text, autoescape=True))))
+    return where
+
+
+# Due first, undated last; the order of ix_work_items_ready_due (ASC is NULLS LAST on PostgreSQL).
+INBOX_ORDER = (WorkItem.due_at.asc().nulls_last(), WorkItem.id)
+
+
+def inbox_query(username: str, groups: Iterable[str], flt: InboxFilter) -> Select:
+    """(work item, case title, process key, process name) of the items the filter selects."""
+    return (select(WorkItem, ProcessInstance.title, ProcessDefinition.key, ProcessDefinition.name)
+            .join(ProcessInstance, WorkItem.instance_id == ProcessInstance.id)
+            .join(ProcessDefinition, ProcessInstance.definition_id == ProcessDefinition.id)
+            .where(*_inbox_where(username, groups, flt)))
 
 
 def inbox(session: Session, username: str, groups: Iterable[str], flt: InboxFilter) -> list[Any]:
-    query = inbox_query(username, groups, flt).order_by(
-        WorkItem.due_at.is_(None), WorkItem.due_at, WorkItem.id).limit(flt.limit).offset(flt.offset)
+    """One page: the page's ids first (indexes only), then those rows with their case."""
+    page = (select(WorkItem.id).where(*_inbox_where(username, groups, flt)).order_by(*INBOX_ORDER)
+            .limit(flt.limit).offset(flt.offset))
+    query = (select(WorkItem, ProcessInstance.title, ProcessDefinition.key, ProcessDefinition.name)
+             .join(ProcessInstance, WorkItem.instance_id == ProcessInstance.id)
+             .join(ProcessDefinition, ProcessInstance.definition_id == ProcessDefinition.id)
+             .where(WorkItem.id.in_(page.scalar_subquery())).order_by(*INBOX_ORDER))
     return list(session.execute(query).all())
 
 
 def inbox_count(session: Session, username: str, groups: Iterable[str], flt: InboxFilter) -> int:
-    sub = inbox_query(username, groups, flt).with_only_columns(WorkItem.id).subquery()
-    return session.scalar(select(func.count()).select_from(sub)) or 0
+    query = select(func.count()).select_from(WorkItem).where(*_inbox_where(username, groups, flt))
+    return session.scalar(query) or 0
 
 
 def overdue_work_items(session: Session, now: datetime, limit: int = 200) -> list[Any]:
