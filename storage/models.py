@@ -94,7 +94,12 @@ class ProcessDefinition(Base):
 
 class ProcessInstance(Base):
     __tablename__ = "process_instances"
-    __table_args__ = (Index("ix_process_instances_status_started", "status", "started_at"),)
+    __table_args__ = (
+        Index("ix_process_instances_status_started", "status", "started_at"),
+        # The inbox's process and title filters: only running cases have ready work items.
+        Index("ix_process_instances_running", "id", postgresql_include=["definition_id", "title"],
+              postgresql_where=text("status = 'running'"), sqlite_where=text("status = 'running'")),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     definition_id: Mapped[int] = mapped_column(ForeignKey("process_definitions.id"), index=True)
     business_key: Mapped[str | None] = mapped_column(String(200), index=True)
@@ -128,6 +133,8 @@ class WorkItem(Base):
         Index("ix_work_items_ready_due", "due_at", "id", postgresql_include=["assignee", "instance_id"],
               postgresql_where=text("state = 'ready'"), sqlite_where=text("state = 'ready'")),
         Index("ix_work_items_ready_id", "id", postgresql_include=["assignee", "due_at", "instance_id"],
+              postgresql_where=text("state = 'ready'"), sqlite_where=text("state = 'ready'")),
+        Index("ix_work_items_ready_instance", "instance_id", postgresql_include=["id", "due_at", "assignee"],
               postgresql_where=text("state = 'ready'"), sqlite_where=text("state = 'ready'")),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -164,7 +171,7 @@ class WorkItemGroup(Base):
         Index("ix_work_item_groups_group_item", "group", "work_item_id"),
         # "Offered to my groups and still open": a unit's few ready rows, not its whole history.
         Index("ix_work_item_groups_ready", "group", "is_user", "work_item_id",
-              postgresql_where=text("ready"), sqlite_where=text("ready")),
+              postgresql_where=text("ready"), sqlite_where=text("ready = 1")),
     )
     work_item_id: Mapped[int] = mapped_column(ForeignKey("work_items.id", ondelete="CASCADE"), primary_key=True)
     group: Mapped[str] = mapped_column(String(200), primary_key=True)

@@ -16,8 +16,9 @@ from flask.testing import FlaskClient
 from sqlalchemy.orm import sessionmaker
 
 from engine.usecases import deploy, tokens
-from engine.usecases.context import SYSTEM
+from engine.usecases.context import SYSTEM, processes
 from tests.conftest import fixture_bpmn, make_user
+from web import database
 
 API_FIXTURES = Path(__file__).parent / "fixtures"
 PREFIX = "/api/v1"
@@ -113,6 +114,9 @@ def world(session_factory: sessionmaker, db_url: str, tmp_path: Path, monkeypatc
     from web import create_app
 
     monkeypatch.setenv("CONGRESSFLOW_INSTANCE_PATH", str(tmp_path / "instance"))
+    # the parsed-process cache is keyed by definition id, and every test database starts
+    # its ids at 1: a test must not meet the previous test's processes
+    processes._by_id.clear()
     for username, (roles, department) in PEOPLE.items():
         make_user(session_factory, username, roles, department)
     with session_factory.begin() as s:
@@ -120,3 +124,5 @@ def world(session_factory: sessionmaker, db_url: str, tmp_path: Path, monkeypatc
         deploy.deploy(s, (API_FIXTURES / "petition_api.bpmn").read_bytes(), "petition_api.bpmn", SYSTEM)
     app = create_app({"TESTING": True, "DATABASE_URL": db_url, "SECRET_KEY": "test-secret"})
     yield World(app, session_factory)
+    database.session_factory(app).kw["bind"].dispose()
+    processes._by_id.clear()

@@ -24,6 +24,7 @@ depends_on = None
 
 READY_ITEM = sa.text("state = 'ready'")
 READY_ROW = sa.text("ready")
+READY_ROW_SQLITE = sa.text("ready = 1")  # the form SQLAlchemy writes in queries on SQLite
 
 PG_TRIGGERS = (
     """CREATE FUNCTION work_item_groups_follow_state() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -82,7 +83,7 @@ def upgrade() -> None:
                "WHERE work_items.id = work_item_groups.work_item_id)")
     with op.batch_alter_table('work_item_groups', schema=None) as batch_op:
         batch_op.create_index('ix_work_item_groups_ready', ['group', 'is_user', 'work_item_id'], unique=False,
-                              postgresql_where=READY_ROW, sqlite_where=READY_ROW)
+                              postgresql_where=READY_ROW, sqlite_where=READY_ROW_SQLITE)
     for statement in (PG_TRIGGERS if op.get_bind().dialect.name == "postgresql" else SQLITE_TRIGGERS):
         op.execute(statement)
 
@@ -91,7 +92,7 @@ def downgrade() -> None:
     for statement in (PG_DROP if op.get_bind().dialect.name == "postgresql" else SQLITE_DROP):
         op.execute(statement)
     with op.batch_alter_table('work_item_groups', schema=None) as batch_op:
-        batch_op.drop_index('ix_work_item_groups_ready', postgresql_where=READY_ROW, sqlite_where=READY_ROW)
+        batch_op.drop_index('ix_work_item_groups_ready', postgresql_where=READY_ROW, sqlite_where=READY_ROW_SQLITE)
         batch_op.drop_column('ready')
     with op.batch_alter_table('work_items', schema=None) as batch_op:
         batch_op.drop_index('ix_work_items_ready_id', postgresql_where=READY_ITEM, sqlite_where=READY_ITEM)
