@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from storage import repositories as repo
 from storage.models import ApiToken, User
@@ -25,6 +25,7 @@ PREFIX = "cf_"
 MAX_NAME_CHARS = 100
 # last_used_at is written at most this often per token: a read request stays a read.
 LAST_USED_RESOLUTION = timedelta(minutes=1)
+TOUCHED = "api_token_touched"  # session.info key: authenticate_token wrote last_used_at
 
 
 @dataclass(frozen=True)
@@ -97,15 +98,18 @@ def revoke_token(session: Session, actor: Actor, token_id: int) -> TokenView:
 
 def authenticate_token(session: Session, secret: str) -> Actor | None:
     """The actor a presented secret stands for; None when it is unknown, revoked or its
-    user is inactive. Records the use (at most once a minute per token)."""
+    user is inactive. Records the use (at most once a minute per token; then
+    ``session.info[TOUCHED]`` is set and the caller commits)."""
     if not secret or not secret.startswith(PREFIX):
         return None
-    row = session.scalars(select(ApiToken).where(ApiToken.token_hash == hash_secret(secret))).first()
+    row = session.scalars(select(ApiToken).where(ApiToken.token_hash == hash_secret(secret))
+                          .options(joinedload(ApiToken.user).joinedload(User.role_rows))).unique().first()
     if row is None or row.revoked_at is not None or not row.user.active:
         return None
     now = clock.now()
     if row.last_used_at is None or now - row.last_used_at >= LAST_USED_RESOLUTION:
         row.last_used_at = now
         session.flush()
+        session.info[TOUCHED] = True
     user = row.user
     return Actor(user.username, frozenset(user.roles), frozenset(user.groups))

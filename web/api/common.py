@@ -47,8 +47,16 @@ def authenticate() -> None:
         scheme, _, secret = header.partition(" ")
         if scheme.lower() != "bearer" or not secret.strip():
             abort(401, description="use 'Authorization: Bearer <token>'")
-        with database.session_factory().begin() as session:
+        if request.method in SAFE_METHODS:
+            # a read: the request's own session (one connection, one transaction less)
+            session = database.session()
             actor = tokens.authenticate_token(session, secret.strip())
+            if session.info.pop(tokens.TOUCHED, False):
+                session.commit()
+        else:
+            # a write opens its own transaction (writer()): no lock held here meanwhile
+            with database.session_factory().begin() as session:
+                actor = tokens.authenticate_token(session, secret.strip())
         if actor is None:
             abort(401, description="the API token is unknown or revoked")
         g.api_actor = actor
