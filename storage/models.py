@@ -97,7 +97,7 @@ class ProcessInstance(Base):
     __table_args__ = (
         Index("ix_process_instances_status_started", "status", "started_at"),
         # The inbox's process and title filters: only running cases have ready work items.
-        Index("ix_process_instances_running", "id", postgresql_include=["definition_id", "title"],
+        Index("ix_process_instances_running", "definition_id", "id", postgresql_include=["title"],
               postgresql_where=text("status = 'running'"), sqlite_where=text("status = 'running'")),
     )
     id: Mapped[int] = mapped_column(primary_key=True)

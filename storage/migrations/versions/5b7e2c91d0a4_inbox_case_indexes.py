@@ -20,8 +20,8 @@ READY_ITEM = sa.text("state = 'ready'")
 
 def upgrade() -> None:
     with op.batch_alter_table('process_instances', schema=None) as batch_op:
-        batch_op.create_index('ix_process_instances_running', ['id'], unique=False,
-                              postgresql_include=['definition_id', 'title'],
+        batch_op.create_index('ix_process_instances_running', ['definition_id', 'id'], unique=False,
+                              postgresql_include=['title'],
                               postgresql_where=RUNNING, sqlite_where=RUNNING)
     with op.batch_alter_table('work_items', schema=None) as batch_op:
         batch_op.create_index('ix_work_items_ready_instance', ['instance_id'], unique=False,
