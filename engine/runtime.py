@@ -15,12 +15,15 @@ from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
 
 from . import clock
-from .errors import NotFound, ScriptError
+from .errors import InvalidData, NotFound, ScriptError
 from .extensions import TaskMeta, expression_body, is_expression
 from .helpers import parse_when
 from .sandbox import SandboxedEnvironment
 from .serialization import dump_workflow, load_workflow
 from .specs import ParsedProcess
+
+
+MAX_GROUP_LENGTH = 200  # work_item_groups.group
 
 
 @dataclass(frozen=True)
@@ -164,6 +167,10 @@ class Runtime:
             result = self._evaluate(task, expression_body(entry))
             items = result if isinstance(result, (list, tuple, set)) else [result]
             values.extend(str(v) for v in items if v not in (None, ""))
+        too_long = [v for v in values if len(v) > MAX_GROUP_LENGTH]
+        if too_long:
+            raise InvalidData({expression_body(e) if is_expression(e) else e: f"{too_long[0][:40]}… is not a "
+                               f"user or group name (at most {MAX_GROUP_LENGTH} characters)" for e in entries})
         return tuple(values)
 
     def _due(self, task: Task, due_date: str | None) -> datetime | None:

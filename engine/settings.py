@@ -28,6 +28,12 @@ DEFAULTS: dict[str, SettingSpec] = {
     "petition.review_days": SettingSpec(30, "days", "复查/复核意见 review / re-review opinion"),
     "inspection.selfcheck_days": SettingSpec(15, "days", "自查自纠 self-check and self-correction report"),
     "inspection.rectification_days": SettingSpec(30, "days", "整改 rectification report"),
+    "proposal.followup_months": SettingSpec(3, "months", "跟踪办理 next progress report on a class B reply"),
+    "voter_reception.feedback_days": SettingSpec(30, "days", "接待选民日 unit's reply to a voter's issue"),
+    "unit_report.monthly_due_days": SettingSpec(10, "days", "每月报表 monthly report due"),
+    "unit_report.thematic_due_days": SettingSpec(20, "days", "专题汇报 half-yearly thematic report due"),
+    "department_evaluation.selfreport_days": SettingSpec(15, "days", "评议 department's self-report due"),
+    "department_evaluation.rectification_days": SettingSpec(30, "days", "评议整改 rectification due"),
     "reminder.working_days_before": SettingSpec(3, "working days", "到期提醒 reminder before a due date"),
 }
 

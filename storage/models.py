@@ -139,7 +139,7 @@ class WorkItem(Base):
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     instance_id: Mapped[int] = mapped_column(ForeignKey("process_instances.id", ondelete="CASCADE"), index=True)
-    task_id: Mapped[str] = mapped_column(String(36))
+    task_id: Mapped[str] = mapped_column(String(36), index=True)  # "complete TASK" looks it up
     bpmn_id: Mapped[str] = mapped_column(String(200))
     name: Mapped[str] = mapped_column(String(500))
     lane: Mapped[str | None] = mapped_column(String(200))

@@ -20,7 +20,7 @@ from sqlalchemy.orm import sessionmaker
 
 from engine import clock
 from engine.usecases import accounts
-from engine.usecases.context import SYSTEM
+from engine.usecases.context import SYSTEM, processes
 from storage import migrate
 from storage.db import make_engine, make_session_factory
 from storage.models import Base
@@ -87,6 +87,9 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
         return f"sqlite:///{path}"
     url = request.getfixturevalue("pg_database")
     _empty_pg(url)
+    # ids restart at 1 after the truncation, which never happens to a live database:
+    # forget the processes parsed for the previous test
+    processes._by_id.clear()
     return url
 
 

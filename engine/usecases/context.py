@@ -6,6 +6,7 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any
 
+from sqlalchemy import inspect
 from sqlalchemy.orm import Session
 
 from storage import repositories as repo
@@ -45,23 +46,32 @@ def actor_for(session: Session, username: str) -> Actor:
 
 
 class _ProcessCache:
-    """Parsed processes by definition id. A definition version never changes, so entries
-    never go stale; the cache is bounded by the number of deployed versions."""
+    """Parsed processes by (database, definition id). A definition version never changes,
+    so entries never go stale; the database is part of the key because ids restart at 1 in
+    every database one process may talk to (tests, tools, several tenants)."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._by_id: dict[int, ParsedProcess] = {}
+        self._by_id: dict[tuple[str, int], ParsedProcess] = {}
+
+    @staticmethod
+    def _key(session: Session, definition_id: int) -> tuple[str, int]:
+        return str(session.get_bind().url), definition_id
 
     def get(self, definition: ProcessDefinition) -> ParsedProcess:
-        process = self._by_id.get(definition.id)
+        session = inspect(definition).session
+        if session is None:
+            raise ValueError("the definition must belong to a session")
+        key = self._key(session, definition.id)
+        process = self._by_id.get(key)
         if process is None:
             process = load_process(definition.spec_json)
             with self._lock:
-                self._by_id.setdefault(definition.id, process)
+                process = self._by_id.setdefault(key, process)
         return process
 
     def get_by_id(self, session: Session, definition_id: int) -> ParsedProcess:
-        process = self._by_id.get(definition_id)
+        process = self._by_id.get(self._key(session, definition_id))
         if process is not None:
             return process
         definition = session.get(ProcessDefinition, definition_id)

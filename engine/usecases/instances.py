@@ -19,6 +19,7 @@ from .persist import save_instance
 from .views import HistoryEntry, InstanceDetail, TaskSummary
 
 STARTER_ROLES = ("officer", "admin")
+TITLE_LENGTH = 500  # process_instances.title
 
 
 def option_sources(session: Session, form: FormSpec) -> dict[str, set[str]]:
@@ -54,7 +55,7 @@ def start_instance(session: Session, actor: Actor, key: str, data: dict[str, Any
     workflow = runtime.start(process, {**data, "initiator": actor.username})
     instance = ProcessInstance(
         definition_id=definition.id, business_key=business_key,
-        title=title or str(data.get("title") or data.get("subject") or f"{process.name} {now:%Y-%m-%d}"),
+        title=_title(title or data.get("title") or data.get("subject") or f"{process.name} {now:%Y-%m-%d}"),
         status=InstanceStatus.RUNNING, workflow_json="", serializer_version="", started_by=actor.username,
         started_at=now, updated_at=now)
     session.add(instance)
@@ -62,6 +63,12 @@ def start_instance(session: Session, actor: Actor, key: str, data: dict[str, Any
     save_instance(session, instance, workflow, runtime, process)
     audit(session, actor, "start", instance_id=instance.id, bpmn_id=process.start_event_id, data=data)
     return instance_detail(session, actor, instance.id, workflow=workflow)
+
+
+def _title(value: Any) -> str:
+    """A case's display title: the full text stays in the case data."""
+    text = str(value)
+    return text if len(text) <= TITLE_LENGTH else text[:TITLE_LENGTH - 1] + "…"
 
 
 def cancel_instance(session: Session, actor: Actor, instance_id: int, reason: str = "") -> None:

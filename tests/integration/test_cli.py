@@ -71,12 +71,13 @@ def test_drive_a_process_end_to_end(runner):
     from datetime import timedelta
     clock.advance(timedelta(days=16))
     fired = json.loads(run(runner, "fire-due", "--json").output)
-    assert fired == {"fired": 2}
+    assert fired == {"fired": 3}  # reminder, boundary timer, due date
 
     shown = json.loads(run(runner, "instance", str(case["id"]), "--user", "clerk", "--json").output)
     assert shown["status"] == "running"
     assert {t["bpmn_id"] for t in shown["open_tasks"]} == {"reply", "supervise"}
-    assert [h["action"] for h in shown["history"]] == ["start", "claim", "complete", "timer_fired", "task_overdue"]
+    assert [h["action"] for h in shown["history"]] == ["start", "claim", "complete", "reminder", "timer_fired",
+                                                     "task_overdue"]
 
 
 def test_errors_are_readable_and_exit_non_zero(runner):

@@ -178,7 +178,8 @@ def test_boundary_timer_fires_once_and_creates_supervision(world):
     act(world, "clerk", tasks.complete, case.open_tasks[0].task_id, {"lead_unit": "finance"})
     assert timers.fire_due(world) == 0
     clock.advance(timedelta(days=15, seconds=1))
-    assert timers.fire_due(world) == 2  # the boundary timer and the task's due date
+    # the reminder (3 working days before), the boundary timer and the task's due date
+    assert timers.fire_due(world) == 3
     assert timers.fire_due(world) == 0  # idempotent
     assert open_task(world, case.id, "supervise").candidate_groups == ["office"]
     assert open_task(world, case.id, "reply").state == WorkItemState.READY  # non-interrupting
@@ -187,6 +188,7 @@ def test_boundary_timer_fires_once_and_creates_supervision(world):
     with world() as s:
         actions = [e.action for e in repo.history(s, case.id)]
     assert actions.count("timer_fired") == 1 and actions.count("task_overdue") == 1
+    assert actions.count("reminder") == 1
 
 
 def test_full_path_to_completion_and_history(world):
@@ -255,3 +257,12 @@ def test_lane_as_group_candidate_users_and_starter_groups(world):
     assert act(world, "landy", tasks.list_tasks, repo.InboxFilter(scope="group"))[1] == 1
     act(world, "landy", tasks.complete, by_user.task_id, {})
     assert act(world, "landy", instances.instance_detail, case.id).status == "completed"
+
+
+def test_overlong_title_and_group_are_handled_not_crashing(world):
+    case = start(world, subject="长" * 600)
+    assert len(case.title) == 500 and case.title.endswith("…")
+    assert act(world, "clerk", instances.instance_detail, case.id).variables["subject"] == "长" * 600
+    with pytest.raises(InvalidData, match="at most 200"):
+        act(world, "clerk", tasks.complete, case.open_tasks[0].task_id, {"lead_unit": "x" * 300})
+    assert open_task(world, case.id, "register").state == WorkItemState.READY
