@@ -59,6 +59,10 @@ def work_item_by_task(session: Session, task_id: str) -> WorkItem | None:
                            .options(lazyload(WorkItem.groups))).first()
 
 
+def instance_id_of_task(session: Session, task_id: str) -> int | None:
+    return session.scalar(select(WorkItem.instance_id).where(WorkItem.task_id == task_id))
+
+
 def ready_work_items(session: Session, instance_id: int) -> Sequence[WorkItem]:
     return session.scalars(select(WorkItem).where(
         WorkItem.instance_id == instance_id, WorkItem.state == WorkItemState.READY)).all()

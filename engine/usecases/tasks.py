@@ -79,11 +79,20 @@ def task_detail(session: Session, actor: Actor, task_id: str) -> TaskDetail:
 
 def _lock_item(session: Session, task_id: str) -> WorkItem:
     """Lock the item's instance (writers of one case queue up), then read the item afresh."""
-    item = _item(session, task_id)
-    if repo.instance_for_update(session, item.instance_id) is None:
+    return _lock(session, task_id)[0]
+
+
+def _lock(session: Session, task_id: str) -> tuple[WorkItem, ProcessInstance]:
+    """Lock the case of ``task_id`` first, then read the item: what we read is what the
+    previous writer committed. Returns the item and the locked case."""
+    instance_id = repo.instance_id_of_task(session, task_id)
+    if instance_id is None:
+        raise NotFound(f"no task {task_id}")
+    instance = repo.instance_for_update(session, instance_id)
+    if instance is None:
         raise NotFound(f"no case for task {task_id}")
-    session.refresh(item)
-    return item
+    item = _item(session, task_id)
+    return item, instance
 
 
 def claim(session: Session, actor: Actor, task_id: str) -> TaskSummary:
@@ -136,13 +145,11 @@ def hand_over(session: Session, actor: Actor, task_id: str, colleague: str, comm
 def complete(session: Session, actor: Actor, task_id: str, data: dict[str, Any]) -> list[TaskSummary]:
     """Validate ``data`` against the task's form, run the task and the engine steps after
     it, and persist everything. Returns the tasks now open in the case."""
-    item = _lock_item(session, task_id)
+    item, instance = _lock(session, task_id)
     _ensure_open(item)
     if not may_act(actor, item):
         who = f"claimed by {item.assignee}" if item.assignee else "not in your groups"
         raise NotAllowed(f"{actor.username} may not complete {item.name!r}: it is {who}")
-    instance = session.get(ProcessInstance, item.instance_id)
-    assert instance is not None
     process = processes.get_by_id(session, instance.definition_id)
     meta = process.tasks.get(item.bpmn_id)
     if meta is not None:
@@ -157,6 +164,4 @@ def complete(session: Session, actor: Actor, task_id: str, data: dict[str, Any])
     item.draft = None
     ready = save_instance(session, instance, workflow, runtime, process)
     audit(session, actor, "complete", instance_id=instance.id, task_id=task_id, bpmn_id=item.bpmn_id, data=data)
-    definition = session.get(ProcessDefinition, instance.definition_id)
-    assert definition is not None
-    return [TaskSummary.of(w, instance.title, definition.key, definition.name) for w in ready]
+    return [TaskSummary.of(w, instance.title, process.key, process.name) for w in ready]
