@@ -1,0 +1,91 @@
+"""Scenario helpers: the real process library deployed through the use cases, in the style of
+tests/integration/test_usecases.py (``act`` opens the transaction, the use case does the rest)."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from engine import clock
+from engine.usecases import deploy as deploying
+from engine.usecases import instances, tasks, timers
+from engine.usecases.context import SYSTEM, actor_for
+from storage.enums import WorkItemState
+from storage.models import WorkItem
+from tests.conftest import make_user
+
+LIBRARY = Path(__file__).resolve().parents[2] / "bpmn"
+
+
+def act(factory, username, fn, *args, **kwargs):
+    with factory.begin() as s:
+        return fn(s, actor_for(s, username), *args, **kwargs)
+
+
+def deploy(factory, *names: str) -> None:
+    with factory.begin() as s:
+        for name in names:
+            deploying.deploy(s, (LIBRARY / f"{name}.bpmn").read_bytes(), f"{name}.bpmn", SYSTEM)
+
+
+def items(factory, instance_id, bpmn_id=None, state=WorkItemState.READY) -> list[WorkItem]:
+    """Work items of a case (by default the open ones), oldest first."""
+    with factory() as s:
+        query = select(WorkItem).where(WorkItem.instance_id == instance_id)
+        if state is not None:
+            query = query.where(WorkItem.state == state)
+        if bpmn_id is not None:
+            query = query.where(WorkItem.bpmn_id == bpmn_id)
+        return list(s.scalars(query.order_by(WorkItem.id)))
+
+
+def one(factory, instance_id, bpmn_id) -> WorkItem:
+    [item] = items(factory, instance_id, bpmn_id)
+    return item
+
+
+def open_ids(factory, instance_id) -> list[str]:
+    return sorted(i.bpmn_id for i in items(factory, instance_id))
+
+
+def who(item: WorkItem) -> tuple[tuple[str, ...], str | None]:
+    return tuple(item.candidate_groups or ()), item.assignee
+
+
+def do(factory, username, instance_id, bpmn_id, data):
+    """Complete the one open ``bpmn_id`` task of the case as ``username``."""
+    return act(factory, username, tasks.complete, one(factory, instance_id, bpmn_id).task_id, data)
+
+
+def variables(factory, instance_id) -> dict:
+    return act(factory, "clerk", instances.instance_detail, instance_id).variables
+
+
+def detail(factory, instance_id):
+    return act(factory, "clerk", instances.instance_detail, instance_id)
+
+
+def at(iso: str) -> datetime:
+    return datetime.fromisoformat(iso)
+
+
+def advance_and_fire(factory, delta: timedelta) -> int:
+    clock.advance(delta)
+    return timers.fire_due(factory)
+
+
+@pytest.fixture
+def people(session_factory, frozen_clock):
+    """The township: the office, the presidium and its chair, units, a deputy."""
+    make_user(session_factory, "clerk", ("officer",), "office")
+    make_user(session_factory, "chair", ("officer", "chair"), "presidium")
+    make_user(session_factory, "member", ("officer",), "presidium")
+    make_user(session_factory, "fin", ("officer",), "finance")
+    make_user(session_factory, "landy", ("officer",), "land")
+    make_user(session_factory, "civ", ("officer",), "civil_affairs")
+    make_user(session_factory, "xinfang", ("officer",), "petition_office")
+    make_user(session_factory, "wang", ("deputy",), None)
+    make_user(session_factory, "li", ("deputy",), None)
+    return session_factory

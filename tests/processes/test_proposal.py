@@ -1,0 +1,217 @@
+"""代表建议办理 (bpmn/proposal.bpmn) driven through the real use cases and the database."""
+from datetime import timedelta
+
+import pytest
+
+from engine import clock
+from engine.errors import NotAllowed
+from engine.usecases import instances, tasks, timers
+from storage.enums import WorkItemState
+
+from .conftest import act, advance_and_fire, at, deploy, detail, do, items, one, open_ids, variables, who
+
+REPLY_DUE = "2027-03-07T09:00:00+08:00"  # 交办 on 2026-12-07 09:00 (Beijing) + proposal.reply_months (3)
+
+
+@pytest.fixture
+def world(people):
+    deploy(people, "proposal")
+    return people
+
+
+def register(world, **data):
+    case = act(world, "clerk", instances.start_instance, "proposal", {
+        "kind": "suggestion", "title": "修缮村道", "content": "村道破损，建议修缮", "deputy": "wang",
+        "submitted_during": "recess", **data})
+    assert case.status == "running"
+    return case.id
+
+
+def assign(world, case_id, lead="finance", cohandling=()):
+    assert open_ids(world, case_id) == ["Task_Classify"]
+    assert who(one(world, case_id, "Task_Classify")) == (("office",), None)
+    do(world, "clerk", case_id, "Task_Classify", {"category": "construction", "lead_unit": lead,
+                                                  "cohandling_units": list(cohandling), "assignment_note": "请办理"})
+
+
+def reply(world, case_id, reply_class, user="fin"):
+    do(world, user, case_id, "Task_Reply", {"handling_action": "reply", "reply_class": reply_class,
+                                            "reply_text": f"{reply_class}类答复", "reply_signer": "张局长"})
+
+
+def evaluate(world, case_id, evaluation):
+    item = one(world, case_id, "Task_Evaluate")
+    assert who(item) == ((), "wang")
+    assert item.due_at == at(variables(world, case_id)["evaluation_due"])
+    assert item.due_at >= clock.now() + timedelta(days=28)  # 20 working days
+    act(world, "wang", tasks.complete, item.task_id, {"evaluation": evaluation, "evaluation_comment": "意见"})
+
+
+def test_register_assign_reply_satisfied_closes_the_case(world, frozen_clock):
+    case_id = register(world)
+    assign(world, case_id, cohandling=["land", "finance"])  # the lead unit is dropped from the co-handlers
+    assert open_ids(world, case_id) == ["Task_CohandlingView", "Task_Reply"]
+    view, answer = one(world, case_id, "Task_CohandlingView"), one(world, case_id, "Task_Reply")
+    assert who(view) == (("land",), None) and view.due_at == at("2027-01-07T09:00:00+08:00")
+    assert who(answer) == (("finance",), None) and answer.due_at == at(REPLY_DUE)
+    with pytest.raises(NotAllowed):
+        act(world, "landy", tasks.complete, answer.task_id, {"handling_action": "reply"})
+
+    do(world, "landy", case_id, "Task_CohandlingView", {"cohandling_opinion": "同意主办单位方案"})
+    assert open_ids(world, case_id) == ["Task_Reply"]
+    clock.advance(timedelta(days=20))
+    reply(world, case_id, "A")
+    assert open_ids(world, case_id) == ["Task_Evaluate"]
+    evaluate(world, case_id, "满意")
+
+    case = detail(world, case_id)
+    assert case.status == "completed" and open_ids(world, case_id) == []
+    v = case.variables
+    assert (v["lead_unit"], v["cohandling_units"], v["reply_class"], v["first_reply_class"]) == \
+        ("finance", ["land"], "A", "A")
+    assert (v["evaluation"], v["first_evaluation"], v["evaluation_count"]) == ("满意", "满意", 1)
+    assert v["solved"] is True and v["replied_on_time"] is True and v["extended"] is False
+    assert v["outcome"] == "closed" and v["reply_due"] == REPLY_DUE and v["reply_count"] == 1
+    [view_record] = v["cohandling_views"]
+    assert (view_record["unit"], view_record["opinion"], view_record["on_time"]) == ("land", "同意主办单位方案", True)
+
+
+def test_unsatisfied_evaluation_loops_through_re_handling(world, frozen_clock):
+    case_id = register(world)
+    assign(world, case_id)
+    assert open_ids(world, case_id) == ["Task_Reply"]  # no co-handlers: that branch completes at once
+    reply(world, case_id, "C")
+    evaluate(world, case_id, "不满意")
+
+    rehandle = one(world, case_id, "Task_Rehandle")
+    assert who(rehandle) == (("finance",), None)
+    assert rehandle.due_at == at("2027-01-07T09:00:00+08:00")  # now + proposal.rehandle_months (1)
+    do(world, "fin", case_id, "Task_Rehandle", {"reply_class": "A", "reply_text": "已重新办理并解决"})
+    evaluate(world, case_id, "基本满意")
+
+    case = detail(world, case_id)
+    assert case.status == "completed"
+    v = case.variables
+    assert (v["first_evaluation"], v["evaluation"], v["evaluation_count"]) == ("不满意", "基本满意", 2)
+    assert (v["first_reply_class"], v["reply_class"], v["reply_count"], v["rehandle_count"]) == ("C", "A", 2, 1)
+    assert v["rehandled_on_time"] is True and v["solved"] is True
+
+
+def test_class_b_reply_is_followed_up_until_solved(world, frozen_clock):
+    case_id = register(world)
+    assign(world, case_id, lead="land")
+    reply(world, case_id, "B", user="landy")
+    evaluate(world, case_id, "基本满意")
+
+    first = one(world, case_id, "Task_FollowUp")
+    assert who(first) == (("land",), None) and first.due_at == at("2027-03-07T09:00:00+08:00")
+    clock.advance(timedelta(days=80))
+    do(world, "landy", case_id, "Task_FollowUp", {"progress_report": "已完成一半", "followup_status": "in_progress"})
+    second = one(world, case_id, "Task_FollowUp")
+    assert second.task_id != first.task_id
+    assert second.due_at == at("2027-05-25T09:00:00+08:00")  # 2027-02-25 + three months
+    assert detail(world, case_id).variables["solved"] is False
+    do(world, "landy", case_id, "Task_FollowUp", {"progress_report": "已全部完成", "followup_status": "solved"})
+
+    case = detail(world, case_id)
+    assert case.status == "completed"
+    v = case.variables
+    assert (v["reply_class"], v["followup_count"], v["followup_status"], v["solved"]) == ("B", 2, "solved", True)
+
+
+def test_approved_extension_moves_the_reply_deadline_within_the_cap(world, frozen_clock):
+    case_id = register(world)
+    assign(world, case_id)
+    # an extension request without a reason goes back to the same task (内容不完整，补充)
+    do(world, "fin", case_id, "Task_Reply", {"handling_action": "extend", "extension_months": 2})
+    assert open_ids(world, case_id) == ["Task_Reply"]
+
+    do(world, "fin", case_id, "Task_Reply", {"handling_action": "extend", "extension_months": 2,
+                                             "extension_reason": "需要列入预算"})
+    approval = one(world, case_id, "Task_ApproveExtension")
+    assert who(approval) == (("office",), None)
+    do(world, "clerk", case_id, "Task_ApproveExtension", {"extension_decision": "approve",
+                                                          "extension_months_granted": 2})
+    moved = one(world, case_id, "Task_Reply")
+    assert moved.due_at == at("2027-05-07T09:00:00+08:00")
+    v = variables(world, case_id)
+    assert (v["reply_due"], v["extension_months_total"], v["extended"]) == ("2027-05-07T09:00:00+08:00", 2, True)
+
+    # all extensions together stay within proposal.max_extension_months (3): 3 asked, 1 granted
+    do(world, "fin", case_id, "Task_Reply", {"handling_action": "extend", "extension_months": 3,
+                                             "extension_reason": "仍需时间"})
+    do(world, "clerk", case_id, "Task_ApproveExtension", {"extension_decision": "approve",
+                                                          "extension_months_granted": 3})
+    assert one(world, case_id, "Task_Reply").due_at == at("2027-06-07T09:00:00+08:00")
+    v = variables(world, case_id)
+    assert (v["extension_granted"], v["extension_months_total"], v["extension_count"]) == (1, 3, 2)
+
+    clock.advance(timedelta(days=120))  # past the original deadline, within the extended one
+    reply(world, case_id, "A")
+    assert variables(world, case_id)["replied_on_time"] is True
+
+
+def test_rejected_extension_keeps_the_deadline(world, frozen_clock):
+    case_id = register(world)
+    assign(world, case_id)
+    do(world, "fin", case_id, "Task_Reply", {"handling_action": "extend", "extension_months": 1,
+                                             "extension_reason": "人手不足"})
+    do(world, "clerk", case_id, "Task_ApproveExtension", {"extension_decision": "reject"})
+    assert one(world, case_id, "Task_Reply").due_at == at(REPLY_DUE)
+    v = variables(world, case_id)
+    assert (v["extended"], v["extension_months_total"], v["extension_count"]) == (False, 0, 1)
+
+
+def test_supervision_timer_when_the_reply_deadline_passes(world, frozen_clock):
+    case_id = register(world)
+    assign(world, case_id)
+    advance_and_fire(world, timedelta(days=80))
+    assert open_ids(world, case_id) == ["Task_Reply"]  # not yet due
+    clock.advance(at(REPLY_DUE) - clock.now() + timedelta(seconds=1))
+    assert timers.fire_due(world) >= 1
+
+    assert open_ids(world, case_id) == ["Task_Reply", "Task_Supervise"]  # non-interrupting
+    supervise = one(world, case_id, "Task_Supervise")
+    assert who(supervise) == (("office",), None)
+    with pytest.raises(NotAllowed):
+        act(world, "fin", tasks.complete, supervise.task_id, {"supervision_method": "phone",
+                                                               "supervision_note": "x"})
+    do(world, "clerk", case_id, "Task_Supervise", {"supervision_method": "phone", "supervision_note": "电话催办"})
+    case = detail(world, case_id)
+    assert case.status == "running" and open_ids(world, case_id) == ["Task_Reply"]
+    assert "Task_Reply" in case.overdue_bpmn_ids
+
+    reply(world, case_id, "A")
+    assert variables(world, case_id)["replied_on_time"] is False
+    assert len(items(world, case_id, "Task_Supervise", state=WorkItemState.COMPLETED)) == 1
+
+
+def test_no_evaluation_in_time_is_recorded(world, frozen_clock):
+    case_id = register(world)
+    assign(world, case_id)
+    reply(world, case_id, "A")
+    due = one(world, case_id, "Task_Evaluate").due_at
+    clock.advance(due - clock.now() + timedelta(seconds=1))
+    timers.fire_due(world)
+    case = detail(world, case_id)
+    assert case.status == "completed"
+    assert (case.variables["evaluation"], case.variables["evaluation_overdue"]) == ("逾期未反馈", True)
+
+
+def test_motion_rejected_by_the_congress_is_closed(world, frozen_clock):
+    case_id = register(world, kind="motion", submitted_during="session")
+    agenda = one(world, case_id, "Task_AgendaDecision")
+    assert who(agenda) == (("presidium",), None)
+    do(world, "chair", case_id, "Task_AgendaDecision", {"agenda_decision": "agenda"})
+    do(world, "member", case_id, "Task_Deliberate", {"deliberation_result": "rejected"})
+    case = detail(world, case_id)
+    assert case.status == "completed"
+    assert (case.variables["outcome"], case.variables["motion_adopted"], case.variables["on_agenda"]) == \
+        ("motion_rejected", False, True)
+
+
+def test_motion_not_on_the_agenda_is_handled_as_a_suggestion(world, frozen_clock):
+    case_id = register(world, kind="motion", submitted_during="session")
+    do(world, "chair", case_id, "Task_AgendaDecision", {"agenda_decision": "as_suggestion"})
+    assert open_ids(world, case_id) == ["Task_Classify"]
+    assert variables(world, case_id)["handled_as"] == "suggestion"
