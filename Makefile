@@ -26,13 +26,13 @@ $(PY_STAMP): setup.cfg pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e ".[test]"
 	touch $@
 
-$(NODE_STAMP): package.json
-	npm install --no-audit --no-fund --loglevel=error
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
 translations: $(PY_STAMP)
 	@if ls web/translations/*/LC_MESSAGES/*.po >/dev/null 2>&1; then \
-		$(BIN)/pybabel compile --use-fuzzy -q -d web/translations; fi
+		$(BIN)/pybabel compile --use-fuzzy -d web/translations; fi
 
 # Browser tests drive Debian's chromium; install it when missing and we may.
 chromium:
