@@ -186,6 +186,20 @@ def test_supervision_timer_when_the_reply_deadline_passes(world, frozen_clock):
     assert len(items(world, case_id, "Task_Supervise", state=WorkItemState.COMPLETED)) == 1
 
 
+def test_supervision_of_a_late_re_handling(world, frozen_clock):
+    case_id = register(world)
+    assign(world, case_id)
+    reply(world, case_id, "D")
+    evaluate(world, case_id, "不满意")
+    due = one(world, case_id, "Task_Rehandle").due_at
+    advance_and_fire(world, due - clock.now() + timedelta(seconds=1))
+    assert open_ids(world, case_id) == ["Task_Rehandle", "Task_SuperviseRehandle"]
+    assert who(one(world, case_id, "Task_SuperviseRehandle")) == (("office",), None)
+    do(world, "fin", case_id, "Task_Rehandle", {"reply_class": "C", "reply_text": "条件所限，以后解决"})
+    assert variables(world, case_id)["rehandled_on_time"] is False
+    assert "Task_Evaluate" in open_ids(world, case_id) and detail(world, case_id).status == "running"
+
+
 def test_no_evaluation_in_time_is_recorded(world, frozen_clock):
     case_id = register(world)
     assign(world, case_id)
