@@ -11,6 +11,7 @@ from storage.models import ProcessDefinition, ProcessInstance, WorkItem
 
 from .. import clock
 from ..errors import AlreadyCompleted, Conflict, NotAllowed, NotFound
+from .confidentiality import hidden_fields, redact
 from .context import Actor, audit, processes, runtime_for
 from .instances import option_sources
 from .persist import save_instance
@@ -73,6 +74,8 @@ def task_detail(session: Session, actor: Actor, task_id: str) -> TaskDetail:
     if item.state == WorkItemState.READY:
         workflow = runtime_for(session).restore(process, instance.workflow_json)
         data = dict(runtime_for(session).task(workflow, task_id).data)
+    # the petitioner's identity stays hidden from whoever may not see it, whoever calls this
+    data = redact(data, hidden_fields(session, actor, instance.definition_id)) or {}
     form = meta.form if meta else process.start_form.__class__()
     return TaskDetail(_summary(session, item), form, data, meta.documentation if meta else "")
 
