@@ -1,0 +1,96 @@
+"""单位定期报送 (bpmn/unit_report.bpmn) driven through the real use cases and the database."""
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from engine import clock
+from engine.errors import NotAllowed
+from engine.usecases import instances, tasks
+from storage.models import ProcessInstance
+
+from .conftest import act, advance_and_fire, at, deploy, detail, do, items, one, open_ids, variables, who
+
+
+@pytest.fixture
+def world(people):
+    deploy(people, "unit_report")
+    return people
+
+
+def all_cases(factory) -> list[int]:
+    with factory() as s:
+        return list(s.scalars(select(ProcessInstance.id).order_by(ProcessInstance.id)))
+
+
+def test_ordinary_month_with_a_returned_report(world, frozen_clock):
+    case_id = act(world, "clerk", instances.start_instance, "unit_report", {}).id
+    assert open_ids(world, case_id) == ["Task_Notify"]
+    assert who(one(world, case_id, "Task_Notify")) == (("office",), None)
+    v = variables(world, case_id)
+    assert (v["report_period"], v["half_year_round"]) == ("2026-12", False)
+    assert v["monthly_due"] == "2026-12-17T09:00:00+08:00"  # unit_report.monthly_due_days (10)
+    assert v["thematic_due"] == "2026-12-27T09:00:00+08:00"  # unit_report.thematic_due_days (20)
+    do(world, "clerk", case_id, "Task_Notify", {"monthly_units": ["finance", "land"]})
+
+    submits = items(world, case_id, "Task_SubmitMonthly")
+    assert sorted(who(t) for t in submits) == [(("finance",), None), (("land",), None)]
+    assert all(t.due_at == at("2026-12-17T09:00:00+08:00") for t in submits)
+    fin = next(t for t in submits if who(t) == (("finance",), None))
+    land = next(t for t in submits if t is not fin)
+    with pytest.raises(NotAllowed):
+        act(world, "landy", tasks.complete, fin.task_id, {"report_summary": "x"})
+    act(world, "fin", tasks.complete, fin.task_id, {"report_summary": "财政月报", "report_reference": "财报12"})
+    act(world, "landy", tasks.complete, land.task_id, {"report_summary": "国土月报"})
+    checks = items(world, case_id, "Task_CheckMonthly")
+    assert len(checks) == 2 and all(who(c) == (("office",), None) for c in checks)
+    # finance is accepted; land is returned and re-submits after monthly_due
+    for c in checks:
+        unit = act(world, "clerk", tasks.task_detail, c.task_id).data["report_unit"]
+        result = "returned" if unit == "land" else "ok"
+        act(world, "clerk", tasks.complete, c.task_id, {"check_result": result, "check_note": "数据不全" if unit == "land" else ""})
+    again = one(world, case_id, "Task_SubmitMonthly")
+    assert who(again) == (("land",), None) and again.due_at == at("2026-12-17T09:00:00+08:00")
+    clock.advance(timedelta(days=12))  # 2026-12-19, late
+    do(world, "landy", case_id, "Task_SubmitMonthly", {"report_summary": "国土月报（补）"})
+    do(world, "clerk", case_id, "Task_CheckMonthly", {"check_result": "ok"})
+
+    case = detail(world, case_id)
+    assert case.status == "completed" and open_ids(world, case_id) == []
+    v = case.variables
+    reports = {r["unit"]: r for r in v["monthly_reports"]}
+    assert set(reports) == {"finance", "land"}
+    assert (reports["finance"]["on_time"], reports["land"]["on_time"]) == (True, False)
+    assert v["monthly_on_time"] == 1 and v["thematic_reports"] == [] and v["closed_at"]
+
+
+def test_monthly_timer_starts_one_january_round_with_thematic_reports(world, frozen_clock):
+    assert all_cases(world) == []
+    first = at("2027-01-01T09:00:00+08:00")  # next 1st after deployment (2026-12-07)
+    assert advance_and_fire(world, first - clock.now() - timedelta(minutes=1)) == 0
+    assert all_cases(world) == []
+    advance_and_fire(world, timedelta(minutes=2))
+    [case_id] = all_cases(world)
+    assert open_ids(world, case_id) == ["Task_Notify"]
+    assert who(one(world, case_id, "Task_Notify")) == (("office",), None)
+    v = variables(world, case_id)
+    assert (v["report_period"], v["half_year_round"]) == ("2027-01", True)
+    assert v["thematic_due"] == "2027-01-21T09:01:00+08:00"
+
+    do(world, "clerk", case_id, "Task_Notify", {"monthly_units": ["finance"], "thematic_units": ["civil_affairs"],
+                                                "thematic_topics": "民政工作半年汇报"})
+    assert open_ids(world, case_id) == ["Task_SubmitMonthly", "Task_SubmitThematic"]
+    thematic = one(world, case_id, "Task_SubmitThematic")
+    assert who(thematic) == (("civil_affairs",), None) and thematic.due_at == at("2027-01-21T09:01:00+08:00")
+    do(world, "civ", case_id, "Task_SubmitThematic", {"thematic_report": "民政专题材料"})
+    assert who(one(world, case_id, "Task_HearThematic")) == (("presidium",), None)
+    do(world, "member", case_id, "Task_HearThematic", {"hearing_opinion": "继续做好低保工作", "problems_noted": ""})
+    do(world, "fin", case_id, "Task_SubmitMonthly", {"report_summary": "财政月报"})
+    do(world, "clerk", case_id, "Task_CheckMonthly", {"check_result": "ok"})
+
+    case = detail(world, case_id)
+    assert case.status == "completed"
+    v = case.variables
+    assert [r["unit"] for r in v["monthly_reports"]] == ["finance"] and v["monthly_on_time"] == 1
+    assert [(r["unit"], r["opinion"]) for r in v["thematic_reports"]] == [("civil_affairs", "继续做好低保工作")]
+    assert all_cases(world) == [case_id]
