@@ -110,3 +110,14 @@ def test_march_timer_starts_exactly_one_reception(world, frozen_clock):
     assert variables(world, case_id)["reception_date"] == "2027-03-20"
     advance_and_fire(world, timedelta(hours=1))
     assert all_cases(world) == [case_id]
+
+
+def test_september_timer_starts_the_second_reception_of_the_year(world, frozen_clock):
+    advance_and_fire(world, at("2027-03-20T08:31:00+08:00") - clock.now())
+    [march] = all_cases(world)
+    advance_and_fire(world, at("2027-09-20T08:29:00+08:00") - clock.now())
+    assert all_cases(world) == [march]
+    advance_and_fire(world, timedelta(minutes=2))
+    [_, september] = all_cases(world)
+    assert open_ids(world, september) == ["Task_Arrange"]
+    assert variables(world, september)["reception_date"] == "2027-09-20"
