@@ -47,6 +47,17 @@ class WaitingTimer:
     due_at: datetime
 
 
+def _tasks_in_state(workflow: BpmnWorkflow, state: int) -> list[Task]:
+    """The tasks of the workflow and its subprocesses in ``state``, in creation order.
+
+    One pass over the task maps: ``get_tasks`` walks the whole tree with an iterator, which
+    cost more than anything else the use cases do between the engine and the database."""
+    found = [t for t in workflow.tasks.values() if t.state == state]
+    for subprocess in workflow.subprocesses.values():
+        found.extend(t for t in subprocess.tasks.values() if t.state == state)
+    return found
+
+
 class Runtime:
     """Runs workflows of parsed processes in the sandboxed script environment."""
 
@@ -103,7 +114,7 @@ class Runtime:
 
     @staticmethod
     def ready_task_ids(workflow: BpmnWorkflow) -> list[str]:
-        return [str(t.id) for t in workflow.get_tasks(state=TaskState.READY, manual=True)]
+        return [str(t.id) for t in _tasks_in_state(workflow, TaskState.READY) if t.task_spec.manual]
 
     def describe(self, workflow: BpmnWorkflow, process: ParsedProcess, task_id: str) -> ReadyTask:
         """Who may act on a ready task and by when, evaluated now against its data.
@@ -143,7 +154,7 @@ class Runtime:
     @staticmethod
     def waiting_timers(workflow: BpmnWorkflow) -> list[WaitingTimer]:
         timers = []
-        for task in workflow.get_tasks(state=TaskState.WAITING):
+        for task in _tasks_in_state(workflow, TaskState.WAITING):
             definition = getattr(task.task_spec, "event_definition", None)
             if not isinstance(definition, TimerEventDefinition):
                 continue

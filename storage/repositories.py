@@ -50,6 +50,13 @@ def instance_for_update(session: Session, instance_id: int) -> ProcessInstance |
                            .with_for_update()).first()
 
 
+def instance_of_task_for_update(session: Session, task_id: str) -> ProcessInstance | None:
+    """The case a work item belongs to, locked like ``instance_for_update`` (one statement)."""
+    of_task = select(WorkItem.instance_id).where(WorkItem.task_id == task_id).scalar_subquery()
+    return session.scalars(select(ProcessInstance).where(ProcessInstance.id == of_task)
+                           .with_for_update()).first()
+
+
 # -- work items --------------------------------------------------------------------
 def work_item_by_task(session: Session, task_id: str) -> WorkItem | None:
     """The item; its groups load when first read. The use cases that lock the case re-read
@@ -59,13 +66,11 @@ def work_item_by_task(session: Session, task_id: str) -> WorkItem | None:
                            .options(lazyload(WorkItem.groups))).first()
 
 
-def instance_id_of_task(session: Session, task_id: str) -> int | None:
-    return session.scalar(select(WorkItem.instance_id).where(WorkItem.task_id == task_id))
-
-
 def ready_work_items(session: Session, instance_id: int) -> Sequence[WorkItem]:
+    """The case's ready items; their groups load when first read (saving a case rarely needs them)."""
     return session.scalars(select(WorkItem).where(
-        WorkItem.instance_id == instance_id, WorkItem.state == WorkItemState.READY)).all()
+        WorkItem.instance_id == instance_id, WorkItem.state == WorkItemState.READY)
+        .options(lazyload(WorkItem.groups))).all()
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy import insert
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 from SpiffWorkflow.bpmn import BpmnWorkflow
@@ -40,11 +41,15 @@ def _save(session: Session, instance: ProcessInstance, workflow: BpmnWorkflow, r
     if workflow.completed and instance.status == InstanceStatus.RUNNING:
         instance.status = InstanceStatus.COMPLETED
         instance.ended_at = now
-    ready_items = sync_work_items(session, instance, workflow, runtime, process, now)
-    desired = {(t.task_id, TimerKind.BPMN): (t.bpmn_id, t.due_at) for t in runtime.waiting_timers(workflow)}
-    desired |= {(w.task_id, TimerKind.TASK_DUE): (w.bpmn_id, w.due_at) for w in ready_items if w.due_at is not None}
-    desired |= reminder_timers(runtime, ready_items)
-    sync_timers(session, instance, desired, now)
+    # Everything is decided on the objects in the session and written by one flush at the
+    # end: each autoflush in between costs a unit-of-work pass.
+    with session.no_autoflush:
+        ready_items = sync_work_items(session, instance, workflow, runtime, process, now)
+        desired = {(t.task_id, TimerKind.BPMN): (t.bpmn_id, t.due_at) for t in runtime.waiting_timers(workflow)}
+        desired |= {(w.task_id, TimerKind.TASK_DUE): (w.bpmn_id, w.due_at)
+                    for w in ready_items if w.due_at is not None}
+        desired |= reminder_timers(runtime, ready_items)
+        sync_timers(session, instance, desired, now)
     session.flush()
     return ready_items
 
@@ -53,7 +58,8 @@ def sync_work_items(session: Session, instance: ProcessInstance, workflow: BpmnW
                     process: ParsedProcess, now: datetime) -> list[WorkItem]:
     """Create a work item for each newly ready user task, cancel those whose task went away
     without being completed (boundary event, cancel); return the ready ones."""
-    existing = {w.task_id: w for w in repo.ready_work_items(session, instance.id)}
+    # Ready in the database, and not completed or cancelled in this session (not flushed yet).
+    existing = {w.task_id: w for w in repo.ready_work_items(session, instance.id) if w.state == WorkItemState.READY}
     ready_ids = runtime.ready_task_ids(workflow)
     for item in existing.values():
         if item.task_id not in ready_ids:
@@ -94,6 +100,7 @@ def sync_timers(session: Session, instance: ProcessInstance,
     for key, row in rows.items():
         if row.state == TimerState.PENDING and key not in desired:
             row.state = TimerState.CANCELLED
+    new_rows = []
     for (task_id, kind), (bpmn_id, due_at) in desired.items():
         row = rows.get((task_id, kind))
         if kind == TimerKind.REMINDER and due_at <= now and (
@@ -103,8 +110,11 @@ def sync_timers(session: Session, instance: ProcessInstance,
                 row.state = TimerState.CANCELLED
             continue
         if row is None:
-            session.add(Timer(kind=kind, instance_id=instance.id, task_id=task_id, bpmn_id=bpmn_id, due_at=due_at,
-                              state=TimerState.PENDING))
+            new_rows.append({"kind": kind, "instance_id": instance.id, "task_id": task_id, "bpmn_id": bpmn_id,
+                             "due_at": due_at, "state": TimerState.PENDING})
         elif row.due_at != due_at or row.state == TimerState.CANCELLED:
             # re-armed (a cycle) or moved (an extension): pending again at the new time
             row.due_at, row.state, row.fired_at = due_at, TimerState.PENDING, None
+    if new_rows:
+        # One executemany; as ORM objects each new row would be an INSERT ... RETURNING of its own.
+        session.execute(insert(Timer), new_rows)

@@ -88,12 +88,9 @@ def _lock_item(session: Session, task_id: str) -> WorkItem:
 def _lock(session: Session, task_id: str) -> tuple[WorkItem, ProcessInstance]:
     """Lock the case of ``task_id`` first, then read the item: what we read is what the
     previous writer committed. Returns the item and the locked case."""
-    instance_id = repo.instance_id_of_task(session, task_id)
-    if instance_id is None:
-        raise NotFound(f"no task {task_id}")
-    instance = repo.instance_for_update(session, instance_id)
+    instance = repo.instance_of_task_for_update(session, task_id)
     if instance is None:
-        raise NotFound(f"no case for task {task_id}")
+        raise NotFound(f"no task {task_id}")
     item = _item(session, task_id)
     return item, instance
 
