@@ -253,6 +253,8 @@ def scenarios(process_key: str) -> list[tuple[str, str, str, str]]:
         ("supervisor: API all, text search", "api", boss, "/api/v1/tasks?scope=all&text=路灯"),
         ("supervisor: API all, one unit", "api", boss, "/api/v1/tasks?scope=all&unit=unit_07"),
         ("supervisor: API all, overdue", "api", boss, "/api/v1/tasks?scope=all&overdue=true"),
+        ("supervisor: API all, latest due first", "api", boss, "/api/v1/tasks?scope=all&sort=-due"),
+        ("officer: API open, newest first", "api", officer, "/api/v1/tasks?scope=open&sort=-created"),
         ("officer: page mine", "page", officer, "/?tab=mine"),
         ("officer: page unit's unclaimed", "page", officer, "/?tab=group"),
         ("officer: page unclaimed, text search", "page", officer, "/?tab=group&q=路灯"),
@@ -260,6 +262,8 @@ def scenarios(process_key: str) -> list[tuple[str, str, str, str]]:
         ("supervisor: page all, by process", "page", boss, f"/?tab=all&process={process_key}"),
         ("supervisor: page all, text search", "page", boss, "/?tab=all&q=路灯"),
         ("supervisor: page all, overdue", "page", boss, "/?tab=all&due=overdue"),
+        ("supervisor: page all, latest due first", "page", boss, "/?tab=all&sort=-due"),
+        ("office clerk: page mine, newest first", "page", office, "/?tab=mine&sort=-created"),
     ]
 
 

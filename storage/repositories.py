@@ -84,6 +84,7 @@ class InboxFilter:
     due_before: datetime | None = None
     group: str | None = None               # a unit / candidate group
     text: str | None = None                # in the case title
+    sort: str = "due"                      # a key of INBOX_ORDERS
     limit: int = 50
     offset: int = 0
 
@@ -148,8 +149,22 @@ def _inbox_where(username: str, groups: Iterable[str], flt: InboxFilter) -> list
     return where
 
 
-# Due first, undated last; the order of ix_work_items_ready_due (ASC is NULLS LAST on PostgreSQL).
-INBOX_ORDER = (WorkItem.due_at.asc().nulls_last(), WorkItem.id)
+# The inbox's sort orders; undated items always last. "due" is the order of the index
+# ix_work_items_ready_due (ASC is NULLS LAST on PostgreSQL); "created" and "-created" read
+# ix_work_items_ready_id forwards or backwards (ids grow with creation).
+INBOX_ORDERS = {
+    "due": (WorkItem.due_at.asc().nulls_last(), WorkItem.id),
+    "-due": (WorkItem.due_at.desc().nulls_last(), WorkItem.id.desc()),
+    "created": (WorkItem.id,),
+    "-created": (WorkItem.id.desc(),),
+}
+
+
+def _inbox_order(flt: InboxFilter) -> tuple[Any, ...]:
+    try:
+        return INBOX_ORDERS[flt.sort]
+    except KeyError:
+        raise ValueError(f"unknown inbox sort {flt.sort!r}; one of {', '.join(INBOX_ORDERS)}") from None
 
 
 def inbox_query(username: str, groups: Iterable[str], flt: InboxFilter) -> Select:
@@ -162,12 +177,13 @@ def inbox_query(username: str, groups: Iterable[str], flt: InboxFilter) -> Selec
 
 def inbox(session: Session, username: str, groups: Iterable[str], flt: InboxFilter) -> list[Any]:
     """One page: the page's ids first (indexes only), then those rows with their case."""
-    page = (select(WorkItem.id).where(*_inbox_where(username, groups, flt)).order_by(*INBOX_ORDER)
+    order = _inbox_order(flt)
+    page = (select(WorkItem.id).where(*_inbox_where(username, groups, flt)).order_by(*order)
             .limit(flt.limit).offset(flt.offset))
     query = (select(WorkItem, ProcessInstance.title, ProcessDefinition.key, ProcessDefinition.name)
              .join(ProcessInstance, WorkItem.instance_id == ProcessInstance.id)
              .join(ProcessDefinition, ProcessInstance.definition_id == ProcessDefinition.id)
-             .where(WorkItem.id.in_(page.scalar_subquery())).order_by(*INBOX_ORDER))
+             .where(WorkItem.id.in_(page.scalar_subquery())).order_by(*order))
     return list(session.execute(query).all())
 
 

@@ -20,6 +20,7 @@ from .views import TaskSummary
 
 TABS = ("mine", "group", "all")
 DUE_FILTERS = ("", "overdue", "soon")
+SORTS = tuple(repo.INBOX_ORDERS)   # "due" (the default), "-due", "created", "-created"
 DUE_SOON = timedelta(days=3)
 PER_PAGE = 25
 
@@ -31,6 +32,7 @@ class InboxQuery:
     due: str = ""            # "", "overdue", "soon" (due within DUE_SOON, overdue included)
     group: str = ""          # a unit (candidate group)
     text: str = ""           # in the case title
+    sort: str = "due"        # one of SORTS
     page: int = 1
     per_page: int = PER_PAGE
 
@@ -59,14 +61,14 @@ def _filter(q: InboxQuery, tab: str, now: datetime, limit: int = 0, offset: int 
         scope=tab, process_key=q.process_key or None,
         overdue_at=now if q.due == "overdue" else None,
         due_before=now + DUE_SOON if q.due == "soon" else None,
-        group=q.group or None, text=q.text.strip() or None, limit=limit, offset=offset)
+        group=q.group or None, text=q.text.strip() or None, sort=q.sort, limit=limit, offset=offset)
 
 
 def inbox_page(session: Session, actor: Actor, q: InboxQuery) -> InboxPage:
     tabs = visible_tabs(actor)
     page = max(1, q.page)
-    q = InboxQuery(q.tab, q.process_key, q.due if q.due in DUE_FILTERS else "", q.group, q.text, page,
-                   max(1, min(q.per_page, 200)))
+    q = dataclasses.replace(q, due=q.due if q.due in DUE_FILTERS else "", sort=q.sort if q.sort in SORTS else "due",
+                            page=page, per_page=max(1, min(q.per_page, 200)))
     now = clock.now()
     counts = {t: list_tasks_count(session, actor, _filter(q, t, now)) for t in tabs}
     tab = q.tab if q.tab in tabs else ("group" if counts["mine"] == 0 and counts["group"] else "mine")

@@ -54,11 +54,24 @@ def test_paging_with_total(world):
     assert len(set(ids)) == 7
 
 
+def test_sort_orders(world):
+    first = world.to_unit("finance", subject="先")["reply"]
+    clock.advance(timedelta(days=3))
+    second = world.to_unit("land", subject="后")["reply"]
+    boss = world.as_("boss")
+
+    def order(sort: str) -> list[str]:
+        return [t["task_id"] for t in boss.get(f"/tasks?scope=all&sort={sort}").get_json()["items"]]
+
+    assert order("due") == [first, second] and order("-due") == [second, first]
+    assert order("created") == [first, second] and order("-created") == [second, first]
+
+
 def test_bad_filters_are_422_per_field(world):
-    response = world.as_("clerk").get("/tasks?scope=everything&per_page=0&due_before=yesterday")
+    response = world.as_("clerk").get("/tasks?scope=everything&per_page=0&due_before=yesterday&sort=title")
     assert response.status_code == 422
     body = response.get_json()
-    assert body["code"] == "invalid_data" and set(body["fields"]) == {"scope", "per_page", "due_before"}
+    assert body["code"] == "invalid_data" and set(body["fields"]) == {"scope", "per_page", "due_before", "sort"}
     assert "Must be one of" in body["fields"]["scope"]
 
 

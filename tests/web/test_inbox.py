@@ -96,6 +96,27 @@ def test_due_filters_marks_and_sorting(app, as_user):
     assert rows(text_of(c.get("/?tab=group&due=overdue"))) == [early]
 
 
+def test_sorting_by_due_date_and_by_received_time(app, as_user):
+    early = to_reply(app, "finance", "早")
+    clock.advance(timedelta(days=5))
+    late = to_reply(app, "civil_affairs", "晚")
+    undated = start_review(app, "未分办").task_id                    # 登记 has no due date
+    c = as_user("supervisor")
+    assert rows(text_of(c.get("/?tab=all"))) == [early, late, undated]           # default: earliest due
+    assert rows(text_of(c.get("/?tab=all&sort=-due"))) == [late, early, undated]  # undated stay last
+    assert rows(text_of(c.get("/?tab=all&sort=-created"))) == [undated, late, early]
+    assert rows(text_of(c.get("/?tab=all&sort=created"))) == [early, late, undated]
+    assert rows(text_of(c.get("/?tab=all&sort=nonsense"))) == [early, late, undated]
+    html = text_of(c.get("/?tab=all"))
+    # the 期限 header shows the current order and links to the reverse one
+    assert re.search(r'<th aria-sort="ascending">\s*<a class="sort on" href="/\?tab=all&amp;sort=-due">期限 ↑', html)
+    assert re.search(r'<th aria-sort="none">\s*<a class="sort" href="/\?tab=all&amp;sort=-created">接收时间<', html)
+    html = text_of(c.get("/?tab=all&sort=-due&q=早"))
+    assert re.search(r'<th aria-sort="descending">\s*<a class="sort on" href="/\?tab=all&amp;q=%E6%97%A9">期限 ↓', html)
+    assert '<input type="hidden" name="sort" value="-due">' in html   # filtering keeps the order
+    assert re.search(r'href="/\?tab=mine&amp;q=%E6%97%A9&amp;sort=-due" class="[^"]*" data-tab="mine"', html)  # tabs too
+
+
 def test_pagination(app, as_user):
     ids = [start_review(app, f"意见{i:02d}").task_id for i in range(27)]
     c = as_user("office1")

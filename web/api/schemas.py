@@ -8,6 +8,7 @@ from flask_smorest.fields import Upload
 from marshmallow import fields, validate
 
 from engine import clock
+from engine.usecases.inbox import SORTS as INBOX_SORTS
 
 MAX_ID = 2**31 - 1
 
@@ -98,6 +99,10 @@ class TaskListArgs(PageArgs):
     due_before = fields.AwareDateTime(default_timezone=timezone.utc)
     unit = text_arg(metadata={"description": "a unit (candidate group) code"})
     text = text_arg(metadata={"description": "in the case title"})
+    sort = fields.String(load_default="due", validate=validate.OneOf(list(INBOX_SORTS)),
+                         metadata={"description": "due: earliest due first; -due: latest due first; "
+                                                  "created: oldest first; -created: newest first "
+                                                  "(undated tasks always last)"})
 
 
 class TaskPageSchema(ma.Schema):

@@ -26,12 +26,12 @@ bp = make_blueprint("tasks", "/tasks", "User tasks: the inbox and the work on ea
 @bp.arguments(TaskListArgs, location="query")
 @bp.response(200, TaskPageSchema)
 def list_tasks(args: dict):
-    """One page of tasks (sorted by due date, then age) and the total for the filter."""
+    """One page of tasks (by default the earliest due first) and the total for the filter."""
     per_page, page = args["per_page"], args["page"]
     flt = InboxFilter(scope=args["scope"], process_key=args.get("process") or None,
                       overdue_at=clock.now() if args["overdue"] else None, due_before=args.get("due_before"),
                       group=args.get("unit") or None, text=(args.get("text") or "").strip() or None,
-                      limit=per_page, offset=(page - 1) * per_page)
+                      sort=args["sort"], limit=per_page, offset=(page - 1) * per_page)
     rows, total = tasks.list_tasks(reader(), actor(), flt)
     return {"total": total, "page": page, "per_page": per_page, "items": rows}
 

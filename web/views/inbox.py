@@ -26,7 +26,8 @@ def _int(value: str | None, default: int) -> int:
 def index():
     args = request.args
     query = InboxQuery(tab=args.get("tab", ""), process_key=args.get("process", ""), due=args.get("due", ""),
-                       group=args.get("unit", ""), text=args.get("q", "")[:200], page=_int(args.get("page"), 1))
+                       group=args.get("unit", ""), text=args.get("q", "")[:200], sort=args.get("sort", "due"),
+                       page=_int(args.get("page"), 1))
     page = inbox_page(database.session(), current_actor(), query)
     return render_template("inbox/index.html", page=page)
 
