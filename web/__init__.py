@@ -35,9 +35,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
 
 def _register_views(app: Flask) -> None:
-    from .views import register
+    from .views import register, settings
 
     register(app)
+    app.register_blueprint(settings.bp)
 
 
 def _instance_secret(instance: Path) -> str:

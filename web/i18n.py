@@ -3,10 +3,17 @@ user's time zone (Asia/Shanghai by default). Translations are compiled from the 
 in web/translations at setup (``pybabel compile -d web/translations``)."""
 from __future__ import annotations
 
-from datetime import date, datetime
+import re
+from datetime import date, datetime, tzinfo
 
-from flask import Flask, request, session
+from flask import Flask, has_request_context, request, session
 from flask_babel import Babel, format_date, format_datetime, get_locale
+from flask_login import current_user
+
+from engine import timezones
+from engine.usecases import accounts
+
+from . import database
 
 LANGUAGES = {"zh_CN": "中文", "en": "English"}
 DEFAULT_LANGUAGE = "zh_CN"
@@ -20,6 +27,17 @@ def select_locale() -> str:
     return lang if lang in LANGUAGES else DEFAULT_LANGUAGE
 
 
+def select_timezone() -> tzinfo | None:
+    """The signed-in person's zone; nobody signed in: None, Babel's default (ours).
+
+    Babel asks once per request, the first time a date is shown. The request's own session
+    is used: templates render after the route's writes, and on SQLite a second session
+    would wait for the request's read transaction to end (storage.db takes the lock up front)."""
+    if not has_request_context() or not current_user.is_authenticated:
+        return None
+    return timezones.zone(accounts.timezone_of(database.session(), current_user.get_id()))
+
+
 def when(value: datetime | date | None, fmt: str = "yyyy-MM-dd HH:mm") -> str:
     """An aware UTC datetime shown in the user's time zone (a date as it is)."""
     if value is None:
@@ -29,11 +47,25 @@ def when(value: datetime | date | None, fmt: str = "yyyy-MM-dd HH:mm") -> str:
     return format_date(value, "yyyy-MM-dd")
 
 
+# A process variable holding a moment ("2026-12-17T09:00:00+08:00", what the date helpers
+# return): shown like any other date. Text without an offset is left as it is.
+_AWARE_ISO = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})")
+
+
+def when_text(value: str) -> str:
+    if not _AWARE_ISO.fullmatch(value):
+        return value
+    try:
+        return when(datetime.fromisoformat(value))
+    except ValueError:
+        return value
+
+
 def init_app(app: Flask) -> None:
     app.config.setdefault("BABEL_DEFAULT_LOCALE", DEFAULT_LANGUAGE)
-    app.config.setdefault("BABEL_DEFAULT_TIMEZONE", app.config.get("TIMEZONE") or "Asia/Shanghai")
-    babel.init_app(app, locale_selector=select_locale)
-    app.jinja_env.filters["when"] = when
+    app.config.setdefault("BABEL_DEFAULT_TIMEZONE", timezones.DEFAULT_TIMEZONE)
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
+    app.jinja_env.filters.update(when=when, when_text=when_text)
     app.jinja_env.globals.update(LANGUAGES=LANGUAGES, current_locale=current_locale,
                                  here=lambda: request.full_path.rstrip("?"))
 

@@ -14,7 +14,7 @@ from storage import repositories as repo
 from storage.enums import Role
 from storage.models import Department, User, UserRole
 
-from .. import clock
+from .. import clock, timezones
 from ..errors import Conflict, InvalidData, NotAllowed, NotFound
 from .context import Actor, audit
 
@@ -140,6 +140,28 @@ def set_password(session: Session, actor: Actor, username: str, password: str) -
     audit(session, actor, "set_password", data={"username": username})
 
 
+def set_timezone(session: Session, actor: Actor, username: str, zone: str | None) -> str:
+    """Set the zone ``username`` reads dates in ("" or None: the default) and return the
+    zone now in effect. Everyone sets their own; an administrator anyone's."""
+    if actor.username != username:
+        require_admin(actor)
+    user = repo.user_by_name(session, username)
+    if user is None:
+        raise NotFound(f"no user {username!r}")
+    zone = (zone or "").strip()
+    error = timezones.problem(zone)
+    if error:
+        raise InvalidData({"timezone": error})
+    user.timezone = zone or None
+    audit(session, actor, "set_timezone", data={"username": username, "timezone": user.timezone})
+    return timezones.effective(user.timezone)
+
+
+def timezone_of(session: Session, username: str) -> str:
+    """The zone ``username`` reads dates in (the default for an unknown name)."""
+    return timezones.effective(session.scalar(select(User.timezone).where(User.username == username)))
+
+
 def ensure_demo_users(session: Session, actor: Actor) -> dict[str, str]:
     """Create the demo users that do not exist yet; return their new passwords (shown once)."""
     ensure_departments(session)
@@ -165,6 +187,7 @@ class UserView:
     department_name: str | None
     roles: tuple[str, ...]
     active: bool
+    timezone: str | None = None     # None: the default zone
 
 
 @dataclass(frozen=True)
@@ -181,7 +204,7 @@ def require_admin(actor: Actor) -> None:
 
 def _user_view(u: User) -> UserView:
     return UserView(u.username, u.display_name, u.email, u.department.code if u.department else None,
-                    u.department.name if u.department else None, tuple(sorted(u.roles)), u.active)
+                    u.department.name if u.department else None, tuple(sorted(u.roles)), u.active, u.timezone)
 
 
 def list_users(session: Session, actor: Actor) -> list[UserView]:
@@ -198,8 +221,10 @@ def get_user(session: Session, actor: Actor, username: str) -> UserView:
 
 
 def update_user(session: Session, actor: Actor, username: str, *, display_name: str, email: str | None,
-                roles: tuple[str, ...], department: str | None, active: bool) -> UserView:
-    """Change a user's name, e-mail, roles, department and whether they may sign in."""
+                roles: tuple[str, ...], department: str | None, active: bool,
+                timezone: str | None = None) -> UserView:
+    """Change a user's name, e-mail, roles, department, whether they may sign in and the
+    zone they read dates in (``timezone``: None leaves it as it is, "" means the default)."""
     require_admin(actor)
     user = repo.user_by_name(session, username)
     if user is None:
@@ -213,12 +238,17 @@ def update_user(session: Session, actor: Actor, username: str, *, display_name: 
         errors["department"] = f"no department {department!r}"
     if username == actor.username and (not active or Role.ADMIN.value not in roles):
         errors["roles"] = "you cannot remove your own administrator role or deactivate yourself"
+    zone = timezone.strip() if timezone is not None else None
+    if zone and (problem := timezones.problem(zone)):
+        errors["timezone"] = problem
     if errors:
         raise InvalidData(errors)
     user.display_name = display_name.strip() or user.username
     user.email = (email or "").strip() or None
     user.department_id = dept.id if dept else None
     user.active = active
+    if zone is not None:
+        user.timezone = zone or None
     wanted = list(dict.fromkeys(roles))
     user.role_rows = [r for r in user.role_rows if r.role.value in wanted]
     have = {r.role.value for r in user.role_rows}
@@ -226,7 +256,7 @@ def update_user(session: Session, actor: Actor, username: str, *, display_name: 
     session.flush()
     session.refresh(user)
     audit(session, actor, "update_user", data={"username": username, "roles": wanted, "department": department,
-                                               "active": active})
+                                               "active": active, "timezone": user.timezone})
     return _user_view(user)
 
 

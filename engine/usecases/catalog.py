@@ -12,6 +12,7 @@ from storage import repositories as repo
 from storage.enums import InstanceStatus
 from storage.models import ProcessDefinition, ProcessInstance, WorkItem, WorkItemGroup
 
+from .. import timezones
 from ..errors import NotAllowed, NotFound
 from .confidentiality import may_see_case, sees_every_case
 from .context import Actor, processes
@@ -130,6 +131,7 @@ class Profile:
     roles: list[str]
     groups: list[str]
     supervises: bool  # sees every open task and case
+    timezone: str     # the zone the web pages show this person's dates in
 
 
 def profile(session: Session, actor: Actor) -> Profile:
@@ -139,4 +141,4 @@ def profile(session: Session, actor: Actor) -> Profile:
     dept = user.department
     return Profile(user.username, user.display_name, user.email, dept.code if dept else None,
                    dept.name if dept else None, sorted(actor.roles), sorted(actor.groups),
-                   actor.has_role(*SUPERVISING_ROLES))
+                   actor.has_role(*SUPERVISING_ROLES), timezones.effective(user.timezone))

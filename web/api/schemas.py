@@ -270,6 +270,8 @@ class ProfileSchema(ma.Schema):
     roles = fields.List(fields.String())
     groups = fields.List(fields.String())
     supervises = fields.Boolean()
+    timezone = fields.String(metadata={"description": "the IANA time zone the web pages show your dates in "
+                                                      "(Asia/Shanghai by default); the API always speaks UTC"})
 
 
 class TokenSchema(ma.Schema):

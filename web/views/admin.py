@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
+from engine import timezones
 from engine.errors import InvalidData
 from engine.usecases import accounts
 from storage.enums import Role
@@ -11,6 +12,7 @@ from storage.enums import Role
 from .. import database
 from ..auth import current_actor, roles_required
 from .formdata import field_messages
+from .settings import form_errors, zone_options
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -61,7 +63,8 @@ def _user_page(username: str, errors: dict | None = None, status: int = 200):
     s = database.session()
     return render_template("admin/user.html", user=accounts.get_user(s, current_actor(), username),
                            departments=accounts.list_departments(s, current_actor()), roles=[r.value for r in Role],
-                           errors=field_messages(errors or {})), status
+                           zones=zone_options(), default_zone=timezones.DEFAULT_TIMEZONE,
+                           errors=form_errors(errors or {})), status
 
 
 @bp.get("/users/<username>")
@@ -76,7 +79,7 @@ def update_user(username: str):
         with database.session_factory().begin() as s:
             accounts.update_user(s, current_actor(), username, display_name=form.get("display_name", ""),
                                  email=form.get("email"), roles=_roles(), department=form.get("department") or None,
-                                 active=form.get("active") == "true")
+                                 active=form.get("active") == "true", timezone=form.get("timezone"))
     except InvalidData as exc:
         return _user_page(username, exc.field_errors, 422)
     flash(_("已保存用户 %(name)s。", name=username), "success")

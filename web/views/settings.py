@@ -1,0 +1,58 @@
+"""My settings: what the signed-in person chooses for themselves (the time zone their
+dates are shown in)."""
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from engine import timezones
+from engine.errors import InvalidData
+from engine.usecases import accounts, catalog
+
+from .. import database
+from ..auth import current_actor
+from .formdata import field_messages
+
+bp = Blueprint("settings", __name__)
+
+# What the common zones are called here; the others are shown by their IANA name.
+ZONE_NAMES = {timezones.DEFAULT_TIMEZONE: _l("北京时间"), "Asia/Hong_Kong": _l("香港"), "Asia/Macau": _l("澳门"),
+              "Asia/Taipei": _l("台北"), "Asia/Urumqi": _l("乌鲁木齐")}
+
+
+def zone_options() -> tuple[list[tuple[str, str]], list[str]]:
+    """(the common zones with their names, every other zone) for a time zone select."""
+    every = timezones.choices()
+    common = [(z, f"{ZONE_NAMES[z]}（{z}）" if z in ZONE_NAMES else z) for z in every if z in timezones.COMMON_TIMEZONES]
+    return common, [z for z in every if z not in timezones.COMMON_TIMEZONES]
+
+
+def form_errors(errors: dict[str, str]) -> dict[str, str]:
+    """The engine's field messages in the user's language, the time zone's included."""
+    said = field_messages(errors)
+    if "timezone" in errors:
+        said["timezone"] = _("没有这个时区，请从列表中选择。")
+    return said
+
+
+def _page(zone: str, errors: dict[str, str] | None = None, status: int = 200):
+    return render_template("settings/index.html", zone=zone, zones=zone_options(),
+                           errors=form_errors(errors or {})), status
+
+
+@bp.get("/settings")
+def index():
+    return _page(catalog.profile(database.session(), current_actor()).timezone)
+
+
+@bp.post("/settings")
+def save():
+    zone = request.form.get("timezone", "")
+    try:
+        with database.session_factory().begin() as s:
+            now_in = accounts.set_timezone(s, current_actor(), current_actor().username, zone)
+    except InvalidData as exc:
+        return _page(zone, exc.field_errors, 422)
+    flash(_("已保存。日期将按 %(zone)s 时间显示。", zone=now_in), "success")
+    return redirect(url_for("settings.index"))
