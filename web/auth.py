@@ -25,6 +25,7 @@ class SignedInUser:
     display_name: str
     department: str | None
     actor: Actor
+    timezone: str | None = None     # an IANA name; None: the default (Asia/Shanghai)
     is_authenticated: bool = True
     is_active: bool = True
     is_anonymous: bool = False
@@ -36,7 +37,8 @@ class SignedInUser:
     def of(cls, user: User) -> SignedInUser:
         return cls(id=user.username, display_name=user.display_name,
                    department=user.department.name if user.department else None,
-                   actor=Actor(user.username, frozenset(user.roles), frozenset(user.groups)))
+                   actor=Actor(user.username, frozenset(user.roles), frozenset(user.groups)),
+                   timezone=user.timezone)
 
 
 def init_app(app: Flask) -> None:

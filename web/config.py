@@ -6,4 +6,3 @@ class Defaults:
     DATABASE_URL = ""          # empty: SQLite file in the instance folder
     SECRET_KEY = ""            # empty: generated once into the instance folder
     BPMN_DIR = ""              # empty: the repository's bpmn/ folder
-    TIMEZONE = "Asia/Shanghai"

@@ -11,9 +11,7 @@ from flask_babel import Babel, format_date, format_datetime, get_locale
 from flask_login import current_user
 
 from engine import timezones
-from engine.usecases import accounts
 
-from . import database
 
 LANGUAGES = {"zh_CN": "中文", "en": "English"}
 DEFAULT_LANGUAGE = "zh_CN"
@@ -28,14 +26,11 @@ def select_locale() -> str:
 
 
 def select_timezone() -> tzinfo | None:
-    """The signed-in person's zone; nobody signed in: None, Babel's default (ours).
-
-    Babel asks once per request, the first time a date is shown. The request's own session
-    is used: templates render after the route's writes, and on SQLite a second session
-    would wait for the request's read transaction to end (storage.db takes the lock up front)."""
+    """The signed-in person's zone (read with the user at the start of the request);
+    nobody signed in: None, Babel's default (ours)."""
     if not has_request_context() or not current_user.is_authenticated:
         return None
-    return timezones.zone(accounts.timezone_of(database.session(), current_user.get_id()))
+    return timezones.zone(current_user.timezone)
 
 
 def when(value: datetime | date | None, fmt: str = "yyyy-MM-dd HH:mm") -> str:
