@@ -1,17 +1,20 @@
 """Lists for the API (and anyone else): deployed processes and their versions, the cases a
-person may see (filtered, paged), cancelling a case one may see, and who one is."""
+person may see (filtered, paged; also as the case list page), cancelling a case one may
+see, and who one is."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+import dataclasses
+from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import Select, and_, exists, func, or_, select
+from sqlalchemy import Select, and_, case, exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from storage import repositories as repo
 from storage.enums import InstanceStatus
-from storage.models import ProcessDefinition, ProcessInstance, WorkItem, WorkItemGroup
+from storage.models import ProcessDefinition, ProcessInstance, User, WorkItem, WorkItemGroup
 
+from .. import clock
 from .. import timezones
 from ..errors import NotAllowed, NotFound
 from .confidentiality import may_see_case, sees_every_case
@@ -62,6 +65,8 @@ class CaseSummary:
     started_by: str
     started_at: datetime
     ended_at: datetime | None
+    open_task_count: int = 0      # ready user tasks
+    overdue_task_count: int = 0   # of those, past their due date
 
 
 @dataclass(frozen=True)
@@ -104,13 +109,78 @@ def _cases_query(actor: Actor, flt: CaseFilter) -> Select:
     return query
 
 
+def _open_task_counts(session: Session, instance_ids: list[int], now: datetime) -> dict[int, tuple[int, int]]:
+    """Case id → (ready tasks, overdue ones) for one page of cases: read from the partial
+    index of ready work items by case (the literal state lets SQLite use it too)."""
+    if not instance_ids:
+        return {}
+    overdue = func.count(case((WorkItem.due_at < now, 1)))
+    rows = session.execute(select(WorkItem.instance_id, func.count(), overdue)
+                           .where(WorkItem.state == repo.READY, WorkItem.instance_id.in_(instance_ids))
+                           .group_by(WorkItem.instance_id)).all()
+    return {instance_id: (ready, late) for instance_id, ready, late in rows}
+
+
 def list_cases(session: Session, actor: Actor, flt: CaseFilter) -> tuple[list[CaseSummary], int]:
     """One page of the cases ``actor`` may see, newest first, and the total for the filter."""
     query = _cases_query(actor, flt)
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     rows = session.execute(query.order_by(ProcessInstance.started_at.desc(), ProcessInstance.id.desc())
                            .limit(flt.limit).offset(flt.offset)).all()
-    return [CaseSummary(r[0], r[1], r[2], r[3], r[4], r[5], r[6].value, r[7], r[8], r[9]) for r in rows], total
+    counts = _open_task_counts(session, [r[0] for r in rows], clock.now())
+    return [CaseSummary(r[0], r[1], r[2], r[3], r[4], r[5], r[6].value, r[7], r[8], r[9], *counts.get(r[0], (0, 0)))
+            for r in rows], total
+
+
+# -- the case list page ------------------------------------------------------------------
+CASE_STATUSES = tuple(s.value for s in InstanceStatus)   # running, completed, cancelled; "" is all
+CASES_PER_PAGE = 25
+MAX_PAGE = 100_000   # a hand-typed huge page number must not overflow the OFFSET
+
+
+@dataclass(frozen=True)
+class CaseListQuery:
+    process_key: str = ""
+    status: str = ""          # one of CASE_STATUSES, or "" (all)
+    text: str = ""            # in the title or the business key
+    started_by_me: bool = False
+    page: int = 1
+    per_page: int = CASES_PER_PAGE
+
+
+@dataclass(frozen=True)
+class CaseListPage:
+    query: CaseListQuery
+    rows: list[CaseSummary]
+    total: int
+    pages: int
+    processes: list[tuple[str, str]] = field(default_factory=list)   # (key, name) for the filter
+    people: dict[str, str] = field(default_factory=dict)             # username → display name
+
+
+def case_list_page(session: Session, actor: Actor, q: CaseListQuery) -> CaseListPage:
+    """The case list page: one page of ``list_cases`` under the query's filters (an unknown
+    status means all; a page past the end shows the last one), with what the filters and
+    the "started by" column need."""
+    q = dataclasses.replace(q, status=q.status if q.status in CASE_STATUSES else "", text=q.text.strip(),
+                            process_key=q.process_key.strip(), page=max(1, min(q.page, MAX_PAGE)),
+                            per_page=max(1, min(q.per_page, 200)))
+
+    def page_of(number: int) -> tuple[list[CaseSummary], int]:
+        return list_cases(session, actor, CaseFilter(
+            status=q.status or None, process_key=q.process_key or None, text=q.text or None,
+            started_by_me=q.started_by_me, limit=q.per_page, offset=(number - 1) * q.per_page))
+
+    rows, total = page_of(q.page)
+    pages = max(1, -(-total // q.per_page))
+    if q.page > pages:
+        q = dataclasses.replace(q, page=pages)
+        rows, total = page_of(pages)
+    starters = sorted({r.started_by for r in rows})
+    people = dict(session.execute(select(User.username, User.display_name)
+                                  .where(User.username.in_(starters))).all()) if starters else {}
+    return CaseListPage(query=q, rows=rows, total=total, pages=pages,
+                        processes=[(d.key, d.name) for d in repo.latest_definitions(session)], people=people)
 
 
 def cancel_case(session: Session, actor: Actor, instance_id: int, reason: str = "") -> None:

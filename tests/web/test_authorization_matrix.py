@@ -23,6 +23,8 @@ MATRIX = {
     # page or action                      office1 office2 finance1 civil1 petit. chair  superv. admin  design. deputy anon
     ("GET", "/"):                      row(OK, OK, OK, OK, OK, OK, OK, OK, OK, OK, L),
     ("GET", "/?tab=all"):              row(OK, OK, OK, OK, OK, OK, OK, OK, OK, OK, L),
+    ("GET", "/cases"):                 row(OK, OK, OK, OK, OK, OK, OK, OK, OK, OK, L),
+    ("GET", "/cases?status=running"):  row(OK, OK, OK, OK, OK, OK, OK, OK, OK, OK, L),
     ("GET", "/start"):                 row(OK, OK, OK, OK, OK, OK, OK, OK, OK, OK, L),
     ("GET", "/start/review"):          row(OK, OK, OK, OK, OK, OK, F, OK, F, F, L),
     ("GET", "/start/petition_min"):    row(OK, OK, F, F, OK, F, F, OK, F, F, L),

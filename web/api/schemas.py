@@ -208,11 +208,16 @@ class InstanceListArgs(PageArgs):
     mine = fields.Boolean(load_default=False, metadata={"description": "only the cases I started"})
 
 
+class InstanceListItemSchema(InstanceSchema):
+    open_task_count = fields.Integer(metadata={"description": "ready user tasks"})
+    overdue_task_count = fields.Integer(metadata={"description": "ready user tasks past their due date"})
+
+
 class InstancePageSchema(ma.Schema):
     total = fields.Integer()
     page = fields.Integer()
     per_page = fields.Integer()
-    items = fields.List(fields.Nested(InstanceSchema))
+    items = fields.List(fields.Nested(InstanceListItemSchema))
 
 
 class StartSchema(ma.Schema):

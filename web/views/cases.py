@@ -1,5 +1,6 @@
-"""The case page (status, labelled variables, history, the diagram with what is done,
-active and overdue), its comments and attachments, and the BPMN XML for the viewer."""
+"""The case list (the cases one may see, filtered and paged, like Cockpit's instance list),
+the case page (status, labelled variables, history, the diagram with what is done, active
+and overdue), its comments and attachments, and the BPMN XML for the viewer."""
 from __future__ import annotations
 
 from urllib.parse import quote
@@ -9,6 +10,7 @@ from flask_babel import gettext as _
 
 from engine.errors import InvalidData
 from engine.usecases import collab
+from engine.usecases.catalog import CaseListQuery, case_list_page
 from engine.usecases.pages import case_page, definition_xml
 
 from .. import database
@@ -16,6 +18,23 @@ from ..auth import current_actor
 from .formdata import field_messages
 
 bp = Blueprint("cases", __name__)
+
+
+def _int(value: str | None, default: int) -> int:
+    try:
+        return int(value) if value else default
+    except ValueError:
+        return default
+
+
+@bp.get("/cases")
+def index():
+    args = request.args
+    query = CaseListQuery(process_key=args.get("process", "")[:200], status=args.get("status", ""),
+                          text=args.get("q", "")[:200], started_by_me=args.get("mine") == "1",
+                          page=_int(args.get("page"), 1))
+    page = case_list_page(database.session(), current_actor(), query)
+    return render_template("cases/index.html", page=page)
 
 
 @bp.get("/cases/<int:instance_id>")
