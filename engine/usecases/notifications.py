@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from math import ceil
+from typing import Any
 
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
@@ -20,6 +22,7 @@ from storage.models import Department, Notification, ProcessInstance, Timer, Use
 
 from .. import clock
 from ..calendar import LOCAL_TZ
+from ..errors import NotFound
 from .context import Actor
 
 KIND_LABELS = {NotificationKind.REMINDER: "到期提醒", NotificationKind.OVERDUE: "逾期",
@@ -149,31 +152,88 @@ class NotificationView:
     work_item_id: int | None
     created_at: datetime
     read_at: datetime | None
+    task_id: str | None = None  # the work item's task id, for a link to the task page
 
     @classmethod
-    def of(cls, row: Notification) -> NotificationView:
+    def of(cls, row: Notification, task_id: str | None = None) -> NotificationView:
         return cls(row.id, row.kind.value, KIND_LABELS[row.kind], row.subject, row.message, row.instance_id,
-                   row.work_item_id, row.created_at, row.read_at)
+                   row.work_item_id, row.created_at, row.read_at, task_id)
+
+
+@dataclass(frozen=True)
+class NotificationPage:
+    """One page of the actor's notifications, newest first."""
+
+    items: list[NotificationView]
+    total: int          # notifications matching the filter
+    unread: int         # all the actor's unread notifications
+    page: int
+    per_page: int
+    unread_only: bool
+
+    @property
+    def pages(self) -> int:
+        return max(1, ceil(self.total / self.per_page))
+
+
+MAX_PER_PAGE = 200
+
+
+def _mine(actor: Actor, unread_only: bool = False) -> list[Any]:
+    conditions: list[Any] = [Notification.username == actor.username]
+    if unread_only:
+        conditions.append(Notification.read_at.is_(None))
+    return conditions
 
 
 def list_notifications(session: Session, actor: Actor, *, unread_only: bool = False, limit: int = 50,
                        offset: int = 0) -> list[NotificationView]:
-    query = select(Notification).where(Notification.username == actor.username)
-    if unread_only:
-        query = query.where(Notification.read_at.is_(None))
-    rows = session.scalars(query.order_by(Notification.created_at.desc(), Notification.id.desc())
-                           .limit(limit).offset(offset))
-    return [NotificationView.of(r) for r in rows]
+    query = (select(Notification, WorkItem.task_id)
+             .outerjoin(WorkItem, WorkItem.id == Notification.work_item_id)
+             .where(*_mine(actor, unread_only))
+             .order_by(Notification.created_at.desc(), Notification.id.desc())
+             .limit(limit).offset(offset))
+    return [NotificationView.of(row, task_id) for row, task_id in session.execute(query)]
 
 
 def unread_count(session: Session, actor: Actor) -> int:
-    return session.scalar(select(func.count()).select_from(Notification).where(
-        Notification.username == actor.username, Notification.read_at.is_(None))) or 0
+    return session.scalar(select(func.count()).select_from(Notification).where(*_mine(actor, True))) or 0
+
+
+def notification_page(session: Session, actor: Actor, *, unread_only: bool = False, page: int = 1,
+                      per_page: int = 20) -> NotificationPage:
+    page, per_page = max(1, page), min(max(1, per_page), MAX_PER_PAGE)
+    unread = unread_count(session, actor)
+    # filtered by unread, the total is the unread count: one COUNT less
+    total = unread if unread_only else session.scalar(
+        select(func.count()).select_from(Notification).where(*_mine(actor))) or 0
+    items = list_notifications(session, actor, unread_only=unread_only, limit=per_page,
+                               offset=(page - 1) * per_page) if total else []
+    return NotificationPage(items, total, unread, page, per_page, unread_only)
 
 
 def mark_read(session: Session, actor: Actor, ids: Iterable[int] | None = None) -> int:
-    """Mark the actor's notifications (these ``ids``, or all) read; returns how many changed."""
-    query = update(Notification).where(Notification.username == actor.username, Notification.read_at.is_(None))
+    """Mark the actor's notifications (these ``ids``, or all) read; returns how many changed.
+    Ids of someone else's notifications (or unknown ones) are ignored, never an error:
+    the answer would tell who has which notification."""
+    query = update(Notification).where(*_mine(actor, True))
     if ids is not None:
-        query = query.where(Notification.id.in_(list(ids)))
+        ids = list(ids)
+        if not ids:
+            return 0
+        query = query.where(Notification.id.in_(ids))
     return session.execute(query.values(read_at=clock.now()).execution_options(synchronize_session=False)).rowcount
+
+
+def open_notification(session: Session, actor: Actor, notification_id: int) -> NotificationView:
+    """The actor opens one of their notifications (to go to its task or case): it is read now.
+    Someone else's is as unknown as a missing one (NotFound)."""
+    found = session.execute(select(Notification, WorkItem.task_id)
+                            .outerjoin(WorkItem, WorkItem.id == Notification.work_item_id)
+                            .where(Notification.id == notification_id, *_mine(actor))).first()
+    if found is None:
+        raise NotFound(f"no notification {notification_id}")
+    row, task_id = found
+    if row.read_at is None:
+        row.read_at = clock.now()
+    return NotificationView.of(row, task_id)

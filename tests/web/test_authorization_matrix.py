@@ -45,6 +45,9 @@ MATRIX = {
     ("POST", "/admin/users"):          row(F, F, F, F, F, F, F, REDIRECT, F, F, L),
     ("GET", "/admin/departments"):     row(F, F, F, F, F, F, F, OK, F, F, L),
     ("POST", "/admin/departments"):    row(F, F, F, F, F, F, F, REDIRECT, F, F, L),
+    ("GET", "/notifications"):         row(OK, OK, OK, OK, OK, OK, OK, OK, OK, OK, L),
+    ("POST", "/notifications/read"):   row(REDIRECT, REDIRECT, REDIRECT, REDIRECT, REDIRECT, REDIRECT, REDIRECT,
+                                           REDIRECT, REDIRECT, REDIRECT, L),
 }
 
 
@@ -76,6 +79,8 @@ def _request(client, method, what, urls, task_id, case_id, n):
         return client.post(what, data={"subject": f"新意见{n}"})
     if method == "POST" and what == "/admin/users":
         return client.post(what, data={"username": f"new{n}", "password": "long-password", "roles": ["officer"]})
+    if method == "POST" and what == "/notifications/read":
+        return client.post(what)
     if method == "POST" and what == "/admin/departments":
         return client.post(what, data={"code": f"unit{n}", "name": "新单位"})
     return client.get(what)

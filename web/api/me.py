@@ -1,12 +1,21 @@
-"""/api/v1/me: who you are, and your personal API tokens."""
+"""/api/v1/me: who you are, your personal API tokens and your notifications (消息)."""
 from __future__ import annotations
 
-from engine.usecases import catalog, tokens
+from engine.usecases import catalog, notifications, tokens
 
 from .common import actor, make_blueprint, reader, writer
-from .schemas import CreatedTokenSchema, ProfileSchema, TokenInSchema, TokenSchema
+from .schemas import (
+    CreatedTokenSchema,
+    MarkedReadSchema,
+    MarkReadSchema,
+    NotificationListArgs,
+    NotificationPageSchema,
+    ProfileSchema,
+    TokenInSchema,
+    TokenSchema,
+)
 
-bp = make_blueprint("me", "/me", "The signed-in user and their API tokens")
+bp = make_blueprint("me", "/me", "The signed-in user, their API tokens and notifications")
 
 
 @bp.get("")
@@ -38,3 +47,24 @@ def revoke_token(token_id: int):
     """Revoke one of your tokens: it stops working at once."""
     with writer() as s:
         return tokens.revoke_token(s, actor(), token_id)
+
+
+@bp.get("/notifications")
+@bp.arguments(NotificationListArgs, location="query")
+@bp.response(200, NotificationPageSchema)
+def list_notifications(args: dict):
+    """Your notifications (reminders, overdue notices, 督办), newest first; only ever your own."""
+    return notifications.notification_page(reader(), actor(), unread_only=args["unread"], page=args["page"],
+                                           per_page=args["per_page"])
+
+
+@bp.post("/notifications/read")
+@bp.arguments(MarkReadSchema, required=False)
+@bp.response(200, MarkedReadSchema)
+def mark_notifications_read(args: dict):
+    """Mark your notifications read: those in ``ids``, or all when there are no ids.
+
+    Ids of someone else's notifications (or unknown ids) are ignored, not an error: they
+    change nothing and are not counted in ``marked``."""
+    with writer() as s:
+        return {"marked": notifications.mark_read(s, actor(), args.get("ids"))}

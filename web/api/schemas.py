@@ -294,3 +294,39 @@ class TokenInSchema(ma.Schema):
 class CreatedTokenSchema(ma.Schema):
     token = fields.Nested(TokenSchema)
     secret = fields.String(metadata={"description": "shown only now: keep it"})
+
+
+# -- notifications (消息) ------------------------------------------------------------------
+class NotificationSchema(ma.Schema):
+    id = fields.Integer()
+    kind = fields.String(metadata={"description": "reminder (due soon), overdue, or supervision (督办)"})
+    kind_label = fields.String(metadata={"description": "the kind in Chinese"})
+    subject = fields.String()
+    message = fields.String()
+    instance_id = fields.Integer(allow_none=True, metadata={"description": "the case it is about"})
+    task_id = fields.String(allow_none=True, metadata={"description": "the task it is about"})
+    created_at = fields.AwareDateTime()
+    read_at = fields.AwareDateTime(allow_none=True)
+
+
+class NotificationListArgs(PageArgs):
+    unread = fields.Boolean(load_default=False, metadata={"description": "only the unread ones"})
+
+
+class NotificationPageSchema(ma.Schema):
+    total = fields.Integer(metadata={"description": "notifications matching the filter"})
+    unread = fields.Integer(metadata={"description": "all your unread notifications"})
+    page = fields.Integer()
+    per_page = fields.Integer()
+    items = fields.List(fields.Nested(NotificationSchema))
+
+
+class MarkReadSchema(ma.Schema):
+    ids = fields.List(fields.Integer(validate=validate.Range(1, MAX_ID)), load_default=None, allow_none=True,
+                      validate=validate.Length(max=1000),
+                      metadata={"description": "the notifications to mark read; left out (or null): all of "
+                                               "yours. Ids that are not yours are ignored."})
+
+
+class MarkedReadSchema(ma.Schema):
+    marked = fields.Integer(metadata={"description": "how many were unread and are read now"})
