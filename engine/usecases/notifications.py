@@ -20,8 +20,7 @@ from sqlalchemy.orm import Session
 from storage.enums import NotificationKind, Role
 from storage.models import Department, Notification, ProcessInstance, Timer, User, UserRole, WorkItem
 
-from .. import clock
-from ..calendar import LOCAL_TZ
+from .. import clock, timezones
 from ..errors import NotFound
 from .context import Actor
 
@@ -67,25 +66,38 @@ def supervisors(session: Session) -> dict[str, str | None]:
 
 
 # -- creating ------------------------------------------------------------------------
-def _local(when: datetime) -> str:
-    return when.astimezone(LOCAL_TZ).strftime("%Y-%m-%d %H:%M")
+def _local(when: datetime, zone_name: str | None) -> str:
+    """``when`` as the recipient reads it: in their own time zone, named when not the default."""
+    text = when.astimezone(timezones.zone(zone_name)).strftime("%Y-%m-%d %H:%M")
+    effective = timezones.effective(zone_name)
+    return text if effective == timezones.DEFAULT_TIMEZONE else f"{text}（{effective}）"
 
 
 def notify(session: Session, kind: NotificationKind, recipients: dict[str, str | None], subject: str,
-           message: str, *, instance_id: int | None = None, work_item_id: int | None = None,
-           timer_id: int | None = None) -> list[Notification]:
-    """One notification per recipient who is an active user; e-mail goes to their address."""
+           message: str, *, due_at: datetime | None = None, instance_id: int | None = None,
+           work_item_id: int | None = None, timer_id: int | None = None) -> list[Notification]:
+    """One notification per recipient who is an active user; e-mail goes to their address.
+
+    ``{due}`` in ``message`` becomes ``due_at`` in each recipient's own time zone: the text
+    is stored and e-mailed as written, so it is written for the person who reads it."""
     if not recipients:
         return []
-    emails = dict(session.execute(select(User.username, User.email).where(
-        User.username.in_(list(recipients)), User.active.is_(True))).all())
+    people = {username: (email, zone_name) for username, email, zone_name in session.execute(
+        select(User.username, User.email, User.timezone).where(
+            User.username.in_(list(recipients)), User.active.is_(True)))}
     now = clock.now()
     rows = [Notification(username=username, via_group=via, kind=kind, instance_id=instance_id,
-                         work_item_id=work_item_id, timer_id=timer_id, subject=subject, message=message,
-                         created_at=now, email_to=emails[username] or None, email_attempts=0)
-            for username, via in recipients.items() if username in emails]
+                         work_item_id=work_item_id, timer_id=timer_id, subject=subject,
+                         message=message.format(due=_local(due_at, people[username][1])) if due_at else message,
+                         created_at=now, email_to=people[username][0] or None, email_attempts=0)
+            for username, via in recipients.items() if username in people]
     session.add_all(rows)
     return rows
+
+
+def _literal(text: str) -> str:
+    """Case titles and names are users' text: braces in them are not ``{due}`` placeholders."""
+    return text.replace("{", "{{").replace("}", "}}")
 
 
 def _case(session: Session, item: WorkItem) -> str:
@@ -106,7 +118,7 @@ def notify_reminder(session: Session, timer: Timer) -> None:
     title = _case(session, item)
     notify(session, NotificationKind.REMINDER, holders(session, item),
            f"到期提醒：{item.name}（{title}）",
-           f"「{item.name}」（案件：{title}）将于 {_local(item.due_at)} 到期，请及时办理。",
+           _literal(f"「{item.name}」（案件：{title}）") + "将于 {due} 到期，请及时办理。", due_at=item.due_at,
            instance_id=item.instance_id, work_item_id=item.id, timer_id=timer.id)
 
 
@@ -118,12 +130,12 @@ def notify_overdue(session: Session, timer: Timer) -> None:
     who = holders(session, item)
     handler = item.assignee or "、".join(item.candidate_groups + item.candidate_users) or "未指定"
     subject = f"逾期：{item.name}（{title}）"
-    text = f"「{item.name}」（案件：{title}）已于 {_local(item.due_at)} 到期，尚未办结。"
-    notify(session, NotificationKind.OVERDUE, who, subject, text + "请尽快办理。",
+    text = _literal(f"「{item.name}」（案件：{title}）") + "已于 {due} 到期，尚未办结。"
+    notify(session, NotificationKind.OVERDUE, who, subject, text + "请尽快办理。", due_at=item.due_at,
            instance_id=item.instance_id, work_item_id=item.id, timer_id=timer.id)
     watchers = {u: g for u, g in supervisors(session).items() if u not in who}
-    notify(session, NotificationKind.OVERDUE, watchers, subject, text + f"办理人：{handler}。",
-           instance_id=item.instance_id, work_item_id=item.id, timer_id=timer.id)
+    notify(session, NotificationKind.OVERDUE, watchers, subject, text + _literal(f"办理人：{handler}。"),
+           due_at=item.due_at, instance_id=item.instance_id, work_item_id=item.id, timer_id=timer.id)
 
 
 def notify_supervision(session: Session, timer: Timer, item: WorkItem, event_name: str, interrupting: bool) -> None:

@@ -3,7 +3,7 @@ a real SMTP server (aiosmtpd on localhost) from the outbox; an unreachable or re
 server loses nothing."""
 import email
 import socket
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 from email.policy import default as default_policy
 from functools import partial
 
@@ -151,6 +151,18 @@ def test_listed_and_marked_read_per_user(world, frozen_clock):
         assert notes.unread_count(s, fin) == 0 and notes.unread_count(s, boss) == 1
         assert notes.list_notifications(s, fin, unread_only=True) == []
         assert notes.list_notifications(s, fin)[0].read_at is not None
+
+
+def test_the_due_time_is_written_in_each_readers_time_zone(world, frozen_clock):
+    with world.begin() as s:
+        accounts.set_timezone(s, SYSTEM, "boss", "America/New_York")
+    due = datetime(2026, 12, 1, 2, 30, tzinfo=timezone.utc)          # 10:30 in Beijing, 21:30 the day before in New York
+    with world.begin() as s:
+        notes.notify(s, NotificationKind.REMINDER, {"fin": "finance", "boss": None}, "到期提醒",
+                     notes._literal("「答复」（案件：{村道}）") + "将于 {due} 到期。", due_at=due)
+    texts = {n.username: n.message for n in notifications(world)}
+    assert texts == {"fin": "「答复」（案件：{村道}）将于 2026-12-01 10:30 到期。",
+                     "boss": "「答复」（案件：{村道}）将于 2026-11-30 21:30（America/New_York） 到期。"}
 
 
 def test_smtp_settings_from_the_app_config():
