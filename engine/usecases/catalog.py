@@ -14,8 +14,7 @@ from storage import repositories as repo
 from storage.enums import InstanceStatus
 from storage.models import ProcessDefinition, ProcessInstance, User, WorkItem, WorkItemGroup
 
-from .. import clock
-from .. import timezones
+from .. import clock, timezones
 from ..errors import NotAllowed, NotFound
 from .confidentiality import may_see_case, sees_every_case
 from .context import Actor, processes

@@ -16,15 +16,10 @@ from engine.usecases.pages import case_page, definition_xml
 from .. import database
 from ..auth import current_actor
 from .formdata import field_messages
+from .queryargs import page_number
 
 bp = Blueprint("cases", __name__)
 
-
-def _int(value: str | None, default: int) -> int:
-    try:
-        return int(value) if value else default
-    except ValueError:
-        return default
 
 
 @bp.get("/cases")
@@ -32,7 +27,7 @@ def index():
     args = request.args
     query = CaseListQuery(process_key=args.get("process", "")[:200], status=args.get("status", ""),
                           text=args.get("q", "")[:200], started_by_me=args.get("mine") == "1",
-                          page=_int(args.get("page"), 1))
+                          page=page_number(args.get("page")))
     page = case_list_page(database.session(), current_actor(), query)
     return render_template("cases/index.html", page=page)
 

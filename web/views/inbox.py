@@ -11,15 +11,10 @@ from engine.usecases.inbox import InboxQuery, inbox_page
 from .. import database
 from ..auth import current_actor
 from .auth import safe_next
+from .queryargs import page_number
 
 bp = Blueprint("inbox", __name__)
 
-
-def _int(value: str | None, default: int) -> int:
-    try:
-        return int(value) if value else default
-    except ValueError:
-        return default
 
 
 @bp.get("/")
@@ -27,7 +22,7 @@ def index():
     args = request.args
     query = InboxQuery(tab=args.get("tab", ""), process_key=args.get("process", ""), due=args.get("due", ""),
                        group=args.get("unit", ""), text=args.get("q", "")[:200], sort=args.get("sort", "due"),
-                       page=_int(args.get("page"), 1))
+                       page=page_number(args.get("page")))
     page = inbox_page(database.session(), current_actor(), query)
     return render_template("inbox/index.html", page=page)
 

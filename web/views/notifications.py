@@ -14,24 +14,18 @@ from engine.usecases import notifications
 from .. import database
 from ..auth import current_actor
 from .auth import safe_next
+from .queryargs import page_number
 
 bp = Blueprint("notifications", __name__)
 
 PER_PAGE = 20
 
 
-def _page_number(value: str | None) -> int:
-    try:
-        return min(max(int(value or 1), 1), 100_000)
-    except ValueError:
-        return 1
-
-
 @bp.get("/notifications")
 def index():
     page = notifications.notification_page(database.session(), current_actor(),
                                            unread_only=request.args.get("unread") == "1",
-                                           page=_page_number(request.args.get("page")), per_page=PER_PAGE)
+                                           page=page_number(request.args.get("page")), per_page=PER_PAGE)
     g.unread_notifications = page.unread  # the header badge needs no COUNT of its own here
     return render_template("notifications/index.html", page=page)
 
