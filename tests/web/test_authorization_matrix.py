@@ -45,6 +45,11 @@ MATRIX = {
     ("POST", "/admin/users"):          row(F, F, F, F, F, F, F, REDIRECT, F, F, L),
     ("GET", "/admin/departments"):     row(F, F, F, F, F, F, F, OK, F, F, L),
     ("POST", "/admin/departments"):    row(F, F, F, F, F, F, F, REDIRECT, F, F, L),
+    ("GET", "/designer/"):             row(F, F, F, F, F, F, F, OK, OK, F, L),
+    ("GET", "/settings"):              row(OK, OK, OK, OK, OK, OK, OK, OK, OK, OK, L),
+    ("POST", "/settings"):             row(REDIRECT, REDIRECT, REDIRECT, REDIRECT, REDIRECT, REDIRECT, REDIRECT,
+                                           REDIRECT, REDIRECT, REDIRECT, L),
+    ("POST", "/admin/users/deputy/password"): row(F, F, F, F, F, F, F, REDIRECT, F, F, L),
     ("GET", "/notifications"):         row(OK, OK, OK, OK, OK, OK, OK, OK, OK, OK, L),
     ("POST", "/notifications/read"):   row(REDIRECT, REDIRECT, REDIRECT, REDIRECT, REDIRECT, REDIRECT, REDIRECT,
                                            REDIRECT, REDIRECT, REDIRECT, L),
@@ -79,6 +84,10 @@ def _request(client, method, what, urls, task_id, case_id, n):
         return client.post(what, data={"subject": f"新意见{n}"})
     if method == "POST" and what == "/admin/users":
         return client.post(what, data={"username": f"new{n}", "password": "long-password", "roles": ["officer"]})
+    if method == "POST" and what == "/settings":
+        return client.post(what, data={"timezone": "Asia/Urumqi"})
+    if method == "POST" and what == "/admin/users/deputy/password":
+        return client.post(what, data={"password": "another-long-password"})
     if method == "POST" and what == "/notifications/read":
         return client.post(what)
     if method == "POST" and what == "/admin/departments":
