@@ -162,6 +162,7 @@ def complete(session: Session, actor: Actor, task_id: str, data: dict[str, Any])
     if item.assignee is None:
         item.assignee = actor.username
     item.draft = None
-    ready = save_instance(session, instance, workflow, runtime, process)
+    # audited first, so that save_instance's one flush writes the entry with everything else
     audit(session, actor, "complete", instance_id=instance.id, task_id=task_id, bpmn_id=item.bpmn_id, data=data)
+    ready = save_instance(session, instance, workflow, runtime, process)
     return [TaskSummary.of(w, instance.title, process.key, process.name) for w in ready]
