@@ -113,7 +113,9 @@ def _item_of_timer(session: Session, timer: Timer) -> WorkItem | None:
 
 def notify_reminder(session: Session, timer: Timer) -> None:
     item = _item_of_timer(session, timer)
-    if item is None or item.due_at is None:
+    if item is None or item.due_at is None or item.due_at <= clock.now():
+        # fired late (the scheduler was down) past the due date itself: "due on ..." would
+        # be news from the past; the overdue notice tells what matters now
         return
     title = _case(session, item)
     notify(session, NotificationKind.REMINDER, holders(session, item),

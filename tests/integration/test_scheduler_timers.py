@@ -137,6 +137,18 @@ def test_no_reminder_for_a_moment_already_past(world, frozen_clock):
     assert {t.kind for t in timers(world, case)} == {TimerKind.TASK_DUE, TimerKind.BPMN}
 
 
+def test_a_reminder_fired_after_the_due_date_tells_nobody(world, frozen_clock):
+    """The scheduler was down from before the reminder until after the due date: on catching
+    up, the overdue notice goes out and the stale "due on ..." reminder does not."""
+    case = start_deadline(world, frozen_clock - timedelta(seconds=1), local(2026, 12, 17))
+    assert TimerKind.REMINDER in by_kind(timers(world, case))
+    clock.freeze(local(2026, 12, 17) + timedelta(hours=1))
+    assert fire(world) >= 2                           # reminder, due date and boundary: all caught up
+    assert all(t.state != TimerState.PENDING for t in timers(world, case))
+    kinds = {n.kind for n in notifications(world)}
+    assert NotificationKind.REMINDER not in kinds and kinds                # but something was said
+
+
 def test_reminder_setting_and_calendar_entries(world, frozen_clock):
     due = local(2026, 12, 24)                         # a Thursday
     with world.begin() as s:
