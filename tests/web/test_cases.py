@@ -34,6 +34,20 @@ def test_case_page_shows_status_labelled_variables_and_history(app, as_user):
     assert "答复" in html.split("当前任务", 1)[1]           # the open task
 
 
+def test_english_punctuation_around_data(app, as_user):
+    """Chinese full-width brackets and separators belong to the Chinese page only."""
+    case = start_review(app, "关于修缮村道的意见")
+    use(app, tasks.complete, "office1", case.task_id, {"lead_unit": "finance", "urgent": True})
+    client = as_user("office1")
+    zh = text_of(client.get(f"/cases/{case.id}"))
+    assert re.search(r"答复</a>\s*（财政所，期限 \d{4}-\d\d-\d\d \d\d:\d\d）", zh)
+    assert "主办单位：财政所" in zh                                       # history data
+    client.get("/lang/en")
+    en = text_of(client.get(f"/cases/{case.id}"))
+    assert re.search(r"答复</a>\s* \(财政所, due \d{4}-\d\d-\d\d \d\d:\d\d\)", en)
+    assert "主办单位: 财政所" in en and "主办单位：" not in en
+
+
 def test_diagram_marks_completed_active_and_overdue(app, as_user):
     case = start_review(app)
     use(app, tasks.complete, "office1", case.task_id, {"lead_unit": "finance"})

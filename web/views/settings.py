@@ -24,7 +24,8 @@ ZONE_NAMES = {timezones.DEFAULT_TIMEZONE: _l("北京时间"), "Asia/Hong_Kong": 
 def zone_options() -> tuple[list[tuple[str, str]], list[str]]:
     """(the common zones with their names, every other zone) for a time zone select."""
     every = timezones.choices()
-    common = [(z, f"{ZONE_NAMES[z]}（{z}）" if z in ZONE_NAMES else z) for z in every if z in timezones.COMMON_TIMEZONES]
+    common = [(z, ZONE_NAMES[z] + _("（%(text)s）", text=z) if z in ZONE_NAMES else z)
+              for z in every if z in timezones.COMMON_TIMEZONES]
     return common, [z for z in every if z not in timezones.COMMON_TIMEZONES]
 
 
