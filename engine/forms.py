@@ -12,6 +12,9 @@ from typing import Any
 from .errors import InvalidData
 
 FIELD_TYPES = ("string", "long", "boolean", "date", "enum")
+# The lists a field may take its values from (property ``options_source`` for one value,
+# ``multiple`` for a list), filled at run time: department codes, deputies' user names.
+OPTION_SOURCES = ("departments", "deputies")
 CONSTRAINTS = ("required", "readonly", "minlength", "maxlength", "min", "max")
 
 
@@ -45,12 +48,12 @@ class FormField:
 
     @property
     def options_source(self) -> str | None:
-        """``departments``: an enum whose options are the department codes."""
+        """One of OPTION_SOURCES: an enum whose options are, e.g., the department codes."""
         return self.properties.get("options_source")
 
     @property
     def multiple_source(self) -> str | None:
-        """``departments``: a list of department codes."""
+        """One of OPTION_SOURCES: a list of, e.g., department codes."""
         return self.properties.get("multiple")
 
 

@@ -18,7 +18,7 @@ from SpiffWorkflow.exceptions import SpiffWorkflowException
 
 from .errors import InvalidBpmn, Problem, ScriptError
 from .extensions import BPMN_NS, CAMUNDA_NS, NSMAP, TaskMeta, expression_body, is_expression, read_task_meta
-from .forms import FIELD_TYPES
+from .forms import FIELD_TYPES, OPTION_SOURCES
 from .sandbox import compile_expression, compile_script
 
 # Flow elements the engine runs. Anything else inside a process is refused by name.
@@ -230,6 +230,10 @@ def _task_problems(process: etree._Element, file: str) -> list[Problem]:
                                                      f"(use one of {', '.join(FIELD_TYPES)})"))
             if f.type == "enum" and not f.options and not f.options_source:
                 problems.append(_problem(file, node, f"enum field {f.id!r} has no values"))
+            for source in filter(None, (f.options_source, f.multiple_source)):
+                if source not in OPTION_SOURCES:
+                    problems.append(_problem(file, node, f"form field {f.id!r} takes its values from {source!r}, "
+                                                         f"which is not one of {', '.join(OPTION_SOURCES)}"))
     return problems
 
 

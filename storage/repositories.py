@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import Select, and_, func, literal_column, or_, select
 from sqlalchemy.orm import Session, lazyload
 
-from .enums import InstanceStatus, TimerState, WorkItemState
+from .enums import InstanceStatus, Role, TimerState, WorkItemState
 from .models import (
     AuditEntry,
     CalendarDay,
@@ -19,6 +19,7 @@ from .models import (
     Setting,
     Timer,
     User,
+    UserRole,
     WorkItem,
     WorkItemGroup,
 )
@@ -240,3 +241,16 @@ def setting_overrides(session: Session) -> dict[str, str]:
 
 def calendar_overrides(session: Session) -> dict[Any, bool]:
     return {d.day: d.is_working for d in session.scalars(select(CalendarDay))}
+
+
+def department_choices(session: Session) -> dict[str, str]:
+    """Department code → name, in the order they were created."""
+    return dict(session.execute(select(Department.code, Department.name).order_by(Department.id)).all())
+
+
+def users_with_role(session: Session, role: Role) -> dict[str, str]:
+    """Active users holding ``role``: user name → display name, by display name."""
+    return dict(session.execute(select(User.username, User.display_name)
+                                .join(UserRole, UserRole.user_id == User.id)
+                                .where(User.active.is_(True), UserRole.role == role)
+                                .order_by(User.display_name, User.username)).all())

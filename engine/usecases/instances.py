@@ -13,19 +13,13 @@ from storage.models import ProcessDefinition, ProcessInstance, WorkItem
 
 from .. import clock
 from ..errors import Conflict, NotAllowed, NotFound
-from ..forms import FormSpec
+from .choices import option_sources
 from .context import Actor, audit, processes, runtime_for
 from .persist import save_instance
 from .views import HistoryEntry, InstanceDetail, TaskSummary
 
 STARTER_ROLES = ("officer", "admin")
 TITLE_LENGTH = 500  # process_instances.title
-
-
-def option_sources(session: Session, form: FormSpec) -> dict[str, set[str]]:
-    """The dynamic option lists a form refers to, loaded only when it refers to one."""
-    wanted = {f.options_source or f.multiple_source for f in form.fields} - {None}
-    return {"departments": repo.department_codes(session)} if "departments" in wanted else {}
 
 
 def may_start(actor: Actor, starter_groups: tuple[str, ...]) -> bool:

@@ -7,18 +7,18 @@ import dataclasses
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from storage import repositories as repo
 from storage.enums import WorkItemState
-from storage.models import Department, ProcessDefinition, ProcessInstance
+from storage.models import ProcessDefinition, ProcessInstance
 
 from ..errors import NotAllowed, NotFound
 from ..forms import FormSpec
 from ..layout import with_diagram
 from ..specs import ParsedProcess
 from . import collab
+from .choices import choices
 from .confidentiality import field_labels, hidden_fields, may_see_case, redact
 from .context import Actor, processes
 from .inbox import colleagues
@@ -42,6 +42,7 @@ class TaskPage:
     attachments: list[collab.AttachmentView]
     colleagues: list[tuple[str, str]]
     department_names: dict[str, str]
+    choices: dict[str, dict[str, str]] = field(default_factory=dict)   # the form's run-time option lists
 
 
 @dataclass(frozen=True)
@@ -64,6 +65,7 @@ class StartOption:
     form: FormSpec = field(default_factory=FormSpec)
     documentation: str = ""
     department_names: dict[str, str] = field(default_factory=dict)
+    choices: dict[str, dict[str, str]] = field(default_factory=dict)   # the form's run-time option lists
 
 
 def element_names(process: ParsedProcess) -> dict[str, str]:
@@ -74,7 +76,7 @@ def element_names(process: ParsedProcess) -> dict[str, str]:
 
 
 def department_names(session: Session) -> dict[str, str]:
-    return dict(session.execute(select(Department.code, Department.name).order_by(Department.id)).all())
+    return repo.department_choices(session)
 
 
 def _redacted_history(session: Session, instance_id: int, hidden: frozenset[str]) -> list[HistoryEntry]:
@@ -100,7 +102,7 @@ def task_page(session: Session, actor: Actor, task_id: str) -> TaskPage:
         comments=collab.list_comments(session, instance.id),
         attachments=collab.list_attachments(session, instance.id),
         colleagues=colleagues(session, actor, task_id) if open_ else [],
-        department_names=department_names(session))
+        department_names=department_names(session), choices=choices(session, detail.form))
 
 
 def task_form(session: Session, actor: Actor, task_id: str) -> tuple[FormSpec, frozenset[str]]:
@@ -152,7 +154,9 @@ def start_option(session: Session, actor: Actor, key: str) -> StartOption:
         raise NotFound(f"no process {key!r} is deployed")
     if not may_start(actor, processes.get(definition).starter_groups):
         raise NotAllowed(f"{actor.username} may not start {key!r}")
-    return dataclasses.replace(_option(definition), department_names=department_names(session))
+    option = _option(definition)
+    return dataclasses.replace(option, department_names=department_names(session),
+                               choices=choices(session, option.form))
 
 
 def _option(definition: ProcessDefinition) -> StartOption:

@@ -13,7 +13,7 @@ from .. import clock
 from ..errors import AlreadyCompleted, Conflict, NotAllowed, NotFound
 from .confidentiality import hidden_fields, redact
 from .context import Actor, audit, processes, runtime_for
-from .instances import option_sources
+from .choices import option_sources
 from .persist import save_instance
 from .views import TaskDetail, TaskSummary
 

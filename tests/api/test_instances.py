@@ -84,6 +84,15 @@ def _petition(world):
     return started.get_json()
 
 
+def test_a_task_lists_the_run_time_choices_of_its_form(world):
+    case = _petition(world)
+    task = world.as_("fin").get(f"/tasks/{case['open_tasks'][0]['task_id']}").get_json()
+    [copy_to] = [f for f in task["form"]["fields"] if f["id"] == "copy_to"]
+    assert copy_to["multiple_source"] == "departments"
+    assert set(task["choices"]) == {"departments"}                  # only what the form refers to
+    assert task["choices"]["departments"]["finance"] == "财政所"
+
+
 def test_confidential_fields_hidden_from_the_unit(world):
     case = _petition(world)
     task = case["open_tasks"][0]["task_id"]

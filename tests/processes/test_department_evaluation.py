@@ -25,7 +25,7 @@ def test_scheme_sent_back_then_two_units_scored_and_one_rectified_twice(world, f
                   {"evaluation_title": "2026年度部门工作评议"}).id
     assert open_ids(world, case_id) == ["Task_Scheme"]
     assert who(one(world, case_id, "Task_Scheme")) == (("office",), None)
-    scheme = {"evaluated_units": ["finance", "land"], "scheme_text": "听取汇报、代表打分", "scorers": "wang，li"}
+    scheme = {"evaluated_units": ["finance", "land"], "scheme_text": "听取汇报、代表打分", "scorers": ["wang", "li"]}
     do(world, "clerk", case_id, "Task_Scheme", scheme)
     approve = one(world, case_id, "Task_ApproveScheme")
     assert who(approve) == (("presidium",), None)

@@ -5,7 +5,7 @@ import pytest
 from sqlalchemy import select
 
 from engine import clock
-from engine.errors import NotAllowed
+from engine.errors import InvalidData, NotAllowed
 from engine.usecases import instances, tasks
 from storage.models import ProcessInstance
 
@@ -28,7 +28,10 @@ def test_two_deputies_report_and_are_appraised(world, frozen_clock):
     assert open_ids(world, case_id) == ["Task_Arrange"]
     assert who(one(world, case_id, "Task_Arrange")) == (("office",), None)
     assert variables(world, case_id)["report_day"] == "2026-12-07"
-    do(world, "clerk", case_id, "Task_Arrange", {"reporting_deputies": " wang ， li,", "arrangement": "镇会议室"})
+    with pytest.raises(InvalidData) as refused:                  # only deputies report
+        do(world, "clerk", case_id, "Task_Arrange", {"reporting_deputies": ["wang", "clerk"], "arrangement": "x"})
+    assert "clerk" in refused.value.field_errors["reporting_deputies"]
+    do(world, "clerk", case_id, "Task_Arrange", {"reporting_deputies": ["wang", "li"], "arrangement": "镇会议室"})
 
     reports = items(world, case_id, "Task_SubmitReport")
     assert sorted(who(r) for r in reports) == [((), "li"), ((), "wang")]

@@ -4,7 +4,7 @@ from datetime import timedelta
 import pytest
 
 from engine import clock
-from engine.errors import NotAllowed
+from engine.errors import InvalidData, NotAllowed
 from engine.usecases import instances, tasks, timers
 from storage.enums import WorkItemState
 
@@ -45,6 +45,15 @@ def evaluate(world, case_id, evaluation):
     assert item.due_at == at(variables(world, case_id)["evaluation_due"])
     assert item.due_at >= clock.now() + timedelta(days=28)  # 20 working days
     act(world, "wang", tasks.complete, item.task_id, {"evaluation": evaluation, "evaluation_comment": "意见"})
+
+
+def test_the_submitting_deputy_is_chosen_from_the_deputies(world, frozen_clock):
+    """A mistyped or non-deputy name would give the evaluation to nobody: refused at the start."""
+    for not_a_deputy in ("wnag", "clerk"):
+        with pytest.raises(InvalidData) as refused:
+            register(world, deputy=not_a_deputy)
+        assert set(refused.value.field_errors) == {"deputy"}
+    assert register(world, deputy="li")
 
 
 def test_register_assign_reply_satisfied_closes_the_case(world, frozen_clock):

@@ -4,7 +4,9 @@ from pathlib import Path
 import pytest
 
 from engine.errors import InvalidBpmn
+from engine.forms import OPTION_SOURCES
 from engine.specs import parse_bpmn
+from engine.usecases import choices
 from tests.conftest import fixture_bpmn
 
 CORPUS = Path(__file__).resolve().parents[3] / "shared" / "bpmn-corpus"
@@ -140,6 +142,23 @@ def test_task_expressions_and_form_fields_are_checked():
     assert any("unsupported type 'money'" in m for m in messages)
     assert any("declared twice" in m for m in messages)
     assert any("enum field 'e' has no values" in m for m in messages)
+
+
+def test_a_form_field_may_only_take_values_from_a_known_list():
+    body = LINEAR.replace('<bpmn:startEvent id="s"/>', (
+        '<bpmn:startEvent id="s"><bpmn:extensionElements><camunda:formData>'
+        '<camunda:formField id="who" type="enum"><camunda:properties>'
+        '<camunda:property id="options_source" value="voters"/></camunda:properties></camunda:formField>'
+        '<camunda:formField id="many" type="string"><camunda:properties>'
+        '<camunda:property id="multiple" value="deputies"/></camunda:properties></camunda:formField>'
+        '</camunda:formData></bpmn:extensionElements></bpmn:startEvent>'))
+    [problem] = problems(doc(body))
+    assert problem.element_id == "s"
+    assert "'who' takes its values from 'voters', which is not one of departments, deputies" in problem.message
+
+
+def test_every_known_list_can_be_loaded():
+    assert set(choices.LOADERS) == set(OPTION_SOURCES)
 
 
 def _corpus_files():

@@ -23,8 +23,8 @@ from engine.usecases import accounts, deploy
 from engine.usecases.confidentiality import may_see_confidential
 from engine.usecases.context import SYSTEM, actor_for, processes
 from storage import repositories as repo
-from storage.enums import WorkItemState
-from storage.models import Department, ProcessDefinition, ProcessInstance, WorkItem
+from storage.enums import Role, WorkItemState
+from storage.models import ProcessDefinition, ProcessInstance, WorkItem
 from tests.web.conftest import PASSWORD, PEOPLE
 from web import database
 
@@ -43,20 +43,20 @@ def library(app: Flask, as_user) -> FlaskClient:
 
 # --- what the pages should show and what a person would type -------------------------------------
 
-def departments(app: Flask) -> list[str]:
+def run_time_lists(app: Flask) -> dict[str, list[str]]:
+    """What the fields with a run-time source choose from, in the order the pages offer it."""
     with database.session_factory(app)() as s:
-        return list(s.scalars(select(Department.code).order_by(Department.id)))
+        return {"departments": list(repo.department_choices(s)),
+                "deputies": list(repo.users_with_role(s, Role.DEPUTY))}
 
 
-def value_for(f: FormField, codes: list[str]) -> str | list[str]:
+def value_for(f: FormField, lists: dict[str, list[str]]) -> str | list[str]:
     """A valid value for one field, as the browser sends it. Units chosen are handling units
-    (not the congress office or presidium); a field asking for user names (the deputies who
-    report or score) gets the township's deputy."""
-    units = [c for c in codes if c not in ("office", "presidium")]
-    if f.multiple_source:
-        return units[:2]
-    if f.options_source:
-        return units[0]
+    (not the congress office or presidium)."""
+    source = f.multiple_source or f.options_source
+    if source:
+        values = [v for v in lists[source] if v not in ("office", "presidium")]
+        return values[:2] if f.multiple_source else values[0]
     if f.type == "enum":
         return f.options[0].id
     if f.type == "boolean":
@@ -66,14 +66,12 @@ def value_for(f: FormField, codes: list[str]) -> str | list[str]:
     if f.type == "long":
         number = max(1, int(f.constraints.get("min", 1)))
         return str(min(number, int(f.constraints.get("max", number))))
-    if "用户名" in f.label:
-        return "deputy"
     text = f"网页测试：{f.label}".ljust(int(f.constraints.get("minlength", 0)), "。")
     return text[:int(f.constraints.get("maxlength", len(text)))]
 
 
-def form_values(fields: list[FormField], codes: list[str]) -> dict:
-    return {f.id: value_for(f, codes) for f in fields}
+def form_values(fields: list[FormField], lists: dict[str, list[str]]) -> dict:
+    return {f.id: value_for(f, lists) for f in fields}
 
 
 def shown_fields(spec: FormSpec, sees_confidential: bool = True) -> list[FormField]:
@@ -87,7 +85,8 @@ def html_form(response, form_id: str):
     return form
 
 
-def assert_controls(form, fields: list[FormField], codes: list[str], others: set[str], where: str) -> None:
+def assert_controls(form, fields: list[FormField], lists: dict[str, list[str]], others: set[str],
+                    where: str) -> None:
     """The form has exactly one control per field (and ``others``), each the right one for its type."""
     names = {el.get("name") for el in form.xpath(".//*[@name]")}
     expected = others | {f.id for f in fields}
@@ -97,9 +96,10 @@ def assert_controls(form, fields: list[FormField], codes: list[str], others: set
         what = f"{where}: field {f.id} ({f.type}, {f.constraints}, {f.properties})"
         options = [o.get("value") for o in el.xpath("./option")]
         if f.multiple_source:
-            assert el.tag == "select" and "multiple" in el.attrib and options == codes, what
+            assert el.tag == "select" and "multiple" in el.attrib and options == lists[f.multiple_source], what
         elif f.options_source:
-            assert el.tag == "select" and "multiple" not in el.attrib and options == ["", *codes], what
+            assert el.tag == "select" and "multiple" not in el.attrib, what
+            assert options == ["", *lists[f.options_source]], what
         elif f.type == "enum":
             assert el.tag == "select" and options == ["", *(o.id for o in f.options)], what
         elif f.type == "boolean":
@@ -153,15 +153,15 @@ def sign_in(client: FlaskClient, username: str) -> FlaskClient:
 # --- a case of each process, started and moved on through the pages -------------------------------
 
 def start_through_the_page(app: Flask, client: FlaskClient, key: str) -> int:
-    codes = departments(app)
+    lists = run_time_lists(app)
     with database.session_factory(app)() as s:
         definition = s.scalars(select(ProcessDefinition).where(ProcessDefinition.key == key)
                                .order_by(ProcessDefinition.version.desc())).first()
         spec = processes.get(definition).start_form
     fields = shown_fields(spec)
     form = html_form(client.get(f"/start/{key}"), "start-form")
-    assert_controls(form, fields, codes, {"csrf_token", "case_title"}, f"{key} start form")
-    response = client.post(f"/start/{key}", data=form_values(fields, codes))
+    assert_controls(form, fields, lists, {"csrf_token", "case_title"}, f"{key} start form")
+    response = client.post(f"/start/{key}", data=form_values(fields, lists))
     assert response.status_code == 302, f"{key} start form: {errors_of(response)}"
     with database.session_factory(app)() as s:
         [case_id] = s.scalars(select(ProcessInstance.id).join(ProcessDefinition)
@@ -190,14 +190,14 @@ def sees_confidential(app: Flask, username: str) -> bool:
 def assert_task_pages(app: Flask, client: FlaskClient, key: str, items: list[WorkItem]) -> None:
     """Every task's page renders for the administrator (no form: not a candidate) and, with
     the right control for each field, for a person who may act on it."""
-    codes = departments(app)
+    lists = run_time_lists(app)
     for item in items:
         where = f"{key} task {item.bpmn_id}"
         assert sign_in(client, "admin").get(f"/tasks/{item.task_id}").status_code == 200, where
         person = candidate(app, item)
         fields = shown_fields(task_spec(app, item), sees_confidential(app, person))
         form = html_form(sign_in(client, person).get(f"/tasks/{item.task_id}"), "task-form")
-        assert_controls(form, fields, codes, {"csrf_token", "action"}, f"{where} as {person}")
+        assert_controls(form, fields, lists, {"csrf_token", "action"}, f"{where} as {person}")
 
 
 def test_the_start_list_offers_every_process(library):
@@ -220,7 +220,7 @@ def test_start_form_case_page_and_task_forms(app, library, key):
 
 @pytest.mark.parametrize("key", KEYS)
 def test_the_first_task_is_completed_through_its_form(app, library, key):
-    codes = departments(app)
+    lists = run_time_lists(app)
     case_id = start_through_the_page(app, library, key)
     item = open_items(app, case_id)[0]
     person = candidate(app, item)
@@ -228,7 +228,7 @@ def test_the_first_task_is_completed_through_its_form(app, library, key):
     if item.assignee is None:
         assert client.post(f"/tasks/{item.task_id}/claim").status_code == 302
     spec = task_spec(app, item)
-    data = form_values(shown_fields(spec, sees_confidential(app, person)), codes)
+    data = form_values(shown_fields(spec, sees_confidential(app, person)), lists)
     response = client.post(f"/tasks/{item.task_id}", data={"action": "complete", **data})
     assert response.status_code == 302, f"{key} task {item.bpmn_id} as {person}: {errors_of(response)}"
     with database.session_factory(app)() as s:

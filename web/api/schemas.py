@@ -59,9 +59,10 @@ class FormFieldSchema(ma.Schema):
     confidential = fields.Boolean()
     constraints = fields.Dict(keys=fields.String(), values=fields.String())
     options = fields.List(fields.Nested(OptionSchema))
-    options_source = fields.String(allow_none=True, metadata={"description": "departments: options are "
-                                                                               "the department codes"})
-    multiple_source = fields.String(allow_none=True)
+    options_source = fields.String(allow_none=True, metadata={
+        "description": "departments or deputies: the options are that run-time list (see the task's `choices`)"})
+    multiple_source = fields.String(allow_none=True, metadata={
+        "description": "departments or deputies: the value is a list from that run-time list"})
 
 
 class FormSchema(ma.Schema):
@@ -158,6 +159,9 @@ class TaskDetailSchema(ma.Schema):
     attachments = fields.List(fields.Nested(AttachmentSchema))
     colleagues = fields.List(fields.Dict(), metadata={"description": "who it can be handed to: "
                                                                      "[{username, display_name}]"})
+    choices = fields.Dict(keys=fields.String(), values=fields.Dict(keys=fields.String(), values=fields.String()),
+                          metadata={"description": "the run-time option lists the form refers to: "
+                                                   "{source: {value: label}}"})
 
 
 class HandOverSchema(ma.Schema):

@@ -46,7 +46,8 @@ def task_detail(task_id: UUID):
             "hidden": sorted(page.hidden), "documentation": page.detail.documentation,
             "instance_status": page.instance_status, "history": page.history, "comments": page.comments,
             "attachments": page.attachments,
-            "colleagues": [{"username": u, "display_name": n} for u, n in page.colleagues]}
+            "colleagues": [{"username": u, "display_name": n} for u, n in page.colleagues],
+            "choices": page.choices}
 
 
 @bp.post("/<uuid:task_id>/claim")

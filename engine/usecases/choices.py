@@ -1,0 +1,32 @@
+"""The run-time lists a form field takes its values from (``engine.forms.OPTION_SOURCES``):
+the departments, the deputies. Loaded only for the sources a form refers to; the pages
+show the labels, validation checks the values."""
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from sqlalchemy.orm import Session
+
+from storage import repositories as repo
+from storage.enums import Role
+
+from ..forms import FormSpec
+
+LOADERS: dict[str, Callable[[Session], dict[str, str]]] = {
+    "departments": repo.department_choices,
+    "deputies": lambda session: repo.users_with_role(session, Role.DEPUTY),
+}
+
+
+def referred(form: FormSpec) -> set[str]:
+    return {s for f in form.fields for s in (f.options_source, f.multiple_source) if s}
+
+
+def choices(session: Session, form: FormSpec) -> dict[str, dict[str, str]]:
+    """Source → {value: label} for every source the form refers to."""
+    return {source: LOADERS[source](session) for source in sorted(referred(form)) if source in LOADERS}
+
+
+def option_sources(session: Session, form: FormSpec) -> dict[str, set[str]]:
+    """Source → the allowed values, for ``FormSpec.validate``."""
+    return {source: set(values) for source, values in choices(session, form).items()}
