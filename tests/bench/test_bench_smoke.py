@@ -20,7 +20,7 @@ def _positive(value: object) -> bool:
 
 @pytest.fixture(scope="module", params=BACKENDS)
 def quick_run(request: pytest.FixtureRequest) -> dict:
-    args = [sys.executable, str(BENCH), "--quick", "--profile"]
+    args = [sys.executable, str(BENCH), "--quick", "--parts", "completion,scale,profile,floor"]
     if request.param == "postgresql":
         args += ["--db", PG_URL]
     done = subprocess.run(args, cwd=REPO_ROOT, capture_output=True, text=True, timeout=300)
@@ -74,3 +74,11 @@ def test_profile_names_where_the_time_goes(quick_run: dict) -> None:
     assert _positive(profile["steps_mean"]["SQL: inside the driver's execute"]["calls_per_completion"])
     functions = [row["function"] for row in profile["cprofile_top_cumulative"]]
     assert any(f.endswith(":complete") and f.startswith("tasks.py") for f in functions), functions
+
+
+def test_floor_compares_the_least_writes_with_the_budget(quick_run: dict) -> None:
+    floor = quick_run["floor"]
+    for kind in ("minimal_writes", "raw_spec_free"):
+        assert STATS <= floor[kind].keys() and all(_positive(floor[kind][k]) for k in STATS)
+    assert floor["floor_over_budget"] == round(floor["minimal_writes"]["median_ms"]
+                                                / floor["raw_spec_free"]["median_ms"], 2)
