@@ -16,6 +16,7 @@ from storage.models import ProcessDefinition, ProcessInstance, User, WorkItem, W
 
 from .. import clock, timezones
 from ..errors import NotAllowed, NotFound
+from .accounts import set_timezone
 from .confidentiality import may_see_case, sees_every_case
 from .context import Actor, processes
 from .instances import cancel_instance, may_start
@@ -211,3 +212,10 @@ def profile(session: Session, actor: Actor) -> Profile:
     return Profile(user.username, user.display_name, user.email, dept.code if dept else None,
                    dept.name if dept else None, sorted(actor.roles), sorted(actor.groups),
                    actor.has_role(*SUPERVISING_ROLES), timezones.effective(user.timezone))
+
+
+def update_profile(session: Session, actor: Actor, *, timezone: str) -> Profile:
+    """Change what one chooses for oneself (the time zone dates are shown in); the profile after."""
+    set_timezone(session, actor, actor.username, timezone)
+    session.flush()
+    return profile(session, actor)

@@ -11,6 +11,7 @@ from .schemas import (
     NotificationListArgs,
     NotificationPageSchema,
     ProfileSchema,
+    ProfileUpdateSchema,
     TokenInSchema,
     TokenSchema,
 )
@@ -23,6 +24,15 @@ bp = make_blueprint("me", "/me", "The signed-in user, their API tokens and notif
 def me():
     """Your name, unit, roles and the groups you work for."""
     return catalog.profile(reader(), actor())
+
+
+@bp.patch("")
+@bp.arguments(ProfileUpdateSchema)
+@bp.response(200, ProfileSchema)
+def update_me(args: dict):
+    """Change your time zone (an IANA name; "" for the default, Asia/Shanghai): 422 if unknown."""
+    with writer() as s:
+        return catalog.update_profile(s, actor(), timezone=args["timezone"])
 
 
 @bp.get("/tokens")

@@ -283,6 +283,11 @@ class ProfileSchema(ma.Schema):
                                                       "(Asia/Shanghai by default); the API always speaks UTC"})
 
 
+class ProfileUpdateSchema(ma.Schema):
+    timezone = fields.String(required=True, validate=validate.Length(max=64),
+                             metadata={"description": "an IANA time zone name, or \"\" for the default"})
+
+
 class TokenSchema(ma.Schema):
     id = fields.Integer()
     name = fields.String()
