@@ -16,7 +16,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import FlaskGroup, with_appcontext
 
-from engine import clock
+from engine import clock, timezones
 from engine.errors import EngineError, InvalidData
 from engine.usecases import accounts, deploy as deploying, instances, tasks, timers
 from engine.usecases.context import SYSTEM, actor_for
@@ -169,12 +169,17 @@ def start_command(key: str, variables: tuple[str, ...], title: str | None, busin
     _emit(as_json, detail, lambda d: f"started case {d.id}: {d.title}\n" + _task_lines(d.open_tasks))
 
 
+def _local(when: datetime, seconds: bool = False) -> str:
+    """A moment as people here read it: the congress's local time, offset shown (--json stays UTC)."""
+    return when.astimezone(timezones.zone(None)).strftime("%Y-%m-%d %H:%M" + (":%S" if seconds else "") + " %z")
+
+
 def _task_lines(rows: list) -> str:
     now = clock.now()
     return "\n".join(
         f"  {t.task_id}  {t.name}  [{t.title}]  "
         f"{'@' + t.assignee if t.assignee else ','.join(t.candidate_groups) or '-'}"
-        f"{'  due ' + t.due_at.strftime('%Y-%m-%d %H:%M') if t.due_at else ''}"
+        f"{'  due ' + _local(t.due_at) if t.due_at else ''}"
         f"{'  OVERDUE' if t.is_overdue(now) else ''}" for t in rows) or "  (no open tasks)"
 
 
@@ -256,10 +261,10 @@ def instance_command(instance_id: int, username: str, as_json: bool) -> None:
 
     def text(d: Any) -> str:
         lines = [f"case {d.id}: {d.title}", f"process {d.process_key} v{d.version}, {d.status}, "
-                 f"started {d.started_at:%Y-%m-%d %H:%M} by {d.started_by}", "variables:"]
+                 f"started {_local(d.started_at)} by {d.started_by}", "variables:"]
         lines += [f"  {k} = {v!r}" for k, v in sorted(d.variables.items())]
         lines += ["open tasks:", _task_lines(d.open_tasks), "history:"]
-        lines += [f"  {h.at:%Y-%m-%d %H:%M:%S} {h.actor:<10} {h.action:<12} {h.bpmn_id or ''}" for h in d.history]
+        lines += [f"  {_local(h.at, seconds=True)} {h.actor:<10} {h.action:<12} {h.bpmn_id or ''}" for h in d.history]
         return "\n".join(lines)
 
     _emit(as_json, detail, text)

@@ -1,5 +1,6 @@
 """The command line, as people and scripts use it: exit codes, stderr, --json."""
 import json
+import re
 import shutil
 
 import pytest
@@ -78,6 +79,10 @@ def test_drive_a_process_end_to_end(runner):
     assert {t["bpmn_id"] for t in shown["open_tasks"]} == {"reply", "supervise"}
     assert [h["action"] for h in shown["history"]] == ["start", "claim", "complete", "reminder", "timer_fired",
                                                      "task_overdue"]
+    assert shown["started_at"] == "2026-12-07T01:00:00+00:00"                # --json speaks UTC
+    human = run(runner, "instance", str(case["id"]), "--user", "clerk").output
+    assert "started 2026-12-07 09:00 +0800 by clerk" in human                 # people read local time
+    assert re.search(r"答复 .* due \d{4}-\d\d-\d\d \d\d:\d\d \+0800  OVERDUE", human)
 
 
 def test_errors_are_readable_and_exit_non_zero(runner):
