@@ -6,6 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 PY_STAMP   := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
+MODELER    := web/static/vendor/modeler/modeler.js
 
 .PHONY: run test setup chromium translations clean
 
@@ -16,7 +17,7 @@ run: setup
 test: setup chromium
 	$(BIN)/pytest $(PYTEST_ARGS)
 
-setup: $(PY_STAMP) $(NODE_STAMP) translations
+setup: $(PY_STAMP) $(NODE_STAMP) $(MODELER) translations
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -29,6 +30,10 @@ $(PY_STAMP): setup.cfg pyproject.toml | $(BIN)/python
 $(NODE_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
+
+# The designer's modeler (bpmn-js + the properties panel), bundled from web/assets/.
+$(MODELER): $(NODE_STAMP) $(wildcard web/assets/*.js)
+	npm run --silent build
 
 translations: $(PY_STAMP)
 	@if ls web/translations/*/LC_MESSAGES/*.po >/dev/null 2>&1; then \

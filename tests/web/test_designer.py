@@ -30,7 +30,9 @@ def test_list_and_open_a_deployed_process(as_user):
     assert 'data-key="review"' in html and 'data-key="petition_min"' in html
     edit = re.search(r'<tr data-key="review">.*?href="(/designer/\d+)"', html).group(1)
     page = text_of(c.get(edit))
-    assert "bpmn-modeler.production.min.js" in page and 'id="modeler"' in page
+    assert "vendor/modeler/modeler.js" in page and 'id="modeler"' in page and 'id="properties"' in page
+    bundle = c.get("/static/vendor/modeler/modeler.js")             # built by the setup step
+    assert bundle.status_code == 200 and b"CongressFlowModeler" in bundle.get_data()
     assert "BPMNShape" in page            # the generated layout travels with the document
     assert 'name="filename" value="review.bpmn"' in page
 

@@ -1,17 +1,20 @@
-/* The designer: bpmn-js Modeler on the XML in #xml; deploy posts the edited XML. */
+/* The designer: bpmn-js Modeler (with the properties panel in #properties) on the XML in
+ * #xml; deploy posts the edited XML. The modeler bundle (web/assets/modeler.js) defines
+ * window.CongressFlowModeler. */
 (function () {
   'use strict';
   var box = document.getElementById('modeler');
   var text = document.getElementById('xml');
   var form = document.getElementById('deploy-form');
   if (!box || !text || !form) { return; }
-  if (typeof window.BpmnJS !== 'function') {
+  var panel = document.getElementById('properties');
+  if (typeof window.CongressFlowModeler !== 'function') {
     box.textContent = box.dataset.errorText;
     text.hidden = false;
     return;
   }
   box.textContent = '';
-  var modeler = new window.BpmnJS({ container: box });
+  var modeler = window.CongressFlowModeler(box, panel);
   var problems = JSON.parse(box.dataset.problems || '[]');
 
   function load(xml) {
