@@ -52,7 +52,10 @@ def test_designer_edits_who_acts_and_the_form_in_the_properties_panel(app, live_
     page.wait_for_selector("#modeler[data-ready=true]")
 
     page.click('#modeler g.djs-element[data-element-id="supervise"]')
-    page.click('#properties [data-group-id="group-CamundaPlatform__UserAssignment"] .bio-properties-panel-group-header')
+    assignment = page.locator('#properties [data-group-id="group-CamundaPlatform__UserAssignment"] '
+                              '.bio-properties-panel-group-header')
+    assert "办理人" in assignment.inner_text()                       # the panel speaks the page's language
+    assignment.click()
     groups = page.locator("#properties #bio-properties-panel-candidateGroups")
     assert groups.input_value() == "office"
     groups.fill("office,presidium")

@@ -11,12 +11,25 @@ import {
 import CamundaBehaviorsModule from 'camunda-bpmn-js-behaviors/lib/camunda-platform';
 import camundaModdle from 'camunda-bpmn-moddle/resources/camunda.json';
 
+import chinese from './translations-zh.js';
+
 import 'bpmn-js/dist/assets/diagram-js.css';
 import 'bpmn-js/dist/assets/bpmn-js.css';
 import 'bpmn-js/dist/assets/bpmn-font/css/bpmn-embedded.css';
 import '@bpmn-io/properties-panel/dist/assets/properties-panel.css';
 
+/* bpmn-js's translate service: Chinese where the page is Chinese, with {placeholders} filled. */
+function translator(dictionary) {
+  return function translate(template, replacements) {
+    var text = dictionary[template] || template;
+    return text.replace(/{([^}]+)}/g, function (_, key) {
+      return replacements && key in replacements ? replacements[key] : '{' + key + '}';
+    });
+  };
+}
+
 window.CongressFlowModeler = function (canvas, panel) {
+  var zh = (document.documentElement.lang || '').toLowerCase().indexOf('zh') === 0;
   return new BpmnModeler({
     container: canvas,
     propertiesPanel: { parent: panel },
@@ -25,6 +38,7 @@ window.CongressFlowModeler = function (canvas, panel) {
       BpmnPropertiesProviderModule,
       CamundaPlatformPropertiesProviderModule,
       CamundaBehaviorsModule,
+      { translate: ['value', translator(zh ? chinese : {})] },
     ],
     moddleExtensions: { camunda: camundaModdle },
   });
