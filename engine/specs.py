@@ -143,6 +143,41 @@ def semantic_problems(root: etree._Element, file: str) -> list[Problem]:
     return problems
 
 
+# Camunda 7 features this engine does not run (Java classes, JUEL listeners, connectors,
+# variable mappings): a designer who sets them in the modeler's properties panel must hear
+# so at deploy time, not find out when a case silently skips them.
+UNSUPPORTED_CAMUNDA_ELEMENTS = {
+    "taskListener": "task listeners", "executionListener": "execution listeners",
+    "inputOutput": "input/output mappings", "connector": "connectors",
+    "in": "call activity variable mappings", "out": "call activity variable mappings",
+}
+UNSUPPORTED_CAMUNDA_ATTRIBUTES = {
+    "class": "Java classes", "delegateExpression": "delegate expressions", "expression": "JUEL expressions",
+    "topic": "external tasks", "type": "external tasks",
+}
+_ADVICE = "this engine does not run them; use a script task (Python) instead"
+
+
+def _owner(node: etree._Element) -> etree._Element:
+    """The nearest element with an id: where a problem inside extension elements is reported."""
+    while node.get("id") is None and node.getparent() is not None:
+        node = node.getparent()
+    return node
+
+
+def _camunda_problems(node: etree._Element, file: str) -> list[Problem]:
+    problems = []
+    if etree.QName(node).namespace == CAMUNDA_NS and _local(node.tag) in UNSUPPORTED_CAMUNDA_ELEMENTS:
+        what = UNSUPPORTED_CAMUNDA_ELEMENTS[_local(node.tag)]
+        problems.append(_problem(file, _owner(node), f"camunda:{_local(node.tag)} ({what}): {_ADVICE}"))
+    for attribute in node.attrib:
+        name = etree.QName(attribute)
+        if name.namespace == CAMUNDA_NS and name.localname in UNSUPPORTED_CAMUNDA_ATTRIBUTES:
+            what = UNSUPPORTED_CAMUNDA_ATTRIBUTES[name.localname]
+            problems.append(_problem(file, _owner(node), f"camunda:{name.localname} ({what}): {_ADVICE}"))
+    return problems
+
+
 def _process_problems(process: etree._Element, file: str) -> list[Problem]:
     problems: list[Problem] = []
     by_id = {n.get("id"): n for n in process.iter() if isinstance(n.tag, str) and n.get("id")}
@@ -152,6 +187,7 @@ def _process_problems(process: etree._Element, file: str) -> list[Problem]:
         ns, name = etree.QName(node).namespace, _local(node.tag)
         if ns == BPMN_NS and name not in SUPPORTED_FLOW_ELEMENTS:
             problems.append(_problem(file, node, f"unsupported element bpmn:{name}: the engine cannot run it"))
+        problems += _camunda_problems(node, file)
     if not process.xpath("./bpmn:startEvent", namespaces=NSMAP):
         problems.append(_problem(file, process, f"process {process.get('id')!r} has no start event"))
     for flow in process.xpath(".//bpmn:sequenceFlow", namespaces=NSMAP):
