@@ -13,7 +13,7 @@ from engine.usecases import deploy as deploying
 from engine.usecases import instances, tasks, timers
 from engine.usecases.context import SYSTEM, actor_for
 from storage.enums import WorkItemState
-from storage.models import WorkItem
+from storage.models import ProcessInstance, WorkItem
 from tests.conftest import make_user
 
 LIBRARY = Path(__file__).resolve().parents[2] / "bpmn"
@@ -39,6 +39,12 @@ def items(factory, instance_id, bpmn_id=None, state=WorkItemState.READY) -> list
         if bpmn_id is not None:
             query = query.where(WorkItem.bpmn_id == bpmn_id)
         return list(s.scalars(query.order_by(WorkItem.id)))
+
+
+def all_cases(factory) -> list[int]:
+    """Every case's id, oldest first (timer starts make cases nobody started by hand)."""
+    with factory() as s:
+        return list(s.scalars(select(ProcessInstance.id).order_by(ProcessInstance.id)))
 
 
 def one(factory, instance_id, bpmn_id) -> WorkItem:

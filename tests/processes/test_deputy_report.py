@@ -2,25 +2,18 @@
 from datetime import datetime, timedelta
 
 import pytest
-from sqlalchemy import select
 
 from engine import clock
 from engine.errors import InvalidData, NotAllowed
 from engine.usecases import instances, tasks
-from storage.models import ProcessInstance
 
-from .conftest import act, advance_and_fire, deploy, detail, do, items, one, open_ids, variables, who
+from .conftest import act, advance_and_fire, all_cases, deploy, detail, do, items, one, open_ids, variables, who
 
 
 @pytest.fixture
 def world(people):
     deploy(people, "deputy_report")
     return people
-
-
-def all_cases(factory) -> list[int]:
-    with factory() as s:
-        return list(s.scalars(select(ProcessInstance.id).order_by(ProcessInstance.id)))
 
 
 def test_two_deputies_report_and_are_appraised(world, frozen_clock):

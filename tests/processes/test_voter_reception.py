@@ -2,14 +2,12 @@
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
 
 from engine import clock
 from engine.errors import NotAllowed
 from engine.usecases import instances, tasks
-from storage.models import ProcessInstance
 
-from .conftest import act, advance_and_fire, at, deploy, detail, do, items, one, open_ids, variables, who
+from .conftest import act, advance_and_fire, all_cases, at, deploy, detail, do, items, one, open_ids, variables, who
 
 DEPUTIES = (("deputy", "office"), None)
 
@@ -18,11 +16,6 @@ DEPUTIES = (("deputy", "office"), None)
 def world(people):
     deploy(people, "voter_reception")
     return people
-
-
-def all_cases(factory) -> list[int]:
-    with factory() as s:
-        return list(s.scalars(select(ProcessInstance.id).order_by(ProcessInstance.id)))
 
 
 def start_and_receive(world, has_issues):
