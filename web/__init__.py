@@ -35,12 +35,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
 
 def _register_views(app: Flask) -> None:
-    from .views import register, settings
-    from .views.notifications import init_app as init_notifications
+    from .views import register
 
     register(app)
-    app.register_blueprint(settings.bp)
-    init_notifications(app)  # 消息 and the header's unread badge
 
 
 def _instance_secret(instance: Path) -> str:

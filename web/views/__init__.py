@@ -11,9 +11,10 @@ def _department_name(code: str, names: dict[str, str]) -> str:
 
 
 def register(app: Flask) -> None:
-    from . import admin, assets, auth, cases, designer, inbox, start, tasks
+    from . import admin, assets, auth, cases, designer, inbox, notifications, settings, start, tasks
 
-    for module in (auth, inbox, tasks, start, cases, admin, designer, assets):
+    for module in (auth, inbox, tasks, start, cases, notifications, settings, admin, designer, assets):
         app.register_blueprint(module.bp)
+    app.context_processor(notifications.unread_badge)   # the header's 消息 count
     app.jinja_env.filters["dept"] = _department_name
     app.jinja_env.globals.update(page_now=clock.now, has_endpoint=lambda name: name in app.view_functions)

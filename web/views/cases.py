@@ -21,7 +21,6 @@ from .queryargs import page_number
 bp = Blueprint("cases", __name__)
 
 
-
 @bp.get("/cases")
 def index():
     args = request.args

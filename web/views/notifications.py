@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from flask import Blueprint, Flask, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.exc import SQLAlchemyError
@@ -87,9 +87,3 @@ def _count_unread() -> int:
         # than a second failure while showing the first
         session.rollback()
         return 0
-
-
-def init_app(app: Flask) -> None:
-    app.register_blueprint(bp)
-    app.context_processor(unread_badge)
-
