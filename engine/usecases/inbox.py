@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from storage import repositories as repo
-from storage.models import Department, User
+from storage.models import User
 
 from .. import clock
 from .context import Actor
@@ -77,13 +77,13 @@ def inbox_page(session: Session, actor: Actor, q: InboxQuery) -> InboxPage:
     rows = [TaskSummary.of(item, title, key, name)
             for item, title, key, name in repo.inbox(session, actor.username, actor.groups, flt)]
     total = counts[tab]
-    departments = session.execute(select(Department.code, Department.name).order_by(Department.id)).all()
+    departments = repo.department_choices(session)
     supervising = actor.has_role(*SUPERVISING_ROLES)
-    units = [(code, name) for code, name in departments if supervising or code in actor.groups]
+    units = [(code, name) for code, name in departments.items() if supervising or code in actor.groups]
     return InboxPage(query=q, tabs=tabs, counts=counts, rows=rows, total=total,
                      pages=max(1, -(-total // q.per_page)), now=now, soon_at=now + DUE_SOON,
                      processes=[(d.key, d.name) for d in repo.latest_definitions(session)], units=units,
-                     department_names=dict(departments))
+                     department_names=departments)
 
 
 def list_tasks_count(session: Session, actor: Actor, flt: repo.InboxFilter) -> int:

@@ -64,7 +64,6 @@ class StartOption:
     definition_id: int
     form: FormSpec = field(default_factory=FormSpec)
     documentation: str = ""
-    department_names: dict[str, str] = field(default_factory=dict)
     choices: dict[str, dict[str, str]] = field(default_factory=dict)   # the form's run-time option lists
 
 
@@ -73,10 +72,6 @@ def element_names(process: ParsedProcess) -> dict[str, str]:
              if getattr(s, "bpmn_id", None)}
     names.update({m.bpmn_id: m.name for m in process.tasks.values()})
     return names
-
-
-def department_names(session: Session) -> dict[str, str]:
-    return repo.department_choices(session)
 
 
 def _redacted_history(session: Session, instance_id: int, hidden: frozenset[str]) -> list[HistoryEntry]:
@@ -94,6 +89,7 @@ def task_page(session: Session, actor: Actor, task_id: str) -> TaskPage:
     draft = redact(item.draft, hidden) or {}
     open_ = item.state == WorkItemState.READY
     process = processes.get_by_id(session, instance.definition_id)
+    lists = choices(session, detail.form)
     return TaskPage(
         detail=dataclasses.replace(detail, data=data), values={**data, **draft}, has_draft=bool(item.draft),
         can_act=open_ and may_act(actor, item), hidden=hidden, instance_status=instance.status.value,
@@ -102,7 +98,8 @@ def task_page(session: Session, actor: Actor, task_id: str) -> TaskPage:
         comments=collab.list_comments(session, instance.id),
         attachments=collab.list_attachments(session, instance.id),
         colleagues=colleagues(session, actor, task_id) if open_ else [],
-        department_names=department_names(session), choices=choices(session, detail.form))
+        # the form's department list, when it has one, names the departments shown too
+        department_names=lists.get("departments") or repo.department_choices(session), choices=lists)
 
 
 def task_form(session: Session, actor: Actor, task_id: str) -> tuple[FormSpec, frozenset[str]]:
@@ -132,7 +129,7 @@ def case_page(session: Session, actor: Actor, instance_id: int) -> CasePage:
     return CasePage(detail=detail, labels=field_labels(process), hidden=hidden, element_names=element_names(process),
                     comments=collab.list_comments(session, instance_id),
                     attachments=collab.list_attachments(session, instance_id),
-                    department_names=department_names(session))
+                    department_names=repo.department_choices(session))
 
 
 def definition_xml(session: Session, actor: Actor, definition_id: int) -> tuple[str, str]:
@@ -155,8 +152,7 @@ def start_option(session: Session, actor: Actor, key: str) -> StartOption:
     if not may_start(actor, processes.get(definition).starter_groups):
         raise NotAllowed(f"{actor.username} may not start {key!r}")
     option = _option(definition)
-    return dataclasses.replace(option, department_names=department_names(session),
-                               choices=choices(session, option.form))
+    return dataclasses.replace(option, choices=choices(session, option.form))
 
 
 def _option(definition: ProcessDefinition) -> StartOption:
