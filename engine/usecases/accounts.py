@@ -157,11 +157,6 @@ def set_timezone(session: Session, actor: Actor, username: str, zone: str | None
     return timezones.effective(user.timezone)
 
 
-def timezone_of(session: Session, username: str) -> str:
-    """The zone ``username`` reads dates in (the default for an unknown name)."""
-    return timezones.effective(session.scalar(select(User.timezone).where(User.username == username)))
-
-
 def ensure_demo_users(session: Session, actor: Actor) -> dict[str, str]:
     """Create the demo users that do not exist yet; return their new passwords (shown once)."""
     ensure_departments(session)
