@@ -21,6 +21,7 @@ from .confidentiality import may_see_case, sees_every_case
 from .context import Actor, processes
 from .instances import cancel_instance, may_start
 from .tasks import SUPERVISING_ROLES
+from .views import paging
 
 
 @dataclass(frozen=True)
@@ -135,7 +136,6 @@ def list_cases(session: Session, actor: Actor, flt: CaseFilter) -> tuple[list[Ca
 # -- the case list page ------------------------------------------------------------------
 CASE_STATUSES = tuple(s.value for s in InstanceStatus)   # running, completed, cancelled; "" is all
 CASES_PER_PAGE = 25
-MAX_PAGE = 100_000   # a hand-typed huge page number must not overflow the OFFSET
 
 
 @dataclass(frozen=True)
@@ -162,9 +162,9 @@ def case_list_page(session: Session, actor: Actor, q: CaseListQuery) -> CaseList
     """The case list page: one page of ``list_cases`` under the query's filters (an unknown
     status means all; a page past the end shows the last one), with what the filters and
     the "started by" column need."""
+    page, per_page = paging(q.page, q.per_page)
     q = dataclasses.replace(q, status=q.status if q.status in CASE_STATUSES else "", text=q.text.strip(),
-                            process_key=q.process_key.strip(), page=max(1, min(q.page, MAX_PAGE)),
-                            per_page=max(1, min(q.per_page, 200)))
+                            process_key=q.process_key.strip(), page=page, per_page=per_page)
 
     def page_of(number: int) -> tuple[list[CaseSummary], int]:
         return list_cases(session, actor, CaseFilter(

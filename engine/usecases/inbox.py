@@ -16,7 +16,7 @@ from .. import clock
 from .context import Actor
 from ..errors import NotAllowed
 from .tasks import SUPERVISING_ROLES, may_see
-from .views import TaskSummary
+from .views import TaskSummary, paging
 
 TABS = ("mine", "group", "all")
 DUE_FILTERS = ("", "overdue", "soon")
@@ -66,9 +66,9 @@ def _filter(q: InboxQuery, tab: str, now: datetime, limit: int = 0, offset: int 
 
 def inbox_page(session: Session, actor: Actor, q: InboxQuery) -> InboxPage:
     tabs = visible_tabs(actor)
-    page = max(1, q.page)
+    page, per_page = paging(q.page, q.per_page)
     q = dataclasses.replace(q, due=q.due if q.due in DUE_FILTERS else "", sort=q.sort if q.sort in SORTS else "due",
-                            page=page, per_page=max(1, min(q.per_page, 200)))
+                            page=page, per_page=per_page)
     now = clock.now()
     counts = {t: list_tasks_count(session, actor, _filter(q, t, now)) for t in tabs}
     tab = q.tab if q.tab in tabs else ("group" if counts["mine"] == 0 and counts["group"] else "mine")

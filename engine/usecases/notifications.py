@@ -23,6 +23,7 @@ from storage.models import Department, Notification, ProcessInstance, Timer, Use
 from .. import clock, timezones
 from ..errors import NotFound
 from .context import Actor
+from .views import paging
 
 KIND_LABELS = {NotificationKind.REMINDER: "到期提醒", NotificationKind.OVERDUE: "逾期",
                NotificationKind.SUPERVISION: "督办"}
@@ -190,9 +191,6 @@ class NotificationPage:
         return max(1, ceil(self.total / self.per_page))
 
 
-MAX_PER_PAGE = 200
-
-
 def _mine(actor: Actor, unread_only: bool = False) -> list[Any]:
     conditions: list[Any] = [Notification.username == actor.username]
     if unread_only:
@@ -216,7 +214,7 @@ def unread_count(session: Session, actor: Actor) -> int:
 
 def notification_page(session: Session, actor: Actor, *, unread_only: bool = False, page: int = 1,
                       per_page: int = 20) -> NotificationPage:
-    page, per_page = max(1, page), min(max(1, per_page), MAX_PER_PAGE)
+    page, per_page = paging(page, per_page)
     unread = unread_count(session, actor)
     # filtered by unread, the total is the unread count: one COUNT less
     total = unread if unread_only else session.scalar(

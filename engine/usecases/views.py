@@ -9,6 +9,16 @@ from storage.models import WorkItem
 
 from ..forms import FormSpec
 
+# Paged lists (inbox, cases, notifications; pages and API): a hand-typed huge page number
+# must not overflow the SQL OFFSET, nor one request fetch without bound.
+MAX_PAGE = 100_000
+MAX_PER_PAGE = 200
+
+
+def paging(page: int, per_page: int) -> tuple[int, int]:
+    """``page`` and ``per_page`` brought within 1..MAX_PAGE and 1..MAX_PER_PAGE."""
+    return max(1, min(page, MAX_PAGE)), max(1, min(per_page, MAX_PER_PAGE))
+
 
 @dataclass(frozen=True)
 class TaskSummary:

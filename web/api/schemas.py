@@ -9,6 +9,7 @@ from marshmallow import fields, validate
 
 from engine import clock
 from engine.usecases.inbox import SORTS as INBOX_SORTS
+from engine.usecases.views import MAX_PAGE, MAX_PER_PAGE
 
 MAX_ID = 2**31 - 1
 
@@ -23,8 +24,8 @@ class ErrorSchema(ma.Schema):
 
 
 class PageArgs(ma.Schema):
-    page = fields.Integer(load_default=1, validate=validate.Range(1, 100_000))
-    per_page = fields.Integer(load_default=25, validate=validate.Range(1, 200))
+    page = fields.Integer(load_default=1, validate=validate.Range(1, MAX_PAGE))
+    per_page = fields.Integer(load_default=25, validate=validate.Range(1, MAX_PER_PAGE))
 
 
 def text_arg(**kwargs) -> fields.String:

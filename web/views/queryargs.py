@@ -1,7 +1,7 @@
 """Reading a page's query string: tolerant, because people edit URLs by hand."""
 from __future__ import annotations
 
-MAX_PAGE = 100_000   # a hand-typed huge page number must not overflow the SQL OFFSET
+from engine.usecases.views import MAX_PAGE
 
 
 def page_number(value: str | None) -> int:
