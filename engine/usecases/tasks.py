@@ -72,8 +72,8 @@ def task_detail(session: Session, actor: Actor, task_id: str) -> TaskDetail:
     meta = process.tasks.get(item.bpmn_id)
     data: dict[str, Any] = {}
     if item.state == WorkItemState.READY:
-        workflow = runtime_for(session).restore(process, instance.workflow_json)
-        data = dict(runtime_for(session).task(workflow, task_id).data)
+        runtime = runtime_for(session)
+        data = dict(runtime.task(runtime.restore(process, instance.workflow_json), task_id).data)
     # the petitioner's identity stays hidden from whoever may not see it, whoever calls this
     data = redact(data, hidden_fields(session, actor, instance.definition_id)) or {}
     form = meta.form if meta else process.start_form.__class__()
