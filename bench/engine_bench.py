@@ -20,8 +20,8 @@ import sys
 import tempfile
 import time
 import uuid
-from datetime import datetime, timezone
 from collections.abc import Callable, Iterator
+from datetime import datetime, timezone
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
