@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, and_, func, literal_column, or_, select
+from sqlalchemy import Select, and_, bindparam, func, literal_column, or_, select
 from sqlalchemy.orm import Session, lazyload
 
 from .enums import InstanceStatus, Role, TimerState, WorkItemState
@@ -51,27 +51,31 @@ def instance_for_update(session: Session, instance_id: int) -> ProcessInstance |
                            .with_for_update()).first()
 
 
+# The queries every task completion runs are built once, with bound parameters: building a
+# statement and its cache key costs more here than SQLite takes to answer it.
+_CASE_OF_TASK_FOR_UPDATE = select(ProcessInstance).where(ProcessInstance.id == select(WorkItem.instance_id).where(
+    WorkItem.task_id == bindparam("task_id")).scalar_subquery()).with_for_update()
+
+
 def instance_of_task_for_update(session: Session, task_id: str) -> ProcessInstance | None:
     """The case a work item belongs to, locked like ``instance_for_update`` (one statement)."""
-    of_task = select(WorkItem.instance_id).where(WorkItem.task_id == task_id).scalar_subquery()
-    return session.scalars(select(ProcessInstance).where(ProcessInstance.id == of_task)
-                           .with_for_update()).first()
+    return session.scalars(_CASE_OF_TASK_FOR_UPDATE, {"task_id": task_id}).first()
 
 
 # -- work items --------------------------------------------------------------------
+_ITEM_BY_TASK = select(WorkItem).where(WorkItem.task_id == bindparam("task_id")).options(lazyload(WorkItem.groups))
+_READY_ITEMS_OF_CASE = select(WorkItem).where(WorkItem.instance_id == bindparam("instance_id"),
+                                              WorkItem.state == WorkItemState.READY).options(lazyload(WorkItem.groups))
+
+
 def work_item_by_task(session: Session, task_id: str) -> WorkItem | None:
-    """The item; its groups load when first read. The use cases that lock the case re-read
-    the item after the lock (``session.refresh``), so loading the groups eagerly here was a
-    wasted statement on every claim, hand-over and completion."""
-    return session.scalars(select(WorkItem).where(WorkItem.task_id == task_id)
-                           .options(lazyload(WorkItem.groups))).first()
+    """The item; its groups load when first read (claiming an assigned task never needs them)."""
+    return session.scalars(_ITEM_BY_TASK, {"task_id": task_id}).first()
 
 
 def ready_work_items(session: Session, instance_id: int) -> Sequence[WorkItem]:
     """The case's ready items; their groups load when first read (saving a case rarely needs them)."""
-    return session.scalars(select(WorkItem).where(
-        WorkItem.instance_id == instance_id, WorkItem.state == WorkItemState.READY)
-        .options(lazyload(WorkItem.groups))).all()
+    return session.scalars(_READY_ITEMS_OF_CASE, {"instance_id": instance_id}).all()
 
 
 @dataclass(frozen=True)
@@ -198,8 +202,11 @@ def overdue_work_items(session: Session, now: datetime, limit: int = 200) -> lis
 
 
 # -- timers ------------------------------------------------------------------------
+_TIMERS_OF_CASE = select(Timer).where(Timer.instance_id == bindparam("instance_id"))
+
+
 def timers_of_instance(session: Session, instance_id: int) -> Sequence[Timer]:
-    return session.scalars(select(Timer).where(Timer.instance_id == instance_id)).all()
+    return session.scalars(_TIMERS_OF_CASE, {"instance_id": instance_id}).all()
 
 
 def due_timer_ids(session: Session, now: datetime, limit: int = 500) -> list[int]:
@@ -235,12 +242,16 @@ def department_codes(session: Session) -> set[str]:
     return set(session.scalars(select(Department.code)))
 
 
+_SETTING_VALUES = select(Setting.name, Setting.value)
+_CALENDAR_DAYS = select(CalendarDay.day, CalendarDay.is_working)
+
+
 def setting_overrides(session: Session) -> dict[str, str]:
-    return {s.name: s.value for s in session.scalars(select(Setting))}
+    return dict(session.execute(_SETTING_VALUES).all())
 
 
 def calendar_overrides(session: Session) -> dict[Any, bool]:
-    return {d.day: d.is_working for d in session.scalars(select(CalendarDay))}
+    return dict(session.execute(_CALENDAR_DAYS).all())
 
 
 def department_choices(session: Session) -> dict[str, str]:

@@ -10,8 +10,9 @@ from sqlalchemy import inspect
 from sqlalchemy.orm import Session
 
 from storage import repositories as repo
+from storage import writes
 from storage.enums import Role
-from storage.models import AuditEntry, ProcessDefinition
+from storage.models import ProcessDefinition
 
 from .. import clock
 from ..calendar import WorkingCalendar
@@ -102,5 +103,6 @@ def runtime_for(session: Session) -> Runtime:
 
 def audit(session: Session, actor: Actor, action: str, *, instance_id: int | None = None,
           task_id: str | None = None, bpmn_id: str | None = None, data: dict | None = None) -> None:
-    session.add(AuditEntry(at=clock.now(), actor=actor.username, action=action, instance_id=instance_id,
-                           task_id=task_id, bpmn_id=bpmn_id, data=data))
+    """Append an entry to the audit log (written at once, not at the next flush)."""
+    writes.insert_audit(session, {"at": clock.now(), "actor": actor.username, "action": action,
+                                  "instance_id": instance_id, "task_id": task_id, "bpmn_id": bpmn_id, "data": data})

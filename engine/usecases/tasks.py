@@ -6,6 +6,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from storage import repositories as repo
+from storage import writes
 from storage.enums import WorkItemState
 from storage.models import ProcessDefinition, ProcessInstance, WorkItem
 
@@ -157,12 +158,7 @@ def complete(session: Session, actor: Actor, task_id: str, data: dict[str, Any])
     runtime = runtime_for(session)
     workflow = runtime.restore(process, instance.workflow_json)
     runtime.complete(workflow, task_id, data)
-    now = clock.now()
-    item.state, item.completed_at, item.completed_by = WorkItemState.COMPLETED, now, actor.username
-    if item.assignee is None:
-        item.assignee = actor.username
-    item.draft = None
-    # audited first, so that save_instance's one flush writes the entry with everything else
+    writes.complete_item(session, item, actor.username, clock.now())
     audit(session, actor, "complete", instance_id=instance.id, task_id=task_id, bpmn_id=item.bpmn_id, data=data)
     ready = save_instance(session, instance, workflow, runtime, process)
     return [TaskSummary.of(w, instance.title, process.key, process.name) for w in ready]

@@ -1,0 +1,103 @@
+"""The writes every change of a case makes, as statements built once.
+
+A task completion is a handful of small writes (the case, its work items, their groups,
+timers, an audit entry). Through the ORM's unit of work each costs 250-400 µs of Python
+here, against ~50 µs in SQLite itself; a prebuilt Core statement executed on the session's
+connection skips building the statement, its cache key and the flush bookkeeping. Objects
+the session already holds are told what was written (``written``), so the identity map
+stays true to the database for the rest of the transaction.
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import bindparam, insert, update
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
+
+from .enums import WorkItemState
+from .models import AuditEntry, ProcessInstance, Timer, WorkItem, WorkItemGroup
+
+_cases = ProcessInstance.__table__
+_items = WorkItem.__table__
+_timers = Timer.__table__
+
+# The bound names differ from the column names: Core reserves those for the SET clause.
+_UPDATE_CASE = (update(_cases)
+                .where(_cases.c.id == bindparam("case_id"), _cases.c.revision == bindparam("read_revision"))
+                .values(workflow_json=bindparam("workflow_json"), serializer_version=bindparam("serializer_version"),
+                        revision=bindparam("new_revision"), updated_at=bindparam("updated_at"),
+                        status=bindparam("status"), ended_at=bindparam("ended_at")))
+_CLOSE_ITEM = (update(_items).where(_items.c.id == bindparam("item_id"))
+               .values(state=bindparam("state"), completed_at=bindparam("completed_at")))
+_COMPLETE_ITEM = (update(_items).where(_items.c.id == bindparam("item_id"))
+                  .values(state=WorkItemState.COMPLETED, completed_at=bindparam("completed_at"),
+                          completed_by=bindparam("completed_by"), assignee=bindparam("assignee"), draft=None))
+_INSERT_ITEM = insert(_items).returning(_items.c.id)
+_INSERT_GROUPS = insert(WorkItemGroup.__table__)
+_UPDATE_TIMER = (update(_timers).where(_timers.c.id == bindparam("timer_id"))
+                 .values(due_at=bindparam("due_at"), state=bindparam("state"), fired_at=bindparam("fired_at")))
+_INSERT_TIMERS = insert(_timers)
+_INSERT_AUDIT = insert(AuditEntry.__table__)
+
+
+def written(obj: Any, **values: Any) -> None:
+    """Tell a loaded object what a statement here wrote to its row (no change to flush)."""
+    for name, value in values.items():
+        set_committed_value(obj, name, value)
+
+
+def update_case(session: Session, case: ProcessInstance, **values: Any) -> bool:
+    """Write the case's workflow and status if its revision is still the one read; then
+    ``case`` shows the new revision. False if someone else wrote it meanwhile."""
+    new_revision = case.revision + 1
+    result = session.connection().execute(_UPDATE_CASE, {
+        "case_id": case.id, "read_revision": case.revision, "new_revision": new_revision, **values})
+    if result.rowcount != 1:
+        return False
+    written(case, revision=new_revision, **values)
+    return True
+
+
+def complete_item(session: Session, item: WorkItem, by: str, at: datetime) -> None:
+    assignee = item.assignee or by
+    session.connection().execute(_COMPLETE_ITEM, {
+        "item_id": item.id, "completed_at": at, "completed_by": by, "assignee": assignee})
+    written(item, state=WorkItemState.COMPLETED, completed_at=at, completed_by=by, assignee=assignee, draft=None)
+
+
+def close_items(session: Session, items: Sequence[WorkItem], state: WorkItemState, at: datetime) -> None:
+    if not items:
+        return
+    session.connection().execute(_CLOSE_ITEM, [{"item_id": i.id, "state": state, "completed_at": at} for i in items])
+    for item in items:
+        written(item, state=state, completed_at=at)
+
+
+def insert_item(session: Session, values: dict[str, Any], groups: Sequence[tuple[str, bool]]) -> int:
+    """A new work item and who may claim it ((name, is_user) pairs); returns its id."""
+    item_id = session.connection().execute(_INSERT_ITEM, values).scalar_one()
+    if groups:
+        session.connection().execute(_INSERT_GROUPS, [
+            {"work_item_id": item_id, "group": name, "is_user": is_user, "ready": True} for name, is_user in groups])
+    return item_id
+
+
+def update_timers(session: Session, changes: Sequence[tuple[Timer, dict[str, Any]]]) -> None:
+    """``changes``: (timer, its new due_at / state / fired_at)."""
+    if not changes:
+        return
+    session.connection().execute(_UPDATE_TIMER, [{"timer_id": t.id, **values} for t, values in changes])
+    for timer, values in changes:
+        written(timer, **values)
+
+
+def insert_timers(session: Session, rows: Sequence[dict[str, Any]]) -> None:
+    if rows:
+        session.connection().execute(_INSERT_TIMERS, rows)
+
+
+def insert_audit(session: Session, values: dict[str, Any]) -> None:
+    session.connection().execute(_INSERT_AUDIT, values)
