@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Select, and_, bindparam, func, literal_column, or_, select
-from sqlalchemy.orm import Session, lazyload
+from sqlalchemy.orm import Session, joinedload, lazyload
 
 from .enums import InstanceStatus, Role, TimerState, WorkItemState
 from .models import (
@@ -62,10 +62,36 @@ def instance_of_task_for_update(session: Session, task_id: str) -> ProcessInstan
     return session.scalars(_CASE_OF_TASK_FOR_UPDATE, {"task_id": task_id}).first()
 
 
+_CASE_OF_TASK_WITH_READY_ITEMS = (
+    select(ProcessInstance, WorkItem)
+    .outerjoin(WorkItem, and_(WorkItem.instance_id == ProcessInstance.id, WorkItem.state == WorkItemState.READY))
+    .where(ProcessInstance.id == select(WorkItem.instance_id).where(
+        WorkItem.task_id == bindparam("task_id")).scalar_subquery())
+    .options(joinedload(WorkItem.groups)))
+
+
+def case_of_task_for_update(session: Session, task_id: str) -> tuple[ProcessInstance | None, Sequence[WorkItem]]:
+    """The case of a work item, locked, and its ready items (with their groups) as they
+    are once it is locked.
+
+    SQLite: one statement; the transaction already holds the database's write lock
+    (``BEGIN IMMEDIATE``), so nothing changes between reading and writing. PostgreSQL: the
+    lock first, then the items in a statement of their own: a statement that waited for
+    the lock sees the rows it locked as committed meanwhile, but the other rows of a
+    join as they were when it started."""
+    if session.get_bind().dialect.name != "sqlite":
+        instance = instance_of_task_for_update(session, task_id)
+        return instance, (ready_work_items(session, instance.id) if instance is not None else [])
+    rows = session.execute(_CASE_OF_TASK_WITH_READY_ITEMS, {"task_id": task_id}).unique().all()
+    if not rows:
+        return None, []
+    return rows[0][0], [item for _, item in rows if item is not None]
+
+
 # -- work items --------------------------------------------------------------------
 _ITEM_BY_TASK = select(WorkItem).where(WorkItem.task_id == bindparam("task_id")).options(lazyload(WorkItem.groups))
 _READY_ITEMS_OF_CASE = select(WorkItem).where(WorkItem.instance_id == bindparam("instance_id"),
-                                              WorkItem.state == WorkItemState.READY).options(lazyload(WorkItem.groups))
+                                              WorkItem.state == WorkItemState.READY).options(joinedload(WorkItem.groups))
 
 
 def work_item_by_task(session: Session, task_id: str) -> WorkItem | None:
@@ -74,8 +100,8 @@ def work_item_by_task(session: Session, task_id: str) -> WorkItem | None:
 
 
 def ready_work_items(session: Session, instance_id: int) -> Sequence[WorkItem]:
-    """The case's ready items; their groups load when first read (saving a case rarely needs them)."""
-    return session.scalars(_READY_ITEMS_OF_CASE, {"instance_id": instance_id}).all()
+    """The case's ready items with their groups, in one statement (a case has a few)."""
+    return session.scalars(_READY_ITEMS_OF_CASE, {"instance_id": instance_id}).unique().all()
 
 
 @dataclass(frozen=True)

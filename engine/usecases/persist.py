@@ -2,6 +2,7 @@
 timers in line with what the workflow now waits for. One place, used by every use case."""
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -55,11 +56,13 @@ OpenItem = WorkItem | NewItem
 
 
 def save_instance(session: Session, instance: ProcessInstance, workflow: BpmnWorkflow, runtime: Runtime,
-                  process: ParsedProcess) -> list[OpenItem]:
+                  process: ParsedProcess, ready_before: Sequence[WorkItem] | None = None) -> list[OpenItem]:
     """Store the workflow, sync work items and timers; return the ready work items.
 
-    ``instance`` must already have its id (flushed). What the caller changed through the
-    session is flushed first; the rest is written by prebuilt statements (``storage.writes``)."""
+    ``instance`` must already have its id (flushed). ``ready_before``: its ready items, if
+    the caller read them after locking it (saves reading them again). What the caller
+    changed through the session is flushed first; the rest is written by prebuilt
+    statements (``storage.writes``)."""
     try:
         session.flush()
     except StaleDataError:
@@ -72,7 +75,9 @@ def save_instance(session: Session, instance: ProcessInstance, workflow: BpmnWor
                               serializer_version=SERIALIZER_VERSION, updated_at=now, status=status,
                               ended_at=ended_at):
         raise Conflict(CHANGED_MEANWHILE)
-    ready_items = sync_work_items(session, instance, workflow, runtime, process, now)
+    if ready_before is None:
+        ready_before = repo.ready_work_items(session, instance.id)
+    ready_items = sync_work_items(session, instance, workflow, runtime, process, now, ready_before)
     desired = {(t.task_id, TimerKind.BPMN): (t.bpmn_id, t.due_at) for t in runtime.waiting_timers(workflow)}
     desired |= {(w.task_id, TimerKind.TASK_DUE): (w.bpmn_id, w.due_at) for w in ready_items if w.due_at is not None}
     desired |= reminder_timers(runtime, ready_items)
@@ -81,10 +86,11 @@ def save_instance(session: Session, instance: ProcessInstance, workflow: BpmnWor
 
 
 def sync_work_items(session: Session, instance: ProcessInstance, workflow: BpmnWorkflow, runtime: Runtime,
-                    process: ParsedProcess, now: datetime) -> list[OpenItem]:
+                    process: ParsedProcess, now: datetime, ready_before: Sequence[WorkItem]) -> list[OpenItem]:
     """Create a work item for each newly ready user task, cancel those whose task went away
     without being completed (boundary event, cancel); return the ready ones."""
-    existing = {w.task_id: w for w in repo.ready_work_items(session, instance.id)}
+    # (an item this use case completed is in ``ready_before`` no longer READY)
+    existing = {w.task_id: w for w in ready_before if w.state == WorkItemState.READY}
     ready_ids = runtime.ready_task_ids(workflow)
     writes.close_items(session, [w for w in existing.values() if w.task_id not in ready_ids],
                        WorkItemState.CANCELLED, now)

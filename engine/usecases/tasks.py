@@ -81,19 +81,19 @@ def task_detail(session: Session, actor: Actor, task_id: str) -> TaskDetail:
     return TaskDetail(_summary(session, item), form, data, meta.documentation if meta else "")
 
 
-def _lock_item(session: Session, task_id: str) -> WorkItem:
-    """Lock the item's instance (writers of one case queue up), then read the item afresh."""
-    return _lock(session, task_id)[0]
-
-
-def _lock(session: Session, task_id: str) -> tuple[WorkItem, ProcessInstance]:
-    """Lock the case of ``task_id`` first, then read the item: what we read is what the
-    previous writer committed. Returns the item and the locked case."""
+def _locked_case(session: Session, task_id: str) -> ProcessInstance:
+    """Lock the case of ``task_id`` (writers of one case queue up): what is read after this
+    is what the previous writer committed."""
     instance = repo.instance_of_task_for_update(session, task_id)
     if instance is None:
         raise NotFound(f"no task {task_id}")
-    item = _item(session, task_id)
-    return item, instance
+    return instance
+
+
+def _lock_item(session: Session, task_id: str) -> WorkItem:
+    """Lock the item's case, then read the item."""
+    _locked_case(session, task_id)
+    return _item(session, task_id)
 
 
 def claim(session: Session, actor: Actor, task_id: str) -> TaskSummary:
@@ -146,7 +146,11 @@ def hand_over(session: Session, actor: Actor, task_id: str, colleague: str, comm
 def complete(session: Session, actor: Actor, task_id: str, data: dict[str, Any]) -> list[TaskSummary]:
     """Validate ``data`` against the task's form, run the task and the engine steps after
     it, and persist everything. Returns the tasks now open in the case."""
-    item, instance = _lock(session, task_id)
+    # The case locked, with its ready items: saving it needs them again.
+    instance, ready_before = repo.case_of_task_for_update(session, task_id)
+    if instance is None:
+        raise NotFound(f"no task {task_id}")
+    item = next((w for w in ready_before if w.task_id == task_id), None) or _item(session, task_id)
     _ensure_open(item)
     if not may_act(actor, item):
         who = f"claimed by {item.assignee}" if item.assignee else "not in your groups"
@@ -160,5 +164,5 @@ def complete(session: Session, actor: Actor, task_id: str, data: dict[str, Any])
     runtime.complete(workflow, task_id, data)
     writes.complete_item(session, item, actor.username, clock.now())
     audit(session, actor, "complete", instance_id=instance.id, task_id=task_id, bpmn_id=item.bpmn_id, data=data)
-    ready = save_instance(session, instance, workflow, runtime, process)
+    ready = save_instance(session, instance, workflow, runtime, process, ready_before=ready_before)
     return [TaskSummary.of(w, instance.title, process.key, process.name) for w in ready]
