@@ -140,7 +140,8 @@ class WorkItem(Base):
               postgresql_where=text("state = 'ready'"), sqlite_where=text("state = 'ready'")),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
-    instance_id: Mapped[int] = mapped_column(ForeignKey("process_instances.id", ondelete="CASCADE"), index=True)
+    # indexed by the unique (instance_id, task_id): an index of its own only cost every write
+    instance_id: Mapped[int] = mapped_column(ForeignKey("process_instances.id", ondelete="CASCADE"))
     task_id: Mapped[str] = mapped_column(String(36), index=True)  # "complete TASK" looks it up
     bpmn_id: Mapped[str] = mapped_column(String(200))
     name: Mapped[str] = mapped_column(String(500))
@@ -195,8 +196,8 @@ class Timer(Base):
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[TimerKind] = mapped_column(_enum(TimerKind))
-    instance_id: Mapped[int | None] = mapped_column(ForeignKey("process_instances.id", ondelete="CASCADE"),
-                                                    index=True)
+    # indexed by the unique (instance_id, task_id, kind)
+    instance_id: Mapped[int | None] = mapped_column(ForeignKey("process_instances.id", ondelete="CASCADE"))
     definition_id: Mapped[int | None] = mapped_column(ForeignKey("process_definitions.id"))
     task_id: Mapped[str] = mapped_column(String(36))
     bpmn_id: Mapped[str] = mapped_column(String(200))

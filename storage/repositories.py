@@ -229,10 +229,18 @@ def overdue_work_items(session: Session, now: datetime, limit: int = 200) -> lis
 
 # -- timers ------------------------------------------------------------------------
 _TIMERS_OF_CASE = select(Timer).where(Timer.instance_id == bindparam("instance_id"))
+_TIMERS_TO_SYNC = select(Timer).where(Timer.instance_id == bindparam("instance_id"), or_(
+    Timer.state == TimerState.PENDING, Timer.task_id.in_(bindparam("task_ids", expanding=True))))
 
 
 def timers_of_instance(session: Session, instance_id: int) -> Sequence[Timer]:
     return session.scalars(_TIMERS_OF_CASE, {"instance_id": instance_id}).all()
+
+
+def timers_to_sync(session: Session, instance_id: int, task_ids: Iterable[str]) -> Sequence[Timer]:
+    """The case's pending timers, and any of ``task_ids``' (to re-arm): not the fired and
+    cancelled ones of tasks long gone, which grow with the case's history."""
+    return session.scalars(_TIMERS_TO_SYNC, {"instance_id": instance_id, "task_ids": list(task_ids)}).all()
 
 
 def due_timer_ids(session: Session, now: datetime, limit: int = 500) -> list[int]:

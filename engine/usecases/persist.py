@@ -125,7 +125,7 @@ def reminder_timers(runtime: Runtime, items: list[OpenItem]) -> dict[tuple[str, 
 def sync_timers(session: Session, instance: ProcessInstance,
                 desired: dict[tuple[str, TimerKind], tuple[str, datetime]], now: datetime | None = None) -> None:
     now = now or clock.now()
-    rows = {(t.task_id, t.kind): t for t in repo.timers_of_instance(session, instance.id)}
+    rows = {(t.task_id, t.kind): t for t in repo.timers_to_sync(session, instance.id, {k[0] for k in desired})}
     changes: list[tuple[Timer, dict]] = []
     for key, row in rows.items():
         if row.state == TimerState.PENDING and key not in desired:
