@@ -395,15 +395,15 @@ def measure_scale(factory: sessionmaker, counter: StatementCounter, dialect: str
 # Where the time of one completion goes: named steps of the use case, timed by wrapping
 # them (module, class or None, attribute, label). A step the code no longer has is skipped.
 PHASES = (
-    ("engine.usecases.tasks", None, "_lock_item", "lock: find work item, lock instance, re-read item"),
+    ("storage.repositories", None, "case_of_task_for_update", "lock: the case and its ready items"),
     ("engine.runtime", None, "load_workflow", "engine: deserialize workflow JSON"),
     ("engine.runtime", "Runtime", "complete", "engine: complete task + engine steps"),
     ("engine.runtime", None, "dump_workflow", "engine: serialize workflow JSON"),
     ("engine.usecases.tasks", None, "save_instance", "save_instance (all: JSON, work items, timers)"),
-    ("engine.usecases.persist", None, "sync_work_items", "save: sync work items (incl. autoflush)"),
-    ("engine.usecases.persist", None, "sync_timers", "save: sync timers (incl. autoflush)"),
+    ("engine.usecases.persist", None, "sync_work_items", "save: sync work items"),
+    ("engine.usecases.persist", None, "sync_timers", "save: sync timers"),
     ("sqlalchemy.orm.session", "Session", "flush", "ORM flush (all calls, incl. autoflush)"),
-    ("sqlalchemy.orm.session", "SessionTransaction", "commit", "commit (flush of the audit entry + COMMIT)"),
+    ("sqlalchemy.orm.session", "SessionTransaction", "commit", "commit"),
     ("engine.usecases.tasks", None, "complete", "tasks.complete (the whole use case body)"),
 )
 
