@@ -307,8 +307,11 @@ class Notification(Base):
                                                     index=True)
     work_item_id: Mapped[int | None] = mapped_column(ForeignKey("work_items.id", ondelete="CASCADE"))
     timer_id: Mapped[int | None] = mapped_column(ForeignKey("timers.id", ondelete="SET NULL"))
-    subject: Mapped[str] = mapped_column(String(500))
+    subject: Mapped[str] = mapped_column(String(500))   # as e-mailed (Chinese)
     message: Mapped[str] = mapped_column(Text)
+    # What subject and message are made of (task, case, due time...), so that a page can
+    # write them in its reader's language and time zone; NULL for rows made before it.
+    params: Mapped[dict[str, Any] | None] = mapped_column(JSONText)
     created_at: Mapped[datetime]
     read_at: Mapped[datetime | None]
     email_to: Mapped[str | None] = mapped_column(String(255))

@@ -76,11 +76,16 @@ def _local(when: datetime, zone_name: str | None) -> str:
 
 def notify(session: Session, kind: NotificationKind, recipients: dict[str, str | None], subject: str,
            message: str, *, due_at: datetime | None = None, instance_id: int | None = None,
-           work_item_id: int | None = None, timer_id: int | None = None) -> list[Notification]:
+           work_item_id: int | None = None, timer_id: int | None = None,
+           params: dict[str, Any] | None = None) -> list[Notification]:
     """One notification per recipient who is an active user; e-mail goes to their address.
 
     ``{due}`` in ``message`` becomes ``due_at`` in each recipient's own time zone: the text
-    is stored and e-mailed as written, so it is written for the person who reads it."""
+    is stored and e-mailed as written, so it is written for the person who reads it.
+    ``params``: what the text is made of (``due_at`` is added), for pages that write it in
+    their reader's language."""
+    if due_at is not None:
+        params = {**(params or {}), "due_at": due_at.isoformat()}
     if not recipients:
         return []
     people = {username: (email, zone_name) for username, email, zone_name in session.execute(
@@ -90,7 +95,7 @@ def notify(session: Session, kind: NotificationKind, recipients: dict[str, str |
     rows = [Notification(username=username, via_group=via, kind=kind, instance_id=instance_id,
                          work_item_id=work_item_id, timer_id=timer_id, subject=subject,
                          message=message.format(due=_local(due_at, people[username][1])) if due_at else message,
-                         created_at=now, email_to=people[username][0] or None, email_attempts=0)
+                         params=params, created_at=now, email_to=people[username][0] or None, email_attempts=0)
             for username, via in recipients.items() if username in people]
     session.add_all(rows)
     return rows
@@ -122,7 +127,8 @@ def notify_reminder(session: Session, timer: Timer) -> None:
     notify(session, NotificationKind.REMINDER, holders(session, item),
            f"到期提醒：{item.name}（{title}）",
            _literal(f"「{item.name}」（案件：{title}）") + "将于 {due} 到期，请及时办理。", due_at=item.due_at,
-           instance_id=item.instance_id, work_item_id=item.id, timer_id=timer.id)
+           instance_id=item.instance_id, work_item_id=item.id, timer_id=timer.id,
+           params={"task": item.name, "case": title})
 
 
 def notify_overdue(session: Session, timer: Timer) -> None:
@@ -131,14 +137,17 @@ def notify_overdue(session: Session, timer: Timer) -> None:
         return
     title = _case(session, item)
     who = holders(session, item)
-    handler = item.assignee or "、".join(item.candidate_groups + item.candidate_users) or "未指定"
+    handlers = [item.assignee] if item.assignee else item.candidate_groups + item.candidate_users
     subject = f"逾期：{item.name}（{title}）"
     text = _literal(f"「{item.name}」（案件：{title}）") + "已于 {due} 到期，尚未办结。"
     notify(session, NotificationKind.OVERDUE, who, subject, text + "请尽快办理。", due_at=item.due_at,
-           instance_id=item.instance_id, work_item_id=item.id, timer_id=timer.id)
+           instance_id=item.instance_id, work_item_id=item.id, timer_id=timer.id,
+           params={"task": item.name, "case": title})
     watchers = {u: g for u, g in supervisors(session).items() if u not in who}
-    notify(session, NotificationKind.OVERDUE, watchers, subject, text + _literal(f"办理人：{handler}。"),
-           due_at=item.due_at, instance_id=item.instance_id, work_item_id=item.id, timer_id=timer.id)
+    notify(session, NotificationKind.OVERDUE, watchers, subject,
+           text + _literal(f"办理人：{'、'.join(handlers) or '未指定'}。"), due_at=item.due_at,
+           instance_id=item.instance_id, work_item_id=item.id, timer_id=timer.id,
+           params={"task": item.name, "case": title, "handlers": handlers})
 
 
 def notify_supervision(session: Session, timer: Timer, item: WorkItem, event_name: str, interrupting: bool) -> None:
@@ -152,7 +161,8 @@ def notify_supervision(session: Session, timer: Timer, item: WorkItem, event_nam
     for username, group in supervisors(session).items():
         recipients.setdefault(username, group)
     notify(session, NotificationKind.SUPERVISION, recipients, f"督办：{item.name}（{title}）", text,
-           instance_id=item.instance_id, work_item_id=item.id, timer_id=timer.id)
+           instance_id=item.instance_id, work_item_id=item.id, timer_id=timer.id,
+           params={"task": item.name, "case": title, "event": event_name, "interrupting": interrupting})
 
 
 # -- reading (the UI) ----------------------------------------------------------------
@@ -168,11 +178,12 @@ class NotificationView:
     created_at: datetime
     read_at: datetime | None
     task_id: str | None = None  # the work item's task id, for a link to the task page
+    params: dict[str, Any] | None = None  # what subject and message are made of (None: older rows)
 
     @classmethod
     def of(cls, row: Notification, task_id: str | None = None) -> NotificationView:
         return cls(row.id, row.kind.value, KIND_LABELS[row.kind], row.subject, row.message, row.instance_id,
-                   row.work_item_id, row.created_at, row.read_at, task_id)
+                   row.work_item_id, row.created_at, row.read_at, task_id, row.params)
 
 
 @dataclass(frozen=True)

@@ -39,7 +39,9 @@ def test_list_my_notifications(world):
     assert overdue["subject"] == "逾期：答复（修桥申请）" and overdue["kind_label"] == "逾期"
     assert overdue["task_id"] == case["reply"] and overdue["instance_id"] == case["case"]
     assert overdue["read_at"] is None and overdue["created_at"].endswith("+00:00")
-    assert "supervision" in kinds
+    assert overdue["params"]["task"] == "答复" and overdue["params"]["case"] == "修桥申请"
+    assert overdue["params"]["due_at"].endswith("+00:00")
+    assert kinds["supervision"]["params"]["event"] and "interrupting" in kinds["supervision"]["params"]
     # someone of another unit has none of them
     assert world.as_("clerk").get("/me/notifications").get_json() == {"total": 0, "unread": 0, "page": 1,
                                                                      "per_page": 25, "items": []}

@@ -6,17 +6,18 @@ the clock passes its due date and the scheduler fires (the overdue notice, 督�
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import event, select, update
 
 from engine import clock
 from engine.usecases import notifications, tasks
 from engine.usecases import timers as timer_usecases
 from engine.usecases.context import actor_for
 from storage.enums import NotificationKind
-from storage.models import Notification
+from storage.models import Notification, User
 from tests.web.conftest import start_review, text_of, use
 from web import create_app, database
 from web.views.notifications import PER_PAGE
@@ -222,3 +223,43 @@ def test_a_failing_count_costs_the_badge_not_the_page(app, as_user, monkeypatch)
     monkeypatch.setattr(notifications, "unread_count", broken)
     html = text_of(c.get("/"))
     assert badge(html) is None and 'id="notifications-link"' in html
+
+
+def test_the_texts_are_written_in_the_readers_language_and_zone(app, as_user):
+    """Stored (and e-mailed) in Chinese; the page writes them anew from what they are made
+    of, in the language of the page and the reader's own time zone."""
+    overdue_reply(app)
+    mine = stored(app, "finance1")
+    overdue = next(n for n in mine if n.kind == NotificationKind.OVERDUE)
+    assert overdue.params["task"] == "答复" and overdue.params["case"] == "关于修缮村道的意见"
+    with database.session_factory(app).begin() as s:
+        s.execute(update(User).where(User.username == "finance1").values(timezone="America/New_York"))
+    due = datetime.fromisoformat(overdue.params["due_at"])
+    c = as_user("finance1")
+    c.get("/lang/en")
+    html = text_of(c.get("/notifications"))
+    assert "Overdue: 答复 (关于修缮村道的意见)" in html
+    new_york = due.astimezone(ZoneInfo("America/New_York")).strftime("%Y-%m-%d %H:%M")
+    assert (f"“答复” (case: 关于修缮村道的意见) was due on {new_york} and is not done yet. "
+            "Please handle it as soon as possible.") in html
+    assert "Supervision: 答复 (关于修缮村道的意见)" in html and "尚未办结" not in html
+    c.get("/lang/zh_CN")
+    html = text_of(c.get("/notifications"))
+    assert f"「答复」（案件：关于修缮村道的意见）已于 {new_york} 到期，尚未办结。请尽快办理。" in html
+
+
+def test_the_supervisor_reads_who_holds_it_in_english(app, as_user):
+    overdue_reply(app)
+    c = as_user("supervisor")
+    c.get("/lang/en")
+    html = text_of(c.get("/notifications"))
+    assert "not done yet. Handled by: finance." in html
+
+
+def test_rows_without_params_show_what_was_stored(app, as_user):
+    overdue_reply(app)
+    with database.session_factory(app).begin() as s:
+        s.execute(update(Notification).where(Notification.username == "finance1").values(params=None))
+    c = as_user("finance1")
+    c.get("/lang/en")
+    assert "逾期：答复（关于修缮村道的意见）" in text_of(c.get("/notifications"))

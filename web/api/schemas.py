@@ -311,8 +311,12 @@ class NotificationSchema(ma.Schema):
     id = fields.Integer()
     kind = fields.String(metadata={"description": "reminder (due soon), overdue, or supervision (督办)"})
     kind_label = fields.String(metadata={"description": "the kind in Chinese"})
-    subject = fields.String()
-    message = fields.String()
+    subject = fields.String(metadata={"description": "as e-mailed (Chinese)"})
+    message = fields.String(metadata={"description": "as e-mailed (Chinese, the recipient's time zone)"})
+    params = fields.Dict(allow_none=True, metadata={
+        "description": "what subject and message are made of, to write them in another language: task, case; "
+                       "due_at (UTC) for reminder and overdue; handlers (overdue, to supervisors); event and "
+                       "interrupting (supervision). null for notifications made before it was kept"})
     instance_id = fields.Integer(allow_none=True, metadata={"description": "the case it is about"})
     task_id = fields.String(allow_none=True, metadata={"description": "the task it is about"})
     created_at = fields.AwareDateTime()

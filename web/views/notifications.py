@@ -3,6 +3,7 @@ read, and the unread count the page header shows on every page."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -13,6 +14,7 @@ from engine.usecases import notifications
 
 from .. import database
 from ..auth import current_actor
+from ..i18n import when
 from .auth import safe_next
 from .queryargs import page_number
 
@@ -28,6 +30,43 @@ def index():
                                            page=page_number(request.args.get("page")), per_page=PER_PAGE)
     g.unread_notifications = page.unread  # the header badge needs no COUNT of its own here
     return render_template("notifications/index.html", page=page)
+
+
+# -- the texts, in the reader's language and time zone ---------------------------------
+# Stored subject and message are what was e-mailed (Chinese, the recipient's zone); a row
+# that keeps what they are made of (``params``) is written anew for whoever reads it.
+@bp.app_template_global()
+def notification_subject(note: notifications.NotificationView) -> str:
+    p = note.params
+    if not p:
+        return note.subject
+    names = {"reminder": _("到期提醒：%(task)s（%(case)s）", task=p["task"], case=p["case"]),
+             "overdue": _("逾期：%(task)s（%(case)s）", task=p["task"], case=p["case"]),
+             "supervision": _("督办：%(task)s（%(case)s）", task=p["task"], case=p["case"])}
+    return names.get(note.kind, note.subject)
+
+
+@bp.app_template_global()
+def notification_message(note: notifications.NotificationView) -> str:
+    p = note.params
+    if not p:
+        return note.message
+    task, case = p["task"], p["case"]
+    due = when(datetime.fromisoformat(p["due_at"])) if p.get("due_at") else ""
+    if note.kind == "reminder":
+        return _("「%(task)s」（案件：%(case)s）将于 %(due)s 到期，请及时办理。", task=task, case=case, due=due)
+    if note.kind == "overdue" and "handlers" in p:  # to the supervisors
+        return _("「%(task)s」（案件：%(case)s）已于 %(due)s 到期，尚未办结。办理人：%(handlers)s。", task=task,
+                 case=case, due=due, handlers=_("、").join(p["handlers"]) or _("未指定"))
+    if note.kind == "overdue":  # to those who hold the task
+        return _("「%(task)s」（案件：%(case)s）已于 %(due)s 到期，尚未办结。请尽快办理。", task=task, case=case, due=due)
+    if note.kind == "supervision":
+        if p.get("interrupting"):
+            return _("「%(task)s」（案件：%(case)s）已超时，流程已转入「%(event)s」。", task=task, case=case,
+                     event=p["event"])
+        return _("「%(task)s」（案件：%(case)s）到期未办结，已启动「%(event)s」，请尽快办理。", task=task, case=case,
+                 event=p["event"])
+    return note.message
 
 
 def _back():
