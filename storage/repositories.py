@@ -70,7 +70,8 @@ _CASE_OF_TASK_WITH_READY_ITEMS = (
     .options(joinedload(WorkItem.groups)))
 
 
-def case_of_task_for_update(session: Session, task_id: str) -> tuple[ProcessInstance | None, Sequence[WorkItem]]:
+def case_of_task_for_update(session: Session,
+                            task_id: str) -> tuple[ProcessInstance | None, Sequence[WorkItem]]:
     """The case of a work item, locked, and its ready items (with their groups) as they
     are once it is locked.
 
@@ -90,8 +91,9 @@ def case_of_task_for_update(session: Session, task_id: str) -> tuple[ProcessInst
 
 # -- work items --------------------------------------------------------------------
 _ITEM_BY_TASK = select(WorkItem).where(WorkItem.task_id == bindparam("task_id")).options(lazyload(WorkItem.groups))
-_READY_ITEMS_OF_CASE = select(WorkItem).where(WorkItem.instance_id == bindparam("instance_id"),
-                                              WorkItem.state == WorkItemState.READY).options(joinedload(WorkItem.groups))
+_READY_ITEMS_OF_CASE = (select(WorkItem)
+                        .where(WorkItem.instance_id == bindparam("instance_id"), WorkItem.state == WorkItemState.READY)
+                        .options(joinedload(WorkItem.groups)))
 
 
 def work_item_by_task(session: Session, task_id: str) -> WorkItem | None:

@@ -12,9 +12,9 @@ from storage.models import ProcessDefinition, ProcessInstance, WorkItem
 
 from .. import clock
 from ..errors import AlreadyCompleted, Conflict, NotAllowed, NotFound
+from .choices import option_sources
 from .confidentiality import hidden_fields, redact
 from .context import Actor, audit, processes, runtime_for
-from .choices import option_sources
 from .persist import save_instance
 from .views import TaskDetail, TaskSummary
 

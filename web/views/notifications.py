@@ -59,7 +59,8 @@ def notification_message(note: notifications.NotificationView) -> str:
         return _("「%(task)s」（案件：%(case)s）已于 %(due)s 到期，尚未办结。办理人：%(handlers)s。", task=task,
                  case=case, due=due, handlers=_("、").join(p["handlers"]) or _("未指定"))
     if note.kind == "overdue":  # to those who hold the task
-        return _("「%(task)s」（案件：%(case)s）已于 %(due)s 到期，尚未办结。请尽快办理。", task=task, case=case, due=due)
+        return _("「%(task)s」（案件：%(case)s）已于 %(due)s 到期，尚未办结。请尽快办理。", task=task, case=case,
+                 due=due)
     if note.kind == "supervision":
         if p.get("interrupting"):
             return _("「%(task)s」（案件：%(case)s）已超时，流程已转入「%(event)s」。", task=task, case=case,
