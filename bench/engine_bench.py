@@ -395,7 +395,8 @@ def measure_scale(factory: sessionmaker, counter: StatementCounter, dialect: str
 # Where the time of one completion goes: named steps of the use case, timed by wrapping
 # them (module, class or None, attribute, label). A step the code no longer has is skipped.
 PHASES = (
-    ("storage.repositories", None, "case_of_task_for_update", "lock: the case and its ready items"),
+    ("engine.usecases.tasks", None, "_locked_case", "lock: the case (the first statement: also BEGIN)"),
+    ("storage.repositories", None, "ready_item_rows", "read: the case's ready items"),
     ("engine.runtime", None, "load_workflow", "engine: deserialize workflow JSON"),
     ("engine.runtime", "Runtime", "complete", "engine: complete task + engine steps"),
     ("engine.runtime", None, "dump_workflow", "engine: serialize workflow JSON"),

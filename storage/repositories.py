@@ -2,12 +2,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Select, and_, bindparam, func, literal_column, or_, select
-from sqlalchemy.orm import Session, joinedload, lazyload
+from sqlalchemy.orm import Session, lazyload
 
 from .enums import InstanceStatus, Role, TimerState, WorkItemState
 from .models import (
@@ -62,38 +62,8 @@ def instance_of_task_for_update(session: Session, task_id: str) -> ProcessInstan
     return session.scalars(_CASE_OF_TASK_FOR_UPDATE, {"task_id": task_id}).first()
 
 
-_CASE_OF_TASK_WITH_READY_ITEMS = (
-    select(ProcessInstance, WorkItem)
-    .outerjoin(WorkItem, and_(WorkItem.instance_id == ProcessInstance.id, WorkItem.state == WorkItemState.READY))
-    .where(ProcessInstance.id == select(WorkItem.instance_id).where(
-        WorkItem.task_id == bindparam("task_id")).scalar_subquery())
-    .options(joinedload(WorkItem.groups)))
-
-
-def case_of_task_for_update(session: Session,
-                            task_id: str) -> tuple[ProcessInstance | None, Sequence[WorkItem]]:
-    """The case of a work item, locked, and its ready items (with their groups) as they
-    are once it is locked.
-
-    SQLite: one statement; the transaction already holds the database's write lock
-    (``BEGIN IMMEDIATE``), so nothing changes between reading and writing. PostgreSQL: the
-    lock first, then the items in a statement of their own: a statement that waited for
-    the lock sees the rows it locked as committed meanwhile, but the other rows of a
-    join as they were when it started."""
-    if session.get_bind().dialect.name != "sqlite":
-        instance = instance_of_task_for_update(session, task_id)
-        return instance, (ready_work_items(session, instance.id) if instance is not None else [])
-    rows = session.execute(_CASE_OF_TASK_WITH_READY_ITEMS, {"task_id": task_id}).unique().all()
-    if not rows:
-        return None, []
-    return rows[0][0], [item for _, item in rows if item is not None]
-
-
 # -- work items --------------------------------------------------------------------
 _ITEM_BY_TASK = select(WorkItem).where(WorkItem.task_id == bindparam("task_id")).options(lazyload(WorkItem.groups))
-_READY_ITEMS_OF_CASE = (select(WorkItem)
-                        .where(WorkItem.instance_id == bindparam("instance_id"), WorkItem.state == WorkItemState.READY)
-                        .options(joinedload(WorkItem.groups)))
 
 
 def work_item_by_task(session: Session, task_id: str) -> WorkItem | None:
@@ -101,9 +71,48 @@ def work_item_by_task(session: Session, task_id: str) -> WorkItem | None:
     return session.scalars(_ITEM_BY_TASK, {"task_id": task_id}).first()
 
 
-def ready_work_items(session: Session, instance_id: int) -> Sequence[WorkItem]:
-    """The case's ready items with their groups, in one statement (a case has a few)."""
-    return session.scalars(_READY_ITEMS_OF_CASE, {"instance_id": instance_id}).unique().all()
+@dataclass
+class ItemRow:
+    """A work item and who may claim it, as plain data: what saving a case reads and
+    writes with Core statements (``storage.writes``), with nothing left to flush."""
+
+    id: int
+    instance_id: int
+    task_id: str
+    bpmn_id: str
+    name: str
+    lane: str | None
+    assignee: str | None
+    due_at: datetime | None
+    state: WorkItemState
+    created_at: datetime
+    claimed_at: datetime | None = None
+    completed_at: datetime | None = None
+    completed_by: str | None = None
+    candidate_groups: list[str] = field(default_factory=list)
+    candidate_users: list[str] = field(default_factory=list)
+
+
+_items, _groups = WorkItem.__table__, WorkItemGroup.__table__
+_ITEM_COLUMNS = [_items.c[f.name] for f in fields(ItemRow) if f.name in _items.c]
+_READY_ITEM_ROWS = (select(*_ITEM_COLUMNS, _groups.c.group, _groups.c.is_user)
+                    .outerjoin(_groups, _groups.c.work_item_id == _items.c.id)
+                    .where(_items.c.instance_id == bindparam("instance_id"), _items.c.state == WorkItemState.READY)
+                    .order_by(_items.c.id, _groups.c.is_user, _groups.c.group))
+
+
+def ready_item_rows(session: Session, instance_id: int) -> list[ItemRow]:
+    """The case's ready items with their candidate groups and users (one statement)."""
+    found: dict[int, ItemRow] = {}
+    width = len(_ITEM_COLUMNS)
+    for row in session.execute(_READY_ITEM_ROWS, {"instance_id": instance_id}):
+        item = found.get(row.id)
+        if item is None:
+            item = found[row.id] = ItemRow(*row[:width])
+        group, is_user = row[width], row[width + 1]
+        if group is not None:
+            (item.candidate_users if is_user else item.candidate_groups).append(group)
+    return list(found.values())
 
 
 @dataclass(frozen=True)
@@ -231,18 +240,16 @@ def overdue_work_items(session: Session, now: datetime, limit: int = 200) -> lis
 
 # -- timers ------------------------------------------------------------------------
 _TIMERS_OF_CASE = select(Timer).where(Timer.instance_id == bindparam("instance_id"))
-_TIMERS_TO_SYNC = select(Timer).where(Timer.instance_id == bindparam("instance_id"), or_(
-    Timer.state == TimerState.PENDING, Timer.task_id.in_(bindparam("task_ids", expanding=True))))
+_PENDING_TIMERS_OF_CASE = select(Timer).where(Timer.instance_id == bindparam("instance_id"),
+                                               Timer.state == TimerState.PENDING)
 
 
 def timers_of_instance(session: Session, instance_id: int) -> Sequence[Timer]:
     return session.scalars(_TIMERS_OF_CASE, {"instance_id": instance_id}).all()
 
 
-def timers_to_sync(session: Session, instance_id: int, task_ids: Iterable[str]) -> Sequence[Timer]:
-    """The case's pending timers, and any of ``task_ids``' (to re-arm): not the fired and
-    cancelled ones of tasks long gone, which grow with the case's history."""
-    return session.scalars(_TIMERS_TO_SYNC, {"instance_id": instance_id, "task_ids": list(task_ids)}).all()
+def pending_timers_of_instance(session: Session, instance_id: int) -> Sequence[Timer]:
+    return session.scalars(_PENDING_TIMERS_OF_CASE, {"instance_id": instance_id}).all()
 
 
 def due_timer_ids(session: Session, now: datetime, limit: int = 500) -> list[int]:

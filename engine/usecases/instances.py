@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 from SpiffWorkflow.util.task import TaskState
 
 from storage import repositories as repo
+from storage import writes
 from storage.enums import InstanceStatus, TimerState, WorkItemState
 from storage.models import ProcessDefinition, ProcessInstance, WorkItem
 
@@ -80,8 +81,7 @@ def cancel_instance(session: Session, actor: Actor, instance_id: int, reason: st
     now = clock.now()
     instance.status, instance.ended_at = InstanceStatus.CANCELLED, now
     instance.workflow_json = runtime.dump(workflow)
-    for item in repo.ready_work_items(session, instance_id):
-        item.state, item.completed_at = WorkItemState.CANCELLED, now
+    writes.close_items(session, repo.ready_item_rows(session, instance_id), WorkItemState.CANCELLED, now)
     for timer in repo.timers_of_instance(session, instance_id):
         if timer.state == TimerState.PENDING:
             timer.state = TimerState.CANCELLED

@@ -3,9 +3,7 @@ timers in line with what the workflow now waits for. One place, used by every us
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from sqlalchemy.orm import Session
@@ -14,7 +12,8 @@ from sqlalchemy.orm.exc import StaleDataError
 from storage import repositories as repo
 from storage import writes
 from storage.enums import InstanceStatus, TimerKind, TimerState, WorkItemState
-from storage.models import ProcessInstance, Timer, WorkItem
+from storage.models import ProcessInstance, Timer
+from storage.repositories import ItemRow
 
 from .. import clock
 from ..errors import Conflict
@@ -26,37 +25,8 @@ from ..specs import ParsedProcess
 CHANGED_MEANWHILE = "this case was changed by someone else meanwhile; reload it and try again"
 
 
-@dataclass
-class NewItem:
-    """A work item this save wrote. Not an ORM object: it reads like one (``TaskSummary.of``)
-    and leaves nothing for the session to flush."""
-
-    instance_id: int
-    task_id: str
-    bpmn_id: str
-    name: str
-    lane: str | None
-    assignee: str | None
-    due_at: datetime | None
-    created_at: datetime
-    claimed_at: datetime | None
-    candidate_groups: list[str] = field(default_factory=list)
-    candidate_users: list[str] = field(default_factory=list)
-    id: int = 0
-    state: WorkItemState = WorkItemState.READY
-    completed_by: str | None = None
-
-    def row(self) -> dict[str, Any]:
-        return {"instance_id": self.instance_id, "task_id": self.task_id, "bpmn_id": self.bpmn_id,
-                "name": self.name, "lane": self.lane, "assignee": self.assignee, "due_at": self.due_at,
-                "state": self.state, "created_at": self.created_at, "claimed_at": self.claimed_at}
-
-
-OpenItem = WorkItem | NewItem
-
-
 def save_instance(session: Session, instance: ProcessInstance, workflow: BpmnWorkflow, runtime: Runtime,
-                  process: ParsedProcess, ready_before: Sequence[WorkItem] | None = None) -> list[OpenItem]:
+                  process: ParsedProcess, ready_before: Sequence[ItemRow] | None = None) -> list[ItemRow]:
     """Store the workflow, sync work items and timers; return the ready work items.
 
     ``instance`` must already have its id (flushed). ``ready_before``: its ready items, if
@@ -76,7 +46,7 @@ def save_instance(session: Session, instance: ProcessInstance, workflow: BpmnWor
                               ended_at=ended_at):
         raise Conflict(CHANGED_MEANWHILE)
     if ready_before is None:
-        ready_before = repo.ready_work_items(session, instance.id)
+        ready_before = repo.ready_item_rows(session, instance.id)
     ready_items = sync_work_items(session, instance, workflow, runtime, process, now, ready_before)
     desired = {(t.task_id, TimerKind.BPMN): (t.bpmn_id, t.due_at) for t in runtime.waiting_timers(workflow)}
     desired |= {(w.task_id, TimerKind.TASK_DUE): (w.bpmn_id, w.due_at) for w in ready_items if w.due_at is not None}
@@ -86,7 +56,7 @@ def save_instance(session: Session, instance: ProcessInstance, workflow: BpmnWor
 
 
 def sync_work_items(session: Session, instance: ProcessInstance, workflow: BpmnWorkflow, runtime: Runtime,
-                    process: ParsedProcess, now: datetime, ready_before: Sequence[WorkItem]) -> list[OpenItem]:
+                    process: ParsedProcess, now: datetime, ready_before: Sequence[ItemRow]) -> list[ItemRow]:
     """Create a work item for each newly ready user task, cancel those whose task went away
     without being completed (boundary event, cancel); return the ready ones."""
     # (an item this use case completed is in ``ready_before`` no longer READY)
@@ -94,7 +64,7 @@ def sync_work_items(session: Session, instance: ProcessInstance, workflow: BpmnW
     ready_ids = runtime.ready_task_ids(workflow)
     writes.close_items(session, [w for w in existing.values() if w.task_id not in ready_ids],
                        WorkItemState.CANCELLED, now)
-    ready_items: list[OpenItem] = []
+    ready_items: list[ItemRow] = []
     for task_id in ready_ids:
         if task_id in existing:
             ready_items.append(existing[task_id])
@@ -102,17 +72,16 @@ def sync_work_items(session: Session, instance: ProcessInstance, workflow: BpmnW
         task = runtime.describe(workflow, process, task_id)
         groups = task.candidate_groups or (() if task.candidate_users or task.assignee else
                                            ((task.lane,) if task.lane else ()))
-        item = NewItem(instance_id=instance.id, task_id=task.task_id, bpmn_id=task.bpmn_id, name=task.name,
-                       lane=task.lane, assignee=task.assignee, due_at=task.due_at, created_at=now,
-                       claimed_at=now if task.assignee else None,
+        item = ItemRow(id=0, instance_id=instance.id, task_id=task.task_id, bpmn_id=task.bpmn_id, name=task.name,
+                       lane=task.lane, assignee=task.assignee, due_at=task.due_at, state=WorkItemState.READY,
+                       created_at=now, claimed_at=now if task.assignee else None,
                        candidate_groups=sorted(set(groups)), candidate_users=sorted(set(task.candidate_users)))
-        item.id = writes.insert_item(session, item.row(), [(g, False) for g in dict.fromkeys(groups)]
-                                     + [(u, True) for u in dict.fromkeys(task.candidate_users)])
+        writes.insert_item(session, item)
         ready_items.append(item)
     return ready_items
 
 
-def reminder_timers(runtime: Runtime, items: list[OpenItem]) -> dict[tuple[str, TimerKind], tuple[str, datetime]]:
+def reminder_timers(runtime: Runtime, items: list[ItemRow]) -> dict[tuple[str, TimerKind], tuple[str, datetime]]:
     """A reminder some working days before each due date (setting ``reminder.working_days_before``)."""
     desired = {}
     for item in items:
@@ -124,26 +93,32 @@ def reminder_timers(runtime: Runtime, items: list[OpenItem]) -> dict[tuple[str, 
 
 def sync_timers(session: Session, instance: ProcessInstance,
                 desired: dict[tuple[str, TimerKind], tuple[str, datetime]], now: datetime | None = None) -> None:
+    """Make the case's pending timers what ``desired`` says, reading only the pending ones:
+    a fired or cancelled row of a desired timer is re-armed by ``writes.arm_timers``."""
     now = now or clock.now()
-    rows = {(t.task_id, t.kind): t for t in repo.timers_to_sync(session, instance.id, {k[0] for k in desired})}
+    pending = {(t.task_id, t.kind): t for t in repo.pending_timers_of_instance(session, instance.id)}
     changes: list[tuple[Timer, dict]] = []
-    for key, row in rows.items():
-        if row.state == TimerState.PENDING and key not in desired:
-            changes.append((row, {"due_at": row.due_at, "state": TimerState.CANCELLED, "fired_at": row.fired_at}))
-    new_rows = []
+
+    def cancel(row: Timer) -> None:
+        changes.append((row, {"due_at": row.due_at, "state": TimerState.CANCELLED, "fired_at": row.fired_at}))
+
+    for key, row in pending.items():
+        if key not in desired:
+            cancel(row)
+    to_arm = []
     for (task_id, kind), (bpmn_id, due_at) in desired.items():
-        row = rows.get((task_id, kind))
-        if kind == TimerKind.REMINDER and due_at <= now and (
-                row is None or row.due_at != due_at or row.state == TimerState.CANCELLED):
-            # a reminder only looks ahead: none for a moment already past (a pending one stays)
-            if row is not None and row.state == TimerState.PENDING:
-                changes.append((row, {"due_at": row.due_at, "state": TimerState.CANCELLED, "fired_at": row.fired_at}))
+        row = pending.get((task_id, kind))
+        if kind == TimerKind.REMINDER and due_at <= now:
+            # a reminder only looks ahead: none for a moment already past (a pending one
+            # for that very moment stays: the scheduler is about to send it)
+            if row is not None and row.due_at != due_at:
+                cancel(row)
             continue
         if row is None:
-            new_rows.append({"kind": kind, "instance_id": instance.id, "task_id": task_id, "bpmn_id": bpmn_id,
-                             "due_at": due_at, "state": TimerState.PENDING})
-        elif row.due_at != due_at or row.state == TimerState.CANCELLED:
-            # re-armed (a cycle) or moved (an extension): pending again at the new time
+            to_arm.append({"kind": kind, "instance_id": instance.id, "task_id": task_id, "bpmn_id": bpmn_id,
+                           "due_at": due_at})
+        elif row.due_at != due_at:
+            # moved (an extension): pending at the new time
             changes.append((row, {"due_at": due_at, "state": TimerState.PENDING, "fired_at": None}))
     writes.update_timers(session, changes)
-    writes.insert_timers(session, new_rows)
+    writes.arm_timers(session, to_arm)

@@ -9,6 +9,7 @@ from storage import repositories as repo
 from storage import writes
 from storage.enums import WorkItemState
 from storage.models import ProcessDefinition, ProcessInstance, WorkItem
+from storage.repositories import ItemRow
 
 from .. import clock
 from ..errors import AlreadyCompleted, Conflict, NotAllowed, NotFound
@@ -146,11 +147,10 @@ def hand_over(session: Session, actor: Actor, task_id: str, colleague: str, comm
 def complete(session: Session, actor: Actor, task_id: str, data: dict[str, Any]) -> list[TaskSummary]:
     """Validate ``data`` against the task's form, run the task and the engine steps after
     it, and persist everything. Returns the tasks now open in the case."""
-    # The case locked, with its ready items: saving it needs them again.
-    instance, ready_before = repo.case_of_task_for_update(session, task_id)
-    if instance is None:
-        raise NotFound(f"no task {task_id}")
-    item = next((w for w in ready_before if w.task_id == task_id), None) or _item(session, task_id)
+    instance = _locked_case(session, task_id)
+    # read once the case is locked, and handed to save_instance, which needs them again
+    ready_before = repo.ready_item_rows(session, instance.id)
+    item: WorkItem | ItemRow = next((w for w in ready_before if w.task_id == task_id), None) or _item(session, task_id)
     _ensure_open(item)
     if not may_act(actor, item):
         who = f"claimed by {item.assignee}" if item.assignee else "not in your groups"
@@ -162,6 +162,7 @@ def complete(session: Session, actor: Actor, task_id: str, data: dict[str, Any])
     runtime = runtime_for(session)
     workflow = runtime.restore(process, instance.workflow_json)
     runtime.complete(workflow, task_id, data)
+    assert isinstance(item, ItemRow)  # an open item is one of the ready ones
     writes.complete_item(session, item, actor.username, clock.now())
     audit(session, actor, "complete", instance_id=instance.id, task_id=task_id, bpmn_id=item.bpmn_id, data=data)
     ready = save_instance(session, instance, workflow, runtime, process, ready_before=ready_before)

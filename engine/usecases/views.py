@@ -3,14 +3,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from storage.models import WorkItem
+from storage.repositories import ItemRow
 
 from ..forms import FormSpec
-
-if TYPE_CHECKING:
-    from .persist import NewItem
 
 # Paged lists (inbox, cases, notifications; pages and API): a hand-typed huge page number
 # must not overflow the SQL OFFSET, nor one request fetch without bound.
@@ -41,7 +39,7 @@ class TaskSummary:
     completed_by: str | None = None
 
     @classmethod
-    def of(cls, item: WorkItem | NewItem, title: str, key: str, process_name: str) -> TaskSummary:
+    def of(cls, item: WorkItem | ItemRow, title: str, key: str, process_name: str) -> TaskSummary:
         return cls(task_id=item.task_id, instance_id=item.instance_id, bpmn_id=item.bpmn_id, name=item.name,
                    title=title, process_key=key, process_name=process_name, lane=item.lane,
                    assignee=item.assignee, candidate_groups=tuple(item.candidate_groups), due_at=item.due_at,

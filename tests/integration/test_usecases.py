@@ -3,13 +3,14 @@ prebuilt writes they share (storage.writes)."""
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from engine import clock
 from engine.errors import AlreadyCompleted, Conflict, InvalidBpmn, InvalidData, NotAllowed, NotFound, ScriptError
 from engine.usecases import deploy as deploying
 from engine.usecases import instances, tasks, timers
 from engine.usecases.context import SYSTEM, actor_for
+from engine.usecases.persist import sync_timers
 from storage import repositories as repo
 from storage import writes
 from storage.enums import InstanceStatus, TimerKind, TimerState, WorkItemState
@@ -303,13 +304,48 @@ def test_a_completion_leaves_the_session_true_to_the_database(world):
         item = s.scalars(select(WorkItem).where(WorkItem.task_id == register.task_id)).one()
         assert (item.state, item.completed_by) == (WorkItemState.COMPLETED, "clerk")
         # the new item is found in the same transaction, the completed one is not ready
-        assert [w.task_id for w in repo.ready_work_items(s, case_id)] == [t.task_id for t in opened]
+        assert [w.task_id for w in repo.ready_item_rows(s, case_id)] == [t.task_id for t in opened]
         revision_in_session = s.get(ProcessInstance, case_id).revision
         assert not s.dirty and not s.new
     with world() as s:
         assert s.get(ProcessInstance, case_id).revision == revision_in_session
         groups = s.scalars(select(WorkItemGroup).where(WorkItemGroup.work_item_id == item.id)).all()
         assert all(not g.ready for g in groups)  # the trigger followed the Core UPDATE too
-        [new] = repo.ready_work_items(s, case_id)
+        [new] = repo.ready_item_rows(s, case_id)
         assert new.candidate_groups == ["finance"]
         assert new.task_id == opened[0].task_id and new.id > 0
+
+
+def test_timer_sync_rearms_cancelled_and_moved_rows_but_never_a_fired_one_in_place(world):
+    case_id = start(world).id
+    act(world, "clerk", tasks.complete, open_task(world, case_id, "register").task_id, {"lead_unit": "finance"})
+
+    def timers():
+        with world() as s:
+            return {(t.task_id, t.kind): (t.state, t.due_at) for t in
+                    s.scalars(select(Timer).where(Timer.instance_id == case_id))}
+
+    armed = timers()
+    assert armed and {state for state, _ in armed.values()} == {TimerState.PENDING}
+    desired = {key: ("x", due) for key, (_, due) in armed.items()}
+    with world.begin() as s:
+        sync_timers(s, s.get(ProcessInstance, case_id), {})
+    assert {state for state, _ in timers().values()} == {TimerState.CANCELLED}
+    with world.begin() as s:
+        sync_timers(s, s.get(ProcessInstance, case_id), desired)  # cancelled rows come back
+    assert timers() == armed
+    [bpmn_key] = [k for k in armed if k[1] == TimerKind.BPMN]
+    with world.begin() as s:
+        s.execute(update(Timer).where(Timer.instance_id == case_id, Timer.task_id == bpmn_key[0],
+                                      Timer.kind == TimerKind.BPMN).values(state=TimerState.FIRED))
+    with world.begin() as s:
+        fired = s.scalars(select(Timer).where(Timer.instance_id == case_id, Timer.kind == TimerKind.BPMN)).one()
+        sync_timers(s, s.get(ProcessInstance, case_id), desired)  # the same moment: stays fired
+        assert fired.state == TimerState.FIRED
+    assert timers()[bpmn_key][0] == TimerState.FIRED
+    later = armed[bpmn_key][1] + timedelta(days=1)
+    with world.begin() as s:
+        fired = s.scalars(select(Timer).where(Timer.instance_id == case_id, Timer.kind == TimerKind.BPMN)).one()
+        sync_timers(s, s.get(ProcessInstance, case_id), {**desired, bpmn_key: ("x", later)})  # a cycle's next
+        assert (fired.state, fired.due_at) == (TimerState.PENDING, later)  # the session's object says so too
+    assert timers()[bpmn_key] == (TimerState.PENDING, later)
