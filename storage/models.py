@@ -192,6 +192,10 @@ class Timer(Base):
     __table_args__ = (
         Index("ix_timers_state_due", "state", "due_at"),
         UniqueConstraint("instance_id", "task_id", "kind"),
+        # A case's pending timers (what saving it reconciles): without it SQLite reads them
+        # through ix_timers_state_due, every pending timer of every case.
+        Index("ix_timers_pending_instance", "instance_id",
+              postgresql_where=text("state = 'pending'"), sqlite_where=text("state = 'pending'")),
         Index("ix_timers_definition_state", "definition_id", "state"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
