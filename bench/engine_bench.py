@@ -355,40 +355,53 @@ def row_counts(factory: sessionmaker) -> dict[str, int]:
         return {m.__tablename__: s.scalar(select(func.count()).select_from(m)) or 0 for m in CLONED}
 
 
-def measure_scale(factory: sessionmaker, counter: StatementCounter, dialect: str, sizes: tuple[int, int],
-                  reps: int, warmup: int) -> dict[str, Any]:
-    """The same completion (at 10 tasks of history) with few and with many instances in the
-    database; the extra instances are clones of a real case waiting for its reply."""
-    clones = Cloner(factory, template(factory, 10)).clone(2 * (reps + warmup), fresh_json=True)
+def _filled(factory: sessionmaker, dialect: str, size: int, reps: int) -> list[tuple[str, str]]:
+    """``reps`` cases at 10 tasks of history, then clones of a case waiting for its reply up
+    to ``size`` instances; returns the ready task of each of the ``reps`` cases."""
+    clones = Cloner(factory, template(factory, 10)).clone(reps, fresh_json=True)
     filler = Cloner(factory, template(factory, 1))
-    figures: dict[str, Any] = {}
-    for size, batch in zip(sizes, (clones[:reps + warmup], clones[reps + warmup:])):
-        missing = size - count_instances(factory)
-        t0 = time.perf_counter()
-        if missing > 0:
-            filler.clone(missing, fresh_json=False, chunk=5_000)
-        if dialect == "postgresql":  # what autovacuum would do after such a load
-            with factory.begin() as s:
-                s.execute(text("ANALYZE"))
-        log(f"{size}: +{missing} instances in {time.perf_counter() - t0:.1f} s")
-        todo = [ready_task(factory, i) for i in batch]
-        for task_id, bpmn_id in todo[:warmup]:
-            use_case(factory, task_id, DATA[bpmn_id])
-        wall, cpu, sql = [], [], []
-        with phase_timers() as spent:
-            for task_id, bpmn_id in todo[warmup:]:
+    missing = size - count_instances(factory)
+    t0 = time.perf_counter()
+    if missing > 0:
+        filler.clone(missing, fresh_json=False, chunk=5_000)
+    if dialect == "postgresql":  # what autovacuum would do after such a load
+        with factory.begin() as s:
+            s.execute(text("ANALYZE"))
+    log(f"{size}: +{missing} instances in {time.perf_counter() - t0:.1f} s")
+    return [ready_task(factory, i) for i in clones]
+
+
+def measure_scale(url: str | None, sizes: tuple[int, int], reps: int, warmup: int) -> dict[str, Any]:
+    """The same completion (at 10 tasks of history) in a database of few and in one of many
+    instances, alternately: one in each, pair by pair, so that a machine whose speed drifts
+    (this VM's does, by a quarter within minutes) weighs on both sizes alike."""
+    small_size, large_size = sizes
+    with prepared(url) as (small, small_counter, dialect), prepared(url) as (large, large_counter, _):
+        todo = {small_size: _filled(small, dialect, small_size, reps + warmup),
+                large_size: _filled(large, dialect, large_size, reps + warmup)}
+        databases = ((small_size, small, small_counter), (large_size, large, large_counter))
+        wall: dict[int, list[float]] = {small_size: [], large_size: []}
+        cpu: dict[int, list[float]] = {small_size: [], large_size: []}
+        sql: dict[int, list[float]] = {small_size: [], large_size: []}
+        for n in range(reps + warmup):
+            for size, factory, counter in databases:
+                task_id, bpmn_id = todo[size][n]
                 sql_before = counter.seconds
                 w, c = clocked(lambda: use_case(factory, task_id, DATA[bpmn_id]))  # noqa: B023
-                wall.append(w)
-                cpu.append(c)
-                sql.append(counter.seconds - sql_before)
-        figures[f"instances_{size}"] = {
-            "rows": row_counts(factory), **stats(wall), "cpu_median_ms": stats(cpu)["median_ms"],
-            "sql_execute_median_ms": stats(sql)["median_ms"],
-            "steps_mean_ms": {label: round(sum(v) / len(wall) * 1000, 3) for label, v in spent.items()}}
-    small, large = (figures[f"instances_{size}"] for size in sizes)
-    figures["ratio_large_to_small"] = round(large["median_ms"] / small["median_ms"], 2)
-    figures["ratio_large_to_small_cpu"] = round(large["cpu_median_ms"] / small["cpu_median_ms"], 2)
+                if n >= warmup:
+                    wall[size].append(w)
+                    cpu[size].append(c)
+                    sql[size].append(counter.seconds - sql_before)
+        figures: dict[str, Any] = {
+            f"instances_{size}": {"rows": row_counts(factory), **stats(wall[size]),
+                                  "cpu_median_ms": stats(cpu[size])["median_ms"],
+                                  "sql_execute_median_ms": stats(sql[size])["median_ms"]}
+            for size, factory, _counter in databases}
+    small_figures, large_figures = figures[f"instances_{small_size}"], figures[f"instances_{large_size}"]
+    figures["ratio_large_to_small"] = round(large_figures["median_ms"] / small_figures["median_ms"], 2)
+    figures["ratio_large_to_small_paired_median"] = round(statistics.median(
+        big / little for big, little in zip(wall[large_size], wall[small_size])), 2)
+    figures["ratio_large_to_small_cpu"] = round(large_figures["cpu_median_ms"] / small_figures["cpu_median_ms"], 2)
     return figures
 
 
@@ -544,12 +557,10 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             if "profile" in args.parts:
                 log("profiling")
                 result["profile"] = profile(factory, counter, min(conf["reps"], 100))
-    if "scale" in args.parts:
-        with prepared(args.db) as (factory, counter, dialect):  # a fresh database of its own
-            result["database"] = dialect
-            log(f"scale: {conf['sizes'][0]} vs {conf['sizes'][1]} instances")
-            result["scale"] = measure_scale(factory, counter, dialect, conf["sizes"], conf["scale_reps"],
-                                            conf["warmup"])
+    if "scale" in args.parts:  # databases of their own
+        log(f"scale: {conf['sizes'][0]} vs {conf['sizes'][1]} instances")
+        result["scale"] = measure_scale(args.db, conf["sizes"], conf["scale_reps"], conf["warmup"])
+        result["database"] = "sqlite" if args.db is None or args.db.startswith("sqlite") else "postgresql"
     result["targets"] = {"ratio_to_raw_max": 2.0, "scale_ratio_max": 1.2}
     result["load_average_at_end"] = os.getloadavg()
     result["seconds"] = round(time.perf_counter() - started, 1)

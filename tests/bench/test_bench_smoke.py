@@ -64,8 +64,8 @@ def test_scale_figures_count_the_instances_they_claim(quick_run: dict) -> None:
         assert figures["rows"]["process_instances"] == size
         assert figures["rows"]["work_items"] >= size and figures["rows"]["timers"] >= size
         assert all(_positive(figures[k]) for k in STATS)
-        assert _positive(figures["steps_mean_ms"]["tasks.complete (the whole use case body)"])
-    assert _positive(scale["ratio_large_to_small"])
+        assert _positive(figures["sql_execute_median_ms"])
+    assert _positive(scale["ratio_large_to_small"]) and _positive(scale["ratio_large_to_small_paired_median"])
 
 
 def test_profile_names_where_the_time_goes(quick_run: dict) -> None:
