@@ -131,7 +131,11 @@ def arm_timers(session: Session, rows: Sequence[dict[str, Any]]) -> None:
     if not rows:
         return
     connection = session.connection()
-    connection.execute(_ARM_TIMERS[connection.dialect.name], [{**r, "state": TimerState.PENDING} for r in rows])
+    statement = _ARM_TIMERS.get(connection.dialect.name)
+    if statement is None:
+        raise NotImplementedError(f"arming timers needs INSERT ... ON CONFLICT as SQLite and PostgreSQL have it; "
+                                  f"the database is {connection.dialect.name}")
+    connection.execute(statement, [{**r, "state": TimerState.PENDING} for r in rows])
     keys = {(r["instance_id"], r["task_id"], r["kind"]) for r in rows}
     for obj in list(session.identity_map.values()):
         if isinstance(obj, Timer):

@@ -22,7 +22,7 @@ from .views import TaskDetail, TaskSummary
 SUPERVISING_ROLES = ("supervisor", "admin")
 
 
-def may_act(actor: Actor, item: WorkItem) -> bool:
+def may_act(actor: Actor, item: WorkItem | ItemRow) -> bool:
     """The assignee may act; an unclaimed item, any of its candidate users or groups."""
     if item.assignee is not None:
         return item.assignee == actor.username
@@ -56,7 +56,7 @@ def _summary(session: Session, item: WorkItem) -> TaskSummary:
     return TaskSummary.of(item, instance.title, definition.key, definition.name)
 
 
-def _ensure_open(item: WorkItem) -> None:
+def _ensure_open(item: WorkItem | ItemRow) -> None:
     if item.state == WorkItemState.COMPLETED:
         raise AlreadyCompleted(f"task {item.name!r} was already completed by {item.completed_by} "
                                f"at {item.completed_at:%Y-%m-%d %H:%M} UTC")
