@@ -40,10 +40,13 @@ def notification_subject(note: notifications.NotificationView) -> str:
     p = note.params
     if not p:
         return note.subject
-    names = {"reminder": _("到期提醒：%(task)s（%(case)s）", task=p["task"], case=p["case"]),
-             "overdue": _("逾期：%(task)s（%(case)s）", task=p["task"], case=p["case"]),
-             "supervision": _("督办：%(task)s（%(case)s）", task=p["task"], case=p["case"])}
-    return names.get(note.kind, note.subject)
+    if note.kind == "reminder":
+        return _("到期提醒：%(task)s（%(case)s）", task=p["task"], case=p["case"])
+    if note.kind == "overdue":
+        return _("逾期：%(task)s（%(case)s）", task=p["task"], case=p["case"])
+    if note.kind == "supervision":
+        return _("督办：%(task)s（%(case)s）", task=p["task"], case=p["case"])
+    return note.subject
 
 
 @bp.app_template_global()
