@@ -21,6 +21,7 @@ from storage.enums import NotificationKind, Role
 from storage.models import Department, Notification, ProcessInstance, Timer, User, UserRole, WorkItem
 
 from .. import clock, timezones
+from .. import notification_texts as texts
 from ..errors import NotFound
 from .context import Actor
 from .views import paging
@@ -74,40 +75,46 @@ def _local(when: datetime, zone_name: str | None) -> str:
     return text if effective == timezones.DEFAULT_TIMEZONE else f"{text}（{effective}）"
 
 
-def notify(session: Session, kind: NotificationKind, recipients: dict[str, str | None], subject: str,
-           message: str, *, due_at: datetime | None = None, instance_id: int | None = None,
-           work_item_id: int | None = None, timer_id: int | None = None,
-           params: dict[str, Any] | None = None) -> list[Notification]:
+def notify(session: Session, kind: NotificationKind, recipients: dict[str, str | None], subject: str = "",
+           message: str = "", *, params: dict[str, Any] | None = None, due_at: datetime | None = None,
+           instance_id: int | None = None, work_item_id: int | None = None,
+           timer_id: int | None = None) -> list[Notification]:
     """One notification per recipient who is an active user; e-mail goes to their address.
 
-    ``{due}`` in ``message`` becomes ``due_at`` in each recipient's own time zone: the text
-    is stored and e-mailed as written, so it is written for the person who reads it.
-    ``params``: what the text is made of (``due_at`` is added), for pages that write it in
-    their reader's language."""
-    if due_at is not None:
-        params = {**(params or {}), "due_at": due_at.isoformat()}
+    With ``params`` (what it is about: see :mod:`engine.notification_texts`) the subject
+    and message are written from them, the due time in each recipient's own time zone:
+    the text is stored and e-mailed as written, so it is written for the person who reads
+    it; the params are kept so that a page can write it again in its reader's language.
+    Without, ``subject`` and ``message`` are taken as they are."""
     if not recipients:
         return []
+    if params is not None:
+        subject = texts.subject(kind.value, params)
+        if due_at is not None:
+            params = {**params, "due_at": due_at.isoformat()}
     people = {username: (email, zone_name) for username, email, zone_name in session.execute(
         select(User.username, User.email, User.timezone).where(
             User.username.in_(list(recipients)), User.active.is_(True)))}
+
+    def message_for(zone_name: str | None) -> str:
+        if params is None:
+            return message
+        return texts.message(kind.value, params, due=_local(due_at, zone_name) if due_at else "")
+
     now = clock.now()
     rows = [Notification(username=username, via_group=via, kind=kind, instance_id=instance_id,
                          work_item_id=work_item_id, timer_id=timer_id, subject=subject,
-                         message=message.format(due=_local(due_at, people[username][1])) if due_at else message,
-                         params=params, created_at=now, email_to=people[username][0] or None, email_attempts=0)
+                         message=message_for(people[username][1]), params=params, created_at=now,
+                         email_to=people[username][0] or None, email_attempts=0)
             for username, via in recipients.items() if username in people]
     session.add_all(rows)
     return rows
 
 
-def _literal(text: str) -> str:
-    """Case titles and names are users' text: braces in them are not ``{due}`` placeholders."""
-    return text.replace("{", "{{").replace("}", "}}")
-
-
-def _case(session: Session, item: WorkItem) -> str:
-    return session.scalar(select(ProcessInstance.title).where(ProcessInstance.id == item.instance_id)) or ""
+def _about(session: Session, item: WorkItem) -> dict[str, Any]:
+    """The task and the case a notification is about."""
+    title = session.scalar(select(ProcessInstance.title).where(ProcessInstance.id == item.instance_id)) or ""
+    return {"task": item.name, "case": title}
 
 
 def _item_of_timer(session: Session, timer: Timer) -> WorkItem | None:
@@ -123,46 +130,32 @@ def notify_reminder(session: Session, timer: Timer) -> None:
         # fired late (the scheduler was down) past the due date itself: "due on ..." would
         # be news from the past; the overdue notice tells what matters now
         return
-    title = _case(session, item)
-    notify(session, NotificationKind.REMINDER, holders(session, item),
-           f"到期提醒：{item.name}（{title}）",
-           _literal(f"「{item.name}」（案件：{title}）") + "将于 {due} 到期，请及时办理。", due_at=item.due_at,
-           instance_id=item.instance_id, work_item_id=item.id, timer_id=timer.id,
-           params={"task": item.name, "case": title})
+    notify(session, NotificationKind.REMINDER, holders(session, item), params=_about(session, item),
+           due_at=item.due_at, instance_id=item.instance_id, work_item_id=item.id, timer_id=timer.id)
 
 
 def notify_overdue(session: Session, timer: Timer) -> None:
     item = _item_of_timer(session, timer)
     if item is None or item.due_at is None:
         return
-    title = _case(session, item)
+    about = _about(session, item)
     who = holders(session, item)
-    handlers = [item.assignee] if item.assignee else item.candidate_groups + item.candidate_users
-    subject = f"逾期：{item.name}（{title}）"
-    text = _literal(f"「{item.name}」（案件：{title}）") + "已于 {due} 到期，尚未办结。"
-    notify(session, NotificationKind.OVERDUE, who, subject, text + "请尽快办理。", due_at=item.due_at,
-           instance_id=item.instance_id, work_item_id=item.id, timer_id=timer.id,
-           params={"task": item.name, "case": title})
+    notify(session, NotificationKind.OVERDUE, who, params=about, due_at=item.due_at,
+           instance_id=item.instance_id, work_item_id=item.id, timer_id=timer.id)
     watchers = {u: g for u, g in supervisors(session).items() if u not in who}
-    notify(session, NotificationKind.OVERDUE, watchers, subject,
-           text + _literal(f"办理人：{'、'.join(handlers) or '未指定'}。"), due_at=item.due_at,
-           instance_id=item.instance_id, work_item_id=item.id, timer_id=timer.id,
-           params={"task": item.name, "case": title, "handlers": handlers})
+    handlers = [item.assignee] if item.assignee else item.candidate_groups + item.candidate_users
+    notify(session, NotificationKind.OVERDUE, watchers, params={**about, "handlers": handlers}, due_at=item.due_at,
+           instance_id=item.instance_id, work_item_id=item.id, timer_id=timer.id)
 
 
 def notify_supervision(session: Session, timer: Timer, item: WorkItem, event_name: str, interrupting: bool) -> None:
     """A boundary timer on ``item``'s task fired (督办): tell its holders and the supervisors."""
-    title = _case(session, item)
-    if interrupting:
-        text = f"「{item.name}」（案件：{title}）已超时，流程已转入「{event_name}」。"
-    else:
-        text = f"「{item.name}」（案件：{title}）到期未办结，已启动「{event_name}」，请尽快办理。"
     recipients = holders(session, item)
     for username, group in supervisors(session).items():
         recipients.setdefault(username, group)
-    notify(session, NotificationKind.SUPERVISION, recipients, f"督办：{item.name}（{title}）", text,
-           instance_id=item.instance_id, work_item_id=item.id, timer_id=timer.id,
-           params={"task": item.name, "case": title, "event": event_name, "interrupting": interrupting})
+    notify(session, NotificationKind.SUPERVISION, recipients,
+           params={**_about(session, item), "event": event_name, "interrupting": interrupting},
+           instance_id=item.instance_id, work_item_id=item.id, timer_id=timer.id)
 
 
 # -- reading (the UI) ----------------------------------------------------------------

@@ -158,11 +158,14 @@ def test_the_due_time_is_written_in_each_readers_time_zone(world, frozen_clock):
         accounts.set_timezone(s, SYSTEM, "boss", "America/New_York")
     due = datetime(2026, 12, 1, 2, 30, tzinfo=timezone.utc)          # 10:30 in Beijing, 21:30 the day before in New York
     with world.begin() as s:
-        notes.notify(s, NotificationKind.REMINDER, {"fin": "finance", "boss": None}, "到期提醒",
-                     notes._literal("「答复」（案件：{村道}）") + "将于 {due} 到期。", due_at=due)
-    texts = {n.username: n.message for n in notifications(world)}
-    assert texts == {"fin": "「答复」（案件：{村道}）将于 2026-12-01 10:30 到期。",
-                     "boss": "「答复」（案件：{村道}）将于 2026-11-30 21:30（America/New_York） 到期。"}
+        notes.notify(s, NotificationKind.REMINDER, {"fin": "finance", "boss": None},
+                     params={"task": "答复", "case": "{村道} 100%"}, due_at=due)
+    texts = {n.username: (n.subject, n.message) for n in notifications(world)}
+    assert texts == {  # users' braces and percent signs are text, not placeholders
+        "fin": ("到期提醒：答复（{村道} 100%）",
+                "「答复」（案件：{村道} 100%）将于 2026-12-01 10:30 到期，请及时办理。"),
+        "boss": ("到期提醒：答复（{村道} 100%）",
+                 "「答复」（案件：{村道} 100%）将于 2026-11-30 21:30（America/New_York） 到期，请及时办理。")}
 
 
 def test_smtp_settings_from_the_app_config():

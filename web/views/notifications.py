@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.exc import SQLAlchemyError
 
+from engine import notification_texts as texts
 from engine.usecases import notifications
 
 from .. import database
@@ -37,40 +38,15 @@ def index():
 # that keeps what they are made of (``params``) is written anew for whoever reads it.
 @bp.app_template_global()
 def notification_subject(note: notifications.NotificationView) -> str:
-    p = note.params
-    if not p:
-        return note.subject
-    if note.kind == "reminder":
-        return _("到期提醒：%(task)s（%(case)s）", task=p["task"], case=p["case"])
-    if note.kind == "overdue":
-        return _("逾期：%(task)s（%(case)s）", task=p["task"], case=p["case"])
-    if note.kind == "supervision":
-        return _("督办：%(task)s（%(case)s）", task=p["task"], case=p["case"])
-    return note.subject
+    return texts.subject(note.kind, note.params, _) if note.params else note.subject
 
 
 @bp.app_template_global()
 def notification_message(note: notifications.NotificationView) -> str:
-    p = note.params
-    if not p:
+    if not note.params:
         return note.message
-    task, case = p["task"], p["case"]
-    due = when(datetime.fromisoformat(p["due_at"])) if p.get("due_at") else ""
-    if note.kind == "reminder":
-        return _("「%(task)s」（案件：%(case)s）将于 %(due)s 到期，请及时办理。", task=task, case=case, due=due)
-    if note.kind == "overdue" and "handlers" in p:  # to the supervisors
-        return _("「%(task)s」（案件：%(case)s）已于 %(due)s 到期，尚未办结。办理人：%(handlers)s。", task=task,
-                 case=case, due=due, handlers=_("、").join(p["handlers"]) or _("未指定"))
-    if note.kind == "overdue":  # to those who hold the task
-        return _("「%(task)s」（案件：%(case)s）已于 %(due)s 到期，尚未办结。请尽快办理。", task=task, case=case,
-                 due=due)
-    if note.kind == "supervision":
-        if p.get("interrupting"):
-            return _("「%(task)s」（案件：%(case)s）已超时，流程已转入「%(event)s」。", task=task, case=case,
-                     event=p["event"])
-        return _("「%(task)s」（案件：%(case)s）到期未办结，已启动「%(event)s」，请尽快办理。", task=task, case=case,
-                 event=p["event"])
-    return note.message
+    due = note.params.get("due_at")
+    return texts.message(note.kind, note.params, when(datetime.fromisoformat(due)) if due else "", _)
 
 
 def _back():

@@ -1,0 +1,47 @@
+"""What a notification says, written in one place. The engine writes it in Chinese when the
+notification is made (that text is stored and e-mailed); a page writes it again in its
+reader's language by passing its own gettext as ``_``. The Chinese texts are the message
+ids of the web catalogs (``pybabel extract`` reads this file too).
+
+``p`` is what a notification keeps of its making (``Notification.params``): task and case
+always; handlers (an overdue notice to the supervisors); event and interrupting (督办).
+"""
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+
+class Translate(Protocol):
+    def __call__(self, text: str, **values: Any) -> str: ...
+
+
+def chinese(text: str, **values: Any) -> str:
+    """The message id itself: the texts are written in Chinese."""
+    return text % values if values else text
+
+
+def subject(kind: str, p: dict[str, Any], _: Translate = chinese) -> str:
+    task, case = p["task"], p["case"]
+    if kind == "reminder":
+        return _("到期提醒：%(task)s（%(case)s）", task=task, case=case)
+    if kind == "overdue":
+        return _("逾期：%(task)s（%(case)s）", task=task, case=case)
+    return _("督办：%(task)s（%(case)s）", task=task, case=case)
+
+
+def message(kind: str, p: dict[str, Any], due: str, _: Translate = chinese) -> str:
+    """``due``: the due time as its reader reads it (their time zone)."""
+    task, case = p["task"], p["case"]
+    if kind == "reminder":
+        return _("「%(task)s」（案件：%(case)s）将于 %(due)s 到期，请及时办理。", task=task, case=case, due=due)
+    if kind == "overdue" and "handlers" in p:  # to the supervisors
+        return _("「%(task)s」（案件：%(case)s）已于 %(due)s 到期，尚未办结。办理人：%(handlers)s。", task=task,
+                 case=case, due=due, handlers=_("、").join(p["handlers"]) or _("未指定"))
+    if kind == "overdue":  # to those who hold the task
+        return _("「%(task)s」（案件：%(case)s）已于 %(due)s 到期，尚未办结。请尽快办理。", task=task, case=case,
+                 due=due)
+    if p.get("interrupting"):
+        return _("「%(task)s」（案件：%(case)s）已超时，流程已转入「%(event)s」。", task=task, case=case,
+                 event=p["event"])
+    return _("「%(task)s」（案件：%(case)s）到期未办结，已启动「%(event)s」，请尽快办理。", task=task, case=case,
+             event=p["event"])
