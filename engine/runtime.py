@@ -6,9 +6,12 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 from uuid import UUID
+from weakref import WeakKeyDictionary
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
+from SpiffWorkflow.bpmn.specs.mixins.events.intermediate_event import BoundaryEvent
+from SpiffWorkflow.bpmn.specs.mixins.events.start_event import StartEvent
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.exceptions import SpiffWorkflowException, TaskNotFoundException
 from SpiffWorkflow.task import Task
@@ -47,6 +50,20 @@ class WaitingTimer:
     due_at: datetime
 
 
+@dataclass(frozen=True)
+class FiredTimer:
+    """A timer event the engine fired while this runtime moved the workflow."""
+
+    task_id: str
+    bpmn_id: str
+    name: str
+    attached_to: str | None = None   # a boundary timer: the task it is attached to
+    interrupting: bool = False
+
+
+_ARMED, _DONE = "armed", "done"  # firing marks of a timer task (see Runtime._timer_marks)
+
+
 def _tasks_in_state(workflow: BpmnWorkflow, state: int) -> list[Task]:
     """The tasks of the workflow and its subprocesses in ``state``, in creation order.
 
@@ -65,10 +82,13 @@ class Runtime:
         clock.bind_spiff_timers()
         self.environment = SandboxedEnvironment(helpers)
         self.script_engine = PythonScriptEngine(environment=self.environment)
+        # each workflow's timer marks when this runtime got it (see fired_timers)
+        self._marks_before: WeakKeyDictionary[BpmnWorkflow, dict[UUID, int | str]] = WeakKeyDictionary()
 
     # -- lifecycle -------------------------------------------------------------
     def start(self, process: ParsedProcess, data: dict[str, Any]) -> BpmnWorkflow:
         workflow = BpmnWorkflow(process.spec, process.subprocess_specs, script_engine=self.script_engine)
+        self._marks_before[workflow] = {}
         workflow.data.update(data)
         # Data reaches the first tasks through the start task's data.
         for task in workflow.get_tasks(state=TaskState.READY):
@@ -79,6 +99,7 @@ class Runtime:
     def restore(self, process: ParsedProcess, text: str) -> BpmnWorkflow:
         workflow = load_workflow(text, process.spec, process.subprocess_specs)
         workflow.script_engine = self.script_engine
+        self._marks_before[workflow] = self._timer_marks(workflow)
         return workflow
 
     @staticmethod
@@ -167,7 +188,53 @@ class Runtime:
                 timers.append(WaitingTimer(str(task.id), task.task_spec.bpmn_id, due_at))
         return timers
 
+    def fired_timers(self, workflow: BpmnWorkflow) -> list[FiredTimer]:
+        """The timer events fired since this runtime started or restored ``workflow``: the
+        one the scheduler came for, and any other the same engine steps fired with it (a
+        boundary timer already past when its task became ready fires at once)."""
+        before = self._marks_before.get(workflow, {})
+        fired = []
+        for task_id, mark in self._timer_marks(workflow).items():
+            was = before.get(task_id)
+            if isinstance(mark, int):
+                if not isinstance(was, int) or mark >= was:
+                    continue  # a cycle not counted down
+            elif mark != _DONE or was == _DONE:
+                continue
+            task = workflow.get_task_from_id(task_id)
+            spec = task.task_spec
+            attached = None
+            if isinstance(spec, BoundaryEvent) and task.parent is not None:
+                attached = next((str(t.id) for t in task.parent.children if not isinstance(t.task_spec, BoundaryEvent)),
+                                None)
+            fired.append(FiredTimer(str(task_id), spec.bpmn_id, spec.bpmn_name or spec.bpmn_id, attached,
+                                    bool(getattr(spec, "cancel_activity", False))))
+        return fired
+
     # -- helpers ---------------------------------------------------------------
+    @staticmethod
+    def _timer_marks(workflow: BpmnWorkflow) -> dict[UUID, int | str]:
+        """Each timer event task's firing mark, compared before and after the engine steps
+        to tell what fired: a cycle, how many cycles it has left (counted down at each
+        firing; from -1 when endless; it completes when none are left, without firing);
+        any other, ``_ARMED`` while it waits, ``_DONE`` once it fired. Timer start events
+        are left out: their firing is the start of a case (see start_timers)."""
+        marks: dict[UUID, int | str] = {}
+        for tasks in (workflow.tasks, *(s.tasks for s in workflow.subprocesses.values())):
+            for task in tasks.values():
+                spec = task.task_spec
+                if (not isinstance(getattr(spec, "event_definition", None), TimerEventDefinition)
+                        or isinstance(spec, StartEvent)):
+                    continue
+                value = task._get_internal_data("event_value")
+                if isinstance(value, dict):
+                    marks[task.id] = value["cycles"]
+                elif task.state == TaskState.COMPLETED:
+                    marks[task.id] = _DONE
+                elif task.state in (TaskState.WAITING, TaskState.READY):
+                    marks[task.id] = _ARMED
+        return marks
+
     def _entries(self, task: Task, entries: tuple[str, ...]) -> tuple[str, ...]:
         """Evaluate ``${expr}`` entries against the task data; a list result adds each item."""
         values: list[str] = []

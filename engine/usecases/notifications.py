@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from storage.enums import NotificationKind, Role
 from storage.models import Department, Notification, ProcessInstance, Timer, User, UserRole, WorkItem
+from storage.repositories import ItemRow
 
 from .. import clock, timezones
 from .. import notification_texts as texts
@@ -53,7 +54,7 @@ def users_in_groups(session: Session, groups: Iterable[str]) -> dict[str, str]:
     return found
 
 
-def holders(session: Session, item: WorkItem) -> dict[str, str | None]:
+def holders(session: Session, item: WorkItem | ItemRow) -> dict[str, str | None]:
     """Who is to act on a work item: its assignee, or its candidate users and groups."""
     if item.assignee:
         return {item.assignee: None}
@@ -111,7 +112,7 @@ def notify(session: Session, kind: NotificationKind, recipients: dict[str, str |
     return rows
 
 
-def _about(session: Session, item: WorkItem) -> dict[str, Any]:
+def _about(session: Session, item: WorkItem | ItemRow) -> dict[str, Any]:
     """The task and the case a notification is about."""
     title = session.scalar(select(ProcessInstance.title).where(ProcessInstance.id == item.instance_id)) or ""
     return {"task": item.name, "case": title}
@@ -148,14 +149,16 @@ def notify_overdue(session: Session, timer: Timer) -> None:
            instance_id=item.instance_id, work_item_id=item.id, timer_id=timer.id)
 
 
-def notify_supervision(session: Session, timer: Timer, item: WorkItem, event_name: str, interrupting: bool) -> None:
-    """A boundary timer on ``item``'s task fired (督办): tell its holders and the supervisors."""
+def notify_supervision(session: Session, timer_id: int | None, item: WorkItem | ItemRow, event_name: str,
+                       interrupting: bool) -> None:
+    """A boundary timer on ``item``'s task fired (督办): tell its holders and the supervisors.
+    ``item`` has no id when the task never waited for anyone (its deadline had passed)."""
     recipients = holders(session, item)
     for username, group in supervisors(session).items():
         recipients.setdefault(username, group)
     notify(session, NotificationKind.SUPERVISION, recipients,
            params={**_about(session, item), "event": event_name, "interrupting": interrupting},
-           instance_id=item.instance_id, work_item_id=item.id, timer_id=timer.id)
+           instance_id=item.instance_id, work_item_id=item.id or None, timer_id=timer_id)
 
 
 # -- reading (the UI) ----------------------------------------------------------------

@@ -2,7 +2,7 @@
 timers in line with what the workflow now waits for. One place, used by every use case."""
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
@@ -16,11 +16,13 @@ from storage.models import ProcessInstance, Timer
 from storage.repositories import ItemRow
 
 from .. import clock
-from ..errors import Conflict
+from ..errors import Conflict, EngineError
 from ..reminders import reminder_time
-from ..runtime import Runtime
+from ..runtime import FiredTimer, ReadyTask, Runtime
 from ..serialization import SERIALIZER_VERSION
 from ..specs import ParsedProcess
+from . import notifications
+from .context import SYSTEM, audit
 
 CHANGED_MEANWHILE = "this case was changed by someone else meanwhile; reload it and try again"
 
@@ -38,6 +40,7 @@ def save_instance(session: Session, instance: ProcessInstance, workflow: BpmnWor
     except StaleDataError:
         raise Conflict(CHANGED_MEANWHILE) from None
     now = clock.now()
+    fired = runtime.fired_timers(workflow)
     status, ended_at = instance.status, instance.ended_at
     if workflow.completed and status == InstanceStatus.RUNNING:
         status, ended_at = InstanceStatus.COMPLETED, now
@@ -51,7 +54,9 @@ def save_instance(session: Session, instance: ProcessInstance, workflow: BpmnWor
     desired = {(t.task_id, TimerKind.BPMN): (t.bpmn_id, t.due_at) for t in runtime.waiting_timers(workflow)}
     desired |= {(w.task_id, TimerKind.TASK_DUE): (w.bpmn_id, w.due_at) for w in ready_items if w.due_at is not None}
     desired |= reminder_timers(runtime, ready_items)
-    sync_timers(session, instance, desired, now)
+    fired_rows = sync_timers(session, instance, desired, now, fired={f.task_id for f in fired})
+    if fired:
+        record_fired(session, instance, workflow, runtime, process, fired, fired_rows, ready_before)
     return ready_items
 
 
@@ -69,16 +74,43 @@ def sync_work_items(session: Session, instance: ProcessInstance, workflow: BpmnW
         if task_id in existing:
             ready_items.append(existing[task_id])
             continue
-        task = runtime.describe(workflow, process, task_id)
-        groups = task.candidate_groups or (() if task.candidate_users or task.assignee else
-                                           ((task.lane,) if task.lane else ()))
-        item = ItemRow(id=0, instance_id=instance.id, task_id=task.task_id, bpmn_id=task.bpmn_id, name=task.name,
-                       lane=task.lane, assignee=task.assignee, due_at=task.due_at, state=WorkItemState.READY,
-                       created_at=now, claimed_at=now if task.assignee else None,
-                       candidate_groups=sorted(set(groups)), candidate_users=sorted(set(task.candidate_users)))
+        item = _item_row(instance, runtime.describe(workflow, process, task_id), now)
         writes.insert_item(session, item)
         ready_items.append(item)
     return ready_items
+
+
+def _item_row(instance: ProcessInstance, task: ReadyTask, now: datetime) -> ItemRow:
+    """The work item of a task: its lane is its group when it names no one else."""
+    groups = task.candidate_groups or (() if task.candidate_users or task.assignee else
+                                       ((task.lane,) if task.lane else ()))
+    return ItemRow(id=0, instance_id=instance.id, task_id=task.task_id, bpmn_id=task.bpmn_id, name=task.name,
+                   lane=task.lane, assignee=task.assignee, due_at=task.due_at, state=WorkItemState.READY,
+                   created_at=now, claimed_at=now if task.assignee else None,
+                   candidate_groups=sorted(set(groups)), candidate_users=sorted(set(task.candidate_users)))
+
+
+def record_fired(session: Session, instance: ProcessInstance, workflow: BpmnWorkflow, runtime: Runtime,
+                 process: ParsedProcess, fired: Sequence[FiredTimer], rows: dict[str, tuple[int, datetime]],
+                 ready_before: Sequence[ItemRow]) -> None:
+    """Each timer the engine fired goes into the audit log, and a boundary timer on a user
+    task is a 督办: its holders and the supervisors are told. The same whether the scheduler
+    came for it or it fired within other steps (a deadline already past when its task
+    became ready, or due together with the one the scheduler came for)."""
+    items = {w.task_id: w for w in ready_before}
+    for timer in fired:
+        timer_id, due_at = rows.get(timer.task_id, (None, None))
+        audit(session, SYSTEM, "timer_fired", instance_id=instance.id, task_id=timer.task_id, bpmn_id=timer.bpmn_id,
+              data={"timer_id": timer_id, "due_at": due_at.isoformat() if due_at else None})
+        if timer.attached_to is None:
+            continue
+        item = items.get(timer.attached_to)
+        if item is None:  # the task never waited for anyone: its deadline had passed already
+            try:
+                item = _item_row(instance, runtime.describe(workflow, process, timer.attached_to), clock.now())
+            except EngineError:
+                continue  # not a user task (or its people cannot be told): nobody to tell
+        notifications.notify_supervision(session, timer_id, item, timer.name, timer.interrupting)
 
 
 def reminder_timers(runtime: Runtime, items: list[ItemRow]) -> dict[tuple[str, TimerKind], tuple[str, datetime]]:
@@ -92,18 +124,26 @@ def reminder_timers(runtime: Runtime, items: list[ItemRow]) -> dict[tuple[str, T
 
 
 def sync_timers(session: Session, instance: ProcessInstance,
-                desired: dict[tuple[str, TimerKind], tuple[str, datetime]], now: datetime | None = None) -> None:
+                desired: dict[tuple[str, TimerKind], tuple[str, datetime]], now: datetime | None = None,
+                fired: Collection[str] = ()) -> dict[str, tuple[int, datetime]]:
     """Make the case's pending timers what ``desired`` says, reading only the pending ones:
-    a fired or cancelled row of a desired timer is re-armed by ``writes.arm_timers``."""
+    a fired or cancelled row of a desired timer is re-armed by ``writes.arm_timers``.
+
+    ``fired``: the task ids of the BPMN timers the engine just fired; their rows are marked
+    fired (a cycle's row waits for its next time). Returns those rows' (id, due time)."""
     now = now or clock.now()
     pending = {(t.task_id, t.kind): t for t in repo.pending_timers_of_instance(session, instance.id)}
     changes: list[tuple[Timer, dict]] = []
+    fired_rows = {task_id: (row.id, row.due_at) for (task_id, kind), row in pending.items()
+                  if kind == TimerKind.BPMN and task_id in fired}
 
     def cancel(row: Timer) -> None:
         changes.append((row, {"due_at": row.due_at, "state": TimerState.CANCELLED, "fired_at": row.fired_at}))
 
     for key, row in pending.items():
-        if key not in desired:
+        if key[0] in fired_rows and key[1] == TimerKind.BPMN and key not in desired:
+            changes.append((row, {"due_at": row.due_at, "state": TimerState.FIRED, "fired_at": now}))
+        elif key not in desired:
             cancel(row)
     to_arm = []
     for (task_id, kind), (bpmn_id, due_at) in desired.items():
@@ -122,3 +162,4 @@ def sync_timers(session: Session, instance: ProcessInstance,
             changes.append((row, {"due_at": due_at, "state": TimerState.PENDING, "fired_at": None}))
     writes.update_timers(session, changes)
     writes.arm_timers(session, to_arm)
+    return fired_rows

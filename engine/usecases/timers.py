@@ -7,16 +7,13 @@ from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
-from SpiffWorkflow.bpmn import BpmnWorkflow
-from SpiffWorkflow.bpmn.specs.mixins.events.intermediate_event import BoundaryEvent
 
 from storage import repositories as repo
 from storage.enums import InstanceStatus, TimerKind, TimerState
 from storage.models import ProcessInstance, Timer
 
 from .. import clock
-from ..errors import Conflict, EngineError, NotFound
-from ..runtime import Runtime
+from ..errors import Conflict, EngineError
 from . import notifications, start_timers
 from .context import SYSTEM, audit, processes, runtime_for
 from .persist import save_instance
@@ -55,7 +52,7 @@ def _fire_locked(session: Session, timer: Timer | None, now: datetime) -> bool:
     if timer is None or timer.state != TimerState.PENDING or timer.due_at > now:
         return False
     if timer.kind == TimerKind.BPMN:
-        if not _fire_bpmn_timer(session, timer, now):
+        if not _fire_bpmn_timer(session, timer):
             return False
     else:
         timer.state, timer.fired_at = TimerState.FIRED, now
@@ -89,7 +86,9 @@ def _lock_timers(session: Session, timer_ids: Sequence[int]) -> dict[int, Timer]
     return {t.id: t for t in session.scalars(query.with_for_update())}
 
 
-def _fire_bpmn_timer(session: Session, timer: Timer, now: datetime) -> bool:
+def _fire_bpmn_timer(session: Session, timer: Timer) -> bool:
+    """Fire the case's due timers; ``save_instance`` marks what fired, audits it and tells
+    people (督办) about it, this timer and any other that fired with it alike."""
     assert timer.instance_id is not None
     instance = repo.instance_for_update(session, timer.instance_id)
     if instance is None or instance.status != InstanceStatus.RUNNING:
@@ -98,37 +97,14 @@ def _fire_bpmn_timer(session: Session, timer: Timer, now: datetime) -> bool:
     process = processes.get_by_id(session, instance.definition_id)
     runtime = runtime_for(session)
     workflow = runtime.restore(process, instance.workflow_json)
-    boundary = _boundary_of(runtime, workflow, timer.task_id)
     due_at = timer.due_at
     runtime.fire_timers(workflow)
     if any(w.task_id == timer.task_id and w.due_at == due_at for w in runtime.waiting_timers(workflow)):
         # SpiffWorkflow fires a timer strictly after its moment; at the very moment it still
         # waits. Stay pending (nothing was saved): the scheduler comes back for it.
         return False
-    timer.state, timer.fired_at = TimerState.FIRED, now
     save_instance(session, instance, workflow, runtime, process)
-    audit(session, SYSTEM, "timer_fired", instance_id=instance.id, task_id=timer.task_id, bpmn_id=timer.bpmn_id,
-          data={"timer_id": timer.id, "due_at": due_at.isoformat()})
-    if boundary is not None:
-        item = repo.work_item_by_task(session, boundary[0])
-        if item is not None:
-            notifications.notify_supervision(session, timer, item, boundary[1], boundary[2])
-    return True
-
-
-def _boundary_of(runtime: Runtime, workflow: BpmnWorkflow, task_id: str) -> tuple[str, str, bool] | None:
-    """For a boundary timer: (the task id it is attached to, its name, interrupting?)."""
-    try:
-        task = runtime.task(workflow, task_id)
-    except NotFound:
-        return None
-    spec = task.task_spec
-    if not isinstance(spec, BoundaryEvent) or task.parent is None:
-        return None
-    attached = [t for t in task.parent.children if not isinstance(t.task_spec, BoundaryEvent)]
-    if not attached:
-        return None
-    return str(attached[0].id), spec.bpmn_name or spec.bpmn_id, bool(spec.cancel_activity)
+    return timer.state == TimerState.FIRED or timer.due_at != due_at  # fired, or a cycle's next time
 
 
 def fire_due(session_factory: sessionmaker, now: datetime | None = None, limit: int = 500) -> int:

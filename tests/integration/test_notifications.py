@@ -9,21 +9,24 @@ from functools import partial
 
 import pytest
 from aiosmtpd.controller import Controller
+from sqlalchemy import select
 
 from engine import clock
 from engine.mailer import MAX_ATTEMPTS, SmtpSettings, send_outbox
 from engine.scheduler import SchedulerConfig, SchedulerService
-from engine.usecases import accounts
+from engine.usecases import accounts, instances
 from engine.usecases import notifications as notes
 from engine.usecases import timers as timer_usecases
 from engine.usecases.context import SYSTEM, actor_for
-from storage.enums import NotificationKind
+from storage.enums import NotificationKind, TimerKind, TimerState
+from storage.models import AuditEntry, WorkItem
 
 from .scheduler_helpers import (  # noqa: F401 (fresh_process_cache is an autouse fixture)
     deploy,
     fresh_process_cache,
     notifications,
     start_deadline,
+    timers,
     wait_for,
 )
 
@@ -135,6 +138,61 @@ def test_the_scheduler_sends_the_mail(world, smtp, db_url):
     finally:
         service.stop()
     assert {m["To"] for m in smtp.messages} == {"fin@example.org", "boss@example.org"}
+
+
+def supervised(factory) -> set[tuple[str, int | None, str]]:
+    """(who, which timer, about what task) of every 督办 notification."""
+    return {(n.username, n.timer_id, n.params["task"]) for n in notifications(factory)
+            if n.kind == NotificationKind.SUPERVISION}
+
+
+def boundary_firings(factory, case: int) -> list[tuple[str, int | None]]:
+    with factory() as s:
+        return [(a.bpmn_id, a.data["timer_id"]) for a in s.scalars(
+            select(AuditEntry).where(AuditEntry.instance_id == case, AuditEntry.action == "timer_fired")
+            .order_by(AuditEntry.id))]
+
+
+def test_a_deadline_already_past_when_the_task_is_reached_is_still_supervised(world, frozen_clock):
+    """The case reaches 办理 after its deadline (here at once, at the start): the boundary
+    timer fires in the same steps, before anyone had the task; it is still a 督办."""
+    now = clock.now()
+    case = start_deadline(world, now - timedelta(hours=2), now - timedelta(hours=1))
+    assert supervised(world) == {("fin", None, "办理"), ("fin2", None, "办理"), ("boss", None, "办理")}
+    assert {n.work_item_id for n in notifications(world)} == {None}   # no one ever had the task
+    assert [n.email_to for n in notifications(world) if n.username == "fin"] == ["fin@example.org"]
+    assert boundary_firings(world, case) == [("wait", None), ("handle_timeout", None)]
+    with world() as s:
+        assert [w.bpmn_id for w in s.scalars(select(WorkItem).where(WorkItem.instance_id == case))] == ["escalate"]
+
+
+def test_what_fired_while_the_scheduler_was_down_is_supervised_on_catching_up(world, frozen_clock):
+    now = clock.now()
+    case = start_deadline(world, now + timedelta(hours=1), now + timedelta(hours=2))
+    [wait] = timers(world, case)
+    clock.advance(timedelta(hours=3))
+    assert timer_usecases.fire_due(world) == 1      # the wait; the deadline behind it fires with it
+    assert timers(world, case)[0].state == TimerState.FIRED
+    assert boundary_firings(world, case) == [("wait", wait.id), ("handle_timeout", None)]
+    assert supervised(world) == {("fin", None, "办理"), ("fin2", None, "办理"), ("boss", None, "办理")}
+
+
+def test_timers_of_one_case_due_together_are_each_fired_and_supervised(world, frozen_clock):
+    deploy(world, "two_deadlines.bpmn")
+    now = clock.now()
+    with world.begin() as s:
+        case = instances.start_instance(s, SYSTEM, "two_deadlines", {"due": (now + timedelta(days=1)).isoformat()}).id
+    lead, assist = sorted(timers(world, case, TimerKind.BPMN), key=lambda t: t.bpmn_id != "lead_late")
+    clock.advance(timedelta(days=1, seconds=1))
+    with world.begin() as s:
+        assert timer_usecases.fire_timer(s, lead.id)     # the engine fires both
+    with world.begin() as s:
+        assert not timer_usecases.fire_timer(s, assist.id)   # fired already: nothing again
+    assert {t.bpmn_id: t.state for t in timers(world, case, TimerKind.BPMN)} == {
+        "lead_late": TimerState.FIRED, "assist_late": TimerState.FIRED}
+    assert sorted(boundary_firings(world, case)) == [("assist_late", assist.id), ("lead_late", lead.id)]
+    assert supervised(world) == {("fin", lead.id, "主办"), ("fin2", lead.id, "主办"), ("boss", lead.id, "主办"),
+                                 ("boss", assist.id, "会办")}       # boss is office too: told once per task
 
 
 def test_listed_and_marked_read_per_user(world, frozen_clock):

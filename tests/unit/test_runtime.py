@@ -106,3 +106,43 @@ def test_a_failing_expression_is_a_script_error_naming_the_element(runtime, proc
     wf = runtime.start(process, {"subject": "x", "checker": "c"})  # no 'rounds': the script needs it
     with pytest.raises(ScriptError, match="set_due.*rounds"):
         runtime.complete(wf, runtime.ready_task_ids(wf)[0], {"lead_unit": "finance"})
+
+
+REMIND_EVERY_HOUR = """<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" id="d" targetNamespace="t">
+  <bpmn:process id="remind" isExecutable="true">
+    <bpmn:startEvent id="start" />
+    <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="answer" />
+    <bpmn:userTask id="answer" name="答复" />
+    <bpmn:boundaryEvent id="hourly" name="每小时催办" attachedToRef="answer" cancelActivity="false">
+      <bpmn:timerEventDefinition id="hourly_def">
+        <bpmn:timeCycle>"R2/" + start_at + "/PT1H"</bpmn:timeCycle>
+      </bpmn:timerEventDefinition>
+    </bpmn:boundaryEvent>
+    <bpmn:sequenceFlow id="f2" sourceRef="answer" targetRef="done" />
+    <bpmn:endEvent id="done" />
+    <bpmn:sequenceFlow id="f3" sourceRef="hourly" targetRef="noted" />
+    <bpmn:endEvent id="noted" />
+  </bpmn:process>
+</bpmn:definitions>"""
+
+
+def test_fired_timers_tells_each_firing_since_the_restore_a_cycles_too(frozen_clock, runtime):
+    [parsed] = parse_bpmn(REMIND_EVERY_HOUR.encode(), "remind.bpmn")
+    process = load_process(dump_process(parsed))
+    wf = runtime.start(process, {"start_at": (frozen_clock + timedelta(hours=1)).isoformat()})
+    assert runtime.fired_timers(wf) == []                  # armed, not fired
+    answer = ready(runtime, process, wf)["answer"]
+    for hour in (1, 2):
+        wf = round_trip(runtime, process, wf)
+        clock.advance(timedelta(hours=1, seconds=1))
+        assert runtime.fired_timers(wf) == []
+        runtime.fire_timers(wf)
+        [fired] = runtime.fired_timers(wf)
+        assert (fired.bpmn_id, fired.name, fired.attached_to, fired.interrupting) == (
+            "hourly", "每小时催办", answer.task_id, False), hour
+    wf = round_trip(runtime, process, wf)
+    clock.advance(timedelta(hours=5))
+    runtime.fire_timers(wf)                                # no cycle left: it ends, firing nothing
+    runtime.complete(wf, answer.task_id, {})
+    assert runtime.fired_timers(wf) == [] and wf.completed
