@@ -58,6 +58,7 @@ class FiredTimer:
     bpmn_id: str
     name: str
     attached_to: str | None = None   # a boundary timer: the task it is attached to
+    attached_name: str = ""          # and that task's name
     interrupting: bool = False
 
 
@@ -205,9 +206,10 @@ class Runtime:
             spec = task.task_spec
             attached = None
             if isinstance(spec, BoundaryEvent) and task.parent is not None:
-                attached = next((str(t.id) for t in task.parent.children if not isinstance(t.task_spec, BoundaryEvent)),
-                                None)
-            fired.append(FiredTimer(str(task_id), spec.bpmn_id, spec.bpmn_name or spec.bpmn_id, attached,
+                attached = next((t for t in task.parent.children if not isinstance(t.task_spec, BoundaryEvent)), None)
+            fired.append(FiredTimer(str(task_id), spec.bpmn_id, spec.bpmn_name or spec.bpmn_id,
+                                    str(attached.id) if attached else None,
+                                    (attached.task_spec.bpmn_name or attached.task_spec.bpmn_id) if attached else "",
                                     bool(getattr(spec, "cancel_activity", False))))
         return fired
 

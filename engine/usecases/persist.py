@@ -105,11 +105,13 @@ def record_fired(session: Session, instance: ProcessInstance, workflow: BpmnWork
         if timer.attached_to is None:
             continue
         item = items.get(timer.attached_to)
-        if item is None:  # the task never waited for anyone: its deadline had passed already
+        if item is None:  # no work item: a deadline passed before anyone had the task, or not a user task
             try:
                 item = _item_row(instance, runtime.describe(workflow, process, timer.attached_to), clock.now())
-            except EngineError:
-                continue  # not a user task (or its people cannot be told): nobody to tell
+            except EngineError:  # who holds it cannot be worked out (an expression failed)
+                item = ItemRow(id=0, instance_id=instance.id, task_id=timer.attached_to, bpmn_id="",
+                               name=timer.attached_name, lane=None, assignee=None, due_at=None,
+                               state=WorkItemState.CANCELLED, created_at=clock.now())  # the supervisors still hear
         notifications.notify_supervision(session, timer_id, item, timer.name, timer.interrupting)
 
 

@@ -15,11 +15,14 @@ from engine import clock
 from engine.mailer import MAX_ATTEMPTS, SmtpSettings, send_outbox
 from engine.scheduler import SchedulerConfig, SchedulerService
 from engine.usecases import accounts, instances
+from engine.usecases import deploy as deploying
 from engine.usecases import notifications as notes
 from engine.usecases import timers as timer_usecases
 from engine.usecases.context import SYSTEM, actor_for
 from storage.enums import NotificationKind, TimerKind, TimerState
 from storage.models import AuditEntry, WorkItem
+
+from tests.conftest import fixture_bpmn
 
 from .scheduler_helpers import (  # noqa: F401 (fresh_process_cache is an autouse fixture)
     deploy,
@@ -164,6 +167,16 @@ def test_a_deadline_already_past_when_the_task_is_reached_is_still_supervised(wo
     assert boundary_firings(world, case) == [("wait", None), ("handle_timeout", None)]
     with world() as s:
         assert [w.bpmn_id for w in s.scalars(select(WorkItem).where(WorkItem.instance_id == case))] == ["escalate"]
+
+
+def test_when_the_tasks_holders_cannot_be_worked_out_the_supervisors_still_hear(world, frozen_clock):
+    unknown_unit = fixture_bpmn("deadline.bpmn").replace(b'camunda:candidateGroups="finance"',
+                                                          b'camunda:candidateGroups="${unit}"')  # no such variable
+    with world.begin() as s:
+        deploying.deploy(s, unknown_unit, "deadline.bpmn", SYSTEM)
+    now = clock.now()
+    start_deadline(world, now - timedelta(hours=2), now - timedelta(hours=1))
+    assert supervised(world) == {("boss", None, "办理")}
 
 
 def test_what_fired_while_the_scheduler_was_down_is_supervised_on_catching_up(world, frozen_clock):

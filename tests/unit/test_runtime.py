@@ -139,8 +139,8 @@ def test_fired_timers_tells_each_firing_since_the_restore_a_cycles_too(frozen_cl
         assert runtime.fired_timers(wf) == []
         runtime.fire_timers(wf)
         [fired] = runtime.fired_timers(wf)
-        assert (fired.bpmn_id, fired.name, fired.attached_to, fired.interrupting) == (
-            "hourly", "每小时催办", answer.task_id, False), hour
+        assert (fired.bpmn_id, fired.name, fired.attached_to, fired.attached_name, fired.interrupting) == (
+            "hourly", "每小时催办", answer.task_id, "答复", False), hour
     wf = round_trip(runtime, process, wf)
     clock.advance(timedelta(hours=5))
     runtime.fire_timers(wf)                                # no cycle left: it ends, firing nothing
