@@ -175,14 +175,14 @@ def assert_consistent(factory, instance_id):
     assert {(w.task_id, w.due_at) for w in runtime.waiting_timers(workflow)} == armed
 
 
-def test_completing_a_task_as_its_boundary_timer_fires(world):
+def test_completing_a_task_as_its_boundary_timer_fires(world, frozen_clock):
     outcomes = []
     for _ in range(6):
         now = clock.now()
-        case = start_deadline(world, now - timedelta(seconds=1), now + timedelta(seconds=0.2))
+        case = start_deadline(world, now - timedelta(seconds=1), now + timedelta(hours=1))
         handle = items(world, case)["handle"]
         [boundary] = [t for t in timers(world, case) if t.kind == TimerKind.BPMN and t.state == TimerState.PENDING]
-        time.sleep(0.25)                                   # the timer is due now
+        clock.advance(timedelta(hours=1, seconds=1))       # the timer is due now
         barrier, results = threading.Barrier(2), {}
 
         def complete():
