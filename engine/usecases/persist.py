@@ -93,10 +93,10 @@ def _item_row(instance: ProcessInstance, task: ReadyTask, now: datetime) -> Item
 def record_fired(session: Session, instance: ProcessInstance, workflow: BpmnWorkflow, runtime: Runtime,
                  process: ParsedProcess, fired: Sequence[FiredTimer], rows: dict[str, tuple[int, datetime]],
                  ready_before: Sequence[ItemRow]) -> None:
-    """Each timer the engine fired goes into the audit log, and a boundary timer on a user
-    task is a 督办: its holders and the supervisors are told. The same whether the scheduler
-    came for it or it fired within other steps (a deadline already past when its task
-    became ready, or due together with the one the scheduler came for)."""
+    """Each timer the engine fired goes into the audit log, and a boundary timer is a 督办
+    about the task it is attached to: its holders and the supervisors are told. The same
+    whether the scheduler came for it or it fired within other steps (a deadline already
+    past when its task was reached, or due together with the one the scheduler came for)."""
     items = {w.task_id: w for w in ready_before}
     for timer in fired:
         timer_id, due_at = rows.get(timer.task_id, (None, None))
