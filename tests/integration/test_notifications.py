@@ -149,7 +149,8 @@ def supervised(factory) -> set[tuple[str, int | None, str]]:
             if n.kind == NotificationKind.SUPERVISION}
 
 
-def boundary_firings(factory, case: int) -> list[tuple[str, int | None]]:
+def timer_firings(factory, case: int) -> list[tuple[str, int | None]]:
+    """(which timer event, which row) of every firing of the case in the audit log."""
     with factory() as s:
         return [(a.bpmn_id, a.data["timer_id"]) for a in s.scalars(
             select(AuditEntry).where(AuditEntry.instance_id == case, AuditEntry.action == "timer_fired")
@@ -164,7 +165,7 @@ def test_a_deadline_already_past_when_the_task_is_reached_is_still_supervised(wo
     assert supervised(world) == {("fin", None, "办理"), ("fin2", None, "办理"), ("boss", None, "办理")}
     assert {n.work_item_id for n in notifications(world)} == {None}   # no one ever had the task
     assert [n.email_to for n in notifications(world) if n.username == "fin"] == ["fin@example.org"]
-    assert boundary_firings(world, case) == [("wait", None), ("handle_timeout", None)]
+    assert timer_firings(world, case) == [("wait", None), ("handle_timeout", None)]
     with world() as s:
         assert [w.bpmn_id for w in s.scalars(select(WorkItem).where(WorkItem.instance_id == case))] == ["escalate"]
 
@@ -186,7 +187,7 @@ def test_what_fired_while_the_scheduler_was_down_is_supervised_on_catching_up(wo
     clock.advance(timedelta(hours=3))
     assert timer_usecases.fire_due(world) == 1      # the wait; the deadline behind it fires with it
     assert timers(world, case)[0].state == TimerState.FIRED
-    assert boundary_firings(world, case) == [("wait", wait.id), ("handle_timeout", None)]
+    assert timer_firings(world, case) == [("wait", wait.id), ("handle_timeout", None)]
     assert supervised(world) == {("fin", None, "办理"), ("fin2", None, "办理"), ("boss", None, "办理")}
 
 
@@ -203,7 +204,7 @@ def test_timers_of_one_case_due_together_are_each_fired_and_supervised(world, fr
         assert not timer_usecases.fire_timer(s, assist.id)   # fired already: nothing again
     assert {t.bpmn_id: t.state for t in timers(world, case, TimerKind.BPMN)} == {
         "lead_late": TimerState.FIRED, "assist_late": TimerState.FIRED}
-    assert sorted(boundary_firings(world, case)) == [("assist_late", assist.id), ("lead_late", lead.id)]
+    assert sorted(timer_firings(world, case)) == [("assist_late", assist.id), ("lead_late", lead.id)]
     assert supervised(world) == {("fin", lead.id, "主办"), ("fin2", lead.id, "主办"), ("boss", lead.id, "主办"),
                                  ("boss", assist.id, "会办")}       # boss is office too: told once per task
 
