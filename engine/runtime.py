@@ -83,7 +83,7 @@ class Runtime:
         clock.bind_spiff_timers()
         self.environment = SandboxedEnvironment(helpers)
         self.script_engine = PythonScriptEngine(environment=self.environment)
-        # each workflow's timer marks when this runtime got it (see fired_timers)
+        # each workflow's timer marks before this runtime first moved it (see fired_timers)
         self._marks_before: WeakKeyDictionary[BpmnWorkflow, dict[UUID, int | str]] = WeakKeyDictionary()
 
     # -- lifecycle -------------------------------------------------------------
@@ -100,7 +100,6 @@ class Runtime:
     def restore(self, process: ParsedProcess, text: str) -> BpmnWorkflow:
         workflow = load_workflow(text, process.spec, process.subprocess_specs)
         workflow.script_engine = self.script_engine
-        self._marks_before[workflow] = self._timer_marks(workflow)
         return workflow
 
     @staticmethod
@@ -111,12 +110,14 @@ class Runtime:
         task = self.task(workflow, task_id)
         if task.state != TaskState.READY or not task.task_spec.manual:
             raise NotFound(f"task {task_id} is not a ready user task")
+        self._before_moving(workflow)
         task.set_data(**data)
         self._run(task)
         self._steps(workflow)
         return task
 
     def fire_timers(self, workflow: BpmnWorkflow) -> None:
+        self._before_moving(workflow)
         self._guard(workflow.refresh_timers)
         self._steps(workflow)
 
@@ -190,10 +191,13 @@ class Runtime:
         return timers
 
     def fired_timers(self, workflow: BpmnWorkflow) -> list[FiredTimer]:
-        """The timer events fired since this runtime started or restored ``workflow``: the
-        one the scheduler came for, and any other the same engine steps fired with it (a
-        boundary timer already past when its task became ready fires at once)."""
-        before = self._marks_before.get(workflow, {})
+        """The timer events this runtime's steps fired in ``workflow`` (started, completed a
+        task of, fired timers of): the one the scheduler came for, and any other the same
+        engine steps fired with it (a boundary timer already past when its task became ready
+        fires at once)."""
+        before = self._marks_before.get(workflow)
+        if before is None:
+            return []  # only restored: nothing moved
         fired = []
         for task_id, mark in self._timer_marks(workflow).items():
             was = before.get(task_id)
@@ -214,6 +218,12 @@ class Runtime:
         return fired
 
     # -- helpers ---------------------------------------------------------------
+    def _before_moving(self, workflow: BpmnWorkflow) -> None:
+        """Remember the timer marks of a restored workflow before its first step here (only
+        then: a workflow restored just to be read pays nothing)."""
+        if workflow not in self._marks_before:
+            self._marks_before[workflow] = self._timer_marks(workflow)
+
     @staticmethod
     def _timer_marks(workflow: BpmnWorkflow) -> dict[UUID, int | str]:
         """Each timer event task's firing mark, compared before and after the engine steps
