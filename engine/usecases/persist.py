@@ -56,7 +56,7 @@ def save_instance(session: Session, instance: ProcessInstance, workflow: BpmnWor
     desired |= reminder_timers(runtime, ready_items)
     fired_rows = sync_timers(session, instance, desired, now, fired={f.task_id for f in fired})
     if fired:
-        record_fired(session, instance, workflow, runtime, process, fired, fired_rows, ready_before)
+        record_fired(session, instance, workflow, runtime, process, fired, fired_rows, ready_before, now)
     return ready_items
 
 
@@ -92,7 +92,7 @@ def _item_row(instance: ProcessInstance, task: ReadyTask, now: datetime) -> Item
 
 def record_fired(session: Session, instance: ProcessInstance, workflow: BpmnWorkflow, runtime: Runtime,
                  process: ParsedProcess, fired: Sequence[FiredTimer], rows: dict[str, tuple[int, datetime]],
-                 ready_before: Sequence[ItemRow]) -> None:
+                 ready_before: Sequence[ItemRow], now: datetime) -> None:
     """Each timer the engine fired goes into the audit log, and a boundary timer is a 督办
     about the task it is attached to: its holders and the supervisors are told. The same
     whether the scheduler came for it or it fired within other steps (a deadline already
@@ -107,11 +107,10 @@ def record_fired(session: Session, instance: ProcessInstance, workflow: BpmnWork
         item = items.get(timer.attached_to)
         if item is None:  # no work item: a deadline passed before anyone had the task, or not a user task
             try:
-                item = _item_row(instance, runtime.describe(workflow, process, timer.attached_to), clock.now())
-            except EngineError:  # who holds it cannot be worked out (an expression failed)
-                item = ItemRow(id=0, instance_id=instance.id, task_id=timer.attached_to, bpmn_id="",
-                               name=timer.attached_name, lane=None, assignee=None, due_at=None,
-                               state=WorkItemState.CANCELLED, created_at=clock.now())  # the supervisors still hear
+                task = runtime.describe(workflow, process, timer.attached_to)
+            except EngineError:  # who holds it cannot be worked out (an expression failed): the supervisors still hear
+                task = ReadyTask(timer.attached_to, "", timer.attached_name, None, (), (), None, None)
+            item = _item_row(instance, task, now)
         notifications.notify_supervision(session, timer_id, item, timer.name, timer.interrupting)
 
 
@@ -143,9 +142,11 @@ def sync_timers(session: Session, instance: ProcessInstance,
         changes.append((row, {"due_at": row.due_at, "state": TimerState.CANCELLED, "fired_at": row.fired_at}))
 
     for key, row in pending.items():
-        if key[0] in fired_rows and key[1] == TimerKind.BPMN and key not in desired:
+        if key in desired:
+            continue
+        if key[1] == TimerKind.BPMN and key[0] in fired:
             changes.append((row, {"due_at": row.due_at, "state": TimerState.FIRED, "fired_at": now}))
-        elif key not in desired:
+        else:
             cancel(row)
     to_arm = []
     for (task_id, kind), (bpmn_id, due_at) in desired.items():
