@@ -239,13 +239,8 @@ def overdue_work_items(session: Session, now: datetime, limit: int = 200) -> lis
 
 
 # -- timers ------------------------------------------------------------------------
-_TIMERS_OF_CASE = select(Timer).where(Timer.instance_id == bindparam("instance_id"))
 _PENDING_TIMERS_OF_CASE = select(Timer).where(Timer.instance_id == bindparam("instance_id"),
                                                Timer.state == TimerState.PENDING)
-
-
-def timers_of_instance(session: Session, instance_id: int) -> Sequence[Timer]:
-    return session.scalars(_TIMERS_OF_CASE, {"instance_id": instance_id}).all()
 
 
 def pending_timers_of_instance(session: Session, instance_id: int) -> Sequence[Timer]:

@@ -82,9 +82,8 @@ def cancel_instance(session: Session, actor: Actor, instance_id: int, reason: st
     instance.status, instance.ended_at = InstanceStatus.CANCELLED, now
     instance.workflow_json = runtime.dump(workflow)
     writes.close_items(session, repo.ready_item_rows(session, instance_id), WorkItemState.CANCELLED, now)
-    for timer in repo.timers_of_instance(session, instance_id):
-        if timer.state == TimerState.PENDING:
-            timer.state = TimerState.CANCELLED
+    for timer in repo.pending_timers_of_instance(session, instance_id):
+        timer.state = TimerState.CANCELLED
     audit(session, actor, "cancel", instance_id=instance_id, data={"reason": reason})
     session.flush()
 
@@ -116,5 +115,5 @@ def instance_detail(session: Session, actor: Actor, instance_id: int, workflow: 
         active_bpmn_ids=runtime.bpmn_ids_in_state(workflow, TaskState.READY | TaskState.WAITING),
         overdue_bpmn_ids=sorted({t.bpmn_id for t in open_tasks if t.is_overdue(now)}),
         pending_timers=[{"bpmn_id": t.bpmn_id, "kind": t.kind.value, "due_at": t.due_at}
-                        for t in repo.timers_of_instance(session, instance_id) if t.state == TimerState.PENDING],
+                        for t in repo.pending_timers_of_instance(session, instance_id)],
     )
