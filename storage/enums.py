@@ -34,6 +34,8 @@ class Role(StrEnum):
     SUPERVISOR = "supervisor"
     DEPUTY = "deputy"
     CHAIR = "chair"
+    OFFICE_HEAD = "office_head"            # 人大办主任: oversees the office's work, reads confidential data
+    PETITION_OFFICER = "petition_officer"  # 信访专员: keeps the petition record, reads the petitioner's identity
 
 
 class NotificationKind(StrEnum):

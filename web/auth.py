@@ -37,7 +37,7 @@ class SignedInUser:
     def of(cls, user: User) -> SignedInUser:
         return cls(id=user.username, display_name=user.display_name,
                    department=user.department.name if user.department else None,
-                   actor=Actor(user.username, frozenset(user.roles), frozenset(user.groups)),
+                   actor=Actor.of(user),
                    timezone=user.timezone)
 
 

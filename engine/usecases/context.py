@@ -3,7 +3,6 @@ once per version), and a runtime whose helpers read this session's settings and 
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import inspect
@@ -11,10 +10,10 @@ from sqlalchemy.orm import Session
 
 from storage import repositories as repo
 from storage import writes
-from storage.enums import Role
 from storage.models import ProcessDefinition
 
 from .. import clock
+from ..access import SYSTEM, Actor
 from ..calendar import WorkingCalendar
 from ..errors import NotFound
 from ..helpers import make_helpers
@@ -24,26 +23,14 @@ from ..settings import resolve
 from ..specs import ParsedProcess
 
 
-@dataclass(frozen=True)
-class Actor:
-    """A person (or the system) acting: username, roles and candidate groups."""
-
-    username: str
-    roles: frozenset[str] = field(default_factory=frozenset)
-    groups: frozenset[str] = field(default_factory=frozenset)
-
-    def has_role(self, *roles: str) -> bool:
-        return bool(self.roles.intersection(roles))
-
-
-SYSTEM = Actor("system", frozenset({Role.ADMIN.value}), frozenset())
+__all__ = ["SYSTEM", "Actor", "actor_for", "audit", "processes", "runtime_for"]
 
 
 def actor_for(session: Session, username: str) -> Actor:
     user = repo.user_by_name(session, username)
     if user is None or not user.active:
         raise NotFound(f"no active user {username!r}")
-    return Actor(user.username, frozenset(user.roles), frozenset(user.groups))
+    return Actor.of(user)
 
 
 class _ProcessCache:

@@ -112,4 +112,4 @@ def authenticate_token(session: Session, secret: str) -> Actor | None:
         session.flush()
         session.info[TOUCHED] = True
     user = row.user
-    return Actor(user.username, frozenset(user.roles), frozenset(user.groups))
+    return Actor.of(user)

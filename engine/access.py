@@ -1,0 +1,224 @@
+"""The access policy: every "who may" rule of the product, in one place.
+
+Rules are built on named permissions granted to roles (``ROLE_PERMISSIONS``, the table the
+README's security section shows), plus the facts of the thing acted on: who holds a task,
+who started a case and from which unit. Every use case asks here; the web pages, the API
+and the command line all call the use cases, so one answer holds behind every door.
+
+Two kinds of refusal: a case (or a task of a case) one may not see does not exist for
+that person (``NotFound``, the same words as for a missing one, so an answer never tells
+that it exists); something one may see but not do is ``NotAllowed`` with the reason.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Protocol
+
+from sqlalchemy import ColumnElement, and_, exists, false, or_, select
+from sqlalchemy.orm import Session
+
+from storage.enums import Role
+from storage.models import ProcessInstance, User, WorkItem, WorkItemGroup
+
+from .errors import NotAllowed
+
+
+class Permission(StrEnum):
+    """What a role may do beyond the work offered to the person (their own tasks, the
+    tasks of their groups, the cases those belong to)."""
+
+    CASE_START = "case.start"                # start a process that names no starter groups
+    CASE_START_ANY = "case.start_any"        # start any process, whatever its starter groups
+    CASE_VIEW_ALL = "case.view_all"          # every case, not only one's own and one's units'
+    CASE_CANCEL = "case.cancel"              # cancel a case started from one's own unit
+    CASE_CANCEL_ANY = "case.cancel_any"      # cancel any running case
+    TASK_VIEW_ALL = "task.view_all"          # the inbox tab of every open task
+    TASK_REASSIGN = "task.reassign"          # give back or hand over a task someone else holds
+    CONFIDENTIAL_READ = "confidential.read"  # the petitioner's identity, confidential files and comments
+    SUPERVISE = "supervise"                  # 督办: issue and follow supervision notices
+    EXPORT = "export"                        # statistics and exports of case data
+    PROCESS_DEPLOY = "process.deploy"        # open processes in the designer and deploy versions
+    ADMIN_USERS = "admin.users"              # users, roles, departments, passwords, anyone's API tokens
+    ADMIN_SETTINGS = "admin.settings"        # the working-day calendar and the statutory deadline settings
+
+
+P = Permission
+
+# Who may what. Confidential data is a permission of its own, granted to the roles the law
+# lets see a petitioner (the office head and the petition officer), never to a department
+# as a whole nor to administrators: an administrator who needs it grants himself the role,
+# and that change is in the audit log.
+ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
+    Role.ADMIN: frozenset({P.CASE_START, P.CASE_START_ANY, P.CASE_VIEW_ALL, P.CASE_CANCEL_ANY, P.TASK_VIEW_ALL,
+                           P.TASK_REASSIGN, P.EXPORT, P.PROCESS_DEPLOY, P.ADMIN_USERS, P.ADMIN_SETTINGS}),
+    Role.DESIGNER: frozenset({P.PROCESS_DEPLOY}),
+    Role.OFFICER: frozenset({P.CASE_START, P.CASE_CANCEL}),
+    Role.OFFICE_HEAD: frozenset({P.CASE_START, P.CASE_CANCEL, P.CASE_VIEW_ALL, P.TASK_VIEW_ALL, P.TASK_REASSIGN,
+                                 P.CONFIDENTIAL_READ, P.SUPERVISE, P.EXPORT}),
+    Role.PETITION_OFFICER: frozenset({P.CONFIDENTIAL_READ}),
+    Role.SUPERVISOR: frozenset({P.CASE_VIEW_ALL, P.TASK_VIEW_ALL, P.SUPERVISE, P.EXPORT}),
+    Role.CHAIR: frozenset({P.CASE_VIEW_ALL, P.EXPORT}),
+    Role.DEPUTY: frozenset(),
+}
+
+
+def permissions_of(roles: Iterable[str]) -> frozenset[Permission]:
+    granted: set[Permission] = set()
+    for name in roles:
+        try:
+            granted |= ROLE_PERMISSIONS[Role(name)]
+        except ValueError:
+            continue  # a role this version does not know grants nothing
+    return frozenset(granted)
+
+
+@dataclass(frozen=True)
+class Actor:
+    """A person (or the system) acting: username, roles, candidate groups, and the
+    permissions the roles grant."""
+
+    username: str
+    roles: frozenset[str] = field(default_factory=frozenset)
+    groups: frozenset[str] = field(default_factory=frozenset)
+    department: str | None = None    # the code of the person's unit
+    permissions: frozenset[Permission] = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "permissions", permissions_of(self.roles))
+
+    def can(self, permission: Permission) -> bool:
+        return permission in self.permissions
+
+    def has_role(self, *roles: str) -> bool:
+        """Only for what a role *is* (a candidate group, a label); what it may do is ``can``."""
+        return bool(self.roles.intersection(roles))
+
+    @classmethod
+    def of(cls, user: User) -> Actor:
+        return cls(user.username, frozenset(user.roles), frozenset(user.groups),
+                   user.department.code if user.department else None)
+
+
+# The engine acting on its own (timers, the scheduler, set-up commands): every permission
+# but reading confidential data, which nothing automatic needs.
+SYSTEM = Actor("system", frozenset({Role.ADMIN.value}), frozenset())
+
+
+def require(actor: Actor, permission: Permission, doing: str) -> None:
+    """NotAllowed unless ``actor`` has ``permission``; ``doing`` says what was refused."""
+    if not actor.can(permission):
+        raise NotAllowed(f"{actor.username} may not {doing} (needs the permission {permission.value})")
+
+
+# -- tasks ------------------------------------------------------------------------------
+class Offered(Protocol):
+    """What the policy reads of a work item (an ORM row or a plain ItemRow)."""
+
+    assignee: str | None
+
+    @property
+    def candidate_users(self) -> list[str]: ...
+
+    @property
+    def candidate_groups(self) -> list[str]: ...
+
+
+def is_candidate(actor: Actor, item: Offered) -> bool:
+    return actor.username in item.candidate_users or bool(actor.groups.intersection(item.candidate_groups))
+
+
+def may_act(actor: Actor, item: Offered) -> bool:
+    """Complete, save a draft: the assignee; an unclaimed task, its candidates."""
+    if item.assignee is not None:
+        return item.assignee == actor.username
+    return is_candidate(actor, item)
+
+
+def may_claim(actor: Actor, item: Offered) -> bool:
+    return item.assignee is None and is_candidate(actor, item)
+
+
+def may_give_back(actor: Actor, item: Offered) -> bool:
+    """Unclaim: the holder, or whoever may reassign tasks."""
+    return item.assignee == actor.username or actor.can(P.TASK_REASSIGN)
+
+
+def may_hand_over(actor: Actor, item: Offered) -> bool:
+    """Hand to a colleague: whoever may act on it now, or whoever may reassign tasks."""
+    return may_act(actor, item) or actor.can(P.TASK_REASSIGN)
+
+
+def may_list_all_tasks(actor: Actor) -> bool:
+    return actor.can(P.TASK_VIEW_ALL)
+
+
+# -- cases ------------------------------------------------------------------------------
+def sees_every_case(actor: Actor) -> bool:
+    return actor.can(P.CASE_VIEW_ALL)
+
+
+def may_start(actor: Actor, starter_groups: Iterable[str]) -> bool:
+    """A process naming starter groups: their members; one naming none: whoever may start
+    cases; administrators: any."""
+    groups = tuple(starter_groups)
+    if actor.can(P.CASE_START_ANY):
+        return True
+    if groups:
+        return bool(actor.groups.intersection(groups))
+    return actor.can(P.CASE_START)
+
+
+def may_cancel(actor: Actor, starter_unit: str | None) -> bool:
+    """The office the case was started from (its officers and head), and administrators."""
+    if actor.can(P.CASE_CANCEL_ANY):
+        return True
+    return actor.can(P.CASE_CANCEL) and starter_unit is not None and actor.department == starter_unit
+
+
+def case_visibility(actor: Actor) -> ColumnElement[bool]:
+    """The SQL condition on ``process_instances`` of the cases ``actor`` may see: all of them
+    with ``case.view_all``; else those they started, or that have (had) a task for them:
+    assigned to them, completed by them, or offered to them or one of their groups."""
+    if sees_every_case(actor):
+        return ProcessInstance.id.is_not(None)
+    offered = exists().where(WorkItemGroup.work_item_id == WorkItem.id, or_(
+        and_(WorkItemGroup.is_user.is_(False), WorkItemGroup.group.in_(sorted(actor.groups)))
+        if actor.groups else false(),
+        and_(WorkItemGroup.is_user.is_(True), WorkItemGroup.group == actor.username)))
+    mine = or_(WorkItem.assignee == actor.username, WorkItem.completed_by == actor.username, offered)
+    return or_(ProcessInstance.started_by == actor.username,
+               exists().where(WorkItem.instance_id == ProcessInstance.id, mine))
+
+
+def may_see_case(session: Session, actor: Actor, instance: ProcessInstance) -> bool:
+    if sees_every_case(actor) or instance.started_by == actor.username:
+        return True
+    return bool(session.scalar(select(exists().where(ProcessInstance.id == instance.id, case_visibility(actor)))))
+
+
+def may_read_confidential(actor: Actor) -> bool:
+    return actor.can(P.CONFIDENTIAL_READ)
+
+
+def may_read_note(actor: Actor, *, confidential: bool, author: str) -> bool:
+    """A comment or an attachment: a confidential one only with the permission, or by its author."""
+    return not confidential or author == actor.username or may_read_confidential(actor)
+
+
+# -- everything else ----------------------------------------------------------------------
+def may_manage_tokens(actor: Actor, username: str) -> bool:
+    return actor.username == username or actor.can(P.ADMIN_USERS)
+
+
+def may_deploy(actor: Actor) -> bool:
+    return actor.can(P.PROCESS_DEPLOY)
+
+
+def may_administer(actor: Actor) -> bool:
+    return actor.can(P.ADMIN_USERS)
+
+
+def may_change_settings(actor: Actor) -> bool:
+    return actor.can(P.ADMIN_SETTINGS)
