@@ -104,6 +104,9 @@ class Actor:
 # The engine acting on its own (timers, the scheduler, set-up commands): every permission
 # but reading confidential data, which nothing automatic needs.
 SYSTEM = Actor("system", frozenset({Role.ADMIN.value}), frozenset())
+# Whoever runs a command on the server with ``--operator`` (setting up, recovering): the
+# same rights as the system, recorded under its own name.
+OPERATOR = Actor("operator", frozenset({Role.ADMIN.value}), frozenset())
 
 
 def require(actor: Actor, permission: Permission, doing: str) -> None:

@@ -16,6 +16,11 @@ FIELD_TYPES = ("string", "long", "boolean", "date", "enum")
 # ``multiple`` for a list), filled at run time: department codes, deputies' user names.
 OPTION_SOURCES = ("departments", "deputies")
 CONSTRAINTS = ("required", "readonly", "minlength", "maxlength", "min", "max")
+# The dates a date field takes unless its own ``min`` / ``max`` say otherwise: a case's
+# dates become due dates and timers, and a year like 0001 overflows when the engine turns
+# it into a moment in UTC, failing the case's next step again on every try.
+DATE_MIN = date(1900, 1, 1)
+DATE_MAX = date(2099, 12, 31)
 
 
 @dataclass(frozen=True)
@@ -140,9 +145,11 @@ def _convert(f: FormField, raw: Any, option_sources: dict[str, set[str]]) -> Any
         raise ValueError(f"must be true or false, got {raw!r}")
     if f.type == "date":
         try:
-            return date.fromisoformat(str(raw)).isoformat()
+            day = date.fromisoformat(str(raw))
         except ValueError:
             raise ValueError(f"must be a date YYYY-MM-DD, got {raw!r}") from None
+        _check_date_range(f, day)
+        return day.isoformat()
     if f.type == "enum":
         allowed = option_sources.get(f.options_source) if f.options_source else {o.id for o in f.options}
         if allowed is not None and str(raw) not in allowed:
@@ -156,6 +163,20 @@ def _check_length(f: FormField, value: str) -> None:
         raise ValueError(f"at least {f.constraints['minlength']} characters")
     if "maxlength" in f.constraints and len(value) > int(f.constraints["maxlength"]):
         raise ValueError(f"at most {f.constraints['maxlength']} characters")
+
+
+def _date_bound(f: FormField, name: str, default: date) -> date:
+    """The field's own ``min`` / ``max`` when it is a date, else the default."""
+    try:
+        return date.fromisoformat(f.constraints[name]) if name in f.constraints else default
+    except ValueError:
+        return default
+
+
+def _check_date_range(f: FormField, value: date) -> None:
+    low, high = _date_bound(f, "min", DATE_MIN), _date_bound(f, "max", DATE_MAX)
+    if not low <= value <= high:
+        raise ValueError(f"must be between {low.isoformat()} and {high.isoformat()}")
 
 
 def _check_range(f: FormField, value: int) -> None:

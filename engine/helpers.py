@@ -33,6 +33,19 @@ def _add_months(when: datetime, n: int) -> datetime:
     return local.replace(year=year, month=month, day=day)
 
 
+# The longest step ``add_working_days`` takes: it walks the calendar a day at a time, so a
+# huge (or fractional, which never reaches zero) count would run on past any script budget.
+MAX_WORKING_DAYS = 10_000
+
+
+def _working_days(n: Any) -> int:
+    if isinstance(n, bool) or not isinstance(n, int):
+        raise TypeError(f"a number of working days must be a whole number, got {n!r}")
+    if abs(n) > MAX_WORKING_DAYS:
+        raise ValueError(f"{n} working days: at most {MAX_WORKING_DAYS} either way")
+    return n
+
+
 def make_helpers(calendar_provider: Callable[[], WorkingCalendar],
                  settings_provider: Callable[[], dict[str, int]]) -> dict[str, Any]:
     """The helper functions, bound to a calendar and settings that load only when used."""
@@ -47,7 +60,7 @@ def make_helpers(calendar_provider: Callable[[], WorkingCalendar],
         return _iso(_add_months(parse_when(when), n))
 
     def add_working_days(when: str, n: int) -> str:
-        return _iso(calendar_provider().add_working_days(parse_when(when), n))
+        return _iso(calendar_provider().add_working_days(parse_when(when), _working_days(n)))
 
     def setting(name: str) -> int:
         values = settings_provider()

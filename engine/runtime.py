@@ -2,6 +2,8 @@
 complete, fire timers, cancel. No database here; the use cases persist what it returns."""
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
@@ -18,13 +20,14 @@ from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
 
 from . import clock
-from .errors import InvalidData, NotFound, ScriptError
+from .errors import EngineError, InvalidData, NotFound, ScriptError
 from .extensions import TaskMeta, expression_body, is_expression
 from .helpers import parse_when
-from .sandbox import SandboxedEnvironment
+from .sandbox import Budget, BudgetExceeded, SandboxedEnvironment, ScriptLimits
 from .serialization import dump_workflow, load_workflow
 from .specs import ParsedProcess
 
+log = logging.getLogger(__name__)
 
 MAX_GROUP_LENGTH = 200  # work_item_groups.group
 
@@ -77,14 +80,19 @@ def _tasks_in_state(workflow: BpmnWorkflow, state: int) -> list[Task]:
 
 
 class Runtime:
-    """Runs workflows of parsed processes in the sandboxed script environment."""
+    """Runs workflows of parsed processes in the sandboxed script environment.
 
-    def __init__(self, helpers: dict[str, Any]):
+    One runtime serves one use case: its budget (``limits``, read when first needed) bounds
+    each script and expression, and everything it runs from its first engine step on."""
+
+    def __init__(self, helpers: dict[str, Any], limits: Callable[[], ScriptLimits] | None = None):
         clock.bind_spiff_timers()
-        self.environment = SandboxedEnvironment(helpers)
+        self.budget = Budget(limits)
+        self.environment = SandboxedEnvironment(helpers, self.budget)
         self.script_engine = PythonScriptEngine(environment=self.environment)
         # each workflow's timer marks before this runtime first moved it (see fired_timers)
         self._marks_before: WeakKeyDictionary[BpmnWorkflow, dict[UUID, int | str]] = WeakKeyDictionary()
+        self._current: Task | None = None  # the task the engine is running, to name it in errors
 
     # -- lifecycle -------------------------------------------------------------
     def start(self, process: ParsedProcess, data: dict[str, Any]) -> BpmnWorkflow:
@@ -271,29 +279,67 @@ class Runtime:
             return None
         try:
             return parse_when(value).astimezone(timezone.utc)
-        except (TypeError, ValueError) as exc:
+        except (TypeError, ValueError, OverflowError) as exc:
             raise ScriptError(f"dueDate of {task.task_spec.bpmn_id} gave {value!r}, not a date: {exc}") from None
 
     def _evaluate(self, task: Task, expression: str) -> Any:
         try:
             return self.environment.evaluate(expression, task.data)
+        except BudgetExceeded as exc:
+            raise ScriptError(exc.located(task.task_spec.bpmn_id)) from None
         except ScriptError as exc:
             raise ScriptError(f"{task.task_spec.bpmn_id}: {exc.message}") from None
 
     def _run(self, task: Task) -> None:
+        self._current = task
         self._guard(task.run)
 
     def _steps(self, workflow: BpmnWorkflow) -> None:
-        self._guard(workflow.do_engine_steps)
+        self._guard(lambda: workflow.do_engine_steps(will_complete_task=self._before_step))
 
-    @staticmethod
-    def _guard(action: Any) -> None:
+    def _before_step(self, task: Task) -> None:
+        """Between engine steps: a process that loops over script tasks and gateways without
+        ever waiting runs each step within budget, and would never stop."""
+        self._current = task
+        overrun = self.budget.run_overrun()
+        if overrun:
+            raise ScriptError(f"the engine steps of this action {overrun}, stopped before {task.task_spec.bpmn_id}: "
+                              f"does the process loop without a user task or timer in between?")
+
+    def _element(self) -> str:
+        return (self._current.task_spec.bpmn_id or "") if self._current is not None else ""
+
+    def _guard(self, action: Callable[[], Any]) -> None:
+        """Run engine work; whatever goes wrong in it is the process's ScriptError naming
+        the element, never an unexplained server error."""
+        self.budget.start_run()
         try:
             action()
-        except ScriptError:
+        except BudgetExceeded as exc:
+            raise ScriptError(exc.located(self._element())) from None
+        except EngineError:
             raise
         except SpiffWorkflowException as exc:
-            where = getattr(getattr(exc, "task_spec", None), "bpmn_id", None) or ""
-            cause = exc.__cause__ or exc.__context__
-            detail = cause.message if isinstance(cause, ScriptError) else str(exc)
+            where = getattr(getattr(exc, "task_spec", None), "bpmn_id", None) or self._element()
+            cause = _script_error_in(exc)
+            if isinstance(cause, BudgetExceeded):
+                raise ScriptError(cause.located(where)) from None
+            detail = cause.message if cause is not None else str(exc)
             raise ScriptError(f"{where + ': ' if where else ''}{detail}") from None
+        except Exception as exc:
+            where = self._element()
+            log.warning("the engine failed at %s", where or "an unknown element", exc_info=True)
+            text = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+            raise ScriptError(f"{where + ': ' if where else ''}{text}") from exc
+
+
+def _script_error_in(exc: BaseException) -> ScriptError | None:
+    """The sandbox's error SpiffWorkflow wrapped (it may wrap it more than once)."""
+    seen: set[int] = set()
+    cause: BaseException | None = exc
+    while cause is not None and id(cause) not in seen:
+        if isinstance(cause, ScriptError):
+            return cause
+        seen.add(id(cause))
+        cause = cause.__cause__ or cause.__context__
+    return None

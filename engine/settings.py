@@ -1,7 +1,9 @@
 """Named deadline settings: the statutory periods processes refer to with ``setting(name)``.
 
 The defaults are the seed values of the domain brief; an administrator overrides any of
-them (``settings`` table) without touching code or BPMN.
+them (``settings`` table) without touching code or BPMN. The ``script.*`` settings are
+not deadlines: they bound what a process's scripts and expressions may spend, so that a
+runaway script fails on its own instead of holding the database's write lock.
 """
 from __future__ import annotations
 
@@ -35,7 +37,15 @@ DEFAULTS: dict[str, SettingSpec] = {
     "department_evaluation.selfreport_days": SettingSpec(15, "days", "评议 department's self-report due"),
     "department_evaluation.rectification_days": SettingSpec(30, "days", "评议整改 rectification due"),
     "reminder.working_days_before": SettingSpec(3, "working days", "到期提醒 reminder before a due date"),
+    # Not deadlines: what one script or expression of a process may spend (engine.sandbox).
+    "script.time_budget_ms": SettingSpec(1000, "ms", "脚本时限 wall-clock time one script or expression may run; "
+                                                       "a use case's engine steps together 5 times this"),
+    "script.step_budget": SettingSpec(1_000_000, "steps", "脚本步数上限 loop iterations and function calls one "
+                                                          "script or expression may make"),
 }
+
+SCRIPT_TIME_BUDGET = "script.time_budget_ms"
+SCRIPT_STEP_BUDGET = "script.step_budget"
 
 
 def resolve(overrides: dict[str, str]) -> dict[str, int]:

@@ -41,6 +41,10 @@ SUPPORTED_FLOW_ELEMENTS = {
     "category", "categoryValue", "assignment", "from", "to", "transformation",
 }
 
+# A case's title comes from the first of these start form fields that is filled in
+# (engine.usecases.instances): none of them may be confidential.
+TITLE_FIELDS = ("title", "subject")
+
 _MODEL_NAMESPACES = {BPMN_NS, "http://www.omg.org/spec/BPMN/20100524/DI",
                      "http://www.omg.org/spec/DD/20100524/DI", "http://www.omg.org/spec/DD/20100524/DC"}
 _UNQUOTED_ISO = re.compile(r"^(R\d*/)?(P(?=\d|T)[0-9YMWDTHS.,]*|\d{4}-\d{2}-\d{2}(T[0-9:.+\-Z]*)?)(/.*)?$")
@@ -86,17 +90,42 @@ def _validator() -> BpmnValidator:
     return BpmnValidator()
 
 
+ENTITIES_REFUSED = "entity declarations and references are not allowed in BPMN files"
+
+
 def load_xml(source: bytes | str, file: str) -> etree._Element:
+    """Parse without loading or resolving anything (no DTD, no entities, no network), then
+    refuse a DOCTYPE and any entity reference: a BPMN file never needs them, they are how
+    XXE and entity-expansion attacks come in, and an entity left in the tree makes the XSD
+    validator fail with an internal error instead of a message."""
     data = source.encode("utf-8") if isinstance(source, str) else source
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, dtd_validation=False)
     try:
-        root = etree.fromstring(data, etree.XMLParser(resolve_entities=False, no_network=True))
+        root = etree.fromstring(data, parser)
     except etree.XMLSyntaxError as exc:
         raise InvalidBpmn([Problem(f"not well-formed XML: {exc.msg}", file, exc.lineno)]) from None
+    problems = _entity_problems(root, data, file)
+    if problems:
+        raise InvalidBpmn(problems)
     if root.tag != f"{{{BPMN_NS}}}definitions":
         raise InvalidBpmn([Problem(
             f"not a BPMN 2.0 file: the root element is <{_local(root.tag)}> in namespace "
             f"{etree.QName(root).namespace or '(none)'}, expected <definitions> in {BPMN_NS}", file, root.sourceline)])
     return root
+
+
+def _entity_problems(root: etree._Element, data: bytes, file: str) -> list[Problem]:
+    problems = []
+    docinfo = root.getroottree().docinfo
+    if docinfo.doctype or docinfo.internalDTD is not None or docinfo.externalDTD is not None:
+        at = data.find(b"<!DOCTYPE")
+        problems.append(Problem(f"{ENTITIES_REFUSED}: remove the <!DOCTYPE ...> declaration", file,
+                                data.count(b"\n", 0, at) + 1 if at >= 0 else None))
+    for entity in root.iter(etree.Entity):
+        owner = entity.getparent()
+        problems.append(Problem(f"{ENTITIES_REFUSED}: &{entity.name};", file, entity.sourceline,
+                                _owner(owner).get("id") if owner is not None else None))
+    return problems
 
 
 def xsd_problems(root: etree._Element, file: str) -> list[Problem]:
@@ -270,6 +299,10 @@ def _task_problems(process: etree._Element, file: str) -> list[Problem]:
                 if source not in OPTION_SOURCES:
                     problems.append(_problem(file, node, f"form field {f.id!r} takes its values from {source!r}, "
                                                          f"which is not one of {', '.join(OPTION_SOURCES)}"))
+            if f.confidential and f.id in TITLE_FIELDS and _local(node.tag) == "startEvent":
+                problems.append(_problem(file, node, f"form field {f.id!r} is confidential, but a case takes its "
+                                                     f"title from it, and titles are shown in every list, search "
+                                                     f"and notification: rename the field or drop 'confidential'"))
     return problems
 
 

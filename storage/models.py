@@ -16,6 +16,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
     text,
     true,
 )
@@ -51,6 +52,10 @@ class User(Base):
     created_at: Mapped[datetime]
     # The IANA zone this person reads dates in; None: the default (engine.timezones).
     timezone: Mapped[str | None] = mapped_column(String(64))
+    # A signed-in session carries the version it began with: bumping it (sign-out, a new
+    # password, deactivation) ends every session of the account, copied cookies included.
+    session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     department: Mapped[Department | None] = relationship(lazy="joined")
     role_rows: Mapped[list[UserRole]] = relationship(cascade="all, delete-orphan", lazy="selectin")
@@ -111,6 +116,8 @@ class ProcessInstance(Base):
     serializer_version: Mapped[str] = mapped_column(String(20))
     revision: Mapped[int] = mapped_column(Integer)
     started_by: Mapped[str] = mapped_column(String(64))
+    # the unit (department code) the case was started from: its office may cancel it
+    starter_unit: Mapped[str | None] = mapped_column(String(64))
     started_at: Mapped[datetime]
     updated_at: Mapped[datetime]
     ended_at: Mapped[datetime | None]
@@ -256,6 +263,8 @@ class Comment(Base):
     author: Mapped[str] = mapped_column(String(64))
     body: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime]
+    # read only by its author and those with confidential.read (engine.access)
+    confidential: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class Attachment(Base):
@@ -274,6 +283,8 @@ class Attachment(Base):
     uploaded_by: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime]
     content: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
+    # read only by its uploader and those with confidential.read (engine.access)
+    confidential: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class ApiToken(Base):

@@ -46,9 +46,13 @@ def latest_definitions(session: Session) -> Sequence[ProcessDefinition]:
 
 # -- instances ---------------------------------------------------------------------
 def instance_for_update(session: Session, instance_id: int) -> ProcessInstance | None:
-    """The instance row; on PostgreSQL locked until commit so writers queue up."""
+    """The instance row; on PostgreSQL locked until commit so writers queue up.
+
+    Read afresh even if the session holds the instance already (``populate_existing``):
+    what a writer reads once the lock is granted is what the previous writer committed,
+    not what this session saw before; otherwise its versioned UPDATE finds no row."""
     return session.scalars(select(ProcessInstance).where(ProcessInstance.id == instance_id)
-                           .with_for_update()).first()
+                           .with_for_update().execution_options(populate_existing=True)).first()
 
 
 # The queries every task completion runs are built once, with bound parameters: building a

@@ -29,6 +29,7 @@ FIXTURES = Path(__file__).parent / "fixtures"
 REPO_ROOT = Path(__file__).parent.parent
 PG_URL = os.environ.get("TEST_DATABASE_URL", "")
 BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
+PASSWORD = "Qiu-shan-42-lu!"  # every test user's (make_user): strong enough for the password policy
 
 
 @pytest.fixture(autouse=True, scope="session")
@@ -115,7 +116,7 @@ def frozen_clock() -> Iterator[datetime]:
 def make_user(factory: sessionmaker, username: str, roles: tuple[str, ...] = ("officer",),
               department: str | None = "office") -> None:
     with factory.begin() as session:
-        accounts.create_user(session, SYSTEM, username, "password-123", roles=roles, department=department)
+        accounts.create_user(session, SYSTEM, username, PASSWORD, roles=roles, department=department)
 
 
 def fixture_bpmn(name: str) -> bytes:

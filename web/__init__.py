@@ -31,6 +31,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     errors.init_app(app)
     _register_views(app)
     api.init_app(app)
+    security.throttle_password_checks(app)
     return app
 
 

@@ -1,20 +1,33 @@
-"""Who is signed in: Flask-Login sessions, and the engine Actor of the current user."""
+"""Who is signed in: Flask-Login sessions, and the engine Actor of the current user.
+
+A session holds the session version of the account it began with; the account's version
+is bumped when its user signs out, changes or is given a new password, or is deactivated,
+and a session whose version differs is nobody's. The session is a signed cookie kept by
+the browser, so this is what ends a copy of it too."""
 from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import wraps
 from typing import Any, Callable
 
-from flask import Flask, abort, g
+from flask import Flask, Response, abort, g, redirect, request, session, url_for
 from flask_login import LoginManager, current_user
 
-from engine.usecases.context import Actor
+from engine.access import Actor, Permission
 from storage import repositories as repo
 from storage.models import User
 
 from . import database
+from .errors import json_error, wants_json
 
 login_manager = LoginManager()
+
+SESSION_VERSION = "session_version"   # the key in the session: the account's version at sign-in
+
+# What a user who must change their password may still reach: the page to change it,
+# signing out, the language and what pages are made of.
+OPEN_WHILE_PASSWORD_CHANGE_DUE = frozenset({"settings.index", "settings.change_password", "auth.login",
+                                            "auth.logout", "auth.set_language", "static"})
 
 
 @dataclass
@@ -26,6 +39,8 @@ class SignedInUser:
     department: str | None
     actor: Actor
     timezone: str | None = None     # an IANA name; None: the default (Asia/Shanghai)
+    session_version: int = 0
+    must_change_password: bool = False
     is_authenticated: bool = True
     is_active: bool = True
     is_anonymous: bool = False
@@ -38,22 +53,42 @@ class SignedInUser:
         return cls(id=user.username, display_name=user.display_name,
                    department=user.department.name if user.department else None,
                    actor=Actor.of(user),
-                   timezone=user.timezone)
+                   timezone=user.timezone, session_version=user.session_version,
+                   must_change_password=user.must_change_password)
 
 
 def init_app(app: Flask) -> None:
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.user_loader(_load_user)
+    app.before_request(_require_password_change)
 
 
 def _load_user(username: str) -> SignedInUser | None:
     # A short session of its own: the request's session stays free for the route, and no
     # read transaction is left open while the route writes in another one (on SQLite a
     # transaction takes the write lock up front, see storage.db).
-    with database.session_factory()() as session:
-        user = repo.user_by_name(session, username)
-        return SignedInUser.of(user) if user is not None and user.active else None
+    with database.session_factory()() as db:
+        user = repo.user_by_name(db, username)
+        if user is None or not user.active or user.session_version != session.get(SESSION_VERSION):
+            return None
+        return SignedInUser.of(user)
+
+
+def _require_password_change() -> Response | None:
+    """Until a user told to change their password has done so, every page sends them to
+    the change form and the API (with the session) answers 403 password_change_required.
+    A personal API token is not a password session: it goes on working."""
+    if request.endpoint in OPEN_WHILE_PASSWORD_CHANGE_DUE or request.blueprint == "assets":
+        return None
+    if request.headers.get("Authorization") or not current_user.is_authenticated:
+        return None
+    if not current_user.must_change_password:
+        return None
+    if wants_json():
+        return json_error(403, "password_change_required",
+                          "an administrator asked you to change your password: do it on /settings first")
+    return redirect(url_for("settings.index", _anchor="password"))
 
 
 def current_actor() -> Actor:
@@ -66,13 +101,14 @@ def current_actor() -> Actor:
     return current_user.actor
 
 
-def roles_required(*roles: str) -> Callable:
-    """Allow the view to users who have at least one of ``roles``."""
+def permission_required(permission: Permission) -> Callable:
+    """Close a whole area (a blueprint's before_request) to those without ``permission``;
+    the use cases behind it check again, the access policy answering both."""
 
     def decorator(view: Callable) -> Callable:
         @wraps(view)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
-            if not current_actor().has_role(*roles):
+            if not current_actor().can(permission):
                 abort(403)
             return view(*args, **kwargs)
 

@@ -3,12 +3,8 @@ product's. Each product command is one use case in one transaction; errors go to
 with a non-zero exit code."""
 from __future__ import annotations
 
-import dataclasses
 import json
-import sys
-from collections.abc import Callable
-from datetime import date, datetime
-from functools import wraps
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -17,59 +13,18 @@ from flask import Flask, current_app
 from flask.cli import FlaskGroup, with_appcontext
 
 from engine import clock, timezones
-from engine.errors import EngineError, InvalidData
 from engine.usecases import accounts, deploy as deploying, instances, tasks, timers
-from engine.usecases.context import SYSTEM, actor_for
+from engine.access import OPERATOR
+from engine.usecases.context import actor_for
 from storage import migrate
 from storage import repositories as repo
 
 from .api.cli import tokens_group
+from .cli_common import acting_options, emit as _emit, json_option, resolve_actor, use_case, user_option
 from .database import session_factory
 from .ops_cli import calendar_group, scheduler_command, serve_command, settings_group
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-
-
-def _jsonable(value: Any) -> Any:
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return _jsonable(dataclasses.asdict(value))
-    if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple, set, frozenset)):
-        return [_jsonable(v) for v in value]
-    if isinstance(value, (datetime, date)):
-        return value.isoformat()
-    return value
-
-
-def _emit(as_json: bool, value: Any, text: Callable[[Any], str]) -> None:
-    if as_json:
-        click.echo(json.dumps(_jsonable(value), ensure_ascii=False, indent=2))
-    else:
-        click.echo(text(value))
-
-
-def use_case(fn: Callable) -> Callable:
-    """Turn engine errors into a readable message on stderr and exit code 1."""
-
-    @wraps(fn)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return fn(*args, **kwargs)
-        except InvalidData as exc:
-            click.echo("error: the submitted data is not valid", err=True)
-            for field, message in exc.field_errors.items():
-                click.echo(f"  {field}: {message}", err=True)
-            sys.exit(1)
-        except EngineError as exc:
-            click.echo(f"error: {exc.message}", err=True)
-            sys.exit(1)
-
-    return wrapper
-
-
-json_option = click.option("--json", "as_json", is_flag=True, help="machine-readable output")
-user_option = click.option("--user", "username", required=True, help="act as this user")
 
 
 def _bpmn_dir() -> Path:
@@ -81,16 +36,17 @@ def _bpmn_dir() -> Path:
 @click.option("--demo/--no-demo", default=True, help="create the demo users (demo only)")
 @use_case
 def init_command(demo: bool) -> None:
-    """Migrate the database, deploy every process in bpmn/, create departments and demo users."""
+    """Operator command: migrate the database, deploy every process in bpmn/, create
+    departments and demo users (as the operator, bypassing the access policy)."""
     migrate.upgrade(current_app.config["DATABASE_URL"])
     factory = session_factory()
     with factory.begin() as session:
         accounts.ensure_departments(session)
         files = sorted(_bpmn_dir().glob("*.bpmn"))
         for path in files:
-            for d in deploying.deploy(session, path.read_bytes(), path.name, SYSTEM):
+            for d in deploying.deploy(session, path.read_bytes(), path.name, OPERATOR):
                 click.echo(f"{'deployed' if d.created else 'unchanged'} {d.key} v{d.version} ({path.name})")
-        created = accounts.ensure_demo_users(session, SYSTEM) if demo else {}
+        created = accounts.ensure_demo_users(session, OPERATOR) if demo else {}
     if created:
         click.echo("\nDemo users (DEMO ONLY: these passwords are shown once; change them before real use):")
         for username, password in created.items():
@@ -114,13 +70,13 @@ def db_upgrade(revision: str) -> None:
 @click.command("deploy")
 @with_appcontext
 @click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--user", "username", default="system", help="recorded as the deployer")
+@acting_options
 @json_option
 @use_case
-def deploy_command(files: tuple[Path, ...], username: str, as_json: bool) -> None:
-    """Validate and deploy BPMN files (all or nothing)."""
+def deploy_command(files: tuple[Path, ...], username: str | None, as_operator: bool, as_json: bool) -> None:
+    """Validate and deploy BPMN files (all or nothing), as a designer (--user) or the operator."""
     with session_factory().begin() as session:
-        actor = SYSTEM if username == "system" else actor_for(session, username)
+        actor = resolve_actor(session, username, as_operator)
         results = [d for path in files for d in deploying.deploy(session, path.read_bytes(), str(path), actor)]
     _emit(as_json, results, lambda rs: "\n".join(
         f"{'deployed' if d.created else 'unchanged'} {d.key} v{d.version} (definition {d.definition_id})"
@@ -219,12 +175,13 @@ def claim_command(task_id: str, username: str, as_json: bool) -> None:
 @with_appcontext
 @click.argument("task_id")
 @user_option
+@json_option
 @use_case
-def unclaim_command(task_id: str, username: str) -> None:
+def unclaim_command(task_id: str, username: str, as_json: bool) -> None:
     """Give a claimed task back to its groups."""
     with session_factory().begin() as session:
         summary = tasks.unclaim(session, actor_for(session, username), task_id)
-    click.echo(f"unclaimed {summary.name} [{summary.title}]")
+    _emit(as_json, summary, lambda t: f"unclaimed {t.name} [{t.title}]")
 
 
 @click.command("complete")
@@ -255,7 +212,8 @@ def complete_command(task_id: str, username: str, data_json: str, as_json: bool)
 @json_option
 @use_case
 def instance_command(instance_id: int, username: str, as_json: bool) -> None:
-    """A case: status, variables and history."""
+    """A case you may see: status, variables (confidential ones masked unless you may read
+    them) and history."""
     with session_factory()() as session:
         detail = instances.instance_detail(session, actor_for(session, username), instance_id)
 
@@ -274,13 +232,14 @@ def instance_command(instance_id: int, username: str, as_json: bool) -> None:
 @with_appcontext
 @click.argument("instance_id", type=int)
 @user_option
-@click.option("--reason", default="")
+@click.option("--reason", required=True, help="why; kept in the case's history")
+@json_option
 @use_case
-def cancel_command(instance_id: int, username: str, reason: str) -> None:
-    """Cancel a running case."""
+def cancel_command(instance_id: int, username: str, reason: str, as_json: bool) -> None:
+    """Cancel a running case (the office it was started from, and administrators)."""
     with session_factory().begin() as session:
         instances.cancel_instance(session, actor_for(session, username), instance_id, reason)
-    click.echo(f"cancelled case {instance_id}")
+    _emit(as_json, {"cancelled": instance_id, "reason": reason}, lambda r: f"cancelled case {r['cancelled']}")
 
 
 @click.command("fire-due")
@@ -299,32 +258,44 @@ def users_group() -> None:
 
 @users_group.command("create")
 @with_appcontext
-@click.argument("username")
+@click.argument("account", metavar="USERNAME")
 @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
 @click.option("--name", "display_name", default="")
-@click.option("--role", "roles", multiple=True, help="admin, designer, officer, supervisor, deputy, chair")
+@click.option("--role", "roles", multiple=True,
+              help="admin, designer, officer, office_head, petition_officer, supervisor, deputy, chair")
 @click.option("--department", default=None, help="department code, e.g. finance")
 @click.option("--email", default=None)
+@acting_options
+@json_option
 @use_case
-def users_create(username: str, password: str, display_name: str, roles: tuple[str, ...],
-                 department: str | None, email: str | None) -> None:
-    """Create a user."""
+def users_create(account: str, password: str, display_name: str, roles: tuple[str, ...], department: str | None,
+                 email: str | None, username: str | None, as_operator: bool, as_json: bool) -> None:
+    """Create a user (as an administrator, or the operator setting up a server)."""
     with session_factory().begin() as session:
-        accounts.create_user(session, SYSTEM, username, password, display_name=display_name, roles=roles,
-                             department=department, email=email)
-    click.echo(f"created user {username}")
+        user = accounts.create_user(session, resolve_actor(session, username, as_operator), account, password,
+                                    display_name=display_name, roles=roles, department=department, email=email)
+        view = accounts.user_view(user)
+    _emit(as_json, view, lambda v: f"created user {v.username}")
 
 
 @users_group.command("set-password")
 @with_appcontext
-@click.argument("username")
+@click.argument("account", metavar="USERNAME")
 @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+@click.option("--must-change", is_flag=True, help="the user must change it at the next sign-in")
+@acting_options
+@json_option
 @use_case
-def users_set_password(username: str, password: str) -> None:
-    """Set a user's password."""
+def users_set_password(account: str, password: str, must_change: bool, username: str | None, as_operator: bool,
+                       as_json: bool) -> None:
+    """Set a user's password (yours, or anyone's as an administrator or the operator);
+    every session of the user ends."""
     with session_factory().begin() as session:
-        accounts.set_password(session, SYSTEM, username, password)
-    click.echo(f"password of {username} changed")
+        accounts.set_password(session, resolve_actor(session, username, as_operator), account, password,
+                              must_change=must_change)
+    _emit(as_json, {"username": account, "must_change": must_change},
+          lambda r: f"password of {r['username']} changed" + ("; to be changed at the next sign-in"
+                                                              if r["must_change"] else ""))
 
 
 COMMANDS = (init_command, db_group, deploy_command, definitions_command, start_command, tasks_command,

@@ -11,27 +11,20 @@ import click
 from flask import current_app
 from flask.cli import AppGroup, with_appcontext
 
-from engine.errors import EngineError, InvalidData
 from engine.leadership import AlreadyRunning
+from engine.access import Actor
 from engine.usecases import admin
-from engine.usecases.context import SYSTEM, Actor, actor_for
 
 from . import scheduling
+from .cli_common import acting_options, emit, json_option, resolve_actor, use_case
 from .database import session_factory
 
-user_option = click.option("--user", "username", default="system", help="recorded as who made the change")
-json_option = click.option("--json", "as_json", is_flag=True, help="machine-readable output")
 
 
 @contextmanager
-def _admin_session(username: str) -> Iterator[tuple[Any, Actor]]:
-    try:
-        with session_factory().begin() as session:
-            yield session, (SYSTEM if username == "system" else actor_for(session, username))
-    except InvalidData as exc:
-        raise click.ClickException("; ".join(f"{k}: {v}" for k, v in exc.field_errors.items())) from None
-    except EngineError as exc:
-        raise click.ClickException(exc.message) from None
+def _admin_session(username: str | None, as_operator: bool) -> Iterator[tuple[Any, Actor]]:
+    with session_factory().begin() as session:
+        yield session, resolve_actor(session, username, as_operator)
 
 
 def _print(as_json: bool, rows: list, text: Callable[[Any], str]) -> None:
@@ -77,22 +70,27 @@ def calendar_group() -> None:
 @click.argument("day", type=click.DateTime(formats=["%Y-%m-%d"]))
 @click.option("--working/--holiday", "is_working", required=True, help="a make-up working day, or a day off")
 @click.option("--note", default="", help="e.g. 春节调休")
-@user_option
-def calendar_set(day: Any, is_working: bool, note: str, username: str) -> None:
+@acting_options
+@json_option
+@use_case
+def calendar_set(day: Any, is_working: bool, note: str, username: str | None, as_operator: bool,
+                 as_json: bool) -> None:
     """Declare DAY (YYYY-MM-DD) a working day or a holiday."""
-    with _admin_session(username) as (session, actor):
+    with _admin_session(username, as_operator) as (session, actor):
         entry = admin.set_calendar_day(session, actor, day.date(), is_working, note)
-    click.echo(f"{entry.day.isoformat()} is now a {'working day' if entry.is_working else 'holiday'}")
+    emit(as_json, entry, lambda e: f"{e.day.isoformat()} is now a {'working day' if e.is_working else 'holiday'}")
 
 
 @calendar_group.command("unset")
 @click.argument("day", type=click.DateTime(formats=["%Y-%m-%d"]))
-@user_option
-def calendar_unset(day: Any, username: str) -> None:
+@acting_options
+@json_option
+@use_case
+def calendar_unset(day: Any, username: str | None, as_operator: bool, as_json: bool) -> None:
     """Remove the entry for DAY: it follows the holidays package again."""
-    with _admin_session(username) as (session, actor):
+    with _admin_session(username, as_operator) as (session, actor):
         admin.unset_calendar_day(session, actor, day.date())
-    click.echo(f"{day.date().isoformat()} follows the built-in calendar again")
+    emit(as_json, {"day": day.date()}, lambda r: f"{r['day'].isoformat()} follows the built-in calendar again")
 
 
 @calendar_group.command("list")
@@ -107,11 +105,13 @@ def calendar_list(year: int | None, as_json: bool) -> None:
 
 @calendar_group.command("check")
 @click.argument("day", type=click.DateTime(formats=["%Y-%m-%d"]))
-def calendar_check(day: Any) -> None:
+@json_option
+def calendar_check(day: Any, as_json: bool) -> None:
     """Is DAY a working day (entries and the built-in calendar together)?"""
     with session_factory()() as session:
         working = admin.is_working_day(session, day.date())
-    click.echo(f"{day.date().isoformat()}: {'working day' if working else 'day off'}")
+    emit(as_json, {"day": day.date(), "working": working},
+         lambda r: f"{r['day'].isoformat()}: {'working day' if r['working'] else 'day off'}")
 
 
 @click.group("settings", cls=AppGroup)
@@ -131,19 +131,23 @@ def settings_list(as_json: bool) -> None:
 @settings_group.command("set")
 @click.argument("name")
 @click.argument("value")
-@user_option
-def settings_set(name: str, value: str, username: str) -> None:
+@acting_options
+@json_option
+@use_case
+def settings_set(name: str, value: str, username: str | None, as_operator: bool, as_json: bool) -> None:
     """Set NAME to VALUE (a whole number in the setting's unit)."""
-    with _admin_session(username) as (session, actor):
+    with _admin_session(username, as_operator) as (session, actor):
         view = admin.set_setting(session, actor, name, value)
-    click.echo(f"{view.name} = {view.value} {view.unit}")
+    emit(as_json, view, lambda v: f"{v.name} = {v.value} {v.unit}")
 
 
 @settings_group.command("reset")
 @click.argument("name")
-@user_option
-def settings_reset(name: str, username: str) -> None:
+@acting_options
+@json_option
+@use_case
+def settings_reset(name: str, username: str | None, as_operator: bool, as_json: bool) -> None:
     """Back to the default value."""
-    with _admin_session(username) as (session, actor):
+    with _admin_session(username, as_operator) as (session, actor):
         admin.reset_setting(session, actor, name)
-    click.echo(f"{name} is back to its default")
+    emit(as_json, {"reset": name}, lambda r: f"{r['reset']} is back to its default")

@@ -1,14 +1,113 @@
 """Security for every page: CSRF tokens on every form, response headers, sessions that
-expire (idle: PERMANENT_SESSION_LIFETIME; absolute: SESSION_MAX_HOURS after sign-in)."""
+expire (idle: PERMANENT_SESSION_LIFETIME; absolute: SESSION_MAX_HOURS after sign-in), and
+password checks that guessers cannot use to take the server down.
+
+Password checks (sign-in, changing one's password) are throttled with Flask-Limiter: per
+account (the name submitted, or the signed-in user) and per client address, in growing
+windows, counting only wrong passwords, and checked before the view runs, so that a
+throttled request costs no hash. The counts are kept in memory, or in Redis when
+RATELIMIT_STORAGE_URI names one (needed when several server processes share the work).
+Apart from that, at most SIGNIN_CONCURRENT_HASHES verifications run at once: a request
+beyond them is answered 503 at once, so that guessers from many addresses still cannot
+take every server thread and both cores."""
 from __future__ import annotations
 
+import math
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
+from typing import Any, cast
 
-from flask import Flask, Response, session
+from flask import Flask, Response, current_app, g, request, session
+from flask_limiter import Limiter, RateLimitExceeded
 from flask_login import current_user, logout_user
 from flask_wtf.csrf import CSRFProtect
+from werkzeug.exceptions import ServiceUnavailable
+
+from .errors import handle_http_error
 
 csrf = CSRFProtect()
+
+SLOTS = "congressflow.password_slots"
+THROTTLED = "too many wrong passwords: wait, then try again"
+
+
+def client_address() -> str:
+    """The address a request comes from. Behind a reverse proxy every request comes from
+    the proxy: configure it to pass the client's address on (and the app to read it)
+    before relying on the per-address limits."""
+    return f"address:{request.remote_addr or 'unknown'}"
+
+
+def account_key() -> str:
+    """The account a password check is about: the name a sign-in submits (stripped and
+    lower-cased, so that "Admin " counts with "admin"), else the signed-in user."""
+    if "username" in request.form:
+        return "account:" + request.form["username"].strip().lower()
+    return "account:" + (current_user.get_id() if current_user.is_authenticated else "")
+
+
+LIMITER = "congressflow.limiter"
+
+
+def limiter_of(app: Flask) -> Limiter:
+    """The app's own limiter: its counts are this app's (or its Redis's), never those of
+    another app in the same process."""
+    return cast(Limiter, app.extensions[LIMITER])
+
+
+def wrong_password() -> None:
+    """Count this request against the password-check limits."""
+    g.wrong_password = True
+
+
+def _was_wrong(_response: Response) -> bool:
+    return bool(g.get("wrong_password"))
+
+
+def checks_password(view: Callable[..., Any]) -> Callable[..., Any]:
+    """Mark a view that checks a password (it calls ``wrong_password`` on a wrong one):
+    ``throttle_password_checks`` puts the app's limits in front of it."""
+    view.checks_password = True  # type: ignore[attr-defined]
+    return view
+
+
+def throttle_password_checks(app: Flask) -> None:
+    """Once the views are registered: limit the POSTs of every view marked
+    ``checks_password`` per account and per client address, with this app's limiter."""
+    limiter = limiter_of(app)
+    per_account = limiter.limit(lambda: current_app.config["SIGNIN_LIMITS_PER_ACCOUNT"], key_func=account_key,
+                                methods=["POST"], deduct_when=_was_wrong, error_message=THROTTLED)
+    per_address = limiter.limit(lambda: current_app.config["SIGNIN_LIMITS_PER_ADDRESS"], key_func=client_address,
+                                methods=["POST"], deduct_when=_was_wrong, error_message=THROTTLED)
+    for endpoint, view in list(app.view_functions.items()):
+        if getattr(view, "checks_password", False):
+            app.view_functions[endpoint] = per_address(per_account(view))
+
+
+@contextmanager
+def password_slot() -> Iterator[None]:
+    """Hold one of the SIGNIN_CONCURRENT_HASHES slots while verifying or making a password
+    hash; none free: 503 at once, without hashing (the client tries again a moment later)."""
+    slots: threading.BoundedSemaphore = current_app.extensions[SLOTS]
+    if not slots.acquire(blocking=False):
+        raise ServiceUnavailable("too many password checks at once; try again in a moment", retry_after=1)
+    try:
+        yield
+    finally:
+        slots.release()
+
+
+def _throttled(exc: RateLimitExceeded) -> Any:
+    """429 as the app's error page (or JSON), with Retry-After: when the last limit this
+    request broke lets the next attempt through."""
+    now = time.time()
+    waits = [limit.reset_at - now for limit in limiter_of(current_app).current_limits if limit.breached]
+    exc.retry_after = max(1, math.ceil(max(waits, default=1)))
+    return handle_http_error(exc)
+
 
 CONTENT_SECURITY_POLICY = "; ".join((
     "default-src 'self'",
@@ -72,9 +171,33 @@ class Defaults:
     SESSION_COOKIE_NAME = "congressflow_session"
     WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
     MAX_CONTENT_LENGTH = 12 * 1024 * 1024  # uploads: attachments are limited to 10 MB
+    SESSION_COOKIE_SECURE = False  # true when the site is served over HTTPS (it should be)
+    # Failed password checks allowed, per account and per client address (one office
+    # behind one address shares its limits), in growing windows: limits-library notation.
+    SIGNIN_LIMITS_PER_ACCOUNT = "5 per minute; 10 per 15 minutes; 20 per hour; 50 per day"
+    SIGNIN_LIMITS_PER_ADDRESS = "20 per minute; 50 per 15 minutes; 100 per hour; 300 per day"
+    SIGNIN_CONCURRENT_HASHES = 2
+    RATELIMIT_ENABLED = True
+    RATELIMIT_STORAGE_URI = "memory://"  # or redis://host:6379/0 (pip install congressflow[redis])
+
+
+def _as_bool(value: Any) -> bool:
+    """A flag from the environment: from_prefixed_env turns "true"/"false" into booleans but
+    leaves "True", "yes" or "off" as strings, whose truth would be wrong for "False"."""
+    if isinstance(value, str):
+        return value.strip().lower() in {"1", "true", "yes", "on"}
+    return bool(value)
 
 
 def init_app(app: Flask) -> None:
+    app.config["SESSION_COOKIE_SECURE"] = _as_bool(app.config["SESSION_COOKIE_SECURE"])
+    app.extensions[SLOTS] = threading.BoundedSemaphore(int(app.config["SIGNIN_CONCURRENT_HASHES"]))
+    # one limiter per app; every limit is evaluated (not only up to the first breached) for
+    # the Retry-After; the counts are in memory unless RATELIMIT_STORAGE_URI names a Redis
+    limiter = Limiter(key_func=client_address, fail_on_first_breach=False)
+    limiter.init_app(app)
+    app.extensions[LIMITER] = limiter
+    app.register_error_handler(RateLimitExceeded, _throttled)
     csrf.init_app(app)
     app.before_request(_expire_old_sessions)
     app.after_request(_add_headers)

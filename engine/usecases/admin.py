@@ -11,18 +11,16 @@ from sqlalchemy.orm import Session
 
 from storage.models import CalendarDay, Setting
 
-from .. import clock
+from .. import access, clock
+from ..access import Actor
 from ..calendar import WorkingCalendar
-from ..errors import InvalidData, NotAllowed, NotFound
+from ..errors import InvalidData, NotFound
 from ..settings import DEFAULTS
-from .context import Actor, audit
-
-ADMIN_ROLES = ("admin",)
+from .context import audit
 
 
 def _require_admin(actor: Actor) -> None:
-    if not actor.has_role(*ADMIN_ROLES):
-        raise NotAllowed(f"{actor.username} may not change the calendar or the deadline settings")
+    access.require(actor, access.Permission.ADMIN_SETTINGS, "change the calendar or the deadline settings")
 
 
 # -- calendar --------------------------------------------------------------------------

@@ -1,26 +1,23 @@
 """Lists for the API (and anyone else): deployed processes and their versions, the cases a
-person may see (filtered, paged; also as the case list page), cancelling a case one may
-see, and who one is."""
+person may see (filtered, paged; also as the case list page), and who one is."""
 from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import Select, and_, case, exists, func, or_, select
+from sqlalchemy import Select, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from storage import repositories as repo
 from storage.enums import InstanceStatus
-from storage.models import ProcessDefinition, ProcessInstance, User, WorkItem, WorkItemGroup
+from storage.models import ProcessDefinition, ProcessInstance, User, WorkItem
 
-from .. import clock, timezones
+from .. import access, clock, timezones
+from ..access import Actor
 from ..errors import NotAllowed, NotFound
 from .accounts import set_timezone
-from .confidentiality import may_see_case, sees_every_case
-from .context import Actor, processes
-from .instances import cancel_instance, may_start
-from .tasks import SUPERVISING_ROLES
+from .context import processes
 from .views import paging
 
 
@@ -38,7 +35,7 @@ class DefinitionView:
 
 def _definition_view(actor: Actor, d: ProcessDefinition) -> DefinitionView:
     return DefinitionView(d.id, d.key, d.name, d.version, d.deployed_at, d.deployed_by, d.source_file,
-                          may_start(actor, processes.get(d).starter_groups))
+                          access.may_start(actor, processes.get(d).starter_groups))
 
 
 def list_definitions(session: Session, actor: Actor) -> list[DefinitionView]:
@@ -80,24 +77,13 @@ class CaseFilter:
     offset: int = 0
 
 
-def _visible(actor: Actor) -> object:
-    """The SQL twin of ``may_see_case`` for those who do not see every case: started it,
-    or has (had) a task of it."""
-    mine = or_(WorkItem.assignee == actor.username, WorkItem.completed_by == actor.username,
-               exists().where(WorkItemGroup.work_item_id == WorkItem.id, or_(
-                   and_(WorkItemGroup.is_user.is_(False), WorkItemGroup.group.in_(sorted(actor.groups))),
-                   and_(WorkItemGroup.is_user.is_(True), WorkItemGroup.group == actor.username))))
-    return or_(ProcessInstance.started_by == actor.username,
-               exists().where(WorkItem.instance_id == ProcessInstance.id, mine))
-
-
 def _cases_query(actor: Actor, flt: CaseFilter) -> Select:
     query = (select(ProcessInstance.id, ProcessInstance.title, ProcessInstance.business_key, ProcessDefinition.key,
                     ProcessDefinition.name, ProcessDefinition.version, ProcessInstance.status,
                     ProcessInstance.started_by, ProcessInstance.started_at, ProcessInstance.ended_at)
              .join(ProcessDefinition, ProcessInstance.definition_id == ProcessDefinition.id))
-    if not sees_every_case(actor):
-        query = query.where(_visible(actor))
+    if not access.sees_every_case(actor):
+        query = query.where(access.case_visibility(actor))
     if flt.status:
         query = query.where(ProcessInstance.status == InstanceStatus(flt.status))
     if flt.process_key:
@@ -183,14 +169,6 @@ def case_list_page(session: Session, actor: Actor, q: CaseListQuery) -> CaseList
                         processes=[(d.key, d.name) for d in repo.latest_definitions(session)], people=people)
 
 
-def cancel_case(session: Session, actor: Actor, instance_id: int, reason: str = "") -> None:
-    """Cancel a case ``actor`` may see (an officer of another unit cannot cancel it)."""
-    instance = session.get(ProcessInstance, instance_id)
-    if instance is None or not may_see_case(session, actor, instance):
-        raise NotFound(f"no case {instance_id}")
-    cancel_instance(session, actor, instance_id, reason)
-
-
 @dataclass(frozen=True)
 class Profile:
     username: str
@@ -200,8 +178,9 @@ class Profile:
     department_name: str | None
     roles: list[str]
     groups: list[str]
-    supervises: bool  # sees every open task and case
+    supervises: bool  # sees every open task
     timezone: str     # the zone the web pages show this person's dates in
+    permissions: list[str] = dataclasses.field(default_factory=list)   # what the roles grant (engine.access)
 
 
 def profile(session: Session, actor: Actor) -> Profile:
@@ -211,7 +190,8 @@ def profile(session: Session, actor: Actor) -> Profile:
     dept = user.department
     return Profile(user.username, user.display_name, user.email, dept.code if dept else None,
                    dept.name if dept else None, sorted(actor.roles), sorted(actor.groups),
-                   actor.has_role(*SUPERVISING_ROLES), timezones.effective(user.timezone))
+                   access.may_list_all_tasks(actor), timezones.effective(user.timezone),
+                   sorted(p.value for p in actor.permissions))
 
 
 def update_profile(session: Session, actor: Actor, *, timezone: str) -> Profile:

@@ -2,6 +2,9 @@
 
 Attachments are kept in the database (table ``attachments``), in the same transaction as
 the audit entry that records them: backed up with the cases, never separated from them.
+A comment or attachment may be confidential (by default on a case with confidential fields,
+e.g. a petition): then only its author and those with ``confidential.read`` read it; the
+others see that it is there (``withheld``), never what it says or whose letter it is.
 Limits: ``MAX_ATTACHMENT_BYTES`` and the ``ALLOWED_TYPES`` by file extension; the stored
 content type comes from that list, never from the uploading browser.
 """
@@ -16,15 +19,15 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, undefer
 
-from storage import repositories as repo
 from storage.enums import WorkItemState
-from storage.models import Attachment, Comment, ProcessInstance, WorkItem
+from storage.models import Attachment, Comment
 
-from .. import clock
+from .. import access, clock
+from ..access import Actor
 from ..errors import Conflict, InvalidData, NotAllowed, NotFound
-from .confidentiality import may_see_case
-from .context import Actor, audit, processes
-from .tasks import may_act, may_see
+from .confidentiality import hidden_fields, mask_filename, notes_confidential_by_default
+from .context import audit, processes
+from .lookup import visible_case, visible_task
 
 MAX_COMMENT_CHARS = 4000
 MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
@@ -51,8 +54,10 @@ class CommentView:
     instance_id: int
     task_id: str | None
     author: str
-    body: str
+    body: str                # "" when withheld
     created_at: datetime
+    confidential: bool = False
+    withheld: bool = False   # confidential, and the reader may not read it
 
 
 @dataclass(frozen=True)
@@ -66,65 +71,61 @@ class AttachmentView:
     sha256: str
     uploaded_by: str
     created_at: datetime
+    confidential: bool = False
+    withheld: bool = False   # confidential, and the reader may not read it: the file name is masked
 
 
-def _case(session: Session, actor: Actor, instance_id: int) -> ProcessInstance:
-    instance = session.get(ProcessInstance, instance_id)
-    if instance is None:
-        raise NotFound(f"no case {instance_id}")
-    if not may_see_case(session, actor, instance):
-        raise NotAllowed(f"{actor.username} may not see case {instance_id}")
-    return instance
-
-
-def _task(session: Session, actor: Actor, task_id: str) -> WorkItem:
-    item = repo.work_item_by_task(session, task_id)
-    if item is None:
-        raise NotFound(f"no task {task_id}")
-    if not may_see(actor, item):
-        raise NotAllowed(f"{actor.username} may not see task {task_id}")
-    return item
-
-
-def _target(session: Session, actor: Actor, instance_id: int | None, task_id: str | None) -> tuple[int, str | None]:
+def _target(session: Session, actor: Actor, instance_id: int | None,
+            task_id: str | None) -> tuple[int, int, str | None]:
+    """(case id, its definition id, task id) of a case or task ``actor`` may see."""
     if task_id:
-        return _task(session, actor, task_id).instance_id, task_id
+        item, instance = visible_task(session, actor, task_id)
+        return instance.id, instance.definition_id, task_id
     if instance_id is None:
         raise InvalidData({"instance_id": "a case or a task is needed"})
-    return _case(session, actor, instance_id).id, None
+    instance = visible_case(session, actor, instance_id)
+    return instance.id, instance.definition_id, None
 
 
 # -- comments -----------------------------------------------------------------------
 def add_comment(session: Session, actor: Actor, body: str, *, task_id: str | None = None,
-                instance_id: int | None = None) -> CommentView:
-    """Comment on a task (anyone who may see it) or on a case (anyone who may see it)."""
+                instance_id: int | None = None, confidential: bool | None = None) -> CommentView:
+    """Comment on a task or a case one may see. ``confidential`` None: the case's default
+    (confidential on a case with confidential fields)."""
     body = (body or "").strip()
     if not body:
         raise InvalidData({"body": "required"})
     if len(body) > MAX_COMMENT_CHARS:
         raise InvalidData({"body": f"at most {MAX_COMMENT_CHARS} characters"})
-    case_id, task = _target(session, actor, instance_id, task_id)
-    comment = Comment(instance_id=case_id, task_id=task, author=actor.username, body=body, created_at=clock.now())
+    case_id, definition_id, task = _target(session, actor, instance_id, task_id)
+    if confidential is None:
+        confidential = notes_confidential_by_default(session, definition_id)
+    comment = Comment(instance_id=case_id, task_id=task, author=actor.username, body=body, created_at=clock.now(),
+                      confidential=confidential)
     session.add(comment)
     session.flush()
-    audit(session, actor, "comment", instance_id=case_id, task_id=task, data={"comment_id": comment.id})
-    return _comment_view(comment)
+    audit(session, actor, "comment", instance_id=case_id, task_id=task,
+          data={"comment_id": comment.id, "confidential": confidential})
+    return _comment_view(actor, comment)
 
 
 def comments(session: Session, actor: Actor, instance_id: int) -> list[CommentView]:
-    _case(session, actor, instance_id)
-    return list_comments(session, instance_id)
+    """The comments on a case one may see, oldest first."""
+    visible_case(session, actor, instance_id)
+    return list_comments(session, actor, instance_id)
 
 
-def list_comments(session: Session, instance_id: int) -> list[CommentView]:
-    """No authorization: for callers that already checked the case (page use cases)."""
+def list_comments(session: Session, actor: Actor, instance_id: int) -> list[CommentView]:
+    """For callers that already found the case visible (the page use cases)."""
     rows = session.scalars(select(Comment).where(Comment.instance_id == instance_id)
                            .order_by(Comment.created_at, Comment.id))
-    return [_comment_view(c) for c in rows]
+    return [_comment_view(actor, c) for c in rows]
 
 
-def _comment_view(c: Comment) -> CommentView:
-    return CommentView(c.id, c.instance_id, c.task_id, c.author, c.body, c.created_at)
+def _comment_view(actor: Actor, c: Comment) -> CommentView:
+    readable = access.may_read_note(actor, confidential=c.confidential, author=c.author)
+    return CommentView(c.id, c.instance_id, c.task_id, c.author, c.body if readable else "", c.created_at,
+                       c.confidential, not readable)
 
 
 # -- attachments --------------------------------------------------------------------
@@ -142,59 +143,74 @@ def check_upload(filename: str, size: int) -> str:
 
 
 def add_attachment(session: Session, actor: Actor, filename: str, content: bytes, *,
-                   task_id: str | None = None, instance_id: int | None = None) -> AttachmentView:
+                   task_id: str | None = None, instance_id: int | None = None,
+                   confidential: bool | None = None) -> AttachmentView:
+    """Attach a file to a case one may see (or to the case of a task). ``confidential``
+    None: the case's default (confidential on a case with confidential fields)."""
     content_type = check_upload(filename, len(content))
-    case_id, task = _target(session, actor, instance_id, task_id)
+    case_id, definition_id, task = _target(session, actor, instance_id, task_id)
+    if confidential is None:
+        confidential = notes_confidential_by_default(session, definition_id)
     name = PurePosixPath(filename.replace("\\", "/")).name[:255]
     row = Attachment(instance_id=case_id, task_id=task, filename=name, content_type=content_type, size=len(content),
                      sha256=hashlib.sha256(content).hexdigest(), uploaded_by=actor.username,
-                     created_at=clock.now(), content=content)
+                     created_at=clock.now(), content=content, confidential=confidential)
     session.add(row)
     session.flush()
     audit(session, actor, "attach", instance_id=case_id, task_id=task,
-          data={"attachment_id": row.id, "filename": name, "size": len(content)})
-    return _attachment_view(row)
+          data={"attachment_id": row.id, "filename": name, "size": len(content), "confidential": confidential})
+    return _attachment_view(actor, row)
 
 
 def attachments(session: Session, actor: Actor, instance_id: int) -> list[AttachmentView]:
-    _case(session, actor, instance_id)
-    return list_attachments(session, instance_id)
+    """The files of a case one may see (without their content)."""
+    visible_case(session, actor, instance_id)
+    return list_attachments(session, actor, instance_id)
 
 
-def list_attachments(session: Session, instance_id: int) -> list[AttachmentView]:
+def list_attachments(session: Session, actor: Actor, instance_id: int) -> list[AttachmentView]:
+    """For callers that already found the case visible (the page use cases)."""
     rows = session.scalars(select(Attachment).where(Attachment.instance_id == instance_id)
                            .order_by(Attachment.created_at, Attachment.id))
-    return [_attachment_view(a) for a in rows]
+    return [_attachment_view(actor, a) for a in rows]
 
 
 def attachment_content(session: Session, actor: Actor, attachment_id: int) -> tuple[AttachmentView, bytes]:
+    """A file of a case one may see; a confidential one only for its uploader and those with
+    ``confidential.read``."""
     row = session.scalars(select(Attachment).where(Attachment.id == attachment_id)
                           .options(undefer(Attachment.content))).first()
     if row is None:
         raise NotFound(f"no attachment {attachment_id}")
-    _case(session, actor, row.instance_id)
-    return _attachment_view(row), row.content
+    try:
+        visible_case(session, actor, row.instance_id)
+    except NotFound:
+        raise NotFound(f"no attachment {attachment_id}") from None
+    view = _attachment_view(actor, row)
+    if view.withheld:
+        raise NotAllowed(f"attachment {attachment_id} is confidential: {actor.username} may not read it "
+                         f"(needs the permission {access.Permission.CONFIDENTIAL_READ.value})")
+    return view, row.content
 
 
-def _attachment_view(a: Attachment) -> AttachmentView:
-    return AttachmentView(a.id, a.instance_id, a.task_id, a.filename, a.content_type, a.size, a.sha256,
-                          a.uploaded_by, a.created_at)
+def _attachment_view(actor: Actor, a: Attachment) -> AttachmentView:
+    readable = access.may_read_note(actor, confidential=a.confidential, author=a.uploaded_by)
+    return AttachmentView(a.id, a.instance_id, a.task_id, a.filename if readable else mask_filename(a.filename),
+                          a.content_type, a.size, a.sha256 if readable else "", a.uploaded_by, a.created_at,
+                          a.confidential, not readable)
 
 
 # -- drafts -------------------------------------------------------------------------
 def save_draft(session: Session, actor: Actor, task_id: str, data: dict[str, Any]) -> None:
     """Keep what was typed so far (not validated) on the work item, for whoever continues."""
-    item = repo.work_item_by_task(session, task_id)
-    if item is None:
-        raise NotFound(f"no task {task_id}")
+    item, instance = visible_task(session, actor, task_id)
     if item.state != WorkItemState.READY:
         raise Conflict(f"task {item.name!r} is no longer open")
-    if not may_act(actor, item):
+    if not access.may_act(actor, item):
         raise NotAllowed(f"{actor.username} may not work on task {item.name!r}")
-    instance = session.get(ProcessInstance, item.instance_id)
-    assert instance is not None
     meta = processes.get_by_id(session, instance.definition_id).tasks.get(item.bpmn_id)
-    names = {f.id for f in meta.form.fields if not f.readonly} if meta else set()
+    hidden = hidden_fields(session, actor, instance.definition_id)
+    names = {f.id for f in meta.form.fields if not f.readonly and f.id not in hidden} if meta else set()
     item.draft = {k: v for k, v in data.items()
                   if k in names and (v is None or isinstance(v, (str, int, bool, list)))}
     audit(session, actor, "save_draft", instance_id=item.instance_id, task_id=task_id, bpmn_id=item.bpmn_id)

@@ -1,32 +1,69 @@
-"""Who may see a case, and which of its fields.
+"""What a person without ``confidential.read`` sees of confidential data: that it exists,
+never what it is.
 
 A form field marked ``<camunda:property id="confidential" value="true"/>`` (a petitioner's
-identity) is shown only to administrators and to members of the groups that keep the
-record (``petition_office``, ``office``). Everyone else gets the data without those
-fields — on the task page, in the case variables, in the history and in the API. The web
-pages and the API both go through :func:`redact` (or the page use cases built on it).
+name, phone, address, ID number) is shown masked (张** / 138****0000) wherever it is
+carried: the task's data, the case variables, drafts, the data of history entries. A
+comment or an attachment marked confidential (on a case of a process with confidential
+fields they are by default) shows only that it is there, to everyone but its author and
+those with the permission; so does the comment of a hand-over on such a case. Case titles
+never carry them: deploy refuses a process whose title would come from a confidential
+field (``engine.specs``). Who may read is the access policy's rule
+(:func:`engine.access.may_read_confidential`); this module only shapes what the others see.
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
+from pathlib import PurePosixPath
 from typing import Any
 
-from sqlalchemy import and_, exists, or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from storage.models import ProcessInstance, WorkItem, WorkItemGroup
+from storage import repositories as repo
+from storage.models import Attachment
 
+from ..access import Actor, may_read_confidential
 from ..specs import ParsedProcess
-from .context import Actor, processes
+from .context import processes
+from .views import HistoryEntry
 
-CONFIDENTIAL_VIEWER_ROLES = ("admin",)
-CONFIDENTIAL_VIEWER_GROUPS = ("petition_office", "office")
-CASE_VIEWER_ROLES = ("admin", "supervisor")
-CASE_VIEWER_GROUPS = ("office",)  # the congress office registers, assigns and supervises every item
+MASK = "*"
+_DIGITS = re.compile(r"\d")
 
 
-def may_see_confidential(actor: Actor) -> bool:
-    return actor.has_role(*CONFIDENTIAL_VIEWER_ROLES) or bool(actor.groups.intersection(CONFIDENTIAL_VIEWER_GROUPS))
+def mask(value: Any) -> Any:
+    """A value as someone who may not read it sees it: 张三丰 → 张**, 13800001111 →
+    138****1111, an ID number likewise; nothing stays nothing, so that an empty field is
+    still seen to be empty."""
+    if value is None or value == "":
+        return value
+    if isinstance(value, list):
+        return [mask(v) for v in value]
+    text = str(value).strip()
+    if len(_DIGITS.findall(text)) >= 7 and len(text) >= 7:   # a phone or an ID number
+        return text[:3] + MASK * (len(text) - 7) + text[-4:]
+    if len(text) <= 1:
+        return MASK * 2
+    return text[0] + MASK * min(len(text) - 1, 4)
+
+
+def mask_filename(filename: str) -> str:
+    """张某来信.pdf → 张***.pdf: the kind of file shows, not whose it is."""
+    path = PurePosixPath(filename)
+    return f"{mask(path.stem)}{path.suffix}"
+
+
+def masked(data: Mapping[str, Any] | None, fields: Iterable[str]) -> dict[str, Any] | None:
+    """``data`` with the values of ``fields`` masked, also inside nested ``data`` dicts."""
+    if data is None:
+        return None
+    fields = frozenset(fields)
+    if not fields:
+        return dict(data)
+    return {k: mask(v) if k in fields else (masked(v, fields) if isinstance(v, Mapping) else v)
+            for k, v in data.items()}
 
 
 def confidential_fields(process: ParsedProcess) -> frozenset[str]:
@@ -35,20 +72,16 @@ def confidential_fields(process: ParsedProcess) -> frozenset[str]:
 
 
 def hidden_fields(session: Session, actor: Actor, definition_id: int) -> frozenset[str]:
-    """The field ids ``actor`` must not see in cases of this definition (often none)."""
-    if may_see_confidential(actor):
+    """The field ids ``actor`` sees masked in cases of this definition (often none)."""
+    if may_read_confidential(actor):
         return frozenset()
     return confidential_fields(processes.get_by_id(session, definition_id))
 
 
-def redact(data: Mapping[str, Any] | None, hidden: Iterable[str]) -> dict[str, Any] | None:
-    """``data`` without the hidden keys (nested ``data`` dicts of history entries too)."""
-    if data is None:
-        return None
-    hidden = frozenset(hidden)
-    if not hidden:
-        return dict(data)
-    return {k: (redact(v, hidden) if isinstance(v, Mapping) else v) for k, v in data.items() if k not in hidden}
+def notes_confidential_by_default(session: Session, definition_id: int) -> bool:
+    """Comments and attachments on a case that carries confidential fields are confidential
+    unless their author says otherwise: a letter or a phone call names the petitioner."""
+    return bool(confidential_fields(processes.get_by_id(session, definition_id)))
 
 
 def field_labels(process: ParsedProcess) -> dict[str, str]:
@@ -60,19 +93,25 @@ def field_labels(process: ParsedProcess) -> dict[str, str]:
     return labels
 
 
-def sees_every_case(actor: Actor) -> bool:
-    """Supervisors, admins and members of the congress office see every case."""
-    return actor.has_role(*CASE_VIEWER_ROLES) or bool(actor.groups.intersection(CASE_VIEWER_GROUPS))
-
-
-def may_see_case(session: Session, actor: Actor, instance: ProcessInstance) -> bool:
-    """Supervisors, admins and the congress office see every case; others the cases they
-    started or that have (or had) a task for them: assigned, completed by them, or offered
-    to one of their groups."""
-    if sees_every_case(actor) or instance.started_by == actor.username:
-        return True
-    mine = or_(WorkItem.assignee == actor.username, WorkItem.completed_by == actor.username,
-               exists().where(WorkItemGroup.work_item_id == WorkItem.id, or_(
-                   and_(WorkItemGroup.is_user.is_(False), WorkItemGroup.group.in_(list(actor.groups))),
-                   and_(WorkItemGroup.is_user.is_(True), WorkItemGroup.group == actor.username))))
-    return bool(session.scalar(select(exists().where(WorkItem.instance_id == instance.id, mine))))
+def history_for(session: Session, actor: Actor, instance_id: int, definition_id: int) -> list[HistoryEntry]:
+    """The history of a case as ``actor`` may read it: the data of each entry masked like
+    the case's, the name of a confidential file withheld, and on a case with confidential
+    fields the comment of a hand-over too (but for whoever handed over or received)."""
+    entries = repo.history(session, instance_id)
+    if may_read_confidential(actor):
+        return [HistoryEntry(e.at, e.actor, e.action, e.bpmn_id, e.task_id, e.data) for e in entries]
+    hidden = hidden_fields(session, actor, definition_id)
+    notes_hidden = notes_confidential_by_default(session, definition_id)
+    withheld_files = set(session.scalars(select(Attachment.id).where(
+        Attachment.instance_id == instance_id, Attachment.confidential.is_(True),
+        Attachment.uploaded_by != actor.username)))
+    history = []
+    for e in entries:
+        data = masked(e.data, hidden)
+        if data and e.action == "attach" and data.get("attachment_id") in withheld_files:
+            data = {**data, "filename": mask_filename(str(data.get("filename") or "")), "withheld": True}
+        elif (data and e.action == "hand_over" and notes_hidden and data.get("comment")
+              and actor.username not in (e.actor, data.get("to"))):
+            data = {**data, "comment": "", "withheld": True}
+        history.append(HistoryEntry(e.at, e.actor, e.action, e.bpmn_id, e.task_id, data))
+    return history

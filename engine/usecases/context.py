@@ -18,6 +18,7 @@ from ..calendar import WorkingCalendar
 from ..errors import NotFound
 from ..helpers import make_helpers
 from ..runtime import Runtime
+from ..sandbox import ScriptLimits
 from ..serialization import load_process
 from ..settings import resolve
 from ..specs import ParsedProcess
@@ -72,7 +73,8 @@ processes = _ProcessCache()
 
 
 def runtime_for(session: Session) -> Runtime:
-    """A runtime whose ``setting()`` and working-day helpers load from ``session`` on first use."""
+    """A runtime whose ``setting()`` and working-day helpers, and whose script budget, load
+    from ``session`` on first use."""
     loaded: dict[str, Any] = {}
 
     def settings() -> dict[str, int]:
@@ -85,7 +87,7 @@ def runtime_for(session: Session) -> Runtime:
             loaded["calendar"] = WorkingCalendar(repo.calendar_overrides(session))
         return loaded["calendar"]
 
-    return Runtime(make_helpers(calendar, settings))
+    return Runtime(make_helpers(calendar, settings), lambda: ScriptLimits.from_settings(settings()))
 
 
 def audit(session: Session, actor: Actor, action: str, *, instance_id: int | None = None,

@@ -9,10 +9,11 @@ from sqlalchemy.orm import Session
 from storage import repositories as repo
 from storage.models import ProcessDefinition
 
-from .. import clock
+from .. import access, clock
+from ..access import Actor
 from ..serialization import dump_process
 from ..specs import parse_bpmn
-from .context import Actor, audit
+from .context import audit
 from .start_timers import schedule_start_timers
 
 
@@ -29,6 +30,7 @@ def deploy(session: Session, source: bytes | str, file: str, actor: Actor) -> li
     """Deploy every executable process of one BPMN document; all or nothing.
 
     Raises InvalidBpmn (nothing stored) when the document is not fit to run."""
+    access.require(actor, access.Permission.PROCESS_DEPLOY, "deploy processes")
     xml = source.decode("utf-8") if isinstance(source, bytes) else source
     results = []
     for process in parse_bpmn(source, file):

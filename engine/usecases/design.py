@@ -9,12 +9,12 @@ from sqlalchemy.orm import Session
 from storage import repositories as repo
 from storage.models import ProcessDefinition
 
-from ..errors import InvalidBpmn, NotAllowed, NotFound, Problem
+from .. import access
+from ..access import Actor
+from ..errors import InvalidBpmn, NotFound, Problem
 from ..layout import with_diagram
-from .context import Actor
 from .deploy import Deployed, deploy
 
-DESIGNER_ROLES = ("designer", "admin")
 MAX_BPMN_CHARS = 2_000_000
 
 NEW_PROCESS = """<?xml version="1.0" encoding="UTF-8"?>
@@ -36,8 +36,7 @@ NEW_PROCESS = """<?xml version="1.0" encoding="UTF-8"?>
 
 
 def require_designer(actor: Actor) -> None:
-    if not actor.has_role(*DESIGNER_ROLES):
-        raise NotAllowed(f"{actor.username} is not a process designer")
+    access.require(actor, access.Permission.PROCESS_DEPLOY, "open or deploy processes")
 
 
 def deployed_processes(session: Session, actor: Actor) -> list[ProcessDefinition]:

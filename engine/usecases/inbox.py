@@ -12,10 +12,10 @@ from sqlalchemy.orm import Session
 from storage import repositories as repo
 from storage.models import User
 
-from .. import clock
-from .context import Actor
-from ..errors import NotAllowed
-from .tasks import SUPERVISING_ROLES, may_see
+from .. import access, clock
+from ..access import Actor
+from ..errors import NotAllowed, NotFound
+from .lookup import visible_task
 from .views import TaskSummary, paging
 
 TABS = ("mine", "group", "all")
@@ -53,7 +53,7 @@ class InboxPage:
 
 
 def visible_tabs(actor: Actor) -> tuple[str, ...]:
-    return TABS if actor.has_role(*SUPERVISING_ROLES) else TABS[:2]
+    return TABS if access.may_list_all_tasks(actor) else TABS[:2]
 
 
 def _filter(q: InboxQuery, tab: str, now: datetime, limit: int = 0, offset: int = 0) -> repo.InboxFilter:
@@ -78,7 +78,7 @@ def inbox_page(session: Session, actor: Actor, q: InboxQuery) -> InboxPage:
             for item, title, key, name in repo.inbox(session, actor.username, actor.groups, flt)]
     total = counts[tab]
     departments = repo.department_choices(session)
-    supervising = actor.has_role(*SUPERVISING_ROLES)
+    supervising = access.may_list_all_tasks(actor)
     units = [(code, name) for code, name in departments.items() if supervising or code in actor.groups]
     return InboxPage(query=q, tabs=tabs, counts=counts, rows=rows, total=total,
                      pages=max(1, -(-total // q.per_page)), now=now, soon_at=now + DUE_SOON,
@@ -87,15 +87,18 @@ def inbox_page(session: Session, actor: Actor, q: InboxQuery) -> InboxPage:
 
 
 def list_tasks_count(session: Session, actor: Actor, flt: repo.InboxFilter) -> int:
-    if flt.scope == "all" and not actor.has_role(*SUPERVISING_ROLES):
+    if flt.scope == "all" and not access.may_list_all_tasks(actor):
         raise NotAllowed(f"{actor.username} may only list their own and their groups' tasks")
     return repo.inbox_count(session, actor.username, actor.groups, flt)
 
 
 def colleagues(session: Session, actor: Actor, task_id: str) -> list[tuple[str, str]]:
-    """The active users (other than ``actor``) a task can be handed to: (username, name)."""
-    item = repo.work_item_by_task(session, task_id)
-    if item is None or not may_see(actor, item):
+    """The active users (other than ``actor``) ``actor`` may hand a task to: (username, name)."""
+    try:
+        item, _instance = visible_task(session, actor, task_id)
+    except NotFound:
+        return []
+    if not access.may_hand_over(actor, item):
         return []
     groups = set(item.candidate_groups)
     users = session.scalars(select(User).where(User.active.is_(True)).order_by(User.username))

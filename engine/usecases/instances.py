@@ -1,4 +1,4 @@
-"""Start, cancel and look at process instances."""
+"""Start, cancel and look at process instances (cases), as the access policy allows."""
 from __future__ import annotations
 
 from typing import Any
@@ -12,25 +12,24 @@ from storage import writes
 from storage.enums import InstanceStatus, TimerState, WorkItemState
 from storage.models import ProcessDefinition, ProcessInstance, WorkItem
 
-from .. import clock
-from ..errors import Conflict, NotAllowed, NotFound
+from .. import access, clock
+from ..access import Actor
+from ..errors import Conflict, InvalidData, NotAllowed, NotFound
+from ..specs import TITLE_FIELDS
 from .choices import option_sources
-from .context import Actor, audit, processes, runtime_for
+from .confidentiality import hidden_fields, history_for, masked
+from .context import audit, processes, runtime_for
+from .lookup import no_case, visible_case
 from .persist import save_instance
-from .views import HistoryEntry, InstanceDetail, TaskSummary
+from .views import InstanceDetail, TaskSummary
 
-STARTER_ROLES = ("officer", "admin")
 TITLE_LENGTH = 500  # process_instances.title
-
-
-def may_start(actor: Actor, starter_groups: tuple[str, ...]) -> bool:
-    if starter_groups:
-        return bool(actor.groups.intersection(starter_groups)) or actor.has_role("admin")
-    return actor.has_role(*STARTER_ROLES)
+MAX_REASON_CHARS = 1000
 
 
 def startable_definitions(session: Session, actor: Actor) -> list[ProcessDefinition]:
-    return [d for d in repo.latest_definitions(session) if may_start(actor, processes.get(d).starter_groups)]
+    return [d for d in repo.latest_definitions(session)
+            if access.may_start(actor, processes.get(d).starter_groups)]
 
 
 def start_instance(session: Session, actor: Actor, key: str, data: dict[str, Any], *,
@@ -41,7 +40,7 @@ def start_instance(session: Session, actor: Actor, key: str, data: dict[str, Any
     if definition is None:
         raise NotFound(f"no process {key!r} is deployed")
     process = processes.get(definition)
-    if not may_start(actor, process.starter_groups):
+    if not access.may_start(actor, process.starter_groups):
         raise NotAllowed(f"{actor.username} may not start {key!r}")
     if validate:
         data = process.start_form.validate(data, option_sources(session, process.start_form))
@@ -50,14 +49,15 @@ def start_instance(session: Session, actor: Actor, key: str, data: dict[str, Any
     workflow = runtime.start(process, {**data, "initiator": actor.username})
     instance = ProcessInstance(
         definition_id=definition.id, business_key=business_key,
-        title=_title(title or data.get("title") or data.get("subject") or f"{process.name} {now:%Y-%m-%d}"),
+        title=_title(title or next((data[f] for f in TITLE_FIELDS if data.get(f)), None)
+                     or f"{process.name} {now:%Y-%m-%d}"),
         status=InstanceStatus.RUNNING, workflow_json="", serializer_version="", started_by=actor.username,
-        started_at=now, updated_at=now)
+        starter_unit=actor.department, started_at=now, updated_at=now)
     session.add(instance)
     session.flush()
     save_instance(session, instance, workflow, runtime, process)
     audit(session, actor, "start", instance_id=instance.id, bpmn_id=process.start_event_id, data=data)
-    return instance_detail(session, actor, instance.id, workflow=workflow)
+    return _detail(session, actor, instance, definition, workflow)
 
 
 def _title(value: Any) -> str:
@@ -66,12 +66,20 @@ def _title(value: Any) -> str:
     return text if len(text) <= TITLE_LENGTH else text[:TITLE_LENGTH - 1] + "…"
 
 
-def cancel_instance(session: Session, actor: Actor, instance_id: int, reason: str = "") -> None:
-    if not actor.has_role("admin", "officer"):
-        raise NotAllowed(f"{actor.username} may not cancel cases")
+def cancel_instance(session: Session, actor: Actor, instance_id: int, reason: str) -> None:
+    """Cancel a running case: its starter's office and administrators (the access policy),
+    with a reason, which the history keeps."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise InvalidData({"reason": "required"})
+    if len(reason) > MAX_REASON_CHARS:
+        raise InvalidData({"reason": f"at most {MAX_REASON_CHARS} characters"})
     instance = repo.instance_for_update(session, instance_id)
-    if instance is None:
-        raise NotFound(f"no case {instance_id}")
+    if instance is None or not access.may_see_case(session, actor, instance):
+        raise no_case(instance_id)
+    if not access.may_cancel(actor, instance.starter_unit):
+        raise NotAllowed(f"{actor.username} may not cancel case {instance_id}: only the office it was started "
+                         f"from ({instance.starter_unit or 'unknown'}) and administrators may")
     if instance.status != InstanceStatus.RUNNING:
         raise Conflict(f"case {instance_id} is already {instance.status.value}")
     process = processes.get_by_id(session, instance.definition_id)
@@ -88,18 +96,23 @@ def cancel_instance(session: Session, actor: Actor, instance_id: int, reason: st
     session.flush()
 
 
-def instance_detail(session: Session, actor: Actor, instance_id: int, workflow: Any = None) -> InstanceDetail:
-    instance = session.get(ProcessInstance, instance_id)
-    if instance is None:
-        raise NotFound(f"no case {instance_id}")
+def instance_detail(session: Session, actor: Actor, instance_id: int) -> InstanceDetail:
+    """A case ``actor`` may see (NotFound otherwise): status, variables, open tasks and
+    history, confidential values masked unless ``actor`` may read them."""
+    instance = visible_case(session, actor, instance_id)
     definition = session.get(ProcessDefinition, instance.definition_id)
     assert definition is not None
+    return _detail(session, actor, instance, definition, None)
+
+
+def _detail(session: Session, actor: Actor, instance: ProcessInstance, definition: ProcessDefinition,
+            workflow: Any) -> InstanceDetail:
     process = processes.get(definition)
     runtime = runtime_for(session)
     if workflow is None:
         workflow = runtime.restore(process, instance.workflow_json)
     now = clock.now()
-    items = session.scalars(select(WorkItem).where(WorkItem.instance_id == instance_id,
+    items = session.scalars(select(WorkItem).where(WorkItem.instance_id == instance.id,
                                                    WorkItem.state == WorkItemState.READY)).all()
     open_tasks = [TaskSummary.of(i, instance.title, definition.key, definition.name) for i in items]
     return InstanceDetail(
@@ -107,13 +120,12 @@ def instance_detail(session: Session, actor: Actor, instance_id: int, workflow: 
         definition_id=definition.id, title=instance.title, business_key=instance.business_key,
         status=instance.status.value, revision=instance.revision, started_by=instance.started_by,
         started_at=instance.started_at, ended_at=instance.ended_at,
-        variables=runtime.variables(workflow),
+        variables=masked(runtime.variables(workflow), hidden_fields(session, actor, definition.id)) or {},
         open_tasks=open_tasks,
-        history=[HistoryEntry(e.at, e.actor, e.action, e.bpmn_id, e.task_id, e.data)
-                 for e in repo.history(session, instance_id)],
+        history=history_for(session, actor, instance.id, definition.id),
         completed_bpmn_ids=runtime.bpmn_ids_in_state(workflow, TaskState.COMPLETED),
         active_bpmn_ids=runtime.bpmn_ids_in_state(workflow, TaskState.READY | TaskState.WAITING),
         overdue_bpmn_ids=sorted({t.bpmn_id for t in open_tasks if t.is_overdue(now)}),
         pending_timers=[{"bpmn_id": t.bpmn_id, "kind": t.kind.value, "due_at": t.due_at}
-                        for t in repo.pending_timers_of_instance(session, instance_id)],
+                        for t in repo.pending_timers_of_instance(session, instance.id)],
     )

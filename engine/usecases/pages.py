@@ -11,29 +11,32 @@ from sqlalchemy.orm import Session
 
 from storage import repositories as repo
 from storage.enums import WorkItemState
-from storage.models import ProcessDefinition, ProcessInstance
+from storage.models import ProcessDefinition
 
+from .. import access
+from ..access import Actor
 from ..errors import NotAllowed, NotFound
 from ..forms import FormSpec
 from ..layout import with_diagram
 from ..specs import ParsedProcess
 from . import collab
 from .choices import choices
-from .confidentiality import field_labels, hidden_fields, may_see_case, redact
-from .context import Actor, processes
+from .confidentiality import field_labels, hidden_fields, history_for, masked, notes_confidential_by_default
+from .context import processes
 from .inbox import colleagues
-from .instances import instance_detail, may_start, startable_definitions
-from .tasks import may_act, task_detail
+from .instances import instance_detail, startable_definitions
+from .lookup import visible_case, visible_task
+from .tasks import task_detail
 from .views import HistoryEntry, InstanceDetail, TaskDetail
 
 
 @dataclass(frozen=True)
 class TaskPage:
-    detail: TaskDetail                      # data already redacted
+    detail: TaskDetail                      # data already masked
     values: dict[str, Any]                  # what the form shows: the draft over the task data
     has_draft: bool
     can_act: bool
-    hidden: frozenset[str]
+    hidden: frozenset[str]                  # the fields shown masked (保密)
     instance_status: str
     history: list[HistoryEntry]
     labels: dict[str, str]
@@ -43,17 +46,22 @@ class TaskPage:
     colleagues: list[tuple[str, str]]
     department_names: dict[str, str]
     choices: dict[str, dict[str, str]] = field(default_factory=dict)   # the form's run-time option lists
+    can_claim: bool = False
+    can_give_back: bool = False
+    notes_confidential: bool = False        # new comments and attachments default to confidential
 
 
 @dataclass(frozen=True)
 class CasePage:
-    detail: InstanceDetail                  # variables and history already redacted
+    detail: InstanceDetail                  # variables and history already masked
     labels: dict[str, str]
     hidden: frozenset[str]
     element_names: dict[str, str]
     comments: list[collab.CommentView]
     attachments: list[collab.AttachmentView]
     department_names: dict[str, str]
+    can_cancel: bool = False
+    notes_confidential: bool = False        # new comments and attachments default to confidential
 
 
 @dataclass(frozen=True)
@@ -74,62 +82,51 @@ def element_names(process: ParsedProcess) -> dict[str, str]:
     return names
 
 
-def _redacted_history(session: Session, instance_id: int, hidden: frozenset[str]) -> list[HistoryEntry]:
-    return [HistoryEntry(e.at, e.actor, e.action, e.bpmn_id, e.task_id, redact(e.data, hidden))
-            for e in repo.history(session, instance_id)]
-
-
 def task_page(session: Session, actor: Actor, task_id: str) -> TaskPage:
-    detail = task_detail(session, actor, task_id)          # NotFound / NotAllowed
-    item = repo.work_item_by_task(session, task_id)
-    instance = session.get(ProcessInstance, detail.summary.instance_id)
-    assert item is not None and instance is not None
+    detail = task_detail(session, actor, task_id)          # NotFound; data masked
+    item, instance = visible_task(session, actor, task_id)
     hidden = hidden_fields(session, actor, instance.definition_id)
-    data = redact(detail.data, hidden) or {}
-    draft = redact(item.draft, hidden) or {}
+    draft = masked(item.draft, hidden) or {}
     open_ = item.state == WorkItemState.READY
     process = processes.get_by_id(session, instance.definition_id)
     lists = choices(session, detail.form)
     return TaskPage(
-        detail=dataclasses.replace(detail, data=data), values={**data, **draft}, has_draft=bool(item.draft),
-        can_act=open_ and may_act(actor, item), hidden=hidden, instance_status=instance.status.value,
-        history=_redacted_history(session, instance.id, hidden), labels=field_labels(process),
+        detail=detail, values={**detail.data, **draft}, has_draft=bool(item.draft),
+        can_act=open_ and access.may_act(actor, item), hidden=hidden, instance_status=instance.status.value,
+        history=history_for(session, actor, instance.id, instance.definition_id), labels=field_labels(process),
         element_names=element_names(process),
-        comments=collab.list_comments(session, instance.id),
-        attachments=collab.list_attachments(session, instance.id),
+        comments=collab.list_comments(session, actor, instance.id),
+        attachments=collab.list_attachments(session, actor, instance.id),
         colleagues=colleagues(session, actor, task_id) if open_ else [],
         # the form's department list, when it has one, names the departments shown too
-        department_names=lists.get("departments") or repo.department_choices(session), choices=lists)
+        department_names=lists.get("departments") or repo.department_choices(session), choices=lists,
+        can_claim=open_ and access.may_claim(actor, item),
+        can_give_back=open_ and item.assignee is not None and access.may_give_back(actor, item),
+        notes_confidential=notes_confidential_by_default(session, instance.definition_id))
 
 
 def task_form(session: Session, actor: Actor, task_id: str) -> tuple[FormSpec, frozenset[str]]:
-    """The form of a task and the fields ``actor`` may not see: enough to read a submission
+    """The form of a task and the fields ``actor`` may not read: enough to read a submission
     (cheap: no workflow is loaded)."""
-    item = repo.work_item_by_task(session, task_id)
-    if item is None:
-        raise NotFound(f"no task {task_id}")
-    instance = session.get(ProcessInstance, item.instance_id)
-    assert instance is not None
+    item, instance = visible_task(session, actor, task_id)
     meta = processes.get_by_id(session, instance.definition_id).tasks.get(item.bpmn_id)
     return (meta.form if meta else FormSpec()), hidden_fields(session, actor, instance.definition_id)
 
 
 def case_page(session: Session, actor: Actor, instance_id: int) -> CasePage:
-    instance = session.get(ProcessInstance, instance_id)
-    if instance is None:
-        raise NotFound(f"no case {instance_id}")
-    if not may_see_case(session, actor, instance):
-        raise NotAllowed(f"{actor.username} may not see case {instance_id}")
-    hidden = hidden_fields(session, actor, instance.definition_id)
+    """A case ``actor`` may see (NotFound otherwise), everything confidential masked or
+    withheld as the access policy says."""
+    instance = visible_case(session, actor, instance_id)
     detail = instance_detail(session, actor, instance_id)
     process = processes.get_by_id(session, instance.definition_id)
-    detail = dataclasses.replace(
-        detail, variables=redact(detail.variables, hidden) or {},
-        history=[dataclasses.replace(h, data=redact(h.data, hidden)) for h in detail.history])
-    return CasePage(detail=detail, labels=field_labels(process), hidden=hidden, element_names=element_names(process),
-                    comments=collab.list_comments(session, instance_id),
-                    attachments=collab.list_attachments(session, instance_id),
-                    department_names=repo.department_choices(session))
+    return CasePage(detail=detail, labels=field_labels(process),
+                    hidden=hidden_fields(session, actor, instance.definition_id),
+                    element_names=element_names(process),
+                    comments=collab.list_comments(session, actor, instance_id),
+                    attachments=collab.list_attachments(session, actor, instance_id),
+                    department_names=repo.department_choices(session),
+                    can_cancel=instance.status.value == "running" and access.may_cancel(actor, instance.starter_unit),
+                    notes_confidential=notes_confidential_by_default(session, instance.definition_id))
 
 
 def definition_xml(session: Session, actor: Actor, definition_id: int) -> tuple[str, str]:
@@ -149,7 +146,7 @@ def start_option(session: Session, actor: Actor, key: str) -> StartOption:
     definition = repo.latest_definition(session, key)
     if definition is None:
         raise NotFound(f"no process {key!r} is deployed")
-    if not may_start(actor, processes.get(definition).starter_groups):
+    if not access.may_start(actor, processes.get(definition).starter_groups):
         raise NotAllowed(f"{actor.username} may not start {key!r}")
     option = _option(definition)
     return dataclasses.replace(option, choices=choices(session, option.form))

@@ -1,4 +1,5 @@
-"""The officer's work: list, look at, claim, unclaim, hand over and complete user tasks."""
+"""The officer's work: list, look at, claim, unclaim, hand over and complete user tasks.
+Who may do each is the access policy's (``engine.access``)."""
 from __future__ import annotations
 
 from typing import Any
@@ -11,31 +12,20 @@ from storage.enums import WorkItemState
 from storage.models import ProcessDefinition, ProcessInstance, WorkItem
 from storage.repositories import ItemRow
 
-from .. import clock
-from ..errors import AlreadyCompleted, Conflict, NotAllowed, NotFound
+from .. import access, clock
+from ..access import Actor
+from ..errors import AlreadyCompleted, Conflict, InvalidData, NotAllowed, NotFound
 from .choices import option_sources
-from .confidentiality import hidden_fields, redact
-from .context import Actor, audit, processes, runtime_for
+from .confidentiality import hidden_fields, masked
+from .context import audit, processes, runtime_for
+from .lookup import no_task, visible_task
 from .persist import save_instance
 from .views import TaskDetail, TaskSummary
-
-SUPERVISING_ROLES = ("supervisor", "admin")
-
-
-def may_act(actor: Actor, item: WorkItem | ItemRow) -> bool:
-    """The assignee may act; an unclaimed item, any of its candidate users or groups."""
-    if item.assignee is not None:
-        return item.assignee == actor.username
-    return actor.username in item.candidate_users or bool(actor.groups.intersection(item.candidate_groups))
-
-
-def may_see(actor: Actor, item: WorkItem) -> bool:
-    return may_act(actor, item) or actor.has_role(*SUPERVISING_ROLES)
 
 
 def list_tasks(session: Session, actor: Actor, flt: repo.InboxFilter) -> tuple[list[TaskSummary], int]:
     """One page of the inbox and the total count for the same filter."""
-    if flt.scope == "all" and not actor.has_role(*SUPERVISING_ROLES):
+    if flt.scope == "all" and not access.may_list_all_tasks(actor):
         raise NotAllowed(f"{actor.username} may only list their own and their groups' tasks")
     rows = repo.inbox(session, actor.username, actor.groups, flt)
     total = repo.inbox_count(session, actor.username, actor.groups, flt)
@@ -45,7 +35,7 @@ def list_tasks(session: Session, actor: Actor, flt: repo.InboxFilter) -> tuple[l
 def _item(session: Session, task_id: str) -> WorkItem:
     item = repo.work_item_by_task(session, task_id)
     if item is None:
-        raise NotFound(f"no task {task_id}")
+        raise no_task(task_id)
     return item
 
 
@@ -65,19 +55,17 @@ def _ensure_open(item: WorkItem | ItemRow) -> None:
 
 
 def task_detail(session: Session, actor: Actor, task_id: str) -> TaskDetail:
-    item = _item(session, task_id)
-    if not may_see(actor, item):
-        raise NotAllowed(f"{actor.username} may not see task {task_id}")
-    instance = session.get(ProcessInstance, item.instance_id)
-    assert instance is not None
+    """A task of a case ``actor`` may see (NotFound otherwise), its data masked as the
+    access policy says."""
+    item, instance = visible_task(session, actor, task_id)
     process = processes.get_by_id(session, instance.definition_id)
     meta = process.tasks.get(item.bpmn_id)
     data: dict[str, Any] = {}
     if item.state == WorkItemState.READY:
         runtime = runtime_for(session)
         data = dict(runtime.task(runtime.restore(process, instance.workflow_json), task_id).data)
-    # the petitioner's identity stays hidden from whoever may not see it, whoever calls this
-    data = redact(data, hidden_fields(session, actor, instance.definition_id)) or {}
+    # the petitioner's identity stays masked for whoever may not read it, whoever calls this
+    data = masked(data, hidden_fields(session, actor, instance.definition_id)) or {}
     form = meta.form if meta else process.start_form.__class__()
     return TaskDetail(_summary(session, item), form, data, meta.documentation if meta else "")
 
@@ -87,24 +75,25 @@ def _locked_case(session: Session, task_id: str) -> ProcessInstance:
     is what the previous writer committed."""
     instance = repo.instance_of_task_for_update(session, task_id)
     if instance is None:
-        raise NotFound(f"no task {task_id}")
+        raise no_task(task_id)
     return instance
 
 
-def _lock_item(session: Session, task_id: str) -> WorkItem:
-    """Lock the item's case, then read the item."""
+def _lock_item(session: Session, actor: Actor, task_id: str) -> WorkItem:
+    """Lock the item's case, then read the item (NotFound when ``actor`` may not see it)."""
     _locked_case(session, task_id)
-    return _item(session, task_id)
+    item, _instance = visible_task(session, actor, task_id)
+    return item
 
 
 def claim(session: Session, actor: Actor, task_id: str) -> TaskSummary:
-    item = _lock_item(session, task_id)
+    item = _lock_item(session, actor, task_id)
     _ensure_open(item)
     if item.assignee == actor.username:
         return _summary(session, item)
-    if item.assignee is not None:
+    if item.assignee is not None and access.is_candidate(actor, item):
         raise Conflict(f"task {item.name!r} is already claimed by {item.assignee}")
-    if not may_act(actor, item):
+    if not access.may_claim(actor, item):
         raise NotAllowed(f"{actor.username} is not a candidate for task {item.name!r}")
     item.assignee, item.claimed_at = actor.username, clock.now()
     audit(session, actor, "claim", instance_id=item.instance_id, task_id=task_id, bpmn_id=item.bpmn_id)
@@ -113,11 +102,11 @@ def claim(session: Session, actor: Actor, task_id: str) -> TaskSummary:
 
 
 def unclaim(session: Session, actor: Actor, task_id: str) -> TaskSummary:
-    item = _lock_item(session, task_id)
+    item = _lock_item(session, actor, task_id)
     _ensure_open(item)
     if item.assignee is None:
         return _summary(session, item)
-    if item.assignee != actor.username and not actor.has_role("admin"):
+    if not access.may_give_back(actor, item):
         raise NotAllowed(f"task {item.name!r} is claimed by {item.assignee}; only they can give it back")
     item.assignee, item.claimed_at = None, None
     audit(session, actor, "unclaim", instance_id=item.instance_id, task_id=task_id, bpmn_id=item.bpmn_id)
@@ -127,9 +116,9 @@ def unclaim(session: Session, actor: Actor, task_id: str) -> TaskSummary:
 
 def hand_over(session: Session, actor: Actor, task_id: str, colleague: str, comment: str = "") -> TaskSummary:
     """Give a task I hold (or may claim) to a colleague who is a candidate for it too."""
-    item = _lock_item(session, task_id)
+    item = _lock_item(session, actor, task_id)
     _ensure_open(item)
-    if not may_act(actor, item):
+    if not access.may_hand_over(actor, item):
         raise NotAllowed(f"{actor.username} does not hold task {item.name!r}")
     other = repo.user_by_name(session, colleague)
     if other is None or not other.active:
@@ -150,13 +139,18 @@ def complete(session: Session, actor: Actor, task_id: str, data: dict[str, Any])
     instance = _locked_case(session, task_id)
     # read once the case is locked, and handed to save_instance, which needs them again
     ready_before = repo.ready_item_rows(session, instance.id)
-    item: WorkItem | ItemRow = next((w for w in ready_before if w.task_id == task_id), None) or _item(session, task_id)
+    item: WorkItem | ItemRow | None = next((w for w in ready_before if w.task_id == task_id), None)
+    if item is None or not access.may_act(actor, item):
+        item, _instance = visible_task(session, actor, task_id)
     _ensure_open(item)
-    if not may_act(actor, item):
+    if not access.may_act(actor, item):
         who = f"claimed by {item.assignee}" if item.assignee else "not in your groups"
         raise NotAllowed(f"{actor.username} may not complete {item.name!r}: it is {who}")
     process = processes.get_by_id(session, instance.definition_id)
     meta = process.tasks.get(item.bpmn_id)
+    hidden = hidden_fields(session, actor, instance.definition_id)
+    if hidden.intersection(data):
+        raise InvalidData({name: "confidential: you may not write it" for name in sorted(hidden.intersection(data))})
     if meta is not None:
         data = meta.form.validate(data, option_sources(session, meta.form))
     runtime = runtime_for(session)

@@ -17,9 +17,10 @@ from sqlalchemy.orm import Session, joinedload
 from storage import repositories as repo
 from storage.models import ApiToken, User
 
-from .. import clock
+from .. import access, clock
+from ..access import Actor
 from ..errors import Conflict, InvalidData, NotAllowed, NotFound
-from .context import Actor, audit
+from .context import audit
 
 PREFIX = "cf_"
 MAX_NAME_CHARS = 100
@@ -48,10 +49,6 @@ def hash_secret(secret: str) -> str:
     return hashlib.sha256(secret.encode("utf-8")).hexdigest()
 
 
-def _may_manage(actor: Actor, username: str) -> bool:
-    return actor.username == username or actor.has_role("admin")
-
-
 def _view(row: ApiToken) -> TokenView:
     return TokenView(row.id, row.user.username, row.name, row.created_at, row.last_used_at, row.revoked_at)
 
@@ -63,7 +60,7 @@ def create_token(session: Session, actor: Actor, username: str, name: str) -> Cr
         raise InvalidData({"name": "required"})
     if len(name) > MAX_NAME_CHARS:
         raise InvalidData({"name": f"at most {MAX_NAME_CHARS} characters"})
-    if not _may_manage(actor, username):
+    if not access.may_manage_tokens(actor, username):
         raise NotAllowed(f"{actor.username} may not make tokens for {username}")
     user = repo.user_by_name(session, username)
     if user is None or not user.active:
@@ -77,7 +74,7 @@ def create_token(session: Session, actor: Actor, username: str, name: str) -> Cr
 
 
 def list_tokens(session: Session, actor: Actor, username: str) -> list[TokenView]:
-    if not _may_manage(actor, username):
+    if not access.may_manage_tokens(actor, username):
         raise NotAllowed(f"{actor.username} may not list the tokens of {username}")
     rows = session.scalars(select(ApiToken).join(ApiToken.user).where(User.username == username)
                            .order_by(ApiToken.created_at, ApiToken.id))
@@ -86,7 +83,7 @@ def list_tokens(session: Session, actor: Actor, username: str) -> list[TokenView
 
 def revoke_token(session: Session, actor: Actor, token_id: int) -> TokenView:
     row = session.get(ApiToken, token_id)
-    if row is None or not _may_manage(actor, row.user.username):
+    if row is None or not access.may_manage_tokens(actor, row.user.username):
         raise NotFound(f"no token {token_id}")
     if row.revoked_at is not None:
         raise Conflict(f"token {token_id} was already revoked at {row.revoked_at:%Y-%m-%d %H:%M} UTC")

@@ -27,11 +27,21 @@ def run_migrations_online() -> None:
 
 
 def _run(connection) -> None:
-    # render_as_batch: SQLite can only ALTER tables by copying them; Alembic's batch mode does that.
-    context.configure(connection=connection, target_metadata=target_metadata, render_as_batch=True,
-                      compare_type=True)
-    with context.begin_transaction():
-        context.run_migrations()
+    # render_as_batch: SQLite can only ALTER tables by copying them; Alembic's batch mode does
+    # that. With foreign keys enforced, dropping the old copy would cascade into every row
+    # that refers to it (a case's work items, a user's roles): off while migrating, as
+    # Alembic's documentation advises (the pragma only takes effect outside a transaction).
+    sqlite = connection.dialect.name == "sqlite" and not connection.in_transaction()
+    if sqlite:
+        connection.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")
+    try:
+        context.configure(connection=connection, target_metadata=target_metadata, render_as_batch=True,
+                          compare_type=True)
+        with context.begin_transaction():
+            context.run_migrations()
+    finally:
+        if sqlite:
+            connection.connection.driver_connection.execute("PRAGMA foreign_keys=ON")
 
 
 if context.is_offline_mode():

@@ -22,7 +22,7 @@ from web import database
 
 API_FIXTURES = Path(__file__).parent / "fixtures"
 PREFIX = "/api/v1"
-PASSWORD = "password-123"  # tests.conftest.make_user
+PASSWORD = "Qiu-shan-42-lu!"  # tests.conftest.make_user
 
 # username: (roles, department)
 PEOPLE = {

@@ -19,7 +19,7 @@ def test_flag_follows_claim_complete_and_cancel(world):
     assert _flags(world) == [("register", "completed", "office", False), ("reply", "ready", "finance", True)]
     assert world.as_("fin").post(f"/tasks/{case['reply']}/claim").status_code == 200
     assert _flags(world)[1] == ("reply", "ready", "finance", True)
-    assert world.as_("clerk").post(f"/instances/{case['case']}/cancel", json={}).status_code == 204
+    assert world.as_("clerk").post(f"/instances/{case['case']}/cancel", json={"reason": "重复登记"}).status_code == 204
     assert _flags(world)[1] == ("reply", "cancelled", "finance", False)
     # the inbox agrees with the states
     assert world.as_("fin").get("/tasks").get_json()["total"] == 0

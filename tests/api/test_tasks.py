@@ -140,7 +140,7 @@ def test_draft_is_kept_for_whoever_continues(world):
     assert saved.status_code == 204
     detail = world.as_("fin2").get(f"/tasks/{case['reply']}").get_json()
     assert detail["has_draft"] is True and detail["values"]["reply_class"] == "B" and "zz" not in detail["values"]
-    assert world.as_("landy").put(f"/tasks/{case['reply']}/draft", json={"data": {}}).status_code == 403
+    assert world.as_("landy").put(f"/tasks/{case['reply']}/draft", json={"data": {}}).status_code == 404
 
 
 def test_unknown_task_is_404(world):

@@ -24,7 +24,7 @@ def run(runner, *args):
 
 
 def test_create_list_revoke(runner, session_factory):
-    made = run(runner, "tokens", "create", "--user", "clerk", "--name", "报表脚本", "--json")
+    made = run(runner, "tokens", "create", "--for", "clerk", "--name", "报表脚本", "--operator", "--json")
     assert made.exit_code == 0, made.output
     out = json.loads(made.output)
     assert out["user"] == "clerk" and out["token"].startswith("cf_") and len(out["token"]) > 40
@@ -33,17 +33,28 @@ def test_create_list_revoke(runner, session_factory):
     assert row.token_hash == hashlib.sha256(out["token"].encode()).hexdigest()
     assert out["token"] not in (row.token_hash, row.name)
 
-    listed = run(runner, "tokens", "list", "--user", "clerk")
+    listed = run(runner, "tokens", "list", "--for", "clerk", "--user", "clerk")
     assert "报表脚本" in listed.output and "active" in listed.output and out["token"] not in listed.output
 
-    assert run(runner, "tokens", "revoke", str(out["id"])).exit_code == 0
-    assert "REVOKED" in run(runner, "tokens", "list", "--user", "clerk").output
-    again = runner.invoke(args=["tokens", "revoke", str(out["id"])])
-    assert again.exit_code == 1 and "already revoked" in again.output
+    assert run(runner, "tokens", "revoke", str(out["id"]), "--user", "clerk").exit_code == 0
+    assert "REVOKED" in run(runner, "tokens", "list", "--for", "clerk", "--operator").output
+    again = runner.invoke(args=["tokens", "revoke", str(out["id"]), "--operator"])
+    assert again.exit_code == 3 and "already revoked" in again.output       # a conflict
+
+
+def test_who_acts_must_be_said_and_obeys_the_policy(runner):
+    neither = runner.invoke(args=["tokens", "create", "--for", "clerk", "--name", "x"])
+    assert neither.exit_code == 2 and "--user NAME" in neither.output and "--operator" in neither.output
+    both = runner.invoke(args=["tokens", "create", "--for", "clerk", "--name", "x", "--user", "clerk", "--operator"])
+    assert both.exit_code == 2
+    # an officer makes their own tokens, not someone else's
+    assert runner.invoke(args=["tokens", "create", "--for", "clerk", "--name", "x", "--user", "clerk"]).exit_code == 0
+    other = runner.invoke(args=["tokens", "create", "--for", "fin", "--name", "x", "--user", "clerk", "--json"])
+    assert other.exit_code == 4 and json.loads(other.stderr)["code"] == "not_allowed"
 
 
 def test_unknown_user_and_empty_name_are_refused(runner):
-    nobody = runner.invoke(args=["tokens", "create", "--user", "nobody", "--name", "x"])
-    assert nobody.exit_code == 1 and "no active user 'nobody'" in nobody.output
-    blank = runner.invoke(args=["tokens", "create", "--user", "clerk", "--name", "  "])
+    nobody = runner.invoke(args=["tokens", "create", "--for", "nobody", "--name", "x", "--operator"])
+    assert nobody.exit_code == 5 and "no active user 'nobody'" in nobody.output
+    blank = runner.invoke(args=["tokens", "create", "--for", "clerk", "--name", "  ", "--operator"])
     assert blank.exit_code == 1 and "name: required" in blank.output

@@ -44,8 +44,8 @@ def test_init_twice_does_no_harm(runner):
 
 def test_drive_a_process_end_to_end(runner):
     run(runner, "init")
-    assert run(runner, "users", "create", "clerk", "--password", "secret-123", "--role", "officer",
-               "--department", "office").exit_code == 0
+    assert run(runner, "users", "create", "clerk", "--password", "Qing-he-73-jie~", "--role", "officer",
+               "--department", "office", "--operator").exit_code == 0
     defs = json.loads(run(runner, "definitions", "--json").output)
     assert [d["key"] for d in defs] == ["review"]
 
@@ -67,7 +67,7 @@ def test_drive_a_process_end_to_end(runner):
     assert json.loads(done.output)["open_tasks"][0]["bpmn_id"] == "reply"
 
     again = run(runner, "complete", task_id, "--user", "clerk", "--data", '{"lead_unit": "finance"}')
-    assert again.exit_code == 1 and "already completed by clerk" in again.stderr
+    assert again.exit_code == 3 and "already completed by clerk" in again.stderr       # a conflict
 
     from datetime import timedelta
     clock.advance(timedelta(days=16))
@@ -88,7 +88,7 @@ def test_drive_a_process_end_to_end(runner):
 def test_errors_are_readable_and_exit_non_zero(runner):
     run(runner, "init")
     unknown_user = run(runner, "tasks", "--user", "ghost")
-    assert unknown_user.exit_code == 1 and "no active user 'ghost'" in unknown_user.stderr
+    assert unknown_user.exit_code == 5 and "no active user 'ghost'" in unknown_user.stderr
     assert "Traceback" not in unknown_user.stderr
     bad_json = run(runner, "complete", "t", "--user", "admin", "--data", "{nope")
     assert bad_json.exit_code == 2 and "--data is not JSON" in bad_json.stderr
@@ -98,7 +98,7 @@ def test_deploy_refuses_bad_bpmn_with_location(runner, tmp_path):
     bad = tmp_path / "bad.bpmn"
     bad.write_bytes((FIXTURES / "review.bpmn").read_bytes().replace(b'<bpmn:sequenceFlow id="f4" ',
                                                                     b'<bpmn:sequenceFlow '))
-    result = run(runner, "deploy", str(bad))
+    result = run(runner, "deploy", str(bad), "--operator")
     assert result.exit_code == 1
     assert f"{bad}:" in result.stderr and "sequence flow without an id" in result.stderr
     assert json.loads(run(runner, "definitions", "--json").output) == []

@@ -22,7 +22,7 @@ from engine.usecases.context import SYSTEM, actor_for
 from storage.enums import NotificationKind, TimerKind, TimerState
 from storage.models import AuditEntry, WorkItem
 
-from tests.conftest import fixture_bpmn
+from tests.conftest import PASSWORD, fixture_bpmn
 
 from .scheduler_helpers import (  # noqa: F401 (fresh_process_cache is an autouse fixture)
     deploy,
@@ -70,10 +70,10 @@ def smtp():
 @pytest.fixture
 def world(session_factory):
     with session_factory.begin() as s:
-        accounts.create_user(s, SYSTEM, "fin", "password-123", roles=("officer",), department="finance",
+        accounts.create_user(s, SYSTEM, "fin", PASSWORD, roles=("officer",), department="finance",
                              email="fin@example.org")
-        accounts.create_user(s, SYSTEM, "fin2", "password-123", roles=("officer",), department="finance")
-        accounts.create_user(s, SYSTEM, "boss", "password-123", roles=("supervisor",), department="office",
+        accounts.create_user(s, SYSTEM, "fin2", PASSWORD, roles=("officer",), department="finance")
+        accounts.create_user(s, SYSTEM, "boss", PASSWORD, roles=("supervisor",), department="office",
                              email="boss@example.org")
     deploy(session_factory, "deadline.bpmn")
     return session_factory
@@ -118,7 +118,7 @@ def test_an_unreachable_server_loses_nothing(world, smtp, frozen_clock):
 
 def test_a_refused_address_is_retried_then_left(world, smtp, frozen_clock):
     with world.begin() as s:
-        accounts.create_user(s, SYSTEM, "fin3", "password-123", roles=("officer",), department="finance",
+        accounts.create_user(s, SYSTEM, "fin3", PASSWORD, roles=("officer",), department="finance",
                              email="broken@example.org")
     overdue_case(world)
     assert send_outbox(world, smtp.settings) == 2

@@ -31,32 +31,32 @@ def run(app, *args):
 
 def test_calendar_commands(app, session_factory):
     assert run(app, "calendar", "check", "2027-02-13").output.strip() == "2027-02-13: day off"
-    result = run(app, "calendar", "set", "2027-02-13", "--working", "--note", "春节调休")
+    result = run(app, "calendar", "set", "2027-02-13", "--working", "--note", "春节调休", "--operator")
     assert result.exit_code == 0, result.output
     assert "2027-02-13 is now a working day" in result.output
     assert run(app, "calendar", "check", "2027-02-13").output.strip() == "2027-02-13: working day"
-    assert run(app, "calendar", "set", "2027-02-11", "--holiday").exit_code == 0
+    assert run(app, "calendar", "set", "2027-02-11", "--holiday", "--operator").exit_code == 0
     listed = json.loads(run(app, "calendar", "list", "--year", "2027", "--json").output)
     assert [(e["day"], e["is_working"], e["note"]) for e in listed] == [
         ("2027-02-11", False, ""), ("2027-02-13", True, "春节调休")]
-    assert run(app, "calendar", "unset", "2027-02-11").exit_code == 0
-    assert run(app, "calendar", "unset", "2027-02-11").exit_code == 1       # nothing left to remove
+    assert run(app, "calendar", "unset", "2027-02-11", "--operator").exit_code == 0
+    assert run(app, "calendar", "unset", "2027-02-11", "--operator").exit_code == 5   # nothing left to remove
     with session_factory() as s:
         assert admin.is_working_day(s, date(2027, 2, 11))
-    assert run(app, "calendar", "set", "2027-13-01", "--working").exit_code == 2  # not a date
+    assert run(app, "calendar", "set", "2027-13-01", "--working", "--operator").exit_code == 2  # not a date
 
 
 def test_settings_commands(app, session_factory):
     listed = json.loads(run(app, "settings", "list", "--json").output)
     reminder = next(s for s in listed if s["name"] == "reminder.working_days_before")
     assert (reminder["value"], reminder["overridden"]) == (3, False)
-    result = run(app, "settings", "set", "reminder.working_days_before", "5")
+    result = run(app, "settings", "set", "reminder.working_days_before", "5", "--operator")
     assert result.exit_code == 0 and "reminder.working_days_before = 5 working days" in result.output
     assert "(default 3)" in run(app, "settings", "list").output
-    bad = run(app, "settings", "set", "reminder.working_days_before", "soon")
+    bad = run(app, "settings", "set", "reminder.working_days_before", "soon", "--operator")
     assert bad.exit_code == 1 and "not a whole number" in bad.output
-    assert run(app, "settings", "set", "no.such.setting", "1").exit_code == 1
-    assert run(app, "settings", "reset", "reminder.working_days_before").exit_code == 0
+    assert run(app, "settings", "set", "no.such.setting", "1", "--operator").exit_code == 1
+    assert run(app, "settings", "reset", "reminder.working_days_before", "--operator").exit_code == 0
     with session_factory() as s:
         assert {v.name: v.value for v in admin.list_settings(s)}["reminder.working_days_before"] == 3
 
@@ -66,7 +66,9 @@ def test_only_an_admin_changes_them(app, session_factory):
 
     make_user(session_factory, "clerk", ("officer",), "office")
     result = run(app, "settings", "set", "reminder.working_days_before", "5", "--user", "clerk")
-    assert result.exit_code == 1 and "may not change" in result.output
+    assert result.exit_code == 4 and "may not change" in result.output
+    unsaid = run(app, "settings", "set", "reminder.working_days_before", "5")
+    assert unsaid.exit_code == 2 and "--operator" in unsaid.output
 
 
 def free_port():

@@ -91,7 +91,7 @@ def people(session_factory, frozen_clock):
     make_user(session_factory, "fin", ("officer",), "finance")
     make_user(session_factory, "landy", ("officer",), "land")
     make_user(session_factory, "civ", ("officer",), "civil_affairs")
-    make_user(session_factory, "xinfang", ("officer",), "petition_office")
+    make_user(session_factory, "xinfang", ("officer", "petition_officer"), "petition_office")
     make_user(session_factory, "wang", ("deputy",), None)
     make_user(session_factory, "li", ("deputy",), None)
     return session_factory

@@ -4,7 +4,7 @@ from datetime import timedelta
 import pytest
 
 from engine import clock
-from engine.errors import NotAllowed
+from engine.errors import NotAllowed, NotFound
 from engine.usecases import instances, pages, tasks
 
 from .conftest import act, advance_and_fire, at, deploy, detail, do, one, open_ids, variables, who
@@ -57,15 +57,16 @@ def test_accepted_replied_reviewed_and_re_reviewed(world, frozen_clock):
     handle = one(world, case_id, "Task_Handle")
     assert who(handle) == (("civil_affairs",), None)
     assert handle.due_at == at("2027-02-08T09:00:00+08:00")  # acceptance (12-10) + petition.handle_days (60)
-    with pytest.raises(NotAllowed):
+    with pytest.raises(NotFound):  # a case one may not see does not exist for them
         act(world, "fin", tasks.complete, handle.task_id, {"handling_action": "reply", "reply_text": "x"})
     v = variables(world, case_id)
     assert v["accepted_on_time"] is True and v["handle_due"] == "2027-02-08T09:00:00+08:00"
-    assert v["petitioner_name"] == "赵某"  # the office keeps the record
+    assert v["petitioner_name"] == "赵*"  # the office clerk sees it masked, the petition officer reads it
+    assert act(world, "xinfang", instances.instance_detail, case_id).variables["petitioner_name"] == "赵某"
     page = act(world, "civ", pages.task_page, handle.task_id)  # what the handling unit is shown
     assert page.detail.data["petition_subject"] == "低保资格"
     assert {"petitioner_name", "petitioner_phone", "petitioner_id_number"} <= page.hidden
-    assert not {"petitioner_name", "petitioner_phone"} & set(page.detail.data)  # confidential
+    assert (page.detail.data["petitioner_name"], page.detail.data["petitioner_phone"]) == ("赵*", "138****0000")
 
     do(world, "civ", case_id, "Task_Handle", {"handling_action": "reply"})  # no text: back to the task
     assert open_ids(world, case_id) == ["Task_Handle"]

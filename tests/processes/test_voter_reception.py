@@ -4,7 +4,7 @@ from datetime import timedelta
 import pytest
 
 from engine import clock
-from engine.errors import NotAllowed
+from engine.errors import NotFound
 from engine.usecases import instances, tasks
 
 from .conftest import act, advance_and_fire, all_cases, at, deploy, detail, do, items, one, open_ids, variables, who
@@ -62,7 +62,7 @@ def test_two_issues_one_late_with_supervision(world, frozen_clock):
     assert all(h.due_at == at("2027-01-06T09:00:00+08:00") for h in handles)  # + feedback_days (30)
     land = next(h for h in handles if who(h) == (("land",), None))
     civ = next(h for h in handles if h is not land)
-    with pytest.raises(NotAllowed):
+    with pytest.raises(NotFound):  # a case one may not see does not exist for them
         act(world, "fin", tasks.complete, civ.task_id, {"handling_reply": "x"})
     act(world, "civ", tasks.complete, civ.task_id, {"handling_reply": "已重新评定"})
     do(world, "wang", case_id, "Task_Feedback", {"feedback_note": "已电话告知", "voter_satisfaction": "满意"})

@@ -197,3 +197,65 @@ def test_corpus_every_file_is_deployed_or_refused_with_a_located_reason():
             assert exc.problems and all(p.file == str(path) and p.message for p in exc.problems)
     # most of the corpus is Camunda's own test suite: Java delegates and listeners, refused
     assert accepted >= 15 and refused > 100
+
+
+# -- XML entities: refused, never resolved -------------------------------------------------------
+ENTITIES_REFUSED = "entity declarations and references are not allowed in BPMN files"
+
+
+def _with_doctype(doctype: str, body: str = LINEAR) -> str:
+    xml_decl, rest = HEAD.split("\n", 1)
+    return f"{xml_decl}\n{doctype}\n{rest}" + f'<bpmn:process id="p" isExecutable="true">\n{body}\n' \
+        "</bpmn:process>\n</bpmn:definitions>"
+
+
+def test_an_external_entity_is_refused_with_file_and_line_and_never_read(tmp_path):
+    secret = tmp_path / "secret.txt"
+    secret.write_text("TOP-SECRET-CONTENT")
+    source = _with_doctype(f'<!DOCTYPE foo [<!ENTITY xxe SYSTEM "{secret.as_uri()}">]>',
+                           LINEAR.replace('<bpmn:userTask id="t" name="办理"/>',
+                                          '<bpmn:userTask id="t" name="办理"><bpmn:documentation>&xxe;'
+                                          '</bpmn:documentation></bpmn:userTask>'))
+    found = problems(source, "xxe.bpmn")
+    assert [(p.file, p.line) for p in found] == [("xxe.bpmn", 2), ("xxe.bpmn", 7)]
+    assert all(ENTITIES_REFUSED in p.message for p in found)
+    assert found[1].element_id == "t" and "&xxe;" in found[1].message
+    assert not any("TOP-SECRET" in str(p) for p in found)
+
+
+@pytest.mark.parametrize("doctype", [
+    '<!DOCTYPE bpmn:definitions [<!ENTITY name "办理">]>',                          # declared, unused
+    '<!DOCTYPE bpmn:definitions SYSTEM "http://example.invalid/bpmn.dtd">',         # external DTD
+    '<!DOCTYPE d [<!ENTITY % p SYSTEM "file:///etc/passwd"> %p;]>',                 # parameter entity
+    '<!DOCTYPE d [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]>',  # expansion
+    "<!DOCTYPE bpmn:definitions>",
+])
+def test_any_doctype_is_refused(doctype):
+    [p] = problems(_with_doctype(doctype), "doctype.bpmn")
+    assert ENTITIES_REFUSED in p.message and p.file == "doctype.bpmn" and p.line == 2
+
+
+def test_an_internal_entity_reference_is_refused_where_it_is_used():
+    body = LINEAR.replace('name="办理"/>', 'name="办理"><bpmn:documentation>&name;</bpmn:documentation>'
+                                          '</bpmn:userTask>')
+    found = problems(_with_doctype('<!DOCTYPE bpmn:definitions [<!ENTITY name "办理">]>', body))
+    assert any(p.line == 7 and p.element_id == "t" and "&name;" in p.message for p in found)
+
+
+def test_an_undeclared_entity_is_not_well_formed():
+    [p] = problems(doc(LINEAR.replace('name="办理"', 'name="&nope;"')))
+    assert "not well-formed XML" in p.message and "nope" in p.message
+
+
+def test_character_references_and_the_predefined_entities_are_fine():
+    [process] = parse_bpmn(doc(LINEAR.replace('name="办理"', 'name="&#21150;&#29702; &amp; &lt;审核&gt;"')), "x.bpmn")
+    assert process.tasks["t"].name == "办理 & <审核>"
+
+
+def test_the_corpus_xxe_file_is_refused_with_a_located_reason():
+    path = CORPUS / "camunda-engine-tests/org/camunda/bpm/engine/test/api/repository/diagram/" \
+                    "testXxeParsingIsDisabled.bpmn20.xml"
+    if not path.exists():
+        pytest.skip("../shared/bpmn-corpus is not beside the repo")
+    found = problems(path.read_bytes(), str(path))
+    assert [(p.line, p.element_id) for p in found] == [(2, None), (10, "EndEvent_0edeh1n")]

@@ -21,7 +21,7 @@ from tests.conftest import FIXTURES, REPO_ROOT
 from web import create_app, database
 
 WEB_FIXTURES = Path(__file__).parent / "fixtures"
-PASSWORD = "password-123"
+PASSWORD = "Qiu-shan-42-lu!"
 
 # username: (roles, department)
 PEOPLE = {

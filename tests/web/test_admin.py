@@ -12,12 +12,12 @@ def test_user_list(as_user):
 def test_create_user_then_they_sign_in(client, as_user):
     c = as_user("admin")
     response = c.post("/admin/users", data={"username": "land1", "display_name": "国土所 周所长",
-                                            "password": "a-long-password", "department": "land",
+                                            "password": "Bai-yun-19-shan?", "department": "land",
                                             "roles": ["officer"]})
     assert response.status_code == 302
     assert 'data-user="land1"' in text_of(c.get("/admin/users"))
     c.post("/logout")
-    assert login(client, "land1", "a-long-password").status_code == 302
+    assert login(client, "land1", "Bai-yun-19-shan?").status_code == 302
     assert "国土所 周所长" in text_of(client.get("/"))
 
 
@@ -26,7 +26,7 @@ def test_create_user_errors_are_shown(as_user):
                                                            "roles": ["officer"]})
     assert response.status_code == 422
     html = text_of(response)
-    assert "只能使用字母、数字、- 和 _" in html and "至少 8 个字符" in html
+    assert "只能使用字母、数字、- 和 _" in html and "至少 10 个字符" in html
     assert as_user("admin").post("/admin/users", data={"username": "finance1", "password": "long-enough-1"}
                                  ).status_code == 409
 

@@ -163,12 +163,13 @@ def test_hand_over_to_another_unit_is_refused(app, as_user):
 def test_claim_of_another_units_task_is_refused(app, as_user):
     task = to_reply(app, "finance")
     response = as_user("civil1").post(f"/tasks/{task}/claim")
-    assert response.status_code == 403
+    assert response.status_code == 404                  # not even there for another unit
+    assert as_user("office1").post(f"/tasks/{task}/claim").status_code == 403   # seen, not theirs to claim
     assert rows(text_of(as_user("finance1").get("/?tab=group"))) == [task]
 
 
 def test_json_clients_get_json_errors(app, as_user):
     task = to_reply(app, "finance")
-    response = as_user("civil1").post(f"/tasks/{task}/claim", headers={"Accept": "application/json"})
+    response = as_user("office1").post(f"/tasks/{task}/claim", headers={"Accept": "application/json"})
     assert response.status_code == 403
     assert response.json["code"] == "not_allowed" and response.json["fields"] == {}

@@ -20,7 +20,7 @@ from engine import clock
 from engine.forms import FormField, FormSpec
 from engine.specs import parse_bpmn
 from engine.usecases import accounts, deploy
-from engine.usecases.confidentiality import may_see_confidential
+from engine.access import may_read_confidential
 from engine.usecases.context import SYSTEM, actor_for, processes
 from storage import repositories as repo
 from storage.enums import Role, WorkItemState
@@ -184,7 +184,7 @@ def task_spec(app: Flask, item: WorkItem) -> FormSpec:
 
 def sees_confidential(app: Flask, username: str) -> bool:
     with database.session_factory(app)() as s:
-        return may_see_confidential(actor_for(s, username))
+        return may_read_confidential(actor_for(s, username))
 
 
 def assert_task_pages(app: Flask, client: FlaskClient, key: str, items: list[WorkItem]) -> None:

@@ -18,7 +18,7 @@ from engine.usecases import timers as timer_usecases
 from engine.usecases.context import actor_for
 from storage.enums import NotificationKind
 from storage.models import Notification, User
-from tests.web.conftest import start_review, text_of, use
+from tests.web.conftest import PASSWORD, start_review, text_of, use
 from web import create_app, database
 from web.views.notifications import PER_PAGE
 
@@ -178,7 +178,7 @@ def test_forms_need_the_csrf_token(app, as_user, db_url, tmp_path, monkeypatch):
     strict = create_app({"DATABASE_URL": db_url, "TESTING": True, "SECRET_KEY": "test-secret"})
     c = strict.test_client()
     token = re.search(r'name="csrf_token" value="([^"]+)"', c.get("/login").get_data(as_text=True)).group(1)
-    assert c.post("/login", data={"username": "finance1", "password": "password-123",
+    assert c.post("/login", data={"username": "finance1", "password": PASSWORD,
                                   "csrf_token": token}).status_code == 302
     for path in ("/notifications/read", f"/notifications/{note.id}/read", f"/notifications/{note.id}/open"):
         assert c.post(path).status_code == 400, path

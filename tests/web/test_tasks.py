@@ -95,12 +95,13 @@ def test_save_draft_keeps_unvalidated_values(app, as_user):
 
 
 def test_claimed_task_is_closed_to_colleagues(app, as_user):
-    """The engine's rule (tasks.may_see): a claimed task is its assignee's; colleagues see
-    the case, not the task, until it is handed back."""
+    """The access policy: a claimed task is its assignee's; colleagues see it (and its case)
+    without the form, and may not act on it until it is handed back."""
     task = to_reply(app, "finance")
     use(app, tasks.claim, "finance1", task)
     c = as_user("finance2")
-    assert c.get(f"/tasks/{task}").status_code == 403
+    page = text_of(c.get(f"/tasks/{task}"))
+    assert 'id="task-form" novalidate' not in page and 'class="small primary" data-action="claim"' not in page
     assert "答复" in text_of(c.get(f"/cases/{use(app, tasks.task_detail, 'finance1', task).summary.instance_id}"))
     assert c.post(f"/tasks/{task}", data={"action": "complete", "reply_class": "A"}).status_code == 403
     assert c.post(f"/tasks/{task}", data={"action": "draft", "reply_class": "A"}).status_code == 403
@@ -114,7 +115,7 @@ def test_comments(app, as_user):
     html = text_of(c.get(f"/tasks/{task}"))
     assert "已联系村委会，下周答复" in html and "发表意见" in html
     assert c.post(f"/tasks/{task}/comments", data={"body": "   "}).status_code == 422
-    assert as_user("civil1").post(f"/tasks/{task}/comments", data={"body": "x"}).status_code == 403
+    assert as_user("civil1").post(f"/tasks/{task}/comments", data={"body": "x"}).status_code == 404
 
 
 def test_attachments_upload_download_and_limits(app, as_user):
@@ -143,8 +144,8 @@ def test_attachments_upload_download_and_limits(app, as_user):
                           content_type="multipart/form-data", follow_redirects=True)
         assert "附件未上传" in text_of(response), name
     assert len(re.findall(r'href="/attachments/\d+"', text_of(c.get(f"/tasks/{task}")))) == 1
-    # another unit cannot download it
-    assert as_user("civil1").get(link.group(1)).status_code == 403
+    # another unit cannot download it: for them it is not there
+    assert as_user("civil1").get(link.group(1)).status_code == 404
 
 
 def test_history_so_far(app, as_user):

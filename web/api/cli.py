@@ -2,31 +2,14 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
-from functools import wraps
-from typing import Any
 
 import click
 from flask.cli import AppGroup
 
-from engine.errors import EngineError, InvalidData
 from engine.usecases import tokens
-from engine.usecases.context import SYSTEM
 
+from ..cli_common import acting_options, emit, json_option, resolve_actor, use_case
 from ..database import session_factory
-
-
-def _engine_errors(fn: Callable) -> Callable:
-    @wraps(fn)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return fn(*args, **kwargs)
-        except InvalidData as exc:
-            raise click.ClickException("; ".join(f"{k}: {v}" for k, v in exc.field_errors.items())) from None
-        except EngineError as exc:
-            raise click.ClickException(exc.message) from None
-
-    return wrapper
 
 
 @click.group("tokens", cls=AppGroup)
@@ -35,29 +18,36 @@ def tokens_group() -> None:
 
 
 @tokens_group.command("create")
-@click.option("--user", "username", required=True, help="the token acts as this user")
+@click.option("--for", "owner", required=True, help="the token acts as this user")
 @click.option("--name", required=True, help="what the token is for, e.g. 'reporting script'")
-@click.option("--json", "as_json", is_flag=True, help="machine-readable output")
-@_engine_errors
-def tokens_create(username: str, name: str, as_json: bool) -> None:
-    """Make a token; its secret is printed once and cannot be shown again."""
+@acting_options
+@json_option
+@use_case
+def tokens_create(owner: str, name: str, username: str | None, as_operator: bool, as_json: bool) -> None:
+    """Make a token for a user (yourself, or anyone as an administrator or the operator);
+    its secret is printed once and cannot be shown again."""
     with session_factory().begin() as session:
-        created = tokens.create_token(session, SYSTEM, username, name)
+        created = tokens.create_token(session, resolve_actor(session, username, as_operator), owner, name)
     if as_json:
-        click.echo(json.dumps({"id": created.token.id, "user": username, "name": created.token.name,
+        click.echo(json.dumps({"id": created.token.id, "user": owner, "name": created.token.name,
                                "token": created.secret}, ensure_ascii=False))
         return
-    click.echo(f"token {created.token.id} for {username} ({created.token.name}):\n  {created.secret}\n"
+    click.echo(f"token {created.token.id} for {owner} ({created.token.name}):\n  {created.secret}\n"
                "Keep it secret: it is shown only now. Use it as 'Authorization: Bearer <token>'.")
 
 
 @tokens_group.command("list")
-@click.option("--user", "username", required=True)
-@_engine_errors
-def tokens_list(username: str) -> None:
+@click.option("--for", "owner", required=True, help="whose tokens")
+@acting_options
+@json_option
+@use_case
+def tokens_list(owner: str, username: str | None, as_operator: bool, as_json: bool) -> None:
     """The tokens of a user (never their secrets)."""
     with session_factory()() as session:
-        rows = tokens.list_tokens(session, SYSTEM, username)
+        rows = tokens.list_tokens(session, resolve_actor(session, username, as_operator), owner)
+    if as_json:
+        emit(True, rows, str)
+        return
     for t in rows:
         used = f"last used {t.last_used_at:%Y-%m-%d %H:%M}" if t.last_used_at else "never used"
         state = f"REVOKED {t.revoked_at:%Y-%m-%d %H:%M}" if t.revoked_at else "active"
@@ -68,9 +58,11 @@ def tokens_list(username: str) -> None:
 
 @tokens_group.command("revoke")
 @click.argument("token_id", type=int)
-@_engine_errors
-def tokens_revoke(token_id: int) -> None:
+@acting_options
+@json_option
+@use_case
+def tokens_revoke(token_id: int, username: str | None, as_operator: bool, as_json: bool) -> None:
     """Revoke a token: it stops working at once."""
     with session_factory().begin() as session:
-        tokens.revoke_token(session, SYSTEM, token_id)
-    click.echo(f"revoked token {token_id}")
+        view = tokens.revoke_token(session, resolve_actor(session, username, as_operator), token_id)
+    emit(as_json, view, lambda v: f"revoked token {v.id}")

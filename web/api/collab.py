@@ -9,7 +9,7 @@ from flask import send_file
 from engine.usecases import collab
 
 from .common import actor, make_blueprint, reader, writer
-from .schemas import AttachmentSchema, AttachmentUploadSchema, CommentInSchema, CommentSchema
+from .schemas import AttachmentFormSchema, AttachmentSchema, AttachmentUploadSchema, CommentInSchema, CommentSchema
 
 bp = make_blueprint("collab", "", "Comments and attachments (意见与附件)")
 
@@ -30,7 +30,7 @@ def case_comments(instance_id: int):
 def comment_case(args: dict, instance_id: int):
     """Comment on a case you may see."""
     with writer() as s:
-        return collab.add_comment(s, actor(), args["body"], instance_id=instance_id)
+        return collab.add_comment(s, actor(), args["body"], instance_id=instance_id, confidential=args["confidential"])
 
 
 @bp.post(TASK + "/comments")
@@ -39,7 +39,7 @@ def comment_case(args: dict, instance_id: int):
 def comment_task(args: dict, task_id: UUID):
     """Comment on a task you may see."""
     with writer() as s:
-        return collab.add_comment(s, actor(), args["body"], task_id=str(task_id))
+        return collab.add_comment(s, actor(), args["body"], task_id=str(task_id), confidential=args["confidential"])
 
 
 @bp.get(CASE + "/attachments")
@@ -51,22 +51,26 @@ def case_attachments(instance_id: int):
 
 @bp.post(CASE + "/attachments")
 @bp.arguments(AttachmentUploadSchema, location="files")
+@bp.arguments(AttachmentFormSchema, location="form")
 @bp.response(201, AttachmentSchema)
-def attach_to_case(files: dict, instance_id: int):
-    """Attach a file (multipart field ``file``; size and type limited)."""
+def attach_to_case(files: dict, form: dict, instance_id: int):
+    """Attach a file (multipart field ``file``; size and type limited; field ``confidential``)."""
     upload = files["file"]
     with writer() as s:
-        return collab.add_attachment(s, actor(), upload.filename or "", upload.read(), instance_id=instance_id)
+        return collab.add_attachment(s, actor(), upload.filename or "", upload.read(), instance_id=instance_id,
+                                     confidential=form["confidential"])
 
 
 @bp.post(TASK + "/attachments")
 @bp.arguments(AttachmentUploadSchema, location="files")
+@bp.arguments(AttachmentFormSchema, location="form")
 @bp.response(201, AttachmentSchema)
-def attach_to_task(files: dict, task_id: UUID):
+def attach_to_task(files: dict, form: dict, task_id: UUID):
     """Attach a file to the case of a task, noting the task."""
     upload = files["file"]
     with writer() as s:
-        return collab.add_attachment(s, actor(), upload.filename or "", upload.read(), task_id=str(task_id))
+        return collab.add_attachment(s, actor(), upload.filename or "", upload.read(), task_id=str(task_id),
+                                     confidential=form["confidential"])
 
 
 @bp.get("/attachments/<int(max=2147483647):attachment_id>")

@@ -2,6 +2,7 @@
 errors for argument validation, and the two ways to get a database session."""
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
@@ -22,10 +23,15 @@ from ..security import csrf
 
 PREFIX = "/api/v1"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+# Deeper than any request body of this API (a form's data is two or three levels): refused
+# before anything walks it, the JSON decoder and marshmallow recursing as they go.
+MAX_JSON_DEPTH = 32
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def make_blueprint(name: str, url_prefix: str, description: str) -> Blueprint:
     bp = Blueprint(f"api_{name}", __name__, url_prefix=PREFIX + url_prefix, description=description)
+    bp.before_request(reject_malformed_json)
     bp.before_request(reject_nul)
     bp.before_request(authenticate)
     bp.register_error_handler(HTTPException, handle_api_http_error)
@@ -67,14 +73,59 @@ def authenticate() -> None:
         csrf.protect()
 
 
+def _strings(value: Any) -> Iterator[tuple[str, str]]:
+    """Every string in ``value`` (a parsed JSON body, query or form), mapping keys
+    included, with the dotted path of the field it is in. A loop, not recursion: however
+    deep the value, the stack is not."""
+    stack: list[tuple[str, Any]] = [("", value)]
+    while stack:
+        path, item = stack.pop()
+        if isinstance(item, str):
+            yield path, item
+        elif isinstance(item, Mapping):
+            for key, child in item.items():
+                name = f"{path}.{key}" if path else str(key)
+                if isinstance(key, str):
+                    yield name, key
+                stack.append((name, child))
+        elif isinstance(item, list):
+            stack.extend((f"{path}.{i}" if path else str(i), child) for i, child in enumerate(item))
+
+
+def _depth(value: Any) -> int:
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, (Mapping, list)):
+            deepest = max(deepest, depth)
+            if depth <= MAX_JSON_DEPTH:
+                stack.extend((child, depth + 1) for child in (item.values() if isinstance(item, Mapping) else item))
+    return deepest
+
+
 def _has_nul(value: Any) -> bool:
-    if isinstance(value, str):
-        return "\x00" in value
-    if isinstance(value, Mapping):
-        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
-    if isinstance(value, list):
-        return any(_has_nul(v) for v in value)
-    return False
+    return any("\x00" in text for _path, text in _strings(value))
+
+
+def reject_malformed_json() -> Response | None:
+    """Up front, what no handler could store: a JSON body nested deeper than this API
+    reads (400), and text with an unpaired surrogate (``"\\ud800"``: valid JSON, not
+    valid Unicode, refused by every database's UTF-8), named by its field (422)."""
+    too_deep = {"json": f"nested more than {MAX_JSON_DEPTH} levels deep"}
+    try:
+        body = request.get_json(silent=True)
+    except RecursionError:
+        return json_error(400, "bad_request", "the JSON body is nested too deeply", too_deep)
+    if body is None:
+        return None
+    if _depth(body) > MAX_JSON_DEPTH:
+        return json_error(400, "bad_request", "the JSON body is nested too deeply", too_deep)
+    unpaired = {_SURROGATE.sub(lambda m: f"\\u{ord(m[0]):04x}", path) or "json":
+                "must not contain unpaired surrogate characters (U+D800 to U+DFFF): not valid Unicode"
+                for path, text in _strings(body) if _SURROGATE.search(text)}
+    if unpaired:
+        return json_error(422, "invalid_data", "the submitted text is not valid Unicode", unpaired)
+    return None
 
 
 def reject_nul() -> Response | None:

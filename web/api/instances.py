@@ -59,6 +59,7 @@ def detail(instance_id: int):
 @bp.arguments(CancelSchema)
 @bp.response(204)
 def cancel(args: dict, instance_id: int):
-    """Cancel a running case (officers and admins, on cases they may see)."""
+    """Cancel a running case with a reason (the office it was started from, and
+    administrators); 404 for a case you may not see, 403 for one you may see but not cancel."""
     with writer() as s:
-        catalog.cancel_case(s, actor(), instance_id, args["reason"])
+        instances.cancel_instance(s, actor(), instance_id, args["reason"])

@@ -1,7 +1,7 @@
 """marshmallow schemas: what the API reads and writes, and what the OpenAPI document says."""
 from __future__ import annotations
 
-from datetime import timezone
+from datetime import datetime, timezone
 
 import marshmallow as ma
 from flask_smorest.fields import Upload
@@ -30,6 +30,18 @@ class PageArgs(ma.Schema):
 
 def text_arg(**kwargs) -> fields.String:
     return fields.String(validate=validate.Length(max=200), **kwargs)
+
+
+# What a date argument may say: beyond these, turning it into another time zone (or
+# adding to it) overflows Python's datetime, and no case of this product is dated there.
+EARLIEST = datetime(1900, 1, 1, tzinfo=timezone.utc)
+LATEST = datetime(2100, 1, 1, tzinfo=timezone.utc)
+
+
+def datetime_arg(**kwargs) -> fields.AwareDateTime:
+    """An ISO 8601 moment (UTC unless it says its offset) between EARLIEST and LATEST."""
+    return fields.AwareDateTime(default_timezone=timezone.utc, validate=validate.Range(
+        EARLIEST, LATEST, error=f"must be between {EARLIEST:%Y-%m-%d} and {LATEST:%Y-%m-%d} (UTC)"), **kwargs)
 
 
 # -- definitions -----------------------------------------------------------------------
@@ -98,7 +110,7 @@ class TaskListArgs(PageArgs):
                                                    "open: both; all: every open task (supervisors)"})
     process = text_arg(metadata={"description": "process key"})
     overdue = fields.Boolean(load_default=False)
-    due_before = fields.AwareDateTime(default_timezone=timezone.utc)
+    due_before = datetime_arg()
     unit = text_arg(metadata={"description": "a unit (candidate group) code"})
     text = text_arg(metadata={"description": "in the case title"})
     sort = fields.String(load_default="due", validate=validate.OneOf(list(INBOX_SORTS)),
@@ -128,8 +140,11 @@ class CommentSchema(ma.Schema):
     instance_id = fields.Integer()
     task_id = fields.String(allow_none=True)
     author = fields.String()
-    body = fields.String()
+    body = fields.String(metadata={"description": "empty when withheld"})
     created_at = fields.AwareDateTime()
+    confidential = fields.Boolean()
+    withheld = fields.Boolean(metadata={"description": "confidential, and you may not read it "
+                                                       "(needs confidential.read, or being its author)"})
 
 
 class AttachmentSchema(ma.Schema):
@@ -142,17 +157,22 @@ class AttachmentSchema(ma.Schema):
     sha256 = fields.String()
     uploaded_by = fields.String()
     created_at = fields.AwareDateTime()
+    confidential = fields.Boolean()
+    withheld = fields.Boolean(metadata={"description": "confidential, and you may not read it: the file name is "
+                                                       "masked and the file cannot be downloaded"})
 
 
 class TaskDetailSchema(ma.Schema):
     task = fields.Nested(TaskSchema)
     form = fields.Nested(FormSchema)
     data = fields.Dict(metadata={"description": "the case's variables as this task sees them "
-                                                "(confidential fields removed unless you may see them)"})
+                                                "(confidential fields masked unless you may read them)"})
     values = fields.Dict(metadata={"description": "what the form shows: the saved draft over the data"})
     has_draft = fields.Boolean()
-    can_act = fields.Boolean(metadata={"description": "whether you may claim, complete or hand it over now"})
-    hidden = fields.List(fields.String(), metadata={"description": "confidential fields withheld from you"})
+    can_act = fields.Boolean(metadata={"description": "whether you may complete it now"})
+    can_claim = fields.Boolean(metadata={"description": "whether you may claim it now"})
+    can_give_back = fields.Boolean(metadata={"description": "whether you may give it back to its groups"})
+    hidden = fields.List(fields.String(), metadata={"description": "confidential fields shown to you masked"})
     documentation = fields.String()
     instance_status = fields.String()
     history = fields.List(fields.Nested(HistorySchema))
@@ -186,10 +206,19 @@ class DraftSchema(ma.Schema):
 
 class CommentInSchema(ma.Schema):
     body = fields.String(required=True, validate=validate.Length(min=1, max=4000))
+    confidential = fields.Boolean(load_default=None, allow_none=True, metadata={
+        "description": "read only by its author and those with confidential.read; "
+                       "default: true on a case with confidential fields (a petition)"})
 
 
 class AttachmentUploadSchema(ma.Schema):
     file = Upload(required=True)
+
+
+class AttachmentFormSchema(ma.Schema):
+    confidential = fields.Boolean(load_default=None, allow_none=True, metadata={
+        "description": "read only by its uploader and those with confidential.read; "
+                       "default: true on a case with confidential fields (a petition)"})
 
 
 # -- instances ---------------------------------------------------------------------------
@@ -267,7 +296,8 @@ class InstanceDetailSchema(InstanceSchema):
 
 
 class CancelSchema(ma.Schema):
-    reason = fields.String(load_default="", validate=validate.Length(max=2000))
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=1000),
+                           metadata={"description": "why; kept in the case's history"})
 
 
 # -- me and tokens -----------------------------------------------------------------------
@@ -280,6 +310,8 @@ class ProfileSchema(ma.Schema):
     roles = fields.List(fields.String())
     groups = fields.List(fields.String())
     supervises = fields.Boolean()
+    permissions = fields.List(fields.String(), metadata={"description": "what your roles grant (see the README's "
+                                                                        "permission table)"})
     timezone = fields.String(metadata={"description": "the IANA time zone the web pages show your dates in "
                                                       "(Asia/Shanghai by default); the API always speaks UTC"})
 

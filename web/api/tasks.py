@@ -43,6 +43,7 @@ def task_detail(task_id: UUID):
     page = pages.task_page(reader(), actor(), str(task_id))
     return {"task": page.detail.summary, "form": page.detail.form, "data": page.detail.data,
             "values": page.values, "has_draft": page.has_draft, "can_act": page.can_act,
+            "can_claim": page.can_claim, "can_give_back": page.can_give_back,
             "hidden": sorted(page.hidden), "documentation": page.detail.documentation,
             "instance_status": page.instance_status, "history": page.history, "comments": page.comments,
             "attachments": page.attachments,

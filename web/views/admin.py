@@ -10,7 +10,9 @@ from engine.usecases import accounts
 from storage.enums import Role
 
 from .. import database
-from ..auth import current_actor, roles_required
+from engine.access import Permission
+
+from ..auth import current_actor, permission_required
 from .formdata import field_messages
 from .settings import form_errors, zone_options
 
@@ -18,7 +20,7 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 
 @bp.before_request
-@roles_required("admin")
+@permission_required(Permission.ADMIN_USERS)
 def _admins_only() -> None:
     return None
 
@@ -90,7 +92,8 @@ def update_user(username: str):
 def set_password(username: str):
     try:
         with database.session_factory().begin() as s:
-            accounts.set_password(s, current_actor(), username, request.form.get("password", ""))
+            accounts.set_password(s, current_actor(), username, request.form.get("password", ""),
+                                  must_change=request.form.get("must_change") == "true")
     except InvalidData as exc:
         return _user_page(username, exc.field_errors, 422)
     flash(_("已重设 %(name)s 的密码。", name=username), "success")

@@ -9,7 +9,7 @@ from flask import Blueprint, Response, flash, redirect, render_template, request
 from flask_babel import gettext as _
 
 from engine.errors import InvalidData
-from engine.usecases import collab
+from engine.usecases import collab, instances
 from engine.usecases.catalog import CaseListQuery, case_list_page
 from engine.usecases.pages import case_page, definition_xml
 
@@ -47,10 +47,17 @@ def bpmn_xml(definition_id: int):
     return response
 
 
+def confidential_choice() -> bool:
+    """The 保密 checkbox of a comment or upload form (the page ticks it by default where the
+    case's notes are confidential)."""
+    return request.form.get("confidential") in ("true", "on", "1")
+
+
 @bp.post("/cases/<int:instance_id>/comments")
 def comment(instance_id: int):
     with database.session_factory().begin() as s:
-        collab.add_comment(s, current_actor(), request.form.get("body", ""), instance_id=instance_id)
+        collab.add_comment(s, current_actor(), request.form.get("body", ""), instance_id=instance_id,
+                           confidential=confidential_choice())
     flash(_("意见已添加。"), "success")
     return redirect(url_for("cases.show", instance_id=instance_id) + "#comments")
 
@@ -62,12 +69,24 @@ def attach(instance_id: int):
     try:
         with database.session_factory().begin() as s:
             collab.add_attachment(s, current_actor(), (upload.filename or "") if upload else "", content,
-                                  instance_id=instance_id)
+                                  instance_id=instance_id, confidential=confidential_choice())
     except InvalidData as exc:
         flash(_("附件未上传：%(why)s", why="；".join(field_messages(exc.field_errors).values())), "error")
     else:
         flash(_("附件已上传。"), "success")
     return redirect(url_for("cases.show", instance_id=instance_id) + "#attachments")
+
+
+@bp.post("/cases/<int:instance_id>/cancel")
+def cancel(instance_id: int):
+    try:
+        with database.session_factory().begin() as s:
+            instances.cancel_instance(s, current_actor(), instance_id, request.form.get("reason", ""))
+    except InvalidData as exc:
+        flash(_("案件未撤销：%(why)s", why="；".join(field_messages(exc.field_errors).values())), "error")
+    else:
+        flash(_("案件已撤销。"), "success")
+    return redirect(url_for("cases.show", instance_id=instance_id))
 
 
 @bp.get("/attachments/<int:attachment_id>")

@@ -9,13 +9,15 @@ from engine.errors import InvalidBpmn
 from engine.usecases import design
 
 from .. import database
-from ..auth import current_actor, roles_required
+from engine.access import Permission
+
+from ..auth import current_actor, permission_required
 
 bp = Blueprint("designer", __name__, url_prefix="/designer")
 
 
 @bp.before_request
-@roles_required(*design.DESIGNER_ROLES)
+@permission_required(Permission.PROCESS_DEPLOY)
 def _designers_only() -> None:
     return None
 

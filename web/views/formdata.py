@@ -38,6 +38,8 @@ _PATTERNS: tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], str]], ...] = 
     (re.compile(r"^must be a whole number"), lambda m: _("必须是整数")),
     (re.compile(r"^must be true or false"), lambda m: _("必须是“是”或“否”")),
     (re.compile(r"^must be a date"), lambda m: _("日期格式应为 年-月-日")),
+    (re.compile(r"^must be between (\d{4}-\d{2}-\d{2}) and (\d{4}-\d{2}-\d{2})$"),
+     lambda m: _("日期应在 %(low)s 至 %(high)s 之间", low=m[1], high=m[2])),
     (re.compile(r"not one of the allowed values"), lambda m: _("不是可选的值")),
     (re.compile(r"^at least (\d+) characters$"), lambda m: _("至少 %(n)s 个字符", n=m[1])),
     (re.compile(r"^at most (\d+) characters$"), lambda m: _("最多 %(n)s 个字符", n=m[1])),
@@ -48,6 +50,12 @@ _PATTERNS: tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], str]], ...] = 
     (re.compile(r"^the file is empty$"), lambda m: _("文件是空的")),
     (re.compile(r"^larger than (\d+) MB$"), lambda m: _("文件不能超过 %(n)s MB", n=m[1])),
     (re.compile(r"^letters, digits, - and _ only$"), lambda m: _("只能使用字母、数字、- 和 _")),
+    (re.compile(r"^too easy to guess$"), lambda m: _("太容易被猜到：请换一个更长、更少见的密码")),
+    (re.compile(r"^must not contain the user name$"), lambda m: _("密码不能包含用户名")),
+    (re.compile(r"^must not contain the name$"), lambda m: _("密码不能包含姓名")),
+    (re.compile(r"^must differ from the current password$"), lambda m: _("新密码不能与当前密码相同")),
+    (re.compile(r"^wrong password$"), lambda m: _("当前密码不正确")),
+    (re.compile(r"^the passwords differ$"), lambda m: _("两次输入的新密码不一致")),
 )
 
 

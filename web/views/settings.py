@@ -1,8 +1,8 @@
 """My settings: what the signed-in person chooses for themselves (the time zone their
-dates are shown in)."""
+dates are shown in) and their password."""
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -11,7 +11,8 @@ from engine.errors import InvalidData
 from engine.usecases import accounts, catalog
 
 from .. import database
-from ..auth import current_actor
+from ..auth import SESSION_VERSION, current_actor
+from ..security import password_slot, checks_password, wrong_password
 from .formdata import field_messages
 
 bp = Blueprint("settings", __name__)
@@ -42,9 +43,34 @@ def _page(zone: str, errors: dict[str, str] | None = None, status: int = 200):
                            errors=form_errors(errors or {})), status
 
 
+def _zone() -> str:
+    return catalog.profile(database.session(), current_actor()).timezone
+
+
 @bp.get("/settings")
 def index():
-    return _page(catalog.profile(database.session(), current_actor()).timezone)
+    return _page(_zone())
+
+
+@bp.post("/settings/password")
+@checks_password
+def change_password():
+    """Change one's own password (the current one, the new one twice). The other sessions
+    of the account end; this one goes on with the new session version."""
+    form = request.form
+    new = form.get("password", "")
+    try:
+        if new != form.get("password_repeat", ""):
+            raise InvalidData({"password_repeat": "the passwords differ"})
+        with password_slot(), database.session_factory().begin() as s:
+            version = accounts.change_password(s, current_actor(), form.get("current_password", ""), new)
+    except InvalidData as exc:
+        if "current_password" in exc.field_errors:
+            wrong_password()
+        return _page(_zone(), exc.field_errors, 422)
+    session[SESSION_VERSION] = version
+    flash(_("密码已修改。在其他地方的登录已失效。"), "success")
+    return redirect(url_for("settings.index"))
 
 
 @bp.post("/settings")

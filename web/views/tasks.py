@@ -11,6 +11,7 @@ from engine.usecases.pages import task_form, task_page
 
 from .. import database
 from ..auth import current_actor
+from .cases import confidential_choice
 from .formdata import editable, field_messages, read_form
 
 bp = Blueprint("tasks", __name__)
@@ -56,7 +57,8 @@ def submit(task_id: str):
 @bp.post("/tasks/<task_id>/comments")
 def comment(task_id: str):
     with database.session_factory().begin() as s:
-        collab.add_comment(s, current_actor(), request.form.get("body", ""), task_id=task_id)
+        collab.add_comment(s, current_actor(), request.form.get("body", ""), task_id=task_id,
+                           confidential=confidential_choice())
     flash(_("意见已添加。"), "success")
     return redirect(url_for("tasks.show", task_id=task_id) + "#comments")
 
@@ -68,7 +70,7 @@ def attach(task_id: str):
     try:
         with database.session_factory().begin() as s:
             collab.add_attachment(s, current_actor(), (upload.filename or "") if upload else "", content,
-                                  task_id=task_id)
+                                  task_id=task_id, confidential=confidential_choice())
     except InvalidData as exc:
         flash(_("附件未上传：%(why)s", why="；".join(field_messages(exc.field_errors).values())), "error")
     else:

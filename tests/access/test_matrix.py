@@ -1,0 +1,233 @@
+"""The authorization matrix: every person × every action, through each door that offers it
+(pages, API, command line). One test per door and person walks every row, so a failure
+names them and lists every row that went wrong.
+
+Outcomes: A allowed; D refused (403 / exit 4) although the thing may be seen; H not found
+(404 / exit 5): a case or task one may not see answers exactly like a missing one;
+L sign in first (pages redirect to /login, the API answers 401); - the door has no way to
+ask (the command line knows no anonymous user)."""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from engine.usecases import tasks
+from tests.access.conftest import COLUMNS, Scene, Town
+from tests.conftest import FIXTURES
+
+Request = Callable[[Town, Scene, Any], Any]
+
+
+@dataclass(frozen=True)
+class Action:
+    name: str
+    expected: str                      # one letter per person of COLUMNS
+    page: Request | None = None        # (town, scene, browser client) -> response
+    api: Request | None = None         # (town, scene, username) -> response
+    cli: Request | None = None         # (town, scene, username) -> (exit code, stdout, error)
+    changes: bool = False              # a success uses up the scene: the next action gets a fresh one
+    claimed_by: str | None = None      # the finance task is claimed by this person first
+
+
+def _complete_form() -> dict[str, str]:
+    return {"action": "complete", "reply_class": "A", "pages": "1"}
+
+
+ACTIONS = [
+    # action                     admin designer head keeper clerk chair finance civil superv. outsider deputy anon
+    Action("inbox", "AAAAAAAAAAAL",
+           page=lambda t, s, c: c.get("/"),
+           api=lambda t, s, u: t.api(u, "GET", "/tasks"),
+           cli=lambda t, s, u: t.cli(u, "tasks")),
+    Action("every open task", "ADADDDDDAADL",
+           api=lambda t, s, u: t.api(u, "GET", "/tasks?scope=all"),
+           cli=lambda t, s, u: t.cli(u, "tasks", "--all")),
+    Action("see the finance task", "AAAAAAAHAAHL",
+           page=lambda t, s, c: c.get(f"/tasks/{s.reply}"),
+           api=lambda t, s, u: t.api(u, "GET", f"/tasks/{s.reply}")),
+    Action("claim it", "DDDDDDAHDDHL", changes=True,
+           page=lambda t, s, c: c.post(f"/tasks/{s.reply}/claim"),
+           api=lambda t, s, u: t.api(u, "POST", f"/tasks/{s.reply}/claim"),
+           cli=lambda t, s, u: t.cli(u, "claim", s.reply)),
+    Action("complete it", "DDDDDDAHDDHL", changes=True,
+           page=lambda t, s, c: c.post(f"/tasks/{s.reply}", data=_complete_form()),
+           api=lambda t, s, u: t.api(u, "POST", f"/tasks/{s.reply}/complete",
+                                     json={"data": {"reply_class": "A"}}),
+           cli=lambda t, s, u: t.cli(u, "complete", s.reply, "--data", '{"reply_class": "A"}')),
+    Action("save a draft of it", "DDDDDDAHDDHL", changes=True,
+           page=lambda t, s, c: c.post(f"/tasks/{s.reply}", data={"action": "draft", "reply_class": "A"}),
+           api=lambda t, s, u: t.api(u, "PUT", f"/tasks/{s.reply}/draft", json={"data": {"reply_class": "A"}})),
+    Action("give it back when finance holds it", "ADADDDAHDDHL", changes=True, claimed_by="finance",
+           page=lambda t, s, c: c.post(f"/tasks/{s.reply}/unclaim"),
+           api=lambda t, s, u: t.api(u, "POST", f"/tasks/{s.reply}/unclaim"),
+           cli=lambda t, s, u: t.cli(u, "unclaim", s.reply)),
+    Action("hand it to a colleague", "ADADDDAHDDHL", changes=True,
+           page=lambda t, s, c: c.post(f"/tasks/{s.reply}/handover", data={"colleague": "finance2"}),
+           api=lambda t, s, u: t.api(u, "POST", f"/tasks/{s.reply}/hand-over", json={"to": "finance2"})),
+    Action("comment on it", "AAAAAAAHAAHL",
+           page=lambda t, s, c: c.post(f"/tasks/{s.reply}/comments", data={"body": "意见"}),
+           api=lambda t, s, u: t.api(u, "POST", f"/tasks/{s.reply}/comments", json={"body": "意见"})),
+    Action("attach a file to it", "AAAAAAAHAAHL",
+           page=lambda t, s, c: c.post(f"/tasks/{s.reply}/attachments", data={"file": (_file(), "a.txt")},
+                                       content_type="multipart/form-data"),
+           api=lambda t, s, u: t.api(u, "POST", f"/tasks/{s.reply}/attachments", data={"file": (_file(), "a.txt")},
+                                     content_type="multipart/form-data")),
+    Action("see the case", "AAAAAAAHAAHL",
+           page=lambda t, s, c: c.get(f"/cases/{s.review}"),
+           api=lambda t, s, u: t.api(u, "GET", f"/instances/{s.review}"),
+           cli=lambda t, s, u: t.cli(u, "instance", str(s.review))),
+    Action("comment on the case", "AAAAAAAHAAHL",
+           page=lambda t, s, c: c.post(f"/cases/{s.review}/comments", data={"body": "意见"}),
+           api=lambda t, s, u: t.api(u, "POST", f"/instances/{s.review}/comments", json={"body": "意见"})),
+    Action("read its comments", "AAAAAAAHAAHL",
+           api=lambda t, s, u: t.api(u, "GET", f"/instances/{s.review}/comments")),
+    Action("attach a file to the case", "AAAAAAAHAAHL",
+           page=lambda t, s, c: c.post(f"/cases/{s.review}/attachments", data={"file": (_file(), "a.txt")},
+                                       content_type="multipart/form-data"),
+           api=lambda t, s, u: t.api(u, "POST", f"/instances/{s.review}/attachments",
+                                     data={"file": (_file(), "a.txt")}, content_type="multipart/form-data")),
+    Action("list its files", "AAAAAAAHAAHL",
+           api=lambda t, s, u: t.api(u, "GET", f"/instances/{s.review}/attachments")),
+    Action("download its file", "AAAAAAAHAAHL",
+           page=lambda t, s, c: c.get(f"/attachments/{s.attachment}"),
+           api=lambda t, s, u: t.api(u, "GET", f"/attachments/{s.attachment}")),
+    Action("cancel the case", "ADAAADDHDDHL", changes=True,
+           page=lambda t, s, c: c.post(f"/cases/{s.review}/cancel", data={"reason": "重复登记"}),
+           api=lambda t, s, u: t.api(u, "POST", f"/instances/{s.review}/cancel", json={"reason": "重复登记"}),
+           cli=lambda t, s, u: t.cli(u, "cancel", str(s.review), "--reason", "重复登记")),
+    Action("open the start form of a review", "ADAAAAAADDDL",
+           page=lambda t, s, c: c.get("/start/review")),
+    Action("start a review", "ADAAAAAADDDL",
+           page=lambda t, s, c: c.post("/start/review", data={"subject": "新意见"}),
+           api=lambda t, s, u: t.api(u, "POST", "/instances", json={"process_key": "review",
+                                                                     "data": {"subject": "新意见"}}),
+           cli=lambda t, s, u: t.cli(u, "start", "review", "--var", "subject=新意见")),
+    Action("start a petition", "AAAAADDDADDL",
+           page=lambda t, s, c: c.post("/start/petition_min", data={"subject": "道路积水", "unit": "civil_affairs"}),
+           api=lambda t, s, u: t.api(u, "POST", "/instances", json={
+               "process_key": "petition_min", "data": {"subject": "道路积水", "unit": "civil_affairs"}}),
+           cli=lambda t, s, u: t.cli(u, "start", "petition_min", "--var", "subject=道路积水",
+                                     "--var", "unit=civil_affairs")),
+    Action("see the petition", "AHAAHAAHAAHL",
+           page=lambda t, s, c: c.get(f"/cases/{s.petition}"),
+           api=lambda t, s, u: t.api(u, "GET", f"/instances/{s.petition}"),
+           cli=lambda t, s, u: t.cli(u, "instance", str(s.petition))),
+    Action("see the petition's task", "AHAAHAAHAAHL",
+           page=lambda t, s, c: c.get(f"/tasks/{s.handle}"),
+           api=lambda t, s, u: t.api(u, "GET", f"/tasks/{s.handle}")),
+    Action("read the petitioner's letter", "DHAAHDDHDDHL",
+           page=lambda t, s, c: c.get(f"/attachments/{s.letter}"),
+           api=lambda t, s, u: t.api(u, "GET", f"/attachments/{s.letter}")),
+    Action("the process diagram", "AAAAAAAAAAAL",
+           page=lambda t, s, c: c.get("/definitions/1/bpmn.xml")),
+    Action("the deployed processes", "AAAAAAAAAAAL",
+           page=lambda t, s, c: c.get("/start"),
+           api=lambda t, s, u: t.api(u, "GET", "/definitions")),
+    Action("my settings and profile", "AAAAAAAAAAAL",
+           page=lambda t, s, c: c.get("/settings"),
+           api=lambda t, s, u: t.api(u, "GET", "/me")),
+    Action("my notifications", "AAAAAAAAAAAL",
+           page=lambda t, s, c: c.get("/notifications"),
+           api=lambda t, s, u: t.api(u, "GET", "/me/notifications")),
+    Action("my API tokens", "AAAAAAAAAAAL",
+           api=lambda t, s, u: t.api(u, "POST", "/me/tokens", json={"name": "脚本"})),
+    Action("someone else's API tokens", "ADDDDDDDDDD-",
+           cli=lambda t, s, u: t.cli(u, "tokens", "list", "--for", "finance2")),
+    Action("the user list", "ADDDDDDDDDDL",
+           page=lambda t, s, c: c.get("/admin/users")),
+    Action("create a user", "ADDDDDDDDDDL",
+           page=lambda t, s, c: c.post("/admin/users", data={"username": f"new{id(s)}", "roles": ["officer"],
+                                                             "password": "Xin-yong-hu-2026!"}),
+           cli=lambda t, s, u: t.cli(u, "users", "create", f"cli{id(s)}", "--password", "Xin-yong-hu-2026!",
+                                     "--role", "officer")),
+    Action("reset someone's password", "ADDDDDDDDDDL",
+           page=lambda t, s, c: c.post("/admin/users/deputy/password", data={"password": "Chong-she-mi-ma-77!"}),
+           cli=lambda t, s, u: t.cli(u, "users", "set-password", "finance2", "--password", "Chong-she-mi-ma-77!")),
+    Action("the departments", "ADDDDDDDDDDL",
+           page=lambda t, s, c: c.post("/admin/departments", data={"code": "water", "name": "水利站"})),
+    Action("the designer", "AADDDDDDDDDL",
+           page=lambda t, s, c: c.get("/designer/")),
+    Action("deploy a process", "AADDDDDDDDDL",
+           page=lambda t, s, c: c.post("/designer/deploy", data={"filename": "review.bpmn",
+                                                                 "xml": (FIXTURES / "review.bpmn").read_text()}),
+           cli=lambda t, s, u: t.cli(u, "deploy", str(FIXTURES / "review.bpmn"))),
+    Action("the working-day calendar", "ADDDDDDDDDD-",
+           cli=lambda t, s, u: t.cli(u, "calendar", "set", "2027-01-02", "--holiday")),
+    Action("the deadline settings", "ADDDDDDDDDD-",
+           cli=lambda t, s, u: t.cli(u, "settings", "set", "reminder.working_days_before", "4")),
+]
+
+
+def _file():
+    from io import BytesIO
+
+    return BytesIO(b"file")
+
+
+def _page_outcome(response) -> str:
+    if response.status_code == 302:
+        return "L" if response.headers["Location"].startswith("/login") else "A"
+    return {200: "A", 201: "A", 204: "A", 403: "D", 404: "H"}.get(response.status_code, f"?{response.status_code}")
+
+
+def _api_outcome(response) -> str:
+    return {200: "A", 201: "A", 204: "A", 401: "L", 403: "D", 404: "H"}.get(
+        response.status_code, f"?{response.status_code} {response.get_data(as_text=True)[:200]}")
+
+
+def _cli_outcome(result) -> str:
+    code, _out, error = result
+    return {0: "A", 4: "D", 5: "H"}.get(code, f"?exit {code} {error}")
+
+
+def _walk(town: Town, person: str | None, door: str) -> list[str]:
+    column = COLUMNS.index(person)
+    client = town.browser(person) if door == "page" else None
+    scene, fresh = town.scene(), True
+    wrong = []
+    for action in ACTIONS:
+        request = getattr(action, door)
+        want = action.expected[column]
+        if request is None or want == "-":
+            continue
+        if action.changes and not fresh:
+            scene, fresh = town.scene(), True
+        if action.claimed_by:
+            town.use(tasks.claim, action.claimed_by, scene.reply)
+            fresh = False
+        if door == "page":
+            got = _page_outcome(request(town, scene, client))
+        elif door == "api":
+            got = _api_outcome(request(town, scene, person))
+        else:
+            got = _cli_outcome(request(town, scene, person))
+        if action.changes and got == "A":
+            fresh = False
+        if got != want:
+            wrong.append(f"{door} {action.name}: expected {want}, got {got}")
+    return wrong
+
+
+@pytest.mark.parametrize("person", COLUMNS, ids=lambda p: p or "anonymous")
+@pytest.mark.parametrize("door", ["page", "api", "cli"])
+def test_matrix(town, door, person):
+    if door == "cli" and person is None:
+        pytest.skip("the command line always acts as someone")
+    wrong = _walk(town, person, door)
+    assert not wrong, "\n".join(wrong)
+
+
+def test_every_action_is_reachable_through_some_door():
+    assert all(a.page or a.api or a.cli for a in ACTIONS)
+    assert all(len(a.expected) == len(COLUMNS) for a in ACTIONS)
+
+
+def test_everyone_can_ask_what_they_may_do(town):
+    keeper = town.api("keeper", "GET", "/me").get_json()
+    assert set(keeper["permissions"]) == {"case.start", "case.cancel", "confidential.read"}
+    assert town.api("deputy", "GET", "/me").get_json()["permissions"] == []
+    supervisor = town.api("outsider", "GET", "/me").get_json()
+    assert "confidential.read" not in supervisor["permissions"] and supervisor["supervises"] is True

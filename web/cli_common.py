@@ -1,0 +1,109 @@
+"""What every command of the command line shares: who it acts as, and how it tells an error.
+
+Who: ``--user NAME`` (that person, under the access policy, like the same action on a page
+or in the API), or, where a command offers it, ``--operator`` (the operator of the server,
+bypassing the policy: for setting a server up before it has an administrator; recorded as
+``operator`` in the audit log).
+
+Errors: on stderr, as ``error: ...`` lines, or with ``--json`` as one JSON object
+``{"code", "message", "fields"}``; the exit code says the kind (``EXIT_CODES``).
+"""
+from __future__ import annotations
+
+import dataclasses
+import json
+import sys
+from collections.abc import Callable
+from datetime import date, datetime
+from functools import wraps
+from typing import Any
+
+import click
+from sqlalchemy.orm import Session
+
+from engine.access import OPERATOR, Actor
+from engine.errors import Conflict, EngineError, InvalidData, NotAllowed, NotFound
+from engine.usecases.context import actor_for
+
+json_option = click.option("--json", "as_json", is_flag=True, help="machine-readable output (errors too, on stderr)")
+user_option = click.option("--user", "username", required=True, help="act as this user, with exactly their permissions")
+
+
+def jsonable(value: Any) -> Any:
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return jsonable(dataclasses.asdict(value))
+    if isinstance(value, dict):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return [jsonable(v) for v in value]
+    if isinstance(value, (datetime, date)):
+        return value.isoformat()
+    return value
+
+
+def emit(as_json: bool, value: Any, text: Callable[[Any], str]) -> None:
+    """A command's result: JSON, or the text people read."""
+    if as_json:
+        click.echo(json.dumps(jsonable(value), ensure_ascii=False, indent=2))
+    else:
+        click.echo(text(value))
+
+
+# 2 is click's own: a usage error (an unknown option, a missing argument).
+EXIT_CODES: tuple[tuple[type[EngineError], int], ...] = (
+    (Conflict, 3),     # someone else changed it first, or it is no longer open
+    (NotAllowed, 4),   # you may not
+    (NotFound, 5),     # no such thing, or not one you may see
+)
+EXIT_ERROR = 1         # anything else the engine refused: invalid data, an invalid BPMN file...
+
+
+def exit_code(exc: EngineError) -> int:
+    return next((code for cls, code in EXIT_CODES if isinstance(exc, cls)), EXIT_ERROR)
+
+
+def report(exc: EngineError, as_json: bool) -> None:
+    """Tell an engine error on stderr, as text or as JSON."""
+    if as_json:
+        click.echo(json.dumps(exc.to_dict() | {"fields": getattr(exc, "field_errors", {})}, ensure_ascii=False),
+                   err=True)
+        return
+    if isinstance(exc, InvalidData):
+        click.echo("error: the submitted data is not valid", err=True)
+        for field, message in exc.field_errors.items():
+            click.echo(f"  {field}: {message}", err=True)
+        return
+    click.echo(f"error: {exc.message}", err=True)
+
+
+def use_case(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Run a command body; an engine error is reported (as JSON with ``--json``) and ends the
+    command with its exit code."""
+
+    @wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except EngineError as exc:
+            report(exc, bool(kwargs.get("as_json")))
+            sys.exit(exit_code(exc))
+
+    return wrapper
+
+
+def acting_options(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """``--user NAME`` / ``--operator`` on a command that may be run either way."""
+    fn = click.option("--operator", "as_operator", is_flag=True,
+                      help="act as the server's operator, BYPASSING the access policy (recorded as 'operator')")(fn)
+    return click.option("--user", "username", default=None,
+                        help="act as this user, with exactly their permissions")(fn)
+
+
+def resolve_actor(session: Session, username: str | None, as_operator: bool) -> Actor:
+    if as_operator and username:
+        raise click.UsageError("give either --user NAME or --operator, not both")
+    if as_operator:
+        return OPERATOR
+    if not username:
+        raise click.UsageError("say who acts: --user NAME (with their permissions) or --operator")
+    return actor_for(session, username)
