@@ -5,14 +5,13 @@ Without it the browser tests skip, unless CONGRESSFLOW_REQUIRE_BROWSER=1 (CI) ma
 from __future__ import annotations
 
 import os
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from werkzeug.serving import make_server
 
 from tests.conftest import REPO_ROOT
+from tests.servers import serving
 from tests.web.conftest import app as app  # noqa: F401  (the same app fixture as the page tests)
 
 CHROMIUM = os.environ.get("CONGRESSFLOW_CHROMIUM", "/usr/bin/chromium")
@@ -33,14 +32,10 @@ def chromium_path() -> str:
 
 @pytest.fixture
 def live_server(app) -> Iterator[str]:  # noqa: F811
-    """The app with CSRF on (a real browser submits real forms), served on a free port."""
+    """The app with CSRF on (a real browser submits real forms), served by waitress on a free port."""
     app.config["WTF_CSRF_ENABLED"] = True
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=10)
+    with serving(app) as base:
+        yield base
 
 
 @pytest.fixture(scope="session")

@@ -7,7 +7,6 @@ PostgreSQL."""
 from __future__ import annotations
 
 import json
-import socket
 import threading
 import time
 import urllib.error
@@ -17,7 +16,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-import waitress
 from sqlalchemy import func, select
 
 from engine.sandbox import RUN_FACTOR
@@ -25,6 +23,7 @@ from engine.settings import DEFAULTS
 from engine.usecases import admin, deploy
 from engine.usecases.context import SYSTEM, actor_for
 from storage.models import AuditEntry, ProcessInstance
+from tests.servers import serving
 from tests.api import conftest as api
 from tests.api.conftest import World
 
@@ -93,16 +92,8 @@ class Http:
 @pytest.fixture
 def served(world: World) -> Iterator[str]:
     """The app on waitress (as ``congressflow serve`` runs it) on a free port."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    server = waitress.create_server(world.app, host="127.0.0.1", port=port, threads=8)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{port}"
-    server.close()
-    server.task_dispatcher.shutdown()
-    thread.join(10)
+    with serving(world.app) as base:
+        yield base
 
 
 @pytest.fixture

@@ -16,19 +16,18 @@ from urllib.parse import urlencode
 from urllib.request import HTTPCookieProcessor, build_opener
 
 import pytest
-import waitress
 from argon2 import PasswordHasher
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select, update
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import sessionmaker
-from waitress import wasyncore
 
 from engine.usecases import accounts, tokens
 from engine.usecases.context import SYSTEM
 from storage.db import make_engine, make_session_factory
 from storage.models import AuditEntry, User
+from tests.servers import serving
 from tests.web.conftest import PASSWORD, login, text_of
 from web import create_app, database
 from web.security import SLOTS, limiter_of
@@ -219,11 +218,8 @@ def test_signed_in_users_are_served_during_a_burst_of_guesses(app, hasher):
     with database.session_factory(app).begin() as s:
         s.execute(update(User).where(User.username.in_(targets))
                   .values(password_hash=PasswordHasher().hash("Ming-yue-33-hu!")))
-    server = waitress.create_server(app, host="127.0.0.1", port=0, threads=8)
-    serving = threading.Thread(target=server.run, daemon=True)
-    serving.start()
-    port = server.effective_port
-    try:
+    with serving(app) as base:
+        port = int(base.rsplit(":", 1)[1])
         browser = build_opener(HTTPCookieProcessor(CookieJar()))
         signed_in = browser.open(f"http://127.0.0.1:{port}/login",
                                  urlencode({"username": "office1", "password": PASSWORD}).encode(), timeout=30)
@@ -251,11 +247,6 @@ def test_signed_in_users_are_served_during_a_burst_of_guesses(app, hasher):
         for t in guessers:
             t.join(60)
         assert not any(t.is_alive() for t in guessers)
-    finally:
-        server.task_dispatcher.shutdown()
-        server.trigger.pull_trigger(lambda: wasyncore.close_all(server._map))  # in the server's own thread
-        serving.join(10)
-    assert not serving.is_alive()
     assert timings and max(timings) < 2.0, timings
     assert set(answers) <= {401, 429, 503} and sum(answers.values()) == 200, answers
     slots = app.config["SIGNIN_CONCURRENT_HASHES"]
