@@ -17,8 +17,9 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from engine.usecases import accounts, collab, deploy, instances, tasks, tokens
+from engine.usecases import accounts, collab, deploy, instances, notifications, tasks, tokens
 from engine.usecases.context import SYSTEM, actor_for, processes
+from storage.enums import NotificationKind
 from tests.conftest import FIXTURES
 from tests.web.conftest import PASSWORD, TEMPLATE_CACHE, WEB_FIXTURES
 from web import create_app, database
@@ -81,6 +82,18 @@ class Town:
                           instance_id=petition.id)
         self.use(collab.add_comment, "keeper", "已电话联系信访人（13900001111）", instance_id=petition.id)
         return Scene(started.id, reply.task_id, attachment.id, petition.id, petition.open_tasks[0].task_id, letter.id)
+
+    def token_id(self, username: str) -> int:
+        """A fresh API token of ``username``'s, to try to revoke."""
+        with database.session_factory(self.app).begin() as s:
+            return tokens.create_token(s, SYSTEM, username, "to revoke").token.id
+
+    def notification_of(self, username: str) -> int:
+        """A notification of ``username``'s, to try to open."""
+        with database.session_factory(self.app).begin() as s:
+            [row] = notifications.notify(s, NotificationKind.REMINDER, {username: None}, "提醒", "请办理")
+            s.flush()
+            return row.id
 
     def token(self, username: str) -> str:
         if username not in self.secrets:
