@@ -118,7 +118,7 @@ def reminder_timers(runtime: Runtime, items: list[ItemRow]) -> dict[tuple[str, T
     """A reminder some working days before each due date (setting ``reminder.working_days_before``)."""
     desired = {}
     for item in items:
-        at = reminder_time(runtime, item.due_at) if item.due_at is not None else None
+        at = reminder_time(runtime.environment.globals, item.due_at) if item.due_at is not None else None
         if at is not None:
             desired[(item.task_id, TimerKind.REMINDER)] = (item.bpmn_id, at)
     return desired

@@ -16,7 +16,8 @@ from storage.models import ProcessDefinition, Timer
 
 from .. import clock
 from ..errors import InvalidBpmn, InvalidData, Problem, ScriptError
-from ..recurrence import next_occurrence, release_timer_start
+from ..recurrence import next_occurrence
+from ..start_events import release_timer_start
 from ..specs import ParsedProcess, StartTimer
 from . import instances
 from .context import SYSTEM, audit, processes, runtime_for

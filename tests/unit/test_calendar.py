@@ -47,12 +47,12 @@ def runtime(overrides=None, settings=None):
 
 def test_reminder_time_follows_setting_and_calendar():
     due = local(2027, 2, 15).astimezone(timezone.utc)
-    assert reminder_time(runtime(), due) == local(2027, 2, 4).astimezone(timezone.utc)
-    assert reminder_time(runtime(settings={"reminder.working_days_before": "1"}), due) == \
+    assert reminder_time(runtime().environment.globals, due) == local(2027, 2, 4).astimezone(timezone.utc)
+    assert reminder_time(runtime(settings={"reminder.working_days_before": "1"}).environment.globals, due) == \
         local(2027, 2, 12).astimezone(timezone.utc)
-    assert reminder_time(runtime({date(2027, 2, 12): False}, {"reminder.working_days_before": "1"}), due) == \
+    assert reminder_time(runtime({date(2027, 2, 12): False}, {"reminder.working_days_before": "1"}).environment.globals, due) == \
         local(2027, 2, 11).astimezone(timezone.utc)
-    assert reminder_time(runtime(settings={"reminder.working_days_before": "0"}), due) is None
+    assert reminder_time(runtime(settings={"reminder.working_days_before": "0"}).environment.globals, due) is None
 
 
 # -- timer start events ------------------------------------------------------------------
