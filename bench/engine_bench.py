@@ -21,8 +21,8 @@ import tempfile
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from datetime import datetime, timezone
 from contextlib import contextmanager
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 from uuid import UUID
@@ -37,18 +37,25 @@ sys.path.insert(0, str(ROOT))
 from SpiffWorkflow.bpmn.serializer.workflow import BpmnWorkflowSerializer  # noqa: E402
 from SpiffWorkflow.camunda.serializer.config import CAMUNDA_CONFIG  # noqa: E402
 
-from engine.calendar import WorkingCalendar  # noqa: E402
-from engine.helpers import make_helpers  # noqa: E402
-from engine.runtime import Runtime  # noqa: E402
-from engine.serialization import dump_workflow, load_workflow  # noqa: E402
-from engine.settings import resolve  # noqa: E402
+from engine.bpmn.runtime import Runtime  # noqa: E402
+from engine.bpmn.serialization import dump_workflow, load_workflow  # noqa: E402
+from engine.deadlines.calendar import WorkingCalendar  # noqa: E402
+from engine.deadlines.date_functions import make_helpers  # noqa: E402
+from engine.deadlines.settings import resolve  # noqa: E402
 from engine.usecases import accounts, instances, tasks  # noqa: E402
 from engine.usecases import deploy as deploying  # noqa: E402
 from engine.usecases.context import SYSTEM, Actor, processes  # noqa: E402
 from storage import migrate  # noqa: E402
 from storage.db import make_engine, make_session_factory  # noqa: E402
 from storage.enums import WorkItemState  # noqa: E402
-from storage.models import AuditEntry, ProcessDefinition, ProcessInstance, Timer, WorkItem, WorkItemGroup  # noqa: E402
+from storage.models import (  # noqa: E402
+    AuditEntry,
+    ProcessDefinition,
+    ProcessInstance,
+    Timer,
+    WorkItem,
+    WorkItemGroup,
+)
 
 BPMN = ROOT / "tests" / "fixtures" / "review.bpmn"   # register → (reply → check → loop back)…
 PROCESS_KEY = "review"
@@ -410,9 +417,9 @@ def measure_scale(url: str | None, sizes: tuple[int, int], reps: int, warmup: in
 PHASES = (
     ("engine.usecases.tasks", None, "_locked_case", "lock: the case (the first statement: also BEGIN)"),
     ("storage.repositories", None, "ready_item_rows", "read: the case's ready items"),
-    ("engine.runtime", None, "load_workflow", "engine: deserialize workflow JSON"),
-    ("engine.runtime", "Runtime", "complete", "engine: complete task + engine steps"),
-    ("engine.runtime", None, "dump_workflow", "engine: serialize workflow JSON"),
+    ("engine.bpmn.runtime", None, "load_workflow", "engine: deserialize workflow JSON"),
+    ("engine.bpmn.runtime", "Runtime", "complete", "engine: complete task + engine steps"),
+    ("engine.bpmn.runtime", None, "dump_workflow", "engine: serialize workflow JSON"),
     ("engine.usecases.tasks", None, "save_instance", "save_instance (all: JSON, work items, timers)"),
     ("engine.usecases.persist", None, "sync_work_items", "save: sync work items"),
     ("engine.usecases.persist", None, "sync_timers", "save: sync timers"),

@@ -38,7 +38,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from sqlalchemy import create_engine, insert, select, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
-from engine.scheduler import SchedulerConfig, SchedulerService  # noqa: E402
+from engine.scheduling.service import SchedulerConfig, SchedulerService  # noqa: E402
 from storage import migrate  # noqa: E402
 from storage.db import make_engine, make_session_factory  # noqa: E402
 from storage.enums import TimerKind, TimerState  # noqa: E402

@@ -23,7 +23,14 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .db import Base, JSONText
-from .enums import InstanceStatus, NotificationKind, Role, TimerKind, TimerState, WorkItemState
+from .enums import (
+    InstanceStatus,
+    NotificationKind,
+    Role,
+    TimerKind,
+    TimerState,
+    WorkItemState,
+)
 
 
 def _enum(enum_cls: type) -> Enum:
@@ -50,7 +57,7 @@ class User(Base):
     department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"), index=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime]
-    # The IANA zone this person reads dates in; None: the default (engine.timezones).
+    # The IANA zone this person reads dates in; None: the default (engine.deadlines.timezones).
     timezone: Mapped[str | None] = mapped_column(String(64))
     # A signed-in session carries the version it began with: bumping it (sign-out, a new
     # password, deactivation) ends every session of the account, copied cookies included.

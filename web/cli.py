@@ -12,15 +12,24 @@ import click
 from flask import Flask, current_app
 from flask.cli import FlaskGroup, with_appcontext
 
-from engine import clock, timezones
-from engine.usecases import accounts, deploy as deploying, instances, tasks, timers
+from engine import clock
 from engine.access import OPERATOR
+from engine.deadlines import timezones
+from engine.usecases import accounts, instances, tasks, timers
+from engine.usecases import deploy as deploying
 from engine.usecases.context import actor_for
 from storage import migrate
 from storage import repositories as repo
 
 from .api.cli import tokens_group
-from .cli_common import acting_options, emit as _emit, json_option, resolve_actor, use_case, user_option
+from .cli_common import (
+    acting_options,
+    json_option,
+    resolve_actor,
+    use_case,
+    user_option,
+)
+from .cli_common import emit as _emit
 from .database import session_factory
 from .ops_cli import calendar_group, scheduler_command, serve_command, settings_group
 

@@ -10,8 +10,7 @@ from flask import Flask, has_request_context, request, session
 from flask_babel import Babel, format_date, format_datetime, get_locale
 from flask_login import current_user
 
-from engine import timezones
-
+from engine.deadlines import timezones
 
 LANGUAGES = {"zh_CN": "中文", "en": "English"}
 DEFAULT_LANGUAGE = "zh_CN"

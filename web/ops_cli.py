@@ -11,14 +11,13 @@ import click
 from flask import current_app
 from flask.cli import AppGroup, with_appcontext
 
-from engine.leadership import AlreadyRunning
 from engine.access import Actor
+from engine.scheduling.leadership import AlreadyRunning
 from engine.usecases import admin
 
 from . import scheduling
 from .cli_common import acting_options, emit, json_option, resolve_actor, use_case
 from .database import session_factory
-
 
 
 @contextmanager

@@ -7,7 +7,7 @@ the app twice — two schedulers in one deployment.
 
 Configuration (``CONGRESSFLOW_`` prefix in the environment): ``SCHEDULER_WINDOW_MINUTES``,
 ``SCHEDULER_REFRESH_SECONDS``, ``SCHEDULER_BATCH_MAX``, ``SCHEDULER_STANDBY_POLL_SECONDS``
-and the ``SMTP_*`` keys of :mod:`engine.mailer`.
+and the ``SMTP_*`` keys of :mod:`engine.notifications.outbox`.
 """
 from __future__ import annotations
 
@@ -19,8 +19,8 @@ from typing import Any
 
 from flask import Flask
 
-from engine.mailer import SmtpSettings, send_outbox
-from engine.scheduler import SchedulerConfig, SchedulerService
+from engine.notifications.outbox import SmtpSettings, send_outbox
+from engine.scheduling.service import SchedulerConfig, SchedulerService
 
 from .database import session_factory
 

@@ -18,7 +18,8 @@ from storage import repositories as repo
 from storage.enums import Role
 from storage.models import Department, User, UserRole
 
-from .. import access, clock, timezones
+from .. import access, clock
+from ..deadlines import timezones
 from ..errors import Conflict, InvalidData, NotFound
 from .context import Actor, audit
 

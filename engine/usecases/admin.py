@@ -13,9 +13,9 @@ from storage.models import CalendarDay, Setting
 
 from .. import access, clock
 from ..access import Actor
-from ..calendar import WorkingCalendar
+from ..deadlines.calendar import WorkingCalendar
+from ..deadlines.settings import DEFAULTS
 from ..errors import InvalidData, NotFound
-from ..settings import DEFAULTS
 from .context import audit
 
 

@@ -13,8 +13,9 @@ from storage import repositories as repo
 from storage.enums import InstanceStatus
 from storage.models import ProcessDefinition, ProcessInstance, User, WorkItem
 
-from .. import access, clock, timezones
+from .. import access, clock
 from ..access import Actor
+from ..deadlines import timezones
 from ..errors import NotAllowed, NotFound
 from .accounts import set_timezone
 from .context import processes

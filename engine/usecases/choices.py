@@ -1,4 +1,4 @@
-"""The run-time lists a form field takes its values from (``engine.forms.OPTION_SOURCES``):
+"""The run-time lists a form field takes its values from (``engine.bpmn.forms.OPTION_SOURCES``):
 the departments, the deputies. Loaded only for the sources a form refers to; the pages
 show the labels, validation checks the values."""
 from __future__ import annotations
@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from storage import repositories as repo
 from storage.enums import Role
 
-from ..forms import FormSpec
+from ..bpmn.forms import FormSpec
 
 LOADERS: dict[str, Callable[[Session], dict[str, str]]] = {
     "departments": repo.department_choices,

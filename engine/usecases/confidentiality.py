@@ -8,7 +8,7 @@ comment or an attachment marked confidential (on a case of a process with confid
 fields they are by default) shows only that it is there, to everyone but its author and
 those with the permission; so does the comment of a hand-over on such a case. Case titles
 never carry them: deploy refuses a process whose title would come from a confidential
-field (``engine.specs``). Who may read is the access policy's rule
+field (``engine.bpmn.parsing``). Who may read is the access policy's rule
 (:func:`engine.access.may_read_confidential`); this module only shapes what the others see.
 """
 from __future__ import annotations
@@ -25,7 +25,7 @@ from storage import repositories as repo
 from storage.models import Attachment
 
 from ..access import Actor, may_read_confidential
-from ..specs import ParsedProcess
+from ..bpmn.parsing import ParsedProcess
 from .context import processes
 from .views import HistoryEntry
 

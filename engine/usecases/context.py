@@ -14,15 +14,14 @@ from storage.models import ProcessDefinition
 
 from .. import clock
 from ..access import SYSTEM, Actor
-from ..calendar import WorkingCalendar
+from ..bpmn.parsing import ParsedProcess
+from ..bpmn.runtime import Runtime
+from ..bpmn.sandbox import ScriptLimits
+from ..bpmn.serialization import load_process
+from ..deadlines.calendar import WorkingCalendar
+from ..deadlines.date_functions import make_helpers
+from ..deadlines.settings import resolve
 from ..errors import NotFound
-from ..helpers import make_helpers
-from ..runtime import Runtime
-from ..sandbox import ScriptLimits
-from ..serialization import load_process
-from ..settings import resolve
-from ..specs import ParsedProcess
-
 
 __all__ = ["SYSTEM", "Actor", "actor_for", "audit", "processes", "runtime_for"]
 

@@ -11,8 +11,8 @@ from storage.models import ProcessDefinition
 
 from .. import access, clock
 from ..access import Actor
-from ..serialization import dump_process
-from ..specs import parse_bpmn
+from ..bpmn.parsing import parse_bpmn
+from ..bpmn.serialization import dump_process
 from .context import audit
 from .start_timers import schedule_start_timers
 

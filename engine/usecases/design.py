@@ -11,8 +11,8 @@ from storage.models import ProcessDefinition
 
 from .. import access
 from ..access import Actor
+from ..bpmn.layout import with_diagram
 from ..errors import InvalidBpmn, NotFound, Problem
-from ..layout import with_diagram
 from .deploy import Deployed, deploy
 
 MAX_BPMN_CHARS = 2_000_000

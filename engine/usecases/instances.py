@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-from SpiffWorkflow.util.task import TaskState
 
 from storage import repositories as repo
 from storage import writes
@@ -14,8 +14,8 @@ from storage.models import ProcessDefinition, ProcessInstance, WorkItem
 
 from .. import access, clock
 from ..access import Actor
+from ..bpmn.parsing import TITLE_FIELDS
 from ..errors import Conflict, InvalidData, NotAllowed, NotFound
-from ..specs import TITLE_FIELDS
 from .choices import option_sources
 from .confidentiality import hidden_fields, history_for, masked
 from .context import audit, processes, runtime_for

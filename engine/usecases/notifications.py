@@ -1,7 +1,7 @@
 """Notifications: who hears about a near, missed or supervised deadline, and what they read.
 
 Created in the same transaction as the timer that caused them (so a notification exists
-exactly when its timer fired); e-mailed afterwards from the outbox (:mod:`engine.mailer`).
+exactly when its timer fired); e-mailed afterwards from the outbox (:mod:`engine.notifications.outbox`).
 Recipients are resolved to users when the notification is made: the assignee, or else the
 candidate users and every active user of the candidate groups; for overdue and 督办 also
 every supervisor.
@@ -18,12 +18,21 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
 from storage.enums import NotificationKind, Role
-from storage.models import Department, Notification, ProcessInstance, Timer, User, UserRole, WorkItem
+from storage.models import (
+    Department,
+    Notification,
+    ProcessInstance,
+    Timer,
+    User,
+    UserRole,
+    WorkItem,
+)
 from storage.repositories import ItemRow
 
-from .. import clock, timezones
-from .. import notification_texts as texts
+from .. import clock
+from ..deadlines import timezones
 from ..errors import NotFound
+from ..notifications import texts
 from .context import Actor
 from .views import paging
 
@@ -82,7 +91,7 @@ def notify(session: Session, kind: NotificationKind, recipients: dict[str, str |
            timer_id: int | None = None) -> list[Notification]:
     """One notification per recipient who is an active user; e-mail goes to their address.
 
-    With ``params`` (what it is about: see :mod:`engine.notification_texts`) the subject
+    With ``params`` (what it is about: see :mod:`engine.notifications.texts`) the subject
     and message are written from them, the due time in each recipient's own time zone:
     the text is stored and e-mailed as written, so it is written for the person who reads
     it; the params are kept so that a page can write it again in its reader's language.

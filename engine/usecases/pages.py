@@ -15,13 +15,19 @@ from storage.models import ProcessDefinition
 
 from .. import access
 from ..access import Actor
+from ..bpmn.forms import FormSpec
+from ..bpmn.layout import with_diagram
+from ..bpmn.parsing import ParsedProcess
 from ..errors import NotAllowed, NotFound
-from ..forms import FormSpec
-from ..layout import with_diagram
-from ..specs import ParsedProcess
 from . import collab
 from .choices import choices
-from .confidentiality import field_labels, hidden_fields, history_for, masked, notes_confidential_by_default
+from .confidentiality import (
+    field_labels,
+    hidden_fields,
+    history_for,
+    masked,
+    notes_confidential_by_default,
+)
 from .context import processes
 from .inbox import colleagues
 from .instances import instance_detail, startable_definitions

@@ -16,11 +16,11 @@ from storage.models import ProcessInstance, Timer
 from storage.repositories import ItemRow
 
 from .. import clock
+from ..bpmn.parsing import ParsedProcess
+from ..bpmn.runtime import FiredTimer, ReadyTask, Runtime
+from ..bpmn.serialization import SERIALIZER_VERSION
+from ..deadlines.reminders import reminder_time
 from ..errors import Conflict, EngineError
-from ..reminders import reminder_time
-from ..runtime import FiredTimer, ReadyTask, Runtime
-from ..serialization import SERIALIZER_VERSION
-from ..specs import ParsedProcess
 from . import notifications
 from .context import SYSTEM, audit
 

@@ -15,10 +15,10 @@ from storage.enums import TimerKind, TimerState
 from storage.models import ProcessDefinition, Timer
 
 from .. import clock
+from ..bpmn.parsing import ParsedProcess, StartTimer
+from ..bpmn.start_events import release_timer_start
+from ..deadlines.recurrence import next_occurrence
 from ..errors import InvalidBpmn, InvalidData, Problem, ScriptError
-from ..recurrence import next_occurrence
-from ..start_events import release_timer_start
-from ..specs import ParsedProcess, StartTimer
 from . import instances
 from .context import SYSTEM, audit, processes, runtime_for
 from .persist import save_instance

@@ -8,7 +8,7 @@ from typing import Any
 from storage.models import WorkItem
 from storage.repositories import ItemRow
 
-from ..forms import FormSpec
+from ..bpmn.forms import FormSpec
 
 # Paged lists (inbox, cases, notifications; pages and API): a hand-typed huge page number
 # must not overflow the SQL OFFSET, nor one request fetch without bound.

@@ -17,7 +17,15 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from engine.usecases import accounts, collab, deploy, instances, notifications, tasks, tokens
+from engine.usecases import (
+    accounts,
+    collab,
+    deploy,
+    instances,
+    notifications,
+    tasks,
+    tokens,
+)
 from engine.usecases.context import SYSTEM, actor_for, processes
 from storage.enums import NotificationKind
 from tests.conftest import FIXTURES

@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from engine import clock
 from engine.errors import InvalidBpmn, InvalidData
-from engine.mailer import SmtpSettings, send_outbox
+from engine.notifications.outbox import SmtpSettings, send_outbox
 from engine.usecases import accounts, collab, deploy, instances, tasks
 from engine.usecases import timers as timer_usecases
 from engine.usecases.confidentiality import mask, mask_filename

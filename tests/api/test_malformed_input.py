@@ -7,7 +7,7 @@ import json
 import pytest
 from sqlalchemy import func, select
 
-from engine import forms
+from engine.bpmn import forms
 from engine.usecases import deploy
 from engine.usecases.context import SYSTEM
 from storage.models import ProcessInstance

@@ -12,8 +12,8 @@ from aiosmtpd.controller import Controller
 from sqlalchemy import select
 
 from engine import clock
-from engine.mailer import MAX_ATTEMPTS, SmtpSettings, send_outbox
-from engine.scheduler import SchedulerConfig, SchedulerService
+from engine.notifications.outbox import MAX_ATTEMPTS, SmtpSettings, send_outbox
+from engine.scheduling.service import SchedulerConfig, SchedulerService
 from engine.usecases import accounts, instances
 from engine.usecases import deploy as deploying
 from engine.usecases import notifications as notes
@@ -21,7 +21,6 @@ from engine.usecases import timers as timer_usecases
 from engine.usecases.context import SYSTEM, actor_for
 from storage.enums import NotificationKind, TimerKind, TimerState
 from storage.models import AuditEntry, WorkItem
-
 from tests.conftest import PASSWORD, fixture_bpmn
 
 from .scheduler_helpers import (  # noqa: F401 (fresh_process_cache is an autouse fixture)

@@ -5,8 +5,8 @@ import os
 import socket
 import subprocess
 import sys
-from datetime import date
 import urllib.request
+from datetime import date
 from pathlib import Path
 
 import pytest

@@ -6,7 +6,7 @@ import pytest
 
 from engine import clock
 from engine.errors import Conflict, ScriptError
-from engine.firing import Firer, Outcome
+from engine.scheduling.firing import Firer, Outcome
 from engine.usecases import timers as timer_usecases
 from storage.enums import TimerKind, TimerState
 from storage.models import Timer

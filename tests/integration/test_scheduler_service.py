@@ -14,8 +14,8 @@ from sqlalchemy import select
 
 from engine import clock
 from engine.errors import Conflict
-from engine.leadership import AlreadyRunning
-from engine.scheduler import SchedulerConfig, SchedulerService
+from engine.scheduling.leadership import AlreadyRunning
+from engine.scheduling.service import SchedulerConfig, SchedulerService
 from engine.usecases import tasks
 from engine.usecases import timers as timer_usecases
 from engine.usecases.context import actor_for, processes, runtime_for

@@ -7,13 +7,13 @@ import pytest
 from sqlalchemy import select
 
 from engine import clock
-from engine.calendar import LOCAL_TZ
+from engine.deadlines.calendar import LOCAL_TZ
 from engine.usecases import timers as timer_usecases
 from storage.enums import InstanceStatus, TimerKind, TimerState, WorkItemState
 from storage.models import AuditEntry, ProcessDefinition, ProcessInstance, WorkItem
 from tests.conftest import fixture_bpmn
 
-from .scheduler_helpers import deploy, fired_counts, timers, fresh_process_cache  # noqa: F401 (an autouse fixture)
+from .scheduler_helpers import deploy, fired_counts, fresh_process_cache, timers  # noqa: F401 (an autouse fixture)
 
 
 def local(y, m, d, hour=9):

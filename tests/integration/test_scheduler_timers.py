@@ -7,15 +7,23 @@ import pytest
 from sqlalchemy import select
 
 from engine import clock
-from engine.calendar import LOCAL_TZ, WorkingCalendar
-from engine.usecases import admin, tasks, timers as timer_usecases
+from engine.deadlines.calendar import LOCAL_TZ, WorkingCalendar
+from engine.usecases import admin, tasks
+from engine.usecases import timers as timer_usecases
 from engine.usecases.context import SYSTEM, actor_for, processes, runtime_for
 from engine.usecases.persist import save_instance
 from storage.enums import NotificationKind, TimerKind, TimerState, WorkItemState
 from storage.models import ProcessInstance, WorkItem
 from tests.conftest import make_user
 
-from .scheduler_helpers import deploy, fired_counts, notifications, start_deadline, timers, fresh_process_cache  # noqa: F401 (an autouse fixture)
+from .scheduler_helpers import (  # noqa: F401 (an autouse fixture)
+    deploy,
+    fired_counts,
+    fresh_process_cache,
+    notifications,
+    start_deadline,
+    timers,
+)
 
 
 @pytest.fixture

@@ -18,14 +18,14 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from engine.sandbox import RUN_FACTOR
-from engine.settings import DEFAULTS
+from engine.bpmn.sandbox import RUN_FACTOR
+from engine.deadlines.settings import DEFAULTS
 from engine.usecases import admin, deploy
 from engine.usecases.context import SYSTEM, actor_for
 from storage.models import AuditEntry, ProcessInstance
-from tests.servers import serving
 from tests.api import conftest as api
 from tests.api.conftest import World
+from tests.servers import serving
 
 BUDGET_S = DEFAULTS["script.time_budget_ms"].default / 1000
 MARGIN_S = 2.0

@@ -2,8 +2,8 @@
 import pytest
 from sqlalchemy import select
 
-from engine import timezones
-from engine.calendar import LOCAL_TZ
+from engine.deadlines import timezones
+from engine.deadlines.calendar import LOCAL_TZ
 from engine.errors import InvalidData, NotAllowed, NotFound
 from engine.usecases import accounts, catalog
 from engine.usecases.context import actor_for

@@ -6,7 +6,15 @@ import pytest
 from sqlalchemy import func, select, update
 
 from engine import clock
-from engine.errors import AlreadyCompleted, Conflict, InvalidBpmn, InvalidData, NotAllowed, NotFound, ScriptError
+from engine.errors import (
+    AlreadyCompleted,
+    Conflict,
+    InvalidBpmn,
+    InvalidData,
+    NotAllowed,
+    NotFound,
+    ScriptError,
+)
 from engine.usecases import deploy as deploying
 from engine.usecases import instances, tasks, timers
 from engine.usecases.context import SYSTEM, actor_for
@@ -14,7 +22,14 @@ from engine.usecases.persist import sync_timers
 from storage import repositories as repo
 from storage import writes
 from storage.enums import InstanceStatus, TimerKind, TimerState, WorkItemState
-from storage.models import AuditEntry, ProcessDefinition, ProcessInstance, Timer, WorkItem, WorkItemGroup
+from storage.models import (
+    AuditEntry,
+    ProcessDefinition,
+    ProcessInstance,
+    Timer,
+    WorkItem,
+    WorkItemGroup,
+)
 from tests.conftest import fixture_bpmn, make_user
 
 

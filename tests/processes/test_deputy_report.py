@@ -7,7 +7,19 @@ from engine import clock
 from engine.errors import InvalidData, NotAllowed
 from engine.usecases import instances, tasks
 
-from .conftest import act, advance_and_fire, all_cases, deploy, detail, do, items, one, open_ids, variables, who
+from .conftest import (
+    act,
+    advance_and_fire,
+    all_cases,
+    deploy,
+    detail,
+    do,
+    items,
+    one,
+    open_ids,
+    variables,
+    who,
+)
 
 
 @pytest.fixture

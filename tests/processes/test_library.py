@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from engine.specs import parse_bpmn
+from engine.bpmn.parsing import parse_bpmn
 
 LIBRARY = Path(__file__).resolve().parents[2] / "bpmn"
 FILES = sorted(LIBRARY.glob("*.bpmn"))

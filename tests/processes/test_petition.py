@@ -7,7 +7,18 @@ from engine import clock
 from engine.errors import NotAllowed, NotFound
 from engine.usecases import instances, pages, tasks
 
-from .conftest import act, advance_and_fire, at, deploy, detail, do, one, open_ids, variables, who
+from .conftest import (
+    act,
+    advance_and_fire,
+    at,
+    deploy,
+    detail,
+    do,
+    one,
+    open_ids,
+    variables,
+    who,
+)
 
 
 @pytest.fixture

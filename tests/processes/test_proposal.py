@@ -8,7 +8,19 @@ from engine.errors import InvalidData, NotAllowed
 from engine.usecases import instances, tasks, timers
 from storage.enums import WorkItemState
 
-from .conftest import act, advance_and_fire, at, deploy, detail, do, items, one, open_ids, variables, who
+from .conftest import (
+    act,
+    advance_and_fire,
+    at,
+    deploy,
+    detail,
+    do,
+    items,
+    one,
+    open_ids,
+    variables,
+    who,
+)
 
 REPLY_DUE = "2027-03-07T09:00:00+08:00"  # 交办 on 2026-12-07 09:00 (Beijing) + proposal.reply_months (3)
 

@@ -7,7 +7,20 @@ from engine import clock
 from engine.errors import NotFound
 from engine.usecases import instances, tasks
 
-from .conftest import act, advance_and_fire, all_cases, at, deploy, detail, do, items, one, open_ids, variables, who
+from .conftest import (
+    act,
+    advance_and_fire,
+    all_cases,
+    at,
+    deploy,
+    detail,
+    do,
+    items,
+    one,
+    open_ids,
+    variables,
+    who,
+)
 
 DEPUTIES = (("deputy", "office"), None)
 

@@ -5,12 +5,12 @@ from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
-from engine.calendar import LOCAL_TZ, WorkingCalendar
-from engine.helpers import make_helpers
-from engine.recurrence import next_occurrence
-from engine.reminders import reminder_time
-from engine.runtime import Runtime
-from engine.settings import resolve
+from engine.bpmn.runtime import Runtime
+from engine.deadlines.calendar import LOCAL_TZ, WorkingCalendar
+from engine.deadlines.date_functions import make_helpers
+from engine.deadlines.recurrence import next_occurrence
+from engine.deadlines.reminders import reminder_time
+from engine.deadlines.settings import resolve
 
 
 def local(y, m, d, hour=9):

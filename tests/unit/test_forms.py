@@ -1,8 +1,8 @@
 """Completing a task validates the submitted data against the BPMN form."""
 import pytest
 
+from engine.bpmn.forms import FormField, FormSpec, Option
 from engine.errors import InvalidData
-from engine.forms import FormField, FormSpec, Option
 
 FORM = FormSpec((
     FormField("title", "标题", "string", constraints={"required": "", "maxlength": "10"}),

@@ -6,13 +6,13 @@ import pytest
 from SpiffWorkflow.util.task import TaskState
 
 from engine import clock
-from engine.calendar import WorkingCalendar
+from engine.bpmn.parsing import parse_bpmn
+from engine.bpmn.runtime import Runtime
+from engine.bpmn.serialization import dump_process, load_process
+from engine.deadlines.calendar import WorkingCalendar
+from engine.deadlines.date_functions import make_helpers
+from engine.deadlines.settings import resolve
 from engine.errors import NotFound, ScriptError
-from engine.helpers import make_helpers
-from engine.runtime import Runtime
-from engine.serialization import dump_process, load_process
-from engine.settings import resolve
-from engine.specs import parse_bpmn
 from tests.conftest import fixture_bpmn
 
 

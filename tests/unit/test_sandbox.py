@@ -1,8 +1,8 @@
 """Expressions and scripts from a deployed BPMN run restricted."""
 import pytest
 
+from engine.bpmn.sandbox import SandboxedEnvironment
 from engine.errors import ScriptError
-from engine.sandbox import SandboxedEnvironment
 
 
 @pytest.fixture

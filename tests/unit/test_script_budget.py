@@ -9,13 +9,18 @@ from xml.sax.saxutils import escape
 import pytest
 from SpiffWorkflow.bpmn import BpmnWorkflow
 
-from engine.calendar import WorkingCalendar
+from engine.bpmn.parsing import parse_bpmn
+from engine.bpmn.runtime import Runtime
+from engine.bpmn.sandbox import (
+    MIN_STEPS,
+    MIN_TIME_MS,
+    SandboxedEnvironment,
+    ScriptLimits,
+)
+from engine.deadlines.calendar import WorkingCalendar
+from engine.deadlines.date_functions import make_helpers
+from engine.deadlines.settings import DEFAULTS, resolve
 from engine.errors import ScriptError
-from engine.helpers import make_helpers
-from engine.runtime import Runtime
-from engine.sandbox import MIN_STEPS, MIN_TIME_MS, SandboxedEnvironment, ScriptLimits
-from engine.settings import DEFAULTS, resolve
-from engine.specs import parse_bpmn
 
 BUDGET_S = DEFAULTS["script.time_budget_ms"].default / 1000
 MARGIN_S = 1.5

@@ -3,9 +3,9 @@ from pathlib import Path
 
 import pytest
 
+from engine.bpmn.forms import OPTION_SOURCES
+from engine.bpmn.parsing import parse_bpmn
 from engine.errors import InvalidBpmn
-from engine.forms import OPTION_SOURCES
-from engine.specs import parse_bpmn
 from engine.usecases import choices
 from tests.conftest import fixture_bpmn
 

@@ -13,7 +13,7 @@ import pytest
 from babel.messages.frontend import CommandLineInterface
 from flask import Flask
 from flask.testing import FlaskClient
-from jinja2.bccache import BytecodeCache, Bucket
+from jinja2.bccache import Bucket, BytecodeCache
 
 from engine.usecases import accounts, deploy, instances
 from engine.usecases.context import SYSTEM, actor_for, processes

@@ -8,7 +8,7 @@ from datetime import timedelta
 from lxml import etree
 
 from engine import clock
-from engine.layout import BPMNDI, with_diagram
+from engine.bpmn.layout import BPMNDI, with_diagram
 from engine.usecases import instances, tasks
 from tests.conftest import FIXTURES
 from tests.web.conftest import start_review, text_of, use

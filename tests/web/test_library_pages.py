@@ -17,10 +17,10 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from engine import clock
-from engine.forms import FormField, FormSpec
-from engine.specs import parse_bpmn
-from engine.usecases import accounts, deploy
 from engine.access import may_read_confidential
+from engine.bpmn.forms import FormField, FormSpec
+from engine.bpmn.parsing import parse_bpmn
+from engine.usecases import accounts, deploy
 from engine.usecases.context import SYSTEM, actor_for, processes
 from storage import repositories as repo
 from storage.enums import Role, WorkItemState

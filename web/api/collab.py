@@ -9,7 +9,13 @@ from flask import send_file
 from engine.usecases import collab
 
 from .common import actor, make_blueprint, reader, writer
-from .schemas import AttachmentFormSchema, AttachmentSchema, AttachmentUploadSchema, CommentInSchema, CommentSchema
+from .schemas import (
+    AttachmentFormSchema,
+    AttachmentSchema,
+    AttachmentUploadSchema,
+    CommentInSchema,
+    CommentSchema,
+)
 
 bp = make_blueprint("collab", "", "Comments and attachments (意见与附件)")
 

@@ -11,7 +11,18 @@ def _department_name(code: str, names: dict[str, str]) -> str:
 
 
 def register(app: Flask) -> None:
-    from . import admin, assets, auth, cases, designer, inbox, notifications, settings, start, tasks
+    from . import (
+        admin,
+        assets,
+        auth,
+        cases,
+        designer,
+        inbox,
+        notifications,
+        settings,
+        start,
+        tasks,
+    )
 
     for module in (auth, inbox, tasks, start, cases, notifications, settings, admin, designer, assets):
         app.register_blueprint(module.bp)

@@ -4,14 +4,13 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from engine import timezones
+from engine.access import Permission
+from engine.deadlines import timezones
 from engine.errors import InvalidData
 from engine.usecases import accounts
 from storage.enums import Role
 
 from .. import database
-from engine.access import Permission
-
 from ..auth import current_actor, permission_required
 from .formdata import field_messages
 from .settings import form_errors, zone_options

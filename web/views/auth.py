@@ -14,7 +14,7 @@ from engine.usecases import accounts
 from .. import database
 from ..auth import SESSION_VERSION, SignedInUser
 from ..i18n import LANG_COOKIE, LANGUAGES
-from ..security import password_slot, start_session, checks_password, wrong_password
+from ..security import checks_password, password_slot, start_session, wrong_password
 
 bp = Blueprint("auth", __name__)
 log = logging.getLogger(__name__)

@@ -5,12 +5,11 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
+from engine.access import Permission
 from engine.errors import InvalidBpmn
 from engine.usecases import design
 
 from .. import database
-from engine.access import Permission
-
 from ..auth import current_actor, permission_required
 
 bp = Blueprint("designer", __name__, url_prefix="/designer")

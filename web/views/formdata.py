@@ -9,7 +9,7 @@ from typing import Any
 from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 
-from engine.forms import FormField, FormSpec
+from engine.bpmn.forms import FormField, FormSpec
 
 
 def editable(form: FormSpec, hidden: Iterable[str] = ()) -> list[FormField]:

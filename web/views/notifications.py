@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.exc import SQLAlchemyError
 
-from engine import notification_texts as texts
+from engine.notifications import texts
 from engine.usecases import notifications
 
 from .. import database

@@ -6,13 +6,13 @@ from flask import Blueprint, flash, redirect, render_template, request, session,
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from engine import timezones
+from engine.deadlines import timezones
 from engine.errors import InvalidData
 from engine.usecases import accounts, catalog
 
 from .. import database
 from ..auth import SESSION_VERSION, current_actor
-from ..security import password_slot, checks_password, wrong_password
+from ..security import checks_password, password_slot, wrong_password
 from .formdata import field_messages
 
 bp = Blueprint("settings", __name__)

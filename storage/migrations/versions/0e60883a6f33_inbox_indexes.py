@@ -13,9 +13,8 @@ Revision ID: 0e60883a6f33
 Revises: c9da3bcb0e14
 Create Date: 2026-11-29 06:00:00
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = '0e60883a6f33'
 down_revision = 'c9da3bcb0e14'

@@ -4,9 +4,8 @@ Revision ID: 3f6d2a9b8c41
 Revises: 7ac2abdc3a18
 Create Date: 2026-11-29 08:10:00.000000
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = '3f6d2a9b8c41'
 down_revision = '7ac2abdc3a18'

@@ -5,9 +5,8 @@ Revision ID: 5b7e2c91d0a4
 Revises: 0e60883a6f33
 Create Date: 2026-11-29 06:15:00
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = '5b7e2c91d0a4'
 down_revision = '0e60883a6f33'

@@ -4,10 +4,10 @@ Revision ID: 7a1daf3facec
 Revises: cdd9a5260f49
 Create Date: 2026-11-29 04:54:35.233677
 """
-from alembic import op
 import sqlalchemy as sa
-import storage.db
+from alembic import op
 
+import storage.db
 
 revision = '7a1daf3facec'
 down_revision = 'cdd9a5260f49'

@@ -8,7 +8,6 @@ Create Date: 2026-11-29 11:45:00.000000
 """
 from alembic import op
 
-
 revision = '8e4b1c7d2f60'
 down_revision = '3f6d2a9b8c41'
 branch_labels = None

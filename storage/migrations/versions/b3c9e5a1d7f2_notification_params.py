@@ -5,9 +5,8 @@ Revision ID: b3c9e5a1d7f2
 Revises: 8e4b1c7d2f60
 Create Date: 2026-11-29 12:25:00.000000
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = 'b3c9e5a1d7f2'
 down_revision = '8e4b1c7d2f60'

@@ -5,9 +5,8 @@ Revision ID: c4d8f2a6b9e1
 Revises: b3c9e5a1d7f2
 Create Date: 2026-11-29 12:20:00.000000
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = 'c4d8f2a6b9e1'
 down_revision = 'b3c9e5a1d7f2'

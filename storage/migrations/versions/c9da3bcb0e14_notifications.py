@@ -4,10 +4,10 @@ Revision ID: c9da3bcb0e14
 Revises: de09bb85423c
 Create Date: 2026-11-29 04:59:32.323592
 """
-from alembic import op
 import sqlalchemy as sa
-import storage.db
+from alembic import op
 
+import storage.db
 
 revision = 'c9da3bcb0e14'
 down_revision = 'de09bb85423c'

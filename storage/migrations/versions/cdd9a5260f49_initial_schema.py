@@ -4,10 +4,10 @@ Revision ID: cdd9a5260f49
 Revises: 
 Create Date: 2026-11-29 04:47:24.776638
 """
-from alembic import op
 import sqlalchemy as sa
-import storage.db
+from alembic import op
 
+import storage.db
 
 revision = 'cdd9a5260f49'
 down_revision = None

@@ -5,9 +5,8 @@ Revision ID: d1a7c3e9f5b2
 Revises: c4d8f2a6b9e1
 Create Date: 2026-12-02 18:00:00.000000
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = 'd1a7c3e9f5b2'
 down_revision = 'c4d8f2a6b9e1'

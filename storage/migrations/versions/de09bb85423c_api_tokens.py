@@ -4,10 +4,10 @@ Revision ID: de09bb85423c
 Revises: 7a1daf3facec
 Create Date: 2026-11-29 04:55:50.410655
 """
-from alembic import op
 import sqlalchemy as sa
-import storage.db
+from alembic import op
 
+import storage.db
 
 revision = 'de09bb85423c'
 down_revision = '7a1daf3facec'

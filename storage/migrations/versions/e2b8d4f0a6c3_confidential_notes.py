@@ -6,9 +6,8 @@ Revision ID: e2b8d4f0a6c3
 Revises: d1a7c3e9f5b2
 Create Date: 2026-12-02 18:10:00.000000
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = 'e2b8d4f0a6c3'
 down_revision = 'd1a7c3e9f5b2'

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
-from . import clock
+from .. import clock
 from .calendar import LOCAL_TZ, WorkingCalendar
 
 

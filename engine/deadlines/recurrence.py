@@ -11,7 +11,7 @@ from datetime import datetime, timedelta, timezone
 
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 
-from .helpers import parse_when
+from .date_functions import parse_when
 
 _APPROX_MONTH = timedelta(days=30.44)
 

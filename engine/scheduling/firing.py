@@ -22,8 +22,8 @@ from enum import Enum
 
 from sqlalchemy.orm import sessionmaker
 
-from .errors import Conflict
-from .usecases.timers import fire_timer, fire_timers
+from ..errors import Conflict
+from ..usecases.timers import fire_timer, fire_timers
 
 log = logging.getLogger(__name__)
 

@@ -9,7 +9,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import date
 from typing import Any
 
-from .errors import InvalidData
+from ..errors import InvalidData
 
 FIELD_TYPES = ("string", "long", "boolean", "date", "enum")
 # The lists a field may take its values from (property ``options_source`` for one value,

@@ -28,7 +28,11 @@ from time import monotonic
 from types import CodeType
 from typing import Any, cast
 
-from RestrictedPython import RestrictingNodeTransformer, compile_restricted_eval, compile_restricted_exec
+from RestrictedPython import (
+    RestrictingNodeTransformer,
+    compile_restricted_eval,
+    compile_restricted_exec,
+)
 from RestrictedPython.Eval import default_guarded_getitem, default_guarded_getiter
 from RestrictedPython.Guards import (
     full_write_guard,
@@ -37,10 +41,12 @@ from RestrictedPython.Guards import (
     safe_builtins,
     safer_getattr,
 )
-from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScriptEngineEnvironment
+from SpiffWorkflow.bpmn.script_engine.python_environment import (
+    BasePythonScriptEngineEnvironment,
+)
 
-from .errors import ScriptError
-from .settings import DEFAULTS, SCRIPT_STEP_BUDGET, SCRIPT_TIME_BUDGET
+from ..deadlines.settings import DEFAULTS, SCRIPT_STEP_BUDGET, SCRIPT_TIME_BUDGET
+from ..errors import ScriptError
 
 # What one operation may build or compute: a list, text or bytes of at most MAX_LENGTH
 # items or characters (also the longest ``range`` and the widest padding), an integer of

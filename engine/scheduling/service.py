@@ -5,7 +5,7 @@ alarm clock: the scheduler keeps one date job per pending timer due within ``win
 its exact due time, and re-reads that window from the table every ``refresh_interval``
 seconds (an indexed query on ``(state, due_at)``, well under a millisecond), so timers
 added or moved by any process are picked up within that interval. Each job hands its timer
-to the firing thread (:mod:`engine.firing`), which fires it through
+to the firing thread (:mod:`engine.scheduling.firing`), which fires it through
 :func:`engine.usecases.timers.fire_timer` in its own transaction (a savepoint within a
 shared one when a burst is due together); that use case
 locks the row and re-checks it, so a duplicate or stale job changes nothing. Late jobs run
@@ -16,7 +16,7 @@ firing threads (a standby taking over catches up in parallel, not one by one, wh
 still pending, so a later refresh schedules it again (after a back-off for errors).
 
 :class:`SchedulerService` adds "exactly one active scheduler per database"
-(:mod:`engine.leadership`): it waits as a standby until it holds the lock, runs the
+(:mod:`engine.scheduling.leadership`): it waits as a standby until it holds the lock, runs the
 scheduler while it does, and steps down if it loses it.
 """
 from __future__ import annotations
@@ -39,7 +39,7 @@ from sqlalchemy.orm import sessionmaker
 from storage.enums import TimerState
 from storage.models import Timer
 
-from . import clock
+from .. import clock
 from .firing import Firer, Outcome
 from .leadership import AlreadyRunning, Leadership, leadership_for, refusal_message
 

@@ -23,7 +23,7 @@ from sqlalchemy.orm import sessionmaker
 
 from storage.models import Notification
 
-from . import clock
+from .. import clock
 
 log = logging.getLogger(__name__)
 

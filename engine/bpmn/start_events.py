@@ -1,11 +1,14 @@
 """Letting a workflow that was started for one occurrence of its timer start event run
-past that event at once (engine.recurrence says when the occurrences are)."""
+past that event at once (engine.deadlines.recurrence says when the occurrences are)."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
-from SpiffWorkflow.bpmn.specs.event_definitions.timer import CycleTimerEventDefinition, TimerEventDefinition
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
+    CycleTimerEventDefinition,
+    TimerEventDefinition,
+)
 from SpiffWorkflow.bpmn.specs.mixins.events.start_event import StartEvent
 from SpiffWorkflow.util.task import TaskState
 

@@ -37,7 +37,7 @@ DEFAULTS: dict[str, SettingSpec] = {
     "department_evaluation.selfreport_days": SettingSpec(15, "days", "评议 department's self-report due"),
     "department_evaluation.rectification_days": SettingSpec(30, "days", "评议整改 rectification due"),
     "reminder.working_days_before": SettingSpec(3, "working days", "到期提醒 reminder before a due date"),
-    # Not deadlines: what one script or expression of a process may spend (engine.sandbox).
+    # Not deadlines: what one script or expression of a process may spend (engine.bpmn.sandbox).
     "script.time_budget_ms": SettingSpec(1000, "ms", "脚本时限 wall-clock time one script or expression may run; "
                                                        "a use case's engine steps together 5 times this"),
     "script.step_budget": SettingSpec(1_000_000, "steps", "脚本步数上限 loop iterations and function calls one "

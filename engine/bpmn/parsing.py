@@ -16,8 +16,16 @@ from SpiffWorkflow.bpmn.specs.bpmn_process_spec import BpmnProcessSpec
 from SpiffWorkflow.camunda.parser import CamundaParser
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 
-from .errors import InvalidBpmn, Problem, ScriptError
-from .extensions import BPMN_NS, CAMUNDA_NS, NSMAP, TaskMeta, expression_body, is_expression, read_task_meta
+from ..errors import InvalidBpmn, Problem, ScriptError
+from .camunda import (
+    BPMN_NS,
+    CAMUNDA_NS,
+    NSMAP,
+    TaskMeta,
+    expression_body,
+    is_expression,
+    read_task_meta,
+)
 from .forms import FIELD_TYPES, OPTION_SOURCES
 from .sandbox import compile_expression, compile_script
 

@@ -8,7 +8,7 @@ from collections.abc import Callable, Mapping
 from datetime import datetime, timezone
 from typing import Any
 
-from .helpers import parse_when
+from .date_functions import parse_when
 
 SETTING = "reminder.working_days_before"
 

@@ -12,20 +12,20 @@ from weakref import WeakKeyDictionary
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.bpmn.specs.mixins.events.intermediate_event import BoundaryEvent
 from SpiffWorkflow.bpmn.specs.mixins.events.start_event import StartEvent
-from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.exceptions import SpiffWorkflowException, TaskNotFoundException
 from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
 
-from . import clock
-from .errors import EngineError, InvalidData, NotFound, ScriptError
-from .extensions import TaskMeta, expression_body, is_expression
-from .helpers import parse_when
+from .. import clock
+from ..deadlines.date_functions import parse_when
+from ..errors import EngineError, InvalidData, NotFound, ScriptError
+from .camunda import TaskMeta, expression_body, is_expression
+from .parsing import ParsedProcess
 from .sandbox import Budget, BudgetExceeded, SandboxedEnvironment, ScriptLimits
 from .serialization import dump_workflow, load_workflow
-from .specs import ParsedProcess
 
 log = logging.getLogger(__name__)
 
