@@ -1,5 +1,11 @@
-"""The workflow engine: a thin facade over SpiffWorkflow plus the product's use cases.
+"""The workflow engine: SpiffWorkflow and the congress's rules, and the use cases people
+act through. Imports no Flask.
 
-Imports no Flask. ``engine.bpmn.runtime``, ``engine.bpmn.parsing`` and ``engine.bpmn.serialization`` know
-nothing of the database; the use cases in ``engine.usecases`` tie them to ``storage``.
+* ``bpmn``: parse, validate, serialize and run BPMN (no database);
+* ``deadlines``: the calendar, the legal counting rules, settings, time zones (no database);
+* ``access``: who may do what (no database);
+* ``notifications``: what people are told, and the e-mail outbox;
+* ``usecases``: one transaction each, the only part the web and the command line call;
+* ``scheduling``: the service that fires what is due through the use cases;
+* ``clock`` and ``errors``: the one clock, and the errors every part raises.
 """
