@@ -42,8 +42,12 @@ from engine.bpmn.serialization import dump_workflow, load_workflow  # noqa: E402
 from engine.deadlines.calendar import WorkingCalendar  # noqa: E402
 from engine.deadlines.date_functions import make_helpers  # noqa: E402
 from engine.deadlines.settings import resolve  # noqa: E402
-from engine.usecases import accounts, instances, tasks  # noqa: E402
-from engine.usecases import deploy as deploying  # noqa: E402
+from engine.usecases import (
+    cases,
+    definitions,  # noqa: E402
+    people,  # noqa: E402
+    tasks,
+)
 from engine.usecases.context import SYSTEM, Actor, processes  # noqa: E402
 from storage import migrate  # noqa: E402
 from storage.db import make_engine, make_session_factory  # noqa: E402
@@ -137,7 +141,7 @@ def complete_next(factory: sessionmaker, instance_id: int) -> None:
 def template(factory: sessionmaker, history: int) -> int:
     """A real instance, started and advanced through ``history`` completions by the use cases."""
     with factory.begin() as s:
-        instance_id = instances.start_instance(s, ACTOR, PROCESS_KEY, {"subject": "基准测试意见"}).id
+        instance_id = cases.start_instance(s, ACTOR, PROCESS_KEY, {"subject": "基准测试意见"}).id
     for _ in range(history):
         complete_next(factory, instance_id)
     return instance_id
@@ -531,8 +535,8 @@ def prepared(url: str | None) -> Iterator[tuple[sessionmaker, StatementCounter, 
         factory = make_session_factory(engine)
         counter = StatementCounter(engine)
         with factory.begin() as s:
-            accounts.ensure_departments(s)
-            deploying.deploy(s, BPMN.read_bytes(), BPMN.name, SYSTEM)
+            people.ensure_departments(s)
+            definitions.deploy(s, BPMN.read_bytes(), BPMN.name, SYSTEM)
         try:
             yield factory, counter, dialect
         finally:

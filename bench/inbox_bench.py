@@ -38,7 +38,12 @@ sys.path.insert(0, str(ROOT))
 from argon2 import PasswordHasher  # noqa: E402
 
 from engine import clock  # noqa: E402
-from engine.usecases import accounts, deploy, instances, tokens  # noqa: E402
+from engine.usecases import cases as instances
+from engine.usecases import definitions as deploy
+from engine.usecases import (
+    people,  # noqa: E402
+    tokens,
+)
 from engine.usecases.context import SYSTEM, actor_for  # noqa: E402
 from storage import migrate  # noqa: E402
 from storage import repositories as repo  # noqa: E402
@@ -81,18 +86,18 @@ def drop_database(admin_url: str) -> None:
 def seed_people_and_processes(factory: Any) -> dict[str, Any]:
     """Units, users (officers per unit, office clerks, a supervisor) and the processes,
     through the use cases; returns what the bulk load needs."""
-    accounts._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)  # 200 users, not a hash bench
+    people._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)  # 200 users, not a hash bench
     with factory.begin() as s:
-        accounts.ensure_departments(s)
+        people.ensure_departments(s)
         for n, code in enumerate(UNITS, 1):
             s.add(Department(code=code, name=f"第{n}承办单位"))
         s.flush()
         for code in UNITS:
             for k in range(1, 6):
-                accounts.create_user(s, SYSTEM, f"{code}_o{k}", PASSWORD, roles=("officer",), department=code)
+                people.create_user(s, SYSTEM, f"{code}_o{k}", PASSWORD, roles=("officer",), department=code)
         for k in range(1, 6):
-            accounts.create_user(s, SYSTEM, f"office_o{k}", PASSWORD, roles=("officer",), department="office")
-        accounts.create_user(s, SYSTEM, "boss", PASSWORD, roles=("supervisor",), department=None)
+            people.create_user(s, SYSTEM, f"office_o{k}", PASSWORD, roles=("officer",), department="office")
+        people.create_user(s, SYSTEM, "boss", PASSWORD, roles=("supervisor",), department=None)
         files = [ROOT / "tests" / "fixtures" / "review.bpmn", *sorted((ROOT / "bpmn").glob("*.bpmn"))]
         for path in files:
             try:

@@ -19,7 +19,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import sessionmaker
 
 from engine import clock
-from engine.usecases import accounts
+from engine.usecases import people
 from engine.usecases.context import SYSTEM, processes
 from storage import migrate
 from storage.db import make_engine, make_session_factory
@@ -37,10 +37,10 @@ def fast_password_hashing() -> Iterator[None]:
     """Argon2 with its production cost takes ~0.2 s a hash; tests create many users."""
     from argon2 import PasswordHasher
 
-    production = accounts._hasher
-    accounts._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    production = people._hasher
+    people._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
     yield
-    accounts._hasher = production
+    people._hasher = production
 
 
 @pytest.fixture(scope="session")
@@ -99,7 +99,7 @@ def session_factory(db_url: str) -> Iterator[sessionmaker]:
     engine = make_engine(db_url)
     factory = make_session_factory(engine)
     with factory.begin() as session:
-        accounts.ensure_departments(session)
+        people.ensure_departments(session)
     yield factory
     engine.dispose()
 
@@ -116,7 +116,7 @@ def frozen_clock() -> Iterator[datetime]:
 def make_user(factory: sessionmaker, username: str, roles: tuple[str, ...] = ("officer",),
               department: str | None = "office") -> None:
     with factory.begin() as session:
-        accounts.create_user(session, SYSTEM, username, PASSWORD, roles=roles, department=department)
+        people.create_user(session, SYSTEM, username, PASSWORD, roles=roles, department=department)
 
 
 def fixture_bpmn(name: str) -> bytes:

@@ -15,8 +15,7 @@ from flask.cli import FlaskGroup, with_appcontext
 from engine import clock
 from engine.access import OPERATOR
 from engine.deadlines import timezones
-from engine.usecases import accounts, instances, tasks, timers
-from engine.usecases import deploy as deploying
+from engine.usecases import cases, definitions, people, tasks, timers
 from engine.usecases.context import actor_for
 from storage import migrate
 from storage import repositories as repo
@@ -50,12 +49,12 @@ def init_command(demo: bool) -> None:
     migrate.upgrade(current_app.config["DATABASE_URL"])
     factory = session_factory()
     with factory.begin() as session:
-        accounts.ensure_departments(session)
+        people.ensure_departments(session)
         files = sorted(_bpmn_dir().glob("*.bpmn"))
         for path in files:
-            for d in deploying.deploy(session, path.read_bytes(), path.name, OPERATOR):
+            for d in definitions.deploy(session, path.read_bytes(), path.name, OPERATOR):
                 click.echo(f"{'deployed' if d.created else 'unchanged'} {d.key} v{d.version} ({path.name})")
-        created = accounts.ensure_demo_users(session, OPERATOR) if demo else {}
+        created = people.ensure_demo_users(session, OPERATOR) if demo else {}
     if created:
         click.echo("\nDemo users (DEMO ONLY: these passwords are shown once; change them before real use):")
         for username, password in created.items():
@@ -86,7 +85,7 @@ def deploy_command(files: tuple[Path, ...], username: str | None, as_operator: b
     """Validate and deploy BPMN files (all or nothing), as a designer (--user) or the operator."""
     with session_factory().begin() as session:
         actor = resolve_actor(session, username, as_operator)
-        results = [d for path in files for d in deploying.deploy(session, path.read_bytes(), str(path), actor)]
+        results = [d for path in files for d in definitions.deploy(session, path.read_bytes(), str(path), actor)]
     _emit(as_json, results, lambda rs: "\n".join(
         f"{'deployed' if d.created else 'unchanged'} {d.key} v{d.version} (definition {d.definition_id})"
         for d in rs))
@@ -129,7 +128,7 @@ def start_command(key: str, variables: tuple[str, ...], title: str | None, busin
     """Start a case of process KEY."""
     data = dict(_parse_var(v) for v in variables)
     with session_factory().begin() as session:
-        detail = instances.start_instance(session, actor_for(session, username), key, data, title=title,
+        detail = cases.start_instance(session, actor_for(session, username), key, data, title=title,
                                           business_key=business_key)
     _emit(as_json, detail, lambda d: f"started case {d.id}: {d.title}\n" + _task_lines(d.open_tasks))
 
@@ -224,7 +223,7 @@ def instance_command(instance_id: int, username: str, as_json: bool) -> None:
     """A case you may see: status, variables (confidential ones masked unless you may read
     them) and history."""
     with session_factory()() as session:
-        detail = instances.instance_detail(session, actor_for(session, username), instance_id)
+        detail = cases.instance_detail(session, actor_for(session, username), instance_id)
 
     def text(d: Any) -> str:
         lines = [f"case {d.id}: {d.title}", f"process {d.process_key} v{d.version}, {d.status}, "
@@ -247,7 +246,7 @@ def instance_command(instance_id: int, username: str, as_json: bool) -> None:
 def cancel_command(instance_id: int, username: str, reason: str, as_json: bool) -> None:
     """Cancel a running case (the office it was started from, and administrators)."""
     with session_factory().begin() as session:
-        instances.cancel_instance(session, actor_for(session, username), instance_id, reason)
+        cases.cancel_instance(session, actor_for(session, username), instance_id, reason)
     _emit(as_json, {"cancelled": instance_id, "reason": reason}, lambda r: f"cancelled case {r['cancelled']}")
 
 
@@ -281,9 +280,9 @@ def users_create(account: str, password: str, display_name: str, roles: tuple[st
                  email: str | None, username: str | None, as_operator: bool, as_json: bool) -> None:
     """Create a user (as an administrator, or the operator setting up a server)."""
     with session_factory().begin() as session:
-        user = accounts.create_user(session, resolve_actor(session, username, as_operator), account, password,
+        user = people.create_user(session, resolve_actor(session, username, as_operator), account, password,
                                     display_name=display_name, roles=roles, department=department, email=email)
-        view = accounts.user_view(user)
+        view = people.user_view(user)
     _emit(as_json, view, lambda v: f"created user {v.username}")
 
 
@@ -300,7 +299,7 @@ def users_set_password(account: str, password: str, must_change: bool, username:
     """Set a user's password (yours, or anyone's as an administrator or the operator);
     every session of the user ends."""
     with session_factory().begin() as session:
-        accounts.set_password(session, resolve_actor(session, username, as_operator), account, password,
+        people.set_password(session, resolve_actor(session, username, as_operator), account, password,
                               must_change=must_change)
     _emit(as_json, {"username": account, "must_change": must_change},
           lambda r: f"password of {r['username']} changed" + ("; to be changed at the next sign-in"

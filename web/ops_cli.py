@@ -13,7 +13,7 @@ from flask.cli import AppGroup, with_appcontext
 
 from engine.access import Actor
 from engine.scheduling.leadership import AlreadyRunning
-from engine.usecases import admin
+from engine.usecases import deadlines
 
 from . import scheduling
 from .cli_common import acting_options, emit, json_option, resolve_actor, use_case
@@ -76,7 +76,7 @@ def calendar_set(day: Any, is_working: bool, note: str, username: str | None, as
                  as_json: bool) -> None:
     """Declare DAY (YYYY-MM-DD) a working day or a holiday."""
     with _admin_session(username, as_operator) as (session, actor):
-        entry = admin.set_calendar_day(session, actor, day.date(), is_working, note)
+        entry = deadlines.set_calendar_day(session, actor, day.date(), is_working, note)
     emit(as_json, entry, lambda e: f"{e.day.isoformat()} is now a {'working day' if e.is_working else 'holiday'}")
 
 
@@ -88,7 +88,7 @@ def calendar_set(day: Any, is_working: bool, note: str, username: str | None, as
 def calendar_unset(day: Any, username: str | None, as_operator: bool, as_json: bool) -> None:
     """Remove the entry for DAY: it follows the holidays package again."""
     with _admin_session(username, as_operator) as (session, actor):
-        admin.unset_calendar_day(session, actor, day.date())
+        deadlines.unset_calendar_day(session, actor, day.date())
     emit(as_json, {"day": day.date()}, lambda r: f"{r['day'].isoformat()} follows the built-in calendar again")
 
 
@@ -98,7 +98,7 @@ def calendar_unset(day: Any, username: str | None, as_operator: bool, as_json: b
 def calendar_list(year: int | None, as_json: bool) -> None:
     """The entries made by administrators."""
     with session_factory()() as session:
-        rows = admin.calendar_entries(session, year)
+        rows = deadlines.calendar_entries(session, year)
     _print(as_json, rows, lambda e: f"{e.day.isoformat()}  {'working' if e.is_working else 'holiday':<8} {e.note}")
 
 
@@ -108,7 +108,7 @@ def calendar_list(year: int | None, as_json: bool) -> None:
 def calendar_check(day: Any, as_json: bool) -> None:
     """Is DAY a working day (entries and the built-in calendar together)?"""
     with session_factory()() as session:
-        working = admin.is_working_day(session, day.date())
+        working = deadlines.is_working_day(session, day.date())
     emit(as_json, {"day": day.date(), "working": working},
          lambda r: f"{r['day'].isoformat()}: {'working day' if r['working'] else 'day off'}")
 
@@ -122,7 +122,7 @@ def settings_group() -> None:
 @json_option
 def settings_list(as_json: bool) -> None:
     with session_factory()() as session:
-        rows = admin.list_settings(session)
+        rows = deadlines.list_settings(session)
     _print(as_json, rows, lambda s: f"{s.name:<36} {s.value:>4} {s.unit:<13}"
                                     f"{'' if not s.overridden else f'(default {s.default}) '}{s.description}")
 
@@ -136,7 +136,7 @@ def settings_list(as_json: bool) -> None:
 def settings_set(name: str, value: str, username: str | None, as_operator: bool, as_json: bool) -> None:
     """Set NAME to VALUE (a whole number in the setting's unit)."""
     with _admin_session(username, as_operator) as (session, actor):
-        view = admin.set_setting(session, actor, name, value)
+        view = deadlines.set_setting(session, actor, name, value)
     emit(as_json, view, lambda v: f"{v.name} = {v.value} {v.unit}")
 
 
@@ -148,5 +148,5 @@ def settings_set(name: str, value: str, username: str | None, as_operator: bool,
 def settings_reset(name: str, username: str | None, as_operator: bool, as_json: bool) -> None:
     """Back to the default value."""
     with _admin_session(username, as_operator) as (session, actor):
-        admin.reset_setting(session, actor, name)
+        deadlines.reset_setting(session, actor, name)
     emit(as_json, {"reset": name}, lambda r: f"{r['reset']} is back to its default")

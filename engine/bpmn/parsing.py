@@ -50,7 +50,7 @@ SUPPORTED_FLOW_ELEMENTS = {
 }
 
 # A case's title comes from the first of these start form fields that is filled in
-# (engine.usecases.instances): none of them may be confidential.
+# (engine.usecases.cases): none of them may be confidential.
 TITLE_FIELDS = ("title", "subject")
 
 _MODEL_NAMESPACES = {BPMN_NS, "http://www.omg.org/spec/BPMN/20100524/DI",

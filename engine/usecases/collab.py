@@ -27,7 +27,7 @@ from ..access import Actor
 from ..errors import Conflict, InvalidData, NotAllowed, NotFound
 from .confidentiality import hidden_fields, mask_filename, notes_confidential_by_default
 from .context import audit, processes
-from .lookup import visible_case, visible_task
+from .visibility import visible_case, visible_task
 
 MAX_COMMENT_CHARS = 4000
 MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024

@@ -27,7 +27,7 @@ from storage.models import Attachment
 from ..access import Actor, may_read_confidential
 from ..bpmn.parsing import ParsedProcess
 from .context import processes
-from .views import HistoryEntry
+from .results import HistoryEntry
 
 MASK = "*"
 _DIGITS = re.compile(r"\d")

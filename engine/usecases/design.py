@@ -13,7 +13,7 @@ from .. import access
 from ..access import Actor
 from ..bpmn.layout import with_diagram
 from ..errors import InvalidBpmn, NotFound, Problem
-from .deploy import Deployed, deploy
+from .definitions import Deployed, deploy
 
 MAX_BPMN_CHARS = 2_000_000
 

@@ -15,8 +15,8 @@ from storage.models import User
 from .. import access, clock
 from ..access import Actor
 from ..errors import NotAllowed, NotFound
-from .lookup import visible_task
-from .views import TaskSummary, paging
+from .results import TaskSummary, paging
+from .visibility import visible_task
 
 TABS = ("mine", "group", "all")
 DUE_FILTERS = ("", "overdue", "soon")

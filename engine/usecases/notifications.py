@@ -34,7 +34,7 @@ from ..deadlines import timezones
 from ..errors import NotFound
 from ..notifications import texts
 from .context import Actor
-from .views import paging
+from .results import paging
 
 KIND_LABELS = {NotificationKind.REMINDER: "到期提醒", NotificationKind.OVERDUE: "逾期",
                NotificationKind.SUPERVISION: "督办"}

@@ -20,7 +20,7 @@ from ..bpmn.layout import with_diagram
 from ..bpmn.parsing import ParsedProcess
 from ..errors import NotAllowed, NotFound
 from . import collab
-from .choices import choices
+from .cases import instance_detail, startable_definitions
 from .confidentiality import (
     field_labels,
     hidden_fields,
@@ -30,10 +30,10 @@ from .confidentiality import (
 )
 from .context import processes
 from .inbox import colleagues
-from .instances import instance_detail, startable_definitions
-from .lookup import visible_case, visible_task
+from .option_lists import choices
+from .results import HistoryEntry, InstanceDetail, TaskDetail
 from .tasks import task_detail
-from .views import HistoryEntry, InstanceDetail, TaskDetail
+from .visibility import visible_case, visible_task
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from ..bpmn.parsing import ParsedProcess, StartTimer
 from ..bpmn.start_events import release_timer_start
 from ..deadlines.recurrence import next_occurrence
 from ..errors import InvalidBpmn, InvalidData, Problem, ScriptError
-from . import instances
+from . import cases
 from .context import SYSTEM, audit, processes, runtime_for
 from .persist import save_instance
 
@@ -78,7 +78,7 @@ def start_from_timer(session: Session, timer: Timer) -> None:
         log.warning("start timer %s belongs to a superseded version of %s; not starting", timer.id, definition.key)
         return
     process = processes.get(definition)
-    detail = instances.start_instance(session, SYSTEM, definition.key, _start_data(process), validate=False)
+    detail = cases.start_instance(session, SYSTEM, definition.key, _start_data(process), validate=False)
     instance = repo.instance_for_update(session, detail.id)
     assert instance is not None
     runtime = runtime_for(session)

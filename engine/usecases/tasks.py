@@ -15,12 +15,12 @@ from storage.repositories import ItemRow
 from .. import access, clock
 from ..access import Actor
 from ..errors import AlreadyCompleted, Conflict, InvalidData, NotAllowed, NotFound
-from .choices import option_sources
 from .confidentiality import hidden_fields, masked
 from .context import audit, processes, runtime_for
-from .lookup import no_task, visible_task
+from .option_lists import option_sources
 from .persist import save_instance
-from .views import TaskDetail, TaskSummary
+from .results import TaskDetail, TaskSummary
+from .visibility import no_task, visible_task
 
 
 def list_tasks(session: Session, actor: Actor, flt: repo.InboxFilter) -> tuple[list[TaskSummary], int]:

@@ -18,13 +18,19 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from engine.usecases import (
-    accounts,
+    cases as instances,
+)
+from engine.usecases import (
     collab,
-    deploy,
-    instances,
     notifications,
     tasks,
     tokens,
+)
+from engine.usecases import (
+    definitions as deploy,
+)
+from engine.usecases import (
+    people as accounts,
 )
 from engine.usecases.context import SYSTEM, actor_for, processes
 from storage.enums import NotificationKind

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from engine import clock
 from engine.errors import InvalidBpmn, InvalidData
 from engine.notifications.outbox import SmtpSettings, send_outbox
-from engine.usecases import accounts, collab, deploy, instances, tasks
+from engine.usecases import cases, collab, definitions, people, tasks
 from engine.usecases import timers as timer_usecases
 from engine.usecases.confidentiality import mask, mask_filename
 from engine.usecases.context import SYSTEM
@@ -150,7 +150,7 @@ def test_deploy_refuses_a_title_taken_from_a_confidential_field(town: Town):
                         '<camunda:formField id="subject" label="事由" type="string"><camunda:properties>'
                         '<camunda:property id="confidential" value="true" /></camunda:properties>')
     with database.session_factory(town.app).begin() as s, pytest.raises(InvalidBpmn) as refused:
-        deploy.deploy(s, leaky, "leaky.bpmn", SYSTEM)
+        definitions.deploy(s, leaky, "leaky.bpmn", SYSTEM)
     [problem] = refused.value.problems
     assert problem.element_id == "start" and "'subject' is confidential" in problem.message
 
@@ -170,10 +170,10 @@ def test_notifications_and_mails_never_carry_the_identity(town: Town, smtp):
     every e-mail names the case by its title only."""
     factory = database.session_factory(town.app)
     with factory.begin() as s:
-        deploy.deploy(s, (REPO_ROOT / "bpmn" / "petition.bpmn").read_bytes(), "petition.bpmn", SYSTEM)
+        definitions.deploy(s, (REPO_ROOT / "bpmn" / "petition.bpmn").read_bytes(), "petition.bpmn", SYSTEM)
         for user in s.scalars(select(User)):
             user.email = f"{user.username}@example.org"
-    case = town.use(instances.start_instance, "keeper", "petition", {
+    case = town.use(cases.start_instance, "keeper", "petition", {
         "channel": "letter", "petitioner_name": "张三丰", "petitioner_phone": "13900001111",
         "petition_subject": "低保资格", "petition_content": "张三丰申请复核低保资格", "received_on": "2026-12-07",
         "disposition": "register"})
@@ -181,7 +181,7 @@ def test_notifications_and_mails_never_carry_the_identity(town: Town, smtp):
     assert timer_usecases.fire_due(factory) >= 1
     [accept] = case.open_tasks
     town.use(tasks.complete, "clerk", accept.task_id, {"acceptance": "accept", "notified_on": "2026-12-23"})
-    assign = town.use(instances.instance_detail, "clerk", case.id).open_tasks[0]
+    assign = town.use(cases.instance_detail, "clerk", case.id).open_tasks[0]
     town.use(tasks.complete, "clerk", assign.task_id, {"handling_unit": "finance", "assignment_note": "请办理"})
     clock.advance(timedelta(days=70))
     assert timer_usecases.fire_due(factory) >= 1
@@ -201,10 +201,10 @@ def test_identity_needs_the_permission_not_the_department(town: Town):
     is the office's) but only masked; the plain officer there too."""
     factory = database.session_factory(town.app)
     with factory.begin() as s:
-        deploy.deploy(s, (REPO_ROOT / "bpmn" / "petition.bpmn").read_bytes(), "petition.bpmn", SYSTEM)
-        accounts.update_user(s, SYSTEM, "designer", display_name="设计员", email=None, roles=("designer",),
+        definitions.deploy(s, (REPO_ROOT / "bpmn" / "petition.bpmn").read_bytes(), "petition.bpmn", SYSTEM)
+        people.update_user(s, SYSTEM, "designer", display_name="设计员", email=None, roles=("designer",),
                              department="office", active=True)
-    case = town.use(instances.start_instance, "keeper", "petition", {
+    case = town.use(cases.start_instance, "keeper", "petition", {
         "channel": "visit", "petitioner_name": "张三丰", "petitioner_phone": "13900001111",
         "petition_subject": "低保资格", "petition_content": "申请复核", "received_on": "2026-12-07",
         "disposition": "register"})

@@ -15,7 +15,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy.orm import sessionmaker
 
-from engine.usecases import deploy, tokens
+from engine.usecases import definitions, tokens
 from engine.usecases.context import SYSTEM, processes
 from tests.conftest import fixture_bpmn, make_user
 from web import database
@@ -123,8 +123,8 @@ def world(session_factory: sessionmaker, db_url: str, tmp_path: Path, monkeypatc
     for username, (roles, department) in PEOPLE.items():
         make_user(session_factory, username, roles, department)
     with session_factory.begin() as s:
-        deploy.deploy(s, fixture_bpmn("review.bpmn"), "review.bpmn", SYSTEM)
-        deploy.deploy(s, (API_FIXTURES / "petition_api.bpmn").read_bytes(), "petition_api.bpmn", SYSTEM)
+        definitions.deploy(s, fixture_bpmn("review.bpmn"), "review.bpmn", SYSTEM)
+        definitions.deploy(s, (API_FIXTURES / "petition_api.bpmn").read_bytes(), "petition_api.bpmn", SYSTEM)
     app = create_app({"TESTING": True, "DATABASE_URL": db_url, "SECRET_KEY": "test-secret"})
     yield World(app, session_factory)
     database.session_factory(app).kw["bind"].dispose()

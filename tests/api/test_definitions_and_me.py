@@ -1,5 +1,5 @@
 """Definitions (latest, versions, BPMN XML) and the current user."""
-from engine.usecases import deploy
+from engine.usecases import definitions
 from engine.usecases.context import SYSTEM
 from tests.conftest import fixture_bpmn
 
@@ -20,7 +20,7 @@ def test_latest_definitions_say_who_may_start(world):
 def test_versions_newest_first_and_unknown_key(world):
     changed = fixture_bpmn("review.bpmn").replace("意见办理（测试）".encode(), "意见办理 v2".encode())
     with world.factory.begin() as s:
-        deploy.deploy(s, changed, "review.bpmn", SYSTEM)
+        definitions.deploy(s, changed, "review.bpmn", SYSTEM)
     versions = world.as_("clerk").get("/definitions/review/versions").get_json()
     assert [(v["version"], v["name"]) for v in versions] == [(2, "意见办理 v2"), (1, "意见办理（测试）")]
     latest = {d["key"]: d["version"] for d in world.as_("clerk").get("/definitions").get_json()}

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from engine.bpmn import forms
-from engine.usecases import deploy
+from engine.usecases import definitions
 from engine.usecases.context import SYSTEM
 from storage.models import ProcessInstance
 from web.api import common
@@ -56,7 +56,7 @@ DATES_BPMN = """<?xml version="1.0" encoding="UTF-8"?>
 @pytest.fixture
 def dates(world):
     with world.factory.begin() as s:
-        deploy.deploy(s, DATES_BPMN.encode(), "dates.bpmn", SYSTEM)
+        definitions.deploy(s, DATES_BPMN.encode(), "dates.bpmn", SYSTEM)
     return world
 
 

@@ -1,20 +1,20 @@
 """/api/v1/me says which zone the web pages show the caller's dates in; the API itself
 keeps speaking UTC."""
-from engine.usecases import accounts
+from engine.usecases import people
 from engine.usecases.context import actor_for
 
 
 def test_me_has_the_time_zone(world):
     assert world.as_("clerk").get("/me").get_json()["timezone"] == "Asia/Shanghai"
     with world.factory.begin() as s:
-        accounts.set_timezone(s, actor_for(s, "clerk"), "clerk", "America/New_York")
+        people.set_timezone(s, actor_for(s, "clerk"), "clerk", "America/New_York")
     assert world.as_("clerk").get("/me").get_json()["timezone"] == "America/New_York"
     assert world.as_("fin").get("/me").get_json()["timezone"] == "Asia/Shanghai"
 
 
 def test_api_dates_stay_utc_whatever_the_zone(world, frozen_clock):
     with world.factory.begin() as s:
-        accounts.set_timezone(s, actor_for(s, "clerk"), "clerk", "America/New_York")
+        people.set_timezone(s, actor_for(s, "clerk"), "clerk", "America/New_York")
     case = world.start("clerk")
     started = world.as_("clerk").get(f"/instances/{case['id']}").get_json()["started_at"]
     assert started == "2026-12-07T01:00:00+00:00"

@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 
 from engine import clock
-from engine.usecases import instances, tasks
+from engine.usecases import cases, tasks
 from tests.e2e.test_officer_flow import sign_in
 from tests.web.conftest import start_petition, start_review, use
 
@@ -22,7 +22,7 @@ def test_case_list(app, live_server, browser, artifacts):
     use(app, tasks.complete, "office1", petition.task_id, {"answer": "已核实", "answered_on": "2026-12-08"})
     clock.advance(timedelta(minutes=5))
     cancelled = start_review(app, "重复登记的意见")
-    use(app, instances.cancel_instance, "office1", cancelled.id, "重复")
+    use(app, cases.cancel_instance, "office1", cancelled.id, "重复")
 
     page, problems = sign_in(browser, base, "office1")
     page.click("nav.mainnav >> text=案件")

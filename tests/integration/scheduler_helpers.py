@@ -9,8 +9,7 @@ from datetime import datetime
 import pytest
 from sqlalchemy import select
 
-from engine.usecases import deploy as deploying
-from engine.usecases import instances
+from engine.usecases import cases, definitions
 from engine.usecases.context import SYSTEM, processes
 from storage.enums import TimerKind, TimerState
 from storage.models import AuditEntry, Notification, Timer
@@ -30,14 +29,14 @@ def fresh_process_cache():
 
 def deploy(factory, name: str) -> None:
     with factory.begin() as s:
-        deploying.deploy(s, fixture_bpmn(name), name, SYSTEM)
+        definitions.deploy(s, fixture_bpmn(name), name, SYSTEM)
 
 
 def start_deadline(factory, wait_until: datetime, handle_due: datetime) -> int:
     """A case of deadline.bpmn: an intermediate timer until ``wait_until``, then a task due
     (with an interrupting boundary timer) at ``handle_due``."""
     with factory.begin() as s:
-        detail = instances.start_instance(s, SYSTEM, "deadline", {
+        detail = cases.start_instance(s, SYSTEM, "deadline", {
             "wait_until": wait_until.isoformat(), "handle_due": handle_due.isoformat()})
     return detail.id
 

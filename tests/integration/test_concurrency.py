@@ -6,8 +6,7 @@ import pytest
 from sqlalchemy import func, select
 
 from engine.errors import Conflict
-from engine.usecases import deploy as deploying
-from engine.usecases import instances, tasks
+from engine.usecases import cases, definitions, tasks
 from engine.usecases.context import SYSTEM, actor_for
 from storage.enums import WorkItemState
 from storage.models import AuditEntry, ProcessInstance, WorkItem
@@ -21,7 +20,7 @@ def office(session_factory):
     make_user(session_factory, "a", ("officer",), "office")
     make_user(session_factory, "b", ("officer",), "office")
     with session_factory.begin() as s:
-        deploying.deploy(s, fixture_bpmn("review.bpmn"), "review.bpmn", SYSTEM)
+        definitions.deploy(s, fixture_bpmn("review.bpmn"), "review.bpmn", SYSTEM)
     return session_factory
 
 
@@ -50,7 +49,7 @@ def race(factory, task_id, users):
 def test_same_task_completed_at_once_exactly_one_wins(office):
     for round_no in range(ROUNDS):
         with office.begin() as s:
-            case = instances.start_instance(s, actor_for(s, "a"), "review", {"subject": f"案 {round_no}"})
+            case = cases.start_instance(s, actor_for(s, "a"), "review", {"subject": f"案 {round_no}"})
         task_id = case.open_tasks[0].task_id
         outcomes = race(office, task_id, ["a", "b"])
         winners = [u for u, o in outcomes.items() if o == "ok"]
@@ -75,7 +74,7 @@ def test_different_cases_do_not_conflict(office):
     ids = []
     for n in range(2):
         with office.begin() as s:
-            ids.append(instances.start_instance(s, actor_for(s, "a"), "review", {"subject": f"{n}"})
+            ids.append(cases.start_instance(s, actor_for(s, "a"), "review", {"subject": f"{n}"})
                        .open_tasks[0].task_id)
     barrier = threading.Barrier(2)
     errors = []

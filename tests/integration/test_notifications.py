@@ -14,8 +14,7 @@ from sqlalchemy import select
 from engine import clock
 from engine.notifications.outbox import MAX_ATTEMPTS, SmtpSettings, send_outbox
 from engine.scheduling.service import SchedulerConfig, SchedulerService
-from engine.usecases import accounts, instances
-from engine.usecases import deploy as deploying
+from engine.usecases import cases, definitions, people
 from engine.usecases import notifications as notes
 from engine.usecases import timers as timer_usecases
 from engine.usecases.context import SYSTEM, actor_for
@@ -69,10 +68,10 @@ def smtp():
 @pytest.fixture
 def world(session_factory):
     with session_factory.begin() as s:
-        accounts.create_user(s, SYSTEM, "fin", PASSWORD, roles=("officer",), department="finance",
+        people.create_user(s, SYSTEM, "fin", PASSWORD, roles=("officer",), department="finance",
                              email="fin@example.org")
-        accounts.create_user(s, SYSTEM, "fin2", PASSWORD, roles=("officer",), department="finance")
-        accounts.create_user(s, SYSTEM, "boss", PASSWORD, roles=("supervisor",), department="office",
+        people.create_user(s, SYSTEM, "fin2", PASSWORD, roles=("officer",), department="finance")
+        people.create_user(s, SYSTEM, "boss", PASSWORD, roles=("supervisor",), department="office",
                              email="boss@example.org")
     deploy(session_factory, "deadline.bpmn")
     return session_factory
@@ -117,7 +116,7 @@ def test_an_unreachable_server_loses_nothing(world, smtp, frozen_clock):
 
 def test_a_refused_address_is_retried_then_left(world, smtp, frozen_clock):
     with world.begin() as s:
-        accounts.create_user(s, SYSTEM, "fin3", PASSWORD, roles=("officer",), department="finance",
+        people.create_user(s, SYSTEM, "fin3", PASSWORD, roles=("officer",), department="finance",
                              email="broken@example.org")
     overdue_case(world)
     assert send_outbox(world, smtp.settings) == 2
@@ -173,7 +172,7 @@ def test_when_the_tasks_holders_cannot_be_worked_out_the_supervisors_still_hear(
     unknown_unit = fixture_bpmn("deadline.bpmn").replace(b'camunda:candidateGroups="finance"',
                                                           b'camunda:candidateGroups="${unit}"')  # no such variable
     with world.begin() as s:
-        deploying.deploy(s, unknown_unit, "deadline.bpmn", SYSTEM)
+        definitions.deploy(s, unknown_unit, "deadline.bpmn", SYSTEM)
     now = clock.now()
     start_deadline(world, now - timedelta(hours=2), now - timedelta(hours=1))
     assert supervised(world) == {("boss", None, "办理")}
@@ -194,7 +193,7 @@ def test_timers_of_one_case_due_together_are_each_fired_and_supervised(world, fr
     deploy(world, "two_deadlines.bpmn")
     now = clock.now()
     with world.begin() as s:
-        case = instances.start_instance(s, SYSTEM, "two_deadlines", {"due": (now + timedelta(days=1)).isoformat()}).id
+        case = cases.start_instance(s, SYSTEM, "two_deadlines", {"due": (now + timedelta(days=1)).isoformat()}).id
     lead, assist = sorted(timers(world, case, TimerKind.BPMN), key=lambda t: t.bpmn_id != "lead_late")
     clock.advance(timedelta(days=1, seconds=1))
     with world.begin() as s:
@@ -226,7 +225,7 @@ def test_listed_and_marked_read_per_user(world, frozen_clock):
 
 def test_the_due_time_is_written_in_each_readers_time_zone(world, frozen_clock):
     with world.begin() as s:
-        accounts.set_timezone(s, SYSTEM, "boss", "America/New_York")
+        people.set_timezone(s, SYSTEM, "boss", "America/New_York")
     due = datetime(2026, 12, 1, 2, 30, tzinfo=timezone.utc)          # 10:30 in Beijing, 21:30 the day before in New York
     with world.begin() as s:
         notes.notify(s, NotificationKind.REMINDER, {"fin": "finance", "boss": None},

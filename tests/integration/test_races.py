@@ -13,7 +13,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 
 from engine.errors import Conflict
-from engine.usecases import instances
+from engine.usecases import cases
 from engine.usecases.context import actor_for
 from storage.enums import InstanceStatus
 from storage.models import AuditEntry, ProcessInstance
@@ -126,9 +126,9 @@ def test_the_lock_reads_what_the_previous_writer_committed(world):
         assert seen is not None and seen.status == InstanceStatus.RUNNING
         s.commit()  # the session keeps its copy (expire_on_commit=False)
         with world.factory.begin() as other:
-            instances.cancel_instance(other, actor_for(other, "admin"), case["case"], "重复")
+            cases.cancel_instance(other, actor_for(other, "admin"), case["case"], "重复")
         with pytest.raises(Conflict, match="already cancelled"):
-            instances.cancel_instance(s, actor_for(s, "admin"), case["case"], "也撤销")
+            cases.cancel_instance(s, actor_for(s, "admin"), case["case"], "也撤销")
         s.rollback()
     assert audits(world, case["case"], "cancel") == 1
 
@@ -150,7 +150,7 @@ def test_a_lost_race_the_locks_did_not_prevent_is_409_with_the_reason(world, mon
     def lose(*_args, **_kwargs):
         raise error
 
-    monkeypatch.setattr(instances, "cancel_instance", lose)
+    monkeypatch.setattr(cases, "cancel_instance", lose)
     response = world.as_("admin").post(f"/instances/{case['case']}/cancel", json={"reason": "重复"})
     assert response.status_code == 409
     assert response.get_json() == {
@@ -164,6 +164,6 @@ def test_other_database_errors_are_not_passed_off_as_races(world, monkeypatch):
     def broken(*_args, **_kwargs):
         raise OperationalError("SELECT nope", {}, _PgError("42P01"))   # undefined table: a bug
 
-    monkeypatch.setattr(instances, "cancel_instance", broken)
+    monkeypatch.setattr(cases, "cancel_instance", broken)
     with pytest.raises(OperationalError):
         world.as_("admin").post(f"/instances/{case['case']}/cancel", json={"reason": "重复"})

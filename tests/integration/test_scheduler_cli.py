@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from engine.usecases import admin
+from engine.usecases import deadlines
 from tests.conftest import REPO_ROOT
 
 from .scheduler_helpers import wait_for
@@ -42,7 +42,7 @@ def test_calendar_commands(app, session_factory):
     assert run(app, "calendar", "unset", "2027-02-11", "--operator").exit_code == 0
     assert run(app, "calendar", "unset", "2027-02-11", "--operator").exit_code == 5   # nothing left to remove
     with session_factory() as s:
-        assert admin.is_working_day(s, date(2027, 2, 11))
+        assert deadlines.is_working_day(s, date(2027, 2, 11))
     assert run(app, "calendar", "set", "2027-13-01", "--working", "--operator").exit_code == 2  # not a date
 
 
@@ -58,7 +58,7 @@ def test_settings_commands(app, session_factory):
     assert run(app, "settings", "set", "no.such.setting", "1", "--operator").exit_code == 1
     assert run(app, "settings", "reset", "reminder.working_days_before", "--operator").exit_code == 0
     with session_factory() as s:
-        assert {v.name: v.value for v in admin.list_settings(s)}["reminder.working_days_before"] == 3
+        assert {v.name: v.value for v in deadlines.list_settings(s)}["reminder.working_days_before"] == 3
 
 
 def test_only_an_admin_changes_them(app, session_factory):

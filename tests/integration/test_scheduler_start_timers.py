@@ -80,10 +80,10 @@ def test_a_new_version_takes_over_the_start_timer(session_factory, frozen_clock)
     deploy(session_factory, "monthly_report.bpmn")
     changed = fixture_bpmn("monthly_report.bpmn").replace(b"R/2027-01-05T09:00:00+08:00/P1M",
                                                            b"R/2027-01-10T09:00:00+08:00/P1M")
-    from engine.usecases import deploy as deploying
+    from engine.usecases import definitions
     from engine.usecases.context import SYSTEM
     with session_factory.begin() as s:
-        [v2] = deploying.deploy(s, changed, "monthly_report.bpmn", SYSTEM)
+        [v2] = definitions.deploy(s, changed, "monthly_report.bpmn", SYSTEM)
     old, new = start_timers(session_factory)
     assert old.state == TimerState.CANCELLED
     assert (new.state, new.definition_id, new.due_at) == (TimerState.PENDING, v2.definition_id, local(2027, 1, 10))
@@ -108,10 +108,10 @@ def test_durations_and_cycles_without_a_start_count_from_deployment(session_fact
     xml = fixture_bpmn("reception_day.bpmn").replace(b'"2027-03-20T09:00:00+08:00"', expression.encode())
     kind = b"timeCycle" if expression.startswith('"R') else b"timeDuration"
     xml = xml.replace(b"timeDate", kind)
-    from engine.usecases import deploy as deploying
+    from engine.usecases import definitions
     from engine.usecases.context import SYSTEM
     with session_factory.begin() as s:
-        deploying.deploy(s, xml, "x.bpmn", SYSTEM)
+        definitions.deploy(s, xml, "x.bpmn", SYSTEM)
     [armed] = start_timers(session_factory)
     assert armed.due_at == frozen_clock + (timedelta(days=1) if kind == b"timeCycle" else timedelta(hours=2))
     clock.advance(timedelta(days=1, seconds=1))

@@ -8,7 +8,8 @@ from sqlalchemy import select
 
 from engine import clock
 from engine.deadlines.calendar import LOCAL_TZ, WorkingCalendar
-from engine.usecases import admin, tasks
+from engine.usecases import deadlines as admin
+from engine.usecases import tasks
 from engine.usecases import timers as timer_usecases
 from engine.usecases.context import SYSTEM, actor_for, processes, runtime_for
 from engine.usecases.persist import save_instance
@@ -103,8 +104,8 @@ def test_intermediate_timer_reminder_and_interrupting_boundary(world, frozen_clo
 
 def test_task_due_and_non_interrupting_boundary(world, frozen_clock):
     with world.begin() as s:
-        from engine.usecases import instances
-        case = instances.start_instance(s, actor_for(s, "clerk"), "review", {"subject": "路灯不亮"}).id
+        from engine.usecases import cases
+        case = cases.start_instance(s, actor_for(s, "clerk"), "review", {"subject": "路灯不亮"}).id
     register = items(world, case)["register"]
     with world.begin() as s:
         tasks.complete(s, actor_for(s, "clerk"), register.task_id, {"lead_unit": "finance"})
@@ -124,8 +125,8 @@ def test_task_due_and_non_interrupting_boundary(world, frozen_clock):
     overdue_boss = [n for n in notifications(world) if n.kind == NotificationKind.OVERDUE and n.username == "boss"]
     assert "办理人：finance" in overdue_boss[0].message
     with world() as s:
-        from engine.usecases import instances
-        detail = instances.instance_detail(s, SYSTEM, case)
+        from engine.usecases import cases
+        detail = cases.instance_detail(s, SYSTEM, case)
     assert detail.overdue_bpmn_ids == ["reply"]            # no flow change: the item turns overdue
     assert sorted(fired_counts(world).values()) == [1, 1, 1]
 
@@ -177,9 +178,9 @@ def test_reminder_setting_and_calendar_entries(world, frozen_clock):
 
 def test_a_reminder_due_but_not_yet_fired_survives_another_save(world, frozen_clock):
     """The scheduler may be a moment late: a save in between must not drop the reminder."""
-    from engine.usecases import instances
+    from engine.usecases import cases
     with world.begin() as s:
-        case = instances.start_instance(s, actor_for(s, "clerk"), "review", {"subject": "修路"}).id
+        case = cases.start_instance(s, actor_for(s, "clerk"), "review", {"subject": "修路"}).id
     register = items(world, case)["register"]
     with world.begin() as s:
         tasks.complete(s, actor_for(s, "clerk"), register.task_id, {"lead_unit": "finance"})

@@ -20,7 +20,8 @@ from sqlalchemy import func, select
 
 from engine.bpmn.sandbox import RUN_FACTOR
 from engine.deadlines.settings import DEFAULTS
-from engine.usecases import admin, deploy
+from engine.usecases import deadlines as admin
+from engine.usecases import definitions
 from engine.usecases.context import SYSTEM, actor_for
 from storage.models import AuditEntry, ProcessInstance
 from tests.api import conftest as api
@@ -99,7 +100,7 @@ def served(world: World) -> Iterator[str]:
 @pytest.fixture
 def runaway(world: World) -> World:
     with world.factory.begin() as s:
-        deploy.deploy(s, RUNAWAY_BPMN.encode(), "runaway.bpmn", SYSTEM)
+        definitions.deploy(s, RUNAWAY_BPMN.encode(), "runaway.bpmn", SYSTEM)
     return world
 
 

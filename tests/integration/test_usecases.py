@@ -15,8 +15,7 @@ from engine.errors import (
     NotFound,
     ScriptError,
 )
-from engine.usecases import deploy as deploying
-from engine.usecases import instances, tasks, timers
+from engine.usecases import cases, definitions, tasks, timers
 from engine.usecases.context import SYSTEM, actor_for
 from engine.usecases.persist import sync_timers
 from storage import repositories as repo
@@ -42,7 +41,7 @@ def world(session_factory, frozen_clock):
     make_user(session_factory, "chair", ("officer", "chair"), "presidium")
     make_user(session_factory, "boss", ("supervisor",), "office")
     with session_factory.begin() as s:
-        deploying.deploy(s, fixture_bpmn("review.bpmn"), "review.bpmn", SYSTEM)
+        definitions.deploy(s, fixture_bpmn("review.bpmn"), "review.bpmn", SYSTEM)
     return session_factory
 
 
@@ -52,7 +51,7 @@ def act(factory, username, fn, *args, **kwargs):
 
 
 def start(factory, subject="路灯不亮", **data):
-    return act(factory, "clerk", instances.start_instance, "review", {"subject": subject, **data})
+    return act(factory, "clerk", cases.start_instance, "review", {"subject": subject, **data})
 
 
 def open_task(factory, instance_id, bpmn_id):
@@ -68,11 +67,11 @@ def count(factory, model, *where):
 
 def test_deploy_versions_and_unchanged_content(world):
     with world.begin() as s:
-        [again] = deploying.deploy(s, fixture_bpmn("review.bpmn"), "review.bpmn", SYSTEM)
+        [again] = definitions.deploy(s, fixture_bpmn("review.bpmn"), "review.bpmn", SYSTEM)
     assert (again.version, again.created) == (1, False)
     changed = fixture_bpmn("review.bpmn").replace("意见办理（测试）".encode(), "意见办理 v2".encode())
     with world.begin() as s:
-        [new] = deploying.deploy(s, changed, "review.bpmn", SYSTEM)
+        [new] = definitions.deploy(s, changed, "review.bpmn", SYSTEM)
     assert (new.version, new.created, new.name) == (2, True, "意见办理 v2")
     assert count(world, ProcessDefinition) == 2
 
@@ -82,8 +81,8 @@ def test_invalid_bpmn_stores_nothing(world):
     broken = fixture_bpmn("review.bpmn").replace(b'<bpmn:sequenceFlow id="f4" ', b'<bpmn:sequenceFlow ')
     with pytest.raises(InvalidBpmn) as info:
         with world.begin() as s:
-            deploying.deploy(s, fixture_bpmn("review.bpmn").replace(b"review", b"other"), "ok.bpmn", SYSTEM)
-            deploying.deploy(s, broken, "broken.bpmn", SYSTEM)  # same transaction: all or nothing
+            definitions.deploy(s, fixture_bpmn("review.bpmn").replace(b"review", b"other"), "ok.bpmn", SYSTEM)
+            definitions.deploy(s, broken, "broken.bpmn", SYSTEM)  # same transaction: all or nothing
     assert info.value.problems[0].file == "broken.bpmn"
     assert count(world, ProcessDefinition) == before
 
@@ -106,9 +105,9 @@ def test_start_form_is_validated(world):
 
 def test_unknown_process_and_who_may_start(world):
     with pytest.raises(NotFound):
-        act(world, "clerk", instances.start_instance, "nope", {})
+        act(world, "clerk", cases.start_instance, "nope", {})
     with pytest.raises(NotAllowed):
-        act(world, "boss", instances.start_instance, "review", {"subject": "x"})
+        act(world, "boss", cases.start_instance, "review", {"subject": "x"})
 
 
 def test_inbox_claim_unclaim_hand_over(world):
@@ -219,7 +218,7 @@ def test_full_path_to_completion_and_history(world):
     with pytest.raises(NotAllowed):
         act(world, "clerk", tasks.complete, check.task_id, {"accepted": True})
     act(world, "chair", tasks.complete, check.task_id, {"accepted": "true"})
-    detail = act(world, "clerk", instances.instance_detail, case.id)
+    detail = act(world, "clerk", cases.instance_detail, case.id)
     assert detail.status == "completed" and detail.ended_at is not None
     assert detail.variables["reply_class"] == "A" and detail.variables["pages"] == 2
     assert [h.action for h in detail.history] == ["start", "complete", "complete", "complete"]
@@ -234,15 +233,15 @@ def test_full_path_to_completion_and_history(world):
 def test_cancel(world):
     case = start(world)
     with pytest.raises(NotAllowed):
-        act(world, "boss", instances.cancel_instance, case.id, "督查不撤销")
+        act(world, "boss", cases.cancel_instance, case.id, "督查不撤销")
     with pytest.raises(InvalidData):
-        act(world, "clerk", instances.cancel_instance, case.id, "  ")
-    act(world, "clerk", instances.cancel_instance, case.id, "重复登记")
+        act(world, "clerk", cases.cancel_instance, case.id, "  ")
+    act(world, "clerk", cases.cancel_instance, case.id, "重复登记")
     with world() as s:
         assert s.get(ProcessInstance, case.id).status == InstanceStatus.CANCELLED
     assert open_task_count(world, case.id) == 0
     with pytest.raises(Conflict, match="already cancelled"):
-        act(world, "clerk", instances.cancel_instance, case.id, "再次撤销")
+        act(world, "clerk", cases.cancel_instance, case.id, "再次撤销")
 
 
 def open_task_count(factory, instance_id):
@@ -253,19 +252,19 @@ def test_instances_keep_their_definition_version(world):
     case = start(world)
     changed = fixture_bpmn("review.bpmn").replace("登记".encode(), "登记（新版）".encode())
     with world.begin() as s:
-        deploying.deploy(s, changed, "review.bpmn", SYSTEM)
+        definitions.deploy(s, changed, "review.bpmn", SYSTEM)
     act(world, "clerk", tasks.complete, case.open_tasks[0].task_id, {"lead_unit": "finance"})
-    assert act(world, "clerk", instances.instance_detail, case.id).version == 1
+    assert act(world, "clerk", cases.instance_detail, case.id).version == 1
     newer = start(world, "新案")
     assert newer.version == 2 and newer.open_tasks[0].name == "登记（新版）"
 
 
 def test_lane_as_group_candidate_users_and_starter_groups(world):
     with world.begin() as s:
-        deploying.deploy(s, fixture_bpmn("lanes.bpmn"), "lanes.bpmn", SYSTEM)
+        definitions.deploy(s, fixture_bpmn("lanes.bpmn"), "lanes.bpmn", SYSTEM)
     with pytest.raises(NotAllowed):  # camunda:candidateStarterGroups="finance"
-        act(world, "clerk", instances.start_instance, "lanes", {})
-    case = act(world, "fin", instances.start_instance, "lanes", {})
+        act(world, "clerk", cases.start_instance, "lanes", {})
+    case = act(world, "fin", cases.start_instance, "lanes", {})
     [by_lane] = case.open_tasks
     assert by_lane.candidate_groups == ("镇人大办",)  # no groups declared: the lane's name
     with pytest.raises(NotAllowed):
@@ -276,13 +275,13 @@ def test_lane_as_group_candidate_users_and_starter_groups(world):
         act(world, "clerk", tasks.claim, by_user.task_id)
     assert act(world, "landy", tasks.list_tasks, repo.InboxFilter(scope="group"))[1] == 1
     act(world, "landy", tasks.complete, by_user.task_id, {})
-    assert act(world, "landy", instances.instance_detail, case.id).status == "completed"
+    assert act(world, "landy", cases.instance_detail, case.id).status == "completed"
 
 
 def test_overlong_title_and_group_are_handled_not_crashing(world):
     case = start(world, subject="长" * 600)
     assert len(case.title) == 500 and case.title.endswith("…")
-    assert act(world, "clerk", instances.instance_detail, case.id).variables["subject"] == "长" * 600
+    assert act(world, "clerk", cases.instance_detail, case.id).variables["subject"] == "长" * 600
     with pytest.raises(InvalidData, match="at most 200"):
         act(world, "clerk", tasks.complete, case.open_tasks[0].task_id, {"lead_unit": "x" * 300})
     assert open_task(world, case.id, "register").state == WorkItemState.READY

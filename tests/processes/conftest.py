@@ -9,8 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from engine import clock
-from engine.usecases import deploy as deploying
-from engine.usecases import instances, tasks, timers
+from engine.usecases import cases, definitions, tasks, timers
 from engine.usecases.context import SYSTEM, actor_for
 from storage.enums import WorkItemState
 from storage.models import ProcessInstance, WorkItem
@@ -27,7 +26,7 @@ def act(factory, username, fn, *args, **kwargs):
 def deploy(factory, *names: str) -> None:
     with factory.begin() as s:
         for name in names:
-            deploying.deploy(s, (LIBRARY / f"{name}.bpmn").read_bytes(), f"{name}.bpmn", SYSTEM)
+            definitions.deploy(s, (LIBRARY / f"{name}.bpmn").read_bytes(), f"{name}.bpmn", SYSTEM)
 
 
 def items(factory, instance_id, bpmn_id=None, state=WorkItemState.READY) -> list[WorkItem]:
@@ -66,11 +65,11 @@ def do(factory, username, instance_id, bpmn_id, data):
 
 
 def variables(factory, instance_id) -> dict:
-    return act(factory, "clerk", instances.instance_detail, instance_id).variables
+    return act(factory, "clerk", cases.instance_detail, instance_id).variables
 
 
 def detail(factory, instance_id):
-    return act(factory, "clerk", instances.instance_detail, instance_id)
+    return act(factory, "clerk", cases.instance_detail, instance_id)
 
 
 def at(iso: str) -> datetime:

@@ -5,7 +5,7 @@ import pytest
 
 from engine import clock
 from engine.errors import NotAllowed
-from engine.usecases import instances, tasks
+from engine.usecases import cases, tasks
 
 from .conftest import act, at, deploy, detail, do, items, one, open_ids, variables, who
 
@@ -21,7 +21,7 @@ def unit_of(world, item):
 
 
 def test_scheme_sent_back_then_two_units_scored_and_one_rectified_twice(world, frozen_clock):
-    case_id = act(world, "clerk", instances.start_instance, "department_evaluation",
+    case_id = act(world, "clerk", cases.start_instance, "department_evaluation",
                   {"evaluation_title": "2026年度部门工作评议"}).id
     assert open_ids(world, case_id) == ["Task_Scheme"]
     assert who(one(world, case_id, "Task_Scheme")) == (("office",), None)

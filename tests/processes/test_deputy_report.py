@@ -5,7 +5,7 @@ import pytest
 
 from engine import clock
 from engine.errors import InvalidData, NotAllowed
-from engine.usecases import instances, tasks
+from engine.usecases import cases, tasks
 
 from .conftest import (
     act,
@@ -29,7 +29,7 @@ def world(people):
 
 
 def test_two_deputies_report_and_are_appraised(world, frozen_clock):
-    case_id = act(world, "clerk", instances.start_instance, "deputy_report", {}).id
+    case_id = act(world, "clerk", cases.start_instance, "deputy_report", {}).id
     assert open_ids(world, case_id) == ["Task_Arrange"]
     assert who(one(world, case_id, "Task_Arrange")) == (("office",), None)
     assert variables(world, case_id)["report_day"] == "2026-12-07"

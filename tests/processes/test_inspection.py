@@ -6,7 +6,7 @@ import pytest
 
 from engine import clock
 from engine.errors import NotAllowed, NotFound
-from engine.usecases import instances, tasks
+from engine.usecases import cases, tasks
 
 from .conftest import act, at, deploy, detail, do, items, one, open_ids, variables, who
 
@@ -34,7 +34,7 @@ def complete(world, user, item, data):
 
 
 def start_and_plan(world, units, selfcheck_deadline=None):
-    case = act(world, "clerk", instances.start_instance, "inspection",
+    case = act(world, "clerk", cases.start_instance, "inspection",
                {"inspection_title": "2027年财政预算执行情况检查", "inspection_basis": "年度监督工作计划"})
     case_id = case.id
     plan = {"topics": "预算执行、专项资金", "units": list(units), "onsite_schedule": "12月下旬"}

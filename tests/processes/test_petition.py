@@ -5,7 +5,7 @@ import pytest
 
 from engine import clock
 from engine.errors import NotAllowed, NotFound
-from engine.usecases import instances, pages, tasks
+from engine.usecases import cases, pages, tasks
 
 from .conftest import (
     act,
@@ -28,7 +28,7 @@ def world(people):
 
 
 def register(world, disposition="register", user="xinfang"):
-    case = act(world, user, instances.start_instance, "petition", {
+    case = act(world, user, cases.start_instance, "petition", {
         "channel": "visit", "petitioner_name": "赵某", "petitioner_phone": "13800000000",
         "petition_subject": "低保资格", "petition_content": "申请复核低保资格", "received_on": "2026-12-07",
         "disposition": disposition})
@@ -73,7 +73,7 @@ def test_accepted_replied_reviewed_and_re_reviewed(world, frozen_clock):
     v = variables(world, case_id)
     assert v["accepted_on_time"] is True and v["handle_due"] == "2027-02-08T09:00:00+08:00"
     assert v["petitioner_name"] == "赵*"  # the office clerk sees it masked, the petition officer reads it
-    assert act(world, "xinfang", instances.instance_detail, case_id).variables["petitioner_name"] == "赵某"
+    assert act(world, "xinfang", cases.instance_detail, case_id).variables["petitioner_name"] == "赵某"
     page = act(world, "civ", pages.task_page, handle.task_id)  # what the handling unit is shown
     assert page.detail.data["petition_subject"] == "低保资格"
     assert {"petitioner_name", "petitioner_phone", "petitioner_id_number"} <= page.hidden

@@ -5,7 +5,7 @@ import pytest
 
 from engine import clock
 from engine.errors import InvalidData, NotAllowed
-from engine.usecases import instances, tasks, timers
+from engine.usecases import cases, tasks, timers
 from storage.enums import WorkItemState
 
 from .conftest import (
@@ -32,7 +32,7 @@ def world(people):
 
 
 def register(world, **data):
-    case = act(world, "clerk", instances.start_instance, "proposal", {
+    case = act(world, "clerk", cases.start_instance, "proposal", {
         "kind": "suggestion", "title": "修缮村道", "content": "村道破损，建议修缮", "deputy": "wang",
         "submitted_during": "recess", **data})
     assert case.status == "running"

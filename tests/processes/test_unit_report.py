@@ -5,7 +5,7 @@ import pytest
 
 from engine import clock
 from engine.errors import NotAllowed
-from engine.usecases import instances, tasks
+from engine.usecases import cases, tasks
 
 from .conftest import (
     act,
@@ -30,7 +30,7 @@ def world(people):
 
 
 def test_ordinary_month_with_a_returned_report(world, frozen_clock):
-    case_id = act(world, "clerk", instances.start_instance, "unit_report", {}).id
+    case_id = act(world, "clerk", cases.start_instance, "unit_report", {}).id
     assert open_ids(world, case_id) == ["Task_Notify"]
     assert who(one(world, case_id, "Task_Notify")) == (("office",), None)
     v = variables(world, case_id)

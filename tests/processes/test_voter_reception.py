@@ -5,7 +5,7 @@ import pytest
 
 from engine import clock
 from engine.errors import NotFound
-from engine.usecases import instances, tasks
+from engine.usecases import cases, tasks
 
 from .conftest import (
     act,
@@ -32,7 +32,7 @@ def world(people):
 
 
 def start_and_receive(world, has_issues):
-    case_id = act(world, "clerk", instances.start_instance, "voter_reception", {}).id
+    case_id = act(world, "clerk", cases.start_instance, "voter_reception", {}).id
     assert open_ids(world, case_id) == ["Task_Arrange"]
     assert who(one(world, case_id, "Task_Arrange")) == (("office",), None)
     do(world, "clerk", case_id, "Task_Arrange", {"arrangement": "第一小组在镇接待室"})

@@ -6,7 +6,7 @@ import pytest
 from engine.bpmn.forms import OPTION_SOURCES
 from engine.bpmn.parsing import parse_bpmn
 from engine.errors import InvalidBpmn
-from engine.usecases import choices
+from engine.usecases import option_lists
 from tests.conftest import fixture_bpmn
 
 CORPUS = Path(__file__).resolve().parents[3] / "shared" / "bpmn-corpus"
@@ -173,7 +173,7 @@ def test_camunda_features_the_engine_does_not_run_are_refused():
 
 
 def test_every_known_list_can_be_loaded():
-    assert set(choices.LOADERS) == set(OPTION_SOURCES)
+    assert set(option_lists.LOADERS) == set(OPTION_SOURCES)
 
 
 def _corpus_files():

@@ -15,7 +15,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from jinja2.bccache import Bucket, BytecodeCache
 
-from engine.usecases import accounts, deploy, instances
+from engine.usecases import cases, definitions, people
 from engine.usecases.context import SYSTEM, actor_for, processes
 from tests.conftest import FIXTURES, REPO_ROOT
 from web import create_app, database
@@ -78,11 +78,11 @@ def app(db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, frozen_clo
                       "BPMN_DIR": str(FIXTURES), "SECRET_KEY": "test-secret"})
     app.jinja_env.bytecode_cache = TEMPLATE_CACHE
     with database.session_factory(app).begin() as s:
-        accounts.ensure_departments(s)
-        deploy.deploy(s, (FIXTURES / "review.bpmn").read_bytes(), "review.bpmn", SYSTEM)
-        deploy.deploy(s, (WEB_FIXTURES / "petition_min.bpmn").read_bytes(), "petition_min.bpmn", SYSTEM)
+        people.ensure_departments(s)
+        definitions.deploy(s, (FIXTURES / "review.bpmn").read_bytes(), "review.bpmn", SYSTEM)
+        definitions.deploy(s, (WEB_FIXTURES / "petition_min.bpmn").read_bytes(), "petition_min.bpmn", SYSTEM)
         for username, (roles, department) in PEOPLE.items():
-            accounts.create_user(s, SYSTEM, username, PASSWORD, display_name=f"{username} 同志", roles=roles,
+            people.create_user(s, SYSTEM, username, PASSWORD, display_name=f"{username} 同志", roles=roles,
                                  department=department)
     yield app
     database.session_factory(app).kw["bind"].dispose()
@@ -125,14 +125,14 @@ class Case:
 
 def start_review(app: Flask, subject: str = "关于修缮村道的意见", starter: str = "office1") -> Case:
     with database.session_factory(app).begin() as s:
-        detail = instances.start_instance(s, actor_for(s, starter), "review", {"subject": subject})
+        detail = cases.start_instance(s, actor_for(s, starter), "review", {"subject": subject})
     task = detail.open_tasks[0]
     return Case(detail.id, task.task_id, task.bpmn_id)
 
 
 def start_petition(app: Flask, unit: str = "finance", starter: str = "petition1") -> Case:
     with database.session_factory(app).begin() as s:
-        detail = instances.start_instance(s, actor_for(s, starter), "petition_min", {
+        detail = cases.start_instance(s, actor_for(s, starter), "petition_min", {
             "subject": "反映低保评定问题", "petitioner_name": "张三丰", "petitioner_phone": "13900001111",
             "unit": unit})
     task = detail.open_tasks[0]

@@ -58,12 +58,12 @@ def test_next_goes_back_to_the_page_but_never_off_site(client):
 
 
 def test_deactivated_user_cannot_sign_in_and_is_signed_out(app, client, as_user):
-    from engine.usecases import accounts
+    from engine.usecases import people
     from tests.web.conftest import use
 
     as_user("finance1")
     assert client.get("/").status_code == 200
-    use(app, accounts.update_user, "admin", "finance1", display_name="f", email=None, roles=("officer",),
+    use(app, people.update_user, "admin", "finance1", display_name="f", email=None, roles=("officer",),
         department="finance", active=False)
     assert client.get("/").status_code == 302          # the running session ends too
     assert login(client, "finance1").status_code == 401

@@ -8,7 +8,8 @@ from datetime import timedelta
 import pytest
 
 from engine import clock
-from engine.usecases import instances, tasks
+from engine.usecases import cases as instances
+from engine.usecases import tasks
 from tests.web.conftest import start_petition, start_review, text_of, use
 
 SECRETS = ("张三丰", "13900001111")

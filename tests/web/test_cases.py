@@ -9,7 +9,7 @@ from lxml import etree
 
 from engine import clock
 from engine.bpmn.layout import BPMNDI, with_diagram
-from engine.usecases import instances, tasks
+from engine.usecases import cases, tasks
 from tests.conftest import FIXTURES
 from tests.web.conftest import start_review, text_of, use
 from tests.web.test_inbox import to_reply
@@ -86,7 +86,7 @@ def test_layout_leaves_a_drawn_diagram_alone_and_places_columns_left_to_right():
 
 def test_cancelled_case(app, as_user):
     case = start_review(app)
-    use(app, instances.cancel_instance, "office1", case.id, "重复登记")
+    use(app, cases.cancel_instance, "office1", case.id, "重复登记")
     html = text_of(as_user("office1").get(f"/cases/{case.id}"))
     assert 'id="case-status">已撤销' in html and "撤销案件" in html
 

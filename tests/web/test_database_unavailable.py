@@ -109,7 +109,7 @@ def test_also_without_testing_mode(tmp_path, monkeypatch):
 
 @pytest.mark.skipif(not PG_URL, reason="TEST_DATABASE_URL is not set")
 def test_a_database_dropped_under_a_running_app(tmp_path, monkeypatch):
-    from engine.usecases import accounts
+    from engine.usecases import people
     from storage import migrate
     from tests.conftest import make_user
     from web.database import session_factory
@@ -123,7 +123,7 @@ def test_a_database_dropped_under_a_running_app(tmp_path, monkeypatch):
         migrate.upgrade(url)
         app = make_app(url, tmp_path, monkeypatch)
         with session_factory(app).begin() as s:
-            accounts.ensure_departments(s)
+            people.ensure_departments(s)
         make_user(session_factory(app), "office1")
         browser = signed_in(app)
         assert browser.get("/").status_code == 200

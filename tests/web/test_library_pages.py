@@ -20,7 +20,7 @@ from engine import clock
 from engine.access import may_read_confidential
 from engine.bpmn.forms import FormField, FormSpec
 from engine.bpmn.parsing import parse_bpmn
-from engine.usecases import accounts, deploy
+from engine.usecases import definitions, people
 from engine.usecases.context import SYSTEM, actor_for, processes
 from storage import repositories as repo
 from storage.enums import Role, WorkItemState
@@ -37,7 +37,7 @@ def library(app: Flask, as_user) -> FlaskClient:
     """The web app with every process of ``bpmn/`` deployed, signed in as the administrator."""
     with database.session_factory(app).begin() as s:
         for path in sorted(LIBRARY.glob("*.bpmn")):
-            deploy.deploy(s, path.read_bytes(), path.name, SYSTEM)
+            definitions.deploy(s, path.read_bytes(), path.name, SYSTEM)
     return as_user("admin")
 
 
@@ -136,10 +136,10 @@ def candidate(app: Flask, item: WorkItem) -> str:
         if groups & {*roles, department}:
             return username
     group = item.candidate_groups[0]
-    department = group if group in accounts.DEPARTMENTS else None
+    department = group if group in people.DEPARTMENTS else None
     with database.session_factory(app).begin() as s:
         if repo.user_by_name(s, f"new_{group}") is None:
-            accounts.create_user(s, SYSTEM, f"new_{group}", PASSWORD, department=department,
+            people.create_user(s, SYSTEM, f"new_{group}", PASSWORD, department=department,
                                  roles=("officer",) if department else (group,))
     return f"new_{group}"
 

@@ -23,7 +23,7 @@ from sqlalchemy import select, update
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import sessionmaker
 
-from engine.usecases import accounts, tokens
+from engine.usecases import people, tokens
 from engine.usecases.context import SYSTEM
 from storage.db import make_engine, make_session_factory
 from storage.models import AuditEntry, User
@@ -64,8 +64,8 @@ class CountingHasher:
 
 @pytest.fixture
 def hasher(monkeypatch: pytest.MonkeyPatch) -> CountingHasher:
-    counting = CountingHasher(accounts._hasher)
-    monkeypatch.setattr(accounts, "_hasher", counting)
+    counting = CountingHasher(people._hasher)
+    monkeypatch.setattr(people, "_hasher", counting)
     return counting
 
 
@@ -315,12 +315,12 @@ def test_a_copied_session_ends_when_its_user_is_deactivated_and_stays_ended(app)
     (PASSWORD, None),
 ])
 def test_the_policy(password, problem):
-    assert accounts.password_problem(password, "office1", "人大办 王干事") == problem
+    assert people.password_problem(password, "office1", "人大办 王干事") == problem
 
 
 def test_a_two_character_chinese_name_counts_a_two_letter_user_name_does_not():
-    assert accounts.password_problem("Qiu-shan-42-李明", "li", "李明") == "must not contain the name"
-    assert accounts.password_problem("Qiu-shan-42-li", "li", "Li") is None
+    assert people.password_problem("Qiu-shan-42-李明", "li", "李明") == "must not contain the name"
+    assert people.password_problem("Qiu-shan-42-li", "li", "Li") is None
 
 
 def test_weak_passwords_are_refused_on_the_page_in_chinese(app, as_user):
@@ -354,14 +354,14 @@ def test_the_policy_holds_for_new_users_and_resets(as_user):
 
 def test_demo_passwords_pass_the_policy(session_factory: sessionmaker):
     with session_factory.begin() as s:
-        created = accounts.ensure_demo_users(s, SYSTEM)
+        created = people.ensure_demo_users(s, SYSTEM)
     assert created
-    demo = {d.username: d for d in accounts.DEMO_USERS}
+    demo = {d.username: d for d in people.DEMO_USERS}
     for username, password in created.items():
-        assert accounts.password_problem(password, username, demo[username].display_name) is None
+        assert people.password_problem(password, username, demo[username].display_name) is None
     username, password = next(iter(created.items()))
     with session_factory() as s:
-        assert accounts.authenticate(s, username, password) is not None
+        assert people.authenticate(s, username, password) is not None
 
 
 # -- a password change required by an administrator ---------------------------------------------
@@ -434,7 +434,7 @@ def test_sign_in_works_when_the_audit_entry_cannot_be_written(app, db_url, caplo
     read_only = read_only_engine(db_url)
     app.extensions[database.EXTENSION] = make_session_factory(read_only)
     try:
-        with caplog.at_level(logging.WARNING, logger="engine.usecases.accounts"):
+        with caplog.at_level(logging.WARNING, logger="engine.usecases.people"):
             client = sign_in(app, "office1")
         assert "could not be written" in caplog.text
         assert client.get("/api/v1/me").get_json()["username"] == "office1"

@@ -1,7 +1,7 @@
 """/api/v1/instances: start, list, look at and cancel cases (案件)."""
 from __future__ import annotations
 
-from engine.usecases import catalog, instances, pages
+from engine.usecases import case_list, cases, pages
 
 from .common import actor, make_blueprint, reader, writer
 from .schemas import (
@@ -24,10 +24,10 @@ CASE = "/<int(max=2147483647):instance_id>"
 def list_instances(args: dict):
     """The cases you may see, newest first (supervisors and admins: all)."""
     per_page, page = args["per_page"], args["page"]
-    flt = catalog.CaseFilter(status=args.get("status"), process_key=args.get("process") or None,
+    flt = case_list.CaseFilter(status=args.get("status"), process_key=args.get("process") or None,
                              text=(args.get("text") or "").strip() or None, started_by_me=args["mine"],
                              limit=per_page, offset=(page - 1) * per_page)
-    rows, total = catalog.list_cases(reader(), actor(), flt)
+    rows, total = case_list.list_cases(reader(), actor(), flt)
     return {"total": total, "page": page, "per_page": per_page, "items": rows}
 
 
@@ -37,7 +37,7 @@ def list_instances(args: dict):
 def start(args: dict):
     """Start the latest version of a process with its start form's data (422 per field)."""
     with writer() as s:
-        detail = instances.start_instance(s, actor(), args["process_key"], args["data"], title=args.get("title"),
+        detail = cases.start_instance(s, actor(), args["process_key"], args["data"], title=args.get("title"),
                                           business_key=args.get("business_key"))
     return {"id": detail.id, "title": detail.title, "process_key": detail.process_key, "version": detail.version,
             "status": detail.status, "open_tasks": detail.open_tasks}
@@ -62,4 +62,4 @@ def cancel(args: dict, instance_id: int):
     """Cancel a running case with a reason (the office it was started from, and
     administrators); 404 for a case you may not see, 403 for one you may see but not cancel."""
     with writer() as s:
-        instances.cancel_instance(s, actor(), instance_id, args["reason"])
+        cases.cancel_instance(s, actor(), instance_id, args["reason"])

@@ -9,7 +9,7 @@ from marshmallow import fields, validate
 
 from engine import clock
 from engine.usecases.inbox import SORTS as INBOX_SORTS
-from engine.usecases.views import MAX_PAGE, MAX_PER_PAGE
+from engine.usecases.results import MAX_PAGE, MAX_PER_PAGE
 
 MAX_ID = 2**31 - 1
 

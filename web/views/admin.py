@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from engine.access import Permission
 from engine.deadlines import timezones
 from engine.errors import InvalidData
-from engine.usecases import accounts
+from engine.usecases import people
 from storage.enums import Role
 
 from .. import database
@@ -36,8 +36,8 @@ def index():
 
 def _users_page(errors: dict | None = None, values: dict | None = None, status: int = 200):
     s = database.session()
-    return render_template("admin/users.html", users=accounts.list_users(s, current_actor()),
-                           departments=accounts.list_departments(s, current_actor()), roles=[r.value for r in Role],
+    return render_template("admin/users.html", users=people.list_users(s, current_actor()),
+                           departments=people.list_departments(s, current_actor()), roles=[r.value for r in Role],
                            errors=field_messages(errors or {}), values=values or {}), status
 
 
@@ -51,7 +51,7 @@ def create_user():
     form = request.form
     try:
         with database.session_factory().begin() as s:
-            accounts.create_user(s, current_actor(), form.get("username", "").strip(), form.get("password", ""),
+            people.create_user(s, current_actor(), form.get("username", "").strip(), form.get("password", ""),
                                  display_name=form.get("display_name", "").strip(), roles=_roles(),
                                  department=form.get("department") or None, email=form.get("email") or None)
     except InvalidData as exc:
@@ -62,8 +62,8 @@ def create_user():
 
 def _user_page(username: str, errors: dict | None = None, status: int = 200):
     s = database.session()
-    return render_template("admin/user.html", user=accounts.get_user(s, current_actor(), username),
-                           departments=accounts.list_departments(s, current_actor()), roles=[r.value for r in Role],
+    return render_template("admin/user.html", user=people.get_user(s, current_actor(), username),
+                           departments=people.list_departments(s, current_actor()), roles=[r.value for r in Role],
                            zones=zone_options(), default_zone=timezones.DEFAULT_TIMEZONE,
                            errors=form_errors(errors or {})), status
 
@@ -78,7 +78,7 @@ def update_user(username: str):
     form = request.form
     try:
         with database.session_factory().begin() as s:
-            accounts.update_user(s, current_actor(), username, display_name=form.get("display_name", ""),
+            people.update_user(s, current_actor(), username, display_name=form.get("display_name", ""),
                                  email=form.get("email"), roles=_roles(), department=form.get("department") or None,
                                  active=form.get("active") == "true", timezone=form.get("timezone"))
     except InvalidData as exc:
@@ -91,7 +91,7 @@ def update_user(username: str):
 def set_password(username: str):
     try:
         with database.session_factory().begin() as s:
-            accounts.set_password(s, current_actor(), username, request.form.get("password", ""),
+            people.set_password(s, current_actor(), username, request.form.get("password", ""),
                                   must_change=request.form.get("must_change") == "true")
     except InvalidData as exc:
         return _user_page(username, exc.field_errors, 422)
@@ -102,16 +102,16 @@ def set_password(username: str):
 @bp.get("/departments")
 def departments():
     return render_template("admin/departments.html",
-                           departments=accounts.list_departments(database.session(), current_actor()), errors={})
+                           departments=people.list_departments(database.session(), current_actor()), errors={})
 
 
 @bp.post("/departments")
 def save_department():
     try:
         with database.session_factory().begin() as s:
-            accounts.save_department(s, current_actor(), request.form.get("code", ""), request.form.get("name", ""))
+            people.save_department(s, current_actor(), request.form.get("code", ""), request.form.get("name", ""))
     except InvalidData as exc:
         return render_template("admin/departments.html", errors=field_messages(exc.field_errors),
-                               departments=accounts.list_departments(database.session(), current_actor())), 422
+                               departments=people.list_departments(database.session(), current_actor())), 422
     flash(_("已保存单位。"), "success")
     return redirect(url_for("admin.departments"))

@@ -17,8 +17,8 @@ from flask import (
 from flask_babel import gettext as _
 
 from engine.errors import InvalidData
-from engine.usecases import collab, instances
-from engine.usecases.catalog import CaseListQuery, case_list_page
+from engine.usecases import cases, collab
+from engine.usecases.case_list import CaseListQuery, case_list_page
 from engine.usecases.pages import case_page, definition_xml
 
 from .. import database
@@ -89,7 +89,7 @@ def attach(instance_id: int):
 def cancel(instance_id: int):
     try:
         with database.session_factory().begin() as s:
-            instances.cancel_instance(s, current_actor(), instance_id, request.form.get("reason", ""))
+            cases.cancel_instance(s, current_actor(), instance_id, request.form.get("reason", ""))
     except InvalidData as exc:
         flash(_("案件未撤销：%(why)s", why="；".join(field_messages(exc.field_errors).values())), "error")
     else:

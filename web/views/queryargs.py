@@ -1,7 +1,7 @@
 """Reading a page's query string: tolerant, because people edit URLs by hand."""
 from __future__ import annotations
 
-from engine.usecases.views import MAX_PAGE
+from engine.usecases.results import MAX_PAGE
 
 
 def page_number(value: str | None) -> int:

@@ -5,7 +5,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from engine.errors import InvalidData
-from engine.usecases import instances
+from engine.usecases import cases
 from engine.usecases.pages import start_option, start_options
 
 from .. import database
@@ -40,7 +40,7 @@ def submit(key: str):
     title = request.form.get("case_title", "").strip()[:500] or None
     try:
         with database.session_factory().begin() as s:
-            case = instances.start_instance(s, actor, key, data, title=title)
+            case = cases.start_instance(s, actor, key, data, title=title)
     except InvalidData as exc:
         return _render(key, {**data, "case_title": title or ""}, exc.field_errors, 422)
     flash(_("已发起：%(title)s", title=case.title), "success")

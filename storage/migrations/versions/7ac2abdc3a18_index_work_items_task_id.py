@@ -4,10 +4,7 @@ Revision ID: 7ac2abdc3a18
 Revises: 5b7e2c91d0a4
 Create Date: 2026-11-29 06:35:06.188548
 """
-import sqlalchemy as sa
 from alembic import op
-
-import storage.db
 
 revision = '7ac2abdc3a18'
 down_revision = '5b7e2c91d0a4'

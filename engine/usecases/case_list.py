@@ -17,9 +17,9 @@ from .. import access, clock
 from ..access import Actor
 from ..deadlines import timezones
 from ..errors import NotAllowed, NotFound
-from .accounts import set_timezone
 from .context import processes
-from .views import paging
+from .people import set_timezone
+from .results import paging
 
 
 @dataclass(frozen=True)

@@ -16,12 +16,12 @@ from .. import access, clock
 from ..access import Actor
 from ..bpmn.parsing import TITLE_FIELDS
 from ..errors import Conflict, InvalidData, NotAllowed, NotFound
-from .choices import option_sources
 from .confidentiality import hidden_fields, history_for, masked
 from .context import audit, processes, runtime_for
-from .lookup import no_case, visible_case
+from .option_lists import option_sources
 from .persist import save_instance
-from .views import InstanceDetail, TaskSummary
+from .results import InstanceDetail, TaskSummary
+from .visibility import no_case, visible_case
 
 TITLE_LENGTH = 500  # process_instances.title
 MAX_REASON_CHARS = 1000
