@@ -5,6 +5,9 @@ README's security section shows), plus the facts of the thing acted on: who hold
 who started a case and from which unit. Every use case asks here; the web pages, the API
 and the command line all call the use cases, so one answer holds behind every door.
 
+This module knows nothing of the database: which cases one may see, as a query, is
+``engine.usecases.visibility``, built on ``sees_every_case`` here.
+
 Two kinds of refusal: a case (or a task of a case) one may not see does not exist for
 that person (``NotFound``, the same words as for a missing one, so an answer never tells
 that it exists); something one may see but not do is ``NotAllowed`` with the reason.
@@ -16,11 +19,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Protocol
 
-from sqlalchemy import ColumnElement, and_, exists, false, or_, select
-from sqlalchemy.orm import Session
-
 from storage.enums import Role
-from storage.models import ProcessInstance, User, WorkItem, WorkItemGroup
 
 from .errors import NotAllowed
 
@@ -74,6 +73,25 @@ def permissions_of(roles: Iterable[str]) -> frozenset[Permission]:
     return frozenset(granted)
 
 
+class Unit(Protocol):
+    code: str
+
+
+class Person(Protocol):
+    """What the policy reads of a user (the stored one, or anything shaped like it)."""
+
+    username: str
+
+    @property
+    def roles(self) -> set[str]: ...
+
+    @property
+    def groups(self) -> set[str]: ...
+
+    @property
+    def department(self) -> Unit | None: ...
+
+
 @dataclass(frozen=True)
 class Actor:
     """A person (or the system) acting: username, roles, candidate groups, and the
@@ -96,7 +114,7 @@ class Actor:
         return bool(self.roles.intersection(roles))
 
     @classmethod
-    def of(cls, user: User) -> Actor:
+    def of(cls, user: Person) -> Actor:
         return cls(user.username, frozenset(user.roles), frozenset(user.groups),
                    user.department.code if user.department else None)
 
@@ -178,27 +196,6 @@ def may_cancel(actor: Actor, starter_unit: str | None) -> bool:
     if actor.can(P.CASE_CANCEL_ANY):
         return True
     return actor.can(P.CASE_CANCEL) and starter_unit is not None and actor.department == starter_unit
-
-
-def case_visibility(actor: Actor) -> ColumnElement[bool]:
-    """The SQL condition on ``process_instances`` of the cases ``actor`` may see: all of them
-    with ``case.view_all``; else those they started, or that have (had) a task for them:
-    assigned to them, completed by them, or offered to them or one of their groups."""
-    if sees_every_case(actor):
-        return ProcessInstance.id.is_not(None)
-    offered = exists().where(WorkItemGroup.work_item_id == WorkItem.id, or_(
-        and_(WorkItemGroup.is_user.is_(False), WorkItemGroup.group.in_(sorted(actor.groups)))
-        if actor.groups else false(),
-        and_(WorkItemGroup.is_user.is_(True), WorkItemGroup.group == actor.username)))
-    mine = or_(WorkItem.assignee == actor.username, WorkItem.completed_by == actor.username, offered)
-    return or_(ProcessInstance.started_by == actor.username,
-               exists().where(WorkItem.instance_id == ProcessInstance.id, mine))
-
-
-def may_see_case(session: Session, actor: Actor, instance: ProcessInstance) -> bool:
-    if sees_every_case(actor) or instance.started_by == actor.username:
-        return True
-    return bool(session.scalar(select(exists().where(ProcessInstance.id == instance.id, case_visibility(actor)))))
 
 
 def may_read_confidential(actor: Actor) -> bool:

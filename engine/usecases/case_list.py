@@ -20,6 +20,7 @@ from ..errors import NotAllowed, NotFound
 from .context import processes
 from .people import set_timezone
 from .results import paging
+from .visibility import case_visibility
 
 
 @dataclass(frozen=True)
@@ -84,7 +85,7 @@ def _cases_query(actor: Actor, flt: CaseFilter) -> Select:
                     ProcessInstance.started_by, ProcessInstance.started_at, ProcessInstance.ended_at)
              .join(ProcessDefinition, ProcessInstance.definition_id == ProcessDefinition.id))
     if not access.sees_every_case(actor):
-        query = query.where(access.case_visibility(actor))
+        query = query.where(case_visibility(actor))
     if flt.status:
         query = query.where(ProcessInstance.status == InstanceStatus(flt.status))
     if flt.process_key:

@@ -21,7 +21,7 @@ from .context import audit, processes, runtime_for
 from .option_lists import option_sources
 from .persist import save_instance
 from .results import InstanceDetail, TaskSummary
-from .visibility import no_case, visible_case
+from .visibility import may_see_case, no_case, visible_case
 
 TITLE_LENGTH = 500  # process_instances.title
 MAX_REASON_CHARS = 1000
@@ -75,7 +75,7 @@ def cancel_instance(session: Session, actor: Actor, instance_id: int, reason: st
     if len(reason) > MAX_REASON_CHARS:
         raise InvalidData({"reason": f"at most {MAX_REASON_CHARS} characters"})
     instance = repo.instance_for_update(session, instance_id)
-    if instance is None or not access.may_see_case(session, actor, instance):
+    if instance is None or not may_see_case(session, actor, instance):
         raise no_case(instance_id)
     if not access.may_cancel(actor, instance.starter_unit):
         raise NotAllowed(f"{actor.username} may not cancel case {instance_id}: only the office it was started "

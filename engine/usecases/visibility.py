@@ -1,16 +1,39 @@
-"""Finding the case or task a use case acts on, as the access policy lets the actor see it.
+"""Which cases one may see (the access policy's rule as a query), and finding the case or
+task a use case acts on as the actor may see it.
 
 A case one may not see answers exactly like a case that does not exist (``NotFound``,
 same words), and so does any task of it: the answer never tells that it exists."""
 from __future__ import annotations
 
+from sqlalchemy import ColumnElement, and_, exists, false, or_, select
 from sqlalchemy.orm import Session
 
 from storage import repositories as repo
-from storage.models import ProcessInstance, WorkItem
+from storage.models import ProcessInstance, WorkItem, WorkItemGroup
 
-from ..access import Actor, may_act, may_see_case
+from ..access import Actor, may_act, sees_every_case
 from ..errors import NotFound
+
+
+def case_visibility(actor: Actor) -> ColumnElement[bool]:
+    """The SQL condition on ``process_instances`` of the cases ``actor`` may see: all of them
+    with ``case.view_all``; else those they started, or that have (had) a task for them:
+    assigned to them, completed by them, or offered to them or one of their groups."""
+    if sees_every_case(actor):
+        return ProcessInstance.id.is_not(None)
+    offered = exists().where(WorkItemGroup.work_item_id == WorkItem.id, or_(
+        and_(WorkItemGroup.is_user.is_(False), WorkItemGroup.group.in_(sorted(actor.groups)))
+        if actor.groups else false(),
+        and_(WorkItemGroup.is_user.is_(True), WorkItemGroup.group == actor.username)))
+    mine = or_(WorkItem.assignee == actor.username, WorkItem.completed_by == actor.username, offered)
+    return or_(ProcessInstance.started_by == actor.username,
+               exists().where(WorkItem.instance_id == ProcessInstance.id, mine))
+
+
+def may_see_case(session: Session, actor: Actor, instance: ProcessInstance) -> bool:
+    if sees_every_case(actor) or instance.started_by == actor.username:
+        return True
+    return bool(session.scalar(select(exists().where(ProcessInstance.id == instance.id, case_visibility(actor)))))
 
 
 def no_case(instance_id: int) -> NotFound:
