@@ -38,12 +38,7 @@ sys.path.insert(0, str(ROOT))
 from argon2 import PasswordHasher  # noqa: E402
 
 from engine import clock  # noqa: E402
-from engine.usecases import cases as instances
-from engine.usecases import definitions as deploy
-from engine.usecases import (
-    people,  # noqa: E402
-    tokens,
-)
+from engine.usecases import cases, definitions, people, sign_in, tokens  # noqa: E402
 from engine.usecases.context import SYSTEM, actor_for  # noqa: E402
 from storage import migrate  # noqa: E402
 from storage import repositories as repo  # noqa: E402
@@ -86,7 +81,7 @@ def drop_database(admin_url: str) -> None:
 def seed_people_and_processes(factory: Any) -> dict[str, Any]:
     """Units, users (officers per unit, office clerks, a supervisor) and the processes,
     through the use cases; returns what the bulk load needs."""
-    people._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)  # 200 users, not a hash bench
+    sign_in.use_hasher(PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))  # 200 users, not a hash bench
     with factory.begin() as s:
         people.ensure_departments(s)
         for n, code in enumerate(UNITS, 1):
@@ -101,18 +96,18 @@ def seed_people_and_processes(factory: Any) -> dict[str, Any]:
         files = [ROOT / "tests" / "fixtures" / "review.bpmn", *sorted((ROOT / "bpmn").glob("*.bpmn"))]
         for path in files:
             try:
-                deploy.deploy(s, path.read_bytes(), path.name, SYSTEM)
+                definitions.deploy(s, path.read_bytes(), path.name, SYSTEM)
             except Exception as exc:  # noqa: BLE001 - a process another team is still writing
                 log(f"  (skipped {path.name}: {str(exc).splitlines()[0][:100]})")
-        definitions = [(d.id, d.key) for d in repo.latest_definitions(s)]
+        latest = [(d.id, d.key) for d in repo.latest_definitions(s)]
     # A real serialized case, so that the cases table has its real width (the JSON is
     # TOASTed or not as in production); the sample case itself is removed again.
     with factory.begin() as s:
-        sample = instances.start_instance(s, actor_for(s, "office_o1"), "review", {"subject": "样例"})
+        sample = cases.start_instance(s, actor_for(s, "office_o1"), "review", {"subject": "样例"})
     with factory.begin() as s:
         workflow_json = s.get(ProcessInstance, sample.id).workflow_json
         s.execute(delete(ProcessInstance).where(ProcessInstance.id == sample.id))
-    return {"definitions": definitions, "workflow_json": workflow_json}
+    return {"definitions": latest, "workflow_json": workflow_json}
 
 
 def _copy(conn: Any, table: str, columns: tuple[str, ...], rows: Any) -> int:

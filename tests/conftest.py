@@ -19,7 +19,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import sessionmaker
 
 from engine import clock
-from engine.usecases import people
+from engine.usecases import people, sign_in
 from engine.usecases.context import SYSTEM, processes
 from storage import migrate
 from storage.db import make_engine, make_session_factory
@@ -37,10 +37,9 @@ def fast_password_hashing() -> Iterator[None]:
     """Argon2 with its production cost takes ~0.2 s a hash; tests create many users."""
     from argon2 import PasswordHasher
 
-    production = people._hasher
-    people._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    production = sign_in.use_hasher(PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
     yield
-    people._hasher = production
+    sign_in.use_hasher(production)
 
 
 @pytest.fixture(scope="session")

@@ -15,7 +15,7 @@ from flask.cli import FlaskGroup, with_appcontext
 from engine import clock
 from engine.access import OPERATOR
 from engine.deadlines import timezones
-from engine.usecases import cases, definitions, people, tasks, timers
+from engine.usecases import cases, definitions, people, sign_in, tasks, timers
 from engine.usecases.context import actor_for
 from storage import migrate
 from storage import repositories as repo
@@ -299,7 +299,7 @@ def users_set_password(account: str, password: str, must_change: bool, username:
     """Set a user's password (yours, or anyone's as an administrator or the operator);
     every session of the user ends."""
     with session_factory().begin() as session:
-        people.set_password(session, resolve_actor(session, username, as_operator), account, password,
+        sign_in.set_password(session, resolve_actor(session, username, as_operator), account, password,
                               must_change=must_change)
     _emit(as_json, {"username": account, "must_change": must_change},
           lambda r: f"password of {r['username']} changed" + ("; to be changed at the next sign-in"

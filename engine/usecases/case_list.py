@@ -15,42 +15,8 @@ from storage.models import ProcessDefinition, ProcessInstance, User, WorkItem
 
 from .. import access, clock
 from ..access import Actor
-from ..deadlines import timezones
-from ..errors import NotAllowed, NotFound
-from .context import processes
-from .people import set_timezone
 from .results import paging
 from .visibility import case_visibility
-
-
-@dataclass(frozen=True)
-class DefinitionView:
-    id: int
-    key: str
-    name: str
-    version: int
-    deployed_at: datetime
-    deployed_by: str
-    source_file: str
-    startable: bool
-
-
-def _definition_view(actor: Actor, d: ProcessDefinition) -> DefinitionView:
-    return DefinitionView(d.id, d.key, d.name, d.version, d.deployed_at, d.deployed_by, d.source_file,
-                          access.may_start(actor, processes.get(d).starter_groups))
-
-
-def list_definitions(session: Session, actor: Actor) -> list[DefinitionView]:
-    """The latest version of every deployed process, and whether ``actor`` may start it."""
-    return [_definition_view(actor, d) for d in repo.latest_definitions(session)]
-
-
-def definition_versions(session: Session, actor: Actor, key: str) -> list[DefinitionView]:
-    rows = session.scalars(select(ProcessDefinition).where(ProcessDefinition.key == key)
-                           .order_by(ProcessDefinition.version.desc())).all()
-    if not rows:
-        raise NotFound(f"no process {key!r} is deployed")
-    return [_definition_view(actor, d) for d in rows]
 
 
 @dataclass(frozen=True)
@@ -171,33 +137,3 @@ def case_list_page(session: Session, actor: Actor, q: CaseListQuery) -> CaseList
                         processes=[(d.key, d.name) for d in repo.latest_definitions(session)], people=people)
 
 
-@dataclass(frozen=True)
-class Profile:
-    username: str
-    display_name: str
-    email: str | None
-    department_code: str | None
-    department_name: str | None
-    roles: list[str]
-    groups: list[str]
-    supervises: bool  # sees every open task
-    timezone: str     # the zone the web pages show this person's dates in
-    permissions: list[str] = dataclasses.field(default_factory=list)   # what the roles grant (engine.access)
-
-
-def profile(session: Session, actor: Actor) -> Profile:
-    user = repo.user_by_name(session, actor.username)
-    if user is None:
-        raise NotAllowed(f"{actor.username} is not a user")
-    dept = user.department
-    return Profile(user.username, user.display_name, user.email, dept.code if dept else None,
-                   dept.name if dept else None, sorted(actor.roles), sorted(actor.groups),
-                   access.may_list_all_tasks(actor), timezones.effective(user.timezone),
-                   sorted(p.value for p in actor.permissions))
-
-
-def update_profile(session: Session, actor: Actor, *, timezone: str) -> Profile:
-    """Change what one chooses for oneself (the time zone dates are shown in); the profile after."""
-    set_timezone(session, actor, actor.username, timezone)
-    session.flush()
-    return profile(session, actor)

@@ -1,6 +1,8 @@
 """Start, cancel and look at process instances (cases), as the access policy allows."""
 from __future__ import annotations
 
+import dataclasses
+from dataclasses import dataclass, field
 from typing import Any
 
 from SpiffWorkflow.util.task import TaskState
@@ -14,11 +16,20 @@ from storage.models import ProcessDefinition, ProcessInstance, WorkItem
 
 from .. import access, clock
 from ..access import Actor
+from ..bpmn.forms import FormSpec
 from ..bpmn.parsing import TITLE_FIELDS
 from ..errors import Conflict, InvalidData, NotAllowed, NotFound
-from .confidentiality import hidden_fields, history_for, masked
+from .attachments import AttachmentView, list_attachments
+from .comments import CommentView, list_comments
+from .confidentiality import (
+    hidden_fields,
+    history_for,
+    masked,
+    notes_confidential_by_default,
+)
 from .context import audit, processes, runtime_for
-from .option_lists import option_sources
+from .labels import element_names, field_labels
+from .option_lists import choices, option_sources
 from .persist import save_instance
 from .results import InstanceDetail, TaskSummary
 from .visibility import may_see_case, no_case, visible_case
@@ -129,3 +140,64 @@ def _detail(session: Session, actor: Actor, instance: ProcessInstance, definitio
         pending_timers=[{"bpmn_id": t.bpmn_id, "kind": t.kind.value, "due_at": t.due_at}
                         for t in repo.pending_timers_of_instance(session, instance.id)],
     )
+
+
+@dataclass(frozen=True)
+class CasePage:
+    detail: InstanceDetail                  # variables and history already masked
+    labels: dict[str, str]
+    hidden: frozenset[str]
+    element_names: dict[str, str]
+    comments: list[CommentView]
+    attachments: list[AttachmentView]
+    department_names: dict[str, str]
+    can_cancel: bool = False
+    notes_confidential: bool = False        # new comments and attachments default to confidential
+
+
+@dataclass(frozen=True)
+class StartOption:
+    key: str
+    name: str
+    version: int
+    definition_id: int
+    form: FormSpec = field(default_factory=FormSpec)
+    documentation: str = ""
+    choices: dict[str, dict[str, str]] = field(default_factory=dict)   # the form's run-time option lists
+
+
+def case_page(session: Session, actor: Actor, instance_id: int) -> CasePage:
+    """A case ``actor`` may see (NotFound otherwise), everything confidential masked or
+    withheld as the access policy says."""
+    instance = visible_case(session, actor, instance_id)
+    detail = instance_detail(session, actor, instance_id)
+    process = processes.get_by_id(session, instance.definition_id)
+    return CasePage(detail=detail, labels=field_labels(process),
+                    hidden=hidden_fields(session, actor, instance.definition_id),
+                    element_names=element_names(process),
+                    comments=list_comments(session, actor, instance_id),
+                    attachments=list_attachments(session, actor, instance_id),
+                    department_names=repo.department_choices(session),
+                    can_cancel=instance.status.value == "running" and access.may_cancel(actor, instance.starter_unit),
+                    notes_confidential=notes_confidential_by_default(session, instance.definition_id))
+
+
+def start_options(session: Session, actor: Actor) -> list[StartOption]:
+    return [_option(d) for d in startable_definitions(session, actor)]
+
+
+def start_option(session: Session, actor: Actor, key: str) -> StartOption:
+    definition = repo.latest_definition(session, key)
+    if definition is None:
+        raise NotFound(f"no process {key!r} is deployed")
+    if not access.may_start(actor, processes.get(definition).starter_groups):
+        raise NotAllowed(f"{actor.username} may not start {key!r}")
+    option = _option(definition)
+    return dataclasses.replace(option, choices=choices(session, option.form))
+
+
+def _option(definition: ProcessDefinition) -> StartOption:
+    process = processes.get(definition)
+    start = process.tasks.get(process.start_event_id)
+    return StartOption(definition.key, definition.name, definition.version, definition.id,
+                       start.form if start else FormSpec(), start.documentation if start else "")

@@ -84,15 +84,6 @@ def notes_confidential_by_default(session: Session, definition_id: int) -> bool:
     return bool(confidential_fields(processes.get_by_id(session, definition_id)))
 
 
-def field_labels(process: ParsedProcess) -> dict[str, str]:
-    """Variable name → the label its form field carries (the first form that names it)."""
-    labels: dict[str, str] = {}
-    for meta in process.tasks.values():
-        for f in meta.form.fields:
-            labels.setdefault(f.id, f.label)
-    return labels
-
-
 def history_for(session: Session, actor: Actor, instance_id: int, definition_id: int) -> list[HistoryEntry]:
     """The history of a case as ``actor`` may read it: the data of each entry masked like
     the case's, the name of a confidential file withheld, and on a case with confidential

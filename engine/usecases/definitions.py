@@ -1,9 +1,14 @@
-"""Deploy BPMN: validate, then store one new version per changed process."""
+"""Process definitions: deploying BPMN (validate, then store one new version per changed
+process), the deployed processes and their versions, a version's XML for the diagram and
+the designer's modeler (designers and administrators deploy)."""
 from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from datetime import datetime
+from pathlib import PurePosixPath
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from storage import repositories as repo
@@ -11,9 +16,11 @@ from storage.models import ProcessDefinition
 
 from .. import access, clock
 from ..access import Actor
+from ..bpmn.layout import with_diagram
 from ..bpmn.parsing import parse_bpmn
 from ..bpmn.serialization import dump_process
-from .context import audit
+from ..errors import InvalidBpmn, NotFound, Problem
+from .context import audit, processes
 from .start_timers import schedule_start_timers
 
 
@@ -50,3 +57,95 @@ def deploy(session: Session, source: bytes | str, file: str, actor: Actor) -> li
         audit(session, actor, "deploy", data={"key": process.key, "version": definition.version, "file": file})
         results.append(Deployed(definition.key, definition.name, definition.version, definition.id, True))
     return results
+
+
+MAX_BPMN_CHARS = 2_000_000
+
+
+NEW_PROCESS = """<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
+                  xmlns:bpmndi="http://www.omg.org/spec/BPMN/20100524/DI"
+                  xmlns:dc="http://www.omg.org/spec/DD/20100524/DC"
+                  xmlns:camunda="http://camunda.org/schema/1.0/bpmn"
+                  id="new_process_defs" targetNamespace="http://congressflow.example/bpmn">
+  <bpmn:process id="new_process" name="新流程" isExecutable="true">
+    <bpmn:startEvent id="start" name="开始" />
+  </bpmn:process>
+  <bpmndi:BPMNDiagram id="new_process_diagram">
+    <bpmndi:BPMNPlane id="new_process_plane" bpmnElement="new_process">
+      <bpmndi:BPMNShape id="start_di" bpmnElement="start"><dc:Bounds x="180" y="160" width="36" height="36" /></bpmndi:BPMNShape>
+    </bpmndi:BPMNPlane>
+  </bpmndi:BPMNDiagram>
+</bpmn:definitions>
+"""
+
+
+def deployed_processes(session: Session, actor: Actor) -> list[ProcessDefinition]:
+    require_designer(actor)
+    return list(repo.latest_definitions(session))
+
+
+def document(session: Session, actor: Actor, definition_id: int | None) -> tuple[str, str]:
+    """(file name, XML) to open in the modeler: a deployed version, or a new process."""
+    require_designer(actor)
+    if definition_id is None:
+        return "new_process.bpmn", NEW_PROCESS
+    definition = session.get(ProcessDefinition, definition_id)
+    if definition is None:
+        raise NotFound(f"no process definition {definition_id}")
+    return PurePosixPath(definition.source_file).name or f"{definition.key}.bpmn", with_diagram(definition.bpmn_xml)
+
+
+def deploy_document(session: Session, actor: Actor, xml: str, file: str) -> list[Deployed]:
+    """Validate and deploy an edited document: all or nothing (InvalidBpmn names file,
+    line and element of every problem)."""
+    require_designer(actor)
+    file = PurePosixPath((file or "").replace("\\", "/")).name or "process.bpmn"
+    if not xml.strip():
+        raise InvalidBpmn([Problem("the document is empty", file)])
+    if len(xml) > MAX_BPMN_CHARS:
+        raise InvalidBpmn([Problem(f"the document is larger than {MAX_BPMN_CHARS} characters", file)])
+    return deploy(session, xml, file, actor)
+
+
+@dataclass(frozen=True)
+class DefinitionView:
+    id: int
+    key: str
+    name: str
+    version: int
+    deployed_at: datetime
+    deployed_by: str
+    source_file: str
+    startable: bool
+
+
+def _definition_view(actor: Actor, d: ProcessDefinition) -> DefinitionView:
+    return DefinitionView(d.id, d.key, d.name, d.version, d.deployed_at, d.deployed_by, d.source_file,
+                          access.may_start(actor, processes.get(d).starter_groups))
+
+
+def list_definitions(session: Session, actor: Actor) -> list[DefinitionView]:
+    """The latest version of every deployed process, and whether ``actor`` may start it."""
+    return [_definition_view(actor, d) for d in repo.latest_definitions(session)]
+
+
+def definition_versions(session: Session, actor: Actor, key: str) -> list[DefinitionView]:
+    rows = session.scalars(select(ProcessDefinition).where(ProcessDefinition.key == key)
+                           .order_by(ProcessDefinition.version.desc())).all()
+    if not rows:
+        raise NotFound(f"no process {key!r} is deployed")
+    return [_definition_view(actor, d) for d in rows]
+
+
+def definition_xml(session: Session, actor: Actor, definition_id: int) -> tuple[str, str]:
+    """(file name, BPMN XML) of a deployed version for the diagram viewer (a generated
+    layout when the file has no diagram of its own)."""
+    definition = session.get(ProcessDefinition, definition_id)
+    if definition is None:
+        raise NotFound(f"no process definition {definition_id}")
+    return f"{definition.key}-v{definition.version}.bpmn", with_diagram(definition.bpmn_xml)
+
+
+def require_designer(actor: Actor) -> None:
+    access.require(actor, access.Permission.PROCESS_DEPLOY, "open or deploy processes")

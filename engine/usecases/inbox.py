@@ -6,17 +6,14 @@ import dataclasses
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from storage import repositories as repo
-from storage.models import User
 
 from .. import access, clock
 from ..access import Actor
-from ..errors import NotAllowed, NotFound
+from ..errors import NotAllowed
 from .results import TaskSummary, paging
-from .visibility import visible_task
 
 TABS = ("mine", "group", "all")
 DUE_FILTERS = ("", "overdue", "soon")
@@ -92,15 +89,3 @@ def list_tasks_count(session: Session, actor: Actor, flt: repo.InboxFilter) -> i
     return repo.inbox_count(session, actor.username, actor.groups, flt)
 
 
-def colleagues(session: Session, actor: Actor, task_id: str) -> list[tuple[str, str]]:
-    """The active users (other than ``actor``) ``actor`` may hand a task to: (username, name)."""
-    try:
-        item, _instance = visible_task(session, actor, task_id)
-    except NotFound:
-        return []
-    if not access.may_hand_over(actor, item):
-        return []
-    groups = set(item.candidate_groups)
-    users = session.scalars(select(User).where(User.active.is_(True)).order_by(User.username))
-    return [(u.username, u.display_name) for u in users
-            if u.username != actor.username and (u.username in item.candidate_users or groups & u.groups)]

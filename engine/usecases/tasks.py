@@ -2,24 +2,35 @@
 Who may do each is the access policy's (``engine.access``)."""
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from storage import repositories as repo
 from storage import writes
 from storage.enums import WorkItemState
-from storage.models import ProcessDefinition, ProcessInstance, WorkItem
+from storage.models import ProcessDefinition, ProcessInstance, User, WorkItem
 from storage.repositories import ItemRow
 
 from .. import access, clock
 from ..access import Actor
+from ..bpmn.forms import FormSpec
 from ..errors import AlreadyCompleted, Conflict, InvalidData, NotAllowed, NotFound
-from .confidentiality import hidden_fields, masked
+from .attachments import AttachmentView, list_attachments
+from .comments import CommentView, list_comments
+from .confidentiality import (
+    hidden_fields,
+    history_for,
+    masked,
+    notes_confidential_by_default,
+)
 from .context import audit, processes, runtime_for
-from .option_lists import option_sources
+from .labels import element_names, field_labels
+from .option_lists import choices, option_sources
 from .persist import save_instance
-from .results import TaskDetail, TaskSummary
+from .results import HistoryEntry, TaskDetail, TaskSummary
 from .visibility import no_task, visible_task
 
 
@@ -161,3 +172,86 @@ def complete(session: Session, actor: Actor, task_id: str, data: dict[str, Any])
     audit(session, actor, "complete", instance_id=instance.id, task_id=task_id, bpmn_id=item.bpmn_id, data=data)
     ready = save_instance(session, instance, workflow, runtime, process, ready_before=ready_before)
     return [TaskSummary.of(w, instance.title, process.key, process.name) for w in ready]
+
+
+@dataclass(frozen=True)
+class TaskPage:
+    detail: TaskDetail                      # data already masked
+    values: dict[str, Any]                  # what the form shows: the draft over the task data
+    has_draft: bool
+    can_act: bool
+    hidden: frozenset[str]                  # the fields shown masked (保密)
+    instance_status: str
+    history: list[HistoryEntry]
+    labels: dict[str, str]
+    element_names: dict[str, str]
+    comments: list[CommentView]
+    attachments: list[AttachmentView]
+    colleagues: list[tuple[str, str]]
+    department_names: dict[str, str]
+    choices: dict[str, dict[str, str]] = field(default_factory=dict)   # the form's run-time option lists
+    can_claim: bool = False
+    can_give_back: bool = False
+    notes_confidential: bool = False        # new comments and attachments default to confidential
+
+
+def task_page(session: Session, actor: Actor, task_id: str) -> TaskPage:
+    detail = task_detail(session, actor, task_id)          # NotFound; data masked
+    item, instance = visible_task(session, actor, task_id)
+    hidden = hidden_fields(session, actor, instance.definition_id)
+    draft = masked(item.draft, hidden) or {}
+    open_ = item.state == WorkItemState.READY
+    process = processes.get_by_id(session, instance.definition_id)
+    lists = choices(session, detail.form)
+    return TaskPage(
+        detail=detail, values={**detail.data, **draft}, has_draft=bool(item.draft),
+        can_act=open_ and access.may_act(actor, item), hidden=hidden, instance_status=instance.status.value,
+        history=history_for(session, actor, instance.id, instance.definition_id), labels=field_labels(process),
+        element_names=element_names(process),
+        comments=list_comments(session, actor, instance.id),
+        attachments=list_attachments(session, actor, instance.id),
+        colleagues=colleagues(session, actor, task_id) if open_ else [],
+        # the form's department list, when it has one, names the departments shown too
+        department_names=lists.get("departments") or repo.department_choices(session), choices=lists,
+        can_claim=open_ and access.may_claim(actor, item),
+        can_give_back=open_ and item.assignee is not None and access.may_give_back(actor, item),
+        notes_confidential=notes_confidential_by_default(session, instance.definition_id))
+
+
+def task_form(session: Session, actor: Actor, task_id: str) -> tuple[FormSpec, frozenset[str]]:
+    """The form of a task and the fields ``actor`` may not read: enough to read a submission
+    (cheap: no workflow is loaded)."""
+    item, instance = visible_task(session, actor, task_id)
+    meta = processes.get_by_id(session, instance.definition_id).tasks.get(item.bpmn_id)
+    return (meta.form if meta else FormSpec()), hidden_fields(session, actor, instance.definition_id)
+
+
+# -- drafts -------------------------------------------------------------------------
+def save_draft(session: Session, actor: Actor, task_id: str, data: dict[str, Any]) -> None:
+    """Keep what was typed so far (not validated) on the work item, for whoever continues."""
+    item, instance = visible_task(session, actor, task_id)
+    if item.state != WorkItemState.READY:
+        raise Conflict(f"task {item.name!r} is no longer open")
+    if not access.may_act(actor, item):
+        raise NotAllowed(f"{actor.username} may not work on task {item.name!r}")
+    meta = processes.get_by_id(session, instance.definition_id).tasks.get(item.bpmn_id)
+    hidden = hidden_fields(session, actor, instance.definition_id)
+    names = {f.id for f in meta.form.fields if not f.readonly and f.id not in hidden} if meta else set()
+    item.draft = {k: v for k, v in data.items()
+                  if k in names and (v is None or isinstance(v, (str, int, bool, list)))}
+    audit(session, actor, "save_draft", instance_id=item.instance_id, task_id=task_id, bpmn_id=item.bpmn_id)
+    session.flush()
+
+
+def colleagues(session: Session, actor: Actor, task_id: str) -> list[tuple[str, str]]:
+    """The active users (other than ``actor``) ``actor`` may hand a task to: (username, name)."""
+    try:
+        item, _instance = visible_task(session, actor, task_id)
+    except NotFound:
+        return []
+    if not access.may_hand_over(actor, item):
+        return []
+    groups = set(item.candidate_groups)
+    users = session.scalars(select(User).where(User.active.is_(True)).order_by(User.username))
+    return [(u.username, u.display_name) for u in users
+            if u.username != actor.username and (u.username in item.candidate_users or groups & u.groups)]

@@ -12,7 +12,7 @@ from storage import repositories as repo
 from storage.models import ProcessInstance, WorkItem, WorkItemGroup
 
 from ..access import Actor, may_act, sees_every_case
-from ..errors import NotFound
+from ..errors import InvalidData, NotFound
 
 
 def case_visibility(actor: Actor) -> ColumnElement[bool]:
@@ -61,3 +61,15 @@ def visible_task(session: Session, actor: Actor, task_id: str) -> tuple[WorkItem
     if not may_act(actor, item) and not may_see_case(session, actor, instance):
         raise no_task(task_id)
     return item, instance
+
+
+def note_target(session: Session, actor: Actor, instance_id: int | None,
+            task_id: str | None) -> tuple[int, int, str | None]:
+    """(case id, its definition id, task id) of a case or task ``actor`` may see."""
+    if task_id:
+        item, instance = visible_task(session, actor, task_id)
+        return instance.id, instance.definition_id, task_id
+    if instance_id is None:
+        raise InvalidData({"instance_id": "a case or a task is needed"})
+    instance = visible_case(session, actor, instance_id)
+    return instance.id, instance.definition_id, None

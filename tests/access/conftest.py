@@ -18,19 +18,14 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from engine.usecases import (
-    cases as instances,
-)
-from engine.usecases import (
-    collab,
+    attachments,
+    cases,
+    comments,
+    definitions,
     notifications,
+    people,
     tasks,
     tokens,
-)
-from engine.usecases import (
-    definitions as deploy,
-)
-from engine.usecases import (
-    people as accounts,
 )
 from engine.usecases.context import SYSTEM, actor_for, processes
 from storage.enums import NotificationKind
@@ -87,14 +82,14 @@ class Town:
             return fn(s, actor_for(s, username), *args, **kwargs)
 
     def scene(self) -> Scene:
-        started = self.use(instances.start_instance, "clerk", "review", {"subject": "修缮村道"})
+        started = self.use(cases.start_instance, "clerk", "review", {"subject": "修缮村道"})
         (reply,) = self.use(tasks.complete, "clerk", started.open_tasks[0].task_id, {"lead_unit": "finance"})
-        attachment = self.use(collab.add_attachment, "clerk", "现场照片.txt", b"x", instance_id=started.id)
-        petition = self.use(instances.start_instance, "keeper", "petition_min",
+        attachment = self.use(attachments.add_attachment, "clerk", "现场照片.txt", b"x", instance_id=started.id)
+        petition = self.use(cases.start_instance, "keeper", "petition_min",
                             {"subject": "反映低保评定问题", "unit": "finance", **PETITIONER})
-        letter = self.use(collab.add_attachment, "keeper", "张某来信.pdf", b"%PDF-1.4 letter",
+        letter = self.use(attachments.add_attachment, "keeper", "张某来信.pdf", b"%PDF-1.4 letter",
                           instance_id=petition.id)
-        self.use(collab.add_comment, "keeper", "已电话联系信访人（13900001111）", instance_id=petition.id)
+        self.use(comments.add_comment, "keeper", "已电话联系信访人（13900001111）", instance_id=petition.id)
         return Scene(started.id, reply.task_id, attachment.id, petition.id, petition.open_tasks[0].task_id, letter.id)
 
     def token_id(self, username: str) -> int:
@@ -144,11 +139,11 @@ def town(db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, frozen_cl
                       "BPMN_DIR": str(FIXTURES), "SECRET_KEY": "test-secret", "RATELIMIT_ENABLED": False})
     app.jinja_env.bytecode_cache = TEMPLATE_CACHE
     with database.session_factory(app).begin() as s:
-        accounts.ensure_departments(s)
-        deploy.deploy(s, (FIXTURES / "review.bpmn").read_bytes(), "review.bpmn", SYSTEM)
-        deploy.deploy(s, (WEB_FIXTURES / "petition_min.bpmn").read_bytes(), "petition_min.bpmn", SYSTEM)
+        people.ensure_departments(s)
+        definitions.deploy(s, (FIXTURES / "review.bpmn").read_bytes(), "review.bpmn", SYSTEM)
+        definitions.deploy(s, (WEB_FIXTURES / "petition_min.bpmn").read_bytes(), "petition_min.bpmn", SYSTEM)
         for username, (roles, department) in PEOPLE.items():
-            accounts.create_user(s, SYSTEM, username, PASSWORD, display_name=f"{username} 同志", roles=roles,
+            people.create_user(s, SYSTEM, username, PASSWORD, display_name=f"{username} 同志", roles=roles,
                                  department=department)
     yield Town(app)
     database.session_factory(app).kw["bind"].dispose()

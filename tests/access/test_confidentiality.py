@@ -14,7 +14,7 @@ from sqlalchemy import select
 from engine import clock
 from engine.errors import InvalidBpmn, InvalidData
 from engine.notifications.outbox import SmtpSettings, send_outbox
-from engine.usecases import cases, collab, definitions, people, tasks
+from engine.usecases import cases, comments, definitions, people, tasks
 from engine.usecases import timers as timer_usecases
 from engine.usecases.confidentiality import mask, mask_filename
 from engine.usecases.context import SYSTEM
@@ -109,14 +109,14 @@ def test_the_command_line_masks_it(town: Town, person):
 
 def test_the_author_of_a_confidential_note_still_reads_it(town: Town):
     scene = town.scene()
-    mine = town.use(collab.add_comment, "finance", "已走访信访人张三丰", task_id=scene.handle)
+    mine = town.use(comments.add_comment, "finance", "已走访信访人张三丰", task_id=scene.handle)
     assert mine.confidential and not mine.withheld            # a petition's notes are confidential by default
-    by_chair = town.use(collab.comments, "chair", scene.petition)
+    by_chair = town.use(comments.comments, "chair", scene.petition)
     assert [c.withheld for c in by_chair] == [True, True]
-    by_finance = town.use(collab.comments, "finance", scene.petition)
+    by_finance = town.use(comments.comments, "finance", scene.petition)
     assert [c.body for c in by_finance] == ["", "已走访信访人张三丰"]
-    open_note = town.use(collab.add_comment, "finance", "已转财政所办理", task_id=scene.handle, confidential=False)
-    assert town.use(collab.comments, "chair", scene.petition)[-1].body == open_note.body
+    open_note = town.use(comments.add_comment, "finance", "已转财政所办理", task_id=scene.handle, confidential=False)
+    assert town.use(comments.comments, "chair", scene.petition)[-1].body == open_note.body
 
 
 def test_a_unit_cannot_write_the_identity(town: Town):
@@ -128,7 +128,7 @@ def test_a_unit_cannot_write_the_identity(town: Town):
 
 def test_drafts_are_masked_too(town: Town):
     scene = town.scene()
-    town.use(collab.save_draft, "finance", scene.handle, {"answer": "草稿：已联系张三丰"})
+    town.use(tasks.save_draft, "finance", scene.handle, {"answer": "草稿：已联系张三丰"})
     page = town.api("chair", "GET", f"/tasks/{scene.handle}").get_json()
     assert page["values"]["answer"] == "草稿：已联系张三丰"        # the unit's own words are not a form field of identity
     assert page["values"]["petitioner_name"] == "张**"

@@ -5,7 +5,6 @@ from sqlalchemy import select
 from engine.deadlines import timezones
 from engine.deadlines.calendar import LOCAL_TZ
 from engine.errors import InvalidData, NotAllowed, NotFound
-from engine.usecases import case_list
 from engine.usecases import people as accounts
 from engine.usecases.context import actor_for
 from storage.models import AuditEntry, User
@@ -38,11 +37,11 @@ def test_the_default_is_the_calendars_zone():
 
 
 def test_everyone_sets_their_own_zone(people):
-    assert act(people, "clerk", case_list.profile).timezone == "Asia/Shanghai"
+    assert act(people, "clerk", accounts.profile).timezone == "Asia/Shanghai"
     assert act(people, "clerk", accounts.set_timezone, "clerk", " America/New_York ") == "America/New_York"
     assert stored(people, "clerk") == "America/New_York"
-    assert act(people, "clerk", case_list.profile).timezone == "America/New_York"
-    assert act(people, "fin", case_list.profile).timezone == "Asia/Shanghai"      # others keep theirs
+    assert act(people, "clerk", accounts.profile).timezone == "America/New_York"
+    assert act(people, "fin", accounts.profile).timezone == "Asia/Shanghai"      # others keep theirs
     with people() as s:
         entry = s.scalars(select(AuditEntry).where(AuditEntry.action == "set_timezone")).one()
         assert entry.actor == "clerk" and entry.data == {"username": "clerk", "timezone": "America/New_York"}

@@ -5,7 +5,7 @@ import pytest
 
 from engine import clock
 from engine.errors import NotAllowed, NotFound
-from engine.usecases import cases, pages, tasks
+from engine.usecases import cases, tasks
 
 from .conftest import (
     act,
@@ -74,7 +74,7 @@ def test_accepted_replied_reviewed_and_re_reviewed(world, frozen_clock):
     assert v["accepted_on_time"] is True and v["handle_due"] == "2027-02-08T09:00:00+08:00"
     assert v["petitioner_name"] == "赵*"  # the office clerk sees it masked, the petition officer reads it
     assert act(world, "xinfang", cases.instance_detail, case_id).variables["petitioner_name"] == "赵某"
-    page = act(world, "civ", pages.task_page, handle.task_id)  # what the handling unit is shown
+    page = act(world, "civ", tasks.task_page, handle.task_id)  # what the handling unit is shown
     assert page.detail.data["petition_subject"] == "低保资格"
     assert {"petitioner_name", "petitioner_phone", "petitioner_id_number"} <= page.hidden
     assert (page.detail.data["petitioner_name"], page.detail.data["petitioner_phone"]) == ("赵*", "138****0000")

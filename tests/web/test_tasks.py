@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from engine.usecases import tasks
+from engine.usecases import attachments, tasks
 from tests.web.conftest import start_petition, start_review, text_of, use
 from tests.web.test_inbox import rows, to_reply
 
@@ -121,7 +121,6 @@ def test_comments(app, as_user):
 def test_attachments_upload_download_and_limits(app, as_user):
     from io import BytesIO
 
-    from engine.usecases import collab
 
     task = to_reply(app, "finance")
     c = as_user("finance1")
@@ -139,7 +138,7 @@ def test_attachments_upload_download_and_limits(app, as_user):
     assert download.headers["X-Content-Type-Options"] == "nosniff"
     # refused: a type not on the list, an empty file, a file over the limit
     for name, content in (("run.exe", b"MZ"), ("empty.pdf", b""),
-                          ("big.pdf", b"0" * (collab.MAX_ATTACHMENT_BYTES + 1))):
+                          ("big.pdf", b"0" * (attachments.MAX_ATTACHMENT_BYTES + 1))):
         response = c.post(f"/tasks/{task}/attachments", data={"file": (BytesIO(content), name)},
                           content_type="multipart/form-data", follow_redirects=True)
         assert "附件未上传" in text_of(response), name

@@ -6,7 +6,7 @@ from uuid import UUID
 
 from flask import send_file
 
-from engine.usecases import collab
+from engine.usecases import attachments, comments
 
 from .common import actor, make_blueprint, reader, writer
 from .schemas import (
@@ -27,7 +27,7 @@ TASK = "/tasks/<uuid:task_id>"
 @bp.response(200, CommentSchema(many=True))
 def case_comments(instance_id: int):
     """The comments on a case, oldest first."""
-    return collab.comments(reader(), actor(), instance_id)
+    return comments.comments(reader(), actor(), instance_id)
 
 
 @bp.post(CASE + "/comments")
@@ -36,7 +36,7 @@ def case_comments(instance_id: int):
 def comment_case(args: dict, instance_id: int):
     """Comment on a case you may see."""
     with writer() as s:
-        return collab.add_comment(s, actor(), args["body"], instance_id=instance_id, confidential=args["confidential"])
+        return comments.add_comment(s, actor(), args["body"], instance_id=instance_id, confidential=args["confidential"])
 
 
 @bp.post(TASK + "/comments")
@@ -45,14 +45,14 @@ def comment_case(args: dict, instance_id: int):
 def comment_task(args: dict, task_id: UUID):
     """Comment on a task you may see."""
     with writer() as s:
-        return collab.add_comment(s, actor(), args["body"], task_id=str(task_id), confidential=args["confidential"])
+        return comments.add_comment(s, actor(), args["body"], task_id=str(task_id), confidential=args["confidential"])
 
 
 @bp.get(CASE + "/attachments")
 @bp.response(200, AttachmentSchema(many=True))
 def case_attachments(instance_id: int):
     """The files attached to a case (without their content)."""
-    return collab.attachments(reader(), actor(), instance_id)
+    return attachments.attachments(reader(), actor(), instance_id)
 
 
 @bp.post(CASE + "/attachments")
@@ -63,7 +63,7 @@ def attach_to_case(files: dict, form: dict, instance_id: int):
     """Attach a file (multipart field ``file``; size and type limited; field ``confidential``)."""
     upload = files["file"]
     with writer() as s:
-        return collab.add_attachment(s, actor(), upload.filename or "", upload.read(), instance_id=instance_id,
+        return attachments.add_attachment(s, actor(), upload.filename or "", upload.read(), instance_id=instance_id,
                                      confidential=form["confidential"])
 
 
@@ -75,7 +75,7 @@ def attach_to_task(files: dict, form: dict, task_id: UUID):
     """Attach a file to the case of a task, noting the task."""
     upload = files["file"]
     with writer() as s:
-        return collab.add_attachment(s, actor(), upload.filename or "", upload.read(), task_id=str(task_id),
+        return attachments.add_attachment(s, actor(), upload.filename or "", upload.read(), task_id=str(task_id),
                                      confidential=form["confidential"])
 
 
@@ -84,6 +84,6 @@ def attach_to_task(files: dict, form: dict, task_id: UUID):
     "application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}}})
 def download(attachment_id: int):
     """Download an attached file."""
-    view, content = collab.attachment_content(reader(), actor(), attachment_id)
+    view, content = attachments.attachment_content(reader(), actor(), attachment_id)
     return send_file(BytesIO(content), mimetype=view.content_type, as_attachment=True,
                      download_name=view.filename)

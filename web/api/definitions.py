@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import Response
 
-from engine.usecases import case_list, pages
+from engine.usecases import definitions
 
 from .common import actor, make_blueprint, reader
 from .schemas import DefinitionSchema
@@ -15,14 +15,14 @@ bp = make_blueprint("definitions", "/definitions", "Deployed processes (流程�
 @bp.response(200, DefinitionSchema(many=True))
 def list_definitions():
     """The latest version of every process, and whether you may start it."""
-    return case_list.list_definitions(reader(), actor())
+    return definitions.list_definitions(reader(), actor())
 
 
 @bp.get("/<string(maxlength=200):key>/versions")
 @bp.response(200, DefinitionSchema(many=True))
 def versions(key: str):
     """Every deployed version of one process, newest first."""
-    return case_list.definition_versions(reader(), actor(), key)
+    return definitions.definition_versions(reader(), actor(), key)
 
 
 @bp.get("/<int(max=2147483647):definition_id>/xml")
@@ -30,6 +30,6 @@ def versions(key: str):
                            "content": {"application/xml": {"schema": {"type": "string"}}}}})
 def bpmn_xml(definition_id: int):
     """The BPMN XML of one deployed version (for a diagram viewer)."""
-    filename, xml = pages.definition_xml(reader(), actor(), definition_id)
+    filename, xml = definitions.definition_xml(reader(), actor(), definition_id)
     return Response(xml, mimetype="application/xml",
                     headers={"Content-Disposition": f'inline; filename="{filename}"'})

@@ -1,7 +1,7 @@
 """/api/v1/instances: start, list, look at and cancel cases (案件)."""
 from __future__ import annotations
 
-from engine.usecases import case_list, cases, pages
+from engine.usecases import case_list, cases
 
 from .common import actor, make_blueprint, reader, writer
 from .schemas import (
@@ -48,7 +48,7 @@ def start(args: dict):
 def detail(instance_id: int):
     """A case: status, variables (labelled), history, open tasks and what to highlight on
     its diagram; confidential fields removed unless you may see them."""
-    page = pages.case_page(reader(), actor(), instance_id)
+    page = cases.case_page(reader(), actor(), instance_id)
     d = page.detail
     return {**{k: getattr(d, k) for k in InstanceDetailSchema().fields if hasattr(d, k)},
             "labels": page.labels, "hidden": sorted(page.hidden), "element_names": page.element_names,

@@ -1,7 +1,7 @@
 """/api/v1/me: who you are, your personal API tokens and your notifications (消息)."""
 from __future__ import annotations
 
-from engine.usecases import case_list, notifications, tokens
+from engine.usecases import notifications, people, tokens
 
 from .common import actor, make_blueprint, reader, writer
 from .schemas import (
@@ -23,7 +23,7 @@ bp = make_blueprint("me", "/me", "The signed-in user, their API tokens and notif
 @bp.response(200, ProfileSchema)
 def me():
     """Your name, unit, roles and the groups you work for."""
-    return case_list.profile(reader(), actor())
+    return people.profile(reader(), actor())
 
 
 @bp.patch("")
@@ -32,7 +32,7 @@ def me():
 def update_me(args: dict):
     """Change your time zone (an IANA name; "" for the default, Asia/Shanghai): 422 if unknown."""
     with writer() as s:
-        return case_list.update_profile(s, actor(), timezone=args["timezone"])
+        return people.update_profile(s, actor(), timezone=args["timezone"])
 
 
 @bp.get("/tokens")

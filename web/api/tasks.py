@@ -4,7 +4,7 @@ from __future__ import annotations
 from uuid import UUID
 
 from engine import clock
-from engine.usecases import collab, pages, tasks
+from engine.usecases import tasks
 from storage.repositories import InboxFilter
 
 from .common import actor, make_blueprint, reader, writer
@@ -40,7 +40,7 @@ def list_tasks(args: dict):
 @bp.response(200, TaskDetailSchema)
 def task_detail(task_id: UUID):
     """The task with its form, the case data it sees, the draft, history, comments, files."""
-    page = pages.task_page(reader(), actor(), str(task_id))
+    page = tasks.task_page(reader(), actor(), str(task_id))
     return {"task": page.detail.summary, "form": page.detail.form, "data": page.detail.data,
             "values": page.values, "has_draft": page.has_draft, "can_act": page.can_act,
             "can_claim": page.can_claim, "can_give_back": page.can_give_back,
@@ -93,4 +93,4 @@ def complete(args: dict, task_id: UUID):
 def save_draft(args: dict, task_id: UUID):
     """Keep what was typed so far (not validated) for whoever continues."""
     with writer() as s:
-        collab.save_draft(s, actor(), str(task_id), args["data"])
+        tasks.save_draft(s, actor(), str(task_id), args["data"])

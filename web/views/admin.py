@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from engine.access import Permission
 from engine.deadlines import timezones
 from engine.errors import InvalidData
-from engine.usecases import people
+from engine.usecases import people, sign_in
 from storage.enums import Role
 
 from .. import database
@@ -91,7 +91,7 @@ def update_user(username: str):
 def set_password(username: str):
     try:
         with database.session_factory().begin() as s:
-            people.set_password(s, current_actor(), username, request.form.get("password", ""),
+            sign_in.set_password(s, current_actor(), username, request.form.get("password", ""),
                                   must_change=request.form.get("must_change") == "true")
     except InvalidData as exc:
         return _user_page(username, exc.field_errors, 422)

@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy.exc import SQLAlchemyError
 
-from engine.usecases import people
+from engine.usecases import sign_in
 
 from .. import database
 from ..auth import SESSION_VERSION, SignedInUser
@@ -37,7 +37,7 @@ def login():
     username = request.form.get("username", "")
     if request.method == "POST":
         with password_slot(), database.session_factory()() as s:
-            user = people.authenticate(s, username, request.form.get("password", ""))
+            user = sign_in.authenticate(s, username, request.form.get("password", ""))
             signed_in = SignedInUser.of(user) if user is not None else None
         if signed_in is not None:
             start_session()
@@ -57,7 +57,7 @@ def logout():
     if current_user.is_authenticated:
         try:
             with database.session_factory().begin() as s:
-                people.sign_out(s, current_user.actor)
+                sign_in.sign_out(s, current_user.actor)
         except SQLAlchemyError:
             log.warning("%s signed out, but the other sessions could not be ended", current_user.get_id(),
                         exc_info=True)

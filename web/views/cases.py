@@ -17,9 +17,10 @@ from flask import (
 from flask_babel import gettext as _
 
 from engine.errors import InvalidData
-from engine.usecases import cases, collab
+from engine.usecases import attachments, cases, comments
 from engine.usecases.case_list import CaseListQuery, case_list_page
-from engine.usecases.pages import case_page, definition_xml
+from engine.usecases.cases import case_page
+from engine.usecases.definitions import definition_xml
 
 from .. import database
 from ..auth import current_actor
@@ -64,7 +65,7 @@ def confidential_choice() -> bool:
 @bp.post("/cases/<int:instance_id>/comments")
 def comment(instance_id: int):
     with database.session_factory().begin() as s:
-        collab.add_comment(s, current_actor(), request.form.get("body", ""), instance_id=instance_id,
+        comments.add_comment(s, current_actor(), request.form.get("body", ""), instance_id=instance_id,
                            confidential=confidential_choice())
     flash(_("意见已添加。"), "success")
     return redirect(url_for("cases.show", instance_id=instance_id) + "#comments")
@@ -76,7 +77,7 @@ def attach(instance_id: int):
     content = upload.read() if upload else b""
     try:
         with database.session_factory().begin() as s:
-            collab.add_attachment(s, current_actor(), (upload.filename or "") if upload else "", content,
+            attachments.add_attachment(s, current_actor(), (upload.filename or "") if upload else "", content,
                                   instance_id=instance_id, confidential=confidential_choice())
     except InvalidData as exc:
         flash(_("附件未上传：%(why)s", why="；".join(field_messages(exc.field_errors).values())), "error")
@@ -99,7 +100,7 @@ def cancel(instance_id: int):
 
 @bp.get("/attachments/<int:attachment_id>")
 def attachment(attachment_id: int):
-    meta, content = collab.attachment_content(database.session(), current_actor(), attachment_id)
+    meta, content = attachments.attachment_content(database.session(), current_actor(), attachment_id)
     response = Response(content, mimetype=meta.content_type)
     response.headers["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(meta.filename)}"
     response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"

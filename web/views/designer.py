@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 
 from engine.access import Permission
 from engine.errors import InvalidBpmn
-from engine.usecases import design
+from engine.usecases import definitions
 
 from .. import database
 from ..auth import current_actor, permission_required
@@ -24,18 +24,18 @@ def _designers_only() -> None:
 @bp.get("/")
 def index():
     return render_template("designer/index.html",
-                           definitions=design.deployed_processes(database.session(), current_actor()))
+                           definitions=definitions.deployed_processes(database.session(), current_actor()))
 
 
 @bp.get("/new")
 def new():
-    filename, xml = design.document(database.session(), current_actor(), None)
+    filename, xml = definitions.document(database.session(), current_actor(), None)
     return render_template("designer/modeler.html", filename=filename, xml=xml, problems=[])
 
 
 @bp.get("/<int:definition_id>")
 def edit(definition_id: int):
-    filename, xml = design.document(database.session(), current_actor(), definition_id)
+    filename, xml = definitions.document(database.session(), current_actor(), definition_id)
     return render_template("designer/modeler.html", filename=filename, xml=xml, problems=[])
 
 
@@ -48,7 +48,7 @@ def deploy():
         filename, xml = request.form.get("filename", ""), request.form.get("xml", "")
     try:
         with database.session_factory().begin() as s:
-            results = design.deploy_document(s, current_actor(), xml, filename)
+            results = definitions.deploy_document(s, current_actor(), xml, filename)
     except InvalidBpmn as exc:
         return render_template("designer/modeler.html", filename=filename, xml=xml, problems=exc.problems), 422
     for d in results:

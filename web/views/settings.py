@@ -8,7 +8,7 @@ from flask_babel import lazy_gettext as _l
 
 from engine.deadlines import timezones
 from engine.errors import InvalidData
-from engine.usecases import case_list, people
+from engine.usecases import people, sign_in
 
 from .. import database
 from ..auth import SESSION_VERSION, current_actor
@@ -44,7 +44,7 @@ def _page(zone: str, errors: dict[str, str] | None = None, status: int = 200):
 
 
 def _zone() -> str:
-    return case_list.profile(database.session(), current_actor()).timezone
+    return people.profile(database.session(), current_actor()).timezone
 
 
 @bp.get("/settings")
@@ -63,7 +63,7 @@ def change_password():
         if new != form.get("password_repeat", ""):
             raise InvalidData({"password_repeat": "the passwords differ"})
         with password_slot(), database.session_factory().begin() as s:
-            version = people.change_password(s, current_actor(), form.get("current_password", ""), new)
+            version = sign_in.change_password(s, current_actor(), form.get("current_password", ""), new)
     except InvalidData as exc:
         if "current_password" in exc.field_errors:
             wrong_password()

@@ -6,7 +6,7 @@ from flask_babel import gettext as _
 
 from engine.errors import InvalidData
 from engine.usecases import cases
-from engine.usecases.pages import start_option, start_options
+from engine.usecases.cases import start_option, start_options
 
 from .. import database
 from ..auth import current_actor

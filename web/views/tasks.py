@@ -6,8 +6,8 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from engine.errors import InvalidData
-from engine.usecases import collab, tasks
-from engine.usecases.pages import task_form, task_page
+from engine.usecases import attachments, comments, tasks
+from engine.usecases.tasks import task_form, task_page
 
 from .. import database
 from ..auth import current_actor
@@ -39,7 +39,7 @@ def submit(task_id: str):
     data = read_form(form, request.form, hidden)
     if request.form.get("action") == "draft":
         with database.session_factory().begin() as s:
-            collab.save_draft(s, actor, task_id, data)
+            tasks.save_draft(s, actor, task_id, data)
         flash(_("草稿已保存。"), "success")
         return redirect(url_for("tasks.show", task_id=task_id))
     try:
@@ -57,7 +57,7 @@ def submit(task_id: str):
 @bp.post("/tasks/<task_id>/comments")
 def comment(task_id: str):
     with database.session_factory().begin() as s:
-        collab.add_comment(s, current_actor(), request.form.get("body", ""), task_id=task_id,
+        comments.add_comment(s, current_actor(), request.form.get("body", ""), task_id=task_id,
                            confidential=confidential_choice())
     flash(_("意见已添加。"), "success")
     return redirect(url_for("tasks.show", task_id=task_id) + "#comments")
@@ -69,7 +69,7 @@ def attach(task_id: str):
     content = upload.read() if upload else b""
     try:
         with database.session_factory().begin() as s:
-            collab.add_attachment(s, current_actor(), (upload.filename or "") if upload else "", content,
+            attachments.add_attachment(s, current_actor(), (upload.filename or "") if upload else "", content,
                                   task_id=task_id, confidential=confidential_choice())
     except InvalidData as exc:
         flash(_("附件未上传：%(why)s", why="；".join(field_messages(exc.field_errors).values())), "error")

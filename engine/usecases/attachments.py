@@ -1,0 +1,130 @@
+"""Files attached to a case, kept in the database (table ``attachments``) in the same
+transaction as the audit entry that records them: backed up with the cases, never
+separated from them. Limits: ``MAX_ATTACHMENT_BYTES`` and the ``ALLOWED_TYPES`` by file
+extension; the stored content type comes from that list, never from the uploading browser.
+A file may be confidential (by default on a case with confidential fields): then only its
+uploader and those with ``confidential.read`` open it; the others see a masked name."""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import PurePosixPath
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, undefer
+
+from storage.models import Attachment
+
+from .. import access, clock
+from ..access import Actor
+from ..errors import InvalidData, NotAllowed, NotFound
+from .confidentiality import mask_filename, notes_confidential_by_default
+from .context import audit
+from .visibility import note_target, visible_case
+
+MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
+
+
+ALLOWED_TYPES = {
+    ".pdf": "application/pdf",
+    ".doc": "application/msword",
+    ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    ".xls": "application/vnd.ms-excel",
+    ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    ".wps": "application/vnd.ms-works",
+    ".ofd": "application/ofd",
+    ".odt": "application/vnd.oasis.opendocument.text",
+    ".txt": "text/plain",
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".png": "image/png",
+    ".zip": "application/zip",
+}
+
+
+@dataclass(frozen=True)
+class AttachmentView:
+    id: int
+    instance_id: int
+    task_id: str | None
+    filename: str
+    content_type: str
+    size: int
+    sha256: str
+    uploaded_by: str
+    created_at: datetime
+    confidential: bool = False
+    withheld: bool = False   # confidential, and the reader may not read it: the file name is masked
+
+
+# -- attachments --------------------------------------------------------------------
+def check_upload(filename: str, size: int) -> str:
+    """The content type to store for ``filename``; InvalidData when the file is refused."""
+    name = PurePosixPath((filename or "").replace("\\", "/")).name
+    suffix = PurePosixPath(name).suffix.lower()
+    if not name or suffix not in ALLOWED_TYPES:
+        raise InvalidData({"file": f"file type not allowed; allowed: {' '.join(sorted(ALLOWED_TYPES))}"})
+    if size == 0:
+        raise InvalidData({"file": "the file is empty"})
+    if size > MAX_ATTACHMENT_BYTES:
+        raise InvalidData({"file": f"larger than {MAX_ATTACHMENT_BYTES // (1024 * 1024)} MB"})
+    return ALLOWED_TYPES[suffix]
+
+
+def add_attachment(session: Session, actor: Actor, filename: str, content: bytes, *,
+                   task_id: str | None = None, instance_id: int | None = None,
+                   confidential: bool | None = None) -> AttachmentView:
+    """Attach a file to a case one may see (or to the case of a task). ``confidential``
+    None: the case's default (confidential on a case with confidential fields)."""
+    content_type = check_upload(filename, len(content))
+    case_id, definition_id, task = note_target(session, actor, instance_id, task_id)
+    if confidential is None:
+        confidential = notes_confidential_by_default(session, definition_id)
+    name = PurePosixPath(filename.replace("\\", "/")).name[:255]
+    row = Attachment(instance_id=case_id, task_id=task, filename=name, content_type=content_type, size=len(content),
+                     sha256=hashlib.sha256(content).hexdigest(), uploaded_by=actor.username,
+                     created_at=clock.now(), content=content, confidential=confidential)
+    session.add(row)
+    session.flush()
+    audit(session, actor, "attach", instance_id=case_id, task_id=task,
+          data={"attachment_id": row.id, "filename": name, "size": len(content), "confidential": confidential})
+    return _attachment_view(actor, row)
+
+
+def attachments(session: Session, actor: Actor, instance_id: int) -> list[AttachmentView]:
+    """The files of a case one may see (without their content)."""
+    visible_case(session, actor, instance_id)
+    return list_attachments(session, actor, instance_id)
+
+
+def list_attachments(session: Session, actor: Actor, instance_id: int) -> list[AttachmentView]:
+    """For callers that already found the case visible (the page use cases)."""
+    rows = session.scalars(select(Attachment).where(Attachment.instance_id == instance_id)
+                           .order_by(Attachment.created_at, Attachment.id))
+    return [_attachment_view(actor, a) for a in rows]
+
+
+def attachment_content(session: Session, actor: Actor, attachment_id: int) -> tuple[AttachmentView, bytes]:
+    """A file of a case one may see; a confidential one only for its uploader and those with
+    ``confidential.read``."""
+    row = session.scalars(select(Attachment).where(Attachment.id == attachment_id)
+                          .options(undefer(Attachment.content))).first()
+    if row is None:
+        raise NotFound(f"no attachment {attachment_id}")
+    try:
+        visible_case(session, actor, row.instance_id)
+    except NotFound:
+        raise NotFound(f"no attachment {attachment_id}") from None
+    view = _attachment_view(actor, row)
+    if view.withheld:
+        raise NotAllowed(f"attachment {attachment_id} is confidential: {actor.username} may not read it "
+                         f"(needs the permission {access.Permission.CONFIDENTIAL_READ.value})")
+    return view, row.content
+
+
+def _attachment_view(actor: Actor, a: Attachment) -> AttachmentView:
+    readable = access.may_read_note(actor, confidential=a.confidential, author=a.uploaded_by)
+    return AttachmentView(a.id, a.instance_id, a.task_id, a.filename if readable else mask_filename(a.filename),
+                          a.content_type, a.size, a.sha256 if readable else "", a.uploaded_by, a.created_at,
+                          a.confidential, not readable)
