@@ -1,5 +1,5 @@
-"""Lists for the API (and anyone else): deployed processes and their versions, the cases a
-person may see (filtered, paged; also as the case list page), and who one is."""
+"""The case list (案件): the cases a person may see, filtered and paged, for the API and as
+the case list page with what its filters need."""
 from __future__ import annotations
 
 import dataclasses

@@ -1,4 +1,5 @@
-"""Start, cancel and look at process instances (cases), as the access policy allows."""
+"""Cases (process instances), as the access policy allows: the processes one may start
+and their start forms, starting, cancelling, and a case with everything its page shows."""
 from __future__ import annotations
 
 import dataclasses

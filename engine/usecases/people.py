@@ -1,5 +1,5 @@
-"""Users, their roles and departments; password hashing with Argon2 (argon2-cffi), the
-password policy (zxcvbn) and the session version that ends every session of an account."""
+"""People and units: users, their roles, departments and time zones (the administrator's
+pages), one's own profile, and the demo township. Passwords and sessions: ``sign_in``."""
 from __future__ import annotations
 
 import dataclasses

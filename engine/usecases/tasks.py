@@ -1,5 +1,5 @@
-"""The officer's work: list, look at, claim, unclaim, hand over and complete user tasks.
-Who may do each is the access policy's (``engine.access``)."""
+"""The officer's work on user tasks: list, look at (the task page), claim, give back, hand
+over, keep a draft and complete. Who may do each is the access policy's (``engine.access``)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
