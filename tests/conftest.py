@@ -89,7 +89,7 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     _empty_pg(url)
     # ids restart at 1 after the truncation, which never happens to a live database:
     # forget the processes parsed for the previous test
-    processes._by_id.clear()
+    processes.clear()
     return url
 
 

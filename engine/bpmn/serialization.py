@@ -27,6 +27,11 @@ from .parsing import ParsedProcess, StartTimer
 SERIALIZER_VERSION = VERSION
 
 
+class StaleSpec(Exception):
+    """A stored spec written by another SpiffWorkflow serializer version: parse the stored
+    BPMN XML again instead (specs, unlike instances, have no migrations)."""
+
+
 class _SpecFreeWorkflowConverter(BpmnWorkflowConverter):
     """Writes a workflow without its specs; restores it against the ones passed in."""
 
@@ -88,6 +93,7 @@ def dump_process(process: ParsedProcess) -> str:
     """The parsed process of one definition version, as stored in ``spec_json``."""
     registry = _serializer().registry
     return json.dumps({
+        "serializer_version": SERIALIZER_VERSION,
         "key": process.key,
         "name": process.name,
         "spec": registry.convert(process.spec),
@@ -100,8 +106,13 @@ def dump_process(process: ParsedProcess) -> str:
 
 
 def load_process(text: str) -> ParsedProcess:
+    """The parsed process stored by ``dump_process``; StaleSpec when another serializer
+    version wrote it (an engine upgrade since it was deployed)."""
     registry = _serializer().registry
     dct: dict[str, Any] = json.loads(text)
+    if dct.get("serializer_version") != SERIALIZER_VERSION:
+        raise StaleSpec(f"stored by serializer version {dct.get('serializer_version') or 'unknown'}, "
+                        f"this engine writes {SERIALIZER_VERSION}")
     return ParsedProcess(
         key=dct["key"],
         name=dct["name"],

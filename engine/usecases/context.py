@@ -2,6 +2,7 @@
 once per version), and a runtime whose helpers read this session's settings and calendar."""
 from __future__ import annotations
 
+import logging
 import threading
 from typing import Any
 
@@ -14,14 +15,16 @@ from storage.models import ProcessDefinition
 
 from .. import clock
 from ..access import SYSTEM, Actor
-from ..bpmn.parsing import ParsedProcess
+from ..bpmn.parsing import ParsedProcess, parse_bpmn
 from ..bpmn.runtime import Runtime
 from ..bpmn.sandbox import ScriptLimits
-from ..bpmn.serialization import load_process
+from ..bpmn.serialization import StaleSpec, load_process
 from ..deadlines.calendar import WorkingCalendar
 from ..deadlines.date_functions import make_helpers
 from ..deadlines.settings import resolve
 from ..errors import NotFound
+
+log = logging.getLogger(__name__)
 
 __all__ = ["SYSTEM", "Actor", "actor_for", "audit", "processes", "runtime_for"]
 
@@ -53,10 +56,16 @@ class _ProcessCache:
         key = self._key(session, definition.id)
         process = self._by_id.get(key)
         if process is None:
-            process = load_process(definition.spec_json)
+            process = _parsed(definition)
             with self._lock:
                 process = self._by_id.setdefault(key, process)
         return process
+
+    def clear(self) -> None:
+        """Forget every parsed process: for tests and tools that empty a database, whose
+        definition ids then start again at 1 (a live database never reuses an id)."""
+        with self._lock:
+            self._by_id.clear()
 
     def get_by_id(self, session: Session, definition_id: int) -> ParsedProcess:
         process = self._by_id.get(self._key(session, definition_id))
@@ -66,6 +75,21 @@ class _ProcessCache:
         if definition is None:
             raise NotFound(f"no process definition {definition_id}")
         return self.get(definition)
+
+
+def _parsed(definition: ProcessDefinition) -> ParsedProcess:
+    """The stored spec of a version; written by another serializer version (the engine was
+    upgraded since it was deployed), its stored BPMN XML parsed again."""
+    try:
+        return load_process(definition.spec_json)
+    except StaleSpec as stale:
+        log.info("process %s v%s: %s; parsing its BPMN again", definition.key, definition.version, stale)
+    found = [p for p in parse_bpmn(definition.bpmn_xml, definition.source_file, check=False)
+             if p.key == definition.key]
+    if not found:
+        raise NotFound(f"process definition {definition.id} ({definition.key} v{definition.version}) "
+                       f"cannot be read by this engine version: its BPMN has no process {definition.key!r}")
+    return found[0]
 
 
 processes = _ProcessCache()

@@ -134,7 +134,7 @@ class Town:
 @pytest.fixture
 def town(db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, frozen_clock) -> Iterator[Town]:
     monkeypatch.setenv("CONGRESSFLOW_INSTANCE_PATH", str(tmp_path / "instance"))
-    processes._by_id.clear()
+    processes.clear()
     app = create_app({"DATABASE_URL": db_url, "TESTING": True, "WTF_CSRF_ENABLED": False,
                       "BPMN_DIR": str(FIXTURES), "SECRET_KEY": "test-secret", "RATELIMIT_ENABLED": False})
     app.jinja_env.bytecode_cache = TEMPLATE_CACHE
@@ -147,4 +147,4 @@ def town(db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, frozen_cl
                                  department=department)
     yield Town(app)
     database.session_factory(app).kw["bind"].dispose()
-    processes._by_id.clear()
+    processes.clear()

@@ -119,7 +119,7 @@ def world(session_factory: sessionmaker, db_url: str, tmp_path: Path, monkeypatc
     monkeypatch.setenv("CONGRESSFLOW_INSTANCE_PATH", str(tmp_path / "instance"))
     # the parsed-process cache is keyed by definition id, and every test database starts
     # its ids at 1: a test must not meet the previous test's processes
-    processes._by_id.clear()
+    processes.clear()
     for username, (roles, department) in PEOPLE.items():
         make_user(session_factory, username, roles, department)
     with session_factory.begin() as s:
@@ -128,4 +128,4 @@ def world(session_factory: sessionmaker, db_url: str, tmp_path: Path, monkeypatc
     app = create_app({"TESTING": True, "DATABASE_URL": db_url, "SECRET_KEY": "test-secret"})
     yield World(app, session_factory)
     database.session_factory(app).kw["bind"].dispose()
-    processes._by_id.clear()
+    processes.clear()

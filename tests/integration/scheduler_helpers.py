@@ -22,9 +22,9 @@ FIRING_ACTIONS = ("timer_fired", "task_overdue", "reminder", "start_timer")
 def fresh_process_cache():
     """The parsed-process cache is keyed by definition id alone, and every test database
     numbers its definitions from 1: without this, a test can run another test's process."""
-    processes._by_id.clear()
+    processes.clear()
     yield
-    processes._by_id.clear()
+    processes.clear()
 
 
 def deploy(factory, name: str) -> None:

@@ -73,7 +73,7 @@ def app(db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, frozen_clo
     monkeypatch.setenv("CONGRESSFLOW_INSTANCE_PATH", str(tmp_path / "instance"))
     # the parsed-process cache is keyed by definition id, and every test database starts
     # its ids at 1: a test must not meet the previous test's processes
-    processes._by_id.clear()
+    processes.clear()
     app = create_app({"DATABASE_URL": db_url, "TESTING": True, "WTF_CSRF_ENABLED": False,
                       "BPMN_DIR": str(FIXTURES), "SECRET_KEY": "test-secret"})
     app.jinja_env.bytecode_cache = TEMPLATE_CACHE
@@ -86,7 +86,7 @@ def app(db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, frozen_clo
                                  department=department)
     yield app
     database.session_factory(app).kw["bind"].dispose()
-    processes._by_id.clear()
+    processes.clear()
 
 
 @pytest.fixture
