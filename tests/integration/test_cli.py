@@ -46,7 +46,7 @@ def test_drive_a_process_end_to_end(runner):
     run(runner, "init")
     assert run(runner, "users", "create", "clerk", "--password", "Qing-he-73-jie~", "--role", "officer",
                "--department", "office", "--operator").exit_code == 0
-    defs = json.loads(run(runner, "definitions", "--json").output)
+    defs = json.loads(run(runner, "definitions", "--operator", "--json").output)
     assert [d["key"] for d in defs] == ["review"]
 
     started = run(runner, "start", "review", "--var", "subject=路灯不亮", "--user", "clerk", "--json")
@@ -101,4 +101,4 @@ def test_deploy_refuses_bad_bpmn_with_location(runner, tmp_path):
     result = run(runner, "deploy", str(bad), "--operator")
     assert result.exit_code == 1
     assert f"{bad}:" in result.stderr and "sequence flow without an id" in result.stderr
-    assert json.loads(run(runner, "definitions", "--json").output) == []
+    assert json.loads(run(runner, "definitions", "--operator", "--json").output) == []

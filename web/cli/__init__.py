@@ -1,0 +1,54 @@
+"""The ``congressflow`` command: Flask's own commands (run, routes, shell) plus the
+product's, in three files by who runs them: ``cases`` (people working on cases and tasks),
+``admin`` (administrators, designers, and the operator setting a server up) and ``ops``
+(running a server). Each product command parses, calls one use case in one transaction,
+and prints; ``common`` holds what they share: who acts (``--user`` / ``--operator``),
+``--json``, and the one error adapter with its exit codes."""
+from __future__ import annotations
+
+from flask import Flask
+from flask.cli import FlaskGroup
+
+from .admin import (
+    calendar_group,
+    definitions_command,
+    deploy_command,
+    settings_group,
+    tokens_group,
+    users_group,
+)
+from .cases import (
+    cancel_command,
+    claim_command,
+    complete_command,
+    instance_command,
+    start_command,
+    tasks_command,
+    unclaim_command,
+)
+from .ops import (
+    db_group,
+    fire_due_command,
+    init_command,
+    scheduler_command,
+    serve_command,
+)
+
+COMMANDS = (init_command, db_group, deploy_command, definitions_command, start_command, tasks_command,
+            claim_command, unclaim_command, complete_command, instance_command, cancel_command,
+            fire_due_command, users_group, tokens_group, scheduler_command, serve_command, calendar_group,
+            settings_group)
+
+
+def init_app(app: Flask) -> None:
+    for command in COMMANDS:
+        app.cli.add_command(command)
+
+
+def _create_app() -> Flask:
+    from .. import create_app
+
+    return create_app()
+
+
+main = FlaskGroup(create_app=_create_app, help="CongressFlow: BPMN workflows for a township people's congress.")

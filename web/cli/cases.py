@@ -1,0 +1,166 @@
+"""Working on cases and tasks from the command line, as a person (``--user``): start,
+list tasks, claim, give back, complete, look at and cancel a case."""
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+import click
+from flask.cli import with_appcontext
+
+from engine import clock
+from engine.deadlines import timezones
+from engine.usecases import cases, tasks
+from engine.usecases.context import actor_for
+from storage import repositories as repo
+
+from ..database import session_factory
+from .common import emit, json_option, use_case, user_option
+
+
+def _parse_var(text: str) -> tuple[str, Any]:
+    if "=" not in text:
+        raise click.BadParameter(f"{text!r}: write name=value")
+    name, raw = text.split("=", 1)
+    try:
+        value = json.loads(raw)
+    except json.JSONDecodeError:
+        value = raw
+    return name.strip(), value
+
+
+@click.command("start")
+@with_appcontext
+@click.argument("key")
+@click.option("--var", "variables", multiple=True, help="name=value (value as JSON when it parses)")
+@click.option("--title", default=None)
+@click.option("--business-key", default=None)
+@user_option
+@json_option
+@use_case
+def start_command(key: str, variables: tuple[str, ...], title: str | None, business_key: str | None,
+                  username: str, as_json: bool) -> None:
+    """Start a case of process KEY."""
+    data = dict(_parse_var(v) for v in variables)
+    with session_factory().begin() as session:
+        detail = cases.start_instance(session, actor_for(session, username), key, data, title=title,
+                                          business_key=business_key)
+    emit(as_json, detail, lambda d: f"started case {d.id}: {d.title}\n" + _task_lines(d.open_tasks))
+
+
+def _local(when: datetime, seconds: bool = False) -> str:
+    """A moment as people here read it: the congress's local time, offset shown (--json stays UTC)."""
+    return when.astimezone(timezones.zone(None)).strftime("%Y-%m-%d %H:%M" + (":%S" if seconds else "") + " %z")
+
+
+def _task_lines(rows: list) -> str:
+    now = clock.now()
+    return "\n".join(
+        f"  {t.task_id}  {t.name}  [{t.title}]  "
+        f"{'@' + t.assignee if t.assignee else ','.join(t.candidate_groups) or '-'}"
+        f"{'  due ' + _local(t.due_at) if t.due_at else ''}"
+        f"{'  OVERDUE' if t.is_overdue(now) else ''}" for t in rows) or "  (no open tasks)"
+
+
+@click.command("tasks")
+@with_appcontext
+@user_option
+@click.option("--all", "show_all", is_flag=True, help="every open task (supervisors and admins)")
+@click.option("--process", "process_key", default=None)
+@click.option("--overdue", is_flag=True)
+@click.option("--limit", default=50)
+@json_option
+@use_case
+def tasks_command(username: str, show_all: bool, process_key: str | None, overdue: bool, limit: int,
+                  as_json: bool) -> None:
+    """The user's open tasks: assigned to them or claimable by their groups."""
+    flt = repo.InboxFilter(scope="all" if show_all else "open", process_key=process_key,
+                           overdue_at=clock.now() if overdue else None, limit=limit)
+    with session_factory()() as session:
+        rows, total = tasks.list_tasks(session, actor_for(session, username), flt)
+    emit(as_json, {"total": total, "tasks": rows}, lambda r: f"{r['total']} task(s)\n" + _task_lines(r["tasks"]))
+
+
+@click.command("claim")
+@with_appcontext
+@click.argument("task_id")
+@user_option
+@json_option
+@use_case
+def claim_command(task_id: str, username: str, as_json: bool) -> None:
+    """Claim a task for yourself."""
+    with session_factory().begin() as session:
+        summary = tasks.claim(session, actor_for(session, username), task_id)
+    emit(as_json, summary, lambda t: f"claimed {t.name} [{t.title}]")
+
+
+@click.command("unclaim")
+@with_appcontext
+@click.argument("task_id")
+@user_option
+@json_option
+@use_case
+def unclaim_command(task_id: str, username: str, as_json: bool) -> None:
+    """Give a claimed task back to its groups."""
+    with session_factory().begin() as session:
+        summary = tasks.unclaim(session, actor_for(session, username), task_id)
+    emit(as_json, summary, lambda t: f"unclaimed {t.name} [{t.title}]")
+
+
+@click.command("complete")
+@with_appcontext
+@click.argument("task_id")
+@user_option
+@click.option("--data", "data_json", default="{}", help="the form data as a JSON object")
+@json_option
+@use_case
+def complete_command(task_id: str, username: str, data_json: str, as_json: bool) -> None:
+    """Complete a task with its form data."""
+    try:
+        data = json.loads(data_json)
+    except json.JSONDecodeError as exc:
+        raise click.BadParameter(f"--data is not JSON: {exc}") from None
+    if not isinstance(data, dict):
+        raise click.BadParameter("--data must be a JSON object")
+    with session_factory().begin() as session:
+        following = tasks.complete(session, actor_for(session, username), task_id, data)
+    emit(as_json, {"completed": task_id, "open_tasks": following},
+          lambda r: f"completed {task_id}\nopen tasks in this case:\n" + _task_lines(r["open_tasks"]))
+
+
+@click.command("instance")
+@with_appcontext
+@click.argument("instance_id", type=int)
+@user_option
+@json_option
+@use_case
+def instance_command(instance_id: int, username: str, as_json: bool) -> None:
+    """A case you may see: status, variables (confidential ones masked unless you may read
+    them) and history."""
+    with session_factory()() as session:
+        detail = cases.instance_detail(session, actor_for(session, username), instance_id)
+
+    def text(d: Any) -> str:
+        lines = [f"case {d.id}: {d.title}", f"process {d.process_key} v{d.version}, {d.status}, "
+                 f"started {_local(d.started_at)} by {d.started_by}", "variables:"]
+        lines += [f"  {k} = {v!r}" for k, v in sorted(d.variables.items())]
+        lines += ["open tasks:", _task_lines(d.open_tasks), "history:"]
+        lines += [f"  {_local(h.at, seconds=True)} {h.actor:<10} {h.action:<12} {h.bpmn_id or ''}" for h in d.history]
+        return "\n".join(lines)
+
+    emit(as_json, detail, text)
+
+
+@click.command("cancel")
+@with_appcontext
+@click.argument("instance_id", type=int)
+@user_option
+@click.option("--reason", required=True, help="why; kept in the case's history")
+@json_option
+@use_case
+def cancel_command(instance_id: int, username: str, reason: str, as_json: bool) -> None:
+    """Cancel a running case (the office it was started from, and administrators)."""
+    with session_factory().begin() as session:
+        cases.cancel_instance(session, actor_for(session, username), instance_id, reason)
+    emit(as_json, {"cancelled": instance_id, "reason": reason}, lambda r: f"cancelled case {r['cancelled']}")

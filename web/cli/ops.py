@@ -1,0 +1,96 @@
+"""Running a server: set it up (``init``), migrate its database, serve the web app, run the
+scheduler, fire what is due. Operator commands: they act as the system."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+
+from engine.access import OPERATOR
+from engine.scheduling.leadership import AlreadyRunning
+from engine.usecases import definitions, people, timers
+from storage import migrate
+
+from .. import scheduling
+from ..database import session_factory
+from .common import emit, json_option, use_case
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+def _bpmn_dir() -> Path:
+    return Path(current_app.config.get("BPMN_DIR") or REPO_ROOT / "bpmn")
+
+
+@click.command("init")
+@with_appcontext
+@click.option("--demo/--no-demo", default=True, help="create the demo users (demo only)")
+@use_case
+def init_command(demo: bool) -> None:
+    """Operator command: migrate the database, deploy every process in bpmn/, create
+    departments and demo users (as the operator, bypassing the access policy)."""
+    migrate.upgrade(current_app.config["DATABASE_URL"])
+    factory = session_factory()
+    with factory.begin() as session:
+        people.ensure_departments(session)
+        files = sorted(_bpmn_dir().glob("*.bpmn"))
+        for path in files:
+            for d in definitions.deploy(session, path.read_bytes(), path.name, OPERATOR):
+                click.echo(f"{'deployed' if d.created else 'unchanged'} {d.key} v{d.version} ({path.name})")
+        created = people.ensure_demo_users(session, OPERATOR) if demo else {}
+    if created:
+        click.echo("\nDemo users (DEMO ONLY: these passwords are shown once; change them before real use):")
+        for username, password in created.items():
+            click.echo(f"  {username:<12} {password}")
+
+
+@click.group("db")
+def db_group() -> None:
+    """Operator command: database migrations (Alembic)."""
+
+
+@db_group.command("upgrade")
+@with_appcontext
+@click.option("--revision", default="head")
+def db_upgrade(revision: str) -> None:
+    """Upgrade the database to the latest (or the given) revision."""
+    migrate.upgrade(current_app.config["DATABASE_URL"], revision)
+    click.echo("database is up to date")
+
+
+@click.command("fire-due")
+@with_appcontext
+@json_option
+def fire_due_command(as_json: bool) -> None:
+    """Operator command: fire every timer that is due now (as the system)."""
+    fired = timers.fire_due(session_factory())
+    emit(as_json, {"fired": fired}, lambda r: f"fired {r['fired']} timer(s)")
+
+
+@click.command("scheduler")
+@with_appcontext
+def scheduler_command() -> None:
+    """Operator command: run the timer scheduler. One is active per database: on PostgreSQL others wait as
+    standbys and take over within seconds; on SQLite a second one refuses to start."""
+    try:
+        scheduling.run_standalone(current_app._get_current_object())  # type: ignore[attr-defined]
+    except AlreadyRunning as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+@click.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--threads", default=8, show_default=True, type=int)
+@click.option("--scheduler/--no-scheduler", "with_scheduler", default=True, show_default=True,
+              help="run the timer scheduler in this process")
+@with_appcontext
+def serve_command(host: str, port: int, threads: int, with_scheduler: bool) -> None:
+    """Operator command: serve the web app (waitress) with the timer scheduler in-process."""
+    try:
+        scheduling.serve(current_app._get_current_object(), host, port, threads,  # type: ignore[attr-defined]
+                         with_scheduler)
+    except AlreadyRunning as exc:
+        raise click.ClickException(str(exc)) from None
