@@ -32,6 +32,18 @@ BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
 PASSWORD = "Qiu-shan-42-lu!"  # every test user's (make_user): strong enough for the password policy
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The markers that pick what ``make test-fast`` leaves out: ``postgres`` on every run
+    against PostgreSQL, ``browser`` on everything that drives chromium (``slow`` is set by
+    the tests themselves)."""
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        if callspec is not None and callspec.params.get("db_url") == "postgresql":
+            item.add_marker(pytest.mark.postgres)
+        if "e2e" in item.path.parts:
+            item.add_marker(pytest.mark.browser)
+
+
 @pytest.fixture(autouse=True, scope="session")
 def fast_password_hashing() -> Iterator[None]:
     """Argon2 with its production cost takes ~0.2 s a hash; tests create many users."""

@@ -13,6 +13,8 @@ from hypothesis import HealthCheck, Phase, given, settings
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 
+pytestmark = pytest.mark.slow  # left out of make test-fast
+
 EXAMPLES = 6
 
 

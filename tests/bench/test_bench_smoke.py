@@ -10,6 +10,8 @@ import pytest
 
 from tests.conftest import BACKENDS, PG_URL, REPO_ROOT
 
+pytestmark = pytest.mark.slow  # left out of make test-fast
+
 BENCH = REPO_ROOT / "bench" / "engine_bench.py"
 STATS = {"median_ms", "p95_ms", "mean_ms", "n"}
 

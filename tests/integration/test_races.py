@@ -21,6 +21,8 @@ from tests.api import conftest as api
 from tests.api.conftest import Caller, World
 from tests.conftest import make_user
 
+pytestmark = pytest.mark.slow  # left out of make test-fast
+
 ROUNDS = 3
 RACERS = 4
 
@@ -154,7 +156,7 @@ def test_a_lost_race_the_locks_did_not_prevent_is_409_with_the_reason(world, mon
     response = world.as_("admin").post(f"/instances/{case['case']}/cancel", json={"reason": "重复"})
     assert response.status_code == 409
     assert response.get_json() == {
-        "code": "conflict", "fields": {},
+        "code": "conflict", "fields": {}, "codes": {},
         "message": "this case was changed by someone else meanwhile; reload it and try again"}
 
 

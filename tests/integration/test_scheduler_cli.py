@@ -77,6 +77,7 @@ def free_port():
         return s.getsockname()[1]
 
 
+@pytest.mark.slow
 def test_serve_runs_the_web_app_with_the_scheduler(db_url, tmp_path):
     if not db_url.startswith("sqlite"):
         pytest.skip("one run is enough")

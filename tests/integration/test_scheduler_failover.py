@@ -26,7 +26,7 @@ from .scheduler_helpers import (  # noqa: F401 (fresh_process_cache is an autous
     wait_for,
 )
 
-pytestmark = pytest.mark.postgres
+pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 COMMAND = str(Path(sys.executable).parent / "congressflow")
 
 

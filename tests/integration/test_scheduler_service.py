@@ -33,6 +33,8 @@ from .scheduler_helpers import (  # noqa: F401 (fresh_process_cache is an autous
     wait_for,
 )
 
+pytestmark = pytest.mark.slow  # left out of make test-fast
+
 FAST = SchedulerConfig(refresh_interval=0.1, standby_poll=0.2, check_interval=0.2)
 
 

@@ -28,6 +28,8 @@ from tests.api import conftest as api
 from tests.api.conftest import World
 from tests.servers import serving
 
+pytestmark = pytest.mark.slow  # left out of make test-fast
+
 BUDGET_S = DEFAULTS["script.time_budget_ms"].default / 1000
 MARGIN_S = 2.0
 

@@ -181,6 +181,7 @@ def _corpus_files():
         if CORPUS.exists() else []
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not CORPUS.exists(), reason="../shared/bpmn-corpus is not beside the repo")
 def test_corpus_every_file_is_deployed_or_refused_with_a_located_reason():
     """Hundreds of files made by other tools: none may crash the parser; each is either

@@ -16,6 +16,8 @@ from tests.web.conftest import PASSWORD
 from tests.web.test_signin_security import attempt, per_minute
 from web import create_app, database
 
+pytestmark = pytest.mark.slow  # left out of make test-fast
+
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 
 

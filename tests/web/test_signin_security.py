@@ -213,6 +213,7 @@ def _post_form(port: int, path: str, fields: dict[str, str]) -> int:
         connection.close()
 
 
+@pytest.mark.slow
 def test_signed_in_users_are_served_during_a_burst_of_guesses(app, hasher):
     """The product's server (waitress, 8 threads) on a free port of this machine; eight
     guessers against four accounts whose hashes have the production cost, while a signed-in
