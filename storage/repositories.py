@@ -6,7 +6,16 @@ from dataclasses import dataclass, field, fields
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, and_, bindparam, func, literal_column, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    and_,
+    bindparam,
+    func,
+    literal_column,
+    or_,
+    select,
+)
 from sqlalchemy.orm import Session, lazyload
 
 from .enums import InstanceStatus, Role, TimerState, WorkItemState
@@ -137,11 +146,11 @@ class InboxFilter:
 
 # Written out, not bound: a plan prepared for any state could not use the partial indexes
 # of the ready rows (ix_work_items_ready_*, ix_work_item_groups_ready: WHERE ready).
-READY = literal_column(f"'{WorkItemState.READY.value}'")
-RUNNING = literal_column(f"'{InstanceStatus.RUNNING.value}'")
+READY: ColumnElement[str] = literal_column(f"'{WorkItemState.READY.value}'")
+RUNNING: ColumnElement[str] = literal_column(f"'{InstanceStatus.RUNNING.value}'")
 
 
-def _offered(username: str, groups: Iterable[str]) -> Select:
+def _offered(username: str, groups: Iterable[str]) -> Select[int]:
     """Ids of the ready work items offered to me or to one of my groups, read from the
     partial index ix_work_item_groups_ready (the plain IN gives it its index condition)."""
     groups = sorted(set(groups))
@@ -213,7 +222,7 @@ def _inbox_order(flt: InboxFilter) -> tuple[Any, ...]:
         raise ValueError(f"unknown inbox sort {flt.sort!r}; one of {', '.join(INBOX_ORDERS)}") from None
 
 
-def inbox_query(username: str, groups: Iterable[str], flt: InboxFilter) -> Select:
+def inbox_query(username: str, groups: Iterable[str], flt: InboxFilter) -> Select[WorkItem, str, str, str]:
     """(work item, case title, process key, process name) of the items the filter selects."""
     return (select(WorkItem, ProcessInstance.title, ProcessDefinition.key, ProcessDefinition.name)
             .join(ProcessInstance, WorkItem.instance_id == ProcessInstance.id)

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import bindparam, insert, inspect, or_, update
+from sqlalchemy import Table, bindparam, insert, inspect, or_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
@@ -24,9 +24,10 @@ from .enums import TimerState, WorkItemState
 from .models import AuditEntry, ProcessInstance, Timer, WorkItem, WorkItemGroup
 from .repositories import ItemRow
 
-_cases = ProcessInstance.__table__
-_items = WorkItem.__table__
-_timers = Timer.__table__
+# the mapped classes' tables (typed as FromClause by SQLAlchemy; they are Tables)
+_cases = cast(Table, ProcessInstance.__table__)
+_items = cast(Table, WorkItem.__table__)
+_timers = cast(Table, Timer.__table__)
 
 # The bound names differ from the column names: Core reserves those for the SET clause.
 _UPDATE_CASE = (update(_cases)
@@ -42,7 +43,7 @@ _COMPLETE_ITEM = (update(_items).where(_items.c.id == bindparam("item_id"))
 _INSERT_ITEM = insert(_items).returning(_items.c.id)
 _NEW_ITEM_FIELDS = ("instance_id", "task_id", "bpmn_id", "name", "lane", "assignee", "due_at", "state", "created_at",
                     "claimed_at")
-_INSERT_GROUPS = insert(WorkItemGroup.__table__)
+_INSERT_GROUPS = insert(cast(Table, WorkItemGroup.__table__))
 _UPDATE_TIMER = (update(_timers).where(_timers.c.id == bindparam("timer_id"))
                  .values(due_at=bindparam("due_at"), state=bindparam("state"), fired_at=bindparam("fired_at")))
 
@@ -60,7 +61,7 @@ def _arm_timers(dialect_insert: Any) -> Any:
 
 
 _ARM_TIMERS = {"sqlite": _arm_timers(sqlite.insert), "postgresql": _arm_timers(postgresql.insert)}
-_INSERT_AUDIT = insert(AuditEntry.__table__)
+_INSERT_AUDIT = insert(cast(Table, AuditEntry.__table__))
 
 
 def written(obj: Any, **values: Any) -> None:

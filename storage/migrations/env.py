@@ -1,8 +1,9 @@
 """Alembic environment: plain SQLAlchemy, the URL comes from the Config the caller built."""
 from alembic import context
+from sqlalchemy.engine import Connection
 
-from storage.db import make_engine
-from storage.models import Base
+from storage import models  # noqa: F401  (the tables autogenerate compares)
+from storage.db import Base, make_engine
 
 config = context.config
 target_metadata = Base.metadata
@@ -18,7 +19,7 @@ def run_migrations_offline() -> None:
 def run_migrations_online() -> None:
     connectable = config.attributes.get("connection")
     if connectable is None:
-        engine = make_engine(config.get_main_option("sqlalchemy.url"))
+        engine = make_engine(config.get_main_option("sqlalchemy.url") or "")
         with engine.connect() as connection:
             _run(connection)
         engine.dispose()
@@ -26,22 +27,23 @@ def run_migrations_online() -> None:
         _run(connectable)
 
 
-def _run(connection) -> None:
+def _run(connection: Connection) -> None:
     # render_as_batch: SQLite can only ALTER tables by copying them; Alembic's batch mode does
     # that. With foreign keys enforced, dropping the old copy would cascade into every row
     # that refers to it (a case's work items, a user's roles): off while migrating, as
     # Alembic's documentation advises (the pragma only takes effect outside a transaction).
     sqlite = connection.dialect.name == "sqlite" and not connection.in_transaction()
-    if sqlite:
-        connection.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")
+    driver = connection.connection.driver_connection if sqlite else None
+    if driver is not None:
+        driver.execute("PRAGMA foreign_keys=OFF")
     try:
         context.configure(connection=connection, target_metadata=target_metadata, render_as_batch=True,
                           compare_type=True)
         with context.begin_transaction():
             context.run_migrations()
     finally:
-        if sqlite:
-            connection.connection.driver_connection.execute("PRAGMA foreign_keys=ON")
+        if driver is not None:
+            driver.execute("PRAGMA foreign_keys=ON")
 
 
 if context.is_offline_mode():
