@@ -2,7 +2,11 @@
 NotFound → 404, Conflict → 409, InvalidData / InvalidBpmn → 422."""
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cache
+from string import Formatter
+from typing import Any
 
 
 class EngineError(Exception):
@@ -34,18 +38,125 @@ class AlreadyCompleted(Conflict):
     code = "already_completed"
 
 
+# What can be wrong with one field: code → its English text, a ``str.format`` template
+# whose names are the code's params. The one list: the web translates each code
+# (web/views/formdata.py), the API sends code and params beside the English text.
+FIELD_ERRORS: dict[str, str] = {
+    "invalid": "{message}",   # no better code: the message as it came (a library's, or old text)
+    "required": "required",
+    "unknown_field": "unknown field: this form has no such field",
+    "not_text": "must be text",
+    "not_a_number": "not a whole number",
+    "not_boolean": "must be true or false",
+    "not_a_date": "must be a date YYYY-MM-DD",
+    "date_out_of_range": "must be between {min} and {max}",
+    "min_length": "at least {min} characters",
+    "max_length": "at most {max} characters",
+    "min": "at least {min}",
+    "max": "at most {max}",
+    "not_allowed_value": "not one of the allowed values: {value}",
+    "unsupported_type": "unsupported field type {type!r}",
+    "may_not_write": "confidential: you may not write it",
+    "file_type": "file type not allowed; allowed: {allowed}",
+    "file_empty": "the file is empty",
+    "file_too_large": "larger than {max_mb} MB",
+    "letters_digits_only": "letters, digits, - and _ only",
+    "password_too_short": "at least {min} characters",
+    "password_contains_username": "must not contain the user name",
+    "password_contains_name": "must not contain the name",
+    "password_guessable": "too easy to guess",
+    "password_unchanged": "must differ from the current password",
+    "wrong_password": "wrong password",
+    "passwords_differ": "the passwords differ",
+    "unknown_timezone": "unknown time zone {timezone!r}; use an IANA name such as {example}",
+    "unknown_role": "unknown role(s) {roles}; known: {known}",
+    "unknown_department": "no department {department!r}",
+    "own_admin_role": "you cannot remove your own administrator role or deactivate yourself",
+    "unknown_setting": "unknown setting {name!r}; known: {known}",
+    "case_or_task_needed": "a case or a task is needed",
+    "not_a_name": "{value}… is not a user or group name (at most {max} characters)",
+}
+
+
+@cache
+def field_error_params(code: str) -> frozenset[str]:
+    """The names of the params ``code`` takes."""
+    return frozenset(name for _text, name, _spec, _conv in Formatter().parse(FIELD_ERRORS[code]) if name)
+
+
+class FieldError(str):
+    """What is wrong with one field: a code from FIELD_ERRORS and its params, e.g.
+    ``FieldError("max_length", {"max": 200})``.
+
+    It *is* its English text (``"at most 200 characters"``, after ``"label: "`` when a
+    form field's label is given), so logs, the command line and whoever reads
+    ``InvalidData.field_errors`` as text go on reading a sentence; the web translates
+    ``code`` with ``params`` instead. Like any str it compares as its text: compare
+    ``code`` and ``params`` to tell codes apart."""
+
+    code: str
+    params: dict[str, Any]
+    label: str | None
+
+    def __new__(cls, code: str, params: Mapping[str, Any] | None = None, label: str | None = None) -> FieldError:
+        if code not in FIELD_ERRORS:
+            raise ValueError(f"unknown field error code {code!r}")
+        params = dict(params or {})
+        if set(params) != field_error_params(code):
+            raise ValueError(f"field error {code!r} takes the params {sorted(field_error_params(code))}, "
+                             f"not {sorted(params)}")
+        text = FIELD_ERRORS[code].format(**params)
+        self = super().__new__(cls, f"{label}: {text}" if label else text)
+        self.code, self.params, self.label = code, params, label
+        return self
+
+    @classmethod
+    def from_text(cls, text: str) -> FieldError:
+        """A message given as text (callers not yet giving codes): the code without params
+        whose English text it is, else ``invalid`` with the text as its message."""
+        code = _CODE_OF_TEXT.get(text)
+        return cls(code) if code else cls("invalid", {"message": text})
+
+    @property
+    def text(self) -> str:
+        """The English text without the label."""
+        return FIELD_ERRORS[self.code].format(**self.params)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"code": self.code, "params": dict(self.params)}
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (FieldError, (self.code, self.params, self.label))
+
+    def __repr__(self) -> str:
+        label = f", label={self.label!r}" if self.label else ""
+        return f"FieldError({self.code!r}, {self.params!r}{label})" if self.params or label \
+            else f"FieldError({self.code!r})"
+
+
+_CODE_OF_TEXT = {text: code for code, text in FIELD_ERRORS.items() if not field_error_params(code)}
+
+
 class InvalidData(EngineError):
-    """Submitted data does not fit the form: one message per field."""
+    """Submitted data does not fit the form: one FieldError per field.
+
+    ``codes``: field → FieldError; ``field_errors``: field → English text (the same
+    FieldErrors, each of which is its text). A plain text message is still taken
+    (FieldError.from_text) while callers move to codes."""
 
     code = "invalid_data"
 
-    def __init__(self, field_errors: dict[str, str], message: str = "the submitted data is not valid"):
-        detail = "; ".join(f"{k}: {v}" for k, v in field_errors.items())
+    def __init__(self, field_errors: Mapping[str, FieldError | str],
+                 message: str = "the submitted data is not valid"):
+        self.codes: dict[str, FieldError] = {
+            name: error if isinstance(error, FieldError) else FieldError.from_text(str(error))
+            for name, error in field_errors.items()}
+        self.field_errors: dict[str, str] = dict(self.codes)
+        detail = "; ".join(f"{k}: {v}" for k, v in self.codes.items())
         super().__init__(f"{message}: {detail}" if detail else message)
-        self.field_errors = field_errors
 
     def to_dict(self) -> dict:
-        return {**super().to_dict(), "fields": self.field_errors}
+        return {**super().to_dict(), "fields": {name: str(error) for name, error in self.codes.items()}}
 
 
 class ScriptError(EngineError):

@@ -4,13 +4,16 @@ NotAllowed → 403, NotFound → 404, Conflict / AlreadyCompleted → 409, Inval
 InvalidBpmn / ScriptError → 422. Two writers racing past the locks (a stale versioned
 UPDATE, a PostgreSQL serialization failure or deadlock) → 409 too; a database that cannot
 be reached → 503. A request under ``/api/`` (or one that prefers JSON)
-gets ``{"code", "message", "fields"}``; a browser gets a friendly page in its language.
+gets ``{"code", "message", "fields", "codes"}`` (``fields``: field → English message;
+``codes``: field → ``{"code", "params"}``, engine.errors.FIELD_ERRORS); a browser gets a
+friendly page in its language.
 Routes never catch these themselves (except a form page that re-displays its own
 field errors).
 """
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
@@ -35,6 +38,7 @@ from werkzeug.http import http_date
 from engine.errors import (
     Conflict,
     EngineError,
+    FieldError,
     InvalidBpmn,
     InvalidData,
     NotAllowed,
@@ -82,14 +86,19 @@ def wants_json() -> bool:
     return best == "application/json" and request.accept_mimetypes[best] > request.accept_mimetypes["text/html"]
 
 
-def json_error(status: int, code: str, message: str, fields: dict[str, str] | None = None,
+def json_error(status: int, code: str, message: str, fields: Mapping[str, FieldError | str] | None = None,
                **extra: Any) -> Response:
-    response = jsonify({"code": code, "message": message, "fields": fields or {}, **extra})
+    """The JSON error; each field's error both as English text (``fields``) and as its code
+    and params (``codes``; text given without a code: FieldError.from_text)."""
+    errors = {name: error if isinstance(error, FieldError) else FieldError.from_text(str(error))
+              for name, error in (fields or {}).items()}
+    response = jsonify({"code": code, "message": message, "fields": {name: str(e) for name, e in errors.items()},
+                        "codes": {name: e.to_dict() for name, e in errors.items()}, **extra})
     response.status_code = status
     return response
 
 
-def error_page(status: int, code: str, message: str, fields: dict[str, str] | None = None,
+def error_page(status: int, code: str, message: str, fields: Mapping[str, FieldError | str] | None = None,
                problems: list[Any] | None = None) -> Response | tuple[str, int]:
     if wants_json():
         extra = {"problems": [p.__dict__ for p in problems]} if problems else {}

@@ -5,11 +5,13 @@ and kept with it, so the web layer can render it and the engine can validate aga
 """
 from __future__ import annotations
 
+import difflib
+import re
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from typing import Any
 
-from ..errors import InvalidData
+from ..errors import FieldError, InvalidData
 
 FIELD_TYPES = ("string", "long", "boolean", "date", "enum")
 # The lists a field may take its values from (property ``options_source`` for one value,
@@ -21,6 +23,8 @@ CONSTRAINTS = ("required", "readonly", "minlength", "maxlength", "min", "max")
 # it into a moment in UTC, failing the case's next step again on every try.
 DATE_MIN = date(1900, 1, 1)
 DATE_MAX = date(2099, 12, 31)
+_WHOLE_NUMBER = re.compile(r"-?[0-9]+")
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
 @dataclass(frozen=True)
@@ -81,30 +85,81 @@ class FormSpec:
     def validate(self, data: dict[str, Any], option_sources: dict[str, set[str]] | None = None) -> dict[str, Any]:
         """Check ``data`` against the form; give back the values converted to their types.
 
-        Raises InvalidData with one message per wrong field; nothing is half-accepted."""
+        Raises InvalidData with one FieldError per wrong field; nothing is half-accepted."""
         option_sources = option_sources or {}
-        errors: dict[str, str] = {}
+        errors: dict[str, FieldError] = {}
         clean: dict[str, Any] = {}
         for name in data:
             if self.field(name) is None:
-                errors[name] = "unknown field: this form has no such field"
+                errors[name] = FieldError("unknown_field")
         for f in self.fields:
             if f.readonly:
                 continue
             raw = data.get(f.id, f.default)
             if _is_empty(raw):
                 if f.required:
-                    errors[f.id] = f"{f.label}: required"
+                    errors[f.id] = FieldError("required", label=f.label)
                 elif f.id in data:
                     clean[f.id] = None
                 continue
             try:
                 clean[f.id] = _convert(f, raw, option_sources)
-            except ValueError as exc:
-                errors[f.id] = f"{f.label}: {exc}"
+            except _Refused as refused:
+                errors[f.id] = FieldError(refused.code, refused.params, f.label)
         if errors:
             raise InvalidData(errors)
         return clean
+
+
+def constraint_problems(f: FormField) -> list[str]:
+    """What is wrong with the field's ``camunda:constraint`` s, for deploy to refuse: a name
+    not in CONSTRAINTS, a config on ``required`` / ``readonly``, a bound that is not a
+    whole number (a date YYYY-MM-DD for ``min`` / ``max`` of a date field, within
+    DATE_MIN..DATE_MAX), a lower bound above the upper one."""
+    problems = []
+    bounds: dict[str, int | date] = {}
+    for name, config in f.constraints.items():
+        if name not in CONSTRAINTS:
+            close = difflib.get_close_matches((name or "").lower(), CONSTRAINTS, n=1)
+            hint = f"did you mean {close[0]!r}? " if close else ""
+            problems.append(f"form field {f.id!r} has an unknown constraint {name!r} ({hint}known: "
+                            f"{', '.join(CONSTRAINTS)})")
+        elif name in ("required", "readonly"):
+            if config.strip():
+                problems.append(f"form field {f.id!r}: constraint {name!r} takes no config, got {config!r}")
+        elif f.type == "date" and name in ("min", "max"):
+            try:
+                day = date.fromisoformat(config) if _ISO_DATE.fullmatch(config) else None
+            except ValueError:
+                day = None
+            if day is None:
+                problems.append(f"form field {f.id!r}: constraint {name!r} needs a date YYYY-MM-DD as its "
+                                f"config, got {config!r}")
+            elif not DATE_MIN <= day <= DATE_MAX:
+                problems.append(f"form field {f.id!r}: constraint {name!r} {config!r} is not between "
+                                f"{DATE_MIN.isoformat()} and {DATE_MAX.isoformat()}")
+            else:
+                bounds[name] = day
+        elif not _WHOLE_NUMBER.fullmatch(config) or (name.endswith("length") and config.startswith("-")):
+            what = "a whole number of characters" if name.endswith("length") else "a whole number"
+            problems.append(f"form field {f.id!r}: constraint {name!r} needs {what} as its config, "
+                            f"got {config!r}")
+        else:
+            bounds[name] = int(config)
+    for low, high in (("minlength", "maxlength"), ("min", "max")):
+        if low in bounds and high in bounds and bounds[low] > bounds[high]:  # type: ignore[operator]
+            problems.append(f"form field {f.id!r}: constraint {low!r} ({f.constraints[low]}) is above "
+                            f"{high!r} ({f.constraints[high]})")
+    return problems
+
+
+class _Refused(Exception):
+    """A value the field does not take: a FieldError's code and params (the label added by
+    the caller)."""
+
+    def __init__(self, code: str, **params: Any):
+        super().__init__(code)
+        self.code, self.params = code, params
 
 
 def _is_empty(value: Any) -> bool:
@@ -117,21 +172,21 @@ def _convert(f: FormField, raw: Any, option_sources: dict[str, set[str]]) -> Any
         allowed = option_sources.get(f.multiple_source)
         unknown = [v for v in values if allowed is not None and v not in allowed]
         if unknown:
-            raise ValueError(f"not one of the allowed values: {', '.join(map(str, unknown))}")
+            raise _Refused("not_allowed_value", value=", ".join(map(str, unknown)))
         return values
     if f.type == "string":
         value = raw if isinstance(raw, str) else None
         if value is None:
-            raise ValueError("must be text")
+            raise _Refused("not_text")
         _check_length(f, value)
         return value
     if f.type == "long":
         if isinstance(raw, bool) or not isinstance(raw, (int, str)):
-            raise ValueError("must be a whole number")
+            raise _Refused("not_a_number")
         try:
             value = int(raw)
         except ValueError:
-            raise ValueError(f"must be a whole number, got {raw!r}") from None
+            raise _Refused("not_a_number") from None
         _check_range(f, value)
         return value
     if f.type == "boolean":
@@ -142,27 +197,37 @@ def _convert(f: FormField, raw: Any, option_sources: dict[str, set[str]]) -> Any
             return True
         if text in ("false", "off", "0", "no"):
             return False
-        raise ValueError(f"must be true or false, got {raw!r}")
+        raise _Refused("not_boolean")
     if f.type == "date":
         try:
             day = date.fromisoformat(str(raw))
         except ValueError:
-            raise ValueError(f"must be a date YYYY-MM-DD, got {raw!r}") from None
+            raise _Refused("not_a_date") from None
         _check_date_range(f, day)
         return day.isoformat()
     if f.type == "enum":
         allowed = option_sources.get(f.options_source) if f.options_source else {o.id for o in f.options}
         if allowed is not None and str(raw) not in allowed:
-            raise ValueError(f"{raw!r} is not one of the allowed values")
+            raise _Refused("not_allowed_value", value=str(raw))
         return str(raw)
-    raise ValueError(f"unsupported field type {f.type!r}")
+    raise _Refused("unsupported_type", type=f.type)
+
+
+def _int_bound(f: FormField, name: str) -> int | None:
+    """The field's ``minlength`` / ``maxlength`` / ``min`` / ``max`` as a number, None when
+    absent. Deploy refuses one that is not a whole number; should a definition deployed
+    before still have one, it is no bound rather than a failure at every completion."""
+    try:
+        return int(f.constraints[name]) if name in f.constraints else None
+    except ValueError:
+        return None
 
 
 def _check_length(f: FormField, value: str) -> None:
-    if "minlength" in f.constraints and len(value) < int(f.constraints["minlength"]):
-        raise ValueError(f"at least {f.constraints['minlength']} characters")
-    if "maxlength" in f.constraints and len(value) > int(f.constraints["maxlength"]):
-        raise ValueError(f"at most {f.constraints['maxlength']} characters")
+    if (low := _int_bound(f, "minlength")) is not None and len(value) < low:
+        raise _Refused("min_length", min=low)
+    if (high := _int_bound(f, "maxlength")) is not None and len(value) > high:
+        raise _Refused("max_length", max=high)
 
 
 def _date_bound(f: FormField, name: str, default: date) -> date:
@@ -176,11 +241,11 @@ def _date_bound(f: FormField, name: str, default: date) -> date:
 def _check_date_range(f: FormField, value: date) -> None:
     low, high = _date_bound(f, "min", DATE_MIN), _date_bound(f, "max", DATE_MAX)
     if not low <= value <= high:
-        raise ValueError(f"must be between {low.isoformat()} and {high.isoformat()}")
+        raise _Refused("date_out_of_range", min=low.isoformat(), max=high.isoformat())
 
 
 def _check_range(f: FormField, value: int) -> None:
-    if "min" in f.constraints and value < int(f.constraints["min"]):
-        raise ValueError(f"at least {f.constraints['min']}")
-    if "max" in f.constraints and value > int(f.constraints["max"]):
-        raise ValueError(f"at most {f.constraints['max']}")
+    if (low := _int_bound(f, "min")) is not None and value < low:
+        raise _Refused("min", min=low)
+    if (high := _int_bound(f, "max")) is not None and value > high:
+        raise _Refused("max", max=high)

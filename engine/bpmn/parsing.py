@@ -26,7 +26,7 @@ from .camunda import (
     is_expression,
     read_task_meta,
 )
-from .forms import FIELD_TYPES, OPTION_SOURCES
+from .forms import FIELD_TYPES, OPTION_SOURCES, constraint_problems
 from .sandbox import compile_expression, compile_script
 
 # Flow elements the engine runs. Anything else inside a process is refused by name.
@@ -301,6 +301,7 @@ def _task_problems(process: etree._Element, file: str) -> list[Problem]:
             if f.type not in FIELD_TYPES:
                 problems.append(_problem(file, node, f"form field {f.id!r} has unsupported type {f.type!r} "
                                                      f"(use one of {', '.join(FIELD_TYPES)})"))
+            problems += [_problem(file, node, message) for message in constraint_problems(f)]
             if f.type == "enum" and not f.options and not f.options_source:
                 problems.append(_problem(file, node, f"enum field {f.id!r} has no values"))
             for source in filter(None, (f.options_source, f.multiple_source)):

@@ -21,7 +21,7 @@ from SpiffWorkflow.util.task import TaskState
 
 from .. import clock
 from ..deadlines.date_functions import parse_when
-from ..errors import EngineError, InvalidData, NotFound, ScriptError
+from ..errors import EngineError, FieldError, InvalidData, NotFound, ScriptError
 from .camunda import TaskMeta, expression_body, is_expression
 from .parsing import ParsedProcess
 from .sandbox import Budget, BudgetExceeded, SandboxedEnvironment, ScriptLimits
@@ -267,8 +267,8 @@ class Runtime:
             values.extend(str(v) for v in items if v not in (None, ""))
         too_long = [v for v in values if len(v) > MAX_GROUP_LENGTH]
         if too_long:
-            raise InvalidData({expression_body(e) if is_expression(e) else e: f"{too_long[0][:40]}… is not a "
-                               f"user or group name (at most {MAX_GROUP_LENGTH} characters)" for e in entries})
+            raise InvalidData({expression_body(e) if is_expression(e) else e: FieldError(
+                "not_a_name", {"value": too_long[0][:40], "max": MAX_GROUP_LENGTH}) for e in entries})
         return tuple(values)
 
     def _due(self, task: Task, due_date: str | None) -> datetime | None:

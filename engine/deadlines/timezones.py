@@ -6,6 +6,7 @@ from __future__ import annotations
 from functools import lru_cache
 from zoneinfo import ZoneInfo, available_timezones
 
+from ..errors import FieldError
 from .calendar import LOCAL_TZ
 
 DEFAULT_TIMEZONE: str = LOCAL_TZ.key  # Asia/Shanghai
@@ -30,10 +31,10 @@ def choices() -> tuple[str, ...]:
     return common + tuple(sorted(known() - set(common)))
 
 
-def problem(name: str) -> str | None:
+def problem(name: str) -> FieldError | None:
     """Why ``name`` cannot be someone's time zone, or None ("" means the default)."""
     if name and name not in known():
-        return f"unknown time zone {name!r}; use an IANA name such as {DEFAULT_TIMEZONE}"
+        return FieldError("unknown_timezone", {"timezone": name, "example": DEFAULT_TIMEZONE})
     return None
 
 

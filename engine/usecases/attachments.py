@@ -18,7 +18,7 @@ from storage.models import Attachment
 
 from .. import access, clock
 from ..access import Actor
-from ..errors import InvalidData, NotAllowed, NotFound
+from ..errors import FieldError, InvalidData, NotAllowed, NotFound
 from .confidentiality import mask_filename, notes_confidential_by_default
 from .context import audit
 from .visibility import note_target, visible_case
@@ -64,11 +64,11 @@ def check_upload(filename: str, size: int) -> str:
     name = PurePosixPath((filename or "").replace("\\", "/")).name
     suffix = PurePosixPath(name).suffix.lower()
     if not name or suffix not in ALLOWED_TYPES:
-        raise InvalidData({"file": f"file type not allowed; allowed: {' '.join(sorted(ALLOWED_TYPES))}"})
+        raise InvalidData({"file": FieldError("file_type", {"allowed": " ".join(sorted(ALLOWED_TYPES))})})
     if size == 0:
-        raise InvalidData({"file": "the file is empty"})
+        raise InvalidData({"file": FieldError("file_empty")})
     if size > MAX_ATTACHMENT_BYTES:
-        raise InvalidData({"file": f"larger than {MAX_ATTACHMENT_BYTES // (1024 * 1024)} MB"})
+        raise InvalidData({"file": FieldError("file_too_large", {"max_mb": MAX_ATTACHMENT_BYTES // (1024 * 1024)})})
     return ALLOWED_TYPES[suffix]
 
 

@@ -19,7 +19,7 @@ from .. import access, clock
 from ..access import Actor
 from ..bpmn.forms import FormSpec
 from ..bpmn.parsing import TITLE_FIELDS
-from ..errors import Conflict, InvalidData, NotAllowed, NotFound
+from ..errors import Conflict, FieldError, InvalidData, NotAllowed, NotFound
 from .attachments import AttachmentView, list_attachments
 from .comments import CommentView, list_comments
 from .confidentiality import (
@@ -83,9 +83,9 @@ def cancel_instance(session: Session, actor: Actor, instance_id: int, reason: st
     with a reason, which the history keeps."""
     reason = (reason or "").strip()
     if not reason:
-        raise InvalidData({"reason": "required"})
+        raise InvalidData({"reason": FieldError("required")})
     if len(reason) > MAX_REASON_CHARS:
-        raise InvalidData({"reason": f"at most {MAX_REASON_CHARS} characters"})
+        raise InvalidData({"reason": FieldError("max_length", {"max": MAX_REASON_CHARS})})
     instance = repo.instance_for_update(session, instance_id)
     if instance is None or not may_see_case(session, actor, instance):
         raise no_case(instance_id)

@@ -14,7 +14,7 @@ from storage.models import Comment
 
 from .. import access, clock
 from ..access import Actor
-from ..errors import InvalidData
+from ..errors import FieldError, InvalidData
 from .confidentiality import notes_confidential_by_default
 from .context import audit
 from .visibility import note_target, visible_case
@@ -41,9 +41,9 @@ def add_comment(session: Session, actor: Actor, body: str, *, task_id: str | Non
     (confidential on a case with confidential fields)."""
     body = (body or "").strip()
     if not body:
-        raise InvalidData({"body": "required"})
+        raise InvalidData({"body": FieldError("required")})
     if len(body) > MAX_COMMENT_CHARS:
-        raise InvalidData({"body": f"at most {MAX_COMMENT_CHARS} characters"})
+        raise InvalidData({"body": FieldError("max_length", {"max": MAX_COMMENT_CHARS})})
     case_id, definition_id, task = note_target(session, actor, instance_id, task_id)
     if confidential is None:
         confidential = notes_confidential_by_default(session, definition_id)

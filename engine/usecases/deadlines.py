@@ -15,7 +15,7 @@ from .. import access, clock
 from ..access import Actor
 from ..deadlines.calendar import WorkingCalendar
 from ..deadlines.settings import DEFAULTS
-from ..errors import InvalidData, NotFound
+from ..errors import FieldError, InvalidData, NotFound
 from .context import audit
 
 
@@ -94,13 +94,13 @@ def list_settings(session: Session) -> list[SettingView]:
 def set_setting(session: Session, actor: Actor, name: str, value: str | int) -> SettingView:
     _require_admin(actor)
     if name not in DEFAULTS:
-        raise InvalidData({"name": f"unknown setting {name!r}; known: {', '.join(sorted(DEFAULTS))}"})
+        raise InvalidData({"name": FieldError("unknown_setting", {"name": name, "known": ", ".join(sorted(DEFAULTS))})})
     try:
         number = int(str(value).strip())
     except ValueError:
-        raise InvalidData({"value": f"{value!r} is not a whole number"}) from None
+        raise InvalidData({"value": FieldError("not_a_number")}) from None
     if number < 0:
-        raise InvalidData({"value": "must not be negative"})
+        raise InvalidData({"value": FieldError("min", {"min": 0})})
     row = session.get(Setting, name)
     now = clock.now()
     if row is None:

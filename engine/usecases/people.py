@@ -16,7 +16,7 @@ from storage.models import Department, User, UserRole
 
 from .. import access, clock
 from ..deadlines import timezones
-from ..errors import Conflict, InvalidData, NotAllowed, NotFound
+from ..errors import Conflict, FieldError, InvalidData, NotAllowed, NotFound
 from .context import Actor, audit
 from .sign_in import end_sessions, hash_password, password_problem
 
@@ -75,17 +75,18 @@ def ensure_departments(session: Session) -> int:
 def create_user(session: Session, actor: Actor, username: str, password: str, *, display_name: str = "",
                 roles: tuple[str, ...] = (), department: str | None = None, email: str | None = None) -> User:
     require_admin(actor)
-    errors = {}
+    errors: dict[str, FieldError] = {}
     if not username or not username.replace("_", "").replace("-", "").isalnum():
-        errors["username"] = "letters, digits, - and _ only"
+        errors["username"] = FieldError("letters_digits_only")
     if problem := password_problem(password, username, display_name):
         errors["password"] = problem
     unknown = [r for r in roles if r not in {r.value for r in Role}]
     if unknown:
-        errors["roles"] = f"unknown role(s) {', '.join(unknown)}; known: {', '.join(r.value for r in Role)}"
+        errors["roles"] = FieldError("unknown_role", {"roles": ", ".join(unknown),
+                                                      "known": ", ".join(r.value for r in Role)})
     dept = repo.department_by_code(session, department) if department else None
     if department and dept is None:
-        errors["department"] = f"no department {department!r}"
+        errors["department"] = FieldError("unknown_department", {"department": department})
     if errors:
         raise InvalidData(errors)
     if repo.user_by_name(session, username) is not None:
@@ -184,15 +185,16 @@ def update_user(session: Session, actor: Actor, username: str, *, display_name: 
     user = repo.user_by_name(session, username)
     if user is None:
         raise NotFound(f"no user {username!r}")
-    errors = {}
+    errors: dict[str, FieldError] = {}
     unknown = [r for r in roles if r not in {r.value for r in Role}]
     if unknown:
-        errors["roles"] = f"unknown role(s) {', '.join(unknown)}"
+        errors["roles"] = FieldError("unknown_role", {"roles": ", ".join(unknown),
+                                                      "known": ", ".join(r.value for r in Role)})
     dept = repo.department_by_code(session, department) if department else None
     if department and dept is None:
-        errors["department"] = f"no department {department!r}"
+        errors["department"] = FieldError("unknown_department", {"department": department})
     if username == actor.username and (not active or Role.ADMIN.value not in roles):
-        errors["roles"] = "you cannot remove your own administrator role or deactivate yourself"
+        errors["roles"] = FieldError("own_admin_role")
     zone = timezone.strip() if timezone is not None else None
     if zone and (problem := timezones.problem(zone)):
         errors["timezone"] = problem
@@ -229,11 +231,11 @@ def save_department(session: Session, actor: Actor, code: str, name: str) -> Dep
     name as a candidate group, so it never changes."""
     require_admin(actor)
     code, name = code.strip(), name.strip()
-    errors = {}
+    errors: dict[str, FieldError] = {}
     if not code or not code.replace("_", "").replace("-", "").isalnum() or not code.isascii():
-        errors["code"] = "letters, digits, - and _ only"
+        errors["code"] = FieldError("letters_digits_only")
     if not name:
-        errors["name"] = "required"
+        errors["name"] = FieldError("required")
     if errors:
         raise InvalidData(errors)
     dept = repo.department_by_code(session, code)

@@ -19,7 +19,7 @@ from storage.models import User
 
 from .. import access
 from ..access import Actor
-from ..errors import InvalidData, NotFound
+from ..errors import FieldError, InvalidData, NotFound
 from .context import audit
 
 log = logging.getLogger(__name__)
@@ -67,21 +67,21 @@ def _dummy_hash() -> str:
     return _hasher.hash(secrets.token_hex(16))
 
 
-def password_problem(password: str, username: str = "", display_name: str = "") -> str | None:
+def password_problem(password: str, username: str = "", display_name: str = "") -> FieldError | None:
     """Why ``password`` may not be anyone's, or None: too short, the person's own name in
     it, or easy to guess (a common password, a keyboard walk, a word with digits). One
-    policy for accounts made, reset and changed; the message is English, like every field
-    message of the engine."""
+    policy for accounts made, reset and changed; a FieldError, which reads as its English
+    text."""
     if len(password) < PASSWORD_MIN_LENGTH:
-        return f"at least {PASSWORD_MIN_LENGTH} characters"
+        return FieldError("password_too_short", {"min": PASSWORD_MIN_LENGTH})
     lowered = password.lower()
     if _telling(username) and username.lower() in lowered:
-        return "must not contain the user name"
+        return FieldError("password_contains_username")
     if any(_telling(n) and n.lower() in lowered for n in (display_name, *display_name.split())):
-        return "must not contain the name"
+        return FieldError("password_contains_name")
     inputs = [v for v in (username, display_name, *display_name.split()) if v]
     if zxcvbn(password[:_PASSWORD_SCORED_LENGTH], user_inputs=inputs)["score"] < PASSWORD_MIN_SCORE:
-        return "too easy to guess"
+        return FieldError("password_guessable")
     return None
 
 
@@ -153,10 +153,10 @@ def change_password(session: Session, actor: Actor, current: str, new: str) -> i
         raise NotFound(f"no active user {actor.username!r}")
     errors = {}
     if not check_password(user, current):
-        errors["current_password"] = "wrong password"
+        errors["current_password"] = FieldError("wrong_password")
     problem = password_problem(new, user.username, user.display_name)
     if problem is None and new == current:
-        problem = "must differ from the current password"
+        problem = FieldError("password_unchanged")
     if problem:
         errors["password"] = problem
     if errors:

@@ -17,7 +17,14 @@ from storage.repositories import ItemRow
 from .. import access, clock
 from ..access import Actor
 from ..bpmn.forms import FormSpec
-from ..errors import AlreadyCompleted, Conflict, InvalidData, NotAllowed, NotFound
+from ..errors import (
+    AlreadyCompleted,
+    Conflict,
+    FieldError,
+    InvalidData,
+    NotAllowed,
+    NotFound,
+)
 from .attachments import AttachmentView, list_attachments
 from .comments import CommentView, list_comments
 from .confidentiality import (
@@ -161,7 +168,7 @@ def complete(session: Session, actor: Actor, task_id: str, data: dict[str, Any])
     meta = process.tasks.get(item.bpmn_id)
     hidden = hidden_fields(session, actor, instance.definition_id)
     if hidden.intersection(data):
-        raise InvalidData({name: "confidential: you may not write it" for name in sorted(hidden.intersection(data))})
+        raise InvalidData({name: FieldError("may_not_write") for name in sorted(hidden.intersection(data))})
     if meta is not None:
         data = meta.form.validate(data, option_sources(session, meta.form))
     runtime = runtime_for(session)

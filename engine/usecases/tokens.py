@@ -19,7 +19,7 @@ from storage.models import ApiToken, User
 
 from .. import access, clock
 from ..access import Actor
-from ..errors import Conflict, InvalidData, NotAllowed, NotFound
+from ..errors import Conflict, FieldError, InvalidData, NotAllowed, NotFound
 from .context import audit
 
 PREFIX = "cf_"
@@ -57,9 +57,9 @@ def create_token(session: Session, actor: Actor, username: str, name: str) -> Cr
     """A new token for ``username`` (oneself, or anyone for an admin)."""
     name = (name or "").strip()
     if not name:
-        raise InvalidData({"name": "required"})
+        raise InvalidData({"name": FieldError("required")})
     if len(name) > MAX_NAME_CHARS:
-        raise InvalidData({"name": f"at most {MAX_NAME_CHARS} characters"})
+        raise InvalidData({"name": FieldError("max_length", {"max": MAX_NAME_CHARS})})
     if not access.may_manage_tokens(actor, username):
         raise NotAllowed(f"{actor.username} may not make tokens for {username}")
     user = repo.user_by_name(session, username)

@@ -12,7 +12,7 @@ from storage import repositories as repo
 from storage.models import ProcessInstance, WorkItem, WorkItemGroup
 
 from ..access import Actor, may_act, sees_every_case
-from ..errors import InvalidData, NotFound
+from ..errors import FieldError, InvalidData, NotFound
 
 
 def case_visibility(actor: Actor) -> ColumnElement[bool]:
@@ -70,6 +70,6 @@ def note_target(session: Session, actor: Actor, instance_id: int | None,
         item, instance = visible_task(session, actor, task_id)
         return instance.id, instance.definition_id, task_id
     if instance_id is None:
-        raise InvalidData({"instance_id": "a case or a task is needed"})
+        raise InvalidData({"instance_id": FieldError("case_or_task_needed")})
     instance = visible_case(session, actor, instance_id)
     return instance.id, instance.definition_id, None

@@ -27,7 +27,8 @@ def test_versions_newest_first_and_unknown_key(world):
     assert latest["review"] == 2
     missing = world.as_("clerk").get("/definitions/nope/versions")
     assert missing.status_code == 404
-    assert missing.get_json() == {"code": "not_found", "message": "no process 'nope' is deployed", "fields": {}}
+    assert missing.get_json() == {"code": "not_found", "message": "no process 'nope' is deployed", "fields": {},
+                                 "codes": {}}
 
 
 def test_bpmn_xml(world):

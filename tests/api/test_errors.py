@@ -1,4 +1,4 @@
-"""Every error under /api/v1 is JSON {code, message, fields}."""
+"""Every error under /api/v1 is JSON {code, message, fields, codes}."""
 import pytest
 
 
@@ -13,13 +13,13 @@ def test_http_errors_are_json(world, method, path, status, code):
     response = world.as_("clerk")._call(method, path)
     assert response.status_code == status and response.mimetype == "application/json"
     body = response.get_json()
-    assert body["code"] == code and isinstance(body["message"], str) and body["fields"] == {}
+    assert body["code"] == code and isinstance(body["message"], str) and body["fields"] == body["codes"] == {}
 
 
 def test_malformed_json_body(world):
     response = world.as_("clerk").post("/instances", data="{not json", content_type="application/json")
     assert response.status_code in (400, 422) and response.mimetype == "application/json"
-    assert set(response.get_json()) == {"code", "message", "fields"}
+    assert set(response.get_json()) == {"code", "message", "fields", "codes"}
 
 
 def test_nul_characters_are_refused_before_the_database(world):
@@ -43,4 +43,4 @@ def test_openapi_document_is_generated(world):
     assert {"scope", "process", "overdue", "due_before", "unit", "text", "page", "per_page"} <= query
     assert "bearerAuth" in doc["components"]["securitySchemes"]
     error = doc["components"]["schemas"]["Error"]["properties"]
-    assert set(error) == {"code", "message", "fields"}
+    assert set(error) == {"code", "message", "fields", "codes"}

@@ -215,11 +215,11 @@ def test_a_far_date_can_no_longer_be_submitted_on_a_task_form(dates):
 
 
 def test_the_date_range_message_reads_in_the_readers_language(world):
+    from engine.errors import FieldError
     from web.views.formdata import field_message
 
+    error = FieldError("date_out_of_range", {"min": "1900-01-01", "max": "2099-12-31"}, "走访日期")
     with world.app.test_request_context(headers={"Cookie": "lang=en"}):
-        assert field_message("走访日期: must be between 1900-01-01 and 2099-12-31", "走访日期") == \
-            "must be between 1900-01-01 and 2099-12-31"
+        assert field_message(error) == "must be between 1900-01-01 and 2099-12-31"
     with world.app.test_request_context():
-        assert field_message("走访日期: must be between 1900-01-01 and 2099-12-31", "走访日期") == \
-            "日期应在 1900-01-01 至 2099-12-31 之间"
+        assert field_message(error) == "日期应在 1900-01-01 至 2099-12-31 之间"

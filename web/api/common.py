@@ -10,9 +10,11 @@ from typing import Any
 from flask import Response, abort, g, request
 from flask_login import current_user
 from flask_smorest import Blueprint
+from marshmallow.fields import Field as MarshmallowField
 from sqlalchemy.orm import Session
 from werkzeug.exceptions import HTTPException
 
+from engine.errors import FieldError
 from engine.usecases import tokens
 from engine.usecases.context import Actor
 
@@ -156,8 +158,16 @@ def flatten(messages: Any, prefix: str = "") -> dict[str, str]:
     return out
 
 
+def _library_error(message: str) -> FieldError:
+    """A marshmallow message as a field error: ``required`` for a missing value, else
+    ``invalid`` with the library's English message."""
+    if message == MarshmallowField.default_error_messages["required"]:
+        return FieldError("required")
+    return FieldError("invalid", {"message": message})
+
+
 def handle_api_http_error(exc: HTTPException) -> Any:
-    """Argument validation (webargs) → 422 with one message per field; the rest as the
+    """Argument validation (webargs) → 422 with one error per field; the rest as the
     app's JSON errors."""
     data = getattr(exc, "data", None) or {}
     messages = data.get("messages") or data.get("errors")
@@ -167,7 +177,8 @@ def handle_api_http_error(exc: HTTPException) -> Any:
             if all(isinstance(v, Mapping) for v in messages.values()) else flatten(messages)
         status = exc.code or 422
         code = "invalid_data" if status == 422 else "bad_request"
-        return json_error(status, code, data.get("message") or "the submitted data is not valid", by_field)
+        return json_error(status, code, data.get("message") or "the submitted data is not valid",
+                          {name: _library_error(text) for name, text in by_field.items()})
     return handle_http_error(exc)
 
 

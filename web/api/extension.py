@@ -16,7 +16,8 @@ SPEC_OPTIONS = {
                             "token in an X-CSRFToken header) or with a personal API token: "
                             "'Authorization: Bearer <token>' (make one at POST /api/v1/me/tokens or "
                             "with 'congressflow tokens create'). Errors are JSON: "
-                            "{code, message, fields}."},
+                            "{code, message, fields, codes}: fields gives each field's error in English, codes its "
+                            "code and params (the web pages translate those)."},
     "components": {"securitySchemes": {
         "bearerAuth": {"type": "http", "scheme": "bearer", "description": "a personal API token"},
         "sessionCookie": {"type": "apiKey", "in": "cookie", "name": "congressflow_session"},

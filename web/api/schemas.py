@@ -8,19 +8,40 @@ from flask_smorest.fields import Upload
 from marshmallow import fields, validate
 
 from engine import clock
+from engine.errors import FIELD_ERRORS, field_error_params
 from engine.usecases.inbox import SORTS as INBOX_SORTS
 from engine.usecases.results import MAX_PAGE, MAX_PER_PAGE
 
 MAX_ID = 2**31 - 1
 
 
+def _field_error_codes() -> str:
+    return "; ".join(f"{code}({', '.join(sorted(field_error_params(code)))})" if field_error_params(code) else code
+                     for code in FIELD_ERRORS)
+
+
+class FieldErrorSchema(ma.Schema):
+    """What is wrong with one field, as a code to translate and the values it names."""
+
+    code = fields.String(required=True, validate=validate.OneOf(list(FIELD_ERRORS)), metadata={
+        "example": "max_length",
+        "description": "one of, with its params: " + _field_error_codes() + ". 'invalid': no better code, "
+                       "params.message is the English message"})
+    params = fields.Dict(required=True, keys=fields.String(), metadata={
+        "example": {"max": 200}, "description": "the values the message names (numbers, dates, names)"})
+
+
 class ErrorSchema(ma.Schema):
-    """Every error: a stable code, a readable message, and per-field messages."""
+    """Every error: a stable code, a readable message, and per-field errors, as English
+    messages (``fields``) and as codes with params to translate (``codes``)."""
 
     code = fields.String(required=True, metadata={"example": "invalid_data"})
     message = fields.String(required=True)
     fields_ = fields.Dict(data_key="fields", keys=fields.String(), values=fields.String(),
-                          metadata={"description": "field name → what is wrong with it"})
+                          metadata={"description": "field name → what is wrong with it (English)"})
+    codes = fields.Dict(keys=fields.String(), values=fields.Nested(FieldErrorSchema), metadata={
+        "description": "field name → what is wrong with it as a code and params (the same fields as "
+                       "'fields'), e.g. {\"title\": {\"code\": \"max_length\", \"params\": {\"max\": 200}}}"})
 
 
 class PageArgs(ma.Schema):

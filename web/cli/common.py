@@ -6,7 +6,8 @@ bypassing the policy: for setting a server up before it has an administrator; re
 ``operator`` in the audit log).
 
 Errors: on stderr, as ``error: ...`` lines, or with ``--json`` as one JSON object
-``{"code", "message", "fields"}``; the exit code says the kind (``EXIT_CODES``).
+``{"code", "message", "fields", "codes"}`` (as the API answers); the exit code says the
+kind (``EXIT_CODES``).
 """
 from __future__ import annotations
 
@@ -65,8 +66,11 @@ def exit_code(exc: EngineError) -> int:
 def report(exc: EngineError, as_json: bool) -> None:
     """Tell an engine error on stderr, as text or as JSON."""
     if as_json:
-        click.echo(json.dumps(exc.to_dict() | {"fields": getattr(exc, "field_errors", {})}, ensure_ascii=False),
-                   err=True)
+        body = exc.to_dict() | {"fields": {}, "codes": {}}
+        if isinstance(exc, InvalidData):
+            body |= {"fields": {name: str(error) for name, error in exc.codes.items()},
+                     "codes": {name: error.to_dict() for name, error in exc.codes.items()}}
+        click.echo(json.dumps(body, ensure_ascii=False), err=True)
         return
     if isinstance(exc, InvalidData):
         click.echo("error: the submitted data is not valid", err=True)

@@ -2,14 +2,14 @@
 user's language."""
 from __future__ import annotations
 
-import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 
 from engine.bpmn.forms import FormField, FormSpec
+from engine.errors import FieldError
 
 
 def editable(form: FormSpec, hidden: Iterable[str] = ()) -> list[FormField]:
@@ -31,49 +31,54 @@ def read_form(form: FormSpec, submitted: MultiDict, hidden: Iterable[str] = ()) 
     return data
 
 
-# Engine messages (English, "label: detail") → a sentence in the user's language.
-_PATTERNS: tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], str]], ...] = (
-    (re.compile(r"^required$"), lambda m: _("必填")),
-    (re.compile(r"^must be text$"), lambda m: _("必须是文字")),
-    (re.compile(r"^must be a whole number"), lambda m: _("必须是整数")),
-    (re.compile(r"^must be true or false"), lambda m: _("必须是“是”或“否”")),
-    (re.compile(r"^must be a date"), lambda m: _("日期格式应为 年-月-日")),
-    (re.compile(r"^must be between (\d{4}-\d{2}-\d{2}) and (\d{4}-\d{2}-\d{2})$"),
-     lambda m: _("日期应在 %(low)s 至 %(high)s 之间", low=m[1], high=m[2])),
-    (re.compile(r"not one of the allowed values"), lambda m: _("不是可选的值")),
-    (re.compile(r"^at least (\d+) characters$"), lambda m: _("至少 %(n)s 个字符", n=m[1])),
-    (re.compile(r"^at most (\d+) characters$"), lambda m: _("最多 %(n)s 个字符", n=m[1])),
-    (re.compile(r"^at least (-?\d+)$"), lambda m: _("不能小于 %(n)s", n=m[1])),
-    (re.compile(r"^at most (-?\d+)$"), lambda m: _("不能大于 %(n)s", n=m[1])),
-    (re.compile(r"^unknown field"), lambda m: _("表单中没有此项")),
-    (re.compile(r"^file type not allowed; allowed: (.*)$"), lambda m: _("不允许的文件类型。允许：%(types)s", types=m[1])),
-    (re.compile(r"^the file is empty$"), lambda m: _("文件是空的")),
-    (re.compile(r"^larger than (\d+) MB$"), lambda m: _("文件不能超过 %(n)s MB", n=m[1])),
-    (re.compile(r"^letters, digits, - and _ only$"), lambda m: _("只能使用字母、数字、- 和 _")),
-    (re.compile(r"^too easy to guess$"), lambda m: _("太容易被猜到：请换一个更长、更少见的密码")),
-    (re.compile(r"^must not contain the user name$"), lambda m: _("密码不能包含用户名")),
-    (re.compile(r"^must not contain the name$"), lambda m: _("密码不能包含姓名")),
-    (re.compile(r"^must differ from the current password$"), lambda m: _("新密码不能与当前密码相同")),
-    (re.compile(r"^wrong password$"), lambda m: _("当前密码不正确")),
-    (re.compile(r"^the passwords differ$"), lambda m: _("两次输入的新密码不一致")),
-)
+# Each field error code (engine.errors.FIELD_ERRORS) → a sentence in the user's language,
+# from its params. The label is not repeated: it is shown beside the field anyway.
+_SAY: dict[str, Callable[[dict[str, Any]], str]] = {
+    "invalid": lambda p: p["message"],
+    "required": lambda p: _("必填"),
+    "unknown_field": lambda p: _("表单中没有此项"),
+    "not_text": lambda p: _("必须是文字"),
+    "not_a_number": lambda p: _("必须是整数"),
+    "not_boolean": lambda p: _("必须是“是”或“否”"),
+    "not_a_date": lambda p: _("日期格式应为 年-月-日"),
+    "date_out_of_range": lambda p: _("日期应在 %(min)s 至 %(max)s 之间", min=p["min"], max=p["max"]),
+    "min_length": lambda p: _("至少 %(min)s 个字符", min=p["min"]),
+    "max_length": lambda p: _("最多 %(max)s 个字符", max=p["max"]),
+    "min": lambda p: _("不能小于 %(min)s", min=p["min"]),
+    "max": lambda p: _("不能大于 %(max)s", max=p["max"]),
+    "not_allowed_value": lambda p: _("不是可选的值：%(value)s", value=p["value"]),
+    "unsupported_type": lambda p: _("不支持的字段类型：%(type)s", type=p["type"]),
+    "may_not_write": lambda p: _("保密字段，您无权填写"),
+    "file_type": lambda p: _("不允许的文件类型。允许：%(allowed)s", allowed=p["allowed"]),
+    "file_empty": lambda p: _("文件是空的"),
+    "file_too_large": lambda p: _("文件不能超过 %(max_mb)s MB", max_mb=p["max_mb"]),
+    "letters_digits_only": lambda p: _("只能使用字母、数字、- 和 _"),
+    "password_too_short": lambda p: _("密码至少 %(min)s 个字符", min=p["min"]),
+    "password_contains_username": lambda p: _("密码不能包含用户名"),
+    "password_contains_name": lambda p: _("密码不能包含姓名"),
+    "password_guessable": lambda p: _("太容易被猜到：请换一个更长、更少见的密码"),
+    "password_unchanged": lambda p: _("新密码不能与当前密码相同"),
+    "wrong_password": lambda p: _("当前密码不正确"),
+    "passwords_differ": lambda p: _("两次输入的新密码不一致"),
+    "unknown_timezone": lambda p: _("没有这个时区，请从列表中选择。"),
+    "unknown_role": lambda p: _("没有这个角色：%(roles)s", roles=p["roles"]),
+    "unknown_department": lambda p: _("没有这个单位：%(department)s", department=p["department"]),
+    "own_admin_role": lambda p: _("不能取消自己的管理员角色，也不能停用自己"),
+    "unknown_setting": lambda p: _("没有这个设置：%(name)s", name=p["name"]),
+    "case_or_task_needed": lambda p: _("请指明案件或任务"),
+    "not_a_name": lambda p: _("%(value)s… 不是用户名或组名（最多 %(max)s 个字符）", value=p["value"], max=p["max"]),
+}
 
 
-def field_message(message: str, label: str | None = None) -> str:
-    """``"页数: at least 1"`` → ``"不能小于 1"`` (the label is shown beside the field anyway)."""
-    detail = message
-    if label and message.startswith(f"{label}: "):
-        detail = message[len(label) + 2:]
-    for pattern, say in _PATTERNS:
-        match = pattern.search(detail)
-        if match:
-            return say(match)
-    return detail
+def field_message(error: FieldError | str) -> str:
+    """``FieldError("min", {"min": 1})`` → ``"不能小于 1"`` in the user's language. Text
+    not given as a code yet is taken as the engine takes it (FieldError.from_text)."""
+    if not isinstance(error, FieldError):
+        error = FieldError.from_text(str(error))
+    return _SAY[error.code](error.params)
 
 
-def field_messages(errors: dict[str, str], form: FormSpec | None = None) -> dict[str, str]:
-    def label(name: str) -> str | None:
-        f = form.field(name) if form else None
-        return f.label if f else None
-
-    return {name: field_message(text, label(name)) for name, text in errors.items()}
+def field_messages(errors: Mapping[str, FieldError | str], form: FormSpec | None = None) -> dict[str, str]:
+    """Every field's error in the user's language (``form``: no longer needed, the label
+    being no part of the sentence; callers may still pass it)."""
+    return {name: field_message(error) for name, error in errors.items()}

@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from engine.deadlines import timezones
-from engine.errors import InvalidData
+from engine.errors import FieldError, InvalidData
 from engine.usecases import people, sign_in
 
 from .. import database
@@ -31,11 +31,8 @@ def zone_options() -> tuple[list[tuple[str, str]], list[str]]:
 
 
 def form_errors(errors: dict[str, str]) -> dict[str, str]:
-    """The engine's field messages in the user's language, the time zone's included."""
-    said = field_messages(errors)
-    if "timezone" in errors:
-        said["timezone"] = _("没有这个时区，请从列表中选择。")
-    return said
+    """The engine's field messages in the user's language."""
+    return field_messages(errors)
 
 
 def _page(zone: str, errors: dict[str, str] | None = None, status: int = 200):
@@ -61,7 +58,7 @@ def change_password():
     new = form.get("password", "")
     try:
         if new != form.get("password_repeat", ""):
-            raise InvalidData({"password_repeat": "the passwords differ"})
+            raise InvalidData({"password_repeat": FieldError("passwords_differ")})
         with password_slot(), database.session_factory().begin() as s:
             version = sign_in.change_password(s, current_actor(), form.get("current_password", ""), new)
     except InvalidData as exc:

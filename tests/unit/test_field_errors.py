@@ -1,0 +1,237 @@
+"""A field error is a code with params (engine.errors.FIELD_ERRORS), which reads as a plain
+English sentence; deploy refuses form constraints the engine could not apply."""
+import copy
+import pickle
+
+import pytest
+
+from engine.bpmn.forms import CONSTRAINTS, FormField, FormSpec, Option
+from engine.bpmn.parsing import parse_bpmn
+from engine.errors import FIELD_ERRORS, FieldError, InvalidData, field_error_params
+from engine.usecases.sign_in import password_problem
+from tests.unit.test_specs import LINEAR, doc, problems
+
+# code: (params, its English text); one row per code (a test holds the two lists together)
+SAMPLES = {
+    "invalid": ({"message": "Not a valid integer."}, "Not a valid integer."),
+    "required": ({}, "required"),
+    "unknown_field": ({}, "unknown field: this form has no such field"),
+    "not_text": ({}, "must be text"),
+    "not_a_number": ({}, "not a whole number"),
+    "not_boolean": ({}, "must be true or false"),
+    "not_a_date": ({}, "must be a date YYYY-MM-DD"),
+    "date_out_of_range": ({"min": "1900-01-01", "max": "2099-12-31"}, "must be between 1900-01-01 and 2099-12-31"),
+    "min_length": ({"min": 2}, "at least 2 characters"),
+    "max_length": ({"max": 200}, "at most 200 characters"),
+    "min": ({"min": 1}, "at least 1"),
+    "max": ({"max": 99}, "at most 99"),
+    "not_allowed_value": ({"value": "Z"}, "not one of the allowed values: Z"),
+    "unsupported_type": ({"type": "money"}, "unsupported field type 'money'"),
+    "may_not_write": ({}, "confidential: you may not write it"),
+    "file_type": ({"allowed": ".doc .pdf"}, "file type not allowed; allowed: .doc .pdf"),
+    "file_empty": ({}, "the file is empty"),
+    "file_too_large": ({"max_mb": 10}, "larger than 10 MB"),
+    "letters_digits_only": ({}, "letters, digits, - and _ only"),
+    "password_too_short": ({"min": 10}, "at least 10 characters"),
+    "password_contains_username": ({}, "must not contain the user name"),
+    "password_contains_name": ({}, "must not contain the name"),
+    "password_guessable": ({}, "too easy to guess"),
+    "password_unchanged": ({}, "must differ from the current password"),
+    "wrong_password": ({}, "wrong password"),
+    "passwords_differ": ({}, "the passwords differ"),
+    "unknown_timezone": ({"timezone": "Mars/Olympus", "example": "Asia/Shanghai"},
+                         "unknown time zone 'Mars/Olympus'; use an IANA name such as Asia/Shanghai"),
+    "unknown_role": ({"roles": "king", "known": "admin, officer"}, "unknown role(s) king; known: admin, officer"),
+    "unknown_department": ({"department": "mars"}, "no department 'mars'"),
+    "own_admin_role": ({}, "you cannot remove your own administrator role or deactivate yourself"),
+    "unknown_setting": ({"name": "x.y", "known": "a.b, c.d"}, "unknown setting 'x.y'; known: a.b, c.d"),
+    "case_or_task_needed": ({}, "a case or a task is needed"),
+    "not_a_name": ({"value": "x" * 40, "max": 64},
+                   "x" * 40 + "… is not a user or group name (at most 64 characters)"),
+}
+
+
+def test_every_code_has_a_sample():
+    assert set(SAMPLES) == set(FIELD_ERRORS)
+
+
+@pytest.mark.parametrize("code", list(SAMPLES))
+def test_each_code_reads_as_english(code):
+    params, text = SAMPLES[code]
+    error = FieldError(code, params)
+    assert (error.code, error.params) == (code, params)
+    assert error == error.text == str(error) == text
+    assert set(params) == field_error_params(code)
+    assert error.to_dict() == {"code": code, "params": params}
+
+
+def test_a_label_goes_before_the_english_text_only():
+    error = FieldError("max_length", {"max": 10}, "标题")
+    assert error == "标题: at most 10 characters" and error.text == "at most 10 characters"
+    assert error.to_dict() == {"code": "max_length", "params": {"max": 10}}
+
+
+def test_codes_and_params_are_checked():
+    with pytest.raises(ValueError, match="unknown field error code"):
+        FieldError("too_long")
+    with pytest.raises(ValueError, match="takes the params"):
+        FieldError("max_length")
+    with pytest.raises(ValueError, match="takes the params"):
+        FieldError("required", {"max": 1})
+
+
+def test_a_field_error_survives_pickling_and_copying():
+    error = FieldError("date_out_of_range", {"min": "2026-01-01", "max": "2026-12-31"}, "日期")
+    for again in (pickle.loads(pickle.dumps(error)), copy.deepcopy(error), copy.copy(error)):
+        assert (again.code, again.params, again.label, str(again)) == (error.code, error.params, error.label,
+                                                                       str(error))
+
+
+def test_invalid_data_carries_codes_and_english_text():
+    exc = InvalidData({"title": FieldError("max_length", {"max": 200}), "pages": FieldError("min", {"min": 1})})
+    assert exc.codes == {"title": FieldError("max_length", {"max": 200}), "pages": FieldError("min", {"min": 1})}
+    assert exc.codes["title"].code == "max_length" and exc.codes["title"].params == {"max": 200}
+    assert exc.field_errors == {"title": "at most 200 characters", "pages": "at least 1"}
+    assert str(exc) == "the submitted data is not valid: title: at most 200 characters; pages: at least 1"
+    assert exc.to_dict() == {"code": "invalid_data", "message": str(exc),
+                             "fields": {"title": "at most 200 characters", "pages": "at least 1"}}
+    assert all(type(v) is str for v in exc.to_dict()["fields"].values())
+
+
+def test_text_is_still_taken_while_callers_move_to_codes():
+    exc = InvalidData({"password_repeat": "the passwords differ", "x": "something else"})
+    assert exc.codes["password_repeat"].code == "passwords_differ"
+    assert exc.codes["x"].code == "invalid" and exc.codes["x"].params == {"message": "something else"}
+    assert exc.field_errors == {"password_repeat": "the passwords differ", "x": "something else"}
+
+
+# -- the form's validation gives codes ---------------------------------------------------
+FORM = FormSpec((
+    FormField("title", "标题", "string", constraints={"required": "", "minlength": "2", "maxlength": "10"}),
+    FormField("pages", "页数", "long", constraints={"min": "1", "max": "99"}),
+    FormField("due", "期限", "date"),
+    FormField("visit", "走访日期", "date", constraints={"min": "2026-01-01", "max": "2026-12-31"}),
+    FormField("urgent", "紧急", "boolean"),
+    FormField("reply_class", "答复类别", "enum", options=(Option("A", "已解决"),)),
+    FormField("cohandlers", "协办单位", "string", properties={"multiple": "departments"}),
+))
+
+
+def codes_of(data, sources=None):
+    with pytest.raises(InvalidData) as info:
+        FORM.validate(data, sources)
+    return {name: (e.code, e.params) for name, e in info.value.codes.items()}
+
+
+def test_validation_gives_a_code_with_params_per_field():
+    assert codes_of({"pages": "x", "due": "31/12/2026", "visit": "2027-01-01", "urgent": "maybe",
+                     "reply_class": "Z", "cohandlers": ["land", "mars"], "bogus": 1},
+                    {"departments": {"land"}}) == {
+        "title": ("required", {}),
+        "pages": ("not_a_number", {}),
+        "due": ("not_a_date", {}),
+        "visit": ("date_out_of_range", {"min": "2026-01-01", "max": "2026-12-31"}),
+        "urgent": ("not_boolean", {}),
+        "reply_class": ("not_allowed_value", {"value": "Z"}),
+        "cohandlers": ("not_allowed_value", {"value": "mars"}),
+        "bogus": ("unknown_field", {}),
+    }
+    assert codes_of({"title": "一二三四五六七八九十十一", "pages": 100, "due": "0001-01-01"}) == {
+        "title": ("max_length", {"max": 10}), "pages": ("max", {"max": 99}),
+        "due": ("date_out_of_range", {"min": "1900-01-01", "max": "2099-12-31"})}
+    assert codes_of({"title": "一", "pages": 0, "urgent": ["x"]}) == {
+        "title": ("min_length", {"min": 2}), "pages": ("min", {"min": 1}), "urgent": ("not_boolean", {})}
+    assert codes_of({"title": 5}) == {"title": ("not_text", {})}
+
+
+def test_the_english_text_keeps_the_label_as_before():
+    with pytest.raises(InvalidData) as info:
+        FORM.validate({"pages": 0})
+    assert info.value.field_errors == {"title": "标题: required", "pages": "页数: at least 1"}
+
+
+def test_a_bound_deployed_before_deploy_checked_it_is_no_bound_not_a_crash():
+    old = FormSpec((FormField("title", "标题", "string", constraints={"maxlength": "abc"}),
+                    FormField("pages", "页数", "long", constraints={"min": "one"})))
+    assert old.validate({"title": "x" * 500, "pages": -5}) == {"title": "x" * 500, "pages": -5}
+
+
+def test_the_password_policy_gives_codes():
+    assert password_problem("short", "office1", "王干事").params == {"min": 10}
+    assert password_problem("short").code == "password_too_short"
+    assert password_problem("office1-Qiu-shan", "office1").code == "password_contains_username"
+    assert password_problem("Qiu-shan-42-王干事", "office1", "王干事").code == "password_contains_name"
+    assert password_problem("password123").code == "password_guessable"
+
+
+# -- deploy checks the constraints ---------------------------------------------------------
+def with_field(xml_field: str, element: str = "t") -> str:
+    """A process whose user task ``t`` (or start event ``s``) has one form field."""
+    form = f"<bpmn:extensionElements><camunda:formData>{xml_field}</camunda:formData></bpmn:extensionElements>"
+    if element == "s":
+        return doc(LINEAR.replace('<bpmn:startEvent id="s"/>', f'<bpmn:startEvent id="s">{form}</bpmn:startEvent>'))
+    return doc(LINEAR.replace('<bpmn:userTask id="t" name="办理"/>',
+                              f'<bpmn:userTask id="t" name="办理">{form}</bpmn:userTask>'))
+
+
+def field(type_: str, *constraints: tuple[str, str | None]) -> str:
+    validation = "".join(f'<camunda:constraint name="{n}"' + (f' config="{c}"' if c is not None else "") + "/>"
+                         for n, c in constraints)
+    return (f'<camunda:formField id="f" label="字段" type="{type_}">'
+            f"<camunda:validation>{validation}</camunda:validation></camunda:formField>")
+
+
+def refused(xml_field: str, element: str = "t") -> str:
+    [problem] = problems(with_field(xml_field, element), "x.bpmn")
+    assert problem.element_id == element and problem.file == "x.bpmn" and problem.line
+    assert "'f'" in problem.message          # the field
+    return problem.message
+
+
+@pytest.mark.parametrize("name, close", [("maxLength", "maxlength"), ("min_length", "minlength"),
+                                         ("Required", "required"), ("mandatory", None)])
+def test_a_misspelled_constraint_is_refused_at_deploy(name, close):
+    message = refused(field("string", (name, "5")))
+    assert f"unknown constraint {name!r}" in message and "known: " + ", ".join(CONSTRAINTS) in message
+    assert (f"did you mean {close!r}" in message) if close else ("did you mean" not in message)
+
+
+@pytest.mark.parametrize("type_, name, config", [
+    ("string", "maxlength", "abc"), ("string", "minlength", "-1"), ("string", "maxlength", "1.5"),
+    ("string", "maxlength", ""), ("string", "maxlength", None), ("long", "min", "one"), ("long", "max", " 5"),
+    ("long", "max", "2026-01-01"),
+])
+def test_a_bound_that_is_not_a_whole_number_is_refused_at_deploy(type_, name, config):
+    message = refused(field(type_, (name, config)))
+    assert f"constraint {name!r} needs a whole number" in message and repr(config or "") in message
+
+
+@pytest.mark.parametrize("config", ["1", "2026-1-1", "20260101", "2026-02-30", "1899-12-31", "2100-01-01"])
+def test_a_date_bound_must_be_a_date_from_1900_to_2099(config):
+    message = refused(field("date", ("min", config)), element="s")
+    assert "constraint 'min'" in message and repr(config) in message
+
+
+@pytest.mark.parametrize("type_, low, high", [("string", "minlength", "maxlength"), ("long", "min", "max")])
+def test_a_lower_bound_above_the_upper_one_is_refused(type_, low, high):
+    message = refused(field(type_, (low, "10"), (high, "5")))
+    assert f"{low!r} (10) is above {high!r} (5)" in message
+
+
+def test_dates_in_the_wrong_order_are_refused():
+    message = refused(field("date", ("min", "2027-01-01"), ("max", "2026-01-01")))
+    assert "'min' (2027-01-01) is above 'max' (2026-01-01)" in message
+
+
+def test_required_and_readonly_take_no_config():
+    assert "constraint 'required' takes no config, got 'true'" in refused(field("string", ("required", "true")))
+    assert "constraint 'readonly' takes no config" in refused(field("string", ("readonly", "yes")))
+
+
+def test_good_constraints_deploy():
+    good = (field("string", ("required", None), ("minlength", "0"), ("maxlength", "200"))
+            + field("long", ("min", "-5"), ("max", "-5")).replace('id="f"', 'id="g"')
+            + field("date", ("min", "2026-01-01"), ("max", "2026-12-31")).replace('id="f"', 'id="h"')
+            + field("string", ("readonly", "")).replace('id="f"', 'id="i"'))
+    [process] = parse_bpmn(with_field(good), "x.bpmn")
+    assert [f.id for f in process.tasks["t"].form.fields] == ["f", "g", "h", "i"]
