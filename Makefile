@@ -5,6 +5,8 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 PY_STAMP   := $(VENV)/.installed
+LOCK       := requirements/lock.txt
+PIP        := $(BIN)/python -m pip --quiet --disable-pip-version-check
 NODE_STAMP := node_modules/.installed
 MODELER    := web/static/vendor/modeler/modeler.js
 
@@ -22,9 +24,11 @@ setup: $(PY_STAMP) $(NODE_STAMP) $(MODELER) translations
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
-$(PY_STAMP): setup.cfg pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[test]"
+# The locked pip and setuptools first (the venv's own setuptools is old), then the package
+# with its test extra, every dependency at its locked version, built by that setuptools.
+$(PY_STAMP): setup.cfg pyproject.toml $(LOCK) | $(BIN)/python
+	$(PIP) install --upgrade --constraint $(LOCK) pip setuptools
+	$(PIP) install --no-build-isolation --constraint $(LOCK) --editable ".[test]"
 	touch $@
 
 $(NODE_STAMP): package.json package-lock.json
@@ -44,4 +48,37 @@ chromium:
 	@scripts/ensure-chromium.sh
 
 clean:
-	rm -rf $(VENV) node_modules instance test-artifacts
+	rm -rf $(VENV) $(TOOLS) node_modules instance test-artifacts build dist
+
+# Maintenance: not needed by run or test (README: "Installing and upgrading dependencies").
+.PHONY: lock audit wheel
+TOOLS             := .tools
+UV_VERSION        := 0.13.9
+PIP_AUDIT_VERSION := 2.10.1
+TOOLS_STAMP       := $(TOOLS)/.installed-uv$(UV_VERSION)-pip-audit$(PIP_AUDIT_VERSION)
+
+# uv and pip-audit live in their own venv, apart from what the tests run with.
+$(TOOLS_STAMP):
+	rm -rf $(TOOLS)
+	$(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/python -m pip --quiet --disable-pip-version-check install \
+		"uv==$(UV_VERSION)" "pip-audit==$(PIP_AUDIT_VERSION)"
+	touch $@
+
+# Recompile the lock from setup.cfg (and pip and setuptools for the venv): versions already
+# pinned stay unless setup.cfg no longer allows them; `make lock UPGRADE=1` takes the newest
+# versions setup.cfg allows. One lock for every platform and Python 3.11+.
+lock: $(TOOLS_STAMP)
+	printf 'pip\nsetuptools>=77,<85\n' | $(TOOLS)/bin/uv pip compile --quiet setup.cfg - \
+		--all-extras --universal --python-version 3.11 \
+		--python $(TOOLS)/bin/python --no-python-downloads \
+		--custom-compile-command "make lock" $(if $(UPGRADE),--upgrade) --output-file $(LOCK)
+
+# Known vulnerabilities of the locked versions, from PyPI's advisory data (needs pypi.org).
+audit: $(TOOLS_STAMP)
+	$(TOOLS)/bin/pip-audit --requirement $(LOCK) --no-deps --disable-pip --strict \
+		--progress-spinner off $(AUDIT_ARGS)
+
+# A wheel in dist/ with the compiled translations and the bundled modeler (see README).
+wheel: setup
+	$(PIP) wheel --no-deps --no-build-isolation --wheel-dir dist .
