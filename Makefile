@@ -10,14 +10,25 @@ PIP        := $(BIN)/python -m pip --quiet --disable-pip-version-check
 NODE_STAMP := node_modules/.installed
 MODELER    := web/static/vendor/modeler/modeler.js
 
-.PHONY: run test setup chromium translations clean
+.PHONY: run test test-fast lint setup chromium translations clean
 
 run: setup
 	$(BIN)/congressflow init
 	$(BIN)/congressflow serve
 
-test: setup chromium
+test: setup chromium lint
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+# The quick loop while working: lint and types, then every test but the slow, browser and
+# PostgreSQL ones, on both cores (under a minute on a 2-core machine).
+test-fast: setup lint
+	$(BIN)/pytest -n 2 -m "not slow and not browser and not postgres" $(PYTEST_ARGS)
+
+# ruff (lint and format) and mypy (strict on engine/ and storage/), configured in pyproject.toml.
+lint: setup
+	$(BIN)/ruff check engine web storage tests bench
+	$(BIN)/ruff format --check engine web storage tests bench
+	$(BIN)/mypy
 
 setup: $(PY_STAMP) $(NODE_STAMP) $(MODELER) translations
 

@@ -7,6 +7,7 @@
 
 Real time throughout (the clock is never frozen). Figures go to stdout, progress to stderr.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -22,7 +23,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from uuid import UUID
@@ -34,25 +35,25 @@ from sqlalchemy.orm import sessionmaker
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from SpiffWorkflow.bpmn.serializer.workflow import BpmnWorkflowSerializer  # noqa: E402
-from SpiffWorkflow.camunda.serializer.config import CAMUNDA_CONFIG  # noqa: E402
+from SpiffWorkflow.bpmn.serializer.workflow import BpmnWorkflowSerializer
+from SpiffWorkflow.camunda.serializer.config import CAMUNDA_CONFIG
 
-from engine.bpmn.runtime import Runtime  # noqa: E402
-from engine.bpmn.serialization import dump_workflow, load_workflow  # noqa: E402
-from engine.deadlines.calendar import WorkingCalendar  # noqa: E402
-from engine.deadlines.date_functions import make_helpers  # noqa: E402
-from engine.deadlines.settings import resolve  # noqa: E402
+from engine.bpmn.runtime import Runtime
+from engine.bpmn.serialization import dump_workflow, load_workflow
+from engine.deadlines.calendar import WorkingCalendar
+from engine.deadlines.date_functions import make_helpers
+from engine.deadlines.settings import resolve
 from engine.usecases import (
     cases,
-    definitions,  # noqa: E402
-    people,  # noqa: E402
+    definitions,
+    people,
     tasks,
 )
-from engine.usecases.context import SYSTEM, Actor, processes  # noqa: E402
-from storage import migrate  # noqa: E402
-from storage.db import make_engine, make_session_factory  # noqa: E402
-from storage.enums import WorkItemState  # noqa: E402
-from storage.models import (  # noqa: E402
+from engine.usecases.context import SYSTEM, Actor, processes
+from storage import migrate
+from storage.db import make_engine, make_session_factory
+from storage.enums import WorkItemState
+from storage.models import (
     AuditEntry,
     ProcessDefinition,
     ProcessInstance,
@@ -61,7 +62,7 @@ from storage.models import (  # noqa: E402
     WorkItemGroup,
 )
 
-BPMN = ROOT / "tests" / "fixtures" / "review.bpmn"   # register → (reply → check → loop back)…
+BPMN = ROOT / "tests" / "fixtures" / "review.bpmn"  # register → (reply → check → loop back)…
 PROCESS_KEY = "review"
 ACTOR = Actor("chair", frozenset({"officer"}), frozenset({"office", "unit"}))
 DATA = {"register": {"lead_unit": "unit"}, "reply": {"reply_class": "A", "pages": 2}, "check": {"accepted": False}}
@@ -78,8 +79,12 @@ def log(message: str) -> None:
 def stats(samples: list[float]) -> dict[str, float]:
     ms = sorted(s * 1000 for s in samples)
     p95 = ms[min(len(ms) - 1, max(0, round(0.95 * len(ms)) - 1))]
-    return {"median_ms": round(statistics.median(ms), 3), "p95_ms": round(p95, 3),
-            "mean_ms": round(statistics.fmean(ms), 3), "n": len(ms)}
+    return {
+        "median_ms": round(statistics.median(ms), 3),
+        "p95_ms": round(p95, 3),
+        "mean_ms": round(statistics.fmean(ms), 3),
+        "n": len(ms),
+    }
 
 
 # -- database ---------------------------------------------------------------------------
@@ -127,8 +132,9 @@ class StatementCounter:
 # -- building instances ----------------------------------------------------------------
 def ready_task(factory: sessionmaker, instance_id: int) -> tuple[str, str]:
     with factory() as s:
-        item = s.scalars(select(WorkItem).where(WorkItem.instance_id == instance_id,
-                                                WorkItem.state == WorkItemState.READY)).one()
+        item = s.scalars(
+            select(WorkItem).where(WorkItem.instance_id == instance_id, WorkItem.state == WorkItemState.READY)
+        ).one()
         return item.task_id, item.bpmn_id
 
 
@@ -164,8 +170,10 @@ class Cloner:
     def __init__(self, factory: sessionmaker, instance_id: int):
         self.factory = factory
         with factory() as s:
-            self.rows = {m: [dict(r) for r in s.execute(select(m.__table__).where(_of_instance(m, instance_id)))
-                             .mappings()] for m in CLONED}
+            self.rows = {
+                m: [dict(r) for r in s.execute(select(m.__table__).where(_of_instance(m, instance_id))).mappings()]
+                for m in CLONED
+            }
 
     def clone(self, count: int, fresh_json: bool, chunk: int = 2_000) -> list[int]:
         made: list[int] = []
@@ -175,8 +183,9 @@ class Cloner:
 
     def _clone_chunk(self, count: int, fresh_json: bool) -> list[int]:
         with self.factory.begin() as s:
-            next_id = {m: (s.scalar(select(func.max(m.__table__.c.id))) or 0) + 1
-                       for m in CLONED if m is not WorkItemGroup}
+            next_id = {
+                m: (s.scalar(select(func.max(m.__table__.c.id))) or 0) + 1 for m in CLONED if m is not WorkItemGroup
+            }
             out: dict[type, list[dict]] = {m: [] for m in CLONED}
             made = []
             [instance] = self.rows[ProcessInstance]
@@ -193,15 +202,22 @@ class Cloner:
                 item_ids = {}
                 for row in self.rows[WorkItem]:
                     item_ids[row["id"]] = next_id[WorkItem]
-                    out[WorkItem].append({**row, "id": next_id[WorkItem], "instance_id": iid,
-                                          "task_id": new_uuid(row["task_id"])})
+                    out[WorkItem].append(
+                        {**row, "id": next_id[WorkItem], "instance_id": iid, "task_id": new_uuid(row["task_id"])}
+                    )
                     next_id[WorkItem] += 1
                 for row in self.rows[WorkItemGroup]:
                     out[WorkItemGroup].append({**row, "work_item_id": item_ids[row["work_item_id"]]})
                 for model in (Timer, AuditEntry):
                     for row in self.rows[model]:
-                        out[model].append({**row, "id": next_id[model], "instance_id": iid,
-                                           "task_id": row["task_id"] and new_uuid(row["task_id"])})
+                        out[model].append(
+                            {
+                                **row,
+                                "id": next_id[model],
+                                "instance_id": iid,
+                                "task_id": row["task_id"] and new_uuid(row["task_id"]),
+                            }
+                        )
                         next_id[model] += 1
             for model in CLONED:
                 if out[model]:
@@ -210,8 +226,11 @@ class Cloner:
                 for model in CLONED:
                     if model is not WorkItemGroup:
                         table = model.__tablename__
-                        s.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
-                                       f"(SELECT max(id) FROM {table}))"))
+                        s.execute(
+                            text(
+                                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))"
+                            )
+                        )
         return made
 
 
@@ -230,8 +249,9 @@ class Raw:
 
     def embedded(self, spec_free_json: str) -> str:
         """The same instance as raw SpiffWorkflow writes it: with the whole spec inside."""
-        return self.serializer.serialize_json(load_workflow(spec_free_json, self.process.spec,
-                                                            self.process.subprocess_specs))
+        return self.serializer.serialize_json(
+            load_workflow(spec_free_json, self.process.spec, self.process.subprocess_specs)
+        )
 
     def _run(self, workflow: Any, task_id: str, data: dict) -> None:
         workflow.script_engine = self.script_engine
@@ -270,8 +290,9 @@ def clocked(action: Callable[[], Any]) -> tuple[float, float]:
     return time.perf_counter() - w0, time.process_time() - c0
 
 
-def measure_history(factory: sessionmaker, counter: StatementCounter, raw: Raw, history: int,
-                    reps: int, warmup: int) -> dict[str, Any]:
+def measure_history(
+    factory: sessionmaker, counter: StatementCounter, raw: Raw, history: int, reps: int, warmup: int
+) -> dict[str, Any]:
     """Each clone completes its next two tasks (check, then reply: one loop), each measured
     as the use case and as raw SpiffWorkflow on the very same JSON, one right after the other."""
     clones = Cloner(factory, template(factory, history)).clone(warmup + (reps + 1) // 2, fresh_json=True)
@@ -285,8 +306,10 @@ def measure_history(factory: sessionmaker, counter: StatementCounter, raw: Raw, 
             data = DATA[bpmn_id]
             json_text = instance_json(factory, instance_id)
             embedded = raw.embedded(json_text)
-            times = {"raw_spec_free": clocked(lambda: raw.spec_free(json_text, task_id, data)),
-                     "raw_embedded_spec": clocked(lambda: raw.with_spec(embedded, task_id, data))}
+            times = {
+                "raw_spec_free": clocked(lambda: raw.spec_free(json_text, task_id, data)),
+                "raw_embedded_spec": clocked(lambda: raw.with_spec(embedded, task_id, data)),
+            }
             before, sql_before = counter.count, counter.seconds
             times["usecase"] = clocked(lambda: use_case(factory, task_id, data))
             if n >= warmup and len(wall["usecase"]) < reps:
@@ -300,14 +323,19 @@ def measure_history(factory: sessionmaker, counter: StatementCounter, raw: Raw, 
     for raw_kind in kinds[1:]:
         name = raw_kind.removeprefix("raw_")
         figures[f"ratio_to_raw_{name}"] = round(figures["usecase"]["median_ms"] / figures[raw_kind]["median_ms"], 2)
-        paired = [u / r for u, r in zip(wall["usecase"], wall[raw_kind])]
+        paired = [u / r for u, r in zip(wall["usecase"], wall[raw_kind], strict=True)]
         figures[f"ratio_to_raw_{name}_paired_median"] = round(statistics.median(paired), 2)
     figures["cpu_median_ms"] = {kind: stats(cpu[kind])["median_ms"] for kind in kinds}
-    figures["sql_statements_per_completion"] = {"median": statistics.median(statements),
-                                                "min": min(statements), "max": max(statements)}
+    figures["sql_statements_per_completion"] = {
+        "median": statistics.median(statements),
+        "min": min(statements),
+        "max": max(statements),
+    }
     figures["sql_execute_ms_per_completion"] = stats(sql_seconds)["median_ms"]
-    figures["workflow_json_bytes"] = {"spec_free": round(statistics.median(s[0] for s in sizes)),
-                                      "embedded_spec": round(statistics.median(s[1] for s in sizes))}
+    figures["workflow_json_bytes"] = {
+        "spec_free": round(statistics.median(s[0] for s in sizes)),
+        "embedded_spec": round(statistics.median(s[1] for s in sizes)),
+    }
     return figures
 
 
@@ -315,25 +343,59 @@ def minimal_writes(engine: Engine, instance_id: int, task_id: str) -> None:
     """The writes no completion can do without, as bare Core statements in one transaction:
     read the case and the item, update both (revision check), insert the next item with its
     group, three timers and the audit entry. No ORM, no engine, no settings or reconciliation."""
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     with engine.begin() as conn:
         case = conn.execute(select(ProcessInstance.__table__).where(ProcessInstance.id == instance_id)).one()
         item_id = conn.execute(select(WorkItem.id).where(WorkItem.task_id == task_id)).scalar_one()
-        conn.execute(update(ProcessInstance.__table__)
-                     .where(ProcessInstance.id == instance_id, ProcessInstance.revision == case.revision)
-                     .values(workflow_json=case.workflow_json, revision=case.revision + 1, updated_at=now))
-        conn.execute(update(WorkItem.__table__).where(WorkItem.id == item_id)
-                     .values(state="completed", completed_at=now, completed_by=ACTOR.username))
-        new_id = conn.execute(insert(WorkItem.__table__).returning(WorkItem.id), {
-            "instance_id": instance_id, "task_id": str(uuid.uuid4()), "bpmn_id": "reply", "name": "答复",
-            "due_at": now, "state": "ready", "created_at": now}).scalar_one()
+        conn.execute(
+            update(ProcessInstance.__table__)
+            .where(ProcessInstance.id == instance_id, ProcessInstance.revision == case.revision)
+            .values(workflow_json=case.workflow_json, revision=case.revision + 1, updated_at=now)
+        )
+        conn.execute(
+            update(WorkItem.__table__)
+            .where(WorkItem.id == item_id)
+            .values(state="completed", completed_at=now, completed_by=ACTOR.username)
+        )
+        new_id = conn.execute(
+            insert(WorkItem.__table__).returning(WorkItem.id),
+            {
+                "instance_id": instance_id,
+                "task_id": str(uuid.uuid4()),
+                "bpmn_id": "reply",
+                "name": "答复",
+                "due_at": now,
+                "state": "ready",
+                "created_at": now,
+            },
+        ).scalar_one()
         conn.execute(insert(WorkItemGroup.__table__), [{"work_item_id": new_id, "group": "unit", "is_user": False}])
-        conn.execute(insert(Timer.__table__), [{"kind": kind, "instance_id": instance_id, "task_id": str(uuid.uuid4()),
-                                                "bpmn_id": "reply", "due_at": now, "state": "pending"}
-                                               for kind in ("bpmn", "task_due", "reminder")])
-        conn.execute(insert(AuditEntry.__table__), {"at": now, "actor": ACTOR.username, "action": "complete",
-                                                    "instance_id": instance_id, "task_id": task_id,
-                                                    "bpmn_id": "check", "data": None})
+        conn.execute(
+            insert(Timer.__table__),
+            [
+                {
+                    "kind": kind,
+                    "instance_id": instance_id,
+                    "task_id": str(uuid.uuid4()),
+                    "bpmn_id": "reply",
+                    "due_at": now,
+                    "state": "pending",
+                }
+                for kind in ("bpmn", "task_due", "reminder")
+            ],
+        )
+        conn.execute(
+            insert(AuditEntry.__table__),
+            {
+                "at": now,
+                "actor": ACTOR.username,
+                "action": "complete",
+                "instance_id": instance_id,
+                "task_id": task_id,
+                "bpmn_id": "check",
+                "data": None,
+            },
+        )
 
 
 def measure_floor(factory: sessionmaker, raw: Raw, history: int, reps: int, warmup: int) -> dict[str, Any]:
@@ -351,8 +413,9 @@ def measure_floor(factory: sessionmaker, raw: Raw, history: int, reps: int, warm
             raw_times.append(raw_time)
             floor.append(floor_time)
     figures: dict[str, Any] = {"minimal_writes": stats(floor), "raw_spec_free": stats(raw_times)}
-    figures["floor_over_budget"] = round(figures["minimal_writes"]["median_ms"]
-                                         / figures["raw_spec_free"]["median_ms"], 2)
+    figures["floor_over_budget"] = round(
+        figures["minimal_writes"]["median_ms"] / figures["raw_spec_free"]["median_ms"], 2
+    )
     return figures
 
 
@@ -388,8 +451,10 @@ def measure_scale(url: str | None, sizes: tuple[int, int], reps: int, warmup: in
     (this VM's does, by a quarter within minutes) weighs on both sizes alike."""
     small_size, large_size = sizes
     with prepared(url) as (small, small_counter, dialect), prepared(url) as (large, large_counter, _):
-        todo = {small_size: _filled(small, dialect, small_size, reps + warmup),
-                large_size: _filled(large, dialect, large_size, reps + warmup)}
+        todo = {
+            small_size: _filled(small, dialect, small_size, reps + warmup),
+            large_size: _filled(large, dialect, large_size, reps + warmup),
+        }
         databases = ((small_size, small, small_counter), (large_size, large, large_counter))
         wall: dict[int, list[float]] = {small_size: [], large_size: []}
         cpu: dict[int, list[float]] = {small_size: [], large_size: []}
@@ -398,20 +463,25 @@ def measure_scale(url: str | None, sizes: tuple[int, int], reps: int, warmup: in
             for size, factory, counter in databases:
                 task_id, bpmn_id = todo[size][n]
                 sql_before = counter.seconds
-                w, c = clocked(lambda: use_case(factory, task_id, DATA[bpmn_id]))  # noqa: B023
+                w, c = clocked(lambda: use_case(factory, task_id, DATA[bpmn_id]))
                 if n >= warmup:
                     wall[size].append(w)
                     cpu[size].append(c)
                     sql[size].append(counter.seconds - sql_before)
         figures: dict[str, Any] = {
-            f"instances_{size}": {"rows": row_counts(factory), **stats(wall[size]),
-                                  "cpu_median_ms": stats(cpu[size])["median_ms"],
-                                  "sql_execute_median_ms": stats(sql[size])["median_ms"]}
-            for size, factory, _counter in databases}
+            f"instances_{size}": {
+                "rows": row_counts(factory),
+                **stats(wall[size]),
+                "cpu_median_ms": stats(cpu[size])["median_ms"],
+                "sql_execute_median_ms": stats(sql[size])["median_ms"],
+            }
+            for size, factory, _counter in databases
+        }
     small_figures, large_figures = figures[f"instances_{small_size}"], figures[f"instances_{large_size}"]
     figures["ratio_large_to_small"] = round(large_figures["median_ms"] / small_figures["median_ms"], 2)
-    figures["ratio_large_to_small_paired_median"] = round(statistics.median(
-        big / little for big, little in zip(wall[large_size], wall[small_size])), 2)
+    figures["ratio_large_to_small_paired_median"] = round(
+        statistics.median(big / little for big, little in zip(wall[large_size], wall[small_size], strict=True)), 2
+    )
     figures["ratio_large_to_small_cpu"] = round(large_figures["cpu_median_ms"] / small_figures["cpu_median_ms"], 2)
     return figures
 
@@ -464,8 +534,19 @@ def phase_timers() -> Iterator[dict[str, list[float]]]:
             setattr(owner, name, original)
 
 
-_PACKAGES = ("sqlalchemy", "SpiffWorkflow", "RestrictedPython", "holidays", "psycopg", "json", "uuid",
-             "engine", "storage", "dateutil", "zoneinfo")
+_PACKAGES = (
+    "sqlalchemy",
+    "SpiffWorkflow",
+    "RestrictedPython",
+    "holidays",
+    "psycopg",
+    "json",
+    "uuid",
+    "engine",
+    "storage",
+    "dateutil",
+    "zoneinfo",
+)
 
 
 def _bucket(file: str, name: str) -> str:
@@ -489,42 +570,59 @@ def profile(factory: sessionmaker, counter: StatementCounter, reps: int) -> dict
     """Where the time of a completion goes: timed steps, then cProfile's top functions."""
     clones = Cloner(factory, template(factory, 10)).clone(2 * reps + 2, fresh_json=True)
     todo = [ready_task(factory, i) for i in clones]
-    for task_id, bpmn_id in todo[:2]:                       # warm-up
+    for task_id, bpmn_id in todo[:2]:  # warm-up
         use_case(factory, task_id, DATA[bpmn_id])
     totals, statements, sql_seconds = [], [], []
     with phase_timers() as spent:
-        for task_id, bpmn_id in todo[2:reps + 2]:
+        for task_id, bpmn_id in todo[2 : reps + 2]:
             before, sql_before = counter.count, counter.seconds
             totals.append(use_case(factory, task_id, DATA[bpmn_id]))
             statements.append(counter.count - before)
             sql_seconds.append(counter.seconds - sql_before)
-    steps = {label: {"ms_per_completion": round(sum(v) / reps * 1000, 3), "calls_per_completion": len(v) / reps}
-             for label, v in spent.items()}
-    steps["SQL: inside the driver's execute"] = {"ms_per_completion": round(sum(sql_seconds) / reps * 1000, 3),
-                                                 "calls_per_completion": sum(statements) / reps}
+    steps = {
+        label: {"ms_per_completion": round(sum(v) / reps * 1000, 3), "calls_per_completion": len(v) / reps}
+        for label, v in spent.items()
+    }
+    steps["SQL: inside the driver's execute"] = {
+        "ms_per_completion": round(sum(sql_seconds) / reps * 1000, 3),
+        "calls_per_completion": sum(statements) / reps,
+    }
     profiler = cProfile.Profile()
     profiler.enable()
-    for task_id, bpmn_id in todo[reps + 2:]:
+    for task_id, bpmn_id in todo[reps + 2 :]:
         use_case(factory, task_id, DATA[bpmn_id])
     profiler.disable()
     st = pstats.Stats(profiler)
     table = st.stats  # type: ignore[attr-defined]
     total = sum(v[3] for k, v in table.items() if k[2] == "use_case")
-    rows = [{"function": f"{Path(file).name}:{line}:{name}", "calls_per_completion": round(ncalls / reps, 1),
-             "self_ms": round(tottime / reps * 1000, 3), "cumulative_ms": round(cumtime / reps * 1000, 3)}
-            for (file, line, name), (_cc, ncalls, tottime, cumtime, _callers) in table.items()]
+    rows = [
+        {
+            "function": f"{Path(file).name}:{line}:{name}",
+            "calls_per_completion": round(ncalls / reps, 1),
+            "self_ms": round(tottime / reps * 1000, 3),
+            "cumulative_ms": round(cumtime / reps * 1000, 3),
+        }
+        for (file, line, name), (_cc, ncalls, tottime, cumtime, _callers) in table.items()
+    ]
     buckets: dict[str, float] = {}
     for (file, _line, name), (_cc, _ncalls, tottime, _cumtime, _callers) in table.items():
         bucket = _bucket(file, name)
         buckets[bucket] = buckets.get(bucket, 0.0) + tottime
     whole = sum(buckets.values())
-    by_package = {k: {"self_ms": round(v / reps * 1000, 3), "share": round(v / whole, 3)}
-                  for k, v in sorted(buckets.items(), key=lambda kv: -kv[1]) if v / whole >= 0.001}
-    return {"completions": reps, "mean_ms": round(statistics.fmean(totals) * 1000, 3),
-            "steps_mean": steps, "cprofile_self_ms_by_package": by_package,
-            "cprofile_ms_per_completion": round(total / reps * 1000, 3),
-            "cprofile_top_cumulative": sorted(rows, key=lambda r: -r["cumulative_ms"])[:30],
-            "cprofile_top_self": sorted(rows, key=lambda r: -r["self_ms"])[:20]}
+    by_package = {
+        k: {"self_ms": round(v / reps * 1000, 3), "share": round(v / whole, 3)}
+        for k, v in sorted(buckets.items(), key=lambda kv: -kv[1])
+        if v / whole >= 0.001
+    }
+    return {
+        "completions": reps,
+        "mean_ms": round(statistics.fmean(totals) * 1000, 3),
+        "steps_mean": steps,
+        "cprofile_self_ms_by_package": by_package,
+        "cprofile_ms_per_completion": round(total / reps * 1000, 3),
+        "cprofile_top_cumulative": sorted(rows, key=lambda r: -r["cumulative_ms"])[:30],
+        "cprofile_top_self": sorted(rows, key=lambda r: -r["self_ms"])[:20],
+    }
 
 
 @contextmanager
@@ -552,8 +650,13 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     if args.sizes:
         conf["sizes"] = tuple(int(v) for v in args.sizes.split(","))
     started = time.perf_counter()
-    result: dict[str, Any] = {"mode": "quick" if args.quick else "full", "load_average_at_start": os.getloadavg(),
-                              "process": f"{PROCESS_KEY} ({BPMN.relative_to(ROOT)})", "completion": {}, "scale": {}}
+    result: dict[str, Any] = {
+        "mode": "quick" if args.quick else "full",
+        "load_average_at_start": os.getloadavg(),
+        "process": f"{PROCESS_KEY} ({BPMN.relative_to(ROOT)})",
+        "completion": {},
+        "scale": {},
+    }
     if args.parts & {"completion", "profile", "floor"}:
         with prepared(args.db) as (factory, counter, dialect):
             result["database"] = dialect
@@ -561,7 +664,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             for history in conf["histories"] if "completion" in args.parts else ():
                 log(f"completion at {history} tasks of history ({conf['reps']} completions)")
                 result["completion"][f"history_{history}"] = measure_history(
-                    factory, counter, raw, history, conf["reps"], conf["warmup"])
+                    factory, counter, raw, history, conf["reps"], conf["warmup"]
+                )
             if "floor" in args.parts:
                 log(f"floor: minimal Core writes at {conf['histories'][0]} tasks of history")
                 result["floor"] = measure_floor(factory, raw, conf["histories"][0], conf["reps"], conf["warmup"])
@@ -585,9 +689,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--reps", type=int, help="completions measured per figure")
     parser.add_argument("--histories", help="completed tasks of history to measure at, e.g. 10,50")
     parser.add_argument("--sizes", help="instance counts for the scale figure, e.g. 1000,100000")
-    parser.add_argument("--parts", default="completion,scale",
-                        help="comma-separated: completion (vs raw, by history), scale (1k vs 100k), profile, "
-                             "floor (the least any persistence costs, against the ratio's budget)")
+    parser.add_argument(
+        "--parts",
+        default="completion,scale",
+        help="comma-separated: completion (vs raw, by history), scale (1k vs 100k), profile, "
+        "floor (the least any persistence costs, against the ratio's budget)",
+    )
     parser.add_argument("--profile", action="store_true", help="same as adding 'profile' to --parts")
     parser.add_argument("--out", help="also write the JSON to this file")
     args = parser.parse_args(argv)

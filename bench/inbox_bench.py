@@ -15,6 +15,7 @@ Each scenario is one request through the Flask test client (the whole server sid
 use case, SQL, JSON or template), timed with perf_counter over ``--reps`` repetitions
 after a warm-up. Figures go to stdout, progress to stderr. Target: p95 < 50 ms.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -25,7 +26,7 @@ import statistics
 import sys
 import time
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -35,21 +36,31 @@ from sqlalchemy.engine import make_url
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from argon2 import PasswordHasher  # noqa: E402
+from argon2 import PasswordHasher
 
-from engine import clock  # noqa: E402
-from engine.usecases import cases, definitions, people, sign_in, tokens  # noqa: E402
-from engine.usecases.context import SYSTEM, actor_for  # noqa: E402
-from storage import migrate  # noqa: E402
-from storage import repositories as repo  # noqa: E402
-from storage.db import make_engine, make_session_factory  # noqa: E402
-from storage.models import Department, ProcessInstance  # noqa: E402
+from engine import clock
+from engine.usecases import cases, definitions, people, sign_in, tokens
+from engine.usecases.context import SYSTEM, actor_for
+from storage import migrate
+from storage import repositories as repo
+from storage.db import make_engine, make_session_factory
+from storage.models import Department, ProcessInstance
 
 DB_NAME = "cf_bench_inbox"
 UNITS = [f"unit_{n:02d}" for n in range(1, 41)]
 PASSWORD = "bench-password-1"
-TOPICS = ["关于修缮{v}村道路的建议", "{v}村路灯不亮", "{v}小学校舍维修", "{v}村饮水安全问题", "关于{v}集市管理的意见",
-          "{v}村低保评定复核", "{v}河道清淤", "{v}村宅基地纠纷", "关于{v}卫生室建设的建议", "{v}村垃圾清运"]
+TOPICS = [
+    "关于修缮{v}村道路的建议",
+    "{v}村路灯不亮",
+    "{v}小学校舍维修",
+    "{v}村饮水安全问题",
+    "关于{v}集市管理的意见",
+    "{v}村低保评定复核",
+    "{v}河道清淤",
+    "{v}村宅基地纠纷",
+    "关于{v}卫生室建设的建议",
+    "{v}村垃圾清运",
+]
 VILLAGES = ["东风", "红星", "前进", "新华", "永安", "太平", "长青", "和平", "金桥", "石门", "柳林", "杨庄"]
 FULL = {"instances": 100_000, "items": 1_000_000, "reps": 60, "warmup": 5}
 QUICK = {"instances": 5_000, "items": 50_000, "reps": 20, "warmup": 3}
@@ -97,7 +108,7 @@ def seed_people_and_processes(factory: Any) -> dict[str, Any]:
         for path in files:
             try:
                 definitions.deploy(s, path.read_bytes(), path.name, SYSTEM)
-            except Exception as exc:  # noqa: BLE001 - a process another team is still writing
+            except Exception as exc:  # a process another team is still writing
                 log(f"  (skipped {path.name}: {str(exc).splitlines()[0][:100]})")
         latest = [(d.id, d.key) for d in repo.latest_definitions(s)]
     # A real serialized case, so that the cases table has its real width (the JSON is
@@ -128,21 +139,35 @@ def bulk_load(url: str, seeded: dict[str, Any], n_instances: int, n_items: int, 
     definitions, workflow_json = seeded["definitions"], seeded["workflow_json"]
     per_instance = n_items // n_instances
     counts = [rnd.randint(1, 2 * per_instance - 1) for _ in range(n_instances)]
-    while (diff := n_items - sum(counts)) != 0:          # exactly n_items, each case at least one
+    while (diff := n_items - sum(counts)) != 0:  # exactly n_items, each case at least one
         k = rnd.randrange(n_instances)
         if diff > 0 or counts[k] > 1:
             counts[k] += 1 if diff > 0 else -1
-    plan = [(i, rnd.choices(("running", "completed", "cancelled"), (55, 40, 5))[0], count, rnd.choice(UNITS))
-            for i, count in enumerate(counts, 1)]
+    plan = [
+        (i, rnd.choices(("running", "completed", "cancelled"), (55, 40, 5))[0], count, rnd.choice(UNITS))
+        for i, count in enumerate(counts, 1)
+    ]
 
     def instances():
-        for i, status, count, unit in plan:
+        for i, status, _count, unit in plan:
             started = now - timedelta(days=rnd.uniform(1, 700))
             ended = None if status == "running" else started + timedelta(days=rnd.uniform(1, 60))
             definition_id = definitions[i % len(definitions)][0]
             title = rnd.choice(TOPICS).format(v=rnd.choice(VILLAGES)) + f"（{i}号）"
-            yield (i, definition_id, f"BK-{i:06d}", title, status, workflow_json, "bench", 1, f"{unit}_o1", started,
-                   ended or started, ended)
+            yield (
+                i,
+                definition_id,
+                f"BK-{i:06d}",
+                title,
+                status,
+                workflow_json,
+                "bench",
+                1,
+                f"{unit}_o1",
+                started,
+                ended or started,
+                ended,
+            )
 
     counters = {"ready": 0, "claimed": 0, "overdue": 0}
 
@@ -167,18 +192,49 @@ def bulk_load(url: str, seeded: dict[str, Any], n_instances: int, n_items: int, 
                     state = "cancelled" if status == "cancelled" and k == count - 1 else "completed"
                     completed, completed_by = created + timedelta(days=1), f"{group}_o{rnd.randint(1, 5)}"
                     assignee, due = completed_by, created + timedelta(days=15)
-                yield ("item", (item_id, i, str(uuid.UUID(int=rnd.getrandbits(128))), f"task_{k % 6}",
-                                f"办理步骤{k % 6}", "unit", assignee, due, state, created, claimed, completed,
-                                completed_by))
+                yield (
+                    "item",
+                    (
+                        item_id,
+                        i,
+                        str(uuid.UUID(int=rnd.getrandbits(128))),
+                        f"task_{k % 6}",
+                        f"办理步骤{k % 6}",
+                        "unit",
+                        assignee,
+                        due,
+                        state,
+                        created,
+                        claimed,
+                        completed,
+                        completed_by,
+                    ),
+                )
                 yield ("group", (item_id, group, False, state == "ready"))
 
     with psycopg.connect(make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)) as conn:
         started = time.perf_counter()
         # consistent rows with their ready flag set: no per-row triggers (nor FK checks) while loading
         conn.execute("SET session_replication_role = replica")
-        n_inst = _copy(conn, "process_instances", ("id", "definition_id", "business_key", "title", "status",
-                                                   "workflow_json", "serializer_version", "revision", "started_by",
-                                                   "started_at", "updated_at", "ended_at"), instances())
+        n_inst = _copy(
+            conn,
+            "process_instances",
+            (
+                "id",
+                "definition_id",
+                "business_key",
+                "title",
+                "status",
+                "workflow_json",
+                "serializer_version",
+                "revision",
+                "started_by",
+                "started_at",
+                "updated_at",
+                "ended_at",
+            ),
+            instances(),
+        )
         groups: list[tuple] = []
 
         def only_items():
@@ -188,9 +244,26 @@ def bulk_load(url: str, seeded: dict[str, Any], n_instances: int, n_items: int, 
                 else:
                     groups.append(row)
 
-        n_it = _copy(conn, "work_items", ("id", "instance_id", "task_id", "bpmn_id", "name", "lane", "assignee",
-                                          "due_at", "state", "created_at", "claimed_at", "completed_at",
-                                          "completed_by"), only_items())
+        n_it = _copy(
+            conn,
+            "work_items",
+            (
+                "id",
+                "instance_id",
+                "task_id",
+                "bpmn_id",
+                "name",
+                "lane",
+                "assignee",
+                "due_at",
+                "state",
+                "created_at",
+                "claimed_at",
+                "completed_at",
+                "completed_by",
+            ),
+            only_items(),
+        )
         n_gr = _copy(conn, "work_item_groups", ("work_item_id", "group", "is_user", "ready"), groups)
         conn.execute("SET session_replication_role = origin")
         for table in ("process_instances", "work_items"):
@@ -230,8 +303,13 @@ def measure(client: Any, path: str, headers: dict[str, str], reps: int, warmup: 
             size = len(response.get_data())
     times.sort()
     p95 = times[min(len(times) - 1, round(0.95 * (len(times) - 1)))]
-    result = {"p50_ms": round(statistics.median(times), 1), "p95_ms": round(p95, 1),
-              "max_ms": round(times[-1], 1), "reps": reps, "bytes": size}
+    result = {
+        "p50_ms": round(statistics.median(times), 1),
+        "p95_ms": round(p95, 1),
+        "max_ms": round(times[-1], 1),
+        "reps": reps,
+        "bytes": size,
+    }
     body = response.get_json(silent=True)
     if isinstance(body, dict) and "total" in body:
         result["total"] = body["total"]
@@ -278,10 +356,12 @@ def explain(url: str, factory: Any, process_key: str) -> dict[str, Any]:
     engine = make_engine(url)
     with factory() as s:
         officer, boss = actor_for(s, "unit_07_o1"), actor_for(s, "boss")
-    cases = {"officer open": (officer, repo.InboxFilter(scope="open")),
-             "supervisor all": (boss, repo.InboxFilter(scope="all")),
-             "supervisor all by process": (boss, repo.InboxFilter(scope="all", process_key=process_key)),
-             "supervisor all text": (boss, repo.InboxFilter(scope="all", text="路灯"))}
+    cases = {
+        "officer open": (officer, repo.InboxFilter(scope="open")),
+        "supervisor all": (boss, repo.InboxFilter(scope="all")),
+        "supervisor all by process": (boss, repo.InboxFilter(scope="all", process_key=process_key)),
+        "supervisor all text": (boss, repo.InboxFilter(scope="all", text="路灯")),
+    }
     for name, (actor, flt) in cases.items():
         query = repo.inbox_query(actor.username, actor.groups, flt)
         page = query.order_by(WorkItem.due_at.is_(None), WorkItem.due_at, WorkItem.id).limit(25)
@@ -297,8 +377,11 @@ def explain(url: str, factory: Any, process_key: str) -> dict[str, Any]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--pg", default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres",
-                        help="a PostgreSQL server where a database may be created")
+    parser.add_argument(
+        "--pg",
+        default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres",
+        help="a PostgreSQL server where a database may be created",
+    )
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--instances", type=int)
     parser.add_argument("--items", type=int)
@@ -312,7 +395,7 @@ def main() -> None:
 
     from web import create_app
 
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     url = make_url(args.pg).set(database=DB_NAME).render_as_string(hide_password=False)
     try:
         if not args.reuse:
@@ -335,16 +418,21 @@ def main() -> None:
         clients: dict[tuple[str, str], Any] = {}
         for name, kind, user, path in scenarios(process_key):
             if (kind, user) not in clients:
-                clients[(kind, user)] = (browser_client(app, user), {}) if kind == "page" \
-                    else api_client(app, factory, user)
+                clients[(kind, user)] = (
+                    (browser_client(app, user), {}) if kind == "page" else api_client(app, factory, user)
+                )
             client, headers = clients[(kind, user)]
             figures = measure(client, path, headers, size["reps"], size["warmup"])
             log(f"  {name:<45} p50 {figures['p50_ms']:>6} ms  p95 {figures['p95_ms']:>6} ms")
             results.append({"name": name, "kind": kind, "path": path, **figures})
         worst = max(r["p95_ms"] for r in results)
         report: dict[str, Any] = {
-            "database": "postgresql", "dataset": dataset, "target_p95_ms": 50, "worst_p95_ms": worst,
-            "target_met": worst < 50, "scenarios": results,
+            "database": "postgresql",
+            "dataset": dataset,
+            "target_p95_ms": 50,
+            "worst_p95_ms": worst,
+            "target_met": worst < 50,
+            "scenarios": results,
             "note": "server-side time through the Flask test client, one request at a time",
         }
         if args.explain:

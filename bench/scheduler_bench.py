@@ -14,6 +14,7 @@ clock is never frozen) as the moment the firing transaction committed minus ``du
 Targets: p99 lateness < 100 ms, start-up < 5 s, nothing fired twice. JSON on stdout,
 progress on stderr.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -29,20 +30,20 @@ import uuid
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sqlalchemy import create_engine, insert, select, text  # noqa: E402
-from sqlalchemy.engine import make_url  # noqa: E402
+from sqlalchemy import create_engine, insert, select, text
+from sqlalchemy.engine import make_url
 
-from engine.scheduling.service import SchedulerConfig, SchedulerService  # noqa: E402
-from storage import migrate  # noqa: E402
-from storage.db import make_engine, make_session_factory  # noqa: E402
-from storage.enums import TimerKind, TimerState  # noqa: E402
-from storage.models import AuditEntry, Timer  # noqa: E402
+from engine.scheduling.service import SchedulerConfig, SchedulerService
+from storage import migrate
+from storage.db import make_engine, make_session_factory
+from storage.enums import TimerKind, TimerState
+from storage.models import AuditEntry, Timer
 
 
 def log(message: str) -> None:
@@ -87,23 +88,41 @@ def database(url: str | None) -> Iterator[str]:
 def fill(factory: Any, total: int, burst: int) -> None:
     """Insert ``total - burst`` pending timers due at random moments over the next year."""
     rng = random.Random(20261129)
-    now = datetime.now(timezone.utc)
-    rows = [{"kind": TimerKind.TASK_DUE, "task_id": f"far-{i}", "bpmn_id": "bench", "state": TimerState.PENDING,
-             "due_at": now + timedelta(days=1 + rng.random() * 364)} for i in range(total - burst)]
+    now = datetime.now(UTC)
+    rows = [
+        {
+            "kind": TimerKind.TASK_DUE,
+            "task_id": f"far-{i}",
+            "bpmn_id": "bench",
+            "state": TimerState.PENDING,
+            "due_at": now + timedelta(days=1 + rng.random() * 364),
+        }
+        for i in range(total - burst)
+    ]
     for chunk in range(0, len(rows), 10_000):
         with factory.begin() as session:
-            session.execute(insert(Timer), rows[chunk:chunk + 10_000])
+            session.execute(insert(Timer), rows[chunk : chunk + 10_000])
 
 
 def add_burst(factory: Any, burst: int, start: datetime, spread: float) -> dict[int, float]:
     """Insert the burst; return {timer id: due timestamp}."""
-    rows = [{"kind": TimerKind.TASK_DUE, "task_id": f"burst-{i}", "bpmn_id": "bench", "state": TimerState.PENDING,
-             "due_at": start + timedelta(seconds=spread * i / max(1, burst - 1))} for i in range(burst)]
+    rows = [
+        {
+            "kind": TimerKind.TASK_DUE,
+            "task_id": f"burst-{i}",
+            "bpmn_id": "bench",
+            "state": TimerState.PENDING,
+            "due_at": start + timedelta(seconds=spread * i / max(1, burst - 1)),
+        }
+        for i in range(burst)
+    ]
     with factory.begin() as session:
         session.execute(insert(Timer), rows)
     with factory() as session:
-        return {i: d.timestamp() for i, d in session.execute(
-            select(Timer.id, Timer.due_at).where(Timer.task_id.like("burst-%")))}
+        return {
+            i: d.timestamp()
+            for i, d in session.execute(select(Timer.id, Timer.due_at).where(Timer.task_id.like("burst-%")))
+        }
 
 
 def window_query_ms(factory: Any, window: timedelta, reps: int = 20) -> float:
@@ -111,9 +130,12 @@ def window_query_ms(factory: Any, window: timedelta, reps: int = 20) -> float:
     for _ in range(reps):
         started = time.perf_counter()
         with factory() as session:
-            session.execute(select(Timer.id, Timer.due_at).where(
-                Timer.state == TimerState.PENDING, Timer.due_at <= datetime.now(timezone.utc) + window)
-                .order_by(Timer.due_at, Timer.id).limit(20_000)).all()
+            session.execute(
+                select(Timer.id, Timer.due_at)
+                .where(Timer.state == TimerState.PENDING, Timer.due_at <= datetime.now(UTC) + window)
+                .order_by(Timer.due_at, Timer.id)
+                .limit(20_000)
+            ).all()
         samples.append((time.perf_counter() - started) * 1000)
     return round(statistics.median(samples), 2)
 
@@ -127,7 +149,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         log(f"{dialect}: inserting {args.timers:,} timers")
         started = time.perf_counter()
         fill(factory, args.timers, args.burst)
-        burst_start = datetime.now(timezone.utc) + timedelta(seconds=args.lead)
+        burst_start = datetime.now(UTC) + timedelta(seconds=args.lead)
         burst_due = add_burst(factory, args.burst, burst_start, args.spread)
         insert_s = time.perf_counter() - started
         query_ms = window_query_ms(factory, config.window)
@@ -141,8 +163,10 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                 committed.setdefault(timer_id, at)
 
         service = SchedulerService(factory, url, config, on_fired=on_fired)
-        log(f"starting the scheduler (batches of at most {args.batch_max}); the burst is due in "
-            f"{(burst_start - datetime.now(timezone.utc)).total_seconds():.1f} s")
+        log(
+            f"starting the scheduler (batches of at most {args.batch_max}); the burst is due in "
+            f"{(burst_start - datetime.now(UTC)).total_seconds():.1f} s"
+        )
         started = time.perf_counter()
         service.start_background()
         service.active.wait(60)
@@ -156,10 +180,13 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         rss_end = rss_mb()
 
         with factory() as session:
-            fired = Counter(e.data["timer_id"] for e in session.scalars(
-                select(AuditEntry).where(AuditEntry.action == "task_overdue")))
-            still_pending = session.scalar(select(text("count(*)")).select_from(Timer).where(
-                Timer.state == TimerState.PENDING))
+            fired = Counter(
+                e.data["timer_id"]
+                for e in session.scalars(select(AuditEntry).where(AuditEntry.action == "task_overdue"))
+            )
+            still_pending = session.scalar(
+                select(text("count(*)")).select_from(Timer).where(Timer.state == TimerState.PENDING)
+            )
         engine.dispose()
 
     late_ms = [(committed[i] - due) * 1000 for i, due in burst_due.items() if i in committed]
@@ -171,17 +198,33 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "window_query_ms": query_ms,
         "startup_s": round(startup_s, 3),
         "rss_mb": {"before_start": rss_before, "after_start": rss_started, "after_burst": rss_end},
-        "burst": {"timers": args.burst, "spread_s": args.spread, "fired": len(late_ms),
-                  "lateness_ms": {"p50": round(percentile(late_ms, 0.5), 1), "p99": round(percentile(late_ms, 0.99), 1),
-                                  "max": round(max(late_ms), 1), "min": round(min(late_ms), 1)} if late_ms else None},
+        "burst": {
+            "timers": args.burst,
+            "spread_s": args.spread,
+            "fired": len(late_ms),
+            "lateness_ms": {
+                "p50": round(percentile(late_ms, 0.5), 1),
+                "p99": round(percentile(late_ms, 0.99), 1),
+                "max": round(max(late_ms), 1),
+                "min": round(min(late_ms), 1),
+            }
+            if late_ms
+            else None,
+        },
         "fired_twice": sum(1 for count in fired.values() if count > 1),
         "fired_total": sum(fired.values()),
         "missing": len(burst_due.keys() - fired.keys()),
         "still_pending": still_pending,
-        "config": {"batch_max": args.batch_max, "refresh_interval_s": config.refresh_interval,
-                   "window_min": config.window.total_seconds() / 60},
-        "targets_met": bool(late_ms) and percentile(late_ms, 0.99) < 100 and startup_s < 5
-        and all(c == 1 for c in fired.values()) and len(late_ms) == args.burst,
+        "config": {
+            "batch_max": args.batch_max,
+            "refresh_interval_s": config.refresh_interval,
+            "window_min": config.window.total_seconds() / 60,
+        },
+        "targets_met": bool(late_ms)
+        and percentile(late_ms, 0.99) < 100
+        and startup_s < 5
+        and all(c == 1 for c in fired.values())
+        and len(late_ms) == args.burst,
     }
 
 
@@ -191,9 +234,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--timers", type=int, default=100_000, help="pending timers in the database")
     parser.add_argument("--burst", type=int, default=1_000, help="timers due close together")
     parser.add_argument("--spread", type=float, default=3.0, help="seconds the burst is spread over")
-    parser.add_argument("--lead", type=float, default=6.0, help="seconds from inserting the burst to its first due time")
-    parser.add_argument("--batch-max", type=int, default=SchedulerConfig.batch_max,
-                        help="timers due together fired per transaction at most (1: one transaction each)")
+    parser.add_argument(
+        "--lead", type=float, default=6.0, help="seconds from inserting the burst to its first due time"
+    )
+    parser.add_argument(
+        "--batch-max",
+        type=int,
+        default=SchedulerConfig.batch_max,
+        help="timers due together fired per transaction at most (1: one transaction each)",
+    )
     parser.add_argument("--out", help="also write the JSON to this file")
     args = parser.parse_args(argv)
     result = run(args)

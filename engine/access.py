@@ -12,6 +12,7 @@ Two kinds of refusal: a case (or a task of a case) one may not see does not exis
 that person (``NotFound``, the same words as for a missing one, so an answer never tells
 that it exists); something one may see but not do is ``NotAllowed`` with the reason.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable
@@ -28,19 +29,19 @@ class Permission(StrEnum):
     """What a role may do beyond the work offered to the person (their own tasks, the
     tasks of their groups, the cases those belong to)."""
 
-    CASE_START = "case.start"                # start a process that names no starter groups
-    CASE_START_ANY = "case.start_any"        # start any process, whatever its starter groups
-    CASE_VIEW_ALL = "case.view_all"          # every case, not only one's own and one's units'
-    CASE_CANCEL = "case.cancel"              # cancel a case started from one's own unit
-    CASE_CANCEL_ANY = "case.cancel_any"      # cancel any running case
-    TASK_VIEW_ALL = "task.view_all"          # the inbox tab of every open task
-    TASK_REASSIGN = "task.reassign"          # give back or hand over a task someone else holds
+    CASE_START = "case.start"  # start a process that names no starter groups
+    CASE_START_ANY = "case.start_any"  # start any process, whatever its starter groups
+    CASE_VIEW_ALL = "case.view_all"  # every case, not only one's own and one's units'
+    CASE_CANCEL = "case.cancel"  # cancel a case started from one's own unit
+    CASE_CANCEL_ANY = "case.cancel_any"  # cancel any running case
+    TASK_VIEW_ALL = "task.view_all"  # the inbox tab of every open task
+    TASK_REASSIGN = "task.reassign"  # give back or hand over a task someone else holds
     CONFIDENTIAL_READ = "confidential.read"  # the petitioner's identity, confidential files and comments
-    SUPERVISE = "supervise"                  # 督办: issue and follow supervision notices
-    EXPORT = "export"                        # statistics and exports of case data
-    PROCESS_DEPLOY = "process.deploy"        # open processes in the designer and deploy versions
-    ADMIN_USERS = "admin.users"              # users, roles, departments, passwords, anyone's API tokens
-    ADMIN_SETTINGS = "admin.settings"        # the working-day calendar and the statutory deadline settings
+    SUPERVISE = "supervise"  # 督办: issue and follow supervision notices
+    EXPORT = "export"  # statistics and exports of case data
+    PROCESS_DEPLOY = "process.deploy"  # open processes in the designer and deploy versions
+    ADMIN_USERS = "admin.users"  # users, roles, departments, passwords, anyone's API tokens
+    ADMIN_SETTINGS = "admin.settings"  # the working-day calendar and the statutory deadline settings
 
 
 P = Permission
@@ -50,12 +51,34 @@ P = Permission
 # as a whole nor to administrators: an administrator who needs it grants himself the role,
 # and that change is in the audit log.
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
-    Role.ADMIN: frozenset({P.CASE_START, P.CASE_START_ANY, P.CASE_VIEW_ALL, P.CASE_CANCEL_ANY, P.TASK_VIEW_ALL,
-                           P.TASK_REASSIGN, P.EXPORT, P.PROCESS_DEPLOY, P.ADMIN_USERS, P.ADMIN_SETTINGS}),
+    Role.ADMIN: frozenset(
+        {
+            P.CASE_START,
+            P.CASE_START_ANY,
+            P.CASE_VIEW_ALL,
+            P.CASE_CANCEL_ANY,
+            P.TASK_VIEW_ALL,
+            P.TASK_REASSIGN,
+            P.EXPORT,
+            P.PROCESS_DEPLOY,
+            P.ADMIN_USERS,
+            P.ADMIN_SETTINGS,
+        }
+    ),
     Role.DESIGNER: frozenset({P.PROCESS_DEPLOY}),
     Role.OFFICER: frozenset({P.CASE_START, P.CASE_CANCEL}),
-    Role.OFFICE_HEAD: frozenset({P.CASE_START, P.CASE_CANCEL, P.CASE_VIEW_ALL, P.TASK_VIEW_ALL, P.TASK_REASSIGN,
-                                 P.CONFIDENTIAL_READ, P.SUPERVISE, P.EXPORT}),
+    Role.OFFICE_HEAD: frozenset(
+        {
+            P.CASE_START,
+            P.CASE_CANCEL,
+            P.CASE_VIEW_ALL,
+            P.TASK_VIEW_ALL,
+            P.TASK_REASSIGN,
+            P.CONFIDENTIAL_READ,
+            P.SUPERVISE,
+            P.EXPORT,
+        }
+    ),
     Role.PETITION_OFFICER: frozenset({P.CONFIDENTIAL_READ}),
     Role.SUPERVISOR: frozenset({P.CASE_VIEW_ALL, P.TASK_VIEW_ALL, P.SUPERVISE, P.EXPORT}),
     Role.CHAIR: frozenset({P.CASE_VIEW_ALL, P.EXPORT}),
@@ -100,7 +123,7 @@ class Actor:
     username: str
     roles: frozenset[str] = field(default_factory=frozenset)
     groups: frozenset[str] = field(default_factory=frozenset)
-    department: str | None = None    # the code of the person's unit
+    department: str | None = None  # the code of the person's unit
     permissions: frozenset[Permission] = field(init=False)
 
     def __post_init__(self) -> None:
@@ -115,8 +138,12 @@ class Actor:
 
     @classmethod
     def of(cls, user: Person) -> Actor:
-        return cls(user.username, frozenset(user.roles), frozenset(user.groups),
-                   user.department.code if user.department else None)
+        return cls(
+            user.username,
+            frozenset(user.roles),
+            frozenset(user.groups),
+            user.department.code if user.department else None,
+        )
 
 
 # The engine acting on its own (timers, the scheduler, set-up commands): every permission

@@ -3,10 +3,11 @@
 SpiffWorkflow's timer events call ``datetime.now(timezone.utc)`` themselves, so
 :func:`bind_spiff_timers` points that module at this clock (done once by the runtime).
 """
+
 from __future__ import annotations
 
 import threading
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, tzinfo
 
 _lock = threading.Lock()
 _frozen: datetime | None = None
@@ -15,7 +16,7 @@ _frozen: datetime | None = None
 def now() -> datetime:
     """The current time, aware, in UTC."""
     frozen = _frozen
-    return frozen if frozen is not None else datetime.now(timezone.utc)
+    return frozen if frozen is not None else datetime.now(UTC)
 
 
 def freeze(at: datetime) -> None:
@@ -24,7 +25,7 @@ def freeze(at: datetime) -> None:
     if at.tzinfo is None:
         raise ValueError("the clock needs an aware datetime")
     with _lock:
-        _frozen = at.astimezone(timezone.utc)
+        _frozen = at.astimezone(UTC)
 
 
 def advance(delta: timedelta) -> datetime:
@@ -47,13 +48,13 @@ class _ClockDatetime(datetime):
     """A ``datetime`` whose ``now()`` reads this module's clock."""
 
     @classmethod
-    def now(cls, tz=None):  # type: ignore[override]
+    def now(cls, tz: tzinfo | None = None) -> datetime:  # type: ignore[override]
         current = now()
-        return current if tz is None or tz is timezone.utc else current.astimezone(tz)
+        return current if tz is None or tz is UTC else current.astimezone(tz)
 
 
 def bind_spiff_timers() -> None:
     """Make SpiffWorkflow's timer events read this clock. Idempotent."""
     from SpiffWorkflow.bpmn.specs.event_definitions import timer
 
-    timer.datetime = _ClockDatetime  # type: ignore[attr-defined]
+    timer.datetime = _ClockDatetime

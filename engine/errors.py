@@ -1,5 +1,6 @@
 """Errors the use cases raise. The web layer maps them: NotAllowed → 403,
 NotFound → 404, Conflict → 409, InvalidData / InvalidBpmn → 422."""
+
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -16,7 +17,7 @@ class EngineError(Exception):
         super().__init__(message)
         self.message = message
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {"code": self.code, "message": self.message}
 
 
@@ -42,7 +43,7 @@ class AlreadyCompleted(Conflict):
 # whose names are the code's params. The one list: the web translates each code
 # (web/views/formdata.py), the API sends code and params beside the English text.
 FIELD_ERRORS: dict[str, str] = {
-    "invalid": "{message}",   # no better code: the message as it came (a library's, or old text)
+    "invalid": "{message}",  # no better code: the message as it came (a library's, or old text)
     "required": "required",
     "unknown_field": "unknown field: this form has no such field",
     "not_text": "must be text",
@@ -103,8 +104,9 @@ class FieldError(str):
             raise ValueError(f"unknown field error code {code!r}")
         params = dict(params or {})
         if set(params) != field_error_params(code):
-            raise ValueError(f"field error {code!r} takes the params {sorted(field_error_params(code))}, "
-                             f"not {sorted(params)}")
+            raise ValueError(
+                f"field error {code!r} takes the params {sorted(field_error_params(code))}, not {sorted(params)}"
+            )
         text = FIELD_ERRORS[code].format(**params)
         self = super().__new__(cls, f"{label}: {text}" if label else text)
         self.code, self.params, self.label = code, params, label
@@ -130,8 +132,11 @@ class FieldError(str):
 
     def __repr__(self) -> str:
         label = f", label={self.label!r}" if self.label else ""
-        return f"FieldError({self.code!r}, {self.params!r}{label})" if self.params or label \
+        return (
+            f"FieldError({self.code!r}, {self.params!r}{label})"
+            if self.params or label
             else f"FieldError({self.code!r})"
+        )
 
 
 _CODE_OF_TEXT = {text: code for code, text in FIELD_ERRORS.items() if not field_error_params(code)}
@@ -146,16 +151,16 @@ class InvalidData(EngineError):
 
     code = "invalid_data"
 
-    def __init__(self, field_errors: Mapping[str, FieldError | str],
-                 message: str = "the submitted data is not valid"):
+    def __init__(self, field_errors: Mapping[str, FieldError | str], message: str = "the submitted data is not valid"):
         self.codes: dict[str, FieldError] = {
             name: error if isinstance(error, FieldError) else FieldError.from_text(str(error))
-            for name, error in field_errors.items()}
+            for name, error in field_errors.items()
+        }
         self.field_errors: dict[str, str] = dict(self.codes)
         detail = "; ".join(f"{k}: {v}" for k, v in self.codes.items())
         super().__init__(f"{message}: {detail}" if detail else message)
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {**super().to_dict(), "fields": {name: str(error) for name, error in self.codes.items()}}
 
 
@@ -191,5 +196,5 @@ class InvalidBpmn(EngineError):
     def __post_init__(self) -> None:
         super().__init__("\n".join(str(p) for p in self.problems) or "invalid BPMN")
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {**super().to_dict(), "problems": [p.__dict__ for p in self.problems]}

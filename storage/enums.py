@@ -1,4 +1,5 @@
 """Every status and kind the product stores, in one place."""
+
 from enum import StrEnum
 
 
@@ -9,16 +10,16 @@ class InstanceStatus(StrEnum):
 
 
 class WorkItemState(StrEnum):
-    READY = "ready"          # waiting for someone (claimed when assignee is set)
+    READY = "ready"  # waiting for someone (claimed when assignee is set)
     COMPLETED = "completed"
     CANCELLED = "cancelled"  # the task went away: boundary event, cancel, gateway
 
 
 class TimerKind(StrEnum):
-    BPMN = "bpmn"            # a waiting BPMN timer event (boundary or intermediate)
-    START = "start"          # a timer start event of a deployed definition
-    TASK_DUE = "task_due"    # a user task's due date: no flow change, it turns overdue
-    REMINDER = "reminder"    # a reminder some time before a task's due date
+    BPMN = "bpmn"  # a waiting BPMN timer event (boundary or intermediate)
+    START = "start"  # a timer start event of a deployed definition
+    TASK_DUE = "task_due"  # a user task's due date: no flow change, it turns overdue
+    REMINDER = "reminder"  # a reminder some time before a task's due date
 
 
 class TimerState(StrEnum):
@@ -34,11 +35,11 @@ class Role(StrEnum):
     SUPERVISOR = "supervisor"
     DEPUTY = "deputy"
     CHAIR = "chair"
-    OFFICE_HEAD = "office_head"            # 人大办主任: oversees the office's work, reads confidential data
+    OFFICE_HEAD = "office_head"  # 人大办主任: oversees the office's work, reads confidential data
     PETITION_OFFICER = "petition_officer"  # 信访专员: keeps the petition record, reads the petitioner's identity
 
 
 class NotificationKind(StrEnum):
-    REMINDER = "reminder"        # a due date is near
-    OVERDUE = "overdue"          # a due date passed with the task still open
+    REMINDER = "reminder"  # a due date is near
+    OVERDUE = "overdue"  # a due date passed with the task still open
     SUPERVISION = "supervision"  # a 督办 timer (boundary event) fired

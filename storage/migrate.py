@@ -1,4 +1,5 @@
 """Run the Alembic migrations programmatically (no Flask needed): ``upgrade(url)``."""
+
 from __future__ import annotations
 
 from pathlib import Path

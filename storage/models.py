@@ -1,5 +1,6 @@
 """Tables. Lists (inbox, overdue, due timers) are indexed queries on these rows;
 nothing lists work by deserializing workflows."""
+
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -34,8 +35,9 @@ from .enums import (
 
 
 def _enum(enum_cls: type) -> Enum:
-    return Enum(enum_cls, native_enum=False, length=20, values_callable=lambda e: [m.value for m in e],
-                validate_strings=True)
+    return Enum(
+        enum_cls, native_enum=False, length=20, values_callable=lambda e: [m.value for m in e], validate_strings=True
+    )
 
 
 class Department(Base):
@@ -111,8 +113,14 @@ class ProcessInstance(Base):
     __table_args__ = (
         Index("ix_process_instances_status_started", "status", "started_at"),
         # The inbox's process and title filters: only running cases have ready work items.
-        Index("ix_process_instances_running", "definition_id", "id", postgresql_include=["title"],
-              postgresql_where=text("status = 'running'"), sqlite_where=text("status = 'running'")),
+        Index(
+            "ix_process_instances_running",
+            "definition_id",
+            "id",
+            postgresql_include=["title"],
+            postgresql_where=text("status = 'running'"),
+            sqlite_where=text("status = 'running'"),
+        ),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     definition_id: Mapped[int] = mapped_column(ForeignKey("process_definitions.id"), index=True)
@@ -133,7 +141,7 @@ class ProcessInstance(Base):
 
     # Optimistic locking: every UPDATE says "WHERE revision = <the one I read>" and a
     # concurrent writer who got there first makes the flush raise StaleDataError.
-    __mapper_args__ = {"version_id_col": revision}
+    __mapper_args__ = {"version_id_col": revision}  # noqa: RUF012 (SQLAlchemy reads it once, from the class)
 
 
 class WorkItem(Base):
@@ -146,12 +154,28 @@ class WorkItem(Base):
         Index("ix_work_items_state_due", "state", "due_at"),
         # The inbox reads only the ready items (a few percent of all rows), from these two
         # partial indexes: in inbox order, and by id (covering on PostgreSQL).
-        Index("ix_work_items_ready_due", "due_at", "id", postgresql_include=["assignee", "instance_id"],
-              postgresql_where=text("state = 'ready'"), sqlite_where=text("state = 'ready'")),
-        Index("ix_work_items_ready_id", "id", postgresql_include=["assignee", "due_at", "instance_id"],
-              postgresql_where=text("state = 'ready'"), sqlite_where=text("state = 'ready'")),
-        Index("ix_work_items_ready_instance", "instance_id", postgresql_include=["id", "due_at", "assignee"],
-              postgresql_where=text("state = 'ready'"), sqlite_where=text("state = 'ready'")),
+        Index(
+            "ix_work_items_ready_due",
+            "due_at",
+            "id",
+            postgresql_include=["assignee", "instance_id"],
+            postgresql_where=text("state = 'ready'"),
+            sqlite_where=text("state = 'ready'"),
+        ),
+        Index(
+            "ix_work_items_ready_id",
+            "id",
+            postgresql_include=["assignee", "due_at", "instance_id"],
+            postgresql_where=text("state = 'ready'"),
+            sqlite_where=text("state = 'ready'"),
+        ),
+        Index(
+            "ix_work_items_ready_instance",
+            "instance_id",
+            postgresql_include=["id", "due_at", "assignee"],
+            postgresql_where=text("state = 'ready'"),
+            sqlite_where=text("state = 'ready'"),
+        ),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     # indexed by the unique (instance_id, task_id): an index of its own only cost every write
@@ -187,8 +211,14 @@ class WorkItemGroup(Base):
     __table_args__ = (
         Index("ix_work_item_groups_group_item", "group", "work_item_id"),
         # "Offered to my groups and still open": a unit's few ready rows, not its whole history.
-        Index("ix_work_item_groups_ready", "group", "is_user", "work_item_id",
-              postgresql_where=text("ready"), sqlite_where=text("ready = 1")),
+        Index(
+            "ix_work_item_groups_ready",
+            "group",
+            "is_user",
+            "work_item_id",
+            postgresql_where=text("ready"),
+            sqlite_where=text("ready = 1"),
+        ),
     )
     work_item_id: Mapped[int] = mapped_column(ForeignKey("work_items.id", ondelete="CASCADE"), primary_key=True)
     group: Mapped[str] = mapped_column(String(200), primary_key=True)
@@ -208,8 +238,12 @@ class Timer(Base):
         UniqueConstraint("instance_id", "task_id", "kind"),
         # A case's pending timers (what saving it reconciles): without it SQLite reads them
         # through ix_timers_state_due, every pending timer of every case.
-        Index("ix_timers_pending_instance", "instance_id",
-              postgresql_where=text("state = 'pending'"), sqlite_where=text("state = 'pending'")),
+        Index(
+            "ix_timers_pending_instance",
+            "instance_id",
+            postgresql_where=text("state = 'pending'"),
+            sqlite_where=text("state = 'pending'"),
+        ),
         Index("ix_timers_definition_state", "definition_id", "state"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -325,11 +359,10 @@ class Notification(Base):
     username: Mapped[str] = mapped_column(String(64))
     via_group: Mapped[str | None] = mapped_column(String(200))  # the group or role that made them a recipient
     kind: Mapped[NotificationKind] = mapped_column(_enum(NotificationKind))
-    instance_id: Mapped[int | None] = mapped_column(ForeignKey("process_instances.id", ondelete="CASCADE"),
-                                                    index=True)
+    instance_id: Mapped[int | None] = mapped_column(ForeignKey("process_instances.id", ondelete="CASCADE"), index=True)
     work_item_id: Mapped[int | None] = mapped_column(ForeignKey("work_items.id", ondelete="CASCADE"))
     timer_id: Mapped[int | None] = mapped_column(ForeignKey("timers.id", ondelete="SET NULL"))
-    subject: Mapped[str] = mapped_column(String(500))   # as e-mailed (Chinese)
+    subject: Mapped[str] = mapped_column(String(500))  # as e-mailed (Chinese)
     message: Mapped[str] = mapped_column(Text)
     # What subject and message are made of (task, case, due time...), so that a page can
     # write them in its reader's language and time zone; NULL for rows made before it.

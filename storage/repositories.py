@@ -1,4 +1,5 @@
 """The queries. Each takes the caller's session; none commits."""
+
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
@@ -36,21 +37,31 @@ from .models import (
 
 # -- definitions -------------------------------------------------------------------
 def definition_by_hash(session: Session, key: str, content_hash: str) -> ProcessDefinition | None:
-    return session.scalars(select(ProcessDefinition).where(
-        ProcessDefinition.key == key, ProcessDefinition.content_hash == content_hash)).first()
+    return session.scalars(
+        select(ProcessDefinition).where(ProcessDefinition.key == key, ProcessDefinition.content_hash == content_hash)
+    ).first()
 
 
 def latest_definition(session: Session, key: str) -> ProcessDefinition | None:
-    return session.scalars(select(ProcessDefinition).where(ProcessDefinition.key == key)
-                           .order_by(ProcessDefinition.version.desc()).limit(1)).first()
+    return session.scalars(
+        select(ProcessDefinition)
+        .where(ProcessDefinition.key == key)
+        .order_by(ProcessDefinition.version.desc())
+        .limit(1)
+    ).first()
 
 
 def latest_definitions(session: Session) -> Sequence[ProcessDefinition]:
-    newest = (select(ProcessDefinition.key, func.max(ProcessDefinition.version).label("version"))
-              .group_by(ProcessDefinition.key).subquery())
-    return session.scalars(select(ProcessDefinition).join(newest, and_(
-        ProcessDefinition.key == newest.c.key, ProcessDefinition.version == newest.c.version))
-        .order_by(ProcessDefinition.key)).all()
+    newest = (
+        select(ProcessDefinition.key, func.max(ProcessDefinition.version).label("version"))
+        .group_by(ProcessDefinition.key)
+        .subquery()
+    )
+    return session.scalars(
+        select(ProcessDefinition)
+        .join(newest, and_(ProcessDefinition.key == newest.c.key, ProcessDefinition.version == newest.c.version))
+        .order_by(ProcessDefinition.key)
+    ).all()
 
 
 # -- instances ---------------------------------------------------------------------
@@ -60,14 +71,24 @@ def instance_for_update(session: Session, instance_id: int) -> ProcessInstance |
     Read afresh even if the session holds the instance already (``populate_existing``):
     what a writer reads once the lock is granted is what the previous writer committed,
     not what this session saw before; otherwise its versioned UPDATE finds no row."""
-    return session.scalars(select(ProcessInstance).where(ProcessInstance.id == instance_id)
-                           .with_for_update().execution_options(populate_existing=True)).first()
+    return session.scalars(
+        select(ProcessInstance)
+        .where(ProcessInstance.id == instance_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).first()
 
 
 # The queries every task completion runs are built once, with bound parameters: building a
 # statement and its cache key costs more here than SQLite takes to answer it.
-_CASE_OF_TASK_FOR_UPDATE = select(ProcessInstance).where(ProcessInstance.id == select(WorkItem.instance_id).where(
-    WorkItem.task_id == bindparam("task_id")).scalar_subquery()).with_for_update()
+_CASE_OF_TASK_FOR_UPDATE = (
+    select(ProcessInstance)
+    .where(
+        ProcessInstance.id
+        == select(WorkItem.instance_id).where(WorkItem.task_id == bindparam("task_id")).scalar_subquery()
+    )
+    .with_for_update()
+)
 
 
 def instance_of_task_for_update(session: Session, task_id: str) -> ProcessInstance | None:
@@ -108,10 +129,12 @@ class ItemRow:
 
 _items, _groups = WorkItem.__table__, WorkItemGroup.__table__
 _ITEM_COLUMNS = [_items.c[f.name] for f in fields(ItemRow) if f.name in _items.c]
-_READY_ITEM_ROWS = (select(*_ITEM_COLUMNS, _groups.c.group, _groups.c.is_user)
-                    .outerjoin(_groups, _groups.c.work_item_id == _items.c.id)
-                    .where(_items.c.instance_id == bindparam("instance_id"), _items.c.state == WorkItemState.READY)
-                    .order_by(_items.c.id, _groups.c.is_user, _groups.c.group))
+_READY_ITEM_ROWS = (
+    select(*_ITEM_COLUMNS, _groups.c.group, _groups.c.is_user)
+    .outerjoin(_groups, _groups.c.work_item_id == _items.c.id)
+    .where(_items.c.instance_id == bindparam("instance_id"), _items.c.state == WorkItemState.READY)
+    .order_by(_items.c.id, _groups.c.is_user, _groups.c.group)
+)
 
 
 def ready_item_rows(session: Session, instance_id: int) -> list[ItemRow]:
@@ -135,11 +158,11 @@ class InboxFilter:
 
     scope: str = "open"
     process_key: str | None = None
-    overdue_at: datetime | None = None     # only items due before this moment
+    overdue_at: datetime | None = None  # only items due before this moment
     due_before: datetime | None = None
-    group: str | None = None               # a unit / candidate group
-    text: str | None = None                # in the case title
-    sort: str = "due"                      # a key of INBOX_ORDERS
+    group: str | None = None  # a unit / candidate group
+    text: str | None = None  # in the case title
+    sort: str = "due"  # a key of INBOX_ORDERS
     limit: int = 50
     offset: int = 0
 
@@ -155,9 +178,13 @@ def _offered(username: str, groups: Iterable[str]) -> Select[int]:
     partial index ix_work_item_groups_ready (the plain IN gives it its index condition)."""
     groups = sorted(set(groups))
     return select(WorkItemGroup.work_item_id).where(
-        WorkItemGroup.ready, WorkItemGroup.group.in_([*groups, username]),
-        or_(and_(WorkItemGroup.is_user.is_(False), WorkItemGroup.group.in_(groups)),
-            and_(WorkItemGroup.is_user.is_(True), WorkItemGroup.group == username)))
+        WorkItemGroup.ready,
+        WorkItemGroup.group.in_([*groups, username]),
+        or_(
+            and_(WorkItemGroup.is_user.is_(False), WorkItemGroup.group.in_(groups)),
+            and_(WorkItemGroup.is_user.is_(True), WorkItemGroup.group == username),
+        ),
+    )
 
 
 def _claimable(username: str, groups: Iterable[str]) -> Any:
@@ -169,8 +196,10 @@ def _mine_or_claimable(username: str, groups: Iterable[str]) -> Any:
     """Claimed by me, or claimable by me: the candidates are the union of two small id
     sets (mine, and the ready ones offered to me), never a pass over every ready item."""
     mine = select(WorkItem.id).where(WorkItem.state == READY, WorkItem.assignee == username)
-    return and_(WorkItem.id.in_(mine.union_all(_offered(username, groups))),
-                or_(WorkItem.assignee == username, WorkItem.assignee.is_(None)))
+    return and_(
+        WorkItem.id.in_(mine.union_all(_offered(username, groups))),
+        or_(WorkItem.assignee == username, WorkItem.assignee.is_(None)),
+    )
 
 
 def _inbox_where(username: str, groups: Iterable[str], flt: InboxFilter) -> list[Any]:
@@ -188,19 +217,34 @@ def _inbox_where(username: str, groups: Iterable[str], flt: InboxFilter) -> list
     # Only running cases have ready work items (completing or cancelling a case closes its
     # items), so the case filters read ix_process_instances_running alone.
     if flt.process_key:
-        where.append(WorkItem.instance_id.in_(select(ProcessInstance.id).where(
-            ProcessInstance.status == RUNNING, ProcessInstance.definition_id.in_(
-                select(ProcessDefinition.id).where(ProcessDefinition.key == flt.process_key)))))
+        where.append(
+            WorkItem.instance_id.in_(
+                select(ProcessInstance.id).where(
+                    ProcessInstance.status == RUNNING,
+                    ProcessInstance.definition_id.in_(
+                        select(ProcessDefinition.id).where(ProcessDefinition.key == flt.process_key)
+                    ),
+                )
+            )
+        )
     if flt.overdue_at is not None:
         where.append(WorkItem.due_at < flt.overdue_at)
     if flt.due_before is not None:
         where.append(WorkItem.due_at < flt.due_before)
     if flt.group:
-        where.append(WorkItem.id.in_(select(WorkItemGroup.work_item_id).where(
-            WorkItemGroup.ready, WorkItemGroup.group == flt.group)))
+        where.append(
+            WorkItem.id.in_(
+                select(WorkItemGroup.work_item_id).where(WorkItemGroup.ready, WorkItemGroup.group == flt.group)
+            )
+        )
     if flt.text:
-        where.append(WorkItem.instance_id.in_(select(ProcessInstance.id).where(
-            ProcessInstance.status == RUNNING, ProcessInstance.title.contains(flt.text, autoescape=True))))
+        where.append(
+            WorkItem.instance_id.in_(
+                select(ProcessInstance.id).where(
+                    ProcessInstance.status == RUNNING, ProcessInstance.title.contains(flt.text, autoescape=True)
+                )
+            )
+        )
     return where
 
 
@@ -224,21 +268,31 @@ def _inbox_order(flt: InboxFilter) -> tuple[Any, ...]:
 
 def inbox_query(username: str, groups: Iterable[str], flt: InboxFilter) -> Select[WorkItem, str, str, str]:
     """(work item, case title, process key, process name) of the items the filter selects."""
-    return (select(WorkItem, ProcessInstance.title, ProcessDefinition.key, ProcessDefinition.name)
-            .join(ProcessInstance, WorkItem.instance_id == ProcessInstance.id)
-            .join(ProcessDefinition, ProcessInstance.definition_id == ProcessDefinition.id)
-            .where(*_inbox_where(username, groups, flt)))
+    return (
+        select(WorkItem, ProcessInstance.title, ProcessDefinition.key, ProcessDefinition.name)
+        .join(ProcessInstance, WorkItem.instance_id == ProcessInstance.id)
+        .join(ProcessDefinition, ProcessInstance.definition_id == ProcessDefinition.id)
+        .where(*_inbox_where(username, groups, flt))
+    )
 
 
 def inbox(session: Session, username: str, groups: Iterable[str], flt: InboxFilter) -> list[Any]:
     """One page: the page's ids first (indexes only), then those rows with their case."""
     order = _inbox_order(flt)
-    page = (select(WorkItem.id).where(*_inbox_where(username, groups, flt)).order_by(*order)
-            .limit(flt.limit).offset(flt.offset))
-    query = (select(WorkItem, ProcessInstance.title, ProcessDefinition.key, ProcessDefinition.name)
-             .join(ProcessInstance, WorkItem.instance_id == ProcessInstance.id)
-             .join(ProcessDefinition, ProcessInstance.definition_id == ProcessDefinition.id)
-             .where(WorkItem.id.in_(page.scalar_subquery())).order_by(*order))
+    page = (
+        select(WorkItem.id)
+        .where(*_inbox_where(username, groups, flt))
+        .order_by(*order)
+        .limit(flt.limit)
+        .offset(flt.offset)
+    )
+    query = (
+        select(WorkItem, ProcessInstance.title, ProcessDefinition.key, ProcessDefinition.name)
+        .join(ProcessInstance, WorkItem.instance_id == ProcessInstance.id)
+        .join(ProcessDefinition, ProcessInstance.definition_id == ProcessDefinition.id)
+        .where(WorkItem.id.in_(page.scalar_subquery()))
+        .order_by(*order)
+    )
     return list(session.execute(query).all())
 
 
@@ -252,8 +306,9 @@ def overdue_work_items(session: Session, now: datetime, limit: int = 200) -> lis
 
 
 # -- timers ------------------------------------------------------------------------
-_PENDING_TIMERS_OF_CASE = select(Timer).where(Timer.instance_id == bindparam("instance_id"),
-                                               Timer.state == TimerState.PENDING)
+_PENDING_TIMERS_OF_CASE = select(Timer).where(
+    Timer.instance_id == bindparam("instance_id"), Timer.state == TimerState.PENDING
+)
 
 
 def pending_timers_of_instance(session: Session, instance_id: int) -> Sequence[Timer]:
@@ -261,13 +316,23 @@ def pending_timers_of_instance(session: Session, instance_id: int) -> Sequence[T
 
 
 def due_timer_ids(session: Session, now: datetime, limit: int = 500) -> list[int]:
-    return list(session.scalars(select(Timer.id).where(Timer.state == TimerState.PENDING, Timer.due_at <= now)
-                                .order_by(Timer.due_at, Timer.id).limit(limit)))
+    return list(
+        session.scalars(
+            select(Timer.id)
+            .where(Timer.state == TimerState.PENDING, Timer.due_at <= now)
+            .order_by(Timer.due_at, Timer.id)
+            .limit(limit)
+        )
+    )
 
 
 def pending_timers_until(session: Session, until: datetime, limit: int = 10_000) -> Sequence[Timer]:
-    return session.scalars(select(Timer).where(Timer.state == TimerState.PENDING, Timer.due_at <= until)
-                           .order_by(Timer.due_at, Timer.id).limit(limit)).all()
+    return session.scalars(
+        select(Timer)
+        .where(Timer.state == TimerState.PENDING, Timer.due_at <= until)
+        .order_by(Timer.due_at, Timer.id)
+        .limit(limit)
+    ).all()
 
 
 def timer_for_update(session: Session, timer_id: int) -> Timer | None:
@@ -276,8 +341,9 @@ def timer_for_update(session: Session, timer_id: int) -> Timer | None:
 
 # -- audit -------------------------------------------------------------------------
 def history(session: Session, instance_id: int) -> Sequence[AuditEntry]:
-    return session.scalars(select(AuditEntry).where(AuditEntry.instance_id == instance_id)
-                           .order_by(AuditEntry.at, AuditEntry.id)).all()
+    return session.scalars(
+        select(AuditEntry).where(AuditEntry.instance_id == instance_id).order_by(AuditEntry.at, AuditEntry.id)
+    ).all()
 
 
 # -- people, settings, calendar ----------------------------------------------------
@@ -312,7 +378,11 @@ def department_choices(session: Session) -> dict[str, str]:
 
 def users_with_role(session: Session, role: Role) -> dict[str, str]:
     """Active users holding ``role``: user name → display name, by display name."""
-    return dict(session.execute(select(User.username, User.display_name)
-                                .join(UserRole, UserRole.user_id == User.id)
-                                .where(User.active.is_(True), UserRole.role == role)
-                                .order_by(User.display_name, User.username)).all())
+    return dict(
+        session.execute(
+            select(User.username, User.display_name)
+            .join(UserRole, UserRole.user_id == User.id)
+            .where(User.active.is_(True), UserRole.role == role)
+            .order_by(User.display_name, User.username)
+        ).all()
+    )

@@ -8,6 +8,7 @@ items travel as plain rows (``repositories.ItemRow``); ORM objects the session a
 holds are told what was written (``written``) or expired, so the identity map stays true
 to the database for the rest of the transaction.
 """
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -30,22 +31,53 @@ _items = cast(Table, WorkItem.__table__)
 _timers = cast(Table, Timer.__table__)
 
 # The bound names differ from the column names: Core reserves those for the SET clause.
-_UPDATE_CASE = (update(_cases)
-                .where(_cases.c.id == bindparam("case_id"), _cases.c.revision == bindparam("read_revision"))
-                .values(workflow_json=bindparam("workflow_json"), serializer_version=bindparam("serializer_version"),
-                        revision=bindparam("new_revision"), updated_at=bindparam("updated_at"),
-                        status=bindparam("status"), ended_at=bindparam("ended_at")))
-_CLOSE_ITEM = (update(_items).where(_items.c.id == bindparam("item_id"))
-               .values(state=bindparam("state"), completed_at=bindparam("completed_at")))
-_COMPLETE_ITEM = (update(_items).where(_items.c.id == bindparam("item_id"))
-                  .values(state=WorkItemState.COMPLETED, completed_at=bindparam("completed_at"),
-                          completed_by=bindparam("completed_by"), assignee=bindparam("assignee"), draft=None))
+_UPDATE_CASE = (
+    update(_cases)
+    .where(_cases.c.id == bindparam("case_id"), _cases.c.revision == bindparam("read_revision"))
+    .values(
+        workflow_json=bindparam("workflow_json"),
+        serializer_version=bindparam("serializer_version"),
+        revision=bindparam("new_revision"),
+        updated_at=bindparam("updated_at"),
+        status=bindparam("status"),
+        ended_at=bindparam("ended_at"),
+    )
+)
+_CLOSE_ITEM = (
+    update(_items)
+    .where(_items.c.id == bindparam("item_id"))
+    .values(state=bindparam("state"), completed_at=bindparam("completed_at"))
+)
+_COMPLETE_ITEM = (
+    update(_items)
+    .where(_items.c.id == bindparam("item_id"))
+    .values(
+        state=WorkItemState.COMPLETED,
+        completed_at=bindparam("completed_at"),
+        completed_by=bindparam("completed_by"),
+        assignee=bindparam("assignee"),
+        draft=None,
+    )
+)
 _INSERT_ITEM = insert(_items).returning(_items.c.id)
-_NEW_ITEM_FIELDS = ("instance_id", "task_id", "bpmn_id", "name", "lane", "assignee", "due_at", "state", "created_at",
-                    "claimed_at")
+_NEW_ITEM_FIELDS = (
+    "instance_id",
+    "task_id",
+    "bpmn_id",
+    "name",
+    "lane",
+    "assignee",
+    "due_at",
+    "state",
+    "created_at",
+    "claimed_at",
+)
 _INSERT_GROUPS = insert(cast(Table, WorkItemGroup.__table__))
-_UPDATE_TIMER = (update(_timers).where(_timers.c.id == bindparam("timer_id"))
-                 .values(due_at=bindparam("due_at"), state=bindparam("state"), fired_at=bindparam("fired_at")))
+_UPDATE_TIMER = (
+    update(_timers)
+    .where(_timers.c.id == bindparam("timer_id"))
+    .values(due_at=bindparam("due_at"), state=bindparam("state"), fired_at=bindparam("fired_at"))
+)
 
 
 def _arm_timers(dialect_insert: Any) -> Any:
@@ -55,9 +87,14 @@ def _arm_timers(dialect_insert: Any) -> Any:
     stmt = dialect_insert(_timers)
     return stmt.on_conflict_do_update(
         index_elements=[_timers.c.instance_id, _timers.c.task_id, _timers.c.kind],
-        set_={"bpmn_id": stmt.excluded.bpmn_id, "due_at": stmt.excluded.due_at, "state": TimerState.PENDING,
-              "fired_at": None},
-        where=or_(_timers.c.state == TimerState.CANCELLED, _timers.c.due_at != stmt.excluded.due_at))
+        set_={
+            "bpmn_id": stmt.excluded.bpmn_id,
+            "due_at": stmt.excluded.due_at,
+            "state": TimerState.PENDING,
+            "fired_at": None,
+        },
+        where=or_(_timers.c.state == TimerState.CANCELLED, _timers.c.due_at != stmt.excluded.due_at),
+    )
 
 
 _ARM_TIMERS = {"sqlite": _arm_timers(sqlite.insert), "postgresql": _arm_timers(postgresql.insert)}
@@ -74,8 +111,9 @@ def update_case(session: Session, case: ProcessInstance, **values: Any) -> bool:
     """Write the case's workflow and status if its revision is still the one read; then
     ``case`` shows the new revision. False if someone else wrote it meanwhile."""
     new_revision = case.revision + 1
-    result = session.connection().execute(_UPDATE_CASE, {
-        "case_id": case.id, "read_revision": case.revision, "new_revision": new_revision, **values})
+    result = session.connection().execute(
+        _UPDATE_CASE, {"case_id": case.id, "read_revision": case.revision, "new_revision": new_revision, **values}
+    )
     if result.rowcount != 1:
         return False
     written(case, revision=new_revision, **values)
@@ -93,8 +131,9 @@ def _item_written(session: Session, item: ItemRow, **values: Any) -> None:
 
 def complete_item(session: Session, item: ItemRow, by: str, at: datetime) -> None:
     assignee = item.assignee or by
-    session.connection().execute(_COMPLETE_ITEM, {
-        "item_id": item.id, "completed_at": at, "completed_by": by, "assignee": assignee})
+    session.connection().execute(
+        _COMPLETE_ITEM, {"item_id": item.id, "completed_at": at, "completed_by": by, "assignee": assignee}
+    )
     _item_written(session, item, state=WorkItemState.COMPLETED, completed_at=at, completed_by=by, assignee=assignee)
 
 
@@ -112,8 +151,10 @@ def insert_item(session: Session, item: ItemRow) -> None:
     item.id = session.connection().execute(_INSERT_ITEM, values).scalar_one()
     groups = [(name, False) for name in item.candidate_groups] + [(name, True) for name in item.candidate_users]
     if groups:
-        session.connection().execute(_INSERT_GROUPS, [
-            {"work_item_id": item.id, "group": name, "is_user": is_user, "ready": True} for name, is_user in groups])
+        session.connection().execute(
+            _INSERT_GROUPS,
+            [{"work_item_id": item.id, "group": name, "is_user": is_user, "ready": True} for name, is_user in groups],
+        )
 
 
 def update_timers(session: Session, changes: Sequence[tuple[Timer, dict[str, Any]]]) -> None:
@@ -134,8 +175,10 @@ def arm_timers(session: Session, rows: Sequence[dict[str, Any]]) -> None:
     connection = session.connection()
     statement = _ARM_TIMERS.get(connection.dialect.name)
     if statement is None:
-        raise NotImplementedError(f"arming timers needs INSERT ... ON CONFLICT as SQLite and PostgreSQL have it; "
-                                  f"the database is {connection.dialect.name}")
+        raise NotImplementedError(
+            f"arming timers needs INSERT ... ON CONFLICT as SQLite and PostgreSQL have it; "
+            f"the database is {connection.dialect.name}"
+        )
     connection.execute(statement, [{**r, "state": TimerState.PENDING} for r in rows])
     keys = {(r["instance_id"], r["task_id"], r["kind"]) for r in rows}
     for obj in list(session.identity_map.values()):

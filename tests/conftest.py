@@ -4,13 +4,14 @@
 server, on PostgreSQL too (a fresh database per test session, emptied between tests).
 Asking for PostgreSQL and not reaching it fails loudly instead of skipping.
 """
+
 from __future__ import annotations
 
 import os
 import shutil
 import uuid
 from collections.abc import Iterator
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -118,14 +119,15 @@ def session_factory(db_url: str) -> Iterator[sessionmaker]:
 @pytest.fixture
 def frozen_clock() -> Iterator[datetime]:
     """The one clock, stopped at a Monday morning in Beijing; tests move it with clock.advance."""
-    start = datetime(2026, 12, 7, 1, 0, tzinfo=timezone.utc)  # 09:00 Asia/Shanghai
+    start = datetime(2026, 12, 7, 1, 0, tzinfo=UTC)  # 09:00 Asia/Shanghai
     clock.freeze(start)
     yield start
     clock.unfreeze()
 
 
-def make_user(factory: sessionmaker, username: str, roles: tuple[str, ...] = ("officer",),
-              department: str | None = "office") -> None:
+def make_user(
+    factory: sessionmaker, username: str, roles: tuple[str, ...] = ("officer",), department: str | None = "office"
+) -> None:
     with factory.begin() as session:
         people.create_user(session, SYSTEM, username, PASSWORD, roles=roles, department=department)
 

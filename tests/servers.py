@@ -1,5 +1,6 @@
 """The product served for real in a test: waitress, as ``congressflow serve`` runs it, on a
 free port of this machine, in a background thread."""
+
 from __future__ import annotations
 
 import threading

@@ -1,4 +1,5 @@
 """The web app and the command line: Flask app factory, blueprints per area, the CLI."""
+
 from __future__ import annotations
 
 import os
@@ -11,8 +12,9 @@ from . import api, auth, cli, database, errors, i18n, security
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
-    app = Flask(__name__, instance_path=os.environ.get("CONGRESSFLOW_INSTANCE_PATH") or None,
-                instance_relative_config=True)
+    app = Flask(
+        __name__, instance_path=os.environ.get("CONGRESSFLOW_INSTANCE_PATH") or None, instance_relative_config=True
+    )
     app.config.from_object("web.config.Defaults")
     app.config.from_object("web.security.Defaults")
     app.config.from_prefixed_env("CONGRESSFLOW")

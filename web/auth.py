@@ -4,11 +4,13 @@ A session holds the session version of the account it began with; the account's 
 is bumped when its user signs out, changes or is given a new password, or is deactivated,
 and a session whose version differs is nobody's. The session is a signed cookie kept by
 the browser, so this is what ends a copy of it too."""
+
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import wraps
-from typing import Any, Callable
+from typing import Any
 
 from flask import Flask, Response, abort, g, redirect, request, session, url_for
 from flask_login import LoginManager, current_user
@@ -22,12 +24,13 @@ from .errors import json_error, wants_json
 
 login_manager = LoginManager()
 
-SESSION_VERSION = "session_version"   # the key in the session: the account's version at sign-in
+SESSION_VERSION = "session_version"  # the key in the session: the account's version at sign-in
 
 # What a user who must change their password may still reach: the page to change it,
 # signing out, the language and what pages are made of.
-OPEN_WHILE_PASSWORD_CHANGE_DUE = frozenset({"settings.index", "settings.change_password", "auth.login",
-                                            "auth.logout", "auth.set_language", "static"})
+OPEN_WHILE_PASSWORD_CHANGE_DUE = frozenset(
+    {"settings.index", "settings.change_password", "auth.login", "auth.logout", "auth.set_language", "static"}
+)
 
 
 @dataclass
@@ -38,7 +41,7 @@ class SignedInUser:
     display_name: str
     department: str | None
     actor: Actor
-    timezone: str | None = None     # an IANA name; None: the default (Asia/Shanghai)
+    timezone: str | None = None  # an IANA name; None: the default (Asia/Shanghai)
     session_version: int = 0
     must_change_password: bool = False
     is_authenticated: bool = True
@@ -50,11 +53,15 @@ class SignedInUser:
 
     @classmethod
     def of(cls, user: User) -> SignedInUser:
-        return cls(id=user.username, display_name=user.display_name,
-                   department=user.department.name if user.department else None,
-                   actor=Actor.of(user),
-                   timezone=user.timezone, session_version=user.session_version,
-                   must_change_password=user.must_change_password)
+        return cls(
+            id=user.username,
+            display_name=user.display_name,
+            department=user.department.name if user.department else None,
+            actor=Actor.of(user),
+            timezone=user.timezone,
+            session_version=user.session_version,
+            must_change_password=user.must_change_password,
+        )
 
 
 def init_app(app: Flask) -> None:
@@ -86,8 +93,11 @@ def _require_password_change() -> Response | None:
     if not current_user.must_change_password:
         return None
     if wants_json():
-        return json_error(403, "password_change_required",
-                          "an administrator asked you to change your password: do it on /settings first")
+        return json_error(
+            403,
+            "password_change_required",
+            "an administrator asked you to change your password: do it on /settings first",
+        )
     return redirect(url_for("settings.index", _anchor="password"))
 
 

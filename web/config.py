@@ -3,6 +3,6 @@
 
 
 class Defaults:
-    DATABASE_URL = ""          # empty: SQLite file in the instance folder
-    SECRET_KEY = ""            # empty: generated once into the instance folder
-    BPMN_DIR = ""              # empty: the repository's bpmn/ folder
+    DATABASE_URL = ""  # empty: SQLite file in the instance folder
+    SECRET_KEY = ""  # empty: generated once into the instance folder
+    BPMN_DIR = ""  # empty: the repository's bpmn/ folder

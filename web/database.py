@@ -1,4 +1,5 @@
 """The database for the app: one engine and session factory per app, one session per request."""
+
 from __future__ import annotations
 
 from flask import Flask, current_app, g

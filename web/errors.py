@@ -10,6 +10,7 @@ friendly page in its language.
 Routes never catch these themselves (except a form page that re-displays its own
 field errors).
 """
+
 from __future__ import annotations
 
 import sqlite3
@@ -49,7 +50,7 @@ from engine.errors import (
 STATUS: tuple[tuple[type[EngineError], int], ...] = (
     (NotAllowed, 403),
     (NotFound, 404),
-    (Conflict, 409),          # AlreadyCompleted is a Conflict
+    (Conflict, 409),  # AlreadyCompleted is a Conflict
     (InvalidData, 422),
     (InvalidBpmn, 422),
     (ScriptError, 422),
@@ -86,34 +87,57 @@ def wants_json() -> bool:
     return best == "application/json" and request.accept_mimetypes[best] > request.accept_mimetypes["text/html"]
 
 
-def json_error(status: int, code: str, message: str, fields: Mapping[str, FieldError | str] | None = None,
-               **extra: Any) -> Response:
+def json_error(
+    status: int, code: str, message: str, fields: Mapping[str, FieldError | str] | None = None, **extra: Any
+) -> Response:
     """The JSON error; each field's error both as English text (``fields``) and as its code
     and params (``codes``; text given without a code: FieldError.from_text)."""
-    errors = {name: error if isinstance(error, FieldError) else FieldError.from_text(str(error))
-              for name, error in (fields or {}).items()}
-    response = jsonify({"code": code, "message": message, "fields": {name: str(e) for name, e in errors.items()},
-                        "codes": {name: e.to_dict() for name, e in errors.items()}, **extra})
+    errors = {
+        name: error if isinstance(error, FieldError) else FieldError.from_text(str(error))
+        for name, error in (fields or {}).items()
+    }
+    response = jsonify(
+        {
+            "code": code,
+            "message": message,
+            "fields": {name: str(e) for name, e in errors.items()},
+            "codes": {name: e.to_dict() for name, e in errors.items()},
+            **extra,
+        }
+    )
     response.status_code = status
     return response
 
 
-def error_page(status: int, code: str, message: str, fields: Mapping[str, FieldError | str] | None = None,
-               problems: list[Any] | None = None) -> Response | tuple[str, int]:
+def error_page(
+    status: int,
+    code: str,
+    message: str,
+    fields: Mapping[str, FieldError | str] | None = None,
+    problems: list[Any] | None = None,
+) -> Response | tuple[str, int]:
     if wants_json():
         extra = {"problems": [p.__dict__ for p in problems]} if problems else {}
         return json_error(status, code, message, fields, **extra)
     from .views.formdata import field_messages
 
     title, explanation = TITLES.get(status, TITLES[500])
-    return render_template("errors/error.html", status=status, code=code, title=title,
-                           explanation=explanation, message=message, fields=field_messages(fields or {}),
-                           problems=problems or []), status
+    return render_template(
+        "errors/error.html",
+        status=status,
+        code=code,
+        title=title,
+        explanation=explanation,
+        message=message,
+        fields=field_messages(fields or {}),
+        problems=problems or [],
+    ), status
 
 
 def handle_engine_error(exc: EngineError) -> Response | tuple[str, int]:
-    return error_page(status_of(exc), exc.code, exc.message, getattr(exc, "field_errors", None),
-                      getattr(exc, "problems", None))
+    return error_page(
+        status_of(exc), exc.code, exc.message, getattr(exc, "field_errors", None), getattr(exc, "problems", None)
+    )
 
 
 def handle_csrf_error(exc: CSRFError) -> Response | tuple[str, int]:
@@ -199,8 +223,9 @@ def handle_database_error(exc: DBAPIError) -> Response | tuple[str, int]:
     # who is signed in lives in the database: render the page as nobody's, or rendering
     # it would fail the same way
     current_app.login_manager._update_request_context_with_user()  # type: ignore[attr-defined]
-    return error_page(503, "database_unavailable",
-                      str(_l("暂时无法连接数据库。请稍后再试；如果一直如此，请联系系统管理员。")))
+    return error_page(
+        503, "database_unavailable", str(_l("暂时无法连接数据库。请稍后再试；如果一直如此，请联系系统管理员。"))
+    )
 
 
 def init_app(app: Flask) -> None:

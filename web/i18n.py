@@ -1,6 +1,7 @@
 """Languages and time zones: Chinese (zh_CN) first, English switchable; dates in the
 user's time zone (Asia/Shanghai by default). Translations are compiled from the .po files
 in web/translations at setup (``pybabel compile -d web/translations``)."""
+
 from __future__ import annotations
 
 import re
@@ -60,8 +61,9 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("BABEL_DEFAULT_TIMEZONE", timezones.DEFAULT_TIMEZONE)
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
     app.jinja_env.filters.update(when=when, when_text=when_text)
-    app.jinja_env.globals.update(LANGUAGES=LANGUAGES, current_locale=current_locale,
-                                 here=lambda: request.full_path.rstrip("?"))
+    app.jinja_env.globals.update(
+        LANGUAGES=LANGUAGES, current_locale=current_locale, here=lambda: request.full_path.rstrip("?")
+    )
 
 
 def current_locale() -> str:

@@ -9,6 +9,7 @@ Configuration (``CONGRESSFLOW_`` prefix in the environment): ``SCHEDULER_WINDOW_
 ``SCHEDULER_REFRESH_SECONDS``, ``SCHEDULER_BATCH_MAX``, ``SCHEDULER_STANDBY_POLL_SECONDS``
 and the ``SMTP_*`` keys of :mod:`engine.notifications.outbox`.
 """
+
 from __future__ import annotations
 
 import logging

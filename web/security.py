@@ -10,6 +10,7 @@ RATELIMIT_STORAGE_URI names one (needed when several server processes share the 
 Apart from that, at most SIGNIN_CONCURRENT_HASHES verifications run at once: a request
 beyond them is answered 503 at once, so that guessers from many addresses still cannot
 take every server thread and both cores."""
+
 from __future__ import annotations
 
 import math
@@ -17,7 +18,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
 from flask import Flask, Response, current_app, g, request, session
@@ -78,10 +79,20 @@ def throttle_password_checks(app: Flask) -> None:
     """Once the views are registered: limit the POSTs of every view marked
     ``checks_password`` per account and per client address, with this app's limiter."""
     limiter = limiter_of(app)
-    per_account = limiter.limit(lambda: current_app.config["SIGNIN_LIMITS_PER_ACCOUNT"], key_func=account_key,
-                                methods=["POST"], deduct_when=_was_wrong, error_message=THROTTLED)
-    per_address = limiter.limit(lambda: current_app.config["SIGNIN_LIMITS_PER_ADDRESS"], key_func=client_address,
-                                methods=["POST"], deduct_when=_was_wrong, error_message=THROTTLED)
+    per_account = limiter.limit(
+        lambda: current_app.config["SIGNIN_LIMITS_PER_ACCOUNT"],
+        key_func=account_key,
+        methods=["POST"],
+        deduct_when=_was_wrong,
+        error_message=THROTTLED,
+    )
+    per_address = limiter.limit(
+        lambda: current_app.config["SIGNIN_LIMITS_PER_ADDRESS"],
+        key_func=client_address,
+        methods=["POST"],
+        deduct_when=_was_wrong,
+        error_message=THROTTLED,
+    )
     for endpoint, view in list(app.view_functions.items()):
         if getattr(view, "checks_password", False):
             app.view_functions[endpoint] = per_address(per_account(view))
@@ -109,19 +120,21 @@ def _throttled(exc: RateLimitExceeded) -> Any:
     return handle_http_error(exc)
 
 
-CONTENT_SECURITY_POLICY = "; ".join((
-    "default-src 'self'",
-    "script-src 'self'",
-    # bpmn-js writes style attributes on the SVG it draws
-    "style-src 'self' 'unsafe-inline'",
-    "img-src 'self' data:",
-    "font-src 'self' data:",
-    "connect-src 'self'",
-    "object-src 'none'",
-    "base-uri 'self'",
-    "form-action 'self'",
-    "frame-ancestors 'none'",
-))
+CONTENT_SECURITY_POLICY = "; ".join(
+    (
+        "default-src 'self'",
+        "script-src 'self'",
+        # bpmn-js writes style attributes on the SVG it draws
+        "style-src 'self' 'unsafe-inline'",
+        "img-src 'self' data:",
+        "font-src 'self' data:",
+        "connect-src 'self'",
+        "object-src 'none'",
+        "base-uri 'self'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    )
+)
 
 HEADERS = {
     "Content-Security-Policy": CONTENT_SECURITY_POLICY,
@@ -146,7 +159,7 @@ def _expire_old_sessions() -> None:
     if not signed_in_at or not current_user.is_authenticated:
         return
     limit = timedelta(hours=current_app.config["SESSION_MAX_HOURS"])
-    if datetime.now(timezone.utc) - datetime.fromisoformat(signed_in_at) > limit:
+    if datetime.now(UTC) - datetime.fromisoformat(signed_in_at) > limit:
         logout_user()
         session.clear()
 
@@ -158,14 +171,14 @@ def start_session() -> None:
     if lang:
         session["lang"] = lang
     session.permanent = True
-    session["signed_in_at"] = datetime.now(timezone.utc).isoformat()
+    session["signed_in_at"] = datetime.now(UTC).isoformat()
 
 
 class Defaults:
     """Loaded before the environment and the test config, which may override any of them."""
 
-    PERMANENT_SESSION_LIFETIME = timedelta(hours=8)   # idle expiry
-    SESSION_MAX_HOURS = 12                            # absolute expiry after sign-in
+    PERMANENT_SESSION_LIFETIME = timedelta(hours=8)  # idle expiry
+    SESSION_MAX_HOURS = 12  # absolute expiry after sign-in
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_NAME = "congressflow_session"

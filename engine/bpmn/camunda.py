@@ -5,9 +5,11 @@ SpiffWorkflow 3.2's CamundaParser drops ``camunda:assignee``, ``candidateGroups`
 (and teaching every serializer about them), we read these once per definition version
 into plain :class:`TaskMeta` records, stored beside the spec and keyed by BPMN id.
 """
+
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from typing import Any
 
 from lxml import etree
 
@@ -31,16 +33,21 @@ class TaskMeta:
     documentation: str = ""
     form: FormSpec = field(default_factory=FormSpec)
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         dct = asdict(self)
         dct["form"] = self.form.to_dict()
         return dct
 
     @classmethod
-    def from_dict(cls, dct: dict) -> TaskMeta:
-        return cls(**{**dct, "candidate_groups": tuple(dct["candidate_groups"]),
-                      "candidate_users": tuple(dct["candidate_users"]),
-                      "form": FormSpec.from_dict(dct["form"])})
+    def from_dict(cls, dct: dict[str, Any]) -> TaskMeta:
+        return cls(
+            **{
+                **dct,
+                "candidate_groups": tuple(dct["candidate_groups"]),
+                "candidate_users": tuple(dct["candidate_users"]),
+                "form": FormSpec.from_dict(dct["form"]),
+            }
+        )
 
 
 def is_expression(entry: str) -> bool:
@@ -56,7 +63,8 @@ def _split(value: str | None) -> tuple[str, ...]:
 
 
 def _camunda(node: etree._Element, name: str) -> str | None:
-    return node.get(f"{{{CAMUNDA_NS}}}{name}")
+    value = node.get(f"{{{CAMUNDA_NS}}}{name}")
+    return str(value) if value is not None else None
 
 
 def read_form(node: etree._Element) -> FormSpec:
@@ -74,15 +82,17 @@ def read_form(node: etree._Element) -> FormSpec:
             Option(v.get("id") or "", v.get("name") or v.get("id") or "")
             for v in xml_field.xpath("./camunda:value", namespaces=NSMAP)
         )
-        fields.append(FormField(
-            id=xml_field.get("id") or "",
-            label=xml_field.get("label") or xml_field.get("id") or "",
-            type=xml_field.get("type") or "string",
-            default=xml_field.get("defaultValue"),
-            constraints=constraints,
-            options=options,
-            properties=properties,
-        ))
+        fields.append(
+            FormField(
+                id=xml_field.get("id") or "",
+                label=xml_field.get("label") or xml_field.get("id") or "",
+                type=xml_field.get("type") or "string",
+                default=xml_field.get("defaultValue"),
+                constraints=constraints,
+                options=options,
+                properties=properties,
+            )
+        )
     return FormSpec(tuple(fields))
 
 

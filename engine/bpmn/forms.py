@@ -3,6 +3,7 @@
 A form is plain data (:class:`FormSpec`), read from the XML once per definition version
 and kept with it, so the web layer can render it and the engine can validate against it.
 """
+
 from __future__ import annotations
 
 import difflib
@@ -70,14 +71,14 @@ class FormField:
 class FormSpec:
     fields: tuple[FormField, ...] = ()
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {"fields": [asdict(f) for f in self.fields]}
 
     @classmethod
-    def from_dict(cls, dct: dict) -> FormSpec:
-        return cls(tuple(
-            FormField(**{**f, "options": tuple(Option(**o) for o in f["options"])}) for f in dct["fields"]
-        ))
+    def from_dict(cls, dct: dict[str, Any]) -> FormSpec:
+        return cls(
+            tuple(FormField(**{**f, "options": tuple(Option(**o) for o in f["options"])}) for f in dct["fields"])
+        )
 
     def field(self, field_id: str) -> FormField | None:
         return next((f for f in self.fields if f.id == field_id), None)
@@ -122,8 +123,9 @@ def constraint_problems(f: FormField) -> list[str]:
         if name not in CONSTRAINTS:
             close = difflib.get_close_matches((name or "").lower(), CONSTRAINTS, n=1)
             hint = f"did you mean {close[0]!r}? " if close else ""
-            problems.append(f"form field {f.id!r} has an unknown constraint {name!r} ({hint}known: "
-                            f"{', '.join(CONSTRAINTS)})")
+            problems.append(
+                f"form field {f.id!r} has an unknown constraint {name!r} ({hint}known: {', '.join(CONSTRAINTS)})"
+            )
         elif name in ("required", "readonly"):
             if config.strip():
                 problems.append(f"form field {f.id!r}: constraint {name!r} takes no config, got {config!r}")
@@ -133,23 +135,27 @@ def constraint_problems(f: FormField) -> list[str]:
             except ValueError:
                 day = None
             if day is None:
-                problems.append(f"form field {f.id!r}: constraint {name!r} needs a date YYYY-MM-DD as its "
-                                f"config, got {config!r}")
+                problems.append(
+                    f"form field {f.id!r}: constraint {name!r} needs a date YYYY-MM-DD as its config, got {config!r}"
+                )
             elif not DATE_MIN <= day <= DATE_MAX:
-                problems.append(f"form field {f.id!r}: constraint {name!r} {config!r} is not between "
-                                f"{DATE_MIN.isoformat()} and {DATE_MAX.isoformat()}")
+                problems.append(
+                    f"form field {f.id!r}: constraint {name!r} {config!r} is not between "
+                    f"{DATE_MIN.isoformat()} and {DATE_MAX.isoformat()}"
+                )
             else:
                 bounds[name] = day
         elif not _WHOLE_NUMBER.fullmatch(config) or (name.endswith("length") and config.startswith("-")):
             what = "a whole number of characters" if name.endswith("length") else "a whole number"
-            problems.append(f"form field {f.id!r}: constraint {name!r} needs {what} as its config, "
-                            f"got {config!r}")
+            problems.append(f"form field {f.id!r}: constraint {name!r} needs {what} as its config, got {config!r}")
         else:
             bounds[name] = int(config)
     for low, high in (("minlength", "maxlength"), ("min", "max")):
         if low in bounds and high in bounds and bounds[low] > bounds[high]:  # type: ignore[operator]
-            problems.append(f"form field {f.id!r}: constraint {low!r} ({f.constraints[low]}) is above "
-                            f"{high!r} ({f.constraints[high]})")
+            problems.append(
+                f"form field {f.id!r}: constraint {low!r} ({f.constraints[low]}) is above "
+                f"{high!r} ({f.constraints[high]})"
+            )
     return problems
 
 
@@ -184,11 +190,11 @@ def _convert(f: FormField, raw: Any, option_sources: dict[str, set[str]]) -> Any
         if isinstance(raw, bool) or not isinstance(raw, (int, str)):
             raise _Refused("not_a_number")
         try:
-            value = int(raw)
+            number = int(raw)
         except ValueError:
             raise _Refused("not_a_number") from None
-        _check_range(f, value)
-        return value
+        _check_range(f, number)
+        return number
     if f.type == "boolean":
         if isinstance(raw, bool):
             return raw

@@ -6,6 +6,7 @@ left-to-right layout: columns by longest path from the start, one band per lane,
 events on their host's lower edge, loops routed underneath. A file with a diagram is
 returned unchanged. Pure: XML in, XML out.
 """
+
 from __future__ import annotations
 
 from collections import defaultdict
@@ -19,11 +20,22 @@ BPMNDI = "http://www.omg.org/spec/BPMN/20100524/DI"
 DC = "http://www.omg.org/spec/DD/20100524/DC"
 DI = "http://www.omg.org/spec/DD/20100524/DI"
 
-ACTIVITIES = {"task", "userTask", "scriptTask", "serviceTask", "manualTask", "sendTask", "receiveTask",
-              "businessRuleTask", "callActivity", "subProcess", "transaction"}
+ACTIVITIES = {
+    "task",
+    "userTask",
+    "scriptTask",
+    "serviceTask",
+    "manualTask",
+    "sendTask",
+    "receiveTask",
+    "businessRuleTask",
+    "callActivity",
+    "subProcess",
+    "transaction",
+}
 EVENTS = {"startEvent", "endEvent", "intermediateCatchEvent", "intermediateThrowEvent"}
 GATEWAYS = {"exclusiveGateway", "parallelGateway", "inclusiveGateway", "eventBasedGateway", "complexGateway"}
-SIZES = {**{k: (100, 80) for k in ACTIVITIES}, **{k: (36, 36) for k in EVENTS}, **{k: (50, 50) for k in GATEWAYS}}
+SIZES = {**dict.fromkeys(ACTIVITIES, (100, 80)), **dict.fromkeys(EVENTS, (36, 36)), **dict.fromkeys(GATEWAYS, (50, 50))}
 COLUMN, ROW, MARGIN = 170, 120, 60
 
 
@@ -57,10 +69,10 @@ def with_diagram(xml: str) -> str:
     root = etree.fromstring(xml.encode("utf-8"))
     if has_diagram(root):
         return xml
-    top = MARGIN
+    top: float = MARGIN
     for process in root.findall(f"{{{BPMN}}}process"):
         top = _layout_process(root, process, top) + MARGIN
-    return etree.tostring(root, encoding="unicode")
+    return str(etree.tostring(root, encoding="unicode"))
 
 
 def _columns(nodes: list[str], edges: list[tuple[str, str]]) -> tuple[dict[str, int], set[tuple[str, str]]]:
@@ -94,7 +106,7 @@ def _columns(nodes: list[str], edges: list[tuple[str, str]]) -> tuple[dict[str, 
     for n in [n for n in nodes if incoming[n] == 0] + nodes:
         if n not in state:
             visit(n)
-    column = {n: 0 for n in nodes}
+    column = dict.fromkeys(nodes, 0)
     for n in reversed(order):
         for t in out[n]:
             if (n, t) not in back:
@@ -111,8 +123,11 @@ def _layout_process(root: etree._Element, process: etree._Element, top: float) -
         b = boundaries.get(node_id)
         return b.get("attachedToRef") if b is not None else node_id
 
-    edges = [(anchor(f.get("sourceRef")), f.get("targetRef")) for f in flows
-             if anchor(f.get("sourceRef")) in nodes and f.get("targetRef") in nodes]
+    edges = [
+        (anchor(f.get("sourceRef")), f.get("targetRef"))
+        for f in flows
+        if anchor(f.get("sourceRef")) in nodes and f.get("targetRef") in nodes
+    ]
     column, back = _columns(list(nodes), edges)
     lane_of: dict[str, int] = {}
     for i, lane in enumerate(process.iter(f"{{{BPMN}}}lane")):
@@ -144,10 +159,15 @@ def _layout_process(root: etree._Element, process: etree._Element, top: float) -
         per_host[b.get("attachedToRef")] += 1
         boxes[b_id] = Box(host.x + host.w - 48 - i * 40, host.y + host.h - 18, 36, 36)
 
-    diagram = etree.SubElement(root, f"{{{BPMNDI}}}BPMNDiagram", nsmap={"bpmndi": BPMNDI, "dc": DC, "di": DI},
-                               id=f"{process.get('id')}_diagram")
-    plane = etree.SubElement(diagram, f"{{{BPMNDI}}}BPMNPlane", id=f"{process.get('id')}_plane",
-                             bpmnElement=process.get("id"))
+    diagram = etree.SubElement(
+        root,
+        f"{{{BPMNDI}}}BPMNDiagram",
+        nsmap={"bpmndi": BPMNDI, "dc": DC, "di": DI},
+        id=f"{process.get('id')}_diagram",
+    )
+    plane = etree.SubElement(
+        diagram, f"{{{BPMNDI}}}BPMNPlane", id=f"{process.get('id')}_plane", bpmnElement=process.get("id")
+    )
     for n, box in boxes.items():
         shape = etree.SubElement(plane, f"{{{BPMNDI}}}BPMNShape", id=f"{n}_di", bpmnElement=n)
         if _local(nodes.get(n, boundaries.get(n))) == "exclusiveGateway":
@@ -179,4 +199,4 @@ def _route(s: Box, t: Box, is_back: bool, from_boundary: bool, loop_y: float) ->
 
 
 def _n(value: float) -> str:
-    return str(int(round(value)))
+    return str(round(value))

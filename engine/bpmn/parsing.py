@@ -1,6 +1,7 @@
 """Parse and validate BPMN: XML, XSD, the semantic checks the raw parser skips, and every
 expression compiled in the sandbox — so a bad file is refused at deploy time with the
 file, line and element id, not discovered when an instance reaches the bad element."""
+
 from __future__ import annotations
 
 import re
@@ -26,35 +27,97 @@ from .camunda import (
     is_expression,
     read_task_meta,
 )
-from .forms import FIELD_TYPES, OPTION_SOURCES, constraint_problems
+from .forms import FIELD_TYPES, OPTION_SOURCES, FormSpec, constraint_problems
 from .sandbox import compile_expression, compile_script
 
 # Flow elements the engine runs. Anything else inside a process is refused by name.
 SUPPORTED_FLOW_ELEMENTS = {
-    "process", "startEvent", "endEvent", "intermediateCatchEvent", "intermediateThrowEvent", "boundaryEvent",
-    "userTask", "manualTask", "scriptTask", "task", "serviceTask", "businessRuleTask", "sendTask",
-    "receiveTask", "subProcess", "callActivity", "transaction",
-    "exclusiveGateway", "parallelGateway", "inclusiveGateway", "eventBasedGateway",
-    "sequenceFlow", "laneSet", "lane", "flowNodeRef", "childLaneSet",
-    "documentation", "extensionElements", "incoming", "outgoing", "conditionExpression",
-    "multiInstanceLoopCharacteristics", "standardLoopCharacteristics", "loopCardinality",
-    "completionCondition", "loopCondition", "script",
-    "timerEventDefinition", "timeDate", "timeDuration", "timeCycle",
-    "messageEventDefinition", "signalEventDefinition", "errorEventDefinition",
-    "escalationEventDefinition", "terminateEventDefinition", "cancelEventDefinition",
-    "conditionalEventDefinition", "condition", "compensateEventDefinition",
-    "dataObject", "dataObjectReference", "dataInputAssociation", "dataOutputAssociation",
-    "sourceRef", "targetRef", "ioSpecification", "dataInput", "dataOutput", "inputSet", "outputSet",
-    "dataInputRefs", "dataOutputRefs", "property", "textAnnotation", "text", "association", "group",
-    "category", "categoryValue", "assignment", "from", "to", "transformation",
+    "process",
+    "startEvent",
+    "endEvent",
+    "intermediateCatchEvent",
+    "intermediateThrowEvent",
+    "boundaryEvent",
+    "userTask",
+    "manualTask",
+    "scriptTask",
+    "task",
+    "serviceTask",
+    "businessRuleTask",
+    "sendTask",
+    "receiveTask",
+    "subProcess",
+    "callActivity",
+    "transaction",
+    "exclusiveGateway",
+    "parallelGateway",
+    "inclusiveGateway",
+    "eventBasedGateway",
+    "sequenceFlow",
+    "laneSet",
+    "lane",
+    "flowNodeRef",
+    "childLaneSet",
+    "documentation",
+    "extensionElements",
+    "incoming",
+    "outgoing",
+    "conditionExpression",
+    "multiInstanceLoopCharacteristics",
+    "standardLoopCharacteristics",
+    "loopCardinality",
+    "completionCondition",
+    "loopCondition",
+    "script",
+    "timerEventDefinition",
+    "timeDate",
+    "timeDuration",
+    "timeCycle",
+    "messageEventDefinition",
+    "signalEventDefinition",
+    "errorEventDefinition",
+    "escalationEventDefinition",
+    "terminateEventDefinition",
+    "cancelEventDefinition",
+    "conditionalEventDefinition",
+    "condition",
+    "compensateEventDefinition",
+    "dataObject",
+    "dataObjectReference",
+    "dataInputAssociation",
+    "dataOutputAssociation",
+    "sourceRef",
+    "targetRef",
+    "ioSpecification",
+    "dataInput",
+    "dataOutput",
+    "inputSet",
+    "outputSet",
+    "dataInputRefs",
+    "dataOutputRefs",
+    "property",
+    "textAnnotation",
+    "text",
+    "association",
+    "group",
+    "category",
+    "categoryValue",
+    "assignment",
+    "from",
+    "to",
+    "transformation",
 }
 
 # A case's title comes from the first of these start form fields that is filled in
 # (engine.usecases.cases): none of them may be confidential.
 TITLE_FIELDS = ("title", "subject")
 
-_MODEL_NAMESPACES = {BPMN_NS, "http://www.omg.org/spec/BPMN/20100524/DI",
-                     "http://www.omg.org/spec/DD/20100524/DI", "http://www.omg.org/spec/DD/20100524/DC"}
+_MODEL_NAMESPACES = {
+    BPMN_NS,
+    "http://www.omg.org/spec/BPMN/20100524/DI",
+    "http://www.omg.org/spec/DD/20100524/DI",
+    "http://www.omg.org/spec/DD/20100524/DC",
+}
 _UNQUOTED_ISO = re.compile(r"^(R\d*/)?(P(?=\d|T)[0-9YMWDTHS.,]*|\d{4}-\d{2}-\d{2}(T[0-9:.+\-Z]*)?)(/.*)?$")
 
 
@@ -79,7 +142,7 @@ class ParsedProcess:
     starter_groups: tuple[str, ...] = ()  # camunda:candidateStarterGroups; empty: officers
 
     @property
-    def start_form(self):
+    def start_form(self) -> FormSpec:
         return self.tasks[self.start_event_id].form
 
 
@@ -116,9 +179,16 @@ def load_xml(source: bytes | str, file: str) -> etree._Element:
     if problems:
         raise InvalidBpmn(problems)
     if root.tag != f"{{{BPMN_NS}}}definitions":
-        raise InvalidBpmn([Problem(
-            f"not a BPMN 2.0 file: the root element is <{_local(root.tag)}> in namespace "
-            f"{etree.QName(root).namespace or '(none)'}, expected <definitions> in {BPMN_NS}", file, root.sourceline)])
+        raise InvalidBpmn(
+            [
+                Problem(
+                    f"not a BPMN 2.0 file: the root element is <{_local(root.tag)}> in namespace "
+                    f"{etree.QName(root).namespace or '(none)'}, expected <definitions> in {BPMN_NS}",
+                    file,
+                    root.sourceline,
+                )
+            ]
+        )
     return root
 
 
@@ -127,12 +197,23 @@ def _entity_problems(root: etree._Element, data: bytes, file: str) -> list[Probl
     docinfo = root.getroottree().docinfo
     if docinfo.doctype or docinfo.internalDTD is not None or docinfo.externalDTD is not None:
         at = data.find(b"<!DOCTYPE")
-        problems.append(Problem(f"{ENTITIES_REFUSED}: remove the <!DOCTYPE ...> declaration", file,
-                                data.count(b"\n", 0, at) + 1 if at >= 0 else None))
+        problems.append(
+            Problem(
+                f"{ENTITIES_REFUSED}: remove the <!DOCTYPE ...> declaration",
+                file,
+                data.count(b"\n", 0, at) + 1 if at >= 0 else None,
+            )
+        )
     for entity in root.iter(etree.Entity):
         owner = entity.getparent()
-        problems.append(Problem(f"{ENTITIES_REFUSED}: &{entity.name};", file, entity.sourceline,
-                                _owner(owner).get("id") if owner is not None else None))
+        problems.append(
+            Problem(
+                f"{ENTITIES_REFUSED}: &{entity.name};",
+                file,
+                entity.sourceline,
+                _owner(owner).get("id") if owner is not None else None,
+            )
+        )
     return problems
 
 
@@ -143,8 +224,9 @@ def xsd_problems(root: etree._Element, file: str) -> list[Problem]:
     problems = []
     for error in list(schema.error_log)[:20]:
         node = _node_at_line(root, error.line)
-        problems.append(Problem(f"XSD: {error.message}", file, error.line,
-                                node.get("id") if node is not None else None))
+        problems.append(
+            Problem(f"XSD: {error.message}", file, error.line, node.get("id") if node is not None else None)
+        )
     return problems
 
 
@@ -173,8 +255,9 @@ def semantic_problems(root: etree._Element, file: str) -> list[Problem]:
     processes = root.xpath("./bpmn:process", namespaces=NSMAP)
     executable = [p for p in processes if p.get("isExecutable", "false") == "true"]
     if not executable:
-        problems.append(_problem(file, processes[0] if processes else root,
-                                 "no executable process (isExecutable=\"true\")"))
+        problems.append(
+            _problem(file, processes[0] if processes else root, 'no executable process (isExecutable="true")')
+        )
     for process in executable:
         problems += _process_problems(process, file)
     return problems
@@ -184,13 +267,19 @@ def semantic_problems(root: etree._Element, file: str) -> list[Problem]:
 # variable mappings): a designer who sets them in the modeler's properties panel must hear
 # so at deploy time, not find out when a case silently skips them.
 UNSUPPORTED_CAMUNDA_ELEMENTS = {
-    "taskListener": "task listeners", "executionListener": "execution listeners",
-    "inputOutput": "input/output mappings", "connector": "connectors",
-    "in": "call activity variable mappings", "out": "call activity variable mappings",
+    "taskListener": "task listeners",
+    "executionListener": "execution listeners",
+    "inputOutput": "input/output mappings",
+    "connector": "connectors",
+    "in": "call activity variable mappings",
+    "out": "call activity variable mappings",
 }
 UNSUPPORTED_CAMUNDA_ATTRIBUTES = {
-    "class": "Java classes", "delegateExpression": "delegate expressions", "expression": "JUEL expressions",
-    "topic": "external tasks", "type": "external tasks",
+    "class": "Java classes",
+    "delegateExpression": "delegate expressions",
+    "expression": "JUEL expressions",
+    "topic": "external tasks",
+    "type": "external tasks",
 }
 _ADVICE = "this engine does not run them; use a script task (Python) instead"
 
@@ -248,8 +337,11 @@ def _gateway_problems(process: etree._Element, file: str) -> list[Problem]:
         for flow in outgoing:
             has_condition = bool(flow.xpath("./bpmn:conditionExpression", namespaces=NSMAP))
             if not has_condition and flow.get("id") != gateway.get("default"):
-                problems.append(_problem(
-                    file, flow, f"branch of gateway {gateway.get('id')!r} has no condition and is not its default"))
+                problems.append(
+                    _problem(
+                        file, flow, f"branch of gateway {gateway.get('id')!r} has no condition and is not its default"
+                    )
+                )
     return problems
 
 
@@ -274,8 +366,9 @@ def _expression_problems(process: etree._Element, file: str) -> list[Problem]:
         owner = timer.getparent().getparent()
         text = (timer.text or "").strip()
         if _UNQUOTED_ISO.match(text):
-            problems.append(_problem(file, owner, f"timer {text!r} is a Python expression: quote a literal, "
-                                                  f"write \"{text}\""))
+            problems.append(
+                _problem(file, owner, f'timer {text!r} is a Python expression: quote a literal, write "{text}"')
+            )
             continue
         problems += _check(text, compile_expression, file, owner, "timer expression")
     for script in process.xpath(".//bpmn:scriptTask/bpmn:script", namespaces=NSMAP):
@@ -299,19 +392,36 @@ def _task_problems(process: etree._Element, file: str) -> list[Problem]:
                 problems.append(_problem(file, node, f"form field {f.id!r} declared twice"))
             seen.add(f.id)
             if f.type not in FIELD_TYPES:
-                problems.append(_problem(file, node, f"form field {f.id!r} has unsupported type {f.type!r} "
-                                                     f"(use one of {', '.join(FIELD_TYPES)})"))
+                problems.append(
+                    _problem(
+                        file,
+                        node,
+                        f"form field {f.id!r} has unsupported type {f.type!r} (use one of {', '.join(FIELD_TYPES)})",
+                    )
+                )
             problems += [_problem(file, node, message) for message in constraint_problems(f)]
             if f.type == "enum" and not f.options and not f.options_source:
                 problems.append(_problem(file, node, f"enum field {f.id!r} has no values"))
             for source in filter(None, (f.options_source, f.multiple_source)):
                 if source not in OPTION_SOURCES:
-                    problems.append(_problem(file, node, f"form field {f.id!r} takes its values from {source!r}, "
-                                                         f"which is not one of {', '.join(OPTION_SOURCES)}"))
+                    problems.append(
+                        _problem(
+                            file,
+                            node,
+                            f"form field {f.id!r} takes its values from {source!r}, "
+                            f"which is not one of {', '.join(OPTION_SOURCES)}",
+                        )
+                    )
             if f.confidential and f.id in TITLE_FIELDS and _local(node.tag) == "startEvent":
-                problems.append(_problem(file, node, f"form field {f.id!r} is confidential, but a case takes its "
-                                                     f"title from it, and titles are shown in every list, search "
-                                                     f"and notification: rename the field or drop 'confidential'"))
+                problems.append(
+                    _problem(
+                        file,
+                        node,
+                        f"form field {f.id!r} is confidential, but a case takes its "
+                        f"title from it, and titles are shown in every list, search "
+                        f"and notification: rename the field or drop 'confidential'",
+                    )
+                )
     return problems
 
 
@@ -344,21 +454,28 @@ def parse_bpmn(source: bytes | str, file: str = "<bpmn>", *, check: bool = True)
             key = process.get("id")
             spec = parser.get_spec(key)
             starts = process.xpath("./bpmn:startEvent", namespaces=NSMAP)
-            result.append(ParsedProcess(
-                key=key,
-                name=process.get("name") or key,
-                spec=spec,
-                subprocess_specs=parser.get_subprocess_specs(key),
-                tasks=read_task_meta(process),
-                start_event_id=starts[0].get("id"),
-                start_timers=_start_timers(process),
-                starter_groups=tuple(g.strip() for g in (process.get(f"{{{CAMUNDA_NS}}}candidateStarterGroups")
-                                                         or "").split(",") if g.strip()),
-            ))
+            result.append(
+                ParsedProcess(
+                    key=key,
+                    name=process.get("name") or key,
+                    spec=spec,
+                    subprocess_specs=parser.get_subprocess_specs(key),
+                    tasks=read_task_meta(process),
+                    start_event_id=starts[0].get("id"),
+                    start_timers=_start_timers(process),
+                    starter_groups=tuple(
+                        g.strip()
+                        for g in (process.get(f"{{{CAMUNDA_NS}}}candidateStarterGroups") or "").split(",")
+                        if g.strip()
+                    ),
+                )
+            )
         return result
     except ValidationException as exc:
-        raise InvalidBpmn([Problem(str(exc.args[0]) if exc.args else str(exc), file,
-                                   exc.line_number or None, exc.id or None)]) from None
+        raise InvalidBpmn(
+            [Problem(str(exc.args[0]) if exc.args else str(exc), file, exc.line_number or None, exc.id or None)]
+        ) from None
     except (SpiffWorkflowException, TypeError, KeyError, AttributeError, ValueError) as exc:
-        raise InvalidBpmn([Problem(f"the engine cannot read this process: {type(exc).__name__}: {exc}", file)]) \
-            from None
+        raise InvalidBpmn(
+            [Problem(f"the engine cannot read this process: {type(exc).__name__}: {exc}", file)]
+        ) from None

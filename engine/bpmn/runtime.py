@@ -1,11 +1,12 @@
 """A pure SpiffWorkflow facade: start, restore, read ready tasks and waiting timers,
 complete, fire timers, cancel. No database here; the use cases persist what it returns."""
+
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 from weakref import WeakKeyDictionary
@@ -60,8 +61,8 @@ class FiredTimer:
     task_id: str
     bpmn_id: str
     name: str
-    attached_to: str | None = None   # a boundary timer: the task it is attached to
-    attached_name: str = ""          # and that task's name
+    attached_to: str | None = None  # a boundary timer: the task it is attached to
+    attached_name: str = ""  # and that task's name
     interrupting: bool = False
 
 
@@ -194,7 +195,7 @@ class Runtime:
                 value = value.get("next") if value.get("cycles") != 0 else None
             if value:
                 due = TimerEventDefinition.get_datetime(value) if isinstance(value, str) else value
-                due_at = datetime.fromtimestamp(due.timestamp(), timezone.utc)  # a plain datetime, in UTC
+                due_at = datetime.fromtimestamp(due.timestamp(), UTC)  # a plain datetime, in UTC
                 timers.append(WaitingTimer(str(task.id), task.task_spec.bpmn_id, due_at))
         return timers
 
@@ -219,10 +220,16 @@ class Runtime:
             attached = None
             if isinstance(spec, BoundaryEvent) and task.parent is not None:
                 attached = next((t for t in task.parent.children if not isinstance(t.task_spec, BoundaryEvent)), None)
-            fired.append(FiredTimer(str(task_id), spec.bpmn_id, spec.bpmn_name or spec.bpmn_id,
-                                    str(attached.id) if attached else None,
-                                    (attached.task_spec.bpmn_name or attached.task_spec.bpmn_id) if attached else "",
-                                    bool(getattr(spec, "cancel_activity", False))))
+            fired.append(
+                FiredTimer(
+                    str(task_id),
+                    spec.bpmn_id,
+                    spec.bpmn_name or spec.bpmn_id,
+                    str(attached.id) if attached else None,
+                    (attached.task_spec.bpmn_name or attached.task_spec.bpmn_id) if attached else "",
+                    bool(getattr(spec, "cancel_activity", False)),
+                )
+            )
         return fired
 
     # -- helpers ---------------------------------------------------------------
@@ -243,8 +250,9 @@ class Runtime:
         for tasks in (workflow.tasks, *(s.tasks for s in workflow.subprocesses.values())):
             for task in tasks.values():
                 spec = task.task_spec
-                if (not isinstance(getattr(spec, "event_definition", None), TimerEventDefinition)
-                        or isinstance(spec, StartEvent)):
+                if not isinstance(getattr(spec, "event_definition", None), TimerEventDefinition) or isinstance(
+                    spec, StartEvent
+                ):
                     continue
                 value = task._get_internal_data("event_value")
                 if isinstance(value, dict):
@@ -267,8 +275,14 @@ class Runtime:
             values.extend(str(v) for v in items if v not in (None, ""))
         too_long = [v for v in values if len(v) > MAX_GROUP_LENGTH]
         if too_long:
-            raise InvalidData({expression_body(e) if is_expression(e) else e: FieldError(
-                "not_a_name", {"value": too_long[0][:40], "max": MAX_GROUP_LENGTH}) for e in entries})
+            raise InvalidData(
+                {
+                    expression_body(e) if is_expression(e) else e: FieldError(
+                        "not_a_name", {"value": too_long[0][:40], "max": MAX_GROUP_LENGTH}
+                    )
+                    for e in entries
+                }
+            )
         return tuple(values)
 
     def _due(self, task: Task, due_date: str | None) -> datetime | None:
@@ -278,7 +292,7 @@ class Runtime:
         if value in (None, ""):
             return None
         try:
-            return parse_when(value).astimezone(timezone.utc)
+            return parse_when(value).astimezone(UTC)
         except (TypeError, ValueError, OverflowError) as exc:
             raise ScriptError(f"dueDate of {task.task_spec.bpmn_id} gave {value!r}, not a date: {exc}") from None
 
@@ -303,8 +317,10 @@ class Runtime:
         self._current = task
         overrun = self.budget.run_overrun()
         if overrun:
-            raise ScriptError(f"the engine steps of this action {overrun}, stopped before {task.task_spec.bpmn_id}: "
-                              f"does the process loop without a user task or timer in between?")
+            raise ScriptError(
+                f"the engine steps of this action {overrun}, stopped before {task.task_spec.bpmn_id}: "
+                f"does the process loop without a user task or timer in between?"
+            )
 
     def _element(self) -> str:
         return (self._current.task_spec.bpmn_id or "") if self._current is not None else ""

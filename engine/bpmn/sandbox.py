@@ -15,6 +15,7 @@ that runs out raises :class:`BudgetExceeded`; the runtime names the element. A r
 script must fail on its own: while it runs, its use case holds the case's lock (on SQLite,
 the database's write lock), and Python cannot interrupt a thread from outside.
 """
+
 from __future__ import annotations
 
 import ast
@@ -28,11 +29,7 @@ from time import monotonic
 from types import CodeType
 from typing import Any, cast
 
-from RestrictedPython import (
-    RestrictingNodeTransformer,
-    compile_restricted_eval,
-    compile_restricted_exec,
-)
+from RestrictedPython.compile import compile_restricted_eval, compile_restricted_exec
 from RestrictedPython.Eval import default_guarded_getitem, default_guarded_getiter
 from RestrictedPython.Guards import (
     full_write_guard,
@@ -41,6 +38,7 @@ from RestrictedPython.Guards import (
     safe_builtins,
     safer_getattr,
 )
+from RestrictedPython.transformer import RestrictingNodeTransformer
 from SpiffWorkflow.bpmn.script_engine.python_environment import (
     BasePythonScriptEngineEnvironment,
 )
@@ -61,19 +59,50 @@ MIN_STEPS = 10_000
 # All the engine steps of one use case together may run this many times a script's time.
 RUN_FACTOR = 5
 
-_EXTRA_BUILTINS = {name: getattr(__import__("builtins"), name) for name in (
-    "min", "max", "sum", "any", "all", "len", "sorted", "enumerate", "list", "dict", "set",
-    "reversed", "map", "filter", "zip", "round", "abs")}
+_EXTRA_BUILTINS = {
+    name: getattr(__import__("builtins"), name)
+    for name in (
+        "min",
+        "max",
+        "sum",
+        "any",
+        "all",
+        "len",
+        "sorted",
+        "enumerate",
+        "list",
+        "dict",
+        "set",
+        "reversed",
+        "map",
+        "filter",
+        "zip",
+        "round",
+        "abs",
+    )
+}
 
-_INPLACE = {"+=": operator.iadd, "-=": operator.isub, "*=": operator.imul, "/=": operator.itruediv,
-            "//=": operator.ifloordiv, "%=": operator.imod, "|=": operator.ior, "&=": operator.iand}
+_INPLACE: dict[str, Callable[[Any, Any], Any]] = {
+    "+=": operator.iadd,
+    "-=": operator.isub,
+    "*=": operator.imul,
+    "/=": operator.itruediv,
+    "//=": operator.ifloordiv,
+    "%=": operator.imod,
+    "|=": operator.ior,
+    "&=": operator.iand,
+}
 
 
 # -- operations that could run long in one C call -----------------------------------------
 _SEQUENCES = (str, bytes, bytearray, list, tuple)
 _BINOPS: dict[type[ast.operator], tuple[str, Callable[[Any, Any], Any]]] = {
-    ast.Add: ("+", operator.add), ast.Mult: ("*", operator.mul), ast.Pow: ("**", operator.pow),
-    ast.LShift: ("<<", operator.lshift), ast.Mod: ("%", operator.mod)}
+    ast.Add: ("+", operator.add),
+    ast.Mult: ("*", operator.mul),
+    ast.Pow: ("**", operator.pow),
+    ast.LShift: ("<<", operator.lshift),
+    ast.Mod: ("%", operator.mod),
+}
 _BINOP_BY_SYMBOL = dict(_BINOPS.values())
 _PRINTF_SPEC = re.compile(r"%%|%(?:\([^)]*\))?[#0\- +]*(\*|\d+)?(?:\.(\*|\d+))?")
 _DIGITS = re.compile(r"\d+")
@@ -85,14 +114,17 @@ def _count(n: int | float) -> str:
 
 def _check_length(n: int | float) -> None:
     if n > MAX_LENGTH:
-        raise ScriptError(f"that would build {_count(n)} items or characters at once; "
-                          f"a process script may build at most {MAX_LENGTH}")
+        raise ScriptError(
+            f"that would build {_count(n)} items or characters at once; a process script may build at most {MAX_LENGTH}"
+        )
 
 
 def _check_bits(bits: int | float) -> None:
     if bits > MAX_INT_BITS:
-        raise ScriptError(f"that would compute a number of {_count(bits)} bits; "
-                          f"a process script may compute at most {MAX_INT_BITS} bits")
+        raise ScriptError(
+            f"that would compute a number of {_count(bits)} bits; "
+            f"a process script may compute at most {MAX_INT_BITS} bits"
+        )
 
 
 def _check_width(digits: str) -> None:
@@ -243,14 +275,22 @@ def _from_bytes(method: Callable[..., Any], data: Any, *args: Any, **kwargs: Any
 
 
 _SIZED_METHODS: dict[str, Callable[..., Any]] = {
-    "ljust": _padded, "rjust": _padded, "center": _padded, "zfill": _padded, "expandtabs": _expanded,
-    "replace": _replaced, "join": _joined, "translate": _translated, "extend": _extended}
+    "ljust": _padded,
+    "rjust": _padded,
+    "center": _padded,
+    "zfill": _padded,
+    "expandtabs": _expanded,
+    "replace": _replaced,
+    "join": _joined,
+    "translate": _translated,
+    "extend": _extended,
+}
 
 
 def _getattr(obj: Any, name: str, default: Any = None) -> Any:
     """RestrictedPython's ``safer_getattr``; the methods that can build something huge
     from small arguments come back checked."""
-    value = safer_getattr(obj, name, default)
+    value = safer_getattr(obj, name, default)  # type: ignore[no-untyped-call]
     if isinstance(obj, _SEQUENCES) and name in _SIZED_METHODS and callable(value):
         check = _SIZED_METHODS[name]
         return lambda *args, **kwargs: check(value, obj, *args, **kwargs)
@@ -263,8 +303,14 @@ def _getattr(obj: Any, name: str, default: Any = None) -> Any:
 
 def _restricted_globals() -> dict[str, Any]:
     return {
-        "__builtins__": {**safe_builtins, **_EXTRA_BUILTINS,
-                         "range": _range, "pow": _pow, "round": _round, "sum": _sum},
+        "__builtins__": {
+            **safe_builtins,
+            **_EXTRA_BUILTINS,
+            "range": _range,
+            "pow": _pow,
+            "round": _round,
+            "sum": _sum,
+        },
         "_getattr_": _getattr,
         "_getitem_": default_guarded_getitem,
         "_getiter_": default_guarded_getiter,
@@ -424,7 +470,7 @@ class Meter:
     step. Once exhausted it stays so: process code that catches the error meets it again
     at its next step."""
 
-    __slots__ = ("_budget", "_kind", "_source", "_started", "_steps", "_max_steps", "_deadline", "_run_binds")
+    __slots__ = ("_budget", "_deadline", "_kind", "_max_steps", "_run_binds", "_source", "_started", "_steps")
 
     def __init__(self, budget: Budget, kind: str, source: str):
         self._budget, self._kind, self._source = budget, kind, source
@@ -448,8 +494,11 @@ class Meter:
         if self._steps > self._max_steps:
             detail = f"ran more than {limits.steps} steps (loop iterations and function calls)"
         elif monotonic() > self._deadline:
-            detail = (f"ran past the {limits.run_ms} ms that all the engine steps of one action may take"
-                      if self._run_binds else f"ran longer than {limits.time_ms} ms")
+            detail = (
+                f"ran past the {limits.run_ms} ms that all the engine steps of one action may take"
+                if self._run_binds
+                else f"ran longer than {limits.time_ms} ms"
+            )
         else:
             return
         raise BudgetExceeded(self.subject, detail)
@@ -498,18 +547,18 @@ class SandboxedEnvironment(BasePythonScriptEngineEnvironment):
         self.budget = budget or Budget()
         self._base = {**_restricted_globals(), **helpers}
 
-    def evaluate(self, expression: str, context: dict, external_context: dict | None = None) -> Any:
+    def evaluate(self, expression: str, context: dict[str, Any], external_context: dict[str, Any] | None = None) -> Any:
         code = compile_expression(expression)
         meter = self.budget.meter("expression", expression)
         scope = {**self._base, **(external_context or {}), **context, _TICK: meter.tick}
         try:
-            return eval(code, scope)  # noqa: S307 - restricted bytecode
+            return eval(code, scope)  # restricted bytecode
         except ScriptError:
             raise
         except Exception as exc:
             raise ScriptError(f"expression {expression.strip()!r} failed: {type(exc).__name__}: {exc}") from exc
 
-    def execute(self, script: str, context: dict, external_context: dict | None = None) -> bool:
+    def execute(self, script: str, context: dict[str, Any], external_context: dict[str, Any] | None = None) -> bool:
         code = compile_script(script)
         reserved = set(self._base) | set(external_context or {})
         clashes = sorted(reserved.intersection(context))
@@ -518,7 +567,7 @@ class SandboxedEnvironment(BasePythonScriptEngineEnvironment):
         meter = self.budget.meter("script", script)
         scope = {**self._base, **(external_context or {}), **context, _TICK: meter.tick}
         try:
-            exec(code, scope)  # noqa: S102 - restricted bytecode
+            exec(code, scope)  # restricted bytecode
         except ScriptError:
             raise
         except Exception as exc:

@@ -5,6 +5,7 @@ version (``spec_json``) and restored against a cached spec object, which the run
 instances never mutate. JSON is UTF-8 text (Chinese stays readable, ~10 % smaller).
 SpiffWorkflow's serializer keeps mutable state, so each thread gets its own.
 """
+
 from __future__ import annotations
 
 import json
@@ -35,14 +36,18 @@ class StaleSpec(Exception):
 class _SpecFreeWorkflowConverter(BpmnWorkflowConverter):
     """Writes a workflow without its specs; restores it against the ones passed in."""
 
-    def to_dict(self, workflow: BpmnWorkflow) -> dict:
-        dct = WorkflowConverter.to_dict(self, workflow)
+    def to_dict(self, workflow: BpmnWorkflow) -> dict[str, Any]:
+        dct: dict[str, Any] = WorkflowConverter.to_dict(self, workflow)
         dct["subprocesses"] = self.mapping_to_dict(workflow.subprocesses)
         dct["bpmn_events"] = self.registry.convert(workflow.bpmn_events)
         return dct
 
-    def from_dict(self, dct: dict, spec: BpmnProcessSpec | None = None,  # type: ignore[override]
-                  subprocess_specs: dict | None = None) -> BpmnWorkflow:
+    def from_dict(
+        self,
+        dct: dict[str, Any],
+        spec: BpmnProcessSpec | None = None,
+        subprocess_specs: dict[str, BpmnProcessSpec] | None = None,
+    ) -> BpmnWorkflow:
         if spec is None:
             raise ValueError("a spec-free workflow needs its spec to be restored")
         workflow = self.target_class(spec, subprocess_specs or {}, deserializing=True)
@@ -92,17 +97,20 @@ def load_workflow(text: str, spec: BpmnProcessSpec, subprocess_specs: dict[str, 
 def dump_process(process: ParsedProcess) -> str:
     """The parsed process of one definition version, as stored in ``spec_json``."""
     registry = _serializer().registry
-    return json.dumps({
-        "serializer_version": SERIALIZER_VERSION,
-        "key": process.key,
-        "name": process.name,
-        "spec": registry.convert(process.spec),
-        "subprocess_specs": {k: registry.convert(v) for k, v in process.subprocess_specs.items()},
-        "tasks": {k: v.to_dict() for k, v in process.tasks.items()},
-        "start_event_id": process.start_event_id,
-        "start_timers": [t.__dict__ for t in process.start_timers],
-        "starter_groups": list(process.starter_groups),
-    }, ensure_ascii=False)
+    return json.dumps(
+        {
+            "serializer_version": SERIALIZER_VERSION,
+            "key": process.key,
+            "name": process.name,
+            "spec": registry.convert(process.spec),
+            "subprocess_specs": {k: registry.convert(v) for k, v in process.subprocess_specs.items()},
+            "tasks": {k: v.to_dict() for k, v in process.tasks.items()},
+            "start_event_id": process.start_event_id,
+            "start_timers": [t.__dict__ for t in process.start_timers],
+            "starter_groups": list(process.starter_groups),
+        },
+        ensure_ascii=False,
+    )
 
 
 def load_process(text: str) -> ParsedProcess:
@@ -111,8 +119,10 @@ def load_process(text: str) -> ParsedProcess:
     registry = _serializer().registry
     dct: dict[str, Any] = json.loads(text)
     if dct.get("serializer_version") != SERIALIZER_VERSION:
-        raise StaleSpec(f"stored by serializer version {dct.get('serializer_version') or 'unknown'}, "
-                        f"this engine writes {SERIALIZER_VERSION}")
+        raise StaleSpec(
+            f"stored by serializer version {dct.get('serializer_version') or 'unknown'}, "
+            f"this engine writes {SERIALIZER_VERSION}"
+        )
     return ParsedProcess(
         key=dct["key"],
         name=dct["name"],

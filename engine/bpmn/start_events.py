@@ -1,8 +1,9 @@
 """Letting a workflow that was started for one occurrence of its timer start event run
 past that event at once (engine.deadlines.recurrence says when the occurrences are)."""
+
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
@@ -10,12 +11,16 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
     TimerEventDefinition,
 )
 from SpiffWorkflow.bpmn.specs.mixins.events.start_event import StartEvent
+from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
 
 
-def _waiting_timer_starts(workflow: BpmnWorkflow) -> list:
-    return [t for t in workflow.get_tasks(state=TaskState.WAITING)
-            if isinstance(t.task_spec, StartEvent) and isinstance(t.task_spec.event_definition, TimerEventDefinition)]
+def _waiting_timer_starts(workflow: BpmnWorkflow) -> list[Task]:
+    return [
+        t
+        for t in workflow.get_tasks(state=TaskState.WAITING)
+        if isinstance(t.task_spec, StartEvent) and isinstance(t.task_spec.event_definition, TimerEventDefinition)
+    ]
 
 
 def release_timer_start(workflow: BpmnWorkflow, refresh: object) -> bool:
@@ -29,14 +34,14 @@ def release_timer_start(workflow: BpmnWorkflow, refresh: object) -> bool:
     waiting = _waiting_timer_starts(workflow)
     if not waiting:
         return False
-    past = (datetime.now(timezone.utc) - timedelta(days=3650)).isoformat()
+    past = (datetime.now(UTC) - timedelta(days=3650)).isoformat()
     for task in waiting:
         definition = task.task_spec.event_definition
         if isinstance(definition, CycleTimerEventDefinition):
             value = dict(task._get_internal_data("event_value") or {"duration": 1.0})
-            if task.children:       # its flow already started: stop cycling
+            if task.children:  # its flow already started: stop cycling
                 value["cycles"] = 0
-            else:                   # start the flow once, then stop
+            else:  # start the flow once, then stop
                 value.update(cycles=1, next=past)
             task._set_internal_data(event_value=value)
         else:

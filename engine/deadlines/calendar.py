@@ -5,6 +5,7 @@ The statutory holidays and make-up working days (调休) come from the maintaine
 so the State Council's schedule can be entered the day it is published. A year the
 package does not know yet falls back to "weekends off", never to a crash.
 """
+
 from __future__ import annotations
 
 from collections.abc import Mapping

@@ -3,6 +3,7 @@
 They take and return aware ISO-8601 strings, so what they produce can be stored in task
 data, used directly as a timer's ``timeDate`` or a user task's ``camunda:dueDate``.
 """
+
 from __future__ import annotations
 
 from calendar import monthrange
@@ -46,8 +47,9 @@ def _working_days(n: Any) -> int:
     return n
 
 
-def make_helpers(calendar_provider: Callable[[], WorkingCalendar],
-                 settings_provider: Callable[[], dict[str, int]]) -> dict[str, Any]:
+def make_helpers(
+    calendar_provider: Callable[[], WorkingCalendar], settings_provider: Callable[[], dict[str, int]]
+) -> dict[str, Any]:
     """The helper functions, bound to a calendar and settings that load only when used."""
 
     def now() -> str:

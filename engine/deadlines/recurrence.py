@@ -4,10 +4,11 @@ Occurrences of a cycle ``R[n]/start/duration`` are ``start + k × duration`` wit
 arithmetic (``P1M`` from January 31 gives the last day of February, then March 31: no
 drift, unlike SpiffWorkflow's fixed-seconds cycles).
 """
+
 from __future__ import annotations
 
 from calendar import monthrange
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 
@@ -18,7 +19,10 @@ _APPROX_MONTH = timedelta(days=30.44)
 
 def _duration(text: str) -> tuple[int, timedelta]:
     """``P1Y2M3DT4H`` -> (14 months, 3 days 4 hours)."""
-    parts = TimerEventDefinition.parse_iso_duration(text.strip())
+    try:
+        parts = TimerEventDefinition.parse_iso_duration(text.strip())
+    except Exception as exc:  # SpiffWorkflow raises a bare Exception for a malformed duration
+        raise ValueError(f"{text!r} is not an ISO 8601 duration: {exc}") from None
     months = int(parts.pop("years", 0)) * 12 + int(parts.pop("months", 0))
     return months, timedelta(**parts)
 
@@ -50,7 +54,7 @@ def next_occurrence(kind: str, value: str, after: datetime, base: datetime) -> d
         return _next_in_cycle(value, after, base)
     else:
         raise ValueError(f"unknown timer kind {kind!r}")
-    when = when.astimezone(timezone.utc)
+    when = when.astimezone(UTC)
     return when if when > after else None
 
 
@@ -59,14 +63,14 @@ def _next_in_cycle(value: str, after: datetime, base: datetime) -> datetime | No
     if not parts[0].startswith("R") or len(parts) not in (2, 3):
         raise ValueError(f"{value!r} is not a repeating interval (R[n]/start/duration)")
     count = int(parts[0][1:]) if parts[0][1:] else -1
-    if len(parts) == 2:                       # R/P1D: every day from base + 1 day
+    if len(parts) == 2:  # R/P1D: every day from base + 1 day
         months, rest = _duration(parts[1])
         start = _add_months(base, months) + rest
-    elif _is_duration(parts[1]):              # R/P1D/end: counted back from the end
+    elif _is_duration(parts[1]):  # R/P1D/end: counted back from the end
         months, rest = _duration(parts[1])
         end = parse_when(parts[2])
         start = _add_months(end, -months) - rest
-    else:                                     # R/start/P1D
+    else:  # R/start/P1D
         start = parse_when(parts[1])
         months, rest = _duration(parts[2])
     if months == 0 and rest <= timedelta(0):
@@ -76,6 +80,6 @@ def _next_in_cycle(value: str, after: datetime, base: datetime) -> datetime | No
     while count < 0 or k < count:
         when = _occurrence(start, months, rest, k)
         if when > after:
-            return when.astimezone(timezone.utc)
+            return when.astimezone(UTC)
         k += 1
     return None

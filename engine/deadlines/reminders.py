@@ -2,10 +2,11 @@
 days before it (same time of day), through the date functions of the runtime that moved the
 case, so the setting and the calendar (with the administrator's entries) are the ones every
 expression sees."""
+
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from .date_functions import parse_when
@@ -19,4 +20,4 @@ def reminder_time(helpers: Mapping[str, Callable[..., Any]], due_at: datetime) -
     days = int(helpers["setting"](SETTING))
     if days <= 0:
         return None
-    return parse_when(helpers["add_working_days"](due_at.isoformat(), -days)).astimezone(timezone.utc)
+    return parse_when(helpers["add_working_days"](due_at.isoformat(), -days)).astimezone(UTC)

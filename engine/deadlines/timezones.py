@@ -1,6 +1,7 @@
 """The time zones people may read dates in. Everything is stored and computed in UTC;
 a zone only changes how a date is shown. Nobody chose one → the congress's own zone,
 the one its working-day calendar is kept in (:data:`engine.deadlines.calendar.LOCAL_TZ`)."""
+
 from __future__ import annotations
 
 from functools import lru_cache

@@ -7,6 +7,7 @@ marking can repeat one e-mail; it can never lose one.
 Settings come from the app configuration (``CONGRESSFLOW_SMTP_HOST``, ``_PORT``, ``_FROM``,
 ``_USERNAME``, ``_PASSWORD``, ``_STARTTLS``, ``_SSL``); no host, no e-mail.
 """
+
 from __future__ import annotations
 
 import logging
@@ -19,7 +20,7 @@ from email.utils import formataddr, make_msgid
 from typing import Any
 
 from sqlalchemy import select, update
-from sqlalchemy.orm import sessionmaker
+from sqlalchemy.orm import Session, sessionmaker
 
 from storage.models import Notification
 
@@ -53,10 +54,15 @@ class SmtpSettings:
         if not host:
             return None
         ssl = _flag(config.get("SMTP_SSL", False))
-        return cls(host=str(host), port=int(config.get("SMTP_PORT") or (465 if ssl else 25)),
-                   sender=str(config.get("SMTP_FROM") or cls.sender),
-                   username=config.get("SMTP_USERNAME") or None, password=config.get("SMTP_PASSWORD") or None,
-                   starttls=_flag(config.get("SMTP_STARTTLS", False)), ssl=ssl)
+        return cls(
+            host=str(host),
+            port=int(config.get("SMTP_PORT") or (465 if ssl else 25)),
+            sender=str(config.get("SMTP_FROM") or cls.sender),
+            username=config.get("SMTP_USERNAME") or None,
+            password=config.get("SMTP_PASSWORD") or None,
+            starttls=_flag(config.get("SMTP_STARTTLS", False)),
+            ssl=ssl,
+        )
 
     def connect(self) -> smtplib.SMTP:
         smtp: smtplib.SMTP
@@ -81,28 +87,39 @@ def _message(settings: SmtpSettings, to: str, subject: str, body: str) -> EmailM
     return msg
 
 
-def send_outbox(factory: sessionmaker, settings: SmtpSettings, limit: int = 100) -> int:
+def send_outbox(factory: sessionmaker[Session], settings: SmtpSettings, limit: int = 100) -> int:
     """Send what is waiting in the outbox; returns how many e-mails went out."""
     now = clock.now()
     with factory() as session:
         rows = session.execute(
             select(Notification.id, Notification.email_to, Notification.subject, Notification.message)
-            .where(Notification.emailed_at.is_(None), Notification.email_to.is_not(None),
-                   Notification.email_attempts < MAX_ATTEMPTS, Notification.created_at >= now - MAX_AGE)
-            .order_by(Notification.id).limit(limit)).all()
+            .where(
+                Notification.emailed_at.is_(None),
+                Notification.email_to.is_not(None),
+                Notification.email_attempts < MAX_ATTEMPTS,
+                Notification.created_at >= now - MAX_AGE,
+            )
+            .order_by(Notification.id)
+            .limit(limit)
+        ).all()
     if not rows:
         return 0
     try:
         smtp = settings.connect()
     except (OSError, smtplib.SMTPException) as exc:
-        log.warning("SMTP server %s:%s not reachable (%s); %d e-mail(s) wait in the outbox",
-                    settings.host, settings.port, exc, len(rows))
+        log.warning(
+            "SMTP server %s:%s not reachable (%s); %d e-mail(s) wait in the outbox",
+            settings.host,
+            settings.port,
+            exc,
+            len(rows),
+        )
         return 0
     sent = 0
     try:
         for notification_id, to, subject, body in rows:
             try:
-                smtp.send_message(_message(settings, to, subject, body))
+                smtp.send_message(_message(settings, to or "", subject, body))
             except smtplib.SMTPServerDisconnected:
                 log.warning("SMTP server disconnected; the rest waits in the outbox")
                 break
@@ -120,8 +137,11 @@ def send_outbox(factory: sessionmaker, settings: SmtpSettings, limit: int = 100)
     return sent
 
 
-def _mark(factory: sessionmaker, notification_id: int, error: str | None = None) -> None:
-    values: dict[str, Any] = ({"emailed_at": clock.now(), "email_error": None} if error is None else
-                              {"email_attempts": Notification.email_attempts + 1, "email_error": error})
+def _mark(factory: sessionmaker[Session], notification_id: int, error: str | None = None) -> None:
+    values: dict[str, Any] = (
+        {"emailed_at": clock.now(), "email_error": None}
+        if error is None
+        else {"email_attempts": Notification.email_attempts + 1, "email_error": error}
+    )
     with factory.begin() as session:
         session.execute(update(Notification).where(Notification.id == notification_id).values(**values))

@@ -6,6 +6,7 @@ ids of the web catalogs (``pybabel extract`` reads this file too).
 ``p`` is what a notification keeps of its making (``Notification.params``): task and case
 always; handlers (an overdue notice to the supervisors); event and interrupting (督办).
 """
+
 from __future__ import annotations
 
 from typing import Any, Protocol
@@ -35,13 +36,24 @@ def message(kind: str, p: dict[str, Any], due: str, _: Translate = chinese) -> s
     if kind == "reminder":
         return _("「%(task)s」（案件：%(case)s）将于 %(due)s 到期，请及时办理。", task=task, case=case, due=due)
     if kind == "overdue" and "handlers" in p:  # to the supervisors
-        return _("「%(task)s」（案件：%(case)s）已于 %(due)s 到期，尚未办结。办理人：%(handlers)s。", task=task,
-                 case=case, due=due, handlers=_("、").join(p["handlers"]) or _("未指定"))
+        return _(
+            "「%(task)s」（案件：%(case)s）已于 %(due)s 到期，尚未办结。办理人：%(handlers)s。",
+            task=task,
+            case=case,
+            due=due,
+            handlers=_("、").join(p["handlers"]) or _("未指定"),
+        )
     if kind == "overdue":  # to those who hold the task
-        return _("「%(task)s」（案件：%(case)s）已于 %(due)s 到期，尚未办结。请尽快办理。", task=task, case=case,
-                 due=due)
+        return _(
+            "「%(task)s」（案件：%(case)s）已于 %(due)s 到期，尚未办结。请尽快办理。", task=task, case=case, due=due
+        )
     if p.get("interrupting"):
-        return _("「%(task)s」（案件：%(case)s）已超时，流程已转入「%(event)s」。", task=task, case=case,
-                 event=p["event"])
-    return _("「%(task)s」（案件：%(case)s）到期未办结，已启动「%(event)s」，请尽快办理。", task=task, case=case,
-             event=p["event"])
+        return _(
+            "「%(task)s」（案件：%(case)s）已超时，流程已转入「%(event)s」。", task=task, case=case, event=p["event"]
+        )
+    return _(
+        "「%(task)s」（案件：%(case)s）到期未办结，已启动「%(event)s」，请尽快办理。",
+        task=task,
+        case=case,
+        event=p["event"],
+    )

@@ -10,6 +10,7 @@ transaction of its own, so a bad timer holds back no other. When timers come one
 each gets its own transaction. One thread: SQLite takes one writer at a time anyway, and on
 PostgreSQL one batch at a time can never deadlock with another on the cases they lock.
 """
+
 from __future__ import annotations
 
 import logging
@@ -20,7 +21,7 @@ from collections.abc import Callable
 from datetime import datetime
 from enum import Enum
 
-from sqlalchemy.orm import sessionmaker
+from sqlalchemy.orm import Session, sessionmaker
 
 from ..errors import Conflict
 from ..usecases.timers import fire_timer, fire_timers
@@ -29,18 +30,18 @@ log = logging.getLogger(__name__)
 
 
 class Outcome(Enum):
-    FIRED = "fired"          # fired now, committed
-    NOTHING = "nothing"      # not pending (fired or cancelled before) or not due yet
-    CONFLICT = "conflict"    # its case changed meanwhile: try again at once
-    FAILED = "failed"        # an error: try again after a back-off
+    FIRED = "fired"  # fired now, committed
+    NOTHING = "nothing"  # not pending (fired or cancelled before) or not due yet
+    CONFLICT = "conflict"  # its case changed meanwhile: try again at once
+    FAILED = "failed"  # an error: try again after a back-off
 
 
-Due = tuple[int, datetime]   # timer id, the wall-clock run time of its job
+Due = tuple[int, datetime]  # timer id, the wall-clock run time of its job
 ResultCallback = Callable[[dict[int, tuple[Outcome, datetime]], float], None]
 
 
 class Firer:
-    def __init__(self, factory: sessionmaker, on_results: ResultCallback, batch_max: int = 25):
+    def __init__(self, factory: sessionmaker[Session], on_results: ResultCallback, batch_max: int = 25):
         self.factory, self.on_results, self.batch_max = factory, on_results, max(1, batch_max)
         self._queue: queue.SimpleQueue[Due] = queue.SimpleQueue()
         self._stopping = threading.Event()
@@ -87,12 +88,15 @@ class Firer:
             try:
                 with self.factory.begin() as session, session.no_autoflush:
                     fired = fire_timers(session, [timer_id for timer_id, _ in batch])
-                results = {timer_id: (Outcome.FIRED if fired[timer_id] else Outcome.NOTHING, run_at)
-                           for timer_id, run_at in batch}
+                results = {
+                    timer_id: (Outcome.FIRED if fired[timer_id] else Outcome.NOTHING, run_at)
+                    for timer_id, run_at in batch
+                }
                 return results, time.time()
             except Exception as exc:
-                log.info("a batch of %d timers failed (%s: %s); firing them one by one", len(batch),
-                         type(exc).__name__, exc)
+                log.info(
+                    "a batch of %d timers failed (%s: %s); firing them one by one", len(batch), type(exc).__name__, exc
+                )
         results = {}
         for timer_id, run_at in batch:
             results[timer_id] = (self._fire_one(timer_id), run_at)

@@ -11,6 +11,7 @@ Correctness never rests on this alone: firing a timer locks its row and re-check
 state, so even two active schedulers could not fire one timer twice. The lock keeps one
 process doing the work (and sending the e-mails).
 """
+
 from __future__ import annotations
 
 import fcntl
@@ -62,8 +63,11 @@ class PostgresLeadership:
                 return True
             if self._conn is None:
                 self._conn = self._engine.connect().execution_options(isolation_level="AUTOCOMMIT")
-                for name, value in (("tcp_keepalives_idle", 2), ("tcp_keepalives_interval", 1),
-                                    ("tcp_keepalives_count", 3)):
+                for name, value in (
+                    ("tcp_keepalives_idle", 2),
+                    ("tcp_keepalives_interval", 1),
+                    ("tcp_keepalives_count", 3),
+                ):
                     self._conn.execute(text(f"SET {name} = {value}"))
             try:
                 got = bool(self._conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": self.key}).scalar())
@@ -184,6 +188,8 @@ def leadership_for(url: str) -> Leadership:
 
 
 def refusal_message(leadership: FileLeadership) -> str:
-    return (f"another scheduler is already running for this database (pid {leadership.holder()}, "
-            f"lock file {leadership.path}); only one may run. Stop it first, or start the web app "
-            f"with --no-scheduler.")
+    return (
+        f"another scheduler is already running for this database (pid {leadership.holder()}, "
+        f"lock file {leadership.path}); only one may run. Stop it first, or start the web app "
+        f"with --no-scheduler."
+    )

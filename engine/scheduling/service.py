@@ -19,6 +19,7 @@ still pending, so a later refresh schedules it again (after a back-off for error
 (:mod:`engine.scheduling.leadership`): it waits as a standby until it holds the lock, runs the
 scheduler while it does, and steps down if it loses it.
 """
+
 from __future__ import annotations
 
 import logging
@@ -26,7 +27,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from apscheduler.events import EVENT_JOB_MAX_INSTANCES, JobSubmissionEvent
 from apscheduler.executors.pool import ThreadPoolExecutor
@@ -34,7 +35,7 @@ from apscheduler.jobstores.base import JobLookupError
 from apscheduler.jobstores.memory import MemoryJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy import select
-from sqlalchemy.orm import sessionmaker
+from sqlalchemy.orm import Session, sessionmaker
 
 from storage.enums import TimerState
 from storage.models import Timer
@@ -50,14 +51,14 @@ FiredCallback = Callable[[int, float], None]  # timer id, time.time() when its f
 
 @dataclass(frozen=True)
 class SchedulerConfig:
-    window: timedelta = timedelta(minutes=10)   # how far ahead date jobs are kept
-    refresh_interval: float = 1.0               # seconds between reads of the window
-    max_jobs: int = 20_000                      # date jobs held at most (nearest first)
-    batch_max: int = 25                         # timers due together fired per transaction at most
-    standby_poll: float = 1.0                   # a standby tries the lock this often
-    check_interval: float = 1.0                 # the active one checks it still holds the lock
-    mail_interval: float = 2.0                  # the e-mail outbox is sent this often
-    retry_after: float = 5.0                    # first back-off after a timer failed to fire
+    window: timedelta = timedelta(minutes=10)  # how far ahead date jobs are kept
+    refresh_interval: float = 1.0  # seconds between reads of the window
+    max_jobs: int = 20_000  # date jobs held at most (nearest first)
+    batch_max: int = 25  # timers due together fired per transaction at most
+    standby_poll: float = 1.0  # a standby tries the lock this often
+    check_interval: float = 1.0  # the active one checks it still holds the lock
+    mail_interval: float = 2.0  # the e-mail outbox is sent this often
+    retry_after: float = 5.0  # first back-off after a timer failed to fire
     max_retry_after: float = 600.0
 
 
@@ -67,19 +68,25 @@ def _skew(now: datetime) -> timedelta:
     APScheduler waits in wall-clock time; due times are in engine time. With a frozen
     clock a timer is due once the (moved) engine clock reaches it, so jobs are placed at
     ``due_at - skew`` and re-placed when a test moves the clock."""
-    skew = now - datetime.now(timezone.utc)
+    skew = now - datetime.now(UTC)
     return skew if abs(skew) > timedelta(seconds=1) else timedelta(0)
 
 
 class TimerScheduler:
     """The APScheduler part. Run it only while holding the lock (see SchedulerService)."""
 
-    def __init__(self, factory: sessionmaker, config: SchedulerConfig | None = None, *,
-                 on_fired: FiredCallback | None = None, mailer: Callable[[], object] | None = None):
+    def __init__(
+        self,
+        factory: sessionmaker[Session],
+        config: SchedulerConfig | None = None,
+        *,
+        on_fired: FiredCallback | None = None,
+        mailer: Callable[[], object] | None = None,
+    ):
         self.factory, self.config = factory, config or SchedulerConfig()
         self.on_fired, self.mailer = on_fired, mailer
         self._lock = threading.Lock()
-        self._scheduled: dict[int, datetime] = {}   # timer id -> wall-clock run time of its job
+        self._scheduled: dict[int, datetime] = {}  # timer id -> wall-clock run time of its job
         self._retry: dict[int, tuple[float, float]] = {}  # timer id -> (not before, next delay)
         self._aps: BackgroundScheduler | None = None
         self._stopping = threading.Event()
@@ -95,8 +102,11 @@ class TimerScheduler:
         self._firer.start()
         # The jobs only hand their timer to the firing thread: one executor thread is plenty.
         self._aps = BackgroundScheduler(
-            jobstores={"default": MemoryJobStore()}, executors={"default": ThreadPoolExecutor(1)},
-            timezone=timezone.utc, job_defaults={"misfire_grace_time": None, "coalesce": True, "max_instances": 1})
+            jobstores={"default": MemoryJobStore()},
+            executors={"default": ThreadPoolExecutor(1)},
+            timezone=UTC,
+            job_defaults={"misfire_grace_time": None, "coalesce": True, "max_instances": 1},
+        )
         self._aps.add_listener(self._on_skipped, EVENT_JOB_MAX_INSTANCES)
         self._aps.start()
         scheduled = self.refresh()
@@ -155,7 +165,9 @@ class TimerScheduler:
                 rows = session.execute(
                     select(Timer.id, Timer.due_at)
                     .where(Timer.state == TimerState.PENDING, Timer.due_at <= now + self.config.window)
-                    .order_by(Timer.due_at, Timer.id).limit(self.config.max_jobs)).all()
+                    .order_by(Timer.due_at, Timer.id)
+                    .limit(self.config.max_jobs)
+                ).all()
         except Exception:
             log.exception("could not read the timers table; trying again in %ss", self.config.refresh_interval)
             return 0
@@ -174,8 +186,14 @@ class TimerScheduler:
                 if current is not None and abs(current - run_at) < timedelta(milliseconds=1):
                     continue
                 self._scheduled[timer_id] = run_at
-                aps.add_job(self._fire, "date", run_date=run_at, args=(timer_id, run_at), id=f"timer-{timer_id}",
-                            replace_existing=True)
+                aps.add_job(
+                    self._fire,
+                    "date",
+                    run_date=run_at,
+                    args=(timer_id, run_at),
+                    id=f"timer-{timer_id}",
+                    replace_existing=True,
+                )
                 changed += 1
             if len(rows) < self.config.max_jobs:  # the whole window is known: drop what left it
                 for timer_id in set(self._scheduled) - {r[0] for r in rows}:
@@ -234,9 +252,16 @@ class TimerScheduler:
 class SchedulerService:
     """One active scheduler per database: wait for the lock, run, step down on losing it."""
 
-    def __init__(self, factory: sessionmaker, url: str, config: SchedulerConfig | None = None, *,
-                 on_fired: FiredCallback | None = None, mailer: Callable[[], object] | None = None,
-                 leadership: Leadership | None = None):
+    def __init__(
+        self,
+        factory: sessionmaker[Session],
+        url: str,
+        config: SchedulerConfig | None = None,
+        *,
+        on_fired: FiredCallback | None = None,
+        mailer: Callable[[], object] | None = None,
+        leadership: Leadership | None = None,
+    ):
         self.factory, self.config = factory, config or SchedulerConfig()
         self.on_fired, self.mailer = on_fired, mailer
         self.leadership = leadership or leadership_for(url)
@@ -275,21 +300,26 @@ class SchedulerService:
             except Exception:
                 log.exception("cannot reach the database for the scheduler lock")
             if not announced:
-                log.info("scheduler on standby: another process holds the lock; trying every %ss",
-                         self.config.standby_poll)
+                log.info(
+                    "scheduler on standby: another process holds the lock; trying every %ss", self.config.standby_poll
+                )
                 announced = True
             self._stop.wait(self.config.standby_poll)
         return False
 
     def _run_active(self) -> None:
-        scheduler = self.scheduler = TimerScheduler(self.factory, self.config, on_fired=self.on_fired,
-                                                    mailer=self.mailer)
+        scheduler = self.scheduler = TimerScheduler(
+            self.factory, self.config, on_fired=self.on_fired, mailer=self.mailer
+        )
         log.info("this process holds the scheduler lock")
         try:
             scheduled = scheduler.start()
             self.active.set()
-            log.info("scheduler active: %d timer(s) due within %s scheduled, the overdue ones at once",
-                     scheduled, self.config.window)
+            log.info(
+                "scheduler active: %d timer(s) due within %s scheduled, the overdue ones at once",
+                scheduled,
+                self.config.window,
+            )
             while not self._stop.wait(self.config.check_interval):
                 if not self.leadership.still_held():
                     log.error("scheduler lock lost: stepping down")

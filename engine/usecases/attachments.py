@@ -4,6 +4,7 @@ separated from them. Limits: ``MAX_ATTACHMENT_BYTES`` and the ``ALLOWED_TYPES`` 
 extension; the stored content type comes from that list, never from the uploading browser.
 A file may be confidential (by default on a case with confidential fields): then only its
 uploader and those with ``confidential.read`` open it; the others see a masked name."""
+
 from __future__ import annotations
 
 import hashlib
@@ -55,7 +56,7 @@ class AttachmentView:
     uploaded_by: str
     created_at: datetime
     confidential: bool = False
-    withheld: bool = False   # confidential, and the reader may not read it: the file name is masked
+    withheld: bool = False  # confidential, and the reader may not read it: the file name is masked
 
 
 # -- attachments --------------------------------------------------------------------
@@ -72,9 +73,16 @@ def check_upload(filename: str, size: int) -> str:
     return ALLOWED_TYPES[suffix]
 
 
-def add_attachment(session: Session, actor: Actor, filename: str, content: bytes, *,
-                   task_id: str | None = None, instance_id: int | None = None,
-                   confidential: bool | None = None) -> AttachmentView:
+def add_attachment(
+    session: Session,
+    actor: Actor,
+    filename: str,
+    content: bytes,
+    *,
+    task_id: str | None = None,
+    instance_id: int | None = None,
+    confidential: bool | None = None,
+) -> AttachmentView:
     """Attach a file to a case one may see (or to the case of a task). ``confidential``
     None: the case's default (confidential on a case with confidential fields)."""
     content_type = check_upload(filename, len(content))
@@ -82,13 +90,28 @@ def add_attachment(session: Session, actor: Actor, filename: str, content: bytes
     if confidential is None:
         confidential = notes_confidential_by_default(session, definition_id)
     name = PurePosixPath(filename.replace("\\", "/")).name[:255]
-    row = Attachment(instance_id=case_id, task_id=task, filename=name, content_type=content_type, size=len(content),
-                     sha256=hashlib.sha256(content).hexdigest(), uploaded_by=actor.username,
-                     created_at=clock.now(), content=content, confidential=confidential)
+    row = Attachment(
+        instance_id=case_id,
+        task_id=task,
+        filename=name,
+        content_type=content_type,
+        size=len(content),
+        sha256=hashlib.sha256(content).hexdigest(),
+        uploaded_by=actor.username,
+        created_at=clock.now(),
+        content=content,
+        confidential=confidential,
+    )
     session.add(row)
     session.flush()
-    audit(session, actor, "attach", instance_id=case_id, task_id=task,
-          data={"attachment_id": row.id, "filename": name, "size": len(content), "confidential": confidential})
+    audit(
+        session,
+        actor,
+        "attach",
+        instance_id=case_id,
+        task_id=task,
+        data={"attachment_id": row.id, "filename": name, "size": len(content), "confidential": confidential},
+    )
     return _attachment_view(actor, row)
 
 
@@ -100,16 +123,18 @@ def attachments(session: Session, actor: Actor, instance_id: int) -> list[Attach
 
 def list_attachments(session: Session, actor: Actor, instance_id: int) -> list[AttachmentView]:
     """For callers that already found the case visible (the page use cases)."""
-    rows = session.scalars(select(Attachment).where(Attachment.instance_id == instance_id)
-                           .order_by(Attachment.created_at, Attachment.id))
+    rows = session.scalars(
+        select(Attachment).where(Attachment.instance_id == instance_id).order_by(Attachment.created_at, Attachment.id)
+    )
     return [_attachment_view(actor, a) for a in rows]
 
 
 def attachment_content(session: Session, actor: Actor, attachment_id: int) -> tuple[AttachmentView, bytes]:
     """A file of a case one may see; a confidential one only for its uploader and those with
     ``confidential.read``."""
-    row = session.scalars(select(Attachment).where(Attachment.id == attachment_id)
-                          .options(undefer(Attachment.content))).first()
+    row = session.scalars(
+        select(Attachment).where(Attachment.id == attachment_id).options(undefer(Attachment.content))
+    ).first()
     if row is None:
         raise NotFound(f"no attachment {attachment_id}")
     try:
@@ -118,13 +143,25 @@ def attachment_content(session: Session, actor: Actor, attachment_id: int) -> tu
         raise NotFound(f"no attachment {attachment_id}") from None
     view = _attachment_view(actor, row)
     if view.withheld:
-        raise NotAllowed(f"attachment {attachment_id} is confidential: {actor.username} may not read it "
-                         f"(needs the permission {access.Permission.CONFIDENTIAL_READ.value})")
+        raise NotAllowed(
+            f"attachment {attachment_id} is confidential: {actor.username} may not read it "
+            f"(needs the permission {access.Permission.CONFIDENTIAL_READ.value})"
+        )
     return view, row.content
 
 
 def _attachment_view(actor: Actor, a: Attachment) -> AttachmentView:
     readable = access.may_read_note(actor, confidential=a.confidential, author=a.uploaded_by)
-    return AttachmentView(a.id, a.instance_id, a.task_id, a.filename if readable else mask_filename(a.filename),
-                          a.content_type, a.size, a.sha256 if readable else "", a.uploaded_by, a.created_at,
-                          a.confidential, not readable)
+    return AttachmentView(
+        a.id,
+        a.instance_id,
+        a.task_id,
+        a.filename if readable else mask_filename(a.filename),
+        a.content_type,
+        a.size,
+        a.sha256 if readable else "",
+        a.uploaded_by,
+        a.created_at,
+        a.confidential,
+        not readable,
+    )

@@ -1,10 +1,12 @@
 """The case list (案件): the cases a person may see, filtered and paged, for the API and as
 the case list page with what its filters need."""
+
 from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Select, case, func, or_, select
 from sqlalchemy.orm import Session
@@ -31,25 +33,33 @@ class CaseSummary:
     started_by: str
     started_at: datetime
     ended_at: datetime | None
-    open_task_count: int = 0      # ready user tasks
-    overdue_task_count: int = 0   # of those, past their due date
+    open_task_count: int = 0  # ready user tasks
+    overdue_task_count: int = 0  # of those, past their due date
 
 
 @dataclass(frozen=True)
 class CaseFilter:
-    status: str | None = None       # running / completed / cancelled
+    status: str | None = None  # running / completed / cancelled
     process_key: str | None = None
-    text: str | None = None         # in the title or the business key
+    text: str | None = None  # in the title or the business key
     started_by_me: bool = False
     limit: int = 25
     offset: int = 0
 
 
-def _cases_query(actor: Actor, flt: CaseFilter) -> Select:
-    query = (select(ProcessInstance.id, ProcessInstance.title, ProcessInstance.business_key, ProcessDefinition.key,
-                    ProcessDefinition.name, ProcessDefinition.version, ProcessInstance.status,
-                    ProcessInstance.started_by, ProcessInstance.started_at, ProcessInstance.ended_at)
-             .join(ProcessDefinition, ProcessInstance.definition_id == ProcessDefinition.id))
+def _cases_query(actor: Actor, flt: CaseFilter) -> Select[*tuple[Any, ...]]:
+    query = select(
+        ProcessInstance.id,
+        ProcessInstance.title,
+        ProcessInstance.business_key,
+        ProcessDefinition.key,
+        ProcessDefinition.name,
+        ProcessDefinition.version,
+        ProcessInstance.status,
+        ProcessInstance.started_by,
+        ProcessInstance.started_at,
+        ProcessInstance.ended_at,
+    ).join(ProcessDefinition, ProcessInstance.definition_id == ProcessDefinition.id)
     if not access.sees_every_case(actor):
         query = query.where(case_visibility(actor))
     if flt.status:
@@ -57,8 +67,12 @@ def _cases_query(actor: Actor, flt: CaseFilter) -> Select:
     if flt.process_key:
         query = query.where(ProcessDefinition.key == flt.process_key)
     if flt.text:
-        query = query.where(or_(ProcessInstance.title.contains(flt.text, autoescape=True),
-                                ProcessInstance.business_key.contains(flt.text, autoescape=True)))
+        query = query.where(
+            or_(
+                ProcessInstance.title.contains(flt.text, autoescape=True),
+                ProcessInstance.business_key.contains(flt.text, autoescape=True),
+            )
+        )
     if flt.started_by_me:
         query = query.where(ProcessInstance.started_by == actor.username)
     return query
@@ -70,9 +84,11 @@ def _open_task_counts(session: Session, instance_ids: list[int], now: datetime) 
     if not instance_ids:
         return {}
     overdue = func.count(case((WorkItem.due_at < now, 1)))
-    rows = session.execute(select(WorkItem.instance_id, func.count(), overdue)
-                           .where(WorkItem.state == repo.READY, WorkItem.instance_id.in_(instance_ids))
-                           .group_by(WorkItem.instance_id)).all()
+    rows = session.execute(
+        select(WorkItem.instance_id, func.count(), overdue)
+        .where(WorkItem.state == repo.READY, WorkItem.instance_id.in_(instance_ids))
+        .group_by(WorkItem.instance_id)
+    ).all()
     return {instance_id: (ready, late) for instance_id, ready, late in rows}
 
 
@@ -80,23 +96,26 @@ def list_cases(session: Session, actor: Actor, flt: CaseFilter) -> tuple[list[Ca
     """One page of the cases ``actor`` may see, newest first, and the total for the filter."""
     query = _cases_query(actor, flt)
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    rows = session.execute(query.order_by(ProcessInstance.started_at.desc(), ProcessInstance.id.desc())
-                           .limit(flt.limit).offset(flt.offset)).all()
+    rows = session.execute(
+        query.order_by(ProcessInstance.started_at.desc(), ProcessInstance.id.desc()).limit(flt.limit).offset(flt.offset)
+    ).all()
     counts = _open_task_counts(session, [r[0] for r in rows], clock.now())
-    return [CaseSummary(r[0], r[1], r[2], r[3], r[4], r[5], r[6].value, r[7], r[8], r[9], *counts.get(r[0], (0, 0)))
-            for r in rows], total
+    return [
+        CaseSummary(r[0], r[1], r[2], r[3], r[4], r[5], r[6].value, r[7], r[8], r[9], *counts.get(r[0], (0, 0)))
+        for r in rows
+    ], total
 
 
 # -- the case list page ------------------------------------------------------------------
-CASE_STATUSES = tuple(s.value for s in InstanceStatus)   # running, completed, cancelled; "" is all
+CASE_STATUSES = tuple(s.value for s in InstanceStatus)  # running, completed, cancelled; "" is all
 CASES_PER_PAGE = 25
 
 
 @dataclass(frozen=True)
 class CaseListQuery:
     process_key: str = ""
-    status: str = ""          # one of CASE_STATUSES, or "" (all)
-    text: str = ""            # in the title or the business key
+    status: str = ""  # one of CASE_STATUSES, or "" (all)
+    text: str = ""  # in the title or the business key
     started_by_me: bool = False
     page: int = 1
     per_page: int = CASES_PER_PAGE
@@ -108,8 +127,8 @@ class CaseListPage:
     rows: list[CaseSummary]
     total: int
     pages: int
-    processes: list[tuple[str, str]] = field(default_factory=list)   # (key, name) for the filter
-    people: dict[str, str] = field(default_factory=dict)             # username → display name
+    processes: list[tuple[str, str]] = field(default_factory=list)  # (key, name) for the filter
+    people: dict[str, str] = field(default_factory=dict)  # username → display name
 
 
 def case_list_page(session: Session, actor: Actor, q: CaseListQuery) -> CaseListPage:
@@ -117,13 +136,28 @@ def case_list_page(session: Session, actor: Actor, q: CaseListQuery) -> CaseList
     status means all; a page past the end shows the last one), with what the filters and
     the "started by" column need."""
     page, per_page = paging(q.page, q.per_page)
-    q = dataclasses.replace(q, status=q.status if q.status in CASE_STATUSES else "", text=q.text.strip(),
-                            process_key=q.process_key.strip(), page=page, per_page=per_page)
+    q = dataclasses.replace(
+        q,
+        status=q.status if q.status in CASE_STATUSES else "",
+        text=q.text.strip(),
+        process_key=q.process_key.strip(),
+        page=page,
+        per_page=per_page,
+    )
 
     def page_of(number: int) -> tuple[list[CaseSummary], int]:
-        return list_cases(session, actor, CaseFilter(
-            status=q.status or None, process_key=q.process_key or None, text=q.text or None,
-            started_by_me=q.started_by_me, limit=q.per_page, offset=(number - 1) * q.per_page))
+        return list_cases(
+            session,
+            actor,
+            CaseFilter(
+                status=q.status or None,
+                process_key=q.process_key or None,
+                text=q.text or None,
+                started_by_me=q.started_by_me,
+                limit=q.per_page,
+                offset=(number - 1) * q.per_page,
+            ),
+        )
 
     rows, total = page_of(q.page)
     pages = max(1, -(-total // q.per_page))
@@ -131,9 +165,16 @@ def case_list_page(session: Session, actor: Actor, q: CaseListQuery) -> CaseList
         q = dataclasses.replace(q, page=pages)
         rows, total = page_of(pages)
     starters = sorted({r.started_by for r in rows})
-    people = dict(session.execute(select(User.username, User.display_name)
-                                  .where(User.username.in_(starters))).all()) if starters else {}
-    return CaseListPage(query=q, rows=rows, total=total, pages=pages,
-                        processes=[(d.key, d.name) for d in repo.latest_definitions(session)], people=people)
-
-
+    people = (
+        dict(session.execute(select(User.username, User.display_name).where(User.username.in_(starters))).all())
+        if starters
+        else {}
+    )
+    return CaseListPage(
+        query=q,
+        rows=rows,
+        total=total,
+        pages=pages,
+        processes=[(d.key, d.name) for d in repo.latest_definitions(session)],
+        people=people,
+    )

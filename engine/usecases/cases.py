@@ -1,5 +1,6 @@
 """Cases (process instances), as the access policy allows: the processes one may start
 and their start forms, starting, cancelling, and a case with everything its page shows."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -40,13 +41,19 @@ MAX_REASON_CHARS = 1000
 
 
 def startable_definitions(session: Session, actor: Actor) -> list[ProcessDefinition]:
-    return [d for d in repo.latest_definitions(session)
-            if access.may_start(actor, processes.get(d).starter_groups)]
+    return [d for d in repo.latest_definitions(session) if access.may_start(actor, processes.get(d).starter_groups)]
 
 
-def start_instance(session: Session, actor: Actor, key: str, data: dict[str, Any], *,
-                   title: str | None = None, business_key: str | None = None,
-                   validate: bool = True) -> InstanceDetail:
+def start_instance(
+    session: Session,
+    actor: Actor,
+    key: str,
+    data: dict[str, Any],
+    *,
+    title: str | None = None,
+    business_key: str | None = None,
+    validate: bool = True,
+) -> InstanceDetail:
     """Start the latest version of ``key`` with the start form's data."""
     definition = repo.latest_definition(session, key)
     if definition is None:
@@ -60,11 +67,19 @@ def start_instance(session: Session, actor: Actor, key: str, data: dict[str, Any
     now = clock.now()
     workflow = runtime.start(process, {**data, "initiator": actor.username})
     instance = ProcessInstance(
-        definition_id=definition.id, business_key=business_key,
-        title=_title(title or next((data[f] for f in TITLE_FIELDS if data.get(f)), None)
-                     or f"{process.name} {now:%Y-%m-%d}"),
-        status=InstanceStatus.RUNNING, workflow_json="", serializer_version="", started_by=actor.username,
-        starter_unit=actor.department, started_at=now, updated_at=now)
+        definition_id=definition.id,
+        business_key=business_key,
+        title=_title(
+            title or next((data[f] for f in TITLE_FIELDS if data.get(f)), None) or f"{process.name} {now:%Y-%m-%d}"
+        ),
+        status=InstanceStatus.RUNNING,
+        workflow_json="",
+        serializer_version="",
+        started_by=actor.username,
+        starter_unit=actor.department,
+        started_at=now,
+        updated_at=now,
+    )
     session.add(instance)
     session.flush()
     save_instance(session, instance, workflow, runtime, process)
@@ -75,7 +90,7 @@ def start_instance(session: Session, actor: Actor, key: str, data: dict[str, Any
 def _title(value: Any) -> str:
     """A case's display title: the full text stays in the case data."""
     text = str(value)
-    return text if len(text) <= TITLE_LENGTH else text[:TITLE_LENGTH - 1] + "…"
+    return text if len(text) <= TITLE_LENGTH else text[: TITLE_LENGTH - 1] + "…"
 
 
 def cancel_instance(session: Session, actor: Actor, instance_id: int, reason: str) -> None:
@@ -90,8 +105,10 @@ def cancel_instance(session: Session, actor: Actor, instance_id: int, reason: st
     if instance is None or not may_see_case(session, actor, instance):
         raise no_case(instance_id)
     if not access.may_cancel(actor, instance.starter_unit):
-        raise NotAllowed(f"{actor.username} may not cancel case {instance_id}: only the office it was started "
-                         f"from ({instance.starter_unit or 'unknown'}) and administrators may")
+        raise NotAllowed(
+            f"{actor.username} may not cancel case {instance_id}: only the office it was started "
+            f"from ({instance.starter_unit or 'unknown'}) and administrators may"
+        )
     if instance.status != InstanceStatus.RUNNING:
         raise Conflict(f"case {instance_id} is already {instance.status.value}")
     process = processes.get_by_id(session, instance.definition_id)
@@ -117,35 +134,47 @@ def instance_detail(session: Session, actor: Actor, instance_id: int) -> Instanc
     return _detail(session, actor, instance, definition, None)
 
 
-def _detail(session: Session, actor: Actor, instance: ProcessInstance, definition: ProcessDefinition,
-            workflow: Any) -> InstanceDetail:
+def _detail(
+    session: Session, actor: Actor, instance: ProcessInstance, definition: ProcessDefinition, workflow: Any
+) -> InstanceDetail:
     process = processes.get(definition)
     runtime = runtime_for(session)
     if workflow is None:
         workflow = runtime.restore(process, instance.workflow_json)
     now = clock.now()
-    items = session.scalars(select(WorkItem).where(WorkItem.instance_id == instance.id,
-                                                   WorkItem.state == WorkItemState.READY)).all()
+    items = session.scalars(
+        select(WorkItem).where(WorkItem.instance_id == instance.id, WorkItem.state == WorkItemState.READY)
+    ).all()
     open_tasks = [TaskSummary.of(i, instance.title, definition.key, definition.name) for i in items]
     return InstanceDetail(
-        id=instance.id, process_key=definition.key, process_name=definition.name, version=definition.version,
-        definition_id=definition.id, title=instance.title, business_key=instance.business_key,
-        status=instance.status.value, revision=instance.revision, started_by=instance.started_by,
-        started_at=instance.started_at, ended_at=instance.ended_at,
+        id=instance.id,
+        process_key=definition.key,
+        process_name=definition.name,
+        version=definition.version,
+        definition_id=definition.id,
+        title=instance.title,
+        business_key=instance.business_key,
+        status=instance.status.value,
+        revision=instance.revision,
+        started_by=instance.started_by,
+        started_at=instance.started_at,
+        ended_at=instance.ended_at,
         variables=masked(runtime.variables(workflow), hidden_fields(session, actor, definition.id)) or {},
         open_tasks=open_tasks,
         history=history_for(session, actor, instance.id, definition.id),
         completed_bpmn_ids=runtime.bpmn_ids_in_state(workflow, TaskState.COMPLETED),
         active_bpmn_ids=runtime.bpmn_ids_in_state(workflow, TaskState.READY | TaskState.WAITING),
         overdue_bpmn_ids=sorted({t.bpmn_id for t in open_tasks if t.is_overdue(now)}),
-        pending_timers=[{"bpmn_id": t.bpmn_id, "kind": t.kind.value, "due_at": t.due_at}
-                        for t in repo.pending_timers_of_instance(session, instance.id)],
+        pending_timers=[
+            {"bpmn_id": t.bpmn_id, "kind": t.kind.value, "due_at": t.due_at}
+            for t in repo.pending_timers_of_instance(session, instance.id)
+        ],
     )
 
 
 @dataclass(frozen=True)
 class CasePage:
-    detail: InstanceDetail                  # variables and history already masked
+    detail: InstanceDetail  # variables and history already masked
     labels: dict[str, str]
     hidden: frozenset[str]
     element_names: dict[str, str]
@@ -153,7 +182,7 @@ class CasePage:
     attachments: list[AttachmentView]
     department_names: dict[str, str]
     can_cancel: bool = False
-    notes_confidential: bool = False        # new comments and attachments default to confidential
+    notes_confidential: bool = False  # new comments and attachments default to confidential
 
 
 @dataclass(frozen=True)
@@ -164,7 +193,7 @@ class StartOption:
     definition_id: int
     form: FormSpec = field(default_factory=FormSpec)
     documentation: str = ""
-    choices: dict[str, dict[str, str]] = field(default_factory=dict)   # the form's run-time option lists
+    choices: dict[str, dict[str, str]] = field(default_factory=dict)  # the form's run-time option lists
 
 
 def case_page(session: Session, actor: Actor, instance_id: int) -> CasePage:
@@ -173,14 +202,17 @@ def case_page(session: Session, actor: Actor, instance_id: int) -> CasePage:
     instance = visible_case(session, actor, instance_id)
     detail = instance_detail(session, actor, instance_id)
     process = processes.get_by_id(session, instance.definition_id)
-    return CasePage(detail=detail, labels=field_labels(process),
-                    hidden=hidden_fields(session, actor, instance.definition_id),
-                    element_names=element_names(process),
-                    comments=list_comments(session, actor, instance_id),
-                    attachments=list_attachments(session, actor, instance_id),
-                    department_names=repo.department_choices(session),
-                    can_cancel=instance.status.value == "running" and access.may_cancel(actor, instance.starter_unit),
-                    notes_confidential=notes_confidential_by_default(session, instance.definition_id))
+    return CasePage(
+        detail=detail,
+        labels=field_labels(process),
+        hidden=hidden_fields(session, actor, instance.definition_id),
+        element_names=element_names(process),
+        comments=list_comments(session, actor, instance_id),
+        attachments=list_attachments(session, actor, instance_id),
+        department_names=repo.department_choices(session),
+        can_cancel=instance.status.value == "running" and access.may_cancel(actor, instance.starter_unit),
+        notes_confidential=notes_confidential_by_default(session, instance.definition_id),
+    )
 
 
 def start_options(session: Session, actor: Actor) -> list[StartOption]:
@@ -200,5 +232,11 @@ def start_option(session: Session, actor: Actor, key: str) -> StartOption:
 def _option(definition: ProcessDefinition) -> StartOption:
     process = processes.get(definition)
     start = process.tasks.get(process.start_event_id)
-    return StartOption(definition.key, definition.name, definition.version, definition.id,
-                       start.form if start else FormSpec(), start.documentation if start else "")
+    return StartOption(
+        definition.key,
+        definition.name,
+        definition.version,
+        definition.id,
+        start.form if start else FormSpec(),
+        start.documentation if start else "",
+    )

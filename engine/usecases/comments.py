@@ -2,6 +2,7 @@
 confidential (by default on a case with confidential fields, e.g. a petition): then only
 its author and those with ``confidential.read`` read it; the others see that it is there
 (``withheld``), never what it says."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -28,15 +29,22 @@ class CommentView:
     instance_id: int
     task_id: str | None
     author: str
-    body: str                # "" when withheld
+    body: str  # "" when withheld
     created_at: datetime
     confidential: bool = False
-    withheld: bool = False   # confidential, and the reader may not read it
+    withheld: bool = False  # confidential, and the reader may not read it
 
 
 # -- comments -----------------------------------------------------------------------
-def add_comment(session: Session, actor: Actor, body: str, *, task_id: str | None = None,
-                instance_id: int | None = None, confidential: bool | None = None) -> CommentView:
+def add_comment(
+    session: Session,
+    actor: Actor,
+    body: str,
+    *,
+    task_id: str | None = None,
+    instance_id: int | None = None,
+    confidential: bool | None = None,
+) -> CommentView:
     """Comment on a task or a case one may see. ``confidential`` None: the case's default
     (confidential on a case with confidential fields)."""
     body = (body or "").strip()
@@ -47,12 +55,24 @@ def add_comment(session: Session, actor: Actor, body: str, *, task_id: str | Non
     case_id, definition_id, task = note_target(session, actor, instance_id, task_id)
     if confidential is None:
         confidential = notes_confidential_by_default(session, definition_id)
-    comment = Comment(instance_id=case_id, task_id=task, author=actor.username, body=body, created_at=clock.now(),
-                      confidential=confidential)
+    comment = Comment(
+        instance_id=case_id,
+        task_id=task,
+        author=actor.username,
+        body=body,
+        created_at=clock.now(),
+        confidential=confidential,
+    )
     session.add(comment)
     session.flush()
-    audit(session, actor, "comment", instance_id=case_id, task_id=task,
-          data={"comment_id": comment.id, "confidential": confidential})
+    audit(
+        session,
+        actor,
+        "comment",
+        instance_id=case_id,
+        task_id=task,
+        data={"comment_id": comment.id, "confidential": confidential},
+    )
     return _comment_view(actor, comment)
 
 
@@ -64,12 +84,14 @@ def comments(session: Session, actor: Actor, instance_id: int) -> list[CommentVi
 
 def list_comments(session: Session, actor: Actor, instance_id: int) -> list[CommentView]:
     """For callers that already found the case visible (the page use cases)."""
-    rows = session.scalars(select(Comment).where(Comment.instance_id == instance_id)
-                           .order_by(Comment.created_at, Comment.id))
+    rows = session.scalars(
+        select(Comment).where(Comment.instance_id == instance_id).order_by(Comment.created_at, Comment.id)
+    )
     return [_comment_view(actor, c) for c in rows]
 
 
 def _comment_view(actor: Actor, c: Comment) -> CommentView:
     readable = access.may_read_note(actor, confidential=c.confidential, author=c.author)
-    return CommentView(c.id, c.instance_id, c.task_id, c.author, c.body if readable else "", c.created_at,
-                       c.confidential, not readable)
+    return CommentView(
+        c.id, c.instance_id, c.task_id, c.author, c.body if readable else "", c.created_at, c.confidential, not readable
+    )

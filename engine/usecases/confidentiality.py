@@ -11,6 +11,7 @@ never carry them: deploy refuses a process whose title would come from a confide
 field (``engine.bpmn.parsing``). Who may read is the access policy's rule
 (:func:`engine.access.may_read_confidential`); this module only shapes what the others see.
 """
+
 from __future__ import annotations
 
 import re
@@ -42,7 +43,7 @@ def mask(value: Any) -> Any:
     if isinstance(value, list):
         return [mask(v) for v in value]
     text = str(value).strip()
-    if len(_DIGITS.findall(text)) >= 7 and len(text) >= 7:   # a phone or an ID number
+    if len(_DIGITS.findall(text)) >= 7 and len(text) >= 7:  # a phone or an ID number
         return text[:3] + MASK * (len(text) - 7) + text[-4:]
     if len(text) <= 1:
         return MASK * 2
@@ -62,8 +63,9 @@ def masked(data: Mapping[str, Any] | None, fields: Iterable[str]) -> dict[str, A
     fields = frozenset(fields)
     if not fields:
         return dict(data)
-    return {k: mask(v) if k in fields else (masked(v, fields) if isinstance(v, Mapping) else v)
-            for k, v in data.items()}
+    return {
+        k: mask(v) if k in fields else (masked(v, fields) if isinstance(v, Mapping) else v) for k, v in data.items()
+    }
 
 
 def confidential_fields(process: ParsedProcess) -> frozenset[str]:
@@ -93,16 +95,27 @@ def history_for(session: Session, actor: Actor, instance_id: int, definition_id:
         return [HistoryEntry(e.at, e.actor, e.action, e.bpmn_id, e.task_id, e.data) for e in entries]
     hidden = hidden_fields(session, actor, definition_id)
     notes_hidden = notes_confidential_by_default(session, definition_id)
-    withheld_files = set(session.scalars(select(Attachment.id).where(
-        Attachment.instance_id == instance_id, Attachment.confidential.is_(True),
-        Attachment.uploaded_by != actor.username)))
+    withheld_files = set(
+        session.scalars(
+            select(Attachment.id).where(
+                Attachment.instance_id == instance_id,
+                Attachment.confidential.is_(True),
+                Attachment.uploaded_by != actor.username,
+            )
+        )
+    )
     history = []
     for e in entries:
         data = masked(e.data, hidden)
         if data and e.action == "attach" and data.get("attachment_id") in withheld_files:
             data = {**data, "filename": mask_filename(str(data.get("filename") or "")), "withheld": True}
-        elif (data and e.action == "hand_over" and notes_hidden and data.get("comment")
-              and actor.username not in (e.actor, data.get("to"))):
+        elif (
+            data
+            and e.action == "hand_over"
+            and notes_hidden
+            and data.get("comment")
+            and actor.username not in (e.actor, data.get("to"))
+        ):
             data = {**data, "comment": "", "withheld": True}
         history.append(HistoryEntry(e.at, e.actor, e.action, e.bpmn_id, e.task_id, data))
     return history

@@ -1,5 +1,6 @@
 """What every use case needs: who is acting, the parsed process of a definition (cached
 once per version), and a runtime whose helpers read this session's settings and calendar."""
+
 from __future__ import annotations
 
 import logging
@@ -47,7 +48,7 @@ class _ProcessCache:
 
     @staticmethod
     def _key(session: Session, definition_id: int) -> tuple[str, int]:
-        return str(session.get_bind().url), definition_id
+        return str(session.get_bind().engine.url), definition_id
 
     def get(self, definition: ProcessDefinition) -> ParsedProcess:
         session = inspect(definition).session
@@ -84,11 +85,12 @@ def _parsed(definition: ProcessDefinition) -> ParsedProcess:
         return load_process(definition.spec_json)
     except StaleSpec as stale:
         log.info("process %s v%s: %s; parsing its BPMN again", definition.key, definition.version, stale)
-    found = [p for p in parse_bpmn(definition.bpmn_xml, definition.source_file, check=False)
-             if p.key == definition.key]
+    found = [p for p in parse_bpmn(definition.bpmn_xml, definition.source_file, check=False) if p.key == definition.key]
     if not found:
-        raise NotFound(f"process definition {definition.id} ({definition.key} v{definition.version}) "
-                       f"cannot be read by this engine version: its BPMN has no process {definition.key!r}")
+        raise NotFound(
+            f"process definition {definition.id} ({definition.key} v{definition.version}) "
+            f"cannot be read by this engine version: its BPMN has no process {definition.key!r}"
+        )
     return found[0]
 
 
@@ -98,23 +100,42 @@ processes = _ProcessCache()
 def runtime_for(session: Session) -> Runtime:
     """A runtime whose ``setting()`` and working-day helpers, and whose script budget, load
     from ``session`` on first use."""
-    loaded: dict[str, Any] = {}
+    loaded_settings: list[dict[str, int]] = []
+    loaded_calendar: list[WorkingCalendar] = []
 
     def settings() -> dict[str, int]:
-        if "settings" not in loaded:
-            loaded["settings"] = resolve(repo.setting_overrides(session))
-        return loaded["settings"]
+        if not loaded_settings:
+            loaded_settings.append(resolve(repo.setting_overrides(session)))
+        return loaded_settings[0]
 
     def calendar() -> WorkingCalendar:
-        if "calendar" not in loaded:
-            loaded["calendar"] = WorkingCalendar(repo.calendar_overrides(session))
-        return loaded["calendar"]
+        if not loaded_calendar:
+            loaded_calendar.append(WorkingCalendar(repo.calendar_overrides(session)))
+        return loaded_calendar[0]
 
     return Runtime(make_helpers(calendar, settings), lambda: ScriptLimits.from_settings(settings()))
 
 
-def audit(session: Session, actor: Actor, action: str, *, instance_id: int | None = None,
-          task_id: str | None = None, bpmn_id: str | None = None, data: dict | None = None) -> None:
+def audit(
+    session: Session,
+    actor: Actor,
+    action: str,
+    *,
+    instance_id: int | None = None,
+    task_id: str | None = None,
+    bpmn_id: str | None = None,
+    data: dict[str, Any] | None = None,
+) -> None:
     """Append an entry to the audit log (written at once, not at the next flush)."""
-    writes.insert_audit(session, {"at": clock.now(), "actor": actor.username, "action": action,
-                                  "instance_id": instance_id, "task_id": task_id, "bpmn_id": bpmn_id, "data": data})
+    writes.insert_audit(
+        session,
+        {
+            "at": clock.now(),
+            "actor": actor.username,
+            "action": action,
+            "instance_id": instance_id,
+            "task_id": task_id,
+            "bpmn_id": bpmn_id,
+            "data": data,
+        },
+    )

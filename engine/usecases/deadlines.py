@@ -1,6 +1,7 @@
 """The administrator's deadline controls: the official working-day schedule (holidays and
 make-up days, entered the day the State Council publishes them) and the named deadline
 settings. Changes apply to deadlines computed from now on; stored due dates stay."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -85,9 +86,18 @@ def list_settings(session: Session) -> list[SettingView]:
     views = []
     for name, spec in sorted(DEFAULTS.items()):
         row = stored.get(name)
-        views.append(SettingView(name, int(row.value) if row else spec.default, spec.default, spec.unit,
-                                 spec.description, row is not None, row.updated_by if row else None,
-                                 row.updated_at if row else None))
+        views.append(
+            SettingView(
+                name,
+                int(row.value) if row else spec.default,
+                spec.default,
+                spec.unit,
+                spec.description,
+                row is not None,
+                row.updated_by if row else None,
+                row.updated_at if row else None,
+            )
+        )
     return views
 
 

@@ -1,6 +1,7 @@
 """Process definitions: deploying BPMN (validate, then store one new version per changed
 process), the deployed processes and their versions, a version's XML for the diagram and
 the designer's modeler (designers and administrators deploy)."""
+
 from __future__ import annotations
 
 import hashlib
@@ -48,9 +49,16 @@ def deploy(session: Session, source: bytes | str, file: str, actor: Actor) -> li
             continue
         latest = repo.latest_definition(session, process.key)
         definition = ProcessDefinition(
-            key=process.key, version=(latest.version + 1) if latest else 1, name=process.name, bpmn_xml=xml,
-            content_hash=content_hash, spec_json=dump_process(process), source_file=file,
-            deployed_by=actor.username, deployed_at=clock.now())
+            key=process.key,
+            version=(latest.version + 1) if latest else 1,
+            name=process.name,
+            bpmn_xml=xml,
+            content_hash=content_hash,
+            spec_json=dump_process(process),
+            source_file=file,
+            deployed_by=actor.username,
+            deployed_at=clock.now(),
+        )
         session.add(definition)
         session.flush()
         schedule_start_timers(session, definition, process)
@@ -73,7 +81,9 @@ NEW_PROCESS = """<?xml version="1.0" encoding="UTF-8"?>
   </bpmn:process>
   <bpmndi:BPMNDiagram id="new_process_diagram">
     <bpmndi:BPMNPlane id="new_process_plane" bpmnElement="new_process">
-      <bpmndi:BPMNShape id="start_di" bpmnElement="start"><dc:Bounds x="180" y="160" width="36" height="36" /></bpmndi:BPMNShape>
+      <bpmndi:BPMNShape id="start_di" bpmnElement="start">
+        <dc:Bounds x="180" y="160" width="36" height="36" />
+      </bpmndi:BPMNShape>
     </bpmndi:BPMNPlane>
   </bpmndi:BPMNDiagram>
 </bpmn:definitions>
@@ -121,8 +131,16 @@ class DefinitionView:
 
 
 def _definition_view(actor: Actor, d: ProcessDefinition) -> DefinitionView:
-    return DefinitionView(d.id, d.key, d.name, d.version, d.deployed_at, d.deployed_by, d.source_file,
-                          access.may_start(actor, processes.get(d).starter_groups))
+    return DefinitionView(
+        d.id,
+        d.key,
+        d.name,
+        d.version,
+        d.deployed_at,
+        d.deployed_by,
+        d.source_file,
+        access.may_start(actor, processes.get(d).starter_groups),
+    )
 
 
 def list_definitions(session: Session, actor: Actor) -> list[DefinitionView]:
@@ -131,8 +149,9 @@ def list_definitions(session: Session, actor: Actor) -> list[DefinitionView]:
 
 
 def definition_versions(session: Session, actor: Actor, key: str) -> list[DefinitionView]:
-    rows = session.scalars(select(ProcessDefinition).where(ProcessDefinition.key == key)
-                           .order_by(ProcessDefinition.version.desc())).all()
+    rows = session.scalars(
+        select(ProcessDefinition).where(ProcessDefinition.key == key).order_by(ProcessDefinition.version.desc())
+    ).all()
     if not rows:
         raise NotFound(f"no process {key!r} is deployed")
     return [_definition_view(actor, d) for d in rows]

@@ -1,5 +1,6 @@
 """The inbox page: one page of tasks for a tab, the count of every tab under the same
 filters, and what the filters can choose from. Built on ``tasks.list_tasks``."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -17,19 +18,19 @@ from .results import TaskSummary, paging
 
 TABS = ("mine", "group", "all")
 DUE_FILTERS = ("", "overdue", "soon")
-SORTS = tuple(repo.INBOX_ORDERS)   # "due" (the default), "-due", "created", "-created"
+SORTS = tuple(repo.INBOX_ORDERS)  # "due" (the default), "-due", "created", "-created"
 DUE_SOON = timedelta(days=3)
 PER_PAGE = 25
 
 
 @dataclass(frozen=True)
 class InboxQuery:
-    tab: str = ""            # "": my tasks, or my groups' when I have none
+    tab: str = ""  # "": my tasks, or my groups' when I have none
     process_key: str = ""
-    due: str = ""            # "", "overdue", "soon" (due within DUE_SOON, overdue included)
-    group: str = ""          # a unit (candidate group)
-    text: str = ""           # in the case title
-    sort: str = "due"        # one of SORTS
+    due: str = ""  # "", "overdue", "soon" (due within DUE_SOON, overdue included)
+    group: str = ""  # a unit (candidate group)
+    text: str = ""  # in the case title
+    sort: str = "due"  # one of SORTS
     page: int = 1
     per_page: int = PER_PAGE
 
@@ -44,9 +45,9 @@ class InboxPage:
     pages: int
     now: datetime
     soon_at: datetime
-    processes: list[tuple[str, str]] = field(default_factory=list)   # (key, name)
-    units: list[tuple[str, str]] = field(default_factory=list)       # (group, name)
-    department_names: dict[str, str] = field(default_factory=dict)   # code → name, for display
+    processes: list[tuple[str, str]] = field(default_factory=list)  # (key, name)
+    units: list[tuple[str, str]] = field(default_factory=list)  # (group, name)
+    department_names: dict[str, str] = field(default_factory=dict)  # code → name, for display
 
 
 def visible_tabs(actor: Actor) -> tuple[str, ...]:
@@ -55,37 +56,57 @@ def visible_tabs(actor: Actor) -> tuple[str, ...]:
 
 def _filter(q: InboxQuery, tab: str, now: datetime, limit: int = 0, offset: int = 0) -> repo.InboxFilter:
     return repo.InboxFilter(
-        scope=tab, process_key=q.process_key or None,
+        scope=tab,
+        process_key=q.process_key or None,
         overdue_at=now if q.due == "overdue" else None,
         due_before=now + DUE_SOON if q.due == "soon" else None,
-        group=q.group or None, text=q.text.strip() or None, sort=q.sort, limit=limit, offset=offset)
+        group=q.group or None,
+        text=q.text.strip() or None,
+        sort=q.sort,
+        limit=limit,
+        offset=offset,
+    )
 
 
 def inbox_page(session: Session, actor: Actor, q: InboxQuery) -> InboxPage:
     tabs = visible_tabs(actor)
     page, per_page = paging(q.page, q.per_page)
-    q = dataclasses.replace(q, due=q.due if q.due in DUE_FILTERS else "", sort=q.sort if q.sort in SORTS else "due",
-                            page=page, per_page=per_page)
+    q = dataclasses.replace(
+        q,
+        due=q.due if q.due in DUE_FILTERS else "",
+        sort=q.sort if q.sort in SORTS else "due",
+        page=page,
+        per_page=per_page,
+    )
     now = clock.now()
     counts = {t: list_tasks_count(session, actor, _filter(q, t, now)) for t in tabs}
     tab = q.tab if q.tab in tabs else ("group" if counts["mine"] == 0 and counts["group"] else "mine")
     q = dataclasses.replace(q, tab=tab)
     flt = _filter(q, tab, now, q.per_page, (page - 1) * q.per_page)
-    rows = [TaskSummary.of(item, title, key, name)
-            for item, title, key, name in repo.inbox(session, actor.username, actor.groups, flt)]
+    rows = [
+        TaskSummary.of(item, title, key, name)
+        for item, title, key, name in repo.inbox(session, actor.username, actor.groups, flt)
+    ]
     total = counts[tab]
     departments = repo.department_choices(session)
     supervising = access.may_list_all_tasks(actor)
     units = [(code, name) for code, name in departments.items() if supervising or code in actor.groups]
-    return InboxPage(query=q, tabs=tabs, counts=counts, rows=rows, total=total,
-                     pages=max(1, -(-total // q.per_page)), now=now, soon_at=now + DUE_SOON,
-                     processes=[(d.key, d.name) for d in repo.latest_definitions(session)], units=units,
-                     department_names=departments)
+    return InboxPage(
+        query=q,
+        tabs=tabs,
+        counts=counts,
+        rows=rows,
+        total=total,
+        pages=max(1, -(-total // q.per_page)),
+        now=now,
+        soon_at=now + DUE_SOON,
+        processes=[(d.key, d.name) for d in repo.latest_definitions(session)],
+        units=units,
+        department_names=departments,
+    )
 
 
 def list_tasks_count(session: Session, actor: Actor, flt: repo.InboxFilter) -> int:
     if flt.scope == "all" and not access.may_list_all_tasks(actor):
         raise NotAllowed(f"{actor.username} may only list their own and their groups' tasks")
     return repo.inbox_count(session, actor.username, actor.groups, flt)
-
-

@@ -1,13 +1,15 @@
 """What the pages call a process's form fields and elements (its labels and names), for
 showing case data and history."""
+
 from __future__ import annotations
 
 from ..bpmn.parsing import ParsedProcess
 
 
 def element_names(process: ParsedProcess) -> dict[str, str]:
-    names = {s.bpmn_id: s.bpmn_name or s.bpmn_id for s in process.spec.task_specs.values()
-             if getattr(s, "bpmn_id", None)}
+    names = {
+        s.bpmn_id: s.bpmn_name or s.bpmn_id for s in process.spec.task_specs.values() if getattr(s, "bpmn_id", None)
+    }
     names.update({m.bpmn_id: m.name for m in process.tasks.values()})
     return names
 

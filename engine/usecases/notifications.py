@@ -6,6 +6,7 @@ Recipients are resolved to users when the notification is made: the assignee, or
 candidate users and every active user of the candidate groups; for overdue and 督办 also
 every supervisor.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable
@@ -36,8 +37,11 @@ from ..notifications import texts
 from .context import Actor
 from .results import paging
 
-KIND_LABELS = {NotificationKind.REMINDER: "到期提醒", NotificationKind.OVERDUE: "逾期",
-               NotificationKind.SUPERVISION: "督办"}
+KIND_LABELS = {
+    NotificationKind.REMINDER: "到期提醒",
+    NotificationKind.OVERDUE: "逾期",
+    NotificationKind.SUPERVISION: "督办",
+}
 _ROLE_VALUES = {r.value for r in Role}
 
 
@@ -51,14 +55,19 @@ def users_in_groups(session: Session, groups: Iterable[str]) -> dict[str, str]:
     found: dict[str, str] = {}
     roles = [g for g in groups if g in _ROLE_VALUES]
     if roles:
-        rows = session.execute(select(User.username, UserRole.role).join(UserRole, UserRole.user_id == User.id)
-                               .where(User.active.is_(True), UserRole.role.in_(roles)))
+        rows = session.execute(
+            select(User.username, UserRole.role)
+            .join(UserRole, UserRole.user_id == User.id)
+            .where(User.active.is_(True), UserRole.role.in_(roles))
+        )
         for username, role in rows:
             found.setdefault(username, role.value)
-    rows = session.execute(select(User.username, Department.code, Department.name)
-                           .join(Department, User.department_id == Department.id)
-                           .where(User.active.is_(True), or_(Department.code.in_(groups), Department.name.in_(groups))))
-    for username, code, name in rows:
+    by_unit = session.execute(
+        select(User.username, Department.code, Department.name)
+        .join(Department, User.department_id == Department.id)
+        .where(User.active.is_(True), or_(Department.code.in_(groups), Department.name.in_(groups)))
+    )
+    for username, code, name in by_unit:
         found.setdefault(username, code if code in groups else name)
     return found
 
@@ -67,7 +76,7 @@ def holders(session: Session, item: WorkItem | ItemRow) -> dict[str, str | None]
     """Who is to act on a work item: its assignee, or its candidate users and groups."""
     if item.assignee:
         return {item.assignee: None}
-    people: dict[str, str | None] = {u: None for u in item.candidate_users}
+    people: dict[str, str | None] = dict.fromkeys(item.candidate_users)
     for username, group in users_in_groups(session, item.candidate_groups).items():
         people.setdefault(username, group)
     return people
@@ -85,10 +94,19 @@ def _local(when: datetime, zone_name: str | None) -> str:
     return text if effective == timezones.DEFAULT_TIMEZONE else f"{text}（{effective}）"
 
 
-def notify(session: Session, kind: NotificationKind, recipients: dict[str, str | None], subject: str = "",
-           message: str = "", *, params: dict[str, Any] | None = None, due_at: datetime | None = None,
-           instance_id: int | None = None, work_item_id: int | None = None,
-           timer_id: int | None = None) -> list[Notification]:
+def notify(
+    session: Session,
+    kind: NotificationKind,
+    recipients: dict[str, str | None],
+    subject: str = "",
+    message: str = "",
+    *,
+    params: dict[str, Any] | None = None,
+    due_at: datetime | None = None,
+    instance_id: int | None = None,
+    work_item_id: int | None = None,
+    timer_id: int | None = None,
+) -> list[Notification]:
     """One notification per recipient who is an active user; e-mail goes to their address.
 
     With ``params`` (what it is about: see :mod:`engine.notifications.texts`) the subject
@@ -102,9 +120,14 @@ def notify(session: Session, kind: NotificationKind, recipients: dict[str, str |
         subject = texts.subject(kind.value, params)
         if due_at is not None:
             params = {**params, "due_at": due_at.isoformat()}
-    people = {username: (email, zone_name) for username, email, zone_name in session.execute(
-        select(User.username, User.email, User.timezone).where(
-            User.username.in_(list(recipients)), User.active.is_(True)))}
+    people = {
+        username: (email, zone_name)
+        for username, email, zone_name in session.execute(
+            select(User.username, User.email, User.timezone).where(
+                User.username.in_(list(recipients)), User.active.is_(True)
+            )
+        )
+    }
 
     def message_for(zone_name: str | None) -> str:
         if params is None:
@@ -112,11 +135,24 @@ def notify(session: Session, kind: NotificationKind, recipients: dict[str, str |
         return texts.message(kind.value, params, due=_local(due_at, zone_name) if due_at else "")
 
     now = clock.now()
-    rows = [Notification(username=username, via_group=via, kind=kind, instance_id=instance_id,
-                         work_item_id=work_item_id, timer_id=timer_id, subject=subject,
-                         message=message_for(people[username][1]), params=params, created_at=now,
-                         email_to=people[username][0] or None, email_attempts=0)
-            for username, via in recipients.items() if username in people]
+    rows = [
+        Notification(
+            username=username,
+            via_group=via,
+            kind=kind,
+            instance_id=instance_id,
+            work_item_id=work_item_id,
+            timer_id=timer_id,
+            subject=subject,
+            message=message_for(people[username][1]),
+            params=params,
+            created_at=now,
+            email_to=people[username][0] or None,
+            email_attempts=0,
+        )
+        for username, via in recipients.items()
+        if username in people
+    ]
     session.add_all(rows)
     return rows
 
@@ -130,8 +166,9 @@ def _about(session: Session, item: WorkItem | ItemRow) -> dict[str, Any]:
 def _item_of_timer(session: Session, timer: Timer) -> WorkItem | None:
     if timer.instance_id is None:
         return None
-    return session.scalars(select(WorkItem).where(WorkItem.instance_id == timer.instance_id,
-                                                  WorkItem.task_id == timer.task_id)).first()
+    return session.scalars(
+        select(WorkItem).where(WorkItem.instance_id == timer.instance_id, WorkItem.task_id == timer.task_id)
+    ).first()
 
 
 def notify_reminder(session: Session, timer: Timer) -> None:
@@ -140,8 +177,16 @@ def notify_reminder(session: Session, timer: Timer) -> None:
         # fired late (the scheduler was down) past the due date itself: "due on ..." would
         # be news from the past; the overdue notice tells what matters now
         return
-    notify(session, NotificationKind.REMINDER, holders(session, item), params=_about(session, item),
-           due_at=item.due_at, instance_id=item.instance_id, work_item_id=item.id, timer_id=timer.id)
+    notify(
+        session,
+        NotificationKind.REMINDER,
+        holders(session, item),
+        params=_about(session, item),
+        due_at=item.due_at,
+        instance_id=item.instance_id,
+        work_item_id=item.id,
+        timer_id=timer.id,
+    )
 
 
 def notify_overdue(session: Session, timer: Timer) -> None:
@@ -150,24 +195,47 @@ def notify_overdue(session: Session, timer: Timer) -> None:
         return
     about = _about(session, item)
     who = holders(session, item)
-    notify(session, NotificationKind.OVERDUE, who, params=about, due_at=item.due_at,
-           instance_id=item.instance_id, work_item_id=item.id, timer_id=timer.id)
+    notify(
+        session,
+        NotificationKind.OVERDUE,
+        who,
+        params=about,
+        due_at=item.due_at,
+        instance_id=item.instance_id,
+        work_item_id=item.id,
+        timer_id=timer.id,
+    )
     watchers = {u: g for u, g in supervisors(session).items() if u not in who}
     handlers = [item.assignee] if item.assignee else item.candidate_groups + item.candidate_users
-    notify(session, NotificationKind.OVERDUE, watchers, params={**about, "handlers": handlers}, due_at=item.due_at,
-           instance_id=item.instance_id, work_item_id=item.id, timer_id=timer.id)
+    notify(
+        session,
+        NotificationKind.OVERDUE,
+        watchers,
+        params={**about, "handlers": handlers},
+        due_at=item.due_at,
+        instance_id=item.instance_id,
+        work_item_id=item.id,
+        timer_id=timer.id,
+    )
 
 
-def notify_supervision(session: Session, timer_id: int | None, item: WorkItem | ItemRow, event_name: str,
-                       interrupting: bool) -> None:
+def notify_supervision(
+    session: Session, timer_id: int | None, item: WorkItem | ItemRow, event_name: str, interrupting: bool
+) -> None:
     """A boundary timer on ``item``'s task fired (督办): tell its holders and the supervisors.
     ``item`` has no id when the task never waited for anyone (its deadline had passed)."""
     recipients = holders(session, item)
     for username, group in supervisors(session).items():
         recipients.setdefault(username, group)
-    notify(session, NotificationKind.SUPERVISION, recipients,
-           params={**_about(session, item), "event": event_name, "interrupting": interrupting},
-           instance_id=item.instance_id, work_item_id=item.id or None, timer_id=timer_id)
+    notify(
+        session,
+        NotificationKind.SUPERVISION,
+        recipients,
+        params={**_about(session, item), "event": event_name, "interrupting": interrupting},
+        instance_id=item.instance_id,
+        work_item_id=item.id or None,
+        timer_id=timer_id,
+    )
 
 
 # -- reading (the UI) ----------------------------------------------------------------
@@ -187,8 +255,19 @@ class NotificationView:
 
     @classmethod
     def of(cls, row: Notification, task_id: str | None = None) -> NotificationView:
-        return cls(row.id, row.kind.value, KIND_LABELS[row.kind], row.subject, row.message, row.instance_id,
-                   row.work_item_id, row.created_at, row.read_at, task_id, row.params)
+        return cls(
+            row.id,
+            row.kind.value,
+            KIND_LABELS[row.kind],
+            row.subject,
+            row.message,
+            row.instance_id,
+            row.work_item_id,
+            row.created_at,
+            row.read_at,
+            task_id,
+            row.params,
+        )
 
 
 @dataclass(frozen=True)
@@ -196,8 +275,8 @@ class NotificationPage:
     """One page of the actor's notifications, newest first."""
 
     items: list[NotificationView]
-    total: int          # notifications matching the filter
-    unread: int         # all the actor's unread notifications
+    total: int  # notifications matching the filter
+    unread: int  # all the actor's unread notifications
     page: int
     per_page: int
     unread_only: bool
@@ -214,13 +293,17 @@ def _mine(actor: Actor, unread_only: bool = False) -> list[Any]:
     return conditions
 
 
-def list_notifications(session: Session, actor: Actor, *, unread_only: bool = False, limit: int = 50,
-                       offset: int = 0) -> list[NotificationView]:
-    query = (select(Notification, WorkItem.task_id)
-             .outerjoin(WorkItem, WorkItem.id == Notification.work_item_id)
-             .where(*_mine(actor, unread_only))
-             .order_by(Notification.created_at.desc(), Notification.id.desc())
-             .limit(limit).offset(offset))
+def list_notifications(
+    session: Session, actor: Actor, *, unread_only: bool = False, limit: int = 50, offset: int = 0
+) -> list[NotificationView]:
+    query = (
+        select(Notification, WorkItem.task_id)
+        .outerjoin(WorkItem, WorkItem.id == Notification.work_item_id)
+        .where(*_mine(actor, unread_only))
+        .order_by(Notification.created_at.desc(), Notification.id.desc())
+        .limit(limit)
+        .offset(offset)
+    )
     return [NotificationView.of(row, task_id) for row, task_id in session.execute(query)]
 
 
@@ -228,15 +311,22 @@ def unread_count(session: Session, actor: Actor) -> int:
     return session.scalar(select(func.count()).select_from(Notification).where(*_mine(actor, True))) or 0
 
 
-def notification_page(session: Session, actor: Actor, *, unread_only: bool = False, page: int = 1,
-                      per_page: int = 20) -> NotificationPage:
+def notification_page(
+    session: Session, actor: Actor, *, unread_only: bool = False, page: int = 1, per_page: int = 20
+) -> NotificationPage:
     page, per_page = paging(page, per_page)
     unread = unread_count(session, actor)
     # filtered by unread, the total is the unread count: one COUNT less
-    total = unread if unread_only else session.scalar(
-        select(func.count()).select_from(Notification).where(*_mine(actor))) or 0
-    items = list_notifications(session, actor, unread_only=unread_only, limit=per_page,
-                               offset=(page - 1) * per_page) if total else []
+    total = (
+        unread
+        if unread_only
+        else session.scalar(select(func.count()).select_from(Notification).where(*_mine(actor))) or 0
+    )
+    items = (
+        list_notifications(session, actor, unread_only=unread_only, limit=per_page, offset=(page - 1) * per_page)
+        if total
+        else []
+    )
     return NotificationPage(items, total, unread, page, per_page, unread_only)
 
 
@@ -250,15 +340,18 @@ def mark_read(session: Session, actor: Actor, ids: Iterable[int] | None = None) 
         if not ids:
             return 0
         query = query.where(Notification.id.in_(ids))
-    return session.execute(query.values(read_at=clock.now()).execution_options(synchronize_session=False)).rowcount
+    result = session.execute(query.values(read_at=clock.now()).execution_options(synchronize_session=False))
+    return int(getattr(result, "rowcount", 0))  # a CursorResult for an UPDATE
 
 
 def open_notification(session: Session, actor: Actor, notification_id: int) -> NotificationView:
     """The actor opens one of their notifications (to go to its task or case): it is read now.
     Someone else's is as unknown as a missing one (NotFound)."""
-    found = session.execute(select(Notification, WorkItem.task_id)
-                            .outerjoin(WorkItem, WorkItem.id == Notification.work_item_id)
-                            .where(Notification.id == notification_id, *_mine(actor))).first()
+    found = session.execute(
+        select(Notification, WorkItem.task_id)
+        .outerjoin(WorkItem, WorkItem.id == Notification.work_item_id)
+        .where(Notification.id == notification_id, *_mine(actor))
+    ).first()
     if found is None:
         raise NotFound(f"no notification {notification_id}")
     row, task_id = found

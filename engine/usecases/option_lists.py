@@ -1,6 +1,7 @@
 """The run-time lists a form field takes its values from (``engine.bpmn.forms.OPTION_SOURCES``):
 the departments, the deputies. Loaded only for the sources a form refers to; the pages
 show the labels, validation checks the values."""
+
 from __future__ import annotations
 
 from collections.abc import Callable

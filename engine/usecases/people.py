@@ -1,5 +1,6 @@
 """People and units: users, their roles, departments and time zones (the administrator's
 pages), one's own profile, and the demo township. Passwords and sessions: ``sign_in``."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -72,8 +73,17 @@ def ensure_departments(session: Session) -> int:
     return added
 
 
-def create_user(session: Session, actor: Actor, username: str, password: str, *, display_name: str = "",
-                roles: tuple[str, ...] = (), department: str | None = None, email: str | None = None) -> User:
+def create_user(
+    session: Session,
+    actor: Actor,
+    username: str,
+    password: str,
+    *,
+    display_name: str = "",
+    roles: tuple[str, ...] = (),
+    department: str | None = None,
+    email: str | None = None,
+) -> User:
     require_admin(actor)
     errors: dict[str, FieldError] = {}
     if not username or not username.replace("_", "").replace("-", "").isalnum():
@@ -82,8 +92,9 @@ def create_user(session: Session, actor: Actor, username: str, password: str, *,
         errors["password"] = problem
     unknown = [r for r in roles if r not in {r.value for r in Role}]
     if unknown:
-        errors["roles"] = FieldError("unknown_role", {"roles": ", ".join(unknown),
-                                                      "known": ", ".join(r.value for r in Role)})
+        errors["roles"] = FieldError(
+            "unknown_role", {"roles": ", ".join(unknown), "known": ", ".join(r.value for r in Role)}
+        )
     dept = repo.department_by_code(session, department) if department else None
     if department and dept is None:
         errors["department"] = FieldError("unknown_department", {"department": department})
@@ -91,8 +102,15 @@ def create_user(session: Session, actor: Actor, username: str, password: str, *,
         raise InvalidData(errors)
     if repo.user_by_name(session, username) is not None:
         raise Conflict(f"user {username!r} already exists")
-    user = User(username=username, display_name=display_name or username, password_hash=hash_password(password),
-                email=email, department_id=dept.id if dept else None, active=True, created_at=clock.now())
+    user = User(
+        username=username,
+        display_name=display_name or username,
+        password_hash=hash_password(password),
+        email=email,
+        department_id=dept.id if dept else None,
+        active=True,
+        created_at=clock.now(),
+    )
     user.role_rows = [UserRole(role=Role(r)) for r in dict.fromkeys(roles)]
     session.add(user)
     session.flush()
@@ -128,8 +146,15 @@ def ensure_demo_users(session: Session, actor: Actor) -> dict[str, str]:
         password = secrets.token_urlsafe(9)
         while password_problem(password, demo.username, demo.display_name):
             password = secrets.token_urlsafe(9)
-        create_user(session, actor, demo.username, password, display_name=demo.display_name,
-                    roles=demo.roles, department=demo.department)
+        create_user(
+            session,
+            actor,
+            demo.username,
+            password,
+            display_name=demo.display_name,
+            roles=demo.roles,
+            department=demo.department,
+        )
         created[demo.username] = password
     return created
 
@@ -140,11 +165,11 @@ class UserView:
     username: str
     display_name: str
     email: str | None
-    department: str | None          # code
+    department: str | None  # code
     department_name: str | None
     roles: tuple[str, ...]
     active: bool
-    timezone: str | None = None     # None: the default zone
+    timezone: str | None = None  # None: the default zone
 
 
 @dataclass(frozen=True)
@@ -159,8 +184,16 @@ def require_admin(actor: Actor) -> None:
 
 
 def user_view(u: User) -> UserView:
-    return UserView(u.username, u.display_name, u.email, u.department.code if u.department else None,
-                    u.department.name if u.department else None, tuple(sorted(u.roles)), u.active, u.timezone)
+    return UserView(
+        u.username,
+        u.display_name,
+        u.email,
+        u.department.code if u.department else None,
+        u.department.name if u.department else None,
+        tuple(sorted(u.roles)),
+        u.active,
+        u.timezone,
+    )
 
 
 def list_users(session: Session, actor: Actor) -> list[UserView]:
@@ -176,9 +209,18 @@ def get_user(session: Session, actor: Actor, username: str) -> UserView:
     return user_view(user)
 
 
-def update_user(session: Session, actor: Actor, username: str, *, display_name: str, email: str | None,
-                roles: tuple[str, ...], department: str | None, active: bool,
-                timezone: str | None = None) -> UserView:
+def update_user(
+    session: Session,
+    actor: Actor,
+    username: str,
+    *,
+    display_name: str,
+    email: str | None,
+    roles: tuple[str, ...],
+    department: str | None,
+    active: bool,
+    timezone: str | None = None,
+) -> UserView:
     """Change a user's name, e-mail, roles, department, whether they may sign in and the
     zone they read dates in (``timezone``: None leaves it as it is, "" means the default)."""
     require_admin(actor)
@@ -188,8 +230,9 @@ def update_user(session: Session, actor: Actor, username: str, *, display_name: 
     errors: dict[str, FieldError] = {}
     unknown = [r for r in roles if r not in {r.value for r in Role}]
     if unknown:
-        errors["roles"] = FieldError("unknown_role", {"roles": ", ".join(unknown),
-                                                      "known": ", ".join(r.value for r in Role)})
+        errors["roles"] = FieldError(
+            "unknown_role", {"roles": ", ".join(unknown), "known": ", ".join(r.value for r in Role)}
+        )
     dept = repo.department_by_code(session, department) if department else None
     if department and dept is None:
         errors["department"] = FieldError("unknown_department", {"department": department})
@@ -214,16 +257,28 @@ def update_user(session: Session, actor: Actor, username: str, *, display_name: 
     user.role_rows += [UserRole(role=Role(r)) for r in wanted if r not in have]
     session.flush()
     session.refresh(user)
-    audit(session, actor, "update_user", data={"username": username, "roles": wanted, "department": department,
-                                               "active": active, "timezone": user.timezone})
+    audit(
+        session,
+        actor,
+        "update_user",
+        data={
+            "username": username,
+            "roles": wanted,
+            "department": department,
+            "active": active,
+            "timezone": user.timezone,
+        },
+    )
     return user_view(user)
 
 
 def list_departments(session: Session, actor: Actor) -> list[DepartmentView]:
     require_admin(actor)
     counts = dict(session.execute(select(User.department_id, func.count()).group_by(User.department_id)).all())
-    return [DepartmentView(d.code, d.name, counts.get(d.id, 0))
-            for d in session.scalars(select(Department).order_by(Department.id))]
+    return [
+        DepartmentView(d.code, d.name, counts.get(d.id, 0))
+        for d in session.scalars(select(Department).order_by(Department.id))
+    ]
 
 
 def save_department(session: Session, actor: Actor, code: str, name: str) -> DepartmentView:
@@ -259,8 +314,8 @@ class Profile:
     roles: list[str]
     groups: list[str]
     supervises: bool  # sees every open task
-    timezone: str     # the zone the web pages show this person's dates in
-    permissions: list[str] = dataclasses.field(default_factory=list)   # what the roles grant (engine.access)
+    timezone: str  # the zone the web pages show this person's dates in
+    permissions: list[str] = dataclasses.field(default_factory=list)  # what the roles grant (engine.access)
 
 
 def profile(session: Session, actor: Actor) -> Profile:
@@ -268,10 +323,18 @@ def profile(session: Session, actor: Actor) -> Profile:
     if user is None:
         raise NotAllowed(f"{actor.username} is not a user")
     dept = user.department
-    return Profile(user.username, user.display_name, user.email, dept.code if dept else None,
-                   dept.name if dept else None, sorted(actor.roles), sorted(actor.groups),
-                   access.may_list_all_tasks(actor), timezones.effective(user.timezone),
-                   sorted(p.value for p in actor.permissions))
+    return Profile(
+        user.username,
+        user.display_name,
+        user.email,
+        dept.code if dept else None,
+        dept.name if dept else None,
+        sorted(actor.roles),
+        sorted(actor.groups),
+        access.may_list_all_tasks(actor),
+        timezones.effective(user.timezone),
+        sorted(p.value for p in actor.permissions),
+    )
 
 
 def update_profile(session: Session, actor: Actor, *, timezone: str) -> Profile:

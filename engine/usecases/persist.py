@@ -1,9 +1,11 @@
 """After the engine moved an instance: write its state, and bring its work items and
 timers in line with what the workflow now waits for. One place, used by every use case."""
+
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 from datetime import datetime
+from typing import Any
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from sqlalchemy.orm import Session
@@ -27,8 +29,14 @@ from .context import SYSTEM, audit
 CHANGED_MEANWHILE = "this case was changed by someone else meanwhile; reload it and try again"
 
 
-def save_instance(session: Session, instance: ProcessInstance, workflow: BpmnWorkflow, runtime: Runtime,
-                  process: ParsedProcess, ready_before: Sequence[ItemRow] | None = None) -> list[ItemRow]:
+def save_instance(
+    session: Session,
+    instance: ProcessInstance,
+    workflow: BpmnWorkflow,
+    runtime: Runtime,
+    process: ParsedProcess,
+    ready_before: Sequence[ItemRow] | None = None,
+) -> list[ItemRow]:
     """Store the workflow, sync work items and timers; return the ready work items.
 
     ``instance`` must already have its id (flushed). ``ready_before``: its ready items, if
@@ -44,9 +52,15 @@ def save_instance(session: Session, instance: ProcessInstance, workflow: BpmnWor
     status, ended_at = instance.status, instance.ended_at
     if workflow.completed and status == InstanceStatus.RUNNING:
         status, ended_at = InstanceStatus.COMPLETED, now
-    if not writes.update_case(session, instance, workflow_json=runtime.dump(workflow),
-                              serializer_version=SERIALIZER_VERSION, updated_at=now, status=status,
-                              ended_at=ended_at):
+    if not writes.update_case(
+        session,
+        instance,
+        workflow_json=runtime.dump(workflow),
+        serializer_version=SERIALIZER_VERSION,
+        updated_at=now,
+        status=status,
+        ended_at=ended_at,
+    ):
         raise Conflict(CHANGED_MEANWHILE)
     if ready_before is None:
         ready_before = repo.ready_item_rows(session, instance.id)
@@ -60,15 +74,23 @@ def save_instance(session: Session, instance: ProcessInstance, workflow: BpmnWor
     return ready_items
 
 
-def sync_work_items(session: Session, instance: ProcessInstance, workflow: BpmnWorkflow, runtime: Runtime,
-                    process: ParsedProcess, now: datetime, ready_before: Sequence[ItemRow]) -> list[ItemRow]:
+def sync_work_items(
+    session: Session,
+    instance: ProcessInstance,
+    workflow: BpmnWorkflow,
+    runtime: Runtime,
+    process: ParsedProcess,
+    now: datetime,
+    ready_before: Sequence[ItemRow],
+) -> list[ItemRow]:
     """Create a work item for each newly ready user task, cancel those whose task went away
     without being completed (boundary event, cancel); return the ready ones."""
     # (an item this use case completed is in ``ready_before`` no longer READY)
     existing = {w.task_id: w for w in ready_before if w.state == WorkItemState.READY}
     ready_ids = runtime.ready_task_ids(workflow)
-    writes.close_items(session, [w for w in existing.values() if w.task_id not in ready_ids],
-                       WorkItemState.CANCELLED, now)
+    writes.close_items(
+        session, [w for w in existing.values() if w.task_id not in ready_ids], WorkItemState.CANCELLED, now
+    )
     ready_items: list[ItemRow] = []
     for task_id in ready_ids:
         if task_id in existing:
@@ -82,17 +104,37 @@ def sync_work_items(session: Session, instance: ProcessInstance, workflow: BpmnW
 
 def _item_row(instance: ProcessInstance, task: ReadyTask, now: datetime) -> ItemRow:
     """The work item of a task: its lane is its group when it names no one else."""
-    groups = task.candidate_groups or (() if task.candidate_users or task.assignee else
-                                       ((task.lane,) if task.lane else ()))
-    return ItemRow(id=0, instance_id=instance.id, task_id=task.task_id, bpmn_id=task.bpmn_id, name=task.name,
-                   lane=task.lane, assignee=task.assignee, due_at=task.due_at, state=WorkItemState.READY,
-                   created_at=now, claimed_at=now if task.assignee else None,
-                   candidate_groups=sorted(set(groups)), candidate_users=sorted(set(task.candidate_users)))
+    groups = task.candidate_groups or (
+        () if task.candidate_users or task.assignee else ((task.lane,) if task.lane else ())
+    )
+    return ItemRow(
+        id=0,
+        instance_id=instance.id,
+        task_id=task.task_id,
+        bpmn_id=task.bpmn_id,
+        name=task.name,
+        lane=task.lane,
+        assignee=task.assignee,
+        due_at=task.due_at,
+        state=WorkItemState.READY,
+        created_at=now,
+        claimed_at=now if task.assignee else None,
+        candidate_groups=sorted(set(groups)),
+        candidate_users=sorted(set(task.candidate_users)),
+    )
 
 
-def record_fired(session: Session, instance: ProcessInstance, workflow: BpmnWorkflow, runtime: Runtime,
-                 process: ParsedProcess, fired: Sequence[FiredTimer], rows: dict[str, tuple[int, datetime]],
-                 ready_before: Sequence[ItemRow], now: datetime) -> None:
+def record_fired(
+    session: Session,
+    instance: ProcessInstance,
+    workflow: BpmnWorkflow,
+    runtime: Runtime,
+    process: ParsedProcess,
+    fired: Sequence[FiredTimer],
+    rows: dict[str, tuple[int, datetime]],
+    ready_before: Sequence[ItemRow],
+    now: datetime,
+) -> None:
     """Each timer the engine fired goes into the audit log, and a boundary timer is a 督办
     about the task it is attached to: its holders and the supervisors are told. The same
     whether the scheduler came for it or it fired within other steps (a deadline already
@@ -100,8 +142,15 @@ def record_fired(session: Session, instance: ProcessInstance, workflow: BpmnWork
     items = {w.task_id: w for w in ready_before}
     for timer in fired:
         timer_id, due_at = rows.get(timer.task_id, (None, None))
-        audit(session, SYSTEM, "timer_fired", instance_id=instance.id, task_id=timer.task_id, bpmn_id=timer.bpmn_id,
-              data={"timer_id": timer_id, "due_at": due_at.isoformat() if due_at else None})
+        audit(
+            session,
+            SYSTEM,
+            "timer_fired",
+            instance_id=instance.id,
+            task_id=timer.task_id,
+            bpmn_id=timer.bpmn_id,
+            data={"timer_id": timer_id, "due_at": due_at.isoformat() if due_at else None},
+        )
         if timer.attached_to is None:
             continue
         item = items.get(timer.attached_to)
@@ -124,9 +173,13 @@ def reminder_timers(runtime: Runtime, items: list[ItemRow]) -> dict[tuple[str, T
     return desired
 
 
-def sync_timers(session: Session, instance: ProcessInstance,
-                desired: dict[tuple[str, TimerKind], tuple[str, datetime]], now: datetime | None = None,
-                fired: Collection[str] = ()) -> dict[str, tuple[int, datetime]]:
+def sync_timers(
+    session: Session,
+    instance: ProcessInstance,
+    desired: dict[tuple[str, TimerKind], tuple[str, datetime]],
+    now: datetime | None = None,
+    fired: Collection[str] = (),
+) -> dict[str, tuple[int, datetime]]:
     """Make the case's pending timers what ``desired`` says, reading only the pending ones:
     a fired or cancelled row of a desired timer is re-armed by ``writes.arm_timers``.
 
@@ -134,9 +187,12 @@ def sync_timers(session: Session, instance: ProcessInstance,
     fired (a cycle's row waits for its next time). Returns those rows' (id, due time)."""
     now = now or clock.now()
     pending = {(t.task_id, t.kind): t for t in repo.pending_timers_of_instance(session, instance.id)}
-    changes: list[tuple[Timer, dict]] = []
-    fired_rows = {task_id: (row.id, row.due_at) for (task_id, kind), row in pending.items()
-                  if kind == TimerKind.BPMN and task_id in fired}
+    changes: list[tuple[Timer, dict[str, Any]]] = []
+    fired_rows = {
+        task_id: (row.id, row.due_at)
+        for (task_id, kind), row in pending.items()
+        if kind == TimerKind.BPMN and task_id in fired
+    }
 
     def cancel(row: Timer) -> None:
         changes.append((row, {"due_at": row.due_at, "state": TimerState.CANCELLED, "fired_at": row.fired_at}))
@@ -148,21 +204,22 @@ def sync_timers(session: Session, instance: ProcessInstance,
             changes.append((row, {"due_at": row.due_at, "state": TimerState.FIRED, "fired_at": now}))
         else:
             cancel(row)
-    to_arm = []
+    to_arm: list[dict[str, Any]] = []
     for (task_id, kind), (bpmn_id, due_at) in desired.items():
-        row = pending.get((task_id, kind))
+        wanted = pending.get((task_id, kind))
         if kind == TimerKind.REMINDER and due_at <= now:
             # a reminder only looks ahead: none for a moment already past (a pending one
             # for that very moment stays: the scheduler is about to send it)
-            if row is not None and row.due_at != due_at:
-                cancel(row)
+            if wanted is not None and wanted.due_at != due_at:
+                cancel(wanted)
             continue
-        if row is None:
-            to_arm.append({"kind": kind, "instance_id": instance.id, "task_id": task_id, "bpmn_id": bpmn_id,
-                           "due_at": due_at})
-        elif row.due_at != due_at:
+        if wanted is None:
+            to_arm.append(
+                {"kind": kind, "instance_id": instance.id, "task_id": task_id, "bpmn_id": bpmn_id, "due_at": due_at}
+            )
+        elif wanted.due_at != due_at:
             # moved (an extension): pending at the new time
-            changes.append((row, {"due_at": due_at, "state": TimerState.PENDING, "fired_at": None}))
+            changes.append((wanted, {"due_at": due_at, "state": TimerState.PENDING, "fired_at": None}))
     writes.update_timers(session, changes)
     writes.arm_timers(session, to_arm)
     return fired_rows

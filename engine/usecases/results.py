@@ -1,4 +1,5 @@
 """Plain data handed to the CLI, the web pages and the API: never engine or ORM objects."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -40,10 +41,22 @@ class TaskSummary:
 
     @classmethod
     def of(cls, item: WorkItem | ItemRow, title: str, key: str, process_name: str) -> TaskSummary:
-        return cls(task_id=item.task_id, instance_id=item.instance_id, bpmn_id=item.bpmn_id, name=item.name,
-                   title=title, process_key=key, process_name=process_name, lane=item.lane,
-                   assignee=item.assignee, candidate_groups=tuple(item.candidate_groups), due_at=item.due_at,
-                   created_at=item.created_at, state=item.state.value, completed_by=item.completed_by)
+        return cls(
+            task_id=item.task_id,
+            instance_id=item.instance_id,
+            bpmn_id=item.bpmn_id,
+            name=item.name,
+            title=title,
+            process_key=key,
+            process_name=process_name,
+            lane=item.lane,
+            assignee=item.assignee,
+            candidate_groups=tuple(item.candidate_groups),
+            due_at=item.due_at,
+            created_at=item.created_at,
+            state=item.state.value,
+            completed_by=item.completed_by,
+        )
 
     def is_overdue(self, now: datetime) -> bool:
         return self.due_at is not None and self.due_at < now
@@ -53,7 +66,7 @@ class TaskSummary:
 class TaskDetail:
     summary: TaskSummary
     form: FormSpec
-    data: dict[str, Any]           # the case's variables as this task sees them
+    data: dict[str, Any]  # the case's variables as this task sees them
     documentation: str = ""
 
 

@@ -1,6 +1,7 @@
 """Signing in: password hashing with Argon2 (argon2-cffi), the password policy (zxcvbn),
 checking a password, and the session version that ends every session of an account
 (signing out, a new password)."""
+
 from __future__ import annotations
 
 import logging
@@ -130,8 +131,9 @@ def authenticate(session: Session, username: str, password: str) -> User | None:
                 writer.execute(update(User).where(User.id == user.id).values(password_hash=rehashed))
             audit(writer, Actor(user.username), "sign_in")
     except SQLAlchemyError:
-        log.warning("%s signed in, but the re-hash or the audit entry could not be written", user.username,
-                    exc_info=True)
+        log.warning(
+            "%s signed in, but the re-hash or the audit entry could not be written", user.username, exc_info=True
+        )
     return user
 
 
@@ -168,8 +170,7 @@ def change_password(session: Session, actor: Actor, current: str, new: str) -> i
     return version
 
 
-def set_password(session: Session, actor: Actor, username: str, password: str, *,
-                 must_change: bool = False) -> None:
+def set_password(session: Session, actor: Actor, username: str, password: str, *, must_change: bool = False) -> None:
     """Set a password without knowing the old one (an administrator's reset, the command
     line); every session of the account ends. ``must_change``: the user is sent to change
     it at the next sign-in, so that the one who reset it does not know it for long."""

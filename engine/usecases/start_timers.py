@@ -1,6 +1,7 @@
 """Timer start events (voter reception days, the June inspection notice, monthly reports):
 one START timer row per timer start event of the latest version of each process, due at
 its next occurrence. Firing it starts an instance and arms the next occurrence."""
+
 from __future__ import annotations
 
 import logging
@@ -35,26 +36,45 @@ def schedule_start_timers(session: Session, definition: ProcessDefinition, proce
     """Arm the start timers of a newly deployed (hence latest) version; the previous
     versions' pending start timers are cancelled. Raises InvalidBpmn if an expression
     does not give a date, a duration or a cycle."""
-    older = select(ProcessDefinition.id).where(ProcessDefinition.key == definition.key,
-                                               ProcessDefinition.id != definition.id)
-    for row in session.scalars(select(Timer).where(Timer.kind == TimerKind.START, Timer.state == TimerState.PENDING,
-                                                   Timer.definition_id.in_(older))):
+    older = select(ProcessDefinition.id).where(
+        ProcessDefinition.key == definition.key, ProcessDefinition.id != definition.id
+    )
+    for row in session.scalars(
+        select(Timer).where(
+            Timer.kind == TimerKind.START, Timer.state == TimerState.PENDING, Timer.definition_id.in_(older)
+        )
+    ):
         row.state = TimerState.CANCELLED
     created = []
     for start in process.start_timers:
         try:
             due = _next_due(session, start, definition.deployed_at, clock.now())
         except (ScriptError, ValueError, TypeError) as exc:
-            raise InvalidBpmn([Problem(f"timer start event: {start.expression!r} gives no date, duration or "
-                                       f"cycle: {exc}", definition.source_file, None, start.bpmn_id)]) from None
+            raise InvalidBpmn(
+                [
+                    Problem(
+                        f"timer start event: {start.expression!r} gives no date, duration or cycle: {exc}",
+                        definition.source_file,
+                        None,
+                        start.bpmn_id,
+                    )
+                ]
+            ) from None
         if due is not None:
             created.append(_arm(session, definition.id, start, due))
     return created
 
 
 def _arm(session: Session, definition_id: int, start: StartTimer, due: datetime) -> Timer:
-    timer = Timer(kind=TimerKind.START, instance_id=None, definition_id=definition_id, task_id=start.bpmn_id[:36],
-                  bpmn_id=start.bpmn_id, due_at=due, state=TimerState.PENDING)
+    timer = Timer(
+        kind=TimerKind.START,
+        instance_id=None,
+        definition_id=definition_id,
+        task_id=start.bpmn_id[:36],
+        bpmn_id=start.bpmn_id,
+        due_at=due,
+        state=TimerState.PENDING,
+    )
     session.add(timer)
     return timer
 
@@ -85,8 +105,14 @@ def start_from_timer(session: Session, timer: Timer) -> None:
     workflow = runtime.restore(process, instance.workflow_json)
     if release_timer_start(workflow, runtime.fire_timers):
         save_instance(session, instance, workflow, runtime, process)
-    audit(session, SYSTEM, "timer_started", instance_id=instance.id, bpmn_id=timer.bpmn_id,
-          data={"timer_id": timer.id, "due_at": timer.due_at.isoformat()})
+    audit(
+        session,
+        SYSTEM,
+        "timer_started",
+        instance_id=instance.id,
+        bpmn_id=timer.bpmn_id,
+        data={"timer_id": timer.id, "due_at": timer.due_at.isoformat()},
+    )
     start = next((s for s in process.start_timers if s.bpmn_id == timer.bpmn_id), None)
     if start is not None:
         due = _next_due(session, start, definition.deployed_at, max(clock.now(), timer.due_at))

@@ -1,5 +1,6 @@
 """The officer's work on user tasks: list, look at (the task page), claim, give back, hand
 over, keep a draft and complete. Who may do each is the access policy's (``engine.access``)."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -66,8 +67,9 @@ def _summary(session: Session, item: WorkItem) -> TaskSummary:
 
 def _ensure_open(item: WorkItem | ItemRow) -> None:
     if item.state == WorkItemState.COMPLETED:
-        raise AlreadyCompleted(f"task {item.name!r} was already completed by {item.completed_by} "
-                               f"at {item.completed_at:%Y-%m-%d %H:%M} UTC")
+        raise AlreadyCompleted(
+            f"task {item.name!r} was already completed by {item.completed_by} at {item.completed_at:%Y-%m-%d %H:%M} UTC"
+        )
     if item.state == WorkItemState.CANCELLED:
         raise Conflict(f"task {item.name!r} is no longer open (the case moved on or was cancelled)")
 
@@ -145,8 +147,15 @@ def hand_over(session: Session, actor: Actor, task_id: str, colleague: str, comm
     if colleague not in item.candidate_users and not groups.intersection(other.groups):
         raise NotAllowed(f"{colleague} is not in a group that may work on {item.name!r}")
     item.assignee, item.claimed_at = colleague, clock.now()
-    audit(session, actor, "hand_over", instance_id=item.instance_id, task_id=task_id, bpmn_id=item.bpmn_id,
-          data={"to": colleague, "comment": comment})
+    audit(
+        session,
+        actor,
+        "hand_over",
+        instance_id=item.instance_id,
+        task_id=task_id,
+        bpmn_id=item.bpmn_id,
+        data={"to": colleague, "comment": comment},
+    )
     session.flush()
     return _summary(session, item)
 
@@ -183,11 +192,11 @@ def complete(session: Session, actor: Actor, task_id: str, data: dict[str, Any])
 
 @dataclass(frozen=True)
 class TaskPage:
-    detail: TaskDetail                      # data already masked
-    values: dict[str, Any]                  # what the form shows: the draft over the task data
+    detail: TaskDetail  # data already masked
+    values: dict[str, Any]  # what the form shows: the draft over the task data
     has_draft: bool
     can_act: bool
-    hidden: frozenset[str]                  # the fields shown masked (保密)
+    hidden: frozenset[str]  # the fields shown masked (保密)
     instance_status: str
     history: list[HistoryEntry]
     labels: dict[str, str]
@@ -196,14 +205,14 @@ class TaskPage:
     attachments: list[AttachmentView]
     colleagues: list[tuple[str, str]]
     department_names: dict[str, str]
-    choices: dict[str, dict[str, str]] = field(default_factory=dict)   # the form's run-time option lists
+    choices: dict[str, dict[str, str]] = field(default_factory=dict)  # the form's run-time option lists
     can_claim: bool = False
     can_give_back: bool = False
-    notes_confidential: bool = False        # new comments and attachments default to confidential
+    notes_confidential: bool = False  # new comments and attachments default to confidential
 
 
 def task_page(session: Session, actor: Actor, task_id: str) -> TaskPage:
-    detail = task_detail(session, actor, task_id)          # NotFound; data masked
+    detail = task_detail(session, actor, task_id)  # NotFound; data masked
     item, instance = visible_task(session, actor, task_id)
     hidden = hidden_fields(session, actor, instance.definition_id)
     draft = masked(item.draft, hidden) or {}
@@ -211,18 +220,25 @@ def task_page(session: Session, actor: Actor, task_id: str) -> TaskPage:
     process = processes.get_by_id(session, instance.definition_id)
     lists = choices(session, detail.form)
     return TaskPage(
-        detail=detail, values={**detail.data, **draft}, has_draft=bool(item.draft),
-        can_act=open_ and access.may_act(actor, item), hidden=hidden, instance_status=instance.status.value,
-        history=history_for(session, actor, instance.id, instance.definition_id), labels=field_labels(process),
+        detail=detail,
+        values={**detail.data, **draft},
+        has_draft=bool(item.draft),
+        can_act=open_ and access.may_act(actor, item),
+        hidden=hidden,
+        instance_status=instance.status.value,
+        history=history_for(session, actor, instance.id, instance.definition_id),
+        labels=field_labels(process),
         element_names=element_names(process),
         comments=list_comments(session, actor, instance.id),
         attachments=list_attachments(session, actor, instance.id),
         colleagues=colleagues(session, actor, task_id) if open_ else [],
         # the form's department list, when it has one, names the departments shown too
-        department_names=lists.get("departments") or repo.department_choices(session), choices=lists,
+        department_names=lists.get("departments") or repo.department_choices(session),
+        choices=lists,
         can_claim=open_ and access.may_claim(actor, item),
         can_give_back=open_ and item.assignee is not None and access.may_give_back(actor, item),
-        notes_confidential=notes_confidential_by_default(session, instance.definition_id))
+        notes_confidential=notes_confidential_by_default(session, instance.definition_id),
+    )
 
 
 def task_form(session: Session, actor: Actor, task_id: str) -> tuple[FormSpec, frozenset[str]]:
@@ -244,8 +260,7 @@ def save_draft(session: Session, actor: Actor, task_id: str, data: dict[str, Any
     meta = processes.get_by_id(session, instance.definition_id).tasks.get(item.bpmn_id)
     hidden = hidden_fields(session, actor, instance.definition_id)
     names = {f.id for f in meta.form.fields if not f.readonly and f.id not in hidden} if meta else set()
-    item.draft = {k: v for k, v in data.items()
-                  if k in names and (v is None or isinstance(v, (str, int, bool, list)))}
+    item.draft = {k: v for k, v in data.items() if k in names and (v is None or isinstance(v, (str, int, bool, list)))}
     audit(session, actor, "save_draft", instance_id=item.instance_id, task_id=task_id, bpmn_id=item.bpmn_id)
     session.flush()
 
@@ -260,5 +275,8 @@ def colleagues(session: Session, actor: Actor, task_id: str) -> list[tuple[str, 
         return []
     groups = set(item.candidate_groups)
     users = session.scalars(select(User).where(User.active.is_(True)).order_by(User.username))
-    return [(u.username, u.display_name) for u in users
-            if u.username != actor.username and (u.username in item.candidate_users or groups & u.groups)]
+    return [
+        (u.username, u.display_name)
+        for u in users
+        if u.username != actor.username and (u.username in item.candidate_users or groups & u.groups)
+    ]

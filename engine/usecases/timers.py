@@ -1,4 +1,5 @@
 """Fire due timers. Idempotent: a timer fires once; firing it again changes nothing."""
+
 from __future__ import annotations
 
 import logging
@@ -56,10 +57,18 @@ def _fire_locked(session: Session, timer: Timer | None, now: datetime) -> bool:
             return False
     else:
         timer.state, timer.fired_at = TimerState.FIRED, now
-        action = {TimerKind.TASK_DUE: "task_overdue", TimerKind.REMINDER: "reminder",
-                  TimerKind.START: "start_timer"}[timer.kind]
-        audit(session, SYSTEM, action, instance_id=timer.instance_id, task_id=timer.task_id,
-              bpmn_id=timer.bpmn_id, data={"timer_id": timer.id, "due_at": timer.due_at.isoformat()})
+        action = {TimerKind.TASK_DUE: "task_overdue", TimerKind.REMINDER: "reminder", TimerKind.START: "start_timer"}[
+            timer.kind
+        ]
+        audit(
+            session,
+            SYSTEM,
+            action,
+            instance_id=timer.instance_id,
+            task_id=timer.task_id,
+            bpmn_id=timer.bpmn_id,
+            data={"timer_id": timer.id, "due_at": timer.due_at.isoformat()},
+        )
         if timer.kind in _AFTER_FIRE:
             _AFTER_FIRE[timer.kind](session, timer)
     for hook in fire_hooks[timer.kind]:
@@ -75,14 +84,19 @@ def _lock_timers(session: Session, timer_ids: Sequence[int]) -> dict[int, Timer]
         # storage.db starts every SQLite transaction with BEGIN IMMEDIATE: this one already
         # holds the database's write lock, so what it reads is current and stays so.
         return {t.id: t for t in session.scalars(query)}
-    instance_ids = sorted(set(session.scalars(select(Timer.instance_id).where(
-        Timer.id.in_(ids), Timer.instance_id.is_not(None)))))
+    instance_ids = sorted(
+        {i for i in session.scalars(select(Timer.instance_id).where(Timer.id.in_(ids))) if i is not None}
+    )
     if instance_ids:
         # Lock the cases first (in id order), then the timers: the order every use case on a
         # case follows (completing a task locks the instance, then cancels its timers). The
         # other order deadlocks on PostgreSQL when a user completes a task as its timer fires.
-        session.execute(select(ProcessInstance.id).where(ProcessInstance.id.in_(instance_ids))
-                        .order_by(ProcessInstance.id).with_for_update())
+        session.execute(
+            select(ProcessInstance.id)
+            .where(ProcessInstance.id.in_(instance_ids))
+            .order_by(ProcessInstance.id)
+            .with_for_update()
+        )
     return {t.id: t for t in session.scalars(query.with_for_update())}
 
 
@@ -107,7 +121,7 @@ def _fire_bpmn_timer(session: Session, timer: Timer) -> bool:
     return timer.state == TimerState.FIRED or timer.due_at != due_at  # fired, or a cycle's next time
 
 
-def fire_due(session_factory: sessionmaker, now: datetime | None = None, limit: int = 500) -> int:
+def fire_due(session_factory: sessionmaker[Session], now: datetime | None = None, limit: int = 500) -> int:
     """Fire every timer due at ``now``, each in its own transaction; return how many fired."""
     now = now or clock.now()
     with session_factory() as session:

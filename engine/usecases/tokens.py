@@ -4,6 +4,7 @@ Only the SHA-256 of a secret is stored, so the secret is shown once, when it is 
 A token acts as its user, with that user's roles and groups as they are at each request;
 revoking it, or deactivating the user, stops it at once.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -76,8 +77,9 @@ def create_token(session: Session, actor: Actor, username: str, name: str) -> Cr
 def list_tokens(session: Session, actor: Actor, username: str) -> list[TokenView]:
     if not access.may_manage_tokens(actor, username):
         raise NotAllowed(f"{actor.username} may not list the tokens of {username}")
-    rows = session.scalars(select(ApiToken).join(ApiToken.user).where(User.username == username)
-                           .order_by(ApiToken.created_at, ApiToken.id))
+    rows = session.scalars(
+        select(ApiToken).join(ApiToken.user).where(User.username == username).order_by(ApiToken.created_at, ApiToken.id)
+    )
     return [_view(r) for r in rows]
 
 
@@ -99,8 +101,15 @@ def authenticate_token(session: Session, secret: str) -> Actor | None:
     ``session.info[TOUCHED]`` is set and the caller commits)."""
     if not secret or not secret.startswith(PREFIX):
         return None
-    row = session.scalars(select(ApiToken).where(ApiToken.token_hash == hash_secret(secret))
-                          .options(joinedload(ApiToken.user).joinedload(User.role_rows))).unique().first()
+    row = (
+        session.scalars(
+            select(ApiToken)
+            .where(ApiToken.token_hash == hash_secret(secret))
+            .options(joinedload(ApiToken.user).joinedload(User.role_rows))
+        )
+        .unique()
+        .first()
+    )
     if row is None or row.revoked_at is not None or not row.user.active:
         return None
     now = clock.now()

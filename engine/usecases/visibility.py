@@ -3,6 +3,7 @@ task a use case acts on as the actor may see it.
 
 A case one may not see answers exactly like a case that does not exist (``NotFound``,
 same words), and so does any task of it: the answer never tells that it exists."""
+
 from __future__ import annotations
 
 from sqlalchemy import ColumnElement, and_, exists, false, or_, select
@@ -21,13 +22,19 @@ def case_visibility(actor: Actor) -> ColumnElement[bool]:
     assigned to them, completed by them, or offered to them or one of their groups."""
     if sees_every_case(actor):
         return ProcessInstance.id.is_not(None)
-    offered = exists().where(WorkItemGroup.work_item_id == WorkItem.id, or_(
-        and_(WorkItemGroup.is_user.is_(False), WorkItemGroup.group.in_(sorted(actor.groups)))
-        if actor.groups else false(),
-        and_(WorkItemGroup.is_user.is_(True), WorkItemGroup.group == actor.username)))
+    offered = exists().where(
+        WorkItemGroup.work_item_id == WorkItem.id,
+        or_(
+            and_(WorkItemGroup.is_user.is_(False), WorkItemGroup.group.in_(sorted(actor.groups)))
+            if actor.groups
+            else false(),
+            and_(WorkItemGroup.is_user.is_(True), WorkItemGroup.group == actor.username),
+        ),
+    )
     mine = or_(WorkItem.assignee == actor.username, WorkItem.completed_by == actor.username, offered)
-    return or_(ProcessInstance.started_by == actor.username,
-               exists().where(WorkItem.instance_id == ProcessInstance.id, mine))
+    return or_(
+        ProcessInstance.started_by == actor.username, exists().where(WorkItem.instance_id == ProcessInstance.id, mine)
+    )
 
 
 def may_see_case(session: Session, actor: Actor, instance: ProcessInstance) -> bool:
@@ -63,11 +70,12 @@ def visible_task(session: Session, actor: Actor, task_id: str) -> tuple[WorkItem
     return item, instance
 
 
-def note_target(session: Session, actor: Actor, instance_id: int | None,
-            task_id: str | None) -> tuple[int, int, str | None]:
+def note_target(
+    session: Session, actor: Actor, instance_id: int | None, task_id: str | None
+) -> tuple[int, int, str | None]:
     """(case id, its definition id, task id) of a case or task ``actor`` may see."""
     if task_id:
-        item, instance = visible_task(session, actor, task_id)
+        _item, instance = visible_task(session, actor, task_id)
         return instance.id, instance.definition_id, task_id
     if instance_id is None:
         raise InvalidData({"instance_id": FieldError("case_or_task_needed")})

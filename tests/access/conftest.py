@@ -5,6 +5,7 @@ The people are the demo roles, plus a plain officer of the office (``clerk``) an
 supervisor outside the office department (``outsider``); the petition officer (``keeper``)
 and the office head (``head``) are the only ones who may read a petitioner's identity.
 Every test runs on SQLite and, with TEST_DATABASE_URL set, on PostgreSQL."""
+
 from __future__ import annotations
 
 import json
@@ -49,8 +50,20 @@ PEOPLE: dict[str, tuple[tuple[str, ...], str | None]] = {
     "deputy": (("deputy",), None),
 }
 # the columns of the matrices; None is nobody signed in
-COLUMNS = ["admin", "designer", "head", "keeper", "clerk", "chair", "finance", "civil", "supervisor", "outsider",
-           "deputy", None]
+COLUMNS = [
+    "admin",
+    "designer",
+    "head",
+    "keeper",
+    "clerk",
+    "chair",
+    "finance",
+    "civil",
+    "supervisor",
+    "outsider",
+    "deputy",
+    None,
+]
 MAY_READ_IDENTITY = {"head", "keeper"}
 
 PETITIONER = {"petitioner_name": "张三丰", "petitioner_phone": "13900001111"}
@@ -65,11 +78,11 @@ class Scene:
     now with the finance unit, with a confidential letter and a confidential comment."""
 
     review: int
-    reply: str                  # the finance unit's open task of the review case
-    attachment: int             # an ordinary file on the review case
+    reply: str  # the finance unit's open task of the review case
+    attachment: int  # an ordinary file on the review case
     petition: int
-    handle: str                 # the finance unit's open task of the petition
-    letter: int                 # the petition's confidential attachment
+    handle: str  # the finance unit's open task of the petition
+    letter: int  # the petition's confidential attachment
 
 
 @dataclass
@@ -85,10 +98,15 @@ class Town:
         started = self.use(cases.start_instance, "clerk", "review", {"subject": "修缮村道"})
         (reply,) = self.use(tasks.complete, "clerk", started.open_tasks[0].task_id, {"lead_unit": "finance"})
         attachment = self.use(attachments.add_attachment, "clerk", "现场照片.txt", b"x", instance_id=started.id)
-        petition = self.use(cases.start_instance, "keeper", "petition_min",
-                            {"subject": "反映低保评定问题", "unit": "finance", **PETITIONER})
-        letter = self.use(attachments.add_attachment, "keeper", "张某来信.pdf", b"%PDF-1.4 letter",
-                          instance_id=petition.id)
+        petition = self.use(
+            cases.start_instance,
+            "keeper",
+            "petition_min",
+            {"subject": "反映低保评定问题", "unit": "finance", **PETITIONER},
+        )
+        letter = self.use(
+            attachments.add_attachment, "keeper", "张某来信.pdf", b"%PDF-1.4 letter", instance_id=petition.id
+        )
         self.use(comments.add_comment, "keeper", "已电话联系信访人（13900001111）", instance_id=petition.id)
         return Scene(started.id, reply.task_id, attachment.id, petition.id, petition.open_tasks[0].task_id, letter.id)
 
@@ -135,16 +153,25 @@ class Town:
 def town(db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, frozen_clock) -> Iterator[Town]:
     monkeypatch.setenv("CONGRESSFLOW_INSTANCE_PATH", str(tmp_path / "instance"))
     processes.clear()
-    app = create_app({"DATABASE_URL": db_url, "TESTING": True, "WTF_CSRF_ENABLED": False,
-                      "BPMN_DIR": str(FIXTURES), "SECRET_KEY": "test-secret", "RATELIMIT_ENABLED": False})
+    app = create_app(
+        {
+            "DATABASE_URL": db_url,
+            "TESTING": True,
+            "WTF_CSRF_ENABLED": False,
+            "BPMN_DIR": str(FIXTURES),
+            "SECRET_KEY": "test-secret",
+            "RATELIMIT_ENABLED": False,
+        }
+    )
     app.jinja_env.bytecode_cache = TEMPLATE_CACHE
     with database.session_factory(app).begin() as s:
         people.ensure_departments(s)
         definitions.deploy(s, (FIXTURES / "review.bpmn").read_bytes(), "review.bpmn", SYSTEM)
         definitions.deploy(s, (WEB_FIXTURES / "petition_min.bpmn").read_bytes(), "petition_min.bpmn", SYSTEM)
         for username, (roles, department) in PEOPLE.items():
-            people.create_user(s, SYSTEM, username, PASSWORD, display_name=f"{username} 同志", roles=roles,
-                                 department=department)
+            people.create_user(
+                s, SYSTEM, username, PASSWORD, display_name=f"{username} 同志", roles=roles, department=department
+            )
     yield Town(app)
     database.session_factory(app).kw["bind"].dispose()
     processes.clear()

@@ -2,6 +2,7 @@
 the petition officer): on every carrier (form data, case variables, history, drafts,
 comments, attachments, titles, notifications, e-mails, search; pages, API and command line)
 everyone else sees it masked, withheld, or not at all."""
+
 from __future__ import annotations
 
 import json
@@ -33,11 +34,21 @@ def _absent(text: str) -> list[str]:
     return [s for s in SECRETS if s in text]
 
 
-@pytest.mark.parametrize("value, shown", [
-    ("张三丰", "张**"), ("欧阳娜娜", "欧***"), ("13900001111", "139****1111"), ("139-0000-1111", "139******1111"),
-    ("110101199003071234", "110***********1234"), ("李", "**"), ("", ""), (None, None),
-    ("城关镇幸福村三组十五号", "城****"), (["张三", "李四"], ["张*", "李*"]),
-])
+@pytest.mark.parametrize(
+    "value, shown",
+    [
+        ("张三丰", "张**"),
+        ("欧阳娜娜", "欧***"),
+        ("13900001111", "139****1111"),
+        ("139-0000-1111", "139******1111"),
+        ("110101199003071234", "110***********1234"),
+        ("李", "**"),
+        ("", ""),
+        (None, None),
+        ("城关镇幸福村三组十五号", "城****"),
+        (["张三", "李四"], ["张*", "李*"]),
+    ],
+)
 def test_mask_hand_computed(value, shown):
     assert mask(value) == shown
 
@@ -110,7 +121,7 @@ def test_the_command_line_masks_it(town: Town, person):
 def test_the_author_of_a_confidential_note_still_reads_it(town: Town):
     scene = town.scene()
     mine = town.use(comments.add_comment, "finance", "已走访信访人张三丰", task_id=scene.handle)
-    assert mine.confidential and not mine.withheld            # a petition's notes are confidential by default
+    assert mine.confidential and not mine.withheld  # a petition's notes are confidential by default
     by_chair = town.use(comments.comments, "chair", scene.petition)
     assert [c.withheld for c in by_chair] == [True, True]
     by_finance = town.use(comments.comments, "finance", scene.petition)
@@ -130,7 +141,7 @@ def test_drafts_are_masked_too(town: Town):
     scene = town.scene()
     town.use(tasks.save_draft, "finance", scene.handle, {"answer": "草稿：已联系张三丰"})
     page = town.api("chair", "GET", f"/tasks/{scene.handle}").get_json()
-    assert page["values"]["answer"] == "草稿：已联系张三丰"        # the unit's own words are not a form field of identity
+    assert page["values"]["answer"] == "草稿：已联系张三丰"  # the unit's own words are not a form field of identity
     assert page["values"]["petitioner_name"] == "张**"
 
 
@@ -146,9 +157,11 @@ def test_search_does_not_find_a_case_by_its_petitioner(town: Town):
 
 def test_deploy_refuses_a_title_taken_from_a_confidential_field(town: Town):
     xml = (REPO_ROOT / "tests" / "web" / "fixtures" / "petition_min.bpmn").read_text()
-    leaky = xml.replace('<camunda:formField id="subject" label="事由" type="string">',
-                        '<camunda:formField id="subject" label="事由" type="string"><camunda:properties>'
-                        '<camunda:property id="confidential" value="true" /></camunda:properties>')
+    leaky = xml.replace(
+        '<camunda:formField id="subject" label="事由" type="string">',
+        '<camunda:formField id="subject" label="事由" type="string"><camunda:properties>'
+        '<camunda:property id="confidential" value="true" /></camunda:properties>',
+    )
     with database.session_factory(town.app).begin() as s, pytest.raises(InvalidBpmn) as refused:
         definitions.deploy(s, leaky, "leaky.bpmn", SYSTEM)
     [problem] = refused.value.problems
@@ -173,10 +186,20 @@ def test_notifications_and_mails_never_carry_the_identity(town: Town, smtp):
         definitions.deploy(s, (REPO_ROOT / "bpmn" / "petition.bpmn").read_bytes(), "petition.bpmn", SYSTEM)
         for user in s.scalars(select(User)):
             user.email = f"{user.username}@example.org"
-    case = town.use(cases.start_instance, "keeper", "petition", {
-        "channel": "letter", "petitioner_name": "张三丰", "petitioner_phone": "13900001111",
-        "petition_subject": "低保资格", "petition_content": "张三丰申请复核低保资格", "received_on": "2026-12-07",
-        "disposition": "register"})
+    case = town.use(
+        cases.start_instance,
+        "keeper",
+        "petition",
+        {
+            "channel": "letter",
+            "petitioner_name": "张三丰",
+            "petitioner_phone": "13900001111",
+            "petition_subject": "低保资格",
+            "petition_content": "张三丰申请复核低保资格",
+            "received_on": "2026-12-07",
+            "disposition": "register",
+        },
+    )
     clock.advance(timedelta(days=16))
     assert timer_usecases.fire_due(factory) >= 1
     [accept] = case.open_tasks
@@ -202,12 +225,30 @@ def test_identity_needs_the_permission_not_the_department(town: Town):
     factory = database.session_factory(town.app)
     with factory.begin() as s:
         definitions.deploy(s, (REPO_ROOT / "bpmn" / "petition.bpmn").read_bytes(), "petition.bpmn", SYSTEM)
-        people.update_user(s, SYSTEM, "designer", display_name="设计员", email=None, roles=("designer",),
-                             department="office", active=True)
-    case = town.use(cases.start_instance, "keeper", "petition", {
-        "channel": "visit", "petitioner_name": "张三丰", "petitioner_phone": "13900001111",
-        "petition_subject": "低保资格", "petition_content": "申请复核", "received_on": "2026-12-07",
-        "disposition": "register"})
+        people.update_user(
+            s,
+            SYSTEM,
+            "designer",
+            display_name="设计员",
+            email=None,
+            roles=("designer",),
+            department="office",
+            active=True,
+        )
+    case = town.use(
+        cases.start_instance,
+        "keeper",
+        "petition",
+        {
+            "channel": "visit",
+            "petitioner_name": "张三丰",
+            "petitioner_phone": "13900001111",
+            "petition_subject": "低保资格",
+            "petition_content": "申请复核",
+            "received_on": "2026-12-07",
+            "disposition": "register",
+        },
+    )
     for person in ("supervisor", "designer", "clerk"):
         detail = town.api(person, "GET", f"/instances/{case.id}").get_json()
         assert detail["variables"]["petitioner_name"] == "张**", person
@@ -223,8 +264,10 @@ def test_the_start_form_marks_confidential_fields(town: Town):
 
 def test_a_petition_started_from_the_page_reaches_the_unit_without_the_identity(town: Town):
     keeper = town.browser("keeper")
-    response = keeper.post("/start/petition_min", data={"subject": "道路积水", "petitioner_name": "李四",
-                                                        "petitioner_phone": "", "unit": "civil_affairs"})
+    response = keeper.post(
+        "/start/petition_min",
+        data={"subject": "道路积水", "petitioner_name": "李四", "petitioner_phone": "", "unit": "civil_affairs"},
+    )
     assert response.status_code == 302 and response.headers["Location"].startswith("/cases/")
     inbox = town.browser("civil").get("/?tab=group").get_data(as_text=True)
     assert "道路积水" in inbox and "李四" not in inbox

@@ -6,6 +6,7 @@ Outcomes: A allowed; D refused (403 / exit 4) although the thing may be seen; H 
 (404 / exit 5): a case or task one may not see answers exactly like a missing one;
 L sign in first (pages redirect to /login, the API answers 401); - the door has no way to
 ask (the command line knows no anonymous user)."""
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -24,12 +25,12 @@ Request = Callable[[Town, Scene, Any], Any]
 @dataclass(frozen=True)
 class Action:
     name: str
-    expected: str                      # one letter per person of COLUMNS
-    page: Request | None = None        # (town, scene, browser client) -> response
-    api: Request | None = None         # (town, scene, username) -> response
-    cli: Request | None = None         # (town, scene, username) -> (exit code, stdout, error)
-    changes: bool = False              # a success uses up the scene: the next action gets a fresh one
-    claimed_by: str | None = None      # the finance task is claimed by this person first
+    expected: str  # one letter per person of COLUMNS
+    page: Request | None = None  # (town, scene, browser client) -> response
+    api: Request | None = None  # (town, scene, username) -> response
+    cli: Request | None = None  # (town, scene, username) -> (exit code, stdout, error)
+    changes: bool = False  # a success uses up the scene: the next action gets a fresh one
+    claimed_by: str | None = None  # the finance task is claimed by this person first
 
 
 def _complete_form() -> dict[str, str]:
@@ -38,157 +39,291 @@ def _complete_form() -> dict[str, str]:
 
 ACTIONS = [
     # action                     admin designer head keeper clerk chair finance civil superv. outsider deputy anon
-    Action("inbox", "AAAAAAAAAAAL",
-           page=lambda t, s, c: c.get("/"),
-           api=lambda t, s, u: t.api(u, "GET", "/tasks"),
-           cli=lambda t, s, u: t.cli(u, "tasks")),
-    Action("every open task", "ADADDDDDAADL",
-           api=lambda t, s, u: t.api(u, "GET", "/tasks?scope=all"),
-           cli=lambda t, s, u: t.cli(u, "tasks", "--all")),
-    Action("see the finance task", "AAAAAAAHAAHL",
-           page=lambda t, s, c: c.get(f"/tasks/{s.reply}"),
-           api=lambda t, s, u: t.api(u, "GET", f"/tasks/{s.reply}")),
-    Action("claim it", "DDDDDDAHDDHL", changes=True,
-           page=lambda t, s, c: c.post(f"/tasks/{s.reply}/claim"),
-           api=lambda t, s, u: t.api(u, "POST", f"/tasks/{s.reply}/claim"),
-           cli=lambda t, s, u: t.cli(u, "claim", s.reply)),
-    Action("complete it", "DDDDDDAHDDHL", changes=True,
-           page=lambda t, s, c: c.post(f"/tasks/{s.reply}", data=_complete_form()),
-           api=lambda t, s, u: t.api(u, "POST", f"/tasks/{s.reply}/complete",
-                                     json={"data": {"reply_class": "A"}}),
-           cli=lambda t, s, u: t.cli(u, "complete", s.reply, "--data", '{"reply_class": "A"}')),
-    Action("save a draft of it", "DDDDDDAHDDHL", changes=True,
-           page=lambda t, s, c: c.post(f"/tasks/{s.reply}", data={"action": "draft", "reply_class": "A"}),
-           api=lambda t, s, u: t.api(u, "PUT", f"/tasks/{s.reply}/draft", json={"data": {"reply_class": "A"}})),
-    Action("give it back when finance holds it", "ADADDDAHDDHL", changes=True, claimed_by="finance",
-           page=lambda t, s, c: c.post(f"/tasks/{s.reply}/unclaim"),
-           api=lambda t, s, u: t.api(u, "POST", f"/tasks/{s.reply}/unclaim"),
-           cli=lambda t, s, u: t.cli(u, "unclaim", s.reply)),
-    Action("hand it to a colleague", "ADADDDAHDDHL", changes=True,
-           page=lambda t, s, c: c.post(f"/tasks/{s.reply}/handover", data={"colleague": "finance2"}),
-           api=lambda t, s, u: t.api(u, "POST", f"/tasks/{s.reply}/hand-over", json={"to": "finance2"})),
-    Action("comment on it", "AAAAAAAHAAHL",
-           page=lambda t, s, c: c.post(f"/tasks/{s.reply}/comments", data={"body": "意见"}),
-           api=lambda t, s, u: t.api(u, "POST", f"/tasks/{s.reply}/comments", json={"body": "意见"})),
-    Action("attach a file to it", "AAAAAAAHAAHL",
-           page=lambda t, s, c: c.post(f"/tasks/{s.reply}/attachments", data={"file": (_file(), "a.txt")},
-                                       content_type="multipart/form-data"),
-           api=lambda t, s, u: t.api(u, "POST", f"/tasks/{s.reply}/attachments", data={"file": (_file(), "a.txt")},
-                                     content_type="multipart/form-data")),
-    Action("see the case", "AAAAAAAHAAHL",
-           page=lambda t, s, c: c.get(f"/cases/{s.review}"),
-           api=lambda t, s, u: t.api(u, "GET", f"/instances/{s.review}"),
-           cli=lambda t, s, u: t.cli(u, "instance", str(s.review))),
-    Action("comment on the case", "AAAAAAAHAAHL",
-           page=lambda t, s, c: c.post(f"/cases/{s.review}/comments", data={"body": "意见"}),
-           api=lambda t, s, u: t.api(u, "POST", f"/instances/{s.review}/comments", json={"body": "意见"})),
-    Action("read its comments", "AAAAAAAHAAHL",
-           api=lambda t, s, u: t.api(u, "GET", f"/instances/{s.review}/comments")),
-    Action("attach a file to the case", "AAAAAAAHAAHL",
-           page=lambda t, s, c: c.post(f"/cases/{s.review}/attachments", data={"file": (_file(), "a.txt")},
-                                       content_type="multipart/form-data"),
-           api=lambda t, s, u: t.api(u, "POST", f"/instances/{s.review}/attachments",
-                                     data={"file": (_file(), "a.txt")}, content_type="multipart/form-data")),
-    Action("list its files", "AAAAAAAHAAHL",
-           api=lambda t, s, u: t.api(u, "GET", f"/instances/{s.review}/attachments")),
-    Action("download its file", "AAAAAAAHAAHL",
-           page=lambda t, s, c: c.get(f"/attachments/{s.attachment}"),
-           api=lambda t, s, u: t.api(u, "GET", f"/attachments/{s.attachment}")),
-    Action("cancel the case", "ADAAADDHDDHL", changes=True,
-           page=lambda t, s, c: c.post(f"/cases/{s.review}/cancel", data={"reason": "重复登记"}),
-           api=lambda t, s, u: t.api(u, "POST", f"/instances/{s.review}/cancel", json={"reason": "重复登记"}),
-           cli=lambda t, s, u: t.cli(u, "cancel", str(s.review), "--reason", "重复登记")),
-    Action("open the start form of a review", "ADAAAAAADDDL",
-           page=lambda t, s, c: c.get("/start/review")),
-    Action("start a review", "ADAAAAAADDDL",
-           page=lambda t, s, c: c.post("/start/review", data={"subject": "新意见"}),
-           api=lambda t, s, u: t.api(u, "POST", "/instances", json={"process_key": "review",
-                                                                     "data": {"subject": "新意见"}}),
-           cli=lambda t, s, u: t.cli(u, "start", "review", "--var", "subject=新意见")),
-    Action("start a petition", "AAAAADDDADDL",
-           page=lambda t, s, c: c.post("/start/petition_min", data={"subject": "道路积水", "unit": "civil_affairs"}),
-           api=lambda t, s, u: t.api(u, "POST", "/instances", json={
-               "process_key": "petition_min", "data": {"subject": "道路积水", "unit": "civil_affairs"}}),
-           cli=lambda t, s, u: t.cli(u, "start", "petition_min", "--var", "subject=道路积水",
-                                     "--var", "unit=civil_affairs")),
-    Action("see the petition", "AHAAHAAHAAHL",
-           page=lambda t, s, c: c.get(f"/cases/{s.petition}"),
-           api=lambda t, s, u: t.api(u, "GET", f"/instances/{s.petition}"),
-           cli=lambda t, s, u: t.cli(u, "instance", str(s.petition))),
-    Action("see the petition's task", "AHAAHAAHAAHL",
-           page=lambda t, s, c: c.get(f"/tasks/{s.handle}"),
-           api=lambda t, s, u: t.api(u, "GET", f"/tasks/{s.handle}")),
-    Action("read the petitioner's letter", "DHAAHDDHDDHL",
-           page=lambda t, s, c: c.get(f"/attachments/{s.letter}"),
-           api=lambda t, s, u: t.api(u, "GET", f"/attachments/{s.letter}")),
-    Action("the process diagram", "AAAAAAAAAAAL",
-           page=lambda t, s, c: c.get("/definitions/1/bpmn.xml")),
-    Action("the deployed processes", "AAAAAAAAAAAL",
-           page=lambda t, s, c: c.get("/start"),
-           api=lambda t, s, u: t.api(u, "GET", "/definitions")),
-    Action("my settings and profile", "AAAAAAAAAAAL",
-           page=lambda t, s, c: c.get("/settings"),
-           api=lambda t, s, u: t.api(u, "GET", "/me")),
-    Action("my notifications", "AAAAAAAAAAAL",
-           page=lambda t, s, c: c.get("/notifications"),
-           api=lambda t, s, u: t.api(u, "GET", "/me/notifications")),
-    Action("my API tokens", "AAAAAAAAAAAL",
-           api=lambda t, s, u: t.api(u, "POST", "/me/tokens", json={"name": "脚本"}),
-           cli=lambda t, s, u: t.cli(u, "tokens", "create", "--for", u, "--name", "脚本")),
-    Action("list my API tokens", "AAAAAAAAAAAL",
-           api=lambda t, s, u: t.api(u, "GET", "/me/tokens"),
-           cli=lambda t, s, u: t.cli(u, "tokens", "list", "--for", u)),
-    Action("revoke someone else's token", "AHHHHHHHHHH-", changes=True,
-           api=lambda t, s, u: t.api(u, "DELETE", f"/me/tokens/{t.token_id('finance2')}"),
-           cli=lambda t, s, u: t.cli(u, "tokens", "revoke", str(t.token_id("finance2")))),
-    Action("my time zone", "AAAAAAAAAAAL",
-           page=lambda t, s, c: c.post("/settings", data={"timezone": "Asia/Urumqi"}),
-           api=lambda t, s, u: t.api(u, "PATCH", "/me", json={"timezone": "Asia/Urumqi"})),
-    Action("mark my notifications read", "AAAAAAAAAAAL",
-           page=lambda t, s, c: c.post("/notifications/read"),
-           api=lambda t, s, u: t.api(u, "POST", "/me/notifications/read", json={})),
-    Action("open someone else's notification", "HHHHHHHHHHHL",
-           page=lambda t, s, c: c.post(f"/notifications/{t.notification_of('finance2')}/open")),
-    Action("every version of a process", "AAAAAAAAAAAL",
-           api=lambda t, s, u: t.api(u, "GET", "/definitions/review/versions")),
-    Action("a version's BPMN", "AAAAAAAAAAAL",
-           api=lambda t, s, u: t.api(u, "GET", "/definitions/1/xml")),
-    Action("the case list", "AAAAAAAAAAAL",
-           page=lambda t, s, c: c.get("/cases"),
-           api=lambda t, s, u: t.api(u, "GET", "/instances")),
-    Action("someone else's API tokens", "ADDDDDDDDDD-",
-           cli=lambda t, s, u: t.cli(u, "tokens", "list", "--for", "finance2")),
-    Action("the user list", "ADDDDDDDDDDL",
-           page=lambda t, s, c: c.get("/admin/users")),
-    Action("create a user", "ADDDDDDDDDDL",
-           page=lambda t, s, c: c.post("/admin/users", data={"username": f"new{id(s)}", "roles": ["officer"],
-                                                             "password": "Xin-yong-hu-2026!"}),
-           cli=lambda t, s, u: t.cli(u, "users", "create", f"cli{id(s)}", "--password", "Xin-yong-hu-2026!",
-                                     "--role", "officer")),
-    Action("a user's page", "ADDDDDDDDDDL",
-           page=lambda t, s, c: c.get("/admin/users/deputy")),
-    Action("change a user", "ADDDDDDDDDDL",
-           page=lambda t, s, c: c.post("/admin/users/deputy", data={"display_name": "刘代表", "roles": ["deputy"],
-                                                                    "active": "true"})),
-    Action("reset someone's password", "ADDDDDDDDDDL",
-           page=lambda t, s, c: c.post("/admin/users/deputy/password", data={"password": "Chong-she-mi-ma-77!"}),
-           cli=lambda t, s, u: t.cli(u, "users", "set-password", "finance2", "--password", "Chong-she-mi-ma-77!")),
-    Action("the departments", "ADDDDDDDDDDL",
-           page=lambda t, s, c: c.post("/admin/departments", data={"code": "water", "name": "水利站"})),
-    Action("the designer", "AADDDDDDDDDL",
-           page=lambda t, s, c: c.get("/designer/")),
-    Action("open a process in the modeler", "AADDDDDDDDDL",
-           page=lambda t, s, c: c.get("/designer/1")),
-    Action("a new process in the modeler", "AADDDDDDDDDL",
-           page=lambda t, s, c: c.get("/designer/new")),
-    Action("deploy a process", "AADDDDDDDDDL",
-           page=lambda t, s, c: c.post("/designer/deploy", data={"filename": "review.bpmn",
-                                                                 "xml": (FIXTURES / "review.bpmn").read_text()}),
-           cli=lambda t, s, u: t.cli(u, "deploy", str(FIXTURES / "review.bpmn"))),
-    Action("the working-day calendar", "ADDDDDDDDDD-",
-           cli=lambda t, s, u: t.cli(u, "calendar", "set", "2027-01-02", "--holiday")),
-    Action("the deadline settings", "ADDDDDDDDDD-",
-           cli=lambda t, s, u: t.cli(u, "settings", "set", "reminder.working_days_before", "4")),
+    Action(
+        "inbox",
+        "AAAAAAAAAAAL",
+        page=lambda t, s, c: c.get("/"),
+        api=lambda t, s, u: t.api(u, "GET", "/tasks"),
+        cli=lambda t, s, u: t.cli(u, "tasks"),
+    ),
+    Action(
+        "every open task",
+        "ADADDDDDAADL",
+        api=lambda t, s, u: t.api(u, "GET", "/tasks?scope=all"),
+        cli=lambda t, s, u: t.cli(u, "tasks", "--all"),
+    ),
+    Action(
+        "see the finance task",
+        "AAAAAAAHAAHL",
+        page=lambda t, s, c: c.get(f"/tasks/{s.reply}"),
+        api=lambda t, s, u: t.api(u, "GET", f"/tasks/{s.reply}"),
+    ),
+    Action(
+        "claim it",
+        "DDDDDDAHDDHL",
+        changes=True,
+        page=lambda t, s, c: c.post(f"/tasks/{s.reply}/claim"),
+        api=lambda t, s, u: t.api(u, "POST", f"/tasks/{s.reply}/claim"),
+        cli=lambda t, s, u: t.cli(u, "claim", s.reply),
+    ),
+    Action(
+        "complete it",
+        "DDDDDDAHDDHL",
+        changes=True,
+        page=lambda t, s, c: c.post(f"/tasks/{s.reply}", data=_complete_form()),
+        api=lambda t, s, u: t.api(u, "POST", f"/tasks/{s.reply}/complete", json={"data": {"reply_class": "A"}}),
+        cli=lambda t, s, u: t.cli(u, "complete", s.reply, "--data", '{"reply_class": "A"}'),
+    ),
+    Action(
+        "save a draft of it",
+        "DDDDDDAHDDHL",
+        changes=True,
+        page=lambda t, s, c: c.post(f"/tasks/{s.reply}", data={"action": "draft", "reply_class": "A"}),
+        api=lambda t, s, u: t.api(u, "PUT", f"/tasks/{s.reply}/draft", json={"data": {"reply_class": "A"}}),
+    ),
+    Action(
+        "give it back when finance holds it",
+        "ADADDDAHDDHL",
+        changes=True,
+        claimed_by="finance",
+        page=lambda t, s, c: c.post(f"/tasks/{s.reply}/unclaim"),
+        api=lambda t, s, u: t.api(u, "POST", f"/tasks/{s.reply}/unclaim"),
+        cli=lambda t, s, u: t.cli(u, "unclaim", s.reply),
+    ),
+    Action(
+        "hand it to a colleague",
+        "ADADDDAHDDHL",
+        changes=True,
+        page=lambda t, s, c: c.post(f"/tasks/{s.reply}/handover", data={"colleague": "finance2"}),
+        api=lambda t, s, u: t.api(u, "POST", f"/tasks/{s.reply}/hand-over", json={"to": "finance2"}),
+    ),
+    Action(
+        "comment on it",
+        "AAAAAAAHAAHL",
+        page=lambda t, s, c: c.post(f"/tasks/{s.reply}/comments", data={"body": "意见"}),
+        api=lambda t, s, u: t.api(u, "POST", f"/tasks/{s.reply}/comments", json={"body": "意见"}),
+    ),
+    Action(
+        "attach a file to it",
+        "AAAAAAAHAAHL",
+        page=lambda t, s, c: c.post(
+            f"/tasks/{s.reply}/attachments", data={"file": (_file(), "a.txt")}, content_type="multipart/form-data"
+        ),
+        api=lambda t, s, u: t.api(
+            u,
+            "POST",
+            f"/tasks/{s.reply}/attachments",
+            data={"file": (_file(), "a.txt")},
+            content_type="multipart/form-data",
+        ),
+    ),
+    Action(
+        "see the case",
+        "AAAAAAAHAAHL",
+        page=lambda t, s, c: c.get(f"/cases/{s.review}"),
+        api=lambda t, s, u: t.api(u, "GET", f"/instances/{s.review}"),
+        cli=lambda t, s, u: t.cli(u, "instance", str(s.review)),
+    ),
+    Action(
+        "comment on the case",
+        "AAAAAAAHAAHL",
+        page=lambda t, s, c: c.post(f"/cases/{s.review}/comments", data={"body": "意见"}),
+        api=lambda t, s, u: t.api(u, "POST", f"/instances/{s.review}/comments", json={"body": "意见"}),
+    ),
+    Action("read its comments", "AAAAAAAHAAHL", api=lambda t, s, u: t.api(u, "GET", f"/instances/{s.review}/comments")),
+    Action(
+        "attach a file to the case",
+        "AAAAAAAHAAHL",
+        page=lambda t, s, c: c.post(
+            f"/cases/{s.review}/attachments", data={"file": (_file(), "a.txt")}, content_type="multipart/form-data"
+        ),
+        api=lambda t, s, u: t.api(
+            u,
+            "POST",
+            f"/instances/{s.review}/attachments",
+            data={"file": (_file(), "a.txt")},
+            content_type="multipart/form-data",
+        ),
+    ),
+    Action("list its files", "AAAAAAAHAAHL", api=lambda t, s, u: t.api(u, "GET", f"/instances/{s.review}/attachments")),
+    Action(
+        "download its file",
+        "AAAAAAAHAAHL",
+        page=lambda t, s, c: c.get(f"/attachments/{s.attachment}"),
+        api=lambda t, s, u: t.api(u, "GET", f"/attachments/{s.attachment}"),
+    ),
+    Action(
+        "cancel the case",
+        "ADAAADDHDDHL",
+        changes=True,
+        page=lambda t, s, c: c.post(f"/cases/{s.review}/cancel", data={"reason": "重复登记"}),
+        api=lambda t, s, u: t.api(u, "POST", f"/instances/{s.review}/cancel", json={"reason": "重复登记"}),
+        cli=lambda t, s, u: t.cli(u, "cancel", str(s.review), "--reason", "重复登记"),
+    ),
+    Action("open the start form of a review", "ADAAAAAADDDL", page=lambda t, s, c: c.get("/start/review")),
+    Action(
+        "start a review",
+        "ADAAAAAADDDL",
+        page=lambda t, s, c: c.post("/start/review", data={"subject": "新意见"}),
+        api=lambda t, s, u: t.api(
+            u, "POST", "/instances", json={"process_key": "review", "data": {"subject": "新意见"}}
+        ),
+        cli=lambda t, s, u: t.cli(u, "start", "review", "--var", "subject=新意见"),
+    ),
+    Action(
+        "start a petition",
+        "AAAAADDDADDL",
+        page=lambda t, s, c: c.post("/start/petition_min", data={"subject": "道路积水", "unit": "civil_affairs"}),
+        api=lambda t, s, u: t.api(
+            u,
+            "POST",
+            "/instances",
+            json={"process_key": "petition_min", "data": {"subject": "道路积水", "unit": "civil_affairs"}},
+        ),
+        cli=lambda t, s, u: t.cli(
+            u, "start", "petition_min", "--var", "subject=道路积水", "--var", "unit=civil_affairs"
+        ),
+    ),
+    Action(
+        "see the petition",
+        "AHAAHAAHAAHL",
+        page=lambda t, s, c: c.get(f"/cases/{s.petition}"),
+        api=lambda t, s, u: t.api(u, "GET", f"/instances/{s.petition}"),
+        cli=lambda t, s, u: t.cli(u, "instance", str(s.petition)),
+    ),
+    Action(
+        "see the petition's task",
+        "AHAAHAAHAAHL",
+        page=lambda t, s, c: c.get(f"/tasks/{s.handle}"),
+        api=lambda t, s, u: t.api(u, "GET", f"/tasks/{s.handle}"),
+    ),
+    Action(
+        "read the petitioner's letter",
+        "DHAAHDDHDDHL",
+        page=lambda t, s, c: c.get(f"/attachments/{s.letter}"),
+        api=lambda t, s, u: t.api(u, "GET", f"/attachments/{s.letter}"),
+    ),
+    Action("the process diagram", "AAAAAAAAAAAL", page=lambda t, s, c: c.get("/definitions/1/bpmn.xml")),
+    Action(
+        "the deployed processes",
+        "AAAAAAAAAAAL",
+        page=lambda t, s, c: c.get("/start"),
+        api=lambda t, s, u: t.api(u, "GET", "/definitions"),
+    ),
+    Action(
+        "my settings and profile",
+        "AAAAAAAAAAAL",
+        page=lambda t, s, c: c.get("/settings"),
+        api=lambda t, s, u: t.api(u, "GET", "/me"),
+    ),
+    Action(
+        "my notifications",
+        "AAAAAAAAAAAL",
+        page=lambda t, s, c: c.get("/notifications"),
+        api=lambda t, s, u: t.api(u, "GET", "/me/notifications"),
+    ),
+    Action(
+        "my API tokens",
+        "AAAAAAAAAAAL",
+        api=lambda t, s, u: t.api(u, "POST", "/me/tokens", json={"name": "脚本"}),
+        cli=lambda t, s, u: t.cli(u, "tokens", "create", "--for", u, "--name", "脚本"),
+    ),
+    Action(
+        "list my API tokens",
+        "AAAAAAAAAAAL",
+        api=lambda t, s, u: t.api(u, "GET", "/me/tokens"),
+        cli=lambda t, s, u: t.cli(u, "tokens", "list", "--for", u),
+    ),
+    Action(
+        "revoke someone else's token",
+        "AHHHHHHHHHH-",
+        changes=True,
+        api=lambda t, s, u: t.api(u, "DELETE", f"/me/tokens/{t.token_id('finance2')}"),
+        cli=lambda t, s, u: t.cli(u, "tokens", "revoke", str(t.token_id("finance2"))),
+    ),
+    Action(
+        "my time zone",
+        "AAAAAAAAAAAL",
+        page=lambda t, s, c: c.post("/settings", data={"timezone": "Asia/Urumqi"}),
+        api=lambda t, s, u: t.api(u, "PATCH", "/me", json={"timezone": "Asia/Urumqi"}),
+    ),
+    Action(
+        "mark my notifications read",
+        "AAAAAAAAAAAL",
+        page=lambda t, s, c: c.post("/notifications/read"),
+        api=lambda t, s, u: t.api(u, "POST", "/me/notifications/read", json={}),
+    ),
+    Action(
+        "open someone else's notification",
+        "HHHHHHHHHHHL",
+        page=lambda t, s, c: c.post(f"/notifications/{t.notification_of('finance2')}/open"),
+    ),
+    Action(
+        "every version of a process",
+        "AAAAAAAAAAAL",
+        api=lambda t, s, u: t.api(u, "GET", "/definitions/review/versions"),
+    ),
+    Action("a version's BPMN", "AAAAAAAAAAAL", api=lambda t, s, u: t.api(u, "GET", "/definitions/1/xml")),
+    Action(
+        "the case list",
+        "AAAAAAAAAAAL",
+        page=lambda t, s, c: c.get("/cases"),
+        api=lambda t, s, u: t.api(u, "GET", "/instances"),
+    ),
+    Action(
+        "someone else's API tokens", "ADDDDDDDDDD-", cli=lambda t, s, u: t.cli(u, "tokens", "list", "--for", "finance2")
+    ),
+    Action("the user list", "ADDDDDDDDDDL", page=lambda t, s, c: c.get("/admin/users")),
+    Action(
+        "create a user",
+        "ADDDDDDDDDDL",
+        page=lambda t, s, c: c.post(
+            "/admin/users", data={"username": f"new{id(s)}", "roles": ["officer"], "password": "Xin-yong-hu-2026!"}
+        ),
+        cli=lambda t, s, u: t.cli(
+            u, "users", "create", f"cli{id(s)}", "--password", "Xin-yong-hu-2026!", "--role", "officer"
+        ),
+    ),
+    Action("a user's page", "ADDDDDDDDDDL", page=lambda t, s, c: c.get("/admin/users/deputy")),
+    Action(
+        "change a user",
+        "ADDDDDDDDDDL",
+        page=lambda t, s, c: c.post(
+            "/admin/users/deputy", data={"display_name": "刘代表", "roles": ["deputy"], "active": "true"}
+        ),
+    ),
+    Action(
+        "reset someone's password",
+        "ADDDDDDDDDDL",
+        page=lambda t, s, c: c.post("/admin/users/deputy/password", data={"password": "Chong-she-mi-ma-77!"}),
+        cli=lambda t, s, u: t.cli(u, "users", "set-password", "finance2", "--password", "Chong-she-mi-ma-77!"),
+    ),
+    Action(
+        "the departments",
+        "ADDDDDDDDDDL",
+        page=lambda t, s, c: c.post("/admin/departments", data={"code": "water", "name": "水利站"}),
+    ),
+    Action("the designer", "AADDDDDDDDDL", page=lambda t, s, c: c.get("/designer/")),
+    Action("open a process in the modeler", "AADDDDDDDDDL", page=lambda t, s, c: c.get("/designer/1")),
+    Action("a new process in the modeler", "AADDDDDDDDDL", page=lambda t, s, c: c.get("/designer/new")),
+    Action(
+        "deploy a process",
+        "AADDDDDDDDDL",
+        page=lambda t, s, c: c.post(
+            "/designer/deploy", data={"filename": "review.bpmn", "xml": (FIXTURES / "review.bpmn").read_text()}
+        ),
+        cli=lambda t, s, u: t.cli(u, "deploy", str(FIXTURES / "review.bpmn")),
+    ),
+    Action(
+        "the working-day calendar",
+        "ADDDDDDDDDD-",
+        cli=lambda t, s, u: t.cli(u, "calendar", "set", "2027-01-02", "--holiday"),
+    ),
+    Action(
+        "the deadline settings",
+        "ADDDDDDDDDD-",
+        cli=lambda t, s, u: t.cli(u, "settings", "set", "reminder.working_days_before", "4"),
+    ),
 ]
 
 
@@ -206,7 +341,8 @@ def _page_outcome(response) -> str:
 
 def _api_outcome(response) -> str:
     return {200: "A", 201: "A", 204: "A", 401: "L", 403: "D", 404: "H"}.get(
-        response.status_code, f"?{response.status_code} {response.get_data(as_text=True)[:200]}")
+        response.status_code, f"?{response.status_code} {response.get_data(as_text=True)[:200]}"
+    )
 
 
 def _cli_outcome(result) -> str:

@@ -1,5 +1,6 @@
 """The access policy's rules on their own (engine/access.py), and the README's permission
 table checked against them."""
+
 from __future__ import annotations
 
 import re
@@ -27,7 +28,7 @@ class Item:
 def test_the_readme_table_is_the_policy():
     """Each row of the README's permission table says exactly which roles have it."""
     readme = (REPO_ROOT / "README.md").read_text()
-    table = readme[readme.index("| permission | admin |"):].split("\n\n")[0].splitlines()
+    table = readme[readme.index("| permission | admin |") :].split("\n\n")[0].splitlines()
     roles = [c.strip() for c in table[0].strip("|").split("|")][1:]
     assert sorted(roles) == sorted(r.value for r in Role)
     rows = {}
@@ -37,14 +38,26 @@ def test_the_readme_table_is_the_policy():
         rows[Permission(name)] = {role for role, cell in zip(roles, cells[1:], strict=True) if cell == "✓"}
     assert set(rows) == set(Permission)
     for permission, holders in rows.items():
-        assert holders == {r.value for r, granted in access.ROLE_PERMISSIONS.items() if permission in granted}, \
+        assert holders == {r.value for r, granted in access.ROLE_PERMISSIONS.items() if permission in granted}, (
             permission
+        )
 
 
-@pytest.mark.parametrize("roles, may", [
-    (("office_head",), True), (("petition_officer",), True), (("officer", "petition_officer"), True),
-    (("admin",), False), (("supervisor",), False), (("officer",), False), (("designer",), False), (("chair",), False),
-    (("deputy",), False), ((), False)])
+@pytest.mark.parametrize(
+    "roles, may",
+    [
+        (("office_head",), True),
+        (("petition_officer",), True),
+        (("officer", "petition_officer"), True),
+        (("admin",), False),
+        (("supervisor",), False),
+        (("officer",), False),
+        (("designer",), False),
+        (("chair",), False),
+        (("deputy",), False),
+        ((), False),
+    ],
+)
 def test_confidential_data_is_a_permission_of_two_roles(roles, may):
     assert access.may_read_confidential(person(*roles, groups=("office", "镇人大办"), department="office")) is may
 
@@ -62,7 +75,7 @@ def test_acting_on_a_task():
     assert access.may_act(fin, claimed) and not access.may_act(fin2, claimed) and not access.may_claim(fin2, claimed)
     assert access.may_give_back(fin, claimed) and not access.may_give_back(fin2, claimed)
     assert access.may_give_back(person("admin"), claimed) and access.may_give_back(person("office_head"), claimed)
-    assert not access.may_act(person("admin"), claimed)                   # reassigning is not acting
+    assert not access.may_act(person("admin"), claimed)  # reassigning is not acting
     assert access.may_act(person("officer", name="wang"), Item(candidate_users=["wang"]))
 
 
@@ -82,7 +95,7 @@ def test_starting():
     assert access.may_start(person("officer", groups=("office",)), ("office", "petition_office"))
     assert not access.may_start(person("officer", groups=("finance",)), ("office",))
     assert access.may_start(person("admin"), ("office",))
-    assert access.may_start(person("deputy"), ("deputy",))                # a process offered to deputies
+    assert access.may_start(person("deputy"), ("deputy",))  # a process offered to deputies
 
 
 def test_notes():
@@ -94,6 +107,6 @@ def test_notes():
 
 
 def test_require_names_the_permission():
-    with pytest.raises(access.NotAllowed, match="process.deploy"):
+    with pytest.raises(access.NotAllowed, match=r"process\.deploy"):
         access.require(person("officer"), Permission.PROCESS_DEPLOY, "deploy processes")
     access.require(person("designer"), Permission.PROCESS_DEPLOY, "deploy processes")

@@ -2,6 +2,7 @@
 personal API token (or, where a test says so, a signed-in browser session).
 
 Every test runs on SQLite and, with TEST_DATABASE_URL set, on PostgreSQL (``db_url``)."""
+
 from __future__ import annotations
 
 import re
@@ -96,8 +97,9 @@ class World:
         return Caller(client, {}), token
 
     def start(self, username: str = "clerk", subject: str = "路灯不亮", **data: Any) -> dict:
-        response = self.as_(username).post("/instances", json={"process_key": "review",
-                                                               "data": {"subject": subject, **data}})
+        response = self.as_(username).post(
+            "/instances", json={"process_key": "review", "data": {"subject": subject, **data}}
+        )
         assert response.status_code == 201, response.get_json()
         return response.get_json()
 
@@ -112,8 +114,9 @@ class World:
 
 
 @pytest.fixture
-def world(session_factory: sessionmaker, db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-          frozen_clock) -> Iterator[World]:
+def world(
+    session_factory: sessionmaker, db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, frozen_clock
+) -> Iterator[World]:
     from web import create_app
 
     monkeypatch.setenv("CONGRESSFLOW_INSTANCE_PATH", str(tmp_path / "instance"))

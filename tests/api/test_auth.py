@@ -1,5 +1,6 @@
 """Who may call the API: a valid token, or a signed-in session (writes with the CSRF
 token); nobody else. Personal tokens through the API."""
+
 from datetime import timedelta
 
 from sqlalchemy import select
@@ -18,8 +19,13 @@ def test_no_credentials_is_401_json(world):
 
 def test_wrong_and_malformed_tokens(world):
     world.token("clerk")
-    for header in ("Bearer cf_wrong", "Bearer " + world.token("clerk")[:-1] + "x", "Basic abc", "Bearer ",
-                   "Token " + world.token("clerk")):
+    for header in (
+        "Bearer cf_wrong",
+        "Bearer " + world.token("clerk")[:-1] + "x",
+        "Basic abc",
+        "Bearer ",
+        "Token " + world.token("clerk"),
+    ):
         response = world.anonymous().get("/me", headers={"Authorization": header})
         assert response.status_code == 401, header
         assert response.get_json()["code"] == "unauthorized"

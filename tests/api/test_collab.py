@@ -1,4 +1,5 @@
 """Comments and attachments through the API."""
+
 import hashlib
 from io import BytesIO
 
@@ -23,8 +24,11 @@ def test_comments_on_case_and_task(world):
 def test_attachments_upload_list_download(world):
     case = world.to_unit("finance")
     content = "答复函正文".encode() * 100
-    up = world.as_("fin").post(f"/tasks/{case['reply']}/attachments",
-                               data={"file": (BytesIO(content), "答复函.pdf")}, content_type="multipart/form-data")
+    up = world.as_("fin").post(
+        f"/tasks/{case['reply']}/attachments",
+        data={"file": (BytesIO(content), "答复函.pdf")},
+        content_type="multipart/form-data",
+    )
     assert up.status_code == 201, up.get_json()
     meta = up.get_json()
     assert meta["filename"] == "答复函.pdf" and meta["content_type"] == "application/pdf"
@@ -35,9 +39,13 @@ def test_attachments_upload_list_download(world):
     assert down.status_code == 200 and down.get_data() == content and down.mimetype == "application/pdf"
     assert "attachment" in down.headers["Content-Disposition"]
     assert world.as_("landy").get(f"/attachments/{meta['id']}").status_code == 404
-    exe = world.as_("clerk").post(f"/instances/{case['case']}/attachments",
-                                  data={"file": (BytesIO(b"MZ"), "tool.exe")}, content_type="multipart/form-data")
+    exe = world.as_("clerk").post(
+        f"/instances/{case['case']}/attachments",
+        data={"file": (BytesIO(b"MZ"), "tool.exe")},
+        content_type="multipart/form-data",
+    )
     assert exe.status_code == 422 and "file type not allowed" in exe.get_json()["fields"]["file"]
-    missing = world.as_("clerk").post(f"/instances/{case['case']}/attachments", data={},
-                                      content_type="multipart/form-data")
+    missing = world.as_("clerk").post(
+        f"/instances/{case['case']}/attachments", data={}, content_type="multipart/form-data"
+    )
     assert missing.status_code == 422 and set(missing.get_json()["fields"]) == {"file"}

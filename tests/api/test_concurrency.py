@@ -1,5 +1,6 @@
 """Two officers complete the same task through the API at the same instant: exactly one
 200, the other 409 with a message that says who was first. Real threads, real databases."""
+
 import threading
 
 from sqlalchemy import func, select
@@ -10,14 +11,15 @@ ROUNDS = 3
 
 
 def _race(world, task_id, users):
-    callers = {u: world.as_(u) for u in users}       # tokens made before the race
+    callers = {u: world.as_(u) for u in users}  # tokens made before the race
     barrier = threading.Barrier(len(users))
     results = {}
 
     def attempt(username):
         barrier.wait()
-        results[username] = callers[username].post(f"/tasks/{task_id}/complete",
-                                                   json={"data": {"lead_unit": f"unit_of_{username}"}})
+        results[username] = callers[username].post(
+            f"/tasks/{task_id}/complete", json={"data": {"lead_unit": f"unit_of_{username}"}}
+        )
 
     threads = [threading.Thread(target=attempt, args=(u,)) for u in users]
     for t in threads:
@@ -41,6 +43,9 @@ def test_concurrent_complete_exactly_one_wins(world):
         detail = world.as_("clerk").get(f"/instances/{case['id']}").get_json()
         assert detail["variables"]["lead_unit"] == f"unit_of_{winner}"
         with world.factory() as s:
-            completions = s.scalar(select(func.count()).select_from(AuditEntry).where(
-                AuditEntry.instance_id == case["id"], AuditEntry.action == "complete"))
+            completions = s.scalar(
+                select(func.count())
+                .select_from(AuditEntry)
+                .where(AuditEntry.instance_id == case["id"], AuditEntry.action == "complete")
+            )
         assert completions == 1

@@ -1,14 +1,18 @@
 """Every error under /api/v1 is JSON {code, message, fields, codes}."""
+
 import pytest
 
 
-@pytest.mark.parametrize("method, path, status, code", [
-    ("GET", "/nope", 404, "not_found"),
-    ("DELETE", "/tasks", 405, "method_not_allowed"),
-    ("GET", "/instances/abc", 404, "not_found"),
-    ("GET", "/instances/99999999999999999999", 404, "not_found"),
-    ("PUT", "/instances", 405, "method_not_allowed"),
-])
+@pytest.mark.parametrize(
+    "method, path, status, code",
+    [
+        ("GET", "/nope", 404, "not_found"),
+        ("DELETE", "/tasks", 405, "method_not_allowed"),
+        ("GET", "/instances/abc", 404, "not_found"),
+        ("GET", "/instances/99999999999999999999", 404, "not_found"),
+        ("PUT", "/instances", 405, "method_not_allowed"),
+    ],
+)
 def test_http_errors_are_json(world, method, path, status, code):
     response = world.as_("clerk")._call(method, path)
     assert response.status_code == status and response.mimetype == "application/json"
@@ -36,8 +40,14 @@ def test_openapi_document_is_generated(world):
     doc = response.get_json()
     assert doc["openapi"].startswith("3.") and doc["info"]["title"] == "CongressFlow API"
     paths = doc["paths"]
-    for path in ("/api/v1/tasks", "/api/v1/tasks/{task_id}/complete", "/api/v1/instances/{instance_id}",
-                 "/api/v1/definitions/{key}/versions", "/api/v1/me/tokens", "/api/v1/attachments/{attachment_id}"):
+    for path in (
+        "/api/v1/tasks",
+        "/api/v1/tasks/{task_id}/complete",
+        "/api/v1/instances/{instance_id}",
+        "/api/v1/definitions/{key}/versions",
+        "/api/v1/me/tokens",
+        "/api/v1/attachments/{attachment_id}",
+    ):
         assert path in paths, path
     query = {p["name"] for p in paths["/api/v1/tasks"]["get"]["parameters"]}
     assert {"scope", "process", "overdue", "due_before", "unit", "text", "page", "per_page"} <= query

@@ -1,5 +1,6 @@
 """Field errors as codes: the API sends each with its params beside the English message
 (``codes``), the pages say it in the reader's language, translated from the code once."""
+
 import re
 from io import BytesIO
 
@@ -55,8 +56,13 @@ def text_of(response) -> str:
 
 # -- the API -------------------------------------------------------------------------------
 def test_a_start_form_refusal_has_a_code_and_params_per_field(fields_world):
-    response = fields_world.as_("clerk").post("/instances", json={"process_key": "field_errors", "data": {
-        "title": TOO_LONG, "visit": "2027-01-01", "count": 0, "bogus": "x"}})
+    response = fields_world.as_("clerk").post(
+        "/instances",
+        json={
+            "process_key": "field_errors",
+            "data": {"title": TOO_LONG, "visit": "2027-01-01", "count": 0, "bogus": "x"},
+        },
+    )
     assert response.status_code == 422
     body = response.get_json()
     assert body["codes"] == {
@@ -65,7 +71,7 @@ def test_a_start_form_refusal_has_a_code_and_params_per_field(fields_world):
         "count": {"code": "min", "params": {"min": 1}},
         "bogus": {"code": "unknown_field", "params": {}},
     }
-    assert body["fields"] == {                      # the English messages, as before
+    assert body["fields"] == {  # the English messages, as before
         "title": "标题: at most 10 characters",
         "visit": "走访日期: must be between 2026-01-01 and 2026-12-31",
         "count": "人数: at least 1",
@@ -77,28 +83,37 @@ def test_a_start_form_refusal_has_a_code_and_params_per_field(fields_world):
 
 def test_a_task_form_refusal_has_codes(world):
     case = world.to_unit("finance")
-    bad = world.as_("fin").post(f"/tasks/{case['reply']}/complete",
-                                json={"data": {"reply_class": "Z", "pages": "x"}})
+    bad = world.as_("fin").post(f"/tasks/{case['reply']}/complete", json={"data": {"reply_class": "Z", "pages": "x"}})
     assert bad.status_code == 422
-    assert bad.get_json()["codes"] == {"reply_class": {"code": "not_allowed_value", "params": {"value": "Z"}},
-                                       "pages": {"code": "not_a_number", "params": {}}}
+    assert bad.get_json()["codes"] == {
+        "reply_class": {"code": "not_allowed_value", "params": {"value": "Z"}},
+        "pages": {"code": "not_a_number", "params": {}},
+    }
 
 
 def test_use_case_refusals_have_codes(world):
     case = world.to_unit("finance")
-    exe = world.as_("clerk").post(f"/instances/{case['case']}/attachments",
-                                  data={"file": (BytesIO(b"MZ"), "tool.exe")}, content_type="multipart/form-data")
+    exe = world.as_("clerk").post(
+        f"/instances/{case['case']}/attachments",
+        data={"file": (BytesIO(b"MZ"), "tool.exe")},
+        content_type="multipart/form-data",
+    )
     assert exe.status_code == 422
-    assert exe.get_json()["codes"] == {"file": {"code": "file_type",
-                                                "params": {"allowed": " ".join(sorted(ALLOWED_TYPES))}}}
-    empty = world.as_("clerk").post(f"/instances/{case['case']}/attachments",
-                                    data={"file": (BytesIO(b""), "empty.pdf")}, content_type="multipart/form-data")
+    assert exe.get_json()["codes"] == {
+        "file": {"code": "file_type", "params": {"allowed": " ".join(sorted(ALLOWED_TYPES))}}
+    }
+    empty = world.as_("clerk").post(
+        f"/instances/{case['case']}/attachments",
+        data={"file": (BytesIO(b""), "empty.pdf")},
+        content_type="multipart/form-data",
+    )
     assert empty.get_json()["codes"] == {"file": {"code": "file_empty", "params": {}}}
     blank = world.as_("clerk").post(f"/instances/{case['case']}/cancel", json={"reason": "   "})
     assert blank.status_code == 422 and blank.get_json()["codes"] == {"reason": {"code": "required", "params": {}}}
     zone = world.as_("clerk").patch("/me", json={"timezone": "Mars/Olympus"})
-    assert zone.status_code == 422 and zone.get_json()["codes"] == {"timezone": {
-        "code": "unknown_timezone", "params": {"timezone": "Mars/Olympus", "example": "Asia/Shanghai"}}}
+    assert zone.status_code == 422 and zone.get_json()["codes"] == {
+        "timezone": {"code": "unknown_timezone", "params": {"timezone": "Mars/Olympus", "example": "Asia/Shanghai"}}
+    }
 
 
 def test_argument_errors_are_invalid_or_required(world):
@@ -119,8 +134,9 @@ def test_argument_errors_are_invalid_or_required(world):
 
 def test_refusals_before_any_handler_have_codes_too(world):
     nul = world.as_("clerk").get("/tasks", query_string={"text": "a\x00b"})
-    assert nul.get_json()["codes"] == {"query": {"code": "invalid",
-                                                 "params": {"message": "must not contain NUL characters"}}}
+    assert nul.get_json()["codes"] == {
+        "query": {"code": "invalid", "params": {"message": "must not contain NUL characters"}}
+    }
 
 
 def test_the_openapi_document_describes_the_codes(world):
@@ -139,14 +155,14 @@ def test_every_code_is_said_in_chinese_and_in_english(world):
 
     assert set(_SAY) == set(FIELD_ERRORS)
     cjk = re.compile(r"[\u4e00-\u9fff]")
-    for code, (params, english) in SAMPLES.items():
+    for code, (params, _english) in SAMPLES.items():
         error = FieldError(code, params)
         with world.app.test_request_context():
             chinese = field_message(error)
         with world.app.test_request_context(headers={"Cookie": "lang=en"}):
             translated = field_message(error)
         assert not cjk.search(translated), (code, translated)
-        if code != "invalid":                       # a library's message stays as it came
+        if code != "invalid":  # a library's message stays as it came
             assert cjk.search(chinese), (code, chinese)
         for name, value in params.items():
             # the pages offer the known values and time zones to choose from: not repeated
@@ -159,7 +175,9 @@ def test_plain_text_still_reads_in_the_readers_language(world):
 
     with world.app.test_request_context():
         assert field_messages({"password_repeat": "the passwords differ", "x": "odd"}) == {
-            "password_repeat": "两次输入的新密码不一致", "x": "odd"}
+            "password_repeat": "两次输入的新密码不一致",
+            "x": "odd",
+        }
 
 
 def start_page(client, token, **data):
@@ -186,8 +204,9 @@ def test_a_too_long_comment_is_refused_with_its_number(world):
     case = world.to_unit("finance")
     browser, token = world.browser("fin")
     client = browser.client
-    refused = client.post(f"/tasks/{case['reply']}/comments", data={"csrf_token": token,
-                                                                    "body": "长" * (MAX_COMMENT_CHARS + 1)})
+    refused = client.post(
+        f"/tasks/{case['reply']}/comments", data={"csrf_token": token, "body": "长" * (MAX_COMMENT_CHARS + 1)}
+    )
     assert refused.status_code == 422
     assert f"<code>body</code> 最多 {MAX_COMMENT_CHARS} 个字符" in text_of(refused)
     client.get("/lang/en")
@@ -200,8 +219,10 @@ def test_a_password_policy_refusal_is_said_in_the_readers_language(world):
     client = browser.client
 
     def change(new):
-        return client.post("/settings/password", data={"csrf_token": token, "current_password": PASSWORD,
-                                                       "password": new, "password_repeat": new})
+        return client.post(
+            "/settings/password",
+            data={"csrf_token": token, "current_password": PASSWORD, "password": new, "password_repeat": new},
+        )
 
     short = change("Qiu-shan")
     assert short.status_code == 422 and "密码至少 10 个字符" in text_of(short)
@@ -219,9 +240,12 @@ def test_an_upload_of_a_refused_type_is_said_in_the_readers_language(world):
     allowed = " ".join(sorted(ALLOWED_TYPES))
 
     def upload():
-        return client.post(f"/tasks/{case['reply']}/attachments", follow_redirects=True,
-                           data={"csrf_token": token, "file": (BytesIO(b"MZ"), "tool.exe")},
-                           content_type="multipart/form-data")
+        return client.post(
+            f"/tasks/{case['reply']}/attachments",
+            follow_redirects=True,
+            data={"csrf_token": token, "file": (BytesIO(b"MZ"), "tool.exe")},
+            content_type="multipart/form-data",
+        )
 
     assert f"附件未上传：不允许的文件类型。允许：{allowed}" in text_of(upload())
     client.get("/lang/en")

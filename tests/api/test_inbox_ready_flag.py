@@ -1,5 +1,6 @@
 """work_item_groups.ready follows its work item's state (database triggers), so the inbox
 reads a unit's ready rows only; the migration fills it for rows that exist already."""
+
 from sqlalchemy import select, text
 
 from storage import migrate
@@ -8,9 +9,11 @@ from storage.models import WorkItem, WorkItemGroup
 
 def _flags(world):
     with world.factory() as s:
-        rows = s.execute(select(WorkItem.bpmn_id, WorkItem.state, WorkItemGroup.group, WorkItemGroup.ready)
-                         .join(WorkItemGroup, WorkItemGroup.work_item_id == WorkItem.id)
-                         .order_by(WorkItem.id, WorkItemGroup.group)).all()
+        rows = s.execute(
+            select(WorkItem.bpmn_id, WorkItem.state, WorkItemGroup.group, WorkItemGroup.ready)
+            .join(WorkItemGroup, WorkItemGroup.work_item_id == WorkItem.id)
+            .order_by(WorkItem.id, WorkItemGroup.group)
+        ).all()
     return [(bpmn_id, state.value, group, bool(ready)) for bpmn_id, state, group, ready in rows]
 
 

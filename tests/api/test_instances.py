@@ -10,14 +10,17 @@ def test_start_with_form_data_and_422_per_field(world):
     assert no_key.status_code == 422 and set(no_key.get_json()["fields"]) == {"process_key"}
     unknown = clerk.post("/instances", json={"process_key": "nope"})
     assert unknown.status_code == 404
-    started = clerk.post("/instances", json={"process_key": "review", "data": {"subject": "修路"},
-                                             "business_key": "2026-001"})
+    started = clerk.post(
+        "/instances", json={"process_key": "review", "data": {"subject": "修路"}, "business_key": "2026-001"}
+    )
     assert started.status_code == 201
     body = started.get_json()
     assert body["title"] == "修路" and body["status"] == "running" and body["version"] == 1
     assert [t["bpmn_id"] for t in body["open_tasks"]] == ["register"]
-    assert world.as_("deputy").post("/instances", json={"process_key": "review",
-                                                        "data": {"subject": "x"}}).status_code == 403
+    assert (
+        world.as_("deputy").post("/instances", json={"process_key": "review", "data": {"subject": "x"}}).status_code
+        == 403
+    )
 
 
 def test_detail_variables_history_and_highlights(world):
@@ -50,7 +53,7 @@ def test_list_filters_and_visibility(world):
     assert [c["title"] for c in world.as_("fin").get("/instances").get_json()["items"]] == ["修桥"]
     assert world.as_("deputy").get("/instances").get_json()["total"] == 0
     assert world.as_("boss").get("/instances").get_json()["total"] == 3
-    assert world.as_("clerk2").get("/instances").get_json()["total"] == 3     # the congress office sees all
+    assert world.as_("clerk2").get("/instances").get_json()["total"] == 3  # the congress office sees all
     assert [c["title"] for c in world.as_("landy").get("/instances").get_json()["items"]] == ["修渠"]
     bad = clerk.get("/instances?status=lost")
     assert bad.status_code == 422 and set(bad.get_json()["fields"]) == {"status"}
@@ -86,8 +89,18 @@ def test_cancel_rules(world):
 
 
 def _petition(world):
-    started = world.as_("clerk").post("/instances", json={"process_key": "petition_api", "data": {
-        "subject": "噪音扰民", "petitioner_name": "张三", "petitioner_phone": "13800000000", "unit": "finance"}})
+    started = world.as_("clerk").post(
+        "/instances",
+        json={
+            "process_key": "petition_api",
+            "data": {
+                "subject": "噪音扰民",
+                "petitioner_name": "张三",
+                "petitioner_phone": "13800000000",
+                "unit": "finance",
+            },
+        },
+    )
     assert started.status_code == 201, started.get_json()
     return started.get_json()
 
@@ -97,7 +110,7 @@ def test_a_task_lists_the_run_time_choices_of_its_form(world):
     task = world.as_("fin").get(f"/tasks/{case['open_tasks'][0]['task_id']}").get_json()
     [copy_to] = [f for f in task["form"]["fields"] if f["id"] == "copy_to"]
     assert copy_to["multiple_source"] == "departments"
-    assert set(task["choices"]) == {"departments"}                  # only what the form refers to
+    assert set(task["choices"]) == {"departments"}  # only what the form refers to
     assert task["choices"]["departments"]["finance"] == "财政所"
 
 
@@ -116,5 +129,7 @@ def test_confidential_fields_masked_for_the_unit(world):
     # neither a plain officer of the office nor a supervisor may read it
     for username in ("clerk", "boss"):
         seen = world.as_(username).get(f"/instances/{case['id']}").get_json()
-        assert seen["variables"]["petitioner_name"] == "张*" and seen["history"][0]["data"]["petitioner_phone"] == \
-            "138****0000"
+        assert (
+            seen["variables"]["petitioner_name"] == "张*"
+            and seen["history"][0]["data"]["petitioner_phone"] == "138****0000"
+        )

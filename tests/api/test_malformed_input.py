@@ -1,5 +1,6 @@
 """Malformed input gets a 4xx naming the field, never a 500: JSON nested without end, text
 that is not Unicode, dates no case is dated on (in query filters and in forms)."""
+
 from __future__ import annotations
 
 import json
@@ -94,8 +95,11 @@ def test_deep_json_is_refused_on_every_write(world):
     case = world.to_unit("finance")
     deep = "[" * 5000 + "]" * 5000
     fin = world.as_("fin")
-    for method, path in (("POST", f"/tasks/{case['reply']}/complete"), ("PUT", f"/tasks/{case['reply']}/draft"),
-                         ("POST", f"/instances/{case['case']}/comments")):
+    for method, path in (
+        ("POST", f"/tasks/{case['reply']}/complete"),
+        ("PUT", f"/tasks/{case['reply']}/draft"),
+        ("POST", f"/instances/{case['case']}/comments"),
+    ):
         response = fin._call(method, path, data='{"data": ' + deep + ', "body": 1}', content_type="application/json")
         assert response.status_code == 400, (path, response.get_data(as_text=True)[:300])
 
@@ -120,11 +124,14 @@ def test_a_lone_surrogate_is_422_naming_the_field(world):
     assert cases(world) == before
 
 
-@pytest.mark.parametrize("text, field", [
-    ('{"data": {"reply_class": "A", "pages": 2, "note": ["ok", "\\udfff"]}}', "data.note.1"),
-    ('{"data": {"\\ud83d": "A"}}', "data.\\ud83d"),
-    ('{"data": {"reply_class": "\\ud83d\\ude00\\ud83d"}}', "data.reply_class"),
-])
+@pytest.mark.parametrize(
+    "text, field",
+    [
+        ('{"data": {"reply_class": "A", "pages": 2, "note": ["ok", "\\udfff"]}}', "data.note.1"),
+        ('{"data": {"\\ud83d": "A"}}', "data.\\ud83d"),
+        ('{"data": {"reply_class": "\\ud83d\\ude00\\ud83d"}}', "data.reply_class"),
+    ],
+)
 def test_lone_surrogates_anywhere_are_named(world, text, field):
     case = world.to_unit("finance")
     response = world.as_("fin").post(f"/tasks/{case['reply']}/complete", data=text, content_type="application/json")
@@ -137,23 +144,33 @@ def test_lone_surrogates_anywhere_are_named(world, text, field):
 def test_a_surrogate_pair_is_an_ordinary_character(world):
     body = '{"process_key": "review", "data": {"subject": "\\ud83d\\ude00"}}'
     response = world.as_("clerk").post("/instances", data=body, content_type="application/json")
-    assert response.status_code == 201 and response.get_json()["title"] == "\U0001F600"
+    assert response.status_code == 201 and response.get_json()["title"] == "\U0001f600"
 
 
 def test_a_lone_surrogate_in_a_comment_or_draft_is_refused(world):
     case = world.to_unit("finance")
     fin = world.as_("fin")
-    comment = fin.post(f"/instances/{case['case']}/comments", data='{"body": "\\ud800"}',
-                       content_type="application/json")
+    comment = fin.post(
+        f"/instances/{case['case']}/comments", data='{"body": "\\ud800"}', content_type="application/json"
+    )
     assert comment.status_code == 422 and list(comment.get_json()["fields"]) == ["body"]
-    draft = fin.put(f"/tasks/{case['reply']}/draft", data='{"data": {"reply_class": "\\ud800"}}',
-                    content_type="application/json")
+    draft = fin.put(
+        f"/tasks/{case['reply']}/draft", data='{"data": {"reply_class": "\\ud800"}}', content_type="application/json"
+    )
     assert draft.status_code == 422 and list(draft.get_json()["fields"]) == ["data.reply_class"]
 
 
 # -- dates in query filters -----------------------------------------------------------------
-@pytest.mark.parametrize("value", ["9999-12-31T23:59:59Z", "9999-12-31T23:59:59-05:00", "0001-01-01T00:00:00+05:00",
-                                   "1899-12-31T23:59:59Z", "2100-01-01T00:00:01Z"])
+@pytest.mark.parametrize(
+    "value",
+    [
+        "9999-12-31T23:59:59Z",
+        "9999-12-31T23:59:59-05:00",
+        "0001-01-01T00:00:00+05:00",
+        "1899-12-31T23:59:59Z",
+        "2100-01-01T00:00:01Z",
+    ],
+)
 def test_an_out_of_range_date_filter_is_422_naming_the_argument(world, value):
     response = world.as_("clerk").get("/tasks", query_string={"due_before": value})
     assert response.status_code == 422, response.get_data(as_text=True)[:300]
@@ -199,14 +216,17 @@ def test_a_far_date_can_no_longer_be_submitted_on_a_task_form(dates):
     assert started.status_code == 201, started.get_json()
     prepare = started.get_json()["open_tasks"][0]["task_id"]
     clerk = dates.as_("clerk")
-    refused = clerk.post(f"/tasks/{prepare}/complete", json={"data": {"followup_date": "0001-01-01",
-                                                                       "meeting_date": "2025-12-31"}})
+    refused = clerk.post(
+        f"/tasks/{prepare}/complete", json={"data": {"followup_date": "0001-01-01", "meeting_date": "2025-12-31"}}
+    )
     assert refused.status_code == 422
     assert refused.get_json()["fields"] == {
         "followup_date": "回访日期: must be between 1900-01-01 and 2099-12-31",
-        "meeting_date": "会议日期: must be between 2026-01-01 and 2027-12-31"}   # the field's own range
-    done = clerk.post(f"/tasks/{prepare}/complete", json={"data": {"followup_date": "2027-01-15",
-                                                                    "meeting_date": "2026-12-28"}})
+        "meeting_date": "会议日期: must be between 2026-01-01 and 2027-12-31",
+    }  # the field's own range
+    done = clerk.post(
+        f"/tasks/{prepare}/complete", json={"data": {"followup_date": "2027-01-15", "meeting_date": "2026-12-28"}}
+    )
     assert done.status_code == 200, done.get_json()
     [visit] = done.get_json()["open_tasks"]
     assert visit["bpmn_id"] == "visit" and visit["due_at"].startswith("2026-12-19T16:00")  # midnight in Beijing

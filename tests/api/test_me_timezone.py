@@ -1,5 +1,6 @@
 """/api/v1/me says which zone the web pages show the caller's dates in; the API itself
 keeps speaking UTC."""
+
 from engine.usecases import people
 from engine.usecases.context import actor_for
 
@@ -27,6 +28,6 @@ def test_change_my_time_zone(world):
     assert clerk.get("/me").get_json()["timezone"] == "Asia/Urumqi"
     refused = clerk.patch("/me", json={"timezone": "Mars/Olympus_Mons"})
     assert refused.status_code == 422 and set(refused.get_json()["fields"]) == {"timezone"}
-    assert clerk.get("/me").get_json()["timezone"] == "Asia/Urumqi"           # nothing changed
+    assert clerk.get("/me").get_json()["timezone"] == "Asia/Urumqi"  # nothing changed
     assert clerk.patch("/me", json={"timezone": ""}).get_json()["timezone"] == "Asia/Shanghai"
     assert world.as_("fin").get("/me").get_json()["timezone"] == "Asia/Shanghai"

@@ -3,6 +3,7 @@
 
 The notifications come the real way: a review case waits for the finance office's reply,
 the clock passes its due date and the scheduler fires."""
+
 from datetime import timedelta
 
 from sqlalchemy import select
@@ -23,8 +24,13 @@ def overdue_reply(world) -> dict:
 
 def ids_of(world, username: str) -> list[int]:
     with world.factory() as s:
-        return list(s.scalars(select(Notification.id).where(Notification.username == username)
-                              .order_by(Notification.created_at.desc(), Notification.id.desc())))
+        return list(
+            s.scalars(
+                select(Notification.id)
+                .where(Notification.username == username)
+                .order_by(Notification.created_at.desc(), Notification.id.desc())
+            )
+        )
 
 
 def test_list_my_notifications(world):
@@ -33,7 +39,7 @@ def test_list_my_notifications(world):
     body = fin.get("/me/notifications").get_json()
     assert body["total"] == body["unread"] == len(body["items"]) == len(ids_of(world, "fin")) >= 2
     assert (body["page"], body["per_page"]) == (1, 25)
-    assert [n["id"] for n in body["items"]] == ids_of(world, "fin")            # newest first
+    assert [n["id"] for n in body["items"]] == ids_of(world, "fin")  # newest first
     kinds = {n["kind"]: n for n in body["items"]}
     overdue = kinds["overdue"]
     assert overdue["subject"] == "逾期：答复（修桥申请）" and overdue["kind_label"] == "逾期"
@@ -43,8 +49,13 @@ def test_list_my_notifications(world):
     assert overdue["params"]["due_at"].endswith("+00:00")
     assert kinds["supervision"]["params"]["event"] and "interrupting" in kinds["supervision"]["params"]
     # someone of another unit has none of them
-    assert world.as_("clerk").get("/me/notifications").get_json() == {"total": 0, "unread": 0, "page": 1,
-                                                                     "per_page": 25, "items": []}
+    assert world.as_("clerk").get("/me/notifications").get_json() == {
+        "total": 0,
+        "unread": 0,
+        "page": 1,
+        "per_page": 25,
+        "items": [],
+    }
     assert world.anonymous().get("/me/notifications").status_code == 401
 
 
@@ -81,11 +92,11 @@ def test_mark_all_read_and_only_ones_own(world):
     assert fin.post("/me/notifications/read").get_json() == {"marked": len(mine)}
     assert fin.get("/me/notifications").get_json()["unread"] == 0
     assert boss.get("/me/notifications").get_json()["unread"] == len(theirs)
-    assert fin.post("/me/notifications/read", json={}).get_json() == {"marked": 0}          # already read
+    assert fin.post("/me/notifications/read", json={}).get_json() == {"marked": 0}  # already read
     assert boss.post("/me/notifications/read", json={"ids": []}).get_json() == {"marked": 0}  # none named
     assert boss.post("/me/notifications/read", json={"ids": None}).get_json() == {"marked": len(theirs)}
     with world.factory() as s:
-        assert notifications.unread_count(s, actor_for(s, "fin2")) > 0               # a colleague's copy
+        assert notifications.unread_count(s, actor_for(s, "fin2")) > 0  # a colleague's copy
     bad = fin.post("/me/notifications/read", json={"ids": ["x", 0]})
     assert bad.status_code == 422 and "ids.0" in bad.get_json()["fields"]
     assert world.anonymous().post("/me/notifications/read").status_code == 401
@@ -111,4 +122,12 @@ def test_documented_in_openapi(world):
     assert marking["requestBody"]["required"] is False
     assert "ignored" in marking["description"]
     assert set(spec["components"]["schemas"]["Notification"]["properties"]) >= {
-        "id", "kind", "subject", "message", "task_id", "instance_id", "created_at", "read_at"}
+        "id",
+        "kind",
+        "subject",
+        "message",
+        "task_id",
+        "instance_id",
+        "created_at",
+        "read_at",
+    }

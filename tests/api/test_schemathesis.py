@@ -4,6 +4,7 @@ every operation, as a signed-in officer, find no server error (no 5xx).
 Two runs: path ids as generated (mostly unknown: 404 paths, argument validation), and
 path ids fixed to a real case, task, attachment and token of the caller (the use cases
 behind them get fuzzed bodies and queries). Bounded examples keep it under a minute."""
+
 import re
 from io import BytesIO
 
@@ -31,12 +32,21 @@ def generated_ids(world):
 @pytest.fixture
 def real_ids(world):
     case = world.to_unit("finance")
-    up = world.as_("fin").post(f"/tasks/{case['reply']}/attachments",
-                               data={"file": (BytesIO(b"%PDF-1.4"), "a.pdf")}, content_type="multipart/form-data")
+    up = world.as_("fin").post(
+        f"/tasks/{case['reply']}/attachments",
+        data={"file": (BytesIO(b"%PDF-1.4"), "a.pdf")},
+        content_type="multipart/form-data",
+    )
     token = world.as_("fin").post("/me/tokens", json={"name": "fuzz"}).get_json()["token"]["id"]
     [review] = [d for d in world.as_("fin").get("/definitions").get_json() if d["key"] == "review"]
-    return _load(world), {"task_id": case["reply"], "instance_id": case["case"], "attachment_id": up.get_json()["id"],
-                          "token_id": token, "definition_id": review["id"], "key": "review"}
+    return _load(world), {
+        "task_id": case["reply"],
+        "instance_id": case["case"],
+        "attachment_id": up.get_json()["id"],
+        "token_id": token,
+        "definition_id": review["id"],
+        "key": "review",
+    }
 
 
 def _run(world, schema_and_ids):
@@ -49,6 +59,7 @@ def _run(world, schema_and_ids):
         operations += 1
         fixed = {name: ids[name] for name in re.findall(r"{(\w+)}", operation.path) if name in ids}
         for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
+
             @FAST
             @given(case=operation.as_strategy(generation_mode=mode, path_parameters=fixed))
             def check(case):
@@ -57,14 +68,20 @@ def _run(world, schema_and_ids):
 
             try:
                 check()
-            except Exception as exc:  # noqa: BLE001 - collect every operation's failure, then report
+            except Exception as exc:  # collect every operation's failure, then report
                 failures[f"{operation.label} ({mode.value})"] = str(exc)[:2000]
     assert operations >= 20
     return failures
 
 
-FAST = settings(max_examples=EXAMPLES, deadline=None, derandomize=True, database=None,
-                suppress_health_check=list(HealthCheck), phases=[Phase.explicit, Phase.generate])
+FAST = settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=list(HealthCheck),
+    phases=[Phase.explicit, Phase.generate],
+)
 
 
 def test_generated_ids_no_server_error(world, generated_ids):

@@ -1,4 +1,5 @@
 """The inbox API (the same filters as the inbox page) and the work on a task."""
+
 from datetime import timedelta
 
 from engine import clock
@@ -24,7 +25,7 @@ def test_scopes_mine_group_open(world):
 def test_filters_process_unit_text_overdue_due_before(world):
     fin_case = world.to_unit("finance", subject="修桥申请")
     world.to_unit("land", subject="宅基地纠纷")
-    boss = world.as_("boss")     # supervisor: scope all
+    boss = world.as_("boss")  # supervisor: scope all
     everything = boss.get("/tasks?scope=all").get_json()
     assert everything["total"] == 2
     assert [t["title"] for t in boss.get("/tasks?scope=all&unit=finance").get_json()["items"]] == ["修桥申请"]

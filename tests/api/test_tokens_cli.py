@@ -1,4 +1,5 @@
 """``congressflow tokens``: the secret is printed once, only its hash is stored, revoking works."""
+
 import hashlib
 import json
 
@@ -39,7 +40,7 @@ def test_create_list_revoke(runner, session_factory):
     assert run(runner, "tokens", "revoke", str(out["id"]), "--user", "clerk").exit_code == 0
     assert "REVOKED" in run(runner, "tokens", "list", "--for", "clerk", "--operator").output
     again = runner.invoke(args=["tokens", "revoke", str(out["id"]), "--operator"])
-    assert again.exit_code == 3 and "already revoked" in again.output       # a conflict
+    assert again.exit_code == 3 and "already revoked" in again.output  # a conflict
 
 
 def test_who_acts_must_be_said_and_obeys_the_policy(runner):

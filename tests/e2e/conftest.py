@@ -2,6 +2,7 @@
 
 Never downloads a browser: it launches /usr/bin/chromium (``apt-get install chromium``).
 Without it the browser tests skip, unless CONGRESSFLOW_REQUIRE_BROWSER=1 (CI) makes them fail."""
+
 from __future__ import annotations
 
 import os
@@ -12,11 +13,17 @@ import pytest
 
 from tests.conftest import REPO_ROOT
 from tests.servers import serving
-from tests.web.conftest import app as app  # noqa: F401  (the same app fixture as the page tests)
+from tests.web.conftest import app as app  # the same app fixture as the page tests
 
 CHROMIUM = os.environ.get("CONGRESSFLOW_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 ARTIFACTS = REPO_ROOT / "test-artifacts"
 
 
@@ -31,7 +38,7 @@ def chromium_path() -> str:
 
 
 @pytest.fixture
-def live_server(app) -> Iterator[str]:  # noqa: F811
+def live_server(app) -> Iterator[str]:
     """The app with CSRF on (a real browser submits real forms), served by waitress on a free port."""
     app.config["WTF_CSRF_ENABLED"] = True
     with serving(app) as base:

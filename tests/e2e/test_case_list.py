@@ -1,5 +1,6 @@
 """In a real browser: an officer of the congress office opens the case list from the main
 navigation, filters it by status (the filter lands in the URL), and opens a case from it."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -18,7 +19,7 @@ def test_case_list(app, live_server, browser, artifacts):
     base = live_server
     running = start_review(app, "关于修缮村道的意见")
     clock.advance(timedelta(minutes=5))
-    petition = start_petition(app, unit="office")        # handled by the office: office1 sees it
+    petition = start_petition(app, unit="office")  # handled by the office: office1 sees it
     use(app, tasks.complete, "office1", petition.task_id, {"answer": "已核实", "answered_on": "2026-12-08"})
     clock.advance(timedelta(minutes=5))
     cancelled = start_review(app, "重复登记的意见")
@@ -29,8 +30,11 @@ def test_case_list(app, live_server, browser, artifacts):
     page.wait_for_selector("#cases")
     assert page.locator("nav.mainnav a.on").inner_text() == "案件"
     rows = page.locator("#cases tbody tr")
-    assert [rows.nth(i).get_attribute("data-case-id") for i in range(rows.count())] == \
-        [str(cancelled.id), str(petition.id), str(running.id)]            # newest first
+    assert [rows.nth(i).get_attribute("data-case-id") for i in range(rows.count())] == [
+        str(cancelled.id),
+        str(petition.id),
+        str(running.id),
+    ]  # newest first
     page.screenshot(path=str(artifacts / "10-case-list.png"), full_page=True)
 
     # filter by status: the choice goes into the URL, so the list can be bookmarked

@@ -1,5 +1,6 @@
 """In a real browser: a designer opens a deployed process in the bpmn-js Modeler and
 deploys it as a new version; a broken document comes back with its problems."""
+
 from __future__ import annotations
 
 import pytest
@@ -19,13 +20,13 @@ def test_designer_deploys_from_the_modeler(live_server, browser, artifacts):
     page.locator('#definitions tr[data-key="review"] a.button').click()
     page.wait_for_selector("#modeler[data-ready=true]")
     assert page.locator('#modeler g.djs-element[data-element-id="register"]').count() == 1
-    assert page.locator("#modeler .djs-palette").count() == 1          # the editing palette is there
+    assert page.locator("#modeler .djs-palette").count() == 1  # the editing palette is there
     page.screenshot(path=str(artifacts / "08-designer.png"), full_page=True)
     page.click("button[data-action=deploy]")
     page.wait_for_url(f"{base}/designer/")
     assert "已部署" in page.locator(".flash").first.inner_text()
     assert "v2" in page.locator('#definitions tr[data-key="review"]').inner_text()
-    assert problems == []          # no script errors, no content-security-policy violations
+    assert problems == []  # no script errors, no content-security-policy violations
 
     # break the document in the XML view: deploying shows the problem and marks the element
     page.locator('#definitions tr[data-key="review"] a.button').click()
@@ -39,7 +40,7 @@ def test_designer_deploys_from_the_modeler(live_server, browser, artifacts):
     assert "nowhere" in page.locator("#problems").inner_text()
     page.screenshot(path=str(artifacts / "09-designer-problems.png"), full_page=True)
     page.goto(f"{base}/designer/")
-    assert "v2" in page.locator('#definitions tr[data-key="review"]').inner_text()   # nothing deployed
+    assert "v2" in page.locator('#definitions tr[data-key="review"]').inner_text()  # nothing deployed
 
 
 def test_designer_edits_who_acts_and_the_form_in_the_properties_panel(app, live_server, browser, artifacts):
@@ -52,9 +53,10 @@ def test_designer_edits_who_acts_and_the_form_in_the_properties_panel(app, live_
     page.wait_for_selector("#modeler[data-ready=true]")
 
     page.click('#modeler g.djs-element[data-element-id="supervise"]')
-    assignment = page.locator('#properties [data-group-id="group-CamundaPlatform__UserAssignment"] '
-                              '.bio-properties-panel-group-header')
-    assert "办理人" in assignment.inner_text()                       # the panel speaks the page's language
+    assignment = page.locator(
+        '#properties [data-group-id="group-CamundaPlatform__UserAssignment"] .bio-properties-panel-group-header'
+    )
+    assert "办理人" in assignment.inner_text()  # the panel speaks the page's language
     assignment.click()
     groups = page.locator("#properties #bio-properties-panel-candidateGroups")
     assert groups.input_value() == "office"
@@ -64,9 +66,11 @@ def test_designer_edits_who_acts_and_the_form_in_the_properties_panel(app, live_
     page.click('#modeler g.djs-element[data-element-id="reply"]')
     page.click('#properties [data-group-id="group-CamundaPlatform__FormData"] .bio-properties-panel-group-header')
     label = page.locator("#properties #bio-properties-panel-reply-formField-0-formFieldLabel")
-    if not label.is_visible():        # the field's own entry is collapsed: open it
-        page.click('#properties [data-group-id="group-CamundaPlatform__FormData"] '
-                   '.bio-properties-panel-collapsible-entry-header >> nth=0')
+    if not label.is_visible():  # the field's own entry is collapsed: open it
+        page.click(
+            '#properties [data-group-id="group-CamundaPlatform__FormData"] '
+            ".bio-properties-panel-collapsible-entry-header >> nth=0"
+        )
     assert label.input_value() == "答复类别"
     label.fill("答复类别（A/B）")
     label.press("Tab")

@@ -1,6 +1,7 @@
 """In a real browser: a finance officer whose reply went overdue sees the unread badge,
 reads the notices, opens the task from one; then chooses another time zone under 我的设置
 and sees the same moments in it."""
+
 from __future__ import annotations
 
 import re
@@ -54,6 +55,6 @@ def test_notifications_and_time_zone(app, live_server, browser, artifacts):
     shown_in_new_york = page.locator("#notifications tbody tr").first.locator("td").nth(2).inner_text()
     beijing = re.search(r"\d{4}-\d\d-\d\d \d\d:\d\d", shown).group(0)
     new_york = re.search(r"\d{4}-\d\d-\d\d \d\d:\d\d", shown_in_new_york).group(0)
-    assert beijing != new_york            # 12 or 13 hours apart, by the season
+    assert beijing != new_york  # 12 or 13 hours apart, by the season
 
     assert problems == []

@@ -2,6 +2,7 @@
 task, submits the form with a mistake, sees the error, corrects it and completes it; the
 handling unit's officer finds the new task in the inbox; the case page draws the diagram
 with what is done, what is active and, later, what is overdue."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -19,8 +20,9 @@ def sign_in(browser, base: str, username: str):
     page = context.new_page()
     problems: list[str] = []
     # a 422 answer is the form coming back with its errors: expected, not a problem
-    page.on("console", lambda m: problems.append(m.text)
-            if m.type == "error" and "UNPROCESSABLE" not in m.text else None)
+    page.on(
+        "console", lambda m: problems.append(m.text) if m.type == "error" and "UNPROCESSABLE" not in m.text else None
+    )
     page.on("pageerror", lambda e: problems.append(str(e)))
     page.goto(f"{base}/")
     assert "/login" in page.url
@@ -62,7 +64,7 @@ def test_officer_flow(live_server, browser, artifacts):
     office.wait_for_selector("#form-errors")
     error = office.locator('[data-field="lead_unit"] .field-error')
     assert error.inner_text() == "必填"
-    assert office.is_checked("#f-urgent")              # what was typed is kept
+    assert office.is_checked("#f-urgent")  # what was typed is kept
     office.screenshot(path=str(artifacts / "04-task-with-error.png"), full_page=True)
 
     # correct it and complete

@@ -1,4 +1,5 @@
 """Helpers shared by the scheduler and notification tests."""
+
 from __future__ import annotations
 
 import time
@@ -36,8 +37,9 @@ def start_deadline(factory, wait_until: datetime, handle_due: datetime) -> int:
     """A case of deadline.bpmn: an intermediate timer until ``wait_until``, then a task due
     (with an interrupting boundary timer) at ``handle_due``."""
     with factory.begin() as s:
-        detail = cases.start_instance(s, SYSTEM, "deadline", {
-            "wait_until": wait_until.isoformat(), "handle_due": handle_due.isoformat()})
+        detail = cases.start_instance(
+            s, SYSTEM, "deadline", {"wait_until": wait_until.isoformat(), "handle_due": handle_due.isoformat()}
+        )
     return detail.id
 
 

@@ -1,4 +1,5 @@
 """The command line, as people and scripts use it: exit codes, stderr, --json."""
+
 import json
 import re
 import shutil
@@ -44,8 +45,22 @@ def test_init_twice_does_no_harm(runner):
 
 def test_drive_a_process_end_to_end(runner):
     run(runner, "init")
-    assert run(runner, "users", "create", "clerk", "--password", "Qing-he-73-jie~", "--role", "officer",
-               "--department", "office", "--operator").exit_code == 0
+    assert (
+        run(
+            runner,
+            "users",
+            "create",
+            "clerk",
+            "--password",
+            "Qing-he-73-jie~",
+            "--role",
+            "officer",
+            "--department",
+            "office",
+            "--operator",
+        ).exit_code
+        == 0
+    )
     defs = json.loads(run(runner, "definitions", "--operator", "--json").output)
     assert [d["key"] for d in defs] == ["review"]
 
@@ -67,9 +82,10 @@ def test_drive_a_process_end_to_end(runner):
     assert json.loads(done.output)["open_tasks"][0]["bpmn_id"] == "reply"
 
     again = run(runner, "complete", task_id, "--user", "clerk", "--data", '{"lead_unit": "finance"}')
-    assert again.exit_code == 3 and "already completed by clerk" in again.stderr       # a conflict
+    assert again.exit_code == 3 and "already completed by clerk" in again.stderr  # a conflict
 
     from datetime import timedelta
+
     clock.advance(timedelta(days=16))
     fired = json.loads(run(runner, "fire-due", "--json").output)
     assert fired == {"fired": 3}  # reminder, boundary timer, due date
@@ -77,11 +93,17 @@ def test_drive_a_process_end_to_end(runner):
     shown = json.loads(run(runner, "instance", str(case["id"]), "--user", "clerk", "--json").output)
     assert shown["status"] == "running"
     assert {t["bpmn_id"] for t in shown["open_tasks"]} == {"reply", "supervise"}
-    assert [h["action"] for h in shown["history"]] == ["start", "claim", "complete", "reminder", "timer_fired",
-                                                     "task_overdue"]
-    assert shown["started_at"] == "2026-12-07T01:00:00+00:00"                # --json speaks UTC
+    assert [h["action"] for h in shown["history"]] == [
+        "start",
+        "claim",
+        "complete",
+        "reminder",
+        "timer_fired",
+        "task_overdue",
+    ]
+    assert shown["started_at"] == "2026-12-07T01:00:00+00:00"  # --json speaks UTC
     human = run(runner, "instance", str(case["id"]), "--user", "clerk").output
-    assert "started 2026-12-07 09:00 +0800 by clerk" in human                 # people read local time
+    assert "started 2026-12-07 09:00 +0800 by clerk" in human  # people read local time
     assert re.search(r"答复 .* due \d{4}-\d\d-\d\d \d\d:\d\d \+0800  OVERDUE", human)
 
 
@@ -96,8 +118,9 @@ def test_errors_are_readable_and_exit_non_zero(runner):
 
 def test_deploy_refuses_bad_bpmn_with_location(runner, tmp_path):
     bad = tmp_path / "bad.bpmn"
-    bad.write_bytes((FIXTURES / "review.bpmn").read_bytes().replace(b'<bpmn:sequenceFlow id="f4" ',
-                                                                    b'<bpmn:sequenceFlow '))
+    bad.write_bytes(
+        (FIXTURES / "review.bpmn").read_bytes().replace(b'<bpmn:sequenceFlow id="f4" ', b"<bpmn:sequenceFlow ")
+    )
     result = run(runner, "deploy", str(bad), "--operator")
     assert result.exit_code == 1
     assert f"{bad}:" in result.stderr and "sequence flow without an id" in result.stderr

@@ -1,5 +1,6 @@
 """Two people act on the same task at the same moment: exactly one wins, the other is
 told why, and nothing is half-written. Real threads, real database connections."""
+
 import threading
 
 import pytest
@@ -35,7 +36,7 @@ def race(factory, task_id, users):
             with factory.begin() as s:
                 tasks.complete(s, actor_for(s, username), task_id, {"lead_unit": f"unit_of_{username}"})
             outcomes[username] = "ok"
-        except Exception as exc:  # noqa: BLE001 - the test inspects what each thread got
+        except Exception as exc:  # the test inspects what each thread got
             outcomes[username] = exc
 
     threads = [threading.Thread(target=attempt, args=(u,)) for u in users]
@@ -59,13 +60,17 @@ def test_same_task_completed_at_once_exactly_one_wins(office):
         assert isinstance(loser, Conflict), repr(loser)
         assert f"completed by {winners[0]}" in loser.message or "reload" in loser.message
         with office() as s:
-            completes = s.scalar(select(func.count()).select_from(AuditEntry).where(
-                AuditEntry.task_id == task_id, AuditEntry.action == "complete"))
+            completes = s.scalar(
+                select(func.count())
+                .select_from(AuditEntry)
+                .where(AuditEntry.task_id == task_id, AuditEntry.action == "complete")
+            )
             assert completes == 1
             item = s.scalars(select(WorkItem).where(WorkItem.task_id == task_id)).one()
             assert item.state == WorkItemState.COMPLETED and item.completed_by == winners[0]
-            replies = s.scalars(select(WorkItem).where(WorkItem.instance_id == case.id,
-                                                       WorkItem.bpmn_id == "reply")).all()
+            replies = s.scalars(
+                select(WorkItem).where(WorkItem.instance_id == case.id, WorkItem.bpmn_id == "reply")
+            ).all()
             assert [r.groups[0].group for r in replies] == [f"unit_of_{winners[0]}"]
             assert s.get(ProcessInstance, case.id).revision == case.revision + 1
 
@@ -74,8 +79,7 @@ def test_different_cases_do_not_conflict(office):
     ids = []
     for n in range(2):
         with office.begin() as s:
-            ids.append(cases.start_instance(s, actor_for(s, "a"), "review", {"subject": f"{n}"})
-                       .open_tasks[0].task_id)
+            ids.append(cases.start_instance(s, actor_for(s, "a"), "review", {"subject": f"{n}"}).open_tasks[0].task_id)
     barrier = threading.Barrier(2)
     errors = []
 
@@ -84,11 +88,13 @@ def test_different_cases_do_not_conflict(office):
         try:
             with office.begin() as s:
                 tasks.complete(s, actor_for(s, username), task_id, {"lead_unit": "finance"})
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             errors.append(exc)
 
-    threads = [threading.Thread(target=complete, args=(ids[0], "a")),
-               threading.Thread(target=complete, args=(ids[1], "b"))]
+    threads = [
+        threading.Thread(target=complete, args=(ids[0], "a")),
+        threading.Thread(target=complete, args=(ids[1], "b")),
+    ]
     for t in threads:
         t.start()
     for t in threads:

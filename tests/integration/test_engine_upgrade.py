@@ -1,6 +1,7 @@
 """After an engine upgrade: a stored spec written by another SpiffWorkflow serializer
 version is parsed again from the stored BPMN instead of failing to load, and the cases
 running on it go on (on SQLite and PostgreSQL)."""
+
 from __future__ import annotations
 
 import json
@@ -20,8 +21,11 @@ def test_a_spec_carries_its_serializer_version():
     [parsed] = parse_bpmn(fixture_bpmn("review.bpmn"), "review.bpmn")
     stored = json.loads(dump_process(parsed))
     assert stored["serializer_version"] == SERIALIZER_VERSION
-    for old in ({**stored, "serializer_version": "1.0"}, {k: v for k, v in stored.items() if k != "serializer_version"}):
-        with pytest.raises(StaleSpec, match="1.0|unknown"):
+    for old in (
+        {**stored, "serializer_version": "1.0"},
+        {k: v for k, v in stored.items() if k != "serializer_version"},
+    ):
+        with pytest.raises(StaleSpec, match=r"1\.0|unknown"):
             load_process(json.dumps(old))
 
 
@@ -34,9 +38,12 @@ def _age(session_factory, version: str | None) -> None:
                 spec.pop("serializer_version")
             else:
                 spec["serializer_version"] = version
-            s.execute(update(ProcessDefinition).where(ProcessDefinition.id == definition.id)
-                      .values(spec_json=json.dumps(spec, ensure_ascii=False)))
-    processes.clear()   # a new server process after the upgrade: nothing parsed yet
+            s.execute(
+                update(ProcessDefinition)
+                .where(ProcessDefinition.id == definition.id)
+                .values(spec_json=json.dumps(spec, ensure_ascii=False))
+            )
+    processes.clear()  # a new server process after the upgrade: nothing parsed yet
 
 
 @pytest.mark.parametrize("stored_version", ["1.0", None])
@@ -54,7 +61,8 @@ def test_running_and_new_cases_survive_an_upgrade(session_factory, frozen_clock,
         again = cases.start_instance(s, actor_for(s, "clerk"), "review", {"subject": "修桥"})
     assert [r.getMessage() for r in caplog.records].count(
         f"process review v1: stored by serializer version {stored_version or 'unknown'}, this engine writes "
-        f"{SERIALIZER_VERSION}; parsing its BPMN again") == 1          # once: then it is cached
+        f"{SERIALIZER_VERSION}; parsing its BPMN again"
+    ) == 1  # once: then it is cached
     with session_factory() as s:
         assert [t.bpmn_id for t in again.open_tasks] == ["register"]
         assert cases.instance_detail(s, actor_for(s, "clerk"), case.id).variables["reply_class"] == "A"

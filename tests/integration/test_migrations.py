@@ -1,4 +1,5 @@
 """The Alembic migrations and the models agree: autogenerate finds no difference."""
+
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect

@@ -1,9 +1,10 @@
 """Notifications: stored with the firing, listed and marked read per user, e-mailed through
 a real SMTP server (aiosmtpd on localhost) from the outbox; an unreachable or refusing
 server loses nothing."""
+
 import email
 import socket
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from email.policy import default as default_policy
 from functools import partial
 
@@ -68,11 +69,13 @@ def smtp():
 @pytest.fixture
 def world(session_factory):
     with session_factory.begin() as s:
-        people.create_user(s, SYSTEM, "fin", PASSWORD, roles=("officer",), department="finance",
-                             email="fin@example.org")
+        people.create_user(
+            s, SYSTEM, "fin", PASSWORD, roles=("officer",), department="finance", email="fin@example.org"
+        )
         people.create_user(s, SYSTEM, "fin2", PASSWORD, roles=("officer",), department="finance")
-        people.create_user(s, SYSTEM, "boss", PASSWORD, roles=("supervisor",), department="office",
-                             email="boss@example.org")
+        people.create_user(
+            s, SYSTEM, "boss", PASSWORD, roles=("supervisor",), department="office", email="boss@example.org"
+        )
     deploy(session_factory, "deadline.bpmn")
     return session_factory
 
@@ -89,11 +92,16 @@ def overdue_case(factory):
 def test_emailed_from_the_outbox(world, smtp, frozen_clock):
     overdue_case(world)
     stored = notifications(world)
-    assert {(n.username, n.kind) for n in stored} == {("fin", NotificationKind.SUPERVISION),
-                                                      ("fin2", NotificationKind.SUPERVISION),
-                                                      ("boss", NotificationKind.SUPERVISION)}
-    assert {n.username: n.email_to for n in stored} == {"fin": "fin@example.org", "fin2": None,
-                                                       "boss": "boss@example.org"}
+    assert {(n.username, n.kind) for n in stored} == {
+        ("fin", NotificationKind.SUPERVISION),
+        ("fin2", NotificationKind.SUPERVISION),
+        ("boss", NotificationKind.SUPERVISION),
+    }
+    assert {n.username: n.email_to for n in stored} == {
+        "fin": "fin@example.org",
+        "fin2": None,
+        "boss": "boss@example.org",
+    }
     assert send_outbox(world, smtp.settings) == 2
     by_to = {m["To"]: m for m in smtp.messages}
     assert set(by_to) == {"fin@example.org", "boss@example.org"}
@@ -101,7 +109,7 @@ def test_emailed_from_the_outbox(world, smtp, frozen_clock):
     assert message["Subject"].startswith("督办：办理")
     assert "已超时" in message.get_content() and "renda@example.org" in message["From"]
     assert all(n.emailed_at is not None for n in notifications(world) if n.email_to)
-    assert send_outbox(world, smtp.settings) == 0            # sent once
+    assert send_outbox(world, smtp.settings) == 0  # sent once
     assert len(smtp.messages) == 2
 
 
@@ -111,13 +119,14 @@ def test_an_unreachable_server_loses_nothing(world, smtp, frozen_clock):
     assert send_outbox(world, down) == 0
     waiting = [n for n in notifications(world) if n.email_to]
     assert len(waiting) == 2 and all(n.emailed_at is None and n.email_attempts == 0 for n in waiting)
-    assert send_outbox(world, smtp.settings) == 2            # the server is back
+    assert send_outbox(world, smtp.settings) == 2  # the server is back
 
 
 def test_a_refused_address_is_retried_then_left(world, smtp, frozen_clock):
     with world.begin() as s:
-        people.create_user(s, SYSTEM, "fin3", PASSWORD, roles=("officer",), department="finance",
-                             email="broken@example.org")
+        people.create_user(
+            s, SYSTEM, "fin3", PASSWORD, roles=("officer",), department="finance", email="broken@example.org"
+        )
     overdue_case(world)
     assert send_outbox(world, smtp.settings) == 2
     for _ in range(MAX_ATTEMPTS + 2):
@@ -131,8 +140,12 @@ def test_a_refused_address_is_retried_then_left(world, smtp, frozen_clock):
 def test_the_scheduler_sends_the_mail(world, smtp, db_url):
     now = clock.now()
     start_deadline(world, now - timedelta(seconds=1), now + timedelta(seconds=0.3))
-    service = SchedulerService(world, db_url, SchedulerConfig(refresh_interval=0.1, mail_interval=0.2),
-                               mailer=partial(send_outbox, world, smtp.settings))
+    service = SchedulerService(
+        world,
+        db_url,
+        SchedulerConfig(refresh_interval=0.1, mail_interval=0.2),
+        mailer=partial(send_outbox, world, smtp.settings),
+    )
     service.start_background()
     try:
         assert wait_for(lambda: len(smtp.messages) >= 2, 10)
@@ -143,16 +156,24 @@ def test_the_scheduler_sends_the_mail(world, smtp, db_url):
 
 def supervised(factory) -> set[tuple[str, int | None, str]]:
     """(who, which timer, about what task) of every 督办 notification."""
-    return {(n.username, n.timer_id, n.params["task"]) for n in notifications(factory)
-            if n.kind == NotificationKind.SUPERVISION}
+    return {
+        (n.username, n.timer_id, n.params["task"])
+        for n in notifications(factory)
+        if n.kind == NotificationKind.SUPERVISION
+    }
 
 
 def timer_firings(factory, case: int) -> list[tuple[str, int | None]]:
     """(which timer event, which row) of every firing of the case in the audit log."""
     with factory() as s:
-        return [(a.bpmn_id, a.data["timer_id"]) for a in s.scalars(
-            select(AuditEntry).where(AuditEntry.instance_id == case, AuditEntry.action == "timer_fired")
-            .order_by(AuditEntry.id))]
+        return [
+            (a.bpmn_id, a.data["timer_id"])
+            for a in s.scalars(
+                select(AuditEntry)
+                .where(AuditEntry.instance_id == case, AuditEntry.action == "timer_fired")
+                .order_by(AuditEntry.id)
+            )
+        ]
 
 
 def test_a_deadline_already_past_when_the_task_is_reached_is_still_supervised(world, frozen_clock):
@@ -161,7 +182,7 @@ def test_a_deadline_already_past_when_the_task_is_reached_is_still_supervised(wo
     now = clock.now()
     case = start_deadline(world, now - timedelta(hours=2), now - timedelta(hours=1))
     assert supervised(world) == {("fin", None, "办理"), ("fin2", None, "办理"), ("boss", None, "办理")}
-    assert {n.work_item_id for n in notifications(world)} == {None}   # no one ever had the task
+    assert {n.work_item_id for n in notifications(world)} == {None}  # no one ever had the task
     assert [n.email_to for n in notifications(world) if n.username == "fin"] == ["fin@example.org"]
     assert timer_firings(world, case) == [("wait", None), ("handle_timeout", None)]
     with world() as s:
@@ -169,8 +190,9 @@ def test_a_deadline_already_past_when_the_task_is_reached_is_still_supervised(wo
 
 
 def test_when_the_tasks_holders_cannot_be_worked_out_the_supervisors_still_hear(world, frozen_clock):
-    unknown_unit = fixture_bpmn("deadline.bpmn").replace(b'camunda:candidateGroups="finance"',
-                                                          b'camunda:candidateGroups="${unit}"')  # no such variable
+    unknown_unit = fixture_bpmn("deadline.bpmn").replace(
+        b'camunda:candidateGroups="finance"', b'camunda:candidateGroups="${unit}"'
+    )  # no such variable
     with world.begin() as s:
         definitions.deploy(s, unknown_unit, "deadline.bpmn", SYSTEM)
     now = clock.now()
@@ -183,7 +205,7 @@ def test_what_fired_while_the_scheduler_was_down_is_supervised_on_catching_up(wo
     case = start_deadline(world, now + timedelta(hours=1), now + timedelta(hours=2))
     [wait] = timers(world, case)
     clock.advance(timedelta(hours=3))
-    assert timer_usecases.fire_due(world) == 1      # the wait; the deadline behind it fires with it
+    assert timer_usecases.fire_due(world) == 1  # the wait; the deadline behind it fires with it
     assert timers(world, case)[0].state == TimerState.FIRED
     assert timer_firings(world, case) == [("wait", wait.id), ("handle_timeout", None)]
     assert supervised(world) == {("fin", None, "办理"), ("fin2", None, "办理"), ("boss", None, "办理")}
@@ -197,14 +219,20 @@ def test_timers_of_one_case_due_together_are_each_fired_and_supervised(world, fr
     lead, assist = sorted(timers(world, case, TimerKind.BPMN), key=lambda t: t.bpmn_id != "lead_late")
     clock.advance(timedelta(days=1, seconds=1))
     with world.begin() as s:
-        assert timer_usecases.fire_timer(s, lead.id)     # the engine fires both
+        assert timer_usecases.fire_timer(s, lead.id)  # the engine fires both
     with world.begin() as s:
-        assert not timer_usecases.fire_timer(s, assist.id)   # fired already: nothing again
+        assert not timer_usecases.fire_timer(s, assist.id)  # fired already: nothing again
     assert {t.bpmn_id: t.state for t in timers(world, case, TimerKind.BPMN)} == {
-        "lead_late": TimerState.FIRED, "assist_late": TimerState.FIRED}
+        "lead_late": TimerState.FIRED,
+        "assist_late": TimerState.FIRED,
+    }
     assert sorted(timer_firings(world, case)) == [("assist_late", assist.id), ("lead_late", lead.id)]
-    assert supervised(world) == {("fin", lead.id, "主办"), ("fin2", lead.id, "主办"), ("boss", lead.id, "主办"),
-                                 ("boss", assist.id, "会办")}       # boss is office too: told once per task
+    assert supervised(world) == {
+        ("fin", lead.id, "主办"),
+        ("fin2", lead.id, "主办"),
+        ("boss", lead.id, "主办"),
+        ("boss", assist.id, "会办"),
+    }  # boss is office too: told once per task
 
 
 def test_listed_and_marked_read_per_user(world, frozen_clock):
@@ -216,7 +244,7 @@ def test_listed_and_marked_read_per_user(world, frozen_clock):
         assert notes.unread_count(s, fin) == 1 and notes.unread_count(s, boss) == 1
     with world.begin() as s:
         assert notes.mark_read(s, fin, [mine.id]) == 1
-        assert notes.mark_read(s, boss, [mine.id]) == 0        # not theirs
+        assert notes.mark_read(s, boss, [mine.id]) == 0  # not theirs
     with world() as s:
         assert notes.unread_count(s, fin) == 0 and notes.unread_count(s, boss) == 1
         assert notes.list_notifications(s, fin, unread_only=True) == []
@@ -226,22 +254,44 @@ def test_listed_and_marked_read_per_user(world, frozen_clock):
 def test_the_due_time_is_written_in_each_readers_time_zone(world, frozen_clock):
     with world.begin() as s:
         people.set_timezone(s, SYSTEM, "boss", "America/New_York")
-    due = datetime(2026, 12, 1, 2, 30, tzinfo=timezone.utc)          # 10:30 in Beijing, 21:30 the day before in New York
+    due = datetime(2026, 12, 1, 2, 30, tzinfo=UTC)  # 10:30 in Beijing, 21:30 the day before in New York
     with world.begin() as s:
-        notes.notify(s, NotificationKind.REMINDER, {"fin": "finance", "boss": None},
-                     params={"task": "答复", "case": "{村道} 100%"}, due_at=due)
+        notes.notify(
+            s,
+            NotificationKind.REMINDER,
+            {"fin": "finance", "boss": None},
+            params={"task": "答复", "case": "{村道} 100%"},
+            due_at=due,
+        )
     texts = {n.username: (n.subject, n.message) for n in notifications(world)}
     assert texts == {  # users' braces and percent signs are text, not placeholders
-        "fin": ("到期提醒：答复（{村道} 100%）",
-                "「答复」（案件：{村道} 100%）将于 2026-12-01 10:30 到期，请及时办理。"),
-        "boss": ("到期提醒：答复（{村道} 100%）",
-                 "「答复」（案件：{村道} 100%）将于 2026-11-30 21:30（America/New_York） 到期，请及时办理。")}
+        "fin": (
+            "到期提醒：答复（{村道} 100%）",
+            "「答复」（案件：{村道} 100%）将于 2026-12-01 10:30 到期，请及时办理。",
+        ),
+        "boss": (
+            "到期提醒：答复（{村道} 100%）",
+            "「答复」（案件：{村道} 100%）将于 2026-11-30 21:30（America/New_York） 到期，请及时办理。",
+        ),
+    }
 
 
 def test_smtp_settings_from_the_app_config():
     assert SmtpSettings.from_config({}) is None
-    settings = SmtpSettings.from_config({"SMTP_HOST": "mail.example.org", "SMTP_PORT": "587", "SMTP_STARTTLS": "true",
-                                         "SMTP_FROM": "renda@example.org", "SMTP_USERNAME": "renda"})
+    settings = SmtpSettings.from_config(
+        {
+            "SMTP_HOST": "mail.example.org",
+            "SMTP_PORT": "587",
+            "SMTP_STARTTLS": "true",
+            "SMTP_FROM": "renda@example.org",
+            "SMTP_USERNAME": "renda",
+        }
+    )
     assert (settings.host, settings.port, settings.starttls, settings.sender, settings.username) == (
-        "mail.example.org", 587, True, "renda@example.org", "renda")
+        "mail.example.org",
+        587,
+        True,
+        "renda@example.org",
+        "renda",
+    )
     assert SmtpSettings.from_config({"SMTP_HOST": "h", "SMTP_SSL": "1"}).port == 465

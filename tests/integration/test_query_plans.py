@@ -3,6 +3,7 @@ planner has no statistics on a fresh database: a case's rows, never a scan over 
 
 (The completion benchmark's 1k-vs-100k figure measures the same; this catches a plan that
 goes wrong at once, without a 100,000-case database.)"""
+
 from __future__ import annotations
 
 import pytest
@@ -18,13 +19,30 @@ HOT_STATEMENTS = {
     "the item of a task": (repo._ITEM_BY_TASK, {"task_id": "t"}, "ix_work_items_task_id"),
     "a case's ready items": (repo._READY_ITEM_ROWS, {"instance_id": 1}, "ix_work_items_ready_instance"),
     "a case's pending timers": (repo._PENDING_TIMERS_OF_CASE, {"instance_id": 1}, "ix_timers_pending_instance"),
-    "write the case": (writes._UPDATE_CASE, {"case_id": 1, "read_revision": 1, "new_revision": 2,
-                                             "workflow_json": "{}", "serializer_version": "1", "updated_at": None,
-                                             "status": "running", "ended_at": None}, "INTEGER PRIMARY KEY"),
-    "complete an item": (writes._COMPLETE_ITEM, {"item_id": 1, "completed_at": None, "completed_by": "x",
-                                                 "assignee": "x"}, "INTEGER PRIMARY KEY"),
-    "move a timer": (writes._UPDATE_TIMER, {"timer_id": 1, "due_at": None, "state": "pending", "fired_at": None},
-                     "INTEGER PRIMARY KEY"),
+    "write the case": (
+        writes._UPDATE_CASE,
+        {
+            "case_id": 1,
+            "read_revision": 1,
+            "new_revision": 2,
+            "workflow_json": "{}",
+            "serializer_version": "1",
+            "updated_at": None,
+            "status": "running",
+            "ended_at": None,
+        },
+        "INTEGER PRIMARY KEY",
+    ),
+    "complete an item": (
+        writes._COMPLETE_ITEM,
+        {"item_id": 1, "completed_at": None, "completed_by": "x", "assignee": "x"},
+        "INTEGER PRIMARY KEY",
+    ),
+    "move a timer": (
+        writes._UPDATE_TIMER,
+        {"timer_id": 1, "due_at": None, "state": "pending", "fired_at": None},
+        "INTEGER PRIMARY KEY",
+    ),
 }
 
 
@@ -41,8 +59,9 @@ def plan(engine, statement: Executable, params: dict) -> list[str]:
     compiled = statement.compile(dialect=engine.dialect)
     values = compiled.construct_params(params)
     with engine.connect() as connection:
-        rows = connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {compiled}",
-                                          tuple(values[name] for name in compiled.positiontup))
+        rows = connection.exec_driver_sql(
+            f"EXPLAIN QUERY PLAN {compiled}", tuple(values[name] for name in compiled.positiontup)
+        )
         return [row[3] for row in rows]
 
 

@@ -1,6 +1,7 @@
 """People acting on one case at the same instant, over HTTP: exactly one wins, every other
 gets 409 with a reason, nobody gets a 500, and nothing the winner did is lost. Real threads,
 each with its own client and database connection, on SQLite and PostgreSQL."""
+
 from __future__ import annotations
 
 import threading
@@ -38,7 +39,7 @@ def race(*attempts: Callable[[], Any]) -> list[Any]:
         barrier.wait()
         try:
             results[i] = attempt()
-        except Exception as exc:  # noqa: BLE001 - the test looks at what each thread got
+        except Exception as exc:  # the test looks at what each thread got
             results[i] = exc
 
     threads = [threading.Thread(target=run, args=(i, a)) for i, a in enumerate(attempts)]
@@ -51,8 +52,9 @@ def race(*attempts: Callable[[], Any]) -> list[Any]:
 
 def statuses(results: list[Any]) -> list[int]:
     assert not [r for r in results if isinstance(r, Exception)], results
-    assert all(r.status_code != 500 for r in results), [(r.status_code, r.get_data(as_text=True)[:300])
-                                                       for r in results]
+    assert all(r.status_code != 500 for r in results), [
+        (r.status_code, r.get_data(as_text=True)[:300]) for r in results
+    ]
     return sorted(r.status_code for r in results)
 
 
@@ -64,8 +66,11 @@ def callers(world: World, username: str, n: int) -> list[Caller]:
 
 def audits(world: World, case_id: int, action: str) -> int:
     with world.factory() as s:
-        return s.scalar(select(func.count()).select_from(AuditEntry).where(
-            AuditEntry.instance_id == case_id, AuditEntry.action == action))
+        return s.scalar(
+            select(func.count())
+            .select_from(AuditEntry)
+            .where(AuditEntry.instance_id == case_id, AuditEntry.action == action)
+        )
 
 
 def test_concurrent_cancels_of_one_case_one_wins(world):
@@ -73,8 +78,9 @@ def test_concurrent_cancels_of_one_case_one_wins(world):
         case = world.to_unit("finance", subject=f"撤销 {round_no}")
         admins = callers(world, "admin", RACERS)
         path = f"/instances/{case['case']}/cancel"
-        results = race(*[lambda a=a, n=n, p=path: a.post(p, json={"reason": f"重复 {n}"})
-                         for n, a in enumerate(admins)])
+        results = race(
+            *[lambda a=a, n=n, p=path: a.post(p, json={"reason": f"重复 {n}"}) for n, a in enumerate(admins)]
+        )
         assert statuses(results) == [204] + [409] * (RACERS - 1)
         for lost in (r for r in results if r.status_code == 409):
             body = lost.get_json()
@@ -93,9 +99,14 @@ def test_cancel_racing_a_completion_one_wins(world):
         cancel_path, reply_path = f"/instances/{case['case']}/cancel", f"/tasks/{case['reply']}/complete"
         cancel, complete = race(
             lambda a=admin, p=cancel_path: a.post(p, json={"reason": "不再办理"}),
-            lambda f=fin, p=reply_path: f.post(p, json={"data": {"reply_class": "A", "pages": 2}}))
-        assert statuses([cancel, complete]) in ([204, 409], [200, 204]), \
-            (cancel.status_code, cancel.get_json(), complete.status_code, complete.get_json())
+            lambda f=fin, p=reply_path: f.post(p, json={"data": {"reply_class": "A", "pages": 2}}),
+        )
+        assert statuses([cancel, complete]) in ([204, 409], [200, 204]), (
+            cancel.status_code,
+            cancel.get_json(),
+            complete.status_code,
+            complete.get_json(),
+        )
         if complete.status_code == 409:
             assert "no longer open" in complete.get_json()["message"], complete.get_json()
         assert world.as_("admin").get(f"/instances/{case['case']}").get_json()["status"] == "cancelled"
@@ -141,11 +152,14 @@ class _PgError(Exception):
         self.sqlstate = sqlstate
 
 
-@pytest.mark.parametrize("error", [
-    StaleDataError("UPDATE statement on table 'process_instances' expected to update 1 row(s); 0 were matched."),
-    OperationalError("UPDATE process_instances ...", {}, _PgError("40001")),   # serialization failure
-    OperationalError("UPDATE process_instances ...", {}, _PgError("40P01")),   # deadlock detected
-])
+@pytest.mark.parametrize(
+    "error",
+    [
+        StaleDataError("UPDATE statement on table 'process_instances' expected to update 1 row(s); 0 were matched."),
+        OperationalError("UPDATE process_instances ...", {}, _PgError("40001")),  # serialization failure
+        OperationalError("UPDATE process_instances ...", {}, _PgError("40P01")),  # deadlock detected
+    ],
+)
 def test_a_lost_race_the_locks_did_not_prevent_is_409_with_the_reason(world, monkeypatch, error):
     case = world.to_unit("finance", subject="安全网")
 
@@ -156,15 +170,18 @@ def test_a_lost_race_the_locks_did_not_prevent_is_409_with_the_reason(world, mon
     response = world.as_("admin").post(f"/instances/{case['case']}/cancel", json={"reason": "重复"})
     assert response.status_code == 409
     assert response.get_json() == {
-        "code": "conflict", "fields": {}, "codes": {},
-        "message": "this case was changed by someone else meanwhile; reload it and try again"}
+        "code": "conflict",
+        "fields": {},
+        "codes": {},
+        "message": "this case was changed by someone else meanwhile; reload it and try again",
+    }
 
 
 def test_other_database_errors_are_not_passed_off_as_races(world, monkeypatch):
     case = world.to_unit("finance", subject="别的错误")
 
     def broken(*_args, **_kwargs):
-        raise OperationalError("SELECT nope", {}, _PgError("42P01"))   # undefined table: a bug
+        raise OperationalError("SELECT nope", {}, _PgError("42P01"))  # undefined table: a bug
 
     monkeypatch.setattr(cases, "cancel_instance", broken)
     with pytest.raises(OperationalError):

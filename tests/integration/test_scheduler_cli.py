@@ -1,5 +1,6 @@
 """The operating commands: an administrator enters the official schedule and changes deadline
 settings; `congressflow serve` answers on its port with the scheduler in-process."""
+
 import json
 import os
 import socket
@@ -38,9 +39,11 @@ def test_calendar_commands(app, session_factory):
     assert run(app, "calendar", "set", "2027-02-11", "--holiday", "--operator").exit_code == 0
     listed = json.loads(run(app, "calendar", "list", "--year", "2027", "--json").output)
     assert [(e["day"], e["is_working"], e["note"]) for e in listed] == [
-        ("2027-02-11", False, ""), ("2027-02-13", True, "春节调休")]
+        ("2027-02-11", False, ""),
+        ("2027-02-13", True, "春节调休"),
+    ]
     assert run(app, "calendar", "unset", "2027-02-11", "--operator").exit_code == 0
-    assert run(app, "calendar", "unset", "2027-02-11", "--operator").exit_code == 5   # nothing left to remove
+    assert run(app, "calendar", "unset", "2027-02-11", "--operator").exit_code == 5  # nothing left to remove
     with session_factory() as s:
         assert deadlines.is_working_day(s, date(2027, 2, 11))
     assert run(app, "calendar", "set", "2027-13-01", "--working", "--operator").exit_code == 2  # not a date
@@ -86,9 +89,11 @@ def test_serve_runs_the_web_app_with_the_scheduler(db_url, tmp_path):
     command = str(Path(sys.executable).parent / "congressflow")
     log = tmp_path / "serve.log"
     with log.open("w") as out:
-        server = subprocess.Popen([command, "serve", "--port", str(port)], cwd=REPO_ROOT, env=env, stdout=out,
-                                  stderr=subprocess.STDOUT)
+        server = subprocess.Popen(
+            [command, "serve", "--port", str(port)], cwd=REPO_ROOT, env=env, stdout=out, stderr=subprocess.STDOUT
+        )
     try:
+
         def answers():
             try:
                 with urllib.request.urlopen(f"http://127.0.0.1:{port}/login", timeout=2) as response:
@@ -98,8 +103,9 @@ def test_serve_runs_the_web_app_with_the_scheduler(db_url, tmp_path):
 
         assert wait_for(answers, 30), log.read_text()
         assert wait_for(lambda: "scheduler active" in log.read_text(), 10), log.read_text()
-        second = subprocess.run([command, "scheduler"], cwd=REPO_ROOT, env=env, capture_output=True, text=True,
-                                timeout=60)
+        second = subprocess.run(
+            [command, "scheduler"], cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=60
+        )
         assert second.returncode == 1 and "another scheduler is already running" in second.stderr
     finally:
         server.terminate()

@@ -1,5 +1,6 @@
 """The firing thread's batches: timers due together share a transaction; if one fails, the
 batch is fired again timer by timer, so only the bad one stays pending."""
+
 from datetime import timedelta
 
 import pytest
@@ -31,8 +32,16 @@ def failing_hook():
 def due_timers(factory, names):
     now = clock.now()
     with factory.begin() as s:
-        rows = [Timer(kind=TimerKind.TASK_DUE, task_id=name, bpmn_id="x", due_at=now - timedelta(seconds=1),
-                      state=TimerState.PENDING) for name in names]
+        rows = [
+            Timer(
+                kind=TimerKind.TASK_DUE,
+                task_id=name,
+                bpmn_id="x",
+                due_at=now - timedelta(seconds=1),
+                state=TimerState.PENDING,
+            )
+            for name in names
+        ]
         s.add_all(rows)
     return [r.id for r in rows]
 
@@ -42,16 +51,31 @@ def test_one_failing_timer_rolls_back_alone(session_factory, failing_hook):
     ids = due_timers(session_factory, ["a", "broken", "b", "busy", "c"])
     now = clock.now()
     results, _ = Firer(session_factory, lambda *_: None).fire([(i, now) for i in ids])
-    assert [results[i][0] for i in ids] == [Outcome.FIRED, Outcome.FAILED, Outcome.FIRED, Outcome.CONFLICT,
-                                            Outcome.FIRED]
+    assert [results[i][0] for i in ids] == [
+        Outcome.FIRED,
+        Outcome.FAILED,
+        Outcome.FIRED,
+        Outcome.CONFLICT,
+        Outcome.FIRED,
+    ]
     states = {t.task_id: t.state for t in timers(session_factory)}
-    assert states == {"a": TimerState.FIRED, "broken": TimerState.PENDING, "b": TimerState.FIRED,
-                      "busy": TimerState.PENDING, "c": TimerState.FIRED}
+    assert states == {
+        "a": TimerState.FIRED,
+        "broken": TimerState.PENDING,
+        "b": TimerState.FIRED,
+        "busy": TimerState.PENDING,
+        "c": TimerState.FIRED,
+    }
     assert set(fired_counts(session_factory)) == {ids[0], ids[2], ids[4]}
-    failing_hook.clear()                                   # fixed: they fire on the next try, once
+    failing_hook.clear()  # fixed: they fire on the next try, once
     results, _ = Firer(session_factory, lambda *_: None).fire([(i, now) for i in ids])
-    assert [results[i][0] for i in ids] == [Outcome.NOTHING, Outcome.FIRED, Outcome.NOTHING, Outcome.FIRED,
-                                            Outcome.NOTHING]
+    assert [results[i][0] for i in ids] == [
+        Outcome.NOTHING,
+        Outcome.FIRED,
+        Outcome.NOTHING,
+        Outcome.FIRED,
+        Outcome.NOTHING,
+    ]
     assert set(fired_counts(session_factory).values()) == {1} and len(fired_counts(session_factory)) == 5
 
 
@@ -64,8 +88,7 @@ def test_a_single_timer_gets_its_own_transaction(session_factory, failing_hook):
 
 
 @pytest.mark.parametrize("boundary_first", [True, False])
-def test_timers_of_one_case_in_one_batch_fire_as_they_would_one_by_one(session_factory, frozen_clock,
-                                                                       boundary_first):
+def test_timers_of_one_case_in_one_batch_fire_as_they_would_one_by_one(session_factory, frozen_clock, boundary_first):
     from tests.conftest import make_user
 
     from .scheduler_helpers import deploy, start_deadline

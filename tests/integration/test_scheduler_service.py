@@ -1,6 +1,7 @@
 """The scheduler service itself: it follows the fake clock, fires real-time timers at (never
 before) their moment, survives a restart with every timer fired exactly once, lets only one
 scheduler run per database, and a task completed as its boundary timer fires ends one way."""
+
 import os
 import subprocess
 import sys
@@ -70,9 +71,16 @@ def add_due_timers(factory, n, first_in, spacing=0.01):
     """n TASK_DUE rows (no case) due from ``first_in`` seconds from now, ``spacing`` apart."""
     now = clock.now()
     with factory.begin() as s:
-        rows = [Timer(kind=TimerKind.TASK_DUE, task_id=f"bulk-{i}", bpmn_id="bulk",
-                      due_at=now + timedelta(seconds=first_in + i * spacing), state=TimerState.PENDING)
-                for i in range(n)]
+        rows = [
+            Timer(
+                kind=TimerKind.TASK_DUE,
+                task_id=f"bulk-{i}",
+                bpmn_id="bulk",
+                due_at=now + timedelta(seconds=first_in + i * spacing),
+                state=TimerState.PENDING,
+            )
+            for i in range(n)
+        ]
         s.add_all(rows)
     return rows
 
@@ -83,12 +91,13 @@ def test_follows_the_fake_clock(world, services, frozen_clock):
     service.start_background()
     assert wait_for(service.active.is_set)
     time.sleep(0.3)
-    assert "handle" not in items(world, case)              # nothing is due on the frozen clock
+    assert "handle" not in items(world, case)  # nothing is due on the frozen clock
     clock.advance(timedelta(hours=1, seconds=1))
     assert wait_for(lambda: "handle" in items(world, case), 5)
-    clock.advance(timedelta(days=7))                       # past the reminder (3 working days before)
-    assert wait_for(lambda: any(t.kind == TimerKind.REMINDER and t.state == TimerState.FIRED
-                                for t in timers(world, case)), 5)
+    clock.advance(timedelta(days=7))  # past the reminder (3 working days before)
+    assert wait_for(
+        lambda: any(t.kind == TimerKind.REMINDER and t.state == TimerState.FIRED for t in timers(world, case)), 5
+    )
     clock.advance(timedelta(days=3))
     assert wait_for(lambda: "escalate" in items(world, case), 5)
     assert items(world, case)["handle"].state == WorkItemState.CANCELLED
@@ -122,10 +131,10 @@ def test_restart_fires_what_passed_meanwhile_exactly_once(world, services):
     assert wait_for(lambda: all(t.state == TimerState.FIRED for t in timers(world) if t.task_id.startswith("bulk")))
     assert wait_for(lambda: all("handle" in items(world, c) for c in cases))
     first.stop()
-    late = add_due_timers(world, 20, 0.1)                  # due while no scheduler runs
-    time.sleep(3.2)                                        # the cases' deadlines pass too
-    assert len(pending(world)) == 20 + 3 * 2               # bulk + (boundary, due date) x 3 (no reminder:
-                                                           # 3 working days before was already past)
+    late = add_due_timers(world, 20, 0.1)  # due while no scheduler runs
+    time.sleep(3.2)  # the cases' deadlines pass too
+    assert len(pending(world)) == 20 + 3 * 2  # bulk + (boundary, due date) x 3 (no reminder:
+    # 3 working days before was already past)
     second = services()
     second.start_background()
     assert wait_for(lambda: not pending(world) and second.active.is_set())
@@ -133,7 +142,7 @@ def test_restart_fires_what_passed_meanwhile_exactly_once(world, services):
     counts = fired_counts(world)
     assert {r.id for r in early + late} <= set(counts)
     assert set(counts.values()) == {1}
-    time.sleep(0.5)                                        # and nothing fires a second time later
+    time.sleep(0.5)  # and nothing fires a second time later
     assert set(fired_counts(world).values()) == {1}
 
 
@@ -146,14 +155,15 @@ def test_only_one_scheduler_per_database(world, services, db_url, tmp_path):
             second.start_background()
         env = {**os.environ, "CONGRESSFLOW_DATABASE_URL": db_url, "CONGRESSFLOW_INSTANCE_PATH": str(tmp_path)}
         command = str(Path(sys.executable).parent / "congressflow")
-        result = subprocess.run([command, "scheduler"], cwd=REPO_ROOT, env=env,
-                                capture_output=True, text=True, timeout=60)
+        result = subprocess.run(
+            [command, "scheduler"], cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=60
+        )
         assert result.returncode == 1 and "another scheduler is already running" in result.stderr
         first.stop()
-        second.start_background()                           # free again once the first is gone
+        second.start_background()  # free again once the first is gone
         assert wait_for(second.active.is_set)
     else:
-        second.start_background()                           # PostgreSQL: a standby, not active
+        second.start_background()  # PostgreSQL: a standby, not active
         time.sleep(0.6)
         assert not second.active.is_set()
         first.stop()
@@ -169,10 +179,20 @@ def assert_consistent(factory, instance_id):
         process = processes.get_by_id(s, instance.definition_id)
         runtime = runtime_for(s)
         workflow = runtime.restore(process, instance.workflow_json)
-        ready = {w.task_id for w in s.scalars(select(WorkItem).where(
-            WorkItem.instance_id == instance_id, WorkItem.state == WorkItemState.READY))}
-        armed = {(t.task_id, t.due_at) for t in s.scalars(select(Timer).where(
-            Timer.instance_id == instance_id, Timer.kind == TimerKind.BPMN, Timer.state == TimerState.PENDING))}
+        ready = {
+            w.task_id
+            for w in s.scalars(
+                select(WorkItem).where(WorkItem.instance_id == instance_id, WorkItem.state == WorkItemState.READY)
+            )
+        }
+        armed = {
+            (t.task_id, t.due_at)
+            for t in s.scalars(
+                select(Timer).where(
+                    Timer.instance_id == instance_id, Timer.kind == TimerKind.BPMN, Timer.state == TimerState.PENDING
+                )
+            )
+        }
     assert set(runtime.ready_task_ids(workflow)) == ready
     assert {(w.task_id, w.due_at) for w in runtime.waiting_timers(workflow)} == armed
 
@@ -184,7 +204,7 @@ def test_completing_a_task_as_its_boundary_timer_fires(world, frozen_clock):
         case = start_deadline(world, now - timedelta(seconds=1), now + timedelta(hours=1))
         handle = items(world, case)["handle"]
         [boundary] = [t for t in timers(world, case) if t.kind == TimerKind.BPMN and t.state == TimerState.PENDING]
-        clock.advance(timedelta(hours=1, seconds=1))       # the timer is due now
+        clock.advance(timedelta(hours=1, seconds=1))  # the timer is due now
         barrier, results = threading.Barrier(2), {}
 
         def complete():
@@ -207,15 +227,16 @@ def test_completing_a_task_as_its_boundary_timer_fires(world, frozen_clock):
         for t in threads:
             t.join(30)
         after = items(world, case)
-        if results["complete"] == "ok":                    # the user won: the timer went away unfired
+        if results["complete"] == "ok":  # the user won: the timer went away unfired
             assert results["fire"] is False and after["handle"].state == WorkItemState.COMPLETED
             assert "escalate" not in after
-        else:                                              # the timer won: the task was taken away
+        else:  # the timer won: the task was taken away
             assert results["fire"] is True and after["handle"].state == WorkItemState.CANCELLED
             assert after["escalate"].state == WorkItemState.READY
         assert_consistent(world, case)
         outcomes.append(results["complete"] == "ok")
     with world() as s:  # exactly the rounds the timer won are in the audit log
-        fired = s.scalars(select(AuditEntry).where(AuditEntry.action == "timer_fired",
-                                                   AuditEntry.bpmn_id == "handle_timeout")).all()
+        fired = s.scalars(
+            select(AuditEntry).where(AuditEntry.action == "timer_fired", AuditEntry.bpmn_id == "handle_timeout")
+        ).all()
     assert len(fired) == outcomes.count(False)

@@ -1,7 +1,8 @@
 """Timer start events with the fake clock: deployment arms the next occurrence of the latest
 version, firing starts one case that runs past its start event at once, and a cycle arms
 its next occurrence (calendar months, no drift)."""
-from datetime import datetime, timedelta, timezone
+
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -17,7 +18,7 @@ from .scheduler_helpers import deploy, fired_counts, fresh_process_cache, timers
 
 
 def local(y, m, d, hour=9):
-    return datetime(y, m, d, hour, tzinfo=LOCAL_TZ).astimezone(timezone.utc)
+    return datetime(y, m, d, hour, tzinfo=LOCAL_TZ).astimezone(UTC)
 
 
 def cases(factory):
@@ -27,12 +28,16 @@ def cases(factory):
 
 def open_items(factory, instance_id):
     with factory() as s:
-        return [w.bpmn_id for w in s.scalars(select(WorkItem).where(
-            WorkItem.instance_id == instance_id, WorkItem.state == WorkItemState.READY))]
+        return [
+            w.bpmn_id
+            for w in s.scalars(
+                select(WorkItem).where(WorkItem.instance_id == instance_id, WorkItem.state == WorkItemState.READY)
+            )
+        ]
 
 
 def start_timers(factory):
-    return [t for t in timers(factory, kind=TimerKind.START)]
+    return list(timers(factory, kind=TimerKind.START))
 
 
 def test_cycle_start_event_starts_one_case_per_occurrence(session_factory, frozen_clock):
@@ -71,17 +76,19 @@ def test_date_start_event_fires_once(session_factory, frozen_clock):
     assert timer_usecases.fire_due(session_factory) == 1
     [case] = cases(session_factory)
     assert open_items(session_factory, case.id) == ["receive"]
-    assert [t.state for t in start_timers(session_factory)] == [TimerState.FIRED]   # no next occurrence
+    assert [t.state for t in start_timers(session_factory)] == [TimerState.FIRED]  # no next occurrence
     clock.advance(timedelta(days=400))
     assert timer_usecases.fire_due(session_factory) == 0
 
 
 def test_a_new_version_takes_over_the_start_timer(session_factory, frozen_clock):
     deploy(session_factory, "monthly_report.bpmn")
-    changed = fixture_bpmn("monthly_report.bpmn").replace(b"R/2027-01-05T09:00:00+08:00/P1M",
-                                                           b"R/2027-01-10T09:00:00+08:00/P1M")
+    changed = fixture_bpmn("monthly_report.bpmn").replace(
+        b"R/2027-01-05T09:00:00+08:00/P1M", b"R/2027-01-10T09:00:00+08:00/P1M"
+    )
     from engine.usecases import definitions
     from engine.usecases.context import SYSTEM
+
     with session_factory.begin() as s:
         [v2] = definitions.deploy(s, changed, "monthly_report.bpmn", SYSTEM)
     old, new = start_timers(session_factory)
@@ -110,6 +117,7 @@ def test_durations_and_cycles_without_a_start_count_from_deployment(session_fact
     xml = xml.replace(b"timeDate", kind)
     from engine.usecases import definitions
     from engine.usecases.context import SYSTEM
+
     with session_factory.begin() as s:
         definitions.deploy(s, xml, "x.bpmn", SYSTEM)
     [armed] = start_timers(session_factory)

@@ -1,7 +1,8 @@
 """Every timer kind with the fake clock: intermediate and boundary (interrupting and not)
 timers, task due dates, reminders; what each changes, whom it tells, and that firing twice
 changes nothing. The clock stands at Monday 2026-12-07 09:00 in Beijing."""
-from datetime import datetime, timedelta, timezone
+
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -52,7 +53,7 @@ def by_kind(instance_timers):
 
 
 def local(y, m, d, hour=9):
-    return datetime(y, m, d, hour, tzinfo=LOCAL_TZ).astimezone(timezone.utc)
+    return datetime(y, m, d, hour, tzinfo=LOCAL_TZ).astimezone(UTC)
 
 
 def test_intermediate_timer_reminder_and_interrupting_boundary(world, frozen_clock):
@@ -62,11 +63,11 @@ def test_intermediate_timer_reminder_and_interrupting_boundary(world, frozen_clo
     assert "handle" not in items(world, case)
 
     clock.advance(timedelta(hours=23, minutes=59))
-    assert fire(world) == 0                      # not yet due
+    assert fire(world) == 0  # not yet due
     clock.advance(timedelta(minutes=1))
-    assert fire(world) == 0                      # SpiffWorkflow fires strictly after the moment...
+    assert fire(world) == 0  # SpiffWorkflow fires strictly after the moment...
     clock.advance(timedelta(milliseconds=1))
-    assert fire(world) == 1                      # ...the intermediate timer
+    assert fire(world) == 1  # ...the intermediate timer
     assert items(world, case)["handle"].state == WorkItemState.READY
     armed = by_kind(t for t in timers(world, case) if t.state == TimerState.PENDING)
     assert armed[TimerKind.TASK_DUE].due_at == local(2026, 12, 17)
@@ -77,19 +78,22 @@ def test_intermediate_timer_reminder_and_interrupting_boundary(world, frozen_clo
     clock.freeze(local(2026, 12, 14) - timedelta(seconds=1))
     assert fire(world) == 0
     clock.advance(timedelta(seconds=1))
-    assert fire(world) == 1                      # the reminder: to the finance unit, not the supervisors
+    assert fire(world) == 1  # the reminder: to the finance unit, not the supervisors
     [n1, n2] = notifications(world)
     assert {n1.username, n2.username} == {"fin", "fin2"} and n1.kind == NotificationKind.REMINDER
     assert n1.via_group == "finance" and "2026-12-17 09:00 到期" in n1.message and "办理" in n1.subject
 
     clock.freeze(local(2026, 12, 17) + timedelta(seconds=1))
-    assert fire(world) == 1                      # the boundary timer; it takes the due date with the task
+    assert fire(world) == 1  # the boundary timer; it takes the due date with the task
     now_items = items(world, case)
     assert now_items["handle"].state == WorkItemState.CANCELLED
     assert now_items["escalate"].state == WorkItemState.READY
     states = {t.kind: t.state for t in timers(world, case) if t.bpmn_id in ("handle", "handle_timeout")}
-    assert states == {TimerKind.BPMN: TimerState.FIRED, TimerKind.TASK_DUE: TimerState.CANCELLED,
-                      TimerKind.REMINDER: TimerState.FIRED}
+    assert states == {
+        TimerKind.BPMN: TimerState.FIRED,
+        TimerKind.TASK_DUE: TimerState.CANCELLED,
+        TimerKind.REMINDER: TimerState.FIRED,
+    }
     supervision = [n for n in notifications(world) if n.kind == NotificationKind.SUPERVISION]
     assert {n.username for n in supervision} == {"fin", "fin2", "boss"}
     assert all("已超时" in n.message and "超时转督办" in n.message for n in supervision)
@@ -105,6 +109,7 @@ def test_intermediate_timer_reminder_and_interrupting_boundary(world, frozen_clo
 def test_task_due_and_non_interrupting_boundary(world, frozen_clock):
     with world.begin() as s:
         from engine.usecases import cases
+
         case = cases.start_instance(s, actor_for(s, "clerk"), "review", {"subject": "路灯不亮"}).id
     register = items(world, case)["register"]
     with world.begin() as s:
@@ -113,9 +118,9 @@ def test_task_due_and_non_interrupting_boundary(world, frozen_clock):
     assert reply.due_at == frozen_clock + timedelta(days=15)
 
     clock.advance(timedelta(days=15, seconds=1))
-    assert fire(world) == 3                      # reminder (long past), 督办 boundary timer, due date
+    assert fire(world) == 3  # reminder (long past), 督办 boundary timer, due date
     now_items = items(world, case)
-    assert now_items["reply"].state == WorkItemState.READY       # non-interrupting: still open
+    assert now_items["reply"].state == WorkItemState.READY  # non-interrupting: still open
     assert now_items["supervise"].state == WorkItemState.READY
     kinds = {}
     for n in notifications(world):
@@ -126,14 +131,15 @@ def test_task_due_and_non_interrupting_boundary(world, frozen_clock):
     assert "办理人：finance" in overdue_boss[0].message
     with world() as s:
         from engine.usecases import cases
+
         detail = cases.instance_detail(s, SYSTEM, case)
-    assert detail.overdue_bpmn_ids == ["reply"]            # no flow change: the item turns overdue
+    assert detail.overdue_bpmn_ids == ["reply"]  # no flow change: the item turns overdue
     assert sorted(fired_counts(world).values()) == [1, 1, 1]
 
 
 def test_completing_in_time_cancels_every_timer(world, frozen_clock):
     case = start_deadline(world, frozen_clock - timedelta(seconds=1), frozen_clock + timedelta(days=10))
-    handle = items(world, case)["handle"]             # the intermediate timer was due at once
+    handle = items(world, case)["handle"]  # the intermediate timer was due at once
     with world.begin() as s:
         tasks.complete(s, actor_for(s, "fin"), handle.task_id, {})
     assert {t.state for t in timers(world, case)} == {TimerState.CANCELLED}
@@ -152,19 +158,19 @@ def test_a_reminder_fired_after_the_due_date_tells_nobody(world, frozen_clock):
     case = start_deadline(world, frozen_clock - timedelta(seconds=1), local(2026, 12, 17))
     assert TimerKind.REMINDER in by_kind(timers(world, case))
     clock.freeze(local(2026, 12, 17) + timedelta(hours=1))
-    assert fire(world) >= 2                           # reminder, due date and boundary: all caught up
+    assert fire(world) >= 2  # reminder, due date and boundary: all caught up
     assert all(t.state != TimerState.PENDING for t in timers(world, case))
     kinds = {n.kind for n in notifications(world)}
-    assert NotificationKind.REMINDER not in kinds and kinds                # but something was said
+    assert NotificationKind.REMINDER not in kinds and kinds  # but something was said
 
 
 def test_reminder_setting_and_calendar_entries(world, frozen_clock):
-    due = local(2026, 12, 24)                         # a Thursday
+    due = local(2026, 12, 24)  # a Thursday
     with world.begin() as s:
         admin.set_setting(s, SYSTEM, "reminder.working_days_before", 5)
     case = start_deadline(world, frozen_clock - timedelta(seconds=1), due)
     assert by_kind(timers(world, case))[TimerKind.REMINDER].due_at == local(2026, 12, 17)
-    with world.begin() as s:                          # an official day off moves the reminder a day earlier
+    with world.begin() as s:  # an official day off moves the reminder a day earlier
         admin.set_calendar_day(s, SYSTEM, datetime(2026, 12, 21).date(), False, "测试停工")
     case2 = start_deadline(world, frozen_clock - timedelta(seconds=1), due)
     assert by_kind(timers(world, case2))[TimerKind.REMINDER].due_at == local(2026, 12, 16)
@@ -179,6 +185,7 @@ def test_reminder_setting_and_calendar_entries(world, frozen_clock):
 def test_a_reminder_due_but_not_yet_fired_survives_another_save(world, frozen_clock):
     """The scheduler may be a moment late: a save in between must not drop the reminder."""
     from engine.usecases import cases
+
     with world.begin() as s:
         case = cases.start_instance(s, actor_for(s, "clerk"), "review", {"subject": "修路"}).id
     register = items(world, case)["register"]
@@ -189,12 +196,12 @@ def test_a_reminder_due_but_not_yet_fired_survives_another_save(world, frozen_cl
     reply = items(world, case)["reply"]
     with world.begin() as s:
         tasks.claim(s, actor_for(s, "fin"), reply.task_id)
-    with world.begin() as s:                          # any use case that moves the case saves it again
+    with world.begin() as s:  # any use case that moves the case saves it again
         instance = s.get(ProcessInstance, case)
         process = processes.get_by_id(s, instance.definition_id)
         runtime = runtime_for(s)
         save_instance(s, instance, runtime.restore(process, instance.workflow_json), runtime, process)
     assert by_kind(timers(world, case))[TimerKind.REMINDER].state == TimerState.PENDING
     assert fire(world) == 1
-    [n] = notifications(world)                        # the item was claimed: only the assignee hears
+    [n] = notifications(world)  # the item was claimed: only the assignee hears
     assert (n.username, n.kind) == ("fin", NotificationKind.REMINDER)

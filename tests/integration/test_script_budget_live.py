@@ -4,6 +4,7 @@ element, within the script budget and a margin; meanwhile the server goes on ans
 others (another case's completion, who am I); nothing of the failed completion is stored.
 On SQLite (whose writers queue behind the runaway's lock for at most its budget) and
 PostgreSQL."""
+
 from __future__ import annotations
 
 import json
@@ -81,8 +82,12 @@ class Http:
 
     def call(self, method: str, path: str, data: Any = None) -> Answer:
         body = json.dumps(data).encode() if data is not None else None
-        request = urllib.request.Request(self.base + "/api/v1" + path, data=body, method=method, headers={
-            "Authorization": f"Bearer {self.token}", "Content-Type": "application/json"})
+        request = urllib.request.Request(
+            self.base + "/api/v1" + path,
+            data=body,
+            method=method,
+            headers={"Authorization": f"Bearer {self.token}", "Content-Type": "application/json"},
+        )
         started = time.monotonic()
         try:
             with urllib.request.urlopen(request, timeout=60) as response:
@@ -122,8 +127,9 @@ def test_a_runaway_script_fails_alone_while_the_server_goes_on(runaway, served):
         revision = s.get(ProcessInstance, case_id).revision
 
     answers: dict[str, Answer] = {}
-    runaway_thread = threading.Thread(target=lambda: answers.update(
-        runaway=clerk.call("POST", f"/tasks/{prepare}/complete", {"data": {}})))
+    runaway_thread = threading.Thread(
+        target=lambda: answers.update(runaway=clerk.call("POST", f"/tasks/{prepare}/complete", {"data": {}}))
+    )
     runaway_thread.start()
     time.sleep(0.3)  # the script is running now
     answers["me"] = clerk2.call("GET", "/me")
@@ -147,8 +153,14 @@ def test_a_runaway_script_fails_alone_while_the_server_goes_on(runaway, served):
 
     with world.factory() as s:  # nothing of the failed completion was stored
         assert s.get(ProcessInstance, case_id).revision == revision
-        assert s.scalar(select(func.count()).select_from(AuditEntry).where(
-            AuditEntry.instance_id == case_id, AuditEntry.action == "complete")) == 0
+        assert (
+            s.scalar(
+                select(func.count())
+                .select_from(AuditEntry)
+                .where(AuditEntry.instance_id == case_id, AuditEntry.action == "complete")
+            )
+            == 0
+        )
     task = world.as_("clerk").get(f"/tasks/{prepare}").get_json()["task"]
     assert task["state"] == "ready"
     again = clerk.call("POST", f"/tasks/{prepare}/complete", {"data": {}})  # and it fails the same way again

@@ -1,4 +1,5 @@
 """The time zone use cases against a real database (SQLite, and PostgreSQL with TEST_DATABASE_URL)."""
+
 import pytest
 from sqlalchemy import select
 
@@ -41,7 +42,7 @@ def test_everyone_sets_their_own_zone(people):
     assert act(people, "clerk", accounts.set_timezone, "clerk", " America/New_York ") == "America/New_York"
     assert stored(people, "clerk") == "America/New_York"
     assert act(people, "clerk", accounts.profile).timezone == "America/New_York"
-    assert act(people, "fin", accounts.profile).timezone == "Asia/Shanghai"      # others keep theirs
+    assert act(people, "fin", accounts.profile).timezone == "Asia/Shanghai"  # others keep theirs
     with people() as s:
         entry = s.scalars(select(AuditEntry).where(AuditEntry.action == "set_timezone")).one()
         assert entry.actor == "clerk" and entry.data == {"username": "clerk", "timezone": "America/New_York"}
@@ -62,7 +63,7 @@ def test_an_unknown_zone_is_invalid_data_for_the_field(people, bad):
 def test_only_an_admin_sets_someone_elses_zone(people):
     with pytest.raises(NotAllowed):
         act(people, "clerk", accounts.set_timezone, "fin", "America/New_York")
-    with pytest.raises(NotAllowed):         # a non-admin does not learn who exists either
+    with pytest.raises(NotAllowed):  # a non-admin does not learn who exists either
         act(people, "clerk", accounts.set_timezone, "nobody", "America/New_York")
     assert stored(people, "fin") is None
     assert act(people, "root", accounts.set_timezone, "fin", "Europe/Berlin") == "Europe/Berlin"
@@ -73,16 +74,36 @@ def test_only_an_admin_sets_someone_elses_zone(people):
 
 def test_admin_update_user_sets_keeps_or_resets_the_zone(people):
     def update(**kwargs):
-        return act(people, "root", accounts.update_user, "fin", display_name="fin", email=None,
-                   roles=("officer",), department="finance", active=True, **kwargs)
+        return act(
+            people,
+            "root",
+            accounts.update_user,
+            "fin",
+            display_name="fin",
+            email=None,
+            roles=("officer",),
+            department="finance",
+            active=True,
+            **kwargs,
+        )
 
     assert update(timezone="Asia/Hong_Kong").timezone == "Asia/Hong_Kong"
-    assert update().timezone == "Asia/Hong_Kong"                 # not given: unchanged
+    assert update().timezone == "Asia/Hong_Kong"  # not given: unchanged
     with pytest.raises(InvalidData) as info:
         update(timezone="Nowhere")
     assert "timezone" in info.value.field_errors
     assert stored(people, "fin") == "Asia/Hong_Kong"
-    assert update(timezone="").timezone is None                  # back to the default
+    assert update(timezone="").timezone is None  # back to the default
     with pytest.raises(NotAllowed):
-        act(people, "clerk", accounts.update_user, "fin", display_name="fin", email=None, roles=("officer",),
-            department="finance", active=True, timezone="Europe/Berlin")
+        act(
+            people,
+            "clerk",
+            accounts.update_user,
+            "fin",
+            display_name="fin",
+            email=None,
+            roles=("officer",),
+            department="finance",
+            active=True,
+            timezone="Europe/Berlin",
+        )

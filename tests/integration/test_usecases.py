@@ -1,5 +1,6 @@
 """Every use case against a real database (SQLite, and PostgreSQL with TEST_DATABASE_URL), and the
 prebuilt writes they share (storage.writes)."""
+
 from datetime import timedelta
 
 import pytest
@@ -56,8 +57,11 @@ def start(factory, subject="路灯不亮", **data):
 
 def open_task(factory, instance_id, bpmn_id):
     with factory() as s:
-        return s.scalars(select(WorkItem).where(WorkItem.instance_id == instance_id, WorkItem.bpmn_id == bpmn_id,
-                                                WorkItem.state == WorkItemState.READY)).one()
+        return s.scalars(
+            select(WorkItem).where(
+                WorkItem.instance_id == instance_id, WorkItem.bpmn_id == bpmn_id, WorkItem.state == WorkItemState.READY
+            )
+        ).one()
 
 
 def count(factory, model, *where):
@@ -78,11 +82,10 @@ def test_deploy_versions_and_unchanged_content(world):
 
 def test_invalid_bpmn_stores_nothing(world):
     before = count(world, ProcessDefinition)
-    broken = fixture_bpmn("review.bpmn").replace(b'<bpmn:sequenceFlow id="f4" ', b'<bpmn:sequenceFlow ')
-    with pytest.raises(InvalidBpmn) as info:
-        with world.begin() as s:
-            definitions.deploy(s, fixture_bpmn("review.bpmn").replace(b"review", b"other"), "ok.bpmn", SYSTEM)
-            definitions.deploy(s, broken, "broken.bpmn", SYSTEM)  # same transaction: all or nothing
+    broken = fixture_bpmn("review.bpmn").replace(b'<bpmn:sequenceFlow id="f4" ', b"<bpmn:sequenceFlow ")
+    with pytest.raises(InvalidBpmn) as info, world.begin() as s:
+        definitions.deploy(s, fixture_bpmn("review.bpmn").replace(b"review", b"other"), "ok.bpmn", SYSTEM)
+        definitions.deploy(s, broken, "broken.bpmn", SYSTEM)  # same transaction: all or nothing
     assert info.value.problems[0].file == "broken.bpmn"
     assert count(world, ProcessDefinition) == before
 
@@ -225,8 +228,7 @@ def test_full_path_to_completion_and_history(world):
     assert [h.actor for h in detail.history] == ["clerk", "clerk", "fin", "chair"]
     assert {"register", "reply", "check", "end"} <= set(detail.completed_bpmn_ids)
     with world() as s:
-        pending = s.scalars(select(Timer).where(Timer.instance_id == case.id,
-                                                Timer.state == TimerState.PENDING)).all()
+        pending = s.scalars(select(Timer).where(Timer.instance_id == case.id, Timer.state == TimerState.PENDING)).all()
     assert pending == []  # the reply's boundary timer and due date went with it
 
 
@@ -297,14 +299,28 @@ def test_update_case_writes_only_over_the_revision_it_read(world):
     read_revision = stale.revision
     with world.begin() as s:
         case = s.get(ProcessInstance, case_id)
-        assert writes.update_case(s, case, workflow_json=case.workflow_json, serializer_version="x",
-                                  updated_at=case.updated_at, status=case.status, ended_at=None)
+        assert writes.update_case(
+            s,
+            case,
+            workflow_json=case.workflow_json,
+            serializer_version="x",
+            updated_at=case.updated_at,
+            status=case.status,
+            ended_at=None,
+        )
         assert case.revision == read_revision + 1
         assert not s.dirty  # told, not pending: nothing left for a flush
     with world.begin() as s:
         s.add(stale)  # still says read_revision: someone wrote the case meanwhile
-        assert not writes.update_case(s, stale, workflow_json="{}", serializer_version="lost",
-                                      updated_at=stale.updated_at, status=stale.status, ended_at=None)
+        assert not writes.update_case(
+            s,
+            stale,
+            workflow_json="{}",
+            serializer_version="lost",
+            updated_at=stale.updated_at,
+            status=stale.status,
+            ended_at=None,
+        )
         assert stale.revision == read_revision  # not told anything
     with world() as s:
         row = s.get(ProcessInstance, case_id)
@@ -338,8 +354,10 @@ def test_timer_sync_rearms_cancelled_and_moved_rows_but_never_a_fired_one_in_pla
 
     def timers():
         with world() as s:
-            return {(t.task_id, t.kind): (t.state, t.due_at) for t in
-                    s.scalars(select(Timer).where(Timer.instance_id == case_id))}
+            return {
+                (t.task_id, t.kind): (t.state, t.due_at)
+                for t in s.scalars(select(Timer).where(Timer.instance_id == case_id))
+            }
 
     armed = timers()
     assert armed and {state for state, _ in armed.values()} == {TimerState.PENDING}
@@ -352,8 +370,11 @@ def test_timer_sync_rearms_cancelled_and_moved_rows_but_never_a_fired_one_in_pla
     assert timers() == armed
     [bpmn_key] = [k for k in armed if k[1] == TimerKind.BPMN]
     with world.begin() as s:
-        s.execute(update(Timer).where(Timer.instance_id == case_id, Timer.task_id == bpmn_key[0],
-                                      Timer.kind == TimerKind.BPMN).values(state=TimerState.FIRED))
+        s.execute(
+            update(Timer)
+            .where(Timer.instance_id == case_id, Timer.task_id == bpmn_key[0], Timer.kind == TimerKind.BPMN)
+            .values(state=TimerState.FIRED)
+        )
     with world.begin() as s:
         fired = s.scalars(select(Timer).where(Timer.instance_id == case_id, Timer.kind == TimerKind.BPMN)).one()
         sync_timers(s, s.get(ProcessInstance, case_id), desired)  # the same moment: stays fired

@@ -1,4 +1,5 @@
 """What the packaging tests share: the checkout's packaging files, read as data."""
+
 from __future__ import annotations
 
 import configparser
@@ -25,8 +26,10 @@ def declared_requirements() -> dict[str, list[Requirement]]:
     cfg.read(REPO_ROOT / "setup.cfg", encoding="utf-8")
     groups = {"": cfg["options"]["install_requires"]}
     groups.update(cfg["options.extras_require"])
-    return {name: [Requirement(line) for line in text.splitlines() if line.strip() and not line.startswith("#")]
-            for name, text in groups.items()}
+    return {
+        name: [Requirement(line) for line in text.splitlines() if line.strip() and not line.startswith("#")]
+        for name, text in groups.items()
+    }
 
 
 def locked() -> list[Requirement]:

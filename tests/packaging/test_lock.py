@@ -1,5 +1,6 @@
 """requirements/lock.txt is the environment the tests run in: compiled from setup.cfg
 (``make lock``), it pins every runtime and test dependency, and ``make setup`` installs it."""
+
 from __future__ import annotations
 
 from importlib import metadata
@@ -27,21 +28,24 @@ def test_every_declared_dependency_is_locked_within_its_range():
             name = canonicalize_name(req.name)
             assert name in pins, f"{req} ({group or 'install_requires'}) is not in the lock: run make lock"
             assert req.specifier.contains(pins[name]), (
-                f"the lock pins {name}=={pins[name]}, outside setup.cfg's {req}: run make lock")
+                f"the lock pins {name}=={pins[name]}, outside setup.cfg's {req}: run make lock"
+            )
 
 
 def test_every_declared_dependency_is_capped_below_a_release_nobody_tested():
     for group, requirements in declared_requirements().items():
         for req in requirements:
             assert any(s.operator in ("<", "<=", "==", "~=") for s in req.specifier), (
-                f"{req} ({group or 'install_requires'}) has no upper bound")
+                f"{req} ({group or 'install_requires'}) has no upper bound"
+            )
 
 
 def test_the_locked_setuptools_builds_the_package():
     pins = _pins_here()
     for req in build_requirements():
         assert req.specifier.contains(pins[canonicalize_name(req.name)]), (
-            f"pyproject.toml's build requirement {req} does not admit the locked version")
+            f"pyproject.toml's build requirement {req} does not admit the locked version"
+        )
 
 
 def test_the_tests_run_with_the_locked_versions():

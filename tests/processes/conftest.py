@@ -1,5 +1,6 @@
 """Scenario helpers: the real process library deployed through the use cases, in the style of
 tests/integration/test_usecases.py (``act`` opens the transaction, the use case does the rest)."""
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta

@@ -1,4 +1,5 @@
 """部门工作评议 (bpmn/department_evaluation.bpmn) driven through the real use cases and the database."""
+
 from datetime import timedelta
 
 import pytest
@@ -21,8 +22,9 @@ def unit_of(world, item):
 
 
 def test_scheme_sent_back_then_two_units_scored_and_one_rectified_twice(world, frozen_clock):
-    case_id = act(world, "clerk", cases.start_instance, "department_evaluation",
-                  {"evaluation_title": "2026年度部门工作评议"}).id
+    case_id = act(
+        world, "clerk", cases.start_instance, "department_evaluation", {"evaluation_title": "2026年度部门工作评议"}
+    ).id
     assert open_ids(world, case_id) == ["Task_Scheme"]
     assert who(one(world, case_id, "Task_Scheme")) == (("office",), None)
     scheme = {"evaluated_units": ["finance", "land"], "scheme_text": "听取汇报、代表打分", "scorers": ["wang", "li"]}
@@ -52,8 +54,12 @@ def test_scheme_sent_back_then_two_units_scored_and_one_rectified_twice(world, f
 
     scores = items(world, case_id, "Task_Score")
     assert sorted(who(s) for s in scores) == [((), "li"), ((), "li"), ((), "wang"), ((), "wang")]
-    marks = {("finance", "wang"): ("满意", 90), ("finance", "li"): ("基本满意", 80),
-             ("land", "wang"): ("满意", 70), ("land", "li"): ("不满意", 55)}
+    marks = {
+        ("finance", "wang"): ("满意", 90),
+        ("finance", "li"): ("基本满意", 80),
+        ("land", "wang"): ("满意", 70),
+        ("land", "li"): ("不满意", 55),
+    }
     wang_task = next(s for s in scores if s.assignee == "wang")
     with pytest.raises(NotAllowed):
         act(world, "li", tasks.complete, wang_task.task_id, {"rating": "满意", "score": 1})
@@ -72,8 +78,17 @@ def test_scheme_sent_back_then_two_units_scored_and_one_rectified_twice(world, f
         else:
             assert (data["average_score"], data["satisfaction_rate"]) == (62.5, 50.0)
             assert data["self_report_on_time"] is False
-            act(world, "clerk", tasks.complete, r.task_id, {"evaluation_result": "基本满意", "rectification_needed": "yes",
-                                                            "rectification_requirements": "规范审批流程"})
+            act(
+                world,
+                "clerk",
+                tasks.complete,
+                r.task_id,
+                {
+                    "evaluation_result": "基本满意",
+                    "rectification_needed": "yes",
+                    "rectification_requirements": "规范审批流程",
+                },
+            )
     rectify = one(world, case_id, "Task_Rectify")
     assert who(rectify) == (("land",), None)
     assert rectify.due_at == at("2027-01-27T09:00:00+08:00")  # rectification_days (30) from 2026-12-28
@@ -95,7 +110,17 @@ def test_scheme_sent_back_then_two_units_scored_and_one_rectified_twice(world, f
     assert v["evaluation_title"] == "2026年度部门工作评议" and v["evaluated_units"] == ["finance", "land"]
     assert v["scheme_decision"] == "approve" and v["publication"] == "已在全镇通报" and v["closed_at"]
     by_unit = {u["unit"]: u for u in v["unit_evaluations"]}
-    assert by_unit["finance"] == {"unit": "finance", "average_score": 85.0, "satisfaction_rate": 100.0,
-                                  "result": "满意", "rectification_rounds": 0}
-    assert by_unit["land"] == {"unit": "land", "average_score": 62.5, "satisfaction_rate": 50.0,
-                               "result": "基本满意", "rectification_rounds": 2}
+    assert by_unit["finance"] == {
+        "unit": "finance",
+        "average_score": 85.0,
+        "satisfaction_rate": 100.0,
+        "result": "满意",
+        "rectification_rounds": 0,
+    }
+    assert by_unit["land"] == {
+        "unit": "land",
+        "average_score": 62.5,
+        "satisfaction_rate": 50.0,
+        "result": "基本满意",
+        "rectification_rounds": 2,
+    }

@@ -1,4 +1,5 @@
 """代表述职 (bpmn/deputy_report.bpmn) driven through the real use cases and the database."""
+
 from datetime import datetime, timedelta
 
 import pytest
@@ -33,7 +34,7 @@ def test_two_deputies_report_and_are_appraised(world, frozen_clock):
     assert open_ids(world, case_id) == ["Task_Arrange"]
     assert who(one(world, case_id, "Task_Arrange")) == (("office",), None)
     assert variables(world, case_id)["report_day"] == "2026-12-07"
-    with pytest.raises(InvalidData) as refused:                  # only deputies report
+    with pytest.raises(InvalidData) as refused:  # only deputies report
         do(world, "clerk", case_id, "Task_Arrange", {"reporting_deputies": ["wang", "clerk"], "arrangement": "x"})
     assert "clerk" in refused.value.field_errors["reporting_deputies"]
     do(world, "clerk", case_id, "Task_Arrange", {"reporting_deputies": ["wang", "li"], "arrangement": "镇会议室"})
@@ -47,9 +48,14 @@ def test_two_deputies_report_and_are_appraised(world, frozen_clock):
         act(world, r.assignee, tasks.complete, r.task_id, {"report_text": f"{r.assignee}述职", "voters_present": 30})
     appraisals = items(world, case_id, "Task_Appraise")
     assert len(appraisals) == 2 and all(who(a) == (("office",), None) for a in appraisals)
-    for a, result in zip(appraisals, ("满意", "不满意")):
-        act(world, "clerk", tasks.complete, a.task_id, {"appraisal": result, "votes_satisfied": 20,
-                                                         "votes_basic": 5, "votes_unsatisfied": 5})
+    for a, result in zip(appraisals, ("满意", "不满意"), strict=True):
+        act(
+            world,
+            "clerk",
+            tasks.complete,
+            a.task_id,
+            {"appraisal": result, "votes_satisfied": 20, "votes_basic": 5, "votes_unsatisfied": 5},
+        )
     assert open_ids(world, case_id) == ["Task_Summary"]
     v = variables(world, case_id)
     assert (v["deputies_reported"], v["deputies_satisfied"]) == (2, 1)

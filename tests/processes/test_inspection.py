@@ -1,5 +1,6 @@
 """监督检查 (bpmn/inspection.bpmn) driven through the real use cases and the database:
 one instance, one multi-instance branch per unit, each unit's tasks handled separately."""
+
 from datetime import timedelta
 
 import pytest
@@ -34,8 +35,13 @@ def complete(world, user, item, data):
 
 
 def start_and_plan(world, units, selfcheck_deadline=None):
-    case = act(world, "clerk", cases.start_instance, "inspection",
-               {"inspection_title": "2027年财政预算执行情况检查", "inspection_basis": "年度监督工作计划"})
+    case = act(
+        world,
+        "clerk",
+        cases.start_instance,
+        "inspection",
+        {"inspection_title": "2027年财政预算执行情况检查", "inspection_basis": "年度监督工作计划"},
+    )
     case_id = case.id
     plan = {"topics": "预算执行、专项资金", "units": list(units), "onsite_schedule": "12月下旬"}
     if selfcheck_deadline:
@@ -53,8 +59,13 @@ def test_two_units_each_inspected_separately_with_a_rectification_loop(world, fr
     case_id = start_and_plan(world, ["finance", "land"], "2026-12-20")
     do(world, "chair", case_id, "Task_ApprovePlan", {"plan_decision": "revise", "plan_opinion": "补充专项资金"})
     assert open_ids(world, case_id) == ["Task_Plan"]  # sent back
-    do(world, "clerk", case_id, "Task_Plan", {"topics": "预算执行、专项资金、债务", "units": ["finance", "land"],
-                                              "selfcheck_deadline": "2026-12-20"})
+    do(
+        world,
+        "clerk",
+        case_id,
+        "Task_Plan",
+        {"topics": "预算执行、专项资金、债务", "units": ["finance", "land"], "selfcheck_deadline": "2026-12-20"},
+    )
     do(world, "chair", case_id, "Task_ApprovePlan", {"plan_decision": "approve"})
     assert variables(world, case_id)["selfcheck_due"] == "2026-12-20T23:59:59+08:00"
 
@@ -82,9 +93,17 @@ def test_two_units_each_inspected_separately_with_a_rectification_loop(world, fr
 
     findings = by_unit(world, case_id, "Task_Findings")
     complete(world, "clerk", findings["finance"], {"findings_result": "clean", "findings": "未发现问题"})
-    complete(world, "clerk", findings["land"], {"findings_result": "problems", "findings": "台账不全",
-                                                "rectification_requirements": "补全台账",
-                                                "rectification_deadline": "2027-01-31"})
+    complete(
+        world,
+        "clerk",
+        findings["land"],
+        {
+            "findings_result": "problems",
+            "findings": "台账不全",
+            "rectification_requirements": "补全台账",
+            "rectification_deadline": "2027-01-31",
+        },
+    )
     assert open_ids(world, case_id) == ["Task_Rectify"]  # finance is done, land rectifies
     rectify = one(world, case_id, "Task_Rectify")
     assert who(rectify) == (("land",), None) and rectify.due_at == at("2027-01-31T23:59:59+08:00")

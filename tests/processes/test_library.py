@@ -1,6 +1,7 @@
 """The process library in bpmn/ keeps its own modelling rules (bpmn/README.md §1): every file
 parses, every user task names who acts and has a form, every gateway branch is decided, every
 element speaks Chinese, and every diagram is complete BPMN DI."""
+
 from __future__ import annotations
 
 import re
@@ -17,10 +18,27 @@ B = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 DI = "http://www.omg.org/spec/BPMN/20100524/DI"
 NS = {"bpmn": B, "bpmndi": DI}
 HAN = re.compile(r"[\u4e00-\u9fff]")
-FLOW_NODES = ("startEvent", "endEvent", "intermediateCatchEvent", "intermediateThrowEvent", "boundaryEvent",
-              "userTask", "manualTask", "scriptTask", "task", "serviceTask", "sendTask", "receiveTask",
-              "businessRuleTask", "subProcess", "callActivity", "exclusiveGateway", "parallelGateway",
-              "inclusiveGateway", "eventBasedGateway")
+FLOW_NODES = (
+    "startEvent",
+    "endEvent",
+    "intermediateCatchEvent",
+    "intermediateThrowEvent",
+    "boundaryEvent",
+    "userTask",
+    "manualTask",
+    "scriptTask",
+    "task",
+    "serviceTask",
+    "sendTask",
+    "receiveTask",
+    "businessRuleTask",
+    "subProcess",
+    "callActivity",
+    "exclusiveGateway",
+    "parallelGateway",
+    "inclusiveGateway",
+    "eventBasedGateway",
+)
 
 
 def _root(path: Path) -> etree._Element:
@@ -32,8 +50,15 @@ def _all(root: etree._Element, *names: str) -> list[etree._Element]:
 
 
 def test_the_library_holds_the_documented_processes():
-    assert {f.stem for f in FILES} == {"proposal", "inspection", "petition", "voter_reception",
-                                        "deputy_report", "department_evaluation", "unit_report"}
+    assert {f.stem for f in FILES} == {
+        "proposal",
+        "inspection",
+        "petition",
+        "voter_reception",
+        "deputy_report",
+        "department_evaluation",
+        "unit_report",
+    }
 
 
 @pytest.fixture(params=FILES, ids=lambda p: p.stem)
@@ -81,8 +106,9 @@ def test_every_gateway_branch_has_a_condition_or_is_the_default(bpmn_file):
         for flow in outgoing:
             condition = flow.find(f"{{{B}}}conditionExpression")
             has_condition = condition is not None and (condition.text or "").strip()
-            assert has_condition or flow.get("id") == default, \
+            assert has_condition or flow.get("id") == default, (
                 f"{gateway.get('id')} → {flow.get('id')}: neither a condition nor the default"
+            )
         assert default is None or default in {f.get("id") for f in outgoing}
 
 

@@ -1,4 +1,5 @@
 """信访 (bpmn/petition.bpmn) driven through the real use cases and the database."""
+
 from datetime import timedelta
 
 import pytest
@@ -28,10 +29,21 @@ def world(people):
 
 
 def register(world, disposition="register", user="xinfang"):
-    case = act(world, user, cases.start_instance, "petition", {
-        "channel": "visit", "petitioner_name": "赵某", "petitioner_phone": "13800000000",
-        "petition_subject": "低保资格", "petition_content": "申请复核低保资格", "received_on": "2026-12-07",
-        "disposition": disposition})
+    case = act(
+        world,
+        user,
+        cases.start_instance,
+        "petition",
+        {
+            "channel": "visit",
+            "petitioner_name": "赵某",
+            "petitioner_phone": "13800000000",
+            "petition_subject": "低保资格",
+            "petition_content": "申请复核低保资格",
+            "received_on": "2026-12-07",
+            "disposition": disposition,
+        },
+    )
     return case.id
 
 
@@ -90,8 +102,13 @@ def test_accepted_replied_reviewed_and_re_reviewed(world, frozen_clock):
     do(world, "clerk", case_id, "Task_ReviewRequest", {"review_request_content": "对答复不服，请求复查"})
     review = one(world, case_id, "Task_Review")
     assert who(review) == (("office",), None) and review.due_at == at("2027-02-18T09:00:00+08:00")
-    do(world, "clerk", case_id, "Task_Review", {"review_authority": "县民政局", "review_result": "upheld",
-                                                "review_opinion": "维持原意见"})
+    do(
+        world,
+        "clerk",
+        case_id,
+        "Task_Review",
+        {"review_authority": "县民政局", "review_result": "upheld", "review_opinion": "维持原意见"},
+    )
 
     rerequest = one(world, case_id, "Task_RereviewRequest")
     assert who(rerequest) == (("office",), None) and rerequest.due_at == at("2027-02-18T09:00:00+08:00")
@@ -127,17 +144,36 @@ def test_no_review_requested_archives_when_the_period_ends(world, frozen_clock):
 def test_extensions_are_capped_at_thirty_days_in_all(world, frozen_clock):
     case_id = register(world)
     accept_and_assign(world, case_id)
-    do(world, "civ", case_id, "Task_Handle", {"handling_action": "extend", "extension_days": 20,
-                                              "extension_reason": "需实地调查"})
+    do(
+        world,
+        "civ",
+        case_id,
+        "Task_Handle",
+        {"handling_action": "extend", "extension_days": 20, "extension_reason": "需实地调查"},
+    )
     assert who(one(world, case_id, "Task_ApproveExtension")) == (("office",), None)
-    do(world, "clerk", case_id, "Task_ApproveExtension", {"extension_decision": "approve",
-                                                          "extension_days_granted": 20})
+    do(
+        world,
+        "clerk",
+        case_id,
+        "Task_ApproveExtension",
+        {"extension_decision": "approve", "extension_days_granted": 20},
+    )
     assert one(world, case_id, "Task_Handle").due_at == at("2027-02-28T09:00:00+08:00")
-    do(world, "civ", case_id, "Task_Handle", {"handling_action": "extend", "extension_days": 20,
-                                              "extension_reason": "仍需调查"})
-    do(world, "clerk", case_id, "Task_ApproveExtension", {"extension_decision": "approve",
-                                                          "extension_days_granted": 20})
+    do(
+        world,
+        "civ",
+        case_id,
+        "Task_Handle",
+        {"handling_action": "extend", "extension_days": 20, "extension_reason": "仍需调查"},
+    )
+    do(
+        world,
+        "clerk",
+        case_id,
+        "Task_ApproveExtension",
+        {"extension_decision": "approve", "extension_days_granted": 20},
+    )
     assert one(world, case_id, "Task_Handle").due_at == at("2027-03-10T09:00:00+08:00")
     v = variables(world, case_id)
-    assert (v["extension_granted"], v["extension_days_total"], v["extension_count"], v["extended"]) == \
-        (10, 30, 2, True)
+    assert (v["extension_granted"], v["extension_days_total"], v["extension_count"], v["extended"]) == (10, 30, 2, True)

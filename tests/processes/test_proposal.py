@@ -1,4 +1,5 @@
 """代表建议办理 (bpmn/proposal.bpmn) driven through the real use cases and the database."""
+
 from datetime import timedelta
 
 import pytest
@@ -32,9 +33,20 @@ def world(people):
 
 
 def register(world, **data):
-    case = act(world, "clerk", cases.start_instance, "proposal", {
-        "kind": "suggestion", "title": "修缮村道", "content": "村道破损，建议修缮", "deputy": "wang",
-        "submitted_during": "recess", **data})
+    case = act(
+        world,
+        "clerk",
+        cases.start_instance,
+        "proposal",
+        {
+            "kind": "suggestion",
+            "title": "修缮村道",
+            "content": "村道破损，建议修缮",
+            "deputy": "wang",
+            "submitted_during": "recess",
+            **data,
+        },
+    )
     assert case.status == "running"
     return case.id
 
@@ -42,13 +54,33 @@ def register(world, **data):
 def assign(world, case_id, lead="finance", cohandling=()):
     assert open_ids(world, case_id) == ["Task_Classify"]
     assert who(one(world, case_id, "Task_Classify")) == (("office",), None)
-    do(world, "clerk", case_id, "Task_Classify", {"category": "construction", "lead_unit": lead,
-                                                  "cohandling_units": list(cohandling), "assignment_note": "请办理"})
+    do(
+        world,
+        "clerk",
+        case_id,
+        "Task_Classify",
+        {
+            "category": "construction",
+            "lead_unit": lead,
+            "cohandling_units": list(cohandling),
+            "assignment_note": "请办理",
+        },
+    )
 
 
 def reply(world, case_id, reply_class, user="fin"):
-    do(world, user, case_id, "Task_Reply", {"handling_action": "reply", "reply_class": reply_class,
-                                            "reply_text": f"{reply_class}类答复", "reply_signer": "张局长"})
+    do(
+        world,
+        user,
+        case_id,
+        "Task_Reply",
+        {
+            "handling_action": "reply",
+            "reply_class": reply_class,
+            "reply_text": f"{reply_class}类答复",
+            "reply_signer": "张局长",
+        },
+    )
 
 
 def evaluate(world, case_id, evaluation):
@@ -88,8 +120,12 @@ def test_register_assign_reply_satisfied_closes_the_case(world, frozen_clock):
     case = detail(world, case_id)
     assert case.status == "completed" and open_ids(world, case_id) == []
     v = case.variables
-    assert (v["lead_unit"], v["cohandling_units"], v["reply_class"], v["first_reply_class"]) == \
-        ("finance", ["land"], "A", "A")
+    assert (v["lead_unit"], v["cohandling_units"], v["reply_class"], v["first_reply_class"]) == (
+        "finance",
+        ["land"],
+        "A",
+        "A",
+    )
     assert (v["evaluation"], v["first_evaluation"], v["evaluation_count"]) == ("满意", "满意", 1)
     assert v["solved"] is True and v["replied_on_time"] is True and v["extended"] is False
     assert v["outcome"] == "closed" and v["reply_due"] == REPLY_DUE and v["reply_count"] == 1
@@ -147,22 +183,42 @@ def test_approved_extension_moves_the_reply_deadline_within_the_cap(world, froze
     do(world, "fin", case_id, "Task_Reply", {"handling_action": "extend", "extension_months": 2})
     assert open_ids(world, case_id) == ["Task_Reply"]
 
-    do(world, "fin", case_id, "Task_Reply", {"handling_action": "extend", "extension_months": 2,
-                                             "extension_reason": "需要列入预算"})
+    do(
+        world,
+        "fin",
+        case_id,
+        "Task_Reply",
+        {"handling_action": "extend", "extension_months": 2, "extension_reason": "需要列入预算"},
+    )
     approval = one(world, case_id, "Task_ApproveExtension")
     assert who(approval) == (("office",), None)
-    do(world, "clerk", case_id, "Task_ApproveExtension", {"extension_decision": "approve",
-                                                          "extension_months_granted": 2})
+    do(
+        world,
+        "clerk",
+        case_id,
+        "Task_ApproveExtension",
+        {"extension_decision": "approve", "extension_months_granted": 2},
+    )
     moved = one(world, case_id, "Task_Reply")
     assert moved.due_at == at("2027-05-07T09:00:00+08:00")
     v = variables(world, case_id)
     assert (v["reply_due"], v["extension_months_total"], v["extended"]) == ("2027-05-07T09:00:00+08:00", 2, True)
 
     # all extensions together stay within proposal.max_extension_months (3): 3 asked, 1 granted
-    do(world, "fin", case_id, "Task_Reply", {"handling_action": "extend", "extension_months": 3,
-                                             "extension_reason": "仍需时间"})
-    do(world, "clerk", case_id, "Task_ApproveExtension", {"extension_decision": "approve",
-                                                          "extension_months_granted": 3})
+    do(
+        world,
+        "fin",
+        case_id,
+        "Task_Reply",
+        {"handling_action": "extend", "extension_months": 3, "extension_reason": "仍需时间"},
+    )
+    do(
+        world,
+        "clerk",
+        case_id,
+        "Task_ApproveExtension",
+        {"extension_decision": "approve", "extension_months_granted": 3},
+    )
     assert one(world, case_id, "Task_Reply").due_at == at("2027-06-07T09:00:00+08:00")
     v = variables(world, case_id)
     assert (v["extension_granted"], v["extension_months_total"], v["extension_count"]) == (1, 3, 2)
@@ -175,8 +231,13 @@ def test_approved_extension_moves_the_reply_deadline_within_the_cap(world, froze
 def test_rejected_extension_keeps_the_deadline(world, frozen_clock):
     case_id = register(world)
     assign(world, case_id)
-    do(world, "fin", case_id, "Task_Reply", {"handling_action": "extend", "extension_months": 1,
-                                             "extension_reason": "人手不足"})
+    do(
+        world,
+        "fin",
+        case_id,
+        "Task_Reply",
+        {"handling_action": "extend", "extension_months": 1, "extension_reason": "人手不足"},
+    )
     do(world, "clerk", case_id, "Task_ApproveExtension", {"extension_decision": "reject"})
     assert one(world, case_id, "Task_Reply").due_at == at(REPLY_DUE)
     v = variables(world, case_id)
@@ -195,8 +256,7 @@ def test_supervision_timer_when_the_reply_deadline_passes(world, frozen_clock):
     supervise = one(world, case_id, "Task_Supervise")
     assert who(supervise) == (("office",), None)
     with pytest.raises(NotAllowed):
-        act(world, "fin", tasks.complete, supervise.task_id, {"supervision_method": "phone",
-                                                               "supervision_note": "x"})
+        act(world, "fin", tasks.complete, supervise.task_id, {"supervision_method": "phone", "supervision_note": "x"})
     do(world, "clerk", case_id, "Task_Supervise", {"supervision_method": "phone", "supervision_note": "电话催办"})
     case = detail(world, case_id)
     assert case.status == "running" and open_ids(world, case_id) == ["Task_Reply"]
@@ -241,8 +301,11 @@ def test_motion_rejected_by_the_congress_is_closed(world, frozen_clock):
     do(world, "member", case_id, "Task_Deliberate", {"deliberation_result": "rejected"})
     case = detail(world, case_id)
     assert case.status == "completed"
-    assert (case.variables["outcome"], case.variables["motion_adopted"], case.variables["on_agenda"]) == \
-        ("motion_rejected", False, True)
+    assert (case.variables["outcome"], case.variables["motion_adopted"], case.variables["on_agenda"]) == (
+        "motion_rejected",
+        False,
+        True,
+    )
 
 
 def test_motion_not_on_the_agenda_is_handled_as_a_suggestion(world, frozen_clock):

@@ -1,4 +1,5 @@
 """单位定期报送 (bpmn/unit_report.bpmn) driven through the real use cases and the database."""
+
 from datetime import timedelta
 
 import pytest
@@ -54,7 +55,13 @@ def test_ordinary_month_with_a_returned_report(world, frozen_clock):
     for c in checks:
         unit = act(world, "clerk", tasks.task_detail, c.task_id).data["report_unit"]
         result = "returned" if unit == "land" else "ok"
-        act(world, "clerk", tasks.complete, c.task_id, {"check_result": result, "check_note": "数据不全" if unit == "land" else ""})
+        act(
+            world,
+            "clerk",
+            tasks.complete,
+            c.task_id,
+            {"check_result": result, "check_note": "数据不全" if unit == "land" else ""},
+        )
     again = one(world, case_id, "Task_SubmitMonthly")
     assert who(again) == (("land",), None) and again.due_at == at("2026-12-17T09:00:00+08:00")
     clock.advance(timedelta(days=12))  # 2026-12-19, late
@@ -83,8 +90,13 @@ def test_monthly_timer_starts_one_january_round_with_thematic_reports(world, fro
     assert (v["report_period"], v["half_year_round"]) == ("2027-01", True)
     assert v["thematic_due"] == "2027-01-21T09:01:00+08:00"
 
-    do(world, "clerk", case_id, "Task_Notify", {"monthly_units": ["finance"], "thematic_units": ["civil_affairs"],
-                                                "thematic_topics": "民政工作半年汇报"})
+    do(
+        world,
+        "clerk",
+        case_id,
+        "Task_Notify",
+        {"monthly_units": ["finance"], "thematic_units": ["civil_affairs"], "thematic_topics": "民政工作半年汇报"},
+    )
     assert open_ids(world, case_id) == ["Task_SubmitMonthly", "Task_SubmitThematic"]
     thematic = one(world, case_id, "Task_SubmitThematic")
     assert who(thematic) == (("civil_affairs",), None) and thematic.due_at == at("2027-01-21T09:01:00+08:00")

@@ -1,4 +1,5 @@
 """接待选民日 (bpmn/voter_reception.bpmn) driven through the real use cases and the database."""
+
 from datetime import timedelta
 
 import pytest
@@ -37,8 +38,13 @@ def start_and_receive(world, has_issues):
     assert who(one(world, case_id, "Task_Arrange")) == (("office",), None)
     do(world, "clerk", case_id, "Task_Arrange", {"arrangement": "第一小组在镇接待室"})
     assert who(one(world, case_id, "Task_Reception")) == DEPUTIES
-    do(world, "wang", case_id, "Task_Reception", {"voters_received": 12, "reception_summary": "接待顺利",
-                                                  "has_issues": has_issues})
+    do(
+        world,
+        "wang",
+        case_id,
+        "Task_Reception",
+        {"voters_received": 12, "reception_summary": "接待顺利", "has_issues": has_issues},
+    )
     return case_id
 
 
@@ -58,12 +64,32 @@ def test_no_issues_goes_straight_to_the_summary(world, frozen_clock):
 def test_two_issues_one_late_with_supervision(world, frozen_clock):
     case_id = start_and_receive(world, "yes")
     assert who(one(world, case_id, "Task_RegisterIssue")) == DEPUTIES
-    do(world, "wang", case_id, "Task_RegisterIssue", {"issue_content": "村道破损", "issue_category": "infrastructure",
-                                                      "receiving_group": "第一小组", "voter_count": 3,
-                                                      "more_issues": "yes"})
-    do(world, "li", case_id, "Task_RegisterIssue", {"issue_content": "低保评定", "issue_category": "livelihood",
-                                                    "receiving_group": "第一小组", "voter_count": 1,
-                                                    "more_issues": "no"})
+    do(
+        world,
+        "wang",
+        case_id,
+        "Task_RegisterIssue",
+        {
+            "issue_content": "村道破损",
+            "issue_category": "infrastructure",
+            "receiving_group": "第一小组",
+            "voter_count": 3,
+            "more_issues": "yes",
+        },
+    )
+    do(
+        world,
+        "li",
+        case_id,
+        "Task_RegisterIssue",
+        {
+            "issue_content": "低保评定",
+            "issue_category": "livelihood",
+            "receiving_group": "第一小组",
+            "voter_count": 1,
+            "more_issues": "no",
+        },
+    )
     assigns = items(world, case_id, "Task_AssignIssue")
     assert len(assigns) == 2 and all(who(a) == (("office",), None) for a in assigns)
     for a in assigns:

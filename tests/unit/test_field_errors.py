@@ -1,5 +1,6 @@
 """A field error is a code with params (engine.errors.FIELD_ERRORS), which reads as a plain
 English sentence; deploy refuses form constraints the engine could not apply."""
+
 import copy
 import pickle
 
@@ -39,15 +40,16 @@ SAMPLES = {
     "password_unchanged": ({}, "must differ from the current password"),
     "wrong_password": ({}, "wrong password"),
     "passwords_differ": ({}, "the passwords differ"),
-    "unknown_timezone": ({"timezone": "Mars/Olympus", "example": "Asia/Shanghai"},
-                         "unknown time zone 'Mars/Olympus'; use an IANA name such as Asia/Shanghai"),
+    "unknown_timezone": (
+        {"timezone": "Mars/Olympus", "example": "Asia/Shanghai"},
+        "unknown time zone 'Mars/Olympus'; use an IANA name such as Asia/Shanghai",
+    ),
     "unknown_role": ({"roles": "king", "known": "admin, officer"}, "unknown role(s) king; known: admin, officer"),
     "unknown_department": ({"department": "mars"}, "no department 'mars'"),
     "own_admin_role": ({}, "you cannot remove your own administrator role or deactivate yourself"),
     "unknown_setting": ({"name": "x.y", "known": "a.b, c.d"}, "unknown setting 'x.y'; known: a.b, c.d"),
     "case_or_task_needed": ({}, "a case or a task is needed"),
-    "not_a_name": ({"value": "x" * 40, "max": 64},
-                   "x" * 40 + "… is not a user or group name (at most 64 characters)"),
+    "not_a_name": ({"value": "x" * 40, "max": 64}, "x" * 40 + "… is not a user or group name (at most 64 characters)"),
 }
 
 
@@ -83,8 +85,12 @@ def test_codes_and_params_are_checked():
 def test_a_field_error_survives_pickling_and_copying():
     error = FieldError("date_out_of_range", {"min": "2026-01-01", "max": "2026-12-31"}, "日期")
     for again in (pickle.loads(pickle.dumps(error)), copy.deepcopy(error), copy.copy(error)):
-        assert (again.code, again.params, again.label, str(again)) == (error.code, error.params, error.label,
-                                                                       str(error))
+        assert (again.code, again.params, again.label, str(again)) == (
+            error.code,
+            error.params,
+            error.label,
+            str(error),
+        )
 
 
 def test_invalid_data_carries_codes_and_english_text():
@@ -93,8 +99,11 @@ def test_invalid_data_carries_codes_and_english_text():
     assert exc.codes["title"].code == "max_length" and exc.codes["title"].params == {"max": 200}
     assert exc.field_errors == {"title": "at most 200 characters", "pages": "at least 1"}
     assert str(exc) == "the submitted data is not valid: title: at most 200 characters; pages: at least 1"
-    assert exc.to_dict() == {"code": "invalid_data", "message": str(exc),
-                             "fields": {"title": "at most 200 characters", "pages": "at least 1"}}
+    assert exc.to_dict() == {
+        "code": "invalid_data",
+        "message": str(exc),
+        "fields": {"title": "at most 200 characters", "pages": "at least 1"},
+    }
     assert all(type(v) is str for v in exc.to_dict()["fields"].values())
 
 
@@ -106,15 +115,17 @@ def test_text_is_still_taken_while_callers_move_to_codes():
 
 
 # -- the form's validation gives codes ---------------------------------------------------
-FORM = FormSpec((
-    FormField("title", "标题", "string", constraints={"required": "", "minlength": "2", "maxlength": "10"}),
-    FormField("pages", "页数", "long", constraints={"min": "1", "max": "99"}),
-    FormField("due", "期限", "date"),
-    FormField("visit", "走访日期", "date", constraints={"min": "2026-01-01", "max": "2026-12-31"}),
-    FormField("urgent", "紧急", "boolean"),
-    FormField("reply_class", "答复类别", "enum", options=(Option("A", "已解决"),)),
-    FormField("cohandlers", "协办单位", "string", properties={"multiple": "departments"}),
-))
+FORM = FormSpec(
+    (
+        FormField("title", "标题", "string", constraints={"required": "", "minlength": "2", "maxlength": "10"}),
+        FormField("pages", "页数", "long", constraints={"min": "1", "max": "99"}),
+        FormField("due", "期限", "date"),
+        FormField("visit", "走访日期", "date", constraints={"min": "2026-01-01", "max": "2026-12-31"}),
+        FormField("urgent", "紧急", "boolean"),
+        FormField("reply_class", "答复类别", "enum", options=(Option("A", "已解决"),)),
+        FormField("cohandlers", "协办单位", "string", properties={"multiple": "departments"}),
+    )
+)
 
 
 def codes_of(data, sources=None):
@@ -124,9 +135,18 @@ def codes_of(data, sources=None):
 
 
 def test_validation_gives_a_code_with_params_per_field():
-    assert codes_of({"pages": "x", "due": "31/12/2026", "visit": "2027-01-01", "urgent": "maybe",
-                     "reply_class": "Z", "cohandlers": ["land", "mars"], "bogus": 1},
-                    {"departments": {"land"}}) == {
+    assert codes_of(
+        {
+            "pages": "x",
+            "due": "31/12/2026",
+            "visit": "2027-01-01",
+            "urgent": "maybe",
+            "reply_class": "Z",
+            "cohandlers": ["land", "mars"],
+            "bogus": 1,
+        },
+        {"departments": {"land"}},
+    ) == {
         "title": ("required", {}),
         "pages": ("not_a_number", {}),
         "due": ("not_a_date", {}),
@@ -137,10 +157,15 @@ def test_validation_gives_a_code_with_params_per_field():
         "bogus": ("unknown_field", {}),
     }
     assert codes_of({"title": "一二三四五六七八九十十一", "pages": 100, "due": "0001-01-01"}) == {
-        "title": ("max_length", {"max": 10}), "pages": ("max", {"max": 99}),
-        "due": ("date_out_of_range", {"min": "1900-01-01", "max": "2099-12-31"})}
+        "title": ("max_length", {"max": 10}),
+        "pages": ("max", {"max": 99}),
+        "due": ("date_out_of_range", {"min": "1900-01-01", "max": "2099-12-31"}),
+    }
     assert codes_of({"title": "一", "pages": 0, "urgent": ["x"]}) == {
-        "title": ("min_length", {"min": 2}), "pages": ("min", {"min": 1}), "urgent": ("not_boolean", {})}
+        "title": ("min_length", {"min": 2}),
+        "pages": ("min", {"min": 1}),
+        "urgent": ("not_boolean", {}),
+    }
     assert codes_of({"title": 5}) == {"title": ("not_text", {})}
 
 
@@ -151,8 +176,12 @@ def test_the_english_text_keeps_the_label_as_before():
 
 
 def test_a_bound_deployed_before_deploy_checked_it_is_no_bound_not_a_crash():
-    old = FormSpec((FormField("title", "标题", "string", constraints={"maxlength": "abc"}),
-                    FormField("pages", "页数", "long", constraints={"min": "one"})))
+    old = FormSpec(
+        (
+            FormField("title", "标题", "string", constraints={"maxlength": "abc"}),
+            FormField("pages", "页数", "long", constraints={"min": "one"}),
+        )
+    )
     assert old.validate({"title": "x" * 500, "pages": -5}) == {"title": "x" * 500, "pages": -5}
 
 
@@ -170,37 +199,53 @@ def with_field(xml_field: str, element: str = "t") -> str:
     form = f"<bpmn:extensionElements><camunda:formData>{xml_field}</camunda:formData></bpmn:extensionElements>"
     if element == "s":
         return doc(LINEAR.replace('<bpmn:startEvent id="s"/>', f'<bpmn:startEvent id="s">{form}</bpmn:startEvent>'))
-    return doc(LINEAR.replace('<bpmn:userTask id="t" name="办理"/>',
-                              f'<bpmn:userTask id="t" name="办理">{form}</bpmn:userTask>'))
+    return doc(
+        LINEAR.replace(
+            '<bpmn:userTask id="t" name="办理"/>', f'<bpmn:userTask id="t" name="办理">{form}</bpmn:userTask>'
+        )
+    )
 
 
 def field(type_: str, *constraints: tuple[str, str | None]) -> str:
-    validation = "".join(f'<camunda:constraint name="{n}"' + (f' config="{c}"' if c is not None else "") + "/>"
-                         for n, c in constraints)
-    return (f'<camunda:formField id="f" label="字段" type="{type_}">'
-            f"<camunda:validation>{validation}</camunda:validation></camunda:formField>")
+    validation = "".join(
+        f'<camunda:constraint name="{n}"' + (f' config="{c}"' if c is not None else "") + "/>" for n, c in constraints
+    )
+    return (
+        f'<camunda:formField id="f" label="字段" type="{type_}">'
+        f"<camunda:validation>{validation}</camunda:validation></camunda:formField>"
+    )
 
 
 def refused(xml_field: str, element: str = "t") -> str:
     [problem] = problems(with_field(xml_field, element), "x.bpmn")
     assert problem.element_id == element and problem.file == "x.bpmn" and problem.line
-    assert "'f'" in problem.message          # the field
+    assert "'f'" in problem.message  # the field
     return problem.message
 
 
-@pytest.mark.parametrize("name, close", [("maxLength", "maxlength"), ("min_length", "minlength"),
-                                         ("Required", "required"), ("mandatory", None)])
+@pytest.mark.parametrize(
+    "name, close",
+    [("maxLength", "maxlength"), ("min_length", "minlength"), ("Required", "required"), ("mandatory", None)],
+)
 def test_a_misspelled_constraint_is_refused_at_deploy(name, close):
     message = refused(field("string", (name, "5")))
     assert f"unknown constraint {name!r}" in message and "known: " + ", ".join(CONSTRAINTS) in message
     assert (f"did you mean {close!r}" in message) if close else ("did you mean" not in message)
 
 
-@pytest.mark.parametrize("type_, name, config", [
-    ("string", "maxlength", "abc"), ("string", "minlength", "-1"), ("string", "maxlength", "1.5"),
-    ("string", "maxlength", ""), ("string", "maxlength", None), ("long", "min", "one"), ("long", "max", " 5"),
-    ("long", "max", "2026-01-01"),
-])
+@pytest.mark.parametrize(
+    "type_, name, config",
+    [
+        ("string", "maxlength", "abc"),
+        ("string", "minlength", "-1"),
+        ("string", "maxlength", "1.5"),
+        ("string", "maxlength", ""),
+        ("string", "maxlength", None),
+        ("long", "min", "one"),
+        ("long", "max", " 5"),
+        ("long", "max", "2026-01-01"),
+    ],
+)
 def test_a_bound_that_is_not_a_whole_number_is_refused_at_deploy(type_, name, config):
     message = refused(field(type_, (name, config)))
     assert f"constraint {name!r} needs a whole number" in message and repr(config or "") in message
@@ -229,9 +274,11 @@ def test_required_and_readonly_take_no_config():
 
 
 def test_good_constraints_deploy():
-    good = (field("string", ("required", None), ("minlength", "0"), ("maxlength", "200"))
-            + field("long", ("min", "-5"), ("max", "-5")).replace('id="f"', 'id="g"')
-            + field("date", ("min", "2026-01-01"), ("max", "2026-12-31")).replace('id="f"', 'id="h"')
-            + field("string", ("readonly", "")).replace('id="f"', 'id="i"'))
+    good = (
+        field("string", ("required", None), ("minlength", "0"), ("maxlength", "200"))
+        + field("long", ("min", "-5"), ("max", "-5")).replace('id="f"', 'id="g"')
+        + field("date", ("min", "2026-01-01"), ("max", "2026-12-31")).replace('id="f"', 'id="h"')
+        + field("string", ("readonly", "")).replace('id="f"', 'id="i"')
+    )
     [process] = parse_bpmn(with_field(good), "x.bpmn")
     assert [f.id for f in process.tasks["t"].form.fields] == ["f", "g", "h", "i"]

@@ -1,34 +1,65 @@
 """Completing a task validates the submitted data against the BPMN form."""
+
 import pytest
 
 from engine.bpmn.forms import FormField, FormSpec, Option
 from engine.errors import InvalidData
 
-FORM = FormSpec((
-    FormField("title", "标题", "string", constraints={"required": "", "maxlength": "10"}),
-    FormField("pages", "页数", "long", constraints={"min": "1", "max": "99"}),
-    FormField("urgent", "紧急", "boolean"),
-    FormField("due", "期限", "date"),
-    FormField("reply_class", "答复类别", "enum", options=(Option("A", "已解决"), Option("B", "正在解决"))),
-    FormField("lead_unit", "主办单位", "enum", properties={"options_source": "departments"}),
-    FormField("cohandlers", "协办单位", "string", properties={"multiple": "departments"}),
-    FormField("round", "轮次", "long", default="1"),
-    FormField("computed", "计算值", "string", constraints={"readonly": ""}),
-))
+FORM = FormSpec(
+    (
+        FormField("title", "标题", "string", constraints={"required": "", "maxlength": "10"}),
+        FormField("pages", "页数", "long", constraints={"min": "1", "max": "99"}),
+        FormField("urgent", "紧急", "boolean"),
+        FormField("due", "期限", "date"),
+        FormField("reply_class", "答复类别", "enum", options=(Option("A", "已解决"), Option("B", "正在解决"))),
+        FormField("lead_unit", "主办单位", "enum", properties={"options_source": "departments"}),
+        FormField("cohandlers", "协办单位", "string", properties={"multiple": "departments"}),
+        FormField("round", "轮次", "long", default="1"),
+        FormField("computed", "计算值", "string", constraints={"readonly": ""}),
+    )
+)
 SOURCES = {"departments": {"finance", "land"}}
 
 
 def test_converts_values_to_their_types():
-    clean = FORM.validate({"title": "路灯", "pages": "3", "urgent": "on", "due": "2026-12-31",
-                           "reply_class": "A", "lead_unit": "finance", "cohandlers": "land, finance"}, SOURCES)
-    assert clean == {"title": "路灯", "pages": 3, "urgent": True, "due": "2026-12-31", "reply_class": "A",
-                     "lead_unit": "finance", "cohandlers": ["land", "finance"], "round": 1}
+    clean = FORM.validate(
+        {
+            "title": "路灯",
+            "pages": "3",
+            "urgent": "on",
+            "due": "2026-12-31",
+            "reply_class": "A",
+            "lead_unit": "finance",
+            "cohandlers": "land, finance",
+        },
+        SOURCES,
+    )
+    assert clean == {
+        "title": "路灯",
+        "pages": 3,
+        "urgent": True,
+        "due": "2026-12-31",
+        "reply_class": "A",
+        "lead_unit": "finance",
+        "cohandlers": ["land", "finance"],
+        "round": 1,
+    }
 
 
 def test_every_wrong_field_gets_its_own_message():
     with pytest.raises(InvalidData) as info:
-        FORM.validate({"pages": "x", "urgent": "maybe", "due": "31/12/2026", "reply_class": "Z",
-                       "lead_unit": "nowhere", "cohandlers": ["land", "mars"], "bogus": 1}, SOURCES)
+        FORM.validate(
+            {
+                "pages": "x",
+                "urgent": "maybe",
+                "due": "31/12/2026",
+                "reply_class": "Z",
+                "lead_unit": "nowhere",
+                "cohandlers": ["land", "mars"],
+                "bogus": 1,
+            },
+            SOURCES,
+        )
     errors = info.value.field_errors
     assert set(errors) == {"title", "pages", "urgent", "due", "reply_class", "lead_unit", "cohandlers", "bogus"}
     assert "required" in errors["title"]

@@ -1,5 +1,6 @@
 """The SpiffWorkflow facade, without a database. Every scenario saves and restores the
 workflow mid-way and checks nothing changed, as SpiffWorkflow's own tests do."""
+
 from datetime import timedelta
 
 import pytest
@@ -104,7 +105,7 @@ def test_completing_an_unknown_or_finished_task(runtime, process):
 
 def test_a_failing_expression_is_a_script_error_naming_the_element(runtime, process):
     wf = runtime.start(process, {"subject": "x", "checker": "c"})  # no 'rounds': the script needs it
-    with pytest.raises(ScriptError, match="set_due.*rounds"):
+    with pytest.raises(ScriptError, match=r"set_due.*rounds"):
         runtime.complete(wf, runtime.ready_task_ids(wf)[0], {"lead_unit": "finance"})
 
 
@@ -131,7 +132,7 @@ def test_fired_timers_tells_each_firing_since_the_restore_a_cycles_too(frozen_cl
     [parsed] = parse_bpmn(REMIND_EVERY_HOUR.encode(), "remind.bpmn")
     process = load_process(dump_process(parsed))
     wf = runtime.start(process, {"start_at": (frozen_clock + timedelta(hours=1)).isoformat()})
-    assert runtime.fired_timers(wf) == []                  # armed, not fired
+    assert runtime.fired_timers(wf) == []  # armed, not fired
     answer = ready(runtime, process, wf)["answer"]
     for hour in (1, 2):
         wf = round_trip(runtime, process, wf)
@@ -140,9 +141,14 @@ def test_fired_timers_tells_each_firing_since_the_restore_a_cycles_too(frozen_cl
         runtime.fire_timers(wf)
         [fired] = runtime.fired_timers(wf)
         assert (fired.bpmn_id, fired.name, fired.attached_to, fired.attached_name, fired.interrupting) == (
-            "hourly", "每小时催办", answer.task_id, "答复", False), hour
+            "hourly",
+            "每小时催办",
+            answer.task_id,
+            "答复",
+            False,
+        ), hour
     wf = round_trip(runtime, process, wf)
     clock.advance(timedelta(hours=5))
-    runtime.fire_timers(wf)                                # no cycle left: it ends, firing nothing
+    runtime.fire_timers(wf)  # no cycle left: it ends, firing nothing
     runtime.complete(wf, answer.task_id, {})
     assert runtime.fired_timers(wf) == [] and wf.completed

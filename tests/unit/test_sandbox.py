@@ -1,4 +1,5 @@
 """Expressions and scripts from a deployed BPMN run restricted."""
+
 import pytest
 
 from engine.bpmn.sandbox import SandboxedEnvironment
@@ -27,13 +28,16 @@ def test_script_can_delete_a_variable(env):
     assert data == {"keep": 2}
 
 
-@pytest.mark.parametrize("expression, reason", [
-    ("__import__('os').system('true')", "__import__"),
-    ("().__class__.__bases__[0].__subclasses__()", "__class__"),
-    ("open('/etc/passwd').read()", "open"),
-    ("eval('1')", "eval"),
-    ("getattr(a, '__dict__')", "__dict__"),
-])
+@pytest.mark.parametrize(
+    "expression, reason",
+    [
+        ("__import__('os').system('true')", "__import__"),
+        ("().__class__.__bases__[0].__subclasses__()", "__class__"),
+        ("open('/etc/passwd').read()", "open"),
+        ("eval('1')", "eval"),
+        ("getattr(a, '__dict__')", "__dict__"),
+    ],
+)
 def test_refuses_escapes(env, expression, reason):
     with pytest.raises(ScriptError) as info:
         env.evaluate(expression, {"a": object()})

@@ -1,6 +1,7 @@
 """A runaway script or expression fails on its own, naming its element and what ran out,
 well within its budget: it must never hold a case's lock (on SQLite, the database's write
 lock) for long, nor stop the app."""
+
 from __future__ import annotations
 
 import time
@@ -36,18 +37,25 @@ TAIL = """  </bpmn:process>
 
 
 def script_process(script: str):
-    [process] = parse_bpmn(HEAD + f"""
+    [process] = parse_bpmn(
+        HEAD
+        + f"""
     <bpmn:startEvent id="start" />
     <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="Task_Runaway" />
     <bpmn:scriptTask id="Task_Runaway" name="失控"><bpmn:script>{escape(script)}</bpmn:script></bpmn:scriptTask>
     <bpmn:sequenceFlow id="f2" sourceRef="Task_Runaway" targetRef="end" />
     <bpmn:endEvent id="end" />
-""" + TAIL, "budget.bpmn")
+"""
+        + TAIL,
+        "budget.bpmn",
+    )
     return process
 
 
 def condition_process(condition: str):
-    [process] = parse_bpmn(HEAD + f"""
+    [process] = parse_bpmn(
+        HEAD
+        + f"""
     <bpmn:startEvent id="start" />
     <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="Gateway_Check" />
     <bpmn:exclusiveGateway id="Gateway_Check" default="f3" />
@@ -56,14 +64,19 @@ def condition_process(condition: str):
     </bpmn:sequenceFlow>
     <bpmn:sequenceFlow id="f3" sourceRef="Gateway_Check" targetRef="end" />
     <bpmn:endEvent id="end" />
-""" + TAIL, "budget.bpmn")
+"""
+        + TAIL,
+        "budget.bpmn",
+    )
     return process
 
 
 def looping_process():
     """A gateway that sends the case back to a script task, never waiting: each step is
     quick, the whole never ends."""
-    [process] = parse_bpmn(HEAD + """
+    [process] = parse_bpmn(
+        HEAD
+        + """
     <bpmn:startEvent id="start" />
     <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="Task_Count" />
     <bpmn:scriptTask id="Task_Count"><bpmn:script>n = n + 1</bpmn:script></bpmn:scriptTask>
@@ -74,7 +87,10 @@ def looping_process():
     </bpmn:sequenceFlow>
     <bpmn:sequenceFlow id="f4" sourceRef="Gateway_Again" targetRef="end" />
     <bpmn:endEvent id="end" />
-""" + TAIL, "budget.bpmn")
+"""
+        + TAIL,
+        "budget.bpmn",
+    )
     return process
 
 
@@ -102,36 +118,39 @@ def fails(run, *expected: str, within: float = BUDGET_S + MARGIN_S) -> str:
 RAN_OUT = "script Task_Runaway ran "  # of steps or of time, whichever this machine reaches first
 
 
-@pytest.mark.parametrize("script, reason", [
-    ("for i in range(2*10**8): pass", "1000000"),
-    ("while True: pass", RAN_OUT),
-    ("x = 2**10**10", "bits"),
-    ("x = 'a'*10**10", "at most 1000000"),
-    ("x = [0] * 10**10", "at most 1000000"),
-    ("x = sum(range(10**12))", "at most 1000000"),
-    ("f = lambda n: f(n + 1)\nf(0)", "RecursionError"),
-    ("def f(n):\n    return f(n + 1)\nf(0)", "RecursionError"),
-    ("x = [i for i in range(10**10)]", "at most 1000000"),
-    ("def numbers():\n    while True:\n        yield 1\nx = [i for i in numbers()]", RAN_OUT),
-    ("def f(n):\n    return 1 if n == 0 else f(n - 1) + f(n - 1)\nx = f(80)", RAN_OUT),
-    ("x = [[i, j] for i in range(10**6) for j in range(10**6)]", RAN_OUT),
-    ("x = 3\nwhile True:\n    x = x * x", "bits"),
-    ("s = 'a'\nwhile True:\n    s += s", "at most 1000000"),
-    ("x = [0]\nwhile True:\n    x.extend(x)", "at most 1000000"),
-    ("x = ', '.join(['a' * 10**6] * 10)", "at most 1000000"),
-    ("x = 'a'.ljust(10**10)", "at most 1000000"),
-    ("x = f'{1:>10000000000}'", "width"),
-    ("x = '%10000000000d' % 1", "width"),
-    ("x = round(5, -10**9)", "round"),
-    ("x = pow(7, 10**10)", "bits"),
-    ("x = 1 << 10**10", "bits"),
-    ("x = (1).to_bytes(10**10, 'big')", "at most 1000000"),
-    ("x = int.from_bytes(b'\\xff' * 1000000, 'big')", "bits"),
-    ("x = sum([[1]] * 1000, [])", "numbers"),
-    ("x = working_days_from_now(10**9)", "working days"),
-    ("x = working_days_from_now(2.5)", "whole number"),
-    ("while True:\n    try:\n        while True: pass\n    except Exception:\n        pass", RAN_OUT),
-])
+@pytest.mark.parametrize(
+    "script, reason",
+    [
+        ("for i in range(2*10**8): pass", "1000000"),
+        ("while True: pass", RAN_OUT),
+        ("x = 2**10**10", "bits"),
+        ("x = 'a'*10**10", "at most 1000000"),
+        ("x = [0] * 10**10", "at most 1000000"),
+        ("x = sum(range(10**12))", "at most 1000000"),
+        ("f = lambda n: f(n + 1)\nf(0)", "RecursionError"),
+        ("def f(n):\n    return f(n + 1)\nf(0)", "RecursionError"),
+        ("x = [i for i in range(10**10)]", "at most 1000000"),
+        ("def numbers():\n    while True:\n        yield 1\nx = [i for i in numbers()]", RAN_OUT),
+        ("def f(n):\n    return 1 if n == 0 else f(n - 1) + f(n - 1)\nx = f(80)", RAN_OUT),
+        ("x = [[i, j] for i in range(10**6) for j in range(10**6)]", RAN_OUT),
+        ("x = 3\nwhile True:\n    x = x * x", "bits"),
+        ("s = 'a'\nwhile True:\n    s += s", "at most 1000000"),
+        ("x = [0]\nwhile True:\n    x.extend(x)", "at most 1000000"),
+        ("x = ', '.join(['a' * 10**6] * 10)", "at most 1000000"),
+        ("x = 'a'.ljust(10**10)", "at most 1000000"),
+        ("x = f'{1:>10000000000}'", "width"),
+        ("x = '%10000000000d' % 1", "width"),
+        ("x = round(5, -10**9)", "round"),
+        ("x = pow(7, 10**10)", "bits"),
+        ("x = 1 << 10**10", "bits"),
+        ("x = (1).to_bytes(10**10, 'big')", "at most 1000000"),
+        ("x = int.from_bytes(b'\\xff' * 1000000, 'big')", "bits"),
+        ("x = sum([[1]] * 1000, [])", "numbers"),
+        ("x = working_days_from_now(10**9)", "working days"),
+        ("x = working_days_from_now(2.5)", "whole number"),
+        ("while True:\n    try:\n        while True: pass\n    except Exception:\n        pass", RAN_OUT),
+    ],
+)
 def test_a_runaway_script_fails_naming_its_element(script, reason):
     process = script_process(script)
     message = fails(lambda: runtime().start(process, {}), "Task_Runaway", reason)
@@ -195,24 +214,30 @@ def test_settings_raise_the_budget_above_the_floor_and_never_below_it():
 def test_ordinary_scripts_and_expressions_are_unaffected():
     env = SandboxedEnvironment({})
     data = {"units": ["finance", "land"], "scores": [{"score": 90}, {"score": 81}], "n": 3, "name": "张三"}
-    env.execute("\n".join([
-        "count = len(units)",
-        "names = [u.upper() for u in units if u]",
-        "average = round(sum([s['score'] for s in scores]) / len(scores), 1)",
-        "power = 2 ** 10 + n * 3 - (n << 2) + int.from_bytes(b'\\x01\\x00', 'big') - (256).to_bytes(2, 'big')[0]",
-        "line = '-' * 20 + name.ljust(4) + f'{n:>5}|{average:.2f}' + '%3d' % n",
-        "joined = ', '.join(sorted(units)) + ''.join(str(i) for i in range(3))",
-        "text = 'a-b'.replace('-', '+')",
-        "items = []",
-        "items.extend(units)",
-        "items += ['x']",
-        "square = lambda v: v * v",
-        "squares = {u: square(i) for i, u in enumerate(units)}",
-        "def fact(k):\n    return 1 if k <= 1 else k * fact(k - 1)",
-        "big = fact(20)",
-        "i = 0",
-        "while i < 5:\n    i += 1",
-    ]), data)
+    env.execute(
+        "\n".join(
+            [
+                "count = len(units)",
+                "names = [u.upper() for u in units if u]",
+                "average = round(sum([s['score'] for s in scores]) / len(scores), 1)",
+                "power = 2 ** 10 + n * 3 - (n << 2)",
+                "power += int.from_bytes(b'\\x01\\x00', 'big') - (256).to_bytes(2, 'big')[0]",
+                "line = '-' * 20 + name.ljust(4) + f'{n:>5}|{average:.2f}' + '%3d' % n",
+                "joined = ', '.join(sorted(units)) + ''.join(str(i) for i in range(3))",
+                "text = 'a-b'.replace('-', '+')",
+                "items = []",
+                "items.extend(units)",
+                "items += ['x']",
+                "square = lambda v: v * v",
+                "squares = {u: square(i) for i, u in enumerate(units)}",
+                "def fact(k):\n    return 1 if k <= 1 else k * fact(k - 1)",
+                "big = fact(20)",
+                "i = 0",
+                "while i < 5:\n    i += 1",
+            ]
+        ),
+        data,
+    )
     assert data["count"] == 2 and data["names"] == ["FINANCE", "LAND"] and data["average"] == 85.5
     assert data["power"] == 1024 + 9 - 12 + 256 - 1
     assert data["line"] == "-" * 20 + "张三  " + "    3|85.50" + "  3"

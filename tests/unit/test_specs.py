@@ -1,4 +1,5 @@
 """Bad BPMN is refused at deploy time with file, line and element id; good BPMN parses."""
+
 from pathlib import Path
 
 import pytest
@@ -11,19 +12,23 @@ from tests.conftest import fixture_bpmn
 
 CORPUS = Path(__file__).resolve().parents[3] / "shared" / "bpmn-corpus"
 
-HEAD = ('<?xml version="1.0" encoding="UTF-8"?>\n'
-        '<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" '
-        'xmlns:camunda="http://camunda.org/schema/1.0/bpmn" '
-        'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" id="d" targetNamespace="t">\n')
+HEAD = (
+    '<?xml version="1.0" encoding="UTF-8"?>\n'
+    '<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" '
+    'xmlns:camunda="http://camunda.org/schema/1.0/bpmn" '
+    'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" id="d" targetNamespace="t">\n'
+)
 
 
 def doc(body: str, executable: str = "true") -> str:
     return HEAD + f'<bpmn:process id="p" isExecutable="{executable}">\n{body}\n</bpmn:process>\n</bpmn:definitions>'
 
 
-LINEAR = ('<bpmn:startEvent id="s"/>\n<bpmn:sequenceFlow id="f1" sourceRef="s" targetRef="t"/>\n'
-          '<bpmn:userTask id="t" name="办理"/>\n<bpmn:sequenceFlow id="f2" sourceRef="t" targetRef="e"/>\n'
-          '<bpmn:endEvent id="e"/>')
+LINEAR = (
+    '<bpmn:startEvent id="s"/>\n<bpmn:sequenceFlow id="f1" sourceRef="s" targetRef="t"/>\n'
+    '<bpmn:userTask id="t" name="办理"/>\n<bpmn:sequenceFlow id="f2" sourceRef="t" targetRef="e"/>\n'
+    '<bpmn:endEvent id="e"/>'
+)
 
 
 def problems(source: str, file: str = "x.bpmn"):
@@ -60,26 +65,34 @@ def test_xsd_violation_names_line_and_element():
 
 
 def test_gateway_branch_without_condition():
-    body = ('<bpmn:startEvent id="s"/><bpmn:sequenceFlow id="f0" sourceRef="s" targetRef="g"/>'
-            '<bpmn:exclusiveGateway id="g"/>'
-            '<bpmn:sequenceFlow id="fa" sourceRef="g" targetRef="a">'
-            '<bpmn:conditionExpression xsi:type="bpmn:tFormalExpression">x == 1</bpmn:conditionExpression>'
-            '</bpmn:sequenceFlow>'
-            '<bpmn:sequenceFlow id="fb" sourceRef="g" targetRef="b"/>'
-            '<bpmn:endEvent id="a"/><bpmn:endEvent id="b"/>')
+    body = (
+        '<bpmn:startEvent id="s"/><bpmn:sequenceFlow id="f0" sourceRef="s" targetRef="g"/>'
+        '<bpmn:exclusiveGateway id="g"/>'
+        '<bpmn:sequenceFlow id="fa" sourceRef="g" targetRef="a">'
+        '<bpmn:conditionExpression xsi:type="bpmn:tFormalExpression">x == 1</bpmn:conditionExpression>'
+        "</bpmn:sequenceFlow>"
+        '<bpmn:sequenceFlow id="fb" sourceRef="g" targetRef="b"/>'
+        '<bpmn:endEvent id="a"/><bpmn:endEvent id="b"/>'
+    )
     [p] = problems(doc(body))
     assert p.element_id == "fb" and "no condition" in p.message
 
 
 def test_unknown_element():
-    [p] = problems(doc(LINEAR.replace('<bpmn:endEvent id="e"/>',
-                                      '<bpmn:endEvent id="e"/><bpmn:complexGateway id="cg"/>')))
+    [p] = problems(
+        doc(LINEAR.replace('<bpmn:endEvent id="e"/>', '<bpmn:endEvent id="e"/><bpmn:complexGateway id="cg"/>'))
+    )
     assert p.element_id == "cg" and "unsupported element bpmn:complexGateway" in p.message
 
 
 def test_duplicate_id():
-    found = problems(doc(LINEAR.replace('<bpmn:endEvent id="e"/>', '<bpmn:endEvent id="t"/>')
-                         .replace('targetRef="e"', 'targetRef="t"')))
+    found = problems(
+        doc(
+            LINEAR.replace('<bpmn:endEvent id="e"/>', '<bpmn:endEvent id="t"/>').replace(
+                'targetRef="e"', 'targetRef="t"'
+            )
+        )
+    )
     assert any(p.element_id == "t" and "duplicate id" in p.message for p in found)
 
 
@@ -89,7 +102,7 @@ def test_no_start_event():
 
 
 def test_sequence_flow_without_id_is_refused_not_dropped():
-    found = problems(doc(LINEAR.replace('<bpmn:sequenceFlow id="f2" ', '<bpmn:sequenceFlow ')))
+    found = problems(doc(LINEAR.replace('<bpmn:sequenceFlow id="f2" ', "<bpmn:sequenceFlow ")))
     assert any("sequence flow without an id" in p.message and p.line == 7 for p in found)
 
 
@@ -98,44 +111,57 @@ def test_non_executable_process():
     assert "no executable process" in p.message
 
 
-@pytest.mark.parametrize("timer, expected", [
-    ("PT5M", 'quote a literal, write "PT5M"'),
-    ("R/2027-03-20T09:00:00+08:00/P1Y", "quote a literal"),
-    ("${due}", "JUEL"),
-    ("__import__('os')", "not allowed"),
-])
+@pytest.mark.parametrize(
+    "timer, expected",
+    [
+        ("PT5M", 'quote a literal, write "PT5M"'),
+        ("R/2027-03-20T09:00:00+08:00/P1Y", "quote a literal"),
+        ("${due}", "JUEL"),
+        ("__import__('os')", "not allowed"),
+    ],
+)
 def test_timer_expressions_are_checked_at_deploy(timer, expected):
-    body = LINEAR.replace('<bpmn:endEvent id="e"/>', (
-        '<bpmn:endEvent id="e"/><bpmn:boundaryEvent id="b" attachedToRef="t">'
-        f'<bpmn:timerEventDefinition><bpmn:timeDuration>{timer}</bpmn:timeDuration>'
-        '</bpmn:timerEventDefinition></bpmn:boundaryEvent>'
-        '<bpmn:sequenceFlow id="fb" sourceRef="b" targetRef="e2"/><bpmn:endEvent id="e2"/>'))
+    body = LINEAR.replace(
+        '<bpmn:endEvent id="e"/>',
+        (
+            '<bpmn:endEvent id="e"/><bpmn:boundaryEvent id="b" attachedToRef="t">'
+            f"<bpmn:timerEventDefinition><bpmn:timeDuration>{timer}</bpmn:timeDuration>"
+            "</bpmn:timerEventDefinition></bpmn:boundaryEvent>"
+            '<bpmn:sequenceFlow id="fb" sourceRef="b" targetRef="e2"/><bpmn:endEvent id="e2"/>'
+        ),
+    )
     found = problems(doc(body))
     assert any(expected in p.message and p.element_id == "b" for p in found)
 
 
 def test_conditions_and_scripts_are_checked_at_deploy():
-    body = ('<bpmn:startEvent id="s"/><bpmn:sequenceFlow id="f0" sourceRef="s" targetRef="sc"/>'
-            '<bpmn:scriptTask id="sc"><bpmn:script>import os</bpmn:script></bpmn:scriptTask>'
-            '<bpmn:sequenceFlow id="f1" sourceRef="sc" targetRef="g"/>'
-            '<bpmn:exclusiveGateway id="g" default="fb"/>'
-            '<bpmn:sequenceFlow id="fa" sourceRef="g" targetRef="a">'
-            '<bpmn:conditionExpression xsi:type="bpmn:tFormalExpression">${x == 1}</bpmn:conditionExpression>'
-            '</bpmn:sequenceFlow>'
-            '<bpmn:sequenceFlow id="fb" sourceRef="g" targetRef="b"/>'
-            '<bpmn:endEvent id="a"/><bpmn:endEvent id="b"/>')
+    body = (
+        '<bpmn:startEvent id="s"/><bpmn:sequenceFlow id="f0" sourceRef="s" targetRef="sc"/>'
+        '<bpmn:scriptTask id="sc"><bpmn:script>import os</bpmn:script></bpmn:scriptTask>'
+        '<bpmn:sequenceFlow id="f1" sourceRef="sc" targetRef="g"/>'
+        '<bpmn:exclusiveGateway id="g" default="fb"/>'
+        '<bpmn:sequenceFlow id="fa" sourceRef="g" targetRef="a">'
+        '<bpmn:conditionExpression xsi:type="bpmn:tFormalExpression">${x == 1}</bpmn:conditionExpression>'
+        "</bpmn:sequenceFlow>"
+        '<bpmn:sequenceFlow id="fb" sourceRef="g" targetRef="b"/>'
+        '<bpmn:endEvent id="a"/><bpmn:endEvent id="b"/>'
+    )
     found = problems(doc(body))
     assert any(p.element_id == "sc" and "imports are not allowed" in p.message for p in found)
     assert any(p.element_id == "fa" and "JUEL" in p.message for p in found)
 
 
 def test_task_expressions_and_form_fields_are_checked():
-    body = LINEAR.replace('<bpmn:userTask id="t" name="办理"/>', (
-        '<bpmn:userTask id="t" camunda:candidateGroups="${__class__}" camunda:dueDate="${x +}">'
-        '<bpmn:extensionElements><camunda:formData>'
-        '<camunda:formField id="a" type="money"/><camunda:formField id="a" type="string"/>'
-        '<camunda:formField id="e" type="enum"/>'
-        '</camunda:formData></bpmn:extensionElements></bpmn:userTask>'))
+    body = LINEAR.replace(
+        '<bpmn:userTask id="t" name="办理"/>',
+        (
+            '<bpmn:userTask id="t" camunda:candidateGroups="${__class__}" camunda:dueDate="${x +}">'
+            "<bpmn:extensionElements><camunda:formData>"
+            '<camunda:formField id="a" type="money"/><camunda:formField id="a" type="string"/>'
+            '<camunda:formField id="e" type="enum"/>'
+            "</camunda:formData></bpmn:extensionElements></bpmn:userTask>"
+        ),
+    )
     messages = [p.message for p in problems(doc(body))]
     assert any("__class__" in m for m in messages)
     assert any("x +" in m for m in messages)
@@ -145,13 +171,17 @@ def test_task_expressions_and_form_fields_are_checked():
 
 
 def test_a_form_field_may_only_take_values_from_a_known_list():
-    body = LINEAR.replace('<bpmn:startEvent id="s"/>', (
-        '<bpmn:startEvent id="s"><bpmn:extensionElements><camunda:formData>'
-        '<camunda:formField id="who" type="enum"><camunda:properties>'
-        '<camunda:property id="options_source" value="voters"/></camunda:properties></camunda:formField>'
-        '<camunda:formField id="many" type="string"><camunda:properties>'
-        '<camunda:property id="multiple" value="deputies"/></camunda:properties></camunda:formField>'
-        '</camunda:formData></bpmn:extensionElements></bpmn:startEvent>'))
+    body = LINEAR.replace(
+        '<bpmn:startEvent id="s"/>',
+        (
+            '<bpmn:startEvent id="s"><bpmn:extensionElements><camunda:formData>'
+            '<camunda:formField id="who" type="enum"><camunda:properties>'
+            '<camunda:property id="options_source" value="voters"/></camunda:properties></camunda:formField>'
+            '<camunda:formField id="many" type="string"><camunda:properties>'
+            '<camunda:property id="multiple" value="deputies"/></camunda:properties></camunda:formField>'
+            "</camunda:formData></bpmn:extensionElements></bpmn:startEvent>"
+        ),
+    )
     [problem] = problems(doc(body))
     assert problem.element_id == "s"
     assert "'who' takes its values from 'voters', which is not one of departments, deputies" in problem.message
@@ -160,16 +190,21 @@ def test_a_form_field_may_only_take_values_from_a_known_list():
 def test_camunda_features_the_engine_does_not_run_are_refused():
     """What Camunda 7 runs as Java or JUEL would be skipped silently here: refused by name,
     at the element that carries it."""
-    body = LINEAR.replace('<bpmn:userTask id="t" name="办理"/>', (
-        '<bpmn:userTask id="t" name="办理"><bpmn:extensionElements>'
-        '<camunda:taskListener class="org.example.Notify" event="create"/>'
-        '</bpmn:extensionElements></bpmn:userTask>'
-        '<bpmn:serviceTask id="send" camunda:delegateExpression="${mailer}"/>'))
+    body = LINEAR.replace(
+        '<bpmn:userTask id="t" name="办理"/>',
+        (
+            '<bpmn:userTask id="t" name="办理"><bpmn:extensionElements>'
+            '<camunda:taskListener class="org.example.Notify" event="create"/>'
+            "</bpmn:extensionElements></bpmn:userTask>"
+            '<bpmn:serviceTask id="send" camunda:delegateExpression="${mailer}"/>'
+        ),
+    )
     found = {(p.element_id, p.message.split(" (")[0]) for p in problems(doc(body))}
     assert {("t", "camunda:taskListener"), ("send", "camunda:delegateExpression")} <= found
-    accepted = LINEAR.replace('<bpmn:userTask id="t" name="办理"/>',
-                              '<bpmn:userTask id="t" name="办理" camunda:asyncBefore="true"/>')
-    assert parse_bpmn(doc(accepted), "x.bpmn")                      # harmless attributes pass
+    accepted = LINEAR.replace(
+        '<bpmn:userTask id="t" name="办理"/>', '<bpmn:userTask id="t" name="办理" camunda:asyncBefore="true"/>'
+    )
+    assert parse_bpmn(doc(accepted), "x.bpmn")  # harmless attributes pass
 
 
 def test_every_known_list_can_be_loaded():
@@ -177,8 +212,9 @@ def test_every_known_list_can_be_loaded():
 
 
 def _corpus_files():
-    return sorted(p for p in CORPUS.rglob("*") if p.suffix in (".bpmn", ".xml") and p.is_file()) \
-        if CORPUS.exists() else []
+    return (
+        sorted(p for p in CORPUS.rglob("*") if p.suffix in (".bpmn", ".xml") and p.is_file()) if CORPUS.exists() else []
+    )
 
 
 @pytest.mark.slow
@@ -206,17 +242,22 @@ ENTITIES_REFUSED = "entity declarations and references are not allowed in BPMN f
 
 def _with_doctype(doctype: str, body: str = LINEAR) -> str:
     xml_decl, rest = HEAD.split("\n", 1)
-    return f"{xml_decl}\n{doctype}\n{rest}" + f'<bpmn:process id="p" isExecutable="true">\n{body}\n' \
+    return (
+        f"{xml_decl}\n{doctype}\n{rest}" + f'<bpmn:process id="p" isExecutable="true">\n{body}\n'
         "</bpmn:process>\n</bpmn:definitions>"
+    )
 
 
 def test_an_external_entity_is_refused_with_file_and_line_and_never_read(tmp_path):
     secret = tmp_path / "secret.txt"
     secret.write_text("TOP-SECRET-CONTENT")
-    source = _with_doctype(f'<!DOCTYPE foo [<!ENTITY xxe SYSTEM "{secret.as_uri()}">]>',
-                           LINEAR.replace('<bpmn:userTask id="t" name="办理"/>',
-                                          '<bpmn:userTask id="t" name="办理"><bpmn:documentation>&xxe;'
-                                          '</bpmn:documentation></bpmn:userTask>'))
+    source = _with_doctype(
+        f'<!DOCTYPE foo [<!ENTITY xxe SYSTEM "{secret.as_uri()}">]>',
+        LINEAR.replace(
+            '<bpmn:userTask id="t" name="办理"/>',
+            '<bpmn:userTask id="t" name="办理"><bpmn:documentation>&xxe;</bpmn:documentation></bpmn:userTask>',
+        ),
+    )
     found = problems(source, "xxe.bpmn")
     assert [(p.file, p.line) for p in found] == [("xxe.bpmn", 2), ("xxe.bpmn", 7)]
     assert all(ENTITIES_REFUSED in p.message for p in found)
@@ -224,21 +265,25 @@ def test_an_external_entity_is_refused_with_file_and_line_and_never_read(tmp_pat
     assert not any("TOP-SECRET" in str(p) for p in found)
 
 
-@pytest.mark.parametrize("doctype", [
-    '<!DOCTYPE bpmn:definitions [<!ENTITY name "办理">]>',                          # declared, unused
-    '<!DOCTYPE bpmn:definitions SYSTEM "http://example.invalid/bpmn.dtd">',         # external DTD
-    '<!DOCTYPE d [<!ENTITY % p SYSTEM "file:///etc/passwd"> %p;]>',                 # parameter entity
-    '<!DOCTYPE d [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]>',  # expansion
-    "<!DOCTYPE bpmn:definitions>",
-])
+@pytest.mark.parametrize(
+    "doctype",
+    [
+        '<!DOCTYPE bpmn:definitions [<!ENTITY name "办理">]>',  # declared, unused
+        '<!DOCTYPE bpmn:definitions SYSTEM "http://example.invalid/bpmn.dtd">',  # external DTD
+        '<!DOCTYPE d [<!ENTITY % p SYSTEM "file:///etc/passwd"> %p;]>',  # parameter entity
+        '<!DOCTYPE d [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]>',  # expansion
+        "<!DOCTYPE bpmn:definitions>",
+    ],
+)
 def test_any_doctype_is_refused(doctype):
     [p] = problems(_with_doctype(doctype), "doctype.bpmn")
     assert ENTITIES_REFUSED in p.message and p.file == "doctype.bpmn" and p.line == 2
 
 
 def test_an_internal_entity_reference_is_refused_where_it_is_used():
-    body = LINEAR.replace('name="办理"/>', 'name="办理"><bpmn:documentation>&name;</bpmn:documentation>'
-                                          '</bpmn:userTask>')
+    body = LINEAR.replace(
+        'name="办理"/>', 'name="办理"><bpmn:documentation>&name;</bpmn:documentation></bpmn:userTask>'
+    )
     found = problems(_with_doctype('<!DOCTYPE bpmn:definitions [<!ENTITY name "办理">]>', body))
     assert any(p.line == 7 and p.element_id == "t" and "&name;" in p.message for p in found)
 
@@ -254,8 +299,10 @@ def test_character_references_and_the_predefined_entities_are_fine():
 
 
 def test_the_corpus_xxe_file_is_refused_with_a_located_reason():
-    path = CORPUS / "camunda-engine-tests/org/camunda/bpm/engine/test/api/repository/diagram/" \
-                    "testXxeParsingIsDisabled.bpmn20.xml"
+    path = (
+        CORPUS / "camunda-engine-tests/org/camunda/bpm/engine/test/api/repository/diagram/"
+        "testXxeParsingIsDisabled.bpmn20.xml"
+    )
     if not path.exists():
         pytest.skip("../shared/bpmn-corpus is not beside the repo")
     found = problems(path.read_bytes(), str(path))

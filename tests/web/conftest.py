@@ -2,6 +2,7 @@
 people of a small township (one user per role and unit) and the processes they use.
 
 Every test here runs on SQLite and, with TEST_DATABASE_URL set, on PostgreSQL (``db_url``)."""
+
 from __future__ import annotations
 
 import re
@@ -74,16 +75,24 @@ def app(db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, frozen_clo
     # the parsed-process cache is keyed by definition id, and every test database starts
     # its ids at 1: a test must not meet the previous test's processes
     processes.clear()
-    app = create_app({"DATABASE_URL": db_url, "TESTING": True, "WTF_CSRF_ENABLED": False,
-                      "BPMN_DIR": str(FIXTURES), "SECRET_KEY": "test-secret"})
+    app = create_app(
+        {
+            "DATABASE_URL": db_url,
+            "TESTING": True,
+            "WTF_CSRF_ENABLED": False,
+            "BPMN_DIR": str(FIXTURES),
+            "SECRET_KEY": "test-secret",
+        }
+    )
     app.jinja_env.bytecode_cache = TEMPLATE_CACHE
     with database.session_factory(app).begin() as s:
         people.ensure_departments(s)
         definitions.deploy(s, (FIXTURES / "review.bpmn").read_bytes(), "review.bpmn", SYSTEM)
         definitions.deploy(s, (WEB_FIXTURES / "petition_min.bpmn").read_bytes(), "petition_min.bpmn", SYSTEM)
         for username, (roles, department) in PEOPLE.items():
-            people.create_user(s, SYSTEM, username, PASSWORD, display_name=f"{username} 同志", roles=roles,
-                                 department=department)
+            people.create_user(
+                s, SYSTEM, username, PASSWORD, display_name=f"{username} 同志", roles=roles, department=department
+            )
     yield app
     database.session_factory(app).kw["bind"].dispose()
     processes.clear()
@@ -119,7 +128,7 @@ def as_user(client: FlaskClient):
 @dataclass
 class Case:
     id: int
-    task_id: str          # the open task
+    task_id: str  # the open task
     bpmn_id: str
 
 
@@ -132,9 +141,17 @@ def start_review(app: Flask, subject: str = "关于修缮村道的意见", start
 
 def start_petition(app: Flask, unit: str = "finance", starter: str = "petition1") -> Case:
     with database.session_factory(app).begin() as s:
-        detail = cases.start_instance(s, actor_for(s, starter), "petition_min", {
-            "subject": "反映低保评定问题", "petitioner_name": "张三丰", "petitioner_phone": "13900001111",
-            "unit": unit})
+        detail = cases.start_instance(
+            s,
+            actor_for(s, starter),
+            "petition_min",
+            {
+                "subject": "反映低保评定问题",
+                "petitioner_name": "张三丰",
+                "petitioner_phone": "13900001111",
+                "unit": unit,
+            },
+        )
     task = detail.open_tasks[0]
     return Case(detail.id, task.task_id, task.bpmn_id)
 

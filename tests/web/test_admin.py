@@ -1,4 +1,5 @@
 """The admin pages: users (create, roles, department, deactivate, password) and departments."""
+
 from __future__ import annotations
 
 from tests.web.conftest import login, text_of
@@ -11,9 +12,16 @@ def test_user_list(as_user):
 
 def test_create_user_then_they_sign_in(client, as_user):
     c = as_user("admin")
-    response = c.post("/admin/users", data={"username": "land1", "display_name": "国土所 周所长",
-                                            "password": "Bai-yun-19-shan?", "department": "land",
-                                            "roles": ["officer"]})
+    response = c.post(
+        "/admin/users",
+        data={
+            "username": "land1",
+            "display_name": "国土所 周所长",
+            "password": "Bai-yun-19-shan?",
+            "department": "land",
+            "roles": ["officer"],
+        },
+    )
     assert response.status_code == 302
     assert 'data-user="land1"' in text_of(c.get("/admin/users"))
     c.post("/logout")
@@ -22,20 +30,30 @@ def test_create_user_then_they_sign_in(client, as_user):
 
 
 def test_create_user_errors_are_shown(as_user):
-    response = as_user("admin").post("/admin/users", data={"username": "bad name!", "password": "short",
-                                                           "roles": ["officer"]})
+    response = as_user("admin").post(
+        "/admin/users", data={"username": "bad name!", "password": "short", "roles": ["officer"]}
+    )
     assert response.status_code == 422
     html = text_of(response)
     assert "只能使用字母、数字、- 和 _" in html and "至少 10 个字符" in html
-    assert as_user("admin").post("/admin/users", data={"username": "finance1", "password": "long-enough-1"}
-                                 ).status_code == 409
+    assert (
+        as_user("admin").post("/admin/users", data={"username": "finance1", "password": "long-enough-1"}).status_code
+        == 409
+    )
 
 
 def test_change_roles_and_department(client, as_user):
     c = as_user("admin")
-    response = c.post("/admin/users/deputy", data={"display_name": "刘代表", "email": "liu@example.org",
-                                                   "department": "finance", "roles": ["officer", "deputy"],
-                                                   "active": "true"})
+    response = c.post(
+        "/admin/users/deputy",
+        data={
+            "display_name": "刘代表",
+            "email": "liu@example.org",
+            "department": "finance",
+            "roles": ["officer", "deputy"],
+            "active": "true",
+        },
+    )
     assert response.status_code == 302
     html = text_of(c.get("/admin/users/deputy"))
     assert 'value="officer" checked' in html and 'value="deputy" checked' in html

@@ -1,7 +1,8 @@
 """Sign in and out, session expiry, CSRF, security headers, language and time zone."""
+
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -48,8 +49,10 @@ def test_sign_in_and_out(client):
 
 
 def test_next_goes_back_to_the_page_but_never_off_site(client):
-    assert client.post("/login?next=/start", data={"username": "office1", "password": PASSWORD}
-                       ).headers["Location"] == "/start"
+    assert (
+        client.post("/login?next=/start", data={"username": "office1", "password": PASSWORD}).headers["Location"]
+        == "/start"
+    )
     client.post("/logout")
     for evil in ("https://evil.example/", "//evil.example/x", "/\\evil.example"):
         response = client.post(f"/login?next={evil}", data={"username": "office1", "password": PASSWORD})
@@ -63,9 +66,18 @@ def test_deactivated_user_cannot_sign_in_and_is_signed_out(app, client, as_user)
 
     as_user("finance1")
     assert client.get("/").status_code == 200
-    use(app, people.update_user, "admin", "finance1", display_name="f", email=None, roles=("officer",),
-        department="finance", active=False)
-    assert client.get("/").status_code == 302          # the running session ends too
+    use(
+        app,
+        people.update_user,
+        "admin",
+        "finance1",
+        display_name="f",
+        email=None,
+        roles=("officer",),
+        department="finance",
+        active=False,
+    )
+    assert client.get("/").status_code == 302  # the running session ends too
     assert login(client, "finance1").status_code == 401
 
 
@@ -80,7 +92,7 @@ def test_session_expires_absolutely_after_max_hours(client):
     login(client, "office1")
     assert client.get("/").status_code == 200
     with client.session_transaction() as sess:
-        sess["signed_in_at"] = (datetime.now(timezone.utc) - timedelta(hours=13)).isoformat()
+        sess["signed_in_at"] = (datetime.now(UTC) - timedelta(hours=13)).isoformat()
     assert client.get("/").status_code == 302
 
 
@@ -132,6 +144,6 @@ def test_language_survives_sign_out(client, as_user):
 
 
 def test_dates_are_shown_in_beijing_time(app, as_user, frozen_clock):
-    case = start_review(app)          # the clock stands at 01:00 UTC = 09:00 in Beijing
+    case = start_review(app)  # the clock stands at 01:00 UTC = 09:00 in Beijing
     html = text_of(as_user("office1").get(f"/cases/{case.id}"))
     assert frozen_clock.strftime("%Y-%m-%d") + " 09:00" in html

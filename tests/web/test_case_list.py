@@ -1,5 +1,6 @@
 """The case list (/cases): newest first, filters kept in the URL, pages, open and overdue
 tasks, who sees which case (the same rule as opening it), no confidential data, English."""
+
 from __future__ import annotations
 
 import re
@@ -41,7 +42,7 @@ def three_cases(app):
     """A running review, a completed petition and a cancelled review, started in that order."""
     running = start_review(app, "关于修缮村道的意见")
     later()
-    petition = start_petition(app, unit="office")        # handled by the office: office1 sees it
+    petition = start_petition(app, unit="office")  # handled by the office: office1 sees it
     use(app, tasks.complete, "office1", petition.task_id, {"answer": "已核实", "answered_on": "2026-12-08"})
     later()
     cancelled = start_review(app, "重复登记的意见")
@@ -65,32 +66,35 @@ def test_lists_cases_newest_first_with_status_starter_and_times(app, as_user, th
     assert f'<a href="/cases/{running}">关于修缮村道的意见</a>' in row
     assert '<span class="badge running">办理中</span>' in row and "意见办理（测试）" in row
     assert '<td title="office1">office1 同志</td>' in row
-    assert "2026-12-07 09:00" in row and "1 项" in row          # started at (Beijing time), its open task
+    assert "2026-12-07 09:00" in row and "1 项" in row  # started at (Beijing time), its open task
     row = row_of(html, completed)
     assert '<span class="badge ok">已办结</span>' in row and "petition1 同志" in row
-    assert row.count("2026-12-07 09:05") == 2                   # started and ended
+    assert row.count("2026-12-07 09:05") == 2  # started and ended
     assert '<span class="badge muted">已撤销</span>' in row_of(html, cancelled)
     assert "共 3 项" in html
 
 
-@pytest.mark.parametrize("query, expected", [
-    ("", ["cancelled", "completed", "running"]),
-    ("?status=all", ["cancelled", "completed", "running"]),
-    ("?status=running", ["running"]),
-    ("?status=completed", ["completed"]),
-    ("?status=cancelled", ["cancelled"]),
-    ("?status=lost", ["cancelled", "completed", "running"]),      # unknown: all
-    ("?process=petition_min", ["completed"]),
-    ("?process=review&status=running", ["running"]),
-    ("?process=nope", []),
-    ("?q=村道", ["running"]),
-    ("?q=意见", ["cancelled", "running"]),
-    ("?q=%25", []),                                              # LIKE wildcards are plain text
-    ("?mine=1", ["cancelled", "running"]),                       # office1 started the reviews
-    ("?mine=1&status=cancelled", ["cancelled"]),
-])
+@pytest.mark.parametrize(
+    "query, expected",
+    [
+        ("", ["cancelled", "completed", "running"]),
+        ("?status=all", ["cancelled", "completed", "running"]),
+        ("?status=running", ["running"]),
+        ("?status=completed", ["completed"]),
+        ("?status=cancelled", ["cancelled"]),
+        ("?status=lost", ["cancelled", "completed", "running"]),  # unknown: all
+        ("?process=petition_min", ["completed"]),
+        ("?process=review&status=running", ["running"]),
+        ("?process=nope", []),
+        ("?q=村道", ["running"]),
+        ("?q=意见", ["cancelled", "running"]),
+        ("?q=%25", []),  # LIKE wildcards are plain text
+        ("?mine=1", ["cancelled", "running"]),  # office1 started the reviews
+        ("?mine=1&status=cancelled", ["cancelled"]),
+    ],
+)
 def test_each_filter(app, as_user, three_cases, query, expected):
-    ids = dict(zip(("running", "completed", "cancelled"), three_cases))
+    ids = dict(zip(("running", "completed", "cancelled"), three_cases, strict=True))
     html = text_of(as_user("office1").get(f"/cases{query}"))
     assert case_ids(html) == [ids[name] for name in expected]
     if not expected:
@@ -98,8 +102,7 @@ def test_each_filter(app, as_user, three_cases, query, expected):
 
 
 def test_search_finds_the_business_key(app, as_user):
-    with_key = use(app, instances.start_instance, "office1", "review", {"subject": "修桥"},
-                   business_key="RD-2026-017")
+    with_key = use(app, instances.start_instance, "office1", "review", {"subject": "修桥"}, business_key="RD-2026-017")
     start_review(app, "修渠")
     html = text_of(as_user("office1").get("/cases?q=2026-017"))
     assert case_ids(html) == [with_key.id] and "RD-2026-017" in html
@@ -120,7 +123,7 @@ def test_pages_of_25_with_the_total_and_the_filters_in_the_links(app, as_user):
     for n in range(27):
         ids.append(start_review(app, f"意见{n:02d}").id)
         later(1)
-    start_petition(app)                                          # filtered out below
+    start_petition(app)  # filtered out below
     c = as_user("office1")
     first = text_of(c.get("/cases?process=review"))
     assert case_ids(first) == ids[::-1][:25]
@@ -141,11 +144,11 @@ def test_open_and_overdue_tasks(app, as_user):
     c = as_user("office1")
     html = text_of(c.get("/cases"))
     assert 'class="overdue"' not in html and "已逾期" not in html
-    clock.advance(timedelta(days=16))                            # the reply is due after 15
+    clock.advance(timedelta(days=16))  # the reply is due after 15
     html = text_of(c.get("/cases"))
     (late,) = re.findall(r'<tr class="overdue" data-case-id="(\d+)"', html)
     assert "1 项已逾期" in row_of(html, int(late)) and "已逾期" not in row_of(html, case.id)
-    assert "1 项" in row_of(html, case.id)                       # registering has no due date
+    assert "1 项" in row_of(html, case.id)  # registering has no due date
 
 
 # who sees which case: those with case.view_all (supervisors, admins, the chair) all;
@@ -202,8 +205,17 @@ def test_english_page(app, client, as_user):
     html = text_of(c.get("/cases"))
     assert '<html lang="en">' in html and "<h1>Cases</h1>" in html
     assert '<a href="/cases" class="on">Cases</a>' in html
-    for text in ("Started by", "Started at", "Ended at", "Open tasks", "Started by me", "In progress",
-                 "1 task", "Page 1 of 1, 1 in all", 'placeholder="Search title or number"'):
+    for text in (
+        "Started by",
+        "Started at",
+        "Ended at",
+        "Open tasks",
+        "Started by me",
+        "In progress",
+        "1 task",
+        "Page 1 of 1, 1 in all",
+        'placeholder="Search title or number"',
+    ):
         assert text in html, text
     assert not any(word in html for word in ("发起人", "发起时间", "办理中", "我发起的", "共 1 项"))
     assert "No cases match." in text_of(c.get("/cases?status=completed"))

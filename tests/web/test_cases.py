@@ -1,4 +1,5 @@
 """The case page: status, labelled variables, history, the diagram and its XML."""
+
 from __future__ import annotations
 
 import json
@@ -26,12 +27,12 @@ def test_case_page_shows_status_labelled_variables_and_history(app, as_user):
     use(app, tasks.complete, "office1", case.task_id, {"lead_unit": "finance", "urgent": True})
     html = text_of(as_user("office1").get(f"/cases/{case.id}"))
     assert 'id="case-status">办理中' in html
-    assert "<dt>主办单位</dt><dd data-var=\"lead_unit\">财政所</dd>" in html
-    assert "<dt>紧急</dt><dd data-var=\"urgent\">是</dd>" in html
-    assert "<code>reply_due</code>" in html                # unlabelled variables under "other"
+    assert '<dt>主办单位</dt><dd data-var="lead_unit">财政所</dd>' in html
+    assert '<dt>紧急</dt><dd data-var="urgent">是</dd>' in html
+    assert "<code>reply_due</code>" in html  # unlabelled variables under "other"
     history = html.split('id="history"', 1)[1]
     assert history.index("office1</strong> 发起") < history.index("office1</strong> 办理完成 · 登记")
-    assert "答复" in html.split("当前任务", 1)[1]           # the open task
+    assert "答复" in html.split("当前任务", 1)[1]  # the open task
 
 
 def test_english_punctuation_around_data(app, as_user):
@@ -41,7 +42,7 @@ def test_english_punctuation_around_data(app, as_user):
     client = as_user("office1")
     zh = text_of(client.get(f"/cases/{case.id}"))
     assert re.search(r"答复</a>\s*（财政所，期限 \d{4}-\d\d-\d\d \d\d:\d\d）", zh)
-    assert "主办单位：财政所" in zh                                       # history data
+    assert "主办单位：财政所" in zh  # history data
     client.get("/lang/en")
     en = text_of(client.get(f"/cases/{case.id}"))
     assert re.search(r"答复</a>\s* \(财政所, due \d{4}-\d\d-\d\d \d\d:\d\d\)", en)
@@ -97,8 +98,14 @@ def test_case_comments_and_attachments(app, as_user):
     case = start_review(app)
     c = as_user("office1")
     assert c.post(f"/cases/{case.id}/comments", data={"body": "请尽快登记"}).status_code == 302
-    assert c.post(f"/cases/{case.id}/attachments", data={"file": (BytesIO(b"hello"), "说明.txt")},
-                  content_type="multipart/form-data").status_code == 302
+    assert (
+        c.post(
+            f"/cases/{case.id}/attachments",
+            data={"file": (BytesIO(b"hello"), "说明.txt")},
+            content_type="multipart/form-data",
+        ).status_code
+        == 302
+    )
     html = text_of(c.get(f"/cases/{case.id}"))
     assert "请尽快登记" in html and "说明.txt" in html
     assert as_user("civil1").post(f"/cases/{case.id}/comments", data={"body": "x"}).status_code == 404

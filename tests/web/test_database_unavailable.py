@@ -1,6 +1,7 @@
 """When the database cannot be reached, pages answer 503 with a readable page (Chinese, or
 English for a reader who chose it) and the API answers 503 with JSON: never a bare
 "Internal Server Error", also when the app is testing (no catch-all 500 handler)."""
+
 from __future__ import annotations
 
 import re

@@ -1,5 +1,6 @@
 """The designer page: open a deployed process or a new one in the modeler, deploy an
 edited document as a new version; a broken document is refused with its problems."""
+
 from __future__ import annotations
 
 import re
@@ -10,18 +11,23 @@ import pytest
 from tests.conftest import FIXTURES
 from tests.web.conftest import text_of
 
-BROKEN = (FIXTURES / "review.bpmn").read_text().replace(
-    '<bpmn:sequenceFlow id="f2" sourceRef="register" targetRef="set_due" />',
-    '<bpmn:sequenceFlow id="f2" sourceRef="register" targetRef="nowhere" />')
+BROKEN = (
+    (FIXTURES / "review.bpmn")
+    .read_text()
+    .replace(
+        '<bpmn:sequenceFlow id="f2" sourceRef="register" targetRef="set_due" />',
+        '<bpmn:sequenceFlow id="f2" sourceRef="register" targetRef="nowhere" />',
+    )
+)
 
 
-@pytest.mark.parametrize("username, status", [("designer", 200), ("admin", 200), ("office1", 403),
-                                              ("supervisor", 403)])
+@pytest.mark.parametrize("username, status", [("designer", 200), ("admin", 200), ("office1", 403), ("supervisor", 403)])
 def test_only_designers_and_admins(as_user, username, status):
     assert as_user(username).get("/designer/").status_code == status
     assert as_user(username).get("/designer/new").status_code == status
-    assert as_user(username).post("/designer/deploy", data={"xml": "x", "filename": "x.bpmn"}
-                                  ).status_code == (422 if status == 200 else 403)
+    assert as_user(username).post("/designer/deploy", data={"xml": "x", "filename": "x.bpmn"}).status_code == (
+        422 if status == 200 else 403
+    )
 
 
 def test_list_and_open_a_deployed_process(as_user):
@@ -31,9 +37,9 @@ def test_list_and_open_a_deployed_process(as_user):
     edit = re.search(r'<tr data-key="review">.*?href="(/designer/\d+)"', html).group(1)
     page = text_of(c.get(edit))
     assert "vendor/modeler/modeler.js" in page and 'id="modeler"' in page and 'id="properties"' in page
-    bundle = c.get("/static/vendor/modeler/modeler.js")             # built by the setup step
+    bundle = c.get("/static/vendor/modeler/modeler.js")  # built by the setup step
     assert bundle.status_code == 200 and b"CongressFlowModeler" in bundle.get_data()
-    assert "BPMNShape" in page            # the generated layout travels with the document
+    assert "BPMNShape" in page  # the generated layout travels with the document
     assert 'name="filename" value="review.bpmn"' in page
 
 

@@ -1,5 +1,6 @@
 """The inbox: tabs with counts, filters, sorting, pagination, due marks; claim, unclaim,
 hand over."""
+
 from __future__ import annotations
 
 import re
@@ -56,7 +57,7 @@ def test_a_unit_sees_only_its_own_tasks(app, as_user):
     finance_task = to_reply(app, "finance")
     civil_task = to_reply(app, "civil_affairs")
     html = text_of(as_user("finance1").get("/?tab=group"))
-    assert rows(html) == [finance_task] and "待签收</span> 财政所" in html      # units by name
+    assert rows(html) == [finance_task] and "待签收</span> 财政所" in html  # units by name
     assert rows(text_of(as_user("civil1").get("/?tab=group"))) == [civil_task]
     assert rows(text_of(as_user("deputy").get("/?tab=group"))) == []
 
@@ -69,11 +70,11 @@ def test_filters_process_text_and_unit(app, as_user):
     assert set(rows(text_of(c.get("/?tab=group")))) == {a.task_id, b.task_id, p.task_id}
     assert set(rows(text_of(c.get("/?tab=group&process=review")))) == {a.task_id, b.task_id}
     assert rows(text_of(c.get("/?tab=group&q=食堂"))) == [b.task_id]
-    assert rows(text_of(c.get("/?tab=group&q=%25"))) == []          # LIKE wildcards are literal
+    assert rows(text_of(c.get("/?tab=group&q=%25"))) == []  # LIKE wildcards are literal
     assert set(rows(text_of(c.get("/?tab=group&unit=office")))) == {a.task_id, b.task_id, p.task_id}
     assert rows(text_of(c.get("/?tab=group&unit=finance"))) == []
     html = text_of(c.get("/?tab=group&q=食堂"))
-    assert tab_counts(html) == {"mine": 0, "group": 1}              # counts follow the filters
+    assert tab_counts(html) == {"mine": 0, "group": 1}  # counts follow the filters
 
 
 def test_due_filters_marks_and_sorting(app, as_user):
@@ -82,15 +83,15 @@ def test_due_filters_marks_and_sorting(app, as_user):
     late = to_reply(app, "finance", "晚")
     c = as_user("finance1")
     html = text_of(c.get("/?tab=group"))
-    assert rows(html) == [early, late]                              # by due date, soonest first
+    assert rows(html) == [early, late]  # by due date, soonest first
     assert "已逾期" not in html.split("<tbody>")[1] and "即将到期" not in html.split("<tbody>")[1]
-    clock.advance(timedelta(days=9))                                # early due in 1 day, late in 6
+    clock.advance(timedelta(days=9))  # early due in 1 day, late in 6
     html = text_of(c.get("/?tab=group"))
     assert f'<tr class="due-soon" data-task-id="{early}">' in html
     assert f'<tr class="" data-task-id="{late}">' in html
     assert rows(text_of(c.get("/?tab=group&due=soon"))) == [early]
     assert rows(text_of(c.get("/?tab=group&due=overdue"))) == []
-    clock.advance(timedelta(days=2))                                # early is now overdue
+    clock.advance(timedelta(days=2))  # early is now overdue
     html = text_of(c.get("/?tab=group"))
     assert f'<tr class="overdue" data-task-id="{early}">' in html and "已逾期" in html
     assert rows(text_of(c.get("/?tab=group&due=overdue"))) == [early]
@@ -100,9 +101,9 @@ def test_sorting_by_due_date_and_by_received_time(app, as_user):
     early = to_reply(app, "finance", "早")
     clock.advance(timedelta(days=5))
     late = to_reply(app, "civil_affairs", "晚")
-    undated = start_review(app, "未分办").task_id                    # 登记 has no due date
+    undated = start_review(app, "未分办").task_id  # 登记 has no due date
     c = as_user("supervisor")
-    assert rows(text_of(c.get("/?tab=all"))) == [early, late, undated]           # default: earliest due
+    assert rows(text_of(c.get("/?tab=all"))) == [early, late, undated]  # default: earliest due
     assert rows(text_of(c.get("/?tab=all&sort=-due"))) == [late, early, undated]  # undated stay last
     assert rows(text_of(c.get("/?tab=all&sort=-created"))) == [undated, late, early]
     assert rows(text_of(c.get("/?tab=all&sort=created"))) == [early, late, undated]
@@ -113,8 +114,10 @@ def test_sorting_by_due_date_and_by_received_time(app, as_user):
     assert re.search(r'<th aria-sort="none">\s*<a class="sort" href="/\?tab=all&amp;sort=-created">接收时间<', html)
     html = text_of(c.get("/?tab=all&sort=-due&q=早"))
     assert re.search(r'<th aria-sort="descending">\s*<a class="sort on" href="/\?tab=all&amp;q=%E6%97%A9">期限 ↓', html)
-    assert '<input type="hidden" name="sort" value="-due">' in html   # filtering keeps the order
-    assert re.search(r'href="/\?tab=mine&amp;q=%E6%97%A9&amp;sort=-due" class="[^"]*" data-tab="mine"', html)  # tabs too
+    assert '<input type="hidden" name="sort" value="-due">' in html  # filtering keeps the order
+    assert re.search(
+        r'href="/\?tab=mine&amp;q=%E6%97%A9&amp;sort=-due" class="[^"]*" data-tab="mine"', html
+    )  # tabs too
 
 
 def test_pagination(app, as_user):
@@ -135,7 +138,7 @@ def test_claim_and_unclaim(app, as_user):
     response = c.post(f"/tasks/{case.task_id}/claim", data={"next": "/?tab=group"})
     assert response.status_code == 302 and response.headers["Location"] == "/?tab=group"
     assert rows(text_of(c.get("/?tab=mine"))) == [case.task_id]
-    assert rows(text_of(as_user("office2").get("/?tab=group"))) == []   # gone from the colleague's list
+    assert rows(text_of(as_user("office2").get("/?tab=group"))) == []  # gone from the colleague's list
     assert as_user("office2").post(f"/tasks/{case.task_id}/claim").status_code == 409
     c = as_user("office1")
     assert c.post(f"/tasks/{case.task_id}/unclaim").status_code == 302
@@ -163,8 +166,8 @@ def test_hand_over_to_another_unit_is_refused(app, as_user):
 def test_claim_of_another_units_task_is_refused(app, as_user):
     task = to_reply(app, "finance")
     response = as_user("civil1").post(f"/tasks/{task}/claim")
-    assert response.status_code == 404                  # not even there for another unit
-    assert as_user("office1").post(f"/tasks/{task}/claim").status_code == 403   # seen, not theirs to claim
+    assert response.status_code == 404  # not even there for another unit
+    assert as_user("office1").post(f"/tasks/{task}/claim").status_code == 403  # seen, not theirs to claim
     assert rows(text_of(as_user("finance1").get("/?tab=group"))) == [task]
 
 

@@ -4,6 +4,7 @@ with valid values; the case page and every open task's page render (the task for
 right control per field, confidential fields only for those who may see them); and the first
 open task is completed through its form. The processes' paths are tested in tests/processes/;
 this checks that their forms can be filled in and submitted in the browser."""
+
 from __future__ import annotations
 
 import json
@@ -43,11 +44,11 @@ def library(app: Flask, as_user) -> FlaskClient:
 
 # --- what the pages should show and what a person would type -------------------------------------
 
+
 def run_time_lists(app: Flask) -> dict[str, list[str]]:
     """What the fields with a run-time source choose from, in the order the pages offer it."""
     with database.session_factory(app)() as s:
-        return {"departments": list(repo.department_choices(s)),
-                "deputies": list(repo.users_with_role(s, Role.DEPUTY))}
+        return {"departments": list(repo.department_choices(s)), "deputies": list(repo.users_with_role(s, Role.DEPUTY))}
 
 
 def value_for(f: FormField, lists: dict[str, list[str]]) -> str | list[str]:
@@ -67,7 +68,7 @@ def value_for(f: FormField, lists: dict[str, list[str]]) -> str | list[str]:
         number = max(1, int(f.constraints.get("min", 1)))
         return str(min(number, int(f.constraints.get("max", number))))
     text = f"网页测试：{f.label}".ljust(int(f.constraints.get("minlength", 0)), "。")
-    return text[:int(f.constraints.get("maxlength", len(text)))]
+    return text[: int(f.constraints.get("maxlength", len(text)))]
 
 
 def form_values(fields: list[FormField], lists: dict[str, list[str]]) -> dict:
@@ -85,8 +86,7 @@ def html_form(response, form_id: str):
     return form
 
 
-def assert_controls(form, fields: list[FormField], lists: dict[str, list[str]], others: set[str],
-                    where: str) -> None:
+def assert_controls(form, fields: list[FormField], lists: dict[str, list[str]], others: set[str], where: str) -> None:
     """The form has exactly one control per field (and ``others``), each the right one for its type."""
     names = {el.get("name") for el in form.xpath(".//*[@name]")}
     expected = others | {f.id for f in fields}
@@ -119,11 +119,16 @@ def assert_controls(form, fields: list[FormField], lists: dict[str, list[str]], 
 
 def errors_of(response) -> str:
     page = lxml.html.fromstring(response.get_data(as_text=True))
-    return "; ".join(f"{e.getparent().get('data-field')}: {e.text_content()}"
-                     for e in page.xpath("//p[@class='field-error']")) or response.get_data(as_text=True)[:2000]
+    return (
+        "; ".join(
+            f"{e.getparent().get('data-field')}: {e.text_content()}" for e in page.xpath("//p[@class='field-error']")
+        )
+        or response.get_data(as_text=True)[:2000]
+    )
 
 
 # --- the people who act on a task -----------------------------------------------------------------
+
 
 def candidate(app: Flask, item: WorkItem) -> str:
     """Someone who may act on the work item: its assignee or candidate user, else a person of the
@@ -139,8 +144,14 @@ def candidate(app: Flask, item: WorkItem) -> str:
     department = group if group in people.DEPARTMENTS else None
     with database.session_factory(app).begin() as s:
         if repo.user_by_name(s, f"new_{group}") is None:
-            people.create_user(s, SYSTEM, f"new_{group}", PASSWORD, department=department,
-                                 roles=("officer",) if department else (group,))
+            people.create_user(
+                s,
+                SYSTEM,
+                f"new_{group}",
+                PASSWORD,
+                department=department,
+                roles=("officer",) if department else (group,),
+            )
     return f"new_{group}"
 
 
@@ -152,11 +163,13 @@ def sign_in(client: FlaskClient, username: str) -> FlaskClient:
 
 # --- a case of each process, started and moved on through the pages -------------------------------
 
+
 def start_through_the_page(app: Flask, client: FlaskClient, key: str) -> int:
     lists = run_time_lists(app)
     with database.session_factory(app)() as s:
-        definition = s.scalars(select(ProcessDefinition).where(ProcessDefinition.key == key)
-                               .order_by(ProcessDefinition.version.desc())).first()
+        definition = s.scalars(
+            select(ProcessDefinition).where(ProcessDefinition.key == key).order_by(ProcessDefinition.version.desc())
+        ).first()
         spec = processes.get(definition).start_form
     fields = shown_fields(spec)
     form = html_form(client.get(f"/start/{key}"), "start-form")
@@ -164,16 +177,19 @@ def start_through_the_page(app: Flask, client: FlaskClient, key: str) -> int:
     response = client.post(f"/start/{key}", data=form_values(fields, lists))
     assert response.status_code == 302, f"{key} start form: {errors_of(response)}"
     with database.session_factory(app)() as s:
-        [case_id] = s.scalars(select(ProcessInstance.id).join(ProcessDefinition)
-                              .where(ProcessDefinition.key == key))
+        [case_id] = s.scalars(select(ProcessInstance.id).join(ProcessDefinition).where(ProcessDefinition.key == key))
     return case_id
 
 
 def open_items(app: Flask, case_id: int) -> list[WorkItem]:
     with database.session_factory(app)() as s:
-        return list(s.scalars(select(WorkItem).where(WorkItem.instance_id == case_id,
-                                                     WorkItem.state == WorkItemState.READY)
-                              .order_by(WorkItem.id)))
+        return list(
+            s.scalars(
+                select(WorkItem)
+                .where(WorkItem.instance_id == case_id, WorkItem.state == WorkItemState.READY)
+                .order_by(WorkItem.id)
+            )
+        )
 
 
 def task_spec(app: Flask, item: WorkItem) -> FormSpec:
@@ -236,4 +252,4 @@ def test_the_first_task_is_completed_through_its_form(app, library, key):
         assert (done.state, done.completed_by) == (WorkItemState.COMPLETED, person)
     following = open_items(app, case_id)
     assert item.task_id not in {i.task_id for i in following}
-    assert_task_pages(app, library, key, following)   # the next people's forms render too
+    assert_task_pages(app, library, key, following)  # the next people's forms render too

@@ -1,5 +1,6 @@
 """My settings: each person reads dates in their own time zone (Asia/Shanghai by default);
 an administrator may set anyone's. Everything is stored in UTC: only the showing changes."""
+
 from __future__ import annotations
 
 import re
@@ -26,7 +27,7 @@ def shown(moment: datetime, zone: str) -> str:
 
 
 def test_default_is_beijing_time(app, as_user, frozen_clock):
-    case = start_review(app)          # started at 01:00 UTC = 09:00 in Beijing
+    case = start_review(app)  # started at 01:00 UTC = 09:00 in Beijing
     c = as_user("office1")
     html = text_of(c.get(f"/cases/{case.id}"))
     assert "2026-12-07 09:00" in html and "2026-12-07 01:00" not in html
@@ -47,7 +48,7 @@ def test_chosen_zone_is_used_on_every_page_for_that_person_only(app, as_user, fr
     page = text_of(c.get("/settings"))
     assert f'<option value="{NEW_YORK}" selected>' in page and "已保存" in page
     html = text_of(c.get(f"/cases/{case.id}"))
-    assert "2026-12-06 20:00" in html and "2026-12-07 09:00" not in html      # 01:00 UTC in New York
+    assert "2026-12-06 20:00" in html and "2026-12-07 09:00" not in html  # 01:00 UTC in New York
     # the next task's due date (the inbox, the task and the case page) and the due date the
     # process computed into a variable ("...+08:00") are shown in New York time as well
     (reply,) = use(app, tasks.complete, "office1", case.task_id, {"lead_unit": "office"})
@@ -69,7 +70,7 @@ def test_unknown_zone_is_refused_and_nothing_is_stored(app, as_user, frozen_cloc
     assert response.status_code == 422
     assert "没有这个时区" in text_of(response)
     assert stored_zone(app, "office1") == "Asia/Tokyo"
-    assert "2026-12-07 10:00" in text_of(c.get(f"/cases/{case.id}"))          # still Tokyo
+    assert "2026-12-07 10:00" in text_of(c.get(f"/cases/{case.id}"))  # still Tokyo
 
 
 def test_the_page_speaks_english_too(app, as_user):
@@ -92,8 +93,10 @@ def test_saving_without_csrf_token_is_refused(db_url, tmp_path, monkeypatch, app
     strict = create_app({"DATABASE_URL": db_url, "TESTING": True, "SECRET_KEY": "test-secret"})
     client = strict.test_client()
     token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/login").get_data(as_text=True))[1]
-    assert client.post("/login", data={"username": "office1", "password": PASSWORD,
-                                       "csrf_token": token}).status_code == 302
+    assert (
+        client.post("/login", data={"username": "office1", "password": PASSWORD, "csrf_token": token}).status_code
+        == 302
+    )
     refused = client.post("/settings", data={"timezone": NEW_YORK})
     assert refused.status_code == 400 and "安全令牌" in text_of(refused)
     assert stored_zone(app, "office1") is None
@@ -104,8 +107,13 @@ def test_saving_without_csrf_token_is_refused(db_url, tmp_path, monkeypatch, app
 
 def edit(username: str, **changes: str) -> dict:
     """The admin user form as the browser sends it."""
-    return {"display_name": f"{username} 同志", "department": "finance", "roles": ["officer"], "active": "true",
-            **changes}
+    return {
+        "display_name": f"{username} 同志",
+        "department": "finance",
+        "roles": ["officer"],
+        "active": "true",
+        **changes,
+    }
 
 
 def test_admin_sets_another_users_zone(app, as_user, frozen_clock):

@@ -3,6 +3,7 @@
 
 The notifications come the real way: a review case waits for the finance office's reply,
 the clock passes its due date and the scheduler fires (the overdue notice, 督办)."""
+
 from __future__ import annotations
 
 import re
@@ -35,8 +36,7 @@ def overdue_reply(app) -> str:
 
 def stored(app, username: str) -> list[Notification]:
     with database.session_factory(app)() as s:
-        return list(s.scalars(select(Notification).where(Notification.username == username)
-                              .order_by(Notification.id)))
+        return list(s.scalars(select(Notification).where(Notification.username == username).order_by(Notification.id)))
 
 
 def unread_of(app, username: str) -> int:
@@ -129,8 +129,9 @@ def test_another_user_neither_sees_nor_marks_them(app, as_user):
 def test_only_unread_filter_and_pages(app, as_user):
     with database.session_factory(app).begin() as s:
         for n in range(PER_PAGE + 5):
-            notifications.notify(s, NotificationKind.REMINDER, {"civil1": "civil_affairs"}, f"提醒第{n}号",
-                                 f"第{n}号的正文")
+            notifications.notify(
+                s, NotificationKind.REMINDER, {"civil1": "civil_affairs"}, f"提醒第{n}号", f"第{n}号的正文"
+            )
             clock.advance(timedelta(minutes=1))
     c = as_user("civil1")
     first = text_of(c.get("/notifications"))
@@ -144,7 +145,7 @@ def test_only_unread_filter_and_pages(app, as_user):
     assert f"提醒第{PER_PAGE + 4}号" not in unread and len(rows(unread)) == PER_PAGE
     assert 'href="/notifications?unread=1&amp;page=2" rel="next"' in unread
     assert badge(unread) == PER_PAGE + 4
-    assert c.get("/notifications?page=abc").status_code == 200      # a bad page number is page 1
+    assert c.get("/notifications?page=abc").status_code == 200  # a bad page number is page 1
 
 
 def test_one_count_per_page_and_none_for_anonymous(app, client, as_user):
@@ -166,7 +167,7 @@ def test_one_count_per_page_and_none_for_anonymous(app, client, as_user):
         assert len(counts) == 1
         counts.clear()
         assert c.get("/notifications?unread=1").status_code == 200
-        assert len(counts) == 1          # the page's unread count serves the badge too
+        assert len(counts) == 1  # the page's unread count serves the badge too
     finally:
         event.remove(engine, "before_cursor_execute", watch)
 
@@ -178,8 +179,7 @@ def test_forms_need_the_csrf_token(app, as_user, db_url, tmp_path, monkeypatch):
     strict = create_app({"DATABASE_URL": db_url, "TESTING": True, "SECRET_KEY": "test-secret"})
     c = strict.test_client()
     token = re.search(r'name="csrf_token" value="([^"]+)"', c.get("/login").get_data(as_text=True)).group(1)
-    assert c.post("/login", data={"username": "finance1", "password": PASSWORD,
-                                  "csrf_token": token}).status_code == 302
+    assert c.post("/login", data={"username": "finance1", "password": PASSWORD, "csrf_token": token}).status_code == 302
     for path in ("/notifications/read", f"/notifications/{note.id}/read", f"/notifications/{note.id}/open"):
         assert c.post(path).status_code == 400, path
     assert unread_of(app, "finance1") == len(stored(app, "finance1"))
@@ -205,8 +205,17 @@ def test_the_english_page(app, as_user, path):
     c.get("/lang/en")
     html = text_of(c.get(path))
     assert '<html lang="en">' in html
-    for english in ("Messages", "Unread", "Mark all as read", "Mark as read", "Overdue notice", "Supervision",
-                    "Open the task", "Kind", "Time"):
+    for english in (
+        "Messages",
+        "Unread",
+        "Mark all as read",
+        "Mark as read",
+        "Overdue notice",
+        "Supervision",
+        "Open the task",
+        "Kind",
+        "Time",
+    ):
         assert english in html, english
     assert "消息" not in html and "全部标为已读" not in html
     assert f'title="Unread messages: {unread_of(app, "finance1")}"' in html
@@ -240,8 +249,10 @@ def test_the_texts_are_written_in_the_readers_language_and_zone(app, as_user):
     html = text_of(c.get("/notifications"))
     assert "Overdue: 答复 (关于修缮村道的意见)" in html
     new_york = due.astimezone(ZoneInfo("America/New_York")).strftime("%Y-%m-%d %H:%M")
-    assert (f"“答复” (case: 关于修缮村道的意见) was due on {new_york} and is not done yet. "
-            "Please handle it as soon as possible.") in html
+    assert (
+        f"“答复” (case: 关于修缮村道的意见) was due on {new_york} and is not done yet. "
+        "Please handle it as soon as possible."
+    ) in html
     assert "Supervision: 答复 (关于修缮村道的意见)" in html and "尚未办结" not in html
     c.get("/lang/zh_CN")
     html = text_of(c.get("/notifications"))

@@ -3,6 +3,7 @@ processes share them, so a guesser cannot double their tries by being served by 
 
 Runs against the Redis server named by TEST_REDIS_URL (default redis://127.0.0.1:6379/15);
 CI sets it and fails when it cannot be reached, a developer's machine without Redis skips."""
+
 from __future__ import annotations
 
 import os
@@ -36,14 +37,20 @@ def redis_url() -> str:
 def test_two_processes_share_the_limits_through_redis(app: Flask, redis_url: str, tmp_path: Path):
     """``app`` and a second app on the same database and Redis stand for two server processes."""
     prefix = f"cf-test-{uuid.uuid4().hex[:8]}"
-    config = {"DATABASE_URL": app.config["DATABASE_URL"], "TESTING": True, "WTF_CSRF_ENABLED": False,
-              "SECRET_KEY": "test-secret", "RATELIMIT_STORAGE_URI": redis_url, "RATELIMIT_KEY_PREFIX": prefix}
+    config = {
+        "DATABASE_URL": app.config["DATABASE_URL"],
+        "TESTING": True,
+        "WTF_CSRF_ENABLED": False,
+        "SECRET_KEY": "test-secret",
+        "RATELIMIT_STORAGE_URI": redis_url,
+        "RATELIMIT_KEY_PREFIX": prefix,
+    }
     first = create_app(config)
     second = create_app(config)
     limit = per_minute(first, "SIGNIN_LIMITS_PER_ACCOUNT")
     redis_client = pytest.importorskip("redis").Redis.from_url(redis_url)
     try:
-        for i in range(limit):      # the tries alternate between the two processes
+        for i in range(limit):  # the tries alternate between the two processes
             served_by = (first if i % 2 else second).test_client()
             assert attempt(served_by, "office1", f"guess-{i}", f"10.1.0.{i}").status_code == 401
         assert attempt(first.test_client(), "office1", PASSWORD, "10.1.1.1").status_code == 429

@@ -2,6 +2,7 @@
 of hashes at once), sessions that end for good (sign-out, a new password, deactivation), the
 password policy, the password change an administrator can require, sign-in on a database
 that refuses writes, and the secure cookie flag."""
+
 from __future__ import annotations
 
 import http.client
@@ -74,15 +75,17 @@ def hasher() -> Iterator[CountingHasher]:
 
 def sign_in(app: Flask, username: str, password: str = PASSWORD, address: str = "127.0.0.1") -> FlaskClient:
     client = app.test_client()
-    response = client.post("/login", data={"username": username, "password": password},
-                           environ_base={"REMOTE_ADDR": address})
+    response = client.post(
+        "/login", data={"username": username, "password": password}, environ_base={"REMOTE_ADDR": address}
+    )
     assert response.status_code == 302, response.get_data(as_text=True)[:300]
     return client
 
 
 def attempt(client: FlaskClient, username: str, password: str, address: str, **kwargs: Any):
-    return client.post("/login", data={"username": username, "password": password},
-                       environ_base={"REMOTE_ADDR": address}, **kwargs)
+    return client.post(
+        "/login", data={"username": username, "password": password}, environ_base={"REMOTE_ADDR": address}, **kwargs
+    )
 
 
 def per_minute(app: Flask, key: str) -> int:
@@ -117,8 +120,10 @@ def assert_revoked(app: Flask, cookie: str) -> None:
 
 
 def change_password(client: FlaskClient, current: str, new: str, repeat: str | None = None):
-    return client.post("/settings/password", data={"current_password": current, "password": new,
-                                                   "password_repeat": new if repeat is None else repeat})
+    return client.post(
+        "/settings/password",
+        data={"current_password": current, "password": new, "password_repeat": new if repeat is None else repeat},
+    )
 
 
 # -- throttling ---------------------------------------------------------------------------
@@ -187,8 +192,9 @@ def test_counts_start_empty_in_a_new_app_and_reset_clears_them(app, db_url, hash
     limiter_of(app).reset()
     sign_in(app, "office1", address="10.2.2.4")
     exhaust()
-    fresh = create_app({"DATABASE_URL": db_url, "TESTING": True, "WTF_CSRF_ENABLED": False,
-                        "SECRET_KEY": "test-secret"})
+    fresh = create_app(
+        {"DATABASE_URL": db_url, "TESTING": True, "WTF_CSRF_ENABLED": False, "SECRET_KEY": "test-secret"}
+    )
     try:
         sign_in(fresh, "office1", address="10.2.2.5")
     finally:
@@ -220,13 +226,19 @@ def test_signed_in_users_are_served_during_a_burst_of_guesses(app, hasher):
     user keeps loading the inbox."""
     targets = ["office2", "finance1", "finance2", "civil1"]
     with database.session_factory(app).begin() as s:
-        s.execute(update(User).where(User.username.in_(targets))
-                  .values(password_hash=PasswordHasher().hash("Ming-yue-33-hu!")))
+        s.execute(
+            update(User)
+            .where(User.username.in_(targets))
+            .values(password_hash=PasswordHasher().hash("Ming-yue-33-hu!"))
+        )
     with serving(app) as base:
         port = int(base.rsplit(":", 1)[1])
         browser = build_opener(HTTPCookieProcessor(CookieJar()))
-        signed_in = browser.open(f"http://127.0.0.1:{port}/login",
-                                 urlencode({"username": "office1", "password": PASSWORD}).encode(), timeout=30)
+        signed_in = browser.open(
+            f"http://127.0.0.1:{port}/login",
+            urlencode({"username": "office1", "password": PASSWORD}).encode(),
+            timeout=30,
+        )
         assert signed_in.status == 200 and signed_in.url.endswith(f":{port}/")
         verified_before = hasher.verified
         answers: Counter[int] = Counter()
@@ -234,8 +246,9 @@ def test_signed_in_users_are_served_during_a_burst_of_guesses(app, hasher):
 
         def guess(n: int) -> None:
             for i in range(25):
-                status = _post_form(port, "/login", {"username": targets[(n + i) % len(targets)],
-                                                     "password": f"guess-{n}-{i}"})
+                status = _post_form(
+                    port, "/login", {"username": targets[(n + i) % len(targets)], "password": f"guess-{n}-{i}"}
+                )
                 with lock:
                     answers[status] += 1
 
@@ -306,18 +319,21 @@ def test_a_copied_session_ends_when_its_user_is_deactivated_and_stays_ended(app)
 
 
 # -- the password policy ----------------------------------------------------------------------
-@pytest.mark.parametrize("password, problem", [
-    ("12345678", "at least 10 characters"),
-    ("password", "at least 10 characters"),
-    ("Qiu-shan4", "at least 10 characters"),
-    ("password123", "too easy to guess"),
-    ("qwertyuiop", "too easy to guess"),
-    ("office1-Qiu-shan", "must not contain the user name"),
-    ("OFFICE1-Qiu-shan", "must not contain the user name"),
-    ("Qiu-shan-人大办王干事", "must not contain the name"),
-    ("Qiu-shan-42-王干事", "must not contain the name"),
-    (PASSWORD, None),
-])
+@pytest.mark.parametrize(
+    "password, problem",
+    [
+        ("12345678", "at least 10 characters"),
+        ("password", "at least 10 characters"),
+        ("Qiu-shan4", "at least 10 characters"),
+        ("password123", "too easy to guess"),
+        ("qwertyuiop", "too easy to guess"),
+        ("office1-Qiu-shan", "must not contain the user name"),
+        ("OFFICE1-Qiu-shan", "must not contain the user name"),
+        ("Qiu-shan-人大办王干事", "must not contain the name"),
+        ("Qiu-shan-42-王干事", "must not contain the name"),
+        (PASSWORD, None),
+    ],
+)
 def test_the_policy(password, problem):
     assert signing.password_problem(password, "office1", "人大办 王干事") == problem
 
@@ -329,9 +345,14 @@ def test_a_two_character_chinese_name_counts_a_two_letter_user_name_does_not():
 
 def test_weak_passwords_are_refused_on_the_page_in_chinese(app, as_user):
     client = as_user("office1")
-    for weak, said in (("12345678", "至少 10 个字符"), ("password", "至少 10 个字符"), ("Qiu-shan4", "至少 10 个字符"),
-                       ("password123", "太容易被猜到"), ("office1-Qiu-shan", "密码不能包含用户名"),
-                       (PASSWORD, "新密码不能与当前密码相同")):
+    for weak, said in (
+        ("12345678", "至少 10 个字符"),
+        ("password", "至少 10 个字符"),
+        ("Qiu-shan4", "至少 10 个字符"),
+        ("password123", "太容易被猜到"),
+        ("office1-Qiu-shan", "密码不能包含用户名"),
+        (PASSWORD, "新密码不能与当前密码相同"),
+    ):
         response = change_password(client, PASSWORD, weak)
         assert response.status_code == 422, weak
         assert said in text_of(response), weak
@@ -349,8 +370,15 @@ def test_weak_passwords_are_refused_on_the_page_in_chinese(app, as_user):
 
 def test_the_policy_holds_for_new_users_and_resets(as_user):
     admin = as_user("admin")
-    response = admin.post("/admin/users", data={"username": "land1", "display_name": "国土所 周所长",
-                                                "password": "周所长-Qiu-shan-42", "roles": ["officer"]})
+    response = admin.post(
+        "/admin/users",
+        data={
+            "username": "land1",
+            "display_name": "国土所 周所长",
+            "password": "周所长-Qiu-shan-42",
+            "roles": ["officer"],
+        },
+    )
     assert response.status_code == 422 and "密码不能包含姓名" in text_of(response)
     reset = admin.post("/admin/users/civil1/password", data={"password": "password123"})
     assert reset.status_code == 422 and "太容易被猜到" in text_of(reset)
@@ -371,8 +399,10 @@ def test_demo_passwords_pass_the_policy(session_factory: sessionmaker):
 # -- a password change required by an administrator ---------------------------------------------
 def test_a_required_change_comes_before_everything_else(app, hasher):
     admin = sign_in(app, "admin")
-    assert admin.post("/admin/users/office1/password",
-                      data={"password": TEMPORARY, "must_change": "true"}).status_code == 302
+    assert (
+        admin.post("/admin/users/office1/password", data={"password": TEMPORARY, "must_change": "true"}).status_code
+        == 302
+    )
     client = sign_in(app, "office1", TEMPORARY)
     for url in ("/", "/cases", "/start", "/notifications"):
         response = client.get(url)
@@ -403,8 +433,9 @@ def test_signing_out_works_while_a_change_is_required(app):
 
 
 def test_the_command_line_can_require_a_change(app, runner):
-    result = runner.invoke(args=["users", "set-password", "finance1", "--password", TEMPORARY, "--must-change",
-                                 "--user", "admin"])
+    result = runner.invoke(
+        args=["users", "set-password", "finance1", "--password", TEMPORARY, "--must-change", "--user", "admin"]
+    )
     assert result.exit_code == 0, result.output
     response = sign_in(app, "finance1", TEMPORARY).get("/")
     assert response.status_code == 302 and response.headers["Location"] == "/settings#password"
@@ -427,8 +458,9 @@ def read_only_engine(db_url: str) -> Engine:
 
 def sign_ins(app: Flask, username: str) -> int:
     with database.session_factory(app)() as s:
-        return len(s.scalars(select(AuditEntry).where(AuditEntry.actor == username,
-                                                      AuditEntry.action == "sign_in")).all())
+        return len(
+            s.scalars(select(AuditEntry).where(AuditEntry.actor == username, AuditEntry.action == "sign_in")).all()
+        )
 
 
 def test_sign_in_works_when_the_audit_entry_cannot_be_written(app, db_url, caplog):
@@ -456,8 +488,9 @@ def test_sign_in_works_when_the_audit_entry_cannot_be_written(app, db_url, caplo
 @pytest.mark.parametrize("value, secure", [("true", True), ("True", True), ("false", False), ("False", False)])
 def test_the_session_cookie_can_be_marked_secure(app, db_url, monkeypatch, value, secure):
     monkeypatch.setenv("CONGRESSFLOW_SESSION_COOKIE_SECURE", value)
-    configured = create_app({"DATABASE_URL": db_url, "TESTING": True, "WTF_CSRF_ENABLED": False,
-                             "SECRET_KEY": "test-secret"})
+    configured = create_app(
+        {"DATABASE_URL": db_url, "TESTING": True, "WTF_CSRF_ENABLED": False, "SECRET_KEY": "test-secret"}
+    )
     try:
         assert configured.config["SESSION_COOKIE_SECURE"] is secure
         response = login(configured.test_client(), "office1")

@@ -1,5 +1,6 @@
 """The task page: form inputs per field type, server-side validation, drafts, completing,
 comments, attachments and history."""
+
 from __future__ import annotations
 
 import re
@@ -50,19 +51,19 @@ def test_validation_errors_are_shown_beside_each_field_and_values_kept(app, as_u
     assert "必填" in field_html(html, "reply_class")
     pages = field_html(html, "pages")
     assert "不能小于 1" in pages and 'value="0"' in pages
-    assert rows(text_of(c.get("/?tab=group"))) == [task]          # nothing happened
+    assert rows(text_of(c.get("/?tab=group"))) == [task]  # nothing happened
 
 
 def test_completing_moves_the_case_to_the_next_lane(app, as_user):
     case = start_review(app)
     c = as_user("office1")
-    response = c.post(f"/tasks/{case.task_id}", data={"action": "complete", "lead_unit": "finance",
-                                                      "urgent": "true"})
+    response = c.post(f"/tasks/{case.task_id}", data={"action": "complete", "lead_unit": "finance", "urgent": "true"})
     assert response.status_code == 302 and response.headers["Location"] == "/"
     assert rows(text_of(c.get("/?tab=group"))) == []
     (reply,) = rows(text_of(as_user("finance1").get("/?tab=group")))
-    response = as_user("finance1").post(f"/tasks/{reply}", data={"action": "complete", "reply_class": "A",
-                                                                 "pages": "3"})
+    response = as_user("finance1").post(
+        f"/tasks/{reply}", data={"action": "complete", "reply_class": "A", "pages": "3"}
+    )
     assert response.status_code == 302
     # the check task is assigned to the user "chair" by expression
     assert len(rows(text_of(as_user("chair").get("/?tab=mine")))) == 1
@@ -121,12 +122,12 @@ def test_comments(app, as_user):
 def test_attachments_upload_download_and_limits(app, as_user):
     from io import BytesIO
 
-
     task = to_reply(app, "finance")
     c = as_user("finance1")
     pdf = b"%PDF-1.4 reply letter"
-    response = c.post(f"/tasks/{task}/attachments", data={"file": (BytesIO(pdf), "答复函.pdf")},
-                      content_type="multipart/form-data")
+    response = c.post(
+        f"/tasks/{task}/attachments", data={"file": (BytesIO(pdf), "答复函.pdf")}, content_type="multipart/form-data"
+    )
     assert response.status_code == 302
     html = text_of(c.get(f"/tasks/{task}"))
     link = re.search(r'href="(/attachments/\d+)">答复函.pdf', html)
@@ -137,10 +138,17 @@ def test_attachments_upload_download_and_limits(app, as_user):
     assert download.headers["Content-Disposition"].startswith("attachment;")
     assert download.headers["X-Content-Type-Options"] == "nosniff"
     # refused: a type not on the list, an empty file, a file over the limit
-    for name, content in (("run.exe", b"MZ"), ("empty.pdf", b""),
-                          ("big.pdf", b"0" * (attachments.MAX_ATTACHMENT_BYTES + 1))):
-        response = c.post(f"/tasks/{task}/attachments", data={"file": (BytesIO(content), name)},
-                          content_type="multipart/form-data", follow_redirects=True)
+    for name, content in (
+        ("run.exe", b"MZ"),
+        ("empty.pdf", b""),
+        ("big.pdf", b"0" * (attachments.MAX_ATTACHMENT_BYTES + 1)),
+    ):
+        response = c.post(
+            f"/tasks/{task}/attachments",
+            data={"file": (BytesIO(content), name)},
+            content_type="multipart/form-data",
+            follow_redirects=True,
+        )
         assert "附件未上传" in text_of(response), name
     assert len(re.findall(r'href="/attachments/\d+"', text_of(c.get(f"/tasks/{task}")))) == 1
     # another unit cannot download it: for them it is not there

@@ -2,6 +2,7 @@
 each handler calling one use case. Authentication by the browser session or by a
 personal API token (``Authorization: Bearer <token>``); the OpenAPI document is
 generated from the marshmallow schemas and served at ``/api/v1/openapi.json``."""
+
 from __future__ import annotations
 
 from flask import Flask

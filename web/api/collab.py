@@ -1,4 +1,5 @@
 """Comments and file attachments on cases and tasks."""
+
 from __future__ import annotations
 
 from io import BytesIO
@@ -36,7 +37,9 @@ def case_comments(instance_id: int):
 def comment_case(args: dict, instance_id: int):
     """Comment on a case you may see."""
     with writer() as s:
-        return comments.add_comment(s, actor(), args["body"], instance_id=instance_id, confidential=args["confidential"])
+        return comments.add_comment(
+            s, actor(), args["body"], instance_id=instance_id, confidential=args["confidential"]
+        )
 
 
 @bp.post(TASK + "/comments")
@@ -63,8 +66,9 @@ def attach_to_case(files: dict, form: dict, instance_id: int):
     """Attach a file (multipart field ``file``; size and type limited; field ``confidential``)."""
     upload = files["file"]
     with writer() as s:
-        return attachments.add_attachment(s, actor(), upload.filename or "", upload.read(), instance_id=instance_id,
-                                     confidential=form["confidential"])
+        return attachments.add_attachment(
+            s, actor(), upload.filename or "", upload.read(), instance_id=instance_id, confidential=form["confidential"]
+        )
 
 
 @bp.post(TASK + "/attachments")
@@ -75,15 +79,21 @@ def attach_to_task(files: dict, form: dict, task_id: UUID):
     """Attach a file to the case of a task, noting the task."""
     upload = files["file"]
     with writer() as s:
-        return attachments.add_attachment(s, actor(), upload.filename or "", upload.read(), task_id=str(task_id),
-                                     confidential=form["confidential"])
+        return attachments.add_attachment(
+            s, actor(), upload.filename or "", upload.read(), task_id=str(task_id), confidential=form["confidential"]
+        )
 
 
 @bp.get("/attachments/<int(max=2147483647):attachment_id>")
-@bp.doc(responses={"200": {"description": "the file", "content": {
-    "application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}}})
+@bp.doc(
+    responses={
+        "200": {
+            "description": "the file",
+            "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}},
+        }
+    }
+)
 def download(attachment_id: int):
     """Download an attached file."""
     view, content = attachments.attachment_content(reader(), actor(), attachment_id)
-    return send_file(BytesIO(content), mimetype=view.content_type, as_attachment=True,
-                     download_name=view.filename)
+    return send_file(BytesIO(content), mimetype=view.content_type, as_attachment=True, download_name=view.filename)

@@ -1,5 +1,6 @@
 """What every API blueprint shares: authentication (token or session + CSRF), JSON
 errors for argument validation, and the two ways to get a database session."""
+
 from __future__ import annotations
 
 import re
@@ -122,9 +123,12 @@ def reject_malformed_json() -> Response | None:
         return None
     if _depth(body) > MAX_JSON_DEPTH:
         return json_error(400, "bad_request", "the JSON body is nested too deeply", too_deep)
-    unpaired = {_SURROGATE.sub(lambda m: f"\\u{ord(m[0]):04x}", path) or "json":
-                "must not contain unpaired surrogate characters (U+D800 to U+DFFF): not valid Unicode"
-                for path, text in _strings(body) if _SURROGATE.search(text)}
+    unpaired = {
+        _SURROGATE.sub(lambda m: f"\\u{ord(m[0]):04x}", path)
+        or "json": "must not contain unpaired surrogate characters (U+D800 to U+DFFF): not valid Unicode"
+        for path, text in _strings(body)
+        if _SURROGATE.search(text)
+    }
     if unpaired:
         return json_error(422, "invalid_data", "the submitted text is not valid Unicode", unpaired)
     return None
@@ -132,13 +136,23 @@ def reject_malformed_json() -> Response | None:
 
 def reject_nul() -> Response | None:
     """No database stores a NUL character in text (PostgreSQL refuses it): say so up front."""
-    found = [name for name, value in (("path", request.path), ("query", request.args.to_dict(flat=False)),
-                                      ("form", request.form.to_dict(flat=False)),
-                                      ("json", request.get_json(silent=True)))
-             if _has_nul(value)]
+    found = [
+        name
+        for name, value in (
+            ("path", request.path),
+            ("query", request.args.to_dict(flat=False)),
+            ("form", request.form.to_dict(flat=False)),
+            ("json", request.get_json(silent=True)),
+        )
+        if _has_nul(value)
+    ]
     if found:
-        return json_error(422, "invalid_data", "NUL characters are not allowed",
-                          {name: "must not contain NUL characters" for name in found})
+        return json_error(
+            422,
+            "invalid_data",
+            "NUL characters are not allowed",
+            dict.fromkeys(found, "must not contain NUL characters"),
+        )
     return None
 
 
@@ -173,12 +187,19 @@ def handle_api_http_error(exc: HTTPException) -> Any:
     messages = data.get("messages") or data.get("errors")
     if messages:
         # webargs groups by location ("json", "query", "files"): field names are unique enough.
-        by_field = {k: v for location in messages.values() for k, v in flatten(location).items()} \
-            if all(isinstance(v, Mapping) for v in messages.values()) else flatten(messages)
+        by_field = (
+            {k: v for location in messages.values() for k, v in flatten(location).items()}
+            if all(isinstance(v, Mapping) for v in messages.values())
+            else flatten(messages)
+        )
         status = exc.code or 422
         code = "invalid_data" if status == 422 else "bad_request"
-        return json_error(status, code, data.get("message") or "the submitted data is not valid",
-                          {name: _library_error(text) for name, text in by_field.items()})
+        return json_error(
+            status,
+            code,
+            data.get("message") or "the submitted data is not valid",
+            {name: _library_error(text) for name, text in by_field.items()},
+        )
     return handle_http_error(exc)
 
 

@@ -1,4 +1,5 @@
 """/api/v1/definitions: the deployed processes, their versions and BPMN XML."""
+
 from __future__ import annotations
 
 from flask import Response
@@ -26,10 +27,12 @@ def versions(key: str):
 
 
 @bp.get("/<int(max=2147483647):definition_id>/xml")
-@bp.doc(responses={"200": {"description": "the BPMN 2.0 XML",
-                           "content": {"application/xml": {"schema": {"type": "string"}}}}})
+@bp.doc(
+    responses={
+        "200": {"description": "the BPMN 2.0 XML", "content": {"application/xml": {"schema": {"type": "string"}}}}
+    }
+)
 def bpmn_xml(definition_id: int):
     """The BPMN XML of one deployed version (for a diagram viewer)."""
     filename, xml = definitions.definition_xml(reader(), actor(), definition_id)
-    return Response(xml, mimetype="application/xml",
-                    headers={"Content-Disposition": f'inline; filename="{filename}"'})
+    return Response(xml, mimetype="application/xml", headers={"Content-Disposition": f'inline; filename="{filename}"'})

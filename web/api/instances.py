@@ -1,4 +1,5 @@
 """/api/v1/instances: start, list, look at and cancel cases (案件)."""
+
 from __future__ import annotations
 
 from engine.usecases import case_list, cases
@@ -24,9 +25,14 @@ CASE = "/<int(max=2147483647):instance_id>"
 def list_instances(args: dict):
     """The cases you may see, newest first (supervisors and admins: all)."""
     per_page, page = args["per_page"], args["page"]
-    flt = case_list.CaseFilter(status=args.get("status"), process_key=args.get("process") or None,
-                             text=(args.get("text") or "").strip() or None, started_by_me=args["mine"],
-                             limit=per_page, offset=(page - 1) * per_page)
+    flt = case_list.CaseFilter(
+        status=args.get("status"),
+        process_key=args.get("process") or None,
+        text=(args.get("text") or "").strip() or None,
+        started_by_me=args["mine"],
+        limit=per_page,
+        offset=(page - 1) * per_page,
+    )
     rows, total = case_list.list_cases(reader(), actor(), flt)
     return {"total": total, "page": page, "per_page": per_page, "items": rows}
 
@@ -37,10 +43,22 @@ def list_instances(args: dict):
 def start(args: dict):
     """Start the latest version of a process with its start form's data (422 per field)."""
     with writer() as s:
-        detail = cases.start_instance(s, actor(), args["process_key"], args["data"], title=args.get("title"),
-                                          business_key=args.get("business_key"))
-    return {"id": detail.id, "title": detail.title, "process_key": detail.process_key, "version": detail.version,
-            "status": detail.status, "open_tasks": detail.open_tasks}
+        detail = cases.start_instance(
+            s,
+            actor(),
+            args["process_key"],
+            args["data"],
+            title=args.get("title"),
+            business_key=args.get("business_key"),
+        )
+    return {
+        "id": detail.id,
+        "title": detail.title,
+        "process_key": detail.process_key,
+        "version": detail.version,
+        "status": detail.status,
+        "open_tasks": detail.open_tasks,
+    }
 
 
 @bp.get(CASE)
@@ -50,9 +68,14 @@ def detail(instance_id: int):
     its diagram; confidential fields removed unless you may see them."""
     page = cases.case_page(reader(), actor(), instance_id)
     d = page.detail
-    return {**{k: getattr(d, k) for k in InstanceDetailSchema().fields if hasattr(d, k)},
-            "labels": page.labels, "hidden": sorted(page.hidden), "element_names": page.element_names,
-            "comments": page.comments, "attachments": page.attachments}
+    return {
+        **{k: getattr(d, k) for k in InstanceDetailSchema().fields if hasattr(d, k)},
+        "labels": page.labels,
+        "hidden": sorted(page.hidden),
+        "element_names": page.element_names,
+        "comments": page.comments,
+        "attachments": page.attachments,
+    }
 
 
 @bp.post(CASE + "/cancel")

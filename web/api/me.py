@@ -1,4 +1,5 @@
 """/api/v1/me: who you are, your personal API tokens and your notifications (消息)."""
+
 from __future__ import annotations
 
 from engine.usecases import notifications, people, tokens
@@ -64,8 +65,9 @@ def revoke_token(token_id: int):
 @bp.response(200, NotificationPageSchema)
 def list_notifications(args: dict):
     """Your notifications (reminders, overdue notices, 督办), newest first; only ever your own."""
-    return notifications.notification_page(reader(), actor(), unread_only=args["unread"], page=args["page"],
-                                           per_page=args["per_page"])
+    return notifications.notification_page(
+        reader(), actor(), unread_only=args["unread"], page=args["page"], per_page=args["per_page"]
+    )
 
 
 @bp.post("/notifications/read")

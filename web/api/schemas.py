@@ -1,7 +1,8 @@
 """marshmallow schemas: what the API reads and writes, and what the OpenAPI document says."""
+
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import marshmallow as ma
 from flask_smorest.fields import Upload
@@ -16,19 +17,29 @@ MAX_ID = 2**31 - 1
 
 
 def _field_error_codes() -> str:
-    return "; ".join(f"{code}({', '.join(sorted(field_error_params(code)))})" if field_error_params(code) else code
-                     for code in FIELD_ERRORS)
+    return "; ".join(
+        f"{code}({', '.join(sorted(field_error_params(code)))})" if field_error_params(code) else code
+        for code in FIELD_ERRORS
+    )
 
 
 class FieldErrorSchema(ma.Schema):
     """What is wrong with one field, as a code to translate and the values it names."""
 
-    code = fields.String(required=True, validate=validate.OneOf(list(FIELD_ERRORS)), metadata={
-        "example": "max_length",
-        "description": "one of, with its params: " + _field_error_codes() + ". 'invalid': no better code, "
-                       "params.message is the English message"})
-    params = fields.Dict(required=True, keys=fields.String(), metadata={
-        "example": {"max": 200}, "description": "the values the message names (numbers, dates, names)"})
+    code = fields.String(
+        required=True,
+        validate=validate.OneOf(list(FIELD_ERRORS)),
+        metadata={
+            "example": "max_length",
+            "description": "one of, with its params: " + _field_error_codes() + ". 'invalid': no better code, "
+            "params.message is the English message",
+        },
+    )
+    params = fields.Dict(
+        required=True,
+        keys=fields.String(),
+        metadata={"example": {"max": 200}, "description": "the values the message names (numbers, dates, names)"},
+    )
 
 
 class ErrorSchema(ma.Schema):
@@ -37,11 +48,20 @@ class ErrorSchema(ma.Schema):
 
     code = fields.String(required=True, metadata={"example": "invalid_data"})
     message = fields.String(required=True)
-    fields_ = fields.Dict(data_key="fields", keys=fields.String(), values=fields.String(),
-                          metadata={"description": "field name → what is wrong with it (English)"})
-    codes = fields.Dict(keys=fields.String(), values=fields.Nested(FieldErrorSchema), metadata={
-        "description": "field name → what is wrong with it as a code and params (the same fields as "
-                       "'fields'), e.g. {\"title\": {\"code\": \"max_length\", \"params\": {\"max\": 200}}}"})
+    fields_ = fields.Dict(
+        data_key="fields",
+        keys=fields.String(),
+        values=fields.String(),
+        metadata={"description": "field name → what is wrong with it (English)"},
+    )
+    codes = fields.Dict(
+        keys=fields.String(),
+        values=fields.Nested(FieldErrorSchema),
+        metadata={
+            "description": "field name → what is wrong with it as a code and params (the same fields as "
+            '\'fields\'), e.g. {"title": {"code": "max_length", "params": {"max": 200}}}'
+        },
+    )
 
 
 class PageArgs(ma.Schema):
@@ -55,14 +75,19 @@ def text_arg(**kwargs) -> fields.String:
 
 # What a date argument may say: beyond these, turning it into another time zone (or
 # adding to it) overflows Python's datetime, and no case of this product is dated there.
-EARLIEST = datetime(1900, 1, 1, tzinfo=timezone.utc)
-LATEST = datetime(2100, 1, 1, tzinfo=timezone.utc)
+EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)
+LATEST = datetime(2100, 1, 1, tzinfo=UTC)
 
 
 def datetime_arg(**kwargs) -> fields.AwareDateTime:
     """An ISO 8601 moment (UTC unless it says its offset) between EARLIEST and LATEST."""
-    return fields.AwareDateTime(default_timezone=timezone.utc, validate=validate.Range(
-        EARLIEST, LATEST, error=f"must be between {EARLIEST:%Y-%m-%d} and {LATEST:%Y-%m-%d} (UTC)"), **kwargs)
+    return fields.AwareDateTime(
+        default_timezone=UTC,
+        validate=validate.Range(
+            EARLIEST, LATEST, error=f"must be between {EARLIEST:%Y-%m-%d} and {LATEST:%Y-%m-%d} (UTC)"
+        ),
+        **kwargs,
+    )
 
 
 # -- definitions -----------------------------------------------------------------------
@@ -93,10 +118,16 @@ class FormFieldSchema(ma.Schema):
     confidential = fields.Boolean()
     constraints = fields.Dict(keys=fields.String(), values=fields.String())
     options = fields.List(fields.Nested(OptionSchema))
-    options_source = fields.String(allow_none=True, metadata={
-        "description": "departments or deputies: the options are that run-time list (see the task's `choices`)"})
-    multiple_source = fields.String(allow_none=True, metadata={
-        "description": "departments or deputies: the value is a list from that run-time list"})
+    options_source = fields.String(
+        allow_none=True,
+        metadata={
+            "description": "departments or deputies: the options are that run-time list (see the task's `choices`)"
+        },
+    )
+    multiple_source = fields.String(
+        allow_none=True,
+        metadata={"description": "departments or deputies: the value is a list from that run-time list"},
+    )
 
 
 class FormSchema(ma.Schema):
@@ -126,18 +157,28 @@ class TaskSchema(ma.Schema):
 
 
 class TaskListArgs(PageArgs):
-    scope = fields.String(load_default="open", validate=validate.OneOf(["mine", "group", "open", "all"]),
-                          metadata={"description": "mine: claimed by me; group: unclaimed, for my groups; "
-                                                   "open: both; all: every open task (supervisors)"})
+    scope = fields.String(
+        load_default="open",
+        validate=validate.OneOf(["mine", "group", "open", "all"]),
+        metadata={
+            "description": "mine: claimed by me; group: unclaimed, for my groups; "
+            "open: both; all: every open task (supervisors)"
+        },
+    )
     process = text_arg(metadata={"description": "process key"})
     overdue = fields.Boolean(load_default=False)
     due_before = datetime_arg()
     unit = text_arg(metadata={"description": "a unit (candidate group) code"})
     text = text_arg(metadata={"description": "in the case title"})
-    sort = fields.String(load_default="due", validate=validate.OneOf(list(INBOX_SORTS)),
-                         metadata={"description": "due: earliest due first; -due: latest due first; "
-                                                  "created: oldest first; -created: newest first "
-                                                  "(undated tasks always last)"})
+    sort = fields.String(
+        load_default="due",
+        validate=validate.OneOf(list(INBOX_SORTS)),
+        metadata={
+            "description": "due: earliest due first; -due: latest due first; "
+            "created: oldest first; -created: newest first "
+            "(undated tasks always last)"
+        },
+    )
 
 
 class TaskPageSchema(ma.Schema):
@@ -164,8 +205,9 @@ class CommentSchema(ma.Schema):
     body = fields.String(metadata={"description": "empty when withheld"})
     created_at = fields.AwareDateTime()
     confidential = fields.Boolean()
-    withheld = fields.Boolean(metadata={"description": "confidential, and you may not read it "
-                                                       "(needs confidential.read, or being its author)"})
+    withheld = fields.Boolean(
+        metadata={"description": "confidential, and you may not read it (needs confidential.read, or being its author)"}
+    )
 
 
 class AttachmentSchema(ma.Schema):
@@ -179,15 +221,23 @@ class AttachmentSchema(ma.Schema):
     uploaded_by = fields.String()
     created_at = fields.AwareDateTime()
     confidential = fields.Boolean()
-    withheld = fields.Boolean(metadata={"description": "confidential, and you may not read it: the file name is "
-                                                       "masked and the file cannot be downloaded"})
+    withheld = fields.Boolean(
+        metadata={
+            "description": "confidential, and you may not read it: the file name is "
+            "masked and the file cannot be downloaded"
+        }
+    )
 
 
 class TaskDetailSchema(ma.Schema):
     task = fields.Nested(TaskSchema)
     form = fields.Nested(FormSchema)
-    data = fields.Dict(metadata={"description": "the case's variables as this task sees them "
-                                                "(confidential fields masked unless you may read them)"})
+    data = fields.Dict(
+        metadata={
+            "description": "the case's variables as this task sees them "
+            "(confidential fields masked unless you may read them)"
+        }
+    )
     values = fields.Dict(metadata={"description": "what the form shows: the saved draft over the data"})
     has_draft = fields.Boolean()
     can_act = fields.Boolean(metadata={"description": "whether you may complete it now"})
@@ -199,11 +249,14 @@ class TaskDetailSchema(ma.Schema):
     history = fields.List(fields.Nested(HistorySchema))
     comments = fields.List(fields.Nested(CommentSchema))
     attachments = fields.List(fields.Nested(AttachmentSchema))
-    colleagues = fields.List(fields.Dict(), metadata={"description": "who it can be handed to: "
-                                                                     "[{username, display_name}]"})
-    choices = fields.Dict(keys=fields.String(), values=fields.Dict(keys=fields.String(), values=fields.String()),
-                          metadata={"description": "the run-time option lists the form refers to: "
-                                                   "{source: {value: label}}"})
+    colleagues = fields.List(
+        fields.Dict(), metadata={"description": "who it can be handed to: [{username, display_name}]"}
+    )
+    choices = fields.Dict(
+        keys=fields.String(),
+        values=fields.Dict(keys=fields.String(), values=fields.String()),
+        metadata={"description": "the run-time option lists the form refers to: {source: {value: label}}"},
+    )
 
 
 class HandOverSchema(ma.Schema):
@@ -212,8 +265,9 @@ class HandOverSchema(ma.Schema):
 
 
 class CompleteSchema(ma.Schema):
-    data = fields.Dict(keys=fields.String(), load_default=dict,
-                       metadata={"description": "the form's values by field id"})
+    data = fields.Dict(
+        keys=fields.String(), load_default=dict, metadata={"description": "the form's values by field id"}
+    )
 
 
 class CompletedSchema(ma.Schema):
@@ -227,9 +281,14 @@ class DraftSchema(ma.Schema):
 
 class CommentInSchema(ma.Schema):
     body = fields.String(required=True, validate=validate.Length(min=1, max=4000))
-    confidential = fields.Boolean(load_default=None, allow_none=True, metadata={
-        "description": "read only by its author and those with confidential.read; "
-                       "default: true on a case with confidential fields (a petition)"})
+    confidential = fields.Boolean(
+        load_default=None,
+        allow_none=True,
+        metadata={
+            "description": "read only by its author and those with confidential.read; "
+            "default: true on a case with confidential fields (a petition)"
+        },
+    )
 
 
 class AttachmentUploadSchema(ma.Schema):
@@ -237,9 +296,14 @@ class AttachmentUploadSchema(ma.Schema):
 
 
 class AttachmentFormSchema(ma.Schema):
-    confidential = fields.Boolean(load_default=None, allow_none=True, metadata={
-        "description": "read only by its uploader and those with confidential.read; "
-                       "default: true on a case with confidential fields (a petition)"})
+    confidential = fields.Boolean(
+        load_default=None,
+        allow_none=True,
+        metadata={
+            "description": "read only by its uploader and those with confidential.read; "
+            "default: true on a case with confidential fields (a petition)"
+        },
+    )
 
 
 # -- instances ---------------------------------------------------------------------------
@@ -277,8 +341,9 @@ class InstancePageSchema(ma.Schema):
 
 class StartSchema(ma.Schema):
     process_key = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    data = fields.Dict(keys=fields.String(), load_default=dict,
-                       metadata={"description": "the start form's values by field id"})
+    data = fields.Dict(
+        keys=fields.String(), load_default=dict, metadata={"description": "the start form's values by field id"}
+    )
     title = fields.String(validate=validate.Length(min=1, max=500))
     business_key = fields.String(validate=validate.Length(min=1, max=200))
 
@@ -302,8 +367,9 @@ class InstanceDetailSchema(InstanceSchema):
     definition_id = fields.Integer()
     revision = fields.Integer()
     variables = fields.Dict(metadata={"description": "confidential fields removed unless you may see them"})
-    labels = fields.Dict(keys=fields.String(), values=fields.String(),
-                         metadata={"description": "variable → the label of its form field"})
+    labels = fields.Dict(
+        keys=fields.String(), values=fields.String(), metadata={"description": "variable → the label of its form field"}
+    )
     hidden = fields.List(fields.String())
     open_tasks = fields.List(fields.Nested(TaskSchema))
     history = fields.List(fields.Nested(HistorySchema))
@@ -317,8 +383,11 @@ class InstanceDetailSchema(InstanceSchema):
 
 
 class CancelSchema(ma.Schema):
-    reason = fields.String(required=True, validate=validate.Length(min=1, max=1000),
-                           metadata={"description": "why; kept in the case's history"})
+    reason = fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=1000),
+        metadata={"description": "why; kept in the case's history"},
+    )
 
 
 # -- me and tokens -----------------------------------------------------------------------
@@ -331,15 +400,23 @@ class ProfileSchema(ma.Schema):
     roles = fields.List(fields.String())
     groups = fields.List(fields.String())
     supervises = fields.Boolean()
-    permissions = fields.List(fields.String(), metadata={"description": "what your roles grant (see the README's "
-                                                                        "permission table)"})
-    timezone = fields.String(metadata={"description": "the IANA time zone the web pages show your dates in "
-                                                      "(Asia/Shanghai by default); the API always speaks UTC"})
+    permissions = fields.List(
+        fields.String(), metadata={"description": "what your roles grant (see the README's permission table)"}
+    )
+    timezone = fields.String(
+        metadata={
+            "description": "the IANA time zone the web pages show your dates in "
+            "(Asia/Shanghai by default); the API always speaks UTC"
+        }
+    )
 
 
 class ProfileUpdateSchema(ma.Schema):
-    timezone = fields.String(required=True, validate=validate.Length(max=64),
-                             metadata={"description": "an IANA time zone name, or \"\" for the default"})
+    timezone = fields.String(
+        required=True,
+        validate=validate.Length(max=64),
+        metadata={"description": 'an IANA time zone name, or "" for the default'},
+    )
 
 
 class TokenSchema(ma.Schema):
@@ -366,10 +443,14 @@ class NotificationSchema(ma.Schema):
     kind_label = fields.String(metadata={"description": "the kind in Chinese"})
     subject = fields.String(metadata={"description": "as e-mailed (Chinese)"})
     message = fields.String(metadata={"description": "as e-mailed (Chinese, the recipient's time zone)"})
-    params = fields.Dict(allow_none=True, metadata={
-        "description": "what subject and message are made of, to write them in another language: task, case; "
-                       "due_at (UTC) for reminder and overdue; handlers (overdue, to supervisors); event and "
-                       "interrupting (supervision). null for notifications made before it was kept"})
+    params = fields.Dict(
+        allow_none=True,
+        metadata={
+            "description": "what subject and message are made of, to write them in another language: task, case; "
+            "due_at (UTC) for reminder and overdue; handlers (overdue, to supervisors); event and "
+            "interrupting (supervision). null for notifications made before it was kept"
+        },
+    )
     instance_id = fields.Integer(allow_none=True, metadata={"description": "the case it is about"})
     task_id = fields.String(allow_none=True, metadata={"description": "the task it is about"})
     created_at = fields.AwareDateTime()
@@ -389,10 +470,16 @@ class NotificationPageSchema(ma.Schema):
 
 
 class MarkReadSchema(ma.Schema):
-    ids = fields.List(fields.Integer(validate=validate.Range(1, MAX_ID)), load_default=None, allow_none=True,
-                      validate=validate.Length(max=1000),
-                      metadata={"description": "the notifications to mark read; left out (or null): all of "
-                                               "yours. Ids that are not yours are ignored."})
+    ids = fields.List(
+        fields.Integer(validate=validate.Range(1, MAX_ID)),
+        load_default=None,
+        allow_none=True,
+        validate=validate.Length(max=1000),
+        metadata={
+            "description": "the notifications to mark read; left out (or null): all of "
+            "yours. Ids that are not yours are ignored."
+        },
+    )
 
 
 class MarkedReadSchema(ma.Schema):

@@ -1,4 +1,5 @@
 """/api/v1/tasks: the inbox with its filters, a task with its form, and the work on it."""
+
 from __future__ import annotations
 
 from uuid import UUID
@@ -28,10 +29,17 @@ bp = make_blueprint("tasks", "/tasks", "User tasks: the inbox and the work on ea
 def list_tasks(args: dict):
     """One page of tasks (by default the earliest due first) and the total for the filter."""
     per_page, page = args["per_page"], args["page"]
-    flt = InboxFilter(scope=args["scope"], process_key=args.get("process") or None,
-                      overdue_at=clock.now() if args["overdue"] else None, due_before=args.get("due_before"),
-                      group=args.get("unit") or None, text=(args.get("text") or "").strip() or None,
-                      sort=args["sort"], limit=per_page, offset=(page - 1) * per_page)
+    flt = InboxFilter(
+        scope=args["scope"],
+        process_key=args.get("process") or None,
+        overdue_at=clock.now() if args["overdue"] else None,
+        due_before=args.get("due_before"),
+        group=args.get("unit") or None,
+        text=(args.get("text") or "").strip() or None,
+        sort=args["sort"],
+        limit=per_page,
+        offset=(page - 1) * per_page,
+    )
     rows, total = tasks.list_tasks(reader(), actor(), flt)
     return {"total": total, "page": page, "per_page": per_page, "items": rows}
 
@@ -41,14 +49,24 @@ def list_tasks(args: dict):
 def task_detail(task_id: UUID):
     """The task with its form, the case data it sees, the draft, history, comments, files."""
     page = tasks.task_page(reader(), actor(), str(task_id))
-    return {"task": page.detail.summary, "form": page.detail.form, "data": page.detail.data,
-            "values": page.values, "has_draft": page.has_draft, "can_act": page.can_act,
-            "can_claim": page.can_claim, "can_give_back": page.can_give_back,
-            "hidden": sorted(page.hidden), "documentation": page.detail.documentation,
-            "instance_status": page.instance_status, "history": page.history, "comments": page.comments,
-            "attachments": page.attachments,
-            "colleagues": [{"username": u, "display_name": n} for u, n in page.colleagues],
-            "choices": page.choices}
+    return {
+        "task": page.detail.summary,
+        "form": page.detail.form,
+        "data": page.detail.data,
+        "values": page.values,
+        "has_draft": page.has_draft,
+        "can_act": page.can_act,
+        "can_claim": page.can_claim,
+        "can_give_back": page.can_give_back,
+        "hidden": sorted(page.hidden),
+        "documentation": page.detail.documentation,
+        "instance_status": page.instance_status,
+        "history": page.history,
+        "comments": page.comments,
+        "attachments": page.attachments,
+        "colleagues": [{"username": u, "display_name": n} for u, n in page.colleagues],
+        "choices": page.choices,
+    }
 
 
 @bp.post("/<uuid:task_id>/claim")

@@ -4,6 +4,7 @@ product's, in three files by who runs them: ``cases`` (people working on cases a
 (running a server). Each product command parses, calls one use case in one transaction,
 and prints; ``common`` holds what they share: who acts (``--user`` / ``--operator``),
 ``--json``, and the one error adapter with its exit codes."""
+
 from __future__ import annotations
 
 from flask import Flask
@@ -34,10 +35,26 @@ from .ops import (
     serve_command,
 )
 
-COMMANDS = (init_command, db_group, deploy_command, definitions_command, start_command, tasks_command,
-            claim_command, unclaim_command, complete_command, instance_command, cancel_command,
-            fire_due_command, users_group, tokens_group, scheduler_command, serve_command, calendar_group,
-            settings_group)
+COMMANDS = (
+    init_command,
+    db_group,
+    deploy_command,
+    definitions_command,
+    start_command,
+    tasks_command,
+    claim_command,
+    unclaim_command,
+    complete_command,
+    instance_command,
+    cancel_command,
+    fire_due_command,
+    users_group,
+    tokens_group,
+    scheduler_command,
+    serve_command,
+    calendar_group,
+    settings_group,
+)
 
 
 def init_app(app: Flask) -> None:

@@ -1,6 +1,7 @@
 """Administering from the command line, as an administrator or designer (``--user``) or
 as the server's operator (``--operator``): processes, users, API tokens, the working-day
 calendar and the deadline settings."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -31,9 +32,14 @@ def deploy_command(files: tuple[Path, ...], username: str | None, as_operator: b
     with session_factory().begin() as session:
         actor = resolve_actor(session, username, as_operator)
         results = [d for path in files for d in definitions.deploy(session, path.read_bytes(), str(path), actor)]
-    emit(as_json, results, lambda rs: "\n".join(
-        f"{'deployed' if d.created else 'unchanged'} {d.key} v{d.version} (definition {d.definition_id})"
-        for d in rs))
+    emit(
+        as_json,
+        results,
+        lambda rs: "\n".join(
+            f"{'deployed' if d.created else 'unchanged'} {d.key} v{d.version} (definition {d.definition_id})"
+            for d in rs
+        ),
+    )
 
 
 @click.command("definitions")
@@ -45,8 +51,13 @@ def definitions_command(username: str | None, as_operator: bool, as_json: bool) 
     """List the latest version of every deployed process, and whether you may start it."""
     with session_factory()() as session:
         rows = definitions.list_definitions(session, resolve_actor(session, username, as_operator))
-    emit(as_json, rows, lambda rs: "\n".join(
-        f"{d.key:<24} v{d.version:<3} {d.name}{'' if d.startable else '  (you may not start it)'}" for d in rs))
+    emit(
+        as_json,
+        rows,
+        lambda rs: "\n".join(
+            f"{d.key:<24} v{d.version:<3} {d.name}{'' if d.startable else '  (you may not start it)'}" for d in rs
+        ),
+    )
 
 
 @click.group("users")
@@ -59,19 +70,40 @@ def users_group() -> None:
 @click.argument("account", metavar="USERNAME")
 @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
 @click.option("--name", "display_name", default="")
-@click.option("--role", "roles", multiple=True,
-              help="admin, designer, officer, office_head, petition_officer, supervisor, deputy, chair")
+@click.option(
+    "--role",
+    "roles",
+    multiple=True,
+    help="admin, designer, officer, office_head, petition_officer, supervisor, deputy, chair",
+)
 @click.option("--department", default=None, help="department code, e.g. finance")
 @click.option("--email", default=None)
 @acting_options
 @json_option
 @use_case
-def users_create(account: str, password: str, display_name: str, roles: tuple[str, ...], department: str | None,
-                 email: str | None, username: str | None, as_operator: bool, as_json: bool) -> None:
+def users_create(
+    account: str,
+    password: str,
+    display_name: str,
+    roles: tuple[str, ...],
+    department: str | None,
+    email: str | None,
+    username: str | None,
+    as_operator: bool,
+    as_json: bool,
+) -> None:
     """Create a user (as an administrator, or the operator setting up a server)."""
     with session_factory().begin() as session:
-        user = people.create_user(session, resolve_actor(session, username, as_operator), account, password,
-                                    display_name=display_name, roles=roles, department=department, email=email)
+        user = people.create_user(
+            session,
+            resolve_actor(session, username, as_operator),
+            account,
+            password,
+            display_name=display_name,
+            roles=roles,
+            department=department,
+            email=email,
+        )
         view = people.user_view(user)
     emit(as_json, view, lambda v: f"created user {v.username}")
 
@@ -84,16 +116,22 @@ def users_create(account: str, password: str, display_name: str, roles: tuple[st
 @acting_options
 @json_option
 @use_case
-def users_set_password(account: str, password: str, must_change: bool, username: str | None, as_operator: bool,
-                       as_json: bool) -> None:
+def users_set_password(
+    account: str, password: str, must_change: bool, username: str | None, as_operator: bool, as_json: bool
+) -> None:
     """Set a user's password (yours, or anyone's as an administrator or the operator);
     every session of the user ends."""
     with session_factory().begin() as session:
-        sign_in.set_password(session, resolve_actor(session, username, as_operator), account, password,
-                              must_change=must_change)
-    emit(as_json, {"username": account, "must_change": must_change},
-          lambda r: f"password of {r['username']} changed" + ("; to be changed at the next sign-in"
-                                                              if r["must_change"] else ""))
+        sign_in.set_password(
+            session, resolve_actor(session, username, as_operator), account, password, must_change=must_change
+        )
+    emit(
+        as_json,
+        {"username": account, "must_change": must_change},
+        lambda r: (
+            f"password of {r['username']} changed" + ("; to be changed at the next sign-in" if r["must_change"] else "")
+        ),
+    )
 
 
 @contextmanager
@@ -121,8 +159,7 @@ def calendar_group() -> None:
 @acting_options
 @json_option
 @use_case
-def calendar_set(day: Any, is_working: bool, note: str, username: str | None, as_operator: bool,
-                 as_json: bool) -> None:
+def calendar_set(day: Any, is_working: bool, note: str, username: str | None, as_operator: bool, as_json: bool) -> None:
     """Declare DAY (YYYY-MM-DD) a working day or a holiday."""
     with _admin_session(username, as_operator) as (session, actor):
         entry = deadlines.set_calendar_day(session, actor, day.date(), is_working, note)
@@ -158,8 +195,11 @@ def calendar_check(day: Any, as_json: bool) -> None:
     """Is DAY a working day (entries and the built-in calendar together)?"""
     with session_factory()() as session:
         working = deadlines.is_working_day(session, day.date())
-    emit(as_json, {"day": day.date(), "working": working},
-         lambda r: f"{r['day'].isoformat()}: {'working day' if r['working'] else 'day off'}")
+    emit(
+        as_json,
+        {"day": day.date(), "working": working},
+        lambda r: f"{r['day'].isoformat()}: {'working day' if r['working'] else 'day off'}",
+    )
 
 
 @click.group("settings", cls=AppGroup)
@@ -172,8 +212,14 @@ def settings_group() -> None:
 def settings_list(as_json: bool) -> None:
     with session_factory()() as session:
         rows = deadlines.list_settings(session)
-    _print(as_json, rows, lambda s: f"{s.name:<36} {s.value:>4} {s.unit:<13}"
-                                    f"{'' if not s.overridden else f'(default {s.default}) '}{s.description}")
+    _print(
+        as_json,
+        rows,
+        lambda s: (
+            f"{s.name:<36} {s.value:>4} {s.unit:<13}"
+            f"{'' if not s.overridden else f'(default {s.default}) '}{s.description}"
+        ),
+    )
 
 
 @settings_group.command("set")
@@ -218,11 +264,17 @@ def tokens_create(owner: str, name: str, username: str | None, as_operator: bool
     with session_factory().begin() as session:
         created = tokens.create_token(session, resolve_actor(session, username, as_operator), owner, name)
     if as_json:
-        click.echo(json.dumps({"id": created.token.id, "user": owner, "name": created.token.name,
-                               "token": created.secret}, ensure_ascii=False))
+        click.echo(
+            json.dumps(
+                {"id": created.token.id, "user": owner, "name": created.token.name, "token": created.secret},
+                ensure_ascii=False,
+            )
+        )
         return
-    click.echo(f"token {created.token.id} for {owner} ({created.token.name}):\n  {created.secret}\n"
-               "Keep it secret: it is shown only now. Use it as 'Authorization: Bearer <token>'.")
+    click.echo(
+        f"token {created.token.id} for {owner} ({created.token.name}):\n  {created.secret}\n"
+        "Keep it secret: it is shown only now. Use it as 'Authorization: Bearer <token>'."
+    )
 
 
 @tokens_group.command("list")

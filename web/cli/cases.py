@@ -1,5 +1,6 @@
 """Working on cases and tasks from the command line, as a person (``--user``): start,
 list tasks, claim, give back, complete, look at and cancel a case."""
+
 from __future__ import annotations
 
 import json
@@ -39,13 +40,15 @@ def _parse_var(text: str) -> tuple[str, Any]:
 @user_option
 @json_option
 @use_case
-def start_command(key: str, variables: tuple[str, ...], title: str | None, business_key: str | None,
-                  username: str, as_json: bool) -> None:
+def start_command(
+    key: str, variables: tuple[str, ...], title: str | None, business_key: str | None, username: str, as_json: bool
+) -> None:
     """Start a case of process KEY."""
     data = dict(_parse_var(v) for v in variables)
     with session_factory().begin() as session:
-        detail = cases.start_instance(session, actor_for(session, username), key, data, title=title,
-                                          business_key=business_key)
+        detail = cases.start_instance(
+            session, actor_for(session, username), key, data, title=title, business_key=business_key
+        )
     emit(as_json, detail, lambda d: f"started case {d.id}: {d.title}\n" + _task_lines(d.open_tasks))
 
 
@@ -56,11 +59,16 @@ def _local(when: datetime, seconds: bool = False) -> str:
 
 def _task_lines(rows: list) -> str:
     now = clock.now()
-    return "\n".join(
-        f"  {t.task_id}  {t.name}  [{t.title}]  "
-        f"{'@' + t.assignee if t.assignee else ','.join(t.candidate_groups) or '-'}"
-        f"{'  due ' + _local(t.due_at) if t.due_at else ''}"
-        f"{'  OVERDUE' if t.is_overdue(now) else ''}" for t in rows) or "  (no open tasks)"
+    return (
+        "\n".join(
+            f"  {t.task_id}  {t.name}  [{t.title}]  "
+            f"{'@' + t.assignee if t.assignee else ','.join(t.candidate_groups) or '-'}"
+            f"{'  due ' + _local(t.due_at) if t.due_at else ''}"
+            f"{'  OVERDUE' if t.is_overdue(now) else ''}"
+            for t in rows
+        )
+        or "  (no open tasks)"
+    )
 
 
 @click.command("tasks")
@@ -72,11 +80,16 @@ def _task_lines(rows: list) -> str:
 @click.option("--limit", default=50)
 @json_option
 @use_case
-def tasks_command(username: str, show_all: bool, process_key: str | None, overdue: bool, limit: int,
-                  as_json: bool) -> None:
+def tasks_command(
+    username: str, show_all: bool, process_key: str | None, overdue: bool, limit: int, as_json: bool
+) -> None:
     """The user's open tasks: assigned to them or claimable by their groups."""
-    flt = repo.InboxFilter(scope="all" if show_all else "open", process_key=process_key,
-                           overdue_at=clock.now() if overdue else None, limit=limit)
+    flt = repo.InboxFilter(
+        scope="all" if show_all else "open",
+        process_key=process_key,
+        overdue_at=clock.now() if overdue else None,
+        limit=limit,
+    )
     with session_factory()() as session:
         rows, total = tasks.list_tasks(session, actor_for(session, username), flt)
     emit(as_json, {"total": total, "tasks": rows}, lambda r: f"{r['total']} task(s)\n" + _task_lines(r["tasks"]))
@@ -125,8 +138,11 @@ def complete_command(task_id: str, username: str, data_json: str, as_json: bool)
         raise click.BadParameter("--data must be a JSON object")
     with session_factory().begin() as session:
         following = tasks.complete(session, actor_for(session, username), task_id, data)
-    emit(as_json, {"completed": task_id, "open_tasks": following},
-          lambda r: f"completed {task_id}\nopen tasks in this case:\n" + _task_lines(r["open_tasks"]))
+    emit(
+        as_json,
+        {"completed": task_id, "open_tasks": following},
+        lambda r: f"completed {task_id}\nopen tasks in this case:\n" + _task_lines(r["open_tasks"]),
+    )
 
 
 @click.command("instance")
@@ -142,8 +158,11 @@ def instance_command(instance_id: int, username: str, as_json: bool) -> None:
         detail = cases.instance_detail(session, actor_for(session, username), instance_id)
 
     def text(d: Any) -> str:
-        lines = [f"case {d.id}: {d.title}", f"process {d.process_key} v{d.version}, {d.status}, "
-                 f"started {_local(d.started_at)} by {d.started_by}", "variables:"]
+        lines = [
+            f"case {d.id}: {d.title}",
+            f"process {d.process_key} v{d.version}, {d.status}, started {_local(d.started_at)} by {d.started_by}",
+            "variables:",
+        ]
         lines += [f"  {k} = {v!r}" for k, v in sorted(d.variables.items())]
         lines += ["open tasks:", _task_lines(d.open_tasks), "history:"]
         lines += [f"  {_local(h.at, seconds=True)} {h.actor:<10} {h.action:<12} {h.bpmn_id or ''}" for h in d.history]

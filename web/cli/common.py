@@ -9,6 +9,7 @@ Errors: on stderr, as ``error: ...`` lines, or with ``--json`` as one JSON objec
 ``{"code", "message", "fields", "codes"}`` (as the API answers); the exit code says the
 kind (``EXIT_CODES``).
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -52,11 +53,11 @@ def emit(as_json: bool, value: Any, text: Callable[[Any], str]) -> None:
 
 # 2 is click's own: a usage error (an unknown option, a missing argument).
 EXIT_CODES: tuple[tuple[type[EngineError], int], ...] = (
-    (Conflict, 3),     # someone else changed it first, or it is no longer open
-    (NotAllowed, 4),   # you may not
-    (NotFound, 5),     # no such thing, or not one you may see
+    (Conflict, 3),  # someone else changed it first, or it is no longer open
+    (NotAllowed, 4),  # you may not
+    (NotFound, 5),  # no such thing, or not one you may see
 )
-EXIT_ERROR = 1         # anything else the engine refused: invalid data, an invalid BPMN file...
+EXIT_ERROR = 1  # anything else the engine refused: invalid data, an invalid BPMN file...
 
 
 def exit_code(exc: EngineError) -> int:
@@ -68,8 +69,10 @@ def report(exc: EngineError, as_json: bool) -> None:
     if as_json:
         body = exc.to_dict() | {"fields": {}, "codes": {}}
         if isinstance(exc, InvalidData):
-            body |= {"fields": {name: str(error) for name, error in exc.codes.items()},
-                     "codes": {name: error.to_dict() for name, error in exc.codes.items()}}
+            body |= {
+                "fields": {name: str(error) for name, error in exc.codes.items()},
+                "codes": {name: error.to_dict() for name, error in exc.codes.items()},
+            }
         click.echo(json.dumps(body, ensure_ascii=False), err=True)
         return
     if isinstance(exc, InvalidData):
@@ -97,10 +100,13 @@ def use_case(fn: Callable[..., Any]) -> Callable[..., Any]:
 
 def acting_options(fn: Callable[..., Any]) -> Callable[..., Any]:
     """``--user NAME`` / ``--operator`` on a command that may be run either way."""
-    fn = click.option("--operator", "as_operator", is_flag=True,
-                      help="act as the server's operator, BYPASSING the access policy (recorded as 'operator')")(fn)
-    return click.option("--user", "username", default=None,
-                        help="act as this user, with exactly their permissions")(fn)
+    fn = click.option(
+        "--operator",
+        "as_operator",
+        is_flag=True,
+        help="act as the server's operator, BYPASSING the access policy (recorded as 'operator')",
+    )(fn)
+    return click.option("--user", "username", default=None, help="act as this user, with exactly their permissions")(fn)
 
 
 def resolve_actor(session: Session, username: str | None, as_operator: bool) -> Actor:

@@ -1,5 +1,6 @@
 """Running a server: set it up (``init``), migrate its database, serve the web app, run the
 scheduler, fire what is due. Operator commands: they act as the system."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -84,13 +85,23 @@ def scheduler_command() -> None:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
 @click.option("--threads", default=8, show_default=True, type=int)
-@click.option("--scheduler/--no-scheduler", "with_scheduler", default=True, show_default=True,
-              help="run the timer scheduler in this process")
+@click.option(
+    "--scheduler/--no-scheduler",
+    "with_scheduler",
+    default=True,
+    show_default=True,
+    help="run the timer scheduler in this process",
+)
 @with_appcontext
 def serve_command(host: str, port: int, threads: int, with_scheduler: bool) -> None:
     """Operator command: serve the web app (waitress) with the timer scheduler in-process."""
     try:
-        scheduling.serve(current_app._get_current_object(), host, port, threads,  # type: ignore[attr-defined]
-                         with_scheduler)
+        scheduling.serve(
+            current_app._get_current_object(),
+            host,
+            port,
+            threads,  # type: ignore[attr-defined]
+            with_scheduler,
+        )
     except AlreadyRunning as exc:
         raise click.ClickException(str(exc)) from None

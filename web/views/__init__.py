@@ -1,4 +1,5 @@
 """One blueprint module per area; each route parses, calls one use case, renders."""
+
 from __future__ import annotations
 
 from flask import Flask
@@ -26,6 +27,6 @@ def register(app: Flask) -> None:
 
     for module in (auth, inbox, tasks, start, cases, notifications, settings, admin, designer, assets):
         app.register_blueprint(module.bp)
-    app.context_processor(notifications.unread_badge)   # the header's 消息 count
+    app.context_processor(notifications.unread_badge)  # the header's 消息 count
     app.jinja_env.filters["dept"] = _department_name
     app.jinja_env.globals.update(page_now=clock.now, has_endpoint=lambda name: name in app.view_functions)

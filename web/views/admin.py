@@ -1,4 +1,5 @@
 """Administration: users (roles, department, active, password) and departments."""
+
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
@@ -36,9 +37,14 @@ def index():
 
 def _users_page(errors: dict | None = None, values: dict | None = None, status: int = 200):
     s = database.session()
-    return render_template("admin/users.html", users=people.list_users(s, current_actor()),
-                           departments=people.list_departments(s, current_actor()), roles=[r.value for r in Role],
-                           errors=field_messages(errors or {}), values=values or {}), status
+    return render_template(
+        "admin/users.html",
+        users=people.list_users(s, current_actor()),
+        departments=people.list_departments(s, current_actor()),
+        roles=[r.value for r in Role],
+        errors=field_messages(errors or {}),
+        values=values or {},
+    ), status
 
 
 @bp.get("/users")
@@ -51,9 +57,16 @@ def create_user():
     form = request.form
     try:
         with database.session_factory().begin() as s:
-            people.create_user(s, current_actor(), form.get("username", "").strip(), form.get("password", ""),
-                                 display_name=form.get("display_name", "").strip(), roles=_roles(),
-                                 department=form.get("department") or None, email=form.get("email") or None)
+            people.create_user(
+                s,
+                current_actor(),
+                form.get("username", "").strip(),
+                form.get("password", ""),
+                display_name=form.get("display_name", "").strip(),
+                roles=_roles(),
+                department=form.get("department") or None,
+                email=form.get("email") or None,
+            )
     except InvalidData as exc:
         return _users_page(exc.field_errors, form.to_dict(), 422)
     flash(_("已创建用户 %(name)s。", name=form.get("username")), "success")
@@ -62,10 +75,15 @@ def create_user():
 
 def _user_page(username: str, errors: dict | None = None, status: int = 200):
     s = database.session()
-    return render_template("admin/user.html", user=people.get_user(s, current_actor(), username),
-                           departments=people.list_departments(s, current_actor()), roles=[r.value for r in Role],
-                           zones=zone_options(), default_zone=timezones.DEFAULT_TIMEZONE,
-                           errors=form_errors(errors or {})), status
+    return render_template(
+        "admin/user.html",
+        user=people.get_user(s, current_actor(), username),
+        departments=people.list_departments(s, current_actor()),
+        roles=[r.value for r in Role],
+        zones=zone_options(),
+        default_zone=timezones.DEFAULT_TIMEZONE,
+        errors=form_errors(errors or {}),
+    ), status
 
 
 @bp.get("/users/<username>")
@@ -78,9 +96,17 @@ def update_user(username: str):
     form = request.form
     try:
         with database.session_factory().begin() as s:
-            people.update_user(s, current_actor(), username, display_name=form.get("display_name", ""),
-                                 email=form.get("email"), roles=_roles(), department=form.get("department") or None,
-                                 active=form.get("active") == "true", timezone=form.get("timezone"))
+            people.update_user(
+                s,
+                current_actor(),
+                username,
+                display_name=form.get("display_name", ""),
+                email=form.get("email"),
+                roles=_roles(),
+                department=form.get("department") or None,
+                active=form.get("active") == "true",
+                timezone=form.get("timezone"),
+            )
     except InvalidData as exc:
         return _user_page(username, exc.field_errors, 422)
     flash(_("已保存用户 %(name)s。", name=username), "success")
@@ -91,8 +117,13 @@ def update_user(username: str):
 def set_password(username: str):
     try:
         with database.session_factory().begin() as s:
-            sign_in.set_password(s, current_actor(), username, request.form.get("password", ""),
-                                  must_change=request.form.get("must_change") == "true")
+            sign_in.set_password(
+                s,
+                current_actor(),
+                username,
+                request.form.get("password", ""),
+                must_change=request.form.get("must_change") == "true",
+            )
     except InvalidData as exc:
         return _user_page(username, exc.field_errors, 422)
     flash(_("已重设 %(name)s 的密码。", name=username), "success")
@@ -101,8 +132,9 @@ def set_password(username: str):
 
 @bp.get("/departments")
 def departments():
-    return render_template("admin/departments.html",
-                           departments=people.list_departments(database.session(), current_actor()), errors={})
+    return render_template(
+        "admin/departments.html", departments=people.list_departments(database.session(), current_actor()), errors={}
+    )
 
 
 @bp.post("/departments")
@@ -111,7 +143,10 @@ def save_department():
         with database.session_factory().begin() as s:
             people.save_department(s, current_actor(), request.form.get("code", ""), request.form.get("name", ""))
     except InvalidData as exc:
-        return render_template("admin/departments.html", errors=field_messages(exc.field_errors),
-                               departments=people.list_departments(database.session(), current_actor())), 422
+        return render_template(
+            "admin/departments.html",
+            errors=field_messages(exc.field_errors),
+            departments=people.list_departments(database.session(), current_actor()),
+        ), 422
     flash(_("已保存单位。"), "success")
     return redirect(url_for("admin.departments"))

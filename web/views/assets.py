@@ -1,5 +1,6 @@
 """bpmn-js, installed from the npm registry by the setup step (``npm ci``) into
 node_modules/ and served from there: never committed, never fetched from a CDN."""
+
 from __future__ import annotations
 
 from pathlib import Path

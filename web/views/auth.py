@@ -1,4 +1,5 @@
 """Sign in, sign out, switch language."""
+
 from __future__ import annotations
 
 import logging
@@ -59,8 +60,9 @@ def logout():
             with database.session_factory().begin() as s:
                 sign_in.sign_out(s, current_user.actor)
         except SQLAlchemyError:
-            log.warning("%s signed out, but the other sessions could not be ended", current_user.get_id(),
-                        exc_info=True)
+            log.warning(
+                "%s signed out, but the other sessions could not be ended", current_user.get_id(), exc_info=True
+            )
     lang = session.get("lang")
     logout_user()
     session.clear()

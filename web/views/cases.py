@@ -1,6 +1,7 @@
 """The case list (the cases one may see, filtered and paged, like Cockpit's instance list),
 the case page (status, labelled variables, history, the diagram with what is done, active
 and overdue), its comments and attachments, and the BPMN XML for the viewer."""
+
 from __future__ import annotations
 
 from urllib.parse import quote
@@ -33,9 +34,13 @@ bp = Blueprint("cases", __name__)
 @bp.get("/cases")
 def index():
     args = request.args
-    query = CaseListQuery(process_key=args.get("process", "")[:200], status=args.get("status", ""),
-                          text=args.get("q", "")[:200], started_by_me=args.get("mine") == "1",
-                          page=page_number(args.get("page")))
+    query = CaseListQuery(
+        process_key=args.get("process", "")[:200],
+        status=args.get("status", ""),
+        text=args.get("q", "")[:200],
+        started_by_me=args.get("mine") == "1",
+        page=page_number(args.get("page")),
+    )
     page = case_list_page(database.session(), current_actor(), query)
     return render_template("cases/index.html", page=page)
 
@@ -65,8 +70,13 @@ def confidential_choice() -> bool:
 @bp.post("/cases/<int:instance_id>/comments")
 def comment(instance_id: int):
     with database.session_factory().begin() as s:
-        comments.add_comment(s, current_actor(), request.form.get("body", ""), instance_id=instance_id,
-                           confidential=confidential_choice())
+        comments.add_comment(
+            s,
+            current_actor(),
+            request.form.get("body", ""),
+            instance_id=instance_id,
+            confidential=confidential_choice(),
+        )
     flash(_("意见已添加。"), "success")
     return redirect(url_for("cases.show", instance_id=instance_id) + "#comments")
 
@@ -77,8 +87,14 @@ def attach(instance_id: int):
     content = upload.read() if upload else b""
     try:
         with database.session_factory().begin() as s:
-            attachments.add_attachment(s, current_actor(), (upload.filename or "") if upload else "", content,
-                                  instance_id=instance_id, confidential=confidential_choice())
+            attachments.add_attachment(
+                s,
+                current_actor(),
+                (upload.filename or "") if upload else "",
+                content,
+                instance_id=instance_id,
+                confidential=confidential_choice(),
+            )
     except InvalidData as exc:
         flash(_("附件未上传：%(why)s", why="；".join(field_messages(exc.field_errors).values())), "error")
     else:

@@ -1,5 +1,6 @@
 """The process designer: bpmn-js Modeler to edit a deployed process (or a new one) and
 deploy it as a new version; problems are listed with file, line and element."""
+
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
@@ -23,8 +24,9 @@ def _designers_only() -> None:
 
 @bp.get("/")
 def index():
-    return render_template("designer/index.html",
-                           definitions=definitions.deployed_processes(database.session(), current_actor()))
+    return render_template(
+        "designer/index.html", definitions=definitions.deployed_processes(database.session(), current_actor())
+    )
 
 
 @bp.get("/new")
@@ -53,6 +55,8 @@ def deploy():
         return render_template("designer/modeler.html", filename=filename, xml=xml, problems=exc.problems), 422
     for d in results:
         what = f"{d.name}（{d.key}）v{d.version}"
-        flash(_("已部署：%(what)s", what=what) if d.created else _("未改变：%(what)s", what=what),
-              "success" if d.created else "info")
+        flash(
+            _("已部署：%(what)s", what=what) if d.created else _("未改变：%(what)s", what=what),
+            "success" if d.created else "info",
+        )
     return redirect(url_for("designer.index"))

@@ -1,5 +1,6 @@
 """Between HTML forms and the engine's FormSpec: read submitted values, say errors in the
 user's language."""
+
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping

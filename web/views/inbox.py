@@ -1,5 +1,6 @@
 """The inbox: my tasks, my groups' unclaimed tasks, all open tasks (supervisors); claim,
 unclaim and hand over from the list."""
+
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
@@ -16,13 +17,18 @@ from .queryargs import page_number
 bp = Blueprint("inbox", __name__)
 
 
-
 @bp.get("/")
 def index():
     args = request.args
-    query = InboxQuery(tab=args.get("tab", ""), process_key=args.get("process", ""), due=args.get("due", ""),
-                       group=args.get("unit", ""), text=args.get("q", "")[:200], sort=args.get("sort", "due"),
-                       page=page_number(args.get("page")))
+    query = InboxQuery(
+        tab=args.get("tab", ""),
+        process_key=args.get("process", ""),
+        due=args.get("due", ""),
+        group=args.get("unit", ""),
+        text=args.get("q", "")[:200],
+        sort=args.get("sort", "due"),
+        page=page_number(args.get("page")),
+    )
     page = inbox_page(database.session(), current_actor(), query)
     return render_template("inbox/index.html", page=page)
 

@@ -1,5 +1,6 @@
 """消息: the signed-in user's notifications (reminders, overdue notices, 督办), marking them
 read, and the unread count the page header shows on every page."""
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -26,9 +27,13 @@ PER_PAGE = 20
 
 @bp.get("/notifications")
 def index():
-    page = notifications.notification_page(database.session(), current_actor(),
-                                           unread_only=request.args.get("unread") == "1",
-                                           page=page_number(request.args.get("page")), per_page=PER_PAGE)
+    page = notifications.notification_page(
+        database.session(),
+        current_actor(),
+        unread_only=request.args.get("unread") == "1",
+        page=page_number(request.args.get("page")),
+        per_page=PER_PAGE,
+    )
     g.unread_notifications = page.unread  # the header badge needs no COUNT of its own here
     return render_template("notifications/index.html", page=page)
 

@@ -1,4 +1,5 @@
 """Reading a page's query string: tolerant, because people edit URLs by hand."""
+
 from __future__ import annotations
 
 from engine.usecases.results import MAX_PAGE

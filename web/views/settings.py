@@ -1,5 +1,6 @@
 """My settings: what the signed-in person chooses for themselves (the time zone their
 dates are shown in) and their password."""
+
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
@@ -18,15 +19,23 @@ from .formdata import field_messages
 bp = Blueprint("settings", __name__)
 
 # What the common zones are called here; the others are shown by their IANA name.
-ZONE_NAMES = {timezones.DEFAULT_TIMEZONE: _l("北京时间"), "Asia/Hong_Kong": _l("香港"), "Asia/Macau": _l("澳门"),
-              "Asia/Taipei": _l("台北"), "Asia/Urumqi": _l("乌鲁木齐")}
+ZONE_NAMES = {
+    timezones.DEFAULT_TIMEZONE: _l("北京时间"),
+    "Asia/Hong_Kong": _l("香港"),
+    "Asia/Macau": _l("澳门"),
+    "Asia/Taipei": _l("台北"),
+    "Asia/Urumqi": _l("乌鲁木齐"),
+}
 
 
 def zone_options() -> tuple[list[tuple[str, str]], list[str]]:
     """(the common zones with their names, every other zone) for a time zone select."""
     every = timezones.choices()
-    common = [(z, ZONE_NAMES[z] + _("（%(text)s）", text=z) if z in ZONE_NAMES else z)
-              for z in every if z in timezones.COMMON_TIMEZONES]
+    common = [
+        (z, ZONE_NAMES[z] + _("（%(text)s）", text=z) if z in ZONE_NAMES else z)
+        for z in every
+        if z in timezones.COMMON_TIMEZONES
+    ]
     return common, [z for z in every if z not in timezones.COMMON_TIMEZONES]
 
 
@@ -36,8 +45,9 @@ def form_errors(errors: dict[str, str]) -> dict[str, str]:
 
 
 def _page(zone: str, errors: dict[str, str] | None = None, status: int = 200):
-    return render_template("settings/index.html", zone=zone, zones=zone_options(),
-                           errors=form_errors(errors or {})), status
+    return render_template(
+        "settings/index.html", zone=zone, zones=zone_options(), errors=form_errors(errors or {})
+    ), status
 
 
 def _zone() -> str:

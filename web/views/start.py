@@ -1,4 +1,5 @@
 """Start a case: the processes this user may start, and the start form of one."""
+
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
@@ -22,8 +23,13 @@ def index():
 
 def _render(key: str, values: dict | None = None, errors: dict | None = None, status: int = 200):
     option = start_option(database.session(), current_actor(), key)
-    return render_template("start/form.html", option=option, fields=editable(option.form), values=values or {},
-                           errors=field_messages(errors or {}, option.form)), status
+    return render_template(
+        "start/form.html",
+        option=option,
+        fields=editable(option.form),
+        values=values or {},
+        errors=field_messages(errors or {}, option.form),
+    ), status
 
 
 @bp.get("/start/<key>")

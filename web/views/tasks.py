@@ -1,5 +1,6 @@
 """The task page: the case's key facts, the task's form (complete or save as draft),
 comments, attachments and the history so far."""
+
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
@@ -21,9 +22,14 @@ def _render(task_id: str, *, values: dict | None = None, errors: dict | None = N
     page = task_page(database.session(), current_actor(), task_id)
     form = page.detail.form
     fields = editable(form, page.hidden)
-    return render_template("tasks/show.html", page=page, t=page.detail.summary, fields=fields,
-                           values={**page.values, **(values or {})},
-                           errors=field_messages(errors or {}, form)), status
+    return render_template(
+        "tasks/show.html",
+        page=page,
+        t=page.detail.summary,
+        fields=fields,
+        values={**page.values, **(values or {})},
+        errors=field_messages(errors or {}, form),
+    ), status
 
 
 @bp.get("/tasks/<task_id>")
@@ -57,8 +63,9 @@ def submit(task_id: str):
 @bp.post("/tasks/<task_id>/comments")
 def comment(task_id: str):
     with database.session_factory().begin() as s:
-        comments.add_comment(s, current_actor(), request.form.get("body", ""), task_id=task_id,
-                           confidential=confidential_choice())
+        comments.add_comment(
+            s, current_actor(), request.form.get("body", ""), task_id=task_id, confidential=confidential_choice()
+        )
     flash(_("意见已添加。"), "success")
     return redirect(url_for("tasks.show", task_id=task_id) + "#comments")
 
@@ -69,8 +76,14 @@ def attach(task_id: str):
     content = upload.read() if upload else b""
     try:
         with database.session_factory().begin() as s:
-            attachments.add_attachment(s, current_actor(), (upload.filename or "") if upload else "", content,
-                                  task_id=task_id, confidential=confidential_choice())
+            attachments.add_attachment(
+                s,
+                current_actor(),
+                (upload.filename or "") if upload else "",
+                content,
+                task_id=task_id,
+                confidential=confidential_choice(),
+            )
     except InvalidData as exc:
         flash(_("附件未上传：%(why)s", why="；".join(field_messages(exc.field_errors).values())), "error")
     else:

@@ -13,11 +13,12 @@ Revision ID: 0e60883a6f33
 Revises: c9da3bcb0e14
 Create Date: 2026-11-29 06:00:00
 """
+
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0e60883a6f33'
-down_revision = 'c9da3bcb0e14'
+revision = "0e60883a6f33"
+down_revision = "c9da3bcb0e14"
 branch_labels = None
 depends_on = None
 
@@ -69,30 +70,47 @@ SQLITE_DROP = (
 
 
 def upgrade() -> None:
-    with op.batch_alter_table('work_items', schema=None) as batch_op:
-        batch_op.create_index('ix_work_items_ready_due', ['due_at', 'id'], unique=False,
-                              postgresql_include=['assignee', 'instance_id'],
-                              postgresql_where=READY_ITEM, sqlite_where=READY_ITEM)
-        batch_op.create_index('ix_work_items_ready_id', ['id'], unique=False,
-                              postgresql_include=['assignee', 'due_at', 'instance_id'],
-                              postgresql_where=READY_ITEM, sqlite_where=READY_ITEM)
-    with op.batch_alter_table('work_item_groups', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('ready', sa.Boolean(), server_default=sa.true(), nullable=False))
-    op.execute("UPDATE work_item_groups SET ready = (SELECT work_items.state = 'ready' FROM work_items "
-               "WHERE work_items.id = work_item_groups.work_item_id)")
-    with op.batch_alter_table('work_item_groups', schema=None) as batch_op:
-        batch_op.create_index('ix_work_item_groups_ready', ['group', 'is_user', 'work_item_id'], unique=False,
-                              postgresql_where=READY_ROW, sqlite_where=READY_ROW_SQLITE)
-    for statement in (PG_TRIGGERS if op.get_bind().dialect.name == "postgresql" else SQLITE_TRIGGERS):
+    with op.batch_alter_table("work_items", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_work_items_ready_due",
+            ["due_at", "id"],
+            unique=False,
+            postgresql_include=["assignee", "instance_id"],
+            postgresql_where=READY_ITEM,
+            sqlite_where=READY_ITEM,
+        )
+        batch_op.create_index(
+            "ix_work_items_ready_id",
+            ["id"],
+            unique=False,
+            postgresql_include=["assignee", "due_at", "instance_id"],
+            postgresql_where=READY_ITEM,
+            sqlite_where=READY_ITEM,
+        )
+    with op.batch_alter_table("work_item_groups", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("ready", sa.Boolean(), server_default=sa.true(), nullable=False))
+    op.execute(
+        "UPDATE work_item_groups SET ready = (SELECT work_items.state = 'ready' FROM work_items "
+        "WHERE work_items.id = work_item_groups.work_item_id)"
+    )
+    with op.batch_alter_table("work_item_groups", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_work_item_groups_ready",
+            ["group", "is_user", "work_item_id"],
+            unique=False,
+            postgresql_where=READY_ROW,
+            sqlite_where=READY_ROW_SQLITE,
+        )
+    for statement in PG_TRIGGERS if op.get_bind().dialect.name == "postgresql" else SQLITE_TRIGGERS:
         op.execute(statement)
 
 
 def downgrade() -> None:
-    for statement in (PG_DROP if op.get_bind().dialect.name == "postgresql" else SQLITE_DROP):
+    for statement in PG_DROP if op.get_bind().dialect.name == "postgresql" else SQLITE_DROP:
         op.execute(statement)
-    with op.batch_alter_table('work_item_groups', schema=None) as batch_op:
-        batch_op.drop_index('ix_work_item_groups_ready', postgresql_where=READY_ROW, sqlite_where=READY_ROW_SQLITE)
-        batch_op.drop_column('ready')
-    with op.batch_alter_table('work_items', schema=None) as batch_op:
-        batch_op.drop_index('ix_work_items_ready_id', postgresql_where=READY_ITEM, sqlite_where=READY_ITEM)
-        batch_op.drop_index('ix_work_items_ready_due', postgresql_where=READY_ITEM, sqlite_where=READY_ITEM)
+    with op.batch_alter_table("work_item_groups", schema=None) as batch_op:
+        batch_op.drop_index("ix_work_item_groups_ready", postgresql_where=READY_ROW, sqlite_where=READY_ROW_SQLITE)
+        batch_op.drop_column("ready")
+    with op.batch_alter_table("work_items", schema=None) as batch_op:
+        batch_op.drop_index("ix_work_items_ready_id", postgresql_where=READY_ITEM, sqlite_where=READY_ITEM)
+        batch_op.drop_index("ix_work_items_ready_due", postgresql_where=READY_ITEM, sqlite_where=READY_ITEM)

@@ -5,11 +5,12 @@ Revision ID: d1a7c3e9f5b2
 Revises: c4d8f2a6b9e1
 Create Date: 2026-12-02 18:00:00.000000
 """
+
 import sqlalchemy as sa
 from alembic import op
 
-revision = 'd1a7c3e9f5b2'
-down_revision = 'c4d8f2a6b9e1'
+revision = "d1a7c3e9f5b2"
+down_revision = "c4d8f2a6b9e1"
 branch_labels = None
 depends_on = None
 
@@ -19,12 +20,12 @@ depends_on = None
 # user's roles and API tokens (ON DELETE CASCADE). Hence also the literal '0' for false:
 # an SQL expression as the default would make Alembic copy the table.
 def upgrade() -> None:
-    with op.batch_alter_table('users', schema=None, recreate='never') as batch_op:
-        batch_op.add_column(sa.Column('session_version', sa.Integer(), server_default='0', nullable=False))
-        batch_op.add_column(sa.Column('must_change_password', sa.Boolean(), server_default='0', nullable=False))
+    with op.batch_alter_table("users", schema=None, recreate="never") as batch_op:
+        batch_op.add_column(sa.Column("session_version", sa.Integer(), server_default="0", nullable=False))
+        batch_op.add_column(sa.Column("must_change_password", sa.Boolean(), server_default="0", nullable=False))
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('users', schema=None, recreate='never') as batch_op:
-        batch_op.drop_column('must_change_password')
-        batch_op.drop_column('session_version')
+    with op.batch_alter_table("users", schema=None, recreate="never") as batch_op:
+        batch_op.drop_column("must_change_password")
+        batch_op.drop_column("session_version")
