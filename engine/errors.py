@@ -55,6 +55,7 @@ FIELD_ERRORS: dict[str, str] = {
     "max_length": "at most {max} characters",
     "min": "at least {min}",
     "max": "at most {max}",
+    "max_left": "at most {max}: that is what is left",
     "not_allowed_value": "not one of the allowed values: {value}",
     "unsupported_type": "unsupported field type {type!r}",
     "may_not_write": "confidential: you may not write it",
@@ -76,6 +77,14 @@ FIELD_ERRORS: dict[str, str] = {
     "unknown_setting": "unknown setting {name!r}; known: {known}",
     "case_or_task_needed": "a case or a task is needed",
     "not_a_name": "{value}… is not a user or group name (at most {max} characters)",
+    "calendar_line": "write YYYY-MM-DD (or YYYY-MM-DD..YYYY-MM-DD) and the holiday's name, "
+    "or YYYY-MM-DD working for a make-up working day",
+    "not_in_year": "must be a day of {year}",
+    "range_backwards": "the range ends before it starts",
+    "range_too_long": "at most {max} days in one range",
+    "calendar_overlap": "{day} is entered twice",
+    "holiday_on_weekend": "{day}: only Saturdays and Sundays, off anyway; give the holiday's name",
+    "make_up_on_weekday": "{day} is a weekday, a working day anyway; add a note saying why",
 }
 
 

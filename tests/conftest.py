@@ -1,8 +1,11 @@
-"""Shared fixtures.
+"""Shared fixtures: the one test world (tests/world.py) as fixtures.
 
 ``db_url`` runs a test on SQLite and, when ``TEST_DATABASE_URL`` names a PostgreSQL
 server, on PostgreSQL too (a fresh database per test session, emptied between tests).
 Asking for PostgreSQL and not reaching it fails loudly instead of skipping.
+``session_factory`` opens it with the departments in place; ``make_app`` builds the web app with
+the test configuration; ``frozen_clock`` stops the one clock. The people, the world's processes
+and ``act`` are in tests/world.py.
 """
 
 from __future__ import annotations
@@ -10,27 +13,29 @@ from __future__ import annotations
 import os
 import shutil
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
+from babel.messages.frontend import CommandLineInterface
+from flask import Flask
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import sessionmaker
 
 from engine import clock
 from engine.usecases import people, sign_in
-from engine.usecases.context import SYSTEM, processes
+from engine.usecases.context import processes
 from storage import migrate
 from storage.db import make_engine, make_session_factory
 from storage.models import Base
+from tests.world import FIXTURES, REPO_ROOT, TEMPLATE_CACHE, AppFactory, app_config, build_world, dispose
+from web import create_app
 
-FIXTURES = Path(__file__).parent / "fixtures"
-REPO_ROOT = Path(__file__).parent.parent
 PG_URL = os.environ.get("TEST_DATABASE_URL", "")
 BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
-PASSWORD = "Qiu-shan-42-lu!"  # every test user's (make_user): strong enough for the password policy
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -53,6 +58,18 @@ def fast_password_hashing() -> Iterator[None]:
     production = sign_in.use_hasher(PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
     yield
     sign_in.use_hasher(production)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def compiled_translations() -> None:
+    """The setup step compiles the catalogs (``pybabel compile``); do it here when a
+    fresh checkout runs the tests without it."""
+    root = REPO_ROOT / "web" / "translations"
+    for po in root.glob("*/LC_MESSAGES/messages.po"):
+        mo = po.with_suffix(".mo")
+        if not mo.exists() or mo.stat().st_mtime < po.stat().st_mtime:
+            CommandLineInterface().run(["pybabel", "compile", "--use-fuzzy", "-d", str(root)])
+            break
 
 
 @pytest.fixture(scope="session")
@@ -92,18 +109,46 @@ def _empty_pg(url: str) -> None:
     engine.dispose()
 
 
+@pytest.fixture(scope="session")
+def world_templates() -> dict[tuple[str, ...], Path]:
+    """SQLite files with the world built (tests.world.build_world), one per set of people."""
+    return {}
+
+
+def _sqlite_source(request: pytest.FixtureRequest) -> Path:
+    """The migrated template, or for a test of ``make_world`` its world's template, built the
+    first time a test of this worker asks for it just as the test would build it (at the frozen
+    clock's moment): the departments, the world's processes and ``world_people``."""
+    template = request.getfixturevalue("sqlite_template")
+    if "world_people" not in request.fixturenames:
+        return template
+    people = tuple(request.getfixturevalue("world_people"))
+    templates = request.getfixturevalue("world_templates")
+    if people not in templates:
+        request.getfixturevalue("frozen_clock")
+        path = template.parent / f"world{len(templates)}.db"
+        shutil.copy(template, path)
+        engine = make_engine(f"sqlite:///{path}")
+        build_world(make_session_factory(engine), *people)
+        engine.dispose()
+        templates[people] = path
+    return templates[people]
+
+
 @pytest.fixture(params=BACKENDS)
-def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     if request.param == "sqlite":
         path = tmp_path / "congressflow.db"
-        shutil.copy(request.getfixturevalue("sqlite_template"), path)
-        return f"sqlite:///{path}"
-    url = request.getfixturevalue("pg_database")
-    _empty_pg(url)
-    # ids restart at 1 after the truncation, which never happens to a live database:
-    # forget the processes parsed for the previous test
-    processes.clear()
-    return url
+        shutil.copy(_sqlite_source(request), path)
+        yield f"sqlite:///{path}"
+    else:
+        url = request.getfixturevalue("pg_database")
+        _empty_pg(url)
+        # ids restart at 1 after the truncation, which never happens to a live database:
+        # forget the processes parsed for the previous test
+        processes.clear()
+        yield url
+    processes.clear()  # parsed processes are cached per database: none outlives its test
 
 
 @pytest.fixture
@@ -125,11 +170,50 @@ def frozen_clock() -> Iterator[datetime]:
     clock.unfreeze()
 
 
-def make_user(
-    factory: sessionmaker, username: str, roles: tuple[str, ...] = ("officer",), department: str | None = "office"
-) -> None:
-    with factory.begin() as session:
-        people.create_user(session, SYSTEM, username, PASSWORD, roles=roles, department=department)
+@pytest.fixture
+def make_app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[AppFactory]:
+    """``make_app(db_url, csrf=False, rate_limit=True, **config)``: the web app on that database
+    with the test configuration (tests.world.app_config), its instance folder ``tmp_path/instance``
+    (or ``instance=``) and the templates compiled once per session; every app made is closed
+    at the end of the test."""
+    made: list[Flask] = []
+
+    def make(
+        database_url: str, *, instance: str = "instance", csrf: bool = False, rate_limit: bool = True, **config: Any
+    ) -> Flask:
+        monkeypatch.setenv("CONGRESSFLOW_INSTANCE_PATH", str(tmp_path / instance))
+        app = create_app(app_config(database_url, csrf=csrf, rate_limit=rate_limit, **config))
+        app.jinja_env.bytecode_cache = TEMPLATE_CACHE
+        made.append(app)
+        return app
+
+    yield make
+    for app in made:
+        dispose(app)
+
+
+@pytest.fixture
+def world_people() -> tuple[str, ...]:
+    """Who lives in a suite's world (rows of tests.world.ROSTER): each suite that uses
+    ``make_world`` says so in its conftest."""
+    raise pytest.UsageError("make_world needs a world_people fixture naming the suite's people")
+
+
+@pytest.fixture
+def make_world(
+    make_app: AppFactory, db_url: str, world_people: tuple[str, ...], frozen_clock: datetime
+) -> Callable[..., Flask]:
+    """``make_world(csrf=False, rate_limit=True, **config)``: ``make_app(db_url, ...)`` with the
+    world in the database: the departments, review.bpmn and petition_min.bpmn, ``world_people``
+    (on SQLite the database is a copy of that world, built once per session)."""
+
+    def make(**options: Any) -> Flask:
+        app = make_app(db_url, **options)
+        if not db_url.startswith("sqlite"):
+            build_world(app, *world_people)
+        return app
+
+    return make
 
 
 def fixture_bpmn(name: str) -> bytes:

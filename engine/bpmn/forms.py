@@ -12,6 +12,8 @@ from dataclasses import asdict, dataclass, field
 from datetime import date
 from typing import Any
 
+from .. import clock
+from ..deadlines.calendar import LOCAL_TZ
 from ..errors import FieldError, InvalidData
 
 FIELD_TYPES = ("string", "long", "boolean", "date", "enum")
@@ -22,6 +24,9 @@ CONSTRAINTS = ("required", "readonly", "minlength", "maxlength", "min", "max")
 # The dates a date field takes unless its own ``min`` / ``max`` say otherwise: a case's
 # dates become due dates and timers, and a year like 0001 overflows when the engine turns
 # it into a moment in UTC, failing the case's next step again on every try.
+# A date field's default, min or max may say ``today``: the day it is in Beijing when the
+# form is filled in (a date of receipt defaults to it and is never after it).
+TODAY = "today"
 DATE_MIN = date(1900, 1, 1)
 DATE_MAX = date(2099, 12, 31)
 _WHOLE_NUMBER = re.compile(r"-?[0-9]+")
@@ -47,6 +52,36 @@ class FormField:
     @property
     def required(self) -> bool:
         return "required" in self.constraints
+
+    @property
+    def bound_expressions(self) -> dict[str, str]:
+        """``min`` / ``max`` of a number field given as ``${expression}``: evaluated against the
+        task's data when the form is submitted (what is left of an allowance, say)."""
+        return {
+            name: config.strip()[2:-1]
+            for name, config in self.constraints.items()
+            if name in ("min", "max") and self.type == "long" and is_bound_expression(config)
+        }
+
+    @property
+    def initial(self) -> str | None:
+        """The value the form starts with: the default, ``today`` on a date field being the
+        day it is in Beijing (a petition's date of receipt, say)."""
+        if self.type == "date" and self.default == TODAY:
+            return today().isoformat()
+        return self.default
+
+    @property
+    def date_bounds(self) -> dict[str, str]:
+        """``min`` / ``max`` of a date field as YYYY-MM-DD (``today`` being today in Beijing),
+        for the browser's date picker."""
+        if self.type != "date":
+            return {}
+        return {
+            name: (today().isoformat() if config == TODAY else config)
+            for name, config in self.constraints.items()
+            if name in ("min", "max")
+        }
 
     @property
     def readonly(self) -> bool:
@@ -83,11 +118,19 @@ class FormSpec:
     def field(self, field_id: str) -> FormField | None:
         return next((f for f in self.fields if f.id == field_id), None)
 
-    def validate(self, data: dict[str, Any], option_sources: dict[str, set[str]] | None = None) -> dict[str, Any]:
+    def validate(
+        self,
+        data: dict[str, Any],
+        option_sources: dict[str, set[str]] | None = None,
+        bounds: dict[str, dict[str, int]] | None = None,
+    ) -> dict[str, Any]:
         """Check ``data`` against the form; give back the values converted to their types.
+        ``bounds``: field → the value of each of its ``bound_expressions``, evaluated by the
+        caller against the task's data (without them such a bound does not apply).
 
         Raises InvalidData with one FieldError per wrong field; nothing is half-accepted."""
         option_sources = option_sources or {}
+        bounds = bounds or {}
         errors: dict[str, FieldError] = {}
         clean: dict[str, Any] = {}
         for name in data:
@@ -96,7 +139,7 @@ class FormSpec:
         for f in self.fields:
             if f.readonly:
                 continue
-            raw = data.get(f.id, f.default)
+            raw = data.get(f.id, f.initial)
             if _is_empty(raw):
                 if f.required:
                     errors[f.id] = FieldError("required", label=f.label)
@@ -104,7 +147,7 @@ class FormSpec:
                     clean[f.id] = None
                 continue
             try:
-                clean[f.id] = _convert(f, raw, option_sources)
+                clean[f.id] = _convert(f, raw, option_sources, bounds.get(f.id, {}))
             except _Refused as refused:
                 errors[f.id] = FieldError(refused.code, refused.params, f.label)
         if errors:
@@ -129,6 +172,10 @@ def constraint_problems(f: FormField) -> list[str]:
         elif name in ("required", "readonly"):
             if config.strip():
                 problems.append(f"form field {f.id!r}: constraint {name!r} takes no config, got {config!r}")
+        elif f.type == "date" and name in ("min", "max") and config == TODAY:
+            continue  # the day the form is filled in
+        elif f.type == "long" and name in ("min", "max") and is_bound_expression(config):
+            continue  # evaluated when the form is submitted; parsing compiles it
         elif f.type == "date" and name in ("min", "max"):
             try:
                 day = date.fromisoformat(config) if _ISO_DATE.fullmatch(config) else None
@@ -168,11 +215,16 @@ class _Refused(Exception):
         self.code, self.params = code, params
 
 
+def is_bound_expression(config: str) -> bool:
+    text = config.strip()
+    return text.startswith("${") and text.endswith("}")
+
+
 def _is_empty(value: Any) -> bool:
     return value is None or (isinstance(value, (str, list)) and len(value) == 0)
 
 
-def _convert(f: FormField, raw: Any, option_sources: dict[str, set[str]]) -> Any:
+def _convert(f: FormField, raw: Any, option_sources: dict[str, set[str]], bounds: dict[str, int]) -> Any:
     if f.multiple_source:
         values = raw if isinstance(raw, list) else [v.strip() for v in str(raw).split(",") if v.strip()]
         allowed = option_sources.get(f.multiple_source)
@@ -193,7 +245,7 @@ def _convert(f: FormField, raw: Any, option_sources: dict[str, set[str]]) -> Any
             number = int(raw)
         except ValueError:
             raise _Refused("not_a_number") from None
-        _check_range(f, number)
+        _check_range(f, number, bounds)
         return number
     if f.type == "boolean":
         if isinstance(raw, bool):
@@ -236,8 +288,15 @@ def _check_length(f: FormField, value: str) -> None:
         raise _Refused("max_length", max=high)
 
 
+def today() -> date:
+    return clock.now().astimezone(LOCAL_TZ).date()
+
+
 def _date_bound(f: FormField, name: str, default: date) -> date:
-    """The field's own ``min`` / ``max`` when it is a date, else the default."""
+    """The field's own ``min`` / ``max`` when it is a date (``today``: the day in Beijing),
+    else the default."""
+    if f.constraints.get(name) == TODAY:
+        return today()
     try:
         return date.fromisoformat(f.constraints[name]) if name in f.constraints else default
     except ValueError:
@@ -250,8 +309,12 @@ def _check_date_range(f: FormField, value: date) -> None:
         raise _Refused("date_out_of_range", min=low.isoformat(), max=high.isoformat())
 
 
-def _check_range(f: FormField, value: int) -> None:
+def _check_range(f: FormField, value: int, bounds: dict[str, int]) -> None:
     if (low := _int_bound(f, "min")) is not None and value < low:
         raise _Refused("min", min=low)
     if (high := _int_bound(f, "max")) is not None and value > high:
         raise _Refused("max", max=high)
+    if "min" in bounds and value < bounds["min"]:
+        raise _Refused("min", min=bounds["min"])
+    if "max" in bounds and value > bounds["max"]:
+        raise _Refused("max_left", max=bounds["max"])

@@ -4,6 +4,7 @@ file, line and element id, not discovered when an instance reaches the bad eleme
 
 from __future__ import annotations
 
+import ast
 import re
 from collections import Counter
 from dataclasses import dataclass, field
@@ -17,6 +18,7 @@ from SpiffWorkflow.bpmn.specs.bpmn_process_spec import BpmnProcessSpec
 from SpiffWorkflow.camunda.parser import CamundaParser
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 
+from ..deadlines.date_functions import LEGACY
 from ..errors import InvalidBpmn, Problem, ScriptError
 from .camunda import (
     BPMN_NS,
@@ -355,7 +357,26 @@ def _check(source: str, compile_fn: Any, file: str, node: etree._Element, what: 
         compile_fn(text)
     except ScriptError as exc:
         return [_problem(file, node, f"{what}: {exc}")]
-    return []
+    return [
+        _problem(
+            file,
+            node,
+            f"{what} calls {old}(), the old date arithmetic (the start's time of day, no holiday rule): "
+            f"use {LEGACY[old]}(), counted as the law counts (start day not counted, ends at 24:00 of the "
+            f"last day, a holiday moves it to the next working day; bpmn/README.md)",
+        )
+        for old in sorted(_called_names(text) & LEGACY.keys())
+    ]
+
+
+def _called_names(source: str) -> set[str]:
+    """The names a (compilable) expression or script calls."""
+    tree: ast.AST
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        tree = ast.parse(source, mode="eval")
+    return {n.func.id for n in ast.walk(tree) if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)}
 
 
 def _expression_problems(process: etree._Element, file: str) -> list[Problem]:
@@ -400,6 +421,18 @@ def _task_problems(process: etree._Element, file: str) -> list[Problem]:
                     )
                 )
             problems += [_problem(file, node, message) for message in constraint_problems(f)]
+            for name, expression in f.bound_expressions.items():
+                if _local(node.tag) == "startEvent":
+                    problems.append(
+                        _problem(
+                            file,
+                            node,
+                            f"form field {f.id!r}: constraint {name!r} is an expression, which only a user "
+                            f"task's form can evaluate (against the case's data); give a number",
+                        )
+                    )
+                else:
+                    problems += _check(expression, compile_expression, file, node, f"{name} of form field {f.id!r}")
             if f.type == "enum" and not f.options and not f.options_source:
                 problems.append(_problem(file, node, f"enum field {f.id!r} has no values"))
             for source in filter(None, (f.options_source, f.multiple_source)):

@@ -22,8 +22,10 @@ from SpiffWorkflow.util.task import TaskState
 
 from .. import clock
 from ..deadlines.date_functions import parse_when
+from ..deadlines.legal import Deadline
 from ..errors import EngineError, FieldError, InvalidData, NotFound, ScriptError
 from .camunda import TaskMeta, expression_body, is_expression
+from .forms import FormSpec
 from .parsing import ParsedProcess
 from .sandbox import Budget, BudgetExceeded, SandboxedEnvironment, ScriptLimits
 from .serialization import dump_workflow, load_workflow
@@ -31,6 +33,9 @@ from .serialization import dump_workflow, load_workflow
 log = logging.getLogger(__name__)
 
 MAX_GROUP_LENGTH = 200  # work_item_groups.group
+# Where a case keeps how its deadlines were counted (workflow data; scripts cannot write a
+# ``_``-name, and the case variables leave them out)
+DEADLINES_KEY = "_deadlines"
 
 
 @dataclass(frozen=True)
@@ -86,8 +91,15 @@ class Runtime:
     One runtime serves one use case: its budget (``limits``, read when first needed) bounds
     each script and expression, and everything it runs from its first engine step on."""
 
-    def __init__(self, helpers: dict[str, Any], limits: Callable[[], ScriptLimits] | None = None):
+    def __init__(
+        self,
+        helpers: dict[str, Any],
+        limits: Callable[[], ScriptLimits] | None = None,
+        deadline_log: dict[str, Deadline] | None = None,
+    ):
         clock.bind_spiff_timers()
+        # how each deadline the date functions counted was counted (see keep_deadlines)
+        self._deadline_log = deadline_log if deadline_log is not None else {}
         self.budget = Budget(limits)
         self.environment = SandboxedEnvironment(helpers, self.budget)
         self.script_engine = PythonScriptEngine(environment=self.environment)
@@ -167,10 +179,38 @@ class Runtime:
             due_at=self._due(task, meta.due_date),
         )
 
+    def form_bounds(self, workflow: BpmnWorkflow, task_id: str, form: FormSpec) -> dict[str, dict[str, int]]:
+        """The form's ``${…}`` bounds (FormField.bound_expressions) evaluated against the
+        task's data now: what is left of an allowance when the form is submitted."""
+        task = self.task(workflow, task_id)
+        bounds: dict[str, dict[str, int]] = {}
+        for f in form.fields:
+            for name, expression in f.bound_expressions.items():
+                value = self._evaluate(task, expression)
+                if isinstance(value, bool) or not isinstance(value, int):
+                    where = task.task_spec.bpmn_id
+                    raise ScriptError(f"{where}: the {name} of form field {f.id!r} gave {value!r}, not a whole number")
+                bounds.setdefault(f.id, {})[name] = value
+        return bounds
+
+    def keep_deadlines(self, workflow: BpmnWorkflow) -> None:
+        """Keep with the case how each deadline counted while this runtime moved it was
+        counted (under its end's instant), so that a due date can be explained later."""
+        if self._deadline_log:
+            kept = dict(workflow.data.get(DEADLINES_KEY) or {})
+            kept.update({key: deadline.to_dict() for key, deadline in self._deadline_log.items()})
+            workflow.data[DEADLINES_KEY] = kept
+
+    def deadline_rules(self, workflow: BpmnWorkflow) -> dict[str, Deadline]:
+        """How the case's deadlines were counted, by ``deadline_key`` of their end."""
+        kept = {key: Deadline.from_dict(value) for key, value in (workflow.data.get(DEADLINES_KEY) or {}).items()}
+        return kept | self._deadline_log
+
     @staticmethod
     def variables(workflow: BpmnWorkflow) -> dict[str, Any]:
-        """The case's variables: the last completed task's data and what ready tasks carry."""
-        data: dict[str, Any] = dict(workflow.data)
+        """The case's variables: the last completed task's data and what ready tasks carry
+        (not what the product keeps in the workflow for itself, ``_``-names)."""
+        data: dict[str, Any] = {k: v for k, v in workflow.data.items() if not k.startswith("_")}
         if workflow.last_task is not None:
             data.update(workflow.last_task.data)
         for task in workflow.get_tasks(state=TaskState.READY | TaskState.WAITING):

@@ -1,25 +1,56 @@
-"""The date helpers every BPMN expression can call (documented in ``bpmn/README.md``).
+"""The date functions every BPMN expression can call (documented in ``bpmn/README.md``).
 
-They take and return aware ISO-8601 strings, so what they produce can be stored in task
-data, used directly as a timer's ``timeDate`` or a user task's ``camunda:dueDate``.
+They take and return aware ISO-8601 strings (a date ``YYYY-MM-DD`` is accepted as a start),
+so what they produce can be stored in task data, used directly as a timer's ``timeDate``
+or a user task's ``camunda:dueDate``.
+
+Deadlines are counted as the law counts them (:mod:`engine.deadlines.legal`): the start
+day is not counted, a period ends at 24:00 of its last day, a last day on a holiday moves
+to the next working day. Each deadline function notes how it counted (into ``log``, keyed
+by the end's instant), so that the case page can show the rule behind every due date.
+
+The old arithmetic (``add_days`` & co.: the start's time of day, no holiday rule) stays
+callable for the process versions deployed before, whose running cases keep their stored
+due dates; a new deployment using it is refused, naming the function to use instead
+(``LEGACY``).
 """
 
 from __future__ import annotations
 
 from calendar import monthrange
-from collections.abc import Callable
-from datetime import datetime, timedelta
+from collections.abc import Callable, MutableMapping
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from .. import clock
+from . import legal
 from .calendar import LOCAL_TZ, WorkingCalendar
 
+# the old names, and what a process deployed today calls instead
+LEGACY = {
+    "add_days": "deadline_after_days",
+    "add_months": "deadline_after_months",
+    "add_working_days": "deadline_after_working_days",
+    "days_from_now": "deadline_in_days",
+    "months_from_now": "deadline_in_months",
+    "working_days_from_now": "deadline_in_working_days",
+}
 
-def parse_when(value: str | datetime) -> datetime:
+
+def parse_when(value: str | datetime | date) -> datetime:
+    """A moment: an aware ISO string or datetime; without a zone, Beijing time; a date is
+    the start of that day."""
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return datetime.combine(value, datetime.min.time(), LOCAL_TZ)
     when = datetime.fromisoformat(value) if isinstance(value, str) else value
     if when.tzinfo is None:
         when = when.replace(tzinfo=LOCAL_TZ)
     return when
+
+
+def deadline_key(when: datetime) -> str:
+    """How a deadline's end is looked up (an instant, whatever the zone it was written in)."""
+    return when.astimezone(UTC).isoformat()
 
 
 def _iso(when: datetime) -> str:
@@ -34,8 +65,9 @@ def _add_months(when: datetime, n: int) -> datetime:
     return local.replace(year=year, month=month, day=day)
 
 
-# The longest step ``add_working_days`` takes: it walks the calendar a day at a time, so a
-# huge (or fractional, which never reaches zero) count would run on past any script budget.
+# The longest step the old ``add_working_days`` takes: it walks the calendar a day at a
+# time, so a huge (or fractional, which never reaches zero) count would run on past any
+# script budget.
 MAX_WORKING_DAYS = 10_000
 
 
@@ -48,13 +80,51 @@ def _working_days(n: Any) -> int:
 
 
 def make_helpers(
-    calendar_provider: Callable[[], WorkingCalendar], settings_provider: Callable[[], dict[str, int]]
+    calendar_provider: Callable[[], WorkingCalendar],
+    settings_provider: Callable[[], dict[str, int]],
+    log: MutableMapping[str, legal.Deadline] | None = None,
 ) -> dict[str, Any]:
-    """The helper functions, bound to a calendar and settings that load only when used."""
+    """The functions, bound to a calendar and settings that load only when used; every
+    deadline they count is noted in ``log`` (when given) under ``deadline_key`` of its end."""
+
+    def today() -> date:
+        return clock.now().astimezone(LOCAL_TZ).date()
+
+    def noted(deadline: legal.Deadline) -> str:
+        if log is not None:
+            log[deadline_key(deadline.ends_at)] = deadline
+        return _iso(deadline.ends_at)
 
     def now() -> str:
         return _iso(clock.now())
 
+    def deadline_after_days(start: str, days: int) -> str:
+        return noted(legal.after_days(parse_when(start), days, calendar_provider()))
+
+    def deadline_after_months(start: str, months: int) -> str:
+        return noted(legal.after_months(parse_when(start), months, calendar_provider()))
+
+    def deadline_after_working_days(start: str, working_days: int) -> str:
+        return noted(legal.after_working_days(parse_when(start), working_days, calendar_provider()))
+
+    def last_day(deadline: str) -> date:
+        """The last day of a period that ends at ``deadline`` (24:00 of that day)."""
+        return (parse_when(deadline) - timedelta(microseconds=1)).astimezone(LOCAL_TZ).date()
+
+    def deadline_extended_by_days(deadline: str, days: int) -> str:
+        return noted(legal.after_days(last_day(deadline), days, calendar_provider()))
+
+    def deadline_extended_by_months(deadline: str, months: int) -> str:
+        return noted(legal.after_months(last_day(deadline), months, calendar_provider()))
+
+    def deadline_on(day: str) -> str:
+        return noted(legal.on_date(parse_when(day)))
+
+    def on_time(done_at: str, deadline: str) -> bool:
+        """Done before the period ended (24:00 of its last day)."""
+        return parse_when(done_at) < parse_when(deadline)
+
+    # the old arithmetic, for process versions deployed before (see LEGACY)
     def add_days(when: str, n: int) -> str:
         return _iso(parse_when(when) + timedelta(days=n))
 
@@ -72,11 +142,25 @@ def make_helpers(
 
     return {
         "now": now,
+        "today": lambda: today().isoformat(),
+        "deadline_after_days": deadline_after_days,
+        "deadline_after_months": deadline_after_months,
+        "deadline_after_working_days": deadline_after_working_days,
+        "deadline_in_days": lambda days: deadline_after_days(today().isoformat(), days),
+        "deadline_in_months": lambda months: deadline_after_months(today().isoformat(), months),
+        "deadline_in_working_days": lambda n: deadline_after_working_days(today().isoformat(), n),
+        "deadline_extended_by_days": deadline_extended_by_days,
+        "deadline_extended_by_months": deadline_extended_by_months,
+        "deadline_on": deadline_on,
+        "on_time": on_time,
+        "working_days_before": lambda when, n: _iso(
+            legal.working_days_before(parse_when(when), n, calendar_provider())
+        ),
+        "setting": setting,
         "add_days": add_days,
         "add_months": add_months,
         "add_working_days": add_working_days,
         "days_from_now": lambda n: add_days(now(), n),
         "months_from_now": lambda n: add_months(now(), n),
         "working_days_from_now": lambda n: add_working_days(now(), n),
-        "setting": setting,
     }

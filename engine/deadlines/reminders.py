@@ -20,4 +20,4 @@ def reminder_time(helpers: Mapping[str, Callable[..., Any]], due_at: datetime) -
     days = int(helpers["setting"](SETTING))
     if days <= 0:
         return None
-    return parse_when(helpers["add_working_days"](due_at.isoformat(), -days)).astimezone(UTC)
+    return parse_when(helpers["working_days_before"](due_at.isoformat(), days)).astimezone(UTC)

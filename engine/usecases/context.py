@@ -22,6 +22,7 @@ from ..bpmn.sandbox import ScriptLimits
 from ..bpmn.serialization import StaleSpec, load_process
 from ..deadlines.calendar import WorkingCalendar
 from ..deadlines.date_functions import make_helpers
+from ..deadlines.legal import Deadline
 from ..deadlines.settings import resolve
 from ..errors import NotFound
 
@@ -113,7 +114,12 @@ def runtime_for(session: Session) -> Runtime:
             loaded_calendar.append(WorkingCalendar(repo.calendar_overrides(session)))
         return loaded_calendar[0]
 
-    return Runtime(make_helpers(calendar, settings), lambda: ScriptLimits.from_settings(settings()))
+    deadline_log: dict[str, Deadline] = {}
+    return Runtime(
+        make_helpers(calendar, settings, deadline_log),
+        lambda: ScriptLimits.from_settings(settings()),
+        deadline_log,
+    )
 
 
 def audit(

@@ -1,27 +1,42 @@
 """The administrator's deadline controls: the official working-day schedule (holidays and
 make-up days, entered the day the State Council publishes them) and the named deadline
-settings. Changes apply to deadlines computed from now on; stored due dates stay."""
+settings. Changes apply to deadlines computed from now on; stored due dates stay.
+
+The calendar's days come from three sources (engine.deadlines.calendar.DaySource): the
+holidays package's official table, its rule-based estimate for a year it has no table of,
+and the administrator's entries. While pending due dates fall in an estimated year, the
+calendar page and ``calendar check`` warn (:func:`estimated_year_warnings`) until someone
+enters that year's schedule (:func:`enter_year_schedule`, with :func:`preview_year_schedule`
+to see its effect first).
+
+A due date stands for a day: a period ends at 24:00 of its last day, stored as 00:00 of the
+next day (engine.deadlines.legal), so a due moment at local midnight belongs to the day
+before (:func:`due_day`).
+"""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import delete, func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from storage.models import CalendarDay, Setting
+from storage.enums import TimerKind, TimerState, WorkItemState
+from storage.models import CalendarDay, ProcessInstance, Setting, Timer, WorkItem
 
 from .. import access, clock
 from ..access import Actor
-from ..deadlines.calendar import WorkingCalendar
-from ..deadlines.settings import DEFAULTS
-from ..errors import FieldError, InvalidData, NotFound
+from ..deadlines.calendar import LOCAL_TZ, MAKE_UP_DAY, DaySource, DayStatus, WorkingCalendar, days_of
+from ..deadlines.settings import DEFAULTS, out_of_range, resolve
+from ..errors import Conflict, FieldError, InvalidData, NotFound
 from .context import audit
 
 
-def _require_admin(actor: Actor) -> None:
-    access.require(actor, access.Permission.ADMIN_SETTINGS, "change the calendar or the deadline settings")
+def _require_admin(actor: Actor, doing: str = "change the calendar or the deadline settings") -> None:
+    access.require(actor, access.Permission.ADMIN_SETTINGS, doing)
 
 
 # -- calendar --------------------------------------------------------------------------
@@ -68,49 +83,519 @@ def is_working_day(session: Session, day: date) -> bool:
     return WorkingCalendar({r.day: r.is_working for r in calendar_entries(session, day.year)}).is_working_day(day)
 
 
+# -- where days come from ----------------------------------------------------------------
+# The years the calendar pages and the year's schedule accept.
+FIRST_YEAR, LAST_YEAR = 2000, 2099
+
+
+def _check_year(year: int, field: str = "year") -> None:
+    if year < FIRST_YEAR:
+        raise InvalidData({field: FieldError("min", {"min": FIRST_YEAR})})
+    if year > LAST_YEAR:
+        raise InvalidData({field: FieldError("max", {"max": LAST_YEAR})})
+
+
+def working_calendar(session: Session) -> WorkingCalendar:
+    """The calendar with every administrator entry and its note."""
+    rows = session.execute(select(CalendarDay.day, CalendarDay.is_working, CalendarDay.note)).all()
+    return WorkingCalendar({day: working for day, working, _ in rows}, {day: note for day, _, note in rows})
+
+
+def day_status(session: Session, day: date, language: str | None = None) -> DayStatus:
+    """Whether ``day`` is a working day, and where that comes from."""
+    return working_calendar(session).day_status(day, language)
+
+
+@dataclass(frozen=True)
+class CalendarYear:
+    year: int
+    source: DaySource  # where the year's schedule comes from
+    published: bool  # official, or entered by an administrator: not an estimate
+    days: list[DayStatus]  # the special days (holidays, make-up days, entries), or every day
+
+
+def calendar_year(session: Session, year: int, *, every_day: bool = False, language: str | None = None) -> CalendarYear:
+    """A year's calendar: its special days (holidays, weekends worked, the administrator's
+    entries), or with ``every_day`` all its days, each with its source."""
+    _check_year(year)
+    calendar = working_calendar(session)
+    days = calendar.year_days(year, language) if every_day else calendar.special_days(year, language)
+    return CalendarYear(year, calendar.year_source(year), calendar.is_published(year), days)
+
+
+def due_day(moment: datetime) -> date:
+    """The day a due moment stands for, Beijing time: 00:00 is 24:00 of the day before."""
+    local = moment.astimezone(LOCAL_TZ)
+    return local.date() - timedelta(days=1) if local.time() == time(0) else local.date()
+
+
+def _year_window(year: int) -> tuple[datetime, datetime]:
+    """The due moments whose day is in ``year``: after the first, up to the second included."""
+    return (
+        datetime.combine(date(year, 1, 1), time(0), LOCAL_TZ),
+        datetime.combine(date(year + 1, 1, 1), time(0), LOCAL_TZ),
+    )
+
+
+# Due dates: a ready task's, and every other pending timer (BPMN timers, reminders, timer
+# start events); a task's own due-date timer (task_due) is its task's due date again.
+_TASKS_DUE = (WorkItem.state == WorkItemState.READY, WorkItem.due_at.is_not(None))
+_TIMERS_DUE = (Timer.state == TimerState.PENDING, Timer.kind != TimerKind.TASK_DUE)
+
+
+@dataclass(frozen=True)
+class EstimatedYear:
+    """Pending due dates that fall in a year whose schedule is only an estimate."""
+
+    year: int
+    tasks: int  # ready tasks due that year
+    timers: int  # pending timers due that year (BPMN timers, reminders, timer start events)
+    first_due: datetime
+
+    @property
+    def due_dates(self) -> int:
+        return self.tasks + self.timers
+
+
+def estimated_year_warnings(session: Session) -> list[EstimatedYear]:
+    """The years whose schedule is an estimate and in which pending due dates fall, with how
+    many: the deadlines computed there counted the package's guess, not the State Council's
+    schedule. Empty once every such year is entered."""
+    calendar = working_calendar(session)
+    spans = [
+        session.execute(select(func.min(WorkItem.due_at), func.max(WorkItem.due_at)).where(*_TASKS_DUE)).one(),
+        session.execute(select(func.min(Timer.due_at), func.max(Timer.due_at)).where(*_TIMERS_DUE)).one(),
+    ]
+    moments = [m for span in spans for m in span if m is not None]
+    if not moments:
+        return []
+    warnings = []
+    for year in calendar.estimated_years_between(due_day(min(moments)), due_day(max(moments))):
+        after, until = _year_window(year)
+        tasks, first_task = session.execute(
+            select(func.count(), func.min(WorkItem.due_at)).where(
+                *_TASKS_DUE, WorkItem.due_at > after, WorkItem.due_at <= until
+            )
+        ).one()
+        timers, first_timer = session.execute(
+            select(func.count(), func.min(Timer.due_at)).where(
+                *_TIMERS_DUE, Timer.due_at > after, Timer.due_at <= until
+            )
+        ).one()
+        if tasks or timers:
+            first = min(m for m in (first_task, first_timer) if m is not None)
+            warnings.append(EstimatedYear(year, tasks, timers, first))
+    return warnings
+
+
+@dataclass(frozen=True)
+class CalendarOverview:
+    """The 工作日历 page: a year, the warnings, and the year's entries as schedule lines."""
+
+    calendar: CalendarYear
+    warnings: list[EstimatedYear]
+    schedule_text: str
+
+
+def calendar_overview(session: Session, actor: Actor, year: int, language: str | None = None) -> CalendarOverview:
+    _require_admin(actor, "see the working-day calendar")
+    _check_year(year)
+    return CalendarOverview(
+        calendar_year(session, year, language=language),
+        estimated_year_warnings(session),
+        schedule_text(calendar_entries(session, year)),
+    )
+
+
+# -- a year's schedule ----------------------------------------------------------------------
+# What a day gets that the State Council's schedule, once entered, leaves ordinary while the
+# package says otherwise (an estimated holiday that is not one, a make-up day not in it).
+ENTERED_WORKING = "按国务院安排上班"
+ENTERED_OFF = "按国务院安排休息"
+# The longest holiday one line may enter (the Spring Festival's are 8 or 9 days).
+MAX_HOLIDAY_DAYS = 31
+MAX_NOTE = 200  # calendar_days.note
+
+
+@dataclass(frozen=True)
+class HolidayRange:
+    start: date
+    end: date
+    name: str = ""  # 春节
+    key: str = ""  # where errors about it are told; "" for "holidays.<its index>"
+
+
+@dataclass(frozen=True)
+class MakeUpDay:
+    day: date
+    note: str = ""  # why, when the day is a weekday
+    key: str = ""  # where errors about it are told; "" for "make_up_days.<its index>"
+
+
+@dataclass(frozen=True)
+class YearSchedule:
+    """The State Council's schedule for a year: holidays and make-up working days (调休).
+    Entered, it replaces every administrator entry of that year."""
+
+    year: int
+    holidays: tuple[HolidayRange, ...] = ()
+    make_up_days: tuple[MakeUpDay, ...] = ()
+
+
+# One line of the schedule text: "2027-02-06..2027-02-13 春节", "2027-02-14 调休 [note]".
+_DAY = r"\d{4}-\d{1,2}-\d{1,2}"
+_LINE = re.compile(rf"({_DAY})(?:\s*(?:\.\.|~|～|至|到)\s*({_DAY}))?(?:\s+(.*))?")
+MAKE_UP_WORDS = frozenset({MAKE_UP_DAY, "调休上班", "上班", "补班", "working"})
+
+
+def _date(text: str) -> date | None:
+    try:
+        return datetime.strptime(text, "%Y-%m-%d").date()
+    except ValueError:
+        return None
+
+
+def _spans(days: list[date]) -> list[tuple[date, date]]:
+    spans: list[tuple[date, date]] = []
+    for day in days:
+        if spans and spans[-1][1] + timedelta(days=1) == day:
+            spans[-1] = (spans[-1][0], day)
+        else:
+            spans.append((day, day))
+    return spans
+
+
+def schedule_text(entries: list[CalendarEntry]) -> str:
+    """Entries as schedule lines (what :func:`parse_schedule` reads): the days off in runs
+    with their note, the working days one a line; the days the entered schedule made
+    ordinary are left out (entering the lines again makes them again)."""
+    lines: list[tuple[date, str]] = []
+    off: dict[str, list[date]] = {}
+    for e in entries:
+        if e.note in (ENTERED_WORKING, ENTERED_OFF):
+            continue
+        if e.is_working:
+            note = "" if e.note == MAKE_UP_DAY else e.note
+            lines.append((e.day, f"{e.day.isoformat()} {MAKE_UP_DAY} {note}".rstrip()))
+        else:
+            off.setdefault(e.note, []).append(e.day)
+    for note, days in off.items():
+        for first, last in _spans(sorted(days)):
+            span = first.isoformat() if first == last else f"{first.isoformat()}..{last.isoformat()}"
+            lines.append((first, f"{span} {note}".rstrip()))
+    return "\n".join(text for _, text in sorted(lines))
+
+
+def parse_schedule(year: int, text: str) -> YearSchedule:
+    """Schedule lines, one holiday (a day or a range) or make-up day each, into a
+    :class:`YearSchedule`; errors by line (``lines.3``), the schedule's own checks included.
+    Empty lines and lines starting with # are skipped."""
+    holidays: list[HolidayRange] = []
+    make_up: list[MakeUpDay] = []
+    errors: dict[str, FieldError] = {}
+    for number, raw in enumerate(text.splitlines(), start=1):
+        line, key = raw.strip(), f"lines.{number}"
+        if not line or line.startswith("#"):
+            continue
+        match = _LINE.fullmatch(line)
+        if match is None:
+            errors[key] = FieldError("calendar_line")
+            continue
+        first, last = _date(match[1]), _date(match[2] or match[1])
+        if first is None or last is None:
+            errors[key] = FieldError("not_a_date")
+            continue
+        words = (match[3] or "").strip().split(maxsplit=1)
+        if words and words[0].lower() in MAKE_UP_WORDS:
+            note = words[1].strip(" :：,，") if len(words) > 1 else ""
+            if last < first:
+                errors[key] = FieldError("range_backwards")
+            elif (last - first).days + 1 > MAX_HOLIDAY_DAYS:
+                errors[key] = FieldError("range_too_long", {"max": MAX_HOLIDAY_DAYS})
+            else:
+                make_up += [MakeUpDay(first + timedelta(days=i), note, key) for i in range((last - first).days + 1)]
+        else:
+            holidays.append(HolidayRange(first, last, (match[3] or "").strip(), key))
+    schedule = YearSchedule(year, tuple(holidays), tuple(make_up))
+    errors = {**_problems(schedule), **errors}
+    if errors:
+        raise InvalidData(dict(sorted(errors.items(), key=lambda kv: _key_order(kv[0]))))
+    return schedule
+
+
+def _key_order(key: str) -> tuple[str, int]:
+    name, _, number = key.partition(".")
+    return (name, int(number) if number.isdigit() else -1)
+
+
+def _problems(schedule: YearSchedule) -> dict[str, FieldError]:
+    """What is wrong with a schedule: one error per entry (the first found)."""
+    year = schedule.year
+    if not FIRST_YEAR <= year <= LAST_YEAR:
+        bound = ("min", FIRST_YEAR) if year < FIRST_YEAR else ("max", LAST_YEAR)
+        return {"year": FieldError(bound[0], {bound[0]: bound[1]})}
+    errors: dict[str, FieldError] = {}
+    if not schedule.holidays:
+        errors["holidays"] = FieldError("required")
+    seen: set[date] = set()
+
+    def once(key: str, days: list[date]) -> None:
+        twice = next((d for d in days if d in seen), None)
+        if twice is not None:
+            errors.setdefault(key, FieldError("calendar_overlap", {"day": twice.isoformat()}))
+        seen.update(days)
+
+    for i, h in enumerate(schedule.holidays):
+        key = h.key or f"holidays.{i}"
+        if h.start.year != year or h.end.year != year:
+            errors.setdefault(key, FieldError("not_in_year", {"year": year}))
+        elif h.end < h.start:
+            errors.setdefault(key, FieldError("range_backwards"))
+        elif (h.end - h.start).days + 1 > MAX_HOLIDAY_DAYS:
+            errors.setdefault(key, FieldError("range_too_long", {"max": MAX_HOLIDAY_DAYS}))
+        elif len(h.name) > MAX_NOTE:
+            errors.setdefault(key, FieldError("max_length", {"max": MAX_NOTE}))
+        else:
+            days = [h.start + timedelta(days=n) for n in range((h.end - h.start).days + 1)]
+            if not h.name and all(d.weekday() >= 5 for d in days):
+                errors.setdefault(key, FieldError("holiday_on_weekend", {"day": h.start.isoformat()}))
+            once(key, days)
+    for i, m in enumerate(schedule.make_up_days):
+        key = m.key or f"make_up_days.{i}"
+        if m.day.year != year:
+            errors.setdefault(key, FieldError("not_in_year", {"year": year}))
+        elif len(m.note) > MAX_NOTE:
+            errors.setdefault(key, FieldError("max_length", {"max": MAX_NOTE}))
+        else:
+            if m.day.weekday() < 5 and not m.note:
+                errors.setdefault(key, FieldError("make_up_on_weekday", {"day": m.day.isoformat()}))
+            once(key, [m.day])
+    return errors
+
+
+@dataclass(frozen=True)
+class DayChange:
+    day: date
+    before: DayStatus
+    after: DayStatus
+
+
+@dataclass(frozen=True)
+class AffectedDue:
+    """A pending due date on a day whose status the schedule changes. Its stored moment
+    stays as it is: only deadlines computed from now on follow the new schedule."""
+
+    what: str  # "task", or the timer's kind: "bpmn", "reminder", "start"
+    id: int  # the work item's or the timer's
+    instance_id: int | None
+    case_title: str | None  # None for whoever may not see every case
+    name: str  # the task's name, the timer's BPMN id
+    due_at: datetime
+    day: date
+    was_working: bool
+    now_working: bool
+
+
+@dataclass(frozen=True)
+class SchedulePreview:
+    """What entering a year's schedule does (or did, ``saved``)."""
+
+    year: int
+    entries: list[DayStatus]  # the administrator entries the year will have
+    replaced: int  # how many entries of the year it replaces
+    changes: list[DayChange]  # the days that turn working or off
+    affected: list[AffectedDue]  # pending due dates on those days
+    saved: bool
+    stored_due_dates_move: bool = False  # never: stored due dates stay as computed
+
+
+def _plan(session: Session, actor: Actor, schedule: YearSchedule, language: str | None) -> SchedulePreview:
+    errors = _problems(schedule)
+    if errors:
+        raise InvalidData(errors)
+    year = schedule.year
+    rows: dict[date, tuple[bool, str]] = {}
+    for h in schedule.holidays:
+        for n in range((h.end - h.start).days + 1):
+            rows[h.start + timedelta(days=n)] = (False, h.name)
+    for m in schedule.make_up_days:
+        rows[m.day] = (True, m.note or MAKE_UP_DAY)
+    package = WorkingCalendar()
+    for day in days_of(year):
+        plain = day.weekday() < 5
+        if day not in rows and package.is_working_day(day) != plain:
+            rows[day] = (plain, ENTERED_WORKING if plain else ENTERED_OFF)
+    before = working_calendar(session)
+    kept = {d: (w, before.notes.get(d, "")) for d, w in before.overrides.items() if d.year != year}
+    after_rows = kept | rows
+    after = WorkingCalendar({d: w for d, (w, _) in after_rows.items()}, {d: n for d, (_, n) in after_rows.items()})
+    changes = [
+        DayChange(day, before.day_status(day, language), after.day_status(day, language))
+        for day in days_of(year)
+        if before.is_working_day(day) != after.is_working_day(day)
+    ]
+    return SchedulePreview(
+        year,
+        [after.day_status(day, language) for day in sorted(rows)],
+        sum(1 for d in before.overrides if d.year == year),
+        changes,
+        _affected(session, actor, year, {c.day: c for c in changes}),
+        saved=False,
+    )
+
+
+def _affected(session: Session, actor: Actor, year: int, changes: dict[date, DayChange]) -> list[AffectedDue]:
+    if not changes:
+        return []
+    after, until = _year_window(year)
+    titled = access.sees_every_case(actor)
+    found: list[AffectedDue] = []
+
+    def add(what: str, id_: int, instance_id: int | None, title: str | None, name: str, due_at: datetime) -> None:
+        change = changes.get(due_day(due_at))
+        if change is not None:
+            found.append(
+                AffectedDue(
+                    what,
+                    id_,
+                    instance_id,
+                    title if titled else None,
+                    name,
+                    due_at,
+                    change.day,
+                    change.before.is_working,
+                    change.after.is_working,
+                )
+            )
+
+    tasks = session.execute(
+        select(WorkItem.id, WorkItem.instance_id, ProcessInstance.title, WorkItem.name, WorkItem.due_at)
+        .join(ProcessInstance, ProcessInstance.id == WorkItem.instance_id)
+        .where(*_TASKS_DUE, WorkItem.due_at > after, WorkItem.due_at <= until)
+        .order_by(WorkItem.due_at, WorkItem.id)
+    ).all()
+    for task in tasks:
+        if task.due_at is not None:
+            add("task", task.id, task.instance_id, task.title, task.name, task.due_at)
+    timers = session.execute(
+        select(Timer.id, Timer.kind, Timer.instance_id, ProcessInstance.title, Timer.bpmn_id, Timer.due_at)
+        .outerjoin(ProcessInstance, ProcessInstance.id == Timer.instance_id)
+        .where(*_TIMERS_DUE, Timer.due_at > after, Timer.due_at <= until)
+        .order_by(Timer.due_at, Timer.id)
+    ).all()
+    for timer in timers:
+        add(TimerKind(timer.kind).value, timer.id, timer.instance_id, timer.title, timer.bpmn_id, timer.due_at)
+    return sorted(found, key=lambda a: (a.due_at, a.what != "task", a.id))
+
+
+def preview_year_schedule(
+    session: Session, actor: Actor, schedule: YearSchedule, language: str | None = None
+) -> SchedulePreview:
+    """What entering ``schedule`` would do, without saving anything: the entries the year
+    would have, the days that turn working or off, and the pending due dates on those days
+    (which keep their stored moments)."""
+    _require_admin(actor)
+    return _plan(session, actor, schedule, language)
+
+
+def enter_year_schedule(
+    session: Session, actor: Actor, schedule: YearSchedule, language: str | None = None
+) -> SchedulePreview:
+    """Enter the State Council's schedule for a year, all or nothing: it replaces every
+    administrator entry of that year with its holidays and make-up days, plus an entry for
+    each day the package would otherwise count differently from the schedule (an estimated
+    holiday that is none: ``按国务院安排上班``). The year is then published. Stored due
+    dates do not move; deadlines computed from now on follow the new schedule."""
+    _require_admin(actor)
+    plan = _plan(session, actor, schedule, language)
+    first, last = date(schedule.year, 1, 1), date(schedule.year, 12, 31)
+    session.execute(delete(CalendarDay).where(CalendarDay.day >= first, CalendarDay.day <= last))
+    session.add_all(CalendarDay(day=e.day, is_working=e.is_working, note=e.note) for e in plan.entries)
+    try:
+        session.flush()
+    except IntegrityError:
+        raise Conflict(f"the calendar of {schedule.year} was changed at the same time: look again") from None
+    audit(
+        session,
+        actor,
+        "calendar_year_set",
+        data={
+            "year": schedule.year,
+            "holidays": [[h.start.isoformat(), h.end.isoformat(), h.name] for h in schedule.holidays],
+            "make_up_days": [[m.day.isoformat(), m.note] for m in schedule.make_up_days],
+            "entries": len(plan.entries),
+            "replaced": plan.replaced,
+            "changed_days": [c.day.isoformat() for c in plan.changes],
+        },
+    )
+    return SchedulePreview(plan.year, plan.entries, plan.replaced, plan.changes, plan.affected, saved=True)
+
+
 # -- settings --------------------------------------------------------------------------
 @dataclass(frozen=True)
 class SettingView:
     name: str
-    value: int
+    value: int  # the value in effect: the stored one, within the bounds (see settings.resolve)
     default: int
     unit: str
     description: str
     overridden: bool
     updated_by: str | None
     updated_at: datetime | None
+    minimum: int = 0
+    maximum: int = 0
+    stored: str | None = None  # the stored text, when it is out of range (and so not in effect as it is)
+
+    @property
+    def out_of_range(self) -> bool:
+        return self.stored is not None
 
 
 def list_settings(session: Session) -> list[SettingView]:
     stored = {s.name: s for s in session.scalars(select(Setting))}
+    raw = {name: row.value for name, row in stored.items()}
+    values, wrong = resolve(raw), out_of_range(raw)
     views = []
     for name, spec in sorted(DEFAULTS.items()):
         row = stored.get(name)
         views.append(
             SettingView(
                 name,
-                int(row.value) if row else spec.default,
+                values[name],
                 spec.default,
                 spec.unit,
                 spec.description,
                 row is not None,
                 row.updated_by if row else None,
                 row.updated_at if row else None,
+                spec.minimum,
+                spec.maximum,
+                wrong.get(name),
             )
         )
     return views
 
 
+def admin_settings(session: Session, actor: Actor) -> list[SettingView]:
+    """The 期限设置 page: every setting, for whoever may change them."""
+    _require_admin(actor, "see the deadline settings")
+    return list_settings(session)
+
+
 def set_setting(session: Session, actor: Actor, name: str, value: str | int) -> SettingView:
+    """Set a setting to a whole number within its bounds (field errors ``min`` / ``max``)."""
     _require_admin(actor)
-    if name not in DEFAULTS:
+    spec = DEFAULTS.get(name)
+    if spec is None:
         raise InvalidData({"name": FieldError("unknown_setting", {"name": name, "known": ", ".join(sorted(DEFAULTS))})})
-    try:
-        number = int(str(value).strip())
-    except ValueError:
-        raise InvalidData({"value": FieldError("not_a_number")}) from None
-    if number < 0:
-        raise InvalidData({"value": FieldError("min", {"min": 0})})
+    text = str(value).strip()
+    if not re.fullmatch(r"[+-]?[0-9]{1,12}", text):
+        raise InvalidData({"value": FieldError("not_a_number")})
+    number = int(text)
+    if number < spec.minimum:
+        raise InvalidData({"value": FieldError("min", {"min": spec.minimum})})
+    if number > spec.maximum:
+        raise InvalidData({"value": FieldError("max", {"max": spec.maximum})})
     row = session.get(Setting, name)
     now = clock.now()
     if row is None:

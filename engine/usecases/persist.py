@@ -52,6 +52,7 @@ def save_instance(
     status, ended_at = instance.status, instance.ended_at
     if workflow.completed and status == InstanceStatus.RUNNING:
         status, ended_at = InstanceStatus.COMPLETED, now
+    runtime.keep_deadlines(workflow)
     if not writes.update_case(
         session,
         instance,

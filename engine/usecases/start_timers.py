@@ -84,7 +84,7 @@ def _start_data(process: ParsedProcess) -> dict[str, Any]:
     try:
         return process.start_form.validate({})
     except InvalidData:
-        return {f.id: f.default for f in process.start_form.fields if f.default is not None}
+        return {f.id: f.initial for f in process.start_form.fields if f.initial is not None}
 
 
 def start_from_timer(session: Session, timer: Timer) -> None:

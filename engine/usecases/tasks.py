@@ -178,10 +178,11 @@ def complete(session: Session, actor: Actor, task_id: str, data: dict[str, Any])
     hidden = hidden_fields(session, actor, instance.definition_id)
     if hidden.intersection(data):
         raise InvalidData({name: FieldError("may_not_write") for name in sorted(hidden.intersection(data))})
-    if meta is not None:
-        data = meta.form.validate(data, option_sources(session, meta.form))
     runtime = runtime_for(session)
     workflow = runtime.restore(process, instance.workflow_json)
+    if meta is not None:
+        bounds = runtime.form_bounds(workflow, task_id, meta.form)
+        data = meta.form.validate(data, option_sources(session, meta.form), bounds)
     runtime.complete(workflow, task_id, data)
     assert isinstance(item, ItemRow)  # an open item is one of the ready ones
     writes.complete_item(session, item, actor.username, clock.now())
@@ -209,6 +210,7 @@ class TaskPage:
     can_claim: bool = False
     can_give_back: bool = False
     notes_confidential: bool = False  # new comments and attachments default to confidential
+    bounds: dict[str, dict[str, int]] = field(default_factory=dict)  # ${…} min / max, evaluated now
 
 
 def task_page(session: Session, actor: Actor, task_id: str) -> TaskPage:
@@ -219,6 +221,10 @@ def task_page(session: Session, actor: Actor, task_id: str) -> TaskPage:
     open_ = item.state == WorkItemState.READY
     process = processes.get_by_id(session, instance.definition_id)
     lists = choices(session, detail.form)
+    bounds: dict[str, dict[str, int]] = {}
+    if open_ and any(f.bound_expressions for f in detail.form.fields):
+        runtime = runtime_for(session)
+        bounds = runtime.form_bounds(runtime.restore(process, instance.workflow_json), task_id, detail.form)
     return TaskPage(
         detail=detail,
         values={**detail.data, **draft},
@@ -238,6 +244,7 @@ def task_page(session: Session, actor: Actor, task_id: str) -> TaskPage:
         can_claim=open_ and access.may_claim(actor, item),
         can_give_back=open_ and item.assignee is not None and access.may_give_back(actor, item),
         notes_confidential=notes_confidential_by_default(session, instance.definition_id),
+        bounds=bounds,
     )
 
 

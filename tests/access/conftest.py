@@ -1,7 +1,8 @@
 """One township for the access tests, reached through all three doors: the web pages (a
 signed-in browser), the JSON API (a personal token) and the command line (``--user``).
 
-The people are the demo roles, plus a plain officer of the office (``clerk``) and a
+The people are the demo roles (``office_admin``, ``office_designer`` and ``office_supervisor``
+sit in the office, as the demo's do), plus a plain officer of the office (``clerk``) and a
 supervisor outside the office department (``outsider``); the petition officer (``keeper``)
 and the office head (``head``) are the only ones who may read a petitioner's identity.
 Every test runs on SQLite and, with TEST_DATABASE_URL set, on PostgreSQL."""
@@ -9,64 +10,53 @@ Every test runs on SQLite and, with TEST_DATABASE_URL set, on PostgreSQL."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from engine.usecases import (
-    attachments,
-    cases,
-    comments,
-    definitions,
-    notifications,
-    people,
-    tasks,
-    tokens,
-)
-from engine.usecases.context import SYSTEM, actor_for, processes
+from engine.usecases import attachments, comments, notifications, tasks, tokens
+from engine.usecases.context import SYSTEM
 from storage.enums import NotificationKind
-from tests.conftest import FIXTURES
-from tests.web.conftest import PASSWORD, TEMPLATE_CACHE, WEB_FIXTURES
-from web import create_app, database
+from tests.world import PASSWORD, act, start_petition, start_review
+from web import database
 
-# username: (roles, department)
-PEOPLE: dict[str, tuple[tuple[str, ...], str | None]] = {
-    "admin": (("admin",), "office"),
-    "designer": (("designer",), "office"),
-    "head": (("officer", "office_head"), "office"),
-    "keeper": (("officer", "petition_officer"), "office"),
-    "clerk": (("officer",), "office"),
-    "chair": (("officer", "chair"), "presidium"),
-    "finance": (("officer",), "finance"),
-    "finance2": (("officer",), "finance"),
-    "civil": (("officer",), "civil_affairs"),
-    "supervisor": (("supervisor",), "office"),
-    "outsider": (("supervisor",), None),
-    "deputy": (("deputy",), None),
-}
+# the access tests' people, rows of tests.world.ROSTER: the demo roles (the administrator,
+# the designer and the supervisor sit in the office), a plain officer of the office, a second
+# finance officer and a supervisor outside the office
+PEOPLE = (
+    "office_admin",
+    "office_designer",
+    "head",
+    "keeper",
+    "clerk",
+    "chair",
+    "finance",
+    "finance2",
+    "civil",
+    "office_supervisor",
+    "outsider",
+    "deputy",
+)
 # the columns of the matrices; None is nobody signed in
 COLUMNS = [
-    "admin",
-    "designer",
+    "office_admin",
+    "office_designer",
     "head",
     "keeper",
     "clerk",
     "chair",
     "finance",
     "civil",
-    "supervisor",
+    "office_supervisor",
     "outsider",
     "deputy",
     None,
 ]
 MAY_READ_IDENTITY = {"head", "keeper"}
 
-PETITIONER = {"petitioner_name": "张三丰", "petitioner_phone": "13900001111"}
 SECRETS = ("张三丰", "三丰", "13900001111", "张某来信", "已电话联系信访人")
 MASKED = ("张**", "139****1111")
 
@@ -90,25 +80,16 @@ class Town:
     app: Flask
     secrets: dict[str, str] = field(default_factory=dict)
 
-    def use(self, fn: Any, username: str, *args: Any, **kwargs: Any) -> Any:
-        with database.session_factory(self.app).begin() as s:
-            return fn(s, actor_for(s, username), *args, **kwargs)
-
     def scene(self) -> Scene:
-        started = self.use(cases.start_instance, "clerk", "review", {"subject": "修缮村道"})
-        (reply,) = self.use(tasks.complete, "clerk", started.open_tasks[0].task_id, {"lead_unit": "finance"})
-        attachment = self.use(attachments.add_attachment, "clerk", "现场照片.txt", b"x", instance_id=started.id)
-        petition = self.use(
-            cases.start_instance,
-            "keeper",
-            "petition_min",
-            {"subject": "反映低保评定问题", "unit": "finance", **PETITIONER},
+        started = start_review(self.app, "clerk", "修缮村道")
+        (reply,) = act(self.app, "clerk", tasks.complete, started.task_id, {"lead_unit": "finance"})
+        attachment = act(self.app, "clerk", attachments.add_attachment, "现场照片.txt", b"x", instance_id=started.id)
+        petition = start_petition(self.app, "keeper", unit="finance")
+        letter = act(
+            self.app, "keeper", attachments.add_attachment, "张某来信.pdf", b"%PDF-1.4 letter", instance_id=petition.id
         )
-        letter = self.use(
-            attachments.add_attachment, "keeper", "张某来信.pdf", b"%PDF-1.4 letter", instance_id=petition.id
-        )
-        self.use(comments.add_comment, "keeper", "已电话联系信访人（13900001111）", instance_id=petition.id)
-        return Scene(started.id, reply.task_id, attachment.id, petition.id, petition.open_tasks[0].task_id, letter.id)
+        act(self.app, "keeper", comments.add_comment, "已电话联系信访人（13900001111）", instance_id=petition.id)
+        return Scene(started.id, reply.task_id, attachment.id, petition.id, petition.task_id, letter.id)
 
     def token_id(self, username: str) -> int:
         """A fresh API token of ``username``'s, to try to revoke."""
@@ -150,28 +131,10 @@ class Town:
 
 
 @pytest.fixture
-def town(db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, frozen_clock) -> Iterator[Town]:
-    monkeypatch.setenv("CONGRESSFLOW_INSTANCE_PATH", str(tmp_path / "instance"))
-    processes.clear()
-    app = create_app(
-        {
-            "DATABASE_URL": db_url,
-            "TESTING": True,
-            "WTF_CSRF_ENABLED": False,
-            "BPMN_DIR": str(FIXTURES),
-            "SECRET_KEY": "test-secret",
-            "RATELIMIT_ENABLED": False,
-        }
-    )
-    app.jinja_env.bytecode_cache = TEMPLATE_CACHE
-    with database.session_factory(app).begin() as s:
-        people.ensure_departments(s)
-        definitions.deploy(s, (FIXTURES / "review.bpmn").read_bytes(), "review.bpmn", SYSTEM)
-        definitions.deploy(s, (WEB_FIXTURES / "petition_min.bpmn").read_bytes(), "petition_min.bpmn", SYSTEM)
-        for username, (roles, department) in PEOPLE.items():
-            people.create_user(
-                s, SYSTEM, username, PASSWORD, display_name=f"{username} 同志", roles=roles, department=department
-            )
-    yield Town(app)
-    database.session_factory(app).kw["bind"].dispose()
-    processes.clear()
+def world_people() -> tuple[str, ...]:
+    return PEOPLE
+
+
+@pytest.fixture
+def town(make_world) -> Town:
+    return Town(make_world(rate_limit=False))

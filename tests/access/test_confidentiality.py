@@ -20,13 +20,14 @@ from engine.usecases import timers as timer_usecases
 from engine.usecases.confidentiality import mask, mask_filename
 from engine.usecases.context import SYSTEM
 from storage.models import Notification, User
-from tests.access.conftest import MASKED, MAY_READ_IDENTITY, PETITIONER, SECRETS, Town
+from tests.access.conftest import MASKED, MAY_READ_IDENTITY, SECRETS, Town
 from tests.conftest import REPO_ROOT
 from tests.integration.test_notifications import Inbox, free_port
+from tests.world import FIXTURES, PETITIONER, act
 from web import database
 
 # who sees the petition at all (tests/access/test_matrix.py), and of them who may read it
-SEES_PETITION = ["admin", "head", "keeper", "chair", "finance", "supervisor", "outsider"]
+SEES_PETITION = ["office_admin", "head", "keeper", "chair", "finance", "office_supervisor", "outsider"]
 MASKED_FOR = [p for p in SEES_PETITION if p not in MAY_READ_IDENTITY]
 
 
@@ -61,7 +62,7 @@ def test_mask_filename_keeps_the_kind_of_file():
 @pytest.mark.parametrize("person", MASKED_FOR)
 def test_pages_show_the_identity_masked(town: Town, person):
     scene = town.scene()
-    town.use(tasks.hand_over, "head", scene.handle, "finance2", "已约张三丰面谈")
+    act(town.app, "head", tasks.hand_over, scene.handle, "finance2", "已约张三丰面谈")
     client = town.browser(person)
     case = client.get(f"/cases/{scene.petition}").get_data(as_text=True)
     task = client.get(f"/tasks/{scene.handle}").get_data(as_text=True)
@@ -87,7 +88,7 @@ def test_the_keepers_of_the_record_read_it(town: Town, person):
 @pytest.mark.parametrize("person", MASKED_FOR)
 def test_the_api_masks_every_carrier(town: Town, person):
     scene = town.scene()
-    town.use(tasks.hand_over, "head", scene.handle, "finance2", "已约张三丰面谈")
+    act(town.app, "head", tasks.hand_over, scene.handle, "finance2", "已约张三丰面谈")
     case = town.api(person, "GET", f"/instances/{scene.petition}")
     task = town.api(person, "GET", f"/tasks/{scene.handle}")
     comments = town.api(person, "GET", f"/instances/{scene.petition}/comments")
@@ -120,26 +121,28 @@ def test_the_command_line_masks_it(town: Town, person):
 
 def test_the_author_of_a_confidential_note_still_reads_it(town: Town):
     scene = town.scene()
-    mine = town.use(comments.add_comment, "finance", "已走访信访人张三丰", task_id=scene.handle)
+    mine = act(town.app, "finance", comments.add_comment, "已走访信访人张三丰", task_id=scene.handle)
     assert mine.confidential and not mine.withheld  # a petition's notes are confidential by default
-    by_chair = town.use(comments.comments, "chair", scene.petition)
+    by_chair = act(town.app, "chair", comments.comments, scene.petition)
     assert [c.withheld for c in by_chair] == [True, True]
-    by_finance = town.use(comments.comments, "finance", scene.petition)
+    by_finance = act(town.app, "finance", comments.comments, scene.petition)
     assert [c.body for c in by_finance] == ["", "已走访信访人张三丰"]
-    open_note = town.use(comments.add_comment, "finance", "已转财政所办理", task_id=scene.handle, confidential=False)
-    assert town.use(comments.comments, "chair", scene.petition)[-1].body == open_note.body
+    open_note = act(
+        town.app, "finance", comments.add_comment, "已转财政所办理", task_id=scene.handle, confidential=False
+    )
+    assert act(town.app, "chair", comments.comments, scene.petition)[-1].body == open_note.body
 
 
 def test_a_unit_cannot_write_the_identity(town: Town):
     scene = town.scene()
     with pytest.raises(InvalidData) as refused:
-        town.use(tasks.complete, "finance", scene.handle, {"answer": "已答复", "petitioner_name": "李四"})
+        act(town.app, "finance", tasks.complete, scene.handle, {"answer": "已答复", "petitioner_name": "李四"})
     assert set(refused.value.field_errors) == {"petitioner_name"}
 
 
 def test_drafts_are_masked_too(town: Town):
     scene = town.scene()
-    town.use(tasks.save_draft, "finance", scene.handle, {"answer": "草稿：已联系张三丰"})
+    act(town.app, "finance", tasks.save_draft, scene.handle, {"answer": "草稿：已联系张三丰"})
     page = town.api("chair", "GET", f"/tasks/{scene.handle}").get_json()
     assert page["values"]["answer"] == "草稿：已联系张三丰"  # the unit's own words are not a form field of identity
     assert page["values"]["petitioner_name"] == "张**"
@@ -156,7 +159,7 @@ def test_search_does_not_find_a_case_by_its_petitioner(town: Town):
 
 
 def test_deploy_refuses_a_title_taken_from_a_confidential_field(town: Town):
-    xml = (REPO_ROOT / "tests" / "web" / "fixtures" / "petition_min.bpmn").read_text()
+    xml = (FIXTURES / "petition_min.bpmn").read_text()
     leaky = xml.replace(
         '<camunda:formField id="subject" label="事由" type="string">',
         '<camunda:formField id="subject" label="事由" type="string"><camunda:properties>'
@@ -186,9 +189,10 @@ def test_notifications_and_mails_never_carry_the_identity(town: Town, smtp):
         definitions.deploy(s, (REPO_ROOT / "bpmn" / "petition.bpmn").read_bytes(), "petition.bpmn", SYSTEM)
         for user in s.scalars(select(User)):
             user.email = f"{user.username}@example.org"
-    case = town.use(
-        cases.start_instance,
+    case = act(
+        town.app,
         "keeper",
+        cases.start_instance,
         "petition",
         {
             "channel": "letter",
@@ -203,9 +207,9 @@ def test_notifications_and_mails_never_carry_the_identity(town: Town, smtp):
     clock.advance(timedelta(days=16))
     assert timer_usecases.fire_due(factory) >= 1
     [accept] = case.open_tasks
-    town.use(tasks.complete, "clerk", accept.task_id, {"acceptance": "accept", "notified_on": "2026-12-23"})
-    assign = town.use(cases.instance_detail, "clerk", case.id).open_tasks[0]
-    town.use(tasks.complete, "clerk", assign.task_id, {"handling_unit": "finance", "assignment_note": "请办理"})
+    act(town.app, "clerk", tasks.complete, accept.task_id, {"acceptance": "accept", "notified_on": "2026-12-23"})
+    assign = act(town.app, "clerk", cases.instance_detail, case.id).open_tasks[0]
+    act(town.app, "clerk", tasks.complete, assign.task_id, {"handling_unit": "finance", "assignment_note": "请办理"})
     clock.advance(timedelta(days=70))
     assert timer_usecases.fire_due(factory) >= 1
     send_outbox(factory, smtp.settings)
@@ -228,16 +232,17 @@ def test_identity_needs_the_permission_not_the_department(town: Town):
         people.update_user(
             s,
             SYSTEM,
-            "designer",
+            "office_designer",
             display_name="设计员",
             email=None,
             roles=("designer",),
             department="office",
             active=True,
         )
-    case = town.use(
-        cases.start_instance,
+    case = act(
+        town.app,
         "keeper",
+        cases.start_instance,
         "petition",
         {
             "channel": "visit",
@@ -249,7 +254,7 @@ def test_identity_needs_the_permission_not_the_department(town: Town):
             "disposition": "register",
         },
     )
-    for person in ("supervisor", "designer", "clerk"):
+    for person in ("office_supervisor", "office_designer", "clerk"):
         detail = town.api(person, "GET", f"/instances/{case.id}").get_json()
         assert detail["variables"]["petitioner_name"] == "张**", person
     assert town.api("head", "GET", f"/instances/{case.id}").get_json()["variables"]["petitioner_name"] == "张三丰"

@@ -18,6 +18,7 @@ import pytest
 from engine.usecases import tasks
 from tests.access.conftest import COLUMNS, Scene, Town
 from tests.conftest import FIXTURES
+from tests.world import act
 
 Request = Callable[[Town, Scene, Any], Any]
 
@@ -38,7 +39,7 @@ def _complete_form() -> dict[str, str]:
 
 
 ACTIONS = [
-    # action                     admin designer head keeper clerk chair finance civil superv. outsider deputy anon
+    # action   office_admin office_designer head keeper clerk chair finance civil office_supervisor outsider deputy anon
     Action(
         "inbox",
         "AAAAAAAAAAAL",
@@ -363,7 +364,7 @@ def _walk(town: Town, person: str | None, door: str) -> list[str]:
         if action.changes and not fresh:
             scene, fresh = town.scene(), True
         if action.claimed_by:
-            town.use(tasks.claim, action.claimed_by, scene.reply)
+            act(town.app, action.claimed_by, tasks.claim, scene.reply)
             fresh = False
         if door == "page":
             got = _page_outcome(request(town, scene, client))

@@ -6,9 +6,7 @@ Every test runs on SQLite and, with TEST_DATABASE_URL set, on PostgreSQL (``db_u
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,28 +14,14 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy.orm import sessionmaker
 
-from engine.usecases import definitions, tokens
-from engine.usecases.context import SYSTEM, processes
-from tests.conftest import fixture_bpmn, make_user
-from web import database
+from engine.usecases import tokens
+from engine.usecases.context import SYSTEM
+from tests.world import PASSWORD, start_review
 
-API_FIXTURES = Path(__file__).parent / "fixtures"
 PREFIX = "/api/v1"
-PASSWORD = "Qiu-shan-42-lu!"  # tests.conftest.make_user
 
-# username: (roles, department)
-PEOPLE = {
-    "clerk": (("officer",), "office"),
-    "clerk2": (("officer",), "office"),
-    "fin": (("officer",), "finance"),
-    "fin2": (("officer",), "finance"),
-    "landy": (("officer",), "land"),
-    "chair": (("officer", "chair"), "presidium"),
-    "boss": (("supervisor",), None),
-    "admin": (("admin",), None),
-    "designer": (("designer",), None),
-    "deputy": (("deputy",), None),
-}
+# the API tests' people, rows of tests.world.ROSTER
+PEOPLE = ("clerk", "clerk2", "fin", "fin2", "landy", "chair", "supervisor", "admin", "designer", "deputy")
 
 
 class Caller:
@@ -96,39 +80,20 @@ class World:
         token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
         return Caller(client, {}), token
 
-    def start(self, username: str = "clerk", subject: str = "路灯不亮", **data: Any) -> dict:
-        response = self.as_(username).post(
-            "/instances", json={"process_key": "review", "data": {"subject": subject, **data}}
-        )
-        assert response.status_code == 201, response.get_json()
-        return response.get_json()
-
     def to_unit(self, unit: str = "finance", subject: str = "路灯不亮") -> dict:
-        """A review case registered by the office and now waiting for ``unit``'s reply."""
-        case = self.start(subject=subject)
-        register = case["open_tasks"][0]["task_id"]
-        done = self.as_("clerk").post(f"/tasks/{register}/complete", json={"data": {"lead_unit": unit}})
+        """A review case registered by the office (through the API) and now waiting for ``unit``'s reply."""
+        case = start_review(self.app, "clerk", subject)
+        done = self.as_("clerk").post(f"/tasks/{case.task_id}/complete", json={"data": {"lead_unit": unit}})
         assert done.status_code == 200, done.get_json()
         [reply] = done.get_json()["open_tasks"]
-        return {"case": case["id"], "reply": reply["task_id"]}
+        return {"case": case.id, "reply": reply["task_id"]}
 
 
 @pytest.fixture
-def world(
-    session_factory: sessionmaker, db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, frozen_clock
-) -> Iterator[World]:
-    from web import create_app
+def world_people() -> tuple[str, ...]:
+    return PEOPLE
 
-    monkeypatch.setenv("CONGRESSFLOW_INSTANCE_PATH", str(tmp_path / "instance"))
-    # the parsed-process cache is keyed by definition id, and every test database starts
-    # its ids at 1: a test must not meet the previous test's processes
-    processes.clear()
-    for username, (roles, department) in PEOPLE.items():
-        make_user(session_factory, username, roles, department)
-    with session_factory.begin() as s:
-        definitions.deploy(s, fixture_bpmn("review.bpmn"), "review.bpmn", SYSTEM)
-        definitions.deploy(s, (API_FIXTURES / "petition_api.bpmn").read_bytes(), "petition_api.bpmn", SYSTEM)
-    app = create_app({"TESTING": True, "DATABASE_URL": db_url, "SECRET_KEY": "test-secret"})
-    yield World(app, session_factory)
-    database.session_factory(app).kw["bind"].dispose()
-    processes.clear()
+
+@pytest.fixture
+def world(make_world, session_factory: sessionmaker) -> World:
+    return World(make_world(csrf=True), session_factory)

@@ -6,6 +6,7 @@ import threading
 from sqlalchemy import func, select
 
 from storage.models import AuditEntry
+from tests.world import start_review
 
 ROUNDS = 3
 
@@ -31,8 +32,8 @@ def _race(world, task_id, users):
 
 def test_concurrent_complete_exactly_one_wins(world):
     for round_no in range(ROUNDS):
-        case = world.start(subject=f"并发 {round_no}")
-        task_id = case["open_tasks"][0]["task_id"]
+        case = start_review(world.app, "clerk", f"并发 {round_no}")
+        task_id = case.task_id
         results = _race(world, task_id, ["clerk", "clerk2"])
         statuses = sorted(r.status_code for r in results.values())
         assert statuses == [200, 409], {u: (r.status_code, r.get_json()) for u, r in results.items()}
@@ -40,12 +41,12 @@ def test_concurrent_complete_exactly_one_wins(world):
         [loser] = [r.get_json() for r in results.values() if r.status_code == 409]
         assert loser["code"] in ("already_completed", "conflict")
         assert winner in loser["message"] or "changed by someone else" in loser["message"]
-        detail = world.as_("clerk").get(f"/instances/{case['id']}").get_json()
+        detail = world.as_("clerk").get(f"/instances/{case.id}").get_json()
         assert detail["variables"]["lead_unit"] == f"unit_of_{winner}"
         with world.factory() as s:
             completions = s.scalar(
                 select(func.count())
                 .select_from(AuditEntry)
-                .where(AuditEntry.instance_id == case["id"], AuditEntry.action == "complete")
+                .where(AuditEntry.instance_id == case.id, AuditEntry.action == "complete")
             )
         assert completions == 1

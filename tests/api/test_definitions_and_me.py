@@ -9,13 +9,13 @@ def test_latest_definitions_say_who_may_start(world):
     clerk = world.as_("clerk").get("/definitions")
     assert clerk.status_code == 200
     by_key = {d["key"]: d for d in clerk.get_json()}
-    assert set(by_key) == {"review", "petition_api"}
+    assert set(by_key) == {"review", "petition_min"}
     assert by_key["review"]["startable"] is True and by_key["review"]["version"] == 1
-    assert by_key["petition_api"]["startable"] is True  # office is a starter group
+    assert by_key["petition_min"]["startable"] is True  # office is a starter group
     fin = {d["key"]: d["startable"] for d in world.as_("fin").get("/definitions").get_json()}
-    assert fin == {"review": True, "petition_api": False}
+    assert fin == {"review": True, "petition_min": False}
     deputy = {d["key"]: d["startable"] for d in world.as_("deputy").get("/definitions").get_json()}
-    assert deputy == {"review": False, "petition_api": False}
+    assert deputy == {"review": False, "petition_min": False}
 
 
 def test_versions_newest_first_and_unknown_key(world):
@@ -48,5 +48,5 @@ def test_me(world):
     me = world.as_("clerk").get("/me").get_json()
     assert me["username"] == "clerk" and me["department_code"] == "office"
     assert me["roles"] == ["officer"] and "office" in me["groups"] and me["supervises"] is False
-    assert world.as_("boss").get("/me").get_json()["supervises"] is True
+    assert world.as_("supervisor").get("/me").get_json()["supervises"] is True
     assert world.anonymous().get("/me").status_code == 401

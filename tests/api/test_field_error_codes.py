@@ -11,8 +11,8 @@ from engine.usecases import definitions
 from engine.usecases.attachments import ALLOWED_TYPES
 from engine.usecases.comments import MAX_COMMENT_CHARS
 from engine.usecases.context import SYSTEM
-from tests.api.conftest import PASSWORD
 from tests.unit.test_field_errors import SAMPLES
+from tests.world import PASSWORD
 
 FIELDS_BPMN = """<?xml version="1.0" encoding="UTF-8"?>
 <bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"

@@ -26,7 +26,7 @@ def test_flag_follows_claim_complete_and_cancel(world):
     assert _flags(world)[1] == ("reply", "cancelled", "finance", False)
     # the inbox agrees with the states
     assert world.as_("fin").get("/tasks").get_json()["total"] == 0
-    assert world.as_("boss").get("/tasks?scope=all&unit=finance").get_json()["total"] == 0
+    assert world.as_("supervisor").get("/tasks?scope=all&unit=finance").get_json()["total"] == 0
 
 
 def test_migration_fills_the_flag_for_existing_rows(world, db_url):

@@ -1,5 +1,7 @@
 """Start, list, look at and cancel cases; confidential fields as on the pages."""
 
+from tests.world import start_petition, start_review
+
 
 def test_start_with_form_data_and_422_per_field(world):
     clerk = world.as_("clerk")
@@ -41,18 +43,18 @@ def test_detail_variables_history_and_highlights(world):
 def test_list_filters_and_visibility(world):
     world.to_unit("finance", subject="修桥")
     world.to_unit("land", subject="修渠")
-    world.start(subject="未登记")
+    start_review(world.app, "clerk", "未登记")
     clerk = world.as_("clerk")
     assert clerk.get("/instances").get_json()["total"] == 3
     assert [c["title"] for c in clerk.get("/instances?text=修渠").get_json()["items"]] == ["修渠"]
     assert clerk.get("/instances?status=completed").get_json()["total"] == 0
-    assert clerk.get("/instances?process=petition_api").get_json()["total"] == 0
+    assert clerk.get("/instances?process=petition_min").get_json()["total"] == 0
     assert clerk.get("/instances?mine=true&per_page=2").get_json()["total"] == 3
     assert len(clerk.get("/instances?per_page=2").get_json()["items"]) == 2
     # a unit sees the cases it has (had) a task in; supervisors and the office see all
     assert [c["title"] for c in world.as_("fin").get("/instances").get_json()["items"]] == ["修桥"]
     assert world.as_("deputy").get("/instances").get_json()["total"] == 0
-    assert world.as_("boss").get("/instances").get_json()["total"] == 3
+    assert world.as_("supervisor").get("/instances").get_json()["total"] == 3
     assert world.as_("clerk2").get("/instances").get_json()["total"] == 3  # the congress office sees all
     assert [c["title"] for c in world.as_("landy").get("/instances").get_json()["items"]] == ["修渠"]
     bad = clerk.get("/instances?status=lost")
@@ -74,7 +76,7 @@ def test_cancel_rules(world):
     assert blank.status_code == 422 and set(blank.get_json()["fields"]) == {"reason"}
     assert world.as_("landy").post(f"/instances/{case['case']}/cancel", json=reason).status_code == 404
     assert world.as_("deputy").post(f"/instances/{case['case']}/cancel", json=reason).status_code == 404
-    assert world.as_("boss").post(f"/instances/{case['case']}/cancel", json=reason).status_code == 403
+    assert world.as_("supervisor").post(f"/instances/{case['case']}/cancel", json=reason).status_code == 403
     # the finance unit handles the case but did not start it: not theirs to cancel
     refused = world.as_("fin").post(f"/instances/{case['case']}/cancel", json=reason)
     assert refused.status_code == 403 and "office" in refused.get_json()["message"]
@@ -88,26 +90,9 @@ def test_cancel_rules(world):
     assert world.as_("fin").get(f"/tasks/{case['reply']}").get_json()["can_act"] is False
 
 
-def _petition(world):
-    started = world.as_("clerk").post(
-        "/instances",
-        json={
-            "process_key": "petition_api",
-            "data": {
-                "subject": "噪音扰民",
-                "petitioner_name": "张三",
-                "petitioner_phone": "13800000000",
-                "unit": "finance",
-            },
-        },
-    )
-    assert started.status_code == 201, started.get_json()
-    return started.get_json()
-
-
 def test_a_task_lists_the_run_time_choices_of_its_form(world):
-    case = _petition(world)
-    task = world.as_("fin").get(f"/tasks/{case['open_tasks'][0]['task_id']}").get_json()
+    case = start_petition(world.app, "clerk", unit="finance")
+    task = world.as_("fin").get(f"/tasks/{case.task_id}").get_json()
     [copy_to] = [f for f in task["form"]["fields"] if f["id"] == "copy_to"]
     assert copy_to["multiple_source"] == "departments"
     assert set(task["choices"]) == {"departments"}  # only what the form refers to
@@ -116,20 +101,19 @@ def test_a_task_lists_the_run_time_choices_of_its_form(world):
 
 def test_confidential_fields_masked_for_the_unit(world):
     """Every carrier and every role: tests/access/test_confidentiality.py."""
-    case = _petition(world)
-    task = case["open_tasks"][0]["task_id"]
-    fin_task = world.as_("fin").get(f"/tasks/{task}").get_json()
-    assert fin_task["data"]["subject"] == "噪音扰民"
-    assert (fin_task["data"]["petitioner_name"], fin_task["data"]["petitioner_phone"]) == ("张*", "138****0000")
+    case = start_petition(world.app, "clerk", unit="finance")
+    fin_task = world.as_("fin").get(f"/tasks/{case.task_id}").get_json()
+    assert fin_task["data"]["subject"] == "反映低保评定问题"
+    assert (fin_task["data"]["petitioner_name"], fin_task["data"]["petitioner_phone"]) == ("张**", "139****1111")
     assert set(fin_task["hidden"]) == {"petitioner_name", "petitioner_phone"}
-    fin_case = world.as_("fin").get(f"/instances/{case['id']}").get_json()
-    assert fin_case["variables"]["petitioner_name"] == "张*"
-    assert "张三" not in str(fin_case) and "13800000000" not in str(fin_case)
-    assert "张三" not in str(fin_task) and "13800000000" not in str(fin_task)
+    fin_case = world.as_("fin").get(f"/instances/{case.id}").get_json()
+    assert fin_case["variables"]["petitioner_name"] == "张**"
+    assert "张三" not in str(fin_case) and "13900001111" not in str(fin_case)
+    assert "张三" not in str(fin_task) and "13900001111" not in str(fin_task)
     # neither a plain officer of the office nor a supervisor may read it
-    for username in ("clerk", "boss"):
-        seen = world.as_(username).get(f"/instances/{case['id']}").get_json()
+    for username in ("clerk", "supervisor"):
+        seen = world.as_(username).get(f"/instances/{case.id}").get_json()
         assert (
-            seen["variables"]["petitioner_name"] == "张*"
-            and seen["history"][0]["data"]["petitioner_phone"] == "138****0000"
+            seen["variables"]["petitioner_name"] == "张**"
+            and seen["history"][0]["data"]["petitioner_phone"] == "139****1111"
         )

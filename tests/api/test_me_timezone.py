@@ -3,6 +3,7 @@ keeps speaking UTC."""
 
 from engine.usecases import people
 from engine.usecases.context import actor_for
+from tests.world import start_review
 
 
 def test_me_has_the_time_zone(world):
@@ -16,8 +17,8 @@ def test_me_has_the_time_zone(world):
 def test_api_dates_stay_utc_whatever_the_zone(world, frozen_clock):
     with world.factory.begin() as s:
         people.set_timezone(s, actor_for(s, "clerk"), "clerk", "America/New_York")
-    case = world.start("clerk")
-    started = world.as_("clerk").get(f"/instances/{case['id']}").get_json()["started_at"]
+    case = start_review(world.app, "clerk", "路灯不亮")
+    started = world.as_("clerk").get(f"/instances/{case.id}").get_json()["started_at"]
     assert started == "2026-12-07T01:00:00+00:00"
 
 

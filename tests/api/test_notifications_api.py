@@ -81,20 +81,20 @@ def test_paging_and_unread_only(world):
 
 def test_mark_all_read_and_only_ones_own(world):
     overdue_reply(world)
-    fin, boss = world.as_("fin"), world.as_("boss")
-    theirs = ids_of(world, "boss")
+    fin, supervisor = world.as_("fin"), world.as_("supervisor")
+    theirs = ids_of(world, "supervisor")
     assert theirs
     # ids of someone else's notifications are ignored: nothing changes, nothing is counted
     assert fin.post("/me/notifications/read", json={"ids": theirs}).get_json() == {"marked": 0}
-    assert boss.get("/me/notifications?unread=true").get_json()["total"] == len(theirs)
+    assert supervisor.get("/me/notifications?unread=true").get_json()["total"] == len(theirs)
     # no ids: all of one's own, and only those
     mine = ids_of(world, "fin")
     assert fin.post("/me/notifications/read").get_json() == {"marked": len(mine)}
     assert fin.get("/me/notifications").get_json()["unread"] == 0
-    assert boss.get("/me/notifications").get_json()["unread"] == len(theirs)
+    assert supervisor.get("/me/notifications").get_json()["unread"] == len(theirs)
     assert fin.post("/me/notifications/read", json={}).get_json() == {"marked": 0}  # already read
-    assert boss.post("/me/notifications/read", json={"ids": []}).get_json() == {"marked": 0}  # none named
-    assert boss.post("/me/notifications/read", json={"ids": None}).get_json() == {"marked": len(theirs)}
+    assert supervisor.post("/me/notifications/read", json={"ids": []}).get_json() == {"marked": 0}  # none named
+    assert supervisor.post("/me/notifications/read", json={"ids": None}).get_json() == {"marked": len(theirs)}
     with world.factory() as s:
         assert notifications.unread_count(s, actor_for(s, "fin2")) > 0  # a colleague's copy
     bad = fin.post("/me/notifications/read", json={"ids": ["x", 0]})

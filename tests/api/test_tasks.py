@@ -3,11 +3,12 @@
 from datetime import timedelta
 
 from engine import clock
+from tests.world import start_review
 
 
 def test_scopes_mine_group_open(world):
-    first = world.start(subject="第一件")["open_tasks"][0]["task_id"]
-    second = world.start(subject="第二件")["open_tasks"][0]["task_id"]
+    first = start_review(world.app, "clerk", "第一件").task_id
+    second = start_review(world.app, "clerk", "第二件").task_id
     clerk = world.as_("clerk")
     assert clerk.post(f"/tasks/{first}/claim").status_code == 200
     mine = clerk.get("/tasks?scope=mine").get_json()
@@ -25,28 +26,31 @@ def test_scopes_mine_group_open(world):
 def test_filters_process_unit_text_overdue_due_before(world):
     fin_case = world.to_unit("finance", subject="修桥申请")
     world.to_unit("land", subject="宅基地纠纷")
-    boss = world.as_("boss")  # supervisor: scope all
-    everything = boss.get("/tasks?scope=all").get_json()
+    supervisor = world.as_("supervisor")  # scope all
+    everything = supervisor.get("/tasks?scope=all").get_json()
     assert everything["total"] == 2
-    assert [t["title"] for t in boss.get("/tasks?scope=all&unit=finance").get_json()["items"]] == ["修桥申请"]
-    assert [t["title"] for t in boss.get("/tasks?scope=all&text=宅基地").get_json()["items"]] == ["宅基地纠纷"]
-    assert boss.get("/tasks?scope=all&process=petition_api").get_json()["total"] == 0
-    assert boss.get("/tasks?scope=all&process=review").get_json()["total"] == 2
-    assert boss.get("/tasks?scope=all&overdue=true").get_json()["total"] == 0
+    assert [t["title"] for t in supervisor.get("/tasks?scope=all&unit=finance").get_json()["items"]] == ["修桥申请"]
+    assert [t["title"] for t in supervisor.get("/tasks?scope=all&text=宅基地").get_json()["items"]] == ["宅基地纠纷"]
+    assert supervisor.get("/tasks?scope=all&process=petition_min").get_json()["total"] == 0
+    assert supervisor.get("/tasks?scope=all&process=review").get_json()["total"] == 2
+    assert supervisor.get("/tasks?scope=all&overdue=true").get_json()["total"] == 0
     [reply] = [t for t in everything["items"] if t["task_id"] == fin_case["reply"]]
     assert reply["due_at"] is not None and reply["overdue"] is False
     due = reply["due_at"]
-    assert boss.get("/tasks", query_string={"scope": "all", "due_before": due}).get_json()["total"] == 0
+    assert supervisor.get("/tasks", query_string={"scope": "all", "due_before": due}).get_json()["total"] == 0
     later = clock.now() + timedelta(days=400)
-    assert boss.get("/tasks", query_string={"scope": "all", "due_before": later.isoformat()}).get_json()["total"] == 2
+    assert (
+        supervisor.get("/tasks", query_string={"scope": "all", "due_before": later.isoformat()}).get_json()["total"]
+        == 2
+    )
     clock.advance(timedelta(days=400))
-    overdue = boss.get("/tasks?scope=all&overdue=true").get_json()
+    overdue = supervisor.get("/tasks?scope=all&overdue=true").get_json()
     assert overdue["total"] == 2 and all(t["overdue"] for t in overdue["items"])
 
 
 def test_paging_with_total(world):
     for n in range(7):
-        world.start(subject=f"案件 {n}")
+        start_review(world.app, "clerk", f"案件 {n}")
     clerk = world.as_("clerk")
     pages = [clerk.get(f"/tasks?per_page=3&page={p}").get_json() for p in (1, 2, 3, 4)]
     assert [p["total"] for p in pages] == [7, 7, 7, 7]
@@ -59,10 +63,10 @@ def test_sort_orders(world):
     first = world.to_unit("finance", subject="先")["reply"]
     clock.advance(timedelta(days=3))
     second = world.to_unit("land", subject="后")["reply"]
-    boss = world.as_("boss")
+    supervisor = world.as_("supervisor")
 
     def order(sort: str) -> list[str]:
-        return [t["task_id"] for t in boss.get(f"/tasks?scope=all&sort={sort}").get_json()["items"]]
+        return [t["task_id"] for t in supervisor.get(f"/tasks?scope=all&sort={sort}").get_json()["items"]]
 
     assert order("due") == [first, second] and order("-due") == [second, first]
     assert order("created") == [first, second] and order("-created") == [second, first]

@@ -7,17 +7,13 @@ import pytest
 from sqlalchemy import select
 
 from storage.models import ApiToken
-from tests.conftest import make_user
+from tests.world import create_people
 
 
 @pytest.fixture
-def runner(session_factory, db_url, tmp_path, monkeypatch, frozen_clock):
-    from web import create_app
-
-    monkeypatch.setenv("CONGRESSFLOW_INSTANCE_PATH", str(tmp_path / "instance"))
-    make_user(session_factory, "clerk", ("officer",), "office")
-    app = create_app({"TESTING": True, "DATABASE_URL": db_url, "SECRET_KEY": "test"})
-    return app.test_cli_runner()
+def runner(make_app, session_factory, db_url, frozen_clock):
+    create_people(session_factory, "clerk")
+    return make_app(db_url).test_cli_runner()
 
 
 def run(runner, *args):

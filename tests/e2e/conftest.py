@@ -14,6 +14,7 @@ import pytest
 from tests.conftest import REPO_ROOT
 from tests.servers import serving
 from tests.web.conftest import app as app  # the same app fixture as the page tests
+from tests.web.conftest import world_people as world_people
 
 CHROMIUM = os.environ.get("CONGRESSFLOW_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [

@@ -10,20 +10,20 @@ import pytest
 from engine import clock
 from engine.usecases import cases, tasks
 from tests.e2e.test_officer_flow import sign_in
-from tests.web.conftest import start_petition, start_review, use
+from tests.world import act, start_petition, start_review
 
 pytestmark = pytest.mark.browser
 
 
 def test_case_list(app, live_server, browser, artifacts):
     base = live_server
-    running = start_review(app, "关于修缮村道的意见")
+    running = start_review(app, "office1", "关于修缮村道的意见")
     clock.advance(timedelta(minutes=5))
-    petition = start_petition(app, unit="office")  # handled by the office: office1 sees it
-    use(app, tasks.complete, "office1", petition.task_id, {"answer": "已核实", "answered_on": "2026-12-08"})
+    petition = start_petition(app, "petition1", unit="office")  # handled by the office: office1 sees it
+    act(app, "office1", tasks.complete, petition.task_id, {"answer": "已核实", "answered_on": "2026-12-08"})
     clock.advance(timedelta(minutes=5))
-    cancelled = start_review(app, "重复登记的意见")
-    use(app, cases.cancel_instance, "office1", cancelled.id, "重复")
+    cancelled = start_review(app, "office1", "重复登记的意见")
+    act(app, "office1", cases.cancel_instance, cancelled.id, "重复")
 
     page, problems = sign_in(browser, base, "office1")
     page.click("nav.mainnav >> text=案件")

@@ -13,7 +13,7 @@ from engine import clock
 from engine.usecases import tasks
 from engine.usecases import timers as timer_usecases
 from tests.e2e.test_officer_flow import sign_in
-from tests.web.conftest import start_review, use
+from tests.world import act, start_review
 from web import database
 
 pytestmark = pytest.mark.browser
@@ -21,8 +21,8 @@ pytestmark = pytest.mark.browser
 
 def test_notifications_and_time_zone(app, live_server, browser, artifacts):
     base = live_server
-    case = start_review(app, "关于修缮村道的意见")
-    (reply,) = use(app, tasks.complete, "office1", case.task_id, {"lead_unit": "finance"})
+    case = start_review(app, "office1", "关于修缮村道的意见")
+    (reply,) = act(app, "office1", tasks.complete, case.task_id, {"lead_unit": "finance"})
     clock.advance(timedelta(days=30))
     assert timer_usecases.fire_due(database.session_factory(app)) >= 1
 

@@ -10,7 +10,7 @@ from datetime import timedelta
 import pytest
 
 from engine import clock
-from tests.web.conftest import PASSWORD
+from tests.world import PASSWORD
 
 pytestmark = pytest.mark.browser
 

@@ -7,30 +7,15 @@ from collections import Counter
 from collections.abc import Callable
 from datetime import datetime
 
-import pytest
 from sqlalchemy import select
 
-from engine.usecases import cases, definitions
-from engine.usecases.context import SYSTEM, processes
+from engine.usecases import cases
+from engine.usecases.context import SYSTEM
 from storage.enums import TimerKind, TimerState
 from storage.models import AuditEntry, Notification, Timer
-from tests.conftest import fixture_bpmn
+from tests.world import deploy  # noqa: F401 (the scheduler tests deploy tests/fixtures/ files by name)
 
 FIRING_ACTIONS = ("timer_fired", "task_overdue", "reminder", "start_timer")
-
-
-@pytest.fixture(autouse=True)
-def fresh_process_cache():
-    """The parsed-process cache is keyed by definition id alone, and every test database
-    numbers its definitions from 1: without this, a test can run another test's process."""
-    processes.clear()
-    yield
-    processes.clear()
-
-
-def deploy(factory, name: str) -> None:
-    with factory.begin() as s:
-        definitions.deploy(s, fixture_bpmn(name), name, SYSTEM)
 
 
 def start_deadline(factory, wait_until: datetime, handle_due: datetime) -> int:

@@ -11,14 +11,11 @@ from tests.conftest import FIXTURES
 
 
 @pytest.fixture
-def runner(db_url, tmp_path, monkeypatch, frozen_clock):
-    from web import create_app
-
-    monkeypatch.setenv("CONGRESSFLOW_INSTANCE_PATH", str(tmp_path / "instance"))
+def runner(make_app, db_url, tmp_path, frozen_clock):
     bpmn_dir = tmp_path / "bpmn"
     bpmn_dir.mkdir()
     shutil.copy(FIXTURES / "review.bpmn", bpmn_dir)
-    app = create_app({"TESTING": True, "DATABASE_URL": db_url, "BPMN_DIR": str(bpmn_dir)})
+    app = make_app(db_url, BPMN_DIR=str(bpmn_dir))
     return app.test_cli_runner(mix_stderr=False) if _supports_mix_stderr() else app.test_cli_runner()
 
 

@@ -11,15 +11,15 @@ from engine.usecases import cases, definitions, tasks
 from engine.usecases.context import SYSTEM, actor_for
 from storage.enums import WorkItemState
 from storage.models import AuditEntry, ProcessInstance, WorkItem
-from tests.conftest import fixture_bpmn, make_user
+from tests.conftest import fixture_bpmn
+from tests.world import create_people
 
 ROUNDS = 5
 
 
 @pytest.fixture
 def office(session_factory):
-    make_user(session_factory, "a", ("officer",), "office")
-    make_user(session_factory, "b", ("officer",), "office")
+    create_people(session_factory, "a", "b")
     with session_factory.begin() as s:
         definitions.deploy(s, fixture_bpmn("review.bpmn"), "review.bpmn", SYSTEM)
     return session_factory

@@ -14,7 +14,8 @@ from engine.bpmn.serialization import SERIALIZER_VERSION, StaleSpec, dump_proces
 from engine.usecases import cases, definitions, tasks
 from engine.usecases.context import SYSTEM, actor_for, processes
 from storage.models import ProcessDefinition
-from tests.conftest import fixture_bpmn, make_user
+from tests.conftest import fixture_bpmn
+from tests.world import create_people
 
 
 def test_a_spec_carries_its_serializer_version():
@@ -48,8 +49,7 @@ def _age(session_factory, version: str | None) -> None:
 
 @pytest.mark.parametrize("stored_version", ["1.0", None])
 def test_running_and_new_cases_survive_an_upgrade(session_factory, frozen_clock, caplog, stored_version):
-    make_user(session_factory, "clerk", ("officer",), "office")
-    make_user(session_factory, "fin", ("officer",), "finance")
+    create_people(session_factory, "clerk", "fin")
     with session_factory.begin() as s:
         definitions.deploy(s, fixture_bpmn("review.bpmn"), "review.bpmn", SYSTEM)
         case = cases.start_instance(s, actor_for(s, "clerk"), "review", {"subject": "修路"})

@@ -21,11 +21,11 @@ from engine.usecases import timers as timer_usecases
 from engine.usecases.context import SYSTEM, actor_for
 from storage.enums import NotificationKind, TimerKind, TimerState
 from storage.models import AuditEntry, WorkItem
-from tests.conftest import PASSWORD, fixture_bpmn
+from tests.conftest import fixture_bpmn
+from tests.world import create_people
 
-from .scheduler_helpers import (  # noqa: F401 (fresh_process_cache is an autouse fixture)
+from .scheduler_helpers import (
     deploy,
-    fresh_process_cache,
     notifications,
     start_deadline,
     timers,
@@ -68,14 +68,7 @@ def smtp():
 
 @pytest.fixture
 def world(session_factory):
-    with session_factory.begin() as s:
-        people.create_user(
-            s, SYSTEM, "fin", PASSWORD, roles=("officer",), department="finance", email="fin@example.org"
-        )
-        people.create_user(s, SYSTEM, "fin2", PASSWORD, roles=("officer",), department="finance")
-        people.create_user(
-            s, SYSTEM, "boss", PASSWORD, roles=("supervisor",), department="office", email="boss@example.org"
-        )
+    create_people(session_factory, "fin", "fin2", "boss", emails={"fin": "fin@example.org", "boss": "boss@example.org"})
     deploy(session_factory, "deadline.bpmn")
     return session_factory
 
@@ -123,10 +116,7 @@ def test_an_unreachable_server_loses_nothing(world, smtp, frozen_clock):
 
 
 def test_a_refused_address_is_retried_then_left(world, smtp, frozen_clock):
-    with world.begin() as s:
-        people.create_user(
-            s, SYSTEM, "fin3", PASSWORD, roles=("officer",), department="finance", email="broken@example.org"
-        )
+    create_people(world, "fin3", emails={"fin3": "broken@example.org"})
     overdue_case(world)
     assert send_outbox(world, smtp.settings) == 2
     for _ in range(MAX_ATTEMPTS + 2):

@@ -20,7 +20,7 @@ from storage.enums import InstanceStatus
 from storage.models import AuditEntry, ProcessInstance
 from tests.api import conftest as api
 from tests.api.conftest import Caller, World
-from tests.conftest import make_user
+from tests.world import create_people
 
 pytestmark = pytest.mark.slow  # left out of make test-fast
 
@@ -28,6 +28,7 @@ ROUNDS = 3
 RACERS = 4
 
 world = api.world  # the API test world: its people, their tokens, the review process
+world_people = api.world_people
 
 
 def race(*attempts: Callable[[], Any]) -> list[Any]:
@@ -115,9 +116,8 @@ def test_cancel_racing_a_completion_one_wins(world):
 
 
 def test_concurrent_claims_one_wins(world):
-    people = [f"fin_{n}" for n in range(RACERS)]
-    for username in people:
-        make_user(world.factory, username, ("officer",), "finance")
+    people = [f"fin_{n}" for n in range(RACERS)]  # finance officers of tests.world.ROSTER
+    create_people(world.factory, *people)
     for round_no in range(ROUNDS):
         case = world.to_unit("finance", subject=f"认领 {round_no}")
         clients = [callers(world, username, 1)[0] for username in people]

@@ -14,16 +14,14 @@ import pytest
 
 from engine.usecases import deadlines
 from tests.conftest import REPO_ROOT
+from tests.world import create_people
 
 from .scheduler_helpers import wait_for
 
 
 @pytest.fixture
-def app(db_url, tmp_path, monkeypatch):
-    from web import create_app
-
-    monkeypatch.setenv("CONGRESSFLOW_INSTANCE_PATH", str(tmp_path / "instance"))
-    return create_app({"TESTING": True, "DATABASE_URL": db_url})
+def app(make_app, db_url):
+    return make_app(db_url)
 
 
 def run(app, *args):
@@ -31,14 +29,17 @@ def run(app, *args):
 
 
 def test_calendar_commands(app, session_factory):
-    assert run(app, "calendar", "check", "2027-02-13").output.strip() == "2027-02-13: day off"
+    assert run(app, "calendar", "check", "2027-02-13").output.splitlines()[0] == "2027-02-13: day off (estimate)"
     result = run(app, "calendar", "set", "2027-02-13", "--working", "--note", "春节调休", "--operator")
     assert result.exit_code == 0, result.output
     assert "2027-02-13 is now a working day" in result.output
-    assert run(app, "calendar", "check", "2027-02-13").output.strip() == "2027-02-13: working day"
+    assert (
+        run(app, "calendar", "check", "2027-02-13").output.strip()
+        == "2027-02-13: working day (administrator entry: 春节调休)"
+    )
     assert run(app, "calendar", "set", "2027-02-11", "--holiday", "--operator").exit_code == 0
     listed = json.loads(run(app, "calendar", "list", "--year", "2027", "--json").output)
-    assert [(e["day"], e["is_working"], e["note"]) for e in listed] == [
+    assert [(e["day"], e["is_working"], e["note"]) for e in listed if e["source"] == "administrator"] == [
         ("2027-02-11", False, ""),
         ("2027-02-13", True, "春节调休"),
     ]
@@ -65,9 +66,7 @@ def test_settings_commands(app, session_factory):
 
 
 def test_only_an_admin_changes_them(app, session_factory):
-    from tests.conftest import make_user
-
-    make_user(session_factory, "clerk", ("officer",), "office")
+    create_people(session_factory, "clerk")
     result = run(app, "settings", "set", "reminder.working_days_before", "5", "--user", "clerk")
     assert result.exit_code == 4 and "may not change" in result.output
     unsaid = run(app, "settings", "set", "reminder.working_days_before", "5")

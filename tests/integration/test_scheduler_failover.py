@@ -16,12 +16,12 @@ from sqlalchemy import func, select
 from engine import clock
 from storage.enums import TimerKind, TimerState, WorkItemState
 from storage.models import Timer, WorkItem
-from tests.conftest import REPO_ROOT, make_user
+from tests.conftest import REPO_ROOT
+from tests.world import create_people
 
-from .scheduler_helpers import (  # noqa: F401 (fresh_process_cache is an autouse fixture)
+from .scheduler_helpers import (
     deploy,
     fired_counts,
-    fresh_process_cache,
     pending,
     start_deadline,
     wait_for,
@@ -48,7 +48,7 @@ def _spawn(db_url, tmp_path, name):
 def test_standby_takes_over_when_the_active_scheduler_is_killed(db_url, session_factory, tmp_path):
     if not db_url.startswith("postgresql"):
         pytest.skip("failover between processes is a PostgreSQL feature (SQLite refuses a second scheduler)")
-    make_user(session_factory, "fin", ("officer",), "finance")
+    create_people(session_factory, "fin")
     deploy(session_factory, "deadline.bpmn")
     processes = []
     try:

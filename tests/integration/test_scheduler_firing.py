@@ -89,11 +89,11 @@ def test_a_single_timer_gets_its_own_transaction(session_factory, failing_hook):
 
 @pytest.mark.parametrize("boundary_first", [True, False])
 def test_timers_of_one_case_in_one_batch_fire_as_they_would_one_by_one(session_factory, frozen_clock, boundary_first):
-    from tests.conftest import make_user
+    from tests.world import create_people
 
     from .scheduler_helpers import deploy, start_deadline
 
-    make_user(session_factory, "fin", ("officer",), "finance")
+    create_people(session_factory, "fin")
     deploy(session_factory, "deadline.bpmn")
     now = clock.now()
     case = start_deadline(session_factory, now - timedelta(seconds=1), now + timedelta(hours=1))

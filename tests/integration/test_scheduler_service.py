@@ -22,12 +22,12 @@ from engine.usecases import timers as timer_usecases
 from engine.usecases.context import actor_for, processes, runtime_for
 from storage.enums import TimerKind, TimerState, WorkItemState
 from storage.models import AuditEntry, ProcessInstance, Timer, WorkItem
-from tests.conftest import REPO_ROOT, make_user
+from tests.conftest import REPO_ROOT
+from tests.world import create_people
 
-from .scheduler_helpers import (  # noqa: F401 (fresh_process_cache is an autouse fixture)
+from .scheduler_helpers import (
     deploy,
     fired_counts,
-    fresh_process_cache,
     pending,
     start_deadline,
     timers,
@@ -41,8 +41,7 @@ FAST = SchedulerConfig(refresh_interval=0.1, standby_poll=0.2, check_interval=0.
 
 @pytest.fixture
 def world(session_factory):
-    make_user(session_factory, "fin", ("officer",), "finance")
-    make_user(session_factory, "boss", ("supervisor",), "office")
+    create_people(session_factory, "fin", "boss")
     deploy(session_factory, "deadline.bpmn")
     return session_factory
 

@@ -14,7 +14,7 @@ from storage.enums import InstanceStatus, TimerKind, TimerState, WorkItemState
 from storage.models import AuditEntry, ProcessDefinition, ProcessInstance, WorkItem
 from tests.conftest import fixture_bpmn
 
-from .scheduler_helpers import deploy, fired_counts, fresh_process_cache, timers  # noqa: F401 (an autouse fixture)
+from .scheduler_helpers import deploy, fired_counts, timers
 
 
 def local(y, m, d, hour=9):

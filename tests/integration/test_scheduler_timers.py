@@ -16,12 +16,11 @@ from engine.usecases.context import SYSTEM, actor_for, processes, runtime_for
 from engine.usecases.persist import save_instance
 from storage.enums import NotificationKind, TimerKind, TimerState, WorkItemState
 from storage.models import ProcessInstance, WorkItem
-from tests.conftest import make_user
+from tests.world import create_people
 
-from .scheduler_helpers import (  # noqa: F401 (an autouse fixture)
+from .scheduler_helpers import (
     deploy,
     fired_counts,
-    fresh_process_cache,
     notifications,
     start_deadline,
     timers,
@@ -30,10 +29,7 @@ from .scheduler_helpers import (  # noqa: F401 (an autouse fixture)
 
 @pytest.fixture
 def world(session_factory, frozen_clock):
-    make_user(session_factory, "clerk", ("officer",), "office")
-    make_user(session_factory, "fin", ("officer",), "finance")
-    make_user(session_factory, "fin2", ("officer",), "finance")
-    make_user(session_factory, "boss", ("supervisor",), "office")
+    create_people(session_factory, "clerk", "fin", "fin2", "boss")
     deploy(session_factory, "deadline.bpmn")
     deploy(session_factory, "review.bpmn")
     return session_factory
@@ -115,9 +111,11 @@ def test_task_due_and_non_interrupting_boundary(world, frozen_clock):
     with world.begin() as s:
         tasks.complete(s, actor_for(s, "clerk"), register.task_id, {"lead_unit": "finance"})
     reply = items(world, case)["reply"]
-    assert reply.due_at == frozen_clock + timedelta(days=15)
+    assert reply.due_at == datetime(
+        2026, 12, 22, 16, 0, tzinfo=UTC
+    )  # 15 days from Monday 12-07 (not counted): Tuesday 12-22, which ends at 24:00 Beijing time
 
-    clock.advance(timedelta(days=15, seconds=1))
+    clock.advance(timedelta(days=15, hours=15, seconds=1))  # a second past 24:00 of the 22nd
     assert fire(world) == 3  # reminder (long past), 督办 boundary timer, due date
     now_items = items(world, case)
     assert now_items["reply"].state == WorkItemState.READY  # non-interrupting: still open

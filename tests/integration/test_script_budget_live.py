@@ -28,6 +28,7 @@ from storage.models import AuditEntry, ProcessInstance
 from tests.api import conftest as api
 from tests.api.conftest import World
 from tests.servers import serving
+from tests.world import start_review
 
 pytestmark = pytest.mark.slow  # left out of make test-fast
 
@@ -35,6 +36,7 @@ BUDGET_S = DEFAULTS["script.time_budget_ms"].default / 1000
 MARGIN_S = 2.0
 
 world = api.world  # the API test world: its people, their tokens, the review process
+world_people = api.world_people
 
 RUNAWAY_BPMN = """<?xml version="1.0" encoding="UTF-8"?>
 <bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
@@ -120,8 +122,8 @@ def start_runaway(world: World) -> tuple[int, str]:
 def test_a_runaway_script_fails_alone_while_the_server_goes_on(runaway, served):
     world = runaway
     case_id, prepare = start_runaway(world)
-    other = world.start(subject="另一件")  # a review case: its registration is completed meanwhile
-    register = other["open_tasks"][0]["task_id"]
+    other = start_review(world.app, "clerk", "另一件")  # its registration is completed meanwhile
+    register = other.task_id
     clerk, clerk2 = Http(served, world.token("clerk")), Http(served, world.token("clerk2"))
     with world.factory() as s:
         revision = s.get(ProcessInstance, case_id).revision

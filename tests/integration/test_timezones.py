@@ -7,22 +7,14 @@ from engine.deadlines import timezones
 from engine.deadlines.calendar import LOCAL_TZ
 from engine.errors import InvalidData, NotAllowed, NotFound
 from engine.usecases import people as accounts
-from engine.usecases.context import actor_for
 from storage.models import AuditEntry, User
-from tests.conftest import make_user
+from tests.world import act, create_people
 
 
 @pytest.fixture
 def people(session_factory):
-    make_user(session_factory, "clerk", ("officer",), "office")
-    make_user(session_factory, "fin", ("officer",), "finance")
-    make_user(session_factory, "root", ("admin",), None)
+    create_people(session_factory, "clerk", "fin", "root")
     return session_factory
-
-
-def act(factory, username, fn, *args, **kwargs):
-    with factory.begin() as s:
-        return fn(s, actor_for(s, username), *args, **kwargs)
 
 
 def stored(factory, username):

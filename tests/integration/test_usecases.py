@@ -1,7 +1,7 @@
 """Every use case against a real database (SQLite, and PostgreSQL with TEST_DATABASE_URL), and the
 prebuilt writes they share (storage.writes)."""
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select, update
@@ -30,25 +30,17 @@ from storage.models import (
     WorkItem,
     WorkItemGroup,
 )
-from tests.conftest import fixture_bpmn, make_user
+from tests.conftest import fixture_bpmn
+from tests.world import act, create_people
 
 
 @pytest.fixture
 def world(session_factory, frozen_clock):
     """review.bpmn deployed; an office clerk, a finance officer, a land officer, the chair."""
-    make_user(session_factory, "clerk", ("officer",), "office")
-    make_user(session_factory, "fin", ("officer",), "finance")
-    make_user(session_factory, "landy", ("officer",), "land")
-    make_user(session_factory, "chair", ("officer", "chair"), "presidium")
-    make_user(session_factory, "boss", ("supervisor",), "office")
+    create_people(session_factory, "clerk", "fin", "landy", "chair", "boss")
     with session_factory.begin() as s:
         definitions.deploy(s, fixture_bpmn("review.bpmn"), "review.bpmn", SYSTEM)
     return session_factory
-
-
-def act(factory, username, fn, *args, **kwargs):
-    with factory.begin() as s:
-        return fn(s, actor_for(s, username), *args, **kwargs)
 
 
 def start(factory, subject="路灯不亮", **data):
@@ -127,7 +119,7 @@ def test_inbox_claim_unclaim_hand_over(world):
     act(world, "clerk", tasks.claim, task_id)
     assert act(world, "clerk", tasks.list_tasks, repo.InboxFilter(scope="mine"))[1] == 1
     assert act(world, "boss", tasks.list_tasks, repo.InboxFilter(scope="group"))[1] == 0
-    make_user(world, "clerk2", ("officer",), "office")
+    create_people(world, "clerk2")
     with pytest.raises(Conflict, match="already claimed by clerk"):
         act(world, "clerk2", tasks.claim, task_id)
     with pytest.raises(NotAllowed, match="claimed by clerk"):
@@ -146,7 +138,9 @@ def test_complete_runs_the_process_and_creates_timers(world, frozen_clock):
     following = act(world, "clerk", tasks.complete, case.open_tasks[0].task_id, {"lead_unit": "finance"})
     [reply] = following
     assert reply.bpmn_id == "reply" and reply.candidate_groups == ("finance",)
-    assert reply.due_at == frozen_clock + timedelta(days=15)
+    assert reply.due_at == datetime(
+        2026, 12, 22, 16, 0, tzinfo=UTC
+    )  # 15 days from Monday 12-07 (not counted): Tuesday 12-22, which ends at 24:00 Beijing time
     with world() as s:
         rows = {(t.kind, t.bpmn_id): t for t in s.scalars(select(Timer).where(Timer.instance_id == case.id))}
     assert rows[(TimerKind.BPMN, "reply_timer")].due_at == reply.due_at
@@ -197,7 +191,7 @@ def test_boundary_timer_fires_once_and_creates_supervision(world):
     case = start(world)
     act(world, "clerk", tasks.complete, case.open_tasks[0].task_id, {"lead_unit": "finance"})
     assert timers.fire_due(world) == 0
-    clock.advance(timedelta(days=15, seconds=1))
+    clock.advance(timedelta(days=15, hours=15, seconds=1))  # a second past 24:00 of the 22nd
     # the reminder (3 working days before), the boundary timer and the task's due date
     assert timers.fire_due(world) == 3
     assert timers.fire_due(world) == 0  # idempotent

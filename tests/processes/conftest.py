@@ -1,5 +1,6 @@
 """Scenario helpers: the real process library deployed through the use cases, in the style of
-tests/integration/test_usecases.py (``act`` opens the transaction, the use case does the rest)."""
+tests/integration/test_usecases.py (``act``, from tests/world.py, opens the transaction, the use
+case does the rest)."""
 
 from __future__ import annotations
 
@@ -10,24 +11,20 @@ import pytest
 from sqlalchemy import select
 
 from engine import clock
-from engine.usecases import cases, definitions, tasks, timers
-from engine.usecases.context import SYSTEM, actor_for
+from engine.usecases import cases, tasks, timers
 from storage.enums import WorkItemState
 from storage.models import ProcessInstance, WorkItem
-from tests.conftest import make_user
+from tests.world import act, create_people
+from tests.world import deploy as deploy_files
 
 LIBRARY = Path(__file__).resolve().parents[2] / "bpmn"
-
-
-def act(factory, username, fn, *args, **kwargs):
-    with factory.begin() as s:
-        return fn(s, actor_for(s, username), *args, **kwargs)
+# the township of the process tests, rows of tests.world.ROSTER
+PEOPLE = ("clerk", "chair", "member", "fin", "landy", "civ", "xinfang", "wang", "li")
 
 
 def deploy(factory, *names: str) -> None:
-    with factory.begin() as s:
-        for name in names:
-            definitions.deploy(s, (LIBRARY / f"{name}.bpmn").read_bytes(), f"{name}.bpmn", SYSTEM)
+    """Deploy processes of the library (``bpmn/``) by key."""
+    deploy_files(factory, *(LIBRARY / f"{name}.bpmn" for name in names))
 
 
 def items(factory, instance_id, bpmn_id=None, state=WorkItemState.READY) -> list[WorkItem]:
@@ -85,13 +82,5 @@ def advance_and_fire(factory, delta: timedelta) -> int:
 @pytest.fixture
 def people(session_factory, frozen_clock):
     """The township: the office, the presidium and its chair, units, a deputy."""
-    make_user(session_factory, "clerk", ("officer",), "office")
-    make_user(session_factory, "chair", ("officer", "chair"), "presidium")
-    make_user(session_factory, "member", ("officer",), "presidium")
-    make_user(session_factory, "fin", ("officer",), "finance")
-    make_user(session_factory, "landy", ("officer",), "land")
-    make_user(session_factory, "civ", ("officer",), "civil_affairs")
-    make_user(session_factory, "xinfang", ("officer", "petition_officer"), "petition_office")
-    make_user(session_factory, "wang", ("deputy",), None)
-    make_user(session_factory, "li", ("deputy",), None)
+    create_people(session_factory, *PEOPLE)
     return session_factory

@@ -40,10 +40,10 @@ def test_scheme_sent_back_then_two_units_scored_and_one_rectified_twice(world, f
     do(world, "chair", case_id, "Task_ApproveScheme", {"scheme_decision": "approve", "scheme_opinion": "同意"})
 
     v = variables(world, case_id)
-    assert v["scorer_list"] == ["wang", "li"] and v["selfreport_due"] == "2026-12-23T09:00:00+08:00"
+    assert v["scorer_list"] == ["wang", "li"] and v["selfreport_due"] == "2026-12-24T00:00:00+08:00"
     reports = items(world, case_id, "Task_SelfReport")
     assert sorted(who(r) for r in reports) == [(("finance",), None), (("land",), None)]
-    assert all(r.due_at == at("2026-12-23T09:00:00+08:00") for r in reports)  # selfreport_days (15)
+    assert all(r.due_at == at("2026-12-24T00:00:00+08:00") for r in reports)  # 15 days: 12-23, 24:00
     fin = next(r for r in reports if who(r) == (("finance",), None))
     land = next(r for r in reports if r is not fin)
     with pytest.raises(NotAllowed):
@@ -91,13 +91,13 @@ def test_scheme_sent_back_then_two_units_scored_and_one_rectified_twice(world, f
             )
     rectify = one(world, case_id, "Task_Rectify")
     assert who(rectify) == (("land",), None)
-    assert rectify.due_at == at("2027-01-27T09:00:00+08:00")  # rectification_days (30) from 2026-12-28
+    assert rectify.due_at == at("2027-01-28T00:00:00+08:00")  # 30 days from 12-28: 01-27, 24:00
     do(world, "landy", case_id, "Task_Rectify", {"rectification_report": "已整改"})
     assert who(one(world, case_id, "Task_AcceptRectification")) == (("office",), None)
     clock.advance(timedelta(days=2))
     do(world, "clerk", case_id, "Task_AcceptRectification", {"acceptance": "returned", "acceptance_opinion": "未到位"})
     again = one(world, case_id, "Task_Rectify")
-    assert who(again) == (("land",), None) and again.due_at == at("2027-01-29T09:00:00+08:00")
+    assert who(again) == (("land",), None) and again.due_at == at("2027-01-30T00:00:00+08:00")
     do(world, "landy", case_id, "Task_Rectify", {"rectification_report": "再次整改"})
     do(world, "clerk", case_id, "Task_AcceptRectification", {"acceptance": "accepted"})
 

@@ -67,7 +67,7 @@ def test_two_units_each_inspected_separately_with_a_rectification_loop(world, fr
         {"topics": "预算执行、专项资金、债务", "units": ["finance", "land"], "selfcheck_deadline": "2026-12-20"},
     )
     do(world, "chair", case_id, "Task_ApprovePlan", {"plan_decision": "approve"})
-    assert variables(world, case_id)["selfcheck_due"] == "2026-12-20T23:59:59+08:00"
+    assert variables(world, case_id)["selfcheck_due"] == "2026-12-21T00:00:00+08:00"  # the date typed, at 24:00
 
     notices = by_unit(world, case_id, "Task_Notice")
     assert set(notices) == {"finance", "land"}
@@ -76,7 +76,7 @@ def test_two_units_each_inspected_separately_with_a_rectification_loop(world, fr
     # finance moved on, land is still at its notice
     assert open_ids(world, case_id) == ["Task_Notice", "Task_SelfCheck"]
     [selfcheck] = items(world, case_id, "Task_SelfCheck")
-    assert who(selfcheck) == (("finance",), None) and selfcheck.due_at == at("2026-12-20T23:59:59+08:00")
+    assert who(selfcheck) == (("finance",), None) and selfcheck.due_at == at("2026-12-21T00:00:00+08:00")
     complete(world, "clerk", notices["land"], {"notice_text": "请自查"})
     checks = by_unit(world, case_id, "Task_SelfCheck")
     assert who(checks["land"]) == (("land",), None)
@@ -106,14 +106,15 @@ def test_two_units_each_inspected_separately_with_a_rectification_loop(world, fr
     )
     assert open_ids(world, case_id) == ["Task_Rectify"]  # finance is done, land rectifies
     rectify = one(world, case_id, "Task_Rectify")
-    assert who(rectify) == (("land",), None) and rectify.due_at == at("2027-01-31T23:59:59+08:00")
+    assert who(rectify) == (("land",), None) and rectify.due_at == at("2027-02-01T00:00:00+08:00")
     complete(world, "landy", rectify, {"rectification_report": "已补全部分"})
     acceptance = one(world, case_id, "Task_AcceptRectification")
     assert who(acceptance) == (("office",), None)
     complete(world, "clerk", acceptance, {"acceptance": "returned", "acceptance_opinion": "仍不完整"})
     again = one(world, case_id, "Task_Rectify")  # 直到问题解决: back to the unit, default deadline
     assert again.task_id != rectify.task_id
-    assert again.due_at == clock.now() + timedelta(days=30)  # inspection.rectification_days
+    # returned on 12-27 + inspection.rectification_days (30) = 2027-01-26 (Tue), to 24:00
+    assert again.due_at == at("2027-01-27T00:00:00+08:00")
     complete(world, "landy", again, {"rectification_report": "已全部补全"})
     do(world, "clerk", case_id, "Task_AcceptRectification", {"acceptance": "accepted"})
 
@@ -143,7 +144,7 @@ def test_single_unit_with_default_self_check_deadline(world, frozen_clock):
     do(world, "clerk", case_id, "Task_Notice", {"notice_text": "请自查"})
     check = one(world, case_id, "Task_SelfCheck")
     assert who(check) == (("civil_affairs",), None)
-    assert check.due_at == frozen_clock + timedelta(days=15)  # inspection.selfcheck_days
+    assert check.due_at == at("2026-12-23T00:00:00+08:00")  # 15 days from 12-07: Tuesday 12-22, 24:00
     do(world, "civ", case_id, "Task_SelfCheck", {"selfcheck_report": "无问题"})
     do(world, "clerk", case_id, "Task_OnSite", {"onsite_date": "2026-12-10", "onsite_record": "记录"})
     do(world, "clerk", case_id, "Task_Findings", {"findings_result": "clean", "findings": "良好"})

@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 
 from engine import clock
-from engine.errors import NotAllowed, NotFound
+from engine.errors import InvalidData, NotAllowed, NotFound
 from engine.usecases import cases, tasks
 
 from .conftest import (
@@ -28,7 +28,7 @@ def world(people):
     return people
 
 
-def register(world, disposition="register", user="xinfang"):
+def register(world, disposition="register", user="xinfang", received_on="2026-12-07"):
     case = act(
         world,
         user,
@@ -40,7 +40,7 @@ def register(world, disposition="register", user="xinfang"):
             "petitioner_phone": "13800000000",
             "petition_subject": "低保资格",
             "petition_content": "申请复核低保资格",
-            "received_on": "2026-12-07",
+            "received_on": received_on,
             "disposition": disposition,
         },
     )
@@ -50,7 +50,8 @@ def register(world, disposition="register", user="xinfang"):
 def accept_and_assign(world, case_id, unit="civil_affairs"):
     accept = one(world, case_id, "Task_Accept")
     assert who(accept) == (("office",), None)
-    assert accept.due_at == at("2026-12-22T09:00:00+08:00")  # registration + petition.accept_days (15)
+    # received 12-07 (Mon) + petition.accept_days (15): the last day is 12-22 (Tue), ending at 24:00
+    assert accept.due_at == at("2026-12-23T00:00:00+08:00")
     clock.advance(timedelta(days=3))
     do(world, "clerk", case_id, "Task_Accept", {"acceptance": "accept", "notified_on": "2026-12-10"})
     assert who(one(world, case_id, "Task_Assign")) == (("office",), None)
@@ -79,11 +80,13 @@ def test_accepted_replied_reviewed_and_re_reviewed(world, frozen_clock):
     accept_and_assign(world, case_id)
     handle = one(world, case_id, "Task_Handle")
     assert who(handle) == (("civil_affairs",), None)
-    assert handle.due_at == at("2027-02-08T09:00:00+08:00")  # acceptance (12-10) + petition.handle_days (60)
+    # accepted 12-10 + petition.handle_days (60) = 2027-02-08, in the Spring Festival holiday
+    # (02-05..02-10 in the calendar's estimate for 2027): the period ends with 02-11 (Thu)
+    assert handle.due_at == at("2027-02-12T00:00:00+08:00")
     with pytest.raises(NotFound):  # a case one may not see does not exist for them
         act(world, "fin", tasks.complete, handle.task_id, {"handling_action": "reply", "reply_text": "x"})
     v = variables(world, case_id)
-    assert v["accepted_on_time"] is True and v["handle_due"] == "2027-02-08T09:00:00+08:00"
+    assert v["accepted_on_time"] is True and v["handle_due"] == "2027-02-12T00:00:00+08:00"
     assert v["petitioner_name"] == "赵*"  # the office clerk sees it masked, the petition officer reads it
     assert act(world, "xinfang", cases.instance_detail, case_id).variables["petitioner_name"] == "赵某"
     page = act(world, "civ", tasks.task_page, handle.task_id)  # what the handling unit is shown
@@ -97,11 +100,13 @@ def test_accepted_replied_reviewed_and_re_reviewed(world, frozen_clock):
     do(world, "civ", case_id, "Task_Handle", {"handling_action": "reply", "reply_text": "经核查符合条件"})
 
     request = one(world, case_id, "Task_ReviewRequest")
-    assert who(request) == (("office",), None) and request.due_at == at("2027-02-08T09:00:00+08:00")
+    # replied 01-09 + 30 days = 02-08, again the holiday: 02-11 24:00
+    assert who(request) == (("office",), None) and request.due_at == at("2027-02-12T00:00:00+08:00")
     clock.advance(timedelta(days=10))  # 2027-01-19
     do(world, "clerk", case_id, "Task_ReviewRequest", {"review_request_content": "对答复不服，请求复查"})
     review = one(world, case_id, "Task_Review")
-    assert who(review) == (("office",), None) and review.due_at == at("2027-02-18T09:00:00+08:00")
+    # requested 01-19 + 30 days = 02-18 (Thu): 24:00 of it
+    assert who(review) == (("office",), None) and review.due_at == at("2027-02-19T00:00:00+08:00")
     do(
         world,
         "clerk",
@@ -111,10 +116,10 @@ def test_accepted_replied_reviewed_and_re_reviewed(world, frozen_clock):
     )
 
     rerequest = one(world, case_id, "Task_RereviewRequest")
-    assert who(rerequest) == (("office",), None) and rerequest.due_at == at("2027-02-18T09:00:00+08:00")
+    assert who(rerequest) == (("office",), None) and rerequest.due_at == at("2027-02-19T00:00:00+08:00")
     do(world, "clerk", case_id, "Task_RereviewRequest", {"rereview_request_content": "请求复核"})
     rereview = one(world, case_id, "Task_Rereview")
-    assert who(rereview) == (("presidium",), None) and rereview.due_at == at("2027-02-18T09:00:00+08:00")
+    assert who(rereview) == (("presidium",), None) and rereview.due_at == at("2027-02-19T00:00:00+08:00")
     with pytest.raises(NotAllowed):
         act(world, "clerk", tasks.complete, rereview.task_id, {"rereview_result": "upheld", "rereview_opinion": "x"})
     do(world, "member", case_id, "Task_Rereview", {"rereview_result": "changed", "rereview_opinion": "变更复查意见"})
@@ -159,21 +164,93 @@ def test_extensions_are_capped_at_thirty_days_in_all(world, frozen_clock):
         "Task_ApproveExtension",
         {"extension_decision": "approve", "extension_days_granted": 20},
     )
-    assert one(world, case_id, "Task_Handle").due_at == at("2027-02-28T09:00:00+08:00")
+    # counted on from the old period's last day, 02-11: + 20 days = 03-03 (Wed)
+    assert one(world, case_id, "Task_Handle").due_at == at("2027-03-04T00:00:00+08:00")
+    with pytest.raises(InvalidData) as refused:  # 10 of the 30 days are left
+        do(
+            world,
+            "civ",
+            case_id,
+            "Task_Handle",
+            {"handling_action": "extend", "extension_days": 20, "extension_reason": "仍需调查"},
+        )
+    error = refused.value.codes["extension_days"]
+    assert (error.code, error.params) == ("max_left", {"max": 10})
     do(
         world,
         "civ",
         case_id,
         "Task_Handle",
-        {"handling_action": "extend", "extension_days": 20, "extension_reason": "仍需调查"},
+        {"handling_action": "extend", "extension_days": 10, "extension_reason": "仍需调查"},
     )
-    do(
-        world,
-        "clerk",
-        case_id,
-        "Task_ApproveExtension",
-        {"extension_decision": "approve", "extension_days_granted": 20},
-    )
-    assert one(world, case_id, "Task_Handle").due_at == at("2027-03-10T09:00:00+08:00")
+    with pytest.raises(InvalidData) as refused:
+        do(
+            world,
+            "clerk",
+            case_id,
+            "Task_ApproveExtension",
+            {"extension_decision": "approve", "extension_days_granted": 11},
+        )
+    assert refused.value.codes["extension_days_granted"].code == "max_left"
+    do(world, "clerk", case_id, "Task_ApproveExtension", {"extension_decision": "approve"})  # what was asked for
+    # 03-03 + 10 days = 03-13, a Saturday: the period ends with Monday 03-15
+    assert one(world, case_id, "Task_Handle").due_at == at("2027-03-16T00:00:00+08:00")
     v = variables(world, case_id)
     assert (v["extension_granted"], v["extension_days_total"], v["extension_count"], v["extended"]) == (10, 30, 2, True)
+    with pytest.raises(InvalidData) as refused:  # nothing left
+        do(
+            world,
+            "civ",
+            case_id,
+            "Task_Handle",
+            {"handling_action": "extend", "extension_days": 1, "extension_reason": "再延"},
+        )
+    assert refused.value.codes["extension_days"].params == {"max": 0}
+
+
+def test_the_acceptance_period_counts_from_receipt_not_registration(world, frozen_clock):
+    clock.advance(timedelta(days=30))  # registered 2027-01-06 (Wed), 09:00
+    case_id = register(world, received_on="2027-01-02")
+    # received 01-02 + 15 days = 01-17, a Sunday: the period ends with Monday 01-18
+    assert one(world, case_id, "Task_Accept").due_at == at("2027-01-19T00:00:00+08:00")
+    advance_and_fire(world, at("2027-01-18T23:59:00+08:00") - clock.now())
+    do(world, "clerk", case_id, "Task_Accept", {"acceptance": "accept", "notified_on": "2027-01-18"})
+    assert variables(world, case_id)["accepted_on_time"] is True
+
+
+def test_accepting_on_the_day_after_the_period_is_late(world, frozen_clock):
+    clock.advance(timedelta(days=30))
+    case_id = register(world, received_on="2027-01-02")
+    advance_and_fire(world, at("2027-01-19T00:00:00+08:00") - clock.now())  # the first instant of day 16
+    do(world, "clerk", case_id, "Task_Accept", {"acceptance": "accept", "notified_on": "2027-01-19"})
+    assert variables(world, case_id)["accepted_on_time"] is False
+
+
+def test_a_receipt_date_in_the_future_is_refused(world, frozen_clock):
+    with pytest.raises(InvalidData) as refused:
+        register(world, received_on="2026-12-08")  # today is 2026-12-07
+    error = refused.value.codes["received_on"]
+    assert (error.code, error.params["max"]) == ("date_out_of_range", "2026-12-07")
+
+
+def test_a_late_reply_is_supervised_and_recorded_late(world, frozen_clock):
+    case_id = register(world)
+    accept_and_assign(world, case_id)  # handling ends 2027-02-12 00:00 (see above)
+    advance_and_fire(world, at("2027-02-11T23:59:59+08:00") - clock.now())
+    assert open_ids(world, case_id) == ["Task_Handle"]  # the last day is not over
+    advance_and_fire(world, timedelta(seconds=2))  # 00:00:01 on 02-12, the period over
+    assert open_ids(world, case_id) == ["Task_Handle", "Task_SuperviseHandle"]
+    supervise = one(world, case_id, "Task_SuperviseHandle")
+    assert who(supervise) == (("office",), None)
+    do(world, "clerk", case_id, "Task_SuperviseHandle", {"supervision_method": "phone", "supervision_note": "电话催办"})
+    assert open_ids(world, case_id) == ["Task_Handle"]
+    do(world, "civ", case_id, "Task_Handle", {"handling_action": "reply", "reply_text": "逾期答复"})
+    assert variables(world, case_id)["replied_on_time"] is False
+
+
+def test_a_reply_on_the_last_evening_is_on_time(world, frozen_clock):
+    case_id = register(world)
+    accept_and_assign(world, case_id)
+    clock.advance(at("2027-02-11T23:30:00+08:00") - clock.now())
+    do(world, "civ", case_id, "Task_Handle", {"handling_action": "reply", "reply_text": "按期答复"})
+    assert variables(world, case_id)["replied_on_time"] is True

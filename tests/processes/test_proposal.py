@@ -23,7 +23,9 @@ from .conftest import (
     who,
 )
 
-REPLY_DUE = "2027-03-07T09:00:00+08:00"  # 交办 on 2026-12-07 09:00 (Beijing) + proposal.reply_months (3)
+# 交办 on 2026-12-07 (Mon) + proposal.reply_months (3) = 2027-03-07, a Sunday: the period ends
+# with Monday 03-08, at 24:00
+REPLY_DUE = "2027-03-09T00:00:00+08:00"
 
 
 @pytest.fixture
@@ -105,7 +107,8 @@ def test_register_assign_reply_satisfied_closes_the_case(world, frozen_clock):
     assign(world, case_id, cohandling=["land", "finance"])  # the lead unit is dropped from the co-handlers
     assert open_ids(world, case_id) == ["Task_CohandlingView", "Task_Reply"]
     view, answer = one(world, case_id, "Task_CohandlingView"), one(world, case_id, "Task_Reply")
-    assert who(view) == (("land",), None) and view.due_at == at("2027-01-07T09:00:00+08:00")
+    # co-handling opinion: one month, 2027-01-07 (Thu), to 24:00
+    assert who(view) == (("land",), None) and view.due_at == at("2027-01-08T00:00:00+08:00")
     assert who(answer) == (("finance",), None) and answer.due_at == at(REPLY_DUE)
     with pytest.raises(NotAllowed):
         act(world, "landy", tasks.complete, answer.task_id, {"handling_action": "reply"})
@@ -142,7 +145,7 @@ def test_unsatisfied_evaluation_loops_through_re_handling(world, frozen_clock):
 
     rehandle = one(world, case_id, "Task_Rehandle")
     assert who(rehandle) == (("finance",), None)
-    assert rehandle.due_at == at("2027-01-07T09:00:00+08:00")  # now + proposal.rehandle_months (1)
+    assert rehandle.due_at == at("2027-01-08T00:00:00+08:00")  # 12-07 + proposal.rehandle_months (1)
     do(world, "fin", case_id, "Task_Rehandle", {"reply_class": "A", "reply_text": "已重新办理并解决"})
     evaluate(world, case_id, "基本满意")
 
@@ -161,12 +164,12 @@ def test_class_b_reply_is_followed_up_until_solved(world, frozen_clock):
     evaluate(world, case_id, "基本满意")
 
     first = one(world, case_id, "Task_FollowUp")
-    assert who(first) == (("land",), None) and first.due_at == at("2027-03-07T09:00:00+08:00")
+    assert who(first) == (("land",), None) and first.due_at == at("2027-03-09T00:00:00+08:00")  # as REPLY_DUE
     clock.advance(timedelta(days=80))
     do(world, "landy", case_id, "Task_FollowUp", {"progress_report": "已完成一半", "followup_status": "in_progress"})
     second = one(world, case_id, "Task_FollowUp")
     assert second.task_id != first.task_id
-    assert second.due_at == at("2027-05-25T09:00:00+08:00")  # 2027-02-25 + three months
+    assert second.due_at == at("2027-05-26T00:00:00+08:00")  # 2027-02-25 + three months = 05-25 (Tue)
     assert detail(world, case_id).variables["solved"] is False
     do(world, "landy", case_id, "Task_FollowUp", {"progress_report": "已全部完成", "followup_status": "solved"})
 
@@ -199,27 +202,55 @@ def test_approved_extension_moves_the_reply_deadline_within_the_cap(world, froze
         "Task_ApproveExtension",
         {"extension_decision": "approve", "extension_months_granted": 2},
     )
+    # counted on from the old period's last day (03-08): 05-08, a Saturday, so Monday 05-10
     moved = one(world, case_id, "Task_Reply")
-    assert moved.due_at == at("2027-05-07T09:00:00+08:00")
+    assert moved.due_at == at("2027-05-11T00:00:00+08:00")
     v = variables(world, case_id)
-    assert (v["reply_due"], v["extension_months_total"], v["extended"]) == ("2027-05-07T09:00:00+08:00", 2, True)
+    assert (v["reply_due"], v["extension_months_total"], v["extended"]) == ("2027-05-11T00:00:00+08:00", 2, True)
 
-    # all extensions together stay within proposal.max_extension_months (3): 3 asked, 1 granted
+    # all extensions together stay within proposal.max_extension_months (3): asking 3 more is
+    # refused, naming the 1 month left; so is granting more than is left
+    with pytest.raises(InvalidData) as refused:
+        do(
+            world,
+            "fin",
+            case_id,
+            "Task_Reply",
+            {"handling_action": "extend", "extension_months": 3, "extension_reason": "仍需时间"},
+        )
+    error = refused.value.codes["extension_months"]
+    assert (error.code, error.params) == ("max_left", {"max": 1})
+    assert open_ids(world, case_id) == ["Task_Reply"]  # nothing moved
     do(
         world,
         "fin",
         case_id,
         "Task_Reply",
-        {"handling_action": "extend", "extension_months": 3, "extension_reason": "仍需时间"},
+        {"handling_action": "extend", "extension_months": 1, "extension_reason": "仍需时间"},
+    )
+    with pytest.raises(InvalidData) as refused:
+        do(
+            world,
+            "clerk",
+            case_id,
+            "Task_ApproveExtension",
+            {"extension_decision": "approve", "extension_months_granted": 2},
+        )
+    assert (
+        refused.value.codes["extension_months_granted"].code,
+        refused.value.codes["extension_months_granted"].params,
+    ) == (
+        "max_left",
+        {"max": 1},
     )
     do(
         world,
         "clerk",
         case_id,
         "Task_ApproveExtension",
-        {"extension_decision": "approve", "extension_months_granted": 3},
+        {"extension_decision": "approve", "extension_months_granted": 1},
     )
-    assert one(world, case_id, "Task_Reply").due_at == at("2027-06-07T09:00:00+08:00")
+    assert one(world, case_id, "Task_Reply").due_at == at("2027-06-11T00:00:00+08:00")  # 05-10 + 1 month (Thu)
     v = variables(world, case_id)
     assert (v["extension_granted"], v["extension_months_total"], v["extension_count"]) == (1, 3, 2)
 
@@ -313,3 +344,41 @@ def test_motion_not_on_the_agenda_is_handled_as_a_suggestion(world, frozen_clock
     do(world, "chair", case_id, "Task_AgendaDecision", {"agenda_decision": "as_suggestion"})
     assert open_ids(world, case_id) == ["Task_Classify"]
     assert variables(world, case_id)["handled_as"] == "suggestion"
+
+
+def test_a_reply_at_three_in_the_afternoon_of_the_last_day_is_on_time(world, frozen_clock):
+    """The issue's case: assigned 2027-03-16 at 09:00, the reply is due by 24:00 of 06-16 (Wed);
+    assigned at 17:45 the same day, the deadline is the same."""
+    clock.advance(at("2027-03-16T09:00:00+08:00") - clock.now())
+    early = register(world)
+    assign(world, early)
+    clock.advance(at("2027-03-16T17:45:00+08:00") - clock.now())
+    late = register(world)
+    assign(world, late)
+    for case_id in (early, late):
+        assert one(world, case_id, "Task_Reply").due_at == at("2027-06-17T00:00:00+08:00")
+
+    advance_and_fire(world, at("2027-06-16T15:00:00+08:00") - clock.now())
+    reply(world, early, "A")
+    assert variables(world, early)["replied_on_time"] is True
+
+    # no 督办 on the last day: the period is not over until 24:00
+    advance_and_fire(world, at("2027-06-16T23:59:00+08:00") - clock.now())
+    assert open_ids(world, late) == ["Task_Reply"]
+    advance_and_fire(world, at("2027-06-17T00:00:01+08:00") - clock.now())
+    assert open_ids(world, late) == ["Task_Reply", "Task_Supervise"]
+
+
+def test_a_second_unsatisfied_evaluation_closes_the_case_as_finally_unsatisfied(world, frozen_clock):
+    case_id = register(world)
+    assign(world, case_id)
+    reply(world, case_id, "C")
+    evaluate(world, case_id, "不满意")
+    do(world, "fin", case_id, "Task_Rehandle", {"reply_class": "C", "reply_text": "仍无条件解决"})
+    evaluate(world, case_id, "不满意")
+
+    case = detail(world, case_id)
+    assert case.status == "completed" and open_ids(world, case_id) == []
+    v = case.variables
+    assert (v["first_evaluation"], v["evaluation"], v["final_evaluation"]) == ("不满意", "不满意", "最终不满意")
+    assert (v["evaluation_count"], v["rehandle_count"], v["outcome"]) == (2, 1, "closed")

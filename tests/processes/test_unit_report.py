@@ -36,13 +36,14 @@ def test_ordinary_month_with_a_returned_report(world, frozen_clock):
     assert who(one(world, case_id, "Task_Notify")) == (("office",), None)
     v = variables(world, case_id)
     assert (v["report_period"], v["half_year_round"]) == ("2026-12", False)
-    assert v["monthly_due"] == "2026-12-17T09:00:00+08:00"  # unit_report.monthly_due_days (10)
-    assert v["thematic_due"] == "2026-12-27T09:00:00+08:00"  # unit_report.thematic_due_days (20)
+    assert v["monthly_due"] == "2026-12-18T00:00:00+08:00"  # 12-07 + unit_report.monthly_due_days (10): Thu 12-17
+    # 12-07 + unit_report.thematic_due_days (20) = 12-27, a Sunday: Monday 12-28, to 24:00
+    assert v["thematic_due"] == "2026-12-29T00:00:00+08:00"
     do(world, "clerk", case_id, "Task_Notify", {"monthly_units": ["finance", "land"]})
 
     submits = items(world, case_id, "Task_SubmitMonthly")
     assert sorted(who(t) for t in submits) == [(("finance",), None), (("land",), None)]
-    assert all(t.due_at == at("2026-12-17T09:00:00+08:00") for t in submits)
+    assert all(t.due_at == at("2026-12-18T00:00:00+08:00") for t in submits)
     fin = next(t for t in submits if who(t) == (("finance",), None))
     land = next(t for t in submits if t is not fin)
     with pytest.raises(NotAllowed):
@@ -63,7 +64,7 @@ def test_ordinary_month_with_a_returned_report(world, frozen_clock):
             {"check_result": result, "check_note": "数据不全" if unit == "land" else ""},
         )
     again = one(world, case_id, "Task_SubmitMonthly")
-    assert who(again) == (("land",), None) and again.due_at == at("2026-12-17T09:00:00+08:00")
+    assert who(again) == (("land",), None) and again.due_at == at("2026-12-18T00:00:00+08:00")
     clock.advance(timedelta(days=12))  # 2026-12-19, late
     do(world, "landy", case_id, "Task_SubmitMonthly", {"report_summary": "国土月报（补）"})
     do(world, "clerk", case_id, "Task_CheckMonthly", {"check_result": "ok"})
@@ -88,7 +89,7 @@ def test_monthly_timer_starts_one_january_round_with_thematic_reports(world, fro
     assert who(one(world, case_id, "Task_Notify")) == (("office",), None)
     v = variables(world, case_id)
     assert (v["report_period"], v["half_year_round"]) == ("2027-01", True)
-    assert v["thematic_due"] == "2027-01-21T09:01:00+08:00"
+    assert v["thematic_due"] == "2027-01-22T00:00:00+08:00"  # started 01-01 + 20 days = 01-21 (Thu)
 
     do(
         world,
@@ -99,7 +100,7 @@ def test_monthly_timer_starts_one_january_round_with_thematic_reports(world, fro
     )
     assert open_ids(world, case_id) == ["Task_SubmitMonthly", "Task_SubmitThematic"]
     thematic = one(world, case_id, "Task_SubmitThematic")
-    assert who(thematic) == (("civil_affairs",), None) and thematic.due_at == at("2027-01-21T09:01:00+08:00")
+    assert who(thematic) == (("civil_affairs",), None) and thematic.due_at == at("2027-01-22T00:00:00+08:00")
     do(world, "civ", case_id, "Task_SubmitThematic", {"thematic_report": "民政专题材料"})
     assert who(one(world, case_id, "Task_HearThematic")) == (("presidium",), None)
     do(world, "member", case_id, "Task_HearThematic", {"hearing_opinion": "继续做好低保工作", "problems_noted": ""})

@@ -98,7 +98,8 @@ def test_two_issues_one_late_with_supervision(world, frozen_clock):
         act(world, "clerk", tasks.complete, a.task_id, {"handling_unit": unit, "assignment_note": "请办理"})
     handles = items(world, case_id, "Task_HandleIssue")
     assert sorted(who(h) for h in handles) == [(("civil_affairs",), None), (("land",), None)]
-    assert all(h.due_at == at("2027-01-06T09:00:00+08:00") for h in handles)  # + feedback_days (30)
+    # received 12-07 + voter_reception.feedback_days (30) = 2027-01-06 (Wed), to 24:00
+    assert all(h.due_at == at("2027-01-07T00:00:00+08:00") for h in handles)
     land = next(h for h in handles if who(h) == (("land",), None))
     civ = next(h for h in handles if h is not land)
     with pytest.raises(NotFound):  # a case one may not see does not exist for them

@@ -26,6 +26,7 @@ SAMPLES = {
     "max_length": ({"max": 200}, "at most 200 characters"),
     "min": ({"min": 1}, "at least 1"),
     "max": ({"max": 99}, "at most 99"),
+    "max_left": ({"max": 2}, "at most 2: that is what is left"),
     "not_allowed_value": ({"value": "Z"}, "not one of the allowed values: Z"),
     "unsupported_type": ({"type": "money"}, "unsupported field type 'money'"),
     "may_not_write": ({}, "confidential: you may not write it"),
@@ -50,6 +51,23 @@ SAMPLES = {
     "unknown_setting": ({"name": "x.y", "known": "a.b, c.d"}, "unknown setting 'x.y'; known: a.b, c.d"),
     "case_or_task_needed": ({}, "a case or a task is needed"),
     "not_a_name": ({"value": "x" * 40, "max": 64}, "x" * 40 + "… is not a user or group name (at most 64 characters)"),
+    "calendar_line": (
+        {},
+        "write YYYY-MM-DD (or YYYY-MM-DD..YYYY-MM-DD) and the holiday's name, "
+        "or YYYY-MM-DD working for a make-up working day",
+    ),
+    "not_in_year": ({"year": 2027}, "must be a day of 2027"),
+    "range_backwards": ({}, "the range ends before it starts"),
+    "range_too_long": ({"max": 31}, "at most 31 days in one range"),
+    "calendar_overlap": ({"day": "2027-02-10"}, "2027-02-10 is entered twice"),
+    "holiday_on_weekend": (
+        {"day": "2027-02-20"},
+        "2027-02-20: only Saturdays and Sundays, off anyway; give the holiday's name",
+    ),
+    "make_up_on_weekday": (
+        {"day": "2027-02-15"},
+        "2027-02-15 is a weekday, a working day anyway; add a note saying why",
+    ),
 }
 
 
@@ -282,3 +300,26 @@ def test_good_constraints_deploy():
     )
     [process] = parse_bpmn(with_field(good), "x.bpmn")
     assert [f.id for f in process.tasks["t"].form.fields] == ["f", "g", "h", "i"]
+
+
+# -- bounds given as expressions (what is left of an allowance) ------------------------------
+def test_an_expression_bound_deploys_on_a_user_task_and_is_compiled():
+    [process] = parse_bpmn(with_field(field("long", ("min", "1"), ("max", "${3 - used}"))), "x.bpmn")
+    assert process.tasks["t"].form.fields[0].bound_expressions == {"max": "3 - used"}
+    message = refused(field("long", ("max", "${3 - }")))
+    assert message.startswith("max of form field 'f'")
+
+
+def test_an_expression_bound_is_refused_on_a_start_form():
+    message = refused(field("long", ("max", "${3 - used}")), element="s")
+    assert "constraint 'max' is an expression, which only a user task's form can evaluate" in message
+
+
+def test_an_evaluated_bound_refuses_more_than_is_left():
+    form = FormSpec((FormField("months", "延期（月）", "long", constraints={"min": "1", "max": "${3 - used}"}),))
+    assert form.validate({"months": "2"}, bounds={"months": {"max": 2}}) == {"months": 2}
+    with pytest.raises(InvalidData) as info:
+        form.validate({"months": "3"}, bounds={"months": {"max": 2}})
+    error = info.value.codes["months"]
+    assert (error.code, error.params) == ("max_left", {"max": 2})
+    assert str(error) == "延期（月）: at most 2: that is what is left"

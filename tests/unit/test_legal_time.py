@@ -13,7 +13,7 @@ A period ends at 24:00 of its last day, written as 00:00 of the next day, Beijin
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
@@ -115,7 +115,7 @@ def test_enough_cases_were_worked_out_by_hand():
 def test_the_start_is_the_day_in_beijing_whatever_the_time():
     late = datetime(2025, 3, 3, 23, 30, tzinfo=LOCAL_TZ)
     assert legal.after_days(late, 1, CAL).last_day == D("2025-03-04")  # 23:30 is still 03-03
-    utc = datetime(2025, 3, 3, 16, 30, tzinfo=timezone.utc)  # 00:30 on 03-04 in Beijing
+    utc = datetime(2025, 3, 3, 16, 30, tzinfo=UTC)  # 00:30 on 03-04 in Beijing
     assert legal.after_days(utc, 1, CAL).last_day == D("2025-03-05")
     naive = datetime(2025, 3, 3, 9, 0)  # no zone: Beijing time
     assert legal.after_days(naive, 1, CAL).last_day == D("2025-03-04")

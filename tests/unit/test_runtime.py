@@ -1,7 +1,7 @@
 """The SpiffWorkflow facade, without a database. Every scenario saves and restores the
 workflow mid-way and checks nothing changed, as SpiffWorkflow's own tests do."""
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from SpiffWorkflow.util.task import TaskState
@@ -51,7 +51,9 @@ def test_walks_every_path_with_save_and_restore(frozen_clock, runtime, process):
     wf = round_trip(runtime, process, wf)
     reply = ready(runtime, process, wf)["reply"]
     assert reply.candidate_groups == ("finance",)  # ${lead_unit} evaluated
-    assert reply.due_at == frozen_clock + timedelta(days=15)  # setting('petition.accept_days')
+    assert reply.due_at == datetime(
+        2026, 12, 22, 16, 0, tzinfo=UTC
+    )  # 15 days from Monday 12-07 (not counted): Tuesday 12-22, which ends at 24:00 Beijing time
     [timer] = runtime.waiting_timers(wf)
     assert (timer.bpmn_id, timer.due_at) == ("reply_timer", reply.due_at)
 
@@ -73,7 +75,7 @@ def test_walks_every_path_with_save_and_restore(frozen_clock, runtime, process):
     wf = round_trip(runtime, process, wf)
     second = ready(runtime, process, wf)["reply"]
     assert second.task_id != reply.task_id
-    assert second.due_at == clock.now() + timedelta(days=15)
+    assert second.due_at == datetime(2027, 1, 7, 16, 0, tzinfo=UTC)  # 15 days from 12-23: Thursday 01-07, 24:00
     assert runtime.variables(wf)["rounds"] == 2
 
     runtime.complete(wf, second.task_id, {"reply_class": "A"})

@@ -146,8 +146,8 @@ RAN_OUT = "script Task_Runaway ran "  # of steps or of time, whichever this mach
         ("x = (1).to_bytes(10**10, 'big')", "at most 1000000"),
         ("x = int.from_bytes(b'\\xff' * 1000000, 'big')", "bits"),
         ("x = sum([[1]] * 1000, [])", "numbers"),
-        ("x = working_days_from_now(10**9)", "working days"),
-        ("x = working_days_from_now(2.5)", "whole number"),
+        ("x = deadline_in_working_days(10**9)", "working days"),
+        ("x = deadline_in_working_days(2.5)", "whole number"),
         ("while True:\n    try:\n        while True: pass\n    except Exception:\n        pass", RAN_OUT),
     ],
 )

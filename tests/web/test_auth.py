@@ -6,8 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from tests.web.conftest import PASSWORD, login, start_review, text_of
-from web import create_app
+from tests.web.conftest import login, text_of
+from tests.world import PASSWORD, act, start_review
 
 PAGES = ["/", "/start", "/start/review", "/admin/users", "/cases/1", "/tasks/x"]
 
@@ -62,14 +62,13 @@ def test_next_goes_back_to_the_page_but_never_off_site(client):
 
 def test_deactivated_user_cannot_sign_in_and_is_signed_out(app, client, as_user):
     from engine.usecases import people
-    from tests.web.conftest import use
 
     as_user("finance1")
     assert client.get("/").status_code == 200
-    use(
+    act(
         app,
-        people.update_user,
         "admin",
+        people.update_user,
         "finance1",
         display_name="f",
         email=None,
@@ -106,9 +105,8 @@ def test_security_headers(client):
     assert headers["Referrer-Policy"] == "same-origin"
 
 
-def test_forms_without_csrf_token_are_refused(db_url, tmp_path, monkeypatch, app):
-    monkeypatch.setenv("CONGRESSFLOW_INSTANCE_PATH", str(tmp_path / "csrf-instance"))
-    strict = create_app({"DATABASE_URL": db_url, "TESTING": True, "SECRET_KEY": "test-secret"})
+def test_forms_without_csrf_token_are_refused(db_url, make_app, app):
+    strict = make_app(db_url, instance="csrf-instance", csrf=True)
     assert strict.config["WTF_CSRF_ENABLED"] is True
     client = strict.test_client()
     refused = client.post("/login", data={"username": "office1", "password": PASSWORD})
@@ -118,7 +116,7 @@ def test_forms_without_csrf_token_are_refused(db_url, tmp_path, monkeypatch, app
     token = page.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
     accepted = client.post("/login", data={"username": "office1", "password": PASSWORD, "csrf_token": token})
     assert accepted.status_code == 302
-    case = start_review(app)
+    case = start_review(app, "office1")
     # signed in, a claim without the token is refused as well and changes nothing
     assert client.post(f"/tasks/{case.task_id}/claim").status_code == 400
     assert "待签收" in text_of(client.get(f"/tasks/{case.task_id}"))
@@ -144,6 +142,6 @@ def test_language_survives_sign_out(client, as_user):
 
 
 def test_dates_are_shown_in_beijing_time(app, as_user, frozen_clock):
-    case = start_review(app)  # the clock stands at 01:00 UTC = 09:00 in Beijing
+    case = start_review(app, "office1")  # the clock stands at 01:00 UTC = 09:00 in Beijing
     html = text_of(as_user("office1").get(f"/cases/{case.id}"))
     assert frozen_clock.strftime("%Y-%m-%d") + " 09:00" in html

@@ -11,7 +11,8 @@ import pytest
 from engine import clock
 from engine.usecases import cases as instances
 from engine.usecases import tasks
-from tests.web.conftest import start_petition, start_review, text_of, use
+from tests.web.conftest import text_of
+from tests.world import act, start_petition, start_review
 
 SECRETS = ("张三丰", "13900001111")
 
@@ -32,21 +33,21 @@ def later(minutes: int = 5) -> None:
 
 def at_reply(app, unit: str, subject: str) -> int:
     """A review case whose 答复 task is offered to ``unit``; returns the case id."""
-    case = start_review(app, subject)
-    use(app, tasks.complete, "office1", case.task_id, {"lead_unit": unit})
+    case = start_review(app, "office1", subject)
+    act(app, "office1", tasks.complete, case.task_id, {"lead_unit": unit})
     return case.id
 
 
 @pytest.fixture
 def three_cases(app):
     """A running review, a completed petition and a cancelled review, started in that order."""
-    running = start_review(app, "关于修缮村道的意见")
+    running = start_review(app, "office1", "关于修缮村道的意见")
     later()
-    petition = start_petition(app, unit="office")  # handled by the office: office1 sees it
-    use(app, tasks.complete, "office1", petition.task_id, {"answer": "已核实", "answered_on": "2026-12-08"})
+    petition = start_petition(app, "petition1", unit="office")  # handled by the office: office1 sees it
+    act(app, "office1", tasks.complete, petition.task_id, {"answer": "已核实", "answered_on": "2026-12-08"})
     later()
-    cancelled = start_review(app, "重复登记的意见")
-    use(app, instances.cancel_instance, "office1", cancelled.id, "重复")
+    cancelled = start_review(app, "office1", "重复登记的意见")
+    act(app, "office1", instances.cancel_instance, cancelled.id, "重复")
     return running.id, petition.id, cancelled.id
 
 
@@ -102,8 +103,8 @@ def test_each_filter(app, as_user, three_cases, query, expected):
 
 
 def test_search_finds_the_business_key(app, as_user):
-    with_key = use(app, instances.start_instance, "office1", "review", {"subject": "修桥"}, business_key="RD-2026-017")
-    start_review(app, "修渠")
+    with_key = act(app, "office1", instances.start_instance, "review", {"subject": "修桥"}, business_key="RD-2026-017")
+    start_review(app, "office1", "修渠")
     html = text_of(as_user("office1").get("/cases?q=2026-017"))
     assert case_ids(html) == [with_key.id] and "RD-2026-017" in html
 
@@ -121,9 +122,9 @@ def test_filters_stay_in_the_form_and_the_url(app, as_user, three_cases):
 def test_pages_of_25_with_the_total_and_the_filters_in_the_links(app, as_user):
     ids = []
     for n in range(27):
-        ids.append(start_review(app, f"意见{n:02d}").id)
+        ids.append(start_review(app, "office1", f"意见{n:02d}").id)
         later(1)
-    start_petition(app)  # filtered out below
+    start_petition(app, "petition1")  # filtered out below
     c = as_user("office1")
     first = text_of(c.get("/cases?process=review"))
     assert case_ids(first) == ids[::-1][:25]
@@ -140,7 +141,7 @@ def test_pages_of_25_with_the_total_and_the_filters_in_the_links(app, as_user):
 
 def test_open_and_overdue_tasks(app, as_user):
     at_reply(app, "finance", "按期答复的意见")
-    case = start_review(app, "尚未登记的意见")
+    case = start_review(app, "office1", "尚未登记的意见")
     c = as_user("office1")
     html = text_of(c.get("/cases"))
     assert 'class="overdue"' not in html and "已逾期" not in html
@@ -174,7 +175,7 @@ def test_who_sees_which_case(app, as_user, person):
     for name, unit in (("finance", "finance"), ("civil", "civil_affairs"), ("deputy", "deputy")):
         cases[name] = at_reply(app, unit, f"{name}的意见")
         later()
-    cases["petition"] = start_petition(app, unit="finance").id
+    cases["petition"] = start_petition(app, "petition1", unit="finance").id
     c = as_user(person)
     listed = set(case_ids(text_of(c.get("/cases"))))
     assert listed == {cases[name] for name in WHO_SEES[person]}
@@ -187,7 +188,7 @@ def test_who_sees_which_case(app, as_user, person):
 
 @pytest.mark.parametrize("username", ["finance1", "supervisor", "petition1"])
 def test_no_confidential_petition_data_in_the_list(app, as_user, username):
-    case = start_petition(app, unit="finance")
+    case = start_petition(app, "petition1", unit="finance")
     c = as_user(username)
     html = text_of(c.get("/cases"))
     # the title is no confidential field: shown as on the case page and in the inbox
@@ -200,7 +201,7 @@ def test_no_confidential_petition_data_in_the_list(app, as_user, username):
 
 def test_english_page(app, client, as_user):
     c = as_user("office1")
-    start_review(app, "关于修缮村道的意见")
+    start_review(app, "office1", "关于修缮村道的意见")
     c.get("/lang/en")
     html = text_of(c.get("/cases"))
     assert '<html lang="en">' in html and "<h1>Cases</h1>" in html

@@ -12,8 +12,9 @@ from engine import clock
 from engine.bpmn.layout import BPMNDI, with_diagram
 from engine.usecases import cases, tasks
 from tests.conftest import FIXTURES
-from tests.web.conftest import start_review, text_of, use
+from tests.web.conftest import text_of
 from tests.web.test_inbox import to_reply
+from tests.world import act, start_review
 
 
 def diagram_state(html: str) -> dict:
@@ -23,8 +24,8 @@ def diagram_state(html: str) -> dict:
 
 
 def test_case_page_shows_status_labelled_variables_and_history(app, as_user):
-    case = start_review(app, "关于修缮村道的意见")
-    use(app, tasks.complete, "office1", case.task_id, {"lead_unit": "finance", "urgent": True})
+    case = start_review(app, "office1", "关于修缮村道的意见")
+    act(app, "office1", tasks.complete, case.task_id, {"lead_unit": "finance", "urgent": True})
     html = text_of(as_user("office1").get(f"/cases/{case.id}"))
     assert 'id="case-status">办理中' in html
     assert '<dt>主办单位</dt><dd data-var="lead_unit">财政所</dd>' in html
@@ -37,8 +38,8 @@ def test_case_page_shows_status_labelled_variables_and_history(app, as_user):
 
 def test_english_punctuation_around_data(app, as_user):
     """Chinese full-width brackets and separators belong to the Chinese page only."""
-    case = start_review(app, "关于修缮村道的意见")
-    use(app, tasks.complete, "office1", case.task_id, {"lead_unit": "finance", "urgent": True})
+    case = start_review(app, "office1", "关于修缮村道的意见")
+    act(app, "office1", tasks.complete, case.task_id, {"lead_unit": "finance", "urgent": True})
     client = as_user("office1")
     zh = text_of(client.get(f"/cases/{case.id}"))
     assert re.search(r"答复</a>\s*（财政所，期限 \d{4}-\d\d-\d\d \d\d:\d\d）", zh)
@@ -50,8 +51,8 @@ def test_english_punctuation_around_data(app, as_user):
 
 
 def test_diagram_marks_completed_active_and_overdue(app, as_user):
-    case = start_review(app)
-    use(app, tasks.complete, "office1", case.task_id, {"lead_unit": "finance"})
+    case = start_review(app, "office1")
+    act(app, "office1", tasks.complete, case.task_id, {"lead_unit": "finance"})
     c = as_user("office1")
     html = text_of(c.get(f"/cases/{case.id}"))
     state = diagram_state(html)
@@ -64,7 +65,7 @@ def test_diagram_marks_completed_active_and_overdue(app, as_user):
 
 
 def test_bpmn_xml_has_a_diagram_even_when_the_file_has_none(app, as_user):
-    case = start_review(app)
+    case = start_review(app, "office1")
     html = text_of(as_user("office1").get(f"/cases/{case.id}"))
     url = re.search(r'data-xml-url="([^"]+)"', html).group(1)
     response = as_user("office1").get(url)
@@ -86,8 +87,8 @@ def test_layout_leaves_a_drawn_diagram_alone_and_places_columns_left_to_right():
 
 
 def test_cancelled_case(app, as_user):
-    case = start_review(app)
-    use(app, cases.cancel_instance, "office1", case.id, "重复登记")
+    case = start_review(app, "office1")
+    act(app, "office1", cases.cancel_instance, case.id, "重复登记")
     html = text_of(as_user("office1").get(f"/cases/{case.id}"))
     assert 'id="case-status">已撤销' in html and "撤销案件" in html
 
@@ -95,7 +96,7 @@ def test_cancelled_case(app, as_user):
 def test_case_comments_and_attachments(app, as_user):
     from io import BytesIO
 
-    case = start_review(app)
+    case = start_review(app, "office1")
     c = as_user("office1")
     assert c.post(f"/cases/{case.id}/comments", data={"body": "请尽快登记"}).status_code == 302
     assert (
@@ -113,7 +114,7 @@ def test_case_comments_and_attachments(app, as_user):
 
 def test_other_units_cannot_see_a_case(app, as_user):
     task = to_reply(app, "finance")
-    case_id = use(app, tasks.task_detail, "finance1", task).summary.instance_id
+    case_id = act(app, "finance1", tasks.task_detail, task).summary.instance_id
     assert as_user("finance1").get(f"/cases/{case_id}").status_code == 200
     # a case one may not see answers like a missing one
     assert as_user("civil1").get(f"/cases/{case_id}").status_code == 404

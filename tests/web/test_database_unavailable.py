@@ -7,8 +7,6 @@ from __future__ import annotations
 import re
 import socket
 import uuid
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from flask import Flask
@@ -17,7 +15,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from tests.conftest import PG_URL
-from web import create_app, database
+from tests.world import AppFactory, create_people
 
 SERVER = make_url(PG_URL or "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 PAGE_TEXT = {"zh_CN": "暂时无法连接数据库", "en": "The database cannot be reached right now"}
@@ -34,11 +32,6 @@ UNREACHABLE = {
     "closed port": SERVER.set(host="127.0.0.1", port=closed_port()).render_as_string(False),
     "unopenable sqlite file": "sqlite:////nonexistent-directory/congressflow.db",
 }
-
-
-def make_app(url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, testing: bool = True) -> Flask:
-    monkeypatch.setenv("CONGRESSFLOW_INSTANCE_PATH", str(tmp_path / "instance"))
-    return create_app({"TESTING": testing, "DATABASE_URL": url, "SECRET_KEY": "test-secret"})
 
 
 def signed_in(app: Flask, lang: str | None = None) -> FlaskClient:
@@ -67,10 +60,8 @@ def assert_unavailable_json(response) -> None:
 
 
 @pytest.fixture(params=sorted(UNREACHABLE))
-def unreachable(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Flask]:
-    app = make_app(UNREACHABLE[request.param], tmp_path, monkeypatch)
-    yield app
-    database.session_factory(app).kw["bind"].dispose()
+def unreachable(request: pytest.FixtureRequest, make_app: AppFactory) -> Flask:
+    return make_app(UNREACHABLE[request.param], csrf=True)
 
 
 def test_pages_answer_503_with_a_readable_page(unreachable):
@@ -102,17 +93,16 @@ def test_the_api_answers_503_json(unreachable):
     assert_unavailable_json(signed_in(unreachable).get("/api/v1/tasks"))
 
 
-def test_also_without_testing_mode(tmp_path, monkeypatch):
-    app = make_app(UNREACHABLE["closed port"], tmp_path, monkeypatch, testing=False)
+def test_also_without_testing_mode(make_app):
+    app = make_app(UNREACHABLE["closed port"], csrf=True, TESTING=False)
     assert_unavailable_page(signed_in(app).get("/"))
     assert_unavailable_json(app.test_client().get("/api/v1/me", headers={"Authorization": "Bearer cf_" + "y" * 40}))
 
 
 @pytest.mark.skipif(not PG_URL, reason="TEST_DATABASE_URL is not set")
-def test_a_database_dropped_under_a_running_app(tmp_path, monkeypatch):
+def test_a_database_dropped_under_a_running_app(make_app):
     from engine.usecases import people
     from storage import migrate
-    from tests.conftest import make_user
     from web.database import session_factory
 
     name = f"cf_dropped_{uuid.uuid4().hex[:8]}"
@@ -122,10 +112,10 @@ def test_a_database_dropped_under_a_running_app(tmp_path, monkeypatch):
     url = SERVER.set(database=name).render_as_string(False)
     try:
         migrate.upgrade(url)
-        app = make_app(url, tmp_path, monkeypatch)
+        app = make_app(url, csrf=True)
         with session_factory(app).begin() as s:
             people.ensure_departments(s)
-        make_user(session_factory(app), "office1")
+        create_people(app, "office1")
         browser = signed_in(app)
         assert browser.get("/").status_code == 200
         with admin.connect() as conn:

@@ -8,13 +8,14 @@ from datetime import timedelta
 
 from engine import clock
 from engine.usecases import tasks
-from tests.web.conftest import start_petition, start_review, text_of, use
+from tests.web.conftest import text_of
+from tests.world import act, start_petition, start_review
 
 
 def to_reply(app, unit: str = "finance", subject: str = "关于修缮村道的意见") -> str:
     """A review case at its 答复 step for ``unit``; returns that task id."""
-    case = start_review(app, subject)
-    (reply,) = use(app, tasks.complete, "office1", case.task_id, {"lead_unit": unit})
+    case = start_review(app, "office1", subject)
+    (reply,) = act(app, "office1", tasks.complete, case.task_id, {"lead_unit": unit})
     return reply.task_id
 
 
@@ -27,9 +28,9 @@ def rows(html: str) -> list[str]:
 
 
 def test_tabs_and_counts(app, as_user):
-    mine = start_review(app, "甲")
-    start_review(app, "乙")
-    use(app, tasks.claim, "office1", mine.task_id)
+    mine = start_review(app, "office1", "甲")
+    start_review(app, "office1", "乙")
+    act(app, "office1", tasks.claim, mine.task_id)
     html = text_of(as_user("office1").get("/"))
     assert tab_counts(html) == {"mine": 1, "group": 1}
     assert rows(html) == [mine.task_id]
@@ -38,7 +39,7 @@ def test_tabs_and_counts(app, as_user):
 
 
 def test_default_tab_is_group_when_i_hold_nothing(app, as_user):
-    case = start_review(app)
+    case = start_review(app, "office1")
     html = text_of(as_user("office2").get("/"))
     assert 'class="on" data-tab="group"' in html and rows(html) == [case.task_id]
 
@@ -63,9 +64,9 @@ def test_a_unit_sees_only_its_own_tasks(app, as_user):
 
 
 def test_filters_process_text_and_unit(app, as_user):
-    a = start_review(app, "修缮村道")
-    b = start_review(app, "学校食堂")
-    p = start_petition(app, unit="office")
+    a = start_review(app, "office1", "修缮村道")
+    b = start_review(app, "office1", "学校食堂")
+    p = start_petition(app, "petition1", unit="office")
     c = as_user("office1")
     assert set(rows(text_of(c.get("/?tab=group")))) == {a.task_id, b.task_id, p.task_id}
     assert set(rows(text_of(c.get("/?tab=group&process=review")))) == {a.task_id, b.task_id}
@@ -101,7 +102,7 @@ def test_sorting_by_due_date_and_by_received_time(app, as_user):
     early = to_reply(app, "finance", "早")
     clock.advance(timedelta(days=5))
     late = to_reply(app, "civil_affairs", "晚")
-    undated = start_review(app, "未分办").task_id  # 登记 has no due date
+    undated = start_review(app, "office1", "未分办").task_id  # 登记 has no due date
     c = as_user("supervisor")
     assert rows(text_of(c.get("/?tab=all"))) == [early, late, undated]  # default: earliest due
     assert rows(text_of(c.get("/?tab=all&sort=-due"))) == [late, early, undated]  # undated stay last
@@ -121,7 +122,7 @@ def test_sorting_by_due_date_and_by_received_time(app, as_user):
 
 
 def test_pagination(app, as_user):
-    ids = [start_review(app, f"意见{i:02d}").task_id for i in range(27)]
+    ids = [start_review(app, "office1", f"意见{i:02d}").task_id for i in range(27)]
     c = as_user("office1")
     first = text_of(c.get("/?tab=group"))
     second = text_of(c.get("/?tab=group&page=2"))
@@ -133,7 +134,7 @@ def test_pagination(app, as_user):
 
 
 def test_claim_and_unclaim(app, as_user):
-    case = start_review(app)
+    case = start_review(app, "office1")
     c = as_user("office1")
     response = c.post(f"/tasks/{case.task_id}/claim", data={"next": "/?tab=group"})
     assert response.status_code == 302 and response.headers["Location"] == "/?tab=group"

@@ -11,8 +11,9 @@ from sqlalchemy import select
 
 from engine.usecases import tasks
 from storage.models import User, WorkItem
-from tests.web.conftest import PASSWORD, start_review, text_of, use
-from web import create_app, database
+from tests.web.conftest import text_of
+from tests.world import PASSWORD, act, start_review
+from web import database
 
 NEW_YORK = "America/New_York"
 
@@ -27,7 +28,7 @@ def shown(moment: datetime, zone: str) -> str:
 
 
 def test_default_is_beijing_time(app, as_user, frozen_clock):
-    case = start_review(app)  # started at 01:00 UTC = 09:00 in Beijing
+    case = start_review(app, "office1")  # started at 01:00 UTC = 09:00 in Beijing
     c = as_user("office1")
     html = text_of(c.get(f"/cases/{case.id}"))
     assert "2026-12-07 09:00" in html and "2026-12-07 01:00" not in html
@@ -40,7 +41,7 @@ def test_default_is_beijing_time(app, as_user, frozen_clock):
 
 
 def test_chosen_zone_is_used_on_every_page_for_that_person_only(app, as_user, frozen_clock):
-    case = start_review(app)
+    case = start_review(app, "office1")
     c = as_user("office1")
     response = c.post("/settings", data={"timezone": NEW_YORK})
     assert response.status_code == 302 and response.headers["Location"] == "/settings"
@@ -51,7 +52,7 @@ def test_chosen_zone_is_used_on_every_page_for_that_person_only(app, as_user, fr
     assert "2026-12-06 20:00" in html and "2026-12-07 09:00" not in html  # 01:00 UTC in New York
     # the next task's due date (the inbox, the task and the case page) and the due date the
     # process computed into a variable ("...+08:00") are shown in New York time as well
-    (reply,) = use(app, tasks.complete, "office1", case.task_id, {"lead_unit": "office"})
+    (reply,) = act(app, "office1", tasks.complete, case.task_id, {"lead_unit": "office"})
     with database.session_factory(app)() as s:
         due = s.scalar(select(WorkItem.due_at).where(WorkItem.task_id == reply.task_id))
     for url in ("/?tab=group", f"/tasks/{reply.task_id}", f"/cases/{case.id}"):
@@ -63,7 +64,7 @@ def test_chosen_zone_is_used_on_every_page_for_that_person_only(app, as_user, fr
 
 
 def test_unknown_zone_is_refused_and_nothing_is_stored(app, as_user, frozen_clock):
-    case = start_review(app)
+    case = start_review(app, "office1")
     c = as_user("office1")
     c.post("/settings", data={"timezone": "Asia/Tokyo"})
     response = c.post("/settings", data={"timezone": "Mars/Olympus_Mons"})
@@ -88,9 +89,8 @@ def test_settings_need_sign_in_and_are_linked_from_the_header(client, as_user):
     assert 'href="/settings"' in html
 
 
-def test_saving_without_csrf_token_is_refused(db_url, tmp_path, monkeypatch, app):
-    monkeypatch.setenv("CONGRESSFLOW_INSTANCE_PATH", str(tmp_path / "csrf-instance"))
-    strict = create_app({"DATABASE_URL": db_url, "TESTING": True, "SECRET_KEY": "test-secret"})
+def test_saving_without_csrf_token_is_refused(db_url, make_app, app):
+    strict = make_app(db_url, instance="csrf-instance", csrf=True)
     client = strict.test_client()
     token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/login").get_data(as_text=True))[1]
     assert (
@@ -117,7 +117,7 @@ def edit(username: str, **changes: str) -> dict:
 
 
 def test_admin_sets_another_users_zone(app, as_user, frozen_clock):
-    case = start_review(app)
+    case = start_review(app, "office1")
     admin = as_user("admin")
     page = text_of(admin.get("/admin/users/finance1"))
     assert '<option value="" selected>默认（Asia/Shanghai）</option>' in page
@@ -130,7 +130,7 @@ def test_admin_sets_another_users_zone(app, as_user, frozen_clock):
     bad = admin.post("/admin/users/finance1", data=edit("finance1", timezone="Nowhere/Land"))
     assert bad.status_code == 422 and "没有这个时区" in text_of(bad)
     assert stored_zone(app, "finance1") == NEW_YORK
-    use(app, tasks.complete, "office1", case.task_id, {"lead_unit": "finance"})
+    act(app, "office1", tasks.complete, case.task_id, {"lead_unit": "finance"})
     assert "2026-12-06 20:00" in text_of(as_user("finance1").get(f"/cases/{case.id}"))
     assert as_user("admin").post("/admin/users/finance1", data=edit("finance1", timezone="")).status_code == 302
     assert stored_zone(app, "finance1") is None

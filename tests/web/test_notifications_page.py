@@ -19,16 +19,17 @@ from engine.usecases import timers as timer_usecases
 from engine.usecases.context import actor_for
 from storage.enums import NotificationKind
 from storage.models import Notification, User
-from tests.web.conftest import PASSWORD, start_review, text_of, use
-from web import create_app, database
+from tests.web.conftest import text_of
+from tests.world import PASSWORD, act, start_review
+from web import database
 from web.views.notifications import PER_PAGE
 
 
 def overdue_reply(app) -> str:
     """A reply task of the finance office, then the clock past its due date: fire the timers.
     Returns the task id."""
-    case = start_review(app, "关于修缮村道的意见")
-    (reply,) = use(app, tasks.complete, "office1", case.task_id, {"lead_unit": "finance"})
+    case = start_review(app, "office1", "关于修缮村道的意见")
+    (reply,) = act(app, "office1", tasks.complete, case.task_id, {"lead_unit": "finance"})
     clock.advance(timedelta(days=30))
     assert timer_usecases.fire_due(database.session_factory(app)) >= 1
     return reply.task_id
@@ -172,11 +173,10 @@ def test_one_count_per_page_and_none_for_anonymous(app, client, as_user):
         event.remove(engine, "before_cursor_execute", watch)
 
 
-def test_forms_need_the_csrf_token(app, as_user, db_url, tmp_path, monkeypatch):
+def test_forms_need_the_csrf_token(app, as_user, db_url, make_app):
     overdue_reply(app)
     [note, *_] = stored(app, "finance1")
-    monkeypatch.setenv("CONGRESSFLOW_INSTANCE_PATH", str(tmp_path / "csrf-instance"))
-    strict = create_app({"DATABASE_URL": db_url, "TESTING": True, "SECRET_KEY": "test-secret"})
+    strict = make_app(db_url, instance="csrf-instance", csrf=True)
     c = strict.test_client()
     token = re.search(r'name="csrf_token" value="([^"]+)"', c.get("/login").get_data(as_text=True)).group(1)
     assert c.post("/login", data={"username": "finance1", "password": PASSWORD, "csrf_token": token}).status_code == 302
@@ -188,8 +188,6 @@ def test_forms_need_the_csrf_token(app, as_user, db_url, tmp_path, monkeypatch):
     assert c.post(f"/notifications/{note.id}/read", data={"csrf_token": token}).status_code == 302
     assert c.post("/notifications/read", data={"csrf_token": token}).status_code == 302
     assert unread_of(app, "finance1") == 0
-    strict_engine = database.session_factory(strict).kw["bind"]
-    strict_engine.dispose()
 
 
 def test_anonymous_is_sent_to_sign_in(client):

@@ -8,14 +8,12 @@ from __future__ import annotations
 
 import os
 import uuid
-from pathlib import Path
 
 import pytest
 from flask import Flask
 
-from tests.web.conftest import PASSWORD
 from tests.web.test_signin_security import attempt, per_minute
-from web import create_app, database
+from tests.world import PASSWORD, AppFactory
 
 pytestmark = pytest.mark.slow  # left out of make test-fast
 
@@ -34,19 +32,12 @@ def redis_url() -> str:
     return REDIS_URL
 
 
-def test_two_processes_share_the_limits_through_redis(app: Flask, redis_url: str, tmp_path: Path):
+def test_two_processes_share_the_limits_through_redis(app: Flask, make_app: AppFactory, redis_url: str):
     """``app`` and a second app on the same database and Redis stand for two server processes."""
     prefix = f"cf-test-{uuid.uuid4().hex[:8]}"
-    config = {
-        "DATABASE_URL": app.config["DATABASE_URL"],
-        "TESTING": True,
-        "WTF_CSRF_ENABLED": False,
-        "SECRET_KEY": "test-secret",
-        "RATELIMIT_STORAGE_URI": redis_url,
-        "RATELIMIT_KEY_PREFIX": prefix,
-    }
-    first = create_app(config)
-    second = create_app(config)
+    config = {"RATELIMIT_STORAGE_URI": redis_url, "RATELIMIT_KEY_PREFIX": prefix}
+    first = make_app(app.config["DATABASE_URL"], **config)
+    second = make_app(app.config["DATABASE_URL"], **config)
     limit = per_minute(first, "SIGNIN_LIMITS_PER_ACCOUNT")
     redis_client = pytest.importorskip("redis").Redis.from_url(redis_url)
     try:
@@ -60,5 +51,3 @@ def test_two_processes_share_the_limits_through_redis(app: Flask, redis_url: str
     finally:
         for key in redis_client.scan_iter(f"*{prefix}*"):
             redis_client.delete(key)
-        for each in (first, second):
-            database.session_factory(each).kw["bind"].dispose()

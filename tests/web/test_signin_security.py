@@ -31,8 +31,9 @@ from engine.usecases.context import SYSTEM
 from storage.db import make_engine, make_session_factory
 from storage.models import AuditEntry, User
 from tests.servers import serving
-from tests.web.conftest import PASSWORD, login, text_of
-from web import create_app, database
+from tests.web.conftest import login, text_of
+from tests.world import PASSWORD
+from web import database
 from web.security import SLOTS, limiter_of
 
 COOKIE = "congressflow_session"
@@ -182,7 +183,7 @@ def test_checks_beyond_the_free_slots_are_answered_busy_without_hashing(app, has
     sign_in(app, "office1")  # the busy answers counted nothing
 
 
-def test_counts_start_empty_in_a_new_app_and_reset_clears_them(app, db_url, hasher):
+def test_counts_start_empty_in_a_new_app_and_reset_clears_them(app, db_url, make_app, hasher):
     def exhaust() -> None:
         for i in range(per_minute(app, "SIGNIN_LIMITS_PER_ACCOUNT")):
             attempt(app.test_client(), "office1", f"guess-{i}", "10.2.2.2")
@@ -192,13 +193,7 @@ def test_counts_start_empty_in_a_new_app_and_reset_clears_them(app, db_url, hash
     limiter_of(app).reset()
     sign_in(app, "office1", address="10.2.2.4")
     exhaust()
-    fresh = create_app(
-        {"DATABASE_URL": db_url, "TESTING": True, "WTF_CSRF_ENABLED": False, "SECRET_KEY": "test-secret"}
-    )
-    try:
-        sign_in(fresh, "office1", address="10.2.2.5")
-    finally:
-        database.session_factory(fresh).kw["bind"].dispose()
+    sign_in(make_app(db_url), "office1", address="10.2.2.5")
 
 
 def test_guessing_the_current_password_on_the_change_form_is_throttled(app, as_user, hasher):
@@ -486,16 +481,11 @@ def test_sign_in_works_when_the_audit_entry_cannot_be_written(app, db_url, caplo
 
 # -- cookies ----------------------------------------------------------------------------------
 @pytest.mark.parametrize("value, secure", [("true", True), ("True", True), ("false", False), ("False", False)])
-def test_the_session_cookie_can_be_marked_secure(app, db_url, monkeypatch, value, secure):
+def test_the_session_cookie_can_be_marked_secure(app, db_url, make_app, monkeypatch, value, secure):
     monkeypatch.setenv("CONGRESSFLOW_SESSION_COOKIE_SECURE", value)
-    configured = create_app(
-        {"DATABASE_URL": db_url, "TESTING": True, "WTF_CSRF_ENABLED": False, "SECRET_KEY": "test-secret"}
-    )
-    try:
-        assert configured.config["SESSION_COOKIE_SECURE"] is secure
-        response = login(configured.test_client(), "office1")
-        assert response.status_code == 302
-        set_cookie = [h for h in response.headers.getlist("Set-Cookie") if h.startswith(COOKIE)]
-        assert set_cookie and ("; Secure" in set_cookie[0]) is secure
-    finally:
-        database.session_factory(configured).kw["bind"].dispose()
+    configured = make_app(db_url)
+    assert configured.config["SESSION_COOKIE_SECURE"] is secure
+    response = login(configured.test_client(), "office1")
+    assert response.status_code == 302
+    set_cookie = [h for h in response.headers.getlist("Set-Cookie") if h.startswith(COOKIE)]
+    assert set_cookie and ("; Secure" in set_cookie[0]) is secure

@@ -6,8 +6,9 @@ from __future__ import annotations
 import re
 
 from engine.usecases import attachments, tasks
-from tests.web.conftest import start_petition, start_review, text_of, use
+from tests.web.conftest import text_of
 from tests.web.test_inbox import rows, to_reply
+from tests.world import act, start_petition, start_review
 
 
 def field_html(html: str, field_id: str) -> str:
@@ -22,13 +23,13 @@ def test_inputs_match_the_field_types(app, as_user):
     reply_class = field_html(html, "reply_class")
     assert "<select" in reply_class and '<option value="A"' in reply_class and "已解决" in reply_class
     assert 'type="number"' in field_html(html, "pages") and 'min="1"' in field_html(html, "pages")
-    petition = start_petition(app, unit="finance")
+    petition = start_petition(app, "petition1", unit="finance")
     html = text_of(as_user("finance1").get(f"/tasks/{petition.task_id}"))
     assert "<textarea" in field_html(html, "answer")
     assert 'type="date"' in field_html(html, "answered_on")
     copy_to = field_html(html, "copy_to")
     assert "<select multiple" in copy_to and '<option value="civil_affairs"' in copy_to and "民政办" in copy_to
-    register = start_review(app)
+    register = start_review(app, "office1")
     html = text_of(as_user("office1").get(f"/tasks/{register.task_id}"))
     assert 'type="checkbox"' in field_html(html, "urgent")
     assert 'type="text"' in field_html(html, "lead_unit") and "aria-required=true" in field_html(html, "lead_unit")
@@ -55,7 +56,7 @@ def test_validation_errors_are_shown_beside_each_field_and_values_kept(app, as_u
 
 
 def test_completing_moves_the_case_to_the_next_lane(app, as_user):
-    case = start_review(app)
+    case = start_review(app, "office1")
     c = as_user("office1")
     response = c.post(f"/tasks/{case.task_id}", data={"action": "complete", "lead_unit": "finance", "urgent": "true"})
     assert response.status_code == 302 and response.headers["Location"] == "/"
@@ -72,7 +73,7 @@ def test_completing_moves_the_case_to_the_next_lane(app, as_user):
 
 
 def test_completed_task_shows_no_form_and_refuses_a_second_completion(app, as_user):
-    case = start_review(app)
+    case = start_review(app, "office1")
     c = as_user("office1")
     c.post(f"/tasks/{case.task_id}", data={"action": "complete", "lead_unit": "finance"})
     html = text_of(c.get(f"/tasks/{case.task_id}"))
@@ -99,11 +100,11 @@ def test_claimed_task_is_closed_to_colleagues(app, as_user):
     """The access policy: a claimed task is its assignee's; colleagues see it (and its case)
     without the form, and may not act on it until it is handed back."""
     task = to_reply(app, "finance")
-    use(app, tasks.claim, "finance1", task)
+    act(app, "finance1", tasks.claim, task)
     c = as_user("finance2")
     page = text_of(c.get(f"/tasks/{task}"))
     assert 'id="task-form" novalidate' not in page and 'class="small primary" data-action="claim"' not in page
-    assert "答复" in text_of(c.get(f"/cases/{use(app, tasks.task_detail, 'finance1', task).summary.instance_id}"))
+    assert "答复" in text_of(c.get(f"/cases/{act(app, 'finance1', tasks.task_detail, task).summary.instance_id}"))
     assert c.post(f"/tasks/{task}", data={"action": "complete", "reply_class": "A"}).status_code == 403
     assert c.post(f"/tasks/{task}", data={"action": "draft", "reply_class": "A"}).status_code == 403
 

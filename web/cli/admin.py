@@ -15,6 +15,7 @@ import click
 from flask.cli import AppGroup, with_appcontext
 
 from engine.access import Actor
+from engine.deadlines.calendar import DaySource, DayStatus
 from engine.usecases import deadlines, definitions, people, sign_in, tokens
 
 from ..database import session_factory
@@ -178,28 +179,137 @@ def calendar_unset(day: Any, username: str | None, as_operator: bool, as_json: b
     emit(as_json, {"day": day.date()}, lambda r: f"{r['day'].isoformat()} follows the built-in calendar again")
 
 
+SOURCE_WORDS = {
+    DaySource.OFFICIAL: "official",
+    DaySource.ESTIMATE: "estimate",
+    DaySource.ADMINISTRATOR: "administrator entry",
+}
+
+
+def _day_text(d: DayStatus) -> str:
+    what = "working day" if d.is_working else "day off"
+    return f"{d.day.isoformat()}: {what} ({SOURCE_WORDS[d.source]}{f': {d.name}' if d.name else ''})"
+
+
+def _estimate_warnings(warnings: list[deadlines.EstimatedYear]) -> list[str]:
+    return [
+        f"warning: {w.due_dates} pending due date{'s' if w.due_dates != 1 else ''} ({w.tasks} tasks, "
+        f"{w.timers} timers) fall in {w.year}, whose schedule is only the holidays package's estimate: "
+        f"enter the State Council's schedule for {w.year} (工作日历 page, or `calendar enter`)"
+        for w in warnings
+    ]
+
+
 @calendar_group.command("list")
-@click.option("--year", type=int, default=None)
+@click.option("--year", type=int, default=None, help="the year's special days, whatever their source")
+@click.option("--every-day", is_flag=True, help="with --year: every day of the year")
 @json_option
-def calendar_list(year: int | None, as_json: bool) -> None:
-    """The entries made by administrators."""
+@use_case
+def calendar_list(year: int | None, every_day: bool, as_json: bool) -> None:
+    """The administrators' entries; with --year, the year's holidays, make-up working days
+    (调休) and entries, each with its source (official, estimate, administrator)."""
+    view = None
     with session_factory()() as session:
-        rows = deadlines.calendar_entries(session, year)
-    _print(as_json, rows, lambda e: f"{e.day.isoformat()}  {'working' if e.is_working else 'holiday':<8} {e.note}")
+        if year is None:
+            calendar = deadlines.working_calendar(session)
+            days = [calendar.day_status(e.day) for e in deadlines.calendar_entries(session)]
+        else:
+            view = deadlines.calendar_year(session, year, every_day=every_day)
+            days = view.days
+    rows = [
+        {
+            "day": d.day,
+            "is_working": d.is_working,
+            "source": d.source.value,
+            "name": d.name or "",
+            "note": d.note,
+        }
+        for d in days
+    ]
+    if as_json:
+        emit(True, rows, str)
+        return
+    for d in days:
+        source = SOURCE_WORDS[d.source]
+        click.echo(f"{d.day.isoformat()}  {'working' if d.is_working else 'holiday':<8} {source:<20} {d.name or ''}")
+    if not days:
+        click.echo("(none)")
+    if view is not None and not view.published:
+        click.echo(
+            f"warning: {view.year} has no official schedule here yet: these days are the holidays package's "
+            "estimate (no 调休 make-up working days)"
+        )
 
 
 @calendar_group.command("check")
 @click.argument("day", type=click.DateTime(formats=["%Y-%m-%d"]))
 @json_option
 def calendar_check(day: Any, as_json: bool) -> None:
-    """Is DAY a working day (entries and the built-in calendar together)?"""
+    """Is DAY a working day (entries and the built-in calendar together), and where does
+    the answer come from? Warns when DAY's year, or pending due dates, are estimated."""
     with session_factory()() as session:
-        working = deadlines.is_working_day(session, day.date())
-    emit(
-        as_json,
-        {"day": day.date(), "working": working},
-        lambda r: f"{r['day'].isoformat()}: {'working day' if r['working'] else 'day off'}",
-    )
+        calendar = deadlines.working_calendar(session)
+        warnings = deadlines.estimated_year_warnings(session)
+    status = calendar.day_status(day.date())
+    published = calendar.is_published(status.day.year)
+    if as_json:
+        emit(
+            True,
+            {
+                "day": status.day,
+                "working": status.is_working,
+                "source": status.source.value,
+                "name": status.name or "",
+                "note": status.note,
+                "year_published": published,
+                "estimated_years": [dataclasses.asdict(w) | {"due_dates": w.due_dates} for w in warnings],
+            },
+            str,
+        )
+        return
+    click.echo(_day_text(status))
+    if not published:
+        click.echo(
+            f"warning: {status.day.year} has no official schedule here yet: the day follows the holidays package's "
+            "rule-based estimate (no 调休 make-up working days); enter the State Council's schedule when it is "
+            "published (工作日历 page, or `calendar enter`)"
+        )
+    for line in _estimate_warnings(warnings):
+        click.echo(line)
+
+
+@calendar_group.command("enter")
+@click.argument("year", type=int)
+@click.argument("schedule", type=click.File("r", encoding="utf-8"))
+@click.option("--preview", is_flag=True, help="show what it would change, save nothing")
+@acting_options
+@json_option
+@use_case
+def calendar_enter(
+    year: int, schedule: Any, preview: bool, username: str | None, as_operator: bool, as_json: bool
+) -> None:
+    """Enter the State Council's schedule for YEAR from the file SCHEDULE (- for stdin), one
+    line each: "2027-02-06..2027-02-13 春节", "2027-02-14 调休". It replaces the year's
+    entries, all or nothing; stored due dates do not move."""
+    text = schedule.read()
+    with _admin_session(username, as_operator) as (session, actor):
+        parsed = deadlines.parse_schedule(year, text)
+        run = deadlines.preview_year_schedule if preview else deadlines.enter_year_schedule
+        result = run(session, actor, parsed)  # a preview writes nothing
+    if as_json:
+        emit(True, result, str)
+        return
+    verb = "would be" if preview else "are now"
+    click.echo(f"{year}: {len(result.entries)} entries {verb} stored (replacing {result.replaced})")
+    for c in result.changes:
+        after = "working day" if c.after.is_working else "day off"
+        click.echo(f"  {c.day.isoformat()} becomes a {after} {f'({c.after.name})' if c.after.name else ''}".rstrip())
+    for a in result.affected:
+        click.echo(
+            f"  {a.what} {a.id} (case {a.instance_id}) is due {a.due_at.isoformat()}, on {a.day.isoformat()}, "
+            f"now a {'working day' if a.now_working else 'day off'}"
+        )
+    click.echo("stored due dates do not move: only deadlines computed from now on follow the new schedule")
 
 
 @click.group("settings", cls=AppGroup)
@@ -212,12 +322,16 @@ def settings_group() -> None:
 def settings_list(as_json: bool) -> None:
     with session_factory()() as session:
         rows = deadlines.list_settings(session)
+    if as_json:
+        emit(True, [dataclasses.asdict(r) | {"out_of_range": r.out_of_range} for r in rows], str)
+        return
     _print(
-        as_json,
+        False,
         rows,
         lambda s: (
             f"{s.name:<36} {s.value:>4} {s.unit:<13}"
-            f"{'' if not s.overridden else f'(default {s.default}) '}{s.description}"
+            f"{'' if not s.overridden else f'(default {s.default}) '}[{s.minimum}..{s.maximum}] {s.description}"
+            + (f"  OUT OF RANGE: stored {s.stored!r}, {s.value} in effect; set it again" if s.out_of_range else "")
         ),
     )
 

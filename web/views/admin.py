@@ -1,4 +1,5 @@
-"""Administration: users (roles, department, active, password) and departments."""
+"""Administration: users (roles, department, active, password) and departments; the
+working-day calendar and the deadline settings are web/views/calendar.py's."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from storage.enums import Role
 
 from .. import database
 from ..auth import current_actor, permission_required
+from . import calendar
 from .formdata import field_messages
 from .settings import form_errors, zone_options
 
@@ -150,3 +152,6 @@ def save_department():
         ), 422
     flash(_("已保存单位。"), "success")
     return redirect(url_for("admin.departments"))
+
+
+calendar.register(bp)  # 工作日历 and 期限设置 (web/views/calendar.py)

@@ -47,6 +47,7 @@ _SAY: dict[str, Callable[[dict[str, Any]], str]] = {
     "max_length": lambda p: _("最多 %(max)s 个字符", max=p["max"]),
     "min": lambda p: _("不能小于 %(min)s", min=p["min"]),
     "max": lambda p: _("不能大于 %(max)s", max=p["max"]),
+    "max_left": lambda p: _("不能大于 %(max)s（剩余可用额度）", max=p["max"]),
     "not_allowed_value": lambda p: _("不是可选的值：%(value)s", value=p["value"]),
     "unsupported_type": lambda p: _("不支持的字段类型：%(type)s", type=p["type"]),
     "may_not_write": lambda p: _("保密字段，您无权填写"),
@@ -68,6 +69,13 @@ _SAY: dict[str, Callable[[dict[str, Any]], str]] = {
     "unknown_setting": lambda p: _("没有这个设置：%(name)s", name=p["name"]),
     "case_or_task_needed": lambda p: _("请指明案件或任务"),
     "not_a_name": lambda p: _("%(value)s… 不是用户名或组名（最多 %(max)s 个字符）", value=p["value"], max=p["max"]),
+    "calendar_line": lambda p: _("应写“年-月-日 假日名称”或“年-月-日..年-月-日 假日名称”；调休上班写“年-月-日 调休”"),
+    "not_in_year": lambda p: _("应是 %(year)s 年内的日期", year=p["year"]),
+    "range_backwards": lambda p: _("结束日期早于开始日期"),
+    "range_too_long": lambda p: _("一段最多 %(max)s 天", max=p["max"]),
+    "calendar_overlap": lambda p: _("%(day)s 重复录入", day=p["day"]),
+    "holiday_on_weekend": lambda p: _("%(day)s：只有周六、周日，本来就休息；请写明假日名称", day=p["day"]),
+    "make_up_on_weekday": lambda p: _("%(day)s 是工作日，本来就上班；请注明原因", day=p["day"]),
 }
 
 

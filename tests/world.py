@@ -1,0 +1,212 @@
+"""The one test world: the people of a small township (one table, ``ROSTER``, and one way to
+create them, ``create_people``), the two processes the web, API and access tests work on
+(``review.bpmn`` and ``petition_min.bpmn`` in tests/fixtures/; ``build_world``), running a use
+case as someone (``act``), starting a review case or a petition (``start_review``,
+``start_petition``), and the web app's test configuration (``app_config``, used by the
+``make_app`` fixture of tests/conftest.py).
+
+Each suite picks its people from the table by name (``create_people(app, "office1", ...)``): the
+suites' names differ, the person behind a name is the same in every suite."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol, TypeVar
+
+from flask import Flask
+from jinja2.bccache import Bucket, BytecodeCache
+from sqlalchemy.orm import sessionmaker
+
+from engine.usecases import cases, definitions, people
+from engine.usecases.context import SYSTEM, actor_for
+from web import database
+
+REPO_ROOT = Path(__file__).parent.parent
+FIXTURES = Path(__file__).parent / "fixtures"
+PASSWORD = "Qiu-shan-42-lu!"  # every test user's: strong enough for the password policy
+
+T = TypeVar("T")
+Target = Flask | sessionmaker  # an app (its database) or a session factory
+
+
+@dataclass(frozen=True)
+class Person:
+    roles: tuple[str, ...]
+    department: str | None
+    display_name: str = ""  # empty: "<username> 同志"
+
+
+OFFICER = ("officer",)
+# username: who they are. Every test user is one of these rows (created by create_people).
+# Some people have several names, one per suite that uses them (clerk / office1, fin / finance1,
+# supervisor / outsider, ...); the access tests' administrator, designer and supervisor sit in
+# the office as the demo's do (office_admin, office_designer, office_supervisor), the page and
+# API tests' in no department (admin, designer, supervisor).
+ROSTER: dict[str, Person] = {
+    # the congress office (镇人大办)
+    "office1": Person(OFFICER, "office"),
+    "office2": Person(OFFICER, "office"),
+    "clerk": Person(OFFICER, "office"),
+    "clerk2": Person(OFFICER, "office"),
+    "a": Person(OFFICER, "office"),
+    "b": Person(OFFICER, "office"),
+    "head": Person(("officer", "office_head"), "office"),
+    "keeper": Person(("officer", "petition_officer"), "office"),  # the office's petition officer
+    "boss": Person(("supervisor",), "office"),
+    "office_supervisor": Person(("supervisor",), "office"),
+    "office_admin": Person(("admin",), "office"),
+    "office_designer": Person(("designer",), "office"),
+    # the presidium (人大主席团)
+    "chair": Person(("officer", "chair"), "presidium"),
+    "member": Person(OFFICER, "presidium"),
+    # the handling units
+    "finance": Person(OFFICER, "finance"),
+    "finance1": Person(OFFICER, "finance"),
+    "finance2": Person(OFFICER, "finance"),
+    "fin": Person(OFFICER, "finance"),
+    "fin2": Person(OFFICER, "finance"),
+    "fin3": Person(OFFICER, "finance"),
+    **{f"fin_{n}": Person(OFFICER, "finance") for n in range(4)},  # the claim race (tests/integration/test_races.py)
+    "landy": Person(OFFICER, "land"),
+    "civil": Person(OFFICER, "civil_affairs"),
+    "civil1": Person(OFFICER, "civil_affairs"),
+    "civ": Person(OFFICER, "civil_affairs"),
+    "petition1": Person(OFFICER, "petition_office"),
+    "xinfang": Person(("officer", "petition_officer"), "petition_office"),
+    # in no department
+    "supervisor": Person(("supervisor",), None),
+    "outsider": Person(("supervisor",), None),
+    "admin": Person(("admin",), None),
+    "root": Person(("admin",), None),
+    "designer": Person(("designer",), None),
+    "deputy": Person(("deputy",), None),
+    "wang": Person(("deputy",), None),
+    "li": Person(("deputy",), None),
+}
+
+
+def session_factory_of(target: Target) -> sessionmaker:
+    if isinstance(target, Flask):
+        return database.session_factory(target)
+    return target
+
+
+def create_people(target: Target, *usernames: str, emails: Mapping[str, str] | None = None) -> None:
+    """Create these people of the ROSTER (in this order, in one transaction), with PASSWORD
+    and, where ``emails`` says, an e-mail address."""
+    emails = emails or {}
+    with session_factory_of(target).begin() as s:
+        for username in usernames:
+            person = ROSTER[username]
+            people.create_user(
+                s,
+                SYSTEM,
+                username,
+                PASSWORD,
+                display_name=person.display_name or f"{username} 同志",
+                email=emails.get(username),
+                roles=person.roles,
+                department=person.department,
+            )
+
+
+def act(target: Target, username: str, use_case: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """Run one use case as ``username`` in its own transaction: ``act(app, "office1", tasks.claim, task_id)``."""
+    with session_factory_of(target).begin() as s:
+        return use_case(s, actor_for(s, username), *args, **kwargs)
+
+
+def deploy(target: Target, *files: str | Path) -> None:
+    """Deploy BPMN files as the system, in one transaction; a bare name is a file of tests/fixtures/."""
+    with session_factory_of(target).begin() as s:
+        for file in files:
+            path = FIXTURES / file if isinstance(file, str) else file
+            definitions.deploy(s, path.read_bytes(), path.name, SYSTEM)
+
+
+# the processes of the world: a review case and a petition with a confidential identity
+WORLD_PROCESSES = ("review.bpmn", "petition_min.bpmn")
+
+
+def build_world(target: Target, *usernames: str) -> None:
+    """The departments, the world's processes (review, petition_min) and these people."""
+    with session_factory_of(target).begin() as s:
+        people.ensure_departments(s)
+    deploy(target, *WORLD_PROCESSES)
+    create_people(target, *usernames)
+
+
+@dataclass
+class Case:
+    id: int
+    task_id: str  # the open task
+    bpmn_id: str
+
+
+REVIEW_SUBJECT = "关于修缮村道的意见"
+PETITION_SUBJECT = "反映低保评定问题"
+PETITIONER = {"petitioner_name": "张三丰", "petitioner_phone": "13900001111"}  # confidential
+
+
+def _case(detail: Any) -> Case:
+    task = detail.open_tasks[0]
+    return Case(detail.id, task.task_id, task.bpmn_id)
+
+
+def start_review(target: Target, starter: str, subject: str = REVIEW_SUBJECT, **data: Any) -> Case:
+    """A review case (review.bpmn) started by ``starter``, waiting for the office to register it."""
+    return _case(act(target, starter, cases.start_instance, "review", {"subject": subject, **data}))
+
+
+def start_petition(target: Target, starter: str, unit: str = "finance") -> Case:
+    """A petition (petition_min.bpmn) from PETITIONER, started by ``starter``, now with ``unit``."""
+    data = {"subject": PETITION_SUBJECT, **PETITIONER, "unit": unit}
+    return _case(act(target, starter, cases.start_instance, "petition_min", data))
+
+
+class _SharedBytecode(BytecodeCache):
+    """Templates compiled once per test session, not once per app (each test makes one)."""
+
+    def __init__(self) -> None:
+        self.store: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: Bucket) -> None:
+        if bucket.key in self.store:
+            bucket.bytecode_from_string(self.store[bucket.key])
+
+    def dump_bytecode(self, bucket: Bucket) -> None:
+        self.store[bucket.key] = bucket.bytecode_to_string()
+
+
+TEMPLATE_CACHE = _SharedBytecode()
+
+
+def app_config(database_url: str, *, csrf: bool = False, rate_limit: bool = True, **config: Any) -> dict[str, Any]:
+    """The test configuration: TESTING, a fixed SECRET_KEY, tests/fixtures/ as BPMN_DIR; CSRF
+    protection off unless ``csrf``, the sign-in limits on unless not ``rate_limit`` (left on, either
+    keeps the product's own default). ``config`` adds or overrides."""
+    settings: dict[str, Any] = {
+        "DATABASE_URL": database_url,
+        "TESTING": True,
+        "SECRET_KEY": "test-secret",
+        "BPMN_DIR": str(FIXTURES),
+    }
+    if not csrf:
+        settings["WTF_CSRF_ENABLED"] = False
+    if not rate_limit:
+        settings["RATELIMIT_ENABLED"] = False
+    return {**settings, **config}
+
+
+class AppFactory(Protocol):
+    """The ``make_app`` fixture (tests/conftest.py)."""
+
+    def __call__(
+        self, database_url: str, *, instance: str = ..., csrf: bool = ..., rate_limit: bool = ..., **config: Any
+    ) -> Flask: ...
+
+
+def dispose(app: Flask) -> None:
+    database.session_factory(app).kw["bind"].dispose()

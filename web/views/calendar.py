@@ -1,0 +1,174 @@
+"""系统管理 → 工作日历 and 期限设置: the working-day calendar (each day with its source, the
+warning when pending due dates fall in an estimated year, entering a year's schedule with a
+preview first) and the deadline settings. Routes of the admin blueprint (``register``);
+each also needs the permission admin.settings."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from functools import wraps
+from typing import Any
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from engine import access, clock
+from engine.access import Permission
+from engine.deadlines.calendar import LOCAL_TZ, MAKE_UP_DAY
+from engine.deadlines.settings import DEFAULTS
+from engine.errors import FieldError, InvalidData
+from engine.usecases import deadlines
+
+from .. import database
+from ..auth import current_actor
+from ..i18n import current_locale
+from .formdata import field_message, field_messages
+
+
+def _settings_admins_only(view: Callable[..., Any]) -> Callable[..., Any]:
+    @wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        access.require(current_actor(), Permission.ADMIN_SETTINGS, "see the calendar or the deadline settings")
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
+def _language() -> str:
+    """The language of the holidays package's names."""
+    return "en_US" if current_locale() == "en" else "zh_CN"
+
+
+def _this_year() -> int:
+    return clock.now().astimezone(LOCAL_TZ).year
+
+
+def _schedule_errors(codes: Mapping[str, FieldError]) -> list[str]:
+    """Each error of the schedule form with what it is about: 第 3 行, 年份, 假日."""
+    said = []
+    for key, error in codes.items():
+        name, _dot, number = key.partition(".")
+        if name == "lines":
+            where = _("第 %(n)s 行", n=number)
+        elif name == "year":
+            where = _("年份")
+        else:
+            where = _("假日")
+        said.append(_("%(where)s：%(message)s", where=where, message=field_message(error)))
+    return said
+
+
+# -- 工作日历 ---------------------------------------------------------------------------------
+def _calendar_page(
+    year: int,
+    text: str | None = None,
+    errors: Mapping[str, FieldError] | None = None,
+    preview: deadlines.SchedulePreview | None = None,
+    status: int = 200,
+):
+    overview = deadlines.calendar_overview(database.session(), current_actor(), year, _language())
+    this_year = _this_year()
+    years = sorted({*range(this_year - 1, this_year + 3), year})
+    return render_template(
+        "admin/calendar.html",
+        overview=overview,
+        view=overview.calendar,
+        year=year,
+        years=years,
+        text=overview.schedule_text if text is None else text,
+        errors=_schedule_errors(errors or {}),
+        preview=preview,
+        entered_working=deadlines.ENTERED_WORKING,
+        entered_off=deadlines.ENTERED_OFF,
+        make_up=MAKE_UP_DAY,
+    ), status
+
+
+@_settings_admins_only
+def calendar_page():
+    year = request.args.get("year", type=int) or _this_year()
+    return _calendar_page(year)
+
+
+@_settings_admins_only
+def calendar_schedule(year: int):
+    """预览 (preview, nothing saved) or 保存 (enter the year's schedule)."""
+    text = request.form.get("schedule", "")
+    saving = request.form.get("action") == "save"
+    try:
+        with database.session_factory().begin() as s:
+            schedule = deadlines.parse_schedule(year, text)
+            if saving:
+                result = deadlines.enter_year_schedule(s, current_actor(), schedule, _language())
+            else:
+                result = deadlines.preview_year_schedule(s, current_actor(), schedule, _language())
+    except InvalidData as exc:
+        return _calendar_page(year, text, exc.codes, status=422)
+    if not saving:
+        return _calendar_page(year, text, preview=result)
+    flash(
+        _(
+            "已录入 %(year)s 年的放假安排：%(entries)s 条，%(changes)s 天的上班/休息有变化。",
+            year=year,
+            entries=len(result.entries),
+            changes=len(result.changes),
+        ),
+        "success",
+    )
+    return redirect(url_for("admin.calendar_page", year=year))
+
+
+# -- 期限设置 ---------------------------------------------------------------------------------
+def _unit_names() -> dict[str, str]:
+    return {
+        "days": _("天"),
+        "months": _("个月"),
+        "working days": _("个工作日"),
+        "ms": _("毫秒"),
+        "steps": _("步"),
+    }
+
+
+def _settings_page(errors: Mapping[str, FieldError] | None = None, name: str = "", value: str = "", status: int = 200):
+    return render_template(
+        "admin/settings.html",
+        settings=deadlines.admin_settings(database.session(), current_actor()),
+        specs=DEFAULTS,
+        units=_unit_names(),
+        errors=field_messages(errors or {}),
+        error_name=name,
+        error_value=value,
+    ), status
+
+
+@_settings_admins_only
+def settings_page():
+    return _settings_page()
+
+
+@_settings_admins_only
+def save_setting():
+    name, value = request.form.get("name", ""), request.form.get("value", "")
+    resetting = request.form.get("action") == "reset"
+    try:
+        with database.session_factory().begin() as s:
+            if resetting:
+                deadlines.reset_setting(s, current_actor(), name)
+            else:
+                deadlines.set_setting(s, current_actor(), name, value)
+    except InvalidData as exc:
+        return _settings_page(exc.codes, name, value, 422)
+    if resetting:
+        flash(_("%(name)s 已恢复默认值。", name=name), "success")
+    else:
+        flash(_("已保存 %(name)s。", name=name), "success")
+    return redirect(url_for("admin.settings_page", _anchor=f"setting-{name}"))
+
+
+def register(bp: Blueprint) -> None:
+    """The pages' routes on the admin blueprint (its before_request closes it to those
+    without admin.users; these also need admin.settings)."""
+    bp.add_url_rule("/calendar", view_func=calendar_page, methods=["GET"])
+    bp.add_url_rule("/calendar/<int:year>", view_func=calendar_schedule, methods=["POST"])
+    bp.add_url_rule("/settings", view_func=settings_page, methods=["GET"])
+    bp.add_url_rule("/settings", view_func=save_setting, methods=["POST"])
