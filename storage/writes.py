@@ -145,9 +145,10 @@ def close_items(session: Session, items: Sequence[ItemRow], state: WorkItemState
         _item_written(session, item, state=state, completed_at=at)
 
 
-def insert_item(session: Session, item: ItemRow) -> None:
-    """A new work item and who may claim it; ``item.id`` is set."""
-    values = {f: getattr(item, f) for f in _NEW_ITEM_FIELDS}
+def insert_item(session: Session, item: ItemRow, due_rule: dict[str, Any] | None = None) -> None:
+    """A new work item and who may claim it, with how its due date was counted; ``item.id``
+    is set."""
+    values = {**{f: getattr(item, f) for f in _NEW_ITEM_FIELDS}, "due_rule": due_rule}
     item.id = session.connection().execute(_INSERT_ITEM, values).scalar_one()
     groups = [(name, False) for name in item.candidate_groups] + [(name, True) for name in item.candidate_users]
     if groups:

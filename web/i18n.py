@@ -5,10 +5,10 @@ in web/translations at setup (``pybabel compile -d web/translations``)."""
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, tzinfo
+from datetime import date, datetime, timedelta, tzinfo
 
 from flask import Flask, has_request_context, request, session
-from flask_babel import Babel, format_date, format_datetime, get_locale
+from flask_babel import Babel, format_date, format_datetime, get_locale, get_timezone
 from flask_login import current_user
 
 from engine.deadlines import timezones
@@ -42,6 +42,17 @@ def when(value: datetime | date | None, fmt: str = "yyyy-MM-dd HH:mm") -> str:
     return format_date(value, "yyyy-MM-dd")
 
 
+def due(value: datetime | None) -> str:
+    """A deadline: a period ends at 24:00 of its last day, stored as 00:00 of the next
+    (engine.deadlines.legal), and is shown so, "2027-06-16 24:00", in the reader's zone."""
+    if value is None:
+        return ""
+    local = value.astimezone(get_timezone())
+    if (local.hour, local.minute, local.second, local.microsecond) == (0, 0, 0, 0):
+        return format_date((local - timedelta(days=1)).date(), "yyyy-MM-dd") + " 24:00"
+    return when(value)
+
+
 # A process variable holding a moment ("2026-12-17T09:00:00+08:00", what the date helpers
 # return): shown like any other date. Text without an offset is left as it is.
 _AWARE_ISO = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})")
@@ -51,7 +62,8 @@ def when_text(value: str) -> str:
     if not _AWARE_ISO.fullmatch(value):
         return value
     try:
-        return when(datetime.fromisoformat(value))
+        # the date functions write a deadline as the midnight that ends its last day
+        return due(datetime.fromisoformat(value))
     except ValueError:
         return value
 
@@ -60,7 +72,7 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("BABEL_DEFAULT_LOCALE", DEFAULT_LANGUAGE)
     app.config.setdefault("BABEL_DEFAULT_TIMEZONE", timezones.DEFAULT_TIMEZONE)
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
-    app.jinja_env.filters.update(when=when, when_text=when_text)
+    app.jinja_env.filters.update(when=when, when_text=when_text, due=due)
     app.jinja_env.globals.update(
         LANGUAGES=LANGUAGES, current_locale=current_locale, here=lambda: request.full_path.rstrip("?")
     )

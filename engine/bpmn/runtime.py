@@ -21,7 +21,7 @@ from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
 
 from .. import clock
-from ..deadlines.date_functions import parse_when
+from ..deadlines.date_functions import deadline_key, parse_when
 from ..deadlines.legal import Deadline
 from ..errors import EngineError, FieldError, InvalidData, NotFound, ScriptError
 from .camunda import TaskMeta, expression_body, is_expression
@@ -50,6 +50,7 @@ class ReadyTask:
     candidate_users: tuple[str, ...]
     assignee: str | None
     due_at: datetime | None
+    due_rule: Deadline | None = None  # how due_at was counted, when a deadline function counted it
 
 
 @dataclass(frozen=True)
@@ -168,6 +169,7 @@ class Runtime:
         task = self.task(workflow, task_id)
         spec = task.task_spec
         meta = process.tasks.get(spec.bpmn_id) or TaskMeta(spec.bpmn_id, spec.bpmn_name or spec.bpmn_id)
+        due_at = self._due(task, meta.due_date)
         return ReadyTask(
             task_id=task_id,
             bpmn_id=spec.bpmn_id,
@@ -176,7 +178,9 @@ class Runtime:
             candidate_groups=self._entries(task, meta.candidate_groups),
             candidate_users=self._entries(task, meta.candidate_users),
             assignee=(self._entries(task, (meta.assignee,)) or (None,))[0] if meta.assignee else None,
-            due_at=self._due(task, meta.due_date),
+            due_at=due_at,
+            # the rule that counted this end: looked up now, when the deadline was just counted
+            due_rule=self.deadline_rules(workflow).get(deadline_key(due_at)) if due_at else None,
         )
 
     def form_bounds(self, workflow: BpmnWorkflow, task_id: str, form: FormSpec) -> dict[str, dict[str, int]]:

@@ -22,6 +22,7 @@ from ..bpmn.forms import FormSpec
 from ..bpmn.parsing import TITLE_FIELDS
 from ..errors import Conflict, FieldError, InvalidData, NotAllowed, NotFound
 from .attachments import AttachmentView, list_attachments
+from .case_deadlines import CaseDeadline, case_deadlines
 from .comments import CommentView, list_comments
 from .confidentiality import (
     hidden_fields,
@@ -183,6 +184,7 @@ class CasePage:
     department_names: dict[str, str]
     can_cancel: bool = False
     notes_confidential: bool = False  # new comments and attachments default to confidential
+    deadlines: list[CaseDeadline] = field(default_factory=list)  # 法定期限: each, its rule, kept or not
 
 
 @dataclass(frozen=True)
@@ -212,6 +214,7 @@ def case_page(session: Session, actor: Actor, instance_id: int) -> CasePage:
         department_names=repo.department_choices(session),
         can_cancel=instance.status.value == "running" and access.may_cancel(actor, instance.starter_unit),
         notes_confidential=notes_confidential_by_default(session, instance.definition_id),
+        deadlines=case_deadlines(session, instance_id, clock.now()),
     )
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, time, timedelta
 from math import ceil
 from typing import Any
 
@@ -88,8 +88,13 @@ def supervisors(session: Session) -> dict[str, str | None]:
 
 # -- creating ------------------------------------------------------------------------
 def _local(when: datetime, zone_name: str | None) -> str:
-    """``when`` as the recipient reads it: in their own time zone, named when not the default."""
-    text = when.astimezone(timezones.zone(zone_name)).strftime("%Y-%m-%d %H:%M")
+    """``when`` as the recipient reads it: in their own time zone, named when not the default;
+    the midnight that ends a period's last day as that day's 24:00 (engine.deadlines.legal)."""
+    local = when.astimezone(timezones.zone(zone_name))
+    if local.time() == time(0):
+        text = f"{(local - timedelta(days=1)):%Y-%m-%d} 24:00"
+    else:
+        text = local.strftime("%Y-%m-%d %H:%M")
     effective = timezones.effective(zone_name)
     return text if effective == timezones.DEFAULT_TIMEZONE else f"{text}（{effective}）"
 

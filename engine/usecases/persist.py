@@ -97,8 +97,9 @@ def sync_work_items(
         if task_id in existing:
             ready_items.append(existing[task_id])
             continue
-        item = _item_row(instance, runtime.describe(workflow, process, task_id), now)
-        writes.insert_item(session, item)
+        task = runtime.describe(workflow, process, task_id)
+        item = _item_row(instance, task, now)
+        writes.insert_item(session, item, task.due_rule.to_dict() if task.due_rule else None)
         ready_items.append(item)
     return ready_items
 

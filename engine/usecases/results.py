@@ -10,6 +10,7 @@ from storage.models import WorkItem
 from storage.repositories import ItemRow
 
 from ..bpmn.forms import FormSpec
+from ..deadlines.legal import Deadline
 
 # Paged lists (inbox, cases, notifications; pages and API): a hand-typed huge page number
 # must not overflow the SQL OFFSET, nor one request fetch without bound.
@@ -38,6 +39,7 @@ class TaskSummary:
     created_at: datetime
     state: str
     completed_by: str | None = None
+    due_rule: Deadline | None = None  # how due_at was counted (None: no rule, or made before the rules)
 
     @classmethod
     def of(cls, item: WorkItem | ItemRow, title: str, key: str, process_name: str) -> TaskSummary:
@@ -56,10 +58,18 @@ class TaskSummary:
             created_at=item.created_at,
             state=item.state.value,
             completed_by=item.completed_by,
+            due_rule=stored_rule(getattr(item, "due_rule", None)),  # an ItemRow (saving a case) carries none
         )
 
     def is_overdue(self, now: datetime) -> bool:
         return self.due_at is not None and self.due_at < now
+
+
+def stored_rule(stored: dict[str, Any] | None) -> Deadline | None:
+    try:
+        return Deadline.from_dict(stored) if stored else None
+    except (KeyError, TypeError, ValueError):  # a row written by hand: the due date stands without its rule
+        return None
 
 
 @dataclass(frozen=True)

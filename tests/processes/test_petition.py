@@ -3,10 +3,13 @@
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import select
 
 from engine import clock
 from engine.errors import InvalidData, NotAllowed, NotFound
 from engine.usecases import cases, tasks
+from storage.enums import NotificationKind
+from storage.models import Notification
 
 from .conftest import (
     act,
@@ -242,10 +245,20 @@ def test_a_late_reply_is_supervised_and_recorded_late(world, frozen_clock):
     assert open_ids(world, case_id) == ["Task_Handle", "Task_SuperviseHandle"]
     supervise = one(world, case_id, "Task_SuperviseHandle")
     assert who(supervise) == (("office",), None)
+    with world() as session:  # the handling unit is told: overdue (the end read as 24:00), and the 督办
+        told = session.execute(
+            select(Notification.kind, Notification.message).where(
+                Notification.instance_id == case_id, Notification.username == "civ"
+            )
+        ).all()
+    kinds = dict(told)
+    assert NotificationKind.SUPERVISION in kinds and "已于 2027-02-11 24:00 到期" in kinds[NotificationKind.OVERDUE]
     do(world, "clerk", case_id, "Task_SuperviseHandle", {"supervision_method": "phone", "supervision_note": "电话催办"})
     assert open_ids(world, case_id) == ["Task_Handle"]
     do(world, "civ", case_id, "Task_Handle", {"handling_action": "reply", "reply_text": "逾期答复"})
     assert variables(world, case_id)["replied_on_time"] is False
+    states = {d.bpmn_id: d.state for d in act(world, "clerk", cases.case_page, case_id).deadlines}
+    assert states == {"Task_Accept": "met", "Task_Handle": "missed", "Task_ReviewRequest": "open"}
 
 
 def test_a_reply_on_the_last_evening_is_on_time(world, frozen_clock):
@@ -254,3 +267,15 @@ def test_a_reply_on_the_last_evening_is_on_time(world, frozen_clock):
     clock.advance(at("2027-02-11T23:30:00+08:00") - clock.now())
     do(world, "civ", case_id, "Task_Handle", {"handling_action": "reply", "reply_text": "按期答复"})
     assert variables(world, case_id)["replied_on_time"] is True
+    [_, handle, _] = act(world, "clerk", cases.case_page, case_id).deadlines
+    assert (
+        handle.bpmn_id,
+        handle.state,
+        handle.rule.last_day.isoformat(),
+        handle.rule.nominal_last_day.isoformat(),
+    ) == (
+        "Task_Handle",
+        "met",
+        "2027-02-11",
+        "2027-02-08",
+    )

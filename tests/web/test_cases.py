@@ -42,11 +42,11 @@ def test_english_punctuation_around_data(app, as_user):
     act(app, "office1", tasks.complete, case.task_id, {"lead_unit": "finance", "urgent": True})
     client = as_user("office1")
     zh = text_of(client.get(f"/cases/{case.id}"))
-    assert re.search(r"答复</a>\s*（财政所，期限 \d{4}-\d\d-\d\d \d\d:\d\d）", zh)
+    assert re.search(r"答复</a>\s*（财政所，期限 (<span[^>]*>)?\d{4}-\d\d-\d\d \d\d:\d\d(</span>)?）", zh)
     assert "主办单位：财政所" in zh  # history data
     client.get("/lang/en")
     en = text_of(client.get(f"/cases/{case.id}"))
-    assert re.search(r"答复</a>\s* \(财政所, due \d{4}-\d\d-\d\d \d\d:\d\d\)", en)
+    assert re.search(r"答复</a>\s* \(财政所, due (<span[^>]*>)?\d{4}-\d\d-\d\d \d\d:\d\d(</span>)?\)", en)
     assert "主办单位: 财政所" in en and "主办单位：" not in en
 
 
@@ -131,3 +131,42 @@ def test_bpmn_js_is_served_from_node_modules(app, client, as_user):
     response = as_user("office1").get("/vendor/bpmn-js/bpmn-navigated-viewer.production.min.js")
     assert response.status_code == (200 if installed else 404)
     assert as_user("office1").get("/vendor/bpmn-js/../../package.json").status_code == 404
+
+
+def deadline_rows(html: str) -> list[tuple[str, str, str]]:
+    """(bpmn id, state, the row's text) of the case page's statutory deadlines."""
+    section = html.split('id="deadlines"', 1)[1].split("</section>", 1)[0]
+    rows = re.findall(r'<tr data-bpmn-id="([^"]+)" data-state="([^"]+)">(.*?)</tr>', section, re.S)
+    return [(bpmn_id, state, re.sub(r"<[^>]+>|\s+", " ", text).strip()) for bpmn_id, state, text in rows]
+
+
+def test_the_case_page_lists_each_statutory_deadline_with_its_rule(app, as_user):
+    case = start_review(app, "office1", "关于修缮村道的意见")  # 2026-12-07 (Mon), 09:00
+    act(app, "office1", tasks.complete, case.task_id, {"lead_unit": "finance"})
+    client = as_user("office1")
+    # reply_due: 15 days from 12-07, the last day 12-22 (Tue), ending at 24:00
+    [(bpmn_id, state, text)] = deadline_rows(text_of(client.get(f"/cases/{case.id}")))
+    assert (bpmn_id, state) == ("reply", "open")
+    assert "自 2026-12-07 起 15 日，至 2026-12-22 24:00；遇节假日顺延" in text
+    assert "2026-12-22 24:00" in text and "期限内" in text and "财政所" in text
+
+    client.get("/lang/en")
+    [(_, _, text)] = deadline_rows(text_of(client.get(f"/cases/{case.id}")))
+    assert "15 days from 2026-12-07, until 2026-12-22 24:00; moved on past a holiday" in text
+    client.get("/lang/zh_CN")
+
+    clock.advance(timedelta(days=15, hours=15, minutes=1))  # 2026-12-23 00:01: the period is over
+    [(_, state, text)] = deadline_rows(text_of(client.get(f"/cases/{case.id}")))
+    assert state == "overdue" and "已逾期" in text
+
+
+def test_a_period_ending_on_a_weekend_says_where_it_moved(app, as_user):
+    clock.advance(timedelta(days=4))  # Friday 2026-12-11: 15 days end on Saturday 12-26
+    case = start_review(app, "office1")
+    act(app, "office1", tasks.complete, case.task_id, {"lead_unit": "finance"})
+    client = as_user("finance1")
+    [(_, _, text)] = deadline_rows(text_of(client.get(f"/cases/{case.id}")))
+    assert "自 2026-12-11 起 15 日，至 2026-12-28 24:00；2026-12-26 逢休息日或节假日，顺延至 2026-12-28" in text
+    task = text_of(client.get(f"/tasks/{act(app, 'finance1', cases.instance_detail, case.id).open_tasks[0].task_id}"))
+    due = task.split('id="due"', 1)[1].split("</dd>", 1)[0]
+    assert "2026-12-28 24:00" in due and "顺延至 2026-12-28" in due

@@ -16,7 +16,7 @@ from engine.usecases import notifications
 
 from .. import database
 from ..auth import current_actor
-from ..i18n import when
+from ..i18n import due as due_text
 from .auth import safe_next
 from .queryargs import page_number
 
@@ -50,8 +50,8 @@ def notification_subject(note: notifications.NotificationView) -> str:
 def notification_message(note: notifications.NotificationView) -> str:
     if not note.params:
         return note.message
-    due = note.params.get("due_at")
-    return texts.message(note.kind, note.params, when(datetime.fromisoformat(due)) if due else "", _)
+    due_at = note.params.get("due_at")
+    return texts.message(note.kind, note.params, due_text(datetime.fromisoformat(due_at)) if due_at else "", _)
 
 
 def _back():
