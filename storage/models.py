@@ -144,6 +144,46 @@ class ProcessInstance(Base):
     __mapper_args__ = {"version_id_col": revision}  # noqa: RUF012 (SQLAlchemy reads it once, from the class)
 
 
+class CaseFacts(Base):
+    """The facts of one case that the statistics count (engine/usecases/case_facts.py names
+    them and how each is read from the case's variables): written by the transaction that
+    saves the case, so that no figure deserializes a workflow or scans a JSON blob."""
+
+    __tablename__ = "case_facts"
+    __table_args__ = (
+        Index("ix_case_facts_process_received", "process_key", "received_at"),
+        Index("ix_case_facts_process_unit", "process_key", "unit"),
+        Index("ix_case_facts_deputy", "deputy"),
+    )
+    instance_id: Mapped[int] = mapped_column(ForeignKey("process_instances.id", ondelete="CASCADE"), primary_key=True)
+    process_key: Mapped[str] = mapped_column(String(200))
+    status: Mapped[str] = mapped_column(String(20))
+    started_at: Mapped[datetime]
+    ended_at: Mapped[datetime | None]
+    received_at: Mapped[datetime | None]  # the period the case counts in: registered / received
+    unit: Mapped[str | None] = mapped_column(String(64))  # the lead or handling unit
+    deputy: Mapped[str | None] = mapped_column(String(64))  # the submitting deputy (user name)
+    kind: Mapped[str | None] = mapped_column(String(40))  # a proposal's kind, a petition's channel
+    category: Mapped[str | None] = mapped_column(String(64))
+    assigned_at: Mapped[datetime | None]  # 交办 (a petition: accepted)
+    due_at: Mapped[datetime | None]  # the reply / handling deadline, extensions included
+    replied_at: Mapped[datetime | None]
+    replied_on_time: Mapped[bool | None]
+    accepted: Mapped[bool | None]
+    accepted_on_time: Mapped[bool | None]
+    extended: Mapped[bool | None]
+    rehandled: Mapped[bool | None]
+    reply_class: Mapped[str | None] = mapped_column(String(4))
+    first_evaluation: Mapped[str | None] = mapped_column(String(20))
+    final_evaluation: Mapped[str | None] = mapped_column(String(20))
+    solved: Mapped[bool | None]
+    review_requested: Mapped[bool | None]
+    review_result: Mapped[str | None] = mapped_column(String(40))
+    rereview_requested: Mapped[bool | None]
+    rereview_result: Mapped[str | None] = mapped_column(String(40))
+    outcome: Mapped[str | None] = mapped_column(String(40))
+
+
 class WorkItem(Base):
     """One row per user task that is (or was) ready for a person."""
 

@@ -22,7 +22,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
 
 from .enums import TimerState, WorkItemState
-from .models import AuditEntry, ProcessInstance, Timer, WorkItem, WorkItemGroup
+from .models import AuditEntry, CaseFacts, ProcessInstance, Timer, WorkItem, WorkItemGroup
 from .repositories import ItemRow
 
 # the mapped classes' tables (typed as FromClause by SQLAlchemy; they are Tables)
@@ -99,6 +99,26 @@ def _arm_timers(dialect_insert: Any) -> Any:
 
 _ARM_TIMERS = {"sqlite": _arm_timers(sqlite.insert), "postgresql": _arm_timers(postgresql.insert)}
 _INSERT_AUDIT = insert(cast(Table, AuditEntry.__table__))
+_facts = cast(Table, CaseFacts.__table__)
+
+
+def _upsert_facts(dialect_insert: Any) -> Any:
+    """A case's facts row, written whole: inserted, or replacing the one there."""
+    stmt = dialect_insert(_facts)
+    return stmt.on_conflict_do_update(
+        index_elements=[_facts.c.instance_id],
+        set_={c.name: stmt.excluded[c.name] for c in _facts.c if c.name != "instance_id"},
+    )
+
+
+_UPSERT_FACTS = {"sqlite": _upsert_facts(sqlite.insert), "postgresql": _upsert_facts(postgresql.insert)}
+FACT_COLUMNS = tuple(c.name for c in _facts.c)
+
+
+def write_case_facts(session: Session, rows: Sequence[dict[str, Any]]) -> None:
+    """Write the facts of cases (every column of ``case_facts`` in each row)."""
+    if rows:
+        session.connection().execute(_UPSERT_FACTS[session.get_bind().dialect.name], list(rows))
 
 
 def written(obj: Any, **values: Any) -> None:

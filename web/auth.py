@@ -111,14 +111,16 @@ def current_actor() -> Actor:
     return current_user.actor
 
 
-def permission_required(permission: Permission) -> Callable:
-    """Close a whole area (a blueprint's before_request) to those without ``permission``;
-    the use cases behind it check again, the access policy answering both."""
+def permission_required(permission: Permission, *others: Permission) -> Callable:
+    """Close a whole area (a blueprint's before_request) to those without ``permission``
+    (or one of ``others``); the use cases behind it check again, the access policy
+    answering both."""
 
     def decorator(view: Callable) -> Callable:
         @wraps(view)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
-            if not current_actor().can(permission):
+            actor = current_actor()
+            if not any(actor.can(p) for p in (permission, *others)):
                 abort(403)
             return view(*args, **kwargs)
 

@@ -8,12 +8,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, case, func, or_, select
+from sqlalchemy import Select, case, exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from storage import repositories as repo
 from storage.enums import InstanceStatus
-from storage.models import ProcessDefinition, ProcessInstance, User, WorkItem
+from storage.models import CaseFacts, ProcessDefinition, ProcessInstance, User, WorkItem
 
 from .. import access, clock
 from ..access import Actor
@@ -43,6 +43,7 @@ class CaseFilter:
     process_key: str | None = None
     text: str | None = None  # in the title or the business key
     started_by_me: bool = False
+    as_deputy: bool = False  # the proposals the actor submitted as a deputy (我的建议)
     limit: int = 25
     offset: int = 0
 
@@ -75,6 +76,10 @@ def _cases_query(actor: Actor, flt: CaseFilter) -> Select[*tuple[Any, ...]]:
         )
     if flt.started_by_me:
         query = query.where(ProcessInstance.started_by == actor.username)
+    if flt.as_deputy:
+        query = query.where(
+            exists().where(CaseFacts.instance_id == ProcessInstance.id, CaseFacts.deputy == actor.username)
+        )
     return query
 
 
@@ -117,6 +122,7 @@ class CaseListQuery:
     status: str = ""  # one of CASE_STATUSES, or "" (all)
     text: str = ""  # in the title or the business key
     started_by_me: bool = False
+    as_deputy: bool = False
     page: int = 1
     per_page: int = CASES_PER_PAGE
 
@@ -154,6 +160,7 @@ def case_list_page(session: Session, actor: Actor, q: CaseListQuery) -> CaseList
                 process_key=q.process_key or None,
                 text=q.text or None,
                 started_by_me=q.started_by_me,
+                as_deputy=q.as_deputy,
                 limit=q.per_page,
                 offset=(number - 1) * q.per_page,
             ),

@@ -21,6 +21,7 @@ from ..access import Actor
 from ..bpmn.forms import FormSpec
 from ..bpmn.parsing import TITLE_FIELDS
 from ..errors import Conflict, FieldError, InvalidData, NotAllowed, NotFound
+from . import case_facts
 from .attachments import AttachmentView, list_attachments
 from .case_deadlines import CaseDeadline, case_deadlines
 from .comments import CommentView, list_comments
@@ -124,6 +125,7 @@ def cancel_instance(session: Session, actor: Actor, instance_id: int, reason: st
         timer.state = TimerState.CANCELLED
     audit(session, actor, "cancel", instance_id=instance_id, data={"reason": reason})
     session.flush()
+    case_facts.write(session, instance, process.key, runtime.variables(workflow))
 
 
 def instance_detail(session: Session, actor: Actor, instance_id: int) -> InstanceDetail:

@@ -23,7 +23,7 @@ from ..bpmn.runtime import FiredTimer, ReadyTask, Runtime
 from ..bpmn.serialization import SERIALIZER_VERSION
 from ..deadlines.reminders import reminder_time
 from ..errors import Conflict, EngineError
-from . import notifications
+from . import case_facts, notifications
 from .context import SYSTEM, audit
 
 CHANGED_MEANWHILE = "this case was changed by someone else meanwhile; reload it and try again"
@@ -63,6 +63,7 @@ def save_instance(
         ended_at=ended_at,
     ):
         raise Conflict(CHANGED_MEANWHILE)
+    case_facts.write(session, instance, process.key, runtime.variables(workflow))
     if ready_before is None:
         ready_before = repo.ready_item_rows(session, instance.id)
     ready_items = sync_work_items(session, instance, workflow, runtime, process, now, ready_before)

@@ -317,13 +317,25 @@ ACTIONS = [
     ),
     Action(
         "the working-day calendar",
-        "ADDDDDDDDDD-",
+        "ADDDDDDDDDDL",
+        page=lambda t, s, c: c.get("/admin/calendar?year=2027"),
         cli=lambda t, s, u: t.cli(u, "calendar", "set", "2027-01-02", "--holiday"),
     ),
     Action(
+        "preview a year's schedule",
+        "ADDDDDDDDDDL",
+        page=lambda t, s, c: c.post("/admin/calendar/2027", data={"schedule": "2027-01-01 元旦", "action": "preview"}),
+    ),
+    Action(
         "the deadline settings",
-        "ADDDDDDDDDD-",
+        "ADDDDDDDDDDL",
+        page=lambda t, s, c: c.get("/admin/settings"),
         cli=lambda t, s, u: t.cli(u, "settings", "set", "reminder.working_days_before", "4"),
+    ),
+    Action(
+        "change a deadline setting",
+        "ADDDDDDDDDDL",
+        page=lambda t, s, c: c.post("/admin/settings", data={"name": "reminder.working_days_before", "value": "4"}),
     ),
 ]
 

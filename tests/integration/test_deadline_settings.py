@@ -5,7 +5,6 @@ The clock stands at Monday 2026-12-07 09:00 in Beijing; 2027 is the first estima
 
 import json
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -13,32 +12,14 @@ from sqlalchemy import select
 from engine.access import SYSTEM
 from engine.deadlines.calendar import LOCAL_TZ, DaySource
 from engine.errors import InvalidData, NotAllowed
-from engine.usecases import cases, deadlines, definitions, people
-from engine.usecases.context import actor_for, processes, runtime_for
+from engine.usecases import cases, deadlines
+from engine.usecases.context import runtime_for
 from storage.models import AuditEntry, CalendarDay, Setting, WorkItem
+from tests.world import act, create_people, deploy
 
-# Helpers of its own, so that the shared fixtures may move: only the fixtures db_url,
-# session_factory and frozen_clock are taken from tests/conftest.py.
-FIXTURES = Path(__file__).parents[1] / "fixtures"
-PASSWORD = "Qiu-shan-42-lu!"
-
-
-@pytest.fixture(autouse=True)
-def fresh_process_cache():
-    """Parsed processes are cached by definition id, which every test database starts at 1."""
-    processes.clear()
-    yield
-    processes.clear()
-
-
-def make_user(factory, username, roles, department=None):
-    with factory.begin() as s:
-        people.create_user(s, SYSTEM, username, PASSWORD, roles=roles, department=department)
-
-
-def deploy(factory, name):
-    with factory.begin() as s:
-        definitions.deploy(s, (FIXTURES / name).read_bytes(), name, SYSTEM)
+# the people, rows of tests.world.ROSTER: an administrator in no department and an office clerk
+ADMIN = "admin"
+CLERK = "clerk"
 
 
 def start_deadline(factory, wait_until, handle_due):
@@ -72,8 +53,7 @@ def local(y, m, d, hour=9):
 
 @pytest.fixture
 def world(session_factory, frozen_clock):
-    make_user(session_factory, "boss", ("admin",), None)
-    make_user(session_factory, "clerk", ("officer",), "office")
+    create_people(session_factory, ADMIN, CLERK)
     deploy(session_factory, "deadline.bpmn")
     return session_factory
 
@@ -134,10 +114,7 @@ def test_the_preview_lists_the_changes_and_the_due_dates_on_them_and_saves_nothi
     with world.begin() as s:
         deadlines.set_calendar_day(s, SYSTEM, D("2027-03-01"), False, "old entry")
     before = entries(world)
-    with world.begin() as s:
-        preview = deadlines.preview_year_schedule(
-            s, actor_for(s, "boss"), deadlines.parse_schedule(2027, SCHEDULE_2027)
-        )
+    preview = act(world, ADMIN, deadlines.preview_year_schedule, deadlines.parse_schedule(2027, SCHEDULE_2027))
     assert entries(world) == before  # nothing saved
     assert not preview.saved and not preview.stored_due_dates_move and preview.replaced == 1
     changes = {c.day: c for c in preview.changes}
@@ -174,8 +151,7 @@ def test_entering_a_year_replaces_its_entries_and_keeps_stored_due_dates(world, 
     with world.begin() as s:
         deadlines.set_calendar_day(s, SYSTEM, D("2027-03-01"), False, "old entry")
         deadlines.set_calendar_day(s, SYSTEM, D("2028-01-03"), False, "another year")
-    with world.begin() as s:
-        result = deadlines.enter_year_schedule(s, actor_for(s, "boss"), deadlines.parse_schedule(2027, SCHEDULE_2027))
+    result = act(world, ADMIN, deadlines.enter_year_schedule, deadlines.parse_schedule(2027, SCHEDULE_2027))
     assert result.saved and result.replaced == 1
     stored = {day: (working, note) for day, working, note in entries(world)}
     assert D("2027-03-01") not in stored and stored[D("2028-01-03")] == (False, "another year")
@@ -231,12 +207,12 @@ def test_entering_a_year_is_all_or_nothing(world):
 def test_only_an_administrator_enters_or_previews(world):
     schedule = deadlines.parse_schedule(2027, SCHEDULE_2027)
     for call in (deadlines.preview_year_schedule, deadlines.enter_year_schedule):
-        with pytest.raises(NotAllowed), world.begin() as s:
-            call(s, actor_for(s, "clerk"), schedule)
-    with pytest.raises(NotAllowed), world() as s:
-        deadlines.calendar_overview(s, actor_for(s, "clerk"), 2027)
-    with pytest.raises(NotAllowed), world() as s:
-        deadlines.admin_settings(s, actor_for(s, "clerk"))
+        with pytest.raises(NotAllowed):
+            act(world, CLERK, call, schedule)
+    with pytest.raises(NotAllowed):
+        act(world, CLERK, deadlines.calendar_overview, 2027)
+    with pytest.raises(NotAllowed):
+        act(world, CLERK, deadlines.admin_settings)
 
 
 def test_a_viewer_without_every_case_sees_no_titles(world, frozen_clock, monkeypatch):
@@ -294,13 +270,8 @@ def test_a_stored_value_out_of_range_is_clamped_and_shown(world, frozen_clock):
 
 # -- the commands ------------------------------------------------------------------------------------
 @pytest.fixture
-def app(db_url, tmp_path, monkeypatch):
-    from web import create_app, database
-
-    monkeypatch.setenv("CONGRESSFLOW_INSTANCE_PATH", str(tmp_path / "instance"))
-    app = create_app({"TESTING": True, "DATABASE_URL": db_url})
-    yield app
-    database.session_factory(app).kw["bind"].dispose()
+def app(make_app, db_url):
+    return make_app(db_url)
 
 
 def run(app, *args, input=None):
@@ -349,12 +320,12 @@ def test_calendar_enter_previews_then_enters(app, world, frozen_clock, tmp_path)
     start_deadline(world, frozen_clock - timedelta(seconds=1), local(2027, 2, 11))
     path = tmp_path / "2027.txt"
     path.write_text(SCHEDULE_2027, encoding="utf-8")
-    preview = run(app, "calendar", "enter", "2027", str(path), "--preview", "--user", "boss")
+    preview = run(app, "calendar", "enter", "2027", str(path), "--preview", "--user", ADMIN)
     assert preview.exit_code == 0, preview.output
     assert "would be stored" in preview.output and "2027-02-11 becomes a day off (春节)" in preview.output
     assert "stored due dates do not move" in preview.output
     assert entries(world) == []
-    refused = run(app, "calendar", "enter", "2027", "-", "--user", "clerk", input=SCHEDULE_2027)
+    refused = run(app, "calendar", "enter", "2027", "-", "--user", CLERK, input=SCHEDULE_2027)
     assert refused.exit_code == 4
     bad = run(app, "calendar", "enter", "2027", "-", "--operator", "--json", input="2027-02-15 调休\n")
     assert bad.exit_code == 1

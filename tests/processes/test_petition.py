@@ -9,7 +9,7 @@ from engine import clock
 from engine.errors import InvalidData, NotAllowed, NotFound
 from engine.usecases import cases, tasks
 from storage.enums import NotificationKind
-from storage.models import Notification
+from storage.models import CaseFacts, Notification
 
 from .conftest import (
     act,
@@ -279,3 +279,17 @@ def test_a_reply_on_the_last_evening_is_on_time(world, frozen_clock):
         "2027-02-11",
         "2027-02-08",
     )
+
+
+def test_the_statistics_facts_of_a_petition(world, frozen_clock):
+    clock.advance(timedelta(days=30))  # registered 2027-01-06
+    case_id = register(world, received_on="2027-01-02")
+    do(world, "clerk", case_id, "Task_Accept", {"acceptance": "accept", "notified_on": "2027-01-06"})
+    do(world, "clerk", case_id, "Task_Assign", {"handling_unit": "civil_affairs", "assignment_note": "请依法办理"})
+    with world() as session:
+        row = session.get(CaseFacts, case_id)
+        assert row is not None
+        # counted in the period of its receipt, not of its registration
+        assert row.received_at == at("2027-01-02T00:00:00+08:00")
+        assert (row.kind, row.unit, row.accepted, row.accepted_on_time) == ("visit", "civil_affairs", True, True)
+        assert row.deputy is None and row.replied_at is None

@@ -5,9 +5,10 @@ from datetime import timedelta
 import pytest
 
 from engine import clock
-from engine.errors import InvalidData, NotAllowed
+from engine.errors import InvalidData, NotAllowed, NotFound
 from engine.usecases import cases, tasks, timers
 from storage.enums import WorkItemState
+from storage.models import CaseFacts
 
 from .conftest import (
     act,
@@ -382,3 +383,55 @@ def test_a_second_unsatisfied_evaluation_closes_the_case_as_finally_unsatisfied(
     v = case.variables
     assert (v["first_evaluation"], v["evaluation"], v["final_evaluation"]) == ("不满意", "不满意", "最终不满意")
     assert (v["evaluation_count"], v["rehandle_count"], v["outcome"]) == (2, 1, "closed")
+
+
+def facts(world, case_id) -> CaseFacts:
+    with world() as session:
+        row = session.get(CaseFacts, case_id)
+        assert row is not None
+        return row
+
+
+def test_the_statistics_facts_follow_the_case(world, frozen_clock):
+    case_id = register(world)
+    row = facts(world, case_id)
+    assert (row.process_key, row.status, row.deputy, row.unit, row.assigned_at) == (
+        "proposal",
+        "running",
+        "wang",
+        None,
+        None,
+    )
+    assert row.received_at == at("2026-12-07T09:00:00+08:00")
+    assign(world, case_id)
+    clock.advance(timedelta(days=20))
+    reply(world, case_id, "A")
+    evaluate(world, case_id, "满意")
+    row = facts(world, case_id)
+    assert (row.status, row.unit, row.category, row.kind) == ("completed", "finance", "construction", "suggestion")
+    assert (row.replied_on_time, row.reply_class, row.first_evaluation, row.final_evaluation) == (
+        True,
+        "A",
+        "满意",
+        "满意",
+    )
+    assert (row.solved, row.extended, row.rehandled) == (True, False, False)
+    assert row.due_at == at(REPLY_DUE) and row.replied_at == at("2026-12-27T09:00:00+08:00")
+
+
+def test_finally_unsatisfied_is_a_fact(world, frozen_clock):
+    case_id = register(world)
+    assign(world, case_id)
+    reply(world, case_id, "C")
+    evaluate(world, case_id, "不满意")
+    do(world, "fin", case_id, "Task_Rehandle", {"reply_class": "C", "reply_text": "仍无条件解决"})
+    evaluate(world, case_id, "不满意")
+    row = facts(world, case_id)
+    assert (row.first_evaluation, row.final_evaluation, row.rehandled) == ("不满意", "最终不满意", True)
+
+
+def test_the_deputy_sees_his_proposal_registered_by_the_office(world, frozen_clock):
+    case_id = register(world)  # by the clerk, for deputy wang
+    assert act(world, "wang", cases.instance_detail, case_id).title == "修缮村道"
+    with pytest.raises(NotFound):  # another deputy does not
+        act(world, "li", cases.instance_detail, case_id)

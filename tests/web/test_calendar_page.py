@@ -6,26 +6,17 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
 from engine.deadlines.calendar import LOCAL_TZ
-from engine.usecases import cases, definitions
+from engine.usecases import cases
 from engine.usecases.context import SYSTEM
 from storage.models import CalendarDay, Setting
-from web import create_app, database
-
-# Only the fixtures app, client and as_user come from tests/web/conftest.py (the shared
-# helpers may move): the little else needed is here.
-FIXTURES = Path(__file__).parents[1] / "fixtures"
-PASSWORD = "Qiu-shan-42-lu!"  # the test people's
-
-
-def text_of(response) -> str:
-    return re.sub(r"\s+", " ", response.get_data(as_text=True))
-
+from tests.web.conftest import text_of
+from tests.world import PASSWORD, deploy
+from web import database
 
 SCHEDULE_2027 = "\n".join(
     [
@@ -41,8 +32,8 @@ SCHEDULE_2027 = "\n".join(
 
 def due_in_2027(app, day: int = 11) -> int:
     """A case whose task is due 2027-02-<day> 09:00 (an estimated year)."""
+    deploy(app, "deadline.bpmn")
     with database.session_factory(app).begin() as s:
-        definitions.deploy(s, (FIXTURES / "deadline.bpmn").read_bytes(), "deadline.bpmn", SYSTEM)
         detail = cases.start_instance(
             s,
             SYSTEM,
@@ -186,9 +177,8 @@ def test_signed_out_is_sent_to_sign_in(client):
     assert client.get("/admin/settings").headers["Location"].startswith("/login")
 
 
-def test_the_forms_need_the_csrf_token(db_url, tmp_path, monkeypatch, app):
-    monkeypatch.setenv("CONGRESSFLOW_INSTANCE_PATH", str(tmp_path / "csrf-instance"))
-    strict = create_app({"DATABASE_URL": db_url, "TESTING": True, "SECRET_KEY": "test-secret"})
+def test_the_forms_need_the_csrf_token(db_url, make_app, app):
+    strict = make_app(db_url, instance="csrf-instance", csrf=True)
     client = strict.test_client()
     token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/login").get_data(as_text=True))[1]
     client.post("/login", data={"username": "admin", "password": PASSWORD, "csrf_token": token})
@@ -201,4 +191,3 @@ def test_the_forms_need_the_csrf_token(db_url, tmp_path, monkeypatch, app):
     saved = client.post("/admin/calendar/2027", data={"schedule": SCHEDULE_2027, "action": "save", "csrf_token": token})
     assert saved.status_code == 302 and stored_days(app)
     assert 'name="csrf_token"' in client.get("/admin/settings").get_data(as_text=True)
-    database.session_factory(strict).kw["bind"].dispose()

@@ -484,3 +484,40 @@ class MarkReadSchema(ma.Schema):
 
 class MarkedReadSchema(ma.Schema):
     marked = fields.Integer(metadata={"description": "how many were unread and are read now"})
+
+
+# -- statistics ---------------------------------------------------------------------------
+class StatisticsArgs(ma.Schema):
+    process = fields.String(
+        load_default="proposal",
+        validate=validate.OneOf(["proposal", "petition"]),
+        metadata={"description": "proposal (代表建议) or petition (信访)"},
+    )
+    start = fields.Date(data_key="from", load_default=None, metadata={"description": "first day; default 1 January"})
+    end = fields.Date(data_key="to", load_default=None, metadata={"description": "last day, included; default today"})
+
+
+class FigureSchema(ma.Schema):
+    count = fields.Integer(metadata={"description": "cases of the period that meet the figure's definition"})
+    base = fields.Integer(allow_none=True, metadata={"description": "the figure its rate is taken over"})
+    rate = fields.Float(allow_none=True, metadata={"description": "count / base in percent, one decimal"})
+
+
+class UnitFiguresSchema(ma.Schema):
+    unit = fields.String(allow_none=True, metadata={"description": "department code; null: not assigned yet"})
+    figures = fields.Dict(keys=fields.String(), values=fields.Nested(FigureSchema))
+
+
+class StatisticsSchema(ma.Schema):
+    process = fields.String(attribute="process_key")
+    start = fields.Date(data_key="from", attribute="period.start")
+    end = fields.Date(data_key="to", attribute="period.end")
+    overall = fields.Dict(
+        keys=fields.String(),
+        values=fields.Nested(FigureSchema),
+        metadata={
+            "description": "by figure key; the definitions are in engine/usecases/statistics.py and the 统计 page"
+        },
+    )
+    units = fields.List(fields.Nested(UnitFiguresSchema))
+    handling_days = fields.Dict(keys=fields.String(), values=fields.Float(allow_none=True))

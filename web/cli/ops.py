@@ -11,7 +11,7 @@ from flask.cli import with_appcontext
 
 from engine.access import OPERATOR
 from engine.scheduling.leadership import AlreadyRunning
-from engine.usecases import definitions, people, timers
+from engine.usecases import case_facts, definitions, people, timers
 from storage import migrate
 
 from .. import scheduling
@@ -32,7 +32,7 @@ def _bpmn_dir() -> Path:
 def init_command(demo: bool) -> None:
     """Operator command: migrate the database, deploy every process in bpmn/, create
     departments and demo users (as the operator, bypassing the access policy)."""
-    migrate.upgrade(current_app.config["DATABASE_URL"])
+    _upgrade()
     factory = session_factory()
     with factory.begin() as session:
         people.ensure_departments(session)
@@ -57,8 +57,19 @@ def db_group() -> None:
 @click.option("--revision", default="head")
 def db_upgrade(revision: str) -> None:
     """Upgrade the database to the latest (or the given) revision."""
-    migrate.upgrade(current_app.config["DATABASE_URL"], revision)
+    _upgrade(revision)
     click.echo("database is up to date")
+
+
+def _upgrade(revision: str = "head") -> None:
+    """Upgrade the schema, then write the statistics' facts of cases saved before there
+    were any (reading them needs the engine, which a migration does not import)."""
+    migrate.upgrade(current_app.config["DATABASE_URL"], revision)
+    if revision == "head":
+        with session_factory().begin() as session:
+            filled = case_facts.backfill(session)
+        if filled:
+            click.echo(f"case facts written for {filled} earlier case(s)")
 
 
 @click.command("fire-due")

@@ -22,10 +22,11 @@ def register(app: Flask) -> None:
         notifications,
         settings,
         start,
+        statistics,
         tasks,
     )
 
-    for module in (auth, inbox, tasks, start, cases, notifications, settings, admin, designer, assets):
+    for module in (auth, inbox, tasks, start, cases, notifications, settings, statistics, admin, designer, assets):
         app.register_blueprint(module.bp)
     app.context_processor(notifications.unread_badge)  # the header's 消息 count
     app.jinja_env.filters["dept"] = _department_name

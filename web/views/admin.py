@@ -22,8 +22,10 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 
 @bp.before_request
-@permission_required(Permission.ADMIN_USERS)
+@permission_required(Permission.ADMIN_USERS, Permission.ADMIN_SETTINGS)
 def _admins_only() -> None:
+    """The area is open to either administrator; each page's use case checks its own
+    permission (users and departments: admin.users; calendar and settings: admin.settings)."""
     return None
 
 
@@ -34,7 +36,9 @@ def _roles() -> tuple[str, ...]:
 
 @bp.get("/")
 def index():
-    return redirect(url_for("admin.users"))
+    if current_actor().can(Permission.ADMIN_USERS):
+        return redirect(url_for("admin.users"))
+    return redirect(url_for("admin.calendar_page"))
 
 
 def _users_page(errors: dict | None = None, values: dict | None = None, status: int = 200):

@@ -166,8 +166,8 @@ def save_setting():
 
 
 def register(bp: Blueprint) -> None:
-    """The pages' routes on the admin blueprint (its before_request closes it to those
-    without admin.users; these also need admin.settings)."""
+    """The pages' routes on the admin blueprint (its before_request lets in either
+    administrator; these need admin.settings)."""
     bp.add_url_rule("/calendar", view_func=calendar_page, methods=["GET"])
     bp.add_url_rule("/calendar/<int:year>", view_func=calendar_schedule, methods=["POST"])
     bp.add_url_rule("/settings", view_func=settings_page, methods=["GET"])

@@ -39,6 +39,7 @@ def index():
         status=args.get("status", ""),
         text=args.get("q", "")[:200],
         started_by_me=args.get("mine") == "1",
+        as_deputy=args.get("deputy") == "1",
         page=page_number(args.get("page")),
     )
     page = case_list_page(database.session(), current_actor(), query)

@@ -1,0 +1,132 @@
+"""The facts of a case that the statistics count, read from its variables whenever it is
+saved (``save_instance``, cancelling) and written to ``case_facts`` in the same
+transaction: the figures (``statistics``) then count indexed rows and never deserialize a
+workflow. Which variable each fact comes from is documented in bpmn/README.md §5.
+
+Cases saved before the table existed are filled by ``backfill`` (``congressflow migrate``
+and ``init`` run it after upgrading the schema)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from storage import writes
+from storage.models import CaseFacts, ProcessDefinition, ProcessInstance
+
+from ..deadlines.calendar import LOCAL_TZ
+from ..deadlines.date_functions import parse_when
+from .context import processes, runtime_for
+
+Facts = dict[str, Any]
+
+
+def facts_of(instance: ProcessInstance, process_key: str, variables: Mapping[str, Any]) -> Facts:
+    """Every column of the case's ``case_facts`` row."""
+    facts: Facts = dict.fromkeys(writes.FACT_COLUMNS)
+    facts.update(
+        instance_id=instance.id,
+        process_key=process_key,
+        status=instance.status.value,
+        started_at=instance.started_at,
+        ended_at=instance.ended_at,
+        received_at=instance.started_at,
+    )
+    reader = _READERS.get(process_key)
+    if reader is not None:
+        facts.update({k: v for k, v in reader(variables).items() if v is not None})
+    return facts
+
+
+def write(session: Session, instance: ProcessInstance, process_key: str, variables: Mapping[str, Any]) -> None:
+    writes.write_case_facts(session, [facts_of(instance, process_key, variables)])
+
+
+def backfill(session: Session, batch: int = 200) -> int:
+    """Write the facts of every case that has none yet; returns how many were written."""
+    missing = select(ProcessInstance).where(~ProcessInstance.id.in_(select(CaseFacts.instance_id)))
+    runtime = runtime_for(session)
+    written = 0
+    while instances := session.scalars(missing.order_by(ProcessInstance.id).limit(batch)).all():
+        rows = []
+        for instance in instances:
+            definition = session.get(ProcessDefinition, instance.definition_id)
+            assert definition is not None
+            workflow = runtime.restore(processes.get(definition), instance.workflow_json)
+            rows.append(facts_of(instance, definition.key, runtime.variables(workflow)))
+        writes.write_case_facts(session, rows)
+        written += len(rows)
+    return written
+
+
+# -- reading the variables -------------------------------------------------------------------
+def _moment(value: Any) -> datetime | None:
+    """A moment the date functions wrote (an ISO string), or a date (its start, Beijing)."""
+    if value in (None, ""):
+        return None
+    try:
+        if isinstance(value, date) and not isinstance(value, datetime):
+            return datetime.combine(value, datetime.min.time(), LOCAL_TZ)
+        return parse_when(value)
+    except (TypeError, ValueError):
+        return None  # a value typed by hand into an old case: the fact is unknown, not an error
+
+
+def _flag(value: Any) -> bool | None:
+    return value if isinstance(value, bool) else None
+
+
+def _text(value: Any, length: int) -> str | None:
+    return str(value)[:length] if value not in (None, "") else None
+
+
+def _proposal(v: Mapping[str, Any]) -> Facts:
+    rehandles = v.get("rehandle_count")
+    return {
+        "received_at": _moment(v.get("registered_at")),
+        "unit": _text(v.get("lead_unit"), 64),
+        "deputy": _text(v.get("deputy"), 64),
+        "kind": _text(v.get("handled_as") or v.get("kind"), 40),
+        "category": _text(v.get("category"), 64),
+        "assigned_at": _moment(v.get("assigned_at")),
+        "due_at": _moment(v.get("reply_due")),
+        "replied_at": _moment(v.get("replied_at")),
+        "replied_on_time": _flag(v.get("replied_on_time")),
+        "extended": _flag(v.get("extended")),
+        "rehandled": rehandles > 0 if isinstance(rehandles, int) else None,
+        "reply_class": _text(v.get("reply_class"), 4),
+        "first_evaluation": _text(v.get("first_evaluation"), 20),
+        # cases closed before final_evaluation existed: their last evaluation was the final one
+        "final_evaluation": _text(v.get("final_evaluation") or v.get("evaluation"), 20),
+        "solved": _flag(v.get("solved")),
+        "outcome": _text(v.get("outcome"), 40),
+    }
+
+
+def _petition(v: Mapping[str, Any]) -> Facts:
+    acceptance = v.get("acceptance")
+    return {
+        # the acceptance period counts from receipt (received_on); registration when absent
+        "received_at": _moment(v.get("received_on")) or _moment(v.get("registered_at")),
+        "unit": _text(v.get("handling_unit"), 64),
+        "kind": _text(v.get("channel"), 40),
+        "accepted": None if acceptance in (None, "") else acceptance == "accept",
+        "accepted_on_time": _flag(v.get("accepted_on_time")),
+        "assigned_at": _moment(v.get("accepted_at")),
+        "due_at": _moment(v.get("handle_due")),
+        "replied_at": _moment(v.get("replied_at")),
+        "replied_on_time": _flag(v.get("replied_on_time")),
+        "extended": _flag(v.get("extended")),
+        "review_requested": _flag(v.get("review_requested")),
+        "review_result": _text(v.get("review_result"), 40),
+        "rereview_requested": _flag(v.get("rereview_requested")),
+        "rereview_result": _text(v.get("rereview_result"), 40),
+        "outcome": _text(v.get("outcome"), 40),
+    }
+
+
+_READERS: dict[str, Callable[[Mapping[str, Any]], Facts]] = {"proposal": _proposal, "petition": _petition}

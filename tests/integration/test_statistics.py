@@ -1,0 +1,284 @@
+"""The figures a congress reports, counted from ``case_facts`` for a seeded data set whose
+figures are known by construction: every expected number below is counted by hand from the
+rows of PROPOSALS and PETITIONS (see the comments), not by the code under test."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from engine import clock
+from engine.errors import InvalidData, NotAllowed
+from engine.usecases.statistics import Period, cases_behind, statistics
+from storage.enums import InstanceStatus
+from storage.models import CaseFacts, ProcessDefinition, ProcessInstance
+from tests.world import act, create_people, deploy
+
+PERIOD = Period(date(2027, 1, 1), date(2027, 6, 30))
+NOW = datetime(2027, 7, 15, 2, 0, tzinfo=UTC)  # 10:00 in Beijing
+PAST_DUE, FUTURE_DUE = datetime(2027, 7, 1, tzinfo=UTC), datetime(2027, 9, 1, tzinfo=UTC)
+
+# name: (unit, replied: "on time" / "late" / None, extended, reply class, first, final evaluation,
+#        rehandled, solved, due (for the unreplied))
+PROPOSALS = {
+    # finance: 10
+    "f1": ("finance", "on time", False, "A", "满意", "满意", False, True, None),
+    "f2": ("finance", "on time", False, "A", "满意", "满意", False, True, None),
+    "f3": ("finance", "on time", False, "B", "基本满意", "基本满意", False, False, None),
+    "f4": ("finance", "on time", False, "C", "不满意", "满意", True, False, None),
+    "f5": ("finance", "late", False, "D", "不满意", "最终不满意", True, False, None),
+    "f6": ("finance", "on time", True, "A", "满意", "满意", False, True, None),
+    "f7": ("finance", "late", True, "B", "基本满意", "基本满意", False, True, None),
+    "f8": ("finance", "on time", False, "A", None, None, False, True, None),
+    "f9": ("finance", None, False, None, None, None, False, False, PAST_DUE),
+    "f10": ("finance", None, False, None, None, None, False, False, FUTURE_DUE),
+    # land: 8
+    "l1": ("land", "on time", False, "A", "满意", "满意", False, True, None),
+    "l2": ("land", "on time", False, "B", "基本满意", "基本满意", False, False, None),
+    "l3": ("land", "on time", False, "B", "不满意", "基本满意", True, False, None),
+    "l4": ("land", "late", False, "C", "不满意", "最终不满意", True, False, None),
+    "l5": ("land", "late", False, "D", "逾期未反馈", "逾期未反馈", False, False, None),
+    "l6": ("land", "on time", True, "A", "满意", "满意", False, True, None),
+    "l7": ("land", None, False, None, None, None, False, False, PAST_DUE),
+    "l8": ("land", None, False, None, None, None, False, False, FUTURE_DUE),
+    # civil affairs: 4
+    "c1": ("civil_affairs", "on time", False, "A", "满意", "满意", False, True, None),
+    "c2": ("civil_affairs", "on time", False, "A", "基本满意", "基本满意", False, True, None),
+    "c3": ("civil_affairs", "on time", False, "C", None, None, False, False, None),
+    "c4": ("civil_affairs", None, False, None, None, None, False, False, FUTURE_DUE),
+    # registered, not assigned yet: 2
+    "u1": (None, None, False, None, None, None, False, False, None),
+    "u2": (None, None, False, None, None, None, False, False, None),
+}
+# received in the period: 2027-01-01 + (n days) for the n-th row; two more outside it
+OUTSIDE = {"before": date(2026, 12, 20), "after": date(2027, 7, 1)}
+
+# name: (channel, accepted (None: not decided), accepted on time, replied, extended,
+#        review requested, review result, re-review requested, re-review result, unit)
+PETITIONS = {
+    "p1": ("letter", True, True, "on time", False, False, None, False, None, "civil_affairs"),
+    "p2": ("letter", True, False, "on time", True, False, None, False, None, "civil_affairs"),
+    "p3": ("visit", True, True, "late", False, True, "changed", True, "upheld", "finance"),
+    "p4": ("visit", False, True, None, False, False, None, False, None, None),
+    "p5": ("opinion_box", True, True, None, False, False, None, False, None, "finance"),
+    "p6": ("visit", None, None, None, False, False, None, False, None, None),
+}
+
+
+def _case(session, definition_id: int, title: str, received: date, running: bool) -> ProcessInstance:
+    at = datetime(received.year, received.month, received.day, 1, 0, tzinfo=UTC)
+    instance = ProcessInstance(
+        definition_id=definition_id,
+        title=title,
+        status=InstanceStatus.RUNNING if running else InstanceStatus.COMPLETED,
+        workflow_json="{}",
+        serializer_version="",
+        revision=1,
+        started_by="clerk",
+        started_at=at,
+        updated_at=at,
+    )
+    session.add(instance)
+    session.flush()
+    return instance
+
+
+@pytest.fixture
+def world(session_factory, frozen_clock):
+    create_people(session_factory, "clerk", "supervisor")
+    seed(session_factory)
+    return session_factory
+
+
+def seed(session_factory) -> None:
+    """PROPOSALS, OUTSIDE and PETITIONS as cases with their facts; the clock moved to NOW.
+    ("clerk" must exist.)"""
+    deploy(session_factory, "review.bpmn")  # a definition for the seeded cases to belong to
+    with session_factory.begin() as s:
+        definition_id = s.scalar(
+            select(ProcessDefinition.id).where(ProcessDefinition.key == "review").order_by(ProcessDefinition.id)
+        )
+        for n, (name, row) in enumerate(PROPOSALS.items()):
+            unit, replied, extended, reply_class, first, final, rehandled, solved, due = row
+            received = date(2027, 1, 1) + timedelta(days=n)
+            instance = _case(s, definition_id, name, received, running=replied is None)
+            assigned = instance.started_at + timedelta(days=1) if unit else None
+            # handling time: 30 days for a reply on time, 100 for a late one
+            replied_at = assigned + timedelta(days=30 if replied == "on time" else 100) if replied else None
+            s.add(
+                CaseFacts(
+                    instance_id=instance.id,
+                    process_key="proposal",
+                    status=instance.status.value,
+                    started_at=instance.started_at,
+                    received_at=instance.started_at,
+                    unit=unit,
+                    deputy="wang",
+                    assigned_at=assigned,
+                    due_at=due,
+                    replied_at=replied_at,
+                    replied_on_time=None if replied is None else replied == "on time",
+                    extended=extended,
+                    rehandled=rehandled,
+                    reply_class=reply_class,
+                    first_evaluation=first,
+                    final_evaluation=final,
+                    solved=solved,
+                )
+            )
+        for name, received in OUTSIDE.items():
+            instance = _case(s, definition_id, name, received, running=False)
+            s.add(
+                CaseFacts(
+                    instance_id=instance.id,
+                    process_key="proposal",
+                    status="completed",
+                    started_at=instance.started_at,
+                    received_at=instance.started_at,
+                    unit="finance",
+                    assigned_at=instance.started_at,
+                    replied_at=instance.started_at + timedelta(days=3),
+                    replied_on_time=True,
+                    reply_class="A",
+                    first_evaluation="满意",
+                    final_evaluation="满意",
+                )
+            )
+        for n, (name, row) in enumerate(PETITIONS.items()):
+            (
+                channel,
+                accepted,
+                accepted_on_time,
+                replied,
+                extended,
+                review,
+                review_result,
+                rereview,
+                rereview_result,
+                unit,
+            ) = row
+            instance = _case(s, definition_id, name, date(2027, 3, 1) + timedelta(days=n), running=replied is None)
+            s.add(
+                CaseFacts(
+                    instance_id=instance.id,
+                    process_key="petition",
+                    status=instance.status.value,
+                    started_at=instance.started_at,
+                    received_at=instance.started_at,
+                    unit=unit,
+                    kind=channel,
+                    accepted=accepted,
+                    accepted_on_time=accepted_on_time,
+                    assigned_at=instance.started_at + timedelta(days=5) if accepted else None,
+                    due_at=FUTURE_DUE if accepted else None,
+                    replied_at=instance.started_at + timedelta(days=40) if replied else None,
+                    replied_on_time=None if replied is None else replied == "on time",
+                    extended=extended,
+                    review_requested=review,
+                    review_result=review_result,
+                    rereview_requested=rereview,
+                    rereview_result=rereview_result,
+                )
+            )
+    clock.advance(NOW - clock.now())
+
+
+def counts(figures) -> dict[str, int]:
+    return {key: f.count for key, f in figures.items()}
+
+
+def test_proposal_figures_overall(world):
+    result = act(world, "supervisor", statistics, "proposal", PERIOD)
+    assert counts(result.overall) == {
+        "received": 24,  # 10 + 8 + 4 + 2 (the two outside the period are not counted)
+        "assigned": 22,
+        "replied": 17,  # f1-f8, l1-l6, c1-c3
+        "replied_on_time": 13,  # f1 f2 f3 f4 f6 f8, l1 l2 l3 l6, c1 c2 c3
+        "late": 6,  # f5 f7 f9, l4 l5 l7 (f10 l8 c4 are not due yet)
+        "extended": 3,  # f6 f7 l6
+        "evaluated": 14,  # f1-f7, l1 l2 l3 l4 l6, c1 c2 (逾期未反馈 is no evaluation)
+        "satisfied_first": 10,  # f1 f2 f3 f6 f7, l1 l2 l6, c1 c2
+        "satisfied_final": 12,  # + f4 l3 after re-handling
+        "rehandled": 4,  # f4 f5 l3 l4
+        "finally_unsatisfied": 2,  # f5 l4
+        "class_a": 8,
+        "class_b": 4,
+        "class_c": 3,
+        "class_d": 2,
+        "solved": 9,  # f1 f2 f6 f7 f8, l1 l6, c1 c2
+    }
+    rates = {key: f.rate for key, f in result.overall.items() if f.rate is not None}
+    assert rates["replied"] == 77.3  # 答复率 17 / 22
+    assert rates["replied_on_time"] == 59.1  # 按期答复率 13 / 22
+    assert rates["satisfied_first"] == 71.4  # 10 / 14
+    assert rates["satisfied_final"] == 85.7  # 12 / 14
+    assert rates["class_a"] == 47.1  # 办成率 8 / 17
+    # handling time of the 17 replied: 13 x 30 days + 4 x 100 days = 790 days, / 17
+    assert result.handling_days == {"average": 46.5, "slowest": 100.0}
+
+
+def test_proposal_figures_per_unit(world):
+    result = act(world, "supervisor", statistics, "proposal", PERIOD)
+    by_unit = {u.unit: counts(u.figures) for u in result.units}
+    assert set(by_unit) == {"finance", "land", "civil_affairs", None}
+    finance, land, civil, unassigned = by_unit["finance"], by_unit["land"], by_unit["civil_affairs"], by_unit[None]
+    assert (finance["received"], finance["replied"], finance["replied_on_time"], finance["late"]) == (10, 8, 6, 3)
+    assert (finance["evaluated"], finance["satisfied_first"], finance["satisfied_final"]) == (7, 5, 6)
+    assert (finance["class_a"], finance["class_b"], finance["class_c"], finance["class_d"]) == (4, 2, 1, 1)
+    assert (land["received"], land["replied"], land["replied_on_time"], land["late"]) == (8, 6, 4, 3)
+    assert (land["evaluated"], land["satisfied_first"], land["satisfied_final"], land["finally_unsatisfied"]) == (
+        5,
+        3,
+        4,
+        1,
+    )
+    assert (civil["received"], civil["replied"], civil["late"], civil["class_a"]) == (4, 3, 0, 2)
+    assert (unassigned["received"], unassigned["assigned"], unassigned["replied"]) == (2, 0, 0)
+    assert result.units[0].figures["replied"].base is not None
+
+
+def test_petition_figures(world):
+    result = act(world, "supervisor", statistics, "petition", PERIOD)
+    assert counts(result.overall) == {
+        "received": 6,
+        "channel_letter": 2,
+        "channel_visit": 3,
+        "channel_opinion_box": 1,
+        "decided": 5,  # p6 not yet
+        "accepted": 4,  # p1 p2 p3 p5
+        "accepted_on_time": 4,  # p1 p3 p4 p5 (p2 was accepted late)
+        "replied": 3,
+        "replied_on_time": 2,
+        "late": 1,  # p3 (p5 is not due yet)
+        "extended": 1,
+        "review_requested": 1,
+        "review_changed": 1,
+        "rereview_requested": 1,
+        "rereview_changed": 0,
+    }
+    assert result.overall["accepted_on_time"].rate == 80.0  # 4 of the 5 decided
+
+
+def test_the_cases_behind_a_figure(world):
+    late = act(world, "supervisor", cases_behind, "proposal", PERIOD, "late", "finance")
+    assert [c.title for c in late] == ["f5", "f7", "f9"]
+    unsatisfied = act(world, "supervisor", cases_behind, "proposal", PERIOD, "finally_unsatisfied")
+    assert [c.title for c in unsatisfied] == ["f5", "l4"]
+
+
+def test_a_period_is_read_and_checked():
+    assert Period.parse("2027-01-01", "2027-06-30", date(2027, 7, 15)) == PERIOD
+    assert Period.parse(None, None, date(2027, 7, 15)) == Period(date(2027, 1, 1), date(2027, 7, 15))
+    with pytest.raises(InvalidData) as refused:
+        Period.parse("2027-07-01", "2027-06-30", date(2027, 7, 15))
+    assert refused.value.codes["to"].code == "range_backwards"
+    with pytest.raises(InvalidData) as refused:
+        Period.parse("2027-13-01", None, date(2027, 7, 15))
+    assert refused.value.codes["from"].code == "not_a_date"
+
+
+def test_an_officer_may_not_see_the_statistics(world):
+    with pytest.raises(NotAllowed):
+        act(world, "clerk", statistics, "proposal", PERIOD)

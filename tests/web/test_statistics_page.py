@@ -1,0 +1,105 @@
+"""统计 in the browser's terms: the figures with their definitions, the cases behind a number,
+.xlsx and .csv downloads read back as a spreadsheet program would; and 我的建议 for a deputy.
+The data set and its hand-counted figures are tests/integration/test_statistics.py's."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+
+from openpyxl import load_workbook
+
+from engine.usecases import cases
+from tests.conftest import REPO_ROOT
+from tests.integration.test_statistics import seed
+from tests.web.conftest import text_of
+from tests.world import act, deploy
+from web import database
+
+QUERY = "process=proposal&from=2027-01-01&to=2027-06-30"
+
+
+def test_the_page_shows_each_figure_with_its_definition_and_rate(app, as_user):
+    seed(database.session_factory(app))
+    html = text_of(as_user("supervisor").get(f"/statistics/?{QUERY}"))
+    row = html.split('data-figure="replied"', 1)[1].split("</tr>", 1)[0]
+    assert "已答复（答复率）" in row and "77.3%" in row and "(17/22)" in row
+    assert "答复率 = 已答复 ÷ 已交办" in row
+    final = html.split('data-figure="satisfied_final"', 1)[1].split("</tr>", 1)[0]
+    assert "85.7%" in final and "(12/14)" in final
+    units = html.split('id="units"', 1)[1].split("</table>", 1)[0]
+    finance = units.split('data-unit="finance"', 1)[1].split("</tr>", 1)[0]
+    assert "财政所" in finance
+    assert re.findall(r">(\d+)</a>", finance)[:4] == ["10", "8", "6", "3"]  # received, replied, on time, late
+
+
+def test_a_number_opens_the_cases_behind_it(app, as_user):
+    seed(database.session_factory(app))
+    html = text_of(as_user("supervisor").get(f"/statistics/cases?{QUERY}&figure=late&unit=finance"))
+    titles = re.findall(r'<td class="title"><a href="/cases/\d+">([^<]+)</a>', html)
+    assert titles == ["f5", "f7", "f9"]
+
+
+def test_the_statistics_download_as_xlsx_and_csv(app, as_user):
+    seed(database.session_factory(app))
+    client = as_user("supervisor")
+    response = client.get(f"/statistics/export.xlsx?{QUERY}")
+    assert response.status_code == 200 and "attachment" in response.headers["Content-Disposition"]
+    sheet = load_workbook(io.BytesIO(response.data)).active
+    # (a row is read as wide as the widest, the unit table's: the empty cells after it dropped)
+    rows = [
+        list(r[: max((i + 1 for i, v in enumerate(r) if v is not None), default=0)])
+        for r in sheet.iter_rows(values_only=True)
+    ]
+    assert rows[0] == ["指标", "件数", "基数", "比率（%）", "口径"]
+    by_name = {r[0]: r[1:4] for r in rows[1:] if r}
+    assert by_name["已答复（答复率）"] == [17, 22, 77.3]
+    assert by_name["按期答复（按期答复率）"] == [13, 22, 59.1]
+    assert by_name["A 类（办成率）"] == [8, 17, 47.1]
+    assert sheet.freeze_panes == "A2" and sheet["A1"].font.bold
+    finance = next(r for r in rows if r and r[0] == "财政所")
+    assert finance[1:7] == [10, 8, 6, 3, 6, 4]  # received, replied, on time, late, final satisfied, class A
+
+    response = client.get(f"/statistics/export.csv?{QUERY}")
+    assert response.data.startswith("\ufeff".encode())  # Excel reads it as UTF-8
+    lines = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig"))))
+    assert lines[0] == ["指标", "件数", "基数", "比率（%）", "口径"]
+    assert lines[3][:4] == ["已答复（答复率）", "17", "22", "77.3"]
+
+
+def test_an_officer_is_refused_and_has_no_link(app, as_user):
+    client = as_user("office1")
+    assert client.get(f"/statistics/?{QUERY}").status_code == 403
+    assert client.get(f"/statistics/export.xlsx?{QUERY}").status_code == 403
+    assert 'href="/statistics/"' not in text_of(client.get("/"))
+    assert 'href="/statistics/"' in text_of(as_user("supervisor").get("/"))
+
+
+def test_a_backwards_period_is_said_not_failed(app, as_user):
+    response = as_user("supervisor").get("/statistics/?process=proposal&from=2027-07-01&to=2027-06-30")
+    assert response.status_code == 422 and "to:" in text_of(response)
+
+
+def test_a_deputy_follows_the_proposal_the_office_registered_for_him(app, as_user):
+    deploy(app, REPO_ROOT / "bpmn" / "proposal.bpmn")
+    case = act(
+        app,
+        "office1",
+        cases.start_instance,
+        "proposal",
+        {
+            "kind": "suggestion",
+            "title": "修缮村道",
+            "content": "村道破损",
+            "deputy": "deputy",
+            "submitted_during": "recess",
+        },
+    )
+    client = as_user("deputy")
+    home = text_of(client.get("/"))
+    assert 'id="nav-my-proposals"' in home
+    mine = text_of(client.get("/cases?deputy=1"))
+    assert "我的建议" in mine and f'data-case-id="{case.id}"' in mine
+    assert client.get(f"/cases/{case.id}").status_code == 200
+    assert "修缮村道" not in text_of(as_user("finance1").get("/cases"))  # not a case of theirs

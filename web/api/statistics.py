@@ -1,0 +1,26 @@
+"""/api/v1/statistics: the figures of a period (答复率, 满意率, 办成率, ...), overall and per
+unit, as the 统计 page shows them (engine.usecases.statistics)."""
+
+from __future__ import annotations
+
+from engine import clock
+from engine.deadlines.calendar import LOCAL_TZ
+from engine.usecases import statistics
+from engine.usecases.statistics import Period
+
+from .common import actor, make_blueprint, reader
+from .schemas import StatisticsArgs, StatisticsSchema
+
+bp = make_blueprint("statistics", "/statistics", "The figures a congress reports, for a period")
+
+
+@bp.get("")
+@bp.arguments(StatisticsArgs, location="query")
+@bp.response(200, StatisticsSchema)
+def figures(args: dict):
+    """The cases received from ``from`` to ``to`` (Beijing days, both included): every figure
+    with its count, base and rate, overall and per unit (needs the export permission)."""
+    today = clock.now().astimezone(LOCAL_TZ).date()
+    start, end = args["start"], args["end"]
+    period = Period.parse(start.isoformat() if start else None, end.isoformat() if end else None, today)
+    return statistics.statistics(reader(), actor(), args["process"], period)

@@ -1,0 +1,155 @@
+"""统计: the figures of a period, overall and per unit, each with its definition; the cases
+behind every number; the same as .xlsx and .csv. The counting is engine.usecases.statistics."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from flask import Blueprint, abort, render_template, request
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from engine import clock
+from engine.deadlines.calendar import LOCAL_TZ
+from engine.errors import InvalidData
+from engine.usecases import statistics
+from engine.usecases.statistics import Period, Statistics
+
+from .. import database, exports
+from ..auth import current_actor
+from .formdata import field_messages
+
+bp = Blueprint("statistics", __name__, url_prefix="/statistics")
+
+PROCESSES = {"proposal": _l("代表建议"), "petition": _l("信访")}
+
+# key: (name, definition); the definitions are those of engine.usecases.statistics, in words
+FIGURE_TEXT = {
+    "proposal": {
+        "received": (_l("收到"), _l("统计期内登记的代表建议（含转作建议办理的议案）")),
+        "assigned": (_l("已交办"), _l("已交办承办单位的件数，占收到件数")),
+        "replied": (_l("已答复（答复率）"), _l("已书面答复的件数；答复率 = 已答复 ÷ 已交办")),
+        "replied_on_time": (
+            _l("按期答复（按期答复率）"),
+            _l("在答复期限（含批准的延期）届满前答复的件数；按期答复率 = 按期答复 ÷ 已交办"),
+        ),
+        "late": (_l("逾期"), _l("逾期答复的，及答复期限已过仍未答复的件数，占已交办")),
+        "extended": (_l("延期办理"), _l("经批准延期答复的件数，占已交办")),
+        "evaluated": (_l("已评价"), _l("代表反馈了满意、基本满意或不满意的件数（逾期未反馈不计），占已答复")),
+        "satisfied_first": (
+            _l("满意率（首次评价）"),
+            _l("首次评价为满意或基本满意的件数 ÷ 已评价"),
+        ),
+        "satisfied_final": (
+            _l("满意率（最终评价）"),
+            _l("最终评价（重新办理后的评价）为满意或基本满意的件数 ÷ 已评价"),
+        ),
+        "rehandled": (_l("重新办理"), _l("代表不满意、重新办理的件数，占已评价")),
+        "finally_unsatisfied": (_l("最终不满意"), _l("重新办理后代表仍不满意的件数，占已评价")),
+        "class_a": (_l("A 类（办成率）"), _l("答复为 A 类（已解决或基本解决）的件数；办成率 = A 类 ÷ 已答复")),
+        "class_b": (_l("B 类"), _l("答复为 B 类（正在解决或列入计划逐步解决）的件数，占已答复")),
+        "class_c": (_l("C 类"), _l("答复为 C 类（因条件限制需以后解决）的件数，占已答复")),
+        "class_d": (_l("D 类"), _l("答复为 D 类（留作参考）的件数，占已答复")),
+        "solved": (_l("已办成"), _l("A 类，及 B 类经跟踪办理报告已解决的件数，占已答复")),
+    },
+    "petition": {
+        "received": (_l("收到"), _l("统计期内收到的信访事项（按收到之日）")),
+        "channel_letter": (_l("来信"), _l("来源为来信的件数，占收到")),
+        "channel_visit": (_l("来访"), _l("来源为来访的件数，占收到")),
+        "channel_opinion_box": (_l("意见箱"), _l("来源为意见箱的件数，占收到")),
+        "decided": (_l("已审查"), _l("已作出是否受理决定的件数，占收到")),
+        "accepted": (_l("受理"), _l("决定受理的件数，占已审查")),
+        "accepted_on_time": (
+            _l("15 日内告知"),
+            _l("自收到之日起 15 日内作出受理决定并告知的件数，占已审查"),
+        ),
+        "replied": (_l("已答复"), _l("已书面答复信访人的件数，占受理")),
+        "replied_on_time": (_l("按期答复"), _l("在办理期限（含延期）届满前答复的件数，占受理")),
+        "late": (_l("逾期"), _l("逾期答复的，及办理期限已过仍未答复的件数，占受理")),
+        "extended": (_l("延期办理"), _l("经批准延长办理期限的件数，占受理")),
+        "review_requested": (_l("请求复查"), _l("信访人请求复查的件数，占已答复")),
+        "review_changed": (_l("复查变更"), _l("复查变更原处理意见的件数，占请求复查")),
+        "rereview_requested": (_l("请求复核"), _l("信访人请求复核的件数，占请求复查")),
+        "rereview_changed": (_l("复核变更"), _l("复核变更复查意见的件数，占请求复核")),
+    },
+}
+# the columns of the per-unit table (the rest are overall only)
+UNIT_COLUMNS = {
+    "proposal": ("received", "replied", "replied_on_time", "late", "satisfied_final", "class_a"),
+    "petition": ("received", "accepted", "replied", "replied_on_time", "late"),
+}
+
+
+def _query() -> tuple[str, Period]:
+    process = request.args.get("process", "proposal")
+    if process not in PROCESSES:
+        abort(404)
+    today = clock.now().astimezone(LOCAL_TZ).date()
+    return process, Period.parse(request.args.get("from"), request.args.get("to"), today)
+
+
+def _page(process: str, period: Period | None, result: Statistics | None, errors: dict[str, str], status: int = 200):
+    return (
+        render_template(
+            "statistics/index.html",
+            process=process,
+            processes=PROCESSES,
+            period=period,
+            result=result,
+            texts=FIGURE_TEXT[process],
+            unit_columns=UNIT_COLUMNS[process],
+            units=statistics.unit_names(database.session()),
+            errors=errors,
+            query=urlencode({"process": process, "from": period.start, "to": period.end}) if period else "",
+        ),
+        status,
+    )
+
+
+@bp.get("/")
+def index():
+    try:
+        process, period = _query()
+    except InvalidData as exc:
+        return _page(request.args.get("process", "proposal"), None, None, field_messages(exc.codes), 422)
+    result = statistics.statistics(database.session(), current_actor(), process, period)
+    return _page(process, period, result, {})
+
+
+@bp.get("/cases")
+def cases():
+    process, period = _query()
+    figure = request.args.get("figure", "")
+    unit = request.args.get("unit") or None
+    rows = statistics.cases_behind(database.session(), current_actor(), process, period, figure, unit)
+    name, definition = FIGURE_TEXT[process].get(figure, (figure, ""))
+    return render_template(
+        "statistics/cases.html",
+        process=process,
+        processes=PROCESSES,
+        period=period,
+        figure=figure,
+        name=name,
+        definition=definition,
+        unit=unit,
+        rows=rows,
+        units=statistics.unit_names(database.session()),
+    )
+
+
+@bp.get("/export.<fmt>")
+def export(fmt: str):
+    if fmt not in exports.FORMATS:
+        abort(404)
+    process, period = _query()
+    result = statistics.statistics(database.session(), current_actor(), process, period)
+    texts, units = FIGURE_TEXT[process], statistics.unit_names(database.session())
+    headers = [_("指标"), _("件数"), _("基数"), _("比率（%）"), _("口径")]
+    rows = [[texts[k][0], f.count, f.base, f.rate, texts[k][1]] for k, f in result.overall.items()]
+    rows.append([])
+    rows.append([_("单位"), *(texts[k][0] for k in UNIT_COLUMNS[process])])
+    for u in result.units:
+        name = units.get(u.unit, u.unit) if u.unit else _("未交办")
+        rows.append([name, *(u.figures[k].count for k in UNIT_COLUMNS[process])])
+    name = f"{PROCESSES[process]}统计_{period.start.isoformat()}_{period.end.isoformat()}"
+    return exports.download(name, fmt, headers, rows, sheet=str(PROCESSES[process]))
