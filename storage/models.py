@@ -184,6 +184,26 @@ class CaseFacts(Base):
     outcome: Mapped[str | None] = mapped_column(String(40))
 
 
+class Supervision(Base):
+    """A 督办 notice on a case (one of its open tasks): issued by a supervisor, or raised by
+    a deadline timer, and tracked to its outcome: responded when the task it names is done;
+    overdue again when ``respond_by`` passes first (read against the clock, not stored)."""
+
+    __tablename__ = "supervisions"
+    __table_args__ = (Index("ix_supervisions_open", "responded_at", "instance_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("process_instances.id", ondelete="CASCADE"), index=True)
+    work_item_id: Mapped[int | None] = mapped_column(ForeignKey("work_items.id", ondelete="SET NULL"), index=True)
+    issued_by: Mapped[str] = mapped_column(String(64))  # a user name, or "system" for a timer's
+    issued_at: Mapped[datetime]
+    automatic: Mapped[bool] = mapped_column(default=False)
+    opinion: Mapped[str] = mapped_column(Text)
+    respond_by: Mapped[datetime | None]  # 24:00 of the day the holder is asked to answer by
+    escalated: Mapped[bool] = mapped_column(default=False)  # the unit's head is told as well
+    responded_at: Mapped[datetime | None]
+    responded_by: Mapped[str | None] = mapped_column(String(64))
+
+
 class WorkItem(Base):
     """One row per user task that is (or was) ready for a person."""
 

@@ -47,6 +47,14 @@ def message(kind: str, p: dict[str, Any], due: str, _: Translate = chinese) -> s
         return _(
             "「%(task)s」（案件：%(case)s）已于 %(due)s 到期，尚未办结。请尽快办理。", task=task, case=case, due=due
         )
+    if "opinion" in p:  # a supervisor's 督办
+        return _(
+            "「%(task)s」（案件：%(case)s）收到督办：%(opinion)s。请于 %(due)s 前办理并回复。",
+            task=task,
+            case=case,
+            opinion=p["opinion"],
+            due=due or _("尽快"),
+        )
     if p.get("interrupting"):
         return _(
             "「%(task)s」（案件：%(case)s）已超时，流程已转入「%(event)s」。", task=task, case=case, event=p["event"]

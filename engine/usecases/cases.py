@@ -21,7 +21,7 @@ from ..access import Actor
 from ..bpmn.forms import FormSpec
 from ..bpmn.parsing import TITLE_FIELDS
 from ..errors import Conflict, FieldError, InvalidData, NotAllowed, NotFound
-from . import case_facts
+from . import case_facts, supervision
 from .attachments import AttachmentView, list_attachments
 from .case_deadlines import CaseDeadline, case_deadlines
 from .comments import CommentView, list_comments
@@ -187,6 +187,8 @@ class CasePage:
     can_cancel: bool = False
     notes_confidential: bool = False  # new comments and attachments default to confidential
     deadlines: list[CaseDeadline] = field(default_factory=list)  # 法定期限: each, its rule, kept or not
+    supervisions: list[supervision.SupervisionView] = field(default_factory=list)  # 督办, oldest first
+    can_supervise: bool = False
 
 
 @dataclass(frozen=True)
@@ -217,6 +219,8 @@ def case_page(session: Session, actor: Actor, instance_id: int) -> CasePage:
         can_cancel=instance.status.value == "running" and access.may_cancel(actor, instance.starter_unit),
         notes_confidential=notes_confidential_by_default(session, instance.definition_id),
         deadlines=case_deadlines(session, instance_id, clock.now()),
+        supervisions=supervision.of_case(session, actor, instance_id),
+        can_supervise=instance.status.value == "running" and actor.can(access.Permission.SUPERVISE),
     )
 
 

@@ -14,6 +14,7 @@ from storage import repositories as repo
 from .. import access, clock
 from ..access import Actor
 from ..errors import NotAllowed
+from . import supervision
 from .results import TaskSummary, paging
 
 TABS = ("mine", "group", "all")
@@ -48,6 +49,7 @@ class InboxPage:
     processes: list[tuple[str, str]] = field(default_factory=list)  # (key, name)
     units: list[tuple[str, str]] = field(default_factory=list)  # (group, name)
     department_names: dict[str, str] = field(default_factory=dict)  # code → name, for display
+    supervised: dict[str, int] = field(default_factory=dict)  # task id → unanswered 督办 on it (the badge)
 
 
 def visible_tabs(actor: Actor) -> tuple[str, ...]:
@@ -83,10 +85,10 @@ def inbox_page(session: Session, actor: Actor, q: InboxQuery) -> InboxPage:
     tab = q.tab if q.tab in tabs else ("group" if counts["mine"] == 0 and counts["group"] else "mine")
     q = dataclasses.replace(q, tab=tab)
     flt = _filter(q, tab, now, q.per_page, (page - 1) * q.per_page)
-    rows = [
-        TaskSummary.of(item, title, key, name)
-        for item, title, key, name in repo.inbox(session, actor.username, actor.groups, flt)
-    ]
+    found = repo.inbox(session, actor.username, actor.groups, flt)
+    rows = [TaskSummary.of(item, title, key, name) for item, title, key, name in found]
+    open_by_item = supervision.open_on_items(session, [item.id for item, *_ in found])
+    supervised = {item.task_id: open_by_item[item.id] for item, *_ in found if item.id in open_by_item}
     total = counts[tab]
     departments = repo.department_choices(session)
     supervising = access.may_list_all_tasks(actor)
@@ -103,6 +105,7 @@ def inbox_page(session: Session, actor: Actor, q: InboxQuery) -> InboxPage:
         processes=[(d.key, d.name) for d in repo.latest_definitions(session)],
         units=units,
         department_names=departments,
+        supervised=supervised,
     )
 
 

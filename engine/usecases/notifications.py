@@ -225,10 +225,17 @@ def notify_overdue(session: Session, timer: Timer) -> None:
 
 
 def notify_supervision(
-    session: Session, timer_id: int | None, item: WorkItem | ItemRow, event_name: str, interrupting: bool
+    session: Session,
+    timer_id: int | None,
+    item: WorkItem | ItemRow,
+    event_name: str,
+    interrupting: bool,
+    opinion: str | None = None,
+    respond_by: datetime | None = None,
 ) -> None:
-    """A boundary timer on ``item``'s task fired (督办): tell its holders and the supervisors.
-    ``item`` has no id when the task never waited for anyone (its deadline had passed)."""
+    """A 督办 on ``item``'s task: a boundary timer fired, or a supervisor issued one
+    (``opinion``, ``respond_by``): tell its holders and the supervisors. ``item`` has no id
+    when the task never waited for anyone (its deadline had passed)."""
     recipients = holders(session, item)
     for username, group in supervisors(session).items():
         recipients.setdefault(username, group)
@@ -236,7 +243,13 @@ def notify_supervision(
         session,
         NotificationKind.SUPERVISION,
         recipients,
-        params={**_about(session, item), "event": event_name, "interrupting": interrupting},
+        params={
+            **_about(session, item),
+            "event": event_name,
+            "interrupting": interrupting,
+            **({"opinion": opinion} if opinion else {}),
+        },
+        due_at=respond_by,
         instance_id=item.instance_id,
         work_item_id=item.id or None,
         timer_id=timer_id,

@@ -23,7 +23,7 @@ from ..bpmn.runtime import FiredTimer, ReadyTask, Runtime
 from ..bpmn.serialization import SERIALIZER_VERSION
 from ..deadlines.reminders import reminder_time
 from ..errors import Conflict, EngineError
-from . import case_facts, notifications
+from . import case_facts, notifications, supervision
 from .context import SYSTEM, audit
 
 CHANGED_MEANWHILE = "this case was changed by someone else meanwhile; reload it and try again"
@@ -164,6 +164,8 @@ def record_fired(
                 task = ReadyTask(timer.attached_to, "", timer.attached_name, None, (), (), None, None)
             item = _item_row(instance, task, now)
         notifications.notify_supervision(session, timer_id, item, timer.name, timer.interrupting)
+        if not timer.interrupting and item.id:  # the task stays open under a 督办: tracked like one issued
+            supervision.record_automatic(session, instance.id, item.id, timer.name, now)
 
 
 def reminder_timers(runtime: Runtime, items: list[ItemRow]) -> dict[tuple[str, TimerKind], tuple[str, datetime]]:

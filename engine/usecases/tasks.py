@@ -26,6 +26,7 @@ from ..errors import (
     NotAllowed,
     NotFound,
 )
+from . import supervision
 from .attachments import AttachmentView, list_attachments
 from .comments import CommentView, list_comments
 from .confidentiality import (
@@ -186,6 +187,7 @@ def complete(session: Session, actor: Actor, task_id: str, data: dict[str, Any])
     runtime.complete(workflow, task_id, data)
     assert isinstance(item, ItemRow)  # an open item is one of the ready ones
     writes.complete_item(session, item, actor.username, clock.now())
+    supervision.responded(session, item.id, actor.username, clock.now())
     audit(session, actor, "complete", instance_id=instance.id, task_id=task_id, bpmn_id=item.bpmn_id, data=data)
     ready = save_instance(session, instance, workflow, runtime, process, ready_before=ready_before)
     return [TaskSummary.of(w, instance.title, process.key, process.name) for w in ready]
@@ -211,6 +213,7 @@ class TaskPage:
     can_give_back: bool = False
     notes_confidential: bool = False  # new comments and attachments default to confidential
     bounds: dict[str, dict[str, int]] = field(default_factory=dict)  # ${…} min / max, evaluated now
+    supervisions: list[supervision.SupervisionView] = field(default_factory=list)  # 督办 on this task
 
 
 def task_page(session: Session, actor: Actor, task_id: str) -> TaskPage:
@@ -245,6 +248,7 @@ def task_page(session: Session, actor: Actor, task_id: str) -> TaskPage:
         can_give_back=open_ and item.assignee is not None and access.may_give_back(actor, item),
         notes_confidential=notes_confidential_by_default(session, instance.definition_id),
         bounds=bounds,
+        supervisions=[s for s in supervision.of_case(session, actor, instance.id) if s.task_id == task_id],
     )
 
 

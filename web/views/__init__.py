@@ -16,6 +16,7 @@ def register(app: Flask) -> None:
         admin,
         assets,
         auth,
+        board,
         cases,
         designer,
         inbox,
@@ -26,7 +27,8 @@ def register(app: Flask) -> None:
         tasks,
     )
 
-    for module in (auth, inbox, tasks, start, cases, notifications, settings, statistics, admin, designer, assets):
+    areas = (auth, inbox, tasks, start, cases, notifications, settings, statistics, board, admin, designer, assets)
+    for module in areas:
         app.register_blueprint(module.bp)
     app.context_processor(notifications.unread_badge)  # the header's 消息 count
     app.jinja_env.filters["dept"] = _department_name

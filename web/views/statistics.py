@@ -8,6 +8,7 @@ from urllib.parse import urlencode
 from flask import Blueprint, abort, render_template, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext as _lp
 
 from engine import clock
 from engine.deadlines.calendar import LOCAL_TZ
@@ -33,7 +34,7 @@ FIGURE_TEXT = {
             _l("按期答复（按期答复率）"),
             _l("在答复期限（含批准的延期）届满前答复的件数；按期答复率 = 按期答复 ÷ 已交办"),
         ),
-        "late": (_l("逾期"), _l("逾期答复的，及答复期限已过仍未答复的件数，占已交办")),
+        "late": (_lp("figure", "逾期"), _l("逾期答复的，及答复期限已过仍未答复的件数，占已交办")),
         "extended": (_l("延期办理"), _l("经批准延期答复的件数，占已交办")),
         "evaluated": (_l("已评价"), _l("代表反馈了满意、基本满意或不满意的件数（逾期未反馈不计），占已答复")),
         "satisfied_first": (
@@ -65,7 +66,7 @@ FIGURE_TEXT = {
         ),
         "replied": (_l("已答复"), _l("已书面答复信访人的件数，占受理")),
         "replied_on_time": (_l("按期答复"), _l("在办理期限（含延期）届满前答复的件数，占受理")),
-        "late": (_l("逾期"), _l("逾期答复的，及办理期限已过仍未答复的件数，占受理")),
+        "late": (_lp("figure", "逾期"), _l("逾期答复的，及办理期限已过仍未答复的件数，占受理")),
         "extended": (_l("延期办理"), _l("经批准延长办理期限的件数，占受理")),
         "review_requested": (_l("请求复查"), _l("信访人请求复查的件数，占已答复")),
         "review_changed": (_l("复查变更"), _l("复查变更原处理意见的件数，占请求复查")),

@@ -1,0 +1,299 @@
+"""督办 as a tracked action, and the overdue board (督查台) supervisors work from.
+
+A 督办 names a case and, usually, the open task it presses on. A supervisor issues one
+with an opinion and a date to answer by (optionally escalated to the unit's head); a
+deadline timer raises one by itself (``record_automatic``). Either way it is a
+``supervisions`` row, in the case's history, told to the task's holders (notification and
+e-mail), and tracked: *responded* once the task is done, *overdue again* when its answer
+date passes first, otherwise *open*."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from enum import StrEnum
+
+from sqlalchemy import case, func, select, update
+from sqlalchemy.orm import Session
+
+from storage import repositories as repo
+from storage.enums import InstanceStatus, WorkItemState
+from storage.models import CaseFacts, ProcessDefinition, ProcessInstance, Supervision, WorkItem
+
+from .. import access, clock
+from ..access import Actor, Permission
+from ..bpmn.forms import DATE_MAX
+from ..deadlines import legal
+from ..errors import FieldError, InvalidData
+from . import notifications
+from .context import SYSTEM, audit
+from .visibility import visible_case
+
+MAX_OPINION = 2000
+SOON = timedelta(days=3)  # "due soon" on the board
+
+
+class SupervisionState(StrEnum):
+    OPEN = "open"
+    RESPONDED = "responded"
+    OVERDUE = "overdue"  # not answered by the date asked
+
+
+def state_of(row: Supervision, now: datetime) -> SupervisionState:
+    if row.responded_at is not None:
+        return SupervisionState.RESPONDED
+    if row.respond_by is not None and row.respond_by <= now:
+        return SupervisionState.OVERDUE
+    return SupervisionState.OPEN
+
+
+@dataclass(frozen=True)
+class SupervisionView:
+    id: int
+    instance_id: int
+    case_title: str
+    task_name: str | None
+    task_id: str | None
+    issued_by: str
+    issued_at: datetime
+    automatic: bool
+    opinion: str
+    respond_by: datetime | None
+    escalated: bool
+    responded_at: datetime | None
+    state: SupervisionState
+
+
+def issue(
+    session: Session,
+    actor: Actor,
+    instance_id: int,
+    task_id: str | None,
+    opinion: str,
+    respond_by: str | date | None,
+    escalate: bool = False,
+) -> SupervisionView:
+    """A supervisor's 督办 on a running case (its open task ``task_id``, or the case as a
+    whole): recorded, audited, told to the holders (and, escalated, to the supervisors)."""
+    access.require(actor, Permission.SUPERVISE, "issue a 督办")
+    instance = visible_case(session, actor, instance_id)
+    errors: dict[str, FieldError] = {}
+    opinion = (opinion or "").strip()
+    if not opinion:
+        errors["opinion"] = FieldError("required")
+    elif len(opinion) > MAX_OPINION:
+        errors["opinion"] = FieldError("max_length", {"max": MAX_OPINION})
+    deadline = None
+    if respond_by:
+        try:
+            day = respond_by if isinstance(respond_by, date) else date.fromisoformat(respond_by)
+        except ValueError:
+            errors["respond_by"] = FieldError("not_a_date")
+        else:
+            today = legal.local_day(clock.now())
+            if day < today:
+                errors["respond_by"] = FieldError(
+                    "date_out_of_range", {"min": today.isoformat(), "max": DATE_MAX.isoformat()}
+                )
+            deadline = legal.end_of(day)
+    item = None
+    if task_id:
+        item = repo.work_item_by_task(session, task_id)
+        if item is None or item.instance_id != instance.id or item.state != WorkItemState.READY:
+            errors["task_id"] = FieldError("not_allowed_value", {"value": task_id})
+    if instance.status != InstanceStatus.RUNNING:
+        errors["instance"] = FieldError("not_allowed_value", {"value": instance.status.value})
+    if errors:
+        raise InvalidData(errors)
+    now = clock.now()
+    row = Supervision(
+        instance_id=instance.id,
+        work_item_id=item.id if item else None,
+        issued_by=actor.username,
+        issued_at=now,
+        automatic=False,
+        opinion=opinion,
+        respond_by=deadline,
+        escalated=escalate,
+    )
+    session.add(row)
+    session.flush()
+    audit(
+        session,
+        actor,
+        "supervise",
+        instance_id=instance.id,
+        task_id=item.task_id if item else None,
+        bpmn_id=item.bpmn_id if item else None,
+        data={"opinion": opinion, "respond_by": deadline.isoformat() if deadline else None, "escalated": escalate},
+    )
+    if item is not None:
+        notifications.notify_supervision(session, None, item, "督办", False, opinion=opinion, respond_by=deadline)
+    return _view(session, row, now)
+
+
+def record_automatic(session: Session, instance_id: int, item_id: int, timer_name: str, now: datetime) -> None:
+    """A deadline timer's 督办 on the open task ``item_id`` (its holders are told by the caller)."""
+    session.add(
+        Supervision(
+            instance_id=instance_id,
+            work_item_id=item_id,
+            issued_by=SYSTEM.username,
+            issued_at=now,
+            automatic=True,
+            opinion=timer_name,
+            escalated=False,
+        )
+    )
+
+
+def responded(session: Session, item_id: int, by: str, at: datetime) -> None:
+    """The task was done: the 督办 on it are answered."""
+    session.execute(
+        update(Supervision)
+        .where(Supervision.work_item_id == item_id, Supervision.responded_at.is_(None))
+        .values(responded_at=at, responded_by=by)
+    )
+
+
+def of_case(session: Session, actor: Actor, instance_id: int) -> list[SupervisionView]:
+    """The case's 督办, oldest first (whoever may see the case sees them)."""
+    visible_case(session, actor, instance_id)
+    now = clock.now()
+    rows = session.scalars(select(Supervision).where(Supervision.instance_id == instance_id).order_by(Supervision.id))
+    return [_view(session, r, now) for r in rows]
+
+
+def open_on_items(session: Session, item_ids: list[int]) -> dict[int, int]:
+    """Work item id → how many 督办 on it are still unanswered (the badge)."""
+    if not item_ids:
+        return {}
+    rows = session.execute(
+        select(Supervision.work_item_id, func.count())
+        .where(Supervision.work_item_id.in_(item_ids), Supervision.responded_at.is_(None))
+        .group_by(Supervision.work_item_id)
+    ).all()
+    return {item_id: count for item_id, count in rows if item_id is not None}
+
+
+def _view(session: Session, row: Supervision, now: datetime) -> SupervisionView:
+    instance = session.get(ProcessInstance, row.instance_id)
+    item = session.get(WorkItem, row.work_item_id) if row.work_item_id else None
+    return SupervisionView(
+        id=row.id,
+        instance_id=row.instance_id,
+        case_title=instance.title if instance else "",
+        task_name=item.name if item else None,
+        task_id=item.task_id if item else None,
+        issued_by=row.issued_by,
+        issued_at=row.issued_at,
+        automatic=row.automatic,
+        opinion=row.opinion,
+        respond_by=row.respond_by,
+        escalated=row.escalated,
+        responded_at=row.responded_at,
+        state=state_of(row, now),
+    )
+
+
+# -- the board ---------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class BoardRow:
+    task_id: str
+    task_name: str
+    instance_id: int
+    case_title: str
+    process_key: str
+    process_name: str
+    unit: str | None  # the case's handling unit (case facts), else the task's first group
+    holder: str  # the assignee, or the groups offered the task
+    due_at: datetime
+    days_overdue: int  # the day past the deadline it is: 1 on the first day after it; 0 when not yet due
+    overdue: bool
+    supervisions: int  # 督办 on this task so far
+    open_supervisions: int
+
+
+@dataclass(frozen=True)
+class Board:
+    rows: list[BoardRow]
+    per_unit: dict[str, tuple[int, int]]  # unit → (overdue, due soon)
+    open_supervisions: list[SupervisionView]
+    now: datetime
+
+
+SORTS = ("due", "unit", "process", "supervisions")
+
+
+def board(
+    session: Session,
+    actor: Actor,
+    unit: str | None = None,
+    process_key: str | None = None,
+    sort: str = "due",
+) -> Board:
+    """Every open task that is overdue or due within SOON, with its unit, holder and 督办;
+    counts per unit; the 督办 still open."""
+    access.require(actor, Permission.SUPERVISE, "see the overdue board")
+    now = clock.now()
+    counts = (
+        select(
+            Supervision.work_item_id,
+            func.count().label("all"),
+            func.sum(case((Supervision.responded_at.is_(None), 1), else_=0)).label("open"),
+        )
+        .group_by(Supervision.work_item_id)
+        .subquery()
+    )
+    query = (
+        select(WorkItem, ProcessInstance.title, ProcessDefinition.key, ProcessDefinition.name, CaseFacts.unit, counts)
+        .join(ProcessInstance, ProcessInstance.id == WorkItem.instance_id)
+        .join(ProcessDefinition, ProcessDefinition.id == ProcessInstance.definition_id)
+        .outerjoin(CaseFacts, CaseFacts.instance_id == ProcessInstance.id)
+        .outerjoin(counts, counts.c.work_item_id == WorkItem.id)
+        .where(WorkItem.state == WorkItemState.READY, WorkItem.due_at.is_not(None), WorkItem.due_at < now + SOON)
+    )
+    if process_key:
+        query = query.where(ProcessDefinition.key == process_key)
+    rows = []
+    for item, title, key, name, fact_unit, _id, total, open_ in session.execute(query).all():
+        row_unit = fact_unit or (item.candidate_groups[0] if item.candidate_groups else None)
+        if unit and row_unit != unit:
+            continue
+        overdue = item.due_at < now
+        rows.append(
+            BoardRow(
+                task_id=item.task_id,
+                task_name=item.name,
+                instance_id=item.instance_id,
+                case_title=title,
+                process_key=key,
+                process_name=name,
+                unit=row_unit,
+                holder=item.assignee or "、".join(item.candidate_groups),
+                due_at=item.due_at,
+                days_overdue=(now - item.due_at).days + 1 if overdue else 0,
+                overdue=overdue,
+                supervisions=total or 0,
+                open_supervisions=open_ or 0,
+            )
+        )
+    order = {
+        "due": lambda r: (r.due_at, r.instance_id),
+        "unit": lambda r: (r.unit or "", r.due_at),
+        "process": lambda r: (r.process_key, r.due_at),
+        "supervisions": lambda r: (-r.supervisions, r.due_at),
+    }
+    rows.sort(key=order.get(sort, order["due"]))
+    per_unit: dict[str, tuple[int, int]] = {}
+    for r in rows:
+        late, soon = per_unit.get(r.unit or "", (0, 0))
+        per_unit[r.unit or ""] = (late + r.overdue, soon + (not r.overdue))
+    open_rows = session.scalars(
+        select(Supervision)
+        .join(ProcessInstance, ProcessInstance.id == Supervision.instance_id)
+        .where(Supervision.responded_at.is_(None), ProcessInstance.status == InstanceStatus.RUNNING)
+        .order_by(Supervision.issued_at.desc())
+        .limit(200)
+    )
+    return Board(rows, per_unit, [_view(session, s, now) for s in open_rows], now)

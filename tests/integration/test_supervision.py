@@ -1,0 +1,105 @@
+"""督办 as a tracked action and the overdue board: issued by a supervisor or raised by a
+deadline timer, told to the holder, open → overdue again → responded."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from engine import clock
+from engine.errors import InvalidData, NotAllowed
+from engine.usecases import cases, supervision, tasks, timers
+from storage.enums import NotificationKind
+from storage.models import Notification
+from tests.world import act, build_world, start_review
+
+# review.bpmn: the office registers; the reply is due 15 days later: 2026-12-22 24:00
+REPLY_DUE = datetime(2026, 12, 22, 16, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def world(session_factory, frozen_clock):
+    build_world(session_factory, "clerk", "fin", "boss")
+    case = start_review(session_factory, "clerk")
+    act(session_factory, "clerk", tasks.complete, case.task_id, {"lead_unit": "finance"})
+    return session_factory, case.id
+
+
+def reply_task(factory, case_id) -> str:
+    [task] = [t for t in act(factory, "clerk", cases.instance_detail, case_id).open_tasks if t.bpmn_id == "reply"]
+    return task.task_id
+
+
+def test_the_board_lists_due_soon_and_overdue_tasks_by_unit(world):
+    factory, case_id = world
+    assert act(factory, "boss", supervision.board).rows == []  # 15 days ahead: not due soon
+    clock.advance(timedelta(days=13))  # 2026-12-20 09:00: due in less than three days
+    board = act(factory, "boss", supervision.board)
+    [row] = board.rows
+    assert (row.instance_id, row.task_name, row.unit, row.holder, row.overdue) == (
+        case_id,
+        "答复",
+        "finance",
+        "finance",
+        False,
+    )
+    assert row.due_at == REPLY_DUE and board.per_unit == {"finance": (0, 1)}
+    clock.advance(timedelta(days=4))  # 2026-12-24 09:00: the second day after the period ended
+    [row] = act(factory, "boss", supervision.board).rows
+    assert (row.overdue, row.days_overdue) == (True, 2)
+    assert act(factory, "boss", supervision.board, unit="land").rows == []
+
+
+def test_a_supervisor_issues_a_tracked_supervision(world):
+    factory, case_id = world
+    task_id = reply_task(factory, case_id)
+    issued = act(factory, "boss", supervision.issue, case_id, task_id, "请尽快答复代表", "2026-12-10")
+    assert (issued.state, issued.task_name, issued.issued_by, issued.automatic) == ("open", "答复", "boss", False)
+    assert issued.respond_by == datetime(2026, 12, 10, 16, 0, tzinfo=UTC)  # 24:00 of 12-10
+    with factory() as s:
+        told = s.execute(
+            select(Notification.username, Notification.message).where(
+                Notification.kind == NotificationKind.SUPERVISION, Notification.instance_id == case_id
+            )
+        ).all()
+    messages = dict(told)
+    assert "收到督办：请尽快答复代表。请于 2026-12-10 24:00 前办理并回复。" in messages["fin"]
+    history = [h.action for h in act(factory, "clerk", cases.instance_detail, case_id).history]
+    assert "supervise" in history
+
+    clock.advance(timedelta(days=4))  # 2026-12-11 09:00: not answered by the date asked
+    [again] = act(factory, "clerk", supervision.of_case, case_id)
+    assert again.state == "overdue"
+    act(factory, "fin", tasks.complete, task_id, {"reply_class": "A"})
+    [answered] = act(factory, "clerk", supervision.of_case, case_id)
+    assert answered.state == "responded" and answered.responded_at == clock.now()
+
+
+def test_a_deadline_timer_raises_the_same_record(world):
+    factory, case_id = world
+    clock.advance(REPLY_DUE - clock.now() + timedelta(seconds=1))
+    assert timers.fire_due(factory) >= 1
+    [raised] = act(factory, "boss", supervision.of_case, case_id)
+    assert (raised.automatic, raised.issued_by, raised.opinion, raised.state) == (True, "system", "逾期督办", "open")
+    [row] = act(factory, "boss", supervision.board).rows
+    assert (row.supervisions, row.open_supervisions) == (1, 1)
+    assert [b.id for b in act(factory, "boss", supervision.board).open_supervisions] == [raised.id]
+
+
+def test_wrong_supervisions_are_refused_by_field(world):
+    factory, case_id = world
+    task_id = reply_task(factory, case_id)
+    with pytest.raises(NotAllowed):
+        act(factory, "clerk", supervision.issue, case_id, task_id, "催办", None)
+    with pytest.raises(InvalidData) as refused:
+        act(factory, "boss", supervision.issue, case_id, task_id, "  ", "2026-12-06")
+    assert {k: e.code for k, e in refused.value.codes.items()} == {
+        "opinion": "required",
+        "respond_by": "date_out_of_range",
+    }
+    with pytest.raises(InvalidData) as refused:
+        act(factory, "boss", supervision.issue, case_id, "not-a-task", "催办", None)
+    assert set(refused.value.codes) == {"task_id"}
+    assert act(factory, "boss", supervision.of_case, case_id) == []  # nothing half-written

@@ -1,0 +1,65 @@
+"""督查台 in the browser's terms: the overdue task listed by unit, a 督办 issued from it and
+seen by the holder on the task and the inbox, then answered; the board as .xlsx."""
+
+from __future__ import annotations
+
+import io
+from datetime import timedelta
+
+from openpyxl import load_workbook
+
+from engine import clock
+from engine.usecases import tasks
+from tests.web.conftest import text_of
+from tests.world import act, start_review
+
+
+def overdue_case(app):
+    case = start_review(app, "office1")
+    act(app, "office1", tasks.complete, case.task_id, {"lead_unit": "finance"})
+    clock.advance(timedelta(days=16))  # the reply was due 2026-12-22 24:00; now 12-23 09:00
+    return case
+
+
+def test_a_supervisor_issues_a_supervision_from_the_board_and_the_holder_sees_it(app, as_user):
+    case = overdue_case(app)
+    client = as_user("supervisor")
+    board = text_of(client.get("/board/"))
+    assert 'data-unit="finance"' in board and "逾期 1" in board
+    row = board.split('<tr class="overdue" data-task-id="', 1)[1].split("</tr>", 1)[0]
+    task_id = row.split('"', 1)[0]
+    assert "答复" in row and "2026-12-22 24:00" in row
+    response = client.post(
+        "/board/supervise",
+        data={"instance_id": case.id, "task_id": task_id, "opinion": "请今日内答复", "respond_by": "2026-12-24"},
+    )
+    assert response.status_code == 302
+    board = text_of(client.get("/board/"))
+    assert "督办 1" in board and "请今日内答复" in board.split('id="open-supervisions"', 1)[1]
+
+    holder = as_user("finance1")
+    page = text_of(holder.get(f"/tasks/{task_id}"))
+    assert 'id="supervised-badge"' in page and "请今日内答复" in page and "请于 2026-12-24 24:00 前回复" in page
+    inbox = text_of(holder.get("/?tab=group"))
+    assert "supervised" in inbox.split(f'data-task-id="{task_id}"', 1)[1].split("</tr>", 1)[0]
+    holder.post(f"/tasks/{task_id}", data={"action": "complete", "reply_class": "A", "pages": "1"})
+    case_page = text_of(as_user("supervisor").get(f"/cases/{case.id}"))
+    assert 'data-state="responded"' in case_page.split('id="supervisions"', 1)[1]
+
+
+def test_a_supervision_without_an_opinion_is_said_not_stored(app, as_user):
+    case = overdue_case(app)
+    client = as_user("supervisor")
+    response = client.post("/board/supervise", data={"instance_id": case.id, "opinion": " "}, follow_redirects=True)
+    assert "督办未发出" in text_of(response)
+    assert "未办结的督办" in text_of(response) and "没有未办结的督办" in text_of(client.get("/board/"))
+
+
+def test_the_board_downloads_and_is_closed_to_officers(app, as_user):
+    overdue_case(app)
+    client = as_user("supervisor")
+    sheet = load_workbook(io.BytesIO(client.get("/board/export.xlsx").data)).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][:3] == ("任务", "案件", "流程") and rows[1][0] == "答复" and rows[1][6] == 1
+    assert as_user("office1").get("/board/").status_code == 403
+    assert as_user("finance1").post("/board/supervise", data={"instance_id": 1, "opinion": "x"}).status_code == 403

@@ -1,0 +1,89 @@
+"""督查台: the overdue board (every overdue and due-soon task by unit and process, with its
+督办), and issuing a 督办 from it or from a case page (engine.usecases.supervision)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from engine.errors import InvalidData
+from engine.usecases import statistics, supervision
+
+from .. import database, exports
+from ..auth import current_actor
+from ..i18n import due
+from .auth import safe_next
+from .formdata import field_messages
+
+bp = Blueprint("board", __name__, url_prefix="/board")
+
+
+def _board():
+    sort = request.args.get("sort", "due")
+    return supervision.board(
+        database.session(),
+        current_actor(),
+        unit=request.args.get("unit") or None,
+        process_key=request.args.get("process") or None,
+        sort=sort if sort in supervision.SORTS else "due",
+    )
+
+
+@bp.get("/")
+def index():
+    board = _board()
+    units = statistics.unit_names(database.session())
+    template = "board/_rows.html" if request.args.get("partial") == "1" else "board/index.html"
+    return render_template(template, board=board, units=units, sorts=supervision.SORTS)
+
+
+@bp.get("/export.<fmt>")
+def export(fmt: str):
+    if fmt not in exports.FORMATS:
+        return redirect(url_for("board.index"))
+    board = _board()
+    units = statistics.unit_names(database.session())
+    headers = [_("任务"), _("案件"), _("流程"), _("单位"), _("办理人"), _("期限"), _("逾期天数"), _("督办次数")]
+    rows = [
+        [
+            r.task_name,
+            r.case_title,
+            r.process_name,
+            units.get(r.unit or "", r.unit or ""),
+            r.holder,
+            due(r.due_at),
+            r.days_overdue,
+            r.supervisions,
+        ]
+        for r in board.rows
+    ]
+    return exports.download(_("督查台"), fmt, headers, rows)
+
+
+@bp.post("/supervise")
+def supervise():
+    form = request.form
+    back = safe_next(form.get("next"), url_for("board.index"))
+    try:
+        with database.session_factory().begin() as s:
+            supervision.issue(
+                s,
+                current_actor(),
+                _case_id(form.get("instance_id")),
+                form.get("task_id") or None,
+                form.get("opinion", ""),
+                form.get("respond_by") or None,
+                escalate=form.get("escalate") == "1",
+            )
+    except InvalidData as exc:
+        flash(_("督办未发出：%(why)s", why="；".join(field_messages(exc.codes).values())), "error")
+        return redirect(back)
+    flash(_("已发出督办。"), "success")
+    return redirect(back)
+
+
+def _case_id(text: str | None) -> int:
+    try:
+        return int(text or "")
+    except ValueError:
+        return 0  # no such case: the use case answers NotFound
