@@ -185,3 +185,24 @@ def case_list_page(session: Session, actor: Actor, q: CaseListQuery) -> CaseList
         processes=[(d.key, d.name) for d in repo.latest_definitions(session)],
         people=people,
     )
+
+
+MAX_EXPORT = 10_000
+
+
+def case_list_export(session: Session, actor: Actor, q: CaseListQuery) -> list[CaseSummary]:
+    """The cases of the list as filtered on screen, newest first, up to MAX_EXPORT (the
+    download of the case list; what ``actor`` may see only)."""
+    rows, _total = list_cases(
+        session,
+        actor,
+        CaseFilter(
+            status=q.status if q.status in CASE_STATUSES else None,
+            process_key=q.process_key.strip() or None,
+            text=q.text.strip() or None,
+            started_by_me=q.started_by_me,
+            as_deputy=q.as_deputy,
+            limit=MAX_EXPORT,
+        ),
+    )
+    return rows

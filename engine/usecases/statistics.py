@@ -225,3 +225,8 @@ def _specs(process_key: str) -> list[FigureSpec]:
 def _figures(specs: Sequence[FigureSpec], counts: Sequence[Any]) -> dict[str, Figure]:
     by_key = {s.key: int(c) for s, c in zip(specs, counts, strict=True)}
     return {s.key: Figure(s.key, by_key[s.key], by_key[s.base] if s.base else None) for s in specs}
+
+
+def period_report(session: Session, actor: Actor, period: Period) -> dict[str, Statistics]:
+    """The figures of every counted process for a period (工作报告统计部分)."""
+    return {key: statistics(session, actor, key, period) for key in FIGURES}

@@ -10,7 +10,7 @@ date passes first, otherwise *open*."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 
 from sqlalchemy import case, func, select, update
@@ -95,7 +95,7 @@ def issue(
                 errors["respond_by"] = FieldError(
                     "date_out_of_range", {"min": today.isoformat(), "max": DATE_MAX.isoformat()}
                 )
-            deadline = legal.end_of(day)
+            deadline = legal.end_of(day).astimezone(UTC)
     item = None
     if task_id:
         item = repo.work_item_by_task(session, task_id)

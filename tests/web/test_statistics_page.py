@@ -8,6 +8,7 @@ import csv
 import io
 import re
 
+from docx import Document
 from openpyxl import load_workbook
 
 from engine.usecases import cases
@@ -103,3 +104,25 @@ def test_a_deputy_follows_the_proposal_the_office_registered_for_him(app, as_use
     assert "我的建议" in mine and f'data-case-id="{case.id}"' in mine
     assert client.get(f"/cases/{case.id}").status_code == 200
     assert "修缮村道" not in text_of(as_user("finance1").get("/cases"))  # not a case of theirs
+
+
+def test_the_period_report_writes_the_figures_as_sentences_and_as_word(app, as_user):
+    seed(database.session_factory(app))
+    client = as_user("supervisor")
+    html = text_of(client.get("/statistics/report?from=2027-01-01&to=2027-06-30"))
+    assert (
+        "收到代表建议24件，已交办22件；已答复17件，答复率77.3%，其中按期答复13件，按期答复率59.1%。"
+        "代表反馈评价14件，满意和基本满意12件，满意率85.7%（首次评价满意率71.4%）；"
+        "答复为A类（已解决或基本解决）8件，办成率47.1%。经批准延期办理3件，重新办理4件，最终不满意2件。"
+    ) in html
+    assert "收到信访事项6件（来信2件、来访3件、意见箱1件），受理4件，4件在收到之日起15日内告知" in html
+    assert 'media="print"' in html
+
+    response = client.get("/statistics/report.docx?from=2027-01-01&to=2027-06-30")
+    document = Document(io.BytesIO(response.data))
+    texts = [p.text for p in document.paragraphs]
+    assert texts[0] == "2027-01-01 至 2027-06-30 工作统计"
+    assert any(t.startswith("收到代表建议24件，已交办22件") for t in texts)
+    units = document.tables[0]
+    finance = next(r for r in units.rows if r.cells[0].text == "财政所")
+    assert [c.text for c in finance.cells[1:]] == ["10", "8", "6", "3", "6", "4"]

@@ -521,3 +521,59 @@ class StatisticsSchema(ma.Schema):
     )
     units = fields.List(fields.Nested(UnitFiguresSchema))
     handling_days = fields.Dict(keys=fields.String(), values=fields.Float(allow_none=True))
+
+
+# -- the overdue board and 督办 --------------------------------------------------------------
+class BoardArgs(ma.Schema):
+    unit = fields.String(load_default=None, metadata={"description": "a unit (department code)"})
+    process = fields.String(load_default=None, metadata={"description": "a process key"})
+    sort = fields.String(load_default="due", validate=validate.OneOf(["due", "unit", "process", "supervisions"]))
+
+
+class SupervisionSchema(ma.Schema):
+    id = fields.Integer()
+    instance_id = fields.Integer()
+    case_title = fields.String()
+    task_id = fields.String(allow_none=True)
+    task_name = fields.String(allow_none=True)
+    issued_by = fields.String(metadata={"description": "a user name, or system for a deadline timer's"})
+    issued_at = fields.AwareDateTime()
+    automatic = fields.Boolean()
+    opinion = fields.String()
+    respond_by = fields.AwareDateTime(allow_none=True, metadata={"description": "24:00 of the day asked (UTC)"})
+    escalated = fields.Boolean()
+    responded_at = fields.AwareDateTime(allow_none=True)
+    state = fields.String(metadata={"description": "open, overdue (not answered by respond_by) or responded"})
+
+
+class BoardRowSchema(ma.Schema):
+    task_id = fields.String()
+    task_name = fields.String()
+    instance_id = fields.Integer()
+    case_title = fields.String()
+    process_key = fields.String()
+    process_name = fields.String()
+    unit = fields.String(allow_none=True)
+    holder = fields.String()
+    due_at = fields.AwareDateTime()
+    days_overdue = fields.Integer()
+    overdue = fields.Boolean()
+    supervisions = fields.Integer()
+    open_supervisions = fields.Integer()
+
+
+class BoardSchema(ma.Schema):
+    rows = fields.List(fields.Nested(BoardRowSchema))
+    per_unit = fields.Dict(
+        keys=fields.String(),
+        values=fields.List(fields.Integer()),
+        metadata={"description": "unit → [overdue, due soon]"},
+    )
+    open_supervisions = fields.List(fields.Nested(SupervisionSchema))
+
+
+class SupervisionInSchema(ma.Schema):
+    task_id = fields.String(load_default=None, metadata={"description": "the open task pressed on; none: the case"})
+    opinion = fields.String(required=True)
+    respond_by = fields.Date(load_default=None, metadata={"description": "the day to answer by (until 24:00)"})
+    escalate = fields.Boolean(load_default=False)

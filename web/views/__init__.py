@@ -15,6 +15,7 @@ def register(app: Flask) -> None:
     from . import (
         admin,
         assets,
+        audit,
         auth,
         board,
         cases,
@@ -27,7 +28,8 @@ def register(app: Flask) -> None:
         tasks,
     )
 
-    areas = (auth, inbox, tasks, start, cases, notifications, settings, statistics, board, admin, designer, assets)
+    areas = (auth, inbox, tasks, start, cases, notifications, settings, statistics, board, audit, admin, designer)
+    areas += (assets,)
     for module in areas:
         app.register_blueprint(module.bp)
     app.context_processor(notifications.unread_badge)  # the header's 消息 count

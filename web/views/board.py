@@ -76,7 +76,7 @@ def supervise():
                 escalate=form.get("escalate") == "1",
             )
     except InvalidData as exc:
-        flash(_("督办未发出：%(why)s", why="；".join(field_messages(exc.codes).values())), "error")
+        flash(_("督办未发出：%(why)s", why=_("；").join(field_messages(exc.codes).values())), "error")
         return redirect(back)
     flash(_("已发出督办。"), "success")
     return redirect(back)

@@ -9,6 +9,7 @@ from urllib.parse import quote
 from flask import (
     Blueprint,
     Response,
+    abort,
     flash,
     redirect,
     render_template,
@@ -18,12 +19,12 @@ from flask import (
 from flask_babel import gettext as _
 
 from engine.errors import InvalidData
-from engine.usecases import attachments, cases, comments
-from engine.usecases.case_list import CaseListQuery, case_list_page
+from engine.usecases import attachments, audit_log, cases, comments
+from engine.usecases.case_list import CaseListQuery, case_list_export, case_list_page
 from engine.usecases.cases import case_page
 from engine.usecases.definitions import definition_xml
 
-from .. import database
+from .. import database, exports
 from ..auth import current_actor
 from .formdata import field_messages
 from .queryargs import page_number
@@ -31,10 +32,9 @@ from .queryargs import page_number
 bp = Blueprint("cases", __name__)
 
 
-@bp.get("/cases")
-def index():
+def _list_query() -> CaseListQuery:
     args = request.args
-    query = CaseListQuery(
+    return CaseListQuery(
         process_key=args.get("process", "")[:200],
         status=args.get("status", ""),
         text=args.get("q", "")[:200],
@@ -42,8 +42,44 @@ def index():
         as_deputy=args.get("deputy") == "1",
         page=page_number(args.get("page")),
     )
-    page = case_list_page(database.session(), current_actor(), query)
+
+
+@bp.get("/cases")
+def index():
+    page = case_list_page(database.session(), current_actor(), _list_query())
     return render_template("cases/index.html", page=page)
+
+
+STATUS_NAMES = {"running": "办理中", "completed": "已办结", "cancelled": "已撤销"}
+
+
+@bp.get("/cases/export.<fmt>")
+def export(fmt: str):
+    """The case list as filtered on screen, as .xlsx or .csv."""
+    if fmt not in exports.FORMATS:
+        abort(404)
+    rows = case_list_export(database.session(), current_actor(), _list_query())
+    headers = [_("编号"), _("案件"), _("流程"), _("状态"), _("发起人"), _("发起时间"), _("结束时间")]
+    table = [
+        [c.id, c.title, c.process_name, _(STATUS_NAMES.get(c.status, c.status)), c.started_by, c.started_at, c.ended_at]
+        for c in rows
+    ]
+    return exports.download(_("案件列表"), fmt, headers, table)
+
+
+@bp.get("/cases/<int:instance_id>/history.<fmt>")
+def history_export(instance_id: int, fmt: str):
+    """A case's history (办理记录), masked as on the case page."""
+    if fmt not in exports.FORMATS:
+        abort(404)
+    title, entries = audit_log.case_history(database.session(), current_actor(), instance_id)
+    headers = [_("时间"), _("操作人"), _("操作"), _("环节"), _("内容")]
+    table = [[e.at, e.actor, e.action, e.bpmn_id, _data_text(e.data)] for e in entries]
+    return exports.download(f"{title}_{_('办理记录')}", fmt, headers, table)
+
+
+def _data_text(data: dict | None) -> str:
+    return "；".join(f"{k}: {v}" for k, v in (data or {}).items())
 
 
 @bp.get("/cases/<int:instance_id>")

@@ -3,9 +3,11 @@ behind every number; the same as .xlsx and .csv. The counting is engine.usecases
 
 from __future__ import annotations
 
-from urllib.parse import urlencode
+import io
+from urllib.parse import quote, urlencode
 
-from flask import Blueprint, abort, render_template, request
+from docx import Document
+from flask import Blueprint, Response, abort, render_template, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_pgettext as _lp
@@ -18,6 +20,7 @@ from engine.usecases.statistics import Period, Statistics
 
 from .. import database, exports
 from ..auth import current_actor
+from ..report_text import PARAGRAPHS
 from .formdata import field_messages
 
 bp = Blueprint("statistics", __name__, url_prefix="/statistics")
@@ -154,3 +157,57 @@ def export(fmt: str):
         rows.append([name, *(u.figures[k].count for k in UNIT_COLUMNS[process])])
     name = f"{PROCESSES[process]}统计_{period.start.isoformat()}_{period.end.isoformat()}"
     return exports.download(name, fmt, headers, rows, sheet=str(PROCESSES[process]))
+
+
+def _report():
+    today = clock.now().astimezone(LOCAL_TZ).date()
+    period = Period.parse(request.args.get("from"), request.args.get("to"), today)
+    report = statistics.period_report(database.session(), current_actor(), period)
+    return period, report, statistics.unit_names(database.session())
+
+
+def _unit_table(process: str, result: Statistics, units: dict[str, str]) -> tuple[list[str], list[list[object]]]:
+    texts = FIGURE_TEXT[process]
+    headers = [_("单位"), *(str(texts[k][0]) for k in UNIT_COLUMNS[process])]
+    rows: list[list[object]] = [
+        [units.get(u.unit, u.unit) if u.unit else _("未交办"), *(u.figures[k].count for k in UNIT_COLUMNS[process])]
+        for u in result.units
+    ]
+    return headers, rows
+
+
+@bp.get("/report")
+def report():
+    """工作报告统计部分: the period's figures as sentences and tables, printable on A4."""
+    period, report, units = _report()
+    sections = [
+        (PROCESSES[key], PARAGRAPHS[key](result), *_unit_table(key, result, units)) for key, result in report.items()
+    ]
+    return render_template("statistics/report.html", period=period, sections=sections)
+
+
+@bp.get("/report.docx")
+def report_docx():
+    """The same as a Word document (python-docx), to paste into the semi-annual report."""
+    period, report, units = _report()
+    document = Document()
+    document.add_heading(_("%(start)s 至 %(end)s 工作统计", start=period.start, end=period.end), level=1)
+    for key, result in report.items():
+        document.add_heading(str(PROCESSES[key]), level=2)
+        document.add_paragraph(PARAGRAPHS[key](result))
+        headers, rows = _unit_table(key, result, units)
+        table = document.add_table(rows=1, cols=len(headers))
+        table.style = "Table Grid"
+        for cell, text in zip(table.rows[0].cells, headers, strict=True):
+            cell.text = text
+        for row in rows:
+            for cell, value in zip(table.add_row().cells, row, strict=True):
+                cell.text = str(value)
+    out = io.BytesIO()
+    document.save(out)
+    name = f"{_('工作统计')}_{period.start.isoformat()}_{period.end.isoformat()}.docx"
+    return Response(
+        out.getvalue(),
+        mimetype="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(name)}"},
+    )

@@ -1,0 +1,87 @@
+"""The audit view: the append-only log (``audit_log``) of who did what, read by person,
+action and period, and a case's history for export.
+
+Across cases only the facts of each entry are shown (when, who, what, which case and
+task), never the data it carried: that data may hold a petitioner's identity, which the
+case page masks case by case (``confidentiality.history_for``); the history of one case,
+masked so, is ``case_history``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from storage.models import AuditEntry, ProcessInstance
+
+from .. import access
+from ..access import Actor, Permission
+from .confidentiality import history_for
+from .results import HistoryEntry, paging
+from .statistics import Period
+from .visibility import case_visibility, visible_case
+
+MAX_EXPORT = 10_000
+
+
+@dataclass(frozen=True)
+class AuditRow:
+    id: int
+    at: datetime
+    actor: str
+    action: str
+    instance_id: int | None
+    case_title: str | None
+    bpmn_id: str | None
+    task_id: str | None
+
+
+@dataclass(frozen=True)
+class AuditPage:
+    rows: list[AuditRow]
+    total: int
+    page: int
+    pages: int
+    actions: list[str]  # every action recorded, for the filter
+
+
+def audit_page(
+    session: Session,
+    actor: Actor,
+    username: str | None = None,
+    action: str | None = None,
+    period: Period | None = None,
+    page: int = 1,
+    per_page: int = 50,
+) -> AuditPage:
+    """The log, newest first: everyone's, or one person's; one action; one period.
+    Needs the export permission; entries about cases the reader may not see are left out."""
+    access.require(actor, Permission.EXPORT, "read the audit log")
+    page, per_page = paging(page, per_page)
+    query = (
+        select(AuditEntry, ProcessInstance.title)
+        .outerjoin(ProcessInstance, ProcessInstance.id == AuditEntry.instance_id)
+        .where((AuditEntry.instance_id.is_(None)) | case_visibility(actor))
+    )
+    if username:
+        query = query.where(AuditEntry.actor == username)
+    if action:
+        query = query.where(AuditEntry.action == action)
+    if period is not None:
+        start, end = period.bounds
+        query = query.where(AuditEntry.at >= start, AuditEntry.at < end)
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    found = session.execute(
+        query.order_by(AuditEntry.at.desc(), AuditEntry.id.desc()).limit(per_page).offset((page - 1) * per_page)
+    ).all()
+    rows = [AuditRow(e.id, e.at, e.actor, e.action, e.instance_id, title, e.bpmn_id, e.task_id) for e, title in found]
+    actions = list(session.scalars(select(AuditEntry.action).distinct().order_by(AuditEntry.action)))
+    return AuditPage(rows, total, page, max(1, -(-total // per_page)), actions)
+
+
+def case_history(session: Session, actor: Actor, instance_id: int) -> tuple[str, list[HistoryEntry]]:
+    """A case's title and its history as ``actor`` may read it (masked as on the case page)."""
+    instance = visible_case(session, actor, instance_id)
+    return instance.title, history_for(session, actor, instance.id, instance.definition_id)

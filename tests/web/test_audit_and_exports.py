@@ -1,0 +1,47 @@
+"""The audit log by person and action, the case list and a case's history as downloads:
+what the reader may see only, confidential values masked."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from openpyxl import load_workbook
+
+from engine.usecases import tasks
+from tests.web.conftest import text_of
+from tests.world import act, start_petition, start_review
+
+
+def test_the_audit_log_by_person_and_action(app, as_user):
+    case = start_review(app, "office1", "关于修缮村道的意见")
+    act(app, "office1", tasks.complete, case.task_id, {"lead_unit": "finance"})
+    client = as_user("supervisor")
+    html = text_of(client.get("/audit/?user=office1"))
+    rows = html.split('id="audit"', 1)[1]
+    assert rows.count("<tr data-entry=") == 2  # office1 started the case and completed the registration
+    assert "关于修缮村道的意见" in rows and "<code>complete</code>" in rows and "<code>start</code>" in rows
+    only = text_of(client.get("/audit/?user=office1&action=complete")).split('id="audit"', 1)[1]
+    assert only.count("<tr data-entry=") == 1
+    lines = list(csv.reader(io.StringIO(client.get("/audit/export.csv?user=office1").data.decode("utf-8-sig"))))
+    assert lines[0] == ["时间", "操作人", "操作", "案件编号", "案件", "环节"] and len(lines) == 3
+    assert as_user("office1").get("/audit/").status_code == 403
+
+
+def test_the_case_list_downloads_as_filtered(app, as_user):
+    start_review(app, "office1", "甲事项")
+    start_review(app, "office1", "乙事项")
+    client = as_user("office1")
+    sheet = load_workbook(io.BytesIO(client.get("/cases/export.xlsx?q=甲").data)).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0] == ("编号", "案件", "流程", "状态", "发起人", "发起时间", "结束时间")
+    assert [r[1] for r in rows[1:]] == ["甲事项"] and rows[1][3] == "办理中"
+    assert 'id="cases-xlsx"' in text_of(client.get("/cases"))
+
+
+def test_a_case_history_download_masks_the_petitioner(app, as_user):
+    case = start_petition(app, "office1")  # the petitioner 张三丰, 13900001111 (confidential)
+    assert as_user("finance1").get(f"/cases/{case.id}/history.csv").status_code == 200
+    text = as_user("finance1").get(f"/cases/{case.id}/history.csv").data.decode("utf-8-sig")
+    assert "张三丰" not in text and "13900001111" not in text and "张**" in text
+    assert as_user("civil1").get(f"/cases/{case.id}/history.csv").status_code == 404  # not a case of theirs
