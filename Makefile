@@ -9,6 +9,7 @@ LOCK       := requirements/lock.txt
 PIP        := $(BIN)/python -m pip --quiet --disable-pip-version-check
 NODE_STAMP := node_modules/.installed
 MODELER    := web/static/vendor/modeler/modeler.js
+CHARTS     := web/static/vendor/charts/charts.js
 
 .PHONY: run test test-fast lint setup chromium translations clean
 
@@ -30,7 +31,7 @@ lint: setup
 	$(BIN)/ruff format --check engine web storage tests bench
 	$(BIN)/mypy
 
-setup: $(PY_STAMP) $(NODE_STAMP) $(MODELER) translations
+setup: $(PY_STAMP) $(NODE_STAMP) $(MODELER) $(CHARTS) translations
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -47,8 +48,12 @@ $(NODE_STAMP): package.json package-lock.json
 	touch $@
 
 # The designer's modeler (bpmn-js + the properties panel), bundled from web/assets/.
-$(MODELER): $(NODE_STAMP) $(wildcard web/assets/*.js)
-	npm run --silent build
+$(MODELER): $(NODE_STAMP) $(filter-out web/assets/charts.js,$(wildcard web/assets/*.js))
+	npm run --silent build:modeler
+
+# The 统计 page's charts (ECharts), bundled from web/assets/charts.js.
+$(CHARTS): $(NODE_STAMP) web/assets/charts.js
+	npm run --silent build:charts
 
 translations: $(PY_STAMP)
 	@if ls web/translations/*/LC_MESSAGES/*.po >/dev/null 2>&1; then \

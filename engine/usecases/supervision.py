@@ -24,7 +24,7 @@ from .. import access, clock
 from ..access import Actor, Permission
 from ..bpmn.forms import DATE_MAX
 from ..deadlines import legal
-from ..errors import FieldError, InvalidData
+from ..errors import FieldError, InvalidData, NotFound
 from . import notifications
 from .context import SYSTEM, audit
 from .visibility import visible_case
@@ -297,3 +297,34 @@ def board(
         .limit(200)
     )
     return Board(rows, per_unit, [_view(session, s, now) for s in open_rows], now)
+
+
+@dataclass(frozen=True)
+class Notice:
+    """What a printed 督办通知书 says."""
+
+    supervision: SupervisionView
+    unit: str | None  # the name of the unit it is sent to
+    due_at: datetime | None  # the deadline of the task it presses on
+    process_name: str
+
+
+def notice(session: Session, actor: Actor, supervision_id: int) -> Notice:
+    """A 督办 as its printable notice (whoever may see the case)."""
+    row = session.get(Supervision, supervision_id)
+    if row is None:
+        raise NotFound(f"no 督办 {supervision_id}")
+    try:
+        instance = visible_case(session, actor, row.instance_id)
+    except NotFound:
+        raise NotFound(f"no 督办 {supervision_id}") from None
+    item = session.get(WorkItem, row.work_item_id) if row.work_item_id else None
+    facts = session.get(CaseFacts, instance.id)
+    code = (facts.unit if facts else None) or (item.candidate_groups[0] if item and item.candidate_groups else None)
+    definition = session.get(ProcessDefinition, instance.definition_id)
+    return Notice(
+        supervision=_view(session, row, clock.now()),
+        unit=repo.department_choices(session).get(code, code) if code else None,
+        due_at=item.due_at if item else None,
+        process_name=definition.name if definition else "",
+    )

@@ -63,3 +63,19 @@ def test_the_board_downloads_and_is_closed_to_officers(app, as_user):
     assert rows[0][:3] == ("任务", "案件", "流程") and rows[1][0] == "答复" and rows[1][6] == 1
     assert as_user("office1").get("/board/").status_code == 403
     assert as_user("finance1").post("/board/supervise", data={"instance_id": 1, "opinion": "x"}).status_code == 403
+
+
+def test_the_printable_supervision_notice(app, as_user):
+    case = overdue_case(app)
+    client = as_user("supervisor")
+    task_id = text_of(client.get("/board/")).split('<tr class="overdue" data-task-id="', 1)[1].split('"', 1)[0]
+    client.post(
+        "/board/supervise",
+        data={"instance_id": case.id, "task_id": task_id, "opinion": "请今日内答复", "respond_by": "2026-12-24"},
+    )
+    link = text_of(client.get(f"/cases/{case.id}")).split('href="/board/supervisions/', 1)[1].split('"', 1)[0]
+    html = text_of(client.get(f"/board/supervisions/{link}"))
+    assert "督办通知书" in html and "财政所：" in html and "督办〔2026〕第 1 号" in html
+    assert "（答复，期限 2026-12-22 24:00）" in html and "请于 2026-12-24 24:00 前办理完毕并回复。" in html
+    assert 'media="print"' in html
+    assert as_user("civil1").get(f"/board/supervisions/{link}").status_code == 404  # not a case of theirs

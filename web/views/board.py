@@ -87,3 +87,11 @@ def _case_id(text: str | None) -> int:
         return int(text or "")
     except ValueError:
         return 0  # no such case: the use case answers NotFound
+
+
+@bp.get("/supervisions/<int:supervision_id>/notice")
+def notice(supervision_id: int):
+    """督办通知书: the notice printed on A4."""
+    return render_template(
+        "board/notice.html", n=supervision.notice(database.session(), current_actor(), supervision_id)
+    )

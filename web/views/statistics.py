@@ -105,9 +105,21 @@ def _page(process: str, period: Period | None, result: Statistics | None, errors
             units=statistics.unit_names(database.session()),
             errors=errors,
             query=urlencode({"process": process, "from": period.start, "to": period.end}) if period else "",
+            presets=_presets(),
         ),
         status,
     )
+
+
+def _presets() -> list[tuple[str, str, str]]:
+    """The periods a congress reports on: this year, its halves, last year (name, from, to)."""
+    year = clock.now().astimezone(LOCAL_TZ).year
+    return [
+        (_("%(year)s 年", year=year), f"{year}-01-01", f"{year}-12-31"),
+        (_("%(year)s 年上半年", year=year), f"{year}-01-01", f"{year}-06-30"),
+        (_("%(year)s 年下半年", year=year), f"{year}-07-01", f"{year}-12-31"),
+        (_("%(year)s 年", year=year - 1), f"{year - 1}-01-01", f"{year - 1}-12-31"),
+    ]
 
 
 @bp.get("/")

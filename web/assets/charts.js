@@ -1,0 +1,92 @@
+/* The 统计 page's charts: Apache ECharts (only the parts used here), bundled by esbuild in the
+ * setup step (`npm run build`) into web/static/vendor/charts/, never committed.
+ *
+ * The page holds its numbers as JSON, <script type="application/json" id="chart-data">,
+ * every text already translated by the template, so nothing here is in any language:
+ *   { "bar": { "title", "categories": [unit name], "series": [{ "key", "name", "data": [count] }] },
+ *     "pie": { "title", "data": [{ "key", "name", "value" }] } | null }
+ * The boxes it draws into are [data-chart="bar"] / [data-chart="pie"] inside #charts, a card
+ * the page sends hidden: it is shown only once the charts are drawn, so without this bundle
+ * (or with an error in it) the page is its tables, as before. */
+import * as echarts from 'echarts/core';
+import { BarChart, PieChart } from 'echarts/charts';
+import {
+  GridComponent,
+  LegendComponent,
+  TitleComponent,
+  TooltipComponent,
+} from 'echarts/components';
+import { CanvasRenderer } from 'echarts/renderers';
+
+echarts.use([BarChart, PieChart, GridComponent, LegendComponent, TitleComponent, TooltipComponent, CanvasRenderer]);
+
+var TITLE = { left: 'center', textStyle: { fontSize: 14, fontWeight: 'normal' } };
+
+function barOption(bar) {
+  return {
+    title: Object.assign({ text: bar.title }, TITLE),
+    tooltip: { trigger: 'axis', axisPointer: { type: 'shadow' } },
+    legend: { type: 'scroll', top: 28 },
+    grid: { top: 72, left: 8, right: 16, bottom: 8, containLabel: true },
+    xAxis: { type: 'category', data: bar.categories, axisLabel: { interval: 0 } },
+    yAxis: { type: 'value', minInterval: 1 },
+    series: bar.series.map(function (s) {
+      return { type: 'bar', name: s.name, data: s.data };
+    }),
+  };
+}
+
+function pieOption(pie) {
+  return {
+    title: Object.assign({ text: pie.title }, TITLE),
+    tooltip: { trigger: 'item', formatter: '{b}: {c} ({d}%)' },
+    legend: { type: 'scroll', bottom: 0 },
+    series: [{
+      type: 'pie',
+      radius: '55%',
+      center: ['50%', '52%'],
+      label: { formatter: '{b}: {c}', overflow: 'break' },
+      data: pie.data.map(function (d) { return { name: d.name, value: d.value }; }),
+    }],
+  };
+}
+
+/* Draws the charts of `root` (the card) from `data` (the parsed JSON); returns the charts. */
+function draw(root, data) {
+  var options = { bar: data.bar && barOption(data.bar), pie: data.pie && pieOption(data.pie) };
+  var charts = [];
+  root.hidden = false; // ECharts needs the boxes laid out to measure them
+  root.querySelectorAll('[data-chart]').forEach(function (box) {
+    var option = options[box.dataset.chart];
+    if (!option) { box.hidden = true; return; }
+    var chart = echarts.init(box, null, { renderer: 'canvas' });
+    chart.setOption(option);
+    charts.push(chart);
+  });
+  window.addEventListener('resize', function () {
+    charts.forEach(function (chart) { chart.resize(); });
+  });
+  root.dataset.ready = 'true';
+  return charts;
+}
+
+function start() {
+  var root = document.getElementById('charts');
+  var source = document.getElementById('chart-data');
+  if (!root || !source) { return; }
+  try {
+    draw(root, JSON.parse(source.textContent));
+  } catch (err) {
+    root.hidden = true; // the tables below still tell every number
+    root.dataset.ready = 'error';
+    if (window.console) { window.console.error('charts:', err); }
+  }
+}
+
+window.CongressFlowCharts = { draw: draw, start: start };
+
+if (document.readyState === 'loading') {
+  document.addEventListener('DOMContentLoaded', start);
+} else {
+  start();
+}
