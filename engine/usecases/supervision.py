@@ -231,6 +231,8 @@ def board(
     unit: str | None = None,
     process_key: str | None = None,
     sort: str = "due",
+    deputy: str | None = None,
+    category: str | None = None,
 ) -> Board:
     """Every open task that is overdue or due within SOON, with its unit, holder and 督办;
     counts per unit; the 督办 still open."""
@@ -255,6 +257,10 @@ def board(
     )
     if process_key:
         query = query.where(ProcessDefinition.key == process_key)
+    if deputy:  # a deputy's proposals (the case facts)
+        query = query.where(CaseFacts.deputy == deputy)
+    if category:  # a proposal's class (分类)
+        query = query.where(CaseFacts.category == category)
     rows = []
     for item, title, key, name, fact_unit, _id, total, open_ in session.execute(query).all():
         row_unit = fact_unit or (item.candidate_groups[0] if item.candidate_groups else None)

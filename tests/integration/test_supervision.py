@@ -103,3 +103,12 @@ def test_wrong_supervisions_are_refused_by_field(world):
         act(factory, "boss", supervision.issue, case_id, "not-a-task", "催办", None)
     assert set(refused.value.codes) == {"task_id"}
     assert act(factory, "boss", supervision.of_case, case_id) == []  # nothing half-written
+
+
+def test_the_board_filters_by_process_deputy_and_class(world):
+    factory, _case_id = world
+    clock.advance(timedelta(days=13))
+    assert len(act(factory, "boss", supervision.board, process_key="review").rows) == 1
+    assert act(factory, "boss", supervision.board, process_key="petition").rows == []
+    assert act(factory, "boss", supervision.board, deputy="wang").rows == []  # a review case has no deputy
+    assert act(factory, "boss", supervision.board, category="construction").rows == []

@@ -19,7 +19,7 @@ from tests.world import deploy as deploy_files
 
 LIBRARY = Path(__file__).resolve().parents[2] / "bpmn"
 # the township of the process tests, rows of tests.world.ROSTER
-PEOPLE = ("clerk", "chair", "member", "fin", "landy", "civ", "xinfang", "wang", "li")
+PEOPLE = ("clerk", "chair", "member", "fin", "landy", "civ", "xinfang", "wang", "li", "boss")
 
 
 def deploy(factory, *names: str) -> None:

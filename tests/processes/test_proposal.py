@@ -6,7 +6,7 @@ import pytest
 
 from engine import clock
 from engine.errors import InvalidData, NotAllowed, NotFound
-from engine.usecases import cases, tasks, timers
+from engine.usecases import cases, supervision, tasks, timers
 from storage.enums import WorkItemState
 from storage.models import CaseFacts
 
@@ -435,3 +435,13 @@ def test_the_deputy_sees_his_proposal_registered_by_the_office(world, frozen_clo
     assert act(world, "wang", cases.instance_detail, case_id).title == "修缮村道"
     with pytest.raises(NotFound):  # another deputy does not
         act(world, "li", cases.instance_detail, case_id)
+
+
+def test_the_board_finds_a_deputys_proposal_and_its_class(world, frozen_clock):
+    case_id = register(world)
+    assign(world, case_id)  # category construction, lead unit finance
+    clock.advance(at(REPLY_DUE) - clock.now() - timedelta(days=1))  # due within three days
+    [row] = act(world, "boss", supervision.board, deputy="wang").rows
+    assert (row.instance_id, row.task_name, row.unit) == (case_id, "办理并书面答复", "finance")
+    assert act(world, "boss", supervision.board, deputy="li").rows == []
+    assert len(act(world, "boss", supervision.board, category="construction").rows) == 1

@@ -17,7 +17,15 @@ bp = make_blueprint("board", "", "The overdue board and supervision notices (督
 def board(args: dict):
     """Every open task that is overdue or due within three days, with its unit, holder and
     督办; counts per unit; the 督办 not yet answered (needs the supervise permission)."""
-    return supervision.board(reader(), actor(), unit=args["unit"], process_key=args["process"], sort=args["sort"])
+    return supervision.board(
+        reader(),
+        actor(),
+        unit=args["unit"],
+        process_key=args["process"],
+        sort=args["sort"],
+        deputy=args["deputy"],
+        category=args["category"],
+    )
 
 
 @bp.get("/instances/<int(max=2147483647):instance_id>/supervisions")

@@ -528,6 +528,8 @@ class BoardArgs(ma.Schema):
     unit = fields.String(load_default=None, metadata={"description": "a unit (department code)"})
     process = fields.String(load_default=None, metadata={"description": "a process key"})
     sort = fields.String(load_default="due", validate=validate.OneOf(["due", "unit", "process", "supervisions"]))
+    deputy = fields.String(load_default=None, metadata={"description": "a deputy's proposals (user name)"})
+    category = fields.String(load_default=None, metadata={"description": "a proposal's class"})
 
 
 class SupervisionSchema(ma.Schema):

@@ -26,6 +26,8 @@ def _board():
         unit=request.args.get("unit") or None,
         process_key=request.args.get("process") or None,
         sort=sort if sort in supervision.SORTS else "due",
+        deputy=request.args.get("deputy") or None,
+        category=request.args.get("category") or None,
     )
 
 
