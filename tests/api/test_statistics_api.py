@@ -28,3 +28,17 @@ def test_refusals_are_answers(world):
 def test_it_is_in_the_openapi_document(world):
     spec = world.anonymous().get("/openapi.json").get_json()
     assert "/api/v1/statistics" in spec["paths"]
+
+
+def test_the_cases_behind_a_figure_and_the_audit_log(world):
+    seed(world.factory)
+    late = world.as_("supervisor").get(
+        "/statistics/cases?process=proposal&from=2027-01-01&to=2027-06-30&figure=late&unit=finance"
+    )
+    assert [c["title"] for c in late.get_json()] == ["f5", "f7", "f9"]
+    unknown = world.as_("supervisor").get("/statistics/cases?figure=nope")
+    assert unknown.status_code == 404
+    case = world.to_unit("finance")
+    log = world.as_("supervisor").get("/audit?user=clerk&action=complete").get_json()
+    assert log["total"] == 1 and log["items"][0]["instance_id"] == case["case"]
+    assert world.as_("clerk").get("/audit").status_code == 403

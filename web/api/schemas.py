@@ -579,3 +579,42 @@ class SupervisionInSchema(ma.Schema):
     opinion = fields.String(required=True)
     respond_by = fields.Date(load_default=None, metadata={"description": "the day to answer by (until 24:00)"})
     escalate = fields.Boolean(load_default=False)
+
+
+class CasesBehindArgs(StatisticsArgs):
+    figure = fields.String(required=True, metadata={"description": "a figure's key, e.g. replied_on_time"})
+    unit = fields.String(load_default=None, metadata={"description": "one unit's cases only"})
+
+
+class CaseBehindSchema(ma.Schema):
+    id = fields.Integer()
+    title = fields.String()
+    unit = fields.String(allow_none=True)
+    status = fields.String()
+    received_at = fields.AwareDateTime(allow_none=True)
+    replied_at = fields.AwareDateTime(allow_none=True)
+
+
+class AuditArgs(PageArgs):
+    user = fields.String(load_default=None, metadata={"description": "one person's actions"})
+    action = fields.String(load_default=None, metadata={"description": "one action, e.g. complete"})
+    start = fields.Date(data_key="from", load_default=None)
+    end = fields.Date(data_key="to", load_default=None)
+
+
+class AuditRowSchema(ma.Schema):
+    id = fields.Integer()
+    at = fields.AwareDateTime()
+    actor = fields.String()
+    action = fields.String()
+    instance_id = fields.Integer(allow_none=True)
+    case_title = fields.String(allow_none=True)
+    bpmn_id = fields.String(allow_none=True)
+    task_id = fields.String(allow_none=True)
+
+
+class AuditPageSchema(ma.Schema):
+    total = fields.Integer()
+    page = fields.Integer()
+    pages = fields.Integer()
+    items = fields.List(fields.Nested(AuditRowSchema), attribute="rows")

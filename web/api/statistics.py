@@ -9,7 +9,12 @@ from engine.usecases import statistics
 from engine.usecases.statistics import Period
 
 from .common import actor, make_blueprint, reader
-from .schemas import StatisticsArgs, StatisticsSchema
+from .schemas import (
+    CaseBehindSchema,
+    CasesBehindArgs,
+    StatisticsArgs,
+    StatisticsSchema,
+)
 
 bp = make_blueprint("statistics", "/statistics", "The figures a congress reports, for a period")
 
@@ -20,7 +25,18 @@ bp = make_blueprint("statistics", "/statistics", "The figures a congress reports
 def figures(args: dict):
     """The cases received from ``from`` to ``to`` (Beijing days, both included): every figure
     with its count, base and rate, overall and per unit (needs the export permission)."""
+    return statistics.statistics(reader(), actor(), args["process"], period_of(args))
+
+
+@bp.get("/cases")
+@bp.arguments(CasesBehindArgs, location="query")
+@bp.response(200, CaseBehindSchema(many=True))
+def cases_behind(args: dict):
+    """The cases one figure counts (of one unit, or all), at most 1,000."""
+    return statistics.cases_behind(reader(), actor(), args["process"], period_of(args), args["figure"], args["unit"])
+
+
+def period_of(args: dict) -> Period:
     today = clock.now().astimezone(LOCAL_TZ).date()
     start, end = args["start"], args["end"]
-    period = Period.parse(start.isoformat() if start else None, end.isoformat() if end else None, today)
-    return statistics.statistics(reader(), actor(), args["process"], period)
+    return Period.parse(start.isoformat() if start else None, end.isoformat() if end else None, today)
