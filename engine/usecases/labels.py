@@ -1,7 +1,11 @@
-"""What the pages call a process's form fields and elements (its labels and names), for
-showing case data and history."""
+"""What the pages call a process's form fields and elements (its labels and names), and
+the units, for showing case data, history and who holds a task."""
 
 from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from storage import repositories as repo
 
 from ..bpmn.parsing import ParsedProcess
 
@@ -21,3 +25,8 @@ def field_labels(process: ParsedProcess) -> dict[str, str]:
         for f in meta.form.fields:
             labels.setdefault(f.id, f.label)
     return labels
+
+
+def department_names(session: Session) -> dict[str, str]:
+    """Unit (department) code → name, for showing who holds a task."""
+    return repo.department_choices(session)

@@ -17,13 +17,13 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, case, func, or_, select, true
 from sqlalchemy.orm import Session
 
-from storage import repositories as repo
 from storage.models import CaseFacts, ProcessInstance
 
 from .. import access, clock
 from ..access import Actor, Permission
 from ..deadlines.calendar import LOCAL_TZ
 from ..errors import FieldError, InvalidData, NotFound
+from .labels import department_names
 from .visibility import case_visibility
 
 F = CaseFacts
@@ -212,7 +212,7 @@ def cases_behind(
 
 def unit_names(session: Session) -> dict[str, str]:
     """Unit (department) code → name, for the tables."""
-    return repo.department_choices(session)
+    return department_names(session)
 
 
 def _specs(process_key: str) -> list[FigureSpec]:

@@ -3,15 +3,21 @@ comments, attachments and the history so far."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
+from engine import clock
 from engine.errors import InvalidData
 from engine.usecases import attachments, comments, tasks
+from engine.usecases.labels import department_names
+from engine.usecases.results import TaskSummary
 from engine.usecases.tasks import task_form, task_page
 
 from .. import database
 from ..auth import current_actor
+from ..i18n import due
 from .cases import confidential_choice
 from .formdata import editable, field_messages, read_form
 
@@ -48,16 +54,41 @@ def submit(task_id: str):
             tasks.save_draft(s, actor, task_id, data)
         flash(_("草稿已保存。"), "success")
         return redirect(url_for("tasks.show", task_id=task_id))
+    started = clock.now()
     try:
         with database.session_factory().begin() as s:
             following = tasks.complete(s, actor, task_id, data)
+            done = tasks.task_detail(s, actor, task_id).summary
+            units = department_names(s)
     except InvalidData as exc:
         return _render(task_id, values=data, errors=exc.field_errors, status=422)
-    flash(_("已办结。"), "success")
+    flash(*_next_step(done, following, started, units))
     mine = [t for t in following if t.assignee == actor.username]
     if mine:
         return redirect(url_for("tasks.show", task_id=mine[0].task_id))
     return redirect(url_for("inbox.index"))
+
+
+def _next_step(
+    done: TaskSummary, following: list[TaskSummary], started: datetime, units: dict[str, str]
+) -> tuple[str, str]:
+    """What happened and who acts next, for the message after a submission."""
+    new = [t for t in following if t.created_at >= started]
+    again = [t for t in new if t.bpmn_id == done.bpmn_id]
+    if again:  # the process sent it back to the same step (an incomplete answer)
+        return _("已提交，但内容不完整，任务「%(task)s」已退回，请补充后再提交。", task=done.name), "error"
+    if not following:
+        return _("已提交，案件已办结。"), "success"
+    if not new:
+        return _("已提交。其他并行的任务仍在办理中。"), "success"
+    steps = []
+    for t in new:
+        holder = t.assignee or _("、").join(units.get(g, g) for g in t.candidate_groups) or _("未指定")
+        if t.due_at is not None:
+            steps.append(_("%(holder)s「%(task)s」，期限 %(due)s", holder=holder, task=t.name, due=due(t.due_at)))
+        else:
+            steps.append(_("%(holder)s「%(task)s」", holder=holder, task=t.name))
+    return _("已提交。下一步：%(steps)s。", steps=_("；").join(steps)), "success"
 
 
 @bp.post("/tasks/<task_id>/comments")
