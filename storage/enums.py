@@ -43,3 +43,4 @@ class NotificationKind(StrEnum):
     REMINDER = "reminder"  # a due date is near
     OVERDUE = "overdue"  # a due date passed with the task still open
     SUPERVISION = "supervision"  # a 督办 timer (boundary event) fired
+    TASK = "task"  # a task arrived in one's inbox or one's group's, or was handed to one

@@ -27,6 +27,8 @@ def subject(kind: str, p: dict[str, Any], _: Translate = chinese) -> str:
         return _("到期提醒：%(task)s（%(case)s）", task=task, case=case)
     if kind == "overdue":
         return _("逾期：%(task)s（%(case)s）", task=task, case=case)
+    if kind == "task":
+        return _("新任务：%(task)s（%(case)s）", task=task, case=case)
     return _("督办：%(task)s（%(case)s）", task=task, case=case)
 
 
@@ -47,6 +49,12 @@ def message(kind: str, p: dict[str, Any], due: str, _: Translate = chinese) -> s
         return _(
             "「%(task)s」（案件：%(case)s）已于 %(due)s 到期，尚未办结。请尽快办理。", task=task, case=case, due=due
         )
+    if kind == "task" and p.get("handed_by"):
+        return _("%(by)s 将「%(task)s」（案件：%(case)s）转交给您办理。", by=p["handed_by"], task=task, case=case)
+    if kind == "task" and due:
+        return _("「%(task)s」（案件：%(case)s）已到您的待办，期限 %(due)s。", task=task, case=case, due=due)
+    if kind == "task":
+        return _("「%(task)s」（案件：%(case)s）已到您的待办。", task=task, case=case)
     if "opinion" in p:  # a supervisor's 督办
         return _(
             "「%(task)s」（案件：%(case)s）收到督办：%(opinion)s。请于 %(due)s 前办理并回复。",

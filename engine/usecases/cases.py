@@ -84,7 +84,7 @@ def start_instance(
     )
     session.add(instance)
     session.flush()
-    save_instance(session, instance, workflow, runtime, process)
+    save_instance(session, instance, workflow, runtime, process, acting=actor.username)
     audit(session, actor, "start", instance_id=instance.id, bpmn_id=process.start_event_id, data=data)
     return _detail(session, actor, instance, definition, workflow)
 

@@ -41,6 +41,7 @@ KIND_LABELS = {
     NotificationKind.REMINDER: "到期提醒",
     NotificationKind.OVERDUE: "逾期",
     NotificationKind.SUPERVISION: "督办",
+    NotificationKind.TASK: "新任务",
 }
 _ROLE_VALUES = {r.value for r in Role}
 
@@ -166,6 +167,24 @@ def _about(session: Session, item: WorkItem | ItemRow) -> dict[str, Any]:
     """The task and the case a notification is about."""
     title = session.scalar(select(ProcessInstance.title).where(ProcessInstance.id == item.instance_id)) or ""
     return {"task": item.name, "case": title}
+
+
+def notify_task(
+    session: Session, item: WorkItem | ItemRow, but: str | None = None, handed_by: str | None = None
+) -> None:
+    """A task arrived: tell whoever may act on it (not ``but``, who just acted and sees it
+    anyway); ``handed_by``: a colleague handed it over."""
+    recipients = {u: g for u, g in holders(session, item).items() if u != but}
+    params = {**_about(session, item), **({"handed_by": handed_by} if handed_by else {})}
+    notify(
+        session,
+        NotificationKind.TASK,
+        recipients,
+        params=params,
+        due_at=item.due_at,
+        instance_id=item.instance_id,
+        work_item_id=item.id or None,
+    )
 
 
 def _item_of_timer(session: Session, timer: Timer) -> WorkItem | None:

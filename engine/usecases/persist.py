@@ -36,11 +36,13 @@ def save_instance(
     runtime: Runtime,
     process: ParsedProcess,
     ready_before: Sequence[ItemRow] | None = None,
+    acting: str | None = None,
 ) -> list[ItemRow]:
     """Store the workflow, sync work items and timers; return the ready work items.
 
     ``instance`` must already have its id (flushed). ``ready_before``: its ready items, if
-    the caller read them after locking it (saves reading them again). What the caller
+    the caller read them after locking it (saves reading them again). ``acting``: the person
+    whose action this is (not told of the tasks it gives them: they see them at once). What the caller
     changed through the session is flushed first; the rest is written by prebuilt
     statements (``storage.writes``)."""
     try:
@@ -66,7 +68,7 @@ def save_instance(
     case_facts.write(session, instance, process.key, runtime.variables(workflow))
     if ready_before is None:
         ready_before = repo.ready_item_rows(session, instance.id)
-    ready_items = sync_work_items(session, instance, workflow, runtime, process, now, ready_before)
+    ready_items = sync_work_items(session, instance, workflow, runtime, process, now, ready_before, acting)
     desired = {(t.task_id, TimerKind.BPMN): (t.bpmn_id, t.due_at) for t in runtime.waiting_timers(workflow)}
     desired |= {(w.task_id, TimerKind.TASK_DUE): (w.bpmn_id, w.due_at) for w in ready_items if w.due_at is not None}
     desired |= reminder_timers(runtime, ready_items)
@@ -84,9 +86,11 @@ def sync_work_items(
     process: ParsedProcess,
     now: datetime,
     ready_before: Sequence[ItemRow],
+    acting: str | None = None,
 ) -> list[ItemRow]:
-    """Create a work item for each newly ready user task, cancel those whose task went away
-    without being completed (boundary event, cancel); return the ready ones."""
+    """Create a work item for each newly ready user task (its holders are told, but
+    ``acting``), cancel those whose task went away without being completed (boundary event,
+    cancel); return the ready ones."""
     # (an item this use case completed is in ``ready_before`` no longer READY)
     existing = {w.task_id: w for w in ready_before if w.state == WorkItemState.READY}
     ready_ids = runtime.ready_task_ids(workflow)
@@ -101,6 +105,7 @@ def sync_work_items(
         task = runtime.describe(workflow, process, task_id)
         item = _item_row(instance, task, now)
         writes.insert_item(session, item, task.due_rule.to_dict() if task.due_rule else None)
+        notifications.notify_task(session, item, but=acting)
         ready_items.append(item)
     return ready_items
 

@@ -26,7 +26,7 @@ from ..errors import (
     NotAllowed,
     NotFound,
 )
-from . import supervision
+from . import notifications, supervision
 from .attachments import AttachmentView, list_attachments
 from .comments import CommentView, list_comments
 from .confidentiality import (
@@ -158,6 +158,8 @@ def hand_over(session: Session, actor: Actor, task_id: str, colleague: str, comm
         data={"to": colleague, "comment": comment},
     )
     session.flush()
+    if colleague != actor.username:
+        notifications.notify_task(session, item, handed_by=actor.username)
     return _summary(session, item)
 
 
@@ -189,7 +191,9 @@ def complete(session: Session, actor: Actor, task_id: str, data: dict[str, Any])
     writes.complete_item(session, item, actor.username, clock.now())
     supervision.responded(session, item.id, actor.username, clock.now())
     audit(session, actor, "complete", instance_id=instance.id, task_id=task_id, bpmn_id=item.bpmn_id, data=data)
-    ready = save_instance(session, instance, workflow, runtime, process, ready_before=ready_before)
+    ready = save_instance(
+        session, instance, workflow, runtime, process, ready_before=ready_before, acting=actor.username
+    )
     return [TaskSummary.of(w, instance.title, process.key, process.name) for w in ready]
 
 

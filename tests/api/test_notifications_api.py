@@ -48,14 +48,11 @@ def test_list_my_notifications(world):
     assert overdue["params"]["task"] == "答复" and overdue["params"]["case"] == "修桥申请"
     assert overdue["params"]["due_at"].endswith("+00:00")
     assert kinds["supervision"]["params"]["event"] and "interrupting" in kinds["supervision"]["params"]
-    # someone of another unit has none of them
-    assert world.as_("clerk").get("/me/notifications").get_json() == {
-        "total": 0,
-        "unread": 0,
-        "page": 1,
-        "per_page": 25,
-        "items": [],
-    }
+    # someone of another unit has none of them (only their own "new task" notices)
+    theirs = world.as_("clerk").get("/me/notifications").get_json()
+    assert [n["id"] for n in theirs["items"]] == ids_of(world, "clerk")
+    assert not set(ids_of(world, "fin")) & {n["id"] for n in theirs["items"]}
+    assert {n["kind"] for n in theirs["items"]} <= {"task"}
     assert world.anonymous().get("/me/notifications").status_code == 401
 
 

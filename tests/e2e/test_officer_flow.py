@@ -71,7 +71,7 @@ def test_officer_flow(live_server, browser, artifacts):
     office.fill("#f-lead_unit", "finance")
     office.click("button[data-action=complete]")
     office.wait_for_url(f"{base}/")
-    assert "已办结" in office.locator(".flash.success").inner_text()
+    assert "已提交。下一步：财政所「答复」" in office.locator(".flash.success").inner_text()
 
     # the handling unit's officer sees the new task
     finance, finance_problems = sign_in(browser, base, "finance1")

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from engine.usecases import cases
 from engine.usecases.context import SYSTEM
-from storage.enums import TimerKind, TimerState
+from storage.enums import NotificationKind, TimerKind, TimerState
 from storage.models import AuditEntry, Notification, Timer
 from tests.world import deploy  # noqa: F401 (the scheduler tests deploy tests/fixtures/ files by name)
 
@@ -50,9 +50,14 @@ def pending(factory) -> list[Timer]:
         return list(s.scalars(select(Timer).where(Timer.state == TimerState.PENDING)))
 
 
-def notifications(factory) -> list[Notification]:
+def notifications(factory, task_arrivals: bool = False) -> list[Notification]:
+    """The notices deadlines gave (reminders, overdue, 督办), oldest first; with
+    ``task_arrivals`` the "new task" notices too (tests/integration/test_task_notifications.py)."""
+    query = select(Notification).order_by(Notification.id)
+    if not task_arrivals:
+        query = query.where(Notification.kind != NotificationKind.TASK)
     with factory() as s:
-        return list(s.scalars(select(Notification).order_by(Notification.id)))
+        return list(s.scalars(query))
 
 
 def wait_for(predicate: Callable[[], bool], timeout: float = 10.0, step: float = 0.05) -> bool:

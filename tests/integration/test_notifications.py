@@ -10,7 +10,7 @@ from functools import partial
 
 import pytest
 from aiosmtpd.controller import Controller
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from engine import clock
 from engine.notifications.outbox import MAX_ATTEMPTS, SmtpSettings, send_outbox
@@ -20,7 +20,7 @@ from engine.usecases import notifications as notes
 from engine.usecases import timers as timer_usecases
 from engine.usecases.context import SYSTEM, actor_for
 from storage.enums import NotificationKind, TimerKind, TimerState
-from storage.models import AuditEntry, WorkItem
+from storage.models import AuditEntry, Notification, WorkItem
 from tests.conftest import fixture_bpmn
 from tests.world import create_people
 
@@ -77,6 +77,8 @@ def overdue_case(factory):
     """A case whose task is due in a day, then the clock a second past it: fire."""
     now = clock.now()
     case = start_deadline(factory, now - timedelta(seconds=1), now + timedelta(days=1))
+    with factory.begin() as s:  # the task's "new task" notices: not what these tests count
+        s.execute(delete(Notification).where(Notification.kind == NotificationKind.TASK))
     clock.advance(timedelta(days=1, seconds=1))
     assert timer_usecases.fire_due(factory) >= 1
     return case
@@ -95,15 +97,20 @@ def test_emailed_from_the_outbox(world, smtp, frozen_clock):
         "fin2": None,
         "boss": "boss@example.org",
     }
-    assert send_outbox(world, smtp.settings) == 2
-    by_to = {m["To"]: m for m in smtp.messages}
-    assert set(by_to) == {"fin@example.org", "boss@example.org"}
-    message = by_to["fin@example.org"]
+    # the two 督办 notices, and the office's "new task" notice of the 督办 task the timer opened
+    assert send_outbox(world, smtp.settings) == 3
+    subjects = sorted((m["To"], m["Subject"]) for m in smtp.messages)
+    assert [to for to, _ in subjects] == ["boss@example.org", "boss@example.org", "fin@example.org"]
+    assert {s for to, s in subjects if to == "boss@example.org"} == {
+        "督办：办理（限期办理（测试） 2026-12-07）",
+        "新任务：督办（限期办理（测试） 2026-12-07）",
+    }
+    [message] = [m for m in smtp.messages if m["To"] == "fin@example.org"]
     assert message["Subject"].startswith("督办：办理")
     assert "已超时" in message.get_content() and "renda@example.org" in message["From"]
-    assert all(n.emailed_at is not None for n in notifications(world) if n.email_to)
+    assert all(n.emailed_at is not None for n in notifications(world, task_arrivals=True) if n.email_to)
     assert send_outbox(world, smtp.settings) == 0  # sent once
-    assert len(smtp.messages) == 2
+    assert len(smtp.messages) == 3
 
 
 def test_an_unreachable_server_loses_nothing(world, smtp, frozen_clock):
@@ -112,19 +119,19 @@ def test_an_unreachable_server_loses_nothing(world, smtp, frozen_clock):
     assert send_outbox(world, down) == 0
     waiting = [n for n in notifications(world) if n.email_to]
     assert len(waiting) == 2 and all(n.emailed_at is None and n.email_attempts == 0 for n in waiting)
-    assert send_outbox(world, smtp.settings) == 2  # the server is back
+    assert send_outbox(world, smtp.settings) == 3  # the server is back: and the office's "new task" too
 
 
 def test_a_refused_address_is_retried_then_left(world, smtp, frozen_clock):
     create_people(world, "fin3", emails={"fin3": "broken@example.org"})
     overdue_case(world)
-    assert send_outbox(world, smtp.settings) == 2
+    assert send_outbox(world, smtp.settings) == 3  # fin's and boss's 督办, boss's "new task"
     for _ in range(MAX_ATTEMPTS + 2):
         send_outbox(world, smtp.settings)
     [broken] = [n for n in notifications(world) if n.email_to == "broken@example.org"]
     assert broken.emailed_at is None and broken.email_attempts == MAX_ATTEMPTS
     assert "550" in broken.email_error
-    assert len(smtp.messages) == 2
+    assert len(smtp.messages) == 3
 
 
 def test_the_scheduler_sends_the_mail(world, smtp, db_url):
@@ -231,12 +238,13 @@ def test_listed_and_marked_read_per_user(world, frozen_clock):
         fin, boss = actor_for(s, "fin"), actor_for(s, "boss")
         [mine] = notes.list_notifications(s, fin)
         assert (mine.kind, mine.kind_label, mine.read_at) == ("supervision", "督办", None)
-        assert notes.unread_count(s, fin) == 1 and notes.unread_count(s, boss) == 1
+        # boss: the 督办, and the "new task" of the 督办 task the timer opened for the office
+        assert notes.unread_count(s, fin) == 1 and notes.unread_count(s, boss) == 2
     with world.begin() as s:
         assert notes.mark_read(s, fin, [mine.id]) == 1
         assert notes.mark_read(s, boss, [mine.id]) == 0  # not theirs
     with world() as s:
-        assert notes.unread_count(s, fin) == 0 and notes.unread_count(s, boss) == 1
+        assert notes.unread_count(s, fin) == 0 and notes.unread_count(s, boss) == 2
         assert notes.list_notifications(s, fin, unread_only=True) == []
         assert notes.list_notifications(s, fin)[0].read_at is not None
 
