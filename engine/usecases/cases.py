@@ -32,7 +32,7 @@ from .confidentiality import (
     notes_confidential_by_default,
 )
 from .context import audit, processes, runtime_for
-from .labels import element_names, field_labels
+from .labels import element_names, field_labels, value_labels
 from .option_lists import choices, option_sources
 from .persist import save_instance
 from .results import InstanceDetail, TaskSummary
@@ -188,6 +188,7 @@ class CasePage:
     notes_confidential: bool = False  # new comments and attachments default to confidential
     deadlines: list[CaseDeadline] = field(default_factory=list)  # 法定期限: each, its rule, kept or not
     supervisions: list[supervision.SupervisionView] = field(default_factory=list)  # 督办, oldest first
+    value_labels: dict[str, dict[str, str]] = field(default_factory=dict)  # field → value → its label
     can_supervise: bool = False
 
 
@@ -220,6 +221,7 @@ def case_page(session: Session, actor: Actor, instance_id: int) -> CasePage:
         notes_confidential=notes_confidential_by_default(session, instance.definition_id),
         deadlines=case_deadlines(session, instance_id, clock.now()),
         supervisions=supervision.of_case(session, actor, instance_id),
+        value_labels=value_labels(session, process),
         can_supervise=instance.status.value == "running" and actor.can(access.Permission.SUPERVISE),
     )
 

@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 from storage import repositories as repo
 
 from ..bpmn.parsing import ParsedProcess
+from .option_lists import LOADERS
 
 
 def element_names(process: ParsedProcess) -> dict[str, str]:
@@ -30,3 +31,22 @@ def field_labels(process: ParsedProcess) -> dict[str, str]:
 def department_names(session: Session) -> dict[str, str]:
     """Unit (department) code → name, for showing who holds a task."""
     return repo.department_choices(session)
+
+
+def value_labels(session: Session, process: ParsedProcess) -> dict[str, dict[str, str]]:
+    """Form field → {stored value: what the form called it}: an enum's options by their names
+    (``suggestion`` → 建议), a unit or a deputy chosen from a run-time list by their names.
+    Pages show a case's data with these instead of the codes it is stored as."""
+    lists: dict[str, dict[str, str]] = {}
+    found: dict[str, dict[str, str]] = {}
+    for meta in process.tasks.values():
+        for f in meta.form.fields:
+            source = f.options_source or f.multiple_source
+            if source:
+                if source not in lists:
+                    loader = LOADERS.get(source)
+                    lists[source] = loader(session) if loader else {}
+                found.setdefault(f.id, {}).update(lists[source])
+            elif f.options:
+                found.setdefault(f.id, {}).update({o.id: o.name for o in f.options})
+    return found

@@ -36,7 +36,7 @@ from .confidentiality import (
     notes_confidential_by_default,
 )
 from .context import audit, processes, runtime_for
-from .labels import element_names, field_labels
+from .labels import element_names, field_labels, value_labels
 from .option_lists import choices, option_sources
 from .persist import save_instance
 from .results import HistoryEntry, TaskDetail, TaskSummary
@@ -218,6 +218,7 @@ class TaskPage:
     notes_confidential: bool = False  # new comments and attachments default to confidential
     bounds: dict[str, dict[str, int]] = field(default_factory=dict)  # ${…} min / max, evaluated now
     supervisions: list[supervision.SupervisionView] = field(default_factory=list)  # 督办 on this task
+    value_labels: dict[str, dict[str, str]] = field(default_factory=dict)  # field → value → its label
 
 
 def task_page(session: Session, actor: Actor, task_id: str) -> TaskPage:
@@ -253,6 +254,7 @@ def task_page(session: Session, actor: Actor, task_id: str) -> TaskPage:
         notes_confidential=notes_confidential_by_default(session, instance.definition_id),
         bounds=bounds,
         supervisions=[s for s in supervision.of_case(session, actor, instance.id) if s.task_id == task_id],
+        value_labels=value_labels(session, process),
     )
 
 

@@ -196,6 +196,9 @@ def test_a_deputy_on_a_phone_follows_his_proposal(app, live_server, browser, art
     row = page.locator("#cases tbody tr", has_text="修缮村道")
     assert row.count() == 1 and row.get_attribute("data-case-id") == str(case.id)
     page.screenshot(path=str(artifacts / "47-deputy-my-proposals.png"), full_page=True)
+    # the page fits the phone: the navigation wraps, the table scrolls inside its box
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= 390
+    assert page.locator("nav.mainnav").bounding_box()["height"] < 200
 
     row.locator("td.title a").click()
     page.wait_for_url(f"{base}/cases/{case.id}")
@@ -203,6 +206,7 @@ def test_a_deputy_on_a_phone_follows_his_proposal(app, live_server, browser, art
     assert "修缮村道" in page.locator("h1").inner_text()
     page.wait_for_selector("#diagram[data-ready=true]")
     page.screenshot(path=str(artifacts / "48-deputy-case.png"), full_page=True)
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= 390
 
     assert problems == []
 

@@ -11,10 +11,10 @@ from lxml import etree
 from engine import clock
 from engine.bpmn.layout import BPMNDI, with_diagram
 from engine.usecases import cases, tasks
-from tests.conftest import FIXTURES
+from tests.conftest import FIXTURES, REPO_ROOT
 from tests.web.conftest import text_of
 from tests.web.test_inbox import to_reply
-from tests.world import act, start_review
+from tests.world import act, deploy, start_review
 
 
 def diagram_state(html: str) -> dict:
@@ -170,3 +170,29 @@ def test_a_period_ending_on_a_weekend_says_where_it_moved(app, as_user):
     task = text_of(client.get(f"/tasks/{act(app, 'finance1', cases.instance_detail, case.id).open_tasks[0].task_id}"))
     due = task.split('id="due"', 1)[1].split("</dd>", 1)[0]
     assert "2026-12-28 24:00" in due and "顺延至 2026-12-28" in due
+
+
+def test_the_case_page_says_values_by_their_labels_not_codes(app, as_user):
+    deploy(app, REPO_ROOT / "bpmn" / "proposal.bpmn")
+    case = act(
+        app,
+        "office1",
+        cases.start_instance,
+        "proposal",
+        {
+            "kind": "suggestion",
+            "title": "修缮村道",
+            "content": "村道破损",
+            "deputy": "deputy",
+            "submitted_during": "recess",
+        },
+    )
+    html = text_of(as_user("office1").get(f"/cases/{case.id}"))
+    facts = html.split('id="variables"', 1)[1].split("</dl>", 1)[0]
+    assert (
+        '<dd data-var="kind">建议、批评和意见</dd>' in facts
+        and '<dd data-var="submitted_during">闭会期间</dd>' in facts
+    )
+    assert '<dd data-var="deputy">deputy 同志</dd>' in facts
+    history = html.split('id="history"', 1)[1].split("</ol>", 1)[0]
+    assert "类型：建议、批评和意见" in history and "suggestion" not in history and "recess" not in history
