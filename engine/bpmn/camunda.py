@@ -30,7 +30,8 @@ class TaskMeta:
     candidate_users: tuple[str, ...] = ()
     due_date: str | None = None
     priority: str | None = None
-    documentation: str = ""
+    documentation: str = ""  # the designer's notes (bpmn:documentation): never shown to officers
+    help: str = ""  # what officers read on the task page: camunda:property name="help"
     form: FormSpec = field(default_factory=FormSpec)
 
     def to_dict(self) -> dict[str, Any]:
@@ -104,6 +105,14 @@ def _lanes_by_node(process: etree._Element) -> dict[str, str]:
     return lanes
 
 
+def _element_property(node: etree._Element, name: str) -> str:
+    """A ``camunda:property`` of the element itself (not one of its form fields')."""
+    found = node.xpath(
+        "./bpmn:extensionElements/camunda:properties/camunda:property[@name=$name]/@value", namespaces=NSMAP, name=name
+    )
+    return str(found[0]).strip() if found else ""
+
+
 def read_task_meta(process: etree._Element) -> dict[str, TaskMeta]:
     """Metadata of every user task and start event in ``process`` (subprocesses included)."""
     lanes = _lanes_by_node(process)
@@ -121,6 +130,7 @@ def read_task_meta(process: etree._Element) -> dict[str, TaskMeta]:
             due_date=_camunda(node, "dueDate"),
             priority=_camunda(node, "priority"),
             documentation=(doc.text or "").strip() if doc is not None else "",
+            help=_element_property(node, "help"),
             form=read_form(node),
         )
     return metas

@@ -77,7 +77,8 @@ class TaskDetail:
     summary: TaskSummary
     form: FormSpec
     data: dict[str, Any]  # the case's variables as this task sees them
-    documentation: str = ""
+    documentation: str = ""  # the designer's notes (API only)
+    help: str = ""  # the officer's help text (camunda:property help), shown on the task page
 
 
 @dataclass(frozen=True)

@@ -88,7 +88,9 @@ def task_detail(session: Session, actor: Actor, task_id: str) -> TaskDetail:
     # the petitioner's identity stays masked for whoever may not read it, whoever calls this
     data = masked(data, hidden_fields(session, actor, instance.definition_id)) or {}
     form = meta.form if meta else process.start_form.__class__()
-    return TaskDetail(_summary(session, item), form, data, meta.documentation if meta else "")
+    return TaskDetail(
+        _summary(session, item), form, data, meta.documentation if meta else "", meta.help if meta else ""
+    )
 
 
 def _locked_case(session: Session, task_id: str) -> ProcessInstance:

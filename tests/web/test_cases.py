@@ -196,3 +196,25 @@ def test_the_case_page_says_values_by_their_labels_not_codes(app, as_user):
     assert '<dd data-var="deputy">deputy 同志</dd>' in facts
     history = html.split('id="history"', 1)[1].split("</ol>", 1)[0]
     assert "类型：建议、批评和意见" in history and "suggestion" not in history and "recess" not in history
+
+
+def test_a_task_page_shows_the_officers_help_not_the_designers_notes(app, as_user):
+    deploy(app, REPO_ROOT / "bpmn" / "proposal.bpmn")
+    case = act(
+        app,
+        "office1",
+        cases.start_instance,
+        "proposal",
+        {
+            "kind": "suggestion",
+            "title": "修缮村道",
+            "content": "村道破损",
+            "deputy": "deputy",
+            "submitted_during": "recess",
+        },
+    )
+    [classify] = case.open_tasks
+    html = text_of(as_user("office1").get(f"/tasks/{classify.task_id}"))
+    help_text = html.split('id="task-help">', 1)[1].split("</p>", 1)[0]
+    assert help_text.startswith("核对建议内容，选择类别") and "三个月内答复" in help_text
+    assert "The office" not in html  # bpmn:documentation is the designer's, in English

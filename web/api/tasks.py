@@ -60,6 +60,7 @@ def task_detail(task_id: UUID):
         "can_give_back": page.can_give_back,
         "hidden": sorted(page.hidden),
         "documentation": page.detail.documentation,
+        "help": page.detail.help,
         "instance_status": page.instance_status,
         "history": page.history,
         "comments": page.comments,
