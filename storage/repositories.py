@@ -386,3 +386,12 @@ def users_with_role(session: Session, role: Role) -> dict[str, str]:
             .order_by(User.display_name, User.username)
         ).all()
     )
+
+
+def display_names(session: Session, usernames: Iterable[str]) -> dict[str, str]:
+    """User name → display name (those who have one), for showing people by name."""
+    wanted = sorted(set(usernames))
+    if not wanted:
+        return {}
+    rows = session.execute(select(User.username, User.display_name).where(User.username.in_(wanted))).all()
+    return {username: name for username, name in rows if name}

@@ -32,7 +32,7 @@ from .confidentiality import (
     notes_confidential_by_default,
 )
 from .context import audit, processes, runtime_for
-from .labels import element_names, field_labels, value_labels
+from .labels import element_names, field_labels, people_names, value_labels
 from .option_lists import choices, option_sources
 from .persist import save_instance
 from .results import InstanceDetail, TaskSummary
@@ -189,6 +189,7 @@ class CasePage:
     deadlines: list[CaseDeadline] = field(default_factory=list)  # 法定期限: each, its rule, kept or not
     supervisions: list[supervision.SupervisionView] = field(default_factory=list)  # 督办, oldest first
     value_labels: dict[str, dict[str, str]] = field(default_factory=dict)  # field → value → its label
+    people: dict[str, str] = field(default_factory=dict)  # user name → display name, of those the page names
     can_supervise: bool = False
 
 
@@ -222,6 +223,10 @@ def case_page(session: Session, actor: Actor, instance_id: int) -> CasePage:
         deadlines=case_deadlines(session, instance_id, clock.now()),
         supervisions=supervision.of_case(session, actor, instance_id),
         value_labels=value_labels(session, process),
+        people=people_names(
+            session,
+            [detail.started_by, *(h.actor for h in detail.history), *(t.assignee or "" for t in detail.open_tasks)],
+        ),
         can_supervise=instance.status.value == "running" and actor.can(access.Permission.SUPERVISE),
     )
 

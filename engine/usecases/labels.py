@@ -3,6 +3,8 @@ the units, for showing case data, history and who holds a task."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from sqlalchemy.orm import Session
 
 from storage import repositories as repo
@@ -50,3 +52,8 @@ def value_labels(session: Session, process: ParsedProcess) -> dict[str, dict[str
             elif f.options:
                 found.setdefault(f.id, {}).update({o.id: o.name for o in f.options})
     return found
+
+
+def people_names(session: Session, usernames: Iterable[str]) -> dict[str, str]:
+    """User name → display name, for the people a page names (history, holders)."""
+    return repo.display_names(session, usernames)

@@ -36,7 +36,7 @@ from .confidentiality import (
     notes_confidential_by_default,
 )
 from .context import audit, processes, runtime_for
-from .labels import element_names, field_labels, value_labels
+from .labels import element_names, field_labels, people_names, value_labels
 from .option_lists import choices, option_sources
 from .persist import save_instance
 from .results import HistoryEntry, TaskDetail, TaskSummary
@@ -221,6 +221,7 @@ class TaskPage:
     bounds: dict[str, dict[str, int]] = field(default_factory=dict)  # ${…} min / max, evaluated now
     supervisions: list[supervision.SupervisionView] = field(default_factory=list)  # 督办 on this task
     value_labels: dict[str, dict[str, str]] = field(default_factory=dict)  # field → value → its label
+    people: dict[str, str] = field(default_factory=dict)  # user name → display name, of those the page names
 
 
 def task_page(session: Session, actor: Actor, task_id: str) -> TaskPage:
@@ -235,6 +236,7 @@ def task_page(session: Session, actor: Actor, task_id: str) -> TaskPage:
     if open_ and any(f.bound_expressions for f in detail.form.fields):
         runtime = runtime_for(session)
         bounds = runtime.form_bounds(runtime.restore(process, instance.workflow_json), task_id, detail.form)
+    history = history_for(session, actor, instance.id, instance.definition_id)
     return TaskPage(
         detail=detail,
         values={**detail.data, **draft},
@@ -242,7 +244,7 @@ def task_page(session: Session, actor: Actor, task_id: str) -> TaskPage:
         can_act=open_ and access.may_act(actor, item),
         hidden=hidden,
         instance_status=instance.status.value,
-        history=history_for(session, actor, instance.id, instance.definition_id),
+        history=history,
         labels=field_labels(process),
         element_names=element_names(process),
         comments=list_comments(session, actor, instance.id),
@@ -257,6 +259,7 @@ def task_page(session: Session, actor: Actor, task_id: str) -> TaskPage:
         bounds=bounds,
         supervisions=[s for s in supervision.of_case(session, actor, instance.id) if s.task_id == task_id],
         value_labels=value_labels(session, process),
+        people=people_names(session, [*(h.actor for h in history), item.assignee or "", item.completed_by or ""]),
     )
 
 

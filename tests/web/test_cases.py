@@ -32,7 +32,8 @@ def test_case_page_shows_status_labelled_variables_and_history(app, as_user):
     assert '<dt>紧急</dt><dd data-var="urgent">是</dd>' in html
     assert "<code>reply_due</code>" in html  # unlabelled variables under "other"
     history = html.split('id="history"', 1)[1]
-    assert history.index("office1</strong> 发起") < history.index("office1</strong> 办理完成 · 登记")
+    # people by their names (the user name on hover)
+    assert history.index("office1 同志</strong> 发起") < history.index("office1 同志</strong> 办理完成 · 登记")
     assert "答复" in html.split("当前任务", 1)[1]  # the open task
 
 
