@@ -316,6 +316,40 @@ ACTIONS = [
         cli=lambda t, s, u: t.cli(u, "deploy", str(FIXTURES / "review.bpmn")),
     ),
     Action(
+        "the overdue board",
+        "DDADDDDDAADL",
+        page=lambda t, s, c: c.get("/board/"),
+        api=lambda t, s, u: t.api(u, "GET", "/board"),
+    ),
+    Action(
+        "issue a 督办 on the finance task",
+        "DDADDDDDAADL",
+        page=lambda t, s, c: c.post(
+            "/board/supervise", data={"instance_id": s.review, "task_id": s.reply, "opinion": "请尽快办理"}
+        ),
+        api=lambda t, s, u: t.api(
+            u, "POST", f"/instances/{s.review}/supervisions", json={"task_id": s.reply, "opinion": "请尽快办理"}
+        ),
+        changes=True,
+    ),
+    Action(
+        "the statistics",
+        "ADADDADDAADL",
+        page=lambda t, s, c: c.get("/statistics/?process=proposal"),
+        api=lambda t, s, u: t.api(u, "GET", "/statistics?process=proposal"),
+    ),
+    Action(
+        "download the statistics",
+        "ADADDADDAADL",
+        page=lambda t, s, c: c.get("/statistics/export.xlsx?process=petition"),
+    ),
+    Action(
+        "the audit log",
+        "ADADDADDAADL",
+        page=lambda t, s, c: c.get("/audit/"),
+        api=lambda t, s, u: t.api(u, "GET", "/audit"),
+    ),
+    Action(
         "the working-day calendar",
         "ADDDDDDDDDDL",
         page=lambda t, s, c: c.get("/admin/calendar?year=2027"),
