@@ -88,6 +88,13 @@ def supervisors(session: Session) -> dict[str, str | None]:
 
 
 # -- creating ------------------------------------------------------------------------
+MAX_SUBJECT = 500  # notifications.subject; a case title may take that alone
+
+
+def _clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def _local(when: datetime, zone_name: str | None) -> str:
     """``when`` as the recipient reads it: in their own time zone, named when not the default;
     the midnight that ends a period's last day as that day's 24:00 (engine.deadlines.legal)."""
@@ -149,7 +156,7 @@ def notify(
             instance_id=instance_id,
             work_item_id=work_item_id,
             timer_id=timer_id,
-            subject=subject,
+            subject=_clip(subject, MAX_SUBJECT),
             message=message_for(people[username][1]),
             params=params,
             created_at=now,

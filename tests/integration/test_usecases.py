@@ -24,6 +24,7 @@ from storage import writes
 from storage.enums import InstanceStatus, TimerKind, TimerState, WorkItemState
 from storage.models import (
     AuditEntry,
+    Notification,
     ProcessDefinition,
     ProcessInstance,
     Timer,
@@ -277,6 +278,9 @@ def test_lane_as_group_candidate_users_and_starter_groups(world):
 def test_overlong_title_and_group_are_handled_not_crashing(world):
     case = start(world, subject="长" * 600)
     assert len(case.title) == 500 and case.title.endswith("…")
+    with world() as s:  # the "new task" notices name the case: their subject is clipped too
+        subjects = list(s.scalars(select(Notification.subject)))
+    assert subjects and all(len(x) <= 500 for x in subjects) and subjects[0].endswith("…")
     assert act(world, "clerk", cases.instance_detail, case.id).variables["subject"] == "长" * 600
     with pytest.raises(InvalidData, match="at most 200"):
         act(world, "clerk", tasks.complete, case.open_tasks[0].task_id, {"lead_unit": "x" * 300})
