@@ -142,6 +142,9 @@ class ParsedProcess:
     start_event_id: str
     start_timers: list[StartTimer] = field(default_factory=list)
     starter_groups: tuple[str, ...] = ()  # camunda:candidateStarterGroups; empty: officers
+    # the start-form fields a case's title is made of (camunda:property title_fields on the
+    # process); empty: the first of TITLE_FIELDS the form has
+    title_fields: tuple[str, ...] = ()
 
     @property
     def start_form(self) -> FormSpec:
@@ -327,6 +330,7 @@ def _process_problems(process: etree._Element, file: str) -> list[Problem]:
     problems += _gateway_problems(process, file)
     problems += _expression_problems(process, file)
     problems += _task_problems(process, file)
+    problems += _title_problems(process, file)
     return problems
 
 
@@ -394,6 +398,34 @@ def _expression_problems(process: etree._Element, file: str) -> list[Problem]:
         problems += _check(text, compile_expression, file, owner, "timer expression")
     for script in process.xpath(".//bpmn:scriptTask/bpmn:script", namespaces=NSMAP):
         problems += _check(script.text, compile_script, file, script.getparent(), "script")
+    return problems
+
+
+def _title_fields(process: etree._Element) -> tuple[str, ...]:
+    found = process.xpath(
+        "./bpmn:extensionElements/camunda:properties/camunda:property[@name='title_fields']/@value", namespaces=NSMAP
+    )
+    return tuple(f.strip() for f in str(found[0]).split(",") if f.strip()) if found else ()
+
+
+def _title_problems(process: etree._Element, file: str) -> list[Problem]:
+    """``title_fields`` must name start-form fields that are not confidential: the title goes
+    into lists, search, notifications and e-mail."""
+    wanted = _title_fields(process)
+    if not wanted:
+        return []
+    metas = read_task_meta(process)
+    starts = [m for m in metas.values() if process.xpath(f".//bpmn:startEvent[@id='{m.bpmn_id}']", namespaces=NSMAP)]
+    fields = {f.id: f for m in starts for f in m.form.fields}
+    problems = []
+    for name in wanted:
+        f = fields.get(name)
+        if f is None:
+            problems.append(_problem(file, process, f"title_fields names {name!r}, which is not a start-form field"))
+        elif f.confidential:
+            problems.append(
+                _problem(file, process, f"title_fields names {name!r}, a confidential field: the title is shown to all")
+            )
     return problems
 
 
@@ -501,6 +533,7 @@ def parse_bpmn(source: bytes | str, file: str = "<bpmn>", *, check: bool = True)
                         for g in (process.get(f"{{{CAMUNDA_NS}}}candidateStarterGroups") or "").split(",")
                         if g.strip()
                     ),
+                    title_fields=_title_fields(process),
                 )
             )
         return result

@@ -108,6 +108,7 @@ def dump_process(process: ParsedProcess) -> str:
             "start_event_id": process.start_event_id,
             "start_timers": [t.__dict__ for t in process.start_timers],
             "starter_groups": list(process.starter_groups),
+            "title_fields": list(process.title_fields),
         },
         ensure_ascii=False,
     )
@@ -132,4 +133,5 @@ def load_process(text: str) -> ParsedProcess:
         start_event_id=dct["start_event_id"],
         start_timers=[StartTimer(**t) for t in dct["start_timers"]],
         starter_groups=tuple(dct["starter_groups"]),
+        title_fields=tuple(dct.get("title_fields") or ()),  # absent in specs stored before
     )

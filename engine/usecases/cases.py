@@ -19,7 +19,7 @@ from storage.models import ProcessDefinition, ProcessInstance, WorkItem
 from .. import access, clock
 from ..access import Actor
 from ..bpmn.forms import FormSpec
-from ..bpmn.parsing import TITLE_FIELDS
+from ..bpmn.parsing import TITLE_FIELDS, ParsedProcess
 from ..errors import Conflict, FieldError, InvalidData, NotAllowed, NotFound
 from . import case_facts, supervision
 from .attachments import AttachmentView, list_attachments
@@ -71,9 +71,7 @@ def start_instance(
     instance = ProcessInstance(
         definition_id=definition.id,
         business_key=business_key,
-        title=_title(
-            title or next((data[f] for f in TITLE_FIELDS if data.get(f)), None) or f"{process.name} {now:%Y-%m-%d}"
-        ),
+        title=_title(title or _title_from(process, data) or f"{process.name} {now:%Y-%m-%d}"),
         status=InstanceStatus.RUNNING,
         workflow_json="",
         serializer_version="",
@@ -87,6 +85,16 @@ def start_instance(
     save_instance(session, instance, workflow, runtime, process, acting=actor.username)
     audit(session, actor, "start", instance_id=instance.id, bpmn_id=process.start_event_id, data=data)
     return _detail(session, actor, instance, definition, workflow)
+
+
+def _title_from(process: ParsedProcess, data: dict[str, Any]) -> str | None:
+    """The case's title from its start form: the process's ``title_fields`` (enum values by
+    their labels), joined; else the first of TITLE_FIELDS filled in."""
+    if process.title_fields:
+        options = {f.id: {o.id: o.name for o in f.options} for f in process.start_form.fields}
+        parts = [options.get(name, {}).get(str(data.get(name)), str(data.get(name))) for name in process.title_fields]
+        return " · ".join(p for p in parts if p and p != "None") or None
+    return next((str(data[f]) for f in TITLE_FIELDS if data.get(f)), None)
 
 
 def _title(value: Any) -> str:

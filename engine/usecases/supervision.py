@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from storage import repositories as repo
 from storage.enums import InstanceStatus, WorkItemState
-from storage.models import CaseFacts, ProcessDefinition, ProcessInstance, Supervision, WorkItem
+from storage.models import CaseFacts, ProcessDefinition, ProcessInstance, Supervision, WorkItem, WorkItemGroup
 
 from .. import access, clock
 from ..access import Actor, Permission
@@ -253,8 +253,22 @@ def board(
         .group_by(Supervision.work_item_id)
         .subquery()
     )
+    # plain columns, not work item objects: a board of a thousand rows is read, not changed
     query = (
-        select(WorkItem, ProcessInstance.title, ProcessDefinition.key, ProcessDefinition.name, CaseFacts.unit, counts)
+        select(
+            WorkItem.id,
+            WorkItem.task_id,
+            WorkItem.name,
+            WorkItem.instance_id,
+            WorkItem.assignee,
+            WorkItem.due_at,
+            ProcessInstance.title,
+            ProcessDefinition.key,
+            ProcessDefinition.name,
+            CaseFacts.unit,
+            counts.c.all,
+            counts.c.open,
+        )
         .join(ProcessInstance, ProcessInstance.id == WorkItem.instance_id)
         .join(ProcessDefinition, ProcessDefinition.id == ProcessInstance.definition_id)
         .outerjoin(CaseFacts, CaseFacts.instance_id == ProcessInstance.id)
@@ -267,24 +281,34 @@ def board(
         query = query.where(CaseFacts.deputy == deputy)
     if category:  # a proposal's class (分类)
         query = query.where(CaseFacts.category == category)
+    found = session.execute(query).all()
+    groups: dict[int, list[str]] = {}
+    if found:
+        for item_id, group in session.execute(
+            select(WorkItemGroup.work_item_id, WorkItemGroup.group)
+            .where(WorkItemGroup.work_item_id.in_([r[0] for r in found]), WorkItemGroup.is_user.is_(False))
+            .order_by(WorkItemGroup.work_item_id, WorkItemGroup.group)
+        ):
+            groups.setdefault(item_id, []).append(group)
     rows = []
-    for item, title, key, name, fact_unit, _id, total, open_ in session.execute(query).all():
-        row_unit = fact_unit or (item.candidate_groups[0] if item.candidate_groups else None)
-        if unit and row_unit != unit:
+    for item_id, task_id, task_name, instance_id, assignee, due_at, title, key, name, fact_unit, total, open_ in found:
+        offered = groups.get(item_id, [])
+        row_unit = fact_unit or (offered[0] if offered else None)
+        if due_at is None or (unit and row_unit != unit):  # (the query asks for a due date)
             continue
-        overdue = item.due_at < now
+        overdue = due_at < now
         rows.append(
             BoardRow(
-                task_id=item.task_id,
-                task_name=item.name,
-                instance_id=item.instance_id,
+                task_id=task_id,
+                task_name=task_name,
+                instance_id=instance_id,
                 case_title=title,
                 process_key=key,
                 process_name=name,
                 unit=row_unit,
-                holder=item.assignee or "、".join(item.candidate_groups),
-                due_at=item.due_at,
-                days_overdue=(now - item.due_at).days + 1 if overdue else 0,
+                holder=assignee or "、".join(offered),
+                due_at=due_at,
+                days_overdue=(now - due_at).days + 1 if overdue else 0,
                 overdue=overdue,
                 supervisions=total or 0,
                 open_supervisions=open_ or 0,

@@ -71,6 +71,10 @@ def test_answered_on_the_spot_is_recorded_and_archived(world, frozen_clock):
     assert (case.variables["outcome"], case.variables["on_spot_answer"]) == ("answered_on_spot", "当场解释政策")
 
 
+def test_the_case_is_titled_by_its_subject_and_channel(world, frozen_clock):
+    assert detail(world, register(world)).title == "低保资格 · 来访"  # title_fields: never the petitioner
+
+
 def test_not_accepted_is_archived(world, frozen_clock):
     case_id = register(world)
     do(world, "clerk", case_id, "Task_Accept", {"acceptance": "not_accept", "acceptance_reason": "不属于受理范围"})

@@ -307,3 +307,33 @@ def test_the_corpus_xxe_file_is_refused_with_a_located_reason():
         pytest.skip("../shared/bpmn-corpus is not beside the repo")
     found = problems(path.read_bytes(), str(path))
     assert [(p.line, p.element_id) for p in found] == [(2, None), (10, "EndEvent_0edeh1n")]
+
+
+# -- the case title a process declares -------------------------------------------------------
+def titled(fields: str, confidential: bool = False) -> str:
+    props = '<camunda:properties><camunda:property id="confidential" value="true"/></camunda:properties>'
+    form = (
+        '<bpmn:extensionElements><camunda:formData><camunda:formField id="subject_line" label="事由" type="string">'
+        + (props if confidential else "")
+        + '</camunda:formField><camunda:formField id="kind" label="来源" type="enum">'
+        '<camunda:value id="visit" name="来访"/></camunda:formField></camunda:formData></bpmn:extensionElements>'
+    )
+    extension = (
+        "<bpmn:extensionElements><camunda:properties>"
+        f'<camunda:property name="title_fields" value="{fields}"/></camunda:properties></bpmn:extensionElements>'
+    )
+    return doc(
+        extension + LINEAR.replace('<bpmn:startEvent id="s"/>', f'<bpmn:startEvent id="s">{form}</bpmn:startEvent>')
+    )
+
+
+def test_a_process_declares_its_title_fields():
+    [process] = parse_bpmn(titled("subject_line, kind"), "x.bpmn")
+    assert process.title_fields == ("subject_line", "kind")
+
+
+def test_title_fields_must_be_open_start_form_fields():
+    [unknown] = problems(titled("subject_line,nope"))
+    assert "title_fields names 'nope', which is not a start-form field" in unknown.message
+    [secret] = problems(titled("subject_line", confidential=True))
+    assert "a confidential field" in secret.message and secret.element_id == "p"
