@@ -20,6 +20,8 @@ from tests.access.conftest import COLUMNS, Scene, Town
 from tests.conftest import FIXTURES
 from tests.world import act
 
+pytestmark = pytest.mark.slow  # every door for twelve people: seconds; left out of make test-fast
+
 Request = Callable[[Town, Scene, Any], Any]
 
 

@@ -30,6 +30,8 @@ from tests.web.conftest import PEOPLE
 from tests.world import PASSWORD, ROSTER
 from web import database
 
+pytestmark = pytest.mark.slow  # every form of every process in bpmn/: seconds; left out of make test-fast
+
 LIBRARY = Path(__file__).resolve().parents[2] / "bpmn"
 KEYS = sorted(p.key for path in LIBRARY.glob("*.bpmn") for p in parse_bpmn(path.read_bytes(), path.name))
 
