@@ -9,7 +9,7 @@ every supervisor.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from math import ceil
@@ -258,13 +258,17 @@ def notify_supervision(
     interrupting: bool,
     opinion: str | None = None,
     respond_by: datetime | None = None,
+    also_groups: Sequence[str] = (),
 ) -> None:
     """A 督办 on ``item``'s task: a boundary timer fired, or a supervisor issued one
-    (``opinion``, ``respond_by``): tell its holders and the supervisors. ``item`` has no id
-    when the task never waited for anyone (its deadline had passed)."""
+    (``opinion``, ``respond_by``): tell its holders and the supervisors, and everyone of
+    ``also_groups`` (an escalated 督办: the whole unit). ``item`` has no id when the task never
+    waited for anyone (its deadline had passed)."""
     recipients = holders(session, item)
-    for username, group in supervisors(session).items():
-        recipients.setdefault(username, group)
+    for username, unit in users_in_groups(session, list(also_groups)).items():
+        recipients.setdefault(username, unit)
+    for username, role in supervisors(session).items():
+        recipients.setdefault(username, role)
     notify(
         session,
         NotificationKind.SUPERVISION,

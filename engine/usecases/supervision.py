@@ -74,7 +74,8 @@ def issue(
     escalate: bool = False,
 ) -> SupervisionView:
     """A supervisor's 督办 on a running case (its open task ``task_id``, or the case as a
-    whole): recorded, audited, told to the holders (and, escalated, to the supervisors)."""
+    whole): recorded, audited, told to the holders and the supervisors. Escalated, the whole
+    unit is told, its head among them (the roster does not name units' heads yet)."""
     access.require(actor, Permission.SUPERVISE, "issue a 督办")
     instance = visible_case(session, actor, instance_id)
     errors: dict[str, FieldError] = {}
@@ -128,7 +129,10 @@ def issue(
         data={"opinion": opinion, "respond_by": deadline.isoformat() if deadline else None, "escalated": escalate},
     )
     if item is not None:
-        notifications.notify_supervision(session, None, item, "督办", False, opinion=opinion, respond_by=deadline)
+        unit = item.candidate_groups[:1] if escalate else []
+        notifications.notify_supervision(
+            session, None, item, "督办", False, opinion=opinion, respond_by=deadline, also_groups=unit
+        )
     return _view(session, row, now)
 
 

@@ -21,7 +21,7 @@ REPLY_DUE = datetime(2026, 12, 22, 16, 0, tzinfo=UTC)
 
 @pytest.fixture
 def world(session_factory, frozen_clock):
-    build_world(session_factory, "clerk", "fin", "boss")
+    build_world(session_factory, "clerk", "fin", "fin2", "boss")
     case = start_review(session_factory, "clerk")
     act(session_factory, "clerk", tasks.complete, case.task_id, {"lead_unit": "finance"})
     return session_factory, case.id
@@ -112,3 +112,19 @@ def test_the_board_filters_by_process_deputy_and_class(world):
     assert act(factory, "boss", supervision.board, process_key="petition").rows == []
     assert act(factory, "boss", supervision.board, deputy="wang").rows == []  # a review case has no deputy
     assert act(factory, "boss", supervision.board, category="construction").rows == []
+
+
+def test_an_escalated_supervision_tells_the_whole_unit(world):
+    factory, case_id = world
+    task_id = reply_task(factory, case_id)
+    act(factory, "fin", tasks.claim, task_id)  # the task is fin's alone now
+    act(factory, "boss", supervision.issue, case_id, task_id, "请单位负责人过问", None, escalate=True)
+    act(factory, "boss", supervision.issue, case_id, task_id, "再次催办", None)
+    with factory() as s:
+        told = s.execute(
+            select(Notification.username, Notification.message).where(Notification.kind == NotificationKind.SUPERVISION)
+        ).all()
+    escalated = {u for u, m in told if "请单位负责人过问" in m}
+    plain = {u for u, m in told if "再次催办" in m}
+    assert escalated == {"fin", "fin2", "boss"}  # the unit (fin2 too), and the supervisor
+    assert plain == {"fin", "boss"}  # the holder and the supervisor
