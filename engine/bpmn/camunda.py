@@ -75,8 +75,10 @@ def read_form(node: etree._Element) -> FormSpec:
             c.get("name"): c.get("config") or ""
             for c in xml_field.xpath("./camunda:validation/camunda:constraint", namespaces=NSMAP)
         }
+        # Camunda names a form field's properties by ``id``; ``name`` (as on other elements)
+        # is read too, so that a designer who writes either is understood
         properties = {
-            p.get("id"): p.get("value") or ""
+            p.get("id") or p.get("name") or "": p.get("value") or ""
             for p in xml_field.xpath("./camunda:properties/camunda:property", namespaces=NSMAP)
         }
         options = tuple(

@@ -29,7 +29,7 @@ from .camunda import (
     is_expression,
     read_task_meta,
 )
-from .forms import FIELD_TYPES, OPTION_SOURCES, FormSpec, constraint_problems
+from .forms import FIELD_TYPES, OPTION_SOURCES, FormSpec, constraint_problems, visibility_problems
 from .sandbox import compile_expression, compile_script
 
 # Flow elements the engine runs. Anything else inside a process is refused by name.
@@ -437,6 +437,7 @@ def _task_problems(process: etree._Element, file: str) -> list[Problem]:
         for entry in filter(None, entries):
             if is_expression(entry):
                 problems += _check(expression_body(entry), compile_expression, file, node, f"expression {entry!r}")
+        problems += [_problem(file, node, message) for message in visibility_problems(meta.form.fields)]
         seen = set()
         for f in meta.form.fields:
             if not f.id.isidentifier():

@@ -51,6 +51,9 @@ class ReadyTask:
     assignee: str | None
     due_at: datetime | None
     due_rule: Deadline | None = None  # how due_at was counted, when a deadline function counted it
+    # the item of the multi-instance round this task belongs to (a unit's code, say): what
+    # tells "发出书面通知" for 财政所 from the same task for 国土所
+    item: Any = None
 
 
 @dataclass(frozen=True)
@@ -181,7 +184,23 @@ class Runtime:
             due_at=due_at,
             # the rule that counted this end: looked up now, when the deadline was just counted
             due_rule=self.deadline_rules(workflow).get(deadline_key(due_at)) if due_at else None,
+            item=self._round_item(workflow, task),
         )
+
+    @staticmethod
+    def _round_item(workflow: BpmnWorkflow, task: Task) -> Any:
+        """The input item of the nearest multi-instance the task is in (the task itself, or a
+        subprocess around it), read from the task's data; None outside one."""
+        current: Task | None = task
+        while current is not None:
+            item = getattr(current.task_spec, "input_item", None)
+            if item is not None:  # each instance got its item in its data, and passed it down
+                return task.data.get(item.bpmn_id)
+            parent = current.parent
+            if parent is None and current.workflow is not workflow:  # leave a subprocess
+                parent = workflow.get_task_from_id(current.workflow.parent_task_id)
+            current = parent
+        return None
 
     def form_bounds(self, workflow: BpmnWorkflow, task_id: str, form: FormSpec) -> dict[str, dict[str, int]]:
         """The form's ``${…}`` bounds (FormField.bound_expressions) evaluated against the

@@ -4,6 +4,7 @@ timers in line with what the workflow now waits for. One place, used by every us
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -98,16 +99,30 @@ def sync_work_items(
         session, [w for w in existing.values() if w.task_id not in ready_ids], WorkItemState.CANCELLED, now
     )
     ready_items: list[ItemRow] = []
+    units: dict[str, str] | None = None
     for task_id in ready_ids:
         if task_id in existing:
             ready_items.append(existing[task_id])
             continue
         task = runtime.describe(workflow, process, task_id)
+        if task.item is not None:  # one of a multi-instance's rounds: its item in its title
+            units = repo.department_choices(session) if units is None else units
+            task = replace(task, name=round_name(session, task.name, task.item, units))
         item = _item_row(instance, task, now)
         writes.insert_item(session, item, task.due_rule.to_dict() if task.due_rule else None)
         notifications.notify_task(session, item, but=acting)
         ready_items.append(item)
     return ready_items
+
+
+def round_name(session: Session, name: str, item: Any, units: dict[str, str]) -> str:
+    """ "发出书面通知 · 财政所": the task's name and its round's item, a unit or a person by
+    name, anything else as text (a list or a mapping is not a name: left out)."""
+    if isinstance(item, (dict, list, tuple, set)):
+        return name
+    text = str(item)
+    label = units.get(text) or repo.display_names(session, [text]).get(text) or text
+    return f"{name} · {label}"[:500]
 
 
 def _item_row(instance: ProcessInstance, task: ReadyTask, now: datetime) -> ItemRow:

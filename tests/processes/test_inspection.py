@@ -152,3 +152,15 @@ def test_single_unit_with_default_self_check_deadline(world, frozen_clock):
     do(world, "chair", case_id, "Task_PresidiumHear", {"presidium_decision": "accepted"})
     case = detail(world, case_id)
     assert case.status == "completed" and case.variables["units_with_problems"] == []
+
+
+def test_each_units_round_carries_the_unit_in_its_title(world, frozen_clock):
+    """Nine identical "发出书面通知" rows tell nothing: each is titled with its unit."""
+    case_id = start_and_plan(world, ["finance", "land"], "2026-12-20")
+    do(world, "chair", case_id, "Task_ApprovePlan", {"plan_decision": "approve"})
+    names = sorted(i.name for i in items(world, case_id, "Task_Notice"))
+    assert names == ["发出书面通知 · 国土所", "发出书面通知 · 财政所"]
+    notices = by_unit(world, case_id, "Task_Notice")
+    complete(world, "clerk", notices["finance"], {"notice_text": "请自查"})
+    [selfcheck] = items(world, case_id, "Task_SelfCheck")
+    assert selfcheck.name == "自查自纠并报告 · 财政所"

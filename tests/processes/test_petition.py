@@ -101,7 +101,9 @@ def test_accepted_replied_reviewed_and_re_reviewed(world, frozen_clock):
     assert {"petitioner_name", "petitioner_phone", "petitioner_id_number"} <= page.hidden
     assert (page.detail.data["petitioner_name"], page.detail.data["petitioner_phone"]) == ("赵*", "138****0000")
 
-    do(world, "civ", case_id, "Task_Handle", {"handling_action": "reply"})  # no text: back to the task
+    with pytest.raises(InvalidData) as refused:  # a reply without its text stays on the form
+        do(world, "civ", case_id, "Task_Handle", {"handling_action": "reply", "extension_days": "99"})
+    assert {name: e.code for name, e in refused.value.codes.items()} == {"reply_text": "required"}
     assert open_ids(world, case_id) == ["Task_Handle"]
     clock.advance(timedelta(days=30))  # 2027-01-09
     do(world, "civ", case_id, "Task_Handle", {"handling_action": "reply", "reply_text": "经核查符合条件"})

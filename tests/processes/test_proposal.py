@@ -183,8 +183,11 @@ def test_class_b_reply_is_followed_up_until_solved(world, frozen_clock):
 def test_approved_extension_moves_the_reply_deadline_within_the_cap(world, frozen_clock):
     case_id = register(world)
     assign(world, case_id)
-    # an extension request without a reason goes back to the same task (内容不完整，补充)
-    do(world, "fin", case_id, "Task_Reply", {"handling_action": "extend", "extension_months": 2})
+    # an extension request without a reason stays on the form, the reason marked; the reply
+    # fields do not apply to it and are not asked for
+    with pytest.raises(InvalidData) as refused:
+        do(world, "fin", case_id, "Task_Reply", {"handling_action": "extend", "extension_months": 2})
+    assert {name: e.code for name, e in refused.value.codes.items()} == {"extension_reason": "required"}
     assert open_ids(world, case_id) == ["Task_Reply"]
 
     do(

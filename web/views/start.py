@@ -28,6 +28,7 @@ def _render(key: str, values: dict | None = None, errors: dict | None = None, st
         option=option,
         fields=editable(option.form),
         values=values or {},
+        shown=option.form.shown(values or {}),
         errors=field_messages(errors or {}, option.form),
     ), status
 

@@ -28,12 +28,14 @@ def _render(task_id: str, *, values: dict | None = None, errors: dict | None = N
     page = task_page(database.session(), current_actor(), task_id)
     form = page.detail.form
     fields = editable(form, page.hidden)
+    values = {**page.values, **(values or {})}
     return render_template(
         "tasks/show.html",
         page=page,
         t=page.detail.summary,
         fields=fields,
-        values={**page.values, **(values or {})},
+        values=values,
+        shown=form.shown(values),
         errors=field_messages(errors or {}, form),
     ), status
 
