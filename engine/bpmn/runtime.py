@@ -16,6 +16,7 @@ from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.bpmn.specs.mixins.events.intermediate_event import BoundaryEvent
 from SpiffWorkflow.bpmn.specs.mixins.events.start_event import StartEvent
+from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import MultiInstanceTask
 from SpiffWorkflow.exceptions import SpiffWorkflowException, TaskNotFoundException
 from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
@@ -87,6 +88,29 @@ def _tasks_in_state(workflow: BpmnWorkflow, state: int) -> list[Task]:
     for subprocess in workflow.subprocesses.values():
         found.extend(t for t in subprocess.tasks.values() if t.state == state)
     return found
+
+
+def _all_tasks(workflow: BpmnWorkflow) -> list[Task]:
+    return [*workflow.tasks.values(), *(t for sub in workflow.subprocesses.values() for t in sub.tasks.values())]
+
+
+def _ready_within(workflow: BpmnWorkflow, task: Task) -> set[str]:
+    """The ready user tasks that are ``task`` or inside its subprocess (and theirs)."""
+    if task.state == TaskState.READY and task.task_spec.manual:
+        return {str(task.id)}
+    subprocess = workflow.subprocesses.get(task.id)
+    if subprocess is None:
+        return set()
+    return {ready for inner in subprocess.tasks.values() for ready in _ready_within(workflow, inner)}
+
+
+@dataclass(frozen=True)
+class Rounds:
+    """The rounds of one run of a multi-instance activity (see ``Runtime.rounds``)."""
+
+    bpmn_id: str
+    finished: int
+    open: tuple[frozenset[str], ...]  # per open round, the ids of its ready user tasks
 
 
 class Runtime:
@@ -245,6 +269,28 @@ class Runtime:
         ids = {t.task_spec.bpmn_id for t in workflow.get_tasks(state=state)}
         ids.discard(None)
         return sorted(ids)
+
+    @staticmethod
+    def rounds(workflow: BpmnWorkflow) -> list[Rounds]:
+        """Each multi-instance activity's rounds (one per unit, per deputy): how many finished
+        and, for each open one, the ready user tasks in it (inside its subprocess, nested
+        ones included). An activity run more than once (in a loop, in an outer round) is
+        listed once per run."""
+        found = []
+        for task in _all_tasks(workflow):
+            spec = task.task_spec
+            if not isinstance(spec, MultiInstanceTask):
+                continue
+            children = [c for c in task.children if c.task_spec is not spec and c.task_spec.bpmn_id == spec.bpmn_id]
+            finished = sum(1 for c in children if c.state == TaskState.COMPLETED)
+            open_rounds = tuple(
+                frozenset(_ready_within(workflow, c))
+                for c in children
+                if c.state not in (TaskState.COMPLETED, TaskState.CANCELLED)
+            )
+            if children:
+                found.append(Rounds(spec.bpmn_id, finished, open_rounds))
+        return found
 
     @staticmethod
     def waiting_timers(workflow: BpmnWorkflow) -> list[WaitingTimer]:

@@ -1,6 +1,7 @@
-"""The statutory deadlines of a case (法定期限), as the case page lists them: every task that
-was given a due date, how that date was counted (engine.deadlines.legal), and whether the
-period was kept."""
+"""The steps of a case (办理步骤: every task it has had, who did it, when, and whether in time)
+and its statutory deadlines (法定期限: the steps that were given a due date, how that date was
+counted by engine.deadlines.legal, and whether the period was kept), as the case page lists
+them, from the work items (no workflow is read)."""
 
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ class DeadlineState(StrEnum):
     OPEN = "open"  # not done, the period still running
     OVERDUE = "overdue"  # not done, the period over
     CANCELLED = "cancelled"  # the task was withdrawn (the case moved on, ended or was cancelled)
+    DONE = "done"  # done, and it had no due date
 
 
 @dataclass(frozen=True)
@@ -33,26 +35,28 @@ class CaseDeadline:
     name: str
     holders: tuple[str, ...]  # who held it: the assignee, else the candidate groups
     created_at: datetime  # when the task arrived
-    due_at: datetime  # 24:00 of the last day, stored as 00:00 of the next
+    due_at: datetime | None  # 24:00 of the last day, stored as 00:00 of the next; None: no due date
     rule: Deadline | None  # None: a due date without a counted rule (or set before the rules)
     done_at: datetime | None
     done_by: str | None
     state: DeadlineState
 
 
-def case_deadlines(session: Session, instance_id: int, now: datetime) -> list[CaseDeadline]:
-    """Every task of the case that had a due date, oldest first. The caller has checked
-    that the reader may see the case."""
+def case_steps(session: Session, instance_id: int, now: datetime) -> list[CaseDeadline]:
+    """Every task the case has had, oldest first. The caller has checked that the reader
+    may see the case."""
     items = session.scalars(
-        select(WorkItem)
-        .where(WorkItem.instance_id == instance_id, WorkItem.due_at.is_not(None))
-        .order_by(WorkItem.created_at, WorkItem.id)
+        select(WorkItem).where(WorkItem.instance_id == instance_id).order_by(WorkItem.created_at, WorkItem.id)
     ).all()
     return [_deadline(item, now) for item in items]
 
 
+def case_deadlines(steps: list[CaseDeadline]) -> list[CaseDeadline]:
+    """The steps that had a due date."""
+    return [step for step in steps if step.due_at is not None]
+
+
 def _deadline(item: WorkItem, now: datetime) -> CaseDeadline:
-    assert item.due_at is not None
     return CaseDeadline(
         task_id=item.task_id,
         bpmn_id=item.bpmn_id,
@@ -67,10 +71,12 @@ def _deadline(item: WorkItem, now: datetime) -> CaseDeadline:
     )
 
 
-def _state(item: WorkItem, due_at: datetime, now: datetime) -> DeadlineState:
+def _state(item: WorkItem, due_at: datetime | None, now: datetime) -> DeadlineState:
     if item.state == WorkItemState.COMPLETED:
+        if due_at is None:
+            return DeadlineState.DONE
         # done before 24:00 of the last day: the stored end is the first instant after it
         return DeadlineState.MET if item.completed_at and item.completed_at < due_at else DeadlineState.MISSED
     if item.state == WorkItemState.CANCELLED:
         return DeadlineState.CANCELLED
-    return DeadlineState.OVERDUE if due_at < now else DeadlineState.OPEN
+    return DeadlineState.OVERDUE if due_at is not None and due_at < now else DeadlineState.OPEN

@@ -20,10 +20,11 @@ from .. import access, clock
 from ..access import Actor
 from ..bpmn.forms import FormSpec
 from ..bpmn.parsing import TITLE_FIELDS, ParsedProcess
+from ..bpmn.runtime import Rounds
 from ..errors import Conflict, FieldError, InvalidData, NotAllowed, NotFound
 from . import case_facts, supervision
 from .attachments import AttachmentView, list_attachments
-from .case_deadlines import CaseDeadline, case_deadlines
+from .case_deadlines import CaseDeadline, case_deadlines, case_steps
 from .comments import CommentView, list_comments
 from .confidentiality import (
     hidden_fields,
@@ -176,11 +177,24 @@ def _detail(
         completed_bpmn_ids=runtime.bpmn_ids_in_state(workflow, TaskState.COMPLETED),
         active_bpmn_ids=runtime.bpmn_ids_in_state(workflow, TaskState.READY | TaskState.WAITING),
         overdue_bpmn_ids=sorted({t.bpmn_id for t in open_tasks if t.is_overdue(now)}),
+        rounds=_round_counts(runtime.rounds(workflow), {t.task_id for t in open_tasks if t.is_overdue(now)}),
         pending_timers=[
             {"bpmn_id": t.bpmn_id, "kind": t.kind.value, "due_at": t.due_at}
             for t in repo.pending_timers_of_instance(session, instance.id)
         ],
     )
+
+
+def _round_counts(rounds: list[Rounds], overdue_task_ids: set[str]) -> dict[str, dict[str, int]]:
+    """Per multi-instance activity, its rounds by state: completed, active, overdue (an open
+    round holding an overdue task), summed over the activity's runs."""
+    counts: dict[str, dict[str, int]] = {}
+    for run in rounds:
+        count = counts.setdefault(run.bpmn_id, {"completed": 0, "active": 0, "overdue": 0})
+        count["completed"] += run.finished
+        for ready in run.open:
+            count["overdue" if ready & overdue_task_ids else "active"] += 1
+    return counts
 
 
 @dataclass(frozen=True)
@@ -195,6 +209,7 @@ class CasePage:
     can_cancel: bool = False
     notes_confidential: bool = False  # new comments and attachments default to confidential
     deadlines: list[CaseDeadline] = field(default_factory=list)  # 法定期限: each, its rule, kept or not
+    steps: list[CaseDeadline] = field(default_factory=list)  # 办理步骤: every task, oldest first
     supervisions: list[supervision.SupervisionView] = field(default_factory=list)  # 督办, oldest first
     value_labels: dict[str, dict[str, str]] = field(default_factory=dict)  # field → value → its label
     people: dict[str, str] = field(default_factory=dict)  # user name → display name, of those the page names
@@ -218,6 +233,7 @@ def case_page(session: Session, actor: Actor, instance_id: int) -> CasePage:
     instance = visible_case(session, actor, instance_id)
     detail = instance_detail(session, actor, instance_id)
     process = processes.get_by_id(session, instance.definition_id)
+    steps = case_steps(session, instance_id, clock.now())
     return CasePage(
         detail=detail,
         labels=field_labels(process),
@@ -228,12 +244,19 @@ def case_page(session: Session, actor: Actor, instance_id: int) -> CasePage:
         department_names=repo.department_choices(session),
         can_cancel=instance.status.value == "running" and access.may_cancel(actor, instance.starter_unit),
         notes_confidential=notes_confidential_by_default(session, instance.definition_id),
-        deadlines=case_deadlines(session, instance_id, clock.now()),
+        deadlines=case_deadlines(steps),
+        steps=steps,
         supervisions=supervision.of_case(session, actor, instance_id),
         value_labels=value_labels(session, process),
         people=people_names(
             session,
-            [detail.started_by, *(h.actor for h in detail.history), *(t.assignee or "" for t in detail.open_tasks)],
+            [
+                detail.started_by,
+                *(h.actor for h in detail.history),
+                *(t.assignee or "" for t in detail.open_tasks),
+                *(step.done_by or "" for step in steps),
+                *(holder for step in steps for holder in step.holders),
+            ],
         ),
         can_supervise=instance.status.value == "running" and actor.can(access.Permission.SUPERVISE),
     )

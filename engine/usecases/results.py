@@ -111,4 +111,6 @@ class InstanceDetail:
     completed_bpmn_ids: list[str] = field(default_factory=list)
     active_bpmn_ids: list[str] = field(default_factory=list)
     overdue_bpmn_ids: list[str] = field(default_factory=list)
+    # multi-instance activity → how many of its rounds are completed / active / overdue
+    rounds: dict[str, dict[str, int]] = field(default_factory=dict)
     pending_timers: list[dict[str, Any]] = field(default_factory=list)

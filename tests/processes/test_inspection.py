@@ -85,6 +85,8 @@ def test_two_units_each_inspected_separately_with_a_rectification_loop(world, fr
 
     complete(world, "fin", checks["finance"], {"selfcheck_report": "已自查", "self_corrected": "已纠正两项"})
     clock.advance(timedelta(days=20))  # land reports late
+    # the diagram's counts on the subprocess: finance's round goes on, land's is overdue
+    assert detail(world, case_id).rounds == {"Sub_InspectUnit": {"completed": 0, "active": 1, "overdue": 1}}
     complete(world, "landy", checks["land"], {"selfcheck_report": "迟报的自查报告"})
     onsite = by_unit(world, case_id, "Task_OnSite")
     assert set(onsite) == {"finance", "land"} and all(who(i) == (("office",), None) for i in onsite.values())
@@ -105,6 +107,7 @@ def test_two_units_each_inspected_separately_with_a_rectification_loop(world, fr
         },
     )
     assert open_ids(world, case_id) == ["Task_Rectify"]  # finance is done, land rectifies
+    assert detail(world, case_id).rounds == {"Sub_InspectUnit": {"completed": 1, "active": 1, "overdue": 0}}
     rectify = one(world, case_id, "Task_Rectify")
     assert who(rectify) == (("land",), None) and rectify.due_at == at("2027-02-01T00:00:00+08:00")
     complete(world, "landy", rectify, {"rectification_report": "已补全部分"})

@@ -219,3 +219,22 @@ def test_a_task_page_shows_the_officers_help_not_the_designers_notes(app, as_use
     help_text = html.split('id="task-help">', 1)[1].split("</p>", 1)[0]
     assert help_text.startswith("核对建议内容，选择类别") and "三个月内答复" in help_text
     assert "The office" not in html  # bpmn:documentation is the designer's, in English
+
+
+def test_the_step_list_says_who_did_each_step_when_and_whether_in_time(app, as_user, frozen_clock):
+    """For readers who do not read BPMN: 步骤, 办理人, 完成时间, 期限, 是否按期, one row per task."""
+    case = start_review(app, "office1", "关于修缮村道的意见")  # 2026-12-07 (Mon), 09:00
+    clock.advance(timedelta(minutes=30))
+    act(app, "office1", tasks.complete, case.task_id, {"lead_unit": "finance"})
+    clock.advance(timedelta(days=16))  # 2026-12-23: the reply's period (to 12-22 24:00) is over
+    html = as_user("office1").get(f"/cases/{case.id}").get_data(as_text=True)
+    section = re.search(r'<section class="card" id="steps">(.*?)</section>', html, re.S)
+    assert section
+    rows = [
+        [re.sub(r"<[^>]+>|\s+", " ", cell).strip() for cell in re.findall(r"<td>(.*?)</td>", row, re.S)]
+        for row in re.findall(r"<tr data-bpmn-id.*?</tr>", section.group(1), re.S)
+    ]
+    assert rows == [
+        ["登记", "office1 同志", "2026-12-07 09:30", "", "无期限"],
+        ["答复", "财政所", "", "2026-12-22 24:00", "已逾期"],
+    ]
