@@ -6,9 +6,7 @@ from flask import Flask
 
 from engine import clock
 
-
-def _department_name(code: str, names: dict[str, str]) -> str:
-    return names.get(code, code)
+from ..roles import group_name, role_names
 
 
 def register(app: Flask) -> None:
@@ -33,5 +31,7 @@ def register(app: Flask) -> None:
     for module in areas:
         app.register_blueprint(module.bp)
     app.context_processor(notifications.unread_badge)  # the header's 消息 count
-    app.jinja_env.filters["dept"] = _department_name
-    app.jinja_env.globals.update(page_now=clock.now, has_endpoint=lambda name: name in app.view_functions)
+    app.jinja_env.filters["dept"] = group_name  # a unit or a role a task is offered to, by name
+    app.jinja_env.globals.update(
+        page_now=clock.now, has_endpoint=lambda name: name in app.view_functions, role_names=role_names
+    )

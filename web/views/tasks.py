@@ -11,13 +11,14 @@ from flask_babel import gettext as _
 from engine import clock
 from engine.errors import InvalidData
 from engine.usecases import attachments, comments, tasks
-from engine.usecases.labels import department_names
+from engine.usecases.labels import department_names, people_names
 from engine.usecases.results import TaskSummary
 from engine.usecases.tasks import task_form, task_page
 
 from .. import database
 from ..auth import current_actor
 from ..i18n import due
+from ..roles import group_name
 from .cases import confidential_choice
 from .formdata import editable, field_messages, read_form
 
@@ -62,9 +63,10 @@ def submit(task_id: str):
             following = tasks.complete(s, actor, task_id, data)
             done = tasks.task_detail(s, actor, task_id).summary
             units = department_names(s)
+            people = people_names(s, [t.assignee for t in following if t.assignee])
     except InvalidData as exc:
         return _render(task_id, values=data, errors=exc.field_errors, status=422)
-    flash(*_next_step(done, following, started, units))
+    flash(*_next_step(done, following, started, units, people))
     mine = [t for t in following if t.assignee == actor.username]
     if mine:
         return redirect(url_for("tasks.show", task_id=mine[0].task_id))
@@ -72,9 +74,14 @@ def submit(task_id: str):
 
 
 def _next_step(
-    done: TaskSummary, following: list[TaskSummary], started: datetime, units: dict[str, str]
+    done: TaskSummary,
+    following: list[TaskSummary],
+    started: datetime,
+    units: dict[str, str],
+    people: dict[str, str],
 ) -> tuple[str, str]:
-    """What happened and who acts next, for the message after a submission."""
+    """What happened and who acts next (a person by name, a unit by its name), for the
+    message after a submission."""
     new = [t for t in following if t.created_at >= started]
     again = [t for t in new if t.bpmn_id == done.bpmn_id]
     if again:  # the process sent it back to the same step (an incomplete answer)
@@ -85,7 +92,11 @@ def _next_step(
         return _("已提交。其他并行的任务仍在办理中。"), "success"
     steps = []
     for t in new:
-        holder = t.assignee or _("、").join(units.get(g, g) for g in t.candidate_groups) or _("未指定")
+        holder = (
+            people.get(t.assignee, t.assignee)
+            if t.assignee
+            else _("、").join(group_name(g, units) for g in t.candidate_groups) or _("未指定")
+        )
         if t.due_at is not None:
             steps.append(_("%(holder)s「%(task)s」，期限 %(due)s", holder=holder, task=t.name, due=due(t.due_at)))
         else:
