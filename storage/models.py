@@ -184,6 +184,44 @@ class CaseFacts(Base):
     outcome: Mapped[str | None] = mapped_column(String(40))
 
 
+class CaseItemFacts(Base):
+    """The facts of one part of a case that the statistics count one by one: each unit of
+    an inspection, each deputy of a report round, each unit report due, each issue of a
+    reception day, and the round itself where the figures count rounds. Written with the
+    case's ``case_facts`` row (engine/usecases/item_facts.py reads them, per multi-instance
+    child, from the workflow being saved): no figure deserializes a workflow."""
+
+    __tablename__ = "case_item_facts"
+    __table_args__ = (Index("ix_case_item_facts_process_received", "process_key", "received_at"),)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("process_instances.id", ondelete="CASCADE"), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(40), primary_key=True)  # inspected_unit, reporting_deputy, ...
+    position: Mapped[int] = mapped_column(Integer, primary_key=True)  # the item's place in its list
+    process_key: Mapped[str] = mapped_column(String(200))
+    received_at: Mapped[datetime | None]  # the period the item counts in: its case's
+    item: Mapped[str | None] = mapped_column(String(64))  # a unit code, a deputy's user name, an issue's number
+    unit: Mapped[str | None] = mapped_column(String(64))  # the unit (department code) it is about, if any
+    started_at: Mapped[datetime | None]  # notified / assigned / (last) submitted
+    due_at: Mapped[datetime | None]  # the deadline of its part with one (self-check, report, reply)
+    done: Mapped[bool] = mapped_column(Boolean, default=False)  # the item's work is finished
+    done_at: Mapped[datetime | None]
+    on_time: Mapped[bool | None]  # the part with a deadline (self-check, report, reply) was on time
+    problems_found: Mapped[bool | None]
+    rounds: Mapped[int | None]  # rectification rounds
+    accepted: Mapped[bool | None]  # rectification accepted
+    result: Mapped[str | None] = mapped_column(String(40))  # appraisal, evaluation result
+    voters: Mapped[int | None]  # voters received (a reception day) / present (a deputy's report)
+
+
+class CaseDeputy(Base):
+    """A deputy of a proposal: the one who submitted it and each co-signer (联名代表), by user
+    name; the deputy's view (我的建议) and the case visibility read these rows."""
+
+    __tablename__ = "case_deputies"
+    instance_id: Mapped[int] = mapped_column(ForeignKey("process_instances.id", ondelete="CASCADE"), primary_key=True)
+    deputy: Mapped[str] = mapped_column(String(64), primary_key=True, index=True)
+    cosigner: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
 class Supervision(Base):
     """A 督办 notice on a case (one of its open tasks): issued by a supervisor, or raised by
     a deadline timer, and tracked to its outcome: responded when the task it names is done;

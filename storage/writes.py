@@ -15,14 +15,23 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, insert, inspect, or_, update
+from sqlalchemy import Table, bindparam, delete, insert, inspect, or_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
 
 from .enums import TimerState, WorkItemState
-from .models import AuditEntry, CaseFacts, ProcessInstance, Timer, WorkItem, WorkItemGroup
+from .models import (
+    AuditEntry,
+    CaseDeputy,
+    CaseFacts,
+    CaseItemFacts,
+    ProcessInstance,
+    Timer,
+    WorkItem,
+    WorkItemGroup,
+)
 from .repositories import ItemRow
 
 # the mapped classes' tables (typed as FromClause by SQLAlchemy; they are Tables)
@@ -119,6 +128,31 @@ def write_case_facts(session: Session, rows: Sequence[dict[str, Any]]) -> None:
     """Write the facts of cases (every column of ``case_facts`` in each row)."""
     if rows:
         session.connection().execute(_UPSERT_FACTS[session.get_bind().dialect.name], list(rows))
+
+
+_item_facts = cast(Table, CaseItemFacts.__table__)
+_deputies = cast(Table, CaseDeputy.__table__)
+_DELETE_ITEM_FACTS = delete(_item_facts).where(_item_facts.c.instance_id.in_(bindparam("ids", expanding=True)))
+_DELETE_DEPUTIES = delete(_deputies).where(_deputies.c.instance_id.in_(bindparam("ids", expanding=True)))
+_INSERT_ITEM_FACTS = insert(_item_facts)
+_INSERT_DEPUTIES = insert(_deputies)
+ITEM_FACT_COLUMNS = tuple(c.name for c in _item_facts.c)
+
+
+def write_item_facts(
+    session: Session, instance_ids: Sequence[int], items: Sequence[dict[str, Any]], deputies: Sequence[dict[str, Any]]
+) -> None:
+    """Replace the item facts (every column of ``case_item_facts`` in each row) and the
+    deputies (instance_id, deputy, cosigner) of these cases by ``items`` and ``deputies``."""
+    if not instance_ids:
+        return
+    connection = session.connection()
+    connection.execute(_DELETE_ITEM_FACTS, {"ids": list(instance_ids)})
+    connection.execute(_DELETE_DEPUTIES, {"ids": list(instance_ids)})
+    if items:
+        connection.execute(_INSERT_ITEM_FACTS, list(items))
+    if deputies:
+        connection.execute(_INSERT_DEPUTIES, list(deputies))
 
 
 def written(obj: Any, **values: Any) -> None:

@@ -64,4 +64,45 @@ def petition_paragraph(s: Statistics) -> str:
     )
 
 
-PARAGRAPHS = {"proposal": proposal_paragraph, "petition": petition_paragraph}
+def inspection_paragraph(s: Statistics) -> str:
+    o = s.overall
+    return _(
+        "开展监督检查%(rounds)s次，涉及单位%(units)s个（次），已发出书面通知%(notified)s个，"
+        "按期报送自查报告%(on_time)s个；发现问题%(problems)s个，整改验收%(rectified)s个"
+        "（其中退回重新整改%(returned)s个）。",
+        rounds=o["rounds"].count,
+        units=o["units"].count,
+        notified=o["notified"].count,
+        on_time=o["selfcheck_on_time"].count,
+        problems=o["problems_found"].count,
+        rectified=o["rectified"].count,
+        returned=o["returned"].count,
+    )
+
+
+def plan_paragraph(s: Statistics) -> str:
+    o = s.overall
+    return _(
+        "开展接待选民日活动%(held)s次，登记选民反映问题%(issues)s件，按期答复%(issues_on_time)s件；"
+        "%(reported)s人次代表向选民述职，测评满意和基本满意%(satisfied)s人次；开展部门工作评议%(evaluations)s次，"
+        "评议单位%(units_evaluated)s个（次）；单位应报月度报表%(reports_due)s份，按时报送%(reports_on_time)s份，"
+        "按时报送率%(reports_rate)s。",
+        held=o["receptions_held"].count,
+        issues=o["issues"].count,
+        issues_on_time=o["issues_replied_on_time"].count,
+        reported=o["deputies_reported"].count,
+        satisfied=o["deputies_satisfied"].count,
+        evaluations=o["evaluations"].count,
+        units_evaluated=o["units_evaluated"].count,
+        reports_due=o["reports_due"].count,
+        reports_on_time=o["reports_on_time"].count,
+        reports_rate=_rate(o["reports_on_time"]),
+    )
+
+
+PARAGRAPHS = {
+    "proposal": proposal_paragraph,
+    "petition": petition_paragraph,
+    "inspection": inspection_paragraph,
+    "plan": plan_paragraph,
+}

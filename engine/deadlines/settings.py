@@ -102,6 +102,14 @@ DEFAULTS: dict[str, SettingSpec] = {
     "unit_report.thematic_due_days": _days(20, "专题汇报 half-yearly thematic report due"),
     "department_evaluation.selfreport_days": _days(15, "评议 department's self-report due"),
     "department_evaluation.rectification_days": _days(30, "评议整改 rectification due"),
+    # Not deadlines: when the township congress meets each year; the 统计 page's "session"
+    # period (人代会年度) runs from that day to the day before it comes round again.
+    "congress.session_month": SettingSpec(
+        3, "month", "人代会召开月份 the month the township people's congress meets each year", 1, 12
+    ),
+    "congress.session_day": SettingSpec(
+        1, "day", "人代会召开日 the day of that month it meets (past the month's end: its last day)", 1, 31
+    ),
     "reminder.working_days_before": SettingSpec(
         3, "working days", "到期提醒 reminder before a due date (0: no reminder)", 0, 30
     ),

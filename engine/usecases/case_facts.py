@@ -1,26 +1,26 @@
 """The facts of a case that the statistics count, read from its variables whenever it is
 saved (``save_instance``, cancelling) and written to ``case_facts`` in the same
 transaction: the figures (``statistics``) then count indexed rows and never deserialize a
-workflow. Which variable each fact comes from is documented in bpmn/README.md §5.
+workflow. Which variable each fact comes from is documented in bpmn/README.md §6.
 
 Cases saved before the table existed are filled by ``backfill`` (``congressflow migrate``
 and ``init`` run it after upgrading the schema)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from datetime import date, datetime
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+from SpiffWorkflow.bpmn import BpmnWorkflow
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from storage import writes
 from storage.models import CaseFacts, ProcessDefinition, ProcessInstance
 
-from ..deadlines.calendar import LOCAL_TZ
-from ..deadlines.date_functions import parse_when
+from . import item_facts
 from .context import processes, runtime_for
+from .fact_values import flag, moment, text
 
 Facts = dict[str, Any]
 
@@ -42,46 +42,50 @@ def facts_of(instance: ProcessInstance, process_key: str, variables: Mapping[str
     return facts
 
 
-def write(session: Session, instance: ProcessInstance, process_key: str, variables: Mapping[str, Any]) -> None:
-    writes.write_case_facts(session, [facts_of(instance, process_key, variables)])
+def write(
+    session: Session, instance: ProcessInstance, process_key: str, variables: Mapping[str, Any], workflow: BpmnWorkflow
+) -> None:
+    """The case's facts: its ``case_facts`` row, and for the processes counted item by item
+    (``item_facts``) its ``case_item_facts`` and ``case_deputies`` rows."""
+    facts = facts_of(instance, process_key, variables)
+    writes.write_case_facts(session, [facts])
+    _write_items(session, [(instance, process_key, facts, variables, workflow)])
+
+
+def _write_items(
+    session: Session,
+    cases: Sequence[tuple[ProcessInstance, str, Facts, Mapping[str, Any], BpmnWorkflow]],
+) -> None:
+    counted = [c for c in cases if c[1] in item_facts.PROCESSES]
+    items, deputies = [], []
+    for instance, key, facts, variables, workflow in counted:
+        items += item_facts.item_rows(instance, key, facts["received_at"], variables, workflow)
+        deputies += item_facts.deputy_rows(session, instance, key, variables)
+    writes.write_item_facts(session, [c[0].id for c in counted], items, deputies)
 
 
 def backfill(session: Session, batch: int = 200) -> int:
-    """Write the facts of every case that has none yet; returns how many were written."""
+    """Write the facts of every case that has none yet (its item facts and deputies too);
+    returns how many were written."""
     missing = select(ProcessInstance).where(~ProcessInstance.id.in_(select(CaseFacts.instance_id)))
     runtime = runtime_for(session)
     written = 0
     while instances := session.scalars(missing.order_by(ProcessInstance.id).limit(batch)).all():
-        rows = []
+        cases = []
         for instance in instances:
             definition = session.get(ProcessDefinition, instance.definition_id)
             assert definition is not None
             workflow = runtime.restore(processes.get(definition), instance.workflow_json)
-            rows.append(facts_of(instance, definition.key, runtime.variables(workflow)))
-        writes.write_case_facts(session, rows)
-        written += len(rows)
+            variables = runtime.variables(workflow)
+            cases.append((instance, definition.key, facts_of(instance, definition.key, variables), variables, workflow))
+        writes.write_case_facts(session, [c[2] for c in cases])
+        _write_items(session, cases)
+        written += len(cases)
     return written
 
 
 # -- reading the variables -------------------------------------------------------------------
-def _moment(value: Any) -> datetime | None:
-    """A moment the date functions wrote (an ISO string), or a date (its start, Beijing)."""
-    if value in (None, ""):
-        return None
-    try:
-        if isinstance(value, date) and not isinstance(value, datetime):
-            return datetime.combine(value, datetime.min.time(), LOCAL_TZ)
-        return parse_when(value)
-    except (TypeError, ValueError):
-        return None  # a value typed by hand into an old case: the fact is unknown, not an error
-
-
-def _flag(value: Any) -> bool | None:
-    return value if isinstance(value, bool) else None
-
-
-def _text(value: Any, length: int) -> str | None:
-    return str(value)[:length] if value not in (None, "") else None
+_moment, _flag, _text = moment, flag, text
 
 
 def _proposal(v: Mapping[str, Any]) -> Facts:

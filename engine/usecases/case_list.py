@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from storage import repositories as repo
 from storage.enums import InstanceStatus
-from storage.models import CaseFacts, ProcessDefinition, ProcessInstance, User, WorkItem
+from storage.models import CaseDeputy, ProcessDefinition, ProcessInstance, User, WorkItem
 
 from .. import access, clock
 from ..access import Actor
@@ -43,7 +43,7 @@ class CaseFilter:
     process_key: str | None = None
     text: str | None = None  # in the title or the business key
     started_by_me: bool = False
-    as_deputy: bool = False  # the proposals the actor submitted as a deputy (我的建议)
+    as_deputy: bool = False  # the proposals the actor submitted or co-signed as a deputy (我的建议)
     limit: int = 25
     offset: int = 0
 
@@ -78,7 +78,7 @@ def _cases_query(actor: Actor, flt: CaseFilter) -> Select[*tuple[Any, ...]]:
         query = query.where(ProcessInstance.started_by == actor.username)
     if flt.as_deputy:
         query = query.where(
-            exists().where(CaseFacts.instance_id == ProcessInstance.id, CaseFacts.deputy == actor.username)
+            exists().where(CaseDeputy.instance_id == ProcessInstance.id, CaseDeputy.deputy == actor.username)
         )
     return query
 

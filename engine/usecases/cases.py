@@ -134,7 +134,7 @@ def cancel_instance(session: Session, actor: Actor, instance_id: int, reason: st
         timer.state = TimerState.CANCELLED
     audit(session, actor, "cancel", instance_id=instance_id, data={"reason": reason})
     session.flush()
-    case_facts.write(session, instance, process.key, runtime.variables(workflow))
+    case_facts.write(session, instance, process.key, runtime.variables(workflow), workflow)
 
 
 def instance_detail(session: Session, actor: Actor, instance_id: int) -> InstanceDetail:

@@ -66,7 +66,7 @@ def save_instance(
         ended_at=ended_at,
     ):
         raise Conflict(CHANGED_MEANWHILE)
-    case_facts.write(session, instance, process.key, runtime.variables(workflow))
+    case_facts.write(session, instance, process.key, runtime.variables(workflow), workflow)
     if ready_before is None:
         ready_before = repo.ready_item_rows(session, instance.id)
     ready_items = sync_work_items(session, instance, workflow, runtime, process, now, ready_before, acting)

@@ -1,6 +1,8 @@
 """The figures a township congress reports (答复率, 满意率, 办成率, ...): each one a named
 condition on ``case_facts`` (written when a case is saved, see ``case_facts``), counted
-for the cases received in a period, overall and per unit, and the cases behind it.
+for the cases received in a period, overall and per unit, and the cases behind it; the
+inspections and the year's plan count item rows the same way (``statistics_items``); the
+trend per month (``trend``).
 
 Every figure is defined here once, as (key, condition, base): ``count`` is how many cases
 of the period meet the condition, ``base`` the figure its rate is taken over. The pages,
@@ -14,29 +16,26 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, func, or_, select, true
+from sqlalchemy import ColumnElement, and_, case, func, literal_column, or_, select, true
 from sqlalchemy.orm import Session
 
+from storage import repositories as repo
 from storage.models import CaseFacts, ProcessInstance
 
 from .. import access, clock
 from ..access import Actor, Permission
 from ..deadlines.calendar import LOCAL_TZ
+from ..deadlines.settings import resolve
 from ..errors import FieldError, InvalidData, NotFound
+from .figure_specs import Family, FigureSpec
 from .labels import department_names
+from .statistics_items import FAMILIES as ITEM_FAMILIES
 from .visibility import case_visibility
 
 F = CaseFacts
 SATISFIED = ("满意", "基本满意")
 EVALUATIONS = ("满意", "基本满意", "不满意")
 FINALLY_UNSATISFIED = "最终不满意"
-
-
-@dataclass(frozen=True)
-class FigureSpec:
-    key: str
-    condition: ColumnElement[bool]
-    base: str | None = None  # the key of the figure the rate is taken over; None: no rate
 
 
 def _late(now: datetime) -> ColumnElement[bool]:
@@ -85,7 +84,24 @@ def _petition_figures(now: datetime) -> list[FigureSpec]:
     ]
 
 
-FIGURES = {"proposal": _proposal_figures, "petition": _petition_figures}
+def _case_family(process_key: str, figures: Any) -> Family:
+    return Family(
+        scope=lambda: F.process_key == process_key,
+        received=F.received_at,
+        unit=F.unit,
+        instance_id=F.instance_id,
+        done_at=F.replied_at,
+        figures=figures,
+        handling_time=True,
+    )
+
+
+FAMILIES: dict[str, Family] = {
+    "proposal": _case_family("proposal", _proposal_figures),
+    "petition": _case_family("petition", _petition_figures),
+    **ITEM_FAMILIES,
+}
+FIGURES = {key: family.figures for key, family in FAMILIES.items()}
 
 
 @dataclass(frozen=True)
@@ -117,6 +133,44 @@ class Period:
             raise InvalidData(errors)
         return cls(days["from"], days["to"])
 
+    @classmethod
+    def preset(cls, name: str, today: date, session_opens: tuple[int, int] = (3, 1)) -> Period:
+        """A period the congress reports on, around ``today``: ``year``, ``first_half``,
+        ``second_half`` (of this year), ``last_year``, or ``session``: the session year
+        (人代会年度), from the day the congress last met (``session_opens``: month, day; the
+        settings ``congress.session_month`` / ``congress.session_day``) to the day before it
+        meets again, the year the next session's report covers."""
+        year = today.year
+        if name == "session":
+            opens = _session_day(year, *session_opens)
+            if opens > today:
+                opens = _session_day(year - 1, *session_opens)
+            return cls(opens, _session_day(opens.year + 1, *session_opens) - timedelta(days=1))
+        periods = {
+            "year": (date(year, 1, 1), date(year, 12, 31)),
+            "first_half": (date(year, 1, 1), date(year, 6, 30)),
+            "second_half": (date(year, 7, 1), date(year, 12, 31)),
+            "last_year": (date(year - 1, 1, 1), date(year - 1, 12, 31)),
+        }
+        if name not in periods:
+            raise InvalidData({"preset": FieldError("not_allowed_value", {"value": name})})
+        return cls(*periods[name])
+
+
+PRESETS = ("session", "year", "first_half", "second_half", "last_year")
+
+
+def _session_day(year: int, month: int, day: int) -> date:
+    """The day of ``year`` the congress meets (a day past the month's end: its last day)."""
+    first_of_next = date(year + month // 12, month % 12 + 1, 1)
+    return min(date(year, month, 1) + timedelta(days=day - 1), first_of_next - timedelta(days=1))
+
+
+def session_opens(session: Session) -> tuple[int, int]:
+    """(month, day) the township congress meets each year, from the settings."""
+    values = resolve(repo.setting_overrides(session))
+    return values["congress.session_month"], values["congress.session_day"]
+
 
 @dataclass(frozen=True)
 class Figure:
@@ -146,29 +200,38 @@ class Statistics:
 
 
 def statistics(session: Session, actor: Actor, process_key: str, period: Period) -> Statistics:
-    """The figures of the cases of ``process_key`` received in ``period``, overall and per
-    unit. Needs the export permission (statistics and exports of case data)."""
+    """The figures of ``process_key`` (a process, or ``plan``: the year's plan) for the
+    cases (items) received in ``period``, overall and per unit. Needs the export permission
+    (statistics and exports of case data)."""
     access.require(actor, Permission.EXPORT, "see the statistics")
-    specs = _specs(process_key)
+    family = _family(process_key)
+    specs = family.figures(clock.now())
     start, end = period.bounds
-    in_period = and_(F.process_key == process_key, F.received_at >= start, F.received_at < end)
+    in_period = and_(family.scope(), family.received >= start, family.received < end)
     counts = [func.coalesce(func.sum(case((s.condition, 1), else_=0)), 0) for s in specs]
-    rows = session.execute(select(F.unit, *counts).where(in_period).group_by(F.unit).order_by(F.unit)).all()
+    rows = session.execute(
+        select(family.unit, *counts).where(in_period).group_by(family.unit).order_by(family.unit)
+    ).all()
     units = [UnitFigures(row[0], _figures(specs, row[1:])) for row in rows]
     totals = [sum(int(row[i + 1]) for row in rows) for i in range(len(specs))]
-    took = _days_between(session, F.assigned_at, F.replied_at)
-    average, slowest = session.execute(
-        select(func.avg(took), func.max(took)).where(in_period, F.replied_at.is_not(None), F.assigned_at.is_not(None))
-    ).one()
+    handling_days: dict[str, float | None] = {}
+    if family.handling_time:
+        took = _days_between(session, F.assigned_at, F.replied_at)
+        average, slowest = session.execute(
+            select(func.avg(took), func.max(took)).where(
+                in_period, F.replied_at.is_not(None), F.assigned_at.is_not(None)
+            )
+        ).one()
+        handling_days = {
+            "average": round(float(average), 1) if average is not None else None,
+            "slowest": round(float(slowest), 1) if slowest is not None else None,
+        }
     return Statistics(
         process_key=process_key,
         period=period,
         overall=_figures(specs, totals),
         units=units,
-        handling_days={
-            "average": round(float(average), 1) if average is not None else None,
-            "slowest": round(float(slowest), 1) if slowest is not None else None,
-        },
+        handling_days=handling_days,
     )
 
 
@@ -191,23 +254,99 @@ def cases_behind(
     unit: str | None = None,
     limit: int = 1000,
 ) -> list[CaseBehind]:
-    """The cases a figure counts (of one unit, or all), as ``actor`` may see them."""
+    """The cases a figure counts (of one unit, or all), as ``actor`` may see them; for an
+    item figure, one row per item (a case with two units counted is there twice)."""
     access.require(actor, Permission.EXPORT, "see the statistics")
-    spec = next((s for s in _specs(process_key) if s.key == figure), None)
+    family = _family(process_key)
+    spec = next((s for s in family.figures(clock.now()) if s.key == figure), None)
     if spec is None:
         raise NotFound(f"no figure {figure!r} for {process_key!r}")
     start, end = period.bounds
     query = (
-        select(ProcessInstance.id, ProcessInstance.title, F.unit, F.status, F.received_at, F.replied_at)
-        .join(F, F.instance_id == ProcessInstance.id)
-        .where(F.process_key == process_key, F.received_at >= start, F.received_at < end, spec.condition)
+        select(
+            ProcessInstance.id,
+            ProcessInstance.title,
+            family.unit,
+            ProcessInstance.status,
+            family.received,
+            family.done_at,
+        )
+        .join(ProcessInstance, family.instance_id == ProcessInstance.id)
+        .where(family.scope(), family.received >= start, family.received < end, spec.condition)
         .where(case_visibility(actor))
-        .order_by(F.received_at, ProcessInstance.id)
+        .order_by(family.received, ProcessInstance.id)
         .limit(limit)
     )
     if unit is not None:
-        query = query.where(F.unit == unit)
-    return [CaseBehind(*row) for row in session.execute(query).all()]
+        query = query.where(family.unit == unit)
+    return [
+        CaseBehind(i, title, u, getattr(status, "value", status), *rest)
+        for i, title, u, status, *rest in session.execute(query).all()
+    ]
+
+
+@dataclass(frozen=True)
+class MonthFigures:
+    month: str  # YYYY-MM, Beijing time
+    received: int
+    replied: int | None  # proposals and petitions: replied that month (of the period's cases)
+    replied_on_time: int | None
+
+
+TREND_FAMILIES = ("proposal", "petition")
+
+
+def trend(session: Session, actor: Actor, process_key: str, period: Period) -> list[MonthFigures]:
+    """Month by month over ``period``, of the cases received in it: how many were received
+    that month, and (proposals, petitions) how many of them were replied to that month, and
+    on time (a reply after the period's last month is in no month). Every month of the
+    period is listed, empty ones too. Item families count their items received each month."""
+    access.require(actor, Permission.EXPORT, "see the statistics")
+    family = _family(process_key)
+    start, end = period.bounds
+    in_period = and_(family.scope(), family.received >= start, family.received < end)
+    dialect = session.get_bind().dialect.name
+    received = dict(
+        session.execute(
+            select(_month(dialect, family.received), func.count())
+            .where(in_period)
+            .group_by(_month(dialect, family.received))
+        ).all()
+    )
+    replied: dict[str, tuple[int, int]] = {}
+    if process_key in TREND_FAMILIES:
+        month = _month(dialect, F.replied_at)
+        on_time = func.coalesce(func.sum(case((F.replied_on_time.is_(True), 1), else_=0)), 0)
+        rows = session.execute(
+            select(month, func.count(), on_time).where(in_period, F.replied_at.is_not(None)).group_by(month)
+        ).all()
+        replied = {m: (int(n), int(t)) for m, n, t in rows}
+    counted = process_key in TREND_FAMILIES
+    return [
+        MonthFigures(
+            m,
+            int(received.get(m, 0)),
+            replied.get(m, (0, 0))[0] if counted else None,
+            replied.get(m, (0, 0))[1] if counted else None,
+        )
+        for m in _months(period.start, period.end)
+    ]
+
+
+def _month(dialect: str, column: Any) -> ColumnElement[str]:
+    """``YYYY-MM`` of a moment, in Beijing time (the moments are stored in UTC)."""
+    if dialect == "sqlite":
+        return func.strftime(literal_column("'%Y-%m'"), column, literal_column("'+8 hours'"))
+    # literal constants: the same expression in SELECT and GROUP BY (bound ones would differ)
+    return func.to_char(func.timezone(literal_column("'Asia/Shanghai'"), column), literal_column("'YYYY-MM'"))
+
+
+def _months(start: date, end: date) -> list[str]:
+    months, year, month = [], start.year, start.month
+    while (year, month) <= (end.year, end.month):
+        months.append(f"{year:04d}-{month:02d}")
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return months
 
 
 def _days_between(session: Session, start: Any, end: Any) -> ColumnElement[Any]:
@@ -222,11 +361,11 @@ def unit_names(session: Session) -> dict[str, str]:
     return department_names(session)
 
 
-def _specs(process_key: str) -> list[FigureSpec]:
-    build = FIGURES.get(process_key)
-    if build is None:
-        raise NotFound(f"no statistics for {process_key!r} (known: {', '.join(FIGURES)})")
-    return build(clock.now())
+def _family(process_key: str) -> Family:
+    family = FAMILIES.get(process_key)
+    if family is None:
+        raise NotFound(f"no statistics for {process_key!r} (known: {', '.join(FAMILIES)})")
+    return family
 
 
 def _figures(specs: Sequence[FigureSpec], counts: Sequence[Any]) -> dict[str, Figure]:
@@ -235,5 +374,5 @@ def _figures(specs: Sequence[FigureSpec], counts: Sequence[Any]) -> dict[str, Fi
 
 
 def period_report(session: Session, actor: Actor, period: Period) -> dict[str, Statistics]:
-    """The figures of every counted process for a period (工作报告统计部分)."""
-    return {key: statistics(session, actor, key, period) for key in FIGURES}
+    """The figures of every family for a period (工作报告统计部分)."""
+    return {key: statistics(session, actor, key, period) for key in FAMILIES}

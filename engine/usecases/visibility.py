@@ -10,7 +10,7 @@ from sqlalchemy import ColumnElement, and_, exists, false, or_, select
 from sqlalchemy.orm import Session
 
 from storage import repositories as repo
-from storage.models import CaseFacts, ProcessInstance, WorkItem, WorkItemGroup
+from storage.models import CaseDeputy, ProcessInstance, WorkItem, WorkItemGroup
 
 from ..access import Actor, may_act, sees_every_case
 from ..errors import FieldError, InvalidData, NotFound
@@ -19,8 +19,8 @@ from ..errors import FieldError, InvalidData, NotFound
 def case_visibility(actor: Actor) -> ColumnElement[bool]:
     """The SQL condition on ``process_instances`` of the cases ``actor`` may see: all of them
     with ``case.view_all``; else those they started, or that have (had) a task for them:
-    assigned to them, completed by them, or offered to them or one of their groups; and a
-    deputy's own proposals, whoever registered them (the case's ``deputy`` fact)."""
+    assigned to them, completed by them, or offered to them or one of their groups; and the
+    proposals a deputy submitted or co-signed, whoever registered them (``case_deputies``)."""
     if sees_every_case(actor):
         return ProcessInstance.id.is_not(None)
     offered = exists().where(
@@ -36,7 +36,7 @@ def case_visibility(actor: Actor) -> ColumnElement[bool]:
     return or_(
         ProcessInstance.started_by == actor.username,
         exists().where(WorkItem.instance_id == ProcessInstance.id, mine),
-        exists().where(CaseFacts.instance_id == ProcessInstance.id, CaseFacts.deputy == actor.username),
+        exists().where(CaseDeputy.instance_id == ProcessInstance.id, CaseDeputy.deputy == actor.username),
     )
 
 

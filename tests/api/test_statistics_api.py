@@ -21,7 +21,8 @@ def test_refusals_are_answers(world):
     assert world.as_("clerk").get("/statistics").status_code == 403
     bad = world.as_("supervisor").get("/statistics?from=2027-07-01&to=2027-06-30")
     assert bad.status_code == 422 and bad.get_json()["fields"]["to"]
-    assert world.as_("supervisor").get("/statistics?process=inspection").status_code == 422
+    assert world.as_("supervisor").get("/statistics?process=nope").status_code == 422
+    assert world.as_("supervisor").get("/statistics?preset=decade").status_code == 422
     assert world.anonymous().get("/statistics").status_code == 401
 
 
@@ -42,3 +43,18 @@ def test_the_cases_behind_a_figure_and_the_audit_log(world):
     log = world.as_("supervisor").get("/audit?user=clerk&action=complete").get_json()
     assert log["total"] == 1 and log["items"][0]["instance_id"] == case["case"]
     assert world.as_("clerk").get("/audit").status_code == 403
+
+
+def test_the_trend_the_item_families_and_a_preset(world):
+    seed(world.factory)  # the clock is then 2027-07-15
+    caller = world.as_("supervisor")
+    months = caller.get("/statistics/trend?process=proposal&from=2027-01-01&to=2027-06-30").get_json()
+    assert months[1] == {"month": "2027-02", "received": 0, "replied": 13, "replied_on_time": 13}
+    assert sum(m["received"] for m in months) == 24
+    plan = caller.get("/statistics?process=plan&preset=first_half").get_json()
+    assert (plan["from"], plan["to"]) == ("2027-01-01", "2027-06-30") and plan["overall"]["reports_due"]["count"] == 0
+    inspection = caller.get("/statistics?process=inspection&preset=session").get_json()
+    assert (inspection["from"], inspection["to"]) == ("2027-03-01", "2028-02-29")
+    assert "rectified" in inspection["overall"] and inspection["handling_days"] == {}
+    spec = world.anonymous().get("/openapi.json").get_json()
+    assert "/api/v1/statistics/trend" in spec["paths"]

@@ -491,11 +491,23 @@ class MarkedReadSchema(ma.Schema):
 class StatisticsArgs(ma.Schema):
     process = fields.String(
         load_default="proposal",
-        validate=validate.OneOf(["proposal", "petition"]),
-        metadata={"description": "proposal (代表建议) or petition (信访)"},
+        validate=validate.OneOf(["proposal", "petition", "inspection", "plan"]),
+        metadata={
+            "description": "proposal (代表建议), petition (信访), inspection (监督检查: counted per inspected unit) "
+            "or plan (the year's plan: reception days, deputies' reports, evaluations, unit reports)"
+        },
     )
     start = fields.Date(data_key="from", load_default=None, metadata={"description": "first day; default 1 January"})
     end = fields.Date(data_key="to", load_default=None, metadata={"description": "last day, included; default today"})
+    preset = fields.String(
+        load_default=None,
+        validate=validate.OneOf(["session", "year", "first_half", "second_half", "last_year"]),
+        metadata={
+            "description": "a period instead of from/to (which win when given): session = from the day the "
+            "congress last met (settings congress.session_month / congress.session_day) to the day before it "
+            "meets again; year, first_half, second_half of this year; last_year"
+        },
+    )
 
 
 class FigureSchema(ma.Schema):
@@ -585,6 +597,15 @@ class SupervisionInSchema(ma.Schema):
 class CasesBehindArgs(StatisticsArgs):
     figure = fields.String(required=True, metadata={"description": "a figure's key, e.g. replied_on_time"})
     unit = fields.String(load_default=None, metadata={"description": "one unit's cases only"})
+
+
+class MonthFiguresSchema(ma.Schema):
+    month = fields.String(metadata={"description": "YYYY-MM, Beijing time"})
+    received = fields.Integer(metadata={"description": "cases (items) of the period received that month"})
+    replied = fields.Integer(
+        allow_none=True, metadata={"description": "of the period's cases, replied that month; null: not counted"}
+    )
+    replied_on_time = fields.Integer(allow_none=True, metadata={"description": "of those, replied on time"})
 
 
 class CaseBehindSchema(ma.Schema):

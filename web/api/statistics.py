@@ -1,5 +1,6 @@
-"""/api/v1/statistics: the figures of a period (答复率, 满意率, 办成率, ...), overall and per
-unit, as the 统计 page shows them (engine.usecases.statistics)."""
+"""/api/v1/statistics: the figures of a period (答复率, 满意率, 办成率, ...; the inspections and
+the year's plan), overall and per unit, the trend per month, as the 统计 page shows them
+(engine.usecases.statistics)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from .common import actor, make_blueprint, reader
 from .schemas import (
     CaseBehindSchema,
     CasesBehindArgs,
+    MonthFiguresSchema,
     StatisticsArgs,
     StatisticsSchema,
 )
@@ -28,6 +30,15 @@ def figures(args: dict):
     return statistics.statistics(reader(), actor(), args["process"], period_of(args))
 
 
+@bp.get("/trend")
+@bp.arguments(StatisticsArgs, location="query")
+@bp.response(200, MonthFiguresSchema(many=True))
+def trend(args: dict):
+    """Month by month over the period: the cases (items) received, and for proposals and
+    petitions those of them replied to that month and on time (the 统计 page's trend)."""
+    return statistics.trend(reader(), actor(), args["process"], period_of(args))
+
+
 @bp.get("/cases")
 @bp.arguments(CasesBehindArgs, location="query")
 @bp.response(200, CaseBehindSchema(many=True))
@@ -39,4 +50,6 @@ def cases_behind(args: dict):
 def period_of(args: dict) -> Period:
     today = clock.now().astimezone(LOCAL_TZ).date()
     start, end = args["start"], args["end"]
+    if args.get("preset") and not (start or end):
+        return Period.preset(args["preset"], today, statistics.session_opens(reader()))
     return Period.parse(start.isoformat() if start else None, end.isoformat() if end else None, today)

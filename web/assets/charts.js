@@ -4,12 +4,14 @@
  * The page holds its numbers as JSON, <script type="application/json" id="chart-data">,
  * every text already translated by the template, so nothing here is in any language:
  *   { "bar": { "title", "categories": [unit name], "series": [{ "key", "name", "data": [count] }] },
- *     "pie": { "title", "data": [{ "key", "name", "value" }] } | null }
- * The boxes it draws into are [data-chart="bar"] / [data-chart="pie"] inside #charts, a card
+ *     "pie": { "title", "data": [{ "key", "name", "value" }] } | null,
+ *     "trend": { "title", "months": ["YYYY-MM"], "series": [{ "key", "name", "data": [count] }] } | null }
+ * The boxes it draws into are [data-chart="bar"] / [data-chart="pie"] / [data-chart="trend"]
+ * inside #charts (the trend's may sit in a card of its own, #trend-charts), a card
  * the page sends hidden: it is shown only once the charts are drawn, so without this bundle
  * (or with an error in it) the page is its tables, as before. */
 import * as echarts from 'echarts/core';
-import { BarChart, PieChart } from 'echarts/charts';
+import { BarChart, LineChart, PieChart } from 'echarts/charts';
 import {
   GridComponent,
   LegendComponent,
@@ -18,7 +20,7 @@ import {
 } from 'echarts/components';
 import { CanvasRenderer } from 'echarts/renderers';
 
-echarts.use([BarChart, PieChart, GridComponent, LegendComponent, TitleComponent, TooltipComponent, CanvasRenderer]);
+echarts.use([BarChart, LineChart, PieChart, GridComponent, LegendComponent, TitleComponent, TooltipComponent, CanvasRenderer]);
 
 var TITLE = { left: 'center', textStyle: { fontSize: 14, fontWeight: 'normal' } };
 
@@ -51,9 +53,28 @@ function pieOption(pie) {
   };
 }
 
+/* The trend per month: one line per series (received, replied, on time). */
+function trendOption(trend) {
+  return {
+    title: Object.assign({ text: trend.title }, TITLE),
+    tooltip: { trigger: 'axis' },
+    legend: { type: 'scroll', top: 28 },
+    grid: { top: 72, left: 8, right: 16, bottom: 8, containLabel: true },
+    xAxis: { type: 'category', data: trend.months, boundaryGap: false },
+    yAxis: { type: 'value', minInterval: 1 },
+    series: trend.series.map(function (s) {
+      return { type: 'line', name: s.name, data: s.data, smooth: false, symbolSize: 6 };
+    }),
+  };
+}
+
 /* Draws the charts of `root` (the card) from `data` (the parsed JSON); returns the charts. */
 function draw(root, data) {
-  var options = { bar: data.bar && barOption(data.bar), pie: data.pie && pieOption(data.pie) };
+  var options = {
+    bar: data.bar && barOption(data.bar),
+    pie: data.pie && pieOption(data.pie),
+    trend: data.trend && trendOption(data.trend),
+  };
   var charts = [];
   root.hidden = false; // ECharts needs the boxes laid out to measure them
   root.querySelectorAll('[data-chart]').forEach(function (box) {

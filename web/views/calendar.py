@@ -126,6 +126,8 @@ def _unit_names() -> dict[str, str]:
         "working days": _("个工作日"),
         "ms": _("毫秒"),
         "steps": _("步"),
+        "month": _("月"),
+        "day": _("日"),
     }
 
 

@@ -25,7 +25,12 @@ from .formdata import field_messages
 
 bp = Blueprint("statistics", __name__, url_prefix="/statistics")
 
-PROCESSES = {"proposal": _l("代表建议"), "petition": _l("信访")}
+PROCESSES = {
+    "proposal": _l("代表建议"),
+    "petition": _l("信访"),
+    "inspection": _l("监督检查"),
+    "plan": _l("年度工作计划"),
+}
 
 # key: (name, definition); the definitions are those of engine.usecases.statistics, in words
 FIGURE_TEXT = {
@@ -76,23 +81,84 @@ FIGURE_TEXT = {
         "rereview_requested": (_l("请求复核"), _l("信访人请求复核的件数，占请求复查")),
         "rereview_changed": (_l("复核变更"), _l("复核变更复查意见的件数，占请求复核")),
     },
+    "inspection": {
+        "rounds": (_l("检查次数"), _l("统计期内启动的监督检查（按启动之日）")),
+        "rounds_closed": (_l("已办结的检查"), _l("主席团听取检查情况报告、已办结的次数，占检查次数")),
+        "units": (_l("被检查单位（单位次）"), _l("检查计划列入的单位，一次检查中的一个单位计一次")),
+        "notified": (_l("已发通知的单位"), _l("已发出书面检查通知的单位次，占被检查单位")),
+        "selfchecked": (_l("已报自查报告"), _l("已报送自查自纠报告的单位次，占已通知")),
+        "selfcheck_on_time": (_l("按期自查"), _l("在自查期限届满前报送自查报告的单位次，占已通知")),
+        "selfcheck_late": (_l("自查逾期"), _l("逾期报送自查报告的，及自查期限已过仍未报送的单位次，占已通知")),
+        "inspected": (_l("已提出监查意见"), _l("现场监查后已作出监查结论的单位次，占已通知")),
+        "problems_found": (_l("发现问题"), _l("监查结论为发现问题、限期整改的单位次，占已提出监查意见")),
+        "rectified": (_l("整改验收通过"), _l("整改经验收通过的单位次，占发现问题")),
+        "returned": (_l("退回重新整改"), _l("整改验收至少退回一次的单位次，占发现问题")),
+        "units_done": (_l("检查完毕的单位"), _l("本单位检查（含整改验收）已完毕的单位次，占被检查单位")),
+    },
+    "plan": {
+        "reception_days": (_l("接待选民日"), _l("统计期内的接待选民日（按接待之日）")),
+        "receptions_held": (_l("已开展接待"), _l("已登记接待选民人数和情况的接待日，占接待选民日")),
+        "issues": (_l("选民反映问题"), _l("接待选民日登记的问题件数")),
+        "issues_replied_on_time": (_l("问题按期答复"), _l("承办单位在反馈期限内答复的问题件数，占选民反映问题")),
+        "issues_late": (_l("问题逾期"), _l("逾期答复的，及反馈期限已过仍未答复的问题件数，占选民反映问题")),
+        "deputies_scheduled": (_l("安排述职代表"), _l("统计期内述职安排列入的代表人次")),
+        "deputies_reported": (_l("已向选民述职"), _l("已向选民述职的代表人次，占安排述职代表")),
+        "deputies_satisfied": (_l("述职测评满意"), _l("选民测评为满意或基本满意的代表人次，占已述职")),
+        "evaluations": (_l("工作评议"), _l("统计期内启动的部门工作评议次数")),
+        "evaluations_done": (_l("已完成评议"), _l("已通报评议结果、办结的评议次数，占工作评议")),
+        "units_evaluated": (_l("被评议单位"), _l("评议方案列入的单位次")),
+        "units_evaluated_done": (_l("单位评议完毕"), _l("评议（含整改验收）已完毕的单位次，占被评议单位")),
+        "units_evaluated_satisfied": (
+            _l("评议满意"),
+            _l("评议结果为满意或基本满意的单位次，占单位评议完毕"),
+        ),
+        "reports_due": (_l("应报月度报表"), _l("统计期内各期报送通知列入的单位月报份数")),
+        "reports_submitted": (_l("已报送月报"), _l("已报送（含退回补报）的月报份数，占应报")),
+        "reports_on_time": (_l("按时报送月报"), _l("审核合格的版本在报送期限内报送的月报份数，占应报")),
+        "reports_late": (_l("月报逾期"), _l("逾期报送的，及报送期限已过仍未报送的月报份数，占应报")),
+        "thematic_due": (_l("专题汇报"), _l("1 月、7 月报送通知列入的专题汇报单位次")),
+        "thematic_heard": (_l("已听取专题汇报"), _l("主席团已听取的专题汇报，占专题汇报")),
+    },
 }
 # the columns of the per-unit table (the rest are overall only)
 UNIT_COLUMNS = {
     "proposal": ("received", "replied", "replied_on_time", "late", "satisfied_final", "class_a"),
     "petition": ("received", "accepted", "replied", "replied_on_time", "late"),
+    "inspection": ("units", "notified", "selfcheck_on_time", "problems_found", "rectified", "units_done"),
+    "plan": (
+        "issues",
+        "issues_replied_on_time",
+        "units_evaluated",
+        "units_evaluated_satisfied",
+        "reports_due",
+        "reports_on_time",
+        "reports_late",
+    ),
 }
+# the per-unit row of what belongs to no unit: proposals and petitions not assigned yet; the
+# rounds, reception days and deputies of the item families
+NO_UNIT = {"proposal": _l("未交办"), "petition": _l("未交办"), "inspection": _l("不分单位"), "plan": _l("不分单位")}
 
 
 def _query() -> tuple[str, Period]:
     process = request.args.get("process", "proposal")
     if process not in PROCESSES:
         abort(404)
+    return process, _period()
+
+
+def _period() -> Period:
+    """The period asked for: a preset (``preset=session|year|first_half|second_half|
+    last_year``), else the dates ``from`` / ``to`` (custom)."""
     today = clock.now().astimezone(LOCAL_TZ).date()
-    return process, Period.parse(request.args.get("from"), request.args.get("to"), today)
+    preset = request.args.get("preset")
+    if preset and not (request.args.get("from") or request.args.get("to")):
+        return Period.preset(preset, today, statistics.session_opens(database.session()))
+    return Period.parse(request.args.get("from"), request.args.get("to"), today)
 
 
 def _page(process: str, period: Period | None, result: Statistics | None, errors: dict[str, str], status: int = 200):
+    trend = statistics.trend(database.session(), current_actor(), process, period) if result and period else []
     return (
         render_template(
             "statistics/index.html",
@@ -102,23 +168,32 @@ def _page(process: str, period: Period | None, result: Statistics | None, errors
             result=result,
             texts=FIGURE_TEXT[process],
             unit_columns=UNIT_COLUMNS[process],
+            no_unit=NO_UNIT[process],
             units=statistics.unit_names(database.session()),
             errors=errors,
             query=urlencode({"process": process, "from": period.start, "to": period.end}) if period else "",
             presets=_presets(),
+            trend=trend,
         ),
         status,
     )
 
 
-def _presets() -> list[tuple[str, str, str]]:
-    """The periods a congress reports on: this year, its halves, last year (name, from, to)."""
-    year = clock.now().astimezone(LOCAL_TZ).year
+def _presets() -> list[tuple[str, Period]]:
+    """The periods a congress reports on: the session year, this year, its halves, last year."""
+    today = clock.now().astimezone(LOCAL_TZ).date()
+    year = today.year
+
+    def preset(name: str) -> Period:
+        return Period.preset(name, today, statistics.session_opens(database.session()))
+
+    session = preset("session")
     return [
-        (_("%(year)s 年", year=year), f"{year}-01-01", f"{year}-12-31"),
-        (_("%(year)s 年上半年", year=year), f"{year}-01-01", f"{year}-06-30"),
-        (_("%(year)s 年下半年", year=year), f"{year}-07-01", f"{year}-12-31"),
-        (_("%(year)s 年", year=year - 1), f"{year - 1}-01-01", f"{year - 1}-12-31"),
+        (_("人代会年度（%(start)s 起）", start=session.start.isoformat()), session),
+        (_("%(year)s 年", year=year), preset("year")),
+        (_("%(year)s 年上半年", year=year), preset("first_half")),
+        (_("%(year)s 年下半年", year=year), preset("second_half")),
+        (_("%(year)s 年", year=year - 1), preset("last_year")),
     ]
 
 
@@ -127,7 +202,8 @@ def index():
     try:
         process, period = _query()
     except InvalidData as exc:
-        return _page(request.args.get("process", "proposal"), None, None, field_messages(exc.codes), 422)
+        process = request.args.get("process", "proposal")
+        return _page(process if process in PROCESSES else "proposal", None, None, field_messages(exc.codes), 422)
     result = statistics.statistics(database.session(), current_actor(), process, period)
     return _page(process, period, result, {})
 
@@ -165,15 +241,30 @@ def export(fmt: str):
     rows.append([])
     rows.append([_("单位"), *(texts[k][0] for k in UNIT_COLUMNS[process])])
     for u in result.units:
-        name = units.get(u.unit, u.unit) if u.unit else _("未交办")
+        name = units.get(u.unit, u.unit) if u.unit else str(NO_UNIT[process])
         rows.append([name, *(u.figures[k].count for k in UNIT_COLUMNS[process])])
+    trend = statistics.trend(database.session(), current_actor(), process, period)
+    if trend:
+        rows.append([])
+        rows.append([_("月份"), *(str(name) for name in _trend_names(process))])
+        rows += [[m.month, *_trend_values(m)] for m in trend]
     name = f"{PROCESSES[process]}统计_{period.start.isoformat()}_{period.end.isoformat()}"
     return exports.download(name, fmt, headers, rows, sheet=str(PROCESSES[process]))
 
 
+def _trend_names(process: str) -> list[str]:
+    """The trend table's columns after the month."""
+    if process in statistics.TREND_FAMILIES:
+        return [_("收到"), _("答复"), _("按期答复")]
+    return [_("收到")]
+
+
+def _trend_values(m: statistics.MonthFigures) -> list[int]:
+    return [m.received] if m.replied is None else [m.received, m.replied, m.replied_on_time or 0]
+
+
 def _report():
-    today = clock.now().astimezone(LOCAL_TZ).date()
-    period = Period.parse(request.args.get("from"), request.args.get("to"), today)
+    period = _period()
     report = statistics.period_report(database.session(), current_actor(), period)
     return period, report, statistics.unit_names(database.session())
 
@@ -182,7 +273,10 @@ def _unit_table(process: str, result: Statistics, units: dict[str, str]) -> tupl
     texts = FIGURE_TEXT[process]
     headers = [_("单位"), *(str(texts[k][0]) for k in UNIT_COLUMNS[process])]
     rows: list[list[object]] = [
-        [units.get(u.unit, u.unit) if u.unit else _("未交办"), *(u.figures[k].count for k in UNIT_COLUMNS[process])]
+        [
+            units.get(u.unit, u.unit) if u.unit else str(NO_UNIT[process]),
+            *(u.figures[k].count for k in UNIT_COLUMNS[process]),
+        ]
         for u in result.units
     ]
     return headers, rows
