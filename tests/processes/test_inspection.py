@@ -6,7 +6,7 @@ from datetime import timedelta
 import pytest
 
 from engine import clock
-from engine.errors import NotAllowed, NotFound
+from engine.errors import InvalidData, NotAllowed, NotFound
 from engine.usecases import cases, tasks
 
 from .conftest import act, at, deploy, detail, do, items, one, open_ids, variables, who
@@ -167,3 +167,25 @@ def test_each_units_round_carries_the_unit_in_its_title(world, frozen_clock):
     complete(world, "clerk", notices["finance"], {"notice_text": "请自查"})
     [selfcheck] = items(world, case_id, "Task_SelfCheck")
     assert selfcheck.name == "自查自纠并报告 · 财政所"
+
+
+def test_a_deadline_in_the_past_is_refused_naming_the_earliest_day(world, frozen_clock):
+    """A self-check deadline already over would make every unit late the moment it is told."""
+    case_id = act(world, "clerk", cases.start_instance, "inspection", {"inspection_title": "检查"}).id
+    with pytest.raises(InvalidData) as refused:
+        do(
+            world,
+            "clerk",
+            case_id,
+            "Task_Plan",
+            {"topics": "预算", "units": ["finance"], "selfcheck_deadline": "2026-12-06"},
+        )
+    error = refused.value.codes["selfcheck_deadline"]
+    assert (error.code, error.params) == ("date_out_of_range", {"min": "2026-12-07", "max": "2099-12-31"})
+    do(
+        world,
+        "clerk",
+        case_id,
+        "Task_Plan",
+        {"topics": "预算", "units": ["finance"], "selfcheck_deadline": "2026-12-07"},
+    )

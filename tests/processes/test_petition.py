@@ -299,3 +299,11 @@ def test_the_statistics_facts_of_a_petition(world, frozen_clock):
         assert row.received_at == at("2027-01-02T00:00:00+08:00")
         assert (row.kind, row.unit, row.accepted, row.accepted_on_time) == ("visit", "civil_affairs", True, True)
         assert row.deputy is None and row.replied_at is None
+
+
+def test_the_petitioner_cannot_have_been_told_tomorrow(world, frozen_clock):
+    case_id = register(world)
+    with pytest.raises(InvalidData) as refused:
+        do(world, "clerk", case_id, "Task_Accept", {"acceptance": "accept", "notified_on": "2026-12-08"})
+    error = refused.value.codes["notified_on"]
+    assert (error.code, error.params) == ("date_out_of_range", {"min": "1900-01-01", "max": "2026-12-07"})
