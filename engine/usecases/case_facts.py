@@ -85,29 +85,28 @@ def backfill(session: Session, batch: int = 200) -> int:
 
 
 # -- reading the variables -------------------------------------------------------------------
-_moment, _flag, _text = moment, flag, text
 
 
 def _proposal(v: Mapping[str, Any]) -> Facts:
     rehandles = v.get("rehandle_count")
     return {
-        "received_at": _moment(v.get("registered_at")),
-        "unit": _text(v.get("lead_unit"), 64),
-        "deputy": _text(v.get("deputy"), 64),
-        "kind": _text(v.get("handled_as") or v.get("kind"), 40),
-        "category": _text(v.get("category"), 64),
-        "assigned_at": _moment(v.get("assigned_at")),
-        "due_at": _moment(v.get("reply_due")),
-        "replied_at": _moment(v.get("replied_at")),
-        "replied_on_time": _flag(v.get("replied_on_time")),
-        "extended": _flag(v.get("extended")),
+        "received_at": moment(v.get("registered_at")),
+        "unit": text(v.get("lead_unit"), 64),
+        "deputy": text(v.get("deputy"), 64),
+        "kind": text(v.get("handled_as") or v.get("kind"), 40),
+        "category": text(v.get("category"), 64),
+        "assigned_at": moment(v.get("assigned_at")),
+        "due_at": moment(v.get("reply_due")),
+        "replied_at": moment(v.get("replied_at")),
+        "replied_on_time": flag(v.get("replied_on_time")),
+        "extended": flag(v.get("extended")),
         "rehandled": rehandles > 0 if isinstance(rehandles, int) else None,
-        "reply_class": _text(v.get("reply_class"), 4),
-        "first_evaluation": _text(v.get("first_evaluation"), 20),
+        "reply_class": text(v.get("reply_class"), 4),
+        "first_evaluation": text(v.get("first_evaluation"), 20),
         # cases closed before final_evaluation existed: their last evaluation was the final one
-        "final_evaluation": _text(v.get("final_evaluation") or v.get("evaluation"), 20),
-        "solved": _flag(v.get("solved")),
-        "outcome": _text(v.get("outcome"), 40),
+        "final_evaluation": text(v.get("final_evaluation") or v.get("evaluation"), 20),
+        "solved": flag(v.get("solved")),
+        "outcome": text(v.get("outcome"), 40),
     }
 
 
@@ -115,21 +114,21 @@ def _petition(v: Mapping[str, Any]) -> Facts:
     acceptance = v.get("acceptance")
     return {
         # the acceptance period counts from receipt (received_on); registration when absent
-        "received_at": _moment(v.get("received_on")) or _moment(v.get("registered_at")),
-        "unit": _text(v.get("handling_unit"), 64),
-        "kind": _text(v.get("channel"), 40),
+        "received_at": moment(v.get("received_on")) or moment(v.get("registered_at")),
+        "unit": text(v.get("handling_unit"), 64),
+        "kind": text(v.get("channel"), 40),
         "accepted": None if acceptance in (None, "") else acceptance == "accept",
-        "accepted_on_time": _flag(v.get("accepted_on_time")),
-        "assigned_at": _moment(v.get("accepted_at")),
-        "due_at": _moment(v.get("handle_due")),
-        "replied_at": _moment(v.get("replied_at")),
-        "replied_on_time": _flag(v.get("replied_on_time")),
-        "extended": _flag(v.get("extended")),
-        "review_requested": _flag(v.get("review_requested")),
-        "review_result": _text(v.get("review_result"), 40),
-        "rereview_requested": _flag(v.get("rereview_requested")),
-        "rereview_result": _text(v.get("rereview_result"), 40),
-        "outcome": _text(v.get("outcome"), 40),
+        "accepted_on_time": flag(v.get("accepted_on_time")),
+        "assigned_at": moment(v.get("accepted_at")),
+        "due_at": moment(v.get("handle_due")),
+        "replied_at": moment(v.get("replied_at")),
+        "replied_on_time": flag(v.get("replied_on_time")),
+        "extended": flag(v.get("extended")),
+        "review_requested": flag(v.get("review_requested")),
+        "review_result": text(v.get("review_result"), 40),
+        "rereview_requested": flag(v.get("rereview_requested")),
+        "rereview_result": text(v.get("rereview_result"), 40),
+        "outcome": text(v.get("outcome"), 40),
     }
 
 
