@@ -210,7 +210,9 @@ def statistics(session: Session, actor: Actor, process_key: str, period: Period)
     in_period = and_(family.scope(), family.received >= start, family.received < end)
     counts = [func.coalesce(func.sum(case((s.condition, 1), else_=0)), 0) for s in specs]
     rows = session.execute(
-        select(family.unit, *counts).where(in_period).group_by(family.unit).order_by(family.unit)
+        # units by code, the row of no unit (not assigned yet, or a figure of no unit) last on
+        # every database (SQLite sorts NULL first, PostgreSQL last)
+        select(family.unit, *counts).where(in_period).group_by(family.unit).order_by(family.unit.is_(None), family.unit)
     ).all()
     units = [UnitFigures(row[0], _figures(specs, row[1:])) for row in rows]
     totals = [sum(int(row[i + 1]) for row in rows) for i in range(len(specs))]
