@@ -42,6 +42,7 @@ class Permission(StrEnum):
     PROCESS_DEPLOY = "process.deploy"  # open processes in the designer and deploy versions
     ADMIN_USERS = "admin.users"  # users, roles, departments, passwords, anyone's API tokens
     ADMIN_SETTINGS = "admin.settings"  # the working-day calendar and the statutory deadline settings
+    CASE_IMPORT = "case.import"  # bring in the year's ledger: cases replayed at their recorded dates
 
 
 P = Permission
@@ -63,6 +64,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             P.PROCESS_DEPLOY,
             P.ADMIN_USERS,
             P.ADMIN_SETTINGS,
+            P.CASE_IMPORT,
         }
     ),
     Role.DESIGNER: frozenset({P.PROCESS_DEPLOY}),

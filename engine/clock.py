@@ -7,16 +7,39 @@ SpiffWorkflow's timer events call ``datetime.now(timezone.utc)`` themselves, so
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import UTC, datetime, timedelta, tzinfo
 
 _lock = threading.Lock()
 _frozen: datetime | None = None
+# A moment in the past that this thread (context) acts at: a ledger's case replayed step by
+# step at the dates the office recorded (``as_of``); other requests keep the real time.
+_as_of: ContextVar[datetime | None] = ContextVar("as_of", default=None)
 
 
 def now() -> datetime:
     """The current time, aware, in UTC."""
+    moment = _as_of.get()
+    if moment is not None:
+        return moment
     frozen = _frozen
     return frozen if frozen is not None else datetime.now(UTC)
+
+
+@contextmanager
+def as_of(moment: datetime) -> Iterator[datetime]:
+    """Within the block, for this context only, it is ``moment`` (aware): what is done in it
+    is dated and counted then (a due date counted from the day a ledger says a proposal was
+    assigned, say)."""
+    if moment.tzinfo is None:
+        raise ValueError("the clock needs an aware datetime")
+    token = _as_of.set(moment.astimezone(UTC))
+    try:
+        yield moment
+    finally:
+        _as_of.reset(token)
 
 
 def freeze(at: datetime) -> None:

@@ -85,6 +85,22 @@ FIELD_ERRORS: dict[str, str] = {
     "calendar_overlap": "{day} is entered twice",
     "holiday_on_weekend": "{day}: only Saturdays and Sundays, off anyway; give the holiday's name",
     "make_up_on_weekday": "{day} is a weekday, a working day anyway; add a note saying why",
+    "unknown_user": "no user {username!r}",
+    # importing units and people from a spreadsheet (engine/usecases/onboarding.py)
+    "unknown_user_yet": "no user {username!r} yet: import the people first, then this file again",
+    "missing_column": "the column {column} is missing",
+    "duplicate_in_file": "{value} is also in row {row}",
+    "bad_phone": "{value} is not a phone number: 11 digits of a mobile, or a landline such as 0571-87654321",
+    "bad_email": "{value} is not an e-mail address",
+    "file_unreadable": "not a readable .xlsx or .csv file",
+    "file_encoding": "the .csv file is neither UTF-8 nor GB18030",
+    "too_many_rows": "more than {max} rows",
+    "no_rows": "no rows below the header",
+    # a ledger's rows replayed as cases (engine/usecases/ledger.py)
+    "needs_column": "needs {column} first",
+    "date_before": "is before {column} ({day})",
+    "already_imported": "{value}: a case with this number exists (imported before?)",
+    "not_reached": "the case does not reach {task} this way",
 }
 
 

@@ -47,6 +47,10 @@ class Department(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(64), unique=True)
     name: Mapped[str] = mapped_column(String(200))
+    # user names, not keys: a unit's head (负责人, who an escalated 督办 reaches) and its
+    # contact officer (联络员); a name no user has any more is simply not told.
+    head: Mapped[str | None] = mapped_column(String(64))
+    contact: Mapped[str | None] = mapped_column(String(64))
 
 
 class User(Base):
@@ -65,6 +69,8 @@ class User(Base):
     # password, deactivation) ends every session of the account, copied cookies included.
     session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     must_change_password: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    phone: Mapped[str | None] = mapped_column(String(32))
+    district: Mapped[str | None] = mapped_column(String(200))  # a deputy's electoral district (选区)
 
     department: Mapped[Department | None] = relationship(lazy="joined")
     role_rows: Mapped[list[UserRole]] = relationship(cascade="all, delete-orphan", lazy="selectin")

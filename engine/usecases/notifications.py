@@ -9,7 +9,9 @@ every supervisor.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from math import ceil
@@ -176,11 +178,27 @@ def _about(session: Session, item: WorkItem | ItemRow) -> dict[str, Any]:
     return {"task": item.name, "case": title}
 
 
+# Set while a ledger's case is replayed (``held_back``): the tasks it passes through were done
+# long ago and tell no one; the ledger tells the holders of the tasks open at its end.
+_held_back: ContextVar[bool] = ContextVar("held_back", default=False)
+
+
+@contextmanager
+def held_back() -> Iterator[None]:
+    token = _held_back.set(True)
+    try:
+        yield
+    finally:
+        _held_back.reset(token)
+
+
 def notify_task(
     session: Session, item: WorkItem | ItemRow, but: str | None = None, handed_by: str | None = None
 ) -> None:
     """A task arrived: tell whoever may act on it (not ``but``, who just acted and sees it
     anyway); ``handed_by``: a colleague handed it over."""
+    if _held_back.get():
+        return
     recipients = {u: g for u, g in holders(session, item).items() if u != but}
     params = {**_about(session, item), **({"handed_by": handed_by} if handed_by else {})}
     notify(
@@ -259,14 +277,18 @@ def notify_supervision(
     opinion: str | None = None,
     respond_by: datetime | None = None,
     also_groups: Sequence[str] = (),
+    also_users: Sequence[str] = (),
 ) -> None:
     """A 督办 on ``item``'s task: a boundary timer fired, or a supervisor issued one
     (``opinion``, ``respond_by``): tell its holders and the supervisors, and everyone of
-    ``also_groups`` (an escalated 督办: the whole unit). ``item`` has no id when the task never
-    waited for anyone (its deadline had passed)."""
+    ``also_groups`` and ``also_users`` (an escalated 督办: the unit's head, or without one the
+    whole unit). ``item`` has no id when the task never waited for anyone (its deadline had
+    passed)."""
     recipients = holders(session, item)
     for username, unit in users_in_groups(session, list(also_groups)).items():
         recipients.setdefault(username, unit)
+    for username in also_users:
+        recipients.setdefault(username, None)
     for username, role in supervisors(session).items():
         recipients.setdefault(username, role)
     notify(

@@ -170,6 +170,8 @@ class UserView:
     roles: tuple[str, ...]
     active: bool
     timezone: str | None = None  # None: the default zone
+    phone: str | None = None
+    district: str | None = None  # a deputy's electoral district (选区)
 
 
 @dataclass(frozen=True)
@@ -177,6 +179,8 @@ class DepartmentView:
     code: str
     name: str
     users: int
+    head: str | None = None  # user names
+    contact: str | None = None
 
 
 def require_admin(actor: Actor) -> None:
@@ -193,6 +197,8 @@ def user_view(u: User) -> UserView:
         tuple(sorted(u.roles)),
         u.active,
         u.timezone,
+        u.phone,
+        u.district,
     )
 
 
@@ -220,9 +226,12 @@ def update_user(
     department: str | None,
     active: bool,
     timezone: str | None = None,
+    phone: str | None = None,
+    district: str | None = None,
 ) -> UserView:
     """Change a user's name, e-mail, roles, department, whether they may sign in and the
-    zone they read dates in (``timezone``: None leaves it as it is, "" means the default)."""
+    zone they read dates in (``timezone``: None leaves it as it is, "" means the default);
+    phone and electoral district likewise (None: as they are, "": none)."""
     require_admin(actor)
     user = repo.user_by_name(session, username)
     if user is None:
@@ -246,6 +255,10 @@ def update_user(
     user.display_name = display_name.strip() or user.username
     user.email = (email or "").strip() or None
     user.department_id = dept.id if dept else None
+    if phone is not None:
+        user.phone = phone.strip()[:32] or None
+    if district is not None:
+        user.district = district.strip()[:200] or None
     if user.active and not active:
         end_sessions(session, user)
     user.active = active
@@ -276,14 +289,17 @@ def list_departments(session: Session, actor: Actor) -> list[DepartmentView]:
     require_admin(actor)
     counts = dict(session.execute(select(User.department_id, func.count()).group_by(User.department_id)).all())
     return [
-        DepartmentView(d.code, d.name, counts.get(d.id, 0))
+        DepartmentView(d.code, d.name, counts.get(d.id, 0), d.head, d.contact)
         for d in session.scalars(select(Department).order_by(Department.id))
     ]
 
 
-def save_department(session: Session, actor: Actor, code: str, name: str) -> DepartmentView:
+def save_department(
+    session: Session, actor: Actor, code: str, name: str, *, head: str | None = None, contact: str | None = None
+) -> DepartmentView:
     """Create a department, or rename it when the code exists. The code is what processes
-    name as a candidate group, so it never changes."""
+    name as a candidate group, so it never changes. ``head`` / ``contact``: user names
+    (None: as they are, "": nobody)."""
     require_admin(actor)
     code, name = code.strip(), name.strip()
     errors: dict[str, FieldError] = {}
@@ -291,6 +307,11 @@ def save_department(session: Session, actor: Actor, code: str, name: str) -> Dep
         errors["code"] = FieldError("letters_digits_only")
     if not name:
         errors["name"] = FieldError("required")
+    named = {"head": (head or "").strip() if head is not None else None}
+    named["contact"] = (contact or "").strip() if contact is not None else None
+    for field, who in named.items():
+        if who and repo.user_by_name(session, who) is None:
+            errors[field] = FieldError("unknown_user", {"username": who})
     if errors:
         raise InvalidData(errors)
     dept = repo.department_by_code(session, code)
@@ -299,9 +320,15 @@ def save_department(session: Session, actor: Actor, code: str, name: str) -> Dep
         session.add(dept)
     else:
         dept.name = name
+    if named["head"] is not None:
+        dept.head = named["head"] or None
+    if named["contact"] is not None:
+        dept.contact = named["contact"] or None
     session.flush()
-    audit(session, actor, "save_department", data={"code": code, "name": name})
-    return DepartmentView(dept.code, dept.name, 0)
+    audit(
+        session, actor, "save_department", data={"code": code, "name": name, "head": dept.head, "contact": dept.contact}
+    )
+    return DepartmentView(dept.code, dept.name, 0, dept.head, dept.contact)
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,8 @@
 """督办 as a tracked action, and the overdue board (督查台) supervisors work from.
 
 A 督办 names a case and, usually, the open task it presses on. A supervisor issues one
-with an opinion and a date to answer by (optionally escalated to the unit's head); a
+with an opinion and a date to answer by (optionally escalated to the unit's head: its
+负责人 when the roster names one, else the whole unit); a
 deadline timer raises one by itself (``record_automatic``). Either way it is a
 ``supervisions`` row, in the case's history, told to the task's holders (notification and
 e-mail), and tracked: *responded* once the task is done, *overdue again* when its answer
@@ -13,12 +14,21 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 
-from sqlalchemy import case, func, select, update
+from sqlalchemy import case, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from storage import repositories as repo
 from storage.enums import InstanceStatus, WorkItemState
-from storage.models import CaseFacts, ProcessDefinition, ProcessInstance, Supervision, WorkItem, WorkItemGroup
+from storage.models import (
+    CaseFacts,
+    Department,
+    ProcessDefinition,
+    ProcessInstance,
+    Supervision,
+    User,
+    WorkItem,
+    WorkItemGroup,
+)
 
 from .. import access, clock
 from ..access import Actor, Permission
@@ -74,8 +84,8 @@ def issue(
     escalate: bool = False,
 ) -> SupervisionView:
     """A supervisor's 督办 on a running case (its open task ``task_id``, or the case as a
-    whole): recorded, audited, told to the holders and the supervisors. Escalated, the whole
-    unit is told, its head among them (the roster does not name units' heads yet)."""
+    whole): recorded, audited, told to the holders and the supervisors. Escalated, the unit's
+    head (负责人) is told too; a unit without a head on the roster: everyone in it."""
     access.require(actor, Permission.SUPERVISE, "issue a 督办")
     instance = visible_case(session, actor, instance_id)
     errors: dict[str, FieldError] = {}
@@ -129,11 +139,27 @@ def issue(
         data={"opinion": opinion, "respond_by": deadline.isoformat() if deadline else None, "escalated": escalate},
     )
     if item is not None:
-        unit = item.candidate_groups[:1] if escalate else []
+        unit, head = _escalated_to(session, item) if escalate else ([], [])
         notifications.notify_supervision(
-            session, None, item, "督办", False, opinion=opinion, respond_by=deadline, also_groups=unit
+            session, None, item, "督办", False, opinion=opinion, respond_by=deadline, also_groups=unit, also_users=head
         )
     return _view(session, row, now)
+
+
+def _escalated_to(session: Session, item: WorkItem) -> tuple[list[str], list[str]]:
+    """Whom an escalated 督办 reaches besides the holder: (groups, users). The unit is the
+    task's first candidate group; its head when the roster names an active one (escalating
+    means someone with authority over the holder hears of it), else the whole unit, as
+    before units had heads."""
+    unit = item.candidate_groups[:1]
+    if not unit:
+        return [], []
+    head = session.scalar(
+        select(Department.head)
+        .join(User, User.username == Department.head)
+        .where(or_(Department.code == unit[0], Department.name == unit[0]), User.active.is_(True))
+    )
+    return ([], [head]) if head else (unit, [])
 
 
 def record_automatic(session: Session, instance_id: int, item_id: int, timer_name: str, now: datetime) -> None:

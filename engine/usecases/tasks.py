@@ -178,6 +178,21 @@ def complete(session: Session, actor: Actor, task_id: str, data: dict[str, Any])
     if not access.may_act(actor, item):
         who = f"claimed by {item.assignee}" if item.assignee else "not in your groups"
         raise NotAllowed(f"{actor.username} may not complete {item.name!r}: it is {who}")
+    return run_completion(session, actor, instance, item, data, ready_before)
+
+
+def run_completion(
+    session: Session,
+    actor: Actor,
+    instance: ProcessInstance,
+    item: WorkItem | ItemRow,
+    data: dict[str, Any],
+    ready_before: list[ItemRow],
+) -> list[TaskSummary]:
+    """Complete an open task the caller has found in the locked case and allowed ``actor``
+    to complete: the form's checks, the engine steps, the work item, the 督办 it answers,
+    the history, the case saved."""
+    task_id = item.task_id
     process = processes.get_by_id(session, instance.definition_id)
     meta = process.tasks.get(item.bpmn_id)
     hidden = hidden_fields(session, actor, instance.definition_id)

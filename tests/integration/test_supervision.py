@@ -10,10 +10,11 @@ from sqlalchemy import select
 
 from engine import clock
 from engine.errors import InvalidData, NotAllowed
-from engine.usecases import cases, supervision, tasks, timers
+from engine.usecases import cases, people, supervision, tasks, timers
+from engine.usecases.context import SYSTEM
 from storage.enums import NotificationKind
 from storage.models import Notification
-from tests.world import act, build_world, start_review
+from tests.world import act, build_world, create_people, start_review
 
 # review.bpmn: the office registers; the reply is due 15 days later: 2026-12-22 24:00
 REPLY_DUE = datetime(2026, 12, 22, 16, 0, tzinfo=UTC)
@@ -128,3 +129,20 @@ def test_an_escalated_supervision_tells_the_whole_unit(world):
     plain = {u for u, m in told if "再次催办" in m}
     assert escalated == {"fin", "fin2", "boss"}  # the unit (fin2 too), and the supervisor
     assert plain == {"fin", "boss"}  # the holder and the supervisor
+
+
+def test_an_escalated_supervision_reaches_the_units_head_when_it_has_one(world):
+    factory, case_id = world
+    task_id = reply_task(factory, case_id)
+    act(factory, "fin", tasks.claim, task_id)
+    with factory.begin() as s:  # the roster names fin2 the head of 财政所
+        people.save_department(s, SYSTEM, "finance", "财政所", head="fin2")
+    create_people(factory, "fin3")  # in the unit, but not its head
+    act(factory, "boss", supervision.issue, case_id, task_id, "请负责人过问", None, escalate=True)
+    with factory() as s:
+        told = s.scalars(
+            select(Notification.username).where(
+                Notification.kind == NotificationKind.SUPERVISION, Notification.message.contains("请负责人过问")
+            )
+        ).all()
+    assert set(told) == {"fin", "fin2", "boss"}  # the holder, the head, the supervisor: not fin3

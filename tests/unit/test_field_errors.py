@@ -68,6 +68,26 @@ SAMPLES = {
         {"day": "2027-02-15"},
         "2027-02-15 is a weekday, a working day anyway; add a note saying why",
     ),
+    "unknown_user": ({"username": "zhang3"}, "no user 'zhang3'"),
+    "unknown_user_yet": (
+        {"username": "zhang3"},
+        "no user 'zhang3' yet: import the people first, then this file again",
+    ),
+    "missing_column": ({"column": "Roles"}, "the column Roles is missing"),
+    "duplicate_in_file": ({"value": "li4", "row": 3}, "li4 is also in row 3"),
+    "bad_phone": (
+        {"value": "12345"},
+        "12345 is not a phone number: 11 digits of a mobile, or a landline such as 0571-87654321",
+    ),
+    "bad_email": ({"value": "x@"}, "x@ is not an e-mail address"),
+    "file_unreadable": ({}, "not a readable .xlsx or .csv file"),
+    "file_encoding": ({}, "the .csv file is neither UTF-8 nor GB18030"),
+    "too_many_rows": ({"max": 5000}, "more than 5000 rows"),
+    "no_rows": ({}, "no rows below the header"),
+    "needs_column": ({"column": "replied_on"}, "needs replied_on first"),
+    "date_before": ({"column": "registered_on", "day": "2026-11-20"}, "is before registered_on (2026-11-20)"),
+    "already_imported": ({"value": "2026-001"}, "2026-001: a case with this number exists (imported before?)"),
+    "not_reached": ({"task": "Evaluate"}, "the case does not reach Evaluate this way"),
 }
 
 

@@ -27,6 +27,7 @@ from .cases import (
     tasks_command,
     unclaim_command,
 )
+from .imports import import_command, ledger_command
 from .ops import (
     db_group,
     fire_due_command,
@@ -54,6 +55,8 @@ COMMANDS = (
     serve_command,
     calendar_group,
     settings_group,
+    import_command,
+    ledger_command,
 )
 
 

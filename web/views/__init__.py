@@ -18,6 +18,7 @@ def register(app: Flask) -> None:
         board,
         cases,
         designer,
+        imports,
         inbox,
         notifications,
         settings,
@@ -27,6 +28,7 @@ def register(app: Flask) -> None:
     )
 
     areas = (auth, inbox, tasks, start, cases, notifications, settings, statistics, board, audit, admin, designer)
+    areas += (imports,)
     areas += (assets,)
     for module in areas:
         app.register_blueprint(module.bp)

@@ -112,6 +112,8 @@ def update_user(username: str):
                 department=form.get("department") or None,
                 active=form.get("active") == "true",
                 timezone=form.get("timezone"),
+                phone=form.get("phone"),
+                district=form.get("district"),
             )
     except InvalidData as exc:
         return _user_page(username, exc.field_errors, 422)
@@ -147,7 +149,14 @@ def departments():
 def save_department():
     try:
         with database.session_factory().begin() as s:
-            people.save_department(s, current_actor(), request.form.get("code", ""), request.form.get("name", ""))
+            people.save_department(
+                s,
+                current_actor(),
+                request.form.get("code", ""),
+                request.form.get("name", ""),
+                head=request.form.get("head"),
+                contact=request.form.get("contact"),
+            )
     except InvalidData as exc:
         return render_template(
             "admin/departments.html",

@@ -76,6 +76,20 @@ _SAY: dict[str, Callable[[dict[str, Any]], str]] = {
     "calendar_overlap": lambda p: _("%(day)s 重复录入", day=p["day"]),
     "holiday_on_weekend": lambda p: _("%(day)s：只有周六、周日，本来就休息；请写明假日名称", day=p["day"]),
     "make_up_on_weekday": lambda p: _("%(day)s 是工作日，本来就上班；请注明原因", day=p["day"]),
+    "unknown_user": lambda p: _("没有这个用户：%(username)s", username=p["username"]),
+    "unknown_user_yet": lambda p: _("还没有用户 %(username)s：请先导入人员表，再导入一次本表", username=p["username"]),
+    "missing_column": lambda p: _("缺少“%(column)s”列", column=p["column"]),
+    "duplicate_in_file": lambda p: _("%(value)s 与第 %(row)s 行重复", value=p["value"], row=p["row"]),
+    "bad_phone": lambda p: _("%(value)s 不是电话号码：手机为 11 位数字，固定电话如 0571-87654321", value=p["value"]),
+    "bad_email": lambda p: _("%(value)s 不是电子邮件地址", value=p["value"]),
+    "file_unreadable": lambda p: _("无法读取：请上传 .xlsx 或 .csv 文件"),
+    "file_encoding": lambda p: _("CSV 文件的编码既不是 UTF-8，也不是 GB18030"),
+    "too_many_rows": lambda p: _("超过 %(max)s 行", max=p["max"]),
+    "no_rows": lambda p: _("表头下面没有数据"),
+    "needs_column": lambda p: _("须先填写“%(column)s”", column=p["column"]),
+    "date_before": lambda p: _("早于“%(column)s”（%(day)s）", column=p["column"], day=p["day"]),
+    "already_imported": lambda p: _("编号 %(value)s 的案件已存在（已导入过？）", value=p["value"]),
+    "not_reached": lambda p: _("按台账的办理顺序，案件到不了“%(task)s”这一步", task=p["task"]),
 }
 
 

@@ -1,0 +1,416 @@
+"""Day one of a real office: its units (单位) and its people (人员: officers, deputies...) from
+the spreadsheets it already keeps (``spreadsheets`` reads them).
+
+``plan`` is the dry run: what would be created and what changed (before → after, field by
+field), and every problem by row and column; it writes nothing. ``apply`` plans again in
+its own transaction and writes all of it or, with any problem, nothing; each new person
+gets an initial password, returned once and stored only hashed, to be changed at the first
+sign-in. Importing the same file again changes nothing: a unit is known by its code, a
+person by the user name. An empty optional cell leaves what is stored as it is.
+
+The order on day one: units first (负责人 / 联络员 left empty, or naming people who already
+have accounts), then people (their 单位代码 must exist), then the units file again with the
+heads and contacts filled in. A head naming someone without an account yet is refused,
+saying so."""
+
+from __future__ import annotations
+
+import re
+import secrets
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from storage.enums import Role
+from storage.models import Department, User, UserRole
+
+from .. import clock
+from ..errors import FieldError, InvalidData
+from . import spreadsheets
+from .context import Actor, audit
+from .people import require_admin
+from .sign_in import hash_password, password_problem
+from .spreadsheets import Column
+
+
+class Kind(StrEnum):
+    UNITS = "units"
+    PEOPLE = "people"
+
+
+# Role code → the name a spreadsheet uses (web/roles.py shows the same names; a test keeps
+# the two equal). A roles cell takes these names or the codes, separated by 、 , ; or spaces.
+ROLE_NAMES: dict[str, str] = {
+    Role.DEPUTY: "人大代表",
+    Role.OFFICER: "办理人员",
+    Role.OFFICE_HEAD: "人大办主任",
+    Role.PETITION_OFFICER: "信访专员",
+    Role.SUPERVISOR: "督查",
+    Role.CHAIR: "主席/副主席",
+    Role.DESIGNER: "流程设计",
+    Role.ADMIN: "管理员",
+}
+_ROLE_OF = {name: code for code, name in ROLE_NAMES.items()} | {r.value: r.value for r in Role}
+_ROLE_SPLIT = re.compile(r"[、,，;；\s]+")
+_MOBILE = re.compile(r"(\+?86)?1[3-9]\d{9}")
+_LANDLINE = re.compile(r"0\d{2,3}-?\d{7,8}(-\d{1,6})?")
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s.]+")
+# initial passwords people copy from paper: no 0/O/o, 1/l/I
+_READABLE = "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnpqrstuvwxyz23456789"
+
+UNIT_COLUMNS = (
+    Column("代码", 16, True, "water", hint="字母、数字、- 和 _；流程中使用，建立后不再改变"),
+    Column("名称", 24, True, "水利站"),
+    Column("负责人", 16, example="", hint="用户名：升级督办送达此人"),
+    Column("联络员", 16, example="", hint="用户名"),
+)
+PEOPLE_COLUMNS = (
+    Column("用户名", 16, True, "zhangsan", hint="登录用的名字：字母、数字、- 和 _"),
+    Column("姓名", 14, True, "张三"),
+    Column("单位代码", 16, example="office", hint="代表可不填"),
+    Column("选区", 16, example="第一选区"),
+    Column("角色", 22, True, "办理人员", choices=tuple(ROLE_NAMES.values()), hint="多个角色用“、”分隔"),
+    Column("电话", 16, example="13800001111"),
+    Column("邮箱", 24, example="zhangsan@example.cn"),
+)
+COLUMNS = {Kind.UNITS: UNIT_COLUMNS, Kind.PEOPLE: PEOPLE_COLUMNS}
+ORDER_NOTE = "先导入单位表（负责人、联络员可先空着），再导入人员表，最后再导入一次填好负责人、联络员的单位表。"
+
+
+@dataclass(frozen=True)
+class Problem:
+    row: int | None  # None: the file as a whole
+    column: str | None  # the header, as the template writes it
+    error: FieldError
+
+    @property
+    def key(self) -> str:
+        where = [f"row {self.row}"] if self.row else []
+        return ", ".join([*where, self.column or "file"])
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"row": self.row, "column": self.column, "message": self.error.text, **self.error.to_dict()}
+
+
+@dataclass(frozen=True)
+class Change:
+    row: int
+    key: str  # the unit's code, the person's user name
+    name: str
+    created: bool
+    fields: dict[str, tuple[str | None, str | None]]  # column → (before, after); before is None when created
+
+
+@dataclass(frozen=True)
+class Plan:
+    kind: str
+    rows: int
+    changes: list[Change] = field(default_factory=list)
+    unchanged: int = 0
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def created(self) -> int:
+        return sum(c.created for c in self.changes)
+
+    @property
+    def updated(self) -> int:
+        return sum(not c.created for c in self.changes)
+
+
+@dataclass(frozen=True)
+class InitialPassword:
+    username: str
+    display_name: str
+    password: str
+
+
+@dataclass(frozen=True)
+class Result:
+    plan: Plan
+    passwords: list[InitialPassword]  # shown once: only hashes are stored
+
+
+class ImportRefused(InvalidData):
+    """The file has problems: nothing was written. ``plan`` has them by row and column."""
+
+    def __init__(self, plan: Plan):
+        super().__init__({p.key: p.error for p in plan.problems}, "the file has problems; nothing was imported")
+        self.plan = plan
+
+
+def kind_of(kind: str) -> Kind:
+    try:
+        return Kind(kind)
+    except ValueError:
+        raise InvalidData({"kind": FieldError("not_allowed_value", {"value": kind})}) from None
+
+
+def template(session: Session, actor: Actor, kind: str) -> bytes:
+    """The .xlsx to fill in for ``kind``: its headers, an example row, drop-downs (units: the
+    current unit codes; roles: the role names)."""
+    require_admin(actor)
+    columns = COLUMNS[kind_of(kind)]
+    codes = tuple(session.scalars(select(Department.code).order_by(Department.id)))
+    columns = tuple(
+        Column(c.header, c.width, c.required, c.example, codes, c.hint) if c.header == "单位代码" else c
+        for c in columns
+    )
+    title = "单位" if kind == Kind.UNITS else "人员"
+    notes = {"导入顺序": ORDER_NOTE, "必填": "带 * 的列必填；其余列空着表示不改动"}
+    return spreadsheets.template(title, columns, notes)
+
+
+# -- the dry run -----------------------------------------------------------------------------
+class _Rows:
+    """The file's rows of one kind, each cell checked: the problems found, the values kept."""
+
+    def __init__(self, kind: Kind, sheet: spreadsheets.Sheet):
+        self.problems: list[Problem] = []
+        self.kind, self.sheet = kind, sheet
+        self.seen: dict[str, int] = {}
+        present = set(sheet.headers)
+        for col in COLUMNS[kind]:
+            if col.required and col.header not in present:
+                self.problems.append(Problem(None, col.header, FieldError("missing_column", {"column": col.header})))
+
+    def cell(self, row: spreadsheets.Row, column: str, check: Callable[[str], FieldError | None] | None = None) -> str:
+        value = row.values.get(column, "")
+        col = next(c for c in COLUMNS[self.kind] if c.header == column)
+        error = FieldError("required") if col.required and not value else None
+        if value and not error and check is not None:
+            error = check(value)
+        if error is not None:
+            self.refuse(row, column, error)
+        return value
+
+    def refuse(self, row: spreadsheets.Row, column: str, error: FieldError) -> None:
+        if not any(p.row == row.number and p.column == column for p in self.problems):
+            self.problems.append(Problem(row.number, column, error))
+
+    def unique(self, row: spreadsheets.Row, column: str, value: str) -> None:
+        if value in self.seen:
+            self.refuse(row, column, FieldError("duplicate_in_file", {"value": value, "row": self.seen[value]}))
+        else:
+            self.seen[value] = row.number
+
+
+def _name_like(value: str) -> FieldError | None:
+    if len(value) > 64:
+        return FieldError("max_length", {"max": 64})
+    if not value.isascii() or not value.replace("_", "").replace("-", "").isalnum():
+        return FieldError("letters_digits_only")
+    return None
+
+
+def _at_most(n: int) -> Callable[[str], FieldError | None]:
+    return lambda value: FieldError("max_length", {"max": n}) if len(value) > n else None
+
+
+def _phone(value: str) -> FieldError | None:
+    digits = value.replace(" ", "")
+    ok = _MOBILE.fullmatch(digits) or _LANDLINE.fullmatch(digits)
+    return None if ok else FieldError("bad_phone", {"value": value})
+
+
+def _email(value: str) -> FieldError | None:
+    return None if _EMAIL.fullmatch(value) and len(value) <= 255 else FieldError("bad_email", {"value": value})
+
+
+def _roles(value: str) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(_ROLE_OF.get(t, t) for t in _ROLE_SPLIT.split(value) if t))
+
+
+def _role_check(value: str) -> FieldError | None:
+    unknown = [r for r in _roles(value) if r not in ROLE_NAMES]
+    if not unknown:
+        return None
+    return FieldError("unknown_role", {"roles": "、".join(unknown), "known": "、".join(ROLE_NAMES.values())})
+
+
+def _role_text(roles: Iterable[str]) -> str:
+    """Roles by name, in the table's order (so the same roles compare equal however written)."""
+    order = list(ROLE_NAMES)
+    return "、".join(ROLE_NAMES.get(r, r) for r in sorted(roles, key=lambda r: order.index(r) if r in order else 99))
+
+
+def _change(row: int, key: str, name: str, old: dict[str, str | None] | None, new: dict[str, str | None]) -> Change:
+    if old is None:
+        return Change(row, key, name, True, {k: (None, v) for k, v in new.items() if v})
+    moved: dict[str, tuple[str | None, str | None]] = {
+        k: (old[k], v) for k, v in new.items() if v is not None and v != old[k]
+    }
+    return Change(row, key, name, False, moved)
+
+
+def _plan_units(session: Session, rows: _Rows) -> list[tuple[Change, dict[str, str | None]]]:
+    units = {d.code: d for d in session.scalars(select(Department))}
+    users = set(session.scalars(select(User.username)))
+
+    def known_user(value: str) -> FieldError | None:
+        return None if value in users else FieldError("unknown_user_yet", {"username": value})
+
+    out = []
+    for row in rows.sheet.rows:
+        code = rows.cell(row, "代码", _name_like)
+        name = rows.cell(row, "名称", _at_most(200))
+        head = rows.cell(row, "负责人", known_user)
+        contact = rows.cell(row, "联络员", known_user)
+        if code:
+            rows.unique(row, "代码", code)
+        dept = units.get(code)
+        old: dict[str, str | None] | None = (
+            {"名称": dept.name, "负责人": dept.head, "联络员": dept.contact} if dept else None
+        )
+        new = {"名称": name, "负责人": head or None, "联络员": contact or None}
+        out.append((_change(row.number, code, name, old, new), {"code": code, **new}))
+    return out
+
+
+def _plan_people(session: Session, actor: Actor, rows: _Rows) -> list[tuple[Change, dict[str, str | None]]]:
+    units = {d.code: d.code for d in session.scalars(select(Department))}
+    units |= {d.name: d.code for d in session.scalars(select(Department))}  # a unit's name will do too
+    existing = {u.username: u for u in session.scalars(select(User))}
+
+    def known_unit(value: str) -> FieldError | None:
+        return None if value in units else FieldError("unknown_department", {"department": value})
+
+    out = []
+    for row in rows.sheet.rows:
+        username = rows.cell(row, "用户名", _name_like)
+        name = rows.cell(row, "姓名", _at_most(200))
+        unit = rows.cell(row, "单位代码", known_unit)
+        district = rows.cell(row, "选区", _at_most(200))
+        roles = _roles(rows.cell(row, "角色", _role_check))
+        phone = rows.cell(row, "电话", _phone).replace(" ", "")
+        email = rows.cell(row, "邮箱", _email)
+        if username:
+            rows.unique(row, "用户名", username)
+        if username == actor.username and Role.ADMIN.value not in roles:
+            rows.refuse(row, "角色", FieldError("own_admin_role"))
+        user = existing.get(username)
+        old: dict[str, str | None] | None = None
+        if user is not None:
+            old = {
+                "姓名": user.display_name,
+                "单位代码": user.department.code if user.department else None,
+                "选区": user.district,
+                "角色": _role_text(user.roles),
+                "电话": user.phone,
+                "邮箱": user.email,
+            }
+        new = {
+            "姓名": name,
+            "单位代码": units.get(unit) if unit else None,
+            "选区": district or None,
+            "角色": _role_text(roles),
+            "电话": phone or None,
+            "邮箱": email or None,
+        }
+        values = {**new, "username": username, "roles": ",".join(roles)}
+        out.append((_change(row.number, username, name, old, new), values))
+    return out
+
+
+def _planned(
+    session: Session, actor: Actor, kind: str, filename: str, content: bytes
+) -> tuple[Plan, list[tuple[Change, dict[str, str | None]]]]:
+    require_admin(actor)
+    what = kind_of(kind)
+    sheet = spreadsheets.read(filename, content, [c.header for c in COLUMNS[what]])
+    rows = _Rows(what, sheet)
+    if rows.problems:  # a missing column: the rows cannot be read as meant
+        return Plan(what.value, len(sheet.rows), problems=rows.problems), []
+    planned = _plan_units(session, rows) if what == Kind.UNITS else _plan_people(session, actor, rows)
+    changes = [c for c, _values in planned if c.created or c.fields]
+    position = {c.header: i for i, c in enumerate(COLUMNS[what])}
+    problems = sorted(rows.problems, key=lambda p: (p.row or 0, position.get(p.column or "", 0)))
+    plan = Plan(what.value, len(sheet.rows), changes, len(planned) - len(changes), problems)
+    return plan, planned
+
+
+def plan(session: Session, actor: Actor, kind: str, filename: str, content: bytes) -> Plan:
+    """The dry run: what importing ``content`` as ``kind`` would create and change, and its
+    problems by row and column. Writes nothing."""
+    return _planned(session, actor, kind, filename, content)[0]
+
+
+# -- applying -------------------------------------------------------------------------------------
+def initial_password(username: str, display_name: str) -> str:
+    """Twelve readable characters in three groups (xxxx-xxxx-xxxx), random, passing the policy."""
+    while True:
+        password = "-".join("".join(secrets.choice(_READABLE) for _ in range(4)) for _ in range(3))
+        if password_problem(password, username, display_name) is None:
+            return password
+
+
+def apply(session: Session, actor: Actor, kind: str, filename: str, content: bytes) -> Result:
+    """Plan again, in this transaction, and write every change; any problem: ImportRefused,
+    nothing written. The new people's initial passwords are in the result, and nowhere else."""
+    plan, planned = _planned(session, actor, kind, filename, content)
+    if plan.problems:
+        raise ImportRefused(plan)
+    passwords: list[InitialPassword] = []
+    writer = _write_unit if plan.kind == Kind.UNITS else _write_person
+    for change, values in planned:
+        if change.created or change.fields:
+            password = writer(session, change, values)
+            if password:
+                passwords.append(InitialPassword(change.key, change.name, password))
+    session.flush()
+    audit(
+        session,
+        actor,
+        f"import_{plan.kind}",
+        data={
+            "file": filename[:200],
+            "created": [c.key for c in plan.changes if c.created],
+            "updated": [c.key for c in plan.changes if not c.created],
+            "unchanged": plan.unchanged,
+        },
+    )
+    return Result(plan, passwords)
+
+
+def _write_unit(session: Session, change: Change, values: dict[str, str | None]) -> str | None:
+    dept = session.scalars(select(Department).where(Department.code == values["code"])).first()
+    if dept is None:
+        dept = Department(code=values["code"], name=values["名称"] or "")
+        session.add(dept)
+    dept.name = values["名称"] or dept.name
+    dept.head = values["负责人"] or dept.head
+    dept.contact = values["联络员"] or dept.contact
+    return None
+
+
+def _write_person(session: Session, change: Change, values: dict[str, str | None]) -> str | None:
+    username = values["username"] or ""
+    user = session.scalars(select(User).where(User.username == username)).first()
+    password = None
+    if user is None:
+        password = initial_password(username, change.name)
+        user = User(
+            username=username,
+            display_name=change.name,
+            password_hash=hash_password(password),
+            active=True,
+            created_at=clock.now(),
+            must_change_password=True,
+        )
+        session.add(user)
+    user.display_name = values["姓名"] or user.display_name
+    if values["单位代码"]:
+        user.department = session.scalars(select(Department).where(Department.code == values["单位代码"])).one()
+    user.district = values["选区"] or user.district
+    user.phone = values["电话"] or user.phone
+    user.email = values["邮箱"] or user.email
+    wanted = (values["roles"] or "").split(",")
+    user.role_rows = [r for r in user.role_rows if r.role.value in wanted]
+    have = {r.role.value for r in user.role_rows}
+    user.role_rows += [UserRole(role=Role(r)) for r in wanted if r and r not in have]
+    session.flush()
+    return password

@@ -1,0 +1,183 @@
+"""Spreadsheets people bring: an .xlsx (openpyxl) or a .csv in UTF-8, with or without a
+BOM, or GB18030 (what Excel on Chinese Windows writes), read into rows of text under their
+headers, each with the row number Excel shows; and the .xlsx templates handed out for them.
+
+No database here: what the rows mean is the importer's (``onboarding``)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import zipfile
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from openpyxl import Workbook, load_workbook
+from openpyxl.styles import Font, PatternFill
+from openpyxl.utils import get_column_letter, quote_sheetname
+from openpyxl.utils.exceptions import InvalidFileException
+from openpyxl.worksheet.datavalidation import DataValidation
+
+from ..errors import FieldError, InvalidData
+
+MAX_BYTES = 5 * 1024 * 1024
+MAX_ROWS = 5000
+HEADER_SEARCH = 10  # a title row or two above the header (a merged 标题 cell) is common
+
+
+@dataclass(frozen=True)
+class Row:
+    number: int  # as Excel numbers it (the header's own row counted)
+    values: dict[str, str]  # header → the cell as text, stripped ("" when empty)
+
+
+@dataclass(frozen=True)
+class Sheet:
+    headers: list[str]
+    rows: list[Row]
+
+
+def _refuse(error: FieldError) -> InvalidData:
+    return InvalidData({"file": error}, "the file cannot be read")
+
+
+def _text(value: Any) -> str:
+    """A cell as the text a person typed: 13800001111 stays a number's digits (Excel keeps
+    phone numbers as numbers, 1.38e10 when floats), a date as YYYY-MM-DD."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, datetime):
+        return value.date().isoformat() if value.time() == datetime.min.time() else value.isoformat(sep=" ")
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value).replace("\u3000", " ").strip()
+
+
+def header_key(text: str) -> str:
+    """A header as written, without spaces and the marks templates put on required columns."""
+    return "".join(text.split()).strip("*＊")
+
+
+def _decode(content: bytes) -> str:
+    if content.startswith(b"\xef\xbb\xbf"):
+        return content[3:].decode("utf-8", errors="strict")
+    for encoding in ("utf-8", "gb18030"):
+        try:
+            return content.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise _refuse(FieldError("file_encoding"))
+
+
+def _csv_rows(content: bytes) -> Iterable[list[Any]]:
+    try:
+        text = _decode(content)
+    except UnicodeDecodeError:
+        raise _refuse(FieldError("file_encoding")) from None
+    try:
+        return list(csv.reader(io.StringIO(text, newline="")))
+    except csv.Error:
+        raise _refuse(FieldError("file_unreadable")) from None
+
+
+def _xlsx_rows(content: bytes) -> Iterable[list[Any]]:
+    try:
+        book = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+    except (zipfile.BadZipFile, InvalidFileException, KeyError, ValueError, OSError, TypeError):
+        raise _refuse(FieldError("file_unreadable")) from None
+    try:
+        sheet = book.worksheets[0]
+        return [list(r) for r in sheet.iter_rows(values_only=True, max_row=MAX_ROWS + HEADER_SEARCH + 1)]
+    except (KeyError, ValueError, IndexError, TypeError):
+        raise _refuse(FieldError("file_unreadable")) from None
+    finally:
+        book.close()
+
+
+def read(filename: str, content: bytes, expected: Sequence[str]) -> Sheet:
+    """The rows of ``content`` (an .xlsx or a .csv, told by its bytes, the name only breaking a
+    tie) under the first row among the first few that holds one of the ``expected`` headers.
+    Fully empty rows are skipped. Refused (InvalidData on ``file``): too large, unreadable,
+    neither UTF-8 nor GB18030, too many rows, no rows."""
+    if len(content) > MAX_BYTES:
+        raise _refuse(FieldError("file_too_large", {"max_mb": MAX_BYTES // (1024 * 1024)}))
+    if not content.strip():
+        raise _refuse(FieldError("file_empty"))
+    is_xlsx = content.startswith(b"PK\x03\x04")
+    if not is_xlsx and filename.lower().endswith((".xlsx", ".xls", ".xlsm")):
+        raise _refuse(FieldError("file_unreadable"))  # an old .xls, or not a workbook at all
+    raw = _xlsx_rows(content) if is_xlsx else _csv_rows(content)
+    wanted = {header_key(h) for h in expected}
+    lines = [[_text(v) for v in line] for line in raw]
+    start = next(
+        (i for i, line in enumerate(lines[:HEADER_SEARCH]) if wanted & {header_key(v) for v in line}),
+        0,
+    )
+    headers = [header_key(v) for v in lines[start]] if lines else []
+    rows = []
+    for offset, line in enumerate(lines[start + 1 :], start=start + 2):
+        if not any(line):
+            continue
+        rows.append(Row(offset, {h: (line[i] if i < len(line) else "") for i, h in enumerate(headers) if h}))
+        if len(rows) > MAX_ROWS:
+            raise _refuse(FieldError("too_many_rows", {"max": MAX_ROWS}))
+    if not rows:
+        raise _refuse(FieldError("no_rows"))
+    return Sheet([h for h in headers if h], rows)
+
+
+# -- templates ----------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Column:
+    header: str
+    width: int
+    required: bool = False
+    example: str = ""
+    choices: Sequence[str] = ()  # a drop-down of these (the list sheet)
+    hint: str = ""  # the drop-down's prompt
+
+
+def template(title: str, columns: Sequence[Column], notes: Mapping[str, str] | None = None) -> bytes:
+    """An .xlsx to fill in: the headers (required ones bold and marked *), an example row,
+    the header frozen, and a drop-down for each column with choices. The choices live on a
+    second sheet: an inline list is limited to 255 characters, a unit list is longer."""
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = title
+    lists = book.create_sheet("选项")
+    bold, fill = Font(bold=True), PatternFill("solid", fgColor="FFF2CC")
+    for i, col in enumerate(columns, start=1):
+        letter = get_column_letter(i)
+        cell = sheet.cell(row=1, column=i, value=f"{col.header}*" if col.required else col.header)
+        cell.font = bold
+        if col.required:
+            cell.fill = fill
+        sheet.cell(row=2, column=i, value=col.example)
+        sheet.column_dimensions[letter].width = col.width
+        if col.choices:
+            lists.cell(row=1, column=i, value=col.header).font = bold
+            for j, choice in enumerate(col.choices, start=2):
+                lists.cell(row=j, column=i, value=choice)
+            source = f"{quote_sheetname(lists.title)}!${letter}$2:${letter}${len(col.choices) + 1}"
+            # a roles cell may list several (、): a warning, not a stop, on anything else
+            rule = DataValidation(type="list", formula1=source, allow_blank=True, errorStyle="warning")
+            rule.prompt, rule.showInputMessage = col.hint or col.header, True
+            sheet.add_data_validation(rule)
+            rule.add(f"{letter}2:{letter}{MAX_ROWS + 1}")
+    sheet.freeze_panes = "A2"
+    if notes:
+        about = book.create_sheet("说明")
+        about.column_dimensions["B"].width = 90
+        for row, (label, text) in enumerate(notes.items(), start=1):
+            about.cell(row=row, column=1, value=label).font = bold
+            about.cell(row=row, column=2, value=text)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()

@@ -1,0 +1,67 @@
+"""POST /api/v1/imports/{kind}: the dry run, the import with its passwords once, the
+problems by row and column, who may; and the OpenAPI document declares it."""
+
+from __future__ import annotations
+
+from io import BytesIO
+from pathlib import Path
+
+from tests.world import deploy
+
+UNITS = "代码,名称\nwater,水利站\n".encode("utf-8-sig")
+
+
+def send(caller, kind: str, content: bytes, query: str = ""):
+    return caller.post(
+        f"/imports/{kind}{query}", data={"file": (BytesIO(content), "f.csv")}, content_type="multipart/form-data"
+    )
+
+
+def test_dry_run_then_import(world):
+    admin = world.as_("admin")
+    dry = send(admin, "units", UNITS, "?dry_run=true")
+    assert dry.status_code == 200, dry.get_json()
+    body = dry.get_json()
+    assert body["passwords"] == [] and (body["plan"]["created"], body["plan"]["rows"]) == (1, 1)
+    assert body["plan"]["changes"][0]["fields"] == {"名称": [None, "水利站"]}
+    assert send(admin, "units", UNITS).status_code == 200
+    people = "用户名,姓名,单位代码,角色\nli4,李四,water,人大代表\n".encode("gb18030")
+    done = send(admin, "people", people).get_json()
+    assert [p["username"] for p in done["passwords"]] == ["li4"]
+    again = send(admin, "people", people).get_json()  # nothing new: no password
+    assert (again["plan"]["unchanged"], again["passwords"]) == (1, [])
+
+
+def test_problems_by_row_and_column_and_who_may(world):
+    refused = send(world.as_("admin"), "people", "用户名,姓名,角色\nli4,李四,国王\n".encode(), "?dry_run=true")
+    assert refused.status_code == 422
+    assert refused.get_json()["codes"]["row 2, 角色"]["code"] == "unknown_role"
+    assert send(world.as_("clerk"), "units", UNITS).status_code == 403
+    assert send(world.as_("admin"), "ledger", UNITS).status_code == 404
+    assert world.as_("admin").post("/imports/units", data={}, content_type="multipart/form-data").status_code == 422
+
+
+def test_the_openapi_document_declares_it(world):
+    spec = world.anonymous().get("/openapi.json").get_json()
+    path = spec["paths"]["/api/v1/imports/{kind}"]
+    assert "multipart/form-data" in path["post"]["requestBody"]["content"]
+    [kind] = path["parameters"]
+    assert kind["schema"]["enum"] == ["units", "people"]
+    assert [p["name"] for p in path["post"]["parameters"]] == ["dry_run"]
+
+
+def test_a_ledger_dry_run_and_import(world, frozen_clock):
+    deploy(world.app, Path(__file__).resolve().parents[2] / "bpmn" / "petition.bpmn")
+    ledger = "事由,来源,信访人姓名,信访内容,收到日期\n道路积水,来信,钱某,反映积水,2026-11-09\n".encode("gb18030")
+    dry = world.as_("admin").post(
+        "/imports/ledger/petitions?dry_run=true",
+        data={"file": (BytesIO(ledger), "l.csv")},
+        content_type="multipart/form-data",
+    )
+    assert dry.status_code == 200, dry.get_json()
+    [row] = dry.get_json()["outcomes"]
+    assert (row["row"], row["closed"], row["waiting_at"]) == (2, False, ["审查是否受理并告知信访人"])
+    refused = world.as_("clerk").post(
+        "/imports/ledger/petitions", data={"file": (BytesIO(ledger), "l.csv")}, content_type="multipart/form-data"
+    )
+    assert refused.status_code == 403

@@ -1,0 +1,176 @@
+"""This year's ledger brought in from Excel: each row replayed through the current process at
+the dates it records, so its deadlines, on-time flags and figures are the process's own; the dry
+run shows what each row becomes and changes nothing; a ledger with a problem imports nothing."""
+
+from __future__ import annotations
+
+import io
+from datetime import date
+from pathlib import Path
+
+import pytest
+from openpyxl import Workbook
+from sqlalchemy import func, select
+
+from engine.errors import NotAllowed
+from engine.usecases import cases, ledger
+from engine.usecases.statistics import Period, statistics
+from storage import repositories as repo
+from storage.models import Notification, ProcessInstance, WorkItem
+from tests.world import act, create_people, deploy
+
+LIBRARY = Path(__file__).resolve().parents[2] / "bpmn"
+PROPOSAL_HEADERS = ["编号", "标题", "内容", "提出代表", "提出时间", "登记日期", "交办日期", "类别", "主办单位",
+                    "协办单位", "答复日期", "答复类别", "答复内容", "评价日期", "评价"]  # fmt: skip
+PETITION_HEADERS = ["编号", "事由", "来源", "信访人姓名", "联系电话", "信访内容", "收到日期", "受理日期", "承办单位",
+                    "交办日期", "答复日期", "答复内容"]  # fmt: skip
+
+
+def workbook(headers: list[str], *rows: dict[str, str]) -> bytes:
+    """An .xlsx as an office keeps it: a title row above the header, then one row per case."""
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["2026年代表建议办理台账"])
+    sheet.append(headers)
+    for row in rows:
+        sheet.append([row.get(h, "") for h in headers])
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+@pytest.fixture
+def world(session_factory, frozen_clock):  # 2026-12-07 (Mon) 09:00 Beijing
+    create_people(session_factory, "admin", "boss", "clerk", "fin", "landy", "civ", "wang", "li")
+    deploy(session_factory, LIBRARY / "proposal.bpmn", LIBRARY / "petition.bpmn")
+    return session_factory
+
+
+DONE = {  # assigned 03-09 + 3 months = 06-09; replied 05-20: on time; 满意
+    "编号": "2026-建-001", "标题": "关于修缮村道的建议", "内容": "村道破损", "提出代表": "wang",
+    "提出时间": "闭会期间", "登记日期": "2026-03-02", "交办日期": "2026-03-09", "类别": "城乡建设",
+    "主办单位": "财政所", "协办单位": "国土所", "答复日期": "2026-05-20", "答复类别": "A",
+    "答复内容": "已修缮", "评价日期": "2026-06-01", "评价": "满意",
+}  # fmt: skip
+LATE = {  # assigned 05-08 + 3 months = 08-08, a Saturday: due Monday 08-10 24:00; replied 09-01
+    "编号": "2026-建-002", "标题": "关于增设路灯的建议", "内容": "夜间无照明", "提出代表": "li",
+    "提出时间": "大会期间", "登记日期": "2026年5月6日", "交办日期": "2026/5/8", "类别": "城乡建设",
+    "主办单位": "land", "答复日期": "2026-09-01", "答复类别": "B", "答复内容": "列入明年计划",
+}  # fmt: skip
+OPEN = {  # assigned 11-23 + 3 months = 2027-02-23: waiting at the reply
+    "标题": "关于学校周边交通的建议", "内容": "上下学拥堵", "提出代表": "wang", "提出时间": "闭会期间",
+    "登记日期": "2026-11-20", "交办日期": "2026-11-23", "类别": "教育", "主办单位": "财政所",
+}  # fmt: skip
+
+
+def test_each_row_is_replayed_at_its_dates_and_counted(world):
+    content = workbook(PROPOSAL_HEADERS, DONE, LATE, OPEN)
+    dry = act(world, "admin", ledger.plan, "proposals", "台账.xlsx", content)
+    assert dry.problems == []
+    assert [(o.row, o.title, o.closed, o.waiting_at) for o in dry.outcomes] == [
+        (3, "关于修缮村道的建议", True, []),
+        (4, "关于增设路灯的建议", False, ["评价办理结果（回执）"]),
+        (5, "关于学校周边交通的建议", False, ["办理并书面答复"]),
+    ]
+    with world() as s:  # the dry run wrote nothing
+        assert s.scalar(select(func.count()).select_from(ProcessInstance)) == 0
+
+    done = act(world, "admin", ledger.apply, "proposals", "台账.xlsx", content)
+    ids = [o.instance_id for o in done.outcomes]
+    first = act(world, "admin", cases.instance_detail, ids[0])
+    assert first.status == "completed" and first.business_key == "2026-建-001"
+    v = first.variables
+    assert (v["registered_at"][:10], v["reply_due"], v["replied_on_time"]) == (
+        "2026-03-02",
+        "2026-06-10T00:00:00+08:00",
+        True,
+    )
+    late = act(world, "admin", cases.instance_detail, ids[1]).variables
+    assert (late["reply_due"], late["replied_on_time"]) == ("2026-08-11T00:00:00+08:00", False)
+    history = [(h.action, h.at.isoformat()) for h in first.history[:2]]
+    assert history == [("start", "2026-03-02T01:00:00+00:00"), ("import", "2026-03-02T01:00:00+00:00")]
+
+    # the office's figures for the year include the ledger
+    figures = act(world, "boss", statistics, "proposal", Period(date(2026, 1, 1), date(2026, 12, 7))).overall
+    assert {k: figures[k].count for k in ("received", "assigned", "replied", "replied_on_time", "late")} == {
+        "received": 3,
+        "assigned": 3,
+        "replied": 2,
+        "replied_on_time": 1,
+        "late": 1,
+    }
+    assert (figures["satisfied_first"].count, figures["class_a"].count, figures["class_b"].count) == (1, 1, 1)
+
+    # who holds an open task is told once, now; the steps passed through told no one
+    with world() as s:
+        told = s.execute(select(Notification.username).order_by(Notification.username)).scalars().all()
+        reply = s.scalars(select(WorkItem).where(WorkItem.instance_id == ids[2], WorkItem.state == "ready")).one()
+    assert told == ["fin", "li"]  # 财政所 the reply of OPEN, li the evaluation of LATE
+    assert reply.due_at.isoformat() == "2027-02-23T16:00:00+00:00"  # 2027-02-23 24:00 Beijing
+
+    again = act(world, "admin", ledger.plan, "proposals", "台账.xlsx", content)
+    assert [(p.row, p.column, p.error.code) for p in again.problems] == [
+        (3, "编号", "already_imported"),
+        (4, "编号", "already_imported"),
+    ]
+
+
+def test_a_ledger_with_problems_imports_nothing_and_names_row_and_column(world):
+    rows = [
+        DONE,
+        {**LATE, "编号": "", "主办单位": "水利站"},  # no such unit
+        {**OPEN, "交办日期": "2026-11-19"},  # assigned before it was registered
+        {**OPEN, "标题": "", "答复日期": "2026-12-01", "答复类别": "A", "答复内容": "x"},  # no title
+        {**OPEN, "登记日期": "2026-12-08"},  # tomorrow
+        {**OPEN, "评价日期": "2026-12-01", "评价": "满意"},  # evaluated, never replied
+        {**DONE, "类别": "交通"},  # not a class of the form
+    ]
+    content = workbook(PROPOSAL_HEADERS, *rows)
+    with pytest.raises(ledger.LedgerRefused) as refused:
+        act(world, "admin", ledger.apply, "proposals", "台账.xlsx", content)
+    problems = [(p.row, p.column, p.error.code, p.error.params) for p in refused.value.plan.problems]
+    assert problems == [
+        (4, "主办单位", "not_allowed_value", {"value": "水利站（" + "、".join(units_of(world)) + "）"}),
+        (5, "交办日期", "date_before", {"column": "登记日期", "day": "2026-11-20"}),
+        (6, "标题", "required", {}),
+        (7, "登记日期", "date_out_of_range", {"min": "1900-01-01", "max": "2026-12-07"}),
+        (8, "评价日期", "needs_column", {"column": "答复日期"}),
+        (
+            9,
+            "类别",
+            "not_allowed_value",
+            {"value": "交通（经济发展、城乡建设、农业农村、教育、医疗卫生、民政社保、社会治安、其他）"},
+        ),
+        (9, "编号", "duplicate_in_file", {"value": "2026-建-001", "row": 3}),
+    ]
+    with world() as s:
+        assert s.scalar(select(func.count()).select_from(ProcessInstance)) == 0
+
+
+def units_of(world) -> list[str]:
+    with world() as s:
+        return list(repo.department_choices(s).values())
+
+
+def test_a_petition_ledger_counts_acceptance_from_receipt(world):
+    row = {
+        "编号": "2026-信-007", "事由": "低保资格", "来源": "来访", "信访人姓名": "赵某某",
+        "联系电话": "13800001234", "信访内容": "申请复核", "收到日期": "2026-10-08", "受理日期": "2026-10-12",
+        "承办单位": "民政办", "交办日期": "2026-10-13", "答复日期": "2026-11-02", "答复内容": "符合条件",
+    }  # fmt: skip
+    done = act(world, "admin", ledger.apply, "petitions", "信访台账.xlsx", workbook(PETITION_HEADERS, row))
+    [outcome] = done.outcomes
+    v = act(world, "admin", cases.instance_detail, outcome.instance_id).variables
+    # received 10-08 + 15 days = 10-23 (Fri), 24:00; accepted 10-12: in time
+    assert (v["accept_due"], v["accepted_on_time"], v["replied_on_time"]) == (
+        "2026-10-24T00:00:00+08:00",
+        True,
+        True,
+    )
+
+
+def test_only_an_administrator_imports_a_ledger(world):
+    content = workbook(PROPOSAL_HEADERS, DONE)
+    for who in ("clerk", "boss"):
+        with pytest.raises(NotAllowed):
+            act(world, who, ledger.plan, "proposals", "台账.xlsx", content)

@@ -1,0 +1,110 @@
+"""The admin's import page (upload → preview → confirm → the password sheet), its template
+downloads, and the same import from the command line."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+
+from openpyxl import load_workbook
+
+from engine.usecases.onboarding import ROLE_NAMES
+from tests.web.conftest import login, text_of
+from tests.world import PASSWORD
+from web.roles import role_names
+
+UNITS = "代码,名称,负责人,联络员\r\nwater,水利站,,\r\n".encode("utf-8-sig")
+PEOPLE = "用户名,姓名,单位代码,选区,角色,电话,邮箱\r\nzhang3,张三,water,,办理人员,13800001111,\r\n".encode("gb18030")
+
+
+def upload(client, kind: str, content: bytes, name: str = "file.csv"):
+    return client.post(
+        f"/admin/imports/{kind}", data={"file": (io.BytesIO(content), name)}, content_type="multipart/form-data"
+    )
+
+
+def token_of(response) -> str:
+    return re.search(r'name="token" value="([^"]+)"', response.get_data(as_text=True))[1]
+
+
+def test_upload_preview_confirm_and_the_password_sheet(client, as_user, app):
+    c = as_user("admin")
+    preview = upload(c, "units", UNITS)
+    assert preview.status_code == 200
+    html = text_of(preview)
+    assert "共 1 行：新建 1，修改 0，不变 0。" in html and 'data-key="water"' in html
+    assert "水利站" not in text_of(c.get("/admin/departments"))  # a preview writes nothing
+    assert c.post("/admin/imports/units/confirm", data={"token": token_of(preview)}).status_code == 200
+    assert "水利站" in text_of(c.get("/admin/departments"))
+
+    preview = upload(c, "people", PEOPLE)
+    sheet = c.post("/admin/imports/people/confirm", data={"token": token_of(preview)})
+    assert sheet.status_code == 200 and sheet.headers["Cache-Control"] == "no-store"
+    html = text_of(sheet)
+    assert "初始密码单" in html and "首次登录须修改密码" in html
+    password = re.search(r'data-user="zhang3">.*?<code class="password">([^<]+)</code>', html)[1]
+    # the upload is gone: confirming it again shows nothing
+    assert c.post("/admin/imports/people/confirm", data={"token": token_of(preview)}).status_code == 410
+    c.post("/logout")
+    assert login(client, "zhang3", password).status_code == 302
+    assert client.get("/").headers["Location"] == "/settings#password"  # the change comes first
+
+
+def test_problems_are_listed_by_row_and_column_and_cannot_be_confirmed(as_user):
+    bad = "用户名,姓名,单位代码,角色\nx1,甲,nowhere,书记\n".encode()
+    html = text_of(upload(as_user("admin"), "people", bad))
+    assert 'data-row="2" data-column="单位代码"' in html and "没有这个单位：nowhere" in html
+    assert "没有这个角色：书记" in html and "import-confirm" not in html
+    unreadable = upload(as_user("admin"), "units", b"PK\x03\x04 nope", "u.xlsx")
+    assert unreadable.status_code == 422 and "无法读取" in text_of(unreadable)
+
+
+def test_the_preview_in_english(as_user):
+    c = as_user("admin")
+    c.get("/lang/en")
+    html = text_of(upload(c, "people", "用户名,姓名,单位代码\nx1,甲,nowhere\n".encode(), "p.csv"))
+    assert "The column “角色” is missing" in html and "Import preview" in html
+
+
+def test_templates_have_the_units_drop_down(as_user):
+    response = as_user("admin").get("/admin/imports/people/template.xlsx")
+    book = load_workbook(io.BytesIO(response.data))
+    assert [c.value for c in book["人员"][1]][:3] == ["用户名*", "姓名*", "单位代码"]
+    codes = [c.value for c in book["选项"]["C"]][1:]
+    assert "finance" in codes and "office" in codes
+
+
+def test_only_administrators_and_only_with_the_csrf_token(db_url, make_app, app, as_user):
+    assert upload(as_user("office1"), "units", UNITS).status_code == 403
+    assert as_user("office1").get("/admin/imports/").status_code == 403
+    strict = make_app(db_url, instance="csrf-instance", csrf=True)
+    client = strict.test_client()
+    token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/login").get_data(as_text=True))[1]
+    client.post("/login", data={"username": "admin", "password": PASSWORD, "csrf_token": token})
+    assert upload(client, "units", UNITS).status_code == 400
+
+
+def test_role_names_agree_with_the_pages(app):
+    with app.test_request_context():
+        assert {str(k): v for k, v in role_names().items()} == {str(k): v for k, v in ROLE_NAMES.items()}
+
+
+def test_the_command_line_dry_run_then_import(app, tmp_path):
+    runner = app.test_cli_runner()
+    (tmp_path / "units.csv").write_bytes(UNITS)
+    dry = runner.invoke(args=["import", "units", str(tmp_path / "units.csv"), "--dry-run", "--user", "admin"])
+    assert dry.exit_code == 0, dry.output
+    assert "dry run: nothing written" in dry.output and "row 2: create water" in dry.output
+    (tmp_path / "people.csv").write_bytes(PEOPLE)
+    refused = runner.invoke(args=["import", "people", str(tmp_path / "people.csv"), "--user", "admin", "--json"])
+    assert refused.exit_code == 1  # water is not there yet: nothing written
+    body = json.loads(refused.stderr if hasattr(refused, "stderr") and refused.stderr else refused.output)
+    assert body["codes"]["row 2, 单位代码"] == {"code": "unknown_department", "params": {"department": "water"}}
+    assert runner.invoke(args=["import", "units", str(tmp_path / "units.csv"), "--operator"]).exit_code == 0
+    done = runner.invoke(args=["import", "people", str(tmp_path / "people.csv"), "--user", "admin", "--json"])
+    assert done.exit_code == 0, done.output
+    [password] = json.loads(done.output)["passwords"]
+    assert password["username"] == "zhang3" and len(password["password"]) == 14
+    denied = runner.invoke(args=["import", "units", str(tmp_path / "units.csv"), "--user", "office1"])
+    assert denied.exit_code == 4

@@ -1,0 +1,88 @@
+"""This year's ledger through the doors: the admin's page (upload → the rows replayed as a
+preview → confirm → the cases) and the command line (the API: tests/api/test_imports_api.py)."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+
+from tests.web.conftest import text_of
+from tests.world import deploy
+
+LIBRARY = Path(__file__).resolve().parents[2] / "bpmn"
+# a petition ledger as Excel on Chinese Windows saves it: .csv in GB18030
+LEDGER = (
+    "编号,事由,来源,信访人姓名,联系电话,信访内容,收到日期,受理日期,承办单位,交办日期,答复日期,答复内容\r\n"
+    "2026-信-001,低保资格,来访,赵某某,13800001234,申请复核,2026-11-02,2026-11-04,财政所,2026-11-05,,\r\n"
+    "2026-信-002,道路积水,来信,钱某,,反映积水,2026-11-09,,,,,\r\n"
+).encode("gb18030")
+
+
+@pytest.fixture
+def app(make_world):
+    app = make_world()
+    deploy(app, LIBRARY / "petition.bpmn")
+    return app
+
+
+def upload(client, content: bytes = LEDGER):
+    return client.post(
+        "/admin/imports/ledger/petitions",
+        data={"file": (io.BytesIO(content), "信访台账.csv")},
+        content_type="multipart/form-data",
+    )
+
+
+def test_the_page_previews_every_row_then_imports(as_user, frozen_clock):
+    admin = as_user("admin")
+    preview = upload(admin)
+    assert preview.status_code == 200
+    html = text_of(preview)
+    assert "共 2 行：已办结 0 件，办理中 2 件。" in html
+    assert re.search(r'data-row="2">.*?等待：办理并书面答复信访人', html)
+    assert re.search(r'data-row="3">.*?等待：审查是否受理并告知信访人', html)
+    assert "低保资格" not in text_of(admin.get("/cases"))  # the preview wrote nothing
+
+    token = re.search(r'name="token" value="([^"]+)"', preview.get_data(as_text=True))[1]
+    done = admin.post("/admin/imports/ledger/petitions/confirm", data={"token": token})
+    assert done.status_code == 200 and "已导入台账：信访台账.csv" in text_of(done)
+    case_path = re.search(r'href="(/cases/[0-9]+)"', done.get_data(as_text=True))[1]
+    case = text_of(admin.get(case_path))
+    assert "按台账导入" in case and "信访台账.csv 第 2 行" in case
+
+    # the petition's unit has it in its inbox, due 15 days after it was assigned... from receipt
+    assert "低保资格 · 来访" in text_of(as_user("finance1").get("/?tab=group"))
+
+
+def test_problems_by_row_and_column_and_only_for_administrators(as_user, frozen_clock):
+    bad = LEDGER.replace("财政所".encode("gb18030"), "水利站".encode("gb18030"))
+    html = text_of(upload(as_user("admin"), bad))
+    assert 'data-row="2" data-column="承办单位"' in html and "ledger-confirm" not in html
+    assert upload(as_user("office1")).status_code == 403
+    assert as_user("office1").get("/admin/imports/ledger/petitions/template.xlsx").status_code == 403
+
+
+def test_the_template_lists_the_units(as_user):
+    response = as_user("admin").get("/admin/imports/ledger/petitions/template.xlsx")
+    book = load_workbook(io.BytesIO(response.get_data()))
+    assert [c.value for c in book["台账"][1]][:3] == ["编号", "事由*", "来源*"]
+    assert "财政所" in [c.value for c in book["选项"]["I"]]  # 承办单位, the 9th column
+
+
+def test_the_command_line(app, tmp_path, frozen_clock):
+    path = tmp_path / "ledger.csv"
+    path.write_bytes(LEDGER)
+    runner = app.test_cli_runner()
+    dry = runner.invoke(args=["ledger", "petitions", str(path), "--dry-run", "--user", "admin", "--json"])
+    assert dry.exit_code == 0, dry.output
+    assert [(o["row"], o["closed"]) for o in json.loads(dry.output)["outcomes"]] == [(2, False), (3, False)]
+    done = runner.invoke(args=["ledger", "petitions", str(path), "--user", "admin"])
+    assert done.exit_code == 0 and "row 2: case #1 低保资格: waiting at 办理并书面答复信访人" in done.output
+    again = runner.invoke(args=["ledger", "petitions", str(path), "--user", "admin", "--json"])
+    assert again.exit_code == 1 and "already_imported" in again.output
+    assert runner.invoke(args=["ledger", "petitions", str(path), "--user", "office1"]).exit_code == 4

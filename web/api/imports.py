@@ -1,0 +1,119 @@
+"""/api/v1/imports/{kind}: units and people from a spreadsheet (.xlsx, or .csv in UTF-8 or
+GB18030), as the admin's import page does it (engine.usecases.onboarding). ``dry_run=true``
+answers what would be created and changed; otherwise all or nothing, and the new people's
+initial passwords come back in this answer only. A file with problems: 422, each problem
+under ``"row N, column"`` in ``fields`` and ``codes``.
+
+/api/v1/imports/ledger/{kind}: this year's ledger of proposals or petitions, each row replayed
+as a case at its recorded dates (engine.usecases.ledger)."""
+
+from __future__ import annotations
+
+import marshmallow as ma
+from flask_smorest.fields import Upload
+from marshmallow import fields
+
+from engine.usecases import ledger, onboarding
+
+from .common import actor, make_blueprint, reader, writer
+
+bp = make_blueprint("imports", "/imports", "Importing units and people from spreadsheets (导入)")
+
+KIND = "/<any(units, people):kind>"
+
+
+class ImportArgs(ma.Schema):
+    dry_run = fields.Boolean(
+        load_default=False, metadata={"description": "true: only say what would change; write nothing"}
+    )
+
+
+class ImportUploadSchema(ma.Schema):
+    file = Upload(required=True, metadata={"description": ".xlsx, or .csv in UTF-8 (with or without BOM) or GB18030"})
+
+
+class ChangeSchema(ma.Schema):
+    row = fields.Integer(required=True, metadata={"description": "the row as Excel numbers it"})
+    key = fields.String(required=True, metadata={"description": "the unit's code, the person's user name"})
+    name = fields.String(required=True)
+    created = fields.Boolean(required=True)
+    fields_ = fields.Dict(
+        data_key="fields",
+        keys=fields.String(),
+        values=fields.List(fields.String(allow_none=True)),
+        attribute="fields",
+        metadata={"description": "column → [before, after]; before is null when created"},
+    )
+
+
+class PlanSchema(ma.Schema):
+    kind = fields.String(required=True)
+    rows = fields.Integer(required=True)
+    created = fields.Integer(required=True)
+    updated = fields.Integer(required=True)
+    unchanged = fields.Integer(required=True)
+    changes = fields.List(fields.Nested(ChangeSchema), required=True)
+
+
+class InitialPasswordSchema(ma.Schema):
+    username = fields.String(required=True)
+    display_name = fields.String(required=True)
+    password = fields.String(required=True, metadata={"description": "shown this once; changed at the first sign-in"})
+
+
+class ImportResultSchema(ma.Schema):
+    plan = fields.Nested(PlanSchema, required=True)
+    passwords = fields.List(fields.Nested(InitialPasswordSchema), required=True)
+
+
+@bp.post(KIND)
+@bp.arguments(ImportArgs, location="query")
+@bp.arguments(ImportUploadSchema, location="files")
+@bp.response(200, ImportResultSchema)
+def import_file(args: dict, files: dict, kind: str):
+    """Import units or people (needs admin.users). With ``dry_run=true`` nothing is written and
+    ``passwords`` is empty. Order on day one: units, people, then the units again with heads."""
+    upload = files["file"]
+    content = upload.read()
+    if args["dry_run"]:
+        plan = onboarding.plan(reader(), actor(), kind, upload.filename or "", content)
+        if plan.problems:
+            raise onboarding.ImportRefused(plan)
+        return onboarding.Result(plan, [])
+    with writer() as s:
+        return onboarding.apply(s, actor(), kind, upload.filename or "", content)
+
+
+class RowOutcomeSchema(ma.Schema):
+    row = fields.Integer(required=True, metadata={"description": "the row as Excel numbers it"})
+    title = fields.String(required=True)
+    instance_id = fields.Integer(
+        allow_none=True, metadata={"description": "the case made of the row (in a dry run, rolled back)"}
+    )
+    closed = fields.Boolean(required=True, metadata={"description": "the row's case ended"})
+    waiting_at = fields.List(fields.String(), required=True, metadata={"description": "the tasks it waits at"})
+
+
+class LedgerPlanSchema(ma.Schema):
+    kind = fields.String(required=True)
+    rows = fields.Integer(required=True)
+    outcomes = fields.List(fields.Nested(RowOutcomeSchema), required=True)
+
+
+@bp.post("/ledger/<any(proposals, petitions):kind>")
+@bp.arguments(ImportArgs, location="query")
+@bp.arguments(ImportUploadSchema, location="files")
+@bp.response(200, LedgerPlanSchema)
+def import_ledger(args: dict, files: dict, kind: str):
+    """Import this year's ledger (needs case.import): each row becomes a case of the current
+    process version, replayed at the dates it records; finished rows closed, the others waiting
+    at the task they reached. With ``dry_run=true`` every row is replayed and rolled back."""
+    upload = files["file"]
+    content = upload.read()
+    if args["dry_run"]:
+        plan = ledger.plan(reader(), actor(), kind, upload.filename or "", content)
+        if plan.problems:
+            raise ledger.LedgerRefused(plan)
+        return plan
+    with writer() as s:
+        return ledger.apply(s, actor(), kind, upload.filename or "", content)

@@ -1,0 +1,102 @@
+"""``congressflow import units|people FILE``: the office's spreadsheets of units and people
+(.xlsx, or .csv in UTF-8 or GB18030), as on the admin's import page: ``--dry-run`` shows
+what would be created and changed and every problem by row and column; without it, all or
+nothing, and the new people's initial passwords are printed this once.
+
+``congressflow ledger proposals|petitions FILE``: this year's ledger, each row replayed as a
+case at its recorded dates (engine.usecases.ledger); ``--dry-run`` says what each row becomes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from flask.cli import with_appcontext
+
+from engine.usecases import ledger, onboarding
+
+from ..database import session_factory
+from .common import acting_options, emit, json_option, resolve_actor, use_case
+
+
+def _plan_text(plan: onboarding.Plan) -> list[str]:
+    lines = [f"{plan.rows} rows: {plan.created} to create, {plan.updated} to change, {plan.unchanged} unchanged"]
+    for change in plan.changes:
+        what = "create" if change.created else "change"
+        fields = "; ".join(
+            f"{column}: {after}" if change.created else f"{column}: {before or '-'} -> {after}"
+            for column, (before, after) in change.fields.items()
+        )
+        lines.append(f"  row {change.row}: {what} {change.key} ({change.name}) {fields}")
+    return lines
+
+
+def _result_text(result: onboarding.Result) -> str:
+    lines = _plan_text(result.plan)
+    lines[0] = lines[0].replace("to create", "created").replace("to change", "changed")
+    if result.passwords:
+        lines.append("initial passwords (shown this once; to be changed at the first sign-in):")
+        lines += [f"  {p.username}\t{p.display_name}\t{p.password}" for p in result.passwords]
+    return "\n".join(lines)
+
+
+@click.command("import")
+@with_appcontext
+@click.argument("kind", type=click.Choice([k.value for k in onboarding.Kind]))
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--dry-run", is_flag=True, help="only show what would be created and changed, and the problems")
+@acting_options
+@json_option
+@use_case
+def import_command(
+    kind: str, file: Path, dry_run: bool, username: str | None, as_operator: bool, as_json: bool
+) -> None:
+    """Import units or people from an .xlsx or .csv file (units first, then people, then the
+    units again with their heads and contacts). Refused with every problem by row and column;
+    nothing is written then."""
+    content = file.read_bytes()
+    if dry_run:
+        with session_factory()() as session:
+            plan = onboarding.plan(session, resolve_actor(session, username, as_operator), kind, file.name, content)
+        if plan.problems:
+            raise onboarding.ImportRefused(plan)
+        emit(as_json, plan, lambda p: "\n".join(["dry run: nothing written", *_plan_text(p)]))
+        return
+    with session_factory().begin() as session:
+        result = onboarding.apply(session, resolve_actor(session, username, as_operator), kind, file.name, content)
+    emit(as_json, result, _result_text)
+
+
+def _ledger_text(plan: ledger.LedgerPlan) -> str:
+    lines = [f"{plan.rows} rows"]
+    for o in plan.outcomes:
+        where = "closed" if o.closed else "waiting at " + ", ".join(o.waiting_at)
+        lines.append(f"  row {o.row}: case #{o.instance_id} {o.title}: {where}")
+    return "\n".join(lines)
+
+
+@click.command("ledger")
+@with_appcontext
+@click.argument("kind", type=click.Choice([k.value for k in ledger.LedgerKind]))
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--dry-run", is_flag=True, help="replay every row and roll back: what each becomes, and the problems")
+@acting_options
+@json_option
+@use_case
+def ledger_command(
+    kind: str, file: Path, dry_run: bool, username: str | None, as_operator: bool, as_json: bool
+) -> None:
+    """Import this year's ledger of proposals or petitions from an .xlsx or .csv file: each row
+    becomes a case replayed at the dates it records. All or nothing; refused with every problem
+    by row and column."""
+    content = file.read_bytes()
+    if dry_run:
+        with session_factory()() as session:
+            plan = ledger.plan(session, resolve_actor(session, username, as_operator), kind, file.name, content)
+        if plan.problems:
+            raise ledger.LedgerRefused(plan)
+        emit(as_json, plan, lambda p: "\n".join(["dry run: nothing written", _ledger_text(p)]))
+        return
+    with session_factory().begin() as session:
+        result = ledger.apply(session, resolve_actor(session, username, as_operator), kind, file.name, content)
+    emit(as_json, result, _ledger_text)

@@ -1,0 +1,236 @@
+"""导入 (import): units and people from the office's spreadsheets. Upload → preview (the dry
+run, problems by row and column) → confirm (planned again and written, all or nothing) →
+the result with the new people's initial passwords as a printable sheet, shown this once.
+This year's ledger (台账) of proposals and petitions goes the same way: the preview is every
+row replayed as a case and rolled back (engine.usecases.ledger).
+
+Between preview and confirm the upload waits in the instance folder under a random name
+that only this browser's session knows; confirming (or a newer upload a day later) removes
+it. Nothing of it is in the database until confirmed."""
+
+from __future__ import annotations
+
+import secrets
+import time
+from io import BytesIO
+from pathlib import Path
+
+from flask import Blueprint, abort, current_app, render_template, request, send_file, session
+from flask_babel import gettext as _
+from flask_babel import pgettext
+
+from engine.access import Permission
+from engine.errors import InvalidData
+from engine.usecases import ledger, onboarding
+
+from .. import database
+from ..auth import current_actor, permission_required
+from .formdata import field_message
+
+bp = Blueprint("imports", __name__, url_prefix="/admin/imports")
+
+KEPT_SECONDS = 24 * 3600
+SESSION_KEY = "imports"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@bp.before_request
+@permission_required(Permission.ADMIN_USERS)
+def _admins_only() -> None:
+    """Closed to all but administrators of users; the use cases ask the policy again."""
+    return None
+
+
+def column_labels() -> dict[str, str]:
+    """The files' headers in the reader's language (the files themselves keep the Chinese ones)."""
+    # the header as a context: "名称" the column is not "名称" elsewhere on the pages
+    return {
+        "代码": pgettext("spreadsheet column", "代码"),
+        "名称": pgettext("spreadsheet column", "名称"),
+        "负责人": pgettext("spreadsheet column", "负责人"),
+        "联络员": pgettext("spreadsheet column", "联络员"),
+        "用户名": pgettext("spreadsheet column", "用户名"),
+        "姓名": pgettext("spreadsheet column", "姓名"),
+        "单位代码": pgettext("spreadsheet column", "单位代码"),
+        "选区": pgettext("spreadsheet column", "选区"),
+        "角色": pgettext("spreadsheet column", "角色"),
+        "电话": pgettext("spreadsheet column", "电话"),
+        "邮箱": pgettext("spreadsheet column", "邮箱"),
+        **ledger_column_labels(),
+    }
+
+
+def ledger_column_labels() -> dict[str, str]:
+    return {
+        "编号": pgettext("spreadsheet column", "编号"),
+        "标题": pgettext("spreadsheet column", "标题"),
+        "内容": pgettext("spreadsheet column", "内容"),
+        "提出代表": pgettext("spreadsheet column", "提出代表"),
+        "提出时间": pgettext("spreadsheet column", "提出时间"),
+        "登记日期": pgettext("spreadsheet column", "登记日期"),
+        "交办日期": pgettext("spreadsheet column", "交办日期"),
+        "类别": pgettext("spreadsheet column", "类别"),
+        "主办单位": pgettext("spreadsheet column", "主办单位"),
+        "协办单位": pgettext("spreadsheet column", "协办单位"),
+        "答复日期": pgettext("spreadsheet column", "答复日期"),
+        "答复类别": pgettext("spreadsheet column", "答复类别"),
+        "答复内容": pgettext("spreadsheet column", "答复内容"),
+        "评价日期": pgettext("spreadsheet column", "评价日期"),
+        "评价": pgettext("spreadsheet column", "评价"),
+        "事由": pgettext("spreadsheet column", "事由"),
+        "来源": pgettext("spreadsheet column", "来源"),
+        "信访人姓名": pgettext("spreadsheet column", "信访人姓名"),
+        "联系电话": pgettext("spreadsheet column", "联系电话"),
+        "信访内容": pgettext("spreadsheet column", "信访内容"),
+        "收到日期": pgettext("spreadsheet column", "收到日期"),
+        "受理日期": pgettext("spreadsheet column", "受理日期"),
+        "承办单位": pgettext("spreadsheet column", "承办单位"),
+    }
+
+
+def _folder() -> Path:
+    folder = Path(current_app.instance_path) / "imports"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def _keep(kind: str, filename: str, content: bytes) -> str:
+    """Keep an upload until it is confirmed; return the name this session knows it by."""
+    folder = _folder()
+    for old in folder.glob("*.upload"):  # uploads never confirmed
+        if old.stat().st_mtime < time.time() - KEPT_SECONDS:
+            old.unlink(missing_ok=True)
+    token = secrets.token_urlsafe(18)
+    (folder / f"{token}.upload").write_bytes(content)
+    kept = dict(session.get(SESSION_KEY, {}))
+    kept[token] = [kind, filename[:200]]
+    session[SESSION_KEY] = dict(list(kept.items())[-5:])
+    return token
+
+
+def _kept(kind: str, token: str) -> tuple[str, bytes]:
+    entry = session.get(SESSION_KEY, {}).get(token)
+    path = _folder() / f"{token}.upload"
+    if not entry or entry[0] != kind or not path.is_file():
+        abort(410, description=_("这次上传已失效，请重新上传文件。"))
+    return entry[1], path.read_bytes()
+
+
+def _forget(token: str) -> None:
+    (_folder() / f"{token}.upload").unlink(missing_ok=True)
+    kept = dict(session.get(SESSION_KEY, {}))
+    kept.pop(token, None)
+    session[SESSION_KEY] = kept
+
+
+def _index(errors: dict[str, str] | None = None, status: int = 200):
+    return render_template("admin/imports.html", errors=errors or {}, order=onboarding.ORDER_NOTE), status
+
+
+@bp.get("/")
+def index():
+    return _index()
+
+
+@bp.get("/<any(units, people):kind>/template.xlsx")
+def template(kind: str):
+    content = onboarding.template(database.session(), current_actor(), kind)
+    name = _("单位导入模板.xlsx") if kind == "units" else _("人员导入模板.xlsx")
+    return send_file(BytesIO(content), mimetype=XLSX, as_attachment=True, download_name=name)
+
+
+def _preview(kind: str, filename: str, token: str, plan: onboarding.Plan, status: int = 200):
+    page = render_template(
+        "admin/import_preview.html",
+        kind=kind,
+        filename=filename,
+        token=token,
+        plan=plan,
+        columns=column_labels(),
+        say=field_message,
+    )
+    return page, status
+
+
+@bp.post("/<any(units, people):kind>")
+def upload(kind: str):
+    upload = request.files.get("file")
+    if upload is None or not upload.filename:
+        return _index({kind: _("请选择要上传的文件")}, 422)
+    content = upload.read()
+    try:
+        plan = onboarding.plan(database.session(), current_actor(), kind, upload.filename, content)
+    except InvalidData as exc:  # the file as a whole: unreadable, empty, too large
+        return _index({kind: "；".join(field_message(e) for e in exc.codes.values())}, 422)
+    token = "" if plan.problems else _keep(kind, upload.filename, content)
+    return _preview(kind, upload.filename, token, plan)
+
+
+@bp.post("/<any(units, people):kind>/confirm")
+def confirm(kind: str):
+    token = request.form.get("token", "")
+    filename, content = _kept(kind, token)
+    try:
+        with database.session_factory().begin() as s:
+            result = onboarding.apply(s, current_actor(), kind, filename, content)
+    except onboarding.ImportRefused as exc:  # someone changed the units or people meanwhile
+        _forget(token)
+        return _preview(kind, filename, "", exc.plan, 422)
+    _forget(token)
+    page = render_template("admin/import_result.html", kind=kind, result=result, columns=column_labels())
+    response = current_app.make_response(page)
+    response.headers["Cache-Control"] = "no-store"  # the passwords: not kept by the browser's cache
+    return response
+
+
+# -- this year's ledger ------------------------------------------------------------------------
+LEDGER = "/ledger/<any(proposals, petitions):kind>"
+
+
+@bp.get(LEDGER + "/template.xlsx")
+def ledger_template(kind: str):
+    content = ledger.template(database.session(), current_actor(), kind)
+    name = _("代表建议台账模板.xlsx") if kind == "proposals" else _("信访台账模板.xlsx")
+    return send_file(BytesIO(content), mimetype=XLSX, as_attachment=True, download_name=name)
+
+
+def _ledger_page(kind: str, filename: str, token: str, plan: ledger.LedgerPlan, done: bool, status: int = 200):
+    page = render_template(
+        "admin/ledger.html",
+        kind=kind,
+        filename=filename,
+        token=token,
+        plan=plan,
+        done=done,
+        columns=column_labels(),
+        say=field_message,
+    )
+    return page, status
+
+
+@bp.post(LEDGER)
+def ledger_upload(kind: str):
+    upload = request.files.get("file")
+    if upload is None or not upload.filename:
+        return _index({kind: _("请选择要上传的文件")}, 422)
+    content = upload.read()
+    try:
+        plan = ledger.plan(database.session(), current_actor(), kind, upload.filename, content)
+    except InvalidData as exc:  # the file as a whole: unreadable, empty, too large
+        return _index({kind: "；".join(field_message(e) for e in exc.codes.values())}, 422)
+    token = "" if plan.problems else _keep(f"ledger-{kind}", upload.filename, content)
+    return _ledger_page(kind, upload.filename, token, plan, done=False)
+
+
+@bp.post(LEDGER + "/confirm")
+def ledger_confirm(kind: str):
+    token = request.form.get("token", "")
+    filename, content = _kept(f"ledger-{kind}", token)
+    try:
+        with database.session_factory().begin() as s:
+            result = ledger.apply(s, current_actor(), kind, filename, content)
+    except ledger.LedgerRefused as exc:  # someone changed units, deputies or cases meanwhile
+        _forget(token)
+        return _ledger_page(kind, filename, "", exc.plan, done=False, status=422)
+    _forget(token)
+    return _ledger_page(kind, filename, "", result, done=True)
