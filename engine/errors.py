@@ -99,7 +99,6 @@ FIELD_ERRORS: dict[str, str] = {
     # a ledger's rows replayed as cases (engine/usecases/ledger.py)
     "needs_column": "needs {column} first",
     "date_before": "is before {column} ({day})",
-    "already_imported": "{value}: a case with this number exists (imported before?)",
     "not_reached": "the case does not reach {task} this way",
 }
 

@@ -11,7 +11,9 @@ and row), not by the unit or deputy who did it then, and the tasks passed throug
 (``notifications.held_back``). What a row cannot say (extensions, 督办, a second evaluation) is
 not replayed: the case waits at the task it reached and is carried on by hand. The dry run
 replays everything and rolls it back, so it shows exactly what each row will become and every
-problem by row and column; the import itself is all or nothing."""
+problem by row and column; the import itself is all or nothing. A row is known by its 编号 (the
+case's business key): a row whose 编号 a case of the process already has is left as it is, so
+importing a ledger again changes nothing."""
 
 from __future__ import annotations
 
@@ -54,7 +56,7 @@ class LedgerKind(StrEnum):
 C = spreadsheets.Column
 COLUMNS: dict[LedgerKind, tuple[spreadsheets.Column, ...]] = {
     LedgerKind.PROPOSALS: (
-        C("编号", 14, False, "2026-建-001"),
+        C("编号", 14, True, "2026-建-001"),
         C("标题", 30, True, "关于修缮村道的建议"),
         C("内容", 40, True, "村道破损严重，建议修缮"),
         C("提出代表", 12, True, "王代表"),
@@ -71,7 +73,7 @@ COLUMNS: dict[LedgerKind, tuple[spreadsheets.Column, ...]] = {
         C("评价", 10, False, "满意", ("满意", "基本满意", "不满意")),
     ),
     LedgerKind.PETITIONS: (
-        C("编号", 14, False, "2026-信-001"),
+        C("编号", 14, True, "2026-信-001"),
         C("事由", 20, True, "低保资格"),
         C("来源", 10, True, "来访", ("来信", "来访", "意见箱")),
         C("信访人姓名", 12, True, "赵某某"),
@@ -109,6 +111,8 @@ class RowOutcome:
     instance_id: int | None
     closed: bool
     waiting_at: list[str]  # the names of the tasks it waits at (empty when closed)
+    # its 编号 was imported before: left as it is (importing a ledger twice changes nothing)
+    existing: bool = False
 
 
 @dataclass(frozen=True)
@@ -117,6 +121,10 @@ class LedgerPlan:
     rows: int
     outcomes: list[RowOutcome] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def unchanged(self) -> int:
+        return sum(o.existing for o in self.outcomes)
 
 
 # -- reading the cells -----------------------------------------------------------------------
@@ -312,6 +320,8 @@ def apply(session: Session, actor: Actor, kind: str, filename: str, content: byt
     if result.problems:
         raise LedgerRefused(result)
     for outcome in result.outcomes:  # the tasks open now were never announced: tell their holders once
+        if outcome.existing:
+            continue
         for item in repo.ready_item_rows(session, outcome.instance_id or 0):
             notifications.notify_task(session, item)
     return result
@@ -351,17 +361,14 @@ def _replay(session: Session, actor: Actor, kind: LedgerKind, filename: str, con
     for row in sheet.rows:
         cells = _Cells(row, units, deputies, today)
         steps = STEPS[kind](session, cells)
-        key = cells.text("编号") or None
-        if key is not None and (key in keys or _imported(session, PROCESS_OF[kind], key)):
-            where = keys.get(key)
-            error = (
-                FieldError("duplicate_in_file", {"value": key, "row": where})
-                if where
-                else FieldError("already_imported", {"value": key})
-            )
-            cells.refuse("编号", error)
-        if key is not None:
-            keys.setdefault(key, row.number)
+        key = cells.required("编号")
+        if key in keys:
+            cells.refuse("编号", FieldError("duplicate_in_file", {"value": key, "row": keys[key]}))
+        keys.setdefault(key, row.number)
+        existing = _existing(session, PROCESS_OF[kind], key) if key else None
+        if existing is not None and not cells.problems:  # imported before (the natural key): unchanged
+            outcomes.append(_outcome(session, row.number, existing, existing=True))
+            continue
         if cells.problems:
             problems += cells.problems
             continue
@@ -372,15 +379,20 @@ def _replay(session: Session, actor: Actor, kind: LedgerKind, filename: str, con
     return LedgerPlan(kind.value, len(sheet.rows), outcomes, problems)
 
 
-def _imported(session: Session, process_key: str, key: str) -> bool:
-    """A case of the process already has the row's 编号 (imported before, or entered by hand)."""
+def _existing(session: Session, process_key: str, key: str) -> ProcessInstance | None:
+    """The case of the process that has the row's 编号 (imported before, or entered by hand)."""
     query = (
-        select(ProcessInstance.id)
+        select(ProcessInstance)
         .join(ProcessDefinition, ProcessDefinition.id == ProcessInstance.definition_id)
         .where(ProcessDefinition.key == process_key, ProcessInstance.business_key == key)
         .limit(1)
     )
-    return session.scalar(query) is not None
+    return session.scalar(query)
+
+
+def _outcome(session: Session, row: int, instance: ProcessInstance, existing: bool = False) -> RowOutcome:
+    waiting = [w.name for w in repo.ready_item_rows(session, instance.id)]
+    return RowOutcome(row, instance.title, instance.id, instance.status.value == "completed", waiting, existing)
 
 
 @contextmanager
@@ -412,7 +424,6 @@ def _replay_row(
     cells: _Cells,
 ) -> RowOutcome | None:
     first, *rest = steps
-    title = cells.text("标题" if kind == LedgerKind.PROPOSALS else "事由")
     try:
         with session.begin_nested(), notifications.held_back():
             with _step(cells, first.column), clock.as_of(_moment(first.day, 0)):
@@ -435,9 +446,7 @@ def _replay_row(
                     )
     except _Stop:
         return None
-    instance = _instance(session, case.id)
-    waiting = [w.name for w in repo.ready_item_rows(session, case.id)]
-    return RowOutcome(number, title, case.id, instance.status.value == "completed", waiting)
+    return _outcome(session, number, _instance(session, case.id))
 
 
 def _task_name(session: Session, kind: LedgerKind, step: Step) -> str:

@@ -52,7 +52,9 @@ def test_the_openapi_document_declares_it(world):
 
 def test_a_ledger_dry_run_and_import(world, frozen_clock):
     deploy(world.app, Path(__file__).resolve().parents[2] / "bpmn" / "petition.bpmn")
-    ledger = "事由,来源,信访人姓名,信访内容,收到日期\n道路积水,来信,钱某,反映积水,2026-11-09\n".encode("gb18030")
+    ledger = "编号,事由,来源,信访人姓名,信访内容,收到日期\n信-9,道路积水,来信,钱某,反映积水,2026-11-09\n".encode(
+        "gb18030"
+    )
     dry = world.as_("admin").post(
         "/imports/ledger/petitions?dry_run=true",
         data={"file": (BytesIO(ledger), "l.csv")},

@@ -58,8 +58,8 @@ LATE = {  # assigned 05-08 + 3 months = 08-08, a Saturday: due Monday 08-10 24:0
     "主办单位": "land", "答复日期": "2026-09-01", "答复类别": "B", "答复内容": "列入明年计划",
 }  # fmt: skip
 OPEN = {  # assigned 11-23 + 3 months = 2027-02-23: waiting at the reply
-    "标题": "关于学校周边交通的建议", "内容": "上下学拥堵", "提出代表": "wang", "提出时间": "闭会期间",
-    "登记日期": "2026-11-20", "交办日期": "2026-11-23", "类别": "教育", "主办单位": "财政所",
+    "编号": "2026-建-003", "标题": "关于学校周边交通的建议", "内容": "上下学拥堵", "提出代表": "wang",
+    "提出时间": "闭会期间", "登记日期": "2026-11-20", "交办日期": "2026-11-23", "类别": "教育", "主办单位": "财政所",
 }  # fmt: skip
 
 
@@ -108,22 +108,24 @@ def test_each_row_is_replayed_at_its_dates_and_counted(world):
     assert told == ["fin", "li"]  # 财政所 the reply of OPEN, li the evaluation of LATE
     assert reply.due_at.isoformat() == "2027-02-23T16:00:00+00:00"  # 2027-02-23 24:00 Beijing
 
-    again = act(world, "admin", ledger.plan, "proposals", "台账.xlsx", content)
-    assert [(p.row, p.column, p.error.code) for p in again.problems] == [
-        (3, "编号", "already_imported"),
-        (4, "编号", "already_imported"),
-    ]
+    # importing the same ledger again changes nothing: each row is known by its 编号
+    again = act(world, "admin", ledger.apply, "proposals", "台账.xlsx", content)
+    assert again.problems == [] and again.unchanged == 3
+    assert [(o.instance_id, o.existing) for o in again.outcomes] == [(ids[0], True), (ids[1], True), (ids[2], True)]
+    with world() as s:
+        assert s.scalar(select(func.count()).select_from(ProcessInstance)) == 3
+        assert s.scalar(select(func.count()).select_from(Notification)) == 2
 
 
 def test_a_ledger_with_problems_imports_nothing_and_names_row_and_column(world):
     rows = [
         DONE,
-        {**LATE, "编号": "", "主办单位": "水利站"},  # no such unit
-        {**OPEN, "交办日期": "2026-11-19"},  # assigned before it was registered
-        {**OPEN, "标题": "", "答复日期": "2026-12-01", "答复类别": "A", "答复内容": "x"},  # no title
-        {**OPEN, "登记日期": "2026-12-08"},  # tomorrow
-        {**OPEN, "评价日期": "2026-12-01", "评价": "满意"},  # evaluated, never replied
-        {**DONE, "类别": "交通"},  # not a class of the form
+        {**LATE, "编号": "", "主办单位": "水利站"},  # no number, no such unit
+        {**OPEN, "编号": "c", "交办日期": "2026-11-19"},  # assigned before it was registered
+        {**OPEN, "编号": "d", "标题": "", "答复日期": "2026-12-01", "答复类别": "A", "答复内容": "x"},  # no title
+        {**OPEN, "编号": "e", "登记日期": "2026-12-08"},  # tomorrow
+        {**OPEN, "编号": "f", "评价日期": "2026-12-01", "评价": "满意"},  # evaluated, never replied
+        {**DONE, "类别": "交通"},  # not a class of the form, and the number again
     ]
     content = workbook(PROPOSAL_HEADERS, *rows)
     with pytest.raises(ledger.LedgerRefused) as refused:
@@ -131,6 +133,7 @@ def test_a_ledger_with_problems_imports_nothing_and_names_row_and_column(world):
     problems = [(p.row, p.column, p.error.code, p.error.params) for p in refused.value.plan.problems]
     assert problems == [
         (4, "主办单位", "not_allowed_value", {"value": "水利站（" + "、".join(units_of(world)) + "）"}),
+        (4, "编号", "required", {}),
         (5, "交办日期", "date_before", {"column": "登记日期", "day": "2026-11-20"}),
         (6, "标题", "required", {}),
         (7, "登记日期", "date_out_of_range", {"min": "1900-01-01", "max": "2026-12-07"}),

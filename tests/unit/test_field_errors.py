@@ -86,7 +86,6 @@ SAMPLES = {
     "no_rows": ({}, "no rows below the header"),
     "needs_column": ({"column": "replied_on"}, "needs replied_on first"),
     "date_before": ({"column": "registered_on", "day": "2026-11-20"}, "is before registered_on (2026-11-20)"),
-    "already_imported": ({"value": "2026-001"}, "2026-001: a case with this number exists (imported before?)"),
     "not_reached": ({"task": "Evaluate"}, "the case does not reach Evaluate this way"),
 }
 

@@ -92,6 +92,9 @@ class RowOutcomeSchema(ma.Schema):
     )
     closed = fields.Boolean(required=True, metadata={"description": "the row's case ended"})
     waiting_at = fields.List(fields.String(), required=True, metadata={"description": "the tasks it waits at"})
+    existing = fields.Boolean(
+        required=True, metadata={"description": "its 编号 was imported before: left as it is (unchanged)"}
+    )
 
 
 class LedgerPlanSchema(ma.Schema):

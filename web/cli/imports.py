@@ -71,7 +71,8 @@ def _ledger_text(plan: ledger.LedgerPlan) -> str:
     lines = [f"{plan.rows} rows"]
     for o in plan.outcomes:
         where = "closed" if o.closed else "waiting at " + ", ".join(o.waiting_at)
-        lines.append(f"  row {o.row}: case #{o.instance_id} {o.title}: {where}")
+        before = " (imported before: unchanged)" if o.existing else ""
+        lines.append(f"  row {o.row}: case #{o.instance_id} {o.title}: {where}{before}")
     return "\n".join(lines)
 
 

@@ -88,7 +88,6 @@ _SAY: dict[str, Callable[[dict[str, Any]], str]] = {
     "no_rows": lambda p: _("表头下面没有数据"),
     "needs_column": lambda p: _("须先填写“%(column)s”", column=p["column"]),
     "date_before": lambda p: _("早于“%(column)s”（%(day)s）", column=p["column"], day=p["day"]),
-    "already_imported": lambda p: _("编号 %(value)s 的案件已存在（已导入过？）", value=p["value"]),
     "not_reached": lambda p: _("按台账的办理顺序，案件到不了“%(task)s”这一步", task=p["task"]),
 }
 
