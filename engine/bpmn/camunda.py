@@ -59,8 +59,59 @@ def expression_body(entry: str) -> str:
     return entry[2:-1].strip()
 
 
-def _split(value: str | None) -> tuple[str, ...]:
-    return tuple(v.strip() for v in (value or "").split(",") if v.strip())
+def split_entries(value: str | None) -> tuple[str, ...]:
+    """A comma-separated list of names and ``${…}`` entries; a comma inside brackets, braces
+    or quotes (``${a['x,y']}``) does not separate."""
+    entries: list[str] = []
+    current: list[str] = []
+    depth, quote = 0, ""
+    for char in value or "":
+        if quote:
+            quote = "" if char == quote else quote
+        elif char in "'\"":
+            quote = char
+        elif char in "([{":
+            depth += 1
+        elif char in ")]}":
+            depth -= 1
+        elif char == "," and depth <= 0:
+            entries.append("".join(current))
+            current = []
+            continue
+        current.append(char)
+    entries.append("".join(current))
+    return tuple(e.strip() for e in entries if e.strip())
+
+
+_split = split_entries
+
+
+def potential_owners(text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(candidate users, candidate groups) of a ``potentialOwner``'s formal expression, read
+    as Camunda reads it: ``user(kermit), group(management), accountancy`` (a plain name is a
+    group)."""
+    users: list[str] = []
+    groups: list[str] = []
+    for entry in split_entries(text):
+        for kind, found in (("user(", users), ("group(", groups)):
+            if entry.startswith(kind) and entry.endswith(")"):
+                found.append(entry[len(kind) : -1].strip())
+                break
+        else:
+            groups.append(entry)
+    return tuple(u for u in users if u), tuple(g for g in groups if g)
+
+
+def _potential_owners(node: etree._Element) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    users: list[str] = []
+    groups: list[str] = []
+    for text in node.xpath(
+        "./bpmn:potentialOwner/bpmn:resourceAssignmentExpression/bpmn:formalExpression/text()", namespaces=NSMAP
+    ):
+        more_users, more_groups = potential_owners(str(text))
+        users += more_users
+        groups += more_groups
+    return tuple(users), tuple(groups)
 
 
 def _camunda(node: etree._Element, name: str) -> str | None:
@@ -122,13 +173,14 @@ def read_task_meta(process: etree._Element) -> dict[str, TaskMeta]:
     for node in process.xpath(".//bpmn:userTask | .//bpmn:startEvent", namespaces=NSMAP):
         bpmn_id = node.get("id") or ""
         doc = node.find(f"{{{BPMN_NS}}}documentation")
+        owner_users, owner_groups = _potential_owners(node)
         metas[bpmn_id] = TaskMeta(
             bpmn_id=bpmn_id,
             name=node.get("name") or bpmn_id,
             lane=lanes.get(bpmn_id),
             assignee=_camunda(node, "assignee"),
-            candidate_groups=_split(_camunda(node, "candidateGroups")),
-            candidate_users=_split(_camunda(node, "candidateUsers")),
+            candidate_groups=_split(_camunda(node, "candidateGroups")) + owner_groups,
+            candidate_users=_split(_camunda(node, "candidateUsers")) + owner_users,
             due_date=_camunda(node, "dueDate"),
             priority=_camunda(node, "priority"),
             documentation=(doc.text or "").strip() if doc is not None else "",

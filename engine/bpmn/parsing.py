@@ -30,6 +30,7 @@ from .camunda import (
     read_task_meta,
 )
 from .forms import FIELD_TYPES, OPTION_SOURCES, FormSpec, constraint_problems, visibility_problems
+from .normalise import iso_literal, normalise, prefix_of
 from .sandbox import compile_expression, compile_script
 
 # Flow elements the engine runs. Anything else inside a process is refused by name.
@@ -108,6 +109,10 @@ SUPPORTED_FLOW_ELEMENTS = {
     "from",
     "to",
     "transformation",
+    # potentialOwner: its formal expression names candidate users and groups (engine.bpmn.camunda)
+    "potentialOwner",
+    "resourceAssignmentExpression",
+    "formalExpression",
 }
 
 # A case's title comes from the first of these start form fields that is filled in
@@ -120,6 +125,7 @@ _MODEL_NAMESPACES = {
     "http://www.omg.org/spec/DD/20100524/DI",
     "http://www.omg.org/spec/DD/20100524/DC",
 }
+_ISO_KINDS = {"timeDuration": "duration", "timeDate": "date and time", "timeCycle": "repeating interval (R…)"}
 _UNQUOTED_ISO = re.compile(r"^(R\d*/)?(P(?=\d|T)[0-9YMWDTHS.,]*|\d{4}-\d{2}-\d{2}(T[0-9:.+\-Z]*)?)(/.*)?$")
 
 
@@ -145,6 +151,9 @@ class ParsedProcess:
     # the start-form fields a case's title is made of (camunda:property title_fields on the
     # process); empty: the first of TITLE_FIELDS the form has
     title_fields: tuple[str, ...] = ()
+    # what deploy read in a way the designer should know (a generated sequence flow id): not
+    # refused, not stored with the spec (engine.bpmn.normalise)
+    warnings: tuple[Problem, ...] = ()
 
     @property
     def start_form(self) -> FormSpec:
@@ -297,15 +306,19 @@ def _owner(node: etree._Element) -> etree._Element:
 
 
 def _camunda_problems(node: etree._Element, file: str) -> list[Problem]:
+    """``activiti:`` names were made ``camunda:`` ones (engine.bpmn.normalise): the same
+    checks, the message naming the prefix the file wrote."""
     problems = []
     if etree.QName(node).namespace == CAMUNDA_NS and _local(node.tag) in UNSUPPORTED_CAMUNDA_ELEMENTS:
         what = UNSUPPORTED_CAMUNDA_ELEMENTS[_local(node.tag)]
-        problems.append(_problem(file, _owner(node), f"camunda:{_local(node.tag)} ({what}): {_ADVICE}"))
+        prefix = prefix_of(node, ".")
+        problems.append(_problem(file, _owner(node), f"{prefix}:{_local(node.tag)} ({what}): {_ADVICE}"))
     for attribute in node.attrib:
         name = etree.QName(attribute)
         if name.namespace == CAMUNDA_NS and name.localname in UNSUPPORTED_CAMUNDA_ATTRIBUTES:
             what = UNSUPPORTED_CAMUNDA_ATTRIBUTES[name.localname]
-            problems.append(_problem(file, _owner(node), f"camunda:{name.localname} ({what}): {_ADVICE}"))
+            prefix = prefix_of(node, name.localname)
+            problems.append(_problem(file, _owner(node), f"{prefix}:{name.localname} ({what}): {_ADVICE}"))
     return problems
 
 
@@ -356,6 +369,8 @@ def _check(source: str, compile_fn: Any, file: str, node: etree._Element, what: 
     if not text:
         return [_problem(file, node, f"empty {what}")]
     if text.startswith("${") or text.startswith("#{"):
+        if what != "script":
+            return []  # engine.bpmn.normalise translated it, or refused it and said why
         return [_problem(file, node, f"{what} {text!r} is JUEL; write it as a Python expression")]
     try:
         compile_fn(text)
@@ -387,12 +402,20 @@ def _expression_problems(process: etree._Element, file: str) -> list[Problem]:
     problems = []
     for cond in process.xpath(".//bpmn:conditionExpression | .//bpmn:completionCondition", namespaces=NSMAP):
         problems += _check(cond.text, compile_expression, file, cond.getparent(), "condition")
+    for card in process.xpath(".//bpmn:loopCardinality", namespaces=NSMAP):
+        problems += _check(card.text, compile_expression, file, card.getparent().getparent(), "loopCardinality")
     for timer in process.xpath(".//bpmn:timeDate | .//bpmn:timeDuration | .//bpmn:timeCycle", namespaces=NSMAP):
         owner = timer.getparent().getparent()
         text = (timer.text or "").strip()
-        if _UNQUOTED_ISO.match(text):
+        # literals SpiffWorkflow reads were quoted by normalise; what is left only looks like one
+        if _UNQUOTED_ISO.match(text) and not iso_literal(_local(timer.tag), text):
             problems.append(
-                _problem(file, owner, f'timer {text!r} is a Python expression: quote a literal, write "{text}"')
+                _problem(
+                    file,
+                    owner,
+                    f"timer {_local(timer.tag)} {text!r} is not an ISO 8601 {_ISO_KINDS[_local(timer.tag)]} "
+                    f"this engine reads, nor an expression",
+                )
             )
             continue
         problems += _check(text, compile_expression, file, owner, "timer expression")
@@ -509,7 +532,9 @@ def parse_bpmn(source: bytes | str, file: str = "<bpmn>", *, check: bool = True)
         problems = duplicate_id_problems(root, file) or xsd_problems(root, file)
         if problems:
             raise InvalidBpmn(problems)
-        problems = semantic_problems(root, file)
+    normalised = normalise(root, file)
+    if check:
+        problems = normalised.problems + semantic_problems(root, file)
         if problems:
             raise InvalidBpmn(problems)
     parser = CamundaParser()
@@ -535,6 +560,7 @@ def parse_bpmn(source: bytes | str, file: str = "<bpmn>", *, check: bool = True)
                         if g.strip()
                     ),
                     title_fields=_title_fields(process),
+                    warnings=tuple(normalised.warnings.get(key, ())),
                 )
             )
         return result

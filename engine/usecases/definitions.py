@@ -32,6 +32,9 @@ class Deployed:
     version: int
     definition_id: int
     created: bool  # False: the same content was already deployed
+    # what deploy read in a way the designer should know, one line each with file, line and
+    # element (a sequence flow without an id, given one): printed by the CLI and the designer
+    warnings: tuple[str, ...] = ()
 
 
 def deploy(session: Session, source: bytes | str, file: str, actor: Actor) -> list[Deployed]:
@@ -42,10 +45,11 @@ def deploy(session: Session, source: bytes | str, file: str, actor: Actor) -> li
     xml = source.decode("utf-8") if isinstance(source, bytes) else source
     results = []
     for process in parse_bpmn(source, file):
+        warnings = tuple(str(w) for w in process.warnings)
         content_hash = hashlib.sha256(f"{process.key}\n{xml}".encode()).hexdigest()
         existing = repo.definition_by_hash(session, process.key, content_hash)
         if existing is not None:
-            results.append(Deployed(existing.key, existing.name, existing.version, existing.id, False))
+            results.append(Deployed(existing.key, existing.name, existing.version, existing.id, False, warnings))
             continue
         latest = repo.latest_definition(session, process.key)
         definition = ProcessDefinition(
@@ -63,7 +67,7 @@ def deploy(session: Session, source: bytes | str, file: str, actor: Actor) -> li
         session.flush()
         schedule_start_timers(session, definition, process)
         audit(session, actor, "deploy", data={"key": process.key, "version": definition.version, "file": file})
-        results.append(Deployed(definition.key, definition.name, definition.version, definition.id, True))
+        results.append(Deployed(definition.key, definition.name, definition.version, definition.id, True, warnings))
     return results
 
 

@@ -38,6 +38,7 @@ def deploy_command(files: tuple[Path, ...], username: str | None, as_operator: b
         results,
         lambda rs: "\n".join(
             f"{'deployed' if d.created else 'unchanged'} {d.key} v{d.version} (definition {d.definition_id})"
+            + "".join(f"\nwarning: {w}" for w in d.warnings)
             for d in rs
         ),
     )

@@ -59,4 +59,6 @@ def deploy():
             _("已部署：%(what)s", what=what) if d.created else _("未改变：%(what)s", what=what),
             "success" if d.created else "info",
         )
+        for warning in d.warnings:  # the engine's own words, as the problems table shows them
+            flash(warning, "warning")
     return redirect(url_for("designer.index"))

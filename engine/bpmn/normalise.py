@@ -1,0 +1,274 @@
+"""What other modelers write, read the way the engine runs it.
+
+Run on a parsed document before the semantic checks and before SpiffWorkflow reads it, at
+deploy and whenever a stored version is parsed again (so both give the same process):
+
+* ``activiti:`` attributes and elements (the legacy namespace Camunda 7 also reads) become
+  ``camunda:`` ones, so every check and every reading of ``camunda:`` applies to them; each
+  such element remembers which of its names were ``activiti:``, for the messages;
+* a sequence flow without an id gets a stable one, from its source, its target and, when
+  that is taken, its position among the flows without ids (a warning, not a refusal);
+* an unquoted ISO 8601 literal in a timer (``PT5M``, ``P3D``, ``R3/PT10M``,
+  ``2027-01-01T09:00:00+08:00``) is quoted, when SpiffWorkflow's own ISO reader reads it as
+  that kind of timer; any other text stays an expression;
+* ``${…}`` (the JUEL subset of :mod:`engine.bpmn.juel`) in a condition, a timer,
+  ``loopCardinality``, ``camunda:collection``, an assignee, candidate users or groups, a due
+  date or a ``potentialOwner`` is replaced by its Python translation. An entry of a user task
+  (assignee, candidates, due date) that is not JUEL but compiles as Python stays Python, as
+  such entries always were; a method call there is refused.
+
+What cannot be read is returned as problems; the caller refuses the file with them.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass, field
+
+from lxml import etree
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+
+from ..errors import Problem, ScriptError
+from .camunda import CAMUNDA_NS, NSMAP, expression_body, is_expression, potential_owners, split_entries
+from .juel import Unsupported, translate, translate_entry
+from .sandbox import compile_expression
+
+ACTIVITI_NS = "http://activiti.org/bpmn"
+# on an element that had ``activiti:`` names: which (its own tag as ".", else attribute names)
+ORIGIN = "{urn:congressflow:normalise}activiti"
+PYTHON_FORMATS = {"python", "python3", "text/x-python", "application/x-python"}
+ENTRY_ATTRIBUTES = ("assignee", "candidateGroups", "candidateUsers", "dueDate")
+
+
+@dataclass
+class Normalised:
+    problems: list[Problem] = field(default_factory=list)
+    # by process id: what was read in a way the designer should know (generated flow ids)
+    warnings: dict[str, list[Problem]] = field(default_factory=dict)
+
+
+def _owner(node: etree._Element) -> etree._Element:
+    while node.get("id") is None and node.getparent() is not None:
+        node = node.getparent()
+    return node
+
+
+def _problem(file: str, node: etree._Element, message: str) -> Problem:
+    owner = _owner(node)
+    return Problem(message, file, node.sourceline, owner.get("id"))
+
+
+def prefix_of(node: etree._Element, name: str) -> str:
+    """``activiti`` when ``name`` (an attribute's local name, or "." for the element itself)
+    came from the activiti namespace, else ``camunda``."""
+    return "activiti" if name in (node.get(ORIGIN) or "").split() else "camunda"
+
+
+def _rename_activiti(root: etree._Element) -> None:
+    for node in root.iter():
+        if not isinstance(node.tag, str):
+            continue
+        renamed = []
+        qname = etree.QName(node)
+        if qname.namespace == ACTIVITI_NS:
+            node.tag = f"{{{CAMUNDA_NS}}}{qname.localname}"
+            renamed.append(".")
+        for attribute in list(node.attrib):
+            name = etree.QName(attribute)
+            if name.namespace == ACTIVITI_NS:
+                value = node.attrib.pop(attribute)
+                node.set(f"{{{CAMUNDA_NS}}}{name.localname}", value)
+                renamed.append(name.localname)
+        if renamed:
+            node.set(ORIGIN, " ".join(renamed))
+
+
+def _flow_ids(root: etree._Element, file: str, result: Normalised) -> None:
+    taken = {n.get("id") for n in root.iter() if isinstance(n.tag, str) and n.get("id")}
+    for process in root.xpath("./bpmn:process", namespaces=NSMAP):
+        position = 0
+        for flow in process.xpath(".//bpmn:sequenceFlow", namespaces=NSMAP):
+            if flow.get("id"):
+                continue
+            position += 1
+            source, target = flow.get("sourceRef") or "", flow.get("targetRef") or ""
+            new = f"Flow_{source}_to_{target}"
+            if new in taken:
+                new = f"{new}_{position}"
+            while new in taken:
+                new += "_"
+            taken.add(new)
+            flow.set("id", new)
+            result.warnings.setdefault(process.get("id") or "", []).append(
+                Problem(
+                    f"sequence flow from {source!r} to {target!r} has no id: given the id {new!r}",
+                    file,
+                    flow.sourceline,
+                    new,
+                )
+            )
+
+
+def iso_literal(kind: str, text: str) -> bool:
+    """Whether ``text`` is an ISO 8601 literal SpiffWorkflow reads for a ``kind`` timer
+    (timeDate, timeDuration, timeCycle)."""
+    if not text or not (text[0] in "PR" or text[0].isdigit()) or any(c.isspace() for c in text):
+        return False
+    try:
+        if kind == "timeDuration" and text.startswith("P"):
+            TimerEventDefinition.parse_iso_duration(text)
+            return True
+        if kind == "timeDate":
+            TimerEventDefinition.get_datetime(text)
+            return True
+        if kind == "timeCycle" and text.startswith("R"):
+            TimerEventDefinition.parse_iso_recurring_interval(text)
+            return True
+    except Exception:  # SpiffWorkflow's readers raise bare Exceptions
+        return False
+    return False
+
+
+def _expressions(root: etree._Element, file: str, result: Normalised) -> None:
+    def refuse(node: etree._Element, what: str, text: str, why: str) -> None:
+        result.problems.append(_problem(file, node, f"{what} {text.strip()!r}: {why}"))
+
+    def juel_text(node: etree._Element, what: str) -> None:
+        """An element whose text is a whole expression: ``${…}`` translated in place."""
+        text = node.text or ""
+        if "#{" in text and not text.strip().startswith("${"):
+            refuse(node, what, text, "a deferred expression (#{…}) is not supported; write ${…}")
+        elif "${" in text:
+            try:
+                node.text = translate_entry(text)
+            except Unsupported as exc:
+                refuse(node, what, text, f"not in the supported JUEL subset: {exc}")
+
+    for cond in root.xpath(".//bpmn:conditionExpression | .//bpmn:completionCondition", namespaces=NSMAP):
+        language = (cond.get("language") or "").strip()
+        if language and language.lower() not in PYTHON_FORMATS | {"juel", "${}"}:
+            refuse(cond.getparent(), "condition", cond.text or "", f"language {language!r} is not run by this engine")
+            continue
+        juel_text(cond, "condition")
+    for cond in root.xpath(".//bpmn:conditionalEventDefinition/bpmn:condition", namespaces=NSMAP):
+        juel_text(cond, "condition")
+    for card in root.xpath(".//bpmn:loopCardinality", namespaces=NSMAP):
+        juel_text(card, "loopCardinality")
+    for timer in root.xpath(".//bpmn:timeDate | .//bpmn:timeDuration | .//bpmn:timeCycle", namespaces=NSMAP):
+        text = (timer.text or "").strip()
+        kind = etree.QName(timer).localname
+        if iso_literal(kind, text):
+            timer.text = repr(text)
+        else:
+            juel_text(timer, f"timer {kind}")
+    for loop in root.xpath(".//bpmn:multiInstanceLoopCharacteristics[@camunda:collection]", namespaces=NSMAP):
+        attribute = f"{{{CAMUNDA_NS}}}collection"
+        text = loop.get(attribute) or ""
+        name = f"{prefix_of(loop, 'collection')}:collection"
+        if "${" not in text and "#{" not in text:
+            continue
+        try:
+            python = translate_entry(text)
+        except Unsupported as exc:
+            refuse(loop, name, text, f"not in the supported JUEL subset: {exc}")
+            continue
+        if not python.isidentifier():
+            refuse(loop, name, text, "the collection must be a variable of the case (${name}), not a computed value")
+            continue
+        loop.set(attribute, python)
+    for owner in root.xpath(
+        ".//bpmn:potentialOwner/bpmn:resourceAssignmentExpression/bpmn:formalExpression", namespaces=NSMAP
+    ):
+        users, groups = potential_owners(owner.text or "")
+        rewritten_users: list[str] = []
+        rewritten_groups: list[str] = []
+        for entries, rewritten in ((users, rewritten_users), (groups, rewritten_groups)):
+            for entry in entries:
+                python, why = entry_python(entry)
+                if why:
+                    refuse(owner, "potentialOwner", entry, why)
+                rewritten.append(python)
+        owner.text = ", ".join([*(f"user({u})" for u in rewritten_users), *(f"group({g})" for g in rewritten_groups)])
+    for node in root.xpath(".//bpmn:userTask", namespaces=NSMAP):
+        for local in ENTRY_ATTRIBUTES:
+            attribute = f"{{{CAMUNDA_NS}}}{local}"
+            value = node.get(attribute)
+            if value is None or ("${" not in value and "#{" not in value):
+                continue
+            entries = split_entries(value) if local.startswith("candidate") else (value.strip(),)
+            rewritten = []
+            for entry in entries:
+                python, why = entry_python(entry)
+                if why:
+                    refuse(node, f"{prefix_of(node, local)}:{local}", entry, why)
+                rewritten.append(python)
+            node.set(attribute, ",".join(rewritten))
+
+
+def entry_python(entry: str) -> tuple[str, str]:
+    """An assignee, candidate or due date entry as the runtime reads it (``${python}`` or
+    the plain text), and why it is refused ("" when it is not)."""
+    if "#{" in entry:
+        return entry, "a deferred expression (#{…}) is not supported; write ${…}"
+    if "${" not in entry:
+        return entry, ""
+    if entry.startswith("${") and "}" not in entry:
+        return entry, "the ${ is never closed with }"
+    if not is_expression(entry) or entry.count("${") != 1:
+        return entry, "text around or between ${…} expressions (a composite expression) is not supported"
+    try:
+        return "${" + translate(expression_body(entry)) + "}", ""
+    except Unsupported as exc:
+        juel_refusal = str(exc)
+    if not juel_refusal.startswith("method call"):
+        try:  # the product's own entries have always been Python: they stay so
+            compile_expression(expression_body(entry))
+        except ScriptError:
+            pass
+        else:
+            method = _method_call(expression_body(entry))
+            if method is None:
+                return entry, ""
+            juel_refusal = f"method call {method}()"
+    return entry, f"not in the supported JUEL subset: {juel_refusal}"
+
+
+def _method_call(source: str) -> str | None:
+    """The first method called in a Python expression (``dateTime().plusDays(2)``: plusDays),
+    or None: the Python a ``${…}`` entry may be calls the date helpers by name, never a method
+    of a value (what Camunda's Java-style due dates do)."""
+    calls = [
+        node.func
+        for node in ast.walk(ast.parse(source, mode="eval"))
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+    ]
+    return min(calls, key=lambda f: (f.end_lineno or 0, f.end_col_offset or 0)).attr if calls else None
+
+
+def _script_formats(root: etree._Element, file: str, result: Normalised) -> None:
+    for task in root.xpath(".//bpmn:scriptTask", namespaces=NSMAP):
+        script_format = (task.get("scriptFormat") or "").strip()
+        if script_format and script_format.lower() not in PYTHON_FORMATS:
+            result.problems.append(
+                _problem(
+                    file,
+                    task,
+                    f"scriptFormat {script_format!r} is not run by this engine: scripts are Python "
+                    f"(scriptFormat absent or 'python')",
+                )
+            )
+        if not task.xpath("./bpmn:script", namespaces=NSMAP):
+            resource = task.get(f"{{{CAMUNDA_NS}}}resource")
+            why = f"its script is an external resource ({resource!r})" if resource else "it has no script"
+            result.problems.append(_problem(file, task, f"script task: {why}; write the Python in <script>"))
+
+
+def normalise(root: etree._Element, file: str) -> Normalised:
+    """Rewrite ``root`` in place (see the module's doc); what cannot be read and what was
+    read with a warning."""
+    result = Normalised()
+    _rename_activiti(root)
+    _flow_ids(root, file, result)
+    _script_formats(root, file, result)
+    _expressions(root, file, result)
+    return result
