@@ -44,11 +44,26 @@ def _register_views(app: Flask) -> None:
 
 
 def _instance_secret(instance: Path) -> str:
-    """A secret key kept in the instance folder, made on first start (not in the repo)."""
+    """A secret key kept in the instance folder, made on first start (not in the repo).
+
+    Several processes may start together (gunicorn's workers, the scheduler beside them): the
+    key is written whole to a file of its own and then linked into place, which succeeds for
+    exactly one of them; the others read the winner's. No process ever reads a half-written
+    key or keeps one of its own (which signed its sessions and CSRF tokens alone)."""
+    import os
+    import secrets
+    import tempfile
+
     path = instance / "secret_key"
     if not path.exists():
-        import secrets
-
-        path.write_text(secrets.token_hex(32))
-        path.chmod(0o600)
+        instance.mkdir(parents=True, exist_ok=True)
+        fd, candidate = tempfile.mkstemp(dir=instance, prefix=".secret_key.")  # mode 0600
+        try:
+            with os.fdopen(fd, "w") as out:
+                out.write(secrets.token_hex(32))
+            os.link(candidate, path)  # atomic; fails when another process was first
+        except FileExistsError:
+            pass
+        finally:
+            os.unlink(candidate)
     return path.read_text().strip()
