@@ -3,7 +3,8 @@ the spreadsheets it already keeps (``spreadsheets`` reads them).
 
 ``plan`` is the dry run: what would be created and what changed (before → after, field by
 field), and every problem by row and column; it writes nothing. ``apply`` plans again in
-its own transaction and writes all of it or, with any problem, nothing; each new person
+its own transaction and writes all of it or, with any problem, nothing (a file that changes
+nothing writes nothing at all, not even an audit entry); each new person
 gets an initial password, returned once and stored only hashed, to be changed at the first
 sign-in. Importing the same file again changes nothing: a unit is known by its code, a
 person by the user name. An empty optional cell leaves what is stored as it is.
@@ -154,15 +155,56 @@ def template(session: Session, actor: Actor, kind: str) -> bytes:
     """The .xlsx to fill in for ``kind``: its headers, an example row, drop-downs (units: the
     current unit codes; roles: the role names)."""
     require_admin(actor)
-    columns = COLUMNS[kind_of(kind)]
-    codes = tuple(session.scalars(select(Department.code).order_by(Department.id)))
-    columns = tuple(
-        Column(c.header, c.width, c.required, c.example, codes, c.hint) if c.header == "单位代码" else c
-        for c in columns
-    )
-    title = "单位" if kind == Kind.UNITS else "人员"
+    what = kind_of(kind)
     notes = {"导入顺序": ORDER_NOTE, "必填": "带 * 的列必填；其余列空着表示不改动"}
-    return spreadsheets.template(title, columns, notes)
+    return spreadsheets.template(_TITLES[what], _columns(session, what), notes)
+
+
+_TITLES = {Kind.UNITS: "单位", Kind.PEOPLE: "人员"}
+
+
+def _columns(session: Session, kind: Kind) -> tuple[Column, ...]:
+    """The kind's columns, 单位代码 with the current units as its drop-down."""
+    codes = tuple(session.scalars(select(Department.code).order_by(Department.id)))
+    return tuple(
+        Column(c.header, c.width, c.required, c.example, codes, c.hint) if c.header == "单位代码" else c
+        for c in COLUMNS[kind]
+    )
+
+
+def export(session: Session, actor: Actor, kind: str) -> bytes:
+    """The current units or people as an .xlsx in exactly the template's shape (the same
+    headers, drop-downs and notes), one row each, so that it can be edited in Excel and
+    imported again: unchanged, it changes nothing. People: the active ones, their roles by
+    name joined with 、 ; never a password. Units: every unit, with its head and contact."""
+    require_admin(actor)
+    what = kind_of(kind)
+    rows: list[list[str | None]]
+    if what == Kind.UNITS:
+        units = session.scalars(select(Department).order_by(Department.id))
+        rows = [[d.code, d.name, d.head, d.contact] for d in units]
+    else:
+        users = session.scalars(select(User).where(User.active.is_(True)).order_by(User.id))
+        rows = [
+            [
+                u.username,
+                u.display_name,
+                u.department.code if u.department else None,
+                u.district,
+                _role_text(u.roles),
+                u.phone,
+                u.email,
+            ]
+            for u in users
+        ]
+    columns = _columns(session, what)
+    notes = {
+        "导出": "本表为系统中现有的"
+        + ("单位" if what == Kind.UNITS else "人员（不含停用的账号，不含密码）")
+        + "，格式与导入模板相同：在 Excel 中修改后可再导入；未修改的行导入时保持不变。",
+        "必填": "带 * 的列必填；其余列空着表示不改动",
+    }
+    return spreadsheets.template(_TITLES[what], columns, notes, rows)
 
 
 # -- the dry run -----------------------------------------------------------------------------
@@ -354,6 +396,8 @@ def apply(session: Session, actor: Actor, kind: str, filename: str, content: byt
     plan, planned = _planned(session, actor, kind, filename, content)
     if plan.problems:
         raise ImportRefused(plan)
+    if not plan.changes:  # the same file again (or an export uploaded unchanged): nothing to write, nor to log
+        return Result(plan, [])
     passwords: list[InitialPassword] = []
     writer = _write_unit if plan.kind == Kind.UNITS else _write_person
     for change, values in planned:

@@ -143,8 +143,14 @@ class Column:
     hint: str = ""  # the drop-down's prompt
 
 
-def template(title: str, columns: Sequence[Column], notes: Mapping[str, str] | None = None) -> bytes:
-    """An .xlsx to fill in: the headers (required ones bold and marked *), an example row,
+def template(
+    title: str,
+    columns: Sequence[Column],
+    notes: Mapping[str, str] | None = None,
+    rows: Sequence[Sequence[str | None]] | None = None,
+) -> bytes:
+    """An .xlsx to fill in: the headers (required ones bold and marked *), an example row (or,
+    given ``rows``, those rows: an export in the template's shape, read back by ``read``),
     the header frozen, and a drop-down for each column with choices. The choices live on a
     second sheet: an inline list is limited to 255 characters, a unit list is longer."""
     book = Workbook()
@@ -159,7 +165,8 @@ def template(title: str, columns: Sequence[Column], notes: Mapping[str, str] | N
         cell.font = bold
         if col.required:
             cell.fill = fill
-        sheet.cell(row=2, column=i, value=col.example)
+        if rows is None:
+            sheet.cell(row=2, column=i, value=col.example)
         sheet.column_dimensions[letter].width = col.width
         if col.choices:
             lists.cell(row=1, column=i, value=col.header).font = bold
@@ -171,6 +178,11 @@ def template(title: str, columns: Sequence[Column], notes: Mapping[str, str] | N
             rule.prompt, rule.showInputMessage = col.hint or col.header, True
             sheet.add_data_validation(rule)
             rule.add(f"{letter}2:{letter}{MAX_ROWS + 1}")
+    for r, values in enumerate(rows or (), start=2):
+        for i, value in enumerate(values, start=1):
+            # text, as typed: a phone number or a code stays as it is (Excel would make 0571... a number)
+            cell = sheet.cell(row=r, column=i, value=value or None)
+            cell.number_format = "@"
     sheet.freeze_panes = "A2"
     if notes:
         about = book.create_sheet("说明")

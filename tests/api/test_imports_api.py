@@ -1,10 +1,13 @@
 """POST /api/v1/imports/{kind}: the dry run, the import with its passwords once, the
-problems by row and column, who may; and the OpenAPI document declares it."""
+problems by row and column, who may; GET /api/v1/imports/{kind}/export; and the OpenAPI
+document declares them."""
 
 from __future__ import annotations
 
 from io import BytesIO
 from pathlib import Path
+
+from openpyxl import load_workbook
 
 from tests.world import deploy
 
@@ -67,3 +70,18 @@ def test_a_ledger_dry_run_and_import(world, frozen_clock):
         "/imports/ledger/petitions", data={"file": (BytesIO(ledger), "l.csv")}, content_type="multipart/form-data"
     )
     assert refused.status_code == 403
+
+
+def test_export_in_the_templates_shape_and_who_may(world):
+    assert send(world.as_("admin"), "units", UNITS).status_code == 200
+    response = world.as_("admin").get("/imports/units/export")
+    assert response.status_code == 200 and response.mimetype.endswith("spreadsheetml.sheet")
+    sheet = load_workbook(BytesIO(response.data))["单位"]
+    assert [c.value for c in sheet[1]] == ["代码*", "名称*", "负责人", "联络员"]
+    assert ("water", "水利站", None, None) in list(sheet.iter_rows(min_row=2, values_only=True))
+    again = send(world.as_("admin"), "units", response.data, "?dry_run=true").get_json()
+    assert (again["plan"]["created"], again["plan"]["updated"]) == (0, 0)
+    assert world.as_("clerk").get("/imports/people/export").status_code == 403
+    spec = world.anonymous().get("/openapi.json").get_json()
+    content = spec["paths"]["/api/v1/imports/{kind}/export"]["get"]["responses"]["200"]["content"]
+    assert list(content) == ["application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"]

@@ -108,3 +108,28 @@ def test_the_command_line_dry_run_then_import(app, tmp_path):
     assert password["username"] == "zhang3" and len(password["password"]) == 14
     denied = runner.invoke(args=["import", "units", str(tmp_path / "units.csv"), "--user", "office1"])
     assert denied.exit_code == 4
+
+
+def test_export_the_current_people_and_import_it_back_unchanged(as_user, app, tmp_path):
+    c = as_user("admin")
+    assert 'id="export-people"' in text_of(c.get("/admin/imports/"))
+    response = c.get("/admin/imports/people/export.xlsx")
+    assert response.status_code == 200 and response.mimetype.endswith("spreadsheetml.sheet")
+    assert response.headers["Cache-Control"] == "no-store"
+    sheet = load_workbook(io.BytesIO(response.data))["人员"]
+    assert [c.value for c in sheet[1]] == ["用户名*", "姓名*", "单位代码", "选区", "角色*", "电话", "邮箱"]
+    rows = {r[0]: r for r in sheet.iter_rows(min_row=2, values_only=True)}
+    assert rows["admin"][4] == ROLE_NAMES["admin"] and "office1" in rows
+    preview = upload(c, "people", response.data, "人员.xlsx")
+    assert f"共 {len(rows)} 行：新建 0，修改 0，不变 {len(rows)}。" in text_of(preview)
+    assert as_user("office1").get("/admin/imports/units/export.xlsx").status_code == 403
+
+    runner = app.test_cli_runner()
+    out = tmp_path / "units.xlsx"
+    done = runner.invoke(args=["export", "units", str(out), "--user", "admin", "--json"])
+    assert done.exit_code == 0, done.output
+    assert json.loads(done.output)["rows"] == len(load_workbook(out)["单位"]["A"]) - 1 > 5
+    again = runner.invoke(args=["export", "people", "--output", str(tmp_path / "p.xlsx"), "--operator"])
+    assert again.exit_code == 0 and "people written to" in again.output
+    assert runner.invoke(args=["export", "people", "--user", "admin"]).exit_code == 2  # where to?
+    assert runner.invoke(args=["export", "people", str(out), "--user", "office1"]).exit_code == 4

@@ -4,12 +4,18 @@ answers what would be created and changed; otherwise all or nothing, and the new
 initial passwords come back in this answer only. A file with problems: 422, each problem
 under ``"row N, column"`` in ``fields`` and ``codes``.
 
+GET /api/v1/imports/{kind}/export: the current units or people as an .xlsx in the import
+template's shape (round trip: export, edit, import; unchanged, it changes nothing).
+
 /api/v1/imports/ledger/{kind}: this year's ledger of proposals or petitions, each row replayed
 as a case at its recorded dates (engine.usecases.ledger)."""
 
 from __future__ import annotations
 
+from io import BytesIO
+
 import marshmallow as ma
+from flask import send_file
 from flask_smorest.fields import Upload
 from marshmallow import fields
 
@@ -82,6 +88,29 @@ def import_file(args: dict, files: dict, kind: str):
         return onboarding.Result(plan, [])
     with writer() as s:
         return onboarding.apply(s, actor(), kind, upload.filename or "", content)
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@bp.get(KIND + "/export")
+@bp.doc(
+    responses={
+        "200": {
+            "description": "the .xlsx: the import template's columns, one row per unit or active person (no passwords)",
+            "content": {XLSX: {"schema": {"type": "string", "format": "binary"}}},
+        }
+    }
+)
+def export_file(kind: str):
+    """Export the current units or people (needs admin.users, as importing does) in exactly the
+    import template's columns: people's roles by their Chinese names joined with 、. Edit it and
+    POST it back to /imports/{kind}: only what was edited changes."""
+    content = onboarding.export(reader(), actor(), kind)
+    name = "units.xlsx" if kind == "units" else "people.xlsx"
+    response = send_file(BytesIO(content), mimetype=XLSX, as_attachment=True, download_name=name)
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 class RowOutcomeSchema(ma.Schema):

@@ -27,7 +27,7 @@ from .cases import (
     tasks_command,
     unclaim_command,
 )
-from .imports import import_command, ledger_command
+from .imports import export_command, import_command, ledger_command
 from .ops import (
     db_group,
     fire_due_command,
@@ -56,6 +56,7 @@ COMMANDS = (
     calendar_group,
     settings_group,
     import_command,
+    export_command,
     ledger_command,
 )
 

@@ -3,6 +3,9 @@
 what would be created and changed and every problem by row and column; without it, all or
 nothing, and the new people's initial passwords are printed this once.
 
+``congressflow export units|people FILE``: the current units or people in the import
+template's shape (round trip: export, edit in Excel, import).
+
 ``congressflow ledger proposals|petitions FILE``: this year's ledger, each row replayed as a
 case at its recorded dates (engine.usecases.ledger); ``--dry-run`` says what each row becomes."""
 
@@ -13,7 +16,8 @@ from pathlib import Path
 import click
 from flask.cli import with_appcontext
 
-from engine.usecases import ledger, onboarding
+from engine.errors import InvalidData
+from engine.usecases import ledger, onboarding, spreadsheets
 
 from ..database import session_factory
 from .common import acting_options, emit, json_option, resolve_actor, use_case
@@ -101,3 +105,42 @@ def ledger_command(
     with session_factory().begin() as session:
         result = ledger.apply(session, resolve_actor(session, username, as_operator), kind, file.name, content)
     emit(as_json, result, _ledger_text)
+
+
+@click.command("export")
+@with_appcontext
+@click.argument("kind", type=click.Choice([k.value for k in onboarding.Kind]))
+@click.argument("file", required=False, type=click.Path(dir_okay=False, writable=True, path_type=Path))
+@click.option(
+    "--output",
+    "-o",
+    "output",
+    type=click.Path(dir_okay=False, writable=True, path_type=Path),
+    help="the .xlsx to write",
+)
+@acting_options
+@json_option
+@use_case
+def export_command(
+    kind: str, file: Path | None, output: Path | None, username: str | None, as_operator: bool, as_json: bool
+) -> None:
+    """Write the current units or people to an .xlsx in exactly the import template's columns
+    (people: roles by name, no passwords): edit it in Excel and import it again; unchanged, it
+    changes nothing."""
+    if (file is None) == (output is None):
+        raise click.UsageError("give the .xlsx to write: FILE or --output FILE (one of them)")
+    target = file or output
+    assert target is not None
+    with session_factory()() as session:
+        content = onboarding.export(session, resolve_actor(session, username, as_operator), kind)
+    target.write_bytes(content)
+    rows = _row_count(kind, content)
+    emit(as_json, {"kind": kind, "file": str(target), "rows": rows}, lambda r: f"{rows} {kind} written to {target}")
+
+
+def _row_count(kind: str, content: bytes) -> int:
+    headers = [c.header for c in onboarding.COLUMNS[onboarding.kind_of(kind)]]
+    try:
+        return len(spreadsheets.read("export.xlsx", content, headers).rows)
+    except InvalidData:  # no rows at all
+        return 0

@@ -19,7 +19,9 @@ from flask import Blueprint, abort, current_app, render_template, request, send_
 from flask_babel import gettext as _
 from flask_babel import pgettext
 
+from engine import clock
 from engine.access import Permission
+from engine.deadlines.calendar import LOCAL_TZ
 from engine.errors import InvalidData
 from engine.usecases import ledger, onboarding
 
@@ -137,6 +139,17 @@ def template(kind: str):
     content = onboarding.template(database.session(), current_actor(), kind)
     name = _("单位导入模板.xlsx") if kind == "units" else _("人员导入模板.xlsx")
     return send_file(BytesIO(content), mimetype=XLSX, as_attachment=True, download_name=name)
+
+
+@bp.get("/<any(units, people):kind>/export.xlsx")
+def export(kind: str):
+    """The current units or people in the template's shape: edit in Excel, upload again."""
+    content = onboarding.export(database.session(), current_actor(), kind)
+    today = clock.now().astimezone(LOCAL_TZ).date().isoformat()
+    name = _("单位_%(day)s.xlsx", day=today) if kind == "units" else _("人员_%(day)s.xlsx", day=today)
+    response = send_file(BytesIO(content), mimetype=XLSX, as_attachment=True, download_name=name)
+    response.headers["Cache-Control"] = "no-store"  # phones and e-mails: not kept by the browser's cache
+    return response
 
 
 def _preview(kind: str, filename: str, token: str, plan: onboarding.Plan, status: int = 200):
