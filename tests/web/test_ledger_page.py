@@ -89,3 +89,15 @@ def test_the_command_line(app, tmp_path, frozen_clock):
     assert again.exit_code == 0 and re.search(r"row 2: case #[0-9]+ 低保资格 · 来访: waiting at", again.output)
     assert "(imported before: unchanged)" in again.output
     assert runner.invoke(args=["ledger", "petitions", str(path), "--user", "office1"]).exit_code == 4
+
+
+def test_no_file_or_an_unreadable_one_is_said_on_the_import_page(as_user):
+    admin = as_user("admin")
+    missing = admin.post("/admin/imports/ledger/proposals", data={}, content_type="multipart/form-data")
+    assert missing.status_code == 422 and "请选择要上传的文件" in text_of(missing)
+    unreadable = admin.post(
+        "/admin/imports/ledger/petitions",
+        data={"file": (io.BytesIO(b"PK\x03\x04 nope"), "l.xlsx")},
+        content_type="multipart/form-data",
+    )
+    assert unreadable.status_code == 422 and "无法读取" in text_of(unreadable)

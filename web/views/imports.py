@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import secrets
 import time
+from collections.abc import Callable
 from io import BytesIO
 from pathlib import Path
+from typing import Any
 
 from flask import Blueprint, abort, current_app, render_template, request, send_file, session
 from flask_babel import gettext as _
@@ -165,18 +167,36 @@ def _preview(kind: str, filename: str, token: str, plan: onboarding.Plan, status
     return page, status
 
 
-@bp.post("/<any(units, people):kind>")
-def upload(kind: str):
+class _FileRefused(Exception):
+    """No file, or one that cannot be read at all: the index page says so (``page``)."""
+
+    def __init__(self, page: tuple[str, int]):
+        self.page = page
+
+
+def _planned(kind: str, keep_as: str, plan: Callable[..., Any]) -> tuple[str, str, Any]:
+    """The upload's dry run: (file name, the token it is kept under for the confirmation, the
+    plan). Kept only when the plan has no problems: a file with problems cannot be confirmed."""
     upload = request.files.get("file")
     if upload is None or not upload.filename:
-        return _index({kind: _("请选择要上传的文件")}, 422)
+        raise _FileRefused(_index({kind: _("请选择要上传的文件")}, 422))
     content = upload.read()
     try:
-        plan = onboarding.plan(database.session(), current_actor(), kind, upload.filename, content)
+        planned = plan(database.session(), current_actor(), kind, upload.filename, content)
     except InvalidData as exc:  # the file as a whole: unreadable, empty, too large
-        return _index({kind: "；".join(field_message(e) for e in exc.codes.values())}, 422)
-    token = "" if plan.problems else _keep(kind, upload.filename, content)
-    return _preview(kind, upload.filename, token, plan)
+        raise _FileRefused(_index({kind: "；".join(field_message(e) for e in exc.codes.values())}, 422)) from None
+    token = "" if planned.problems else _keep(keep_as, upload.filename, content)
+    return upload.filename, token, planned
+
+
+@bp.errorhandler(_FileRefused)
+def _file_refused(refused: _FileRefused):
+    return refused.page
+
+
+@bp.post("/<any(units, people):kind>")
+def upload(kind: str):
+    return _preview(kind, *_planned(kind, kind, onboarding.plan))
 
 
 @bp.post("/<any(units, people):kind>/confirm")
@@ -223,16 +243,7 @@ def _ledger_page(kind: str, filename: str, token: str, plan: ledger.LedgerPlan, 
 
 @bp.post(LEDGER)
 def ledger_upload(kind: str):
-    upload = request.files.get("file")
-    if upload is None or not upload.filename:
-        return _index({kind: _("请选择要上传的文件")}, 422)
-    content = upload.read()
-    try:
-        plan = ledger.plan(database.session(), current_actor(), kind, upload.filename, content)
-    except InvalidData as exc:  # the file as a whole: unreadable, empty, too large
-        return _index({kind: "；".join(field_message(e) for e in exc.codes.values())}, 422)
-    token = "" if plan.problems else _keep(f"ledger-{kind}", upload.filename, content)
-    return _ledger_page(kind, upload.filename, token, plan, done=False)
+    return _ledger_page(kind, *_planned(kind, f"ledger-{kind}", ledger.plan), done=False)
 
 
 @bp.post(LEDGER + "/confirm")
