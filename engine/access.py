@@ -43,6 +43,7 @@ class Permission(StrEnum):
     ADMIN_USERS = "admin.users"  # users, roles, departments, passwords, anyone's API tokens
     ADMIN_SETTINGS = "admin.settings"  # the working-day calendar and the statutory deadline settings
     CASE_IMPORT = "case.import"  # bring in the year's ledger: cases replayed at their recorded dates
+    INCIDENT_MANAGE = "incident.manage"  # see cases' run-time failures (incidents) and retry them
 
 
 P = Permission
@@ -65,6 +66,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             P.ADMIN_USERS,
             P.ADMIN_SETTINGS,
             P.CASE_IMPORT,
+            P.INCIDENT_MANAGE,
         }
     ),
     Role.DESIGNER: frozenset({P.PROCESS_DEPLOY}),
@@ -79,6 +81,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             P.CONFIDENTIAL_READ,
             P.SUPERVISE,
             P.EXPORT,
+            P.INCIDENT_MANAGE,
         }
     ),
     Role.PETITION_OFFICER: frozenset({P.CONFIDENTIAL_READ}),
@@ -200,6 +203,15 @@ def may_hand_over(actor: Actor, item: Offered) -> bool:
     return may_act(actor, item) or actor.can(P.TASK_REASSIGN)
 
 
+def may_hand_to(actor: Actor, item: Offered, *, colleague_is_candidate: bool, anyone_may_hold: bool) -> bool:
+    """Whom a task may be handed to: one of its candidates; and, by whoever may reassign
+    tasks, anyone at all when no active person is a candidate (a task nobody could ever
+    hold would otherwise wait for ever)."""
+    if colleague_is_candidate:
+        return True
+    return not anyone_may_hold and actor.can(P.TASK_REASSIGN)
+
+
 def may_list_all_tasks(actor: Actor) -> bool:
     return actor.can(P.TASK_VIEW_ALL)
 
@@ -234,6 +246,13 @@ def may_read_confidential(actor: Actor) -> bool:
 def may_read_note(actor: Actor, *, confidential: bool, author: str) -> bool:
     """A comment or an attachment: a confidential one only with the permission, or by its author."""
     return not confidential or author == actor.username or may_read_confidential(actor)
+
+
+def may_manage_incidents(actor: Actor) -> bool:
+    """A case's run-time failures carry the error as the engine wrote it (values of the
+    case's data may be in it): those who answer for the office's processes see and retry
+    them, not every officer of the case."""
+    return actor.can(P.INCIDENT_MANAGE)
 
 
 # -- everything else ----------------------------------------------------------------------

@@ -44,3 +44,10 @@ class NotificationKind(StrEnum):
     OVERDUE = "overdue"  # a due date passed with the task still open
     SUPERVISION = "supervision"  # a 督办 timer (boundary event) fired
     TASK = "task"  # a task arrived in one's inbox or one's group's, or was handed to one
+
+
+class IncidentKind(StrEnum):
+    """What failed with no person waiting for the answer (engine/usecases/incidents.py)."""
+
+    TIMER = "timer"  # a timer fired, and a script, expression or the engine step after it failed
+    STUCK = "stuck"  # running, with no open user task and no armed timer: nothing can move it on

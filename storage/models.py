@@ -25,6 +25,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .db import Base, JSONText
 from .enums import (
+    IncidentKind,
     InstanceStatus,
     NotificationKind,
     Role,
@@ -481,3 +482,68 @@ class Notification(Base):
     emailed_at: Mapped[datetime | None]
     email_attempts: Mapped[int] = mapped_column(Integer, default=0)
     email_error: Mapped[str | None] = mapped_column(String(500))
+
+
+class Incident(Base):
+    """A case's failure at run time that no person was waiting for (a timer whose script
+    failed, a case found stuck): shown on the case page and the incidents list until a retry
+    gets the case past it (engine/usecases/incidents.py). One open row per case, kind and
+    element: a failure repeated by the scheduler's back-off updates it, never piles up."""
+
+    __tablename__ = "incidents"
+    __table_args__ = (Index("ix_incidents_open", "resolved_at", "instance_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("process_instances.id", ondelete="CASCADE"), index=True)
+    bpmn_id: Mapped[str] = mapped_column(String(200))  # the element that failed; "" when none is known
+    kind: Mapped[IncidentKind] = mapped_column(_enum(IncidentKind))
+    message: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    last_seen_at: Mapped[datetime]  # the failure's latest repeat
+    occurrences: Mapped[int] = mapped_column(Integer, default=1)
+    resolved_at: Mapped[datetime | None]
+    resolved_by: Mapped[str | None] = mapped_column(String(64))
+
+
+class ProcessDraft(Base):
+    """A designer's unfinished process (engine/usecases/drafts.py): saved without deploying,
+    resumed later, deployed or discarded. ``revision`` goes up with every save; a save names
+    the revision it started from, so of two designers saving the same draft the second is
+    refused instead of silently overwriting the first."""
+
+    __tablename__ = "process_drafts"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), index=True)  # the process id the XML declares
+    name: Mapped[str] = mapped_column(String(500))
+    owner: Mapped[str] = mapped_column(String(64), index=True)  # user name of who began it
+    note: Mapped[str] = mapped_column(String(1000), default="")
+    filename: Mapped[str] = mapped_column(String(500))
+    bpmn_xml: Mapped[str] = mapped_column(Text)
+    base_version: Mapped[int | None] = mapped_column(Integer)  # the deployed version it began from
+    revision: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    updated_by: Mapped[str] = mapped_column(String(64))
+
+
+class ProcessOffering(Base):
+    """Whether a process is offered for new cases (发起). No row: offered. Stopping affects
+    new cases only; the cases already running go on."""
+
+    __tablename__ = "process_offerings"
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    offered: Mapped[bool] = mapped_column(Boolean, default=True)
+    changed_by: Mapped[str] = mapped_column(String(64))
+    changed_at: Mapped[datetime]
+
+
+class DefinitionNote(Base):
+    """The designer's note on a deployed version (why it was deployed), and for a rollback
+    the version whose content it deployed again. A table of its own: process_definitions
+    rows are written by every deploy path and stay as they are."""
+
+    __tablename__ = "process_definition_notes"
+    definition_id: Mapped[int] = mapped_column(
+        ForeignKey("process_definitions.id", ondelete="CASCADE"), primary_key=True
+    )
+    note: Mapped[str] = mapped_column(String(1000), default="")
+    rolled_back_from: Mapped[int | None] = mapped_column(Integer)  # a version number of the same process

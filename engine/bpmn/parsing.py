@@ -151,6 +151,9 @@ class ParsedProcess:
     # the start-form fields a case's title is made of (camunda:property title_fields on the
     # process); empty: the first of TITLE_FIELDS the form has
     title_fields: tuple[str, ...] = ()
+    # who holds a user task that names nobody (no assignee, candidates or lane): the
+    # process's camunda:property default_group; empty: such a task is refused at deploy
+    default_group: str = ""
     # what deploy read in a way the designer should know (a generated sequence flow id): not
     # refused, not stored with the spec (engine.bpmn.normalise)
     warnings: tuple[Problem, ...] = ()
@@ -424,11 +427,38 @@ def _expression_problems(process: etree._Element, file: str) -> list[Problem]:
     return problems
 
 
-def _title_fields(process: etree._Element) -> tuple[str, ...]:
+def _process_property(process: etree._Element, name: str) -> str:
     found = process.xpath(
-        "./bpmn:extensionElements/camunda:properties/camunda:property[@name='title_fields']/@value", namespaces=NSMAP
+        "./bpmn:extensionElements/camunda:properties/camunda:property[@name=$name]/@value", namespaces=NSMAP, name=name
     )
-    return tuple(f.strip() for f in str(found[0]).split(",") if f.strip()) if found else ()
+    return str(found[0]).strip() if found else ""
+
+
+def _title_fields(process: etree._Element) -> tuple[str, ...]:
+    return tuple(f.strip() for f in _process_property(process, "title_fields").split(",") if f.strip())
+
+
+def _holder_problems(process: etree._Element, metas: dict[str, TaskMeta], file: str) -> list[Problem]:
+    """A user task that names nobody would be offered to no one: not even an administrator
+    could take it, and the case would wait for ever. Refused, unless the process names the
+    group that holds such tasks (``default_group``)."""
+    if _process_property(process, "default_group"):
+        return []
+    problems = []
+    for node in process.xpath(".//bpmn:userTask", namespaces=NSMAP):
+        meta = metas.get(node.get("id") or "")
+        if meta is None or meta.assignee or meta.candidate_groups or meta.candidate_users or meta.lane:
+            continue
+        problems.append(
+            _problem(
+                file,
+                node,
+                f"user task {meta.name!r} names nobody who may do it (no assignee, candidate users or groups, "
+                f"and no lane): nobody could ever hold it; add camunda:candidateGroups, or name the "
+                f"process's default group (camunda:property default_group)",
+            )
+        )
+    return problems
 
 
 def _title_problems(process: etree._Element, file: str) -> list[Problem]:
@@ -453,8 +483,9 @@ def _title_problems(process: etree._Element, file: str) -> list[Problem]:
 
 
 def _task_problems(process: etree._Element, file: str) -> list[Problem]:
-    problems = []
-    for meta in read_task_meta(process).values():
+    metas = read_task_meta(process)
+    problems = _holder_problems(process, metas, file)
+    for meta in metas.values():
         node = process.xpath(f".//*[@id='{meta.bpmn_id}']")[0]
         entries = [*meta.candidate_groups, *meta.candidate_users, meta.assignee or "", meta.due_date or ""]
         for entry in filter(None, entries):
@@ -560,6 +591,7 @@ def parse_bpmn(source: bytes | str, file: str = "<bpmn>", *, check: bool = True)
                         if g.strip()
                     ),
                     title_fields=_title_fields(process),
+                    default_group=_process_property(process, "default_group"),
                     warnings=tuple(normalised.warnings.get(key, ())),
                 )
             )

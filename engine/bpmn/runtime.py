@@ -13,6 +13,7 @@ from weakref import WeakKeyDictionary
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
+from SpiffWorkflow.bpmn.specs.event_definitions.multiple import MultipleEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.bpmn.specs.mixins.events.intermediate_event import BoundaryEvent
 from SpiffWorkflow.bpmn.specs.mixins.events.start_event import StartEvent
@@ -197,13 +198,18 @@ class Runtime:
         spec = task.task_spec
         meta = process.tasks.get(spec.bpmn_id) or TaskMeta(spec.bpmn_id, spec.bpmn_name or spec.bpmn_id)
         due_at = self._due(task, meta.due_date)
+        lane = getattr(spec, "lane", None) or meta.lane
+        groups = self._entries(task, meta.candidate_groups)
+        users = self._entries(task, meta.candidate_users)
+        if not (groups or users or meta.assignee or lane) and process.default_group:
+            groups = (process.default_group,)  # a task that names nobody: the process's default group
         return ReadyTask(
             task_id=task_id,
             bpmn_id=spec.bpmn_id,
             name=spec.bpmn_name or meta.name,
-            lane=getattr(spec, "lane", None) or meta.lane,
-            candidate_groups=self._entries(task, meta.candidate_groups),
-            candidate_users=self._entries(task, meta.candidate_users),
+            lane=lane,
+            candidate_groups=groups,
+            candidate_users=users,
             assignee=(self._entries(task, (meta.assignee,)) or (None,))[0] if meta.assignee else None,
             due_at=due_at,
             # the rule that counted this end: looked up now, when the deadline was just counted
@@ -296,8 +302,7 @@ class Runtime:
     def waiting_timers(workflow: BpmnWorkflow) -> list[WaitingTimer]:
         timers = []
         for task in _tasks_in_state(workflow, TaskState.WAITING):
-            definition = getattr(task.task_spec, "event_definition", None)
-            if not isinstance(definition, TimerEventDefinition):
+            if _timer_definition(task.task_spec) is None:
                 continue
             value = task._get_internal_data("event_value")
             if isinstance(value, dict):  # a cycle: the next occurrence
@@ -307,6 +312,17 @@ class Runtime:
                 due_at = datetime.fromtimestamp(due.timestamp(), UTC)  # a plain datetime, in UTC
                 timers.append(WaitingTimer(str(task.id), task.task_spec.bpmn_id, due_at))
         return timers
+
+    @staticmethod
+    def waiting_elements(workflow: BpmnWorkflow) -> list[str]:
+        """The elements a running workflow waits at (a receive task, a message or signal
+        catch, a timer): where a stuck case stands."""
+        found = {
+            t.task_spec.bpmn_id
+            for t in _tasks_in_state(workflow, TaskState.WAITING)
+            if t.task_spec.bpmn_id and not workflow.subprocesses.get(t.id)
+        }
+        return sorted(found)
 
     def fired_timers(self, workflow: BpmnWorkflow) -> list[FiredTimer]:
         """The timer events this runtime's steps fired in ``workflow`` (started, completed a
@@ -359,14 +375,14 @@ class Runtime:
         for tasks in (workflow.tasks, *(s.tasks for s in workflow.subprocesses.values())):
             for task in tasks.values():
                 spec = task.task_spec
-                if not isinstance(getattr(spec, "event_definition", None), TimerEventDefinition) or isinstance(
-                    spec, StartEvent
-                ):
+                if _timer_definition(spec) is None or isinstance(spec, StartEvent):
                     continue
                 value = task._get_internal_data("event_value")
                 if isinstance(value, dict):
                     marks[task.id] = value["cycles"]
                 elif task.state == TaskState.COMPLETED:
+                    if not isinstance(spec.event_definition, TimerEventDefinition) and not _past(value):
+                        continue  # an event-based gateway another of its events completed
                     marks[task.id] = _DONE
                 elif task.state in (TaskState.WAITING, TaskState.READY):
                     marks[task.id] = _ARMED
@@ -418,7 +434,19 @@ class Runtime:
         self._guard(task.run)
 
     def _steps(self, workflow: BpmnWorkflow) -> None:
-        self._guard(lambda: workflow.do_engine_steps(will_complete_task=self._before_step))
+        self._guard(lambda: self._engine_steps(workflow))
+
+    def _engine_steps(self, workflow: BpmnWorkflow) -> None:
+        """SpiffWorkflow's ``do_engine_steps``, dropping the subprocesses a step cancelled
+        between rounds. An interrupting boundary event on a multi-instance subprocess cancels
+        its rounds, whose subprocesses stay in ``workflow.subprocesses`` without their
+        parent task: the next round fails "task not found" on them (every retry of the
+        timer did), and their user tasks would still look ready (inboxes kept them)."""
+        _drop_orphans(workflow)
+        while workflow._do_engine_steps(self._before_step):
+            _drop_orphans(workflow)
+        _drop_orphans(workflow)
+        workflow.refresh_timers()
 
     def _before_step(self, task: Task) -> None:
         """Between engine steps: a process that loops over script tasks and gateways without
@@ -456,6 +484,40 @@ class Runtime:
             log.warning("the engine failed at %s", where or "an unknown element", exc_info=True)
             text = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
             raise ScriptError(f"{where + ': ' if where else ''}{text}") from exc
+
+
+def _timer_definition(spec: Any) -> TimerEventDefinition | None:
+    """The timer a task waits for: its own event's, or, for an event-based gateway (which
+    SpiffWorkflow makes wait for all its events itself, as one multiple event), the timer
+    among them (its time is kept on the gateway's task)."""
+    definition = getattr(spec, "event_definition", None)
+    if isinstance(definition, TimerEventDefinition):
+        return definition
+    if isinstance(definition, MultipleEventDefinition):
+        return next((d for d in definition.event_definitions if isinstance(d, TimerEventDefinition)), None)
+    return None
+
+
+def _past(value: Any) -> bool:
+    if not isinstance(value, str):
+        return False
+    try:
+        return bool(TimerEventDefinition.get_datetime(value) <= clock.now())
+    except (TypeError, ValueError):
+        return False
+
+
+def _drop_orphans(workflow: BpmnWorkflow) -> None:
+    """Forget the subprocesses whose parent task is gone (cancelled with an outer activity)."""
+    while True:
+        known = set(workflow.tasks)
+        for sub in workflow.subprocesses.values():
+            known |= set(sub.tasks)
+        orphans = [k for k, sub in workflow.subprocesses.items() if sub.parent_task_id not in known]
+        if not orphans:
+            return
+        for key in orphans:
+            del workflow.subprocesses[key]
 
 
 def _script_error_in(exc: BaseException) -> ScriptError | None:

@@ -109,6 +109,7 @@ def dump_process(process: ParsedProcess) -> str:
             "start_timers": [t.__dict__ for t in process.start_timers],
             "starter_groups": list(process.starter_groups),
             "title_fields": list(process.title_fields),
+            "default_group": process.default_group,
         },
         ensure_ascii=False,
     )
@@ -134,4 +135,5 @@ def load_process(text: str) -> ParsedProcess:
         start_timers=[StartTimer(**t) for t in dct["start_timers"]],
         starter_groups=tuple(dct["starter_groups"]),
         title_fields=tuple(dct.get("title_fields") or ()),  # absent in specs stored before
+        default_group=dct.get("default_group") or "",  # absent in specs stored before
     )

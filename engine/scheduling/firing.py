@@ -23,8 +23,8 @@ from enum import Enum
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from ..errors import Conflict
-from ..usecases.timers import fire_timer, fire_timers
+from ..errors import Conflict, EngineError
+from ..usecases.timers import fire_timer, fire_timers, record_failure
 
 log = logging.getLogger(__name__)
 
@@ -108,6 +108,12 @@ class Firer:
                 return Outcome.FIRED if fire_timer(session, timer_id) else Outcome.NOTHING
         except Conflict:
             return Outcome.CONFLICT
+        except EngineError as exc:
+            # the process failed (a script, an expression after the timer): an incident on the
+            # case, and the back-off tries again (a fixed setting lets a later try through)
+            log.warning("timer %s could not fire: %s", timer_id, exc)
+            record_failure(self.factory, timer_id, exc)
+            return Outcome.FAILED
         except Exception:
             log.exception("timer %s could not fire; it stays pending", timer_id)
             return Outcome.FAILED

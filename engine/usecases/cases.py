@@ -22,7 +22,7 @@ from ..bpmn.forms import FormSpec
 from ..bpmn.parsing import TITLE_FIELDS, ParsedProcess
 from ..bpmn.runtime import Rounds
 from ..errors import Conflict, FieldError, InvalidData, NotAllowed, NotFound
-from . import case_facts, supervision
+from . import case_facts, incidents, supervision
 from .attachments import AttachmentView, list_attachments
 from .case_deadlines import CaseDeadline, case_deadlines, case_steps
 from .comments import CommentView, list_comments
@@ -34,6 +34,7 @@ from .confidentiality import (
 )
 from .context import audit, processes, runtime_for
 from .labels import element_names, field_labels, people_names, value_labels
+from .offering import require_offered, stopped_keys
 from .option_lists import choices, option_sources
 from .persist import save_instance
 from .results import InstanceDetail, TaskSummary
@@ -44,7 +45,12 @@ MAX_REASON_CHARS = 1000
 
 
 def startable_definitions(session: Session, actor: Actor) -> list[ProcessDefinition]:
-    return [d for d in repo.latest_definitions(session) if access.may_start(actor, processes.get(d).starter_groups)]
+    stopped = stopped_keys(session)  # a designer stopped offering these for new cases
+    return [
+        d
+        for d in repo.latest_definitions(session)
+        if d.key not in stopped and access.may_start(actor, processes.get(d).starter_groups)
+    ]
 
 
 def start_instance(
@@ -64,6 +70,7 @@ def start_instance(
     process = processes.get(definition)
     if not access.may_start(actor, process.starter_groups):
         raise NotAllowed(f"{actor.username} may not start {key!r}")
+    require_offered(session, key)
     if validate:
         data = process.start_form.validate(data, option_sources(session, process.start_form))
     runtime = runtime_for(session)
@@ -134,6 +141,7 @@ def cancel_instance(session: Session, actor: Actor, instance_id: int, reason: st
         timer.state = TimerState.CANCELLED
     audit(session, actor, "cancel", instance_id=instance_id, data={"reason": reason})
     session.flush()
+    incidents.resolve_open(session, instance_id, actor)  # a cancelled case has nothing left to fail
     case_facts.write(session, instance, process.key, runtime.variables(workflow), workflow)
 
 
@@ -214,6 +222,8 @@ class CasePage:
     value_labels: dict[str, dict[str, str]] = field(default_factory=dict)  # field → value → its label
     people: dict[str, str] = field(default_factory=dict)  # user name → display name, of those the page names
     can_supervise: bool = False
+    incidents: list[incidents.IncidentView] = field(default_factory=list)  # 故障, open first (who may see them)
+    can_retry: bool = False
 
 
 @dataclass(frozen=True)
@@ -259,6 +269,8 @@ def case_page(session: Session, actor: Actor, instance_id: int) -> CasePage:
             ],
         ),
         can_supervise=instance.status.value == "running" and actor.can(access.Permission.SUPERVISE),
+        incidents=incidents.of_case(session, actor, instance_id),
+        can_retry=access.may_manage_incidents(actor),
     )
 
 
@@ -272,6 +284,7 @@ def start_option(session: Session, actor: Actor, key: str) -> StartOption:
         raise NotFound(f"no process {key!r} is deployed")
     if not access.may_start(actor, processes.get(definition).starter_groups):
         raise NotAllowed(f"{actor.username} may not start {key!r}")
+    require_offered(session, key)
     option = _option(definition)
     return dataclasses.replace(option, choices=choices(session, option.form))
 

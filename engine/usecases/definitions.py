@@ -13,14 +13,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from storage import repositories as repo
-from storage.models import ProcessDefinition
+from storage.models import DefinitionNote, ProcessDefinition
 
 from .. import access, clock
 from ..access import Actor
 from ..bpmn.layout import with_diagram
 from ..bpmn.parsing import parse_bpmn
 from ..bpmn.serialization import dump_process
-from ..errors import InvalidBpmn, NotFound, Problem
+from ..errors import FieldError, InvalidBpmn, InvalidData, NotFound, Problem
 from .context import audit, processes
 from .start_timers import schedule_start_timers
 
@@ -37,17 +37,42 @@ class Deployed:
     warnings: tuple[str, ...] = ()
 
 
-def deploy(session: Session, source: bytes | str, file: str, actor: Actor) -> list[Deployed]:
-    """Deploy every executable process of one BPMN document; all or nothing.
+MAX_NOTE_CHARS = 1000  # process_definition_notes.note, process_drafts.note
+
+
+def check_note(note: str) -> str:
+    note = " ".join((note or "").split())
+    if len(note) > MAX_NOTE_CHARS:
+        raise InvalidData({"note": FieldError("max_length", {"max": MAX_NOTE_CHARS})})
+    return note
+
+
+def deploy(
+    session: Session,
+    source: bytes | str,
+    file: str,
+    actor: Actor,
+    *,
+    note: str = "",
+    keys: frozenset[str] | None = None,
+    again_from: int | None = None,
+) -> list[Deployed]:
+    """Deploy every executable process of one BPMN document (or those of ``keys``); all or
+    nothing. ``note`` says why (shown in the process library). ``again_from``: a rollback,
+    the content of that version deployed again as the newest, which the same-content check
+    would otherwise call unchanged.
 
     Raises InvalidBpmn (nothing stored) when the document is not fit to run."""
     access.require(actor, access.Permission.PROCESS_DEPLOY, "deploy processes")
+    note = check_note(note)
     xml = source.decode("utf-8") if isinstance(source, bytes) else source
     results = []
     for process in parse_bpmn(source, file):
+        if keys is not None and process.key not in keys:
+            continue
         warnings = tuple(str(w) for w in process.warnings)
         content_hash = hashlib.sha256(f"{process.key}\n{xml}".encode()).hexdigest()
-        existing = repo.definition_by_hash(session, process.key, content_hash)
+        existing = repo.definition_by_hash(session, process.key, content_hash) if again_from is None else None
         if existing is not None:
             results.append(Deployed(existing.key, existing.name, existing.version, existing.id, False, warnings))
             continue
@@ -65,8 +90,17 @@ def deploy(session: Session, source: bytes | str, file: str, actor: Actor) -> li
         )
         session.add(definition)
         session.flush()
+        if note or again_from is not None:
+            session.add(DefinitionNote(definition_id=definition.id, note=note, rolled_back_from=again_from))
         schedule_start_timers(session, definition, process)
-        audit(session, actor, "deploy", data={"key": process.key, "version": definition.version, "file": file})
+        audit(
+            session,
+            actor,
+            "deploy",
+            data={"key": process.key, "version": definition.version, "file": file}
+            | ({"note": note} if note else {})
+            | ({"rolled_back_from": again_from} if again_from is not None else {}),
+        )
         results.append(Deployed(definition.key, definition.name, definition.version, definition.id, True, warnings))
     return results
 
@@ -110,16 +144,25 @@ def document(session: Session, actor: Actor, definition_id: int | None) -> tuple
     return PurePosixPath(definition.source_file).name or f"{definition.key}.bpmn", with_diagram(definition.bpmn_xml)
 
 
-def deploy_document(session: Session, actor: Actor, xml: str, file: str) -> list[Deployed]:
-    """Validate and deploy an edited document: all or nothing (InvalidBpmn names file,
-    line and element of every problem)."""
-    require_designer(actor)
-    file = PurePosixPath((file or "").replace("\\", "/")).name or "process.bpmn"
+def plain_filename(file: str) -> str:
+    """The file's own name, whatever path a browser or a client sent with it."""
+    return PurePosixPath((file or "").replace("\\", "/")).name or "process.bpmn"
+
+
+def check_size(xml: str, file: str) -> None:
     if not xml.strip():
         raise InvalidBpmn([Problem("the document is empty", file)])
     if len(xml) > MAX_BPMN_CHARS:
         raise InvalidBpmn([Problem(f"the document is larger than {MAX_BPMN_CHARS} characters", file)])
-    return deploy(session, xml, file, actor)
+
+
+def deploy_document(session: Session, actor: Actor, xml: str, file: str, note: str = "") -> list[Deployed]:
+    """Validate and deploy an edited document: all or nothing (InvalidBpmn names file,
+    line and element of every problem)."""
+    require_designer(actor)
+    file = plain_filename(file)
+    check_size(xml, file)
+    return deploy(session, xml, file, actor, note=note)
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from storage import repositories as repo
 from storage import writes
-from storage.enums import InstanceStatus, TimerKind, TimerState, WorkItemState
+from storage.enums import IncidentKind, InstanceStatus, TimerKind, TimerState, WorkItemState
 from storage.models import ProcessInstance, Timer
 from storage.repositories import ItemRow
 
@@ -24,7 +24,7 @@ from ..bpmn.runtime import FiredTimer, ReadyTask, Runtime
 from ..bpmn.serialization import SERIALIZER_VERSION
 from ..deadlines.reminders import reminder_time
 from ..errors import Conflict, EngineError
-from . import case_facts, notifications, supervision
+from . import case_facts, incidents, notifications, supervision
 from .context import SYSTEM, audit
 
 CHANGED_MEANWHILE = "this case was changed by someone else meanwhile; reload it and try again"
@@ -76,7 +76,24 @@ def save_instance(
     fired_rows = sync_timers(session, instance, desired, now, fired={f.task_id for f in fired})
     if fired:
         record_fired(session, instance, workflow, runtime, process, fired, fired_rows, ready_before, now)
+    if status == InstanceStatus.RUNNING and not ready_items and not any(k == TimerKind.BPMN for _, k in desired):
+        _record_stuck(session, instance, workflow, runtime)
     return ready_items
+
+
+def _record_stuck(session: Session, instance: ProcessInstance, workflow: BpmnWorkflow, runtime: Runtime) -> None:
+    """Running, with no user task open and no timer armed: nothing the product does can move
+    the case on (a message or signal nobody delivers, an event the engine cannot arm).
+    Recorded as an incident rather than left "running" silently."""
+    waiting = runtime.waiting_elements(workflow)
+    where = ", ".join(waiting) if waiting else "no element"
+    incidents.record(
+        session,
+        instance.id,
+        IncidentKind.STUCK,
+        waiting[0] if waiting else "",
+        f"the case is stuck: no open task and no timer can move it on (waiting at {where})",
+    )
 
 
 def sync_work_items(

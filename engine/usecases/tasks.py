@@ -146,8 +146,10 @@ def hand_over(session: Session, actor: Actor, task_id: str, colleague: str, comm
     other = repo.user_by_name(session, colleague)
     if other is None or not other.active:
         raise NotFound(f"no active user {colleague!r}")
-    groups = set(item.candidate_groups)
-    if colleague not in item.candidate_users and not groups.intersection(other.groups):
+    is_candidate = _is_candidate(item, other.username, other.groups)
+    # only for a colleague outside the task's candidates: could anyone take it at all?
+    anyone = is_candidate or bool(_candidates(session, item))
+    if not access.may_hand_to(actor, item, colleague_is_candidate=is_candidate, anyone_may_hold=anyone):
         raise NotAllowed(f"{colleague} is not in a group that may work on {item.name!r}")
     item.assignee, item.claimed_at = colleague, clock.now()
     audit(
@@ -310,10 +312,23 @@ def colleagues(session: Session, actor: Actor, task_id: str) -> list[tuple[str, 
         return []
     if not access.may_hand_over(actor, item):
         return []
-    groups = set(item.candidate_groups)
-    users = session.scalars(select(User).where(User.active.is_(True)).order_by(User.username))
+    users = list(session.scalars(select(User).where(User.active.is_(True)).order_by(User.username)))
+    anyone = any(_is_candidate(item, u.username, u.groups) for u in users)
     return [
         (u.username, u.display_name)
         for u in users
-        if u.username != actor.username and (u.username in item.candidate_users or groups & u.groups)
+        if u.username != actor.username
+        and access.may_hand_to(
+            actor, item, colleague_is_candidate=_is_candidate(item, u.username, u.groups), anyone_may_hold=anyone
+        )
     ]
+
+
+def _is_candidate(item: WorkItem, username: str, groups: set[str]) -> bool:
+    return username in item.candidate_users or bool(set(item.candidate_groups) & groups)
+
+
+def _candidates(session: Session, item: WorkItem) -> list[str]:
+    """The active people the task is offered to (none: nobody could ever take it)."""
+    users = session.scalars(select(User).where(User.active.is_(True)))
+    return [u.username for u in users if _is_candidate(item, u.username, u.groups)]

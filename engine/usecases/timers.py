@@ -15,7 +15,7 @@ from storage.models import ProcessInstance, Timer
 
 from .. import clock
 from ..errors import Conflict, EngineError
-from . import notifications, start_timers
+from . import incidents, notifications, start_timers
 from .context import SYSTEM, audit, processes, runtime_for
 from .persist import save_instance
 
@@ -118,6 +118,7 @@ def _fire_bpmn_timer(session: Session, timer: Timer) -> bool:
         # waits. Stay pending (nothing was saved): the scheduler comes back for it.
         return False
     save_instance(session, instance, workflow, runtime, process)
+    incidents.resolve_timer(session, instance.id, timer.bpmn_id)
     return timer.state == TimerState.FIRED or timer.due_at != due_at  # fired, or a cycle's next time
 
 
@@ -135,4 +136,16 @@ def fire_due(session_factory: sessionmaker[Session], now: datetime | None = None
             log.info("timer %s: the case changed meanwhile; it will be retried", timer_id)
         except EngineError as exc:
             log.error("timer %s could not fire: %s", timer_id, exc)
+            record_failure(session_factory, timer_id, exc)
     return fired
+
+
+def record_failure(session_factory: sessionmaker[Session], timer_id: int, error: EngineError) -> None:
+    """A timer failed to fire and its transaction was rolled back: the failure is recorded in
+    a transaction of its own, as an incident on the timer's case (the timer stays pending, and
+    is tried again; firing it after the cause is fixed resolves the incident)."""
+    try:
+        with session_factory.begin() as session:
+            incidents.record_timer_failure(session, timer_id, error.message)
+    except Exception:  # the failure stays in the log: recording it must not stop the firing of others
+        log.exception("the failure of timer %s could not be recorded", timer_id)

@@ -238,7 +238,8 @@ def with_field(xml_field: str, element: str = "t") -> str:
         return doc(LINEAR.replace('<bpmn:startEvent id="s"/>', f'<bpmn:startEvent id="s">{form}</bpmn:startEvent>'))
     return doc(
         LINEAR.replace(
-            '<bpmn:userTask id="t" name="办理"/>', f'<bpmn:userTask id="t" name="办理">{form}</bpmn:userTask>'
+            '<bpmn:userTask id="t" name="办理" camunda:candidateGroups="office"/>',
+            f'<bpmn:userTask id="t" name="办理" camunda:candidateGroups="office">{form}</bpmn:userTask>',
         )
     )
 

@@ -193,7 +193,9 @@ def test_a_method_call_in_an_assignee_is_refused() -> None:
 
 
 def test_a_due_date_method_chain_is_refused() -> None:
-    assert refusals(user_task('camunda:dueDate="${dateTime().plusDays(2).toDate()}"')) == [
+    assert refusals(
+        user_task('camunda:candidateGroups="office" camunda:dueDate="${dateTime().plusDays(2).toDate()}"')
+    ) == [
         "other.bpmn:6 [t]: camunda:dueDate '${dateTime().plusDays(2).toDate()}': "
         "not in the supported JUEL subset: method call plusDays()"
     ]
@@ -211,7 +213,7 @@ def test_activiti_attributes_are_read_like_camunda_ones() -> None:
 
 def test_activiti_java_classes_and_listeners_are_refused_by_their_own_name() -> None:
     source = user_task(
-        'activiti:class="org.example.Delegate"',
+        'activiti:class="org.example.Delegate" activiti:candidateGroups="office"',
         '<bpmn:extensionElements><activiti:taskListener event="create" class="x.Y"/></bpmn:extensionElements>',
     )
     advice = "this engine does not run them; use a script task (Python) instead"

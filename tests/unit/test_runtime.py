@@ -112,11 +112,12 @@ def test_a_failing_expression_is_a_script_error_naming_the_element(runtime, proc
 
 
 REMIND_EVERY_HOUR = """<?xml version="1.0" encoding="UTF-8"?>
-<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" id="d" targetNamespace="t">
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
+                  xmlns:camunda="http://camunda.org/schema/1.0/bpmn" id="d" targetNamespace="t">
   <bpmn:process id="remind" isExecutable="true">
     <bpmn:startEvent id="start" />
     <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="answer" />
-    <bpmn:userTask id="answer" name="答复" />
+    <bpmn:userTask id="answer" name="答复" camunda:candidateGroups="office" />
     <bpmn:boundaryEvent id="hourly" name="每小时催办" attachedToRef="answer" cancelActivity="false">
       <bpmn:timerEventDefinition id="hourly_def">
         <bpmn:timeCycle>"R2/" + start_at + "/PT1H"</bpmn:timeCycle>

@@ -26,7 +26,8 @@ def doc(body: str, executable: str = "true") -> str:
 
 LINEAR = (
     '<bpmn:startEvent id="s"/>\n<bpmn:sequenceFlow id="f1" sourceRef="s" targetRef="t"/>\n'
-    '<bpmn:userTask id="t" name="办理"/>\n<bpmn:sequenceFlow id="f2" sourceRef="t" targetRef="e"/>\n'
+    '<bpmn:userTask id="t" name="办理" camunda:candidateGroups="office"/>\n'
+    '<bpmn:sequenceFlow id="f2" sourceRef="t" targetRef="e"/>\n'
     '<bpmn:endEvent id="e"/>'
 )
 
@@ -158,7 +159,7 @@ def test_conditions_and_scripts_are_checked_at_deploy():
 
 def test_task_expressions_and_form_fields_are_checked():
     body = LINEAR.replace(
-        '<bpmn:userTask id="t" name="办理"/>',
+        '<bpmn:userTask id="t" name="办理" camunda:candidateGroups="office"/>',
         (
             '<bpmn:userTask id="t" camunda:candidateGroups="${__class__}" camunda:dueDate="${x +}">'
             "<bpmn:extensionElements><camunda:formData>"
@@ -196,9 +197,9 @@ def test_camunda_features_the_engine_does_not_run_are_refused():
     """What Camunda 7 runs as Java or JUEL would be skipped silently here: refused by name,
     at the element that carries it."""
     body = LINEAR.replace(
-        '<bpmn:userTask id="t" name="办理"/>',
+        '<bpmn:userTask id="t" name="办理" camunda:candidateGroups="office"/>',
         (
-            '<bpmn:userTask id="t" name="办理"><bpmn:extensionElements>'
+            '<bpmn:userTask id="t" name="办理" camunda:candidateGroups="office"><bpmn:extensionElements>'
             '<camunda:taskListener class="org.example.Notify" event="create"/>'
             "</bpmn:extensionElements></bpmn:userTask>"
             '<bpmn:serviceTask id="send" camunda:delegateExpression="${mailer}"/>'
@@ -207,7 +208,8 @@ def test_camunda_features_the_engine_does_not_run_are_refused():
     found = {(p.element_id, p.message.split(" (")[0]) for p in problems(doc(body))}
     assert {("t", "camunda:taskListener"), ("send", "camunda:delegateExpression")} <= found
     accepted = LINEAR.replace(
-        '<bpmn:userTask id="t" name="办理"/>', '<bpmn:userTask id="t" name="办理" camunda:asyncBefore="true"/>'
+        '<bpmn:userTask id="t" name="办理" camunda:candidateGroups="office"/>',
+        '<bpmn:userTask id="t" name="办理" camunda:candidateGroups="office" camunda:asyncBefore="true"/>',
     )
     assert parse_bpmn(doc(accepted), "x.bpmn")  # harmless attributes pass
 
@@ -259,8 +261,9 @@ def test_an_external_entity_is_refused_with_file_and_line_and_never_read(tmp_pat
     source = _with_doctype(
         f'<!DOCTYPE foo [<!ENTITY xxe SYSTEM "{secret.as_uri()}">]>',
         LINEAR.replace(
-            '<bpmn:userTask id="t" name="办理"/>',
-            '<bpmn:userTask id="t" name="办理"><bpmn:documentation>&xxe;</bpmn:documentation></bpmn:userTask>',
+            '<bpmn:userTask id="t" name="办理" camunda:candidateGroups="office"/>',
+            '<bpmn:userTask id="t" name="办理" camunda:candidateGroups="office">'
+            "<bpmn:documentation>&xxe;</bpmn:documentation></bpmn:userTask>",
         ),
     )
     found = problems(source, "xxe.bpmn")
@@ -287,7 +290,8 @@ def test_any_doctype_is_refused(doctype):
 
 def test_an_internal_entity_reference_is_refused_where_it_is_used():
     body = LINEAR.replace(
-        'name="办理"/>', 'name="办理"><bpmn:documentation>&name;</bpmn:documentation></bpmn:userTask>'
+        'name="办理" camunda:candidateGroups="office"/>',
+        'name="办理" camunda:candidateGroups="office"><bpmn:documentation>&name;</bpmn:documentation></bpmn:userTask>',
     )
     found = problems(_with_doctype('<!DOCTYPE bpmn:definitions [<!ENTITY name "办理">]>', body))
     assert any(p.line == 7 and p.element_id == "t" and "&name;" in p.message for p in found)

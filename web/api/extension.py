@@ -5,11 +5,11 @@ from __future__ import annotations
 from flask import Flask
 from flask_smorest import Api
 
-from . import audit, board, collab, definitions, imports, instances, me, statistics, tasks
+from . import audit, board, collab, definitions, designer, imports, incidents, instances, me, statistics, tasks
 from .common import PREFIX
 from .schemas import ErrorSchema
 
-RESOURCES = (definitions, tasks, instances, collab, me, statistics, board, audit, imports)
+RESOURCES = (definitions, tasks, instances, collab, me, statistics, board, audit, imports, incidents, designer)
 
 SPEC_OPTIONS = {
     "info": {

@@ -27,7 +27,9 @@ from .cases import (
     tasks_command,
     unclaim_command,
 )
+from .designer import rollback_command, versions_command
 from .imports import export_command, import_command, ledger_command
+from .incidents import incidents_command, retry_command
 from .ops import (
     db_group,
     fire_due_command,
@@ -41,6 +43,8 @@ COMMANDS = (
     db_group,
     deploy_command,
     definitions_command,
+    versions_command,
+    rollback_command,
     start_command,
     tasks_command,
     claim_command,
@@ -48,6 +52,8 @@ COMMANDS = (
     complete_command,
     instance_command,
     cancel_command,
+    incidents_command,
+    retry_command,
     fire_due_command,
     users_group,
     tokens_group,

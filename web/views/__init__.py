@@ -20,7 +20,9 @@ def register(app: Flask) -> None:
         designer,
         imports,
         inbox,
+        incidents,
         notifications,
+        process_library,
         settings,
         start,
         statistics,
@@ -28,7 +30,8 @@ def register(app: Flask) -> None:
     )
 
     areas = (auth, inbox, tasks, start, cases, notifications, settings, statistics, board, audit, admin, designer)
-    areas += (imports,)
+    areas += (imports, incidents)
+    areas += (process_library,)
     areas += (assets,)
     for module in areas:
         app.register_blueprint(module.bp)

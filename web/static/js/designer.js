@@ -1,5 +1,5 @@
 /* The designer: bpmn-js Modeler (with the properties panel in #properties) on the XML in
- * #xml; deploy posts the edited XML. The modeler bundle (web/assets/modeler.js) defines
+ * #xml; deploy (or save as a draft) posts the edited XML. The modeler bundle (web/assets/modeler.js) defines
  * window.CongressFlowModeler. */
 (function () {
   'use strict';
@@ -41,9 +41,13 @@
   form.addEventListener('submit', function (event) {
     if (form.dataset.saved === 'true') { return; }
     event.preventDefault();
+    // 部署 and 保存草稿 post the same form to different places; form.submit() knows no
+    // submitter, so the pressed button's formaction becomes the form's action
+    var submitter = event.submitter;
     current().then(function (xml) {
       text.value = xml;
       form.dataset.saved = 'true';
+      if (submitter && submitter.hasAttribute('formaction')) { form.action = submitter.formAction; }
       form.submit();
     });
   });

@@ -1,0 +1,273 @@
+"""Drafts (草稿): a process saved without deploying, resumed later, deployed or discarded;
+a .bpmn file uploaded into one; a new process begun from a template of bpmn/templates/.
+
+A draft only needs to be BPMN (well-formed, a <definitions> with a <process>): it is work in
+progress, so the deploy checks run when it is deployed, not when it is saved. Every designer
+sees every draft (with who began it); each save names the revision it started from, so when
+two designers save the same draft the later save is refused, saying who saved it first,
+instead of overwriting their work."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from lxml import etree
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from storage import repositories as repo
+from storage.models import ProcessDraft
+
+from .. import clock
+from ..access import Actor
+from ..bpmn.camunda import NSMAP
+from ..bpmn.layout import with_diagram
+from ..bpmn.parsing import load_xml
+from ..errors import Conflict, FieldError, InvalidBpmn, InvalidData, NotFound, Problem
+from .context import audit
+from .definitions import Deployed, check_note, check_size, deploy, plain_filename, require_designer
+
+KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]{0,199}")  # an xsd:ID, as a process id must be
+
+
+@dataclass(frozen=True)
+class DraftView:
+    id: int
+    key: str
+    name: str
+    owner: str
+    note: str
+    filename: str
+    base_version: int | None
+    revision: int
+    created_at: datetime
+    updated_at: datetime
+    updated_by: str
+
+
+@dataclass(frozen=True)
+class DraftDocument:
+    draft: DraftView
+    xml: str
+
+
+@dataclass(frozen=True)
+class Template:
+    name: str  # the file's stem: approval, deadline_supervision...
+    title: str  # the process's name in the file
+    description: str  # its <documentation>
+
+
+def _view(d: ProcessDraft) -> DraftView:
+    return DraftView(
+        d.id,
+        d.key,
+        d.name,
+        d.owner,
+        d.note,
+        d.filename,
+        d.base_version,
+        d.revision,
+        d.created_at,
+        d.updated_at,
+        d.updated_by,
+    )
+
+
+def _process_of(xml: str, file: str) -> tuple[str, str]:
+    """(key, name) of the document's first process; InvalidBpmn names the file (and the
+    line) when it is not a BPMN document at all."""
+    check_size(xml, file)
+    root = load_xml(xml, file)
+    process = root.find("bpmn:process", NSMAP)
+    if process is None or not process.get("id"):
+        raise InvalidBpmn([Problem("the document has no <process> with an id: nothing to save", file, root.sourceline)])
+    key = process.get("id") or ""
+    return key, process.get("name") or key
+
+
+def _draft(session: Session, draft_id: int) -> ProcessDraft:
+    draft = session.get(ProcessDraft, draft_id)
+    if draft is None:
+        raise NotFound(f"no draft {draft_id}: it was deployed or discarded, or never existed")
+    return draft
+
+
+def list_drafts(session: Session, actor: Actor, key: str | None = None) -> list[DraftView]:
+    require_designer(actor)
+    query = select(ProcessDraft).order_by(ProcessDraft.updated_at.desc(), ProcessDraft.id.desc())
+    if key is not None:
+        query = query.where(ProcessDraft.key == key)
+    return [_view(d) for d in session.scalars(query)]
+
+
+def get_draft(session: Session, actor: Actor, draft_id: int) -> DraftDocument:
+    require_designer(actor)
+    draft = _draft(session, draft_id)
+    return DraftDocument(_view(draft), draft.bpmn_xml)
+
+
+def create_draft(session: Session, actor: Actor, xml: str, filename: str, note: str = "") -> DraftView:
+    """A new draft of the document's process (a deployed one, or a new one)."""
+    require_designer(actor)
+    filename = plain_filename(filename)
+    note = check_note(note)
+    key, name = _process_of(xml, filename)
+    latest = repo.latest_definition(session, key)
+    now = clock.now()
+    draft = ProcessDraft(
+        key=key,
+        name=name,
+        owner=actor.username,
+        note=note,
+        filename=filename,
+        bpmn_xml=xml,
+        base_version=latest.version if latest else None,
+        revision=1,
+        created_at=now,
+        updated_at=now,
+        updated_by=actor.username,
+    )
+    session.add(draft)
+    session.flush()
+    audit(session, actor, "save_draft", data={"draft": draft.id, "key": key, "revision": 1})
+    return _view(draft)
+
+
+def _conflict(session: Session, draft_id: int, revision: int) -> Conflict:
+    draft = _draft(session, draft_id)
+    return Conflict(
+        f"draft {draft_id} was saved by {draft.updated_by} at {draft.updated_at:%Y-%m-%d %H:%M} UTC "
+        f"(revision {draft.revision}) after you opened revision {revision}: your changes were not saved; "
+        "open the draft again (or save yours as a new draft) and make them there"
+    )
+
+
+def save_draft(
+    session: Session, actor: Actor, draft_id: int, xml: str, revision: int, note: str | None = None
+) -> DraftView:
+    """Save over a draft, if nobody saved it since ``revision``; otherwise Conflict."""
+    require_designer(actor)
+    draft = _draft(session, draft_id)
+    key, name = _process_of(xml, draft.filename)
+    values: dict[str, object] = {
+        "bpmn_xml": xml,
+        "key": key,
+        "name": name,
+        "revision": revision + 1,
+        "updated_at": clock.now(),
+        "updated_by": actor.username,
+    }
+    if note is not None:
+        values["note"] = check_note(note)
+    # one statement compares and writes: two saves of the same revision cannot both pass
+    done = session.execute(
+        update(ProcessDraft)
+        .where(ProcessDraft.id == draft_id, ProcessDraft.revision == revision)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    if done.rowcount != 1:  # type: ignore[attr-defined]
+        raise _conflict(session, draft_id, revision)
+    session.refresh(draft)
+    audit(session, actor, "save_draft", data={"draft": draft_id, "key": key, "revision": revision + 1})
+    return _view(draft)
+
+
+def discard_draft(session: Session, actor: Actor, draft_id: int, revision: int | None = None) -> None:
+    require_designer(actor)
+    draft = _draft(session, draft_id)
+    if revision is not None and draft.revision != revision:
+        raise _conflict(session, draft_id, revision)
+    audit(session, actor, "discard_draft", data={"draft": draft_id, "key": draft.key})
+    session.delete(draft)
+    session.flush()
+
+
+def upload_draft(session: Session, actor: Actor, data: bytes, filename: str, note: str = "") -> DraftView:
+    """A .bpmn file (Camunda Modeler's, bpmn.io's...) as a new draft."""
+    require_designer(actor)
+    filename = plain_filename(filename)
+    try:
+        xml = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InvalidBpmn(
+            [Problem(f"not UTF-8 text (byte {exc.start}): a .bpmn file is XML in UTF-8", filename)]
+        ) from None
+    return create_draft(session, actor, xml, filename, note)
+
+
+def deploy_draft(
+    session: Session, actor: Actor, draft_id: int, revision: int, note: str = "", xml: str | None = None
+) -> list[Deployed]:
+    """Deploy a draft as it was saved at ``revision`` (or, given ``xml``, as the designer
+    has it now: saved over that revision first); the draft is gone once deployed. When the
+    deploy is refused the caller's transaction rolls back, the save with it."""
+    require_designer(actor)
+    if xml is not None:
+        revision = save_draft(session, actor, draft_id, xml, revision, note).revision
+    draft = _draft(session, draft_id)
+    if draft.revision != revision:
+        raise _conflict(session, draft_id, revision)
+    results = deploy(session, draft.bpmn_xml, draft.filename, actor, note=note or draft.note)
+    session.delete(draft)
+    session.flush()
+    return results
+
+
+# -- templates -------------------------------------------------------------------------
+def templates(folder: Path) -> list[Template]:
+    """The templates in ``folder`` (bpmn/templates/), by name."""
+    found = []
+    for path in sorted(folder.glob("*.bpmn")):
+        root = load_xml(path.read_bytes(), path.name)
+        process = root.find("bpmn:process", NSMAP)
+        if process is None:
+            continue
+        doc = process.find("bpmn:documentation", NSMAP)
+        found.append(
+            Template(path.stem, process.get("name") or path.stem, (doc.text or "").strip() if doc is not None else "")
+        )
+    return found
+
+
+def template_document(folder: Path, template: str, key: str, name: str) -> str:
+    """The template's XML with its process renamed to ``key`` / ``name``, with a diagram."""
+    if template not in {t.name for t in templates(folder)}:
+        known = ", ".join(t.name for t in templates(folder))
+        raise InvalidData({"template": FieldError("invalid", {"message": f"no template {template!r}; known: {known}"})})
+    errors: dict[str, FieldError] = {}
+    if not KEY.fullmatch(key or ""):
+        errors["key"] = FieldError(
+            "invalid",
+            {"message": "a letter or _ first, then letters, digits, _ . - (at most 200): it is the process id"},
+        )
+    if not (name or "").strip():
+        errors["name"] = FieldError("required")
+    if errors:
+        raise InvalidData(errors)
+    root = load_xml((folder / f"{template}.bpmn").read_bytes(), f"{template}.bpmn")
+    process = root.find("bpmn:process", NSMAP)
+    assert process is not None  # templates() listed it
+    old = process.get("id")
+    process.set("id", key)
+    process.set("name", name.strip())
+    for node in root.iter():
+        if node.get("bpmnElement") == old:
+            node.set("bpmnElement", key)
+    return with_diagram(etree.tostring(root, encoding="unicode"))
+
+
+def draft_from_template(
+    session: Session, actor: Actor, folder: Path, template: str, key: str, name: str, note: str = ""
+) -> DraftView:
+    """A new process, begun from a template, as a draft under a key no process has yet."""
+    require_designer(actor)
+    xml = template_document(folder, template, key, name)
+    if repo.latest_definition(session, key) is not None:
+        message = f"a process {key!r} is already deployed: choose another key (or edit that process)"
+        raise InvalidData({"key": FieldError("invalid", {"message": message})})
+    return create_draft(session, actor, xml, f"{key}.bpmn", note)

@@ -1,0 +1,239 @@
+"""Incidents: a case's failures at run time that no person was waiting for. A timer whose
+firing fails (a script or expression after it raises) rolls its transaction back and the
+scheduler tries again with a back-off; a case that runs with no open user task and no armed
+timer can never move on. Both would otherwise be visible only in a log: they are recorded
+here, one open row per case, kind and element, shown on the case page and the incidents list
+(``access.may_manage_incidents``), and resolved when the case gets past them (a later firing
+succeeds, or a retry: engine/usecases/recovery.py).
+
+A failure while a person acts (completing a task, starting a case) is not an incident: that
+person is told at once and nothing is stored."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Select, select
+from sqlalchemy.orm import Session
+
+from storage import repositories as repo
+from storage.enums import IncidentKind
+from storage.models import Incident, ProcessDefinition, ProcessInstance, Timer
+
+from .. import access, clock
+from ..access import Actor
+from ..errors import NotAllowed
+from .context import SYSTEM, audit
+from .visibility import visible_case
+
+MAX_MESSAGE_CHARS = 4000
+# the incidents a transaction recorded or confirmed (what a retry must leave open)
+_TOUCHED = "incidents_touched"
+
+
+@dataclass(frozen=True)
+class IncidentView:
+    id: int
+    instance_id: int
+    case_title: str
+    process_key: str
+    process_name: str
+    bpmn_id: str
+    kind: str
+    message: str
+    created_at: datetime
+    last_seen_at: datetime
+    occurrences: int
+    resolved_at: datetime | None
+    resolved_by: str | None
+
+    @property
+    def open(self) -> bool:
+        return self.resolved_at is None
+
+
+def record(session: Session, instance_id: int, kind: IncidentKind, bpmn_id: str, message: str) -> Incident:
+    """Record a failure, or count a repeat of the open one for the same case, kind and
+    element (the scheduler retries a failing timer every few minutes: one row, not hundreds)."""
+    now = clock.now()
+    message = message[:MAX_MESSAGE_CHARS]
+    row = session.scalar(
+        select(Incident).where(
+            Incident.instance_id == instance_id,
+            Incident.kind == kind,
+            Incident.bpmn_id == bpmn_id,
+            Incident.resolved_at.is_(None),
+        )
+    )
+    if row is None:
+        row = Incident(
+            instance_id=instance_id,
+            bpmn_id=bpmn_id,
+            kind=kind,
+            message=message,
+            created_at=now,
+            last_seen_at=now,
+            occurrences=1,
+        )
+        session.add(row)
+        audit(
+            session,
+            SYSTEM,
+            "incident",
+            instance_id=instance_id,
+            bpmn_id=bpmn_id or None,
+            data={"kind": kind.value, "message": message},
+        )
+    else:
+        row.message, row.last_seen_at, row.occurrences = message, now, row.occurrences + 1
+    session.flush()
+    session.info.setdefault(_TOUCHED, set()).add(row.id)
+    return row
+
+
+def record_again(session: Session, instance_id: int, message: str) -> Incident | None:
+    """A retry failed: the case's latest open incident (not a stuck one) counts the repeat,
+    with the error as it is now; None when the case has none."""
+    row = session.scalar(
+        select(Incident)
+        .where(
+            Incident.instance_id == instance_id,
+            Incident.resolved_at.is_(None),
+            Incident.kind != IncidentKind.STUCK,
+        )
+        .order_by(Incident.id.desc())
+        .limit(1)
+    )
+    if row is None:
+        return None
+    return record(session, instance_id, row.kind, row.bpmn_id, message)
+
+
+def record_timer_failure(session: Session, timer_id: int, message: str) -> Incident | None:
+    """A timer of a case could not fire (its transaction was rolled back): recorded in a
+    transaction of its own. A timer of no case (a timer start) has nowhere to show it."""
+    timer = session.get(Timer, timer_id)
+    if timer is None or timer.instance_id is None:
+        return None
+    return record(session, timer.instance_id, IncidentKind.TIMER, timer.bpmn_id, message)
+
+
+def resolve_open(session: Session, instance_id: int, by: Actor, *, keep_touched: bool = False) -> int:
+    """Resolve the case's open incidents (``keep_touched``: but those this transaction just
+    recorded or saw again: the case is still stuck). Returns how many."""
+    touched = session.info.get(_TOUCHED, set()) if keep_touched else set()
+    rows = session.scalars(
+        select(Incident).where(Incident.instance_id == instance_id, Incident.resolved_at.is_(None))
+    ).all()
+    now = clock.now()
+    resolved = 0
+    for row in rows:
+        if row.id in touched:
+            continue
+        row.resolved_at, row.resolved_by = now, by.username
+        resolved += 1
+    if resolved:
+        audit(session, by, "incident_resolved", instance_id=instance_id, data={"count": resolved})
+        session.flush()
+    return resolved
+
+
+def resolve_timer(session: Session, instance_id: int, bpmn_id: str) -> None:
+    """A timer fired after all (a back-off retry once the cause was fixed): its incident is over."""
+    rows = session.scalars(
+        select(Incident).where(
+            Incident.instance_id == instance_id,
+            Incident.kind == IncidentKind.TIMER,
+            Incident.bpmn_id == bpmn_id,
+            Incident.resolved_at.is_(None),
+        )
+    ).all()
+    for row in rows:
+        row.resolved_at, row.resolved_by = clock.now(), SYSTEM.username
+    if rows:
+        audit(session, SYSTEM, "incident_resolved", instance_id=instance_id, bpmn_id=bpmn_id, data={"count": len(rows)})
+
+
+def has_open(session: Session, instance_id: int) -> bool:
+    return (
+        session.scalar(
+            select(Incident.id).where(Incident.instance_id == instance_id, Incident.resolved_at.is_(None)).limit(1)
+        )
+        is not None
+    )
+
+
+def _require(actor: Actor) -> None:
+    if not access.may_manage_incidents(actor):
+        raise NotAllowed(
+            f"{actor.username} may not see or retry incidents (needs the permission "
+            f"{access.Permission.INCIDENT_MANAGE.value})"
+        )
+
+
+def _query() -> Select[Incident, str, str, str]:
+    return (
+        select(Incident, ProcessInstance.title, ProcessDefinition.key, ProcessDefinition.name)
+        .join(ProcessInstance, ProcessInstance.id == Incident.instance_id)
+        .join(ProcessDefinition, ProcessDefinition.id == ProcessInstance.definition_id)
+    )
+
+
+def _view(row: Incident, title: str, key: str, name: str) -> IncidentView:
+    return IncidentView(
+        row.id,
+        row.instance_id,
+        title,
+        key,
+        name,
+        row.bpmn_id,
+        row.kind.value,
+        row.message,
+        row.created_at,
+        row.last_seen_at,
+        row.occurrences,
+        row.resolved_at,
+        row.resolved_by,
+    )
+
+
+def list_incidents(
+    session: Session, actor: Actor, *, state: str = "open", process_key: str = "", limit: int = 500
+) -> list[IncidentView]:
+    """The incidents list (系统管理 → 故障): ``state`` open | resolved | all, newest first."""
+    _require(actor)
+    query = _query()
+    if state == "open":
+        query = query.where(Incident.resolved_at.is_(None))
+    elif state == "resolved":
+        query = query.where(Incident.resolved_at.is_not(None))
+    if process_key:
+        query = query.where(ProcessDefinition.key == process_key)
+    rows = session.execute(query.order_by(Incident.last_seen_at.desc(), Incident.id.desc()).limit(limit))
+    return [_view(row, title, key, name) for row, title, key, name in rows]
+
+
+def of_case(session: Session, actor: Actor, instance_id: int) -> list[IncidentView]:
+    """A case's incidents, open ones first, for those who may see them (others: none)."""
+    if not access.may_manage_incidents(actor):
+        return []
+    visible_case(session, actor, instance_id)
+    rows = session.execute(_query().where(Incident.instance_id == instance_id).order_by(Incident.id.desc()))
+    views = [_view(row, title, key, name) for row, title, key, name in rows]
+    return sorted(views, key=lambda v: not v.open)
+
+
+@dataclass(frozen=True)
+class IncidentsPage:
+    incidents: list[IncidentView]
+    state: str  # open | resolved | all
+    process_key: str
+    processes: list[tuple[str, str]]  # (key, name) of every deployed process, for the filter
+
+
+def incidents_page(session: Session, actor: Actor, state: str = "open", process_key: str = "") -> IncidentsPage:
+    state = state if state in ("open", "resolved", "all") else "open"
+    found = list_incidents(session, actor, state=state, process_key=process_key)
+    processes = [(d.key, d.name) for d in repo.latest_definitions(session)]
+    return IncidentsPage(found, state, process_key, processes)

@@ -1,0 +1,82 @@
+"""/api/v1/designer: versions with counts, download, rollback, offering, diff and drafts
+(create, read, save with its revision check, upload, deploy, discard); designers only; the
+OpenAPI document declares them."""
+
+from __future__ import annotations
+
+from io import BytesIO
+
+from tests.conftest import FIXTURES
+
+REVIEW = (FIXTURES / "review.bpmn").read_text()
+RENAMED = REVIEW.replace('name="登记"', 'name="登记分类"')
+
+
+def test_drafts_versions_rollback_and_diff(world):
+    api = world.as_("designer")
+    made = api.post("/designer/drafts", json={"xml": RENAMED, "filename": "review.bpmn", "note": "改名"})
+    assert made.status_code == 201, made.get_json()
+    draft = made.get_json()
+    assert (draft["key"], draft["revision"], draft["base_version"]) == ("review", 1, 1)
+    saved = api.put(f"/designer/drafts/{draft['id']}", json={"xml": RENAMED, "revision": 1})
+    assert saved.status_code == 200 and saved.get_json()["revision"] == 2
+    stale = api.put(f"/designer/drafts/{draft['id']}", json={"xml": REVIEW, "revision": 1})
+    assert stale.status_code == 409 and "after you opened revision 1" in stale.get_json()["message"]
+    assert api.get(f"/designer/drafts/{draft['id']}").get_json()["xml"] == RENAMED
+    diff = api.get(f"/designer/drafts/{draft['id']}/diff").get_json()
+    assert [(e["bpmn_id"], e["old_name"], e["name"]) for e in diff["elements"]] == [("register", "登记", "登记分类")]
+    deployed = api.post(f"/designer/drafts/{draft['id']}/deploy", json={"revision": 2})
+    assert deployed.status_code == 201 and deployed.get_json()[0]["version"] == 2
+    assert api.get("/designer/drafts").get_json() == []
+
+    versions = api.get("/designer/processes/review").get_json()
+    assert [(v["version"], v["note"], v["running"]) for v in versions["versions"]] == [(2, "改名", 0), (1, "", 0)]
+    assert api.get("/designer/processes/review/versions/1/bpmn").get_data(as_text=True) == REVIEW
+    back = api.post("/designer/processes/review/versions/1/rollback", json={"note": "回去"})
+    assert back.status_code == 201 and back.get_json()["version"] == 3
+    latest = api.get("/designer/processes/review").get_json()["versions"][0]
+    assert (latest["rolled_back_from"], latest["note"]) == (1, "回滚：重新部署 v1。回去")
+    changed = api.get("/designer/processes/review/diff?old=2&new=3").get_json()["elements"]
+    assert changed[0]["bpmn_id"] == "register" and changed[0]["status"] == "changed"
+    offering = api.put("/designer/processes/review/offering", json={"offered": False})
+    assert offering.status_code == 200 and offering.get_json()["offered"] is False
+    assert "review" in [p["key"] for p in api.get("/designer/processes").get_json()]
+
+
+def test_bad_input_is_named_never_a_500(world):
+    api = world.as_("designer")
+    missing = api.get("/designer/processes/review/versions/9/bpmn")
+    assert missing.status_code == 404 and "no version 9" in missing.get_json()["message"]
+    upload = api.post(
+        "/designer/drafts/upload", data={"file": (BytesIO(b"<html/>"), "page.html")}, content_type="multipart/form-data"
+    )
+    assert upload.status_code == 422
+    problem = upload.get_json()["problems"][0]
+    assert problem["file"] == "page.html" and "not a BPMN 2.0 file" in problem["message"]
+    assert api.post("/designer/drafts", json={"xml": "nope"}).status_code == 422
+    assert api.put("/designer/drafts/77", json={"xml": REVIEW, "revision": 1}).status_code == 404
+    assert api.get("/designer/processes/review/diff?old=1").status_code == 422
+    made = api.post("/designer/drafts/from-template", json={"template": "unit_round", "key": "round", "name": "报送"})
+    assert made.status_code == 201 and made.get_json()["key"] == "round"
+
+
+def test_only_designers(world):
+    clerk = world.as_("clerk")
+    assert clerk.get("/designer/processes").status_code == 403
+    assert clerk.get("/designer/drafts").status_code == 403
+    assert clerk.post("/designer/processes/review/versions/1/rollback", json={}).status_code == 403
+    assert world.anonymous().get("/designer/drafts").status_code == 401
+
+
+def test_the_openapi_document_declares_them(world):
+    paths = world.anonymous().get("/openapi.json").get_json()["paths"]
+    for path in (
+        "/api/v1/designer/processes/{key}",
+        "/api/v1/designer/processes/{key}/versions/{version}/bpmn",
+        "/api/v1/designer/processes/{key}/versions/{version}/rollback",
+        "/api/v1/designer/drafts",
+        "/api/v1/designer/drafts/{draft_id}",
+        "/api/v1/designer/drafts/upload",
+    ):
+        assert path in paths, path
+    assert set(paths["/api/v1/designer/drafts/{draft_id}"]) >= {"get", "put", "delete"}

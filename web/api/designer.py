@@ -1,0 +1,280 @@
+"""/api/v1/designer: the designer's workbench for scripts and other tools, as the pages do it
+(engine.usecases.library, drafts, version_diff): every process with its versions and case
+counts, a version's .bpmn, a rollback, offering a process for new cases or not, the diff of
+two versions, and drafts (create, read, save with a revision check, upload, deploy, discard).
+Designers and administrators only (process.deploy)."""
+
+from __future__ import annotations
+
+import marshmallow as ma
+from flask import Response
+from flask_smorest.fields import Upload
+from marshmallow import fields, validate
+
+from engine.usecases import drafts, library, version_diff
+
+from ..views.designer import templates_dir
+from .common import actor, make_blueprint, reader, writer
+
+bp = make_blueprint("designer", "/designer", "The designer's process library and drafts (流程设计)")
+
+KEY = "/processes/<string(maxlength=200):key>"
+VERSION = KEY + "/versions/<int(max=2147483647):version>"
+DRAFT = "/drafts/<int(max=2147483647):draft_id>"
+NOTE = fields.String(load_default="", validate=validate.Length(max=1000), metadata={"description": "why (optional)"})
+
+
+class VersionSchema(ma.Schema):
+    definition_id = fields.Integer()
+    version = fields.Integer()
+    name = fields.String()
+    deployed_by = fields.String()
+    deployed_at = fields.AwareDateTime()
+    source_file = fields.String()
+    note = fields.String()
+    rolled_back_from = fields.Integer(
+        allow_none=True, metadata={"description": "a rollback: the version deployed again"}
+    )
+    running = fields.Integer(metadata={"description": "cases running on this version"})
+    finished = fields.Integer(metadata={"description": "cases completed or cancelled on this version"})
+    latest = fields.Boolean()
+
+
+class LibraryProcessSchema(ma.Schema):
+    key = fields.String()
+    name = fields.String()
+    offered = fields.Boolean(metadata={"description": "offered for new cases"})
+    offering_changed_by = fields.String(allow_none=True)
+    offering_changed_at = fields.AwareDateTime(allow_none=True)
+    versions = fields.List(fields.Nested(VersionSchema), metadata={"description": "newest first"})
+
+
+class DeployedSchema(ma.Schema):
+    key = fields.String()
+    name = fields.String()
+    version = fields.Integer()
+    definition_id = fields.Integer()
+    created = fields.Boolean(metadata={"description": "false: the same content was already deployed"})
+    warnings = fields.List(fields.String())
+
+
+class NoteSchema(ma.Schema):
+    note = NOTE
+
+
+class OfferingSchema(ma.Schema):
+    offered = fields.Boolean(required=True, metadata={"description": "false: stop offering it for new cases"})
+
+
+class DiffArgs(ma.Schema):
+    old = fields.Integer(required=True, validate=validate.Range(1, 2147483647))
+    new = fields.Integer(required=True, validate=validate.Range(1, 2147483647))
+
+
+class DiffChangeSchema(ma.Schema):
+    what = fields.String()
+    old = fields.String(allow_none=True)
+    new = fields.String(allow_none=True)
+
+
+class ElementDiffSchema(ma.Schema):
+    bpmn_id = fields.String()
+    type = fields.String()
+    name = fields.String()
+    status = fields.String(metadata={"description": "added | removed | changed"})
+    old_name = fields.String()
+    attributes = fields.List(fields.Nested(DiffChangeSchema))
+    form_fields = fields.List(fields.Nested(DiffChangeSchema))
+    expressions = fields.List(fields.Nested(DiffChangeSchema))
+
+
+class VersionDiffSchema(ma.Schema):
+    key = fields.String()
+    old_version = fields.Integer(allow_none=True)
+    new_version = fields.Integer(allow_none=True, metadata={"description": "null: the draft"})
+    draft_id = fields.Integer(allow_none=True)
+    elements = fields.List(fields.Nested(ElementDiffSchema))
+
+
+class ProcessDraftSchema(ma.Schema):
+    id = fields.Integer()
+    key = fields.String()
+    name = fields.String()
+    owner = fields.String()
+    note = fields.String()
+    filename = fields.String()
+    base_version = fields.Integer(allow_none=True)
+    revision = fields.Integer(metadata={"description": "send it back when saving: a save over a newer one is refused"})
+    created_at = fields.AwareDateTime()
+    updated_at = fields.AwareDateTime()
+    updated_by = fields.String()
+
+
+class DraftDocumentSchema(ma.Schema):
+    draft = fields.Nested(ProcessDraftSchema)
+    xml = fields.String()
+
+
+class DraftInSchema(ma.Schema):
+    xml = fields.String(required=True, validate=validate.Length(min=1, max=2_000_000))
+    filename = fields.String(load_default="process.bpmn", validate=validate.Length(max=500))
+    note = NOTE
+
+
+class DraftSaveSchema(ma.Schema):
+    xml = fields.String(required=True, validate=validate.Length(min=1, max=2_000_000))
+    revision = fields.Integer(required=True, validate=validate.Range(0, 2147483647))
+    note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=1000))
+
+
+class RevisionArgs(ma.Schema):
+    revision = fields.Integer(load_default=None, validate=validate.Range(0, 2147483647))
+
+
+class DraftDeploySchema(ma.Schema):
+    revision = fields.Integer(required=True, validate=validate.Range(0, 2147483647))
+    note = NOTE
+
+
+class DraftUploadSchema(ma.Schema):
+    file = Upload(required=True, metadata={"description": "a .bpmn file (BPMN 2.0 XML in UTF-8)"})
+
+
+class TemplateInSchema(ma.Schema):
+    template = fields.String(required=True, validate=validate.Length(max=100))
+    key = fields.String(required=True, validate=validate.Length(max=200))
+    name = fields.String(required=True, validate=validate.Length(max=500))
+    note = NOTE
+
+
+@bp.get("/processes")
+@bp.response(200, LibraryProcessSchema(many=True))
+def processes():
+    """Every deployed process with all its versions, their notes and case counts."""
+    return library.process_library(reader(), actor())
+
+
+@bp.get(KEY)
+@bp.response(200, LibraryProcessSchema)
+def versions(key: str):
+    """One process: whether it is offered, and its versions with their notes and case counts."""
+    return library.process_versions(reader(), actor(), key)
+
+
+@bp.get(VERSION + "/bpmn")
+@bp.doc(
+    responses={
+        "200": {"description": "the .bpmn as deployed", "content": {"application/xml": {"schema": {"type": "string"}}}}
+    }
+)
+def download(key: str, version: int):
+    """One version's BPMN file, exactly as it was deployed."""
+    filename, xml = library.version_document(reader(), actor(), key, version)
+    return Response(
+        xml, mimetype="application/xml", headers={"Content-Disposition": f'attachment; filename="{filename}"'}
+    )
+
+
+@bp.post(VERSION + "/rollback")
+@bp.arguments(NoteSchema)
+@bp.response(201, DeployedSchema)
+def rollback(body: dict, key: str, version: int):
+    """Deploy this version's content again as the newest version (the note says from which)."""
+    with writer() as s:
+        return library.rollback(s, actor(), key, version, body["note"])
+
+
+@bp.put(KEY + "/offering")
+@bp.arguments(OfferingSchema)
+@bp.response(200, LibraryProcessSchema)
+def offering(body: dict, key: str):
+    """Start or stop offering the process for new cases; running cases go on either way."""
+    with writer() as s:
+        return library.set_offered(s, actor(), key, body["offered"])
+
+
+@bp.get(KEY + "/diff")
+@bp.arguments(DiffArgs, location="query")
+@bp.response(200, VersionDiffSchema)
+def diff(args: dict, key: str):
+    """The elements added, removed and changed from version ``old`` to version ``new``."""
+    return version_diff.compare_versions(reader(), actor(), key, args["old"], args["new"])
+
+
+@bp.get("/drafts")
+@bp.response(200, ProcessDraftSchema(many=True))
+def list_drafts():
+    """Every draft, last saved first."""
+    return drafts.list_drafts(reader(), actor())
+
+
+@bp.post("/drafts")
+@bp.arguments(DraftInSchema)
+@bp.response(201, ProcessDraftSchema)
+def create_draft(body: dict):
+    """Save a document as a new draft (it must be BPMN; the deploy checks wait for deploy)."""
+    with writer() as s:
+        return drafts.create_draft(s, actor(), body["xml"], body["filename"], body["note"])
+
+
+@bp.post("/drafts/upload")
+@bp.arguments(DraftUploadSchema, location="files")
+@bp.arguments(NoteSchema, location="form")
+@bp.response(201, ProcessDraftSchema)
+def upload_draft(files: dict, form: dict):
+    """A .bpmn file (multipart field ``file``) as a new draft."""
+    upload = files["file"]
+    with writer() as s:
+        return drafts.upload_draft(s, actor(), upload.read(), upload.filename or "", form["note"])
+
+
+@bp.post("/drafts/from-template")
+@bp.arguments(TemplateInSchema)
+@bp.response(201, ProcessDraftSchema)
+def from_template(body: dict):
+    """A new process begun from a template of bpmn/templates/ (approval, deadline_supervision, unit_round)."""
+    with writer() as s:
+        return drafts.draft_from_template(
+            s, actor(), templates_dir(), body["template"], body["key"], body["name"], body["note"]
+        )
+
+
+@bp.get(DRAFT)
+@bp.response(200, DraftDocumentSchema)
+def get_draft(draft_id: int):
+    """A draft with its XML."""
+    return drafts.get_draft(reader(), actor(), draft_id)
+
+
+@bp.put(DRAFT)
+@bp.arguments(DraftSaveSchema)
+@bp.response(200, ProcessDraftSchema)
+def save_draft(body: dict, draft_id: int):
+    """Save over a draft; 409 when someone saved it after ``revision``."""
+    with writer() as s:
+        return drafts.save_draft(s, actor(), draft_id, body["xml"], body["revision"], body["note"])
+
+
+@bp.delete(DRAFT)
+@bp.arguments(RevisionArgs, location="query")
+@bp.response(204)
+def discard_draft(args: dict, draft_id: int):
+    """Discard a draft (given ``revision``: only if nobody saved it since)."""
+    with writer() as s:
+        drafts.discard_draft(s, actor(), draft_id, args["revision"])
+
+
+@bp.post(DRAFT + "/deploy")
+@bp.arguments(DraftDeploySchema)
+@bp.response(201, DeployedSchema(many=True))
+def deploy_draft(body: dict, draft_id: int):
+    """Deploy the draft as saved at ``revision`` (422 with the problems when it is not fit to run)."""
+    with writer() as s:
+        return drafts.deploy_draft(s, actor(), draft_id, body["revision"], body["note"])
+
+
+@bp.get(DRAFT + "/diff")
+@bp.response(200, VersionDiffSchema)
+def draft_diff(draft_id: int):
+    """What deploying the draft would change from the newest deployed version."""
+    return version_diff.compare_draft(reader(), actor(), draft_id)

@@ -1,0 +1,59 @@
+"""/api/v1/incidents: cases' run-time failures with nobody waiting (a failing timer, a stuck
+case), and the retry of a case once the cause is fixed (incident.manage)."""
+
+from __future__ import annotations
+
+import marshmallow as ma
+from marshmallow import fields, validate
+
+from engine.usecases import incidents, recovery
+
+from .common import actor, make_blueprint, reader, writer
+
+bp = make_blueprint("incidents", "/incidents", "Incidents: cases that failed at run time (故障)")
+
+
+class IncidentArgs(ma.Schema):
+    state = fields.String(load_default="open", validate=validate.OneOf(["open", "resolved", "all"]))
+    process = fields.String(load_default="", validate=validate.Length(max=200))
+
+
+class IncidentSchema(ma.Schema):
+    id = fields.Integer()
+    instance_id = fields.Integer()
+    case_title = fields.String()
+    process_key = fields.String()
+    bpmn_id = fields.String(metadata={"description": "the element that failed (empty when none is known)"})
+    kind = fields.String(metadata={"description": "timer (a timer's firing failed) or stuck"})
+    message = fields.String()
+    created_at = fields.DateTime()
+    last_seen_at = fields.DateTime()
+    occurrences = fields.Integer()
+    resolved_at = fields.DateTime(allow_none=True)
+    resolved_by = fields.String(allow_none=True)
+
+
+class RetrySchema(ma.Schema):
+    instance_id = fields.Integer()
+    ok = fields.Boolean(metadata={"description": "the case got past its incidents"})
+    resolved = fields.Integer()
+    error = fields.String(allow_none=True, metadata={"description": "why the retry failed again"})
+    still_stuck = fields.Boolean()
+
+
+@bp.get("")
+@bp.arguments(IncidentArgs, location="query")
+@bp.response(200, IncidentSchema(many=True))
+def list_incidents(args: dict):
+    """Incidents, newest first: open (default), resolved or all, of one process or every one."""
+    return incidents.list_incidents(reader(), actor(), state=args["state"], process_key=args["process"])
+
+
+@bp.post("/retry/<int(max=2147483647):instance_id>")
+@bp.response(200, RetrySchema)
+def retry(instance_id: int):
+    """Run the case's engine steps again (after the cause was fixed); its incidents are
+    resolved when it gets past them. A retry that fails again stores nothing and says why."""
+    with writer() as s:
+        result = recovery.retry_case(s, actor(), instance_id)
+    return {**result.__dict__, "ok": result.ok}

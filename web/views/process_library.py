@@ -1,0 +1,94 @@
+"""The process library (流程库): one process's versions with their notes and case counts,
+offering it for new cases or not, a version read-only in the viewer, its .bpmn, a rollback
+to it, and the diff of two versions or of a draft. Designers and administrators only."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from engine.access import Permission
+from engine.usecases import drafts, library, version_diff
+
+from .. import database
+from ..auth import current_actor, permission_required
+
+bp = Blueprint("process_library", __name__, url_prefix="/designer/processes")
+KEY = "<string(maxlength=200):key>"
+
+
+@bp.before_request
+@permission_required(Permission.PROCESS_DEPLOY)
+def _designers_only() -> None:
+    return None
+
+
+@bp.get(f"/{KEY}")
+def versions(key: str):
+    s, actor = database.session(), current_actor()
+    return render_template(
+        "designer/versions.html", p=library.process_versions(s, actor, key), drafts=drafts.list_drafts(s, actor, key)
+    )
+
+
+@bp.get(f"/{KEY}/v<int:version>")
+def show(key: str, version: int):
+    s, actor = database.session(), current_actor()
+    p = library.process_versions(s, actor, key)
+    row = next((v for v in p.versions if v.version == version), None)
+    if row is None:  # the use case's words: which versions there are
+        library.definition_of(s, key, version)
+    return render_template("designer/version.html", p=p, v=row)
+
+
+@bp.get(f"/{KEY}/v<int:version>.bpmn")
+def download(key: str, version: int):
+    filename, xml = library.version_document(database.session(), current_actor(), key, version)
+    return Response(
+        xml, mimetype="application/xml", headers={"Content-Disposition": f'attachment; filename="{filename}"'}
+    )
+
+
+@bp.get(f"/{KEY}/v<int:version>/diagram")
+def diagram(key: str, version: int):
+    """The version's XML for the read-only viewer (with a generated layout when it has none)."""
+    xml = library.version_diagram(database.session(), current_actor(), key, version)
+    return Response(xml, mimetype="application/xml")
+
+
+@bp.post(f"/{KEY}/v<int:version>/rollback")
+def rollback(key: str, version: int):
+    with database.session_factory().begin() as s:
+        result = library.rollback(s, current_actor(), key, version, request.form.get("note", ""))
+    flash(_("已回滚：v%(old)s 的内容已部署为 v%(new)s", old=version, new=result.version), "success")
+    return redirect(url_for("process_library.versions", key=key))
+
+
+@bp.post(f"/{KEY}/offering")
+def offering(key: str):
+    offered = request.form.get("offered") == "true"
+    with database.session_factory().begin() as s:
+        library.set_offered(s, current_actor(), key, offered)
+    flash(
+        _("已恢复发起：新案件可以使用此流程。")
+        if offered
+        else _("已停止发起：不能再用此流程新建案件，办理中的案件照常进行。"),
+        "info",
+    )
+    return redirect(url_for("process_library.versions", key=key))
+
+
+@bp.get(f"/{KEY}/diff")
+def diff(key: str):
+    old, new = request.args.get("old", type=int), request.args.get("new", type=int)
+    if old is None or new is None:
+        latest = library.process_versions(database.session(), current_actor(), key).latest.version
+        old, new = old or max(latest - 1, 1), new or latest
+    d = version_diff.compare_versions(database.session(), current_actor(), key, old, new)
+    return render_template("designer/diff.html", d=d)
+
+
+@bp.get("/drafts/<int:draft_id>/diff")
+def draft_diff(draft_id: int):
+    d = version_diff.compare_draft(database.session(), current_actor(), draft_id)
+    return render_template("designer/diff.html", d=d)
