@@ -13,40 +13,14 @@ from dataclasses import dataclass, field
 from lxml import etree
 
 from .camunda import BPMN_NS, CAMUNDA_NS
-from .parsing import load_xml
+from .parsing import RUNNABLE_ELEMENTS, load_xml
 
 ACTIVITI_NS = "http://activiti.org/bpmn"
 XSI_NS = "http://www.w3.org/2001/XMLSchema-instance"  # xsi:type="tFormalExpression" says nothing
 
 # The elements a diff lists: what a process runs and the process itself. Their children
 # (timers, scripts, conditions, form fields) are what makes an element changed.
-ELEMENTS = frozenset(
-    {
-        "process",
-        "startEvent",
-        "endEvent",
-        "intermediateCatchEvent",
-        "intermediateThrowEvent",
-        "boundaryEvent",
-        "userTask",
-        "manualTask",
-        "scriptTask",
-        "task",
-        "serviceTask",
-        "businessRuleTask",
-        "sendTask",
-        "receiveTask",
-        "subProcess",
-        "callActivity",
-        "transaction",
-        "exclusiveGateway",
-        "parallelGateway",
-        "inclusiveGateway",
-        "eventBasedGateway",
-        "sequenceFlow",
-        "lane",
-    }
-)
+ELEMENTS = RUNNABLE_ELEMENTS | {"lane"}
 # incoming/outgoing repeat what the sequence flows say; a lane's flowNodeRefs are listed as
 # one attribute instead of one line each
 SKIPPED_CHILDREN = frozenset({"incoming", "outgoing", "flowNodeRef", "laneSet"})

@@ -33,30 +33,36 @@ from .forms import FIELD_TYPES, OPTION_SOURCES, FormSpec, constraint_problems, v
 from .normalise import iso_literal, normalise, prefix_of
 from .sandbox import compile_expression, compile_script
 
-# Flow elements the engine runs. Anything else inside a process is refused by name.
+# The elements a process is made of (what a diff of two versions lists, with lanes).
+RUNNABLE_ELEMENTS = frozenset(
+    {
+        "process",
+        "startEvent",
+        "endEvent",
+        "intermediateCatchEvent",
+        "intermediateThrowEvent",
+        "boundaryEvent",
+        "userTask",
+        "manualTask",
+        "scriptTask",
+        "task",
+        "serviceTask",
+        "businessRuleTask",
+        "sendTask",
+        "receiveTask",
+        "subProcess",
+        "callActivity",
+        "transaction",
+        "exclusiveGateway",
+        "parallelGateway",
+        "inclusiveGateway",
+        "eventBasedGateway",
+        "sequenceFlow",
+    }
+)
+# Flow elements the engine runs, and their parts. Anything else inside a process is refused by name.
 SUPPORTED_FLOW_ELEMENTS = {
-    "process",
-    "startEvent",
-    "endEvent",
-    "intermediateCatchEvent",
-    "intermediateThrowEvent",
-    "boundaryEvent",
-    "userTask",
-    "manualTask",
-    "scriptTask",
-    "task",
-    "serviceTask",
-    "businessRuleTask",
-    "sendTask",
-    "receiveTask",
-    "subProcess",
-    "callActivity",
-    "transaction",
-    "exclusiveGateway",
-    "parallelGateway",
-    "inclusiveGateway",
-    "eventBasedGateway",
-    "sequenceFlow",
+    *RUNNABLE_ELEMENTS,
     "laneSet",
     "lane",
     "flowNodeRef",
