@@ -15,6 +15,7 @@ from typing import Any
 from .. import clock
 from ..deadlines.calendar import LOCAL_TZ
 from ..errors import FieldError, InvalidData
+from .visibility import Visibility, shown_fields
 
 FIELD_TYPES = ("string", "long", "boolean", "date", "enum")
 # The lists a field may take its values from (property ``options_source`` for one value,
@@ -31,39 +32,12 @@ DATE_MIN = date(1900, 1, 1)
 DATE_MAX = date(2099, 12, 31)
 _WHOLE_NUMBER = re.compile(r"-?[0-9]+")
 _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
-_VISIBLE_WHEN = re.compile(r"\s*([A-Za-z_][A-Za-z0-9_]*)\s*(!?=)\s*(.*?)\s*")
 
 
 @dataclass(frozen=True)
 class Option:
     id: str
     name: str
-
-
-@dataclass(frozen=True)
-class Visibility:
-    """``controller=value[,value…]`` (shown while the controller has one of the values) or
-    ``controller!=value[,value…]`` (shown while it has none of them). A boolean controller's
-    values are ``true`` / ``false``; an empty controller has the value ``""``."""
-
-    controller: str
-    values: frozenset[str]
-    negated: bool = False
-
-    @classmethod
-    def parse(cls, text: str) -> Visibility:
-        match = _VISIBLE_WHEN.fullmatch(text)
-        if match is None:
-            raise ValueError(f"visible_when {text!r} is not 'field=value' (or 'field=a,b', 'field!=value')")
-        controller, operator, values = match.groups()
-        return cls(controller, frozenset(v.strip() for v in values.split(",")), operator == "!=")
-
-    def holds(self, value: Any) -> bool:
-        return (_as_text(value) in self.values) != self.negated
-
-    def to_dict(self) -> dict[str, Any]:
-        """For the browser, which shows and hides the field as the controller changes."""
-        return {"field": self.controller, "values": sorted(self.values), "negated": self.negated}
 
 
 @dataclass(frozen=True)
@@ -254,104 +228,6 @@ def constraint_problems(f: FormField) -> list[str]:
                 f"{high!r} ({f.constraints[high]})"
             )
     return problems
-
-
-def shown_fields(fields: tuple[FormField, ...] | list[FormField], values: dict[str, Any]) -> frozenset[str]:
-    """See ``FormSpec.shown``. A rule naming a field not in ``fields`` (one the reader may not
-    see, say) hides its field; deploy refuses rules that name no field of the form."""
-    by_id = {f.id: f for f in fields}
-    decided: dict[str, bool] = {}
-
-    def is_shown(f: FormField, seen: frozenset[str]) -> bool:
-        if f.id not in decided:
-            rule = f.visible_when
-            if rule is None:
-                decided[f.id] = "visible_when" not in f.properties  # a rule deploy refuses hides
-            else:
-                controller = by_id.get(rule.controller)
-                decided[f.id] = (
-                    controller is not None
-                    and controller.id not in seen  # a cycle, which deploy refuses
-                    and is_shown(controller, seen | {f.id})
-                    and rule.holds(values.get(controller.id))
-                )
-        return decided[f.id]
-
-    return frozenset(f.id for f in fields if is_shown(f, frozenset()))
-
-
-def visibility_problems(fields: tuple[FormField, ...]) -> list[str]:
-    """What deploy refuses in the form's ``visible_when`` rules: one that does not parse, names
-    no other editable field of the form, names a value its enum or boolean controller cannot
-    take, or rules that hide each other in a circle."""
-    by_id = {f.id: f for f in fields}
-    problems = []
-    for f in fields:
-        text = f.properties.get("visible_when")
-        if text is None:
-            continue
-        try:
-            rule = Visibility.parse(text)
-        except ValueError as exc:
-            problems.append(f"form field {f.id!r}: {exc}")
-            continue
-        controller = by_id.get(rule.controller)
-        if controller is None or controller.id == f.id:
-            names = ", ".join(sorted(set(by_id) - {f.id})) or "none"
-            problems.append(
-                f"form field {f.id!r}: visible_when names {rule.controller!r}, which is not another "
-                f"field of this form (fields: {names})"
-            )
-            continue
-        if controller.readonly:
-            problems.append(
-                f"form field {f.id!r}: visible_when names {controller.id!r}, a readonly field, which the "
-                f"person filling the form cannot change"
-            )
-        allowed = _values_of(controller)
-        unknown = sorted(v for v in rule.values if allowed is not None and v not in allowed)
-        if unknown:
-            problems.append(
-                f"form field {f.id!r}: visible_when names value(s) {', '.join(map(repr, unknown))} that "
-                f"{controller.id!r} cannot take (its values: {', '.join(sorted(v for v in allowed or () if v))})"
-            )
-    circles: set[frozenset[str]] = set()
-    for f in fields:
-        chain, current = [f.id], f
-        while (controller_id := _controller(current)) in by_id.keys() - {current.id}:
-            current = by_id[controller_id]
-            if current.id in chain:
-                circle = chain[chain.index(current.id) :]
-                if frozenset(circle) not in circles:  # once per circle, from whichever field meets it
-                    circles.add(frozenset(circle))
-                    path = " → ".join([*circle, current.id])
-                    problems.append(f"form fields {path}: their visible_when rules hide each other in a circle")
-                break
-            chain.append(current.id)
-    return problems
-
-
-def _controller(f: FormField) -> str | None:
-    """The id of the field ``f`` 's rule names, None without a rule."""
-    rule = f.visible_when
-    return rule.controller if rule is not None else None
-
-
-def _values_of(f: FormField) -> set[str] | None:
-    """The values a controller can take as text ("" for empty), None when any text can be."""
-    if f.type == "boolean":
-        return {"true", "false"}
-    if f.type == "enum" and not f.options_source:
-        return {o.id for o in f.options} | {""}
-    return None
-
-
-def _as_text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value).strip()
 
 
 class _Refused(Exception):

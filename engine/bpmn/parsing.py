@@ -29,9 +29,10 @@ from .camunda import (
     is_expression,
     read_task_meta,
 )
-from .forms import FIELD_TYPES, OPTION_SOURCES, FormSpec, constraint_problems, visibility_problems
+from .forms import FIELD_TYPES, OPTION_SOURCES, FormSpec, constraint_problems
 from .normalise import iso_literal, normalise, prefix_of
 from .sandbox import compile_expression, compile_script
+from .visibility import visibility_problems
 
 # The elements a process is made of (what a diff of two versions lists, with lanes).
 RUNNABLE_ELEMENTS = frozenset(

@@ -4,8 +4,9 @@ ignored (not stored); deploy refuses rules that cannot work."""
 
 import pytest
 
-from engine.bpmn.forms import FormField, FormSpec, Option, visibility_problems
+from engine.bpmn.forms import FormField, FormSpec, Option
 from engine.bpmn.parsing import parse_bpmn
+from engine.bpmn.visibility import visibility_problems
 from engine.errors import InvalidBpmn, InvalidData
 
 REQUIRED = {"required": ""}
