@@ -17,12 +17,10 @@ importing a ledger again changes nothing."""
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import select
@@ -39,69 +37,11 @@ from ..errors import EngineError, FieldError, InvalidData, NotFound
 from . import notifications, spreadsheets
 from .cases import start_instance
 from .context import audit, processes
+from .ledger_rows import COLUMNS, PROCESS_OF, STEPS, C, Cells, LedgerKind, Step, options
 from .onboarding import Problem
 from .tasks import run_completion
 
-_SPLIT = re.compile(r"[、,，;；\s]+")
-_DATE = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?")
 OFFICE_HOURS = time(9, 0)  # a step dated by a day is taken to be done that morning
-IMPORTED_NOTE = "（按台账导入）"
-
-
-class LedgerKind(StrEnum):
-    PROPOSALS = "proposals"
-    PETITIONS = "petitions"
-
-
-C = spreadsheets.Column
-COLUMNS: dict[LedgerKind, tuple[spreadsheets.Column, ...]] = {
-    LedgerKind.PROPOSALS: (
-        C("编号", 14, True, "2026-建-001"),
-        C("标题", 30, True, "关于修缮村道的建议"),
-        C("内容", 40, True, "村道破损严重，建议修缮"),
-        C("提出代表", 12, True, "王代表"),
-        C("提出时间", 12, True, "闭会期间", ("大会期间", "闭会期间")),
-        C("登记日期", 12, True, "2026-03-02"),
-        C("交办日期", 12, False, "2026-03-09"),
-        C("类别", 12, False, ""),
-        C("主办单位", 14, False, "财政所"),
-        C("协办单位", 20, False, ""),
-        C("答复日期", 12, False, "2026-05-20"),
-        C("答复类别", 10, False, "A", ("A", "B", "C", "D")),
-        C("答复内容", 40, False, "已安排资金，年内完成修缮"),
-        C("评价日期", 12, False, "2026-06-01"),
-        C("评价", 10, False, "满意", ("满意", "基本满意", "不满意")),
-    ),
-    LedgerKind.PETITIONS: (
-        C("编号", 14, True, "2026-信-001"),
-        C("事由", 20, True, "低保资格"),
-        C("来源", 10, True, "来访", ("来信", "来访", "意见箱")),
-        C("信访人姓名", 12, True, "赵某某"),
-        C("联系电话", 14, False, "13800001234"),
-        C("信访内容", 40, True, "申请复核低保资格"),
-        C("收到日期", 12, True, "2026-03-02"),
-        C("受理日期", 12, False, "2026-03-05"),
-        C("承办单位", 14, False, "民政办"),
-        C("交办日期", 12, False, "2026-03-06"),
-        C("答复日期", 12, False, "2026-03-30"),
-        C("答复内容", 40, False, "经核查，符合低保条件"),
-    ),
-}
-PROCESS_OF = {LedgerKind.PROPOSALS: "proposal", LedgerKind.PETITIONS: "petition"}
-
-
-@dataclass(frozen=True)
-class Step:
-    """A recorded step: the task (None: the start) done on ``day`` with ``data``; ``column``
-    is the cell that dates it (where a problem with the step is reported)."""
-
-    bpmn_id: str | None
-    day: date
-    column: str
-    data: dict[str, Any]
-    # tasks running beside it that the ledger does not record, done with it (a co-handling
-    # unit's opinion, which the reply waits for)
-    beside: Mapping[str, dict[str, Any]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -127,162 +67,6 @@ class LedgerPlan:
         return sum(o.existing for o in self.outcomes)
 
 
-# -- reading the cells -----------------------------------------------------------------------
-class _Cells:
-    """A row's cells read as the process needs them; what cannot be read is a problem at its
-    row and column."""
-
-    def __init__(self, row: spreadsheets.Row, units: dict[str, str], deputies: dict[str, str], today: date):
-        self.row, self.units, self.deputies, self.today = row, units, deputies, today
-        self.problems: list[Problem] = []
-
-    def text(self, column: str) -> str:
-        return self.row.values.get(column, "")
-
-    def refuse(self, column: str, error: FieldError) -> None:
-        if not any(p.column == column for p in self.problems):
-            self.problems.append(Problem(self.row.number, column, error))
-
-    def required(self, column: str) -> str:
-        value = self.text(column)
-        if not value:
-            self.refuse(column, FieldError("required"))
-        return value
-
-    def day(self, column: str, after: tuple[str, date | None] | None = None) -> date | None:
-        """The date in ``column`` (2026-03-02, 2026/3/2, 2026年3月2日), not in the future and
-        not before the step ``after`` names; a date whose earlier step is missing is refused."""
-        value = self.text(column)
-        if not value:
-            return None
-        match = _DATE.fullmatch(value.split(" ")[0])
-        try:
-            day = date(int(match[1]), int(match[2]), int(match[3])) if match else None
-        except ValueError:
-            day = None
-        if day is None:
-            self.refuse(column, FieldError("not_a_date"))
-        elif day > self.today:
-            self.refuse(column, FieldError("date_out_of_range", {"min": "1900-01-01", "max": self.today.isoformat()}))
-        elif after is not None and after[1] is None:
-            if not self.text(after[0]):  # (a date there that is wrong has a problem of its own)
-                self.refuse(column, FieldError("needs_column", {"column": after[0]}))
-        elif after is not None and after[1] is not None and day < after[1]:
-            self.refuse(column, FieldError("date_before", {"column": after[0], "day": after[1].isoformat()}))
-        else:
-            return day
-        return None
-
-    def choice(self, column: str, options: Mapping[str, str], required: bool = False) -> str | None:
-        """A value of a list by its label or its code (options: code → label)."""
-        value = self.required(column) if required else self.text(column)
-        if not value:
-            return None
-        code = value if value in options else {label: c for c, label in options.items()}.get(value)
-        if code is None:
-            self.refuse(column, FieldError("not_allowed_value", {"value": f"{value}（{'、'.join(options.values())}）"}))
-        return code
-
-    def units_of(self, column: str) -> list[str]:
-        names = [n for n in _SPLIT.split(self.text(column)) if n]
-        codes = [self.choice_of(n) for n in names]
-        unknown = [n for n, c in zip(names, codes, strict=True) if c is None]
-        if unknown:
-            self.refuse(column, FieldError("unknown_department", {"department": "、".join(unknown)}))
-        return [c for c in codes if c is not None]
-
-    def choice_of(self, name: str) -> str | None:
-        return name if name in self.units else {n: c for c, n in self.units.items()}.get(name)
-
-
-def _options(session: Session, process_key: str, bpmn_id: str | None, field_id: str) -> dict[str, str]:
-    """An enum field's options (code → label) in the process's current version; ``bpmn_id``
-    None: the start form's."""
-    definition = repo.latest_definition(session, process_key)
-    if definition is None:
-        raise NotFound(f"no process {process_key!r} is deployed: deploy it before importing its ledger")
-    process = processes.get(definition)
-    meta = process.tasks.get(bpmn_id) if bpmn_id else None
-    form = meta.form if meta else process.start_form
-    f = form.field(field_id)
-    return {o.id: o.name for o in f.options} if f else {}
-
-
-# -- what a row's steps are ------------------------------------------------------------------
-def _proposal_steps(session: Session, c: _Cells) -> list[Step]:
-    start = {
-        "kind": "suggestion",  # a 议案 goes through the presidium: entered by hand
-        "title": c.required("标题"),
-        "content": c.required("内容"),
-        "deputy": c.choice("提出代表", c.deputies, required=True),
-        "submitted_during": c.choice("提出时间", _options(session, "proposal", None, "submitted_during"), True),
-    }
-    registered = c.day("登记日期") if c.required("登记日期") else None
-    steps = [Step(None, registered, "登记日期", start)] if registered else []
-    assigned = c.day("交办日期", ("登记日期", registered))
-    if assigned:
-        lead = c.choice("主办单位", c.units, required=True)
-        cohandling = [u for u in c.units_of("协办单位") if u != lead]
-        category = c.choice("类别", _options(session, "proposal", "Task_Classify", "category"), required=True)
-        data = {
-            "category": category,
-            "lead_unit": lead,
-            "cohandling_units": cohandling,
-            "assignment_note": IMPORTED_NOTE,
-        }
-        steps.append(Step("Task_Classify", assigned, "交办日期", data))
-    replied = c.day("答复日期", ("交办日期", assigned))
-    if replied:
-        data = {
-            "handling_action": "reply",
-            "reply_class": c.choice("答复类别", {k: k for k in "ABCD"}, required=True),
-            "reply_text": c.required("答复内容"),
-        }
-        steps.append(
-            Step(
-                "Task_Reply", replied, "答复日期", data, {"Task_CohandlingView": {"cohandling_opinion": IMPORTED_NOTE}}
-            )
-        )
-    evaluated = c.day("评价日期", ("答复日期", replied))
-    if evaluated:
-        evaluation = c.choice("评价", {"满意": "满意", "基本满意": "基本满意", "不满意": "不满意"}, required=True)
-        steps.append(Step("Task_Evaluate", evaluated, "评价日期", {"evaluation": evaluation}))
-    return steps
-
-
-def _petition_steps(session: Session, c: _Cells) -> list[Step]:
-    received = c.day("收到日期") if c.required("收到日期") else None
-    start = {
-        "channel": c.choice("来源", _options(session, "petition", None, "channel"), True),
-        "petitioner_name": c.required("信访人姓名"),
-        "petitioner_phone": c.text("联系电话"),
-        "petition_subject": c.required("事由"),
-        "petition_content": c.required("信访内容"),
-        "received_on": received.isoformat() if received else "",
-        "disposition": "register",
-    }
-    steps = [Step(None, received, "收到日期", start)] if received else []
-    accepted = c.day("受理日期", ("收到日期", received))
-    if accepted:
-        steps.append(
-            Step("Task_Accept", accepted, "受理日期", {"acceptance": "accept", "notified_on": accepted.isoformat()})
-        )
-    assigned = c.day("交办日期", ("受理日期", accepted))
-    if assigned:
-        unit = c.choice("承办单位", c.units, required=True)
-        steps.append(
-            Step("Task_Assign", assigned, "交办日期", {"handling_unit": unit, "assignment_note": IMPORTED_NOTE})
-        )
-    replied = c.day("答复日期", ("交办日期", assigned))
-    if replied:
-        data = {"handling_action": "reply", "reply_text": c.required("答复内容")}
-        steps.append(Step("Task_Handle", replied, "答复日期", data))
-    return steps
-
-
-STEPS = {LedgerKind.PROPOSALS: _proposal_steps, LedgerKind.PETITIONS: _petition_steps}
-
-
 # -- replaying ---------------------------------------------------------------------------------
 def template(session: Session, actor: Actor, kind: str) -> bytes:
     """The ledger's .xlsx to fill in, its lists (units, deputies, classes) as drop-downs."""
@@ -294,7 +78,7 @@ def template(session: Session, actor: Actor, kind: str) -> bytes:
     }
     if ledger == LedgerKind.PROPOSALS:
         lists["提出代表"] = list(repo.users_with_role(session, Role.DEPUTY).values())
-        lists["类别"] = list(_options(session, "proposal", "Task_Classify", "category").values())
+        lists["类别"] = list(options(session, "proposal", "Task_Classify", "category").values())
     columns = [
         C(c.header, c.width, c.required, c.example, lists.get(c.header, c.choices), c.hint) for c in COLUMNS[ledger]
     ]
@@ -359,7 +143,7 @@ def _replay(session: Session, actor: Actor, kind: LedgerKind, filename: str, con
     outcomes: list[RowOutcome] = []
     keys: dict[str, int] = {}
     for row in sheet.rows:
-        cells = _Cells(row, units, deputies, today)
+        cells = Cells(row, units, deputies, today)
         steps = STEPS[kind](session, cells)
         key = cells.required("编号")
         if key in keys:
@@ -396,7 +180,7 @@ def _outcome(session: Session, row: int, instance: ProcessInstance, existing: bo
 
 
 @contextmanager
-def _step(cells: _Cells, column: str) -> Iterator[None]:
+def _step(cells: Cells, column: str) -> Iterator[None]:
     """A step the process refuses is a problem at the cell that dates it."""
     try:
         yield
@@ -421,7 +205,7 @@ def _replay_row(
     number: int,
     key: str | None,
     steps: list[Step],
-    cells: _Cells,
+    cells: Cells,
 ) -> RowOutcome | None:
     first, *rest = steps
     try:
