@@ -6,6 +6,9 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Connection
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
@@ -32,3 +35,15 @@ def current(url: str) -> None:
 def revision(url: str, message: str) -> None:
     """Autogenerate a new migration from the difference between models and database."""
     command.revision(alembic_config(url), message=message, autogenerate=True)
+
+
+def head_revision() -> str:
+    """The newest migration this code knows."""
+    head = ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
+    assert head is not None
+    return head
+
+
+def current_revision(connection: Connection) -> str | None:
+    """The migration the database is at (None: never migrated)."""
+    return MigrationContext.configure(connection).get_current_revision()

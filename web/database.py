@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Flask, current_app, g
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from storage.db import make_engine, make_session_factory
@@ -18,6 +19,12 @@ def init_app(app: Flask) -> None:
 
 def session_factory(app: Flask | None = None) -> sessionmaker:
     return (app or current_app).extensions[EXTENSION]
+
+
+def engine(app: Flask | None = None) -> Engine:
+    bind = session_factory(app).kw["bind"]
+    assert isinstance(bind, Engine)
+    return bind
 
 
 def session() -> Session:

@@ -193,3 +193,31 @@ def refusal_message(leadership: FileLeadership) -> str:
         f"lock file {leadership.path}); only one may run. Stop it first, or start the web app "
         f"with --no-scheduler."
     )
+
+
+def leader_present(url: str) -> bool | None:
+    """Whether some process holds the scheduler's leadership for this database now, without
+    taking it: PostgreSQL's lock table; on SQLite, the lock file naming a live process. None:
+    an in-memory database, whose scheduler lives in the one process there is."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "postgresql":
+        engine = create_engine(url, poolclass=NullPool)
+        try:
+            with engine.connect() as conn:
+                query = text(
+                    "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted"
+                    " AND classid = :high AND objid = :low AND objsubid = 1)"
+                )
+                return bool(
+                    conn.execute(query, {"high": ADVISORY_KEY >> 32, "low": ADVISORY_KEY & 0xFFFFFFFF}).scalar()
+                )
+        finally:
+            engine.dispose()
+    if parsed.database in (None, "", ":memory:"):
+        return None
+    holder = FileLeadership(Path(f"{parsed.database}.scheduler.lock")).holder()
+    try:
+        os.kill(int(holder), 0)  # a pid left by a scheduler that died is no leader
+    except (ValueError, ProcessLookupError, PermissionError):
+        return False
+    return True

@@ -18,6 +18,7 @@ def register(app: Flask) -> None:
         board,
         cases,
         designer,
+        health,
         imports,
         inbox,
         incidents,
@@ -31,7 +32,7 @@ def register(app: Flask) -> None:
 
     areas = (auth, inbox, tasks, start, cases, notifications, settings, statistics, board, audit, admin, designer)
     areas += (imports, incidents)
-    areas += (process_library,)
+    areas += (process_library, health)
     areas += (assets,)
     for module in areas:
         app.register_blueprint(module.bp)
