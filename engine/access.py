@@ -44,6 +44,7 @@ class Permission(StrEnum):
     ADMIN_SETTINGS = "admin.settings"  # the working-day calendar and the statutory deadline settings
     CASE_IMPORT = "case.import"  # bring in the year's ledger: cases replayed at their recorded dates
     INCIDENT_MANAGE = "incident.manage"  # see cases' run-time failures (incidents) and retry them
+    MESSAGE_SEND = "message.send"  # deliver a message or a signal to the cases waiting for it
 
 
 P = Permission
@@ -67,6 +68,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             P.ADMIN_SETTINGS,
             P.CASE_IMPORT,
             P.INCIDENT_MANAGE,
+            P.MESSAGE_SEND,
         }
     ),
     Role.DESIGNER: frozenset({P.PROCESS_DEPLOY}),
@@ -253,6 +255,13 @@ def may_manage_incidents(actor: Actor) -> bool:
     case's data may be in it): those who answer for the office's processes see and retry
     them, not every officer of the case."""
     return actor.can(P.INCIDENT_MANAGE)
+
+
+def may_send_messages(actor: Actor) -> bool:
+    """Deliver a message or a signal: it moves cases on with the data it carries, whoever
+    holds them, like completing their task; administrators, and the integrating systems that
+    act through an administrator's API token (or the command line's ``--operator``)."""
+    return actor.can(P.MESSAGE_SEND)
 
 
 # -- everything else ----------------------------------------------------------------------

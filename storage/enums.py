@@ -51,3 +51,10 @@ class IncidentKind(StrEnum):
 
     TIMER = "timer"  # a timer fired, and a script, expression or the engine step after it failed
     STUCK = "stuck"  # running, with no open user task and no armed timer: nothing can move it on
+
+
+class SubscriptionKind(StrEnum):
+    """What a waiting case can be reached by from outside (engine/usecases/messages.py)."""
+
+    MESSAGE = "message"  # delivered to exactly one case
+    SIGNAL = "signal"  # broadcast to every case waiting for it

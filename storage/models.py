@@ -29,6 +29,7 @@ from .enums import (
     InstanceStatus,
     NotificationKind,
     Role,
+    SubscriptionKind,
     TimerKind,
     TimerState,
     WorkItemState,
@@ -547,3 +548,20 @@ class DefinitionNote(Base):
     )
     note: Mapped[str] = mapped_column(String(1000), default="")
     rolled_back_from: Mapped[int | None] = mapped_column(Integer)  # a version number of the same process
+
+
+class Subscription(Base):
+    """What a running case waits for from outside: a message or a signal, by name, at one of
+    its tasks (a receive task, a message or signal catch event, a boundary event, an
+    event-based gateway). Rewritten by every save of the case (engine/usecases/persist.py),
+    so that delivering one (engine/usecases/messages.py) finds its cases by an indexed
+    query and restores only those."""
+
+    __tablename__ = "subscriptions"
+    __table_args__ = (Index("ix_subscriptions_kind_name", "kind", "name"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("process_instances.id", ondelete="CASCADE"), index=True)
+    task_id: Mapped[str] = mapped_column(String(36))  # the waiting SpiffWorkflow task
+    bpmn_id: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[SubscriptionKind] = mapped_column(_enum(SubscriptionKind))
+    name: Mapped[str] = mapped_column(String(200))

@@ -9,13 +9,16 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any
+from typing import Any, ClassVar
 
 from lxml import etree
-from SpiffWorkflow.bpmn.parser.BpmnParser import BpmnValidator
+from SpiffWorkflow.bpmn.parser.BpmnParser import BpmnValidator, full_tag
+from SpiffWorkflow.bpmn.parser.event_parsers import ReceiveTaskParser
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.bpmn.specs.bpmn_process_spec import BpmnProcessSpec
+from SpiffWorkflow.bpmn.specs.defaults import ReceiveTask
 from SpiffWorkflow.camunda.parser import CamundaParser
+from SpiffWorkflow.camunda.parser.event_parsers import CamundaEventDefinitionParser
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 
 from ..deadlines.date_functions import LEGACY
@@ -351,10 +354,56 @@ def _process_problems(process: etree._Element, file: str) -> list[Problem]:
             if flow.get(end) not in by_id:
                 problems.append(_problem(file, flow, f"{end} {flow.get(end)!r} names no element of this process"))
     problems += _gateway_problems(process, file)
+    problems += _message_problems(process, file)
     problems += _expression_problems(process, file)
     problems += _task_problems(process, file)
     problems += _title_problems(process, file)
     return problems
+
+
+def _message_problems(process: etree._Element, file: str) -> list[Problem]:
+    """What waits for a message or signal is delivered from outside (engine/usecases/messages.py:
+    the API's /messages and /signals, ``congressflow message`` / ``signal``); what the engine
+    itself would have to send, or a receive with nothing to receive, is refused by element."""
+    problems: list[Problem] = []
+    for task in process.xpath(".//bpmn:receiveTask", namespaces=NSMAP):
+        if not task.get("messageRef"):
+            problems.append(_problem(file, task, "a receive task must name the message it waits for (messageRef)"))
+        if task.xpath("./bpmn:multiInstanceLoopCharacteristics", namespaces=NSMAP):
+            problems.append(_problem(file, task, "a multi-instance receive task is not supported"))
+    for ref in process.xpath(".//bpmn:messageEventDefinition[@messageRef]", namespaces=NSMAP):
+        message = (
+            ref.getroottree()
+            .getroot()
+            .xpath(f"./bpmn:message[@id={_xpath_literal(ref.get('messageRef'))}]", namespaces=NSMAP)
+        )
+        if not message or not message[0].get("name"):
+            problems.append(
+                _problem(file, _owner(ref), f"message {ref.get('messageRef')!r} is not declared with a name")
+            )
+    for task in process.xpath(".//bpmn:sendTask", namespaces=NSMAP):
+        problems.append(
+            _problem(
+                file, task, "a send task is not supported: messages are delivered from outside (POST /api/v1/messages)"
+            )
+        )
+    for throw in process.xpath(
+        ".//bpmn:intermediateThrowEvent[bpmn:messageEventDefinition] | .//bpmn:endEvent[bpmn:messageEventDefinition]",
+        namespaces=NSMAP,
+    ):
+        problems.append(
+            _problem(
+                file,
+                throw,
+                "throwing a message is not supported: messages are delivered from outside (POST /api/v1/messages)",
+            )
+        )
+    return problems
+
+
+def _xpath_literal(text: str | None) -> str:
+    text = text or ""
+    return f'"{text}"' if '"' not in text else f"'{text}'"
 
 
 def _gateway_problems(process: etree._Element, file: str) -> list[Problem]:
@@ -560,6 +609,21 @@ def _start_timers(process: etree._Element) -> list[StartTimer]:
     return timers
 
 
+class _ReceiveTaskParser(CamundaEventDefinitionParser, ReceiveTaskParser):
+    """A receive task's message read as Camunda's (SpiffWorkflow's Camunda parser leaves receive
+    tasks to the plain BPMN one, whose message the Camunda serializer cannot write)."""
+
+    def create_task(self) -> Any:
+        return ReceiveTaskParser.create_task(self)
+
+
+class _Parser(CamundaParser):
+    OVERRIDE_PARSER_CLASSES: ClassVar[dict[str, Any]] = {
+        **CamundaParser.OVERRIDE_PARSER_CLASSES,
+        full_tag("receiveTask"): (_ReceiveTaskParser, ReceiveTask),
+    }
+
+
 def parse_bpmn(source: bytes | str, file: str = "<bpmn>", *, check: bool = True) -> list[ParsedProcess]:
     """Validate a BPMN document and return its executable processes, or raise InvalidBpmn
     listing every problem found. ``check=False``: a document that was checked when it was
@@ -575,7 +639,7 @@ def parse_bpmn(source: bytes | str, file: str = "<bpmn>", *, check: bool = True)
         problems = normalised.problems + semantic_problems(root, file)
         if problems:
             raise InvalidBpmn(problems)
-    parser = CamundaParser()
+    parser = _Parser()
     try:
         parser.add_bpmn_xml(root, file)
         result = []

@@ -13,11 +13,14 @@ from weakref import WeakKeyDictionary
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
+from SpiffWorkflow.bpmn.specs.event_definitions.item_aware_event import SignalEventDefinition
+from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.multiple import MultipleEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.bpmn.specs.mixins.events.intermediate_event import BoundaryEvent
 from SpiffWorkflow.bpmn.specs.mixins.events.start_event import StartEvent
 from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import MultiInstanceTask
+from SpiffWorkflow.bpmn.util import BpmnEvent
 from SpiffWorkflow.exceptions import SpiffWorkflowException, TaskNotFoundException
 from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
@@ -76,6 +79,21 @@ class FiredTimer:
     attached_name: str = ""  # and that task's name
     interrupting: bool = False
 
+
+@dataclass(frozen=True)
+class WaitingEvent:
+    """A message or signal a task of the workflow waits for (``kind``: "message" or "signal")."""
+
+    task_id: str
+    bpmn_id: str
+    kind: str
+    name: str
+
+
+# Where a delivered message's variables are put by SpiffWorkflow's Camunda message event (it
+# keeps them under a "result variable"); the product merges them into the case's data itself
+# and leaves this ``_``-name out of the case's variables.
+MESSAGE_RESULT_KEY = "_message"
 
 _ARMED, _DONE = "armed", "done"  # firing marks of a timer task (see Runtime._timer_marks)
 
@@ -170,6 +188,37 @@ class Runtime:
         self._before_moving(workflow)
         self._guard(workflow.refresh_timers)
         self._steps(workflow)
+
+    def deliver(self, workflow: BpmnWorkflow, kind: str, name: str, variables: dict[str, Any]) -> list[str]:
+        """Deliver a message or signal to the tasks of ``workflow`` waiting for it, its
+        ``variables`` merged into their data, then run the engine steps. Returns the ids of
+        the tasks that caught it (none: nothing waited for it)."""
+        self._before_moving(workflow)
+        caught: list[str] = []
+        for task in _waiting_catchers(workflow):
+            definition = _definition_for(task.task_spec.event_definition, kind, name)
+            if definition is None:
+                continue
+            payload: dict[str, Any] = dict(variables)
+            if isinstance(definition, MessageEventDefinition) and hasattr(definition, "result_var"):
+                payload = {"payload": dict(variables), "result_var": MESSAGE_RESULT_KEY}
+            event = BpmnEvent(definition, payload=payload)
+            if not task.task_spec.catches(task, event):
+                continue
+            self._current = task
+
+            def catch(task: Task = task, event: BpmnEvent = event) -> None:
+                task.task_spec.catch(task, event)
+                task.task_spec._update(task)
+
+            task.data.update(variables)
+            self._guard(catch)
+            caught.append(str(task.id))
+            if kind == "message":
+                break  # a message is caught once
+        if caught:
+            self._steps(workflow)
+        return caught
 
     def cancel(self, workflow: BpmnWorkflow) -> None:
         workflow.cancel()
@@ -268,6 +317,7 @@ class Runtime:
             data.update(workflow.last_task.data)
         for task in workflow.get_tasks(state=TaskState.READY | TaskState.WAITING):
             data.update(task.data)
+        data.pop(MESSAGE_RESULT_KEY, None)
         return data
 
     @staticmethod
@@ -312,6 +362,20 @@ class Runtime:
                 due_at = datetime.fromtimestamp(due.timestamp(), UTC)  # a plain datetime, in UTC
                 timers.append(WaitingTimer(str(task.id), task.task_spec.bpmn_id, due_at))
         return timers
+
+    @staticmethod
+    def waiting_events(workflow: BpmnWorkflow) -> list[WaitingEvent]:
+        """The messages and signals the workflow waits for, by task (an event-based gateway
+        waits for each of its events on its own task)."""
+        found = []
+        for task in _waiting_catchers(workflow):
+            definition = task.task_spec.event_definition
+            parts = definition.event_definitions if isinstance(definition, MultipleEventDefinition) else [definition]
+            for part in parts:
+                kind = _kind_of(part)
+                if kind is not None and part.name:
+                    found.append(WaitingEvent(str(task.id), task.task_spec.bpmn_id or "", kind, part.name))
+        return found
 
     @staticmethod
     def waiting_elements(workflow: BpmnWorkflow) -> list[str]:
@@ -496,6 +560,30 @@ def _timer_definition(spec: Any) -> TimerEventDefinition | None:
     if isinstance(definition, MultipleEventDefinition):
         return next((d for d in definition.event_definitions if isinstance(d, TimerEventDefinition)), None)
     return None
+
+
+def _kind_of(definition: Any) -> str | None:
+    if isinstance(definition, MessageEventDefinition):
+        return "message"
+    if isinstance(definition, SignalEventDefinition):
+        return "signal"
+    return None
+
+
+def _definition_for(definition: Any, kind: str, name: str) -> Any:
+    """The part of a task's event definition that is the ``kind`` named ``name``, or None."""
+    parts = definition.event_definitions if isinstance(definition, MultipleEventDefinition) else [definition]
+    return next((p for p in parts if _kind_of(p) == kind and p.name == name), None)
+
+
+def _waiting_catchers(workflow: BpmnWorkflow) -> list[Task]:
+    """The tasks waiting for an event, in creation order (SpiffWorkflow's event manager
+    knows them; a boundary event catches only while it waits)."""
+    return [
+        t
+        for t in _tasks_in_state(workflow, TaskState.WAITING)
+        if getattr(t.task_spec, "event_definition", None) is not None
+    ]
 
 
 def _past(value: Any) -> bool:

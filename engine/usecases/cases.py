@@ -36,7 +36,7 @@ from .context import audit, processes, runtime_for
 from .labels import element_names, field_labels, people_names, value_labels
 from .offering import require_offered, stopped_keys
 from .option_lists import choices, option_sources
-from .persist import save_instance
+from .persist import save_instance, sync_subscriptions
 from .results import InstanceDetail, TaskSummary
 from .visibility import may_see_case, no_case, visible_case
 
@@ -139,6 +139,7 @@ def cancel_instance(session: Session, actor: Actor, instance_id: int, reason: st
     writes.close_items(session, repo.ready_item_rows(session, instance_id), WorkItemState.CANCELLED, now)
     for timer in repo.pending_timers_of_instance(session, instance_id):
         timer.state = TimerState.CANCELLED
+    sync_subscriptions(session, instance, runtime, None)  # it waits for nothing any more
     audit(session, actor, "cancel", instance_id=instance_id, data={"reason": reason})
     session.flush()
     incidents.resolve_open(session, instance_id, actor)  # a cancelled case has nothing left to fail

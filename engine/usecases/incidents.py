@@ -155,6 +155,24 @@ def resolve_timer(session: Session, instance_id: int, bpmn_id: str) -> None:
         audit(session, SYSTEM, "incident_resolved", instance_id=instance_id, bpmn_id=bpmn_id, data={"count": len(rows)})
 
 
+def resolve_stuck(session: Session, instance_id: int, by: Actor) -> None:
+    """A case found stuck waiting for a message or signal got it and moved on: its stuck
+    incident is over (unless the save just now found it stuck again)."""
+    touched = session.info.get(_TOUCHED, set())
+    rows = session.scalars(
+        select(Incident).where(
+            Incident.instance_id == instance_id,
+            Incident.kind == IncidentKind.STUCK,
+            Incident.resolved_at.is_(None),
+        )
+    ).all()
+    rows = [row for row in rows if row.id not in touched]
+    for row in rows:
+        row.resolved_at, row.resolved_by = clock.now(), by.username
+    if rows:
+        audit(session, by, "incident_resolved", instance_id=instance_id, data={"count": len(rows)})
+
+
 def has_open(session: Session, instance_id: int) -> bool:
     return (
         session.scalar(

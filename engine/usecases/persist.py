@@ -9,13 +9,14 @@ from datetime import datetime
 from typing import Any
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
+from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from storage import repositories as repo
 from storage import writes
-from storage.enums import IncidentKind, InstanceStatus, TimerKind, TimerState, WorkItemState
-from storage.models import ProcessInstance, Timer
+from storage.enums import IncidentKind, InstanceStatus, SubscriptionKind, TimerKind, TimerState, WorkItemState
+from storage.models import ProcessInstance, Subscription, Timer
 from storage.repositories import ItemRow
 
 from .. import clock
@@ -74,16 +75,50 @@ def save_instance(
     desired |= {(w.task_id, TimerKind.TASK_DUE): (w.bpmn_id, w.due_at) for w in ready_items if w.due_at is not None}
     desired |= reminder_timers(runtime, ready_items)
     fired_rows = sync_timers(session, instance, desired, now, fired={f.task_id for f in fired})
+    awaited = sync_subscriptions(session, instance, runtime, workflow if status == InstanceStatus.RUNNING else None)
     if fired:
         record_fired(session, instance, workflow, runtime, process, fired, fired_rows, ready_before, now)
-    if status == InstanceStatus.RUNNING and not ready_items and not any(k == TimerKind.BPMN for _, k in desired):
+    armed = any(k == TimerKind.BPMN for _, k in desired)
+    # a message or signal it waits for can be delivered (the messages use case): not stuck
+    if status == InstanceStatus.RUNNING and not ready_items and not armed and not awaited:
         _record_stuck(session, instance, workflow, runtime)
     return ready_items
 
 
+def sync_subscriptions(
+    session: Session, instance: ProcessInstance, runtime: Runtime, workflow: BpmnWorkflow | None
+) -> int:
+    """Make the case's ``subscriptions`` rows what the workflow now waits for (none when it
+    is not running): the index messages and signals are correlated by. Returns how many."""
+    wanted = {
+        (e.task_id, SubscriptionKind(e.kind), e.name[:200]): e.bpmn_id[:200]
+        for e in (runtime.waiting_events(workflow) if workflow is not None else ())
+    }
+    have = {
+        (row.task_id, row.kind, row.name): row.id
+        for row in session.execute(
+            select(Subscription.id, Subscription.task_id, Subscription.kind, Subscription.name).where(
+                Subscription.instance_id == instance.id
+            )
+        )
+    }
+    gone = [row_id for key, row_id in have.items() if key not in wanted]
+    if gone:
+        session.execute(delete(Subscription).where(Subscription.id.in_(gone)))
+    new = [
+        {"instance_id": instance.id, "task_id": task_id, "bpmn_id": bpmn_id, "kind": kind, "name": name}
+        for (task_id, kind, name), bpmn_id in wanted.items()
+        if (task_id, kind, name) not in have
+    ]
+    if new:
+        session.execute(insert(Subscription), new)
+    return len(wanted)
+
+
 def _record_stuck(session: Session, instance: ProcessInstance, workflow: BpmnWorkflow, runtime: Runtime) -> None:
-    """Running, with no user task open and no timer armed: nothing the product does can move
-    the case on (a message or signal nobody delivers, an event the engine cannot arm).
+    """Running, with no user task open, no timer armed and no message or signal awaited:
+    nothing the product does can move the case on (a join waiting for a branch that ended
+    elsewhere, an event the engine cannot arm).
     Recorded as an incident rather than left "running" silently."""
     waiting = runtime.waiting_elements(workflow)
     where = ", ".join(waiting) if waiting else "no element"

@@ -110,18 +110,28 @@ def test_a_failing_script_when_an_officer_completes_a_task_is_his_error_and_noth
 
 
 # -- a case that can never move on ----------------------------------------------------------
-def test_a_case_waiting_for_a_message_nobody_delivers_is_reported_stuck(township, frozen_clock):
-    deploy_fixtures(township, "stuck_message.bpmn")
-    case_id = act(township, "clerk", cases.start_instance, "stuck_message", {}).id
+def test_a_case_nothing_can_move_on_is_reported_stuck(township, frozen_clock):
+    deploy_fixtures(township, "stuck_join.bpmn")
+    case_id = act(township, "clerk", cases.start_instance, "stuck_join", {}).id
     assert act(township, "admin", incidents.list_incidents) == []  # the first task is open: not stuck
     do(township, "clerk", case_id, "send", {})
     assert detail(township, case_id).status == "running"
     [stuck] = act(township, "admin", incidents.list_incidents)
-    assert (stuck.kind, stuck.bpmn_id) == ("stuck", "await_reply")
+    assert (stuck.kind, stuck.bpmn_id) == ("stuck", "join")
     again = act(township, "admin", recovery.retry_case, case_id)
     assert (again.ok, again.still_stuck, again.resolved) == (False, True, 0)
     assert len(act(township, "admin", incidents.list_incidents)) == 1  # the same one, seen again
-    act(township, "admin", cases.cancel_instance, case_id, "对方已撤回")
+    act(township, "admin", cases.cancel_instance, case_id, "流程有误")
+    assert act(township, "admin", incidents.list_incidents) == []
+
+
+def test_a_case_waiting_for_a_message_is_not_stuck(township, frozen_clock):
+    """A message or signal can be delivered (POST /api/v1/messages): waiting for one is work
+    in progress, not a stall."""
+    deploy_fixtures(township, "stuck_message.bpmn")
+    case_id = act(township, "clerk", cases.start_instance, "stuck_message", {}).id
+    do(township, "clerk", case_id, "send", {})
+    assert detail(township, case_id).status == "running"
     assert act(township, "admin", incidents.list_incidents) == []
 
 

@@ -5,11 +5,37 @@ from __future__ import annotations
 from flask import Flask
 from flask_smorest import Api
 
-from . import audit, board, collab, definitions, designer, imports, incidents, instances, me, statistics, tasks
+from . import (
+    audit,
+    board,
+    collab,
+    definitions,
+    designer,
+    imports,
+    incidents,
+    instances,
+    me,
+    messages,
+    statistics,
+    tasks,
+)
 from .common import PREFIX
 from .schemas import ErrorSchema
 
-RESOURCES = (definitions, tasks, instances, collab, me, statistics, board, audit, imports, incidents, designer)
+RESOURCES = (
+    definitions,
+    tasks,
+    instances,
+    collab,
+    me,
+    statistics,
+    board,
+    audit,
+    imports,
+    incidents,
+    messages,
+    designer,
+)
 
 SPEC_OPTIONS = {
     "info": {

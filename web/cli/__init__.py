@@ -30,6 +30,7 @@ from .cases import (
 from .designer import rollback_command, versions_command
 from .imports import export_command, import_command, ledger_command
 from .incidents import incidents_command, retry_command
+from .messages import message_command, signal_command
 from .ops import (
     db_group,
     fire_due_command,
@@ -54,6 +55,8 @@ COMMANDS = (
     cancel_command,
     incidents_command,
     retry_command,
+    message_command,
+    signal_command,
     fire_due_command,
     users_group,
     tokens_group,

@@ -1,0 +1,173 @@
+"""Messages and signals from outside: another system (or the command line) tells the cases
+waiting for something that it happened, with variables that go into their data.
+
+Candidates are found in the ``subscriptions`` index that every save of a case writes (what it
+waits for, by kind and name), never by reading workflows: a message names the case by its
+business key (an indexed column of the case), or by correlation variables, compared with the
+data of the cases subscribed to that name (only those are restored). A message reaches exactly
+one case (none waiting: NotFound; several: Conflict naming them); a signal every case waiting
+for it. Each case reached is locked, moved on by the engine and saved (``save_instance``, which
+rewrites its subscriptions) in the caller's one transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from storage import repositories as repo
+from storage.enums import InstanceStatus, SubscriptionKind
+from storage.models import ProcessInstance, Subscription
+
+from .. import access
+from ..access import Actor
+from ..errors import Conflict, InvalidData, NotAllowed, NotFound
+from . import incidents
+from .context import audit, processes, runtime_for
+from .persist import save_instance
+
+MAX_NAME = 200
+MAX_LISTED = 20  # cases named in a "several cases wait" refusal
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """What a message or signal reached: the cases (ids) and, per case, the elements that caught it."""
+
+    kind: str
+    name: str
+    instance_ids: list[int] = field(default_factory=list)
+    elements: dict[int, list[str]] = field(default_factory=dict)
+
+
+def send_message(
+    session: Session,
+    actor: Actor,
+    name: str,
+    *,
+    business_key: str | None = None,
+    correlation: Mapping[str, Any] | None = None,
+    variables: Mapping[str, Any] | None = None,
+) -> Delivery:
+    """Deliver the message ``name`` to the one case waiting for it (of that business key, or
+    whose data has these correlation values, or the only one when neither is given)."""
+    _require(actor)
+    name = _name(name)
+    candidates = _subscribed(session, SubscriptionKind.MESSAGE, name, business_key)
+    if correlation:
+        candidates = [i for i in candidates if _correlates(session, i, correlation)]
+    where = _where(business_key, correlation)
+    if not candidates:
+        raise NotFound(f"no case waits for the message {name!r}{where}")
+    if len(candidates) > 1:
+        listed = ", ".join(str(i) for i in candidates[:MAX_LISTED]) + (" …" if len(candidates) > MAX_LISTED else "")
+        raise Conflict(
+            f"{len(candidates)} cases wait for the message {name!r}{where}: {listed}; "
+            "name one by its business key or correlation variables"
+        )
+    [instance_id] = candidates
+    delivery = Delivery("message", name)
+    _deliver(session, actor, instance_id, SubscriptionKind.MESSAGE, name, dict(variables or {}), delivery)
+    return delivery
+
+
+def send_signal(session: Session, actor: Actor, name: str, *, variables: Mapping[str, Any] | None = None) -> Delivery:
+    """Broadcast the signal ``name`` to every case waiting for it (none: an empty delivery)."""
+    _require(actor)
+    name = _name(name)
+    delivery = Delivery("signal", name)
+    for instance_id in _subscribed(session, SubscriptionKind.SIGNAL, name, None):
+        _deliver(session, actor, instance_id, SubscriptionKind.SIGNAL, name, dict(variables or {}), delivery)
+    return delivery
+
+
+def _require(actor: Actor) -> None:
+    if not access.may_send_messages(actor):
+        raise NotAllowed(
+            f"{actor.username} may not send messages or signals "
+            f"(needs the permission {access.Permission.MESSAGE_SEND.value})"
+        )
+
+
+def _name(name: str) -> str:
+    name = (name or "").strip()
+    if not name or len(name) > MAX_NAME:
+        raise InvalidData({"name": f"a name of 1 to {MAX_NAME} characters"})
+    return name
+
+
+def _where(business_key: str | None, correlation: Mapping[str, Any] | None) -> str:
+    parts = []
+    if business_key is not None:
+        parts.append(f"business key {business_key!r}")
+    if correlation:
+        parts.append(", ".join(f"{k}={v!r}" for k, v in correlation.items()))
+    return f" with {' and '.join(parts)}" if parts else ""
+
+
+def _subscribed(session: Session, kind: SubscriptionKind, name: str, business_key: str | None) -> list[int]:
+    """The running cases subscribed to ``kind`` ``name`` (of that business key), by id: the index only."""
+    query = (
+        select(Subscription.instance_id)
+        .join(ProcessInstance, ProcessInstance.id == Subscription.instance_id)
+        .where(
+            Subscription.kind == kind,
+            Subscription.name == name,
+            ProcessInstance.status == InstanceStatus.RUNNING,
+        )
+        .distinct()
+        .order_by(Subscription.instance_id)
+    )
+    if business_key is not None:
+        query = query.where(ProcessInstance.business_key == business_key)
+    return list(session.scalars(query))
+
+
+def _correlates(session: Session, instance_id: int, correlation: Mapping[str, Any]) -> bool:
+    """The case's data has each correlation value (compared as given, and as text: a value
+    typed on the command line is text)."""
+    instance = session.get(ProcessInstance, instance_id)
+    if instance is None:
+        return False
+    process = processes.get_by_id(session, instance.definition_id)
+    runtime = runtime_for(session)
+    data = runtime.variables(runtime.restore(process, instance.workflow_json))
+    return all(
+        key in data and (data[key] == value or str(data[key]) == str(value)) for key, value in correlation.items()
+    )
+
+
+def _deliver(
+    session: Session,
+    actor: Actor,
+    instance_id: int,
+    kind: SubscriptionKind,
+    name: str,
+    variables: dict[str, Any],
+    delivery: Delivery,
+) -> None:
+    instance = repo.instance_for_update(session, instance_id)
+    if instance is None or instance.status != InstanceStatus.RUNNING:
+        return
+    process = processes.get_by_id(session, instance.definition_id)
+    runtime = runtime_for(session)
+    workflow = runtime.restore(process, instance.workflow_json)
+    caught = runtime.deliver(workflow, kind.value, name, variables)
+    if not caught:  # the index said it waits, the workflow does not (changed meanwhile): left as it is
+        return
+    bpmn_ids = sorted({runtime.task(workflow, task_id).task_spec.bpmn_id or "" for task_id in caught})
+    audit(
+        session,
+        actor,
+        f"{kind.value}_received",
+        instance_id=instance_id,
+        bpmn_id=bpmn_ids[0] if bpmn_ids else None,
+        data={"name": name, "variables": variables},
+    )
+    save_instance(session, instance, workflow, runtime, process, acting=actor.username)
+    incidents.resolve_stuck(session, instance_id, actor)
+    delivery.instance_ids.append(instance_id)
+    delivery.elements[instance_id] = bpmn_ids

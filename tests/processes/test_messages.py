@@ -1,0 +1,181 @@
+"""Messages and signals from outside (issue 15): a message reaches the one case waiting for
+it (by business key, by correlation variables), none or several waiting is a clear refusal;
+a signal reaches every case waiting for it; the ``subscriptions`` index follows what each
+case waits for, written and removed as the case is saved."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from engine.errors import Conflict, InvalidBpmn, NotAllowed, NotFound
+from engine.usecases import cases, incidents, messages
+from storage.enums import InstanceStatus
+from storage.models import AuditEntry, ProcessInstance, Subscription
+from tests.world import create_people
+from tests.world import deploy as deploy_fixtures
+
+from .conftest import act, do, open_ids, variables
+
+
+@pytest.fixture
+def township(people):
+    create_people(people, "admin", "office1")
+    deploy_fixtures(people, "await_reply.bpmn", "stuck_message.bpmn", "event_gateway_timer.bpmn", "withdrawable.bpmn")
+    return people
+
+
+def start(factory, key, business_key=None, **data) -> int:
+    return act(factory, "clerk", cases.start_instance, key, data, business_key=business_key, validate=False).id
+
+
+def subscriptions(factory, case_id=None) -> list[tuple[int, str, str, str]]:
+    with factory() as s:
+        query = select(Subscription).order_by(Subscription.id)
+        if case_id is not None:
+            query = query.where(Subscription.instance_id == case_id)
+        return [(r.instance_id, r.bpmn_id, r.kind.value, r.name) for r in s.scalars(query)]
+
+
+def status(factory, case_id) -> InstanceStatus:
+    with factory() as s:
+        return s.get(ProcessInstance, case_id).status
+
+
+def test_a_message_by_business_key_reaches_its_receive_task_with_its_variables(township):
+    first = start(township, "await_reply", "2027-001")
+    second = start(township, "await_reply", "2027-002")
+    assert subscriptions(township) == [
+        (first, "wait_reply", "message", "reply"),
+        (second, "wait_reply", "message", "reply"),
+    ]
+    sent = act(township, "admin", messages.send_message, "reply", business_key="2027-002", variables={"answer": "同意"})
+    assert (sent.instance_ids, sent.elements) == ([second], {second: ["wait_reply"]})
+    assert variables(township, second)["answer"] == "同意"
+    assert "_message" not in variables(township, second)
+    assert subscriptions(township, second) == [(second, "wait_recess", "signal", "recess")]  # rewritten
+    assert subscriptions(township, first) == [(first, "wait_reply", "message", "reply")]  # untouched
+    with township() as s:
+        [entry] = s.scalars(select(AuditEntry).where(AuditEntry.action == "message_received")).all()
+        assert (entry.instance_id, entry.actor, entry.bpmn_id) == (second, "admin", "wait_reply")
+
+
+def test_a_message_by_correlation_variable(township):
+    start(township, "await_reply", lead_unit="finance")
+    land = start(township, "await_reply", lead_unit="land")
+    sent = act(township, "admin", messages.send_message, "reply", correlation={"lead_unit": "land"})
+    assert sent.instance_ids == [land]
+
+
+def test_none_waiting_is_not_found_and_several_a_conflict_naming_them(township):
+    with pytest.raises(NotFound, match="no case waits for the message 'reply'"):
+        act(township, "admin", messages.send_message, "reply")
+    a = start(township, "await_reply", "K")
+    b = start(township, "await_reply", "K")
+    with pytest.raises(Conflict) as several:
+        act(township, "admin", messages.send_message, "reply", business_key="K")
+    assert f"{a}, {b}" in several.value.message
+    with pytest.raises(NotFound, match="business key 'other'"):
+        act(township, "admin", messages.send_message, "reply", business_key="other")
+    with pytest.raises(NotFound):  # a name nothing waits for
+        act(township, "admin", messages.send_message, "recess", business_key="K")
+
+
+def test_a_signal_reaches_every_case_waiting_for_it_and_ending_removes_the_rows(township):
+    a = start(township, "await_reply", "A")
+    b = start(township, "await_reply", "B")
+    assert act(township, "admin", messages.send_signal, "recess").instance_ids == []  # nobody waits yet
+    for key in ("A", "B"):
+        act(township, "admin", messages.send_message, "reply", business_key=key)
+    sent = act(township, "admin", messages.send_signal, "recess", variables={"session": 3})
+    assert sorted(sent.instance_ids) == [a, b]
+    assert open_ids(township, a) == open_ids(township, b) == ["review"]
+    assert subscriptions(township) == []
+    assert variables(township, a)["session"] == 3
+    do(township, "clerk", a, "review", {})
+    assert status(township, a) == InstanceStatus.COMPLETED
+
+
+def test_a_message_to_an_intermediate_catch_event_moves_the_case_on(township):
+    case_id = start(township, "stuck_message")
+    assert subscriptions(township, case_id) == []  # the first task is open: nothing awaited yet
+    do(township, "clerk", case_id, "send", {})
+    assert subscriptions(township, case_id) == [(case_id, "await_reply", "message", "reply")]
+    assert act(township, "admin", incidents.list_incidents) == []  # awaiting a message: not stuck
+    act(township, "admin", messages.send_message, "reply", variables={"reply_no": "7"})
+    assert status(township, case_id) == InstanceStatus.COMPLETED
+    assert subscriptions(township, case_id) == []
+
+
+def test_an_event_based_gateway_takes_the_message_branch(township):
+    case_id = start(township, "event_gateway_timer")
+    assert subscriptions(township, case_id) == [(case_id, "gateway", "message", "reply")]
+    act(township, "admin", messages.send_message, "reply")
+    assert status(township, case_id) == InstanceStatus.COMPLETED
+    assert open_ids(township, case_id) == []
+
+
+def test_a_boundary_message_interrupts_the_task(township):
+    case_id = start(township, "withdrawable")
+    assert open_ids(township, case_id) == ["draft"]
+    assert subscriptions(township, case_id) == [(case_id, "withdrawn", "message", "withdraw")]
+    act(township, "admin", messages.send_message, "withdraw")
+    assert open_ids(township, case_id) == []
+    assert status(township, case_id) == InstanceStatus.COMPLETED
+    assert subscriptions(township, case_id) == []
+
+
+def test_only_who_may_send_messages(township):
+    start(township, "await_reply", "K")
+    with pytest.raises(NotAllowed, match=r"message\.send"):
+        act(township, "clerk", messages.send_message, "reply", business_key="K")
+    with pytest.raises(NotAllowed):
+        act(township, "clerk", messages.send_signal, "recess")
+
+
+RECEIVE = """<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" id="d"
+                  targetNamespace="http://congressflow.example/test">
+  {message}
+  <bpmn:process id="p" isExecutable="true">
+    <bpmn:startEvent id="start" />
+    <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="wait" />
+    {task}
+    <bpmn:sequenceFlow id="f2" sourceRef="wait" targetRef="end" />
+    <bpmn:endEvent id="end" />
+  </bpmn:process>
+</bpmn:definitions>"""
+
+
+@pytest.mark.parametrize(
+    "message, task, refusal",
+    [
+        ("", '<bpmn:receiveTask id="wait" />', "[wait]: a receive task must name the message"),
+        (
+            '<bpmn:message id="m" name="reply" />',
+            '<bpmn:receiveTask id="wait" messageRef="m"><bpmn:multiInstanceLoopCharacteristics>'
+            "<bpmn:loopCardinality>2</bpmn:loopCardinality></bpmn:multiInstanceLoopCharacteristics></bpmn:receiveTask>",
+            "[wait]: a multi-instance receive task is not supported",
+        ),
+        (
+            '<bpmn:message id="m" name="reply" />',
+            '<bpmn:sendTask id="wait" messageRef="m" />',
+            "[wait]: a send task is not supported",
+        ),
+    ],
+)
+def test_deploy_refuses_what_cannot_be_delivered_naming_the_element(township, message, task, refusal):
+    from engine.usecases import definitions
+    from engine.usecases.context import SYSTEM
+
+    with pytest.raises(InvalidBpmn) as refused, township.begin() as s:
+        definitions.deploy(s, RECEIVE.format(message=message, task=task).encode(), "x.bpmn", SYSTEM)
+    assert refusal in str(refused.value.message) or any(refusal in str(p) for p in refused.value.problems)
+
+
+def test_cancelling_a_case_removes_its_subscriptions(township):
+    case_id = start(township, "await_reply", "K")
+    act(township, "admin", cases.cancel_instance, case_id, "重复登记")
+    assert subscriptions(township, case_id) == []
+    with pytest.raises(NotFound):
+        act(township, "admin", messages.send_message, "reply", business_key="K")

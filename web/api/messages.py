@@ -1,0 +1,75 @@
+"""/api/v1/messages and /api/v1/signals: another system tells the cases waiting for something
+that it happened (engine/usecases/messages.py), for ``message.send``. A message reaches exactly
+one case (404 when none waits, 409 naming them when several do); a signal every case waiting."""
+
+from __future__ import annotations
+
+import marshmallow as ma
+from marshmallow import fields, validate
+
+from engine.usecases import messages
+
+from .common import actor, make_blueprint, writer
+
+bp = make_blueprint(  # two resources at the API's root: /messages and /signals
+    "messages", "", "Messages and signals: what cases wait for from outside"
+)
+
+_VARIABLES = fields.Dict(
+    keys=fields.String(validate=validate.Length(min=1, max=200)),
+    load_default=dict,
+    metadata={"description": "values that go into the data of the case(s) reached"},
+)
+
+
+class MessageSchema(ma.Schema):
+    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    business_key = fields.String(validate=validate.Length(min=1, max=200), metadata={"description": "the case's"})
+    correlation = fields.Dict(
+        keys=fields.String(validate=validate.Length(min=1, max=200)),
+        load_default=dict,
+        metadata={"description": "variable: value pairs the case's data must have"},
+    )
+    variables = _VARIABLES
+
+
+class SignalSchema(ma.Schema):
+    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    variables = _VARIABLES
+
+
+class DeliverySchema(ma.Schema):
+    kind = fields.String(metadata={"description": "message or signal"})
+    name = fields.String()
+    instance_ids = fields.List(fields.Integer(), metadata={"description": "the cases reached"})
+    elements = fields.Dict(
+        keys=fields.String(),
+        values=fields.List(fields.String()),
+        metadata={"description": "per case, the elements that caught it"},
+    )
+
+
+@bp.post("/messages")
+@bp.arguments(MessageSchema)
+@bp.response(200, DeliverySchema)
+def send_message(args: dict):
+    """Deliver a message to the one case waiting for it: by business key, by correlation
+    variables, or the only one waiting. 404 when none waits, 409 (naming them) when several do."""
+    with writer() as s:
+        return messages.send_message(
+            s,
+            actor(),
+            args["name"],
+            business_key=args.get("business_key"),
+            correlation=args["correlation"],
+            variables=args["variables"],
+        )
+
+
+@bp.post("/signals")
+@bp.arguments(SignalSchema)
+@bp.response(200, DeliverySchema)
+def send_signal(args: dict):
+    """Broadcast a signal to every case waiting for it (none: an empty list)."""
+    with writer() as s:
+        return messages.send_signal(s, actor(), args["name"], variables=args["variables"])

@@ -1,0 +1,80 @@
+"""Messages and signals from the command line (engine/usecases/messages.py): ``message NAME``
+delivers to the one case waiting for it (by ``--business-key``, by ``--correlate var=value``, or
+the only one waiting), ``signal NAME`` to every case waiting for it. For whoever has
+``message.send``, or the server's ``--operator`` (a script on the server, say)."""
+
+from __future__ import annotations
+
+import click
+from flask.cli import with_appcontext
+
+from engine.usecases import messages
+
+from ..database import session_factory
+from .cases import _parse_var
+from .common import acting_options, emit, json_option, resolve_actor, use_case
+
+_VAR = click.option(
+    "--var", "variables", multiple=True, help="name=value put into the case's data (JSON when it parses)"
+)
+
+
+def _reached(delivery: messages.Delivery) -> str:
+    if not delivery.instance_ids:
+        return f"{delivery.kind} {delivery.name!r}: no case waits for it"
+    return "\n".join(
+        f"{delivery.kind} {delivery.name!r} → case {i} at {', '.join(delivery.elements.get(i, [])) or '-'}"
+        for i in delivery.instance_ids
+    )
+
+
+@click.command("message")
+@with_appcontext
+@click.argument("name")
+@click.option("--business-key", default=None, help="the case's business key")
+@click.option("--correlate", "correlation", multiple=True, help="var=value the case's data must have")
+@_VAR
+@acting_options
+@json_option
+@use_case
+def message_command(
+    name: str,
+    business_key: str | None,
+    correlation: tuple[str, ...],
+    variables: tuple[str, ...],
+    username: str | None,
+    as_operator: bool,
+    as_json: bool,
+) -> None:
+    """Deliver a message to the one case waiting for it (exit 5 when none waits, 3 when several do)."""
+    with session_factory().begin() as session:
+        delivery = messages.send_message(
+            session,
+            resolve_actor(session, username, as_operator),
+            name,
+            business_key=business_key,
+            correlation=dict(_parse_var(c) for c in correlation),
+            variables=dict(_parse_var(v) for v in variables),
+        )
+    emit(as_json, delivery, _reached)
+
+
+@click.command("signal")
+@with_appcontext
+@click.argument("name")
+@_VAR
+@acting_options
+@json_option
+@use_case
+def signal_command(
+    name: str, variables: tuple[str, ...], username: str | None, as_operator: bool, as_json: bool
+) -> None:
+    """Broadcast a signal to every case waiting for it."""
+    with session_factory().begin() as session:
+        delivery = messages.send_signal(
+            session,
+            resolve_actor(session, username, as_operator),
+            name,
+            variables=dict(_parse_var(v) for v in variables),
+        )
+    emit(as_json, delivery, _reached)
