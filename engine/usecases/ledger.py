@@ -37,7 +37,7 @@ from ..errors import EngineError, FieldError, InvalidData, NotFound
 from . import notifications, spreadsheets
 from .cases import start_instance
 from .context import audit, processes
-from .ledger_rows import COLUMNS, PROCESS_OF, STEPS, C, Cells, LedgerKind, Step, options
+from .ledger_rows import COLUMNS, PROCESS_OF, STEPS, C, Cells, LedgerKind, Step, option_lists
 from .onboarding import Problem
 from .tasks import run_completion
 
@@ -78,7 +78,7 @@ def template(session: Session, actor: Actor, kind: str) -> bytes:
     }
     if ledger == LedgerKind.PROPOSALS:
         lists["提出代表"] = list(repo.users_with_role(session, Role.DEPUTY).values())
-        lists["类别"] = list(options(session, "proposal", "Task_Classify", "category").values())
+        lists["类别"] = list(option_lists(session, ledger)["类别"].values())
     columns = [
         C(c.header, c.width, c.required, c.example, lists.get(c.header, c.choices), c.hint) for c in COLUMNS[ledger]
     ]
@@ -140,11 +140,12 @@ def _replay(session: Session, actor: Actor, kind: LedgerKind, filename: str, con
     units = repo.department_choices(session)
     deputies = repo.users_with_role(session, Role.DEPUTY)
     today = clock.now().astimezone(LOCAL_TZ).date()
+    lists = option_lists(session, kind)
     outcomes: list[RowOutcome] = []
     keys: dict[str, int] = {}
     for row in sheet.rows:
-        cells = Cells(row, units, deputies, today)
-        steps = STEPS[kind](session, cells)
+        cells = Cells(row, units, deputies, today, lists)
+        steps = STEPS[kind](cells)
         key = cells.required("编号")
         if key in keys:
             cells.refuse("编号", FieldError("duplicate_in_file", {"value": key, "row": keys[key]}))

@@ -88,8 +88,16 @@ class Cells:
     """A row's cells read as the process needs them; what cannot be read is a problem at its
     row and column."""
 
-    def __init__(self, row: spreadsheets.Row, units: dict[str, str], deputies: dict[str, str], today: date):
+    def __init__(
+        self,
+        row: spreadsheets.Row,
+        units: dict[str, str],
+        deputies: dict[str, str],
+        today: date,
+        lists: dict[str, dict[str, str]],
+    ):
         self.row, self.units, self.deputies, self.today = row, units, deputies, today
+        self.lists = lists  # column → the form's options it is read against (``option_lists``)
         self.problems: list[Problem] = []
 
     def text(self, column: str) -> str:
@@ -164,14 +172,24 @@ def options(session: Session, process_key: str, bpmn_id: str | None, field_id: s
     return {o.id: o.name for o in f.options} if f else {}
 
 
+def option_lists(session: Session, kind: LedgerKind) -> dict[str, dict[str, str]]:
+    """The form options the ledger's columns are read against, read once for a whole file."""
+    if kind == LedgerKind.PROPOSALS:
+        return {
+            "提出时间": options(session, "proposal", None, "submitted_during"),
+            "类别": options(session, "proposal", "Task_Classify", "category"),
+        }
+    return {"来源": options(session, "petition", None, "channel")}
+
+
 # -- what a row's steps are ------------------------------------------------------------------
-def proposal_steps(session: Session, c: Cells) -> list[Step]:
+def proposal_steps(c: Cells) -> list[Step]:
     start = {
         "kind": "suggestion",  # a 议案 goes through the presidium: entered by hand
         "title": c.required("标题"),
         "content": c.required("内容"),
         "deputy": c.choice("提出代表", c.deputies, required=True),
-        "submitted_during": c.choice("提出时间", options(session, "proposal", None, "submitted_during"), True),
+        "submitted_during": c.choice("提出时间", c.lists["提出时间"], True),
     }
     registered = c.day("登记日期") if c.required("登记日期") else None
     steps = [Step(None, registered, "登记日期", start)] if registered else []
@@ -179,7 +197,7 @@ def proposal_steps(session: Session, c: Cells) -> list[Step]:
     if assigned:
         lead = c.choice("主办单位", c.units, required=True)
         cohandling = [u for u in c.units_of("协办单位") if u != lead]
-        category = c.choice("类别", options(session, "proposal", "Task_Classify", "category"), required=True)
+        category = c.choice("类别", c.lists["类别"], required=True)
         data = {
             "category": category,
             "lead_unit": lead,
@@ -206,10 +224,10 @@ def proposal_steps(session: Session, c: Cells) -> list[Step]:
     return steps
 
 
-def petition_steps(session: Session, c: Cells) -> list[Step]:
+def petition_steps(c: Cells) -> list[Step]:
     received = c.day("收到日期") if c.required("收到日期") else None
     start = {
-        "channel": c.choice("来源", options(session, "petition", None, "channel"), True),
+        "channel": c.choice("来源", c.lists["来源"], True),
         "petitioner_name": c.required("信访人姓名"),
         "petitioner_phone": c.text("联系电话"),
         "petition_subject": c.required("事由"),

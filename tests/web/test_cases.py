@@ -173,21 +173,15 @@ def test_a_period_ending_on_a_weekend_says_where_it_moved(app, as_user):
     assert "2026-12-28 24:00" in due and "顺延至 2026-12-28" in due
 
 
-def test_the_case_page_says_values_by_their_labels_not_codes(app, as_user):
+def start_proposal(app):
+    """A suggestion of the library's proposal process, registered by the office for a deputy."""
     deploy(app, REPO_ROOT / "bpmn" / "proposal.bpmn")
-    case = act(
-        app,
-        "office1",
-        cases.start_instance,
-        "proposal",
-        {
-            "kind": "suggestion",
-            "title": "修缮村道",
-            "content": "村道破损",
-            "deputy": "deputy",
-            "submitted_during": "recess",
-        },
-    )
+    data = {"kind": "suggestion", "title": "修缮村道", "content": "村道破损", "deputy": "deputy"}
+    return act(app, "office1", cases.start_instance, "proposal", {**data, "submitted_during": "recess"})
+
+
+def test_the_case_page_says_values_by_their_labels_not_codes(app, as_user):
+    case = start_proposal(app)
     html = text_of(as_user("office1").get(f"/cases/{case.id}"))
     facts = html.split('id="variables"', 1)[1].split("</dl>", 1)[0]
     assert (
@@ -200,20 +194,7 @@ def test_the_case_page_says_values_by_their_labels_not_codes(app, as_user):
 
 
 def test_a_task_page_shows_the_officers_help_not_the_designers_notes(app, as_user):
-    deploy(app, REPO_ROOT / "bpmn" / "proposal.bpmn")
-    case = act(
-        app,
-        "office1",
-        cases.start_instance,
-        "proposal",
-        {
-            "kind": "suggestion",
-            "title": "修缮村道",
-            "content": "村道破损",
-            "deputy": "deputy",
-            "submitted_during": "recess",
-        },
-    )
+    case = start_proposal(app)
     [classify] = case.open_tasks
     html = text_of(as_user("office1").get(f"/tasks/{classify.task_id}"))
     help_text = html.split('id="task-help">', 1)[1].split("</p>", 1)[0]

@@ -11,6 +11,7 @@ case at its recorded dates (engine.usecases.ledger); ``--dry-run`` says what eac
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import click
@@ -44,6 +45,26 @@ def _result_text(result: onboarding.Result) -> str:
     return "\n".join(lines)
 
 
+def _run(plan: Callable, apply: Callable, refused: Callable, dry_text: Callable, done_text: Callable) -> Callable:
+    """An import command's body: the dry run (read only; refused with its problems) or the
+    import (one transaction, all or nothing), its result emitted as text or JSON."""
+
+    def run(kind: str, file: Path, dry_run: bool, username: str | None, as_operator: bool, as_json: bool) -> None:
+        content = file.read_bytes()
+        if dry_run:
+            with session_factory()() as session:
+                planned = plan(session, resolve_actor(session, username, as_operator), kind, file.name, content)
+            if planned.problems:
+                raise refused(planned)
+            emit(as_json, planned, dry_text)
+            return
+        with session_factory().begin() as session:
+            result = apply(session, resolve_actor(session, username, as_operator), kind, file.name, content)
+        emit(as_json, result, done_text)
+
+    return run
+
+
 @click.command("import")
 @with_appcontext
 @click.argument("kind", type=click.Choice([k.value for k in onboarding.Kind]))
@@ -58,17 +79,10 @@ def import_command(
     """Import units or people from an .xlsx or .csv file (units first, then people, then the
     units again with their heads and contacts). Refused with every problem by row and column;
     nothing is written then."""
-    content = file.read_bytes()
-    if dry_run:
-        with session_factory()() as session:
-            plan = onboarding.plan(session, resolve_actor(session, username, as_operator), kind, file.name, content)
-        if plan.problems:
-            raise onboarding.ImportRefused(plan)
-        emit(as_json, plan, lambda p: "\n".join(["dry run: nothing written", *_plan_text(p)]))
-        return
-    with session_factory().begin() as session:
-        result = onboarding.apply(session, resolve_actor(session, username, as_operator), kind, file.name, content)
-    emit(as_json, result, _result_text)
+    dry_run_text = lambda p: "\n".join(["dry run: nothing written", *_plan_text(p)])  # noqa: E731
+    _run(onboarding.plan, onboarding.apply, onboarding.ImportRefused, dry_run_text, _result_text)(
+        kind, file, dry_run, username, as_operator, as_json
+    )
 
 
 def _ledger_text(plan: ledger.LedgerPlan) -> str:
@@ -94,17 +108,10 @@ def ledger_command(
     """Import this year's ledger of proposals or petitions from an .xlsx or .csv file: each row
     becomes a case replayed at the dates it records. All or nothing; refused with every problem
     by row and column."""
-    content = file.read_bytes()
-    if dry_run:
-        with session_factory()() as session:
-            plan = ledger.plan(session, resolve_actor(session, username, as_operator), kind, file.name, content)
-        if plan.problems:
-            raise ledger.LedgerRefused(plan)
-        emit(as_json, plan, lambda p: "\n".join(["dry run: nothing written", _ledger_text(p)]))
-        return
-    with session_factory().begin() as session:
-        result = ledger.apply(session, resolve_actor(session, username, as_operator), kind, file.name, content)
-    emit(as_json, result, _ledger_text)
+    dry_run_text = lambda p: "\n".join(["dry run: nothing written", _ledger_text(p)])  # noqa: E731
+    _run(ledger.plan, ledger.apply, ledger.LedgerRefused, dry_run_text, _ledger_text)(
+        kind, file, dry_run, username, as_operator, as_json
+    )
 
 
 @click.command("export")
