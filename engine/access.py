@@ -40,11 +40,14 @@ class Permission(StrEnum):
     SUPERVISE = "supervise"  # 督办: issue and follow supervision notices
     EXPORT = "export"  # statistics and exports of case data
     PROCESS_DEPLOY = "process.deploy"  # open processes in the designer and deploy versions
+    PROCESS_MIGRATE = "process.migrate"  # move running cases from one version of a process to another
     ADMIN_USERS = "admin.users"  # users, roles, departments, passwords, anyone's API tokens
     ADMIN_SETTINGS = "admin.settings"  # the working-day calendar and the statutory deadline settings
     CASE_IMPORT = "case.import"  # bring in the year's ledger: cases replayed at their recorded dates
     INCIDENT_MANAGE = "incident.manage"  # see cases' run-time failures (incidents) and retry them
     MESSAGE_SEND = "message.send"  # deliver a message or a signal to the cases waiting for it
+    EXTERNAL_TASK_WORK = "external_task.work"  # a worker: fetch, lock, complete and fail external tasks
+    METRICS_READ = "metrics.read"  # the operational figures at /metrics (Prometheus), through an API token
 
 
 P = Permission
@@ -64,14 +67,17 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             P.TASK_REASSIGN,
             P.EXPORT,
             P.PROCESS_DEPLOY,
+            P.PROCESS_MIGRATE,
             P.ADMIN_USERS,
             P.ADMIN_SETTINGS,
             P.CASE_IMPORT,
             P.INCIDENT_MANAGE,
             P.MESSAGE_SEND,
+            P.EXTERNAL_TASK_WORK,
+            P.METRICS_READ,
         }
     ),
-    Role.DESIGNER: frozenset({P.PROCESS_DEPLOY}),
+    Role.DESIGNER: frozenset({P.PROCESS_DEPLOY, P.PROCESS_MIGRATE}),
     Role.OFFICER: frozenset({P.CASE_START, P.CASE_CANCEL}),
     Role.OFFICE_HEAD: frozenset(
         {
@@ -262,6 +268,31 @@ def may_send_messages(actor: Actor) -> bool:
     holds them, like completing their task; administrators, and the integrating systems that
     act through an administrator's API token (or the command line's ``--operator``)."""
     return actor.can(P.MESSAGE_SEND)
+
+
+def may_work_external_tasks(actor: Actor) -> bool:
+    """Fetch, lock, complete or fail external tasks: a worker's answer moves cases on with
+    the data it carries, whoever holds them, like a message; administrators, and the workers
+    that act through an administrator's API token (or the command line's ``--operator``)."""
+    return actor.can(P.EXTERNAL_TASK_WORK)
+
+
+def may_see_worker_errors(actor: Actor) -> bool:
+    """The external tasks list with the errors workers reported (the text a worker wrote may
+    carry the case's data): the workers' side, and whoever answers for incidents."""
+    return actor.can(P.EXTERNAL_TASK_WORK) or actor.can(P.INCIDENT_MANAGE)
+
+
+def may_read_metrics(actor: Actor | None, *, from_loopback: bool, loopback_allowed: bool) -> bool:
+    """The operational figures (request latencies, completions, timer lateness, task counts:
+    no case data, no names): a person with ``metrics.read`` (a monitoring system scraping with
+    an API token of theirs), or, when the configuration allows it, a scrape from this machine
+    itself (the usual Prometheus beside the server). ``from_loopback`` is for the caller to say
+    truthfully: a request a reverse proxy passed on comes from the proxy's loopback address but
+    from elsewhere in truth, and is not from loopback."""
+    if actor is not None and actor.can(P.METRICS_READ):
+        return True
+    return loopback_allowed and from_loopback
 
 
 # -- everything else ----------------------------------------------------------------------

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, ClassVar
@@ -16,7 +18,8 @@ from sqlalchemy import (
     create_engine,
     event,
 )
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
 NAMING_CONVENTION = {
@@ -81,19 +84,34 @@ def default_sqlite_url(instance_path: str | Path) -> str:
     return f"sqlite:///{path}"
 
 
+# Execution options (on an engine, a connection or a session's connection) saying what a
+# transaction will do; read when it begins (see ``_configure_sqlite``).
+READ_ONLY = "congressflow_read_only"  # never writes: a reader that never waits for nor holds a lock
+NO_WAIT = "congressflow_no_wait"  # a write that gives up at once when SQLite's write lock is taken
+SQLITE_BUSY_TIMEOUT_SECONDS = 30
+
+
+class Busy(Exception):
+    """A ``write_unless_busy`` write found the lock it needs taken: nothing was written."""
+
+
 def make_engine(url: str, **kwargs: Any) -> Engine:
     """Create an engine; SQLite gets WAL, foreign keys, a busy timeout and
-    ``BEGIN IMMEDIATE`` so that writers queue instead of failing mid-transaction."""
+    ``BEGIN IMMEDIATE`` so that writers queue instead of failing mid-transaction
+    (readers, see ``make_session_factory(read_only=True)``, begin deferred)."""
     if url.startswith("sqlite"):
-        kwargs.setdefault("connect_args", {}).setdefault("timeout", 30)
+        timeout = kwargs.setdefault("connect_args", {}).setdefault("timeout", SQLITE_BUSY_TIMEOUT_SECONDS)
         engine = create_engine(url, **kwargs)
-        _configure_sqlite(engine)
+        _configure_sqlite(engine, round(float(timeout) * 1000))
         return engine
     kwargs.setdefault("pool_pre_ping", True)
     return create_engine(url, **kwargs)
 
 
-def _configure_sqlite(engine: Engine) -> None:
+_QUERY_ONLY = "congressflow_query_only"  # in a pooled connection's info: PRAGMA query_only is on
+
+
+def _configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         # Let SQLAlchemy's "begin" event below start transactions, not pysqlite.
@@ -106,12 +124,85 @@ def _configure_sqlite(engine: Engine) -> None:
         cursor.close()
 
     @event.listens_for(engine, "begin")
-    def _on_begin(connection: Any) -> None:
-        # A deferred transaction that reads, then writes after another writer
-        # committed fails at once with SQLITE_BUSY; taking the write lock up front
-        # makes concurrent use cases wait their turn (busy timeout) instead.
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+    def _on_begin(connection: Connection) -> None:
+        options = connection.get_execution_options()
+        read_only = bool(options.get(READ_ONLY))
+        # A reader's statement that would write fails ("attempt to write a readonly
+        # database"): a path wrongly marked read-only shows in the tests, not as a writer
+        # that takes the lock late and fails under load. Switched only when a pooled
+        # connection changes role: SQLite prepares every statement again after a switch.
+        record = connection.connection.info
+        if record.get(_QUERY_ONLY, False) != read_only:
+            connection.exec_driver_sql(f"PRAGMA query_only={'ON' if read_only else 'OFF'}")
+            record[_QUERY_ONLY] = read_only
+        if read_only:
+            # Deferred: it neither waits for the write lock nor keeps writers waiting (WAL:
+            # it reads the last committed state while a writer works). It takes no lock, so
+            # it cannot be refused: sent to the driver directly (SQLAlchemy's statement
+            # machinery costs ~20 µs, a tenth of an authenticated request's database work).
+            connection.connection.driver_connection.execute("BEGIN")  # type: ignore[union-attr]
+        elif options.get(NO_WAIT):
+            connection.exec_driver_sql("PRAGMA busy_timeout=0")
+            try:
+                connection.exec_driver_sql("BEGIN IMMEDIATE")
+            finally:
+                connection.exec_driver_sql(f"PRAGMA busy_timeout={busy_timeout_ms}")
+        else:
+            # A deferred transaction that reads, then writes after another writer
+            # committed fails at once with SQLITE_BUSY; taking the write lock up front
+            # makes concurrent use cases wait their turn (busy timeout) instead.
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-def make_session_factory(engine: Engine) -> sessionmaker[Session]:
-    return sessionmaker(engine, expire_on_commit=False)
+def read_only_engine(engine: Engine) -> Engine:
+    """The same engine and pool for transactions that only read. SQLite: deferred, refusing
+    writes (see ``_on_begin``). PostgreSQL: autocommit, each statement its own transaction:
+    under READ COMMITTED every statement reads a snapshot of its own anyway, so the reads
+    see what they would in one transaction, without its BEGIN and ROLLBACK round trips (two
+    of the four an authenticated read costs) and without holding a transaction between
+    statements. A write there would not be refused but committed at once: SQLite, on which
+    every test runs, is where a path wrongly marked read-only fails."""
+    options: dict[str, Any] = {READ_ONLY: True}
+    if engine.dialect.name == "postgresql":
+        options["isolation_level"] = "AUTOCOMMIT"
+    return engine.execution_options(**options)
+
+
+def make_session_factory(engine: Engine, *, read_only: bool = False) -> sessionmaker[Session]:
+    """Sessions on ``engine``. ``read_only``: for code paths known never to write (the
+    pages and API reads, authentication): on SQLite they never take the write lock, which
+    writers take at the start of their transaction (``BEGIN IMMEDIATE``), so a reader never
+    queues behind a writer nor a writer behind a reader; a write in one is refused."""
+    return sessionmaker(read_only_engine(engine) if read_only else engine, expire_on_commit=False)
+
+
+@contextmanager
+def write_unless_busy(factory: sessionmaker[Session]) -> Iterator[Session]:
+    """A write transaction, committed at the end of the block, that gives up at once with
+    ``Busy`` (nothing written) rather than wait for a lock: on SQLite when another writer
+    holds the write lock, on PostgreSQL when a row it writes is locked. For bookkeeping that
+    a request which only reads may do, and a later request may do instead."""
+    with factory() as session:
+        try:
+            connection = session.connection(execution_options={NO_WAIT: True})  # SQLite: may give up here
+            if connection.dialect.name == "postgresql":
+                connection.exec_driver_sql("SET LOCAL lock_timeout = 1")  # ms; 0 would mean none
+            yield session
+            session.commit()
+        except OperationalError as error:
+            if _is_busy(error):
+                raise Busy("another transaction holds the lock this write needs") from error
+            raise
+
+
+# SQLITE_BUSY and its extended codes (_RECOVERY, _SNAPSHOT, _TIMEOUT); PostgreSQL's lock_not_available
+_SQLITE_BUSY = frozenset({5, 261, 517, 773})
+_PG_LOCK_NOT_AVAILABLE = "55P03"
+
+
+def _is_busy(error: OperationalError) -> bool:
+    cause = error.orig
+    return (
+        getattr(cause, "sqlite_errorcode", None) in _SQLITE_BUSY
+        or getattr(cause, "sqlstate", None) == _PG_LOCK_NOT_AVAILABLE
+    )

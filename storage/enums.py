@@ -51,6 +51,8 @@ class IncidentKind(StrEnum):
 
     TIMER = "timer"  # a timer fired, and a script, expression or the engine step after it failed
     STUCK = "stuck"  # running, with no open user task and no armed timer: nothing can move it on
+    EXTERNAL_TASK = "external_task"  # a worker failed an external task and no retries are left
+    CALL = "call"  # a called case ended in an error (or was cancelled) that no boundary event caught
 
 
 class SubscriptionKind(StrEnum):

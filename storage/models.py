@@ -144,6 +144,14 @@ class ProcessInstance(Base):
     started_at: Mapped[datetime]
     updated_at: Mapped[datetime]
     ended_at: Mapped[datetime | None]
+    # A case started by another case's call activity: the calling case and the waiting task
+    # (engine/usecases/calls.py), so the child's end reaches its parent and a parent's
+    # cancellation reaches its children.
+    parent_instance_id: Mapped[int | None] = mapped_column(
+        ForeignKey("process_instances.id", ondelete="SET NULL"), index=True
+    )
+    parent_task_id: Mapped[str | None] = mapped_column(String(36))
+    parent_bpmn_id: Mapped[str | None] = mapped_column(String(200))  # the calling call activity
 
     definition: Mapped[ProcessDefinition] = relationship(lazy="raise")
 
@@ -565,3 +573,30 @@ class Subscription(Base):
     bpmn_id: Mapped[str] = mapped_column(String(200))
     kind: Mapped[SubscriptionKind] = mapped_column(_enum(SubscriptionKind))
     name: Mapped[str] = mapped_column(String(200))
+
+
+class ExternalTask(Base):
+    """A service task (``camunda:type="external"``) waiting for a worker outside the
+    product: fetched and locked by topic for a while, completed with variables or failed
+    with retries and a back-off; with no retries left it raises an incident on its case
+    (engine/usecases/external_tasks.py). Rewritten by every save of the case, like its
+    subscriptions, so that a worker's fetch never deserializes a workflow."""
+
+    __tablename__ = "external_tasks"
+    __table_args__ = (
+        UniqueConstraint("instance_id", "task_id"),
+        Index("ix_external_tasks_topic", "topic", "lock_expires_at"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("process_instances.id", ondelete="CASCADE"), index=True)
+    task_id: Mapped[str] = mapped_column(String(36))  # the waiting SpiffWorkflow task
+    bpmn_id: Mapped[str] = mapped_column(String(200))
+    topic: Mapped[str] = mapped_column(String(200))
+    priority: Mapped[int] = mapped_column(Integer, default=0)
+    worker_id: Mapped[str | None] = mapped_column(String(200))  # who holds the lock
+    lock_expires_at: Mapped[datetime | None]
+    retries: Mapped[int | None] = mapped_column(Integer)  # None until a worker first reports a failure
+    retry_at: Mapped[datetime | None]  # not fetchable before (the back-off after a failure)
+    error_message: Mapped[str | None] = mapped_column(String(1000))
+    error_details: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]

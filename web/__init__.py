@@ -8,7 +8,7 @@ from typing import Any
 
 from flask import Flask
 
-from . import api, auth, cli, database, errors, i18n, security
+from . import api, auth, cli, database, errors, i18n, metrics, security
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
@@ -26,6 +26,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret(Path(app.instance_path))
     database.init_app(app)
+    metrics.init_app(app)  # first: a request's time counts from its first hook
     cli.init_app(app)
     auth.init_app(app)
     security.init_app(app)

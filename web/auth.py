@@ -16,14 +16,16 @@ from flask import Flask, Response, abort, g, redirect, request, session, url_for
 from flask_login import LoginManager, current_user
 
 from engine.access import Actor, Permission
-from storage import repositories as repo
+from storage import principals
 from storage.models import User
+from storage.principals import Principal
 
 from . import database
 from .errors import json_error, wants_json
 
 login_manager = LoginManager()
 
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})  # what never writes (the rest may)
 SESSION_VERSION = "session_version"  # the key in the session: the account's version at sign-in
 
 # What a user who must change their password may still reach: the page to change it,
@@ -52,7 +54,7 @@ class SignedInUser:
         return self.id
 
     @classmethod
-    def of(cls, user: User) -> SignedInUser:
+    def of(cls, user: User | Principal) -> SignedInUser:
         return cls(
             id=user.username,
             display_name=user.display_name,
@@ -72,14 +74,14 @@ def init_app(app: Flask) -> None:
 
 
 def _load_user(username: str) -> SignedInUser | None:
-    # A short session of its own: the request's session stays free for the route, and no
-    # read transaction is left open while the route writes in another one (on SQLite a
-    # transaction takes the write lock up front, see storage.db).
-    with database.session_factory()() as db:
-        user = repo.user_by_name(db, username)
-        if user is None or not user.active or user.session_version != session.get(SESSION_VERSION):
-            return None
-        return SignedInUser.of(user)
+    # One indexed read in the request's read-only session (never SQLite's write lock), the
+    # same transaction a page or an API read then goes on in; a write ends it first.
+    user = principals.user_by_name(database.session(), username)
+    if request.method not in SAFE_METHODS:
+        database.end_read()
+    if user is None or not user.active or user.session_version != session.get(SESSION_VERSION):
+        return None
+    return SignedInUser.of(user)
 
 
 def _require_password_change() -> Response | None:

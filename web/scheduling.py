@@ -3,7 +3,9 @@ the web server process (``congressflow serve``, the single-machine default).
 
 The web server is waitress: a production WSGI server in pure Python, multi-threaded, with
 no reloader. Flask's development server is for development only, and its reloader runs
-the app twice — two schedulers in one deployment.
+the app twice — two schedulers in one deployment. With several worker processes
+(``serve --workers N``) it is gunicorn (web/gunicorn_conf.py), whose arbiter runs the
+scheduler in one child process of its own, never in the workers.
 
 Configuration (``CONGRESSFLOW_`` prefix in the environment): ``SCHEDULER_WINDOW_MINUTES``,
 ``SCHEDULER_REFRESH_SECONDS``, ``SCHEDULER_BATCH_MAX``, ``SCHEDULER_STANDBY_POLL_SECONDS``
@@ -12,11 +14,17 @@ and the ``SMTP_*`` keys of :mod:`engine.notifications.outbox`.
 
 from __future__ import annotations
 
+import importlib.util
 import logging
+import os
 import signal
+import sys
+import threading
+import time
 from datetime import timedelta
 from functools import partial
-from typing import Any
+from pathlib import Path
+from typing import Any, NoReturn
 
 from flask import Flask
 
@@ -57,15 +65,60 @@ def _configure_logging() -> None:
             logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
-def run_standalone(app: Flask) -> None:
-    """Block until SIGTERM / Ctrl-C. Raises AlreadyRunning when refused (SQLite)."""
+def run_standalone(
+    app: Flask, *, metrics_address: tuple[str, int] | None = None, exit_with_parent: bool = False
+) -> None:
+    """Block until SIGTERM / Ctrl-C. Raises AlreadyRunning when refused (SQLite).
+    ``metrics_address``: serve this process's metrics (timer lateness, leadership) there;
+    ``exit_with_parent``: stop when the process that started this one is gone (the child of
+    a gunicorn arbiter killed outright must not go on holding the leadership)."""
     _configure_logging()
     service = make_service(app)
     signal.signal(signal.SIGTERM, lambda *_: service.stop())
+    if metrics_address is not None:
+        from .metrics import serve_scheduler_metrics
+
+        serve_scheduler_metrics(*metrics_address)
+    if exit_with_parent:
+        _stop_when_orphaned(service)
     try:
         service.run()
     except KeyboardInterrupt:
         service.stop()
+
+
+def _stop_when_orphaned(service: SchedulerService, poll: float = 1.0) -> None:
+    parent = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(poll)
+        log.warning("the process that started this scheduler (pid %s) is gone: stopping", parent)
+        service.stop(timeout=0)
+
+    threading.Thread(target=watch, name="congressflow-parent-watch", daemon=True).start()
+
+
+GUNICORN_CONF = Path(__file__).with_name("gunicorn_conf.py")
+
+
+def serve_workers(host: str, port: int, workers: int, threads: int, with_scheduler: bool) -> NoReturn:
+    """Become gunicorn (exec: this process is replaced, and signals reach the arbiter) with
+    ``workers`` processes, configured by web/gunicorn_conf.py; the scheduler, when asked
+    for, in one child process of the arbiter, never in the workers. The workers build the
+    app from the same environment as this command did."""
+    if sys.platform == "win32" or importlib.util.find_spec("gunicorn") is None:
+        raise RuntimeError(
+            "several worker processes need gunicorn, which does not run on Windows and is not installed "
+            "here: use --workers 1 (waitress), or install CongressFlow's dependencies (make setup)"
+        )
+    address = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+    os.environ["CONGRESSFLOW_SCHEDULER_IN_SERVER"] = "1" if with_scheduler else "0"
+    argv = [sys.executable, "-m", "gunicorn", "--config", str(GUNICORN_CONF), "--bind", address]
+    argv += ["--workers", str(workers), "--threads", str(threads), "web:create_app()"]
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.execv(sys.executable, argv)
 
 
 def serve(app: Flask, host: str, port: int, threads: int, with_scheduler: bool) -> None:

@@ -8,6 +8,8 @@ deploy and whenever a stored version is parsed again (so both give the same proc
   such element remembers which of its names were ``activiti:``, for the messages;
 * a sequence flow without an id gets a stable one, from its source, its target and, when
   that is taken, its position among the flows without ids (a warning, not a refusal);
+* an element id SpiffWorkflow keeps for itself is renamed, and a path without an end event
+  gets one (engine.bpmn.flow_repair; warnings);
 * an unquoted ISO 8601 literal in a timer (``PT5M``, ``P3D``, ``R3/PT10M``,
   ``2027-01-01T09:00:00+08:00``) is quoted, when SpiffWorkflow's own ISO reader reads it as
   that kind of timer; any other text stays an expression;
@@ -30,6 +32,7 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinitio
 
 from ..errors import Problem, ScriptError
 from .camunda import CAMUNDA_NS, NSMAP, expression_body, is_expression, potential_owners, split_entries
+from .flow_repair import add_implicit_ends, rename_reserved_ids
 from .juel import Unsupported, translate, translate_entry
 from .sandbox import compile_expression
 
@@ -176,6 +179,16 @@ def _expressions(root: etree._Element, file: str, result: Normalised) -> None:
             refuse(loop, name, text, "the collection must be a variable of the case (${name}), not a computed value")
             continue
         loop.set(attribute, python)
+    for mapping in root.xpath(
+        ".//bpmn:callActivity/bpmn:extensionElements/camunda:*[@sourceExpression]", namespaces=NSMAP
+    ):
+        text = mapping.get("sourceExpression") or ""
+        try:
+            mapping.set("sourceExpression", translate_entry(text))
+        except Unsupported as exc:
+            refuse(
+                mapping.getparent().getparent(), "sourceExpression", text, f"not in the supported JUEL subset: {exc}"
+            )
     for owner in root.xpath(
         ".//bpmn:potentialOwner/bpmn:resourceAssignmentExpression/bpmn:formalExpression", namespaces=NSMAP
     ):
@@ -269,6 +282,8 @@ def normalise(root: etree._Element, file: str) -> Normalised:
     result = Normalised()
     _rename_activiti(root)
     _flow_ids(root, file, result)
+    rename_reserved_ids(root, file, result.warnings)
+    add_implicit_ends(root, file, result.warnings)
     _script_formats(root, file, result)
     _expressions(root, file, result)
     return result

@@ -16,7 +16,7 @@ from SpiffWorkflow.bpmn.parser.BpmnParser import BpmnValidator, full_tag
 from SpiffWorkflow.bpmn.parser.event_parsers import ReceiveTaskParser
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.bpmn.specs.bpmn_process_spec import BpmnProcessSpec
-from SpiffWorkflow.bpmn.specs.defaults import ReceiveTask
+from SpiffWorkflow.bpmn.specs.defaults import ReceiveTask, ServiceTask
 from SpiffWorkflow.camunda.parser import CamundaParser
 from SpiffWorkflow.camunda.parser.event_parsers import CamundaEventDefinitionParser
 from SpiffWorkflow.exceptions import SpiffWorkflowException
@@ -36,6 +36,8 @@ from .forms import FIELD_TYPES, OPTION_SOURCES, FormSpec, constraint_problems
 from .normalise import iso_literal, normalise, prefix_of
 from .sandbox import compile_expression, compile_script
 from .visibility import visibility_problems
+from .waiting_checks import waiting_task_problems
+from .waiting_tasks import CaseCall, CaseCallParser, ServiceTaskParser
 
 # The elements a process is made of (what a diff of two versions lists, with lanes).
 RUNNABLE_ELEMENTS = frozenset(
@@ -164,6 +166,8 @@ class ParsedProcess:
     # who holds a user task that names nobody (no assignee, candidates or lane): the
     # process's camunda:property default_group; empty: such a task is refused at deploy
     default_group: str = ""
+    # the start events of event subprocesses that interrupt the rest of the case when they fire
+    interrupting_starts: frozenset[str] = frozenset()
     # what deploy read in a way the designer should know (a generated sequence flow id): not
     # refused, not stored with the spec (engine.bpmn.normalise)
     warnings: tuple[Problem, ...] = ()
@@ -309,6 +313,9 @@ UNSUPPORTED_CAMUNDA_ATTRIBUTES = {
     "type": "external tasks",
 }
 _ADVICE = "this engine does not run them; use a script task (Python) instead"
+# camunda:type / topic on a send task, a business rule task or a message event: Camunda runs
+# those as external tasks too, this engine only a service task
+_EXTERNAL_ADVICE = "only a service task (bpmn:serviceTask) is run as an external task here; make it one"
 
 
 def _owner(node: etree._Element) -> etree._Element:
@@ -321,7 +328,9 @@ def _owner(node: etree._Element) -> etree._Element:
 def _camunda_problems(node: etree._Element, file: str) -> list[Problem]:
     """``activiti:`` names were made ``camunda:`` ones (engine.bpmn.normalise): the same
     checks, the message naming the prefix the file wrote."""
-    problems = []
+    problems: list[Problem] = []
+    if _checked_elsewhere(node):
+        return problems
     if etree.QName(node).namespace == CAMUNDA_NS and _local(node.tag) in UNSUPPORTED_CAMUNDA_ELEMENTS:
         what = UNSUPPORTED_CAMUNDA_ELEMENTS[_local(node.tag)]
         prefix = prefix_of(node, ".")
@@ -331,8 +340,20 @@ def _camunda_problems(node: etree._Element, file: str) -> list[Problem]:
         if name.namespace == CAMUNDA_NS and name.localname in UNSUPPORTED_CAMUNDA_ATTRIBUTES:
             what = UNSUPPORTED_CAMUNDA_ATTRIBUTES[name.localname]
             prefix = prefix_of(node, name.localname)
-            problems.append(_problem(file, _owner(node), f"{prefix}:{name.localname} ({what}): {_ADVICE}"))
+            advice = _EXTERNAL_ADVICE if what == "external tasks" else _ADVICE
+            problems.append(_problem(file, _owner(node), f"{prefix}:{name.localname} ({what}): {advice}"))
     return problems
+
+
+def _checked_elsewhere(node: etree._Element) -> bool:
+    """A call activity's variable mappings and an external service task's attributes: what
+    engine.bpmn.waiting_checks reads (the same names elsewhere are still refused here)."""
+    parent = node.getparent()
+    if _local(node.tag) in ("in", "out") and parent is not None and parent.getparent() is not None:
+        return _local(parent.getparent().tag) == "callActivity"
+    return _local(node.tag) == "serviceTask" and not any(
+        node.get(f"{{{CAMUNDA_NS}}}{name}") for name in ("class", "delegateExpression", "expression")
+    )
 
 
 def _process_problems(process: etree._Element, file: str) -> list[Problem]:
@@ -347,6 +368,7 @@ def _process_problems(process: etree._Element, file: str) -> list[Problem]:
         problems += _camunda_problems(node, file)
     if not process.xpath("./bpmn:startEvent", namespaces=NSMAP):
         problems.append(_problem(file, process, f"process {process.get('id')!r} has no start event"))
+    problems += _unstartable_problems(process, file)
     for flow in process.xpath(".//bpmn:sequenceFlow", namespaces=NSMAP):
         if not flow.get("id"):
             problems.append(_problem(file, flow, "sequence flow without an id (it would be silently dropped)"))
@@ -358,7 +380,48 @@ def _process_problems(process: etree._Element, file: str) -> list[Problem]:
     problems += _expression_problems(process, file)
     problems += _task_problems(process, file)
     problems += _title_problems(process, file)
+    problems += waiting_task_problems(process, file)
     return problems
+
+
+# What a case can be started by: a plain start event (发起), a timer (the scheduler), a
+# message or a signal (delivered from outside: engine/usecases/messages.py).
+_STARTING_DEFINITIONS = {"", "timerEventDefinition", "messageEventDefinition", "signalEventDefinition"}
+
+
+def _unstartable_problems(process: etree._Element, file: str) -> list[Problem]:
+    """A process that no case could ever get past the start of: an empty one (nothing after
+    its start event), or one whose start events all wait for what never comes (a condition,
+    an escalation). Deployed, it would be offered in 发起 and its
+    cases would stay 办理中 for ever."""
+    starts = process.xpath("./bpmn:startEvent", namespaces=NSMAP)
+    if not starts:
+        return []  # said above: no start event
+    startable = [
+        s
+        for s in starts
+        if {_local(d.tag) for d in s if _local(d.tag).endswith("EventDefinition")} <= _STARTING_DEFINITIONS
+    ]
+    if not startable:
+        return [
+            _problem(
+                file,
+                process,
+                f"process {process.get('id')!r} cannot be started: each start event waits for an event "
+                f"that nothing delivers; use a plain, timer, message or signal start event",
+            )
+        ]
+    leaving = {f.get("sourceRef") for f in process.xpath("./bpmn:sequenceFlow", namespaces=NSMAP)}
+    if not any(s.get("id") in leaving for s in startable):
+        return [
+            _problem(
+                file,
+                startable[0],
+                f"process {process.get('id')!r} is empty: nothing follows its start event "
+                f"(no sequence flow leaves it), so a case would never go anywhere",
+            )
+        ]
+    return []
 
 
 def _message_problems(process: etree._Element, file: str) -> list[Problem]:
@@ -621,6 +684,8 @@ class _Parser(CamundaParser):
     OVERRIDE_PARSER_CLASSES: ClassVar[dict[str, Any]] = {
         **CamundaParser.OVERRIDE_PARSER_CLASSES,
         full_tag("receiveTask"): (_ReceiveTaskParser, ReceiveTask),
+        full_tag("callActivity"): (CaseCallParser, CaseCall),
+        full_tag("serviceTask"): (ServiceTaskParser, ServiceTask),
     }
 
 
@@ -663,6 +728,13 @@ def parse_bpmn(source: bytes | str, file: str = "<bpmn>", *, check: bool = True)
                     ),
                     title_fields=_title_fields(process),
                     default_group=_process_property(process, "default_group"),
+                    interrupting_starts=frozenset(
+                        start.get("id")
+                        for start in process.xpath(
+                            ".//bpmn:subProcess[@triggeredByEvent='true']/bpmn:startEvent", namespaces=NSMAP
+                        )
+                        if start.get("isInterrupting", "true") != "false"
+                    ),
                     warnings=tuple(normalised.warnings.get(key, ())),
                 )
             )

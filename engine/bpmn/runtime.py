@@ -13,7 +13,7 @@ from weakref import WeakKeyDictionary
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
-from SpiffWorkflow.bpmn.specs.event_definitions.item_aware_event import SignalEventDefinition
+from SpiffWorkflow.bpmn.specs.event_definitions.item_aware_event import ErrorEventDefinition, SignalEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.multiple import MultipleEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
@@ -29,11 +29,14 @@ from .. import clock
 from ..deadlines.date_functions import deadline_key, parse_when
 from ..deadlines.legal import Deadline
 from ..errors import EngineError, FieldError, InvalidData, NotFound, ScriptError
+from . import multi_instance
 from .camunda import TaskMeta, expression_body, is_expression
+from .event_subprocesses import end_waiting_event_subprocesses, interrupt
 from .forms import FormSpec
 from .parsing import ParsedProcess
 from .sandbox import Budget, BudgetExceeded, SandboxedEnvironment, ScriptLimits
 from .serialization import dump_workflow, load_workflow
+from .waiting_tasks import WAITING_SPECS, CaseCall, ExternalServiceTask, mapped_inputs, waiting_boundary_events
 
 log = logging.getLogger(__name__)
 
@@ -78,6 +81,15 @@ class FiredTimer:
     attached_to: str | None = None  # a boundary timer: the task it is attached to
     attached_name: str = ""  # and that task's name
     interrupting: bool = False
+
+
+@dataclass(frozen=True)
+class WaitingWork:
+    """A call activity or external task of the workflow waiting for its answer."""
+
+    task_id: str
+    bpmn_id: str
+    spec: CaseCall | ExternalServiceTask
 
 
 @dataclass(frozen=True)
@@ -132,6 +144,16 @@ class Rounds:
     open: tuple[frozenset[str], ...]  # per open round, the ids of its ready user tasks
 
 
+class _ScriptEngine(PythonScriptEngine):
+    """SpiffWorkflow's, with Camunda's multi-instance counters beside the task's data."""
+
+    def evaluate(self, task: Task, expression: str, external_context: dict[str, Any] | None = None) -> Any:
+        found = multi_instance.counters(task)
+        if found:
+            external_context = {**found, **(external_context or {})}
+        return super().evaluate(task, expression, external_context)
+
+
 class Runtime:
     """Runs workflows of parsed processes in the sandboxed script environment.
 
@@ -149,15 +171,18 @@ class Runtime:
         self._deadline_log = deadline_log if deadline_log is not None else {}
         self.budget = Budget(limits)
         self.environment = SandboxedEnvironment(helpers, self.budget)
-        self.script_engine = PythonScriptEngine(environment=self.environment)
+        self.script_engine = _ScriptEngine(environment=self.environment)
         # each workflow's timer marks before this runtime first moved it (see fired_timers)
         self._marks_before: WeakKeyDictionary[BpmnWorkflow, dict[UUID, int | str]] = WeakKeyDictionary()
         self._current: Task | None = None  # the task the engine is running, to name it in errors
+        # each workflow's interrupting event subprocess starts (see event_subprocesses.interrupt)
+        self._interrupting: WeakKeyDictionary[BpmnWorkflow, frozenset[str]] = WeakKeyDictionary()
 
     # -- lifecycle -------------------------------------------------------------
     def start(self, process: ParsedProcess, data: dict[str, Any]) -> BpmnWorkflow:
         workflow = BpmnWorkflow(process.spec, process.subprocess_specs, script_engine=self.script_engine)
         self._marks_before[workflow] = {}
+        self._interrupting[workflow] = process.interrupting_starts
         workflow.data.update(data)
         # Data reaches the first tasks through the start task's data.
         for task in workflow.get_tasks(state=TaskState.READY):
@@ -168,6 +193,10 @@ class Runtime:
     def restore(self, process: ParsedProcess, text: str) -> BpmnWorkflow:
         workflow = load_workflow(text, process.spec, process.subprocess_specs)
         workflow.script_engine = self.script_engine
+        if multi_instance.has_camunda_multi_instance((process.spec, *process.subprocess_specs.values())):
+            for task in _tasks_in_state(workflow, TaskState.STARTED):
+                multi_instance.as_reached(task)
+        self._interrupting[workflow] = process.interrupting_starts
         return workflow
 
     @staticmethod
@@ -219,6 +248,47 @@ class Runtime:
         if caught:
             self._steps(workflow)
         return caught
+
+    def finish_waiting(self, workflow: BpmnWorkflow, task_id: str, data: dict[str, Any]) -> Task:
+        """Complete a call activity or external task that waited for its answer, ``data``
+        merged into its own, then run the engine steps."""
+        task = self.task(workflow, task_id)
+        if task.state != TaskState.STARTED or not isinstance(task.task_spec, WAITING_SPECS):
+            raise NotFound(f"task {task_id} is not waiting for an answer")
+        self._before_moving(workflow)
+        task.set_data(**data)
+        self._current = task
+        self._guard(task.complete)
+        self._steps(workflow)
+        return task
+
+    def call_inputs(self, workflow: BpmnWorkflow, task_id: str) -> dict[str, Any]:
+        """The start data of the case a waiting call activity calls (its ``camunda:in``)."""
+        task = self.task(workflow, task_id)
+        return mapped_inputs(task.task_spec, task.data, lambda expression: self._evaluate(task, expression))
+
+    def throw_error(
+        self, workflow: BpmnWorkflow, task_id: str, code: str, message: str = "", data: dict[str, Any] | None = None
+    ) -> bool:
+        """An error from what a waiting task waited for (a called case's error end event, a
+        worker's BPMN error), thrown at the task: True when an error boundary event on it
+        caught it (and the engine moved on, ``data`` in the data of the path it takes), False
+        when none did (nothing moved)."""
+        task = self.task(workflow, task_id)
+        event = BpmnEvent(ErrorEventDefinition(code, code=code), payload={"message": message, **(data or {})})
+        for catcher in waiting_boundary_events(task):
+            if catcher.task_spec.catches(catcher, event):
+                self._before_moving(workflow)
+                self._current = catcher
+
+                def catch(catcher: Task = catcher) -> None:
+                    catcher.task_spec.catch(catcher, event)
+                    catcher.task_spec._update(catcher)
+
+                self._guard(catch)
+                self._steps(workflow)
+                return True
+        return False
 
     def cancel(self, workflow: BpmnWorkflow) -> None:
         workflow.cancel()
@@ -378,6 +448,15 @@ class Runtime:
         return found
 
     @staticmethod
+    def waiting_work(workflow: BpmnWorkflow) -> list[WaitingWork]:
+        """The call activities and external tasks that wait for their answer."""
+        return [
+            WaitingWork(str(t.id), t.task_spec.bpmn_id or "", t.task_spec)
+            for t in _tasks_in_state(workflow, TaskState.STARTED)
+            if isinstance(t.task_spec, WAITING_SPECS)
+        ]
+
+    @staticmethod
     def waiting_elements(workflow: BpmnWorkflow) -> list[str]:
         """The elements a running workflow waits at (a receive task, a message or signal
         catch, a timer): where a stuck case stands."""
@@ -433,13 +512,14 @@ class Runtime:
         """Each timer event task's firing mark, compared before and after the engine steps
         to tell what fired: a cycle, how many cycles it has left (counted down at each
         firing; from -1 when endless; it completes when none are left, without firing);
-        any other, ``_ARMED`` while it waits, ``_DONE`` once it fired. Timer start events
-        are left out: their firing is the start of a case (see start_timers)."""
+        any other, ``_ARMED`` while it waits, ``_DONE`` once it fired. The process's timer
+        start events are left out: their firing is the start of a case (see start_timers);
+        an event subprocess's (in a subprocess of the workflow) fire like any other timer."""
         marks: dict[UUID, int | str] = {}
         for tasks in (workflow.tasks, *(s.tasks for s in workflow.subprocesses.values())):
             for task in tasks.values():
                 spec = task.task_spec
-                if _timer_definition(spec) is None or isinstance(spec, StartEvent):
+                if _timer_definition(spec) is None or (isinstance(spec, StartEvent) and tasks is workflow.tasks):
                     continue
                 value = task._get_internal_data("event_value")
                 if isinstance(value, dict):
@@ -507,7 +587,11 @@ class Runtime:
         parent task: the next round fails "task not found" on them (every retry of the
         timer did), and their user tasks would still look ready (inboxes kept them)."""
         _drop_orphans(workflow)
-        while workflow._do_engine_steps(self._before_step):
+        while (
+            workflow._do_engine_steps(self._before_step)
+            or interrupt(workflow, self._interrupting.get(workflow, frozenset()))
+            or end_waiting_event_subprocesses(workflow)
+        ):
             _drop_orphans(workflow)
         _drop_orphans(workflow)
         workflow.refresh_timers()

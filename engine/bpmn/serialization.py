@@ -24,6 +24,7 @@ from SpiffWorkflow.camunda.serializer.config import CAMUNDA_CONFIG
 
 from .camunda import TaskMeta
 from .parsing import ParsedProcess, StartTimer
+from .waiting_tasks import SPEC_CONVERTERS
 
 SERIALIZER_VERSION = VERSION
 
@@ -62,6 +63,7 @@ class _SpecFreeWorkflowConverter(BpmnWorkflowConverter):
 def _make_serializer() -> BpmnWorkflowSerializer:
     config = dict(CAMUNDA_CONFIG)
     config[BpmnWorkflow] = _SpecFreeWorkflowConverter
+    config.update(SPEC_CONVERTERS)
     return BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(config))
 
 
@@ -110,6 +112,7 @@ def dump_process(process: ParsedProcess) -> str:
             "starter_groups": list(process.starter_groups),
             "title_fields": list(process.title_fields),
             "default_group": process.default_group,
+            "interrupting_starts": sorted(process.interrupting_starts),
         },
         ensure_ascii=False,
     )
@@ -136,4 +139,5 @@ def load_process(text: str) -> ParsedProcess:
         starter_groups=tuple(dct["starter_groups"]),
         title_fields=tuple(dct.get("title_fields") or ()),  # absent in specs stored before
         default_group=dct.get("default_group") or "",  # absent in specs stored before
+        interrupting_starts=frozenset(dct.get("interrupting_starts") or ()),  # absent in specs stored before
     )

@@ -1,11 +1,16 @@
-"""Letting a workflow that was started for one occurrence of its timer start event run
-past that event at once (engine.deadlines.recurrence says when the occurrences are)."""
+"""Start events that wait for something: letting a workflow that was started for one
+occurrence of its timer start event run past that event at once (engine.deadlines.recurrence
+says when the occurrences are), and the messages and signals that start a process."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
+from SpiffWorkflow.bpmn.specs.bpmn_process_spec import BpmnProcessSpec
+from SpiffWorkflow.bpmn.specs.event_definitions.item_aware_event import SignalEventDefinition
+from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
+from SpiffWorkflow.bpmn.specs.event_definitions.multiple import MultipleEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
     CycleTimerEventDefinition,
     TimerEventDefinition,
@@ -13,6 +18,37 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
 from SpiffWorkflow.bpmn.specs.mixins.events.start_event import StartEvent
 from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
+
+
+def started_by_events(spec: BpmnProcessSpec) -> list[tuple[str, str]]:
+    """The (kind, name) of each message or signal that starts a case of the process: its
+    start events' ("message" or "signal"; an event subprocess's starts are not the process's)."""
+    found = []
+    for task_spec in spec.task_specs.values():
+        definition = getattr(task_spec, "event_definition", None) if isinstance(task_spec, StartEvent) else None
+        parts = definition.event_definitions if isinstance(definition, MultipleEventDefinition) else [definition]
+        for part in parts:
+            if isinstance(part, MessageEventDefinition) and part.name:
+                found.append(("message", part.name))
+            elif isinstance(part, SignalEventDefinition) and part.name:
+                found.append(("signal", part.name))
+    return found
+
+
+def only_started_by_events(spec: BpmnProcessSpec) -> bool:
+    """Every start event of the process waits for a message or signal: nobody starts it by hand."""
+    starts = [t for t in spec.task_specs.values() if isinstance(t, StartEvent)]
+    kinds = [_kind(getattr(t, "event_definition", None)) for t in starts]
+    return bool(starts) and all(kinds)
+
+
+def _kind(definition: object) -> str | None:
+    parts = definition.event_definitions if isinstance(definition, MultipleEventDefinition) else [definition]
+    if any(isinstance(p, MessageEventDefinition) for p in parts):
+        return "message"
+    if any(isinstance(p, SignalEventDefinition) for p in parts):
+        return "signal"
+    return None
 
 
 def _waiting_timer_starts(workflow: BpmnWorkflow) -> list[Task]:

@@ -41,6 +41,7 @@ from storage.enums import TimerState
 from storage.models import Timer
 
 from .. import clock
+from ..usecases import observers
 from .firing import Firer, Outcome
 from .leadership import AlreadyRunning, Leadership, leadership_for, refusal_message
 
@@ -225,9 +226,11 @@ class TimerScheduler:
                         log.info("timer %s: its case changed meanwhile; firing again", timer_id)
                 if self._scheduled.get(timer_id) == run_at:
                     del self._scheduled[timer_id]  # still pending? the next refresh schedules it again
-        if self.on_fired is not None:
-            for timer_id, (outcome, _) in results.items():
-                if outcome == Outcome.FIRED:
+        for timer_id, (outcome, run_at) in results.items():
+            if outcome == Outcome.FIRED:
+                # run_at is the due moment on the wall clock (see _skew): how late it fired
+                observers.timer_fired(max(0.0, committed - run_at.timestamp()))
+                if self.on_fired is not None:
                     self.on_fired(timer_id, committed)
 
     def _on_skipped(self, event: JobSubmissionEvent) -> None:
@@ -315,6 +318,7 @@ class SchedulerService:
         try:
             scheduled = scheduler.start()
             self.active.set()
+            observers.leadership_changed(True)
             log.info(
                 "scheduler active: %d timer(s) due within %s scheduled, the overdue ones at once",
                 scheduled,
@@ -325,6 +329,8 @@ class SchedulerService:
                     log.error("scheduler lock lost: stepping down")
                     break
         finally:
+            if self.active.is_set():
+                observers.leadership_changed(False)
             self.active.clear()
             scheduler.stop()
             self.leadership.release()

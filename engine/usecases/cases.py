@@ -21,8 +21,9 @@ from ..access import Actor
 from ..bpmn.forms import FormSpec
 from ..bpmn.parsing import TITLE_FIELDS, ParsedProcess
 from ..bpmn.runtime import Rounds
+from ..bpmn.start_events import only_started_by_events
 from ..errors import Conflict, FieldError, InvalidData, NotAllowed, NotFound
-from . import case_facts, incidents, supervision
+from . import calls, case_facts, external_task_list, external_tasks, incidents, supervision
 from .attachments import AttachmentView, list_attachments
 from .case_deadlines import CaseDeadline, case_deadlines, case_steps
 from .comments import CommentView, list_comments
@@ -32,11 +33,11 @@ from .confidentiality import (
     masked,
     notes_confidential_by_default,
 )
-from .context import audit, processes, runtime_for
+from .context import SYSTEM, audit, processes, runtime_for
 from .labels import element_names, field_labels, people_names, value_labels
 from .offering import require_offered, stopped_keys
 from .option_lists import choices, option_sources
-from .persist import save_instance, sync_subscriptions
+from .persist import create_case, sync_subscriptions
 from .results import InstanceDetail, TaskSummary
 from .visibility import may_see_case, no_case, visible_case
 
@@ -49,7 +50,9 @@ def startable_definitions(session: Session, actor: Actor) -> list[ProcessDefinit
     return [
         d
         for d in repo.latest_definitions(session)
-        if d.key not in stopped and access.may_start(actor, processes.get(d).starter_groups)
+        if d.key not in stopped
+        and access.may_start(actor, processes.get(d).starter_groups)
+        and not only_started_by_events(processes.get(d).spec)  # a message or signal starts it
     ]
 
 
@@ -74,28 +77,24 @@ def start_instance(
     if validate:
         data = process.start_form.validate(data, option_sources(session, process.start_form))
     runtime = runtime_for(session)
-    now = clock.now()
     workflow = runtime.start(process, {**data, "initiator": actor.username})
-    instance = ProcessInstance(
-        definition_id=definition.id,
-        business_key=business_key,
-        title=_title(title or _title_from(process, data) or f"{process.name} {now:%Y-%m-%d}"),
-        status=InstanceStatus.RUNNING,
-        workflow_json="",
-        serializer_version="",
+    instance, _ready = create_case(
+        session,
+        definition.id,
+        workflow,
+        runtime,
+        process,
+        title=_title(title or title_from(process, data) or f"{process.name} {clock.now():%Y-%m-%d}"),
         started_by=actor.username,
         starter_unit=actor.department,
-        started_at=now,
-        updated_at=now,
+        business_key=business_key,
+        acting=actor.username,
     )
-    session.add(instance)
-    session.flush()
-    save_instance(session, instance, workflow, runtime, process, acting=actor.username)
     audit(session, actor, "start", instance_id=instance.id, bpmn_id=process.start_event_id, data=data)
     return _detail(session, actor, instance, definition, workflow)
 
 
-def _title_from(process: ParsedProcess, data: dict[str, Any]) -> str | None:
+def title_from(process: ParsedProcess, data: dict[str, Any]) -> str | None:
     """The case's title from its start form: the process's ``title_fields`` (enum values by
     their labels), joined; else the first of TITLE_FIELDS filled in."""
     if process.title_fields:
@@ -129,6 +128,17 @@ def cancel_instance(session: Session, actor: Actor, instance_id: int, reason: st
         )
     if instance.status != InstanceStatus.RUNNING:
         raise Conflict(f"case {instance_id} is already {instance.status.value}")
+    _cancel(session, actor, instance, reason)
+
+
+def cancel_as_system(session: Session, instance_id: int, reason: str) -> None:
+    """Cancel a called case whose caller no longer waits for it (engine/usecases/calls.py)."""
+    instance = repo.instance_for_update(session, instance_id)
+    if instance is not None and instance.status == InstanceStatus.RUNNING:
+        _cancel(session, SYSTEM, instance, reason)
+
+
+def _cancel(session: Session, actor: Actor, instance: ProcessInstance, reason: str) -> None:
     process = processes.get_by_id(session, instance.definition_id)
     runtime = runtime_for(session)
     workflow = runtime.restore(process, instance.workflow_json)
@@ -136,14 +146,16 @@ def cancel_instance(session: Session, actor: Actor, instance_id: int, reason: st
     now = clock.now()
     instance.status, instance.ended_at = InstanceStatus.CANCELLED, now
     instance.workflow_json = runtime.dump(workflow)
-    writes.close_items(session, repo.ready_item_rows(session, instance_id), WorkItemState.CANCELLED, now)
-    for timer in repo.pending_timers_of_instance(session, instance_id):
+    writes.close_items(session, repo.ready_item_rows(session, instance.id), WorkItemState.CANCELLED, now)
+    for timer in repo.pending_timers_of_instance(session, instance.id):
         timer.state = TimerState.CANCELLED
     sync_subscriptions(session, instance, runtime, None)  # it waits for nothing any more
-    audit(session, actor, "cancel", instance_id=instance_id, data={"reason": reason})
+    external_tasks.sync(session, instance, runtime, None)  # nor for a worker
+    audit(session, actor, "cancel", instance_id=instance.id, data={"reason": reason})
     session.flush()
-    incidents.resolve_open(session, instance_id, actor)  # a cancelled case has nothing left to fail
+    incidents.resolve_open(session, instance.id, actor)  # a cancelled case has nothing left to fail
     case_facts.write(session, instance, process.key, runtime.variables(workflow), workflow)
+    calls.after_save(session, instance, workflow, runtime, process)  # its caller told, its called cases cancelled
 
 
 def instance_detail(session: Session, actor: Actor, instance_id: int) -> InstanceDetail:
@@ -225,6 +237,10 @@ class CasePage:
     can_supervise: bool = False
     incidents: list[incidents.IncidentView] = field(default_factory=list)  # 故障, open first (who may see them)
     can_retry: bool = False
+    # the external tasks waiting for a worker (the errors workers reported: for who may read them)
+    external_tasks: list[external_task_list.ExternalTaskView] = field(default_factory=list)
+    caller: calls.CallLink | None = None  # the case whose call activity started this one
+    called: list[calls.CallLink] = field(default_factory=list)  # the cases this one's call activities started
 
 
 @dataclass(frozen=True)
@@ -245,6 +261,7 @@ def case_page(session: Session, actor: Actor, instance_id: int) -> CasePage:
     detail = instance_detail(session, actor, instance_id)
     process = processes.get_by_id(session, instance.definition_id)
     steps = case_steps(session, instance_id, clock.now())
+    caller, called = calls.links_of(session, instance, lambda other: may_see_case(session, actor, other))
     return CasePage(
         detail=detail,
         labels=field_labels(process),
@@ -271,7 +288,10 @@ def case_page(session: Session, actor: Actor, instance_id: int) -> CasePage:
         ),
         can_supervise=instance.status.value == "running" and actor.can(access.Permission.SUPERVISE),
         incidents=incidents.of_case(session, actor, instance_id),
+        external_tasks=external_task_list.of_case(session, actor, instance_id),
         can_retry=access.may_manage_incidents(actor),
+        caller=caller,
+        called=called,
     )
 
 

@@ -17,9 +17,12 @@ from storage.models import DefinitionNote, ProcessDefinition
 
 from .. import access, clock
 from ..access import Actor
+from ..bpmn.camunda import NSMAP
+from ..bpmn.default_group import with_default_group
 from ..bpmn.layout import with_diagram
-from ..bpmn.parsing import parse_bpmn
+from ..bpmn.parsing import ParsedProcess, load_xml, parse_bpmn
 from ..bpmn.serialization import dump_process
+from ..bpmn.waiting_tasks import CaseCall
 from ..errors import FieldError, InvalidBpmn, InvalidData, NotFound, Problem
 from .context import audit, processes
 from .start_timers import schedule_start_timers
@@ -56,18 +59,27 @@ def deploy(
     note: str = "",
     keys: frozenset[str] | None = None,
     again_from: int | None = None,
+    also_deploying: frozenset[str] = frozenset(),
+    default_group: str = "",
 ) -> list[Deployed]:
     """Deploy every executable process of one BPMN document (or those of ``keys``); all or
-    nothing. ``note`` says why (shown in the process library). ``again_from``: a rollback,
-    the content of that version deployed again as the newest, which the same-content check
-    would otherwise call unchanged.
+        nothing. ``note`` says why (shown in the process library). ``again_from``: a rollback,
+        the content of that version deployed again as the newest, which the same-content check
+        would otherwise call unchanged. ``also_deploying``: the processes other documents of the
+        same command deploy, which a call activity of this one may call. ``default_group``: the
+    group that holds the user tasks naming nobody, for the processes that name none (written
+    into the stored file: engine/bpmn/default_group.py).
 
-    Raises InvalidBpmn (nothing stored) when the document is not fit to run."""
+        Raises InvalidBpmn (nothing stored) when the document is not fit to run."""
     access.require(actor, access.Permission.PROCESS_DEPLOY, "deploy processes")
     note = check_note(note)
     xml = source.decode("utf-8") if isinstance(source, bytes) else source
+    if default_group:
+        xml = source = with_default_group(xml, file, check_group(default_group))
     results = []
-    for process in parse_bpmn(source, file):
+    parsed = parse_bpmn(source, file)
+    _require_called(session, parsed, file, also_deploying | {p.key for p in parsed})
+    for process in parsed:
         if keys is not None and process.key not in keys:
             continue
         warnings = tuple(str(w) for w in process.warnings)
@@ -103,6 +115,61 @@ def deploy(
         )
         results.append(Deployed(definition.key, definition.name, definition.version, definition.id, True, warnings))
     return results
+
+
+def deploy_documents(
+    session: Session, documents: list[tuple[bytes, str]], actor: Actor, *, default_group: str = ""
+) -> list[Deployed]:
+    """Deploy several documents (bytes, file name) in one transaction, all or nothing: their
+    call activities may call processes of any of them, whatever the order."""
+    keys = frozenset(key for source, _file in documents for key in executable_keys(source))
+    return [
+        d
+        for source, file in documents
+        for d in deploy(session, source, file, actor, also_deploying=keys, default_group=default_group)
+    ]
+
+
+MAX_GROUP_CHARS = 64
+
+
+def check_group(group: str) -> str:
+    """A group name as user tasks name them (a unit's code or a role)."""
+    group = (group or "").strip()
+    if not group or len(group) > MAX_GROUP_CHARS or any(c in group for c in ",${}"):
+        raise InvalidData({"default_group": FieldError("invalid")})
+    return group
+
+
+def executable_keys(source: bytes) -> list[str]:
+    """The executable processes a document declares (none if it cannot be read: deploy says why)."""
+    try:
+        root = load_xml(source, "")
+    except InvalidBpmn:
+        return []
+    return [p.get("id") for p in root.xpath("./bpmn:process[@isExecutable='true']", namespaces=NSMAP) if p.get("id")]
+
+
+def _require_called(session: Session, parsed: list[ParsedProcess], file: str, deploying: frozenset[str]) -> None:
+    """A call activity must call a process that is deployed, or deployed with it."""
+    problems = []
+    for process in parsed:
+        for spec in (process.spec, *process.subprocess_specs.values()):
+            for task_spec in spec.task_specs.values():
+                if not isinstance(task_spec, CaseCall) or task_spec.called_element in deploying:
+                    continue
+                if repo.latest_definition(session, task_spec.called_element) is None:
+                    problems.append(
+                        Problem(
+                            f"call activity calls process {task_spec.called_element!r}, which is not deployed: "
+                            "deploy it first, or in the same command",
+                            file,
+                            None,
+                            task_spec.bpmn_id,
+                        )
+                    )
+    if problems:
+        raise InvalidBpmn(problems)
 
 
 MAX_BPMN_CHARS = 2_000_000

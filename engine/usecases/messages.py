@@ -1,13 +1,16 @@
 """Messages and signals from outside: another system (or the command line) tells the cases
-waiting for something that it happened, with variables that go into their data.
+waiting for something that it happened, with variables that go into their data; or starts
+a case of the process whose message or signal start event catches it.
 
 Candidates are found in the ``subscriptions`` index that every save of a case writes (what it
 waits for, by kind and name), never by reading workflows: a message names the case by its
 business key (an indexed column of the case), or by correlation variables, compared with the
 data of the cases subscribed to that name (only those are restored). A message reaches exactly
-one case (none waiting: NotFound; several: Conflict naming them); a signal every case waiting
-for it. Each case reached is locked, moved on by the engine and saved (``save_instance``, which
-rewrites its subscriptions) in the caller's one transaction."""
+one case (none waiting: the one process it starts gets a new case, given no correlation
+variables; none: NotFound; several: Conflict naming them); a signal every case waiting for it
+and starts a case of every process it starts. Each case reached is locked, moved on by the
+engine and saved (``save_instance``, which rewrites its subscriptions) in the caller's one
+transaction."""
 
 from __future__ import annotations
 
@@ -20,14 +23,17 @@ from sqlalchemy.orm import Session
 
 from storage import repositories as repo
 from storage.enums import InstanceStatus, SubscriptionKind
-from storage.models import ProcessInstance, Subscription
+from storage.models import ProcessDefinition, ProcessInstance, Subscription
 
-from .. import access
+from .. import access, clock
 from ..access import Actor
+from ..bpmn.start_events import started_by_events
 from ..errors import Conflict, InvalidData, NotAllowed, NotFound
 from . import incidents
+from .cases import title_from
 from .context import audit, processes, runtime_for
-from .persist import save_instance
+from .offering import stopped_keys
+from .persist import create_case, save_instance
 
 MAX_NAME = 200
 MAX_LISTED = 20  # cases named in a "several cases wait" refusal
@@ -41,6 +47,7 @@ class Delivery:
     name: str
     instance_ids: list[int] = field(default_factory=list)
     elements: dict[int, list[str]] = field(default_factory=dict)
+    started: list[int] = field(default_factory=list)  # of them, the cases a start event began
 
 
 def send_message(
@@ -60,6 +67,8 @@ def send_message(
     if correlation:
         candidates = [i for i in candidates if _correlates(session, i, correlation)]
     where = _where(business_key, correlation)
+    if not candidates and not correlation:
+        return _start_by(session, actor, SubscriptionKind.MESSAGE, name, business_key, dict(variables or {}))
     if not candidates:
         raise NotFound(f"no case waits for the message {name!r}{where}")
     if len(candidates) > 1:
@@ -81,7 +90,81 @@ def send_signal(session: Session, actor: Actor, name: str, *, variables: Mapping
     delivery = Delivery("signal", name)
     for instance_id in _subscribed(session, SubscriptionKind.SIGNAL, name, None):
         _deliver(session, actor, instance_id, SubscriptionKind.SIGNAL, name, dict(variables or {}), delivery)
+    for definition in _starting(session, SubscriptionKind.SIGNAL, name):
+        _start(session, actor, definition, SubscriptionKind.SIGNAL, name, None, dict(variables or {}), delivery)
     return delivery
+
+
+def _start_by(
+    session: Session,
+    actor: Actor,
+    kind: SubscriptionKind,
+    name: str,
+    business_key: str | None,
+    variables: dict[str, Any],
+) -> Delivery:
+    """No case waits for the message: the one process it starts gets a new case (Camunda's
+    message start event), with the business key given."""
+    starting = _starting(session, kind, name)
+    if not starting:
+        where = _where(business_key, None)
+        raise NotFound(f"no case waits for the message {name!r}{where}, and no process starts on it")
+    if len(starting) > 1:
+        keys = ", ".join(d.key for d in starting)
+        raise Conflict(f"the message {name!r} starts several processes ({keys}): it must start one")
+    delivery = Delivery(kind.value, name)
+    _start(session, actor, starting[0], kind, name, business_key, variables, delivery)
+    return delivery
+
+
+def _starting(session: Session, kind: SubscriptionKind, name: str) -> list[ProcessDefinition]:
+    """The processes (latest versions, offered for new cases) a start event of which catches it."""
+    stopped = stopped_keys(session)
+    return [
+        d
+        for d in repo.latest_definitions(session)
+        if d.key not in stopped and (kind.value, name) in started_by_events(processes.get(d).spec)
+    ]
+
+
+def _start(
+    session: Session,
+    actor: Actor,
+    definition: ProcessDefinition,
+    kind: SubscriptionKind,
+    name: str,
+    business_key: str | None,
+    variables: dict[str, Any],
+    delivery: Delivery,
+) -> None:
+    process = processes.get(definition)
+    runtime = runtime_for(session)
+    workflow = runtime.start(process, {"initiator": actor.username})
+    caught = runtime.deliver(workflow, kind.value, name, variables)
+    if not caught:
+        raise Conflict(f"process {definition.key!r} has a {kind.value} start event {name!r} its case does not wait at")
+    bpmn_ids = sorted({runtime.task(workflow, task_id).task_spec.bpmn_id or "" for task_id in caught})
+
+    def record(instance: ProcessInstance) -> None:
+        data = {kind.value: name, "variables": variables}
+        audit(session, actor, "start", instance_id=instance.id, bpmn_id=bpmn_ids[0], data=data)
+
+    instance, _ready = create_case(
+        session,
+        definition.id,
+        workflow,
+        runtime,
+        process,
+        title=title_from(process, variables) or f"{process.name} {clock.now():%Y-%m-%d}",
+        started_by=actor.username,
+        starter_unit=actor.department,
+        business_key=business_key,
+        acting=actor.username,
+        on_created=record,
+    )
+    delivery.instance_ids.append(instance.id)
+    delivery.elements[instance.id] = bpmn_ids
+    delivery.started.append(instance.id)
 
 
 def _require(actor: Actor) -> None:

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from storage import principals
 from storage import repositories as repo
 from storage.enums import Role
 from storage.models import Department, User, UserRole
@@ -346,7 +347,7 @@ class Profile:
 
 
 def profile(session: Session, actor: Actor) -> Profile:
-    user = repo.user_by_name(session, actor.username)
+    user = principals.user_by_name(session, actor.username)  # one indexed read (GET /api/v1/me)
     if user is None:
         raise NotAllowed(f"{actor.username} is not a user")
     dept = user.department

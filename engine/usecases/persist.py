@@ -3,7 +3,7 @@ timers in line with what the workflow now waits for. One place, used by every us
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
@@ -25,7 +25,7 @@ from ..bpmn.runtime import FiredTimer, ReadyTask, Runtime
 from ..bpmn.serialization import SERIALIZER_VERSION
 from ..deadlines.reminders import reminder_time
 from ..errors import Conflict, EngineError
-from . import case_facts, incidents, notifications, supervision
+from . import calls, case_facts, external_tasks, incidents, notifications, supervision
 from .context import SYSTEM, audit
 
 CHANGED_MEANWHILE = "this case was changed by someone else meanwhile; reload it and try again"
@@ -76,13 +76,57 @@ def save_instance(
     desired |= reminder_timers(runtime, ready_items)
     fired_rows = sync_timers(session, instance, desired, now, fired={f.task_id for f in fired})
     awaited = sync_subscriptions(session, instance, runtime, workflow if status == InstanceStatus.RUNNING else None)
+    # an external task waits for a worker, who fetches it (the external tasks use cases): not stuck
+    awaited += external_tasks.sync(session, instance, runtime, workflow if status == InstanceStatus.RUNNING else None)
+    if status == InstanceStatus.RUNNING:
+        awaited += calls.waiting_count(runtime, workflow)  # each waits for the case it called
     if fired:
         record_fired(session, instance, workflow, runtime, process, fired, fired_rows, ready_before, now)
     armed = any(k == TimerKind.BPMN for _, k in desired)
     # a message or signal it waits for can be delivered (the messages use case): not stuck
     if status == InstanceStatus.RUNNING and not ready_items and not armed and not awaited:
         _record_stuck(session, instance, workflow, runtime)
+    calls.after_save(session, instance, workflow, runtime, process)
     return ready_items
+
+
+def create_case(
+    session: Session,
+    definition_id: int,
+    workflow: BpmnWorkflow,
+    runtime: Runtime,
+    process: ParsedProcess,
+    *,
+    title: str,
+    started_by: str,
+    starter_unit: str | None,
+    business_key: str | None = None,
+    acting: str | None = None,
+    on_created: Callable[[ProcessInstance], None] | None = None,
+    **links: Any,
+) -> tuple[ProcessInstance, list[ItemRow]]:
+    """Store a case whose workflow was just started (``links``: a called case's caller,
+    see engine/usecases/calls.py) and save it; the case and its ready work items.
+    ``on_created``: what to record once it has its id, before the save moves anything on."""
+    now = clock.now()
+    instance = ProcessInstance(
+        definition_id=definition_id,
+        business_key=business_key,
+        title=title,
+        status=InstanceStatus.RUNNING,
+        workflow_json="",
+        serializer_version="",
+        started_by=started_by,
+        starter_unit=starter_unit,
+        started_at=now,
+        updated_at=now,
+        **links,
+    )
+    session.add(instance)
+    session.flush()
+    if on_created is not None:
+        on_created(instance)
+    return instance, save_instance(session, instance, workflow, runtime, process, acting=acting)
 
 
 def sync_subscriptions(

@@ -1,6 +1,7 @@
 """Retrying a case that failed at run time (an incident), once the designer or an
 administrator fixed the cause (a setting, corrected data, a new calendar day): the engine
-steps of the case are run again (due timers fired, then whatever follows), and the case's
+steps of the case are run again (due timers fired, then whatever follows), an external task
+that ran out of retries gets one more (a worker may fetch it again), and the case's
 incidents are resolved when it gets past them. A retry that fails again stores nothing of
 the case and says why; the incident counts the repeat."""
 
@@ -16,7 +17,7 @@ from storage.enums import IncidentKind, InstanceStatus
 from .. import access
 from ..access import Actor
 from ..errors import EngineError, NotAllowed
-from . import incidents
+from . import calls, external_tasks, incidents
 from .context import audit, processes, runtime_for
 from .persist import save_instance
 from .visibility import no_case, visible_case
@@ -48,6 +49,7 @@ def retry_case(session: Session, actor: Actor, instance_id: int) -> RetryResult:
     if instance.status != InstanceStatus.RUNNING:
         # an ended case has nothing left to run: what failed in it is over
         return RetryResult(instance_id, incidents.resolve_open(session, instance_id, actor))
+    calls.before_retry(session, instance_id, actor)
     process = processes.get_by_id(session, instance.definition_id)
     runtime = runtime_for(session)
     workflow = runtime.restore(process, instance.workflow_json)
@@ -59,6 +61,7 @@ def retry_case(session: Session, actor: Actor, instance_id: int) -> RetryResult:
         )
         return RetryResult(instance_id, 0, error=failed.message)
     save_instance(session, instance, workflow, runtime, process, acting=actor.username)
+    external_tasks.give_retry(session, instance_id)  # one that ran out of retries: a worker may fetch it again
     resolved = incidents.resolve_open(session, instance_id, actor, keep_touched=True)
     return RetryResult(instance_id, resolved, still_stuck=incidents.has_open(session, instance_id))
 

@@ -26,7 +26,7 @@ from ..errors import (
     NotAllowed,
     NotFound,
 )
-from . import notifications, supervision
+from . import notifications, observers, supervision
 from .attachments import AttachmentView, list_attachments
 from .comments import CommentView, list_comments
 from .confidentiality import (
@@ -180,7 +180,9 @@ def complete(session: Session, actor: Actor, task_id: str, data: dict[str, Any])
     if not access.may_act(actor, item):
         who = f"claimed by {item.assignee}" if item.assignee else "not in your groups"
         raise NotAllowed(f"{actor.username} may not complete {item.name!r}: it is {who}")
-    return run_completion(session, actor, instance, item, data, ready_before)
+    following = run_completion(session, actor, instance, item, data, ready_before)
+    observers.task_completed(session, processes.get_by_id(session, instance.definition_id).key)
+    return following
 
 
 def run_completion(

@@ -12,10 +12,12 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy import or_, select, update
+from sqlalchemy.orm import Session, sessionmaker
 
+from storage import principals
 from storage import repositories as repo
+from storage.db import Busy, write_unless_busy
 from storage.models import ApiToken, User
 
 from .. import access, clock
@@ -27,7 +29,6 @@ PREFIX = "cf_"
 MAX_NAME_CHARS = 100
 # last_used_at is written at most this often per token: a read request stays a read.
 LAST_USED_RESOLUTION = timedelta(minutes=1)
-TOUCHED = "api_token_touched"  # session.info key: authenticate_token wrote last_used_at
 
 
 @dataclass(frozen=True)
@@ -95,27 +96,46 @@ def revoke_token(session: Session, actor: Actor, token_id: int) -> TokenView:
     return _view(row)
 
 
-def authenticate_token(session: Session, secret: str) -> Actor | None:
-    """The actor a presented secret stands for; None when it is unknown, revoked or its
-    user is inactive. Records the use (at most once a minute per token; then
-    ``session.info[TOUCHED]`` is set and the caller commits)."""
+@dataclass(frozen=True)
+class Bearer:
+    """Who a presented token acts for; ``use_unrecorded``: its last use is stored as more
+    than LAST_USED_RESOLUTION ago (``record_use`` writes it)."""
+
+    actor: Actor
+    token_id: int
+    use_unrecorded: bool
+
+
+def authenticate_token(session: Session, secret: str) -> Bearer | None:
+    """Who a presented secret acts for; None when it is unknown, revoked or its user is
+    inactive. One indexed read, as they are at this moment (no cache: a revocation or a
+    change of roles holds from the next request on); writes nothing."""
     if not secret or not secret.startswith(PREFIX):
         return None
-    row = (
-        session.scalars(
-            select(ApiToken)
-            .where(ApiToken.token_hash == hash_secret(secret))
-            .options(joinedload(ApiToken.user).joinedload(User.role_rows))
-        )
-        .unique()
-        .first()
-    )
-    if row is None or row.revoked_at is not None or not row.user.active:
+    holder = principals.token_holder(session, hash_secret(secret))
+    if holder is None or holder.revoked_at is not None or not holder.principal.active:
         return None
+    last = holder.last_used_at
+    unrecorded = last is None or clock.now() - last >= LAST_USED_RESOLUTION
+    return Bearer(Actor.of(holder.principal), holder.token_id, unrecorded)
+
+
+def record_use(factory: sessionmaker[Session], token_id: int) -> bool:
+    """Store that a token was used now, unless that was done less than LAST_USED_RESOLUTION
+    ago: bookkeeping of a request that may only read, so it never waits for a lock (SQLite's
+    write lock, the token's row on PostgreSQL). Taken: nothing written, False (a later
+    request records it)."""
     now = clock.now()
-    if row.last_used_at is None or now - row.last_used_at >= LAST_USED_RESOLUTION:
-        row.last_used_at = now
-        session.flush()
-        session.info[TOUCHED] = True
-    user = row.user
-    return Actor.of(user)
+    try:
+        with write_unless_busy(factory) as session:
+            session.execute(
+                update(ApiToken)
+                .where(
+                    ApiToken.id == token_id,
+                    or_(ApiToken.last_used_at.is_(None), ApiToken.last_used_at <= now - LAST_USED_RESOLUTION),
+                )
+                .values(last_used_at=now)
+            )
+    except Busy:
+        return False
+    return True

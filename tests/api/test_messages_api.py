@@ -38,6 +38,7 @@ def test_the_api_delivers_a_message_and_a_signal(replies):
         "name": "reply",
         "instance_ids": [a],
         "elements": {str(a): ["wait_reply"]},
+        "started": [],
     }
     by_var = admin.post("/messages", json={"name": "reply", "correlation": {"lead_unit": "land"}})
     assert by_var.get_json()["instance_ids"] == [b]

@@ -48,3 +48,29 @@ def test_the_table_has_a_row_per_corpus() -> None:
     done = subprocess.run(args, cwd=REPO_ROOT, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr[-3000:]
     assert done.stdout.splitlines()[2] == "| files | 1 | 0 | 1 | 0 | 0 | 0 | 0 | 0 |"
+
+
+def test_the_driver_deploys_callees_with_their_caller_and_delivers_messages_and_signals() -> None:
+    """A folder as a corpus: the caller is deployed with the file declaring what it calls, the
+    called case is driven too, the message the caller then waits for is delivered, and the
+    processes only a message or a signal starts are started by it."""
+    args = [sys.executable, str(RUNNER), "--json", "--corpus", str(FIXTURES), "--corpora", "conformance"]
+    done = subprocess.run(args, cwd=REPO_ROOT, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-3000:]
+    result = json.loads(done.stdout)
+    assert result["figures"]["conformance"] == {
+        "files": 3,
+        "deployed": 3,
+        "refused_named": 0,
+        "refused_unclear": 0,
+        "crashed": 0,
+        "ran_to_end": 3,
+        "stuck": 0,
+        "stuck_no_holder": 0,
+    }
+    outcomes = {o["file"]: o["processes"] for o in result["outcomes"]["conformance"]}
+    assert outcomes == {
+        "callee.bpmn": {"callee": "end"},
+        "caller.bpmn": {"caller": "end"},
+        "message_start.bpmn": {"online_application": "end", "session_prep": "end"},
+    }

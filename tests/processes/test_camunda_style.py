@@ -10,7 +10,7 @@ from datetime import timedelta
 import pytest
 
 from engine.usecases import cases, definitions, tasks
-from engine.usecases.context import SYSTEM
+from engine.usecases.context import SYSTEM, processes
 from tests.world import FIXTURES
 
 from .conftest import act, advance_and_fire, detail, do, items, open_ids, who
@@ -78,3 +78,17 @@ def test_juel_collection_gives_one_round_per_unit_and_juel_cardinality_counts_th
         assert who(check) == (("office",), None)
         do(people, "clerk", case_id, "check", {})
     assert detail(people, case_id).status == "completed"
+
+
+def test_a_restart_between_rounds_keeps_each_rounds_result_in_its_place(people, frozen_clock):
+    """The version's spec read afresh from the database (a restart: the process cache is
+    empty) while a case is between the rounds of a Camunda multi-instance: the collection
+    keeps its two units, each round's value in its own place (not appended after them)."""
+    deploy_fixture(people, "camunda_style_collection")
+    case_id = act(people, "clerk", cases.start_instance, "camunda_style_collection", {}).id
+    finance, land = sorted(items(people, case_id, "report"), key=lambda r: r.candidate_groups)
+    act(people, "fin", tasks.complete, finance.task_id, {})
+    processes.clear()  # the server restarted
+    act(people, "landy", tasks.complete, land.task_id, {})
+    assert detail(people, case_id).variables["units"] == ["finance", "land"]
+    assert open_ids(people, case_id) == ["check"]

@@ -179,3 +179,39 @@ def test_cancelling_a_case_removes_its_subscriptions(township):
     assert subscriptions(township, case_id) == []
     with pytest.raises(NotFound):
         act(township, "admin", messages.send_message, "reply", business_key="K")
+
+
+def test_a_message_no_case_waits_for_starts_a_case_of_the_process_it_starts(township):
+    deploy_fixtures(township, "message_start.bpmn")
+    sent = act(
+        township, "admin", messages.send_message, "application", business_key="WS-1", variables={"subject": "低保申请"}
+    )
+    [case_id] = sent.started
+    assert (sent.instance_ids, sent.elements) == ([case_id], {case_id: ["received"]})
+    assert open_ids(township, case_id) == ["check"]
+    assert variables(township, case_id)["subject"] == "低保申请"
+    with township() as s:
+        started = s.get(ProcessInstance, case_id)
+        assert (started.business_key, started.started_by, started.title) == ("WS-1", "admin", "低保申请")
+    # nobody starts it by hand: it is not offered in 发起
+    assert "online_application" not in [o.key for o in act(township, "clerk", cases.start_options)]
+
+
+def test_a_message_with_correlation_variables_never_starts_a_case(township):
+    deploy_fixtures(township, "message_start.bpmn")
+    with pytest.raises(NotFound, match="no case waits for the message 'application' with subject='x'"):
+        act(township, "admin", messages.send_message, "application", correlation={"subject": "x"})
+
+
+def test_a_signal_starts_a_case_of_every_process_it_starts_and_reaches_the_waiting_ones(township):
+    deploy_fixtures(township, "message_start.bpmn")
+    sent = act(township, "admin", messages.send_signal, "session_opened")
+    [case_id] = sent.started
+    assert open_ids(township, case_id) == ["prepare"]
+    again = act(township, "admin", messages.send_signal, "session_opened")
+    assert len(again.started) == 1 and again.started != sent.started  # one new case each time
+
+
+def test_a_message_nothing_waits_for_and_nothing_starts_on_is_refused(township):
+    with pytest.raises(NotFound, match="no case waits for the message 'nobody', and no process starts on it"):
+        act(township, "admin", messages.send_message, "nobody")

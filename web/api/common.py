@@ -20,12 +20,11 @@ from engine.usecases import tokens
 from engine.usecases.context import Actor
 
 from .. import database
-from ..auth import current_actor
+from ..auth import SAFE_METHODS, current_actor
 from ..errors import handle_http_error, json_error
 from ..security import csrf
 
 PREFIX = "/api/v1"
-SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 # Deeper than any request body of this API (a form's data is two or three levels): refused
 # before anything walks it, the JSON decoder and marshmallow recursing as they go.
 MAX_JSON_DEPTH = 32
@@ -56,19 +55,15 @@ def authenticate() -> None:
         scheme, _, secret = header.partition(" ")
         if scheme.lower() != "bearer" or not secret.strip():
             abort(401, description="use 'Authorization: Bearer <token>'")
-        if request.method in SAFE_METHODS:
-            # a read: the request's own session (one connection, one transaction less)
-            session = database.session()
-            actor = tokens.authenticate_token(session, secret.strip())
-            if session.info.pop(tokens.TOUCHED, False):
-                session.commit()
-        else:
-            # a write opens its own transaction (writer()): no lock held here meanwhile
-            with database.session_factory().begin() as session:
-                actor = tokens.authenticate_token(session, secret.strip())
-        if actor is None:
+        # the request's read-only session: a read goes on in the same transaction
+        bearer = tokens.authenticate_token(database.session(), secret.strip())
+        if request.method not in SAFE_METHODS:
+            database.end_read()  # a write opens its own transaction (writer())
+        if bearer is None:
             abort(401, description="the API token is unknown or revoked")
-        g.api_actor = actor
+        if bearer.use_unrecorded:
+            tokens.record_use(database.session_factory(), bearer.token_id)
+        g.api_actor = bearer.actor
         return
     if not current_user.is_authenticated:
         abort(401, description="sign in, or send 'Authorization: Bearer <token>'")
@@ -208,7 +203,7 @@ def actor() -> Actor:
 
 
 def reader() -> Session:
-    """This request's session, for handlers that only read."""
+    """This request's read-only session (web.database.session), for handlers that only read."""
     return database.session()
 
 

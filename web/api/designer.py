@@ -1,8 +1,9 @@
 """/api/v1/designer: the designer's workbench for scripts and other tools, as the pages do it
 (engine.usecases.library, drafts, version_diff): every process with its versions and case
 counts, a version's .bpmn, a rollback, offering a process for new cases or not, the diff of
-two versions, and drafts (create, read, save with a revision check, upload, deploy, discard).
-Designers and administrators only (process.deploy)."""
+two versions, drafts (create, read, save with a revision check, upload, deploy, discard), and
+what the modeler asks while one edits: the deploy checks on a document (storing nothing) and
+the date helpers a due date may use. Designers and administrators only (process.deploy)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from flask import Response
 from flask_smorest.fields import Upload
 from marshmallow import fields, validate
 
-from engine.usecases import drafts, library, version_diff
+from engine.usecases import design_checks, drafts, library, version_diff
 
 from ..views.designer import templates_dir
 from .common import actor, make_blueprint, reader, writer
@@ -278,3 +279,44 @@ def deploy_draft(body: dict, draft_id: int):
 def draft_diff(draft_id: int):
     """What deploying the draft would change from the newest deployed version."""
     return version_diff.compare_draft(reader(), actor(), draft_id)
+
+
+class CheckInSchema(ma.Schema):
+    xml = fields.String(required=True, validate=validate.Length(max=2_000_000))
+    filename = fields.String(load_default="process.bpmn", validate=validate.Length(max=500))
+
+
+class CheckedProblemSchema(ma.Schema):
+    severity = fields.String(metadata={"description": "error (deploy refuses) | warning (deploy goes ahead)"})
+    message = fields.String(metadata={"description": "the engine's words, as deploy says them"})
+    line = fields.Integer(allow_none=True)
+    element_id = fields.String(allow_none=True)
+    element_name = fields.String(metadata={"description": "the element's name; empty when it has none"})
+    element_type = fields.String(metadata={"description": "its BPMN element: userTask, sequenceFlow..."})
+
+
+class DocumentCheckSchema(ma.Schema):
+    deployable = fields.Boolean(metadata={"description": "false: deploy would refuse it"})
+    processes = fields.List(fields.String(), metadata={"description": "the keys deploy would store"})
+    problems = fields.List(fields.Nested(CheckedProblemSchema))
+
+
+class DateHelperSchema(ma.Schema):
+    expression = fields.String(metadata={"description": "as a due date takes it; a timer takes what is in ${...}"})
+    label = fields.String()
+
+
+@bp.post("/check")
+@bp.arguments(CheckInSchema)
+@bp.response(200, DocumentCheckSchema)
+def check(body: dict):
+    """Run deploy's checks on a document without storing anything: every problem (with the
+    element's id and name) that would refuse it, and the warnings deploy would give."""
+    return design_checks.check_document(actor(), body["xml"], body["filename"])
+
+
+@bp.get("/date-helpers")
+@bp.response(200, DateHelperSchema(many=True))
+def date_helpers():
+    """The date functions and the deadline settings a due date or a timer may use."""
+    return design_checks.date_helpers(actor())

@@ -11,11 +11,13 @@ from . import (
     collab,
     definitions,
     designer,
+    external_tasks,
     imports,
     incidents,
     instances,
     me,
     messages,
+    migration,
     statistics,
     tasks,
 )
@@ -34,7 +36,9 @@ RESOURCES = (
     imports,
     incidents,
     messages,
+    external_tasks,
     designer,
+    migration,
 )
 
 SPEC_OPTIONS = {

@@ -143,7 +143,9 @@ def import_ledger(args: dict, files: dict, kind: str):
     upload = files["file"]
     content = upload.read()
     if args["dry_run"]:
-        plan = ledger.plan(reader(), actor(), kind, upload.filename or "", content)
+        # replayed in the database and rolled back: a writer's transaction, not a read
+        with writer() as s:
+            plan = ledger.plan(s, actor(), kind, upload.filename or "", content)
         if plan.problems:
             raise ledger.LedgerRefused(plan)
         return plan

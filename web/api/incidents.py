@@ -24,7 +24,12 @@ class IncidentSchema(ma.Schema):
     case_title = fields.String()
     process_key = fields.String()
     bpmn_id = fields.String(metadata={"description": "the element that failed (empty when none is known)"})
-    kind = fields.String(metadata={"description": "timer (a timer's firing failed) or stuck"})
+    kind = fields.String(
+        metadata={
+            "description": "timer (a timer's firing failed), stuck, external_task (a worker failed it with no "
+            "retries left, or reported a BPMN error nothing catches) or call"
+        }
+    )
     message = fields.String()
     created_at = fields.DateTime()
     last_seen_at = fields.DateTime()

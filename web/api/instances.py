@@ -75,6 +75,8 @@ def detail(instance_id: int):
         "element_names": page.element_names,
         "comments": page.comments,
         "attachments": page.attachments,
+        "caller": page.caller,
+        "called": page.called,
     }
 
 

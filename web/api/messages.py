@@ -42,6 +42,9 @@ class DeliverySchema(ma.Schema):
     kind = fields.String(metadata={"description": "message or signal"})
     name = fields.String()
     instance_ids = fields.List(fields.Integer(), metadata={"description": "the cases reached"})
+    started = fields.List(
+        fields.Integer(), metadata={"description": "of them, the cases a message or signal start event began"}
+    )
     elements = fields.Dict(
         keys=fields.String(),
         values=fields.List(fields.String()),

@@ -364,6 +364,15 @@ class TimerSchema(ma.Schema):
     due_at = fields.AwareDateTime()
 
 
+class CallLinkSchema(ma.Schema):
+    instance_id = fields.Integer()
+    title = fields.String()
+    process_name = fields.String()
+    status = fields.String()
+    bpmn_id = fields.String(metadata={"description": "the call activity"})
+    step_name = fields.String()
+
+
 class InstanceDetailSchema(InstanceSchema):
     definition_id = fields.Integer()
     revision = fields.Integer()
@@ -381,6 +390,12 @@ class InstanceDetailSchema(InstanceSchema):
     element_names = fields.Dict(keys=fields.String(), values=fields.String())
     comments = fields.List(fields.Nested(CommentSchema))
     attachments = fields.List(fields.Nested(AttachmentSchema))
+    caller = fields.Nested(
+        CallLinkSchema, allow_none=True, metadata={"description": "the case whose call activity started this one"}
+    )
+    called = fields.List(
+        fields.Nested(CallLinkSchema), metadata={"description": "the cases this one's call activities started"}
+    )
 
 
 class CancelSchema(ma.Schema):

@@ -1,8 +1,12 @@
-/* The designer's modeler: bpmn-js with the Camunda 7 properties panel, so designers edit
- * what the engine reads (assignee, candidate groups, due date, form fields, conditions,
- * timers) without touching XML. Bundled by esbuild in the setup step (`npm run build`)
- * into web/static/vendor/, never committed. */
+/* The designer's modeler: bpmn-js with a properties panel cut down to what this engine runs
+ * (./properties/engine-provider.js over the Camunda 7 provider) and bpmnlint on the diagram
+ * (./lint: bpmnlint's recommended rules as fit this engine, plus our own). Bundled by esbuild in
+ * the setup step (`npm run build`) into web/static/vendor/, never committed.
+ *
+ * window.CongressFlowModeler(canvas, panel) makes the modeler; CongressFlowModeler.inChinese
+ * says a lint or deploy problem in Chinese (web/static/js/designer.js lists them). */
 import BpmnModeler from 'bpmn-js/lib/Modeler';
+import lintModule from 'bpmn-js-bpmnlint';
 import {
   BpmnPropertiesPanelModule,
   BpmnPropertiesProviderModule,
@@ -11,17 +15,27 @@ import {
 import CamundaBehaviorsModule from 'camunda-bpmn-js-behaviors/lib/camunda-platform';
 import camundaModdle from 'camunda-bpmn-moddle/resources/camunda.json';
 
+import FlowReferencesModule from './flow-references.js';
+import lintConfig from './lint/config.js';
+import { inChinese } from './lint/messages-zh.js';
+import EngineProviderModule from './properties/engine-provider.js';
 import chinese from './translations-zh.js';
 
 import 'bpmn-js/dist/assets/diagram-js.css';
 import 'bpmn-js/dist/assets/bpmn-js.css';
 import 'bpmn-js/dist/assets/bpmn-font/css/bpmn-embedded.css';
 import '@bpmn-io/properties-panel/dist/assets/properties-panel.css';
+import 'bpmn-js-bpmnlint/dist/assets/css/bpmn-js-bpmnlint.css';
 
-/* bpmn-js's translate service: Chinese where the page is Chinese, with {placeholders} filled. */
-function translator(dictionary) {
+function chineseFirst() {
+  return (document.documentElement.lang || '').toLowerCase().indexOf('zh') === 0;
+}
+
+/* bpmn-js's translate service: Chinese where the page is Chinese (the panel's labels, and the
+ * lint messages on the diagram's overlays), with {placeholders} filled. */
+function translator(zh) {
   return function translate(template, replacements) {
-    var text = dictionary[template] || template;
+    var text = zh ? (chinese[template] || inChinese(template)) : template;
     return text.replace(/{([^}]+)}/g, function (_, key) {
       return replacements && key in replacements ? replacements[key] : '{' + key + '}';
     });
@@ -29,17 +43,24 @@ function translator(dictionary) {
 }
 
 window.CongressFlowModeler = function (canvas, panel) {
-  var zh = (document.documentElement.lang || '').toLowerCase().indexOf('zh') === 0;
   return new BpmnModeler({
     container: canvas,
     propertiesPanel: { parent: panel },
+    linting: { bpmnlint: lintConfig, active: true },
     additionalModules: [
       BpmnPropertiesPanelModule,
       BpmnPropertiesProviderModule,
       CamundaPlatformPropertiesProviderModule,
+      EngineProviderModule,
       CamundaBehaviorsModule,
-      { translate: ['value', translator(zh ? chinese : {})] },
+      FlowReferencesModule,
+      lintModule,
+      { translate: ['value', translator(chineseFirst())] },
     ],
     moddleExtensions: { camunda: camundaModdle },
   });
+};
+
+window.CongressFlowModeler.inChinese = function (message) {
+  return chineseFirst() ? inChinese(message) : message;
 };

@@ -18,6 +18,7 @@ from .admin import (
     tokens_group,
     users_group,
 )
+from .backup import backup_command, restore_command
 from .cases import (
     cancel_command,
     claim_command,
@@ -28,9 +29,11 @@ from .cases import (
     unclaim_command,
 )
 from .designer import rollback_command, versions_command
+from .external_tasks import external_tasks_group
 from .imports import export_command, import_command, ledger_command
 from .incidents import incidents_command, retry_command
 from .messages import message_command, signal_command
+from .migration import migrate_cases_command
 from .ops import (
     db_group,
     fire_due_command,
@@ -46,6 +49,7 @@ COMMANDS = (
     definitions_command,
     versions_command,
     rollback_command,
+    migrate_cases_command,
     start_command,
     tasks_command,
     claim_command,
@@ -57,6 +61,7 @@ COMMANDS = (
     retry_command,
     message_command,
     signal_command,
+    external_tasks_group,
     fire_due_command,
     users_group,
     tokens_group,
@@ -67,6 +72,8 @@ COMMANDS = (
     import_command,
     export_command,
     ledger_command,
+    backup_command,
+    restore_command,
 )
 
 

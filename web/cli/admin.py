@@ -25,14 +25,23 @@ from .common import acting_options, emit, json_option, resolve_actor, use_case
 @click.command("deploy")
 @with_appcontext
 @click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--default-group",
+    default="",
+    help="the group that holds user tasks naming nobody, for processes that name none (written into the file)",
+)
 @acting_options
 @json_option
 @use_case
-def deploy_command(files: tuple[Path, ...], username: str | None, as_operator: bool, as_json: bool) -> None:
-    """Validate and deploy BPMN files (all or nothing), as a designer (--user) or the operator."""
+def deploy_command(
+    files: tuple[Path, ...], default_group: str, username: str | None, as_operator: bool, as_json: bool
+) -> None:
+    """Validate and deploy BPMN files (all or nothing; they may call each other's processes),
+    as a designer (--user) or the operator."""
     with session_factory().begin() as session:
         actor = resolve_actor(session, username, as_operator)
-        results = [d for path in files for d in definitions.deploy(session, path.read_bytes(), str(path), actor)]
+        documents = [(path.read_bytes(), str(path)) for path in files]
+        results = definitions.deploy_documents(session, documents, actor, default_group=default_group)
     emit(
         as_json,
         results,

@@ -23,7 +23,8 @@ def _reached(delivery: messages.Delivery) -> str:
     if not delivery.instance_ids:
         return f"{delivery.kind} {delivery.name!r}: no case waits for it"
     return "\n".join(
-        f"{delivery.kind} {delivery.name!r} → case {i} at {', '.join(delivery.elements.get(i, [])) or '-'}"
+        f"{delivery.kind} {delivery.name!r} → {'new ' if i in delivery.started else ''}case {i} at "
+        f"{', '.join(delivery.elements.get(i, [])) or '-'}"
         for i in delivery.instance_ids
     )
 

@@ -37,9 +37,8 @@ def init_command(demo: bool) -> None:
     with factory.begin() as session:
         people.ensure_departments(session)
         files = sorted(_bpmn_dir().glob("*.bpmn"))
-        for path in files:
-            for d in definitions.deploy(session, path.read_bytes(), path.name, OPERATOR):
-                click.echo(f"{'deployed' if d.created else 'unchanged'} {d.key} v{d.version} ({path.name})")
+        for d in definitions.deploy_documents(session, [(path.read_bytes(), path.name) for path in files], OPERATOR):
+            click.echo(f"{'deployed' if d.created else 'unchanged'} {d.key} v{d.version}")
         created = people.ensure_demo_users(session, OPERATOR) if demo else {}
     if created:
         click.echo("\nDemo users (DEMO ONLY: these passwords are shown once; change them before real use):")
@@ -82,12 +81,24 @@ def fire_due_command(as_json: bool) -> None:
 
 
 @click.command("scheduler")
+@click.option(
+    "--metrics-port",
+    type=click.IntRange(1, 65535),
+    default=None,
+    help="serve this process's metrics (timer lateness, leadership) for Prometheus on this port",
+)
+@click.option("--metrics-host", default="127.0.0.1", show_default=True, help="the address for --metrics-port")
+@click.option("--exit-with-parent", is_flag=True, hidden=True, help="stop when the starting process ends")
 @with_appcontext
-def scheduler_command() -> None:
+def scheduler_command(metrics_port: int | None, metrics_host: str, exit_with_parent: bool) -> None:
     """Operator command: run the timer scheduler. One is active per database: on PostgreSQL others wait as
     standbys and take over within seconds; on SQLite a second one refuses to start."""
     try:
-        scheduling.run_standalone(current_app._get_current_object())  # type: ignore[attr-defined]
+        scheduling.run_standalone(
+            current_app._get_current_object(),  # type: ignore[attr-defined]
+            metrics_address=(metrics_host, metrics_port) if metrics_port else None,
+            exit_with_parent=exit_with_parent,
+        )
     except AlreadyRunning as exc:
         raise click.ClickException(str(exc)) from None
 
@@ -95,23 +106,37 @@ def scheduler_command() -> None:
 @click.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
-@click.option("--threads", default=8, show_default=True, type=int)
+@click.option(
+    "--workers",
+    default=1,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="worker processes: 1 is waitress in this process; more is gunicorn (not on Windows)",
+)
+@click.option("--threads", default=8, show_default=True, type=click.IntRange(min=1), help="request threads per process")
 @click.option(
     "--scheduler/--no-scheduler",
     "with_scheduler",
     default=True,
     show_default=True,
-    help="run the timer scheduler in this process",
+    help="run the timer scheduler with the server (in this process; with --workers N, in one process beside them)",
 )
 @with_appcontext
-def serve_command(host: str, port: int, threads: int, with_scheduler: bool) -> None:
-    """Operator command: serve the web app (waitress) with the timer scheduler in-process."""
+def serve_command(host: str, port: int, workers: int, threads: int, with_scheduler: bool) -> None:
+    """Operator command: serve the web app with the timer scheduler. One process (waitress) by
+    default; --workers N > 1 runs gunicorn (web/gunicorn_conf.py) with N worker processes and
+    the scheduler in one process of its own beside them."""
+    if workers > 1:
+        try:
+            scheduling.serve_workers(host, port, workers, threads, with_scheduler)
+        except RuntimeError as exc:
+            raise click.ClickException(str(exc)) from None
     try:
         scheduling.serve(
-            current_app._get_current_object(),
+            current_app._get_current_object(),  # type: ignore[attr-defined]
             host,
             port,
-            threads,  # type: ignore[attr-defined]
+            threads,
             with_scheduler,
         )
     except AlreadyRunning as exc:

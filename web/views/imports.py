@@ -13,6 +13,7 @@ from __future__ import annotations
 import secrets
 import time
 from collections.abc import Callable
+from contextlib import nullcontext
 from io import BytesIO
 from pathlib import Path
 from typing import Any
@@ -174,15 +175,18 @@ class _FileRefused(Exception):
         self.page = page
 
 
-def _planned(kind: str, keep_as: str, plan: Callable[..., Any]) -> tuple[str, str, Any]:
+def _planned(kind: str, keep_as: str, plan: Callable[..., Any], *, writes: bool = False) -> tuple[str, str, Any]:
     """The upload's dry run: (file name, the token it is kept under for the confirmation, the
-    plan). Kept only when the plan has no problems: a file with problems cannot be confirmed."""
+    plan). Kept only when the plan has no problems: a file with problems cannot be confirmed.
+    ``writes``: the dry run writes and rolls back (a ledger's replay), so it runs in a
+    writer's transaction rather than the request's read-only session."""
     upload = request.files.get("file")
     if upload is None or not upload.filename:
         raise _FileRefused(_index({kind: _("请选择要上传的文件")}, 422))
     content = upload.read()
     try:
-        planned = plan(database.session(), current_actor(), kind, upload.filename, content)
+        with database.session_factory().begin() if writes else nullcontext(database.session()) as db:
+            planned = plan(db, current_actor(), kind, upload.filename, content)
     except InvalidData as exc:  # the file as a whole: unreadable, empty, too large
         raise _FileRefused(_index({kind: "；".join(field_message(e) for e in exc.codes.values())}, 422)) from None
     token = "" if planned.problems else _keep(keep_as, upload.filename, content)
@@ -243,7 +247,7 @@ def _ledger_page(kind: str, filename: str, token: str, plan: ledger.LedgerPlan, 
 
 @bp.post(LEDGER)
 def ledger_upload(kind: str):
-    return _ledger_page(kind, *_planned(kind, f"ledger-{kind}", ledger.plan), done=False)
+    return _ledger_page(kind, *_planned(kind, f"ledger-{kind}", ledger.plan, writes=True), done=False)
 
 
 @bp.post(LEDGER + "/confirm")

@@ -1,14 +1,16 @@
 """The process library (流程库): one process's versions with their notes and case counts,
 offering it for new cases or not, a version read-only in the viewer, its .bpmn, a rollback
-to it, and the diff of two versions or of a draft. Designers and administrators only."""
+to it, the diff of two versions or of a draft, and moving a version's running cases to
+another (迁移运行中的案件: plan and dry run, then the move). Designers and administrators only."""
 
 from __future__ import annotations
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from werkzeug.datastructures import MultiDict
 
 from engine.access import Permission
-from engine.usecases import drafts, library, version_diff
+from engine.usecases import case_migration, case_migration_texts, drafts, library, version_diff
 
 from .. import database
 from ..auth import current_actor, permission_required
@@ -92,3 +94,57 @@ def diff(key: str):
 def draft_diff(draft_id: int):
     d = version_diff.compare_draft(database.session(), current_actor(), draft_id)
     return render_template("designer/diff.html", d=d)
+
+
+MAP_FIELD = "map:"  # a plan's entries in the migration page's forms: map:<old element id> = <new element id>
+CASE_FIELD = "case:"  # the cases to move: case:<id> = the revision the dry run showed
+
+
+def _plan_args(values: MultiDict[str, str]) -> tuple[int | None, dict[str, str]]:
+    """The target version and the map entries of the migration page's forms."""
+    to = values.get("to", type=int)
+    return to, {name[len(MAP_FIELD) :]: value for name, value in values.items() if name.startswith(MAP_FIELD)}
+
+
+def _say(reason: case_migration.Reason) -> str:
+    """A reason in the reader's language."""
+    return case_migration_texts.reason_text(reason, _)
+
+
+def _kind(kind: str) -> str:
+    """An element's kind in the reader's language."""
+    return case_migration_texts.kind_name(kind, _)
+
+
+@bp.get(f"/{KEY}/v<int:version>/migrate")
+def migrate_plan(key: str, version: int):
+    """The plan (target version, the map of the elements whose id is gone) and its dry run."""
+    to, overrides = _plan_args(request.args)
+    run = case_migration.dry_run(database.session(), current_actor(), key, version, to, overrides)
+    return render_template("designer/migrate.html", plan=run.plan, run=run, report=None, say=_say, kind=_kind)
+
+
+@bp.post(f"/{KEY}/v<int:version>/migrate")
+def migrate(key: str, version: int):
+    """Move the cases the dry run showed movable, each at the revision it showed."""
+    to, overrides = _plan_args(request.form)
+    chosen = {
+        int(name[len(CASE_FIELD) :]): request.form.get(name, type=int)
+        for name in request.form
+        if name.startswith(CASE_FIELD) and name[len(CASE_FIELD) :].isdigit()
+    }
+    if request.form.get("confirm") != "yes":
+        flash(_("请先勾选确认，再迁移。"), "error")
+        return redirect(
+            url_for(
+                "process_library.migrate_plan",
+                key=key,
+                version=version,
+                to=to,
+                **{MAP_FIELD + k: v for k, v in overrides.items()},
+            )
+        )
+    report = case_migration.migrate_cases(
+        database.session_factory(), current_actor(), key, version, to, overrides, chosen
+    )
+    return render_template("designer/migrate.html", plan=report.plan, run=None, report=report, say=_say, kind=_kind)

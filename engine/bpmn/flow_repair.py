@@ -1,0 +1,120 @@
+"""What BPMN allows and SpiffWorkflow cannot run as written, made explicit before it reads
+a process (part of engine.bpmn.normalise, so deploy and every later parse agree):
+
+* an element whose id is ``Start`` or ``End``: SpiffWorkflow names its own hidden first and
+  last task so, and the element would replace one of them (the case fails at its start with
+  "No output task connected"). It is renamed ``Start_``/``End_`` (more underscores while
+  taken) everywhere the file refers to it;
+* an activity, gateway or event with no outgoing sequence flow ends its path (BPMN's implicit
+  end); SpiffWorkflow waits there for ever, and refuses a subprocess without an end event.
+  Each gets a plain end event after it. Both are warnings, not refusals.
+"""
+
+from __future__ import annotations
+
+from lxml import etree
+
+from ..errors import Problem
+from .camunda import BPMN_NS, NSMAP
+
+RESERVED_IDS = ("Start", "End")
+# references to an element by its id: attributes, and elements whose text is an id
+_REFERRING_ATTRIBUTES = ("sourceRef", "targetRef", "attachedToRef", "default", "bpmnElement", "activityRef")
+_REFERRING_TEXTS = ("flowNodeRef", "incoming", "outgoing", "sourceRef", "targetRef")
+# what ends its path when no flow leaves it (an end event ends it anyway; a start event with
+# nothing after it is an empty process, refused on its own; a compensation handler has no flow)
+_FLOW_NODES = (
+    "task",
+    "userTask",
+    "manualTask",
+    "scriptTask",
+    "serviceTask",
+    "businessRuleTask",
+    "receiveTask",
+    "callActivity",
+    "subProcess",
+    "transaction",
+    "exclusiveGateway",
+    "parallelGateway",
+    "inclusiveGateway",
+    "intermediateCatchEvent",
+    "intermediateThrowEvent",
+    "boundaryEvent",
+)
+
+
+def _local(node: etree._Element) -> str:
+    return str(etree.QName(node).localname)
+
+
+def rename_reserved_ids(root: etree._Element, file: str, warn: dict[str, list[Problem]]) -> None:
+    taken = {n.get("id") for n in root.iter() if isinstance(n.tag, str) and n.get("id")}
+    for reserved in RESERVED_IDS:
+        nodes = [n for n in root.iter() if isinstance(n.tag, str) and n.get("id") == reserved]
+        if not nodes:
+            continue
+        new = reserved + "_"
+        while new in taken:
+            new += "_"
+        taken.add(new)
+        for node in nodes:
+            node.set("id", new)
+        for node in root.iter():
+            if not isinstance(node.tag, str):
+                continue
+            for attribute in _REFERRING_ATTRIBUTES:
+                if node.get(attribute) == reserved:
+                    node.set(attribute, new)
+            if _local(node) in _REFERRING_TEXTS and (node.text or "").strip() == reserved:
+                node.text = new
+        process = nodes[0].xpath("ancestor::bpmn:process[1]", namespaces=NSMAP)
+        warn.setdefault(process[0].get("id") if process else "", []).append(
+            Problem(
+                f"element id {reserved!r} is the engine's own name for a process's first or last step: read as {new!r}",
+                file,
+                nodes[0].sourceline,
+                new,
+            )
+        )
+
+
+def add_implicit_ends(root: etree._Element, file: str, warn: dict[str, list[Problem]]) -> None:
+    taken = {n.get("id") for n in root.iter() if isinstance(n.tag, str) and n.get("id")}
+    containers = root.xpath(".//bpmn:process | .//bpmn:subProcess | .//bpmn:transaction", namespaces=NSMAP)
+    for container in containers:
+        flows = container.xpath("./bpmn:sequenceFlow", namespaces=NSMAP)
+        leaving = {f.get("sourceRef") for f in flows}
+        for node in list(container):
+            if not isinstance(node.tag, str) or etree.QName(node).namespace != BPMN_NS:
+                continue
+            if _local(node) not in _FLOW_NODES or not node.get("id") or node.get("id") in leaving:
+                continue
+            if _local(node) == "boundaryEvent" and node.xpath("./bpmn:compensateEventDefinition", namespaces=NSMAP):
+                continue  # a compensation handler is associated, not connected
+            if node.get("isForCompensation") == "true":
+                continue
+            source = node.get("id") or ""
+            end_id = _fresh(f"{source}_end", taken)
+            flow_id = _fresh(f"Flow_{source}_to_{end_id}", taken)
+            etree.SubElement(container, f"{{{BPMN_NS}}}endEvent", id=end_id)
+            etree.SubElement(container, f"{{{BPMN_NS}}}sequenceFlow", id=flow_id, sourceRef=source, targetRef=end_id)
+            process = (
+                container
+                if _local(container) == "process"
+                else container.xpath("ancestor::bpmn:process[1]", namespaces=NSMAP)[0]
+            )
+            warn.setdefault(process.get("id") or "", []).append(
+                Problem(
+                    f"no sequence flow leaves {source!r}: its path ends there (an end event {end_id!r} was added)",
+                    file,
+                    node.sourceline,
+                    source,
+                )
+            )
+
+
+def _fresh(name: str, taken: set[str | None]) -> str:
+    while name in taken:
+        name += "_"
+    taken.add(name)
+    return name

@@ -1,0 +1,106 @@
+"""What the modeler asks while a designer edits (no database): the engine's own deploy checks
+on the document as it stands, each problem with the element's name beside its id so that the
+page can say which element in words; and the date helpers and deadline settings a due date or
+a timer may use, offered as suggestions where a date is expected."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from lxml import etree
+
+from ..access import Actor
+from ..bpmn.camunda import BPMN_NS
+from ..bpmn.parsing import load_xml, parse_bpmn
+from ..deadlines.settings import DEFAULTS
+from ..errors import InvalidBpmn, Problem
+from .definitions import check_size, plain_filename, require_designer
+
+ERROR, WARNING = "error", "warning"
+
+
+@dataclass(frozen=True)
+class CheckedProblem:
+    severity: str  # error: deploy refuses the document; warning: deploy goes ahead and says so
+    message: str  # the engine's words, as deploy would say them
+    line: int | None
+    element_id: str | None
+    element_name: str  # the element's name in the document; "" when it has none
+    element_type: str  # its BPMN element: userTask, sequenceFlow, process...
+
+
+@dataclass(frozen=True)
+class DocumentCheck:
+    deployable: bool
+    processes: tuple[str, ...]  # the keys deploy would store a version of
+    problems: tuple[CheckedProblem, ...]
+
+
+def check_document(actor: Actor, xml: str, file: str) -> DocumentCheck:
+    """Run exactly the checks deploy runs (engine.bpmn.parsing.parse_bpmn) and store nothing:
+    the problems that would refuse the document, then the warnings deploy would give."""
+    require_designer(actor)
+    file = plain_filename(file)
+    try:
+        check_size(xml, file)
+        parsed = parse_bpmn(xml, file)
+    except InvalidBpmn as exc:
+        return DocumentCheck(False, (), _located(xml, file, exc.problems, ERROR))
+    warnings = [w for process in parsed for w in process.warnings]
+    return DocumentCheck(True, tuple(p.key for p in parsed), _located(xml, file, warnings, WARNING))
+
+
+def _located(xml: str, file: str, problems: list[Problem], severity: str) -> tuple[CheckedProblem, ...]:
+    elements = _elements_by_id(xml, file)
+    located = []
+    for p in problems:
+        name, kind = elements.get(p.element_id or "", ("", ""))
+        located.append(CheckedProblem(severity, p.message, p.line, p.element_id, name, kind))
+    return tuple(located)
+
+
+def _elements_by_id(xml: str, file: str) -> dict[str, tuple[str, str]]:
+    """id -> (name, BPMN element) of every BPMN element of the document; nothing when it does
+    not even load (its problem then names no element)."""
+    try:
+        root = load_xml(xml, file)
+    except InvalidBpmn:
+        return {}
+    found = {}
+    for node in root.iter():
+        if isinstance(node.tag, str) and node.get("id") and etree.QName(node).namespace == BPMN_NS:
+            found[node.get("id") or ""] = ((node.get("name") or "").strip(), etree.QName(node).localname)
+    return found
+
+
+@dataclass(frozen=True)
+class DateHelper:
+    expression: str  # as written in a due date (a timer takes what is inside ${...})
+    label: str  # what it gives, in Chinese
+
+
+# bpmn/README.md §1 and engine.deadlines.date_functions: counted as the law counts
+_FUNCTIONS = (
+    ("deadline_in_days(15)", "今天起 15 日（不含当日，期满日 24:00，遇节假日顺延）"),
+    ("deadline_in_working_days(10)", "今天起 10 个工作日"),
+    ("deadline_in_months(3)", "今天起 3 个月"),
+    ("deadline_after_days(start, 15)", "从 start（日期或时刻）起 15 日"),
+    ("deadline_after_working_days(start, 10)", "从 start 起 10 个工作日"),
+    ("deadline_after_months(start, 3)", "从 start 起 3 个月"),
+    ("deadline_extended_by_days(deadline, 30)", "原期限延长 30 日"),
+    ("deadline_extended_by_months(deadline, 3)", "原期限延长 3 个月"),
+    ("deadline_on(day)", "表单填写的日期当日 24:00"),
+)
+_COUNTING = {"days": "deadline_in_days", "months": "deadline_in_months", "working days": "deadline_in_working_days"}
+
+
+def date_helpers(actor: Actor) -> list[DateHelper]:
+    """The date functions, then one ready-made deadline per statutory period setting
+    (``deadline_in_months(setting('proposal.reply_months'))``), for the modeler's suggestions."""
+    require_designer(actor)
+    helpers = [DateHelper(f"${{{call}}}", label) for call, label in _FUNCTIONS]
+    for name, spec in DEFAULTS.items():
+        function = _COUNTING.get(spec.unit)
+        if function is not None:
+            helpers.append(DateHelper(f"${{{function}(setting('{name}'))}}", f"{spec.label}（期限设置 {name}）"))
+    return helpers

@@ -1,0 +1,139 @@
+"""Who a request stands for, in one indexed statement: a user by name (a signed-in session)
+or by the hash of a personal API token, with their unit and roles.
+
+Authentication runs on every request. Through the ORM it was a query with two joined loads
+(or a second select for the roles) building objects that were thrown away at once; here a
+statement built once, executed on the caller's connection, gives plain values: one row per
+role (or one row for a user without any), each lookup through a unique index (user name,
+token hash) and primary keys.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, cast
+
+from sqlalchemy import Table, bindparam, select
+from sqlalchemy.orm import Session
+
+from .db import READ_ONLY
+from .models import ApiToken, Department, User, UserRole
+
+_users = cast(Table, User.__table__)
+_departments = cast(Table, Department.__table__)
+_roles = cast(Table, UserRole.__table__)
+_tokens = cast(Table, ApiToken.__table__)
+_READ = "congressflow_principals_read"  # session.info: (transaction, {username: Principal})
+
+_PERSON = (
+    _users.c.username,
+    _users.c.display_name,
+    _users.c.email,
+    _users.c.active,
+    _users.c.session_version,
+    _users.c.must_change_password,
+    _users.c.timezone,
+    _departments.c.code,
+    _departments.c.name,
+    _roles.c.role,
+)
+_WITH_UNIT_AND_ROLES = _users.outerjoin(_departments, _departments.c.id == _users.c.department_id).outerjoin(
+    _roles, _roles.c.user_id == _users.c.id
+)
+_BY_USERNAME = select(*_PERSON).select_from(_WITH_UNIT_AND_ROLES).where(_users.c.username == bindparam("username"))
+_BY_TOKEN_HASH = (
+    select(_tokens.c.id, _tokens.c.revoked_at, _tokens.c.last_used_at, *_PERSON)
+    .select_from(_tokens.join(_WITH_UNIT_AND_ROLES, _users.c.id == _tokens.c.user_id))
+    .where(_tokens.c.token_hash == bindparam("token_hash"))
+)
+
+
+@dataclass(slots=True)
+class Unit:
+    code: str
+    name: str
+
+
+@dataclass(slots=True)
+class Principal:
+    """A user as authentication reads them (shaped like ``models.User`` for what the access
+    policy and the signed-in session read). Plain data, read for one request."""
+
+    username: str
+    display_name: str
+    email: str | None
+    active: bool
+    session_version: int
+    must_change_password: bool
+    timezone: str | None
+    department: Unit | None
+    role_names: frozenset[str]
+
+    @property
+    def roles(self) -> set[str]:
+        return set(self.role_names)
+
+    @property
+    def groups(self) -> set[str]:
+        """The candidate groups: roles, the unit's code and name (as ``User.groups``)."""
+        groups = set(self.role_names)
+        if self.department is not None:
+            groups |= {self.department.code, self.department.name}
+        return groups
+
+
+@dataclass(slots=True)
+class TokenHolder:
+    """A stored token and the user it acts for."""
+
+    token_id: int
+    revoked_at: datetime | None
+    last_used_at: datetime | None
+    principal: Principal
+
+
+def _principal(rows: Sequence[Sequence[Any]], offset: int = 0) -> Principal:
+    first = rows[0][offset:]
+    username, display_name, email, active, version, must_change, timezone, code, name, _role = first
+    roles = frozenset(row[offset + 9].value for row in rows if row[offset + 9] is not None)
+    unit = Unit(code, name) if code is not None else None
+    return Principal(username, display_name, email, bool(active), version, bool(must_change), timezone, unit, roles)
+
+
+def user_by_name(session: Session, username: str) -> Principal | None:
+    connection = session.connection()  # begins the transaction the principals read belong to
+    known = _read(session)
+    if username in known:
+        return known[username]
+    rows = connection.execute(_BY_USERNAME, {"username": username}).all()
+    principal = _principal(rows) if rows else None
+    if principal is not None:
+        known[username] = principal
+    return principal
+
+
+def token_holder(session: Session, token_hash: str) -> TokenHolder | None:
+    rows = session.connection().execute(_BY_TOKEN_HASH, {"token_hash": token_hash}).all()
+    if not rows:
+        return None
+    token_id, revoked_at, last_used_at = rows[0][:3]
+    holder = TokenHolder(token_id, revoked_at, last_used_at, _principal(rows, 3))
+    _read(session)[holder.principal.username] = holder.principal
+    return holder
+
+
+def _read(session: Session) -> dict[str, Principal]:
+    """The principals a read-only session has read in its transaction (the request that
+    authenticated someone and then shows their profile reads them once). Any other
+    session: a fresh dict each time, as it may change them."""
+    if not session.get_bind().get_execution_options().get(READ_ONLY):
+        return {}
+    transaction = session.get_transaction()
+    if transaction is None:
+        return {}
+    known = session.info.get(_READ)
+    if known is None or known[0] is not transaction:
+        known = session.info[_READ] = (transaction, {})
+    return known[1]

@@ -1,0 +1,134 @@
+"""Authentication as the frame of every request: one read in the request's read-only
+transaction, never SQLite's write lock, and what it reads is the database's state at that
+request (nothing cached across requests: a revocation, a deactivation or new roles hold from
+the next request, whichever server process made them).
+
+Each test runs on SQLite and on PostgreSQL. Waiting for a lock would fail the request after a
+short timeout (SQLite's busy timeout, PostgreSQL's lock_timeout), so "answers" means "answers
+without waiting"."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import event, select, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+from engine import clock
+from storage import db as storage_db
+from storage.db import make_engine, make_session_factory
+from storage.models import ApiToken
+from tests.api.conftest import World
+from tests.world import PASSWORD
+from web import database
+
+SHORT_WAIT_SECONDS = 0.3
+
+
+@pytest.fixture
+def world(make_world, session_factory: sessionmaker, db_url: str, monkeypatch: pytest.MonkeyPatch) -> World:
+    """The API tests' world, its app waiting at most SHORT_WAIT_SECONDS for any lock."""
+    monkeypatch.setattr(storage_db, "SQLITE_BUSY_TIMEOUT_SECONDS", SHORT_WAIT_SECONDS)
+    config = {}
+    if not db_url.startswith("sqlite"):
+        options = f"-c lock_timeout={int(SHORT_WAIT_SECONDS * 1000)}"
+        config["DATABASE_URL"] = make_url(db_url).update_query_dict({"options": options}).render_as_string(False)
+    return World(make_world(csrf=True, **config), session_factory)
+
+
+@pytest.fixture
+def writer_in_progress(db_url: str) -> Iterator[Session]:
+    """Another process in the middle of a write touching the clerk's account and tokens: on
+    SQLite it holds the database's write lock, on PostgreSQL those rows' locks."""
+    engine = make_engine(db_url)
+    session = make_session_factory(engine)()
+    session.execute(text("UPDATE users SET display_name = display_name WHERE username = 'clerk'"))
+    session.execute(text("UPDATE api_tokens SET name = name"))
+    yield session
+    session.rollback()
+    session.close()
+    engine.dispose()
+
+
+def last_used(world: World):
+    with make_session_factory(world.factory.kw["bind"], read_only=True)() as s:  # not waiting for the lock
+        return s.scalars(select(ApiToken.last_used_at)).one()
+
+
+def test_reads_answer_while_another_writer_holds_its_locks(world, frozen_clock, request):
+    clerk = world.as_("clerk")  # a token never used yet: its first use is to be recorded
+    browser, _csrf = world.browser("clerk2")  # signing in writes: done before
+    request.getfixturevalue("writer_in_progress")
+    me = clerk.get("/me")
+    assert me.status_code == 200 and me.get_json()["username"] == "clerk"
+    assert clerk.get("/tasks").status_code == 200
+    assert browser.get("/me").get_json()["username"] == "clerk2"
+    assert browser.client.get("/").status_code == 200  # the inbox page
+    assert last_used(world) is None  # the bookkeeping gave up rather than wait
+    request.getfixturevalue("writer_in_progress").rollback()
+    clerk.get("/me")
+    assert last_used(world) == clock.now()  # a later request records the use
+
+
+def test_reads_write_nothing_but_a_token_use_once_a_minute(world, frozen_clock, db_url):
+    clerk, (browser, _csrf) = world.as_("clerk"), world.browser("clerk2")
+    # the one write: on SQLite its transaction takes the write lock (not waiting for it)
+    bookkeeping = (["BEGIN IMMEDIATE"] if db_url.startswith("sqlite") else []) + ["UPDATE api_tokens"]
+    statements: list[str] = []
+    event.listen(database.engine(world.app), "before_cursor_execute", lambda *args: statements.append(args[2]))
+
+    def writes() -> list[str]:
+        found = [s.split()[0].upper() + " " + s.split()[1] for s in statements if _writes(s)]
+        statements.clear()
+        return found
+
+    for _ in range(3):
+        assert clerk.get("/me").status_code == 200 and clerk.get("/tasks").status_code == 200
+        assert browser.get("/me").status_code == 200 and browser.client.get("/").status_code == 200
+    assert writes() == bookkeeping  # the token's first use
+    clock.advance(timedelta(seconds=59))
+    clerk.get("/me")
+    assert writes() == []
+    clock.advance(timedelta(seconds=1))
+    clerk.get("/me")
+    assert writes() == bookkeeping
+    assert last_used(world) == clock.now()
+
+
+def _writes(statement: str) -> bool:
+    words = statement.split()
+    return words[0].upper() in {"INSERT", "UPDATE", "DELETE"} or words[:2] == ["BEGIN", "IMMEDIATE"]
+
+
+def test_every_change_holds_from_the_next_request_on_another_app_instance(world, make_app, db_url):
+    serving = world.as_("clerk")
+    browser, _csrf = world.browser("clerk")
+    other = make_app(db_url, instance="other")  # another server process on the same database
+    admin = other.test_client()
+    assert admin.post("/login", data={"username": "admin", "password": PASSWORD}).status_code == 302
+
+    assert serving.get("/me").get_json()["roles"] == ["officer"]
+    edit = {"display_name": "办事员", "roles": ["officer", "supervisor"], "department": "office", "active": "true"}
+    assert admin.post("/admin/users/clerk", data=edit).status_code == 302
+    me = serving.get("/me").get_json()
+    assert me["roles"] == ["officer", "supervisor"] and me["supervises"] is True
+    assert browser.get("/me").get_json()["roles"] == ["officer", "supervisor"]
+
+    assert admin.post("/admin/users/clerk", data={**edit, "active": ""}).status_code == 302
+    assert serving.get("/me").status_code == 401 and browser.get("/me").status_code == 401
+    assert admin.post("/admin/users/clerk", data=edit).status_code == 302
+    assert serving.get("/me").status_code == 200  # a token outlives a deactivation; a session does not
+    assert browser.get("/me").status_code == 401
+
+    spare = other.test_client().post(
+        "/api/v1/me/tokens", json={"name": "另一个"}, headers={"Authorization": f"Bearer {world.token('clerk')}"}
+    )
+    revoking = {"Authorization": f"Bearer {spare.get_json()['secret']}"}
+    [first] = [
+        t for t in other.test_client().get("/api/v1/me/tokens", headers=revoking).get_json() if t["name"] == "tests"
+    ]
+    assert other.test_client().delete(f"/api/v1/me/tokens/{first['id']}", headers=revoking).status_code == 200
+    assert serving.get("/me").status_code == 401

@@ -1,0 +1,160 @@
+"""/api/v1/designer/processes/{key}/migrations: moving running cases from one version of a
+process to another (engine.usecases.case_migration), as the process library page does it: a
+dry run (each case running on the old version, whether it can move and why not; nothing is
+written), then the move (each case in its own transaction; what became of each). Designers
+and administrators (process.migrate)."""
+
+from __future__ import annotations
+
+import marshmallow as ma
+from marshmallow import fields, validate
+
+from engine.usecases import case_migration
+
+from .. import database
+from .common import actor, make_blueprint, reader
+
+bp = make_blueprint("migration", "/designer", "Moving running cases to another version (迁移运行中的案件)")
+
+MIGRATIONS = "/processes/<string(maxlength=200):key>/migrations"
+_POSITIVE = validate.Range(1, 2147483647)  # a version number, a case id
+
+
+class MigrationPlanInSchema(ma.Schema):
+    from_version = fields.Integer(required=True, validate=_POSITIVE, metadata={"description": "the cases run on it"})
+    to_version = fields.Integer(required=True, validate=_POSITIVE, metadata={"description": "the cases move to it"})
+    map = fields.Dict(
+        keys=fields.String(validate=validate.Length(min=1, max=200)),
+        values=fields.String(validate=validate.Length(max=200)),
+        load_default=dict,
+        validate=validate.Length(max=2000),
+        metadata={
+            "description": "old element id: new element id, over the default (the same id); "
+            "an empty id: none (a case standing there cannot move)"
+        },
+    )
+
+
+class MigrationCaseRefSchema(ma.Schema):
+    id = fields.Integer(required=True, validate=_POSITIVE)
+    revision = fields.Integer(
+        load_default=None,
+        allow_none=True,
+        validate=validate.Range(0, 2147483647),
+        metadata={"description": "the revision the dry run showed: a case changed since is not moved"},
+    )
+
+
+class MigrateInSchema(MigrationPlanInSchema):
+    cases = fields.List(
+        fields.Nested(MigrationCaseRefSchema),
+        load_default=None,
+        allow_none=True,
+        validate=validate.Length(max=10000),
+        metadata={"description": "the cases to move (absent: every case running on from_version)"},
+    )
+
+
+class MigrationElementSchema(ma.Schema):
+    bpmn_id = fields.String()
+    name = fields.String()
+    kind = fields.String(metadata={"description": "e.g. UserTask, ScriptTask, BoundaryEvent"})
+    multi = fields.Boolean(metadata={"description": "a multi-instance"})
+
+
+class MigrationMapEntrySchema(ma.Schema):
+    bpmn_id = fields.String(metadata={"description": "the old version's element"})
+    name = fields.String()
+    kind = fields.String()
+    target = fields.String(allow_none=True, metadata={"description": "where it goes; null: nowhere"})
+    suggested = fields.String(
+        allow_none=True, metadata={"description": "the element SpiffWorkflow's diff finds in its place (offered)"}
+    )
+
+
+class MigrationPlanSchema(ma.Schema):
+    key = fields.String()
+    name = fields.String()
+    from_version = fields.Integer()
+    to_version = fields.Integer()
+    mapping = fields.Dict(
+        keys=fields.String(), values=fields.String(), metadata={"description": "every old element with a target"}
+    )
+    unmatched = fields.List(
+        fields.Nested(MigrationMapEntrySchema),
+        metadata={"description": "the old elements whose id is gone or go elsewhere"},
+    )
+    targets = fields.List(fields.Nested(MigrationElementSchema), metadata={"description": "the new version's elements"})
+
+
+class MigrationReasonSchema(ma.Schema):
+    code = fields.String(
+        metadata={
+            "description": "task_removed | waiting_removed | active_removed | passed_removed | type_changed | "
+            "field_removed | field_required (blocking); timer_recounted (a note)"
+        }
+    )
+    bpmn_id = fields.String()
+    name = fields.String()
+    target = fields.String()
+    target_name = fields.String()
+    kind = fields.String()
+    target_kind = fields.String()
+    field_labels = fields.List(fields.String())
+    # "fields" is the name marshmallow gives a schema's own fields: declared under another
+    field_ids = fields.List(
+        fields.String(), attribute="fields", data_key="fields", metadata={"description": "form field ids"}
+    )
+    blocking = fields.Boolean()
+    message = fields.String(metadata={"description": "in Chinese"})
+
+
+class MigrationCaseCheckSchema(ma.Schema):
+    instance_id = fields.Integer()
+    title = fields.String()
+    revision = fields.Integer()
+    steps = fields.List(fields.String(), metadata={"description": "where it stands: open tasks, awaited events"})
+    movable = fields.Boolean()
+    reasons = fields.List(fields.Nested(MigrationReasonSchema))
+
+
+class MigrationDryRunSchema(ma.Schema):
+    plan = fields.Nested(MigrationPlanSchema)
+    cases = fields.List(fields.Nested(MigrationCaseCheckSchema))
+    movable = fields.Integer()
+    refused = fields.Integer()
+
+
+class MigrationCaseOutcomeSchema(ma.Schema):
+    instance_id = fields.Integer()
+    title = fields.String()
+    outcome = fields.String(metadata={"description": "moved | refused | failed (nothing of it written)"})
+    reasons = fields.List(fields.Nested(MigrationReasonSchema))
+    message = fields.String(metadata={"description": "failed: what went wrong"})
+
+
+class MigrationReportSchema(ma.Schema):
+    plan = fields.Nested(MigrationPlanSchema)
+    cases = fields.List(fields.Nested(MigrationCaseOutcomeSchema))
+
+
+@bp.post(MIGRATIONS + "/dry-run")
+@bp.arguments(MigrationPlanInSchema)
+@bp.response(200, MigrationDryRunSchema)
+def dry_run(body: dict, key: str):
+    """Each case running on ``from_version``: whether it can move to ``to_version`` under the
+    plan and, if not, why. Nothing is written."""
+    return case_migration.dry_run(reader(), actor(), key, body["from_version"], body["to_version"], body["map"])
+
+
+@bp.post(MIGRATIONS)
+@bp.arguments(MigrateInSchema)
+@bp.response(200, MigrationReportSchema)
+def migrate(body: dict, key: str):
+    """Move the cases (each in its own transaction): moved, refused (with the reasons) or
+    failed (rolled back, with the error), case by case."""
+    chosen = body["cases"]
+    only = {c["id"]: c["revision"] for c in chosen} if chosen is not None else None
+    return case_migration.migrate_cases(
+        database.session_factory(), actor(), key, body["from_version"], body["to_version"], body["map"], only
+    )

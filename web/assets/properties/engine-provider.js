@@ -1,0 +1,204 @@
+/* The properties panel for this engine: the Camunda 7 provider's groups, filtered down to what
+ * the engine runs (who acts, due dates, forms and their fields, conditions, timers, Python
+ * scripts, messages and signals, call activities, external service tasks), and a few entries of
+ * our own where Camunda's would offer what the engine refuses. Registered below the Camunda
+ * provider's priority, so it sees (and filters) the groups that provider made.
+ *
+ * Gone: listeners, Java classes and delegate expressions, connectors, input/output mappings,
+ * field injections, async continuations and job configuration, history cleanup, tasklist
+ * and start-initiator settings, business keys and variable mapping delegates. */
+import { CheckboxEntry, isCheckboxEntryEdited, isTextFieldEntryEdited, TextFieldEntry } from '@bpmn-io/properties-panel';
+import { useService } from 'bpmn-js-properties-panel';
+
+var LOWER_THAN_CAMUNDA = 400; // the Camunda provider registers at 500: the lower runs after it
+
+// group id -> the entry ids kept (true: every entry, for list groups too)
+var KEPT = {
+  general: ['id', 'name', 'processId', 'processName', 'isExecutable'],
+  documentation: true,
+  CamundaPlatform__CandidateStarter: true,
+  CamundaPlatform__UserAssignment: ['assignee', 'candidateGroups', 'candidateUsers', 'dueDate'],
+  CamundaPlatform__FormData: true,
+  CamundaPlatform__Condition: true,
+  timer: true,
+  message: true,
+  signal: true,
+  error: ['errorRef', 'errorName', 'errorCode'],
+  escalation: ['escalationRef', 'escalationName', 'escalationCode'],
+  multiInstance: ['loopCardinality', 'completionCondition', 'collection', 'elementVariable'],
+  CamundaPlatform__Script: ['scriptValue'],
+  CamundaPlatform__CallActivity: ['calledElementBinding', 'calledElementVersion'],
+  CamundaPlatform__InMapping: true,
+  CamundaPlatform__OutMapping: true,
+  CamundaPlatform__ExtensionProperties: true,
+  // an external task's priority (camunda:taskPriority: who fetches first); the process-wide
+  // default Camunda also offers here is not read by this engine (see kept())
+  CamundaPlatform__ExternalTask: ['externalTaskPriority'],
+};
+
+function businessObject(element) {
+  return element.businessObject;
+}
+
+function is(element, type) {
+  var bo = businessObject(element);
+  return !!bo && bo.$instanceOf(type);
+}
+
+function formDataOf(bo) {
+  var values = (bo.extensionElements && bo.extensionElements.values) || [];
+  return values.filter(function (v) { return v.$instanceOf('camunda:FormData'); })[0];
+}
+
+/* 使用表单: a user task's or start event's camunda:formData on or off (Camunda's form type
+ * select would also offer Camunda Forms and form keys, which this engine does not show). */
+function FormDataSwitch(props) {
+  var element = props.element;
+  var bpmnFactory = useService('bpmnFactory');
+  var commandStack = useService('commandStack');
+  var translate = useService('translate');
+  var bo = businessObject(element);
+  function setValue(on) {
+    var formData = formDataOf(bo);
+    var extensions = bo.extensionElements;
+    if (on && !formData) {
+      formData = bpmnFactory.create('camunda:FormData', { fields: [] });
+      if (!extensions) {
+        extensions = bpmnFactory.create('bpmn:ExtensionElements', { values: [formData] });
+        extensions.$parent = bo;
+        formData.$parent = extensions;
+        commandStack.execute('element.updateModdleProperties', {
+          element: element, moddleElement: bo, properties: { extensionElements: extensions },
+        });
+        return;
+      }
+      formData.$parent = extensions;
+      commandStack.execute('element.updateModdleProperties', {
+        element: element, moddleElement: extensions, properties: { values: extensions.values.concat([formData]) },
+      });
+    } else if (!on && formData) {
+      commandStack.execute('element.updateModdleProperties', {
+        element: element,
+        moddleElement: extensions,
+        properties: { values: extensions.values.filter(function (v) { return v !== formData; }) },
+      });
+    }
+  }
+  return CheckboxEntry({
+    element: element,
+    id: 'cfFormData',
+    label: translate('Use a form'),
+    description: translate('The fields the person doing the task fills in'),
+    getValue: function () { return !!formDataOf(bo); },
+    setValue: setValue,
+  });
+}
+
+/* 被调用流程: the key of the process a call activity starts (Camunda's entry appears only once
+ * one is set, behind a BPMN / CMMN choice this engine does not need). */
+function CalledElement(props) {
+  var element = props.element;
+  var commandStack = useService('commandStack');
+  var translate = useService('translate');
+  var debounce = useService('debounceInput');
+  var bo = businessObject(element);
+  return TextFieldEntry({
+    element: element,
+    id: 'cfCalledElement',
+    label: translate('Called process (its key)'),
+    debounce: debounce,
+    getValue: function () { return bo.get('calledElement') || ''; },
+    setValue: function (value) {
+      commandStack.execute('element.updateModdleProperties', {
+        element: element, moddleElement: bo, properties: { calledElement: value || undefined },
+      });
+    },
+  });
+}
+
+/* 外部任务主题: a service task is an external task (camunda:type="external") with a topic, or
+ * nothing; Camunda's implementation select would offer Java classes and connectors. */
+function ExternalTopic(props) {
+  var element = props.element;
+  var commandStack = useService('commandStack');
+  var translate = useService('translate');
+  var debounce = useService('debounceInput');
+  var bo = businessObject(element);
+  return TextFieldEntry({
+    element: element,
+    id: 'cfExternalTopic',
+    label: translate('External task topic'),
+    description: translate('The topic an outside worker fetches this task by'),
+    debounce: debounce,
+    getValue: function () { return bo.get('camunda:topic') || ''; },
+    setValue: function (value) {
+      commandStack.execute('element.updateModdleProperties', {
+        element: element,
+        moddleElement: bo,
+        properties: { 'camunda:type': value ? 'external' : undefined, 'camunda:topic': value || undefined },
+      });
+    },
+  });
+}
+
+function kept(element, group) {
+  var rule = KEPT[group.id];
+  if (!rule) { return null; }
+  if (group.id === 'CamundaPlatform__ExternalTask' && !is(element, 'bpmn:ServiceTask')) { return null; }
+  if (rule === true || !group.entries) { return group; }
+  group.entries = group.entries.filter(function (entry) { return rule.indexOf(entry.id) >= 0; });
+  return group;
+}
+
+function ours(element, translate) {
+  var groups = [];
+  if (is(element, 'bpmn:UserTask') || (is(element, 'bpmn:StartEvent') && !is(element.parent, 'bpmn:SubProcess'))) {
+    groups.push({
+      id: 'CongressFlow__Form', label: translate('Forms'),
+      entries: [{ id: 'cfFormData', component: FormDataSwitch, isEdited: isCheckboxEntryEdited }],
+    });
+  }
+  if (is(element, 'bpmn:CallActivity')) {
+    groups.push({
+      id: 'CamundaPlatform__CallActivity', label: translate('Called element'),
+      entries: [{ id: 'cfCalledElement', component: CalledElement, isEdited: isTextFieldEntryEdited }],
+    });
+  }
+  if (is(element, 'bpmn:ServiceTask')) {
+    groups.push({
+      id: 'CamundaPlatform__ExternalTask', label: translate('External task'),
+      entries: [{ id: 'cfExternalTopic', component: ExternalTopic, isEdited: isTextFieldEntryEdited }],
+    });
+  }
+  return groups;
+}
+
+function EngineProvider(propertiesPanel, translate) {
+  this.getGroups = function (element) {
+    return function (groups) {
+      var filtered = groups.map(function (group) { return kept(element, group); }).filter(Boolean).filter(function (g) {
+        return g.items !== undefined || (g.entries && g.entries.length);
+      });
+      var extra = ours(element, translate).filter(function (group) {
+        // Camunda's call activity group (binding, version) and external task group (priority)
+        // take our entry first
+        var theirs = filtered.filter(function (g) { return g.id === group.id; })[0];
+        if (!theirs) { return true; }
+        theirs.entries = group.entries.concat(theirs.entries);
+        return false;
+      });
+      // our groups go where Camunda's form / call activity / implementation groups stood: after
+      // the general ones, before the form fields
+      var at = filtered.findIndex(function (g) { return /FormData|CallActivity|InMapping|Condition|Script|timer/.test(g.id); });
+      if (at < 0) { at = filtered.length; }
+      return filtered.slice(0, at).concat(extra, filtered.slice(at));
+    };
+  };
+  propertiesPanel.registerProvider(LOWER_THAN_CAMUNDA, this);
+}
+EngineProvider.$inject = ['propertiesPanel', 'translate'];
+
+export default {
+  __init__: ['congressFlowPropertiesProvider'],
+  congressFlowPropertiesProvider: ['type', EngineProvider],
+};

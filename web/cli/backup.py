@@ -1,0 +1,76 @@
+"""Backing the database up (``backup``) and restoring it (``restore``): operator commands, as
+the system, on the configured database (``CONGRESSFLOW_DATABASE_URL``). SQLite is copied with
+its online backup API while the app runs; PostgreSQL with ``pg_dump`` / ``pg_restore``, which
+must be installed (PostgreSQL's client programs). Attachments live in the database, so the
+backup holds them; the instance folder's ``secret_key`` is not in it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+
+from engine.usecases import backups
+
+from .common import emit, json_option, use_case
+
+KEEP_ALSO = (
+    "attachments are in the database, so in this backup; keep the secret key too "
+    "(the instance folder's secret_key, or CONGRESSFLOW_SECRET_KEY): without it everyone is signed out"
+)
+
+
+@click.command("backup")
+@with_appcontext
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@json_option
+@use_case
+def backup_command(file: Path, as_json: bool) -> None:
+    """Operator command: back the database up into the new FILE (SQLite: a database file made
+    with the online backup API, safe while the app runs; PostgreSQL: pg_dump's custom format)."""
+    made = backups.back_up(current_app.config["DATABASE_URL"], file)
+    emit(
+        as_json,
+        {"file": str(made.path), "kind": made.kind, "revision": made.revision, "bytes": made.size},
+        lambda r: (
+            f"backed up the {r['kind']} database (schema {r['revision']}) into {r['file']} "
+            f"({r['bytes']} bytes)\n{KEEP_ALSO}"
+        ),
+    )
+
+
+@click.command("restore")
+@with_appcontext
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--force", is_flag=True, help="overwrite a database that holds data (everything in it is replaced)")
+@json_option
+@use_case
+def restore_command(file: Path, force: bool, as_json: bool) -> None:
+    """Operator command: replace the configured database with the backup FILE. Stop the web
+    servers and the scheduler first. Refuses a database that holds data unless --force, and a
+    backup made by a newer version; a backup from an older version is restored, then the
+    schema needs `congressflow db upgrade`."""
+    restored = backups.restore(current_app.config["DATABASE_URL"], file, force=force)
+
+    def text(r: dict[str, object]) -> str:
+        said = f"restored {r['file']} (schema {r['revision']})"
+        if r["upgrade_needed"]:
+            said += (
+                f"\nthe backup's schema is older than this version's ({r['head']}): "
+                "run `congressflow db upgrade` before starting the app"
+            )
+        return said
+
+    emit(
+        as_json,
+        {
+            "file": str(restored.backup.path),
+            "kind": restored.backup.kind,
+            "revision": restored.backup.revision,
+            "head": restored.head,
+            "upgrade_needed": restored.upgrade_needed,
+        },
+        text,
+    )

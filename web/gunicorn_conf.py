@@ -1,0 +1,176 @@
+"""gunicorn's configuration for CongressFlow: what ``congressflow serve --workers N`` (N > 1)
+runs, and what to give gunicorn when running it yourself::
+
+    gunicorn --config web/gunicorn_conf.py --bind 127.0.0.1:5000 --workers 4 'web:create_app()'
+
+(a file path, not ``python:web.gunicorn_conf``: importing the ``web`` package would load the
+whole app in the arbiter). Command-line options win over the values here; each value here can
+also be set in the environment:
+
+* ``bind`` (``CONGRESSFLOW_BIND``, default ``127.0.0.1:5000``): behind a reverse proxy on the
+  same machine, loopback is right; see deploy/nginx.conf.
+* ``workers`` (``CONGRESSFLOW_WORKERS``, default 2), ``threads`` (``CONGRESSFLOW_THREADS``,
+  default 4): each worker a process with that many request threads (gthread).
+* ``timeout`` 60 s: a worker silent that long (a request stuck) is killed and replaced;
+  ``graceful_timeout`` 30 s for requests under way at a restart or stop.
+* ``preload_app`` off: each worker imports and builds the app itself after the fork, so no
+  database connection or scheduler thread is ever shared by two processes, and a HUP reloads
+  the code.
+* ``worker_tmp_dir``: ``/dev/shm`` where there is one (the workers' heartbeat files; a disk
+  that stalls would otherwise get healthy workers killed).
+* Metrics: ``PROMETHEUS_MULTIPROC_DIR`` is set (to a new temporary folder unless given) before
+  any worker starts, emptied at start, and a dead worker's live gauges are dropped
+  (``child_exit``), as prometheus_client's multiprocess mode needs (see web/metrics.py).
+* The scheduler (``CONGRESSFLOW_SCHEDULER_IN_SERVER``, ``1`` by default here; ``congressflow
+  serve --no-scheduler`` sets ``0``): never in the workers (that would be N schedulers); once
+  gunicorn is ready, the arbiter starts ONE child process running ``congressflow scheduler``,
+  restarts it if it dies, and stops it with the server. The scheduler's leadership still
+  holds across processes and machines: one active per database, others standing by
+  (PostgreSQL) or refused (SQLite), see engine/scheduling/leadership.py. With the scheduler
+  as a service of its own (deploy/congressflow-scheduler.service), set it to ``0``.
+
+Only the standard library is imported here: this file runs in gunicorn's arbiter.
+"""
+
+from __future__ import annotations
+
+import glob
+import logging
+import os
+import shutil
+import signal
+import sys
+import tempfile
+import threading
+import time
+from typing import Any
+
+log = logging.getLogger("gunicorn.error")
+
+bind = os.environ.get("CONGRESSFLOW_BIND", "127.0.0.1:5000")
+workers = int(os.environ.get("CONGRESSFLOW_WORKERS", "2"))
+threads = int(os.environ.get("CONGRESSFLOW_THREADS", "4"))
+timeout = 60
+graceful_timeout = 30
+preload_app = False
+# gunicorn's control socket (gunicornc) is not used; one path per user would be shared by
+# every server of that user on the machine
+control_socket_disable = True
+if os.path.isdir("/dev/shm"):
+    worker_tmp_dir = "/dev/shm"
+
+# Set here, before any worker (or the scheduler child) starts and imports prometheus_client,
+# which picks its multiprocess mode from the environment when first imported.
+_OWN_METRICS_DIR = "PROMETHEUS_MULTIPROC_DIR" not in os.environ
+if _OWN_METRICS_DIR:
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="congressflow-metrics-")
+METRICS_DIR = os.environ["PROMETHEUS_MULTIPROC_DIR"]
+
+SCHEDULER_COMMAND = [
+    sys.executable,
+    "-c",
+    "from web.cli import main; main(['scheduler', '--exit-with-parent'], prog_name='congressflow')",
+]
+
+
+def on_starting(server: Any) -> None:
+    """Figures of an earlier run must not be added to this one's."""
+    os.makedirs(METRICS_DIR, exist_ok=True)
+    for stale in glob.glob(os.path.join(METRICS_DIR, "*.db")):
+        os.unlink(stale)
+
+
+def when_ready(server: Any) -> None:
+    if os.environ.get("CONGRESSFLOW_SCHEDULER_IN_SERVER", "1") == "1":
+        server.congressflow_scheduler = SchedulerChild()
+        server.congressflow_scheduler.start()
+    else:
+        log.info("no scheduler in this server: run `congressflow scheduler` as a service of its own")
+
+
+def child_exit(server: Any, worker: Any) -> None:
+    _mark_dead(worker.pid)
+
+
+def on_exit(server: Any) -> None:
+    child = getattr(server, "congressflow_scheduler", None)
+    if child is not None:
+        child.stop()
+    if _OWN_METRICS_DIR:
+        shutil.rmtree(METRICS_DIR, ignore_errors=True)
+
+
+def _mark_dead(pid: int) -> None:
+    from prometheus_client import multiprocess  # the environment is set by now
+
+    multiprocess.mark_process_dead(pid, METRICS_DIR)
+
+
+class SchedulerChild:
+    """One ``congressflow scheduler`` process beside the workers. Started by the arbiter
+    when gunicorn is ready (before the first worker is forked), kept running by a thread of
+    the arbiter: restarted after a pause when it ends (the pause doubles, up to a minute,
+    while it keeps ending early: a SQLite database whose scheduler runs elsewhere refuses a
+    second one), stopped with SIGTERM when the server stops.
+
+    ``os.posix_spawn``, not ``subprocess``: Popen waits on a pipe that every worker forked
+    meanwhile would inherit, and would then return only when those workers end. The arbiter
+    reaps any child that ends, so the child is watched by polling ``waitpid``."""
+
+    def __init__(self) -> None:
+        self._stopping = threading.Event()
+        self._lock = threading.Lock()  # no child is started once stop() began
+        self._pid: int | None = None
+        self._thread = threading.Thread(target=self._watch, name="congressflow-scheduler-child", daemon=True)
+
+    def start(self) -> None:
+        self._spawn()
+        self._thread.start()
+
+    def _spawn(self) -> bool:
+        with self._lock:
+            if self._stopping.is_set():
+                return False
+            self._pid = os.posix_spawn(SCHEDULER_COMMAND[0], SCHEDULER_COMMAND, os.environ)
+        log.info("scheduler started in its own process (pid %s)", self._pid)
+        return True
+
+    def _watch(self) -> None:
+        pause = 1.0
+        while True:
+            started = time.monotonic()
+            pid = self._pid
+            while pid is not None and _alive(pid) and not self._stopping.wait(0.5):
+                pass
+            if self._stopping.is_set():
+                return
+            if pid is not None:
+                _mark_dead(pid)
+            pause = 1.0 if time.monotonic() - started > 60 else min(pause * 2, 60.0)
+            log.warning("the scheduler process (pid %s) ended; starting it again in %.0f s", pid, pause)
+            if self._stopping.wait(pause) or not self._spawn():
+                return
+
+    def stop(self, wait: float = 30.0) -> None:
+        with self._lock:
+            self._stopping.set()
+            pid = self._pid
+        self._thread.join(wait)
+        if pid is None or not _alive(pid):
+            return
+        os.kill(pid, signal.SIGTERM)
+        deadline = time.monotonic() + wait
+        while _alive(pid) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        if _alive(pid):
+            os.kill(pid, signal.SIGKILL)
+        _mark_dead(pid)
+
+
+def _alive(pid: int) -> bool:
+    """Whether our child ``pid`` still runs; reaps it when it ended (the arbiter may have)."""
+    try:
+        done, _status = os.waitpid(pid, os.WNOHANG)
+    except ChildProcessError:  # reaped already, by the arbiter
+        return False
+    return done == 0

@@ -1,0 +1,232 @@
+"""Prometheus metrics (``prometheus_client``) at ``/metrics``, in the text exposition format.
+
+* ``congressflow_http_request_duration_seconds`` (histogram): each request, labelled by its
+  route (the URL rule, ``/tasks/<task_id>``, never the raw path: a bounded set of series;
+  ``unmatched`` for a path no rule matches), method and status class (``2xx``...).
+* ``congressflow_tasks_completed_total`` (counter), by process key: completions that committed.
+* ``congressflow_timer_lateness_seconds`` (histogram): from a timer's due moment to its firing
+  committed, observed where the scheduler runs.
+* ``congressflow_scheduler_leader`` (gauge): 1 while this process (under gunicorn: some live
+  process of this server) runs the scheduler.
+* ``congressflow_open_tasks``, ``congressflow_overdue_tasks`` (gauges): counted in the
+  database at each scrape (one indexed query, ``engine.usecases.monitoring``).
+
+The engine tells completions, firings and leadership through ``engine.usecases.observers``;
+it imports no metrics library.
+
+**Several processes** (gunicorn, ``congressflow serve --workers N``): each worker counts its
+own requests, so prometheus_client's multiprocess mode is used: with
+``PROMETHEUS_MULTIPROC_DIR`` set in the environment before the processes start (web/gunicorn_conf.py
+does it), every process writes its figures to files in that folder and a scrape of any worker
+adds them up. The folder must be empty when the server starts (gunicorn_conf empties it) and a
+dead worker's live gauges are dropped (gunicorn_conf's ``child_exit``).
+
+**Who may read them**: ``engine.access.may_read_metrics``: an API token of someone with
+``metrics.read``, or a scrape from this machine itself while ``METRICS_ALLOW_LOOPBACK`` is true
+(the default). A request that a reverse proxy passed on (it carries ``X-Forwarded-For``,
+``Forwarded`` or ``X-Real-IP``) does not count as from this machine.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import time
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from functools import cache
+
+from flask import Flask, Response, current_app, g, request
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    ProcessCollector,
+    generate_latest,
+    start_http_server,
+)
+from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.multiprocess import MultiProcessCollector
+from prometheus_client.registry import Collector
+
+from engine.errors import NotAllowed
+from engine.usecases import monitoring, observers, tokens
+
+from . import database
+
+MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
+FORWARDING_HEADERS = ("X-Forwarded-For", "Forwarded", "X-Real-IP")
+# A timer is normally fired within milliseconds of its moment; minutes and hours mean the
+# scheduler was down or stepped down, which the upper buckets show.
+LATENESS_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600, 6 * 3600, 24 * 3600)
+
+
+@dataclass(frozen=True)
+class Instruments:
+    registry: CollectorRegistry  # this process's own figures (scraped as they are in one process)
+    requests: Histogram
+    completions: Counter
+    lateness: Histogram
+    leader: Gauge
+
+
+@cache
+def instruments() -> Instruments:
+    """This process's metrics, made once (a test starts again from zero with
+    ``instruments.cache_clear()``)."""
+    registry = CollectorRegistry(auto_describe=True)
+    if not multiprocess():
+        ProcessCollector(registry=registry)  # memory, CPU, open files: one process's own
+    return Instruments(
+        registry=registry,
+        requests=Histogram(
+            "congressflow_http_request_duration_seconds",
+            "Time to answer a request, by route (the URL rule), method and status class.",
+            ("route", "method", "status"),
+            registry=registry,
+        ),
+        completions=Counter(
+            "congressflow_tasks_completed",
+            "Tasks completed by people (committed; not a ledger's replays), by process key.",
+            ("process",),
+            registry=registry,
+        ),
+        lateness=Histogram(
+            "congressflow_timer_lateness_seconds",
+            "From a timer's due moment to its firing committed.",
+            buckets=LATENESS_BUCKETS,
+            registry=registry,
+        ),
+        leader=Gauge(
+            "congressflow_scheduler_leader",
+            "1 while this process (several: one of them) runs the timer scheduler.",
+            registry=registry,
+            multiprocess_mode="livemax",
+        ),
+    )
+
+
+def multiprocess() -> bool:
+    return bool(os.environ.get(MULTIPROC_ENV))
+
+
+def init_app(app: Flask) -> None:
+    """Count this app's requests, the engine's completions, firings and leadership, and
+    serve ``/metrics``. Call it before other ``before_request`` hooks: the time a request
+    takes is counted from the first."""
+    instruments()
+    observers.on_task_completed(_count_completion)
+    observers.on_timer_fired(_observe_lateness)
+    observers.on_leadership_changed(_set_leader)
+    app.before_request(_start_clock)
+    app.after_request(_observe_request)
+    app.add_url_rule("/metrics", "metrics", metrics_view, methods=["GET"])
+
+
+# -- what is counted ------------------------------------------------------------------------
+def _count_completion(process_key: str) -> None:
+    instruments().completions.labels(process=process_key).inc()
+
+
+def _observe_lateness(late_by: float) -> None:
+    instruments().lateness.observe(late_by)
+
+
+def _set_leader(active: bool) -> None:
+    instruments().leader.set(1 if active else 0)
+
+
+def _start_clock() -> None:
+    g.metrics_started = time.perf_counter()
+
+
+def _observe_request(response: Response) -> Response:
+    started = g.pop("metrics_started", None)
+    if started is not None:
+        rule = request.url_rule
+        instruments().requests.labels(
+            route=rule.rule if rule is not None else "unmatched",
+            method=request.method,
+            status=f"{response.status_code // 100}xx",
+        ).observe(time.perf_counter() - started)
+    return response
+
+
+# -- /metrics ------------------------------------------------------------------------------
+def metrics_view() -> Response:
+    secret = _bearer_secret()
+    try:
+        result = monitoring.scrape(
+            database.session(),
+            secret,
+            from_loopback=_from_loopback(),
+            loopback_allowed=bool(_config_flag("METRICS_ALLOW_LOOPBACK", True)),
+        )
+    except NotAllowed as exc:
+        # answered here, in plain text, not as the product's error page: the reader is a
+        # scraper, and one that sent no credentials is told how to (401, WWW-Authenticate)
+        if secret is None:
+            return Response(f"{exc.message}\n", 401, {"WWW-Authenticate": 'Bearer realm="metrics"'}, "text/plain")
+        return Response(f"{exc.message}\n", 403, mimetype="text/plain")
+    if result.token_to_record is not None:
+        tokens.record_use(database.session_factory(), result.token_to_record)
+    body = generate_latest(_Exposition(_sources(), result.figures))
+    return Response(body, 200, mimetype=CONTENT_TYPE_LATEST)
+
+
+def _bearer_secret() -> str | None:
+    scheme, _, secret = request.headers.get("Authorization", "").partition(" ")
+    return secret.strip() if scheme.lower() == "bearer" and secret.strip() else None
+
+
+def _from_loopback() -> bool:
+    if any(request.headers.get(name) for name in FORWARDING_HEADERS):
+        return False  # passed on by a proxy on this machine: from elsewhere in truth
+    try:
+        return ipaddress.ip_address(request.remote_addr or "").is_loopback
+    except ValueError:  # no address, or a unix socket's path
+        return False
+
+
+def _config_flag(name: str, default: bool) -> bool:
+    value = current_app.config.get(name, default)
+    if isinstance(value, str):  # an environment value from_prefixed_env left as text
+        return value.strip().lower() not in ("0", "false", "no", "off", "")
+    return bool(value)
+
+
+def _sources() -> list[Collector]:
+    """What this scrape reads: the files of every process (multiprocess mode), or this
+    process's own registry."""
+    if multiprocess():
+        return [MultiProcessCollector(None)]
+    return [instruments().registry]
+
+
+class _Exposition:
+    """One scrape: the counted figures and the ones counted in the database just now."""
+
+    def __init__(self, sources: Iterable[Collector], figures: monitoring.WorkFigures | None):
+        self.sources, self.figures = list(sources), figures
+
+    def collect(self) -> Iterator[Metric]:
+        for source in self.sources:
+            yield from source.collect()
+        if self.figures is not None:
+            yield GaugeMetricFamily(
+                "congressflow_open_tasks", "Tasks waiting for someone (ready).", value=self.figures.open_tasks
+            )
+            yield GaugeMetricFamily(
+                "congressflow_overdue_tasks", "Open tasks past their due date.", value=self.figures.overdue_tasks
+            )
+
+
+def serve_scheduler_metrics(host: str, port: int) -> None:
+    """The scheduler run as a service of its own (``congressflow scheduler --metrics-port``):
+    its timer lateness and leadership on a small HTTP server of prometheus_client's, in a
+    daemon thread. Bind it to loopback (the default) or a private network: it asks no token."""
+    registry = CollectorRegistry(auto_describe=False)
+    registry.register(_Exposition(_sources(), None))
+    start_http_server(port, addr=host, registry=registry)
