@@ -81,12 +81,26 @@ def _attr_name(qname: str) -> str:
     return str(q.localname)
 
 
+# attributes whose absence means their default: a modeler writes or drops them at will
+# (bpmn-js drops cancelActivity="true"), which is no change of the process
+_DEFAULTS = {
+    "cancelActivity": "true",
+    "isInterrupting": "true",
+    "isExecutable": "false",
+    "isSequential": "false",
+    "isForCompensation": "false",
+    "triggeredByEvent": "false",
+    "camunda:calledElementBinding": "latest",
+}
+
+
 def _attrs(node: etree._Element) -> dict[str, str]:
-    return {
+    found = {
         _attr_name(k): v
         for k, v in node.attrib.items()
         if isinstance(k, str) and _local(k) != "id" and etree.QName(k).namespace != XSI_NS
     }
+    return {k: v for k, v in found.items() if _DEFAULTS.get(k) != v}
 
 
 def _text(node: etree._Element) -> str:

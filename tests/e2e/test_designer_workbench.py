@@ -12,6 +12,7 @@ import pytest
 from engine.bpmn.layout import with_diagram
 from engine.usecases import cases, drafts
 from storage import repositories as repo
+from storage.models import ProcessInstance
 from tests.conftest import REPO_ROOT
 from tests.e2e.test_officer_flow import sign_in
 from tests.world import act, deploy
@@ -179,6 +180,25 @@ def test_lint_blocks_deploy_then_the_fixed_draft_deploys_and_the_diff_marks_the_
     assert page.locator('#diagram-old g.djs-element.cf-changed[data-element-id="Task_Classify"]').count() == 1
     assert page.locator("#diagram-new g.cf-added, #diagram-old g.cf-removed").count() == 0
     page.screenshot(path=str(artifacts / "41-workbench-diff.png"), full_page=True)
+
+    # the case started on v1 moves to v2 after a dry run (from the version list)
+    page.goto(f"{base}/designer/processes/proposal")
+    page.locator('a[data-action=migrate][href*="/v1/migrate"]').first.click()
+    page.wait_for_selector("#migration-plan")
+    page.click("button[data-action=dry-run]")
+    page.wait_for_selector("#dry-run")
+    row = page.locator(f'#dry-run tr[data-case="{before.id}"]')
+    assert "可以迁移" in row.inner_text()
+    with database.session_factory(app)() as s:  # a dry run writes nothing
+        assert s.get(ProcessInstance, before.id).definition_id != v2.id
+    page.check('#migrate-confirm input[name="confirm"]')
+    page.click("button[data-action=migrate]")
+    page.wait_for_selector("#migration-result")
+    assert page.locator(f'#migration-result tr[data-case="{before.id}"]').get_attribute("data-outcome") == "moved"
+    page.screenshot(path=str(artifacts / "44-workbench-migrated.png"), full_page=True)
+    office.goto(f"{base}/cases/{before.id}")
+    assert "v2" in office.locator("dl.facts").first.inner_text()
+    assert "迁移到新版本" in office.locator("#history").inner_text()
     assert problems == []
 
 
