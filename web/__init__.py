@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import api, auth, cli, database, errors, i18n, metrics, security
 
@@ -25,6 +26,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         app.config["DATABASE_URL"] = f"sqlite:///{Path(app.instance_path) / 'congressflow.db'}"
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret(Path(app.instance_path))
+    _trust_proxies(app)
     database.init_app(app)
     metrics.init_app(app)  # first: a request's time counts from its first hook
     cli.init_app(app)
@@ -36,6 +38,19 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     api.init_app(app)
     security.throttle_password_checks(app)
     return app
+
+
+def _trust_proxies(app: Flask) -> None:
+    """Behind ``PROXY_HOPS`` reverse proxies, a request's address, scheme and host are the
+    ones the nearest proxies pass on (``X-Forwarded-For``, ``-Proto``, ``-Host``: Werkzeug's
+    ProxyFix, trusting exactly that many hops): else every request would come from the proxy,
+    and its per-address sign-in limits would count every client together. 0 (the default):
+    the connection's own, as with no proxy; a client could otherwise forge its address."""
+    hops = int(app.config.get("PROXY_HOPS") or 0)
+    if hops < 0:
+        raise ValueError(f"CONGRESSFLOW_PROXY_HOPS must be 0 or more, not {hops}")
+    if hops:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
 
 
 def _register_views(app: Flask) -> None:

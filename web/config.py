@@ -6,3 +6,4 @@ class Defaults:
     DATABASE_URL = ""  # empty: SQLite file in the instance folder
     SECRET_KEY = ""  # empty: generated once into the instance folder
     BPMN_DIR = ""  # empty: the repository's bpmn/ folder
+    PROXY_HOPS = 0  # reverse proxies in front whose X-Forwarded-* headers are trusted (web/__init__.py)

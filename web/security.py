@@ -36,9 +36,8 @@ THROTTLED = "too many wrong passwords: wait, then try again"
 
 
 def client_address() -> str:
-    """The address a request comes from. Behind a reverse proxy every request comes from
-    the proxy: configure it to pass the client's address on (and the app to read it)
-    before relying on the per-address limits."""
+    """The address a request comes from: behind reverse proxies, the client's as they pass
+    it on once ``PROXY_HOPS`` says how many there are (web/__init__.py)."""
     return f"address:{request.remote_addr or 'unknown'}"
 
 

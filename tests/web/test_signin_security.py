@@ -489,3 +489,26 @@ def test_the_session_cookie_can_be_marked_secure(app, db_url, make_app, monkeypa
     assert response.status_code == 302
     set_cookie = [h for h in response.headers.getlist("Set-Cookie") if h.startswith(COOKIE)]
     assert set_cookie and ("; Secure" in set_cookie[0]) is secure
+
+
+def test_behind_one_proxy_each_client_counts_on_its_own(make_world, hasher):
+    """PROXY_HOPS=1: every request comes from the proxy's address, the client's in the
+    X-Forwarded-For it sets; one client's wrong passwords do not lock out another."""
+    app = make_world(PROXY_HOPS=1)
+    limit = per_minute(app, "SIGNIN_LIMITS_PER_ADDRESS")
+    client = app.test_client()
+    for i in range(limit):
+        forwarded = {"X-Forwarded-For": "203.0.113.7"}
+        assert attempt(client, f"guess{i}", "password", "127.0.0.1", headers=forwarded).status_code == 401
+    assert attempt(client, "guess", "x", "127.0.0.1", headers={"X-Forwarded-For": "203.0.113.7"}).status_code == 429
+    other = attempt(client, "office1", PASSWORD, "127.0.0.1", headers={"X-Forwarded-For": "198.51.100.2"})
+    assert other.status_code == 302  # signed in: another client behind the same proxy
+
+
+def test_without_proxy_hops_a_forwarded_address_is_not_believed(app, hasher):
+    limit = per_minute(app, "SIGNIN_LIMITS_PER_ADDRESS")
+    client = app.test_client()
+    for i in range(limit):  # a different forged address every time, from one connection
+        forged = {"X-Forwarded-For": f"198.51.100.{i}"}
+        assert attempt(client, f"guess{i}", "password", "10.9.9.9", headers=forged).status_code == 401
+    assert attempt(client, "guess", "x", "10.9.9.9", headers={"X-Forwarded-For": "192.0.2.1"}).status_code == 429
