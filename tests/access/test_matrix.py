@@ -369,6 +369,39 @@ ACTIONS = [
         cli=lambda t, s, u: t.cli(u, "settings", "set", "reminder.working_days_before", "4"),
     ),
     Action(
+        "the incidents list",
+        "ADADDDDDDDDL",
+        page=lambda t, s, c: c.get("/admin/incidents/"),
+        api=lambda t, s, u: t.api(u, "GET", "/incidents"),
+    ),
+    Action(
+        "the external tasks waiting",
+        "ADADDDDDDDDL",
+        api=lambda t, s, u: t.api(u, "GET", "/external-tasks"),
+        cli=lambda t, s, u: t.cli(u, "external-tasks", "list"),
+    ),
+    Action(
+        "fetch and lock external tasks",
+        "ADDDDDDDDDDL",
+        api=lambda t, s, u: t.api(
+            u,
+            "POST",
+            "/external-tasks/fetch-and-lock",
+            json={"worker_id": "w1", "topics": [{"topic_name": "sms", "lock_duration": 1000}]},
+        ),
+    ),
+    Action(
+        "broadcast a signal",
+        "ADDDDDDDDDDL",
+        api=lambda t, s, u: t.api(u, "POST", "/signals", json={"name": "nobody_waits"}),
+        cli=lambda t, s, u: t.cli(u, "signal", "nobody_waits"),
+    ),
+    Action(
+        "check a diagram before deploying it",
+        "AADDDDDDDDDL",
+        api=lambda t, s, u: t.api(u, "POST", "/designer/check", json={"xml": (FIXTURES / "review.bpmn").read_text()}),
+    ),
+    Action(
         "change a deadline setting",
         "ADDDDDDDDDDL",
         page=lambda t, s, c: c.post("/admin/settings", data={"name": "reminder.working_days_before", "value": "4"}),
