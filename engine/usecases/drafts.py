@@ -110,6 +110,18 @@ def get_draft(session: Session, actor: Actor, draft_id: int) -> DraftDocument:
     return DraftDocument(_view(draft), draft.bpmn_xml)
 
 
+def draft_diagram(session: Session, actor: Actor, draft_id: int) -> str:
+    """A draft's XML for a read-only viewer (the diff): a generated layout when it has none
+    (a file uploaded without one); as it is when it cannot be read (a draft may be saved
+    unfinished)."""
+    require_designer(actor)
+    xml = _draft(session, draft_id).bpmn_xml
+    try:
+        return with_diagram(xml)
+    except (etree.XMLSyntaxError, ValueError):
+        return xml
+
+
 def create_draft(session: Session, actor: Actor, xml: str, filename: str, note: str = "") -> DraftView:
     """A new draft of the document's process (a deployed one, or a new one)."""
     require_designer(actor)

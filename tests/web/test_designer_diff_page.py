@@ -43,7 +43,7 @@ def test_the_diff_of_a_draft_draws_it_from_the_api_and_names_what_it_removes(app
         "review.bpmn",
     )
     page = text_of(client.get(f"/designer/processes/drafts/{draft.id}/diff"))
-    assert f'data-draft-url="/api/v1/designer/drafts/{draft.id}"' in page
+    assert f'data-xml-url="/designer/processes/drafts/{draft.id}/diagram"' in page
     assert 'id="diff-removed">删除的元素：' in page and '<a href="#" data-element="supervised_end">督办完成</a>' in page
 
 
@@ -52,3 +52,13 @@ def test_the_modeler_page_has_the_problem_list_and_asks_the_check(app, as_user):
     assert 'data-check-url="/api/v1/designer/check"' in page
     assert 'data-helpers-url="/api/v1/designer/date-helpers"' in page
     assert '<ol id="lint-list" class="lint-list"' in page and 'id="deploy-blocked" hidden' in page
+
+
+def test_a_drafts_diagram_for_the_diff_has_a_layout_even_when_uploaded_without_one(app, as_user):
+    plain = (FIXTURES / "review.bpmn").read_text()  # no bpmndi: a file written by hand
+    draft = act(app, "designer", drafts.create_draft, plain, "review.bpmn")
+    client = as_user("designer")
+    served = client.get(f"/designer/processes/drafts/{draft.id}/diagram")
+    assert served.status_code == 200 and served.mimetype == "application/xml"
+    assert "BPMNDiagram" in served.get_data(as_text=True) and "BPMNDiagram" not in plain
+    assert as_user("office1").get(f"/designer/processes/drafts/{draft.id}/diagram").status_code == 403

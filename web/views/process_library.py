@@ -43,6 +43,13 @@ def show(key: str, version: int):
     return render_template("designer/version.html", p=p, v=row)
 
 
+@bp.get("/drafts/<int:draft_id>/diagram")
+def draft_diagram(draft_id: int):
+    """A draft's XML for the diff's viewer (with a generated layout when it has none)."""
+    xml = drafts.draft_diagram(database.session(), current_actor(), draft_id)
+    return Response(xml, mimetype="application/xml")
+
+
 @bp.get(f"/{KEY}/v<int:version>.bpmn")
 def download(key: str, version: int):
     filename, xml = library.version_document(database.session(), current_actor(), key, version)

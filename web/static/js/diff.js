@@ -10,16 +10,10 @@
   var viewers = {};
 
   function xmlOf(box) {
-    if (box.dataset.xmlUrl) {
-      return fetch(box.dataset.xmlUrl, { credentials: 'same-origin' }).then(function (r) {
-        if (!r.ok) { throw new Error('HTTP ' + r.status); }
-        return r.text();
-      });
-    }
-    return fetch(box.dataset.draftUrl, { credentials: 'same-origin' }).then(function (r) {
+    return fetch(box.dataset.xmlUrl, { credentials: 'same-origin' }).then(function (r) {
       if (!r.ok) { throw new Error('HTTP ' + r.status); }
-      return r.json();
-    }).then(function (document) { return document.xml; });
+      return r.text();
+    });
   }
 
   function show(box) {
