@@ -84,17 +84,25 @@ def start_instance(
         workflow,
         runtime,
         process,
-        title=_title(title or title_from(process, data) or f"{process.name} {clock.now():%Y-%m-%d}"),
+        title=case_title(process, data, title),
         started_by=actor.username,
         starter_unit=actor.department,
         business_key=business_key,
         acting=actor.username,
+        on_created=lambda case: audit(
+            session, actor, "start", instance_id=case.id, bpmn_id=process.start_event_id, data=data
+        ),
     )
-    audit(session, actor, "start", instance_id=instance.id, bpmn_id=process.start_event_id, data=data)
     return _detail(session, actor, instance, definition, workflow)
 
 
-def title_from(process: ParsedProcess, data: dict[str, Any]) -> str | None:
+def case_title(process: ParsedProcess, data: dict[str, Any], given: str | None = None) -> str:
+    """A new case's title: the one given, else from its start data, else the process's name
+    and the day."""
+    return _title(given or _title_from(process, data) or f"{process.name} {clock.now():%Y-%m-%d}")
+
+
+def _title_from(process: ParsedProcess, data: dict[str, Any]) -> str | None:
     """The case's title from its start form: the process's ``title_fields`` (enum values by
     their labels), joined; else the first of TITLE_FIELDS filled in."""
     if process.title_fields:

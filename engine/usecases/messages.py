@@ -25,12 +25,12 @@ from storage import repositories as repo
 from storage.enums import InstanceStatus, SubscriptionKind
 from storage.models import ProcessDefinition, ProcessInstance, Subscription
 
-from .. import access, clock
+from .. import access
 from ..access import Actor
 from ..bpmn.start_events import started_by_events
 from ..errors import Conflict, InvalidData, NotAllowed, NotFound
 from . import incidents
-from .cases import title_from
+from .cases import case_title
 from .context import audit, processes, runtime_for
 from .offering import stopped_keys
 from .persist import create_case, save_instance
@@ -155,7 +155,7 @@ def _start(
         workflow,
         runtime,
         process,
-        title=title_from(process, variables) or f"{process.name} {clock.now():%Y-%m-%d}",
+        title=case_title(process, variables),
         started_by=actor.username,
         starter_unit=actor.department,
         business_key=business_key,
