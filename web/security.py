@@ -207,6 +207,8 @@ def init_app(app: Flask) -> None:
     # one limiter per app; every limit is evaluated (not only up to the first breached) for
     # the Retry-After; the counts are in memory unless RATELIMIT_STORAGE_URI names a Redis
     limiter = Limiter(key_func=client_address, fail_on_first_breach=False)
+    # every limit is on POSTs (throttle_password_checks): other requests skip its checks
+    limiter.request_filter(lambda: request.method != "POST")
     limiter.init_app(app)
     app.extensions[LIMITER] = limiter
     app.register_error_handler(RateLimitExceeded, _throttled)

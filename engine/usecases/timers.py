@@ -81,7 +81,7 @@ def _lock_timers(session: Session, timer_ids: Sequence[int]) -> dict[int, Timer]
     ids = sorted(set(timer_ids))
     query = select(Timer).where(Timer.id.in_(ids)).order_by(Timer.id).execution_options(populate_existing=True)
     if session.get_bind().dialect.name == "sqlite":
-        # storage.db starts every SQLite transaction with BEGIN IMMEDIATE: this one already
+        # storage.db starts every SQLite writer's transaction with BEGIN IMMEDIATE: this one already
         # holds the database's write lock, so what it reads is current and stays so.
         return {t.id: t for t in session.scalars(query)}
     instance_ids = sorted(

@@ -101,8 +101,8 @@ def unread_badge() -> dict[str, Callable[[], int]]:
 
 
 def _count_unread() -> int:
-    # The request's own session: on SQLite a second one would wait for the write lock this
-    # one may hold (storage.db begins every transaction IMMEDIATE).
+    # The request's own session (read-only: web/database.py), not a second connection of
+    # the request's.
     session = database.session()
     try:
         return notifications.unread_count(session, current_user.actor)
