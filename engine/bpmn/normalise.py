@@ -15,7 +15,8 @@ deploy and whenever a stored version is parsed again (so both give the same proc
   that kind of timer; any other text stays an expression;
 * ``${…}`` (the JUEL subset of :mod:`engine.bpmn.juel`) in a condition, a timer,
   ``loopCardinality``, ``camunda:collection``, an assignee, candidate users or groups, a due
-  date or a ``potentialOwner`` is replaced by its Python translation. An entry of a user task
+  date or a ``potentialOwner`` is replaced by its Python translation (a ``humanPerformer``
+  becomes the task's assignee first). An entry of a user task
   (assignee, candidates, due date) that is not JUEL but compiles as Python stays Python, as
   such entries always were; a method call there is refused.
 
@@ -202,6 +203,15 @@ def _expressions(root: etree._Element, file: str, result: Normalised) -> None:
                     refuse(owner, "potentialOwner", entry, why)
                 rewritten.append(python)
         owner.text = ", ".join([*(f"user({u})" for u in rewritten_users), *(f"group({g})" for g in rewritten_groups)])
+    for performer in root.xpath(".//bpmn:userTask/bpmn:humanPerformer", namespaces=NSMAP):
+        # BPMN's humanPerformer is the task's assignee (as Camunda reads it); the attribute wins
+        task = performer.getparent()
+        text = "".join(
+            performer.xpath("./bpmn:resourceAssignmentExpression/bpmn:formalExpression/text()", namespaces=NSMAP)
+        ).strip()
+        if text and task.get(f"{{{CAMUNDA_NS}}}assignee") is None:
+            task.set(f"{{{CAMUNDA_NS}}}assignee", text)
+        task.remove(performer)
     for node in root.xpath(".//bpmn:userTask", namespaces=NSMAP):
         for local in ENTRY_ATTRIBUTES:
             attribute = f"{{{CAMUNDA_NS}}}{local}"

@@ -364,7 +364,10 @@ def _process_problems(process: etree._Element, file: str) -> list[Problem]:
             continue
         ns, name = etree.QName(node).namespace, _local(node.tag)
         if ns == BPMN_NS and name not in SUPPORTED_FLOW_ELEMENTS:
-            problems.append(_problem(file, node, f"unsupported element bpmn:{name}: the engine cannot run it"))
+            where = "" if node.get("id") else f" (in {_owner(node).get('id')!r})"
+            problems.append(
+                _problem(file, _owner(node), f"unsupported element bpmn:{name}{where}: the engine cannot run it")
+            )
         problems += _camunda_problems(node, file)
     if not process.xpath("./bpmn:startEvent", namespaces=NSMAP):
         problems.append(_problem(file, process, f"process {process.get('id')!r} has no start event"))

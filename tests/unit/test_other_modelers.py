@@ -266,3 +266,29 @@ def test_flows_without_ids_get_stable_distinct_ids() -> None:
     assert [w.element_id for w in process.warnings] == ["Flow_s_to_g", "Flow_g_to_j", "Flow_g_to_j_3", "Flow_j_to_e"]
     assert [w.line for w in process.warnings] == [5, 7, 8, 10]
     assert len(process.spec.task_specs["g"].outputs) == 2
+
+
+def performer(text: str) -> str:
+    return (
+        "<bpmn:humanPerformer><bpmn:resourceAssignmentExpression>"
+        f"<bpmn:formalExpression>{text}</bpmn:formalExpression>"
+        "</bpmn:resourceAssignmentExpression></bpmn:humanPerformer>"
+    )
+
+
+def test_a_human_performer_is_the_tasks_assignee() -> None:
+    [process] = parse_bpmn(user_task("", performer("kermit")), "other.bpmn")
+    assert process.tasks["t"].assignee == "kermit"
+    [process] = parse_bpmn(user_task("", performer("${employee.name}")), "other.bpmn")
+    assert process.tasks["t"].assignee == "${employee['name']}"
+
+
+def test_the_assignee_attribute_wins_over_a_human_performer() -> None:
+    [process] = parse_bpmn(user_task('camunda:assignee="fozzie"', performer("kermit")), "other.bpmn")
+    assert process.tasks["t"].assignee == "fozzie"
+
+
+def test_an_unsupported_element_without_an_id_is_named_by_its_owner() -> None:
+    assert refusals(user_task('camunda:assignee="kermit"', "<bpmn:rendering/>")) == [
+        "other.bpmn:6 [t]: unsupported element bpmn:rendering (in 't'): the engine cannot run it"
+    ]

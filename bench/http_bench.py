@@ -1,0 +1,348 @@
+"""HTTP benchmark: one completion and one start over the product's JSON API against raw
+SpiffWorkflow, paired, and the throughput of N clients, in JSON (see bench/README.md).
+
+    .venv/bin/python bench/http_bench.py                   # SQLite file in a temp dir (WAL)
+    .venv/bin/python bench/http_bench.py --db postgresql+psycopg://postgres@127.0.0.1:5432/postgres
+    .venv/bin/python bench/http_bench.py --quick           # small numbers, < 30 s
+    .venv/bin/python bench/http_bench.py --parts throughput --workers 2,4 --clients 16 --seconds 30
+
+The product runs as deployed: ``congressflow serve --no-scheduler`` in a process of its own
+(waitress; with ``--workers N`` > 1, gunicorn), on a fresh migrated database with
+``tests/fixtures/review.bpmn`` (the engine benchmark's process). Clients are keep-alive
+``http.client`` connections with personal API tokens. Cases at a given history are cloned
+from one advanced by the use cases (engine_bench's ``Cloner``), so every measured completion
+has a case of its own. Figures go to stdout, progress to stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import random
+import secrets
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
+from pathlib import Path
+from typing import Any
+
+# bench/ is the script's folder, so its siblings import by name; they put the repo on sys.path
+import engine_bench
+import frame_bench
+import http_throughput
+from engine_bench import Cloner, Raw, instance_json, ready_task
+from frame_bench import HOST, Server, cpu_seconds, free_port, log, product_server, running, stats
+from SpiffWorkflow.bpmn import BpmnWorkflow
+from SpiffWorkflow.util.task import TaskState
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import sessionmaker
+
+from engine.access import OPERATOR
+from engine.bpmn.serialization import dump_workflow
+from engine.usecases import cases, definitions, people, tasks, tokens
+from engine.usecases.context import SYSTEM, actor_for
+from storage import migrate
+from storage.db import make_engine, make_session_factory
+
+ROOT = engine_bench.ROOT
+USERNAME = "bench_clerk"  # an officer of the congress office: every task of review.bpmn is theirs
+START_DATA = {"subject": "基准测试意见", "checker": USERNAME}
+DATA = {"register": {"lead_unit": "office"}, "reply": {"reply_class": "A", "pages": 2}, "check": {"accepted": False}}
+FULL = {"reps": 200, "warmup": 20, "histories": (0, 20, 50), "seconds": 20.0, "warmup_seconds": 3.0}
+QUICK = {"reps": 10, "warmup": 3, "histories": (0, 4), "seconds": 2.0, "warmup_seconds": 0.5}
+CLIENTS = {"full": (1, 4, 16, 64), "quick": (1, 4)}
+# server processes per throughput trial: SQLite one (its writes queue for one lock anyway)
+WORKERS = {"sqlite": {"full": (1,), "quick": (1,)}, "postgresql": {"full": (1, 2, 4), "quick": (2,)}}
+TARGETS = {
+    "completion_history_0_ratio_max": {"sqlite": 2.5, "postgresql": 3.0},
+    "start_ratio_max": 3.0,
+    "throughput_postgresql_16_clients_min_per_s": 250,
+    "throughput_p95_max_ms": 100,
+}
+
+
+# -- database and people ----------------------------------------------------------------
+@contextmanager
+def database(url: str | None, workdir: Path) -> Iterator[tuple[str, str]]:
+    """A fresh migrated database: a SQLite file in ``workdir``, or ``cf_bench_http_<random>``
+    on the PostgreSQL server ``url`` names, dropped at the end (also on failure)."""
+    if url is None or url.startswith("sqlite"):
+        db_url = f"sqlite:///{workdir}/bench.db"
+        migrate.upgrade(db_url)
+        yield db_url, "sqlite"
+        return
+    admin_url = make_url(url)
+    name = f"cf_bench_http_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        db_url = admin_url.set(database=name).render_as_string(hide_password=False)
+        migrate.upgrade(db_url)
+        yield db_url, "postgresql"
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def seed(factory: sessionmaker, token_count: int) -> list[str]:
+    """The departments, review.bpmn, the officer and ``token_count`` tokens of theirs (one
+    per client: each client authenticates as itself)."""
+    with factory.begin() as s:
+        people.ensure_departments(s)
+        definitions.deploy(s, engine_bench.BPMN.read_bytes(), engine_bench.BPMN.name, SYSTEM)
+        password = "Bench-" + secrets.token_urlsafe(12)
+        people.create_user(s, OPERATOR, USERNAME, password, roles=("officer",), department="office")
+        return [tokens.create_token(s, OPERATOR, USERNAME, f"http bench {n}").secret for n in range(token_count)]
+
+
+def template(factory: sessionmaker, history: int) -> int:
+    """A case of the officer's, started and advanced through ``history`` completions by the
+    use cases (the clones of it are what the clients complete)."""
+    with factory.begin() as s:
+        instance_id = cases.start_instance(s, actor_for(s, USERNAME), engine_bench.PROCESS_KEY, START_DATA).id
+    for _ in range(history):
+        task_id, bpmn_id = ready_task(factory, instance_id)
+        with factory.begin() as s:
+            tasks.complete(s, actor_for(s, USERNAME), task_id, DATA[bpmn_id])
+    return instance_id
+
+
+# -- the client -------------------------------------------------------------------------
+class Client:
+    """One keep-alive connection with one token."""
+
+    def __init__(self, port: int, token: str):
+        self.port = port
+        self.headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+        self.conn = http.client.HTTPConnection(HOST, port, timeout=120)
+
+    def post(self, path: str, body: dict[str, Any]) -> tuple[int, Any]:
+        """Status and JSON body; status 0 when the connection failed (it is opened anew)."""
+        try:
+            self.conn.request("POST", path, json.dumps(body), self.headers)
+            response = self.conn.getresponse()
+            payload = response.read()
+        except (OSError, http.client.HTTPException):
+            self.conn.close()
+            self.conn = http.client.HTTPConnection(HOST, self.port, timeout=120)
+            return 0, None
+        try:
+            return response.status, json.loads(payload) if payload else None
+        except ValueError:  # not JSON: a proxy's or a crashed worker's page
+            return response.status, payload.decode(errors="replace")
+
+    def complete(self, task_id: str, data: dict[str, Any]) -> tuple[int, Any]:
+        return self.post(f"/api/v1/tasks/{task_id}/complete", {"data": data})
+
+    def start(self) -> tuple[int, Any]:
+        return self.post("/api/v1/instances", {"process_key": engine_bench.PROCESS_KEY, "data": START_DATA})
+
+
+def expect(wanted: int, answer: tuple[int, Any]) -> None:
+    status, body = answer
+    if status != wanted:
+        raise RuntimeError(f"expected {wanted}, the server answered {status}: {body}")
+
+
+# -- paired measurements ------------------------------------------------------------------
+def paired(samples: dict[str, list[float]], server_cpu_ms: float) -> dict[str, Any]:
+    """Stats of every kind, and the HTTP request's ratio to each raw kind: median over
+    median, and the median of the ratios pair by pair (each raw run next to its request)."""
+    figures: dict[str, Any] = {kind: stats(values) for kind, values in samples.items()}
+    for raw_kind in (k for k in samples if k.startswith("raw_")):
+        name = raw_kind.removeprefix("raw_")
+        figures[f"ratio_to_raw_{name}"] = round(figures["http"]["median_ms"] / figures[raw_kind]["median_ms"], 2)
+        pairs = [h / r for h, r in zip(samples["http"], samples[raw_kind], strict=True)]
+        figures[f"ratio_to_raw_{name}_paired_median"] = round(statistics.median(pairs), 2)
+    figures["server_cpu_ms_per_request"] = server_cpu_ms
+    return figures
+
+
+def interleaved(
+    steps: dict[str, Callable[[], object]], samples: dict[str, list[float]], order: random.Random, keep: bool
+) -> None:
+    """Run every step once, in a shuffled order (a machine whose speed drifts weighs on all
+    alike); keep the wall-clock times unless warming up."""
+    for kind in order.sample(list(steps), len(steps)):
+        started = time.perf_counter()
+        steps[kind]()
+        if keep:
+            samples[kind].append(time.perf_counter() - started)
+
+
+def measure_completion(
+    factory: sessionmaker, raw: Raw, client: Client, server: Server, history: int, reps: int, warmup: int
+) -> dict[str, Any]:
+    """Per clone at ``history``: raw SpiffWorkflow on the case's JSON (spec-free with the
+    product's serializer, and as shipped with the spec embedded) and the completion over HTTP."""
+    clones = Cloner(factory, template(factory, history)).clone(warmup + reps, fresh_json=True)
+    element, size = ready_task(factory, clones[0])[1], len(instance_json(factory, clones[0]).encode())
+    samples: dict[str, list[float]] = {"http": [], "raw_spec_free": [], "raw_embedded_spec": []}
+    order, cpu = random.Random(history), 0.0
+    for n, instance_id in enumerate(clones):
+        task_id, bpmn_id = ready_task(factory, instance_id)
+        data, json_text = DATA[bpmn_id], instance_json(factory, instance_id)
+        embedded = raw.embedded(json_text)
+        cpu_before = cpu_seconds(server.pid)
+        steps = {
+            "http": lambda: expect(200, client.complete(task_id, data)),
+            "raw_spec_free": lambda: raw.spec_free(json_text, task_id, data),
+            "raw_embedded_spec": lambda: raw.with_spec(embedded, task_id, data),
+        }
+        interleaved(steps, samples, order, keep=n >= warmup)
+        cpu += cpu_seconds(server.pid) - cpu_before if n >= warmup else 0.0
+    figures = paired(samples, round(cpu * 1000 / reps, 3))
+    figures["task_completed"] = element
+    figures["workflow_json_bytes"] = size
+    return figures
+
+
+def raw_start(raw: Raw, embedded: bool) -> None:
+    """What starting a case is to SpiffWorkflow alone: a workflow of the spec with the start
+    form's data (its defaults filled in, as the product does), engine steps, serialized."""
+    data = {**START_DATA, "rounds": 0, "initiator": USERNAME}
+    workflow = BpmnWorkflow(raw.process.spec, raw.process.subprocess_specs, script_engine=raw.script_engine)
+    workflow.data.update(data)
+    for task in workflow.get_tasks(state=TaskState.READY):
+        task.data.update(data)
+    workflow.do_engine_steps()
+    if embedded:
+        raw.serializer.serialize_json(workflow)
+    else:
+        dump_workflow(workflow)
+
+
+def measure_start(raw: Raw, client: Client, server: Server, reps: int, warmup: int) -> dict[str, Any]:
+    samples: dict[str, list[float]] = {"http": [], "raw_spec_free": [], "raw_embedded_spec": []}
+    order, cpu = random.Random(1), 0.0
+    for n in range(warmup + reps):
+        cpu_before = cpu_seconds(server.pid)
+        steps = {
+            "http": lambda: expect(201, client.start()),
+            "raw_spec_free": lambda: raw_start(raw, embedded=False),
+            "raw_embedded_spec": lambda: raw_start(raw, embedded=True),
+        }
+        interleaved(steps, samples, order, keep=n >= warmup)
+        cpu += cpu_seconds(server.pid) - cpu_before if n >= warmup else 0.0
+    return paired(samples, round(cpu * 1000 / reps, 3))
+
+
+# -- the run ------------------------------------------------------------------------------
+def serve(
+    stack: ExitStack, name: str, db_url: str, secret_key: str, workdir: Path, workers: int = 1
+) -> frame_bench.Server:
+    argv, env = product_server(name, ROOT, db_url, secret_key, workdir)
+    port = free_port()
+    argv += ["--port", str(port)] + (["--workers", str(workers)] if workers > 1 else [])
+    log(f"starting {name}: congressflow serve --workers {workers} on :{port}")
+    return stack.enter_context(running(name, argv, env, port, "/login", workdir))
+
+
+def run(args: argparse.Namespace) -> dict[str, Any]:
+    mode = "quick" if args.quick else "full"
+    conf = dict(QUICK if args.quick else FULL)
+    conf |= {k: v for k, v in (("reps", args.reps), ("seconds", args.seconds)) if v}
+    histories = tuple(int(h) for h in args.histories.split(",")) if args.histories else conf["histories"]
+    clients = tuple(int(c) for c in args.clients.split(",")) if args.clients else CLIENTS[mode]
+    result: dict[str, Any] = {"mode": mode, "load_average_at_start": [round(v, 2) for v in os.getloadavg()]}
+    with ExitStack() as stack:
+        workdir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="cf-http-bench-")))
+        db_url, kind = stack.enter_context(database(args.db, workdir))
+        result["database"] = kind
+        engine = make_engine(db_url)
+        stack.callback(engine.dispose)
+        factory = make_session_factory(engine)
+        log(f"{kind}: seeding")
+        secrets_ = seed(factory, max(clients) + 1)
+        secret_key = secrets.token_hex(32)
+        if args.parts & {"completion", "start"}:
+            with ExitStack() as serving:
+                server = serve(serving, "paired", db_url, secret_key, workdir)
+                client, raw = Client(server.port, secrets_[0]), Raw(factory)
+                expect(201, client.start())  # the server's caches (parsed process, settings) warm
+                for history in histories if "completion" in args.parts else ():
+                    log(f"completion at {history} tasks of history: {conf['reps']} × (HTTP, raw, raw)")
+                    result.setdefault("completion", {})[f"history_{history}"] = measure_completion(
+                        factory, raw, client, server, history, conf["reps"], conf["warmup"]
+                    )
+                if "start" in args.parts:
+                    log(f"start: {conf['reps']} × (HTTP, raw, raw)")
+                    result["start"] = measure_start(raw, client, server, conf["reps"], conf["warmup"])
+        if "throughput" in args.parts:
+            workers = tuple(int(w) for w in args.workers.split(",")) if args.workers else WORKERS[kind][mode]
+            result["throughput"] = {}
+            for count in workers:
+                with ExitStack() as serving:
+                    server = serve(serving, f"workers-{count}", db_url, secret_key, workdir, count)
+                    trial = http_throughput.Trial(
+                        factory,
+                        server,
+                        lambda n, port=server.port: Client(port, secrets_[n]),
+                        DATA,
+                        conf["seconds"],
+                        conf["warmup_seconds"],
+                        args.per_case,
+                    )
+                    result["throughput"][f"workers_{count}"] = {
+                        f"clients_{n}": trial.run(n, template(factory, args.throughput_history)) for n in clients
+                    }
+    result["targets"] = TARGETS
+    result["load_average_at_end"] = [round(v, 2) for v in os.getloadavg()]
+    return result
+
+
+def summary(result: dict[str, Any]) -> None:
+    """The figures in a few lines, on stderr (the JSON on stdout has them all)."""
+    out = [f"{result['database']}, load {result['load_average_at_start']} → {result['load_average_at_end']}"]
+    parts = [(f"completion {k}", v) for k, v in result.get("completion", {}).items()]
+    for name, figures in parts + ([("start", result["start"])] if "start" in result else []):
+        out.append(
+            f"{name}: HTTP {figures['http']['median_ms']} ms, raw {figures['raw_spec_free']['median_ms']} / "
+            f"{figures['raw_embedded_spec']['median_ms']} ms (spec-free / embedded), paired ratio "
+            f"{figures['ratio_to_raw_spec_free_paired_median']} / {figures['ratio_to_raw_embedded_spec_paired_median']}"
+        )
+    for workers, trials in result.get("throughput", {}).items():
+        for clients, t in trials.items():
+            out.append(
+                f"{workers} {clients}: {t['completions_per_s']}/s, p50/p95/p99 {t['latency_ms']['p50']}/"
+                f"{t['latency_ms']['p95']}/{t['latency_ms']['p99']} ms, errors {t['errors']}, "
+                f"409 {t['conflicts_409']}, machine busy {t['machine_busy_cores']} cores"
+            )
+    print("\n".join(out), file=sys.stderr)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--db", help="a PostgreSQL server URL (a throw-away database is made on it); default SQLite")
+    parser.add_argument("--quick", action="store_true", help="small numbers (the smoke test), < 30 s")
+    parser.add_argument("--parts", default="completion,start,throughput", help="comma-separated parts to run")
+    parser.add_argument("--reps", type=int, help="paired measurements per figure (default 200, quick 10)")
+    parser.add_argument("--histories", help="tasks of history for the completion figure (default 0,20,50)")
+    parser.add_argument("--clients", help="throughput: client counts (default 1,4,16,64)")
+    parser.add_argument("--workers", help="throughput: server processes per trial (default PostgreSQL 1,2,4)")
+    parser.add_argument("--seconds", type=float, help="throughput: measured seconds per trial (default 20)")
+    parser.add_argument("--per-case", type=int, default=3, help="throughput: completions per case (default 3)")
+    parser.add_argument("--throughput-history", type=int, default=0, help="throughput: cases' history at first")
+    parser.add_argument("--out", help="also write the JSON to this file")
+    args = parser.parse_args(argv)
+    args.parts = set(args.parts.split(","))
+    result = run(args)
+    output = json.dumps(result, ensure_ascii=False, indent=2)
+    if args.out:
+        Path(args.out).write_text(output + "\n", encoding="utf-8")
+    print(output)
+    summary(result)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,92 @@
+"""The HTTP benchmark's quick mode serves the product for real (``congressflow serve``; on
+PostgreSQL with ``--workers 2``, gunicorn), pairs completions and starts over HTTP with raw
+SpiffWorkflow, runs the throughput trials, and prints the figures it promises (never timed:
+targets are read from its output). The peer benchmark without the peer says how to set it up."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from tests.conftest import BACKENDS, PG_URL, REPO_ROOT
+
+pytestmark = pytest.mark.slow  # left out of make test-fast
+
+BENCH = REPO_ROOT / "bench" / "http_bench.py"
+STATS = {"median_ms", "p95_ms", "mean_ms", "n"}
+KINDS = {"http", "raw_spec_free", "raw_embedded_spec"}
+RATIOS = {
+    "ratio_to_raw_spec_free",
+    "ratio_to_raw_spec_free_paired_median",
+    "ratio_to_raw_embedded_spec",
+    "ratio_to_raw_embedded_spec_paired_median",
+}
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def quick_run(request: pytest.FixtureRequest) -> dict:
+    args = [sys.executable, str(BENCH), "--quick"]
+    if request.param == "postgresql":
+        args += ["--db", PG_URL]
+    done = subprocess.run(args, cwd=REPO_ROOT, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    result = json.loads(done.stdout)
+    assert result["database"] == request.param
+    return result
+
+
+def _paired_figures(figures: dict, reps: int) -> None:
+    for kind in KINDS:
+        assert figures[kind].keys() >= STATS and figures[kind]["n"] == reps
+        assert 0 < figures[kind]["median_ms"] <= figures[kind]["p95_ms"]
+    assert all(figures[ratio] > 0 for ratio in RATIOS)
+
+
+def test_completions_over_http_are_paired_with_raw_runs_at_each_history(quick_run: dict) -> None:
+    assert quick_run["mode"] == "quick"
+    completion = quick_run["completion"]
+    assert set(completion) == {"history_0", "history_4"}
+    for figures in completion.values():
+        _paired_figures(figures, 10)
+    # history 0 is a case just started: its first task; four completions later, the check
+    assert completion["history_0"]["task_completed"] == "register"
+    assert completion["history_4"]["task_completed"] == "check"
+    assert completion["history_4"]["workflow_json_bytes"] > completion["history_0"]["workflow_json_bytes"]
+
+
+def test_starts_over_http_are_paired_with_raw_starts(quick_run: dict) -> None:
+    _paired_figures(quick_run["start"], 10)
+
+
+def test_throughput_trials_count_completions_latency_and_errors(quick_run: dict) -> None:
+    workers = "workers_1" if quick_run["database"] == "sqlite" else "workers_2"
+    assert set(quick_run["throughput"]) == {workers}
+    trials = quick_run["throughput"][workers]
+    assert set(trials) == {"clients_1", "clients_4"}
+    for name, trial in trials.items():
+        assert trial["clients"] == int(name.removeprefix("clients_"))
+        assert trial["completions"] > 0 and trial["completions_per_s"] > 0
+        latency = trial["latency_ms"]
+        assert 0 < latency["p50"] <= latency["p95"] <= latency["p99"] <= latency["max"]
+        assert trial["errors"] == 0 and trial["errors_by_status"] == {}, trial
+        assert trial["clients_out_of_cases"] == 0
+        assert trial["cpu_ms_per_completion"]["server"] > 0
+        assert len(trial["load_average_at_start"]) == 3
+    if quick_run["database"] == "postgresql":
+        assert all(t["cpu_ms_per_completion"]["postgres_backends"] > 0 for t in trials.values())
+
+
+def test_the_peer_benchmark_without_the_peer_says_how_to_set_it_up(tmp_path) -> None:
+    done = subprocess.run(
+        [sys.executable, str(REPO_ROOT / "bench" / "peer_bench.py"), "--peer", str(tmp_path / "spiff-arena")],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "peer not installed" in done.stdout
+    assert "git clone" in done.stdout and str(tmp_path / "spiff-arena") in done.stdout
