@@ -9,6 +9,8 @@ from typing import Any
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from engine.usecases import workflow_cache
+
 from . import api, auth, cli, database, errors, i18n, metrics, security
 
 
@@ -27,6 +29,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret(Path(app.instance_path))
     _trust_proxies(app)
+    _size_workflow_cache(app)
     database.init_app(app)
     metrics.init_app(app)  # first: a request's time counts from its first hook
     cli.init_app(app)
@@ -51,6 +54,15 @@ def _trust_proxies(app: Flask) -> None:
         raise ValueError(f"CONGRESSFLOW_PROXY_HOPS must be 0 or more, not {hops}")
     if hops:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
+
+
+def _size_workflow_cache(app: Flask) -> None:
+    """How many recently moved cases' workflows this process keeps (``WORKFLOW_CACHE_SIZE``)."""
+    value = app.config.get("WORKFLOW_CACHE_SIZE")
+    size = value if isinstance(value, int) and not isinstance(value, bool) else None
+    if size is None or size < 0:
+        raise ValueError(f"CONGRESSFLOW_WORKFLOW_CACHE_SIZE must be a whole number, 0 or more, not {value!r}")
+    workflow_cache.configure(size)
 
 
 def _register_views(app: Flask) -> None:

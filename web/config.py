@@ -7,3 +7,6 @@ class Defaults:
     SECRET_KEY = ""  # empty: generated once into the instance folder
     BPMN_DIR = ""  # empty: the repository's bpmn/ folder
     PROXY_HOPS = 0  # reverse proxies in front whose X-Forwarded-* headers are trusted (web/__init__.py)
+    # workflows of recently moved cases each process keeps, not to parse their JSON again
+    # (engine/usecases/workflow_cache.py); 0: none
+    WORKFLOW_CACHE_SIZE = 500

@@ -23,6 +23,7 @@ from SpiffWorkflow.exceptions import SpiffWorkflowException
 
 from ..deadlines.date_functions import LEGACY
 from ..errors import InvalidBpmn, Problem, ScriptError
+from . import io_mappings
 from .camunda import (
     BPMN_NS,
     CAMUNDA_NS,
@@ -300,7 +301,6 @@ def semantic_problems(root: etree._Element, file: str) -> list[Problem]:
 UNSUPPORTED_CAMUNDA_ELEMENTS = {
     "taskListener": "task listeners",
     "executionListener": "execution listeners",
-    "inputOutput": "input/output mappings",
     "connector": "connectors",
     "in": "call activity variable mappings",
     "out": "call activity variable mappings",
@@ -384,6 +384,8 @@ def _process_problems(process: etree._Element, file: str) -> list[Problem]:
     problems += _task_problems(process, file)
     problems += _title_problems(process, file)
     problems += waiting_task_problems(process, file)
+    for node in process.xpath(".//*[bpmn:extensionElements/camunda:inputOutput]", namespaces=NSMAP):
+        problems += [_problem(file, node, why) for why in io_mappings.problems_of(node)]
     return problems
 
 
@@ -675,6 +677,13 @@ def _start_timers(process: etree._Element) -> list[StartTimer]:
     return timers
 
 
+def _with_io(specs: dict[str, BpmnProcessSpec], mappings: dict[str, Any]) -> dict[str, BpmnProcessSpec]:
+    """The specs with the elements' input/output mappings kept and hooked in."""
+    for spec in specs.values():
+        io_mappings.store(spec, {k: v for k, v in mappings.items() if v})
+    return specs
+
+
 class _ReceiveTaskParser(CamundaEventDefinitionParser, ReceiveTaskParser):
     """A receive task's message read as Camunda's (SpiffWorkflow's Camunda parser leaves receive
     tasks to the plain BPMN one, whose message the Camunda serializer cannot write)."""
@@ -714,13 +723,17 @@ def parse_bpmn(source: bytes | str, file: str = "<bpmn>", *, check: bool = True)
         for process in root.xpath("./bpmn:process[@isExecutable='true']", namespaces=NSMAP):
             key = process.get("id")
             spec = parser.get_spec(key)
+            mappings = {
+                node.get("id"): io_mappings.read(node)
+                for node in process.xpath(".//*[bpmn:extensionElements/camunda:inputOutput]", namespaces=NSMAP)
+            }
             starts = process.xpath("./bpmn:startEvent", namespaces=NSMAP)
             result.append(
                 ParsedProcess(
                     key=key,
                     name=process.get("name") or key,
-                    spec=spec,
-                    subprocess_specs=parser.get_subprocess_specs(key),
+                    spec=_with_io({key: spec}, mappings)[key],
+                    subprocess_specs=_with_io(parser.get_subprocess_specs(key), mappings),
                     tasks=read_task_meta(process),
                     start_event_id=starts[0].get("id"),
                     start_timers=_start_timers(process),

@@ -191,7 +191,12 @@ class Runtime:
         return workflow
 
     def restore(self, process: ParsedProcess, text: str) -> BpmnWorkflow:
-        workflow = load_workflow(text, process.spec, process.subprocess_specs)
+        return self.adopt(process, load_workflow(text, process.spec, process.subprocess_specs))
+
+    def adopt(self, process: ParsedProcess, workflow: BpmnWorkflow) -> BpmnWorkflow:
+        """Make a workflow of ``process`` this runtime's, as if it had just restored it: one
+        restored from JSON, or one an earlier use case left in this process's cache
+        (engine/usecases/workflow_cache.py) whose data is already as restoring gives it."""
         workflow.script_engine = self.script_engine
         if multi_instance.has_camunda_multi_instance((process.spec, *process.subprocess_specs.values())):
             for task in _tasks_in_state(workflow, TaskState.STARTED):

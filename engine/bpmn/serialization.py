@@ -22,6 +22,7 @@ from SpiffWorkflow.bpmn.serializer.workflow import VERSION, BpmnWorkflowSerializ
 from SpiffWorkflow.bpmn.specs.bpmn_process_spec import BpmnProcessSpec
 from SpiffWorkflow.camunda.serializer.config import CAMUNDA_CONFIG
 
+from . import io_mappings
 from .camunda import TaskMeta
 from .parsing import ParsedProcess, StartTimer
 from .waiting_tasks import SPEC_CONVERTERS
@@ -128,11 +129,15 @@ def load_process(text: str) -> ParsedProcess:
             f"stored by serializer version {dct.get('serializer_version') or 'unknown'}, "
             f"this engine writes {SERIALIZER_VERSION}"
         )
+    spec = registry.restore(dct["spec"])
+    subprocess_specs = {k: registry.restore(v) for k, v in dct["subprocess_specs"].items()}
+    for each in (spec, *subprocess_specs.values()):
+        io_mappings.attach(each)  # SpiffWorkflow keeps the mappings, not the hooks that run them
     return ParsedProcess(
         key=dct["key"],
         name=dct["name"],
-        spec=registry.restore(dct["spec"]),
-        subprocess_specs={k: registry.restore(v) for k, v in dct["subprocess_specs"].items()},
+        spec=spec,
+        subprocess_specs=subprocess_specs,
         tasks={k: TaskMeta.from_dict(v) for k, v in dct["tasks"].items()},
         start_event_id=dct["start_event_id"],
         start_timers=[StartTimer(**t) for t in dct["start_timers"]],

@@ -40,6 +40,7 @@ from ..errors import EngineError, ScriptError
 from . import incidents, persist
 from .context import SYSTEM, Actor, audit, processes, runtime_for
 from .labels import element_names
+from .workflow_cache import restore_case
 
 MAX_CALL_DEPTH = 8  # a case called by a case called by … (a process calling itself stops here)
 _NESTED_SAVES = "call_nested_saves"
@@ -249,7 +250,7 @@ def _return_to_caller(session: Session, child: ProcessInstance, workflow: BpmnWo
         return
     process = processes.get_by_id(session, caller.definition_id)
     caller_runtime = runtime_for(session)
-    caller_workflow = caller_runtime.restore(process, caller.workflow_json)
+    caller_workflow = restore_case(session, caller_runtime, process, caller)
     bpmn_id = child.parent_bpmn_id or ""
     if code is None:
         _fail(session, caller, bpmn_id, f"the called case {child.id} was cancelled")
@@ -283,7 +284,7 @@ def _answer(
     caller = repo.instance_for_update(session, caller.id) or caller
     process = processes.get_by_id(session, caller.definition_id)
     runtime = runtime_for(session)
-    workflow = runtime.restore(process, caller.workflow_json)
+    workflow = restore_case(session, runtime, process, caller)
     task = runtime.task(workflow, task_id)
     spec = task.task_spec
     if not isinstance(spec, CaseCall):

@@ -40,6 +40,7 @@ from .option_lists import choices, option_sources
 from .persist import create_case, sync_subscriptions
 from .results import InstanceDetail, TaskSummary
 from .visibility import may_see_case, no_case, visible_case
+from .workflow_cache import restore_case
 
 TITLE_LENGTH = 500  # process_instances.title
 MAX_REASON_CHARS = 1000
@@ -149,7 +150,7 @@ def cancel_as_system(session: Session, instance_id: int, reason: str) -> None:
 def _cancel(session: Session, actor: Actor, instance: ProcessInstance, reason: str) -> None:
     process = processes.get_by_id(session, instance.definition_id)
     runtime = runtime_for(session)
-    workflow = runtime.restore(process, instance.workflow_json)
+    workflow = restore_case(session, runtime, process, instance)
     runtime.cancel(workflow)
     now = clock.now()
     instance.status, instance.ended_at = InstanceStatus.CANCELLED, now

@@ -24,6 +24,7 @@ from . import incidents
 from .context import audit, processes, runtime_for
 from .external_tasks import WorkerOutcome, checked_name, checked_whole, held_task, outcome, require_worker
 from .persist import save_instance
+from .workflow_cache import restore_case
 
 MAX_ERROR_MESSAGE = 1000  # the column's size: a longer message is cut, never refused
 MAX_ERROR_DETAILS = 100_000
@@ -46,7 +47,7 @@ def complete(
     done = outcome(row, instance, "completed")
     process = processes.get_by_id(session, instance.definition_id)
     runtime = runtime_for(session)
-    workflow = runtime.restore(process, instance.workflow_json)
+    workflow = restore_case(session, runtime, process, instance)
     runtime.finish_waiting(workflow, row.task_id, data)
     _audit(session, actor, "external_task_completed", row, worker, data)
     # the row goes with the save (the task no longer waits): nothing of it is written after
@@ -123,7 +124,7 @@ def bpmn_error(
     instance, row = held_task(session, external_task_id, worker)
     process = processes.get_by_id(session, instance.definition_id)
     runtime = runtime_for(session)
-    workflow = runtime.restore(process, instance.workflow_json)
+    workflow = restore_case(session, runtime, process, instance)
     said = {"_error_code": code, "_error": message}
     if runtime.throw_error(workflow, row.task_id, code, message, data):
         caught = outcome(row, instance, "error_caught")

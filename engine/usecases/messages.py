@@ -34,6 +34,7 @@ from .cases import case_title
 from .context import audit, processes, runtime_for
 from .offering import stopped_keys
 from .persist import create_case, save_instance
+from .workflow_cache import restore_case
 
 MAX_NAME = 200
 MAX_LISTED = 20  # cases named in a "several cases wait" refusal
@@ -237,7 +238,7 @@ def _deliver(
         return
     process = processes.get_by_id(session, instance.definition_id)
     runtime = runtime_for(session)
-    workflow = runtime.restore(process, instance.workflow_json)
+    workflow = restore_case(session, runtime, process, instance)
     caught = runtime.deliver(workflow, kind.value, name, variables)
     if not caught:  # the index said it waits, the workflow does not (changed meanwhile): left as it is
         return

@@ -25,7 +25,7 @@ from ..bpmn.runtime import FiredTimer, ReadyTask, Runtime
 from ..bpmn.serialization import SERIALIZER_VERSION
 from ..deadlines.reminders import reminder_time
 from ..errors import Conflict, EngineError
-from . import calls, case_facts, external_tasks, incidents, notifications, supervision
+from . import calls, case_facts, external_tasks, incidents, notifications, supervision, workflow_cache
 from .context import SYSTEM, audit
 
 CHANGED_MEANWHILE = "this case was changed by someone else meanwhile; reload it and try again"
@@ -67,6 +67,7 @@ def save_instance(
         ended_at=ended_at,
     ):
         raise Conflict(CHANGED_MEANWHILE)
+    workflow_cache.hold(session, instance, workflow, process)  # as just written: nothing has read it since
     case_facts.write(session, instance, process.key, runtime.variables(workflow), workflow)
     if ready_before is None:
         ready_before = repo.ready_item_rows(session, instance.id)

@@ -21,6 +21,7 @@ from . import calls, external_tasks, incidents
 from .context import audit, processes, runtime_for
 from .persist import save_instance
 from .visibility import no_case, visible_case
+from .workflow_cache import restore_case
 
 
 @dataclass(frozen=True)
@@ -52,7 +53,7 @@ def retry_case(session: Session, actor: Actor, instance_id: int) -> RetryResult:
     calls.before_retry(session, instance_id, actor)
     process = processes.get_by_id(session, instance.definition_id)
     runtime = runtime_for(session)
-    workflow = runtime.restore(process, instance.workflow_json)
+    workflow = restore_case(session, runtime, process, instance)
     try:
         runtime.fire_timers(workflow)  # the due timers fired, then the engine steps after them
     except EngineError as exc:

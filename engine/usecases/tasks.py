@@ -41,6 +41,7 @@ from .option_lists import choices, option_sources
 from .persist import save_instance
 from .results import HistoryEntry, TaskDetail, TaskSummary
 from .visibility import no_task, visible_task
+from .workflow_cache import restore_case
 
 
 def list_tasks(session: Session, actor: Actor, flt: repo.InboxFilter) -> tuple[list[TaskSummary], int]:
@@ -203,7 +204,7 @@ def run_completion(
     if hidden.intersection(data):
         raise InvalidData({name: FieldError("may_not_write") for name in sorted(hidden.intersection(data))})
     runtime = runtime_for(session)
-    workflow = runtime.restore(process, instance.workflow_json)
+    workflow = restore_case(session, runtime, process, instance)
     if meta is not None:
         bounds = runtime.form_bounds(workflow, task_id, meta.form)
         data = meta.form.validate(data, option_sources(session, meta.form), bounds)

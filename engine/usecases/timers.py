@@ -18,6 +18,7 @@ from ..errors import Conflict, EngineError
 from . import incidents, notifications, start_timers
 from .context import SYSTEM, audit, processes, runtime_for
 from .persist import save_instance
+from .workflow_cache import restore_case
 
 log = logging.getLogger(__name__)
 
@@ -110,7 +111,7 @@ def _fire_bpmn_timer(session: Session, timer: Timer) -> bool:
         return False
     process = processes.get_by_id(session, instance.definition_id)
     runtime = runtime_for(session)
-    workflow = runtime.restore(process, instance.workflow_json)
+    workflow = restore_case(session, runtime, process, instance)
     due_at = timer.due_at
     runtime.fire_timers(workflow)
     if any(w.task_id == timer.task_id and w.due_at == due_at for w in runtime.waiting_timers(workflow)):

@@ -322,7 +322,8 @@ def test_the_panel_offers_what_the_engine_runs_with_date_suggestions(app, live_s
     assert page.locator("#properties #bio-properties-panel-cfCalledElement").input_value() == "archive"
     groups = page.locator("#properties [data-group-id]").evaluate_all("gs => gs.map(g => g.dataset.groupId)")
     assert "group-CamundaPlatform__InMapping" in groups
-    assert not any("Listener" in g or g.endswith(("__Input", "__Output", "__ConnectorInput")) for g in groups)
+    assert "group-CamundaPlatform__Input" in groups and "group-CamundaPlatform__Output" in groups  # parameters
+    assert not any("Listener" in g or g.endswith("__ConnectorInput") for g in groups)
 
     page.click('#modeler g.djs-element[data-element-id="note"]')
     open_group(page, "CamundaPlatform__Script")

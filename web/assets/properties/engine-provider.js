@@ -1,12 +1,13 @@
 /* The properties panel for this engine: the Camunda 7 provider's groups, filtered down to what
  * the engine runs (who acts, due dates, forms and their fields, conditions, timers, Python
- * scripts, messages and signals, call activities, external service tasks), and a few entries of
- * our own where Camunda's would offer what the engine refuses. Registered below the Camunda
- * provider's priority, so it sees (and filters) the groups that provider made.
+ * scripts, messages and signals, call activities, external service tasks, input/output
+ * parameters), and a few entries of our own where Camunda's would offer what the engine
+ * refuses. Registered below the Camunda provider's priority, so it sees (and filters) the
+ * groups that provider made.
  *
- * Gone: listeners, Java classes and delegate expressions, connectors, input/output mappings,
- * field injections, async continuations and job configuration, history cleanup, tasklist
- * and start-initiator settings, business keys and variable mapping delegates. */
+ * Gone: listeners, Java classes and delegate expressions, connectors, field injections, async
+ * continuations and job configuration, history cleanup, tasklist and start-initiator
+ * settings, business keys and variable mapping delegates. */
 import { CheckboxEntry, isCheckboxEntryEdited, isTextFieldEntryEdited, TextFieldEntry } from '@bpmn-io/properties-panel';
 import { useService } from 'bpmn-js-properties-panel';
 
@@ -30,6 +31,8 @@ var KEPT = {
   CamundaPlatform__CallActivity: ['calledElementBinding', 'calledElementVersion'],
   CamundaPlatform__InMapping: true,
   CamundaPlatform__OutMapping: true,
+  CamundaPlatform__Input: true, // input/output parameters (text, ${…}, list, map; no scripts)
+  CamundaPlatform__Output: true,
   CamundaPlatform__ExtensionProperties: true,
   // an external task's priority (camunda:taskPriority: who fetches first); the process-wide
   // default Camunda also offers here is not read by this engine (see kept())

@@ -18,8 +18,8 @@ var SUPPORTED = [
   'InputOutputSpecification', 'DataInput', 'DataOutput', 'InputSet', 'OutputSet', 'Property', 'TextAnnotation',
   'Association', 'Group', 'Assignment', 'PotentialOwner', 'ResourceAssignmentExpression',
 ];
-// Camunda 7 features that run Java or JUEL (listeners, connectors, mappings of variables)
-var CAMUNDA_ELEMENTS = ['camunda:TaskListener', 'camunda:ExecutionListener', 'camunda:InputOutput', 'camunda:Connector'];
+// Camunda 7 features that run Java or JUEL (listeners, connectors)
+var CAMUNDA_ELEMENTS = ['camunda:TaskListener', 'camunda:ExecutionListener', 'camunda:Connector'];
 var CAMUNDA_ATTRIBUTES = ['camunda:class', 'camunda:delegateExpression', 'camunda:expression'];
 var PYTHON = ['python', 'python3', 'text/x-python', 'application/x-python'];
 
