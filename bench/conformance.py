@@ -58,8 +58,8 @@ from sqlalchemy import select
 from engine import clock
 from engine.access import OPERATOR, Actor
 from engine.bpmn.camunda import BPMN_NS
+from engine.bpmn.documents import load_xml
 from engine.bpmn.forms import FormSpec
-from engine.bpmn.parsing import load_xml
 from engine.bpmn.start_events import only_started_by_events, started_by_events
 from engine.errors import EngineError, InvalidBpmn
 from engine.usecases import cases, definitions, external_task_answers, external_tasks, messages, tasks, timers

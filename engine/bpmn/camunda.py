@@ -188,3 +188,15 @@ def read_task_meta(process: etree._Element) -> dict[str, TaskMeta]:
             form=read_form(node),
         )
     return metas
+
+
+def process_property(process: etree._Element, name: str) -> str:
+    found = process.xpath(
+        "./bpmn:extensionElements/camunda:properties/camunda:property[@name=$name]/@value", namespaces=NSMAP, name=name
+    )
+    return str(found[0]).strip() if found else ""
+
+
+# A case's title comes from the first of these start form fields that is filled in
+# (engine.usecases.cases): none of them may be confidential.
+TITLE_FIELDS = ("title", "subject")

@@ -8,7 +8,7 @@ from __future__ import annotations
 from lxml import etree
 
 from .camunda import BPMN_NS, CAMUNDA_NS, NSMAP
-from .parsing import load_xml
+from .documents import load_xml
 
 
 def with_default_group(xml: str, file: str, group: str) -> str:

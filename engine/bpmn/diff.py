@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 from lxml import etree
 
 from .camunda import BPMN_NS, CAMUNDA_NS
-from .parsing import RUNNABLE_ELEMENTS, load_xml
+from .documents import load_xml
+from .elements import RUNNABLE_ELEMENTS
 
 ACTIVITI_NS = "http://activiti.org/bpmn"
 XSI_NS = "http://www.w3.org/2001/XMLSchema-instance"  # xsi:type="tFormalExpression" says nothing

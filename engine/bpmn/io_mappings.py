@@ -11,7 +11,7 @@ Read at deploy into the element's spec as ``extensions["io"]`` (which SpiffWorkf
 serializer keeps with the stored spec) and run through SpiffWorkflow's own assignment hooks
 (``pre_assign`` when the task becomes ready, ``post_assign`` after it ran, before what follows
 sees its data), attached again whenever a stored spec is read (``attach``). A
-``camunda:script`` parameter is refused at deploy (engine/bpmn/parsing.py).
+``camunda:script`` parameter is refused at deploy (``problems_of``, run by engine/bpmn/checks.py).
 """
 
 from __future__ import annotations

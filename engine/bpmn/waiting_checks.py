@@ -96,7 +96,7 @@ def _mapping_problems(call: etree._Element, mapping: etree._Element, file: str) 
 def _service_problems(task: etree._Element, file: str) -> list[Problem]:
     implementation = [name for name in _SERVICE_IMPLEMENTATIONS if _camunda(task, name)]
     if implementation:
-        return []  # refused as an unsupported Camunda attribute, with the advice (parsing.py)
+        return []  # refused as an unsupported Camunda attribute, with the advice (elements.py)
     kind = _camunda(task, "type")
     topic = _camunda(task, "topic")
     if kind != "external":

@@ -117,7 +117,7 @@ class CaseCallParser(CamundaTaskParser):
 
 class ServiceTaskParser(CamundaTaskParser):
     """External service tasks wait for a worker; any other implementation was refused at
-    deploy (engine/bpmn/parsing.py), so what reaches here without a topic is a plain task."""
+    deploy (engine/bpmn/waiting_checks.py), so what reaches here without a topic is a plain task."""
 
     def create_task(self) -> Any:
         if _camunda(self.node, "type") == "external":

@@ -18,8 +18,9 @@ from storage.models import ProcessDefinition, ProcessInstance, WorkItem
 
 from .. import access, clock
 from ..access import Actor
+from ..bpmn.camunda import TITLE_FIELDS
 from ..bpmn.forms import FormSpec
-from ..bpmn.parsing import TITLE_FIELDS, ParsedProcess
+from ..bpmn.parsing import ParsedProcess
 from ..bpmn.runtime import Rounds
 from ..bpmn.start_events import only_started_by_events
 from ..errors import Conflict, FieldError, InvalidData, NotAllowed, NotFound

@@ -19,8 +19,9 @@ from .. import access, clock
 from ..access import Actor
 from ..bpmn.camunda import NSMAP
 from ..bpmn.default_group import with_default_group
+from ..bpmn.documents import load_xml
 from ..bpmn.layout import with_diagram
-from ..bpmn.parsing import ParsedProcess, load_xml, parse_bpmn
+from ..bpmn.parsing import ParsedProcess, parse_bpmn
 from ..bpmn.serialization import dump_process
 from ..bpmn.waiting_tasks import CaseCall
 from ..errors import FieldError, InvalidBpmn, InvalidData, NotFound, Problem

@@ -11,7 +11,8 @@ from lxml import etree
 
 from ..access import Actor
 from ..bpmn.camunda import BPMN_NS
-from ..bpmn.parsing import load_xml, parse_bpmn
+from ..bpmn.documents import load_xml
+from ..bpmn.parsing import parse_bpmn
 from ..deadlines.settings import DEFAULTS
 from ..errors import InvalidBpmn, Problem
 from .definitions import check_size, plain_filename, require_designer

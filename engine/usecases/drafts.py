@@ -24,8 +24,8 @@ from storage.models import ProcessDraft
 from .. import clock
 from ..access import Actor
 from ..bpmn.camunda import NSMAP
+from ..bpmn.documents import load_xml
 from ..bpmn.layout import with_diagram
-from ..bpmn.parsing import load_xml
 from ..errors import Conflict, FieldError, InvalidBpmn, InvalidData, NotFound, Problem
 from .context import audit
 from .definitions import Deployed, check_note, check_size, deploy, plain_filename, require_designer

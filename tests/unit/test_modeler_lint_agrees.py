@@ -1,12 +1,12 @@
 """The modeler's lint (web/assets/lint) says sooner what deploy refuses: its list of the BPMN
-elements a process may contain must be the engine's (engine/bpmn/parsing.py), or the diagram
+elements a process may contain must be the engine's (engine/bpmn/elements.py), or the diagram
 would flag what deploys, or keep quiet about what deploy refuses."""
 
 from __future__ import annotations
 
 import re
 
-from engine.bpmn.parsing import RUNNABLE_ELEMENTS, SUPPORTED_FLOW_ELEMENTS
+from engine.bpmn.elements import RUNNABLE_ELEMENTS, SUPPORTED_FLOW_ELEMENTS
 from tests.conftest import REPO_ROOT
 
 RULE = REPO_ROOT / "web" / "assets" / "lint" / "rules" / "engine-support.js"

@@ -48,7 +48,7 @@ export var exact = {
   'A send task is not supported: messages come from outside': '本引擎不支持发送任务：消息只能从外部送达',
   'Throwing a message is not supported: messages come from outside': '本引擎不支持抛出消息：消息只能从外部送达',
   'Receive task names no message': '接收任务没有指定消息',
-  // the engine's (engine/bpmn/parsing.py)
+  // the engine's (engine/bpmn/checks.py and its neighbours)
   'a receive task must name the message it waits for (messageRef)': '接收任务必须指定所等待的消息（messageRef）',
   'a multi-instance receive task is not supported': '不支持多实例的接收任务',
   'a send task is not supported: messages are delivered from outside (POST /api/v1/messages)':

@@ -1,5 +1,5 @@
 /* Every branch leaving an exclusive or inclusive gateway with more than one way out has a
- * condition or is the gateway's default (deploy refuses it otherwise: engine/bpmn/parsing.py
+ * condition or is the gateway's default (deploy refuses it otherwise: engine/bpmn/checks.py
  * _gateway_problems); and, as bpmnlint's conditional-flows says, so does every branch of an
  * element that already has a conditional one or a default. */
 import { is } from '../util.js';

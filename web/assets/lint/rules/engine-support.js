@@ -1,10 +1,10 @@
-/* No element the engine refuses at deploy (engine/bpmn/parsing.py SUPPORTED_FLOW_ELEMENTS,
+/* No element the engine refuses at deploy (engine/bpmn/elements.py SUPPORTED_FLOW_ELEMENTS,
  * _message_problems, UNSUPPORTED_CAMUNDA_*; engine/bpmn/normalise.py for script formats):
  * shown while drawing rather than after deploy. The server's check (POST
  * /api/v1/designer/check) stays the authority; this list only says it sooner. */
 import { is, processOf, text } from '../util.js';
 
-// the BPMN elements (moddle types) a process may contain: engine/bpmn/parsing.py
+// the BPMN elements (moddle types) a process may contain: engine/bpmn/elements.py
 // SUPPORTED_FLOW_ELEMENTS, named by type instead of by XML tag
 var SUPPORTED = [
   'Process', 'StartEvent', 'EndEvent', 'IntermediateCatchEvent', 'IntermediateThrowEvent', 'BoundaryEvent',

@@ -1,5 +1,5 @@
 /* A form field's id is the name of a case variable: conditions and scripts read it, so it
- * must be a (Python) identifier, once per form (engine/bpmn/parsing.py _task_problems). */
+ * must be a (Python) identifier, once per form (engine/bpmn/task_checks.py task_problems). */
 import { formFields, is } from '../util.js';
 
 // what Python's str.isidentifier() accepts: letters (Chinese included) or _, then also digits

@@ -1,7 +1,7 @@
 /* Every user task names who may do it: an assignee, candidate users or groups, a
  * potentialOwner, a lane, or the process's default group (camunda:property default_group).
  * Otherwise nobody could ever hold it and the case would wait for ever: deploy refuses it
- * (engine/bpmn/parsing.py _holder_problems). */
+ * (engine/bpmn/task_checks.py holder_problems). */
 import { is, lanesHolding, processOf, property, text } from '../util.js';
 
 export default function userTaskHolders() {

@@ -1,0 +1,133 @@
+"""Reading a BPMN document safely and the checks of the document as a whole: well-formed XML
+with nothing loaded or resolved (no DTD, no entities), BPMN 2.0's schema, ids used once.
+Every refusal is a Problem naming the file, the line and the element."""
+
+from __future__ import annotations
+
+from collections import Counter
+from functools import lru_cache
+from typing import Any
+
+from lxml import etree
+from SpiffWorkflow.bpmn.parser.BpmnParser import BpmnValidator
+
+from ..errors import InvalidBpmn, Problem
+from .camunda import BPMN_NS
+
+_MODEL_NAMESPACES = {
+    BPMN_NS,
+    "http://www.omg.org/spec/BPMN/20100524/DI",
+    "http://www.omg.org/spec/DD/20100524/DI",
+    "http://www.omg.org/spec/DD/20100524/DC",
+}
+
+
+def local_name(tag: Any) -> str:
+    return etree.QName(tag).localname if isinstance(tag, str) else ""
+
+
+def problem_at(file: str, node: etree._Element | None, message: str) -> Problem:
+    if node is None:
+        return Problem(message, file)
+    return Problem(message, file, node.sourceline, node.get("id"))
+
+
+@lru_cache(maxsize=1)
+def _validator() -> BpmnValidator:
+    return BpmnValidator()
+
+
+ENTITIES_REFUSED = "entity declarations and references are not allowed in BPMN files"
+
+
+def load_xml(source: bytes | str, file: str) -> etree._Element:
+    """Parse without loading or resolving anything (no DTD, no entities, no network), then
+    refuse a DOCTYPE and any entity reference: a BPMN file never needs them, they are how
+    XXE and entity-expansion attacks come in, and an entity left in the tree makes the XSD
+    validator fail with an internal error instead of a message."""
+    data = source.encode("utf-8") if isinstance(source, str) else source
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, dtd_validation=False)
+    try:
+        root = etree.fromstring(data, parser)
+    except etree.XMLSyntaxError as exc:
+        raise InvalidBpmn([Problem(f"not well-formed XML: {exc.msg}", file, exc.lineno)]) from None
+    problems = _entity_problems(root, data, file)
+    if problems:
+        raise InvalidBpmn(problems)
+    if root.tag != f"{{{BPMN_NS}}}definitions":
+        raise InvalidBpmn(
+            [
+                Problem(
+                    f"not a BPMN 2.0 file: the root element is <{local_name(root.tag)}> in namespace "
+                    f"{etree.QName(root).namespace or '(none)'}, expected <definitions> in {BPMN_NS}",
+                    file,
+                    root.sourceline,
+                )
+            ]
+        )
+    return root
+
+
+def _entity_problems(root: etree._Element, data: bytes, file: str) -> list[Problem]:
+    problems = []
+    docinfo = root.getroottree().docinfo
+    if docinfo.doctype or docinfo.internalDTD is not None or docinfo.externalDTD is not None:
+        at = data.find(b"<!DOCTYPE")
+        problems.append(
+            Problem(
+                f"{ENTITIES_REFUSED}: remove the <!DOCTYPE ...> declaration",
+                file,
+                data.count(b"\n", 0, at) + 1 if at >= 0 else None,
+            )
+        )
+    for entity in root.iter(etree.Entity):
+        owner = entity.getparent()
+        problems.append(
+            Problem(
+                f"{ENTITIES_REFUSED}: &{entity.name};",
+                file,
+                entity.sourceline,
+                owner_of(owner).get("id") if owner is not None else None,
+            )
+        )
+    return problems
+
+
+def xsd_problems(root: etree._Element, file: str) -> list[Problem]:
+    schema = _validator().validator
+    if schema.validate(etree.ElementTree(root)):
+        return []
+    problems = []
+    for error in list(schema.error_log)[:20]:
+        node = _node_at_line(root, error.line)
+        problems.append(
+            Problem(f"XSD: {error.message}", file, error.line, node.get("id") if node is not None else None)
+        )
+    return problems
+
+
+def _node_at_line(root: etree._Element, line: int) -> etree._Element | None:
+    for node in root.iter():
+        if node.sourceline == line and isinstance(node.tag, str):
+            return node
+    return None
+
+
+def duplicate_id_problems(root: etree._Element, file: str) -> list[Problem]:
+    """Checked before the XSD, whose own message for this ("not a valid value of the
+    atomic type 'xs:ID'") does not say what is wrong."""
+    problems: list[Problem] = []
+    # Vendor extensions may repeat ids in their own namespaces; only BPMN's must be unique.
+    model = [n for n in root.iter() if isinstance(n.tag, str) and etree.QName(n).namespace in _MODEL_NAMESPACES]
+    ids = Counter(n.get("id") for n in model if n.get("id"))
+    for node in model:
+        if ids.get(node.get("id"), 0) > 1:
+            problems.append(problem_at(file, node, f"duplicate id {node.get('id')!r}"))
+    return problems
+
+
+def owner_of(node: etree._Element) -> etree._Element:
+    """The nearest element with an id: where a problem inside extension elements is reported."""
+    while node.get("id") is None and node.getparent() is not None:
+        node = node.getparent()
+    return node

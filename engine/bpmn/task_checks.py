@@ -1,0 +1,169 @@
+"""The checks of a process's tasks and expressions: every condition, cardinality, timer and
+script compiles in the sandbox, user tasks have forms that can be shown and someone who may
+hold them, and the old date helpers are named with the ones to use instead."""
+
+from __future__ import annotations
+
+import ast
+import re
+from typing import Any
+
+from lxml import etree
+
+from ..deadlines.date_functions import LEGACY
+from ..errors import Problem, ScriptError
+from .camunda import NSMAP, TITLE_FIELDS, TaskMeta, expression_body, is_expression, process_property, read_task_meta
+from .documents import local_name, problem_at
+from .forms import FIELD_TYPES, OPTION_SOURCES, constraint_problems
+from .normalise import iso_literal
+from .sandbox import compile_expression, compile_script
+from .visibility import visibility_problems
+
+_ISO_KINDS = {"timeDuration": "duration", "timeDate": "date and time", "timeCycle": "repeating interval (R…)"}
+_UNQUOTED_ISO = re.compile(r"^(R\d*/)?(P(?=\d|T)[0-9YMWDTHS.,]*|\d{4}-\d{2}-\d{2}(T[0-9:.+\-Z]*)?)(/.*)?$")
+
+
+def _check(source: str, compile_fn: Any, file: str, node: etree._Element, what: str) -> list[Problem]:
+    text = (source or "").strip()
+    if not text:
+        return [problem_at(file, node, f"empty {what}")]
+    if text.startswith("${") or text.startswith("#{"):
+        if what != "script":
+            return []  # engine.bpmn.normalise translated it, or refused it and said why
+        return [problem_at(file, node, f"{what} {text!r} is JUEL; write it as a Python expression")]
+    try:
+        compile_fn(text)
+    except ScriptError as exc:
+        return [problem_at(file, node, f"{what}: {exc}")]
+    return [
+        problem_at(
+            file,
+            node,
+            f"{what} calls {old}(), the old date arithmetic (the start's time of day, no holiday rule): "
+            f"use {LEGACY[old]}(), counted as the law counts (start day not counted, ends at 24:00 of the "
+            f"last day, a holiday moves it to the next working day; bpmn/README.md)",
+        )
+        for old in sorted(_called_names(text) & LEGACY.keys())
+    ]
+
+
+def _called_names(source: str) -> set[str]:
+    """The names a (compilable) expression or script calls."""
+    tree: ast.AST
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        tree = ast.parse(source, mode="eval")
+    return {n.func.id for n in ast.walk(tree) if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)}
+
+
+def expression_problems(process: etree._Element, file: str) -> list[Problem]:
+    problems = []
+    for cond in process.xpath(".//bpmn:conditionExpression | .//bpmn:completionCondition", namespaces=NSMAP):
+        problems += _check(cond.text, compile_expression, file, cond.getparent(), "condition")
+    for card in process.xpath(".//bpmn:loopCardinality", namespaces=NSMAP):
+        problems += _check(card.text, compile_expression, file, card.getparent().getparent(), "loopCardinality")
+    for timer in process.xpath(".//bpmn:timeDate | .//bpmn:timeDuration | .//bpmn:timeCycle", namespaces=NSMAP):
+        owner = timer.getparent().getparent()
+        text = (timer.text or "").strip()
+        # literals SpiffWorkflow reads were quoted by normalise; what is left only looks like one
+        if _UNQUOTED_ISO.match(text) and not iso_literal(local_name(timer.tag), text):
+            problems.append(
+                problem_at(
+                    file,
+                    owner,
+                    f"timer {local_name(timer.tag)} {text!r} is not an ISO 8601 {_ISO_KINDS[local_name(timer.tag)]} "
+                    f"this engine reads, nor an expression",
+                )
+            )
+            continue
+        problems += _check(text, compile_expression, file, owner, "timer expression")
+    for script in process.xpath(".//bpmn:scriptTask/bpmn:script", namespaces=NSMAP):
+        problems += _check(script.text, compile_script, file, script.getparent(), "script")
+    return problems
+
+
+def task_problems(process: etree._Element, file: str) -> list[Problem]:
+    metas = read_task_meta(process)
+    problems = holder_problems(process, metas, file)
+    for meta in metas.values():
+        node = process.xpath(f".//*[@id='{meta.bpmn_id}']")[0]
+        entries = [*meta.candidate_groups, *meta.candidate_users, meta.assignee or "", meta.due_date or ""]
+        for entry in filter(None, entries):
+            if is_expression(entry):
+                problems += _check(expression_body(entry), compile_expression, file, node, f"expression {entry!r}")
+        problems += [problem_at(file, node, message) for message in visibility_problems(meta.form.fields)]
+        seen = set()
+        for f in meta.form.fields:
+            if not f.id.isidentifier():
+                problems.append(problem_at(file, node, f"form field id {f.id!r} is not an identifier"))
+            if f.id in seen:
+                problems.append(problem_at(file, node, f"form field {f.id!r} declared twice"))
+            seen.add(f.id)
+            if f.type not in FIELD_TYPES:
+                problems.append(
+                    problem_at(
+                        file,
+                        node,
+                        f"form field {f.id!r} has unsupported type {f.type!r} (use one of {', '.join(FIELD_TYPES)})",
+                    )
+                )
+            problems += [problem_at(file, node, message) for message in constraint_problems(f)]
+            for name, expression in f.bound_expressions.items():
+                if local_name(node.tag) == "startEvent":
+                    problems.append(
+                        problem_at(
+                            file,
+                            node,
+                            f"form field {f.id!r}: constraint {name!r} is an expression, which only a user "
+                            f"task's form can evaluate (against the case's data); give a number",
+                        )
+                    )
+                else:
+                    problems += _check(expression, compile_expression, file, node, f"{name} of form field {f.id!r}")
+            if f.type == "enum" and not f.options and not f.options_source:
+                problems.append(problem_at(file, node, f"enum field {f.id!r} has no values"))
+            for source in filter(None, (f.options_source, f.multiple_source)):
+                if source not in OPTION_SOURCES:
+                    problems.append(
+                        problem_at(
+                            file,
+                            node,
+                            f"form field {f.id!r} takes its values from {source!r}, "
+                            f"which is not one of {', '.join(OPTION_SOURCES)}",
+                        )
+                    )
+            if f.confidential and f.id in TITLE_FIELDS and local_name(node.tag) == "startEvent":
+                problems.append(
+                    problem_at(
+                        file,
+                        node,
+                        f"form field {f.id!r} is confidential, but a case takes its "
+                        f"title from it, and titles are shown in every list, search "
+                        f"and notification: rename the field or drop 'confidential'",
+                    )
+                )
+    return problems
+
+
+def holder_problems(process: etree._Element, metas: dict[str, TaskMeta], file: str) -> list[Problem]:
+    """A user task that names nobody would be offered to no one: not even an administrator
+    could take it, and the case would wait for ever. Refused, unless the process names the
+    group that holds such tasks (``default_group``)."""
+    if process_property(process, "default_group"):
+        return []
+    problems = []
+    for node in process.xpath(".//bpmn:userTask", namespaces=NSMAP):
+        meta = metas.get(node.get("id") or "")
+        if meta is None or meta.assignee or meta.candidate_groups or meta.candidate_users or meta.lane:
+            continue
+        problems.append(
+            problem_at(
+                file,
+                node,
+                f"user task {meta.name!r} names nobody who may do it (no assignee, candidate users or groups, "
+                f"and no lane): nobody could ever hold it; add camunda:candidateGroups, or name the "
+                f"process's default group (camunda:property default_group)",
+            )
+        )
+    return problems
