@@ -48,6 +48,7 @@ from engine.usecases import (
     definitions,
     people,
     tasks,
+    workflow_cache,
 )
 from engine.usecases.context import SYSTEM, Actor, processes
 from storage import migrate
@@ -300,6 +301,7 @@ def measure_history(
     wall: dict[str, list[float]] = {k: [] for k in kinds}
     cpu: dict[str, list[float]] = {k: [] for k in kinds}
     statements, sql_seconds, sizes = [], [], []
+    served: list[str] = []  # each measured use case: its task, and whether the cache or JSON gave its workflow
     for n, instance_id in enumerate(clones):
         for _ in range(2):
             task_id, bpmn_id = ready_task(factory, instance_id)
@@ -311,11 +313,13 @@ def measure_history(
                 "raw_embedded_spec": clocked(lambda: raw.with_spec(embedded, task_id, data)),
             }
             before, sql_before = counter.count, counter.seconds
+            hits_before = workflow_cache.cache.counts.hits
             times["usecase"] = clocked(lambda: use_case(factory, task_id, data))
             if n >= warmup and len(wall["usecase"]) < reps:
                 for kind, (w, c) in times.items():
                     wall[kind].append(w)
                     cpu[kind].append(c)
+                served.append(f"{bpmn_id}_from_{'cache' if workflow_cache.cache.counts.hits > hits_before else 'json'}")
                 statements.append(counter.count - before)
                 sql_seconds.append(counter.seconds - sql_before)
                 sizes.append((len(json_text.encode()), len(embedded.encode())))
@@ -326,6 +330,7 @@ def measure_history(
         paired = [u / r for u, r in zip(wall["usecase"], wall[raw_kind], strict=True)]
         figures[f"ratio_to_raw_{name}_paired_median"] = round(statistics.median(paired), 2)
     figures["cpu_median_ms"] = {kind: stats(cpu[kind])["median_ms"] for kind in kinds}
+    figures["usecase_by_step"] = by_step(wall, served)
     figures["sql_statements_per_completion"] = {
         "median": statistics.median(statements),
         "min": min(statements),
@@ -336,6 +341,21 @@ def measure_history(
         "spec_free": round(statistics.median(s[0] for s in sizes)),
         "embedded_spec": round(statistics.median(s[1] for s in sizes)),
     }
+    return figures
+
+
+def by_step(wall: dict[str, list[float]], served: list[str]) -> dict[str, Any]:
+    """The use case's figures for each task apart, and by where its workflow came from: a
+    clone's first completion (check) restores it from JSON; the second (reply) gets it from
+    the cache, which the first filled (from JSON too with ``--workflow-cache 0``)."""
+    figures: dict[str, Any] = {}
+    for step in sorted(set(served)):
+        picked = [i for i, name in enumerate(served) if name == step]
+        usecase = [wall["usecase"][i] for i in picked]
+        figures[step] = stats(usecase)
+        for raw_kind in ("raw_spec_free", "raw_embedded_spec"):
+            paired = [u / wall[raw_kind][i] for u, i in zip(usecase, picked, strict=True)]
+            figures[step][f"ratio_to_{raw_kind}_paired_median"] = round(statistics.median(paired), 2)
     return figures
 
 
@@ -650,10 +670,12 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     if args.sizes:
         conf["sizes"] = tuple(int(v) for v in args.sizes.split(","))
     started = time.perf_counter()
+    workflow_cache.configure(args.workflow_cache)
     result: dict[str, Any] = {
         "mode": "quick" if args.quick else "full",
         "load_average_at_start": os.getloadavg(),
         "process": f"{PROCESS_KEY} ({BPMN.relative_to(ROOT)})",
+        "workflow_cache_size": args.workflow_cache,
         "completion": {},
         "scale": {},
     }
@@ -696,6 +718,12 @@ def main(argv: list[str] | None = None) -> int:
         "floor (the least any persistence costs, against the ratio's budget)",
     )
     parser.add_argument("--profile", action="store_true", help="same as adding 'profile' to --parts")
+    parser.add_argument(
+        "--workflow-cache",
+        type=int,
+        default=workflow_cache.DEFAULT_SIZE,
+        help="workflows the process keeps between use cases (WORKFLOW_CACHE_SIZE); 0: every one restored from JSON",
+    )
     parser.add_argument("--out", help="also write the JSON to this file")
     args = parser.parse_args(argv)
     args.parts = set(args.parts.split(",")) | ({"profile"} if args.profile else set())

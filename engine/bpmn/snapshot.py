@@ -20,6 +20,12 @@ subprocesses and the waiting events in the order restoring registers them, and r
 (False) when the tree changed since the dump. A workflow whose data holds anything but
 JSON's own values (and UUIDs, which SpiffWorkflow restores exactly) gets no snapshot: it
 is restored from its JSON, as before.
+
+This mirrors SpiffWorkflow 3.2's converters (``TaskConverter``, ``WorkflowConverter``,
+``subprocesses_from_dict``) and ``serialization._SpecFreeWorkflowConverter``: a change to
+either is caught by tests/unit/test_workflow_snapshot.py, which compares a snapshot with a
+restore at every step of processes with loops, rounds, subprocesses and timers (and
+``pytest -p tests.workflow_views`` checks every workflow the cache hands out in any suite).
 """
 
 from __future__ import annotations
@@ -51,6 +57,8 @@ def _plain(value: Any) -> Any:
     if kind in _LEAVES:
         return value
     if kind is dict:
+        if not value:
+            return {}
         if _TYPED in value:
             raise NotPlain(f"a dict with a {_TYPED!r} key")
         copied = {}
@@ -64,9 +72,12 @@ def _plain(value: Any) -> Any:
     raise NotPlain(f"a {kind.__name__}")
 
 
-def _shallow(data: Mapping[str, Any]) -> dict[str, Any]:
-    """``DeepMerge.merge({}, data)`` for plain data: each dict and list copied one level."""
-    return {key: value.copy() if type(value) in (dict, list) else value for key, value in data.items()}
+# a task's data as restored, and the keys of its dicts and lists (copied one level for a child)
+_Restored = tuple[dict[str, Any], tuple[str, ...]]
+
+
+def _containers(data: Mapping[str, Any]) -> tuple[str, ...]:
+    return tuple(key for key, value in data.items() if type(value) in (dict, list))
 
 
 def _shape(task: Task) -> tuple[Any, ...]:
@@ -101,13 +112,15 @@ class _Part:
         if workflow.tasks.get(workflow.task_tree.id) is not workflow.task_tree:
             raise NotPlain("a task tree whose root is not among its tasks")
         specs = workflow.spec.task_specs
+        # by the ids' numbers: a UUID hashes in Python, an int in C (this runs on every save)
+        by_number = {task_id.int: task for task_id, task in workflow.tasks.items()}
         data: list[dict[str, Any]] = []
-        restored: dict[UUID, dict[str, Any]] = {}
+        restored: dict[int, _Restored] = {}
         for task in tasks:
             if specs.get(task.task_spec.name) is not task.task_spec:
                 raise NotPlain(f"task {task.id} runs a spec its workflow's spec does not name")
-            restored[task.id] = _restored_data(task, restored)
-            data.append(restored[task.id])
+            found = restored[task.id.int] = _restored_data(task, by_number, restored)
+            data.append(found[0])
         last = workflow.last_task
         return cls(
             workflow=workflow,
@@ -150,24 +163,30 @@ def _head(workflow: BpmnBaseWorkflow) -> tuple[Any, ...]:
     )
 
 
-def _restored_data(task: Task, restored: Mapping[UUID, dict[str, Any]]) -> dict[str, Any]:
+def _restored_data(task: Task, by_number: Mapping[int, Task], restored: Mapping[int, _Restored]) -> _Restored:
     """The task's data as SpiffWorkflow's TaskConverter restores it: the root's as written;
-    any other's as its changes against its parent's data (computed, as the dump did, on the
-    data in memory) applied to its parent's restored data; none at all when restoring meets
-    the task before its parent (``restored`` holds the tasks met so far)."""
-    parent = task.parent
+    any other's as its changes against its parent's data (``DeepMerge.get_updated_keys`` and
+    ``get_deleted_keys``, on the data in memory, as the dump computed them) applied to a
+    one-level copy of its parent's restored data (``DeepMerge.merge({}, …)``); none at all
+    when restoring meets the task before its parent (``restored``: the tasks met so far)."""
+    parent = by_number.get(task._parent.int) if task._parent is not None else None
     if parent is None:
-        return _plain(task.data)  # type: ignore[no-any-return]
-    base = restored.get(parent.id)
+        data = _plain(task.data)
+        return data, _containers(data)
+    base = restored.get(task._parent.int)
     if base is None:
-        return {}
+        return {}, ()
+    data, containers = base[0].copy(), base[1]
+    for key in containers:
+        data[key] = data[key].copy()
     theirs, mine = parent.data, task.data
-    data = _shallow(base)
-    data.update(_plain({k: v for k, v in mine.items() if k not in theirs or v != theirs[k]}))
-    for key in theirs:
-        if key not in mine:
-            data.pop(key, None)
-    return data
+    if mine != theirs:  # else nothing changed and nothing was deleted
+        data.update(_plain({k: v for k, v in mine.items() if k not in theirs or v != theirs[k]}))
+        for key in theirs:
+            if key not in mine:
+                data.pop(key, None)
+        containers = _containers(data)
+    return data, containers
 
 
 def _restore_order(workflow: BpmnWorkflow) -> list[tuple[UUID, BpmnBaseWorkflow]]:

@@ -92,3 +92,15 @@ def test_floor_compares_the_least_writes_with_the_budget(quick_run: dict) -> Non
     assert floor["floor_over_budget"] == round(
         floor["minimal_writes"]["median_ms"] / floor["raw_spec_free"]["median_ms"], 2
     )
+
+
+def test_each_task_is_told_apart_by_where_its_workflow_came_from(quick_run: dict) -> None:
+    """A clone's first completion (check) restores its workflow from JSON and the workflow
+    cache keeps it; the second (reply) gets it from there."""
+    assert quick_run["workflow_cache_size"] > 0
+    for figures in quick_run["completion"].values():
+        steps = figures["usecase_by_step"]
+        assert set(steps) == {"check_from_json", "reply_from_cache"}
+        for step in steps.values():
+            assert step.keys() >= STATS and _positive(step["ratio_to_raw_spec_free_paired_median"])
+        assert sum(step["n"] for step in steps.values()) == figures["usecase"]["n"]
