@@ -1,5 +1,6 @@
-"""A pure SpiffWorkflow facade: start, restore, read ready tasks and waiting timers,
-complete, fire timers, cancel. No database here; the use cases persist what it returns."""
+"""A pure SpiffWorkflow facade: start, restore, complete, fire timers, deliver, cancel, and
+describe a ready task (where a workflow stands is read by engine/bpmn/workflow_state.py,
+offered here too). No database here; the use cases persist what it returns."""
 
 from __future__ import annotations
 
@@ -13,15 +14,13 @@ from weakref import WeakKeyDictionary
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
-from SpiffWorkflow.bpmn.specs.event_definitions.item_aware_event import ErrorEventDefinition, SignalEventDefinition
+from SpiffWorkflow.bpmn.specs.event_definitions.item_aware_event import ErrorEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
-from SpiffWorkflow.bpmn.specs.event_definitions.multiple import MultipleEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.bpmn.specs.mixins.events.intermediate_event import BoundaryEvent
 from SpiffWorkflow.bpmn.specs.mixins.events.start_event import StartEvent
-from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import MultiInstanceTask
 from SpiffWorkflow.bpmn.util import BpmnEvent
-from SpiffWorkflow.exceptions import SpiffWorkflowException, TaskNotFoundException
+from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
 
@@ -30,13 +29,15 @@ from ..deadlines.date_functions import deadline_key, parse_when
 from ..deadlines.legal import Deadline
 from ..errors import EngineError, FieldError, InvalidData, NotFound, ScriptError
 from . import multi_instance
+from . import workflow_state as state
 from .camunda import TaskMeta, expression_body, is_expression
 from .event_subprocesses import end_waiting_event_subprocesses, interrupt
 from .forms import FormSpec
 from .parsing import ParsedProcess
 from .sandbox import Budget, BudgetExceeded, SandboxedEnvironment, ScriptLimits
 from .serialization import dump_workflow, load_workflow
-from .waiting_tasks import WAITING_SPECS, CaseCall, ExternalServiceTask, mapped_inputs, waiting_boundary_events
+from .waiting_tasks import WAITING_SPECS, mapped_inputs, waiting_boundary_events
+from .workflow_state import MESSAGE_RESULT_KEY
 
 log = logging.getLogger(__name__)
 
@@ -65,13 +66,6 @@ class ReadyTask:
 
 
 @dataclass(frozen=True)
-class WaitingTimer:
-    task_id: str
-    bpmn_id: str
-    due_at: datetime
-
-
-@dataclass(frozen=True)
 class FiredTimer:
     """A timer event the engine fired while this runtime moved the workflow."""
 
@@ -83,65 +77,7 @@ class FiredTimer:
     interrupting: bool = False
 
 
-@dataclass(frozen=True)
-class WaitingWork:
-    """A call activity or external task of the workflow waiting for its answer."""
-
-    task_id: str
-    bpmn_id: str
-    spec: CaseCall | ExternalServiceTask
-
-
-@dataclass(frozen=True)
-class WaitingEvent:
-    """A message or signal a task of the workflow waits for (``kind``: "message" or "signal")."""
-
-    task_id: str
-    bpmn_id: str
-    kind: str
-    name: str
-
-
-# Where a delivered message's variables are put by SpiffWorkflow's Camunda message event (it
-# keeps them under a "result variable"); the product merges them into the case's data itself
-# and leaves this ``_``-name out of the case's variables.
-MESSAGE_RESULT_KEY = "_message"
-
 _ARMED, _DONE = "armed", "done"  # firing marks of a timer task (see Runtime._timer_marks)
-
-
-def _tasks_in_state(workflow: BpmnWorkflow, state: int) -> list[Task]:
-    """The tasks of the workflow and its subprocesses in ``state``, in creation order.
-
-    One pass over the task maps: ``get_tasks`` walks the whole tree with an iterator, which
-    cost more than anything else the use cases do between the engine and the database."""
-    found = [t for t in workflow.tasks.values() if t.state == state]
-    for subprocess in workflow.subprocesses.values():
-        found.extend(t for t in subprocess.tasks.values() if t.state == state)
-    return found
-
-
-def _all_tasks(workflow: BpmnWorkflow) -> list[Task]:
-    return [*workflow.tasks.values(), *(t for sub in workflow.subprocesses.values() for t in sub.tasks.values())]
-
-
-def _ready_within(workflow: BpmnWorkflow, task: Task) -> set[str]:
-    """The ready user tasks that are ``task`` or inside its subprocess (and theirs)."""
-    if task.state == TaskState.READY and task.task_spec.manual:
-        return {str(task.id)}
-    subprocess = workflow.subprocesses.get(task.id)
-    if subprocess is None:
-        return set()
-    return {ready for inner in subprocess.tasks.values() for ready in _ready_within(workflow, inner)}
-
-
-@dataclass(frozen=True)
-class Rounds:
-    """The rounds of one run of a multi-instance activity (see ``Runtime.rounds``)."""
-
-    bpmn_id: str
-    finished: int
-    open: tuple[frozenset[str], ...]  # per open round, the ids of its ready user tasks
 
 
 class _ScriptEngine(PythonScriptEngine):
@@ -199,7 +135,7 @@ class Runtime:
         (engine/usecases/workflow_cache.py) whose data is already as restoring gives it."""
         workflow.script_engine = self.script_engine
         if multi_instance.has_camunda_multi_instance((process.spec, *process.subprocess_specs.values())):
-            for task in _tasks_in_state(workflow, TaskState.STARTED):
+            for task in state.tasks_in_state(workflow, TaskState.STARTED):
                 multi_instance.as_reached(task)
         self._interrupting[workflow] = process.interrupting_starts
         return workflow
@@ -229,8 +165,8 @@ class Runtime:
         the tasks that caught it (none: nothing waited for it)."""
         self._before_moving(workflow)
         caught: list[str] = []
-        for task in _waiting_catchers(workflow):
-            definition = _definition_for(task.task_spec.event_definition, kind, name)
+        for task in state.waiting_catchers(workflow):
+            definition = state.definition_for(task.task_spec.event_definition, kind, name)
             if definition is None:
                 continue
             payload: dict[str, Any] = dict(variables)
@@ -298,20 +234,16 @@ class Runtime:
     def cancel(self, workflow: BpmnWorkflow) -> None:
         workflow.cancel()
 
-    # -- reading ---------------------------------------------------------------
-    @staticmethod
-    def task(workflow: BpmnWorkflow, task_id: str) -> Task:
-        try:
-            task = workflow.get_task_from_id(UUID(task_id))
-        except (ValueError, KeyError, TaskNotFoundException):
-            task = None
-        if task is None:
-            raise NotFound(f"no task {task_id} in this instance")
-        return task
-
-    @staticmethod
-    def ready_task_ids(workflow: BpmnWorkflow) -> list[str]:
-        return [str(t.id) for t in _tasks_in_state(workflow, TaskState.READY) if t.task_spec.manual]
+    # -- reading (engine/bpmn/workflow_state.py, offered here for the use cases) ----------
+    task = staticmethod(state.task)
+    ready_task_ids = staticmethod(state.ready_task_ids)
+    variables = staticmethod(state.variables)
+    bpmn_ids_in_state = staticmethod(state.bpmn_ids_in_state)
+    rounds = staticmethod(state.rounds)
+    waiting_timers = staticmethod(state.waiting_timers)
+    waiting_events = staticmethod(state.waiting_events)
+    waiting_work = staticmethod(state.waiting_work)
+    waiting_elements = staticmethod(state.waiting_elements)
 
     def describe(self, workflow: BpmnWorkflow, process: ParsedProcess, task_id: str) -> ReadyTask:
         """Who may act on a ready task and by when, evaluated now against its data.
@@ -383,95 +315,6 @@ class Runtime:
         kept = {key: Deadline.from_dict(value) for key, value in (workflow.data.get(DEADLINES_KEY) or {}).items()}
         return kept | self._deadline_log
 
-    @staticmethod
-    def variables(workflow: BpmnWorkflow) -> dict[str, Any]:
-        """The case's variables: the last completed task's data and what ready tasks carry
-        (not what the product keeps in the workflow for itself, ``_``-names)."""
-        data: dict[str, Any] = {k: v for k, v in workflow.data.items() if not k.startswith("_")}
-        if workflow.last_task is not None:
-            data.update(workflow.last_task.data)
-        for task in workflow.get_tasks(state=TaskState.READY | TaskState.WAITING):
-            data.update(task.data)
-        data.pop(MESSAGE_RESULT_KEY, None)
-        return data
-
-    @staticmethod
-    def bpmn_ids_in_state(workflow: BpmnWorkflow, state: int) -> list[str]:
-        ids = {t.task_spec.bpmn_id for t in workflow.get_tasks(state=state)}
-        ids.discard(None)
-        return sorted(ids)
-
-    @staticmethod
-    def rounds(workflow: BpmnWorkflow) -> list[Rounds]:
-        """Each multi-instance activity's rounds (one per unit, per deputy): how many finished
-        and, for each open one, the ready user tasks in it (inside its subprocess, nested
-        ones included). An activity run more than once (in a loop, in an outer round) is
-        listed once per run."""
-        found = []
-        for task in _all_tasks(workflow):
-            spec = task.task_spec
-            if not isinstance(spec, MultiInstanceTask):
-                continue
-            children = [c for c in task.children if c.task_spec is not spec and c.task_spec.bpmn_id == spec.bpmn_id]
-            finished = sum(1 for c in children if c.state == TaskState.COMPLETED)
-            open_rounds = tuple(
-                frozenset(_ready_within(workflow, c))
-                for c in children
-                if c.state not in (TaskState.COMPLETED, TaskState.CANCELLED)
-            )
-            if children:
-                found.append(Rounds(spec.bpmn_id, finished, open_rounds))
-        return found
-
-    @staticmethod
-    def waiting_timers(workflow: BpmnWorkflow) -> list[WaitingTimer]:
-        timers = []
-        for task in _tasks_in_state(workflow, TaskState.WAITING):
-            if _timer_definition(task.task_spec) is None:
-                continue
-            value = task._get_internal_data("event_value")
-            if isinstance(value, dict):  # a cycle: the next occurrence
-                value = value.get("next") if value.get("cycles") != 0 else None
-            if value:
-                due = TimerEventDefinition.get_datetime(value) if isinstance(value, str) else value
-                due_at = datetime.fromtimestamp(due.timestamp(), UTC)  # a plain datetime, in UTC
-                timers.append(WaitingTimer(str(task.id), task.task_spec.bpmn_id, due_at))
-        return timers
-
-    @staticmethod
-    def waiting_events(workflow: BpmnWorkflow) -> list[WaitingEvent]:
-        """The messages and signals the workflow waits for, by task (an event-based gateway
-        waits for each of its events on its own task)."""
-        found = []
-        for task in _waiting_catchers(workflow):
-            definition = task.task_spec.event_definition
-            parts = definition.event_definitions if isinstance(definition, MultipleEventDefinition) else [definition]
-            for part in parts:
-                kind = _kind_of(part)
-                if kind is not None and part.name:
-                    found.append(WaitingEvent(str(task.id), task.task_spec.bpmn_id or "", kind, part.name))
-        return found
-
-    @staticmethod
-    def waiting_work(workflow: BpmnWorkflow) -> list[WaitingWork]:
-        """The call activities and external tasks that wait for their answer."""
-        return [
-            WaitingWork(str(t.id), t.task_spec.bpmn_id or "", t.task_spec)
-            for t in _tasks_in_state(workflow, TaskState.STARTED)
-            if isinstance(t.task_spec, WAITING_SPECS)
-        ]
-
-    @staticmethod
-    def waiting_elements(workflow: BpmnWorkflow) -> list[str]:
-        """The elements a running workflow waits at (a receive task, a message or signal
-        catch, a timer): where a stuck case stands."""
-        found = {
-            t.task_spec.bpmn_id
-            for t in _tasks_in_state(workflow, TaskState.WAITING)
-            if t.task_spec.bpmn_id and not workflow.subprocesses.get(t.id)
-        }
-        return sorted(found)
-
     def fired_timers(self, workflow: BpmnWorkflow) -> list[FiredTimer]:
         """The timer events this runtime's steps fired in ``workflow`` (started, completed a
         task of, fired timers of): the one the scheduler came for, and any other the same
@@ -524,13 +367,13 @@ class Runtime:
         for tasks in (workflow.tasks, *(s.tasks for s in workflow.subprocesses.values())):
             for task in tasks.values():
                 spec = task.task_spec
-                if _timer_definition(spec) is None or (isinstance(spec, StartEvent) and tasks is workflow.tasks):
+                if state.timer_definition(spec) is None or (isinstance(spec, StartEvent) and tasks is workflow.tasks):
                     continue
                 value = task._get_internal_data("event_value")
                 if isinstance(value, dict):
                     marks[task.id] = value["cycles"]
                 elif task.state == TaskState.COMPLETED:
-                    if not isinstance(spec.event_definition, TimerEventDefinition) and not _past(value):
+                    if not isinstance(spec.event_definition, TimerEventDefinition) and not state.past_due(value):
                         continue  # an event-based gateway another of its events completed
                     marks[task.id] = _DONE
                 elif task.state in (TaskState.WAITING, TaskState.READY):
@@ -637,51 +480,6 @@ class Runtime:
             log.warning("the engine failed at %s", where or "an unknown element", exc_info=True)
             text = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
             raise ScriptError(f"{where + ': ' if where else ''}{text}") from exc
-
-
-def _timer_definition(spec: Any) -> TimerEventDefinition | None:
-    """The timer a task waits for: its own event's, or, for an event-based gateway (which
-    SpiffWorkflow makes wait for all its events itself, as one multiple event), the timer
-    among them (its time is kept on the gateway's task)."""
-    definition = getattr(spec, "event_definition", None)
-    if isinstance(definition, TimerEventDefinition):
-        return definition
-    if isinstance(definition, MultipleEventDefinition):
-        return next((d for d in definition.event_definitions if isinstance(d, TimerEventDefinition)), None)
-    return None
-
-
-def _kind_of(definition: Any) -> str | None:
-    if isinstance(definition, MessageEventDefinition):
-        return "message"
-    if isinstance(definition, SignalEventDefinition):
-        return "signal"
-    return None
-
-
-def _definition_for(definition: Any, kind: str, name: str) -> Any:
-    """The part of a task's event definition that is the ``kind`` named ``name``, or None."""
-    parts = definition.event_definitions if isinstance(definition, MultipleEventDefinition) else [definition]
-    return next((p for p in parts if _kind_of(p) == kind and p.name == name), None)
-
-
-def _waiting_catchers(workflow: BpmnWorkflow) -> list[Task]:
-    """The tasks waiting for an event, in creation order (SpiffWorkflow's event manager
-    knows them; a boundary event catches only while it waits)."""
-    return [
-        t
-        for t in _tasks_in_state(workflow, TaskState.WAITING)
-        if getattr(t.task_spec, "event_definition", None) is not None
-    ]
-
-
-def _past(value: Any) -> bool:
-    if not isinstance(value, str):
-        return False
-    try:
-        return bool(TimerEventDefinition.get_datetime(value) <= clock.now())
-    except (TypeError, ValueError):
-        return False
 
 
 def _drop_orphans(workflow: BpmnWorkflow) -> None:

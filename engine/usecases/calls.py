@@ -34,8 +34,9 @@ from storage.models import Incident, ProcessDefinition, ProcessInstance
 from .. import clock
 from ..bpmn.camunda import CAMUNDA_NS, NSMAP
 from ..bpmn.parsing import ParsedProcess
-from ..bpmn.runtime import Runtime, WaitingWork
+from ..bpmn.runtime import Runtime
 from ..bpmn.waiting_tasks import CaseCall, mapped_outputs, passes_business_key
+from ..bpmn.workflow_state import WaitingWork
 from ..errors import EngineError, ScriptError
 from . import incidents, persist
 from .context import SYSTEM, Actor, audit, processes, runtime_for

@@ -21,8 +21,8 @@ from ..access import Actor
 from ..bpmn.camunda import TITLE_FIELDS
 from ..bpmn.forms import FormSpec
 from ..bpmn.parsing import ParsedProcess
-from ..bpmn.runtime import Rounds
 from ..bpmn.start_events import only_started_by_events
+from ..bpmn.workflow_state import Rounds
 from ..errors import Conflict, FieldError, InvalidData, NotAllowed, NotFound
 from . import calls, case_facts, external_task_list, external_tasks, incidents, supervision
 from .attachments import AttachmentView, list_attachments

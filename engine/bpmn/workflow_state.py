@@ -1,0 +1,239 @@
+"""Where a workflow stands, read without moving it: its tasks by state, its variables, the
+timers, messages, signals, called cases and workers it waits for, the rounds of its
+multi-instance activities. Pure functions of a SpiffWorkflow workflow (engine/bpmn/runtime.py
+moves it)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+from uuid import UUID
+
+from SpiffWorkflow.bpmn import BpmnWorkflow
+from SpiffWorkflow.bpmn.specs.event_definitions.item_aware_event import SignalEventDefinition
+from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
+from SpiffWorkflow.bpmn.specs.event_definitions.multiple import MultipleEventDefinition
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import MultiInstanceTask
+from SpiffWorkflow.exceptions import TaskNotFoundException
+from SpiffWorkflow.task import Task
+from SpiffWorkflow.util.task import TaskState
+
+from .. import clock
+from ..errors import NotFound
+from .waiting_tasks import WAITING_SPECS, CaseCall, ExternalServiceTask
+
+
+@dataclass(frozen=True)
+class WaitingTimer:
+    task_id: str
+    bpmn_id: str
+    due_at: datetime
+
+
+@dataclass(frozen=True)
+class WaitingWork:
+    """A call activity or external task of the workflow waiting for its answer."""
+
+    task_id: str
+    bpmn_id: str
+    spec: CaseCall | ExternalServiceTask
+
+
+@dataclass(frozen=True)
+class WaitingEvent:
+    """A message or signal a task of the workflow waits for (``kind``: "message" or "signal")."""
+
+    task_id: str
+    bpmn_id: str
+    kind: str
+    name: str
+
+
+# Where a delivered message's variables are put by SpiffWorkflow's Camunda message event (it
+# keeps them under a "result variable"); the product merges them into the case's data itself
+# and leaves this ``_``-name out of the case's variables.
+MESSAGE_RESULT_KEY = "_message"
+
+
+def tasks_in_state(workflow: BpmnWorkflow, state: int) -> list[Task]:
+    """The tasks of the workflow and its subprocesses in ``state``, in creation order.
+
+    One pass over the task maps: ``get_tasks`` walks the whole tree with an iterator, which
+    cost more than anything else the use cases do between the engine and the database."""
+    found = [t for t in workflow.tasks.values() if t.state == state]
+    for subprocess in workflow.subprocesses.values():
+        found.extend(t for t in subprocess.tasks.values() if t.state == state)
+    return found
+
+
+def all_tasks(workflow: BpmnWorkflow) -> list[Task]:
+    return [*workflow.tasks.values(), *(t for sub in workflow.subprocesses.values() for t in sub.tasks.values())]
+
+
+def ready_within(workflow: BpmnWorkflow, task: Task) -> set[str]:
+    """The ready user tasks that are ``task`` or inside its subprocess (and theirs)."""
+    if task.state == TaskState.READY and task.task_spec.manual:
+        return {str(task.id)}
+    subprocess = workflow.subprocesses.get(task.id)
+    if subprocess is None:
+        return set()
+    return {ready for inner in subprocess.tasks.values() for ready in ready_within(workflow, inner)}
+
+
+@dataclass(frozen=True)
+class Rounds:
+    """The rounds of one run of a multi-instance activity (see ``Runtime.rounds``)."""
+
+    bpmn_id: str
+    finished: int
+    open: tuple[frozenset[str], ...]  # per open round, the ids of its ready user tasks
+
+
+def timer_definition(spec: Any) -> TimerEventDefinition | None:
+    """The timer a task waits for: its own event's, or, for an event-based gateway (which
+    SpiffWorkflow makes wait for all its events itself, as one multiple event), the timer
+    among them (its time is kept on the gateway's task)."""
+    definition = getattr(spec, "event_definition", None)
+    if isinstance(definition, TimerEventDefinition):
+        return definition
+    if isinstance(definition, MultipleEventDefinition):
+        return next((d for d in definition.event_definitions if isinstance(d, TimerEventDefinition)), None)
+    return None
+
+
+def kind_of(definition: Any) -> str | None:
+    if isinstance(definition, MessageEventDefinition):
+        return "message"
+    if isinstance(definition, SignalEventDefinition):
+        return "signal"
+    return None
+
+
+def definition_for(definition: Any, kind: str, name: str) -> Any:
+    """The part of a task's event definition that is the ``kind`` named ``name``, or None."""
+    parts = definition.event_definitions if isinstance(definition, MultipleEventDefinition) else [definition]
+    return next((p for p in parts if kind_of(p) == kind and p.name == name), None)
+
+
+def waiting_catchers(workflow: BpmnWorkflow) -> list[Task]:
+    """The tasks waiting for an event, in creation order (SpiffWorkflow's event manager
+    knows them; a boundary event catches only while it waits)."""
+    return [
+        t
+        for t in tasks_in_state(workflow, TaskState.WAITING)
+        if getattr(t.task_spec, "event_definition", None) is not None
+    ]
+
+
+def past_due(value: Any) -> bool:
+    if not isinstance(value, str):
+        return False
+    try:
+        return bool(TimerEventDefinition.get_datetime(value) <= clock.now())
+    except (TypeError, ValueError):
+        return False
+
+
+def task(workflow: BpmnWorkflow, task_id: str) -> Task:
+    try:
+        task = workflow.get_task_from_id(UUID(task_id))
+    except (ValueError, KeyError, TaskNotFoundException):
+        task = None
+    if task is None:
+        raise NotFound(f"no task {task_id} in this instance")
+    return task
+
+
+def ready_task_ids(workflow: BpmnWorkflow) -> list[str]:
+    return [str(t.id) for t in tasks_in_state(workflow, TaskState.READY) if t.task_spec.manual]
+
+
+def variables(workflow: BpmnWorkflow) -> dict[str, Any]:
+    """The case's variables: the last completed task's data and what ready tasks carry
+    (not what the product keeps in the workflow for itself, ``_``-names)."""
+    data: dict[str, Any] = {k: v for k, v in workflow.data.items() if not k.startswith("_")}
+    if workflow.last_task is not None:
+        data.update(workflow.last_task.data)
+    for task in workflow.get_tasks(state=TaskState.READY | TaskState.WAITING):
+        data.update(task.data)
+    data.pop(MESSAGE_RESULT_KEY, None)
+    return data
+
+
+def bpmn_ids_in_state(workflow: BpmnWorkflow, state: int) -> list[str]:
+    ids = {t.task_spec.bpmn_id for t in workflow.get_tasks(state=state)}
+    ids.discard(None)
+    return sorted(ids)
+
+
+def rounds(workflow: BpmnWorkflow) -> list[Rounds]:
+    """Each multi-instance activity's rounds (one per unit, per deputy): how many finished
+    and, for each open one, the ready user tasks in it (inside its subprocess, nested
+    ones included). An activity run more than once (in a loop, in an outer round) is
+    listed once per run."""
+    found = []
+    for task in all_tasks(workflow):
+        spec = task.task_spec
+        if not isinstance(spec, MultiInstanceTask):
+            continue
+        children = [c for c in task.children if c.task_spec is not spec and c.task_spec.bpmn_id == spec.bpmn_id]
+        finished = sum(1 for c in children if c.state == TaskState.COMPLETED)
+        open_rounds = tuple(
+            frozenset(ready_within(workflow, c))
+            for c in children
+            if c.state not in (TaskState.COMPLETED, TaskState.CANCELLED)
+        )
+        if children:
+            found.append(Rounds(spec.bpmn_id, finished, open_rounds))
+    return found
+
+
+def waiting_timers(workflow: BpmnWorkflow) -> list[WaitingTimer]:
+    timers = []
+    for task in tasks_in_state(workflow, TaskState.WAITING):
+        if timer_definition(task.task_spec) is None:
+            continue
+        value = task._get_internal_data("event_value")
+        if isinstance(value, dict):  # a cycle: the next occurrence
+            value = value.get("next") if value.get("cycles") != 0 else None
+        if value:
+            due = TimerEventDefinition.get_datetime(value) if isinstance(value, str) else value
+            due_at = datetime.fromtimestamp(due.timestamp(), UTC)  # a plain datetime, in UTC
+            timers.append(WaitingTimer(str(task.id), task.task_spec.bpmn_id, due_at))
+    return timers
+
+
+def waiting_events(workflow: BpmnWorkflow) -> list[WaitingEvent]:
+    """The messages and signals the workflow waits for, by task (an event-based gateway
+    waits for each of its events on its own task)."""
+    found = []
+    for task in waiting_catchers(workflow):
+        definition = task.task_spec.event_definition
+        parts = definition.event_definitions if isinstance(definition, MultipleEventDefinition) else [definition]
+        for part in parts:
+            kind = kind_of(part)
+            if kind is not None and part.name:
+                found.append(WaitingEvent(str(task.id), task.task_spec.bpmn_id or "", kind, part.name))
+    return found
+
+
+def waiting_work(workflow: BpmnWorkflow) -> list[WaitingWork]:
+    """The call activities and external tasks that wait for their answer."""
+    return [
+        WaitingWork(str(t.id), t.task_spec.bpmn_id or "", t.task_spec)
+        for t in tasks_in_state(workflow, TaskState.STARTED)
+        if isinstance(t.task_spec, WAITING_SPECS)
+    ]
+
+
+def waiting_elements(workflow: BpmnWorkflow) -> list[str]:
+    """The elements a running workflow waits at (a receive task, a message or signal
+    catch, a timer): where a stuck case stands."""
+    found = {
+        t.task_spec.bpmn_id
+        for t in tasks_in_state(workflow, TaskState.WAITING)
+        if t.task_spec.bpmn_id and not workflow.subprocesses.get(t.id)
+    }
+    return sorted(found)
