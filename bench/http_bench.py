@@ -23,6 +23,7 @@ import os
 import random
 import secrets
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -34,7 +35,6 @@ from typing import Any
 
 # bench/ is the script's folder, so its siblings import by name; they put the repo on sys.path
 import engine_bench
-import frame_bench
 import http_throughput
 from engine_bench import Cloner, Raw, instance_json, ready_task
 from frame_bench import HOST, Server, cpu_seconds, free_port, log, product_server, running, stats
@@ -179,12 +179,29 @@ def interleaved(
             samples[kind].append(time.perf_counter() - started)
 
 
+def cases_at(factory: sessionmaker, client: Client, history: int, count: int, warm: bool) -> list[int]:
+    """``count`` cases waiting at ``history``. Cold: clones this server has never seen, so it
+    restores each workflow from its JSON. Warm: the step before was this server's (a start
+    over HTTP, or one completion over HTTP of a clone one task back), so its workflow cache
+    (engine/usecases/workflow_cache.py) may hold the workflow, as for a case worked on in a row."""
+    if warm and history == 0:
+        started = [client.start() for _ in range(count)]
+        for answer in started:
+            expect(201, answer)
+        return [int(body["id"]) for _status, body in started]
+    clones = Cloner(factory, template(factory, history - 1 if warm else history)).clone(count, fresh_json=True)
+    for instance_id in clones if warm else ():
+        task_id, bpmn_id = ready_task(factory, instance_id)
+        expect(200, client.complete(task_id, DATA[bpmn_id]))
+    return clones
+
+
 def measure_completion(
-    factory: sessionmaker, raw: Raw, client: Client, server: Server, history: int, reps: int, warmup: int
+    factory: sessionmaker, raw: Raw, client: Client, server: Server, history: int, reps: int, warmup: int, warm: bool
 ) -> dict[str, Any]:
-    """Per clone at ``history``: raw SpiffWorkflow on the case's JSON (spec-free with the
+    """Per case at ``history``: raw SpiffWorkflow on the case's JSON (spec-free with the
     product's serializer, and as shipped with the spec embedded) and the completion over HTTP."""
-    clones = Cloner(factory, template(factory, history)).clone(warmup + reps, fresh_json=True)
+    clones = cases_at(factory, client, history, warmup + reps, warm)
     element, size = ready_task(factory, clones[0])[1], len(instance_json(factory, clones[0]).encode())
     samples: dict[str, list[float]] = {"http": [], "raw_spec_free": [], "raw_embedded_spec": []}
     order, cpu = random.Random(history), 0.0
@@ -237,14 +254,21 @@ def measure_start(raw: Raw, client: Client, server: Server, reps: int, warmup: i
 
 
 # -- the run ------------------------------------------------------------------------------
-def serve(
-    stack: ExitStack, name: str, db_url: str, secret_key: str, workdir: Path, workers: int = 1
-) -> frame_bench.Server:
+def serve(stack: ExitStack, name: str, db_url: str, secret_key: str, workdir: Path, workers: int = 1) -> Server:
     argv, env = product_server(name, ROOT, db_url, secret_key, workdir)
     port = free_port()
     argv += ["--port", str(port)] + (["--workers", str(workers)] if workers > 1 else [])
     log(f"starting {name}: congressflow serve --workers {workers} on :{port}")
     return stack.enter_context(running(name, argv, env, port, "/login", workdir))
+
+
+def source_tree() -> dict[str, Any]:
+    """The commit measured, and the product files changed beside it (a shared work tree)."""
+    git = ["git", "-C", str(ROOT)]
+    head = subprocess.run([*git, "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
+    status = [*git, "status", "--porcelain", "--", "engine", "storage", "web"]
+    changed = subprocess.run(status, capture_output=True, text=True).stdout.split("\n")
+    return {"commit": head or None, "product_files_changed": [line[3:] for line in changed if line.strip()]}
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
@@ -253,7 +277,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     conf |= {k: v for k, v in (("reps", args.reps), ("seconds", args.seconds)) if v}
     histories = tuple(int(h) for h in args.histories.split(",")) if args.histories else conf["histories"]
     clients = tuple(int(c) for c in args.clients.split(",")) if args.clients else CLIENTS[mode]
-    result: dict[str, Any] = {"mode": mode, "load_average_at_start": [round(v, 2) for v in os.getloadavg()]}
+    result: dict[str, Any] = {"mode": mode, "source": source_tree()}
+    result["load_average_at_start"] = [round(v, 2) for v in os.getloadavg()]
     with ExitStack() as stack:
         workdir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="cf-http-bench-")))
         db_url, kind = stack.enter_context(database(args.db, workdir))
@@ -270,10 +295,11 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                 client, raw = Client(server.port, secrets_[0]), Raw(factory)
                 expect(201, client.start())  # the server's caches (parsed process, settings) warm
                 for history in histories if "completion" in args.parts else ():
-                    log(f"completion at {history} tasks of history: {conf['reps']} × (HTTP, raw, raw)")
-                    result.setdefault("completion", {})[f"history_{history}"] = measure_completion(
-                        factory, raw, client, server, history, conf["reps"], conf["warmup"]
-                    )
+                    for part, warm in (("completion", False), ("completion_warm", True)):
+                        log(f"{part} at {history} tasks of history: {conf['reps']} × (HTTP, raw, raw)")
+                        result.setdefault(part, {})[f"history_{history}"] = measure_completion(
+                            factory, raw, client, server, history, conf["reps"], conf["warmup"], warm
+                        )
                 if "start" in args.parts:
                     log(f"start: {conf['reps']} × (HTTP, raw, raw)")
                     result["start"] = measure_start(raw, client, server, conf["reps"], conf["warmup"])
@@ -303,7 +329,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
 def summary(result: dict[str, Any]) -> None:
     """The figures in a few lines, on stderr (the JSON on stdout has them all)."""
     out = [f"{result['database']}, load {result['load_average_at_start']} → {result['load_average_at_end']}"]
-    parts = [(f"completion {k}", v) for k, v in result.get("completion", {}).items()]
+    parts = [(f"{p} {k}", v) for p in ("completion", "completion_warm") for k, v in result.get(p, {}).items()]
     for name, figures in parts + ([("start", result["start"])] if "start" in result else []):
         out.append(
             f"{name}: HTTP {figures['http']['median_ms']} ms, raw {figures['raw_spec_free']['median_ms']} / "

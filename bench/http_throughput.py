@@ -148,6 +148,15 @@ class Trial:
                 task_id, element = following[0]["task_id"], following[0]["bpmn_id"]
         out.ran_out = True
 
+    def _postgres_sessions(self) -> int:
+        """Connections ever opened to this database (PostgreSQL's own count; 0 elsewhere):
+        a pool that keeps too few opens and closes one per request under load."""
+        with self.factory() as s:
+            if s.bind.dialect.name != "postgresql":
+                return 0
+            query = "SELECT sessions FROM pg_stat_database WHERE datname = current_database()"
+            return int(s.scalar(text(query)) or 0)
+
     def _postgres_backends(self) -> list[int]:
         with self.factory() as s:
             if s.bind.dialect.name != "postgresql":
@@ -173,6 +182,7 @@ class Trial:
         before = {
             "server": cpu_of(server_pids),
             "postgres": cpu_of(self._postgres_backends()),
+            "sessions": self._postgres_sessions(),
             "client": time.process_time(),
             "machine": machine_busy(),
         }
@@ -180,6 +190,7 @@ class Trial:
         after = {
             "server": cpu_of(server_pids),
             "postgres": cpu_of(list(before["postgres"])),
+            "sessions": self._postgres_sessions(),
             "client": time.process_time(),
             "machine": machine_busy(),
         }
@@ -210,6 +221,9 @@ class Trial:
             return round(spent * 1000 / n, 2)
 
         busy = after["machine"][0] - before["machine"][0]
+        cpu = {"server": per_completion("server"), "postgres_backends": per_completion("postgres")}
+        cpu["client"] = round((after["client"] - before["client"]) * 1000 / n, 2)
+        ours = sum(cpu.values())
         return {
             "completions_per_s": round(len(completed) / (deadline - measured_from), 1),
             "completions": len(completed),
@@ -223,10 +237,12 @@ class Trial:
             "errors": sum(errors.values()) + unresolved,
             "errors_by_status": errors | ({"409 after retries": unresolved} if unresolved else {}),
             "clients_out_of_cases": sum(1 for run in runs if run.ran_out),
-            "cpu_ms_per_completion": {
-                "server": per_completion("server"),
-                "postgres_backends": per_completion("postgres"),
-                "client": round((after["client"] - before["client"]) * 1000 / n, 2),
-            },
+            # opened while measuring (the two looks at the count included)
+            "postgres_connections_opened": after["sessions"] - before["sessions"],
+            "cpu_ms_per_completion": cpu,
+            # the cores the benchmark's own processes used, against all the machine's busy ones
+            "benchmark_cores": round(ours * len(completed) / 1000 / (deadline - measured_from), 2),
             "machine_busy_cores": round(busy / (deadline - measured_from), 2),
+            # what this machine's cores would allow at this CPU cost a completion, idle otherwise
+            "cpu_bound_per_s": round((os.cpu_count() or 1) * 1000 / ours, 1) if ours else None,
         }

@@ -95,9 +95,9 @@ class Peer:
         basic = base64.b64encode(f"{OPENID_CLIENT}:{OPENID_SECRET}".encode()).decode()
         form = {
             "grant_type": "authorization_code",
-            "code": f"{OPENID_USER}:this_is_not_secure_do_not_use_in_production",
+            "code": OPENID_CODE,
+            "redirect_uri": f"http://127.0.0.1:{port}/v1.0/login_return",
         }
-        form["redirect_uri"] = f"http://127.0.0.1:{port}/v1.0/login_return"
         token = self.call(
             "POST",
             "/openid/token",

@@ -45,9 +45,10 @@ def _paired_figures(figures: dict, reps: int) -> None:
     assert all(figures[ratio] > 0 for ratio in RATIOS)
 
 
-def test_completions_over_http_are_paired_with_raw_runs_at_each_history(quick_run: dict) -> None:
+@pytest.mark.parametrize("part", ["completion", "completion_warm"])
+def test_completions_over_http_are_paired_with_raw_runs_at_each_history(quick_run: dict, part: str) -> None:
     assert quick_run["mode"] == "quick"
-    completion = quick_run["completion"]
+    completion = quick_run[part]
     assert set(completion) == {"history_0", "history_4"}
     for figures in completion.values():
         _paired_figures(figures, 10)
@@ -55,6 +56,11 @@ def test_completions_over_http_are_paired_with_raw_runs_at_each_history(quick_ru
     assert completion["history_0"]["task_completed"] == "register"
     assert completion["history_4"]["task_completed"] == "check"
     assert completion["history_4"]["workflow_json_bytes"] > completion["history_0"]["workflow_json_bytes"]
+
+
+def test_the_run_names_the_source_it_measured(quick_run: dict) -> None:
+    source = quick_run["source"]
+    assert source["commit"] and isinstance(source["product_files_changed"], list)
 
 
 def test_starts_over_http_are_paired_with_raw_starts(quick_run: dict) -> None:
