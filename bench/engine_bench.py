@@ -90,16 +90,18 @@ def stats(samples: list[float]) -> dict[str, float]:
 
 # -- database ---------------------------------------------------------------------------
 @contextmanager
-def database(url: str | None) -> Iterator[tuple[str, str]]:
-    """A fresh migrated database: a SQLite file in a temp dir, or a dedicated PostgreSQL db."""
+def database(url: str | None, label: str = "engine", workdir: Path | None = None) -> Iterator[tuple[str, str]]:
+    """A fresh migrated database: a SQLite file (in ``workdir``, else a temp dir), or
+    ``cf_bench_<label>_<random>`` on the PostgreSQL server ``url`` names, dropped at the end
+    (also on failure). Every bench script's."""
     if url is None or url.startswith("sqlite"):
         with tempfile.TemporaryDirectory(prefix="cf-bench-") as tmp:
-            db_url = f"sqlite:///{tmp}/bench.db"
+            db_url = f"sqlite:///{workdir or tmp}/bench.db"
             migrate.upgrade(db_url)
             yield db_url, "sqlite"
         return
     admin_url = make_url(url)
-    name = f"cf_bench_engine_{uuid.uuid4().hex[:10]}"
+    name = f"cf_bench_{label}_{uuid.uuid4().hex[:10]}"
     admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))

@@ -30,18 +30,16 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlencode
 
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
-
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+import engine_bench
 
 FULL = {"rounds": 3000, "warmup": 300}
 QUICK = {"rounds": 60, "warmup": 20}
@@ -68,29 +66,6 @@ def stats(samples: list[float]) -> dict[str, float]:
 
 
 # -- database ---------------------------------------------------------------------------
-@contextmanager
-def database(url: str | None, workdir: Path) -> Iterator[tuple[str, str]]:
-    """A fresh migrated database: a SQLite file in ``workdir``, or a throw-away PostgreSQL one."""
-    from storage import migrate
-
-    if url is None or url.startswith("sqlite"):
-        db_url = f"sqlite:///{workdir}/bench.db"
-        migrate.upgrade(db_url)
-        yield db_url, "sqlite"
-        return
-    admin_url = make_url(url)
-    name = f"cf_bench_frame_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        db_url = admin_url.set(database=name).render_as_string(hide_password=False)
-        migrate.upgrade(db_url)
-        yield db_url, "postgresql"
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def seed(db_url: str) -> tuple[str, str]:
@@ -257,7 +232,7 @@ def run(args: argparse.Namespace) -> dict:
     rounds = args.rounds or sizes["rounds"]
     with ExitStack() as stack:
         workdir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="cf-frame-bench-")))
-        db_url, kind = stack.enter_context(database(args.db, workdir))
+        db_url, kind = stack.enter_context(engine_bench.database(args.db, "frame", workdir))
         log(f"{kind}: seeding")
         password, token = seed(db_url)
         secret_key = secrets.token_hex(32)

@@ -27,9 +27,8 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
-from collections.abc import Callable, Iterator
-from contextlib import ExitStack, contextmanager
+from collections.abc import Callable
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
@@ -40,15 +39,12 @@ from engine_bench import Cloner, Raw, instance_json, ready_task
 from frame_bench import HOST, Server, cpu_seconds, free_port, log, product_server, running, stats
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 from sqlalchemy.orm import sessionmaker
 
 from engine.access import OPERATOR
 from engine.bpmn.serialization import dump_workflow
 from engine.usecases import cases, definitions, people, tasks, tokens
 from engine.usecases.context import SYSTEM, actor_for
-from storage import migrate
 from storage.db import make_engine, make_session_factory
 
 ROOT = engine_bench.ROOT
@@ -69,28 +65,6 @@ TARGETS = {
 
 
 # -- database and people ----------------------------------------------------------------
-@contextmanager
-def database(url: str | None, workdir: Path) -> Iterator[tuple[str, str]]:
-    """A fresh migrated database: a SQLite file in ``workdir``, or ``cf_bench_http_<random>``
-    on the PostgreSQL server ``url`` names, dropped at the end (also on failure)."""
-    if url is None or url.startswith("sqlite"):
-        db_url = f"sqlite:///{workdir}/bench.db"
-        migrate.upgrade(db_url)
-        yield db_url, "sqlite"
-        return
-    admin_url = make_url(url)
-    name = f"cf_bench_http_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        db_url = admin_url.set(database=name).render_as_string(hide_password=False)
-        migrate.upgrade(db_url)
-        yield db_url, "postgresql"
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def seed(factory: sessionmaker, token_count: int) -> list[str]:
@@ -281,7 +255,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     result["load_average_at_start"] = [round(v, 2) for v in os.getloadavg()]
     with ExitStack() as stack:
         workdir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="cf-http-bench-")))
-        db_url, kind = stack.enter_context(database(args.db, workdir))
+        db_url, kind = stack.enter_context(engine_bench.database(args.db, "http", workdir))
         result["database"] = kind
         engine = make_engine(db_url)
         stack.callback(engine.dispose)
