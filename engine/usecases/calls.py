@@ -66,6 +66,8 @@ def after_save(
     """Keep the case's calls true after it was saved (see the module's doc)."""
     if instance.parent_instance_id is not None and instance.status != InstanceStatus.RUNNING:
         _return_to_caller(session, instance, workflow, runtime)
+    if not _has_call_activities(process):
+        return  # no case of it can have called another: no query on the hot path of every save
     calls = (
         [w for w in runtime.waiting_work(workflow) if isinstance(w.spec, CaseCall)]
         if instance.status == InstanceStatus.RUNNING
@@ -102,6 +104,14 @@ def before_retry(session: Session, instance_id: int, by: Actor) -> None:
     for row in rows:
         row.resolved_at, row.resolved_by = clock.now(), by.username
     session.flush()
+
+
+def _has_call_activities(process: ParsedProcess) -> bool:
+    return any(
+        isinstance(task_spec, CaseCall)
+        for spec in (process.spec, *process.subprocess_specs.values())
+        for task_spec in spec.task_specs.values()
+    )
 
 
 def waiting_count(runtime: Runtime, workflow: BpmnWorkflow) -> int:

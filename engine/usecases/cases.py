@@ -160,7 +160,8 @@ def _cancel(session: Session, actor: Actor, instance: ProcessInstance, reason: s
     for timer in repo.pending_timers_of_instance(session, instance.id):
         timer.state = TimerState.CANCELLED
     sync_subscriptions(session, instance, runtime, None)  # it waits for nothing any more
-    external_tasks.sync(session, instance, runtime, None)  # nor for a worker
+    if external_tasks.used_by(process):
+        external_tasks.sync(session, instance, runtime, None)  # nor for a worker
     audit(session, actor, "cancel", instance_id=instance.id, data={"reason": reason})
     session.flush()
     incidents.resolve_open(session, instance.id, actor)  # a cancelled case has nothing left to fail

@@ -92,6 +92,16 @@ class WorkerOutcome:
 
 
 # -- the index every save writes ------------------------------------------------------------
+def used_by(process: ParsedProcess) -> bool:
+    """Whether the process has an external task at all: if not, none of its cases has a row
+    (every save of such a case skips the index)."""
+    return any(
+        isinstance(task_spec, ExternalServiceTask)
+        for spec in (process.spec, *process.subprocess_specs.values())
+        for task_spec in spec.task_specs.values()
+    )
+
+
 def sync(session: Session, instance: ProcessInstance, runtime: Runtime, workflow: BpmnWorkflow | None) -> int:
     """Make the case's ``external_tasks`` rows what the workflow now waits for (none when it
     is not running): a row for each external task newly waiting, none for one that no longer

@@ -78,7 +78,9 @@ def save_instance(
     fired_rows = sync_timers(session, instance, desired, now, fired={f.task_id for f in fired})
     awaited = sync_subscriptions(session, instance, runtime, workflow if status == InstanceStatus.RUNNING else None)
     # an external task waits for a worker, who fetches it (the external tasks use cases): not stuck
-    awaited += external_tasks.sync(session, instance, runtime, workflow if status == InstanceStatus.RUNNING else None)
+    if external_tasks.used_by(process):
+        running = workflow if status == InstanceStatus.RUNNING else None
+        awaited += external_tasks.sync(session, instance, runtime, running)
     if status == InstanceStatus.RUNNING:
         awaited += calls.waiting_count(runtime, workflow)  # each waits for the case it called
     if fired:
