@@ -29,9 +29,8 @@ from sqlalchemy.orm import Session
 
 from storage import repositories as repo
 from storage.enums import IncidentKind, InstanceStatus
-from storage.models import Incident, ProcessDefinition, ProcessInstance
+from storage.models import ProcessDefinition, ProcessInstance
 
-from .. import clock
 from ..bpmn.camunda import CAMUNDA_NS, NSMAP
 from ..bpmn.parsing import ParsedProcess
 from ..bpmn.runtime import Runtime
@@ -96,14 +95,7 @@ def after_save(
 def before_retry(session: Session, instance_id: int, by: Actor) -> None:
     """A retry of a case whose call failed calls again: its failed calls' incidents are
     closed first (if calling fails again, the save records a new one)."""
-    rows = session.scalars(
-        select(Incident).where(
-            Incident.instance_id == instance_id, Incident.kind == IncidentKind.CALL, Incident.resolved_at.is_(None)
-        )
-    ).all()
-    for row in rows:
-        row.resolved_at, row.resolved_by = clock.now(), by.username
-    session.flush()
+    incidents.resolve(session, instance_id, IncidentKind.CALL, by)
 
 
 def _has_call_activities(process: ParsedProcess) -> bool:
@@ -333,19 +325,7 @@ def _fail(session: Session, caller: ProcessInstance, bpmn_id: str, message: str)
 
 
 def _failed_call_open(session: Session, caller: ProcessInstance, work: WaitingWork) -> bool:
-    return (
-        session.scalar(
-            select(Incident.id)
-            .where(
-                Incident.instance_id == caller.id,
-                Incident.kind == IncidentKind.CALL,
-                Incident.bpmn_id == work.bpmn_id,
-                Incident.resolved_at.is_(None),
-            )
-            .limit(1)
-        )
-        is not None
-    )
+    return incidents.is_open(session, caller.id, IncidentKind.CALL, work.bpmn_id)
 
 
 def _nested(session: Session) -> None:

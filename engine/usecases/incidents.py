@@ -139,20 +139,36 @@ def resolve_open(session: Session, instance_id: int, by: Actor, *, keep_touched:
     return resolved
 
 
+def resolve(session: Session, instance_id: int, kind: IncidentKind, by: Actor, bpmn_id: str | None = None) -> int:
+    """Resolve the case's open incidents of ``kind`` (at ``bpmn_id``, if given): what caused
+    them is over. Returns how many."""
+    query = select(Incident).where(
+        Incident.instance_id == instance_id, Incident.kind == kind, Incident.resolved_at.is_(None)
+    )
+    if bpmn_id is not None:
+        query = query.where(Incident.bpmn_id == bpmn_id)
+    rows = session.scalars(query).all()
+    for row in rows:
+        row.resolved_at, row.resolved_by = clock.now(), by.username
+    if rows:
+        audit(session, by, "incident_resolved", instance_id=instance_id, bpmn_id=bpmn_id, data={"count": len(rows)})
+        session.flush()
+    return len(rows)
+
+
+def is_open(session: Session, instance_id: int, kind: IncidentKind, bpmn_id: str) -> bool:
+    query = select(Incident.id).where(
+        Incident.instance_id == instance_id,
+        Incident.kind == kind,
+        Incident.bpmn_id == bpmn_id,
+        Incident.resolved_at.is_(None),
+    )
+    return session.scalar(query.limit(1)) is not None
+
+
 def resolve_timer(session: Session, instance_id: int, bpmn_id: str) -> None:
     """A timer fired after all (a back-off retry once the cause was fixed): its incident is over."""
-    rows = session.scalars(
-        select(Incident).where(
-            Incident.instance_id == instance_id,
-            Incident.kind == IncidentKind.TIMER,
-            Incident.bpmn_id == bpmn_id,
-            Incident.resolved_at.is_(None),
-        )
-    ).all()
-    for row in rows:
-        row.resolved_at, row.resolved_by = clock.now(), SYSTEM.username
-    if rows:
-        audit(session, SYSTEM, "incident_resolved", instance_id=instance_id, bpmn_id=bpmn_id, data={"count": len(rows)})
+    resolve(session, instance_id, IncidentKind.TIMER, SYSTEM, bpmn_id)
 
 
 def resolve_stuck(session: Session, instance_id: int, by: Actor) -> None:
