@@ -16,8 +16,9 @@ of any running case is completed with ``tasks.complete`` by whoever holds it (it
 else a candidate user, else someone in its candidate groups) with the same kind of form
 data; when none is open, the external tasks waiting are done as a worker would
 (``external_tasks.fetch_and_lock``, then ``complete`` without variables); then a message or
-signal a case waits for is delivered (``messages``, by the case's business key); when nothing
-else is left, the clock is moved one second past the earliest pending timer and
+signal a case waits for is delivered (``messages``, by the case's business key); then a case
+waiting at a receive task without a message is continued (``messages.trigger_task``); when
+nothing else is left, the clock is moved one second past the earliest pending timer and
 ``timers.fire_due`` fires what is due, as the scheduler would. A process *ran to an end* when
 its case is completed within ``--steps`` driver steps (and ``--seconds`` of wall-clock time);
 otherwise it is *stuck*: waiting for a task nobody can hold, failing at run time with the
@@ -68,7 +69,7 @@ from engine.usecases.external_tasks import MAX_FETCH, TopicRequest
 from storage import migrate
 from storage import repositories as repo
 from storage.db import make_engine, make_session_factory
-from storage.enums import InstanceStatus, TimerState
+from storage.enums import InstanceStatus, SubscriptionKind, TimerState
 from storage.models import ExternalTask, Incident, ProcessInstance, Subscription, Timer
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -171,7 +172,8 @@ def start(factory: Any, key: str, number: int) -> int:
 def drive(factory: Any, key: str, number: int, steps: int, deadline: float) -> str:
     """Start ``key`` and drive its case, and the cases it calls; "end", or why it stopped.
     Each step does one thing, in this order: a user task of any running case; the external
-    tasks waiting; a message or signal some case waits for; the earliest timer."""
+    tasks waiting; a message or signal some case waits for; a receive task without a message
+    some case waits at (triggered); the earliest timer."""
     instance_id = start(factory, key, number)
     for _ in range(steps):
         if time.monotonic() > deadline:
@@ -191,6 +193,13 @@ def drive(factory: Any, key: str, number: int, steps: int, deadline: float) -> s
             awaited = s.execute(
                 select(Subscription.kind, Subscription.name, ProcessInstance.business_key)
                 .join(ProcessInstance, ProcessInstance.id == Subscription.instance_id)
+                .where(Subscription.kind != SubscriptionKind.TRIGGER)
+                .order_by(Subscription.id)
+                .limit(1)
+            ).first()
+            triggered = s.execute(
+                select(Subscription.instance_id, Subscription.name)
+                .where(Subscription.kind == SubscriptionKind.TRIGGER)
                 .order_by(Subscription.id)
                 .limit(1)
             ).first()
@@ -218,6 +227,10 @@ def drive(factory: Any, key: str, number: int, steps: int, deadline: float) -> s
                     messages.send_message(s, OPERATOR, name, business_key=business_key)
                 else:
                     messages.send_signal(s, OPERATOR, name)
+            continue
+        if triggered is not None:
+            with factory.begin() as s:
+                messages.trigger_task(s, OPERATOR, *triggered)
             continue
         if pending is None:
             with factory() as s:

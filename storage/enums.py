@@ -60,3 +60,4 @@ class SubscriptionKind(StrEnum):
 
     MESSAGE = "message"  # delivered to exactly one case
     SIGNAL = "signal"  # broadcast to every case waiting for it
+    TRIGGER = "trigger"  # a receive task without a message, by its element id: continued in one case

@@ -561,7 +561,8 @@ class DefinitionNote(Base):
 class Subscription(Base):
     """What a running case waits for from outside: a message or a signal, by name, at one of
     its tasks (a receive task, a message or signal catch event, a boundary event, an
-    event-based gateway). Rewritten by every save of the case (engine/usecases/persist.py),
+    event-based gateway), or a trigger, named by the element id of a receive task without a
+    message. Rewritten by every save of the case (engine/usecases/persist.py),
     so that delivering one (engine/usecases/messages.py) finds its cases by an indexed
     query and restores only those."""
 

@@ -18,6 +18,8 @@ from .forms import FormField, FormSpec, Option
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 CAMUNDA_NS = "http://camunda.org/schema/1.0/bpmn"
 NSMAP = {"bpmn": BPMN_NS, "camunda": CAMUNDA_NS}
+# the scriptFormat values that mean Python (absent means Python too)
+PYTHON_FORMATS = frozenset({"python", "python3", "text/x-python", "application/x-python"})
 
 
 @dataclass(frozen=True)

@@ -7,9 +7,11 @@ from __future__ import annotations
 
 from lxml import etree
 
+from ..deadlines import cron
 from ..errors import Problem
 from . import io_mappings
 from .camunda import BPMN_NS, NSMAP, process_property, read_task_meta
+from .cron_timers import cron_literal
 from .documents import local_name, owner_of, problem_at
 from .elements import SUPPORTED_FLOW_ELEMENTS, camunda_problems
 from .task_checks import expression_problems, task_problems
@@ -53,6 +55,9 @@ def _process_problems(process: etree._Element, file: str) -> list[Problem]:
                 problems.append(problem_at(file, flow, f"{end} {flow.get(end)!r} names no element of this process"))
     problems += _gateway_problems(process, file)
     problems += _message_problems(process, file)
+    problems += _reference_problems(process, file)
+    problems += _event_problems(process, file)
+    problems += _cron_problems(process, file)
     problems += expression_problems(process, file)
     problems += task_problems(process, file)
     problems += _title_problems(process, file)
@@ -105,14 +110,15 @@ def _unstartable_problems(process: etree._Element, file: str) -> list[Problem]:
 def _message_problems(process: etree._Element, file: str) -> list[Problem]:
     """What waits for a message or signal is delivered from outside (engine/usecases/messages.py:
     the API's /messages and /signals, ``congressflow message`` / ``signal``); what the engine
-    itself would have to send, or a receive with nothing to receive, is refused by element."""
+    itself would have to send is refused by element. A receive task that names no message is a
+    plain wait state, continued from outside by its element id (engine/bpmn/triggers.py)."""
     problems: list[Problem] = []
     for task in process.xpath(".//bpmn:receiveTask", namespaces=NSMAP):
-        if not task.get("messageRef"):
-            problems.append(problem_at(file, task, "a receive task must name the message it waits for (messageRef)"))
         if task.xpath("./bpmn:multiInstanceLoopCharacteristics", namespaces=NSMAP):
             problems.append(problem_at(file, task, "a multi-instance receive task is not supported"))
     for ref in process.xpath(".//bpmn:messageEventDefinition[@messageRef]", namespaces=NSMAP):
+        if ":" in (ref.get("messageRef") or ""):
+            continue  # a prefix of another namespace: refused by engine.bpmn.references
         message = (
             ref.getroottree()
             .getroot()
@@ -139,6 +145,70 @@ def _message_problems(process: etree._Element, file: str) -> list[Problem]:
                 "throwing a message is not supported: messages are delivered from outside (POST /api/v1/messages)",
             )
         )
+    return problems
+
+
+def _reference_problems(process: etree._Element, file: str) -> list[Problem]:
+    """A signal is known by its name, and an escalation by its declaration: a reference to a
+    signal without a name, or to no escalation, would throw or catch nothing."""
+    root = process.getroottree().getroot()
+    problems = []
+    for ref in process.xpath(".//bpmn:signalEventDefinition[@signalRef]", namespaces=NSMAP):
+        name = ref.get("signalRef") or ""
+        if ":" in name:
+            continue  # a prefix of another namespace: refused by engine.bpmn.references
+        signal = root.xpath(f"./bpmn:signal[@id={_xpath_literal(name)}]", namespaces=NSMAP)
+        if not signal or not (signal[0].get("name") or "").strip():
+            problems.append(problem_at(file, owner_of(ref), f"signal {name!r} is not declared with a name"))
+    for ref in process.xpath(".//bpmn:escalationEventDefinition[@escalationRef]", namespaces=NSMAP):
+        name = ref.get("escalationRef") or ""
+        if ":" not in name and not root.xpath(f"./bpmn:escalation[@id={_xpath_literal(name)}]", namespaces=NSMAP):
+            problems.append(problem_at(file, owner_of(ref), f"escalation {name!r} is not declared (<escalation id=…>)"))
+    return problems
+
+
+# Boundary events SpiffWorkflow cannot run, by their event definition.
+_UNSUPPORTED_BOUNDARY = {"compensateEventDefinition": "compensation"}
+_BOUNDARY_DEFINITIONS = {
+    "cancelEventDefinition",
+    "errorEventDefinition",
+    "escalationEventDefinition",
+    "messageEventDefinition",
+    "signalEventDefinition",
+    "timerEventDefinition",
+    "conditionalEventDefinition",
+}
+
+
+def _event_problems(process: etree._Element, file: str) -> list[Problem]:
+    """Events the engine does not run, refused by element and kind before SpiffWorkflow
+    reads them (it fails on them with a dump of the element)."""
+    problems = []
+    for event in process.xpath(".//bpmn:boundaryEvent", namespaces=NSMAP):
+        kinds = [local_name(d.tag) for d in event if local_name(d.tag).endswith("EventDefinition")]
+        unsupported = [_UNSUPPORTED_BOUNDARY[k] for k in kinds if k in _UNSUPPORTED_BOUNDARY]
+        if unsupported:
+            problems.append(problem_at(file, event, f"{unsupported[0]} boundary event is not supported"))
+        elif not any(k in _BOUNDARY_DEFINITIONS for k in kinds):
+            problems.append(
+                problem_at(file, event, "a boundary event must say what it catches (an error, a timer, a message…)")
+            )
+    return problems
+
+
+def _cron_problems(process: etree._Element, file: str) -> list[Problem]:
+    """A cron timer cycle (engine.deadlines.cron) that cannot run, by element and field."""
+    problems = []
+    for cycle in process.xpath(".//bpmn:timerEventDefinition/bpmn:timeCycle", namespaces=NSMAP):
+        text = cron_literal(cycle.text)
+        if text is None:
+            continue
+        try:
+            cron.trigger(text)
+        except cron.CronError as exc:
+            problems.append(
+                problem_at(file, owner_of(cycle), f"timer timeCycle: not a cron expression this engine runs: {exc}")
+            )
     return problems
 
 

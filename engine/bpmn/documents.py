@@ -100,9 +100,11 @@ def xsd_problems(root: etree._Element, file: str) -> list[Problem]:
     problems = []
     for error in list(schema.error_log)[:20]:
         node = _node_at_line(root, error.line)
-        problems.append(
-            Problem(f"XSD: {error.message}", file, error.line, node.get("id") if node is not None else None)
-        )
+        # an element without an id of its own (a conditionEventDefinition) is named by the
+        # element it belongs to; the document's root names no element
+        owner = owner_of(node) if node is not None else None
+        element_id = owner.get("id") if owner is not None else None
+        problems.append(Problem(f"XSD: {error.message}", file, error.line, element_id))
     return problems
 
 

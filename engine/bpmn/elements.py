@@ -117,6 +117,12 @@ UNSUPPORTED_CAMUNDA_ATTRIBUTES = {
     "type": "external tasks",
 }
 _ADVICE = "this engine does not run them; use a script task (Python) instead"
+# listeners written as an expression or a Python script were translated (engine.bpmn.actions);
+# what is left names Java
+_LISTENER_ADVICE = (
+    "a listener naming a Java class or delegate expression is not run; write it as an expression "
+    "(${…}) or a Python camunda:script"
+)
 # camunda:type / topic on a send task, a business rule task or a message event: Camunda runs
 # those as external tasks too, this engine only a service task
 _EXTERNAL_ADVICE = "only a service task (bpmn:serviceTask) is run as an external task here; make it one"
@@ -131,7 +137,8 @@ def camunda_problems(node: etree._Element, file: str) -> list[Problem]:
     if etree.QName(node).namespace == CAMUNDA_NS and local_name(node.tag) in UNSUPPORTED_CAMUNDA_ELEMENTS:
         what = UNSUPPORTED_CAMUNDA_ELEMENTS[local_name(node.tag)]
         prefix = prefix_of(node, ".")
-        problems.append(problem_at(file, owner_of(node), f"{prefix}:{local_name(node.tag)} ({what}): {_ADVICE}"))
+        advice = _LISTENER_ADVICE if local_name(node.tag).endswith("Listener") else _ADVICE
+        problems.append(problem_at(file, owner_of(node), f"{prefix}:{local_name(node.tag)} ({what}): {advice}"))
     for attribute in node.attrib:
         name = etree.QName(attribute)
         if name.namespace == CAMUNDA_NS and name.localname in UNSUPPORTED_CAMUNDA_ATTRIBUTES:

@@ -7,7 +7,15 @@ a process (part of engine.bpmn.normalise, so deploy and every later parse agree)
   taken) everywhere the file refers to it;
 * an activity, gateway or event with no outgoing sequence flow ends its path (BPMN's implicit
   end); SpiffWorkflow waits there for ever, and refuses a subprocess without an end event.
-  Each gets a plain end event after it. Both are warnings, not refusals.
+  Each gets a plain end event after it;
+* several sequence flows leaving an activity or an intermediate or boundary event: BPMN
+  takes each of them (uncontrolled flow: a parallel split), and those with a condition only
+  when it holds (an inclusive split); SpiffWorkflow refuses them there. A parallel gateway
+  (an inclusive one when a flow has a condition) is put after the element, and the flows
+  leave from it; a flow without a condition beside conditioned ones gets the condition
+  ``True``, and the element's ``default`` flow becomes the gateway's.
+
+All are warnings, not refusals.
 """
 
 from __future__ import annotations
@@ -118,3 +126,54 @@ def _fresh(name: str, taken: set[str | None]) -> str:
         name += "_"
     taken.add(name)
     return name
+
+
+# What SpiffWorkflow reads with several outgoing flows itself: gateways and start events.
+_SPLITS_ITSELF = ("exclusiveGateway", "parallelGateway", "inclusiveGateway", "eventBasedGateway", "complexGateway")
+
+
+def add_implicit_splits(root: etree._Element, file: str, warn: dict[str, list[Problem]]) -> None:
+    taken = {n.get("id") for n in root.iter() if isinstance(n.tag, str) and n.get("id")}
+    containers = root.xpath(".//bpmn:process | .//bpmn:subProcess | .//bpmn:transaction", namespaces=NSMAP)
+    for container in containers:
+        by_source: dict[str, list[etree._Element]] = {}
+        for flow in container.xpath("./bpmn:sequenceFlow", namespaces=NSMAP):
+            by_source.setdefault(flow.get("sourceRef") or "", []).append(flow)
+        for node in list(container):
+            if not isinstance(node.tag, str) or etree.QName(node).namespace != BPMN_NS:
+                continue
+            source = node.get("id") or ""
+            outgoing = by_source.get(source, [])
+            if len(outgoing) < 2 or _local(node) not in _FLOW_NODES or _local(node) in _SPLITS_ITSELF:
+                continue
+            conditioned = [f for f in outgoing if f.xpath("./bpmn:conditionExpression", namespaces=NSMAP)]
+            kind = "inclusiveGateway" if conditioned else "parallelGateway"
+            gateway_id = _fresh(f"{source}_split", taken)
+            gateway = etree.SubElement(container, f"{{{BPMN_NS}}}{kind}", id=gateway_id)
+            default = node.attrib.pop("default", None)
+            if conditioned and default in {f.get("id") for f in outgoing}:
+                gateway.set("default", default or "")
+            for flow in outgoing:
+                flow.set("sourceRef", gateway_id)
+                if conditioned and flow not in conditioned and flow.get("id") != default:
+                    condition = etree.SubElement(flow, f"{{{BPMN_NS}}}conditionExpression")
+                    condition.text = "True"  # uncontrolled flow: always taken
+            flow_id = _fresh(f"Flow_{source}_to_{gateway_id}", taken)
+            etree.SubElement(
+                container, f"{{{BPMN_NS}}}sequenceFlow", id=flow_id, sourceRef=source, targetRef=gateway_id
+            )
+            how = "those whose condition holds are taken (an inclusive" if conditioned else "all are taken (a parallel"
+            warn.setdefault(_process_of(container), []).append(
+                Problem(
+                    f"{len(outgoing)} sequence flows leave {source!r}: {how} gateway {gateway_id!r} was added)",
+                    file,
+                    node.sourceline,
+                    source,
+                )
+            )
+
+
+def _process_of(container: etree._Element) -> str:
+    if _local(container) == "process":
+        return container.get("id") or ""
+    return container.xpath("ancestor::bpmn:process[1]", namespaces=NSMAP)[0].get("id") or ""

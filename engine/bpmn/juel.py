@@ -9,7 +9,9 @@ expression of a process — the translation adds no capability of its own.
 The subset: identifiers; property access ``a.b`` and ``a['b']`` / ``a[expr]`` (both read a
 key of the case's data, which is JSON: ``a['b']``); string, number, ``true``, ``false`` and
 ``null`` literals; ``== != < > <= >=`` and ``eq ne lt gt le ge``; ``&& || !`` and ``and or
-not``; ``empty``; ``?:``; ``+ - * / % div mod`` and unary ``-``; parentheses. Anything else
+not``; ``empty``; ``?:``; ``+ - * / % div mod`` and unary ``-``; parentheses;
+``execution.getVariable('name')`` (the variable), and as a whole expression run for its
+effect, ``execution.setVariable('name', value)`` (:func:`translate_action`). Anything else
 — method and function calls, ``#{…}`` deferred expressions, lambdas, assignments,
 ``;`` sequences, list or map literals, ``instanceof``, text around the ``${…}`` — raises
 :class:`Unsupported`, whose message names the construct.
@@ -21,9 +23,11 @@ rather than a boolean, which only matters outside a condition).
 
 from __future__ import annotations
 
+import ast
 import keyword
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 from lark import Lark, Token, Transformer, v_args
 from lark.exceptions import UnexpectedEOF, UnexpectedInput, UnexpectedToken, VisitError
@@ -177,6 +181,10 @@ class _ToPython(Transformer[Token, _Py]):
         return _Py(f"{target.at(_POSTFIX)}[{key.text}]", _POSTFIX)
 
     def call(self, target: _Py, *arguments: object) -> _Py:
+        if target.text == _GET_VARIABLE:
+            return _Py(_variable_name("execution.getVariable", arguments), _ATOM)
+        if target.text in _SET_VARIABLE:
+            raise Unsupported("execution.setVariable() stands only as a whole service task or listener expression")
         if target.level == _POSTFIX and target.text.endswith("']"):
             method = target.text[target.text.rfind("['") + 2 : -2]
             raise Unsupported(f"method call {method}()")
@@ -217,6 +225,25 @@ class _ToPython(Transformer[Token, _Py]):
 
     def conditional(self, test: _Py, then: _Py, otherwise: _Py) -> _Py:
         return _Py(f"{then.at(_OR)} if {test.at(_OR)} else {otherwise.at(_TERNARY)}", _TERNARY)
+
+
+# Camunda's ``execution`` object: only reading and writing a case variable by a literal name,
+# the two calls models use it for; anything else of it has no counterpart in a case's data.
+_GET_VARIABLE = "execution['getVariable']"
+_SET_VARIABLE = ("execution['setVariable']", "execution['setVariableLocal']")
+
+
+def _variable_name(call: str, arguments: tuple[object, ...]) -> str:
+    """The variable a ``getVariable`` / ``setVariable`` names: a string literal that is a
+    name a script may use."""
+    items = arguments[0] if arguments and isinstance(arguments[0], tuple) else ()
+    first = items[0] if items else None
+    if not isinstance(first, _Py) or not first.text.startswith(("'", '"')):
+        raise Unsupported(f"{call}() must name the variable with a string literal")
+    name = ast.literal_eval(first.text)
+    if not name.isidentifier() or keyword.iskeyword(name) or name.startswith("_"):
+        raise Unsupported(f"{call}({name!r}): not a variable name a process may use")
+    return str(name)
 
 
 _CONSTRUCTS = {
@@ -261,13 +288,44 @@ def translate(source: str) -> str:
         tree = _parser().parse(text)
     except UnexpectedInput as error:
         raise _refusal(text, error) from None
+    python: str = _transform(tree).text
+    return python
+
+
+def _transform(tree: Any) -> Any:
     try:
-        result = _ToPython().transform(tree)
+        return _ToPython().transform(tree)
     except VisitError as error:
         if isinstance(error.orig_exc, Unsupported):
             raise error.orig_exc from None
         raise
-    return result.text
+
+
+def translate_action(text: str, result_variable: str = "") -> str:
+    """The Python statement for a whole ``${…}`` run for its effect (a service task's
+    ``camunda:expression``, an expression listener): ``execution.setVariable('x', e)``
+    becomes ``x = e``; any other expression is evaluated, its value kept in
+    ``result_variable`` when one is named (Camunda's ``camunda:resultVariable``)."""
+    source = _entry_body(text).strip()
+    try:
+        tree = _parser().parse(source)
+    except UnexpectedInput as error:
+        raise _refusal(source, error) from None
+    target = tree.children[0] if tree.data == "call" else None
+    if target is not None and _transform(target).text in _SET_VARIABLE:
+        arguments = tuple(_transform(c) for c in tree.children[1:])
+        flat = arguments[0] if arguments else ()
+        if not isinstance(flat, tuple) or len(flat) != 2:
+            raise Unsupported("execution.setVariable() takes a variable name and a value")
+        if result_variable:
+            raise Unsupported("execution.setVariable() has no value to keep in a result variable")
+        return f"{_variable_name('execution.setVariable', arguments)} = {flat[1].text}"
+    python = translate(source)
+    if not result_variable:
+        return python
+    if not result_variable.isidentifier() or keyword.iskeyword(result_variable) or result_variable.startswith("_"):
+        raise Unsupported(f"result variable {result_variable!r} is not a variable name a process may use")
+    return f"{result_variable} = {python}"
 
 
 def is_juel(text: str) -> bool:
@@ -281,8 +339,9 @@ def body(text: str) -> str:
     return text[2:-1]
 
 
-def translate_entry(text: str) -> str:
-    """Translate a whole ``${…}`` text; refuse ``#{…}`` and text around an expression."""
+def _entry_body(text: str) -> str:
+    """The expression inside a whole ``${…}`` text; ``#{…}`` and text around an expression
+    refused."""
     stripped = text.strip()
     if "#{" in stripped:
         raise Unsupported("a deferred expression (#{…}); write ${…}")
@@ -290,4 +349,9 @@ def translate_entry(text: str) -> str:
         raise Unsupported("the ${ is never closed with }")
     if not is_juel(stripped) or stripped.count("${") != 1:
         raise Unsupported("text around or between ${…} expressions (a composite expression)")
-    return translate(body(stripped))
+    return body(stripped)
+
+
+def translate_entry(text: str) -> str:
+    """Translate a whole ``${…}`` text; refuse ``#{…}`` and text around an expression."""
+    return translate(_entry_body(text))

@@ -3,6 +3,7 @@
 Run on a parsed document before the semantic checks and before SpiffWorkflow reads it, at
 deploy and whenever a stored version is parsed again (so both give the same process):
 
+* a whole ``#{…}`` is read as ``${…}``, as Camunda evaluates both;
 * ``activiti:`` attributes and elements (the legacy namespace Camunda 7 also reads) become
   ``camunda:`` ones, so every check and every reading of ``camunda:`` applies to them; each
   such element remembers which of its names were ``activiti:``, for the messages;
@@ -18,7 +19,9 @@ deploy and whenever a stored version is parsed again (so both give the same proc
   date or a ``potentialOwner`` is replaced by its Python translation (a ``humanPerformer``
   becomes the task's assignee first). An entry of a user task
   (assignee, candidates, due date) that is not JUEL but compiles as Python stays Python, as
-  such entries always were; a method call there is refused.
+  such entries always were; a method call there is refused;
+* a service task's ``camunda:expression`` and listeners written as expressions or Python
+  scripts are translated for the runtime (engine.bpmn.actions).
 
 What cannot be read is returned as problems; the caller refuses the file with them.
 """
@@ -32,15 +35,25 @@ from lxml import etree
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 
 from ..errors import Problem, ScriptError
-from .camunda import CAMUNDA_NS, NSMAP, expression_body, is_expression, potential_owners, split_entries
-from .flow_repair import add_implicit_ends, rename_reserved_ids
+from .actions import translate_actions
+from .camunda import (
+    CAMUNDA_NS,
+    NSMAP,
+    PYTHON_FORMATS,
+    expression_body,
+    is_expression,
+    potential_owners,
+    split_entries,
+)
+from .cron_timers import cron_literal
+from .flow_repair import add_implicit_ends, add_implicit_splits, rename_reserved_ids
 from .juel import Unsupported, translate, translate_entry
+from .references import add_errors_named_by_ref, resolve_qualified_refs
 from .sandbox import compile_expression
 
 ACTIVITI_NS = "http://activiti.org/bpmn"
 # on an element that had ``activiti:`` names: which (its own tag as ".", else attribute names)
 ORIGIN = "{urn:congressflow:normalise}activiti"
-PYTHON_FORMATS = {"python", "python3", "text/x-python", "application/x-python"}
 ENTRY_ATTRIBUTES = ("assignee", "candidateGroups", "candidateUsers", "dueDate")
 
 
@@ -85,6 +98,30 @@ def _rename_activiti(root: etree._Element) -> None:
                 renamed.append(name.localname)
         if renamed:
             node.set(ORIGIN, " ".join(renamed))
+
+
+_NOT_EXPRESSIONS = {"script", "documentation", "text"}  # free text and Python, never an expression
+
+
+def _deferred_as_immediate(root: etree._Element) -> None:
+    """A whole ``#{…}`` (JUEL's deferred form) is evaluated by Camunda exactly as ``${…}``
+    (deferral only means something to JSF): read it as that."""
+
+    def immediate(text: str) -> str | None:
+        stripped = text.strip()
+        if stripped.startswith("#{") and stripped.endswith("}") and stripped.count("{") == 1 and "${" not in stripped:
+            return "$" + stripped[1:]
+        return None
+
+    for node in root.iter():
+        if not isinstance(node.tag, str):
+            continue
+        if node.text and etree.QName(node).localname not in _NOT_EXPRESSIONS:
+            node.text = immediate(node.text) or node.text
+        for attribute, value in node.attrib.items():
+            rewritten = immediate(value)
+            if rewritten is not None:
+                node.set(attribute, rewritten)
 
 
 def _flow_ids(root: etree._Element, file: str, result: Normalised) -> None:
@@ -161,7 +198,7 @@ def _expressions(root: etree._Element, file: str, result: Normalised) -> None:
     for timer in root.xpath(".//bpmn:timeDate | .//bpmn:timeDuration | .//bpmn:timeCycle", namespaces=NSMAP):
         text = (timer.text or "").strip()
         kind = etree.QName(timer).localname
-        if iso_literal(kind, text):
+        if iso_literal(kind, text) or (kind == "timeCycle" and cron_literal(text)):
             timer.text = repr(text)
         else:
             juel_text(timer, f"timer {kind}")
@@ -291,9 +328,14 @@ def normalise(root: etree._Element, file: str) -> Normalised:
     read with a warning."""
     result = Normalised()
     _rename_activiti(root)
+    _deferred_as_immediate(root)
     _flow_ids(root, file, result)
     rename_reserved_ids(root, file, result.warnings)
     add_implicit_ends(root, file, result.warnings)
+    add_implicit_splits(root, file, result.warnings)
+    result.problems += resolve_qualified_refs(root, file)
+    add_errors_named_by_ref(root, file, result.warnings)
     _script_formats(root, file, result)
+    result.problems += translate_actions(root, file)
     _expressions(root, file, result)
     return result

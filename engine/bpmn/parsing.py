@@ -21,12 +21,14 @@ from SpiffWorkflow.camunda.parser.event_parsers import CamundaEventDefinitionPar
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 
 from ..errors import InvalidBpmn, Problem
-from . import io_mappings
+from . import actions, io_mappings
 from .camunda import CAMUNDA_NS, NSMAP, TaskMeta, process_property, read_task_meta
 from .checks import semantic_problems, title_fields
+from .cron_timers import repeating_cron_timers, use_cron_timers
 from .documents import duplicate_id_problems, load_xml, local_name, xsd_problems
 from .forms import FormSpec
 from .normalise import normalise
+from .triggers import wait_for_trigger
 from .waiting_tasks import CaseCall, CaseCallParser, ServiceTaskParser
 
 
@@ -74,19 +76,23 @@ def _start_timers(process: etree._Element) -> list[StartTimer]:
     return timers
 
 
-def _with_io(specs: dict[str, BpmnProcessSpec], mappings: dict[str, Any]) -> dict[str, BpmnProcessSpec]:
-    """The specs with the elements' input/output mappings kept and hooked in."""
+def _with_io(
+    specs: dict[str, BpmnProcessSpec], mappings: dict[str, Any], listeners: dict[str, Any]
+) -> dict[str, BpmnProcessSpec]:
+    """The specs with the elements' input/output mappings and listeners kept and hooked in."""
     for spec in specs.values():
         io_mappings.store(spec, {k: v for k, v in mappings.items() if v})
+        actions.store(spec, listeners)  # after the mappings: a listener sees the inputs
     return specs
 
 
 class _ReceiveTaskParser(CamundaEventDefinitionParser, ReceiveTaskParser):
     """A receive task's message read as Camunda's (SpiffWorkflow's Camunda parser leaves receive
-    tasks to the plain BPMN one, whose message the Camunda serializer cannot write)."""
+    tasks to the plain BPMN one, whose message the Camunda serializer cannot write); one without
+    a message waits to be triggered (engine/bpmn/triggers.py)."""
 
     def create_task(self) -> Any:
-        return ReceiveTaskParser.create_task(self)
+        return wait_for_trigger(ReceiveTaskParser.create_task(self))
 
 
 class _Parser(CamundaParser):
@@ -117,20 +123,24 @@ def parse_bpmn(source: bytes | str, file: str = "<bpmn>", *, check: bool = True)
     try:
         parser.add_bpmn_xml(root, file)
         result = []
+        repeating = repeating_cron_timers(root)
         for process in root.xpath("./bpmn:process[@isExecutable='true']", namespaces=NSMAP):
             key = process.get("id")
             spec = parser.get_spec(key)
+            subprocess_specs = parser.get_subprocess_specs(key)
+            use_cron_timers([spec, *subprocess_specs.values()], repeating)
             mappings = {
                 node.get("id"): io_mappings.read(node)
                 for node in process.xpath(".//*[bpmn:extensionElements/camunda:inputOutput]", namespaces=NSMAP)
             }
+            listeners = actions.listeners_of(process)
             starts = process.xpath("./bpmn:startEvent", namespaces=NSMAP)
             result.append(
                 ParsedProcess(
                     key=key,
                     name=process.get("name") or key,
-                    spec=_with_io({key: spec}, mappings)[key],
-                    subprocess_specs=_with_io(parser.get_subprocess_specs(key), mappings),
+                    spec=_with_io({key: spec}, mappings, listeners)[key],
+                    subprocess_specs=_with_io(subprocess_specs, mappings, listeners),
                     tasks=read_task_meta(process),
                     start_event_id=starts[0].get("id"),
                     start_timers=_start_timers(process),

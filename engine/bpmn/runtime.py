@@ -160,7 +160,7 @@ class Runtime:
         self._steps(workflow)
 
     def deliver(self, workflow: BpmnWorkflow, kind: str, name: str, variables: dict[str, Any]) -> list[str]:
-        """Deliver a message or signal to the tasks of ``workflow`` waiting for it, its
+        """Deliver a message, signal or trigger to the tasks of ``workflow`` waiting for it, its
         ``variables`` merged into their data, then run the engine steps. Returns the ids of
         the tasks that caught it (none: nothing waited for it)."""
         self._before_moving(workflow)
@@ -184,8 +184,8 @@ class Runtime:
             task.data.update(variables)
             self._guard(catch)
             caught.append(str(task.id))
-            if kind == "message":
-                break  # a message is caught once
+            if kind != "signal":
+                break  # a message is caught once; a trigger continues one task
         if caught:
             self._steps(workflow)
         return caught

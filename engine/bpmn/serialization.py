@@ -20,11 +20,14 @@ from SpiffWorkflow.bpmn.serializer.default.workflow import (
 )
 from SpiffWorkflow.bpmn.serializer.workflow import VERSION, BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.specs.bpmn_process_spec import BpmnProcessSpec
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import CycleTimerEventDefinition, TimeDateEventDefinition
 from SpiffWorkflow.camunda.serializer.config import CAMUNDA_CONFIG
 
-from . import io_mappings
+from . import actions, io_mappings
 from .camunda import TaskMeta
+from .cron_timers import CronCycleTimerEventDefinition, CronDateTimerEventDefinition
 from .parsing import ParsedProcess, StartTimer
+from .triggers import TRIGGER_CONVERTERS
 from .waiting_tasks import SPEC_CONVERTERS
 
 SERIALIZER_VERSION = VERSION
@@ -65,6 +68,10 @@ def _make_serializer() -> BpmnWorkflowSerializer:
     config = dict(CAMUNDA_CONFIG)
     config[BpmnWorkflow] = _SpecFreeWorkflowConverter
     config.update(SPEC_CONVERTERS)
+    # the cron timers (engine.bpmn.cron_timers) are written as SpiffWorkflow's timers are
+    config[CronCycleTimerEventDefinition] = config[CycleTimerEventDefinition]
+    config[CronDateTimerEventDefinition] = config[TimeDateEventDefinition]
+    config.update(TRIGGER_CONVERTERS)
     return BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(config))
 
 
@@ -133,6 +140,7 @@ def load_process(text: str) -> ParsedProcess:
     subprocess_specs = {k: registry.restore(v) for k, v in dct["subprocess_specs"].items()}
     for each in (spec, *subprocess_specs.values()):
         io_mappings.attach(each)  # SpiffWorkflow keeps the mappings, not the hooks that run them
+        actions.attach(each)  # after them: a listener sees the inputs, and what the outputs set
     return ParsedProcess(
         key=dct["key"],
         name=dct["name"],

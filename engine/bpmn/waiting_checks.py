@@ -7,6 +7,7 @@ from __future__ import annotations
 from lxml import etree
 
 from ..errors import Problem, ScriptError
+from .actions import SERVICE_SCRIPT
 from .camunda import CAMUNDA_NS, NSMAP
 from .sandbox import compile_expression
 
@@ -37,6 +38,8 @@ def waiting_task_problems(process: etree._Element, file: str) -> list[Problem]:
 def _call_problems(call: etree._Element, file: str) -> list[Problem]:
     problems = []
     called = (call.get("calledElement") or "").strip()
+    if _camunda(call, "caseRef"):
+        return [_problem(file, call, "calls a CMMN case (camunda:caseRef): CMMN is not run by this engine")]
     if not called:
         problems.append(_problem(file, call, "a call activity must name the process it calls (calledElement)"))
     elif "${" in called or "#{" in called:
@@ -95,6 +98,8 @@ def _mapping_problems(call: etree._Element, mapping: etree._Element, file: str) 
 
 def _service_problems(task: etree._Element, file: str) -> list[Problem]:
     implementation = [name for name in _SERVICE_IMPLEMENTATIONS if _camunda(task, name)]
+    if task.get(SERVICE_SCRIPT) is not None:
+        return []  # its camunda:expression, translated (engine.bpmn.actions)
     if implementation:
         return []  # refused as an unsupported Camunda attribute, with the advice (elements.py)
     kind = _camunda(task, "type")

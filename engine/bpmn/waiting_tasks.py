@@ -18,11 +18,13 @@ from typing import Any
 from lxml import etree
 from SpiffWorkflow.bpmn.serializer.default.task_spec import BpmnTaskSpecConverter
 from SpiffWorkflow.bpmn.specs.control import BoundaryEventSplit
+from SpiffWorkflow.bpmn.specs.defaults import ScriptTask
 from SpiffWorkflow.bpmn.specs.mixins.bpmn_spec_mixin import BpmnSpecMixin
 from SpiffWorkflow.camunda.parser.task_spec import CamundaTaskParser
 from SpiffWorkflow.specs.base import TaskSpec
 from SpiffWorkflow.util.task import TaskState
 
+from .actions import SERVICE_SCRIPT
 from .camunda import BPMN_NS, CAMUNDA_NS
 
 
@@ -116,10 +118,14 @@ class CaseCallParser(CamundaTaskParser):
 
 
 class ServiceTaskParser(CamundaTaskParser):
-    """External service tasks wait for a worker; any other implementation was refused at
-    deploy (engine/bpmn/waiting_checks.py), so what reaches here without a topic is a plain task."""
+    """External service tasks wait for a worker; one whose ``camunda:expression`` was
+    translated (engine.bpmn.actions) runs it as a script task; any other implementation was
+    refused at deploy (engine/bpmn/waiting_checks.py)."""
 
     def create_task(self) -> Any:
+        script = self.node.get(SERVICE_SCRIPT)
+        if script is not None:
+            return ScriptTask(self.spec, self.bpmn_id, script=script, **self.bpmn_attributes)
         if _camunda(self.node, "type") == "external":
             return ExternalServiceTask(
                 self.spec,

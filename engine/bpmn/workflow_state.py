@@ -1,5 +1,5 @@
 """Where a workflow stands, read without moving it: its tasks by state, its variables, the
-timers, messages, signals, called cases and workers it waits for, the rounds of its
+timers, messages, signals, triggers, called cases and workers it waits for, the rounds of its
 multi-instance activities. Pure functions of a SpiffWorkflow workflow (engine/bpmn/runtime.py
 moves it)."""
 
@@ -22,6 +22,7 @@ from SpiffWorkflow.util.task import TaskState
 
 from .. import clock
 from ..errors import NotFound
+from .triggers import TRIGGER, TriggerEventDefinition
 from .waiting_tasks import WAITING_SPECS, CaseCall, ExternalServiceTask
 
 
@@ -43,7 +44,8 @@ class WaitingWork:
 
 @dataclass(frozen=True)
 class WaitingEvent:
-    """A message or signal a task of the workflow waits for (``kind``: "message" or "signal")."""
+    """What a task of the workflow waits for from outside (``kind``: "message" or "signal", by
+    name; "trigger": a receive task without a message, named by its element id)."""
 
     task_id: str
     bpmn_id: str
@@ -108,6 +110,8 @@ def kind_of(definition: Any) -> str | None:
         return "message"
     if isinstance(definition, SignalEventDefinition):
         return "signal"
+    if isinstance(definition, TriggerEventDefinition):
+        return TRIGGER
     return None
 
 
@@ -206,8 +210,8 @@ def waiting_timers(workflow: BpmnWorkflow) -> list[WaitingTimer]:
 
 
 def waiting_events(workflow: BpmnWorkflow) -> list[WaitingEvent]:
-    """The messages and signals the workflow waits for, by task (an event-based gateway
-    waits for each of its events on its own task)."""
+    """The messages, signals and triggers the workflow waits for, by task (an event-based
+    gateway waits for each of its events on its own task)."""
     found = []
     for task in waiting_catchers(workflow):
         definition = task.task_spec.event_definition

@@ -2,7 +2,9 @@
 
 Occurrences of a cycle ``R[n]/start/duration`` are ``start + k × duration`` with calendar
 arithmetic (``P1M`` from January 31 gives the last day of February, then March 31: no
-drift, unlike SpiffWorkflow's fixed-seconds cycles).
+drift, unlike SpiffWorkflow's fixed-seconds cycles). A cycle written as a cron expression
+(Camunda's Quartz syntax) fires at each of its times, in the congress's zone
+(engine.deadlines.cron).
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 
+from .cron import looks_like_cron, next_fire
 from .date_functions import parse_when
 
 _APPROX_MONTH = timedelta(days=30.44)
@@ -50,6 +53,8 @@ def next_occurrence(kind: str, value: str, after: datetime, base: datetime) -> d
     elif kind == "timeDuration":
         months, rest = _duration(value)
         when = _add_months(base, months) + rest
+    elif kind == "timeCycle" and looks_like_cron(value):
+        return next_fire(value, after)
     elif kind == "timeCycle":
         return _next_in_cycle(value, after, base)
     else:

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from storage import repositories as repo
 from storage import writes
 from storage.enums import InstanceStatus, TimerState, WorkItemState
-from storage.models import ProcessDefinition, ProcessInstance, WorkItem
+from storage.models import ProcessDefinition, ProcessInstance, Subscription, WorkItem
 
 from .. import access, clock
 from ..access import Actor
@@ -230,6 +230,26 @@ def _round_counts(rounds: list[Rounds], overdue_task_ids: set[str]) -> dict[str,
 
 
 @dataclass(frozen=True)
+class Awaited:
+    """What a running case waits for from outside, at one of its elements: a message or a
+    signal by name, or a trigger (a receive task without a message, named by its element id)."""
+
+    bpmn_id: str
+    kind: str
+    name: str
+
+
+def awaited_by(session: Session, instance_id: int) -> list[Awaited]:
+    """From the subscriptions index (as the case was last saved), oldest first."""
+    rows = session.execute(
+        select(Subscription.bpmn_id, Subscription.kind, Subscription.name)
+        .where(Subscription.instance_id == instance_id)
+        .order_by(Subscription.id)
+    )
+    return [Awaited(bpmn_id, kind.value, name) for bpmn_id, kind, name in rows]
+
+
+@dataclass(frozen=True)
 class CasePage:
     detail: InstanceDetail  # variables and history already masked
     labels: dict[str, str]
@@ -252,6 +272,8 @@ class CasePage:
     external_tasks: list[external_task_list.ExternalTaskView] = field(default_factory=list)
     caller: calls.CallLink | None = None  # the case whose call activity started this one
     called: list[calls.CallLink] = field(default_factory=list)  # the cases this one's call activities started
+    awaited: list[Awaited] = field(default_factory=list)  # the messages, signals and triggers it waits for
+    can_trigger: bool = False  # may continue a receive task without a message it waits at (message.send)
 
 
 @dataclass(frozen=True)
@@ -303,6 +325,8 @@ def case_page(session: Session, actor: Actor, instance_id: int) -> CasePage:
         can_retry=access.may_manage_incidents(actor),
         caller=caller,
         called=called,
+        awaited=awaited_by(session, instance_id),
+        can_trigger=instance.status == InstanceStatus.RUNNING and access.may_send_messages(actor),
     )
 
 

@@ -1,6 +1,8 @@
 """Messages and signals from outside: another system (or the command line) tells the cases
 waiting for something that it happened, with variables that go into their data; or starts
-a case of the process whose message or signal start event catches it.
+a case of the process whose message or signal start event catches it. A case waiting at a
+receive task that names no message (a plain wait state) is continued by its id and that task's
+element id (``trigger_task``, Camunda's ``runtimeService.trigger``).
 
 Candidates are found in the ``subscriptions`` index that every save of a case writes (what it
 waits for, by kind and name), never by reading workflows: a message names the case by its
@@ -118,6 +120,40 @@ def _start_by(
     return delivery
 
 
+def trigger_task(
+    session: Session,
+    actor: Actor,
+    case_id: int,
+    element_id: str,
+    variables: Mapping[str, Any] | None = None,
+) -> Delivery:
+    """Continue the receive task without a message (a plain wait state, engine/bpmn/triggers.py)
+    at which the case ``case_id`` waits, named by its element id, ``variables`` merged into the
+    case's data (Camunda's ``runtimeService.trigger``). Like a message, found by the index."""
+    _require(actor)
+    element_id = _name(element_id, "element")
+    instance = repo.instance_for_update(session, case_id)
+    if instance is None:
+        raise NotFound(f"no case {case_id}")
+    if instance.status != InstanceStatus.RUNNING:
+        raise Conflict(f"case {case_id} is {instance.status.value}: it waits for nothing any more")
+    waiting = session.scalar(
+        select(Subscription.id)
+        .where(
+            Subscription.instance_id == case_id,
+            Subscription.kind == SubscriptionKind.TRIGGER,
+            Subscription.name == element_id,
+        )
+        .limit(1)
+    )
+    delivery = Delivery(SubscriptionKind.TRIGGER.value, element_id)
+    if waiting is not None:
+        _deliver(session, actor, case_id, SubscriptionKind.TRIGGER, element_id, dict(variables or {}), delivery)
+    if not delivery.instance_ids:
+        raise NotFound(f"case {case_id} does not wait at {element_id!r} (a receive task without a message)")
+    return delivery
+
+
 def _starting(session: Session, kind: SubscriptionKind, name: str) -> list[ProcessDefinition]:
     """The processes (latest versions, offered for new cases) a start event of which catches it."""
     stopped = stopped_keys(session)
@@ -171,15 +207,15 @@ def _start(
 def _require(actor: Actor) -> None:
     if not access.may_send_messages(actor):
         raise NotAllowed(
-            f"{actor.username} may not send messages or signals "
+            f"{actor.username} may not send messages or signals, nor continue a waiting receive task "
             f"(needs the permission {access.Permission.MESSAGE_SEND.value})"
         )
 
 
-def _name(name: str) -> str:
+def _name(name: str, field: str = "name") -> str:
     name = (name or "").strip()
     if not name or len(name) > MAX_NAME:
-        raise InvalidData({"name": f"a name of 1 to {MAX_NAME} characters"})
+        raise InvalidData({field: f"a name of 1 to {MAX_NAME} characters"})
     return name
 
 

@@ -396,6 +396,13 @@ ACTIONS = [
         api=lambda t, s, u: t.api(u, "POST", "/signals", json={"name": "nobody_waits"}),
         cli=lambda t, s, u: t.cli(u, "signal", "nobody_waits"),
     ),
+    Action(  # the review case waits at no receive task: who may is told "not found", the others "refused"
+        "continue a receive task without a message",
+        "HDDDDDDDDDDL",
+        page=lambda t, s, c: c.post(f"/cases/{s.review}/trigger", data={"element": "register"}),
+        api=lambda t, s, u: t.api(u, "POST", f"/instances/{s.review}/trigger", json={"element": "register"}),
+        cli=lambda t, s, u: t.cli(u, "trigger", str(s.review), "register"),
+    ),
     Action(
         "check a diagram before deploying it",
         "AADDDDDDDDDL",

@@ -75,7 +75,7 @@ def test_an_external_task_without_a_priority_is_accepted() -> None:
         ),
         (
             'camunda:expression="${sms.send()}"',
-            "camunda:expression (JUEL expressions): this engine does not run them; use a script task (Python) instead",
+            "camunda:expression '${sms.send()}': not in the supported JUEL subset: method call send()",
         ),
         ('camunda:type="external"', "an external service task must name its topic (camunda:topic)"),
         (

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from engine.bpmn.juel import Unsupported, translate, translate_entry
+from engine.bpmn.juel import Unsupported, translate, translate_action, translate_entry
 from engine.bpmn.sandbox import SandboxedEnvironment
 
 DATA = {
@@ -102,7 +102,7 @@ def test_the_table_is_at_least_forty_expressions() -> None:
 
 
 REFUSED = [
-    ("execution.getVariable('x')", "method call getVariable()"),
+    ("execution.getProcessInstanceId()", "method call getProcessInstanceId()"),
     ("order.customer.getName()", "method call getName()"),
     ("a.getB().c", "method call getB()"),
     ("dateTime()", "function call dateTime()"),
@@ -148,3 +148,49 @@ def test_whole_entries(text: str, message: str) -> None:
 
 def test_a_whole_entry_is_translated() -> None:
     assert translate_entry(" ${order.total > 50} ") == "order['total'] > 50"
+
+
+@pytest.mark.parametrize(
+    ("text", "result_variable", "python"),
+    [
+        ("${true}", "", "True"),
+        ("${amount * 2}", "doubled", "doubled = amount * 2"),
+        ("${execution.setVariable('checked', amount > 10)}", "", "checked = amount > 10"),
+        ("${execution.setVariableLocal('x', order.total)}", "", "x = order['total']"),
+        ("${execution.getVariable('amount') + 1}", "next", "next = amount + 1"),
+    ],
+)
+def test_an_action_is_a_statement(text: str, result_variable: str, python: str) -> None:
+    assert translate_action(text, result_variable) == python
+
+
+@pytest.mark.parametrize(
+    ("text", "result_variable", "message"),
+    [
+        (
+            "${execution.setVariable(name, 1)}",
+            "",
+            "execution.setVariable() must name the variable with a string literal",
+        ),
+        ("${execution.setVariable('x')}", "", "execution.setVariable() takes a variable name and a value"),
+        ("${execution.setVariable('_x', 1)}", "", "execution.setVariable('_x'): not a variable name a process may use"),
+        ("${execution.setVariable('x', 1)}", "r", "execution.setVariable() has no value to keep in a result variable"),
+        (
+            "${a == execution.setVariable('x', 1)}",
+            "",
+            "execution.setVariable() stands only as a whole service task or listener expression",
+        ),
+        ("${1}", "class", "result variable 'class' is not a variable name a process may use"),
+        ("#{true}", "", "a deferred expression (#{…}); write ${…}"),
+        ("${bean.run()}", "", "method call run()"),
+    ],
+)
+def test_an_action_outside_the_subset_is_refused(text: str, result_variable: str, message: str) -> None:
+    with pytest.raises(Unsupported) as info:
+        translate_action(text, result_variable)
+    assert str(info.value) == message
+
+
+def test_set_variable_is_not_a_value_in_a_condition() -> None:
+    with pytest.raises(Unsupported, match="stands only as a whole"):
+        translate_entry("${execution.setVariable('x', 1)}")

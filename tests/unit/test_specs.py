@@ -65,6 +65,19 @@ def test_xsd_violation_names_line_and_element():
     assert any("XSD" in p.message and "bogus" in p.message and p.line == 8 for p in found)
 
 
+def test_an_xsd_violation_inside_an_element_without_id_names_its_owner():
+    """A conditional event definition without its condition has no id; the event has."""
+    source = doc(
+        LINEAR.replace(
+            '<bpmn:endEvent id="e"/>',
+            '<bpmn:intermediateCatchEvent id="wait">\n<bpmn:conditionalEventDefinition/>\n'
+            '</bpmn:intermediateCatchEvent>\n<bpmn:endEvent id="e"/>',
+        )
+    )
+    found = [p for p in problems(source) if "XSD" in p.message]
+    assert [(p.line, p.element_id) for p in found] == [(9, "wait")]
+
+
 def test_gateway_branch_without_condition():
     body = (
         '<bpmn:startEvent id="s"/><bpmn:sequenceFlow id="f0" sourceRef="s" targetRef="g"/>'

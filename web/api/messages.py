@@ -1,6 +1,7 @@
 """/api/v1/messages and /api/v1/signals: another system tells the cases waiting for something
 that it happened (engine/usecases/messages.py), for ``message.send``. A message reaches exactly
-one case (404 when none waits, 409 naming them when several do); a signal every case waiting."""
+one case (404 when none waits, 409 naming them when several do); a signal every case waiting.
+/api/v1/instances/<id>/trigger continues a case waiting at a receive task without a message."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from engine.usecases import messages
 
 from .common import actor, make_blueprint, writer
 
-bp = make_blueprint(  # two resources at the API's root: /messages and /signals
+bp = make_blueprint(  # resources at the API's root: /messages, /signals, /instances/<id>/trigger
     "messages", "", "Messages and signals: what cases wait for from outside"
 )
 
@@ -38,8 +39,17 @@ class SignalSchema(ma.Schema):
     variables = _VARIABLES
 
 
+class TriggerSchema(ma.Schema):
+    element = fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=200),
+        metadata={"description": "the element id of the receive task (without a message) the case waits at"},
+    )
+    variables = _VARIABLES
+
+
 class DeliverySchema(ma.Schema):
-    kind = fields.String(metadata={"description": "message or signal"})
+    kind = fields.String(metadata={"description": "message, signal or trigger"})
     name = fields.String()
     instance_ids = fields.List(fields.Integer(), metadata={"description": "the cases reached"})
     started = fields.List(
@@ -76,3 +86,14 @@ def send_signal(args: dict):
     """Broadcast a signal to every case waiting for it (none: an empty list)."""
     with writer() as s:
         return messages.send_signal(s, actor(), args["name"], variables=args["variables"])
+
+
+@bp.post("/instances/<int(max=2147483647):instance_id>/trigger")
+@bp.arguments(TriggerSchema)
+@bp.response(200, DeliverySchema)
+def trigger(args: dict, instance_id: int):
+    """Continue the case where it waits at a receive task that names no message (a plain wait
+    state; Camunda's ``runtimeService.trigger``), by that task's element id. 404 when the case
+    does not wait there, 409 when it is finished."""
+    with writer() as s:
+        return messages.trigger_task(s, actor(), instance_id, args["element"], args["variables"])

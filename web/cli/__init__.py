@@ -32,7 +32,7 @@ from .designer import rollback_command, versions_command
 from .external_tasks import external_tasks_group
 from .imports import export_command, import_command, ledger_command
 from .incidents import incidents_command, retry_command
-from .messages import message_command, signal_command
+from .messages import message_command, signal_command, trigger_command
 from .migration import migrate_cases_command
 from .ops import (
     db_group,
@@ -61,6 +61,7 @@ COMMANDS = (
     retry_command,
     message_command,
     signal_command,
+    trigger_command,
     external_tasks_group,
     fire_due_command,
     users_group,

@@ -1,6 +1,7 @@
 """Messages and signals from the command line (engine/usecases/messages.py): ``message NAME``
 delivers to the one case waiting for it (by ``--business-key``, by ``--correlate var=value``, or
-the only one waiting), ``signal NAME`` to every case waiting for it. For whoever has
+the only one waiting), ``signal NAME`` to every case waiting for it, ``trigger CASE ELEMENT``
+continues a case waiting at a receive task without a message. For whoever has
 ``message.send``, or the server's ``--operator`` (a script on the server, say)."""
 
 from __future__ import annotations
@@ -77,5 +78,29 @@ def signal_command(
             resolve_actor(session, username, as_operator),
             name,
             variables=dict(_parse_var(v) for v in variables),
+        )
+    emit(as_json, delivery, _reached)
+
+
+@click.command("trigger")
+@with_appcontext
+@click.argument("case_id", metavar="CASE", type=int)
+@click.argument("element")
+@_VAR
+@acting_options
+@json_option
+@use_case
+def trigger_command(
+    case_id: int, element: str, variables: tuple[str, ...], username: str | None, as_operator: bool, as_json: bool
+) -> None:
+    """Continue a case waiting at a receive task without a message, by its element id (exit 5
+    when it does not wait there, 3 when the case is finished)."""
+    with session_factory().begin() as session:
+        delivery = messages.trigger_task(
+            session,
+            resolve_actor(session, username, as_operator),
+            case_id,
+            element,
+            dict(_parse_var(v) for v in variables),
         )
     emit(as_json, delivery, _reached)

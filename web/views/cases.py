@@ -19,7 +19,7 @@ from flask import (
 from flask_babel import gettext as _
 
 from engine.errors import InvalidData
-from engine.usecases import attachments, audit_log, cases, comments
+from engine.usecases import attachments, audit_log, cases, comments, messages
 from engine.usecases.case_list import CaseListQuery, case_list_export, case_list_page
 from engine.usecases.cases import case_page
 from engine.usecases.definitions import definition_xml
@@ -148,6 +148,16 @@ def cancel(instance_id: int):
         flash(_("案件未撤销：%(why)s", why="；".join(field_messages(exc.field_errors).values())), "error")
     else:
         flash(_("案件已撤销。"), "success")
+    return redirect(url_for("cases.show", instance_id=instance_id))
+
+
+@bp.post("/cases/<int:instance_id>/trigger")
+def trigger(instance_id: int):
+    """Continue the case where it waits at a receive task without a message (the form names
+    the element); who may and what it waits at are the use case's (message.send)."""
+    with database.session_factory().begin() as s:
+        messages.trigger_task(s, current_actor(), instance_id, request.form.get("element", ""))
+    flash(_("案件已继续办理。"), "success")
     return redirect(url_for("cases.show", instance_id=instance_id))
 
 

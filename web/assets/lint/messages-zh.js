@@ -47,9 +47,7 @@ export var exact = {
   'Timer has no date, duration or cycle': '定时没有设置日期、时长或周期',
   'A send task is not supported: messages come from outside': '本引擎不支持发送任务：消息只能从外部送达',
   'Throwing a message is not supported: messages come from outside': '本引擎不支持抛出消息：消息只能从外部送达',
-  'Receive task names no message': '接收任务没有指定消息',
   // the engine's (engine/bpmn/checks.py and its neighbours)
-  'a receive task must name the message it waits for (messageRef)': '接收任务必须指定所等待的消息（messageRef）',
   'a multi-instance receive task is not supported': '不支持多实例的接收任务',
   'a send task is not supported: messages are delivered from outside (POST /api/v1/messages)':
     '不支持发送任务：消息只能从外部送达（POST /api/v1/messages）',
@@ -65,7 +63,7 @@ export var patterns = [
   [/^Form field <(.*)> is not a valid name$/, '表单字段「$1」的标识不是合法名称（字母或汉字开头，只含字母、汉字、数字和 _）'],
   [/^Form field <(.*)> is declared twice$/, '表单字段「$1」重复定义'],
   [/^Element <(.+)> cannot be run by this engine$/, '本引擎不能运行此类元素（$1）'],
-  [/^<(.+)> is not run by this engine$/, '本引擎不运行 $1（Java 类、监听器、连接器等）：请改用 Python 脚本任务'],
+  [/^<(.+)> is not run by this engine$/, '本引擎不运行 $1（Java 类、委托表达式、连接器等）：请改用表达式 ${…} 或 Python 脚本'],
   [/^<camunda:type> (.+) is not run by this engine$/, '本引擎不运行 camunda:type「$1」：服务任务只能是外部任务（external）'],
   [/^Script format <(.+)> is not run by this engine: scripts are Python$/, '脚本格式「$1」不受支持：脚本只能用 Python'],
   // the engine's
