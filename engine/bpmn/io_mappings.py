@@ -24,7 +24,7 @@ from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import MultiInstanceTask
 from SpiffWorkflow.task import Task
 
 from .camunda import CAMUNDA_NS, NSMAP
-from .juel import Unsupported, is_juel, translate_entry
+from .juel import Unsupported, translate_template
 
 IO = "io"
 _SHADOWED = "io_shadowed"  # a task's internal data: the case's values its inputs hid
@@ -36,8 +36,8 @@ def _value(node: etree._Element) -> dict[str, Any]:
     children = [c for c in node if isinstance(c.tag, str) and etree.QName(c).namespace == CAMUNDA_NS]
     if not children:
         text = (node.text or "").strip()
-        if is_juel(text) or text.startswith("#{"):
-            return {"expression": translate_entry(text)}
+        if "${" in text or "#{" in text:  # an expression, or a text with expressions in it
+            return {"expression": translate_template(text)}
         return {"text": node.text or ""}
     child = children[0]
     kind = etree.QName(child).localname

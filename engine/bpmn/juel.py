@@ -11,9 +11,10 @@ key of the case's data, which is JSON: ``a['b']``); string, number, ``true``, ``
 ``null`` literals; ``== != < > <= >=`` and ``eq ne lt gt le ge``; ``&& || !`` and ``and or
 not``; ``empty``; ``?:``; ``+ - * / % div mod`` and unary ``-``; parentheses;
 ``execution.getVariable('name')`` (the variable), and as a whole expression run for its
-effect, ``execution.setVariable('name', value)`` (:func:`translate_action`). Anything else
-— method and function calls, ``#{…}`` deferred expressions, lambdas, assignments,
-``;`` sequences, list or map literals, ``instanceof``, text around the ``${…}`` — raises
+effect, ``execution.setVariable('name', value)`` (:func:`translate_action`); where a text is
+expected, text around or between ``${…}`` (:func:`translate_template`). Anything else — method
+and function calls, ``#{…}`` deferred expressions, lambdas, assignments, ``;`` sequences, list
+or map literals, ``instanceof``, text around an expression where a value is expected — raises
 :class:`Unsupported`, whose message names the construct.
 
 What differs from JUEL (and is said in README "Writing processes"): values are not coerced
@@ -306,6 +307,9 @@ def translate_action(text: str, result_variable: str = "") -> str:
     ``camunda:expression``, an expression listener): ``execution.setVariable('x', e)``
     becomes ``x = e``; any other expression is evaluated, its value kept in
     ``result_variable`` when one is named (Camunda's ``camunda:resultVariable``)."""
+    if not (is_juel(text) and text.strip().count("${") == 1):
+        python = translate_template(text)  # a text (Camunda evaluates "true" to the text "true")
+        return f"{_result_variable(result_variable)} = {python}" if result_variable else python
     source = _entry_body(text).strip()
     try:
         tree = _parser().parse(source)
@@ -321,11 +325,70 @@ def translate_action(text: str, result_variable: str = "") -> str:
             raise Unsupported("execution.setVariable() has no value to keep in a result variable")
         return f"{_variable_name('execution.setVariable', arguments)} = {flat[1].text}"
     python = translate(source)
-    if not result_variable:
-        return python
-    if not result_variable.isidentifier() or keyword.iskeyword(result_variable) or result_variable.startswith("_"):
-        raise Unsupported(f"result variable {result_variable!r} is not a variable name a process may use")
-    return f"{result_variable} = {python}"
+    return f"{_result_variable(result_variable)} = {python}" if result_variable else python
+
+
+def _result_variable(name: str) -> str:
+    if not name.isidentifier() or keyword.iskeyword(name) or name.startswith("_"):
+        raise Unsupported(f"result variable {name!r} is not a variable name a process may use")
+    return name
+
+
+def translate_template(text: str) -> str:
+    """The Python for a text-valued entry (an assignee, a candidate, a mapping's source, a
+    parameter, a service task's expression): a whole ``${…}`` is its expression's value;
+    text around or between ``${…}`` (JUEL's composite expression, ``kermit_${loopCounter}``)
+    is that text with each expression's value written in, as JUEL coerces it to a string
+    (null as nothing, ``true`` / ``false``); a text without any is itself."""
+    stripped = text.strip()
+    if is_juel(stripped) and stripped.count("${") == 1:
+        return translate_entry(stripped)
+    parts = [_as_text(translate(body)) if is_expression else repr(body) for is_expression, body in _pieces(text)]
+    return " + ".join(parts) or "''"
+
+
+def _as_text(python: str) -> str:
+    try:  # a literal is written as its text at once (``is`` on a literal is a SyntaxWarning)
+        literal = ast.literal_eval(python)
+    except (ValueError, SyntaxError):
+        pass
+    else:
+        return repr("" if literal is None else str(literal).lower() if isinstance(literal, bool) else str(literal))
+    value = f"({python})"
+    return f"('' if {value} is None else 'true' if {value} is True else 'false' if {value} is False else str({value}))"
+
+
+def _pieces(text: str) -> list[tuple[bool, str]]:
+    """A composite text split into its literal parts (False) and the bodies of its
+    ``${…}`` (True); a ``}`` inside a string literal does not close an expression."""
+    pieces: list[tuple[bool, str]] = []
+    literal, i = "", 0
+    while i < len(text):
+        if text.startswith("#{", i):
+            raise Unsupported("a deferred expression (#{…}); write ${…}")
+        if not text.startswith("${", i):
+            literal += text[i]
+            i += 1
+            continue
+        end, quote = i + 2, ""
+        while end < len(text) and (quote or text[end] != "}"):
+            if quote and text[end] == "\\":
+                end += 1
+            elif text[end] == quote:
+                quote = ""
+            elif not quote and text[end] in "'\"":
+                quote = text[end]
+            end += 1
+        if end >= len(text):
+            raise Unsupported("the ${ is never closed with }")
+        if literal:
+            pieces.append((False, literal))
+            literal = ""
+        pieces.append((True, text[i + 2 : end]))
+        i = end + 1
+    if literal:
+        pieces.append((False, literal))
+    return pieces
 
 
 def is_juel(text: str) -> bool:

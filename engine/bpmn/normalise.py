@@ -47,7 +47,7 @@ from .camunda import (
 )
 from .cron_timers import cron_literal
 from .flow_repair import add_implicit_ends, add_implicit_splits, rename_reserved_ids
-from .juel import Unsupported, translate, translate_entry
+from .juel import Unsupported, translate, translate_entry, translate_template
 from .references import add_errors_named_by_ref, resolve_qualified_refs
 from .sandbox import compile_expression
 
@@ -222,7 +222,7 @@ def _expressions(root: etree._Element, file: str, result: Normalised) -> None:
     ):
         text = mapping.get("sourceExpression") or ""
         try:
-            mapping.set("sourceExpression", translate_entry(text))
+            mapping.set("sourceExpression", translate_template(text))
         except Unsupported as exc:
             refuse(
                 mapping.getparent().getparent(), "sourceExpression", text, f"not in the supported JUEL subset: {exc}"
@@ -275,7 +275,10 @@ def entry_python(entry: str) -> tuple[str, str]:
     if entry.startswith("${") and "}" not in entry:
         return entry, "the ${ is never closed with }"
     if not is_expression(entry) or entry.count("${") != 1:
-        return entry, "text around or between ${…} expressions (a composite expression) is not supported"
+        try:  # text around or between expressions: the text with their values (``kermit_${i}``)
+            return "${" + translate_template(entry) + "}", ""
+        except Unsupported as exc:
+            return entry, f"not in the supported JUEL subset: {exc}"
     try:
         return "${" + translate(expression_body(entry)) + "}", ""
     except Unsupported as exc:

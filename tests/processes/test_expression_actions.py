@@ -138,3 +138,28 @@ def test_a_failing_service_expression_stops_the_case_with_the_error(people):
         definitions.deploy(s, source.encode(), "acts.bpmn", OPERATOR)
     with pytest.raises(Exception, match="total"):
         act(people, "clerk", cases.start_instance, "acts", {"amount": 7}, validate=False)
+
+
+def test_text_with_expressions_in_it_is_written_with_their_values(people):
+    """JUEL's composite expressions: a service task's text result and an input parameter."""
+    source = SERVICE.replace(
+        'camunda:expression="${true}"',
+        'camunda:expression="第${amount}号-${missing}" camunda:resultVariable="label"',
+    ).replace(
+        '<sequenceFlow id="f1" sourceRef="start" targetRef="double" />',
+        '<sequenceFlow id="f1" sourceRef="start" targetRef="double" />'
+        '<scriptTask id="copy"><extensionElements><camunda:inputOutput>'
+        '<camunda:inputParameter name="greeting">你好 ${name}！</camunda:inputParameter>'
+        '<camunda:outputParameter name="said">${greeting}</camunda:outputParameter>'
+        "</camunda:inputOutput></extensionElements><script>pass</script></scriptTask>",
+    )
+    source = source.replace('sourceRef="start" targetRef="double"', 'sourceRef="start" targetRef="copy"').replace(
+        "<scriptTask", '<sequenceFlow id="f0" sourceRef="copy" targetRef="double" /><scriptTask'
+    )
+    with people.begin() as s:
+        definitions.deploy(s, source.encode(), "acts.bpmn", OPERATOR)
+    case_id = act(
+        people, "clerk", cases.start_instance, "acts", {"amount": 7, "missing": None, "name": "张三"}, validate=False
+    ).id
+    got = variables(people, case_id)
+    assert (got["label"], got["said"]) == ("第7号-", "你好 张三！")

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from engine.bpmn.juel import Unsupported, translate, translate_action, translate_entry
+from engine.bpmn.juel import Unsupported, translate, translate_action, translate_entry, translate_template
 from engine.bpmn.sandbox import SandboxedEnvironment
 
 DATA = {
@@ -194,3 +194,39 @@ def test_an_action_outside_the_subset_is_refused(text: str, result_variable: str
 def test_set_variable_is_not_a_value_in_a_condition() -> None:
     with pytest.raises(Unsupported, match="stands only as a whole"):
         translate_entry("${execution.setVariable('x', 1)}")
+
+
+@pytest.mark.parametrize(
+    ("text", "data", "value"),
+    [
+        ("kermit_${loopCounter}", {"loopCounter": 2}, "kermit_2"),
+        ("Prefix${missing}", {"missing": None}, "Prefix"),
+        ("${a} and ${b}", {"a": True, "b": False}, "true and false"),
+        ("x${'}'}y", {}, "x}y"),
+        ("plain text", {}, "plain text"),
+        ("${order.total}", {"order": {"total": 5}}, 5),  # a whole expression keeps its type
+    ],
+)
+def test_a_text_with_expressions_in_it_is_that_text_with_their_values(text: str, data: dict, value: object) -> None:
+    """JUEL's composite expression: each ``${…}`` coerced to a string as JUEL does."""
+    assert SandboxedEnvironment({}).evaluate(translate_template(text), dict(data)) == value
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("user_${id", "the ${ is never closed with }"),
+        ("user_#{id}", "a deferred expression (#{…}); write ${…}"),
+        ("user_${id.name()}", "method call name()"),
+    ],
+)
+def test_a_text_with_an_expression_outside_the_subset_is_refused(text: str, message: str) -> None:
+    with pytest.raises(Unsupported) as info:
+        translate_template(text)
+    assert str(info.value) == message
+
+
+def test_a_literal_service_expression_does_nothing_or_keeps_the_text() -> None:
+    """Camunda evaluates ``camunda:expression="true"`` to the text "true"."""
+    assert translate_action("true") == "'true'"
+    assert translate_action("true", "result") == "result = 'true'"
