@@ -108,9 +108,11 @@ class ProcessDefinition(Base):
     key: Mapped[str] = mapped_column(String(200))
     version: Mapped[int] = mapped_column(Integer)
     name: Mapped[str] = mapped_column(String(500))
-    bpmn_xml: Mapped[str] = mapped_column(Text)
+    # the document and its parsed spec (tens of kilobytes) are read when asked for: starting a
+    # case or listing the processes needs the row, and the spec comes from the process cache
+    bpmn_xml: Mapped[str] = mapped_column(Text, deferred=True)
     content_hash: Mapped[str] = mapped_column(String(64))
-    spec_json: Mapped[str] = mapped_column(Text)
+    spec_json: Mapped[str] = mapped_column(Text, deferred=True)
     source_file: Mapped[str] = mapped_column(String(500))
     deployed_by: Mapped[str] = mapped_column(String(64))
     deployed_at: Mapped[datetime]

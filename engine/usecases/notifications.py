@@ -172,10 +172,11 @@ def notify(
     return rows
 
 
-def _about(session: Session, item: WorkItem | ItemRow) -> dict[str, Any]:
-    """The task and the case a notification is about."""
-    title = session.scalar(select(ProcessInstance.title).where(ProcessInstance.id == item.instance_id)) or ""
-    return {"task": item.name, "case": title}
+def _about(session: Session, item: WorkItem | ItemRow, case_title: str | None = None) -> dict[str, Any]:
+    """The task and the case a notification is about (``case_title``: when the caller has it)."""
+    if case_title is None:
+        case_title = session.scalar(select(ProcessInstance.title).where(ProcessInstance.id == item.instance_id))
+    return {"task": item.name, "case": case_title or ""}
 
 
 # Set while a ledger's case is replayed (``held_back``): the tasks it passes through were done
@@ -193,14 +194,19 @@ def held_back() -> Iterator[None]:
 
 
 def notify_task(
-    session: Session, item: WorkItem | ItemRow, but: str | None = None, handed_by: str | None = None
+    session: Session,
+    item: WorkItem | ItemRow,
+    but: str | None = None,
+    handed_by: str | None = None,
+    case_title: str | None = None,
 ) -> None:
     """A task arrived: tell whoever may act on it (not ``but``, who just acted and sees it
-    anyway); ``handed_by``: a colleague handed it over."""
+    anyway); ``handed_by``: a colleague handed it over; ``case_title``: the case's, when the
+    caller holds the case (saves reading it)."""
     if _held_back.get():
         return
     recipients = {u: g for u, g in holders(session, item).items() if u != but}
-    params = {**_about(session, item), **({"handed_by": handed_by} if handed_by else {})}
+    params = {**_about(session, item, case_title), **({"handed_by": handed_by} if handed_by else {})}
     notify(
         session,
         NotificationKind.TASK,

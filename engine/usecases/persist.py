@@ -39,6 +39,8 @@ def save_instance(
     process: ParsedProcess,
     ready_before: Sequence[ItemRow] | None = None,
     acting: str | None = None,
+    *,
+    fresh: bool = False,
 ) -> list[ItemRow]:
     """Store the workflow, sync work items and timers; return the ready work items.
 
@@ -46,37 +48,29 @@ def save_instance(
     the caller read them after locking it (saves reading them again). ``acting``: the person
     whose action this is (not told of the tasks it gives them: they see them at once). What the caller
     changed through the session is flushed first; the rest is written by prebuilt
-    statements (``storage.writes``)."""
+    statements (``storage.writes``). ``fresh``: the case was just inserted with this very
+    workflow (``create_case``): nothing of it is stored yet to read or to write again."""
     try:
         session.flush()
     except StaleDataError:
         raise Conflict(CHANGED_MEANWHILE) from None
     now = clock.now()
     fired = runtime.fired_timers(workflow)
-    status, ended_at = instance.status, instance.ended_at
-    if workflow.completed and status == InstanceStatus.RUNNING:
-        status, ended_at = InstanceStatus.COMPLETED, now
-    runtime.keep_deadlines(workflow)
-    if not writes.update_case(
-        session,
-        instance,
-        workflow_json=runtime.dump(workflow),
-        serializer_version=SERIALIZER_VERSION,
-        updated_at=now,
-        status=status,
-        ended_at=ended_at,
-    ):
-        raise Conflict(CHANGED_MEANWHILE)
+    if fresh:
+        status = instance.status
+    else:
+        status = _store(session, instance, workflow, runtime, now)
     workflow_cache.hold(session, instance, workflow, process)  # as just written: nothing has read it since
     case_facts.write(session, instance, process.key, runtime.variables(workflow), workflow)
     if ready_before is None:
-        ready_before = repo.ready_item_rows(session, instance.id)
+        ready_before = [] if fresh else repo.ready_item_rows(session, instance.id)
     ready_items = sync_work_items(session, instance, workflow, runtime, process, now, ready_before, acting)
     desired = {(t.task_id, TimerKind.BPMN): (t.bpmn_id, t.due_at) for t in runtime.waiting_timers(workflow)}
     desired |= {(w.task_id, TimerKind.TASK_DUE): (w.bpmn_id, w.due_at) for w in ready_items if w.due_at is not None}
     desired |= reminder_timers(runtime, ready_items)
-    fired_rows = sync_timers(session, instance, desired, now, fired={f.task_id for f in fired})
-    awaited = sync_subscriptions(session, instance, runtime, workflow if status == InstanceStatus.RUNNING else None)
+    fired_rows = sync_timers(session, instance, desired, now, fired={f.task_id for f in fired}, fresh=fresh)
+    running = workflow if status == InstanceStatus.RUNNING else None
+    awaited = sync_subscriptions(session, instance, runtime, running, fresh=fresh)
     # an external task waits for a worker, who fetches it (the external tasks use cases): not stuck
     if external_tasks.used_by(process):
         running = workflow if status == InstanceStatus.RUNNING else None
@@ -91,6 +85,35 @@ def save_instance(
         _record_stuck(session, instance, workflow, runtime)
     calls.after_save(session, instance, workflow, runtime, process)
     return ready_items
+
+
+def _outcome(
+    workflow: BpmnWorkflow, instance: ProcessInstance, now: datetime
+) -> tuple[InstanceStatus, datetime | None]:
+    """The case's status and end once the engine moved it: completed when its workflow is."""
+    if workflow.completed and instance.status == InstanceStatus.RUNNING:
+        return InstanceStatus.COMPLETED, now
+    return instance.status, instance.ended_at
+
+
+def _store(
+    session: Session, instance: ProcessInstance, workflow: BpmnWorkflow, runtime: Runtime, now: datetime
+) -> InstanceStatus:
+    """Write the workflow and the status it gives the case, if no one else wrote the case
+    since it was read (Conflict otherwise); the status."""
+    status, ended_at = _outcome(workflow, instance, now)
+    runtime.keep_deadlines(workflow)
+    if not writes.update_case(
+        session,
+        instance,
+        workflow_json=runtime.dump(workflow),
+        serializer_version=SERIALIZER_VERSION,
+        updated_at=now,
+        status=status,
+        ended_at=ended_at,
+    ):
+        raise Conflict(CHANGED_MEANWHILE)
+    return status
 
 
 def create_case(
@@ -112,43 +135,55 @@ def create_case(
     see engine/usecases/calls.py) and save it; the case and its ready work items.
     ``on_created``: what to record once it has its id, before the save moves anything on."""
     now = clock.now()
+    runtime.keep_deadlines(workflow)
     instance = ProcessInstance(
         definition_id=definition_id,
         business_key=business_key,
         title=title,
         status=InstanceStatus.RUNNING,
-        workflow_json="",
-        serializer_version="",
         started_by=started_by,
         starter_unit=starter_unit,
         started_at=now,
         updated_at=now,
         **links,
     )
+    # written once, as the engine left it: no empty row first and the workflow after
+    instance.status, instance.ended_at = _outcome(workflow, instance, now)
+    instance.workflow_json, instance.serializer_version = runtime.dump(workflow), SERIALIZER_VERSION
     session.add(instance)
     session.flush()
     if on_created is not None:
         on_created(instance)
-    return instance, save_instance(session, instance, workflow, runtime, process, acting=acting)
+    return instance, save_instance(session, instance, workflow, runtime, process, acting=acting, fresh=True)
 
 
 def sync_subscriptions(
-    session: Session, instance: ProcessInstance, runtime: Runtime, workflow: BpmnWorkflow | None
+    session: Session,
+    instance: ProcessInstance,
+    runtime: Runtime,
+    workflow: BpmnWorkflow | None,
+    *,
+    fresh: bool = False,
 ) -> int:
     """Make the case's ``subscriptions`` rows what the workflow now waits for (none when it
-    is not running): the index messages and signals are correlated by. Returns how many."""
+    is not running): the index messages and signals are correlated by. Returns how many.
+    ``fresh``: a case just inserted, which has none yet."""
     wanted = {
         (e.task_id, SubscriptionKind(e.kind), e.name[:200]): e.bpmn_id[:200]
         for e in (runtime.waiting_events(workflow) if workflow is not None else ())
     }
-    have = {
-        (row.task_id, row.kind, row.name): row.id
-        for row in session.execute(
-            select(Subscription.id, Subscription.task_id, Subscription.kind, Subscription.name).where(
-                Subscription.instance_id == instance.id
+    have = (
+        {}
+        if fresh
+        else {
+            (row.task_id, row.kind, row.name): row.id
+            for row in session.execute(
+                select(Subscription.id, Subscription.task_id, Subscription.kind, Subscription.name).where(
+                    Subscription.instance_id == instance.id
+                )
             )
-        )
-    }
+        }
+    )
     gone = [row_id for key, row_id in have.items() if key not in wanted]
     if gone:
         session.execute(delete(Subscription).where(Subscription.id.in_(gone)))
@@ -209,7 +244,7 @@ def sync_work_items(
             task = replace(task, name=round_name(session, task.name, task.item, units))
         item = _item_row(instance, task, now)
         writes.insert_item(session, item, task.due_rule.to_dict() if task.due_rule else None)
-        notifications.notify_task(session, item, but=acting)
+        notifications.notify_task(session, item, but=acting, case_title=instance.title)
         ready_items.append(item)
     return ready_items
 
@@ -303,6 +338,8 @@ def sync_timers(
     desired: dict[tuple[str, TimerKind], tuple[str, datetime]],
     now: datetime | None = None,
     fired: Collection[str] = (),
+    *,
+    fresh: bool = False,
 ) -> dict[str, tuple[int, datetime]]:
     """Make the case's pending timers what ``desired`` says, reading only the pending ones:
     a fired or cancelled row of a desired timer is re-armed by ``writes.arm_timers``.
@@ -310,7 +347,8 @@ def sync_timers(
     ``fired``: the task ids of the BPMN timers the engine just fired; their rows are marked
     fired (a cycle's row waits for its next time). Returns those rows' (id, due time)."""
     now = now or clock.now()
-    pending = {(t.task_id, t.kind): t for t in repo.pending_timers_of_instance(session, instance.id)}
+    stored = () if fresh else repo.pending_timers_of_instance(session, instance.id)  # fresh: a new case has none
+    pending = {(t.task_id, t.kind): t for t in stored}
     changes: list[tuple[Timer, dict[str, Any]]] = []
     fired_rows = {
         task_id: (row.id, row.due_at)
