@@ -110,6 +110,8 @@ def reject_malformed_json() -> Response | None:
     reads (400), and text with an unpaired surrogate (``"\\ud800"``: valid JSON, not
     valid Unicode, refused by every database's UTF-8), named by its field (422)."""
     too_deep = {"json": f"nested more than {MAX_JSON_DEPTH} levels deep"}
+    if not _has_body():
+        return None
     try:
         body = request.get_json(silent=True)
     except RecursionError:
@@ -129,18 +131,17 @@ def reject_malformed_json() -> Response | None:
     return None
 
 
+def _has_body() -> bool:
+    """Whether the request carries a body (most reads carry none: nothing to parse)."""
+    return bool(request.content_length) or "chunked" in request.headers.get("Transfer-Encoding", "").lower()
+
+
 def reject_nul() -> Response | None:
     """No database stores a NUL character in text (PostgreSQL refuses it): say so up front."""
-    found = [
-        name
-        for name, value in (
-            ("path", request.path),
-            ("query", request.args.to_dict(flat=False)),
-            ("form", request.form.to_dict(flat=False)),
-            ("json", request.get_json(silent=True)),
-        )
-        if _has_nul(value)
-    ]
+    parts: list[tuple[str, Any]] = [("path", request.path), ("query", request.args.to_dict(flat=False))]
+    if _has_body():
+        parts += [("form", request.form.to_dict(flat=False)), ("json", request.get_json(silent=True))]
+    found = [name for name, value in parts if _has_nul(value)]
     if found:
         return json_error(
             422,
