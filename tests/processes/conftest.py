@@ -12,8 +12,8 @@ from sqlalchemy import select
 
 from engine import clock
 from engine.usecases import cases, tasks, timers
-from storage.enums import WorkItemState
-from storage.models import ProcessInstance, WorkItem
+from storage.enums import InstanceStatus, WorkItemState
+from storage.models import ProcessInstance, Subscription, WorkItem
 from tests.world import act, create_people
 from tests.world import deploy as deploy_files
 
@@ -68,6 +68,19 @@ def variables(factory, instance_id) -> dict:
 
 def detail(factory, instance_id):
     return act(factory, "clerk", cases.instance_detail, instance_id)
+
+
+def subscriptions(factory, case_id=None) -> list[tuple[int, str, str, str]]:
+    with factory() as s:
+        query = select(Subscription).order_by(Subscription.id)
+        if case_id is not None:
+            query = query.where(Subscription.instance_id == case_id)
+        return [(r.instance_id, r.bpmn_id, r.kind.value, r.name) for r in s.scalars(query)]
+
+
+def status(factory, case_id) -> InstanceStatus:
+    with factory() as s:
+        return s.get(ProcessInstance, case_id).status
 
 
 def at(iso: str) -> datetime:

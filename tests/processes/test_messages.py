@@ -11,11 +11,11 @@ from sqlalchemy import select
 from engine.errors import Conflict, InvalidBpmn, NotAllowed, NotFound
 from engine.usecases import cases, incidents, messages
 from storage.enums import InstanceStatus
-from storage.models import AuditEntry, ProcessInstance, Subscription
+from storage.models import AuditEntry, ProcessInstance
 from tests.world import create_people
 from tests.world import deploy as deploy_fixtures
 
-from .conftest import act, do, open_ids, variables
+from .conftest import act, do, open_ids, status, subscriptions, variables
 
 
 @pytest.fixture
@@ -27,19 +27,6 @@ def township(people):
 
 def start(factory, key, business_key=None, **data) -> int:
     return act(factory, "clerk", cases.start_instance, key, data, business_key=business_key, validate=False).id
-
-
-def subscriptions(factory, case_id=None) -> list[tuple[int, str, str, str]]:
-    with factory() as s:
-        query = select(Subscription).order_by(Subscription.id)
-        if case_id is not None:
-            query = query.where(Subscription.instance_id == case_id)
-        return [(r.instance_id, r.bpmn_id, r.kind.value, r.name) for r in s.scalars(query)]
-
-
-def status(factory, case_id) -> InstanceStatus:
-    with factory() as s:
-        return s.get(ProcessInstance, case_id).status
 
 
 def test_a_message_by_business_key_reaches_its_receive_task_with_its_variables(township):
