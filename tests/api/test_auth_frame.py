@@ -132,3 +132,18 @@ def test_every_change_holds_from_the_next_request_on_another_app_instance(world,
     ]
     assert other.test_client().delete(f"/api/v1/me/tokens/{first['id']}", headers=revoking).status_code == 200
     assert serving.get("/me").status_code == 401
+
+
+def test_a_token_request_neither_reads_nor_writes_a_session_cookie(world):
+    """A program's request carries no session: even a cookie sent with it is not signed in
+    (the token decides), and no Set-Cookie comes back; the session-cookie API works as before."""
+    browser, _csrf = world.browser("clerk")
+    cookie_answer = browser.get("/me")
+    assert cookie_answer.status_code == 200 and cookie_answer.get_json()["username"] == "clerk"
+    # the same client (its cookie says clerk) with fin's token: fin, and no cookie written
+    with_token = browser.client.get("/api/v1/me", headers={"Authorization": f"Bearer {world.token('fin')}"})
+    assert with_token.status_code == 200 and with_token.get_json()["username"] == "fin"
+    assert "Set-Cookie" not in with_token.headers
+    # a page with a proxy's basic authentication keeps its session
+    page = browser.client.get("/", headers={"Authorization": "Basic Y2xlcms6eA=="})
+    assert page.status_code == 200
