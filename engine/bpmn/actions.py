@@ -29,7 +29,8 @@ from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import MultiInstanceTask
 from SpiffWorkflow.task import Task
 
 from ..errors import Problem, ScriptError
-from .camunda import CAMUNDA_NS, NSMAP, PYTHON_FORMATS
+from .camunda import CAMUNDA_NS, NSMAP, PYTHON_FORMATS, camunda_value
+from .documents import problem_at
 from .juel import Unsupported, translate_action
 from .sandbox import compile_script
 
@@ -44,26 +45,18 @@ _TASK_EVENTS = {"create": "start", "complete": "end"}
 _NOT_LISTENED = {"process", "subProcess", "transaction", "adHocSubProcess", "callActivity", "sequenceFlow"}
 
 
-def _problem(file: str, node: etree._Element, message: str) -> Problem:
-    return Problem(message, file, node.sourceline, node.get("id"))
-
-
-def _camunda(node: etree._Element, name: str) -> str:
-    return (node.get(f"{{{CAMUNDA_NS}}}{name}") or "").strip()
-
-
 def translate_actions(root: etree._Element, file: str) -> list[Problem]:
     """Rewrite ``root``'s service task expressions and listeners in place (see the module's
     doc); what cannot be run, as problems."""
     problems: list[Problem] = []
     for task in root.xpath(".//bpmn:serviceTask[@camunda:expression]", namespaces=NSMAP):
-        text, result = _camunda(task, "expression"), _camunda(task, "resultVariable")
+        text, result = camunda_value(task, "expression"), camunda_value(task, "resultVariable")
         try:
             task.set(SERVICE_SCRIPT, translate_action(text, result))
         except Unsupported as exc:
             task.set(SERVICE_SCRIPT, "")  # refused here: not also "names no implementation"
             problems.append(
-                _problem(file, task, f"camunda:expression {text!r}: not in the supported JUEL subset: {exc}")
+                problem_at(file, task, f"camunda:expression {text!r}: not in the supported JUEL subset: {exc}")
             )
         for name in ("expression", "resultVariable"):
             task.attrib.pop(f"{{{CAMUNDA_NS}}}{name}", None)
@@ -76,7 +69,7 @@ def translate_actions(root: etree._Element, file: str) -> list[Problem]:
         code, code_why = _code(listener)
         listener.getparent().remove(listener)
         if why or code_why:
-            problems.append(_problem(file, owner, f"{what}: {why or code_why}"))
+            problems.append(problem_at(file, owner, f"{what}: {why or code_why}"))
             continue
         stored: dict[str, list[str]] = json.loads(owner.get(LISTENERS) or "{}")
         stored.setdefault(event, []).append(code)
@@ -96,7 +89,7 @@ def _event(listener: etree._Element, owner: etree._Element) -> tuple[str, str]:
         return _TASK_EVENTS[event], ""
     if kind in _NOT_LISTENED:
         return "", f"a listener on a {kind} is not run; put it on a task or an event"
-    if kind == "serviceTask" and _camunda(owner, "type") == "external":
+    if kind == "serviceTask" and camunda_value(owner, "type") == "external":
         return "", "a listener on an external task is not run; put it on the task before or after"
     if event not in ("start", "end"):
         return "", f"event {event!r} is not run (only start and end)"

@@ -121,6 +121,11 @@ def _camunda(node: etree._Element, name: str) -> str | None:
     return str(value) if value is not None else None
 
 
+def camunda_value(node: etree._Element, name: str) -> str:
+    """A ``camunda:`` attribute of ``node``, stripped ("" when it has none)."""
+    return (node.get(f"{{{CAMUNDA_NS}}}{name}") or "").strip()
+
+
 def read_form(node: etree._Element) -> FormSpec:
     fields = []
     for xml_field in node.xpath("./bpmn:extensionElements/camunda:formData/camunda:formField", namespaces=NSMAP):

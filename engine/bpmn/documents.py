@@ -12,7 +12,7 @@ from lxml import etree
 from SpiffWorkflow.bpmn.parser.BpmnParser import BpmnValidator
 
 from ..errors import InvalidBpmn, Problem
-from .camunda import BPMN_NS
+from .camunda import BPMN_NS, NSMAP
 
 _MODEL_NAMESPACES = {
     BPMN_NS,
@@ -133,3 +133,9 @@ def owner_of(node: etree._Element) -> etree._Element:
     while node.get("id") is None and node.getparent() is not None:
         node = node.getparent()
     return node
+
+
+def process_id_of(node: etree._Element) -> str:
+    """The id of the process ``node`` is in (or is): what a deploy warning is filed under."""
+    process = node.xpath("ancestor-or-self::bpmn:process[1]", namespaces=NSMAP)
+    return (process[0].get("id") or "") if process else ""

@@ -24,6 +24,7 @@ from lxml import etree
 
 from ..errors import Problem
 from .camunda import BPMN_NS, NSMAP
+from .documents import process_id_of
 
 RESERVED_IDS = ("Start", "End")
 # references to an element by its id: attributes, and elements whose text is an id
@@ -106,12 +107,7 @@ def add_implicit_ends(root: etree._Element, file: str, warn: dict[str, list[Prob
             flow_id = _fresh(f"Flow_{source}_to_{end_id}", taken)
             etree.SubElement(container, f"{{{BPMN_NS}}}endEvent", id=end_id)
             etree.SubElement(container, f"{{{BPMN_NS}}}sequenceFlow", id=flow_id, sourceRef=source, targetRef=end_id)
-            process = (
-                container
-                if _local(container) == "process"
-                else container.xpath("ancestor::bpmn:process[1]", namespaces=NSMAP)[0]
-            )
-            warn.setdefault(process.get("id") or "", []).append(
+            warn.setdefault(process_id_of(container), []).append(
                 Problem(
                     f"no sequence flow leaves {source!r}: its path ends there (an end event {end_id!r} was added)",
                     file,
@@ -163,7 +159,7 @@ def add_implicit_splits(root: etree._Element, file: str, warn: dict[str, list[Pr
                 container, f"{{{BPMN_NS}}}sequenceFlow", id=flow_id, sourceRef=source, targetRef=gateway_id
             )
             how = "those whose condition holds are taken (an inclusive" if conditioned else "all are taken (a parallel"
-            warn.setdefault(_process_of(container), []).append(
+            warn.setdefault(process_id_of(container), []).append(
                 Problem(
                     f"{len(outgoing)} sequence flows leave {source!r}: {how} gateway {gateway_id!r} was added)",
                     file,
@@ -171,9 +167,3 @@ def add_implicit_splits(root: etree._Element, file: str, warn: dict[str, list[Pr
                     source,
                 )
             )
-
-
-def _process_of(container: etree._Element) -> str:
-    if _local(container) == "process":
-        return container.get("id") or ""
-    return container.xpath("ancestor::bpmn:process[1]", namespaces=NSMAP)[0].get("id") or ""

@@ -46,6 +46,7 @@ from .camunda import (
     split_entries,
 )
 from .cron_timers import cron_literal
+from .documents import owner_of
 from .flow_repair import add_implicit_ends, add_implicit_splits, rename_reserved_ids
 from .juel import Unsupported, translate, translate_entry, translate_template
 from .references import add_errors_named_by_ref, resolve_qualified_refs
@@ -64,15 +65,9 @@ class Normalised:
     warnings: dict[str, list[Problem]] = field(default_factory=dict)
 
 
-def _owner(node: etree._Element) -> etree._Element:
-    while node.get("id") is None and node.getparent() is not None:
-        node = node.getparent()
-    return node
-
-
 def _problem(file: str, node: etree._Element, message: str) -> Problem:
-    owner = _owner(node)
-    return Problem(message, file, node.sourceline, owner.get("id"))
+    """At ``node``'s line, named by the element it belongs to."""
+    return Problem(message, file, node.sourceline, owner_of(node).get("id"))
 
 
 def prefix_of(node: etree._Element, name: str) -> str:

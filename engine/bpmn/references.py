@@ -19,6 +19,7 @@ from lxml import etree
 
 from ..errors import Problem
 from .camunda import BPMN_NS, NSMAP
+from .documents import owner_of, process_id_of
 
 # the element (BPMN local name) → its attribute that refers to a root element, and that
 # element's kind
@@ -30,17 +31,6 @@ _REFERENCES = {
     "errorEventDefinition": ("errorRef", "error"),
     "escalationEventDefinition": ("escalationRef", "escalation"),
 }
-
-
-def _owner(node: etree._Element) -> etree._Element:
-    while node.get("id") is None and node.getparent() is not None:
-        node = node.getparent()
-    return node
-
-
-def _process_id(node: etree._Element) -> str:
-    process = node.xpath("ancestor-or-self::bpmn:process[1]", namespaces=NSMAP)
-    return (process[0].get("id") or "") if process else ""
 
 
 def resolve_qualified_refs(root: etree._Element, file: str) -> list[Problem]:
@@ -61,7 +51,7 @@ def resolve_qualified_refs(root: etree._Element, file: str) -> list[Problem]:
             node.set(attribute, local)
             continue
         where = "is not declared" if namespace is None else f"is bound to {namespace!r}"
-        owner = _owner(node)
+        owner = owner_of(node)
         problems.append(
             Problem(
                 f"{attribute} {value!r}: the prefix {prefix!r} {where}, not to this document's "
@@ -82,8 +72,8 @@ def add_errors_named_by_ref(root: etree._Element, file: str, warn: dict[str, lis
             continue
         declared.add(ref)
         root.append(etree.Element(f"{{{BPMN_NS}}}error", id=ref, name=ref, errorCode=ref))
-        owner = _owner(definition)
-        warn.setdefault(_process_id(definition), []).append(
+        owner = owner_of(definition)
+        warn.setdefault(process_id_of(definition), []).append(
             Problem(
                 f"errorRef {ref!r} names no <error>: read as the error code {ref!r} (as Camunda reads it)",
                 file,

@@ -8,7 +8,8 @@ from lxml import etree
 
 from ..errors import Problem, ScriptError
 from .actions import SERVICE_SCRIPT
-from .camunda import CAMUNDA_NS, NSMAP
+from .camunda import NSMAP, camunda_value
+from .documents import problem_at
 from .sandbox import compile_expression
 
 CALL_BINDINGS = frozenset({"latest", "deployment", "version", "versionTag"})
@@ -16,14 +17,6 @@ _MAPPING_ATTRIBUTES = frozenset({"source", "sourceExpression", "target", "variab
 _SERVICE_IMPLEMENTATIONS = ("class", "delegateExpression", "expression")
 MAX_TOPIC = 200  # what the external_tasks table's topic column holds
 PRIORITY_LIMIT = 2**31 - 1  # and its priority column
-
-
-def _problem(file: str, node: etree._Element, message: str) -> Problem:
-    return Problem(message, file, node.sourceline, node.get("id"))
-
-
-def _camunda(node: etree._Element, name: str) -> str:
-    return (node.get(f"{{{CAMUNDA_NS}}}{name}") or "").strip()
 
 
 def waiting_task_problems(process: etree._Element, file: str) -> list[Problem]:
@@ -38,23 +31,23 @@ def waiting_task_problems(process: etree._Element, file: str) -> list[Problem]:
 def _call_problems(call: etree._Element, file: str) -> list[Problem]:
     problems = []
     called = (call.get("calledElement") or "").strip()
-    if _camunda(call, "caseRef"):
-        return [_problem(file, call, "calls a CMMN case (camunda:caseRef): CMMN is not run by this engine")]
+    if camunda_value(call, "caseRef"):
+        return [problem_at(file, call, "calls a CMMN case (camunda:caseRef): CMMN is not run by this engine")]
     if not called:
-        problems.append(_problem(file, call, "a call activity must name the process it calls (calledElement)"))
+        problems.append(problem_at(file, call, "a call activity must name the process it calls (calledElement)"))
     elif "${" in called or "#{" in called:
         problems.append(
-            _problem(file, call, f"calledElement {called!r}: an expression is not supported; name the process's id")
+            problem_at(file, call, f"calledElement {called!r}: an expression is not supported; name the process's id")
         )
-    binding = _camunda(call, "calledElementBinding") or "latest"
+    binding = camunda_value(call, "calledElementBinding") or "latest"
     if binding not in CALL_BINDINGS:
         problems.append(
-            _problem(file, call, f"calledElementBinding {binding!r}: one of {', '.join(sorted(CALL_BINDINGS))}")
+            problem_at(file, call, f"calledElementBinding {binding!r}: one of {', '.join(sorted(CALL_BINDINGS))}")
         )
-    elif binding == "version" and not _camunda(call, "calledElementVersion").isdigit():
-        problems.append(_problem(file, call, "calledElementBinding 'version' needs calledElementVersion (a number)"))
-    elif binding == "versionTag" and not _camunda(call, "calledElementVersionTag"):
-        problems.append(_problem(file, call, "calledElementBinding 'versionTag' needs calledElementVersionTag"))
+    elif binding == "version" and not camunda_value(call, "calledElementVersion").isdigit():
+        problems.append(problem_at(file, call, "calledElementBinding 'version' needs calledElementVersion (a number)"))
+    elif binding == "versionTag" and not camunda_value(call, "calledElementVersionTag"):
+        problems.append(problem_at(file, call, "calledElementBinding 'versionTag' needs calledElementVersionTag"))
     for mapping in call.xpath(
         "./bpmn:extensionElements/camunda:in | ./bpmn:extensionElements/camunda:out", namespaces=NSMAP
     ):
@@ -66,48 +59,48 @@ def _mapping_problems(call: etree._Element, mapping: etree._Element, file: str) 
     what = f"camunda:{etree.QName(mapping).localname}"
     unknown = sorted(set(mapping.attrib) - _MAPPING_ATTRIBUTES)
     if unknown:
-        return [_problem(file, call, f"{what}: attribute {unknown[0]!r} is not supported")]
+        return [problem_at(file, call, f"{what}: attribute {unknown[0]!r} is not supported")]
     if mapping.get("variables") not in (None, "all"):
-        return [_problem(file, call, f"{what} variables={mapping.get('variables')!r}: only 'all' is supported")]
+        return [problem_at(file, call, f"{what} variables={mapping.get('variables')!r}: only 'all' is supported")]
     if mapping.get("businessKey") is not None:
         if etree.QName(mapping).localname != "in":
-            return [_problem(file, call, f"{what}: businessKey is passed to the called case (camunda:in) only")]
+            return [problem_at(file, call, f"{what}: businessKey is passed to the called case (camunda:in) only")]
         return []
     if mapping.get("variables") == "all":
         return []
     source, expression, target = mapping.get("source"), mapping.get("sourceExpression"), mapping.get("target")
     if not target or not target.isidentifier():
-        return [_problem(file, call, f"{what}: target {target!r} must be a variable name")]
+        return [problem_at(file, call, f"{what}: target {target!r} must be a variable name")]
     if bool(source) == bool(expression):
-        return [_problem(file, call, f"{what} {target!r}: give either source or sourceExpression")]
+        return [problem_at(file, call, f"{what} {target!r}: give either source or sourceExpression")]
     if source and not source.isidentifier():
-        return [_problem(file, call, f"{what} {target!r}: source {source!r} must be a variable name")]
+        return [problem_at(file, call, f"{what} {target!r}: source {source!r} must be a variable name")]
     if expression:
         if etree.QName(mapping).localname == "out":
             return [
-                _problem(
+                problem_at(
                     file, call, f"{what} {target!r}: sourceExpression is read in the calling case only (camunda:in)"
                 )
             ]
         try:
             compile_expression(expression)
         except ScriptError as exc:
-            return [_problem(file, call, f"{what} {target!r}: sourceExpression {expression!r}: {exc}")]
+            return [problem_at(file, call, f"{what} {target!r}: sourceExpression {expression!r}: {exc}")]
     return []
 
 
 def _service_problems(task: etree._Element, file: str) -> list[Problem]:
-    implementation = [name for name in _SERVICE_IMPLEMENTATIONS if _camunda(task, name)]
+    implementation = [name for name in _SERVICE_IMPLEMENTATIONS if camunda_value(task, name)]
     if task.get(SERVICE_SCRIPT) is not None:
         return []  # its camunda:expression, translated (engine.bpmn.actions)
     if implementation:
         return []  # refused as an unsupported Camunda attribute, with the advice (elements.py)
-    kind = _camunda(task, "type")
-    topic = _camunda(task, "topic")
+    kind = camunda_value(task, "type")
+    topic = camunda_value(task, "topic")
     if kind != "external":
         why = f"camunda:type {kind!r} is not run by this engine" if kind else "it names no implementation"
         return [
-            _problem(
+            problem_at(
                 file,
                 task,
                 f'service task: {why}; make it an external task (camunda:type="external" and a camunda:topic '
@@ -115,15 +108,15 @@ def _service_problems(task: etree._Element, file: str) -> list[Problem]:
             )
         ]
     if not topic:
-        return [_problem(file, task, "an external service task must name its topic (camunda:topic)")]
+        return [problem_at(file, task, "an external service task must name its topic (camunda:topic)")]
     if "${" in topic or "#{" in topic:
-        return [_problem(file, task, f"camunda:topic {topic!r}: an expression is not supported; name the topic")]
+        return [problem_at(file, task, f"camunda:topic {topic!r}: an expression is not supported; name the topic")]
     if len(topic) > MAX_TOPIC:
-        return [_problem(file, task, f"camunda:topic {topic[:40]!r}…: at most {MAX_TOPIC} characters")]
-    priority = _camunda(task, "taskPriority")
+        return [problem_at(file, task, f"camunda:topic {topic[:40]!r}…: at most {MAX_TOPIC} characters")]
+    priority = camunda_value(task, "taskPriority")
     if priority and task_priority(priority) is None:
         return [
-            _problem(
+            problem_at(
                 file,
                 task,
                 f"camunda:taskPriority {priority!r}: a whole number from {-PRIORITY_LIMIT} to {PRIORITY_LIMIT} "

@@ -25,7 +25,7 @@ from SpiffWorkflow.specs.base import TaskSpec
 from SpiffWorkflow.util.task import TaskState
 
 from .actions import SERVICE_SCRIPT
-from .camunda import BPMN_NS, CAMUNDA_NS
+from .camunda import BPMN_NS, CAMUNDA_NS, camunda_value
 
 
 @dataclass(frozen=True)
@@ -92,10 +92,6 @@ class ExternalServiceTask(_Waiting, BpmnSpecMixin):
         self.priority = priority
 
 
-def _camunda(node: etree._Element, name: str) -> str:
-    return (node.get(f"{{{CAMUNDA_NS}}}{name}") or "").strip()
-
-
 class CaseCallParser(CamundaTaskParser):
     def create_task(self) -> CaseCall:
         node = self.node
@@ -108,9 +104,9 @@ class CaseCallParser(CamundaTaskParser):
             self.spec,
             self.bpmn_id,
             called_element=(node.get("calledElement") or "").strip(),
-            binding=_camunda(node, "calledElementBinding") or "latest",
-            version=_camunda(node, "calledElementVersion"),
-            version_tag=_camunda(node, "calledElementVersionTag"),
+            binding=camunda_value(node, "calledElementBinding") or "latest",
+            version=camunda_value(node, "calledElementVersion"),
+            version_tag=camunda_value(node, "calledElementVersionTag"),
             in_mappings=tuple(Mapping.from_node(n) for n in mappings if etree.QName(n).localname == "in"),
             out_mappings=tuple(Mapping.from_node(n) for n in mappings if etree.QName(n).localname == "out"),
             **self.bpmn_attributes,
@@ -126,12 +122,12 @@ class ServiceTaskParser(CamundaTaskParser):
         script = self.node.get(SERVICE_SCRIPT)
         if script is not None:
             return ScriptTask(self.spec, self.bpmn_id, script=script, **self.bpmn_attributes)
-        if _camunda(self.node, "type") == "external":
+        if camunda_value(self.node, "type") == "external":
             return ExternalServiceTask(
                 self.spec,
                 self.bpmn_id,
-                topic=_camunda(self.node, "topic"),
-                priority=_camunda(self.node, "taskPriority"),
+                topic=camunda_value(self.node, "topic"),
+                priority=camunda_value(self.node, "taskPriority"),
                 **self.bpmn_attributes,
             )
         return super().create_task()
@@ -164,25 +160,25 @@ WAITING_SPECS = (CaseCall, ExternalServiceTask)
 def mapped_inputs(spec: CaseCall, data: dict[str, Any], evaluate: Callable[[str], Any]) -> dict[str, Any]:
     """The called case's start data, as Camunda maps it: only what ``camunda:in`` names
     (a variable, an expression read in the calling task, or every variable)."""
-    result: dict[str, Any] = {}
-    for mapping in spec.in_mappings:
-        if mapping.all_variables:
-            result.update({k: v for k, v in data.items() if not k.startswith("_")})
-        elif mapping.source:
-            result[mapping.target] = data.get(mapping.source)
-        elif mapping.source_expression:
-            result[mapping.target] = evaluate(mapping.source_expression)
-    return result
+    return _mapped(spec.in_mappings, data, evaluate)
 
 
 def mapped_outputs(spec: CaseCall, child_variables: dict[str, Any]) -> dict[str, Any]:
     """What the calling task receives from the called case when it ends (``camunda:out``)."""
+    return _mapped(spec.out_mappings, child_variables, None)
+
+
+def _mapped(
+    mappings: tuple[Mapping, ...], variables: dict[str, Any], evaluate: Callable[[str], Any] | None
+) -> dict[str, Any]:
     result: dict[str, Any] = {}
-    for mapping in spec.out_mappings:
+    for mapping in mappings:
         if mapping.all_variables:
-            result.update({k: v for k, v in child_variables.items() if not k.startswith("_")})
+            result.update({k: v for k, v in variables.items() if not k.startswith("_")})
         elif mapping.source:
-            result[mapping.target] = child_variables.get(mapping.source)
+            result[mapping.target] = variables.get(mapping.source)
+        elif mapping.source_expression and evaluate is not None:  # deploy allows them on camunda:in only
+            result[mapping.target] = evaluate(mapping.source_expression)
     return result
 
 
