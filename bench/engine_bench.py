@@ -88,6 +88,14 @@ def stats(samples: list[float]) -> dict[str, float]:
     }
 
 
+def emit(result: dict[str, Any], out: str | None) -> None:
+    """The figures as JSON on stdout, and in ``out`` when one is named (every bench script's)."""
+    output = json.dumps(result, ensure_ascii=False, indent=2)
+    if out:
+        Path(out).write_text(output + "\n", encoding="utf-8")
+    print(output)
+
+
 # -- database ---------------------------------------------------------------------------
 @contextmanager
 def database(url: str | None, label: str = "engine", workdir: Path | None = None) -> Iterator[tuple[str, str]]:
@@ -730,10 +738,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     args.parts = set(args.parts.split(",")) | ({"profile"} if args.profile else set())
     result = run(args)
-    output = json.dumps(result, ensure_ascii=False, indent=2)
-    if args.out:
-        Path(args.out).write_text(output + "\n", encoding="utf-8")
-    print(output)
+    emit(result, args.out)
     return 0
 
 

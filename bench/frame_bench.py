@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import http.client
-import json
 import os
 import random
 import re
@@ -40,6 +39,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import engine_bench
+from engine_bench import log, stats
 
 FULL = {"rounds": 3000, "warmup": 300}
 QUICK = {"rounds": 60, "warmup": 20}
@@ -48,21 +48,6 @@ THREADS = 8  # congressflow serve's default
 # Runs ``congressflow serve`` from whichever tree PYTHONPATH names first.
 SERVE = "import sys; from web.cli import main; sys.argv[0] = 'congressflow'; sys.exit(main())"
 USERNAME = "bench_officer"
-
-
-def log(message: str) -> None:
-    print(f"[bench] {message}", file=sys.stderr, flush=True)
-
-
-def stats(samples: list[float]) -> dict[str, float]:
-    ms = sorted(s * 1000 for s in samples)
-    p95 = ms[min(len(ms) - 1, max(0, round(0.95 * len(ms)) - 1))]
-    return {
-        "median_ms": round(statistics.median(ms), 3),
-        "p95_ms": round(p95, 3),
-        "mean_ms": round(statistics.fmean(ms), 3),
-        "n": len(ms),
-    }
 
 
 # -- database ---------------------------------------------------------------------------
@@ -288,11 +273,7 @@ def main() -> None:
     if args.bare_server:
         serve_bare(args.bare_server)
         return
-    result = run(args)
-    output = json.dumps(result, indent=2)
-    print(output)
-    if args.out:
-        Path(args.out).write_text(output + "\n")
+    engine_bench.emit(run(args), args.out)
 
 
 if __name__ == "__main__":

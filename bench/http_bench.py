@@ -35,8 +35,8 @@ from typing import Any
 # bench/ is the script's folder, so its siblings import by name; they put the repo on sys.path
 import engine_bench
 import http_throughput
-from engine_bench import Cloner, Raw, instance_json, ready_task
-from frame_bench import HOST, Server, cpu_seconds, free_port, log, product_server, running, stats
+from engine_bench import Cloner, Raw, instance_json, log, ready_task, stats
+from frame_bench import HOST, Server, cpu_seconds, free_port, product_server, running
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy.orm import sessionmaker
@@ -336,10 +336,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     args.parts = set(args.parts.split(","))
     result = run(args)
-    output = json.dumps(result, ensure_ascii=False, indent=2)
-    if args.out:
-        Path(args.out).write_text(output + "\n", encoding="utf-8")
-    print(output)
+    engine_bench.emit(result, args.out)
     summary(result)
     return 0
 

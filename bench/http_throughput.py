@@ -24,8 +24,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from engine_bench import Cloner
-from frame_bench import Server, log
+from engine_bench import Cloner, log
+from frame_bench import Server
 from sqlalchemy import select, text
 from sqlalchemy.orm import sessionmaker
 

@@ -3,13 +3,10 @@ timing targets are read from the benchmark's output, not asserted in tests)."""
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
-
 import pytest
 
-from tests.conftest import BACKENDS, PG_URL, REPO_ROOT
+from tests.bench.conftest import run_quick
+from tests.conftest import BACKENDS, REPO_ROOT
 
 pytestmark = pytest.mark.slow  # left out of make test-fast
 
@@ -23,14 +20,7 @@ def _positive(value: object) -> bool:
 
 @pytest.fixture(scope="module", params=BACKENDS)
 def quick_run(request: pytest.FixtureRequest) -> dict:
-    args = [sys.executable, str(BENCH), "--quick", "--parts", "completion,scale,profile,floor"]
-    if request.param == "postgresql":
-        args += ["--db", PG_URL]
-    done = subprocess.run(args, cwd=REPO_ROOT, capture_output=True, text=True, timeout=300)
-    assert done.returncode == 0, done.stderr[-3000:]
-    result = json.loads(done.stdout)
-    assert result["database"] == request.param
-    return result
+    return run_quick(BENCH, request.param, "--parts", "completion,scale,profile,floor")
 
 
 def test_quick_mode_prints_every_figure(quick_run: dict) -> None:

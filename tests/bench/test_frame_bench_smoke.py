@@ -4,13 +4,10 @@ prints the figures it promises (never timed: targets are read from its output)."
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
-
 import pytest
 
-from tests.conftest import BACKENDS, PG_URL, REPO_ROOT
+from tests.bench.conftest import run_quick
+from tests.conftest import BACKENDS, REPO_ROOT
 
 pytestmark = pytest.mark.slow  # left out of make test-fast
 
@@ -21,14 +18,7 @@ TARGETS = {"bare_noop", "after_me_token", "after_me_session", "before_me_token",
 
 @pytest.fixture(scope="module", params=BACKENDS)
 def quick_run(request: pytest.FixtureRequest) -> dict:
-    args = [sys.executable, str(BENCH), "--quick", "--baseline", str(REPO_ROOT)]
-    if request.param == "postgresql":
-        args += ["--db", PG_URL]
-    done = subprocess.run(args, cwd=REPO_ROOT, capture_output=True, text=True, timeout=300)
-    assert done.returncode == 0, done.stderr[-3000:]
-    result = json.loads(done.stdout)
-    assert result["database"] == request.param
-    return result
+    return run_quick(BENCH, request.param, "--baseline", str(REPO_ROOT))
 
 
 def test_every_request_kind_is_measured_in_every_round(quick_run: dict) -> None:

@@ -5,13 +5,13 @@ targets are read from its output). The peer benchmark without the peer says how 
 
 from __future__ import annotations
 
-import json
 import subprocess
 import sys
 
 import pytest
 
-from tests.conftest import BACKENDS, PG_URL, REPO_ROOT
+from tests.bench.conftest import run_quick
+from tests.conftest import BACKENDS, REPO_ROOT
 
 pytestmark = pytest.mark.slow  # left out of make test-fast
 
@@ -28,14 +28,7 @@ RATIOS = {
 
 @pytest.fixture(scope="module", params=BACKENDS)
 def quick_run(request: pytest.FixtureRequest) -> dict:
-    args = [sys.executable, str(BENCH), "--quick"]
-    if request.param == "postgresql":
-        args += ["--db", PG_URL]
-    done = subprocess.run(args, cwd=REPO_ROOT, capture_output=True, text=True, timeout=300)
-    assert done.returncode == 0, done.stderr[-3000:]
-    result = json.loads(done.stdout)
-    assert result["database"] == request.param
-    return result
+    return run_quick(BENCH, request.param)
 
 
 def _paired_figures(figures: dict, reps: int) -> None:
