@@ -97,49 +97,48 @@ function FormDataSwitch(props) {
   });
 }
 
-/* 被调用流程: the key of the process a call activity starts (Camunda's entry appears only once
- * one is set, behind a BPMN / CMMN choice this engine does not need). */
-function CalledElement(props) {
+/* A text entry that reads and writes properties of the element's business object. */
+function propertyEntry(props, options) {
   var element = props.element;
   var commandStack = useService('commandStack');
   var translate = useService('translate');
-  var debounce = useService('debounceInput');
   var bo = businessObject(element);
   return TextFieldEntry({
     element: element,
-    id: 'cfCalledElement',
-    label: translate('Called process (its key)'),
-    debounce: debounce,
-    getValue: function () { return bo.get('calledElement') || ''; },
+    id: options.id,
+    label: translate(options.label),
+    description: options.description ? translate(options.description) : undefined,
+    debounce: useService('debounceInput'),
+    getValue: function () { return bo.get(options.property) || ''; },
     setValue: function (value) {
       commandStack.execute('element.updateModdleProperties', {
-        element: element, moddleElement: bo, properties: { calledElement: value || undefined },
+        element: element, moddleElement: bo, properties: options.properties(value),
       });
     },
+  });
+}
+
+/* 被调用流程: the key of the process a call activity starts (Camunda's entry appears only once
+ * one is set, behind a BPMN / CMMN choice this engine does not need). */
+function CalledElement(props) {
+  return propertyEntry(props, {
+    id: 'cfCalledElement',
+    label: 'Called process (its key)',
+    property: 'calledElement',
+    properties: function (value) { return { calledElement: value || undefined }; },
   });
 }
 
 /* 外部任务主题: a service task is an external task (camunda:type="external") with a topic, or
  * nothing; Camunda's implementation select would offer Java classes and connectors. */
 function ExternalTopic(props) {
-  var element = props.element;
-  var commandStack = useService('commandStack');
-  var translate = useService('translate');
-  var debounce = useService('debounceInput');
-  var bo = businessObject(element);
-  return TextFieldEntry({
-    element: element,
+  return propertyEntry(props, {
     id: 'cfExternalTopic',
-    label: translate('External task topic'),
-    description: translate('The topic an outside worker fetches this task by'),
-    debounce: debounce,
-    getValue: function () { return bo.get('camunda:topic') || ''; },
-    setValue: function (value) {
-      commandStack.execute('element.updateModdleProperties', {
-        element: element,
-        moddleElement: bo,
-        properties: { 'camunda:type': value ? 'external' : undefined, 'camunda:topic': value || undefined },
-      });
+    label: 'External task topic',
+    description: 'The topic an outside worker fetches this task by',
+    property: 'camunda:topic',
+    properties: function (value) {
+      return { 'camunda:type': value ? 'external' : undefined, 'camunda:topic': value || undefined };
     },
   });
 }
