@@ -9,7 +9,7 @@ import pytest
 
 from engine.access import OPERATOR
 from engine.bpmn.parsing import parse_bpmn
-from engine.errors import InvalidBpmn
+from engine.errors import InvalidBpmn, ScriptError
 from engine.usecases import cases, definitions
 
 from .conftest import act, do, open_ids, variables
@@ -136,8 +136,9 @@ def test_a_failing_service_expression_stops_the_case_with_the_error(people):
     source = SERVICE.replace("${amount * 2}", "${total * 2}")
     with people.begin() as s:
         definitions.deploy(s, source.encode(), "acts.bpmn", OPERATOR)
-    with pytest.raises(Exception, match="total"):
+    with pytest.raises(ScriptError) as failed:
         act(people, "clerk", cases.start_instance, "acts", {"amount": 7}, validate=False)
+    assert "double" in str(failed.value) and "NameError: name 'total' is not defined" in str(failed.value)
 
 
 def test_text_with_expressions_in_it_is_written_with_their_values(people):
