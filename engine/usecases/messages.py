@@ -147,8 +147,8 @@ def trigger_task(
         .limit(1)
     )
     delivery = Delivery(SubscriptionKind.TRIGGER.value, element_id)
-    if waiting is not None:
-        _deliver(session, actor, case_id, SubscriptionKind.TRIGGER, element_id, dict(variables or {}), delivery)
+    if waiting is not None:  # the case is locked and running: delivered to as it is
+        _deliver_to(session, actor, instance, SubscriptionKind.TRIGGER, element_id, dict(variables or {}), delivery)
     if not delivery.instance_ids:
         raise NotFound(f"case {case_id} does not wait at {element_id!r} (a receive task without a message)")
     return delivery
@@ -272,6 +272,20 @@ def _deliver(
     instance = repo.instance_for_update(session, instance_id)
     if instance is None or instance.status != InstanceStatus.RUNNING:
         return
+    _deliver_to(session, actor, instance, kind, name, variables, delivery)
+
+
+def _deliver_to(
+    session: Session,
+    actor: Actor,
+    instance: ProcessInstance,
+    kind: SubscriptionKind,
+    name: str,
+    variables: dict[str, Any],
+    delivery: Delivery,
+) -> None:
+    """Deliver to a running case its caller has locked."""
+    instance_id = instance.id
     process = processes.get_by_id(session, instance.definition_id)
     runtime = runtime_for(session)
     workflow = restore_case(session, runtime, process, instance)
