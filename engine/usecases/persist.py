@@ -56,10 +56,7 @@ def save_instance(
         raise Conflict(CHANGED_MEANWHILE) from None
     now = clock.now()
     fired = runtime.fired_timers(workflow)
-    if fresh:
-        status = instance.status
-    else:
-        status = _store(session, instance, workflow, runtime, now)
+    status = instance.status if fresh else _store(session, instance, workflow, runtime, now)
     workflow_cache.hold(session, instance, workflow, process)  # as just written: nothing has read it since
     case_facts.write(session, instance, process.key, runtime.variables(workflow), workflow)
     if ready_before is None:
