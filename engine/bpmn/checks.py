@@ -113,9 +113,6 @@ def _message_problems(process: etree._Element, file: str) -> list[Problem]:
     itself would have to send is refused by element. A receive task that names no message is a
     plain wait state, continued from outside by its element id (engine/bpmn/triggers.py)."""
     problems: list[Problem] = []
-    for task in process.xpath(".//bpmn:receiveTask", namespaces=NSMAP):
-        if task.xpath("./bpmn:multiInstanceLoopCharacteristics", namespaces=NSMAP):
-            problems.append(problem_at(file, task, "a multi-instance receive task is not supported"))
     for ref in process.xpath(".//bpmn:messageEventDefinition[@messageRef]", namespaces=NSMAP):
         if ":" in (ref.get("messageRef") or ""):
             continue  # a prefix of another namespace: refused by engine.bpmn.references

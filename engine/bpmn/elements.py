@@ -69,6 +69,7 @@ SUPPORTED_FLOW_ELEMENTS = {
     "conditionalEventDefinition",
     "condition",
     "compensateEventDefinition",
+    "linkEventDefinition",  # read as the flow it stands for (engine.bpmn.link_events)
     "dataObject",
     "dataObjectReference",
     "dataInputAssociation",
@@ -123,9 +124,12 @@ _LISTENER_ADVICE = (
     "a listener naming a Java class or delegate expression is not run; write it as an expression "
     "(${…}) or a Python camunda:script"
 )
-# camunda:type / topic on a send task, a business rule task or a message event: Camunda runs
-# those as external tasks too, this engine only a service task
-_EXTERNAL_ADVICE = "only a service task (bpmn:serviceTask) is run as an external task here; make it one"
+# camunda:type / topic left on another element (those Camunda hands to a worker became
+# service tasks: engine.bpmn.external_elements), or a camunda:type other than "external"
+_EXTERNAL_ADVICE = (
+    "an external task is a service task, send task, business rule task or message throw event "
+    'with camunda:type="external"'
+)
 
 
 def camunda_problems(node: etree._Element, file: str) -> list[Problem]:

@@ -57,7 +57,7 @@ def _local(node: etree._Element) -> str:
 
 
 def rename_reserved_ids(root: etree._Element, file: str, warn: dict[str, list[Problem]]) -> None:
-    taken = {n.get("id") for n in root.iter() if isinstance(n.tag, str) and n.get("id")}
+    taken = ids_in(root)
     for reserved in RESERVED_IDS:
         nodes = [n for n in root.iter() if isinstance(n.tag, str) and n.get("id") == reserved]
         if not nodes:
@@ -88,7 +88,7 @@ def rename_reserved_ids(root: etree._Element, file: str, warn: dict[str, list[Pr
 
 
 def add_implicit_ends(root: etree._Element, file: str, warn: dict[str, list[Problem]]) -> None:
-    taken = {n.get("id") for n in root.iter() if isinstance(n.tag, str) and n.get("id")}
+    taken = ids_in(root)
     containers = root.xpath(".//bpmn:process | .//bpmn:subProcess | .//bpmn:transaction", namespaces=NSMAP)
     for container in containers:
         flows = container.xpath("./bpmn:sequenceFlow", namespaces=NSMAP)
@@ -103,10 +103,7 @@ def add_implicit_ends(root: etree._Element, file: str, warn: dict[str, list[Prob
             if node.get("isForCompensation") == "true":
                 continue
             source = node.get("id") or ""
-            end_id = _fresh(f"{source}_end", taken)
-            flow_id = _fresh(f"Flow_{source}_to_{end_id}", taken)
-            etree.SubElement(container, f"{{{BPMN_NS}}}endEvent", id=end_id)
-            etree.SubElement(container, f"{{{BPMN_NS}}}sequenceFlow", id=flow_id, sourceRef=source, targetRef=end_id)
+            end_id = end_after(node, taken)
             warn.setdefault(process_id_of(container), []).append(
                 Problem(
                     f"no sequence flow leaves {source!r}: its path ends there (an end event {end_id!r} was added)",
@@ -117,7 +114,24 @@ def add_implicit_ends(root: etree._Element, file: str, warn: dict[str, list[Prob
             )
 
 
-def _fresh(name: str, taken: set[str | None]) -> str:
+def end_after(node: etree._Element, taken: set[str | None]) -> str:
+    """Add a plain end event after ``node`` (in its container, joined by a new flow); its id."""
+    container = node.getparent()
+    assert container is not None  # a flow node is inside a process or a subprocess
+    source = node.get("id") or ""
+    end_id = fresh_id(f"{source}_end", taken)
+    flow_id = fresh_id(f"Flow_{source}_to_{end_id}", taken)
+    etree.SubElement(container, f"{{{BPMN_NS}}}endEvent", id=end_id)
+    etree.SubElement(container, f"{{{BPMN_NS}}}sequenceFlow", id=flow_id, sourceRef=source, targetRef=end_id)
+    return end_id
+
+
+def ids_in(root: etree._Element) -> set[str | None]:
+    return {n.get("id") for n in root.iter() if isinstance(n.tag, str) and n.get("id")}
+
+
+def fresh_id(name: str, taken: set[str | None]) -> str:
+    """``name``, or with underscores added until no element has it; then taken."""
     while name in taken:
         name += "_"
     taken.add(name)
@@ -129,7 +143,7 @@ _SPLITS_ITSELF = ("exclusiveGateway", "parallelGateway", "inclusiveGateway", "ev
 
 
 def add_implicit_splits(root: etree._Element, file: str, warn: dict[str, list[Problem]]) -> None:
-    taken = {n.get("id") for n in root.iter() if isinstance(n.tag, str) and n.get("id")}
+    taken = ids_in(root)
     containers = root.xpath(".//bpmn:process | .//bpmn:subProcess | .//bpmn:transaction", namespaces=NSMAP)
     for container in containers:
         by_source: dict[str, list[etree._Element]] = {}
@@ -144,7 +158,7 @@ def add_implicit_splits(root: etree._Element, file: str, warn: dict[str, list[Pr
                 continue
             conditioned = [f for f in outgoing if f.xpath("./bpmn:conditionExpression", namespaces=NSMAP)]
             kind = "inclusiveGateway" if conditioned else "parallelGateway"
-            gateway_id = _fresh(f"{source}_split", taken)
+            gateway_id = fresh_id(f"{source}_split", taken)
             gateway = etree.SubElement(container, f"{{{BPMN_NS}}}{kind}", id=gateway_id)
             default = node.attrib.pop("default", None)
             if conditioned and default in {f.get("id") for f in outgoing}:
@@ -154,7 +168,7 @@ def add_implicit_splits(root: etree._Element, file: str, warn: dict[str, list[Pr
                 if conditioned and flow not in conditioned and flow.get("id") != default:
                     condition = etree.SubElement(flow, f"{{{BPMN_NS}}}conditionExpression")
                     condition.text = "True"  # uncontrolled flow: always taken
-            flow_id = _fresh(f"Flow_{source}_to_{gateway_id}", taken)
+            flow_id = fresh_id(f"Flow_{source}_to_{gateway_id}", taken)
             etree.SubElement(
                 container, f"{{{BPMN_NS}}}sequenceFlow", id=flow_id, sourceRef=source, targetRef=gateway_id
             )

@@ -11,6 +11,9 @@ deploy and whenever a stored version is parsed again (so both give the same proc
   that is taken, its position among the flows without ids (a warning, not a refusal);
 * an element id SpiffWorkflow keeps for itself is renamed, and a path without an end event
   gets one (engine.bpmn.flow_repair; warnings);
+* a send task, business rule task or message throw event Camunda would hand to an external
+  worker becomes an external service task (engine.bpmn.external_elements; a warning), and
+  link events become the sequence flow they stand for (engine.bpmn.link_events);
 * an unquoted ISO 8601 literal in a timer (``PT5M``, ``P3D``, ``R3/PT10M``,
   ``2027-01-01T09:00:00+08:00``) is quoted, when SpiffWorkflow's own ISO reader reads it as
   that kind of timer; any other text stays an expression;
@@ -47,8 +50,10 @@ from .camunda import (
 )
 from .cron_timers import cron_literal
 from .documents import owner_of
-from .flow_repair import add_implicit_ends, add_implicit_splits, rename_reserved_ids
+from .external_elements import externals_as_service_tasks
+from .flow_repair import add_implicit_ends, add_implicit_splits, ids_in, rename_reserved_ids
 from .juel import Unsupported, translate, translate_entry, translate_template
+from .link_events import link_events
 from .references import add_errors_named_by_ref, resolve_qualified_refs
 from .sandbox import compile_expression
 
@@ -120,7 +125,7 @@ def _deferred_as_immediate(root: etree._Element) -> None:
 
 
 def _flow_ids(root: etree._Element, file: str, result: Normalised) -> None:
-    taken = {n.get("id") for n in root.iter() if isinstance(n.tag, str) and n.get("id")}
+    taken = ids_in(root)
     for process in root.xpath("./bpmn:process", namespaces=NSMAP):
         position = 0
         for flow in process.xpath(".//bpmn:sequenceFlow", namespaces=NSMAP):
@@ -329,6 +334,8 @@ def normalise(root: etree._Element, file: str) -> Normalised:
     _deferred_as_immediate(root)
     _flow_ids(root, file, result)
     rename_reserved_ids(root, file, result.warnings)
+    externals_as_service_tasks(root, file, result.warnings)
+    result.problems += link_events(root, file)
     add_implicit_ends(root, file, result.warnings)
     add_implicit_splits(root, file, result.warnings)
     result.problems += resolve_qualified_refs(root, file)

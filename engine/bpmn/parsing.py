@@ -18,6 +18,7 @@ from SpiffWorkflow.bpmn.specs.bpmn_process_spec import BpmnProcessSpec
 from SpiffWorkflow.bpmn.specs.defaults import ReceiveTask, ServiceTask
 from SpiffWorkflow.camunda.parser import CamundaParser
 from SpiffWorkflow.camunda.parser.event_parsers import CamundaEventDefinitionParser
+from SpiffWorkflow.camunda.parser.task_spec import CamundaTaskParser
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 
 from ..errors import InvalidBpmn, Problem
@@ -90,6 +91,10 @@ class _ReceiveTaskParser(CamundaEventDefinitionParser, ReceiveTaskParser):
     """A receive task's message read as Camunda's (SpiffWorkflow's Camunda parser leaves receive
     tasks to the plain BPMN one, whose message the Camunda serializer cannot write); one without
     a message waits to be triggered (engine/bpmn/triggers.py)."""
+
+    # multi-instance as the Camunda parser builds it for every other task (the plain one's
+    # wrapper is not a spec the Camunda serializer writes)
+    _add_multiinstance_task = CamundaTaskParser._add_multiinstance_task
 
     def create_task(self) -> Any:
         return wait_for_trigger(ReceiveTaskParser.create_task(self))

@@ -307,3 +307,37 @@ def test_bad_input_names_the_field(township, call, field, code):
     with pytest.raises(InvalidData) as refused:
         call(township)
     assert {name: error.code for name, error in refused.value.codes.items()} == {field: code}
+
+
+ARCHIVE_AT_THE_END = """<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
+                  xmlns:camunda="http://camunda.org/schema/1.0/bpmn" id="d" targetNamespace="t">
+  <bpmn:message id="m" name="archived" />
+  <bpmn:process id="archive" isExecutable="true">
+    <bpmn:startEvent id="start" />
+    <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="file" />
+    <bpmn:sendTask id="file" camunda:type="external" camunda:topic="archive" />
+    <bpmn:sequenceFlow id="f2" sourceRef="file" targetRef="told" />
+    <bpmn:endEvent id="told">
+      <bpmn:messageEventDefinition messageRef="m" camunda:type="external" camunda:topic="archive" />
+    </bpmn:endEvent>
+  </bpmn:process>
+</bpmn:definitions>"""
+
+
+def test_a_send_task_and_a_message_end_event_camunda_hands_to_workers_wait_for_them_by_their_ids(township):
+    from engine.usecases import definitions
+    from engine.usecases.context import SYSTEM
+
+    with township.begin() as s:
+        definitions.deploy(s, ARCHIVE_AT_THE_END.encode(), "archive.bpmn", SYSTEM)
+    case_id = act(township, "clerk", cases.start_instance, "archive", {}).id
+    archive = TopicRequest("archive", 60_000)
+    [send] = fetch(township, "archiver", archive)
+    assert send.bpmn_id == "file"
+    act(township, "admin", complete, send.id, "archiver", {})
+    [end] = fetch(township, "archiver", archive)
+    assert end.bpmn_id == "told"
+    assert status(township, case_id) == InstanceStatus.RUNNING  # the end event waits for its worker
+    assert act(township, "admin", complete, end.id, "archiver", {}).case_status == "completed"
+    assert status(township, case_id) == InstanceStatus.COMPLETED

@@ -134,15 +134,44 @@ RECEIVE = """<?xml version="1.0" encoding="UTF-8"?>
 </bpmn:definitions>"""
 
 
+MULTI_INSTANCE_RECEIVE = (
+    '<bpmn:receiveTask id="wait" messageRef="m"><bpmn:multiInstanceLoopCharacteristics{sequential}>'
+    "<bpmn:loopCardinality>2</bpmn:loopCardinality></bpmn:multiInstanceLoopCharacteristics></bpmn:receiveTask>"
+)
+
+
+@pytest.mark.parametrize("sequential", ["", ' isSequential="true"'])
+def test_each_message_reaches_one_instance_of_a_multi_instance_receive_task(township, sequential):
+    from engine.usecases import definitions
+    from engine.usecases.context import SYSTEM
+
+    with township.begin() as s:
+        definitions.deploy(
+            s,
+            RECEIVE.format(
+                message='<bpmn:message id="m" name="reply" />',
+                task=MULTI_INSTANCE_RECEIVE.format(sequential=sequential),
+            ).encode(),
+            "x.bpmn",
+            SYSTEM,
+        )
+    case_id = start(township, "p", "2027-009")
+    waiting = 1 if sequential else 2  # a sequential one waits with one instance at a time
+    assert subscriptions(township, case_id) == [(case_id, "wait", "message", "reply")] * waiting
+    first = act(township, "admin", messages.send_message, "reply", business_key="2027-009", variables={"n": 1})
+    assert first.instance_ids == [case_id]
+    assert status(township, case_id) == InstanceStatus.RUNNING
+    assert subscriptions(township, case_id) == [(case_id, "wait", "message", "reply")]
+    act(township, "admin", messages.send_message, "reply", business_key="2027-009", variables={"n": 2})
+    assert status(township, case_id) == InstanceStatus.COMPLETED
+    assert subscriptions(township, case_id) == []
+    with pytest.raises(NotFound):
+        act(township, "admin", messages.send_message, "reply", business_key="2027-009")
+
+
 @pytest.mark.parametrize(
     "message, task, refusal",
     [
-        (
-            '<bpmn:message id="m" name="reply" />',
-            '<bpmn:receiveTask id="wait" messageRef="m"><bpmn:multiInstanceLoopCharacteristics>'
-            "<bpmn:loopCardinality>2</bpmn:loopCardinality></bpmn:multiInstanceLoopCharacteristics></bpmn:receiveTask>",
-            "[wait]: a multi-instance receive task is not supported",
-        ),
         (
             '<bpmn:message id="m" name="reply" />',
             '<bpmn:sendTask id="wait" messageRef="m" />',

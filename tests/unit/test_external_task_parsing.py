@@ -102,12 +102,61 @@ def test_other_service_task_implementations_are_refused_naming_the_element(attri
     assert refusals(with_service_task(attributes)) == [f"svc.bpmn:5 [send]: {reason}"]
 
 
-def test_camunda_type_external_on_another_element_says_only_a_service_task_is_one() -> None:
-    source = with_service_task('camunda:type="external" camunda:topic="sms"').replace(
-        "bpmn:serviceTask", "bpmn:businessRuleTask"
+def test_camunda_type_external_on_another_element_says_which_elements_are_external_tasks() -> None:
+    source = with_service_task('camunda:type="external" camunda:topic="sms"').replace("bpmn:serviceTask", "bpmn:task")
+    advice = (
+        "(external tasks): an external task is a service task, send task, business rule task or message throw "
+        'event with camunda:type="external"'
     )
-    advice = "(external tasks): only a service task (bpmn:serviceTask) is run as an external task here; make it one"
     assert refusals(source) == [
         f"svc.bpmn:5 [send]: camunda:type {advice}",
         f"svc.bpmn:5 [send]: camunda:topic {advice}",
+    ]
+
+
+@pytest.mark.parametrize("kind, label", [("sendTask", "send task"), ("businessRuleTask", "business rule task")])
+def test_a_send_or_business_rule_task_camunda_hands_to_a_worker_is_an_external_task(kind: str, label: str) -> None:
+    source = with_service_task('camunda:type="external" camunda:topic="sms" camunda:taskPriority="7"')
+    [process] = parse_bpmn(source.replace("bpmn:serviceTask", f"bpmn:{kind}"), "svc.bpmn")
+    task = load_process(dump_process(process)).spec.task_specs["send"]
+    assert isinstance(task, ExternalServiceTask)
+    assert (task.topic, task.priority) == ("sms", "7")
+    assert [str(w) for w in process.warnings] == [
+        f"svc.bpmn:5 [send]: the {label} 'send' is run as an external service task"
+    ]
+
+
+MESSAGE_THROWS = (
+    HEAD
+    + '<bpmn:message id="m" name="sent" />\n'
+    + '<bpmn:process id="p" isExecutable="true">\n'
+    + '<bpmn:startEvent id="s"/><bpmn:sequenceFlow id="f1" sourceRef="s" targetRef="tell"/>\n'
+    + '<bpmn:intermediateThrowEvent id="tell"><bpmn:messageEventDefinition messageRef="m" '
+    + 'camunda:type="external" camunda:topic="notify"/></bpmn:intermediateThrowEvent>\n'
+    + '<bpmn:sequenceFlow id="f2" sourceRef="tell" targetRef="done"/>\n'
+    + '<bpmn:endEvent id="done"><bpmn:messageEventDefinition messageRef="m" camunda:type="external" '
+    + 'camunda:topic="archive"/></bpmn:endEvent>\n'
+    + "</bpmn:process>\n</bpmn:definitions>"
+)
+
+
+def test_message_throw_and_end_events_camunda_hands_to_a_worker_are_external_tasks_keeping_their_ids() -> None:
+    [process] = parse_bpmn(MESSAGE_THROWS, "msg.bpmn")
+    specs = load_process(dump_process(process)).spec.task_specs
+    assert (type(specs["tell"]), specs["tell"].topic) == (ExternalServiceTask, "notify")
+    assert (type(specs["done"]), specs["done"].topic) == (ExternalServiceTask, "archive")
+    # the end event's path ends after its worker answers
+    assert [s.bpmn_id for s in specs["done"].outputs] == ["done_end"]
+    assert [str(w) for w in process.warnings] == [
+        "msg.bpmn:6 [tell]: the message throw event 'tell' is run as an external service task",
+        "msg.bpmn:8 [done]: the message end event 'done' is run as an external service task; "
+        "its path ends after the worker answers",
+    ]
+
+
+def test_a_message_throw_not_handed_to_a_worker_is_still_refused() -> None:
+    source = MESSAGE_THROWS.replace(' camunda:type="external" camunda:topic="notify"', "")
+    assert refusals(source) == [
+        "svc.bpmn:6 [tell]: throwing a message is not supported: messages are delivered from outside "
+        "(POST /api/v1/messages)"
     ]

@@ -48,7 +48,6 @@ export var exact = {
   'A send task is not supported: messages come from outside': '本引擎不支持发送任务：消息只能从外部送达',
   'Throwing a message is not supported: messages come from outside': '本引擎不支持抛出消息：消息只能从外部送达',
   // the engine's (engine/bpmn/checks.py and its neighbours)
-  'a multi-instance receive task is not supported': '不支持多实例的接收任务',
   'a send task is not supported: messages are delivered from outside (POST /api/v1/messages)':
     '不支持发送任务：消息只能从外部送达（POST /api/v1/messages）',
   'throwing a message is not supported: messages are delivered from outside (POST /api/v1/messages)':
