@@ -154,11 +154,17 @@ def camunda_problems(node: etree._Element, file: str) -> list[Problem]:
 
 
 def _checked_elsewhere(node: etree._Element) -> bool:
-    """A call activity's variable mappings and an external service task's attributes: what
-    engine.bpmn.waiting_checks reads (the same names elsewhere are still refused here)."""
+    """A call activity's variable mappings, what a thrown signal carries and an external
+    service task's attributes: what engine.bpmn.waiting_checks reads (the same names elsewhere
+    are still refused here)."""
     parent = node.getparent()
     if local_name(node.tag) in ("in", "out") and parent is not None and parent.getparent() is not None:
-        return local_name(parent.getparent().tag) == "callActivity"
+        holder = parent.getparent()
+        if local_name(holder.tag) == "signalEventDefinition":  # what a thrown signal carries (camunda:in)
+            owner = holder.getparent()
+            throws = owner is not None and local_name(owner.tag) in ("intermediateThrowEvent", "endEvent")
+            return throws and local_name(node.tag) == "in"
+        return local_name(holder.tag) == "callActivity"
     return local_name(node.tag) == "serviceTask" and not any(
         node.get(f"{{{CAMUNDA_NS}}}{name}") for name in ("class", "delegateExpression", "expression")
     )

@@ -218,7 +218,9 @@ def _expressions(root: etree._Element, file: str, result: Normalised) -> None:
             continue
         loop.set(attribute, python)
     for mapping in root.xpath(
-        ".//bpmn:callActivity/bpmn:extensionElements/camunda:*[@sourceExpression]", namespaces=NSMAP
+        ".//bpmn:callActivity/bpmn:extensionElements/camunda:*[@sourceExpression]"
+        " | .//bpmn:signalEventDefinition/bpmn:extensionElements/camunda:in[@sourceExpression]",
+        namespaces=NSMAP,
     ):
         text = mapping.get("sourceExpression") or ""
         try:

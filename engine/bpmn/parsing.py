@@ -12,17 +12,25 @@ from typing import Any, ClassVar
 
 from lxml import etree
 from SpiffWorkflow.bpmn.parser.BpmnParser import full_tag
-from SpiffWorkflow.bpmn.parser.event_parsers import ReceiveTaskParser
+from SpiffWorkflow.bpmn.parser.event_parsers import (
+    CANCEL_EVENT_XPATH,
+    ERROR_EVENT_XPATH,
+    ESCALATION_EVENT_XPATH,
+    MESSAGE_EVENT_XPATH,
+    SIGNAL_EVENT_XPATH,
+    TERMINATION_EVENT_XPATH,
+    ReceiveTaskParser,
+)
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.bpmn.specs.bpmn_process_spec import BpmnProcessSpec
-from SpiffWorkflow.bpmn.specs.defaults import ReceiveTask, ServiceTask
+from SpiffWorkflow.bpmn.specs.defaults import EndEvent, ReceiveTask, ServiceTask
 from SpiffWorkflow.camunda.parser import CamundaParser
-from SpiffWorkflow.camunda.parser.event_parsers import CamundaEventDefinitionParser
+from SpiffWorkflow.camunda.parser.event_parsers import CamundaEndEventParser, CamundaEventDefinitionParser
 from SpiffWorkflow.camunda.parser.task_spec import CamundaTaskParser
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 
 from ..errors import InvalidBpmn, Problem
-from . import actions, io_mappings
+from . import actions, io_mappings, signal_payloads
 from .camunda import CAMUNDA_NS, NSMAP, TaskMeta, process_property, read_task_meta
 from .checks import semantic_problems, title_fields
 from .cron_timers import repeating_cron_timers, use_cron_timers
@@ -78,12 +86,14 @@ def _start_timers(process: etree._Element) -> list[StartTimer]:
 
 
 def _with_io(
-    specs: dict[str, BpmnProcessSpec], mappings: dict[str, Any], listeners: dict[str, Any]
+    specs: dict[str, BpmnProcessSpec], mappings: dict[str, Any], listeners: dict[str, Any], payloads: dict[str, Any]
 ) -> dict[str, BpmnProcessSpec]:
-    """The specs with the elements' input/output mappings and listeners kept and hooked in."""
+    """The specs with the elements' input/output mappings, listeners and what their signals
+    carry kept, the listeners hooked in."""
     for spec in specs.values():
         io_mappings.store(spec, {k: v for k, v in mappings.items() if v})
         actions.store(spec, listeners)  # after the mappings: a listener sees the inputs
+        signal_payloads.store(spec, payloads)
     return specs
 
 
@@ -100,10 +110,31 @@ class _ReceiveTaskParser(CamundaEventDefinitionParser, ReceiveTaskParser):
         return wait_for_trigger(ReceiveTaskParser.create_task(self))
 
 
+class _EndEventParser(CamundaEndEventParser):
+    """SpiffWorkflow's end event parser leaves a signal end event's definition out: the event
+    would end its path without throwing anything."""
+
+    def create_task(self) -> Any:
+        event_definition = self.get_event_definition(
+            [
+                MESSAGE_EVENT_XPATH,
+                SIGNAL_EVENT_XPATH,
+                CANCEL_EVENT_XPATH,
+                ERROR_EVENT_XPATH,
+                ESCALATION_EVENT_XPATH,
+                TERMINATION_EVENT_XPATH,
+            ]
+        )
+        task = self._create_task(event_definition)
+        task.connect(self.spec.end)
+        return task
+
+
 class _Parser(CamundaParser):
     OVERRIDE_PARSER_CLASSES: ClassVar[dict[str, Any]] = {
         **CamundaParser.OVERRIDE_PARSER_CLASSES,
         full_tag("receiveTask"): (_ReceiveTaskParser, ReceiveTask),
+        full_tag("endEvent"): (_EndEventParser, EndEvent),
         full_tag("callActivity"): (CaseCallParser, CaseCall),
         full_tag("serviceTask"): (ServiceTaskParser, ServiceTask),
     }
@@ -139,13 +170,14 @@ def parse_bpmn(source: bytes | str, file: str = "<bpmn>", *, check: bool = True)
                 for node in process.xpath(".//*[bpmn:extensionElements/camunda:inputOutput]", namespaces=NSMAP)
             }
             listeners = actions.listeners_of(process)
+            payloads = signal_payloads.payloads_of(process)
             starts = process.xpath("./bpmn:startEvent", namespaces=NSMAP)
             result.append(
                 ParsedProcess(
                     key=key,
                     name=process.get("name") or key,
-                    spec=_with_io({key: spec}, mappings, listeners)[key],
-                    subprocess_specs=_with_io(subprocess_specs, mappings, listeners),
+                    spec=_with_io({key: spec}, mappings, listeners, payloads)[key],
+                    subprocess_specs=_with_io(subprocess_specs, mappings, listeners, payloads),
                     tasks=read_task_meta(process),
                     start_event_id=starts[0].get("id"),
                     start_timers=_start_timers(process),

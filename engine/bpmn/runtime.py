@@ -15,6 +15,7 @@ from weakref import WeakKeyDictionary
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.specs.event_definitions.item_aware_event import ErrorEventDefinition
+from SpiffWorkflow.bpmn.specs.event_definitions.item_aware_event import SignalEventDefinition as Signal
 from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.bpmn.specs.mixins.events.intermediate_event import BoundaryEvent
@@ -36,6 +37,7 @@ from .forms import FormSpec
 from .parsing import ParsedProcess
 from .sandbox import Budget, BudgetExceeded, SandboxedEnvironment, ScriptLimits
 from .serialization import dump_workflow, load_workflow
+from .signal_payloads import ThrownSignal, thrown_by
 from .waiting_tasks import WAITING_SPECS, mapped_inputs, waiting_boundary_events
 from .workflow_state import MESSAGE_RESULT_KEY
 
@@ -113,6 +115,8 @@ class Runtime:
         self._current: Task | None = None  # the task the engine is running, to name it in errors
         # each workflow's interrupting event subprocess starts (see event_subprocesses.interrupt)
         self._interrupting: WeakKeyDictionary[BpmnWorkflow, frozenset[str]] = WeakKeyDictionary()
+        # the signals each workflow threw while this runtime moved it, not yet taken
+        self._thrown: WeakKeyDictionary[BpmnWorkflow, list[ThrownSignal]] = WeakKeyDictionary()
 
     # -- lifecycle -------------------------------------------------------------
     def start(self, process: ParsedProcess, data: dict[str, Any]) -> BpmnWorkflow:
@@ -443,10 +447,13 @@ class Runtime:
             _drop_orphans(workflow)
         _drop_orphans(workflow)
         workflow.refresh_timers()
+        if workflow.bpmn_events:  # a signal the case did not catch is the other cases' (take_thrown_signals)
+            workflow.bpmn_events = [e for e in workflow.bpmn_events if not isinstance(e.event_definition, Signal)]
 
     def _before_step(self, task: Task) -> None:
         """Between engine steps: a process that loops over script tasks and gateways without
-        ever waiting runs each step within budget, and would never stop."""
+        ever waiting runs each step within budget, and would never stop. A signal the task
+        is about to throw is noted, with what it carries (see take_thrown_signals)."""
         self._current = task
         overrun = self.budget.run_overrun()
         if overrun:
@@ -454,6 +461,14 @@ class Runtime:
                 f"the engine steps of this action {overrun}, stopped before {task.task_spec.bpmn_id}: "
                 f"does the process loop without a user task or timer in between?"
             )
+        thrown = thrown_by(task, lambda expression: self._evaluate(task, expression))
+        if thrown is not None:
+            self._thrown.setdefault(task.workflow.top_workflow, []).append(thrown)
+
+    def take_thrown_signals(self, workflow: BpmnWorkflow) -> list[ThrownSignal]:
+        """The signals ``workflow`` threw since they were last taken, in order (SpiffWorkflow
+        delivered them inside the workflow already; the other cases are the caller's)."""
+        return self._thrown.pop(workflow, [])
 
     def _element(self) -> str:
         return (self._current.task_spec.bpmn_id or "") if self._current is not None else ""

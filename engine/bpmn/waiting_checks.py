@@ -1,6 +1,7 @@
 """Deploy checks of the tasks that wait for an answer from outside the workflow
-(engine/bpmn/waiting_tasks.py): call activities and service tasks. Whether the called
-process is deployed is the deploy use case's check (it needs the database)."""
+(engine/bpmn/waiting_tasks.py): call activities and service tasks, and the ``camunda:in``
+mappings a thrown signal carries, written like a call activity's (engine/bpmn/signal_payloads.py).
+Whether the called process is deployed is the deploy use case's check (it needs the database)."""
 
 from __future__ import annotations
 
@@ -9,12 +10,13 @@ from lxml import etree
 from ..errors import Problem, ScriptError
 from .actions import SERVICE_SCRIPT
 from .camunda import NSMAP, camunda_value
-from .documents import problem_at
+from .documents import owner_of, problem_at
 from .sandbox import compile_expression
 
 CALL_BINDINGS = frozenset({"latest", "deployment", "version", "versionTag"})
 _MAPPING_ATTRIBUTES = frozenset({"source", "sourceExpression", "target", "variables", "businessKey", "local"})
 _SERVICE_IMPLEMENTATIONS = ("class", "delegateExpression", "expression")
+_SIGNAL_PAYLOADS = ".//bpmn:signalEventDefinition/bpmn:extensionElements/camunda:in"
 MAX_TOPIC = 200  # what the external_tasks table's topic column holds
 PRIORITY_LIMIT = 2**31 - 1  # and its priority column
 
@@ -25,6 +27,8 @@ def waiting_task_problems(process: etree._Element, file: str) -> list[Problem]:
         problems += _call_problems(call, file)
     for task in process.xpath(".//bpmn:serviceTask", namespaces=NSMAP):
         problems += _service_problems(task, file)
+    for mapping in process.xpath(_SIGNAL_PAYLOADS, namespaces=NSMAP):
+        problems += _mapping_problems(owner_of(mapping), mapping, file)
     return problems
 
 

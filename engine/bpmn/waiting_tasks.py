@@ -160,17 +160,19 @@ WAITING_SPECS = (CaseCall, ExternalServiceTask)
 def mapped_inputs(spec: CaseCall, data: dict[str, Any], evaluate: Callable[[str], Any]) -> dict[str, Any]:
     """The called case's start data, as Camunda maps it: only what ``camunda:in`` names
     (a variable, an expression read in the calling task, or every variable)."""
-    return _mapped(spec.in_mappings, data, evaluate)
+    return mapped(spec.in_mappings, data, evaluate)
 
 
 def mapped_outputs(spec: CaseCall, child_variables: dict[str, Any]) -> dict[str, Any]:
     """What the calling task receives from the called case when it ends (``camunda:out``)."""
-    return _mapped(spec.out_mappings, child_variables, None)
+    return mapped(spec.out_mappings, child_variables, None)
 
 
-def _mapped(
+def mapped(
     mappings: tuple[Mapping, ...], variables: dict[str, Any], evaluate: Callable[[str], Any] | None
 ) -> dict[str, Any]:
+    """What ``camunda:in``/``out`` mappings copy out of ``variables`` (a call activity's, or a
+    thrown signal's: engine.bpmn.signal_payloads); ``evaluate`` reads a sourceExpression."""
     result: dict[str, Any] = {}
     for mapping in mappings:
         if mapping.all_variables:

@@ -89,12 +89,27 @@ def send_message(
 def send_signal(session: Session, actor: Actor, name: str, *, variables: Mapping[str, Any] | None = None) -> Delivery:
     """Broadcast the signal ``name`` to every case waiting for it (none: an empty delivery)."""
     _require(actor)
-    name = _name(name)
+    return broadcast_signal(session, actor, _name(name), dict(variables or {}))
+
+
+def broadcast_signal(
+    session: Session,
+    actor: Actor,
+    name: str,
+    variables: dict[str, Any],
+    *,
+    business_key: str | None = None,
+    besides: int | None = None,
+) -> Delivery:
+    """The signal reaches every case waiting for it but ``besides`` (the case that threw it:
+    the engine delivered it there already) and starts a case of every process it starts,
+    with ``business_key``. Who may send it is the caller's question."""
     delivery = Delivery("signal", name)
     for instance_id in _subscribed(session, SubscriptionKind.SIGNAL, name, None):
-        _deliver(session, actor, instance_id, SubscriptionKind.SIGNAL, name, dict(variables or {}), delivery)
+        if instance_id != besides:
+            _deliver(session, actor, instance_id, SubscriptionKind.SIGNAL, name, dict(variables), delivery)
     for definition in _starting(session, SubscriptionKind.SIGNAL, name):
-        _start(session, actor, definition, SubscriptionKind.SIGNAL, name, None, dict(variables or {}), delivery)
+        _start(session, actor, definition, SubscriptionKind.SIGNAL, name, business_key, dict(variables), delivery)
     return delivery
 
 

@@ -25,7 +25,16 @@ from ..bpmn.runtime import FiredTimer, ReadyTask, Runtime
 from ..bpmn.serialization import SERIALIZER_VERSION
 from ..deadlines.reminders import reminder_time
 from ..errors import Conflict, EngineError
-from . import calls, case_facts, external_tasks, incidents, notifications, supervision, workflow_cache
+from . import (
+    calls,
+    case_facts,
+    external_tasks,
+    incidents,
+    notifications,
+    supervision,
+    thrown_signals,
+    workflow_cache,
+)
 from .context import SYSTEM, audit
 
 CHANGED_MEANWHILE = "this case was changed by someone else meanwhile; reload it and try again"
@@ -81,6 +90,7 @@ def save_instance(
     if status == InstanceStatus.RUNNING and not ready_items and not armed and not awaited:
         _record_stuck(session, instance, workflow, runtime)
     calls.after_save(session, instance, workflow, runtime, process)
+    thrown_signals.relay(session, instance, workflow, runtime)
     return ready_items
 
 
