@@ -185,8 +185,13 @@ def drive(factory: Any, key: str, number: int, steps: int, deadline: float) -> s
                 return "end"
             if instance.status != InstanceStatus.RUNNING:
                 return f"stuck: case {instance.status}"
+            # oldest first: the driven case before those its timers or signals started since
             running = list(
-                s.scalars(select(ProcessInstance.id).where(ProcessInstance.status == InstanceStatus.RUNNING))
+                s.scalars(
+                    select(ProcessInstance.id)
+                    .where(ProcessInstance.status == InstanceStatus.RUNNING)
+                    .order_by(ProcessInstance.id)
+                )
             )
             ready = [(case_id, item) for case_id in running for item in repo.ready_item_rows(s, case_id)]
             topics = sorted(set(s.scalars(select(ExternalTask.topic))))

@@ -603,3 +603,30 @@ class ExternalTask(Base):
     error_message: Mapped[str | None] = mapped_column(String(1000))
     error_details: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime]
+
+
+class OutgoingMail(Base):
+    """A mail a process sends (a mail task, engine/bpmn/mail_tasks.py), rendered when its case
+    reached the task and written in the transaction that saved the case: the outbox the
+    scheduler sends from when SMTP is configured (engine/notifications/process_mail.py).
+    ``sent_at`` NULL is waiting; a mail the server refuses is tried a few times, ``error``
+    saying why. Addresses are lists of entries (``kermit@camunda.org`` or ``Kermit <…>``)."""
+
+    __tablename__ = "outgoing_mails"
+    __table_args__ = (Index("ix_outgoing_mails_outbox", "sent_at", "created_at"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("process_instances.id", ondelete="CASCADE"), index=True)
+    task_id: Mapped[str] = mapped_column(String(36))  # the SpiffWorkflow task that rendered it
+    bpmn_id: Mapped[str] = mapped_column(String(200))
+    sender: Mapped[str | None] = mapped_column(String(320))  # the task's ``from``; NULL: the configured sender
+    to_addresses: Mapped[list[str]] = mapped_column(JSONText)
+    cc_addresses: Mapped[list[str]] = mapped_column(JSONText)
+    bcc_addresses: Mapped[list[str]] = mapped_column(JSONText)  # in the envelope only, never in a header
+    subject: Mapped[str] = mapped_column(Text)
+    text: Mapped[str | None] = mapped_column(Text)  # text/plain
+    html: Mapped[str | None] = mapped_column(Text)  # the HTML alternative (or the only body)
+    charset: Mapped[str] = mapped_column(String(40))
+    created_at: Mapped[datetime]
+    sent_at: Mapped[datetime | None]
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    error: Mapped[str | None] = mapped_column(String(500))

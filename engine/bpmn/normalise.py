@@ -8,12 +8,14 @@ deploy and whenever a stored version is parsed again (so both give the same proc
   ``camunda:`` ones, so every check and every reading of ``camunda:`` applies to them; each
   such element remembers which of its names were ``activiti:``, for the messages;
 * a sequence flow without an id gets a stable one, from its source, its target and, when
-  that is taken, its position among the flows without ids (a warning, not a refusal);
+  that is taken, its position among the flows without ids (a warning, not a refusal); so does
+  an activity, event or gateway (from its kind and line: nothing can refer to it);
 * an element id SpiffWorkflow keeps for itself is renamed, and a path without an end event
   gets one (engine.bpmn.flow_repair; warnings);
 * a send task, business rule task or message throw event Camunda would hand to an external
-  worker becomes an external service task (engine.bpmn.external_elements; a warning), and
-  link events become the sequence flow they stand for (engine.bpmn.link_events);
+  worker becomes an external service task (engine.bpmn.external_elements; a warning), a mail
+  task (``camunda:type="mail"``) a service task with its fields read (engine.bpmn.mail_tasks),
+  and link events become the sequence flow they stand for (engine.bpmn.link_events);
 * an unquoted ISO 8601 literal in a timer (``PT5M``, ``P3D``, ``R3/PT10M``,
   ``2027-01-01T09:00:00+08:00``) is quoted, when SpiffWorkflow's own ISO reader reads it as
   that kind of timer; any other text stays an expression;
@@ -40,6 +42,7 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinitio
 from ..errors import Problem, ScriptError
 from .actions import translate_actions
 from .camunda import (
+    BPMN_NS,
     CAMUNDA_NS,
     NSMAP,
     PYTHON_FORMATS,
@@ -48,12 +51,14 @@ from .camunda import (
     potential_owners,
     split_entries,
 )
+from .compensation import separate_handlers
 from .cron_timers import cron_literal
 from .documents import owner_of
 from .external_elements import externals_as_service_tasks
-from .flow_repair import add_implicit_ends, add_implicit_splits, ids_in, rename_reserved_ids
+from .flow_repair import add_implicit_ends, add_implicit_splits, fresh_id, ids_in, rename_reserved_ids
 from .juel import Unsupported, translate, translate_entry, translate_template
 from .link_events import link_events
+from .mail_tasks import mail_tasks_as_service_tasks
 from .references import add_errors_named_by_ref, resolve_qualified_refs
 from .sandbox import compile_expression
 
@@ -147,6 +152,50 @@ def _flow_ids(root: etree._Element, file: str, result: Normalised) -> None:
                     flow.sourceline,
                     new,
                 )
+            )
+
+
+# flow nodes SpiffWorkflow names by their id (an event subprocess without one is run as the
+# subprocess 'None', which it then cannot find); nothing can refer to one that has none
+_NAMED_NODES = frozenset(
+    {
+        "subProcess",
+        "transaction",
+        "task",
+        "userTask",
+        "manualTask",
+        "scriptTask",
+        "serviceTask",
+        "sendTask",
+        "receiveTask",
+        "businessRuleTask",
+        "callActivity",
+        "startEvent",
+        "endEvent",
+        "intermediateCatchEvent",
+        "intermediateThrowEvent",
+        "boundaryEvent",
+        "exclusiveGateway",
+        "parallelGateway",
+        "inclusiveGateway",
+        "eventBasedGateway",
+    }
+)
+
+
+def _node_ids(root: etree._Element, file: str, result: Normalised) -> None:
+    taken = ids_in(root)
+    for process in root.xpath("./bpmn:process", namespaces=NSMAP):
+        for node in process.iter():
+            if not isinstance(node.tag, str) or node.get("id") or etree.QName(node).namespace != BPMN_NS:
+                continue
+            kind = etree.QName(node).localname
+            if kind not in _NAMED_NODES:
+                continue
+            new = fresh_id(f"{kind}_{node.sourceline or 0}", taken)
+            node.set("id", new)
+            result.warnings.setdefault(process.get("id") or "", []).append(
+                Problem(f"{kind} without an id: given the id {new!r}", file, node.sourceline, new)
             )
 
 
@@ -335,8 +384,11 @@ def normalise(root: etree._Element, file: str) -> Normalised:
     _rename_activiti(root)
     _deferred_as_immediate(root)
     _flow_ids(root, file, result)
+    _node_ids(root, file, result)
     rename_reserved_ids(root, file, result.warnings)
     externals_as_service_tasks(root, file, result.warnings)
+    result.problems += separate_handlers(root, file, result.warnings)
+    result.problems += mail_tasks_as_service_tasks(root, file)
     result.problems += link_events(root, file)
     add_implicit_ends(root, file, result.warnings)
     add_implicit_splits(root, file, result.warnings)

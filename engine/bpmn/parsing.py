@@ -23,22 +23,28 @@ from SpiffWorkflow.bpmn.parser.event_parsers import (
 )
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.bpmn.specs.bpmn_process_spec import BpmnProcessSpec
-from SpiffWorkflow.bpmn.specs.defaults import EndEvent, ReceiveTask, ServiceTask
+from SpiffWorkflow.bpmn.specs.defaults import EndEvent, IntermediateThrowEvent, ReceiveTask, ServiceTask
 from SpiffWorkflow.camunda.parser import CamundaParser
-from SpiffWorkflow.camunda.parser.event_parsers import CamundaEndEventParser, CamundaEventDefinitionParser
+from SpiffWorkflow.camunda.parser.event_parsers import (
+    CamundaEndEventParser,
+    CamundaEventDefinitionParser,
+    CamundaIntermediateThrowEventParser,
+)
 from SpiffWorkflow.camunda.parser.task_spec import CamundaTaskParser
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 
 from ..errors import InvalidBpmn, Problem
-from . import actions, io_mappings, signal_payloads
+from . import actions, compensation, io_mappings, signal_payloads
 from .camunda import CAMUNDA_NS, NSMAP, TaskMeta, process_property, read_task_meta
 from .checks import semantic_problems, title_fields
+from .compensation_throw import CompensationThrow
 from .cron_timers import repeating_cron_timers, use_cron_timers
 from .documents import duplicate_id_problems, load_xml, local_name, xsd_problems
 from .forms import FormSpec
+from .mail_tasks import MailOrServiceTaskParser
 from .normalise import normalise
 from .triggers import wait_for_trigger
-from .waiting_tasks import CaseCall, CaseCallParser, ServiceTaskParser
+from .waiting_tasks import CaseCall, CaseCallParser
 
 
 @dataclass(frozen=True)
@@ -77,6 +83,55 @@ class ParsedProcess:
         return self.tasks[self.start_event_id].form
 
 
+def _parsed(
+    parser: Any, root: etree._Element, process: etree._Element, repeating: Any, normalised: Any
+) -> ParsedProcess:
+    """One executable process of a parsed document, with what the engine keeps beside
+    SpiffWorkflow's spec. Its compensation handlers were made processes of their own
+    (engine.bpmn.compensation): their specs run as its subprocesses, their tasks are its."""
+    key = process.get("id")
+    spec = parser.get_spec(key)
+    subprocess_specs = parser.get_subprocess_specs(key)
+    handlers = compensation.handler_processes(root, key)
+    for handler in handlers:
+        subprocess_specs[handler.get("id")] = parser.get_spec(handler.get("id"))
+        subprocess_specs = parser.get_subprocess_specs(handler.get("id"), specs=subprocess_specs)
+    use_cron_timers([spec, *subprocess_specs.values()], repeating)
+    scopes = [process, *handlers]
+    mappings = {
+        node.get("id"): io_mappings.read(node)
+        for scope in scopes
+        for node in scope.xpath(".//*[bpmn:extensionElements/camunda:inputOutput]", namespaces=NSMAP)
+    }
+    listeners = {k: v for scope in scopes for k, v in actions.listeners_of(scope).items()}
+    payloads = {k: v for scope in scopes for k, v in signal_payloads.payloads_of(scope).items()}
+    compensated = {k: v for scope in scopes for k, v in compensation.handlers_of(scope).items()}
+    specs = _with_io({key: spec, **subprocess_specs}, mappings, listeners, payloads)
+    for each in specs.values():
+        compensation.store(each, compensated)
+    starts = process.xpath("./bpmn:startEvent", namespaces=NSMAP)
+    return ParsedProcess(
+        key=key,
+        name=process.get("name") or key,
+        spec=specs.pop(key),
+        subprocess_specs=specs,
+        tasks={k: v for scope in scopes for k, v in read_task_meta(scope).items()},
+        start_event_id=starts[0].get("id"),
+        start_timers=_start_timers(process),
+        starter_groups=tuple(
+            g.strip() for g in (process.get(f"{{{CAMUNDA_NS}}}candidateStarterGroups") or "").split(",") if g.strip()
+        ),
+        title_fields=title_fields(process),
+        default_group=process_property(process, "default_group"),
+        interrupting_starts=frozenset(
+            start.get("id")
+            for start in process.xpath(".//bpmn:subProcess[@triggeredByEvent='true']/bpmn:startEvent", namespaces=NSMAP)
+            if start.get("isInterrupting", "true") != "false"
+        ),
+        warnings=tuple(normalised.warnings.get(key, ())),
+    )
+
+
 def _start_timers(process: etree._Element) -> list[StartTimer]:
     timers = []
     for start in process.xpath("./bpmn:startEvent", namespaces=NSMAP):
@@ -110,11 +165,29 @@ class _ReceiveTaskParser(CamundaEventDefinitionParser, ReceiveTaskParser):
         return wait_for_trigger(ReceiveTaskParser.create_task(self))
 
 
+def _compensation_throw(parser: Any) -> CompensationThrow | None:
+    definition = parser.xpath("./bpmn:compensateEventDefinition")
+    if not definition:
+        return None
+    ref = definition[0].get("activityRef") or ""
+    return CompensationThrow(parser.spec, parser.bpmn_id, activity_ref=ref, **parser.bpmn_attributes)
+
+
+class _IntermediateThrowEventParser(CamundaIntermediateThrowEventParser):
+    def create_task(self) -> Any:
+        return _compensation_throw(self) or super().create_task()
+
+
 class _EndEventParser(CamundaEndEventParser):
     """SpiffWorkflow's end event parser leaves a signal end event's definition out: the event
-    would end its path without throwing anything."""
+    would end its path without throwing anything. A compensation end event runs its handlers
+    first (engine.bpmn.compensation)."""
 
     def create_task(self) -> Any:
+        compensation = _compensation_throw(self)
+        if compensation is not None:
+            compensation.connect(self.spec.end)
+            return compensation
         event_definition = self.get_event_definition(
             [
                 MESSAGE_EVENT_XPATH,
@@ -135,8 +208,9 @@ class _Parser(CamundaParser):
         **CamundaParser.OVERRIDE_PARSER_CLASSES,
         full_tag("receiveTask"): (_ReceiveTaskParser, ReceiveTask),
         full_tag("endEvent"): (_EndEventParser, EndEvent),
+        full_tag("intermediateThrowEvent"): (_IntermediateThrowEventParser, IntermediateThrowEvent),
         full_tag("callActivity"): (CaseCallParser, CaseCall),
-        full_tag("serviceTask"): (ServiceTaskParser, ServiceTask),
+        full_tag("serviceTask"): (MailOrServiceTaskParser, ServiceTask),  # external, expression or mail
     }
 
 
@@ -161,43 +235,8 @@ def parse_bpmn(source: bytes | str, file: str = "<bpmn>", *, check: bool = True)
         result = []
         repeating = repeating_cron_timers(root)
         for process in root.xpath("./bpmn:process[@isExecutable='true']", namespaces=NSMAP):
-            key = process.get("id")
-            spec = parser.get_spec(key)
-            subprocess_specs = parser.get_subprocess_specs(key)
-            use_cron_timers([spec, *subprocess_specs.values()], repeating)
-            mappings = {
-                node.get("id"): io_mappings.read(node)
-                for node in process.xpath(".//*[bpmn:extensionElements/camunda:inputOutput]", namespaces=NSMAP)
-            }
-            listeners = actions.listeners_of(process)
-            payloads = signal_payloads.payloads_of(process)
-            starts = process.xpath("./bpmn:startEvent", namespaces=NSMAP)
-            result.append(
-                ParsedProcess(
-                    key=key,
-                    name=process.get("name") or key,
-                    spec=_with_io({key: spec}, mappings, listeners, payloads)[key],
-                    subprocess_specs=_with_io(subprocess_specs, mappings, listeners, payloads),
-                    tasks=read_task_meta(process),
-                    start_event_id=starts[0].get("id"),
-                    start_timers=_start_timers(process),
-                    starter_groups=tuple(
-                        g.strip()
-                        for g in (process.get(f"{{{CAMUNDA_NS}}}candidateStarterGroups") or "").split(",")
-                        if g.strip()
-                    ),
-                    title_fields=title_fields(process),
-                    default_group=process_property(process, "default_group"),
-                    interrupting_starts=frozenset(
-                        start.get("id")
-                        for start in process.xpath(
-                            ".//bpmn:subProcess[@triggeredByEvent='true']/bpmn:startEvent", namespaces=NSMAP
-                        )
-                        if start.get("isInterrupting", "true") != "false"
-                    ),
-                    warnings=tuple(normalised.warnings.get(key, ())),
-                )
-            )
+            if not compensation.is_handler_process(process):
+                result.append(_parsed(parser, root, process, repeating, normalised))
         return result
     except ValidationException as exc:
         raise InvalidBpmn(

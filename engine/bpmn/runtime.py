@@ -34,6 +34,7 @@ from . import workflow_state as state
 from .camunda import TaskMeta, expression_body, is_expression
 from .event_subprocesses import end_waiting_event_subprocesses, interrupt
 from .forms import FormSpec
+from .mail_rendering import MailOutbox, QueuedMail
 from .parsing import ParsedProcess
 from .sandbox import Budget, BudgetExceeded, SandboxedEnvironment, ScriptLimits
 from .serialization import dump_workflow, load_workflow
@@ -85,6 +86,8 @@ _ARMED, _DONE = "armed", "done"  # firing marks of a timer task (see Runtime._ti
 class _ScriptEngine(PythonScriptEngine):
     """SpiffWorkflow's, with Camunda's multi-instance counters beside the task's data."""
 
+    mail_outbox: MailOutbox  # where mail tasks put what they rendered (engine.bpmn.mail_tasks)
+
     def evaluate(self, task: Task, expression: str, external_context: dict[str, Any] | None = None) -> Any:
         found = multi_instance.counters(task)
         if found:
@@ -110,6 +113,7 @@ class Runtime:
         self.budget = Budget(limits)
         self.environment = SandboxedEnvironment(helpers, self.budget)
         self.script_engine = _ScriptEngine(environment=self.environment)
+        self.script_engine.mail_outbox = MailOutbox()
         # each workflow's timer marks before this runtime first moved it (see fired_timers)
         self._marks_before: WeakKeyDictionary[BpmnWorkflow, dict[UUID, int | str]] = WeakKeyDictionary()
         self._current: Task | None = None  # the task the engine is running, to name it in errors
@@ -351,6 +355,11 @@ class Runtime:
                 )
             )
         return fired
+
+    def take_queued_mails(self, workflow: BpmnWorkflow) -> list[QueuedMail]:
+        """The mails the mail tasks of ``workflow`` rendered in this runtime's steps since they
+        were last taken, in order: the use case saving the case queues them (outgoing_mails)."""
+        return self.script_engine.mail_outbox.take(workflow)
 
     # -- helpers ---------------------------------------------------------------
     def _before_moving(self, workflow: BpmnWorkflow) -> None:

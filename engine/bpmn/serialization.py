@@ -15,17 +15,21 @@ from uuid import UUID
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.serializer.default.workflow import (
+    BpmnSubWorkflowConverter,
     BpmnWorkflowConverter,
     WorkflowConverter,
 )
 from SpiffWorkflow.bpmn.serializer.workflow import VERSION, BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.specs.bpmn_process_spec import BpmnProcessSpec
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import CycleTimerEventDefinition, TimeDateEventDefinition
+from SpiffWorkflow.bpmn.util.subworkflow import BpmnSubWorkflow
 from SpiffWorkflow.camunda.serializer.config import CAMUNDA_CONFIG
 
 from . import actions, io_mappings
 from .camunda import TaskMeta
+from .compensation_throw import CompensationThrow, CompensationThrowConverter
 from .cron_timers import CronCycleTimerEventDefinition, CronDateTimerEventDefinition
+from .mail_tasks import MAIL_CONVERTERS
 from .parsing import ParsedProcess, StartTimer
 from .triggers import TRIGGER_CONVERTERS
 from .waiting_tasks import SPEC_CONVERTERS
@@ -63,15 +67,45 @@ class _SpecFreeWorkflowConverter(BpmnWorkflowConverter):
         workflow.bpmn_events = self.registry.restore(dct.pop("bpmn_events", []))
         return workflow
 
+    def subprocesses_from_dict(self, dct: dict[str, Any], workflow: Any, top_workflow: Any = None) -> None:
+        """SpiffWorkflow's, and the compensation handlers running under their throw event
+        (engine.bpmn.compensation), which SpiffWorkflow's restores only under a subprocess task."""
+        super().subprocesses_from_dict(dct, workflow, top_workflow)
+        top = top_workflow or workflow
+        for task in list(workflow.tasks.values()):
+            if isinstance(task.task_spec, CompensationThrow) and str(task.id) in dct:
+                handler = self.registry.restore(dct.pop(str(task.id)), task=task, top_workflow=top)
+                top.subprocesses[task.id] = handler
+                handler.completed_event.connect(task.task_spec.on_handler_completed, task)
+                self.subprocesses_from_dict(dct, handler, top)
+
+
+class _SubWorkflowConverter(BpmnSubWorkflowConverter):
+    """SpiffWorkflow's, reading the subworkflow's spec by the name it was written with: a
+    compensation throw event runs a different handler each time (engine.bpmn.compensation)."""
+
+    def from_dict(self, dct: dict[str, Any], task: Any, top_workflow: Any) -> Any:
+        if not isinstance(task.task_spec, CompensationThrow):
+            return super().from_dict(dct, task, top_workflow)
+        spec = top_workflow.subprocess_specs.get(dct["spec"])
+        subprocess = self.target_class(spec, task.id, top_workflow, deserializing=True)
+        subprocess.tasks = self.mapping_from_dict(dct["tasks"], UUID, workflow=subprocess)
+        subprocess.task_tree = subprocess.tasks.get(UUID(dct["root"]))
+        self.set_default_attributes(subprocess, dct)
+        return subprocess
+
 
 def _make_serializer() -> BpmnWorkflowSerializer:
     config = dict(CAMUNDA_CONFIG)
     config[BpmnWorkflow] = _SpecFreeWorkflowConverter
     config.update(SPEC_CONVERTERS)
+    config.update(MAIL_CONVERTERS)
     # the cron timers (engine.bpmn.cron_timers) are written as SpiffWorkflow's timers are
     config[CronCycleTimerEventDefinition] = config[CycleTimerEventDefinition]
     config[CronDateTimerEventDefinition] = config[TimeDateEventDefinition]
     config.update(TRIGGER_CONVERTERS)
+    config[CompensationThrow] = CompensationThrowConverter
+    config[BpmnSubWorkflow] = _SubWorkflowConverter
     return BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(config))
 
 

@@ -87,3 +87,22 @@ def release_timer_start(workflow: BpmnWorkflow, refresh: object) -> bool:
         if not _waiting_timer_starts(workflow):
             break
     return True
+
+
+def start_by_hand(workflow: BpmnWorkflow, refresh: object) -> None:
+    """A case a person (or a message) started: its process's timer start events do not wait
+    in it for their dates (each date starts a case of its own, from the scheduler). Beside a
+    plain start event, which started this case, they are cancelled; a process only timers
+    start runs from its first timer start event at once, as Camunda starts one by hand.
+    ``refresh`` is ``Runtime.fire_timers``."""
+    waiting = [t for t in _waiting_timer_starts(workflow) if t.workflow is workflow]
+    if not waiting:
+        return
+    plain = any(
+        isinstance(s, StartEvent) and not isinstance(s.event_definition, TimerEventDefinition)
+        for s in workflow.spec.start.outputs
+    )
+    for task in waiting if plain else waiting[1:]:
+        task.cancel()
+    if not plain:
+        release_timer_start(workflow, refresh)

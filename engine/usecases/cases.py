@@ -21,7 +21,7 @@ from ..access import Actor
 from ..bpmn.camunda import TITLE_FIELDS
 from ..bpmn.forms import FormSpec
 from ..bpmn.parsing import ParsedProcess
-from ..bpmn.start_events import only_started_by_events
+from ..bpmn.start_events import only_started_by_events, start_by_hand
 from ..bpmn.workflow_state import Rounds
 from ..errors import Conflict, FieldError, InvalidData, NotAllowed, NotFound
 from . import calls, case_facts, external_task_list, external_tasks, incidents, supervision
@@ -80,6 +80,7 @@ def start_instance(
         data = process.start_form.validate(data, option_sources(session, process.start_form))
     runtime = runtime_for(session)
     workflow = runtime.start(process, {**data, "initiator": actor.username})
+    start_by_hand(workflow, runtime.fire_timers)
     instance, _ready = create_case(
         session,
         definition.id,

@@ -89,7 +89,8 @@ def notes_confidential_by_default(session: Session, definition_id: int) -> bool:
 def history_for(session: Session, actor: Actor, instance_id: int, definition_id: int) -> list[HistoryEntry]:
     """The history of a case as ``actor`` may read it: the data of each entry masked like
     the case's, the name of a confidential file withheld, and on a case with confidential
-    fields the comment of a hand-over too (but for whoever handed over or received)."""
+    fields the comment of a hand-over too (but for whoever handed over or received) and the
+    recipients of the mail its mail tasks sent."""
     entries = repo.history(session, instance_id)
     if may_read_confidential(actor):
         return [HistoryEntry(e.at, e.actor, e.action, e.bpmn_id, e.task_id, e.data) for e in entries]
@@ -117,5 +118,8 @@ def history_for(session: Session, actor: Actor, instance_id: int, definition_id:
             and actor.username not in (e.actor, data.get("to"))
         ):
             data = {**data, "comment": "", "withheld": True}
+        elif data and e.action == "mail_queued" and hidden:
+            # an address may be a confidential field's value (a petitioner's): all masked
+            data = {**data, **{k: mask(data.get(k) or []) for k in ("to", "cc", "bcc")}, "withheld": True}
         history.append(HistoryEntry(e.at, e.actor, e.action, e.bpmn_id, e.task_id, data))
     return history

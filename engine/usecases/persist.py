@@ -31,6 +31,7 @@ from . import (
     external_tasks,
     incidents,
     notifications,
+    outgoing_mails,
     supervision,
     thrown_signals,
     workflow_cache,
@@ -85,6 +86,7 @@ def save_instance(
         awaited += calls.waiting_count(runtime, workflow)  # each waits for the case it called
     if fired:
         record_fired(session, instance, workflow, runtime, process, fired, fired_rows, ready_before, now)
+    outgoing_mails.queue(session, instance.id, runtime.take_queued_mails(workflow))  # its mail tasks' mail
     armed = any(k == TimerKind.BPMN for _, k in desired)
     # a message or signal it waits for can be delivered (the messages use case): not stuck
     if status == InstanceStatus.RUNNING and not ready_items and not armed and not awaited:

@@ -111,21 +111,6 @@ def test_a_signal_without_a_name_and_an_undeclared_escalation_are_refused_by_ele
     ]
 
 
-def test_a_compensation_boundary_event_is_refused_in_one_line():
-    source = doc(
-        """
-<startEvent id="s"/>
-<sequenceFlow id="f1" sourceRef="s" targetRef="book"/>
-<userTask id="book" camunda:candidateGroups="office"/>
-<boundaryEvent id="undoBooking" attachedToRef="book"><compensateEventDefinition/></boundaryEvent>
-<userTask id="cancelBooking" isForCompensation="true" camunda:candidateGroups="office"/>
-<sequenceFlow id="f2" sourceRef="book" targetRef="end"/>
-<endEvent id="end"/>
-<association id="a1" associationDirection="One" sourceRef="undoBooking" targetRef="cancelBooking"/>"""
-    )
-    assert refusals(source) == ["c.bpmn:9 [undoBooking]: compensation boundary event is not supported"]
-
-
 def test_a_call_activity_calling_a_cmmn_case_is_refused_as_such():
     source = doc(
         """

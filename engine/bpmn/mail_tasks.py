@@ -1,0 +1,182 @@
+"""Camunda's mail task: ``<serviceTask camunda:type="mail">`` (or a ``sendTask``), whose
+``camunda:field`` children name ``to`` (a comma-separated list), ``from``, ``subject``,
+``text``, ``html``, ``cc``, ``bcc`` and ``charset``, each with its value as a
+``<camunda:string>`` or ``stringValue`` (the text itself) or a ``<camunda:expression>`` or
+``expression`` (JUEL's composite text: ``Hello ${recipientName}``).
+
+At deploy (part of engine.bpmn.normalise, so deploy and every later parse agree) a mail send
+task becomes a service task with the same id, and each field is read: a text as it is, an
+expression translated (engine.bpmn.juel ``translate_template``) and compiled in the sandbox;
+the Python of every field is kept on the element for the parser. What cannot be run is
+refused naming the element and the field: a field Camunda's mail task does not read, a value
+outside the JUEL subset, a literal address that is not one, no ``to``, no ``subject``, neither
+``text`` nor ``html``.
+
+At run time :class:`MailTask` renders the fields with the task's data in the sandbox, checks
+the result (engine.bpmn.mail_rendering), puts it in the runtime's outbox and completes at
+once, as Camunda's synchronous mail task does; the use case saving the case queues the mail
+in the same transaction (engine/usecases/outgoing_mails.py), and the scheduler's outbox round
+sends it when SMTP is configured (engine/notifications/process_mail.py).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from lxml import etree
+from SpiffWorkflow.bpmn.serializer.default.task_spec import BpmnTaskSpecConverter
+from SpiffWorkflow.bpmn.specs.mixins.bpmn_spec_mixin import BpmnSpecMixin
+
+from ..errors import Problem, ScriptError
+from .actions import SERVICE_SCRIPT
+from .camunda import BPMN_NS, CAMUNDA_NS, NSMAP, camunda_value
+from .juel import Unsupported, translate_template
+from .mail_rendering import ADDRESS_FIELDS, MAIL_FIELDS, MailOutbox, address_problem, charset_problem, render
+from .sandbox import compile_expression
+from .waiting_tasks import ServiceTaskParser
+
+FIELDS = "{urn:congressflow:mail}fields"  # on a mail task: {field name: its Python}, as JSON
+_REQUIRED = ("to", "subject")
+_SHOWN = 80  # characters of a field's value quoted in a refusal
+
+
+def is_mail_task(node: etree._Element) -> bool:
+    return bool(camunda_value(node, "type") == "mail")
+
+
+def mail_tasks_as_service_tasks(root: etree._Element, file: str) -> list[Problem]:
+    """Make every mail send task a service task and read every mail task's fields (see the
+    module's doc); what cannot be run, as problems."""
+    problems: list[Problem] = []
+    for task in root.xpath(".//bpmn:sendTask | .//bpmn:serviceTask", namespaces=NSMAP):
+        if not is_mail_task(task):
+            continue
+        task.tag = f"{{{BPMN_NS}}}serviceTask"
+        fields, found = _read_fields(task, file)
+        problems += found
+        task.set(FIELDS, json.dumps(fields, ensure_ascii=False))
+    return problems
+
+
+def _read_fields(task: etree._Element, file: str) -> tuple[dict[str, str], list[Problem]]:
+    """Each field's Python (a text as its literal), and what is wrong with them."""
+    fields: dict[str, str] = {}
+    problems: list[Problem] = []
+    named: set[str] = set()
+
+    def refuse(node: etree._Element, message: str) -> None:
+        problems.append(Problem(message, file, node.sourceline, task.get("id")))
+
+    for field in task.xpath("./bpmn:extensionElements/camunda:field", namespaces=NSMAP):
+        name = (field.get("name") or "").strip()
+        if name not in MAIL_FIELDS:
+            refuse(field, f"mail field {name!r} is not one a mail task reads ({', '.join(MAIL_FIELDS)})")
+            continue
+        if name in named:
+            refuse(field, f"mail field {name!r} is given twice")
+            continue
+        named.add(name)
+        values = _values(field)
+        if len(values) != 1:
+            refuse(
+                field,
+                f"mail field {name!r}: give it one value (a camunda:string or stringValue, "
+                "a camunda:expression or expression)",
+            )
+            continue
+        is_expression, text = values[0]
+        python, why = _expression(name, text) if is_expression else _literal(name, text.strip())
+        if why:
+            refuse(field, why)
+        else:
+            fields[name] = python
+    for name in _REQUIRED:
+        if name not in named:
+            refuse(task, f"a mail task needs the field {name!r}")
+    if not named & {"text", "html"}:
+        refuse(task, "a mail task needs the field 'text' or 'html'")
+    return fields, problems
+
+
+def _values(field: etree._Element) -> list[tuple[bool, str]]:
+    """The values a field gives: (is an expression, its text)."""
+    values = [(False, field.get("stringValue")), (True, field.get("expression"))]
+    for child in field:
+        if isinstance(child.tag, str) and etree.QName(child).namespace == CAMUNDA_NS:
+            kind = etree.QName(child).localname
+            if kind in ("string", "expression"):
+                values.append((kind == "expression", "".join(child.itertext())))
+    return [(is_expression, text) for is_expression, text in values if text is not None]
+
+
+def _literal(name: str, text: str) -> tuple[str, str]:
+    """A text field's Python, or why its text cannot be a mail's (checked now: it never changes)."""
+    if name in ADDRESS_FIELDS or name == "from":
+        entries = [entry.strip() for entry in text.split(",") if entry.strip()]
+        for entry in entries:
+            why = address_problem(entry)
+            if why:
+                return "", f"mail field {name!r}: {why}"
+        if name == "from" and len(entries) > 1:
+            return "", "mail field 'from': a mail has one sender"
+    if name == "to" and not text:
+        return "", "mail field 'to' names no address"
+    if name == "charset" and text:
+        why = charset_problem(text)
+        if why:
+            return "", f"mail field 'charset': {why}"
+    return repr(text), ""
+
+
+def _expression(name: str, text: str) -> tuple[str, str]:
+    """An expression field's Python (its JUEL translated), or why it is not run."""
+    shown = " ".join(text.split())
+    shown = shown if len(shown) <= _SHOWN else shown[:_SHOWN] + "…"
+    try:
+        python = translate_template(text)
+        compile_expression(python)
+    except Unsupported as exc:
+        return "", f"mail field {name!r} {shown!r}: not in the supported JUEL subset: {exc}"
+    except ScriptError as exc:
+        return "", f"mail field {name!r} {shown!r}: {exc}"
+    return python, ""
+
+
+class MailTask(BpmnSpecMixin):
+    """Renders its fields (``fields``: the Python of each, by name) with the task's data,
+    hands the mail to the runtime's outbox and completes."""
+
+    def __init__(self, wf_spec: Any, bpmn_id: str, fields: dict[str, str] | None = None, **kwargs: Any) -> None:
+        super().__init__(wf_spec, bpmn_id, **kwargs)
+        self.fields = dict(fields or {})
+
+    def _run_hook(self, my_task: Any) -> bool:
+        engine = my_task.workflow.script_engine
+        outbox = getattr(engine, "mail_outbox", None)
+        if not isinstance(outbox, MailOutbox):
+            raise ScriptError(f"{self.bpmn_id}: this script engine keeps no outbox for mail")
+        values = {name: engine.evaluate(my_task, python) for name, python in self.fields.items()}
+        mail = render(str(my_task.id), self.bpmn_id, values)
+        outbox.put(my_task.workflow.top_workflow, mail)  # a task in a subprocess: the case's
+        return True
+
+
+class MailOrServiceTaskParser(ServiceTaskParser):
+    """A service task as engine.bpmn.waiting_tasks reads it, or a mail task."""
+
+    def create_task(self) -> Any:
+        fields = self.node.get(FIELDS)
+        if fields is not None and self.node.get(SERVICE_SCRIPT) is None:
+            return MailTask(self.spec, self.bpmn_id, fields=json.loads(fields), **self.bpmn_attributes)
+        return super().create_task()
+
+
+class MailTaskConverter(BpmnTaskSpecConverter):
+    def to_dict(self, spec: MailTask) -> dict[str, Any]:
+        dct: dict[str, Any] = super().to_dict(spec)
+        dct["fields"] = dict(spec.fields)
+        return dct
+
+
+MAIL_CONVERTERS = {MailTask: MailTaskConverter}
