@@ -4,6 +4,7 @@ and their start forms, starting, cancelling, and a case with everything its page
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -15,6 +16,7 @@ from storage import repositories as repo
 from storage import writes
 from storage.enums import InstanceStatus, TimerState, WorkItemState
 from storage.models import ProcessDefinition, ProcessInstance, Subscription, WorkItem
+from storage.repositories import ItemRow
 
 from .. import access, clock
 from ..access import Actor
@@ -81,7 +83,7 @@ def start_instance(
     runtime = runtime_for(session)
     workflow = runtime.start(process, {**data, "initiator": actor.username})
     start_by_hand(workflow, runtime.fire_timers)
-    instance, _ready = create_case(
+    instance, ready = create_case(
         session,
         definition.id,
         workflow,
@@ -96,7 +98,7 @@ def start_instance(
             session, actor, "start", instance_id=case.id, bpmn_id=process.start_event_id, data=data
         ),
     )
-    return _detail(session, actor, instance, definition, workflow)
+    return _detail(session, actor, instance, definition, workflow, ready)
 
 
 def case_title(process: ParsedProcess, data: dict[str, Any], given: str | None = None) -> str:
@@ -180,16 +182,27 @@ def instance_detail(session: Session, actor: Actor, instance_id: int) -> Instanc
 
 
 def _detail(
-    session: Session, actor: Actor, instance: ProcessInstance, definition: ProcessDefinition, workflow: Any
+    session: Session,
+    actor: Actor,
+    instance: ProcessInstance,
+    definition: ProcessDefinition,
+    workflow: Any,
+    ready: Sequence[ItemRow] | None = None,
 ) -> InstanceDetail:
+    """The case as ``actor`` may see it; ``ready``: its ready work items, when the caller has
+    just written them (a new case: nothing to read again)."""
     process = processes.get(definition)
     runtime = runtime_for(session)
     if workflow is None:
         workflow = runtime.restore(process, instance.workflow_json)
     now = clock.now()
-    items = session.scalars(
-        select(WorkItem).where(WorkItem.instance_id == instance.id, WorkItem.state == WorkItemState.READY)
-    ).all()
+    items: Sequence[WorkItem | ItemRow] = (
+        ready
+        if ready is not None
+        else session.scalars(
+            select(WorkItem).where(WorkItem.instance_id == instance.id, WorkItem.state == WorkItemState.READY)
+        ).all()
+    )
     open_tasks = [TaskSummary.of(i, instance.title, definition.key, definition.name) for i in items]
     return InstanceDetail(
         id=instance.id,

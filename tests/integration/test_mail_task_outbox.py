@@ -7,7 +7,6 @@ said on the row; an unreachable or refusing server loses nothing."""
 from __future__ import annotations
 
 import pytest
-from aiosmtpd.controller import Controller
 from sqlalchemy import select
 
 from engine.notifications.outbox import MAX_ATTEMPTS, SmtpSettings, send_outbox
@@ -16,7 +15,7 @@ from engine.usecases.context import SYSTEM
 from storage.models import OutgoingMail
 from tests.world import act, create_people, deploy
 
-from .test_notifications import Inbox, free_port
+from .test_notifications import Inbox, free_port, serving
 
 MEETING = {"subject": "第三次代表大会", "deputy_name": "王五", "meeting_day": "2027-01-05"}
 # Camunda's testTextMailExpressions (with a start form and a charset): every field an expression
@@ -67,12 +66,8 @@ class EnvelopeInbox(Inbox):
 
 @pytest.fixture
 def smtp():
-    inbox = EnvelopeInbox(refuse={"broken@example.org"})
-    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    inbox.settings = SmtpSettings(host="127.0.0.1", port=controller.port, sender="renda@example.org")
-    yield inbox
-    controller.stop()
+    with serving(EnvelopeInbox(refuse={"broken@example.org"})) as inbox:
+        yield inbox
 
 
 @pytest.fixture

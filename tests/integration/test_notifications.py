@@ -4,6 +4,8 @@ server loses nothing."""
 
 import email
 import socket
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from email.policy import default as default_policy
 from functools import partial
@@ -56,14 +58,23 @@ def free_port():
         return s.getsockname()[1]
 
 
-@pytest.fixture
-def smtp():
-    inbox = Inbox(refuse={"broken@example.org"})
+@contextmanager
+def serving(inbox: Inbox) -> Iterator[Inbox]:
+    """A real SMTP server on a free loopback port delivering to ``inbox``, whose ``settings``
+    are the product's settings for it."""
     controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
     controller.start()
     inbox.settings = SmtpSettings(host="127.0.0.1", port=controller.port, sender="renda@example.org")
-    yield inbox
-    controller.stop()
+    try:
+        yield inbox
+    finally:
+        controller.stop()
+
+
+@pytest.fixture
+def smtp():
+    with serving(Inbox(refuse={"broken@example.org"})) as inbox:
+        yield inbox
 
 
 @pytest.fixture
