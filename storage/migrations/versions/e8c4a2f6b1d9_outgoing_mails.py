@@ -3,7 +3,7 @@ case and sent from the outbox
 
 Revision ID: e8c4a2f6b1d9
 Revises: b7e3c1a9d5f2
-Create Date: 2026-12-14 09:00:00.000000
+Create Date: 2026-12-03 14:30:00.000000
 """
 
 import sqlalchemy as sa
