@@ -27,6 +27,18 @@ def deploy(factory, *names: str) -> None:
     deploy_files(factory, *(LIBRARY / f"{name}.bpmn" for name in names))
 
 
+def bpmn_process(key: str, body: str, declarations: str = "") -> str:
+    """A BPMN document of one executable process ``key`` (the Camunda namespace declared),
+    ``declarations`` (messages, signals) before it."""
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        '<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"\n'
+        f'    xmlns:camunda="http://camunda.org/schema/1.0/bpmn" id="d_{key}" targetNamespace="t">\n'
+        f'{declarations}\n  <bpmn:process id="{key}" isExecutable="true">{body}  </bpmn:process>\n'
+        "</bpmn:definitions>"
+    )
+
+
 def items(factory, instance_id, bpmn_id=None, state=WorkItemState.READY) -> list[WorkItem]:
     """Work items of a case (by default the open ones), oldest first."""
     with factory() as s:

@@ -14,20 +14,12 @@ from engine.usecases.context import SYSTEM
 from storage.enums import InstanceStatus
 from tests.world import create_people
 
-from .conftest import act, do, open_ids, status, variables
-
-HEAD = """<?xml version="1.0" encoding="UTF-8"?>
-<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
-                  xmlns:camunda="http://camunda.org/schema/1.0/bpmn" id="d" targetNamespace="t">
-  <bpmn:process id="{key}" isExecutable="true">
-"""
-TAIL = """  </bpmn:process>
-</bpmn:definitions>"""
+from .conftest import act, bpmn_process, do, open_ids, status, variables
 
 # 预订会场 (a person), 发出通知 (a script); then 撤回 undoes both: the notice first
-MEETING = (
-    HEAD.format(key="meeting")
-    + """
+MEETING = bpmn_process(
+    "meeting",
+    """
     <bpmn:startEvent id="start" />
     <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="book_hall" />
     <bpmn:userTask id="book_hall" camunda:candidateGroups="office" />
@@ -56,15 +48,14 @@ MEETING = (
     <bpmn:endEvent id="held" />
     <bpmn:association id="a1" associationDirection="One" sourceRef="hall_undo" targetRef="cancel_hall" />
     <bpmn:association id="a2" associationDirection="One" sourceRef="notify_undo" targetRef="recall" />
-"""
-    + TAIL
+""",
 )
 
 # a subprocess run for each of two units, undone by its compensation event subprocess,
 # which undoes the subprocess's own activity (the notice to that unit)
-UNITS = (
-    HEAD.format(key="units")
-    + """
+UNITS = bpmn_process(
+    "units",
+    """
     <bpmn:startEvent id="start" />
     <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="per_unit" />
     <bpmn:subProcess id="per_unit">
@@ -95,8 +86,7 @@ UNITS = (
     </bpmn:subProcess>
     <bpmn:sequenceFlow id="f2" sourceRef="per_unit" targetRef="undo_all" />
     <bpmn:endEvent id="undo_all"><bpmn:compensateEventDefinition /></bpmn:endEvent>
-"""
-    + TAIL
+""",
 )
 
 

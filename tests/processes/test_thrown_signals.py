@@ -14,20 +14,13 @@ from engine.usecases.context import SYSTEM
 from storage.models import AuditEntry, ProcessDefinition, ProcessInstance
 from tests.world import create_people
 
-from .conftest import act, do, open_ids, subscriptions, variables
+from .conftest import act, bpmn_process, do, open_ids, subscriptions, variables
 
-HEAD = """<?xml version="1.0" encoding="UTF-8"?>
-<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
-                  xmlns:camunda="http://camunda.org/schema/1.0/bpmn" id="d_{key}" targetNamespace="t">
-  <bpmn:signal id="recess_signal" name="recess" />
-  <bpmn:process id="{key}" isExecutable="true">
-"""
-TAIL = """  </bpmn:process>
-</bpmn:definitions>"""
+SIGNAL = '  <bpmn:signal id="recess_signal" name="recess" />'
 
-ALARM = (
-    HEAD.format(key="alarm")
-    + """
+ALARM = bpmn_process(
+    "alarm",
+    """
     <bpmn:startEvent id="start" />
     <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="decide" />
     <bpmn:userTask id="decide" camunda:candidateGroups="office" />
@@ -43,12 +36,12 @@ ALARM = (
     </bpmn:intermediateThrowEvent>
     <bpmn:sequenceFlow id="f3" sourceRef="call_recess" targetRef="end" />
     <bpmn:endEvent id="end" />
-"""
-    + TAIL
+""",
+    SIGNAL,
 )
-WAITER = (
-    HEAD.format(key="waiter")
-    + """
+WAITER = bpmn_process(
+    "waiter",
+    """
     <bpmn:startEvent id="start" />
     <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="wait_recess" />
     <bpmn:intermediateCatchEvent id="wait_recess"><bpmn:signalEventDefinition signalRef="recess_signal" />
@@ -57,29 +50,29 @@ WAITER = (
     <bpmn:userTask id="after" camunda:candidateGroups="office" />
     <bpmn:sequenceFlow id="f3" sourceRef="after" targetRef="end" />
     <bpmn:endEvent id="end" />
-"""
-    + TAIL
+""",
+    SIGNAL,
 )
-ON_RECESS = (
-    HEAD.format(key="on_recess")
-    + """
+ON_RECESS = bpmn_process(
+    "on_recess",
+    """
     <bpmn:startEvent id="recess_started"><bpmn:signalEventDefinition signalRef="recess_signal" /></bpmn:startEvent>
     <bpmn:sequenceFlow id="f1" sourceRef="recess_started" targetRef="handle" />
     <bpmn:userTask id="handle" camunda:candidateGroups="office" />
     <bpmn:sequenceFlow id="f2" sourceRef="handle" targetRef="end" />
     <bpmn:endEvent id="end" />
-"""
-    + TAIL
+""",
+    SIGNAL,
 )
 # started by the signal it throws: each case starts the next
-ECHO = (
-    HEAD.format(key="echo")
-    + """
+ECHO = bpmn_process(
+    "echo",
+    """
     <bpmn:startEvent id="heard"><bpmn:signalEventDefinition signalRef="recess_signal" /></bpmn:startEvent>
     <bpmn:sequenceFlow id="f1" sourceRef="heard" targetRef="again" />
     <bpmn:endEvent id="again"><bpmn:signalEventDefinition signalRef="recess_signal" /></bpmn:endEvent>
-"""
-    + TAIL
+""",
+    SIGNAL,
 )
 
 
