@@ -126,6 +126,19 @@ def deploy(target: Target, *files: str | Path) -> None:
             definitions.deploy(s, path.read_bytes(), path.name, SYSTEM)
 
 
+def deploy_mail_task_to_a_confidential_address(target: Target) -> None:
+    """tests/fixtures/mail_task.bpmn with the deputy's e-mail (its recipient) a confidential field."""
+    source = (FIXTURES / "mail_task.bpmn").read_text(encoding="utf-8")
+    plain = '<camunda:formField id="deputy_email" label="代表邮箱" type="string" />'
+    assert plain in source
+    confidential = (
+        '<camunda:formField id="deputy_email" label="代表邮箱" type="string"><camunda:properties>'
+        '<camunda:property id="confidential" value="true" /></camunda:properties></camunda:formField>'
+    )
+    with session_factory_of(target).begin() as s:
+        definitions.deploy(s, source.replace(plain, confidential).encode(), "mail_task.bpmn", SYSTEM)
+
+
 # the processes of the world: a review case and a petition with a confidential identity
 WORLD_PROCESSES = ("review.bpmn", "petition_min.bpmn")
 

@@ -26,7 +26,7 @@ from ..bpmn.parsing import ParsedProcess
 from ..bpmn.start_events import only_started_by_events, start_by_hand
 from ..bpmn.workflow_state import Rounds
 from ..errors import Conflict, FieldError, InvalidData, NotAllowed, NotFound
-from . import calls, case_facts, external_task_list, external_tasks, incidents, supervision
+from . import calls, case_facts, external_task_list, external_tasks, incidents, outgoing_mails, supervision
 from .attachments import AttachmentView, list_attachments
 from .case_deadlines import CaseDeadline, case_deadlines, case_steps
 from .comments import CommentView, list_comments
@@ -288,6 +288,7 @@ class CasePage:
     called: list[calls.CallLink] = field(default_factory=list)  # the cases this one's call activities started
     awaited: list[Awaited] = field(default_factory=list)  # the messages, signals and triggers it waits for
     can_trigger: bool = False  # may continue a receive task without a message it waits at (message.send)
+    mails: list[outgoing_mails.MailView] = field(default_factory=list)  # what its mail tasks sent, oldest first
 
 
 @dataclass(frozen=True)
@@ -341,6 +342,7 @@ def case_page(session: Session, actor: Actor, instance_id: int) -> CasePage:
         called=called,
         awaited=awaited_by(session, instance_id),
         can_trigger=instance.status == InstanceStatus.RUNNING and access.may_send_messages(actor),
+        mails=outgoing_mails.of_case(session, actor, instance_id),
     )
 
 

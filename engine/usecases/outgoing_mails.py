@@ -11,15 +11,21 @@ organisation's decision, and its designer wrote them."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
 
-from sqlalchemy import insert
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from storage.models import OutgoingMail
 
 from .. import clock
+from ..access import Actor
 from ..bpmn.mail_rendering import QueuedMail
+from ..notifications.smtp import MAX_AGE, MAX_ATTEMPTS
+from .confidentiality import hidden_fields, mask
 from .context import SYSTEM, audit
+from .visibility import visible_case
 
 
 def queue(session: Session, instance_id: int, mails: Sequence[QueuedMail]) -> None:
@@ -58,3 +64,59 @@ def queue(session: Session, instance_id: int, mails: Sequence[QueuedMail]) -> No
             bpmn_id=mail.bpmn_id,
             data={"to": list(mail.to), "cc": list(mail.cc), "bcc": list(mail.bcc)},
         )
+
+
+@dataclass(frozen=True)
+class MailView:
+    """A mail a case's mail task sent, as the case page shows it: ``state`` is ``sent``,
+    ``queued`` (not tried yet, or SMTP is not configured), ``retrying`` (the server refused it,
+    it is tried again) or ``failed`` (tried ``MAX_ATTEMPTS`` times, or older than ``MAX_AGE``:
+    not sent any more). On a case with confidential fields the recipients and the subject are
+    masked, and the server's error withheld, for whoever may not read them (an address may be a
+    petitioner's)."""
+
+    bpmn_id: str
+    to: list[str]
+    cc: list[str]
+    subject: str
+    state: str
+    created_at: datetime
+    sent_at: datetime | None
+    attempts: int
+    error: str | None
+    masked: bool
+
+
+def of_case(session: Session, actor: Actor, instance_id: int) -> list[MailView]:
+    """The mails of a case ``actor`` may see (NotFound otherwise), oldest first."""
+    instance = visible_case(session, actor, instance_id)
+    rows = session.scalars(
+        select(OutgoingMail).where(OutgoingMail.instance_id == instance_id).order_by(OutgoingMail.id)
+    ).all()
+    if not rows:
+        return []
+    hidden = bool(hidden_fields(session, actor, instance.definition_id))
+    now = clock.now()
+    return [
+        MailView(
+            bpmn_id=row.bpmn_id,
+            to=mask(list(row.to_addresses)) if hidden else list(row.to_addresses),
+            cc=mask(list(row.cc_addresses)) if hidden else list(row.cc_addresses),
+            subject=mask(row.subject) if hidden else row.subject,
+            state=_state(row, now),
+            created_at=row.created_at,
+            sent_at=row.sent_at,
+            attempts=row.attempts,
+            error=None if hidden else row.error,
+            masked=hidden,
+        )
+        for row in rows
+    ]
+
+
+def _state(row: OutgoingMail, now: datetime) -> str:
+    if row.sent_at is not None:
+        return "sent"
+    if row.attempts >= MAX_ATTEMPTS or row.created_at < now - MAX_AGE:
+        return "failed"
+    return "retrying" if row.attempts else "queued"

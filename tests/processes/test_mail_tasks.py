@@ -13,9 +13,10 @@ from sqlalchemy import func, select
 
 from engine.errors import ScriptError
 from engine.usecases import cases, incidents
+from engine.usecases.confidentiality import history_for
 from storage.enums import InstanceStatus
 from storage.models import AuditEntry, OutgoingMail, ProcessInstance
-from tests.world import create_people
+from tests.world import create_people, deploy_mail_task_to_a_confidential_address
 from tests.world import deploy as deploy_fixtures
 
 from .conftest import act, advance_and_fire, open_ids, status
@@ -106,22 +107,7 @@ def test_a_failing_address_after_a_timer_fails_the_task_and_is_an_incident_on_th
 
 
 def test_the_recipients_in_the_history_are_masked_on_a_case_with_confidential_fields(township):
-    from engine.usecases import definitions
-    from engine.usecases.confidentiality import history_for
-    from engine.usecases.context import SYSTEM
-    from tests.world import FIXTURES
-
-    confidential = (
-        (FIXTURES / "mail_task.bpmn")
-        .read_text(encoding="utf-8")
-        .replace(
-            '<camunda:formField id="deputy_email" label="代表邮箱" type="string" />',
-            '<camunda:formField id="deputy_email" label="代表邮箱" type="string"><camunda:properties>'
-            '<camunda:property id="confidential" value="true" /></camunda:properties></camunda:formField>',
-        )
-    )
-    with township.begin() as s:
-        definitions.deploy(s, confidential.encode(), "mail_task.bpmn", SYSTEM)
+    deploy_mail_task_to_a_confidential_address(township)
     case_id = act(
         township, "clerk", cases.start_instance, "mail_task", {**MEETING, "deputy_email": "wangwu@example.org"}
     ).id
