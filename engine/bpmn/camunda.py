@@ -13,7 +13,7 @@ from typing import Any
 
 from lxml import etree
 
-from .forms import FormField, FormSpec, Option
+from .forms import FormField, FormSpec, Option, date_default
 
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 CAMUNDA_NS = "http://camunda.org/schema/1.0/bpmn"
@@ -148,7 +148,9 @@ def read_form(node: etree._Element) -> FormSpec:
                 id=xml_field.get("id") or "",
                 label=xml_field.get("label") or xml_field.get("id") or "",
                 type=xml_field.get("type") or "string",
-                default=xml_field.get("defaultValue"),
+                default=date_default(xml_field.get("defaultValue"))
+                if xml_field.get("type") == "date"
+                else xml_field.get("defaultValue"),
                 constraints=constraints,
                 options=options,
                 properties=properties,

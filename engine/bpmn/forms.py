@@ -179,6 +179,34 @@ class FormSpec:
         return clean
 
 
+_CAMUNDA_DATE = re.compile(r"(?P<day>[0-9]{2})/(?P<month>[0-9]{2})/(?P<year>[0-9]{4})")
+
+
+def date_default(text: str | None) -> str | None:
+    """A date field's ``defaultValue`` as the form keeps it (YYYY-MM-DD, or ``today``): Camunda
+    writes dates ``dd/MM/yyyy`` (``10/01/2013``: 10 January), read here as it reads them."""
+    found = _CAMUNDA_DATE.fullmatch((text or "").strip())
+    if found is None:
+        return text
+    try:
+        return date(int(found["year"]), int(found["month"]), int(found["day"])).isoformat()
+    except ValueError:
+        return text  # no such day: refused at deploy (default_problems)
+
+
+def default_problems(f: FormField) -> list[str]:
+    """A date field's default that is no day (deploy refuses it: every form would start wrong)."""
+    if f.type != "date" or f.default is None or f.default == TODAY:
+        return []
+    if _ISO_DATE.fullmatch(f.default):
+        try:
+            date.fromisoformat(f.default)
+            return []
+        except ValueError:
+            pass
+    return [f"form field {f.id!r}: defaultValue {f.default!r} is not a date (YYYY-MM-DD, dd/MM/yyyy, or today)"]
+
+
 def constraint_problems(f: FormField) -> list[str]:
     """What is wrong with the field's ``camunda:constraint`` s, for deploy to refuse: a name
     not in CONSTRAINTS, a config on ``required`` / ``readonly``, a bound that is not a

@@ -14,7 +14,7 @@ from ..deadlines.date_functions import LEGACY
 from ..errors import Problem, ScriptError
 from .camunda import NSMAP, TITLE_FIELDS, TaskMeta, expression_body, is_expression, process_property, read_task_meta
 from .documents import local_name, problem_at
-from .forms import FIELD_TYPES, OPTION_SOURCES, constraint_problems
+from .forms import FIELD_TYPES, OPTION_SOURCES, constraint_problems, default_problems
 from .normalise import iso_literal
 from .sandbox import compile_expression, compile_script
 from .visibility import visibility_problems
@@ -108,7 +108,7 @@ def task_problems(process: etree._Element, file: str) -> list[Problem]:
                         f"form field {f.id!r} has unsupported type {f.type!r} (use one of {', '.join(FIELD_TYPES)})",
                     )
                 )
-            problems += [problem_at(file, node, message) for message in constraint_problems(f)]
+            problems += [problem_at(file, node, message) for message in constraint_problems(f) + default_problems(f)]
             for name, expression in f.bound_expressions.items():
                 if local_name(node.tag) == "startEvent":
                     problems.append(

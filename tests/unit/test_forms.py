@@ -3,7 +3,8 @@
 import pytest
 
 from engine.bpmn.forms import FormField, FormSpec, Option
-from engine.errors import InvalidData
+from engine.bpmn.parsing import parse_bpmn
+from engine.errors import InvalidBpmn, InvalidData
 
 FORM = FormSpec(
     (
@@ -87,3 +88,41 @@ def test_a_boolean_is_not_a_number():
 
 def test_round_trip_through_dict():
     assert FormSpec.from_dict(FORM.to_dict()) == FORM
+
+
+CAMUNDA_DATE_FORM = """<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
+                  xmlns:camunda="http://camunda.org/schema/1.0/bpmn" id="d" targetNamespace="t">
+  <bpmn:process id="p" isExecutable="true">
+    <bpmn:startEvent id="s" />
+    <bpmn:sequenceFlow id="f1" sourceRef="s" targetRef="t" />
+    <bpmn:userTask id="t" camunda:candidateGroups="office">
+      <bpmn:extensionElements><camunda:formData>
+        <camunda:formField id="meeting_day" label="会议日期" type="date" defaultValue="{default}" />
+      </camunda:formData></bpmn:extensionElements>
+    </bpmn:userTask>
+    <bpmn:sequenceFlow id="f2" sourceRef="t" targetRef="e" />
+    <bpmn:endEvent id="e" />
+  </bpmn:process>
+</bpmn:definitions>"""
+
+
+@pytest.mark.parametrize(
+    "written, kept",
+    [("10/01/2013", "2013-01-10"), ("2027-03-05", "2027-03-05"), ("today", "today")],
+    ids=["camunda_dd_mm_yyyy", "iso", "today"],
+)
+def test_a_date_default_written_as_camunda_writes_it_is_read_as_the_day_it_names(written, kept):
+    [process] = parse_bpmn(CAMUNDA_DATE_FORM.format(default=written), "form.bpmn")
+    [field] = process.tasks["t"].form.fields
+    assert field.default == kept
+
+
+@pytest.mark.parametrize("written", ["31/02/2027", "2027-13-01", "next monday"])
+def test_a_date_default_that_is_no_day_is_refused_at_deploy(written):
+    with pytest.raises(InvalidBpmn) as refused:
+        parse_bpmn(CAMUNDA_DATE_FORM.format(default=written), "form.bpmn")
+    assert [str(p) for p in refused.value.problems] == [
+        f"form.bpmn:7 [t]: form field 'meeting_day': defaultValue {written!r} is not a date "
+        "(YYYY-MM-DD, dd/MM/yyyy, or today)"
+    ]
