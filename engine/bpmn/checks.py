@@ -165,9 +165,8 @@ def _reference_problems(process: etree._Element, file: str) -> list[Problem]:
     return problems
 
 
-# Boundary events SpiffWorkflow cannot run, by their event definition (none left: a
-# compensation boundary event is read by engine.bpmn.compensation, which says what is wrong).
-_UNSUPPORTED_BOUNDARY: dict[str, str] = {}
+# What a boundary event may catch (a compensation one is read by engine.bpmn.compensation,
+# which says what is wrong with it).
 _BOUNDARY_DEFINITIONS = {
     "compensateEventDefinition",
     "cancelEventDefinition",
@@ -181,15 +180,12 @@ _BOUNDARY_DEFINITIONS = {
 
 
 def _event_problems(process: etree._Element, file: str) -> list[Problem]:
-    """Events the engine does not run, refused by element and kind before SpiffWorkflow
-    reads them (it fails on them with a dump of the element)."""
+    """A boundary event that catches nothing the engine runs, refused by element before
+    SpiffWorkflow reads it (it fails on it with a dump of the element)."""
     problems = []
     for event in process.xpath(".//bpmn:boundaryEvent", namespaces=NSMAP):
         kinds = [local_name(d.tag) for d in event if local_name(d.tag).endswith("EventDefinition")]
-        unsupported = [_UNSUPPORTED_BOUNDARY[k] for k in kinds if k in _UNSUPPORTED_BOUNDARY]
-        if unsupported:
-            problems.append(problem_at(file, event, f"{unsupported[0]} boundary event is not supported"))
-        elif not any(k in _BOUNDARY_DEFINITIONS for k in kinds):
+        if not any(k in _BOUNDARY_DEFINITIONS for k in kinds):
             problems.append(
                 problem_at(file, event, "a boundary event must say what it catches (an error, a timer, a message…)")
             )

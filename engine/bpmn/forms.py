@@ -194,16 +194,22 @@ def date_default(text: str | None) -> str | None:
         return text  # no such day: refused at deploy (default_problems)
 
 
+def iso_day(text: str) -> date | None:
+    """The day ``text`` writes as YYYY-MM-DD; None when it is not one (``2027-02-30`` either)."""
+    if not _ISO_DATE.fullmatch(text):
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        return None
+
+
 def default_problems(f: FormField) -> list[str]:
     """A date field's default that is no day (deploy refuses it: every form would start wrong)."""
     if f.type != "date" or f.default is None or f.default == TODAY:
         return []
-    if _ISO_DATE.fullmatch(f.default):
-        try:
-            date.fromisoformat(f.default)
-            return []
-        except ValueError:
-            pass
+    if iso_day(f.default) is not None:
+        return []
     return [f"form field {f.id!r}: defaultValue {f.default!r} is not a date (YYYY-MM-DD, dd/MM/yyyy, or today)"]
 
 
@@ -229,10 +235,7 @@ def constraint_problems(f: FormField) -> list[str]:
         elif f.type == "long" and name in ("min", "max") and is_bound_expression(config):
             continue  # evaluated when the form is submitted; parsing compiles it
         elif f.type == "date" and name in ("min", "max"):
-            try:
-                day = date.fromisoformat(config) if _ISO_DATE.fullmatch(config) else None
-            except ValueError:
-                day = None
+            day = iso_day(config)
             if day is None:
                 problems.append(
                     f"form field {f.id!r}: constraint {name!r} needs a date YYYY-MM-DD as its config, got {config!r}"
