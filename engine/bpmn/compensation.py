@@ -29,7 +29,7 @@ from SpiffWorkflow.bpmn.specs.bpmn_process_spec import BpmnProcessSpec
 from ..errors import Problem
 from .camunda import BPMN_NS, NSMAP
 from .documents import problem_at, process_id_of
-from .flow_repair import fresh_id, ids_in
+from .flow_repair import end_after, fresh_id, ids_in
 
 HANDLER_OF = "{urn:congressflow:normalise}compensation"  # on an activity: its handler's process id
 HANDLER_FOR = "{urn:congressflow:normalise}compensates"  # on a handler's process: the process it serves
@@ -144,12 +144,11 @@ def _handler_process(
     for node in content:
         new.append(node)
     if len(content) == 1:  # one activity: start it, and end after it
-        start, end = fresh_id(f"{process_id}_start", taken), fresh_id(f"{process_id}_end", taken)
+        start = fresh_id(f"{process_id}_start", taken)
         etree.SubElement(new, f"{{{BPMN_NS}}}startEvent", id=start)
-        etree.SubElement(new, f"{{{BPMN_NS}}}endEvent", id=end)
-        for source, target in ((start, name), (name, end)):
-            flow = fresh_id(f"Flow_{source}_to_{target}", taken)
-            etree.SubElement(new, f"{{{BPMN_NS}}}sequenceFlow", id=flow, sourceRef=source, targetRef=target)
+        flow = fresh_id(f"Flow_{start}_to_{name}", taken)
+        etree.SubElement(new, f"{{{BPMN_NS}}}sequenceFlow", id=flow, sourceRef=start, targetRef=name)
+        end_after(content[0], taken)
     return process_id
 
 

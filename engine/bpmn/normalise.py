@@ -40,6 +40,7 @@ from lxml import etree
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 
 from ..errors import Problem, ScriptError
+from . import signal_payloads
 from .actions import translate_actions
 from .camunda import (
     BPMN_NS,
@@ -268,7 +269,7 @@ def _expressions(root: etree._Element, file: str, result: Normalised) -> None:
         loop.set(attribute, python)
     for mapping in root.xpath(
         ".//bpmn:callActivity/bpmn:extensionElements/camunda:*[@sourceExpression]"
-        " | .//bpmn:signalEventDefinition/bpmn:extensionElements/camunda:in[@sourceExpression]",
+        f" | .//{signal_payloads.MAPPINGS}[@sourceExpression]",
         namespaces=NSMAP,
     ):
         text = mapping.get("sourceExpression") or ""

@@ -30,7 +30,8 @@ from .waiting_tasks import Mapping, mapped
 
 EXTENSION = "signal_in"  # the key of a throw event spec's extensions
 
-_MAPPINGS = "./bpmn:signalEventDefinition/bpmn:extensionElements/camunda:in"
+# what a thrown signal carries, under its event (deploy checks them: engine.bpmn.waiting_checks)
+MAPPINGS = "bpmn:signalEventDefinition/bpmn:extensionElements/camunda:in"
 _THROWS = ".//bpmn:intermediateThrowEvent[bpmn:signalEventDefinition] | .//bpmn:endEvent[bpmn:signalEventDefinition]"
 
 
@@ -48,7 +49,7 @@ def payloads_of(process: etree._Element) -> dict[str, list[dict[str, Any]]]:
     """The ``camunda:in`` of each signal throw event of a normalised process, by element id."""
     found = {}
     for event in process.xpath(_THROWS, namespaces=NSMAP):
-        mappings = event.xpath(_MAPPINGS, namespaces=NSMAP)
+        mappings = event.xpath(f"./{MAPPINGS}", namespaces=NSMAP)
         if mappings:
             found[event.get("id")] = [asdict(Mapping.from_node(m)) for m in mappings]
     return found

@@ -8,6 +8,7 @@ from __future__ import annotations
 from lxml import etree
 
 from ..errors import Problem, ScriptError
+from . import signal_payloads
 from .actions import SERVICE_SCRIPT
 from .camunda import NSMAP, camunda_value
 from .documents import owner_of, problem_at
@@ -16,7 +17,6 @@ from .sandbox import compile_expression
 CALL_BINDINGS = frozenset({"latest", "deployment", "version", "versionTag"})
 _MAPPING_ATTRIBUTES = frozenset({"source", "sourceExpression", "target", "variables", "businessKey", "local"})
 _SERVICE_IMPLEMENTATIONS = ("class", "delegateExpression", "expression")
-_SIGNAL_PAYLOADS = ".//bpmn:signalEventDefinition/bpmn:extensionElements/camunda:in"
 MAX_TOPIC = 200  # what the external_tasks table's topic column holds
 PRIORITY_LIMIT = 2**31 - 1  # and its priority column
 
@@ -27,7 +27,7 @@ def waiting_task_problems(process: etree._Element, file: str) -> list[Problem]:
         problems += _call_problems(call, file)
     for task in process.xpath(".//bpmn:serviceTask", namespaces=NSMAP):
         problems += _service_problems(task, file)
-    for mapping in process.xpath(_SIGNAL_PAYLOADS, namespaces=NSMAP):
+    for mapping in process.xpath(f".//{signal_payloads.MAPPINGS}", namespaces=NSMAP):
         problems += _mapping_problems(owner_of(mapping), mapping, file)
     return problems
 
