@@ -310,10 +310,11 @@ def case_page(session: Session, actor: Actor, instance_id: int) -> CasePage:
     process = processes.get_by_id(session, instance.definition_id)
     steps = case_steps(session, instance_id, clock.now())
     caller, called = calls.links_of(session, instance, lambda other: may_see_case(session, actor, other))
+    hidden = hidden_fields(session, actor, instance.definition_id)
     return CasePage(
         detail=detail,
         labels=field_labels(process),
-        hidden=hidden_fields(session, actor, instance.definition_id),
+        hidden=hidden,
         element_names=element_names(process),
         comments=list_comments(session, actor, instance_id),
         attachments=list_attachments(session, actor, instance_id),
@@ -342,7 +343,7 @@ def case_page(session: Session, actor: Actor, instance_id: int) -> CasePage:
         called=called,
         awaited=awaited_by(session, instance_id),
         can_trigger=instance.status == InstanceStatus.RUNNING and access.may_send_messages(actor),
-        mails=outgoing_mails.of_case(session, actor, instance_id),
+        mails=outgoing_mails.of_case(session, instance_id, hidden=bool(hidden)),
     )
 
 

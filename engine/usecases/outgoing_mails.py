@@ -20,12 +20,10 @@ from sqlalchemy.orm import Session
 from storage.models import OutgoingMail
 
 from .. import clock
-from ..access import Actor
 from ..bpmn.mail_rendering import QueuedMail
 from ..notifications.smtp import MAX_AGE, MAX_ATTEMPTS
-from .confidentiality import hidden_fields, mask
+from .confidentiality import mask
 from .context import SYSTEM, audit
-from .visibility import visible_case
 
 
 def queue(session: Session, instance_id: int, mails: Sequence[QueuedMail]) -> None:
@@ -87,15 +85,12 @@ class MailView:
     masked: bool
 
 
-def of_case(session: Session, actor: Actor, instance_id: int) -> list[MailView]:
-    """The mails of a case ``actor`` may see (NotFound otherwise), oldest first."""
-    instance = visible_case(session, actor, instance_id)
+def of_case(session: Session, instance_id: int, *, hidden: bool) -> list[MailView]:
+    """The mails of a case the caller has let its reader see, oldest first; ``hidden``: the
+    reader may not read some of its fields (its case page says which)."""
     rows = session.scalars(
         select(OutgoingMail).where(OutgoingMail.instance_id == instance_id).order_by(OutgoingMail.id)
     ).all()
-    if not rows:
-        return []
-    hidden = bool(hidden_fields(session, actor, instance.definition_id))
     now = clock.now()
     return [
         MailView(
