@@ -19,6 +19,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session, lazyload
 
+from .db import core_execute
 from .enums import InstanceStatus, Role, TimerState, WorkItemState
 from .models import (
     AuditEntry,
@@ -27,6 +28,7 @@ from .models import (
     ProcessDefinition,
     ProcessInstance,
     Setting,
+    Subscription,
     Timer,
     User,
     UserRole,
@@ -141,7 +143,7 @@ def ready_item_rows(session: Session, instance_id: int) -> list[ItemRow]:
     """The case's ready items with their candidate groups and users (one statement)."""
     found: dict[int, ItemRow] = {}
     width = len(_ITEM_COLUMNS)
-    for row in session.execute(_READY_ITEM_ROWS, {"instance_id": instance_id}):
+    for row in core_execute(session, _READY_ITEM_ROWS, {"instance_id": instance_id}):
         item = found.get(row.id)
         if item is None:
             item = found[row.id] = ItemRow(*row[:width])
@@ -363,17 +365,58 @@ _SETTING_VALUES = select(Setting.name, Setting.value)
 _CALENDAR_DAYS = select(CalendarDay.day, CalendarDay.is_working)
 
 
+_SUBSCRIPTIONS_OF_CASE = select(Subscription.id, Subscription.task_id, Subscription.kind, Subscription.name).where(
+    Subscription.instance_id == bindparam("instance_id")
+)
+
+
+def subscriptions_of_case(session: Session, instance_id: int) -> Sequence[Any]:
+    """The messages and signals a case waits for: rows of (id, task_id, kind, name)."""
+    return core_execute(session, _SUBSCRIPTIONS_OF_CASE, {"instance_id": instance_id}).all()
+
+
 def setting_overrides(session: Session) -> dict[str, str]:
-    return dict(session.execute(_SETTING_VALUES).all())
+    return {row[0]: row[1] for row in core_execute(session, _SETTING_VALUES)}
 
 
 def calendar_overrides(session: Session) -> dict[Any, bool]:
-    return dict(session.execute(_CALENDAR_DAYS).all())
+    return {row[0]: row[1] for row in core_execute(session, _CALENDAR_DAYS)}
 
 
 def department_choices(session: Session) -> dict[str, str]:
     """Department code → name, in the order they were created."""
     return dict(session.execute(select(Department.code, Department.name).order_by(Department.id)).all())
+
+
+# who a new task is announced to (every task that opens asks): built once
+_ACTIVE_IN_ROLES = (
+    select(User.username, UserRole.role)
+    .join(UserRole, UserRole.user_id == User.id)
+    .where(User.active.is_(True), UserRole.role.in_(bindparam("roles", expanding=True)))
+)
+_ACTIVE_IN_UNITS = (
+    select(User.username, Department.code, Department.name)
+    .join(Department, User.department_id == Department.id)
+    .where(
+        User.active.is_(True),
+        or_(
+            Department.code.in_(bindparam("units", expanding=True)),
+            Department.name.in_(bindparam("names", expanding=True)),
+        ),
+    )
+)
+
+
+def active_users_in_roles(session: Session, roles: Sequence[Role]) -> list[tuple[str, Role]]:
+    """(user name, role) of every active user holding one of ``roles``."""
+    return [(row[0], row[1]) for row in core_execute(session, _ACTIVE_IN_ROLES, {"roles": list(roles)})]
+
+
+def active_users_in_units(session: Session, units: Sequence[str]) -> list[tuple[str, str, str]]:
+    """(user name, unit code, unit name) of every active user of a unit named in ``units``
+    by its code or its name."""
+    rows = core_execute(session, _ACTIVE_IN_UNITS, {"units": list(units), "names": list(units)})
+    return [(row[0], row[1], row[2]) for row in rows]
 
 
 def users_with_role(session: Session, role: Role) -> dict[str, str]:

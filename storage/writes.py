@@ -28,6 +28,7 @@ from .models import (
     CaseFacts,
     CaseItemFacts,
     ProcessInstance,
+    Supervision,
     Timer,
     WorkItem,
     WorkItemGroup,
@@ -245,3 +246,20 @@ def arm_timers(session: Session, rows: Sequence[dict[str, Any]]) -> None:
 
 def insert_audit(session: Session, values: dict[str, Any]) -> None:
     session.connection().execute(_INSERT_AUDIT, values)
+
+
+_supervisions = cast(Table, Supervision.__table__)
+_ANSWER_SUPERVISIONS = (
+    update(_supervisions)
+    .where(_supervisions.c.work_item_id == bindparam("item_id"), _supervisions.c.responded_at.is_(None))
+    .values(responded_at=bindparam("at"), responded_by=bindparam("by"))
+)
+
+
+def answer_supervisions(session: Session, item_id: int, by: str, at: datetime) -> None:
+    """The 督办 still open on a work item are answered (by whoever did the task, then). A
+    督办 the session holds is expired: its next read sees the answer."""
+    if session.connection().execute(_ANSWER_SUPERVISIONS, {"item_id": item_id, "by": by, "at": at}).rowcount:
+        for obj in list(session.identity_map.values()):
+            if isinstance(obj, Supervision):
+                session.expire(obj)

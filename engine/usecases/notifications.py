@@ -17,17 +17,16 @@ from datetime import datetime, time, timedelta
 from math import ceil
 from typing import Any
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from storage import repositories as repo
 from storage.enums import NotificationKind, Role
 from storage.models import (
-    Department,
     Notification,
     ProcessInstance,
     Timer,
     User,
-    UserRole,
     WorkItem,
 )
 from storage.repositories import ItemRow
@@ -56,21 +55,11 @@ def users_in_groups(session: Session, groups: Iterable[str]) -> dict[str, str]:
     if not groups:
         return {}
     found: dict[str, str] = {}
-    roles = [g for g in groups if g in _ROLE_VALUES]
+    roles = [Role(g) for g in groups if g in _ROLE_VALUES]
     if roles:
-        rows = session.execute(
-            select(User.username, UserRole.role)
-            .join(UserRole, UserRole.user_id == User.id)
-            .where(User.active.is_(True), UserRole.role.in_(roles))
-        )
-        for username, role in rows:
+        for username, role in repo.active_users_in_roles(session, roles):
             found.setdefault(username, role.value)
-    by_unit = session.execute(
-        select(User.username, Department.code, Department.name)
-        .join(Department, User.department_id == Department.id)
-        .where(User.active.is_(True), or_(Department.code.in_(groups), Department.name.in_(groups)))
-    )
-    for username, code, name in by_unit:
+    for username, code, name in repo.active_users_in_units(session, groups):
         found.setdefault(username, code if code in groups else name)
     return found
 

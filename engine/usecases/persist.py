@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, insert
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -184,14 +184,7 @@ def sync_subscriptions(
     have = (
         {}
         if fresh
-        else {
-            (row.task_id, row.kind, row.name): row.id
-            for row in session.execute(
-                select(Subscription.id, Subscription.task_id, Subscription.kind, Subscription.name).where(
-                    Subscription.instance_id == instance.id
-                )
-            )
-        }
+        else {(row.task_id, row.kind, row.name): row.id for row in repo.subscriptions_of_case(session, instance.id)}
     )
     gone = [row_id for key, row_id in have.items() if key not in wanted]
     if gone:

@@ -14,10 +14,11 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 
-from sqlalchemy import case, func, or_, select, update
+from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import Session
 
 from storage import repositories as repo
+from storage import writes
 from storage.enums import InstanceStatus, WorkItemState
 from storage.models import (
     CaseFacts,
@@ -179,11 +180,7 @@ def record_automatic(session: Session, instance_id: int, item_id: int, timer_nam
 
 def responded(session: Session, item_id: int, by: str, at: datetime) -> None:
     """The task was done: the 督办 on it are answered."""
-    session.execute(
-        update(Supervision)
-        .where(Supervision.work_item_id == item_id, Supervision.responded_at.is_(None))
-        .values(responded_at=at, responded_by=by)
-    )
+    writes.answer_supervisions(session, item_id, by, at)
 
 
 def of_case(session: Session, actor: Actor, instance_id: int) -> list[SupervisionView]:
