@@ -176,6 +176,12 @@ def read_only_engine(engine: Engine) -> Engine:
 _readers: WeakKeyDictionary[Engine, Engine] = WeakKeyDictionary()
 
 
+def engines_of(engine: Engine) -> list[Engine]:
+    """``engine`` and, on a SQLite file, its readers' engine: where every statement of a
+    session factory made of it runs (to watch them all)."""
+    return [engine, *([_readers[engine]] if engine in _readers else [])]
+
+
 def _reader_pool(url: str, kwargs: dict[str, Any], busy_timeout_ms: int, writers: Engine) -> Engine:
     """The pool SQLite's readers take their connections from, apart from the writers': a
     connection is read-only for life, so ``PRAGMA query_only`` is set once, not switched

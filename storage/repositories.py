@@ -20,13 +20,15 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session, lazyload
 
 from .db import core_execute
-from .enums import InstanceStatus, Role, TimerState, WorkItemState
+from .enums import InstanceStatus, Role, TimerKind, TimerState, WorkItemState
 from .models import (
+    Attachment,
     AuditEntry,
     CalendarDay,
     Department,
     ProcessDefinition,
     ProcessInstance,
+    ProcessOffering,
     Setting,
     Subscription,
     Timer,
@@ -42,6 +44,42 @@ def definition_by_hash(session: Session, key: str, content_hash: str) -> Process
     return session.scalars(
         select(ProcessDefinition).where(ProcessDefinition.key == key, ProcessDefinition.content_hash == content_hash)
     ).first()
+
+
+@dataclass(frozen=True)
+class DefinitionHead:
+    """What names a deployed version, without its BPMN and spec (the parsed process is
+    cached by id: ``engine.usecases.context.processes``)."""
+
+    id: int
+    key: str
+    name: str
+    version: int
+
+
+_LATEST_HEAD = (
+    select(ProcessDefinition.id, ProcessDefinition.key, ProcessDefinition.name, ProcessDefinition.version)
+    .where(ProcessDefinition.key == bindparam("key"))
+    .order_by(ProcessDefinition.version.desc())
+    .limit(1)
+)
+
+
+def latest_definition_head(session: Session, key: str) -> DefinitionHead | None:
+    """The latest version of ``key`` (one indexed row, none of its text), or None."""
+    row = core_execute(session, _LATEST_HEAD, {"key": key}).first()
+    return DefinitionHead(*row) if row is not None else None
+
+
+_OFFERING = select(ProcessOffering.offered, ProcessOffering.changed_by, ProcessOffering.changed_at).where(
+    ProcessOffering.key == bindparam("key")
+)
+
+
+def offering(session: Session, key: str) -> Any:
+    """Whether ``key`` is offered for new cases: a row of (offered, changed_by, changed_at),
+    or None (no row: offered)."""
+    return core_execute(session, _OFFERING, {"key": key}).first()
 
 
 def latest_definition(session: Session, key: str) -> ProcessDefinition | None:
@@ -308,13 +346,26 @@ def overdue_work_items(session: Session, now: datetime, limit: int = 200) -> lis
 
 
 # -- timers ------------------------------------------------------------------------
-_PENDING_TIMERS_OF_CASE = select(Timer).where(
-    Timer.instance_id == bindparam("instance_id"), Timer.state == TimerState.PENDING
-)
+@dataclass
+class TimerRow:
+    """A case's pending timer as plain data: what saving a case reads and changes with
+    Core statements (``storage.writes.update_timers``)."""
+
+    id: int
+    kind: TimerKind
+    task_id: str
+    bpmn_id: str
+    due_at: datetime
+    fired_at: datetime | None
 
 
-def pending_timers_of_instance(session: Session, instance_id: int) -> Sequence[Timer]:
-    return session.scalars(_PENDING_TIMERS_OF_CASE, {"instance_id": instance_id}).all()
+_PENDING_TIMERS_OF_CASE = select(
+    Timer.id, Timer.kind, Timer.task_id, Timer.bpmn_id, Timer.due_at, Timer.fired_at
+).where(Timer.instance_id == bindparam("instance_id"), Timer.state == TimerState.PENDING)
+
+
+def pending_timers_of_instance(session: Session, instance_id: int) -> list[TimerRow]:
+    return [TimerRow(*row) for row in core_execute(session, _PENDING_TIMERS_OF_CASE, {"instance_id": instance_id})]
 
 
 def due_timer_ids(session: Session, now: datetime, limit: int = 500) -> list[int]:
@@ -342,10 +393,30 @@ def timer_for_update(session: Session, timer_id: int) -> Timer | None:
 
 
 # -- audit -------------------------------------------------------------------------
-def history(session: Session, instance_id: int) -> Sequence[AuditEntry]:
-    return session.scalars(
-        select(AuditEntry).where(AuditEntry.instance_id == instance_id).order_by(AuditEntry.at, AuditEntry.id)
-    ).all()
+_HISTORY = (
+    select(AuditEntry.at, AuditEntry.actor, AuditEntry.action, AuditEntry.bpmn_id, AuditEntry.task_id, AuditEntry.data)
+    .where(AuditEntry.instance_id == bindparam("instance_id"))
+    .order_by(AuditEntry.at, AuditEntry.id)
+)
+
+
+def history(session: Session, instance_id: int) -> Sequence[Any]:
+    """A case's audit entries, oldest first: rows of (at, actor, action, bpmn_id, task_id, data)."""
+    return core_execute(session, _HISTORY, {"instance_id": instance_id}).all()
+
+
+_CONFIDENTIAL_FILES = select(Attachment.id).where(
+    Attachment.instance_id == bindparam("instance_id"),
+    Attachment.confidential.is_(True),
+    Attachment.uploaded_by != bindparam("reader"),
+)
+
+
+def files_withheld_from(session: Session, instance_id: int, reader: str) -> set[int]:
+    """The case's confidential attachments that ``reader`` did not upload."""
+    return {
+        row[0] for row in core_execute(session, _CONFIDENTIAL_FILES, {"instance_id": instance_id, "reader": reader})
+    }
 
 
 # -- people, settings, calendar ----------------------------------------------------

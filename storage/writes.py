@@ -17,7 +17,7 @@ from typing import Any, cast
 
 from sqlalchemy import Table, bindparam, delete, insert, inspect, or_, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
 
@@ -33,7 +33,7 @@ from .models import (
     WorkItem,
     WorkItemGroup,
 )
-from .repositories import ItemRow
+from .repositories import ItemRow, TimerRow
 
 # the mapped classes' tables (typed as FromClause by SQLAlchemy; they are Tables)
 _cases = cast(Table, ProcessInstance.__table__)
@@ -213,13 +213,33 @@ def insert_item(session: Session, item: ItemRow, due_rule: dict[str, Any] | None
         )
 
 
-def update_timers(session: Session, changes: Sequence[tuple[Timer, dict[str, Any]]]) -> None:
-    """``changes``: (timer, its new due_at / state / fired_at)."""
+def update_timers(session: Session, changes: Sequence[tuple[TimerRow, dict[str, Any]]]) -> None:
+    """``changes``: (timer, its new due_at / state / fired_at). A timer the session holds
+    for one of them is expired: its next read sees what was written."""
     if not changes:
         return
     session.connection().execute(_UPDATE_TIMER, [{"timer_id": t.id, **values} for t, values in changes])
     for timer, values in changes:
-        written(timer, **values)
+        for name in ("due_at", "fired_at"):
+            if name in values:
+                setattr(timer, name, values[name])
+        loaded = session.identity_map.get(identity_key(Timer, timer.id))
+        if loaded is not None:
+            session.expire(loaded)
+
+
+_INSERT_CASE = insert(_cases).returning(_cases.c.id)
+_CASE_COLUMNS = tuple(c.key for c in _cases.c if c.key != "id")
+
+
+def insert_case(session: Session, case: ProcessInstance) -> None:
+    """A new case, written as it stands (revision 1), with one statement instead of the
+    unit of work's; ``case`` then belongs to the session as if it had been read."""
+    case.revision = 1
+    values = {name: getattr(case, name) for name in _CASE_COLUMNS}
+    case.id = session.connection().execute(_INSERT_CASE, values).scalar_one()
+    make_transient_to_detached(case)
+    session.add(case)
 
 
 def arm_timers(session: Session, rows: Sequence[dict[str, Any]]) -> None:

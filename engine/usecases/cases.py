@@ -16,7 +16,7 @@ from storage import repositories as repo
 from storage import writes
 from storage.enums import InstanceStatus, TimerState, WorkItemState
 from storage.models import ProcessDefinition, ProcessInstance, Subscription, WorkItem
-from storage.repositories import ItemRow
+from storage.repositories import DefinitionHead, ItemRow
 
 from .. import access, clock
 from ..access import Actor
@@ -71,10 +71,10 @@ def start_instance(
     validate: bool = True,
 ) -> InstanceDetail:
     """Start the latest version of ``key`` with the start form's data."""
-    definition = repo.latest_definition(session, key)
+    definition = repo.latest_definition_head(session, key)
     if definition is None:
         raise NotFound(f"no process {key!r} is deployed")
-    process = processes.get(definition)
+    process = processes.get_by_id(session, definition.id)
     if not access.may_start(actor, process.starter_groups):
         raise NotAllowed(f"{actor.username} may not start {key!r}")
     require_offered(session, key)
@@ -160,8 +160,13 @@ def _cancel(session: Session, actor: Actor, instance: ProcessInstance, reason: s
     instance.status, instance.ended_at = InstanceStatus.CANCELLED, now
     instance.workflow_json = runtime.dump(workflow)
     writes.close_items(session, repo.ready_item_rows(session, instance.id), WorkItemState.CANCELLED, now)
-    for timer in repo.pending_timers_of_instance(session, instance.id):
-        timer.state = TimerState.CANCELLED
+    writes.update_timers(
+        session,
+        [
+            (t, {"due_at": t.due_at, "state": TimerState.CANCELLED, "fired_at": t.fired_at})
+            for t in repo.pending_timers_of_instance(session, instance.id)
+        ],
+    )
     sync_subscriptions(session, instance, runtime, None)  # it waits for nothing any more
     if external_tasks.used_by(process):
         external_tasks.sync(session, instance, runtime, None)  # nor for a worker
@@ -185,13 +190,13 @@ def _detail(
     session: Session,
     actor: Actor,
     instance: ProcessInstance,
-    definition: ProcessDefinition,
+    definition: ProcessDefinition | DefinitionHead,
     workflow: Any,
     ready: Sequence[ItemRow] | None = None,
 ) -> InstanceDetail:
     """The case as ``actor`` may see it; ``ready``: its ready work items, when the caller has
     just written them (a new case: nothing to read again)."""
-    process = processes.get(definition)
+    process = processes.get_by_id(session, definition.id)
     runtime = runtime_for(session)
     if workflow is None:
         workflow = runtime.restore(process, instance.workflow_json)

@@ -19,11 +19,9 @@ from collections.abc import Iterable, Mapping
 from pathlib import PurePosixPath
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from storage import repositories as repo
-from storage.models import Attachment
 
 from ..access import Actor, may_read_confidential
 from ..bpmn.parsing import ParsedProcess
@@ -96,15 +94,9 @@ def history_for(session: Session, actor: Actor, instance_id: int, definition_id:
         return [HistoryEntry(e.at, e.actor, e.action, e.bpmn_id, e.task_id, e.data) for e in entries]
     hidden = hidden_fields(session, actor, definition_id)
     notes_hidden = notes_confidential_by_default(session, definition_id)
-    withheld_files = set(
-        session.scalars(
-            select(Attachment.id).where(
-                Attachment.instance_id == instance_id,
-                Attachment.confidential.is_(True),
-                Attachment.uploaded_by != actor.username,
-            )
-        )
-    )
+    # only a case whose history names an attached file can withhold one
+    attached = any(e.action == "attach" for e in entries)
+    withheld_files = repo.files_withheld_from(session, instance_id, actor.username) if attached else set()
     history = []
     for e in entries:
         data = masked(e.data, hidden)

@@ -8,6 +8,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from storage import repositories as repo
 from storage.models import ProcessOffering
 
 from ..errors import NotAllowed
@@ -25,7 +26,7 @@ def stopped_keys(session: Session) -> frozenset[str]:
 
 def require_offered(session: Session, key: str) -> None:
     """Refuse a new case of a process a designer stopped offering."""
-    offering = session.get(ProcessOffering, key)
+    offering = repo.offering(session, key)
     if offering is not None and not offering.offered:
         raise NotAllowed(
             f"process {key!r} is not offered for new cases: {offering.changed_by} stopped it on "

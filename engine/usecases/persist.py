@@ -16,8 +16,8 @@ from sqlalchemy.orm.exc import StaleDataError
 from storage import repositories as repo
 from storage import writes
 from storage.enums import IncidentKind, InstanceStatus, SubscriptionKind, TimerKind, TimerState, WorkItemState
-from storage.models import ProcessInstance, Subscription, Timer
-from storage.repositories import ItemRow
+from storage.models import ProcessInstance, Subscription
+from storage.repositories import ItemRow, TimerRow
 
 from .. import clock
 from ..bpmn.parsing import ParsedProcess
@@ -159,8 +159,7 @@ def create_case(
     # written once, as the engine left it: no empty row first and the workflow after
     instance.status, instance.ended_at = _outcome(workflow, instance, now)
     instance.workflow_json, instance.serializer_version = runtime.dump(workflow), SERIALIZER_VERSION
-    session.add(instance)
-    session.flush()
+    writes.insert_case(session, instance)
     if on_created is not None:
         on_created(instance)
     return instance, save_instance(session, instance, workflow, runtime, process, acting=acting, fresh=True)
@@ -351,14 +350,14 @@ def sync_timers(
     now = now or clock.now()
     stored = () if fresh else repo.pending_timers_of_instance(session, instance.id)  # fresh: a new case has none
     pending = {(t.task_id, t.kind): t for t in stored}
-    changes: list[tuple[Timer, dict[str, Any]]] = []
+    changes: list[tuple[TimerRow, dict[str, Any]]] = []
     fired_rows = {
         task_id: (row.id, row.due_at)
         for (task_id, kind), row in pending.items()
         if kind == TimerKind.BPMN and task_id in fired
     }
 
-    def cancel(row: Timer) -> None:
+    def cancel(row: TimerRow) -> None:
         changes.append((row, {"due_at": row.due_at, "state": TimerState.CANCELLED, "fired_at": row.fired_at}))
 
     for key, row in pending.items():

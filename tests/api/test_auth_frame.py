@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from engine import clock
 from storage import db as storage_db
-from storage.db import make_engine, make_session_factory
+from storage.db import engines_of, make_engine, make_session_factory
 from storage.models import ApiToken
 from tests.api.conftest import World
 from tests.world import PASSWORD
@@ -78,7 +78,8 @@ def test_reads_write_nothing_but_a_token_use_once_a_minute(world, frozen_clock, 
     # the one write: on SQLite its transaction takes the write lock (not waiting for it)
     bookkeeping = (["BEGIN IMMEDIATE"] if db_url.startswith("sqlite") else []) + ["UPDATE api_tokens"]
     statements: list[str] = []
-    event.listen(database.engine(world.app), "before_cursor_execute", lambda *args: statements.append(args[2]))
+    for engine in engines_of(database.engine(world.app)):  # the writers' and the readers'
+        event.listen(engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
 
     def writes() -> list[str]:
         found = [s.split()[0].upper() + " " + s.split()[1] for s in statements if _writes(s)]
