@@ -235,10 +235,10 @@ _CASE_COLUMNS = tuple(c.key for c in _cases.c if c.key != "id")
 def insert_case(session: Session, case: ProcessInstance) -> None:
     """A new case, written as it stands (revision 1), with one statement instead of the
     unit of work's; ``case`` then belongs to the session as if it had been read."""
-    case.revision = 1
-    values = {name: getattr(case, name) for name in _CASE_COLUMNS}
+    values = {name: getattr(case, name) for name in _CASE_COLUMNS} | {"revision": 1}
     case.id = session.connection().execute(_INSERT_CASE, values).scalar_one()
     make_transient_to_detached(case)
+    written(case, **values)  # every column loaded, the ones left unset too: none is read again
     session.add(case)
 
 

@@ -148,3 +148,28 @@ def test_a_token_request_neither_reads_nor_writes_a_session_cookie(world):
     # a page with a proxy's basic authentication keeps its session
     page = browser.client.get("/", headers={"Authorization": "Basic Y2xlcms6eA=="})
     assert page.status_code == 200
+
+
+def test_a_start_and_a_completion_send_what_they_need_and_nothing_twice(world, db_url):
+    """The write path's statement budget (bench/README.md, http_bench): no switch of a pooled
+    connection's role (SQLite readers have a pool of their own), a new case inserted once and
+    never read back, the version started read without its BPMN."""
+    clerk = world.as_("clerk")
+    assert clerk.get("/me").status_code == 200  # the token's use recorded; a reader connected
+    statements: list[str] = []
+    for engine in engines_of(database.engine(world.app)):
+        event.listen(engine, "before_cursor_execute", lambda *args: statements.append(" ".join(args[2].split())))
+    started = clerk.post("/instances", json={"process_key": "review", "data": {"subject": "路灯不亮"}})
+    assert started.status_code == 201, started.get_json()
+    [register] = started.get_json()["open_tasks"]
+    start_statements = list(statements)
+    statements.clear()
+    done = clerk.post(f"/tasks/{register['task_id']}/complete", json={"data": {"lead_unit": "finance"}})
+    assert done.status_code == 200, done.get_json()
+    for sent in (start_statements, statements):
+        assert not [s for s in sent if s.upper().startswith("PRAGMA")]
+        assert not [s for s in sent if s.startswith("SELECT") and "bpmn_xml" in s]  # nor spec_json
+    inserts = [s for s in start_statements if s.startswith("INSERT INTO process_instances")]
+    reads = [s for s in start_statements if s.startswith("SELECT") and "FROM process_instances" in s]
+    assert (len(inserts), reads) == (1, [])
+    assert len([s for s in statements if s.startswith("SELECT") and "FROM process_instances" in s]) == 1  # the lock

@@ -19,6 +19,13 @@ HOT_STATEMENTS = {
     "the item of a task": (repo._ITEM_BY_TASK, {"task_id": "t"}, "ix_work_items_task_id"),
     "a case's ready items": (repo._READY_ITEM_ROWS, {"instance_id": 1}, "ix_work_items_ready_instance"),
     "a case's pending timers": (repo._PENDING_TIMERS_OF_CASE, {"instance_id": 1}, "ix_timers_pending_instance"),
+    "a case's subscriptions": (repo._SUBSCRIPTIONS_OF_CASE, {"instance_id": 1}, "ix_subscriptions_instance_id"),
+    "a case's history": (repo._HISTORY, {"instance_id": 1}, "ix_audit_log_instance_at"),
+    "the latest version of a process": (
+        repo._LATEST_HEAD,
+        {"key": "review", "param_1": 1},
+        "sqlite_autoindex_process_definitions_1",
+    ),
     "write the case": (
         writes._UPDATE_CASE,
         {

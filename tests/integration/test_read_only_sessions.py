@@ -21,7 +21,7 @@ SHORT_BUSY_TIMEOUT = 0.3  # seconds: a test that waited for a lock fails fast in
 @pytest.fixture
 def engine(db_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Engine]:
     monkeypatch.setattr(storage_db, "SQLITE_BUSY_TIMEOUT_SECONDS", SHORT_BUSY_TIMEOUT)
-    # one pooled connection: readers and writers take turns on the very same one
+    # one pooled connection (on SQLite one for the readers, one for the writers)
     made = make_engine(db_url, pool_size=1, max_overflow=0)
     with make_session_factory(made).begin() as session:
         session.add(Department(code="finance", name="财政所"))
@@ -66,7 +66,7 @@ def test_a_read_only_session_refuses_to_write_and_a_writer_after_it_writes(engin
     readers, writers = make_session_factory(engine, read_only=True), make_session_factory(engine)
     with readers() as session, pytest.raises(DBAPIError, match="readonly"):
         session.execute(update(Department).values(name="x"))
-    with writers.begin() as session:  # the same pooled connection, writable again
+    with writers.begin() as session:  # a writer still writes
         session.execute(update(Department).values(name="财政所 2"))
     assert names(readers) == ["财政所 2"]
     with readers() as session, pytest.raises(DBAPIError, match="readonly"):
@@ -97,3 +97,15 @@ def test_a_write_unless_busy_gives_up_at_once_and_leaves_the_connection_usable(e
         with engine.connect() as connection:
             timeout = connection.exec_driver_sql("PRAGMA busy_timeout").scalar()
         assert timeout == SHORT_BUSY_TIMEOUT * 1000
+
+
+def test_sqlite_readers_have_a_pool_of_their_own_disposed_with_the_writers(db_url):
+    if not db_url.startswith("sqlite"):
+        pytest.skip("PostgreSQL's readers share the writers' pool (autocommit)")
+    writers = make_engine(db_url)
+    readers_engine = storage_db.engines_of(writers)[1]
+    names(make_session_factory(writers, read_only=True))
+    names(make_session_factory(writers))
+    assert (readers_engine.pool.checkedin(), writers.pool.checkedin()) == (1, 1)  # one connection each
+    writers.dispose()
+    assert readers_engine.pool.checkedin() == 0
