@@ -24,6 +24,8 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.sql.expression import Executable
 
+from .wal_checkpoints import checkpoint_in_background
+
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",
@@ -107,6 +109,7 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         _configure_sqlite(engine, round(float(timeout) * 1000))
         if engine.url.database not in (None, "", ":memory:"):  # a memory database is one connection's
             _readers[engine] = _reader_pool(url, kwargs, round(float(timeout) * 1000), engine)
+            checkpoint_in_background(engine, engine.url.database, round(float(timeout) * 1000))
         return engine
     kwargs.setdefault("pool_pre_ping", True)
     return create_engine(url, **kwargs)
