@@ -22,6 +22,7 @@ import logging
 import os
 import sqlite3
 import threading
+from urllib.parse import quote
 from weakref import WeakKeyDictionary
 
 from sqlalchemy import event
@@ -39,7 +40,6 @@ class Checkpointer:
     def __init__(self, path: str, busy_timeout_ms: int):
         self.path = path
         self.busy_timeout_ms = busy_timeout_ms
-        self.checkpoints = 0  # how many rounds ran (for tests and curiosity)
         self._commits = 0
         self._wake = threading.Event()
         self._stop = threading.Event()
@@ -81,7 +81,12 @@ class Checkpointer:
             self._thread.start()
 
     def _run(self) -> None:
-        connection = sqlite3.connect(self.path, timeout=self.busy_timeout_ms / 1000, check_same_thread=False)
+        try:  # never creates the file (mode=rw): a database deleted meanwhile is not made again
+            uri = f"file:{quote(os.path.abspath(self.path))}?mode=rw"
+            connection = sqlite3.connect(uri, uri=True, timeout=self.busy_timeout_ms / 1000)
+        except sqlite3.Error as error:
+            log.warning("WAL checkpoints of %s: %s", self.path, error)
+            return
         try:
             connection.isolation_level = None
             stopping = False
@@ -98,7 +103,6 @@ class Checkpointer:
     def _checkpoint(self, connection: sqlite3.Connection) -> None:
         try:
             connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
-            self.checkpoints += 1
         except sqlite3.Error as error:  # busy, or the file went away: the next round
             log.warning("WAL checkpoint of %s: %s", self.path, error)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 from pathlib import Path
 from typing import Any
@@ -30,6 +31,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         app.config["SECRET_KEY"] = _instance_secret(Path(app.instance_path))
     _trust_proxies(app)
     _size_workflow_cache(app)
+    _collect_garbage_less_often()
     database.init_app(app)
     metrics.init_app(app)  # first: a request's time counts from its first hook
     cli.init_app(app)
@@ -63,6 +65,21 @@ def _size_workflow_cache(app: Flask) -> None:
     if size is None or size < 0:
         raise ValueError(f"CONGRESSFLOW_WORKFLOW_CACHE_SIZE must be a whole number, 0 or more, not {value!r}")
     workflow_cache.configure(size)
+
+
+# Python's cycle collector runs after every 700 net new objects, every tenth run over the
+# older objects too, every hundredth over all of them. A task completion leaves a few
+# hundred, and the workflow cache keeps hundreds of workflows' objects alive, which the
+# older runs walk: measured over 600 completions in one process, 1 ms a completion on
+# average and two pauses of about 200 ms. Run a thirtieth as often (0.15 ms a completion,
+# no pause), the same garbage goes a little later; nothing else changes.
+GC_THRESHOLDS = (20_000, 20, 20)
+
+
+def _collect_garbage_less_often() -> None:
+    """For the whole process (every process of the product builds its app here)."""
+    if gc.get_threshold()[0] < GC_THRESHOLDS[0]:
+        gc.set_threshold(*GC_THRESHOLDS)
 
 
 def _register_views(app: Flask) -> None:

@@ -7,6 +7,7 @@ each with its own cache, take turns on one case."""
 
 from __future__ import annotations
 
+import gc
 import json
 import select as io_select
 import subprocess
@@ -251,6 +252,15 @@ def test_the_size_comes_from_the_configuration(make_app, db_url):
         make_app(db_url, WORKFLOW_CACHE_SIZE=-1)
     with pytest.raises(ValueError, match="CONGRESSFLOW_WORKFLOW_CACHE_SIZE"):
         make_app(db_url, WORKFLOW_CACHE_SIZE="many")
+
+
+def test_an_app_makes_its_process_collect_cycles_less_often(make_app, db_url, monkeypatch):
+    # the cycle collector walks every cached workflow's objects: less often in a server
+    monkeypatch.setattr(gc, "get_threshold", lambda: (700, 10, 10))  # Python's defaults
+    set_to: list[tuple[int, ...]] = []
+    monkeypatch.setattr(gc, "set_threshold", lambda *values: set_to.append(values))
+    make_app(db_url)
+    assert set_to == [(20_000, 20, 20)]
 
 
 def test_the_least_recently_kept_goes_first_and_a_later_revision_stays():
