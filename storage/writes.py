@@ -179,7 +179,13 @@ def _item_written(session: Session, item: ItemRow, **values: Any) -> None:
     """The row now says ``values``; a loaded ORM object of the same item is expired."""
     for name, value in values.items():
         setattr(item, name, value)
-    loaded = session.identity_map.get(identity_key(WorkItem, item.id))
+    _expire_loaded(session, WorkItem, item.id)
+
+
+def _expire_loaded(session: Session, model: type, row_id: int) -> None:
+    """A statement here changed this row: the ORM object the session holds of it, if any,
+    reads it again when next used."""
+    loaded = session.identity_map.get(identity_key(model, row_id))
     if loaded is not None:
         session.expire(loaded)
 
@@ -219,13 +225,8 @@ def update_timers(session: Session, changes: Sequence[tuple[TimerRow, dict[str, 
     if not changes:
         return
     session.connection().execute(_UPDATE_TIMER, [{"timer_id": t.id, **values} for t, values in changes])
-    for timer, values in changes:
-        for name in ("due_at", "fired_at"):
-            if name in values:
-                setattr(timer, name, values[name])
-        loaded = session.identity_map.get(identity_key(Timer, timer.id))
-        if loaded is not None:
-            session.expire(loaded)
+    for timer, _values in changes:
+        _expire_loaded(session, Timer, timer.id)
 
 
 _INSERT_CASE = insert(_cases).returning(_cases.c.id)

@@ -14,11 +14,6 @@ from storage.models import ProcessOffering
 from ..errors import NotAllowed
 
 
-def is_offered(session: Session, key: str) -> bool:
-    offering = session.get(ProcessOffering, key)
-    return offering is None or offering.offered
-
-
 def stopped_keys(session: Session) -> frozenset[str]:
     """The processes not offered for new cases (few or none: one small query)."""
     return frozenset(session.scalars(select(ProcessOffering.key).where(ProcessOffering.offered.is_(False))))
