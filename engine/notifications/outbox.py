@@ -24,7 +24,7 @@ from storage.models import Notification
 
 from .. import clock
 from .process_mail import PROCESS_MAILS
-from .smtp import MAX_AGE, MAX_ATTEMPTS, Letter, SmtpSettings, send_waiting
+from .smtp import MAX_AGE, MAX_ATTEMPTS, Letter, SmtpSettings, send_waiting, still_tried
 
 __all__ = ["MAX_AGE", "MAX_ATTEMPTS", "SmtpSettings", "send_outbox"]
 
@@ -48,8 +48,7 @@ class _Notifications:
             .where(
                 Notification.emailed_at.is_(None),
                 Notification.email_to.is_not(None),
-                Notification.email_attempts < MAX_ATTEMPTS,
-                Notification.created_at >= now - MAX_AGE,
+                *still_tried(Notification.email_attempts, Notification.created_at, now),
             )
             .order_by(Notification.id)
             .limit(limit)

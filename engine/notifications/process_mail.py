@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 from storage.models import OutgoingMail
 
 from .. import clock
-from .smtp import MAX_AGE, MAX_ATTEMPTS, Letter, SmtpSettings
+from .smtp import Letter, SmtpSettings, still_tried
 
 
 def write_mail(settings: SmtpSettings, row: OutgoingMail) -> EmailMessage:
@@ -59,8 +59,7 @@ class _ProcessMails:
             select(OutgoingMail)
             .where(
                 OutgoingMail.sent_at.is_(None),
-                OutgoingMail.attempts < MAX_ATTEMPTS,
-                OutgoingMail.created_at >= now - MAX_AGE,
+                *still_tried(OutgoingMail.attempts, OutgoingMail.created_at, now),
             )
             .order_by(OutgoingMail.id)
             .limit(limit)

@@ -30,6 +30,13 @@ MAX_ATTEMPTS = 5
 MAX_AGE = timedelta(days=7)  # older unsent mail is not sent any more (it stays in the UI)
 
 
+def still_tried(attempts: Any, created_at: Any, now: datetime) -> tuple[Any, Any]:
+    """The two conditions under which an unsent e-mail is still tried: written for a row's
+    columns, they are an outbox query's filter (``.where(*still_tried(...))``); for its
+    values, two booleans (``all(...)``)."""
+    return attempts < MAX_ATTEMPTS, created_at >= now - MAX_AGE
+
+
 def _flag(value: Any) -> bool:
     return value is True or str(value).strip().lower() in ("1", "true", "yes", "on")
 

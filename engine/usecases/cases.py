@@ -23,6 +23,7 @@ from ..access import Actor
 from ..bpmn.camunda import TITLE_FIELDS
 from ..bpmn.forms import FormSpec
 from ..bpmn.parsing import ParsedProcess
+from ..bpmn.runtime import Runtime
 from ..bpmn.start_events import only_started_by_events, start_by_hand
 from ..bpmn.workflow_state import Rounds
 from ..errors import Conflict, FieldError, InvalidData, NotAllowed, NotFound
@@ -98,7 +99,7 @@ def start_instance(
             session, actor, "start", instance_id=case.id, bpmn_id=process.start_event_id, data=data
         ),
     )
-    return _detail(session, actor, instance, definition, workflow, ready)
+    return _detail(session, actor, instance, definition, workflow, ready, runtime)
 
 
 def case_title(process: ParsedProcess, data: dict[str, Any], given: str | None = None) -> str:
@@ -193,11 +194,13 @@ def _detail(
     definition: ProcessDefinition | DefinitionHead,
     workflow: Any,
     ready: Sequence[ItemRow] | None = None,
+    runtime: Runtime | None = None,
 ) -> InstanceDetail:
     """The case as ``actor`` may see it; ``ready``: its ready work items, when the caller has
-    just written them (a new case: nothing to read again)."""
+    just written them (a new case: nothing to read again); ``runtime``: the one that moved
+    ``workflow``, when the caller has it."""
     process = processes.get_by_id(session, definition.id)
-    runtime = runtime_for(session)
+    runtime = runtime or runtime_for(session)
     if workflow is None:
         workflow = runtime.restore(process, instance.workflow_json)
     now = clock.now()

@@ -21,7 +21,7 @@ from storage.models import OutgoingMail
 
 from .. import clock
 from ..bpmn.mail_rendering import QueuedMail
-from ..notifications.smtp import MAX_AGE, MAX_ATTEMPTS
+from ..notifications.smtp import still_tried
 from .confidentiality import mask
 from .context import SYSTEM, audit
 
@@ -78,9 +78,7 @@ class MailView:
     cc: list[str]
     subject: str
     state: str
-    created_at: datetime
     sent_at: datetime | None
-    attempts: int
     error: str | None
     masked: bool
 
@@ -99,9 +97,7 @@ def of_case(session: Session, instance_id: int, *, hidden: bool) -> list[MailVie
             cc=mask(list(row.cc_addresses)) if hidden else list(row.cc_addresses),
             subject=mask(row.subject) if hidden else row.subject,
             state=_state(row, now),
-            created_at=row.created_at,
             sent_at=row.sent_at,
-            attempts=row.attempts,
             error=None if hidden else row.error,
             masked=hidden,
         )
@@ -112,6 +108,6 @@ def of_case(session: Session, instance_id: int, *, hidden: bool) -> list[MailVie
 def _state(row: OutgoingMail, now: datetime) -> str:
     if row.sent_at is not None:
         return "sent"
-    if row.attempts >= MAX_ATTEMPTS or row.created_at < now - MAX_AGE:
+    if not all(still_tried(row.attempts, row.created_at, now)):
         return "failed"
     return "retrying" if row.attempts else "queued"
