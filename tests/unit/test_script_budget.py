@@ -10,11 +10,14 @@ from xml.sax.saxutils import escape
 import pytest
 from SpiffWorkflow.bpmn import BpmnWorkflow
 
+from engine.bpmn import sandbox
 from engine.bpmn.parsing import parse_bpmn
 from engine.bpmn.runtime import Runtime
 from engine.bpmn.sandbox import (
     MIN_STEPS,
     MIN_TIME_MS,
+    PAUSE_S,
+    Budget,
     SandboxedEnvironment,
     ScriptLimits,
 )
@@ -209,6 +212,32 @@ def test_settings_raise_the_budget_above_the_floor_and_never_below_it():
     process = script_process("for i in range(900000):\n    pass")
     runtime(ScriptLimits(MIN_TIME_MS * 100, 2_000_000)).start(process, {})
     fails(lambda: runtime(ScriptLimits(MIN_TIME_MS * 100, MIN_STEPS)).start(process, {}), "steps")
+
+
+class SteppingClock:
+    """A clock that moves on a tenth of a millisecond each time it is read."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        self.now += 0.0001
+        return self.now
+
+
+def test_a_script_running_long_pauses_to_let_other_threads_run(monkeypatch):
+    pauses: list[float] = []
+    monkeypatch.setattr(sandbox, "monotonic", SteppingClock())
+    monkeypatch.setattr(sandbox, "sleep", pauses.append)
+    env = SandboxedEnvironment({}, Budget(lambda: ScriptLimits(60_000, 10**9)))
+
+    data: dict = {}
+    env.execute("total = 0\nfor i in range(15):\n    total += i", data)  # 1.5 ms on this clock
+    assert data["total"] == 105 and pauses == []
+
+    env.execute("total = 0\nfor i in range(1000):\n    total += i", data)  # 100 ms on this clock
+    # a pause every 2 ms of the script's time: after 2.1, 4.2, … 98.7 ms (each pause reads the clock)
+    assert data["total"] == 499500 and pauses == [PAUSE_S] * 47
 
 
 def test_ordinary_scripts_and_expressions_are_unaffected():
