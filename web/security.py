@@ -146,9 +146,17 @@ HEADERS = {
 }
 
 
+_HEADERS_BY_KEY = [(name.lower(), name, value) for name, value in HEADERS.items()]
+
+
 def _add_headers(response: Response) -> Response:
-    for name, value in HEADERS.items():
-        response.headers.setdefault(name, value)
+    """The headers a route has not set itself (the attachment view sets its own policy):
+    one pass over the response's (``setdefault`` would scan them once per header)."""
+    headers = response.headers
+    present = {key.lower() for key, _value in headers}
+    for key, name, value in _HEADERS_BY_KEY:
+        if key not in present:
+            headers.add(name, value)
     return response
 
 

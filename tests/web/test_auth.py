@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from flask import Flask, Response
 
 from tests.web.conftest import login, text_of
 from tests.world import PASSWORD, act, start_review
@@ -103,6 +104,35 @@ def test_security_headers(client):
     assert headers["X-Frame-Options"] == "DENY"
     assert headers["X-Content-Type-Options"] == "nosniff"
     assert headers["Referrer-Policy"] == "same-origin"
+
+
+def test_security_headers_are_added_once_and_never_over_a_routes_own(app):
+    @app.get("/own-policy")
+    def own_policy():
+        response = Response("x")
+        response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+        response.headers["x-frame-options"] = "SAMEORIGIN"  # a header's name is matched in any case
+        return response
+
+    headers = app.test_client().get("/own-policy").headers
+    assert headers.getlist("Content-Security-Policy") == ["default-src 'none'; sandbox"]
+    assert headers.getlist("X-Frame-Options") == ["SAMEORIGIN"]
+    assert headers.getlist("Referrer-Policy") == ["same-origin"]
+    assert headers.getlist("X-Content-Type-Options") == ["nosniff"]
+    assert headers.getlist("Cross-Origin-Opener-Policy") == ["same-origin"]
+
+
+def test_the_app_asks_once_per_hook_whether_it_is_a_coroutine(app, monkeypatch):
+    asked: list = []
+    flasks_own = Flask.ensure_sync
+    monkeypatch.setattr(Flask, "ensure_sync", lambda self, func: asked.append(func) or flasks_own(self, func))
+    client = app.test_client()
+    assert client.get("/login").status_code == 200
+    first = len(asked)
+    assert first >= 5  # the request hooks, the view, the teardowns
+    assert client.get("/login").status_code == 200
+    # asked again only about what is not a plain function (an extension's bound method)
+    assert [type(func).__name__ for func in asked[first:]] == ["method"]
 
 
 def test_forms_without_csrf_token_are_refused(db_url, make_app, app):
