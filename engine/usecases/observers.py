@@ -16,8 +16,9 @@ import logging
 from collections.abc import Callable
 from typing import TypeVar
 
-from sqlalchemy import event
 from sqlalchemy.orm import Session, SessionTransaction
+
+from .session_events import on_every_session
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -31,7 +32,6 @@ _fired: list[TimerFired] = []
 _leadership: list[LeadershipChanged] = []
 
 _PENDING = "congressflow.observers.completed"  # session.info: process keys completed, not yet committed
-_LISTENING = "congressflow.observers.listening"
 
 
 def on_task_completed(observer: TaskCompleted) -> None:
@@ -55,10 +55,8 @@ def task_completed(session: Session, process_key: str) -> None:
     if not _completed:
         return
     session.info.setdefault(_PENDING, []).append(process_key)
-    if not session.info.get(_LISTENING):
-        session.info[_LISTENING] = True
-        event.listen(session, "after_commit", _tell_completed)
-        event.listen(session, "after_transaction_end", _forget_completed)
+    on_every_session("after_commit", _tell_completed)
+    on_every_session("after_transaction_end", _forget_completed)
 
 
 def timer_fired(late_by: float) -> None:
@@ -70,7 +68,9 @@ def leadership_changed(active: bool) -> None:
 
 
 def _tell_completed(session: Session) -> None:
-    for process_key in session.info.pop(_PENDING, []):
+    if _PENDING not in session.info:
+        return
+    for process_key in session.info.pop(_PENDING):
         _tell(_completed, process_key)
 
 

@@ -45,7 +45,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
-from sqlalchemy import event
 from sqlalchemy.orm import Session, SessionTransaction
 
 from storage.models import ProcessInstance
@@ -53,10 +52,10 @@ from storage.models import ProcessInstance
 from ..bpmn.parsing import ParsedProcess
 from ..bpmn.runtime import Runtime
 from ..bpmn.snapshot import Snapshot
+from .session_events import on_every_session
 
 DEFAULT_SIZE = 500
 _HELD = "workflow_cache_held"  # session.info: what this transaction wrote, by key, until it commits
-_LISTENING = "workflow_cache_listening"  # session.info: the session's commit and rollback are watched
 
 Key = tuple[Any, int]  # (the database's URL, the case's id)
 
@@ -177,7 +176,7 @@ def hold(session: Session, instance: ProcessInstance, workflow: BpmnWorkflow, pr
     commits. A later save of the same case in the transaction replaces it."""
     if not cache.size:
         return
-    _watch(session)
+    _watch_sessions()
     held: dict[Key, _Entry] = session.info.setdefault(_HELD, {})
     key = key_of(session, instance.id)
     snapshot = Snapshot.of(workflow)
@@ -187,18 +186,15 @@ def hold(session: Session, instance: ProcessInstance, workflow: BpmnWorkflow, pr
     held[key] = _Entry(instance.revision, instance.workflow_json, process, workflow, snapshot)
 
 
-def _watch(session: Session) -> None:
-    if session.info.get(_LISTENING):
-        return
-    event.listen(session, "after_commit", _committed)
-    event.listen(session, "after_soft_rollback", _rolled_back)
-    event.listen(session, "after_transaction_end", _ended)
-    session.info[_LISTENING] = True
+def _watch_sessions() -> None:
+    on_every_session("after_commit", _committed)
+    on_every_session("after_soft_rollback", _rolled_back)
+    on_every_session("after_transaction_end", _ended)
 
 
 def _committed(session: Session) -> None:
-    if session.in_nested_transaction():
-        return  # a savepoint released: what it wrote is not committed yet
+    if _HELD not in session.info or session.in_nested_transaction():
+        return  # nothing held, or a savepoint released: what it wrote is not committed yet
     for key, entry in session.info.pop(_HELD, {}).items():
         # the runtime's script engine reads settings through the finished session: let go of it
         entry.workflow.script_engine = None
