@@ -12,6 +12,7 @@ from sqlalchemy import (
     Select,
     and_,
     bindparam,
+    exists,
     func,
     literal_column,
     or_,
@@ -31,6 +32,7 @@ from .models import (
     ProcessOffering,
     Setting,
     Subscription,
+    Supervision,
     Timer,
     User,
     UserRole,
@@ -165,12 +167,20 @@ class ItemRow:
     completed_by: str | None = None
     candidate_groups: list[str] = field(default_factory=list)
     candidate_users: list[str] = field(default_factory=list)
+    # a 督办 on it is still unanswered (read with the ready items: completing the task answers
+    # it; with none open, a completion sends no UPDATE for it)
+    supervised: bool = False
 
 
-_items, _groups = WorkItem.__table__, WorkItemGroup.__table__
+_items, _groups, _supervisions = WorkItem.__table__, WorkItemGroup.__table__, Supervision.__table__
 _ITEM_COLUMNS = [_items.c[f.name] for f in fields(ItemRow) if f.name in _items.c]
+_OPEN_SUPERVISION = (
+    exists()
+    .where(_supervisions.c.work_item_id == _items.c.id, _supervisions.c.responded_at.is_(None))
+    .label("supervised")
+)
 _READY_ITEM_ROWS = (
-    select(*_ITEM_COLUMNS, _groups.c.group, _groups.c.is_user)
+    select(*_ITEM_COLUMNS, _groups.c.group, _groups.c.is_user, _OPEN_SUPERVISION)
     .outerjoin(_groups, _groups.c.work_item_id == _items.c.id)
     .where(_items.c.instance_id == bindparam("instance_id"), _items.c.state == WorkItemState.READY)
     .order_by(_items.c.id, _groups.c.is_user, _groups.c.group)
@@ -178,13 +188,15 @@ _READY_ITEM_ROWS = (
 
 
 def ready_item_rows(session: Session, instance_id: int) -> list[ItemRow]:
-    """The case's ready items with their candidate groups and users (one statement)."""
+    """The case's ready items with their candidate groups and users, and whether a 督办 on
+    each is open (one statement)."""
     found: dict[int, ItemRow] = {}
     width = len(_ITEM_COLUMNS)
     for row in core_execute(session, _READY_ITEM_ROWS, {"instance_id": instance_id}):
         item = found.get(row.id)
         if item is None:
             item = found[row.id] = ItemRow(*row[:width])
+            item.supervised = bool(row[width + 2])
         group, is_user = row[width], row[width + 1]
         if group is not None:
             (item.candidate_users if is_user else item.candidate_groups).append(group)

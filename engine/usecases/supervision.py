@@ -89,6 +89,10 @@ def issue(
     head (负责人) is told too; a unit without a head on the roster: everyone in it."""
     access.require(actor, Permission.SUPERVISE, "issue a 督办")
     instance = visible_case(session, actor, instance_id)
+    # the case locked, as by every use case that moves it: a completion in flight finishes
+    # first, and its task is then seen done (a 督办 never lands on a task completed meanwhile,
+    # and a completion knows every 督办 it answers from its own read)
+    repo.instance_for_update(session, instance.id)  # read afresh into the same object
     errors: dict[str, FieldError] = {}
     opinion = (opinion or "").strip()
     if not opinion:

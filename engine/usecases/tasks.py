@@ -211,7 +211,8 @@ def run_completion(
     runtime.complete(workflow, task_id, data)
     assert isinstance(item, ItemRow)  # an open item is one of the ready ones
     writes.complete_item(session, item, actor.username, clock.now())
-    supervision.responded(session, item.id, actor.username, clock.now())
+    if item.supervised:  # read under the case's lock, which issuing a 督办 takes too
+        supervision.responded(session, item.id, actor.username, clock.now())
     audit(session, actor, "complete", instance_id=instance.id, task_id=task_id, bpmn_id=item.bpmn_id, data=data)
     ready = save_instance(
         session, instance, workflow, runtime, process, ready_before=ready_before, acting=actor.username

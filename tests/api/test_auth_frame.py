@@ -173,3 +173,4 @@ def test_a_start_and_a_completion_send_what_they_need_and_nothing_twice(world, d
     reads = [s for s in start_statements if s.startswith("SELECT") and "FROM process_instances" in s]
     assert (len(inserts), reads) == (1, [])
     assert len([s for s in statements if s.startswith("SELECT") and "FROM process_instances" in s]) == 1  # the lock
+    assert not [s for s in statements if s.startswith("UPDATE supervisions")]  # no 督办 was open on it

@@ -3,6 +3,7 @@ deadline timer, told to the holder, open → overdue again → responded."""
 
 from __future__ import annotations
 
+import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -11,7 +12,7 @@ from sqlalchemy import select
 from engine import clock
 from engine.errors import InvalidData, NotAllowed
 from engine.usecases import cases, people, supervision, tasks, timers
-from engine.usecases.context import SYSTEM
+from engine.usecases.context import SYSTEM, actor_for
 from storage.enums import NotificationKind
 from storage.models import Notification
 from tests.world import act, build_world, create_people, start_review
@@ -104,6 +105,35 @@ def test_wrong_supervisions_are_refused_by_field(world):
         act(factory, "boss", supervision.issue, case_id, "not-a-task", "催办", None)
     assert set(refused.value.codes) == {"task_id"}
     assert act(factory, "boss", supervision.of_case, case_id) == []  # nothing half-written
+
+
+def test_a_supervision_of_a_task_being_completed_waits_for_it_and_is_refused(world):
+    """Issuing a 督办 takes the case's lock: a completion in flight finishes first, and the
+    督办 is then refused as on a task no longer open. It is never left open on a task done
+    meanwhile (the completion answers only the 督办 it read under the lock)."""
+    factory, case_id = world
+    task_id = reply_task(factory, case_id)
+    completing = factory()
+    completing.begin()
+    tasks.complete(completing, actor_for(completing, "fin"), task_id, {"reply_class": "A"})
+    outcome: dict = {}
+
+    def issue() -> None:
+        try:
+            outcome["issued"] = act(factory, "boss", supervision.issue, case_id, task_id, "请尽快答复", None)
+        except InvalidData as refused:
+            outcome["refused"] = refused
+
+    supervisor = threading.Thread(target=issue)
+    supervisor.start()
+    supervisor.join(0.5)
+    assert supervisor.is_alive()  # waiting for the case
+    completing.commit()
+    completing.close()
+    supervisor.join(30)
+    assert not supervisor.is_alive() and "issued" not in outcome, outcome
+    assert set(outcome["refused"].codes) == {"task_id"}
+    assert act(factory, "boss", supervision.of_case, case_id) == []
 
 
 def test_the_board_filters_by_process_deputy_and_class(world):
