@@ -204,9 +204,12 @@ def leader_present(url: str) -> bool | None:
         engine = create_engine(url, poolclass=NullPool)
         try:
             with engine.connect() as conn:
+                # advisory locks are per database: another CongressFlow database on the same
+                # server has a scheduler of its own, holding the same key there
                 query = text(
                     "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted"
-                    " AND classid = :high AND objid = :low AND objsubid = 1)"
+                    " AND classid = :high AND objid = :low AND objsubid = 1"
+                    " AND database = (SELECT oid FROM pg_database WHERE datname = current_database()))"
                 )
                 return bool(
                     conn.execute(query, {"high": ADVISORY_KEY >> 32, "low": ADVISORY_KEY & 0xFFFFFFFF}).scalar()

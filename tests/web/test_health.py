@@ -22,12 +22,17 @@ def test_ready_on_a_current_schema_and_the_leader_reported(app, client, db_url):
     assert body["ready"] is True and body["database"] is True and body["revision"] == body["head"]
     assert body["scheduler_leader"] is False  # no scheduler runs beside the tests
     if make_url(db_url).get_backend_name() == "postgresql":
+        # another CongressFlow database on the same server has its own scheduler: not ours
+        other = PostgresLeadership(make_url(db_url).set(database="postgres").render_as_string(False))
         leadership = PostgresLeadership(db_url)
         try:
+            assert other.try_acquire()
+            assert client.get("/readyz").get_json()["scheduler_leader"] is False
             assert leadership.try_acquire()
             assert client.get("/readyz").get_json()["scheduler_leader"] is True
         finally:
             leadership.dispose()
+            other.dispose()
     else:
         lock = f"{make_url(db_url).database}.scheduler.lock"
         dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
