@@ -24,6 +24,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.sql.expression import Executable
 
+from .pool_pings import ping_when_idle
 from .wal_checkpoints import checkpoint_in_background
 
 NAMING_CONVENTION = {
@@ -111,8 +112,10 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
             _readers[engine] = _reader_pool(url, kwargs, round(float(timeout) * 1000), engine)
             checkpoint_in_background(engine, engine.url.database, round(float(timeout) * 1000))
         return engine
-    kwargs.setdefault("pool_pre_ping", True)
-    return create_engine(url, **kwargs)
+    engine = create_engine(url, **kwargs)
+    if not kwargs.get("pool_pre_ping"):
+        ping_when_idle(engine)  # instead of a ping at every checkout (storage/pool_pings.py)
+    return engine
 
 
 _QUERY_ONLY = "congressflow_query_only"  # in a pooled connection's info: PRAGMA query_only is on
