@@ -103,7 +103,8 @@ class Busy(Exception):
 def make_engine(url: str, **kwargs: Any) -> Engine:
     """Create an engine; SQLite gets WAL, foreign keys, a busy timeout and
     ``BEGIN IMMEDIATE`` so that writers queue instead of failing mid-transaction
-    (readers, see ``make_session_factory(read_only=True)``, begin deferred)."""
+    (readers, see ``make_session_factory(read_only=True)``, begin deferred). Elsewhere the
+    pool pings a connection only when it has been idle a while (``storage/pool_pings.py``)."""
     if url.startswith("sqlite"):
         timeout = kwargs.setdefault("connect_args", {}).setdefault("timeout", SQLITE_BUSY_TIMEOUT_SECONDS)
         engine = create_engine(url, **kwargs)
