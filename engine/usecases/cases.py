@@ -43,7 +43,7 @@ from .offering import require_offered, stopped_keys
 from .option_lists import choices, option_sources
 from .persist import create_case, sync_subscriptions
 from .results import InstanceDetail, TaskSummary
-from .visibility import may_see_case, no_case, visible_case
+from .visibility import may_see_case, visible_case, visible_case_for_update
 from .workflow_cache import restore_case
 
 TITLE_LENGTH = 500  # process_instances.title
@@ -132,9 +132,7 @@ def cancel_instance(session: Session, actor: Actor, instance_id: int, reason: st
         raise InvalidData({"reason": FieldError("required")})
     if len(reason) > MAX_REASON_CHARS:
         raise InvalidData({"reason": FieldError("max_length", {"max": MAX_REASON_CHARS})})
-    instance = repo.instance_for_update(session, instance_id)
-    if instance is None or not may_see_case(session, actor, instance):
-        raise no_case(instance_id)
+    instance = visible_case_for_update(session, actor, instance_id)
     if not access.may_cancel(actor, instance.starter_unit):
         raise NotAllowed(
             f"{actor.username} may not cancel case {instance_id}: only the office it was started "

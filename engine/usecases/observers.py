@@ -68,9 +68,7 @@ def leadership_changed(active: bool) -> None:
 
 
 def _tell_completed(session: Session) -> None:
-    if _PENDING not in session.info:
-        return
-    for process_key in session.info.pop(_PENDING):
+    for process_key in session.info.pop(_PENDING, []):
         _tell(_completed, process_key)
 
 

@@ -11,7 +11,6 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
-from storage import repositories as repo
 from storage.enums import IncidentKind, InstanceStatus
 
 from .. import access
@@ -20,7 +19,7 @@ from ..errors import EngineError, NotAllowed
 from . import calls, external_tasks, incidents
 from .context import audit, processes, runtime_for
 from .persist import save_instance
-from .visibility import no_case, visible_case
+from .visibility import visible_case, visible_case_for_update
 from .workflow_cache import restore_case
 
 
@@ -42,10 +41,7 @@ def retry_case(session: Session, actor: Actor, instance_id: int) -> RetryResult:
         raise NotAllowed(
             f"{actor.username} may not retry a case (needs the permission {access.Permission.INCIDENT_MANAGE.value})"
         )
-    instance = repo.instance_for_update(session, instance_id)
-    if instance is None:
-        raise no_case(instance_id)
-    visible_case(session, actor, instance_id)
+    instance = visible_case_for_update(session, actor, instance_id)
     audit(session, actor, "retry", instance_id=instance_id)
     if instance.status != InstanceStatus.RUNNING:
         # an ended case has nothing left to run: what failed in it is over

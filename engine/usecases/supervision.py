@@ -38,7 +38,7 @@ from ..deadlines import legal
 from ..errors import FieldError, InvalidData, NotFound
 from . import notifications
 from .context import SYSTEM, audit
-from .visibility import visible_case
+from .visibility import visible_case, visible_case_for_update
 
 MAX_OPINION = 2000
 SOON = timedelta(days=3)  # "due soon" on the board
@@ -88,11 +88,10 @@ def issue(
     whole): recorded, audited, told to the holders and the supervisors. Escalated, the unit's
     head (负责人) is told too; a unit without a head on the roster: everyone in it."""
     access.require(actor, Permission.SUPERVISE, "issue a 督办")
-    instance = visible_case(session, actor, instance_id)
     # the case locked, as by every use case that moves it: a completion in flight finishes
     # first, and its task is then seen done (a 督办 never lands on a task completed meanwhile,
     # and a completion knows every 督办 it answers from its own read)
-    repo.instance_for_update(session, instance.id)  # read afresh into the same object
+    instance = visible_case_for_update(session, actor, instance_id)
     errors: dict[str, FieldError] = {}
     opinion = (opinion or "").strip()
     if not opinion:

@@ -61,6 +61,15 @@ def visible_case(session: Session, actor: Actor, instance_id: int) -> ProcessIns
     return instance
 
 
+def visible_case_for_update(session: Session, actor: Actor, instance_id: int) -> ProcessInstance:
+    """``visible_case``, read under the case's lock as every writer of a case reads it
+    (``repositories.instance_for_update``): one statement."""
+    instance = repo.instance_for_update(session, instance_id)
+    if instance is None or not may_see_case(session, actor, instance):
+        raise no_case(instance_id)
+    return instance
+
+
 def visible_task(session: Session, actor: Actor, task_id: str) -> tuple[WorkItem, ProcessInstance]:
     """The work item and its case, when ``actor`` may see the case."""
     item = repo.work_item_by_task(session, task_id)
