@@ -3,8 +3,10 @@ one the workflow cache hands out and the one restoring its JSON gives (engine/bp
 engine/usecases/workflow_cache.py).
 
 ``audited_cache()`` checks every workflow the cache hands out against a restore of the JSON
-it was kept for; as a plugin (``pytest -p tests.workflow_views tests/processes ...``) it does
-so in every test it runs, so any scenario suite doubles as a test of the cache.
+it was kept for, and ``audited_dumps()`` every dump that kept the texts of unchanged tasks
+(engine/bpmn/task_texts.py) against converting the whole workflow; as a plugin
+(``pytest -p tests.workflow_views tests/processes ...``) both run in every test, so any
+scenario suite doubles as a test of the cache.
 """
 
 from __future__ import annotations
@@ -106,8 +108,28 @@ def audited_cache() -> Iterator[list[str]]:
         WorkflowCache.take, Runtime.adopt = original_take, original_adopt  # type: ignore[method-assign]
 
 
+@contextmanager
+def audited_dumps() -> Iterator[list[int]]:
+    """While open, every workflow the use cases dump is also converted whole, and the two
+    texts must be the same (AssertionError otherwise); yields how many dumps were checked."""
+    original = Runtime.__dict__["dump"]
+    checked: list[int] = []
+
+    def dump(workflow: BpmnWorkflow) -> str:
+        text = dump_workflow(workflow)
+        assert text == dump_workflow(workflow, reuse_texts=False), "a kept task text is not the converted one"
+        checked.append(1)
+        return text
+
+    Runtime.dump = staticmethod(dump)  # type: ignore[method-assign,assignment]
+    try:
+        yield checked
+    finally:
+        Runtime.dump = original  # type: ignore[method-assign]
+
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
     """As a plugin (``-p tests.workflow_views``): every test's body runs audited."""
-    with audited_cache():
+    with audited_cache(), audited_dumps():
         yield

@@ -9,7 +9,9 @@ SpiffWorkflow's serializer keeps mutable state, so each thread gets its own.
 from __future__ import annotations
 
 import json
+import secrets
 import threading
+from collections.abc import Mapping
 from typing import Any
 from uuid import UUID
 
@@ -24,8 +26,9 @@ from SpiffWorkflow.bpmn.specs.bpmn_process_spec import BpmnProcessSpec
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import CycleTimerEventDefinition, TimeDateEventDefinition
 from SpiffWorkflow.bpmn.util.subworkflow import BpmnSubWorkflow
 from SpiffWorkflow.camunda.serializer.config import CAMUNDA_CONFIG
+from SpiffWorkflow.task import Task
 
-from . import actions, io_mappings
+from . import actions, io_mappings, task_texts
 from .camunda import TaskMeta
 from .compensation_throw import CompensationThrow, CompensationThrowConverter
 from .cron_timers import CronCycleTimerEventDefinition, CronDateTimerEventDefinition
@@ -42,7 +45,48 @@ class StaleSpec(Exception):
     BPMN XML again instead (specs, unlike instances, have no migrations)."""
 
 
-class _SpecFreeWorkflowConverter(BpmnWorkflowConverter):
+class _Dumping:
+    """A dump in progress on this thread: each workflow's (and subprocess's) tasks are put in
+    the dict as a placeholder string, and their text (engine.bpmn.task_texts: only changed
+    tasks converted) replaces it in the encoded JSON."""
+
+    def __init__(self, texts: task_texts.TaskTexts, encode: Any, convert: Any):
+        self.texts = texts
+        self._task_text = lambda task: encode(convert(task))
+        self._token = secrets.token_hex(16)  # 128 random bits: no value in the data can be it
+        self._pieces: dict[str, str] = {}
+        self.present: set[int] = set()  # the ids' numbers of the tasks written
+
+    def placeholder(self, tasks: Mapping[Any, Task]) -> str:
+        marker = f"{self._token}:{len(self._pieces)}"
+        self._pieces[marker] = self.texts.mapping_text(tasks, self._task_text)
+        self.present.update(task_id.int for task_id in tasks)
+        return marker
+
+    def splice(self, text: str) -> str | None:
+        """``text`` with every placeholder replaced by its tasks' text; None if one is not
+        found exactly once (then the caller converts the whole workflow instead)."""
+        for marker, tasks_text in self._pieces.items():
+            head, quoted, tail = text.partition(f'"{marker}"')
+            if not quoted or marker in tail:
+                return None
+            text = head + tasks_text + tail
+        return text
+
+
+class _TasksAsText:
+    """A workflow converter whose tasks, while ``dump_workflow`` runs on this thread, go in
+    as a placeholder (``_Dumping``) instead of being converted here. A mapping of tasks is
+    told by its values: no other mapping a workflow converter writes holds tasks."""
+
+    def mapping_to_dict(self, mapping: Any, **kwargs: Any) -> Any:
+        dumping: _Dumping | None = getattr(_local, "dumping", None)
+        if dumping is not None and isinstance(next(iter(mapping.values()), None), Task):
+            return dumping.placeholder(mapping)
+        return super().mapping_to_dict(mapping, **kwargs)  # type: ignore[misc]
+
+
+class _SpecFreeWorkflowConverter(_TasksAsText, BpmnWorkflowConverter):
     """Writes a workflow without its specs; restores it against the ones passed in."""
 
     def to_dict(self, workflow: BpmnWorkflow) -> dict[str, Any]:
@@ -80,7 +124,7 @@ class _SpecFreeWorkflowConverter(BpmnWorkflowConverter):
                 self.subprocesses_from_dict(dct, handler, top)
 
 
-class _SubWorkflowConverter(BpmnSubWorkflowConverter):
+class _SubWorkflowConverter(_TasksAsText, BpmnSubWorkflowConverter):
     """SpiffWorkflow's, reading the subworkflow's spec by the name it was written with: a
     compensation throw event runs a different handler each time (engine.bpmn.compensation)."""
 
@@ -119,16 +163,46 @@ def _serializer() -> BpmnWorkflowSerializer:
     return serializer
 
 
-def dump_workflow(workflow: BpmnWorkflow) -> str:
+def _encoder(serializer: BpmnWorkflowSerializer) -> json.JSONEncoder:
+    """SpiffWorkflow's encoder, as ``json.dumps`` would make it for every call (it keeps no
+    state between calls: one per thread, beside the thread's serializer)."""
+    encoder: json.JSONEncoder | None = getattr(_local, "encoder", None)
+    if encoder is None:
+        encoder = _local.encoder = serializer._encoder_cls(ensure_ascii=False, separators=(",", ":"))
+    return encoder
+
+
+def dump_workflow(workflow: BpmnWorkflow, *, reuse_texts: bool = True) -> str:
+    """The workflow's JSON. ``reuse_texts``: the tasks unchanged since this workflow object
+    was last dumped keep the text they were written as (engine.bpmn.task_texts); the
+    result is the same, byte for byte, as converting every task (``reuse_texts=False``)."""
     serializer = _serializer()
     registry = serializer.registry
+    encode = _encoder(serializer).encode
     registry._encoder_mode = True  # lazy conversion inside the JSON encoder, as serialize_json does
     try:
-        dct = registry.convert(workflow)
-        dct[serializer.VERSION_KEY] = serializer.VERSION
-        return json.dumps(dct, cls=serializer._encoder_cls, ensure_ascii=False, separators=(",", ":"))
+        if reuse_texts:
+            texts = task_texts.texts_of(workflow)
+            texts.start_dump()
+            _local.dumping = dumping = _Dumping(texts, encode, registry.convert)
+            try:
+                text = _encoded(serializer, workflow, encode)
+            finally:
+                _local.dumping = None
+            spliced = dumping.splice(text)
+            if spliced is not None:
+                texts.forget_others(dumping.present)
+                return spliced
+        return _encoded(serializer, workflow, encode)
     finally:
         registry._encoder_mode = False
+
+
+def _encoded(serializer: BpmnWorkflowSerializer, workflow: BpmnWorkflow, encode: Any) -> str:
+    dct = serializer.registry.convert(workflow)
+    dct[serializer.VERSION_KEY] = serializer.VERSION
+    result: str = encode(dct)
+    return result
 
 
 def load_workflow(text: str, spec: BpmnProcessSpec, subprocess_specs: dict[str, BpmnProcessSpec]) -> BpmnWorkflow:
