@@ -160,7 +160,12 @@ def variables(workflow: BpmnWorkflow) -> dict[str, Any]:
     data: dict[str, Any] = {k: v for k, v in workflow.data.items() if not k.startswith("_")}
     if workflow.last_task is not None:
         data.update(workflow.last_task.data)
-    for task in workflow.get_tasks(state=TaskState.READY | TaskState.WAITING):
+    carrying = tasks_in_state(workflow, TaskState.READY) + tasks_in_state(workflow, TaskState.WAITING)
+    if len(carrying) > 1:
+        # which one's value wins is the tree's order (get_tasks walks it: slow, and a long
+        # history makes it longer); one task has no order to keep, and it is the common case
+        carrying = workflow.get_tasks(state=TaskState.READY | TaskState.WAITING)
+    for task in carrying:
         data.update(task.data)
     data.pop(MESSAGE_RESULT_KEY, None)
     return data

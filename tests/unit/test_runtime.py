@@ -155,3 +155,39 @@ def test_fired_timers_tells_each_firing_since_the_restore_a_cycles_too(frozen_cl
     runtime.fire_timers(wf)  # no cycle left: it ends, firing nothing
     runtime.complete(wf, answer.task_id, {})
     assert runtime.fired_timers(wf) == [] and wf.completed
+
+
+def variables_by_the_tree(workflow):
+    """The case's variables as SpiffWorkflow's tree walk orders the tasks that carry them."""
+    data = {k: v for k, v in workflow.data.items() if not k.startswith("_")}
+    if workflow.last_task is not None:
+        data.update(workflow.last_task.data)
+    for task in workflow.get_tasks(state=TaskState.READY | TaskState.WAITING):
+        data.update(task.data)
+    data.pop("_message", None)  # what a message brought is the product's, not a variable
+    return data
+
+
+@pytest.mark.parametrize("key", ["review", "inspection", "mi_boundary_timer", "esp_timer"])
+def test_the_variables_are_the_tree_walks_at_every_step(frozen_clock, runtime, key):
+    """variables() walks the tree only when more than one task carries data (the order
+    decides whose value wins): the result is the walk's, with rounds, subprocesses, timers."""
+    from tests.unit.test_workflow_snapshot import WALKS, parsed
+
+    source, start, answers, fire_at = WALKS[key]
+    process = parsed(source, key)
+    workflow = runtime.start(process, start)
+    several = 0
+    for step in range(1, 25):
+        assert runtime.variables(workflow) == variables_by_the_tree(workflow)
+        several += len(workflow.get_tasks(state=TaskState.READY | TaskState.WAITING)) > 1
+        if workflow.completed:
+            break
+        ready_ids = runtime.ready_task_ids(workflow)
+        if ready_ids and step not in fire_at:
+            task_id = ready_ids[-1]
+            runtime.complete(workflow, task_id, answers.get(runtime.task(workflow, task_id).task_spec.bpmn_id, {}))
+        else:
+            clock.advance(timedelta(days=4))
+            runtime.fire_timers(workflow)
+    assert several or key == "review"  # the walks with rounds and timers have several at once
