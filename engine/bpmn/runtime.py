@@ -377,10 +377,14 @@ class Runtime:
         start events are left out: their firing is the start of a case (see start_timers);
         an event subprocess's (in a subprocess of the workflow) fire like any other timer."""
         marks: dict[UUID, int | str] = {}
+        known = state.waits_for_timer(workflow)
         for tasks in (workflow.tasks, *(s.tasks for s in workflow.subprocesses.values())):
             for task in tasks.values():
                 spec = task.task_spec
-                if state.timer_definition(spec) is None or (isinstance(spec, StartEvent) and tasks is workflow.tasks):
+                timer = known.get(spec)
+                if timer is None:  # a spec the process does not name: asked itself
+                    timer = state.timer_definition(spec) is not None
+                if not timer or (isinstance(spec, StartEvent) and tasks is workflow.tasks):
                     continue
                 value = task._get_internal_data("event_value")
                 if isinstance(value, dict):

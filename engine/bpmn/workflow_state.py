@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
+from weakref import WeakKeyDictionary
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.specs.event_definitions.item_aware_event import SignalEventDefinition
@@ -103,6 +104,21 @@ def timer_definition(spec: Any) -> TimerEventDefinition | None:
     if isinstance(definition, MultipleEventDefinition):
         return next((d for d in definition.event_definitions if isinstance(d, TimerEventDefinition)), None)
     return None
+
+
+_waits_for_timer: WeakKeyDictionary[Any, dict[Any, bool]] = WeakKeyDictionary()
+
+
+def waits_for_timer(workflow: BpmnWorkflow) -> dict[Any, bool]:
+    """For each task spec of ``workflow``'s process (its subprocesses' included), whether it
+    waits for a timer (``timer_definition``), found once per parsed process: the firing
+    marks are taken at every step, over every task of a history."""
+    found = _waits_for_timer.get(workflow.spec)
+    if found is None:
+        specs = (workflow.spec, *workflow.subprocess_specs.values())
+        found = {t: timer_definition(t) is not None for spec in specs for t in spec.task_specs.values()}
+        _waits_for_timer[workflow.spec] = found
+    return found
 
 
 def kind_of(definition: Any) -> str | None:
