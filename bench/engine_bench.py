@@ -449,6 +449,45 @@ def measure_floor(factory: sessionmaker, raw: Raw, history: int, reps: int, warm
     return figures
 
 
+@contextmanager
+def whole_dumps(on: bool) -> Iterator[None]:
+    """While open, with ``on``, every save converts the whole workflow again, as before the
+    task texts (engine/bpmn/task_texts.py) were kept."""
+    kept = Runtime.__dict__["dump"]
+    if on:
+        Runtime.dump = staticmethod(lambda workflow: dump_workflow(workflow, reuse_texts=False))  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        Runtime.dump = kept  # type: ignore[method-assign]
+
+
+def measure_texts(factory: sessionmaker, history: int, reps: int, warmup: int) -> dict[str, Any]:
+    """The use case with the task texts kept against converting every task at every save,
+    alternated clone by clone (a pair is two clones next to each other). ``cold``: the
+    clone's first completion (its workflow restored from JSON, its texts made); ``warm``:
+    its second, the workflow and its texts from the cache, as for a case worked on in a row."""
+    clones = Cloner(factory, template(factory, history)).clone(2 * (warmup + reps), fresh_json=True)
+    wall: dict[str, dict[bool, list[float]]] = {"cold": {True: [], False: []}, "warm": {True: [], False: []}}
+    for n, instance_id in enumerate(clones):
+        whole = n % 2 == 1
+        for step in ("cold", "warm"):
+            task_id, bpmn_id = ready_task(factory, instance_id)
+            with whole_dumps(whole):
+                took = use_case(factory, task_id, DATA[bpmn_id])
+            if n >= 2 * warmup:
+                wall[step][whole].append(took)
+    figures: dict[str, Any] = {}
+    for step, runs in wall.items():
+        paired = [kept / whole for kept, whole in zip(runs[False], runs[True], strict=True)]
+        figures[step] = {
+            "texts_kept": stats(runs[False]),
+            "whole_conversion": stats(runs[True]),
+            "ratio_paired_median": round(statistics.median(paired), 3),
+        }
+    return figures
+
+
 def count_instances(factory: sessionmaker) -> int:
     with factory() as s:
         return s.scalar(select(func.count()).select_from(ProcessInstance)) or 0
@@ -689,7 +728,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "completion": {},
         "scale": {},
     }
-    if args.parts & {"completion", "profile", "floor"}:
+    if args.parts & {"completion", "profile", "floor", "texts"}:
         with prepared(args.db) as (factory, counter, dialect):
             result["database"] = dialect
             raw = Raw(factory)
@@ -697,6 +736,11 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                 log(f"completion at {history} tasks of history ({conf['reps']} completions)")
                 result["completion"][f"history_{history}"] = measure_history(
                     factory, counter, raw, history, conf["reps"], conf["warmup"]
+                )
+            for history in conf["histories"] if "texts" in args.parts else ():
+                log(f"task texts kept or not at {history} tasks of history ({conf['reps']} pairs)")
+                result.setdefault("texts", {})[f"history_{history}"] = measure_texts(
+                    factory, history, conf["reps"], conf["warmup"]
                 )
             if "floor" in args.parts:
                 log(f"floor: minimal Core writes at {conf['histories'][0]} tasks of history")
@@ -725,7 +769,8 @@ def main(argv: list[str] | None = None) -> int:
         "--parts",
         default="completion,scale",
         help="comma-separated: completion (vs raw, by history), scale (1k vs 100k), profile, "
-        "floor (the least any persistence costs, against the ratio's budget)",
+        "floor (the least any persistence costs, against the ratio's budget), "
+        "texts (saves keeping the task texts against converting every task, paired)",
     )
     parser.add_argument("--profile", action="store_true", help="same as adding 'profile' to --parts")
     parser.add_argument(

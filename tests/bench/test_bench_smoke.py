@@ -20,7 +20,7 @@ def _positive(value: object) -> bool:
 
 @pytest.fixture(scope="module", params=BACKENDS)
 def quick_run(request: pytest.FixtureRequest) -> dict:
-    return run_quick(BENCH, request.param, "--parts", "completion,scale,profile,floor")
+    return run_quick(BENCH, request.param, "--parts", "completion,scale,profile,floor,texts")
 
 
 def test_quick_mode_prints_every_figure(quick_run: dict) -> None:
@@ -94,3 +94,13 @@ def test_each_task_is_told_apart_by_where_its_workflow_came_from(quick_run: dict
         for step in steps.values():
             assert step.keys() >= STATS and _positive(step["ratio_to_raw_spec_free_paired_median"])
         assert sum(step["n"] for step in steps.values()) == figures["usecase"]["n"]
+
+
+def test_texts_pair_kept_task_texts_with_the_whole_conversion(quick_run: dict) -> None:
+    assert len(quick_run["texts"]) == 2
+    for figures in quick_run["texts"].values():
+        for step in ("cold", "warm"):
+            for kind in ("texts_kept", "whole_conversion"):
+                assert figures[step][kind].keys() >= STATS and all(_positive(figures[step][kind][k]) for k in STATS)
+            assert _positive(figures[step]["ratio_paired_median"])
+        assert figures["cold"]["texts_kept"]["n"] == figures["warm"]["whole_conversion"]["n"] == 10
