@@ -19,14 +19,18 @@ from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.serializer.default.workflow import (
     BpmnSubWorkflowConverter,
     BpmnWorkflowConverter,
+    TaskConverter,
     WorkflowConverter,
 )
 from SpiffWorkflow.bpmn.serializer.workflow import VERSION, BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.specs.bpmn_process_spec import BpmnProcessSpec
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import CycleTimerEventDefinition, TimeDateEventDefinition
+from SpiffWorkflow.bpmn.specs.mixins.events.event_types import CatchingEvent
 from SpiffWorkflow.bpmn.util.subworkflow import BpmnSubWorkflow
 from SpiffWorkflow.camunda.serializer.config import CAMUNDA_CONFIG
 from SpiffWorkflow.task import Task
+from SpiffWorkflow.util.deep_merge import DeepMerge
+from SpiffWorkflow.util.task import TaskState
 
 from . import actions, io_mappings, task_texts
 from .camunda import TaskMeta
@@ -86,6 +90,46 @@ class _TasksAsText:
         return super().mapping_to_dict(mapping, **kwargs)  # type: ignore[misc]
 
 
+def _task_id(text: str) -> UUID:
+    """The task id ``text`` names, parsed once per restore (``load_workflow``): each id is
+    written as its task's key, its task's id, its children's parent and one of its parent's
+    children, and parsing a UUID took a quarter of restoring a workflow."""
+    parsed: dict[str, UUID] | None = getattr(_local, "task_ids", None)
+    if parsed is None:
+        return UUID(text)
+    found = parsed.get(text)
+    if found is None:
+        found = parsed[text] = UUID(text)
+    return found
+
+
+class _TaskConverter(TaskConverter):
+    """SpiffWorkflow 3.2's ``TaskConverter.from_dict``, its ids read by ``_task_id``
+    (tests/unit/test_workflow_restore.py restores with both at every step of its walks)."""
+
+    def from_dict(self, dct: dict[str, Any], workflow: Any) -> Task:
+        task_spec = workflow.spec.task_specs.get(dct["task_spec"])
+        task = self.target_class(workflow, task_spec, state=dct["state"], id=_task_id(dct["id"]))
+        task._parent = _task_id(dct["parent"]) if dct["parent"] is not None else None
+        task._children = [_task_id(child) for child in dct["children"]]
+        task.last_state_change = dct["last_state_change"]
+        task.triggered = dct["triggered"]
+        task.internal_data = self.registry.restore(dct["internal_data"])
+        if isinstance(task_spec, CatchingEvent) and task.has_state(TaskState.WAITING):
+            task.workflow.top_workflow.event_manager.add_task(task)
+        delta = dct.get("delta")
+        if delta and task.parent is not None:
+            data = DeepMerge.merge({}, task.parent.data)
+            data.update(self.registry.restore(delta.get("updates", {})))
+            for key in delta.get("deletions", {}):
+                if key in data:
+                    del data[key]
+        else:
+            data = self.registry.restore(dct["data"])
+        task.data = data
+        return task
+
+
 class _SpecFreeWorkflowConverter(_TasksAsText, BpmnWorkflowConverter):
     """Writes a workflow without its specs; restores it against the ones passed in."""
 
@@ -104,8 +148,8 @@ class _SpecFreeWorkflowConverter(_TasksAsText, BpmnWorkflowConverter):
         if spec is None:
             raise ValueError("a spec-free workflow needs its spec to be restored")
         workflow = self.target_class(spec, subprocess_specs or {}, deserializing=True)
-        workflow.tasks = self.mapping_from_dict(dct["tasks"], UUID, workflow=workflow)
-        workflow.task_tree = workflow.tasks.get(UUID(dct["root"]))
+        workflow.tasks = self.mapping_from_dict(dct["tasks"], _task_id, workflow=workflow)
+        workflow.task_tree = workflow.tasks.get(_task_id(dct["root"]))
         self.set_default_attributes(workflow, dct)
         self.subprocesses_from_dict(dct["subprocesses"], workflow)
         workflow.bpmn_events = self.registry.restore(dct.pop("bpmn_events", []))
@@ -133,8 +177,8 @@ class _SubWorkflowConverter(_TasksAsText, BpmnSubWorkflowConverter):
             return super().from_dict(dct, task, top_workflow)
         spec = top_workflow.subprocess_specs.get(dct["spec"])
         subprocess = self.target_class(spec, task.id, top_workflow, deserializing=True)
-        subprocess.tasks = self.mapping_from_dict(dct["tasks"], UUID, workflow=subprocess)
-        subprocess.task_tree = subprocess.tasks.get(UUID(dct["root"]))
+        subprocess.tasks = self.mapping_from_dict(dct["tasks"], _task_id, workflow=subprocess)
+        subprocess.task_tree = subprocess.tasks.get(_task_id(dct["root"]))
         self.set_default_attributes(subprocess, dct)
         return subprocess
 
@@ -150,6 +194,7 @@ def _make_serializer() -> BpmnWorkflowSerializer:
     config.update(TRIGGER_CONVERTERS)
     config[CompensationThrow] = CompensationThrowConverter
     config[BpmnSubWorkflow] = _SubWorkflowConverter
+    config[Task] = _TaskConverter
     return BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(config))
 
 
@@ -209,7 +254,11 @@ def load_workflow(text: str, spec: BpmnProcessSpec, subprocess_specs: dict[str, 
     serializer = _serializer()
     dct = json.loads(text)
     serializer.migrate(dct)
-    return serializer.registry.restore(dct, spec=spec, subprocess_specs=subprocess_specs)
+    _local.task_ids = {}
+    try:
+        return serializer.registry.restore(dct, spec=spec, subprocess_specs=subprocess_specs)
+    finally:
+        _local.task_ids = None
 
 
 def dump_process(process: ParsedProcess) -> str:
