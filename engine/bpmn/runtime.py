@@ -250,6 +250,7 @@ class Runtime:
     rounds = staticmethod(state.rounds)
     waiting_timers = staticmethod(state.waiting_timers)
     waiting_events = staticmethod(state.waiting_events)
+    may_wait_for_events = staticmethod(state.may_wait_for_events)
     waiting_work = staticmethod(state.waiting_work)
     waiting_elements = staticmethod(state.waiting_elements)
 

@@ -121,6 +121,32 @@ def waits_for_timer(workflow: BpmnWorkflow) -> dict[Any, bool]:
     return found
 
 
+_may_wait_for_events: WeakKeyDictionary[Any, bool] = WeakKeyDictionary()
+
+
+def may_wait_for_events(spec: Any, subprocess_specs: dict[str, Any]) -> bool:
+    """Whether a workflow of this process can ever wait for a message, signal or trigger:
+    some task spec of it or of its subprocesses has such an event definition (a throwing
+    one counts too: the answer may say yes for nothing, never no for something). Found once
+    per parsed process: if not, none of its cases has a subscription to keep in line."""
+    found = _may_wait_for_events.get(spec)
+    if found is None:
+        found = any(
+            kind_of(part) is not None
+            for each in (spec, *subprocess_specs.values())
+            for task_spec in each.task_specs.values()
+            for part in _event_parts(getattr(task_spec, "event_definition", None))
+        )
+        _may_wait_for_events[spec] = found
+    return found
+
+
+def _event_parts(definition: Any) -> list[Any]:
+    if definition is None:
+        return []
+    return definition.event_definitions if isinstance(definition, MultipleEventDefinition) else [definition]
+
+
 def kind_of(definition: Any) -> str | None:
     if isinstance(definition, MessageEventDefinition):
         return "message"
@@ -133,8 +159,7 @@ def kind_of(definition: Any) -> str | None:
 
 def definition_for(definition: Any, kind: str, name: str) -> Any:
     """The part of a task's event definition that is the ``kind`` named ``name``, or None."""
-    parts = definition.event_definitions if isinstance(definition, MultipleEventDefinition) else [definition]
-    return next((p for p in parts if kind_of(p) == kind and p.name == name), None)
+    return next((p for p in _event_parts(definition) if kind_of(p) == kind and p.name == name), None)
 
 
 def waiting_catchers(workflow: BpmnWorkflow) -> list[Task]:
@@ -235,9 +260,7 @@ def waiting_events(workflow: BpmnWorkflow) -> list[WaitingEvent]:
     gateway waits for each of its events on its own task)."""
     found = []
     for task in waiting_catchers(workflow):
-        definition = task.task_spec.event_definition
-        parts = definition.event_definitions if isinstance(definition, MultipleEventDefinition) else [definition]
-        for part in parts:
+        for part in _event_parts(task.task_spec.event_definition):
             kind = kind_of(part)
             if kind is not None and part.name:
                 found.append(WaitingEvent(str(task.id), task.task_spec.bpmn_id or "", kind, part.name))

@@ -77,7 +77,14 @@ def save_instance(
     desired |= reminder_timers(runtime, ready_items)
     fired_rows = sync_timers(session, instance, desired, now, fired={f.task_id for f in fired}, fresh=fresh)
     running = workflow if status == InstanceStatus.RUNNING else None
-    awaited = sync_subscriptions(session, instance, runtime, running, fresh=fresh)
+    # A process that never waits for a message, signal or trigger has no subscription row
+    # to read or write (none of the congress's does): a statement less on every save. A case
+    # moved from another version waited for nothing the new one lacks (case migration
+    # refuses to remove a waiting element), so its rows are the new version's too.
+    if runtime.may_wait_for_events(process.spec, process.subprocess_specs):
+        awaited = sync_subscriptions(session, instance, runtime, running, fresh=fresh)
+    else:
+        awaited = 0
     # an external task waits for a worker, who fetches it (the external tasks use cases): not stuck
     if external_tasks.used_by(process):
         running = workflow if status == InstanceStatus.RUNNING else None

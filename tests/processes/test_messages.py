@@ -6,13 +6,13 @@ case waits for, written and removed as the case is saved."""
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from engine.errors import Conflict, InvalidBpmn, NotAllowed, NotFound
 from engine.usecases import cases, incidents, messages
 from storage.enums import InstanceStatus
 from storage.models import AuditEntry, ProcessInstance
-from tests.world import create_people
+from tests.world import create_people, start_review
 from tests.world import deploy as deploy_fixtures
 
 from .conftest import act, do, open_ids, status, subscriptions, variables
@@ -230,3 +230,32 @@ def test_a_signal_starts_a_case_of_every_process_it_starts_and_reaches_the_waiti
 def test_a_message_nothing_waits_for_and_nothing_starts_on_is_refused(township):
     with pytest.raises(NotFound, match="no case waits for the message 'nobody', and no process starts on it"):
         act(township, "admin", messages.send_message, "nobody")
+
+
+def test_the_cases_of_a_process_that_waits_for_no_event_never_touch_the_index(township):
+    """review.bpmn waits for no message, signal or trigger: starting and moving its cases
+    sends no statement about subscriptions; a case of withdrawable.bpmn, which may wait for
+    one, still has its row written and, once it no longer waits, read and deleted."""
+    deploy_fixtures(township, "review.bpmn")
+    sent: list[str] = []
+    engine = township.kw["bind"]
+
+    def record(_conn, _cursor, statement, *_args):
+        sent.append(statement)
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        review = start_review(township, "clerk")
+        do(township, "clerk", review.id, "register", {"lead_unit": "finance"})
+        assert open_ids(township, review.id) == ["reply"]
+        assert sent and not [s for s in sent if "subscriptions" in s]
+
+        sent.clear()
+        withdrawable = start(township, "withdrawable")
+        assert [s.split()[0] for s in sent if "subscriptions" in s] == ["INSERT"]
+        sent.clear()
+        do(township, "clerk", withdrawable, "draft", {})
+        assert [s.split()[0] for s in sent if "subscriptions" in s] == ["SELECT", "DELETE"]
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    assert subscriptions(township) == []

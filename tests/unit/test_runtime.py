@@ -2,6 +2,7 @@
 workflow mid-way and checks nothing changed, as SpiffWorkflow's own tests do."""
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from SpiffWorkflow.util.task import TaskState
@@ -14,7 +15,7 @@ from engine.deadlines.calendar import WorkingCalendar
 from engine.deadlines.date_functions import make_helpers
 from engine.deadlines.settings import resolve
 from engine.errors import NotFound, ScriptError
-from tests.conftest import fixture_bpmn
+from tests.conftest import FIXTURES, fixture_bpmn
 
 
 @pytest.fixture
@@ -191,3 +192,48 @@ def test_the_variables_are_the_tree_walks_at_every_step(frozen_clock, runtime, k
             clock.advance(timedelta(days=4))
             runtime.fire_timers(workflow)
     assert several or key == "review"  # the walks with rounds and timers have several at once
+
+
+LIBRARY = Path(__file__).resolve().parents[2] / "bpmn"
+MESSAGE_IN_A_SUBPROCESS = """<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" id="d" targetNamespace="t">
+  <bpmn:message id="m" name="answer" />
+  <bpmn:process id="nested" isExecutable="true">
+    <bpmn:startEvent id="start" />
+    <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="inner" />
+    <bpmn:subProcess id="inner">
+      <bpmn:startEvent id="inner_start" />
+      <bpmn:sequenceFlow id="g1" sourceRef="inner_start" targetRef="wait" />
+      <bpmn:intermediateCatchEvent id="wait">
+        <bpmn:messageEventDefinition messageRef="m" />
+      </bpmn:intermediateCatchEvent>
+      <bpmn:sequenceFlow id="g2" sourceRef="wait" targetRef="inner_end" />
+      <bpmn:endEvent id="inner_end" />
+    </bpmn:subProcess>
+    <bpmn:sequenceFlow id="f2" sourceRef="inner" targetRef="end" />
+    <bpmn:endEvent id="end" />
+  </bpmn:process>
+</bpmn:definitions>"""
+
+
+@pytest.mark.parametrize(
+    ("source", "may_wait"),
+    [
+        # the congress's processes wait for no message, signal or trigger
+        *((path, False) for path in sorted(LIBRARY.glob("*.bpmn"))),
+        (FIXTURES / "review.bpmn", False),
+        (FIXTURES / "event_subprocess_timer.bpmn", False),
+        (FIXTURES / "withdrawable.bpmn", True),  # a message boundary event on a user task
+        (FIXTURES / "await_reply.bpmn", True),  # a receive task, a signal catch
+        (FIXTURES / "await_trigger.bpmn", True),  # a receive task naming no message
+        (FIXTURES / "message_start.bpmn", True),  # started by a message
+        (FIXTURES / "event_gateway_timer.bpmn", True),  # a message behind an event-based gateway
+        (MESSAGE_IN_A_SUBPROCESS, True),
+    ],
+    ids=lambda value: value.name if isinstance(value, Path) else str(value)[:12],
+)
+def test_whether_a_process_may_wait_for_an_event_is_read_off_all_its_specs(runtime, source, may_wait):
+    """What saving a case reads of its subscriptions hangs on this (engine/usecases/persist.py)."""
+    text = source.read_bytes() if isinstance(source, Path) else source.encode()
+    processes = parse_bpmn(text, "x.bpmn")
+    assert {runtime.may_wait_for_events(p.spec, p.subprocess_specs) for p in processes} == {may_wait}
