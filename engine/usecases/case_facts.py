@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from storage import writes
 from storage.models import CaseFacts, ProcessDefinition, ProcessInstance
 
-from . import item_facts
+from . import item_facts, workflow_cache
 from .context import processes, runtime_for
 from .fact_values import flag, moment, text
 
@@ -46,22 +46,36 @@ def write(
     session: Session, instance: ProcessInstance, process_key: str, variables: Mapping[str, Any], workflow: BpmnWorkflow
 ) -> None:
     """The case's facts: its ``case_facts`` row, and for the processes counted item by item
-    (``item_facts``) its ``case_item_facts`` and ``case_deputies`` rows."""
+    (``item_facts``) its ``case_item_facts`` and ``case_deputies`` rows. Rows that would be
+    written as they are stored are not written again: a step changes few facts, and the
+    ``case_facts`` row alone was a twentieth of a completion. What is stored is known when
+    this process wrote it and nothing else can have since (``workflow_cache.facts_stored``)."""
     facts = facts_of(instance, process_key, variables)
-    writes.write_case_facts(session, [facts])
-    _write_items(session, [(instance, process_key, facts, variables, workflow)])
+    items = _item_rows(session, [(instance, process_key, facts, variables, workflow)])
+    stored = workflow_cache.facts_stored(session, instance.id)
+    if stored is None or stored[0] != facts:
+        writes.write_case_facts(session, [facts])
+    if items is not None and (stored is None or stored[1] != items):
+        writes.write_item_facts(session, [instance.id], *items)
+    workflow_cache.facts_written(session, instance.id, (facts, items))
 
 
-def _write_items(
+_Items = tuple[list[dict[str, Any]], list[dict[str, Any]]]  # case_item_facts rows, case_deputies rows
+
+
+def _item_rows(
     session: Session,
     cases: Sequence[tuple[ProcessInstance, str, Facts, Mapping[str, Any], BpmnWorkflow]],
-) -> None:
+) -> _Items | None:
+    """The item facts and deputies of the cases counted item by item; None if none is."""
     counted = [c for c in cases if c[1] in item_facts.PROCESSES]
+    if not counted:
+        return None
     items, deputies = [], []
     for instance, key, facts, variables, workflow in counted:
         items += item_facts.item_rows(instance, key, facts["received_at"], variables, workflow)
         deputies += item_facts.deputy_rows(session, instance, key, variables)
-    writes.write_item_facts(session, [c[0].id for c in counted], items, deputies)
+    return items, deputies
 
 
 def backfill(session: Session, batch: int = 200) -> int:
@@ -79,7 +93,9 @@ def backfill(session: Session, batch: int = 200) -> int:
             variables = runtime.variables(workflow)
             cases.append((instance, definition.key, facts_of(instance, definition.key, variables), variables, workflow))
         writes.write_case_facts(session, [c[2] for c in cases])
-        _write_items(session, cases)
+        items = _item_rows(session, cases)
+        if items is not None:
+            writes.write_item_facts(session, [c[0].id for c in cases if c[1] in item_facts.PROCESSES], *items)
         written += len(cases)
     return written
 

@@ -32,6 +32,12 @@ Why a stale workflow is never used:
   transaction held). A use case that fails, or moves a workflow without saving it, never
   puts it back: the next one restores from JSON.
 
+The same holds for the case's facts rows (engine/usecases/case_facts.py), written with the
+workflow in the same transaction: an entry also keeps the facts it was written with, and a
+use case served from it knows what those rows hold (``facts_stored``), so that a save that
+would write them unchanged does not. Every write of a case's facts comes with a new revision
+(the backfill only adds rows that are missing), so the entry's revision vouches for them too.
+
 Read-only callers (the task page, the case page) keep restoring from JSON: they never take
 an entry, so reading cannot lose one. Size: ``WORKFLOW_CACHE_SIZE`` (web/config.py), the
 most recently used workflows first; 0 turns the cache off.
@@ -56,6 +62,7 @@ from .session_events import on_every_session
 
 DEFAULT_SIZE = 500
 _HELD = "workflow_cache_held"  # session.info: what this transaction wrote, by key, until it commits
+_FACTS = "workflow_cache_facts"  # session.info: what the facts rows of a case hold, by key, in this transaction
 
 Key = tuple[Any, int]  # (the database's URL, the case's id)
 
@@ -67,6 +74,7 @@ class _Entry:
     process: ParsedProcess
     workflow: BpmnWorkflow
     snapshot: Snapshot
+    facts: Any = None  # what the case's facts rows hold at this revision (case_facts), once written
 
 
 @dataclass
@@ -164,6 +172,8 @@ def restore_case(session: Session, runtime: Runtime, process: ParsedProcess, ins
         and entry.snapshot.install(entry.workflow)
     ):
         cache.note("hits")
+        if entry.facts is not None:
+            session.info.setdefault(_FACTS, {})[key_of(session, instance.id)] = entry.facts
         return runtime.adopt(process, entry.workflow)
     else:
         cache.note("stale")
@@ -186,6 +196,26 @@ def hold(session: Session, instance: ProcessInstance, workflow: BpmnWorkflow, pr
     held[key] = _Entry(instance.revision, instance.workflow_json, process, workflow, snapshot)
 
 
+def facts_stored(session: Session, case_id: int) -> Any:
+    """What the case's facts rows hold, as this transaction knows it: what it wrote last, or
+    what the entry it was served from was written with; None when it does not know."""
+    known: dict[Key, Any] = session.info.get(_FACTS, {})
+    return known.get(key_of(session, case_id)) if known else None
+
+
+def facts_written(session: Session, case_id: int, facts: Any) -> None:
+    """The case's facts rows now hold ``facts`` (``case_facts.write``, after ``hold``): known
+    to this transaction, and kept with the workflow it holds for the case."""
+    if not cache.size:
+        return
+    _watch_sessions()
+    key = key_of(session, case_id)
+    session.info.setdefault(_FACTS, {})[key] = facts
+    held = session.info.get(_HELD, {}).get(key)
+    if held is not None:
+        held.facts = facts
+
+
 def _watch_sessions() -> None:
     on_every_session("after_commit", _committed)
     on_every_session("after_soft_rollback", _rolled_back)
@@ -202,10 +232,13 @@ def _committed(session: Session) -> None:
 
 
 def _rolled_back(session: Session, _transaction: SessionTransaction) -> None:
-    # a rolled-back savepoint may have held some of it: drop all (it only costs a restore)
+    # a rolled-back savepoint may have held or written some of it: drop all (it only costs a
+    # restore, and writing facts that may be unchanged)
     session.info.pop(_HELD, None)
+    session.info.pop(_FACTS, None)
 
 
 def _ended(session: Session, transaction: SessionTransaction) -> None:
     if transaction.parent is None:  # committed (kept already), rolled back or closed
         session.info.pop(_HELD, None)
+        session.info.pop(_FACTS, None)

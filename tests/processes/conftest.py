@@ -4,16 +4,18 @@ case does the rest)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from engine import clock
-from engine.usecases import cases, tasks, timers
+from engine.usecases import cases, tasks, timers, workflow_cache
 from storage.enums import InstanceStatus, WorkItemState
-from storage.models import ProcessInstance, Subscription, WorkItem
+from storage.models import CaseDeputy, CaseFacts, CaseItemFacts, ProcessInstance, Subscription, WorkItem
 from tests.world import act, create_people
 from tests.world import deploy as deploy_files
 
@@ -109,3 +111,47 @@ def people(session_factory, frozen_clock):
     """The township: the office, the presidium and its chair, units, a deputy."""
     create_people(session_factory, *PEOPLE)
     return session_factory
+
+
+def facts_rows(factory, case_id) -> list[tuple]:
+    """Everything the statistics read of a case: its facts, item facts and deputies rows."""
+    with factory() as session:
+        return [
+            tuple(getattr(row, c.key) for c in table.__table__.columns if c.key not in ("id", "instance_id"))
+            for table in (CaseFacts, CaseItemFacts, CaseDeputy)
+            for row in session.scalars(
+                select(table).where(table.instance_id == case_id).order_by(*table.__table__.primary_key.columns)
+            )
+        ]
+
+
+@contextmanager
+def side_by_side(factory, kept: int, written: int) -> Iterator[tuple[Callable, dict[int, int]]]:
+    """Two cases taken through the same steps (``both(step)`` runs ``step(case_id)`` on each):
+    ``kept`` served by the workflow cache, which lets a save skip facts rows it would write
+    unchanged (engine/usecases/case_facts.py), ``written`` restored from JSON at every step,
+    which writes them all. After each step their facts rows must be the same; the second
+    value counts, by case, the statements that wrote facts rows."""
+    engine = factory.kw["bind"]
+    statements = {kept: 0, written: 0}
+    moving = [kept]
+
+    def count(_conn, _cursor, statement, *_args):
+        statements[moving[0]] += statement.startswith(("INSERT", "DELETE", "UPDATE")) and any(
+            table in statement for table in ("case_facts", "case_item_facts", "case_deputies")
+        )
+
+    def both(step: Callable[[int], object]) -> None:
+        for case_id in (kept, written):
+            if case_id == written:
+                with factory() as session:
+                    workflow_cache.cache.take(workflow_cache.key_of(session, case_id))
+            moving[0] = case_id
+            step(case_id)
+        assert facts_rows(factory, kept) == facts_rows(factory, written)
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        yield both, statements
+    finally:
+        event.remove(engine, "before_cursor_execute", count)

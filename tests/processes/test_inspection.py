@@ -9,7 +9,7 @@ from engine import clock
 from engine.errors import InvalidData, NotAllowed, NotFound
 from engine.usecases import cases, tasks
 
-from .conftest import act, at, deploy, detail, do, items, one, open_ids, variables, who
+from .conftest import act, at, deploy, detail, do, facts_rows, items, one, open_ids, side_by_side, variables, who
 
 
 @pytest.fixture
@@ -189,3 +189,32 @@ def test_a_deadline_in_the_past_is_refused_naming_the_earliest_day(world, frozen
         "Task_Plan",
         {"topics": "预算", "units": ["finance"], "selfcheck_deadline": "2026-12-07"},
     )
+
+
+def test_item_facts_skipped_when_unchanged_are_the_rows_written_every_time(world, frozen_clock):
+    """Each unit's round is a row of item facts that changes as the unit moves on, the case's
+    facts row changes only when the case ends: a save served by the workflow cache writes
+    what changed, and the rows are those of a case that writes them all at every save."""
+    kept, written = start_and_plan(world, ["civil_affairs"]), start_and_plan(world, ["civil_affairs"])
+    with side_by_side(world, kept, written) as (both, statements):
+        both(lambda case_id: do(world, "chair", case_id, "Task_ApprovePlan", {"plan_decision": "approve"}))
+        both(lambda case_id: do(world, "clerk", case_id, "Task_Notice", {"notice_text": "请自查"}))
+        clock.advance(timedelta(days=20))  # the self-check comes late
+        both(lambda case_id: do(world, "civ", case_id, "Task_SelfCheck", {"selfcheck_report": "迟报"}))
+        onsite = {"onsite_date": "2026-12-28", "onsite_record": "记录"}
+        both(lambda case_id: do(world, "clerk", case_id, "Task_OnSite", onsite))
+        findings = {
+            "findings_result": "problems",
+            "findings": "台账不全",
+            "rectification_requirements": "补全台账",
+            "rectification_deadline": "2027-01-31",
+        }
+        both(lambda case_id: do(world, "clerk", case_id, "Task_Findings", findings))
+        both(lambda case_id: do(world, "civ", case_id, "Task_Rectify", {"rectification_report": "已补全"}))
+        both(lambda case_id: do(world, "clerk", case_id, "Task_AcceptRectification", {"acceptance": "accepted"}))
+        both(lambda case_id: do(world, "clerk", case_id, "Task_Report", {"report_text": "报告"}))
+        both(lambda case_id: do(world, "chair", case_id, "Task_PresidiumHear", {"presidium_decision": "accepted"}))
+    rows = facts_rows(world, kept)
+    assert rows[0][:2] == ("inspection", "completed")
+    assert [row[:2] for row in rows[1:]] == [("inspected_unit", 0), ("inspection", 0)]  # the unit's, the round's
+    assert 0 < statements[kept] < statements[written]

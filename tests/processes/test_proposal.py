@@ -17,9 +17,11 @@ from .conftest import (
     deploy,
     detail,
     do,
+    facts_rows,
     items,
     one,
     open_ids,
+    side_by_side,
     variables,
     who,
 )
@@ -448,3 +450,19 @@ def test_the_board_finds_a_deputys_proposal_and_its_class(world, frozen_clock):
     assert (row.instance_id, row.task_name, row.unit) == (case_id, "办理并书面答复", "finance")
     assert act(world, "boss", supervision.board, deputy="li").rows == []
     assert len(act(world, "boss", supervision.board, category="construction").rows) == 1
+
+
+def test_facts_rows_skipped_when_unchanged_are_the_rows_written_every_time(world, frozen_clock):
+    """A co-handling unit and a re-handling: the facts change at most steps, the deputies at none."""
+    kept, written = register(world), register(world)
+    with side_by_side(world, kept, written) as (both, statements):
+        both(lambda case_id: assign(world, case_id, cohandling=["land"]))
+        both(lambda case_id: do(world, "landy", case_id, "Task_CohandlingView", {"cohandling_opinion": "同意"}))
+        clock.advance(timedelta(days=3))
+        both(lambda case_id: reply(world, case_id, "C"))
+        both(lambda case_id: evaluate(world, case_id, "不满意"))
+        both(lambda case_id: do(world, "fin", case_id, "Task_Rehandle", {"reply_class": "A", "reply_text": "已解决"}))
+        both(lambda case_id: evaluate(world, case_id, "基本满意"))
+    rows = facts_rows(world, kept)
+    assert rows[0][:2] == ("proposal", "completed") and rows[1:] == [("wang", False)]  # the deputy
+    assert 0 < statements[kept] < statements[written]
