@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import timedelta
+from uuid import uuid4
 
 import pytest
 from sqlalchemy import event, select, text
@@ -24,6 +25,7 @@ from storage.models import ApiToken
 from tests.api.conftest import World
 from tests.world import PASSWORD
 from web import database
+from web.api.schemas import CompleteSchema
 
 SHORT_WAIT_SECONDS = 0.3
 
@@ -174,3 +176,24 @@ def test_a_start_and_a_completion_send_what_they_need_and_nothing_twice(world, d
     assert (len(inserts), reads) == (1, [])
     assert len([s for s in statements if s.startswith("SELECT") and "FROM process_instances" in s]) == 1  # the lock
     assert not [s for s in statements if s.startswith("UPDATE supervisions")]  # no 督办 was open on it
+
+
+def test_an_arguments_schema_is_made_once_not_at_every_request(world, monkeypatch):
+    """webargs makes an instance of a schema class at every request; the API's blueprints give
+    it one made when the route was declared (web/api/common.py), which every request loads with."""
+    made = []
+    original = CompleteSchema.__init__
+
+    def counted(self, *args, **kwargs):
+        made.append(self)
+        original(self, *args, **kwargs)
+
+    monkeypatch.setattr(CompleteSchema, "__init__", counted)
+    clerk = world.as_("clerk")
+    refused = clerk.post(f"/tasks/{uuid4()}/complete", json={"data": "not an object"})
+    assert (refused.status_code, refused.get_json()["fields"]) == (422, {"data": "Not a valid mapping type."})
+    started = clerk.post("/instances", json={"process_key": "review", "data": {"subject": "路灯不亮"}})
+    [register] = started.get_json()["open_tasks"]
+    done = clerk.post(f"/tasks/{register['task_id']}/complete", json={"data": {"lead_unit": "finance"}})
+    assert done.status_code == 200, done.get_json()
+    assert made == []
