@@ -29,6 +29,8 @@ import tempfile
 import time
 from collections.abc import Callable
 from contextlib import ExitStack
+from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -128,17 +130,42 @@ def expect(wanted: int, answer: tuple[int, Any]) -> None:
 
 
 # -- paired measurements ------------------------------------------------------------------
-def paired(samples: dict[str, list[float]], server_cpu_ms: float) -> dict[str, Any]:
-    """Stats of every kind, and the HTTP request's ratio to each raw kind: median over
-    median, and the median of the ratios pair by pair (each raw run next to its request)."""
+def paired(samples: dict[str, list[float]], server_cpu_ms: dict[str, float]) -> dict[str, Any]:
+    """Stats of every kind; each HTTP kind's ratio to each raw kind (``http``: this tree,
+    ``http_baseline``: the ``--baseline`` tree's, keyed ``baseline_ratio_…``), median over
+    median and the median of the ratios pair by pair (each raw run next to its request);
+    with a baseline, this tree's requests over the baseline's, the same two ways."""
     figures: dict[str, Any] = {kind: stats(values) for kind, values in samples.items()}
-    for raw_kind in (k for k in samples if k.startswith("raw_")):
-        name = raw_kind.removeprefix("raw_")
-        figures[f"ratio_to_raw_{name}"] = round(figures["http"]["median_ms"] / figures[raw_kind]["median_ms"], 2)
-        pairs = [h / r for h, r in zip(samples["http"], samples[raw_kind], strict=True)]
-        figures[f"ratio_to_raw_{name}_paired_median"] = round(statistics.median(pairs), 2)
-    figures["server_cpu_ms_per_request"] = server_cpu_ms
+    http_kinds = [k for k in samples if k.startswith("http")]
+    for http_kind in http_kinds:
+        prefix = "baseline_" if http_kind == "http_baseline" else ""
+        for raw_kind in (k for k in samples if k.startswith("raw_")):
+            name = f"{prefix}ratio_to_raw_{raw_kind.removeprefix('raw_')}"
+            figures.update(_ratios(name, samples[http_kind], samples[raw_kind]))
+    if "http_baseline" in samples:
+        figures.update(_ratios("ratio_to_baseline", samples["http"], samples["http_baseline"]))
+    figures["server_cpu_ms_per_request"] = server_cpu_ms["http"]
+    if "http_baseline" in server_cpu_ms:
+        figures["baseline_server_cpu_ms_per_request"] = server_cpu_ms["http_baseline"]
     return figures
+
+
+def _ratios(name: str, numerators: list[float], denominators: list[float]) -> dict[str, float]:
+    pairs = [a / b for a, b in zip(numerators, denominators, strict=True)]
+    return {
+        name: round(statistics.median(numerators) / statistics.median(denominators), 2),
+        f"{name}_paired_median": round(statistics.median(pairs), 2),
+    }
+
+
+@dataclass(frozen=True)
+class Target:
+    """A server under measurement and the client that talks to it: ``http`` (this tree) or
+    ``http_baseline`` (the ``--baseline`` tree, on the same database)."""
+
+    kind: str
+    client: Client
+    server: Server
 
 
 def interleaved(
@@ -171,30 +198,38 @@ def cases_at(factory: sessionmaker, client: Client, history: int, count: int, wa
 
 
 def measure_completion(
-    factory: sessionmaker, raw: Raw, client: Client, server: Server, history: int, reps: int, warmup: int, warm: bool
+    factory: sessionmaker, raw: Raw, targets: list[Target], history: int, reps: int, warmup: int, warm: bool
 ) -> dict[str, Any]:
     """Per case at ``history``: raw SpiffWorkflow on the case's JSON (spec-free with the
-    product's serializer, and as shipped with the spec embedded) and the completion over HTTP."""
-    clones = cases_at(factory, client, history, warmup + reps, warm)
-    element, size = ready_task(factory, clones[0])[1], len(instance_json(factory, clones[0]).encode())
-    samples: dict[str, list[float]] = {"http": [], "raw_spec_free": [], "raw_embedded_spec": []}
-    order, cpu = random.Random(history), 0.0
-    for n, instance_id in enumerate(clones):
-        task_id, bpmn_id = ready_task(factory, instance_id)
-        data, json_text = DATA[bpmn_id], instance_json(factory, instance_id)
+    product's serializer, and as shipped with the spec embedded) and the completion over HTTP
+    (with a baseline, each server completes a case of its own at the same history)."""
+    clones = {t.kind: cases_at(factory, t.client, history, warmup + reps, warm) for t in targets}
+    first = clones["http"][0]
+    element, size = ready_task(factory, first)[1], len(instance_json(factory, first).encode())
+    samples: dict[str, list[float]] = {t.kind: [] for t in targets} | {"raw_spec_free": [], "raw_embedded_spec": []}
+    order, cpu = random.Random(history), dict.fromkeys((t.kind for t in targets), 0.0)
+    for n in range(warmup + reps):
+        steps: dict[str, Callable[[], object]] = {}
+        for target in targets:
+            task_id, bpmn_id = ready_task(factory, clones[target.kind][n])
+            steps[target.kind] = partial(_complete, target.client, task_id, DATA[bpmn_id])
+        task_id, bpmn_id = ready_task(factory, clones["http"][n])
+        data, json_text = DATA[bpmn_id], instance_json(factory, clones["http"][n])
         embedded = raw.embedded(json_text)
-        cpu_before = cpu_seconds(server.pid)
-        steps = {
-            "http": lambda: expect(200, client.complete(task_id, data)),
-            "raw_spec_free": lambda: raw.spec_free(json_text, task_id, data),
-            "raw_embedded_spec": lambda: raw.with_spec(embedded, task_id, data),
-        }
+        steps["raw_spec_free"] = partial(raw.spec_free, json_text, task_id, data)
+        steps["raw_embedded_spec"] = partial(raw.with_spec, embedded, task_id, data)
+        cpu_before = {t.kind: cpu_seconds(t.server.pid) for t in targets}
         interleaved(steps, samples, order, keep=n >= warmup)
-        cpu += cpu_seconds(server.pid) - cpu_before if n >= warmup else 0.0
-    figures = paired(samples, round(cpu * 1000 / reps, 3))
+        for target in targets if n >= warmup else ():
+            cpu[target.kind] += cpu_seconds(target.server.pid) - cpu_before[target.kind]
+    figures = paired(samples, {kind: round(seconds * 1000 / reps, 3) for kind, seconds in cpu.items()})
     figures["task_completed"] = element
     figures["workflow_json_bytes"] = size
     return figures
+
+
+def _complete(client: Client, task_id: str, data: dict[str, Any]) -> None:
+    expect(200, client.complete(task_id, data))
 
 
 def raw_start(raw: Raw, embedded: bool) -> None:
@@ -212,24 +247,29 @@ def raw_start(raw: Raw, embedded: bool) -> None:
         dump_workflow(workflow)
 
 
-def measure_start(raw: Raw, client: Client, server: Server, reps: int, warmup: int) -> dict[str, Any]:
-    samples: dict[str, list[float]] = {"http": [], "raw_spec_free": [], "raw_embedded_spec": []}
-    order, cpu = random.Random(1), 0.0
+def measure_start(raw: Raw, targets: list[Target], reps: int, warmup: int) -> dict[str, Any]:
+    samples: dict[str, list[float]] = {t.kind: [] for t in targets} | {"raw_spec_free": [], "raw_embedded_spec": []}
+    order, cpu = random.Random(1), dict.fromkeys((t.kind for t in targets), 0.0)
+    steps: dict[str, Callable[[], object]] = {t.kind: partial(_start, t.client) for t in targets}
+    steps["raw_spec_free"] = partial(raw_start, raw, embedded=False)
+    steps["raw_embedded_spec"] = partial(raw_start, raw, embedded=True)
     for n in range(warmup + reps):
-        cpu_before = cpu_seconds(server.pid)
-        steps = {
-            "http": lambda: expect(201, client.start()),
-            "raw_spec_free": lambda: raw_start(raw, embedded=False),
-            "raw_embedded_spec": lambda: raw_start(raw, embedded=True),
-        }
+        cpu_before = {t.kind: cpu_seconds(t.server.pid) for t in targets}
         interleaved(steps, samples, order, keep=n >= warmup)
-        cpu += cpu_seconds(server.pid) - cpu_before if n >= warmup else 0.0
-    return paired(samples, round(cpu * 1000 / reps, 3))
+        for target in targets if n >= warmup else ():
+            cpu[target.kind] += cpu_seconds(target.server.pid) - cpu_before[target.kind]
+    return paired(samples, {kind: round(seconds * 1000 / reps, 3) for kind, seconds in cpu.items()})
+
+
+def _start(client: Client) -> None:
+    expect(201, client.start())
 
 
 # -- the run ------------------------------------------------------------------------------
-def serve(stack: ExitStack, name: str, db_url: str, secret_key: str, workdir: Path, workers: int = 1) -> Server:
-    argv, env = product_server(name, ROOT, db_url, secret_key, workdir)
+def serve(
+    stack: ExitStack, name: str, db_url: str, secret_key: str, workdir: Path, workers: int = 1, source: Path = ROOT
+) -> Server:
+    argv, env = product_server(name, source, db_url, secret_key, workdir)
     port = free_port()
     argv += ["--port", str(port)] + (["--workers", str(workers)] if workers > 1 else [])
     log(f"starting {name}: congressflow serve --workers {workers} on :{port}")
@@ -266,17 +306,24 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         if args.parts & {"completion", "start"}:
             with ExitStack() as serving:
                 server = serve(serving, "paired", db_url, secret_key, workdir)
-                client, raw = Client(server.port, secrets_[0]), Raw(factory)
-                expect(201, client.start())  # the server's caches (parsed process, settings) warm
+                targets = [Target("http", Client(server.port, secrets_[0]), server)]
+                if args.baseline:
+                    baseline = serve(serving, "baseline", db_url, secret_key, workdir, source=Path(args.baseline))
+                    targets.append(Target("http_baseline", Client(baseline.port, secrets_[1]), baseline))
+                    result["baseline"] = str(args.baseline)
+                raw = Raw(factory)
+                for target in targets:
+                    expect(201, target.client.start())  # the server's caches (parsed process, settings) warm
+                kinds = f"({', '.join(t.kind for t in targets)}, raw, raw)"
                 for history in histories if "completion" in args.parts else ():
                     for part, warm in (("completion", False), ("completion_warm", True)):
-                        log(f"{part} at {history} tasks of history: {conf['reps']} × (HTTP, raw, raw)")
+                        log(f"{part} at {history} tasks of history: {conf['reps']} × {kinds}")
                         result.setdefault(part, {})[f"history_{history}"] = measure_completion(
-                            factory, raw, client, server, history, conf["reps"], conf["warmup"], warm
+                            factory, raw, targets, history, conf["reps"], conf["warmup"], warm
                         )
                 if "start" in args.parts:
-                    log(f"start: {conf['reps']} × (HTTP, raw, raw)")
-                    result["start"] = measure_start(raw, client, server, conf["reps"], conf["warmup"])
+                    log(f"start: {conf['reps']} × {kinds}")
+                    result["start"] = measure_start(raw, targets, conf["reps"], conf["warmup"])
         if "throughput" in args.parts:
             workers = tuple(int(w) for w in args.workers.split(",")) if args.workers else WORKERS[kind][mode]
             result["throughput"] = {}
@@ -309,6 +356,13 @@ def summary(result: dict[str, Any]) -> None:
             f"{name}: HTTP {figures['http']['median_ms']} ms, raw {figures['raw_spec_free']['median_ms']} / "
             f"{figures['raw_embedded_spec']['median_ms']} ms (spec-free / embedded), paired ratio "
             f"{figures['ratio_to_raw_spec_free_paired_median']} / {figures['ratio_to_raw_embedded_spec_paired_median']}"
+            + (
+                f"; baseline HTTP {figures['http_baseline']['median_ms']} ms, paired ratio "
+                f"{figures['baseline_ratio_to_raw_embedded_spec_paired_median']} (embedded), this tree / "
+                f"baseline {figures['ratio_to_baseline_paired_median']}"
+                if "http_baseline" in figures
+                else ""
+            )
         )
     for workers, trials in result.get("throughput", {}).items():
         for clients, t in trials.items():
@@ -332,6 +386,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, help="throughput: measured seconds per trial (default 20)")
     parser.add_argument("--per-case", type=int, default=3, help="throughput: completions per case (default 3)")
     parser.add_argument("--throughput-history", type=int, default=0, help="throughput: cases' history at first")
+    parser.add_argument(
+        "--baseline",
+        help="completion and start: also measure the code in this directory (a `git archive` of another "
+        "revision), served beside this tree's on the same database, request by request",
+    )
     parser.add_argument("--out", help="also write the JSON to this file")
     args = parser.parse_args(argv)
     args.parts = set(args.parts.split(","))

@@ -78,6 +78,19 @@ def test_throughput_trials_count_completions_latency_and_errors(quick_run: dict)
         assert all(t["cpu_ms_per_completion"]["postgres_backends"] > 0 for t in trials.values())
 
 
+def test_a_baseline_tree_is_served_beside_and_measured_request_by_request() -> None:
+    """``--baseline DIR``: the code in DIR (here this very tree) serves the same database from
+    a process of its own; its requests are interleaved with this tree's and the raw runs."""
+    result = run_quick(BENCH, "sqlite", "--parts", "start", "--baseline", str(REPO_ROOT))
+    assert result["baseline"] == str(REPO_ROOT) and "completion" not in result and "throughput" not in result
+    start = result["start"]
+    _paired_figures(start, 10)
+    assert start["http_baseline"].keys() >= STATS and start["http_baseline"]["n"] == 10
+    for name in ("baseline_ratio_to_raw_embedded_spec", "ratio_to_baseline"):
+        assert start[name] > 0 and start[f"{name}_paired_median"] > 0
+    assert start["server_cpu_ms_per_request"] > 0 and start["baseline_server_cpu_ms_per_request"] > 0
+
+
 def test_the_peer_benchmark_without_the_peer_says_how_to_set_it_up(tmp_path) -> None:
     done = subprocess.run(
         [sys.executable, str(REPO_ROOT / "bench" / "peer_bench.py"), "--peer", str(tmp_path / "spiff-arena")],
