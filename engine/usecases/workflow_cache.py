@@ -36,7 +36,8 @@ The same holds for the case's facts rows (engine/usecases/case_facts.py), writte
 workflow in the same transaction: an entry also keeps the facts it was written with, and a
 use case served from it knows what those rows hold (``facts_stored``), so that a save that
 would write them unchanged does not. Every write of a case's facts comes with a new revision
-(the backfill only adds rows that are missing), so the entry's revision vouches for them too.
+(the backfill only adds rows that are missing; a schema upgrade that rewrites them runs before
+the servers start, as every upgrade does), so the entry's revision vouches for them too.
 
 Read-only callers (the task page, the case page) keep restoring from JSON: they never take
 an entry, so reading cannot lose one. Size: ``WORKFLOW_CACHE_SIZE`` (web/config.py), the
