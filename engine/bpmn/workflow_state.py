@@ -203,13 +203,45 @@ def variables(workflow: BpmnWorkflow) -> dict[str, Any]:
         data.update(workflow.last_task.data)
     carrying = tasks_in_state(workflow, TaskState.READY) + tasks_in_state(workflow, TaskState.WAITING)
     if len(carrying) > 1:
-        # which one's value wins is the tree's order (get_tasks walks it: slow, and a long
-        # history makes it longer); one task has no order to keep, and it is the common case
-        carrying = workflow.get_tasks(state=TaskState.READY | TaskState.WAITING)
+        # which one's value wins is the tree's order; one task has no order to keep
+        carrying = _in_tree_order(workflow, carrying)
     for task in carrying:
         data.update(task.data)
     data.pop(MESSAGE_RESULT_KEY, None)
     return data
+
+
+_WALK_DEPTH = 1000  # SpiffWorkflow's TaskIterator goes no deeper into the tree (max_depth)
+
+
+def _in_tree_order(workflow: BpmnWorkflow, tasks: list[Task]) -> list[Task]:
+    """The ready and waiting ``tasks`` in the order ``get_tasks`` meets them (its walk of the
+    task tree: depth first, each task's children in their order), found from each task's path
+    up to the root instead of walking the whole tree, which grows with the history (a user
+    task and its boundary timer: 0.25 ms at 50 tasks of history). A task of a subprocess
+    (the walk enters a subprocess before the children of the task that started it) or one
+    deeper than the walk goes: the walk itself."""
+    positions = []
+    for task in tasks:
+        if task.workflow is not workflow:
+            return _walk(workflow)
+        path: list[int] = []
+        current = task
+        while current._parent is not None and len(path) < _WALK_DEPTH:
+            parent = workflow.tasks[current._parent]
+            path.append(parent._children.index(current.id))
+            current = parent
+        if current._parent is not None:
+            return _walk(workflow)
+        path.reverse()
+        positions.append((path, task))
+    positions.sort(key=lambda position: position[0])
+    return [task for _path, task in positions]
+
+
+def _walk(workflow: BpmnWorkflow) -> list[Task]:
+    found: list[Task] = workflow.get_tasks(state=TaskState.READY | TaskState.WAITING)
+    return found
 
 
 def bpmn_ids_in_state(workflow: BpmnWorkflow, state: int) -> list[str]:

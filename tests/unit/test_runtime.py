@@ -3,6 +3,7 @@ workflow mid-way and checks nothing changed, as SpiffWorkflow's own tests do."""
 
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from uuid import UUID
 
 import pytest
 from SpiffWorkflow.util.task import TaskState
@@ -180,7 +181,8 @@ def test_the_variables_are_the_tree_walks_at_every_step(frozen_clock, runtime, k
     workflow = runtime.start(process, start)
     several = 0
     for step in range(1, 25):
-        assert runtime.variables(workflow) == variables_by_the_tree(workflow)
+        # the same values, in the same order (a page lists them in it)
+        assert list(runtime.variables(workflow).items()) == list(variables_by_the_tree(workflow).items())
         several += len(workflow.get_tasks(state=TaskState.READY | TaskState.WAITING)) > 1
         if workflow.completed:
             break
@@ -237,3 +239,42 @@ def test_whether_a_process_may_wait_for_an_event_is_read_off_all_its_specs(runti
     text = source.read_bytes() if isinstance(source, Path) else source.encode()
     processes = parse_bpmn(text, "x.bpmn")
     assert {runtime.may_wait_for_events(p.spec, p.subprocess_specs) for p in processes} == {may_wait}
+
+
+TWO_BRANCHES = """<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
+    xmlns:camunda="http://camunda.org/schema/1.0/bpmn" id="d" targetNamespace="t">
+  <bpmn:process id="branches" isExecutable="true">
+    <bpmn:startEvent id="start" />
+    <bpmn:sequenceFlow id="f0" sourceRef="start" targetRef="split" />
+    <bpmn:parallelGateway id="split" />
+    <bpmn:sequenceFlow id="fa" sourceRef="split" targetRef="a1" />
+    <bpmn:sequenceFlow id="fb" sourceRef="split" targetRef="b1" />
+    <bpmn:userTask id="a1" camunda:candidateGroups="office" />
+    <bpmn:sequenceFlow id="fa2" sourceRef="a1" targetRef="a2" />
+    <bpmn:userTask id="a2" camunda:candidateGroups="office" />
+    <bpmn:userTask id="b1" camunda:candidateGroups="office" />
+    <bpmn:sequenceFlow id="fa3" sourceRef="a2" targetRef="join" />
+    <bpmn:sequenceFlow id="fb3" sourceRef="b1" targetRef="join" />
+    <bpmn:parallelGateway id="join" />
+    <bpmn:sequenceFlow id="f9" sourceRef="join" targetRef="end" />
+    <bpmn:endEvent id="end" />
+  </bpmn:process>
+</bpmn:definitions>"""
+
+
+def test_two_ready_tasks_that_disagree_give_the_value_of_the_one_the_tree_walk_meets_last(runtime):
+    """a2 (after a1) and b1 are ready with different values of ``note``: the tree lists the
+    branch of a2 first, so b1's value wins, although a2 was made last (the task maps' order)."""
+    [parsed] = parse_bpmn(TWO_BRANCHES.encode(), "branches.bpmn")
+    process = load_process(dump_process(parsed))
+    workflow = runtime.start(process, {"note": "起始"})
+    [a1] = [t for t in runtime.ready_task_ids(workflow) if runtime.task(workflow, t).task_spec.bpmn_id == "a1"]
+    runtime.complete(workflow, a1, {"note": "甲支", "only_a": 1})
+    ready = {runtime.task(workflow, t).task_spec.bpmn_id: t for t in runtime.ready_task_ids(workflow)}
+    assert set(ready) == {"a2", "b1"}
+    assert [t.task_spec.bpmn_id for t in workflow.get_tasks(state=TaskState.READY)] == ["a2", "b1"]
+    assert list(workflow.tasks).index(UUID(ready["a2"])) > list(workflow.tasks).index(UUID(ready["b1"]))
+    variables = runtime.variables(workflow)
+    assert (variables["note"], variables["only_a"]) == ("起始", 1)
+    assert list(variables.items()) == list(variables_by_the_tree(workflow).items())
