@@ -10,11 +10,7 @@ from SpiffWorkflow.util.task import TaskState
 
 from engine import clock
 from engine.bpmn.parsing import parse_bpmn
-from engine.bpmn.runtime import Runtime
 from engine.bpmn.serialization import dump_process, load_process
-from engine.deadlines.calendar import WorkingCalendar
-from engine.deadlines.date_functions import make_helpers
-from engine.deadlines.settings import resolve
 from engine.errors import NotFound, ScriptError
 from tests.conftest import FIXTURES, fixture_bpmn
 
@@ -23,11 +19,6 @@ from tests.conftest import FIXTURES, fixture_bpmn
 def process():
     [parsed] = parse_bpmn(fixture_bpmn("review.bpmn"), "review.bpmn")
     return load_process(dump_process(parsed))  # as the use cases get it: from the stored spec
-
-
-@pytest.fixture
-def runtime():
-    return Runtime(make_helpers(lambda: WorkingCalendar(), lambda: resolve({})))
 
 
 def round_trip(runtime, process, workflow):
@@ -174,9 +165,9 @@ def variables_by_the_tree(workflow):
 def test_the_variables_are_the_tree_walks_at_every_step(frozen_clock, runtime, key):
     """variables() walks the tree only when more than one task carries data (the order
     decides whose value wins): the result is the walk's, with rounds, subprocesses, timers."""
-    from tests.unit.test_workflow_snapshot import WALKS, parsed
+    from tests.unit.test_workflow_snapshot import WALKS, parsed, take_step
 
-    source, start, answers, fire_at = WALKS[key]
+    source, start, _answers, _fire_at = WALKS[key]
     process = parsed(source, key)
     workflow = runtime.start(process, start)
     several = 0
@@ -186,13 +177,7 @@ def test_the_variables_are_the_tree_walks_at_every_step(frozen_clock, runtime, k
         several += len(workflow.get_tasks(state=TaskState.READY | TaskState.WAITING)) > 1
         if workflow.completed:
             break
-        ready_ids = runtime.ready_task_ids(workflow)
-        if ready_ids and step not in fire_at:
-            task_id = ready_ids[-1]
-            runtime.complete(workflow, task_id, answers.get(runtime.task(workflow, task_id).task_spec.bpmn_id, {}))
-        else:
-            clock.advance(timedelta(days=4))
-            runtime.fire_timers(workflow)
+        take_step(runtime, workflow, key, step)
     assert several or key == "review"  # the walks with rounds and timers have several at once
 
 

@@ -3,21 +3,17 @@ and the result is byte for byte what converting every task writes: at every step
 with loops, rounds, subprocesses and timers (through the workflow cache's path: dump, snapshot,
 install), and whenever something a task's text is made of changed behind the engine's back."""
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 import pytest
 
-from engine import clock
 from engine.bpmn import serialization, task_texts
 from engine.bpmn.parsing import ParsedProcess
 from engine.bpmn.runtime import Runtime
 from engine.bpmn.serialization import dump_workflow
 from engine.bpmn.snapshot import Snapshot
-from engine.deadlines.calendar import WorkingCalendar
-from engine.deadlines.date_functions import make_helpers
-from engine.deadlines.settings import resolve
-from tests.unit.test_workflow_snapshot import WALKS, parsed
+from tests.unit.test_workflow_snapshot import WALKS, parsed, take_step
 
 PROCESS = """<?xml version="1.0" encoding="UTF-8"?>
 <bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
@@ -34,11 +30,6 @@ PROCESS = """<?xml version="1.0" encoding="UTF-8"?>
     <bpmn:endEvent id="end" />
   </bpmn:process>
 </bpmn:definitions>"""
-
-
-@pytest.fixture
-def runtime() -> Runtime:
-    return Runtime(make_helpers(lambda: WorkingCalendar(), lambda: resolve({})))
 
 
 def process(first: str = "x = 1") -> ParsedProcess:
@@ -67,21 +58,14 @@ def at_b(runtime: Runtime, first: str = "x = 1") -> tuple[Any, Any]:
 
 @pytest.mark.parametrize("key", sorted(WALKS))
 def test_every_step_of_a_walk_dumps_as_the_whole_conversion(frozen_clock, runtime, key):
-    source, start, answers, fire_at = WALKS[key]
+    source, start, _answers, _fire_at = WALKS[key]
     parsed_process = parsed(source, key)
     workflow = runtime.start(parsed_process, start)
     same_as_whole(workflow)
     steps, reused_in_all = 0, 0
     while not workflow.completed and steps < 24:
         steps += 1
-        ready = runtime.ready_task_ids(workflow)
-        if ready and steps not in fire_at:
-            task_id = ready[-1]
-            bpmn_id = runtime.task(workflow, task_id).task_spec.bpmn_id
-            runtime.complete(workflow, task_id, answers.get(bpmn_id, {}))
-        else:
-            clock.advance(timedelta(days=4))
-            runtime.fire_timers(workflow)
+        take_step(runtime, workflow, key, steps)
         same_as_whole(workflow)
         reused_in_all += reused(workflow)
         # as the workflow cache hands it to the next use case: the data as restoring gives it

@@ -2,26 +2,15 @@
 task id parsed once (``_TaskConverter``): the workflow is the one SpiffWorkflow's own
 converter gives, at every step of processes with loops, rounds, subprocesses and timers."""
 
-from datetime import timedelta
 from typing import Any
 
 import pytest
 from SpiffWorkflow.bpmn.serializer.default.workflow import TaskConverter
 
-from engine import clock
 from engine.bpmn import serialization
-from engine.bpmn.runtime import Runtime
 from engine.bpmn.serialization import load_workflow
-from engine.deadlines.calendar import WorkingCalendar
-from engine.deadlines.date_functions import make_helpers
-from engine.deadlines.settings import resolve
-from tests.unit.test_workflow_snapshot import WALKS, parsed
+from tests.unit.test_workflow_snapshot import WALKS, parsed, take_step
 from tests.workflow_views import view
-
-
-@pytest.fixture
-def runtime() -> Runtime:
-    return Runtime(make_helpers(lambda: WorkingCalendar(), lambda: resolve({})))
 
 
 def restored_by_spiffworkflow(text: str, process: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
@@ -35,7 +24,7 @@ def restored_by_spiffworkflow(text: str, process: Any, monkeypatch: pytest.Monke
 
 @pytest.mark.parametrize("key", sorted(WALKS))
 def test_every_step_restores_as_spiffworkflows_converter_does(frozen_clock, runtime, monkeypatch, key):
-    source, start, answers, fire_at = WALKS[key]
+    source, start, _answers, _fire_at = WALKS[key]
     process = parsed(source, key)
     workflow = runtime.start(process, start)
     for step in range(1, 25):
@@ -51,13 +40,7 @@ def test_every_step_restores_as_spiffworkflows_converter_does(frozen_clock, runt
                 assert any(child is task_id for child in task.parent._children)
         if workflow.completed:
             break
-        ready = runtime.ready_task_ids(workflow)
-        if ready and step not in fire_at:
-            task_id = ready[-1]
-            runtime.complete(workflow, task_id, answers.get(runtime.task(workflow, task_id).task_spec.bpmn_id, {}))
-        else:
-            clock.advance(timedelta(days=4))
-            runtime.fire_timers(workflow)
+        take_step(runtime, workflow, key, step)
 
 
 def test_outside_a_restore_ids_are_parsed_each_time():

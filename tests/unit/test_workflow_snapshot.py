@@ -14,9 +14,6 @@ from engine.bpmn.parsing import ParsedProcess, parse_bpmn
 from engine.bpmn.runtime import Runtime
 from engine.bpmn.serialization import dump_process, load_process, load_workflow
 from engine.bpmn.snapshot import Snapshot
-from engine.deadlines.calendar import WorkingCalendar
-from engine.deadlines.date_functions import make_helpers
-from engine.deadlines.settings import resolve
 from tests.conftest import fixture_bpmn
 from tests.workflow_views import view
 
@@ -26,11 +23,6 @@ LIBRARY = Path(__file__).resolve().parents[2] / "bpmn"
 def parsed(source: bytes, key: str | None = None) -> ParsedProcess:
     found = [p for p in parse_bpmn(source, "test.bpmn", check=False) if key is None or p.key == key]
     return load_process(dump_process(found[0]))  # as the use cases get it: from the stored spec
-
-
-@pytest.fixture
-def runtime() -> Runtime:
-    return Runtime(make_helpers(lambda: WorkingCalendar(), lambda: resolve({})))
 
 
 def same_as_restored(runtime: Runtime, process: ParsedProcess, workflow: Any) -> Any:
@@ -74,22 +66,29 @@ WALKS = {
 }
 
 
+def take_step(runtime, workflow, key, step) -> None:
+    """Move a walk's workflow on by one step: its newest ready task completed with the walk's
+    answer (rounds and loops are walked into), or, at the walk's timer steps or with none
+    ready, four days on and its timers fired."""
+    _source, _start, answers, fire_at = WALKS[key]
+    ready = runtime.ready_task_ids(workflow)
+    if ready and step not in fire_at:
+        task_id = ready[-1]
+        runtime.complete(workflow, task_id, answers.get(runtime.task(workflow, task_id).task_spec.bpmn_id, {}))
+    else:
+        clock.advance(timedelta(days=4))
+        runtime.fire_timers(workflow)
+
+
 @pytest.mark.parametrize("key", sorted(WALKS))
 def test_every_step_of_a_walk_is_the_restored_workflow(frozen_clock, runtime, key):
-    source, start, answers, fire_at = WALKS[key]
+    source, start, _answers, _fire_at = WALKS[key]
     process = parsed(source, key)
     workflow = same_as_restored(runtime, process, runtime.start(process, start))
     steps = 0
     while not workflow.completed and steps < 24:
         steps += 1
-        ready = runtime.ready_task_ids(workflow)
-        if ready and steps not in fire_at:
-            task_id = ready[-1]  # the newest: rounds and loops are walked into
-            bpmn_id = runtime.task(workflow, task_id).task_spec.bpmn_id
-            runtime.complete(workflow, task_id, answers.get(bpmn_id, {}))
-        else:
-            clock.advance(timedelta(days=4))
-            runtime.fire_timers(workflow)
+        take_step(runtime, workflow, key, steps)
         workflow = same_as_restored(runtime, process, workflow)
     assert steps >= 3
 
