@@ -3,9 +3,12 @@ or by the hash of a personal API token, with their unit and roles.
 
 Authentication runs on every request. Through the ORM it was a query with two joined loads
 (or a second select for the roles) building objects that were thrown away at once; here a
-statement built once, executed on the caller's connection, gives plain values: one row per
-role (or one row for a user without any), each lookup through a unique index (user name,
-token hash) and primary keys.
+statement built once gives plain values: one row per role (or one row for a user without
+any), each lookup through a unique index (user name, token hash) and primary keys. A
+request's read-only session that has not begun a transaction reads it as a statement of its
+own on a pooled connection (storage.driver_reads: a fifth of an authenticated no-op request
+was the transaction around it); one in a transaction, or one that may write, reads on its
+connection.
 """
 
 from __future__ import annotations
@@ -15,17 +18,18 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, select
+from sqlalchemy import Engine, Table, bindparam, select
 from sqlalchemy.orm import Session
 
 from .db import READ_ONLY
+from .driver_reads import DriverRead
 from .models import ApiToken, Department, User, UserRole
 
 _users = cast(Table, User.__table__)
 _departments = cast(Table, Department.__table__)
 _roles = cast(Table, UserRole.__table__)
 _tokens = cast(Table, ApiToken.__table__)
-_READ = "congressflow_principals_read"  # session.info: (transaction, {username: Principal})
+_READ = "congressflow_principals_read"  # session.info: (transaction or None, {username: Principal})
 
 _PERSON = (
     _users.c.username,
@@ -103,11 +107,10 @@ def _principal(rows: Sequence[Sequence[Any]], offset: int = 0) -> Principal:
 
 
 def user_by_name(session: Session, username: str) -> Principal | None:
-    connection = session.connection()  # begins the transaction the principals read belong to
     known = _read(session)
     if username in known:
         return known[username]
-    rows = connection.execute(_BY_USERNAME, {"username": username}).all()
+    rows = _rows(session, _BY_USERNAME, _BY_USERNAME_ALONE, {"username": username})
     principal = _principal(rows) if rows else None
     if principal is not None:
         known[username] = principal
@@ -115,7 +118,7 @@ def user_by_name(session: Session, username: str) -> Principal | None:
 
 
 def token_holder(session: Session, token_hash: str) -> TokenHolder | None:
-    rows = session.connection().execute(_BY_TOKEN_HASH, {"token_hash": token_hash}).all()
+    rows = _rows(session, _BY_TOKEN_HASH, _BY_TOKEN_HASH_ALONE, {"token_hash": token_hash})
     if not rows:
         return None
     token_id, revoked_at, last_used_at = rows[0][:3]
@@ -124,15 +127,25 @@ def token_holder(session: Session, token_hash: str) -> TokenHolder | None:
     return holder
 
 
+_BY_USERNAME_ALONE = DriverRead(_BY_USERNAME)
+_BY_TOKEN_HASH_ALONE = DriverRead(_BY_TOKEN_HASH)
+
+
+def _rows(session: Session, statement: Any, alone: DriverRead, params: dict[str, str]) -> Sequence[Sequence[Any]]:
+    bind = session.get_bind()
+    if session.in_transaction() or not bind.get_execution_options().get(READ_ONLY):
+        return session.connection().execute(statement, params).all()
+    return alone.rows(cast(Engine, bind), params)
+
+
 def _read(session: Session) -> dict[str, Principal]:
-    """The principals a read-only session has read in its transaction (the request that
-    authenticated someone and then shows their profile reads them once). Any other
+    """The principals a read-only session has read, in its transaction or, before it began
+    one, as statements of their own (a read-only session serves one request: the request
+    that authenticated someone and then shows their profile reads them once). Any other
     session: a fresh dict each time, as it may change them."""
     if not session.get_bind().get_execution_options().get(READ_ONLY):
         return {}
     transaction = session.get_transaction()
-    if transaction is None:
-        return {}
     known = session.info.get(_READ)
     if known is None or known[0] is not transaction:
         known = session.info[_READ] = (transaction, {})

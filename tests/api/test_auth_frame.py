@@ -1,7 +1,8 @@
-"""Authentication as the frame of every request: one read in the request's read-only
-transaction, never SQLite's write lock, and what it reads is the database's state at that
-request (nothing cached across requests: a revocation, a deactivation or new roles hold from
-the next request, whichever server process made them).
+"""Authentication as the frame of every request: one read, a statement of its own before the
+request's read-only transaction (storage/driver_reads.py), never SQLite's write lock, and what
+it reads is the database's state at that request (nothing cached across requests: a
+revocation, a deactivation or new roles hold from the next request, whichever server process
+made them).
 
 Each test runs on SQLite and on PostgreSQL. Waiting for a lock would fail the request after a
 short timeout (SQLite's busy timeout, PostgreSQL's lock_timeout), so "answers" means "answers
@@ -104,6 +105,22 @@ def test_reads_write_nothing_but_a_token_use_once_a_minute(world, frozen_clock, 
 def _writes(statement: str) -> bool:
     words = statement.split()
     return words[0].upper() in {"INSERT", "UPDATE", "DELETE"} or words[:2] == ["BEGIN", "IMMEDIATE"]
+
+
+def test_who_you_are_is_answered_without_a_transaction(world, frozen_clock):
+    """GET /api/v1/me, by token or signed in: authentication reads as a statement of its own
+    and the profile is what it read, so no transaction begins (its BEGIN and ROLLBACK and
+    SQLAlchemy's work around them were a fifth of the request); a page still reads in one."""
+    clerk, (browser, _csrf) = world.as_("clerk"), world.browser("clerk2")
+    clerk.get("/me")  # the token's first use, recorded in a write of its own
+    begun: list[object] = []
+    for engine in engines_of(database.engine(world.app)):
+        event.listen(engine, "begin", begun.append)
+    for _ in range(2):
+        assert clerk.get("/me").get_json()["username"] == "clerk"
+        assert browser.get("/me").get_json()["username"] == "clerk2"
+    assert begun == []
+    assert clerk.get("/tasks").status_code == 200 and len(begun) == 1  # a read that needs one
 
 
 def test_every_change_holds_from_the_next_request_on_another_app_instance(world, make_app, db_url):

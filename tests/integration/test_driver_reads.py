@@ -1,0 +1,107 @@
+"""A select run straight on a pooled DBAPI connection (storage/driver_reads.py), on SQLite and
+PostgreSQL: it gives the values a session's Core read gives (aware datetimes, booleans, enum
+members), leaves the pooled connection as the pool's next user expects it, and fails as a
+``Connection`` would (a lost connection invalidated, the pool connecting afresh)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+
+import psycopg
+import pytest
+from sqlalchemy import bindparam, select, text
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError, ProgrammingError
+
+from engine.access import OPERATOR
+from engine.usecases import people, tokens
+from storage.db import make_engine, make_session_factory
+from storage.driver_reads import DriverRead
+from storage.enums import Role
+from storage.models import ApiToken, User, UserRole
+from tests.integration.test_pool_pings import terminate
+from tests.world import PASSWORD
+
+_users, _roles, _tokens = User.__table__, UserRole.__table__, ApiToken.__table__
+PERSON_WITH_TOKEN = (
+    select(_users.c.username, _users.c.active, _roles.c.role, _tokens.c.last_used_at, _tokens.c.revoked_at)
+    .select_from(_users.join(_roles, _roles.c.user_id == _users.c.id).join(_tokens, _tokens.c.user_id == _users.c.id))
+    .where(_users.c.username == bindparam("username"))
+    .order_by(_roles.c.role)
+)
+
+
+@pytest.fixture
+def engine(db_url: str) -> Iterator[Engine]:
+    """One pooled connection at most: whatever a read leaves on it, the next use meets."""
+    engine = make_engine(db_url, pool_size=1, max_overflow=0)
+    with make_session_factory(engine).begin() as session:
+        people.ensure_departments(session)
+        people.create_user(session, OPERATOR, "clerk", PASSWORD, roles=("supervisor", "officer"), department="finance")
+        tokens.create_token(session, OPERATOR, "clerk", "tests")
+    with engine.begin() as connection:
+        connection.execute(_tokens.update().values(last_used_at=datetime(2026, 12, 4, 9, 30, tzinfo=UTC)))
+    yield engine
+    engine.dispose()
+
+
+def test_the_values_are_those_a_session_reads(engine):
+    rows = DriverRead(PERSON_WITH_TOKEN).rows(engine, {"username": "clerk"})
+    assert rows == [
+        ("clerk", True, "officer", datetime(2026, 12, 4, 9, 30, tzinfo=UTC), None),
+        ("clerk", True, "supervisor", datetime(2026, 12, 4, 9, 30, tzinfo=UTC), None),
+    ]
+    assert isinstance(rows[0][2], Role) and rows[0][3].tzinfo is UTC  # converted, not the stored text
+    with make_session_factory(engine, read_only=True)() as session:
+        assert [tuple(r) for r in session.execute(PERSON_WITH_TOKEN, {"username": "clerk"})] == rows
+    assert DriverRead(PERSON_WITH_TOKEN).rows(engine, {"username": "nobody"}) == []
+
+
+def in_a_transaction(engine: Engine) -> bool:
+    """Whether the pool's one connection, as the next user gets it, is in a transaction, and
+    (PostgreSQL) whether it would begin one at its next statement."""
+    pooled = engine.raw_connection()
+    try:
+        driver = pooled.driver_connection
+        if engine.dialect.name == "sqlite":
+            return driver.in_transaction
+        assert driver.autocommit is False  # as a writer's transaction expects it
+        return driver.info.transaction_status != psycopg.pq.TransactionStatus.IDLE
+    finally:
+        pooled.close()
+
+
+def test_the_pooled_connection_goes_back_as_it_came(engine):
+    DriverRead(PERSON_WITH_TOKEN).rows(engine, {"username": "clerk"})
+    assert not in_a_transaction(engine)
+    with make_session_factory(engine).begin() as session:  # a writer on the same connection
+        session.execute(text("UPDATE users SET display_name = 'x' WHERE username = 'clerk'"))
+    assert DriverRead(select(_users.c.display_name)).rows(engine, {}) == [("x",)]
+    assert not in_a_transaction(engine)
+
+
+def test_a_failing_statement_fails_as_sqlalchemys_and_leaves_the_connection_usable(engine):
+    broken = DriverRead(select(text("no_such_column")).select_from(_users))
+    with pytest.raises(DBAPIError) as failed:
+        broken.rows(engine, {})
+    assert not failed.value.connection_invalidated
+    if engine.dialect.name == "postgresql":
+        assert isinstance(failed.value, ProgrammingError)
+    assert not in_a_transaction(engine)  # PostgreSQL: autocommit switched back although it failed
+    assert len(DriverRead(PERSON_WITH_TOKEN).rows(engine, {"username": "clerk"})) == 2
+
+
+def test_a_connection_the_server_closed_fails_once_then_the_pool_connects_afresh(engine, db_url):
+    if not db_url.startswith("postgresql"):
+        pytest.skip("a SQLite file has no server to close a connection")
+    with engine.connect() as connection:
+        first = connection.execute(text("SELECT pg_backend_pid()")).scalar_one()
+    terminate(first)  # within the pool's ping window: it goes out unchecked
+    read = DriverRead(PERSON_WITH_TOKEN)
+    with pytest.raises(DBAPIError) as failed:
+        read.rows(engine, {"username": "clerk"})
+    assert failed.value.connection_invalidated  # the request answers 503 (web/errors.py)
+    assert len(read.rows(engine, {"username": "clerk"})) == 2
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT pg_backend_pid()")).scalar_one() != first
