@@ -103,8 +103,8 @@ class DriverRead:
             return [tuple(row) for row in fetched]
         converted = []
         for row in fetched:
-            values = list(row)
+            columns = list(row)
             for i, process in compiled.results:
-                values[i] = process(values[i])
-            converted.append(tuple(values))
+                columns[i] = process(columns[i])
+            converted.append(tuple(columns))
         return converted
