@@ -46,7 +46,7 @@ def end_read() -> None:
     pool): before a write, so that a request never holds two connections, nor an old
     snapshot, while it writes."""
     db_session = g.get("db_session")
-    if db_session is not None:
+    if db_session is not None and db_session.in_transaction():  # authentication reads before any
         db_session.commit()
 
 

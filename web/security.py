@@ -211,23 +211,30 @@ def _as_bool(value: Any) -> bool:
     return bool(value)
 
 
-def _limiter_hooks_for_posts_only(app: Flask, limiter: Limiter) -> None:
-    """Every limit is on POSTs, yet Flask-Limiter runs its three request hooks on every
-    request (about a tenth of an authenticated read's time, each time only to find the
-    request filtered out): they run for POSTs alone."""
+def _limiter_hooks_for_password_checks_only(app: Flask, limiter: Limiter) -> None:
+    """Every limit is on the POSTs of the views that check a password
+    (``throttle_password_checks``), yet Flask-Limiter runs its three request hooks on every
+    request, each time only to find no limit that applies (a tenth of an authenticated read's
+    time, a tenth of a millisecond of an API write's): they run for those POSTs alone."""
 
     def owned(hook: Any) -> bool:
         bound = getattr(hook, "__self__", None)
         return bound is limiter or (isinstance(hook, partial) and limiter in hook.args)
 
+    def limited() -> bool:
+        if request.method != "POST":
+            return False
+        view = current_app.view_functions.get(request.endpoint or "")
+        return bool(getattr(view, "checks_password", False))
+
     def before(hook: Callable[[], Any]) -> Callable[[], Any]:
-        return wraps(hook)(lambda: hook() if request.method == "POST" else None)
+        return wraps(hook)(lambda: hook() if limited() else None)
 
     def after(hook: Callable[[Response], Response]) -> Callable[[Response], Response]:
-        return lambda response: hook(response) if request.method == "POST" else response
+        return lambda response: hook(response) if limited() else response
 
     def teardown(hook: Callable[[BaseException | None], None]) -> Callable[[BaseException | None], None]:
-        return lambda error: hook(error) if request.method == "POST" else None
+        return lambda error: hook(error) if limited() else None
 
     for hooks, guard in (
         (app.before_request_funcs, before),
@@ -257,10 +264,11 @@ def init_app(app: Flask) -> None:
     # one limiter per app; every limit is evaluated (not only up to the first breached) for
     # the Retry-After; the counts are in memory unless RATELIMIT_STORAGE_URI names a Redis
     limiter = Limiter(key_func=client_address, fail_on_first_breach=False)
-    # every limit is on POSTs (throttle_password_checks): other requests skip its checks
+    # every limit is on the POSTs that check a password (throttle_password_checks): other
+    # requests skip its checks
     limiter.request_filter(lambda: request.method != "POST")
     limiter.init_app(app)
-    _limiter_hooks_for_posts_only(app, limiter)
+    _limiter_hooks_for_password_checks_only(app, limiter)
     app.extensions[LIMITER] = limiter
     app.register_error_handler(RateLimitExceeded, _throttled)
     csrf.init_app(app)

@@ -19,7 +19,7 @@ from urllib.request import HTTPCookieProcessor, build_opener
 
 import pytest
 from argon2 import PasswordHasher
-from flask import Flask
+from flask import Flask, request
 from flask.testing import FlaskClient
 from sqlalchemy import select, update
 from sqlalchemy.engine import Engine, make_url
@@ -194,6 +194,26 @@ def test_counts_start_empty_in_a_new_app_and_reset_clears_them(app, db_url, make
     sign_in(app, "office1", address="10.2.2.4")
     exhaust()
     sign_in(make_app(db_url), "office1", address="10.2.2.5")
+
+
+def test_the_limiter_looks_only_at_the_posts_that_check_a_password(app, as_user, monkeypatch):
+    """Its limits guard the views that check a password: its hooks run for their POSTs (a
+    wrong password counted after the answer) and for no other request."""
+    limiter = limiter_of(app)
+    looked: list[str | None] = []
+    own = limiter.identify_request
+    monkeypatch.setattr(limiter, "identify_request", lambda: looked.append(request.endpoint) or own())
+    client = as_user("office1")
+    assert set(looked) == {"auth.login"}  # its hook, then each limit's own check
+    looked.clear()
+    assert client.get("/").status_code == 200
+    # a POST that checks no password (refused for want of the page's CSRF token, after every app hook ran)
+    assert client.post("/api/v1/me/tokens", json={"name": "工具"}).status_code == 400
+    assert client.post("/logout").status_code == 302
+    assert looked == []
+    assert attempt(client, "office1", "wrong", "10.3.3.3").status_code == 401
+    assert change_password(as_user("office1"), "wrong", NEW_PASSWORD).status_code == 422
+    assert set(looked) == {"auth.login", "settings.change_password"}
 
 
 def test_guessing_the_current_password_on_the_change_form_is_throttled(app, as_user, hasher):

@@ -144,12 +144,21 @@ def _has_body() -> bool:
     return bool(request.content_length) or "chunked" in request.headers.get("Transfer-Encoding", "").lower()
 
 
+_FORM_TYPES = frozenset({"application/x-www-form-urlencoded", "multipart/form-data"})
+
+
 def reject_nul() -> Response | None:
-    """No database stores a NUL character in text (PostgreSQL refuses it): say so up front."""
-    parts: list[tuple[str, Any]] = [("path", request.path), ("query", request.args.to_dict(flat=False))]
+    """No database stores a NUL character in text (PostgreSQL refuses it): say so up front.
+    Only what the request has is parsed: werkzeug sets up its form parser even for a JSON
+    body (20 µs, half of this check), which has no form fields."""
+    found = ["path"] if "\x00" in request.path else []
+    if request.query_string and _has_nul(request.args.to_dict(flat=False)):
+        found.append("query")
     if _has_body():
-        parts += [("form", request.form.to_dict(flat=False)), ("json", request.get_json(silent=True))]
-    found = [name for name, value in parts if _has_nul(value)]
+        if request.mimetype in _FORM_TYPES and _has_nul(request.form.to_dict(flat=False)):
+            found.append("form")
+        if request.is_json and _has_nul(request.get_json(silent=True)):
+            found.append("json")
     if found:
         return json_error(
             422,
