@@ -6,7 +6,7 @@ members), leaves the pooled connection as the pool's next user expects it, and f
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
 
 import psycopg
 import pytest
@@ -56,6 +56,17 @@ def test_the_values_are_those_a_session_reads(engine):
     with make_session_factory(engine, read_only=True)() as session:
         assert [tuple(r) for r in session.execute(PERSON_WITH_TOKEN, {"username": "clerk"})] == rows
     assert DriverRead(PERSON_WITH_TOKEN).rows(engine, {"username": "nobody"}) == []
+
+
+def test_parameters_go_through_their_types(engine):
+    """An aware datetime is bound as its column's type binds it (on SQLite: UTC, naive), so a
+    time given in Beijing compares with the stored UTC one."""
+    used_before = DriverRead(
+        select(_tokens.c.name).where(_tokens.c.last_used_at < bindparam("before", type_=_tokens.c.last_used_at.type))
+    )
+    beijing = timezone(timedelta(hours=8))
+    assert used_before.rows(engine, {"before": datetime(2026, 12, 4, 17, 31, tzinfo=beijing)}) == [("tests",)]
+    assert used_before.rows(engine, {"before": datetime(2026, 12, 4, 17, 29, tzinfo=beijing)}) == []
 
 
 def in_a_transaction(engine: Engine) -> bool:
