@@ -7,8 +7,9 @@ and an ORM session's transaction more: about a fifth of an authenticated no-op r
 the statement is compiled once per dialect, with its bind and result processors, and run on
 a connection checked out of the same pool (so the pool's pings and limits hold) in
 autocommit: on SQLite a lone SELECT reads one consistent snapshot; on PostgreSQL, under READ
-COMMITTED, one statement always does. Errors come back as SQLAlchemy's, a lost connection
-invalidated, as a ``Connection`` would raise them (the app answers 503 to those).
+COMMITTED, one statement always does. Errors come back as SQLAlchemy's, as a ``Connection``
+would raise them: a database out of reach, a lost connection (invalidated), a failing
+statement (the app answers 503 to the first two).
 
 Only for reads known to be small and hot; everything else goes through sessions.
 """
@@ -65,7 +66,17 @@ class DriverRead:
         arguments: Sequence[Any] | Mapping[str, Any] = (
             values if compiled.positions is None else tuple(values[name] for name in compiled.positions)
         )
-        pooled = engine.raw_connection()
+        try:
+            pooled = engine.raw_connection()
+        except dialect.loaded_dbapi.Error as error:  # no connection to be had: as engine.connect() says it
+            raise DBAPIError.instance(
+                None,
+                None,
+                error,
+                dialect.loaded_dbapi.Error,
+                connection_invalidated=dialect.is_disconnect(error, None, None),
+                dialect=dialect,
+            ) from error
         driver = pooled.driver_connection
         cursor = None
         # SQLite's connections run with the driver's isolation_level None (storage.db): a

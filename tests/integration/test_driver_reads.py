@@ -5,14 +5,15 @@ members), leaves the pooled connection as the pool's next user expects it, and f
 
 from __future__ import annotations
 
+import socket
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta, timezone
 
 import psycopg
 import pytest
 from sqlalchemy import bindparam, select, text
-from sqlalchemy.engine import Engine
-from sqlalchemy.exc import DBAPIError, ProgrammingError
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import DBAPIError, OperationalError, ProgrammingError
 
 from engine.access import OPERATOR
 from engine.usecases import people, tokens
@@ -116,3 +117,21 @@ def test_a_connection_the_server_closed_fails_once_then_the_pool_connects_afresh
     assert len(read.rows(engine, {"username": "clerk"})) == 2
     with engine.connect() as connection:
         assert connection.execute(text("SELECT pg_backend_pid()")).scalar_one() != first
+
+
+def test_a_database_out_of_reach_fails_as_sqlalchemys(db_url):
+    """No connection to be had (a SQLite file in no folder, a port nobody listens on): the
+    error SQLAlchemy gives for it, which the app answers 503 to, not the driver's own."""
+    if db_url.startswith("sqlite"):
+        nowhere = "sqlite:////nonexistent-directory/congressflow.db"
+    else:
+        with socket.socket() as unused:
+            unused.bind(("127.0.0.1", 0))
+            port = unused.getsockname()[1]
+        nowhere = make_url(db_url).set(host="127.0.0.1", port=port).render_as_string(False)
+    engine = make_engine(nowhere)
+    try:
+        with pytest.raises(OperationalError):
+            DriverRead(PERSON_WITH_TOKEN).rows(engine, {"username": "clerk"})
+    finally:
+        engine.dispose()
