@@ -94,7 +94,9 @@ class DriverRead:
         except dialect.loaded_dbapi.Error as error:
             lost = dialect.is_disconnect(error, driver, cursor)
             if lost:
-                pooled.invalidate(error)
+                # as a Connection does: this one closed, and every one the pool made before
+                # it recycled at its next checkout (the server that closed it closed them too)
+                engine.pool._invalidate(pooled, error)
             raise DBAPIError.instance(
                 compiled.sql,
                 arguments,

@@ -119,6 +119,28 @@ def test_a_connection_the_server_closed_fails_once_then_the_pool_connects_afresh
         assert connection.execute(text("SELECT pg_backend_pid()")).scalar_one() != first
 
 
+def test_a_lost_connection_recycles_the_others_the_server_closed_with_it(db_url):
+    """The server gone and back (every connection closed): the read that meets it fails once,
+    and the pool's other connections from before are made afresh at their next checkout
+    instead of each failing a request of its own."""
+    if not db_url.startswith("postgresql"):
+        pytest.skip("a SQLite file has no server to close a connection")
+    engine = make_engine(db_url, pool_size=2, max_overflow=0)
+    try:
+        with engine.connect() as one, engine.connect() as two:
+            before = {c.execute(text("SELECT pg_backend_pid()")).scalar_one() for c in (one, two)}
+        for pid in before:
+            terminate(pid)  # both back in the pool a moment ago: handed out unchecked
+        read = DriverRead(select(text("pg_backend_pid()")))
+        with pytest.raises(DBAPIError) as failed:
+            read.rows(engine, {})
+        assert failed.value.connection_invalidated
+        after = {read.rows(engine, {})[0][0] for _ in range(3)}
+        assert not after & before
+    finally:
+        engine.dispose()
+
+
 def test_a_database_out_of_reach_fails_as_sqlalchemys(db_url):
     """No connection to be had (a SQLite file in no folder, a port nobody listens on): the
     error SQLAlchemy gives for it, which the app answers 503 to, not the driver's own."""
