@@ -23,10 +23,11 @@ from functools import partial, wraps
 from typing import Any, cast
 
 from flask import Flask, Request, Response, current_app, g, request, session
-from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
+from flask.sessions import SecureCookieSession, SecureCookieSessionInterface, SessionMixin
 from flask_limiter import Limiter, RateLimitExceeded
 from flask_login import current_user, logout_user
 from flask_wtf.csrf import CSRFProtect
+from itsdangerous import BadSignature, URLSafeTimedSerializer
 from werkzeug.exceptions import ServiceUnavailable
 
 from .errors import handle_http_error
@@ -245,16 +246,69 @@ def _limiter_hooks_for_password_checks_only(app: Flask, limiter: Limiter) -> Non
         hooks[None] = [guard(h) if owned(h) else h for h in chain]  # type: ignore[arg-type]
 
 
+class _Session(SecureCookieSession):
+    """``signed_at``: when the cookie it was read from was signed (seconds since the epoch);
+    None for a session with no cookie yet."""
+
+    signed_at: float | None = None
+
+
+# A session that did not change has its cookie signed again (its idle expiry pushed back) at
+# most this often: signing it at every request was a tenth of a signed-in API read. The idle
+# expiry (PERMANENT_SESSION_LIFETIME, hours) moves by this much at the most.
+REFRESH_AFTER_S = 60
+
+
 class _SessionInterface(SecureCookieSessionInterface):
     """An API request with a bearer token is a program's, not a browser's: no session cookie
     is read or written for it (verifying and signing one is a tenth of such a request). Any
     other request (a page, the API with the session cookie, a proxy's basic authentication)
-    has its session as always."""
+    has its session as always, its cookie signed again when it changed or REFRESH_AFTER_S
+    after it was last signed."""
+
+    session_class = _Session
+
+    def __init__(self) -> None:
+        self._serializers: dict[tuple[Any, ...], URLSafeTimedSerializer] = {}
+
+    def get_signing_serializer(self, app: Flask) -> URLSafeTimedSerializer | None:
+        """Flask's, made once per key (it made one for reading and one for writing at every
+        request); it keeps no state between uses."""
+        keys = (app.secret_key, *(app.config["SECRET_KEY_FALLBACKS"] or ()))
+        found = self._serializers.get(keys)
+        if found is None:
+            found = super().get_signing_serializer(app)
+            if found is None:
+                return None
+            self._serializers[keys] = found
+        return found
 
     def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
         if request.path.startswith("/api/") and request.headers.get("Authorization", "")[:7].lower() == "bearer ":
             return self.make_null_session(app)
-        return super().open_session(app, request)
+        serializer = self.get_signing_serializer(app)
+        if serializer is None:
+            return None
+        cookie = request.cookies.get(self.get_cookie_name(app))
+        if not cookie:
+            return self.session_class()
+        try:  # as Flask reads it, and when it was signed
+            data, signed = serializer.loads(
+                cookie, max_age=int(app.permanent_session_lifetime.total_seconds()), return_timestamp=True
+            )
+        except BadSignature:
+            return self.session_class()
+        opened = self.session_class(data)
+        opened.signed_at = signed.timestamp()
+        return opened
+
+    def should_set_cookie(self, app: Flask, session: SessionMixin) -> bool:
+        if session.modified:
+            return True
+        if not (session.permanent and app.config["SESSION_REFRESH_EACH_REQUEST"]):
+            return False
+        signed_at = getattr(session, "signed_at", None)
+        return signed_at is None or time.time() - signed_at >= REFRESH_AFTER_S
 
 
 def init_app(app: Flask) -> None:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from flask import Flask, Response
+from itsdangerous import TimestampSigner
 
 from tests.web.conftest import login, text_of
 from tests.world import PASSWORD, act, start_review
@@ -86,6 +88,27 @@ def test_session_cookie_flags_and_idle_expiry(app, client):
     cookie = response.headers["Set-Cookie"]
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Expires=" in cookie
     assert app.permanent_session_lifetime == timedelta(hours=8)
+
+
+def session_cookies(response) -> list[str]:
+    return [h for h in response.headers.getlist("Set-Cookie") if h.startswith("congressflow_session=")]
+
+
+def test_an_unchanged_session_is_signed_again_a_minute_after_it_was(client, monkeypatch):
+    """Every request of a signed-in browser keeps its session alive, but its cookie is signed
+    again (the idle expiry pushed back) only when the session changed or once it is a minute
+    old; the expiry itself still holds."""
+    now = int(time.time())
+    signed = [now - 61]  # what the cookie's signer takes for the time
+    monkeypatch.setattr(TimestampSigner, "get_timestamp", lambda _self: signed[0])
+    assert session_cookies(login(client, "office1"))  # a new session: signed (61 s ago, as it is told)
+    signed[0] = now
+    assert session_cookies(client.get("/"))  # a minute old: signed again
+    assert client.get("/").status_code == 200 and not session_cookies(client.get("/"))  # signed a moment ago
+    assert session_cookies(client.get("/lang/en?next=/"))  # changed: signed at once
+    signed[0] = now - 8 * 3600 - 1  # the next cookie signed longer ago than the idle expiry
+    client.get("/lang/zh_CN?next=/")
+    assert client.get("/").status_code == 302  # signed out
 
 
 def test_session_expires_absolutely_after_max_hours(client):
