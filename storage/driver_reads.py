@@ -22,7 +22,7 @@ from typing import Any
 
 from sqlalchemy import Engine, Select
 from sqlalchemy.engine import Dialect
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, StatementError
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,14 +69,7 @@ class DriverRead:
         try:
             pooled = engine.raw_connection()
         except dialect.loaded_dbapi.Error as error:  # no connection to be had: as engine.connect() says it
-            raise DBAPIError.instance(
-                None,
-                None,
-                error,
-                dialect.loaded_dbapi.Error,
-                connection_invalidated=dialect.is_disconnect(error, None, None),
-                dialect=dialect,
-            ) from error
+            raise _as_sqlalchemys(error, dialect, dialect.is_disconnect(error, None, None)) from error
         driver = pooled.driver_connection
         cursor = None
         # SQLite's connections run with the driver's isolation_level None (storage.db): a
@@ -97,14 +90,7 @@ class DriverRead:
                 # as a Connection does: this one closed, and every one the pool made before
                 # it recycled at its next checkout (the server that closed it closed them too)
                 engine.pool._invalidate(pooled, error)
-            raise DBAPIError.instance(
-                compiled.sql,
-                arguments,
-                error,
-                dialect.loaded_dbapi.Error,
-                connection_invalidated=lost,
-                dialect=dialect,
-            ) from error
+            raise _as_sqlalchemys(error, dialect, lost, compiled.sql, arguments) from error
         finally:
             try:
                 if switch and not lost:
@@ -121,3 +107,13 @@ class DriverRead:
                 columns[i] = process(columns[i])
             converted.append(tuple(columns))
         return converted
+
+
+def _as_sqlalchemys(
+    error: Exception, dialect: Dialect, lost: bool, sql: str | None = None, arguments: Any = None
+) -> StatementError:
+    """The driver's ``error`` as SQLAlchemy's exception for it (OperationalError, …), saying
+    whether the connection was lost: what web/errors.py answers 503 to."""
+    return DBAPIError.instance(
+        sql, arguments, error, dialect.loaded_dbapi.Error, connection_invalidated=lost, dialect=dialect
+    )
