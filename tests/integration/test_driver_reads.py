@@ -1,11 +1,11 @@
 """A select run straight on a pooled DBAPI connection (storage/driver_reads.py), on SQLite and
 PostgreSQL: it gives the values a session's Core read gives (aware datetimes, booleans, enum
 members), leaves the pooled connection as the pool's next user expects it, and fails as a
-``Connection`` would (a lost connection invalidated, the pool connecting afresh)."""
+``Connection`` would (a database out of reach; a lost connection invalidated, the pool
+connecting afresh)."""
 
 from __future__ import annotations
 
-import socket
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta, timezone
 
@@ -22,6 +22,7 @@ from storage.driver_reads import DriverRead
 from storage.enums import Role
 from storage.models import ApiToken, User, UserRole
 from tests.integration.test_pool_pings import terminate
+from tests.web.test_database_unavailable import closed_port
 from tests.world import PASSWORD
 
 _users, _roles, _tokens = User.__table__, UserRole.__table__, ApiToken.__table__
@@ -104,21 +105,6 @@ def test_a_failing_statement_fails_as_sqlalchemys_and_leaves_the_connection_usab
     assert len(DriverRead(PERSON_WITH_TOKEN).rows(engine, {"username": "clerk"})) == 2
 
 
-def test_a_connection_the_server_closed_fails_once_then_the_pool_connects_afresh(engine, db_url):
-    if not db_url.startswith("postgresql"):
-        pytest.skip("a SQLite file has no server to close a connection")
-    with engine.connect() as connection:
-        first = connection.execute(text("SELECT pg_backend_pid()")).scalar_one()
-    terminate(first)  # within the pool's ping window: it goes out unchecked
-    read = DriverRead(PERSON_WITH_TOKEN)
-    with pytest.raises(DBAPIError) as failed:
-        read.rows(engine, {"username": "clerk"})
-    assert failed.value.connection_invalidated  # the request answers 503 (web/errors.py)
-    assert len(read.rows(engine, {"username": "clerk"})) == 2
-    with engine.connect() as connection:
-        assert connection.execute(text("SELECT pg_backend_pid()")).scalar_one() != first
-
-
 def test_a_lost_connection_recycles_the_others_the_server_closed_with_it(db_url):
     """The server gone and back (every connection closed): the read that meets it fails once,
     and the pool's other connections from before are made afresh at their next checkout
@@ -147,10 +133,7 @@ def test_a_database_out_of_reach_fails_as_sqlalchemys(db_url):
     if db_url.startswith("sqlite"):
         nowhere = "sqlite:////nonexistent-directory/congressflow.db"
     else:
-        with socket.socket() as unused:
-            unused.bind(("127.0.0.1", 0))
-            port = unused.getsockname()[1]
-        nowhere = make_url(db_url).set(host="127.0.0.1", port=port).render_as_string(False)
+        nowhere = make_url(db_url).set(host="127.0.0.1", port=closed_port()).render_as_string(False)
     engine = make_engine(nowhere)
     try:
         with pytest.raises(OperationalError):

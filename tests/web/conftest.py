@@ -66,5 +66,10 @@ def as_user(client: FlaskClient):
     return sign_in
 
 
+def session_cookies(response) -> list[str]:
+    """The Set-Cookie headers of a response that set the session cookie."""
+    return [h for h in response.headers.getlist("Set-Cookie") if h.startswith("congressflow_session=")]
+
+
 def text_of(response) -> str:
     return re.sub(r"\s+", " ", response.get_data(as_text=True))

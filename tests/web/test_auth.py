@@ -9,7 +9,7 @@ import pytest
 from flask import Flask, Response
 from itsdangerous import TimestampSigner
 
-from tests.web.conftest import login, text_of
+from tests.web.conftest import login, session_cookies, text_of
 from tests.world import PASSWORD, act, start_review
 
 PAGES = ["/", "/start", "/start/review", "/admin/users", "/cases/1", "/tasks/x"]
@@ -88,10 +88,6 @@ def test_session_cookie_flags_and_idle_expiry(app, client):
     cookie = response.headers["Set-Cookie"]
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Expires=" in cookie
     assert app.permanent_session_lifetime == timedelta(hours=8)
-
-
-def session_cookies(response) -> list[str]:
-    return [h for h in response.headers.getlist("Set-Cookie") if h.startswith("congressflow_session=")]
 
 
 def test_an_unchanged_session_is_signed_again_a_minute_after_it_was(client, monkeypatch):

@@ -31,7 +31,7 @@ from engine.usecases.context import SYSTEM
 from storage.db import make_engine, make_session_factory
 from storage.models import AuditEntry, User
 from tests.servers import serving
-from tests.web.conftest import login, text_of
+from tests.web.conftest import login, session_cookies, text_of
 from tests.world import PASSWORD
 from web import database
 from web.security import SLOTS, limiter_of
@@ -507,7 +507,7 @@ def test_the_session_cookie_can_be_marked_secure(app, db_url, make_app, monkeypa
     assert configured.config["SESSION_COOKIE_SECURE"] is secure
     response = login(configured.test_client(), "office1")
     assert response.status_code == 302
-    set_cookie = [h for h in response.headers.getlist("Set-Cookie") if h.startswith(COOKIE)]
+    set_cookie = session_cookies(response)
     assert set_cookie and ("; Secure" in set_cookie[0]) is secure
 
 
