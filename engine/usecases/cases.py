@@ -4,7 +4,6 @@ and their start forms, starting, cancelling, and a case with everything its page
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,14 +15,12 @@ from storage import repositories as repo
 from storage import writes
 from storage.enums import InstanceStatus, TimerState, WorkItemState
 from storage.models import ProcessDefinition, ProcessInstance, Subscription, WorkItem
-from storage.repositories import DefinitionHead, ItemRow
 
 from .. import access, clock
 from ..access import Actor
 from ..bpmn.camunda import TITLE_FIELDS
 from ..bpmn.forms import FormSpec
 from ..bpmn.parsing import ParsedProcess
-from ..bpmn.runtime import Runtime
 from ..bpmn.start_events import only_started_by_events, start_by_hand
 from ..bpmn.workflow_state import Rounds
 from ..errors import Conflict, FieldError, InvalidData, NotAllowed, NotFound
@@ -42,7 +39,7 @@ from .labels import element_names, field_labels, people_names, value_labels
 from .offering import require_offered, stopped_keys
 from .option_lists import choices, option_sources
 from .persist import create_case, sync_subscriptions
-from .results import InstanceDetail, TaskSummary
+from .results import InstanceDetail, StartedCase, TaskSummary
 from .visibility import may_see_case, visible_case, visible_case_for_update
 from .workflow_cache import restore_case
 
@@ -70,7 +67,7 @@ def start_instance(
     title: str | None = None,
     business_key: str | None = None,
     validate: bool = True,
-) -> InstanceDetail:
+) -> StartedCase:
     """Start the latest version of ``key`` with the start form's data."""
     definition = repo.latest_definition_head(session, key)
     if definition is None:
@@ -99,7 +96,21 @@ def start_instance(
             session, actor, "start", instance_id=case.id, bpmn_id=process.start_event_id, data=data
         ),
     )
-    return _detail(session, actor, instance, definition, workflow, ready, runtime)
+    return StartedCase(
+        id=instance.id,
+        process_key=definition.key,
+        process_name=definition.name,
+        version=definition.version,
+        definition_id=definition.id,
+        title=instance.title,
+        business_key=instance.business_key,
+        status=instance.status.value,
+        revision=instance.revision,
+        started_by=instance.started_by,
+        started_at=instance.started_at,
+        ended_at=instance.ended_at,
+        open_tasks=[TaskSummary.of(i, instance.title, definition.key, definition.name) for i in ready],
+    )
 
 
 def case_title(process: ParsedProcess, data: dict[str, Any], given: str | None = None) -> str:
@@ -182,33 +193,18 @@ def instance_detail(session: Session, actor: Actor, instance_id: int) -> Instanc
     instance = visible_case(session, actor, instance_id)
     definition = session.get(ProcessDefinition, instance.definition_id)
     assert definition is not None
-    return _detail(session, actor, instance, definition, None)
+    return _detail(session, actor, instance, definition)
 
 
-def _detail(
-    session: Session,
-    actor: Actor,
-    instance: ProcessInstance,
-    definition: ProcessDefinition | DefinitionHead,
-    workflow: Any,
-    ready: Sequence[ItemRow] | None = None,
-    runtime: Runtime | None = None,
-) -> InstanceDetail:
-    """The case as ``actor`` may see it; ``ready``: its ready work items, when the caller has
-    just written them (a new case: nothing to read again); ``runtime``: the one that moved
-    ``workflow``, when the caller has it."""
+def _detail(session: Session, actor: Actor, instance: ProcessInstance, definition: ProcessDefinition) -> InstanceDetail:
+    """The case as ``actor`` may see it."""
     process = processes.get_by_id(session, definition.id)
-    runtime = runtime or runtime_for(session)
-    if workflow is None:
-        workflow = runtime.restore(process, instance.workflow_json)
+    runtime = runtime_for(session)
+    workflow = runtime.restore(process, instance.workflow_json)
     now = clock.now()
-    items: Sequence[WorkItem | ItemRow] = (
-        ready
-        if ready is not None
-        else session.scalars(
-            select(WorkItem).where(WorkItem.instance_id == instance.id, WorkItem.state == WorkItemState.READY)
-        ).all()
-    )
+    items = session.scalars(
+        select(WorkItem).where(WorkItem.instance_id == instance.id, WorkItem.state == WorkItemState.READY)
+    ).all()
     open_tasks = [TaskSummary.of(i, instance.title, definition.key, definition.name) for i in items]
     return InstanceDetail(
         id=instance.id,

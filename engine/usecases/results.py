@@ -92,6 +92,27 @@ class HistoryEntry:
 
 
 @dataclass(frozen=True)
+class StartedCase:
+    """What starting a case tells whoever started it: the case as stored, and the tasks now
+    open in it. No history, variables or timers: the starter knows what they sent, and a
+    start answered with the whole case would read it all back (``instance_detail`` does)."""
+
+    id: int
+    process_key: str
+    process_name: str
+    version: int
+    definition_id: int
+    title: str
+    business_key: str | None
+    status: str
+    revision: int
+    started_by: str
+    started_at: datetime
+    ended_at: datetime | None
+    open_tasks: list[TaskSummary] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
 class InstanceDetail:
     id: int
     process_key: str
