@@ -49,18 +49,40 @@ def definition_by_hash(session: Session, key: str, content_hash: str) -> Process
 
 
 @dataclass(frozen=True)
+class Offering:
+    """Whether a process is offered for new cases, and who changed that when (a row of
+    ``process_offerings``; no row: offered)."""
+
+    offered: bool
+    changed_by: str
+    changed_at: datetime
+
+
+@dataclass(frozen=True)
 class DefinitionHead:
     """What names a deployed version, without its BPMN and spec (the parsed process is
-    cached by id: ``engine.usecases.context.processes``)."""
+    cached by id: ``engine.usecases.context.processes``), and whether its process is
+    offered for new cases (``offering``: None when no one ever changed that)."""
 
     id: int
     key: str
     name: str
     version: int
+    offering: Offering | None = None
 
 
+# with its process's offering: a start needs both, in one statement
 _LATEST_HEAD = (
-    select(ProcessDefinition.id, ProcessDefinition.key, ProcessDefinition.name, ProcessDefinition.version)
+    select(
+        ProcessDefinition.id,
+        ProcessDefinition.key,
+        ProcessDefinition.name,
+        ProcessDefinition.version,
+        ProcessOffering.offered,
+        ProcessOffering.changed_by,
+        ProcessOffering.changed_at,
+    )
+    .outerjoin(ProcessOffering, ProcessOffering.key == ProcessDefinition.key)
     .where(ProcessDefinition.key == bindparam("key"))
     .order_by(ProcessDefinition.version.desc())
     .limit(1)
@@ -68,9 +90,13 @@ _LATEST_HEAD = (
 
 
 def latest_definition_head(session: Session, key: str) -> DefinitionHead | None:
-    """The latest version of ``key`` (one indexed row, none of its text), or None."""
+    """The latest version of ``key`` (one indexed row, none of its text) and its process's
+    offering, or None."""
     row = core_execute(session, _LATEST_HEAD, {"key": key}).first()
-    return DefinitionHead(*row) if row is not None else None
+    if row is None:
+        return None
+    offering = Offering(row[4], row[5], row[6]) if row[4] is not None else None
+    return DefinitionHead(row[0], row[1], row[2], row[3], offering)
 
 
 _OFFERING = select(ProcessOffering.offered, ProcessOffering.changed_by, ProcessOffering.changed_at).where(
@@ -78,10 +104,10 @@ _OFFERING = select(ProcessOffering.offered, ProcessOffering.changed_by, ProcessO
 )
 
 
-def offering(session: Session, key: str) -> Any:
-    """Whether ``key`` is offered for new cases: a row of (offered, changed_by, changed_at),
-    or None (no row: offered)."""
-    return core_execute(session, _OFFERING, {"key": key}).first()
+def offering(session: Session, key: str) -> Offering | None:
+    """Whether ``key`` is offered for new cases; None: no row, offered."""
+    row = core_execute(session, _OFFERING, {"key": key}).first()
+    return Offering(*row) if row is not None else None
 
 
 def latest_definition(session: Session, key: str) -> ProcessDefinition | None:

@@ -36,7 +36,7 @@ from .confidentiality import (
 )
 from .context import SYSTEM, audit, processes, runtime_for
 from .labels import element_names, field_labels, people_names, value_labels
-from .offering import require_offered, stopped_keys
+from .offering import refuse_if_stopped, require_offered, stopped_keys
 from .option_lists import choices, option_sources
 from .persist import create_case, sync_subscriptions
 from .results import InstanceDetail, StartedCase, TaskSummary
@@ -75,7 +75,7 @@ def start_instance(
     process = processes.get_by_id(session, definition.id)
     if not access.may_start(actor, process.starter_groups):
         raise NotAllowed(f"{actor.username} may not start {key!r}")
-    require_offered(session, key)
+    refuse_if_stopped(key, definition.offering)
     if validate:
         data = process.start_form.validate(data, option_sources(session, process.start_form))
     runtime = runtime_for(session)

@@ -21,7 +21,11 @@ def stopped_keys(session: Session) -> frozenset[str]:
 
 def require_offered(session: Session, key: str) -> None:
     """Refuse a new case of a process a designer stopped offering."""
-    offering = repo.offering(session, key)
+    refuse_if_stopped(key, repo.offering(session, key))
+
+
+def refuse_if_stopped(key: str, offering: repo.Offering | None) -> None:
+    """Refuse a new case of ``key`` if ``offering`` (as read) says it is not offered."""
     if offering is not None and not offering.offered:
         raise NotAllowed(
             f"process {key!r} is not offered for new cases: {offering.changed_by} stopped it on "
