@@ -117,7 +117,10 @@ def running(name: str, argv: list[str], env: dict[str, str], port: int, probe: s
             process.wait()
 
 
-def product_server(name: str, source: Path, db_url: str, secret_key: str, workdir: Path) -> tuple[list[str], dict]:
+def product_server(
+    name: str, source: Path, db_url: str, secret_key: str, workdir: Path, threads: int | None = THREADS
+) -> tuple[list[str], dict]:
+    """``congressflow serve`` of ``source`` on ``db_url``; ``threads`` None: serve's default."""
     instance = workdir / f"instance-{name}"
     instance.mkdir()
     env = {
@@ -128,7 +131,8 @@ def product_server(name: str, source: Path, db_url: str, secret_key: str, workdi
         # one key for both trees: the session cookie signed by one is valid on the other
         "CONGRESSFLOW_SECRET_KEY": secret_key,
     }
-    return [sys.executable, "-c", SERVE, "serve", "--no-scheduler", "--threads", str(THREADS)], env
+    argv = [sys.executable, "-c", SERVE, "serve", "--no-scheduler"]
+    return argv + (["--threads", str(threads)] if threads else []), env
 
 
 def serve_bare(port: int) -> None:

@@ -38,7 +38,7 @@ from typing import Any
 import engine_bench
 import http_throughput
 from engine_bench import Cloner, Raw, instance_json, log, ready_task, stats
-from frame_bench import HOST, Server, cpu_seconds, free_port, product_server, running
+from frame_bench import HOST, THREADS, Server, cpu_seconds, free_port, product_server, running
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy.orm import sessionmaker
@@ -267,12 +267,19 @@ def _start(client: Client) -> None:
 
 # -- the run ------------------------------------------------------------------------------
 def serve(
-    stack: ExitStack, name: str, db_url: str, secret_key: str, workdir: Path, workers: int = 1, source: Path = ROOT
+    stack: ExitStack,
+    name: str,
+    db_url: str,
+    secret_key: str,
+    workdir: Path,
+    workers: int = 1,
+    source: Path = ROOT,
+    threads: int | None = THREADS,
 ) -> Server:
-    argv, env = product_server(name, source, db_url, secret_key, workdir)
+    argv, env = product_server(name, source, db_url, secret_key, workdir, threads)
     port = free_port()
     argv += ["--port", str(port)] + (["--workers", str(workers)] if workers > 1 else [])
-    log(f"starting {name}: congressflow serve --workers {workers} on :{port}")
+    log(f"starting {name}: congressflow serve --workers {workers} --threads {threads or 'default'} on :{port}")
     return stack.enter_context(running(name, argv, env, port, "/login", workdir))
 
 
@@ -327,9 +334,12 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         if "throughput" in args.parts:
             workers = tuple(int(w) for w in args.workers.split(",")) if args.workers else WORKERS[kind][mode]
             result["throughput"] = {}
+            result["throughput_threads_per_process"] = args.threads or "serve's default"
             for count in workers:
                 with ExitStack() as serving:
-                    server = serve(serving, f"workers-{count}", db_url, secret_key, workdir, count)
+                    server = serve(
+                        serving, f"workers-{count}", db_url, secret_key, workdir, count, threads=args.threads
+                    )
                     trial = http_throughput.Trial(
                         factory,
                         server,
@@ -383,6 +393,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--histories", help="tasks of history for the completion figure (default 0,20,50)")
     parser.add_argument("--clients", help="throughput: client counts (default 1,4,16,64)")
     parser.add_argument("--workers", help="throughput: server processes per trial (default PostgreSQL 1,2,4)")
+    parser.add_argument(
+        "--threads",
+        type=int,
+        help="throughput: request threads per server process (default: serve's, 8 on waitress, 4 per gunicorn worker)",
+    )
     parser.add_argument("--seconds", type=float, help="throughput: measured seconds per trial (default 20)")
     parser.add_argument("--per-case", type=int, default=3, help="throughput: completions per case (default 3)")
     parser.add_argument("--throughput-history", type=int, default=0, help="throughput: cases' history at first")

@@ -100,13 +100,18 @@ def _stop_when_orphaned(service: SchedulerService, poll: float = 1.0) -> None:
 
 
 GUNICORN_CONF = Path(__file__).with_name("gunicorn_conf.py")
+# waitress alone serves every request of the machine from one process; a gunicorn worker's
+# threads share one GIL with the others of its process, and fewer contend better: 4 per
+# worker served 10 % more completions than 8 (bench/README.md), gunicorn_conf.py's default
+WAITRESS_THREADS = 8
 
 
-def serve_workers(host: str, port: int, workers: int, threads: int, with_scheduler: bool) -> NoReturn:
+def serve_workers(host: str, port: int, workers: int, threads: int | None, with_scheduler: bool) -> NoReturn:
     """Become gunicorn (exec: this process is replaced, and signals reach the arbiter) with
-    ``workers`` processes, configured by web/gunicorn_conf.py; the scheduler, when asked
-    for, in one child process of the arbiter, never in the workers. The workers build the
-    app from the same environment as this command did."""
+    ``workers`` processes, configured by web/gunicorn_conf.py (``threads`` None: its number
+    of request threads); the scheduler, when asked for, in one child process of the arbiter,
+    never in the workers. The workers build the app from the same environment as this
+    command did."""
     if sys.platform == "win32" or importlib.util.find_spec("gunicorn") is None:
         raise RuntimeError(
             "several worker processes need gunicorn, which does not run on Windows and is not installed "
@@ -115,7 +120,7 @@ def serve_workers(host: str, port: int, workers: int, threads: int, with_schedul
     address = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
     os.environ["CONGRESSFLOW_SCHEDULER_IN_SERVER"] = "1" if with_scheduler else "0"
     argv = [sys.executable, "-m", "gunicorn", "--config", str(GUNICORN_CONF), "--bind", address]
-    argv += ["--workers", str(workers), "--threads", str(threads), "web:create_app()"]
+    argv += ["--workers", str(workers)] + (["--threads", str(threads)] if threads else []) + ["web:create_app()"]
     sys.stdout.flush()
     sys.stderr.flush()
     os.execv(sys.executable, argv)

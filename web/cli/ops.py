@@ -113,7 +113,12 @@ def scheduler_command(metrics_port: int | None, metrics_host: str, exit_with_par
     type=click.IntRange(min=1),
     help="worker processes: 1 is waitress in this process; more is gunicorn (not on Windows)",
 )
-@click.option("--threads", default=8, show_default=True, type=click.IntRange(min=1), help="request threads per process")
+@click.option(
+    "--threads",
+    type=click.IntRange(min=1),
+    help=f"request threads per process [default: {scheduling.WAITRESS_THREADS} in one process; with --workers N, "
+    "web/gunicorn_conf.py's (CONGRESSFLOW_THREADS, else 4)]",
+)
 @click.option(
     "--scheduler/--no-scheduler",
     "with_scheduler",
@@ -122,7 +127,7 @@ def scheduler_command(metrics_port: int | None, metrics_host: str, exit_with_par
     help="run the timer scheduler with the server (in this process; with --workers N, in one process beside them)",
 )
 @with_appcontext
-def serve_command(host: str, port: int, workers: int, threads: int, with_scheduler: bool) -> None:
+def serve_command(host: str, port: int, workers: int, threads: int | None, with_scheduler: bool) -> None:
     """Operator command: serve the web app with the timer scheduler. One process (waitress) by
     default; --workers N > 1 runs gunicorn (web/gunicorn_conf.py) with N worker processes and
     the scheduler in one process of its own beside them."""
@@ -136,7 +141,7 @@ def serve_command(host: str, port: int, workers: int, threads: int, with_schedul
             current_app._get_current_object(),  # type: ignore[attr-defined]
             host,
             port,
-            threads,
+            threads or scheduling.WAITRESS_THREADS,
             with_scheduler,
         )
     except AlreadyRunning as exc:
