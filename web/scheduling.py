@@ -100,9 +100,9 @@ def _stop_when_orphaned(service: SchedulerService, poll: float = 1.0) -> None:
 
 
 GUNICORN_CONF = Path(__file__).with_name("gunicorn_conf.py")
-# waitress alone serves every request of the machine from one process; a gunicorn worker's
-# threads share one GIL with the others of its process, and fewer contend better: 4 per
-# worker served 10 % more completions than 8 (bench/README.md), gunicorn_conf.py's default
+# waitress's request threads: its one process serves all of the machine's requests. A gunicorn
+# worker takes gunicorn_conf.py's 4 instead: its threads share one interpreter lock, and 4
+# served about 10 % more completions a second than 8 (bench/README.md)
 WAITRESS_THREADS = 8
 
 
