@@ -15,6 +15,7 @@ from storage import repositories as repo
 from storage import writes
 from storage.enums import InstanceStatus, TimerState, WorkItemState
 from storage.models import ProcessDefinition, ProcessInstance, Subscription, WorkItem
+from storage.repositories import DefinitionHead
 
 from .. import access, clock
 from ..access import Actor
@@ -97,20 +98,27 @@ def start_instance(
         ),
     )
     return StartedCase(
-        id=instance.id,
-        process_key=definition.key,
-        process_name=definition.name,
-        version=definition.version,
-        definition_id=definition.id,
-        title=instance.title,
-        business_key=instance.business_key,
-        status=instance.status.value,
-        revision=instance.revision,
-        started_by=instance.started_by,
-        started_at=instance.started_at,
-        ended_at=instance.ended_at,
+        **_as_stored(instance, definition),
         open_tasks=[TaskSummary.of(i, instance.title, definition.key, definition.name) for i in ready],
     )
+
+
+def _as_stored(instance: ProcessInstance, definition: ProcessDefinition | DefinitionHead) -> dict[str, Any]:
+    """A case's own columns and its version's names: what a ``StartedCase`` says of it."""
+    return {
+        "id": instance.id,
+        "process_key": definition.key,
+        "process_name": definition.name,
+        "version": definition.version,
+        "definition_id": definition.id,
+        "title": instance.title,
+        "business_key": instance.business_key,
+        "status": instance.status.value,
+        "revision": instance.revision,
+        "started_by": instance.started_by,
+        "started_at": instance.started_at,
+        "ended_at": instance.ended_at,
+    }
 
 
 def case_title(process: ParsedProcess, data: dict[str, Any], given: str | None = None) -> str:
@@ -207,18 +215,7 @@ def _detail(session: Session, actor: Actor, instance: ProcessInstance, definitio
     ).all()
     open_tasks = [TaskSummary.of(i, instance.title, definition.key, definition.name) for i in items]
     return InstanceDetail(
-        id=instance.id,
-        process_key=definition.key,
-        process_name=definition.name,
-        version=definition.version,
-        definition_id=definition.id,
-        title=instance.title,
-        business_key=instance.business_key,
-        status=instance.status.value,
-        revision=instance.revision,
-        started_by=instance.started_by,
-        started_at=instance.started_at,
-        ended_at=instance.ended_at,
+        **_as_stored(instance, definition),
         variables=masked(runtime.variables(workflow), hidden_fields(session, actor, definition.id)) or {},
         open_tasks=open_tasks,
         history=history_for(session, actor, instance.id, definition.id),

@@ -113,21 +113,11 @@ class StartedCase:
 
 
 @dataclass(frozen=True)
-class InstanceDetail:
-    id: int
-    process_key: str
-    process_name: str
-    version: int
-    definition_id: int
-    title: str
-    business_key: str | None
-    status: str
-    revision: int
-    started_by: str
-    started_at: datetime
-    ended_at: datetime | None
-    variables: dict[str, Any]
-    open_tasks: list[TaskSummary] = field(default_factory=list)
+class InstanceDetail(StartedCase):
+    """A case as its page shows it: what its start said, and its variables (masked for the
+    reader), history, where it stands on its diagram and its pending timers."""
+
+    variables: dict[str, Any] = field(default_factory=dict)
     history: list[HistoryEntry] = field(default_factory=list)
     completed_bpmn_ids: list[str] = field(default_factory=list)
     active_bpmn_ids: list[str] = field(default_factory=list)
