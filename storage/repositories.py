@@ -4,19 +4,25 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, fields
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import (
+    Boolean,
     ColumnElement,
+    Date,
     Select,
+    String,
     and_,
     bindparam,
+    cast,
     exists,
     func,
     literal_column,
+    null,
     or_,
     select,
+    union_all,
 )
 from sqlalchemy.orm import Session, lazyload
 
@@ -471,7 +477,13 @@ def department_codes(session: Session) -> set[str]:
 
 
 _SETTING_VALUES = select(Setting.name, Setting.value)
-_CALENDAR_DAYS = select(CalendarDay.day, CalendarDay.is_working)
+# Both at once, as one row set: a setting's row has no day, a day's row no setting. Working out
+# a deadline needs both (the period, and the working days to count it on), and each is a
+# round trip to a database server.
+_DEADLINE_CONFIGURATION = union_all(
+    select(Setting.name, Setting.value, cast(null(), Date).label("day"), cast(null(), Boolean).label("is_working")),
+    select(cast(null(), String), cast(null(), String), CalendarDay.day, CalendarDay.is_working),
+)
 
 
 _SUBSCRIPTIONS_OF_CASE = select(Subscription.id, Subscription.task_id, Subscription.kind, Subscription.name).where(
@@ -488,8 +500,17 @@ def setting_overrides(session: Session) -> dict[str, str]:
     return {row[0]: row[1] for row in core_execute(session, _SETTING_VALUES)}
 
 
-def calendar_overrides(session: Session) -> dict[Any, bool]:
-    return {row[0]: row[1] for row in core_execute(session, _CALENDAR_DAYS)}
+def deadline_configuration(session: Session) -> tuple[dict[str, str], dict[date, bool]]:
+    """The settings administrators changed (name → value, as ``setting_overrides``) and the
+    days they entered in the working calendar (day → is it a working day), in one statement."""
+    settings: dict[str, str] = {}
+    days: dict[date, bool] = {}
+    for name, value, day, is_working in core_execute(session, _DEADLINE_CONFIGURATION):
+        if day is None:
+            settings[name] = value
+        else:
+            days[day] = is_working
+    return settings, days
 
 
 def department_choices(session: Session) -> dict[str, str]:

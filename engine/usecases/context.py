@@ -101,18 +101,20 @@ processes = _ProcessCache()
 def runtime_for(session: Session) -> Runtime:
     """A runtime whose ``setting()`` and working-day helpers, and whose script budget, load
     from ``session`` on first use."""
-    loaded_settings: list[dict[str, int]] = []
-    loaded_calendar: list[WorkingCalendar] = []
+    loaded: list[tuple[dict[str, int], WorkingCalendar]] = []
+
+    def configuration() -> tuple[dict[str, int], WorkingCalendar]:
+        # both at the first use of either: a deadline needs its period and the working days
+        if not loaded:
+            overrides, days = repo.deadline_configuration(session)
+            loaded.append((resolve(overrides), WorkingCalendar(days)))
+        return loaded[0]
 
     def settings() -> dict[str, int]:
-        if not loaded_settings:
-            loaded_settings.append(resolve(repo.setting_overrides(session)))
-        return loaded_settings[0]
+        return configuration()[0]
 
     def calendar() -> WorkingCalendar:
-        if not loaded_calendar:
-            loaded_calendar.append(WorkingCalendar(repo.calendar_overrides(session)))
-        return loaded_calendar[0]
+        return configuration()[1]
 
     deadline_log: dict[str, Deadline] = {}
     return Runtime(

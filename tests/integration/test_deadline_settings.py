@@ -7,7 +7,7 @@ import json
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from engine.access import SYSTEM
 from engine.deadlines.calendar import LOCAL_TZ, DaySource
@@ -178,6 +178,27 @@ def test_entering_a_year_replaces_its_entries_and_keeps_stored_due_dates(world, 
     with world.begin() as s:
         again = deadlines.enter_year_schedule(s, SYSTEM, deadlines.parse_schedule(2027, SCHEDULE_2027))
     assert again.changes == [] and again.replaced == len(result.entries)
+
+
+def test_a_deadline_reads_the_changed_settings_and_the_entered_days_in_one_statement(world):
+    """A period's setting and the working days to count it on are what the administrator
+    changed and entered, read together: one round trip to a database server, not two."""
+    with world.begin() as s:
+        deadlines.set_setting(s, SYSTEM, "reminder.working_days_before", 5)
+        deadlines.set_calendar_day(s, SYSTEM, D("2027-03-04"), False, "entered holiday")
+    statements = []
+    with world() as s:
+        event.listen(s.get_bind(), "before_cursor_execute", listener := lambda *a: statements.append(a[2]))
+        try:
+            helpers = runtime_for(s).environment.globals
+            assert helpers["setting"]("reminder.working_days_before") == 5
+            # Wednesday 2027-03-03 and one working day: not the entered Thursday but Friday the 5th
+            assert helpers["add_working_days"](local(2027, 3, 3).isoformat(), 1).startswith("2027-03-05")
+            assert helpers["setting"]("proposal.evaluation_working_days") == 20  # a default, unchanged
+        finally:
+            event.remove(s.get_bind(), "before_cursor_execute", listener)
+    reads = [q for q in statements if "settings" in q or "calendar_days" in q]
+    assert len(reads) == 1 and "settings" in reads[0] and "calendar_days" in reads[0], reads
 
 
 def test_entering_a_year_is_all_or_nothing(world):
