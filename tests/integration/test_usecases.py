@@ -106,9 +106,12 @@ def test_a_start_reads_back_nothing_it_has_just_written(world):
     statements = []
     with world.begin() as s:
         actor = actor_for(s, "clerk")
-        event.listen(s.get_bind(), "before_cursor_execute", lambda *a: statements.append(" ".join(a[2].split())))
-        case = cases.start_instance(s, actor, "review", {"subject": "路灯不亮"})
-    reads = [q for q in statements if q.startswith("SELECT")]
+        event.listen(s.get_bind(), "before_cursor_execute", listener := lambda *a: statements.append(a[2]))
+        try:
+            case = cases.start_instance(s, actor, "review", {"subject": "路灯不亮"})
+        finally:
+            event.remove(s.get_bind(), "before_cursor_execute", listener)
+    reads = [" ".join(q.split()) for q in statements if q.lstrip().startswith("SELECT")]
     assert not [q for q in reads if "FROM audit_log" in q or "FROM timers" in q or "FROM work_items" in q], reads
     assert [t.bpmn_id for t in case.open_tasks] == ["register"]
 
