@@ -142,7 +142,10 @@ class StatementCounter:
 
 # -- building instances ----------------------------------------------------------------
 def ready_task(factory: sessionmaker, instance_id: int) -> tuple[str, str]:
-    with factory() as s:
+    # committed, not rolled back: at a ROLLBACK psycopg forgets the statements it prepared on
+    # the connection, and the use case measured next on it would run unprepared (the product's
+    # requests read in autocommit and commit their writes)
+    with factory.begin() as s:
         item = s.scalars(
             select(WorkItem).where(WorkItem.instance_id == instance_id, WorkItem.state == WorkItemState.READY)
         ).one()
@@ -290,7 +293,7 @@ def use_case(factory: sessionmaker, task_id: str, data: dict) -> float:
 
 
 def instance_json(factory: sessionmaker, instance_id: int) -> str:
-    with factory() as s:
+    with factory.begin() as s:  # committed: see ready_task
         return s.get(ProcessInstance, instance_id).workflow_json
 
 

@@ -5,10 +5,14 @@ from __future__ import annotations
 
 import re
 
+from sqlalchemy import event
+
 from engine.usecases import attachments, tasks
+from storage.db import READ_ONLY
 from tests.web.conftest import text_of
 from tests.web.test_inbox import rows, to_reply
 from tests.world import act, start_petition, start_review
+from web import database
 
 
 def field_html(html: str, field_id: str) -> str:
@@ -179,3 +183,25 @@ def test_error_pages_speak_the_users_language(app, as_user):
     c.get("/lang/en")
     html = text_of(c.post(f"/tasks/{task}/comments", data={"body": ""}))
     assert "Invalid data" in html and "<code>body</code> required" in html
+
+
+def test_a_submitted_form_is_read_by_a_reader_not_a_writers_transaction(app, as_user):
+    """Submitting a task's form and a start form reads the form first: with a reader, so that
+    no writer's transaction ends in a ROLLBACK (on SQLite it took the write lock to read; on
+    PostgreSQL psycopg forgets its prepared statements at every ROLLBACK, and the completion
+    after it ran unprepared)."""
+    case = start_review(app, "office1")
+    client = as_user("office1")
+    rollbacks: list[bool] = []  # one per rollback on the writers' engine: was it a reader's?
+
+    def rolled_back(connection) -> None:
+        rollbacks.append(bool(connection.get_execution_options().get(READ_ONLY)))
+
+    event.listen(database.engine(app), "rollback", rolled_back)
+    try:
+        done = client.post(f"/tasks/{case.task_id}", data={"action": "complete", "lead_unit": "finance"})
+        started = client.post("/start/review", data={"subject": "路灯不亮"})
+    finally:
+        event.remove(database.engine(app), "rollback", rolled_back)
+    assert done.status_code == 302 and started.status_code == 302
+    assert False not in rollbacks, rollbacks

@@ -41,7 +41,7 @@ def form(key: str):
 @bp.post("/start/<key>")
 def submit(key: str):
     actor = current_actor()
-    with database.session_factory()() as s:
+    with database.session_factory(read_only=True)() as s:  # a reader, as for a task's form (views.tasks)
         spec = start_option(s, actor, key).form
     data = read_form(spec, request.form)
     title = request.form.get("case_title", "").strip()[:500] or None

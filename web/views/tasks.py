@@ -49,7 +49,9 @@ def show(task_id: str):
 @bp.post("/tasks/<task_id>")
 def submit(task_id: str):
     actor = current_actor()
-    with database.session_factory()() as s:
+    # a reader: a writer's session would take SQLite's write lock to read the form, and end in a
+    # ROLLBACK, at which psycopg forgets the statements it prepared on that connection
+    with database.session_factory(read_only=True)() as s:
         form, hidden = task_form(s, actor, task_id)
     data = read_form(form, request.form, hidden)
     if request.form.get("action") == "draft":
