@@ -10,13 +10,15 @@ suites' names differ, the person behind a name is the same in every suite."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
 from flask import Flask
 from jinja2.bccache import Bucket, BytecodeCache
+from sqlalchemy import Engine, event
 from sqlalchemy.orm import sessionmaker
 
 from engine.usecases import cases, definitions, people
@@ -91,6 +93,21 @@ def session_factory_of(target: Target) -> sessionmaker:
     if isinstance(target, Flask):
         return database.session_factory(target)
     return target
+
+
+@contextmanager
+def statements_sent(bind: Engine) -> Iterator[list[str]]:
+    """The SQL of every statement sent through ``bind`` within the block (an executemany once)."""
+    sent: list[str] = []
+
+    def record(_connection: Any, _cursor: Any, statement: str, *_rest: Any) -> None:
+        sent.append(statement)
+
+    event.listen(bind, "before_cursor_execute", record)
+    try:
+        yield sent
+    finally:
+        event.remove(bind, "before_cursor_execute", record)
 
 
 def create_people(target: Target, *usernames: str, emails: Mapping[str, str] | None = None) -> None:

@@ -7,7 +7,7 @@ import json
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from engine.access import SYSTEM
 from engine.deadlines.calendar import LOCAL_TZ, DaySource
@@ -15,7 +15,7 @@ from engine.errors import InvalidData, NotAllowed
 from engine.usecases import cases, deadlines
 from engine.usecases.context import runtime_for
 from storage.models import AuditEntry, CalendarDay, Setting, WorkItem
-from tests.world import act, create_people, deploy
+from tests.world import act, create_people, deploy, statements_sent
 
 # the people, rows of tests.world.ROSTER: an administrator in no department and an office clerk
 ADMIN = "admin"
@@ -186,17 +186,12 @@ def test_a_deadline_reads_the_changed_settings_and_the_entered_days_in_one_state
     with world.begin() as s:
         deadlines.set_setting(s, SYSTEM, "reminder.working_days_before", 5)
         deadlines.set_calendar_day(s, SYSTEM, D("2027-03-04"), False, "entered holiday")
-    statements = []
-    with world() as s:
-        event.listen(s.get_bind(), "before_cursor_execute", listener := lambda *a: statements.append(a[2]))
-        try:
-            helpers = runtime_for(s).environment.globals
-            assert helpers["setting"]("reminder.working_days_before") == 5
-            # Wednesday 2027-03-03 and one working day: not the entered Thursday but Friday the 5th
-            assert helpers["add_working_days"](local(2027, 3, 3).isoformat(), 1).startswith("2027-03-05")
-            assert helpers["setting"]("proposal.evaluation_working_days") == 20  # a default, unchanged
-        finally:
-            event.remove(s.get_bind(), "before_cursor_execute", listener)
+    with world() as s, statements_sent(s.get_bind()) as statements:
+        helpers = runtime_for(s).environment.globals
+        assert helpers["setting"]("reminder.working_days_before") == 5
+        # Wednesday 2027-03-03 and one working day: not the entered Thursday but Friday the 5th
+        assert helpers["add_working_days"](local(2027, 3, 3).isoformat(), 1).startswith("2027-03-05")
+        assert helpers["setting"]("proposal.evaluation_working_days") == 20  # a default, unchanged
     reads = [q for q in statements if "settings" in q or "calendar_days" in q]
     assert len(reads) == 1 and "settings" in reads[0] and "calendar_days" in reads[0], reads
 

@@ -4,7 +4,7 @@ prebuilt writes they share (storage.writes)."""
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import event, func, select, update
+from sqlalchemy import func, select, update
 
 from engine import clock
 from engine.errors import (
@@ -32,7 +32,7 @@ from storage.models import (
     WorkItemGroup,
 )
 from tests.conftest import fixture_bpmn
-from tests.world import act, create_people
+from tests.world import act, create_people, statements_sent
 
 
 @pytest.fixture
@@ -103,14 +103,10 @@ def test_a_start_reads_back_nothing_it_has_just_written(world):
     """The starter is answered with the case and its open tasks from what the start wrote:
     no history, timers or work items read back (a start over the API is one of the
     product's hottest writes)."""
-    statements = []
     with world.begin() as s:
         actor = actor_for(s, "clerk")
-        event.listen(s.get_bind(), "before_cursor_execute", listener := lambda *a: statements.append(a[2]))
-        try:
+        with statements_sent(s.get_bind()) as statements:
             case = cases.start_instance(s, actor, "review", {"subject": "路灯不亮"})
-        finally:
-            event.remove(s.get_bind(), "before_cursor_execute", listener)
     reads = [" ".join(q.split()) for q in statements if q.lstrip().startswith("SELECT")]
     assert not [q for q in reads if "FROM audit_log" in q or "FROM timers" in q or "FROM work_items" in q], reads
     assert [t.bpmn_id for t in case.open_tasks] == ["register"]
