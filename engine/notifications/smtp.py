@@ -22,6 +22,8 @@ from typing import Any, Protocol
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from storage.db import readers_of
+
 from .. import clock
 
 log = logging.getLogger(__name__)
@@ -106,7 +108,7 @@ def send_waiting(factory: sessionmaker[Session], settings: SmtpSettings, outboxe
     """Send what waits in ``outboxes`` (at most ``limit`` of each) over one connection;
     returns how many e-mails went out."""
     now = clock.now()
-    with factory() as session:
+    with readers_of(factory)() as session:
         waiting = [(outbox, letter) for outbox in outboxes for letter in outbox.waiting(session, now, limit)]
     if not waiting:
         return 0

@@ -37,6 +37,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from storage.db import readers_of
 from storage.enums import TimerState
 from storage.models import Timer
 
@@ -85,6 +86,7 @@ class TimerScheduler:
         mailer: Callable[[], object] | None = None,
     ):
         self.factory, self.config = factory, config or SchedulerConfig()
+        self._readers = readers_of(factory)  # the sweep only reads
         self.on_fired, self.mailer = on_fired, mailer
         self._lock = threading.Lock()
         self._scheduled: dict[int, datetime] = {}  # timer id -> wall-clock run time of its job
@@ -162,7 +164,7 @@ class TimerScheduler:
         now = clock.now()
         skew = _skew(now)
         try:
-            with self.factory() as session:
+            with self._readers() as session:
                 rows = session.execute(
                     select(Timer.id, Timer.due_at)
                     .where(Timer.state == TimerState.PENDING, Timer.due_at <= now + self.config.window)

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from storage import repositories as repo
+from storage.db import readers_of
 from storage.enums import InstanceStatus, TimerKind, TimerState
 from storage.models import ProcessInstance, Timer
 
@@ -126,7 +127,7 @@ def _fire_bpmn_timer(session: Session, timer: Timer) -> bool:
 def fire_due(session_factory: sessionmaker[Session], now: datetime | None = None, limit: int = 500) -> int:
     """Fire every timer due at ``now``, each in its own transaction; return how many fired."""
     now = now or clock.now()
-    with session_factory() as session:
+    with readers_of(session_factory)() as session:
         ids = repo.due_timer_ids(session, now, limit)
     fired = 0
     for timer_id in ids:

@@ -11,15 +11,18 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from engine import clock
 from engine.errors import Conflict
+from engine.notifications.outbox import send_outbox
+from engine.notifications.smtp import SmtpSettings
 from engine.scheduling.leadership import AlreadyRunning
-from engine.scheduling.service import SchedulerConfig, SchedulerService
+from engine.scheduling.service import SchedulerConfig, SchedulerService, TimerScheduler
 from engine.usecases import tasks
 from engine.usecases import timers as timer_usecases
 from engine.usecases.context import actor_for, processes, runtime_for
+from storage.db import READ_ONLY
 from storage.enums import TimerKind, TimerState, WorkItemState
 from storage.models import AuditEntry, ProcessInstance, Timer, WorkItem
 from tests.conftest import REPO_ROOT
@@ -239,3 +242,26 @@ def test_completing_a_task_as_its_boundary_timer_fires(world, frozen_clock):
             select(AuditEntry).where(AuditEntry.action == "timer_fired", AuditEntry.bpmn_id == "handle_timeout")
         ).all()
     assert len(fired) == outcomes.count(False)
+
+
+def test_the_sweeps_read_with_readers_not_in_a_writers_transaction(world):
+    """The timers' sweep, the firing's list of due timers and the outbox's read read with a
+    reader: a writer's session that only read ended in a ROLLBACK, at which psycopg forgets
+    every statement it prepared on the connection (and on SQLite it took the write lock to
+    read)."""
+    add_due_timers(world, 1, -1)  # due a second ago
+    writers = world.kw["bind"]
+    rollbacks: list[bool] = []  # one per rollback on the writers' engine: was it a reader's?
+
+    def rolled_back(connection) -> None:
+        rollbacks.append(bool(connection.get_execution_options().get(READ_ONLY)))
+
+    event.listen(writers, "rollback", rolled_back)
+    try:
+        TimerScheduler(world, FAST).refresh()
+        fired = timer_usecases.fire_due(world)
+        sent = send_outbox(world, SmtpSettings(host="127.0.0.1", port=1, timeout=1))
+    finally:
+        event.remove(writers, "rollback", rolled_back)
+    assert (fired, sent) == (1, 0)
+    assert False not in rollbacks, rollbacks
