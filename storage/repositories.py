@@ -105,17 +105,6 @@ def latest_definition_head(session: Session, key: str) -> DefinitionHead | None:
     return DefinitionHead(row[0], row[1], row[2], row[3], offering)
 
 
-_OFFERING = select(ProcessOffering.offered, ProcessOffering.changed_by, ProcessOffering.changed_at).where(
-    ProcessOffering.key == bindparam("key")
-)
-
-
-def offering(session: Session, key: str) -> Offering | None:
-    """Whether ``key`` is offered for new cases; None: no row, offered."""
-    row = core_execute(session, _OFFERING, {"key": key}).first()
-    return Offering(*row) if row is not None else None
-
-
 def latest_definition(session: Session, key: str) -> ProcessDefinition | None:
     return session.scalars(
         select(ProcessDefinition)

@@ -37,7 +37,7 @@ from .confidentiality import (
 )
 from .context import SYSTEM, audit, processes, runtime_for
 from .labels import element_names, field_labels, people_names, value_labels
-from .offering import refuse_if_stopped, require_offered, stopped_keys
+from .offering import refuse_if_stopped, stopped_keys
 from .option_lists import choices, option_sources
 from .persist import create_case, sync_subscriptions
 from .results import InstanceDetail, StartedCase, TaskSummary
@@ -59,6 +59,19 @@ def startable_definitions(session: Session, actor: Actor) -> list[ProcessDefinit
     ]
 
 
+def _startable(session: Session, actor: Actor, key: str) -> tuple[DefinitionHead, ParsedProcess]:
+    """The latest version of ``key`` and its parsed process, if ``actor`` may start it and a
+    designer has not stopped offering it (the version and its offering read in one statement)."""
+    definition = repo.latest_definition_head(session, key)
+    if definition is None:
+        raise NotFound(f"no process {key!r} is deployed")
+    process = processes.get_by_id(session, definition.id)
+    if not access.may_start(actor, process.starter_groups):
+        raise NotAllowed(f"{actor.username} may not start {key!r}")
+    refuse_if_stopped(key, definition.offering)
+    return definition, process
+
+
 def start_instance(
     session: Session,
     actor: Actor,
@@ -70,13 +83,7 @@ def start_instance(
     validate: bool = True,
 ) -> StartedCase:
     """Start the latest version of ``key`` with the start form's data."""
-    definition = repo.latest_definition_head(session, key)
-    if definition is None:
-        raise NotFound(f"no process {key!r} is deployed")
-    process = processes.get_by_id(session, definition.id)
-    if not access.may_start(actor, process.starter_groups):
-        raise NotAllowed(f"{actor.username} may not start {key!r}")
-    refuse_if_stopped(key, definition.offering)
+    definition, process = _startable(session, actor, key)
     if validate:
         data = process.start_form.validate(data, option_sources(session, process.start_form))
     runtime = runtime_for(session)
@@ -347,22 +354,15 @@ def case_page(session: Session, actor: Actor, instance_id: int) -> CasePage:
 
 
 def start_options(session: Session, actor: Actor) -> list[StartOption]:
-    return [_option(d) for d in startable_definitions(session, actor)]
+    return [_option(d, processes.get(d)) for d in startable_definitions(session, actor)]
 
 
 def start_option(session: Session, actor: Actor, key: str) -> StartOption:
-    definition = repo.latest_definition(session, key)
-    if definition is None:
-        raise NotFound(f"no process {key!r} is deployed")
-    if not access.may_start(actor, processes.get(definition).starter_groups):
-        raise NotAllowed(f"{actor.username} may not start {key!r}")
-    require_offered(session, key)
-    option = _option(definition)
+    option = _option(*_startable(session, actor, key))
     return dataclasses.replace(option, choices=choices(session, option.form))
 
 
-def _option(definition: ProcessDefinition) -> StartOption:
-    process = processes.get(definition)
+def _option(definition: ProcessDefinition | DefinitionHead, process: ParsedProcess) -> StartOption:
     start = process.tasks.get(process.start_event_id)
     return StartOption(
         definition.key,

@@ -19,11 +19,6 @@ def stopped_keys(session: Session) -> frozenset[str]:
     return frozenset(session.scalars(select(ProcessOffering.key).where(ProcessOffering.offered.is_(False))))
 
 
-def require_offered(session: Session, key: str) -> None:
-    """Refuse a new case of a process a designer stopped offering."""
-    refuse_if_stopped(key, repo.offering(session, key))
-
-
 def refuse_if_stopped(key: str, offering: repo.Offering | None) -> None:
     """Refuse a new case of ``key`` if ``offering`` (as read) says it is not offered."""
     if offering is not None and not offering.offered:
