@@ -23,6 +23,7 @@ from sqlalchemy.orm import sessionmaker
 
 from engine.usecases import cases, definitions, people
 from engine.usecases.context import SYSTEM, actor_for
+from storage.db import READ_ONLY
 from web import database
 
 REPO_ROOT = Path(__file__).parent.parent
@@ -108,6 +109,23 @@ def statements_sent(bind: Engine) -> Iterator[list[str]]:
         yield sent
     finally:
         event.remove(bind, "before_cursor_execute", record)
+
+
+@contextmanager
+def rollbacks_on(bind: Engine) -> Iterator[list[bool]]:
+    """One entry per transaction rolled back on ``bind`` within the block: was it a reader's
+    (``storage.db.READ_ONLY``)? A writer's ROLLBACK takes SQLite's write lock for nothing and
+    makes psycopg forget the statements it prepared on the connection."""
+    rolled_back: list[bool] = []
+
+    def record(connection: Any) -> None:
+        rolled_back.append(bool(connection.get_execution_options().get(READ_ONLY)))
+
+    event.listen(bind, "rollback", record)
+    try:
+        yield rolled_back
+    finally:
+        event.remove(bind, "rollback", record)
 
 
 def create_people(target: Target, *usernames: str, emails: Mapping[str, str] | None = None) -> None:

@@ -11,7 +11,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from engine import clock
 from engine.errors import Conflict
@@ -22,11 +22,10 @@ from engine.scheduling.service import SchedulerConfig, SchedulerService, TimerSc
 from engine.usecases import tasks
 from engine.usecases import timers as timer_usecases
 from engine.usecases.context import actor_for, processes, runtime_for
-from storage.db import READ_ONLY
 from storage.enums import TimerKind, TimerState, WorkItemState
 from storage.models import AuditEntry, ProcessInstance, Timer, WorkItem
 from tests.conftest import REPO_ROOT
-from tests.world import create_people
+from tests.world import create_people, rollbacks_on
 
 from .scheduler_helpers import (
     deploy,
@@ -250,18 +249,9 @@ def test_the_sweeps_read_with_readers_not_in_a_writers_transaction(world):
     every statement it prepared on the connection (and on SQLite it took the write lock to
     read)."""
     add_due_timers(world, 1, -1)  # due a second ago
-    writers = world.kw["bind"]
-    rollbacks: list[bool] = []  # one per rollback on the writers' engine: was it a reader's?
-
-    def rolled_back(connection) -> None:
-        rollbacks.append(bool(connection.get_execution_options().get(READ_ONLY)))
-
-    event.listen(writers, "rollback", rolled_back)
-    try:
+    with rollbacks_on(world.kw["bind"]) as rollbacks:  # the writers' engine
         TimerScheduler(world, FAST).refresh()
         fired = timer_usecases.fire_due(world)
         sent = send_outbox(world, SmtpSettings(host="127.0.0.1", port=1, timeout=1))
-    finally:
-        event.remove(writers, "rollback", rolled_back)
     assert (fired, sent) == (1, 0)
     assert False not in rollbacks, rollbacks

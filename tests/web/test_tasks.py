@@ -5,13 +5,10 @@ from __future__ import annotations
 
 import re
 
-from sqlalchemy import event
-
 from engine.usecases import attachments, tasks
-from storage.db import READ_ONLY
 from tests.web.conftest import text_of
 from tests.web.test_inbox import rows, to_reply
-from tests.world import act, start_petition, start_review
+from tests.world import act, rollbacks_on, start_petition, start_review
 from web import database
 
 
@@ -192,16 +189,8 @@ def test_a_submitted_form_is_read_by_a_reader_not_a_writers_transaction(app, as_
     after it ran unprepared)."""
     case = start_review(app, "office1")
     client = as_user("office1")
-    rollbacks: list[bool] = []  # one per rollback on the writers' engine: was it a reader's?
-
-    def rolled_back(connection) -> None:
-        rollbacks.append(bool(connection.get_execution_options().get(READ_ONLY)))
-
-    event.listen(database.engine(app), "rollback", rolled_back)
-    try:
+    with rollbacks_on(database.engine(app)) as rollbacks:  # the writers' engine
         done = client.post(f"/tasks/{case.task_id}", data={"action": "complete", "lead_unit": "finance"})
         started = client.post("/start/review", data={"subject": "路灯不亮"})
-    finally:
-        event.remove(database.engine(app), "rollback", rolled_back)
     assert done.status_code == 302 and started.status_code == 302
     assert False not in rollbacks, rollbacks
