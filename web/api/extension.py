@@ -97,7 +97,8 @@ class CongressApi(Api):
     shared_document = False  # this app's document was built by an earlier app
 
     def _init_spec(self, **kwargs: Any) -> None:
-        document = _documents.get(_document_key(self._app))
+        self.document_key = _document_key(self._app)
+        document = _documents.get(self.document_key)
         if document is None:
             super()._init_spec(**kwargs)
             return
@@ -132,5 +133,5 @@ def register(app: Flask) -> None:
     for module in RESOURCES:
         api.register_blueprint(module.bp)
     if not api.shared_document:  # complete only now: an app whose making failed leaves none
-        _documents[_document_key(app)] = _Document(api.spec, api.flask_plugin, api.ma_plugin)
+        _documents[api.document_key] = _Document(api.spec, api.flask_plugin, api.ma_plugin)
     app.extensions["congressflow.api"] = api
