@@ -2,9 +2,11 @@
 connection and token, complete the tasks of their own cases as fast as they can for a fixed
 time; completions per second, latency percentiles, errors, and where the CPU went.
 
-Each client owns its cases (cloned at a given history before the trial starts), completes
-``per_case`` tasks of one (the next task comes back in the completion's answer) and moves
-on to the next, so no two clients ever touch the same case. Only requests that start after
+The cases are cloned at a given history before the trial starts and wait in one queue: a
+client takes the next, completes ``per_case`` tasks of it (the next task comes back in the
+completion's answer) and takes another, so no two clients ever touch the same case, and a
+client that its server answers faster than the others (gunicorn's workers hold the
+keep-alive connections unevenly) takes more cases instead of running out of its own. Only requests that start after
 the warm-up and end before the deadline count.
 
 409 Conflict is the product's answer to a lost race (it is meant to be retried): it is
@@ -19,6 +21,7 @@ import math
 import os
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,6 +36,7 @@ from storage.enums import WorkItemState
 from storage.models import WorkItem
 
 RETRIES = 3
+LEAD_SECONDS = 0.5  # the clients start this long before the warm-up: they run from then to the deadline
 MAX_RATE = 600.0  # completions/s the whole server might reach: cases are made for that much
 MAX_RATE_PER_CLIENT = 500.0  # one client waits for each answer (2 ms; a single client did 205/s at history 0)
 
@@ -106,11 +110,13 @@ class Trial:
         self.factory, self.server, self.new_client, self.data = factory, server, new_client, data
         self.seconds, self.warmup_seconds, self.per_case = seconds, warmup_seconds, per_case
 
-    def _cases(self, clients: int, template_id: int) -> list[list[tuple[int, str, str]]]:
-        """Each client's cases: (case id, its ready task, the task's element)."""
-        rate = min(MAX_RATE / clients, MAX_RATE_PER_CLIENT)
-        per_client = math.ceil(rate * (self.seconds + self.warmup_seconds) / self.per_case) + 2
-        clones = Cloner(self.factory, template_id).clone(per_client * clients, fresh_json=True)
+    def _cases(self, clients: int, template_id: int) -> deque[tuple[int, str, str]]:
+        """The trial's cases, for as long as its clients run: (case id, its ready task, the
+        task's element)."""
+        rate = min(MAX_RATE, MAX_RATE_PER_CLIENT * clients)
+        window = LEAD_SECONDS + self.warmup_seconds + self.seconds
+        count = math.ceil(rate * window / self.per_case) + 2 * clients
+        clones = Cloner(self.factory, template_id).clone(count, fresh_json=True)
         ready: dict[int, tuple[str, str]] = {}
         with self.factory() as s:
             for start in range(0, len(clones), 5_000):
@@ -121,12 +127,15 @@ class Trial:
                     )
                 )
                 ready |= {row.instance_id: (row.task_id, row.bpmn_id) for row in rows}
-        todo = [(i, *ready[i]) for i in clones]
-        return [todo[n::clients] for n in range(clients)]
+        return deque((i, *ready[i]) for i in clones)
 
-    def _client(self, client: Completer, todo: list[tuple[int, str, str]], deadline: float, out: ClientRun) -> None:
-        for instance_id, first_task, first_element in todo:
-            task_id, element = first_task, first_element
+    def _client(self, client: Completer, cases: deque[tuple[int, str, str]], deadline: float, out: ClientRun) -> None:
+        while True:
+            try:
+                instance_id, task_id, element = cases.popleft()  # atomic: each case goes to one client
+            except IndexError:
+                out.ran_out = True
+                return
             done, conflicts = 0, 0
             while done < self.per_case:
                 if time.perf_counter() >= deadline:
@@ -146,7 +155,6 @@ class Trial:
                 if not following:
                     break
                 task_id, element = following[0]["task_id"], following[0]["bpmn_id"]
-        out.ran_out = True
 
     def _postgres_sessions(self) -> int:
         """Connections ever opened to this database (PostgreSQL's own count; 0 elsewhere):
@@ -165,13 +173,13 @@ class Trial:
             return list(s.scalars(text(query)))
 
     def run(self, clients: int, template_id: int) -> dict[str, Any]:
-        todo = self._cases(clients, template_id)
-        log(f"throughput: {clients} clients, {sum(map(len, todo))} cases, {self.seconds} s")
+        cases = self._cases(clients, template_id)
+        log(f"throughput: {clients} clients, {len(cases)} cases, {self.seconds} s")
         runs = [ClientRun() for _ in range(clients)]
-        start = time.perf_counter() + 0.5
+        start = time.perf_counter() + LEAD_SECONDS
         measured_from, deadline = start + self.warmup_seconds, start + self.warmup_seconds + self.seconds
         threads = [
-            threading.Thread(target=self._client, args=(self.new_client(n + 1), todo[n], deadline, runs[n]))
+            threading.Thread(target=self._client, args=(self.new_client(n + 1), cases, deadline, runs[n]))
             for n in range(clients)
         ]
         load_at_start = [round(v, 2) for v in os.getloadavg()]
