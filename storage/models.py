@@ -266,10 +266,10 @@ class WorkItem(Base):
     __tablename__ = "work_items"
     __table_args__ = (
         UniqueConstraint("instance_id", "task_id"),
-        Index("ix_work_items_state_assignee_due", "state", "assignee", "due_at"),
-        Index("ix_work_items_state_due", "state", "due_at"),
-        # The inbox reads only the ready items (a few percent of all rows), from these two
-        # partial indexes: in inbox order, and by id (covering on PostgreSQL).
+        # Every query by state asks for the ready items (a few percent of all rows), so
+        # only they are indexed by it: in inbox order, by id and by case (covering on
+        # PostgreSQL), and by holder. A completed or cancelled item leaves them all, and
+        # its row costs no entry in any of them.
         Index(
             "ix_work_items_ready_due",
             "due_at",
@@ -289,6 +289,15 @@ class WorkItem(Base):
             "ix_work_items_ready_instance",
             "instance_id",
             postgresql_include=["id", "due_at", "assignee"],
+            postgresql_where=text("state = 'ready'"),
+            sqlite_where=text("state = 'ready'"),
+        ),
+        Index(
+            "ix_work_items_ready_assignee",
+            "assignee",
+            "due_at",
+            "id",
+            postgresql_include=["instance_id"],
             postgresql_where=text("state = 'ready'"),
             sqlite_where=text("state = 'ready'"),
         ),
@@ -354,17 +363,30 @@ class Timer(Base):
 
     __tablename__ = "timers"
     __table_args__ = (
-        Index("ix_timers_state_due", "state", "due_at"),
         UniqueConstraint("instance_id", "task_id", "kind"),
-        # A case's pending timers (what saving it reconciles): without it SQLite reads them
-        # through ix_timers_state_due, every pending timer of every case.
+        # Every query by state asks for the pending timers, so only they are indexed by it:
+        # by due time (the scheduler's window and sweep), by case (what saving a case
+        # reconciles) and by process version (a new version's timer start events). A
+        # timer that fired or was cancelled leaves all three.
+        Index(
+            "ix_timers_pending_due",
+            "due_at",
+            "id",
+            postgresql_where=text("state = 'pending'"),
+            sqlite_where=text("state = 'pending'"),
+        ),
         Index(
             "ix_timers_pending_instance",
             "instance_id",
             postgresql_where=text("state = 'pending'"),
             sqlite_where=text("state = 'pending'"),
         ),
-        Index("ix_timers_definition_state", "definition_id", "state"),
+        Index(
+            "ix_timers_pending_definition",
+            "definition_id",
+            postgresql_where=text("state = 'pending'"),
+            sqlite_where=text("state = 'pending'"),
+        ),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[TimerKind] = mapped_column(_enum(TimerKind))

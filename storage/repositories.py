@@ -46,6 +46,14 @@ from .models import (
     WorkItemGroup,
 )
 
+# Written out, not bound: a plan prepared for any state could not use the partial indexes
+# of the ready items, the running cases and the pending timers (ix_work_items_ready_*,
+# ix_work_item_groups_ready, ix_process_instances_running, ix_timers_pending_*), and only
+# those index the state (a state's other values are history, which no query looks up by it).
+READY: ColumnElement[str] = literal_column(f"'{WorkItemState.READY.value}'")
+RUNNING: ColumnElement[str] = literal_column(f"'{InstanceStatus.RUNNING.value}'")
+PENDING: ColumnElement[str] = literal_column(f"'{TimerState.PENDING.value}'")
+
 
 # -- definitions -------------------------------------------------------------------
 def definition_by_hash(session: Session, key: str, content_hash: str) -> ProcessDefinition | None:
@@ -203,7 +211,7 @@ _OPEN_SUPERVISION = (
 _READY_ITEM_ROWS = (
     select(*_ITEM_COLUMNS, _groups.c.group, _groups.c.is_user, _OPEN_SUPERVISION)
     .outerjoin(_groups, _groups.c.work_item_id == _items.c.id)
-    .where(_items.c.instance_id == bindparam("instance_id"), _items.c.state == WorkItemState.READY)
+    .where(_items.c.instance_id == bindparam("instance_id"), _items.c.state == READY)
     .order_by(_items.c.id, _groups.c.is_user, _groups.c.group)
 )
 
@@ -238,12 +246,6 @@ class InboxFilter:
     sort: str = "due"  # a key of INBOX_ORDERS
     limit: int = 50
     offset: int = 0
-
-
-# Written out, not bound: a plan prepared for any state could not use the partial indexes
-# of the ready rows (ix_work_items_ready_*, ix_work_item_groups_ready: WHERE ready).
-READY: ColumnElement[str] = literal_column(f"'{WorkItemState.READY.value}'")
-RUNNING: ColumnElement[str] = literal_column(f"'{InstanceStatus.RUNNING.value}'")
 
 
 def _offered(username: str, groups: Iterable[str]) -> Select[int]:
@@ -394,7 +396,7 @@ class TimerRow:
 
 _PENDING_TIMERS_OF_CASE = select(
     Timer.id, Timer.kind, Timer.task_id, Timer.bpmn_id, Timer.due_at, Timer.fired_at
-).where(Timer.instance_id == bindparam("instance_id"), Timer.state == TimerState.PENDING)
+).where(Timer.instance_id == bindparam("instance_id"), Timer.state == PENDING)
 
 
 def pending_timers_of_instance(session: Session, instance_id: int) -> list[TimerRow]:
@@ -405,7 +407,7 @@ def due_timer_ids(session: Session, now: datetime, limit: int = 500) -> list[int
     return list(
         session.scalars(
             select(Timer.id)
-            .where(Timer.state == TimerState.PENDING, Timer.due_at <= now)
+            .where(Timer.state == PENDING, Timer.due_at <= now)
             .order_by(Timer.due_at, Timer.id)
             .limit(limit)
         )
@@ -414,10 +416,7 @@ def due_timer_ids(session: Session, now: datetime, limit: int = 500) -> list[int
 
 def pending_timers_until(session: Session, until: datetime, limit: int = 10_000) -> Sequence[Timer]:
     return session.scalars(
-        select(Timer)
-        .where(Timer.state == TimerState.PENDING, Timer.due_at <= until)
-        .order_by(Timer.due_at, Timer.id)
-        .limit(limit)
+        select(Timer).where(Timer.state == PENDING, Timer.due_at <= until).order_by(Timer.due_at, Timer.id).limit(limit)
     ).all()
 
 

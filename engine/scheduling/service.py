@@ -3,7 +3,7 @@
 The ``timers`` table is the only record. APScheduler (in-memory job store) is just an
 alarm clock: the scheduler keeps one date job per pending timer due within ``window``, at
 its exact due time, and re-reads that window from the table every ``refresh_interval``
-seconds (an indexed query on ``(state, due_at)``, well under a millisecond), so timers
+seconds (the pending timers' index by due time, well under a millisecond), so timers
 added or moved by any process are picked up within that interval. Each job hands its timer
 to the firing thread (:mod:`engine.scheduling.firing`), which fires it through
 :func:`engine.usecases.timers.fire_timer` in its own transaction (a savepoint within a
@@ -37,8 +37,8 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from storage import repositories as repo
 from storage.db import readers_of
-from storage.enums import TimerState
 from storage.models import Timer
 
 from .. import clock
@@ -167,7 +167,7 @@ class TimerScheduler:
             with self._readers() as session:
                 rows = session.execute(
                     select(Timer.id, Timer.due_at)
-                    .where(Timer.state == TimerState.PENDING, Timer.due_at <= now + self.config.window)
+                    .where(Timer.state == repo.PENDING, Timer.due_at <= now + self.config.window)
                     .order_by(Timer.due_at, Timer.id)
                     .limit(self.config.max_jobs)
                 ).all()

@@ -25,7 +25,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from storage import repositories as repo
-from storage.enums import InstanceStatus, TimerState, WorkItemState
+from storage.enums import InstanceStatus
 from storage.models import ProcessDefinition, ProcessInstance, Subscription, Timer, WorkItem
 
 from .. import access
@@ -251,7 +251,7 @@ def _relabel(session: Session, instance_id: int, relabels: list[migration.Relabe
             select(WorkItem).where(
                 WorkItem.instance_id == instance_id,
                 WorkItem.task_id == relabel.task_id,
-                WorkItem.state == WorkItemState.READY,
+                WorkItem.state == repo.READY,
             )
         ):
             rest = (
@@ -264,7 +264,7 @@ def _relabel(session: Session, instance_id: int, relabels: list[migration.Relabe
             session.execute(
                 update(Timer)
                 .where(Timer.instance_id == instance_id, Timer.task_id == relabel.task_id)
-                .where(Timer.state == TimerState.PENDING)
+                .where(Timer.state == repo.PENDING)
                 .values(bpmn_id=relabel.bpmn_id)
             )
             session.execute(
@@ -288,7 +288,7 @@ def _drafts(session: Session, instance_id: int) -> dict[str, dict[str, Any]]:
     """What the holders of the case's open tasks saved on their forms, by task id."""
     rows = session.execute(
         select(WorkItem.task_id, WorkItem.draft).where(
-            WorkItem.instance_id == instance_id, WorkItem.state == WorkItemState.READY, WorkItem.draft.is_not(None)
+            WorkItem.instance_id == instance_id, WorkItem.state == repo.READY, WorkItem.draft.is_not(None)
         )
     )
     return {task_id: dict(draft) for task_id, draft in rows if draft}

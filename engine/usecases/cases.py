@@ -218,7 +218,7 @@ def _detail(session: Session, actor: Actor, instance: ProcessInstance, definitio
     workflow = runtime.restore(process, instance.workflow_json)
     now = clock.now()
     items = session.scalars(
-        select(WorkItem).where(WorkItem.instance_id == instance.id, WorkItem.state == WorkItemState.READY)
+        select(WorkItem).where(WorkItem.instance_id == instance.id, WorkItem.state == repo.READY)
     ).all()
     open_tasks = [TaskSummary.of(i, instance.title, definition.key, definition.name) for i in items]
     return InstanceDetail(

@@ -24,7 +24,8 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from storage.enums import TimerKind, TimerState, WorkItemState
+from storage import repositories as repo
+from storage.enums import TimerKind
 from storage.models import CalendarDay, ProcessInstance, Setting, Timer, WorkItem
 
 from .. import access, clock
@@ -139,8 +140,8 @@ def _year_window(year: int) -> tuple[datetime, datetime]:
 
 # Due dates: a ready task's, and every other pending timer (BPMN timers, reminders, timer
 # start events); a task's own due-date timer (task_due) is its task's due date again.
-_TASKS_DUE = (WorkItem.state == WorkItemState.READY, WorkItem.due_at.is_not(None))
-_TIMERS_DUE = (Timer.state == TimerState.PENDING, Timer.kind != TimerKind.TASK_DUE)
+_TASKS_DUE = (WorkItem.state == repo.READY, WorkItem.due_at.is_not(None))
+_TIMERS_DUE = (Timer.state == repo.PENDING, Timer.kind != TimerKind.TASK_DUE)
 
 
 @dataclass(frozen=True)

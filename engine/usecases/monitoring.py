@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
-from storage.enums import WorkItemState
+from storage import repositories as repo
 from storage.models import WorkItem
 
 from .. import access, clock
@@ -48,11 +48,9 @@ def scrape(session: Session, bearer_secret: str | None, *, from_loopback: bool, 
 
 
 def work_figures(session: Session) -> WorkFigures:
-    """Open and overdue tasks, counted by one query over the ready work items (the
-    ``(state, due_at)`` index)."""
+    """Open and overdue tasks, counted by one query over the ready work items (a partial
+    index of them alone)."""
     now = clock.now()
     overdue = func.coalesce(func.sum(case((WorkItem.due_at < now, 1), else_=0)), 0)
-    row = session.execute(
-        select(func.count(), overdue).select_from(WorkItem).where(WorkItem.state == WorkItemState.READY)
-    ).one()
+    row = session.execute(select(func.count(), overdue).select_from(WorkItem).where(WorkItem.state == repo.READY)).one()
     return WorkFigures(open_tasks=int(row[0]), overdue_tasks=int(row[1]))

@@ -40,9 +40,7 @@ def schedule_start_timers(session: Session, definition: ProcessDefinition, proce
         ProcessDefinition.key == definition.key, ProcessDefinition.id != definition.id
     )
     for row in session.scalars(
-        select(Timer).where(
-            Timer.kind == TimerKind.START, Timer.state == TimerState.PENDING, Timer.definition_id.in_(older)
-        )
+        select(Timer).where(Timer.kind == TimerKind.START, Timer.state == repo.PENDING, Timer.definition_id.in_(older))
     ):
         row.state = TimerState.CANCELLED
     created = []

@@ -303,7 +303,7 @@ def board(
         .join(ProcessDefinition, ProcessDefinition.id == ProcessInstance.definition_id)
         .outerjoin(CaseFacts, CaseFacts.instance_id == ProcessInstance.id)
         .outerjoin(counts, counts.c.work_item_id == WorkItem.id)
-        .where(WorkItem.state == WorkItemState.READY, WorkItem.due_at.is_not(None), WorkItem.due_at < now + SOON)
+        .where(WorkItem.state == repo.READY, WorkItem.due_at.is_not(None), WorkItem.due_at < now + SOON)
     )
     if process_key:
         query = query.where(ProcessDefinition.key == process_key)
