@@ -108,7 +108,8 @@ def _arm_timers(dialect_insert: Any) -> Any:
 
 
 _ARM_TIMERS = {"sqlite": _arm_timers(sqlite.insert), "postgresql": _arm_timers(postgresql.insert)}
-_INSERT_AUDIT = insert(cast(Table, AuditEntry.__table__))
+# inline: no entry's id is read back (on PostgreSQL a RETURNING and its result otherwise)
+_INSERT_AUDIT = insert(cast(Table, AuditEntry.__table__)).inline()
 _facts = cast(Table, CaseFacts.__table__)
 
 

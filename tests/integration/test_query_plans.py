@@ -12,14 +12,14 @@ from typing import Any
 
 import pytest
 from psycopg.sql import Literal
-from sqlalchemy import Engine, Executable, event
+from sqlalchemy import Executable, event
 
 from engine.scheduling.service import TimerScheduler
 from engine.usecases import definitions, monitoring
 from engine.usecases.context import SYSTEM
 from storage import migrate, writes
 from storage import repositories as repo
-from storage.db import make_engine
+from storage.db import engines_of, make_engine
 from tests.conftest import FIXTURES
 from tests.world import deploy
 
@@ -131,20 +131,22 @@ STATE_READS = {
 }
 
 
-def _sent(action) -> list[tuple[str, Any]]:
-    """Every statement any engine sends within ``action`` (the readers of a SQLite file have
-    an engine of their own)."""
+def _sent(engine, action) -> list[tuple[str, Any]]:
+    """Every statement ``engine`` and its readers' engine send within ``action``."""
     sent: list[tuple[str, Any]] = []
 
     def record(_connection, _cursor, statement, parameters, _context, executemany):
         if not executemany:
             sent.append((statement, parameters))
 
-    event.listen(Engine, "before_cursor_execute", record)
+    watched = engines_of(engine)
+    for each in watched:
+        event.listen(each, "before_cursor_execute", record)
     try:
         action()
     finally:
-        event.remove(Engine, "before_cursor_execute", record)
+        for each in watched:
+            event.remove(each, "before_cursor_execute", record)
     return sent
 
 
@@ -175,7 +177,7 @@ def test_reads_by_state_use_the_partial_indexes(session_factory, name):
     engine = session_factory.kw["bind"]
     reads = [
         (statement, parameters)
-        for statement, parameters in _sent(lambda: action(session_factory))
+        for statement, parameters in _sent(engine, lambda: action(session_factory))
         if statement.lstrip().startswith("SELECT")
         and re.search(rf"\bFROM {table}\b.*\b{table}\.state\b", statement, re.S)
     ]
