@@ -48,8 +48,8 @@ from .models import (
 
 # Written out, not bound: a plan prepared for any state could not use the partial indexes
 # of the ready items, the running cases and the pending timers (ix_work_items_ready_*,
-# ix_work_item_groups_ready, ix_process_instances_running, ix_timers_pending_*), and only
-# those index the state (a state's other values are history, which no query looks up by it).
+# ix_work_item_groups_ready, ix_process_instances_running, ix_timers_pending_*). Work items
+# and timers have no other index by state: no query looks up their history by it.
 READY: ColumnElement[str] = literal_column(f"'{WorkItemState.READY.value}'")
 RUNNING: ColumnElement[str] = literal_column(f"'{InstanceStatus.RUNNING.value}'")
 PENDING: ColumnElement[str] = literal_column(f"'{TimerState.PENDING.value}'")
