@@ -157,14 +157,16 @@ def _plan_sqlite(connection, statement: str, parameters) -> list[str]:
 def _plan_postgresql(connection, statement: str, parameters: dict) -> list[str]:
     """The generic plan: what PostgreSQL runs a prepared statement with, for any values."""
     names = list(dict.fromkeys(re.findall(r"%\((\w+)\)s", statement)))
-    numbered = re.sub(r"%\((\w+)\)s", lambda m: f"${names.index(m.group(1)) + 1}", statement).replace("%%", "%")
+    # the driver still reads %% as a literal % (SQLAlchemy sends its statements through it
+    # with their parameters): the captured escapes stay, and the values are escaped alike
+    numbered = re.sub(r"%\((\w+)\)s", lambda m: f"${names.index(m.group(1)) + 1}", statement)
     driver = connection.connection.driver_connection
-    values = ", ".join(Literal(parameters[name]).as_string(driver) for name in names)
+    values = ", ".join(Literal(parameters[name]).as_string(driver) for name in names).replace("%", "%%")
     connection.exec_driver_sql("SET LOCAL plan_cache_mode = force_generic_plan")
     connection.exec_driver_sql("SET LOCAL enable_seqscan = off")  # the plan, whatever the tables hold now
     connection.exec_driver_sql(f"PREPARE state_read AS {numbered}")
     try:
-        rows = connection.exec_driver_sql(f"EXPLAIN EXECUTE state_read({values})".replace("%", "%%"))
+        rows = connection.exec_driver_sql(f"EXPLAIN EXECUTE state_read({values})")
         return [row[0] for row in rows]
     finally:
         connection.exec_driver_sql("DEALLOCATE state_read")
