@@ -6,8 +6,8 @@ The cases are cloned at a given history before the trial starts and wait in one 
 client takes the next, completes ``per_case`` tasks of it (the next task comes back in the
 completion's answer) and takes another, so no two clients ever touch the same case, and a
 client that its server answers faster than the others (gunicorn's workers hold the
-keep-alive connections unevenly) takes more cases instead of running out of its own. Only requests that start after
-the warm-up and end before the deadline count.
+keep-alive connections unevenly) takes more cases instead of running out of its own. Only
+requests that start after the warm-up and end before the deadline count.
 
 409 Conflict is the product's answer to a lost race (it is meant to be retried): it is
 retried on the same task up to ``RETRIES`` times and counted apart (``conflicts_409``); a
