@@ -33,6 +33,7 @@ from .models import (
     WorkItem,
     WorkItemGroup,
 )
+from .prepared import Prepared
 from .repositories import ItemRow, TimerRow
 
 # the mapped classes' tables (typed as FromClause by SQLAlchemy; they are Tables)
@@ -41,7 +42,7 @@ _items = cast(Table, WorkItem.__table__)
 _timers = cast(Table, Timer.__table__)
 
 # The bound names differ from the column names: Core reserves those for the SET clause.
-_UPDATE_CASE = (
+_UPDATE_CASE = Prepared(
     update(_cases)
     .where(_cases.c.id == bindparam("case_id"), _cases.c.revision == bindparam("read_revision"))
     .values(
@@ -53,12 +54,12 @@ _UPDATE_CASE = (
         ended_at=bindparam("ended_at"),
     )
 )
-_CLOSE_ITEM = (
+_CLOSE_ITEM = Prepared(
     update(_items)
     .where(_items.c.id == bindparam("item_id"))
     .values(state=bindparam("state"), completed_at=bindparam("completed_at"))
 )
-_COMPLETE_ITEM = (
+_COMPLETE_ITEM = Prepared(
     update(_items)
     .where(_items.c.id == bindparam("item_id"))
     .values(
@@ -69,7 +70,7 @@ _COMPLETE_ITEM = (
         draft=None,
     )
 )
-_INSERT_ITEM = insert(_items).returning(_items.c.id)
+_INSERT_ITEM = Prepared(insert(_items).returning(_items.c.id))
 _NEW_ITEM_FIELDS = (
     "instance_id",
     "task_id",
@@ -82,8 +83,8 @@ _NEW_ITEM_FIELDS = (
     "created_at",
     "claimed_at",
 )
-_INSERT_GROUPS = insert(cast(Table, WorkItemGroup.__table__))
-_UPDATE_TIMER = (
+_INSERT_GROUPS = Prepared(insert(cast(Table, WorkItemGroup.__table__)))
+_UPDATE_TIMER = Prepared(
     update(_timers)
     .where(_timers.c.id == bindparam("timer_id"))
     .values(due_at=bindparam("due_at"), state=bindparam("state"), fired_at=bindparam("fired_at"))
@@ -107,9 +108,9 @@ def _arm_timers(dialect_insert: Any) -> Any:
     )
 
 
-_ARM_TIMERS = {"sqlite": _arm_timers(sqlite.insert), "postgresql": _arm_timers(postgresql.insert)}
+_ARM_TIMERS = {"sqlite": Prepared(_arm_timers(sqlite.insert)), "postgresql": Prepared(_arm_timers(postgresql.insert))}
 # inline: no entry's id is read back (on PostgreSQL a RETURNING and its result otherwise)
-_INSERT_AUDIT = insert(cast(Table, AuditEntry.__table__)).inline()
+_INSERT_AUDIT = Prepared(insert(cast(Table, AuditEntry.__table__)).inline())
 _facts = cast(Table, CaseFacts.__table__)
 
 
@@ -122,14 +123,18 @@ def _upsert_facts(dialect_insert: Any) -> Any:
     )
 
 
-_UPSERT_FACTS = {"sqlite": _upsert_facts(sqlite.insert), "postgresql": _upsert_facts(postgresql.insert)}
+_UPSERT_FACTS = {
+    "sqlite": Prepared(_upsert_facts(sqlite.insert)),
+    "postgresql": Prepared(_upsert_facts(postgresql.insert)),
+}
 FACT_COLUMNS = tuple(c.name for c in _facts.c)
 
 
 def write_case_facts(session: Session, rows: Sequence[dict[str, Any]]) -> None:
     """Write the facts of cases (every column of ``case_facts`` in each row)."""
     if rows:
-        session.connection().execute(_UPSERT_FACTS[session.get_bind().dialect.name], list(rows))
+        connection = session.connection()
+        _UPSERT_FACTS[connection.dialect.name].execute(connection, list(rows))
 
 
 _item_facts = cast(Table, CaseItemFacts.__table__)
@@ -167,8 +172,9 @@ def update_case(session: Session, case: ProcessInstance, **values: Any) -> bool:
     """Write the case's workflow and status if its revision is still the one read; then
     ``case`` shows the new revision. False if someone else wrote it meanwhile."""
     new_revision = case.revision + 1
-    result = session.connection().execute(
-        _UPDATE_CASE, {"case_id": case.id, "read_revision": case.revision, "new_revision": new_revision, **values}
+    result = _UPDATE_CASE.execute(
+        session.connection(),
+        {"case_id": case.id, "read_revision": case.revision, "new_revision": new_revision, **values},
     )
     if result.rowcount != 1:
         return False
@@ -193,8 +199,8 @@ def _expire_loaded(session: Session, model: type, row_id: int) -> None:
 
 def complete_item(session: Session, item: ItemRow, by: str, at: datetime) -> None:
     assignee = item.assignee or by
-    session.connection().execute(
-        _COMPLETE_ITEM, {"item_id": item.id, "completed_at": at, "completed_by": by, "assignee": assignee}
+    _COMPLETE_ITEM.execute(
+        session.connection(), {"item_id": item.id, "completed_at": at, "completed_by": by, "assignee": assignee}
     )
     _item_written(session, item, state=WorkItemState.COMPLETED, completed_at=at, completed_by=by, assignee=assignee)
 
@@ -202,7 +208,7 @@ def complete_item(session: Session, item: ItemRow, by: str, at: datetime) -> Non
 def close_items(session: Session, items: Sequence[ItemRow], state: WorkItemState, at: datetime) -> None:
     if not items:
         return
-    session.connection().execute(_CLOSE_ITEM, [{"item_id": i.id, "state": state, "completed_at": at} for i in items])
+    _CLOSE_ITEM.execute(session.connection(), [{"item_id": i.id, "state": state, "completed_at": at} for i in items])
     for item in items:
         _item_written(session, item, state=state, completed_at=at)
 
@@ -211,11 +217,11 @@ def insert_item(session: Session, item: ItemRow, due_rule: dict[str, Any] | None
     """A new work item and who may claim it, with how its due date was counted; ``item.id``
     is set."""
     values = {**{f: getattr(item, f) for f in _NEW_ITEM_FIELDS}, "due_rule": due_rule}
-    item.id = session.connection().execute(_INSERT_ITEM, values).scalar_one()
+    item.id = _INSERT_ITEM.execute(session.connection(), values).scalar_one()
     groups = [(name, False) for name in item.candidate_groups] + [(name, True) for name in item.candidate_users]
     if groups:
-        session.connection().execute(
-            _INSERT_GROUPS,
+        _INSERT_GROUPS.execute(
+            session.connection(),
             [{"work_item_id": item.id, "group": name, "is_user": is_user, "ready": True} for name, is_user in groups],
         )
 
@@ -225,7 +231,7 @@ def update_timers(session: Session, changes: Sequence[tuple[TimerRow, dict[str, 
     for one of them is expired: its next read sees what was written."""
     if not changes:
         return
-    session.connection().execute(_UPDATE_TIMER, [{"timer_id": t.id, **values} for t, values in changes])
+    _UPDATE_TIMER.execute(session.connection(), [{"timer_id": t.id, **values} for t, values in changes])
     for timer, _values in changes:
         _expire_loaded(session, Timer, timer.id)
 
@@ -257,7 +263,7 @@ def arm_timers(session: Session, rows: Sequence[dict[str, Any]]) -> None:
             f"arming timers needs INSERT ... ON CONFLICT as SQLite and PostgreSQL have it; "
             f"the database is {connection.dialect.name}"
         )
-    connection.execute(statement, [{**r, "state": TimerState.PENDING} for r in rows])
+    statement.execute(connection, [{**r, "state": TimerState.PENDING} for r in rows])
     keys = {(r["instance_id"], r["task_id"], r["kind"]) for r in rows}
     for obj in list(session.identity_map.values()):
         if isinstance(obj, Timer):
@@ -267,7 +273,7 @@ def arm_timers(session: Session, rows: Sequence[dict[str, Any]]) -> None:
 
 
 def insert_audit(session: Session, values: dict[str, Any]) -> None:
-    session.connection().execute(_INSERT_AUDIT, values)
+    _INSERT_AUDIT.execute(session.connection(), values)
 
 
 _supervisions = cast(Table, Supervision.__table__)

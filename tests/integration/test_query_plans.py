@@ -37,7 +37,7 @@ HOT_STATEMENTS = {
         "sqlite_autoindex_process_definitions_1",
     ),
     "write the case": (
-        writes._UPDATE_CASE,
+        writes._UPDATE_CASE.statement,
         {
             "case_id": 1,
             "read_revision": 1,
@@ -51,12 +51,12 @@ HOT_STATEMENTS = {
         "INTEGER PRIMARY KEY",
     ),
     "complete an item": (
-        writes._COMPLETE_ITEM,
+        writes._COMPLETE_ITEM.statement,
         {"item_id": 1, "completed_at": None, "completed_by": "x", "assignee": "x"},
         "INTEGER PRIMARY KEY",
     ),
     "move a timer": (
-        writes._UPDATE_TIMER,
+        writes._UPDATE_TIMER.statement,
         {"timer_id": 1, "due_at": None, "state": "pending", "fired_at": None},
         "INTEGER PRIMARY KEY",
     ),

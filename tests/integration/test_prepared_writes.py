@@ -1,0 +1,163 @@
+"""The writes a completion sends as prepared SQL text (storage/prepared.py) store exactly
+what SQLAlchemy's Core stores for the same statements and values, on both databases."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, timezone
+from typing import Any
+
+import pytest
+from sqlalchemy import Table, select
+from sqlalchemy.orm import Session
+
+from storage import repositories as repo
+from storage import writes
+from storage.enums import InstanceStatus, TimerKind, TimerState, WorkItemState
+from storage.models import AuditEntry, CaseFacts, ProcessInstance, Timer, WorkItem, WorkItemGroup
+from storage.prepared import Prepared
+from tests.world import build_world, start_review
+
+TABLES = [ProcessInstance, WorkItem, WorkItemGroup, Timer, AuditEntry, CaseFacts]
+BEIJING = timezone(timedelta(hours=8))
+AT = datetime(2026, 12, 4, 9, 30, 15, 123456, tzinfo=BEIJING)
+LATER = datetime(2027, 1, 8, 17, 0, tzinfo=UTC)
+
+
+def every_write(session: Session, case_id: int) -> None:
+    """Each prepared write of storage/writes.py once, with values of every kind they take
+    (aware datetimes, enums, JSON, booleans, None, Chinese text), on the case ``case_id``."""
+    writes.insert_audit(
+        session,
+        {
+            "at": AT,
+            "actor": "clerk",
+            "action": "complete",
+            "instance_id": case_id,
+            "task_id": "t-1",
+            "bpmn_id": "register",
+            "data": {"意见": "同意", "pages": 2, "ok": True, "none": None},
+        },
+    )
+    (item,) = repo.ready_item_rows(session, case_id)
+    writes.complete_item(session, item, "clerk", AT)
+    new = repo.ItemRow(
+        id=0,
+        instance_id=case_id,
+        task_id="t-2",
+        bpmn_id="reply",
+        name="答复",
+        lane=None,
+        assignee=None,
+        due_at=LATER,
+        state=WorkItemState.READY,
+        created_at=AT,
+        candidate_groups=["office", "finance"],
+        candidate_users=["clerk"],
+    )
+    writes.insert_item(session, new, due_rule={"rule": "working_days", "days": 15})
+    assert new.id > 0
+    timer = {"instance_id": case_id, "bpmn_id": "reply_due", "kind": TimerKind.BPMN, "due_at": LATER}
+    writes.arm_timers(session, [{**timer, "task_id": "t-2"}, {**timer, "task_id": "t-3", "kind": TimerKind.REMINDER}])
+    writes.arm_timers(session, [{**timer, "task_id": "t-2", "due_at": LATER + timedelta(days=1)}])  # moved: updated
+    pending = {t.task_id: t for t in repo.pending_timers_of_instance(session, case_id)}
+    writes.update_timers(session, [(pending["t-3"], {"due_at": AT, "state": TimerState.FIRED, "fired_at": AT})])
+    writes.close_items(session, [new], WorkItemState.CANCELLED, AT)
+    case = session.get(ProcessInstance, case_id)
+    assert case is not None
+    assert writes.update_case(
+        session,
+        case,
+        workflow_json='{"任务": []}',
+        serializer_version="9",
+        updated_at=AT,
+        status=InstanceStatus.COMPLETED,
+        ended_at=AT,
+    )
+    facts = dict(session.execute(select(CaseFacts.__table__).where(CaseFacts.instance_id == case_id)).one()._mapping)
+    writes.write_case_facts(session, [{**facts, "status": "completed", "ended_at": AT, "unit": "财政所"}])
+
+
+def stored(session: Session) -> dict[str, list[dict[str, Any]]]:
+    """Every row of the tables written, read back through the models' types; the ids a
+    sequence hands out (not rolled back on PostgreSQL) are left out."""
+    out = {}
+    for model in TABLES:
+        table: Table = model.__table__  # type: ignore[assignment]
+        columns = [c for c in table.c if c.name not in ("id", "work_item_id")]
+        out[table.name] = sorted((dict(row._mapping) for row in session.execute(select(*columns))), key=repr)
+    return out
+
+
+@pytest.fixture
+def case_id(session_factory) -> int:
+    build_world(session_factory, "clerk")
+    return start_review(session_factory, "clerk").id
+
+
+def test_prepared_writes_store_what_core_stores(session_factory, case_id, monkeypatch):
+    with session_factory() as session:
+        before = stored(session)
+    with session_factory() as session:
+        every_write(session, case_id)
+        session.flush()
+        prepared = stored(session)
+        session.rollback()
+    used = [p for p in vars(writes).values() if isinstance(p, Prepared)] + [
+        *writes._ARM_TIMERS.values(),
+        *writes._UPSERT_FACTS.values(),
+    ]
+    dialect = session_factory.kw["bind"].dialect.name
+    # the text was used, not Core's fallback, for every statement the dialect runs
+    ran = [p for p in used if any(key[0] == dialect for key in p._compiled)]
+    assert len(ran) == 9
+    assert all(compiled is not None for p in ran for compiled in p._compiled.values())
+
+    monkeypatch.setattr(
+        Prepared, "execute", lambda self, connection, params: connection.execute(self.statement, params)
+    )
+    with session_factory() as session:
+        every_write(session, case_id)
+        session.flush()
+        core = stored(session)
+        session.rollback()
+
+    assert prepared == core
+    changed = {name for name in before if before[name] != prepared[name]}
+    assert changed == {"process_instances", "work_items", "work_item_groups", "timers", "audit_log", "case_facts"}
+    # read back through the models' types, what was meant
+    (entry,) = [row for row in prepared["audit_log"] if row["task_id"] == "t-1"]
+    assert entry["data"] == {"意见": "同意", "pages": 2, "ok": True, "none": None}
+    assert entry["at"] == datetime(2026, 12, 4, 1, 30, 15, 123456, tzinfo=UTC)
+    timers = {row["task_id"]: row for row in prepared["timers"] if row["task_id"] in ("t-2", "t-3")}
+    assert timers["t-2"]["due_at"] == datetime(2027, 1, 9, 17, 0, tzinfo=UTC)
+    assert timers["t-2"]["state"] == TimerState.PENDING
+    assert timers["t-3"]["state"] == TimerState.FIRED
+    assert timers["t-3"]["kind"] == TimerKind.REMINDER
+    (item,) = [row for row in prepared["work_items"] if row["task_id"] == "t-2"]
+    assert item["state"] == WorkItemState.CANCELLED
+    assert item["due_rule"] == {"rule": "working_days", "days": 15}
+    groups = {(g["group"], g["is_user"]) for g in prepared["work_item_groups"]} - {
+        (g["group"], g["is_user"]) for g in before["work_item_groups"]
+    }
+    assert groups == {("clerk", True), ("finance", False)}  # the office's was there already
+
+
+def test_a_statement_the_text_cannot_carry_runs_through_core(session_factory, case_id):
+    """An expanding IN (its list's length is known only when it runs) is left to Core."""
+    from sqlalchemy import bindparam, delete
+
+    statement = Prepared(
+        delete(Timer.__table__).where(Timer.__table__.c.instance_id.in_(bindparam("ids", expanding=True)))
+    )
+    with session_factory() as session:
+        result = statement.execute(session.connection(), {"ids": [case_id, case_id + 1000]})
+        assert result.rowcount >= 0
+        assert list(statement._compiled.values()) == [None]
+        session.rollback()
+
+
+def test_a_missing_value_is_refused_by_name(session_factory, case_id):
+    from sqlalchemy import exc
+
+    with session_factory() as session, pytest.raises(exc.InvalidRequestError, match="'item_id'"):
+        writes._COMPLETE_ITEM.execute(session.connection(), {"completed_at": AT, "completed_by": "x", "assignee": "x"})
