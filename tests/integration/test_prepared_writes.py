@@ -57,10 +57,26 @@ def every_write(session: Session, case_id: int) -> None:
     writes.insert_item(session, new, due_rule={"rule": "working_days", "days": 15})
     assert new.id > 0
     timer = {"instance_id": case_id, "bpmn_id": "reply_due", "kind": TimerKind.BPMN, "due_at": LATER}
-    writes.arm_timers(session, [{**timer, "task_id": "t-2"}, {**timer, "task_id": "t-3", "kind": TimerKind.REMINDER}])
+    writes.arm_timers(
+        session,
+        [
+            {**timer, "task_id": "t-2"},
+            {**timer, "task_id": "t-3", "kind": TimerKind.REMINDER},
+            {**timer, "task_id": "t-4", "kind": TimerKind.TASK_DUE},
+            {**timer, "task_id": "t-5"},
+        ],
+    )
     writes.arm_timers(session, [{**timer, "task_id": "t-2", "due_at": LATER + timedelta(days=1)}])  # moved: updated
     pending = {t.task_id: t for t in repo.pending_timers_of_instance(session, case_id)}
-    writes.update_timers(session, [(pending["t-3"], {"due_at": AT, "state": TimerState.FIRED, "fired_at": AT})])
+    cancelled = {"state": TimerState.CANCELLED, "due_at": LATER, "fired_at": None}
+    writes.update_timers(
+        session,
+        [
+            (pending["t-3"], {"due_at": AT, "state": TimerState.FIRED, "fired_at": AT}),
+            (pending["t-4"], cancelled),
+            (pending["t-5"], cancelled),
+        ],
+    )
     writes.close_items(session, [new], WorkItemState.CANCELLED, AT)
     case = session.get(ProcessInstance, case_id)
     assert case is not None
@@ -102,15 +118,24 @@ def test_prepared_writes_store_what_core_stores(session_factory, case_id, monkey
         session.flush()
         prepared = stored(session)
         session.rollback()
-    used = [p for p in vars(writes).values() if isinstance(p, Prepared)] + [
-        *writes._ARM_TIMERS.values(),
-        *writes._UPSERT_FACTS.values(),
-    ]
     dialect = session_factory.kw["bind"].dialect.name
-    # the text was used, not Core's fallback, for every statement the dialect runs
-    ran = [p for p in used if any(key[0] == dialect for key in p._compiled)]
-    assert len(ran) == 9
-    assert all(compiled is not None for p in ran for compiled in p._compiled.values())
+    named = {name: p for name, p in vars(writes).items() if isinstance(p, Prepared)}
+    named |= {"_ARM_TIMERS": writes._ARM_TIMERS[dialect], "_UPSERT_FACTS": writes._UPSERT_FACTS[dialect]}
+    assert sorted(named) == [
+        "_ARM_TIMERS",
+        "_CLOSE_ITEM",
+        "_COMPLETE_ITEM",
+        "_INSERT_AUDIT",
+        "_INSERT_GROUPS",
+        "_INSERT_ITEM",
+        "_UPDATE_CASE",
+        "_UPDATE_TIMER",
+        "_UPSERT_FACTS",
+    ]
+    for name, statement in named.items():  # each ran as its text, never through Core's fallback
+        compiled = [c for key, c in statement._compiled.items() if key[0] == dialect]
+        assert compiled, f"{name} did not run"
+        assert None not in compiled, f"{name} ran through Core"
 
     monkeypatch.setattr(
         Prepared, "execute", lambda self, connection, params: connection.execute(self.statement, params)
@@ -128,11 +153,14 @@ def test_prepared_writes_store_what_core_stores(session_factory, case_id, monkey
     (entry,) = [row for row in prepared["audit_log"] if row["task_id"] == "t-1"]
     assert entry["data"] == {"意见": "同意", "pages": 2, "ok": True, "none": None}
     assert entry["at"] == datetime(2026, 12, 4, 1, 30, 15, 123456, tzinfo=UTC)
-    timers = {row["task_id"]: row for row in prepared["timers"] if row["task_id"] in ("t-2", "t-3")}
+    timers = {row["task_id"]: row for row in prepared["timers"] if row["task_id"].startswith("t-")}
     assert timers["t-2"]["due_at"] == datetime(2027, 1, 9, 17, 0, tzinfo=UTC)
     assert timers["t-2"]["state"] == TimerState.PENDING
     assert timers["t-3"]["state"] == TimerState.FIRED
     assert timers["t-3"]["kind"] == TimerKind.REMINDER
+    assert timers["t-3"]["due_at"] == AT
+    assert (timers["t-4"]["state"], timers["t-4"]["kind"]) == (TimerState.CANCELLED, TimerKind.TASK_DUE)
+    assert (timers["t-5"]["state"], timers["t-5"]["due_at"]) == (TimerState.CANCELLED, LATER)
     (item,) = [row for row in prepared["work_items"] if row["task_id"] == "t-2"]
     assert item["state"] == WorkItemState.CANCELLED
     assert item["due_rule"] == {"rule": "working_days", "days": 15}
