@@ -64,23 +64,25 @@ class _Compiled:
 
 class Prepared:
     """``statement`` (an INSERT, UPDATE or DELETE built once with bound parameters), run
-        as SQL text compiled for the connection's dialect. A statement this cannot run
-        faithfully (expanding ``IN``, values computed at execution: Python-side column defaults,
-    callables) runs through Core."""
+    as SQL text compiled for the connection's dialect and driver. A statement this cannot
+    run faithfully (an expanding ``IN``, values computed at execution: Python-side column
+    defaults, callables) runs through Core."""
 
     def __init__(self, statement: UpdateBase):
         self.statement = statement
-        self._compiled: dict[tuple[str, tuple[str, ...]], _Compiled | None] = {}
+        self._compiled: dict[tuple[str, str, str, tuple[str, ...]], _Compiled | None] = {}
 
     def execute(self, connection: Connection, params: Params | Sequence[Params]) -> CursorResult[Any]:
         """``params``: one mapping, or several for an executemany (all with the same keys)."""
         rows = [params] if isinstance(params, Mapping) else list(params)
         keys = tuple(rows[0]) if rows else ()
-        cache_key = (connection.dialect.name, keys)
+        dialect = connection.dialect
+        # the paramstyle is the driver's (and configurable): the text differs with it
+        cache_key = (dialect.name, dialect.driver, dialect.paramstyle, keys)
         try:
             compiled = self._compiled[cache_key]
         except KeyError:
-            compiled = self._compiled[cache_key] = _compile(self.statement, connection.dialect, keys)
+            compiled = self._compiled[cache_key] = _compile(self.statement, dialect, keys)
         if compiled is None:
             return connection.execute(self.statement, params)
         if isinstance(params, Mapping):
