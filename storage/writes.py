@@ -238,7 +238,7 @@ def update_timers(session: Session, changes: Sequence[tuple[TimerRow, dict[str, 
         _expire_loaded(session, Timer, timer.id)
 
 
-_INSERT_CASE = insert(_cases).returning(_cases.c.id)
+_INSERT_CASE = Prepared(insert(_cases).returning(_cases.c.id))
 _CASE_COLUMNS = tuple(c.key for c in _cases.c if c.key != "id")
 
 
@@ -246,7 +246,7 @@ def insert_case(session: Session, case: ProcessInstance) -> None:
     """A new case, written as it stands (revision 1), with one statement instead of the
     unit of work's; ``case`` then belongs to the session as if it had been read."""
     values = {name: getattr(case, name) for name in _CASE_COLUMNS} | {"revision": 1}
-    case.id = session.connection().execute(_INSERT_CASE, values).scalar_one()
+    case.id = _INSERT_CASE.execute(session.connection(), values).scalar_one()
     make_transient_to_detached(case)
     written(case, **values)  # every column loaded, the ones left unset too: none is read again
     session.add(case)

@@ -89,6 +89,20 @@ def every_write(session: Session, case_id: int) -> None:
         status=InstanceStatus.COMPLETED,
         ended_at=AT,
     )
+    copy = ProcessInstance(
+        definition_id=case.definition_id,
+        business_key="2026-001",
+        title="关于修缮村道的意见（复制）",
+        status=InstanceStatus.RUNNING,
+        workflow_json="{}",
+        serializer_version="9",
+        started_by="clerk",
+        starter_unit="office",
+        started_at=AT,
+        updated_at=AT,
+    )
+    writes.insert_case(session, copy)
+    assert copy.id > case_id
     facts = dict(session.execute(select(CaseFacts.__table__).where(CaseFacts.instance_id == case_id)).one()._mapping)
     writes.write_case_facts(session, [{**facts, "status": "completed", "ended_at": AT, "unit": "财政所"}])
 
@@ -126,6 +140,7 @@ def test_prepared_writes_store_what_core_stores(session_factory, case_id, monkey
         "_CLOSE_ITEM",
         "_COMPLETE_ITEM",
         "_INSERT_AUDIT",
+        "_INSERT_CASE",
         "_INSERT_GROUPS",
         "_INSERT_ITEM",
         "_UPDATE_CASE",
@@ -161,6 +176,10 @@ def test_prepared_writes_store_what_core_stores(session_factory, case_id, monkey
     assert timers["t-3"]["due_at"] == AT
     assert (timers["t-4"]["state"], timers["t-4"]["kind"]) == (TimerState.CANCELLED, TimerKind.TASK_DUE)
     assert (timers["t-5"]["state"], timers["t-5"]["due_at"]) == (TimerState.CANCELLED, LATER)
+    (copy,) = [row for row in prepared["process_instances"] if row["business_key"] == "2026-001"]
+    assert (copy["status"], copy["revision"], copy["ended_at"]) == (InstanceStatus.RUNNING, 1, None)
+    assert copy["started_at"] == datetime(2026, 12, 4, 1, 30, 15, 123456, tzinfo=UTC)
+    assert copy["title"] == "关于修缮村道的意见（复制）"
     (item,) = [row for row in prepared["work_items"] if row["task_id"] == "t-2"]
     assert item["state"] == WorkItemState.CANCELLED
     assert item["due_rule"] == {"rule": "working_days", "days": 15}
