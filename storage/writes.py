@@ -5,10 +5,10 @@ timers, an audit entry). Through the ORM's unit of work each costs 250-400 µs o
 here, against ~50 µs in SQLite itself; a prebuilt Core statement executed on the session's
 connection skips building the statement, its cache key and the flush bookkeeping, and the
 hottest are run as their compiled SQL text (``storage.prepared``), which also skips Core's
-per-execution parameter handling. Work
-items travel as plain rows (``repositories.ItemRow``); ORM objects the session already
-holds are told what was written (``written``) or expired, so the identity map stays true
-to the database for the rest of the transaction.
+per-execution parameter handling. Work items travel as plain rows
+(``repositories.ItemRow``); ORM objects the session already holds are told what was
+written (``written``) or expired, so the identity map stays true to the database for the
+rest of the transaction.
 """
 
 from __future__ import annotations
