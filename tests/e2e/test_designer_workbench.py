@@ -335,3 +335,44 @@ def test_the_panel_offers_what_the_engine_runs_with_date_suggestions(app, live_s
     saved = act(app, "designer", drafts.get_draft, draft.id).xml
     assert 'camunda:type="external"' in saved and 'camunda:topic="post_letters"' in saved
     assert problems == []
+
+
+def test_a_check_answered_after_a_later_change_is_not_taken_for_the_current_one(app, live_server, browser):
+    """The engine's check of the diagram before a change may answer after it (a slow
+    server): the list then still waits for the check of the diagram as it is now."""
+    deploy(app, REPO_ROOT / "bpmn" / "proposal.bpmn")
+    page, problems = sign_in(browser, live_server, "designer")
+    page.goto(f"{live_server}/designer/")
+    page.locator('#definitions tr[data-key="proposal"] a.button').click()
+    page.wait_for_selector("#modeler[data-ready=true]")
+    settled(page)
+    held: list = []
+
+    def hold(route) -> None:  # every check waits until released
+        held.append(route)
+
+    page.route("**/api/v1/designer/check", hold)
+
+    # change A: a task renamed; its check goes out and is held
+    page.click('#modeler g.djs-element[data-element-id="Task_Classify"]')
+    open_group(page, "general")
+    page.locator("#properties #bio-properties-panel-name").fill("整理分类并交办主办单位")
+    page.locator("#properties #bio-properties-panel-name").press("Tab")
+    while not held:
+        page.wait_for_timeout(50)
+    # change B: the 议案 branch loses its condition, while A's check is still out
+    click_connection(page, BRANCH)
+    open_group(page, "CamundaPlatform__Condition")
+    page.select_option("#properties #bio-properties-panel-conditionType", "")
+    with page.expect_response("**/api/v1/designer/check"):
+        held.pop(0).continue_()  # A's answer arrives now: sound, but for the diagram before B
+    while not held:  # B's check goes out (and is held) well after A's answer was taken in
+        page.wait_for_timeout(50)
+    assert page.locator("#modeler").get_attribute("data-checked") == "false"
+
+    held.pop(0).continue_()
+    page.unroute("**/api/v1/designer/check", hold)
+    settled(page)  # B's own check
+    texts = " ".join(page.locator(f'#lint-list li[data-element="{BRANCH}"]').all_inner_texts())
+    assert "网关「Gateway_Kind」的分支没有条件" in texts
+    assert problems == []

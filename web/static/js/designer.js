@@ -191,6 +191,8 @@
   var timer = null;
   function checkSoon() {
     box.dataset.checked = 'false';
+    // a check still on its way answers for the diagram before this change: not current
+    checking += 1;
     window.clearTimeout(timer);
     timer = window.setTimeout(function () { current().then(checkOnServer); }, CHECK_DELAY_MS);
   }
