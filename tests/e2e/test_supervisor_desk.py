@@ -228,3 +228,29 @@ def test_the_board_refreshes_its_rows_every_minute(app, live_server, browser):
         "督办 1", timeout=5_000
     )
     assert problems == []
+
+
+def test_a_supervision_form_opened_while_the_rows_are_on_their_way_is_kept(app, live_server, browser):
+    overdue_case(app)
+    page, problems = sign_in(browser, live_server, "supervisor")
+    page.clock.install()
+    page.goto(f"{live_server}/board/")
+    held: list = []
+
+    def hold(route) -> None:  # the rows' refresh waits until released
+        held.append(route)
+
+    page.route("**/board/?partial=1*", hold)
+    page.clock.run_for(61_000)
+    while not held:
+        page.wait_for_timeout(50)
+    row = page.locator("#board tbody tr", has_text=REVIEW_SUBJECT)
+    row.locator("details.supervise summary").click()  # the supervisor starts a 督办 meanwhile
+    page.locator("#board details.supervise[open] textarea").first.fill(OPINION)
+    with page.expect_response("**/board/?partial=1*"):
+        held.pop(0).continue_()
+    page.unroute("**/board/?partial=1*", hold)
+    page.wait_for_timeout(500)  # the page has taken the rows in (or, rightly, left them)
+    assert page.locator("#board details.supervise[open]").count() == 1  # the 督办 form, as it was
+    assert page.locator("#board details.supervise[open] textarea").first.input_value() == OPINION
+    assert problems == []

@@ -8,6 +8,7 @@
     if (table.querySelector('details[open]')) { return; }
     fetch(table.dataset.refresh, {credentials: 'same-origin'})
       .then(function (r) { return r.ok ? r.text() : null; })
-      .then(function (html) { if (html) { table.tBodies[0].outerHTML = html; } });
+      // opened while the rows were on their way: kept too
+      .then(function (html) { if (html && !table.querySelector('details[open]')) { table.tBodies[0].outerHTML = html; } });
   }, 60000);
 })();
