@@ -1,5 +1,6 @@
-"""The writes a completion sends as prepared SQL text (storage/prepared.py) store exactly
-what SQLAlchemy's Core stores for the same statements and values, on both databases."""
+"""The writes a start or a completion sends as prepared SQL text (storage/prepared.py)
+store exactly what SQLAlchemy's Core stores for the same statements and values, on both
+databases."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 import pytest
-from sqlalchemy import Table, select
+from sqlalchemy import Table, bindparam, delete, exc, select
 from sqlalchemy.orm import Session
 
 from storage import repositories as repo
@@ -191,8 +192,6 @@ def test_prepared_writes_store_what_core_stores(session_factory, case_id, monkey
 
 def test_a_statement_the_text_cannot_carry_runs_through_core(session_factory, case_id):
     """An expanding IN (its list's length is known only when it runs) is left to Core."""
-    from sqlalchemy import bindparam, delete
-
     statement = Prepared(
         delete(Timer.__table__).where(Timer.__table__.c.instance_id.in_(bindparam("ids", expanding=True)))
     )
@@ -204,7 +203,5 @@ def test_a_statement_the_text_cannot_carry_runs_through_core(session_factory, ca
 
 
 def test_a_missing_value_is_refused_by_name(session_factory, case_id):
-    from sqlalchemy import exc
-
     with session_factory() as session, pytest.raises(exc.InvalidRequestError, match="'item_id'"):
         writes._COMPLETE_ITEM.execute(session.connection(), {"completed_at": AT, "completed_by": "x", "assignee": "x"})
