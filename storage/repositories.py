@@ -403,21 +403,20 @@ def pending_timers_of_instance(session: Session, instance_id: int) -> list[Timer
     return [TimerRow(*row) for row in core_execute(session, _PENDING_TIMERS_OF_CASE, {"instance_id": instance_id})]
 
 
-def due_timer_ids(session: Session, now: datetime, limit: int = 500) -> list[int]:
-    return list(
-        session.scalars(
-            select(Timer.id)
-            .where(Timer.state == PENDING, Timer.due_at <= now)
-            .order_by(Timer.due_at, Timer.id)
-            .limit(limit)
-        )
+def pending_timers_due_by(session: Session, until: datetime, limit: int) -> list[tuple[int, datetime]]:
+    """(id, due time) of the pending timers due by ``until``, the earliest first: the
+    scheduler's window and its sweep for what is due."""
+    query = (
+        select(Timer.id, Timer.due_at)
+        .where(Timer.state == PENDING, Timer.due_at <= until)
+        .order_by(Timer.due_at, Timer.id)
+        .limit(limit)
     )
+    return [(timer_id, due_at) for timer_id, due_at in session.execute(query)]
 
 
-def pending_timers_until(session: Session, until: datetime, limit: int = 10_000) -> Sequence[Timer]:
-    return session.scalars(
-        select(Timer).where(Timer.state == PENDING, Timer.due_at <= until).order_by(Timer.due_at, Timer.id).limit(limit)
-    ).all()
+def due_timer_ids(session: Session, now: datetime, limit: int = 500) -> list[int]:
+    return [timer_id for timer_id, _due_at in pending_timers_due_by(session, now, limit)]
 
 
 def timer_for_update(session: Session, timer_id: int) -> Timer | None:

@@ -34,12 +34,10 @@ from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.jobstores.base import JobLookupError
 from apscheduler.jobstores.memory import MemoryJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
-from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from storage import repositories as repo
 from storage.db import readers_of
-from storage.models import Timer
 
 from .. import clock
 from ..usecases import observers
@@ -165,12 +163,7 @@ class TimerScheduler:
         skew = _skew(now)
         try:
             with self._readers() as session:
-                rows = session.execute(
-                    select(Timer.id, Timer.due_at)
-                    .where(Timer.state == repo.PENDING, Timer.due_at <= now + self.config.window)
-                    .order_by(Timer.due_at, Timer.id)
-                    .limit(self.config.max_jobs)
-                ).all()
+                rows = repo.pending_timers_due_by(session, now + self.config.window, self.config.max_jobs)
         except Exception:
             log.exception("could not read the timers table; trying again in %ss", self.config.refresh_interval)
             return 0

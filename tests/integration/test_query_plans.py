@@ -119,7 +119,6 @@ def _reading(read):
 STATE_READS = {
     "the scheduler's window": (lambda factory: TimerScheduler(factory).refresh(), "timers"),
     "the due timers": (_reading(lambda s: repo.due_timer_ids(s, NOW)), "timers"),
-    "the timers due until": (_reading(lambda s: repo.pending_timers_until(s, NOW)), "timers"),
     "a case's pending timers": (_reading(lambda s: repo.pending_timers_of_instance(s, 1)), "timers"),
     "a new version's start timers": (_deploy_again, "timers"),
     "open and overdue tasks": (_reading(monitoring.work_figures), "work_items"),
