@@ -35,6 +35,16 @@ from .enums import (
     WorkItemState,
 )
 
+# The rows the partial indexes hold: what every query by state asks for.
+_READY_ITEMS = f"state = '{WorkItemState.READY.value}'"
+_PENDING_TIMERS = f"state = '{TimerState.PENDING.value}'"
+_RUNNING_CASES = f"status = '{InstanceStatus.RUNNING.value}'"
+
+
+def _only(condition: str) -> dict[str, Any]:
+    """A partial index's condition, the same on both databases: ``Index(..., **_only(...))``."""
+    return {"postgresql_where": text(condition), "sqlite_where": text(condition)}
+
 
 def _enum(enum_cls: type) -> Enum:
     return Enum(
@@ -128,8 +138,7 @@ class ProcessInstance(Base):
             "definition_id",
             "id",
             postgresql_include=["title"],
-            postgresql_where=text("status = 'running'"),
-            sqlite_where=text("status = 'running'"),
+            **_only(_RUNNING_CASES),
         ),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -275,22 +284,19 @@ class WorkItem(Base):
             "due_at",
             "id",
             postgresql_include=["assignee", "instance_id"],
-            postgresql_where=text("state = 'ready'"),
-            sqlite_where=text("state = 'ready'"),
+            **_only(_READY_ITEMS),
         ),
         Index(
             "ix_work_items_ready_id",
             "id",
             postgresql_include=["assignee", "due_at", "instance_id"],
-            postgresql_where=text("state = 'ready'"),
-            sqlite_where=text("state = 'ready'"),
+            **_only(_READY_ITEMS),
         ),
         Index(
             "ix_work_items_ready_instance",
             "instance_id",
             postgresql_include=["id", "due_at", "assignee"],
-            postgresql_where=text("state = 'ready'"),
-            sqlite_where=text("state = 'ready'"),
+            **_only(_READY_ITEMS),
         ),
         Index(
             "ix_work_items_ready_assignee",
@@ -298,8 +304,7 @@ class WorkItem(Base):
             "due_at",
             "id",
             postgresql_include=["instance_id"],
-            postgresql_where=text("state = 'ready'"),
-            sqlite_where=text("state = 'ready'"),
+            **_only(_READY_ITEMS),
         ),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -372,20 +377,17 @@ class Timer(Base):
             "ix_timers_pending_due",
             "due_at",
             "id",
-            postgresql_where=text("state = 'pending'"),
-            sqlite_where=text("state = 'pending'"),
+            **_only(_PENDING_TIMERS),
         ),
         Index(
             "ix_timers_pending_instance",
             "instance_id",
-            postgresql_where=text("state = 'pending'"),
-            sqlite_where=text("state = 'pending'"),
+            **_only(_PENDING_TIMERS),
         ),
         Index(
             "ix_timers_pending_definition",
             "definition_id",
-            postgresql_where=text("state = 'pending'"),
-            sqlite_where=text("state = 'pending'"),
+            **_only(_PENDING_TIMERS),
         ),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
