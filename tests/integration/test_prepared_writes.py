@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 import pytest
-from sqlalchemy import Table, bindparam, delete, exc, select
+from sqlalchemy import Table, bindparam, delete, exc, func, select
 from sqlalchemy.orm import Session
 
 from storage import repositories as repo
@@ -195,9 +195,23 @@ def test_a_statement_the_text_cannot_carry_runs_through_core(session_factory, ca
     statement = Prepared(
         delete(Timer.__table__).where(Timer.__table__.c.instance_id.in_(bindparam("ids", expanding=True)))
     )
+    timers_of_case = select(func.count()).select_from(Timer).where(Timer.instance_id == case_id)
     with session_factory() as session:
+        session.add(
+            Timer(
+                kind=TimerKind.BPMN,
+                instance_id=case_id,
+                task_id="t-9",
+                bpmn_id="b",
+                due_at=LATER,
+                state=TimerState.PENDING,
+            )
+        )
+        session.flush()
+        stored_before = session.scalar(timers_of_case)
         result = statement.execute(session.connection(), {"ids": [case_id, case_id + 1000]})
-        assert result.rowcount >= 0
+        assert result.rowcount == stored_before >= 1
+        assert session.scalar(timers_of_case) == 0
         assert list(statement._compiled.values()) == [None]
         session.rollback()
 
