@@ -14,6 +14,7 @@ from engine.usecases import cases, drafts
 from storage import repositories as repo
 from storage.models import ProcessInstance
 from tests.conftest import REPO_ROOT
+from tests.e2e.held_requests import HeldRequests
 from tests.e2e.test_officer_flow import sign_in
 from tests.world import act, deploy
 from web import database
@@ -346,32 +347,25 @@ def test_a_check_answered_after_a_later_change_is_not_taken_for_the_current_one(
     page.locator('#definitions tr[data-key="proposal"] a.button').click()
     page.wait_for_selector("#modeler[data-ready=true]")
     settled(page)
-    held: list = []
-
-    def hold(route) -> None:  # every check waits until released
-        held.append(route)
-
-    page.route("**/api/v1/designer/check", hold)
+    checks = HeldRequests(page, "**/api/v1/designer/check")
 
     # change A: a task renamed; its check goes out and is held
     page.click('#modeler g.djs-element[data-element-id="Task_Classify"]')
     open_group(page, "general")
     page.locator("#properties #bio-properties-panel-name").fill("整理分类并交办主办单位")
     page.locator("#properties #bio-properties-panel-name").press("Tab")
-    while not held:
-        page.wait_for_timeout(50)
+    check_a = checks.next()
     # change B: the 议案 branch loses its condition, while A's check is still out
     click_connection(page, BRANCH)
     open_group(page, "CamundaPlatform__Condition")
     page.select_option("#properties #bio-properties-panel-conditionType", "")
     with page.expect_response("**/api/v1/designer/check"):
-        held.pop(0).continue_()  # A's answer arrives now: sound, but for the diagram before B
-    while not held:  # B's check goes out (and is held) well after A's answer was taken in
-        page.wait_for_timeout(50)
+        check_a.continue_()  # A's answer arrives now: sound, but for the diagram before B
+    check_b = checks.next()  # B's check goes out well after A's answer was taken in
     assert page.locator("#modeler").get_attribute("data-checked") == "false"
 
-    held.pop(0).continue_()
-    page.unroute("**/api/v1/designer/check", hold)
+    check_b.continue_()
+    checks.stop()
     settled(page)  # B's own check
     texts = " ".join(page.locator(f'#lint-list li[data-element="{BRANCH}"]').all_inner_texts())
     assert "网关「Gateway_Kind」的分支没有条件" in texts

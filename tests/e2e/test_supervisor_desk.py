@@ -19,6 +19,7 @@ from playwright.sync_api import expect
 from engine import clock
 from engine.usecases import cases, supervision, tasks
 from tests.conftest import REPO_ROOT
+from tests.e2e.held_requests import HeldRequests
 from tests.e2e.test_officer_flow import sign_in
 from tests.integration.test_statistics import seed
 from tests.world import REVIEW_SUBJECT, act, deploy, start_review
@@ -235,21 +236,15 @@ def test_a_supervision_form_opened_while_the_rows_are_on_their_way_is_kept(app, 
     page, problems = sign_in(browser, live_server, "supervisor")
     page.clock.install()
     page.goto(f"{live_server}/board/")
-    held: list = []
-
-    def hold(route) -> None:  # the rows' refresh waits until released
-        held.append(route)
-
-    page.route("**/board/?partial=1*", hold)
+    refreshes = HeldRequests(page, "**/board/?partial=1*")
     page.clock.run_for(61_000)
-    while not held:
-        page.wait_for_timeout(50)
+    refresh = refreshes.next()
     row = page.locator("#board tbody tr", has_text=REVIEW_SUBJECT)
     row.locator("details.supervise summary").click()  # the supervisor starts a 督办 meanwhile
     page.locator("#board details.supervise[open] textarea").first.fill(OPINION)
     with page.expect_response("**/board/?partial=1*"):
-        held.pop(0).continue_()
-    page.unroute("**/board/?partial=1*", hold)
+        refresh.continue_()
+    refreshes.stop()
     page.wait_for_timeout(500)  # the page has taken the rows in (or, rightly, left them)
     assert page.locator("#board details.supervise[open]").count() == 1  # the 督办 form, as it was
     assert page.locator("#board details.supervise[open] textarea").first.input_value() == OPINION
