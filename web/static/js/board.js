@@ -3,12 +3,13 @@
 (function () {
   var table = document.getElementById('board');
   if (!table) { return; }
+  // a 督办 form being filled in is not thrown away: asked before fetching, and again when
+  // the rows arrive (it may have been opened meanwhile)
+  function formOpen() { return table.querySelector('details[open]') !== null; }
   setInterval(function () {
-    // a 督办 form being filled in is not thrown away
-    if (table.querySelector('details[open]')) { return; }
+    if (formOpen()) { return; }
     fetch(table.dataset.refresh, {credentials: 'same-origin'})
       .then(function (r) { return r.ok ? r.text() : null; })
-      // opened while the rows were on their way: kept too
-      .then(function (html) { if (html && !table.querySelector('details[open]')) { table.tBodies[0].outerHTML = html; } });
+      .then(function (html) { if (html && !formOpen()) { table.tBodies[0].outerHTML = html; } });
   }, 60000);
 })();
