@@ -85,3 +85,11 @@ def test_departments(as_user):
     html = text_of(c.get("/admin/departments"))
     assert 'data-code="water"' in html and "水利站" in html and "财政所（新）" in html
     assert c.post("/admin/departments", data={"code": "水利", "name": ""}).status_code == 422
+
+
+def test_user_list_in_english_joins_roles_with_commas(as_user):
+    c = as_user("admin")
+    c.get("/lang/en")
+    html = text_of(c.get("/admin/users"))
+    chair_row = html.split('data-user="chair"')[1].split("</tr>")[0]
+    assert "<td>Chair / vice-chair, Officer</td>" in chair_row
