@@ -49,6 +49,7 @@ class InboxPage:
     processes: list[tuple[str, str]] = field(default_factory=list)  # (key, name)
     units: list[tuple[str, str]] = field(default_factory=list)  # (group, name)
     department_names: dict[str, str] = field(default_factory=dict)  # code → name, for display
+    people: dict[str, str] = field(default_factory=dict)  # the rows' assignees → their names, for display
     supervised: dict[str, int] = field(default_factory=dict)  # task id → unanswered 督办 on it (the badge)
 
 
@@ -105,6 +106,7 @@ def inbox_page(session: Session, actor: Actor, q: InboxQuery) -> InboxPage:
         processes=[(d.key, d.name) for d in repo.latest_definitions(session)],
         units=units,
         department_names=departments,
+        people=repo.display_names(session, {row.assignee for row in rows if row.assignee}),
         supervised=supervised,
     )
 

@@ -242,7 +242,9 @@ class BoardRow:
     process_key: str
     process_name: str
     unit: str | None  # the case's handling unit (case facts), else the task's first group
-    holder: str  # the assignee, or the groups offered the task
+    assignee: str | None
+    groups: tuple[str, ...]  # the units (candidate groups) offered it
+    holders: tuple[str, ...]  # who holds it, by name: the assignee's, else the units offered it
     due_at: datetime
     days_overdue: int  # the day past the deadline it is: 1 on the first day after it; 0 when not yet due
     overdue: bool
@@ -320,6 +322,8 @@ def board(
             .order_by(WorkItemGroup.work_item_id, WorkItemGroup.group)
         ):
             groups.setdefault(item_id, []).append(group)
+    people = repo.display_names(session, {r.assignee for r in found if r.assignee})
+    units = repo.department_choices(session) if groups else {}
     rows = []
     for item_id, task_id, task_name, instance_id, assignee, due_at, title, key, name, fact_unit, total, open_ in found:
         offered = groups.get(item_id, [])
@@ -336,7 +340,9 @@ def board(
                 process_key=key,
                 process_name=name,
                 unit=row_unit,
-                holder=assignee or "、".join(offered),
+                assignee=assignee,
+                groups=tuple(offered),
+                holders=(people.get(assignee, assignee),) if assignee else tuple(units.get(g, g) for g in offered),
                 due_at=due_at,
                 days_overdue=(now - due_at).days + 1 if overdue else 0,
                 overdue=overdue,

@@ -14,6 +14,12 @@ def test_issue_a_supervision_and_see_it_on_the_board(world):
     [row] = board["rows"]
     assert (row["task_id"], row["unit"], row["overdue"], row["days_overdue"]) == (case["reply"], "finance", True, 1)
     assert board["per_unit"] == {"finance": [1, 0]}
+    assert (row["holder"], row["assignee"], row["candidate_groups"], row["holders"]) == (
+        "finance",
+        None,
+        ["finance"],
+        ["财政所"],
+    )
 
     issued = world.as_("supervisor").post(
         f"/instances/{case['case']}/supervisions",

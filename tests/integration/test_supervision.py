@@ -40,11 +40,13 @@ def test_the_board_lists_due_soon_and_overdue_tasks_by_unit(world):
     clock.advance(timedelta(days=13))  # 2026-12-20 09:00: due in less than three days
     board = act(factory, "boss", supervision.board)
     [row] = board.rows
-    assert (row.instance_id, row.task_name, row.unit, row.holder, row.overdue) == (
+    assert (row.instance_id, row.task_name, row.unit, row.assignee, row.groups, row.holders, row.overdue) == (
         case_id,
         "答复",
         "finance",
-        "finance",
+        None,
+        ("finance",),
+        ("财政所",),
         False,
     )
     assert row.due_at == REPLY_DUE and board.per_unit == {"finance": (0, 1)}

@@ -55,6 +55,24 @@ def test_a_supervision_without_an_opinion_is_said_not_stored(app, as_user):
     assert "未办结的督办" in text_of(response) and "没有未办结的督办" in text_of(client.get("/board/"))
 
 
+def test_the_board_and_the_inbox_name_who_holds_each_task(app, as_user):
+    overdue_case(app)
+    client = as_user("supervisor")
+
+    def holder_on_board() -> str:
+        return text_of(client.get("/board/")).split('<td class="holder">', 1)[1].split("</td>", 1)[0]
+
+    def holder_in_download() -> str:
+        return list(load_workbook(io.BytesIO(client.get("/board/export.xlsx").data)).active.values)[1][4]
+
+    assert holder_on_board() == holder_in_download() == "财政所"  # offered to the unit: its name, not its code
+    task_id = text_of(client.get("/board/")).split('<tr class="overdue" data-task-id="', 1)[1].split('"', 1)[0]
+    act(app, "finance1", tasks.claim, task_id)
+    assert holder_on_board() == holder_in_download() == "finance1 同志"  # claimed: the person's name
+    inbox_row = text_of(client.get("/?tab=all")).split(f'data-task-id="{task_id}"', 1)[1].split("</tr>", 1)[0]
+    assert "<td>finance1 同志</td>" in inbox_row
+
+
 def test_the_board_downloads_and_is_closed_to_officers(app, as_user):
     overdue_case(app)
     client = as_user("supervisor")

@@ -584,12 +584,22 @@ class BoardRowSchema(ma.Schema):
     process_key = fields.String()
     process_name = fields.String()
     unit = fields.String(allow_none=True)
-    holder = fields.String()
+    holder = fields.Method(
+        "_holder", metadata={"description": "the assignee's user name, else the units' codes joined by 、"}
+    )
+    assignee = fields.String(allow_none=True)
+    candidate_groups = fields.List(fields.String(), attribute="groups")
+    holders = fields.List(
+        fields.String(), metadata={"description": "who holds it, by name: the assignee's, else the units'"}
+    )
     due_at = fields.AwareDateTime()
     days_overdue = fields.Integer()
     overdue = fields.Boolean()
     supervisions = fields.Integer()
     open_supervisions = fields.Integer()
+
+    def _holder(self, row) -> str:
+        return row.assignee or "、".join(row.groups)
 
 
 class BoardSchema(ma.Schema):

@@ -52,7 +52,7 @@ def export(fmt: str):
             r.case_title,
             r.process_name,
             units.get(r.unit or "", r.unit or ""),
-            r.holder,
+            _("、").join(r.holders),
             due(r.due_at),
             r.days_overdue,
             r.supervisions,
