@@ -317,13 +317,14 @@ def case_page(session: Session, actor: Actor, instance_id: int) -> CasePage:
     steps = case_steps(session, instance_id, clock.now())
     caller, called = calls.links_of(session, instance, lambda other: may_see_case(session, actor, other))
     hidden = hidden_fields(session, actor, instance.definition_id)
+    comments, attachments = list_comments(session, actor, instance_id), list_attachments(session, actor, instance_id)
     return CasePage(
         detail=detail,
         labels=field_labels(process),
         hidden=hidden,
         element_names=element_names(process),
-        comments=list_comments(session, actor, instance_id),
-        attachments=list_attachments(session, actor, instance_id),
+        comments=comments,
+        attachments=attachments,
         department_names=repo.department_choices(session),
         can_cancel=instance.status.value == "running" and access.may_cancel(actor, instance.starter_unit),
         notes_confidential=notes_confidential_by_default(session, instance.definition_id),
@@ -339,6 +340,8 @@ def case_page(session: Session, actor: Actor, instance_id: int) -> CasePage:
                 *(t.assignee or "" for t in detail.open_tasks),
                 *(step.done_by or "" for step in steps),
                 *(holder for step in steps for holder in step.holders),
+                *(c.author for c in comments),
+                *(a.uploaded_by for a in attachments),
             ],
         ),
         can_supervise=instance.status.value == "running" and actor.can(access.Permission.SUPERVISE),

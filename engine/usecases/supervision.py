@@ -10,7 +10,7 @@ date passes first, otherwise *open*."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 
@@ -258,6 +258,7 @@ class Board:
     per_unit: dict[str, tuple[int, int]]  # unit → (overdue, due soon)
     open_supervisions: list[SupervisionView]
     now: datetime
+    people: dict[str, str] = field(default_factory=dict)  # who issued the open 督办 → their names
 
 
 SORTS = ("due", "unit", "process", "supervisions")
@@ -371,7 +372,7 @@ def board(
         .limit(200)
     ).all()
     views = [_view_of(row, title, task_name, task_id, now) for row, title, task_name, task_id in open_rows]
-    return Board(rows, per_unit, views, now)
+    return Board(rows, per_unit, views, now, repo.display_names(session, {v.issued_by for v in views}))
 
 
 @dataclass(frozen=True)

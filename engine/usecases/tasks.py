@@ -258,6 +258,7 @@ def task_page(session: Session, actor: Actor, task_id: str) -> TaskPage:
         runtime = runtime_for(session)
         bounds = runtime.form_bounds(runtime.restore(process, instance.workflow_json), task_id, detail.form)
     history = history_for(session, actor, instance.id, instance.definition_id)
+    comments, attachments = list_comments(session, actor, instance.id), list_attachments(session, actor, instance.id)
     return TaskPage(
         detail=detail,
         values={**detail.data, **draft},
@@ -268,8 +269,8 @@ def task_page(session: Session, actor: Actor, task_id: str) -> TaskPage:
         history=history,
         labels=field_labels(process),
         element_names=element_names(process),
-        comments=list_comments(session, actor, instance.id),
-        attachments=list_attachments(session, actor, instance.id),
+        comments=comments,
+        attachments=attachments,
         colleagues=colleagues(session, actor, task_id) if open_ else [],
         # the form's department list, when it has one, names the departments shown too
         department_names=lists.get("departments") or repo.department_choices(session),
@@ -280,7 +281,16 @@ def task_page(session: Session, actor: Actor, task_id: str) -> TaskPage:
         bounds=bounds,
         supervisions=[s for s in supervision.of_case(session, actor, instance.id) if s.task_id == task_id],
         value_labels=value_labels(session, process),
-        people=people_names(session, [*(h.actor for h in history), item.assignee or "", item.completed_by or ""]),
+        people=people_names(
+            session,
+            [
+                *(h.actor for h in history),
+                item.assignee or "",
+                item.completed_by or "",
+                *(c.author for c in comments),
+                *(a.uploaded_by for a in attachments),
+            ],
+        ),
     )
 
 

@@ -36,6 +36,7 @@ def test_a_supervisor_issues_a_supervision_from_the_board_and_the_holder_sees_it
     assert response.status_code == 302
     board = text_of(client.get("/board/"))
     assert "督办 1" in board and "请今日内答复" in board.split('id="open-supervisions"', 1)[1]
+    assert "<td>supervisor 同志 · " in board.split('id="open-supervisions"', 1)[1]  # who issued it, by name
 
     holder = as_user("finance1")
     page = text_of(holder.get(f"/tasks/{task_id}"))

@@ -110,6 +110,9 @@ def test_case_comments_and_attachments(app, as_user):
     )
     html = text_of(c.get(f"/cases/{case.id}"))
     assert "请尽快登记" in html and "说明.txt" in html
+    # who wrote and who uploaded, by name
+    assert '<span class="who" title="office1">office1 同志</span>' in html
+    assert " KB · office1 同志 · " in html.split('id="attachments"', 1)[1]
     assert as_user("civil1").post(f"/cases/{case.id}/comments", data={"body": "x"}).status_code == 404
 
 

@@ -117,6 +117,7 @@ def test_comments(app, as_user):
     assert response.status_code == 302
     html = text_of(c.get(f"/tasks/{task}"))
     assert "已联系村委会，下周答复" in html and "发表意见" in html
+    assert '<span class="who" title="finance1">finance1 同志</span>' in html  # by name, not user name
     assert c.post(f"/tasks/{task}/comments", data={"body": "   "}).status_code == 422
     assert as_user("civil1").post(f"/tasks/{task}/comments", data={"body": "x"}).status_code == 404
 
