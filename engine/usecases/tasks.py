@@ -164,7 +164,8 @@ def hand_over(session: Session, actor: Actor, task_id: str, colleague: str, comm
     )
     session.flush()
     if colleague != actor.username:
-        notifications.notify_task(session, item, handed_by=actor.username)
+        by_name = people_names(session, [actor.username]).get(actor.username, actor.username)
+        notifications.notify_task(session, item, handed_by=by_name)
     return _summary(session, item)
 
 

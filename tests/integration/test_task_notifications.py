@@ -39,4 +39,4 @@ def test_a_colleague_handing_over_tells_the_new_holder(session_factory, frozen_c
     [reply] = act(session_factory, "clerk", tasks.complete, case.task_id, {"lead_unit": "finance"})
     before = len(told(session_factory))
     act(session_factory, "fin", tasks.hand_over, reply.task_id, "fin2", "请你办理")
-    assert told(session_factory)[before:] == [("fin2", "fin 将「答复」（案件：修桥申请）转交给您办理。")]
+    assert told(session_factory)[before:] == [("fin2", "fin 同志 将「答复」（案件：修桥申请）转交给您办理。")]
