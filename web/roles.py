@@ -1,10 +1,13 @@
-"""Roles by name (主席/副主席, not ``chair``): a role is also a group a task can be offered to,
-so wherever a holder is shown, a group that is not a unit is named by its role."""
+"""Roles and people by name (主席/副主席, not ``chair``; 系统, not ``system``): a role is also a
+group a task can be offered to, so wherever a holder is shown, a group that is not a unit is
+named by its role; whoever acted is named by their display name, the product's own actors by
+what they are."""
 
 from __future__ import annotations
 
 from flask_babel import gettext as _
 
+from engine.access import OPERATOR, SYSTEM
 from storage.enums import Role
 
 
@@ -25,3 +28,16 @@ def role_names() -> dict[str, str]:
 def group_name(code: str, units: dict[str, str]) -> str:
     """A candidate group by name: a unit's, else a role's, else (a group no one defined) the code."""
     return units.get(code) or role_names().get(code, code)
+
+
+def person_name(username: str | None, people: dict[str, str] | None = None) -> str:
+    """Who acted, by name: the system (timers, the scheduler) and the command line's operator
+    by what they are, a person by ``people`` (user name → display name, read by the use case
+    for the names its page shows), else the user name."""
+    if not username:
+        return ""
+    if username == SYSTEM.username:
+        return _("系统")
+    if username == OPERATOR.username:
+        return _("服务器运维（命令行）")
+    return (people or {}).get(username, username)

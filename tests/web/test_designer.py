@@ -34,6 +34,8 @@ def test_list_and_open_a_deployed_process(as_user):
     c = as_user("designer")
     html = text_of(c.get("/designer/"))
     assert 'data-key="review"' in html and 'data-key="petition_min"' in html
+    review_row = html.split('<tr data-key="review">', 1)[1].split("</tr>", 1)[0]
+    assert "<td>系统</td>" in review_row  # deployed by the system: named, not "system"
     edit = re.search(r'<tr data-key="review">.*?href="(/designer/\d+)"', html).group(1)
     page = text_of(c.get(edit))
     assert "vendor/modeler/modeler.js" in page and 'id="modeler"' in page and 'id="properties"' in page

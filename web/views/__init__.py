@@ -6,7 +6,7 @@ from flask import Flask
 
 from engine import clock
 
-from ..roles import group_name, role_names
+from ..roles import group_name, person_name, role_names
 
 
 def register(app: Flask) -> None:
@@ -38,6 +38,7 @@ def register(app: Flask) -> None:
         app.register_blueprint(module.bp)
     app.context_processor(notifications.unread_badge)  # the header's 消息 count
     app.jinja_env.filters["dept"] = group_name  # a unit or a role a task is offered to, by name
+    app.jinja_env.filters["person"] = person_name  # who acted, by name
     app.jinja_env.globals.update(
         page_now=clock.now, has_endpoint=lambda name: name in app.view_functions, role_names=role_names
     )
