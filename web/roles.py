@@ -5,6 +5,8 @@ what they are."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from flask_babel import gettext as _
 
 from engine.access import OPERATOR, SYSTEM
@@ -30,7 +32,7 @@ def group_name(code: str, units: dict[str, str]) -> str:
     return units.get(code) or role_names().get(code, code)
 
 
-def person_name(username: str | None, people: dict[str, str] | None = None) -> str:
+def person_name(username: str | None, people: Mapping[str, str] | None = None) -> str:
     """Who acted, by name: the system (timers, the scheduler) and the command line's operator
     by what they are, a person by ``people`` (user name → display name, read by the use case
     for the names its page shows), else the user name."""

@@ -8,17 +8,20 @@ masked so, is ``case_history``."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from storage import repositories as repo
 from storage.models import AuditEntry, ProcessInstance
 
 from .. import access
 from ..access import Actor, Permission
-from .confidentiality import history_for
+from .confidentiality import hidden_fields, history_for
+from .context import processes
+from .labels import element_names, field_labels, people_names, value_labels
 from .results import HistoryEntry, paging
 from .statistics import Period
 from .visibility import case_visibility, visible_case
@@ -81,7 +84,35 @@ def audit_page(
     return AuditPage(rows, total, page, max(1, -(-total // per_page)), actions)
 
 
-def case_history(session: Session, actor: Actor, instance_id: int) -> tuple[str, list[HistoryEntry]]:
-    """A case's title and its history as ``actor`` may read it (masked as on the case page)."""
+@dataclass(frozen=True)
+class CaseHistory:
+    """A case's history as ``actor`` may read it, with what the case page says it with: the
+    steps' names, the fields' labels, the options' labels, the fields shown masked, the
+    names of the people it names."""
+
+    title: str
+    entries: list[HistoryEntry]
+    element_names: dict[str, str] = field(default_factory=dict)
+    labels: dict[str, str] = field(default_factory=dict)
+    departments: dict[str, str] = field(default_factory=dict)
+    masked_fields: frozenset[str] = frozenset()
+    value_labels: dict[str, dict[str, str]] = field(default_factory=dict)
+    people: dict[str, str] = field(default_factory=dict)
+
+
+def case_history(session: Session, actor: Actor, instance_id: int) -> CaseHistory:
+    """A case's history (办理记录) as ``actor`` may read it, masked as on the case page."""
     instance = visible_case(session, actor, instance_id)
-    return instance.title, history_for(session, actor, instance.id, instance.definition_id)
+    entries = history_for(session, actor, instance.id, instance.definition_id)
+    process = processes.get_by_id(session, instance.definition_id)
+    handed_to = (str(e.data.get("to")) for e in entries if e.action == "hand_over" and e.data and e.data.get("to"))
+    return CaseHistory(
+        title=instance.title,
+        entries=entries,
+        element_names=element_names(process),
+        labels=field_labels(process),
+        departments=repo.department_choices(session),
+        masked_fields=hidden_fields(session, actor, instance.definition_id),
+        value_labels=value_labels(session, process),
+        people=people_names(session, [*(e.actor for e in entries), *handed_to]),
+    )

@@ -6,6 +6,7 @@ from flask import Flask
 
 from engine import clock
 
+from .. import history_text
 from ..roles import group_name, person_name, role_names
 
 
@@ -41,4 +42,9 @@ def register(app: Flask) -> None:
     app.jinja_env.filters["person"] = person_name  # who acted, by name
     app.jinja_env.globals.update(
         page_now=clock.now, has_endpoint=lambda name: name in app.view_functions, role_names=role_names
+    )
+    app.jinja_env.globals.update(  # a case's history in words (web/history_text.py)
+        history_action_names=history_text.action_names,
+        history_words=history_text.Words,
+        history_details=history_text.details,
     )

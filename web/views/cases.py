@@ -24,7 +24,7 @@ from engine.usecases.case_list import CaseListQuery, case_list_export, case_list
 from engine.usecases.cases import case_page
 from engine.usecases.definitions import definition_xml
 
-from .. import database, exports
+from .. import database, exports, history_text
 from ..auth import current_actor
 from .formdata import field_messages
 from .queryargs import page_number
@@ -72,14 +72,18 @@ def history_export(instance_id: int, fmt: str):
     """A case's history (办理记录), masked as on the case page."""
     if fmt not in exports.FORMATS:
         abort(404)
-    title, entries = audit_log.case_history(database.session(), current_actor(), instance_id)
+    history = audit_log.case_history(database.session(), current_actor(), instance_id)
+    words = history_text.Words(
+        element_names=history.element_names,
+        labels=history.labels,
+        departments=history.departments,
+        masked_fields=history.masked_fields,
+        value_labels=history.value_labels,
+        people=history.people,
+    )
     headers = [_("时间"), _("操作人"), _("操作"), _("环节"), _("内容")]
-    table = [[e.at, e.actor, e.action, e.bpmn_id, _data_text(e.data)] for e in entries]
-    return exports.download(f"{title}_{_('办理记录')}", fmt, headers, table)
-
-
-def _data_text(data: dict | None) -> str:
-    return "；".join(f"{k}: {v}" for k, v in (data or {}).items())
+    table = history_text.download_rows(history.entries, words)
+    return exports.download(f"{history.title}_{_('办理记录')}", fmt, headers, table)
 
 
 @bp.get("/cases/<int:instance_id>")

@@ -1,0 +1,69 @@
+"""What each kind of history entry says (web/history_text.py), as the case page shows it and its
+download writes it: by name, confidential values marked, nothing said twice."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from engine.usecases.results import HistoryEntry
+from web.history_text import Mark, Part, Words, details, download_rows, plain
+
+AT = datetime(2026, 12, 7, 1, 0, tzinfo=UTC)
+WORDS = Words(
+    element_names={"register": "登记"},
+    labels={"lead_unit": "主办单位", "co_units": "协办单位", "name": "来信人姓名", "note": "备注"},
+    departments={"finance": "财政所", "civil_affairs": "民政办"},
+    masked_fields={"name"},
+    value_labels={"kind": {"suggestion": "建议"}},
+    people={"finance1": "财政所 张所长"},
+)
+
+
+def entry(action: str, data: dict | None, actor: str = "finance1", bpmn_id: str | None = None) -> HistoryEntry:
+    return HistoryEntry(AT, actor, action, bpmn_id, None, data)
+
+
+@pytest.mark.parametrize(
+    ("action", "data", "said"),
+    [
+        (
+            "complete",
+            {"lead_unit": "finance", "co_units": ["civil_affairs", "land"], "name": "张**", "note": None},
+            "主办单位：财政所；协办单位：民政办、land；来信人姓名：张**（保密）；备注：空",
+        ),
+        ("complete", {"kind": "suggestion", "urgent": False}, "kind：建议；urgent：否"),
+        ("hand_over", {"to": "finance1", "comment": "请你办理"}, "→ 财政所 张所长：请你办理"),
+        ("hand_over", {"to": "civil1", "comment": "", "withheld": True}, "→ civil1：（保密）"),
+        ("attach", {"filename": "答**.pdf", "withheld": True}, "答**.pdf（保密）"),
+        ("supervise", {"opinion": "请今日内答复"}, "请今日内答复"),
+        ("import", {"file": "台账.xlsx", "row": 7}, "台账.xlsx 第 7 行"),
+        ("cancel", {"reason": "重复登记"}, "理由：重复登记"),
+        ("external_task_completed", {"_worker": "gis-1", "lead_unit": "finance"}, "处理方：gis-1；主办单位：财政所"),
+        ("claim", None, ""),
+        ("mail_queued", {"to": ["a**@example.org"], "withheld": True}, ""),  # the page says nothing of it either
+    ],
+)
+def test_what_an_entry_says(app, action, data, said):
+    with app.test_request_context():
+        assert plain(details(entry(action, data), WORDS)) == said
+
+
+def test_the_page_marks_what_the_download_says_in_words(app):
+    with app.test_request_context():
+        parts = details(entry("complete", {"name": "张**", "note": ""}), WORDS)
+    assert parts == [
+        Part("来信人姓名："),
+        Part("张**"),
+        Part("", Mark.MASKED),
+        Part("；"),
+        Part("备注："),
+        Part("", Mark.EMPTY),
+    ]
+
+
+def test_download_rows_name_the_actor_the_action_and_the_step(app):
+    with app.test_request_context():
+        rows = download_rows([entry("complete", {"lead_unit": "finance"}, "system", "register")], WORDS)
+    assert rows == [[AT, "系统", "办理完成", "登记", "主办单位：财政所"]]

@@ -1,0 +1,163 @@
+"""A case's history (办理记录) in the reader's words: what each entry says, once, for the page
+(tasks/_history.html) and for its download alike. Names, not codes: people by name, actions
+and steps by their names, fields by their labels, chosen values by their options' labels."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable, Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from flask_babel import gettext as _
+
+from engine.usecases.results import HistoryEntry
+
+from .i18n import when_text
+from .roles import person_name
+
+
+def action_names() -> dict[str, str]:
+    """What each kind of entry (its audit action) is called."""
+    return {
+        "start": _("发起"),
+        "claim": _("签收"),
+        "unclaim": _("退回待签收"),
+        "hand_over": _("转交"),
+        "complete": _("办理完成"),
+        "comment": _("发表意见"),
+        "attach": _("上传附件"),
+        "save_draft": _("保存草稿"),
+        "cancel": _("撤销案件"),
+        "timer": _("期限到达"),
+        "fire_timer": _("期限到达"),
+        "reminder": _("提醒"),
+        "timer_fired": _("期限届满"),
+        "task_overdue": _("任务逾期"),
+        "start_timer": _("按计划发起"),
+        "supervise": _("督办"),
+        "import": _("按台账导入"),
+        "message_received": _("收到消息"),
+        "signal_received": _("收到信号"),
+        "signal_thrown": _("发出信号"),
+        "mail_queued": _("邮件待发送"),
+        "trigger_received": _("外部触发继续"),
+        "external_task_completed": _("外部任务完成"),
+        "external_task_failed": _("外部任务报告失败"),
+        "external_task_error": _("外部任务报告业务错误"),
+        "external_task_unlocked": _("外部任务解除锁定"),
+        "case_migrated": _("迁移到新版本"),
+        "call": _("调用子流程"),
+        "call_returned": _("子流程办结"),
+        "call_error": _("子流程报告业务错误"),
+        "retry": _("重试"),
+        "incident_resolved": _("故障解决"),
+    }
+
+
+class Mark(StrEnum):
+    """What a piece of an entry's text is besides its words (the page shows a badge)."""
+
+    NONE = ""
+    MASKED = "masked"  # a confidential value, shown in part
+    WITHHELD = "withheld"  # confidential, not shown at all
+    EMPTY = "empty"  # a field left without a value
+
+
+@dataclass(frozen=True)
+class Part:
+    text: str
+    mark: Mark = Mark.NONE
+
+
+@dataclass(frozen=True)
+class Words:
+    """What the history's entries are said with: the process's labels and step names, the
+    options' labels by field (units by default), the fields shown masked, people's names."""
+
+    element_names: Mapping[str, str] = field(default_factory=dict)
+    labels: Mapping[str, str] = field(default_factory=dict)
+    departments: Mapping[str, str] = field(default_factory=dict)
+    masked_fields: Collection[str] = ()
+    value_labels: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    people: Mapping[str, str] = field(default_factory=dict)
+
+    def value(self, name: str, value: Any) -> list[Part]:
+        """A field's value as the case page shows it, marked when shown masked."""
+        options = self.value_labels.get(name, self.departments)
+        if value is True:
+            parts = [Part(_("是"))]
+        elif value is False:
+            parts = [Part(_("否"))]
+        elif value is None or value == "":
+            parts = [Part("", Mark.EMPTY)]
+        elif isinstance(value, str):
+            parts = [Part(options[value] if value in options else when_text(value))]
+        elif isinstance(value, Iterable) and not isinstance(value, Mapping):
+            items = (options.get(v, v) if isinstance(v, str) else str(v) for v in value)
+            parts = [Part(_("、").join(items))]
+        else:
+            parts = [Part(str(value))]
+        if name in self.masked_fields:
+            parts.append(Part("", Mark.MASKED))
+        return parts
+
+    def fields(self, data: Mapping[str, Any]) -> list[Part]:
+        """``label：value；label：value``."""
+        parts: list[Part] = []
+        for n, (name, value) in enumerate(data.items()):
+            if n:
+                parts.append(Part(_("；")))
+            parts.append(Part(self.labels.get(name, name) + _("：")))
+            parts += self.value(name, value)
+        return parts
+
+
+def details(entry: HistoryEntry, words: Words) -> list[Part]:
+    """What an entry says beyond who did what at which step (nothing for most)."""
+    data, action = entry.data, entry.action
+    if not data:
+        return []
+    if action == "hand_over":
+        parts = [Part("→ " + person_name(data.get("to"), words.people))]
+        if data.get("comment"):
+            parts.append(Part(_("：") + str(data["comment"])))
+        elif data.get("withheld"):
+            parts += [Part(_("：")), Part("", Mark.WITHHELD)]
+        return parts
+    if action == "attach":
+        return [Part(str(data.get("filename") or ""))] + ([Part("", Mark.WITHHELD)] if data.get("withheld") else [])
+    if action == "supervise":
+        return [Part(str(data.get("opinion") or ""))]
+    if action == "import":
+        return [Part(_("%(file)s 第 %(row)s 行", file=data.get("file"), row=data.get("row")))]
+    if action.startswith("external_task_"):
+        shown = {k: v for k, v in data.items() if not k.startswith("_")}
+        parts = [Part(_("处理方") + _("：") + str(data.get("_worker") or ""))]
+        return parts + ([Part(_("；")), *words.fields(shown)] if shown else [])
+    if action == "cancel" and data.get("reason"):
+        return [Part(_("理由") + _("：") + str(data["reason"]))]
+    if action in ("complete", "start"):
+        return words.fields(data)
+    return []
+
+
+def plain(parts: Iterable[Part]) -> str:
+    """The parts as text alone (a download): a confidential mark said in words."""
+    marks = {Mark.MASKED: _("（保密）"), Mark.WITHHELD: _("（保密）"), Mark.EMPTY: _("空")}
+    return "".join(part.text + marks.get(part.mark, "") for part in parts)
+
+
+def download_rows(entries: Iterable[HistoryEntry], words: Words) -> list[list[Any]]:
+    """时间, 操作人, 操作, 环节, 内容: what the page's history says, a row an entry."""
+    actions = action_names()
+    return [
+        [
+            e.at,
+            person_name(e.actor, words.people),
+            actions.get(e.action, e.action),
+            words.element_names.get(e.bpmn_id, e.bpmn_id) if e.bpmn_id else "",
+            plain(details(e, words)),
+        ]
+        for e in entries
+    ]
