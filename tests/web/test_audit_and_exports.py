@@ -20,11 +20,18 @@ def test_the_audit_log_by_person_and_action(app, as_user):
     html = text_of(client.get("/audit/?user=office1"))
     rows = html.split('id="audit"', 1)[1]
     assert rows.count("<tr data-entry=") == 2  # office1 started the case and completed the registration
-    assert "关于修缮村道的意见" in rows and "<code>complete</code>" in rows and "<code>start</code>" in rows
+    # actions by name, their codes on hover; the filter's choices by name too
+    assert (
+        "关于修缮村道的意见" in rows
+        and '<td title="complete">办理完成</td>' in rows
+        and '<td title="start">发起</td>' in rows
+    )
+    assert '<option value="complete" >办理完成</option>' in html
     only = text_of(client.get("/audit/?user=office1&action=complete")).split('id="audit"', 1)[1]
     assert only.count("<tr data-entry=") == 1
     lines = list(csv.reader(io.StringIO(client.get("/audit/export.csv?user=office1").data.decode("utf-8-sig"))))
     assert lines[0] == ["时间", "操作人", "操作", "案件编号", "案件", "环节"] and len(lines) == 3
+    assert sorted(line[2] for line in lines[1:]) == ["办理完成", "发起"]
     assert as_user("office1").get("/audit/").status_code == 403
 
 

@@ -13,7 +13,7 @@ from engine.usecases import audit_log
 from engine.usecases.results import MAX_PER_PAGE
 from engine.usecases.statistics import Period
 
-from .. import database, exports
+from .. import database, exports, history_text
 from ..auth import current_actor
 from .formdata import field_messages
 from .queryargs import page_number
@@ -47,12 +47,15 @@ def export(fmt: str):
     if fmt not in exports.FORMATS:
         abort(404)
     username, action, period = _filters()
+    actions = history_text.action_names()
     rows = []
     for number in range(1, audit_log.MAX_EXPORT // MAX_PER_PAGE + 1):
         log = audit_log.audit_page(
             database.session(), current_actor(), username, action, period, page=number, per_page=MAX_PER_PAGE
         )
-        rows += [[r.at, r.actor, r.action, r.instance_id, r.case_title, r.bpmn_id] for r in log.rows]
+        rows += [
+            [r.at, r.actor, actions.get(r.action, r.action), r.instance_id, r.case_title, r.bpmn_id] for r in log.rows
+        ]
         if number >= log.pages:
             break
     headers = [_("时间"), _("操作人"), _("操作"), _("案件编号"), _("案件"), _("环节")]
