@@ -10,6 +10,7 @@ from enum import StrEnum
 from typing import Any
 
 from flask_babel import gettext as _
+from flask_babel import pgettext
 
 from engine.usecases.results import HistoryEntry
 
@@ -18,7 +19,8 @@ from .roles import person_name
 
 
 def action_names() -> dict[str, str]:
-    """What each kind of entry (its audit action) is called."""
+    """What each kind of entry (its audit action) is called: a case's history's, and the
+    audit log's besides (tests/web/test_history_text.py checks every audited action is here)."""
     return {
         "start": _("发起"),
         "claim": _("签收"),
@@ -51,7 +53,32 @@ def action_names() -> dict[str, str]:
         "call_returned": _("子流程办结"),
         "call_error": _("子流程报告业务错误"),
         "retry": _("重试"),
+        "incident": _("出现故障"),
         "incident_resolved": _("故障解决"),
+        "timer_started": _("定时启动"),
+        # what the audit log records besides cases
+        "sign_in": pgettext("audit", "登录"),
+        "sign_out": _("退出登录"),
+        "change_password": pgettext("audit", "修改密码"),
+        "set_password": _("设置密码"),
+        "set_timezone": _("设置时区"),
+        "create_user": pgettext("audit", "新建用户"),
+        "update_user": _("修改用户"),
+        "save_department": _("保存单位"),
+        "import_units": _("导入单位"),
+        "import_people": _("导入人员"),
+        "create_token": _("创建 API 令牌"),
+        "revoke_token": _("撤销 API 令牌"),
+        "deploy": _("部署流程"),
+        "discard_draft": _("放弃流程草稿"),
+        "offer_process": _("开放发起"),
+        "stop_process": pgettext("audit", "停止发起"),
+        "migrate_cases": _("迁移案件"),
+        "setting_set": _("修改期限设置"),
+        "setting_reset": _("恢复默认期限设置"),
+        "calendar_set": _("设置工作日历"),
+        "calendar_unset": _("撤销工作日历设置"),
+        "calendar_year_set": _("录入全年放假安排"),
     }
 
 

@@ -39,6 +39,7 @@ class AuditRow:
     case_title: str | None
     bpmn_id: str | None
     task_id: str | None
+    step: str | None = None  # the step (bpmn_id) by its name in the case's process
 
 
 @dataclass(frozen=True)
@@ -48,6 +49,7 @@ class AuditPage:
     page: int
     pages: int
     actions: list[str]  # every action recorded, for the filter
+    people: dict[str, str] = field(default_factory=dict)  # the rows' actors → their names
 
 
 def audit_page(
@@ -64,7 +66,7 @@ def audit_page(
     access.require(actor, Permission.EXPORT, "read the audit log")
     page, per_page = paging(page, per_page)
     query = (
-        select(AuditEntry, ProcessInstance.title)
+        select(AuditEntry, ProcessInstance.title, ProcessInstance.definition_id)
         .outerjoin(ProcessInstance, ProcessInstance.id == AuditEntry.instance_id)
         .where((AuditEntry.instance_id.is_(None)) | case_visibility(actor))
     )
@@ -79,9 +81,27 @@ def audit_page(
     found = session.execute(
         query.order_by(AuditEntry.at.desc(), AuditEntry.id.desc()).limit(per_page).offset((page - 1) * per_page)
     ).all()
-    rows = [AuditRow(e.id, e.at, e.actor, e.action, e.instance_id, title, e.bpmn_id, e.task_id) for e, title in found]
+    steps = {
+        definition_id: element_names(processes.get_by_id(session, definition_id))
+        for definition_id in {d for _e, _title, d in found if d is not None}
+    }
+    rows = [
+        AuditRow(
+            e.id,
+            e.at,
+            e.actor,
+            e.action,
+            e.instance_id,
+            title,
+            e.bpmn_id,
+            e.task_id,
+            steps.get(definition_id, {}).get(e.bpmn_id, e.bpmn_id) if e.bpmn_id else None,
+        )
+        for e, title, definition_id in found
+    ]
     actions = list(session.scalars(select(AuditEntry.action).distinct().order_by(AuditEntry.action)))
-    return AuditPage(rows, total, page, max(1, -(-total // per_page)), actions)
+    people = people_names(session, {r.actor for r in rows})
+    return AuditPage(rows, total, page, max(1, -(-total // per_page)), actions, people)
 
 
 @dataclass(frozen=True)

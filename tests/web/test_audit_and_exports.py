@@ -27,11 +27,16 @@ def test_the_audit_log_by_person_and_action(app, as_user):
         and '<td title="start">发起</td>' in rows
     )
     assert '<option value="complete" >办理完成</option>' in html
+    # who by name, the step by its name in the case's process (their codes on hover)
+    assert '<td title="office1">office1 同志</td>' in rows and '<td title="register">登记</td>' in rows
     only = text_of(client.get("/audit/?user=office1&action=complete")).split('id="audit"', 1)[1]
     assert only.count("<tr data-entry=") == 1
     lines = list(csv.reader(io.StringIO(client.get("/audit/export.csv?user=office1").data.decode("utf-8-sig"))))
     assert lines[0] == ["时间", "操作人", "操作", "案件编号", "案件", "环节"] and len(lines) == 3
-    assert sorted(line[2] for line in lines[1:]) == ["办理完成", "发起"]
+    assert sorted((line[1], line[2], line[5]) for line in lines[1:]) == [
+        ("office1", "办理完成", "登记"),
+        ("office1", "发起", "收到意见"),
+    ]
     assert as_user("office1").get("/audit/").status_code == 403
 
 

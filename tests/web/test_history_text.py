@@ -3,12 +3,14 @@ download writes it: by name, confidential values marked, nothing said twice."""
 
 from __future__ import annotations
 
+import ast
 from datetime import UTC, datetime
 
 import pytest
 
 from engine.usecases.results import HistoryEntry
-from web.history_text import Mark, Part, Words, details, download_rows, plain
+from tests.conftest import REPO_ROOT
+from web.history_text import Mark, Part, Words, action_names, details, download_rows, plain
 
 AT = datetime(2026, 12, 7, 1, 0, tzinfo=UTC)
 WORDS = Words(
@@ -67,3 +69,40 @@ def test_download_rows_name_the_actor_the_action_and_the_step(app):
     with app.test_request_context():
         rows = download_rows([entry("complete", {"lead_unit": "finance"}, "system", "register")], WORDS)
     assert rows == [[AT, "系统", "办理完成", "登记", "主办单位：财政所"]]
+
+
+# the actions audited under a name made at run time: a message, signal or trigger delivered
+# (engine/usecases/messages.py), an import (onboarding.py), a timer's kind (timers.py), an
+# external task's answer (external_task_answers.py)
+COMPOSED_ACTIONS = {
+    "message_received",
+    "signal_received",
+    "trigger_received",
+    "import_units",
+    "import_people",
+    "task_overdue",
+    "reminder",
+    "start_timer",
+    "external_task_completed",
+    "external_task_failed",
+    "external_task_error",
+}
+
+
+def audited_actions() -> set[str]:
+    """Every action the code passes to ``audit(session, actor, "<action>", ...)`` as text."""
+    found = set()
+    for path in [*(REPO_ROOT / "engine").rglob("*.py"), *(REPO_ROOT / "web").rglob("*.py")]:
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            calls_audit = isinstance(node, ast.Call) and getattr(node.func, "id", None) in ("audit", "_audit")
+            if calls_audit and len(node.args) >= 3 and isinstance(node.args[2], ast.Constant):
+                found.add(node.args[2].value)
+    return found
+
+
+def test_every_audited_action_has_a_name(app):
+    actions = audited_actions()
+    assert {"start", "complete", "sign_in", "deploy", "calendar_year_set"} <= actions  # the scan finds them
+    with app.test_request_context():
+        named = action_names()
+    assert actions | COMPOSED_ACTIONS <= set(named), sorted((actions | COMPOSED_ACTIONS) - set(named))

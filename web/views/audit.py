@@ -54,7 +54,7 @@ def export(fmt: str):
             database.session(), current_actor(), username, action, period, page=number, per_page=MAX_PER_PAGE
         )
         rows += [
-            [r.at, r.actor, actions.get(r.action, r.action), r.instance_id, r.case_title, r.bpmn_id] for r in log.rows
+            [r.at, r.actor, actions.get(r.action, r.action), r.instance_id, r.case_title, r.step] for r in log.rows
         ]
         if number >= log.pages:
             break
