@@ -36,6 +36,11 @@ def test_list_and_open_a_deployed_process(as_user):
     assert 'data-key="review"' in html and 'data-key="petition_min"' in html
     review_row = html.split('<tr data-key="review">', 1)[1].split("</tr>", 1)[0]
     assert "<td>系统</td>" in review_row  # deployed by the system: named, not "system"
+    # the shipped templates described in the reader's language, not by their English notes
+    assert "<b>审批</b>：人大办提交事项，人大办主任同意或退回修改，同意的事项归档。" in html
+    c.get("/lang/en")
+    english = text_of(c.get("/designer/"))
+    assert "<b>审批</b>: The office submits a matter, the office head approves it or sends it back" in english
     edit = re.search(r'<tr data-key="review">.*?href="(/designer/\d+)"', html).group(1)
     page = text_of(c.get(edit))
     assert "vendor/modeler/modeler.js" in page and 'id="modeler"' in page and 'id="properties"' in page

@@ -31,6 +31,16 @@ def templates_dir() -> Path:
     return Path(current_app.config.get("BPMN_TEMPLATES_DIR") or REPO_ROOT / "bpmn" / "templates")
 
 
+def template_descriptions() -> dict[str, str]:
+    """What the shipped templates (bpmn/templates/) are for, in the reader's language; their
+    <documentation> (the designer's notes, in English) stands for a template added beside them."""
+    return {
+        "approval": _("人大办提交事项，人大办主任同意或退回修改，同意的事项归档。"),
+        "deadline_supervision": _("事项交一个单位限期（按工作日计）办理；逾期未答复时提请人大办督办，单位继续办理。"),
+        "unit_round": _("选定的各单位同时报送（每个单位一项任务），再由人大办汇总。"),
+    }
+
+
 @bp.get("/")
 def index():
     s, actor = database.session(), current_actor()
@@ -39,6 +49,7 @@ def index():
         processes=library.process_library(s, actor),
         drafts=drafts.list_drafts(s, actor),
         templates=drafts.templates(templates_dir()),
+        descriptions=template_descriptions(),
     )
 
 
