@@ -45,6 +45,6 @@ def test_in_english(app, as_user):
     page = text_of(client.get(f"/cases/{case_id}"))
     assert (
         'id="external-tasks"' not in page
-        and "external task done" in page
+        and "External task completed" in page
         and "Worker: sms-gateway; receipt: R-17" in page
     )

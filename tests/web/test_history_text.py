@@ -7,6 +7,7 @@ import ast
 from datetime import UTC, datetime
 
 import pytest
+from flask_babel import force_locale
 
 from engine.usecases.results import HistoryEntry
 from tests.conftest import REPO_ROOT
@@ -69,6 +70,10 @@ def test_download_rows_name_the_actor_the_action_and_the_step(app):
     with app.test_request_context():
         rows = download_rows([entry("complete", {"lead_unit": "finance"}, "system", "register")], WORDS)
     assert rows == [[AT, "系统", "办理完成", "登记", "主办单位：财政所"]]
+    with app.test_request_context(), force_locale("en"):
+        rows = download_rows([entry("complete", {"lead_unit": "finance"}, "system", "register")], WORDS)
+    # an entry says what happened (the button that does it says "Complete")
+    assert rows == [[AT, "System", "Completed", "登记", "主办单位: 财政所"]]
 
 
 # the actions audited under a name made at run time: a message, signal or trigger delivered
