@@ -101,7 +101,8 @@ def test_drive_a_process_end_to_end(runner):
     assert shown["started_at"] == "2026-12-07T01:00:00+00:00"  # --json speaks UTC
     human = run(runner, "instance", str(case["id"]), "--user", "clerk").output
     assert "started 2026-12-07 09:00 +0800 by clerk" in human  # people read local time
-    assert re.search(r"答复 .* due \d{4}-\d\d-\d\d \d\d:\d\d \+0800  OVERDUE", human)
+    # a deadline as the pages and the law say it: the reply's period ends at 24:00 of 2026-12-22
+    assert re.search(r"答复 .* due 2026-12-22 24:00 \+0800  OVERDUE", human)
 
 
 def test_errors_are_readable_and_exit_non_zero(runner):

@@ -4,7 +4,7 @@ list tasks, claim, give back, complete, look at and cancel a case."""
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import datetime, time, timedelta
 from typing import Any
 
 import click
@@ -57,13 +57,22 @@ def _local(when: datetime, seconds: bool = False) -> str:
     return when.astimezone(timezones.zone(None)).strftime("%Y-%m-%d %H:%M" + (":%S" if seconds else "") + " %z")
 
 
+def _due(when: datetime) -> str:
+    """A deadline as the pages show it: a period ends at 24:00 of its last day, stored as the
+    midnight that begins the next (engine.deadlines.legal)."""
+    local = when.astimezone(timezones.zone(None))
+    if local.time() == time(0):
+        return (local - timedelta(days=1)).strftime("%Y-%m-%d 24:00 %z")
+    return _local(when)
+
+
 def _task_lines(rows: list) -> str:
     now = clock.now()
     return (
         "\n".join(
             f"  {t.task_id}  {t.name}  [{t.title}]  "
             f"{'@' + t.assignee if t.assignee else ','.join(t.candidate_groups) or '-'}"
-            f"{'  due ' + _local(t.due_at) if t.due_at else ''}"
+            f"{'  due ' + _due(t.due_at) if t.due_at else ''}"
             f"{'  OVERDUE' if t.is_overdue(now) else ''}"
             for t in rows
         )
