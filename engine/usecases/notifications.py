@@ -233,6 +233,18 @@ def notify_reminder(session: Session, timer: Timer) -> None:
     )
 
 
+def _handler_names(session: Session, item: WorkItem | ItemRow) -> list[str]:
+    """Who holds a task, by name (for the supervisors' notice): its assignee, else the units
+    and people it is offered to."""
+    users = [item.assignee] if item.assignee else list(item.candidate_users)
+    people = repo.display_names(session, users)
+    named = [people.get(u, u) for u in users]
+    if item.assignee:
+        return named
+    units = repo.department_choices(session) if item.candidate_groups else {}
+    return [units.get(g, g) for g in item.candidate_groups] + named
+
+
 def notify_overdue(session: Session, timer: Timer) -> None:
     item = _item_of_timer(session, timer)
     if item is None or item.due_at is None:
@@ -250,12 +262,11 @@ def notify_overdue(session: Session, timer: Timer) -> None:
         timer_id=timer.id,
     )
     watchers = {u: g for u, g in supervisors(session).items() if u not in who}
-    handlers = [item.assignee] if item.assignee else item.candidate_groups + item.candidate_users
     notify(
         session,
         NotificationKind.OVERDUE,
         watchers,
-        params={**about, "handlers": handlers},
+        params={**about, "handlers": _handler_names(session, item)},
         due_at=item.due_at,
         instance_id=item.instance_id,
         work_item_id=item.id,

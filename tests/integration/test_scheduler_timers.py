@@ -126,13 +126,30 @@ def test_task_due_and_non_interrupting_boundary(world, frozen_clock):
     assert kinds[NotificationKind.OVERDUE] == {"fin", "fin2", "boss"}
     assert kinds[NotificationKind.SUPERVISION] == {"fin", "fin2", "boss"}
     overdue_boss = [n for n in notifications(world) if n.kind == NotificationKind.OVERDUE and n.username == "boss"]
-    assert "办理人：finance" in overdue_boss[0].message
+    assert "办理人：财政所。" in overdue_boss[0].message  # the unit by name, not its code
     with world() as s:
         from engine.usecases import cases
 
         detail = cases.instance_detail(s, SYSTEM, case)
     assert detail.overdue_bpmn_ids == ["reply"]  # no flow change: the item turns overdue
     assert sorted(fired_counts(world).values()) == [1, 1, 1]
+
+
+def test_the_supervisors_overdue_notice_names_who_holds_the_task(world, frozen_clock):
+    with world.begin() as s:
+        from engine.usecases import cases
+
+        case = cases.start_instance(s, actor_for(s, "clerk"), "review", {"subject": "路灯不亮"}).id
+    register = items(world, case)["register"]
+    with world.begin() as s:
+        tasks.complete(s, actor_for(s, "clerk"), register.task_id, {"lead_unit": "finance"})
+    reply = items(world, case)["reply"]
+    with world.begin() as s:
+        tasks.claim(s, actor_for(s, "fin"), reply.task_id)
+    clock.advance(timedelta(days=16))
+    fire(world)
+    [to_boss] = [n for n in notifications(world) if n.kind == NotificationKind.OVERDUE and n.username == "boss"]
+    assert "办理人：fin 同志。" in to_boss.message  # the person by name, not the user name
 
 
 def test_completing_in_time_cancels_every_timer(world, frozen_clock):
