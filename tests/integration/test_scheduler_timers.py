@@ -9,8 +9,8 @@ from sqlalchemy import select
 
 from engine import clock
 from engine.deadlines.calendar import LOCAL_TZ, WorkingCalendar
+from engine.usecases import cases, tasks
 from engine.usecases import deadlines as admin
-from engine.usecases import tasks
 from engine.usecases import timers as timer_usecases
 from engine.usecases.context import SYSTEM, actor_for, processes, runtime_for
 from engine.usecases.persist import save_instance
@@ -50,6 +50,16 @@ def by_kind(instance_timers):
 
 def local(y, m, d, hour=9):
     return datetime(y, m, d, hour, tzinfo=LOCAL_TZ).astimezone(UTC)
+
+
+def review_at_reply(factory) -> tuple[int, WorkItem]:
+    """A review case registered for the finance office: waiting at its reply."""
+    with factory.begin() as s:
+        case = cases.start_instance(s, actor_for(s, "clerk"), "review", {"subject": "路灯不亮"}).id
+    register = items(factory, case)["register"]
+    with factory.begin() as s:
+        tasks.complete(s, actor_for(s, "clerk"), register.task_id, {"lead_unit": "finance"})
+    return case, items(factory, case)["reply"]
 
 
 def test_intermediate_timer_reminder_and_interrupting_boundary(world, frozen_clock):
@@ -103,14 +113,7 @@ def test_intermediate_timer_reminder_and_interrupting_boundary(world, frozen_clo
 
 
 def test_task_due_and_non_interrupting_boundary(world, frozen_clock):
-    with world.begin() as s:
-        from engine.usecases import cases
-
-        case = cases.start_instance(s, actor_for(s, "clerk"), "review", {"subject": "路灯不亮"}).id
-    register = items(world, case)["register"]
-    with world.begin() as s:
-        tasks.complete(s, actor_for(s, "clerk"), register.task_id, {"lead_unit": "finance"})
-    reply = items(world, case)["reply"]
+    case, reply = review_at_reply(world)
     assert reply.due_at == datetime(
         2026, 12, 22, 16, 0, tzinfo=UTC
     )  # 15 days from Monday 12-07 (not counted): Tuesday 12-22, which ends at 24:00 Beijing time
@@ -128,22 +131,13 @@ def test_task_due_and_non_interrupting_boundary(world, frozen_clock):
     overdue_boss = [n for n in notifications(world) if n.kind == NotificationKind.OVERDUE and n.username == "boss"]
     assert "办理人：财政所。" in overdue_boss[0].message  # the unit by name, not its code
     with world() as s:
-        from engine.usecases import cases
-
         detail = cases.instance_detail(s, SYSTEM, case)
     assert detail.overdue_bpmn_ids == ["reply"]  # no flow change: the item turns overdue
     assert sorted(fired_counts(world).values()) == [1, 1, 1]
 
 
 def test_the_supervisors_overdue_notice_names_who_holds_the_task(world, frozen_clock):
-    with world.begin() as s:
-        from engine.usecases import cases
-
-        case = cases.start_instance(s, actor_for(s, "clerk"), "review", {"subject": "路灯不亮"}).id
-    register = items(world, case)["register"]
-    with world.begin() as s:
-        tasks.complete(s, actor_for(s, "clerk"), register.task_id, {"lead_unit": "finance"})
-    reply = items(world, case)["reply"]
+    _case, reply = review_at_reply(world)
     with world.begin() as s:
         tasks.claim(s, actor_for(s, "fin"), reply.task_id)
     clock.advance(timedelta(days=16))
@@ -199,16 +193,10 @@ def test_reminder_setting_and_calendar_entries(world, frozen_clock):
 
 def test_a_reminder_due_but_not_yet_fired_survives_another_save(world, frozen_clock):
     """The scheduler may be a moment late: a save in between must not drop the reminder."""
-    from engine.usecases import cases
 
-    with world.begin() as s:
-        case = cases.start_instance(s, actor_for(s, "clerk"), "review", {"subject": "修路"}).id
-    register = items(world, case)["register"]
-    with world.begin() as s:
-        tasks.complete(s, actor_for(s, "clerk"), register.task_id, {"lead_unit": "finance"})
+    case, reply = review_at_reply(world)
     reminder = by_kind(timers(world, case))[TimerKind.REMINDER]
     clock.freeze(reminder.due_at + timedelta(seconds=5))
-    reply = items(world, case)["reply"]
     with world.begin() as s:
         tasks.claim(s, actor_for(s, "fin"), reply.task_id)
     with world.begin() as s:  # any use case that moves the case saves it again
