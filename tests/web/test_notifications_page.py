@@ -266,7 +266,7 @@ def test_the_supervisor_reads_who_holds_it_in_english(app, as_user):
     c = as_user("supervisor")
     c.get("/lang/en")
     html = text_of(c.get("/notifications"))
-    assert "not done yet. Handled by: finance." in html
+    assert "not done yet. Handled by: 财政所." in html  # the unit by its name (data: as entered)
 
 
 def test_rows_without_params_show_what_was_stored(app, as_user):
