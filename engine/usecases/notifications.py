@@ -284,12 +284,14 @@ def notify_supervision(
     respond_by: datetime | None = None,
     also_groups: Sequence[str] = (),
     also_users: Sequence[str] = (),
+    issued_by: str | None = None,
 ) -> None:
-    """A 督办 on ``item``'s task: a boundary timer fired, or a supervisor issued one
-    (``opinion``, ``respond_by``): tell its holders and the supervisors, and everyone of
-    ``also_groups`` and ``also_users`` (an escalated 督办: the unit's head, or without one the
-    whole unit). ``item`` has no id when the task never waited for anyone (its deadline had
-    passed)."""
+    """A 督办 on ``item``'s task: a boundary timer fired, or a supervisor (``issued_by``)
+    issued one (``opinion``, ``respond_by``): tell its holders and the supervisors, and
+    everyone of ``also_groups`` and ``also_users`` (an escalated 督办: the unit's head, or
+    without one the whole unit); not the supervisor who issued it, who is not told of what
+    they just did. ``item`` has no id when the task never waited for anyone (its deadline
+    had passed)."""
     recipients = holders(session, item)
     for username, unit in users_in_groups(session, list(also_groups)).items():
         recipients.setdefault(username, unit)
@@ -297,6 +299,8 @@ def notify_supervision(
         recipients.setdefault(username, None)
     for username, role in supervisors(session).items():
         recipients.setdefault(username, role)
+    if issued_by is not None:
+        recipients.pop(issued_by, None)
     notify(
         session,
         NotificationKind.SUPERVISION,

@@ -85,7 +85,7 @@ def issue(
     escalate: bool = False,
 ) -> SupervisionView:
     """A supervisor's 督办 on a running case (its open task ``task_id``, or the case as a
-    whole): recorded, audited, told to the holders and the supervisors. Escalated, the unit's
+    whole): recorded, audited, told to the holders and the other supervisors. Escalated, the unit's
     head (负责人) is told too; a unit without a head on the roster: everyone in it."""
     access.require(actor, Permission.SUPERVISE, "issue a 督办")
     # the case locked, as by every use case that moves it: a completion in flight finishes
@@ -145,7 +145,16 @@ def issue(
     if item is not None:
         unit, head = _escalated_to(session, item) if escalate else ([], [])
         notifications.notify_supervision(
-            session, None, item, "督办", False, opinion=opinion, respond_by=deadline, also_groups=unit, also_users=head
+            session,
+            None,
+            item,
+            "督办",
+            False,
+            opinion=opinion,
+            respond_by=deadline,
+            also_groups=unit,
+            also_users=head,
+            issued_by=actor.username,
         )
     return _view(session, row, now)
 

@@ -23,7 +23,7 @@ REPLY_DUE = datetime(2026, 12, 22, 16, 0, tzinfo=UTC)
 
 @pytest.fixture
 def world(session_factory, frozen_clock):
-    build_world(session_factory, "clerk", "fin", "fin2", "boss")
+    build_world(session_factory, "clerk", "fin", "fin2", "boss", "office_supervisor")
     case = start_review(session_factory, "clerk")
     act(session_factory, "clerk", tasks.complete, case.task_id, {"lead_unit": "finance"})
     return session_factory, case.id
@@ -159,8 +159,9 @@ def test_an_escalated_supervision_tells_the_whole_unit(world):
         ).all()
     escalated = {u for u, m in told if "请单位负责人过问" in m}
     plain = {u for u, m in told if "再次催办" in m}
-    assert escalated == {"fin", "fin2", "boss"}  # the unit (fin2 too), and the supervisor
-    assert plain == {"fin", "boss"}  # the holder and the supervisor
+    # the unit (fin2 too) and the other supervisor; not boss, who issued them
+    assert escalated == {"fin", "fin2", "office_supervisor"}
+    assert plain == {"fin", "office_supervisor"}  # the holder and the other supervisor
 
 
 def test_an_escalated_supervision_reaches_the_units_head_when_it_has_one(world):
@@ -177,4 +178,4 @@ def test_an_escalated_supervision_reaches_the_units_head_when_it_has_one(world):
                 Notification.kind == NotificationKind.SUPERVISION, Notification.message.contains("请负责人过问")
             )
         ).all()
-    assert set(told) == {"fin", "fin2", "boss"}  # the holder, the head, the supervisor: not fin3
+    assert set(told) == {"fin", "fin2", "office_supervisor"}  # the holder, the head, the other supervisor: not fin3
