@@ -5,7 +5,7 @@ and steps by their names, fields by their labels, chosen values by their options
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from enum import StrEnum
 from typing import Any
 
@@ -108,6 +108,11 @@ class Words:
     masked_fields: Collection[str] = ()
     value_labels: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     people: Mapping[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, source: Any) -> Words:
+        """The words ``source`` carries under the same names (a use case's case history)."""
+        return cls(**{f.name: getattr(source, f.name) for f in fields(cls)})
 
     def value(self, name: str, value: Any) -> list[Part]:
         """A field's value as the case page shows it, marked when shown masked."""

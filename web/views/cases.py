@@ -73,16 +73,8 @@ def history_export(instance_id: int, fmt: str):
     if fmt not in exports.FORMATS:
         abort(404)
     history = audit_log.case_history(database.session(), current_actor(), instance_id)
-    words = history_text.Words(
-        element_names=history.element_names,
-        labels=history.labels,
-        departments=history.departments,
-        masked_fields=history.masked_fields,
-        value_labels=history.value_labels,
-        people=history.people,
-    )
     headers = [_("时间"), _("操作人"), _("操作"), _("环节"), _("内容")]
-    table = history_text.download_rows(history.entries, words)
+    table = history_text.download_rows(history.entries, history_text.Words.of(history))
     return exports.download(f"{history.title}_{_('办理记录')}", fmt, headers, table)
 
 
