@@ -21,7 +21,7 @@ from .. import access
 from ..access import Actor, Permission
 from .confidentiality import hidden_fields, history_for
 from .context import processes
-from .labels import element_names, field_labels, people_names, value_labels
+from .labels import element_names, field_labels, named_in_history, people_names, value_labels
 from .results import HistoryEntry, paging
 from .statistics import Period
 from .visibility import case_visibility, visible_case
@@ -125,7 +125,6 @@ def case_history(session: Session, actor: Actor, instance_id: int) -> CaseHistor
     instance = visible_case(session, actor, instance_id)
     entries = history_for(session, actor, instance.id, instance.definition_id)
     process = processes.get_by_id(session, instance.definition_id)
-    handed_to = (str(e.data.get("to")) for e in entries if e.action == "hand_over" and e.data and e.data.get("to"))
     return CaseHistory(
         title=instance.title,
         entries=entries,
@@ -134,5 +133,5 @@ def case_history(session: Session, actor: Actor, instance_id: int) -> CaseHistor
         departments=repo.department_choices(session),
         masked_fields=hidden_fields(session, actor, instance.definition_id),
         value_labels=value_labels(session, process),
-        people=people_names(session, [*(e.actor for e in entries), *handed_to]),
+        people=people_names(session, named_in_history(entries)),
     )

@@ -36,7 +36,7 @@ from .confidentiality import (
     notes_confidential_by_default,
 )
 from .context import SYSTEM, audit, processes, runtime_for
-from .labels import element_names, field_labels, people_names, value_labels
+from .labels import element_names, field_labels, named_in_history, people_names, value_labels
 from .offering import refuse_if_stopped, stopped_keys
 from .option_lists import choices, option_sources
 from .persist import create_case, sync_subscriptions
@@ -336,7 +336,7 @@ def case_page(session: Session, actor: Actor, instance_id: int) -> CasePage:
             session,
             [
                 detail.started_by,
-                *(h.actor for h in detail.history),
+                *named_in_history(detail.history),
                 *(t.assignee or "" for t in detail.open_tasks),
                 *(step.done_by or "" for step in steps),
                 *(holder for step in steps for holder in step.holders),

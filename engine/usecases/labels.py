@@ -11,6 +11,7 @@ from storage import repositories as repo
 
 from ..bpmn.parsing import ParsedProcess
 from .option_lists import LOADERS
+from .results import HistoryEntry
 
 
 def element_names(process: ParsedProcess) -> dict[str, str]:
@@ -52,6 +53,16 @@ def value_labels(session: Session, process: ParsedProcess) -> dict[str, dict[str
             elif f.options:
                 found.setdefault(f.id, {}).update({o.id: o.name for o in f.options})
     return found
+
+
+def named_in_history(history: Iterable[HistoryEntry]) -> list[str]:
+    """The user names a case's history shows: who acted, and to whom a task was handed."""
+    named = []
+    for entry in history:
+        named.append(entry.actor)
+        if entry.action == "hand_over" and entry.data and entry.data.get("to"):
+            named.append(str(entry.data["to"]))
+    return named
 
 
 def people_names(session: Session, usernames: Iterable[str]) -> dict[str, str]:

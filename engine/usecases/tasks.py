@@ -36,7 +36,7 @@ from .confidentiality import (
     notes_confidential_by_default,
 )
 from .context import audit, processes, runtime_for
-from .labels import element_names, field_labels, people_names, value_labels
+from .labels import element_names, field_labels, named_in_history, people_names, value_labels
 from .option_lists import choices, option_sources
 from .persist import save_instance
 from .results import HistoryEntry, TaskDetail, TaskSummary
@@ -285,7 +285,7 @@ def task_page(session: Session, actor: Actor, task_id: str) -> TaskPage:
         people=people_names(
             session,
             [
-                *(h.actor for h in history),
+                *named_in_history(history),
                 item.assignee or "",
                 item.completed_by or "",
                 *(c.author for c in comments),
