@@ -3,7 +3,7 @@ the units, for showing case data, history and who holds a task."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 
 from sqlalchemy.orm import Session
 
@@ -53,6 +53,20 @@ def value_labels(session: Session, process: ParsedProcess) -> dict[str, dict[str
             elif f.options:
                 found.setdefault(f.id, {}).update({o.id: o.name for o in f.options})
     return found
+
+
+def holder_names(
+    assignee: str | None,
+    groups: Sequence[str],
+    users: Sequence[str],
+    people: Mapping[str, str],
+    units: Mapping[str, str],
+) -> list[str]:
+    """Who holds a task, by name: its assignee, else the units (``units``: code → name) and
+    the people (``people``: user name → name) it is offered to."""
+    if assignee:
+        return [people.get(assignee, assignee)]
+    return [units.get(g, g) for g in groups] + [people.get(u, u) for u in users]
 
 
 def named_in_history(history: Iterable[HistoryEntry]) -> list[str]:

@@ -36,6 +36,7 @@ from ..deadlines import timezones
 from ..errors import NotFound
 from ..notifications import texts
 from .context import Actor
+from .labels import holder_names
 from .results import paging
 
 KIND_LABELS = {
@@ -234,15 +235,11 @@ def notify_reminder(session: Session, timer: Timer) -> None:
 
 
 def _handler_names(session: Session, item: WorkItem | ItemRow) -> list[str]:
-    """Who holds a task, by name (for the supervisors' notice): its assignee, else the units
-    and people it is offered to."""
+    """Who holds a task, by name, for the supervisors' notice."""
     users = [item.assignee] if item.assignee else list(item.candidate_users)
+    units = repo.department_choices(session) if item.candidate_groups and not item.assignee else {}
     people = repo.display_names(session, users)
-    named = [people.get(u, u) for u in users]
-    if item.assignee:
-        return named
-    units = repo.department_choices(session) if item.candidate_groups else {}
-    return [units.get(g, g) for g in item.candidate_groups] + named
+    return holder_names(item.assignee, item.candidate_groups, item.candidate_users, people, units)
 
 
 def notify_overdue(session: Session, timer: Timer) -> None:

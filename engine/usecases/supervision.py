@@ -38,6 +38,7 @@ from ..deadlines import legal
 from ..errors import FieldError, InvalidData, NotFound
 from . import notifications
 from .context import SYSTEM, audit
+from .labels import holder_names
 from .visibility import visible_case, visible_case_for_update
 
 MAX_OPINION = 2000
@@ -253,7 +254,7 @@ class BoardRow:
     unit: str | None  # the case's handling unit (case facts), else the task's first group
     assignee: str | None
     groups: tuple[str, ...]  # the units (candidate groups) offered it
-    holders: tuple[str, ...]  # who holds it, by name: the assignee's, else the units offered it
+    holders: tuple[str, ...]  # who holds it, by name: the assignee's, else the units and people offered it
     due_at: datetime
     days_overdue: int  # the day past the deadline it is: 1 on the first day after it; 0 when not yet due
     overdue: bool
@@ -267,7 +268,8 @@ class Board:
     per_unit: dict[str, tuple[int, int]]  # unit → (overdue, due soon)
     open_supervisions: list[SupervisionView]
     now: datetime
-    people: dict[str, str] = field(default_factory=dict)  # who issued the open 督办 → their names
+    people: dict[str, str] = field(default_factory=dict)  # the people the board names → their names
+    unit_names: dict[str, str] = field(default_factory=dict)  # unit code → name
 
 
 SORTS = ("due", "unit", "process", "supervisions")
@@ -324,16 +326,29 @@ def board(
     if category:  # a proposal's class (分类)
         query = query.where(CaseFacts.category == category)
     found = session.execute(query).all()
-    groups: dict[int, list[str]] = {}
+    groups: dict[int, list[str]] = {}  # the units each task is offered to
+    users: dict[int, list[str]] = {}  # the people it is offered to by name
     if found:
-        for item_id, group in session.execute(
-            select(WorkItemGroup.work_item_id, WorkItemGroup.group)
-            .where(WorkItemGroup.work_item_id.in_([r[0] for r in found]), WorkItemGroup.is_user.is_(False))
+        for item_id, group, is_user in session.execute(
+            select(WorkItemGroup.work_item_id, WorkItemGroup.group, WorkItemGroup.is_user)
+            .where(WorkItemGroup.work_item_id.in_([r[0] for r in found]))
             .order_by(WorkItemGroup.work_item_id, WorkItemGroup.group)
         ):
-            groups.setdefault(item_id, []).append(group)
-    people = repo.display_names(session, {r.assignee for r in found if r.assignee})
-    units = repo.department_choices(session) if groups else {}
+            (users if is_user else groups).setdefault(item_id, []).append(group)
+    # the open 督办 with their case's title and task in one statement (not three per row)
+    open_rows = session.execute(
+        select(Supervision, ProcessInstance.title, WorkItem.name, WorkItem.task_id)
+        .join(ProcessInstance, ProcessInstance.id == Supervision.instance_id)
+        .outerjoin(WorkItem, WorkItem.id == Supervision.work_item_id)
+        .where(Supervision.responded_at.is_(None), ProcessInstance.status == InstanceStatus.RUNNING)
+        .order_by(Supervision.issued_at.desc())
+        .limit(200)
+    ).all()
+    views = [_view_of(row, title, task_name, task_id, now) for row, title, task_name, task_id in open_rows]
+    # everyone the board names, in one statement: holders, the people offered tasks, issuers
+    named = {r.assignee for r in found if r.assignee} | {v.issued_by for v in views}
+    people = repo.display_names(session, named.union(*users.values()))
+    units = repo.department_choices(session)
     rows = []
     for item_id, task_id, task_name, instance_id, assignee, due_at, title, key, name, fact_unit, total, open_ in found:
         offered = groups.get(item_id, [])
@@ -352,7 +367,7 @@ def board(
                 unit=row_unit,
                 assignee=assignee,
                 groups=tuple(offered),
-                holders=(people.get(assignee, assignee),) if assignee else tuple(units.get(g, g) for g in offered),
+                holders=tuple(holder_names(assignee, offered, users.get(item_id, []), people, units)),
                 due_at=due_at,
                 days_overdue=(now - due_at).days + 1 if overdue else 0,
                 overdue=overdue,
@@ -371,17 +386,7 @@ def board(
     for r in rows:
         late, soon = per_unit.get(r.unit or "", (0, 0))
         per_unit[r.unit or ""] = (late + r.overdue, soon + (not r.overdue))
-    # the open 督办 with their case's title and task in one statement (not three per row)
-    open_rows = session.execute(
-        select(Supervision, ProcessInstance.title, WorkItem.name, WorkItem.task_id)
-        .join(ProcessInstance, ProcessInstance.id == Supervision.instance_id)
-        .outerjoin(WorkItem, WorkItem.id == Supervision.work_item_id)
-        .where(Supervision.responded_at.is_(None), ProcessInstance.status == InstanceStatus.RUNNING)
-        .order_by(Supervision.issued_at.desc())
-        .limit(200)
-    ).all()
-    views = [_view_of(row, title, task_name, task_id, now) for row, title, task_name, task_id in open_rows]
-    return Board(rows, per_unit, views, now, repo.display_names(session, {v.issued_by for v in views}))
+    return Board(rows, per_unit, views, now, people, units)
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from engine.errors import InvalidData
-from engine.usecases import statistics, supervision
+from engine.usecases import supervision
 
 from .. import database, exports
 from ..auth import current_actor
@@ -34,7 +34,7 @@ def _board():
 @bp.get("/")
 def index():
     board = _board()
-    units = statistics.unit_names(database.session())
+    units = board.unit_names
     template = "board/_rows.html" if request.args.get("partial") == "1" else "board/index.html"
     return render_template(template, board=board, units=units, sorts=supervision.SORTS)
 
@@ -44,7 +44,7 @@ def export(fmt: str):
     if fmt not in exports.FORMATS:
         return redirect(url_for("board.index"))
     board = _board()
-    units = statistics.unit_names(database.session())
+    units = board.unit_names
     headers = [_("任务"), _("案件"), _("流程"), _("单位"), _("办理人"), _("期限"), _("逾期天数"), _("督办次数")]
     rows = [
         [
