@@ -236,9 +236,8 @@ def notify_reminder(session: Session, timer: Timer) -> None:
 
 def _handler_names(session: Session, item: WorkItem | ItemRow) -> list[str]:
     """Who holds a task, by name, for the supervisors' notice."""
-    users = [item.assignee] if item.assignee else list(item.candidate_users)
-    units = repo.department_choices(session) if item.candidate_groups and not item.assignee else {}
-    people = repo.display_names(session, users)
+    people = repo.display_names(session, [item.assignee] if item.assignee else item.candidate_users)
+    units = {} if item.assignee or not item.candidate_groups else repo.department_choices(session)
     return holder_names(item.assignee, item.candidate_groups, item.candidate_users, people, units)
 
 
