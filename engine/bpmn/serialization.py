@@ -252,13 +252,23 @@ def _encoded(serializer: BpmnWorkflowSerializer, workflow: BpmnWorkflow, encode:
 
 def load_workflow(text: str, spec: BpmnProcessSpec, subprocess_specs: dict[str, BpmnProcessSpec]) -> BpmnWorkflow:
     serializer = _serializer()
-    dct = json.loads(text)
+    dct, read = task_texts.read_json(text)
+    # JSON this serializer version wrote is what converting the restored tasks writes again
+    # (the texts kept for the next dump); an older one's is migrated and converted anew
+    if dct.get(serializer.VERSION_KEY) != serializer.VERSION:
+        read = None
     serializer.migrate(dct)
     _local.task_ids = {}
     try:
-        return serializer.registry.restore(dct, spec=spec, subprocess_specs=subprocess_specs)
+        workflow: BpmnWorkflow = serializer.registry.restore(dct, spec=spec, subprocess_specs=subprocess_specs)
     finally:
         _local.task_ids = None
+    if read is not None:
+        texts = task_texts.texts_of(workflow)
+        texts.remember_read(workflow.tasks, read.tasks)
+        for sub_id, subprocess in workflow.subprocesses.items():
+            texts.remember_read(subprocess.tasks, read.subprocesses.get(str(sub_id), {}))
+    return workflow
 
 
 def dump_process(process: ParsedProcess) -> str:

@@ -1,8 +1,10 @@
 """engine/bpmn/task_texts.py: a workflow dumped again keeps the text of its unchanged tasks,
 and the result is byte for byte what converting every task writes: at every step of processes
 with loops, rounds, subprocesses and timers (through the workflow cache's path: dump, snapshot,
-install), and whenever something a task's text is made of changed behind the engine's back."""
+install; and restored from its JSON, whose task texts are kept), and whenever something a
+task's text is made of changed behind the engine's back."""
 
+import json
 from datetime import datetime
 from typing import Any
 
@@ -11,7 +13,7 @@ import pytest
 from engine.bpmn import serialization, task_texts
 from engine.bpmn.parsing import ParsedProcess
 from engine.bpmn.runtime import Runtime
-from engine.bpmn.serialization import dump_workflow
+from engine.bpmn.serialization import dump_workflow, load_workflow
 from engine.bpmn.snapshot import Snapshot
 from tests.unit.test_workflow_snapshot import WALKS, parsed, take_step
 
@@ -175,3 +177,96 @@ def test_each_workflow_keeps_its_own_texts(runtime):
     other, _ = at_b(runtime, "x = 2")
     assert task_texts.texts_of(one) is not task_texts.texts_of(other)
     assert same_as_whole(one) != same_as_whole(other)
+
+
+# -- restored from JSON: the tasks' texts as read ------------------------------------------
+
+
+def restored(text: str, parsed_process: ParsedProcess, runtime: Runtime) -> Any:
+    return runtime.adopt(parsed_process, load_workflow(text, parsed_process.spec, parsed_process.subprocess_specs))
+
+
+@pytest.mark.parametrize("key", sorted(WALKS))
+def test_every_step_of_a_walk_restored_from_json_dumps_as_the_whole_conversion(frozen_clock, runtime, key):
+    """As a case the server never held: each step restores the last step's JSON."""
+    source, start, _answers, _fire_at = WALKS[key]
+    parsed_process = parsed(source, key)
+    text = same_as_whole(runtime.start(parsed_process, start))
+    steps, reused_in_all = 0, 0
+    while steps < 24:
+        workflow = restored(text, parsed_process, runtime)
+        if workflow.completed:
+            break
+        steps += 1
+        take_step(runtime, workflow, key, steps)
+        text = same_as_whole(workflow)
+        reused_in_all += reused(workflow)
+    assert steps >= 3
+    assert reused_in_all > 0  # the texts read were kept, not converted again
+
+
+@pytest.mark.parametrize("key", sorted(WALKS))
+def test_json_is_read_as_json_loads_reads_it_with_every_tasks_text(frozen_clock, runtime, key):
+    source, start, _answers, _fire_at = WALKS[key]
+    workflow = runtime.start(parsed(source, key), start)
+    for step in range(1, 4):
+        if workflow.completed:
+            break
+        take_step(runtime, workflow, key, step)
+    text = dump_workflow(workflow)
+    dct, read = task_texts.read_json(text)
+    assert dct == json.loads(text)
+    assert read is not None
+    # every task of the top workflow and of each subprocess, its text as written
+    assert set(read.tasks) == {str(task_id) for task_id in workflow.tasks}
+    assert set(read.subprocesses) == {str(sub_id) for sub_id in workflow.subprocesses}
+    for sub_id, subprocess in workflow.subprocesses.items():
+        assert set(read.subprocesses[str(sub_id)]) == {str(task_id) for task_id in subprocess.tasks}
+    for found in [read.tasks, *read.subprocesses.values()]:
+        for task_id, (task_text, value) in found.items():
+            assert task_text == f'"{task_id}":' + json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+            assert task_text in text
+
+
+def test_a_restored_workflow_dumps_unchanged_without_converting_a_task(runtime):
+    workflow, _script = at_b(runtime)
+    text = dump_workflow(workflow)
+    again = restored(text, process(), runtime)
+    assert dump_workflow(again) == text
+    assert reused(again) == len(again.tasks) == 8
+
+
+def test_json_not_laid_out_as_a_dump_is_read_whole_and_converted(runtime):
+    workflow, _script = at_b(runtime)
+    text = json.dumps(json.loads(dump_workflow(workflow)), ensure_ascii=False, indent=1)
+    assert task_texts.read_json(text) == (json.loads(text), None)
+    again = restored(text, process(), runtime)
+    assert same_as_whole(again) == dump_workflow(workflow)
+    assert reused(again) == 0
+
+
+def rebuilt(data: dict[str, Any], new: dict[str, Any]) -> None:
+    data.clear()
+    data.update(new)
+
+
+@pytest.mark.parametrize(
+    ("change", "converted"),
+    [
+        # a key *first* has, changed after one it lacks was added: restoring puts it first
+        (lambda data: rebuilt(data, {"y": 2, **{k: v for k, v in data.items() if k != "x"}, "x": 5}), 1),
+        # a tuple beside the parent's list: a change in memory, none once read back as JSON;
+        # and b, ready, still holds the list it was given: a change against a in memory too
+        (lambda data: data.update(t=(1, 2)), 2),
+    ],
+    ids=["changes in another order", "equal once read back"],
+)
+def test_a_task_whose_changes_restoring_writes_otherwise_is_converted(runtime, change, converted):
+    workflow, script = at_b(runtime, "x = 1\nt = [1, 2]")
+    [a] = [t for t in workflow.tasks.values() if t.task_spec.name == "a"]
+    assert a.parent is script
+    change(a.data)
+    text = same_as_whole(workflow)
+    again = restored(text, process("x = 1\nt = [1, 2]"), runtime)
+    assert same_as_whole(again) != text  # what converting it now writes differs from what was read
+    assert reused(again) == len(again.tasks) - converted
