@@ -14,6 +14,7 @@ from sqlalchemy import (
     Date,
     Select,
     String,
+    Table,
     and_,
     bindparam,
     cast,
@@ -25,7 +26,9 @@ from sqlalchemy import (
     select,
     union_all,
 )
-from sqlalchemy.orm import Session, lazyload
+from sqlalchemy.orm import Session, class_mapper, lazyload, make_transient_to_detached
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.util import identity_key
 
 from .db import core_execute
 from .enums import InstanceStatus, Role, TimerKind, TimerState, WorkItemState
@@ -46,6 +49,7 @@ from .models import (
     WorkItem,
     WorkItemGroup,
 )
+from .prepared import PreparedRead
 
 # Written out, not bound: a plan prepared for any state could not use the partial indexes
 # of the ready items, the running cases and the pending timers (ix_work_items_ready_*,
@@ -87,7 +91,7 @@ class DefinitionHead:
 
 
 # with its process's offering: a start needs both, in one statement
-_LATEST_HEAD = (
+_LATEST_HEAD = PreparedRead(
     select(
         ProcessDefinition.id,
         ProcessDefinition.key,
@@ -107,9 +111,10 @@ _LATEST_HEAD = (
 def latest_definition_head(session: Session, key: str) -> DefinitionHead | None:
     """The latest version of ``key`` (one indexed row, none of its text) and its process's
     offering, or None."""
-    row = core_execute(session, _LATEST_HEAD, {"key": key}).first()
-    if row is None:
+    rows = _LATEST_HEAD.rows(session, {"key": key})
+    if not rows:
         return None
+    row = rows[0]
     offering = Offering(row[4], row[5], row[6]) if row[4] is not None else None
     return DefinitionHead(row[0], row[1], row[2], row[3], offering)
 
@@ -153,19 +158,31 @@ def instance_for_update(session: Session, instance_id: int) -> ProcessInstance |
 
 # The queries every task completion runs are built once, with bound parameters: building a
 # statement and its cache key costs more here than SQLite takes to answer it.
-_CASE_OF_TASK_FOR_UPDATE = (
-    select(ProcessInstance)
-    .where(
-        ProcessInstance.id
-        == select(WorkItem.instance_id).where(WorkItem.task_id == bindparam("task_id")).scalar_subquery()
-    )
-    .with_for_update()
-)
+_cases: Table = ProcessInstance.__table__  # type: ignore[assignment]  # a mapped class's table is a Table
+_CASE_ID_OF_TASK = select(WorkItem.instance_id).where(WorkItem.task_id == bindparam("task_id")).scalar_subquery()
+_CASE_OF_TASK_FOR_UPDATE = PreparedRead(select(*_cases.c).where(_cases.c.id == _CASE_ID_OF_TASK).with_for_update())
 
 
 def instance_of_task_for_update(session: Session, task_id: str) -> ProcessInstance | None:
-    """The case a work item belongs to, locked like ``instance_for_update`` (one statement)."""
-    return session.scalars(_CASE_OF_TASK_FOR_UPDATE, {"task_id": task_id}).first()
+    """The case a work item belongs to, locked and read afresh like ``instance_for_update``
+    (one statement). Read as plain columns and made the session's object here: the ORM's
+    loading of one row cost as much as the rest of the statement (a completion starts here)."""
+    rows = _CASE_OF_TASK_FOR_UPDATE.rows(session, {"task_id": task_id})
+    if not rows:
+        return None
+    values = dict(zip(_cases.c.keys(), rows[0], strict=True))  # the columns' keys are the attributes' names
+    case = session.identity_map.get(identity_key(ProcessInstance, values["id"]))
+    if case is not None:
+        assert isinstance(case, ProcessInstance)
+        for name, value in values.items():
+            set_committed_value(case, name, value)
+        return case
+    case = class_mapper(ProcessInstance).class_manager.new_instance()  # as the ORM's loading makes it
+    for name, value in values.items():
+        set_committed_value(case, name, value)
+    make_transient_to_detached(case)
+    session.add(case)
+    return case
 
 
 # -- work items --------------------------------------------------------------------
@@ -209,7 +226,7 @@ _OPEN_SUPERVISION = (
     .where(_supervisions.c.work_item_id == _items.c.id, _supervisions.c.responded_at.is_(None))
     .label("supervised")
 )
-_READY_ITEM_ROWS = (
+_READY_ITEM_ROWS = PreparedRead(
     select(*_ITEM_COLUMNS, _groups.c.group, _groups.c.is_user, _OPEN_SUPERVISION)
     .outerjoin(_groups, _groups.c.work_item_id == _items.c.id)
     .where(_items.c.instance_id == bindparam("instance_id"), _items.c.state == READY)
@@ -222,10 +239,10 @@ def ready_item_rows(session: Session, instance_id: int) -> list[ItemRow]:
     each is open (one statement)."""
     found: dict[int, ItemRow] = {}
     width = len(_ITEM_COLUMNS)
-    for row in core_execute(session, _READY_ITEM_ROWS, {"instance_id": instance_id}):
-        item = found.get(row.id)
+    for row in _READY_ITEM_ROWS.rows(session, {"instance_id": instance_id}):
+        item = found.get(row[0])  # the item's id
         if item is None:
-            item = found[row.id] = ItemRow(*row[:width])
+            item = found[row[0]] = ItemRow(*row[:width])
             item.supervised = bool(row[width + 2])
         group, is_user = row[width], row[width + 1]
         if group is not None:
@@ -395,13 +412,15 @@ class TimerRow:
     fired_at: datetime | None
 
 
-_PENDING_TIMERS_OF_CASE = select(
-    Timer.id, Timer.kind, Timer.task_id, Timer.bpmn_id, Timer.due_at, Timer.fired_at
-).where(Timer.instance_id == bindparam("instance_id"), Timer.state == PENDING)
+_PENDING_TIMERS_OF_CASE = PreparedRead(
+    select(Timer.id, Timer.kind, Timer.task_id, Timer.bpmn_id, Timer.due_at, Timer.fired_at).where(
+        Timer.instance_id == bindparam("instance_id"), Timer.state == PENDING
+    )
+)
 
 
 def pending_timers_of_instance(session: Session, instance_id: int) -> list[TimerRow]:
-    return [TimerRow(*row) for row in core_execute(session, _PENDING_TIMERS_OF_CASE, {"instance_id": instance_id})]
+    return [TimerRow(*row) for row in _PENDING_TIMERS_OF_CASE.rows(session, {"instance_id": instance_id})]
 
 
 def pending_timers_due_by(session: Session, until: datetime, limit: int) -> list[tuple[int, datetime]]:
@@ -468,9 +487,11 @@ _SETTING_VALUES = select(Setting.name, Setting.value)
 # Both at once, as one row set: a setting's row has no day, a day's row no setting. Working out
 # a deadline needs both (the period, and the working days to count it on), and each is a
 # round trip to a database server.
-_DEADLINE_CONFIGURATION = union_all(
-    select(Setting.name, Setting.value, cast(null(), Date).label("day"), cast(null(), Boolean).label("is_working")),
-    select(cast(null(), String), cast(null(), String), CalendarDay.day, CalendarDay.is_working),
+_DEADLINE_CONFIGURATION = PreparedRead(
+    union_all(
+        select(Setting.name, Setting.value, cast(null(), Date).label("day"), cast(null(), Boolean).label("is_working")),
+        select(cast(null(), String), cast(null(), String), CalendarDay.day, CalendarDay.is_working),
+    )
 )
 
 
@@ -493,7 +514,7 @@ def deadline_configuration(session: Session) -> tuple[dict[str, str], dict[date,
     days they entered in the working calendar (day → is it a working day), in one statement."""
     settings: dict[str, str] = {}
     days: dict[date, bool] = {}
-    for name, value, day, is_working in core_execute(session, _DEADLINE_CONFIGURATION):
+    for name, value, day, is_working in _DEADLINE_CONFIGURATION.rows(session):
         if day is None:
             settings[name] = value
         else:
@@ -512,8 +533,8 @@ def department_choices(session: Session) -> dict[str, str]:
 # half of this statement's time (about 1 % of a start or a completion over HTTP). A task is
 # offered to a handful of units at most, so few sizes are ever built.
 @cache
-def _active_in_roles(count: int) -> Select[str, Role]:
-    return (
+def _active_in_roles(count: int) -> PreparedRead:
+    return PreparedRead(
         select(User.username, UserRole.role)
         .join(UserRole, UserRole.user_id == User.id)
         .where(User.active.is_(True), UserRole.role.in_([bindparam(f"role_{n}") for n in range(count)]))
@@ -521,8 +542,8 @@ def _active_in_roles(count: int) -> Select[str, Role]:
 
 
 @cache
-def _active_in_units(count: int) -> Select[str, str, str]:
-    return (
+def _active_in_units(count: int) -> PreparedRead:
+    return PreparedRead(
         select(User.username, Department.code, Department.name)
         .join(Department, User.department_id == Department.id)
         .where(
@@ -540,7 +561,7 @@ def active_users_in_roles(session: Session, roles: Sequence[Role]) -> list[tuple
     wanted = sorted(set(roles))
     if not wanted:
         return []
-    rows = core_execute(session, _active_in_roles(len(wanted)), {f"role_{n}": r for n, r in enumerate(wanted)})
+    rows = _active_in_roles(len(wanted)).rows(session, {f"role_{n}": r for n, r in enumerate(wanted)})
     return [(row[0], row[1]) for row in rows]
 
 
@@ -550,7 +571,7 @@ def active_users_in_units(session: Session, units: Sequence[str]) -> list[tuple[
     wanted = sorted(set(units))
     if not wanted:
         return []
-    rows = core_execute(session, _active_in_units(len(wanted)), {f"unit_{n}": u for n, u in enumerate(wanted)})
+    rows = _active_in_units(len(wanted)).rows(session, {f"unit_{n}": u for n, u in enumerate(wanted)})
     return [(row[0], row[1], row[2]) for row in rows]
 
 

@@ -25,14 +25,18 @@ from tests.world import deploy
 
 # statement, the parameters it is run with, the index its plan must use
 HOT_STATEMENTS = {
-    "lock the case of a task": (repo._CASE_OF_TASK_FOR_UPDATE, {"task_id": "t"}, "ix_work_items_task_id"),
+    "lock the case of a task": (repo._CASE_OF_TASK_FOR_UPDATE.statement, {"task_id": "t"}, "ix_work_items_task_id"),
     "the item of a task": (repo._ITEM_BY_TASK, {"task_id": "t"}, "ix_work_items_task_id"),
-    "a case's ready items": (repo._READY_ITEM_ROWS, {"instance_id": 1}, "ix_work_items_ready_instance"),
-    "a case's pending timers": (repo._PENDING_TIMERS_OF_CASE, {"instance_id": 1}, "ix_timers_pending_instance"),
+    "a case's ready items": (repo._READY_ITEM_ROWS.statement, {"instance_id": 1}, "ix_work_items_ready_instance"),
+    "a case's pending timers": (
+        repo._PENDING_TIMERS_OF_CASE.statement,
+        {"instance_id": 1},
+        "ix_timers_pending_instance",
+    ),
     "a case's subscriptions": (repo._SUBSCRIPTIONS_OF_CASE, {"instance_id": 1}, "ix_subscriptions_instance_id"),
     "a case's history": (repo._HISTORY, {"instance_id": 1}, "ix_audit_log_instance_at"),
     "the latest version of a process": (
-        repo._LATEST_HEAD,
+        repo._LATEST_HEAD.statement,
         {"key": "review", "param_1": 1},
         "sqlite_autoindex_process_definitions_1",
     ),
