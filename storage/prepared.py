@@ -1,5 +1,5 @@
-"""Statements a completion sends every time, compiled once and run as their SQL text on the
-transaction's driver connection.
+"""Statements a start or a completion sends every time, compiled once and run as their SQL
+text on the transaction's driver connection.
 
 A prebuilt Core statement still costs SQLAlchemy about 60-120 µs of Python at every
 execution (the compiled form found in its cache, the parameters gathered by bind name,
@@ -9,8 +9,8 @@ converted, ordered, the execution context and result set up), and its SQL text a
 dialect and set of parameter keys, work out once where each value goes and how it is
 converted, and run the SQL text on a cursor of the connection's own driver connection, in
 the transaction SQLAlchemy began on it. A driver error comes back as SQLAlchemy's exception
-for it, and a lost connection is invalidated, as SQLAlchemy's execution does (web/errors.py
-answers 503 to both alike).
+for it, and a lost connection is invalidated, as SQLAlchemy's execution does (the app
+answers 503 to a database lost either way).
 
 While anything listens to the engine's statements (tests that count or explain them, the
 benchmarks' counters), the SQL text goes through ``Connection.exec_driver_sql`` instead, so
@@ -140,14 +140,15 @@ class Prepared:
 
 
 class PreparedRead:
-    """``statement`` (a SELECT, or a UNION of them, built once with bound parameters), run in a session's
-    transaction as SQL text, its columns converted by their types (a timestamp read back
-    as an aware datetime, an enum as its member). Rows come back as tuples."""
+    """``statement`` (a SELECT, or a UNION of them, built once with bound parameters), run
+    in a session's transaction as SQL text, its columns converted by their types (a
+    timestamp read back as an aware datetime, an enum as its member). Rows come back as
+    tuples."""
 
     def __init__(self, statement: _Query):
         self.statement = statement
         self._compiled: dict[tuple[str, str, str, tuple[str, ...]], _Compiled | None] = {}
-        self._results: dict[str, tuple[tuple[int, Any], ...]] = {}
+        self._results: dict[tuple[str, str], tuple[tuple[int, Any], ...]] = {}
 
     def rows(self, session: Session, params: Params | None = None) -> list[tuple[Any, ...]]:
         """What the session holds unwritten is flushed first, as its autoflush would."""
@@ -164,9 +165,9 @@ class PreparedRead:
             fetched = connection.exec_driver_sql(compiled.sql, arguments).fetchall()
         else:
             fetched, _count = _on_driver(connection, compiled.sql, arguments, many=False)
-        results = self._results.get(dialect.name)
+        results = self._results.get((dialect.name, dialect.driver))
         if results is None:
-            results = self._results[dialect.name] = _result_processors(self.statement, dialect)
+            results = self._results[dialect.name, dialect.driver] = _result_processors(self.statement, dialect)
         if not results:
             return [tuple(row) for row in fetched or ()]
         converted = []

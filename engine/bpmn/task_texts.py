@@ -19,8 +19,8 @@ of a script's) has no key: it is converted every time, as are its children.
 A workflow restored from its JSON starts with the texts it was read from (``read_json``
 finds each task's text while parsing, ``TaskTexts.remember_read`` keeps them), so a case the
 process never held converts only what its step changed too, instead of every task of its
-history. A task whose changes
-against its parent restoring would write otherwise is converted instead (``_written_as_read``).
+history. A task whose changes against its parent restoring would write otherwise is
+converted instead (``_written_as_read``).
 
 The text is byte for byte what converting the whole workflow writes
 (tests/unit/test_task_texts.py at every step of processes with loops, rounds, subprocesses
@@ -97,9 +97,10 @@ def _written_as_read(task: Task, read: Mapping[str, Any]) -> bool:
     delta = read.get("delta")
     if not delta:
         return False
-    return list(delta.get("updates", ())) == list(DeepMerge.get_updated_keys(parent.data, task.data)) and list(
-        delta.get("deletions", ())
-    ) == DeepMerge.get_deleted_keys(parent.data, task.data)
+    updates, deletions = list(delta.get("updates", ())), list(delta.get("deletions", ()))
+    return updates == list(DeepMerge.get_updated_keys(parent.data, task.data)) and (
+        deletions == DeepMerge.get_deleted_keys(parent.data, task.data)
+    )
 
 
 class TaskTexts:
