@@ -40,6 +40,22 @@ def test_init_twice_does_no_harm(runner):
     assert "unchanged review v1" in second.output and "DEMO ONLY" not in second.output
 
 
+def test_start_values_are_read_by_their_fields_type(runner):
+    """A number typed for a text field stays text (a telephone number, a year as a title);
+    for a number field it is a number."""
+    run(runner, "init")
+    made = ("users", "create", "clerk", "--password", "Qing-he-73-jie~", "--role", "officer", "--department", "office")
+    assert run(runner, *made, "--operator").exit_code == 0
+    started = run(runner, "start", "review", "--var", "subject=2026", "--var", "rounds=2", "--user", "clerk", "--json")
+    assert started.exit_code == 0, started.stderr
+    case = json.loads(started.output)
+    assert case["title"] == "2026"
+    shown = json.loads(run(runner, "instance", str(case["id"]), "--user", "clerk", "--json").output)
+    assert (shown["variables"]["subject"], shown["variables"]["rounds"]) == ("2026", 2)
+    wrong = run(runner, "start", "review", "--var", "subject=x", "--var", "rounds=two", "--user", "clerk")
+    assert wrong.exit_code == 1 and "rounds" in wrong.stderr
+
+
 def test_drive_a_process_end_to_end(runner):
     run(runner, "init")
     assert (

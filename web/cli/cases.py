@@ -20,21 +20,43 @@ from ..database import session_factory
 from .common import emit, json_option, use_case, user_option
 
 
-def _parse_var(text: str) -> tuple[str, Any]:
+def _name_and_text(text: str) -> tuple[str, str]:
     if "=" not in text:
         raise click.BadParameter(f"{text!r}: write name=value")
     name, raw = text.split("=", 1)
+    return name.strip(), raw
+
+
+def _parse_var(text: str) -> tuple[str, Any]:
+    """name=value put into a case's data as it stands: the value as JSON when it parses."""
+    name, raw = _name_and_text(text)
     try:
-        value = json.loads(raw)
+        return name, json.loads(raw)
     except json.JSONDecodeError:
-        value = raw
-    return name.strip(), value
+        return name, raw
+
+
+def _form_var(text: str) -> tuple[str, Any]:
+    """name=value for a form's field, which reads it by its type as it reads what a page
+    sends (a telephone number stays text, "2" becomes a number for a number field); a list
+    of choices, for a field of several, as a JSON list."""
+    name, raw = _name_and_text(text)
+    if raw.lstrip().startswith("["):
+        try:
+            value = json.loads(raw)
+        except json.JSONDecodeError:
+            return name, raw
+        if isinstance(value, list):
+            return name, value
+    return name, raw
 
 
 @click.command("start")
 @with_appcontext
 @click.argument("key")
-@click.option("--var", "variables", multiple=True, help="name=value (value as JSON when it parses)")
+@click.option(
+    "--var", "variables", multiple=True, help='name=value, read by the start form field\'s type (choices: ["a","b"])'
+)
 @click.option("--title", default=None)
 @click.option("--business-key", default=None)
 @user_option
@@ -44,7 +66,7 @@ def start_command(
     key: str, variables: tuple[str, ...], title: str | None, business_key: str | None, username: str, as_json: bool
 ) -> None:
     """Start a case of process KEY."""
-    data = dict(_parse_var(v) for v in variables)
+    data = dict(_form_var(v) for v in variables)
     with session_factory().begin() as session:
         detail = cases.start_instance(
             session, actor_for(session, username), key, data, title=title, business_key=business_key
