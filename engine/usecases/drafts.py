@@ -10,7 +10,8 @@ instead of overwriting their work."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
@@ -29,6 +30,7 @@ from ..bpmn.layout import with_diagram
 from ..errors import Conflict, FieldError, InvalidBpmn, InvalidData, NotFound, Problem
 from .context import audit
 from .definitions import Deployed, check_note, check_size, deploy, plain_filename, require_designer
+from .labels import people_names
 
 KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]{0,199}")  # an xsd:ID, as a process id must be
 
@@ -46,6 +48,7 @@ class DraftView:
     created_at: datetime
     updated_at: datetime
     updated_by: str
+    people: Mapping[str, str] = field(default_factory=dict)  # user name → display name: its owner, who saved it
 
 
 @dataclass(frozen=True)
@@ -61,7 +64,10 @@ class Template:
     description: str  # its <documentation>
 
 
-def _view(d: ProcessDraft) -> DraftView:
+def _view(session: Session, d: ProcessDraft, names: Mapping[str, str] | None = None) -> DraftView:
+    """``names``: the display names read for a list of drafts (else read for this one)."""
+    if names is None:
+        names = people_names(session, {d.owner, d.updated_by})
     return DraftView(
         d.id,
         d.key,
@@ -74,6 +80,7 @@ def _view(d: ProcessDraft) -> DraftView:
         d.created_at,
         d.updated_at,
         d.updated_by,
+        {u: names[u] for u in (d.owner, d.updated_by) if u in names},
     )
 
 
@@ -101,13 +108,15 @@ def list_drafts(session: Session, actor: Actor, key: str | None = None) -> list[
     query = select(ProcessDraft).order_by(ProcessDraft.updated_at.desc(), ProcessDraft.id.desc())
     if key is not None:
         query = query.where(ProcessDraft.key == key)
-    return [_view(d) for d in session.scalars(query)]
+    found = list(session.scalars(query))
+    names = people_names(session, {u for d in found for u in (d.owner, d.updated_by)})
+    return [_view(session, d, names) for d in found]
 
 
 def get_draft(session: Session, actor: Actor, draft_id: int) -> DraftDocument:
     require_designer(actor)
     draft = _draft(session, draft_id)
-    return DraftDocument(_view(draft), draft.bpmn_xml)
+    return DraftDocument(_view(session, draft), draft.bpmn_xml)
 
 
 def draft_diagram(session: Session, actor: Actor, draft_id: int) -> str:
@@ -146,7 +155,7 @@ def create_draft(session: Session, actor: Actor, xml: str, filename: str, note: 
     session.add(draft)
     session.flush()
     audit(session, actor, "save_draft", data={"draft": draft.id, "key": key, "revision": 1})
-    return _view(draft)
+    return _view(session, draft)
 
 
 def _conflict(session: Session, draft_id: int, revision: int) -> Conflict:
@@ -186,7 +195,7 @@ def save_draft(
         raise _conflict(session, draft_id, revision)
     session.refresh(draft)
     audit(session, actor, "save_draft", data={"draft": draft_id, "key": key, "revision": revision + 1})
-    return _view(draft)
+    return _view(session, draft)
 
 
 def discard_draft(session: Session, actor: Actor, draft_id: int, revision: int | None = None) -> None:

@@ -5,7 +5,8 @@ the newest version. Designers and administrators only (process.deploy)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import case, func, select
@@ -21,6 +22,7 @@ from ..bpmn.layout import with_diagram
 from ..errors import FieldError, InvalidData, NotFound
 from .context import audit
 from .definitions import Deployed, deploy, require_designer
+from .labels import people_names
 
 
 @dataclass(frozen=True)
@@ -47,6 +49,7 @@ class LibraryProcess:
     offering_changed_by: str | None
     offering_changed_at: datetime | None
     versions: tuple[VersionRow, ...]  # newest first
+    people: Mapping[str, str] = field(default_factory=dict)  # user name → display name, of those named
 
     @property
     def latest(self) -> VersionRow:
@@ -105,13 +108,18 @@ def _offerings(session: Session, key: str | None = None) -> dict[str, ProcessOff
     return {o.key: o for o in session.scalars(query)}
 
 
-def _group(rows: list[VersionRow], offerings: dict[str, ProcessOffering]) -> list[LibraryProcess]:
+def _group(session: Session, rows: list[VersionRow], offerings: dict[str, ProcessOffering]) -> list[LibraryProcess]:
     by_key: dict[str, list[VersionRow]] = {}
     for row in rows:
         by_key.setdefault(row.key, []).append(row)
+    named = {r.deployed_by for r in rows} | {o.changed_by for o in offerings.values() if o.changed_by}
+    names = people_names(session, named)
     result = []
     for key, versions in by_key.items():
         offering = offerings.get(key)
+        people = {v.deployed_by for v in versions}
+        if offering is not None and offering.changed_by:
+            people.add(offering.changed_by)
         result.append(
             LibraryProcess(
                 key,
@@ -120,6 +128,7 @@ def _group(rows: list[VersionRow], offerings: dict[str, ProcessOffering]) -> lis
                 offering.changed_by if offering else None,
                 offering.changed_at if offering else None,
                 tuple(versions),
+                {u: names[u] for u in people if u in names},
             )
         )
     return result
@@ -128,7 +137,7 @@ def _group(rows: list[VersionRow], offerings: dict[str, ProcessOffering]) -> lis
 def process_library(session: Session, actor: Actor) -> list[LibraryProcess]:
     """Every deployed process with all its versions, by key."""
     require_designer(actor)
-    return _group(_rows(session, None), _offerings(session))
+    return _group(session, _rows(session, None), _offerings(session))
 
 
 def process_versions(session: Session, actor: Actor, key: str) -> LibraryProcess:
@@ -136,7 +145,7 @@ def process_versions(session: Session, actor: Actor, key: str) -> LibraryProcess
     rows = _rows(session, key)
     if not rows:
         raise NotFound(f"no process {key!r} is deployed")
-    return _group(rows, _offerings(session, key))[0]
+    return _group(session, rows, _offerings(session, key))[0]
 
 
 def definition_of(session: Session, key: str, version: int) -> ProcessDefinition:

@@ -54,7 +54,7 @@ def test_library_versions_notes_counts_and_download(app, as_user):
     assert re.search(r'<tr data-key="review">.*?<td>v2</td>.*?<td>3</td><td>0</td>', index)
     page = text_of(c.get("/designer/processes/review"))
     v2 = re.search(r'<tr data-version="2">.*?</tr>', page).group(0)
-    assert "登记改名" in v2 and "<td>designer</td>" in v2 and "<td>2</td><td>0</td>" in v2
+    assert "登记改名" in v2 and "<td>designer 同志</td>" in v2 and "<td>2</td><td>0</td>" in v2  # by name
     v1 = re.search(r'<tr data-version="1">.*?</tr>', page).group(0)
     assert "<td>1</td><td>0</td>" in v1 and "回滚到此版本" in v1 and "回滚到此版本" not in v2
     download = c.get("/designer/processes/review/v1.bpmn")
@@ -87,7 +87,7 @@ def test_rollback_from_the_page(as_user):
 def test_stop_and_restart_offering(app, as_user):
     c = as_user("designer")
     c.post("/designer/processes/review/offering", data={"offered": "false"})
-    assert "已停止发起" in text_of(c.get("/designer/processes/review"))
+    assert "已停止发起：designer 同志 于" in text_of(c.get("/designer/processes/review"))  # by name
     office = as_user("office1")
     assert 'href="/start/review"' not in text_of(office.get("/start/"))
     refused = office.get("/start/review")
@@ -104,9 +104,11 @@ def test_save_a_draft_reopen_it_and_deploy_it(as_user):
     draft_url = saved.headers["Location"]
     page = text_of(c.get(draft_url))
     assert "草稿已保存" in page and 'name="revision" value="1"' in page and 'value="先存着"' in page
-    assert "登记分类" in page
+    assert "登记分类" in page and "designer 同志 最后保存于" in page  # who saved it, by name
     draft_id = re.search(r"/designer/drafts/(\d+)", draft_url).group(1)
-    assert f'data-draft="{draft_id}"' in text_of(c.get("/designer/"))
+    listed = text_of(c.get("/designer/"))
+    assert f'data-draft="{draft_id}"' in listed and "<td>designer 同志</td>" in listed  # its owner, by name
+    assert "· designer 同志 ·" in text_of(c.get("/designer/processes/review"))
     diff = text_of(c.get(f"/designer/processes/drafts/{draft_id}/diff"))
     assert 'data-element="register" data-status="changed"' in diff and "登记分类" in diff
     deployed = c.post(
