@@ -94,10 +94,18 @@ def _on_driver(connection: Connection, sql: str, arguments: Any, many: bool) -> 
         lost = dialect.is_disconnect(error, pooled.driver_connection, cursor)
         if lost:
             connection.invalidate(error)
-        raise exc.DBAPIError.instance(
-            sql, arguments, error, dialect.loaded_dbapi.Error, connection_invalidated=lost, dialect=dialect
-        ) from error
+        raise as_sqlalchemys(error, dialect, lost, sql, arguments) from error
     return rows, count
+
+
+def as_sqlalchemys(
+    error: Exception, dialect: Dialect, lost: bool, sql: str | None = None, arguments: Any = None
+) -> exc.StatementError:
+    """The driver's ``error`` as SQLAlchemy's exception for it (OperationalError, …), saying
+    whether the connection was lost: what web/errors.py answers 503 to."""
+    return exc.DBAPIError.instance(
+        sql, arguments, error, dialect.loaded_dbapi.Error, connection_invalidated=lost, dialect=dialect
+    )
 
 
 @dataclass(frozen=True)
@@ -155,8 +163,7 @@ class PreparedRead:
         session.flush()
         connection = session.connection()
         params = params or {}
-        dialect = connection.dialect
-        compiled = _compiled_for(self._compiled, self.statement, dialect, tuple(params))
+        compiled = self.compiled(connection.dialect, tuple(params))
         if compiled is None:
             return [tuple(row) for row in connection.execute(self.statement, params)]
         arguments = compiled.bind(params)
@@ -165,13 +172,22 @@ class PreparedRead:
             fetched = connection.exec_driver_sql(compiled.sql, arguments).fetchall()
         else:
             fetched, _count = _on_driver(connection, compiled.sql, arguments, many=False)
+        return self.converted(fetched or (), connection.dialect)
+
+    def compiled(self, dialect: Dialect, keys: tuple[str, ...]) -> _Compiled | None:
+        """The SQL text for ``dialect`` and the parameters named ``keys``, and how each value
+        is bound; None when the text alone cannot carry the statement (run it through Core)."""
+        return _compiled_for(self._compiled, self.statement, dialect, keys)
+
+    def converted(self, fetched: Sequence[Any], dialect: Dialect) -> list[tuple[Any, ...]]:
+        """The driver's rows with each column converted by its type, as Core's result does."""
         results = self._results.get((dialect.name, dialect.driver))
         if results is None:
             results = self._results[dialect.name, dialect.driver] = _result_processors(self.statement, dialect)
         if not results:
-            return [tuple(row) for row in fetched or ()]
+            return [tuple(row) for row in fetched]
         converted = []
-        for row in fetched or ():
+        for row in fetched:
             columns = list(row)
             for i, process in results:
                 columns[i] = process(columns[i])
