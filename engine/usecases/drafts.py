@@ -10,7 +10,7 @@ instead of overwriting their work."""
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -48,7 +48,7 @@ class DraftView:
     created_at: datetime
     updated_at: datetime
     updated_by: str
-    people: Mapping[str, str] = field(default_factory=dict)  # user name → display name: its owner, who saved it
+    people: Mapping[str, str] = field(default_factory=dict)  # user name → display name, of its owner and last saver
 
 
 @dataclass(frozen=True)
@@ -64,24 +64,26 @@ class Template:
     description: str  # its <documentation>
 
 
-def _view(session: Session, d: ProcessDraft, names: Mapping[str, str] | None = None) -> DraftView:
-    """``names``: the display names read for a list of drafts (else read for this one)."""
-    if names is None:
-        names = people_names(session, {d.owner, d.updated_by})
-    return DraftView(
-        d.id,
-        d.key,
-        d.name,
-        d.owner,
-        d.note,
-        d.filename,
-        d.base_version,
-        d.revision,
-        d.created_at,
-        d.updated_at,
-        d.updated_by,
-        {u: names[u] for u in (d.owner, d.updated_by) if u in names},
-    )
+def _views(session: Session, found: Sequence[ProcessDraft]) -> list[DraftView]:
+    """The drafts as shown, with the names of their owners and last savers read at once."""
+    names = people_names(session, {u for d in found for u in (d.owner, d.updated_by)})
+    return [
+        DraftView(
+            d.id,
+            d.key,
+            d.name,
+            d.owner,
+            d.note,
+            d.filename,
+            d.base_version,
+            d.revision,
+            d.created_at,
+            d.updated_at,
+            d.updated_by,
+            names,
+        )
+        for d in found
+    ]
 
 
 def _process_of(xml: str, file: str) -> tuple[str, str]:
@@ -108,15 +110,13 @@ def list_drafts(session: Session, actor: Actor, key: str | None = None) -> list[
     query = select(ProcessDraft).order_by(ProcessDraft.updated_at.desc(), ProcessDraft.id.desc())
     if key is not None:
         query = query.where(ProcessDraft.key == key)
-    found = list(session.scalars(query))
-    names = people_names(session, {u for d in found for u in (d.owner, d.updated_by)})
-    return [_view(session, d, names) for d in found]
+    return _views(session, list(session.scalars(query)))
 
 
 def get_draft(session: Session, actor: Actor, draft_id: int) -> DraftDocument:
     require_designer(actor)
     draft = _draft(session, draft_id)
-    return DraftDocument(_view(session, draft), draft.bpmn_xml)
+    return DraftDocument(_views(session, [draft])[0], draft.bpmn_xml)
 
 
 def draft_diagram(session: Session, actor: Actor, draft_id: int) -> str:
@@ -155,7 +155,7 @@ def create_draft(session: Session, actor: Actor, xml: str, filename: str, note: 
     session.add(draft)
     session.flush()
     audit(session, actor, "save_draft", data={"draft": draft.id, "key": key, "revision": 1})
-    return _view(session, draft)
+    return _views(session, [draft])[0]
 
 
 def _conflict(session: Session, draft_id: int, revision: int) -> Conflict:
@@ -195,7 +195,7 @@ def save_draft(
         raise _conflict(session, draft_id, revision)
     session.refresh(draft)
     audit(session, actor, "save_draft", data={"draft": draft_id, "key": key, "revision": revision + 1})
-    return _view(session, draft)
+    return _views(session, [draft])[0]
 
 
 def discard_draft(session: Session, actor: Actor, draft_id: int, revision: int | None = None) -> None:

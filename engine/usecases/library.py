@@ -49,7 +49,7 @@ class LibraryProcess:
     offering_changed_by: str | None
     offering_changed_at: datetime | None
     versions: tuple[VersionRow, ...]  # newest first
-    people: Mapping[str, str] = field(default_factory=dict)  # user name → display name, of those named
+    people: Mapping[str, str] = field(default_factory=dict)  # user name → display name, of those it names
 
     @property
     def latest(self) -> VersionRow:
@@ -112,14 +112,13 @@ def _group(session: Session, rows: list[VersionRow], offerings: dict[str, Proces
     by_key: dict[str, list[VersionRow]] = {}
     for row in rows:
         by_key.setdefault(row.key, []).append(row)
-    named = {r.deployed_by for r in rows} | {o.changed_by for o in offerings.values() if o.changed_by}
-    names = people_names(session, named)
+    # the few designers who deployed or stopped a process, read once for every process listed
+    names = people_names(
+        session, {r.deployed_by for r in rows} | {o.changed_by for o in offerings.values() if o.changed_by}
+    )
     result = []
     for key, versions in by_key.items():
         offering = offerings.get(key)
-        people = {v.deployed_by for v in versions}
-        if offering is not None and offering.changed_by:
-            people.add(offering.changed_by)
         result.append(
             LibraryProcess(
                 key,
@@ -128,7 +127,7 @@ def _group(session: Session, rows: list[VersionRow], offerings: dict[str, Proces
                 offering.changed_by if offering else None,
                 offering.changed_at if offering else None,
                 tuple(versions),
-                {u: names[u] for u in people if u in names},
+                names,
             )
         )
     return result
