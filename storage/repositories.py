@@ -159,6 +159,7 @@ def instance_for_update(session: Session, instance_id: int) -> ProcessInstance |
 # The queries every task completion runs are built once, with bound parameters: building a
 # statement and its cache key costs more here than SQLite takes to answer it.
 _cases: Table = ProcessInstance.__table__  # type: ignore[assignment]  # a mapped class's table is a Table
+_CASE_ATTRIBUTES = tuple(_cases.c.keys())  # the columns' keys are the attributes' names
 _CASE_ID_OF_TASK = select(WorkItem.instance_id).where(WorkItem.task_id == bindparam("task_id")).scalar_subquery()
 _CASE_OF_TASK_FOR_UPDATE = PreparedRead(select(*_cases.c).where(_cases.c.id == _CASE_ID_OF_TASK).with_for_update())
 
@@ -170,7 +171,7 @@ def instance_of_task_for_update(session: Session, task_id: str) -> ProcessInstan
     rows = _CASE_OF_TASK_FOR_UPDATE.rows(session, {"task_id": task_id})
     if not rows:
         return None
-    values = dict(zip(_cases.c.keys(), rows[0], strict=True))  # the columns' keys are the attributes' names
+    values = dict(zip(_CASE_ATTRIBUTES, rows[0], strict=True))
     case = session.identity_map.get(identity_key(ProcessInstance, values["id"]))
     if case is not None:
         assert isinstance(case, ProcessInstance)

@@ -226,23 +226,24 @@ def read_json(text: str) -> tuple[dict[str, Any], ReadTexts | None]:
 
         return task
 
-    def workflow_into(texts: dict[str, tuple[str, Any]]) -> _Parse:
+    def workflow_into(texts: dict[str, tuple[str, Any]], top: bool) -> _Parse:
+        """A workflow's members: its tasks, and for the top workflow its subprocesses."""
         tasks = tasks_into(texts)
 
         def member(name: str, start: int, at: int) -> tuple[Any, int]:
             if name == "tasks":
                 return _object(text, at, tasks)
-            if name == "subprocesses" and texts is read.tasks:
+            if name == "subprocesses" and top:
                 return _object(text, at, subprocess)
             return _value(text, at)
 
         return member
 
     def subprocess(sub_id: str, _start: int, at: int) -> tuple[Any, int]:
-        return _object(text, at, workflow_into(read.subprocesses.setdefault(sub_id, {})))
+        return _object(text, at, workflow_into(read.subprocesses.setdefault(sub_id, {}), top=False))
 
     try:
-        dct, end = _object(text, 0, workflow_into(read.tasks))
+        dct, end = _object(text, 0, workflow_into(read.tasks, top=True))
         if end != len(text):
             raise _NotCompact(end)
     except (ValueError, IndexError):  # not compact, or not JSON: json.loads says which
