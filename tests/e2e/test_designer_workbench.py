@@ -243,6 +243,33 @@ def test_warnings_deploy_only_once_confirmed_and_an_empty_process_never(app, liv
     assert problems == []
 
 
+def test_an_unchecked_form_box_stays_unchecked_from_the_first_render(app, live_server, browser):
+    """Unchecking 使用表单 removes the form, and the box shows it at the panel's next render, not
+    checked again for a frame (the panel's own checkbox did: it kept the input's value, "on")."""
+    page, problems = sign_in(browser, live_server, "designer")
+    page.goto(f"{live_server}/designer/")
+    page.locator('#definitions tr[data-key="review"] a.button').click()
+    page.wait_for_selector("#modeler[data-ready=true]")
+    page.click('#modeler g.djs-element[data-element-id="check"]')
+    open_group(page, "CongressFlow__Form")
+    box = page.locator("#properties #bio-properties-panel-cfFormData")
+    assert box.is_checked()
+    # the panel renders in a microtask after the change; its effects wait for the next paint
+    shown = box.evaluate(
+        """async (input) => {
+             input.click();
+             for (let i = 0; i < 5; i += 1) { await Promise.resolve(); }
+             return input.checked;
+           }"""
+    )
+    assert shown is False
+    settled(page)
+    assert not box.is_checked()
+    warning = page.locator('#lint-list li[data-element="check"][data-severity=warning]')
+    assert "用户任务「审核答复」：没有表单字段" in warning.inner_text()
+    assert problems == []
+
+
 ENGINE_ELEMENTS = """<?xml version="1.0" encoding="UTF-8"?>
 <bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
                   xmlns:camunda="http://camunda.org/schema/1.0/bpmn" id="d" targetNamespace="t">

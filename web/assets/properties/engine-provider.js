@@ -8,7 +8,10 @@
  * Gone: listeners, Java classes and delegate expressions, connectors, field injections, async
  * continuations and job configuration, history cleanup, tasklist and start-initiator
  * settings, business keys and variable mapping delegates. */
-import { CheckboxEntry, isCheckboxEntryEdited, isTextFieldEntryEdited, TextFieldEntry } from '@bpmn-io/properties-panel';
+import {
+  DescriptionEntry, isCheckboxEntryEdited, isTextFieldEntryEdited, TextFieldEntry, useError, useShowEntryEvent,
+} from '@bpmn-io/properties-panel';
+import { jsx, jsxs } from '@bpmn-io/properties-panel/preact/jsx-runtime';
 import { useService } from 'bpmn-js-properties-panel';
 
 var LOWER_THAN_CAMUNDA = 400; // the Camunda provider registers at 500: the lower runs after it
@@ -53,6 +56,36 @@ function formDataOf(bo) {
   return values.filter(function (v) { return v.$instanceOf('camunda:FormData'); })[0];
 }
 
+/* A checkbox entry whose box always shows the model's value. The panel's own CheckboxEntry
+ * (3.55) keeps a local copy that each change sets to the input's value, the string "on", so
+ * for one render after a box is unchecked it shows checked again, until an effect after the
+ * next paint puts it right: the box flickers, and a quick second look finds the click undone. */
+function ModelCheckboxEntry(props) {
+  var id = props.id;
+  var inputId = 'bio-properties-panel-' + id;
+  var error = useError(id);
+  var ref = useShowEntryEvent(id);
+  return jsxs('div', {
+    class: 'bio-properties-panel-entry bio-properties-panel-checkbox-entry',
+    'data-entry-id': id,
+    children: [
+      jsxs('div', {
+        class: 'bio-properties-panel-checkbox',
+        children: [
+          jsx('input', {
+            ref: ref, id: inputId, name: id, type: 'checkbox', class: 'bio-properties-panel-input',
+            checked: !!props.getValue(),
+            onChange: function (event) { props.setValue(event.target.checked); },
+          }),
+          jsx('label', { for: inputId, class: 'bio-properties-panel-label', children: props.label }),
+        ],
+      }),
+      error && jsx('div', { class: 'bio-properties-panel-error', children: error }),
+      jsx(DescriptionEntry, { forId: id, element: props.element, value: props.description }),
+    ],
+  });
+}
+
 /* 使用表单: a user task's or start event's camunda:formData on or off (Camunda's form type
  * select would also offer Camunda Forms and form keys, which this engine does not show). */
 function FormDataSwitch(props) {
@@ -87,7 +120,7 @@ function FormDataSwitch(props) {
       });
     }
   }
-  return CheckboxEntry({
+  return ModelCheckboxEntry({
     element: element,
     id: 'cfFormData',
     label: translate('Use a form'),
