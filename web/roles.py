@@ -5,7 +5,7 @@ what they are."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from flask_babel import gettext as _
 
@@ -30,6 +30,16 @@ def role_names() -> dict[str, str]:
 def group_name(code: str, units: dict[str, str]) -> str:
     """A candidate group by name: a unit's, else a role's, else (a group no one defined) the code."""
     return units.get(code) or role_names().get(code, code)
+
+
+def holders_by_name(
+    assignee: str | None, groups: Sequence[str], users: Sequence[str], people: Mapping[str, str], units: dict[str, str]
+) -> list[str]:
+    """Who holds a task in the reader's language: its assignee, else the groups (units and
+    roles) and the people it is offered to."""
+    if assignee:
+        return [person_name(assignee, people)]
+    return [group_name(g, units) for g in groups] + [person_name(u, people) for u in users]
 
 
 def person_name(username: str | None, people: Mapping[str, str] | None = None) -> str:

@@ -1,5 +1,5 @@
-"""What the pages call a process's form fields and elements (its labels and names), and
-the units, for showing case data, history and who holds a task."""
+"""What the pages call a process's form fields and elements (its labels and names), the
+units and the roles, for showing case data, history and who holds a task."""
 
 from __future__ import annotations
 
@@ -8,10 +8,25 @@ from collections.abc import Iterable, Mapping, Sequence
 from sqlalchemy.orm import Session
 
 from storage import repositories as repo
+from storage.enums import Role
 
 from ..bpmn.parsing import ParsedProcess
 from .option_lists import LOADERS
 from .results import HistoryEntry
+
+# Role code → its name: a role is also a group a task can be offered to, and what a
+# spreadsheet's roles cell and a notice call it (web/roles.py names the same roles in the
+# reader's language; a test keeps the Chinese equal).
+ROLE_NAMES: dict[str, str] = {
+    Role.DEPUTY: "人大代表",
+    Role.OFFICER: "办理人员",
+    Role.OFFICE_HEAD: "人大办主任",
+    Role.PETITION_OFFICER: "信访专员",
+    Role.SUPERVISOR: "督查",
+    Role.CHAIR: "主席/副主席",
+    Role.DESIGNER: "流程设计",
+    Role.ADMIN: "管理员",
+}
 
 
 def element_names(process: ParsedProcess) -> dict[str, str]:
@@ -62,11 +77,12 @@ def holder_names(
     people: Mapping[str, str],
     units: Mapping[str, str],
 ) -> list[str]:
-    """Who holds a task, by name: its assignee, else the units (``units``: code → name) and
-    the people (``people``: user name → name) it is offered to."""
+    """Who holds a task, by name: its assignee, else the groups it is offered to (a unit by
+    ``units``: code → name, else a role by its name) and the people (``people``: user name →
+    name)."""
     if assignee:
         return [people.get(assignee, assignee)]
-    return [units.get(g, g) for g in groups] + [people.get(u, u) for u in users]
+    return [units.get(g) or ROLE_NAMES.get(g, g) for g in groups] + [people.get(u, u) for u in users]
 
 
 def named_in_history(history: Iterable[HistoryEntry]) -> list[str]:

@@ -33,6 +33,7 @@ from .. import clock
 from ..errors import FieldError, InvalidData
 from . import spreadsheets
 from .context import Actor, audit
+from .labels import ROLE_NAMES
 from .people import require_admin
 from .sign_in import hash_password, password_problem
 from .spreadsheets import Column
@@ -43,18 +44,7 @@ class Kind(StrEnum):
     PEOPLE = "people"
 
 
-# Role code → the name a spreadsheet uses (web/roles.py shows the same names; a test keeps
-# the two equal). A roles cell takes these names or the codes, separated by 、 , ; or spaces.
-ROLE_NAMES: dict[str, str] = {
-    Role.DEPUTY: "人大代表",
-    Role.OFFICER: "办理人员",
-    Role.OFFICE_HEAD: "人大办主任",
-    Role.PETITION_OFFICER: "信访专员",
-    Role.SUPERVISOR: "督查",
-    Role.CHAIR: "主席/副主席",
-    Role.DESIGNER: "流程设计",
-    Role.ADMIN: "管理员",
-}
+# A roles cell takes the roles' names (labels.ROLE_NAMES) or their codes, separated by 、 , ; or spaces.
 _ROLE_OF = {name: code for code, name in ROLE_NAMES.items()} | {r.value: r.value for r in Role}
 _ROLE_SPLIT = re.compile(r"[、,，;；\s]+")
 _MOBILE = re.compile(r"(\+?86)?1[3-9]\d{9}")

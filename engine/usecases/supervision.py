@@ -254,6 +254,7 @@ class BoardRow:
     unit: str | None  # the case's handling unit (case facts), else the task's first group
     assignee: str | None
     groups: tuple[str, ...]  # the units (candidate groups) offered it
+    users: tuple[str, ...]  # the people (user names) offered it
     holders: tuple[str, ...]  # who holds it, by name: the assignee's, else the units and people offered it
     due_at: datetime
     days_overdue: int  # the day past the deadline it is: 1 on the first day after it; 0 when not yet due
@@ -367,6 +368,7 @@ def board(
                 unit=row_unit,
                 assignee=assignee,
                 groups=tuple(offered),
+                users=tuple(users.get(item_id, [])),
                 holders=tuple(holder_names(assignee, offered, users.get(item_id, []), people, units)),
                 due_at=due_at,
                 days_overdue=(now - due_at).days + 1 if overdue else 0,

@@ -20,3 +20,8 @@ def test_else_the_units_then_the_people_it_is_offered_to():
 def test_a_code_or_user_name_without_a_name_stays_as_it_is():
     assert holder_names(None, ["land"], ["wang"], PEOPLE, UNITS) == ["land", "wang"]
     assert holder_names("wang", [], [], PEOPLE, UNITS) == ["wang"]
+
+
+def test_a_group_that_is_a_role_by_the_roles_name():
+    assert holder_names(None, ["supervisor", "finance"], [], PEOPLE, UNITS) == ["督查", "财政所"]
+    assert holder_names(None, ["petition_officer"], [], PEOPLE, {}) == ["信访专员"]

@@ -98,3 +98,20 @@ def test_the_printable_supervision_notice(app, as_user):
     assert "（答复，期限 2026-12-22 24:00）" in html and "请于 2026-12-24 24:00 前办理完毕并回复。" in html
     assert 'media="print"' in html
     assert as_user("civil1").get(f"/board/supervisions/{link}").status_code == 404  # not a case of theirs
+
+
+def test_a_task_offered_to_a_role_is_named_by_the_role_in_the_readers_language(app, as_user):
+    case = start_review(app, "office1")
+    act(app, "office1", tasks.complete, case.task_id, {"lead_unit": "supervisor"})  # a role, not a unit
+    clock.advance(timedelta(days=16))
+    client = as_user("supervisor")
+    board = text_of(client.get("/board/"))
+    row = board.split('<tr class="overdue" data-task-id="', 1)[1].split("</tr>", 1)[0]
+    assert "<td>督查</td>" in row and '<td class="holder">督查</td>' in row
+    assert '<li data-unit="supervisor"><a href="/board/?unit=supervisor">督查</a>' in board
+    client.get("/lang/en")
+    english = text_of(client.get("/board/"))
+    row = english.split('<tr class="overdue" data-task-id="', 1)[1].split("</tr>", 1)[0]
+    assert "<td>Supervisor</td>" in row and '<td class="holder">Supervisor</td>' in row
+    sheet = client.get("/board/export.csv").get_data(as_text=True)
+    assert sheet.splitlines()[1].split(",")[3:5] == ["Supervisor", "Supervisor"]

@@ -9,7 +9,7 @@ import re
 
 from openpyxl import load_workbook
 
-from engine.usecases.onboarding import ROLE_NAMES
+from engine.usecases.labels import ROLE_NAMES
 from tests.web.conftest import login, text_of
 from tests.world import PASSWORD
 from web.roles import role_names

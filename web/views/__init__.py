@@ -7,7 +7,7 @@ from flask import Flask
 from engine import clock
 
 from .. import history_text
-from ..roles import group_name, person_name, role_names
+from ..roles import group_name, holders_by_name, person_name, role_names
 
 
 def register(app: Flask) -> None:
@@ -41,7 +41,10 @@ def register(app: Flask) -> None:
     app.jinja_env.filters["dept"] = group_name  # a unit or a role a task is offered to, by name
     app.jinja_env.filters["person"] = person_name  # who acted, by name
     app.jinja_env.globals.update(
-        page_now=clock.now, has_endpoint=lambda name: name in app.view_functions, role_names=role_names
+        page_now=clock.now,
+        has_endpoint=lambda name: name in app.view_functions,
+        role_names=role_names,
+        holders_by_name=holders_by_name,
     )
     app.jinja_env.globals.update(  # a case's history in words (web/history_text.py)
         history_action_names=history_text.action_names,

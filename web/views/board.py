@@ -12,6 +12,7 @@ from engine.usecases import supervision
 from .. import database, exports
 from ..auth import current_actor
 from ..i18n import due
+from ..roles import group_name, holders_by_name
 from .auth import safe_next
 from .formdata import field_messages
 
@@ -51,8 +52,8 @@ def export(fmt: str):
             r.task_name,
             r.case_title,
             r.process_name,
-            units.get(r.unit or "", r.unit or ""),
-            _("、").join(r.holders),
+            group_name(r.unit, units) if r.unit else "",
+            _("、").join(holders_by_name(r.assignee, r.groups, r.users, board.people, units)),
             due(r.due_at),
             r.days_overdue,
             r.supervisions,
