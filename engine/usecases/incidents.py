@@ -11,6 +11,7 @@ person is told at once and nothing is stored."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -24,7 +25,8 @@ from storage.models import Incident, ProcessDefinition, ProcessInstance, Timer
 from .. import access, clock
 from ..access import Actor
 from ..errors import NotAllowed
-from .context import SYSTEM, audit
+from .context import SYSTEM, audit, processes
+from .labels import element_names
 from .visibility import visible_case
 
 MAX_MESSAGE_CHARS = 4000
@@ -47,6 +49,7 @@ class IncidentView:
     occurrences: int
     resolved_at: datetime | None
     resolved_by: str | None
+    element_name: str = ""  # what the process calls the element (its id when nameless)
 
     @property
     def open(self) -> bool:
@@ -206,15 +209,25 @@ def _require(actor: Actor) -> None:
         )
 
 
-def _query() -> Select[Incident, str, str, str]:
+def _query() -> Select[Incident, str, str, str, int]:
     return (
-        select(Incident, ProcessInstance.title, ProcessDefinition.key, ProcessDefinition.name)
+        select(Incident, ProcessInstance.title, ProcessDefinition.key, ProcessDefinition.name, ProcessDefinition.id)
         .join(ProcessInstance, ProcessInstance.id == Incident.instance_id)
         .join(ProcessDefinition, ProcessDefinition.id == ProcessInstance.definition_id)
     )
 
 
-def _view(row: Incident, title: str, key: str, name: str) -> IncidentView:
+def _views(session: Session, rows: Iterable[tuple[Incident, str, str, str, int]]) -> list[IncidentView]:
+    names: dict[int, dict[str, str]] = {}  # definition id → its elements' names
+    views = []
+    for row, title, key, name, definition_id in rows:
+        if definition_id not in names:
+            names[definition_id] = element_names(processes.get_by_id(session, definition_id))
+        views.append(_view(row, title, key, name, names[definition_id].get(row.bpmn_id, row.bpmn_id)))
+    return views
+
+
+def _view(row: Incident, title: str, key: str, name: str, element_name: str) -> IncidentView:
     return IncidentView(
         row.id,
         row.instance_id,
@@ -229,6 +242,7 @@ def _view(row: Incident, title: str, key: str, name: str) -> IncidentView:
         row.occurrences,
         row.resolved_at,
         row.resolved_by,
+        element_name,
     )
 
 
@@ -245,7 +259,7 @@ def list_incidents(
     if process_key:
         query = query.where(ProcessDefinition.key == process_key)
     rows = session.execute(query.order_by(Incident.last_seen_at.desc(), Incident.id.desc()).limit(limit))
-    return [_view(row, title, key, name) for row, title, key, name in rows]
+    return _views(session, rows)
 
 
 def of_case(session: Session, actor: Actor, instance_id: int) -> list[IncidentView]:
@@ -254,7 +268,7 @@ def of_case(session: Session, actor: Actor, instance_id: int) -> list[IncidentVi
         return []
     visible_case(session, actor, instance_id)
     rows = session.execute(_query().where(Incident.instance_id == instance_id).order_by(Incident.id.desc()))
-    views = [_view(row, title, key, name) for row, title, key, name in rows]
+    views = _views(session, rows)
     return sorted(views, key=lambda v: not v.open)
 
 
@@ -264,10 +278,12 @@ class IncidentsPage:
     state: str  # open | resolved | all
     process_key: str
     processes: list[tuple[str, str]]  # (key, name) of every deployed process, for the filter
+    people: dict[str, str]  # who resolved them → their names
 
 
 def incidents_page(session: Session, actor: Actor, state: str = "open", process_key: str = "") -> IncidentsPage:
     state = state if state in ("open", "resolved", "all") else "open"
     found = list_incidents(session, actor, state=state, process_key=process_key)
-    processes = [(d.key, d.name) for d in repo.latest_definitions(session)]
-    return IncidentsPage(found, state, process_key, processes)
+    deployed = [(d.key, d.name) for d in repo.latest_definitions(session)]
+    people = repo.display_names(session, {i.resolved_by for i in found if i.resolved_by})
+    return IncidentsPage(found, state, process_key, deployed, people)

@@ -32,6 +32,7 @@ def test_the_case_page_and_the_list_show_the_incident_and_retry_gets_past_it_aft
     assert 'id="incidents"' in page and "ZeroDivisionError" in page and 'id="retry"' in page
     listing = text_of(client.get("/admin/incidents/?state=open&process=timer_script"))
     assert f'data-case="{case_id}"' in listing and "期限触发失败" in listing
+    assert "<td>等待一小时 <small><code>wait</code></small></td>" in listing  # the element by name
     assert 'data-case="' not in text_of(client.get("/admin/incidents/?state=resolved"))
 
     failed = client.post(f"/cases/{case_id}/retry", follow_redirects=True)
@@ -41,7 +42,9 @@ def test_the_case_page_and_the_list_show_the_incident_and_retry_gets_past_it_aft
     done = client.post(f"/cases/{case_id}/retry", follow_redirects=True)
     assert "已重试，案件已继续办理" in text_of(done)
     assert 'data-case="' not in text_of(client.get("/admin/incidents/"))
-    assert f'data-case="{case_id}"' in text_of(client.get("/admin/incidents/?state=resolved"))
+    resolved = text_of(client.get("/admin/incidents/?state=resolved"))
+    assert f'data-case="{case_id}"' in resolved and " head 同志</td>" in resolved  # who retried it, by name
+    assert "<td>等待一小时</td>" in text_of(client.get(f"/cases/{case_id}"))
 
 
 def test_an_officer_sees_no_incident_and_may_not_open_the_list_or_retry(app, as_user):
@@ -61,7 +64,12 @@ def test_the_api_lists_and_retries_incidents(app):
     case_id = failing_case(app)
     client, admin = app.test_client(), bearer(app, "admin")
     [found] = client.get("/api/v1/incidents?state=open", headers=admin).get_json()
-    assert (found["instance_id"], found["kind"], found["bpmn_id"]) == (case_id, "timer", "wait")
+    assert (found["instance_id"], found["kind"], found["bpmn_id"], found["element_name"]) == (
+        case_id,
+        "timer",
+        "wait",
+        "等待一小时",
+    )
     again = client.post(f"/api/v1/incidents/retry/{case_id}", headers=admin).get_json()
     assert again["ok"] is False and "ZeroDivisionError" in again["error"]
     act(app, "admin", deadlines.set_setting, "petition.accept_days", 20)

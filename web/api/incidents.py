@@ -24,6 +24,7 @@ class IncidentSchema(ma.Schema):
     case_title = fields.String()
     process_key = fields.String()
     bpmn_id = fields.String(metadata={"description": "the element that failed (empty when none is known)"})
+    element_name = fields.String(metadata={"description": "what the process calls that element (its id when nameless)"})
     kind = fields.String(
         metadata={
             "description": "timer (a timer's firing failed), stuck, external_task (a worker failed it with no "
