@@ -577,10 +577,17 @@ def list_settings(session: Session) -> list[SettingView]:
     return views
 
 
-def admin_settings(session: Session, actor: Actor) -> list[SettingView]:
-    """The 期限设置 page: every setting, for whoever may change them."""
+@dataclass(frozen=True)
+class SettingsPage:
+    settings: list[SettingView]
+    people: dict[str, str]  # who changed them → their names
+
+
+def admin_settings(session: Session, actor: Actor) -> SettingsPage:
+    """The 期限设置 page: every setting, for whoever may change them, and who changed each by name."""
     _require_admin(actor, "see the deadline settings")
-    return list_settings(session)
+    found = list_settings(session)
+    return SettingsPage(found, repo.display_names(session, {s.updated_by for s in found if s.updated_by}))
 
 
 def set_setting(session: Session, actor: Actor, name: str, value: str | int) -> SettingView:

@@ -134,7 +134,7 @@ def _unit_names() -> dict[str, str]:
 def _settings_page(errors: Mapping[str, FieldError] | None = None, name: str = "", value: str = "", status: int = 200):
     return render_template(
         "admin/settings.html",
-        settings=deadlines.admin_settings(database.session(), current_actor()),
+        page=deadlines.admin_settings(database.session(), current_actor()),
         specs=DEFAULTS,
         units=_unit_names(),
         errors=field_messages(errors or {}),
