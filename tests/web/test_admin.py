@@ -93,3 +93,7 @@ def test_user_list_in_english_joins_roles_with_commas(as_user):
     html = text_of(c.get("/admin/users"))
     chair_row = html.split('data-user="chair"')[1].split("</tr>")[0]
     assert "<td>Chair / vice-chair, Officer</td>" in chair_row
+    # a unit chosen from the new-user form: its name, then its code in the reader's brackets
+    assert '<option value="finance" >财政所 (finance)</option>' in html
+    c.get("/lang/zh_CN")
+    assert '<option value="finance" >财政所（finance）</option>' in text_of(c.get("/admin/users"))

@@ -220,6 +220,7 @@ def test_the_english_page(app, as_user, path):
     ):
         assert english in html, english
     assert "消息" not in html and "全部标为已读" not in html
+    assert '<span class="badge muted">New task</span>' in html and "新任务" not in html  # the reply offered to finance
     assert f'title="Unread messages: {unread_of(app, "finance1")}"' in html
 
 
