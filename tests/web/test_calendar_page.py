@@ -142,6 +142,7 @@ def test_settings_are_changed_and_errors_shown_in_the_readers_language(app, as_u
     page = text_of(c.get("/admin/settings"))
     row = page.split('data-setting="petition.accept_days"', 1)[1].split("</tr>", 1)[0]
     assert "<small>admin 同志 修改于 " in row  # who changed it, by name
+    assert 'aria-label="信访事项是否受理告知"' in row  # the box is read out by what it sets
     with database.session_factory(app)() as s:
         assert s.get(Setting, "petition.accept_days").value == "20"
     for value, chinese, english in (("0", "不能小于 1", "at least 1"), ("100000", "不能大于 365", "at most 365")):
