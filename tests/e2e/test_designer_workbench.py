@@ -270,6 +270,28 @@ def test_an_unchecked_form_box_stays_unchecked_from_the_first_render(app, live_s
     assert problems == []
 
 
+def test_the_executable_box_too_shows_the_models_value_from_the_first_render(app, live_server, browser):
+    """可执行 (Camunda's entry, on our checkbox): unchecked, it stays unchecked, and the XML says so."""
+    page, problems = sign_in(browser, live_server, "designer")
+    page.goto(f"{live_server}/designer/")
+    page.locator('#definitions tr[data-key="review"] a.button').click()
+    page.wait_for_selector("#modeler[data-ready=true]")
+    open_group(page, "general")  # nothing selected: the process's own properties
+    box = page.locator("#properties #bio-properties-panel-isExecutable")
+    assert box.is_checked()
+    shown = box.evaluate(
+        """async (input) => {
+             input.click();
+             for (let i = 0; i < 5; i += 1) { await Promise.resolve(); }
+             return input.checked;
+           }"""
+    )
+    assert shown is False
+    page.click("#toggle-xml")
+    assert 'isExecutable="false"' in page.locator("#xml").input_value()
+    assert problems == []
+
+
 ENGINE_ELEMENTS = """<?xml version="1.0" encoding="UTF-8"?>
 <bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
                   xmlns:camunda="http://camunda.org/schema/1.0/bpmn" id="d" targetNamespace="t">

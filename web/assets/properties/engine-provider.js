@@ -130,6 +130,26 @@ function FormDataSwitch(props) {
   });
 }
 
+/* 可执行: Camunda's entry, on our checkbox (see ModelCheckboxEntry); a participant's flag is
+ * its process's. */
+function ExecutableSwitch(props) {
+  var element = props.element;
+  var commandStack = useService('commandStack');
+  var translate = useService('translate');
+  var process = is(element, 'bpmn:Participant') ? businessObject(element).get('processRef') : businessObject(element);
+  return ModelCheckboxEntry({
+    element: element,
+    id: 'isExecutable',
+    label: translate('Executable'),
+    getValue: function () { return !!process.get('isExecutable'); },
+    setValue: function (value) {
+      commandStack.execute('element.updateModdleProperties', {
+        element: element, moddleElement: process, properties: { isExecutable: value },
+      });
+    },
+  });
+}
+
 /* A text entry that reads and writes properties of the element's business object. */
 function propertyEntry(props, options) {
   var element = props.element;
@@ -182,6 +202,9 @@ function kept(element, group) {
   if (group.id === 'CamundaPlatform__ExternalTask' && !is(element, 'bpmn:ServiceTask')) { return null; }
   if (rule === true || !group.entries) { return group; }
   group.entries = group.entries.filter(function (entry) { return rule.indexOf(entry.id) >= 0; });
+  group.entries.forEach(function (entry) {
+    if (entry.id === 'isExecutable') { entry.component = ExecutableSwitch; }
+  });
   return group;
 }
 
