@@ -65,6 +65,25 @@ def open_group(page, group_id: str) -> None:
         header.click()
 
 
+def edit_review(page, base: str) -> None:
+    """The review process's latest version open in the modeler, from the designer's list."""
+    page.goto(f"{base}/designer/")
+    page.locator('#definitions tr[data-key="review"] a.button').click()
+    page.wait_for_selector("#modeler[data-ready=true]")
+
+
+def shown_after_click(box) -> bool:
+    """Whether the checkbox ``box`` shows checked right after a click: after the panel's
+    render (a microtask after the change), before its effects (after the next paint)."""
+    return box.evaluate(
+        """async (input) => {
+             input.click();
+             for (let i = 0; i < 5; i += 1) { await Promise.resolve(); }
+             return input.checked;
+           }"""
+    )
+
+
 def settled(page) -> None:
     """The engine's check has answered for the diagram as it is now."""
     page.wait_for_selector("#modeler[data-checked=true]")
@@ -218,9 +237,7 @@ def test_warnings_deploy_only_once_confirmed_and_an_empty_process_never(app, liv
     page.wait_for_selector("#deploy-blocked:not([hidden])")
     page.screenshot(path=str(artifacts / "42-workbench-empty-process.png"), full_page=True)
 
-    page.goto(f"{base}/designer/")
-    page.locator('#definitions tr[data-key="review"] a.button').click()
-    page.wait_for_selector("#modeler[data-ready=true]")
+    edit_review(page, base)
     page.click('#modeler g.djs-element[data-element-id="check"]')
     open_group(page, "CongressFlow__Form")
     page.uncheck("#properties #bio-properties-panel-cfFormData")  # 使用表单 off: the form goes
@@ -247,22 +264,12 @@ def test_an_unchecked_form_box_stays_unchecked_from_the_first_render(app, live_s
     """Unchecking 使用表单 removes the form, and the box shows it at the panel's next render, not
     checked again for a frame (the panel's own checkbox did: it kept the input's value, "on")."""
     page, problems = sign_in(browser, live_server, "designer")
-    page.goto(f"{live_server}/designer/")
-    page.locator('#definitions tr[data-key="review"] a.button').click()
-    page.wait_for_selector("#modeler[data-ready=true]")
+    edit_review(page, live_server)
     page.click('#modeler g.djs-element[data-element-id="check"]')
     open_group(page, "CongressFlow__Form")
     box = page.locator("#properties #bio-properties-panel-cfFormData")
     assert box.is_checked()
-    # the panel renders in a microtask after the change; its effects wait for the next paint
-    shown = box.evaluate(
-        """async (input) => {
-             input.click();
-             for (let i = 0; i < 5; i += 1) { await Promise.resolve(); }
-             return input.checked;
-           }"""
-    )
-    assert shown is False
+    assert shown_after_click(box) is False
     settled(page)
     assert not box.is_checked()
     warning = page.locator('#lint-list li[data-element="check"][data-severity=warning]')
@@ -273,20 +280,11 @@ def test_an_unchecked_form_box_stays_unchecked_from_the_first_render(app, live_s
 def test_the_executable_box_too_shows_the_models_value_from_the_first_render(app, live_server, browser):
     """可执行 (Camunda's entry, on our checkbox): unchecked, it stays unchecked, and the XML says so."""
     page, problems = sign_in(browser, live_server, "designer")
-    page.goto(f"{live_server}/designer/")
-    page.locator('#definitions tr[data-key="review"] a.button').click()
-    page.wait_for_selector("#modeler[data-ready=true]")
+    edit_review(page, live_server)
     open_group(page, "general")  # nothing selected: the process's own properties
     box = page.locator("#properties #bio-properties-panel-isExecutable")
     assert box.is_checked()
-    shown = box.evaluate(
-        """async (input) => {
-             input.click();
-             for (let i = 0; i < 5; i += 1) { await Promise.resolve(); }
-             return input.checked;
-           }"""
-    )
-    assert shown is False
+    assert shown_after_click(box) is False
     page.click("#toggle-xml")
     assert 'isExecutable="false"' in page.locator("#xml").input_value()
     assert problems == []
