@@ -69,10 +69,20 @@ class _Compiled:
         return {slot.name: value for slot, value in zip(self.slots, values, strict=True)}
 
 
-def observed(connection: Connection) -> bool:
+def _observed(connection: Connection) -> bool:
     """Whether anything listens to the statements this connection runs."""
     dispatch = connection.dispatch
     return bool(dispatch.before_cursor_execute or dispatch.after_cursor_execute)
+
+
+def _run(connection: Connection, sql: str, arguments: Any, many: bool) -> tuple[Sequence[Any] | None, int]:
+    """``sql`` run in ``connection``'s transaction: the rows it returned (None for none) and
+    the row count. On the driver connection, unless something listens to the statements:
+    then through SQLAlchemy's execution of the text, so that every statement is seen."""
+    if _observed(connection):
+        result = connection.exec_driver_sql(sql, arguments)
+        return (result.fetchall() if result.returns_rows else None), result.rowcount
+    return _on_driver(connection, sql, arguments, many)
 
 
 def _on_driver(connection: Connection, sql: str, arguments: Any, many: bool) -> tuple[Sequence[Any] | None, int]:
@@ -142,9 +152,7 @@ class Prepared:
             return connection.execute(self.statement, params)
         many = not isinstance(params, Mapping)
         arguments = [compiled.bind(row) for row in rows] if many else compiled.bind(rows[0])
-        if observed(connection):
-            return connection.exec_driver_sql(compiled.sql, arguments)
-        return Written(*_on_driver(connection, compiled.sql, arguments, many))
+        return Written(*_run(connection, compiled.sql, arguments, many))
 
 
 class PreparedRead:
@@ -166,12 +174,7 @@ class PreparedRead:
         compiled = self.compiled(connection.dialect, tuple(params))
         if compiled is None:
             return [tuple(row) for row in connection.execute(self.statement, params)]
-        arguments = compiled.bind(params)
-        fetched: Sequence[Any] | None
-        if observed(connection):
-            fetched = connection.exec_driver_sql(compiled.sql, arguments).fetchall()
-        else:
-            fetched, _count = _on_driver(connection, compiled.sql, arguments, many=False)
+        fetched, _count = _run(connection, compiled.sql, compiled.bind(params), many=False)
         return self.converted(fetched or (), connection.dialect)
 
     def compiled(self, dialect: Dialect, keys: tuple[str, ...]) -> _Compiled | None:
