@@ -172,17 +172,15 @@ def instance_of_task_for_update(session: Session, task_id: str) -> ProcessInstan
     if not rows:
         return None
     values = dict(zip(_CASE_ATTRIBUTES, rows[0], strict=True))
-    case = session.identity_map.get(identity_key(ProcessInstance, values["id"]))
-    if case is not None:
-        assert isinstance(case, ProcessInstance)
-        for name, value in values.items():
-            set_committed_value(case, name, value)
-        return case
-    case = class_mapper(ProcessInstance).class_manager.new_instance()  # as the ORM's loading makes it
+    held = session.identity_map.get(identity_key(ProcessInstance, values["id"]))
+    # the session's object read afresh, else a new one made as the ORM's loading makes it
+    case = held if held is not None else class_mapper(ProcessInstance).class_manager.new_instance()
     for name, value in values.items():
         set_committed_value(case, name, value)
-    make_transient_to_detached(case)
-    session.add(case)
+    if held is None:
+        make_transient_to_detached(case)
+        session.add(case)
+    assert isinstance(case, ProcessInstance)
     return case
 
 
