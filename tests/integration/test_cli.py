@@ -7,7 +7,7 @@ import shutil
 import pytest
 
 from engine import clock
-from tests.conftest import FIXTURES
+from tests.conftest import FIXTURES, REPO_ROOT
 
 
 @pytest.fixture
@@ -54,6 +54,33 @@ def test_start_values_are_read_by_their_fields_type(runner):
     assert (shown["variables"]["subject"], shown["variables"]["rounds"]) == ("2026", 2)
     wrong = run(runner, "start", "review", "--var", "subject=x", "--var", "rounds=two", "--user", "clerk")
     assert wrong.exit_code == 1 and "rounds" in wrong.stderr
+
+
+def test_a_start_value_for_a_field_of_several_choices_is_a_json_list(runner):
+    run(runner, "init")
+    assert run(runner, "deploy", str(REPO_ROOT / "bpmn" / "proposal.bpmn"), "--operator").exit_code == 0
+    for made in (("clerk", "officer", "--department", "office"), ("wang", "deputy"), ("li", "deputy")):
+        user, role, *more = made
+        created = run(
+            runner, "users", "create", user, "--password", "Qing-he-73-jie~", "--role", role, *more, "--operator"
+        )
+        assert created.exit_code == 0, created.output
+    values = ("kind=suggestion", "title=修缮村道", "content=村道破损", "deputy=wang", "submitted_during=recess")
+    started = run(
+        runner,
+        "start",
+        "proposal",
+        *(f"--var={v}" for v in values),
+        '--var=joint_deputies=["li"]',
+        "--user",
+        "clerk",
+        "--json",
+    )
+    assert started.exit_code == 0, started.stderr
+    shown = json.loads(
+        run(runner, "instance", str(json.loads(started.output)["id"]), "--user", "clerk", "--json").output
+    )
+    assert shown["variables"]["joint_deputies"] == ["li"]
 
 
 def test_drive_a_process_end_to_end(runner):

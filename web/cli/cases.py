@@ -43,11 +43,9 @@ def _form_var(text: str) -> tuple[str, Any]:
     name, raw = _name_and_text(text)
     if raw.lstrip().startswith("["):
         try:
-            value = json.loads(raw)
+            return name, json.loads(raw)  # JSON that opens with [ is a list
         except json.JSONDecodeError:
-            return name, raw
-        if isinstance(value, list):
-            return name, value
+            pass  # text that happens to start with [
     return name, raw
 
 
