@@ -10,6 +10,7 @@ from collections.abc import Mapping, Sequence
 from flask_babel import gettext as _
 
 from engine.access import OPERATOR, SYSTEM
+from engine.usecases.labels import holder_names
 from storage.enums import Role
 
 
@@ -35,11 +36,9 @@ def group_name(code: str, units: dict[str, str]) -> str:
 def holders_by_name(
     assignee: str | None, groups: Sequence[str], users: Sequence[str], people: Mapping[str, str], units: dict[str, str]
 ) -> list[str]:
-    """Who holds a task in the reader's language: its assignee, else the groups (units and
-    roles) and the people it is offered to."""
-    if assignee:
-        return [person_name(assignee, people)]
-    return [group_name(g, units) for g in groups] + [person_name(u, people) for u in users]
+    """Who holds a task (engine.usecases.labels.holder_names), a role it is offered to named
+    in the reader's language."""
+    return holder_names(assignee, groups, users, people, {**role_names(), **units})
 
 
 def person_name(username: str | None, people: Mapping[str, str] | None = None) -> str:
