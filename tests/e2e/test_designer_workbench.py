@@ -290,6 +290,27 @@ def test_the_executable_box_too_shows_the_models_value_from_the_first_render(app
     assert problems == []
 
 
+def test_a_mappings_local_box_too_shows_the_models_value_from_the_first_render(app, live_server, browser):
+    """局部 of a call activity's input mapping (Camunda's entry, on our checkbox): unchecked
+    again, it stays unchecked from the first render, and the XML says so."""
+    draft = act(app, "designer", drafts.create_draft, with_diagram(ENGINE_ELEMENTS), "letters.bpmn")
+    page, problems = sign_in(browser, live_server, "designer")
+    page.goto(f"{live_server}/designer/drafts/{draft.id}")
+    page.wait_for_selector("#modeler[data-ready=true]")
+    page.click('#modeler g.djs-element[data-element-id="file"]')
+    open_group(page, "CamundaPlatform__InMapping")
+    page.click('#properties [data-entry-id="file-inMapping-0"] .bio-properties-panel-collapsible-entry-header')
+    box = page.locator("#properties #bio-properties-panel-file-inMapping-0-local")
+    assert not box.is_checked()
+    assert shown_after_click(box) is True
+    assert box.is_checked()
+    assert shown_after_click(box) is False
+    assert not box.is_checked()
+    page.click("#toggle-xml")
+    assert 'local="true"' not in page.locator("#xml").input_value()
+    assert problems == []
+
+
 ENGINE_ELEMENTS = """<?xml version="1.0" encoding="UTF-8"?>
 <bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
                   xmlns:camunda="http://camunda.org/schema/1.0/bpmn" id="d" targetNamespace="t">

@@ -42,6 +42,9 @@ var KEPT = {
   CamundaPlatform__ExternalTask: ['externalTaskPriority'],
 };
 
+// the list groups of a call activity's mappings, whose items each have a 局部 box
+var MAPPING_GROUPS = ['CamundaPlatform__InMapping', 'CamundaPlatform__OutMapping'];
+
 function businessObject(element) {
   return element.businessObject;
 }
@@ -150,6 +153,25 @@ function ExecutableSwitch(props) {
   });
 }
 
+/* 局部: a call activity's camunda:in / camunda:out mapping, local or not (Camunda's entry, on
+ * our checkbox: see ModelCheckboxEntry). */
+function MappingLocalSwitch(props) {
+  var mapping = props.mapping;
+  var commandStack = useService('commandStack');
+  var translate = useService('translate');
+  return ModelCheckboxEntry({
+    element: props.element,
+    id: props.idPrefix + '-local',
+    label: translate('Local'),
+    getValue: function () { return !!mapping.get('camunda:local'); },
+    setValue: function (value) {
+      commandStack.execute('element.updateModdleProperties', {
+        element: props.element, moddleElement: mapping, properties: { local: value },
+      });
+    },
+  });
+}
+
 /* A text entry that reads and writes properties of the element's business object. */
 function propertyEntry(props, options) {
   var element = props.element;
@@ -200,6 +222,13 @@ function kept(element, group) {
   var rule = KEPT[group.id];
   if (!rule) { return null; }
   if (group.id === 'CamundaPlatform__ExternalTask' && !is(element, 'bpmn:ServiceTask')) { return null; }
+  if (MAPPING_GROUPS.indexOf(group.id) >= 0) {
+    (group.items || []).forEach(function (item) {
+      item.entries.forEach(function (entry) {
+        if (entry.id === item.id + '-local') { entry.component = MappingLocalSwitch; }
+      });
+    });
+  }
   if (rule === true || !group.entries) { return group; }
   group.entries = group.entries.filter(function (entry) { return rule.indexOf(entry.id) >= 0; });
   group.entries.forEach(function (entry) {
