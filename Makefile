@@ -11,13 +11,13 @@ NODE_STAMP := node_modules/.installed
 MODELER    := web/static/vendor/modeler/modeler.js
 CHARTS     := web/static/vendor/charts/charts.js
 
-.PHONY: run test test-fast lint setup chromium translations clean
+.PHONY: run test test-fast lint setup chromium nginx translations clean
 
 run: setup
 	$(BIN)/congressflow init
 	$(BIN)/congressflow serve
 
-test: setup chromium lint
+test: setup chromium nginx lint
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 # The quick loop while working: lint and types, then every test but the slow, browser and
@@ -63,8 +63,13 @@ translations: $(PY_STAMP)
 chromium:
 	@scripts/ensure-chromium.sh
 
+# The reverse-proxy test runs deploy/nginx.conf in a real nginx: Debian's binary, unpacked into
+# .nginx/ when none is installed (no service, nothing outside the checkout).
+nginx:
+	@scripts/ensure-nginx.sh
+
 clean:
-	rm -rf $(VENV) $(TOOLS) node_modules instance test-artifacts build dist
+	rm -rf $(VENV) $(TOOLS) .nginx node_modules instance test-artifacts build dist
 
 # Maintenance: not needed by run or test (README: "Installing and upgrading dependencies").
 .PHONY: lock audit wheel
