@@ -265,6 +265,76 @@ def _start(client: Client) -> None:
     expect(201, client.start())
 
 
+def measure_idle(
+    factory: sessionmaker, raw: Raw, target: Target, reps: int, warmup: int, pause_ms: float
+) -> dict[str, Any]:
+    """A start, and the completion of the task a start has just opened (a case the server
+    holds), each timed in two conditions in a shuffled order beside its raw run as shipped:
+    ``http_busy`` sent right after the server answered a start (its threads and the core it
+    runs on are awake), ``http_after_idle`` after the client slept ``pause_ms`` (the server
+    waited idle, as between the paired figures' requests, where the client runs raw
+    SpiffWorkflow). The difference is what waking the server costs."""
+    client = target.client
+
+    def opened_task() -> str:
+        status, body = client.start()
+        expect(201, (status, body))
+        return str(body["open_tasks"][0]["task_id"])
+
+    def complete(task_id: str) -> None:
+        _complete(client, task_id, DATA["register"])
+
+    status, body = client.start()  # the case whose JSON the raw completions run on
+    expect(201, (status, body))
+    embedded = raw.embedded(instance_json(factory, int(body["id"])))
+    raw_completion = partial(raw.with_spec, embedded, body["open_tasks"][0]["task_id"], DATA["register"])
+    return {
+        "start": _idle(
+            lambda: _start(client), lambda _: _start(client), partial(raw_start, raw, True), reps, warmup, pause_ms
+        ),
+        "completion": _idle(opened_task, complete, raw_completion, reps, warmup, pause_ms),
+    }
+
+
+def _idle(
+    before: Callable[[], Any],
+    timed: Callable[[Any], None],
+    raw_run: Callable[[], None],
+    reps: int,
+    warmup: int,
+    pause_ms: float,
+) -> dict[str, Any]:
+    """``before()`` (untimed, its answer passed on), then ``timed`` at once or after the pause."""
+    samples: dict[str, list[float]] = {"http_busy": [], "http_after_idle": [], "raw_embedded_spec": []}
+
+    def http(kind: str, pause: float) -> None:
+        ready = before()
+        if pause:
+            time.sleep(pause / 1000)
+        started = time.perf_counter()
+        timed(ready)
+        samples[kind].append(time.perf_counter() - started)
+
+    def raw_step() -> None:
+        started = time.perf_counter()
+        raw_run()
+        samples["raw_embedded_spec"].append(time.perf_counter() - started)
+
+    steps = [partial(http, "http_busy", 0.0), partial(http, "http_after_idle", pause_ms), raw_step]
+    order = random.Random(2)
+    for n in range(warmup + reps):
+        for step in order.sample(steps, len(steps)):
+            step()
+        if n < warmup:
+            for values in samples.values():
+                values.clear()
+    figures: dict[str, Any] = {kind: stats(values) for kind, values in samples.items()}
+    for kind in ("http_busy", "http_after_idle"):
+        figures.update(_ratios(f"{kind}_ratio_to_raw_embedded_spec", samples[kind], samples["raw_embedded_spec"]))
+    figures["pause_ms"] = pause_ms
+    return figures
+
+
 # -- the run ------------------------------------------------------------------------------
 def serve(
     stack: ExitStack,
@@ -310,7 +380,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         log(f"{kind}: seeding")
         secrets_ = seed(factory, max(clients) + 1)
         secret_key = secrets.token_hex(32)
-        if args.parts & {"completion", "start"}:
+        if args.parts & {"completion", "start", "idle"}:
             with ExitStack() as serving:
                 server = serve(serving, "paired", db_url, secret_key, workdir)
                 targets = [Target("http", Client(server.port, secrets_[0]), server)]
@@ -331,6 +401,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                 if "start" in args.parts:
                     log(f"start: {conf['reps']} × {kinds}")
                     result["start"] = measure_start(raw, targets, conf["reps"], conf["warmup"])
+                if "idle" in args.parts:
+                    log(f"idle: {conf['reps']} × (right after a start, after {args.pause_ms} ms idle, raw), twice")
+                    result["idle"] = measure_idle(factory, raw, targets[0], conf["reps"], conf["warmup"], args.pause_ms)
         if "throughput" in args.parts:
             workers = tuple(int(w) for w in args.workers.split(",")) if args.workers else WORKERS[kind][mode]
             result["throughput"] = {}
@@ -374,6 +447,13 @@ def summary(result: dict[str, Any]) -> None:
                 else ""
             )
         )
+    for request, idle in result.get("idle", {}).items():
+        out.append(
+            f"{request} right after a start {idle['http_busy']['median_ms']} ms, after {idle['pause_ms']} ms idle "
+            f"{idle['http_after_idle']['median_ms']} ms, raw {idle['raw_embedded_spec']['median_ms']} ms (embedded): "
+            f"paired ratio {idle['http_busy_ratio_to_raw_embedded_spec_paired_median']} / "
+            f"{idle['http_after_idle_ratio_to_raw_embedded_spec_paired_median']}"
+        )
     for workers, trials in result.get("throughput", {}).items():
         for clients, t in trials.items():
             out.append(
@@ -388,7 +468,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--db", help="a PostgreSQL server URL (a throw-away database is made on it); default SQLite")
     parser.add_argument("--quick", action="store_true", help="small numbers (the smoke test), < 30 s")
-    parser.add_argument("--parts", default="completion,start,throughput", help="comma-separated parts to run")
+    parser.add_argument(
+        "--parts", default="completion,start,throughput", help="comma-separated parts to run (also: idle)"
+    )
     parser.add_argument("--reps", type=int, help="paired measurements per figure (default 200, quick 10)")
     parser.add_argument("--histories", help="tasks of history for the completion figure (default 0,20,50)")
     parser.add_argument("--clients", help="throughput: client counts (default 1,4,16,64)")
@@ -405,6 +487,9 @@ def main(argv: list[str] | None = None) -> int:
         "--baseline",
         help="completion and start: also measure the code in this directory (a `git archive` of another "
         "revision), served beside this tree's on the same database, request by request",
+    )
+    parser.add_argument(
+        "--pause-ms", type=float, default=10.0, help="idle: how long the server waits idle before the timed start"
     )
     parser.add_argument("--out", help="also write the JSON to this file")
     args = parser.parse_args(argv)

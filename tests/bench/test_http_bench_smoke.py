@@ -1,7 +1,8 @@
 """The HTTP benchmark's quick mode serves the product for real (``congressflow serve``; on
 PostgreSQL with ``--workers 2``, gunicorn), pairs completions and starts over HTTP with raw
-SpiffWorkflow, runs the throughput trials, and prints the figures it promises (never timed:
-targets are read from its output). The peer benchmark without the peer says how to set it up."""
+SpiffWorkflow, times a start and a completion sent right after a start and after the server
+idled, runs the throughput trials, and prints the figures it promises (never timed: targets are
+read from its output). The peer benchmark without the peer says how to set it up."""
 
 from __future__ import annotations
 
@@ -28,7 +29,7 @@ RATIOS = {
 
 @pytest.fixture(scope="module", params=BACKENDS)
 def quick_run(request: pytest.FixtureRequest) -> dict:
-    return run_quick(BENCH, request.param)
+    return run_quick(BENCH, request.param, "--parts", "completion,start,throughput,idle")
 
 
 def _paired_figures(figures: dict, reps: int) -> None:
@@ -58,6 +59,16 @@ def test_the_run_names_the_source_it_measured(quick_run: dict) -> None:
 
 def test_starts_over_http_are_paired_with_raw_starts(quick_run: dict) -> None:
     _paired_figures(quick_run["start"], 10)
+
+
+@pytest.mark.parametrize("request_kind", ["start", "completion"])
+def test_a_request_is_timed_right_after_a_start_and_after_the_server_idled(quick_run: dict, request_kind: str) -> None:
+    idle = quick_run["idle"][request_kind]
+    assert idle["pause_ms"] == 10.0
+    for kind in ("http_busy", "http_after_idle", "raw_embedded_spec"):
+        assert idle[kind].keys() >= STATS and idle[kind]["n"] == 10
+    for kind in ("http_busy", "http_after_idle"):
+        assert idle[f"{kind}_ratio_to_raw_embedded_spec_paired_median"] > 0
 
 
 def test_throughput_trials_count_completions_latency_and_errors(quick_run: dict) -> None:
