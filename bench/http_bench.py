@@ -276,23 +276,20 @@ def measure_idle(
     SpiffWorkflow). The difference is what waking the server costs."""
     client = target.client
 
-    def opened_task() -> str:
-        status, body = client.start()
-        expect(201, (status, body))
-        return str(body["open_tasks"][0]["task_id"])
+    def started() -> dict[str, Any]:
+        answer = client.start()
+        expect(201, answer)
+        return dict(answer[1])
 
-    def complete(task_id: str) -> None:
-        _complete(client, task_id, DATA["register"])
+    def complete(case: dict[str, Any]) -> None:
+        _complete(client, case["open_tasks"][0]["task_id"], DATA["register"])
 
-    status, body = client.start()  # the case whose JSON the raw completions run on
-    expect(201, (status, body))
-    embedded = raw.embedded(instance_json(factory, int(body["id"])))
-    raw_completion = partial(raw.with_spec, embedded, body["open_tasks"][0]["task_id"], DATA["register"])
+    case = started()  # the case whose JSON the raw completions run on
+    embedded = raw.embedded(instance_json(factory, int(case["id"])))
+    raw_completion = partial(raw.with_spec, embedded, case["open_tasks"][0]["task_id"], DATA["register"])
     return {
-        "start": _idle(
-            lambda: _start(client), lambda _: _start(client), partial(raw_start, raw, True), reps, warmup, pause_ms
-        ),
-        "completion": _idle(opened_task, complete, raw_completion, reps, warmup, pause_ms),
+        "start": _idle(started, lambda _: _start(client), partial(raw_start, raw, True), reps, warmup, pause_ms),
+        "completion": _idle(started, complete, raw_completion, reps, warmup, pause_ms),
     }
 
 
@@ -402,7 +399,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                     log(f"start: {conf['reps']} × {kinds}")
                     result["start"] = measure_start(raw, targets, conf["reps"], conf["warmup"])
                 if "idle" in args.parts:
-                    log(f"idle: {conf['reps']} × (right after a start, after {args.pause_ms} ms idle, raw), twice")
+                    log(f"idle, a start and a completion: {conf['reps']} × (at once, after {args.pause_ms} ms, raw)")
                     result["idle"] = measure_idle(factory, raw, targets[0], conf["reps"], conf["warmup"], args.pause_ms)
         if "throughput" in args.parts:
             workers = tuple(int(w) for w in args.workers.split(",")) if args.workers else WORKERS[kind][mode]
@@ -489,7 +486,7 @@ def main(argv: list[str] | None = None) -> int:
         "revision), served beside this tree's on the same database, request by request",
     )
     parser.add_argument(
-        "--pause-ms", type=float, default=10.0, help="idle: how long the server waits idle before the timed start"
+        "--pause-ms", type=float, default=10.0, help="idle: how long the server waits idle before the timed request"
     )
     parser.add_argument("--out", help="also write the JSON to this file")
     args = parser.parse_args(argv)
