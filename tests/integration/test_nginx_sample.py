@@ -1,10 +1,9 @@
 """deploy/nginx.conf, as the README's production guide hands it out, in a real nginx in front
 of ``congressflow serve --workers 2`` configured by deploy/congressflow.env.example's proxy
 lines: nginx accepts the file, HTTP goes to HTTPS, a sign-in and a token request pass through,
-the app sees the HTTPS scheme and the name the client used, and the client's address (not
-one the client wrote into X-Forwarded-For),
-/metrics stays inside, a body over the limit is refused, and the sign-in page's
-rate limit holds. Only what a deployment must change is changed: ports, certificate and
+the app sees the HTTPS scheme, the name the client used and the client's address (not one the
+client wrote into X-Forwarded-For), /metrics stays inside, a body over the limit is refused,
+and the sign-in page's rate limit holds. Only what a deployment must change is changed: ports, certificate and
 include paths (and, since nginx is not installed as a service here, its own temp folders).
 
 nginx is the machine's, or Debian's unpacked by scripts/ensure-nginx.sh (make test); without
@@ -205,7 +204,7 @@ def test_the_sample_nginx_config_in_front_of_two_workers(db_url, session_factory
             stdout=out,
             stderr=subprocess.STDOUT,
         )
-    proxy = subprocess.Popen([*nginx_command, "-g", "daemon off;"], stderr=subprocess.PIPE, text=True)
+    proxy = subprocess.Popen([*nginx_command, "-g", "daemon off;"], stderr=subprocess.DEVNULL)  # error.log has it
     try:
         browser = Browser(https_port, tls)
         assert wait_for(lambda: _status(browser, "/healthz") == 200, 60), log.read_text()
