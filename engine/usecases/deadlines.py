@@ -34,6 +34,7 @@ from ..deadlines.calendar import LOCAL_TZ, MAKE_UP_DAY, DaySource, DayStatus, Wo
 from ..deadlines.settings import DEFAULTS, out_of_range, resolve
 from ..errors import Conflict, FieldError, InvalidData, NotFound
 from .context import audit
+from .labels import people_names
 
 
 def _require_admin(actor: Actor, doing: str = "change the calendar or the deadline settings") -> None:
@@ -587,7 +588,7 @@ def admin_settings(session: Session, actor: Actor) -> SettingsPage:
     """The 期限设置 page: every setting, for whoever may change them, and who changed each by name."""
     _require_admin(actor, "see the deadline settings")
     found = list_settings(session)
-    return SettingsPage(found, repo.display_names(session, {s.updated_by for s in found if s.updated_by}))
+    return SettingsPage(found, people_names(session, {s.updated_by for s in found if s.updated_by}))
 
 
 def set_setting(session: Session, actor: Actor, name: str, value: str | int) -> SettingView:

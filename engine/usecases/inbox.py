@@ -15,6 +15,7 @@ from .. import access, clock
 from ..access import Actor
 from ..errors import NotAllowed
 from . import supervision
+from .labels import people_names
 from .results import TaskSummary, paging
 
 TABS = ("mine", "group", "all")
@@ -106,7 +107,7 @@ def inbox_page(session: Session, actor: Actor, q: InboxQuery) -> InboxPage:
         processes=[(d.key, d.name) for d in repo.latest_definitions(session)],
         units=units,
         department_names=departments,
-        people=repo.display_names(session, {row.assignee for row in rows if row.assignee}),
+        people=people_names(session, {row.assignee for row in rows if row.assignee}),
         supervised=supervised,
     )
 

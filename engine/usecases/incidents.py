@@ -26,7 +26,7 @@ from .. import access, clock
 from ..access import Actor
 from ..errors import NotAllowed
 from .context import SYSTEM, audit, processes
-from .labels import element_names
+from .labels import element_names, people_names
 from .visibility import visible_case
 
 MAX_MESSAGE_CHARS = 4000
@@ -285,5 +285,5 @@ def incidents_page(session: Session, actor: Actor, state: str = "open", process_
     state = state if state in ("open", "resolved", "all") else "open"
     found = list_incidents(session, actor, state=state, process_key=process_key)
     deployed = [(d.key, d.name) for d in repo.latest_definitions(session)]
-    people = repo.display_names(session, {i.resolved_by for i in found if i.resolved_by})
+    people = people_names(session, {i.resolved_by for i in found if i.resolved_by})
     return IncidentsPage(found, state, process_key, deployed, people)

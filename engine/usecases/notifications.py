@@ -36,7 +36,7 @@ from ..deadlines import timezones
 from ..errors import NotFound
 from ..notifications import texts
 from .context import Actor
-from .labels import holder_names
+from .labels import holder_names, people_names
 from .results import paging
 
 KIND_LABELS = {
@@ -236,7 +236,7 @@ def notify_reminder(session: Session, timer: Timer) -> None:
 
 def _handler_names(session: Session, item: WorkItem | ItemRow) -> list[str]:
     """Who holds a task, by name, for the supervisors' notice."""
-    people = repo.display_names(session, [item.assignee] if item.assignee else item.candidate_users)
+    people = people_names(session, [item.assignee] if item.assignee else item.candidate_users)
     units = {} if item.assignee or not item.candidate_groups else repo.department_choices(session)
     return holder_names(item.assignee, item.candidate_groups, item.candidate_users, people, units)
 

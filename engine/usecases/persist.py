@@ -37,6 +37,7 @@ from . import (
     workflow_cache,
 )
 from .context import SYSTEM, audit
+from .labels import people_names
 
 CHANGED_MEANWHILE = "this case was changed by someone else meanwhile; reload it and try again"
 
@@ -263,7 +264,7 @@ def round_name(session: Session, name: str, item: Any, units: dict[str, str]) ->
     if isinstance(item, (dict, list, tuple, set)):
         return name
     text = str(item)
-    label = units.get(text) or repo.display_names(session, [text]).get(text) or text
+    label = units.get(text) or people_names(session, [text]).get(text) or text
     return f"{name} · {label}"[:500]
 
 

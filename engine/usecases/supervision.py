@@ -38,7 +38,7 @@ from ..deadlines import legal
 from ..errors import FieldError, InvalidData, NotFound
 from . import notifications
 from .context import SYSTEM, audit
-from .labels import holder_names
+from .labels import holder_names, people_names
 from .visibility import visible_case, visible_case_for_update
 
 MAX_OPINION = 2000
@@ -348,7 +348,7 @@ def board(
     views = [_view_of(row, title, task_name, task_id, now) for row, title, task_name, task_id in open_rows]
     # everyone the board names, in one statement: holders, the people offered tasks, issuers
     named = {r.assignee for r in found if r.assignee} | {v.issued_by for v in views}
-    people = repo.display_names(session, named.union(*users.values()))
+    people = people_names(session, named.union(*users.values()))
     units = repo.department_choices(session)
     rows = []
     for item_id, task_id, task_name, instance_id, assignee, due_at, title, key, name, fact_unit, total, open_ in found:
