@@ -64,6 +64,10 @@ class Template:
     description: str  # its <documentation>
 
 
+def _view(session: Session, draft: ProcessDraft) -> DraftView:
+    return _views(session, [draft])[0]
+
+
 def _views(session: Session, found: Sequence[ProcessDraft]) -> list[DraftView]:
     """The drafts as shown, with the names of their owners and last savers read at once."""
     names = people_names(session, {u for d in found for u in (d.owner, d.updated_by)})
@@ -116,7 +120,7 @@ def list_drafts(session: Session, actor: Actor, key: str | None = None) -> list[
 def get_draft(session: Session, actor: Actor, draft_id: int) -> DraftDocument:
     require_designer(actor)
     draft = _draft(session, draft_id)
-    return DraftDocument(_views(session, [draft])[0], draft.bpmn_xml)
+    return DraftDocument(_view(session, draft), draft.bpmn_xml)
 
 
 def draft_diagram(session: Session, actor: Actor, draft_id: int) -> str:
@@ -155,7 +159,7 @@ def create_draft(session: Session, actor: Actor, xml: str, filename: str, note: 
     session.add(draft)
     session.flush()
     audit(session, actor, "save_draft", data={"draft": draft.id, "key": key, "revision": 1})
-    return _views(session, [draft])[0]
+    return _view(session, draft)
 
 
 def _conflict(session: Session, draft_id: int, revision: int) -> Conflict:
@@ -195,7 +199,7 @@ def save_draft(
         raise _conflict(session, draft_id, revision)
     session.refresh(draft)
     audit(session, actor, "save_draft", data={"draft": draft_id, "key": key, "revision": revision + 1})
-    return _views(session, [draft])[0]
+    return _view(session, draft)
 
 
 def discard_draft(session: Session, actor: Actor, draft_id: int, revision: int | None = None) -> None:
