@@ -150,7 +150,10 @@ class Prepared:
         compiled = _compiled_for(self._compiled, self.statement, connection.dialect, tuple(rows[0]) if rows else ())
         if compiled is None:
             return connection.execute(self.statement, params)
-        many = not isinstance(params, Mapping)
+        # A list of one row is run as one statement: psycopg runs every executemany in a
+        # pipeline of its own, which for one row costs 30 µs more of CPU and 20 more of wall
+        # time than the statement alone (most of a completion's lists hold one row).
+        many = len(rows) > 1
         arguments = [compiled.bind(row) for row in rows] if many else compiled.bind(rows[0])
         return Written(*_run(connection, compiled.sql, arguments, many))
 
