@@ -21,7 +21,7 @@ from typing import Any
 
 from sqlalchemy import Engine, Select
 
-from .prepared import PreparedRead, as_sqlalchemys
+from .prepared import PreparedRead, as_sqlalchemys, kept_cursor
 
 
 class DriverRead:
@@ -53,10 +53,9 @@ class DriverRead:
         try:
             if switch:
                 driver.autocommit = True  # type: ignore[union-attr]
-            cursor = pooled.cursor()
+            cursor = kept_cursor(pooled)
             cursor.execute(compiled.sql, arguments)
             fetched = cursor.fetchall()
-            cursor.close()
         except dialect.loaded_dbapi.Error as error:
             lost = dialect.is_disconnect(error, driver, cursor)
             if lost:

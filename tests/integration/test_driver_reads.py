@@ -127,6 +127,25 @@ def test_a_lost_connection_recycles_the_others_the_server_closed_with_it(db_url)
         engine.dispose()
 
 
+def test_a_connection_made_afresh_is_read_on_a_cursor_of_its_own(db_url):
+    """The pool keeps a cursor for each connection (storage.prepared.kept_cursor): when the
+    connection is lost and the pool makes a new one in its place, reads run on a cursor of
+    the new connection, not on the closed one's."""
+    if not db_url.startswith("postgresql"):
+        pytest.skip("a SQLite file has no server to close a connection")
+    engine = make_engine(db_url, pool_size=1, max_overflow=0)  # one connection, always the same record
+    try:
+        read = DriverRead(select(text("pg_backend_pid()")))
+        first = read.rows(engine, {})[0][0]  # its cursor kept
+        terminate(first)
+        with pytest.raises(DBAPIError) as failed:
+            read.rows(engine, {})
+        assert failed.value.connection_invalidated
+        assert {read.rows(engine, {})[0][0] for _ in range(2)} - {first}
+    finally:
+        engine.dispose()
+
+
 def test_a_database_out_of_reach_fails_as_sqlalchemys(db_url):
     """No connection to be had (a SQLite file in no folder, a port nobody listens on): the
     error SQLAlchemy gives for it, which the app answers 503 to, not the driver's own."""
