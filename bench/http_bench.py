@@ -269,11 +269,12 @@ def measure_idle(
     factory: sessionmaker, raw: Raw, target: Target, reps: int, warmup: int, pause_ms: float
 ) -> dict[str, Any]:
     """A start, and the completion of the task a start has just opened (a case the server
-    holds), each timed in two conditions in a shuffled order beside its raw run as shipped:
-    ``http_busy`` sent right after the server answered a start (its threads and the core it
-    runs on are awake), ``http_after_idle`` after the client slept ``pause_ms`` (the server
-    waited idle, as between the paired figures' requests, where the client runs raw
-    SpiffWorkflow). The difference is what waking the server costs."""
+    holds), each timed in two conditions, beside its raw run as shipped timed the same two
+    ways, in a shuffled order: ``*_busy`` right after the same kind of work (an untimed start
+    over HTTP, or an untimed raw run: the threads and the core are awake), ``*_after_idle``
+    after the client slept ``pause_ms`` (as the server waits between the paired figures'
+    requests while the client runs raw SpiffWorkflow). The HTTP figures over the raw ones of
+    the same condition; the difference between the conditions is what waking costs."""
     client = target.client
 
     def started() -> dict[str, Any]:
@@ -301,8 +302,10 @@ def _idle(
     warmup: int,
     pause_ms: float,
 ) -> dict[str, Any]:
-    """``before()`` (untimed, its answer passed on), then ``timed`` at once or after the pause."""
-    samples: dict[str, list[float]] = {"http_busy": [], "http_after_idle": [], "raw_embedded_spec": []}
+    """``before()`` (untimed, its answer passed on), then ``timed`` at once or after the pause;
+    ``raw_run`` after an untimed raw run, or after the pause."""
+    kinds = ("http_busy", "http_after_idle", "raw_embedded_spec_busy", "raw_embedded_spec_after_idle")
+    samples: dict[str, list[float]] = {kind: [] for kind in kinds}
 
     def http(kind: str, pause: float) -> None:
         ready = before()
@@ -312,12 +315,21 @@ def _idle(
         timed(ready)
         samples[kind].append(time.perf_counter() - started)
 
-    def raw_step() -> None:
+    def raw_step(kind: str, pause: float) -> None:
+        if pause:
+            time.sleep(pause / 1000)
+        else:
+            raw_run()
         started = time.perf_counter()
         raw_run()
-        samples["raw_embedded_spec"].append(time.perf_counter() - started)
+        samples[kind].append(time.perf_counter() - started)
 
-    steps = [partial(http, "http_busy", 0.0), partial(http, "http_after_idle", pause_ms), raw_step]
+    steps = [
+        partial(http, "http_busy", 0.0),
+        partial(http, "http_after_idle", pause_ms),
+        partial(raw_step, "raw_embedded_spec_busy", 0.0),
+        partial(raw_step, "raw_embedded_spec_after_idle", pause_ms),
+    ]
     order = random.Random(2)
     for n in range(warmup + reps):
         for step in order.sample(steps, len(steps)):
@@ -326,8 +338,9 @@ def _idle(
             for values in samples.values():
                 values.clear()
     figures: dict[str, Any] = {kind: stats(values) for kind, values in samples.items()}
-    for kind in ("http_busy", "http_after_idle"):
-        figures.update(_ratios(f"{kind}_ratio_to_raw_embedded_spec", samples[kind], samples["raw_embedded_spec"]))
+    for condition in ("busy", "after_idle"):
+        raw_kind = f"raw_embedded_spec_{condition}"
+        figures.update(_ratios(f"http_{condition}_ratio_to_raw", samples[f"http_{condition}"], samples[raw_kind]))
     figures["pause_ms"] = pause_ms
     return figures
 
@@ -446,10 +459,11 @@ def summary(result: dict[str, Any]) -> None:
         )
     for request, idle in result.get("idle", {}).items():
         out.append(
-            f"{request} right after a start {idle['http_busy']['median_ms']} ms, after {idle['pause_ms']} ms idle "
-            f"{idle['http_after_idle']['median_ms']} ms, raw {idle['raw_embedded_spec']['median_ms']} ms (embedded): "
-            f"paired ratio {idle['http_busy_ratio_to_raw_embedded_spec_paired_median']} / "
-            f"{idle['http_after_idle_ratio_to_raw_embedded_spec_paired_median']}"
+            f"{request}: right after the same work {idle['http_busy']['median_ms']} ms against raw "
+            f"{idle['raw_embedded_spec_busy']['median_ms']} ms, paired {idle['http_busy_ratio_to_raw_paired_median']}; "
+            f"after {idle['pause_ms']} ms idle {idle['http_after_idle']['median_ms']} ms against raw "
+            f"{idle['raw_embedded_spec_after_idle']['median_ms']} ms, paired "
+            f"{idle['http_after_idle_ratio_to_raw_paired_median']}"
         )
     for workers, trials in result.get("throughput", {}).items():
         for clients, t in trials.items():

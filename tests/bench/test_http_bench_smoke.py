@@ -62,13 +62,15 @@ def test_starts_over_http_are_paired_with_raw_starts(quick_run: dict) -> None:
 
 
 @pytest.mark.parametrize("request_kind", ["start", "completion"])
-def test_a_request_is_timed_right_after_a_start_and_after_the_server_idled(quick_run: dict, request_kind: str) -> None:
+def test_a_request_and_its_raw_run_are_timed_right_after_the_same_work_and_after_a_pause(
+    quick_run: dict, request_kind: str
+) -> None:
     idle = quick_run["idle"][request_kind]
     assert idle["pause_ms"] == 10.0
-    for kind in ("http_busy", "http_after_idle", "raw_embedded_spec"):
-        assert idle[kind].keys() >= STATS and idle[kind]["n"] == 10
-    for kind in ("http_busy", "http_after_idle"):
-        assert idle[f"{kind}_ratio_to_raw_embedded_spec_paired_median"] > 0
+    for condition in ("busy", "after_idle"):
+        for kind in (f"http_{condition}", f"raw_embedded_spec_{condition}"):
+            assert idle[kind].keys() >= STATS and idle[kind]["n"] == 10
+        assert idle[f"http_{condition}_ratio_to_raw_paired_median"] > 0
 
 
 def test_throughput_trials_count_completions_latency_and_errors(quick_run: dict) -> None:
