@@ -133,42 +133,42 @@ function FormDataSwitch(props) {
   });
 }
 
-/* 可执行: Camunda's entry, on our checkbox (see ModelCheckboxEntry); a participant's flag is
- * its process's. */
-function ExecutableSwitch(props) {
-  var element = props.element;
+/* A checkbox entry (ModelCheckboxEntry) for one property of a moddle element: Camunda's
+ * entries for it kept their checkbox's flicker. */
+function propertySwitch(props, options) {
   var commandStack = useService('commandStack');
   var translate = useService('translate');
-  var process = is(element, 'bpmn:Participant') ? businessObject(element).get('processRef') : businessObject(element);
+  var moddleElement = options.moddleElement;
   return ModelCheckboxEntry({
-    element: element,
-    id: 'isExecutable',
-    label: translate('Executable'),
-    getValue: function () { return !!process.get('isExecutable'); },
+    element: props.element,
+    id: options.id,
+    label: translate(options.label),
+    getValue: function () { return !!moddleElement.get(options.property); },
     setValue: function (value) {
+      var properties = {};
+      properties[options.property] = value;
       commandStack.execute('element.updateModdleProperties', {
-        element: element, moddleElement: process, properties: { isExecutable: value },
+        element: props.element, moddleElement: moddleElement, properties: properties,
       });
     },
   });
 }
 
-/* 局部: a call activity's camunda:in / camunda:out mapping, local or not (Camunda's entry, on
- * our checkbox: see ModelCheckboxEntry). */
+/* 可执行: the process's flag (a participant's is its process's). */
+function ExecutableSwitch(props) {
+  var bo = businessObject(props.element);
+  return propertySwitch(props, {
+    id: 'isExecutable',
+    label: 'Executable',
+    moddleElement: is(props.element, 'bpmn:Participant') ? bo.get('processRef') : bo,
+    property: 'isExecutable',
+  });
+}
+
+/* 局部: a call activity's camunda:in / camunda:out mapping, local or not. */
 function MappingLocalSwitch(props) {
-  var mapping = props.mapping;
-  var commandStack = useService('commandStack');
-  var translate = useService('translate');
-  return ModelCheckboxEntry({
-    element: props.element,
-    id: props.idPrefix + '-local',
-    label: translate('Local'),
-    getValue: function () { return !!mapping.get('camunda:local'); },
-    setValue: function (value) {
-      commandStack.execute('element.updateModdleProperties', {
-        element: props.element, moddleElement: mapping, properties: { local: value },
-      });
-    },
+  return propertySwitch(props, {
+    id: props.idPrefix + '-local', label: 'Local', moddleElement: props.mapping, property: 'local',
   });
 }
 
