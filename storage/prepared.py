@@ -167,11 +167,12 @@ class Prepared:
         self.statement = statement
         self._compiled: dict[tuple[str, str, str, tuple[str, ...]], _Compiled | None] = {}
         self._several: dict[tuple[int, tuple[str, ...]], Prepared] = {}  # (rows, keys) → one INSERT of them all
+        self._rows_in_one = _inserts_values(statement)
 
     def execute(self, connection: Connection, params: Params | Sequence[Params]) -> CursorResult[Any] | Written:
         """``params``: one mapping, or several for an executemany (all with the same keys)."""
         rows = [params] if isinstance(params, Mapping) else list(params)
-        if 1 < len(rows) <= ROWS_IN_ONE_INSERT and _inserts_values(self.statement):
+        if self._rows_in_one and 1 < len(rows) <= ROWS_IN_ONE_INSERT:
             numbered = {f"{key}_m{n}": value for n, row in enumerate(rows) for key, value in row.items()}
             return self._in_one_insert(len(rows), tuple(rows[0])).execute(connection, numbered)
         compiled = _compiled_for(self._compiled, self.statement, connection.dialect, tuple(rows[0]) if rows else ())

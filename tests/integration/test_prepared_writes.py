@@ -109,26 +109,23 @@ def every_write(session: Session, case_id: int) -> None:
     writes.write_case_facts(session, [{**facts, "status": "completed", "ended_at": AT, "unit": "财政所"}])
 
 
-def stored(session: Session) -> dict[str, list[dict[str, Any]]]:
-    """Every row of the tables written, read back through the models' types; the ids a
-    sequence hands out (not rolled back on PostgreSQL) are left out."""
+def stored(session: Session, *, as_is: bool = False) -> dict[str, list[Any]]:
+    """Every row of the tables written, read back through the models' types, or ``as_is``
+    as the driver gives them (on SQLite a timestamp is the text stored, so one written in
+    another form, read back alike through the types, differs); the ids a sequence hands out
+    (not rolled back on PostgreSQL) are left out."""
     out = {}
     for model in TABLES:
         table: Table = model.__table__  # type: ignore[assignment]
         columns = [c for c in table.c if c.name not in ("id", "work_item_id")]
-        out[table.name] = sorted((dict(row._mapping) for row in session.execute(select(*columns))), key=repr)
-    return out
-
-
-def stored_as_is(session: Session) -> dict[str, list[tuple[Any, ...]]]:
-    """The same rows as the driver gives them, unconverted: on SQLite a timestamp is the text
-    stored, so one written in another form (read back alike by the models' types) differs."""
-    out = {}
-    for model in TABLES:
-        table: Table = model.__table__  # type: ignore[assignment]
-        names = ", ".join(f'"{c.name}"' for c in table.c if c.name not in ("id", "work_item_id"))
-        rows = session.connection().exec_driver_sql(f"SELECT {names} FROM {table.name}").all()
-        out[table.name] = sorted((tuple(row) for row in rows), key=repr)
+        if as_is:
+            names = ", ".join(f'"{c.name}"' for c in columns)
+            rows: list[Any] = [
+                tuple(r) for r in session.connection().exec_driver_sql(f"SELECT {names} FROM {table.name}")
+            ]
+        else:
+            rows = [dict(r._mapping) for r in session.execute(select(*columns))]
+        out[table.name] = sorted(rows, key=repr)
     return out
 
 
@@ -144,7 +141,7 @@ def test_prepared_writes_store_what_core_stores(session_factory, case_id, monkey
     with session_factory() as session:
         every_write(session, case_id)
         session.flush()
-        prepared, prepared_as_is = stored(session), stored_as_is(session)
+        prepared, prepared_as_is = stored(session), stored(session, as_is=True)
         session.rollback()
     dialect = session_factory.kw["bind"].dialect.name
     named = {name: p for name, p in vars(writes).items() if isinstance(p, Prepared)}
@@ -172,7 +169,7 @@ def test_prepared_writes_store_what_core_stores(session_factory, case_id, monkey
     with session_factory() as session:
         every_write(session, case_id)
         session.flush()
-        core, core_as_is = stored(session), stored_as_is(session)
+        core, core_as_is = stored(session), stored(session, as_is=True)
         session.rollback()
 
     assert prepared == core
