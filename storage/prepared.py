@@ -25,7 +25,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
-from sqlalchemy import CompoundSelect, Select, Table, bindparam, exc, update
+from sqlalchemy import CompoundSelect, Select, bindparam, exc
 from sqlalchemy.engine import Connection, CursorResult, Dialect
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import PoolProxiedConnection
@@ -154,9 +154,7 @@ class Written:
 # statement of as many VALUES: psycopg runs an executemany in a pipeline of its own, which cost
 # about 5 % of a server's CPU at 16 clients for the three timers a completion arms. More rows
 # than this (an import, a backfill) stay an executemany: one text per count of rows is kept.
-# Rows an UPDATE gives the same values go in one statement too, this many ids at a time
-# (``UpdateByIds``).
-ROWS_IN_ONE_STATEMENT = 8
+ROWS_IN_ONE_INSERT = 8
 
 
 class Prepared:
@@ -174,7 +172,7 @@ class Prepared:
     def execute(self, connection: Connection, params: Params | Sequence[Params]) -> CursorResult[Any] | Written:
         """``params``: one mapping, or several for an executemany (all with the same keys)."""
         rows = [params] if isinstance(params, Mapping) else list(params)
-        if self._rows_in_one and 1 < len(rows) <= ROWS_IN_ONE_STATEMENT:
+        if self._rows_in_one and 1 < len(rows) <= ROWS_IN_ONE_INSERT:
             numbered = {f"{key}_m{n}": value for n, row in enumerate(rows) for key, value in row.items()}
             return self._in_one_insert(len(rows), tuple(rows[0])).execute(connection, numbered)
         compiled = _compiled_for(self._compiled, self.statement, connection.dialect, tuple(rows[0]) if rows else ())
@@ -207,39 +205,6 @@ def _inserts_values(statement: UpdateBase) -> bool:
         and statement.select is None
         and not statement._values
     )
-
-
-class UpdateByIds:
-    """``UPDATE <table> SET <columns> WHERE id IN (<ids>)``: rows given the same new values
-    (the timers a completion cancels, the work items a cancelled case closes) are changed by
-    one statement instead of an executemany of one per row, which psycopg runs in a pipeline
-    of its own. One :class:`Prepared` per set of columns and count of ids, up to
-    ``ROWS_IN_ONE_STATEMENT`` ids a statement (more go in several)."""
-
-    def __init__(self, table: Table):
-        self.table = table
-        self.made: dict[tuple[tuple[str, ...], int], Prepared] = {}
-
-    def execute(self, connection: Connection, ids: Sequence[int], values: Params) -> None:
-        columns = tuple(values)
-        # bound by other names than the columns': Core reserves those for the SET clause
-        bound = {f"new_{name}": value for name, value in values.items()}
-        for first in range(0, len(ids), ROWS_IN_ONE_STATEMENT):
-            chunk = ids[first : first + ROWS_IN_ONE_STATEMENT]
-            numbered = {f"id_{n}": row_id for n, row_id in enumerate(chunk)}
-            self._statement(columns, len(chunk)).execute(connection, bound | numbered)
-
-    def _statement(self, columns: tuple[str, ...], count: int) -> Prepared:
-        found = self.made.get((columns, count))
-        if found is None:
-            id_column = self.table.c.id
-            statement = (
-                update(self.table)
-                .where(id_column.in_([bindparam(f"id_{n}", type_=id_column.type) for n in range(count)]))
-                .values({name: bindparam(f"new_{name}", type_=self.table.c[name].type) for name in columns})
-            )
-            found = self.made[columns, count] = Prepared(statement)
-        return found
 
 
 class PreparedRead:

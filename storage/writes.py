@@ -35,7 +35,7 @@ from .models import (
     WorkItem,
     WorkItemGroup,
 )
-from .prepared import Prepared, UpdateByIds
+from .prepared import Prepared
 from .repositories import ItemRow, TimerRow
 
 # the mapped classes' tables (typed as FromClause by SQLAlchemy; they are Tables)
@@ -55,6 +55,11 @@ _UPDATE_CASE = Prepared(
         status=bindparam("status"),
         ended_at=bindparam("ended_at"),
     )
+)
+_CLOSE_ITEM = Prepared(
+    update(_items)
+    .where(_items.c.id == bindparam("item_id"))
+    .values(state=bindparam("state"), completed_at=bindparam("completed_at"))
 )
 _COMPLETE_ITEM = Prepared(
     update(_items)
@@ -81,8 +86,11 @@ _NEW_ITEM_FIELDS = (
     "claimed_at",
 )
 _INSERT_GROUPS = Prepared(insert(cast(Table, WorkItemGroup.__table__)))
-_UPDATE_TIMERS = UpdateByIds(_timers)
-_CLOSE_ITEMS = UpdateByIds(_items)
+_UPDATE_TIMER = Prepared(
+    update(_timers)
+    .where(_timers.c.id == bindparam("timer_id"))
+    .values(due_at=bindparam("due_at"), state=bindparam("state"), fired_at=bindparam("fired_at"))
+)
 
 
 def _arm_timers(dialect_insert: Any) -> Any:
@@ -202,7 +210,7 @@ def complete_item(session: Session, item: ItemRow, by: str, at: datetime) -> Non
 def close_items(session: Session, items: Sequence[ItemRow], state: WorkItemState, at: datetime) -> None:
     if not items:
         return
-    _CLOSE_ITEMS.execute(session.connection(), [i.id for i in items], {"state": state, "completed_at": at})
+    _CLOSE_ITEM.execute(session.connection(), [{"item_id": i.id, "state": state, "completed_at": at} for i in items])
     for item in items:
         _item_written(session, item, state=state, completed_at=at)
 
@@ -221,15 +229,11 @@ def insert_item(session: Session, item: ItemRow, due_rule: dict[str, Any] | None
 
 
 def update_timers(session: Session, changes: Sequence[tuple[TimerRow, dict[str, Any]]]) -> None:
-    """``changes``: (timer, the columns that change and their new values: ``state``, and
-    ``due_at`` or ``fired_at`` when they change). Timers given the same values are changed by
-    one statement. A timer the session holds for one of them is expired: its next read sees
-    what was written."""
-    alike: dict[tuple[tuple[str, Any], ...], list[int]] = {}
-    for timer, values in changes:
-        alike.setdefault(tuple(values.items()), []).append(timer.id)
-    for shared, ids in alike.items():
-        _UPDATE_TIMERS.execute(session.connection(), ids, dict(shared))
+    """``changes``: (timer, its new due_at / state / fired_at). A timer the session holds
+    for one of them is expired: its next read sees what was written."""
+    if not changes:
+        return
+    _UPDATE_TIMER.execute(session.connection(), [{"timer_id": t.id, **values} for t, values in changes])
     for timer, _values in changes:
         _expire_loaded(session, Timer, timer.id)
 

@@ -187,7 +187,10 @@ def _cancel(session: Session, actor: Actor, instance: ProcessInstance, reason: s
     writes.close_items(session, repo.ready_item_rows(session, instance.id), WorkItemState.CANCELLED, now)
     writes.update_timers(
         session,
-        [(t, {"state": TimerState.CANCELLED}) for t in repo.pending_timers_of_instance(session, instance.id)],
+        [
+            (t, {"due_at": t.due_at, "state": TimerState.CANCELLED, "fired_at": t.fired_at})
+            for t in repo.pending_timers_of_instance(session, instance.id)
+        ],
     )
     sync_subscriptions(session, instance, runtime, None)  # it waits for nothing any more
     if external_tasks.used_by(process):

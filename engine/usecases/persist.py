@@ -366,13 +366,13 @@ def sync_timers(
     }
 
     def cancel(row: TimerRow) -> None:
-        changes.append((row, {"state": TimerState.CANCELLED}))
+        changes.append((row, {"due_at": row.due_at, "state": TimerState.CANCELLED, "fired_at": row.fired_at}))
 
     for key, row in pending.items():
         if key in desired:
             continue
         if key[1] == TimerKind.BPMN and key[0] in fired:
-            changes.append((row, {"state": TimerState.FIRED, "fired_at": now}))
+            changes.append((row, {"due_at": row.due_at, "state": TimerState.FIRED, "fired_at": now}))
         else:
             cancel(row)
     to_arm: list[dict[str, Any]] = []

@@ -4,7 +4,6 @@ databases."""
 
 from __future__ import annotations
 
-import dataclasses
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
@@ -16,7 +15,7 @@ from storage import repositories as repo
 from storage import writes
 from storage.enums import InstanceStatus, TimerKind, TimerState, WorkItemState
 from storage.models import AuditEntry, CaseFacts, ProcessInstance, Timer, WorkItem, WorkItemGroup
-from storage.prepared import Prepared, UpdateByIds
+from storage.prepared import Prepared
 from tests.world import build_world, start_review
 
 TABLES = [ProcessInstance, WorkItem, WorkItemGroup, Timer, AuditEntry, CaseFacts]
@@ -71,7 +70,7 @@ def every_write(session: Session, case_id: int) -> None:
     )
     writes.arm_timers(session, [{**timer, "task_id": "t-2", "due_at": LATER + timedelta(days=1)}])  # moved: updated
     pending = {t.task_id: t for t in repo.pending_timers_of_instance(session, case_id)}
-    cancelled = {"state": TimerState.CANCELLED}  # two timers given the same values: one statement
+    cancelled = {"state": TimerState.CANCELLED, "due_at": LATER, "fired_at": None}
     writes.update_timers(
         session,
         [
@@ -80,9 +79,7 @@ def every_write(session: Session, case_id: int) -> None:
             (pending["t-5"], cancelled),
         ],
     )
-    other = dataclasses.replace(new, id=0, task_id="t-7", candidate_groups=[], candidate_users=[])
-    writes.insert_item(session, other)
-    writes.close_items(session, [new, other], WorkItemState.CANCELLED, AT)
+    writes.close_items(session, [new], WorkItemState.CANCELLED, AT)
     case = session.get(ProcessInstance, case_id)
     assert case is not None
     assert writes.update_case(
@@ -139,9 +136,6 @@ def case_id(session_factory) -> int:
 
 
 def test_prepared_writes_store_what_core_stores(session_factory, case_id, monkeypatch):
-    for name, by_ids in list(vars(writes).items()):  # fresh: only the shapes these writes make
-        if isinstance(by_ids, UpdateByIds):
-            monkeypatch.setattr(writes, name, UpdateByIds(by_ids.table))
     with session_factory() as session:
         before = stored(session)
     with session_factory() as session:
@@ -152,19 +146,16 @@ def test_prepared_writes_store_what_core_stores(session_factory, case_id, monkey
     dialect = session_factory.kw["bind"].dialect.name
     named = {name: p for name, p in vars(writes).items() if isinstance(p, Prepared)}
     named |= {"_ARM_TIMERS": writes._ARM_TIMERS[dialect], "_UPSERT_FACTS": writes._UPSERT_FACTS[dialect]}
-    by_ids = {name: u for name, u in vars(writes).items() if isinstance(u, UpdateByIds)}
-    named |= {f"{name} {shape}": p for name, u in by_ids.items() for shape, p in u.made.items()}
     assert sorted(named) == [
         "_ARM_TIMERS",
-        "_CLOSE_ITEMS (('state', 'completed_at'), 2)",
+        "_CLOSE_ITEM",
         "_COMPLETE_ITEM",
         "_INSERT_AUDIT",
         "_INSERT_CASE",
         "_INSERT_GROUPS",
         "_INSERT_ITEM",
         "_UPDATE_CASE",
-        "_UPDATE_TIMERS (('due_at', 'state', 'fired_at'), 1)",
-        "_UPDATE_TIMERS (('state',), 2)",
+        "_UPDATE_TIMER",
         "_UPSERT_FACTS",
     ]
     for name, statement in named.items():  # each ran as its text, never through Core's fallback
@@ -197,15 +188,12 @@ def test_prepared_writes_store_what_core_stores(session_factory, case_id, monkey
     assert timers["t-3"]["due_at"] == AT
     assert (timers["t-4"]["state"], timers["t-4"]["kind"]) == (TimerState.CANCELLED, TimerKind.TASK_DUE)
     assert (timers["t-5"]["state"], timers["t-5"]["due_at"]) == (TimerState.CANCELLED, LATER)
-    assert (timers["t-4"]["due_at"], timers["t-4"]["fired_at"]) == (LATER, None)  # only the state changed
     (copy,) = [row for row in prepared["process_instances"] if row["business_key"] == "2026-001"]
     assert (copy["status"], copy["revision"], copy["ended_at"]) == (InstanceStatus.RUNNING, 1, None)
     assert copy["started_at"] == datetime(2026, 12, 4, 1, 30, 15, 123456, tzinfo=UTC)
     assert copy["title"] == "关于修缮村道的意见（复制）"
     (item,) = [row for row in prepared["work_items"] if row["task_id"] == "t-2"]
     assert item["state"] == WorkItemState.CANCELLED
-    (closed_too,) = [row for row in prepared["work_items"] if row["task_id"] == "t-7"]
-    assert (closed_too["state"], closed_too["completed_at"]) == (WorkItemState.CANCELLED, AT)
     assert item["due_rule"] == {"rule": "working_days", "days": 15}
     groups = {(g["group"], g["is_user"]) for g in prepared["work_item_groups"]} - {
         (g["group"], g["is_user"]) for g in before["work_item_groups"]
@@ -242,18 +230,3 @@ def test_a_statement_the_text_cannot_carry_runs_through_core(session_factory, ca
 def test_a_missing_value_is_refused_by_name(session_factory, case_id):
     with session_factory() as session, pytest.raises(exc.InvalidRequestError, match="'item_id'"):
         writes._COMPLETE_ITEM.execute(session.connection(), {"completed_at": AT, "completed_by": "x", "assignee": "x"})
-
-
-def test_more_timers_given_the_same_values_than_one_statement_takes_are_all_changed(session_factory, case_id):
-    """Ten timers cancelled together: eight ids in one statement, two in the next."""
-    by_ids = UpdateByIds(Timer.__table__)
-    with session_factory() as session:
-        timer = {"instance_id": case_id, "bpmn_id": "b", "kind": TimerKind.BPMN, "due_at": LATER}
-        writes.arm_timers(session, [{**timer, "task_id": f"many-{n}"} for n in range(10)])
-        ids = [t.id for t in repo.pending_timers_of_instance(session, case_id) if t.task_id.startswith("many-")]
-        assert len(ids) == 10
-        by_ids.execute(session.connection(), ids, {"state": TimerState.CANCELLED})
-        states = session.execute(select(Timer.task_id, Timer.state).where(Timer.id.in_(ids))).all()
-        assert sorted(states) == sorted((f"many-{n}", TimerState.CANCELLED) for n in range(10))
-        assert sorted(by_ids.made) == [(("state",), 2), (("state",), 8)]
-        session.rollback()

@@ -60,18 +60,8 @@ HOT_STATEMENTS = {
         "INTEGER PRIMARY KEY",
     ),
     "move a timer": (
-        writes._UPDATE_TIMERS._statement(("due_at", "state", "fired_at"), 1).statement,
-        {"id_0": 1, "new_due_at": None, "new_state": "pending", "new_fired_at": None},
-        "INTEGER PRIMARY KEY",
-    ),
-    "cancel three timers": (
-        writes._UPDATE_TIMERS._statement(("state",), 3).statement,
-        {"id_0": 1, "id_1": 2, "id_2": 3, "new_state": "cancelled"},
-        "INTEGER PRIMARY KEY",
-    ),
-    "close two items": (
-        writes._CLOSE_ITEMS._statement(("state", "completed_at"), 2).statement,
-        {"id_0": 1, "id_1": 2, "new_state": "cancelled", "new_completed_at": None},
+        writes._UPDATE_TIMER.statement,
+        {"timer_id": 1, "due_at": None, "state": "pending", "fired_at": None},
         "INTEGER PRIMARY KEY",
     ),
 }
