@@ -10,7 +10,10 @@ also be set in the environment:
 * ``bind`` (``CONGRESSFLOW_BIND``, default ``127.0.0.1:5000``): behind a reverse proxy on the
   same machine, loopback is right; see deploy/nginx.conf.
 * ``workers`` (``CONGRESSFLOW_WORKERS``, default 2), ``threads`` (``CONGRESSFLOW_THREADS``,
-  default 4): each worker a process with that many request threads (gthread).
+  default 2): each worker a process with that many request threads, gunicorn's gthread
+  worker taking only its share of the keep-alive connections (``EvenThreadWorker``). A
+  worker's threads share one interpreter lock: on 2 cores, 2 workers of 2 threads served
+  10-15 % more completions a second than of 4 (bench/README.md).
 * ``timeout`` 60 s: a worker silent that long (a request stuck) is killed and replaced;
   ``graceful_timeout`` 30 s for requests under way at a restart or stop.
 * ``preload_app`` off: each worker imports and builds the app itself after the fork, so no
@@ -29,7 +32,7 @@ also be set in the environment:
   (PostgreSQL) or refused (SQLite), see engine/scheduling/leadership.py. With the scheduler
   as a service of its own (deploy/congressflow-scheduler.service), set it to ``0``.
 
-Only the standard library is imported here: this file runs in gunicorn's arbiter.
+Only the standard library and gunicorn are imported here: this file runs in gunicorn's arbiter.
 """
 
 from __future__ import annotations
@@ -43,13 +46,16 @@ import sys
 import tempfile
 import threading
 import time
+from multiprocessing.sharedctypes import RawArray, RawValue
 from typing import Any
+
+from gunicorn.workers.gthread import ThreadWorker
 
 log = logging.getLogger("gunicorn.error")
 
 bind = os.environ.get("CONGRESSFLOW_BIND", "127.0.0.1:5000")
 workers = int(os.environ.get("CONGRESSFLOW_WORKERS", "2"))
-threads = int(os.environ.get("CONGRESSFLOW_THREADS", "4"))
+threads = int(os.environ.get("CONGRESSFLOW_THREADS", "2"))
 timeout = 60
 graceful_timeout = 30
 preload_app = False
@@ -78,6 +84,12 @@ def on_starting(server: Any) -> None:
     os.makedirs(METRICS_DIR, exist_ok=True)
     for stale in glob.glob(os.path.join(METRICS_DIR, "*.db")):
         os.unlink(stale)
+    global _SHARES
+    _SHARES = ConnectionShares()  # before the first fork: every worker maps the same memory
+
+
+def pre_fork(server: Any, worker: Any) -> None:
+    worker.congressflow_slot = _SHARES.reserve() if _SHARES is not None else None
 
 
 def when_ready(server: Any) -> None:
@@ -90,6 +102,107 @@ def when_ready(server: Any) -> None:
 
 def child_exit(server: Any, worker: Any) -> None:
     _mark_dead(worker.pid)
+    if _SHARES is not None:
+        _SHARES.release(getattr(worker, "congressflow_slot", None))
+
+
+# -- keep-alive connections spread evenly over the workers ---------------------------------
+# A worker accepts a new connection when its main loop gets there first, and one just woken by
+# the first of a burst of connections gets to most of the burst: 16 clients connecting at once
+# split 12 / 4 over two workers, and as a keep-alive connection stays with its worker, the
+# clients of the busier one waited three times as long (p95 of a completion 120 ms against
+# 80 ms split evenly, bench/README.md). Each worker publishes how many connections it holds
+# and takes a new one only while it holds no more than any other live worker.
+_SLOTS = 256  # workers alive at once (more are served, just not counted in the balance)
+_STALE_AFTER = 3.0  # seconds without a heartbeat: a worker stuck or gone no longer counts
+_RECHECK = 0.05  # how often a worker that stopped accepting looks whether it may again
+_SHARES: ConnectionShares | None = None
+
+
+class ConnectionShares:
+    """Per worker slot: its open connections and its last heartbeat (0: slot free), in memory
+    shared by the arbiter and every worker it forks. The arbiter hands out and frees the slots
+    (``pre_fork``, ``child_exit``); each worker writes only its own."""
+
+    def __init__(self) -> None:
+        self._connections = RawArray("l", _SLOTS)
+        self._heartbeat = RawArray("d", _SLOTS)
+        self._end = RawValue("l", 0)  # the slots ever handed out: the ones a worker looks at
+        self._taken = [False] * _SLOTS  # the arbiter's own bookkeeping
+
+    def reserve(self) -> int | None:
+        for slot, taken in enumerate(self._taken):
+            if not taken:
+                self._taken[slot] = True
+                self._connections[slot], self._heartbeat[slot] = 0, 0.0
+                self._end.value = max(self._end.value, slot + 1)
+                return slot
+        log.warning("more than %d workers: the newest are left out of the connection balance", _SLOTS)
+        return None
+
+    def release(self, slot: int | None) -> None:
+        if slot is not None:
+            self._heartbeat[slot] = 0.0
+            self._taken[slot] = False
+
+    def publish(self, slot: int, connections: int) -> None:
+        self._connections[slot] = connections
+        self._heartbeat[slot] = time.time()
+
+    def may_take(self, slot: int, connections: int) -> bool:
+        """Whether the worker in ``slot`` holds no more connections than every other live one."""
+        fresh = time.time() - _STALE_AFTER
+        return all(
+            connections <= self._connections[other]
+            for other in range(self._end.value)
+            if other != slot and self._heartbeat[other] > fresh
+        )
+
+
+class EvenThreadWorker(ThreadWorker):
+    """gunicorn's threaded worker (gthread) taking its share of the connections, no more
+    (see ``ConnectionShares``). gthread's loop accepts while ``nr_conns <
+    worker_connections`` and reads both at every turn: both are properties here."""
+
+    _open = 0
+    _limit = 1000
+
+    @property
+    def nr_conns(self) -> int:
+        return self._open
+
+    @nr_conns.setter
+    def nr_conns(self, value: int) -> None:
+        self._open = value
+        self._publish()
+
+    @property
+    def worker_connections(self) -> int:
+        slot = getattr(self, "congressflow_slot", None)
+        if slot is None or _SHARES is None or _SHARES.may_take(slot, self._open):
+            return self._limit
+        return self._open  # not now: another worker holds fewer
+
+    @worker_connections.setter
+    def worker_connections(self, value: int) -> None:
+        self._limit = value
+
+    def notify(self) -> None:
+        super().notify()
+        self._publish()
+
+    def wait_for_and_dispatch_events(self, timeout: float) -> None:
+        # a worker that stopped accepting may take connections again as soon as another one
+        # took its share, not only when one of its own connections wakes it
+        super().wait_for_and_dispatch_events(timeout if self._accepting else min(timeout, _RECHECK))
+
+    def _publish(self) -> None:
+        slot = getattr(self, "congressflow_slot", None)
+        if slot is not None and _SHARES is not None and os.getpid() == self.pid:
+            _SHARES.publish(slot, self._open)
+
+
+worker_class = EvenThreadWorker
 
 
 def on_exit(server: Any) -> None:

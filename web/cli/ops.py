@@ -117,7 +117,7 @@ def scheduler_command(metrics_port: int | None, metrics_host: str, exit_with_par
     "--threads",
     type=click.IntRange(min=1),
     help=f"request threads per process [default: {scheduling.WAITRESS_THREADS} in one process; with --workers N, "
-    "web/gunicorn_conf.py's (CONGRESSFLOW_THREADS, else 4)]",
+    "web/gunicorn_conf.py's (CONGRESSFLOW_THREADS, else 2)]",
 )
 @click.option(
     "--scheduler/--no-scheduler",
