@@ -489,7 +489,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--threads",
         type=int,
-        help="throughput: request threads per server process (default: serve's, 8 on waitress, 4 per gunicorn worker)",
+        help="throughput: request threads per server process (default: serve's, 8 on waitress, 2 per gunicorn worker)",
     )
     parser.add_argument("--seconds", type=float, help="throughput: measured seconds per trial (default 20)")
     parser.add_argument("--per-case", type=int, default=3, help="throughput: completions per case (default 3)")

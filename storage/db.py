@@ -105,7 +105,7 @@ class Busy(Exception):
 # request holds one at a time; waitress's 8 threads and the scheduler's beside them stay
 # within 10, where SQLAlchemy's 5 closed and opened a server process's backend again and
 # again under load (3 to 10 times in 15 s at 16 clients, a fork on the server each time);
-# a gunicorn worker's 4 threads never reach it.
+# a gunicorn worker's 2 threads (or 4) never reach it.
 SERVER_POOL_SIZE = 10
 
 
