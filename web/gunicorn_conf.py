@@ -84,12 +84,13 @@ def on_starting(server: Any) -> None:
     os.makedirs(METRICS_DIR, exist_ok=True)
     for stale in glob.glob(os.path.join(METRICS_DIR, "*.db")):
         os.unlink(stale)
-    global _SHARES
-    _SHARES = ConnectionShares()  # before the first fork: every worker maps the same memory
 
 
 def pre_fork(server: Any, worker: Any) -> None:
-    worker.congressflow_slot = _SHARES.reserve() if _SHARES is not None else None
+    shares = getattr(server, "congressflow_shares", None)
+    if shares is None:  # made before the first fork, kept by the arbiter across reloads (HUP)
+        shares = server.congressflow_shares = ConnectionShares()
+    worker.congressflow_shares, worker.congressflow_slot = shares, shares.reserve()
 
 
 def when_ready(server: Any) -> None:
@@ -102,8 +103,9 @@ def when_ready(server: Any) -> None:
 
 def child_exit(server: Any, worker: Any) -> None:
     _mark_dead(worker.pid)
-    if _SHARES is not None:
-        _SHARES.release(getattr(worker, "congressflow_slot", None))
+    shares = getattr(server, "congressflow_shares", None)
+    if shares is not None:
+        shares.release(getattr(worker, "congressflow_slot", None))
 
 
 # -- keep-alive connections spread evenly over the workers ---------------------------------
@@ -116,7 +118,6 @@ def child_exit(server: Any, worker: Any) -> None:
 _SLOTS = 256  # workers alive at once (more are served, just not counted in the balance)
 _STALE_AFTER = 3.0  # seconds without a heartbeat: a worker stuck or gone no longer counts
 _RECHECK = 0.05  # how often a worker that stopped accepting looks whether it may again
-_SHARES: ConnectionShares | None = None
 
 
 class ConnectionShares:
@@ -161,11 +162,13 @@ class ConnectionShares:
 
 class EvenThreadWorker(ThreadWorker):
     """gunicorn's threaded worker (gthread) taking its share of the connections, no more
-    (see ``ConnectionShares``). gthread's loop accepts while ``nr_conns <
-    worker_connections`` and reads both at every turn: both are properties here."""
+    (see ``ConnectionShares``; ``pre_fork`` gives it its slot). gthread's loop accepts while
+    ``nr_conns < worker_connections`` and reads both at every turn: both are properties here."""
 
     _open = 0
     _limit = 1000
+    congressflow_shares: ConnectionShares | None = None
+    congressflow_slot: int | None = None
 
     @property
     def nr_conns(self) -> int:
@@ -178,8 +181,8 @@ class EvenThreadWorker(ThreadWorker):
 
     @property
     def worker_connections(self) -> int:
-        slot = getattr(self, "congressflow_slot", None)
-        if slot is None or _SHARES is None or _SHARES.may_take(slot, self._open):
+        shares, slot = self.congressflow_shares, self.congressflow_slot
+        if shares is None or slot is None or shares.may_take(slot, self._open):
             return self._limit
         return self._open  # not now: another worker holds fewer
 
@@ -197,9 +200,10 @@ class EvenThreadWorker(ThreadWorker):
         super().wait_for_and_dispatch_events(timeout if self._accepting else min(timeout, _RECHECK))
 
     def _publish(self) -> None:
-        slot = getattr(self, "congressflow_slot", None)
-        if slot is not None and _SHARES is not None and os.getpid() == self.pid:
-            _SHARES.publish(slot, self._open)
+        # in the worker's process: the arbiter's copy of the worker never changes its count
+        shares, slot = self.congressflow_shares, self.congressflow_slot
+        if shares is not None and slot is not None:
+            shares.publish(slot, self._open)
 
 
 worker_class = EvenThreadWorker

@@ -11,6 +11,7 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -97,15 +98,36 @@ def test_a_burst_of_keep_alive_connections_is_spread_evenly_over_the_workers(db_
             wait_for(lambda: sum(established_by_process(workers, port).values()) == 0, 10)
             return sorted(held.values()) == [1, 1]
 
-        assert wait_for(both_serving, 60), log.read_text()
-        burst = open_at_once(port, CONNECTIONS)
-        held = established_by_process(workers, port)
-        assert sum(held.values()) == CONNECTIONS
-        assert max(held.values()) - min(held.values()) <= 2, held  # gunicorn's own: 12 / 4
-        for connection in burst:  # each still answers on its own connection
-            connection.request("GET", "/healthz")
-            assert connection.getresponse().read() == b'{"status":"ok"}\n'
+        def spread_evenly() -> None:
+            assert wait_for(both_serving, 60), log.read_text()
+            burst = open_at_once(port, CONNECTIONS)
+            held = established_by_process(workers, port)
+            assert sum(held.values()) == CONNECTIONS
+            assert max(held.values()) - min(held.values()) <= 2, held  # gunicorn's own: 12 / 4
+            for connection in burst:  # each still answers on its own connection
+                connection.request("GET", "/healthz")
+                assert connection.getresponse().read() == b'{"status":"ok"}\n'
+                connection.close()
+
+        spread_evenly()
+        # a worker killed outright, holding the fewest connections: the other takes the
+        # new ones at once (a dead worker's count never holds the others back)
+        kept = open_at_once(port, 3)
+        fewest = min(workers, key=lambda pid: established_by_process(workers, port)[pid])
+        os.kill(fewest, signal.SIGKILL)
+        started = time.monotonic()
+        for connection in open_at_once(port, 4):
             connection.close()
+        assert time.monotonic() - started < 2
+        for connection in kept:
+            connection.close()
+        # reloaded (HUP: new workers, the same arbiter): still spread evenly
+        assert wait_for(lambda: len(children(server.pid)) == 2, 30), children(server.pid)
+        before = set(children(server.pid))
+        server.send_signal(signal.SIGHUP)
+        assert wait_for(lambda: len(children(server.pid)) == 2 and not before & set(children(server.pid)), 60)
+        workers = list(children(server.pid))
+        spread_evenly()
     finally:
         server.send_signal(signal.SIGTERM)
         code = server.wait(60)
