@@ -13,7 +13,7 @@ also be set in the environment:
   default 2): each worker a process with that many request threads, gunicorn's gthread
   worker taking only its share of the keep-alive connections (``EvenThreadWorker``). A
   worker's threads share one interpreter lock: on 2 cores, 2 workers of 2 threads served
-  10-15 % more completions a second than of 4 (bench/README.md).
+  12-18 % more completions a second than of 4 (bench/README.md).
 * ``timeout`` 60 s: a worker silent that long (a request stuck) is killed and replaced;
   ``graceful_timeout`` 30 s for requests under way at a restart or stop.
 * ``preload_app`` off: each worker imports and builds the app itself after the fork, so no

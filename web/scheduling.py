@@ -102,7 +102,7 @@ def _stop_when_orphaned(service: SchedulerService, poll: float = 1.0) -> None:
 GUNICORN_CONF = Path(__file__).with_name("gunicorn_conf.py")
 # waitress's request threads: its one process serves all of the machine's requests. A gunicorn
 # worker takes gunicorn_conf.py's 2 instead: its threads share one interpreter lock, and 2
-# served 10-15 % more completions a second than 4 (bench/README.md)
+# served 12-18 % more completions a second than 4 (bench/README.md)
 WAITRESS_THREADS = 8
 
 

@@ -1,7 +1,7 @@
 """``congressflow serve``'s request threads: 8 on waitress (one process serves everything),
 and with ``--workers N`` gunicorn's workers take web/gunicorn_conf.py's number (2, or
 CONGRESSFLOW_THREADS) unless ``--threads`` says otherwise: a worker's threads share its GIL,
-and 2 served 10-15 % more completions a second than 4, and 4 than 8 (bench/README.md)."""
+and 2 served 12-18 % more completions a second than 4, and 4 than 8 (bench/README.md)."""
 
 from __future__ import annotations
 
