@@ -148,11 +148,11 @@ class ConnectionShares:
 
     def publish(self, slot: int, connections: int) -> None:
         self._connections[slot] = connections
-        self._heartbeat[slot] = time.time()
+        self._heartbeat[slot] = time.monotonic()  # system-wide on Linux, and never set back
 
     def may_take(self, slot: int, connections: int) -> bool:
         """Whether the worker in ``slot`` holds no more connections than every other live one."""
-        fresh = time.time() - _STALE_AFTER
+        fresh = max(time.monotonic() - _STALE_AFTER, 0.0)  # 0.0 marks a slot nobody has published in
         return all(
             connections <= self._connections[other]
             for other in range(self._end.value)

@@ -22,7 +22,7 @@ def conf(monkeypatch, tmp_path):
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     clock = SimpleNamespace(now=1_000.0)
-    monkeypatch.setattr(module, "time", SimpleNamespace(time=lambda: clock.now, monotonic=lambda: clock.now))
+    monkeypatch.setattr(module, "time", SimpleNamespace(monotonic=lambda: clock.now))
     module.clock = clock
     return module
 
@@ -62,3 +62,11 @@ def test_a_worker_alone_always_may(conf):
     only = shares.reserve()
     shares.publish(only, 40)
     assert shares.may_take(only, 40)
+
+
+def test_a_free_slot_never_counts_even_just_after_the_machine_booted(conf):
+    conf.clock.now = 1.0  # the monotonic clock counts from boot: 1 s in, "3 s ago" is before it
+    shares = conf.ConnectionShares()
+    serving, _booting = shares.reserve(), shares.reserve()
+    shares.publish(serving, 2)
+    assert shares.may_take(serving, 2)
