@@ -1,15 +1,25 @@
 """The product served for real in a test: waitress, as ``congressflow serve`` runs it, on a
-free port of this machine, in a background thread."""
+free port of this machine, in a background thread; or a ``congressflow`` command (``serve
+--workers N``, ``scheduler``) in a process of its own."""
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from pathlib import Path
 
 import waitress
 from flask import Flask
 from waitress import wasyncore
+
+from tests.conftest import REPO_ROOT
+
+CONGRESSFLOW = Path(sys.executable).parent / "congressflow"
 
 
 @contextmanager
@@ -41,3 +51,32 @@ def serving(app: Flask, threads: int = 8) -> Iterator[str]:
         stop.set()
         thread.join(10)
     assert not thread.is_alive(), "the test server did not stop"
+
+
+def served_environment(db_url: str, instance: Path) -> dict[str, str]:
+    """This process's environment for a served app on ``db_url``: its own instance folder, and
+    no metrics folder of this process's (gunicorn makes its own)."""
+    env = {**os.environ, "CONGRESSFLOW_DATABASE_URL": db_url, "CONGRESSFLOW_INSTANCE_PATH": str(instance)}
+    env.pop("PROMETHEUS_MULTIPROC_DIR", None)
+    return env
+
+
+@contextmanager
+def congressflow_process(args: Sequence[str], env: Mapping[str, str], log: Path) -> Iterator[subprocess.Popen]:
+    """``congressflow <args>`` in a process of its own, its output in ``log``; at the end sent
+    SIGTERM if still running and waited for (killed after 60 s). Its exit code is then the
+    process's ``returncode``."""
+    with log.open("w") as out:
+        process = subprocess.Popen(
+            [str(CONGRESSFLOW), *args], cwd=REPO_ROOT, env=dict(env), stdout=out, stderr=subprocess.STDOUT
+        )
+    try:
+        yield process
+    finally:
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(60)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()

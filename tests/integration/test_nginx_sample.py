@@ -19,7 +19,8 @@ import signal
 import socket
 import ssl
 import subprocess
-import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from http.cookies import SimpleCookie
 from pathlib import Path
 from urllib.parse import urlencode
@@ -30,6 +31,7 @@ from sqlalchemy.orm import sessionmaker
 from engine.access import OPERATOR
 from engine.usecases import tokens
 from tests.conftest import REPO_ROOT
+from tests.servers import congressflow_process
 from tests.world import PASSWORD, build_world
 
 from .scheduler_helpers import wait_for
@@ -195,17 +197,11 @@ def test_the_sample_nginx_config_in_front_of_two_workers(db_url, session_factory
     assert checked.returncode == 0, checked.stderr  # nginx accepts the sample as it is handed out
 
     log = tmp_path / "serve.log"
-    command = str(Path(sys.executable).parent / "congressflow")
-    with log.open("w") as out:
-        server = subprocess.Popen(
-            [command, "serve", "--workers", "2", "--threads", "2", "--no-scheduler", "--port", str(app_port)],
-            cwd=REPO_ROOT,
-            env=app_environment(db_url, tmp_path / "instance"),
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    proxy = subprocess.Popen([*nginx_command, "-g", "daemon off;"], stderr=subprocess.DEVNULL)  # error.log has it
-    try:
+    args = ["serve", "--workers", "2", "--threads", "2", "--no-scheduler", "--port", str(app_port)]
+    with (
+        congressflow_process(args, app_environment(db_url, tmp_path / "instance"), log),
+        nginx_process([*nginx_command, "-g", "daemon off;"]),
+    ):
         browser = Browser(https_port, tls)
         assert wait_for(lambda: _status(browser, "/healthz") == 200, 60), log.read_text()
 
@@ -259,12 +255,18 @@ def test_the_sample_nginx_config_in_front_of_two_workers(db_url, session_factory
         # nginx's own limit on the sign-in page (30 a minute, 10 at once beyond that)
         statuses = [_status(Browser(https_port, tls), "/login") for _ in range(14)]
         assert 503 in statuses and set(statuses) <= {200, 503}, statuses
+    assert "[emerg]" not in (prefix / "error.log").read_text()
+
+
+@contextmanager
+def nginx_process(command: list[str]) -> Iterator[None]:
+    """nginx in the foreground (its messages go to its error.log), stopped gracefully (SIGQUIT)."""
+    proxy = subprocess.Popen(command, stderr=subprocess.DEVNULL)
+    try:
+        yield
     finally:
         proxy.send_signal(signal.SIGQUIT)
-        server.send_signal(signal.SIGTERM)
         proxy.wait(30)
-        server.wait(60)
-    assert "[emerg]" not in (prefix / "error.log").read_text()
 
 
 def _status(browser: Browser, path: str) -> int:

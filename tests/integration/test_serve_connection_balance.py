@@ -8,15 +8,13 @@ from __future__ import annotations
 import http.client
 import os
 import signal
-import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO_ROOT
+from tests.servers import congressflow_process, served_environment
 
 from .scheduler_helpers import wait_for
 from .test_scheduler_cli import free_port
@@ -75,15 +73,9 @@ def open_at_once(port: int, count: int) -> list[http.client.HTTPConnection]:
 
 def test_a_burst_of_keep_alive_connections_is_spread_evenly_over_the_workers(db_url, tmp_path):
     port = free_port()
-    env = {**os.environ, "CONGRESSFLOW_DATABASE_URL": db_url, "CONGRESSFLOW_INSTANCE_PATH": str(tmp_path)}
-    env.pop("PROMETHEUS_MULTIPROC_DIR", None)
     log = tmp_path / "serve.log"
-    command = [str(Path(sys.executable).parent / "congressflow"), "serve", "--workers", "2", "--no-scheduler"]
-    with log.open("w") as out:
-        server = subprocess.Popen(
-            [*command, "--port", str(port)], cwd=REPO_ROOT, env=env, stdout=out, stderr=subprocess.STDOUT
-        )
-    try:
+    args = ["serve", "--workers", "2", "--no-scheduler", "--port", str(port)]
+    with congressflow_process(args, served_environment(db_url, tmp_path), log) as server:
         assert wait_for(lambda: get(f"http://127.0.0.1:{port}/healthz")[0] == 200, 60), log.read_text()
         assert wait_for(lambda: len(children(server.pid)) == 2, 30), children(server.pid)
         workers = list(children(server.pid))
@@ -128,7 +120,4 @@ def test_a_burst_of_keep_alive_connections_is_spread_evenly_over_the_workers(db_
         assert wait_for(lambda: len(children(server.pid)) == 2 and not before & set(children(server.pid)), 60)
         workers = list(children(server.pid))
         spread_evenly()
-    finally:
-        server.send_signal(signal.SIGTERM)
-        code = server.wait(60)
-    assert code == 0, log.read_text()
+    assert server.returncode == 0, log.read_text()

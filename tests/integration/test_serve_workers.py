@@ -9,15 +9,13 @@ from __future__ import annotations
 import json
 import os
 import signal
-import subprocess
-import sys
 import urllib.request
 from pathlib import Path
 
 import pytest
 
 from engine.scheduling.leadership import leader_present
-from tests.conftest import REPO_ROOT
+from tests.servers import congressflow_process, served_environment
 
 from .scheduler_helpers import wait_for
 from .test_scheduler_cli import free_port
@@ -59,19 +57,9 @@ def schedulers(pid: int) -> list[int]:
 def test_serve_with_two_workers_and_one_scheduler(db_url, tmp_path):
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    env = {**os.environ, "CONGRESSFLOW_DATABASE_URL": db_url, "CONGRESSFLOW_INSTANCE_PATH": str(tmp_path)}
-    env.pop("PROMETHEUS_MULTIPROC_DIR", None)
-    command = str(Path(sys.executable).parent / "congressflow")
     log = tmp_path / "serve.log"
-    with log.open("w") as out:
-        server = subprocess.Popen(
-            [command, "serve", "--workers", "2", "--threads", "2", "--port", str(port)],
-            cwd=REPO_ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    try:
+    args = ["serve", "--workers", "2", "--threads", "2", "--port", str(port)]
+    with congressflow_process(args, served_environment(db_url, tmp_path), log) as server:
         assert wait_for(lambda: get(f"{base}/healthz") == (200, '{"status":"ok"}\n'), 60), log.read_text()
         # the command became gunicorn's arbiter: two workers and one scheduler are its children
         assert wait_for(lambda: len(children(server.pid)) == 3, 30), children(server.pid)
@@ -93,11 +81,8 @@ def test_serve_with_two_workers_and_one_scheduler(db_url, tmp_path):
         assert wait_for(lambda: schedulers(server.pid) not in ([], [first_scheduler]), 30), log.read_text()
         assert len(schedulers(server.pid)) == 1
         assert wait_for(lambda: "congressflow_scheduler_leader 1.0" in get(f"{base}/metrics")[1], 60)
-    finally:
         processes = list(children(server.pid))
-        server.send_signal(signal.SIGTERM)
-        code = server.wait(60)
-    assert code == 0, log.read_text()
+    assert server.returncode == 0, log.read_text()  # SIGTERM stopped it cleanly
     assert wait_for(lambda: not [p for p in processes if Path(f"/proc/{p}").exists()], 30)
     assert leader_present(db_url) is False  # the scheduler stopped with the server
     assert "Shutting down: Master" in log.read_text()

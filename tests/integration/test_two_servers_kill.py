@@ -10,17 +10,14 @@ because the first attempt had committed before the server died)."""
 from __future__ import annotations
 
 import json
-import os
 import signal
 import subprocess
-import sys
 import threading
 import time
 import urllib.error
 import urllib.request
 from collections import Counter
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack
 from datetime import timedelta
 from pathlib import Path
 
@@ -34,7 +31,8 @@ from storage.db import make_engine, make_session_factory
 from storage.enums import TimerState, WorkItemState
 from storage.models import AuditEntry, Timer, WorkItem
 from tests import world
-from tests.conftest import PG_URL, REPO_ROOT
+from tests.conftest import PG_URL
+from tests.servers import congressflow_process, served_environment
 from tests.world import act, start_review
 
 from .scheduler_helpers import fired_counts, start_deadline, wait_for
@@ -127,30 +125,6 @@ class Board:
             self.errors.append(what)
 
 
-@contextmanager
-def processes() -> Iterator[dict[str, subprocess.Popen]]:
-    """The servers and schedulers this test starts, each killed at the end if still running."""
-    started: dict[str, subprocess.Popen] = {}
-    try:
-        yield started
-    finally:
-        for process in started.values():
-            if process.poll() is None:
-                process.send_signal(signal.SIGTERM)
-        for process in started.values():
-            try:
-                process.wait(20)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-
-
-def start(started: dict, name: str, args: list[str], env: dict, logs: Path) -> None:
-    command = str(Path(sys.executable).parent / "congressflow")
-    with (logs / f"{name}.log").open("w") as out:
-        started[name] = subprocess.Popen([command, *args], cwd=REPO_ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
-
-
 def answers(url: str) -> bool:
     try:
         with urllib.request.urlopen(url, timeout=2) as response:
@@ -169,23 +143,21 @@ def test_two_servers_and_two_schedulers_lose_nothing_when_one_of_each_is_killed(
         secrets = [act(factory, who, tokens.create_token, who, "load").secret for who in CLERKS]
         task_ids = [start_review(factory, CLERKS[n % len(CLERKS)], f"案件{n}").task_id for n in range(TASKS)]
 
-        env = {
-            **os.environ,
-            "CONGRESSFLOW_DATABASE_URL": url,
-            "CONGRESSFLOW_INSTANCE_PATH": str(tmp_path / "instance"),
+        env = served_environment(url, tmp_path / "instance") | {
             "CONGRESSFLOW_SECRET_KEY": "the-same-on-every-machine",
             "CONGRESSFLOW_SCHEDULER_REFRESH_SECONDS": "0.2",
             "CONGRESSFLOW_SCHEDULER_STANDBY_POLL_SECONDS": "0.2",
         }
-        env.pop("PROMETHEUS_MULTIPROC_DIR", None)
         ports = [free_port(), free_port()]
         servers = [f"http://127.0.0.1:{port}" for port in ports]
-        with processes() as started:
-            for n, port in enumerate(ports):
-                args = ["serve", "--no-scheduler", "--threads", "4", "--port", str(port)]
-                start(started, f"web{n}", args, env, tmp_path)
-            for n in range(2):
-                start(started, f"scheduler{n}", ["scheduler"], env, tmp_path)
+        with ExitStack() as running:
+            started: dict[str, subprocess.Popen] = {}  # each stopped at the end if still running
+            commands = {
+                f"web{n}": ["serve", "--no-scheduler", "--threads", "4", "--port", str(p)] for n, p in enumerate(ports)
+            }
+            commands |= {f"scheduler{n}": ["scheduler"] for n in range(2)}
+            for name, args in commands.items():
+                started[name] = running.enter_context(congressflow_process(args, env, tmp_path / f"{name}.log"))
             assert wait_for(lambda: all(answers(f"{s}/healthz") for s in servers), 60), "servers did not start"
             assert wait_for(lambda: _active_scheduler(tmp_path) is not None, 30)
             active = _active_scheduler(tmp_path)
