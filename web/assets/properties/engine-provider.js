@@ -222,19 +222,25 @@ function kept(element, group) {
   var rule = KEPT[group.id];
   if (!rule) { return null; }
   if (group.id === 'CamundaPlatform__ExternalTask' && !is(element, 'bpmn:ServiceTask')) { return null; }
-  if (MAPPING_GROUPS.indexOf(group.id) >= 0) {
-    (group.items || []).forEach(function (item) {
-      item.entries.forEach(function (entry) {
-        if (entry.id === item.id + '-local') { entry.component = MappingLocalSwitch; }
-      });
-    });
+  if (rule !== true && group.entries) {
+    group.entries = group.entries.filter(function (entry) { return rule.indexOf(entry.id) >= 0; });
   }
-  if (rule === true || !group.entries) { return group; }
-  group.entries = group.entries.filter(function (entry) { return rule.indexOf(entry.id) >= 0; });
-  group.entries.forEach(function (entry) {
+  onOurCheckboxes(group);
+  return group;
+}
+
+/* Camunda's checkbox entries kept, on our checkbox (propertySwitch): 可执行 among a group's
+ * entries, 局部 among each mapping's. */
+function onOurCheckboxes(group) {
+  (group.entries || []).forEach(function (entry) {
     if (entry.id === 'isExecutable') { entry.component = ExecutableSwitch; }
   });
-  return group;
+  if (MAPPING_GROUPS.indexOf(group.id) < 0) { return; }
+  (group.items || []).forEach(function (item) {
+    item.entries.forEach(function (entry) {
+      if (entry.id === item.id + '-local') { entry.component = MappingLocalSwitch; }
+    });
+  });
 }
 
 function ours(element, translate) {
