@@ -24,6 +24,7 @@ from storage.models import CaseFacts, ProcessInstance
 
 from .. import access, clock
 from ..access import Actor, Permission
+from ..bpmn.forms import DATE_MAX, DATE_MIN
 from ..deadlines.calendar import LOCAL_TZ
 from ..deadlines.settings import resolve
 from ..errors import FieldError, InvalidData, NotFound
@@ -127,6 +128,10 @@ class Period:
                 days[name] = date.fromisoformat(text) if text else default
             except ValueError:
                 errors[name] = FieldError("not_a_date")
+                continue
+            if not DATE_MIN <= days[name] <= DATE_MAX:  # a date picker offers years up to 9999
+                bounds = {"min": DATE_MIN.isoformat(), "max": DATE_MAX.isoformat()}
+                errors[name] = FieldError("date_out_of_range", bounds)
         if not errors and days["from"] > days["to"]:
             errors["to"] = FieldError("range_backwards")
         if errors:

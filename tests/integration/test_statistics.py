@@ -277,6 +277,11 @@ def test_a_period_is_read_and_checked():
     with pytest.raises(InvalidData) as refused:
         Period.parse("2027-13-01", None, date(2027, 7, 15))
     assert refused.value.codes["from"].code == "not_a_date"
+    with pytest.raises(InvalidData) as refused:  # a date picker offers years up to 9999
+        Period.parse("1899-12-31", "9999-12-31", date(2027, 7, 15))
+    assert refused.value.codes["from"].code == "date_out_of_range"
+    assert refused.value.codes["to"].code == "date_out_of_range"
+    assert refused.value.codes["to"].params == {"min": "1900-01-01", "max": "2099-12-31"}
 
 
 def test_an_officer_may_not_see_the_statistics(world):

@@ -40,6 +40,13 @@ def test_the_audit_log_by_person_and_action(app, as_user):
     assert as_user("office1").get("/audit/").status_code == 403
 
 
+def test_an_audit_period_past_the_accepted_years_is_said_not_failed(app, as_user):
+    for path in ("/audit/", "/audit/export.csv"):
+        response = as_user("supervisor").get(f"{path}?from=0001-01-01&to=9999-12-31")
+        assert response.status_code == 422, path
+        assert "日期应在 1900-01-01 至 2099-12-31 之间" in text_of(response)
+
+
 def test_the_case_list_downloads_as_filtered(app, as_user):
     start_review(app, "office1", "甲事项")
     start_review(app, "office1", "乙事项")

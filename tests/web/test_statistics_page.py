@@ -8,6 +8,7 @@ import csv
 import io
 import re
 
+import pytest
 from docx import Document
 from openpyxl import load_workbook
 
@@ -80,6 +81,21 @@ def test_an_officer_is_refused_and_has_no_link(app, as_user):
 def test_a_backwards_period_is_said_not_failed(app, as_user):
     response = as_user("supervisor").get("/statistics/?process=proposal&from=2027-07-01&to=2027-06-30")
     assert response.status_code == 422 and "to:" in text_of(response)
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/statistics/", "/statistics/report", "/statistics/report.docx", "/statistics/export.xlsx", "/statistics/cases"],
+)
+def test_a_date_past_the_accepted_years_is_said_not_failed(app, as_user, path):
+    response = as_user("supervisor").get(f"{path}?process=proposal&from=1900-01-01&to=9999-12-31")
+    assert response.status_code == 422
+    assert "日期应在 1900-01-01 至 2099-12-31 之间" in text_of(response)
+
+
+def test_the_period_inputs_offer_only_the_accepted_years(app, as_user):
+    html = text_of(as_user("supervisor").get(f"/statistics/?{QUERY}"))
+    assert 'name="to" min="1900-01-01" max="2099-12-31"' in html
 
 
 def test_a_deputy_follows_the_proposal_the_office_registered_for_him(app, as_user):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Flask
 
 from engine import clock
+from engine.bpmn.forms import DATE_MAX, DATE_MIN
 
 from .. import history_text
 from ..roles import group_name, holders_by_name, person_name, role_names
@@ -45,6 +46,7 @@ def register(app: Flask) -> None:
         has_endpoint=lambda name: name in app.view_functions,
         role_names=role_names,
         holders_by_name=holders_by_name,
+        date_bounds=(DATE_MIN, DATE_MAX),  # what a period's date inputs accept (Period.parse)
     )
     app.jinja_env.globals.update(  # a case's history in words (web/history_text.py)
         history_action_names=history_text.action_names,
