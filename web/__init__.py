@@ -11,6 +11,7 @@ from typing import Any
 
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import IntegerConverter
 
 from engine.usecases import workflow_cache
 
@@ -52,6 +53,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret(Path(app.instance_path))
     _trust_proxies(app)
+    app.url_map.converters["int"] = RowId  # before any route is added
     _size_workflow_cache(app)
     _collect_garbage_less_often()
     database.init_app(app)
@@ -65,6 +67,16 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     api.init_app(app)
     security.throttle_password_checks(app)
     return app
+
+
+class RowId(IntegerConverter):
+    """``<int:…>`` in a URL: a number no larger than a key column holds (PostgreSQL's
+    ``integer``), so that ``/cases/99999999999999999999`` is a 404 like any unknown case
+    instead of an overflow in the driver (a 500). The API's rules say so themselves."""
+
+    def __init__(self, url_map: Any, *args: Any, **kwargs: Any):
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(url_map, *args, **kwargs)
 
 
 def _trust_proxies(app: Flask) -> None:
