@@ -37,6 +37,7 @@ class Permission(StrEnum):
     TASK_VIEW_ALL = "task.view_all"  # the inbox tab of every open task
     TASK_REASSIGN = "task.reassign"  # give back or hand over a task someone else holds
     CONFIDENTIAL_READ = "confidential.read"  # the petitioner's identity, confidential files and comments
+    CASE_WORKING_DATA = "case.working_data"  # a case's variables no form labels, its history in full
     SUPERVISE = "supervise"  # 督办: issue and follow supervision notices
     EXPORT = "export"  # statistics and exports of case data
     PROCESS_DEPLOY = "process.deploy"  # open processes in the designer and deploy versions
@@ -63,6 +64,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             P.CASE_START_ANY,
             P.CASE_VIEW_ALL,
             P.CASE_CANCEL_ANY,
+            P.CASE_WORKING_DATA,
             P.TASK_VIEW_ALL,
             P.TASK_REASSIGN,
             P.EXPORT,
@@ -77,8 +79,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             P.METRICS_READ,
         }
     ),
-    Role.DESIGNER: frozenset({P.PROCESS_DEPLOY, P.PROCESS_MIGRATE}),
-    Role.OFFICER: frozenset({P.CASE_START, P.CASE_CANCEL}),
+    Role.DESIGNER: frozenset({P.PROCESS_DEPLOY, P.PROCESS_MIGRATE, P.CASE_WORKING_DATA}),
+    Role.OFFICER: frozenset({P.CASE_START, P.CASE_CANCEL, P.CASE_WORKING_DATA}),
     Role.OFFICE_HEAD: frozenset(
         {
             P.CASE_START,
@@ -87,14 +89,15 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             P.TASK_VIEW_ALL,
             P.TASK_REASSIGN,
             P.CONFIDENTIAL_READ,
+            P.CASE_WORKING_DATA,
             P.SUPERVISE,
             P.EXPORT,
             P.INCIDENT_MANAGE,
         }
     ),
-    Role.PETITION_OFFICER: frozenset({P.CONFIDENTIAL_READ}),
-    Role.SUPERVISOR: frozenset({P.CASE_VIEW_ALL, P.TASK_VIEW_ALL, P.SUPERVISE, P.EXPORT}),
-    Role.CHAIR: frozenset({P.CASE_VIEW_ALL, P.EXPORT}),
+    Role.PETITION_OFFICER: frozenset({P.CONFIDENTIAL_READ, P.CASE_WORKING_DATA}),
+    Role.SUPERVISOR: frozenset({P.CASE_VIEW_ALL, P.TASK_VIEW_ALL, P.SUPERVISE, P.EXPORT, P.CASE_WORKING_DATA}),
+    Role.CHAIR: frozenset({P.CASE_VIEW_ALL, P.EXPORT, P.CASE_WORKING_DATA}),
     Role.DEPUTY: frozenset(),
 }
 
@@ -170,7 +173,11 @@ OPERATOR = Actor("operator", frozenset({Role.ADMIN.value}), frozenset())
 def require(actor: Actor, permission: Permission, doing: str) -> None:
     """NotAllowed unless ``actor`` has ``permission``; ``doing`` says what was refused."""
     if not actor.can(permission):
-        raise NotAllowed(f"{actor.username} may not {doing} (needs the permission {permission.value})")
+        raise NotAllowed(
+            f"{actor.username} may not {doing} (needs the permission {permission.value})",
+            "needs_permission",
+            permission=permission.value,
+        )
 
 
 # -- tasks ------------------------------------------------------------------------------
@@ -202,8 +209,15 @@ def may_claim(actor: Actor, item: Offered) -> bool:
 
 
 def may_give_back(actor: Actor, item: Offered) -> bool:
-    """Unclaim: the holder, or whoever may reassign tasks."""
-    return item.assignee == actor.username or actor.can(P.TASK_REASSIGN)
+    """Unclaim: the holder, or whoever may reassign tasks; never a task offered to nobody
+    else (a ``camunda:assignee`` alone, as a deputy's evaluation is): given back, it would
+    wait in no one's inbox and the case would stall."""
+    return is_offered(item) and (item.assignee == actor.username or actor.can(P.TASK_REASSIGN))
+
+
+def is_offered(item: Offered) -> bool:
+    """Whether anyone may claim the task when nobody holds it: it names candidates."""
+    return bool(item.candidate_users or item.candidate_groups)
 
 
 def may_hand_over(actor: Actor, item: Offered) -> bool:
@@ -240,6 +254,15 @@ def may_start(actor: Actor, starter_groups: Iterable[str]) -> bool:
     return actor.can(P.CASE_START)
 
 
+def starts_only_as(actor: Actor, starter_groups: Iterable[str], group: str) -> bool:
+    """Whether ``actor`` may start a process only as a member of ``group`` (a deputy, who
+    files a proposal in their own name), not for others: the office, which registers
+    proposals for deputies, and administrators choose whom a start form names."""
+    if actor.can(P.CASE_START_ANY) or group not in actor.groups:
+        return False
+    return set(actor.groups).intersection(starter_groups) == {group}
+
+
 def may_cancel(actor: Actor, starter_unit: str | None) -> bool:
     """The office the case was started from (its officers and head), and administrators."""
     if actor.can(P.CASE_CANCEL_ANY):
@@ -254,6 +277,15 @@ def may_read_confidential(actor: Actor) -> bool:
 def may_read_note(actor: Actor, *, confidential: bool, author: str) -> bool:
     """A comment or an attachment: a confidential one only with the permission, or by its author."""
     return not confidential or author == actor.username or may_read_confidential(actor)
+
+
+def may_read_working_data(actor: Actor) -> bool:
+    """A case's working data: the variables its process keeps for itself (counters, flags,
+    computed dates, by their technical keys: ``rehandle_count``, ``solved``), which no form
+    labels, and whatever else its history records beyond what its forms ask. For whoever works
+    the congress's processes; not for a deputy, who follows his proposals from outside the
+    office, reads a case by what its forms label and sees in full what he entered himself."""
+    return actor.can(P.CASE_WORKING_DATA)
 
 
 def may_manage_incidents(actor: Actor) -> bool:

@@ -3,19 +3,60 @@ NotFound → 404, Conflict → 409, InvalidData / InvalidBpmn → 422."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from functools import cache
 from string import Formatter
 from typing import Any
 
+# What a refusal is about, for whoever reads it on a page: reason → the params it carries.
+# ``message`` stays the developer's English sentence (the log, the API, the command line);
+# the web says the reason in its reader's language from the params (web/errors.py), people
+# by name (params holding user names: ``by``, ``holder``, ``colleague``, ``username``) and
+# times (``at``: an aware datetime) in the reader's time zone.
+REASONS: dict[str, frozenset[str]] = {
+    # NotFound
+    "no_case": frozenset({"case"}),  # case: its id
+    "no_task": frozenset({"task"}),  # task: its task id
+    "no_attachment": frozenset({"attachment"}),
+    "no_notification": frozenset({"notification"}),
+    "no_user": frozenset({"username"}),  # no active user of that name
+    "no_process": frozenset({"process"}),  # process: its key; none deployed
+    # NotAllowed
+    "needs_permission": frozenset({"permission"}),  # permission: an engine.access.Permission value
+    "not_candidate": frozenset({"task"}),  # task: its name; not offered to the actor
+    "held_by": frozenset({"task", "holder"}),  # someone else holds it
+    "not_offered": frozenset({"task", "holder"}),  # given to its holder by name, to no one else
+    "colleague_not_candidate": frozenset({"task", "colleague"}),
+    "may_not_start": frozenset({"process"}),  # process: its name
+    "may_not_cancel": frozenset({"case"}),
+    "process_stopped": frozenset({"process", "by", "at"}),  # process: its name
+    # Conflict
+    "already_completed": frozenset({"task", "case", "by", "at"}),  # task: its name; case: its id
+    "task_closed": frozenset({"task", "case"}),  # cancelled, or the case moved on
+    "already_claimed": frozenset({"task", "holder"}),
+    "case_not_running": frozenset({"case", "status"}),  # status: an InstanceStatus value
+    "changed_meanwhile": frozenset(),  # a writer racing past the locks, a stale page
+}
+
 
 class EngineError(Exception):
+    """``message``: what happened, in English, for the log and the API. ``reason`` (one of
+    REASONS, or None) and ``params``: the same for a page to say in its reader's words."""
+
     code = "engine_error"
 
-    def __init__(self, message: str):
+    def __init__(self, message: str, reason: str | None = None, **params: Any):
+        if reason is not None and set(params) != REASONS[reason]:
+            raise ValueError(f"the reason {reason!r} takes the params {sorted(REASONS[reason])}, not {sorted(params)}")
+        if reason is None and params:
+            raise ValueError("params without a reason")
         super().__init__(message)
         self.message = message
+        self.reason = reason
+        self.params = params
 
     def to_dict(self) -> dict[str, Any]:
         return {"code": self.code, "message": self.message}
@@ -50,7 +91,11 @@ FIELD_ERRORS: dict[str, str] = {
     "not_a_number": "not a whole number",
     "not_boolean": "must be true or false",
     "not_a_date": "must be a date YYYY-MM-DD",
+    "no_such_date": "{day} does not exist",
     "date_out_of_range": "must be between {min} and {max}",
+    "date_before_field": "must not be before {field} ({day})",
+    "date_after_field": "must not be after {field} ({day})",
+    "repeats_field": "must not repeat {field}",
     "min_length": "at least {min} characters",
     "max_length": "at most {max} characters",
     "min": "at least {min}",
@@ -96,6 +141,11 @@ FIELD_ERRORS: dict[str, str] = {
     "file_encoding": "the .csv file is neither UTF-8 nor GB18030",
     "too_many_rows": "more than {max} rows",
     "no_rows": "no rows below the header",
+    "unreadable_file": "cannot read {file}: not an .xlsx or .csv file",
+    # a person's and a unit's fields (engine/usecases/people.py: the pages, the command line, the import)
+    "username_taken": "this user name is taken already",
+    "inactive_user": "{username} is deactivated",
+    "not_in_unit": "{username} is not one of the people of {unit}",
     # a ledger's rows replayed as cases (engine/usecases/ledger.py)
     "needs_column": "needs {column} first",
     "date_before": "is before {column} ({day})",
@@ -164,6 +214,20 @@ class FieldError(str):
 
 
 _CODE_OF_TEXT = {text: code for code, text in FIELD_ERRORS.items() if not field_error_params(code)}
+
+_WRITTEN_AS_A_DAY = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
+
+
+def not_a_day(text: str) -> FieldError:
+    """What is wrong with ``text``, refused as a date: written as one but not a day of the
+    calendar (``2027-02-30``: no_such_date), or not written as a date (not_a_date)."""
+    match = _WRITTEN_AS_A_DAY.fullmatch(text.strip())
+    if match is not None:
+        try:
+            date(*(int(part) for part in match.groups()))
+        except ValueError:
+            return FieldError("no_such_date", {"day": text.strip()})
+    return FieldError("not_a_date")
 
 
 class InvalidData(EngineError):

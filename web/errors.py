@@ -6,7 +6,10 @@ UPDATE, a PostgreSQL serialization failure or deadlock) → 409 too; a database 
 be reached → 503. A request under ``/api/`` (or one that prefers JSON)
 gets ``{"code", "message", "fields", "codes"}`` (``fields``: field → English message;
 ``codes``: field → ``{"code", "params"}``, engine.errors.FIELD_ERRORS); a browser gets a
-friendly page in its language.
+friendly page in its language: what happened, said from the error's ``reason`` and
+``params`` (engine.errors.REASONS; people by name, times in the reader's time zone), and
+what to do. The English ``message`` is the developer's: logged, and on the page only for an
+error no reason explains, folded away as technical detail.
 Routes never catch these themselves (except a form page that re-displays its own
 field errors).
 """
@@ -14,7 +17,8 @@ field errors).
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -29,13 +33,16 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 from flask_wtf.csrf import CSRFError
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 from werkzeug.http import http_date
 
+from engine.access import ROLE_PERMISSIONS, Permission
 from engine.errors import (
     Conflict,
     EngineError,
@@ -46,6 +53,8 @@ from engine.errors import (
     NotFound,
     ScriptError,
 )
+
+from .i18n import when
 
 STATUS: tuple[tuple[type[EngineError], int], ...] = (
     (NotAllowed, 403),
@@ -63,7 +72,10 @@ TITLES = {
     403: (_l("没有权限"), _l("您的角色或所在单位无权查看或办理此项。")),
     404: (_l("未找到"), _l("要找的页面、任务或案件不存在，或已被删除。")),
     405: (_l("不支持的操作"), _l("此页面不支持这种请求方式。")),
-    409: (_l("状态已变化"), _l("此事项已被他人处理或已发生变化，请刷新后再试。")),
+    409: (
+        _l("状态已变化"),
+        _l("您打开此页面之后，此事项已发生变化（他人已处理，或在另一个窗口中提交过）。请刷新后再试。"),
+    ),
     413: (_l("文件太大"), _l("上传的文件超过了大小限制。")),
     422: (_l("内容有误"), _l("提交的内容未通过检查，请修改后重试。")),
     429: (_l("请求过于频繁"), _l("请稍后再试。")),
@@ -109,39 +121,298 @@ def json_error(
     return response
 
 
+@dataclass(frozen=True)
+class Said:
+    """What an error page says in its reader's words: what happened, what to do, where to go
+    (``links``: (url, text)), and a headline of its own when the status's does not fit."""
+
+    text: str
+    hint: str = ""
+    links: tuple[tuple[str, str], ...] = ()
+    title: str | None = None
+
+
 def error_page(
     status: int,
     code: str,
     message: str,
     fields: Mapping[str, FieldError | str] | None = None,
     problems: list[Any] | None = None,
+    said: Said | None = None,
 ) -> Response | tuple[str, int]:
+    """The error as JSON (``message``: English, as the API has always said it) or as a page:
+    ``said`` when given, else the status's explanation with ``message`` as technical detail
+    (none for a 422 listing its fields or problems: those are the detail)."""
     if wants_json():
         extra = {"problems": [p.__dict__ for p in problems]} if problems else {}
         return json_error(status, code, message, fields, **extra)
-    from .views.formdata import field_messages
-
     title, explanation = TITLES.get(status, TITLES[500])
     return render_template(
         "errors/error.html",
         status=status,
         code=code,
-        title=title,
-        explanation=explanation,
-        message=message,
-        fields=field_messages(fields or {}),
+        title=said.title if said and said.title else title,
+        explanation=said.text if said else explanation,
+        hint=said.hint if said else "",
+        links=said.links if said else (),
+        detail="" if said or fields or problems else message,
+        fields=_field_lines(fields or {}),
         problems=problems or [],
     ), status
 
 
+def field_labels() -> dict[str, str]:
+    """The fields a page sends outside a BPMN form (filters, comments, 督办…) by their labels,
+    for a 422 page that lists them without the form beside them."""
+    return {
+        "body": _("意见"),
+        "comment": _("转交说明"),
+        "reason": _("理由"),
+        "opinion": _("督办意见"),
+        "respond_by": _("回复期限"),
+        "from": _("开始日期"),
+        "to": _("结束日期"),
+        "file": _("文件"),
+        "task_id": _("任务"),
+        "instance": _("案件"),
+        "query": _("查询条件"),
+    }
+
+
+def _field_lines(fields: Mapping[str, FieldError | str]) -> list[tuple[str, str, str]]:
+    """(field, its label, its message) per field, the message as a form says it beside the
+    field (formdata.field_messages); the label: the error's own (a form field's), or a known
+    page field's, else none (the field's name is shown as code)."""
+    from .views.formdata import field_messages
+
+    labels = field_labels()
+    messages = field_messages(fields)
+    return [
+        (name, getattr(error, "label", None) or labels.get(name, ""), messages[name]) for name, error in fields.items()
+    ]
+
+
 def handle_engine_error(exc: EngineError) -> Response | tuple[str, int]:
+    status = status_of(exc)
+    current_app.logger.info("%s on %s %s: %s", status, request.method, request.path, exc.message)
     return error_page(
-        status_of(exc), exc.code, exc.message, getattr(exc, "field_errors", None), getattr(exc, "problems", None)
+        status,
+        exc.code,
+        exc.message,
+        getattr(exc, "field_errors", None),
+        getattr(exc, "problems", None),
+        said=None if wants_json() else say(exc),
     )
 
 
 def handle_csrf_error(exc: CSRFError) -> Response | tuple[str, int]:
-    return error_page(400, "csrf", str(_l("表单已过期或缺少安全令牌，请刷新页面后重新提交。")))
+    text = str(_l("表单已过期或缺少安全令牌，请刷新页面后重新提交。"))
+    return error_page(400, "csrf", text, said=Said(text))
+
+
+# -- an engine error in the reader's words ---------------------------------------------
+def permission_names() -> dict[str, str]:
+    """What each permission (engine.access.Permission) lets one do, in the reader's language."""
+    return {
+        Permission.CASE_START: _("发起案件"),
+        Permission.CASE_START_ANY: _("发起任何流程"),
+        Permission.CASE_VIEW_ALL: _("查看全部案件"),
+        Permission.CASE_CANCEL: _("撤销本单位发起的案件"),
+        Permission.CASE_CANCEL_ANY: _("撤销任何案件"),
+        Permission.TASK_VIEW_ALL: _("查看全部待办"),
+        Permission.TASK_REASSIGN: _("调派他人手中的任务"),
+        Permission.CONFIDENTIAL_READ: _("查看保密信息"),
+        Permission.CASE_WORKING_DATA: _("查看案件的全部流程数据"),
+        Permission.SUPERVISE: _("督办和督查台"),
+        Permission.EXPORT: _("统计、导出和审计日志"),
+        Permission.PROCESS_DEPLOY: _("流程设计和部署"),
+        Permission.PROCESS_MIGRATE: _("迁移运行中的案件"),
+        Permission.ADMIN_USERS: _("管理用户和单位"),
+        Permission.ADMIN_SETTINGS: _("工作日历和期限设置"),
+        Permission.CASE_IMPORT: _("按台账导入案件"),
+        Permission.INCIDENT_MANAGE: _("查看和处理故障"),
+        Permission.MESSAGE_SEND: _("发送消息和信号"),
+        Permission.EXTERNAL_TASK_WORK: _("处理外部任务"),
+        Permission.METRICS_READ: _("读取运行指标"),
+    }
+
+
+def _names(usernames: list[str]) -> dict[str, str]:
+    """User name → what the pages call the person (engine.usecases.labels.people_names)."""
+    from engine.usecases.labels import people_names
+
+    from . import database
+    from .roles import person_name
+
+    try:
+        people = people_names(database.session(), [u for u in usernames if u])
+    except SQLAlchemyError:  # the page is said all the same, people by user name
+        current_app.logger.warning("no names for the error page on %s", request.path, exc_info=True)
+        people = {}
+    return {u: person_name(u, people) for u in usernames if u}
+
+
+def _me() -> str | None:
+    return current_user.actor.username if current_user.is_authenticated else None
+
+
+def _case_link(case: Any) -> tuple[str, str]:
+    return url_for("cases.show", instance_id=case), _("查看案件 #%(case)s", case=case)
+
+
+def _inbox_link() -> tuple[str, str]:
+    return url_for("inbox.index"), _("返回待办")
+
+
+def _not_found(text: str) -> Said:
+    return Said(
+        text,
+        _("请从待办或案件列表重新打开；若链接是别人发来的，请向对方确认。"),
+        (_inbox_link(), (url_for("cases.index"), _("案件列表"))),
+    )
+
+
+def _needs_permission(p: dict[str, Any]) -> Said:
+    permission = Permission(p["permission"])
+    from .roles import role_names
+
+    roles = [name for role, name in role_names().items() if permission in ROLE_PERMISSIONS.get(role, ())]
+    hint = (
+        _("有此权限的角色：%(roles)s。如确需使用，请联系系统管理员为您分配角色。", roles=_("、").join(roles))
+        if roles
+        else _("如确需使用，请联系系统管理员。")
+    )
+    return Said(_("您没有“%(permission)s”的权限。", permission=permission_names()[permission]), hint)
+
+
+def _already_completed(p: dict[str, Any]) -> Said:
+    at = when(p["at"])
+    link = (_case_link(p["case"]), _inbox_link())
+    if p["by"] == _me():
+        return Said(
+            _(
+                "您已于 %(at)s 办理完成「%(task)s」（可能是在另一个窗口或标签页中提交的），这次提交没有再保存。",
+                at=at,
+                task=p["task"],
+            ),
+            _("办理结果可在案件页查看。"),
+            link,
+            _("任务已办理"),
+        )
+    return Said(
+        _(
+            "「%(task)s」已由 %(who)s 于 %(at)s 办理完成，您的提交没有保存。",
+            task=p["task"],
+            who=_names([p["by"]])[p["by"]],
+            at=at,
+        ),
+        _("办理结果可在案件页查看；如有不同意见，可在案件页发表意见。"),
+        link,
+        _("任务已由他人办理"),
+    )
+
+
+def _held_by(p: dict[str, Any]) -> Said:
+    holder = _names([p["holder"]])[p["holder"]]
+    return Said(
+        _("「%(task)s」已由 %(holder)s 签收，只有签收人可以办理、退回或转交。", task=p["task"], holder=holder),
+        _("如需由您办理，请 %(holder)s 转交给您，或请人大办主任调派。", holder=holder),
+        (_inbox_link(),),
+    )
+
+
+def _process_stopped(p: dict[str, Any]) -> Said:
+    return Said(
+        _(
+            "「%(process)s」已于 %(at)s 由 %(who)s 停止发起，不能再发起新案件；已在办理的案件照常办理。",
+            process=p["process"],
+            at=when(p["at"]),
+            who=_names([p["by"]])[p["by"]],
+        ),
+        _("如需发起，请联系流程设计人员。"),
+        ((url_for("start.index"), _("返回发起")),),
+    )
+
+
+_SAY: dict[str, Callable[[dict[str, Any]], Said]] = {
+    "no_case": lambda p: _not_found(_("找不到案件 #%(case)s：它不存在，或者您无权查看。", case=p["case"])),
+    "no_task": lambda p: _not_found(_("找不到这项任务：它不存在，或者您无权查看它所在的案件。")),
+    "no_attachment": lambda p: _not_found(_("找不到这个附件：它不存在，或者您无权查看它所在的案件。")),
+    "no_notification": lambda p: Said(
+        _("找不到这条消息：它不存在，或者不是发给您的。"),
+        links=((url_for("notifications.index"), _("查看消息")),),
+    ),
+    "no_user": lambda p: Said(
+        _("没有在用的账号 %(username)s。", username=p["username"]), _("请从列表中选择同事。"), (_inbox_link(),)
+    ),
+    "no_process": lambda p: Said(
+        _("没有已部署的流程 %(process)s。", process=p["process"]),
+        _("请从“发起”页面选择流程。"),
+        ((url_for("start.index"), _("返回发起")),),
+    ),
+    "needs_permission": _needs_permission,
+    "not_candidate": lambda p: Said(
+        _("「%(task)s」不是交给您或您所在单位办理的，您不能签收或办理。", task=p["task"]),
+        _("如认为应由您办理，请联系人大办调整。"),
+        (_inbox_link(),),
+    ),
+    "held_by": _held_by,
+    "not_offered": lambda p: Said(
+        _(
+            "「%(task)s」是指定由 %(holder)s 本人办理的，没有可以签收它的单位或人员，不能退回。",
+            task=p["task"],
+            holder=_names([p["holder"]])[p["holder"]],
+        ),
+        _("如确需他人办理，请联系人大办主任调派。"),
+        (_inbox_link(),),
+    ),
+    "colleague_not_candidate": lambda p: Said(
+        _(
+            "%(colleague)s 不在可以办理「%(task)s」的单位或角色中，不能转交给其办理。",
+            colleague=_names([p["colleague"]])[p["colleague"]],
+            task=p["task"],
+        ),
+        _("请选择列表中可以办理此任务的同事。"),
+        (_inbox_link(),),
+    ),
+    "may_not_start": lambda p: Said(
+        _("您不能发起「%(process)s」：此流程只能由指定的单位或角色发起。", process=p["process"]),
+        links=((url_for("start.index"), _("返回发起")),),
+    ),
+    "may_not_cancel": lambda p: Said(
+        _("您不能撤销案件 #%(case)s：只有发起该案件的单位和管理员可以撤销。", case=p["case"]),
+        links=(_case_link(p["case"]),),
+    ),
+    "process_stopped": _process_stopped,
+    "already_completed": _already_completed,
+    "task_closed": lambda p: Said(
+        _("「%(task)s」已不再办理：案件已进入下一步，或已被撤销。", task=p["task"]),
+        _("案件现在的状态可在案件页查看。"),
+        (_case_link(p["case"]), _inbox_link()),
+    ),
+    "already_claimed": lambda p: Said(
+        _("「%(task)s」刚刚已由 %(holder)s 签收。", task=p["task"], holder=_names([p["holder"]])[p["holder"]]),
+        _("请刷新待办，办理其他任务。"),
+        (_inbox_link(),),
+    ),
+    "case_not_running": lambda p: Said(
+        _("案件 #%(case)s 已经撤销过了。", case=p["case"])
+        if p["status"] == "cancelled"
+        else _("案件 #%(case)s 已经办结，不能再撤销。", case=p["case"]),
+        links=(_case_link(p["case"]),),
+    ),
+    "changed_meanwhile": lambda p: Said(
+        _("您提交时，此案件正好被他人修改，您的操作没有保存。"), _("请刷新页面，确认最新内容后再操作一次。")
+    ),
+}
+
+
+def say(exc: EngineError) -> Said | None:
+    """What ``exc`` says in the reader's words, from its reason and params (None: it has no
+    reason, or one this page does not know: the status's explanation is said instead)."""
+    if exc.reason is None or exc.reason not in _SAY:
+        return None
+    return _SAY[exc.reason](exc.params)
 
 
 def handle_http_error(exc: HTTPException) -> Response | tuple[str, int]:
@@ -201,10 +472,15 @@ def database_unavailable(exc: DBAPIError) -> bool:
     return sqlstate is None or sqlstate[:2] in _UNAVAILABLE_SQLSTATE_CLASSES or sqlstate in _UNAVAILABLE_SQLSTATES
 
 
+def _changed_meanwhile() -> Response | tuple[str, int]:
+    said = None if wants_json() else _SAY["changed_meanwhile"]({})
+    return error_page(409, Conflict.code, CHANGED_MEANWHILE, said=said)
+
+
 def handle_stale_data(exc: StaleDataError) -> Response | tuple[str, int]:
     """A versioned UPDATE found the row changed: someone else's write came first."""
     current_app.logger.info("lost a race on %s %s: %s", request.method, request.path, exc)
-    return error_page(409, Conflict.code, CHANGED_MEANWHILE)
+    return _changed_meanwhile()
 
 
 def handle_database_error(exc: DBAPIError) -> Response | tuple[str, int]:
@@ -212,7 +488,7 @@ def handle_database_error(exc: DBAPIError) -> Response | tuple[str, int]:
     the 500 handler (or, when testing, for the test to see)."""
     if lost_race(exc):
         current_app.logger.info("lost a race on %s %s: %s", request.method, request.path, exc.orig)
-        return error_page(409, Conflict.code, CHANGED_MEANWHILE)
+        return _changed_meanwhile()
     if not database_unavailable(exc):
         if current_app.testing:
             raise exc
@@ -223,9 +499,8 @@ def handle_database_error(exc: DBAPIError) -> Response | tuple[str, int]:
     # who is signed in lives in the database: render the page as nobody's, or rendering
     # it would fail the same way
     current_app.login_manager._update_request_context_with_user()  # type: ignore[attr-defined]
-    return error_page(
-        503, "database_unavailable", str(_l("暂时无法连接数据库。请稍后再试；如果一直如此，请联系系统管理员。"))
-    )
+    text = str(_l("暂时无法连接数据库。请稍后再试；如果一直如此，请联系系统管理员。"))
+    return error_page(503, "database_unavailable", text, said=Said(text))
 
 
 def init_app(app: Flask) -> None:

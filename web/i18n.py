@@ -68,11 +68,26 @@ def when_text(value: str) -> str:
         return value
 
 
+def file_size(size: int | None) -> str:
+    """A file's size as people read it: bytes under 1 KB ("22 B"), then KB, MB or GB, with
+    one decimal below 100 ("1.5 KB", "2 MB", "640 KB"); 1 KB = 1024 bytes."""
+    size = max(size or 0, 0)
+    if size < 1024:
+        return f"{size} B"
+    value, unit = size / 1024, "KB"
+    for bigger in ("MB", "GB"):
+        if round(value) < 1024:  # not "1024 KB"
+            break
+        value, unit = value / 1024, bigger
+    shown = f"{value:.1f}" if value < 100 else f"{value:.0f}"
+    return f"{shown.removesuffix('.0')} {unit}"
+
+
 def init_app(app: Flask) -> None:
     app.config.setdefault("BABEL_DEFAULT_LOCALE", DEFAULT_LANGUAGE)
     app.config.setdefault("BABEL_DEFAULT_TIMEZONE", timezones.DEFAULT_TIMEZONE)
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
-    app.jinja_env.filters.update(when=when, when_text=when_text, due=due)
+    app.jinja_env.filters.update(when=when, when_text=when_text, due=due, file_size=file_size)
     app.jinja_env.globals.update(
         LANGUAGES=LANGUAGES, current_locale=current_locale, here=lambda: request.full_path.rstrip("?")
     )

@@ -12,6 +12,14 @@ def _rate(f: Figure) -> str:
     return f"{f.rate:.1f}%" if f.rate is not None else "—"
 
 
+def count_and_rate(f: Figure) -> str:
+    """A figure as a report's table cell: its count and, where it has a rate, the rate in
+    brackets ("6（85.7%）"; "0（—）" over a base of 0), as the 统计 page shows them."""
+    if f.base is None:
+        return str(f.count)
+    return _("%(count)s（%(rate)s）", count=f.count, rate=_rate(f))
+
+
 def proposal_paragraph(s: Statistics) -> str:
     o = s.overall
     assigned = (

@@ -51,9 +51,7 @@ def load_xml(source: bytes | str, file: str) -> etree._Element:
         root = etree.fromstring(data, parser)
     except etree.XMLSyntaxError as exc:
         raise InvalidBpmn([Problem(f"not well-formed XML: {exc.msg}", file, exc.lineno)]) from None
-    problems = _entity_problems(root, data, file)
-    if problems:
-        raise InvalidBpmn(problems)
+    # what the file is comes first: an XHTML page is not BPMN, whatever its DOCTYPE
     if root.tag != f"{{{BPMN_NS}}}definitions":
         raise InvalidBpmn(
             [
@@ -65,6 +63,9 @@ def load_xml(source: bytes | str, file: str) -> etree._Element:
                 )
             ]
         )
+    problems = _entity_problems(root, data, file)
+    if problems:
+        raise InvalidBpmn(problems)
     return root
 
 

@@ -6,32 +6,40 @@ and kept with it, so the web layer can render it and the engine can validate aga
 
 from __future__ import annotations
 
+import calendar
 import difflib
 import re
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
-from datetime import date
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from .. import clock
 from ..deadlines.calendar import LOCAL_TZ
-from ..errors import FieldError, InvalidData
+from ..errors import FieldError, InvalidData, not_a_day
 from .visibility import Visibility, shown_fields
 
 FIELD_TYPES = ("string", "long", "boolean", "date", "enum")
 # The lists a field may take its values from (property ``options_source`` for one value,
 # ``multiple`` for a list), filled at run time: department codes, deputies' user names.
 OPTION_SOURCES = ("departments", "deputies")
-CONSTRAINTS = ("required", "readonly", "minlength", "maxlength", "min", "max")
+CONSTRAINTS = ("required", "readonly", "minlength", "maxlength", "min", "max", "distinct_from")
 # The dates a date field takes unless its own ``min`` / ``max`` say otherwise: a case's
 # dates become due dates and timers, and a year like 0001 overflows when the engine turns
 # it into a moment in UTC, failing the case's next step again on every try.
 # A date field's default, min or max may say ``today``: the day it is in Beijing when the
-# form is filled in (a date of receipt defaults to it and is never after it).
+# form is filled in (a date of receipt defaults to it and is never after it); its min or max
+# also ``today`` with an ISO 8601 period of one unit before or after it (``today-P1Y``: a
+# year ago, ``today+P30D``), or the name of another date field of the form or of a case
+# variable (``received_on``: not before the day the case's ``received_on`` says).
 TODAY = "today"
 DATE_MIN = date(1900, 1, 1)
 DATE_MAX = date(2099, 12, 31)
 _WHOLE_NUMBER = re.compile(r"-?[0-9]+")
 _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_RELATIVE_DAY = re.compile(r"today(?:(?P<sign>[+-])P(?P<amount>[0-9]{1,4})(?P<unit>[YMWD]))?")
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_BLANK_LINES = re.compile(r"\A(?:\s*?\n)+")  # the blank lines a text begins with
 
 
 @dataclass(frozen=True)
@@ -74,15 +82,35 @@ class FormField:
 
     @property
     def date_bounds(self) -> dict[str, str]:
-        """``min`` / ``max`` of a date field as YYYY-MM-DD (``today`` being today in Beijing),
-        for the browser's date picker."""
+        """``min`` / ``max`` of a date field as YYYY-MM-DD (``today``, ``today-P1Y`` counted
+        from today in Beijing), for the browser's date picker; a bound naming another field
+        or a variable is not known before the form is submitted, and is left out."""
+        if self.type != "date":
+            return {}
+        bounds = {}
+        for name in ("min", "max"):
+            day = _fixed_day(self.constraints[name]) if name in self.constraints else None
+            if day is not None:
+                bounds[name] = day.isoformat()
+        return bounds
+
+    @property
+    def named_bounds(self) -> dict[str, str]:
+        """``min`` / ``max`` of a date field naming another date field of the form or a case
+        variable (``received_on``): bound → that name."""
         if self.type != "date":
             return {}
         return {
-            name: (today().isoformat() if config == TODAY else config)
+            name: config
             for name, config in self.constraints.items()
-            if name in ("min", "max")
+            if name in ("min", "max") and is_bound_name(config)
         }
+
+    @property
+    def distinct_from(self) -> str | None:
+        """The ``distinct_from`` constraint: another field of the form whose value(s) this
+        one may not repeat (协办单位 never the 主办单位)."""
+        return self.constraints.get("distinct_from")
 
     @property
     def readonly(self) -> bool:
@@ -137,15 +165,41 @@ class FormSpec:
         shown while its controller is shown and has a value the rule names."""
         return shown_fields(self.fields, values)
 
+    def starting_values(self, data: Mapping[str, Any], answered: Iterable[str]) -> dict[str, Any]:
+        """What the form starts with, from the task's ``data``: a field the form takes whose
+        value a person already gave in an earlier round (``answered``: the fields of the case's
+        earlier submissions, of this task's form or another's) starts at its default (or
+        empty) again, never at that round's answer: a reopened reply is not already "extend",
+        a second evaluation does not carry the first one's opinion. A value the case got
+        otherwise (the start form, a script) still shows, and read-only fields show the case's."""
+        stale = {f.id for f in self.fields if not f.readonly}.intersection(answered)
+        return {name: value for name, value in data.items() if name not in stale}
+
+    def variable_bounds(self) -> dict[str, dict[str, str]]:
+        """The date bounds that name a case variable rather than another field the form
+        takes (a read-only field shows a case's value too): field → bound → variable. The
+        caller reads them from the task's data (``day_of``) and hands them to ``validate``."""
+        takes = {f.id for f in self.fields if not f.readonly}
+        found: dict[str, dict[str, str]] = {}
+        for f in self.fields:
+            for name, variable in f.named_bounds.items():
+                if variable not in takes:
+                    found.setdefault(f.id, {})[name] = variable
+        return found
+
     def validate(
         self,
         data: dict[str, Any],
         option_sources: dict[str, set[str]] | None = None,
-        bounds: dict[str, dict[str, int]] | None = None,
+        bounds: Mapping[str, Mapping[str, Any]] | None = None,
     ) -> dict[str, Any]:
         """Check ``data`` against the form; give back the values converted to their types.
         ``bounds``: field → the value of each of its ``bound_expressions``, evaluated by the
-        caller against the task's data (without them such a bound does not apply).
+        caller against the task's data, and of each of its ``variable_bounds`` (a day
+        YYYY-MM-DD); without them such a bound does not apply.
+
+        Text is taken without the spaces around it: a required field of spaces only is
+        empty, and so refused.
 
         A field hidden by its ``visible_when`` is not checked, and a value submitted for it is
         ignored (not stored): it does not apply to the choice made, and an earlier round's
@@ -159,6 +213,7 @@ class FormSpec:
         for name in data:
             if self.field(name) is None:
                 errors[name] = FieldError("unknown_field")
+        data = {name: _trimmed(value, self.field(name)) for name, value in data.items()}
         shown = self.shown({f.id: data.get(f.id, f.initial) for f in self.fields})
         for f in self.fields:
             if f.readonly or f.id not in shown:
@@ -174,9 +229,46 @@ class FormSpec:
                 clean[f.id] = _convert(f, raw, option_sources, bounds.get(f.id, {}))
             except _Refused as refused:
                 errors[f.id] = FieldError(refused.code, refused.params, f.label)
+        for f in self.fields:  # what one field says of another's value, once both are read
+            if f.id in errors or clean.get(f.id) is None:
+                continue
+            try:
+                self._check_against_others(f, clean, bounds.get(f.id, {}))
+            except _Refused as refused:
+                errors[f.id] = FieldError(refused.code, refused.params, f.label)
         if errors:
             raise InvalidData(errors)
         return clean
+
+    def _check_against_others(self, f: FormField, clean: dict[str, Any], bounds: Mapping[str, Any]) -> None:
+        """A date not before (``min``) or after (``max``) another field's or a variable's day;
+        a value (or none of a list's values) not the one another field has (``distinct_from``)."""
+        value = clean[f.id]
+        other = self.field(f.distinct_from) if f.distinct_from else None
+        if other is not None and not other.readonly and clean.get(other.id) is not None:
+            theirs = clean[other.id] if isinstance(clean[other.id], list) else [clean[other.id]]
+            mine = value if isinstance(value, list) else [value]
+            if any(v in theirs for v in mine):
+                raise _Refused("repeats_field", field=other.label)
+        for name, variable in f.named_bounds.items():
+            named = self.field(variable)
+            if named is not None and not named.readonly:
+                day = day_of(clean.get(variable))  # hidden, left empty or refused: no bound
+            else:
+                day = day_of(bounds.get(name))
+            if day is None:
+                continue
+            mine_day = date.fromisoformat(value)
+            if name == "min" and mine_day < day:
+                if named is None:
+                    low, high = _date_bound(f, "min", DATE_MIN), _date_bound(f, "max", DATE_MAX)
+                    raise _Refused("date_out_of_range", min=max(low, day).isoformat(), max=high.isoformat())
+                raise _Refused("date_before_field", field=named.label, day=day.isoformat())
+            if name == "max" and mine_day > day:
+                if named is None:
+                    low, high = _date_bound(f, "min", DATE_MIN), _date_bound(f, "max", DATE_MAX)
+                    raise _Refused("date_out_of_range", min=low.isoformat(), max=min(high, day).isoformat())
+                raise _Refused("date_after_field", field=named.label, day=day.isoformat())
 
 
 _CAMUNDA_DATE = re.compile(r"(?P<day>[0-9]{2})/(?P<month>[0-9]{2})/(?P<year>[0-9]{4})")
@@ -217,7 +309,8 @@ def constraint_problems(f: FormField) -> list[str]:
     """What is wrong with the field's ``camunda:constraint`` s, for deploy to refuse: a name
     not in CONSTRAINTS, a config on ``required`` / ``readonly``, a bound that is not a
     whole number (a date YYYY-MM-DD for ``min`` / ``max`` of a date field, within
-    DATE_MIN..DATE_MAX), a lower bound above the upper one."""
+    DATE_MIN..DATE_MAX, ``today``, ``today-P1Y``, or a name), a lower bound above the upper
+    one. What a name must name is ``form_problems``'s (it needs the whole form)."""
     problems = []
     bounds: dict[str, int | date] = {}
     for name, config in f.constraints.items():
@@ -230,15 +323,23 @@ def constraint_problems(f: FormField) -> list[str]:
         elif name in ("required", "readonly"):
             if config.strip():
                 problems.append(f"form field {f.id!r}: constraint {name!r} takes no config, got {config!r}")
-        elif f.type == "date" and name in ("min", "max") and config == TODAY:
-            continue  # the day the form is filled in
+        elif name == "distinct_from":
+            if not is_bound_name(config):
+                problems.append(
+                    f"form field {f.id!r}: constraint 'distinct_from' needs the id of another field of the form "
+                    f"as its config, got {config!r}"
+                )
+        elif f.type == "date" and name in ("min", "max") and (_RELATIVE_DAY.fullmatch(config) or is_bound_name(config)):
+            continue  # counted from the day the form is filled in; or another field's, a variable's day
         elif f.type == "long" and name in ("min", "max") and is_bound_expression(config):
             continue  # evaluated when the form is submitted; parsing compiles it
         elif f.type == "date" and name in ("min", "max"):
             day = iso_day(config)
             if day is None:
                 problems.append(
-                    f"form field {f.id!r}: constraint {name!r} needs a date YYYY-MM-DD as its config, got {config!r}"
+                    f"form field {f.id!r}: constraint {name!r} needs a date YYYY-MM-DD, today, today-P1Y "
+                    f"(a period of Y, M, W or D before or after today) or the name of another date field or "
+                    f"of a variable as its config, got {config!r}"
                 )
             elif not DATE_MIN <= day <= DATE_MAX:
                 problems.append(
@@ -261,6 +362,33 @@ def constraint_problems(f: FormField) -> list[str]:
     return problems
 
 
+def form_problems(form: FormSpec, start_form: bool = False) -> list[str]:
+    """What the form's constraints naming other fields name, for deploy to refuse: a date
+    bound naming the field itself, or a field of the form that is no date; on a start form, a
+    name the form has no field of (a case has no variables before it starts); ``distinct_from``
+    naming the field itself or no field of the form."""
+    problems = []
+    for f in form.fields:
+        for name, other in f.named_bounds.items():
+            named = form.field(other)
+            if other == f.id:
+                problems.append(f"form field {f.id!r}: constraint {name!r} names the field itself")
+            elif named is not None and named.type != "date":
+                problems.append(f"form field {f.id!r}: constraint {name!r} names the field {other!r}, which is no date")
+            elif named is None and start_form:
+                problems.append(
+                    f"form field {f.id!r}: constraint {name!r} names {other!r}, which is no field of the start "
+                    f"form (a case has no variables before it starts)"
+                )
+        differs = f.distinct_from
+        if differs is not None and is_bound_name(differs) and (differs == f.id or form.field(differs) is None):
+            problems.append(
+                f"form field {f.id!r}: constraint 'distinct_from' names {differs!r}, "
+                "which is no other field of the form"
+            )
+    return problems
+
+
 class _Refused(Exception):
     """A value the field does not take: a FieldError's code and params (the label added by
     the caller)."""
@@ -275,11 +403,47 @@ def is_bound_expression(config: str) -> bool:
     return text.startswith("${") and text.endswith("}")
 
 
+def is_bound_name(config: str) -> bool:
+    """A date bound (or ``distinct_from``) naming a field or a variable, not ``today``."""
+    return bool(_NAME.fullmatch(config)) and config != TODAY
+
+
 def _is_empty(value: Any) -> bool:
     return value is None or (isinstance(value, (str, list)) and len(value) == 0)
 
 
-def _convert(f: FormField, raw: Any, option_sources: dict[str, set[str]], bounds: dict[str, int]) -> Any:
+def _trimmed(value: Any, f: FormField | None) -> Any:
+    """A submitted value without the spaces around its text (a list's too, its empty items
+    dropped): ``"   "`` is no answer. A multi-line text keeps the indent of its first line (a
+    letter's paragraphs begin with two full-width spaces) and loses the blank lines before it."""
+    if isinstance(value, str):
+        if f is not None and f.properties.get("multiline", "").lower() == "true" and value.strip():
+            return _BLANK_LINES.sub("", value.rstrip())
+        return value.strip()
+    if isinstance(value, list):
+        return [v.strip() if isinstance(v, str) else v for v in value if not (isinstance(v, str) and not v.strip())]
+    return value
+
+
+def day_of(value: Any) -> date | None:
+    """The day a case's value says: a date, a datetime (its day in Beijing when it knows its
+    time zone), or their ISO text; None for anything else (a bound that does not apply)."""
+    if isinstance(value, datetime):
+        return (value.astimezone(LOCAL_TZ) if value.tzinfo else value).date()
+    if isinstance(value, date):
+        return value
+    if not isinstance(value, str):
+        return None
+    text = value.strip()
+    if iso_day(text) is not None:
+        return iso_day(text)
+    try:
+        return day_of(datetime.fromisoformat(text))
+    except ValueError:
+        return None
+
+
+def _convert(f: FormField, raw: Any, option_sources: dict[str, set[str]], bounds: Mapping[str, Any]) -> Any:
     if f.multiple_source:
         values = raw if isinstance(raw, list) else [v.strip() for v in str(raw).split(",") if v.strip()]
         allowed = option_sources.get(f.multiple_source)
@@ -315,7 +479,8 @@ def _convert(f: FormField, raw: Any, option_sources: dict[str, set[str]], bounds
         try:
             day = date.fromisoformat(str(raw))
         except ValueError:
-            raise _Refused("not_a_date") from None
+            refused = not_a_day(str(raw))  # not a date, or no day of the calendar (2027-02-30)
+            raise _Refused(refused.code, **refused.params) from None
         _check_date_range(f, day)
         return day.isoformat()
     if f.type == "enum":
@@ -347,15 +512,34 @@ def today() -> date:
     return clock.now().astimezone(LOCAL_TZ).date()
 
 
+def _fixed_day(config: str) -> date | None:
+    """The day a date bound says before anything is submitted: YYYY-MM-DD, ``today``, or a
+    period before or after today (``today-P1Y``); None for a name, or a config deploy refuses."""
+    relative = _RELATIVE_DAY.fullmatch(config)
+    if relative is None:
+        return iso_day(config)
+    day = today()
+    if relative["sign"] is None:
+        return day
+    amount = int(relative["amount"]) * (-1 if relative["sign"] == "-" else 1)
+    unit = relative["unit"]
+    if unit in ("D", "W"):
+        shifted = day + timedelta(days=amount * (7 if unit == "W" else 1))
+    else:
+        months = day.year * 12 + day.month - 1 + amount * (12 if unit == "Y" else 1)
+        year, month = divmod(months, 12)
+        month += 1  # a month without the day ends the period on its last day (2028-02-29 - P1Y: 2027-02-28)
+        if not DATE_MIN.year <= year <= DATE_MAX.year:
+            return DATE_MIN if year < DATE_MIN.year else DATE_MAX
+        shifted = date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+    return min(max(shifted, DATE_MIN), DATE_MAX)
+
+
 def _date_bound(f: FormField, name: str, default: date) -> date:
-    """The field's own ``min`` / ``max`` when it is a date (``today``: the day in Beijing),
-    else the default."""
-    if f.constraints.get(name) == TODAY:
-        return today()
-    try:
-        return date.fromisoformat(f.constraints[name]) if name in f.constraints else default
-    except ValueError:
-        return default
+    """The field's own ``min`` / ``max`` when it says a day before anything is submitted
+    (``today``, ``today-P1Y``: counted from the day in Beijing), else the default."""
+    day = _fixed_day(f.constraints[name]) if name in f.constraints else None
+    return day if day is not None else default
 
 
 def _check_date_range(f: FormField, value: date) -> None:
@@ -364,7 +548,7 @@ def _check_date_range(f: FormField, value: date) -> None:
         raise _Refused("date_out_of_range", min=low.isoformat(), max=high.isoformat())
 
 
-def _check_range(f: FormField, value: int, bounds: dict[str, int]) -> None:
+def _check_range(f: FormField, value: int, bounds: Mapping[str, Any]) -> None:
     if (low := _int_bound(f, "min")) is not None and value < low:
         raise _Refused("min", min=low)
     if (high := _int_bound(f, "max")) is not None and value > high:

@@ -33,7 +33,7 @@ from . import multi_instance
 from . import workflow_state as state
 from .camunda import TaskMeta, expression_body, is_expression
 from .event_subprocesses import end_waiting_event_subprocesses, interrupt
-from .forms import FormSpec
+from .forms import FormSpec, day_of
 from .mail_rendering import MailOutbox, QueuedMail
 from .parsing import ParsedProcess
 from .sandbox import Budget, BudgetExceeded, SandboxedEnvironment, ScriptLimits
@@ -297,11 +297,18 @@ class Runtime:
             current = parent
         return None
 
-    def form_bounds(self, workflow: BpmnWorkflow, task_id: str, form: FormSpec) -> dict[str, dict[str, int]]:
+    def form_bounds(self, workflow: BpmnWorkflow, task_id: str, form: FormSpec) -> dict[str, dict[str, Any]]:
         """The form's ``${…}`` bounds (FormField.bound_expressions) evaluated against the
-        task's data now: what is left of an allowance when the form is submitted."""
+        task's data now: what is left of an allowance when the form is submitted; and the day
+        of each case variable a date bound names (FormSpec.variable_bounds), as YYYY-MM-DD,
+        left out while the case has none."""
         task = self.task(workflow, task_id)
-        bounds: dict[str, dict[str, int]] = {}
+        bounds: dict[str, dict[str, Any]] = {}
+        for field_id, named in form.variable_bounds().items():
+            for name, variable in named.items():
+                day = day_of(task.data.get(variable))
+                if day is not None:
+                    bounds.setdefault(field_id, {})[name] = day.isoformat()
         for f in form.fields:
             for name, expression in f.bound_expressions.items():
                 value = self._evaluate(task, expression)

@@ -14,7 +14,7 @@ from ..deadlines.date_functions import LEGACY
 from ..errors import Problem, ScriptError
 from .camunda import NSMAP, TITLE_FIELDS, TaskMeta, expression_body, is_expression, process_property, read_task_meta
 from .documents import local_name, problem_at
-from .forms import FIELD_TYPES, OPTION_SOURCES, constraint_problems, default_problems
+from .forms import FIELD_TYPES, OPTION_SOURCES, constraint_problems, default_problems, form_problems
 from .normalise import iso_literal
 from .sandbox import compile_expression, compile_script
 from .visibility import visibility_problems
@@ -93,6 +93,8 @@ def task_problems(process: etree._Element, file: str) -> list[Problem]:
             if is_expression(entry):
                 problems += _check(expression_body(entry), compile_expression, file, node, f"expression {entry!r}")
         problems += [problem_at(file, node, message) for message in visibility_problems(meta.form.fields)]
+        start_form = local_name(node.tag) == "startEvent"
+        problems += [problem_at(file, node, message) for message in form_problems(meta.form, start_form)]
         seen = set()
         for f in meta.form.fields:
             if not f.id.isidentifier():

@@ -4,7 +4,9 @@ reader's language by passing its own gettext as ``_``. The Chinese texts are the
 ids of the web catalogs (``pybabel extract`` reads this file too).
 
 ``p`` is what a notification keeps of its making (``Notification.params``): task and case
-always; handlers (an overdue notice to the supervisors); event and interrupting (督办).
+always; handlers (an overdue notice to the supervisors); event and interrupting (督办);
+opinion (a supervisor's 督办) and escalated (the copy of an escalated 督办 sent to the unit's
+head, ``"head"``, or, with no head on the roster, to the unit's people, ``"unit"``).
 """
 
 from __future__ import annotations
@@ -29,6 +31,10 @@ def subject(kind: str, p: dict[str, Any], _: Translate = chinese) -> str:
         return _("逾期：%(task)s（%(case)s）", task=task, case=case)
     if kind == "task":
         return _("新任务：%(task)s（%(case)s）", task=task, case=case)
+    if p.get("escalated") == "head":
+        return _("督办（报告单位负责人）：%(task)s（%(case)s）", task=task, case=case)
+    if p.get("escalated"):
+        return _("督办（报告本单位）：%(task)s（%(case)s）", task=task, case=case)
     return _("督办：%(task)s（%(case)s）", task=task, case=case)
 
 
@@ -56,13 +62,7 @@ def message(kind: str, p: dict[str, Any], due: str, _: Translate = chinese) -> s
     if kind == "task":
         return _("「%(task)s」（案件：%(case)s）已到您的待办。", task=task, case=case)
     if "opinion" in p:  # a supervisor's 督办
-        return _(
-            "「%(task)s」（案件：%(case)s）收到督办：%(opinion)s。请于 %(due)s 前办理并回复。",
-            task=task,
-            case=case,
-            opinion=p["opinion"],
-            due=due or _("尽快"),
-        )
+        return _supervision(p, due, _)
     if p.get("interrupting"):
         return _(
             "「%(task)s」（案件：%(case)s）已超时，流程已转入「%(event)s」。", task=task, case=case, event=p["event"]
@@ -72,4 +72,55 @@ def message(kind: str, p: dict[str, Any], due: str, _: Translate = chinese) -> s
         task=task,
         case=case,
         event=p["event"],
+    )
+
+
+def _supervision(p: dict[str, Any], due: str, _: Translate) -> str:
+    """A supervisor's 督办: what to do by when, then the opinion as it was typed (last, so that
+    its own full stop, or none, ends the message). The copy of an escalated 督办 says so."""
+    task, case, opinion = p["task"], p["case"], p["opinion"]
+    if p.get("escalated") == "head" and due:
+        return _(
+            "「%(task)s」（案件：%(case)s）收到督办，已报告您（单位负责人）。请督促于 %(due)s 前办理并回复。"
+            "督办意见：%(opinion)s",
+            task=task,
+            case=case,
+            due=due,
+            opinion=opinion,
+        )
+    if p.get("escalated") == "head":
+        return _(
+            "「%(task)s」（案件：%(case)s）收到督办，已报告您（单位负责人）。请督促尽快办理并回复。督办意见：%(opinion)s",
+            task=task,
+            case=case,
+            opinion=opinion,
+        )
+    if p.get("escalated") and due:
+        return _(
+            "「%(task)s」（案件：%(case)s）收到督办，已报告本单位。请于 %(due)s 前办理并回复。督办意见：%(opinion)s",
+            task=task,
+            case=case,
+            due=due,
+            opinion=opinion,
+        )
+    if p.get("escalated"):
+        return _(
+            "「%(task)s」（案件：%(case)s）收到督办，已报告本单位。请尽快办理并回复。督办意见：%(opinion)s",
+            task=task,
+            case=case,
+            opinion=opinion,
+        )
+    if due:
+        return _(
+            "「%(task)s」（案件：%(case)s）收到督办，请于 %(due)s 前办理并回复。督办意见：%(opinion)s",
+            task=task,
+            case=case,
+            due=due,
+            opinion=opinion,
+        )
+    return _(
+        "「%(task)s」（案件：%(case)s）收到督办，请尽快办理并回复。督办意见：%(opinion)s",
+        task=task,
+        case=case,
+        opinion=opinion,
     )

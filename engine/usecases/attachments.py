@@ -136,16 +136,18 @@ def attachment_content(session: Session, actor: Actor, attachment_id: int) -> tu
         select(Attachment).where(Attachment.id == attachment_id).options(undefer(Attachment.content))
     ).first()
     if row is None:
-        raise NotFound(f"no attachment {attachment_id}")
+        raise NotFound(f"no attachment {attachment_id}", "no_attachment", attachment=attachment_id)
     try:
         visible_case(session, actor, row.instance_id)
     except NotFound:
-        raise NotFound(f"no attachment {attachment_id}") from None
+        raise NotFound(f"no attachment {attachment_id}", "no_attachment", attachment=attachment_id) from None
     view = _attachment_view(actor, row)
     if view.withheld:
         raise NotAllowed(
             f"attachment {attachment_id} is confidential: {actor.username} may not read it "
-            f"(needs the permission {access.Permission.CONFIDENTIAL_READ.value})"
+            f"(needs the permission {access.Permission.CONFIDENTIAL_READ.value})",
+            "needs_permission",
+            permission=access.Permission.CONFIDENTIAL_READ.value,
         )
     return view, row.content
 

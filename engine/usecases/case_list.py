@@ -4,6 +4,7 @@ the case list page with what its filters need."""
 from __future__ import annotations
 
 import dataclasses
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -41,11 +42,25 @@ class CaseSummary:
 class CaseFilter:
     status: str | None = None  # running / completed / cancelled
     process_key: str | None = None
-    text: str | None = None  # in the title or the business key
+    text: str | None = None  # in the title or the business key, or a case number (2, #2)
     started_by_me: bool = False
     as_deputy: bool = False  # the proposals the actor submitted or co-signed as a deputy (我的建议)
     limit: int = 25
     offset: int = 0
+
+
+_CASE_NUMBER = re.compile(r"[#＃№]?\s*(\d{1,10})")
+MAX_CASE_ID = 2**31 - 1  # process_instances.id is an INTEGER
+
+
+def case_number(text: str) -> int | None:
+    """The case number a search names (``2``, ``#2``, ``＃２``: the number pages show as
+    #2), else None."""
+    match = _CASE_NUMBER.fullmatch(text.strip())
+    if match is None:
+        return None
+    number = int(match.group(1))
+    return number if 0 < number <= MAX_CASE_ID else None
 
 
 def _cases_query(actor: Actor, flt: CaseFilter) -> Select[*tuple[Any, ...]]:
@@ -68,10 +83,12 @@ def _cases_query(actor: Actor, flt: CaseFilter) -> Select[*tuple[Any, ...]]:
     if flt.process_key:
         query = query.where(ProcessDefinition.key == flt.process_key)
     if flt.text:
+        number = case_number(flt.text)
         query = query.where(
             or_(
                 ProcessInstance.title.contains(flt.text, autoescape=True),
                 ProcessInstance.business_key.contains(flt.text, autoescape=True),
+                *([ProcessInstance.id == number] if number is not None else []),
             )
         )
     if flt.started_by_me:
@@ -101,8 +118,13 @@ def list_cases(session: Session, actor: Actor, flt: CaseFilter) -> tuple[list[Ca
     """One page of the cases ``actor`` may see, newest first, and the total for the filter."""
     query = _cases_query(actor, flt)
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    number = case_number(flt.text) if flt.text else None
+    # the case whose number was searched for first, before the titles that merely hold the digits
+    first = [case((ProcessInstance.id == number, 0), else_=1)] if number is not None else []
     rows = session.execute(
-        query.order_by(ProcessInstance.started_at.desc(), ProcessInstance.id.desc()).limit(flt.limit).offset(flt.offset)
+        query.order_by(*first, ProcessInstance.started_at.desc(), ProcessInstance.id.desc())
+        .limit(flt.limit)
+        .offset(flt.offset)
     ).all()
     counts = _open_task_counts(session, [r[0] for r in rows], clock.now())
     return [
@@ -120,7 +142,7 @@ CASES_PER_PAGE = 25
 class CaseListQuery:
     process_key: str = ""
     status: str = ""  # one of CASE_STATUSES, or "" (all)
-    text: str = ""  # in the title or the business key
+    text: str = ""  # in the title or the business key, or a case number (2, #2)
     started_by_me: bool = False
     as_deputy: bool = False
     page: int = 1

@@ -30,9 +30,9 @@ from .attachments import AttachmentView, list_attachments
 from .case_deadlines import CaseDeadline, case_deadlines, case_steps
 from .comments import CommentView, list_comments
 from .confidentiality import (
+    case_variables,
     hidden_fields,
     history_for,
-    masked,
     notes_confidential_by_default,
 )
 from .context import SYSTEM, audit, processes, runtime_for
@@ -64,11 +64,11 @@ def _startable(session: Session, actor: Actor, key: str) -> tuple[DefinitionHead
     designer has not stopped offering it (the version and its offering read in one statement)."""
     definition = repo.latest_definition_head(session, key)
     if definition is None:
-        raise NotFound(f"no process {key!r} is deployed")
+        raise NotFound(f"no process {key!r} is deployed", "no_process", process=key)
     process = processes.get_by_id(session, definition.id)
     if not access.may_start(actor, process.starter_groups):
-        raise NotAllowed(f"{actor.username} may not start {key!r}")
-    refuse_if_stopped(key, definition.offering)
+        raise NotAllowed(f"{actor.username} may not start {key!r}", "may_not_start", process=definition.name or key)
+    refuse_if_stopped(key, definition.offering, definition.name)
     return definition, process
 
 
@@ -85,7 +85,10 @@ def start_instance(
     """Start the latest version of ``key`` with the start form's data."""
     definition, process = _startable(session, actor, key)
     if validate:
-        data = process.start_form.validate(data, option_sources(session, process.start_form))
+        own = _own_fields(actor, process)
+        _refuse_others_in_own_fields(process.start_form, own, data)
+        form = _start_form_for(process.start_form, own)
+        data = form.validate(data, option_sources(session, process.start_form)) | own
     runtime = runtime_for(session)
     workflow = runtime.start(process, {**data, "initiator": actor.username})
     start_by_hand(workflow, runtime.fire_timers)
@@ -107,6 +110,46 @@ def start_instance(
     return StartedCase(
         **_as_stored(instance, definition),
         open_tasks=[TaskSummary.of(i, instance.title, definition.key, definition.name) for i in ready],
+    )
+
+
+# A start-form field's property naming a group: the field holds the starter themself when
+# they may start the process only as a member of that group (``access.starts_only_as``): a
+# deputy files a proposal in their own name, the office chooses the deputy it registers for.
+OWN_FOR = "own_for"
+
+
+def _own_fields(actor: Actor, process: ParsedProcess) -> dict[str, str]:
+    """Field → the starter's user name, for the start form's ``own_for`` fields that apply."""
+    return {
+        f.id: actor.username
+        for f in process.start_form.fields
+        if f.properties.get(OWN_FOR) and access.starts_only_as(actor, process.starter_groups, f.properties[OWN_FOR])
+    }
+
+
+def _refuse_others_in_own_fields(form: FormSpec, own: dict[str, str], data: dict[str, Any]) -> None:
+    """Someone else named in a field that can only hold the starter is refused, not replaced."""
+    errors = {
+        name: FieldError("not_allowed_value", {"value": str(data[name])}, getattr(form.field(name), "label", name))
+        for name, username in own.items()
+        if data.get(name) not in (None, "", username)
+    }
+    if errors:
+        raise InvalidData(errors)
+
+
+def _start_form_for(form: FormSpec, own: dict[str, str]) -> FormSpec:
+    """The start form as this starter fills it in: their own fields read-only, holding them."""
+    if not own:
+        return form
+    return FormSpec(
+        tuple(
+            dataclasses.replace(f, default=own[f.id], constraints={**f.constraints, "readonly": ""})
+            if f.id in own
+            else f
+            for f in form.fields
+        )
     )
 
 
@@ -162,10 +205,17 @@ def cancel_instance(session: Session, actor: Actor, instance_id: int, reason: st
     if not access.may_cancel(actor, instance.starter_unit):
         raise NotAllowed(
             f"{actor.username} may not cancel case {instance_id}: only the office it was started "
-            f"from ({instance.starter_unit or 'unknown'}) and administrators may"
+            f"from ({instance.starter_unit or 'unknown'}) and administrators may",
+            "may_not_cancel",
+            case=instance_id,
         )
     if instance.status != InstanceStatus.RUNNING:
-        raise Conflict(f"case {instance_id} is already {instance.status.value}")
+        raise Conflict(
+            f"case {instance_id} is already {instance.status.value}",
+            "case_not_running",
+            case=instance_id,
+            status=instance.status.value,
+        )
     _cancel(session, actor, instance, reason)
 
 
@@ -223,7 +273,7 @@ def _detail(session: Session, actor: Actor, instance: ProcessInstance, definitio
     open_tasks = [TaskSummary.of(i, instance.title, definition.key, definition.name) for i in items]
     return InstanceDetail(
         **_as_stored(instance, definition),
-        variables=masked(runtime.variables(workflow), hidden_fields(session, actor, definition.id)) or {},
+        variables=case_variables(session, actor, definition.id, runtime.variables(workflow)),
         open_tasks=open_tasks,
         history=history_for(session, actor, instance.id, definition.id),
         completed_bpmn_ids=runtime.bpmn_ids_in_state(workflow, TaskState.COMPLETED),
@@ -361,8 +411,10 @@ def start_options(session: Session, actor: Actor) -> list[StartOption]:
 
 
 def start_option(session: Session, actor: Actor, key: str) -> StartOption:
-    option = _option(*_startable(session, actor, key))
-    return dataclasses.replace(option, choices=choices(session, option.form))
+    definition, process = _startable(session, actor, key)
+    option = _option(definition, process)
+    form = _start_form_for(option.form, _own_fields(actor, process))
+    return dataclasses.replace(option, form=form, choices=choices(session, option.form))
 
 
 def _option(definition: ProcessDefinition | DefinitionHead, process: ParsedProcess) -> StartOption:

@@ -10,6 +10,12 @@ those with the permission; so does the comment of a hand-over on such a case. Ca
 never carry them: deploy refuses a process whose title would come from a confidential
 field (``engine.bpmn.parsing``). Who may read is the access policy's rule
 (:func:`engine.access.may_read_confidential`); this module only shapes what the others see.
+
+A case's working data (the variables its process keeps for itself under technical keys,
+which no form labels, and what its history records beyond the forms' values and what people
+wrote) is likewise for those who work the processes (:func:`engine.access.may_read_working_data`):
+a deputy following his proposal reads its labelled facts, and each history entry with the
+labelled values it carries (in full for what he entered himself), never a dump of keys.
 """
 
 from __future__ import annotations
@@ -23,9 +29,10 @@ from sqlalchemy.orm import Session
 
 from storage import repositories as repo
 
-from ..access import Actor, may_read_confidential
+from ..access import Actor, may_read_confidential, may_read_working_data
 from ..bpmn.parsing import ParsedProcess
 from .context import processes
+from .labels import field_labels
 from .results import HistoryEntry
 
 MASK = "*"
@@ -84,12 +91,66 @@ def notes_confidential_by_default(session: Session, definition_id: int) -> bool:
     return bool(confidential_fields(processes.get_by_id(session, definition_id)))
 
 
+def case_variables(session: Session, actor: Actor, definition_id: int, variables: Mapping[str, Any]) -> dict[str, Any]:
+    """A case's variables as ``actor`` may read them: confidential values masked (unless they
+    may read them), and only those a form labels unless they may read the working data."""
+    shown = masked(variables, hidden_fields(session, actor, definition_id)) or {}
+    if may_read_working_data(actor):
+        return shown
+    labels = field_labels(processes.get_by_id(session, definition_id))
+    return {k: v for k, v in shown.items() if k in labels}
+
+
+# What an entry of the history says beyond the forms' values, by action: the keys of its data
+# a reader without the working data keeps (what the page says of it); the rest is bookkeeping.
+_SAID = {
+    "hand_over": ("to", "comment", "withheld"),
+    "attach": ("attachment_id", "filename", "withheld"),
+    "supervise": ("opinion", "respond_by", "escalated"),
+    "cancel": ("reason",),
+    "import": ("file", "row"),
+}
+_WORKER = "_worker"  # who answered an external task (the entry's other ``_`` keys are bookkeeping)
+
+
+def _form_values(action: str) -> bool:
+    """Whether an entry's data are a form's (or a worker's) values, by variable name."""
+    return action in ("start", "complete") or action.startswith("external_task_")
+
+
+def _as_outsider_reads(reader: str, entries: list[HistoryEntry], labels: Mapping[str, str]) -> list[HistoryEntry]:
+    """The history as someone without the working data reads it: what they did themselves in
+    full; in the others' entries the values the forms label and what people wrote, no more."""
+    shown = []
+    for e in entries:
+        data = e.data
+        if data is not None and e.actor != reader:
+            if _form_values(e.action):
+                data = {k: v for k, v in data.items() if k in labels or k == _WORKER}
+            elif e.action in _SAID:
+                data = {k: data[k] for k in _SAID[e.action] if k in data}
+            else:
+                data = None
+        shown.append(HistoryEntry(e.at, e.actor, e.action, e.bpmn_id, e.task_id, data))
+    return shown
+
+
 def history_for(session: Session, actor: Actor, instance_id: int, definition_id: int) -> list[HistoryEntry]:
+    """``_history_for``; without the working data (a deputy), only what the forms label and
+    what people wrote (``_as_outsider_reads``)."""
+    history = _history_for(session, actor, instance_id, definition_id)
+    if may_read_working_data(actor):
+        return history
+    return _as_outsider_reads(actor.username, history, field_labels(processes.get_by_id(session, definition_id)))
+
+
+def _history_for(session: Session, actor: Actor, instance_id: int, definition_id: int) -> list[HistoryEntry]:
     """The history of a case as ``actor`` may read it: the data of each entry masked like
     the case's, the name of a confidential file withheld, and on a case with confidential
     fields the comment of a hand-over too (but for whoever handed over or received) and the
-    recipients of the mail its mail tasks sent."""
-    entries = repo.history(session, instance_id)
+    recipients of the mail its mail tasks sent. A saved draft is its author's until the task
+    is submitted: its saves are in their history only (the audit log keeps every one)."""
+    entries = [e for e in repo.history(session, instance_id) if e.action != "save_draft" or e.actor == actor.username]
     if may_read_confidential(actor):
         return [HistoryEntry(e.at, e.actor, e.action, e.bpmn_id, e.task_id, e.data) for e in entries]
     hidden = hidden_fields(session, actor, definition_id)

@@ -32,7 +32,7 @@ from .. import access, clock
 from ..access import Actor
 from ..deadlines.calendar import LOCAL_TZ, MAKE_UP_DAY, DaySource, DayStatus, WorkingCalendar, days_of
 from ..deadlines.settings import DEFAULTS, out_of_range, resolve
-from ..errors import Conflict, FieldError, InvalidData, NotFound
+from ..errors import Conflict, FieldError, InvalidData, NotFound, not_a_day
 from .context import audit
 from .labels import people_names
 
@@ -304,8 +304,8 @@ def parse_schedule(year: int, text: str) -> YearSchedule:
             errors[key] = FieldError("calendar_line")
             continue
         first, last = _date(match[1]), _date(match[2] or match[1])
-        if first is None or last is None:
-            errors[key] = FieldError("not_a_date")
+        if first is None or last is None:  # written as a date, but 2027-02-30 is none
+            errors[key] = not_a_day(match[1] if first is None else match[2])
             continue
         words = (match[3] or "").strip().split(maxsplit=1)
         if words and words[0].lower() in MAKE_UP_WORDS:
@@ -516,7 +516,9 @@ def enter_year_schedule(
     try:
         session.flush()
     except IntegrityError:
-        raise Conflict(f"the calendar of {schedule.year} was changed at the same time: look again") from None
+        raise Conflict(
+            f"the calendar of {schedule.year} was changed at the same time: look again", "changed_meanwhile"
+        ) from None
     audit(
         session,
         actor,

@@ -224,6 +224,24 @@ def check_size(xml: str, file: str) -> None:
         raise InvalidBpmn([Problem(f"the document is larger than {MAX_BPMN_CHARS} characters", file)])
 
 
+def read_bpmn_file(actor: Actor, data: bytes, filename: str) -> tuple[str, str]:
+    """(file name, XML) of an uploaded .bpmn file that is a BPMN document at all: UTF-8 text,
+    not empty nor too large, well-formed XML whose root is BPMN's <definitions>. InvalidBpmn
+    otherwise, naming the file (and the line): the page that took the file says so instead of
+    opening a document nothing can show. The deploy checks are another matter (deploy's)."""
+    require_designer(actor)
+    filename = plain_filename(filename)
+    try:
+        xml = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InvalidBpmn(
+            [Problem(f"not UTF-8 text (byte {exc.start}): a .bpmn file is XML in UTF-8", filename)]
+        ) from None
+    check_size(xml, filename)
+    load_xml(xml, filename)
+    return filename, xml
+
+
 def deploy_document(session: Session, actor: Actor, xml: str, file: str, note: str = "") -> list[Deployed]:
     """Validate and deploy an edited document: all or nothing (InvalidBpmn names file,
     line and element of every problem)."""

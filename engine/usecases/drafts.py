@@ -29,7 +29,15 @@ from ..bpmn.documents import load_xml
 from ..bpmn.layout import with_diagram
 from ..errors import Conflict, FieldError, InvalidBpmn, InvalidData, NotFound, Problem
 from .context import audit
-from .definitions import Deployed, check_note, check_size, deploy, plain_filename, require_designer
+from .definitions import (
+    Deployed,
+    check_note,
+    check_size,
+    deploy,
+    plain_filename,
+    read_bpmn_file,
+    require_designer,
+)
 from .labels import people_names
 
 KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]{0,199}")  # an xsd:ID, as a process id must be
@@ -214,14 +222,7 @@ def discard_draft(session: Session, actor: Actor, draft_id: int, revision: int |
 
 def upload_draft(session: Session, actor: Actor, data: bytes, filename: str, note: str = "") -> DraftView:
     """A .bpmn file (Camunda Modeler's, bpmn.io's...) as a new draft."""
-    require_designer(actor)
-    filename = plain_filename(filename)
-    try:
-        xml = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise InvalidBpmn(
-            [Problem(f"not UTF-8 text (byte {exc.start}): a .bpmn file is XML in UTF-8", filename)]
-        ) from None
+    filename, xml = read_bpmn_file(actor, data, filename)
     return create_draft(session, actor, xml, filename, note)
 
 

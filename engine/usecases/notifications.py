@@ -286,32 +286,40 @@ def notify_supervision(
     issued one (``opinion``, ``respond_by``): tell its holders and the supervisors, and
     everyone of ``also_groups`` and ``also_users`` (an escalated 督办: the unit's head, or
     without one the whole unit); not the supervisor who issued it, who is not told of what
-    they just did. ``item`` has no id when the task never waited for anyone (its deadline
-    had passed)."""
+    they just did. Whoever hears of it only because it was escalated reads that it was
+    (params ``escalated``: ``"head"`` or ``"unit"``). ``item`` has no id when the task never
+    waited for anyone (its deadline had passed)."""
     recipients = holders(session, item)
-    for username, unit in users_in_groups(session, list(also_groups)).items():
-        recipients.setdefault(username, unit)
+    escalated: dict[str, dict[str, str | None]] = {"head": {}, "unit": {}}
     for username in also_users:
-        recipients.setdefault(username, None)
+        if username not in recipients:
+            escalated["head"].setdefault(username, None)
+    for username, unit in users_in_groups(session, list(also_groups)).items():
+        if username not in recipients and username not in escalated["head"]:
+            escalated["unit"].setdefault(username, unit)
+    told = {*recipients, *escalated["head"], *escalated["unit"]}
     for username, role in supervisors(session).items():
-        recipients.setdefault(username, role)
-    if issued_by is not None:
-        recipients.pop(issued_by, None)
-    notify(
-        session,
-        NotificationKind.SUPERVISION,
-        recipients,
-        params={
-            **_about(session, item),
-            "event": event_name,
-            "interrupting": interrupting,
-            **({"opinion": opinion} if opinion else {}),
-        },
-        due_at=respond_by,
-        instance_id=item.instance_id,
-        work_item_id=item.id or None,
-        timer_id=timer_id,
-    )
+        if username not in told:
+            recipients[username] = role
+    params = {
+        **_about(session, item),
+        "event": event_name,
+        "interrupting": interrupting,
+        **({"opinion": opinion} if opinion else {}),
+    }
+    for copy, people in ((None, recipients), *escalated.items()):
+        if issued_by is not None:
+            people.pop(issued_by, None)
+        notify(
+            session,
+            NotificationKind.SUPERVISION,
+            people,
+            params={**params, "escalated": copy} if copy else params,
+            due_at=respond_by,
+            instance_id=item.instance_id,
+            work_item_id=item.id or None,
+            timer_id=timer_id,
+        )
 
 
 # -- reading (the UI) ----------------------------------------------------------------
@@ -429,7 +437,7 @@ def open_notification(session: Session, actor: Actor, notification_id: int) -> N
         .where(Notification.id == notification_id, *_mine(actor))
     ).first()
     if found is None:
-        raise NotFound(f"no notification {notification_id}")
+        raise NotFound(f"no notification {notification_id}", "no_notification", notification=notification_id)
     row, task_id = found
     if row.read_at is None:
         row.read_at = clock.now()

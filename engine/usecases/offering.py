@@ -19,10 +19,14 @@ def stopped_keys(session: Session) -> frozenset[str]:
     return frozenset(session.scalars(select(ProcessOffering.key).where(ProcessOffering.offered.is_(False))))
 
 
-def refuse_if_stopped(key: str, offering: repo.Offering | None) -> None:
-    """Refuse a new case of ``key`` if ``offering`` (as read) says it is not offered."""
+def refuse_if_stopped(key: str, offering: repo.Offering | None, name: str = "") -> None:
+    """Refuse a new case of ``key`` (called ``name``) if ``offering`` (as read) says it is not offered."""
     if offering is not None and not offering.offered:
         raise NotAllowed(
             f"process {key!r} is not offered for new cases: {offering.changed_by} stopped it on "
-            f"{offering.changed_at:%Y-%m-%d %H:%M} UTC; the cases already running go on"
+            f"{offering.changed_at:%Y-%m-%d %H:%M} UTC; the cases already running go on",
+            "process_stopped",
+            process=name or key,
+            by=offering.changed_by,
+            at=offering.changed_at,
         )

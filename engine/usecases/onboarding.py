@@ -12,7 +12,9 @@ person by the user name. An empty optional cell leaves what is stored as it is.
 The order on day one: units first (负责人 / 联络员 left empty, or naming people who already
 have accounts), then people (their 单位代码 must exist), then the units file again with the
 heads and contacts filled in. A head naming someone without an account yet is refused,
-saying so."""
+saying so; a head or contact officer is an active person of the unit, as on the units page.
+Every cell is checked by the rules the pages and the command line keep (``people``'s), so that
+what they accept imports again."""
 
 from __future__ import annotations
 
@@ -31,7 +33,7 @@ from storage.models import Department, User, UserRole
 
 from .. import clock
 from ..errors import FieldError, InvalidData
-from . import spreadsheets
+from . import people, spreadsheets
 from .context import Actor, audit
 from .labels import ROLE_NAMES
 from .people import require_admin
@@ -47,9 +49,6 @@ class Kind(StrEnum):
 # A roles cell takes the roles' names (labels.ROLE_NAMES) or their codes, separated by 、 , ; or spaces.
 _ROLE_OF = {name: code for code, name in ROLE_NAMES.items()} | {r.value: r.value for r in Role}
 _ROLE_SPLIT = re.compile(r"[、,，;；\s]+")
-_MOBILE = re.compile(r"(\+?86)?1[3-9]\d{9}")
-_LANDLINE = re.compile(r"0\d{2,3}-?\d{7,8}(-\d{1,6})?")
-_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s.]+")
 # initial passwords people copy from paper: no 0/O/o, 1/l/I
 _READABLE = "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnpqrstuvwxyz23456789"
 
@@ -199,7 +198,9 @@ def export(session: Session, actor: Actor, kind: str) -> bytes:
 
 # -- the dry run -----------------------------------------------------------------------------
 class _Rows:
-    """The file's rows of one kind, each cell checked: the problems found, the values kept."""
+    """The file's rows of one kind, each cell checked (by the rules of a person's and a unit's
+    fields, ``people``'s, which the pages and the command line keep too): the problems
+    found, the values kept."""
 
     def __init__(self, kind: Kind, sheet: spreadsheets.Sheet):
         self.problems: list[Problem] = []
@@ -231,28 +232,6 @@ class _Rows:
             self.seen[value] = row.number
 
 
-def _name_like(value: str) -> FieldError | None:
-    if len(value) > 64:
-        return FieldError("max_length", {"max": 64})
-    if not value.isascii() or not value.replace("_", "").replace("-", "").isalnum():
-        return FieldError("letters_digits_only")
-    return None
-
-
-def _at_most(n: int) -> Callable[[str], FieldError | None]:
-    return lambda value: FieldError("max_length", {"max": n}) if len(value) > n else None
-
-
-def _phone(value: str) -> FieldError | None:
-    digits = value.replace(" ", "")
-    ok = _MOBILE.fullmatch(digits) or _LANDLINE.fullmatch(digits)
-    return None if ok else FieldError("bad_phone", {"value": value})
-
-
-def _email(value: str) -> FieldError | None:
-    return None if _EMAIL.fullmatch(value) and len(value) <= 255 else FieldError("bad_email", {"value": value})
-
-
 def _roles(value: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(_ROLE_OF.get(t, t) for t in _ROLE_SPLIT.split(value) if t))
 
@@ -281,20 +260,30 @@ def _change(row: int, key: str, name: str, old: dict[str, str | None] | None, ne
 
 def _plan_units(session: Session, rows: _Rows) -> list[tuple[Change, dict[str, str | None]]]:
     units = {d.code: d for d in session.scalars(select(Department))}
-    users = set(session.scalars(select(User.username)))
+    users = {u.username: u for u in session.scalars(select(User))}
 
-    def known_user(value: str) -> FieldError | None:
-        return None if value in users else FieldError("unknown_user_yet", {"username": value})
+    def holder(code: str, name: str, held: str | None) -> Callable[[str], FieldError | None]:
+        """A head or contact officer as the units page takes one: an active person of the
+        unit, unless it is who holds it already (so that an export imports again)."""
+
+        def check(value: str) -> FieldError | None:
+            if value == held:
+                return None
+            if value not in users:
+                return FieldError("unknown_user_yet", {"username": value})
+            return people.holder_problem(users[value], value, code, name)
+
+        return check
 
     out = []
     for row in rows.sheet.rows:
-        code = rows.cell(row, "代码", _name_like)
-        name = rows.cell(row, "名称", _at_most(200))
-        head = rows.cell(row, "负责人", known_user)
-        contact = rows.cell(row, "联络员", known_user)
+        code = rows.cell(row, "代码", people.name_problem)
+        name = rows.cell(row, "名称", people.text_problem)
+        dept = units.get(code)
+        head = rows.cell(row, "负责人", holder(code, name, dept.head if dept else None))
+        contact = rows.cell(row, "联络员", holder(code, name, dept.contact if dept else None))
         if code:
             rows.unique(row, "代码", code)
-        dept = units.get(code)
         old: dict[str, str | None] | None = (
             {"名称": dept.name, "负责人": dept.head, "联络员": dept.contact} if dept else None
         )
@@ -313,13 +302,13 @@ def _plan_people(session: Session, actor: Actor, rows: _Rows) -> list[tuple[Chan
 
     out = []
     for row in rows.sheet.rows:
-        username = rows.cell(row, "用户名", _name_like)
-        name = rows.cell(row, "姓名", _at_most(200))
+        username = rows.cell(row, "用户名", people.name_problem)
+        name = rows.cell(row, "姓名", people.display_name_problem)
         unit = rows.cell(row, "单位代码", known_unit)
-        district = rows.cell(row, "选区", _at_most(200))
+        district = rows.cell(row, "选区", people.text_problem)
         roles = _roles(rows.cell(row, "角色", _role_check))
-        phone = rows.cell(row, "电话", _phone).replace(" ", "")
-        email = rows.cell(row, "邮箱", _email)
+        phone = people.phone_of(rows.cell(row, "电话", people.phone_problem))
+        email = rows.cell(row, "邮箱", people.email_problem)
         if username:
             rows.unique(row, "用户名", username)
         if username == actor.username and Role.ADMIN.value not in roles:

@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import re
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass
+from enum import StrEnum
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -18,7 +21,7 @@ from storage.models import Department, User, UserRole
 
 from .. import access, clock
 from ..deadlines import timezones
-from ..errors import Conflict, FieldError, InvalidData, NotAllowed, NotFound
+from ..errors import FieldError, InvalidData, NotAllowed, NotFound
 from .context import Actor, audit
 from .sign_in import end_sessions, hash_password, password_problem
 
@@ -74,40 +77,145 @@ def ensure_departments(session: Session) -> int:
     return added
 
 
+# -- the rules for a person's and a unit's fields -------------------------------------------
+# One set, kept by every door that writes them: the admin's pages, the command line and the
+# importer (onboarding checks each cell with these), so that what one accepts the others
+# accept and an exported roster imports again. Each gives the value's FieldError, or None.
+NAME_MAX = 64  # a user name, a unit's code: what processes, logs and sign-in name them by
+TEXT_MAX = 200  # a person's name (姓名), a unit's name, an electoral district (选区)
+EMAIL_MAX = 255
+_MOBILE = re.compile(r"(\+?86)?1[3-9]\d{9}")
+_LANDLINE = re.compile(r"0\d{2,3}-?\d{7,8}(-\d{1,6})?")
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s.]+")
+
+
+def name_problem(value: str) -> FieldError | None:
+    """A user name or a unit's code: required, at most 64 ASCII letters, digits, - and _."""
+    if not value:
+        return FieldError("required")
+    if len(value) > NAME_MAX:
+        return FieldError("max_length", {"max": NAME_MAX})
+    if not value.isascii() or not value.replace("_", "").replace("-", "").isalnum():
+        return FieldError("letters_digits_only")
+    return None
+
+
+def text_problem(value: str, *, required: bool = False) -> FieldError | None:
+    """A name (a person's, a unit's) or a district: at most 200 characters; some required."""
+    if not value.strip():
+        return FieldError("required") if required else None
+    return FieldError("max_length", {"max": TEXT_MAX}) if len(value) > TEXT_MAX else None
+
+
+def display_name_problem(value: str) -> FieldError | None:
+    return text_problem(value, required=True)
+
+
+def phone_of(value: str) -> str:
+    """A phone as stored: without the spaces people type in it (138 0000 1111)."""
+    return "".join(value.split())
+
+
+def phone_problem(value: str) -> FieldError | None:
+    """Empty, an 11-digit mobile (+86 allowed) or a landline such as 0571-87654321."""
+    digits = phone_of(value)
+    if not digits or _MOBILE.fullmatch(digits) or _LANDLINE.fullmatch(digits):
+        return None
+    return FieldError("bad_phone", {"value": value})
+
+
+def email_problem(value: str) -> FieldError | None:
+    if not value or (_EMAIL.fullmatch(value) and len(value) <= EMAIL_MAX):
+        return None
+    return FieldError("bad_email", {"value": value})
+
+
+def roles_problem(roles: Iterable[str]) -> FieldError | None:
+    """At least one role, each a known one (codes: storage.enums.Role)."""
+    roles = list(roles)
+    if not roles:
+        return FieldError("required")
+    unknown = [r for r in roles if r not in {r.value for r in Role}]
+    if unknown:
+        return FieldError("unknown_role", {"roles": ", ".join(unknown), "known": ", ".join(r.value for r in Role)})
+    return None
+
+
+def holder_problem(holder: User | None, username: str, unit_code: str, unit_name: str) -> FieldError | None:
+    """Why ``username`` may not become a unit's head (负责人) or contact officer (联络员): no
+    such user, deactivated, or not one of the unit's people (a deputy with no unit neither).
+    One named before who left or was deactivated stays, marked, until replaced."""
+    if holder is None:
+        return FieldError("unknown_user", {"username": username})
+    if not holder.active:
+        return FieldError("inactive_user", {"username": username})
+    if holder.department is None or holder.department.code != unit_code:
+        return FieldError("not_in_unit", {"username": username, "unit": unit_name or unit_code})
+    return None
+
+
+def _person_problems(
+    *,
+    display_name: str,
+    roles: Iterable[str],
+    phone: str | None,
+    email: str | None,
+    district: str | None,
+) -> dict[str, FieldError]:
+    checks = {
+        "display_name": display_name_problem(display_name),
+        "roles": roles_problem(roles),
+        "phone": phone_problem(phone or ""),
+        "email": email_problem(email or ""),
+        "district": text_problem(district or ""),
+    }
+    return {field: error for field, error in checks.items() if error is not None}
+
+
+def _department_of(session: Session, code: str | None, errors: dict[str, FieldError]) -> Department | None:
+    dept = repo.department_by_code(session, code) if code else None
+    if code and dept is None:
+        errors["department"] = FieldError("unknown_department", {"department": code})
+    return dept
+
+
 def create_user(
     session: Session,
     actor: Actor,
     username: str,
     password: str,
     *,
-    display_name: str = "",
+    display_name: str | None = None,
     roles: tuple[str, ...] = (),
     department: str | None = None,
     email: str | None = None,
+    phone: str | None = None,
+    district: str | None = None,
 ) -> User:
+    """A new person, every field by the rules above (a user name taken already: a field
+    error on ``username``). ``display_name`` None: the user name (tools seeding users); a
+    name given must be a name, as the form's and the import's."""
     require_admin(actor)
-    errors: dict[str, FieldError] = {}
-    if not username or not username.replace("_", "").replace("-", "").isalnum():
-        errors["username"] = FieldError("letters_digits_only")
-    if problem := password_problem(password, username, display_name):
+    username = username.strip()
+    name = username if display_name is None else display_name.strip()
+    email, district = (email or "").strip(), (district or "").strip()
+    errors = _person_problems(display_name=name, roles=roles, phone=phone, email=email, district=district)
+    if problem := name_problem(username):
+        errors["username"] = problem
+    elif repo.user_by_name(session, username) is not None:
+        errors["username"] = FieldError("username_taken")
+    if problem := password_problem(password, username, name):
         errors["password"] = problem
-    unknown = [r for r in roles if r not in {r.value for r in Role}]
-    if unknown:
-        errors["roles"] = FieldError(
-            "unknown_role", {"roles": ", ".join(unknown), "known": ", ".join(r.value for r in Role)}
-        )
-    dept = repo.department_by_code(session, department) if department else None
-    if department and dept is None:
-        errors["department"] = FieldError("unknown_department", {"department": department})
+    dept = _department_of(session, department, errors)
     if errors:
         raise InvalidData(errors)
-    if repo.user_by_name(session, username) is not None:
-        raise Conflict(f"user {username!r} already exists")
     user = User(
         username=username,
-        display_name=display_name or username,
+        display_name=name,
         password_hash=hash_password(password),
-        email=email,
+        email=email or None,
+        phone=phone_of(phone or "") or None,
+        district=district or None,
         department_id=dept.id if dept else None,
         active=True,
         created_at=clock.now(),
@@ -175,13 +283,23 @@ class UserView:
     district: str | None = None  # a deputy's electoral district (选区)
 
 
+class Standing(StrEnum):
+    """Why a unit's head or contact officer, named before, can no longer act as one."""
+
+    INACTIVE = "inactive"  # deactivated since
+    ELSEWHERE = "elsewhere"  # moved to another unit (or to none) since
+    UNKNOWN = "unknown"  # no such user (a name stored before the rules were kept)
+
+
 @dataclass(frozen=True)
 class DepartmentView:
     code: str
     name: str
-    users: int
+    users: int  # its active people
     head: str | None = None  # user names
     contact: str | None = None
+    head_standing: Standing | None = None  # None: an active person of the unit
+    contact_standing: Standing | None = None
 
 
 def require_admin(actor: Actor) -> None:
@@ -232,20 +350,17 @@ def update_user(
 ) -> UserView:
     """Change a user's name, e-mail, roles, department, whether they may sign in and the
     zone they read dates in (``timezone``: None leaves it as it is, "" means the default);
-    phone and electoral district likewise (None: as they are, "": none)."""
+    phone and electoral district likewise (None: as they are, "": none). Every field by the
+    rules the import keeps (``_person_problems``). A head or contact officer deactivated or
+    moved to another unit stays named, marked on the units page, until replaced."""
     require_admin(actor)
     user = repo.user_by_name(session, username)
     if user is None:
         raise NotFound(f"no user {username!r}")
-    errors: dict[str, FieldError] = {}
-    unknown = [r for r in roles if r not in {r.value for r in Role}]
-    if unknown:
-        errors["roles"] = FieldError(
-            "unknown_role", {"roles": ", ".join(unknown), "known": ", ".join(r.value for r in Role)}
-        )
-    dept = repo.department_by_code(session, department) if department else None
-    if department and dept is None:
-        errors["department"] = FieldError("unknown_department", {"department": department})
+    name, email = display_name.strip(), (email or "").strip()
+    district = district.strip() if district is not None else None
+    errors = _person_problems(display_name=name, roles=roles, phone=phone, email=email, district=district)
+    dept = _department_of(session, department, errors)
     if username == actor.username and (not active or Role.ADMIN.value not in roles):
         errors["roles"] = FieldError("own_admin_role")
     zone = timezone.strip() if timezone is not None else None
@@ -253,13 +368,13 @@ def update_user(
         errors["timezone"] = problem
     if errors:
         raise InvalidData(errors)
-    user.display_name = display_name.strip() or user.username
-    user.email = (email or "").strip() or None
+    user.display_name = name
+    user.email = email or None
     user.department_id = dept.id if dept else None
     if phone is not None:
-        user.phone = phone.strip()[:32] or None
+        user.phone = phone_of(phone) or None
     if district is not None:
-        user.district = district.strip()[:200] or None
+        user.district = district or None
     if user.active and not active:
         end_sessions(session, user)
     user.active = active
@@ -286,12 +401,37 @@ def update_user(
     return user_view(user)
 
 
+def _standing(holder: User | None, dept: Department) -> Standing | None:
+    if holder is None:
+        return Standing.UNKNOWN
+    if not holder.active:
+        return Standing.INACTIVE
+    return Standing.ELSEWHERE if holder.department_id != dept.id else None
+
+
 def list_departments(session: Session, actor: Actor) -> list[DepartmentView]:
+    """Every unit with its active people counted, and its head and contact officer marked
+    when they can no longer act as one (deactivated, moved elsewhere)."""
     require_admin(actor)
-    counts = dict(session.execute(select(User.department_id, func.count()).group_by(User.department_id)).all())
+    counts = dict(
+        session.execute(
+            select(User.department_id, func.count()).where(User.active.is_(True)).group_by(User.department_id)
+        ).all()
+    )
+    depts = list(session.scalars(select(Department).order_by(Department.id)))
+    named = {n for d in depts for n in (d.head, d.contact) if n}
+    holders = {u.username: u for u in session.scalars(select(User).where(User.username.in_(named)))} if named else {}
     return [
-        DepartmentView(d.code, d.name, counts.get(d.id, 0), d.head, d.contact)
-        for d in session.scalars(select(Department).order_by(Department.id))
+        DepartmentView(
+            d.code,
+            d.name,
+            counts.get(d.id, 0),
+            d.head,
+            d.contact,
+            _standing(holders.get(d.head), d) if d.head else None,
+            _standing(holders.get(d.contact), d) if d.contact else None,
+        )
+        for d in depts
     ]
 
 
@@ -300,22 +440,24 @@ def save_department(
 ) -> DepartmentView:
     """Create a department, or rename it when the code exists. The code is what processes
     name as a candidate group, so it never changes. ``head`` / ``contact``: user names
-    (None: as they are, "": nobody)."""
+    (None: as they are, "": nobody), each an active person of this unit (holder_problem)
+    unless it is who holds it already."""
     require_admin(actor)
     code, name = code.strip(), name.strip()
     errors: dict[str, FieldError] = {}
-    if not code or not code.replace("_", "").replace("-", "").isalnum() or not code.isascii():
-        errors["code"] = FieldError("letters_digits_only")
-    if not name:
-        errors["name"] = FieldError("required")
+    if problem := name_problem(code):
+        errors["code"] = problem
+    if problem := text_problem(name, required=True):
+        errors["name"] = problem
+    dept = repo.department_by_code(session, code) if "code" not in errors else None
     named = {"head": (head or "").strip() if head is not None else None}
     named["contact"] = (contact or "").strip() if contact is not None else None
     for field, who in named.items():
-        if who and repo.user_by_name(session, who) is None:
-            errors[field] = FieldError("unknown_user", {"username": who})
+        held = getattr(dept, field) if dept is not None else None
+        if who and who != held and (problem := holder_problem(repo.user_by_name(session, who), who, code, name)):
+            errors[field] = problem
     if errors:
         raise InvalidData(errors)
-    dept = repo.department_by_code(session, code)
     if dept is None:
         dept = Department(code=code, name=name)
         session.add(dept)

@@ -64,7 +64,7 @@ def save_instance(
     try:
         session.flush()
     except StaleDataError:
-        raise Conflict(CHANGED_MEANWHILE) from None
+        raise Conflict(CHANGED_MEANWHILE, "changed_meanwhile") from None
     now = clock.now()
     fired = runtime.fired_timers(workflow)
     status = instance.status if fresh else _store(session, instance, workflow, runtime, now)
@@ -129,7 +129,7 @@ def _store(
         status=status,
         ended_at=ended_at,
     ):
-        raise Conflict(CHANGED_MEANWHILE)
+        raise Conflict(CHANGED_MEANWHILE, "changed_meanwhile")
     return status
 
 

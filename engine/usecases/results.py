@@ -9,6 +9,7 @@ from typing import Any
 from storage.models import WorkItem
 from storage.repositories import ItemRow
 
+from .. import access
 from ..bpmn.forms import FormSpec
 from ..deadlines.legal import Deadline
 
@@ -40,6 +41,7 @@ class TaskSummary:
     state: str
     completed_by: str | None = None
     due_rule: Deadline | None = None  # how due_at was counted (None: no rule, or made before the rules)
+    offered: bool = True  # it names candidates, who may claim it when nobody holds it (access.is_offered)
 
     @classmethod
     def of(cls, item: WorkItem | ItemRow, title: str, key: str, process_name: str) -> TaskSummary:
@@ -59,6 +61,7 @@ class TaskSummary:
             state=item.state.value,
             completed_by=item.completed_by,
             due_rule=stored_rule(getattr(item, "due_rule", None)),  # an ItemRow (saving a case) carries none
+            offered=access.is_offered(item),
         )
 
     def is_overdue(self, now: datetime) -> bool:

@@ -6,8 +6,10 @@ No database here: what the rows mean is the importer's (``onboarding``)."""
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
+import re
 import zipfile
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -25,6 +27,10 @@ from ..errors import FieldError, InvalidData
 MAX_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 5000
 HEADER_SEARCH = 10  # a title row or two above the header (a merged 标题 cell) is common
+# Control characters no text file has (tab, line ends, form feed, a DOS end-of-file Ctrl-Z
+# and ESC aside): a file holding one is an image, a PDF, a Word file..., not a .csv.
+_BINARY = re.compile(rb"[\x00-\x08\x0e-\x19\x1c-\x1f]")
+_UTF16 = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)  # text still, in an encoding not read here
 
 
 @dataclass(frozen=True)
@@ -86,16 +92,20 @@ def _csv_rows(content: bytes) -> Iterable[list[Any]]:
         raise _refuse(FieldError("file_unreadable")) from None
 
 
-def _xlsx_rows(content: bytes) -> Iterable[list[Any]]:
+def _unreadable(filename: str) -> InvalidData:
+    return _refuse(FieldError("unreadable_file", {"file": filename[:200]}))
+
+
+def _xlsx_rows(filename: str, content: bytes) -> Iterable[list[Any]]:
     try:
         book = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
     except (zipfile.BadZipFile, InvalidFileException, KeyError, ValueError, OSError, TypeError):
-        raise _refuse(FieldError("file_unreadable")) from None
+        raise _unreadable(filename) from None
     try:
         sheet = book.worksheets[0]
         return [list(r) for r in sheet.iter_rows(values_only=True, max_row=MAX_ROWS + HEADER_SEARCH + 1)]
     except (KeyError, ValueError, IndexError, TypeError):
-        raise _refuse(FieldError("file_unreadable")) from None
+        raise _unreadable(filename) from None
     finally:
         book.close()
 
@@ -103,16 +113,19 @@ def _xlsx_rows(content: bytes) -> Iterable[list[Any]]:
 def read(filename: str, content: bytes, expected: Sequence[str]) -> Sheet:
     """The rows of ``content`` (an .xlsx or a .csv, told by its bytes, the name only breaking a
     tie) under the first row among the first few that holds one of the ``expected`` headers.
-    Fully empty rows are skipped. Refused (InvalidData on ``file``): too large, unreadable,
-    neither UTF-8 nor GB18030, too many rows, no rows."""
+    Fully empty rows are skipped. Refused (InvalidData on ``file``): too large, unreadable
+    (naming the file: not a workbook, or not text at all, as an image is), neither UTF-8 nor
+    GB18030, too many rows, no rows."""
     if len(content) > MAX_BYTES:
         raise _refuse(FieldError("file_too_large", {"max_mb": MAX_BYTES // (1024 * 1024)}))
     if not content.strip():
         raise _refuse(FieldError("file_empty"))
     is_xlsx = content.startswith(b"PK\x03\x04")
     if not is_xlsx and filename.lower().endswith((".xlsx", ".xls", ".xlsm")):
-        raise _refuse(FieldError("file_unreadable"))  # an old .xls, or not a workbook at all
-    raw = _xlsx_rows(content) if is_xlsx else _csv_rows(content)
+        raise _unreadable(filename)  # an old .xls, or not a workbook at all
+    if not is_xlsx and not content.startswith(_UTF16) and _BINARY.search(content):
+        raise _unreadable(filename)  # a photo of the list, a PDF: read as text, it would lack every column
+    raw = _xlsx_rows(filename, content) if is_xlsx else _csv_rows(content)
     wanted = {header_key(h) for h in expected}
     lines = [[_text(v) for v in line] for line in raw]
     start = next(

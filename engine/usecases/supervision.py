@@ -1,15 +1,17 @@
 """督办 as a tracked action, and the overdue board (督查台) supervisors work from.
 
 A 督办 names a case and, usually, the open task it presses on. A supervisor issues one
-with an opinion and a date to answer by (optionally escalated to the unit's head: its
-负责人 when the roster names one, else the whole unit); a
-deadline timer raises one by itself (``record_automatic``). Either way it is a
+with an opinion and a date to answer by, optionally escalated to the head (负责人) of the
+unit the task is offered to; for a unit the roster names no (active) head for, everyone in
+the unit is told instead, the 督办 is recorded as not reported to a head, and the supervisor
+is told so (``Unreported``); a deadline timer raises one by itself (``record_automatic``). Either way it is a
 ``supervisions`` row, in the case's history, told to the task's holders (notification and
 e-mail), and tracked: *responded* once the task is done, *overdue again* when its answer
 date passes first, otherwise *open*."""
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
@@ -59,6 +61,27 @@ def state_of(row: Supervision, now: datetime) -> SupervisionState:
     return SupervisionState.OPEN
 
 
+class Unreported(StrEnum):
+    """Why an escalated 督办 reached no head (nobody but the holders was told)."""
+
+    NO_TASK = "no_task"  # a 督办 on the case as a whole: no task, no unit
+    NO_UNIT = "no_unit"  # the task is offered to no unit (a person alone, or a role)
+    NO_HEAD = "no_head"  # the roster names no head (负责人) for the unit
+    HEAD_INACTIVE = "head_inactive"  # the head the roster names can no longer sign in
+
+
+@dataclass(frozen=True)
+class Escalation:
+    """Whom an escalated 督办 reaches besides the holders: the unit's head; else, and why,
+    the rest of the unit (a unit without an active head), or nobody."""
+
+    unit: str | None  # the unit's code (the group's name when no department has it)
+    head: str | None  # the head's user name, when one is told
+    unreported: Unreported | None = None
+    groups: tuple[str, ...] = ()  # told in the head's stead: the unit's group
+    instead: int = 0  # how many people that tells who would not have heard of it otherwise
+
+
 @dataclass(frozen=True)
 class SupervisionView:
     id: int
@@ -74,6 +97,10 @@ class SupervisionView:
     escalated: bool
     responded_at: datetime | None
     state: SupervisionState
+    # just issued with escalation asked: why no head was told (None: told, or not asked)
+    unreported: Unreported | None = None
+    unreported_unit: str | None = None  # the unit whose head was wanted, by its code
+    told_instead: int = 0  # the others of that unit told in the head's stead
 
 
 def issue(
@@ -86,8 +113,12 @@ def issue(
     escalate: bool = False,
 ) -> SupervisionView:
     """A supervisor's 督办 on a running case (its open task ``task_id``, or the case as a
-    whole): recorded, audited, told to the holders and the other supervisors. Escalated, the unit's
-    head (负责人) is told too; a unit without a head on the roster: everyone in it."""
+    whole): recorded, audited, told to the holders and the other supervisors. Escalated, the
+    head (负责人) of the task's unit is told too, and the record says so; when there is no
+    head to tell (a 督办 on the whole case, a task offered to no unit, a unit the roster names
+    no active head for: then the rest of the unit is told instead) the 督办 is issued all the
+    same, recorded as not reported to a head, and the answer says why and whom it told instead
+    (``unreported``, ``told_instead``), for the supervisor to be told."""
     access.require(actor, Permission.SUPERVISE, "issue a 督办")
     # the case locked, as by every use case that moves it: a completion in flight finishes
     # first, and its task is then seen done (a 督办 never lands on a task completed meanwhile,
@@ -122,6 +153,8 @@ def issue(
     if errors:
         raise InvalidData(errors)
     now = clock.now()
+    escalation = _escalation(session, item, actor.username) if escalate else None
+    escalated = escalation is not None and escalation.head is not None
     row = Supervision(
         instance_id=instance.id,
         work_item_id=item.id if item else None,
@@ -130,7 +163,7 @@ def issue(
         automatic=False,
         opinion=opinion,
         respond_by=deadline,
-        escalated=escalate,
+        escalated=escalated,  # what happened: a head was told
     )
     session.add(row)
     session.flush()
@@ -141,10 +174,18 @@ def issue(
         instance_id=instance.id,
         task_id=item.task_id if item else None,
         bpmn_id=item.bpmn_id if item else None,
-        data={"opinion": opinion, "respond_by": deadline.isoformat() if deadline else None, "escalated": escalate},
+        data={
+            "opinion": opinion,
+            "respond_by": deadline.isoformat() if deadline else None,
+            "escalated": escalated,
+            **(
+                {"unreported": escalation.unreported.value, "told_instead": escalation.instead}
+                if escalation and escalation.unreported
+                else {}
+            ),
+        },
     )
     if item is not None:
-        unit, head = _escalated_to(session, item) if escalate else ([], [])
         notifications.notify_supervision(
             session,
             None,
@@ -153,27 +194,43 @@ def issue(
             False,
             opinion=opinion,
             respond_by=deadline,
-            also_groups=unit,
-            also_users=head,
+            also_groups=escalation.groups if escalation else (),
+            also_users=[escalation.head] if escalation and escalation.head else [],
             issued_by=actor.username,
         )
-    return _view(session, row, now)
+    view = _view(session, row, now)
+    if escalation is not None and escalation.unreported is not None:
+        view = dataclasses.replace(
+            view, unreported=escalation.unreported, unreported_unit=escalation.unit, told_instead=escalation.instead
+        )
+    return view
 
 
-def _escalated_to(session: Session, item: WorkItem) -> tuple[list[str], list[str]]:
-    """Whom an escalated 督办 reaches besides the holder: (groups, users). The unit is the
-    task's first candidate group; its head when the roster names an active one (escalating
-    means someone with authority over the holder hears of it), else the whole unit, as
-    before units had heads."""
-    unit = item.candidate_groups[:1]
-    if not unit:
-        return [], []
-    head = session.scalar(
-        select(Department.head)
-        .join(User, User.username == Department.head)
-        .where(or_(Department.code == unit[0], Department.name == unit[0]), User.active.is_(True))
-    )
-    return ([], [head]) if head else (unit, [])
+def _escalation(session: Session, item: WorkItem | None, issued_by: str) -> Escalation:
+    """Whom an escalated 督办 on ``item`` reaches besides the holders: the head (负责人) of
+    its unit, the task's first candidate group, when the roster names one who is active
+    (escalating means someone with authority over the holder hears of it); else everyone in
+    the unit, as before units had heads, counted for the supervisor (often nobody more)."""
+    if item is None:
+        return Escalation(None, None, Unreported.NO_TASK)
+    if not item.candidate_groups:
+        return Escalation(None, None, Unreported.NO_UNIT)
+    unit = item.candidate_groups[0]
+    found = session.execute(
+        select(Department.code, Department.head, User.active)
+        .outerjoin(User, User.username == Department.head)
+        .where(or_(Department.code == unit, Department.name == unit))
+        .order_by(Department.code != unit)  # the unit by its code first
+    ).first()
+    if found is None:  # a role, or a group no unit is
+        return Escalation(unit, None, Unreported.NO_UNIT)
+    code, head, active = found
+    if head and active:
+        return Escalation(code, head)
+    # no head, or one no longer on the roster as an active user: the unit in its stead
+    others = set(notifications.users_in_groups(session, [unit])) - set(notifications.holders(session, item))
+    why = Unreported.HEAD_INACTIVE if head else Unreported.NO_HEAD
+    return Escalation(code, None, why, (unit,), len(others - {issued_by}))
 
 
 def record_automatic(session: Session, instance_id: int, item_id: int, timer_name: str, now: datetime) -> None:

@@ -30,6 +30,7 @@ from . import notifications, observers, supervision
 from .attachments import AttachmentView, list_attachments
 from .comments import CommentView, list_comments
 from .confidentiality import (
+    case_variables,
     hidden_fields,
     history_for,
     masked,
@@ -70,10 +71,32 @@ def _summary(session: Session, item: WorkItem) -> TaskSummary:
 def _ensure_open(item: WorkItem | ItemRow) -> None:
     if item.state == WorkItemState.COMPLETED:
         raise AlreadyCompleted(
-            f"task {item.name!r} was already completed by {item.completed_by} at {item.completed_at:%Y-%m-%d %H:%M} UTC"
+            f"task {item.name!r} was already completed by {item.completed_by} "
+            f"at {item.completed_at:%Y-%m-%d %H:%M} UTC",
+            "already_completed",
+            task=item.name,
+            case=item.instance_id,
+            by=item.completed_by,
+            at=item.completed_at,
         )
     if item.state == WorkItemState.CANCELLED:
-        raise Conflict(f"task {item.name!r} is no longer open (the case moved on or was cancelled)")
+        raise _closed(item)
+
+
+def _closed(item: WorkItem | ItemRow, message: str = "") -> Conflict:
+    return Conflict(
+        message or f"task {item.name!r} is no longer open (the case moved on or was cancelled)",
+        "task_closed",
+        task=item.name,
+        case=item.instance_id,
+    )
+
+
+def _not_theirs(item: WorkItem | ItemRow, message: str) -> NotAllowed:
+    """Someone may not act on ``item`` (``message``): another holds it, or it is not offered to them."""
+    if item.assignee:
+        return NotAllowed(message, "held_by", task=item.name, holder=item.assignee)
+    return NotAllowed(message, "not_candidate", task=item.name)
 
 
 def task_detail(session: Session, actor: Actor, task_id: str) -> TaskDetail:
@@ -86,8 +109,9 @@ def task_detail(session: Session, actor: Actor, task_id: str) -> TaskDetail:
     if item.state == WorkItemState.READY:
         runtime = runtime_for(session)
         data = dict(runtime.task(runtime.restore(process, instance.workflow_json), task_id).data)
-    # the petitioner's identity stays masked for whoever may not read it, whoever calls this
-    data = masked(data, hidden_fields(session, actor, instance.definition_id)) or {}
+    # the petitioner's identity stays masked for whoever may not read it, and a deputy reads
+    # only what the forms label, whoever calls this (the page, the API, the command line)
+    data = case_variables(session, actor, instance.definition_id, data)
     form = meta.form if meta else process.start_form.__class__()
     return TaskDetail(
         _summary(session, item), form, data, meta.documentation if meta else "", meta.help if meta else ""
@@ -116,9 +140,14 @@ def claim(session: Session, actor: Actor, task_id: str) -> TaskSummary:
     if item.assignee == actor.username:
         return _summary(session, item)
     if item.assignee is not None and access.is_candidate(actor, item):
-        raise Conflict(f"task {item.name!r} is already claimed by {item.assignee}")
+        raise Conflict(
+            f"task {item.name!r} is already claimed by {item.assignee}",
+            "already_claimed",
+            task=item.name,
+            holder=item.assignee,
+        )
     if not access.may_claim(actor, item):
-        raise NotAllowed(f"{actor.username} is not a candidate for task {item.name!r}")
+        raise NotAllowed(f"{actor.username} is not a candidate for task {item.name!r}", "not_candidate", task=item.name)
     item.assignee, item.claimed_at = actor.username, clock.now()
     audit(session, actor, "claim", instance_id=item.instance_id, task_id=task_id, bpmn_id=item.bpmn_id)
     session.flush()
@@ -130,8 +159,21 @@ def unclaim(session: Session, actor: Actor, task_id: str) -> TaskSummary:
     _ensure_open(item)
     if item.assignee is None:
         return _summary(session, item)
+    if not access.is_offered(item):
+        raise NotAllowed(
+            f"task {item.name!r} was given to {item.assignee} by name and is offered to no one else: "
+            "given back, it would wait in no one's inbox",
+            "not_offered",
+            task=item.name,
+            holder=item.assignee,
+        )
     if not access.may_give_back(actor, item):
-        raise NotAllowed(f"task {item.name!r} is claimed by {item.assignee}; only they can give it back")
+        raise NotAllowed(
+            f"task {item.name!r} is claimed by {item.assignee}; only they can give it back",
+            "held_by",
+            task=item.name,
+            holder=item.assignee,
+        )
     item.assignee, item.claimed_at = None, None
     audit(session, actor, "unclaim", instance_id=item.instance_id, task_id=task_id, bpmn_id=item.bpmn_id)
     session.flush()
@@ -143,15 +185,20 @@ def hand_over(session: Session, actor: Actor, task_id: str, colleague: str, comm
     item = _lock_item(session, actor, task_id)
     _ensure_open(item)
     if not access.may_hand_over(actor, item):
-        raise NotAllowed(f"{actor.username} does not hold task {item.name!r}")
+        raise _not_theirs(item, f"{actor.username} does not hold task {item.name!r}")
     other = repo.user_by_name(session, colleague)
     if other is None or not other.active:
-        raise NotFound(f"no active user {colleague!r}")
+        raise NotFound(f"no active user {colleague!r}", "no_user", username=colleague)
     is_candidate = _is_candidate(item, other.username, other.groups)
     # only for a colleague outside the task's candidates: could anyone take it at all?
     anyone = is_candidate or bool(_candidates(session, item))
     if not access.may_hand_to(actor, item, colleague_is_candidate=is_candidate, anyone_may_hold=anyone):
-        raise NotAllowed(f"{colleague} is not in a group that may work on {item.name!r}")
+        raise NotAllowed(
+            f"{colleague} is not in a group that may work on {item.name!r}",
+            "colleague_not_candidate",
+            task=item.name,
+            colleague=colleague,
+        )
     item.assignee, item.claimed_at = colleague, clock.now()
     audit(
         session,
@@ -181,7 +228,7 @@ def complete(session: Session, actor: Actor, task_id: str, data: dict[str, Any])
     _ensure_open(item)
     if not access.may_act(actor, item):
         who = f"claimed by {item.assignee}" if item.assignee else "not in your groups"
-        raise NotAllowed(f"{actor.username} may not complete {item.name!r}: it is {who}")
+        raise _not_theirs(item, f"{actor.username} may not complete {item.name!r}: it is {who}")
     following = run_completion(session, actor, instance, item, data, ready_before)
     observers.task_completed(session, processes.get_by_id(session, instance.definition_id).key)
     return following
@@ -260,9 +307,13 @@ def task_page(session: Session, actor: Actor, task_id: str) -> TaskPage:
         bounds = runtime.form_bounds(runtime.restore(process, instance.workflow_json), task_id, detail.form)
     history = history_for(session, actor, instance.id, instance.definition_id)
     comments, attachments = list_comments(session, actor, instance.id), list_attachments(session, actor, instance.id)
+    supervisions = [s for s in supervision.of_case(session, actor, instance.id) if s.task_id == task_id]
+    # a later round (a loop, a re-handling, a second evaluation) starts with its fields empty,
+    # not at what an earlier round answered; a saved draft of this task still loads over them
+    answered = {name for e in history if e.action == "complete" for name in (e.data or {})}
     return TaskPage(
         detail=detail,
-        values={**detail.data, **draft},
+        values={**detail.form.starting_values(detail.data, answered), **draft},
         has_draft=bool(item.draft),
         can_act=open_ and access.may_act(actor, item),
         hidden=hidden,
@@ -280,7 +331,7 @@ def task_page(session: Session, actor: Actor, task_id: str) -> TaskPage:
         can_give_back=open_ and item.assignee is not None and access.may_give_back(actor, item),
         notes_confidential=notes_confidential_by_default(session, instance.definition_id),
         bounds=bounds,
-        supervisions=[s for s in supervision.of_case(session, actor, instance.id) if s.task_id == task_id],
+        supervisions=supervisions,
         value_labels=value_labels(session, process),
         people=people_names(
             session,
@@ -290,6 +341,7 @@ def task_page(session: Session, actor: Actor, task_id: str) -> TaskPage:
                 item.completed_by or "",
                 *(c.author for c in comments),
                 *(a.uploaded_by for a in attachments),
+                *(s.issued_by for s in supervisions),
             ],
         ),
     )
@@ -308,9 +360,9 @@ def save_draft(session: Session, actor: Actor, task_id: str, data: dict[str, Any
     """Keep what was typed so far (not validated) on the work item, for whoever continues."""
     item, instance = visible_task(session, actor, task_id)
     if item.state != WorkItemState.READY:
-        raise Conflict(f"task {item.name!r} is no longer open")
+        raise _closed(item, f"task {item.name!r} is no longer open")
     if not access.may_act(actor, item):
-        raise NotAllowed(f"{actor.username} may not work on task {item.name!r}")
+        raise _not_theirs(item, f"{actor.username} may not work on task {item.name!r}")
     meta = processes.get_by_id(session, instance.definition_id).tasks.get(item.bpmn_id)
     hidden = hidden_fields(session, actor, instance.definition_id)
     names = {f.id for f in meta.form.fields if not f.readonly and f.id not in hidden} if meta else set()

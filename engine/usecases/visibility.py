@@ -47,11 +47,11 @@ def may_see_case(session: Session, actor: Actor, instance: ProcessInstance) -> b
 
 
 def no_case(instance_id: int) -> NotFound:
-    return NotFound(f"no case {instance_id}")
+    return NotFound(f"no case {instance_id}", "no_case", case=instance_id)
 
 
 def no_task(task_id: str) -> NotFound:
-    return NotFound(f"no task {task_id}")
+    return NotFound(f"no task {task_id}", "no_task", task=task_id)
 
 
 def visible_case(session: Session, actor: Actor, instance_id: int) -> ProcessInstance:

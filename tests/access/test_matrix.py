@@ -281,10 +281,16 @@ ACTIONS = [
         "create a user",
         "ADDDDDDDDDDL",
         page=lambda t, s, c: c.post(
-            "/admin/users", data={"username": f"new{id(s)}", "roles": ["officer"], "password": "Xin-yong-hu-2026!"}
+            "/admin/users",
+            data={
+                "username": f"new{id(s)}",
+                "display_name": "新用户",
+                "roles": ["officer"],
+                "password": "Xin-yong-hu-2026!",
+            },
         ),
         cli=lambda t, s, u: t.cli(
-            u, "users", "create", f"cli{id(s)}", "--password", "Xin-yong-hu-2026!", "--role", "officer"
+            u, "users", "create", f"cli{id(s)}", "--name=新用户", "--password", "Xin-yong-hu-2026!", "--role", "officer"
         ),
     ),
     Action("a user's page", "ADDDDDDDDDDL", page=lambda t, s, c: c.get("/admin/users/deputy")),
@@ -483,7 +489,7 @@ def test_every_action_is_reachable_through_some_door():
 
 def test_everyone_can_ask_what_they_may_do(town):
     keeper = town.api("keeper", "GET", "/me").get_json()
-    assert set(keeper["permissions"]) == {"case.start", "case.cancel", "confidential.read"}
+    assert set(keeper["permissions"]) == {"case.start", "case.cancel", "confidential.read", "case.working_data"}
     assert town.api("deputy", "GET", "/me").get_json()["permissions"] == []
     supervisor = town.api("outsider", "GET", "/me").get_json()
     assert "confidential.read" not in supervisor["permissions"] and supervisor["supervises"] is True

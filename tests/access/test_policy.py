@@ -76,6 +76,9 @@ def test_acting_on_a_task():
     assert access.may_give_back(fin, claimed) and not access.may_give_back(fin2, claimed)
     assert access.may_give_back(person("admin"), claimed) and access.may_give_back(person("office_head"), claimed)
     assert not access.may_act(person("admin"), claimed)  # reassigning is not acting
+    named_alone = Item(assignee="fin")  # camunda:assignee, no candidates: nobody could claim it back
+    assert access.may_act(fin, named_alone) and not access.is_offered(named_alone)
+    assert not access.may_give_back(fin, named_alone) and not access.may_give_back(person("admin"), named_alone)
     assert access.may_act(person("officer", name="wang"), Item(candidate_users=["wang"]))
 
 

@@ -47,6 +47,11 @@ def test_list_filters_and_visibility(world):
     clerk = world.as_("clerk")
     assert clerk.get("/instances").get_json()["total"] == 3
     assert [c["title"] for c in clerk.get("/instances?text=修渠").get_json()["items"]] == ["修渠"]
+    # a case's number, with or without #, as the pages show it
+    bridge = [c["id"] for c in clerk.get("/instances?text=修桥").get_json()["items"]]
+    assert [c["id"] for c in clerk.get(f"/instances?text=%23{bridge[0]}").get_json()["items"]] == bridge
+    assert [c["id"] for c in clerk.get(f"/instances?text={bridge[0]}").get_json()["items"]] == bridge
+    assert world.as_("landy").get(f"/instances?text={bridge[0]}").get_json()["total"] == 0  # not one of theirs
     assert clerk.get("/instances?status=completed").get_json()["total"] == 0
     assert clerk.get("/instances?process=petition_min").get_json()["total"] == 0
     assert clerk.get("/instances?mine=true&per_page=2").get_json()["total"] == 3

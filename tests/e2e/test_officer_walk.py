@@ -16,6 +16,7 @@ from sqlalchemy import update
 
 from engine import clock
 from storage.models import User
+from tests.e2e.diagram_view import assert_opens_on_current_step
 from tests.world import PASSWORD, deploy, session_factory_of
 
 pytestmark = pytest.mark.browser
@@ -144,6 +145,11 @@ def test_a_proposal_from_registration_to_the_deputys_evaluation(walk):
     assert "已发起：关于修缮村道的建议" in clerk.page.locator(".flash").first.inner_text()
     text = clerk.look("proposal-case-registered")
     assert "王代表" in text and "闭会期间" in text  # the deputy and the choice by name, not wang / recess
+    for width in (WIDE, PHONE):  # the diagram opens on the current step, readable at either width
+        clerk.page.set_viewport_size(width)
+        clerk.page.reload()
+        assert_opens_on_current_step(clerk.page, "Task_Classify")
+    clerk.page.set_viewport_size(WIDE)
 
     clerk.open_task("整理分类并交办")
     clerk.page.select_option("#f-category", index=1)
@@ -277,6 +283,7 @@ def test_an_inspection_lists_each_units_round_and_marks_the_subprocess(walk):
     text = clerk.look("inspection-case-overdue")
     subprocess = '#diagram g.djs-element[data-element-id="Sub_InspectUnit"]'
     assert clerk.page.locator(f"{subprocess}.cf-overdue").count() == 1
+    assert_opens_on_current_step(clerk.page, "Sub_InspectUnit")  # the overdue subprocess, in view
     counts = clerk.page.locator('.round-counts[data-rounds="Sub_InspectUnit"]').inner_text()
     assert counts.split() == ["进行中", "2", "已逾期", "1"], counts
     assert "自查自纠并报告 · 财政所" in text

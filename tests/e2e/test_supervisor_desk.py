@@ -10,7 +10,7 @@ Every test fails on any script error or content-security-policy violation in the
 from __future__ import annotations
 
 import csv
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from openpyxl import load_workbook
@@ -19,6 +19,7 @@ from playwright.sync_api import expect
 from engine import clock
 from engine.usecases import cases, supervision, tasks
 from tests.conftest import REPO_ROOT
+from tests.e2e.diagram_view import assert_opens_on_current_step
 from tests.e2e.held_requests import HeldRequests
 from tests.e2e.test_officer_flow import sign_in
 from tests.integration.test_statistics import seed
@@ -138,7 +139,8 @@ def test_the_board_and_the_statistics_download_as_spreadsheets(app, live_server,
     assert len(rows) == 2
     reply = rows[1]
     assert reply[:4] == ["答复", REVIEW_SUBJECT, "意见办理（测试）", "财政所"]
-    assert reply[5] == "2026-12-22 24:00" and isinstance(reply[6], int) and reply[6] > 200
+    assert reply[5] == datetime(2026, 12, 22)  # due by the end of that day: a date cell, not text
+    assert isinstance(reply[6], int) and reply[6] > 200
 
     page.goto(f"{base}/statistics/?{STATISTICS}")
     page.wait_for_selector("#figures")
@@ -208,6 +210,8 @@ def test_a_deputy_on_a_phone_follows_his_proposal(app, live_server, browser, art
     page.wait_for_selector("#diagram[data-ready=true]")
     page.screenshot(path=str(artifacts / "48-deputy-case.png"), full_page=True)
     assert page.evaluate("() => document.documentElement.scrollWidth") <= 390
+    # the diagram opens on the current step, readable on the phone: not a thumbnail of it all
+    assert_opens_on_current_step(page, "Task_Classify")
 
     assert problems == []
 

@@ -44,7 +44,8 @@ def test_start_values_are_read_by_their_fields_type(runner):
     """A number typed for a text field stays text (a telephone number, a year as a title);
     for a number field it is a number."""
     run(runner, "init")
-    made = ("users", "create", "clerk", "--password", "Qing-he-73-jie~", "--role", "officer", "--department", "office")
+    made = ("users", "create", "clerk", "--name", "办事员", "--password", "Qing-he-73-jie~", "--role", "officer")
+    made += ("--department", "office")
     assert run(runner, *made, "--operator").exit_code == 0
     started = run(runner, "start", "review", "--var", "subject=2026", "--var", "rounds=2", "--user", "clerk", "--json")
     assert started.exit_code == 0, started.stderr
@@ -61,9 +62,8 @@ def test_a_start_value_for_a_field_of_several_choices_is_a_json_list(runner):
     assert run(runner, "deploy", str(REPO_ROOT / "bpmn" / "proposal.bpmn"), "--operator").exit_code == 0
     for made in (("clerk", "officer", "--department", "office"), ("wang", "deputy"), ("li", "deputy")):
         user, role, *more = made
-        created = run(
-            runner, "users", "create", user, "--password", "Qing-he-73-jie~", "--role", role, *more, "--operator"
-        )
+        account = ("users", "create", user, "--name", user, "--password", "Qing-he-73-jie~", "--role", role)
+        created = run(runner, *account, *more, "--operator")
         assert created.exit_code == 0, created.output
     values = ("kind=suggestion", "title=修缮村道", "content=村道破损", "deputy=wang", "submitted_during=recess")
     started = run(
@@ -91,6 +91,8 @@ def test_drive_a_process_end_to_end(runner):
             "users",
             "create",
             "clerk",
+            "--name",
+            "办事员",
             "--password",
             "Qing-he-73-jie~",
             "--role",

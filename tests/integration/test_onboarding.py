@@ -58,10 +58,15 @@ def test_units_then_people_then_units_with_heads(factory):
     wang = act(factory, "admin", people.get_user, "wang5")
     assert (wang.roles, wang.district, wang.phone, wang.department) == (("deputy",), "第二选区", "0571-87654321", None)
 
+    # a unit's head and contact are its own people: wang5, a deputy of no unit, cannot be water's
     heads = "代码,名称,负责人,联络员\nwater,水利站,zhang3,wang5\n"
+    with pytest.raises(ImportRefused) as refused:
+        act(factory, "admin", onboarding.apply, "units", "units.csv", csv(heads))
+    assert problems(refused.value) == [(2, "联络员", "not_in_unit")]
+    heads = "代码,名称,负责人,联络员\nwater,水利站,zhang3,zhang3\n"
     act(factory, "admin", onboarding.apply, "units", "units.csv", csv(heads))
     [water] = [d for d in act(factory, "admin", people.list_departments) if d.code == "water"]
-    assert (water.head, water.contact, water.users) == ("zhang3", "wang5", 1)
+    assert (water.head, water.contact, water.users) == ("zhang3", "zhang3", 1)
     with factory() as s:
         actions = s.scalars(select(AuditEntry.action).where(AuditEntry.action.like("import_%"))).all()
     assert actions == ["import_units", "import_people", "import_units"]

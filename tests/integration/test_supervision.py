@@ -7,14 +7,14 @@ import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from engine import clock
 from engine.errors import InvalidData, NotAllowed
 from engine.usecases import cases, people, supervision, tasks, timers
 from engine.usecases.context import SYSTEM, actor_for
 from storage.enums import NotificationKind
-from storage.models import Notification
+from storage.models import Notification, User
 from tests.world import act, build_world, create_people, start_review
 
 # review.bpmn: the office registers; the reply is due 15 days later: 2026-12-22 24:00
@@ -69,7 +69,7 @@ def test_a_supervisor_issues_a_tracked_supervision(world):
             )
         ).all()
     messages = dict(told)
-    assert "收到督办：请尽快答复代表。请于 2026-12-10 24:00 前办理并回复。" in messages["fin"]
+    assert "收到督办，请于 2026-12-10 24:00 前办理并回复。督办意见：请尽快答复代表" in messages["fin"]
     history = [h.action for h in act(factory, "clerk", cases.instance_detail, case_id).history]
     assert "supervise" in history
 
@@ -147,21 +147,61 @@ def test_the_board_filters_by_process_deputy_and_class(world):
     assert act(factory, "boss", supervision.board, category="construction").rows == []
 
 
-def test_an_escalated_supervision_tells_the_whole_unit(world):
+def supervision_told(factory, opinion: str) -> set[str]:
+    with factory() as s:
+        return set(
+            s.scalars(
+                select(Notification.username).where(
+                    Notification.kind == NotificationKind.SUPERVISION, Notification.message.contains(opinion)
+                )
+            )
+        )
+
+
+def test_an_escalation_with_no_head_tells_the_unit_instead_and_says_so(world):
+    """财政所 has no 负责人 on the roster: the 督办 is issued, and the rest of the unit told in the
+    head's stead; it is not recorded (nor printed, nor shown) as reported to the unit's head,
+    and the answer says why and how many were told instead, for the supervisor to be told."""
     factory, case_id = world
     task_id = reply_task(factory, case_id)
     act(factory, "fin", tasks.claim, task_id)  # the task is fin's alone now
-    act(factory, "boss", supervision.issue, case_id, task_id, "请单位负责人过问", None, escalate=True)
-    act(factory, "boss", supervision.issue, case_id, task_id, "再次催办", None)
-    with factory() as s:
-        told = s.execute(
-            select(Notification.username, Notification.message).where(Notification.kind == NotificationKind.SUPERVISION)
-        ).all()
-    escalated = {u for u, m in told if "请单位负责人过问" in m}
-    plain = {u for u, m in told if "再次催办" in m}
-    # the unit (fin2 too) and the other supervisor; not boss, who issued them
-    assert escalated == {"fin", "fin2", "office_supervisor"}
-    assert plain == {"fin", "office_supervisor"}  # the holder and the other supervisor
+    issued = act(factory, "boss", supervision.issue, case_id, task_id, "请单位负责人过问", None, escalate=True)
+    assert (issued.escalated, issued.unreported, issued.unreported_unit) == (False, "no_head", "finance")
+    assert issued.told_instead == 1  # fin2: fin holds it
+    # the unit (fin2 too) and the other supervisor; not boss, who issued it
+    assert supervision_told(factory, "请单位负责人过问") == {"fin", "fin2", "office_supervisor"}
+    [stored] = act(factory, "boss", supervision.of_case, case_id)
+    assert (stored.escalated, stored.unreported) == (False, None)  # read later: what happened, no warning
+    supervise = [h for h in act(factory, "clerk", cases.instance_detail, case_id).history if h.action == "supervise"]
+    assert supervise[0].data["escalated"] is False and supervise[0].data["unreported"] == "no_head"
+
+    plain = act(factory, "boss", supervision.issue, case_id, task_id, "再次催办", None)
+    assert (plain.escalated, plain.unreported) == (False, None)  # not asked: nothing to say
+    assert supervision_told(factory, "再次催办") == {"fin", "office_supervisor"}  # the holder and the other supervisor
+
+
+def test_an_escalation_on_an_unclaimed_task_of_a_headless_unit_tells_nobody_more(world):
+    """Everyone in 财政所 already holds the unclaimed task: nobody more is told, and the
+    supervisor hears that too."""
+    factory, case_id = world
+    task_id = reply_task(factory, case_id)
+    issued = act(factory, "boss", supervision.issue, case_id, task_id, "请单位负责人过问", None, escalate=True)
+    assert (issued.escalated, issued.unreported, issued.told_instead) == (False, "no_head", 0)
+
+
+def test_an_escalation_to_a_deactivated_head_or_on_the_whole_case_says_why(world):
+    factory, case_id = world
+    task_id = reply_task(factory, case_id)
+    act(factory, "fin", tasks.claim, task_id)
+    with factory.begin() as s:
+        people.save_department(s, SYSTEM, "finance", "财政所", head="fin2")
+    with factory.begin() as s:
+        s.execute(update(User).where(User.username == "fin2").values(active=False))
+    issued = act(factory, "boss", supervision.issue, case_id, task_id, "请负责人过问", None, escalate=True)
+    assert (issued.escalated, issued.unreported, issued.unreported_unit) == (False, "head_inactive", "finance")
+    assert "fin2" not in supervision_told(factory, "请负责人过问")
+    whole = act(factory, "boss", supervision.issue, case_id, None, "整体催办", None, escalate=True)
+    assert (whole.escalated, whole.unreported) == (False, "no_task")
 
 
 def test_an_escalated_supervision_reaches_the_units_head_when_it_has_one(world):
@@ -171,11 +211,7 @@ def test_an_escalated_supervision_reaches_the_units_head_when_it_has_one(world):
     with factory.begin() as s:  # the roster names fin2 the head of 财政所
         people.save_department(s, SYSTEM, "finance", "财政所", head="fin2")
     create_people(factory, "fin3")  # in the unit, but not its head
-    act(factory, "boss", supervision.issue, case_id, task_id, "请负责人过问", None, escalate=True)
-    with factory() as s:
-        told = s.scalars(
-            select(Notification.username).where(
-                Notification.kind == NotificationKind.SUPERVISION, Notification.message.contains("请负责人过问")
-            )
-        ).all()
-    assert set(told) == {"fin", "fin2", "office_supervisor"}  # the holder, the head, the other supervisor: not fin3
+    issued = act(factory, "boss", supervision.issue, case_id, task_id, "请负责人过问", None, escalate=True)
+    assert (issued.escalated, issued.unreported) == (True, None)
+    # the holder, the head, the other supervisor: not fin3
+    assert supervision_told(factory, "请负责人过问") == {"fin", "fin2", "office_supervisor"}

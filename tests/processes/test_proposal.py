@@ -105,9 +105,26 @@ def test_the_submitting_deputy_is_chosen_from_the_deputies(world, frozen_clock):
     assert register(world, deputy="li")
 
 
+def test_a_deputy_files_a_proposal_in_his_own_name(world, frozen_clock):
+    """提出代表 holds the deputy who starts the case himself (own_for="deputy"); only the
+    office, registering for deputies, chooses whom it names."""
+    proposal = {"kind": "suggestion", "title": "路灯", "content": "村口无路灯", "submitted_during": "recess"}
+    with pytest.raises(InvalidData) as refused:
+        act(world, "wang", cases.start_instance, "proposal", {**proposal, "deputy": "li"})
+    assert refused.value.codes["deputy"].code == "not_allowed_value"
+    for given in ({}, {"deputy": "wang"}):
+        case = act(world, "wang", cases.start_instance, "proposal", {**proposal, **given})
+        assert variables(world, case.id)["deputy"] == "wang"
+    own = act(world, "wang", cases.start_option, "proposal").form.field("deputy")
+    assert own.readonly and own.default == "wang"
+    chosen = act(world, "clerk", cases.start_option, "proposal").form.field("deputy")
+    assert not chosen.readonly and chosen.default is None
+    assert variables(world, register(world, deputy="li"))["deputy"] == "li"
+
+
 def test_register_assign_reply_satisfied_closes_the_case(world, frozen_clock):
     case_id = register(world)
-    assign(world, case_id, cohandling=["land", "finance"])  # the lead unit is dropped from the co-handlers
+    assign(world, case_id, cohandling=["land"])
     assert open_ids(world, case_id) == ["Task_CohandlingView", "Task_Reply"]
     view, answer = one(world, case_id, "Task_CohandlingView"), one(world, case_id, "Task_Reply")
     # co-handling opinion: one month, 2027-01-07 (Thu), to 24:00
@@ -137,6 +154,20 @@ def test_register_assign_reply_satisfied_closes_the_case(world, frozen_clock):
     assert v["outcome"] == "closed" and v["reply_due"] == REPLY_DUE and v["reply_count"] == 1
     [view_record] = v["cohandling_views"]
     assert (view_record["unit"], view_record["opinion"], view_record["on_time"]) == ("land", "同意主办单位方案", True)
+
+
+def test_the_deputys_evaluation_cannot_be_given_back_to_nobody(world, frozen_clock):
+    """Task_Evaluate names the deputy alone (camunda:assignee, no candidates): given back, it
+    would wait in no one's inbox and the case would stall."""
+    case_id = register(world)
+    assign(world, case_id)
+    reply(world, case_id, "A")
+    item = one(world, case_id, "Task_Evaluate")
+    with pytest.raises(NotAllowed):
+        act(world, "wang", tasks.unclaim, item.task_id)
+    page = act(world, "wang", tasks.task_page, item.task_id)
+    assert page.can_give_back is False and page.detail.summary.offered is False
+    assert who(one(world, case_id, "Task_Evaluate")) == ((), "wang")
 
 
 def test_unsatisfied_evaluation_loops_through_re_handling(world, frozen_clock):

@@ -156,7 +156,7 @@ def test_schedule_lines_are_checked_each_on_its_own_line():
             ]
         ),
     ) == {
-        "lines.2": ("not_a_date", {}),
+        "lines.2": ("no_such_date", {"day": "2027-02-30"}),  # written right, but no such day
         "lines.3": ("not_in_year", {"year": 2027}),
         "lines.4": ("range_backwards", {}),
         "lines.5": ("calendar_overlap", {"day": "2027-02-10"}),

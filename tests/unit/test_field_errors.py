@@ -8,7 +8,7 @@ import pytest
 
 from engine.bpmn.forms import CONSTRAINTS, FormField, FormSpec, Option
 from engine.bpmn.parsing import parse_bpmn
-from engine.errors import FIELD_ERRORS, FieldError, InvalidData, field_error_params
+from engine.errors import FIELD_ERRORS, FieldError, InvalidData, field_error_params, not_a_day
 from engine.usecases.sign_in import password_problem
 from tests.unit.test_specs import LINEAR, doc, problems
 
@@ -21,7 +21,11 @@ SAMPLES = {
     "not_a_number": ({}, "not a whole number"),
     "not_boolean": ({}, "must be true or false"),
     "not_a_date": ({}, "must be a date YYYY-MM-DD"),
+    "no_such_date": ({"day": "2027-02-30"}, "2027-02-30 does not exist"),
     "date_out_of_range": ({"min": "1900-01-01", "max": "2099-12-31"}, "must be between 1900-01-01 and 2099-12-31"),
+    "date_before_field": ({"field": "received_on", "day": "2026-12-01"}, "must not be before received_on (2026-12-01)"),
+    "date_after_field": ({"field": "replied_on", "day": "2026-12-20"}, "must not be after replied_on (2026-12-20)"),
+    "repeats_field": ({"field": "lead_unit"}, "must not repeat lead_unit"),
     "min_length": ({"min": 2}, "at least 2 characters"),
     "max_length": ({"max": 200}, "at most 200 characters"),
     "min": ({"min": 1}, "at least 1"),
@@ -84,6 +88,10 @@ SAMPLES = {
     "file_encoding": ({}, "the .csv file is neither UTF-8 nor GB18030"),
     "too_many_rows": ({"max": 5000}, "more than 5000 rows"),
     "no_rows": ({}, "no rows below the header"),
+    "unreadable_file": ({"file": "photo.png"}, "cannot read photo.png: not an .xlsx or .csv file"),
+    "username_taken": ({}, "this user name is taken already"),
+    "inactive_user": ({"username": "lx01"}, "lx01 is deactivated"),
+    "not_in_unit": ({"username": "wang5", "unit": "Water"}, "wang5 is not one of the people of Water"),
     "needs_column": ({"column": "replied_on"}, "needs replied_on first"),
     "date_before": ({"column": "registered_on", "day": "2026-11-20"}, "is before registered_on (2026-11-20)"),
     "not_reached": ({"task": "Evaluate"}, "the case does not reach Evaluate this way"),
@@ -343,3 +351,24 @@ def test_an_evaluated_bound_refuses_more_than_is_left():
     error = info.value.codes["months"]
     assert (error.code, error.params) == ("max_left", {"max": 2})
     assert str(error) == "延期（月）: at most 2: that is what is left"
+
+
+@pytest.mark.parametrize(
+    ("text", "code", "params"),
+    [
+        ("2027-02-30", "no_such_date", {"day": "2027-02-30"}),  # written as a date, but no such day
+        ("2027-13-01", "no_such_date", {"day": "2027-13-01"}),
+        ("2027-2-30", "no_such_date", {"day": "2027-2-30"}),
+        ("2027-02-28", "not_a_date", {}),  # a day: refused for its writing (a form wants 2 digits)
+        ("31/12/2026", "not_a_date", {}),
+        ("tomorrow", "not_a_date", {}),
+    ],
+)
+def test_a_date_that_does_not_exist_is_told_from_one_written_wrong(text, code, params):
+    error = not_a_day(text)
+    assert (error.code, error.params) == (code, params)
+
+
+def test_a_forms_date_field_says_the_day_does_not_exist():
+    assert codes_of({"title": "路灯", "due": "2027-02-30"}) == {"due": ("no_such_date", {"day": "2027-02-30"})}
+    assert codes_of({"title": "路灯", "due": "2027-02-3"}) == {"due": ("not_a_date", {})}

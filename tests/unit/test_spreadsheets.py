@@ -54,18 +54,47 @@ def test_a_csv_in_utf8_with_or_without_bom_or_gb18030(encoding):
 @pytest.mark.parametrize(
     ("name", "content", "code"),
     [
-        ("a.xlsx", b"not a workbook", "file_unreadable"),
-        ("a.xls", b"\xd0\xcf\x11\xe0 old excel", "file_unreadable"),
-        ("a.xlsx", b"PK\x03\x04broken zip", "file_unreadable"),
         ("a.csv", b"", "file_empty"),
         ("a.csv", "用户名,姓名\n".encode(), "no_rows"),
-        ("a.csv", b"\xff\xfe\x00\x81\x30", "file_encoding"),
+        ("a.csv", b"\xff\xfe\x00\x81\x30", "file_encoding"),  # UTF-16: text, in an encoding not read
     ],
 )
 def test_unreadable_files_are_refused_on_the_file(name, content, code):
     with pytest.raises(InvalidData) as refused:
         spreadsheets.read(name, content, HEADERS)
     assert refused.value.codes["file"].code == code
+
+
+# images of a roster, the smallest there are: a 1×1 PNG; a 1×2 BMP whose pixels (grey 10) hold
+# line ends, so that read as text it had rows (and every column missing)
+PNG = bytes.fromhex(
+    "89504e470d0a1a0a0000000d4948445200000001000000010802000000907753de"
+    "0000000c4944415478da63f8ffff3f0005fe02fe0def46b80000000049454e44ae426082"
+)
+BMP = bytes.fromhex(
+    "424d3e0000000000000036000000280000000100000002000000010018000000000008000000"
+    "130b0000130b000000000000000000000a0a0a000a0a0a00"
+)
+
+
+@pytest.mark.parametrize(
+    ("name", "content"),
+    [
+        ("a.xlsx", b"not a workbook"),
+        ("a.xls", b"\xd0\xcf\x11\xe0 old excel"),
+        ("a.xlsx", b"PK\x03\x04broken zip"),
+        ("名册.png", PNG),
+        ("名册.csv", PNG),  # whatever its name says
+        ("名册.bmp", BMP),
+        ("scan.pdf", b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<< /Length 9 >>\nstream\n\x00\x01x\x9c\x03\nendstream\n"),
+    ],
+)
+def test_a_file_that_is_no_spreadsheet_is_unreadable_and_named(name, content):
+    with pytest.raises(InvalidData) as refused:
+        spreadsheets.read(name, content, HEADERS)
+    error = refused.value.codes["file"]
+    assert (error.code, error.params) == ("unreadable_file", {"file": name})
+    assert error == f"cannot read {name}: not an .xlsx or .csv file"
 
 
 def test_a_template_has_a_frozen_header_an_example_and_drop_downs():

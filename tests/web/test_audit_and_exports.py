@@ -33,9 +33,9 @@ def test_the_audit_log_by_person_and_action(app, as_user):
     assert only.count("<tr data-entry=") == 1
     lines = list(csv.reader(io.StringIO(client.get("/audit/export.csv?user=office1").data.decode("utf-8-sig"))))
     assert lines[0] == ["时间", "操作人", "操作", "案件编号", "案件", "环节"] and len(lines) == 3
-    assert sorted((line[1], line[2], line[5]) for line in lines[1:]) == [
-        ("office1", "办理完成", "登记"),
-        ("office1", "发起", "收到意见"),
+    assert sorted((line[1], line[2], line[5]) for line in lines[1:]) == [  # who by name, as on the page
+        ("office1 同志", "办理完成", "登记"),
+        ("office1 同志", "发起", "收到意见"),
     ]
     assert as_user("office1").get("/audit/").status_code == 403
 

@@ -82,4 +82,5 @@ def test_a_supervision_issued_in_english_reads_english_to_the_holder(app, as_use
     assert not CJK.search(without_data(section)), section
 
     messages = english(holder.get("/notifications"))
-    assert f"has a supervision notice: {OPINION}. Please handle it and answer; deadline: 2026-12-24 24:00." in messages
+    asked = f"has a supervision notice: please handle it and reply by 2026-12-24 24:00. Instructions: {OPINION}"
+    assert asked in messages

@@ -9,9 +9,11 @@ from datetime import timedelta
 from openpyxl import load_workbook
 
 from engine import clock
-from engine.usecases import tasks
+from engine.usecases import people, tasks
+from engine.usecases.context import SYSTEM
 from tests.web.conftest import text_of
 from tests.world import act, start_review
+from web import database
 
 
 def overdue_case(app):
@@ -71,7 +73,7 @@ def test_the_board_and_the_inbox_name_who_holds_each_task(app, as_user):
     act(app, "finance1", tasks.claim, task_id)
     assert holder_on_board() == holder_in_download() == "finance1 同志"  # claimed: the person's name
     inbox_row = text_of(client.get("/?tab=all")).split(f'data-task-id="{task_id}"', 1)[1].split("</tr>", 1)[0]
-    assert "<td>finance1 同志</td>" in inbox_row
+    assert '<td class="holder" data-label="办理人 / 单位">finance1 同志</td>' in inbox_row
 
 
 def test_the_board_downloads_and_is_closed_to_officers(app, as_user):
@@ -115,3 +117,44 @@ def test_a_task_offered_to_a_role_is_named_by_the_role_in_the_readers_language(a
     assert "<td>Supervisor</td>" in row and '<td class="holder">Supervisor</td>' in row
     sheet = client.get("/board/export.csv").get_data(as_text=True)
     assert sheet.splitlines()[1].split(",")[3:5] == ["Supervisor", "Supervisor"]
+
+
+def test_an_escalation_to_a_unit_without_a_head_warns_the_supervisor_and_claims_no_report(app, as_user):
+    """同时报告单位负责人 on a unit the roster names no 负责人 for: the 督办 goes out (the holder is
+    told, and the rest of the unit in the head's stead), the supervisor is warned that no head
+    was reported to, why and whom it told instead, and neither the task page, the case page nor
+    the printed notice says 已报告单位负责人. With a head named, they do."""
+    case = overdue_case(app)
+    client = as_user("supervisor")
+    task_id = text_of(client.get("/board/")).split('<tr class="overdue" data-task-id="', 1)[1].split('"', 1)[0]
+    escalated = {"instance_id": case.id, "task_id": task_id, "opinion": "请单位负责人过问", "escalate": "1"}
+    answer = text_of(client.post("/board/supervise", data=escalated, follow_redirects=True))
+    assert (
+        '<div class="flash warning" role="status">已发出督办，但未报告单位负责人：财政所未设负责人。'
+        "该单位也没有其他在用人员可通知。请管理员在“系统管理 → 单位”中设置负责人。</div>"
+    ) in answer  # finance1 and finance2 both hold the unclaimed task already
+    assert "已发出督办。" not in answer
+    for page in (client.get(f"/tasks/{task_id}"), client.get(f"/cases/{case.id}")):
+        assert "请单位负责人过问" in text_of(page) and "已报告单位负责人" not in text_of(page)
+    link = text_of(client.get(f"/cases/{case.id}")).split('href="/board/supervisions/', 1)[1].split('"', 1)[0]
+    assert "同时报送单位负责人" not in text_of(client.get(f"/board/supervisions/{link}"))
+    assert "请单位负责人过问" in text_of(as_user("finance1").get("/notifications"))  # the holder was told
+
+    act(app, "finance1", tasks.claim, task_id)  # now finance2 would hear of it only as the unit
+    answer = text_of(as_user("supervisor").post("/board/supervise", data=escalated, follow_redirects=True))
+    assert "财政所未设负责人。督办已改为通知该单位其他 1 人。请管理员" in answer
+
+    with database.session_factory(app).begin() as s:  # the roster names finance2 the head of 财政所
+        people.save_department(s, SYSTEM, "finance", "财政所", head="finance2")
+    client = as_user("supervisor")
+    answer = text_of(client.post("/board/supervise", data=escalated, follow_redirects=True))
+    assert '<div class="flash success" role="status">已发出督办。</div>' in answer
+    assert text_of(client.get(f"/tasks/{task_id}")).count("已报告单位负责人") == 1  # the third 督办 only
+
+
+def test_a_case_level_escalation_says_it_reached_no_head(app, as_user):
+    case = overdue_case(app)
+    client = as_user("supervisor")
+    whole = {"instance_id": case.id, "task_id": "", "opinion": "整体催办", "escalate": "1"}
+    answer = text_of(client.post("/board/supervise", data=whole, follow_redirects=True))
+    assert "已发出督办，但未报告单位负责人：督办整个案件时无单位可报告" in answer

@@ -194,3 +194,25 @@ def test_the_forms_need_the_csrf_token(db_url, make_app, app):
     saved = client.post("/admin/calendar/2027", data={"schedule": SCHEDULE_2027, "action": "save", "csrf_token": token})
     assert saved.status_code == 302 and stored_days(app)
     assert 'name="csrf_token"' in client.get("/admin/settings").get_data(as_text=True)
+
+
+def test_a_day_that_does_not_exist_is_said_so_not_as_a_wrong_format(app, as_user):
+    """2027-02-30 is written right and is no day: said so, unlike a date written wrong."""
+    from engine.errors import InvalidData
+    from engine.usecases.deadlines import parse_schedule
+
+    with pytest.raises(InvalidData) as info:
+        parse_schedule(2027, "2027-01-01 元旦\n2027-02-30 春节\n2027-05-01..2027-05-32 劳动节\n2027/10/01 国庆节")
+    assert {k: (e.code, e.params) for k, e in info.value.codes.items()} == {
+        "lines.2": ("no_such_date", {"day": "2027-02-30"}),
+        "lines.3": ("no_such_date", {"day": "2027-05-32"}),
+        "lines.4": ("calendar_line", {}),
+    }
+    c = as_user("admin")
+    response = c.post("/admin/calendar/2027", data={"schedule": "2027-02-30 春节", "action": "preview"})
+    assert response.status_code == 422
+    html = text_of(response)
+    assert "第 1 行：没有 2027-02-30 这一天，请检查月份和日期" in html and "日期格式应为" not in html
+    c.get("/lang/en")
+    english = text_of(c.post("/admin/calendar/2027", data={"schedule": "2027-02-30 春节", "action": "preview"}))
+    assert "Line 1: there is no day 2027-02-30: check the month and the day" in english

@@ -66,7 +66,7 @@ def test_lists_cases_newest_first_with_status_starter_and_times(app, as_user, th
     row = row_of(html, running)
     assert f'<a href="/cases/{running}">关于修缮村道的意见</a>' in row
     assert '<span class="badge running">办理中</span>' in row and "意见办理（测试）" in row
-    assert '<td title="office1">office1 同志</td>' in row
+    assert '<td title="office1" data-label="发起人">office1 同志</td>' in row
     assert "2026-12-07 09:00" in row and "1 项" in row  # started at (Beijing time), its open task
     row = row_of(html, completed)
     assert '<span class="badge ok">已办结</span>' in row and "petition1 同志" in row
@@ -107,6 +107,23 @@ def test_search_finds_the_business_key(app, as_user):
     start_review(app, "office1", "修渠")
     html = text_of(as_user("office1").get("/cases?q=2026-017"))
     assert case_ids(html) == [with_key.id] and "RD-2026-017" in html
+
+
+def test_search_finds_a_case_by_its_number_with_or_without_the_hash(app, as_user):
+    """Cases started on the web have no business key: the number the list shows (#2) finds
+    the case, first, beside the titles that hold the digits; never a case one may not see."""
+    first = start_review(app, "office1", "修桥")
+    numbered = [start_review(app, "office1", title).id for title in ("修渠", "修路")]
+    digits = start_review(app, "office1", f"关于{first.id}号路灯的意见")  # a title holding the number
+    for query in (str(first.id), f"%23{first.id}", f"%20%23%20{first.id}%20", f"＃{first.id}"):
+        assert case_ids(text_of(as_user("office1").get(f"/cases?q={query}")))[0] == first.id, query
+    assert case_ids(text_of(as_user("office1").get(f"/cases?q=%23{first.id}"))) == [first.id]
+    assert case_ids(text_of(as_user("office1").get(f"/cases?q={first.id}"))) == [first.id, digits.id]
+    assert case_ids(text_of(as_user("office1").get(f"/cases?q=%23{numbered[0]}"))) == [numbered[0]]
+    assert case_ids(text_of(as_user("office1").get("/cases?q=%2399999"))) == []
+    assert case_ids(text_of(as_user("office1").get("/cases?q=99999999999999"))) == []  # past any id: no error
+    # a case one may not see is not found by its number either
+    assert case_ids(text_of(as_user("civil1").get(f"/cases?q={first.id}"))) == []
 
 
 def test_filters_stay_in_the_form_and_the_url(app, as_user, three_cases):

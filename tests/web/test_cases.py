@@ -100,6 +100,10 @@ def test_case_comments_and_attachments(app, as_user):
     case = start_review(app, "office1")
     c = as_user("office1")
     assert c.post(f"/cases/{case.id}/comments", data={"body": "请尽快登记"}).status_code == 302
+    # a blank comment is refused on the case page itself (no error page), nothing added
+    refused = c.post(f"/cases/{case.id}/comments", data={"body": " \n "})
+    assert refused.status_code == 302 and refused.headers["Location"] == f"/cases/{case.id}#comments"
+    assert "意见未发表：请填写意见内容。" in text_of(c.get(f"/cases/{case.id}"))
     assert (
         c.post(
             f"/cases/{case.id}/attachments",
@@ -112,7 +116,7 @@ def test_case_comments_and_attachments(app, as_user):
     assert "请尽快登记" in html and "说明.txt" in html
     # who wrote and who uploaded, by name
     assert '<span class="who" title="office1">office1 同志</span>' in html
-    assert " KB · office1 同志 · " in html.split('id="attachments"', 1)[1]
+    assert '<span class="when">5 B · office1 同志 · ' in html.split('id="attachments"', 1)[1]  # "hello"
     assert as_user("civil1").post(f"/cases/{case.id}/comments", data={"body": "x"}).status_code == 404
 
 

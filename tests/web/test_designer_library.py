@@ -91,7 +91,7 @@ def test_stop_and_restart_offering(app, as_user):
     office = as_user("office1")
     assert 'href="/start/review"' not in text_of(office.get("/start/"))
     refused = office.get("/start/review")
-    assert refused.status_code == 403 and "not offered for new cases" in text_of(refused)
+    assert refused.status_code == 403 and "由 designer 同志 停止发起，不能再发起新案件" in text_of(refused)
     c = as_user("designer")
     c.post("/designer/processes/review/offering", data={"offered": "true"})
     assert act(app, "office1", cases.start_instance, "review", {"subject": "又可以了"}).id
@@ -144,7 +144,7 @@ def test_upload_into_a_draft_and_a_file_that_is_not_bpmn(as_user):
     data = {"file": (BytesIO(b"%PDF-1.4 not xml"), "scan.pdf")}
     refused = c.post("/designer/drafts/upload", data=data, content_type="multipart/form-data")
     assert refused.status_code == 422
-    assert "scan.pdf" in text_of(refused) and "not well-formed XML" in text_of(refused)
+    assert "「scan.pdf」第 1 行：不是格式正确的 XML" in text_of(refused)  # on the designer's page, in Chinese
 
 
 def test_a_new_process_from_a_template(as_user):

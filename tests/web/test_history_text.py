@@ -4,6 +4,8 @@ download writes it: by name, confidential values marked, nothing said twice."""
 from __future__ import annotations
 
 import ast
+import html
+import re
 from datetime import UTC, datetime
 
 import pytest
@@ -111,3 +113,41 @@ def test_every_audited_action_has_a_name(app):
     with app.test_request_context():
         named = action_names()
     assert actions | COMPOSED_ACTIONS <= set(named), sorted((actions | COMPOSED_ACTIONS) - set(named))
+
+
+CJK = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef]")
+HISTORY = '{% from "tasks/_history.html" import history %}{{ history(entries, {}, {}, {}) }}'
+
+
+def test_every_action_reads_english_on_the_page_and_in_the_download(app):
+    """An entry of each kind, said by the page's macro and by the download in English, after a
+    Chinese page (the macro's template is kept once imported: its words must not be)."""
+    with app.test_request_context():
+        kinds = sorted(action_names())
+    entries = [HistoryEntry(AT, "system", kind, None, None, None) for kind in kinds]
+    template = app.jinja_env.from_string(HISTORY)
+    with app.test_request_context():
+        chinese = template.render(entries=entries)
+    assert "发起" in chinese and "期限届满" in chinese
+    with app.test_request_context(), force_locale("en"):
+        english = template.render(entries=entries)
+        rows = download_rows(entries, Words())
+    found = re.findall(r'<li data-action="(\w+)">.*?</strong>\s*([^<]*?)\s*</div>', english, re.S)
+    said = {kind: html.unescape(text) for kind, text in found}
+    assert set(said) == set(kinds)
+    assert {kind: text for kind, text in said.items() if CJK.search(text) or not text} == {}
+    assert said["start"] == "Started" and said["supervise"] == "Issued a notice"
+    assert [row[2] for row in rows] == [said[kind] for kind in kinds]
+
+
+def test_the_task_pages_history_follows_the_readers_language(app, as_user):
+    from tests.web.test_inbox import to_reply
+
+    task = to_reply(app, "finance")
+    c = as_user("finance1")
+    assert "发起 · " in c.get(f"/tasks/{task}").get_data(as_text=True)
+    c.get("/lang/en")
+    page = c.get(f"/tasks/{task}").get_data(as_text=True)
+    history = page.split('id="history"', 1)[1].split("</ol>", 1)[0]
+    assert "Started · " in history and "Completed · " in history
+    assert "发起" not in history and "办理完成" not in history, history

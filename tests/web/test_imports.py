@@ -7,6 +7,7 @@ import io
 import json
 import re
 
+import pytest
 from openpyxl import load_workbook
 
 from engine.usecases.labels import ROLE_NAMES
@@ -133,3 +134,43 @@ def test_export_the_current_people_and_import_it_back_unchanged(as_user, app, tm
     assert again.exit_code == 0 and "people written to" in again.output
     assert runner.invoke(args=["export", "people", "--user", "admin"]).exit_code == 2  # where to?
     assert runner.invoke(args=["export", "people", str(out), "--user", "office1"]).exit_code == 4
+
+
+def test_the_same_units_file_again_has_nothing_to_import(as_user):
+    c = as_user("admin")
+    preview = upload(c, "units", UNITS)
+    assert c.post("/admin/imports/units/confirm", data={"token": token_of(preview)}).status_code == 200
+    again = upload(c, "units", UNITS)
+    assert again.status_code == 200
+    html = text_of(again)
+    assert "共 1 行：新建 0，修改 0，不变 1。" in html
+    assert '<p id="import-nothing">没有需要导入的内容：文件中的每一行都与系统中现有的一致。</p>' in html
+    assert 'id="import-confirm"' not in html and 'name="token"' not in html  # nothing kept to confirm
+    exported = c.get("/admin/imports/people/export.xlsx").data  # the people exported: the same
+    assert 'id="import-nothing"' in text_of(upload(c, "people", exported, "人员.xlsx"))
+
+
+# a 1×1 PNG (which read as a .csv was "neither UTF-8 nor GB18030") and a 1×2 BMP whose pixels
+# hold line ends (which read as one had rows, and every column "missing")
+PNG = bytes.fromhex(
+    "89504e470d0a1a0a0000000d4948445200000001000000010802000000907753de"
+    "0000000c4944415478da63f8ffff3f0005fe02fe0def46b80000000049454e44ae426082"
+)
+BMP = bytes.fromhex(
+    "424d3e0000000000000036000000280000000100000002000000010018000000000008000000"
+    "130b0000130b000000000000000000000a0a0a000a0a0a00"
+)
+
+
+@pytest.mark.parametrize(("name", "content"), [("名册照片.png", PNG), ("名册.bmp", BMP)])
+def test_an_image_uploaded_as_the_people_file_cannot_be_read_and_is_named(as_user, name, content):
+    c = as_user("admin")
+    response = upload(c, "people", content, name)
+    assert response.status_code == 422
+    html = text_of(response)
+    assert re.findall(r'<p class="field-error">([^<]*)</p>', html) == [
+        f"无法读取“{name}”：它不是 .xlsx 或 .csv 表格文件"
+    ]
+    c.get("/lang/en")
+    english = text_of(upload(c, "people", content, name))
+    assert f"Cannot read “{name}”: it is not an .xlsx or .csv spreadsheet" in english

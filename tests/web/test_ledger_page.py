@@ -101,3 +101,12 @@ def test_no_file_or_an_unreadable_one_is_said_on_the_import_page(as_user):
         content_type="multipart/form-data",
     )
     assert unreadable.status_code == 422 and "无法读取" in text_of(unreadable)
+
+
+def test_the_same_ledger_again_has_nothing_to_import(app, as_user, tmp_path, frozen_clock):
+    path = tmp_path / "ledger.csv"
+    path.write_bytes(LEDGER)
+    assert app.test_cli_runner().invoke(args=["ledger", "petitions", str(path), "--user", "admin"]).exit_code == 0
+    html = text_of(upload(as_user("admin")))
+    assert "已导入过不变 2 件" in html and '<p id="ledger-nothing">没有需要导入的内容：每一行都已导入过。</p>' in html
+    assert 'id="ledger-confirm"' not in html

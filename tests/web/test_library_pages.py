@@ -79,7 +79,12 @@ def value_for(f: FormField, lists: dict[str, list[str]]) -> str | list[str]:
 
 
 def form_values(fields: list[FormField], lists: dict[str, list[str]]) -> dict:
-    return {f.id: value_for(f, lists) for f in fields}
+    values = {f.id: value_for(f, lists) for f in fields}
+    for f in fields:  # what another field took is left out (distinct_from: 协办单位 never the 主办单位)
+        taken = values.get(f.distinct_from or "")
+        if taken is not None and isinstance(values[f.id], list):
+            values[f.id] = [v for v in values[f.id] if v not in (taken if isinstance(taken, list) else [taken])]
+    return values
 
 
 def shown_fields(spec: FormSpec, sees_confidential: bool = True) -> list[FormField]:
@@ -264,3 +269,17 @@ def test_the_first_task_is_completed_through_its_form(app, library, key):
     following = open_items(app, case_id)
     assert item.task_id not in {i.task_id for i in following}
     assert_task_pages(app, library, key, following)  # the next people's forms render too
+
+
+def test_a_deputy_starts_a_proposal_in_his_own_name(app, library, as_user):
+    client = as_user("deputy")
+    form = html_form(client.get("/start/proposal"), "start-form")
+    assert form.xpath(".//*[@name='deputy']") == []  # 提出代表 is himself: nothing to choose
+    assert form.xpath(".//*[@name='content']")
+    data = {"kind": "suggestion", "title": "村口路灯", "content": "村口无路灯", "submitted_during": "recess"}
+    assert client.post("/start/proposal", data={**data, "deputy": "office1"}).status_code == 302
+    with database.session_factory(app)() as s:
+        case = s.scalars(select(ProcessInstance).order_by(ProcessInstance.id.desc())).first()
+        assert case.started_by == "deputy" and json.loads(case.workflow_json)["data"]["deputy"] == "deputy"
+    office = html_form(as_user("office1").get("/start/proposal"), "start-form")
+    assert office.xpath(".//select[@name='deputy']/option/@value") == ["", "deputy"]  # the roster's one deputy

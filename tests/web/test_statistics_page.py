@@ -60,8 +60,29 @@ def test_the_statistics_download_as_xlsx_and_csv(app, as_user):
     assert by_name["按期答复（按期答复率）"] == [13, 22, 59.1]
     assert by_name["A 类（办成率）"] == [8, 17, 47.1]
     assert sheet.freeze_panes == "A2" and sheet["A1"].font.bold
-    finance = next(r for r in rows if r and r[0] == "财政所")
-    assert finance[1:7] == [10, 8, 6, 3, 6, 4]  # received, replied, on time, late, final satisfied, class A
+    # per unit, each figure's count and, where it has one, its rate, in columns that say so
+    assert next(r for r in rows if r and r[0] == "单位") == [
+        "单位",
+        "收到·件数",
+        "已答复（答复率）·件数",
+        "已答复（答复率）·比率（%）",
+        "按期答复（按期答复率）·件数",
+        "按期答复（按期答复率）·比率（%）",
+        "逾期·件数",
+        "逾期·比率（%）",
+        "满意率（最终评价）·件数",
+        "满意率（最终评价）·比率（%）",
+        "A 类（办成率）·件数",
+        "A 类（办成率）·比率（%）",
+    ]
+    units = {r[0]: r[1:] for r in rows if r and r[0] in ("财政所", "国土所", "民政办", "未交办")}
+    # finance f1–f10: replied 8 of 10 assigned, on time 6 (f1 f2 f3 f4 f6 f8), late 3 (f5 f7 f9),
+    # finally satisfied 6 of the 7 evaluated (f1–f7), class A 4 of the 8 replied (f1 f2 f6 f8)
+    assert units["财政所"] == [10, 8, 80.0, 6, 60.0, 3, 30.0, 6, 85.7, 4, 50.0]
+    # land l1–l8: replied 6 of 8, on time 4 (l1 l2 l3 l6), late 3 (l4 l5 l7), satisfied 4 of 5
+    # evaluated (l5 gave none), class A 2 of 6 (l1 l6)
+    assert units["国土所"] == [8, 6, 75.0, 4, 50.0, 3, 37.5, 4, 80.0, 2, 33.3]
+    assert units["未交办"] == [2, 0, None, 0, None, 0, None, 0, None, 0]  # no base: no rate
 
     response = client.get(f"/statistics/export.csv?{QUERY}")
     assert response.data.startswith("\ufeff".encode())  # Excel reads it as UTF-8
@@ -140,5 +161,38 @@ def test_the_period_report_writes_the_figures_as_sentences_and_as_word(app, as_u
     assert texts[0] == "2027-01-01 至 2027-06-30 工作统计"
     assert any(t.startswith("收到代表建议24件，已交办22件") for t in texts)
     units = document.tables[0]
+    assert [c.text for c in units.rows[0].cells] == [
+        "单位",
+        "收到",
+        "已答复（答复率）",
+        "按期答复（按期答复率）",
+        "逾期",
+        "满意率（最终评价）",
+        "A 类（办成率）",
+    ]
     finance = next(r for r in units.rows if r.cells[0].text == "财政所")
-    assert [c.text for c in finance.cells[1:]] == ["10", "8", "6", "3", "6", "4"]
+    assert [c.text for c in finance.cells[1:]] == FINANCE_CELLS
+    unassigned = next(r for r in units.rows if r.cells[0].text == "未交办")
+    assert [c.text for c in unassigned.cells[1:]] == ["2", "0（—）", "0（—）", "0（—）", "0（—）", "0（—）"]
+    assert "括号内为比率。" in texts and SATISFIED_NOTE in texts
+
+
+# the report's cells of finance (f1–f10; see the download's test): each count with its rate, as
+# the 统计 page shows them, under 满意率 the satisfied count and the rate
+FINANCE_CELLS = ["10", "8（80.0%）", "6（60.0%）", "3（30.0%）", "6（85.7%）", "4（50.0%）"]
+SATISFIED_NOTE = "满意率（最终评价）：最终评价（重新办理后的评价）为满意或基本满意的件数 ÷ 已评价"
+
+
+def test_the_period_reports_table_holds_the_rates_its_columns_name(app, as_user):
+    seed(database.session_factory(app))
+    client = as_user("supervisor")
+    html = text_of(client.get("/statistics/report?from=2027-01-01&to=2027-06-30"))
+    proposals = html.split('class="list report-table"', 1)[1].split("</section>", 1)[0]
+    finance = proposals.split("<td>财政所</td>", 1)[1].split("</tr>", 1)[0]
+    assert re.findall(r"<td>([^<]*)</td>", finance) == FINANCE_CELLS
+    assert "<small>括号内为比率。</small>" in proposals and f"<small>{SATISFIED_NOTE}</small>" in proposals
+
+    client.get("/lang/en")
+    english = text_of(client.get("/statistics/report?from=2027-01-01&to=2027-06-30"))
+    finance = english.split("<td>财政所</td>", 1)[1].split("</tr>", 1)[0]
+    assert re.findall(r"<td>([^<]*)</td>", finance)[4] == "6 (85.7%)"

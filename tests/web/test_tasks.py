@@ -81,7 +81,10 @@ def test_completed_task_shows_no_form_and_refuses_a_second_completion(app, as_us
     assert 'id="task-form"' not in html and "已完成" in html
     again = c.post(f"/tasks/{case.task_id}", data={"action": "complete", "lead_unit": "finance"})
     assert again.status_code == 409
-    assert "状态已变化" in text_of(again)
+    # a second tab's submit: the same person, told so (not "someone else"), with a way on
+    page = text_of(again)
+    assert "任务已办理" in page and "您已于 2026-12-07 09:00 办理完成「登记」" in page, page
+    assert f'<a href="/cases/{case.id}">' in page and "UTC" not in page and "已被他人处理" not in page
 
 
 def test_save_draft_keeps_unvalidated_values(app, as_user):
@@ -118,7 +121,12 @@ def test_comments(app, as_user):
     html = text_of(c.get(f"/tasks/{task}"))
     assert "已联系村委会，下周答复" in html and "发表意见" in html
     assert '<span class="who" title="finance1">finance1 同志</span>' in html  # by name, not user name
-    assert c.post(f"/tasks/{task}/comments", data={"body": "   "}).status_code == 422
+    # a blank comment is refused on the task page itself, which stays open (no error page)
+    refused = c.post(f"/tasks/{task}/comments", data={"body": "   "})
+    assert refused.status_code == 302 and refused.headers["Location"] == f"/tasks/{task}#comments"
+    page = text_of(c.get(f"/tasks/{task}"))
+    assert '<div class="flash error" role="status">意见未发表：请填写意见内容。</div>' in page
+    assert 'id="task-form"' in page and page.count('data-comment="') == 1
     assert as_user("civil1").post(f"/tasks/{task}/comments", data={"body": "x"}).status_code == 404
 
 
@@ -172,15 +180,15 @@ def test_unknown_task_is_404(as_user):
 
 
 def test_error_pages_speak_the_users_language(app, as_user):
-    task = to_reply(app, "finance")
-    c = as_user("finance1")
-    response = c.post(f"/tasks/{task}/comments", data={"body": ""})
+    case = start_review(app, "office1")
+    c = as_user("admin")
+    response = c.post(f"/cases/{case.id}/trigger", data={"element": ""})
     assert response.status_code == 422
     html = text_of(response)
-    assert "内容有误" in html and "<code>body</code> 必填" in html
+    assert "内容有误" in html and "<code>element</code>" in html
     c.get("/lang/en")
-    html = text_of(c.post(f"/tasks/{task}/comments", data={"body": ""}))
-    assert "Invalid data" in html and "<code>body</code> required" in html
+    html = text_of(c.post(f"/cases/{case.id}/trigger", data={"element": ""}))
+    assert "Invalid data" in html and "<code>element</code>" in html
 
 
 def test_a_submitted_form_is_read_by_a_reader_not_a_writers_transaction(app, as_user):

@@ -3,7 +3,8 @@
  *
  * The page holds its numbers as JSON, <script type="application/json" id="chart-data">,
  * every text already translated by the template, so nothing here is in any language:
- *   { "bar": { "title", "categories": [unit name], "series": [{ "key", "name", "data": [count] }] },
+ *   { "bar": { "title", "categories": [unit name],
+ *              "series": [{ "key", "name", "data": [rate in % | null], "counts": [count], "bases": [base] }] } | null,
  *     "pie": { "title", "data": [{ "key", "name", "value" }] } | null,
  *     "trend": { "title", "months": ["YYYY-MM"], "series": [{ "key", "name", "data": [count] }] } | null }
  * The boxes it draws into are [data-chart="bar"] / [data-chart="pie"] / [data-chart="trend"]
@@ -24,14 +25,40 @@ echarts.use([BarChart, LineChart, PieChart, GridComponent, LegendComponent, Titl
 
 var TITLE = { left: 'center', textStyle: { fontSize: 14, fontWeight: 'normal' } };
 
+function escapeHtml(text) {
+  return String(text).replace(/[&<>"']/g, function (c) {
+    return { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }[c];
+  });
+}
+
+/* A rate as the tables write it: "85.7%", none (a base of 0) "—". */
+function percent(value) {
+  return value === null || value === undefined ? '—' : value.toFixed(1) + '%';
+}
+
+/* The rates per unit: one bar per rate (named as a rate), on an axis of 0–100 %; the tooltip
+ * says each rate with its count and base, "满意率（最终评价）: 85.7% (6/7)". */
 function barOption(bar) {
   return {
     title: Object.assign({ text: bar.title }, TITLE),
-    tooltip: { trigger: 'axis', axisPointer: { type: 'shadow' } },
+    tooltip: {
+      trigger: 'axis',
+      axisPointer: { type: 'shadow' },
+      formatter: function (items) {
+        var lines = items.length ? [escapeHtml(items[0].name)] : [];
+        items.forEach(function (item) {
+          var s = bar.series[item.seriesIndex];
+          var i = item.dataIndex;
+          lines.push(item.marker + escapeHtml(s.name) + ': ' + percent(s.data[i]) +
+            ' (' + s.counts[i] + '/' + s.bases[i] + ')');
+        });
+        return lines.join('<br>');
+      },
+    },
     legend: { type: 'scroll', top: 28 },
     grid: { top: 72, left: 8, right: 16, bottom: 8, containLabel: true },
     xAxis: { type: 'category', data: bar.categories, axisLabel: { interval: 0 } },
-    yAxis: { type: 'value', minInterval: 1 },
+    yAxis: { type: 'value', min: 0, max: 100, axisLabel: { formatter: '{value}%' } },
     series: bar.series.map(function (s) {
       return { type: 'bar', name: s.name, data: s.data };
     }),
@@ -53,13 +80,16 @@ function pieOption(pie) {
   };
 }
 
-/* The trend per month: one line per series (received, replied, on time). */
+/* The trend per month: one line per series (received, replied, on time). The months sit on
+ * the axis's ends (no boundary gap), each label centred under its month: `containLabel` makes
+ * room for the labels below the axis only, not beside it, so the grid leaves half a label
+ * ("2026-12", about 46 px) on either side or the first and last month are cut off. */
 function trendOption(trend) {
   return {
     title: Object.assign({ text: trend.title }, TITLE),
     tooltip: { trigger: 'axis' },
     legend: { type: 'scroll', top: 28 },
-    grid: { top: 72, left: 8, right: 16, bottom: 8, containLabel: true },
+    grid: { top: 72, left: 32, right: 40, bottom: 8, containLabel: true },
     xAxis: { type: 'category', data: trend.months, boundaryGap: false },
     yAxis: { type: 'value', minInterval: 1 },
     series: trend.series.map(function (s) {
@@ -104,7 +134,12 @@ function start() {
   }
 }
 
-window.CongressFlowCharts = { draw: draw, start: start };
+/* `chartOf(box)`: the ECharts instance drawn in a box (the browser tests read its option and labels). */
+window.CongressFlowCharts = {
+  draw: draw,
+  start: start,
+  chartOf: function (box) { return echarts.getInstanceByDom(box); },
+};
 
 if (document.readyState === 'loading') {
   document.addEventListener('DOMContentLoaded', start);

@@ -4,7 +4,9 @@
  * the setup step (`npm run build`) into web/static/vendor/, never committed.
  *
  * window.CongressFlowModeler(canvas, panel) makes the modeler; CongressFlowModeler.inChinese
- * says a lint or deploy problem in Chinese (web/static/js/designer.js lists them). */
+ * says a lint or deploy problem in Chinese, naming elements by name, and .mergeProblems makes
+ * the two checkers' findings one list (web/static/js/designer.js lists them); the modeler's
+ * problemCounts service shows that list's counts on bpmnlint's button. */
 import BpmnModeler from 'bpmn-js/lib/Modeler';
 import lintModule from 'bpmn-js-bpmnlint';
 import {
@@ -18,8 +20,9 @@ import camundaModdle from 'camunda-bpmn-moddle/resources/camunda.json';
 import FlowReferencesModule from './flow-references.js';
 import lintConfig from './lint/config.js';
 import { inChinese } from './lint/messages-zh.js';
+import { mergeProblems } from './lint/same-problems.js';
 import EngineProviderModule from './properties/engine-provider.js';
-import chinese from './translations-zh.js';
+import chinese, { typeLabel } from './translations-zh.js';
 
 import 'bpmn-js/dist/assets/diagram-js.css';
 import 'bpmn-js/dist/assets/bpmn-js.css';
@@ -35,12 +38,39 @@ function chineseFirst() {
  * lint messages on the diagram's overlays), with {placeholders} filled. */
 function translator(zh) {
   return function translate(template, replacements) {
-    var text = zh ? (chinese[template] || inChinese(template)) : template;
+    var text = zh ? (chinese[template] || typeLabel(template) || inChinese(template)) : template;
     return text.replace(/{([^}]+)}/g, function (_, key) {
       return replacements && key in replacements ? replacements[key] : '{' + key + '}';
     });
   };
 }
+
+/* bpmnlint's button on the canvas counts bpmnlint's own findings; the page's list has the
+ * deploy checks' too, a problem both found once. show(counts, label) puts the list's counts
+ * on the button (its colour by them, its text the list's summary), from then on. */
+function ProblemCounts(linting) {
+  var shown = null;
+  var own = linting._updateButton;
+  function paint() {
+    linting._setButtonState(shown.counts);
+    var label = linting._button && linting._button.lastElementChild;
+    if (label) { label.textContent = shown.label; }
+  }
+  linting._updateButton = function () {
+    if (shown) { paint(); } else { own.apply(linting, arguments); }
+  };
+  this.show = function (counts, label) {
+    shown = { counts: { errors: counts.error, warnings: counts.warning, infos: counts.info }, label: label };
+    paint();
+  };
+}
+ProblemCounts.$inject = ['linting'];
+
+var ProblemCountsModule = {
+  __depends__: [lintModule],
+  __init__: ['problemCounts'],
+  problemCounts: ['type', ProblemCounts],
+};
 
 window.CongressFlowModeler = function (canvas, panel) {
   return new BpmnModeler({
@@ -55,12 +85,16 @@ window.CongressFlowModeler = function (canvas, panel) {
       CamundaBehaviorsModule,
       FlowReferencesModule,
       lintModule,
+      ProblemCountsModule,
       { translate: ['value', translator(chineseFirst())] },
     ],
     moddleExtensions: { camunda: camundaModdle },
   });
 };
 
-window.CongressFlowModeler.inChinese = function (message) {
-  return chineseFirst() ? inChinese(message) : message;
+/* A problem's message in the page's language; nameOf(id) names the elements it names by id. */
+window.CongressFlowModeler.inChinese = function (message, nameOf) {
+  return chineseFirst() ? inChinese(message, nameOf) : message;
 };
+
+window.CongressFlowModeler.mergeProblems = mergeProblems;

@@ -1,5 +1,6 @@
 /* 设计器的中文：the labels a designer of this product meets most (the properties panel's
- * groups and entries, the palette and the context pad). Anything not listed stays English. */
+ * groups and entries, the palette and the context pad), and the element types the panel's
+ * header names (typeLabel). Anything not listed stays English. */
 export default {
   // properties panel: groups
   'General': '常规',
@@ -58,6 +59,8 @@ export default {
   'Version tag': '版本标签',
   'Process ID': '流程标识',
   'Executable': '可执行',
+  'Process name': '流程名称',
+  'Process documentation': '流程说明',
   '<none>': '<无>',
   '<empty>': '<空>',
   // our own entries (./properties/engine-provider.js)
@@ -122,3 +125,67 @@ export default {
   'Divide into two lanes': '分为两条泳道',
   'Divide into three lanes': '分为三条泳道',
 };
+
+/* The element types the properties panel's header names (bpmn-js-properties-panel's
+ * PanelHeaderProvider: its concrete type in words, "User Task", "Timer Boundary Event (Non
+ * Interrupting)", "Collaboration"), in Chinese; '' for a text that is no such type. */
+var TYPES = {
+  'Process': '流程',
+  'Collaboration': '协作',
+  'Participant': '泳池',
+  'Lane': '泳道',
+  'Task': '任务',
+  'User Task': '用户任务',
+  'Manual Task': '人工任务',
+  'Script Task': '脚本任务',
+  'Service Task': '服务任务',
+  'Send Task': '发送任务',
+  'Receive Task': '接收任务',
+  'Business Rule Task': '业务规则任务',
+  'Call Activity': '调用活动',
+  'Collapsed Sub Process': '子流程（折叠）',
+  'Expanded Sub Process': '子流程（展开）',
+  'Event Sub Process': '事件子流程',
+  'Collapsed Ad Hoc Sub Process': '自由子流程（折叠）',
+  'Expanded Ad Hoc Sub Process': '自由子流程（展开）',
+  'Transaction': '事务子流程',
+  'Gateway': '网关',
+  'Exclusive Gateway': '排他网关',
+  'Parallel Gateway': '并行网关',
+  'Inclusive Gateway': '包容网关',
+  'Event Based Gateway': '事件网关',
+  'Complex Gateway': '复杂网关',
+  'Sequence Flow': '连线',
+  'Conditional Flow': '条件连线',
+  'Default Flow': '默认连线',
+  'Message Flow': '消息流',
+  'Association': '关联',
+  'Data Input Association': '数据输入关联',
+  'Data Output Association': '数据输出关联',
+  'Data Object Reference': '数据对象',
+  'Data Store Reference': '数据存储',
+  'Data Input': '数据输入',
+  'Data Output': '数据输出',
+  'Text Annotation': '注释',
+  'Group': '分组',
+};
+var EVENTS = {
+  'Start Event': '开始事件',
+  'End Event': '结束事件',
+  'Boundary Event': '边界事件',
+  'Intermediate Catch Event': '中间捕获事件',
+  'Intermediate Throw Event': '中间抛出事件',
+};
+var EVENT_KINDS = {
+  'Timer': '定时', 'Message': '消息', 'Signal': '信号', 'Error': '错误', 'Escalation': '升级',
+  'Conditional': '条件', 'Compensate': '补偿', 'Cancel': '取消', 'Link': '链接', 'Terminate': '终止',
+  'Multiple': '多重', 'Parallel Multiple': '并行多重',
+};
+var EVENT = /^(?:(Parallel Multiple|[A-Z][a-z]+) )?(Start Event|End Event|Boundary Event|Intermediate Catch Event|Intermediate Throw Event)( \(Non Interrupting\))?$/;
+
+export function typeLabel(text) {
+  if (Object.prototype.hasOwnProperty.call(TYPES, text)) { return TYPES[text]; }
+  var event = EVENT.exec(text);
+  if (!event || (event[1] && !EVENT_KINDS[event[1]])) { return ''; }
+  return (event[1] ? EVENT_KINDS[event[1]] : '') + EVENTS[event[2]] + (event[3] ? '（非中断）' : '');
+}

@@ -80,15 +80,17 @@ def users_group() -> None:
 @with_appcontext
 @click.argument("account", metavar="USERNAME")
 @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
-@click.option("--name", "display_name", default="")
+@click.option("--name", "display_name", default="", help="the person's name (姓名), required")
 @click.option(
     "--role",
     "roles",
     multiple=True,
-    help="admin, designer, officer, office_head, petition_officer, supervisor, deputy, chair",
+    help="one or more of admin, designer, officer, office_head, petition_officer, supervisor, deputy, chair",
 )
 @click.option("--department", default=None, help="department code, e.g. finance")
 @click.option("--email", default=None)
+@click.option("--phone", default=None, help="an 11-digit mobile, or a landline such as 0571-87654321")
+@click.option("--district", default=None, help="a deputy's electoral district (选区)")
 @acting_options
 @json_option
 @use_case
@@ -99,11 +101,15 @@ def users_create(
     roles: tuple[str, ...],
     department: str | None,
     email: str | None,
+    phone: str | None,
+    district: str | None,
     username: str | None,
     as_operator: bool,
     as_json: bool,
 ) -> None:
-    """Create a user (as an administrator, or the operator setting up a server)."""
+    """Create a user (as an administrator, or the operator setting up a server), by the rules
+    the admin's page and the import keep: a user name of letters, digits, - and _, a name, at
+    least one role."""
     with session_factory().begin() as session:
         user = people.create_user(
             session,
@@ -114,6 +120,8 @@ def users_create(
             roles=roles,
             department=department,
             email=email,
+            phone=phone,
+            district=district,
         )
         view = people.user_view(user)
     emit(as_json, view, lambda v: f"created user {v.username}")

@@ -41,6 +41,22 @@ def index():
     return redirect(url_for("admin.calendar_page"))
 
 
+# What the person forms' inputs say of the rules the server keeps (engine.usecases.people,
+# sign_in): the browser's hints, derived from the same constants.
+LIMITS = {
+    "name": people.NAME_MAX,
+    "text": people.TEXT_MAX,
+    "email": people.EMAIL_MAX,
+    "password": sign_in.PASSWORD_MIN_LENGTH,
+}
+
+
+def _typed() -> dict:
+    """The person form as typed, to show it again with its errors (the password aside)."""
+    values = {k: v for k, v in request.form.items() if k not in ("password", "csrf_token")}
+    return values | {"roles": request.form.getlist("roles")}
+
+
 def _users_page(errors: dict | None = None, values: dict | None = None, status: int = 200):
     s = database.session()
     return render_template(
@@ -50,6 +66,7 @@ def _users_page(errors: dict | None = None, values: dict | None = None, status: 
         roles=[r.value for r in Role],
         errors=field_messages(errors or {}),
         values=values or {},
+        limits=LIMITS,
     ), status
 
 
@@ -68,27 +85,43 @@ def create_user():
                 current_actor(),
                 form.get("username", "").strip(),
                 form.get("password", ""),
-                display_name=form.get("display_name", "").strip(),
+                display_name=form.get("display_name", ""),
                 roles=_roles(),
                 department=form.get("department") or None,
                 email=form.get("email") or None,
+                phone=form.get("phone") or None,
+                district=form.get("district") or None,
             )
     except InvalidData as exc:
-        return _users_page(exc.field_errors, form.to_dict(), 422)
+        return _users_page(exc.field_errors, _typed(), 422)
     flash(_("已创建用户 %(name)s。", name=form.get("username")), "success")
     return redirect(url_for("admin.users"))
 
 
-def _user_page(username: str, errors: dict | None = None, status: int = 200):
+def _user_page(username: str, errors: dict | None = None, values: dict | None = None, status: int = 200):
+    """A user's page; ``values``: the form as typed, shown again with its ``errors``."""
     s = database.session()
+    user = people.get_user(s, current_actor(), username)
+    stored = {
+        "display_name": user.display_name,
+        "email": user.email or "",
+        "phone": user.phone or "",
+        "district": user.district or "",
+        "department": user.department,
+        "roles": list(user.roles),
+        "timezone": user.timezone,
+        "active": "true" if user.active else "",
+    }
     return render_template(
         "admin/user.html",
-        user=people.get_user(s, current_actor(), username),
+        user=user,
+        values=values if values is not None else stored,
         departments=people.list_departments(s, current_actor()),
         roles=[r.value for r in Role],
         zones=zone_options(),
         default_zone=timezones.DEFAULT_TIMEZONE,
         errors=form_errors(errors or {}),
+        limits=LIMITS,
     ), status
 
 
@@ -116,7 +149,7 @@ def update_user(username: str):
                 district=form.get("district"),
             )
     except InvalidData as exc:
-        return _user_page(username, exc.field_errors, 422)
+        return _user_page(username, exc.field_errors, _typed(), 422)
     flash(_("已保存用户 %(name)s。", name=username), "success")
     return redirect(url_for("admin.users"))
 
@@ -133,36 +166,42 @@ def set_password(username: str):
                 must_change=request.form.get("must_change") == "true",
             )
     except InvalidData as exc:
-        return _user_page(username, exc.field_errors, 422)
+        return _user_page(username, exc.field_errors, status=422)
     flash(_("已重设 %(name)s 的密码。", name=username), "success")
     return redirect(url_for("admin.user", username=username))
 
 
+def _departments_page(errors: dict | None = None, values: dict | None = None, status: int = 200):
+    return render_template(
+        "admin/departments.html",
+        departments=people.list_departments(database.session(), current_actor()),
+        errors=field_messages(errors or {}),
+        values=values or {},
+        limits=LIMITS,
+    ), status
+
+
 @bp.get("/departments")
 def departments():
-    return render_template(
-        "admin/departments.html", departments=people.list_departments(database.session(), current_actor()), errors={}
-    )
+    return _departments_page()
 
 
 @bp.post("/departments")
 def save_department():
+    form = request.form
     try:
         with database.session_factory().begin() as s:
             people.save_department(
                 s,
                 current_actor(),
-                request.form.get("code", ""),
-                request.form.get("name", ""),
-                head=request.form.get("head"),
-                contact=request.form.get("contact"),
+                form.get("code", ""),
+                form.get("name", ""),
+                # left empty: as it is (the page says so), as an empty cell of the units file
+                head=form.get("head", "").strip() or None,
+                contact=form.get("contact", "").strip() or None,
             )
     except InvalidData as exc:
-        return render_template(
-            "admin/departments.html",
-            errors=field_messages(exc.field_errors),
-            departments=people.list_departments(database.session(), current_actor()),
-        ), 422
+        return _departments_page(exc.field_errors, form.to_dict(), 422)
     flash(_("已保存单位。"), "success")
     return redirect(url_for("admin.departments"))
 

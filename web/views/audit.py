@@ -15,6 +15,7 @@ from engine.usecases.statistics import Period
 
 from .. import database, exports, history_text
 from ..auth import current_actor
+from ..roles import person_name
 from .formdata import field_messages
 from .queryargs import page_number
 
@@ -54,7 +55,15 @@ def export(fmt: str):
             database.session(), current_actor(), username, action, period, page=number, per_page=MAX_PER_PAGE
         )
         rows += [
-            [r.at, r.actor, actions.get(r.action, r.action), r.instance_id, r.case_title, r.step] for r in log.rows
+            [
+                r.at,
+                person_name(r.actor, log.people),
+                actions.get(r.action, r.action),
+                r.instance_id,
+                r.case_title,
+                r.step,
+            ]
+            for r in log.rows
         ]
         if number >= log.pages:
             break

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from engine.errors import InvalidData
 from engine.usecases import supervision
+from engine.usecases.labels import department_names
 
 from .. import database, exports
 from ..auth import current_actor
-from ..i18n import due
 from ..roles import group_name, holders_by_name
 from .auth import safe_next
 from .formdata import field_messages
@@ -54,7 +55,7 @@ def export(fmt: str):
             r.process_name,
             group_name(r.unit, units) if r.unit else "",
             _("、").join(holders_by_name(r.assignee, r.groups, r.users, board.people, units)),
-            due(r.due_at),
+            exports.Deadline(r.due_at),
             r.days_overdue,
             r.supervisions,
         ]
@@ -69,7 +70,7 @@ def supervise():
     back = safe_next(form.get("next"), url_for("board.index"))
     try:
         with database.session_factory().begin() as s:
-            supervision.issue(
+            issued = supervision.issue(
                 s,
                 current_actor(),
                 _case_id(form.get("instance_id")),
@@ -81,8 +82,32 @@ def supervise():
     except InvalidData as exc:
         flash(_("督办未发出：%(why)s", why=_("；").join(field_messages(exc.codes).values())), "error")
         return redirect(back)
-    flash(_("已发出督办。"), "success")
+    if issued.unreported is None:
+        flash(_("已发出督办。"), "success")
+    else:  # issued, but the head it was meant to reach is not told: the supervisor must know
+        flash(_("已发出督办，但未报告单位负责人：%(why)s", why=_unreported(issued)), "warning")
     return redirect(back)
+
+
+def _unreported(issued: supervision.SupervisionView) -> str:
+    """Why an escalated 督办 reached no head, and whom it told instead, in the supervisor's words."""
+    why = issued.unreported
+    if why == supervision.Unreported.NO_TASK:
+        return _("督办整个案件时无单位可报告，如需报告负责人，请选择具体任务再督办。")
+    if why == supervision.Unreported.NO_UNIT:
+        return _("该任务未交办给单位，无单位负责人可报告。")
+    unit = group_name(issued.unreported_unit or "", department_names(database.session()))
+    if why == supervision.Unreported.HEAD_INACTIVE:
+        reason = _("%(unit)s的负责人账号已停用。", unit=unit)
+    else:
+        reason = _("%(unit)s未设负责人。", unit=unit)
+    if issued.told_instead:
+        told = ngettext(
+            "督办已改为通知该单位其他 %(num)s 人。", "督办已改为通知该单位其他 %(num)s 人。", issued.told_instead
+        )
+    else:
+        told = _("该单位也没有其他在用人员可通知。")
+    return _("%(reason)s%(told)s%(fix)s", reason=reason, told=told, fix=_("请管理员在“系统管理 → 单位”中设置负责人。"))
 
 
 def _case_id(text: str | None) -> int:

@@ -23,9 +23,11 @@ from engine.usecases import attachments, audit_log, cases, comments, messages
 from engine.usecases.case_list import CaseListQuery, case_list_export, case_list_page
 from engine.usecases.cases import case_page
 from engine.usecases.definitions import definition_xml
+from engine.usecases.labels import people_names
 
 from .. import database, exports, history_text
 from ..auth import current_actor
+from ..roles import person_name
 from .formdata import field_messages
 from .queryargs import page_number
 
@@ -59,9 +61,18 @@ def export(fmt: str):
     if fmt not in exports.FORMATS:
         abort(404)
     rows = case_list_export(database.session(), current_actor(), _list_query())
+    people = people_names(database.session(), {c.started_by for c in rows})  # by name, as the list shows them
     headers = [_("编号"), _("案件"), _("流程"), _("状态"), _("发起人"), _("发起时间"), _("结束时间")]
     table = [
-        [c.id, c.title, c.process_name, _(STATUS_NAMES.get(c.status, c.status)), c.started_by, c.started_at, c.ended_at]
+        [
+            c.id,
+            c.title,
+            c.process_name,
+            _(STATUS_NAMES.get(c.status, c.status)),
+            person_name(c.started_by, people),
+            c.started_at,
+            c.ended_at,
+        ]
         for c in rows
     ]
     return exports.download(_("案件列表"), fmt, headers, table)
@@ -102,16 +113,28 @@ def confidential_choice() -> bool:
 
 @bp.post("/cases/<int:instance_id>/comments")
 def comment(instance_id: int):
-    with database.session_factory().begin() as s:
-        comments.add_comment(
-            s,
-            current_actor(),
-            request.form.get("body", ""),
-            instance_id=instance_id,
-            confidential=confidential_choice(),
-        )
-    flash(_("意见已添加。"), "success")
+    """A comment refused (blank, too long) is said on the case page itself, which stays open."""
+    try:
+        with database.session_factory().begin() as s:
+            comments.add_comment(
+                s,
+                current_actor(),
+                request.form.get("body", ""),
+                instance_id=instance_id,
+                confidential=confidential_choice(),
+            )
+    except InvalidData as exc:
+        flash(comment_refused(exc), "error")
+    else:
+        flash(_("意见已添加。"), "success")
     return redirect(url_for("cases.show", instance_id=instance_id) + "#comments")
+
+
+def comment_refused(exc: InvalidData) -> str:
+    """Why a comment was not added, for the page it was written on (the task's or the case's)."""
+    if all(error.code == "required" for error in exc.codes.values()):
+        return _("意见未发表：请填写意见内容。")
+    return _("意见未发表：%(why)s", why="；".join(field_messages(exc.codes).values()))
 
 
 @bp.post("/cases/<int:instance_id>/attachments")

@@ -1,21 +1,25 @@
 """The process designer: the process library's front page (every process, the drafts, new
 ones from templates), the bpmn-js Modeler on a deployed process, a draft or a new process,
-saving drafts and deploying; problems are listed with file, line and element. A process's
-versions, rollback and diff are web/views/process_library.py."""
+saving drafts and deploying; problems are listed with file, line and element. An uploaded file
+that is not a BPMN document at all brings the front page back, saying why in the reader's
+language. A process's versions, rollback and diff are web/views/process_library.py."""
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
 from pathlib import Path
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from engine.access import Permission
-from engine.errors import Conflict, InvalidBpmn, InvalidData
+from engine.errors import Conflict, InvalidBpmn, InvalidData, Problem
 from engine.usecases import definitions, drafts, library
 
 from .. import database
 from ..auth import current_actor, permission_required
+from .formdata import field_messages
 
 bp = Blueprint("designer", __name__, url_prefix="/designer")
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -43,14 +47,75 @@ def template_descriptions() -> dict[str, str]:
 
 @bp.get("/")
 def index():
+    return _index()
+
+
+def _index(upload_problems: list[FileProblem] | None = None, status: int = 200):
     s, actor = database.session(), current_actor()
-    return render_template(
+    page = render_template(
         "designer/index.html",
         processes=library.process_library(s, actor),
         drafts=drafts.list_drafts(s, actor),
         templates=drafts.templates(templates_dir()),
         descriptions=template_descriptions(),
+        upload_problems=upload_problems or [],
     )
+    return page, status
+
+
+@dataclass(frozen=True)
+class FileProblem:
+    """Why an uploaded file is not a BPMN document, for the page: the file, the line and what
+    is wrong in the reader's language; the XML parser's own words (libxml's, in English)
+    beside, when it said more."""
+
+    text: str
+    detail: str = ""
+
+
+_NOT_BPMN = re.compile(r"^not a BPMN 2\.0 file: the root element is <(?P<root>[^>]*)>")
+_NOT_UTF8 = re.compile(r"^not UTF-8 text \(byte (?P<byte>\d+)\)")
+
+
+def file_problem(problem: Problem) -> FileProblem:
+    """A problem of engine.usecases.definitions.read_bpmn_file (or of a draft's process) as the
+    page says it; a message not known here still says which file, the engine's words beside."""
+    message, detail = problem.message, ""
+    if message.startswith("not well-formed XML: "):
+        what = _("不是格式正确的 XML（例如有标签没有闭合或前后不配对）")
+        detail = message.removeprefix("not well-formed XML: ")
+    elif found := _NOT_BPMN.match(message):
+        what = _(
+            "不是 BPMN 2.0 文件：根元素是 <%(root)s>，BPMN 文件的根元素应是 BPMN 命名空间中的 <definitions>",
+            root=found["root"],
+        )
+    elif found := _NOT_UTF8.match(message):
+        what = _("不是 UTF-8 编码的文本（第 %(byte)s 个字节）：BPMN 文件应是 UTF-8 编码的 XML", byte=found["byte"])
+    elif message == "the document is empty":
+        what = _("文件是空的")
+    elif message.startswith("the document is larger than"):
+        what = _("文件太大：超过 %(n)s 个字符", n=definitions.MAX_BPMN_CHARS)
+    elif message.startswith("entity declarations and references are not allowed"):
+        what = _("BPMN 文件中不允许 <!DOCTYPE …> 声明和实体引用（&…;）")
+    elif message.startswith("the document has no <process> with an id"):
+        what = _("文件中没有带标识（id）的流程 <process>：没有可保存的内容")
+    else:
+        what, detail = _("无法作为 BPMN 文件读取"), message
+    file = problem.file or _("上传的文件")
+    if problem.line:
+        text = _("「%(file)s」第 %(line)s 行：%(what)s", file=file, line=problem.line, what=what)
+    else:
+        text = _("「%(file)s」：%(what)s", file=file, what=what)
+    return FileProblem(text, detail)
+
+
+def _upload_refused(exc: InvalidBpmn | InvalidData):
+    """The front page again, saying why the file was not taken (nothing was stored)."""
+    if isinstance(exc, InvalidBpmn):
+        problems = [file_problem(p) for p in exc.problems]
+    else:
+        problems = [FileProblem(message) for message in field_messages(exc.codes).values()]
+    return _index(problems, 422)
 
 
 def _modeler(filename: str, xml: str, *, draft=None, problems=(), error: str = "", note: str = "", status: int = 200):
@@ -126,10 +191,13 @@ def discard_draft(draft_id: int):
 def upload_draft():
     upload = request.files.get("file")
     name = upload.filename if upload and upload.filename else ""
-    with database.session_factory().begin() as s:
-        saved = drafts.upload_draft(
-            s, current_actor(), upload.read() if upload else b"", name, request.form.get("note", "")
-        )
+    try:
+        with database.session_factory().begin() as s:
+            saved = drafts.upload_draft(
+                s, current_actor(), upload.read() if upload else b"", name, request.form.get("note", "")
+            )
+    except (InvalidBpmn, InvalidData) as exc:
+        return _upload_refused(exc)
     flash(_("已上传为草稿：%(name)s", name=saved.name), "success")
     return redirect(url_for("designer.draft", draft_id=saved.id))
 
@@ -155,7 +223,10 @@ def deploy():
     upload = request.files.get("file")
     filename, xml, note, draft_id, revision = _posted()
     if upload and upload.filename:
-        filename, xml = upload.filename, upload.read().decode("utf-8", errors="replace")
+        try:  # a file that is no BPMN document at all: nothing the modeler could open
+            filename, xml = definitions.read_bpmn_file(current_actor(), upload.read(), upload.filename)
+        except InvalidBpmn as exc:
+            return _upload_refused(exc)
     try:
         with database.session_factory().begin() as s:
             if draft_id:  # the draft as the designer has it now, if nobody saved it meanwhile

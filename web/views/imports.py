@@ -175,9 +175,12 @@ class _FileRefused(Exception):
         self.page = page
 
 
-def _planned(kind: str, keep_as: str, plan: Callable[..., Any], *, writes: bool = False) -> tuple[str, str, Any]:
+def _planned(
+    kind: str, keep_as: str, plan: Callable[..., Any], new: Callable[[Any], bool], *, writes: bool = False
+) -> tuple[str, str, Any]:
     """The upload's dry run: (file name, the token it is kept under for the confirmation, the
-    plan). Kept only when the plan has no problems: a file with problems cannot be confirmed.
+    plan). Kept only when the plan has no problems and something ``new`` to write: a file
+    with problems, or the same file again, has nothing to confirm.
     ``writes``: the dry run writes and rolls back (a ledger's replay), so it runs in a
     writer's transaction rather than the request's read-only session."""
     upload = request.files.get("file")
@@ -189,7 +192,7 @@ def _planned(kind: str, keep_as: str, plan: Callable[..., Any], *, writes: bool 
             planned = plan(db, current_actor(), kind, upload.filename, content)
     except InvalidData as exc:  # the file as a whole: unreadable, empty, too large
         raise _FileRefused(_index({kind: "；".join(field_message(e) for e in exc.codes.values())}, 422)) from None
-    token = "" if planned.problems else _keep(keep_as, upload.filename, content)
+    token = "" if planned.problems or not new(planned) else _keep(keep_as, upload.filename, content)
     return upload.filename, token, planned
 
 
@@ -200,7 +203,7 @@ def _file_refused(refused: _FileRefused):
 
 @bp.post("/<any(units, people):kind>")
 def upload(kind: str):
-    return _preview(kind, *_planned(kind, kind, onboarding.plan))
+    return _preview(kind, *_planned(kind, kind, onboarding.plan, lambda plan: bool(plan.changes)))
 
 
 @bp.post("/<any(units, people):kind>/confirm")
@@ -247,7 +250,12 @@ def _ledger_page(kind: str, filename: str, token: str, plan: ledger.LedgerPlan, 
 
 @bp.post(LEDGER)
 def ledger_upload(kind: str):
-    return _ledger_page(kind, *_planned(kind, f"ledger-{kind}", ledger.plan, writes=True), done=False)
+    planned = _planned(kind, f"ledger-{kind}", ledger.plan, _ledger_has_new_rows, writes=True)
+    return _ledger_page(kind, *planned, done=False)
+
+
+def _ledger_has_new_rows(plan: ledger.LedgerPlan) -> bool:
+    return plan.unchanged < len(plan.outcomes)  # a row whose 编号 a case has already is left as it is
 
 
 @bp.post(LEDGER + "/confirm")

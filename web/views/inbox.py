@@ -8,9 +8,11 @@ from flask_babel import gettext as _
 
 from engine.usecases import tasks
 from engine.usecases.inbox import InboxQuery, inbox_page
+from engine.usecases.labels import people_names
 
 from .. import database
 from ..auth import current_actor
+from ..roles import person_name
 from .auth import safe_next
 from .queryargs import page_number
 
@@ -58,5 +60,6 @@ def hand_over(task_id: str):
     colleague = request.form.get("colleague", "").strip()
     with database.session_factory().begin() as s:
         summary = tasks.hand_over(s, current_actor(), task_id, colleague, request.form.get("comment", "").strip())
-    flash(_("已转交给 %(who)s：%(name)s", who=colleague, name=summary.name), "success")
+        who = person_name(colleague, people_names(s, [colleague]))  # by name, as the task page lists them
+    flash(_("已转交给 %(who)s：%(name)s", who=who, name=summary.name), "success")
     return redirect(url_for("inbox.index"))

@@ -20,7 +20,7 @@ from engine.usecases.statistics import Period, Statistics
 
 from .. import database, exports
 from ..auth import current_actor
-from ..report_text import PARAGRAPHS
+from ..report_text import PARAGRAPHS, count_and_rate
 from .formdata import field_messages
 
 bp = Blueprint("statistics", __name__, url_prefix="/statistics")
@@ -135,6 +135,36 @@ UNIT_COLUMNS = {
         "reports_late",
     ),
 }
+# what the per-unit chart plots of a column that has a rate (件数 ÷ 基数, see FIGURE_TEXT): the
+# rate, by its name; a column without one (收到, ...) is in the table only
+RATE_NAMES = {
+    "proposal": {
+        "replied": _l("答复率"),
+        "replied_on_time": _l("按期答复率"),
+        "late": _l("逾期率"),
+        "satisfied_final": _l("满意率（最终评价）"),
+        "class_a": _l("办成率"),
+    },
+    "petition": {
+        "accepted": _l("受理率"),
+        "replied": _l("答复率"),
+        "replied_on_time": _l("按期答复率"),
+        "late": _l("逾期率"),
+    },
+    "inspection": {
+        "notified": _l("通知发出率"),
+        "selfcheck_on_time": _l("按期自查率"),
+        "problems_found": _l("问题发现率"),
+        "rectified": _l("整改验收通过率"),
+        "units_done": _l("检查完毕率"),
+    },
+    "plan": {
+        "issues_replied_on_time": _l("问题按期答复率"),
+        "units_evaluated_satisfied": _l("评议满意率"),
+        "reports_on_time": _l("月报按时报送率"),
+        "reports_late": _l("月报逾期率"),
+    },
+}
 # the per-unit row of what belongs to no unit: proposals and petitions not assigned yet; the
 # rounds, reception days and deputies of the item families
 NO_UNIT = {"proposal": _l("未交办"), "petition": _l("未交办"), "inspection": _l("不分单位"), "plan": _l("不分单位")}
@@ -174,6 +204,7 @@ def _page(process: str, period: Period | None, result: Statistics | None, errors
             query=urlencode({"process": process, "from": period.start, "to": period.end}) if period else "",
             presets=_presets(),
             trend=trend,
+            bar=_unit_chart(process, result) if result else None,
         ),
         status,
     )
@@ -239,10 +270,21 @@ def export(fmt: str):
     headers = [_("指标"), _("件数"), _("基数"), _("比率（%）"), _("口径")]
     rows = [[texts[k][0], f.count, f.base, f.rate, texts[k][1]] for k, f in result.overall.items()]
     rows.append([])
-    rows.append([_("单位"), *(texts[k][0] for k in UNIT_COLUMNS[process])])
+    # per unit, each figure's count and (where it has one) its rate, each in a column headed so
+    columns = UNIT_COLUMNS[process]
+    heads: list[str] = [_("单位")]
+    for k in columns:
+        heads.append(_("%(name)s·件数", name=texts[k][0]))
+        if result.overall[k].base is not None:
+            heads.append(_("%(name)s·比率（%%）", name=texts[k][0]))
+    rows.append(heads)
     for u in result.units:
         name = units.get(u.unit, u.unit) if u.unit else str(NO_UNIT[process])
-        rows.append([name, *(u.figures[k].count for k in UNIT_COLUMNS[process])])
+        cells: list[object] = [name]
+        for k in columns:
+            f = u.figures[k]
+            cells += [f.count, f.rate] if f.base is not None else [f.count]
+        rows.append(cells)
     trend = statistics.trend(database.session(), current_actor(), process, period)
     if trend:
         rows.append([])
@@ -269,17 +311,51 @@ def _report():
     return period, report, statistics.unit_names(database.session())
 
 
-def _unit_table(process: str, result: Statistics, units: dict[str, str]) -> tuple[list[str], list[list[object]]]:
-    texts = FIGURE_TEXT[process]
-    headers = [_("单位"), *(str(texts[k][0]) for k in UNIT_COLUMNS[process])]
-    rows: list[list[object]] = [
+def _unit_table(
+    process: str, result: Statistics, units: dict[str, str]
+) -> tuple[list[str], list[list[str]], list[str]]:
+    """The report's table per unit: each figure's count and, where it has one, its rate in
+    brackets, as the 统计 page's table shows them ("6（85.7%）" under 满意率); and the notes
+    under it: what the brackets hold, and the definition of each column with a rate."""
+    texts, columns = FIGURE_TEXT[process], UNIT_COLUMNS[process]
+    headers = [_("单位"), *(str(texts[k][0]) for k in columns)]
+    rows = [
         [
             units.get(u.unit, u.unit) if u.unit else str(NO_UNIT[process]),
-            *(u.figures[k].count for k in UNIT_COLUMNS[process]),
+            *(count_and_rate(u.figures[k]) for k in columns),
         ]
         for u in result.units
     ]
-    return headers, rows
+    rated = [k for k in columns if result.overall[k].base is not None]
+    notes = [_("括号内为比率。")] if rated else []
+    notes += [_("%(name)s：%(definition)s", name=texts[k][0], definition=texts[k][1]) for k in rated]
+    return headers, rows, notes
+
+
+def _unit_chart(process: str, result: Statistics) -> dict[str, object]:
+    """The per-unit chart's numbers: for each column of the unit table that has a rate, the
+    rate of each unit (None where its base is 0), named as a rate and plotted on a % axis, with
+    the count and the base for the tooltip. A unit with no rate at all (the row of what is not
+    assigned yet) is left out of the chart; the table lists it."""
+    units = statistics.unit_names(database.session())
+    keys = [k for k in UNIT_COLUMNS[process] if result.overall[k].base is not None]
+    shown = [u for u in result.units if any(u.figures[k].rate is not None for k in keys)]
+    by_unit = _("按单位")
+    return {
+        "title": f"{PROCESSES[process]} · {by_unit}",
+        "units": [u.unit for u in shown],
+        "categories": [units.get(u.unit, u.unit) if u.unit else str(NO_UNIT[process]) for u in shown],
+        "series": [
+            {
+                "key": k,
+                "name": str(RATE_NAMES[process][k]),
+                "data": [u.figures[k].rate for u in shown],
+                "counts": [u.figures[k].count for u in shown],
+                "bases": [u.figures[k].base for u in shown],
+            }
+            for k in keys
+        ],
+    }
 
 
 @bp.get("/report")
@@ -301,14 +377,16 @@ def report_docx():
     for key, result in report.items():
         document.add_heading(str(PROCESSES[key]), level=2)
         document.add_paragraph(PARAGRAPHS[key](result))
-        headers, rows = _unit_table(key, result, units)
+        headers, rows, notes = _unit_table(key, result, units)
         table = document.add_table(rows=1, cols=len(headers))
         table.style = "Table Grid"
         for cell, text in zip(table.rows[0].cells, headers, strict=True):
             cell.text = text
         for row in rows:
             for cell, value in zip(table.add_row().cells, row, strict=True):
-                cell.text = str(value)
+                cell.text = value
+        for note in notes:
+            document.add_paragraph(note)
     out = io.BytesIO()
     document.save(out)
     name = f"{_('工作统计')}_{period.start.isoformat()}_{period.end.isoformat()}.docx"

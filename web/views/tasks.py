@@ -19,7 +19,7 @@ from .. import database
 from ..auth import current_actor
 from ..i18n import due
 from ..roles import group_name
-from .cases import confidential_choice
+from .cases import comment_refused, confidential_choice
 from .formdata import editable, field_messages, read_form
 
 bp = Blueprint("tasks", __name__)
@@ -108,11 +108,16 @@ def _next_step(
 
 @bp.post("/tasks/<task_id>/comments")
 def comment(task_id: str):
-    with database.session_factory().begin() as s:
-        comments.add_comment(
-            s, current_actor(), request.form.get("body", ""), task_id=task_id, confidential=confidential_choice()
-        )
-    flash(_("意见已添加。"), "success")
+    """A comment refused (blank, too long) is said on the task page itself, which stays open."""
+    try:
+        with database.session_factory().begin() as s:
+            comments.add_comment(
+                s, current_actor(), request.form.get("body", ""), task_id=task_id, confidential=confidential_choice()
+            )
+    except InvalidData as exc:
+        flash(comment_refused(exc), "error")
+    else:
+        flash(_("意见已添加。"), "success")
     return redirect(url_for("tasks.show", task_id=task_id) + "#comments")
 
 

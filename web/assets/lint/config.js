@@ -8,7 +8,11 @@
  * the congress processes loop back to a step (so fake-join is off); conditional-flows is
  * covered by our branch-condition, which also says what deploy refuses (a gateway's branch
  * without a condition); label-required leaves conditional branches to our branch-names, as
- * advice. Our own rules (plugin "congressflow", ./rules) say what the engine needs or refuses. */
+ * advice, and start and end events to our event-names, a warning. An implicit split (several
+ * flows leaving a task or an event) and an implicit end (nothing leaving it) are warnings, not
+ * errors: the engine runs them as BPMN says, adding the gateway or the end event at deploy and
+ * warning (engine/bpmn/flow_repair.py), so the list does not block what deploy accepts. Our own
+ * rules (plugin "congressflow", ./rules) say what the engine needs or refuses. */
 import adHocSubProcess from 'bpmnlint/rules/ad-hoc-sub-process';
 import endEventRequired from 'bpmnlint/rules/end-event-required';
 import eventBasedGateway from 'bpmnlint/rules/event-based-gateway';
@@ -33,7 +37,7 @@ import superfluousTermination from 'bpmnlint/rules/superfluous-termination';
 import branchCondition from './rules/branch-condition.js';
 import engineSupport from './rules/engine-support.js';
 import formFieldNames from './rules/form-field-names.js';
-import { branchNames, drawnElements, elementNames } from './rules/names.js';
+import { branchNames, drawnElements, elementNames, eventNames } from './rules/names.js';
 import timerValue from './rules/timer-value.js';
 import userTaskForm from './rules/user-task-form.js';
 import userTaskHolders from './rules/user-task-holders.js';
@@ -69,6 +73,7 @@ var RULES = {
 RULES[PLUGIN] = {
   'branch-condition': branchCondition,
   'branch-names': branchNames,
+  'event-names': eventNames,
   'engine-support': engineSupport,
   'form-field-names': formFieldNames,
   'timer-value': timerValue,
@@ -90,8 +95,8 @@ export var config = {
     'no-disconnected': 'error',
     'no-duplicate-sequence-flows': 'error',
     'no-gateway-join-fork': 'error',
-    'no-implicit-end': 'error',
-    'no-implicit-split': 'error',
+    'no-implicit-end': 'warn',
+    'no-implicit-split': 'warn',
     'no-implicit-start': 'error',
     'no-overlapping-elements': 'warn',
     'single-blank-start-event': 'error',
@@ -102,6 +107,7 @@ export var config = {
     'superfluous-termination': 'warn',
     'congressflow/branch-condition': 'error',
     'congressflow/branch-names': 'info',
+    'congressflow/event-names': 'warn',
     'congressflow/engine-support': 'error',
     'congressflow/form-field-names': 'error',
     'congressflow/timer-value': 'error',

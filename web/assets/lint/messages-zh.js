@@ -1,7 +1,8 @@
 /* The problems in Chinese: bpmnlint's messages (exact), our rules' and the engine's deploy
- * checks' (patterns, the names and details they carry kept as written). A message no entry
- * knows stays as the engine wrote it: it still names the element, and the list names the
- * element in Chinese beside it. */
+ * checks' (patterns, the details they carry kept as written). A pattern's third item lists
+ * the captures that are element ids: the page names those elements by their names (nameOf).
+ * A message no entry knows stays as the engine wrote it: it still names the element, and the
+ * list names the element in Chinese beside it. */
 
 export var exact = {
   // bpmnlint (recommended set)
@@ -47,6 +48,7 @@ export var exact = {
   'Timer has no date, duration or cycle': '定时没有设置日期、时长或周期',
   'A send task is not supported: messages come from outside': '本引擎不支持发送任务：消息只能从外部送达',
   'Throwing a message is not supported: messages come from outside': '本引擎不支持抛出消息：消息只能从外部送达',
+  'Start or end event has no name': '没有名称（建议填写，流程图上便于辨认；不影响部署）',
   // the engine's (engine/bpmn/checks.py and its neighbours)
   'a send task is not supported: messages are delivered from outside (POST /api/v1/messages)':
     '不支持发送任务：消息只能从外部送达（POST /api/v1/messages）',
@@ -66,11 +68,11 @@ export var patterns = [
   [/^<camunda:type> (.+) is not run by this engine$/, '本引擎不运行 camunda:type「$1」：服务任务只能是外部任务（external）'],
   [/^Script format <(.+)> is not run by this engine: scripts are Python$/, '脚本格式「$1」不受支持：脚本只能用 Python'],
   // the engine's
-  [/^branch of gateway '(.+)' has no condition and is not its default$/, '网关「$1」的分支没有条件，也不是默认分支'],
+  [/^branch of gateway '(.+)' has no condition and is not its default$/, '网关「$1」的分支没有条件，也不是默认分支', [1]],
   [/^user task '(.*)' names nobody who may do it.*$/, '用户任务「$1」没有办理人：请填写候选组（camunda:candidateGroups）等，或设置流程的 default_group'],
-  [/^process '(.+)' has no start event$/, '流程「$1」没有开始事件'],
-  [/^process '(.+)' is empty: nothing follows its start event.*$/, '流程「$1」是空的：开始事件之后什么也没有，案件无法办理'],
-  [/^process '(.+)' cannot be started: .*$/, '流程「$1」无法发起：开始事件所等的事件无从送达，请改用空白、定时、消息或信号开始事件'],
+  [/^process '(.+)' has no start event$/, '流程「$1」没有开始事件', [1]],
+  [/^process '(.+)' is empty: nothing follows its start event.*$/, '流程「$1」是空的：开始事件之后什么也没有，案件无法办理', [1]],
+  [/^process '(.+)' cannot be started: .*$/, '流程「$1」无法发起：开始事件所等的事件无从送达，请改用空白、定时、消息或信号开始事件', [1]],
   [/^unsupported element bpmn:(\w+): the engine cannot run it$/, '本引擎不能运行 bpmn:$1'],
   [/^(camunda|activiti):(\w+) \((.+)\): this engine does not run them; use a script task \(Python\) instead$/,
     '本引擎不运行 $1:$2（$3）：请改用 Python 脚本任务'],
@@ -97,14 +99,47 @@ export var patterns = [
     '定时「$2」既不是 ISO 8601 的日期、时长或周期，也不是表达式'],
   [/^(.+) calls (\w+)\(\), the old date arithmetic.*: use (\w+)\(\).*$/, '$1 调用了旧的日期函数 $2()：请改用 $3()（按法定方式计算期限）'],
   [/^(.+): not in the supported JUEL subset: (.*)$/, '$1：不在支持的 JUEL 子集内（$2）'],
-  [/^sequence flow from '(.+)' to '(.+)' has no id: given the id '(.+)'$/, '从「$1」到「$2」的连线没有标识，已自动设为「$3」'],
+  [/^sequence flow from '(.+)' to '(.+)' has no id: given the id '(.+)'$/, '从「$1」到「$2」的连线没有标识，已自动设为「$3」', [1, 2]],
+  // what deploy reads the BPMN way and says so (engine/bpmn/flow_repair.py, compensation.py,
+  // external_elements.py, references.py): warnings
+  [/^(\d+) sequence flows leave '(.+)': all are taken \(a parallel gateway '(.+)' was added\)$/,
+    '有 $1 条连线从「$2」引出，每条都会走（并行分支）：部署时自动加入并行网关「$3」', [2]],
+  [/^(\d+) sequence flows leave '(.+)': those whose condition holds are taken \(an inclusive gateway '(.+)' was added\)$/,
+    '有 $1 条连线从「$2」引出，条件成立的都会走：部署时自动加入包容网关「$3」', [2]],
+  [/^no sequence flow leaves '(.+)': its path ends there \(an end event '(.+)' was added\)$/,
+    '「$1」没有出口连线，流程走到这里即结束：部署时自动加入结束事件「$2」', [1]],
+  [/^element id '(.+)' is the engine's own name for a process's first or last step: read as '(.+)'$/,
+    '标识「$1」是引擎保留给流程首尾步骤的名称：已改读为「$2」'],
+  [/^compensation boundary event has no handler: compensating '(.+)' does nothing$/,
+    '补偿边界事件没有关联补偿处理：补偿「$1」时什么也不做', [1]],
+  [/^the message (end|throw) event '(.+)' is run as an external service task(; its path ends after the worker answers)?$/,
+    function (_, kind, id, ends) {
+      return (kind === 'end' ? '消息结束事件' : '消息抛出事件') + '「' + id + '」按外部任务运行' +
+        (ends ? '：外部程序答复后，这条路径结束' : '');
+    }, [2]],
+  [/^errorRef '(.+)' names no <error>: read as the error code '(.+)' \(as Camunda reads it\)$/,
+    'errorRef「$1」没有对应的 <error>：按 Camunda 的做法读作错误代码「$2」'],
 ];
 
-/* One message in Chinese, or as it was when nothing here knows it. */
-export function inChinese(message) {
+/* One message in Chinese, or as it was when nothing here knows it; nameOf(id), when given,
+ * names the elements the message names by id (their name, or the id when they have none). */
+export function inChinese(message, nameOf) {
   if (Object.prototype.hasOwnProperty.call(exact, message)) { return exact[message]; }
   for (var i = 0; i < patterns.length; i++) {
-    if (patterns[i][0].test(message)) { return message.replace(patterns[i][0], patterns[i][1]); }
+    var pattern = patterns[i][0];
+    var replacement = patterns[i][1];
+    var ids = patterns[i][2] || [];
+    if (pattern.test(message)) {
+      return message.replace(pattern, function () {
+        // (match, captures..., offset, whole): the patterns have no named groups
+        var groups = Array.prototype.slice.call(arguments, 0, arguments.length - 2);
+        ids.forEach(function (n) {
+          if (nameOf && groups[n]) { groups[n] = nameOf(groups[n]); }
+        });
+        if (typeof replacement === 'function') { return replacement.apply(null, groups); }
+        return replacement.replace(/\$(\d)/g, function (_, n) { return groups[n] === undefined ? '' : groups[n]; });
+      });
+    }
   }
   return message;
 }

@@ -4,8 +4,10 @@
  *
  * Problems are shown as one edits: bpmnlint's (in the bundle, on the diagram's overlays) and the
  * engine's own deploy checks (POST #modeler[data-check-url], a moment after each change), both
- * on the offending element and in #lint-list, in Chinese with the element's name; a row selects
- * its element. Deploy is held back while errors remain and asks before going ahead with
+ * on the offending element and in #lint-list, in Chinese, elements named by their names (the id
+ * beside, smaller); a row selects its element. A problem both checkers found is one row (and one
+ * mark on the diagram), and the counts over the list, on bpmnlint's button and before deploy are
+ * those of its rows. Deploy is held back while errors remain and asks before going ahead with
  * warnings; a draft saves whatever its state. In the XML view the server is the judge. */
 (function () {
   'use strict';
@@ -24,11 +26,12 @@
   }
   box.textContent = '';
   var modeler = window.CongressFlowModeler(box, panel);
-  var say = window.CongressFlowModeler.inChinese;
+  var inChinese = window.CongressFlowModeler.inChinese;
+  var mergeProblems = window.CongressFlowModeler.mergeProblems;
   var problems = JSON.parse(box.dataset.problems || '[]');
   var csrf = form.elements.csrf_token ? form.elements.csrf_token.value : '';
   var CHECK_DELAY_MS = 800;
-  var found = { lint: [], engine: [] }; // {id, severity, message, name}
+  var found = { lint: [], engine: [] }; // {id, severity, raw, message, name, type, source, rule}
   var TYPES = {
     'bpmn:UserTask': '用户任务', 'bpmn:ScriptTask': '脚本任务', 'bpmn:ServiceTask': '服务任务',
     'bpmn:ManualTask': '人工任务', 'bpmn:Task': '任务', 'bpmn:SendTask': '发送任务', 'bpmn:ReceiveTask': '接收任务',
@@ -46,41 +49,82 @@
     return template.replace(/{(\w+)}/g, function (_, key) { return key in values ? values[key] : '{' + key + '}'; });
   }
 
-  /* An element in words: its name and kind (用户任务「审核答复」), a nameless branch by its
-   * ends, and its id only when it has nothing else. */
-  function describe(id, serverName, serverType) {
-    var registry = modeler.get('elementRegistry');
-    var element = id && registry.get(id);
-    var bo = element ? element.businessObject : null;
-    var type = bo ? bo.$type : ENGINE_TYPES[serverType] || '';
-    var kind = zh ? (TYPES[type] || type.replace('bpmn:', '')) : type.replace('bpmn:', '');
-    var name = (bo && bo.name) || serverName || '';
-    if (!name && bo && bo.$type === 'bpmn:SequenceFlow' && bo.sourceRef && bo.targetRef) {
-      return fill(list.dataset.flowBetween, {
-        from: bo.sourceRef.name || bo.sourceRef.id, to: bo.targetRef.name || bo.targetRef.id,
-      });
+  /* The model element of an id: a drawn one, else one of the document's processes or what
+   * they hold (a pool's process, an element the diagram does not draw). */
+  function modelElement(id) {
+    if (!id) { return null; }
+    var element = modeler.get('elementRegistry').get(id);
+    if (element) { return element.businessObject; }
+    var definitions = modeler.getDefinitions();
+    var todo = ((definitions && definitions.rootElements) || []).slice();
+    while (todo.length) {
+      var node = todo.shift();
+      if (node.id === id) { return node; }
+      todo = todo.concat(node.flowElements || []);
     }
-    if (!id) { return ''; }
-    if (!name) { return kind + ' ' + id; }
-    return zh ? kind + '「' + name + '」' : kind + ' “' + name + '”';
+    return null;
   }
 
-  function lintProblems(issues) {
+  /* What a message calls an element it names by id: its name, or the id when it has none. */
+  function nameOf(id) {
+    var bo = modelElement(id);
+    return (bo && bo.name && String(bo.name).trim()) || id;
+  }
+
+  function say(message) {
+    return inChinese(message, nameOf);
+  }
+
+  /* An element in words: its name and kind (用户任务「审核答复」), a nameless branch by its
+   * ends, and its id only when it has nothing else; named says whether the words name it
+   * (the row then shows the id beside them). */
+  function describe(id, serverName, serverType) {
+    var bo = modelElement(id);
+    var type = bo ? bo.$type : ENGINE_TYPES[serverType] || '';
+    var kind = zh ? (TYPES[type] || type.replace('bpmn:', '')) : type.replace('bpmn:', '');
+    var name = (bo && bo.name && String(bo.name).trim()) || serverName || '';
+    if (!name && bo && bo.$type === 'bpmn:SequenceFlow' && bo.sourceRef && bo.targetRef) {
+      return {
+        text: fill(list.dataset.flowBetween, { from: nameOf(bo.sourceRef.id), to: nameOf(bo.targetRef.id) }),
+        named: true,
+      };
+    }
+    if (!id) { return { text: '', named: false }; }
+    if (!name) { return { text: (kind ? kind + ' ' : '') + id, named: false }; }
+    return { text: zh ? kind + '「' + name + '」' : kind + ' “' + name + '”', named: true };
+  }
+
+  /* bpmnlint's findings as rows: issues grouped by element (linting.completed: each issue
+   * knows its rule) or by rule (linting.lint()'s answer). */
+  function lintRows(issues, byRule) {
     var rows = [];
     Object.keys(issues).forEach(function (key) {
       issues[key].forEach(function (issue) {
         var id = issue.actualElementId || issue.id;
         var severity = { error: 'error', warn: 'warning', info: 'info' }[issue.category] || 'error';
-        rows.push({ id: id, severity: severity, message: say(issue.message), rule: issue.rule, source: 'lint' });
+        rows.push({
+          id: id, severity: severity, raw: issue.message, message: say(issue.message),
+          rule: byRule ? key : issue.rule, source: 'lint',
+        });
       });
     });
     return rows;
   }
 
+  var ORDER = { error: 0, warning: 1, info: 2 };
+
+  /* The one list: both checkers' rows, a problem both found once, errors first. */
+  function problemRows() {
+    var rows = mergeProblems(found.engine, found.lint);
+    return rows.map(function (row, i) { return [row, i]; }).sort(function (a, b) {
+      return ORDER[a[0].severity] - ORDER[b[0].severity] || a[1] - b[1];
+    }).map(function (pair) { return pair[0]; });
+  }
+
+  var SOURCES = { engine: 'sourceEngine', lint: 'sourceLint', both: 'sourceBoth' };
+
   function render() {
-    var rows = found.engine.concat(found.lint);
-    var order = { error: 0, warning: 1, info: 2 };
-    rows.sort(function (a, b) { return order[a.severity] - order[b.severity]; });
+    var rows = problemRows();
     list.textContent = '';
     var counts = { error: 0, warning: 0, info: 0 };
     rows.forEach(function (row) {
@@ -94,20 +138,30 @@
       var badge = document.createElement('span');
       badge.className = 'lint-badge';
       badge.textContent = list.dataset['severity' + row.severity.charAt(0).toUpperCase() + row.severity.slice(1)];
+      var element = describe(row.id, row.name, row.type);
       var where = document.createElement('b');
-      where.textContent = describe(row.id, row.name, row.type);
+      where.textContent = element.text;
       var what = document.createElement('span');
       what.className = 'lint-message';
-      what.textContent = (where.textContent ? '：' : '') + row.message;
+      what.textContent = (element.text ? '：' : '') + row.message;
       var source = document.createElement('small');
-      source.textContent = ' · ' + list.dataset[row.source === 'engine' ? 'sourceEngine' : 'sourceLint'];
+      source.className = 'lint-source';
+      source.textContent = ' · ' + list.dataset[SOURCES[row.source]];
       item.append(badge, ' ', where, what, source);
+      if (element.named && row.id) {  // the id after the words, for whoever reads the XML
+        var code = document.createElement('code');
+        code.className = 'lint-id';
+        code.textContent = row.id;
+        item.append(' ', code);
+      }
       if (row.id) { item.tabIndex = 0; }
       list.appendChild(item);
     });
     summary.textContent = rows.length ? fill(summary.dataset.counts, {
       errors: counts.error, warnings: counts.warning, infos: counts.info,
     }) : summary.dataset.clean;
+    modeler.get('problemCounts').show(counts, summary.textContent);
+    markEngineProblems(rows);
     if (!counts.error) { blocked.hidden = true; }
     return counts;
   }
@@ -129,20 +183,22 @@
     if (item && event.key === 'Enter') { select(item.dataset.element); }
   });
 
-  /* The engine's problems on the diagram: a mark and a badge on each element they name (what
-   * names no drawn element is in the list only). */
-  function markEngineProblems() {
+  /* The engine's problems on the diagram: a mark on each element they name, and a badge
+   * where bpmnlint has not marked the same problem already (what names no drawn element is in
+   * the list only). */
+  function markEngineProblems(rows) {
     var overlays = modeler.get('overlays');
     var canvas = modeler.get('canvas');
     var registry = modeler.get('elementRegistry');
     overlays.remove({ type: 'cf-engine' });
     registry.forEach(function (element) { canvas.removeMarker(element, 'cf-problem'); });
     var seen = {};
-    found.engine.forEach(function (row) {
+    rows.forEach(function (row) {
+      if (row.source === 'lint') { return; }
       var element = row.id && registry.get(row.id);
       if (!element || element === canvas.getRootElement()) { return; }
       canvas.addMarker(element, 'cf-problem');
-      if (seen[row.id]) { return; }
+      if (row.source === 'both' || seen[row.id]) { return; }
       seen[row.id] = true;
       var badge = document.createElement('div');
       badge.className = 'cf-engine-badge cf-engine-' + row.severity;
@@ -169,11 +225,10 @@
       if (mine !== checking) { return found.engine; }
       found.engine = answer.problems.map(function (p) {
         return {
-          id: p.element_id, severity: p.severity, message: say(p.message), name: p.element_name,
+          id: p.element_id, severity: p.severity, raw: p.message, message: say(p.message), name: p.element_name,
           type: p.element_type, source: 'engine',
         };
       });
-      markEngineProblems();
       render();
       box.dataset.checked = 'true';
       return found.engine;
@@ -199,10 +254,28 @@
 
   var eventBus = modeler.get('eventBus');
   eventBus.on('linting.completed', function (event) {
-    found.lint = lintProblems(event.issues);
+    found.lint = lintRows(event.issues, false);
     render();
   });
   eventBus.on('commandStack.changed', checkSoon);
+
+  /* The problems deploy refused the posted document for (#problems, the server's table): in
+   * the page's language, each element by its name beside its id. */
+  var explained = false;
+  function explainRefusal() {
+    if (explained) { return; }
+    explained = true;
+    document.querySelectorAll('#problems tbody tr').forEach(function (row) {
+      var cells = row.cells;
+      cells[3].textContent = say(cells[3].textContent);
+      var element = describe(row.dataset.element, '', '');
+      if (row.dataset.element && element.named) {
+        var words = document.createElement('b');
+        words.textContent = element.text;
+        cells[2].prepend(words, ' ');
+      }
+    });
+  }
 
   function load(xml) {
     return modeler.importXML(xml).then(function () {
@@ -210,9 +283,11 @@
       var registry = modeler.get('elementRegistry');
       canvas.zoom('fit-viewport', 'auto');
       problems.forEach(function (id) { if (registry.get(id)) { canvas.addMarker(id, 'cf-overdue'); } });
+      explainRefusal();
       box.dataset.ready = 'true';
       checkSoon();
     }).catch(function (err) {
+      explainRefusal();
       box.dataset.ready = 'error';
       text.hidden = false;
       window.alert(box.dataset.errorText + ': ' + err.message);
@@ -221,17 +296,13 @@
 
   load(text.value);
 
-  /* Before deploying: lint and the engine's check on exactly what will be posted. */
+  /* Before deploying: lint and the engine's check on exactly what will be posted, counted as
+   * the list counts them (a problem both found once). */
   function fitToDeploy(xml) {
     return Promise.all([modeler.get('linting').lint(), checkOnServer(xml)]).then(function (results) {
-      var lint = [];
-      Object.keys(results[0]).forEach(function (rule) {
-        results[0][rule].forEach(function (report) { lint.push({ rule: rule, category: report.category }); });
-      });
-      var errors = lint.filter(function (r) { return r.category === 'error'; }).length;
-      var warnings = lint.filter(function (r) { return r.category === 'warn'; }).length;
-      results[1].forEach(function (p) { if (p.severity === 'error') { errors += 1; } else { warnings += 1; } });
-      return { errors: errors, warnings: warnings };
+      found.lint = lintRows(results[0], true);
+      var counts = render();
+      return { errors: counts.error, warnings: counts.warning };
     });
   }
 

@@ -9,7 +9,10 @@
   var state = JSON.parse(document.getElementById('diagram-state').textContent);
   var labels = document.getElementById('round-labels');
   var viewer = new window.BpmnJS({ container: box });
-  var READABLE = 0.8; // below this scale the labels of a wide process cannot be read
+  // the labels are 12 px at scale 1: below READABLE the whole process, fitted, cannot be read,
+  // and the view opens on the current step at FOCUS instead
+  var READABLE = 0.9;
+  var FOCUS = 1;
   var RANK = { 'cf-completed': 1, 'cf-active': 2, 'cf-overdue': 3 };
 
   function subprocessesAround(element) {
@@ -57,29 +60,58 @@
     });
   }
 
+  function onPlane(shape, root) {
+    // a process drawn in a pool (a collaboration: every process of the library) has its
+    // elements inside the participant, and in lanes: not children of the root itself
+    for (var parent = shape.parent; parent; parent = parent.parent) {
+      if (parent === root) { return true; }
+    }
+    return false;
+  }
+
   function activeElements(canvas, registry) {
     var root = canvas.getRootElement();
-    var wanted = (state.overdue || []).concat(state.active || []);
+    var wanted = (state.overdue || []).concat(state.active || []);  // the most pressing first
     var shown = [];
     wanted.forEach(function (id) {
       var element = registry.get(id);
       if (!element) { return; }
-      // on the plane in view: the element, or the collapsed subprocess around it
-      [id].concat(subprocessesAround(element)).forEach(function (candidate) {
+      // on the plane in view: the element, else the collapsed subprocess around it
+      [id].concat(subprocessesAround(element)).some(function (candidate) {
         var shape = registry.get(candidate);
-        if (shape && shape.parent === root && shape.waypoints === undefined && shown.indexOf(shape) < 0) { shown.push(shape); }
+        if (!shape || shape.waypoints !== undefined || shape.type === 'label' || !onPlane(shape, root)) { return false; }
+        if (shown.indexOf(shape) < 0) { shown.push(shape); }
+        return true;
       });
     });
     return shown;
   }
 
+  function bounds(shapes) {
+    var left = Infinity, top = Infinity, right = -Infinity, bottom = -Infinity;
+    shapes.forEach(function (s) {
+      left = Math.min(left, s.x); top = Math.min(top, s.y);
+      right = Math.max(right, s.x + s.width); bottom = Math.max(bottom, s.y + s.height);
+    });
+    return { x: left, y: top, width: right - left, height: bottom - top };
+  }
+
+  // The whole process when it reads fitted; else the current steps (or the most pressing one,
+  // when they are far apart) in the middle of the view at a readable scale.
   function focusActive(canvas, registry) {
-    canvas.zoom('fit-viewport', 'auto');
-    if (canvas.zoom() >= READABLE) { return; }
+    if (canvas.zoom('fit-viewport', 'auto') >= READABLE) { return; }
     var active = activeElements(canvas, registry);
     if (!active.length) { return; }
-    canvas.zoom(1);
-    canvas.scrollToElement(active[0], { top: 80, bottom: 80, left: 120, right: 120 });
+    var outer = canvas.viewbox().outer;
+    var width = outer.width / FOCUS, height = outer.height / FOCUS;
+    var around = bounds(active);
+    if (around.width > width * 0.9 || around.height > height * 0.9) { around = bounds(active.slice(0, 1)); }
+    canvas.viewbox({
+      x: around.x + around.width / 2 - width / 2,
+      y: around.y + around.height / 2 - height / 2,
+      width: width,
+      height: height
+    });
   }
 
   fetch(box.dataset.xmlUrl, { credentials: 'same-origin' })

@@ -1,18 +1,33 @@
-/* Names: bpmnlint's label-required for tasks, events, forking gateways, pools and lanes (what
- * officers read on the case page, and what the problem list calls an element); a conditional
- * branch without a name is only advice (info): the condition says which way it goes, and the
- * gateway's name asks the question. */
+/* Names: bpmnlint's label-required for tasks, intermediate and boundary events, forking
+ * gateways, pools and lanes (what officers read on the case page, and what the problem list
+ * calls an element). A start or end event without a name is only a warning (eventNames), as in
+ * Camunda: nobody acts there, no step or deadline is named after it, and the engine needs none;
+ * a conditional branch without a name is only advice (info): the condition says which way it
+ * goes, and the gateway's name asks the question. */
 import labelRequired from 'bpmnlint/rules/label-required';
 import noBpmndi from 'bpmnlint/rules/no-bpmndi';
 
 import { is, text } from '../util.js';
 
+function startOrEnd(node) {
+  return is(node, 'bpmn:StartEvent') || is(node, 'bpmn:EndEvent');
+}
+
 export function elementNames(config) {
   var rule = labelRequired(config);
   function check(node, reporter) {
-    if (!is(node, 'bpmn:SequenceFlow')) { rule.check(node, reporter); }
+    if (!is(node, 'bpmn:SequenceFlow') && !startOrEnd(node)) { rule.check(node, reporter); }
   }
   return { meta: rule.meta, check: check };
+}
+
+export function eventNames() {
+  function check(node, reporter) {
+    if (startOrEnd(node) && !text(node.name)) {
+      reporter.report(node.id, 'Start or end event has no name', ['name']);
+    }
+  }
+  return { check: check };
 }
 
 export function branchNames() {

@@ -1,0 +1,108 @@
+"""In a real browser at a phone's width (390 px): the inbox (待办) and the case list (案件) show
+each row as a card one reads without scrolling sideways (the title, the due date, the state and
+the action in view), and the task page's hand-over row (转交给… / 转交说明 / 转交) wraps inside
+its card instead of widening the page and cutting off its button."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import update
+
+from engine import clock
+from engine.usecases import tasks
+from storage.models import User
+from tests.e2e.test_officer_flow import sign_in
+from tests.world import REVIEW_SUBJECT, act, session_factory_of, start_review
+
+pytestmark = pytest.mark.browser
+
+PHONE = {"width": 390, "height": 844}
+# a colleague's name as long as real ones get: the hand-over list is as wide as its longest option
+LONG_NAME = "财政所综合业务股副股长欧阳明远（兼预算绩效管理办公室主任）"
+
+
+def no_sideways_scroll(page) -> None:
+    width = page.evaluate("() => document.documentElement.scrollWidth")
+    assert width <= PHONE["width"], f"{page.url} is {width} px wide at {PHONE['width']} px"
+
+
+def in_view(page, locator, what: str) -> dict:
+    """``locator`` is shown and lies wholly within the phone's width."""
+    assert locator.is_visible(), f"{what} is not shown"
+    box = locator.bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"] + 0.5, f"{what} at {box} is cut off"
+    return box
+
+
+@pytest.fixture
+def phone_world(app):
+    """Two review cases with finance: one reply overdue and unclaimed, one claimed by finance1."""
+    with session_factory_of(app).begin() as s:
+        s.execute(update(User).where(User.username == "finance2").values(display_name=LONG_NAME))
+    waiting = start_review(app, "office1")
+    act(app, "office1", tasks.complete, waiting.task_id, {"lead_unit": "finance"})
+    held = start_review(app, "office1", "关于在镇中心小学门前增设交通信号灯和人行横道的建议")
+    [reply] = act(app, "office1", tasks.complete, held.task_id, {"lead_unit": "finance"})
+    act(app, "finance1", tasks.claim, reply.task_id)
+    clock.advance(timedelta(days=16))  # both replies (due 2026-12-22 24:00) are overdue now
+    return waiting, reply.task_id
+
+
+def test_the_inbox_and_the_case_list_are_cards_on_a_phone(app, live_server, browser, artifacts, phone_world):
+    page, problems = sign_in(browser, live_server, "finance1")
+    page.set_viewport_size(PHONE)
+
+    page.goto(f"{live_server}/?tab=group")
+    row = page.locator("#inbox tbody tr", has_text=REVIEW_SUBJECT)
+    assert row.count() == 1
+    page.screenshot(path=str(artifacts / "phone-inbox.png"), full_page=True)
+    no_sideways_scroll(page)
+    title = in_view(page, row.locator("td.title a"), "the task")
+    in_view(page, row.locator("td.case a"), "the case's title")
+    # the row's text runs across the card, not down a column a character or two wide
+    assert in_view(page, row.locator("td.case"), "the case")["width"] > 300
+    assert row.locator("td.case a").bounding_box()["height"] < 40  # its title on one line
+    due = in_view(page, row.locator("td.due"), "the due date")
+    assert "2026-12-22 24:00" in row.locator("td.due").inner_text() and "已逾期" in row.locator("td.due").inner_text()
+    claim = in_view(page, row.locator("button[data-action=claim]"), "签收")
+    assert title["y"] < due["y"] < claim["y"]  # a card read from the top: the task, its deadline, the action
+
+    page.goto(f"{live_server}/?tab=mine")
+    mine = page.locator("#inbox tbody tr", has_text="交通信号灯")
+    in_view(page, mine.locator("td.due"), "the due date of my task")
+    in_view(page, page.locator("#inbox thead a.sort").first, "the sorting link")
+    no_sideways_scroll(page)
+
+    page.goto(f"{live_server}/cases")
+    row = page.locator("#cases tbody tr", has_text="交通信号灯")
+    assert row.count() == 1
+    page.screenshot(path=str(artifacts / "phone-cases.png"), full_page=True)
+    no_sideways_scroll(page)
+    title = in_view(page, row.locator("td.title a"), "the case's title")
+    assert in_view(page, row.locator("td.title"), "the case")["width"] > 300
+    in_view(page, row.locator("td.state .badge"), "the case's state")
+    tasks_cell = in_view(page, row.locator("td.tasks"), "its open tasks")
+    assert "1 项已逾期" in row.locator("td.tasks").inner_text() and tasks_cell["y"] > title["y"]
+
+    assert problems == []
+
+
+def test_the_hand_over_row_fits_the_task_page_on_a_phone(app, live_server, browser, artifacts, phone_world):
+    _waiting, held_task = phone_world
+    page, problems = sign_in(browser, live_server, "finance1")
+    page.set_viewport_size(PHONE)
+    page.goto(f"{live_server}/tasks/{held_task}")
+    form = page.locator("form.handover")
+    assert LONG_NAME in form.locator("select[name=colleague]").inner_text()
+    page.screenshot(path=str(artifacts / "phone-task-handover.png"), full_page=True)
+    no_sideways_scroll(page)
+    in_view(page, form.locator("select[name=colleague]"), "转交给…")
+    in_view(page, form.locator("input[name=comment]"), "转交说明")
+    in_view(page, form.locator("button[data-action=handover]"), "转交")
+    # and it works from there
+    form.locator("select[name=colleague]").select_option("finance2")
+    form.locator("button[data-action=handover]").click()
+    page.wait_for_selector(".flash.success")
+    assert problems == []
