@@ -216,3 +216,15 @@ def test_user_list_in_english_joins_roles_with_commas(as_user):
     assert '<option value="finance" >财政所 (finance)</option>' in html
     c.get("/lang/zh_CN")
     assert '<option value="finance" >财政所（finance）</option>' in text_of(c.get("/admin/users"))
+
+
+def test_role_boxes_follow_the_readers_language_after_another_was_rendered(as_user):
+    """The role names are read at each render: an imported template's top level is kept from
+    its first render, in whichever language that was."""
+    c = as_user("admin")
+    assert "人大代表</label>" in text_of(c.get("/admin/users/chair"))
+    c.get("/lang/en")
+    for page in ("/admin/users/chair", "/admin/users"):
+        html = text_of(c.get(page))
+        assert "Deputy</label>" in html and "人大代表</label>" not in html, page
+    c.get("/lang/zh_CN")
