@@ -177,3 +177,13 @@ def test_json_clients_get_json_errors(app, as_user):
     response = as_user("office1").post(f"/tasks/{task}/claim", headers={"Accept": "application/json"})
     assert response.status_code == 403
     assert response.json["code"] == "not_allowed" and response.json["fields"] == {}
+
+
+def test_an_overlong_hand_over_note_is_refused_and_the_task_stays(app, as_user):
+    task = to_reply(app, "finance")
+    c = as_user("finance1")
+    assert 'maxlength="500"' in text_of(c.get(f"/tasks/{task}"))
+    response = c.post(f"/tasks/{task}/handover", data={"colleague": "finance2", "comment": "说明" * 251})
+    assert response.status_code == 422 and "最多 500 个字符" in text_of(response)
+    assert rows(text_of(as_user("finance2").get("/?tab=mine"))) == []
+    assert c.post(f"/tasks/{task}/handover", data={"colleague": "finance2", "comment": "说" * 500}).status_code == 302

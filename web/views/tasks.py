@@ -38,6 +38,7 @@ def _render(task_id: str, *, values: dict | None = None, errors: dict | None = N
         values=values,
         shown=form.shown(values),
         errors=field_messages(errors or {}, form),
+        hand_over_note_chars=tasks.HAND_OVER_NOTE_CHARS,
     ), status
 
 
