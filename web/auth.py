@@ -16,6 +16,7 @@ from flask import Flask, Response, abort, g, redirect, request, session, url_for
 from flask_login import LoginManager, current_user
 
 from engine.access import Actor, Permission
+from engine.errors import NotAllowed
 from storage import principals
 from storage.models import User
 from storage.principals import Principal
@@ -123,7 +124,12 @@ def permission_required(permission: Permission, *others: Permission) -> Callable
         def wrapper(*args: Any, **kwargs: Any) -> Any:
             actor = current_actor()
             if not any(actor.can(p) for p in (permission, *others)):
-                abort(403)
+                # the access policy's refusal, so that the page names what is missing
+                raise NotAllowed(
+                    f"{actor.username} may not open {request.path} (needs the permission {permission.value})",
+                    "needs_permission",
+                    permission=permission.value,
+                )
             return view(*args, **kwargs)
 
         return wrapper

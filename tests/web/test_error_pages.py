@@ -63,6 +63,17 @@ def test_a_refused_page_names_the_permission_and_who_has_it(as_user):
     assert "Supervisor" in english and not CJK.search(english) and not DEVELOPER.search(english), english
 
 
+@pytest.mark.parametrize(
+    "path, permission",
+    [("/designer/", "流程设计和部署"), ("/admin/users", "管理用户和单位"), ("/admin/incidents/", "查看和处理故障")],
+)
+def test_a_closed_area_names_the_permission_too(as_user, path, permission):
+    refused = as_user("deputy").get(path)
+    assert refused.status_code == 403
+    text = said(refused)
+    assert f"您没有“{permission}”的权限。" in text and "有此权限的角色：" in text, text
+
+
 def test_a_task_completed_by_someone_else_names_them_and_says_when_in_the_readers_zone(app, as_user):
     task = to_reply(app, "finance")
     act(app, "finance1", tasks.complete, task, {"reply_class": "A"})  # 2026-12-07 01:00 UTC
