@@ -12,9 +12,18 @@ from lxml import etree
 
 from ..deadlines.date_functions import LEGACY
 from ..errors import Problem, ScriptError
-from .camunda import NSMAP, TITLE_FIELDS, TaskMeta, expression_body, is_expression, process_property, read_task_meta
+from .camunda import (
+    CAMUNDA_NS,
+    NSMAP,
+    TITLE_FIELDS,
+    TaskMeta,
+    expression_body,
+    is_expression,
+    process_property,
+    read_task_meta,
+)
 from .documents import local_name, problem_at
-from .forms import FIELD_TYPES, OPTION_SOURCES, constraint_problems, default_problems, form_problems
+from .forms import FIELD_TYPES, OPTION_SOURCES, FormField, constraint_problems, default_problems, form_problems
 from .normalise import iso_literal
 from .sandbox import compile_expression, compile_script
 from .visibility import visibility_problems
@@ -135,6 +144,7 @@ def task_problems(process: etree._Element, file: str) -> list[Problem]:
                             f"which is not one of {', '.join(OPTION_SOURCES)}",
                         )
                     )
+            problems += [problem_at(file, node, message) for message in _own_for_problems(process, f, start_form)]
             if f.confidential and f.id in TITLE_FIELDS and local_name(node.tag) == "startEvent":
                 problems.append(
                     problem_at(
@@ -146,6 +156,23 @@ def task_problems(process: etree._Element, file: str) -> list[Problem]:
                     )
                 )
     return problems
+
+
+def _own_for_problems(process: etree._Element, f: FormField, start_form: bool) -> list[str]:
+    """``own_for`` (the field holds its starter, a member of that group starting as one) means
+    something only on a start form, naming one of the groups that may start the process."""
+    group = f.properties.get("own_for")
+    if not group:
+        return []
+    if not start_form:
+        return [f"form field {f.id!r}: own_for applies to a start form's fields only"]
+    starters = (process.get(f"{{{CAMUNDA_NS}}}candidateStarterGroups") or "").split(",")
+    if group not in {g.strip() for g in starters}:
+        return [
+            f"form field {f.id!r}: own_for names {group!r}, which is not one of the process's "
+            f"candidateStarterGroups: no starter would ever file in their own name"
+        ]
+    return []
 
 
 def holder_problems(process: etree._Element, metas: dict[str, TaskMeta], file: str) -> list[Problem]:

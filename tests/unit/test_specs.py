@@ -189,6 +189,31 @@ def test_task_expressions_and_form_fields_are_checked():
     assert any("enum field 'e' has no values" in m for m in messages)
 
 
+def _own_for(process: str, where: str) -> str:
+    field = (
+        '<bpmn:extensionElements><camunda:formData><camunda:formField id="deputy" type="enum">'
+        '<camunda:properties><camunda:property id="options_source" value="deputies"/>'
+        '<camunda:property id="own_for" value="deputy"/></camunda:properties></camunda:formField>'
+        "</camunda:formData></bpmn:extensionElements>"
+    )
+    body = LINEAR.replace('<bpmn:startEvent id="s"/>', f'<bpmn:startEvent id="s">{field}</bpmn:startEvent>')
+    if where == "task":
+        body = LINEAR.replace(
+            '<bpmn:userTask id="t" name="办理" camunda:candidateGroups="office"/>',
+            f'<bpmn:userTask id="t" name="办理" camunda:candidateGroups="office">{field}</bpmn:userTask>',
+        )
+    return doc(body).replace('<bpmn:process id="p"', f'<bpmn:process id="p" {process}', 1)
+
+
+def test_own_for_names_a_group_that_may_start_the_process_on_its_start_form():
+    assert parse_bpmn(_own_for('camunda:candidateStarterGroups="office, deputy"', "start"), "x.bpmn")
+    [not_a_starter] = problems(_own_for('camunda:candidateStarterGroups="office"', "start"))
+    assert not_a_starter.element_id == "s"
+    assert "own_for names 'deputy', which is not one of the process's candidateStarterGroups" in not_a_starter.message
+    [on_a_task] = problems(_own_for('camunda:candidateStarterGroups="deputy"', "task"))
+    assert on_a_task.element_id == "t" and "own_for applies to a start form's fields only" in on_a_task.message
+
+
 def test_a_form_field_may_only_take_values_from_a_known_list():
     body = LINEAR.replace(
         '<bpmn:startEvent id="s"/>',
