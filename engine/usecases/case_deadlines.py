@@ -33,7 +33,9 @@ class CaseDeadline:
     task_id: str
     bpmn_id: str
     name: str
-    holders: tuple[str, ...]  # who held it: the assignee, else the candidate groups
+    assignee: str | None  # who holds (held) it; else it is (was) offered to:
+    candidate_groups: tuple[str, ...]  # units and roles (a unit's code may also be someone's user name)
+    candidate_users: tuple[str, ...]
     created_at: datetime  # when the task arrived
     due_at: datetime | None  # 24:00 of the last day, stored as 00:00 of the next; None: no due date
     rule: Deadline | None  # None: a due date without a counted rule (or set before the rules)
@@ -61,7 +63,9 @@ def _deadline(item: WorkItem, now: datetime) -> CaseDeadline:
         task_id=item.task_id,
         bpmn_id=item.bpmn_id,
         name=item.name,
-        holders=(item.assignee,) if item.assignee else tuple(item.candidate_groups),
+        assignee=item.assignee,
+        candidate_groups=tuple(item.candidate_groups),
+        candidate_users=tuple(item.candidate_users),
         created_at=item.created_at,
         due_at=item.due_at,
         rule=stored_rule(item.due_rule),

@@ -10,11 +10,13 @@ from lxml import etree
 
 from engine import clock
 from engine.bpmn.layout import BPMNDI, with_diagram
-from engine.usecases import cases, tasks
+from engine.usecases import cases, people, tasks
+from engine.usecases.context import SYSTEM
 from tests.conftest import FIXTURES, REPO_ROOT
 from tests.web.conftest import text_of
 from tests.web.test_inbox import to_reply
-from tests.world import act, deploy, start_review
+from tests.world import PASSWORD, act, deploy, start_review
+from web import database
 
 
 def diagram_state(html: str) -> dict:
@@ -226,3 +228,20 @@ def test_the_step_list_says_who_did_each_step_when_and_whether_in_time(app, as_u
         ["登记", "office1 同志", "2026-12-07 09:30", "", "无期限"],
         ["答复", "财政所", "", "2026-12-22 24:00", "已逾期"],
     ]
+
+
+def test_a_step_offered_to_a_unit_names_the_unit_even_where_a_user_has_its_code_as_name(app, as_user):
+    """The demo has a user ``finance`` beside the unit ``finance``: a step waiting for the unit
+    is the unit's, in the step list and the deadlines, never that person's."""
+    with database.session_factory(app).begin() as s:
+        people.create_user(
+            s, SYSTEM, "finance", PASSWORD, roles=("officer",), department="finance", display_name="张会计"
+        )
+    case = start_review(app, "office1", "关于修缮村道的意见")
+    act(app, "office1", tasks.complete, case.task_id, {"lead_unit": "finance"})
+    html = as_user("office1").get(f"/cases/{case.id}").get_data(as_text=True)
+    for section in ("steps", "deadlines"):
+        found = re.search(rf'<section class="card" id="{section}">(.*?)</section>', html, re.S)
+        assert found, section
+        text = re.sub(r"<[^>]+>|\s+", " ", found.group(1))
+        assert "财政所" in text and "张会计" not in text, (section, text)
