@@ -87,8 +87,8 @@ def start_instance(
     if validate:
         own = _own_fields(actor, process)
         _refuse_others_in_own_fields(process.start_form, own, data)
-        form = _start_form_for(process.start_form, own)
-        data = form.validate(data, option_sources(session, process.start_form)) | own
+        # checked as if typed in, so that the fields compared with them see them (distinct_from)
+        data = process.start_form.validate({**data, **own}, option_sources(session, process.start_form))
     runtime = runtime_for(session)
     workflow = runtime.start(process, {**data, "initiator": actor.username})
     start_by_hand(workflow, runtime.fire_timers)
@@ -140,7 +140,7 @@ def _refuse_others_in_own_fields(form: FormSpec, own: dict[str, str], data: dict
 
 
 def _start_form_for(form: FormSpec, own: dict[str, str]) -> FormSpec:
-    """The start form as this starter fills it in: their own fields read-only, holding them."""
+    """The start form as this starter is offered it: their own fields read-only, holding them."""
     if not own:
         return form
     return FormSpec(

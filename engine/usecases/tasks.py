@@ -109,9 +109,13 @@ def task_detail(session: Session, actor: Actor, task_id: str) -> TaskDetail:
     if item.state == WorkItemState.READY:
         runtime = runtime_for(session)
         data = dict(runtime.task(runtime.restore(process, instance.workflow_json), task_id).data)
-    # the petitioner's identity stays masked for whoever may not read it, and a deputy reads
-    # only what the forms label, whoever calls this (the page, the API, the command line)
-    data = case_variables(session, actor, instance.definition_id, data)
+    # the petitioner's identity stays masked for whoever may not read it, whoever calls this
+    # (the page, the API, the command line); a deputy reads only what the forms label of a
+    # task he follows, and all of one he works on (a scoring round's unit, say)
+    if access.may_act(actor, item):
+        data = masked(data, hidden_fields(session, actor, instance.definition_id)) or {}
+    else:
+        data = case_variables(session, actor, instance.definition_id, data)
     form = meta.form if meta else process.start_form.__class__()
     return TaskDetail(
         _summary(session, item), form, data, meta.documentation if meta else "", meta.help if meta else ""

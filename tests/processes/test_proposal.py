@@ -120,6 +120,13 @@ def test_a_deputy_files_a_proposal_in_his_own_name(world, frozen_clock):
     chosen = act(world, "clerk", cases.start_option, "proposal").form.field("deputy")
     assert not chosen.readonly and chosen.default is None
     assert variables(world, register(world, deputy="li"))["deputy"] == "li"
+    with pytest.raises(InvalidData) as refused:  # he does not co-sign his own
+        act(world, "wang", cases.start_instance, "proposal", {**proposal, "joint_deputies": ["li", "wang"]})
+    assert refused.value.codes["joint_deputies"].code == "repeats_field"
+    with pytest.raises(InvalidData) as refused:
+        register(world, deputy="li", joint_deputies=["li"])
+    assert refused.value.codes["joint_deputies"].code == "repeats_field"
+    assert variables(world, register(world, deputy="li", joint_deputies=["wang"]))["joint_deputies"] == ["wang"]
 
 
 def test_register_assign_reply_satisfied_closes_the_case(world, frozen_clock):
