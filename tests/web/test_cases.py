@@ -51,6 +51,8 @@ def test_english_punctuation_around_data(app, as_user):
     en = text_of(client.get(f"/cases/{case.id}"))
     assert re.search(r"答复</a>\s* \(财政所, due (<span[^>]*>)?\d{4}-\d\d-\d\d \d\d:\d\d(</span>)?\)", en)
     assert "主办单位: 财政所" in en and "主办单位：" not in en
+    cancel = en.split('data-action="cancel"', 1)[1].split("</button>", 1)[0]  # not the history's verb
+    assert cancel.endswith(">Cancel the case") and "<h2>Cancel the case</h2>" in en
 
 
 def test_diagram_marks_completed_active_and_overdue(app, as_user):
