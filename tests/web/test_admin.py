@@ -228,3 +228,9 @@ def test_role_boxes_follow_the_readers_language_after_another_was_rendered(as_us
         html = text_of(c.get(page))
         assert "Deputy</label>" in html and "人大代表</label>" not in html, page
     c.get("/lang/zh_CN")
+
+
+def test_the_new_user_form_has_no_role_ticked_until_one_is_chosen(as_user):
+    """A deputy created without unticking a preset 办理人员 would have been an officer too."""
+    form = text_of(as_user("admin").get("/admin/users")).split('id="new-user"')[1].split("</form>")[0]
+    assert 'name="roles"' in form and "checked" not in form
