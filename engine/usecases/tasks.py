@@ -189,9 +189,12 @@ HAND_OVER_NOTE_CHARS = 500  # a hand-over's note (转交说明): a line for the 
 
 def hand_over(session: Session, actor: Actor, task_id: str, colleague: str, comment: str = "") -> TaskSummary:
     """Give a task I hold (or may claim) to a colleague who is a candidate for it too."""
-    comment = comment.strip()
+    colleague, comment = colleague.strip(), comment.strip()
+    refused = {"colleague": FieldError("required")} if not colleague else {}
     if len(comment) > HAND_OVER_NOTE_CHARS:
-        raise InvalidData({"comment": FieldError("max_length", {"max": HAND_OVER_NOTE_CHARS})})
+        refused["comment"] = FieldError("max_length", {"max": HAND_OVER_NOTE_CHARS})
+    if refused:
+        raise InvalidData(refused)
     item = _lock_item(session, actor, task_id)
     _ensure_open(item)
     if not access.may_hand_over(actor, item):

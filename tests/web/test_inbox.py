@@ -184,6 +184,12 @@ def test_an_overlong_hand_over_note_is_refused_and_the_task_stays(app, as_user):
     c = as_user("finance1")
     assert 'maxlength="500"' in text_of(c.get(f"/tasks/{task}"))
     response = c.post(f"/tasks/{task}/handover", data={"colleague": "finance2", "comment": "说明" * 251})
-    assert response.status_code == 422 and "最多 500 个字符" in text_of(response)
+    assert response.status_code == 302 and response.headers["Location"].endswith(f"/tasks/{task}")
+    assert "未转交：转交说明：最多 500 个字符" in text_of(c.get(f"/tasks/{task}"))
     assert rows(text_of(as_user("finance2").get("/?tab=mine"))) == []
+    c = as_user("finance1")
+    refused = c.post(f"/tasks/{task}/handover", data={"colleague": " ", "comment": "请处理"})
+    assert refused.headers["Location"].endswith(f"/tasks/{task}")
+    assert "未转交：转交给：必填" in text_of(c.get(f"/tasks/{task}"))
     assert c.post(f"/tasks/{task}/handover", data={"colleague": "finance2", "comment": "说" * 500}).status_code == 302
+    assert rows(text_of(as_user("finance2").get("/?tab=mine"))) == [task]

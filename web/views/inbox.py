@@ -6,6 +6,7 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
+from engine.errors import InvalidData
 from engine.usecases import tasks
 from engine.usecases.inbox import InboxQuery, inbox_page
 from engine.usecases.labels import people_names
@@ -14,6 +15,7 @@ from .. import database
 from ..auth import current_actor
 from ..roles import person_name
 from .auth import safe_next
+from .formdata import field_messages
 from .queryargs import page_number
 
 bp = Blueprint("inbox", __name__)
@@ -58,8 +60,18 @@ def unclaim(task_id: str):
 @bp.post("/tasks/<task_id>/handover")
 def hand_over(task_id: str):
     colleague = request.form.get("colleague", "").strip()
-    with database.session_factory().begin() as s:
-        summary = tasks.hand_over(s, current_actor(), task_id, colleague, request.form.get("comment", "").strip())
-        who = person_name(colleague, people_names(s, [colleague]))  # by name, as the task page lists them
+    try:
+        with database.session_factory().begin() as s:
+            summary = tasks.hand_over(s, current_actor(), task_id, colleague, request.form.get("comment", ""))
+            who = person_name(colleague, people_names(s, [colleague]))  # by name, as the task page lists them
+    except InvalidData as exc:  # said on the task page, where the hand-over form is
+        flash(_("未转交：%(why)s", why="；".join(_labelled(exc.codes).values())), "error")
+        return redirect(url_for("tasks.show", task_id=task_id))
     flash(_("已转交给 %(who)s：%(name)s", who=who, name=summary.name), "success")
     return redirect(url_for("inbox.index"))
+
+
+def _labelled(codes: dict) -> dict[str, str]:
+    """A hand-over's refused fields, each message after the field's name."""
+    names = {"colleague": _("转交给"), "comment": _("转交说明")}
+    return {f: f"{names.get(f, f)}{_('：')}{m}" for f, m in field_messages(codes).items()}
