@@ -1,7 +1,8 @@
 """What the modeler asks while a designer edits (no database): the engine's own deploy checks
-on the document as it stands, each problem with the element's name beside its id so that the
-page can say which element in words; and the date helpers and deadline settings a due date or
-a timer may use, offered as suggestions where a date is expected."""
+on the document as it stands (and what deploy refused, said the same way), each problem with
+the element's name beside its id so that the page can say which element in words; a layout
+for a document without a diagram; and the date helpers and deadline settings a due date or a
+timer may use, offered as suggestions where a date is expected."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from lxml import etree
 from ..access import Actor
 from ..bpmn.camunda import BPMN_NS
 from ..bpmn.documents import load_xml
+from ..bpmn.layout import with_diagram
 from ..bpmn.parsing import parse_bpmn
 from ..deadlines.settings import DEFAULTS
 from ..errors import InvalidBpmn, Problem
@@ -51,6 +53,38 @@ def check_document(actor: Actor, xml: str, file: str) -> DocumentCheck:
     return DocumentCheck(True, tuple(p.key for p in parsed), _located(xml, file, warnings, WARNING))
 
 
+@dataclass(frozen=True)
+class Drawable:
+    xml: str
+    laid_out: bool  # the document had no diagram (no BPMNDiagram): a generated one was added
+
+
+def drawable(xml: str, file: str) -> Drawable:
+    """The document as the modeler can show it: bpmn-js draws nothing of a file without a
+    diagram (a hand-written file, another tool's), so such a file is given a generated layout
+    (engine/bpmn/layout.py), which the modeler then saves with it; a document with a diagram,
+    or one that does not even load, as it is. Read safely first (no DOCTYPE, no entities)."""
+    try:
+        check_size(xml, file)
+        load_xml(xml, file)
+        shown = with_diagram(xml)
+    except (InvalidBpmn, etree.XMLSyntaxError, ValueError):
+        return Drawable(xml, False)
+    return Drawable(shown, shown != xml)
+
+
+def refusal(xml: str, file: str, problems: list[Problem]) -> tuple[CheckedProblem, ...]:
+    """What deploy refused ``xml`` for (InvalidBpmn's problems, some of which only deploy
+    finds: a called process not deployed), as check_document says its problems: errors, each
+    with the element's name and kind beside its id, for the designer's one problem list."""
+    file = plain_filename(file)
+    try:
+        check_size(xml, file)
+    except InvalidBpmn:  # too large to read again for names: the problems by id alone
+        return _located("", file, problems, ERROR)
+    return _located(xml, file, problems, ERROR)
+
+
 def _located(xml: str, file: str, problems: list[Problem], severity: str) -> tuple[CheckedProblem, ...]:
     elements = _elements_by_id(xml, file)
     located = []
@@ -63,6 +97,8 @@ def _located(xml: str, file: str, problems: list[Problem], severity: str) -> tup
 def _elements_by_id(xml: str, file: str) -> dict[str, tuple[str, str]]:
     """id -> (name, BPMN element) of every BPMN element of the document; nothing when it does
     not even load (its problem then names no element)."""
+    if not xml.strip():
+        return {}
     try:
         root = load_xml(xml, file)
     except InvalidBpmn:

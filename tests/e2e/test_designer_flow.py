@@ -28,7 +28,7 @@ def test_designer_deploys_from_the_modeler(live_server, browser, artifacts):
     assert "v2" in page.locator('#definitions tr[data-key="review"]').inner_text()
     assert problems == []  # no script errors, no content-security-policy violations
 
-    # break the document in the XML view: deploying shows the problem and marks the element
+    # break the document in the XML view: deploying shows the problem in the list
     page.locator('#definitions tr[data-key="review"] a.button').click()
     page.wait_for_selector("#modeler[data-ready=true]")
     page.click("#toggle-xml")
@@ -36,8 +36,9 @@ def test_designer_deploys_from_the_modeler(live_server, browser, artifacts):
     xml = page.input_value("#xml").replace('targetRef="set_due"', 'targetRef="nowhere"', 1)
     page.fill("#xml", xml)
     page.click("button[data-action=deploy]")
-    page.wait_for_selector("#problems")
-    assert "nowhere" in page.locator("#problems").inner_text()
+    page.wait_for_selector("#refused")  # refused; the problems are in the page's one list
+    page.wait_for_selector("#modeler[data-checked=true]")
+    assert "「nowhere」" in page.locator("#lint-list").inner_text()
     page.screenshot(path=str(artifacts / "09-designer-problems.png"), full_page=True)
     page.goto(f"{base}/designer/")
     assert "v2" in page.locator('#definitions tr[data-key="review"]').inner_text()  # nothing deployed

@@ -68,9 +68,15 @@ def test_a_broken_document_is_refused_with_file_line_and_element(as_user):
     response = c.post("/designer/deploy", data={"xml": BROKEN, "filename": "review.bpmn"})
     assert response.status_code == 422
     html = text_of(response)
-    assert "流程文件有误，未部署" in html and 'id="problems"' in html
-    assert "<td>review.bpmn</td>" in html and re.search(r"<td>\d+</td>", html)
-    assert "nowhere" in html
+    assert "流程文件有误，未部署" in html and 'id="refused"' in html
+    # in the page's one problem list (the script names and translates them), by line and element
+    row = re.search(
+        r'<li class="lint-error" data-element="(\w+)" data-severity="error"'
+        r' data-source="engine">.*?</li>',
+        html,
+    )
+    assert row and "nowhere" in row.group(0) and re.search(r"第 \d+ 行", row.group(0))
+    assert f"&#34;element_id&#34;: &#34;{row.group(1)}&#34;" in html  # the same, for the script
     assert "targetRef=&#34;nowhere&#34;" in html or "targetRef=&quot;nowhere&quot;" in html  # the XML is kept
     listing = text_of(c.get("/designer/"))  # the review row still at v1 (the page's CSRF token may hold any letters)
     assert re.search(r'<tr data-key="review">.*?<td>v1</td>', listing) and "<td>v2</td>" not in listing

@@ -17,6 +17,7 @@ import {
 import CamundaBehaviorsModule from 'camunda-bpmn-js-behaviors/lib/camunda-platform';
 import camundaModdle from 'camunda-bpmn-moddle/resources/camunda.json';
 
+import DanglingReferencesModule from './dangling-references.js';
 import FlowReferencesModule from './flow-references.js';
 import lintConfig from './lint/config.js';
 import { inChinese } from './lint/messages-zh.js';
@@ -84,6 +85,7 @@ window.CongressFlowModeler = function (canvas, panel) {
       EngineProviderModule,
       CamundaBehaviorsModule,
       FlowReferencesModule,
+      DanglingReferencesModule,
       lintModule,
       ProblemCountsModule,
       { translate: ['value', translator(chineseFirst())] },

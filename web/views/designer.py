@@ -1,13 +1,14 @@
 """The process designer: the process library's front page (every process, the drafts, new
 ones from templates), the bpmn-js Modeler on a deployed process, a draft or a new process,
-saving drafts and deploying; problems are listed with file, line and element. An uploaded file
+saving drafts and deploying; what deploy refused is in the modeler's one problem list (element
+by name, line), a file without a diagram is shown laid out. An uploaded file
 that is not a BPMN document at all brings the front page back, saying why in the reader's
 language. A process's versions, rollback and diff are web/views/process_library.py."""
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
@@ -15,7 +16,7 @@ from flask_babel import gettext as _
 
 from engine.access import Permission
 from engine.errors import Conflict, InvalidBpmn, InvalidData, Problem
-from engine.usecases import definitions, drafts, library
+from engine.usecases import definitions, design_checks, drafts, library
 
 from .. import database
 from ..auth import current_actor, permission_required
@@ -119,11 +120,16 @@ def _upload_refused(exc: InvalidBpmn | InvalidData):
 
 
 def _modeler(filename: str, xml: str, *, draft=None, problems=(), error: str = "", note: str = "", status: int = 200):
+    """The modeler on ``xml`` (laid out when it has no diagram: bpmn-js draws nothing without
+    one); ``problems``, what deploy refused it for, go into the page's one problem list."""
+    shown = design_checks.drawable(xml, filename)
+    refused = design_checks.refusal(xml, filename, list(problems)) if problems else ()
     page = render_template(
         "designer/modeler.html",
         filename=filename,
-        xml=xml,
-        problems=list(problems),
+        xml=shown.xml,
+        laid_out=shown.laid_out,
+        refused=[asdict(p) for p in refused],
         draft=draft,
         error=error,
         note=note if note or draft is None else draft.note,

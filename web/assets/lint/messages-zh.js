@@ -82,6 +82,8 @@ export var patterns = [
   [/^enum field '(.+)' has no values$/, '选项字段「$1」没有选项'],
   [/^(sourceRef|targetRef) '(.*)' names no element of this process$/, '连线的 $1「$2」不是本流程的元素'],
   [/^duplicate id '(.+)'$/, '标识「$1」重复'],
+  // what deploy alone finds (it needs the deployed processes): engine/usecases/definitions.py
+  [/^call activity calls process '(.+)', which is not deployed.*$/, '调用的流程「$1」尚未部署：请先部署它，或与本流程一同部署'],
   [/^not well-formed XML: (.*)$/, 'XML 格式错误：$1'],
   [/^not a BPMN 2.0 file: (.*)$/, '不是 BPMN 2.0 文件：$1'],
   [/^XSD: (.*)$/, '不符合 BPMN 规范（XSD）：$1'],

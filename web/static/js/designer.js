@@ -8,7 +8,11 @@
  * beside, smaller); a row selects its element. A problem both checkers found is one row (and one
  * mark on the diagram), and the counts over the list, on bpmnlint's button and before deploy are
  * those of its rows. Deploy is held back while errors remain and asks before going ahead with
- * warnings; a draft saves whatever its state. In the XML view the server is the judge. */
+ * warnings; a draft saves whatever its state. In the XML view the server is the judge; what it
+ * refused (#lint-list[data-refused], after a refused deploy) is in the same list, and stays
+ * there while the document is the one refused (deploy checks more than the check: a called
+ * process must be deployed). A file the modeler cannot draw opens in the XML view, its
+ * problems the engine's check of the text. */
 (function () {
   'use strict';
   var box = document.getElementById('modeler');
@@ -28,10 +32,12 @@
   var modeler = window.CongressFlowModeler(box, panel);
   var inChinese = window.CongressFlowModeler.inChinese;
   var mergeProblems = window.CongressFlowModeler.mergeProblems;
-  var problems = JSON.parse(box.dataset.problems || '[]');
+  var loadError = document.getElementById('load-error');
   var csrf = form.elements.csrf_token ? form.elements.csrf_token.value : '';
   var CHECK_DELAY_MS = 800;
-  var found = { lint: [], engine: [] }; // {id, severity, raw, message, name, type, source, rule}
+  // {id, severity, raw, message, name, type, line, source, rule}; refused: what deploy refused
+  var found = { lint: [], engine: [], refused: [] };
+  var drawn = false;  // the document is on the canvas (else the XML view shows it)
   var TYPES = {
     'bpmn:UserTask': '用户任务', 'bpmn:ScriptTask': '脚本任务', 'bpmn:ServiceTask': '服务任务',
     'bpmn:ManualTask': '人工任务', 'bpmn:Task': '任务', 'bpmn:SendTask': '发送任务', 'bpmn:ReceiveTask': '接收任务',
@@ -94,6 +100,14 @@
     return { text: zh ? kind + '「' + name + '」' : kind + ' “' + name + '”', named: true };
   }
 
+  /* A problem of the engine's (the check's answer, or what deploy refused) as a row. */
+  function engineRow(p) {
+    return {
+      id: p.element_id, severity: p.severity, raw: p.message, message: say(p.message), name: p.element_name,
+      type: p.element_type, line: p.line, source: 'engine',
+    };
+  }
+
   /* bpmnlint's findings as rows: issues grouped by element (linting.completed: each issue
    * knows its rule) or by rule (linting.lint()'s answer). */
   function lintRows(issues, byRule) {
@@ -113,9 +127,13 @@
 
   var ORDER = { error: 0, warning: 1, info: 2 };
 
-  /* The one list: both checkers' rows, a problem both found once, errors first. */
+  /* The one list: both checkers' rows, a problem both found once, errors first; what deploy
+   * refused the document for, as long as it is the document refused, among the engine's. */
   function problemRows() {
-    var rows = mergeProblems(found.engine, found.lint);
+    var seen = {};
+    found.engine.forEach(function (row) { seen[(row.id || '') + '|' + row.raw] = true; });
+    var engine = found.engine.concat(found.refused.filter(function (row) { return !seen[(row.id || '') + '|' + row.raw]; }));
+    var rows = mergeProblems(engine, found.lint);
     return rows.map(function (row, i) { return [row, i]; }).sort(function (a, b) {
       return ORDER[a[0].severity] - ORDER[b[0].severity] || a[1] - b[1];
     }).map(function (pair) { return pair[0]; });
@@ -148,6 +166,13 @@
       source.className = 'lint-source';
       source.textContent = ' · ' + list.dataset[SOURCES[row.source]];
       item.append(badge, ' ', where, what, source);
+      if (row.line && row.source !== 'lint' && !(row.id && drawnElement(row.id))) {
+        // nothing on the diagram to select: where it is in the XML (as the XML view shows it)
+        var line = document.createElement('small');
+        line.className = 'lint-line';
+        line.textContent = fill(list.dataset.line, { n: row.line });
+        item.append(' ', line);
+      }
       if (element.named && row.id) {  // the id after the words, for whoever reads the XML
         var code = document.createElement('code');
         code.className = 'lint-id';
@@ -166,8 +191,13 @@
     return counts;
   }
 
+  function drawnElement(id) {
+    var element = drawn && modeler.get('elementRegistry').get(id);
+    return element && element !== modeler.get('canvas').getRootElement() ? element : null;
+  }
+
   function select(id) {
-    var element = id && modeler.get('elementRegistry').get(id);
+    var element = drawnElement(id);
     if (!element) { return; }
     modeler.get('selection').select(element);
     modeler.get('canvas').scrollToElement(element, { top: 120, bottom: 120, left: 160, right: 160 });
@@ -223,12 +253,7 @@
       return r.json();
     }).then(function (answer) {
       if (mine !== checking) { return found.engine; }
-      found.engine = answer.problems.map(function (p) {
-        return {
-          id: p.element_id, severity: p.severity, raw: p.message, message: say(p.message), name: p.element_name,
-          type: p.element_type, source: 'engine',
-        };
-      });
+      found.engine = answer.problems.map(engineRow);
       render();
       box.dataset.checked = 'true';
       return found.engine;
@@ -254,46 +279,37 @@
 
   var eventBus = modeler.get('eventBus');
   eventBus.on('linting.completed', function (event) {
-    found.lint = lintRows(event.issues, false);
+    // of a file the modeler could not draw, the engine's check of the text is the judge
+    found.lint = drawn ? lintRows(event.issues, false) : [];
     render();
   });
-  eventBus.on('commandStack.changed', checkSoon);
+  eventBus.on('commandStack.changed', function () {
+    found.refused = [];  // no longer the document deploy refused
+    checkSoon();
+  });
 
-  /* The problems deploy refused the posted document for (#problems, the server's table): in
-   * the page's language, each element by its name beside its id. */
-  var explained = false;
-  function explainRefusal() {
-    if (explained) { return; }
-    explained = true;
-    document.querySelectorAll('#problems tbody tr').forEach(function (row) {
-      var cells = row.cells;
-      cells[3].textContent = say(cells[3].textContent);
-      var element = describe(row.dataset.element, '', '');
-      if (row.dataset.element && element.named) {
-        var words = document.createElement('b');
-        words.textContent = element.text;
-        cells[2].prepend(words, ' ');
-      }
-    });
-  }
+  // before bpmn-js-bpmnlint lints what was imported
+  eventBus.on('import.done', 2000, function (event) { drawn = !event.error; });
 
   function load(xml) {
     return modeler.importXML(xml).then(function () {
-      var canvas = modeler.get('canvas');
-      var registry = modeler.get('elementRegistry');
-      canvas.zoom('fit-viewport', 'auto');
-      problems.forEach(function (id) { if (registry.get(id)) { canvas.addMarker(id, 'cf-overdue'); } });
-      explainRefusal();
+      loadError.hidden = true;
+      modeler.get('canvas').zoom('fit-viewport', 'auto');
       box.dataset.ready = 'true';
       checkSoon();
     }).catch(function (err) {
-      explainRefusal();
+      found.lint = [];
       box.dataset.ready = 'error';
       text.hidden = false;
-      window.alert(box.dataset.errorText + ': ' + err.message);
+      loadError.textContent = box.dataset.errorText + (zh ? '：' : ': ') + err.message + (zh ? '。' : '. ') +
+        loadError.dataset.more;
+      loadError.hidden = false;
+      render();
+      checkSoon();  // on the text, which the XML view now shows
     });
   }
 
+  found.refused = JSON.parse(list.dataset.refused || '[]').map(engineRow);
   load(text.value);
 
   /* Before deploying: lint and the engine's check on exactly what will be posted, counted as
@@ -334,10 +350,12 @@
     });
   });
 
+  var shownXml = text.value;  // the XML the XML view opened with (the page's, when it could not be drawn)
   document.getElementById('toggle-xml').addEventListener('click', function () {
     if (text.hidden) {
-      modeler.saveXML({ format: true }).then(function (r) { text.value = r.xml; text.hidden = false; });
+      modeler.saveXML({ format: true }).then(function (r) { text.value = shownXml = r.xml; text.hidden = false; });
     } else {
+      if (text.value !== shownXml) { found.refused = []; }  // edited: no longer the document refused
       text.hidden = true;
       load(text.value);
     }
