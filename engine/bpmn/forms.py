@@ -35,6 +35,12 @@ CONSTRAINTS = ("required", "readonly", "minlength", "maxlength", "min", "max", "
 TODAY = "today"
 DATE_MIN = date(1900, 1, 1)
 DATE_MAX = date(2099, 12, 31)
+# A whole number a form takes, unless its own ``min`` / ``max`` are narrower: what the integer
+# columns the statistics copy it into hold (PostgreSQL's ``integer``; an item's voters, say).
+# A bigger one failed the case's save with an overflow in the driver, a 500 after the engine
+# had already moved the case in memory.
+LONG_MIN = -(2**31)
+LONG_MAX = 2**31 - 1
 _WHOLE_NUMBER = re.compile(r"-?[0-9]+")
 _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _RELATIVE_DAY = re.compile(r"today(?:(?P<sign>[+-])P(?P<amount>[0-9]{1,4})(?P<unit>[YMWD]))?")
@@ -121,6 +127,12 @@ class FormField:
         return self.properties.get("confidential", "").lower() == "true"
 
     @property
+    def fresh(self) -> bool:
+        """``fresh=true``: answered anew in every round (a decision, an evaluation): the form
+        does not start at what an earlier round answered (``FormSpec.starting_values``)."""
+        return self.properties.get("fresh", "").lower() == "true"
+
+    @property
     def options_source(self) -> str | None:
         """One of OPTION_SOURCES: an enum whose options are, e.g., the department codes."""
         return self.properties.get("options_source")
@@ -166,13 +178,13 @@ class FormSpec:
         return shown_fields(self.fields, values)
 
     def starting_values(self, data: Mapping[str, Any], answered: Iterable[str]) -> dict[str, Any]:
-        """What the form starts with, from the task's ``data``: a field the form takes whose
-        value a person already gave in an earlier round (``answered``: the fields of the case's
-        earlier submissions, of this task's form or another's) starts at its default (or
-        empty) again, never at that round's answer: a reopened reply is not already "extend",
-        a second evaluation does not carry the first one's opinion. A value the case got
-        otherwise (the start form, a script) still shows, and read-only fields show the case's."""
-        stale = {f.id for f in self.fields if not f.readonly}.intersection(answered)
+        """What the form starts with, from the task's ``data``: the case's values, as Camunda
+        fills a form, so that work sent back for revision is revised, not typed again; but a
+        ``fresh`` field a person already answered in an earlier round (``answered``: the
+        fields of the case's earlier submissions, of this task's form or another's) starts at
+        its default (or empty): a reopened reply is not already "extend", a second evaluation
+        does not carry the first one's opinion unseen."""
+        stale = {f.id for f in self.fields if f.fresh and not f.readonly}.intersection(answered)
         return {name: value for name, value in data.items() if name not in stale}
 
     def variable_bounds(self) -> dict[str, dict[str, str]]:
@@ -226,10 +238,12 @@ class FormSpec:
                     clean[f.id] = None
                 continue
             try:
-                clean[f.id] = _convert(f, raw, option_sources, bounds.get(f.id, {}))
+                clean[f.id] = _convert(f, raw, option_sources, self._variable_days(f, bounds.get(f.id, {})))
             except _Refused as refused:
                 errors[f.id] = FieldError(refused.code, refused.params, f.label)
         for f in self.fields:  # what one field says of another's value, once both are read
+            if f.id in errors and errors[f.id].code == "date_out_of_range":
+                errors[f.id] = self._range_refusal(f, errors[f.id], clean, bounds.get(f.id, {}))
             if f.id in errors or clean.get(f.id) is None:
                 continue
             try:
@@ -250,25 +264,58 @@ class FormSpec:
             mine = value if isinstance(value, list) else [value]
             if any(v in theirs for v in mine):
                 raise _Refused("repeats_field", field=other.label)
-        for name, variable in f.named_bounds.items():
-            named = self.field(variable)
-            if named is not None and not named.readonly:
-                day = day_of(clean.get(variable))  # hidden, left empty or refused: no bound
-            else:
-                day = day_of(bounds.get(name))
-            if day is None:
-                continue
+        for name, (named, day) in self._field_days(f, clean, bounds).items():
             mine_day = date.fromisoformat(value)
             if name == "min" and mine_day < day:
-                if named is None:
-                    low, high = _date_bound(f, "min", DATE_MIN), _date_bound(f, "max", DATE_MAX)
-                    raise _Refused("date_out_of_range", min=max(low, day).isoformat(), max=high.isoformat())
                 raise _Refused("date_before_field", field=named.label, day=day.isoformat())
             if name == "max" and mine_day > day:
-                if named is None:
-                    low, high = _date_bound(f, "min", DATE_MIN), _date_bound(f, "max", DATE_MAX)
-                    raise _Refused("date_out_of_range", min=low.isoformat(), max=min(high, day).isoformat())
                 raise _Refused("date_after_field", field=named.label, day=day.isoformat())
+
+    def _variable_days(self, f: FormField, bounds: Mapping[str, Any]) -> Mapping[str, Any]:
+        """What ``_convert`` checks ``f`` against besides its own constraints: for a date
+        field, the day of each bound naming a case variable the form has no field for (from
+        ``bounds``; one the case has no value for bounds nothing); any other field's
+        ``bounds`` as they are."""
+        if f.type != "date":
+            return bounds
+        days = {}
+        for name, variable in f.named_bounds.items():
+            if self.field(variable) is None and (day := day_of(bounds.get(name))) is not None:
+                days[name] = day
+        return days
+
+    def _field_days(
+        self, f: FormField, clean: Mapping[str, Any], bounds: Mapping[str, Any]
+    ) -> dict[str, tuple[FormField, date]]:
+        """The bounds of ``f`` naming another field of the form: bound → (that field, its
+        day): the value submitted for it, or a read-only field's case value (from ``bounds``).
+        A field hidden, left empty or refused bounds nothing."""
+        found = {}
+        for name, variable in f.named_bounds.items():
+            named = self.field(variable)
+            if named is None:
+                continue
+            day = day_of(bounds.get(name) if named.readonly else clean.get(variable))
+            if day is not None:
+                found[name] = (named, day)
+        return found
+
+    def _range_refusal(
+        self, f: FormField, error: FieldError, clean: Mapping[str, Any], bounds: Mapping[str, Any]
+    ) -> FieldError:
+        """A date out of its range, the range said as applied: its own days and the case
+        variables' (``_check_date_range``) narrowed by the days of the other fields it names,
+        so that a date after today is told the earliest day it may really take. A range the
+        other fields leave empty is said as it was."""
+        days = self._field_days(f, clean, bounds)
+        if not days:
+            return error
+        low, high = date.fromisoformat(error.params["min"]), date.fromisoformat(error.params["max"])
+        for name, (_named, day) in days.items():
+            low, high = (max(low, day), high) if name == "min" else (low, min(high, day))
+        if low > high:
+            return error
+        return FieldError("date_out_of_range", {"min": low.isoformat(), "max": high.isoformat()}, f.label)
 
 
 _CAMUNDA_DATE = re.compile(r"(?P<day>[0-9]{2})/(?P<month>[0-9]{2})/(?P<year>[0-9]{4})")
@@ -481,7 +528,7 @@ def _convert(f: FormField, raw: Any, option_sources: dict[str, set[str]], bounds
         except ValueError:
             refused = not_a_day(str(raw))  # not a date, or no day of the calendar (2027-02-30)
             raise _Refused(refused.code, **refused.params) from None
-        _check_date_range(f, day)
+        _check_date_range(f, day, bounds)
         return day.isoformat()
     if f.type == "enum":
         allowed = option_sources.get(f.options_source) if f.options_source else {o.id for o in f.options}
@@ -542,16 +589,26 @@ def _date_bound(f: FormField, name: str, default: date) -> date:
     return day if day is not None else default
 
 
-def _check_date_range(f: FormField, value: date) -> None:
+def _check_date_range(f: FormField, value: date, variable_days: Mapping[str, date]) -> None:
+    """The field's own days (or 1900-01-01 … 2099-12-31) narrowed by the days of the case
+    variables its bounds name: refused with the range applied, whichever end was passed (a
+    notice date after today is told it may not precede the day the petition was received)."""
     low, high = _date_bound(f, "min", DATE_MIN), _date_bound(f, "max", DATE_MAX)
+    if "min" in variable_days:
+        low = max(low, variable_days["min"])
+    if "max" in variable_days:
+        high = min(high, variable_days["max"])
     if not low <= value <= high:
         raise _Refused("date_out_of_range", min=low.isoformat(), max=high.isoformat())
 
 
 def _check_range(f: FormField, value: int, bounds: Mapping[str, Any]) -> None:
-    if (low := _int_bound(f, "min")) is not None and value < low:
+    given_low, given_high = _int_bound(f, "min"), _int_bound(f, "max")
+    low = LONG_MIN if given_low is None else max(given_low, LONG_MIN)
+    high = LONG_MAX if given_high is None else min(given_high, LONG_MAX)
+    if value < low:
         raise _Refused("min", min=low)
-    if (high := _int_bound(f, "max")) is not None and value > high:
+    if value > high:
         raise _Refused("max", max=high)
     if "min" in bounds and value < bounds["min"]:
         raise _Refused("min", min=bounds["min"])

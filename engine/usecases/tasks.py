@@ -3,6 +3,7 @@ over, keep a draft and complete. Who may do each is the access policy's (``engin
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -406,6 +407,35 @@ def colleagues(session: Session, actor: Actor, task_id: str) -> list[tuple[str, 
 
 def _is_candidate(item: WorkItem, username: str, groups: set[str]) -> bool:
     return username in item.candidate_users or bool(set(item.candidate_groups) & groups)
+
+
+def nobody_to_take(session: Session, following: Sequence[TaskSummary]) -> set[str]:
+    """Of the tasks a completion left open (``following``), the ids of those no active
+    person can take now: given to someone deactivated (or to no user at all), or offered to
+    candidate users and groups none of whom is active (a unit whose only member was
+    deactivated, or that has nobody yet). The completion stands; its outcome says so, for the
+    office to put people in the unit or have the task handed to someone (``task.reassign``)."""
+    ids = [t.task_id for t in following]
+    if not ids:
+        return set()
+    items = session.scalars(select(WorkItem).where(WorkItem.task_id.in_(ids)))
+    return {item.task_id for item in items if not _anyone_may_take(session, item)}
+
+
+def _anyone_may_take(session: Session, item: WorkItem) -> bool:
+    """Its assignee is active; or, nobody holding it, one of its candidate users is, or an
+    active person belongs to one of its candidate groups (notifications.users_in_groups: the
+    roles, units' codes and names the inbox offers it by)."""
+    if item.assignee:
+        return _active(session, item.assignee)
+    if any(_active(session, name) for name in item.candidate_users):
+        return True
+    return bool(notifications.users_in_groups(session, item.candidate_groups))
+
+
+def _active(session: Session, username: str) -> bool:
+    user = repo.user_by_name(session, username)
+    return user is not None and user.active
 
 
 def _candidates(session: Session, item: WorkItem) -> list[str]:

@@ -67,7 +67,7 @@ def inspection(factory) -> int:
     for unit in ("finance", "land", "civil_affairs"):
         do(factory, case_id, "Task_Notice", {"notice_text": "请自查"}, unit)
     do(factory, case_id, "Task_SelfCheck", {"selfcheck_report": "已自查"}, "finance")
-    do(factory, case_id, "Task_OnSite", {"onsite_date": "2026-12-08", "onsite_record": "记录"}, "finance")
+    do(factory, case_id, "Task_OnSite", {"onsite_date": "2026-12-07", "onsite_record": "记录"}, "finance")
     do(factory, case_id, "Task_Findings", {"findings_result": "clean", "findings": "未发现问题"}, "finance")
     clock.advance(timedelta(days=20))  # 12-27: past the self-check deadline (12-20 24:00)
     do(factory, case_id, "Task_SelfCheck", {"selfcheck_report": "迟报"}, "land")

@@ -113,7 +113,7 @@ def plan_year(factory) -> dict[str, int]:
     register_issue(factory, r1, "低保评定", "yes")
     register_issue(factory, r1, "财政补贴发放", "no")
     for no, unit in ((1, "land"), (2, "civil_affairs"), (3, "finance")):
-        do(factory, r1, "Task_AssignIssue", {"handling_unit": unit, "assignment_note": "请办理"}, issue=f"no:{no}")
+        do(factory, r1, "Task_AssignIssue", {"handling_unit": unit, "assignment_note": "请办理"}, issue=f"问题{no}")
     # all three due 12-07 + 30 days = 2027-01-06, to 24:00
     assert {i.due_at for i in open_items(factory, r1, "Task_HandleIssue")} == {at("2027-01-07T00:00:00+08:00")}
     do(factory, r1, "Task_HandleIssue", {"handling_reply": "已重新评定"}, handling_unit="civil_affairs")
@@ -155,7 +155,7 @@ def plan_year(factory) -> dict[str, int]:
         ("land", "li"): "不满意",
     }
     for (unit, scorer), rating in ratings.items():
-        do(factory, e1, "Task_Score", {"rating": rating, "score": 60}, evaluated_unit=unit, scorer=scorer)
+        do(factory, e1, "Task_Score", {"rating": rating, "score": 60}, evaluated_unit=unit, scoring_deputy=scorer)
     satisfied = {"evaluation_result": "满意", "rectification_needed": "no"}
     do(factory, e1, "Task_Result", satisfied, evaluated_unit="finance")
     result = {"evaluation_result": "不满意", "rectification_needed": "yes", "rectification_requirements": "规范审批"}

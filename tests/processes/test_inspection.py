@@ -91,7 +91,7 @@ def test_two_units_each_inspected_separately_with_a_rectification_loop(world, fr
     onsite = by_unit(world, case_id, "Task_OnSite")
     assert set(onsite) == {"finance", "land"} and all(who(i) == (("office",), None) for i in onsite.values())
     for unit, item in onsite.items():
-        complete(world, "clerk", item, {"onsite_date": "2026-12-28", "onsite_record": f"{unit}现场记录"})
+        complete(world, "clerk", item, {"onsite_date": "2026-12-27", "onsite_record": f"{unit}现场记录"})
 
     findings = by_unit(world, case_id, "Task_Findings")
     complete(world, "clerk", findings["finance"], {"findings_result": "clean", "findings": "未发现问题"})
@@ -149,7 +149,7 @@ def test_single_unit_with_default_self_check_deadline(world, frozen_clock):
     assert who(check) == (("civil_affairs",), None)
     assert check.due_at == at("2026-12-23T00:00:00+08:00")  # 15 days from 12-07: Tuesday 12-22, 24:00
     do(world, "civ", case_id, "Task_SelfCheck", {"selfcheck_report": "无问题"})
-    do(world, "clerk", case_id, "Task_OnSite", {"onsite_date": "2026-12-10", "onsite_record": "记录"})
+    do(world, "clerk", case_id, "Task_OnSite", {"onsite_date": "2026-12-07", "onsite_record": "记录"})
     do(world, "clerk", case_id, "Task_Findings", {"findings_result": "clean", "findings": "良好"})
     do(world, "clerk", case_id, "Task_Report", {"report_text": "报告"})
     do(world, "chair", case_id, "Task_PresidiumHear", {"presidium_decision": "accepted"})
@@ -201,7 +201,7 @@ def test_item_facts_skipped_when_unchanged_are_the_rows_written_every_time(world
         both(lambda case_id: do(world, "clerk", case_id, "Task_Notice", {"notice_text": "请自查"}))
         clock.advance(timedelta(days=20))  # the self-check comes late
         both(lambda case_id: do(world, "civ", case_id, "Task_SelfCheck", {"selfcheck_report": "迟报"}))
-        onsite = {"onsite_date": "2026-12-28", "onsite_record": "记录"}
+        onsite = {"onsite_date": "2026-12-27", "onsite_record": "记录"}
         both(lambda case_id: do(world, "clerk", case_id, "Task_OnSite", onsite))
         findings = {
             "findings_result": "problems",

@@ -77,9 +77,26 @@ def test_the_case_is_titled_by_its_subject_and_channel(world, frozen_clock):
 
 def test_not_accepted_is_archived(world, frozen_clock):
     case_id = register(world)
-    do(world, "clerk", case_id, "Task_Accept", {"acceptance": "not_accept", "acceptance_reason": "不属于受理范围"})
+    refusal = {"acceptance": "not_accept", "acceptance_reason": "不属于受理范围", "notified_on": "2026-12-07"}
+    do(world, "clerk", case_id, "Task_Accept", refusal)
     case = detail(world, case_id)
     assert case.status == "completed" and case.variables["outcome"] == "not_accepted"
+
+
+@pytest.mark.parametrize(
+    "decision",
+    [{"acceptance": "accept"}, {"acceptance": "not_accept", "acceptance_reason": "不属于受理范围"}],
+)
+def test_the_day_the_petitioner_was_told_is_required(world, frozen_clock, decision):
+    # told either way (信访条例 第二十一条); "told within 15 days" is never counted of nobody told
+    case_id = register(world)
+    for told in ({}, {"notified_on": ""}, {"notified_on": "  "}):
+        with pytest.raises(InvalidData) as refused:
+            do(world, "clerk", case_id, "Task_Accept", {**decision, **told})
+        assert {name: e.code for name, e in refused.value.codes.items()} == {"notified_on": "required"}
+    assert open_ids(world, case_id) == ["Task_Accept"]
+    do(world, "clerk", case_id, "Task_Accept", {**decision, "notified_on": "2026-12-07"})
+    assert variables(world, case_id)["notified_on"] == "2026-12-07"
 
 
 def test_accepted_replied_reviewed_and_re_reviewed(world, frozen_clock):
@@ -306,4 +323,5 @@ def test_the_petitioner_cannot_have_been_told_tomorrow(world, frozen_clock):
     with pytest.raises(InvalidData) as refused:
         do(world, "clerk", case_id, "Task_Accept", {"acceptance": "accept", "notified_on": "2026-12-08"})
     error = refused.value.codes["notified_on"]
-    assert (error.code, error.params) == ("date_out_of_range", {"min": "1900-01-01", "max": "2026-12-07"})
+    # the range applied: from the day received (register: 2026-12-07) to today
+    assert (error.code, error.params) == ("date_out_of_range", {"min": "2026-12-07", "max": "2026-12-07"})

@@ -93,7 +93,7 @@ def test_two_issues_one_late_with_supervision(world, frozen_clock):
     assigns = items(world, case_id, "Task_AssignIssue")
     assert len(assigns) == 2 and all(who(a) == (("office",), None) for a in assigns)
     for a in assigns:
-        content = act(world, "clerk", tasks.task_detail, a.task_id).data["issue"]["content"]
+        content = act(world, "clerk", tasks.task_detail, a.task_id).data["issue_content"]
         unit = "land" if content == "村道破损" else "civil_affairs"
         act(world, "clerk", tasks.complete, a.task_id, {"handling_unit": unit, "assignment_note": "请办理"})
     handles = items(world, case_id, "Task_HandleIssue")
@@ -125,9 +125,10 @@ def test_two_issues_one_late_with_supervision(world, frozen_clock):
     v = case.variables
     assert (v["issue_count"], v["issues_total"], v["issues_on_time"]) == (2, 2, 1)
     by_no = {i["no"]: i for i in v["issues"]}
-    assert (by_no[1]["content"], by_no[1]["unit"], by_no[1]["replied_on_time"]) == ("村道破损", "land", False)
-    assert (by_no[1]["reply"], by_no[1]["satisfaction"], by_no[1]["voter_count"]) == ("已修复村道", "基本满意", 3)
-    assert (by_no[2]["unit"], by_no[2]["replied_on_time"], by_no[2]["satisfaction"]) == ("civil_affairs", True, "满意")
+    first, second = by_no["问题1"], by_no["问题2"]  # an issue is named by its number
+    assert (first["content"], first["unit"], first["replied_on_time"]) == ("村道破损", "land", False)
+    assert (first["reply"], first["satisfaction"], first["voter_count"]) == ("已修复村道", "基本满意", 3)
+    assert (second["unit"], second["replied_on_time"], second["satisfaction"]) == ("civil_affairs", True, "满意")
     assert all(i["fed_back_at"] for i in v["issues"])
 
 

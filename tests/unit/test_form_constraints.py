@@ -144,6 +144,40 @@ def test_a_variable_bound_is_read_from_the_case(frozen_clock):
     assert NOTIFY.fields[0].date_bounds == {"max": "2026-12-07"}  # the picker knows today only
 
 
+def test_a_date_after_today_is_told_the_variable_s_day_as_its_earliest(frozen_clock):
+    bounds = {"notified_on": {"min": "2026-12-01"}}
+    # the range said is the one applied: from the day received, not from 1900-01-01
+    assert codes(NOTIFY, {"notified_on": "2026-12-08"}, bounds) == {
+        "notified_on": ("date_out_of_range", {"min": "2026-12-01", "max": "2026-12-07"})
+    }
+    # a case without the variable: today is the only bound
+    assert codes(NOTIFY, {"notified_on": "2026-12-08"}) == {
+        "notified_on": ("date_out_of_range", {"min": "1900-01-01", "max": "2026-12-07"})
+    }
+    upper = FormSpec((FormField("asked_on", "请求日期", "date", constraints={"min": "today-P1Y", "max": "due_on"}),))
+    assert codes(upper, {"asked_on": "2025-12-06"}, {"asked_on": {"max": "2026-12-20"}}) == {
+        "asked_on": ("date_out_of_range", {"min": "2025-12-07", "max": "2026-12-20"})
+    }
+
+
+def test_a_date_after_today_is_told_the_field_s_day_as_its_earliest(frozen_clock):
+    form = FormSpec(
+        (
+            FormField("received_on", "收到日期", "date"),
+            FormField("notified_on", "告知信访人日期", "date", constraints={"min": "received_on", "max": "today"}),
+        )
+    )
+    assert codes(form, {"received_on": "2026-12-03", "notified_on": "2026-12-09"}) == {
+        "notified_on": ("date_out_of_range", {"min": "2026-12-03", "max": "2026-12-07"})
+    }
+    assert codes(form, {"received_on": "", "notified_on": "2026-12-09"}) == {  # no day: no bound
+        "notified_on": ("date_out_of_range", {"min": "1900-01-01", "max": "2026-12-07"})
+    }
+    assert codes(form, {"received_on": "2026-12-03", "notified_on": "2026-12-02"}) == {
+        "notified_on": ("date_before_field", {"field": "收到日期", "day": "2026-12-03"})
+    }
+
+
 def test_a_read_only_field_is_the_case_value_with_its_label():
     form = FormSpec(
         (
@@ -213,26 +247,31 @@ def test_a_single_value_may_not_repeat_another_either():
 
 
 # -- what a later round starts with -------------------------------------------------------------
+FRESH = {"fresh": "true"}
 REPLY = FormSpec(
     (
-        FormField("handling_action", "办理操作", "enum"),
-        FormField("reply_signer", "签发领导", "string"),
-        FormField("round", "轮次", "long", default="1"),
-        FormField("reply_due", "答复期限", "string", constraints={"readonly": ""}),
+        FormField("handling_action", "办理操作", "enum", properties=FRESH),
+        FormField("reply_signer", "签发领导", "string", properties=FRESH),
+        FormField("round", "轮次", "long", default="1", properties=FRESH),
+        FormField("reply_due", "答复期限", "string", constraints={"readonly": ""}, properties=FRESH),
+        FormField("plan_text", "检查计划", "string"),  # revised when sent back: shown as it was
     )
 )
 
 
-def test_a_field_answered_in_an_earlier_round_starts_afresh():
+def test_a_fresh_field_answered_in_an_earlier_round_starts_afresh_the_others_as_they_were():
     data = {
         "handling_action": "extend",
         "reply_signer": "张局长",
         "round": 2,
         "reply_due": "2027-05-11",
+        "plan_text": "听取汇报",
         "title": "路灯",
     }
-    assert REPLY.starting_values(data, {"handling_action", "reply_signer", "reply_due", "title", "round"}) == {
+    answered = {"handling_action", "reply_signer", "reply_due", "title", "round", "plan_text"}
+    assert REPLY.starting_values(data, answered) == {
         "reply_due": "2027-05-11",  # read-only: the form shows the case's value
+        "plan_text": "听取汇报",  # not fresh: sent back for revision, it is revised
         "title": "路灯",  # no field of this form
     }
     # a value nobody answered before (a script's, the start form's) still shows

@@ -77,6 +77,20 @@ def test_length_and_range_constraints():
     assert "at most 99" in info.value.field_errors["pages"]
 
 
+def test_a_whole_number_without_bounds_fits_an_integer_column():
+    """The statistics copy numbers into integer columns: 99999999999999999999 failed the save."""
+    with pytest.raises(InvalidData) as info:
+        FORM.validate({"title": "x", "round": "99999999999999999999"})
+    assert info.value.codes["round"].code == "max" and info.value.codes["round"].params == {"max": 2147483647}
+    with pytest.raises(InvalidData) as info:
+        FORM.validate({"title": "x", "round": -2147483649})
+    assert info.value.codes["round"].params == {"min": -2147483648}
+    assert FORM.validate({"title": "x", "round": "2147483647"})["round"] == 2147483647
+    with pytest.raises(InvalidData) as info:  # a field's own bound, where narrower, is the one said
+        FORM.validate({"title": "x", "pages": "99999999999999999999"})
+    assert info.value.codes["pages"].params == {"max": 99}
+
+
 def test_readonly_fields_are_not_taken_from_the_user():
     assert "computed" not in FORM.validate({"title": "x", "computed": "hacked"})
 

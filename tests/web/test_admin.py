@@ -187,7 +187,9 @@ def test_a_units_head_and_contact_are_active_people_of_that_unit(as_user):
     saved = {"code": "finance", "name": "财政所", "head": "finance1", "contact": "finance2"}
     assert c.post("/admin/departments", data=saved).status_code == 302
     row = row_of(text_of(c.get("/admin/departments")), "finance")
-    assert '<td data-role="contact">finance2</td>' in row and "<td>2</td>" in row
+    # by name (the roster's "finance1 同志"), the user name on hover
+    assert '<td data-role="head"><span title="finance1">finance1 同志</span></td>' in row
+    assert '<td data-role="contact"><span title="finance2">finance2 同志</span></td>' in row and "<td>2</td>" in row
 
 
 def test_a_deactivated_contact_is_marked_and_no_longer_counted(as_user):
@@ -198,12 +200,23 @@ def test_a_deactivated_contact_is_marked_and_no_longer_counted(as_user):
     assert c.post("/admin/users/finance2", data=off).status_code == 302
     row = row_of(text_of(c.get("/admin/departments")), "finance")
     assert (
-        '<td data-role="contact">finance2 <span class="badge muted" data-standing="inactive">已停用</span></td>' in row
-    )
+        '<td data-role="contact"><span title="finance2">finance2 同志</span> '
+        '<span class="badge muted" data-standing="inactive">已停用</span></td>'
+    ) in row
     assert row.endswith("<td>1</td>")  # finance1 only
     # renamed with the head and contact left empty: they stay as they are (the page says so)
     assert c.post("/admin/departments", data={"code": "finance", "name": "财政所（新）"}).status_code == 302
     assert 'data-standing="inactive"' in row_of(text_of(c.get("/admin/departments")), "finance")
+
+
+def test_the_units_tab_in_english(as_user):
+    c = as_user("admin")
+    c.get("/lang/en")
+    html = text_of(c.get("/admin/departments"))
+    assert "<title>Units" in html and 'class="on">Units</a>' in html
+    assert ">Unit</th>" in text_of(c.get("/admin/users"))  # a column of one unit each stays singular
+    c.get("/lang/zh_CN")
+    assert 'class="on">单位</a>' in text_of(c.get("/admin/departments"))
 
 
 def test_user_list_in_english_joins_roles_with_commas(as_user):

@@ -84,3 +84,18 @@ def test_a_supervision_issued_in_english_reads_english_to_the_holder(app, as_use
     messages = english(holder.get("/notifications"))
     asked = f"has a supervision notice: please handle it and reply by 2026-12-24 24:00. Instructions: {OPINION}"
     assert asked in messages
+
+
+def test_a_refused_supervision_names_the_field_in_english(app, as_user):
+    case = overdue_case(app)
+    client = as_user("supervisor")
+    client.get("/lang/en")
+    blank = {"instance_id": case.id, "opinion": " "}
+    said = english(client.post("/board/supervise", data=blank, follow_redirects=True))
+    assert "The supervision notice was not sent: Instructions: required" in said
+    past = {"instance_id": case.id, "opinion": OPINION, "respond_by": "2026-12-01"}  # today is 2026-12-23
+    said = english(client.post("/board/supervise", data=past, follow_redirects=True))
+    assert "The supervision notice was not sent: Answer by: must be between 2026-12-23 and 2099-12-31" in said
+    client.get("/lang/zh_CN")
+    said = text_of(client.post("/board/supervise", data={"instance_id": case.id, "opinion": ""}, follow_redirects=True))
+    assert "督办未发出：督办意见：必填" in said

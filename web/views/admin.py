@@ -10,6 +10,7 @@ from engine.access import Permission
 from engine.deadlines import timezones
 from engine.errors import InvalidData
 from engine.usecases import people, sign_in
+from engine.usecases.labels import people_names
 from storage.enums import Role
 
 from .. import database
@@ -172,9 +173,12 @@ def set_password(username: str):
 
 
 def _departments_page(errors: dict | None = None, values: dict | None = None, status: int = 200):
+    departments = people.list_departments(database.session(), current_actor())
     return render_template(
         "admin/departments.html",
-        departments=people.list_departments(database.session(), current_actor()),
+        departments=departments,
+        # heads and contact officers by name, their user names on hover
+        people=people_names(database.session(), {n for d in departments for n in (d.head, d.contact) if n}),
         errors=field_messages(errors or {}),
         values=values or {},
         limits=LIMITS,

@@ -80,13 +80,23 @@ def supervise():
                 escalate=form.get("escalate") == "1",
             )
     except InvalidData as exc:
-        flash(_("督办未发出：%(why)s", why=_("；").join(field_messages(exc.codes).values())), "error")
+        flash(_("督办未发出：%(why)s", why=_refusal(exc)), "error")
         return redirect(back)
     if issued.unreported is None:
         flash(_("已发出督办。"), "success")
     else:  # issued, but the head it was meant to reach is not told: the supervisor must know
         flash(_("已发出督办，但未报告单位负责人：%(why)s", why=_unreported(issued)), "warning")
     return redirect(back)
+
+
+def _refusal(exc: InvalidData) -> str:
+    """What is wrong with the 督办 form, each field by the label the form shows it under
+    ("督办意见：必填"), the case or task it was issued on by what it is."""
+    labels = {"opinion": _("督办意见"), "respond_by": _("回复期限"), "task_id": _("任务"), "instance": _("案件")}
+    return _("；").join(
+        _("%(where)s：%(message)s", where=labels.get(name, name), message=message)
+        for name, message in field_messages(exc.codes).items()
+    )
 
 
 def _unreported(issued: supervision.SupervisionView) -> str:

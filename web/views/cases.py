@@ -62,7 +62,19 @@ def export(fmt: str):
         abort(404)
     rows = case_list_export(database.session(), current_actor(), _list_query())
     people = people_names(database.session(), {c.started_by for c in rows})  # by name, as the list shows them
-    headers = [_("编号"), _("案件"), _("流程"), _("状态"), _("发起人"), _("发起时间"), _("结束时间")]
+    # 当前任务 as the list shows it: the open tasks of a running case and, of them, the overdue,
+    # each a number in a column of its own (nothing for a case no longer running, the list's —)
+    headers = [
+        _("编号"),
+        _("案件"),
+        _("流程"),
+        _("状态"),
+        _("发起人"),
+        _("发起时间"),
+        _("结束时间"),
+        _("当前任务"),
+        _("已逾期"),
+    ]
     table = [
         [
             c.id,
@@ -72,6 +84,7 @@ def export(fmt: str):
             person_name(c.started_by, people),
             c.started_at,
             c.ended_at,
+            *((c.open_task_count, c.overdue_task_count) if c.status == "running" else (None, None)),
         ]
         for c in rows
     ]

@@ -270,6 +270,11 @@ def export(fmt: str):
     headers = [_("指标"), _("件数"), _("基数"), _("比率（%）"), _("口径")]
     rows = [[texts[k][0], f.count, f.base, f.rate, texts[k][1]] for k, f in result.overall.items()]
     rows.append([])
+    if result.handling_days.get("average") is not None:  # 办理用时, as the page shows it under the figures
+        rows.append([_("指标"), _("平均天数"), _("最长天数"), _("口径")])
+        days = result.handling_days
+        rows.append([_("办理用时"), days["average"], days["slowest"], _("自交办（受理）至答复的天数，已答复的案件")])
+        rows.append([])
     # per unit, each figure's count and (where it has one) its rate, each in a column headed so
     columns = UNIT_COLUMNS[process]
     heads: list[str] = [_("单位")]

@@ -67,9 +67,10 @@ def submit(task_id: str):
             done = tasks.task_detail(s, actor, task_id).summary
             units = department_names(s)
             people = people_names(s, [t.assignee for t in following if t.assignee])
+            untaken = tasks.nobody_to_take(s, [t for t in following if t.created_at >= started])
     except InvalidData as exc:
         return _render(task_id, values=data, errors=exc.field_errors, status=422)
-    flash(*_next_step(done, following, started, units, people))
+    flash(*_next_step(done, following, started, units, people, untaken))
     mine = [t for t in following if t.assignee == actor.username]
     if mine:
         return redirect(url_for("tasks.show", task_id=mine[0].task_id))
@@ -82,9 +83,11 @@ def _next_step(
     started: datetime,
     units: dict[str, str],
     people: dict[str, str],
+    untaken: set[str] | frozenset[str] = frozenset(),
 ) -> tuple[str, str]:
     """What happened and who acts next (a person by name, a unit by its name), for the
-    message after a submission."""
+    message after a submission; a warning besides for each new task nobody active can take
+    (``untaken``: tasks.nobody_to_take), which would otherwise wait unseen."""
     new = [t for t in following if t.created_at >= started]
     again = [t for t in new if t.bpmn_id == done.bpmn_id]
     if again:  # the process sent it back to the same step (an incomplete answer)
@@ -93,7 +96,7 @@ def _next_step(
         return _("已提交，案件已办结。"), "success"
     if not new:
         return _("已提交。其他并行的任务仍在办理中。"), "success"
-    steps = []
+    steps, warnings = [], []
     for t in new:
         holder = (
             people.get(t.assignee, t.assignee)
@@ -104,7 +107,16 @@ def _next_step(
             steps.append(_("%(holder)s「%(task)s」，期限 %(due)s", holder=holder, task=t.name, due=due(t.due_at)))
         else:
             steps.append(_("%(holder)s「%(task)s」", holder=holder, task=t.name))
-    return _("已提交。下一步：%(steps)s。", steps=_("；").join(steps)), "success"
+        if t.task_id in untaken:
+            warnings.append(_("注意：目前没有在用的人员能办理「%(task)s」（%(holder)s）。", task=t.name, holder=holder))
+    said = _("已提交。下一步：%(steps)s。", steps=_("；").join(steps))
+    if not warnings:
+        return said, "success"
+    # submitted all the same (nothing is refused for it): said, for the office to put it right
+    warnings.append(_("请管理员在“系统管理 → 用户”中添加或恢复人员，或请人大办主任将任务转交他人。"))
+    for warning in warnings:
+        said = _("%(said)s%(more)s", said=said, more=warning)
+    return said, "warning"
 
 
 @bp.post("/tasks/<task_id>/comments")

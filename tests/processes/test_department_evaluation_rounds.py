@@ -1,0 +1,162 @@
+"""部门工作评议: a deputy's scoring task names the unit scored (评议打分 · 财政所) and shows it; the
+office fixes each unit's result (确定评议结果和整改要求 · 财政所) reading the tally on the task; the
+tally names no deputy, and no record of a named deputy's score travels on to the evaluated unit;
+the case is titled by the evaluation's name; a rectification is returned with its reason."""
+
+import pytest
+
+from engine.errors import InvalidData
+from engine.usecases import cases, tasks
+
+from .conftest import act, deploy, detail, do, items, one
+
+TALLY = ("score_count", "average_score", "satisfaction_rate", "rating_counts", "scores_given", "score_comments")
+
+
+@pytest.fixture
+def world(people):
+    deploy(people, "department_evaluation")
+    return people
+
+
+def to_scoring(world) -> int:
+    """A round over finance and land, scored by wang and li, both units reported."""
+    case_id = act(
+        world, "clerk", cases.start_instance, "department_evaluation", {"evaluation_title": "2026年度部门工作评议"}
+    ).id
+    scheme = {"evaluated_units": ["finance", "land"], "scheme_text": "听取汇报、代表打分", "scorers": ["wang", "li"]}
+    do(world, "clerk", case_id, "Task_Scheme", scheme)
+    do(world, "chair", case_id, "Task_ApproveScheme", {"scheme_decision": "approve"})
+    for report in items(world, case_id, "Task_SelfReport"):
+        user = "fin" if report.candidate_groups == ["finance"] else "landy"
+        act(world, user, tasks.complete, report.task_id, {"self_report": "自查报告"})
+    return case_id
+
+
+# (unit name in the title, deputy) → rating, score, comment
+MARKS = {
+    ("财政所", "wang"): ("满意", 90, "台账规范"),
+    ("财政所", "li"): ("基本满意", 80, ""),
+    ("国土所", "wang"): ("满意", 70, "服务态度差"),
+    ("国土所", "li"): ("不满意", 55, "按时公开"),
+}
+
+
+def score_all(world, case_id) -> None:
+    for item in items(world, case_id, "Task_Score"):
+        rating, score, comment = MARKS[(item.name.split(" · ")[1], item.assignee)]
+        act(
+            world,
+            item.assignee,
+            tasks.complete,
+            item.task_id,
+            {"rating": rating, "score": score, "score_comment": comment},
+        )
+
+
+def test_the_case_is_titled_by_the_evaluations_name(world, frozen_clock):
+    case_id = to_scoring(world)
+    assert detail(world, case_id).title == "2026年度部门工作评议"
+
+
+def test_each_scoring_task_names_and_shows_the_unit_scored(world, frozen_clock):
+    case_id = to_scoring(world)
+    scores = items(world, case_id, "Task_Score")
+    assert sorted((s.name, s.assignee) for s in scores) == [
+        ("评议打分 · 国土所", "li"),
+        ("评议打分 · 国土所", "wang"),
+        ("评议打分 · 财政所", "li"),
+        ("评议打分 · 财政所", "wang"),
+    ]
+    for item in scores:
+        page = act(world, item.assignee, tasks.task_page, item.task_id)
+        unit = page.detail.form.field("evaluated_unit")
+        assert unit is not None and unit.label == "被评议单位" and unit.readonly  # shown, not answered
+        assert page.department_names[page.values["evaluated_unit"]] == item.name.split(" · ")[1]
+
+
+def test_the_result_task_names_the_unit_and_shows_the_tally_without_names(world, frozen_clock):
+    case_id = to_scoring(world)
+    score_all(world, case_id)
+    results = {r.name: r for r in items(world, case_id, "Task_Result")}
+    assert sorted(results) == ["确定评议结果和整改要求 · 国土所", "确定评议结果和整改要求 · 财政所"]
+    finance = act(world, "clerk", tasks.task_page, results["确定评议结果和整改要求 · 财政所"].task_id)
+    assert all(finance.detail.form.field(name).readonly for name in TALLY)
+    # 90 and 80: average 85.0; 满意 and 基本满意 both count as satisfied
+    assert {name: finance.values[name] for name in TALLY} == {
+        "score_count": 2,
+        "average_score": 85.0,
+        "satisfaction_rate": 100.0,
+        "rating_counts": "满意 1 票，基本满意 1 票，不满意 0 票",
+        "scores_given": "90、80",
+        "score_comments": "台账规范",
+    }
+    land = act(world, "clerk", tasks.task_page, results["确定评议结果和整改要求 · 国土所"].task_id)
+    # 70 and 55: 62.5; one of two satisfied; the comments sorted, not in the scorers' order
+    assert {name: land.values[name] for name in TALLY} == {
+        "score_count": 2,
+        "average_score": 62.5,
+        "satisfaction_rate": 50.0,
+        "rating_counts": "满意 1 票，基本满意 0 票，不满意 1 票",
+        "scores_given": "70、55",
+        "score_comments": "按时公开\n服务态度差",
+    }
+
+
+def named_scores(value) -> bool:
+    """Whether ``value`` holds a per-deputy score record (one naming its deputy)."""
+    if isinstance(value, dict):
+        return "deputy" in value or any(named_scores(v) for v in value.values())
+    if isinstance(value, list):
+        return any(named_scores(v) for v in value)
+    return False
+
+
+def test_no_named_score_reaches_the_evaluated_unit(world, frozen_clock):
+    case_id = to_scoring(world)
+    score_all(world, case_id)
+    for result in items(world, case_id, "Task_Result"):
+        needed = {"evaluation_result": "基本满意", "rectification_needed": "yes", "rectification_requirements": "整改"}
+        act(world, "clerk", tasks.complete, result.task_id, needed)
+    rectify = next(i for i in items(world, case_id, "Task_Rectify") if i.candidate_groups == ["finance"])
+    assert rectify.name == "整改并报告 · 财政所"
+    page = act(world, "fin", tasks.task_page, rectify.task_id)
+    assert page.detail.data["unit_scores"] is None  # the per-deputy records are dropped once tallied
+    assert not named_scores(page.detail.data)
+    assert not named_scores(detail(world, case_id).variables)
+    # what the unit reads instead: the tally, labelled
+    shown = {page.labels[k]: v for k, v in page.detail.data.items() if k in TALLY}
+    assert shown["各代表得分（不记名，由高到低）"] == "90、80" and shown["平均得分"] == 85.0
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="engine: no field the office may read but the evaluated unit may not; confidential=true "
+    "would mask it from the office's officers too and refuses it to the scoring deputies (may_not_write)",
+)
+def test_the_evaluated_unit_does_not_read_each_deputys_score_in_the_history(world, frozen_clock):
+    case_id = to_scoring(world)
+    score_all(world, case_id)
+    history = act(world, "fin", cases.instance_detail, case_id).history
+    scored = [e.data for e in history if e.bpmn_id == "Task_Score"]
+    assert scored and all(data.get("score") not in (90, 80, 70, 55) for data in scored)
+
+
+def test_a_rectification_is_returned_with_its_reason(world, frozen_clock):
+    case_id = to_scoring(world)
+    score_all(world, case_id)
+    for result in items(world, case_id, "Task_Result"):
+        needed = "yes" if result.name.endswith("财政所") else "no"
+        data = {"evaluation_result": "基本满意", "rectification_needed": needed, "rectification_requirements": "整改"}
+        act(world, "clerk", tasks.complete, result.task_id, data)
+    do(world, "fin", case_id, "Task_Rectify", {"rectification_report": "已整改"})
+    with pytest.raises(InvalidData) as refused:
+        do(world, "clerk", case_id, "Task_AcceptRectification", {"acceptance": "returned", "acceptance_opinion": " "})
+    assert refused.value.codes["acceptance_opinion"].code == "required"
+    do(world, "clerk", case_id, "Task_AcceptRectification", {"acceptance": "returned", "acceptance_opinion": "未到位"})
+    again = one(world, case_id, "Task_Rectify")
+    assert again.name == "整改并报告 · 财政所"
+    do(world, "fin", case_id, "Task_Rectify", {"rectification_report": "再次整改"})
+    # accepting needs no reason: the field is not asked
+    do(world, "clerk", case_id, "Task_AcceptRectification", {"acceptance": "accepted"})
+    assert [i.bpmn_id for i in items(world, case_id)] == ["Task_Publish"]
