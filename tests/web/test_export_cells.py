@@ -57,11 +57,25 @@ def test_the_case_list_writes_its_times_as_dates_and_its_starters_by_name(app, a
     act(app, "office1", cases.cancel_instance, case.id, "重复登记")
     client = as_user("office1")
     rows = xlsx_rows(client, "/cases/export.xlsx?q=甲")
-    assert [v for v, _f in rows[0]] == ["编号", "案件", "流程", "状态", "发起人", "发起时间", "结束时间", "当前任务", "已逾期"]
+    assert [v for v, _f in rows[0]] == [
+        "编号",
+        "案件",
+        "流程",
+        "状态",
+        "发起人",
+        "发起时间",
+        "结束时间",
+        "当前任务",
+        "已逾期",
+    ]
     assert rows[1][4] == ("office1 同志", "General")  # the display name, as the list shows it
     assert rows[1][5] == (datetime(2026, 12, 7, 9, 0), "yyyy-mm-dd hh:mm")
     assert rows[1][6] == (datetime(2026, 12, 8, 1, 0), "yyyy-mm-dd hh:mm")
-    assert csv_rows(client, "/cases/export.csv?q=甲")[1][4:7] == ["office1 同志", "2026-12-07 09:00", "2026-12-08 01:00"]
+    assert csv_rows(client, "/cases/export.csv?q=甲")[1][4:7] == [
+        "office1 同志",
+        "2026-12-07 09:00",
+        "2026-12-08 01:00",
+    ]
 
     client.post("/settings", data={"timezone": NEW_YORK})  # UTC-5 in December
     rows = xlsx_rows(client, "/cases/export.xlsx?q=甲")
