@@ -284,17 +284,22 @@ class Runtime:
 
     @staticmethod
     def _round_item(workflow: BpmnWorkflow, task: Task) -> Any:
-        """The input item of the nearest multi-instance the task is in (the task itself, or a
-        subprocess around it), read from the task's data; None outside one."""
+        """The input item of the nearest multi-instance the task is in (an instance of a
+        multi-instance task, or a task inside a subprocess round), read from the task's data;
+        None outside one. Only what contains the task counts: a task's parent in the tree is
+        also the task before it, and a multi-instance that finished before it in the same
+        round (its scorers, before the round's result) is not its round."""
         current: Task | None = task
         while current is not None:
-            item = getattr(current.task_spec, "input_item", None)
-            if item is not None:  # each instance got its item in its data, and passed it down
-                return task.data.get(item.bpmn_id)
             parent = current.parent
-            if parent is None and current.workflow is not workflow:  # leave a subprocess
-                parent = workflow.get_task_from_id(current.workflow.parent_task_id)
-            current = parent
+            spec = getattr(parent, "task_spec", None)
+            item = getattr(spec, "input_item", None)
+            if item is not None and getattr(spec, "task_spec", None) == current.task_spec.name:
+                return task.data.get(item.bpmn_id)  # current is one of that multi-instance's instances
+            # leave the subprocess for the task that runs it
+            current = (
+                workflow.get_task_from_id(current.workflow.parent_task_id) if current.workflow is not workflow else None
+            )
         return None
 
     def form_bounds(self, workflow: BpmnWorkflow, task_id: str, form: FormSpec) -> dict[str, dict[str, Any]]:
