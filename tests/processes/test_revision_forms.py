@@ -5,9 +5,10 @@ test_proposal_forms.py)."""
 
 import pytest
 
-from engine.usecases import cases, tasks
+from engine.usecases import tasks
 
 from .conftest import act, deploy, do, one, open_ids
+from .test_inspection import start_and_plan
 
 
 @pytest.fixture
@@ -17,15 +18,7 @@ def world(people):
 
 
 def test_a_plan_sent_back_opens_with_what_was_planned(world, frozen_clock):
-    case_id = act(
-        world,
-        "clerk",
-        cases.start_instance,
-        "inspection",
-        {"inspection_title": "2027年财政预算执行情况检查", "inspection_basis": "年度监督工作计划"},
-    ).id
-    plan = {"topics": "预算执行、专项资金", "units": ["finance", "land"], "onsite_schedule": "12月下旬"}
-    do(world, "clerk", case_id, "Task_Plan", plan)
+    case_id = start_and_plan(world, ["finance", "land"])  # 预算执行、专项资金, 12月下旬
     do(world, "chair", case_id, "Task_ApprovePlan", {"plan_decision": "revise", "plan_opinion": "补充专项资金"})
     assert open_ids(world, case_id) == ["Task_Plan"]  # sent back
     values = act(world, "clerk", tasks.task_page, one(world, case_id, "Task_Plan").task_id).values
@@ -34,3 +27,7 @@ def test_a_plan_sent_back_opens_with_what_was_planned(world, frozen_clock):
         ["finance", "land"],
         "12月下旬",
     )
+    # the chair's decision is fresh: sent back again, the chair's next form starts undecided
+    do(world, "clerk", case_id, "Task_Plan", {"topics": "预算执行、专项资金、债务", "units": ["finance", "land"]})
+    values = act(world, "chair", tasks.task_page, one(world, case_id, "Task_ApprovePlan").task_id).values
+    assert (values.get("plan_decision"), values.get("plan_opinion")) == (None, None)
