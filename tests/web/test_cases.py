@@ -247,3 +247,14 @@ def test_a_step_offered_to_a_unit_names_the_unit_even_where_a_user_has_its_code_
         assert found, section
         text = re.sub(r"<[^>]+>|\s+", " ", found.group(1))
         assert "财政所" in text and "张会计" not in text, (section, text)
+
+
+def test_a_record_and_a_list_of_records_read_as_fields_not_as_code(app):
+    """Working data such as an evaluation's per-unit tallies are records: shown key by key."""
+    with app.test_request_context("/"):
+        show = app.jinja_env.get_template("forms/fields.html").module.show_value
+        units = {"finance": "财政所"}
+        assert str(show({"unit": "finance", "average_score": 90.0}, units)) == "unit：财政所；average_score：90.0"
+        listed = str(show([{"unit": "finance", "passed": True}, {"unit": "land", "passed": False}], units))
+        assert listed == "<div>unit：财政所；passed：是</div><div>unit：land；passed：否</div>"
+        assert str(show(["finance", "land"], units)) == "财政所、land"
