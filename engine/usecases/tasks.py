@@ -423,14 +423,10 @@ def nobody_to_take(session: Session, following: Sequence[TaskSummary]) -> set[st
 
 
 def _anyone_may_take(session: Session, item: WorkItem) -> bool:
-    """Its assignee is active; or, nobody holding it, one of its candidate users is, or an
-    active person belongs to one of its candidate groups (notifications.users_in_groups: the
-    roles, units' codes and names the inbox offers it by)."""
+    """Its assignee is active; or, nobody holding it, someone may claim it (``_candidates``)."""
     if item.assignee:
         return _active(session, item.assignee)
-    if any(_active(session, name) for name in item.candidate_users):
-        return True
-    return bool(notifications.users_in_groups(session, item.candidate_groups))
+    return bool(_candidates(session, item))
 
 
 def _active(session: Session, username: str) -> bool:
@@ -439,6 +435,8 @@ def _active(session: Session, username: str) -> bool:
 
 
 def _candidates(session: Session, item: WorkItem) -> list[str]:
-    """The active people the task is offered to (none: nobody could ever take it)."""
-    users = session.scalars(select(User).where(User.active.is_(True)))
-    return [u.username for u in users if _is_candidate(item, u.username, u.groups)]
+    """The active people the task is offered to (none: nobody could ever take it): its
+    candidate users, and the members of its candidate groups (notifications.users_in_groups:
+    the roles, units' codes and names the inbox offers it by), read by those groups alone."""
+    named = [name for name in item.candidate_users if _active(session, name)]
+    return named + [u for u in notifications.users_in_groups(session, item.candidate_groups) if u not in named]
