@@ -211,32 +211,6 @@ def handle_csrf_error(exc: CSRFError) -> Response | tuple[str, int]:
 
 
 # -- an engine error in the reader's words ---------------------------------------------
-def permission_names() -> dict[str, str]:
-    """What each permission (engine.access.Permission) lets one do, in the reader's language."""
-    return {
-        Permission.CASE_START: _("发起案件"),
-        Permission.CASE_START_ANY: _("发起任何流程"),
-        Permission.CASE_VIEW_ALL: _("查看全部案件"),
-        Permission.CASE_CANCEL: _("撤销本单位发起的案件"),
-        Permission.CASE_CANCEL_ANY: _("撤销任何案件"),
-        Permission.TASK_VIEW_ALL: _("查看全部待办"),
-        Permission.TASK_REASSIGN: _("调派他人手中的任务"),
-        Permission.CONFIDENTIAL_READ: _("查看保密信息"),
-        Permission.CASE_WORKING_DATA: _("查看案件的全部流程数据"),
-        Permission.SUPERVISE: _("督办和督查台"),
-        Permission.EXPORT: _("统计、导出和审计日志"),
-        Permission.PROCESS_DEPLOY: _("流程设计和部署"),
-        Permission.PROCESS_MIGRATE: _("迁移运行中的案件"),
-        Permission.ADMIN_USERS: _("管理用户和单位"),
-        Permission.ADMIN_SETTINGS: _("工作日历和期限设置"),
-        Permission.CASE_IMPORT: _("按台账导入案件"),
-        Permission.INCIDENT_MANAGE: _("查看和处理故障"),
-        Permission.MESSAGE_SEND: _("发送消息和信号"),
-        Permission.EXTERNAL_TASK_WORK: _("处理外部任务"),
-        Permission.METRICS_READ: _("读取运行指标"),
-    }
-
-
 def _names(usernames: list[str]) -> dict[str, str]:
     """User name → what the pages call the person (engine.usecases.labels.people_names)."""
     from engine.usecases.labels import people_names
@@ -274,7 +248,7 @@ def _not_found(text: str) -> Said:
 
 def _needs_permission(p: dict[str, Any]) -> Said:
     permission = Permission(p["permission"])
-    from .roles import role_names
+    from .roles import permission_names, role_names
 
     roles = [name for role, name in role_names().items() if permission in ROLE_PERMISSIONS.get(role, ())]
     hint = (

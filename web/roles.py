@@ -9,7 +9,7 @@ from collections.abc import Mapping, Sequence
 
 from flask_babel import gettext as _
 
-from engine.access import OPERATOR, SYSTEM
+from engine.access import OPERATOR, SYSTEM, Permission
 from engine.usecases.labels import holder_names
 from storage.enums import Role
 
@@ -52,3 +52,29 @@ def person_name(username: str | None, people: Mapping[str, str] | None = None) -
     if username == OPERATOR.username:
         return _("服务器运维（命令行）")
     return (people or {}).get(username, username)
+
+
+def permission_names() -> dict[str, str]:
+    """What each permission (engine.access.Permission) lets one do, in the reader's language."""
+    return {
+        Permission.CASE_START: _("发起案件"),
+        Permission.CASE_START_ANY: _("发起任何流程"),
+        Permission.CASE_VIEW_ALL: _("查看全部案件"),
+        Permission.CASE_CANCEL: _("撤销本单位发起的案件"),
+        Permission.CASE_CANCEL_ANY: _("撤销任何案件"),
+        Permission.TASK_VIEW_ALL: _("查看全部待办"),
+        Permission.TASK_REASSIGN: _("调派他人手中的任务"),
+        Permission.CONFIDENTIAL_READ: _("查看保密信息"),
+        Permission.CASE_WORKING_DATA: _("查看案件的全部流程数据"),
+        Permission.SUPERVISE: _("督办和督查台"),
+        Permission.EXPORT: _("统计、导出和审计日志"),
+        Permission.PROCESS_DEPLOY: _("流程设计和部署"),
+        Permission.PROCESS_MIGRATE: _("迁移运行中的案件"),
+        Permission.ADMIN_USERS: _("管理用户和单位"),
+        Permission.ADMIN_SETTINGS: _("工作日历和期限设置"),
+        Permission.CASE_IMPORT: _("按台账导入案件"),
+        Permission.INCIDENT_MANAGE: _("查看和处理故障"),
+        Permission.MESSAGE_SEND: _("发送消息和信号"),
+        Permission.EXTERNAL_TASK_WORK: _("处理外部任务"),
+        Permission.METRICS_READ: _("读取运行指标"),
+    }

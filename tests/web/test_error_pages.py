@@ -17,7 +17,7 @@ from engine.usecases import library, people, tasks
 from tests.web.conftest import text_of
 from tests.web.test_inbox import to_reply
 from tests.world import act
-from web import errors
+from web import errors, roles
 
 CJK = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef]")
 # the English the engine says, which a page must not show as its message
@@ -145,7 +145,7 @@ def test_the_api_keeps_its_english_json(as_user):
 def test_every_reason_and_permission_is_said(app):
     assert set(errors._SAY) == set(REASONS)
     with app.test_request_context():
-        assert set(errors.permission_names()) == set(Permission)
+        assert set(roles.permission_names()) == set(Permission)
 
 
 def test_a_reason_takes_exactly_its_params():

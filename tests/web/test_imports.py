@@ -11,6 +11,7 @@ import pytest
 from openpyxl import load_workbook
 
 from engine.usecases.labels import ROLE_NAMES
+from tests.unit.test_spreadsheets import BMP, PNG
 from tests.web.conftest import login, text_of
 from tests.world import PASSWORD
 from web.roles import role_names
@@ -150,16 +151,8 @@ def test_the_same_units_file_again_has_nothing_to_import(as_user):
     assert 'id="import-nothing"' in text_of(upload(c, "people", exported, "人员.xlsx"))
 
 
-# a 1×1 PNG (which read as a .csv was "neither UTF-8 nor GB18030") and a 1×2 BMP whose pixels
-# hold line ends (which read as one had rows, and every column "missing")
-PNG = bytes.fromhex(
-    "89504e470d0a1a0a0000000d4948445200000001000000010802000000907753de"
-    "0000000c4944415478da63f8ffff3f0005fe02fe0def46b80000000049454e44ae426082"
-)
-BMP = bytes.fromhex(
-    "424d3e0000000000000036000000280000000100000002000000010018000000000008000000"
-    "130b0000130b000000000000000000000a0a0a000a0a0a00"
-)
+# a roster's pictures, the unit tests' (a PNG read as a .csv was "neither UTF-8 nor GB18030", a BMP
+# whose pixels hold line ends read as rows with every column "missing")
 
 
 @pytest.mark.parametrize(("name", "content"), [("名册照片.png", PNG), ("名册.bmp", BMP)])
