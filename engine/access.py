@@ -15,7 +15,7 @@ that it exists); something one may see but not do is ``NotAllowed`` with the rea
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Protocol
@@ -238,6 +238,14 @@ def may_list_all_tasks(actor: Actor) -> bool:
     return actor.can(P.TASK_VIEW_ALL)
 
 
+def may_read_draft(actor: Actor, *, author: str | None) -> bool:
+    """A task's saved draft (草稿), and its saves in the case's history: its author's alone
+    until the task is submitted. What someone typed so far is not yet what anyone answered:
+    whoever else sees the task (a supervisor, the chair) or may work on it (a colleague of the
+    unit, the one it is handed to) sees the form as it starts."""
+    return author is not None and author == actor.username
+
+
 # -- cases ------------------------------------------------------------------------------
 def sees_every_case(actor: Actor) -> bool:
     return actor.can(P.CASE_VIEW_ALL)
@@ -277,6 +285,19 @@ def may_read_confidential(actor: Actor) -> bool:
 def may_read_note(actor: Actor, *, confidential: bool, author: str) -> bool:
     """A comment or an attachment: a confidential one only with the permission, or by its author."""
     return not confidential or author == actor.username or may_read_confidential(actor)
+
+
+def may_read_field(actor: Actor, readers: Collection[str], author: str | None = None) -> bool:
+    """A form field's value. One naming its ``readers`` (``readers=office``: a deputy's score
+    in an evaluation, which the congress office tallies) is read by the members of those
+    groups and by whoever entered it (``author``, when known: the person of a history entry,
+    the one who saved a draft), by nobody else: no permission reads it, not an
+    administrator's, not ``confidential.read``, not the working data, for a ballot is read
+    by as few as possible, and whoever needs it joins the group. One naming none: whoever
+    may see the case."""
+    if not readers:
+        return True
+    return (author is not None and author == actor.username) or bool(actor.groups.intersection(readers))
 
 
 def may_read_working_data(actor: Actor) -> bool:

@@ -1,7 +1,8 @@
 """The semantic checks of a process that SpiffWorkflow's parser skips: every element one the
 engine runs, a start event something can start, flows that name elements, gateway branches
 with conditions, messages declared, a title from fields everyone may see; the task and
-expression checks are in engine/bpmn/task_checks.py, the waiting tasks' in waiting_checks."""
+expression checks are in engine/bpmn/task_checks.py, the waiting tasks' in waiting_checks,
+those of fields naming their readers in reader_checks."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from .camunda import BPMN_NS, NSMAP, process_property, read_task_meta
 from .cron_timers import cron_literal
 from .documents import local_name, owner_of, problem_at
 from .elements import SUPPORTED_FLOW_ELEMENTS, camunda_problems
+from .reader_checks import readers_problems
 from .task_checks import expression_problems, task_problems
 from .waiting_checks import waiting_task_problems
 
@@ -62,6 +64,7 @@ def _process_problems(process: etree._Element, file: str) -> list[Problem]:
     problems += expression_problems(process, file)
     problems += task_problems(process, file)
     problems += _title_problems(process, file)
+    problems += readers_problems(process, file)
     problems += waiting_task_problems(process, file)
     for node in process.xpath(".//*[bpmn:extensionElements/camunda:inputOutput]", namespaces=NSMAP):
         problems += [problem_at(file, node, why) for why in io_mappings.problems_of(node)]

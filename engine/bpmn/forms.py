@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, TypeGuard
 
 from .. import clock
 from ..deadlines.calendar import LOCAL_TZ
@@ -23,7 +23,11 @@ FIELD_TYPES = ("string", "long", "boolean", "date", "enum")
 # The lists a field may take its values from (property ``options_source`` for one value,
 # ``multiple`` for a list), filled at run time: department codes, deputies' user names.
 OPTION_SOURCES = ("departments", "deputies")
-CONSTRAINTS = ("required", "readonly", "minlength", "maxlength", "min", "max", "distinct_from")
+CONSTRAINTS = ("required", "readonly", "minlength", "maxlength", "min", "max", "distinct_from", "max_total")
+# ``max_total`` bounds the sum of several number fields (the votes of an appraisal, together no
+# more than the voters present): its config is the bound (a whole number, another number field of
+# the form, or a case variable), and the field's property ``total_of`` names the fields added up
+# with it (``votes_satisfied,votes_basic,votes_unsatisfied``); the refusal is said on that field.
 # The dates a date field takes unless its own ``min`` / ``max`` say otherwise: a case's
 # dates become due dates and timers, and a year like 0001 overflows when the engine turns
 # it into a moment in UTC, failing the case's next step again on every try.
@@ -119,12 +123,28 @@ class FormField:
         return self.constraints.get("distinct_from")
 
     @property
+    def total_of(self) -> tuple[str, ...]:
+        """With ``max_total``: the ids of the fields it adds up, those the property ``total_of``
+        names and this one (named or not); () without the constraint."""
+        if "max_total" not in self.constraints:
+            return ()
+        return tuple(dict.fromkeys([*_names(self.properties.get("total_of", "")), self.id]))
+
+    @property
     def readonly(self) -> bool:
         return "readonly" in self.constraints
 
     @property
     def confidential(self) -> bool:
         return self.properties.get("confidential", "").lower() == "true"
+
+    @property
+    def readers(self) -> frozenset[str]:
+        """``readers=office``: the groups (comma-separated codes, as candidate groups name
+        them) whose members read the field's value, besides whoever entered it; everyone else
+        sees only that it was answered (a deputy's score in an evaluation; the rule is
+        ``engine.access.may_read_field``). Empty: the field is read like any other."""
+        return frozenset(g.strip() for g in self.properties.get("readers", "").split(",") if g.strip())
 
     @property
     def fresh(self) -> bool:
@@ -141,6 +161,13 @@ class FormField:
     def multiple_source(self) -> str | None:
         """One of OPTION_SOURCES: a list of, e.g., department codes."""
         return self.properties.get("multiple")
+
+    @property
+    def options_excluded(self) -> tuple[str, ...]:
+        """The property ``options_exclude`` (``office,presidium``): the codes of its options
+        source the field neither offers nor takes (the congress's own bodies are no unit it
+        inspects), as written."""
+        return _names(self.properties.get("options_exclude", ""))
 
     @property
     def visible_when(self) -> Visibility | None:
@@ -184,8 +211,40 @@ class FormSpec:
         fields of the case's earlier submissions, of this task's form or another's) starts at
         its default (or empty): a reopened reply is not already "extend", a second evaluation
         does not carry the first one's opinion unseen."""
-        stale = {f.id for f in self.fields if f.fresh and not f.readonly}.intersection(answered)
+        stale = self.answered_before(answered)
         return {name: value for name, value in data.items() if name not in stale}
+
+    def answered_before(self, answered: Iterable[str]) -> frozenset[str]:
+        """The ``fresh`` fields the form takes that a person answered in an earlier round
+        (``answered``): this round's form starts them at their default (or empty), and a
+        submission that leaves one out (through the API or the command line, which need not
+        send every field) answers it so, as the page's form sends it untouched: not with the
+        earlier round's answer, still the case's value."""
+        return frozenset({f.id for f in self.fields if f.fresh and not f.readonly}.intersection(answered))
+
+    def offered(self, lists: Mapping[str, Mapping[str, str]]) -> dict[str, dict[str, str]]:
+        """The run-time lists (source → {value: label}) as the form offers them: without the
+        codes every field taking its values from that source leaves out (``options_exclude``).
+        A field that leaves out more leaves them out of its own choices
+        (``FormField.options_excluded``)."""
+        offered = {}
+        for source, options in lists.items():
+            takers = [set(f.options_excluded) for f in self.fields if source in (f.options_source, f.multiple_source)]
+            left_out = set.intersection(*takers) if takers else set()
+            offered[source] = {code: name for code, name in options.items() if code not in left_out}
+        return offered
+
+    def total_variables(self) -> dict[str, str]:
+        """The ``max_total`` bounds that name a case variable rather than a field the form takes
+        (a read-only field shows a case's value too): field → variable. The caller reads them
+        from the task's data and hands them to ``validate`` as the field's ``max_total``."""
+        takes = {f.id for f in self.fields if not f.readonly}
+        found = {}
+        for f in self.fields:
+            config = f.constraints.get("max_total", "").strip()
+            if is_bound_name(config) and config not in takes:
+                found[f.id] = config
+        return found
 
     def variable_bounds(self) -> dict[str, dict[str, str]]:
         """The date bounds that name a case variable rather than another field the form
@@ -207,8 +266,9 @@ class FormSpec:
     ) -> dict[str, Any]:
         """Check ``data`` against the form; give back the values converted to their types.
         ``bounds``: field → the value of each of its ``bound_expressions``, evaluated by the
-        caller against the task's data, and of each of its ``variable_bounds`` (a day
-        YYYY-MM-DD); without them such a bound does not apply.
+        caller against the task's data, of each of its ``variable_bounds`` (a day
+        YYYY-MM-DD) and of its ``total_variables`` (``max_total``: a whole number); without
+        them such a bound does not apply.
 
         Text is taken without the spaces around it: a required field of spaces only is
         empty, and so refused.
@@ -250,9 +310,41 @@ class FormSpec:
                 self._check_against_others(f, clean, bounds.get(f.id, {}))
             except _Refused as refused:
                 errors[f.id] = FieldError(refused.code, refused.params, f.label)
+        for f in self.fields:  # a sum of several fields, once each of them is read
+            if f.total_of and f.id in shown and not f.readonly and f.id not in errors:
+                refusal = self._total_refusal(f, clean, errors, bounds.get(f.id, {}))
+                if refusal is not None:
+                    errors[f.id] = refusal
         if errors:
             raise InvalidData(errors)
         return clean
+
+    def _total_refusal(
+        self, f: FormField, clean: Mapping[str, Any], errors: Mapping[str, FieldError], bounds: Mapping[str, Any]
+    ) -> FieldError | None:
+        """``max_total`` of ``f``: the fields it adds up (``total_of``; one left empty or
+        hidden counts 0) together above its bound, said with the total, the bound and their
+        labels. A field of them refused is told first; a bound naming a field left empty, or a
+        case variable the case has no whole number in, bounds nothing."""
+        added = [g for g in self.fields if g.id in f.total_of]
+        if any(g.id in errors for g in added):
+            return None
+        bound = self._total_bound(f, clean, bounds)
+        total = sum(value for value in (clean.get(g.id) for g in added) if _is_whole_number(value))
+        if bound is None or total <= bound:
+            return None
+        labels = "、".join(g.label for g in added)
+        return FieldError("max_total", {"total": total, "max": bound, "fields": labels}, f.label)
+
+    def _total_bound(self, f: FormField, clean: Mapping[str, Any], bounds: Mapping[str, Any]) -> int | None:
+        """What ``max_total`` of ``f`` says: a whole number, the value submitted for the number
+        field it names, or the case's value of the variable (or read-only field) it names."""
+        config = f.constraints["max_total"].strip()
+        if _WHOLE_NUMBER.fullmatch(config):
+            return int(config)
+        named = self.field(config)
+        value = clean.get(config) if named is not None and not named.readonly else bounds.get("max_total")
+        return value if _is_whole_number(value) else None
 
     def _check_against_others(self, f: FormField, clean: dict[str, Any], bounds: Mapping[str, Any]) -> None:
         """A date not before (``min``) or after (``max``) another field's or a variable's day;
@@ -376,6 +468,17 @@ def constraint_problems(f: FormField) -> list[str]:
                     f"form field {f.id!r}: constraint 'distinct_from' needs the id of another field of the form "
                     f"as its config, got {config!r}"
                 )
+        elif name == "max_total":
+            if f.type != "long":
+                problems.append(
+                    f"form field {f.id!r}: constraint 'max_total' bounds a sum of numbers, and the field is "
+                    f"of type {f.type!r}, not 'long'"
+                )
+            if not (_WHOLE_NUMBER.fullmatch(config) or is_bound_name(config)):
+                problems.append(
+                    f"form field {f.id!r}: constraint 'max_total' needs a whole number, or the name of a number "
+                    f"field of the form or of a case variable, as its config, got {config!r}"
+                )
         elif f.type == "date" and name in ("min", "max") and (_RELATIVE_DAY.fullmatch(config) or is_bound_name(config)):
             continue  # counted from the day the form is filled in; or another field's, a variable's day
         elif f.type == "long" and name in ("min", "max") and is_bound_expression(config):
@@ -433,7 +536,66 @@ def form_problems(form: FormSpec, start_form: bool = False) -> list[str]:
                 f"form field {f.id!r}: constraint 'distinct_from' names {differs!r}, "
                 "which is no other field of the form"
             )
+        problems += _total_problems(form, f, start_form)
     return problems
+
+
+def _total_problems(form: FormSpec, f: FormField, start_form: bool) -> list[str]:
+    """What ``max_total`` and the fields its ``total_of`` names must be: each a number field
+    the form takes; its bound no field of the sum, a number field when it names one of the
+    form, and one of the start form's own fields there. Either without the other bounds nothing."""
+    if "max_total" not in f.constraints:
+        if "total_of" in f.properties:
+            return [
+                f"form field {f.id!r}: property 'total_of' names what constraint 'max_total' adds up, "
+                "and the field has no max_total"
+            ]
+        return []
+    if not _names(f.properties.get("total_of", "")):
+        return [
+            f"form field {f.id!r}: constraint 'max_total' needs the property 'total_of' naming the fields "
+            "it adds up (comma-separated ids)"
+        ]
+    problems = []
+    if f.readonly:
+        problems.append(
+            f"form field {f.id!r}: constraint 'max_total' on a read-only field, which the form does not take"
+        )
+    for name in _names(f.properties["total_of"]):
+        added = form.field(name)
+        if added is None:
+            problems.append(f"form field {f.id!r}: total_of names {name!r}, which is no field of the form")
+        elif added.type != "long":
+            problems.append(f"form field {f.id!r}: total_of names {name!r}, which is no number (long) field")
+        elif added.readonly:
+            problems.append(f"form field {f.id!r}: total_of names {name!r}, a read-only field the form does not take")
+    bound = f.constraints["max_total"].strip()
+    named = form.field(bound) if is_bound_name(bound) else None
+    if named is not None and named.id in f.total_of:
+        problems.append(f"form field {f.id!r}: constraint 'max_total' names {bound!r}, one of the fields it adds up")
+    elif named is not None and named.type != "long":
+        problems.append(f"form field {f.id!r}: constraint 'max_total' names {bound!r}, which is no number (long) field")
+    elif named is None and is_bound_name(bound) and start_form:
+        problems.append(
+            f"form field {f.id!r}: constraint 'max_total' names {bound!r}, which is no field of the start form "
+            f"(a case has no variables before it starts)"
+        )
+    return problems
+
+
+def exclusion_problems(f: FormField) -> list[str]:
+    """``options_exclude`` on a field without an options source (``options_source`` or
+    ``multiple``) leaves nothing out; one naming no code is a slip."""
+    if "options_exclude" not in f.properties:
+        return []
+    if not (f.options_source or f.multiple_source):
+        return [
+            f"form field {f.id!r}: options_exclude leaves codes out of an options source, and the field has none "
+            f"(property options_source or multiple)"
+        ]
+    if not f.options_excluded:
+        return [f"form field {f.id!r}: options_exclude names no code (comma-separated, e.g. office,presidium)"]
+    return []
 
 
 class _Refused(Exception):
@@ -453,6 +615,15 @@ def is_bound_expression(config: str) -> bool:
 def is_bound_name(config: str) -> bool:
     """A date bound (or ``distinct_from``) naming a field or a variable, not ``today``."""
     return bool(_NAME.fullmatch(config)) and config != TODAY
+
+
+def _names(text: str) -> tuple[str, ...]:
+    """A property's comma-separated names (codes, field ids), once each, as written."""
+    return tuple(dict.fromkeys(name.strip() for name in text.split(",") if name.strip()))
+
+
+def _is_whole_number(value: Any) -> TypeGuard[int]:
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def _is_empty(value: Any) -> bool:
@@ -494,7 +665,7 @@ def _convert(f: FormField, raw: Any, option_sources: dict[str, set[str]], bounds
     if f.multiple_source:
         values = raw if isinstance(raw, list) else [v.strip() for v in str(raw).split(",") if v.strip()]
         allowed = option_sources.get(f.multiple_source)
-        unknown = [v for v in values if allowed is not None and v not in allowed]
+        unknown = [v for v in values if v in f.options_excluded or (allowed is not None and v not in allowed)]
         if unknown:
             raise _Refused("not_allowed_value", value=", ".join(map(str, unknown)))
         return values
@@ -532,7 +703,7 @@ def _convert(f: FormField, raw: Any, option_sources: dict[str, set[str]], bounds
         return day.isoformat()
     if f.type == "enum":
         allowed = option_sources.get(f.options_source) if f.options_source else {o.id for o in f.options}
-        if allowed is not None and str(raw) not in allowed:
+        if str(raw) in f.options_excluded or (allowed is not None and str(raw) not in allowed):
             raise _Refused("not_allowed_value", value=str(raw))
         return str(raw)
     raise _Refused("unsupported_type", type=f.type)

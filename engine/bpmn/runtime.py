@@ -306,7 +306,8 @@ class Runtime:
         """The form's ``${…}`` bounds (FormField.bound_expressions) evaluated against the
         task's data now: what is left of an allowance when the form is submitted; and the day
         of each case variable a date bound names (FormSpec.variable_bounds), as YYYY-MM-DD,
-        left out while the case has none."""
+        left out while the case has none; and the whole number of each case variable a
+        ``max_total`` names (FormSpec.total_variables), left out while the case has none."""
         task = self.task(workflow, task_id)
         bounds: dict[str, dict[str, Any]] = {}
         for field_id, named in form.variable_bounds().items():
@@ -314,6 +315,10 @@ class Runtime:
                 day = day_of(task.data.get(variable))
                 if day is not None:
                     bounds.setdefault(field_id, {})[name] = day.isoformat()
+        for field_id, variable in form.total_variables().items():
+            total = task.data.get(variable)
+            if isinstance(total, int) and not isinstance(total, bool):
+                bounds.setdefault(field_id, {})["max_total"] = total
         for f in form.fields:
             for name, expression in f.bound_expressions.items():
                 value = self._evaluate(task, expression)

@@ -23,7 +23,15 @@ from .camunda import (
     read_task_meta,
 )
 from .documents import local_name, problem_at
-from .forms import FIELD_TYPES, OPTION_SOURCES, FormField, constraint_problems, default_problems, form_problems
+from .forms import (
+    FIELD_TYPES,
+    OPTION_SOURCES,
+    FormField,
+    constraint_problems,
+    default_problems,
+    exclusion_problems,
+    form_problems,
+)
 from .normalise import iso_literal
 from .sandbox import compile_expression, compile_script
 from .visibility import visibility_problems
@@ -119,7 +127,8 @@ def task_problems(process: etree._Element, file: str) -> list[Problem]:
                         f"form field {f.id!r} has unsupported type {f.type!r} (use one of {', '.join(FIELD_TYPES)})",
                     )
                 )
-            problems += [problem_at(file, node, message) for message in constraint_problems(f) + default_problems(f)]
+            messages = constraint_problems(f) + default_problems(f) + exclusion_problems(f)
+            problems += [problem_at(file, node, message) for message in messages]
             for name, expression in f.bound_expressions.items():
                 if local_name(node.tag) == "startEvent":
                     problems.append(

@@ -3,8 +3,12 @@ action and period, and a case's history for export.
 
 Across cases only the facts of each entry are shown (when, who, what, which case and
 task), never the data it carried: that data may hold a petitioner's identity, which the
-case page masks case by case (``confidentiality.history_for``); the history of one case,
-masked so, is ``case_history``."""
+case page masks case by case, or the value of a field naming its readers (a deputy's
+score, the office's to read), which it withholds from all but those readers and whoever
+entered it (``confidentiality.history_for``); the history of one case, masked and withheld
+so, is ``case_history``. Reading the log reads neither: an administrator outside those
+groups sees a score withheld like anyone else, for a ballot is read by as few as possible
+(``engine.access.may_read_field``)."""
 
 from __future__ import annotations
 
@@ -121,7 +125,7 @@ class CaseHistory:
 
 
 def case_history(session: Session, actor: Actor, instance_id: int) -> CaseHistory:
-    """A case's history (办理记录) as ``actor`` may read it, masked as on the case page."""
+    """A case's history (办理记录) as ``actor`` may read it, masked and withheld as on the case page."""
     instance = visible_case(session, actor, instance_id)
     entries = history_for(session, actor, instance.id, instance.definition_id)
     process = processes.get_by_id(session, instance.definition_id)

@@ -5,6 +5,7 @@ its author and those with ``confidential.read`` read it; the others see that it 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -21,6 +22,9 @@ from .context import audit
 from .visibility import note_target, visible_case
 
 MAX_COMMENT_CHARS = 4000
+# no database keeps a NUL in text (PostgreSQL refuses it), nor is any other control
+# character text a person wrote: tab and line breaks are
+_CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
 @dataclass(frozen=True)
@@ -52,6 +56,8 @@ def add_comment(
         raise InvalidData({"body": FieldError("required")})
     if len(body) > MAX_COMMENT_CHARS:
         raise InvalidData({"body": FieldError("max_length", {"max": MAX_COMMENT_CHARS})})
+    if _CONTROL_CHARACTERS.search(body):
+        raise InvalidData({"body": FieldError("control_character")})
     case_id, definition_id, task = note_target(session, actor, instance_id, task_id)
     if confidential is None:
         confidential = notes_confidential_by_default(session, definition_id)

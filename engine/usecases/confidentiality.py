@@ -16,6 +16,14 @@ which no form labels, and what its history records beyond the forms' values and 
 wrote) is likewise for those who work the processes (:func:`engine.access.may_read_working_data`):
 a deputy following his proposal reads its labelled facts, and each history entry with the
 labelled values it carries (in full for what he entered himself), never a dump of keys.
+
+A form field naming its readers (``<camunda:property id="readers" value="office"/>``: each
+deputy's score in 部门工作评议, which the congress office tallies and the evaluated unit must not
+read by name) is withheld, not masked: wherever its value is carried (the same carriers, and
+the variables an external task's worker fetches) everyone but the members of those groups and
+whoever entered it sees ``WITHHELD`` in its place. Who may read is
+:func:`engine.access.may_read_field`; a value nobody is known to have entered (a case's
+variables, a task's data) is read by the groups alone.
 """
 
 from __future__ import annotations
@@ -28,8 +36,9 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from storage import repositories as repo
+from storage.models import WorkItem
 
-from ..access import Actor, may_read_confidential, may_read_working_data
+from ..access import Actor, may_read_confidential, may_read_draft, may_read_field, may_read_working_data
 from ..bpmn.parsing import ParsedProcess
 from .context import processes
 from .labels import field_labels
@@ -37,6 +46,11 @@ from .results import HistoryEntry
 
 MASK = "*"
 _DIGITS = re.compile(r"\d")
+# A value of a ``readers`` field as those who may not read it see it: one and the same for
+# every value, an empty one too, so that it tells nothing (not a score's first digit as a
+# mask would, not a length, not whether a deputy left his comment empty), and text in every
+# field's place, so that no client takes it for a score. Every door shows it as it is.
+WITHHELD = "***"
 
 
 def mask(value: Any) -> Any:
@@ -85,6 +99,71 @@ def hidden_fields(session: Session, actor: Actor, definition_id: int) -> frozens
     return confidential_fields(processes.get_by_id(session, definition_id))
 
 
+def field_readers(process: ParsedProcess) -> dict[str, frozenset[str]]:
+    """Field id → the groups that read it, for every field naming its ``readers`` on any form
+    of the process (deploy refuses a field naming different readers on two forms)."""
+    return {f.id: f.readers for meta in process.tasks.values() for f in meta.form.fields if f.readers}
+
+
+def _unreadable(readers: Mapping[str, frozenset[str]], actor: Actor, author: str | None) -> frozenset[str]:
+    return frozenset(name for name, groups in readers.items() if not may_read_field(actor, groups, author))
+
+
+def unreadable_fields(session: Session, actor: Actor, definition_id: int, author: str | None = None) -> frozenset[str]:
+    """The field ids whose values ``actor`` sees withheld in what ``author`` entered (None:
+    values nobody is known to have entered, as a case's variables): often none."""
+    return _unreadable(field_readers(processes.get_by_id(session, definition_id)), actor, author)
+
+
+def withheld(data: Mapping[str, Any] | None, fields: Iterable[str]) -> dict[str, Any] | None:
+    """``data`` with the values of ``fields`` replaced by ``WITHHELD``, also inside nested
+    ``data`` dicts; an empty value too, which would tell that the field was left empty."""
+    if data is None:
+        return None
+    fields = frozenset(fields)
+    if not fields:
+        return dict(data)
+    return {
+        k: WITHHELD if k in fields else (withheld(v, fields) if isinstance(v, Mapping) else v) for k, v in data.items()
+    }
+
+
+def readable_data(session: Session, actor: Actor, definition_id: int, data: Mapping[str, Any]) -> dict[str, Any]:
+    """Values of a case that nobody in particular entered (a task's data, the variables a
+    worker fetches) as ``actor`` may read them: confidential ones masked, a ``readers``
+    field's withheld."""
+    shown = masked(data, hidden_fields(session, actor, definition_id))
+    return withheld(shown, unreadable_fields(session, actor, definition_id)) or {}
+
+
+def draft_for(session: Session, actor: Actor, item: WorkItem, definition_id: int) -> dict[str, Any]:
+    """A task's saved draft as ``actor`` may read it: nothing but to its author (the others,
+    who may see the task or even work on it, see the form as it starts: ``may_read_draft``);
+    confidential values masked. A ``readers`` field's value in it is its author's, whom
+    ``may_read_field`` lets read it: no more to withhold."""
+    if not item.draft or not may_read_draft(actor, author=_draft_author(session, item)):
+        return {}
+    return masked(item.draft, hidden_fields(session, actor, definition_id)) or {}
+
+
+def _draft_author(session: Session, item: WorkItem) -> str | None:
+    """Who saved the task's draft last (the audit log keeps each save): what it holds is what
+    they submitted on saving, values they kept from an earlier save included."""
+    saves = [
+        e.actor
+        for e in repo.history(session, item.instance_id)
+        if e.action == "save_draft" and e.task_id == item.task_id
+    ]
+    return saves[-1] if saves else None
+
+
+def fillable(values: Mapping[str, Any]) -> dict[str, Any]:
+    """What a form may start with of ``values``: none withheld, which submitted as it stands
+    would overwrite the answer with ``WITHHELD``; such a field starts empty, as a ``fresh``
+    one does, for the person to answer themselves."""
+    return {k: v for k, v in values.items() if v != WITHHELD}
+
+
 def notes_confidential_by_default(session: Session, definition_id: int) -> bool:
     """Comments and attachments on a case that carries confidential fields are confidential
     unless their author says otherwise: a letter or a phone call names the petitioner."""
@@ -93,8 +172,9 @@ def notes_confidential_by_default(session: Session, definition_id: int) -> bool:
 
 def case_variables(session: Session, actor: Actor, definition_id: int, variables: Mapping[str, Any]) -> dict[str, Any]:
     """A case's variables as ``actor`` may read them: confidential values masked (unless they
-    may read them), and only those a form labels unless they may read the working data."""
-    shown = masked(variables, hidden_fields(session, actor, definition_id)) or {}
+    may read them), a ``readers`` field's withheld (unless they are one of its readers), and
+    only those a form labels unless they may read the working data."""
+    shown = readable_data(session, actor, definition_id, variables)
     if may_read_working_data(actor):
         return shown
     labels = field_labels(processes.get_by_id(session, definition_id))
@@ -136,12 +216,38 @@ def _as_outsider_reads(reader: str, entries: list[HistoryEntry], labels: Mapping
 
 
 def history_for(session: Session, actor: Actor, instance_id: int, definition_id: int) -> list[HistoryEntry]:
-    """``_history_for``; without the working data (a deputy), only what the forms label and
+    """``_history_for``, with the values of ``readers`` fields withheld as their authors'
+    (``_withheld_in``); without the working data (a deputy), only what the forms label and
     what people wrote (``_as_outsider_reads``)."""
-    history = _history_for(session, actor, instance_id, definition_id)
+    process = processes.get_by_id(session, definition_id)
+    history = _withheld_in(_history_for(session, actor, instance_id, definition_id), actor, process)
     if may_read_working_data(actor):
         return history
-    return _as_outsider_reads(actor.username, history, field_labels(processes.get_by_id(session, definition_id)))
+    return _as_outsider_reads(actor.username, history, field_labels(process))
+
+
+def _withheld_in(entries: list[HistoryEntry], actor: Actor, process: ParsedProcess) -> list[HistoryEntry]:
+    """Each entry with the values of the ``readers`` fields ``actor`` may not read withheld:
+    an entry's author (its person) entered what it carries, and reads it; whoever may read
+    confidential data or the working data reads no more than anyone else. A form's entry
+    shows each such field of the form withheld, submitted or not: a comment left out (a
+    client of the API need not send an empty one) would tell who commented as well as its
+    value would."""
+    readers = field_readers(process)
+    if not readers:
+        return entries
+    asked = {
+        bpmn_id: [f.id for f in meta.form.fields if f.readers and not f.readonly]
+        for bpmn_id, meta in process.tasks.items()
+    }
+    shown = []
+    for e in entries:
+        unreadable = _unreadable(readers, actor, e.actor)
+        data = withheld(e.data, unreadable)
+        if data is not None and e.action in ("start", "complete") and e.bpmn_id in asked:
+            data.update({name: WITHHELD for name in asked[e.bpmn_id] if name in unreadable})
+        shown.append(HistoryEntry(e.at, e.actor, e.action, e.bpmn_id, e.task_id, data))
+    return shown
 
 
 def _history_for(session: Session, actor: Actor, instance_id: int, definition_id: int) -> list[HistoryEntry]:
@@ -150,7 +256,11 @@ def _history_for(session: Session, actor: Actor, instance_id: int, definition_id
     fields the comment of a hand-over too (but for whoever handed over or received) and the
     recipients of the mail its mail tasks sent. A saved draft is its author's until the task
     is submitted: its saves are in their history only (the audit log keeps every one)."""
-    entries = [e for e in repo.history(session, instance_id) if e.action != "save_draft" or e.actor == actor.username]
+    entries = [
+        e
+        for e in repo.history(session, instance_id)
+        if e.action != "save_draft" or may_read_draft(actor, author=e.actor)
+    ]
     if may_read_confidential(actor):
         return [HistoryEntry(e.at, e.actor, e.action, e.bpmn_id, e.task_id, e.data) for e in entries]
     hidden = hidden_fields(session, actor, definition_id)

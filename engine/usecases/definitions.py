@@ -37,8 +37,11 @@ class Deployed:
     definition_id: int
     created: bool  # False: the same content was already deployed
     # what deploy read in a way the designer should know, one line each with file, line and
-    # element (a sequence flow without an id, given one): printed by the CLI and the designer
+    # element (a sequence flow without an id, given one): printed by the CLI and the API
     warnings: tuple[str, ...] = ()
+    # the same as the engine's problems (message, file, line, element), for the designer's
+    # page to say in its reader's language
+    warning_problems: tuple[Problem, ...] = ()
 
 
 MAX_NOTE_CHARS = 1000  # process_definition_notes.note, process_drafts.note
@@ -87,7 +90,9 @@ def deploy(
         content_hash = hashlib.sha256(f"{process.key}\n{xml}".encode()).hexdigest()
         existing = repo.definition_by_hash(session, process.key, content_hash) if again_from is None else None
         if existing is not None:
-            results.append(Deployed(existing.key, existing.name, existing.version, existing.id, False, warnings))
+            results.append(
+                Deployed(existing.key, existing.name, existing.version, existing.id, False, warnings, process.warnings)
+            )
             continue
         latest = repo.latest_definition(session, process.key)
         definition = ProcessDefinition(
@@ -114,7 +119,11 @@ def deploy(
             | ({"note": note} if note else {})
             | ({"rolled_back_from": again_from} if again_from is not None else {}),
         )
-        results.append(Deployed(definition.key, definition.name, definition.version, definition.id, True, warnings))
+        results.append(
+            Deployed(
+                definition.key, definition.name, definition.version, definition.id, True, warnings, process.warnings
+            )
+        )
     return results
 
 

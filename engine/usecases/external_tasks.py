@@ -37,7 +37,7 @@ from ..bpmn.runtime import Runtime
 from ..bpmn.waiting_checks import task_priority
 from ..bpmn.waiting_tasks import ExternalServiceTask
 from ..errors import Conflict, FieldError, InvalidData, NotAllowed, NotFound
-from .confidentiality import hidden_fields, masked
+from .confidentiality import readable_data
 from .context import audit, processes, runtime_for
 
 MAX_NAME = 200  # a worker id or a topic (the table's columns)
@@ -327,10 +327,11 @@ def _as_seen_by(
     session: Session, actor: Actor, runtime: Runtime, workflow: BpmnWorkflow, instance: ProcessInstance, task_id: str
 ) -> dict[str, Any]:
     """The variables as the waiting task sees them (the case's data, its own over it),
-    confidential ones masked unless ``actor`` may read them, as on every other door."""
+    confidential ones masked unless ``actor`` may read them, a field with readers withheld
+    unless the worker's person is one of them, as on every other door."""
     data = runtime.variables(workflow)
     data.update({k: v for k, v in runtime.task(workflow, task_id).data.items() if not k.startswith("_")})
-    return masked(data, hidden_fields(session, actor, instance.definition_id)) or {}
+    return readable_data(session, actor, instance.definition_id, data)
 
 
 def extend_lock(

@@ -23,11 +23,19 @@ def referred(form: FormSpec) -> set[str]:
     return {s for f in form.fields for s in (f.options_source, f.multiple_source) if s}
 
 
-def choices(session: Session, form: FormSpec) -> dict[str, dict[str, str]]:
-    """Source → {value: label} for every source the form refers to."""
+def loaded(session: Session, form: FormSpec) -> dict[str, dict[str, str]]:
+    """Source → {value: label} for every source the form refers to, every value of it (the
+    names of what a case holds, whatever the form offers)."""
     return {source: LOADERS[source](session) for source in sorted(referred(form)) if source in LOADERS}
 
 
+def choices(session: Session, form: FormSpec) -> dict[str, dict[str, str]]:
+    """Source → {value: label} the form offers: without the values its fields leave out
+    (``options_exclude``: FormSpec.offered)."""
+    return form.offered(loaded(session, form))
+
+
 def option_sources(session: Session, form: FormSpec) -> dict[str, set[str]]:
-    """Source → the allowed values, for ``FormSpec.validate``."""
-    return {source: set(values) for source, values in choices(session, form).items()}
+    """Source → the values there are, for ``FormSpec.validate``, which leaves out what each
+    field leaves out."""
+    return {source: set(values) for source, values in loaded(session, form).items()}

@@ -3,7 +3,7 @@ over, keep a draft and complete. Who may do each is the access policy's (``engin
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -32,14 +32,16 @@ from .attachments import AttachmentView, list_attachments
 from .comments import CommentView, list_comments
 from .confidentiality import (
     case_variables,
+    draft_for,
+    fillable,
     hidden_fields,
     history_for,
-    masked,
     notes_confidential_by_default,
+    readable_data,
 )
 from .context import audit, processes, runtime_for
 from .labels import element_names, field_labels, named_in_history, people_names, value_labels
-from .option_lists import choices, option_sources
+from .option_lists import loaded, option_sources
 from .persist import save_instance
 from .results import HistoryEntry, TaskDetail, TaskSummary
 from .visibility import no_task, visible_task
@@ -111,10 +113,11 @@ def task_detail(session: Session, actor: Actor, task_id: str) -> TaskDetail:
         runtime = runtime_for(session)
         data = dict(runtime.task(runtime.restore(process, instance.workflow_json), task_id).data)
     # the petitioner's identity stays masked for whoever may not read it, whoever calls this
-    # (the page, the API, the command line); a deputy reads only what the forms label of a
-    # task he follows, and all of one he works on (a scoring round's unit, say)
+    # (the page, the API, the command line), a field with readers withheld; a deputy reads
+    # only what the forms label of a task he follows, and all of one he works on (a scoring
+    # round's unit, say)
     if access.may_act(actor, item):
-        data = masked(data, hidden_fields(session, actor, instance.definition_id)) or {}
+        data = readable_data(session, actor, instance.definition_id, data)
     else:
         data = case_variables(session, actor, instance.definition_id, data)
     form = meta.form if meta else process.start_form.__class__()
@@ -269,6 +272,7 @@ def run_completion(
     workflow = restore_case(session, runtime, process, instance)
     if meta is not None:
         bounds = runtime.form_bounds(workflow, task_id, meta.form)
+        data = _as_the_page_sends(session, instance.id, meta.form, data, hidden)
         data = meta.form.validate(data, option_sources(session, meta.form), bounds)
     runtime.complete(workflow, task_id, data)
     assert isinstance(item, ItemRow)  # an open item is one of the ready ones
@@ -280,6 +284,27 @@ def run_completion(
         session, instance, workflow, runtime, process, ready_before=ready_before, acting=actor.username
     )
     return [TaskSummary.of(w, instance.title, process.key, process.name) for w in ready]
+
+
+def _answered(history: Iterable[Any]) -> set[str]:
+    """The fields the case's submissions so far answered, of any task's form (entries of its
+    history, read by ``action`` and ``data``)."""
+    return {name for e in history if e.action == "complete" for name in (e.data or {})}
+
+
+def _as_the_page_sends(
+    session: Session, instance_id: int, form: FormSpec, data: dict[str, Any], hidden: frozenset[str]
+) -> dict[str, Any]:
+    """``data`` with each ``fresh`` field it leaves out that a person answered in an earlier
+    round as the task page's form sends it untouched: at its default, or empty. A completion
+    through the API or the command line need not send every field, and one left out must not
+    submit the last round's answer unseen; any other field left out keeps the case's value, as
+    Camunda keeps it (the page sends every field: its submissions read no history here)."""
+    left_out = {f.id for f in form.fields if f.fresh and not f.readonly} - data.keys() - hidden
+    if not left_out:
+        return data
+    afresh = form.answered_before(_answered(repo.history(session, instance_id))) & left_out
+    return {**{f.id: f.initial for f in form.fields if f.id in afresh}, **data}
 
 
 @dataclass(frozen=True)
@@ -311,10 +336,10 @@ def task_page(session: Session, actor: Actor, task_id: str) -> TaskPage:
     detail = task_detail(session, actor, task_id)  # NotFound; data masked
     item, instance = visible_task(session, actor, task_id)
     hidden = hidden_fields(session, actor, instance.definition_id)
-    draft = masked(item.draft, hidden) or {}
+    draft = draft_for(session, actor, item, instance.definition_id)
     open_ = item.state == WorkItemState.READY
     process = processes.get_by_id(session, instance.definition_id)
-    lists = choices(session, detail.form)
+    lists = loaded(session, detail.form)
     bounds: dict[str, dict[str, int]] = {}
     if open_ and any(f.bound_expressions for f in detail.form.fields):
         runtime = runtime_for(session)
@@ -323,12 +348,13 @@ def task_page(session: Session, actor: Actor, task_id: str) -> TaskPage:
     comments, attachments = list_comments(session, actor, instance.id), list_attachments(session, actor, instance.id)
     supervisions = [s for s in supervision.of_case(session, actor, instance.id) if s.task_id == task_id]
     # a later round (a loop, a re-handling, a second evaluation) starts with its fields empty,
-    # not at what an earlier round answered; a saved draft of this task still loads over them
-    answered = {name for e in history if e.action == "complete" for name in (e.data or {})}
+    # not at what an earlier round answered; the reader's own saved draft of this task still
+    # loads over them (a draft is its author's: draft_for)
+    answered = _answered(history)
     return TaskPage(
         detail=detail,
-        values={**detail.form.starting_values(detail.data, answered), **draft},
-        has_draft=bool(item.draft),
+        values=fillable({**detail.form.starting_values(detail.data, answered), **draft}),
+        has_draft=bool(draft),  # the reader's own draft, loaded over the form
         can_act=open_ and access.may_act(actor, item),
         hidden=hidden,
         instance_status=instance.status.value,
@@ -338,9 +364,10 @@ def task_page(session: Session, actor: Actor, task_id: str) -> TaskPage:
         comments=comments,
         attachments=attachments,
         colleagues=colleagues(session, actor, task_id) if open_ else [],
-        # the form's department list, when it has one, names the departments shown too
+        # the form's department list, when it has one, names the departments shown too (all
+        # of them: a unit a field does not offer may still be one the case names)
         department_names=lists.get("departments") or repo.department_choices(session),
-        choices=lists,
+        choices=detail.form.offered(lists),
         can_claim=open_ and access.may_claim(actor, item),
         can_give_back=open_ and item.assignee is not None and access.may_give_back(actor, item),
         notes_confidential=notes_confidential_by_default(session, instance.definition_id),
@@ -371,7 +398,8 @@ def task_form(session: Session, actor: Actor, task_id: str) -> tuple[FormSpec, f
 
 # -- drafts -------------------------------------------------------------------------
 def save_draft(session: Session, actor: Actor, task_id: str, data: dict[str, Any]) -> None:
-    """Keep what was typed so far (not validated) on the work item, for whoever continues."""
+    """Keep what was typed so far (not validated) on the work item, for its author to go on
+    with: a draft is theirs until the task is submitted (``access.may_read_draft``)."""
     item, instance = visible_task(session, actor, task_id)
     if item.state != WorkItemState.READY:
         raise _closed(item, f"task {item.name!r} is no longer open")
@@ -407,6 +435,25 @@ def colleagues(session: Session, actor: Actor, task_id: str) -> list[tuple[str, 
 
 def _is_candidate(item: WorkItem, username: str, groups: set[str]) -> bool:
     return username in item.candidate_users or bool(set(item.candidate_groups) & groups)
+
+
+@dataclass(frozen=True)
+class Completion:
+    """What a completion left, as the API and the command line answer it (the task page says
+    the same): the tasks now open in the case, and of those it opened, the ids of each no
+    active person can take (``nobody_to_take``)."""
+
+    open_tasks: list[TaskSummary]
+    nobody_to_take: frozenset[str]
+
+
+def complete_and_check(session: Session, actor: Actor, task_id: str, data: dict[str, Any]) -> Completion:
+    """``complete``, then who can take what it opened: the tasks open before it (a parallel
+    branch's) were said when they opened."""
+    started = clock.now()
+    following = complete(session, actor, task_id, data)
+    opened = [t for t in following if t.created_at >= started]
+    return Completion(following, frozenset(nobody_to_take(session, opened)))
 
 
 def nobody_to_take(session: Session, following: Sequence[TaskSummary]) -> set[str]:

@@ -3,7 +3,8 @@
 from datetime import timedelta
 
 from engine import clock
-from tests.world import start_review
+from engine.usecases import people
+from tests.world import act, deploy, start_review
 
 
 def test_scopes_mine_group_open(world):
@@ -139,12 +140,17 @@ def test_complete_422_per_field_then_200(world):
     assert "already completed by fin" in again.get_json()["message"]
 
 
-def test_draft_is_kept_for_whoever_continues(world):
+def test_a_draft_is_kept_for_its_author_alone(world):
+    """A draft is its author's until the task is submitted: a colleague of the unit, who may
+    complete the same task, and the chair, who sees every case, read the form as it starts."""
     case = world.to_unit("finance")
     saved = world.as_("fin").put(f"/tasks/{case['reply']}/draft", json={"data": {"reply_class": "B", "zz": 1}})
     assert saved.status_code == 204
-    detail = world.as_("fin2").get(f"/tasks/{case['reply']}").get_json()
-    assert detail["has_draft"] is True and detail["values"]["reply_class"] == "B" and "zz" not in detail["values"]
+    mine = world.as_("fin").get(f"/tasks/{case['reply']}").get_json()
+    assert mine["has_draft"] is True and mine["values"]["reply_class"] == "B" and "zz" not in mine["values"]
+    for other in ("fin2", "chair"):
+        detail = world.as_(other).get(f"/tasks/{case['reply']}").get_json()
+        assert detail["has_draft"] is False and "reply_class" not in detail["values"], other
     assert world.as_("landy").put(f"/tasks/{case['reply']}/draft", json={"data": {}}).status_code == 404
 
 
@@ -152,3 +158,43 @@ def test_unknown_task_is_404(world):
     response = world.as_("clerk").get("/tasks/00000000-0000-4000-8000-000000000000")
     assert response.status_code == 404 and response.get_json()["code"] == "not_found"
     assert world.as_("clerk").get("/tasks/not-a-uuid").status_code == 404
+
+
+def test_a_fresh_field_left_out_is_answered_empty_as_the_page_sends_it(world):
+    """A round sent back (fresh_rounds: 复核 again): the first round's opinion, a fresh field,
+    is not the second round's when the second completion leaves it out; the page's form starts
+    it empty and sends it so. The note, not fresh, keeps the case's value, as Camunda keeps it."""
+    deploy(world.app, "fresh_rounds.bpmn")
+    clerk = world.as_("clerk")
+    case = clerk.post("/instances", json={"process_key": "fresh_rounds", "data": {"subject": "年度报告"}}).get_json()
+    [first] = case["open_tasks"]
+    sent_back = clerk.post(
+        f"/tasks/{first['task_id']}/complete",
+        json={"data": {"decision": "again", "opinion": "材料不全", "note": "见附件"}},
+    )
+    [second] = sent_back.get_json()["open_tasks"]
+    assert second["bpmn_id"] == "review"
+    done = clerk.post(f"/tasks/{second['task_id']}/complete", json={"data": {"decision": "done"}})
+    assert done.status_code == 200, done.get_json()
+    variables = clerk.get(f"/instances/{case['id']}").get_json()["variables"]
+    assert (variables["decision"], variables["opinion"], variables["note"]) == ("done", None, "见附件")
+
+
+def test_a_completion_names_the_tasks_no_active_person_can_take(world):
+    """What the task page warns of after a submission, the API's answer says: 国土所's only
+    member deactivated, its reply opened all the same, and named; finance's has people."""
+    landy = {"display_name": "landy 同志", "email": None, "roles": ("officer",), "department": "land"}
+    act(world.app, "admin", people.update_user, "landy", **landy, active=False)
+    clerk = world.as_("clerk")
+    to_land = clerk.post(
+        f"/tasks/{start_review(world.app, 'clerk', '宅基地纠纷').task_id}/complete",
+        json={"data": {"lead_unit": "land"}},
+    )
+    assert to_land.status_code == 200
+    [reply] = to_land.get_json()["open_tasks"]
+    assert (reply["candidate_groups"], to_land.get_json()["nobody_to_take"]) == (["land"], [reply["task_id"]])
+    to_finance = clerk.post(
+        f"/tasks/{start_review(world.app, 'clerk', '路灯不亮').task_id}/complete",
+        json={"data": {"lead_unit": "finance"}},
+    )
+    assert to_finance.status_code == 200 and to_finance.get_json()["nobody_to_take"] == []

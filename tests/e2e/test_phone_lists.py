@@ -106,3 +106,21 @@ def test_the_hand_over_row_fits_the_task_page_on_a_phone(app, live_server, brows
     form.locator("button[data-action=handover]").click()
     page.wait_for_selector(".flash.success")
     assert problems == []
+
+
+def test_the_case_pages_steps_are_cards_on_a_phone(app, live_server, browser, artifacts, phone_world):
+    """The case page's 办理步骤: each step a card like the inbox's rows, its name across the card
+    on one line (not squeezed into a column a character or two wide), then its facts."""
+    waiting, _held_task = phone_world
+    page, problems = sign_in(browser, live_server, "office1")
+    page.set_viewport_size(PHONE)
+    page.goto(f"{live_server}/cases/{waiting.id}")
+    page.screenshot(path=str(artifacts / "phone-case-steps.png"), full_page=True)
+    no_sideways_scroll(page)
+    reply = page.locator("#steps tbody tr[data-bpmn-id=reply]")
+    name = in_view(page, reply.locator("td.title a"), "the step's name")
+    assert in_view(page, reply.locator("td.title"), "the step")["width"] > 250 and name["height"] < 40
+    due = in_view(page, reply.locator("td.due"), "its deadline")
+    assert reply.locator("td.due").inner_text() == "2026-12-22 24:00" and name["y"] < due["y"]
+    assert reply.locator("td.done").is_hidden()  # not done yet: no 完成时间 label left alone
+    assert problems == []

@@ -166,3 +166,53 @@ def test_deploy_refuses_bad_bpmn_with_location(runner, tmp_path):
     assert result.exit_code == 1
     assert f"{bad}:80 [f4]: targetRef 'ghost' names no element of this process" in result.stderr
     assert json.loads(run(runner, "definitions", "--operator", "--json").output) == []
+
+
+def _clerk(runner) -> None:
+    account = ("users", "create", "clerk", "--name", "办事员", "--password", "Qing-he-73-jie~", "--role", "officer")
+    assert run(runner, *account, "--department", "office", "--operator").exit_code == 0
+
+
+def test_complete_answers_a_fresh_field_left_out_empty_as_the_page_sends_it(runner):
+    """The second round of fresh_rounds' 复核, completed leaving the opinion out: not the first
+    round's opinion kept, but none, as the page's form (which starts it empty) sends it; the
+    note, not fresh, keeps the case's value."""
+    run(runner, "init")
+    _clerk(runner)
+    assert run(runner, "deploy", str(FIXTURES / "fresh_rounds.bpmn"), "--operator").exit_code == 0
+    case = json.loads(
+        run(runner, "start", "fresh_rounds", "--var", "subject=年度报告", "--user", "clerk", "--json").output
+    )
+    first = case["open_tasks"][0]["task_id"]
+    round_one = json.dumps({"decision": "again", "opinion": "材料不全", "note": "见附件"})
+    sent_back = run(runner, "complete", first, "--user", "clerk", "--data", round_one, "--json")
+    assert sent_back.exit_code == 0, sent_back.stderr
+    [second] = json.loads(sent_back.output)["open_tasks"]
+    done = run(runner, "complete", second["task_id"], "--user", "clerk", "--data", '{"decision": "done"}')
+    assert done.exit_code == 0, done.stderr
+    variables = json.loads(run(runner, "instance", str(case["id"]), "--user", "clerk", "--json").output)["variables"]
+    assert (variables["decision"], variables["opinion"], variables["note"]) == ("done", None, "见附件")
+
+
+def test_complete_warns_of_a_task_no_active_person_can_take(runner):
+    """国土所 has nobody (the demo users have no one there): the reply opens all the same, and
+    the command says so, as the task page does; finance's reply (张所长 is there) goes unsaid."""
+    run(runner, "init")
+    _clerk(runner)
+    to_land = json.loads(
+        run(runner, "start", "review", "--var", "subject=宅基地纠纷", "--user", "clerk", "--json").output
+    )
+    done = run(
+        runner, "complete", to_land["open_tasks"][0]["task_id"], "--user", "clerk", "--data", '{"lead_unit": "land"}'
+    )
+    assert done.exit_code == 0, done.stderr
+    [reply] = json.loads(run(runner, "instance", str(to_land["id"]), "--user", "clerk", "--json").output)["open_tasks"]
+    assert done.output.endswith(
+        f"\nwarning: no active person can take 答复 ({reply['task_id']}): put someone in its unit, "
+        "or have the task handed to someone (task.reassign)\n"
+    )
+    to_finance = json.loads(run(runner, "start", "review", "--var", "subject=路灯", "--user", "clerk", "--json").output)
+    task_id = to_finance["open_tasks"][0]["task_id"]
+    answer = run(runner, "complete", task_id, "--user", "clerk", "--data", '{"lead_unit": "finance"}', "--json")
+    assert answer.exit_code == 0 and json.loads(answer.output)["nobody_to_take"] == []
+    assert "warning" not in answer.output

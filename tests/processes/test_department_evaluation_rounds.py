@@ -1,12 +1,16 @@
 """部门工作评议: a deputy's scoring task names the unit scored (评议打分 · 财政所) and shows it; the
 office fixes each unit's result (确定评议结果和整改要求 · 财政所) reading the tally on the task; the
 tally names no deputy, and no record of a named deputy's score travels on to the evaluated unit;
-the case is titled by the evaluation's name; a rectification is returned with its reason."""
+the case is titled by the evaluation's name; a rectification is returned with its reason. Each
+deputy's rating, score and comment (readers=office) are read in the history by the office and by
+the deputy who gave them, withheld from everyone else: the evaluated unit, the other deputies,
+administrators, the chair."""
 
 import pytest
 
 from engine.errors import InvalidData
 from engine.usecases import cases, tasks
+from tests.world import create_people
 
 from .conftest import act, deploy, detail, do, items, one
 
@@ -129,17 +133,99 @@ def test_no_named_score_reaches_the_evaluated_unit(world, frozen_clock):
     assert shown["各代表得分（不记名，由高到低）"] == "90、80" and shown["平均得分"] == 85.0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="engine: no field the office may read but the evaluated unit may not; confidential=true "
-    "would mask it from the office's officers too and refuses it to the scoring deputies (may_not_write)",
-)
 def test_the_evaluated_unit_does_not_read_each_deputys_score_in_the_history(world, frozen_clock):
     case_id = to_scoring(world)
     score_all(world, case_id)
     history = act(world, "fin", cases.instance_detail, case_id).history
     scored = [e.data for e in history if e.bpmn_id == "Task_Score"]
     assert scored and all(data.get("score") not in (90, 80, 70, 55) for data in scored)
+
+
+# the history's 评议打分 entries, in the order score_all gives them: who, what he entered
+SCORED = [
+    ("wang", {"rating": "满意", "score": 90, "score_comment": "台账规范"}),
+    ("li", {"rating": "基本满意", "score": 80, "score_comment": None}),
+    ("wang", {"rating": "满意", "score": 70, "score_comment": "服务态度差"}),
+    ("li", {"rating": "不满意", "score": 55, "score_comment": "按时公开"}),
+]
+# an entry as those who may not read it see it: an empty comment too, which would tell who commented
+WITHHELD = {"rating": "***", "score": "***", "score_comment": "***"}
+
+
+def scored_entries(history) -> list[tuple[str, dict]]:
+    return [(e.actor, e.data) for e in history if e.bpmn_id == "Task_Score"]
+
+
+@pytest.mark.parametrize("reader", ["clerk", "boss"])  # an officer of the office; a supervisor sitting in it
+def test_the_office_reads_each_deputys_score_in_the_history(world, frozen_clock, reader):
+    case_id = to_scoring(world)
+    score_all(world, case_id)
+    assert scored_entries(act(world, reader, cases.instance_detail, case_id).history) == SCORED
+
+
+@pytest.mark.parametrize("reader", ["fin", "landy", "chair", "admin"])
+def test_outside_the_office_no_one_reads_a_deputys_score(world, frozen_clock, reader):
+    """The evaluated units, the chair (who sees every case), an administrator: no permission reads it."""
+    create_people(world, "admin")
+    case_id = to_scoring(world)
+    score_all(world, case_id)
+    history = act(world, reader, cases.instance_detail, case_id).history
+    assert scored_entries(history) == [(deputy, WITHHELD) for deputy in ("wang", "li", "wang", "li")]
+
+
+def test_a_scoring_deputy_reads_his_own_scores_but_not_anothers(world, frozen_clock):
+    case_id = to_scoring(world)
+    score_all(world, case_id)
+    expected = [
+        ("wang", {"rating": "满意", "score": 90, "score_comment": "台账规范"}),
+        ("li", WITHHELD),
+        ("wang", {"rating": "满意", "score": 70, "score_comment": "服务态度差"}),
+        ("li", WITHHELD),
+    ]
+    assert scored_entries(act(world, "wang", cases.instance_detail, case_id).history) == expected
+    # and on his done task
+    done = next(i for i in items(world, case_id, "Task_Score", state=None) if i.assignee == "wang")
+    page = act(world, "wang", tasks.task_page, done.task_id)
+    assert page.detail.summary.state == "completed" and scored_entries(page.history) == expected
+
+
+def test_the_evaluated_unit_reads_no_score_in_the_case_or_on_its_task(world, frozen_clock):
+    case_id = to_scoring(world)
+    score_all(world, case_id)
+    for result in items(world, case_id, "Task_Result"):
+        needed = {"evaluation_result": "基本满意", "rectification_needed": "yes", "rectification_requirements": "整改"}
+        act(world, "clerk", tasks.complete, result.task_id, needed)
+    case = act(world, "fin", cases.instance_detail, case_id)
+    assert case.variables["score_comment"] == "***"  # the case's, nobody's: the office alone reads it
+    assert detail(world, case_id).variables["score_comment"] is None
+    rectify = next(i for i in items(world, case_id, "Task_Rectify") if i.candidate_groups == ["finance"])
+    page = act(world, "fin", tasks.task_page, rectify.task_id)
+    assert {k: page.detail.data.get(k) for k in ("rating", "score", "score_comment")} == {
+        "rating": None,
+        "score": None,
+        "score_comment": "***",
+    }
+    assert scored_entries(page.history) == [(deputy, WITHHELD) for deputy in ("wang", "li", "wang", "li")]
+
+
+def test_a_deputys_draft_score_is_his_not_the_evaluated_units(world, frozen_clock):
+    case_id = to_scoring(world)
+    [mine] = [i for i in items(world, case_id, "Task_Score") if i.assignee == "wang" and i.name.endswith("财政所")]
+    act(world, "wang", tasks.save_draft, mine.task_id, {"rating": "满意", "score": 95})
+    own = act(world, "wang", tasks.task_page, mine.task_id)
+    assert own.values["score"] == 95 and own.values["rating"] == "满意"
+    theirs = act(world, "fin", tasks.task_page, mine.task_id)
+    assert "score" not in theirs.values and "rating" not in theirs.values
+
+
+def test_the_scoring_form_starts_empty_never_at_the_withheld_marker(world, frozen_clock):
+    """The round's data holds the comment the unit's scoring starts with (None), nobody's: a
+    deputy reads it withheld, and his form starts empty, not at the marker he would submit."""
+    case_id = to_scoring(world)
+    [mine] = [i for i in items(world, case_id, "Task_Score") if i.assignee == "wang" and i.name.endswith("财政所")]
+    page = act(world, "wang", tasks.task_page, mine.task_id)
+    assert page.detail.data["score_comment"] == "***" and "score_comment" not in page.values
+    assert page.can_act and page.hidden == frozenset()  # he writes the fields: nothing refused
 
 
 def test_a_rectification_is_returned_with_its_reason(world, frozen_clock):

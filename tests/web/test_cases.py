@@ -106,8 +106,7 @@ def test_case_comments_and_attachments(app, as_user):
     assert c.post(f"/cases/{case.id}/comments", data={"body": "请尽快登记"}).status_code == 302
     # a blank comment is refused on the case page itself (no error page), nothing added
     refused = c.post(f"/cases/{case.id}/comments", data={"body": " \n "})
-    assert refused.status_code == 302 and refused.headers["Location"] == f"/cases/{case.id}#comments"
-    assert "意见未发表：请填写意见内容。" in text_of(c.get(f"/cases/{case.id}"))
+    assert refused.status_code == 422 and "意见未发表：请填写意见内容。" in text_of(refused)
     assert (
         c.post(
             f"/cases/{case.id}/attachments",
@@ -223,7 +222,7 @@ def test_the_step_list_says_who_did_each_step_when_and_whether_in_time(app, as_u
     section = re.search(r'<section class="card" id="steps">(.*?)</section>', html, re.S)
     assert section
     rows = [
-        [re.sub(r"<[^>]+>|\s+", " ", cell).strip() for cell in re.findall(r"<td>(.*?)</td>", row, re.S)]
+        [re.sub(r"<[^>]+>|\s+", " ", cell).strip() for cell in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)]
         for row in re.findall(r"<tr data-bpmn-id.*?</tr>", section.group(1), re.S)
     ]
     assert rows == [

@@ -128,6 +128,15 @@ class FormFieldSchema(ma.Schema):
         allow_none=True,
         metadata={"description": "departments or deputies: the value is a list from that run-time list"},
     )
+    options_excluded = fields.List(
+        fields.String(),
+        data_key="options_exclude",
+        metadata={"description": "the codes of its run-time list this field neither offers nor takes"},
+    )
+    total_of = fields.List(
+        fields.String(),
+        metadata={"description": "with the constraint max_total: the fields (this one among them) whose sum it bounds"},
+    )
 
 
 class FormSchema(ma.Schema):
@@ -238,8 +247,14 @@ class TaskDetailSchema(ma.Schema):
             "(confidential fields masked unless you may read them)"
         }
     )
-    values = fields.Dict(metadata={"description": "what the form shows: the saved draft over the data"})
-    has_draft = fields.Boolean()
+    values = fields.Dict(
+        metadata={
+            "description": "what the form shows: the values it starts with (a fresh field answered in an earlier "
+            "round empty) and over them your own saved draft; a draft is its author's until the task is "
+            "submitted, and nobody else's values carry it"
+        }
+    )
+    has_draft = fields.Boolean(metadata={"description": "whether values carry a draft you saved"})
     can_act = fields.Boolean(metadata={"description": "whether you may complete it now"})
     can_claim = fields.Boolean(metadata={"description": "whether you may claim it now"})
     can_give_back = fields.Boolean(metadata={"description": "whether you may give it back to its groups"})
@@ -274,6 +289,15 @@ class CompleteSchema(ma.Schema):
 class CompletedSchema(ma.Schema):
     completed = fields.String()
     open_tasks = fields.List(fields.Nested(TaskSchema), metadata={"description": "the case's tasks now open"})
+    nobody_to_take = fields.List(
+        fields.String(),
+        metadata={
+            "description": "the task_id of each task this completion opened that no active person can take now "
+            "(its assignee deactivated, or none of its candidate users and groups' members active): the "
+            "completion stands; put someone in the unit, or have the task handed over (task.reassign). "
+            "The task page warns of the same"
+        },
+    )
 
 
 class DraftSchema(ma.Schema):

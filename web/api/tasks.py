@@ -47,7 +47,7 @@ def list_tasks(args: dict):
 @bp.get("/<uuid:task_id>")
 @bp.response(200, TaskDetailSchema)
 def task_detail(task_id: UUID):
-    """The task with its form, the case data it sees, the draft, history, comments, files."""
+    """The task with its form, the case data it sees, your draft, history, comments, files."""
     page = tasks.task_page(reader(), actor(), str(task_id))
     return {
         "task": page.detail.summary,
@@ -100,16 +100,21 @@ def hand_over(args: dict, task_id: UUID):
 @bp.response(200, CompletedSchema)
 def complete(args: dict, task_id: UUID):
     """Submit the form: 422 with a message per field when it does not pass; 409 when
-    someone else completed the task first."""
+    someone else completed the task first. A field the data leaves out takes its default, or
+    else keeps the case's value (as Camunda does); but a ``fresh`` one answered in an earlier
+    round is then its default or empty, as the task page's form sends it untouched. The
+    answer names the tasks it opened that no active person can take (``nobody_to_take``: the
+    completion stands all the same, as the task page says)."""
     with writer() as s:
-        following = tasks.complete(s, actor(), str(task_id), args["data"])
-    return {"completed": str(task_id), "open_tasks": following}
+        done = tasks.complete_and_check(s, actor(), str(task_id), args["data"])
+    return {"completed": str(task_id), "open_tasks": done.open_tasks, "nobody_to_take": sorted(done.nobody_to_take)}
 
 
 @bp.put("/<uuid:task_id>/draft")
 @bp.arguments(DraftSchema)
 @bp.response(204)
 def save_draft(args: dict, task_id: UUID):
-    """Keep what was typed so far (not validated) for whoever continues."""
+    """Keep what was typed so far (not validated), for you to go on with: a draft is its
+    author's until the task is submitted (nobody else's task page or values carry it)."""
     with writer() as s:
         tasks.save_draft(s, actor(), str(task_id), args["data"])

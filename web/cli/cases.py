@@ -158,7 +158,10 @@ def unclaim_command(task_id: str, username: str, as_json: bool) -> None:
 @json_option
 @use_case
 def complete_command(task_id: str, username: str, data_json: str, as_json: bool) -> None:
-    """Complete a task with its form data."""
+    """Complete a task with its form data. A field --data leaves out takes its default, or
+    else keeps the case's value; a fresh one answered in an earlier round is then its default
+    or empty, as the task page sends it. Warns of each task it opened that no active person
+    can take."""
     try:
         data = json.loads(data_json)
     except json.JSONDecodeError as exc:
@@ -166,11 +169,26 @@ def complete_command(task_id: str, username: str, data_json: str, as_json: bool)
     if not isinstance(data, dict):
         raise click.BadParameter("--data must be a JSON object")
     with session_factory().begin() as session:
-        following = tasks.complete(session, actor_for(session, username), task_id, data)
+        done = tasks.complete_and_check(session, actor_for(session, username), task_id, data)
     emit(
         as_json,
-        {"completed": task_id, "open_tasks": following},
-        lambda r: f"completed {task_id}\nopen tasks in this case:\n" + _task_lines(r["open_tasks"]),
+        {"completed": task_id, "open_tasks": done.open_tasks, "nobody_to_take": sorted(done.nobody_to_take)},
+        lambda r: (
+            f"completed {task_id}\nopen tasks in this case:\n"
+            + _task_lines(r["open_tasks"])
+            + _untaken_lines(r["open_tasks"], r["nobody_to_take"])
+        ),
+    )
+
+
+def _untaken_lines(following: list, untaken: list[str]) -> str:
+    """A warning for each task the completion opened that no active person can take (the
+    completion stands): what the task page warns of."""
+    return "".join(
+        f"\nwarning: no active person can take {t.name} ({t.task_id}): put someone in its unit, "
+        "or have the task handed to someone (task.reassign)"
+        for t in following
+        if t.task_id in untaken
     )
 
 

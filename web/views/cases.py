@@ -4,6 +4,7 @@ and overdue), its comments and attachments, and the BPMN XML for the viewer."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from urllib.parse import quote
 
 from flask import (
@@ -104,8 +105,12 @@ def history_export(instance_id: int, fmt: str):
 
 @bp.get("/cases/<int:instance_id>")
 def show(instance_id: int):
+    return _show(instance_id)
+
+
+def _show(instance_id: int, refused_comment: RefusedComment | None = None, status: int = 200):
     page = case_page(database.session(), current_actor(), instance_id)
-    return render_template("cases/show.html", page=page, d=page.detail)
+    return render_template("cases/show.html", page=page, d=page.detail, refused_comment=refused_comment), status
 
 
 @bp.get("/definitions/<int:definition_id>/bpmn.xml")
@@ -126,7 +131,8 @@ def confidential_choice() -> bool:
 
 @bp.post("/cases/<int:instance_id>/comments")
 def comment(instance_id: int):
-    """A comment refused (blank, too long) is said on the case page itself, which stays open."""
+    """A comment refused (blank, too long) is said on the case page itself, which stays open
+    with the comment in its form as it was typed."""
     try:
         with database.session_factory().begin() as s:
             comments.add_comment(
@@ -137,17 +143,29 @@ def comment(instance_id: int):
                 confidential=confidential_choice(),
             )
     except InvalidData as exc:
-        flash(comment_refused(exc), "error")
-    else:
-        flash(_("意见已添加。"), "success")
+        return _show(instance_id, refused_comment(exc), 422)
+    flash(_("意见已添加。"), "success")
     return redirect(url_for("cases.show", instance_id=instance_id) + "#comments")
 
 
-def comment_refused(exc: InvalidData) -> str:
-    """Why a comment was not added, for the page it was written on (the task's or the case's)."""
+@dataclass(frozen=True)
+class RefusedComment:
+    """A comment the page refused, for its form to show again as typed (the text, the 保密
+    choice), with why beside it: nothing the person wrote is lost."""
+
+    body: str
+    confidential: bool
+    error: str
+
+
+def refused_comment(exc: InvalidData) -> RefusedComment:
+    """The comment just posted (the request's form), and why it was not added, for the page it
+    was written on (the task's or the case's)."""
     if all(error.code == "required" for error in exc.codes.values()):
-        return _("意见未发表：请填写意见内容。")
-    return _("意见未发表：%(why)s", why="；".join(field_messages(exc.codes).values()))
+        why = _("意见未发表：请填写意见内容。")
+    else:
+        why = _("意见未发表：%(why)s", why="；".join(field_messages(exc.codes).values()))
+    return RefusedComment(request.form.get("body", ""), confidential_choice(), why)
 
 
 @bp.post("/cases/<int:instance_id>/attachments")

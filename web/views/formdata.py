@@ -49,9 +49,13 @@ _SAY: dict[str, Callable[[dict[str, Any]], str]] = {
     "repeats_field": lambda p: _("不能与“%(field)s”重复", field=p["field"]),
     "min_length": lambda p: _("至少 %(min)s 个字符", min=p["min"]),
     "max_length": lambda p: _("最多 %(max)s 个字符", max=p["max"]),
+    "control_character": lambda p: _("含有控制字符（如 NUL），请删去后再提交"),
     "min": lambda p: _("不能小于 %(min)s", min=p["min"]),
     "max": lambda p: _("不能大于 %(max)s", max=p["max"]),
     "max_left": lambda p: _("不能大于 %(max)s（剩余可用额度）", max=p["max"]),
+    "max_total": lambda p: _(
+        "%(fields)s合计 %(total)s，不能大于 %(max)s", fields=p["fields"], total=p["total"], max=p["max"]
+    ),
     "not_allowed_value": lambda p: _("不是可选的值：%(value)s", value=p["value"]),
     "unsupported_type": lambda p: _("不支持的字段类型：%(type)s", type=p["type"]),
     "may_not_write": lambda p: _("保密字段，您无权填写"),

@@ -19,13 +19,20 @@ from .. import database
 from ..auth import current_actor
 from ..i18n import due
 from ..roles import group_name
-from .cases import comment_refused, confidential_choice
+from .cases import RefusedComment, confidential_choice, refused_comment
 from .formdata import editable, field_messages, read_form
 
 bp = Blueprint("tasks", __name__)
 
 
-def _render(task_id: str, *, values: dict | None = None, errors: dict | None = None, status: int = 200):
+def _render(
+    task_id: str,
+    *,
+    values: dict | None = None,
+    errors: dict | None = None,
+    comment: RefusedComment | None = None,
+    status: int = 200,
+):
     page = task_page(database.session(), current_actor(), task_id)
     form = page.detail.form
     fields = editable(form, page.hidden)
@@ -39,6 +46,7 @@ def _render(task_id: str, *, values: dict | None = None, errors: dict | None = N
         shown=form.shown(values),
         errors=field_messages(errors or {}, form),
         hand_over_note_chars=tasks.HAND_OVER_NOTE_CHARS,
+        refused_comment=comment,
     ), status
 
 
@@ -63,11 +71,11 @@ def submit(task_id: str):
     started = clock.now()
     try:
         with database.session_factory().begin() as s:
-            following = tasks.complete(s, actor, task_id, data)
+            completion = tasks.complete_and_check(s, actor, task_id, data)
+            following, untaken = completion.open_tasks, completion.nobody_to_take
             done = tasks.task_detail(s, actor, task_id).summary
             units = department_names(s)
             people = people_names(s, [t.assignee for t in following if t.assignee])
-            untaken = tasks.nobody_to_take(s, [t for t in following if t.created_at >= started])
     except InvalidData as exc:
         return _render(task_id, values=data, errors=exc.field_errors, status=422)
     flash(*_next_step(done, following, started, units, people, untaken))
@@ -121,16 +129,16 @@ def _next_step(
 
 @bp.post("/tasks/<task_id>/comments")
 def comment(task_id: str):
-    """A comment refused (blank, too long) is said on the task page itself, which stays open."""
+    """A comment refused (blank, too long) is said on the task page itself, which stays open
+    with the comment in its form as it was typed."""
     try:
         with database.session_factory().begin() as s:
             comments.add_comment(
                 s, current_actor(), request.form.get("body", ""), task_id=task_id, confidential=confidential_choice()
             )
     except InvalidData as exc:
-        flash(comment_refused(exc), "error")
-    else:
-        flash(_("意见已添加。"), "success")
+        return _render(task_id, comment=refused_comment(exc), status=422)
+    flash(_("意见已添加。"), "success")
     return redirect(url_for("tasks.show", task_id=task_id) + "#comments")
 
 

@@ -1,0 +1,78 @@
+"""The deploy checks of form fields that name their readers (``<camunda:property id="readers"
+value="office"/>``, ``FormField.readers``): a value only the members of those groups (and
+whoever entered it) read, a deputy's score in an evaluation (``engine.access.may_read_field``).
+
+Refused, naming the element and the field: ``readers`` naming no group (it would read as "no
+rule" and show the value to everyone, the opposite of what was meant); a group given as an
+expression (the rule is fixed with the process, not worked out case by case); ``readers``
+beside ``confidential=true`` (one rule per field: the two would withhold it from different
+people); one field naming different readers on two forms (a value is one variable of the
+case, read by one rule); a field the case's title is made of (titles are shown to all)."""
+
+from __future__ import annotations
+
+from lxml import etree
+
+from ..errors import Problem
+from .camunda import TITLE_FIELDS, process_property, read_task_meta
+from .documents import local_name, problem_at
+from .forms import FormField
+
+
+def readers_problems(process: etree._Element, file: str) -> list[Problem]:
+    problems: list[Problem] = []
+    declared: dict[str, tuple[frozenset[str], str]] = {}  # field → its readers, where first named
+    for meta in read_task_meta(process).values():
+        node = process.xpath(".//*[@id=$id]", id=meta.bpmn_id)[0]
+        for f in meta.form.fields:
+            if "readers" not in f.properties:
+                continue
+            messages = _field_problems(f) + _title_problems(process, node, f)
+            if f.readers and not messages:
+                first = declared.setdefault(f.id, (f.readers, meta.bpmn_id))
+                messages += _agreement_problems(f, *first)
+            problems += [problem_at(file, node, message) for message in messages]
+    return problems
+
+
+def _field_problems(f: FormField) -> list[str]:
+    if not f.readers:
+        return [
+            f"form field {f.id!r}: readers names no group; name the groups whose members read its value "
+            f"(comma-separated codes, as candidateGroups names them: readers=office), or drop the property"
+        ]
+    problems = [
+        f"form field {f.id!r}: readers names {group!r}, an expression; name the groups themselves "
+        f"(who reads a field is fixed with the process, not worked out case by case)"
+        for group in sorted(f.readers)
+        if group.startswith(("${", "#{"))
+    ]
+    if f.confidential:
+        problems.append(
+            f"form field {f.id!r} is confidential and names its readers: one rule per field; "
+            f"drop confidential (masked for whoever lacks confidential.read) or readers "
+            f"(withheld from all but the groups named and whoever entered it)"
+        )
+    return problems
+
+
+def _title_problems(process: etree._Element, node: etree._Element, f: FormField) -> list[str]:
+    """A case's title is shown in every list, search and notification."""
+    if local_name(node.tag) != "startEvent" or node.getparent() is not process:
+        return []
+    named = {name.strip() for name in process_property(process, "title_fields").split(",") if name.strip()}
+    if f.id not in named | set(TITLE_FIELDS):
+        return []
+    return [
+        f"form field {f.id!r} names its readers, but a case takes its title from it, and titles "
+        f"are shown to all: rename the field or drop readers"
+    ]
+
+
+def _agreement_problems(f: FormField, readers: frozenset[str], first_at: str) -> list[str]:
+    if f.readers == readers:
+        return []
+    return [
+        f"form field {f.id!r}: readers names {', '.join(sorted(f.readers))} here, but "
+        f"{', '.join(sorted(readers))} on {first_at!r}: the field is one value of the case, read by one rule"
+    ]
