@@ -322,6 +322,8 @@ class WorkItem(Base):
     completed_at: Mapped[datetime | None]
     completed_by: Mapped[str | None] = mapped_column(String(64))
     draft: Mapped[dict[str, Any] | None] = mapped_column(JSONText)
+    # Who saved the draft: it is theirs alone until the task is submitted (access.may_read_draft).
+    draft_by: Mapped[str | None] = mapped_column(String(64))
     # How due_at was counted (engine.deadlines.legal.Deadline.to_dict(): start, amount, unit,
     # last day, holiday roll-forward), kept when the item is made; NULL for a due date
     # without a rule and for items made before the rules.

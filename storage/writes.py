@@ -70,6 +70,7 @@ _COMPLETE_ITEM = Prepared(
         completed_by=bindparam("completed_by"),
         assignee=bindparam("assignee"),
         draft=None,
+        draft_by=None,
     )
 )
 _INSERT_ITEM = Prepared(insert(_items).returning(_items.c.id))

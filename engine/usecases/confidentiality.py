@@ -141,20 +141,9 @@ def draft_for(session: Session, actor: Actor, item: WorkItem, definition_id: int
     who may see the task or even work on it, see the form as it starts: ``may_read_draft``);
     confidential values masked. A ``readers`` field's value in it is its author's, whom
     ``may_read_field`` lets read it: no more to withhold."""
-    if not item.draft or not may_read_draft(actor, author=_draft_author(session, item)):
+    if not item.draft or not may_read_draft(actor, author=item.draft_by):
         return {}
     return masked(item.draft, hidden_fields(session, actor, definition_id)) or {}
-
-
-def _draft_author(session: Session, item: WorkItem) -> str | None:
-    """Who saved the task's draft last (the audit log keeps each save): what it holds is what
-    they submitted on saving, values they kept from an earlier save included."""
-    saves = [
-        e.actor
-        for e in repo.history(session, item.instance_id)
-        if e.action == "save_draft" and e.task_id == item.task_id
-    ]
-    return saves[-1] if saves else None
 
 
 def fillable(values: Mapping[str, Any]) -> dict[str, Any]:

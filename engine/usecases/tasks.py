@@ -409,6 +409,7 @@ def save_draft(session: Session, actor: Actor, task_id: str, data: dict[str, Any
     hidden = hidden_fields(session, actor, instance.definition_id)
     names = {f.id for f in meta.form.fields if not f.readonly and f.id not in hidden} if meta else set()
     item.draft = {k: v for k, v in data.items() if k in names and (v is None or isinstance(v, (str, int, bool, list)))}
+    item.draft_by = actor.username
     audit(session, actor, "save_draft", instance_id=item.instance_id, task_id=task_id, bpmn_id=item.bpmn_id)
     session.flush()
 

@@ -2,10 +2,13 @@
 
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import inspect
+from sqlalchemy import inspect, select
 
+from engine.usecases import tasks
+from storage import migrate
 from storage.db import make_engine
-from storage.models import Base
+from storage.models import Base, WorkItem
+from tests.world import act, create_people, deploy, start_review
 
 
 def test_migrations_match_the_models(db_url):
@@ -22,3 +25,19 @@ def test_every_table_is_created(db_url):
     tables = set(inspect(engine).get_table_names())
     engine.dispose()
     assert set(Base.metadata.tables) <= tables
+
+
+def test_a_draft_saved_before_its_author_was_kept_is_given_to_whoever_saved_it_last(session_factory, db_url):
+    """Upgrading to the draft's author column (d9b4f2a7c6e1) names, for each draft saved
+    before it, the last person to save one of that task, by the audit log."""
+    create_people(session_factory, "office1", "office2")
+    deploy(session_factory, "review.bpmn")
+    case = start_review(session_factory, "office1")
+    act(session_factory, "office1", tasks.save_draft, case.task_id, {"lead_unit": "finance"})
+    act(session_factory, "office2", tasks.save_draft, case.task_id, {"lead_unit": "land"})
+    other = start_review(session_factory, "office1", "另一件")  # no draft: no author
+    migrate.downgrade(db_url, "c3e7a1f5b9d2")
+    migrate.upgrade(db_url)
+    with session_factory() as session:
+        authors = dict(session.execute(select(WorkItem.task_id, WorkItem.draft_by)).all())
+    assert authors == {case.task_id: "office2", other.task_id: None}
