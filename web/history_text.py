@@ -12,6 +12,7 @@ from typing import Any
 from flask_babel import gettext as _
 from flask_babel import pgettext
 
+from engine.usecases.confidentiality import WITHHELD
 from engine.usecases.results import HistoryEntry
 
 from .i18n import when_text
@@ -115,8 +116,11 @@ class Words:
         return cls(**{f.name: getattr(source, f.name) for f in fields(cls)})
 
     def value(self, name: str, value: Any) -> list[Part]:
-        """A field's value as the case page shows it, marked when shown masked."""
+        """A field's value as the case page shows it, marked when shown masked or withheld
+        (a ``readers`` field the reader is not one of: said as 保密, like a withheld file)."""
         options = self.value_labels.get(name, self.departments)
+        if value == WITHHELD:
+            return [Part("", Mark.WITHHELD)]
         if value is True:
             parts = [Part(_("是"))]
         elif value is False:

@@ -6,6 +6,7 @@ from flask import Flask
 
 from engine import clock
 from engine.bpmn.forms import DATE_MAX, DATE_MIN
+from engine.usecases.confidentiality import WITHHELD
 
 from .. import history_text
 from ..roles import group_name, holders_by_name, person_name, role_names
@@ -47,6 +48,7 @@ def register(app: Flask) -> None:
         role_names=role_names,
         holders_by_name=holders_by_name,
         date_bounds=(DATE_MIN, DATE_MAX),  # what a period's date inputs accept (Period.parse)
+        withheld_value=WITHHELD,  # a readers field's value the reader may not read (shown as 保密)
     )
     app.jinja_env.globals.update(  # a case's history in words (web/history_text.py)
         history_action_names=history_text.action_names,
