@@ -216,6 +216,9 @@ class ItemRow:
     # a 督办 on it is still unanswered (read with the ready items: completing the task answers
     # it; with none open, a completion sends no UPDATE for it)
     supervised: bool = False
+    # made just now, and no active person may take it (what announcing it found: nobody to
+    # tell); not a column
+    nobody_to_take: bool = False
 
 
 _items, _groups, _supervisions = WorkItem.__table__, WorkItemGroup.__table__, Supervision.__table__

@@ -189,15 +189,17 @@ def notify_task(
     but: str | None = None,
     handed_by: str | None = None,
     case_title: str | None = None,
-) -> None:
+) -> bool | None:
     """A task arrived: tell whoever may act on it (not ``but``, who just acted and sees it
     anyway); ``handed_by``: a colleague handed it over; ``case_title``: the case's, when the
-    caller holds the case (saves reading it)."""
+    caller holds the case (saves reading it). Whether any active person may take it: ``but``
+    (who is acting, so active) or someone told (None while held back: nobody was asked)."""
     if _held_back.get():
-        return
-    recipients = {u: g for u, g in holders(session, item).items() if u != but}
+        return None
+    everyone = holders(session, item)
+    recipients = {u: g for u, g in everyone.items() if u != but}
     params = {**_about(session, item, case_title), **({"handed_by": handed_by} if handed_by else {})}
-    notify(
+    told = notify(
         session,
         NotificationKind.TASK,
         recipients,
@@ -206,6 +208,7 @@ def notify_task(
         instance_id=item.instance_id,
         work_item_id=item.id or None,
     )
+    return bool(told) or (but is not None and but in everyone)
 
 
 def _item_of_timer(session: Session, timer: Timer) -> WorkItem | None:

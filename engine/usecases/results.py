@@ -42,6 +42,9 @@ class TaskSummary:
     completed_by: str | None = None
     due_rule: Deadline | None = None  # how due_at was counted (None: no rule, or made before the rules)
     offered: bool = True  # it names candidates, who may claim it when nobody holds it (access.is_offered)
+    # made by the action that answers with it, and no active person may take it (its
+    # assignee deactivated, its units without anyone active): the action stands, and says so
+    nobody_to_take: bool = False
 
     @classmethod
     def of(cls, item: WorkItem | ItemRow, title: str, key: str, process_name: str) -> TaskSummary:
@@ -62,6 +65,7 @@ class TaskSummary:
             completed_by=item.completed_by,
             due_rule=stored_rule(getattr(item, "due_rule", None)),  # an ItemRow (saving a case) carries none
             offered=access.is_offered(item),
+            nobody_to_take=getattr(item, "nobody_to_take", False),  # an ItemRow just made says
         )
 
     def is_overdue(self, now: datetime) -> bool:

@@ -3,7 +3,7 @@ over, keep a draft and complete. Who may do each is the access policy's (``engin
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -449,32 +449,11 @@ class Completion:
 
 
 def complete_and_check(session: Session, actor: Actor, task_id: str, data: dict[str, Any]) -> Completion:
-    """``complete``, then who can take what it opened: the tasks open before it (a parallel
-    branch's) were said when they opened."""
-    started = clock.now()
+    """``complete``, and which of the tasks it opened no active person can take: what
+    announcing each found (nobody to tell: ``notifications.notify_task``), so asking costs
+    nothing more; the tasks open before it (a parallel branch's) were said when they opened."""
     following = complete(session, actor, task_id, data)
-    opened = [t for t in following if t.created_at >= started]
-    return Completion(following, frozenset(nobody_to_take(session, opened)))
-
-
-def nobody_to_take(session: Session, following: Sequence[TaskSummary]) -> set[str]:
-    """Of the tasks a completion left open (``following``), the ids of those no active
-    person can take now: given to someone deactivated (or to no user at all), or offered to
-    candidate users and groups none of whom is active (a unit whose only member was
-    deactivated, or that has nobody yet). The completion stands; its outcome says so, for the
-    office to put people in the unit or have the task handed to someone (``task.reassign``)."""
-    ids = [t.task_id for t in following]
-    if not ids:
-        return set()
-    items = session.scalars(select(WorkItem).where(WorkItem.task_id.in_(ids)))
-    return {item.task_id for item in items if not _anyone_may_take(session, item)}
-
-
-def _anyone_may_take(session: Session, item: WorkItem) -> bool:
-    """Its assignee is active; or, nobody holding it, someone may claim it (``_candidates``)."""
-    if item.assignee:
-        return _active(session, item.assignee)
-    return bool(_candidates(session, item))
+    return Completion(following, frozenset(t.task_id for t in following if t.nobody_to_take))
 
 
 def _active(session: Session, username: str) -> bool:
