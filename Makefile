@@ -48,7 +48,7 @@ $(NODE_STAMP): package.json package-lock.json
 	touch $@
 
 # The designer's modeler (bpmn-js + the properties panel), bundled from web/assets/.
-$(MODELER): $(NODE_STAMP) $(filter-out web/assets/charts.js,$(shell find web/assets -name '*.js'))
+$(MODELER): $(NODE_STAMP) $(filter-out web/assets/charts.js,$(shell find web/assets -name '*.js' -o -name '*.json'))
 	npm run --silent build:modeler
 
 # The 统计 page's charts (ECharts), bundled from web/assets/charts.js.

@@ -85,6 +85,18 @@ def refusal(xml: str, file: str, problems: list[Problem]) -> tuple[CheckedProble
     return _located(xml, file, problems, ERROR)
 
 
+def element_names(xml: str, file: str) -> dict[str, str]:
+    """id -> name of each named BPMN element of the document: how the designer's pages say an
+    element a message names by its id, as the modeler's problem list does; nothing when the
+    document is too large or does not even load (the messages then name elements by id)."""
+    file = plain_filename(file)
+    try:
+        check_size(xml, file)
+    except InvalidBpmn:
+        return {}
+    return {element_id: name for element_id, (name, _kind) in _elements_by_id(xml, file).items() if name}
+
+
 def _located(xml: str, file: str, problems: list[Problem], severity: str) -> tuple[CheckedProblem, ...]:
     elements = _elements_by_id(xml, file)
     located = []

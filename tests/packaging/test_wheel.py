@@ -89,6 +89,7 @@ def test_the_wheel_holds_the_packages_and_their_data(names: set[str]):
         | _checkout_files("web", "templates")
         | _checkout_files("web", "static")  # with vendor/modeler/*
         | _checkout_files("web", "translations", pattern="*.mo")
+        | _checkout_files("web", "assets", "lint", pattern="*.json")  # the engine's messages in Chinese
         | _checkout_files("engine", pattern="*.py")
         | _checkout_files("storage", pattern="*.py")
         | _checkout_files("web", pattern="*.py")
@@ -126,6 +127,12 @@ def test_the_wheel_installs_and_sets_up_a_database_outside_the_checkout(wheel: P
         [python, "-c", "import engine, storage, web; print(web.__file__, storage.__file__)"], cwd=work, env=env
     ).stdout
     assert str(REPO_ROOT) not in where and str(env_dir) in where
+    said = _run(
+        [python, "-c", "from web.engine_messages import in_chinese; print(in_chinese('empty script'))"],
+        cwd=work,
+        env=env,
+    )
+    assert said.stdout.strip() == "脚本是空的"  # the table of the engine's messages is in the wheel
 
     command = env_dir / "bin" / "congressflow"
     _run([command, "init", "--no-demo"], cwd=work, env=env)

@@ -1,8 +1,9 @@
-"""The designer's problem list says the engine's deploy checks in Chinese by the patterns of
-web/assets/lint/messages-zh.js: each warning deploy gives (what it reads the BPMN way: an
-implicit split or end, an errorRef naming no <error>) and the gateway error must have one, or
-the list shows that message in English. And a problem both checkers find is shown once by the
-keys of web/assets/lint/same-problems.js: the engine's side of each must match what it says."""
+"""The designer's problem list (and the warnings the designer's page flashes) say the engine's
+deploy checks in Chinese by the table web/assets/lint/engine-messages-zh.json: each warning deploy
+gives (what it reads the BPMN way: an implicit split or end, an errorRef naming no <error>) and
+the gateway error must have one, or the list shows that message in English. And a problem both
+checkers find is shown once by the keys of web/assets/lint/same-problems.js: the engine's side of
+each must match what it says."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from engine.bpmn.parsing import parse_bpmn
 from engine.errors import InvalidBpmn
 from tests.conftest import REPO_ROOT
 from tests.unit.test_specs import doc
+from web.engine_messages import engine_messages
 
 LINT = REPO_ROOT / "web" / "assets" / "lint"
 
@@ -26,7 +28,7 @@ def js_patterns(path, start: str) -> list[re.Pattern[str]]:
 
 
 def chinese_for(message: str) -> bool:
-    return any(p.fullmatch(message) for p in js_patterns(LINT / "messages-zh.js", "export var patterns = ["))
+    return any(entry.pattern.fullmatch(message) for entry in engine_messages())
 
 
 def engine_side_of_same(message: str) -> bool:

@@ -8,7 +8,7 @@ language. A process's versions, rollback and diff are web/views/process_library.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -21,6 +21,7 @@ from engine.usecases import definitions, design_checks, drafts, library
 
 from .. import database
 from ..auth import current_actor, permission_required
+from ..engine_messages import in_reader_language
 from .formdata import field_messages
 
 bp = Blueprint("designer", __name__, url_prefix="/designer")
@@ -114,89 +115,12 @@ def _at(problem: Problem, what: str) -> str:
     return _("「%(file)s」：%(what)s", file=file, what=what)
 
 
-# What deploy read the BPMN way and went ahead with, saying so (engine/bpmn/normalise.py,
-# flow_repair.py, external_elements.py, compensation.py, references.py), in the reader's
-# language: the modeler's problem list says the same in the same words
-# (web/assets/lint/messages-zh.js), elements by the ids the engine names them by.
-_WARNINGS: tuple[tuple[re.Pattern[str], Callable[[dict[str, str]], str]], ...] = (
-    (
-        re.compile(r"sequence flow from '(?P<source>.+)' to '(?P<target>.+)' has no id: given the id '(?P<id>.+)'"),
-        lambda m: _("从「%(source)s」到「%(target)s」的连线没有标识，已自动设为「%(id)s」", **m),
-    ),
-    (
-        re.compile(r"(?P<kind>\w+) without an id: given the id '(?P<id>.+)'"),
-        lambda m: _("%(kind)s 元素没有标识，已自动设为「%(id)s」", **m),
-    ),
-    (
-        re.compile(
-            r"element id '(?P<id>.+)' is the engine's own name for a process's first or last step: "
-            r"read as '(?P<new>.+)'"
-        ),
-        lambda m: _("标识「%(id)s」是引擎保留给流程首尾步骤的名称：已改读为「%(new)s」", **m),
-    ),
-    (
-        re.compile(
-            r"no sequence flow leaves '(?P<source>.+)': its path ends there \(an end event '(?P<end>.+)' was added\)"
-        ),
-        lambda m: _("「%(source)s」没有出口连线，流程走到这里即结束：部署时自动加入结束事件「%(end)s」", **m),
-    ),
-    (
-        re.compile(
-            r"(?P<n>\d+) sequence flows leave '(?P<source>.+)': all are taken "
-            r"\(a parallel gateway '(?P<gateway>.+)' was added\)"
-        ),
-        lambda m: _(
-            "有 %(n)s 条连线从「%(source)s」引出，每条都会走（并行分支）：部署时自动加入并行网关「%(gateway)s」", **m
-        ),
-    ),
-    (
-        re.compile(
-            r"(?P<n>\d+) sequence flows leave '(?P<source>.+)': those whose condition holds are taken "
-            r"\(an inclusive gateway '(?P<gateway>.+)' was added\)"
-        ),
-        lambda m: _(
-            "有 %(n)s 条连线从「%(source)s」引出，条件成立的都会走：部署时自动加入包容网关「%(gateway)s」", **m
-        ),
-    ),
-    (
-        re.compile(r"the send task '(?P<id>.+)' is run as an external service task"),
-        lambda m: _("发送任务「%(id)s」按外部任务运行", **m),
-    ),
-    (
-        re.compile(r"the business rule task '(?P<id>.+)' is run as an external service task"),
-        lambda m: _("业务规则任务「%(id)s」按外部任务运行", **m),
-    ),
-    (
-        re.compile(r"the message throw event '(?P<id>.+)' is run as an external service task"),
-        lambda m: _("消息抛出事件「%(id)s」按外部任务运行", **m),
-    ),
-    (
-        re.compile(
-            r"the message end event '(?P<id>.+)' is run as an external service task; "
-            r"its path ends after the worker answers"
-        ),
-        lambda m: _("消息结束事件「%(id)s」按外部任务运行：外部程序答复后，这条路径结束", **m),
-    ),
-    (
-        re.compile(r"compensation boundary event has no handler: compensating '(?P<id>.+)' does nothing"),
-        lambda m: _("补偿边界事件没有关联补偿处理：补偿「%(id)s」时什么也不做", **m),
-    ),
-    (
-        re.compile(
-            r"errorRef '(?P<ref>.+)' names no <error>: read as the error code '(?P<code>.+)' \(as Camunda reads it\)"
-        ),
-        lambda m: _("errorRef「%(ref)s」没有对应的 <error>：按 Camunda 的做法读作错误代码「%(code)s」", **m),
-    ),
-)
-
-
-def deploy_warning(problem: Problem) -> str:
-    """A warning deploy gave, as the designer's page says it: in the reader's language, at its
-    file and line; one not known here in the engine's words, which still name the element."""
-    for pattern, say in _WARNINGS:
-        if found := pattern.fullmatch(problem.message):
-            return _at(problem, say(found.groupdict()))
-    return _at(problem, problem.message)
+def deploy_warning(problem: Problem, names: Mapping[str, str]) -> str:
+    """A warning deploy gave (what it read the BPMN way and went ahead with), as the designer's
+    page says it: at its file and line, in the reader's language by the table the modeler's
+    problem list reads (web/engine_messages.py), the elements it names by id by their
+    ``names`` (id -> name in the deployed document) as that list names them."""
+    return _at(problem, in_reader_language(problem.message, lambda element_id: names.get(element_id) or element_id))
 
 
 def _upload_refused(exc: InvalidBpmn | InvalidData):
@@ -330,6 +254,8 @@ def deploy():
                 results = definitions.deploy_document(s, current_actor(), xml, filename, note)
     except (InvalidBpmn, InvalidData, Conflict) as exc:
         return _refused(exc, filename, xml, note, draft_id)
+    # the elements the warnings name, by name: read again only when there are warnings
+    names = design_checks.element_names(xml, filename) if any(d.warning_problems for d in results) else {}
     for d in results:
         what = f"{d.name}（{d.key}）v{d.version}"
         flash(
@@ -337,5 +263,5 @@ def deploy():
             "success" if d.created else "info",
         )
         for warning in d.warning_problems:
-            flash(deploy_warning(warning), "warning")
+            flash(deploy_warning(warning, names), "warning")
     return redirect(url_for("designer.index"))

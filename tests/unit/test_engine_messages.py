@@ -1,0 +1,91 @@
+"""The engine's deploy messages in Chinese are one table (web/assets/lint/engine-messages-zh.json)
+that the modeler's problem list (bundled by web/assets/lint/messages-zh.js) and the server's pages
+(web/engine_messages.py) both read: each pattern must read alike in JavaScript and Python, each
+$n and each element id name a group the pattern has, and the sentences come out filled in."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.conftest import REPO_ROOT
+from web.engine_messages import engine_messages, in_chinese
+
+LINT = REPO_ROOT / "web" / "assets" / "lint"
+
+
+def name_of(element_id: str) -> str:
+    """As the designer's pages name elements: 't' is named 办理, the others have no name."""
+    return {"t": "办理"}.get(element_id, element_id)
+
+
+def test_the_table_is_read_in_its_order_and_has_the_engines_warnings():
+    entries = engine_messages()
+    assert len(entries) > 40
+    patterns = [e.pattern.pattern for e in entries]
+    assert patterns[0].startswith("^a send task is not supported")
+    assert "^the send task '(.+)' is run as an external service task$" in patterns
+
+
+@pytest.mark.parametrize("entry", engine_messages(), ids=lambda e: e.pattern.pattern[:50])
+def test_each_pattern_reads_alike_in_javascript_and_python_and_fills_only_groups_it_has(entry):
+    source = entry.pattern.pattern
+    assert source.startswith("^") and source.endswith("$")  # a whole message, as fullmatch reads it
+    # groups only plain or (?:…): no named group, lookaround or inline flag one side lacks
+    assert re.findall(r"\(\?(?!:)", source) == []
+    assert not re.search(r"\\[AZz]", source)  # Python's anchors, not JavaScript's
+    placeholders = {int(n) for n in re.findall(r"\$(\d)", entry.zh)}
+    assert placeholders <= set(range(entry.pattern.groups + 1)), entry.zh
+    assert set(entry.ids) <= set(range(1, entry.pattern.groups + 1))
+    assert not re.search(r"\$\d\d", entry.zh)  # the browser fills one digit: $10 would be $1 then 0
+
+
+@pytest.mark.parametrize(
+    "message, chinese",
+    [
+        (
+            "2 sequence flows leave 't': all are taken (a parallel gateway 't_split' was added)",
+            "有 2 条连线从「办理」引出，每条都会走（并行分支）：部署时自动加入并行网关「t_split」",
+        ),
+        (
+            "sequence flow from 't' to 'e' has no id: given the id 'Flow_t_to_e'",
+            "从「办理」到「e」的连线没有标识，已自动设为「Flow_t_to_e」",
+        ),
+        (
+            "the message end event 'e' is run as an external service task; its path ends after the worker answers",
+            "消息结束事件「e」按外部任务运行：外部程序答复后，这条路径结束",
+        ),
+        ("the message throw event 't' is run as an external service task", "消息抛出事件「办理」按外部任务运行"),
+        (
+            "subProcess without an id: given the id 'subProcess_12'",
+            "subProcess 元素没有标识，已自动设为「subProcess_12」",
+        ),
+        ("timer expression: unexpected token", "定时表达式有误：unexpected token"),
+        ("empty loopCardinality", "循环次数是空的"),
+        ("the document is empty", "文件是空的"),
+        ('no executable process (isExecutable="true")', '没有可执行的流程（isExecutable="true"）'),
+    ],
+)
+def test_a_message_is_said_in_chinese_naming_elements_by_name_or_by_id(message, chinese):
+    assert in_chinese(message, name_of) == chinese
+
+
+def test_without_names_the_ids_stay_and_a_message_the_table_does_not_know_stays_english():
+    assert in_chinese("no sequence flow leaves 't': its path ends there (an end event 't_end' was added)") == (
+        "「t」没有出口连线，流程走到这里即结束：部署时自动加入结束事件「t_end」"
+    )
+    assert in_chinese("something the engine says for the first time 't'", name_of) == (
+        "something the engine says for the first time 't'"
+    )
+    # \w is ASCII, as in the browser: a kind in Chinese is no kind of element the engine names
+    assert in_chinese("子流程 without an id: given the id 'x'") == "子流程 without an id: given the id 'x'"
+
+
+def test_the_modeler_reads_the_same_table():
+    script = (LINT / "messages-zh.js").read_text(encoding="utf-8")
+    assert "import engineMessages from './engine-messages-zh.json';" in script
+    assert "engineMessages.messages.map(" in script
+    # the engine's messages are in the table alone, not a second time in the script
+    for entry in engine_messages():
+        assert entry.pattern.pattern not in script, entry.pattern.pattern
