@@ -152,6 +152,7 @@ FIELD_ERRORS: dict[str, str] = {
     "needs_column": "needs {column} first",
     "date_before": "is before {column} ({day})",
     "not_reached": "the case does not reach {task} this way",
+    "not_assigned_unit": "{unit} is not a unit this process assigns to",
 }
 
 

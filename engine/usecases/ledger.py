@@ -42,6 +42,8 @@ from .onboarding import Problem
 from .tasks import run_completion
 
 OFFICE_HOURS = time(9, 0)  # a step dated by a day is taken to be done that morning
+# columns of several units (、): a drop-down picks one value, so the template gives them none
+SEVERAL_UNITS = frozenset({"协办单位"})
 
 
 @dataclass(frozen=True)
@@ -69,16 +71,18 @@ class LedgerPlan:
 
 # -- replaying ---------------------------------------------------------------------------------
 def template(session: Session, actor: Actor, kind: str) -> bytes:
-    """The ledger's .xlsx to fill in, its lists (units, deputies, classes) as drop-downs."""
+    """The ledger's .xlsx to fill in, its lists (units, deputies, classes) as drop-downs: what
+    the process's forms offer for each column, as the import reads it (the units a field leaves
+    out, such as the presidium, are not offered)."""
     access.require(actor, Permission.CASE_IMPORT, "import a ledger")
     ledger = _kind(kind)
     lists = {
-        "主办单位": list(repo.department_choices(session).values()),
-        "承办单位": list(repo.department_choices(session).values()),
+        header: list(options.values())
+        for header, options in option_lists(session, ledger).items()
+        if header not in SEVERAL_UNITS
     }
     if ledger == LedgerKind.PROPOSALS:
         lists["提出代表"] = list(repo.users_with_role(session, Role.DEPUTY).values())
-        lists["类别"] = list(option_lists(session, ledger)["类别"].values())
     columns = [
         C(c.header, c.width, c.required, c.example, lists.get(c.header, c.choices), c.hint) for c in COLUMNS[ledger]
     ]

@@ -17,10 +17,12 @@ from sqlalchemy.orm import Session
 
 from storage import repositories as repo
 
+from ..bpmn.forms import FormSpec
 from ..errors import FieldError, NotFound
 from . import spreadsheets
 from .context import processes
 from .onboarding import Problem
+from .option_lists import choices as form_choices
 
 _SPLIT = re.compile(r"[、,，;；\s]+")
 _DATE = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?")
@@ -97,7 +99,8 @@ class Cells:
         lists: dict[str, dict[str, str]],
     ):
         self.row, self.units, self.deputies, self.today = row, units, deputies, today
-        self.lists = lists  # column → the form's options it is read against (``option_lists``)
+        # column → the form's options it is read against, units included (``option_lists``)
+        self.lists = lists
         self.problems: list[Problem] = []
 
     def text(self, column: str) -> str:
@@ -147,39 +150,85 @@ class Cells:
             self.refuse(column, FieldError("not_allowed_value", {"value": f"{value}（{'、'.join(options.values())}）"}))
         return code
 
+    def unit(self, column: str, required: bool = False) -> str | None:
+        """The unit in ``column``, one of those its field offers (``lists[column]``); a unit
+        there is but the field leaves out (``options_exclude``) is refused as no unit the
+        process assigns to, by its name."""
+        value = self.required(column) if required else self.text(column)
+        if not value or not self._assigned(column, [self.choice_of(value)]):
+            return None
+        return self.choice(column, self.lists[column])
+
     def units_of(self, column: str) -> list[str]:
+        """The units in ``column`` (several, separated by 、 , ; or spaces), each one its field
+        offers; an unknown one or one it leaves out is refused."""
         names = [n for n in _SPLIT.split(self.text(column)) if n]
         codes = [self.choice_of(n) for n in names]
         unknown = [n for n, c in zip(names, codes, strict=True) if c is None]
         if unknown:
             self.refuse(column, FieldError("unknown_department", {"department": "、".join(unknown)}))
+        elif not self._assigned(column, codes):
+            return []
         return [c for c in codes if c is not None]
+
+    def _assigned(self, column: str, codes: list[str | None]) -> bool:
+        """Whether none of the units ``codes`` (None: no unit there is) is one the column's
+        field leaves out; those it does are refused by their names (a unit written by its code,
+        ``presidium``, said as 人大主席团)."""
+        left_out = [self.units[c] for c in codes if c is not None and c not in self.lists[column]]
+        if left_out:
+            self.refuse(column, FieldError("not_assigned_unit", {"unit": "、".join(left_out)}))
+        return not left_out
 
     def choice_of(self, name: str) -> str | None:
         return name if name in self.units else {n: c for c, n in self.units.items()}.get(name)
 
 
-def options(session: Session, process_key: str, bpmn_id: str | None, field_id: str) -> dict[str, str]:
-    """An enum field's options (code → label) in the process's current version; ``bpmn_id``
-    None: the start form's."""
+def _form(session: Session, process_key: str, bpmn_id: str | None) -> FormSpec:
+    """A task's form (``bpmn_id`` None: the start form) in the process's current version."""
     definition = repo.latest_definition(session, process_key)
     if definition is None:
         raise NotFound(f"no process {process_key!r} is deployed: deploy it before importing its ledger")
     process = processes.get(definition)
     meta = process.tasks.get(bpmn_id) if bpmn_id else None
-    form = meta.form if meta else process.start_form
-    f = form.field(field_id)
+    return meta.form if meta else process.start_form
+
+
+def options(session: Session, process_key: str, bpmn_id: str | None, field_id: str) -> dict[str, str]:
+    """An enum field's options (code → label) in the process's current version; ``bpmn_id``
+    None: the start form's."""
+    f = _form(session, process_key, bpmn_id).field(field_id)
     return {o.id: o.name for o in f.options} if f else {}
 
 
+def offered_units(session: Session, process_key: str, bpmn_id: str, field_id: str) -> dict[str, str]:
+    """The units (code → name) a unit field of the process's current version offers, as its
+    form does: without those the field leaves out (``options_exclude``: the presidium
+    handles no proposal or petition). A version without such a field: every unit (the
+    replay then says what the form wants at the step's date)."""
+    form = _form(session, process_key, bpmn_id)
+    f = form.field(field_id)
+    source = (f.options_source or f.multiple_source) if f else None
+    if f is None or source is None:
+        return repo.department_choices(session)
+    offered = form_choices(session, form).get(source, {})
+    return {code: name for code, name in offered.items() if code not in f.options_excluded}
+
+
 def option_lists(session: Session, kind: LedgerKind) -> dict[str, dict[str, str]]:
-    """The form options the ledger's columns are read against, read once for a whole file."""
+    """The form options the ledger's columns are read against (and its template offers),
+    read once for a whole file."""
     if kind == LedgerKind.PROPOSALS:
         return {
             "提出时间": options(session, "proposal", None, "submitted_during"),
             "类别": options(session, "proposal", "Task_Classify", "category"),
+            "主办单位": offered_units(session, "proposal", "Task_Classify", "lead_unit"),
+            "协办单位": offered_units(session, "proposal", "Task_Classify", "cohandling_units"),
         }
-    return {"来源": options(session, "petition", None, "channel")}
+    return {
+        "来源": options(session, "petition", None, "channel"),
+        "承办单位": offered_units(session, "petition", "Task_Assign", "handling_unit"),
+    }
 
 
 # -- what a row's steps are ------------------------------------------------------------------
@@ -195,7 +244,7 @@ def proposal_steps(c: Cells) -> list[Step]:
     steps = [Step(None, registered, "登记日期", start)] if registered else []
     assigned = c.day("交办日期", ("登记日期", registered))
     if assigned:
-        lead = c.choice("主办单位", c.units, required=True)
+        lead = c.unit("主办单位", required=True)
         cohandling = [u for u in c.units_of("协办单位") if u != lead]
         category = c.choice("类别", c.lists["类别"], required=True)
         data = {
@@ -243,7 +292,7 @@ def petition_steps(c: Cells) -> list[Step]:
         )
     assigned = c.day("交办日期", ("受理日期", accepted))
     if assigned:
-        unit = c.choice("承办单位", c.units, required=True)
+        unit = c.unit("承办单位", required=True)
         steps.append(
             Step("Task_Assign", assigned, "交办日期", {"handling_unit": unit, "assignment_note": IMPORTED_NOTE})
         )

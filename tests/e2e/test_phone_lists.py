@@ -1,7 +1,8 @@
-"""In a real browser at a phone's width (390 px): the inbox (待办) and the case list (案件) show
-each row as a card one reads without scrolling sideways (the title, the due date, the state and
-the action in view), and the task page's hand-over row (转交给… / 转交说明 / 转交) wraps inside
-its card instead of widening the page and cutting off its button."""
+"""In a real browser at a phone's width (390 px): the inbox (待办), the case list (案件) and the
+case page's tables (办理步骤, 法定期限, 关联案件, 故障, 外部任务, 发出的邮件) show each row as a card
+one reads without scrolling sideways (the title, the due date, the state and the action in view),
+and the task page's hand-over row (转交给… / 转交说明 / 转交) wraps inside its card instead of
+widening the page and cutting off its button."""
 
 from __future__ import annotations
 
@@ -11,10 +12,12 @@ import pytest
 from sqlalchemy import update
 
 from engine import clock
-from engine.usecases import tasks
+from engine.usecases import cases, tasks
+from engine.usecases.external_task_answers import failure
+from engine.usecases.external_tasks import TopicRequest, fetch_and_lock
 from storage.models import User
 from tests.e2e.test_officer_flow import sign_in
-from tests.world import REVIEW_SUBJECT, act, session_factory_of, start_review
+from tests.world import REVIEW_SUBJECT, act, deploy, session_factory_of, start_review
 
 pytestmark = pytest.mark.browser
 
@@ -124,3 +127,67 @@ def test_the_case_pages_steps_are_cards_on_a_phone(app, live_server, browser, ar
     assert reply.locator("td.due").inner_text() == "2026-12-22 24:00" and name["y"] < due["y"]
     assert reply.locator("td.done").is_hidden()  # not done yet: no 完成时间 label left alone
     assert problems == []
+
+
+def test_the_case_pages_deadlines_are_cards_on_a_phone(app, live_server, browser, artifacts, phone_world):
+    """The case page's 法定期限, like its steps: each deadline a card, its step's name across the
+    card on one line, then its unit, its rule as one sentence across the card, its due date and
+    whether it was kept (not squeezed into six columns a character or two wide)."""
+    waiting, _held_task = phone_world
+    page, problems = sign_in(browser, live_server, "office1")
+    page.set_viewport_size(PHONE)
+    page.goto(f"{live_server}/cases/{waiting.id}")
+    page.locator("#deadlines").screenshot(path=str(artifacts / "phone-case-deadlines.png"))
+    no_sideways_scroll(page)
+    reply = page.locator("#deadlines tbody tr[data-bpmn-id=reply]")
+    name = in_view(page, reply.locator("td.title a"), "the deadline's step")
+    assert in_view(page, reply.locator("td.title"), "the deadline")["width"] > 250 and name["height"] < 40
+    assert "财政所" in in_view_text(page, reply.locator("td.holder"), "its unit")
+    rule = in_view(page, reply.locator("td.rule"), "its rule")
+    assert rule["width"] > 250 and rule["height"] < 80  # a sentence on a line or two, not a column
+    due = in_view(page, reply.locator("td.due"), "its due date")
+    assert reply.locator("td.due").inner_text() == "2026-12-22 24:00" and due["height"] < 40
+    kept = in_view(page, reply.locator("td.on-time .badge"), "whether it was kept")
+    assert reply.locator("td.on-time").inner_text() == "已逾期"
+    assert name["y"] < rule["y"] < due["y"] < kept["y"]
+    assert reply.locator("td.done").is_hidden()  # not done yet: no 完成 label left alone
+    assert problems == []
+
+
+def test_the_case_pages_other_tables_are_cards_on_a_phone(app, live_server, browser, artifacts):
+    """关联案件, 故障, 外部任务 and 发出的邮件 on the case page: each row a card, what it is across
+    the card on one line, its facts below it, all in view."""
+    deploy(app, "call_child.bpmn", "call_parent.bpmn", "external_task.bpmn", "mail_task.bpmn")
+    caller = act(app, "office1", cases.start_instance, "call_parent", {"subject": "路灯", "unit": "finance"}).id
+    sms = act(app, "office1", cases.start_instance, "external_task", {"subject": "开会通知"}).id
+    [task] = act(app, "admin", fetch_and_lock, "sms-gateway", [TopicRequest("notify_sms", 60_000)])
+    act(app, "admin", failure, task.id, "sms-gateway", error_message="网关拒绝：余额不足，请充值后重试", retries=0)
+    meeting = {"subject": "第三次代表大会", "deputy_name": "王五", "meeting_day": "2027-01-05"}
+    mail = act(app, "office1", cases.start_instance, "mail_task", {**meeting, "deputy_email": "wangwu@example.org"}).id
+    page, problems = sign_in(browser, live_server, "admin")  # who reads incidents and workers' errors
+    page.set_viewport_size(PHONE)
+    for case_id, table, title in (
+        (caller, "#called", "承办单位办理"),
+        (sms, "#incidents", "外部任务失败"),
+        (sms, "#external-tasks", "发送短信通知"),
+        (mail, "#mails", "邮件通知代表"),
+    ):
+        page.goto(f"{live_server}/cases/{case_id}")
+        no_sideways_scroll(page)
+        row = page.locator(f"{table} tbody tr").first
+        row.screenshot(path=str(artifacts / f"phone-case-{table.strip('#')}.png"))
+        head = in_view(page, row.locator("td.title"), f"the title of {table}")
+        assert row.locator("td.title").inner_text() == title
+        assert head["width"] > 250 and head["height"] < 40, f"{table}'s title squeezed: {head}"
+        facts = row.locator("td[data-label]")
+        assert facts.count() >= 3, table
+        for i in range(facts.count()):
+            if facts.nth(i).is_visible():
+                fact = in_view(page, facts.nth(i), f"a fact of {table}")
+                assert fact["y"] > head["y"] and fact["width"] > 250, f"{table}: a fact at {fact}"
+    assert problems == []
+
+
+def in_view_text(page, locator, what: str) -> str:
+    in_view(page, locator, what)
+    return locator.inner_text()

@@ -9,13 +9,12 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from openpyxl import Workbook
+from openpyxl import Workbook, load_workbook
 from sqlalchemy import func, select
 
 from engine.errors import NotAllowed
 from engine.usecases import cases, ledger
 from engine.usecases.statistics import Period, statistics
-from storage import repositories as repo
 from storage.models import Notification, ProcessInstance, WorkItem
 from tests.world import act, create_people, deploy
 
@@ -57,6 +56,9 @@ LATE = {  # assigned 05-08 + 3 months = 08-08, a Saturday: due Monday 08-10 24:0
     "提出时间": "大会期间", "登记日期": "2026年5月6日", "交办日期": "2026/5/8", "类别": "城乡建设",
     "主办单位": "land", "答复日期": "2026-09-01", "答复类别": "B", "答复内容": "列入明年计划",
 }  # fmt: skip
+# the units a proposal or a petition is assigned to: every department but the presidium (人大主席团),
+# which decides on motions and re-reviews petitions; the congress office handles the congress's own work
+HANDLING_UNITS = ["镇人大办", "财政所", "民政办", "计生办", "国土所", "中学", "中心校", "卫生院", "信用社", "信访办"]
 OPEN = {  # assigned 11-23 + 3 months = 2027-02-23: waiting at the reply
     "编号": "2026-建-003", "标题": "关于学校周边交通的建议", "内容": "上下学拥堵", "提出代表": "wang",
     "提出时间": "闭会期间", "登记日期": "2026-11-20", "交办日期": "2026-11-23", "类别": "教育", "主办单位": "财政所",
@@ -132,7 +134,7 @@ def test_a_ledger_with_problems_imports_nothing_and_names_row_and_column(world):
         act(world, "admin", ledger.apply, "proposals", "台账.xlsx", content)
     problems = [(p.row, p.column, p.error.code, p.error.params) for p in refused.value.plan.problems]
     assert problems == [
-        (4, "主办单位", "not_allowed_value", {"value": "水利站（" + "、".join(units_of(world)) + "）"}),
+        (4, "主办单位", "not_allowed_value", {"value": "水利站（" + "、".join(HANDLING_UNITS) + "）"}),
         (4, "编号", "required", {}),
         (5, "交办日期", "date_before", {"column": "登记日期", "day": "2026-11-20"}),
         (6, "标题", "required", {}),
@@ -148,11 +150,6 @@ def test_a_ledger_with_problems_imports_nothing_and_names_row_and_column(world):
     ]
     with world() as s:
         assert s.scalar(select(func.count()).select_from(ProcessInstance)) == 0
-
-
-def units_of(world) -> list[str]:
-    with world() as s:
-        return list(repo.department_choices(s).values())
 
 
 def test_a_petition_ledger_counts_acceptance_from_receipt(world):
@@ -177,3 +174,58 @@ def test_only_an_administrator_imports_a_ledger(world):
     for who in ("clerk", "boss"):
         with pytest.raises(NotAllowed):
             act(world, who, ledger.plan, "proposals", "台账.xlsx", content)
+
+
+def drop_down(template: bytes, header: str) -> list[str]:
+    """What the template's drop-down under ``header`` offers: its data validation's list, read
+    from the cells on the list sheet it points to."""
+    book = load_workbook(io.BytesIO(template))
+    sheet = book["台账"]
+    letter = next(c.column_letter for c in sheet[1] if str(c.value).rstrip("*") == header)
+    [rule] = [r for r in sheet.data_validations.dataValidation if str(r.sqref).startswith(f"{letter}2:")]
+    list_sheet, cells = rule.formula1.split("!")
+    return [cell.value for (cell,) in book[list_sheet.strip("'")][cells.replace("$", "")]]
+
+
+def test_the_templates_unit_lists_offer_what_the_forms_offer(world):
+    proposals = act(world, "admin", ledger.template, "proposals")
+    petitions = act(world, "admin", ledger.template, "petitions")
+    assert drop_down(proposals, "主办单位") == HANDLING_UNITS
+    assert drop_down(petitions, "承办单位") == HANDLING_UNITS
+    assert drop_down(proposals, "类别") == [
+        "经济发展", "城乡建设", "农业农村", "教育", "医疗卫生", "民政社保", "社会治安", "其他",
+    ]  # fmt: skip
+
+
+def test_a_row_naming_a_unit_the_process_does_not_assign_to_is_refused_at_that_cell(world):
+    rows = [
+        {**OPEN, "主办单位": "人大主席团"},
+        {**OPEN, "编号": "b", "主办单位": "presidium"},  # by its code
+        {**OPEN, "编号": "c", "协办单位": "国土所、人大主席团"},
+        {**OPEN, "编号": "d", "主办单位": "水利站"},  # no such unit: the list says what there is
+    ]
+    with pytest.raises(ledger.LedgerRefused) as refused:
+        act(world, "admin", ledger.apply, "proposals", "台账.xlsx", workbook(PROPOSAL_HEADERS, *rows))
+    problems = [(p.row, p.column, p.error.code, p.error.params) for p in refused.value.plan.problems]
+    assert problems == [
+        (3, "主办单位", "not_assigned_unit", {"unit": "人大主席团"}),
+        (4, "主办单位", "not_assigned_unit", {"unit": "人大主席团"}),
+        (5, "协办单位", "not_assigned_unit", {"unit": "人大主席团"}),
+        (6, "主办单位", "not_allowed_value", {"value": "水利站（" + "、".join(HANDLING_UNITS) + "）"}),
+    ]
+    assert str(refused.value.plan.problems[0].error) == "人大主席团 is not a unit this process assigns to"
+    with world() as s:
+        assert s.scalar(select(func.count()).select_from(ProcessInstance)) == 0
+
+
+def test_a_petition_row_naming_the_presidium_as_handling_unit_is_refused_at_that_cell(world):
+    row = {
+        "编号": "2026-信-008", "事由": "道路积水", "来源": "来信", "信访人姓名": "钱某", "信访内容": "反映积水",
+        "收到日期": "2026-10-08", "受理日期": "2026-10-12", "承办单位": "人大主席团", "交办日期": "2026-10-13",
+    }  # fmt: skip
+    with pytest.raises(ledger.LedgerRefused) as refused:
+        act(world, "admin", ledger.apply, "petitions", "信访台账.xlsx", workbook(PETITION_HEADERS, row))
+    problems = [(p.row, p.column, p.error.code, p.error.params) for p in refused.value.plan.problems]
+    assert problems == [(3, "承办单位", "not_assigned_unit", {"unit": "人大主席团"})]
+    with world() as s:
+        assert s.scalar(select(func.count()).select_from(ProcessInstance)) == 0

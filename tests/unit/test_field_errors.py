@@ -100,6 +100,7 @@ SAMPLES = {
     "needs_column": ({"column": "replied_on"}, "needs replied_on first"),
     "date_before": ({"column": "registered_on", "day": "2026-11-20"}, "is before registered_on (2026-11-20)"),
     "not_reached": ({"task": "Evaluate"}, "the case does not reach Evaluate this way"),
+    "not_assigned_unit": ({"unit": "Presidium"}, "Presidium is not a unit this process assigns to"),
 }
 
 

@@ -44,7 +44,7 @@ def test_the_case_page_and_the_list_show_the_incident_and_retry_gets_past_it_aft
     assert 'data-case="' not in text_of(client.get("/admin/incidents/"))
     resolved = text_of(client.get("/admin/incidents/?state=resolved"))
     assert f'data-case="{case_id}"' in resolved and " head 同志</td>" in resolved  # who retried it, by name
-    assert "<td>等待一小时</td>" in text_of(client.get(f"/cases/{case_id}"))
+    assert '<td data-label="环节">等待一小时</td>' in text_of(client.get(f"/cases/{case_id}"))
 
 
 def test_an_officer_sees_no_incident_and_may_not_open_the_list_or_retry(app, as_user):

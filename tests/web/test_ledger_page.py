@@ -67,6 +67,18 @@ def test_problems_by_row_and_column_and_only_for_administrators(as_user, frozen_
     assert as_user("office1").get("/admin/imports/ledger/petitions/template.xlsx").status_code == 403
 
 
+def test_a_unit_the_process_does_not_assign_to_is_said_at_its_cell_in_the_readers_language(as_user, frozen_clock):
+    presidium = LEDGER.replace("财政所".encode("gb18030"), "人大主席团".encode("gb18030"))
+    admin = as_user("admin")
+    html = text_of(upload(admin, presidium))
+    cell = '<tr data-row="2" data-column="承办单位"><td>2</td><td>承办单位</td>'
+    assert f"{cell}<td>人大主席团 不是本流程交办的单位</td>" in html and "ledger-confirm" not in html
+    admin.get("/lang/en")
+    english = text_of(upload(admin, presidium))
+    assert '<tr data-row="2" data-column="承办单位"><td>2</td><td>Handling unit (承办单位)</td>' in english
+    assert "<td>人大主席团 is not a unit this process assigns to</td>" in english
+
+
 def test_the_template_lists_the_units(as_user):
     response = as_user("admin").get("/admin/imports/ledger/petitions/template.xlsx")
     book = load_workbook(io.BytesIO(response.get_data()))

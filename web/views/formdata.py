@@ -103,6 +103,7 @@ _SAY: dict[str, Callable[[dict[str, Any]], str]] = {
     "needs_column": lambda p: _("须先填写“%(column)s”", column=p["column"]),
     "date_before": lambda p: _("早于“%(column)s”（%(day)s）", column=p["column"], day=p["day"]),
     "not_reached": lambda p: _("按台账的办理顺序，案件到不了“%(task)s”这一步", task=p["task"]),
+    "not_assigned_unit": lambda p: _("%(unit)s 不是本流程交办的单位", unit=p["unit"]),
 }
 
 
