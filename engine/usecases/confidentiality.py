@@ -29,7 +29,7 @@ variables, a task's data) is read by the groups alone.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import PurePosixPath
 from typing import Any
 
@@ -77,13 +77,20 @@ def mask_filename(filename: str) -> str:
 
 def masked(data: Mapping[str, Any] | None, fields: Iterable[str]) -> dict[str, Any] | None:
     """``data`` with the values of ``fields`` masked, also inside nested ``data`` dicts."""
+    return _replaced(data, frozenset(fields), mask)
+
+
+def _replaced(
+    data: Mapping[str, Any] | None, fields: frozenset[str], say: Callable[[Any], Any]
+) -> dict[str, Any] | None:
+    """``data`` with the value of each of ``fields`` as ``say`` says it, also inside nested dicts."""
     if data is None:
         return None
-    fields = frozenset(fields)
     if not fields:
         return dict(data)
     return {
-        k: mask(v) if k in fields else (masked(v, fields) if isinstance(v, Mapping) else v) for k, v in data.items()
+        k: say(v) if k in fields else (_replaced(v, fields, say) if isinstance(v, Mapping) else v)
+        for k, v in data.items()
     }
 
 
@@ -118,14 +125,7 @@ def unreadable_fields(session: Session, actor: Actor, definition_id: int, author
 def withheld(data: Mapping[str, Any] | None, fields: Iterable[str]) -> dict[str, Any] | None:
     """``data`` with the values of ``fields`` replaced by ``WITHHELD``, also inside nested
     ``data`` dicts; an empty value too, which would tell that the field was left empty."""
-    if data is None:
-        return None
-    fields = frozenset(fields)
-    if not fields:
-        return dict(data)
-    return {
-        k: WITHHELD if k in fields else (withheld(v, fields) if isinstance(v, Mapping) else v) for k, v in data.items()
-    }
+    return _replaced(data, frozenset(fields), lambda _value: WITHHELD)
 
 
 def readable_data(session: Session, actor: Actor, definition_id: int, data: Mapping[str, Any]) -> dict[str, Any]:
