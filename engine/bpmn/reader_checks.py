@@ -7,7 +7,9 @@ rule" and show the value to everyone, the opposite of what was meant); a group g
 expression (the rule is fixed with the process, not worked out case by case); ``readers``
 beside ``confidential=true`` (one rule per field: the two would withhold it from different
 people); one field naming different readers on two forms (a value is one variable of the
-case, read by one rule); a field the case's title is made of (titles are shown to all)."""
+case, read by one rule); a field the case's title is made of (titles are shown to all); a field
+shown by a ``readers`` field's value (``visible_when``) that does not name the same readers
+(whether it was answered tells that value)."""
 
 from __future__ import annotations
 
@@ -24,6 +26,7 @@ def readers_problems(process: etree._Element, file: str) -> list[Problem]:
     declared: dict[str, tuple[frozenset[str], str]] = {}  # field → its readers, where first named
     for meta in read_task_meta(process).values():
         node = process.xpath(".//*[@id=$id]", id=meta.bpmn_id)[0]
+        problems += [problem_at(file, node, message) for message in _shown_by_problems(meta.form.fields)]
         for f in meta.form.fields:
             if "readers" not in f.properties:
                 continue
@@ -76,3 +79,20 @@ def _agreement_problems(f: FormField, readers: frozenset[str], first_at: str) ->
         f"form field {f.id!r}: readers names {', '.join(sorted(f.readers))} here, but "
         f"{', '.join(sorted(readers))} on {first_at!r}: the field is one value of the case, read by one rule"
     ]
+
+
+def _shown_by_problems(fields: tuple[FormField, ...]) -> list[str]:
+    """A field shown only for some values of a ``readers`` field (``visible_when``) tells
+    those values to whoever reads that it was answered: it names the same readers."""
+    readers = {f.id: f.readers for f in fields if f.readers}
+    problems = []
+    for f in fields:
+        shown = f.visible_when
+        if shown is None or shown.controller not in readers or f.readers == readers[shown.controller]:
+            continue
+        problems.append(
+            f"form field {f.id!r} is shown by the value of {shown.controller!r}, which names its readers "
+            f"({', '.join(sorted(readers[shown.controller]))}): whether it is answered tells that value, "
+            f"so it names the same readers"
+        )
+    return problems

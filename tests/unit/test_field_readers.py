@@ -162,3 +162,18 @@ def test_one_field_naming_different_readers_on_two_forms_is_refused():
 def test_a_field_the_title_is_made_of_may_not_name_readers():
     [(element, message)] = refusals(scoring(start_fields=field("title", ("readers", "office"))))
     assert element == "s" and "form field 'title' names its readers, but a case takes its title from it" in message
+
+
+def test_a_field_shown_by_a_readers_fields_value_names_the_same_readers():
+    """Whether 不满意的理由 was answered tells that the rating was 不满意."""
+    rating = field("rating", ("readers", "office"))
+    why = field("why", ("visible_when", "rating=不满意"))
+    [(element, message)] = refusals(scoring(rating, why))
+    assert element == "Task_Score"
+    assert message == (
+        "form field 'why' is shown by the value of 'rating', which names its readers (office): "
+        "whether it is answered tells that value, so it names the same readers"
+    )
+    kept = field("why", ("visible_when", "rating=不满意"), ("readers", "office"))
+    [process] = parse_bpmn(scoring(rating, kept), "x.bpmn")
+    assert process.tasks["Task_Score"].form.field("why").readers == {"office"}
