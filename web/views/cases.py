@@ -29,7 +29,7 @@ from engine.usecases.labels import people_names
 from .. import database, exports, history_text
 from ..auth import current_actor
 from ..roles import person_name
-from .formdata import field_messages
+from .formdata import as_typed, field_messages
 from .queryargs import page_number
 
 bp = Blueprint("cases", __name__)
@@ -138,7 +138,7 @@ def comment(instance_id: int):
             comments.add_comment(
                 s,
                 current_actor(),
-                request.form.get("body", ""),
+                as_typed(request.form.get("body", "")),
                 instance_id=instance_id,
                 confidential=confidential_choice(),
             )
@@ -193,7 +193,7 @@ def attach(instance_id: int):
 def cancel(instance_id: int):
     try:
         with database.session_factory().begin() as s:
-            cases.cancel_instance(s, current_actor(), instance_id, request.form.get("reason", ""))
+            cases.cancel_instance(s, current_actor(), instance_id, as_typed(request.form.get("reason", "")))
     except InvalidData as exc:
         flash(_("案件未撤销：%(why)s", why="；".join(field_messages(exc.field_errors).values())), "error")
     else:

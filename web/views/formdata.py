@@ -28,8 +28,16 @@ def read_form(form: FormSpec, submitted: MultiDict, hidden: Iterable[str] = ()) 
         elif f.type == "boolean":
             data[f.id] = "true" if submitted.get(f.id) in ("true", "on", "1") else "false"
         else:
-            data[f.id] = submitted.get(f.id, "").strip() if f.type != "string" else submitted.get(f.id, "")
+            value = as_typed(submitted.get(f.id, ""))
+            data[f.id] = value.strip() if f.type != "string" else value
     return data
+
+
+def as_typed(text: str) -> str:
+    """A textarea's text as the person typed it and the browser counted it: a form submits each
+    line break as CR LF (HTML's form encoding), which the page's ``maxlength`` counted as one
+    character, so that a text within it was refused as too long."""
+    return text.replace("\r\n", "\n")
 
 
 # Each field error code (engine.errors.FIELD_ERRORS) → a sentence in the user's language,

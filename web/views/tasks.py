@@ -20,7 +20,7 @@ from ..auth import current_actor
 from ..i18n import due
 from ..roles import group_name
 from .cases import RefusedComment, confidential_choice, refused_comment
-from .formdata import editable, field_messages, read_form
+from .formdata import as_typed, editable, field_messages, read_form
 
 bp = Blueprint("tasks", __name__)
 
@@ -134,7 +134,11 @@ def comment(task_id: str):
     try:
         with database.session_factory().begin() as s:
             comments.add_comment(
-                s, current_actor(), request.form.get("body", ""), task_id=task_id, confidential=confidential_choice()
+                s,
+                current_actor(),
+                as_typed(request.form.get("body", "")),
+                task_id=task_id,
+                confidential=confidential_choice(),
             )
     except InvalidData as exc:
         return _render(task_id, comment=refused_comment(exc), status=422)
