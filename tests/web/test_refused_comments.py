@@ -4,7 +4,7 @@ person wrote is lost, and nothing is added."""
 
 from __future__ import annotations
 
-from engine.usecases import comments
+from engine.usecases import cases, comments
 from engine.usecases.comments import MAX_COMMENT_CHARS
 from tests.web.conftest import text_of
 from tests.world import act, start_petition, start_review
@@ -45,3 +45,15 @@ def test_a_comment_with_a_nul_on_the_case_page_keeps_the_text_and_the_confidenti
     assert blank.status_code == 422 and "The comment was not posted: write something first." in form
     assert 'name="confidential" value="true" checked' in form
     assert act(app, "office1", comments.comments, case.id) == []  # nothing added
+
+
+def test_a_refused_cancellation_keeps_its_reason_beside_why(app, as_user):
+    case = start_review(app, "office1")
+    client = as_user("office1")
+    typed = "申请人撤回，" + "详" * 1000  # 1006 characters: the reason takes at most 1000
+    refused = client.post(f"/cases/{case.id}/cancel", data={"reason": typed})
+    assert refused.status_code == 422
+    form = text_of(refused).split('id="cancel"', 1)[1].split("</form>", 1)[0]
+    assert f'aria-invalid="true" aria-describedby="cancel-error" autofocus>{typed}</textarea>' in form
+    assert '<p class="field-error" id="cancel-error" role="alert">案件未撤销：最多 1000 个字符</p>' in form
+    assert act(app, "office1", cases.instance_detail, case.id).status == "running"  # nothing done

@@ -108,9 +108,16 @@ def show(instance_id: int):
     return _show(instance_id)
 
 
-def _show(instance_id: int, refused_comment: RefusedComment | None = None, status: int = 200):
+def _show(
+    instance_id: int,
+    refused_comment: RefusedComment | None = None,
+    refused_cancel: RefusedCancel | None = None,
+    status: int = 200,
+):
     page = case_page(database.session(), current_actor(), instance_id)
-    return render_template("cases/show.html", page=page, d=page.detail, refused_comment=refused_comment), status
+    return render_template(
+        "cases/show.html", page=page, d=page.detail, refused_comment=refused_comment, refused_cancel=refused_cancel
+    ), status
 
 
 @bp.get("/definitions/<int:definition_id>/bpmn.xml")
@@ -143,7 +150,7 @@ def comment(instance_id: int):
                 confidential=confidential_choice(),
             )
     except InvalidData as exc:
-        return _show(instance_id, refused_comment(exc), 422)
+        return _show(instance_id, refused_comment=refused_comment(exc), status=422)
     flash(_("意见已添加。"), "success")
     return redirect(url_for("cases.show", instance_id=instance_id) + "#comments")
 
@@ -191,14 +198,25 @@ def attach(instance_id: int):
 
 @bp.post("/cases/<int:instance_id>/cancel")
 def cancel(instance_id: int):
+    """A reason refused (blank, too long) is said beside it on the case page, which stays open
+    with the reason as it was typed."""
+    reason = as_typed(request.form.get("reason", ""))
     try:
         with database.session_factory().begin() as s:
-            cases.cancel_instance(s, current_actor(), instance_id, as_typed(request.form.get("reason", "")))
+            cases.cancel_instance(s, current_actor(), instance_id, reason)
     except InvalidData as exc:
-        flash(_("案件未撤销：%(why)s", why="；".join(field_messages(exc.field_errors).values())), "error")
-    else:
-        flash(_("案件已撤销。"), "success")
+        why = _("案件未撤销：%(why)s", why="；".join(field_messages(exc.field_errors).values()))
+        return _show(instance_id, refused_cancel=RefusedCancel(reason, why), status=422)
+    flash(_("案件已撤销。"), "success")
     return redirect(url_for("cases.show", instance_id=instance_id))
+
+
+@dataclass(frozen=True)
+class RefusedCancel:
+    """A cancellation the page refused: its reason as typed, and why, for the form to show again."""
+
+    reason: str
+    error: str
 
 
 @bp.post("/cases/<int:instance_id>/trigger")
