@@ -115,6 +115,14 @@ class Words:
         """The words ``source`` carries under the same names (a use case's case history)."""
         return cls(**{f.name: getattr(source, f.name) for f in fields(cls)})
 
+    def step(self, entry: HistoryEntry) -> str:
+        """The step an entry was for: its task as titled, with its round (评议打分 · 财政所: two
+        deputies' scores of two units are not the same step twice), else its element by name (a
+        start's start event); nothing for an entry at no element (a cancel)."""
+        if entry.task_name:
+            return entry.task_name
+        return self.element_names.get(entry.bpmn_id, entry.bpmn_id) if entry.bpmn_id else ""
+
     def value(self, name: str, value: Any) -> list[Part]:
         """A field's value as the case page shows it, marked when shown masked or withheld
         (a ``readers`` field the reader is not one of: said as 保密, like a withheld file)."""
@@ -192,7 +200,7 @@ def download_rows(entries: Iterable[HistoryEntry], words: Words) -> list[list[An
             e.at,
             person_name(e.actor, words.people),
             actions.get(e.action, e.action),
-            words.element_names.get(e.bpmn_id, e.bpmn_id) if e.bpmn_id else "",
+            words.step(e),
             plain(details(e, words)),
         ]
         for e in entries

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import replace
 from pathlib import PurePosixPath
 from typing import Any
 
@@ -200,7 +201,7 @@ def _as_outsider_reads(reader: str, entries: list[HistoryEntry], labels: Mapping
                 data = {k: data[k] for k in _SAID[e.action] if k in data}
             else:
                 data = None
-        shown.append(HistoryEntry(e.at, e.actor, e.action, e.bpmn_id, e.task_id, data))
+        shown.append(replace(e, data=data))
     return shown
 
 
@@ -235,7 +236,7 @@ def _withheld_in(entries: list[HistoryEntry], actor: Actor, process: ParsedProce
         data = withheld(e.data, unreadable)
         if data is not None and e.action in ("start", "complete") and e.bpmn_id in asked:
             data.update({name: WITHHELD for name in asked[e.bpmn_id] if name in unreadable})
-        shown.append(HistoryEntry(e.at, e.actor, e.action, e.bpmn_id, e.task_id, data))
+        shown.append(replace(e, data=data))
     return shown
 
 
@@ -244,14 +245,16 @@ def _history_for(session: Session, actor: Actor, instance_id: int, definition_id
     the case's, the name of a confidential file withheld, and on a case with confidential
     fields the comment of a hand-over too (but for whoever handed over or received) and the
     recipients of the mail its mail tasks sent. A saved draft is its author's until the task
-    is submitted: its saves are in their history only (the audit log keeps every one)."""
+    is submitted: its saves are in their history only (the audit log keeps every one). Each
+    entry of a task names it as its work item is titled, with its round: a title says no more
+    than the case's steps say to whoever may see the case."""
     entries = [
-        e
+        HistoryEntry(e.at, e.actor, e.action, e.bpmn_id, e.task_id, e.data, e.task_name)
         for e in repo.history(session, instance_id)
         if e.action != "save_draft" or may_read_draft(actor, author=e.actor)
     ]
     if may_read_confidential(actor):
-        return [HistoryEntry(e.at, e.actor, e.action, e.bpmn_id, e.task_id, e.data) for e in entries]
+        return entries
     hidden = hidden_fields(session, actor, definition_id)
     notes_hidden = notes_confidential_by_default(session, definition_id)
     # only a case whose history names an attached file can withhold one
@@ -273,5 +276,5 @@ def _history_for(session: Session, actor: Actor, instance_id: int, definition_id
         elif data and e.action == "mail_queued" and hidden:
             # an address may be a confidential field's value (a petitioner's): all masked
             data = {**data, **{k: mask(data.get(k) or []) for k in ("to", "cc", "bcc")}, "withheld": True}
-        history.append(HistoryEntry(e.at, e.actor, e.action, e.bpmn_id, e.task_id, data))
+        history.append(replace(e, data=data))
     return history

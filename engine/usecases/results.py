@@ -96,6 +96,9 @@ class HistoryEntry:
     bpmn_id: str | None
     task_id: str | None
     data: dict[str, Any] | None
+    # the title of the entry's task as its work item was titled, with its round (评议打分 · 财政所):
+    # the step the entry was for, as the case's steps say it; None for an entry of no user task
+    task_name: str | None = None
 
 
 @dataclass(frozen=True)

@@ -156,6 +156,22 @@ def scored_entries(history) -> list[tuple[str, dict]]:
     return [(e.actor, e.data) for e in history if e.bpmn_id == "Task_Score"]
 
 
+@pytest.mark.parametrize("reader", ["clerk", "fin", "wang"])  # the office, an evaluated unit, a scoring deputy
+def test_the_history_names_the_unit_each_score_was_for(world, frozen_clock, reader):
+    """Two deputies scoring two units: four 评议打分 entries, each titled by its round as the
+    case's steps are; an entry of the whole case (the start) names no task."""
+    case_id = to_scoring(world)
+    score_all(world, case_id)
+    history = act(world, reader, cases.instance_detail, case_id).history
+    assert [(e.actor, e.task_name) for e in history if e.bpmn_id == "Task_Score" and e.action == "complete"] == [
+        ("wang", "评议打分 · 财政所"),
+        ("li", "评议打分 · 财政所"),
+        ("wang", "评议打分 · 国土所"),
+        ("li", "评议打分 · 国土所"),
+    ]
+    assert [(e.action, e.task_name) for e in history[:2]] == [("start", None), ("complete", "制定评议方案")]
+
+
 @pytest.mark.parametrize("reader", ["clerk", "boss"])  # an officer of the office; a supervisor sitting in it
 def test_the_office_reads_each_deputys_score_in_the_history(world, frozen_clock, reader):
     case_id = to_scoring(world)

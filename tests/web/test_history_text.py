@@ -78,6 +78,16 @@ def test_download_rows_name_the_actor_the_action_and_the_step(app):
     assert rows == [[AT, "System", "Completed", "登记", "主办单位: 财政所"]]
 
 
+def test_an_entry_of_a_task_names_its_step_as_the_task_is_titled(app):
+    """A round's title (its unit) where the entry has one, else the element's name, else nothing."""
+    scored = HistoryEntry(AT, "wang", "complete", "Task_Score", "t1", None, "评议打分 · 财政所")
+    register = entry("claim", None, bpmn_id="register")
+    cancel = entry("cancel", None)
+    with app.test_request_context():
+        rows = download_rows([scored, register, cancel], WORDS)
+    assert [row[3] for row in rows] == ["评议打分 · 财政所", "登记", ""]
+
+
 # the actions audited under a name made at run time: a message, signal or trigger delivered
 # (engine/usecases/messages.py), an import (onboarding.py), a timer's kind (timers.py), an
 # external task's answer (external_task_answers.py)

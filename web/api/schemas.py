@@ -203,6 +203,13 @@ class HistorySchema(ma.Schema):
     action = fields.String()
     bpmn_id = fields.String(allow_none=True)
     task_id = fields.String(allow_none=True)
+    task_name = fields.String(
+        allow_none=True,
+        metadata={
+            "description": "the step the entry was for: its task's title as the case's steps show it, with the "
+            "round of a task done once per unit or person (评议打分 · 财政所); null for an entry of no user task"
+        },
+    )
     data = fields.Dict(allow_none=True)
 
 

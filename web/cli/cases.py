@@ -14,6 +14,7 @@ from engine import clock
 from engine.deadlines import timezones
 from engine.usecases import cases, tasks
 from engine.usecases.context import actor_for
+from engine.usecases.results import HistoryEntry
 from storage import repositories as repo
 
 from ..database import session_factory
@@ -84,6 +85,13 @@ def _due(when: datetime) -> str:
     if local.time() == time(0):
         return (local - timedelta(days=1)).strftime("%Y-%m-%d 24:00 %z")
     return _local(when)
+
+
+def _history_line(entry: HistoryEntry) -> str:
+    """When, who, what, at which element, and the task's title with its round (评议打分 · 财政所)
+    when the entry was of one: two rounds of one element are not the same step."""
+    step = f"  {entry.task_name}" if entry.task_name else ""
+    return f"  {_local(entry.at, seconds=True)} {entry.actor:<10} {entry.action:<12} {entry.bpmn_id or ''}{step}"
 
 
 def _task_lines(rows: list) -> str:
@@ -212,7 +220,7 @@ def instance_command(instance_id: int, username: str, as_json: bool) -> None:
         ]
         lines += [f"  {k} = {v!r}" for k, v in sorted(d.variables.items())]
         lines += ["open tasks:", _task_lines(d.open_tasks), "history:"]
-        lines += [f"  {_local(h.at, seconds=True)} {h.actor:<10} {h.action:<12} {h.bpmn_id or ''}" for h in d.history]
+        lines += [_history_line(h) for h in d.history]
         return "\n".join(lines)
 
     emit(as_json, detail, text)
