@@ -102,7 +102,11 @@ FIELD_ERRORS: dict[str, str] = {
     "min": "at least {min}",
     "max": "at most {max}",
     "max_left": "at most {max}: that is what is left",
+    # a bound naming a case value (``${voters_present}``): said by the label of the field that asked it
+    "min_named": "must not be less than {field} ({min})",
+    "max_named": "must not be more than {field} ({max})",
     "max_total": "{fields} add up to {total}: at most {max} together",
+    "max_total_named": "{fields} add up to {total}: together they must not be more than {field} ({max})",
     "not_allowed_value": "not one of the allowed values: {value}",
     "unsupported_type": "unsupported field type {type!r}",
     "may_not_write": "confidential: you may not write it",

@@ -83,6 +83,17 @@ class FormField:
         }
 
     @property
+    def bound_variables(self) -> dict[str, str]:
+        """The ``bound_expressions`` that are a case value as it is (``${voters_present}``), not
+        a computation: bound → that variable. The refusal and the page name the value by its
+        label (``FormSpec.bound_labels``); what a computation leaves is said as what is left."""
+        return {
+            name: expression.strip()
+            for name, expression in self.bound_expressions.items()
+            if _NAME.fullmatch(expression.strip())
+        }
+
+    @property
     def initial(self) -> str | None:
         """The value the form starts with: the default, ``today`` on a date field being the
         day it is in Beijing (a petition's date of receipt, say)."""
@@ -246,6 +257,31 @@ class FormSpec:
                 found[f.id] = config
         return found
 
+    def label_of(self, name: str, labels: Mapping[str, str]) -> str | None:
+        """What the pages call the case value ``name``: the label of this form's field of that
+        name (a read-only one shows it), else the label ``labels`` gives it (variable → the
+        label of the form field that asked it: ``field_labels``); None when no form asks it."""
+        own = self.field(name)
+        return own.label if own is not None else labels.get(name)
+
+    @property
+    def names_case_values(self) -> bool:
+        """Whether a bound of the form names a case value as it is (``bound_variables``, a
+        ``max_total`` naming one): its refusal says the value's label, which the caller reads
+        from the process's forms only then."""
+        return any(f.bound_variables or is_bound_name(f.constraints.get("max_total", "").strip()) for f in self.fields)
+
+    def bound_labels(self, labels: Mapping[str, str]) -> dict[str, dict[str, str]]:
+        """field → bound → the label of the case value its ``min`` / ``max`` names
+        (``FormField.bound_variables``; ``labels`` as for ``label_of``): the page's hint and
+        the refusal name it ("不能大于“到会选民人数”（50）"). A value no form labels is left out."""
+        found: dict[str, dict[str, str]] = {}
+        for f in self.fields:
+            for name, variable in f.bound_variables.items():
+                if (label := self.label_of(variable, labels)) is not None:
+                    found.setdefault(f.id, {})[name] = label
+        return found
+
     def variable_bounds(self) -> dict[str, dict[str, str]]:
         """The date bounds that name a case variable rather than another field the form
         takes (a read-only field shows a case's value too): field → bound → variable. The
@@ -263,12 +299,15 @@ class FormSpec:
         data: dict[str, Any],
         option_sources: dict[str, set[str]] | None = None,
         bounds: Mapping[str, Mapping[str, Any]] | None = None,
+        labels: Mapping[str, str] | None = None,
     ) -> dict[str, Any]:
         """Check ``data`` against the form; give back the values converted to their types.
         ``bounds``: field → the value of each of its ``bound_expressions``, evaluated by the
         caller against the task's data, of each of its ``variable_bounds`` (a day
         YYYY-MM-DD) and of its ``total_variables`` (``max_total``: a whole number); without
-        them such a bound does not apply.
+        them such a bound does not apply. ``labels``: variable → the label of the form field
+        that asked it (``field_labels``), for a refusal to name the case value a bound names
+        (``bound_labels``, ``max_total``).
 
         Text is taken without the spaces around it: a required field of spaces only is
         empty, and so refused.
@@ -280,6 +319,8 @@ class FormSpec:
         Raises InvalidData with one FieldError per wrong field; nothing is half-accepted."""
         option_sources = option_sources or {}
         bounds = bounds or {}
+        labels = labels or {}
+        bound_labels = self.bound_labels(labels)
         errors: dict[str, FieldError] = {}
         clean: dict[str, Any] = {}
         for name in data:
@@ -298,7 +339,8 @@ class FormSpec:
                     clean[f.id] = None
                 continue
             try:
-                clean[f.id] = _convert(f, raw, option_sources, self._variable_days(f, bounds.get(f.id, {})))
+                checked_against = self._variable_days(f, bounds.get(f.id, {}))
+                clean[f.id] = _convert(f, raw, option_sources, checked_against, bound_labels.get(f.id, {}))
             except _Refused as refused:
                 errors[f.id] = FieldError(refused.code, refused.params, f.label)
         for f in self.fields:  # what one field says of another's value, once both are read
@@ -312,7 +354,7 @@ class FormSpec:
                 errors[f.id] = FieldError(refused.code, refused.params, f.label)
         for f in self.fields:  # a sum of several fields, once each of them is read
             if f.total_of and f.id in shown and not f.readonly and f.id not in errors:
-                refusal = self._total_refusal(f, clean, errors, bounds.get(f.id, {}))
+                refusal = self._total_refusal(f, clean, errors, bounds.get(f.id, {}), labels)
                 if refusal is not None:
                     errors[f.id] = refusal
         if errors:
@@ -320,12 +362,18 @@ class FormSpec:
         return clean
 
     def _total_refusal(
-        self, f: FormField, clean: Mapping[str, Any], errors: Mapping[str, FieldError], bounds: Mapping[str, Any]
+        self,
+        f: FormField,
+        clean: Mapping[str, Any],
+        errors: Mapping[str, FieldError],
+        bounds: Mapping[str, Any],
+        labels: Mapping[str, str],
     ) -> FieldError | None:
         """``max_total`` of ``f``: the fields it adds up (``total_of``; one left empty or
         hidden counts 0) together above its bound, said with the total, the bound and their
-        labels. A field of them refused is told first; a bound naming a field left empty, or a
-        case variable the case has no whole number in, bounds nothing."""
+        labels, and a bound naming a field or a case value with that one's label (``label_of``).
+        A field of them refused is told first; a bound naming a field left empty, or a case
+        variable the case has no whole number in, bounds nothing."""
         added = [g for g in self.fields if g.id in f.total_of]
         if any(g.id in errors for g in added):
             return None
@@ -333,8 +381,12 @@ class FormSpec:
         total = sum(value for value in (clean.get(g.id) for g in added) if _is_whole_number(value))
         if bound is None or total <= bound:
             return None
-        labels = "、".join(g.label for g in added)
-        return FieldError("max_total", {"total": total, "max": bound, "fields": labels}, f.label)
+        said = {"total": total, "max": bound, "fields": "、".join(g.label for g in added)}
+        config = f.constraints["max_total"].strip()
+        named = self.label_of(config, labels) if is_bound_name(config) else None
+        if named is not None:
+            return FieldError("max_total_named", {**said, "field": named}, f.label)
+        return FieldError("max_total", said, f.label)
 
     def _total_bound(self, f: FormField, clean: Mapping[str, Any], bounds: Mapping[str, Any]) -> int | None:
         """What ``max_total`` of ``f`` says: a whole number, the value submitted for the number
@@ -661,7 +713,13 @@ def day_of(value: Any) -> date | None:
         return None
 
 
-def _convert(f: FormField, raw: Any, option_sources: dict[str, set[str]], bounds: Mapping[str, Any]) -> Any:
+def _convert(
+    f: FormField,
+    raw: Any,
+    option_sources: dict[str, set[str]],
+    bounds: Mapping[str, Any],
+    bound_labels: Mapping[str, str],
+) -> Any:
     if f.multiple_source:
         values = raw if isinstance(raw, list) else [v.strip() for v in str(raw).split(",") if v.strip()]
         allowed = option_sources.get(f.multiple_source)
@@ -682,7 +740,7 @@ def _convert(f: FormField, raw: Any, option_sources: dict[str, set[str]], bounds
             number = int(raw)
         except ValueError:
             raise _Refused("not_a_number") from None
-        _check_range(f, number, bounds)
+        _check_range(f, number, bounds, bound_labels)
         return number
     if f.type == "boolean":
         if isinstance(raw, bool):
@@ -773,7 +831,11 @@ def _check_date_range(f: FormField, value: date, variable_days: Mapping[str, dat
         raise _Refused("date_out_of_range", min=low.isoformat(), max=high.isoformat())
 
 
-def _check_range(f: FormField, value: int, bounds: Mapping[str, Any]) -> None:
+def _check_range(f: FormField, value: int, bounds: Mapping[str, Any], labels: Mapping[str, str]) -> None:
+    """The field's own ``min`` / ``max`` (within what a whole number column holds), then those
+    evaluated from the task's data (``bounds``): one naming a case value said with its label
+    (``labels``: bound → label) and the value, "不能大于“到会选民人数”（50）"; a computation's
+    ``max`` as what is left of an allowance."""
     given_low, given_high = _int_bound(f, "min"), _int_bound(f, "max")
     low = LONG_MIN if given_low is None else max(given_low, LONG_MIN)
     high = LONG_MAX if given_high is None else min(given_high, LONG_MAX)
@@ -782,6 +844,10 @@ def _check_range(f: FormField, value: int, bounds: Mapping[str, Any]) -> None:
     if value > high:
         raise _Refused("max", max=high)
     if "min" in bounds and value < bounds["min"]:
+        if "min" in labels:
+            raise _Refused("min_named", min=bounds["min"], field=labels["min"])
         raise _Refused("min", min=bounds["min"])
     if "max" in bounds and value > bounds["max"]:
+        if "max" in labels:
+            raise _Refused("max_named", max=bounds["max"], field=labels["max"])
         raise _Refused("max_left", max=bounds["max"])

@@ -304,7 +304,8 @@ class Runtime:
 
     def form_bounds(self, workflow: BpmnWorkflow, task_id: str, form: FormSpec) -> dict[str, dict[str, Any]]:
         """The form's ``${…}`` bounds (FormField.bound_expressions) evaluated against the
-        task's data now: what is left of an allowance when the form is submitted; and the day
+        task's data now, when the form is submitted: what is left of an allowance, or a case
+        value as it is (the voters present; what it is called is FormSpec.bound_labels); and the day
         of each case variable a date bound names (FormSpec.variable_bounds), as YYYY-MM-DD,
         left out while the case has none; and the whole number of each case variable a
         ``max_total`` names (FormSpec.total_variables), left out while the case has none."""

@@ -273,7 +273,8 @@ def run_completion(
     if meta is not None:
         bounds = runtime.form_bounds(workflow, task_id, meta.form)
         data = _as_the_page_sends(session, instance.id, meta.form, data, hidden)
-        data = meta.form.validate(data, option_sources(session, meta.form), bounds)
+        labels = field_labels(process) if meta.form.names_case_values else None
+        data = meta.form.validate(data, option_sources(session, meta.form), bounds, labels)
     runtime.complete(workflow, task_id, data)
     assert isinstance(item, ItemRow)  # an open item is one of the ready ones
     writes.complete_item(session, item, actor.username, clock.now())
@@ -327,6 +328,7 @@ class TaskPage:
     can_give_back: bool = False
     notes_confidential: bool = False  # new comments and attachments default to confidential
     bounds: dict[str, dict[str, int]] = field(default_factory=dict)  # ${…} min / max, evaluated now
+    bound_labels: dict[str, dict[str, str]] = field(default_factory=dict)  # field → bound → the case value's label
     supervisions: list[supervision.SupervisionView] = field(default_factory=list)  # 督办 on this task
     value_labels: dict[str, dict[str, str]] = field(default_factory=dict)  # field → value → its label
     people: dict[str, str] = field(default_factory=dict)  # user name → display name, of those the page names
@@ -351,6 +353,7 @@ def task_page(session: Session, actor: Actor, task_id: str) -> TaskPage:
     # not at what an earlier round answered; the reader's own saved draft of this task still
     # loads over them (a draft is its author's: draft_for)
     answered = _answered(history)
+    labels = field_labels(process)
     return TaskPage(
         detail=detail,
         values=fillable({**detail.form.starting_values(detail.data, answered), **draft}),
@@ -359,7 +362,7 @@ def task_page(session: Session, actor: Actor, task_id: str) -> TaskPage:
         hidden=hidden,
         instance_status=instance.status.value,
         history=history,
-        labels=field_labels(process),
+        labels=labels,
         element_names=element_names(process),
         comments=comments,
         attachments=attachments,
@@ -372,6 +375,7 @@ def task_page(session: Session, actor: Actor, task_id: str) -> TaskPage:
         can_give_back=open_ and item.assignee is not None and access.may_give_back(actor, item),
         notes_confidential=notes_confidential_by_default(session, instance.definition_id),
         bounds=bounds,
+        bound_labels=detail.form.bound_labels(labels),
         supervisions=supervisions,
         value_labels=value_labels(session, process),
         people=people_names(

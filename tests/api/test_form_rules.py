@@ -86,12 +86,13 @@ def test_the_api_refuses_more_votes_than_voters_present(library):
     body = refused.get_json()
     assert body["codes"] == {
         "votes_unsatisfied": {
-            "code": "max_total",
-            "params": {"total": 65, "max": 42, "fields": "满意票、基本满意票、不满意票"},
+            "code": "max_total_named",
+            "params": {"total": 65, "max": 42, "fields": "满意票、基本满意票、不满意票", "field": "到会选民人数"},
         }
     }
     assert body["fields"] == {
-        "votes_unsatisfied": "不满意票: 满意票、基本满意票、不满意票 add up to 65: at most 42 together"
+        "votes_unsatisfied": "不满意票: 满意票、基本满意票、不满意票 add up to 65: "
+        "together they must not be more than 到会选民人数 (42)"
     }
     still = clerk.post(f"/tasks/{task_id}/complete", json={"data": {**VOTES, "votes_unsatisfied": "0"}})  # 50
     assert still.status_code == 422 and still.get_json()["codes"]["votes_unsatisfied"]["params"]["total"] == 50
@@ -126,9 +127,10 @@ def test_the_page_says_the_votes_together_exceed_the_voters_present(library):
 
     chinese = submit()
     assert chinese.status_code == 422
-    assert "满意票、基本满意票、不满意票合计 65，不能大于 42" in text_of(chinese)
+    assert "满意票、基本满意票、不满意票合计 65，不能大于“到会选民人数”（42）" in text_of(chinese)
     browser.client.get("/lang/en")
-    assert "满意票、基本满意票、不满意票 add up to 65: at most 42 together" in text_of(submit())
+    english = "满意票、基本满意票、不满意票 add up to 65: together they must not be more than “到会选民人数” (42)"
+    assert english in text_of(submit())
 
 
 # -- the command line ------------------------------------------------------------------------------
@@ -137,4 +139,6 @@ def test_the_command_line_refuses_both(library):
     plan = runner.invoke(args=["complete", plan_task(library), "--user", "clerk", "--data", json.dumps(PLAN)])
     assert plan.exit_code == 1 and "units" in plan.output and "not one of the allowed values: office" in plan.output
     votes = runner.invoke(args=["complete", appraisal_task(library), "--user", "clerk", "--data", json.dumps(VOTES)])
-    assert votes.exit_code == 1 and "add up to 65: at most 42 together" in votes.output
+    assert (
+        votes.exit_code == 1 and "add up to 65: together they must not be more than 到会选民人数 (42)" in votes.output
+    )

@@ -71,7 +71,8 @@ def test_no_count_of_votes_exceeds_the_voters_present(world, frozen_clock):
     with pytest.raises(InvalidData) as refused:
         do(world, "clerk", case_id, "Task_Appraise", {"appraisal": "满意", "votes_satisfied": 65})
     error = refused.value.codes["votes_satisfied"]
-    assert (error.code, error.params["max"]) == ("max_left", 42)
+    # named by the label the deputy's report asked it with: the voters present are no allowance left
+    assert (error.code, error.params) == ("max_named", {"max": 42, "field": "到会选民人数"})
     do(world, "clerk", case_id, "Task_Appraise", {"appraisal": "满意", "votes_satisfied": 42})
     assert [i.bpmn_id for i in items(world, case_id)] == ["Task_Summary"]
 
@@ -82,7 +83,10 @@ def test_the_votes_together_do_not_exceed_the_voters_present(world, frozen_clock
     with pytest.raises(InvalidData) as refused:
         do(world, "clerk", case_id, "Task_Appraise", votes)
     assert {name: (e.code, e.params) for name, e in refused.value.codes.items()} == {
-        "votes_unsatisfied": ("max_total", {"total": 65, "max": 42, "fields": "满意票、基本满意票、不满意票"})
+        "votes_unsatisfied": (
+            "max_total_named",
+            {"total": 65, "max": 42, "fields": "满意票、基本满意票、不满意票", "field": "到会选民人数"},
+        )
     }
     with pytest.raises(InvalidData) as refused:  # a count left empty counts nothing
         do(world, "clerk", case_id, "Task_Appraise", {"appraisal": "满意", "votes_satisfied": 30, "votes_basic": 13})

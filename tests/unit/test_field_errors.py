@@ -32,9 +32,15 @@ SAMPLES = {
     "min": ({"min": 1}, "at least 1"),
     "max": ({"max": 99}, "at most 99"),
     "max_left": ({"max": 2}, "at most 2: that is what is left"),
+    "min_named": ({"field": "voters_absent", "min": 3}, "must not be less than voters_absent (3)"),
+    "max_named": ({"field": "voters_present", "max": 50}, "must not be more than voters_present (50)"),
     "max_total": (
         {"fields": "satisfied, basic, unsatisfied", "total": 65, "max": 42},
         "satisfied, basic, unsatisfied add up to 65: at most 42 together",
+    ),
+    "max_total_named": (
+        {"fields": "satisfied, basic", "total": 65, "field": "voters_present", "max": 42},
+        "satisfied, basic add up to 65: together they must not be more than voters_present (42)",
     ),
     "not_allowed_value": ({"value": "Z"}, "not one of the allowed values: Z"),
     "unsupported_type": ({"type": "money"}, "unsupported field type 'money'"),
@@ -357,6 +363,57 @@ def test_an_evaluated_bound_refuses_more_than_is_left():
     error = info.value.codes["months"]
     assert (error.code, error.params) == ("max_left", {"max": 2})
     assert str(error) == "延期（月）: at most 2: that is what is left"
+
+
+# the appraisal's count of votes, bounded by what the report's form asked: the voters present
+VOTES = FormSpec(
+    (
+        FormField(
+            "votes_satisfied", "满意票", "long", constraints={"min": "${voters_absent}", "max": "${voters_present}"}
+        ),
+    )
+)
+ASKED = {"voters_present": "到会选民人数", "voters_absent": "缺席人数", "report_text": "述职报告"}
+
+
+def test_a_bound_naming_a_case_value_is_said_by_the_label_of_the_field_that_asked_it():
+    bounds = {"votes_satisfied": {"min": 3, "max": 50}}
+    assert VOTES.validate({"votes_satisfied": "50"}, bounds=bounds, labels=ASKED) == {"votes_satisfied": 50}
+    with pytest.raises(InvalidData) as info:
+        VOTES.validate({"votes_satisfied": "51"}, bounds=bounds, labels=ASKED)
+    error = info.value.codes["votes_satisfied"]
+    assert (error.code, error.params) == ("max_named", {"max": 50, "field": "到会选民人数"})
+    assert str(error) == "满意票: must not be more than 到会选民人数 (50)"
+    with pytest.raises(InvalidData) as info:
+        VOTES.validate({"votes_satisfied": "2"}, bounds=bounds, labels=ASKED)
+    error = info.value.codes["votes_satisfied"]
+    assert (error.code, error.params) == ("min_named", {"min": 3, "field": "缺席人数"})
+
+
+def test_a_bound_naming_a_value_no_form_asks_is_said_as_what_is_left():
+    with pytest.raises(InvalidData) as info:
+        VOTES.validate({"votes_satisfied": "51"}, bounds={"votes_satisfied": {"min": 3, "max": 50}})
+    error = info.value.codes["votes_satisfied"]
+    assert (error.code, error.params) == ("max_left", {"max": 50})
+
+
+def test_a_computed_bound_is_what_is_left_even_of_values_a_form_asks():
+    form = FormSpec(
+        (FormField("months", "延期（月）", "long", constraints={"max": "${allowed - used}", "min": "${used - 1}"}),)
+    )
+    assert form.bound_labels({"allowed": "可延期月数", "used": "已延期月数"}) == {}
+    with pytest.raises(InvalidData) as info:
+        form.validate({"months": "3"}, bounds={"months": {"min": 0, "max": 2}}, labels={"allowed": "可延期月数"})
+    error = info.value.codes["months"]
+    assert (error.code, error.params) == ("max_left", {"max": 2})
+
+
+def test_the_label_of_a_bound_is_this_forms_own_field_first():
+    own = FormSpec(
+        (*VOTES.fields, FormField("voters_present", "到会人数（报告所填）", "long", constraints={"readonly": ""}))
+    )
+    assert own.bound_labels(ASKED) == {"votes_satisfied": {"min": "缺席人数", "max": "到会人数（报告所填）"}}
+    assert VOTES.bound_labels({"report_text": "述职报告"}) == {}
 
 
 @pytest.mark.parametrize(

@@ -35,9 +35,9 @@ def appraisal(bound: str, *more: FormField) -> FormSpec:
     )
 
 
-def codes(form: FormSpec, data: dict, bounds: dict | None = None) -> dict:
+def codes(form: FormSpec, data: dict, bounds: dict | None = None, labels: dict | None = None) -> dict:
     with pytest.raises(InvalidData) as info:
-        form.validate(data, None, bounds)
+        form.validate(data, None, bounds, labels)
     return {name: (e.code, e.params) for name, e in info.value.codes.items()}
 
 
@@ -66,7 +66,7 @@ def test_a_count_left_empty_counts_nothing_and_the_rule_still_applies():
 def test_the_bound_may_be_another_number_field_of_the_form():
     form = appraisal("voters_present", FormField("voters_present", "到会选民数", "long"))
     assert codes(form, {"voters_present": 40, "votes_satisfied": 30, "votes_basic": 11}) == {
-        "votes_unsatisfied": ("max_total", {"total": 41, "max": 40, "fields": LABELS})
+        "votes_unsatisfied": ("max_total_named", {"total": 41, "max": 40, "fields": LABELS, "field": "到会选民数"})
     }
     # the bound field left empty bounds nothing
     assert form.validate({"votes_satisfied": 30, "votes_basic": 11}) == {"votes_satisfied": 30, "votes_basic": 11}
@@ -83,11 +83,24 @@ def test_a_case_variable_is_read_by_the_caller_and_handed_in_as_a_bound():
     assert form.validate(votes) == votes  # a case without the variable (yet): no bound
 
 
+def test_a_case_variable_another_form_asked_is_named_by_its_label():
+    form = appraisal("voters_present")
+    votes = {"votes_satisfied": 30, "votes_basic": 20, "votes_unsatisfied": 15}
+    asked = {"voters_present": "到会选民人数", "report_text": "述职报告"}
+    assert codes(form, votes, {"votes_unsatisfied": {"max_total": 42}}, asked) == {
+        "votes_unsatisfied": ("max_total_named", {"total": 65, "max": 42, "fields": LABELS, "field": "到会选民人数"})
+    }
+    # a number bounds the counts as it did, whatever the forms ask
+    assert codes(appraisal("42"), votes, labels=asked) == {
+        "votes_unsatisfied": ("max_total", {"total": 65, "max": 42, "fields": LABELS})
+    }
+
+
 def test_a_read_only_field_is_the_case_value():
     form = appraisal("voters_present", FormField("voters_present", "到会选民数", "long", constraints={"readonly": ""}))
     assert form.total_variables() == {"votes_unsatisfied": "voters_present"}
     assert codes(form, {"votes_satisfied": 50}, {"votes_unsatisfied": {"max_total": 42}}) == {
-        "votes_unsatisfied": ("max_total", {"total": 50, "max": 42, "fields": LABELS})
+        "votes_unsatisfied": ("max_total_named", {"total": 50, "max": 42, "fields": LABELS, "field": "到会选民数"})
     }
 
 

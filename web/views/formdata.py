@@ -61,8 +61,17 @@ _SAY: dict[str, Callable[[dict[str, Any]], str]] = {
     "min": lambda p: _("不能小于 %(min)s", min=p["min"]),
     "max": lambda p: _("不能大于 %(max)s", max=p["max"]),
     "max_left": lambda p: _("不能大于 %(max)s（剩余可用额度）", max=p["max"]),
+    "min_named": lambda p: _("不能小于“%(field)s”（%(min)s）", field=p["field"], min=p["min"]),
+    "max_named": lambda p: _("不能大于“%(field)s”（%(max)s）", field=p["field"], max=p["max"]),
     "max_total": lambda p: _(
         "%(fields)s合计 %(total)s，不能大于 %(max)s", fields=p["fields"], total=p["total"], max=p["max"]
+    ),
+    "max_total_named": lambda p: _(
+        "%(fields)s合计 %(total)s，不能大于“%(field)s”（%(max)s）",
+        fields=p["fields"],
+        total=p["total"],
+        field=p["field"],
+        max=p["max"],
     ),
     "not_allowed_value": lambda p: _("不是可选的值：%(value)s", value=p["value"]),
     "unsupported_type": lambda p: _("不支持的字段类型：%(type)s", type=p["type"]),
