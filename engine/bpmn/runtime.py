@@ -246,6 +246,7 @@ class Runtime:
     task = staticmethod(state.task)
     ready_task_ids = staticmethod(state.ready_task_ids)
     variables = staticmethod(state.variables)
+    round_local = staticmethod(state.round_local)
     bpmn_ids_in_state = staticmethod(state.bpmn_ids_in_state)
     rounds = staticmethod(state.rounds)
     waiting_timers = staticmethod(state.waiting_timers)
@@ -279,28 +280,8 @@ class Runtime:
             due_at=due_at,
             # the rule that counted this end: looked up now, when the deadline was just counted
             due_rule=self.deadline_rules(workflow).get(deadline_key(due_at)) if due_at else None,
-            item=self._round_item(workflow, task),
+            item=state.round_item(workflow, task),
         )
-
-    @staticmethod
-    def _round_item(workflow: BpmnWorkflow, task: Task) -> Any:
-        """The input item of the nearest multi-instance the task is in (an instance of a
-        multi-instance task, or a task inside a subprocess round), read from the task's data;
-        None outside one. Only what contains the task counts: a task's parent in the tree is
-        also the task before it, and a multi-instance that finished before it in the same
-        round (its scorers, before the round's result) is not its round."""
-        current: Task | None = task
-        while current is not None:
-            parent = current.parent
-            spec = getattr(parent, "task_spec", None)
-            item = getattr(spec, "input_item", None)
-            if item is not None and getattr(spec, "task_spec", None) == current.task_spec.name:
-                return task.data.get(item.bpmn_id)  # current is one of that multi-instance's instances
-            # leave the subprocess for the task that runs it
-            current = (
-                workflow.get_task_from_id(current.workflow.parent_task_id) if current.workflow is not workflow else None
-            )
-        return None
 
     def form_bounds(self, workflow: BpmnWorkflow, task_id: str, form: FormSpec) -> dict[str, dict[str, Any]]:
         """The form's ``${…}`` bounds (FormField.bound_expressions) evaluated against the

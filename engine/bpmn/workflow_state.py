@@ -211,6 +211,49 @@ def variables(workflow: BpmnWorkflow) -> dict[str, Any]:
     return data
 
 
+def round_local(workflow: BpmnWorkflow) -> frozenset[str]:
+    """The variables the open rounds of multi-instances each hold for themselves: a key the
+    ready and waiting tasks of two or more rounds do not all carry alike (the unit a round
+    evaluates, its self-report, its tally). Of the case as a whole they say nothing: which
+    round's value ``variables`` gives is the tree's order; each is its round's tasks'."""
+    carrying = tasks_in_state(workflow, TaskState.READY) + tasks_in_state(workflow, TaskState.WAITING)
+    in_rounds = [(task, _round_of(workflow, task)) for task in carrying]
+    rounds = [task for task, round_ in in_rounds if round_ is not None]
+    if len({id(round_) for _task, round_ in in_rounds if round_ is not None}) < 2:
+        return frozenset()
+    keys = {key for task in rounds for key in task.data}
+    return frozenset(
+        key for key in keys if any(key not in task.data or task.data[key] != rounds[0].data.get(key) for task in rounds)
+    )
+
+
+def round_item(workflow: BpmnWorkflow, task: Task) -> Any:
+    """The input item of the nearest multi-instance the task is in (an instance of a
+    multi-instance task, or a task inside a subprocess round), read from the task's data;
+    None outside one."""
+    round_ = _round_of(workflow, task)
+    if round_ is None:
+        return None
+    return task.data.get(round_.parent.task_spec.input_item.bpmn_id)
+
+
+def _round_of(workflow: BpmnWorkflow, task: Task) -> Task | None:
+    """The instance of the nearest multi-instance that contains the task (itself, or the task
+    running the subprocess it is in); None outside one. Only what contains the task counts: a
+    task's parent in the tree is also the task before it, and a multi-instance that finished
+    before it in the same round (its scorers, before the round's result) is not its round."""
+    current: Task | None = task
+    while current is not None:
+        spec = getattr(current.parent, "task_spec", None)
+        if getattr(spec, "input_item", None) is not None and getattr(spec, "task_spec", None) == current.task_spec.name:
+            return current  # one of that multi-instance's instances
+        # leave the subprocess for the task that runs it
+        current = (
+            workflow.get_task_from_id(current.workflow.parent_task_id) if current.workflow is not workflow else None
+        )
+    return None
+
+
 _WALK_DEPTH = 1000  # SpiffWorkflow's TaskIterator goes no deeper into the tree (max_depth)
 
 

@@ -271,9 +271,13 @@ def _detail(session: Session, actor: Actor, instance: ProcessInstance, definitio
         select(WorkItem).where(WorkItem.instance_id == instance.id, WorkItem.state == repo.READY)
     ).all()
     open_tasks = [TaskSummary.of(i, instance.title, definition.key, definition.name) for i in items]
+    # what open rounds each hold for themselves is theirs, on their tasks, not the case's
+    round_local = runtime.round_local(workflow)
+    variables = case_variables(session, actor, definition.id, runtime.variables(workflow))
     return InstanceDetail(
         **_as_stored(instance, definition),
-        variables=case_variables(session, actor, definition.id, runtime.variables(workflow)),
+        variables={k: v for k, v in variables.items() if k not in round_local},
+        round_local=sorted(round_local.intersection(variables)),
         open_tasks=open_tasks,
         history=history_for(session, actor, instance.id, definition.id),
         completed_bpmn_ids=runtime.bpmn_ids_in_state(workflow, TaskState.COMPLETED),

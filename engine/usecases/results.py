@@ -128,6 +128,9 @@ class InstanceDetail(StartedCase):
     reader), history, where it stands on its diagram and its pending timers."""
 
     variables: dict[str, Any] = field(default_factory=dict)
+    # the variables left out of ``variables``: each open round of a multi-instance holds its
+    # own (被评议单位, 自查报告 of each unit evaluated at once), read on its tasks
+    round_local: list[str] = field(default_factory=list)
     history: list[HistoryEntry] = field(default_factory=list)
     completed_bpmn_ids: list[str] = field(default_factory=list)
     active_bpmn_ids: list[str] = field(default_factory=list)

@@ -262,3 +262,47 @@ def test_a_rectification_is_returned_with_its_reason(world, frozen_clock):
     # accepting needs no reason: the field is not asked
     do(world, "clerk", case_id, "Task_AcceptRectification", {"acceptance": "accepted"})
     assert [i.bpmn_id for i in items(world, case_id)] == ["Task_Publish"]
+
+
+def test_what_each_open_round_holds_is_not_shown_as_the_cases(world, frozen_clock):
+    """财政所 scored and at its result, 国土所 still being scored: the case's facts are the
+    evaluation's, not 财政所's tally under 国土所's name."""
+    case_id = to_scoring(world)
+    for item in items(world, case_id, "Task_Score"):
+        if item.name == "评议打分 · 财政所":
+            rating, score, comment = MARKS[("财政所", item.assignee)]
+            act(
+                world,
+                item.assignee,
+                tasks.complete,
+                item.task_id,
+                {"rating": rating, "score": score, "score_comment": comment},
+            )
+    case = detail(world, case_id)
+    assert sorted(t.name for t in case.open_tasks) == [
+        "确定评议结果和整改要求 · 财政所",
+        "评议打分 · 国土所",
+        "评议打分 · 国土所",
+    ]
+    assert case.round_local == [
+        *("average_score", "evaluated_unit", "rating_counts", "satisfaction_rate", "score_comments", "score_count"),
+        *("scored_unit", "scores_given", "scoring_deputy", "unit_scores"),  # 财政所's tally, 国土所's scorers
+    ]
+    assert not {"evaluated_unit", "average_score", "scores_given"} & set(case.variables)
+    assert case.variables["self_report"] == "自查报告"  # both units reported the same words: no round's own
+    assert case.variables["evaluation_title"] == "2026年度部门工作评议"
+    assert case.variables["evaluated_units"] == ["finance", "land"]
+    # the round's own, on its task
+    result = next(i for i in items(world, case_id, "Task_Result"))
+    assert act(world, "clerk", tasks.task_page, result.task_id).values["average_score"] == 85.0
+
+
+def test_one_round_open_holds_the_cases_values_alone(world, frozen_clock):
+    case_id = act(
+        world, "clerk", cases.start_instance, "department_evaluation", {"evaluation_title": "2026年度部门工作评议"}
+    ).id
+    scheme = {"evaluated_units": ["finance"], "scheme_text": "听取汇报、代表打分", "scorers": ["wang"]}
+    do(world, "clerk", case_id, "Task_Scheme", scheme)
+    do(world, "chair", case_id, "Task_ApproveScheme", {"scheme_decision": "approve"})
+    case = detail(world, case_id)
+    assert case.round_local == [] and case.variables["evaluated_unit"] == "finance"

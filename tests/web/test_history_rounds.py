@@ -150,3 +150,21 @@ def test_the_command_line_history_names_each_units_notice(app):
         ["complete", "Task_Notice  发出书面通知 · 财政所"],
         ["complete", "Task_Notice  发出书面通知 · 民政办"],
     ]
+
+
+def test_the_case_page_keeps_each_open_rounds_values_to_its_tasks(app, as_user):
+    """Both units at their result, each with its own tally: 案件信息 shows neither's as the case's."""
+    case_id = scored_evaluation(app)
+    client = as_user("office1")
+    page = client.get(f"/cases/{case_id}").get_data(as_text=True)
+    facts = page.split('id="variables"', 1)[1].split("</dl>", 1)[0]
+    assert 'data-var="evaluated_units"' in facts and 'data-var="evaluation_title"' in facts
+    assert 'data-var="average_score"' not in facts and 'data-var="evaluated_unit"' not in facts
+    hint = page.split('id="round-local">', 1)[1].split("</p>", 1)[0]
+    assert hint == (
+        "各轮同时办理，每轮有自己的平均得分、被评议单位、各等次票数、满意率（%）、各代表得分（不记名，由高到低）："
+        "见各轮的任务。"
+    )  # both were scored by two deputies, without comments: those are alike, the case's
+    client.get("/lang/en")
+    english = client.get(f"/cases/{case_id}").get_data(as_text=True)
+    assert "The rounds run at the same time, each with its own 平均得分, 被评议单位, " in english

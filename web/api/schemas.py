@@ -407,7 +407,16 @@ class CallLinkSchema(ma.Schema):
 class InstanceDetailSchema(InstanceSchema):
     definition_id = fields.Integer()
     revision = fields.Integer()
-    variables = fields.Dict(metadata={"description": "confidential fields removed unless you may see them"})
+    variables = fields.Dict(
+        metadata={
+            "description": "confidential fields masked unless you may read them; without those that open rounds "
+            "of a multi-instance each hold for themselves (round_local): read them on the rounds' tasks"
+        }
+    )
+    round_local = fields.List(
+        fields.String(),
+        metadata={"description": "variables left out of variables: each open round holds its own (被评议单位)"},
+    )
     labels = fields.Dict(
         keys=fields.String(), values=fields.String(), metadata={"description": "variable → the label of its form field"}
     )
