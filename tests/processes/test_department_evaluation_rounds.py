@@ -58,6 +58,16 @@ def score_all(world, case_id) -> None:
         )
 
 
+def to_rectification(world) -> int:
+    """Both units scored (MARKS), their results fixed as 基本满意 with rectification required."""
+    case_id = to_scoring(world)
+    score_all(world, case_id)
+    for result in items(world, case_id, "Task_Result"):
+        needed = {"evaluation_result": "基本满意", "rectification_needed": "yes", "rectification_requirements": "整改"}
+        act(world, "clerk", tasks.complete, result.task_id, needed)
+    return case_id
+
+
 def test_the_case_is_titled_by_the_evaluations_name(world, frozen_clock):
     case_id = to_scoring(world)
     assert detail(world, case_id).title == "2026年度部门工作评议"
@@ -117,11 +127,7 @@ def named_scores(value) -> bool:
 
 
 def test_no_named_score_reaches_the_evaluated_unit(world, frozen_clock):
-    case_id = to_scoring(world)
-    score_all(world, case_id)
-    for result in items(world, case_id, "Task_Result"):
-        needed = {"evaluation_result": "基本满意", "rectification_needed": "yes", "rectification_requirements": "整改"}
-        act(world, "clerk", tasks.complete, result.task_id, needed)
+    case_id = to_rectification(world)
     rectify = next(i for i in items(world, case_id, "Task_Rectify") if i.candidate_groups == ["finance"])
     assert rectify.name == "整改并报告 · 财政所"
     page = act(world, "fin", tasks.task_page, rectify.task_id)
@@ -206,11 +212,7 @@ def test_a_scoring_deputy_reads_his_own_scores_but_not_anothers(world, frozen_cl
 
 
 def test_the_evaluated_unit_reads_no_score_in_the_case_or_on_its_task(world, frozen_clock):
-    case_id = to_scoring(world)
-    score_all(world, case_id)
-    for result in items(world, case_id, "Task_Result"):
-        needed = {"evaluation_result": "基本满意", "rectification_needed": "yes", "rectification_requirements": "整改"}
-        act(world, "clerk", tasks.complete, result.task_id, needed)
+    case_id = to_rectification(world)
     case = act(world, "fin", cases.instance_detail, case_id)
     assert case.variables["score_comment"] == "***"  # the case's, nobody's: the office alone reads it
     assert detail(world, case_id).variables["score_comment"] is None
