@@ -15,11 +15,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 
 from storage import repositories as repo
-from storage.models import AuditEntry, ProcessInstance
+from storage.models import AuditEntry, ProcessInstance, WorkItem
 
 from .. import access
 from ..access import Actor, Permission
@@ -43,7 +43,7 @@ class AuditRow:
     case_title: str | None
     bpmn_id: str | None
     task_id: str | None
-    step: str | None = None  # the step (bpmn_id) by its name in the case's process
+    step: str | None = None  # the step: its task's title with its round, or the element's name in the process
 
 
 @dataclass(frozen=True)
@@ -70,8 +70,12 @@ def audit_page(
     access.require(actor, Permission.EXPORT, "read the audit log")
     page, per_page = paging(page, per_page)
     query = (
-        select(AuditEntry, ProcessInstance.title, ProcessInstance.definition_id)
+        select(AuditEntry, ProcessInstance.title, ProcessInstance.definition_id, WorkItem.name)
         .outerjoin(ProcessInstance, ProcessInstance.id == AuditEntry.instance_id)
+        # an entry of a task names its step as the task was titled, with its round (评议打分 · 财政所)
+        .outerjoin(
+            WorkItem, and_(WorkItem.instance_id == AuditEntry.instance_id, WorkItem.task_id == AuditEntry.task_id)
+        )
         .where((AuditEntry.instance_id.is_(None)) | case_visibility(actor))
     )
     if username:
@@ -87,7 +91,7 @@ def audit_page(
     ).all()
     steps = {
         definition_id: element_names(processes.get_by_id(session, definition_id))
-        for definition_id in {d for _e, _title, d in found if d is not None}
+        for definition_id in {d for _e, _title, d, _task in found if d is not None}
     }
     rows = [
         AuditRow(
@@ -99,9 +103,9 @@ def audit_page(
             title,
             e.bpmn_id,
             e.task_id,
-            steps.get(definition_id, {}).get(e.bpmn_id, e.bpmn_id) if e.bpmn_id else None,
+            task_name or (steps.get(definition_id, {}).get(e.bpmn_id, e.bpmn_id) if e.bpmn_id else None),
         )
-        for e, title, definition_id in found
+        for e, title, definition_id, task_name in found
     ]
     actions = list(session.scalars(select(AuditEntry.action).distinct().order_by(AuditEntry.action)))
     people = people_names(session, {r.actor for r in rows})

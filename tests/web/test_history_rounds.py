@@ -168,3 +168,13 @@ def test_the_case_page_keeps_each_open_rounds_values_to_its_tasks(app, as_user):
     client.get("/lang/en")
     english = client.get(f"/cases/{case_id}").get_data(as_text=True)
     assert "The rounds run at the same time, each with its own 平均得分, 被评议单位, " in english
+
+
+def test_the_audit_log_names_each_units_notice(app, as_user):
+    """The log of every case (系统管理 → 审计日志, needing the export permission) names a task's
+    step as the case's history does."""
+    inspected(app)
+    html = as_user("admin").get("/audit/?user=office1&action=complete").get_data(as_text=True)
+    steps = re.findall(r'<td title="Task_Notice">([^<]*)</td>', html)
+    assert sorted(steps) == ["发出书面通知 · 民政办", "发出书面通知 · 财政所"]
+    assert '<td title="Task_Plan">制定监督检查计划</td>' in html  # a task of no round: its name
