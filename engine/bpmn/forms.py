@@ -274,12 +274,20 @@ class FormSpec:
     def bound_labels(self, labels: Mapping[str, str]) -> dict[str, dict[str, str]]:
         """field → bound → the label of the case value its ``min`` / ``max`` names
         (``FormField.bound_variables``; ``labels`` as for ``label_of``): the page's hint and
-        the refusal name it ("不能大于“到会选民人数”（50）"). A value no form labels is left out."""
+        the refusal name it ("不能大于“到会选民人数”（50）"). A value no form labels is left out.
+        A field with ``max_total`` also has ``total_of``, the labels of the fields it adds up,
+        and ``max_total``, the label of the value it names, if any (the page's hint)."""
         found: dict[str, dict[str, str]] = {}
         for f in self.fields:
             for name, variable in f.bound_variables.items():
                 if (label := self.label_of(variable, labels)) is not None:
                     found.setdefault(f.id, {})[name] = label
+            if f.total_of:
+                added = [g.label for g in self.fields if g.id in f.total_of]
+                found.setdefault(f.id, {})["total_of"] = "、".join(added)
+                bound = f.constraints["max_total"].strip()
+                if is_bound_name(bound) and (label := self.label_of(bound, labels)) is not None:
+                    found[f.id]["max_total"] = label
         return found
 
     def variable_bounds(self) -> dict[str, dict[str, str]]:

@@ -343,7 +343,7 @@ def task_page(session: Session, actor: Actor, task_id: str) -> TaskPage:
     process = processes.get_by_id(session, instance.definition_id)
     lists = loaded(session, detail.form)
     bounds: dict[str, dict[str, int]] = {}
-    if open_ and any(f.bound_expressions for f in detail.form.fields):
+    if open_ and (any(f.bound_expressions for f in detail.form.fields) or detail.form.total_variables()):
         runtime = runtime_for(session)
         bounds = runtime.form_bounds(runtime.restore(process, instance.workflow_json), task_id, detail.form)
     history = history_for(session, actor, instance.id, instance.definition_id)

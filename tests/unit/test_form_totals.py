@@ -192,3 +192,17 @@ def test_a_total_that_could_not_work_is_refused_at_deploy_naming_the_field(xml_f
 def test_a_start_form_total_may_name_only_its_own_fields():
     [said] = refusals(TWO + number("c", ("max_total", "voters_present"), total_of="a,b"), element="s")
     assert "form field 'c': constraint 'max_total' names 'voters_present', which is no field of the start form" in said
+
+
+# -- the page's hint: what it names ------------------------------------------------------------------
+def test_the_hint_names_the_fields_added_up_and_the_bound_by_its_label():
+    """A number needs no label; another field of the form and a case variable another form
+    asked are named by their labels (the page adds the bound's value where it knows it)."""
+    present = FormField("voters_present", "到会选民人数", "long")
+    assert appraisal("42").bound_labels({}) == {"votes_unsatisfied": {"total_of": LABELS}}
+    assert appraisal("voters_present", present).bound_labels({}) == {
+        "votes_unsatisfied": {"total_of": LABELS, "max_total": "到会选民人数"}
+    }
+    assert appraisal("voters_present").bound_labels({"voters_present": "到会选民人数"}) == {
+        "votes_unsatisfied": {"total_of": LABELS, "max_total": "到会选民人数"}
+    }

@@ -98,3 +98,16 @@ def test_an_extension_is_hinted_at_most_what_is_left(library, as_user):
     assert hints(text_of(c.get(f"/tasks/{task_id}")), "extension_days") == ["最多 30（剩余可用额度）"]
     c.get("/lang/en")
     assert hints(text_of(c.get(f"/tasks/{task_id}")), "extension_days") == ["at most 30 (what is left)"]
+
+
+def test_the_votes_together_are_hinted_at_most_the_voters_present(library, as_user):
+    """The field that carries the total's rule (the last count) says it before anyone submits."""
+    task_id = appraisal_task(library)
+    c = as_user("office1")
+
+    def total_hint() -> list[str]:
+        return re.findall(r'<span class="hint" data-hint="max_total">(.*?)</span>', text_of(c.get(f"/tasks/{task_id}")))
+
+    assert total_hint() == ["满意票、基本满意票、不满意票合计最多“到会选民人数”（42）"]
+    c.get("/lang/en")
+    assert total_hint() == ["满意票、基本满意票、不满意票 together: at most “到会选民人数” (42)"]
