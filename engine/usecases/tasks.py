@@ -442,24 +442,6 @@ def _is_candidate(item: WorkItem, username: str, groups: set[str]) -> bool:
     return username in item.candidate_users or bool(set(item.candidate_groups) & groups)
 
 
-@dataclass(frozen=True)
-class Completion:
-    """What a completion left, as the API and the command line answer it (the task page says
-    the same): the tasks now open in the case, and of those it opened, the ids of each no
-    active person can take (``nobody_to_take``)."""
-
-    open_tasks: list[TaskSummary]
-    nobody_to_take: frozenset[str]
-
-
-def complete_and_check(session: Session, actor: Actor, task_id: str, data: dict[str, Any]) -> Completion:
-    """``complete``, and which of the tasks it opened no active person can take: what
-    announcing each found (nobody to tell: ``notifications.notify_task``), so asking costs
-    nothing more; the tasks open before it (a parallel branch's) were said when they opened."""
-    following = complete(session, actor, task_id, data)
-    return Completion(following, frozenset(t.task_id for t in following if t.nobody_to_take))
-
-
 def _active(session: Session, username: str) -> bool:
     user = repo.user_by_name(session, username)
     return user is not None and user.active

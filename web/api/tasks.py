@@ -106,8 +106,9 @@ def complete(args: dict, task_id: UUID):
     answer names the tasks it opened that no active person can take (``nobody_to_take``: the
     completion stands all the same, as the task page says)."""
     with writer() as s:
-        done = tasks.complete_and_check(s, actor(), str(task_id), args["data"])
-    return {"completed": str(task_id), "open_tasks": done.open_tasks, "nobody_to_take": sorted(done.nobody_to_take)}
+        following = tasks.complete(s, actor(), str(task_id), args["data"])
+    untaken = sorted(t.task_id for t in following if t.nobody_to_take)
+    return {"completed": str(task_id), "open_tasks": following, "nobody_to_take": untaken}
 
 
 @bp.put("/<uuid:task_id>/draft")

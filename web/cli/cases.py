@@ -177,26 +177,25 @@ def complete_command(task_id: str, username: str, data_json: str, as_json: bool)
     if not isinstance(data, dict):
         raise click.BadParameter("--data must be a JSON object")
     with session_factory().begin() as session:
-        done = tasks.complete_and_check(session, actor_for(session, username), task_id, data)
+        following = tasks.complete(session, actor_for(session, username), task_id, data)
+    untaken = sorted(t.task_id for t in following if t.nobody_to_take)
     emit(
         as_json,
-        {"completed": task_id, "open_tasks": done.open_tasks, "nobody_to_take": sorted(done.nobody_to_take)},
+        {"completed": task_id, "open_tasks": following, "nobody_to_take": untaken},
         lambda r: (
-            f"completed {task_id}\nopen tasks in this case:\n"
-            + _task_lines(r["open_tasks"])
-            + _untaken_lines(r["open_tasks"], r["nobody_to_take"])
+            f"completed {task_id}\nopen tasks in this case:\n" + _task_lines(following) + _untaken_lines(following)
         ),
     )
 
 
-def _untaken_lines(following: list, untaken: list[str]) -> str:
+def _untaken_lines(following: list) -> str:
     """A warning for each task the completion opened that no active person can take (the
     completion stands): what the task page warns of."""
     return "".join(
         f"\nwarning: no active person can take {t.name} ({t.task_id}): put someone in its unit, "
         "or have the task handed to someone (task.reassign)"
         for t in following
-        if t.task_id in untaken
+        if t.nobody_to_take
     )
 
 

@@ -71,14 +71,13 @@ def submit(task_id: str):
     started = clock.now()
     try:
         with database.session_factory().begin() as s:
-            completion = tasks.complete_and_check(s, actor, task_id, data)
-            following, untaken = completion.open_tasks, completion.nobody_to_take
+            following = tasks.complete(s, actor, task_id, data)
             done = tasks.task_detail(s, actor, task_id).summary
             units = department_names(s)
             people = people_names(s, [t.assignee for t in following if t.assignee])
     except InvalidData as exc:
         return _render(task_id, values=data, errors=exc.field_errors, status=422)
-    flash(*_next_step(done, following, started, units, people, untaken))
+    flash(*_next_step(done, following, started, units, people))
     mine = [t for t in following if t.assignee == actor.username]
     if mine:
         return redirect(url_for("tasks.show", task_id=mine[0].task_id))
@@ -91,11 +90,10 @@ def _next_step(
     started: datetime,
     units: dict[str, str],
     people: dict[str, str],
-    untaken: set[str] | frozenset[str] = frozenset(),
 ) -> tuple[str, str]:
     """What happened and who acts next (a person by name, a unit by its name), for the
     message after a submission; a warning besides for each new task nobody active can take
-    (``untaken``: tasks.nobody_to_take), which would otherwise wait unseen."""
+    (``TaskSummary.nobody_to_take``), which would otherwise wait unseen."""
     new = [t for t in following if t.created_at >= started]
     again = [t for t in new if t.bpmn_id == done.bpmn_id]
     if again:  # the process sent it back to the same step (an incomplete answer)
@@ -115,7 +113,7 @@ def _next_step(
             steps.append(_("%(holder)s「%(task)s」，期限 %(due)s", holder=holder, task=t.name, due=due(t.due_at)))
         else:
             steps.append(_("%(holder)s「%(task)s」", holder=holder, task=t.name))
-        if t.task_id in untaken:
+        if t.nobody_to_take:
             warnings.append(_("注意：目前没有在用的人员能办理「%(task)s」（%(holder)s）。", task=t.name, holder=holder))
     said = _("已提交。下一步：%(steps)s。", steps=_("；").join(steps))
     if not warnings:
