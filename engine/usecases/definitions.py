@@ -36,12 +36,15 @@ class Deployed:
     version: int
     definition_id: int
     created: bool  # False: the same content was already deployed
-    # what deploy read in a way the designer should know, one line each with file, line and
-    # element (a sequence flow without an id, given one): printed by the CLI and the API
-    warnings: tuple[str, ...] = ()
-    # the same as the engine's problems (message, file, line, element), for the designer's
-    # page to say in its reader's language
+    # what deploy read in a way the designer should know (a sequence flow without an id, given
+    # one): the engine's problems (message, file, line, element), which the designer's page
+    # says in its reader's language
     warning_problems: tuple[Problem, ...] = ()
+
+    @property
+    def warnings(self) -> tuple[str, ...]:
+        """One line each with file, line and element, as the CLI and the API print them."""
+        return tuple(str(w) for w in self.warning_problems)
 
 
 MAX_NOTE_CHARS = 1000  # process_definition_notes.note, process_drafts.note
@@ -86,12 +89,11 @@ def deploy(
     for process in parsed:
         if keys is not None and process.key not in keys:
             continue
-        warnings = tuple(str(w) for w in process.warnings)
         content_hash = hashlib.sha256(f"{process.key}\n{xml}".encode()).hexdigest()
         existing = repo.definition_by_hash(session, process.key, content_hash) if again_from is None else None
         if existing is not None:
             results.append(
-                Deployed(existing.key, existing.name, existing.version, existing.id, False, warnings, process.warnings)
+                Deployed(existing.key, existing.name, existing.version, existing.id, False, process.warnings)
             )
             continue
         latest = repo.latest_definition(session, process.key)
@@ -120,9 +122,7 @@ def deploy(
             | ({"rolled_back_from": again_from} if again_from is not None else {}),
         )
         results.append(
-            Deployed(
-                definition.key, definition.name, definition.version, definition.id, True, warnings, process.warnings
-            )
+            Deployed(definition.key, definition.name, definition.version, definition.id, True, process.warnings)
         )
     return results
 

@@ -168,6 +168,19 @@ def test_deploy_refuses_bad_bpmn_with_location(runner, tmp_path):
     assert json.loads(run(runner, "definitions", "--operator", "--json").output) == []
 
 
+def test_deploy_says_its_warnings_one_line_each_as_text_and_as_json(runner, tmp_path):
+    """What deploy read the BPMN way (a flow without an id, given one) is said, not kept quiet."""
+    loose = tmp_path / "loose.bpmn"
+    loose.write_bytes(
+        (FIXTURES / "review.bpmn").read_bytes().replace(b'<bpmn:sequenceFlow id="f4" ', b"<bpmn:sequenceFlow ")
+    )
+    warning = f"{loose}:80 [Flow_reply_to_check]: sequence flow from 'reply' to 'check' has no id: given the id "
+    text = run(runner, "deploy", str(loose), "--operator")
+    assert text.exit_code == 0 and f"\nwarning: {warning}'Flow_reply_to_check'" in text.output
+    [deployed] = json.loads(run(runner, "deploy", str(loose), "--operator", "--json").output)
+    assert (deployed["created"], deployed["warnings"]) == (False, [f"{warning}'Flow_reply_to_check'"])
+
+
 def _clerk(runner) -> None:
     account = ("users", "create", "clerk", "--name", "办事员", "--password", "Qing-he-73-jie~", "--role", "officer")
     assert run(runner, *account, "--department", "office", "--operator").exit_code == 0

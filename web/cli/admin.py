@@ -44,13 +44,20 @@ def deploy_command(
         results = definitions.deploy_documents(session, documents, actor, default_group=default_group)
     emit(
         as_json,
-        results,
-        lambda rs: "\n".join(
+        [_deployed(d) for d in results],
+        lambda _said: "\n".join(
             f"{'deployed' if d.created else 'unchanged'} {d.key} v{d.version} (definition {d.definition_id})"
             + "".join(f"\nwarning: {w}" for w in d.warnings)
-            for d in rs
+            for d in results
         ),
     )
+
+
+def _deployed(d: definitions.Deployed) -> dict[str, Any]:
+    """A deployed process as the command says it: its warnings one line each (file, line,
+    element, what deploy did)."""
+    said = {k: v for k, v in dataclasses.asdict(d).items() if k != "warning_problems"}
+    return said | {"warnings": list(d.warnings)}
 
 
 @click.command("definitions")
