@@ -327,8 +327,7 @@ class FormSpec:
         Raises InvalidData with one FieldError per wrong field; nothing is half-accepted."""
         option_sources = option_sources or {}
         bounds = bounds or {}
-        labels = labels or {}
-        bound_labels = self.bound_labels(labels)
+        bound_labels = self.bound_labels(labels or {})
         errors: dict[str, FieldError] = {}
         clean: dict[str, Any] = {}
         for name in data:
@@ -362,7 +361,7 @@ class FormSpec:
                 errors[f.id] = FieldError(refused.code, refused.params, f.label)
         for f in self.fields:  # a sum of several fields, once each of them is read
             if f.total_of and f.id in shown and not f.readonly and f.id not in errors:
-                refusal = self._total_refusal(f, clean, errors, bounds.get(f.id, {}), labels)
+                refusal = self._total_refusal(f, clean, errors, bounds.get(f.id, {}), bound_labels.get(f.id, {}))
                 if refusal is not None:
                     errors[f.id] = refusal
         if errors:
@@ -375,11 +374,12 @@ class FormSpec:
         clean: Mapping[str, Any],
         errors: Mapping[str, FieldError],
         bounds: Mapping[str, Any],
-        labels: Mapping[str, str],
+        named: Mapping[str, str],
     ) -> FieldError | None:
         """``max_total`` of ``f``: the fields it adds up (``total_of``; one left empty or
         hidden counts 0) together above its bound, said with the total, the bound and their
-        labels, and a bound naming a field or a case value with that one's label (``label_of``).
+        labels (``named``: ``bound_labels`` of ``f``), and a bound naming a field or a case
+        value with that one's label.
         A field of them refused is told first; a bound naming a field left empty, or a case
         variable the case has no whole number in, bounds nothing."""
         added = [g for g in self.fields if g.id in f.total_of]
@@ -389,11 +389,9 @@ class FormSpec:
         total = sum(value for value in (clean.get(g.id) for g in added) if _is_whole_number(value))
         if bound is None or total <= bound:
             return None
-        said = {"total": total, "max": bound, "fields": "、".join(g.label for g in added)}
-        config = f.constraints["max_total"].strip()
-        named = self.label_of(config, labels) if is_bound_name(config) else None
-        if named is not None:
-            return FieldError("max_total_named", {**said, "field": named}, f.label)
+        said = {"total": total, "max": bound, "fields": named.get("total_of", "")}
+        if "max_total" in named:
+            return FieldError("max_total_named", {**said, "field": named["max_total"]}, f.label)
         return FieldError("max_total", said, f.label)
 
     def _total_bound(self, f: FormField, clean: Mapping[str, Any], bounds: Mapping[str, Any]) -> int | None:
