@@ -180,6 +180,11 @@ class FormField:
         inspects), as written."""
         return _names(self.properties.get("options_exclude", ""))
 
+    def offers(self, options: Mapping[str, str]) -> dict[str, str]:
+        """Of its options source's ``options`` (value → label), those the field offers: all but
+        those it leaves out (``options_excluded``)."""
+        return {code: name for code, name in options.items() if code not in self.options_excluded}
+
     @property
     def visible_when(self) -> Visibility | None:
         """The field's ``visible_when`` property: shown (and required, when it is) only while

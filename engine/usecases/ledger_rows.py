@@ -211,8 +211,7 @@ def offered_units(session: Session, process_key: str, bpmn_id: str, field_id: st
     source = (f.options_source or f.multiple_source) if f else None
     if f is None or source is None:
         return repo.department_choices(session)
-    offered = form_choices(session, form).get(source, {})
-    return {code: name for code, name in offered.items() if code not in f.options_excluded}
+    return f.offers(form_choices(session, form).get(source, {}))
 
 
 def option_lists(session: Session, kind: LedgerKind) -> dict[str, dict[str, str]]:
