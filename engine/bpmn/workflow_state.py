@@ -211,19 +211,22 @@ def variables(workflow: BpmnWorkflow) -> dict[str, Any]:
     return data
 
 
+_MISSING = object()  # a key a task does not carry: unlike any value, None included
+
+
 def round_local(workflow: BpmnWorkflow) -> frozenset[str]:
     """The variables the open rounds of multi-instances each hold for themselves: a key the
     ready and waiting tasks of two or more rounds do not all carry alike (the unit a round
     evaluates, its self-report, its tally). Of the case as a whole they say nothing: which
     round's value ``variables`` gives is the tree's order; each is its round's tasks'."""
     carrying = tasks_in_state(workflow, TaskState.READY) + tasks_in_state(workflow, TaskState.WAITING)
-    in_rounds = [(task, _round_of(workflow, task)) for task in carrying]
-    rounds = [task for task, round_ in in_rounds if round_ is not None]
-    if len({id(round_) for _task, round_ in in_rounds if round_ is not None}) < 2:
+    in_rounds = {task: round_ for task in carrying if (round_ := _round_of(workflow, task)) is not None}
+    if len(set(in_rounds.values())) < 2:
         return frozenset()
-    keys = {key for task in rounds for key in task.data}
+    first, *others = in_rounds
+    keys = {key for task in in_rounds for key in task.data}
     return frozenset(
-        key for key in keys if any(key not in task.data or task.data[key] != rounds[0].data.get(key) for task in rounds)
+        key for key in keys if any(task.data.get(key, _MISSING) != first.data.get(key, _MISSING) for task in others)
     )
 
 
