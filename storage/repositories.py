@@ -446,8 +446,10 @@ def timer_for_update(session: Session, timer_id: int) -> Timer | None:
 
 
 # -- audit -------------------------------------------------------------------------
-# Each entry with the title of the work item it was about (its task's name and round: 评议打分 ·
-# 财政所), read in the same statement: one row per entry, for (instance_id, task_id) is unique.
+# The work item an audit entry was about, to read its title (its task's name and round: 评议打分 ·
+# 财政所) with the entry in the same statement: one row per entry, for (instance_id, task_id) is
+# unique; an entry of no user task joins none.
+ENTRY_TASK = and_(WorkItem.instance_id == AuditEntry.instance_id, WorkItem.task_id == AuditEntry.task_id)
 _HISTORY = (
     select(
         AuditEntry.at,
@@ -458,7 +460,7 @@ _HISTORY = (
         AuditEntry.data,
         WorkItem.name.label("task_name"),
     )
-    .outerjoin(WorkItem, and_(WorkItem.instance_id == AuditEntry.instance_id, WorkItem.task_id == AuditEntry.task_id))
+    .outerjoin(WorkItem, ENTRY_TASK)
     .where(AuditEntry.instance_id == bindparam("instance_id"))
     .order_by(AuditEntry.at, AuditEntry.id)
 )

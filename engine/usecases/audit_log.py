@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from storage import repositories as repo
@@ -73,9 +73,7 @@ def audit_page(
         select(AuditEntry, ProcessInstance.title, ProcessInstance.definition_id, WorkItem.name)
         .outerjoin(ProcessInstance, ProcessInstance.id == AuditEntry.instance_id)
         # an entry of a task names its step as the task was titled, with its round (评议打分 · 财政所)
-        .outerjoin(
-            WorkItem, and_(WorkItem.instance_id == AuditEntry.instance_id, WorkItem.task_id == AuditEntry.task_id)
-        )
+        .outerjoin(WorkItem, repo.ENTRY_TASK)
         .where((AuditEntry.instance_id.is_(None)) | case_visibility(actor))
     )
     if username:
