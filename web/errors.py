@@ -37,7 +37,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import DataError, DBAPIError, InterfaceError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 from werkzeug.http import http_date
@@ -446,6 +446,15 @@ def database_unavailable(exc: DBAPIError) -> bool:
     return sqlstate is None or sqlstate[:2] in _UNAVAILABLE_SQLSTATE_CLASSES or sqlstate in _UNAVAILABLE_SQLSTATES
 
 
+def text_refused(exc: DBAPIError) -> bool:
+    """PostgreSQL cannot keep a text: a NUL in it (psycopg says so before sending it), or a
+    character no encoding holds. The use cases refuse control characters in what people
+    write (engine.text); this is what any other input carrying one comes to."""
+    if not isinstance(exc, DataError):
+        return False
+    return "NUL (0x00)" in str(exc.orig) or getattr(exc.orig, "sqlstate", None) == "22021"
+
+
 def _changed_meanwhile() -> Response | tuple[str, int]:
     said = None if wants_json() else _SAY["changed_meanwhile"]({})
     return error_page(409, Conflict.code, CHANGED_MEANWHILE, said=said)
@@ -463,6 +472,12 @@ def handle_database_error(exc: DBAPIError) -> Response | tuple[str, int]:
     if lost_race(exc):
         current_app.logger.info("lost a race on %s %s: %s", request.method, request.path, exc.orig)
         return _changed_meanwhile()
+    if text_refused(exc):  # nothing was stored: the transaction rolled back whole
+        current_app.logger.info("text refused by the database on %s %s: %s", request.method, request.path, exc.orig)
+        text = str(_l("提交的内容含有控制字符（如 NUL），无法保存：请删去后再提交。"))
+        if wants_json():
+            return json_error(422, "invalid_data", "the submitted text holds a control character (such as NUL)")
+        return error_page(422, "invalid_data", text, said=Said(text))
     if not database_unavailable(exc):
         if current_app.testing:
             raise exc

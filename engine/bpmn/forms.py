@@ -17,6 +17,7 @@ from typing import Any, TypeGuard
 from .. import clock
 from ..deadlines.calendar import LOCAL_TZ
 from ..errors import FieldError, InvalidData, not_a_day
+from ..text import control_character
 from .visibility import Visibility, shown_fields
 
 FIELD_TYPES = ("string", "long", "boolean", "date", "enum")
@@ -742,6 +743,8 @@ def _convert(
         value = raw if isinstance(raw, str) else None
         if value is None:
             raise _Refused("not_text")
+        if control_character(value) is not None:
+            raise _Refused("control_character")
         _check_length(f, value)
         return value
     if f.type == "long":

@@ -25,6 +25,7 @@ from ..bpmn.parsing import ParsedProcess
 from ..bpmn.start_events import only_started_by_events, start_by_hand
 from ..bpmn.workflow_state import Rounds
 from ..errors import Conflict, FieldError, InvalidData, NotAllowed, NotFound
+from ..text import control_character
 from . import calls, case_facts, external_task_list, external_tasks, incidents, outgoing_mails, supervision
 from .attachments import AttachmentView, list_attachments
 from .case_deadlines import CaseDeadline, case_deadlines, case_steps
@@ -201,6 +202,8 @@ def cancel_instance(session: Session, actor: Actor, instance_id: int, reason: st
         raise InvalidData({"reason": FieldError("required")})
     if len(reason) > MAX_REASON_CHARS:
         raise InvalidData({"reason": FieldError("max_length", {"max": MAX_REASON_CHARS})})
+    if (refused := control_character(reason)) is not None:
+        raise InvalidData({"reason": refused})
     instance = visible_case_for_update(session, actor, instance_id)
     if not access.may_cancel(actor, instance.starter_unit):
         raise NotAllowed(

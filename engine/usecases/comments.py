@@ -5,7 +5,6 @@ its author and those with ``confidential.read`` read it; the others see that it 
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -17,14 +16,12 @@ from storage.models import Comment
 from .. import access, clock
 from ..access import Actor
 from ..errors import FieldError, InvalidData
+from ..text import control_character
 from .confidentiality import notes_confidential_by_default
 from .context import audit
 from .visibility import note_target, visible_case
 
 MAX_COMMENT_CHARS = 4000
-# no database keeps a NUL in text (PostgreSQL refuses it), nor is any other control
-# character text a person wrote: tab and line breaks are
-_CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
 @dataclass(frozen=True)
@@ -56,8 +53,8 @@ def add_comment(
         raise InvalidData({"body": FieldError("required")})
     if len(body) > MAX_COMMENT_CHARS:
         raise InvalidData({"body": FieldError("max_length", {"max": MAX_COMMENT_CHARS})})
-    if _CONTROL_CHARACTERS.search(body):
-        raise InvalidData({"body": FieldError("control_character")})
+    if (refused := control_character(body)) is not None:
+        raise InvalidData({"body": refused})
     case_id, definition_id, task = note_target(session, actor, instance_id, task_id)
     if confidential is None:
         confidential = notes_confidential_by_default(session, definition_id)

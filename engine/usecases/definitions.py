@@ -25,6 +25,7 @@ from ..bpmn.parsing import ParsedProcess, parse_bpmn
 from ..bpmn.serialization import dump_process
 from ..bpmn.waiting_tasks import CaseCall
 from ..errors import FieldError, InvalidBpmn, InvalidData, NotFound, Problem
+from ..text import control_character
 from .context import audit, processes
 from .start_timers import schedule_start_timers
 
@@ -54,6 +55,8 @@ def check_note(note: str) -> str:
     note = " ".join((note or "").split())
     if len(note) > MAX_NOTE_CHARS:
         raise InvalidData({"note": FieldError("max_length", {"max": MAX_NOTE_CHARS})})
+    if (refused := control_character(note)) is not None:
+        raise InvalidData({"note": refused})
     return note
 
 

@@ -22,6 +22,7 @@ from storage.models import Department, User, UserRole
 from .. import access, clock
 from ..deadlines import timezones
 from ..errors import FieldError, InvalidData, NotAllowed, NotFound
+from ..text import control_character
 from .context import Actor, audit
 from .sign_in import end_sessions, hash_password, password_problem
 
@@ -104,7 +105,7 @@ def text_problem(value: str, *, required: bool = False) -> FieldError | None:
     """A name (a person's, a unit's) or a district: at most 200 characters; some required."""
     if not value.strip():
         return FieldError("required") if required else None
-    return FieldError("max_length", {"max": TEXT_MAX}) if len(value) > TEXT_MAX else None
+    return FieldError("max_length", {"max": TEXT_MAX}) if len(value) > TEXT_MAX else control_character(value)
 
 
 def display_name_problem(value: str) -> FieldError | None:

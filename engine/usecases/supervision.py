@@ -38,6 +38,7 @@ from ..access import Actor, Permission
 from ..bpmn.forms import DATE_MAX
 from ..deadlines import legal
 from ..errors import FieldError, InvalidData, NotFound
+from ..text import control_character
 from . import notifications
 from .context import SYSTEM, audit
 from .labels import holder_names, people_names
@@ -130,6 +131,8 @@ def issue(
         errors["opinion"] = FieldError("required")
     elif len(opinion) > MAX_OPINION:
         errors["opinion"] = FieldError("max_length", {"max": MAX_OPINION})
+    elif (refused := control_character(opinion)) is not None:
+        errors["opinion"] = refused
     deadline = None
     if respond_by:
         try:

@@ -27,6 +27,7 @@ from ..errors import (
     NotAllowed,
     NotFound,
 )
+from ..text import control_character, control_characters_in
 from . import notifications, observers, supervision
 from .attachments import AttachmentView, list_attachments
 from .comments import CommentView, list_comments
@@ -197,6 +198,8 @@ def hand_over(session: Session, actor: Actor, task_id: str, colleague: str, comm
     refused = {"colleague": FieldError("required")} if not colleague else {}
     if len(comment) > HAND_OVER_NOTE_CHARS:
         refused["comment"] = FieldError("max_length", {"max": HAND_OVER_NOTE_CHARS})
+    elif (bad := control_character(comment)) is not None:
+        refused["comment"] = bad
     if refused:
         raise InvalidData(refused)
     item = _lock_item(session, actor, task_id)
@@ -412,7 +415,10 @@ def save_draft(session: Session, actor: Actor, task_id: str, data: dict[str, Any
     meta = processes.get_by_id(session, instance.definition_id).tasks.get(item.bpmn_id)
     hidden = hidden_fields(session, actor, instance.definition_id)
     names = {f.id for f in meta.form.fields if not f.readonly and f.id not in hidden} if meta else set()
-    item.draft = {k: v for k, v in data.items() if k in names and (v is None or isinstance(v, (str, int, bool, list)))}
+    draft = {k: v for k, v in data.items() if k in names and (v is None or isinstance(v, (str, int, bool, list)))}
+    if refused := control_characters_in(draft):  # not checked against the form, but storable
+        raise InvalidData(refused)
+    item.draft = draft
     item.draft_by = actor.username
     audit(session, actor, "save_draft", instance_id=item.instance_id, task_id=task_id, bpmn_id=item.bpmn_id)
     session.flush()

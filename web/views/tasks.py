@@ -64,8 +64,11 @@ def submit(task_id: str):
         form, hidden = task_form(s, actor, task_id)
     data = read_form(form, request.form, hidden)
     if request.form.get("action") == "draft":
-        with database.session_factory().begin() as s:
-            tasks.save_draft(s, actor, task_id, data)
+        try:
+            with database.session_factory().begin() as s:
+                tasks.save_draft(s, actor, task_id, data)
+        except InvalidData as exc:
+            return _render(task_id, values=data, errors=exc.field_errors, status=422)
         flash(_("草稿已保存。"), "success")
         return redirect(url_for("tasks.show", task_id=task_id))
     started = clock.now()
