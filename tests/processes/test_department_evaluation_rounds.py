@@ -46,9 +46,13 @@ MARKS = {
 }
 
 
-def score_all(world, case_id) -> None:
+def score_all(world, case_id, unit: str | None = None) -> None:
+    """Each deputy scores each unit (only ``unit``, a name, when given) as MARKS says."""
     for item in items(world, case_id, "Task_Score"):
-        rating, score, comment = MARKS[(item.name.split(" · ")[1], item.assignee)]
+        scored = item.name.split(" · ")[1]
+        if unit not in (None, scored):
+            continue
+        rating, score, comment = MARKS[(scored, item.assignee)]
         act(
             world,
             item.assignee,
@@ -270,16 +274,7 @@ def test_what_each_open_round_holds_is_not_shown_as_the_cases(world, frozen_cloc
     """财政所 scored and at its result, 国土所 still being scored: the case's facts are the
     evaluation's, not 财政所's tally under 国土所's name."""
     case_id = to_scoring(world)
-    for item in items(world, case_id, "Task_Score"):
-        if item.name == "评议打分 · 财政所":
-            rating, score, comment = MARKS[("财政所", item.assignee)]
-            act(
-                world,
-                item.assignee,
-                tasks.complete,
-                item.task_id,
-                {"rating": rating, "score": score, "score_comment": comment},
-            )
+    score_all(world, case_id, unit="财政所")
     case = detail(world, case_id)
     assert sorted(t.name for t in case.open_tasks) == [
         "确定评议结果和整改要求 · 财政所",
