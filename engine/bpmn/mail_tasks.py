@@ -59,6 +59,12 @@ def mail_tasks_as_service_tasks(root: etree._Element, file: str) -> list[Problem
     return problems
 
 
+def mail_fields(node: etree._Element) -> dict[str, str] | None:
+    """The Python of each field of a mail task read at deploy, by name; None: not a mail task."""
+    fields = node.get(FIELDS)
+    return None if fields is None else dict(json.loads(fields))
+
+
 def _read_fields(task: etree._Element, file: str) -> tuple[dict[str, str], list[Problem]]:
     """Each field's Python (a text as its literal), and what is wrong with them."""
     fields: dict[str, str] = {}

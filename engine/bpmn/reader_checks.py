@@ -9,9 +9,17 @@ beside ``confidential=true`` (one rule per field: the two would withhold it from
 people); one field naming different readers on two forms (a value is one variable of the
 case, read by one rule); a field the case's title is made of (titles are shown to all); a field
 shown by a ``readers`` field's value (``visible_when``) that does not name the same readers
-(whether it was answered tells that value)."""
+(whether it was answered tells that value).
+
+And a mail task (engine/bpmn/mail_tasks.py) whose subject, text, html, cc or sender carries a
+confidential field's or a readers field's value: a mail goes to addresses, which the access
+policy does not know, and whoever receives it reads all of it, so the rules that withhold such a
+value on every page would not hold there. A confidential address may be what the mail is sent
+``to`` or ``bcc`` (the petitioner's own acknowledgement); a readers field nowhere."""
 
 from __future__ import annotations
+
+import ast
 
 from lxml import etree
 
@@ -19,6 +27,10 @@ from ..errors import Problem
 from .camunda import TITLE_FIELDS, process_property, read_task_meta
 from .documents import local_name, problem_at
 from .forms import FormField
+from .mail_tasks import mail_fields
+
+# where a confidential value may go in a mail: the addresses it is sent to, not what they read
+_CONFIDENTIAL_ADDRESSES = frozenset({"to", "bcc"})
 
 
 def readers_problems(process: etree._Element, file: str) -> list[Problem]:
@@ -35,7 +47,40 @@ def readers_problems(process: etree._Element, file: str) -> list[Problem]:
                 first = declared.setdefault(f.id, (f.readers, meta.bpmn_id))
                 messages += _agreement_problems(f, *first)
             problems += [problem_at(file, node, message) for message in messages]
+    return problems + _mail_problems(process, file)
+
+
+def _mail_problems(process: etree._Element, file: str) -> list[Problem]:
+    """Mail fields naming a variable that a form of the process withholds (see the module's doc)."""
+    withheld = {
+        f.id: "names its readers" if f.readers else "is confidential"
+        for meta in read_task_meta(process).values()
+        for f in meta.form.fields
+        if f.readers or f.confidential
+    }
+    if not withheld:
+        return []
+    problems = []
+    for task in process.iter():
+        for name, python in (mail_fields(task) or {}).items():
+            for variable in sorted(_names_in(python) & withheld.keys()):
+                if withheld[variable] == "is confidential" and name in _CONFIDENTIAL_ADDRESSES:
+                    continue
+                problems.append(
+                    problem_at(
+                        file,
+                        task,
+                        f"mail field {name!r} carries {variable!r}, a form field that {withheld[variable]}: "
+                        f"a mail is read by whoever it is sent to, which no access rule checks; leave the "
+                        f"value out of the mail (a confidential address may be its 'to' or 'bcc')",
+                    )
+                )
     return problems
+
+
+def _names_in(python: str) -> set[str]:
+    """The variables a mail field's Python reads."""
+    return {node.id for node in ast.walk(ast.parse(python, mode="eval")) if isinstance(node, ast.Name)}
 
 
 def _field_problems(f: FormField) -> list[str]:

@@ -177,3 +177,56 @@ def test_a_field_shown_by_a_readers_fields_value_names_the_same_readers():
     kept = field("why", ("visible_when", "rating=不满意"), ("readers", "office"))
     [process] = parse_bpmn(scoring(rating, kept), "x.bpmn")
     assert process.tasks["Task_Score"].form.field("why").readers == {"office"}
+
+
+def mailing(*fields: str) -> str:
+    """``scoring`` whose task is followed by the mail task ``Mail_Result`` with ``fields``."""
+    mail = (
+        '<bpmn:serviceTask id="Mail_Result" name="发送结果" camunda:type="mail"><bpmn:extensionElements>'
+        + "".join(
+            f'<camunda:field name="{name}"><camunda:expression>{text}</camunda:expression></camunda:field>'
+            for name, text in (("to", "unit@example.org"), ("subject", "评议结果"), *fields)
+        )
+        + "</bpmn:extensionElements></bpmn:serviceTask>\n"
+    )
+    source = scoring(field("score", ("readers", "office")), start_fields=field("petitioner", ("confidential", "true")))
+    return source.replace(
+        'targetRef="e"/>\n',
+        'targetRef="Mail_Result"/>\n' + mail + '<bpmn:sequenceFlow id="f3" sourceRef="Mail_Result" targetRef="e"/>\n',
+        1,
+    )
+
+
+def test_a_mail_may_not_carry_a_readers_fields_value_to_whoever_it_is_sent():
+    [(element, message)] = refusals(mailing(("text", "您的得分：${score}")))
+    assert element == "Mail_Result"
+    assert message == (
+        "mail field 'text' carries 'score', a form field that names its readers: a mail is read by whoever "
+        "it is sent to, which no access rule checks; leave the value out of the mail (a confidential "
+        "address may be its 'to' or 'bcc')"
+    )
+
+
+@pytest.mark.parametrize("mail_field", ["subject", "html", "cc", "from"])
+def test_a_mail_may_not_carry_a_confidential_value_in_what_its_readers_read(mail_field):
+    source = mailing(("text", "已受理"), (mail_field, "${petitioner}")).replace(
+        '<camunda:field name="subject"><camunda:expression>评议结果</camunda:expression></camunda:field>',
+        ""
+        if mail_field == "subject"
+        else '<camunda:field name="subject"><camunda:expression>评议结果</camunda:expression></camunda:field>',
+    )
+    [(element, message)] = refusals(source)
+    assert element == "Mail_Result"
+    assert message.startswith(f"mail field {mail_field!r} carries 'petitioner', a form field that is confidential")
+
+
+def test_a_confidential_address_may_be_whom_the_mail_is_sent_to():
+    """The petitioner's own acknowledgement, sent to the address they gave."""
+    source = mailing(("text", "您的信访已受理"), ("bcc", "${petitioner}")).replace("unit@example.org", "${petitioner}")
+    [process] = parse_bpmn(source, "x.bpmn")
+    assert process.key == "p"
+
+
+def test_a_mail_naming_only_open_fields_deploys():
+    [process] = parse_bpmn(mailing(("text", "评议已结束，${note}")), "x.bpmn")
+    assert process.key == "p"
