@@ -221,18 +221,13 @@ def _replay_row(
             for index, step in enumerate(rest, start=1):
                 with _step(cells, step.column), clock.as_of(_moment(step.day, index)):
                     for bpmn_id, data in step.beside.items():
-                        for item in _ready(session, case.id, bpmn_id):
-                            run_completion(
-                                session, actor, _instance(session, case.id), item, data, _ready_all(session, case.id)
-                            )
-                    items = _ready(session, case.id, step.bpmn_id or "")
-                    if len(items) != 1:  # the process took another way than the ledger's
+                        for task_id in _ready(session, case.id, bpmn_id):
+                            _complete(session, actor, case.id, task_id, data)
+                    task_ids = _ready(session, case.id, step.bpmn_id or "")
+                    if len(task_ids) != 1:  # the process took another way than the ledger's
                         cells.refuse(step.column, FieldError("not_reached", {"task": _task_name(session, kind, step)}))
                         raise _Stop
-                    [item] = items
-                    run_completion(
-                        session, actor, _instance(session, case.id), item, step.data, _ready_all(session, case.id)
-                    )
+                    _complete(session, actor, case.id, task_ids[0], step.data)
     except _Stop:
         return None
     return _outcome(session, number, _instance(session, case.id))
@@ -255,9 +250,16 @@ def _instance(session: Session, instance_id: int) -> ProcessInstance:
     return instance
 
 
-def _ready_all(session: Session, instance_id: int) -> list[Any]:
-    return list(repo.ready_item_rows(session, instance_id))
+def _ready(session: Session, instance_id: int, bpmn_id: str) -> list[str]:
+    """The tasks of ``bpmn_id`` open in the case."""
+    return [w.task_id for w in repo.ready_item_rows(session, instance_id) if w.bpmn_id == bpmn_id]
 
 
-def _ready(session: Session, instance_id: int, bpmn_id: str) -> list[Any]:
-    return [w for w in repo.ready_item_rows(session, instance_id) if w.bpmn_id == bpmn_id]
+def _complete(session: Session, actor: Actor, instance_id: int, task_id: str, data: dict[str, Any]) -> None:
+    """Complete the task if it is still open (completing one beside it may have withdrawn it),
+    given as one of the case's open items read right before (run_completion reads those rows
+    back when it saves the case)."""
+    ready = repo.ready_item_rows(session, instance_id)
+    item = next((w for w in ready if w.task_id == task_id), None)
+    if item is not None:
+        run_completion(session, actor, _instance(session, instance_id), item, data, ready)

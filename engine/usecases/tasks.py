@@ -264,7 +264,9 @@ def run_completion(
 ) -> list[TaskSummary]:
     """Complete an open task the caller has found in the locked case and allowed ``actor``
     to complete: the form's checks, the engine steps, the work item, the 督办 it answers,
-    the history, the case saved."""
+    the history, the case saved. ``item`` is one of ``ready_before`` (the case's open items,
+    read once it was locked): saving reads them back, and the one completed is no longer
+    open there; another copy of it would be closed as withdrawn."""
     task_id = item.task_id
     process = processes.get_by_id(session, instance.definition_id)
     meta = process.tasks.get(item.bpmn_id)
@@ -279,7 +281,7 @@ def run_completion(
         labels = field_labels(process) if meta.form.names_case_values else None
         data = meta.form.validate(data, option_sources(session, meta.form), bounds, labels)
     runtime.complete(workflow, task_id, data)
-    assert isinstance(item, ItemRow)  # an open item is one of the ready ones
+    assert isinstance(item, ItemRow) and any(w is item for w in ready_before)  # see the doc
     writes.complete_item(session, item, actor.username, clock.now())
     if item.supervised:  # read under the case's lock, which issuing a 督办 takes too
         supervision.responded(session, item.id, actor.username, clock.now())

@@ -12,8 +12,10 @@ import pytest
 from openpyxl import Workbook, load_workbook
 from sqlalchemy import func, select
 
+from engine import clock
 from engine.errors import NotAllowed
 from engine.usecases import cases, ledger
+from engine.usecases.case_deadlines import case_steps
 from engine.usecases.statistics import Period, statistics
 from storage.models import Notification, ProcessInstance, WorkItem
 from tests.world import act, create_people, deploy
@@ -89,6 +91,17 @@ def test_each_row_is_replayed_at_its_dates_and_counted(world):
     )
     late = act(world, "admin", cases.instance_detail, ids[1]).variables
     assert (late["reply_due"], late["replied_on_time"]) == ("2026-08-11T00:00:00+08:00", False)
+    # every step the row records is done (none withdrawn), in time where it had a period; the
+    # co-handling opinion, which the ledger does not date, is done with the reply (05-20), after
+    # its month (04-09 24:00)
+    with world() as s:
+        steps = [(step.bpmn_id, step.state, step.done_at) for step in case_steps(s, ids[0], clock.now())]
+    assert [(bpmn_id, state, done_at.isoformat()) for bpmn_id, state, done_at in steps] == [
+        ("Task_Classify", "done", "2026-03-09T01:01:00+00:00"),
+        ("Task_Reply", "met", "2026-05-20T01:02:00+00:00"),
+        ("Task_CohandlingView", "missed", "2026-05-20T01:02:00+00:00"),
+        ("Task_Evaluate", "met", "2026-06-01T01:03:00+00:00"),
+    ]
     history = [(h.action, h.at.isoformat()) for h in first.history[:2]]
     assert history == [("start", "2026-03-02T01:00:00+00:00"), ("import", "2026-03-02T01:00:00+00:00")]
 

@@ -7,6 +7,7 @@ from sqlalchemy import inspect, select
 from engine.usecases import tasks
 from storage import migrate
 from storage.db import make_engine
+from storage.enums import WorkItemState
 from storage.models import Base, WorkItem
 from tests.world import act, create_people, deploy, start_review
 
@@ -41,3 +42,23 @@ def test_a_draft_saved_before_its_author_was_kept_is_given_to_whoever_saved_it_l
     with session_factory() as session:
         authors = dict(session.execute(select(WorkItem.task_id, WorkItem.draft_by)).all())
     assert authors == {case.task_id: "office2", other.task_id: None}
+
+
+def test_steps_a_ledger_import_closed_as_withdrawn_are_completed_again(session_factory, db_url):
+    """Upgrading past e3b8d1f6a4c9: a work item closed as cancelled that names who completed
+    it (what a ledger import left) is completed; one withdrawn (nobody completed it) stays."""
+    create_people(session_factory, "office1")
+    deploy(session_factory, "review.bpmn")
+    imported = start_review(session_factory, "office1")
+    act(session_factory, "office1", tasks.complete, imported.task_id, {"lead_unit": "finance"})
+    withdrawn = start_review(session_factory, "office1", "另一件")
+    migrate.downgrade(db_url, "d9b4f2a7c6e1")
+    with session_factory.begin() as session:  # as the import left them
+        for task_id, by in ((imported.task_id, "office1"), (withdrawn.task_id, None)):
+            item = session.scalars(select(WorkItem).where(WorkItem.task_id == task_id)).one()
+            item.state, item.completed_by = WorkItemState.CANCELLED, by
+    migrate.upgrade(db_url)
+    with session_factory() as session:
+        states = dict(session.execute(select(WorkItem.task_id, WorkItem.state)).all())
+    assert states[imported.task_id] == WorkItemState.COMPLETED
+    assert states[withdrawn.task_id] == WorkItemState.CANCELLED
