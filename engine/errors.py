@@ -108,6 +108,7 @@ FIELD_ERRORS: dict[str, str] = {
     "max_total": "{fields} add up to {total}: at most {max} together",
     "max_total_named": "{fields} add up to {total}: together they must not be more than {field} ({max})",
     "not_allowed_value": "not one of the allowed values: {value}",
+    "title_carries_confidential": "the case's title, which everyone who sees the case reads: must not contain {field}",
     "unsupported_type": "unsupported field type {type!r}",
     "may_not_write": "confidential: you may not write it",
     "file_type": "file type not allowed; allowed: {allowed}",

@@ -90,6 +90,8 @@ def start_instance(
         _refuse_others_in_own_fields(process.start_form, own, data)
         # checked as if typed in, so that the fields compared with them see them (distinct_from)
         data = process.start_form.validate({**data, **own}, option_sources(session, process.start_form))
+    shown_title = case_title(process, data, title)
+    _refuse_confidential_in_title(process, data, shown_title, given=bool(title))
     runtime = runtime_for(session)
     workflow = runtime.start(process, {**data, "initiator": actor.username})
     start_by_hand(workflow, runtime.fire_timers)
@@ -99,7 +101,7 @@ def start_instance(
         workflow,
         runtime,
         process,
-        title=case_title(process, data, title),
+        title=shown_title,
         started_by=actor.username,
         starter_unit=actor.department,
         business_key=business_key,
@@ -176,6 +178,29 @@ def case_title(process: ParsedProcess, data: dict[str, Any], given: str | None =
     """A new case's title: the one given, else from its start data, else the process's name
     and the day."""
     return _title(given or _title_from(process, data) or f"{process.name} {clock.now():%Y-%m-%d}")
+
+
+# Shorter values are not looked for in a title: a one-character value (a surname alone) would
+# refuse titles that merely contain that character.
+_SHORTEST_SECRET = 2
+
+
+def _refuse_confidential_in_title(process: ParsedProcess, data: dict[str, Any], title: str, *, given: bool) -> None:
+    """A case's title is shown to everyone who sees the case (lists, search, notifications,
+    mails), so deploy keeps confidential fields from being its source; a title typed in, or a
+    title field typed into, that repeats a confidential value (the petitioner's name or phone)
+    would carry it there all the same: refused at the field it was typed in."""
+    secrets = {
+        f.label or f.id: value
+        for f in process.start_form.fields
+        if f.confidential and len(value := str(data.get(f.id) or "").strip()) >= _SHORTEST_SECRET
+    }
+    carried = next((label for label, value in secrets.items() if value in title), None)
+    if carried is None:
+        return
+    sources = [] if given else [*process.title_fields, *TITLE_FIELDS]
+    where = next((name for name in sources if secrets[carried] in str(data.get(name) or "")), "title")
+    raise InvalidData({where: FieldError("title_carries_confidential", {"field": carried})})
 
 
 def _title_from(process: ParsedProcess, data: dict[str, Any]) -> str | None:

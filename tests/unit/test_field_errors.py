@@ -43,6 +43,10 @@ SAMPLES = {
         "satisfied, basic add up to 65: together they must not be more than voters_present (42)",
     ),
     "not_allowed_value": ({"value": "Z"}, "not one of the allowed values: Z"),
+    "title_carries_confidential": (
+        {"field": "信访人姓名"},
+        "the case's title, which everyone who sees the case reads: must not contain 信访人姓名",
+    ),
     "unsupported_type": ({"type": "money"}, "unsupported field type 'money'"),
     "may_not_write": ({}, "confidential: you may not write it"),
     "file_type": ({"allowed": ".doc .pdf"}, "file type not allowed; allowed: .doc .pdf"),

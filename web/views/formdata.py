@@ -74,6 +74,9 @@ _SAY: dict[str, Callable[[dict[str, Any]], str]] = {
         max=p["max"],
     ),
     "not_allowed_value": lambda p: _("不是可选的值：%(value)s", value=p["value"]),
+    "title_carries_confidential": lambda p: _(
+        "用作案件标题，能看到此案件的人都可见：不能含有保密的“%(field)s”", field=p["field"]
+    ),
     "unsupported_type": lambda p: _("不支持的字段类型：%(type)s", type=p["type"]),
     "may_not_write": lambda p: _("保密字段，您无权填写"),
     "file_type": lambda p: _("不允许的文件类型。允许：%(allowed)s", allowed=p["allowed"]),

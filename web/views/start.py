@@ -49,7 +49,10 @@ def submit(key: str):
         with database.session_factory().begin() as s:
             case = cases.start_instance(s, actor, key, data, title=title)
     except InvalidData as exc:
-        return _render(key, {**data, "case_title": title or ""}, exc.field_errors, 422)
+        errors = dict(exc.field_errors)
+        if title and "title" in errors and spec.field("title") is None:  # the title typed in above the form
+            errors["case_title"] = errors.pop("title")
+        return _render(key, {**data, "case_title": title or ""}, errors, 422)
     flash(_("已发起：%(title)s", title=case.title), "success")
     mine = [t for t in case.open_tasks if t.assignee == actor.username]
     if mine:

@@ -1,0 +1,47 @@
+"""A case's title is read by everyone who sees the case (lists, search, notifications, mails): a
+title typed in, or a title field typed into, that repeats a confidential value of the start form
+(the petitioner's name or phone) is refused at the field it was typed in, and nothing is started."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+
+from engine.errors import InvalidData
+from engine.usecases import cases
+from storage.models import ProcessInstance
+from tests.world import PETITIONER, act, build_world
+
+DATA = {"subject": "反映低保评定问题", **PETITIONER, "unit": "finance"}  # 张三丰, 13900001111
+
+
+@pytest.fixture
+def world(session_factory):
+    build_world(session_factory, "petition1")
+    return session_factory
+
+
+def refused(world, data, title=None) -> dict[str, tuple[str, dict]]:
+    with pytest.raises(InvalidData) as refusal:
+        act(world, "petition1", cases.start_instance, "petition_min", data, title=title)
+    with world() as s:
+        assert s.scalar(select(func.count()).select_from(ProcessInstance)) == 0
+    return {name: (e.code, e.params) for name, e in refusal.value.codes.items()}
+
+
+def test_a_title_typed_in_with_the_petitioners_name_is_refused(world):
+    assert refused(world, DATA, title="张三丰反映低保问题") == {
+        "title": ("title_carries_confidential", {"field": "来信人姓名"})
+    }
+
+
+def test_a_title_field_typed_into_with_the_petitioners_phone_is_refused_at_that_field(world):
+    data = {**DATA, "subject": "来电反映（13900001111）低保问题"}
+    assert refused(world, data) == {"subject": ("title_carries_confidential", {"field": "联系电话"})}
+
+
+def test_a_title_without_them_starts_the_case_and_a_one_letter_value_is_not_looked_for(world):
+    case = act(world, "petition1", cases.start_instance, "petition_min", DATA, title="反映低保问题")
+    assert case.title == "反映低保问题"
+    data = {**DATA, "petitioner_name": "张"}  # a surname alone: titles merely containing it go on
+    assert act(world, "petition1", cases.start_instance, "petition_min", data, title="张庄村低保").title == "张庄村低保"
