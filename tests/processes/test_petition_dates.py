@@ -12,7 +12,7 @@ import pytest
 from engine import clock
 from engine.errors import InvalidData
 
-from .conftest import deploy, do, open_ids, variables
+from .conftest import at, deploy, do, one, open_ids, variables
 from .test_petition import register
 
 
@@ -66,3 +66,6 @@ def test_a_review_is_not_asked_for_before_the_reply(world, frozen_clock):
     )
     do(world, "clerk", case_id, "Task_ReviewRequest", {**request, "review_requested_on": "2026-12-17"})
     assert open_ids(world, case_id) == ["Task_Review"]
+    # 30 days from the day the request was received (12-17), not from its registration (12-22):
+    # 2027-01-16 is a Saturday, so the opinion is due Monday 01-18, 24:00
+    assert one(world, case_id, "Task_Review").due_at == at("2027-01-19T00:00:00+08:00")
