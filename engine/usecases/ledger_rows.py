@@ -268,7 +268,9 @@ def proposal_steps(c: Cells) -> list[Step]:
     evaluated = c.day("评价日期", ("答复日期", replied))
     if evaluated:
         evaluation = c.choice("评价", {"满意": "满意", "基本满意": "基本满意", "不满意": "不满意"}, required=True)
-        steps.append(Step("Task_Evaluate", evaluated, "评价日期", {"evaluation": evaluation}))
+        # the process asks a 不满意 for its reason, which a ledger does not keep
+        reason = {"unsatisfied_reason": IMPORTED_NOTE} if evaluation == "不满意" else {}
+        steps.append(Step("Task_Evaluate", evaluated, "评价日期", {"evaluation": evaluation, **reason}))
     return steps
 
 

@@ -38,7 +38,7 @@ def evaluated_proposal(town: Town) -> int:
         {"handling_action": "reply", "reply_class": "A", "reply_text": "已安排修缮", "reply_signer": "张所长"},
     )
     [evaluate] = act(town.app, "clerk", cases.instance_detail, case.id).open_tasks
-    evaluation = {"evaluation": "不满意", "evaluation_comment": "未见动工"}
+    evaluation = {"evaluation": "不满意", "unsatisfied_reason": "未见动工"}
     act(town.app, "deputy", tasks.complete, evaluate.task_id, evaluation)
     return case.id
 
@@ -69,12 +69,12 @@ def test_the_deputys_case_page_shows_labelled_facts_and_his_own_evaluation(town:
     assert "其他流程变量" not in html
     assert not any(f'data-var="{key}"' in html or f"<code>{key}</code>" in html for key in WORKING)
     history = re.sub(r"<[^>]+>|\s+", " ", html.split('id="history"', 1)[1].split("</ol>", 1)[0])
-    assert "评价：不满意；意见：未见动工" in history  # what he entered himself
+    assert "评价：不满意；不满意的理由：未见动工" in history  # what he entered himself
     assert "答复内容：已安排修缮" in history and "主办单位：财政所" in history  # the others' labelled values
 
     office = town.browser("clerk").get(f"/cases/{case_id}").get_data(as_text=True)
     assert "其他流程变量" in office and "<code>rehandle_count</code>" in office  # the office works the case
-    assert "评价：不满意；意见：未见动工" in re.sub(r"<[^>]+>|\s+", " ", office)
+    assert "评价：不满意；不满意的理由：未见动工" in re.sub(r"<[^>]+>|\s+", " ", office)
 
 
 def test_the_api_and_the_command_line_give_the_deputy_the_same(town: Town):
@@ -83,7 +83,7 @@ def test_the_api_and_the_command_line_give_the_deputy_the_same(town: Town):
     assert set(detail["variables"]) <= set(detail["labels"])
     assert detail["variables"]["evaluation"] == "不满意" and not set(WORKING) & set(detail["variables"])
     [own] = [h for h in detail["history"] if h["actor"] == "deputy" and h["action"] == "complete"]
-    assert own["data"] == {"evaluation": "不满意", "evaluation_comment": "未见动工"}
+    assert own["data"] == {"evaluation": "不满意", "unsatisfied_reason": "未见动工"}
     for entry in detail["history"]:  # others' entries: labelled values, or what the page says of them
         assert entry["data"] is None or set(entry["data"]) <= set(detail["labels"]) | {"to", "comment"}
     code, out, _error = town.cli("deputy", "instance", str(case_id))

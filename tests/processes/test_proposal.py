@@ -93,7 +93,8 @@ def evaluate(world, case_id, evaluation):
     assert who(item) == ((), "wang")
     assert item.due_at == at(variables(world, case_id)["evaluation_due"])
     assert item.due_at >= clock.now() + timedelta(days=28)  # 20 working days
-    act(world, "wang", tasks.complete, item.task_id, {"evaluation": evaluation, "evaluation_comment": "意见"})
+    why = "unsatisfied_reason" if evaluation == "不满意" else "evaluation_comment"
+    act(world, "wang", tasks.complete, item.task_id, {"evaluation": evaluation, why: "意见"})
 
 
 def test_the_submitting_deputy_is_chosen_from_the_deputies(world, frozen_clock):

@@ -81,7 +81,7 @@ def test_the_re_handling_does_not_carry_the_first_reply(world, frozen_clock):
     case_id = register(world)
     assign(world, case_id)
     reply(world, case_id, "C")  # signed by 张局长
-    do(world, "wang", case_id, "Task_Evaluate", {"evaluation": "不满意", "evaluation_comment": "未解决"})
+    do(world, "wang", case_id, "Task_Evaluate", {"evaluation": "不满意", "unsatisfied_reason": "未解决"})
     values = page_values(world, "fin", case_id, "Task_Rehandle")
     assert (values.get("reply_class"), values.get("reply_text"), values.get("reply_signer")) == (None, None, None)
 
@@ -95,17 +95,35 @@ def test_the_second_evaluation_is_stored_without_the_first_opinion(world, frozen
     assign(world, case_id)
     reply(world, case_id, "C")
     submit_as_the_page_would(
-        world, "wang", case_id, "Task_Evaluate", {"evaluation": "不满意", "evaluation_comment": "道路仍未修好"}
+        world, "wang", case_id, "Task_Evaluate", {"evaluation": "不满意", "unsatisfied_reason": "道路仍未修好"}
     )
     do(world, "fin", case_id, "Task_Rehandle", {"reply_class": "B", "reply_text": "已列入明年计划"})
     values = page_values(world, "wang", case_id, "Task_Evaluate")
-    assert (values.get("evaluation"), values.get("evaluation_comment")) == (None, None)
+    assert (values.get("evaluation"), values.get("unsatisfied_reason")) == (None, None)
 
-    submit_as_the_page_would(world, "wang", case_id, "Task_Evaluate", {"evaluation": "不满意"})  # no opinion this time
+    submit_as_the_page_would(
+        world, "wang", case_id, "Task_Evaluate", {"evaluation": "不满意", "unsatisfied_reason": "明年太晚"}
+    )
     case = detail(world, case_id)
     assert case.status == "completed"
     v = case.variables
-    assert (v["first_evaluation"], v["evaluation"], v["evaluation_comment"]) == ("不满意", "不满意", None)
+    assert (v["first_evaluation"], v["evaluation"], v["unsatisfied_reason"]) == ("不满意", "不满意", "明年太晚")
+    assert v.get("evaluation_comment") is None
+
+
+def test_not_satisfied_says_why_and_the_unit_handling_it_again_reads_it(world, frozen_clock):
+    case_id = register(world)
+    assign(world, case_id)
+    reply(world, case_id, "C")
+    with pytest.raises(InvalidData) as refused:
+        submit_as_the_page_would(
+            world, "wang", case_id, "Task_Evaluate", {"evaluation": "不满意", "evaluation_comment": "未解决"}
+        )
+    assert {name: e.code for name, e in refused.value.codes.items()} == {"unsatisfied_reason": "required"}
+    do(world, "wang", case_id, "Task_Evaluate", {"evaluation": "不满意", "unsatisfied_reason": "路面仍有坑洼"})
+    rehandle = act(world, "fin", tasks.task_page, one(world, case_id, "Task_Rehandle").task_id)
+    assert rehandle.detail.data["unsatisfied_reason"] == "路面仍有坑洼"
+    assert rehandle.labels["unsatisfied_reason"] == "不满意的理由"
 
 
 def test_spaces_are_no_co_handling_opinion(world, frozen_clock):
