@@ -51,6 +51,9 @@ class Deadline:
     nominal_last_day: date  # the last day as counted, before any holiday roll-forward
     last_day: date  # the last day after the roll-forward
     ends_at: datetime  # 24:00 of the last day: 00:00 of the next day, Beijing time
+    # the years of the period whose holidays were the package's estimate when it was counted
+    # (WorkingCalendar.is_published): the State Council's notice may still move the last day
+    estimated_years: tuple[int, ...] = ()
 
     @property
     def rolled(self) -> bool:
@@ -65,6 +68,7 @@ class Deadline:
             "nominal_last_day": self.nominal_last_day.isoformat(),
             "last_day": self.last_day.isoformat(),
             "ends_at": self.ends_at.isoformat(),
+            **({"estimated_years": list(self.estimated_years)} if self.estimated_years else {}),
         }
 
     @classmethod
@@ -76,6 +80,7 @@ class Deadline:
             date.fromisoformat(data["nominal_last_day"]),
             date.fromisoformat(data["last_day"]),
             datetime.fromisoformat(data["ends_at"]),
+            tuple(int(year) for year in data.get("estimated_years", ())),
         )
 
 
@@ -107,7 +112,12 @@ def _first_working_day_from(day: date, calendar: WorkingCalendar) -> date:
 
 def _deadline(start: date, amount: int, unit: Unit, nominal: date, calendar: WorkingCalendar) -> Deadline:
     last = _first_working_day_from(nominal, calendar)
-    return Deadline(start, amount, unit, nominal, last, end_of(last))
+    return Deadline(start, amount, unit, nominal, last, end_of(last), _estimated(start, last, calendar))
+
+
+def _estimated(start: date, last: date, calendar: WorkingCalendar) -> tuple[int, ...]:
+    """The years from the day after ``start`` to ``last`` whose holidays are an estimate."""
+    return tuple(calendar.estimated_years_between(start + timedelta(days=1), last)) if last > start else ()
 
 
 def after_days(start: datetime | date, days: int, calendar: WorkingCalendar) -> Deadline:
@@ -138,7 +148,7 @@ def after_working_days(start: datetime | date, working_days: int, calendar: Work
         last += timedelta(days=1)
         if calendar.is_working_day(last):
             remaining -= 1
-    return Deadline(day, working_days, Unit.WORKING_DAYS, last, last, end_of(last))
+    return Deadline(day, working_days, Unit.WORKING_DAYS, last, last, end_of(last), _estimated(day, last, calendar))
 
 
 def on_date(day: datetime | date) -> Deadline:

@@ -158,3 +158,21 @@ def test_nonsense_periods_are_refused(count, fn):
 def test_round_trip_for_storage():
     deadline = legal.after_days(D("2025-09-20"), 15, CAL)
     assert legal.Deadline.from_dict(deadline.to_dict()) == deadline
+
+
+def test_a_period_running_into_a_year_whose_holidays_are_estimated_says_which():
+    """2027's schedule is the package's estimate until an administrator enters the State
+    Council's notice: a period ending there says so, and keeps saying it once stored."""
+    crossing = legal.after_days(D("2026-12-20"), 30, CAL)  # to Tuesday 2027-01-19
+    assert (crossing.last_day, crossing.estimated_years) == (D("2027-01-19"), (2027,))
+    assert legal.Deadline.from_dict(crossing.to_dict()).estimated_years == (2027,)
+    assert legal.after_working_days(D("2026-12-28"), 5, CAL).estimated_years == (2027,)
+    assert legal.after_months(D("2026-10-20"), 3, CAL).estimated_years == (2027,)
+
+    within = legal.after_days(D("2026-11-20"), 30, CAL)  # to Sunday 12-20 → Monday 12-21
+    assert (within.last_day, within.estimated_years) == (D("2026-12-21"), ())
+    assert "estimated_years" not in within.to_dict()  # rules stored before read the same
+    assert legal.on_date(D("2027-03-01")).estimated_years == ()  # a day someone chose is not counted
+
+    entered = WorkingCalendar({D("2027-01-01"): False})  # the administrator entered 2027
+    assert legal.after_days(D("2026-12-20"), 30, entered).estimated_years == ()

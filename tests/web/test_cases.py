@@ -151,6 +151,19 @@ def deadline_rows(html: str) -> list[tuple[str, str, str]]:
     return [(bpmn_id, state, re.sub(r"<[^>]+>|\s+", " ", text).strip()) for bpmn_id, state, text in rows]
 
 
+def test_a_deadline_counted_into_a_year_of_estimated_holidays_says_so(app, as_user):
+    clock.advance(timedelta(days=13))  # Sunday 2026-12-20: 2027's holidays are an estimate
+    case = start_review(app, "office1", "关于年底路灯的意见")
+    act(app, "office1", tasks.complete, case.task_id, {"lead_unit": "finance"})
+    client = as_user("office1")
+    [(_, _, text)] = deadline_rows(text_of(client.get(f"/cases/{case.id}")))
+    assert "自 2026-12-20 起 15 日，至 2027-01-04 24:00；遇节假日顺延；" in text
+    assert "；2027 年的节假日按估算计算（国务院安排公布前）" in text
+    client.get("/lang/en")
+    [(_, _, text)] = deadline_rows(text_of(client.get(f"/cases/{case.id}")))
+    assert "; the holidays of 2027 counted as estimated (before the State Council's schedule)" in text
+
+
 def test_the_case_page_lists_each_statutory_deadline_with_its_rule(app, as_user):
     case = start_review(app, "office1", "关于修缮村道的意见")  # 2026-12-07 (Mon), 09:00
     act(app, "office1", tasks.complete, case.task_id, {"lead_unit": "finance"})
