@@ -400,6 +400,7 @@ def case_page(session: Session, actor: Actor, instance_id: int) -> CasePage:
     caller, called = calls.links_of(session, instance, lambda other: may_see_case(session, actor, other))
     hidden = hidden_fields(session, actor, instance.definition_id)
     comments, attachments = list_comments(session, actor, instance_id), list_attachments(session, actor, instance_id)
+    supervisions = supervision.of_case(session, actor, instance_id)
     return CasePage(
         detail=detail,
         labels=field_labels(process),
@@ -412,7 +413,7 @@ def case_page(session: Session, actor: Actor, instance_id: int) -> CasePage:
         notes_confidential=notes_confidential_by_default(session, instance.definition_id),
         deadlines=case_deadlines(steps),
         steps=steps,
-        supervisions=supervision.of_case(session, actor, instance_id),
+        supervisions=supervisions,
         value_labels=value_labels(session, process),
         people=people_names(
             session,
@@ -425,6 +426,7 @@ def case_page(session: Session, actor: Actor, instance_id: int) -> CasePage:
                 *(user for step in steps for user in step.candidate_users),
                 *(c.author for c in comments),
                 *(a.uploaded_by for a in attachments),
+                *(s.issued_by for s in supervisions),
             ],
         ),
         can_supervise=instance.status.value == "running" and actor.can(access.Permission.SUPERVISE),

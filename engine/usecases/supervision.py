@@ -40,8 +40,8 @@ from ..deadlines import legal
 from ..errors import FieldError, InvalidData, NotFound
 from ..text import control_character
 from . import notifications
-from .context import SYSTEM, audit
-from .labels import holder_names, people_names
+from .context import SYSTEM, audit, processes
+from .labels import holder_names, people_names, value_labels
 from .visibility import visible_case, visible_case_for_update
 
 MAX_OPINION = 2000
@@ -331,6 +331,9 @@ class Board:
     now: datetime
     people: dict[str, str] = field(default_factory=dict)  # the people the board names → their names
     unit_names: dict[str, str] = field(default_factory=dict)  # unit code → name
+    # what the 代表 and 类别 filters offer: deputy's user name → name, class's code → its label
+    deputies: dict[str, str] = field(default_factory=dict)
+    categories: dict[str, str] = field(default_factory=dict)
 
 
 SORTS = ("due", "unit", "process", "supervisions")
@@ -448,7 +451,31 @@ def board(
     for r in rows:
         late, soon = per_unit.get(r.unit or "", (0, 0))
         per_unit[r.unit or ""] = (late + r.overdue, soon + (not r.overdue))
-    return Board(rows, per_unit, views, now, people, units)
+    deputies, categories = _filter_choices(session, deputy, category)
+    return Board(rows, per_unit, views, now, people, units, deputies, categories)
+
+
+# the process whose case facts carry a deputy and a class (case_facts reads them from its
+# variables ``deputy`` and ``category``, which its form offers by name)
+_PROPOSAL = "proposal"
+
+
+def _filter_choices(
+    session: Session, deputy: str | None, category: str | None
+) -> tuple[dict[str, str], dict[str, str]]:
+    """The board's 代表 and 类别 filters as lists to choose from, by what people see: the deputies
+    by name and the classes by label, as the current proposal form offers them (the filters
+    match codes, which nobody types). A value asked for that the form no longer offers (a
+    deputy since deactivated, a class since dropped) is kept, by name where there is one, so
+    that the filter in force shows."""
+    definition = repo.latest_definition(session, _PROPOSAL)
+    offered = value_labels(session, processes.get(definition)) if definition else {}
+    deputies, categories = dict(offered.get("deputy", {})), dict(offered.get("category", {}))
+    if deputy and deputy not in deputies:
+        deputies[deputy] = people_names(session, [deputy]).get(deputy, deputy)
+    if category and category not in categories:
+        categories[category] = category
+    return deputies, categories
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,8 @@
-"""In a real browser at a phone's width (390 px): the inbox (待办), the case list (案件) and the
-case page's tables (办理步骤, 法定期限, 关联案件, 故障, 外部任务, 发出的邮件) show each row as a card
-one reads without scrolling sideways (the title, the due date, the state and the action in view),
-and the task page's hand-over row (转交给… / 转交说明 / 转交) wraps inside its card instead of
-widening the page and cutting off its button."""
+"""In a real browser at a phone's width (390 px): the inbox (待办), the case list (案件), the
+case page's tables (办理步骤, 法定期限, 关联案件, 故障, 外部任务, 发出的邮件) and the supervisor's board
+(督查台) show each row as a card one reads without scrolling sideways (the title, the due date,
+the state and the action in view), and the task page's hand-over row (转交给… / 转交说明 / 转交)
+wraps inside its card instead of widening the page and cutting off its button."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import update
 
 from engine import clock
-from engine.usecases import cases, tasks
+from engine.usecases import cases, supervision, tasks
 from engine.usecases.external_task_answers import failure
 from engine.usecases.external_tasks import TopicRequest, fetch_and_lock
 from storage.models import User
@@ -191,3 +191,56 @@ def test_the_case_pages_other_tables_are_cards_on_a_phone(app, live_server, brow
 def in_view_text(page, locator, what: str) -> str:
     in_view(page, locator, what)
     return locator.inner_text()
+
+
+def test_the_board_is_cards_on_a_phone(app, live_server, browser, artifacts, phone_world):
+    """督查台 at a phone's width: each overdue task a card, the task across it, its case, unit,
+    holder and deadline below, its 督办 fold-out in view and, opened, its form within the card
+    (not a table squeezed to a character a line with its 督办 columns cut off); the 督办 still
+    open are cards too."""
+    reply = act(app, "supervisor", supervision.board).rows[0]
+    act(app, "supervisor", supervision.issue, reply.instance_id, reply.task_id, "请今日内答复", None)
+    page, problems = sign_in(browser, live_server, "supervisor")
+    page.set_viewport_size(PHONE)
+    page.goto(f"{live_server}/board/")
+    row = page.locator("#board tbody tr", has_text=REVIEW_SUBJECT)
+    assert row.count() == 1
+    page.screenshot(path=str(artifacts / "phone-board.png"), full_page=True)
+    no_sideways_scroll(page)
+    title = in_view(page, row.locator("td.title a"), "the task")
+    assert in_view(page, row.locator("td.title"), "the task's cell")["width"] > 300 and title["height"] < 40
+    case = in_view(page, row.locator("td.case a"), "the case's title")
+    assert case["height"] < 40  # on one line, not a character a line
+    assert "财政所" in in_view_text(page, row.locator("td.unit"), "the unit")
+    due = in_view(page, row.locator("td.due"), "the deadline")
+    assert row.locator("td.due").inner_text() == "2026-12-22 24:00"
+    late = in_view(page, row.locator("td.late .badge"), "how late")
+    assert "督办 1" in in_view_text(page, row.locator("td.supervisions .badge"), "the 督办 count")
+    fold = in_view(page, row.locator("details.supervise summary"), "发出督办")
+    assert title["y"] < case["y"] < due["y"] < late["y"] < fold["y"]  # read from the top, the action last
+
+    row.locator("details.supervise summary").click()
+    in_view(page, row.locator("textarea[name=opinion]"), "督办意见")
+    row.locator("textarea[name=opinion]").fill("请本周内书面答复")
+    in_view(page, row.locator("input[name=respond_by]"), "回复期限")
+    row.locator("input[name=respond_by]").fill("2026-12-01")  # past: refused
+    in_view(page, row.locator("button[type=submit]"), "the form's 发出督办")
+    page.screenshot(path=str(artifacts / "phone-board-supervise.png"), full_page=True)
+    no_sideways_scroll(page)
+    row.locator("button[type=submit]").click()
+    page.wait_for_selector("#supervise-refused")
+    # the refused form back in its card, open, as typed, why beside the date
+    row = page.locator("#board tbody tr", has_text=REVIEW_SUBJECT)
+    assert row.locator("details.supervise").get_attribute("open") is not None
+    assert row.locator("textarea[name=opinion]").input_value() == "请本周内书面答复"
+    assert row.locator("input[name=respond_by]").input_value() == "2026-12-01"
+    assert "2026-12-23" in in_view_text(page, row.locator("p.field-error"), "why the date was refused")
+    page.screenshot(path=str(artifacts / "phone-board-refused.png"), full_page=True)
+    no_sideways_scroll(page)
+
+    issued = page.locator("#open-supervisions tbody tr").first
+    head = in_view(page, issued.locator("td.title"), "the 督办's case")
+    assert head["width"] > 250 and head["height"] < 40
+    opinion = issued.locator("td", has_text="请今日内答复")
+    assert in_view(page, opinion, "the 督办's opinion")["y"] > head["y"]
+    assert problems == []

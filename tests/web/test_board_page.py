@@ -4,15 +4,19 @@ seen by the holder on the task and the inbox, then answered; the board as .xlsx.
 from __future__ import annotations
 
 import io
+import re
 from datetime import timedelta
 
 from openpyxl import load_workbook
+from sqlalchemy import update
 
 from engine import clock
-from engine.usecases import people, tasks
+from engine.usecases import cases, people, supervision, tasks
 from engine.usecases.context import SYSTEM
+from storage.models import User
+from tests.conftest import REPO_ROOT
 from tests.web.conftest import text_of
-from tests.world import act, start_review
+from tests.world import act, create_people, deploy, start_review
 from web import database
 
 
@@ -38,7 +42,7 @@ def test_a_supervisor_issues_a_supervision_from_the_board_and_the_holder_sees_it
     assert response.status_code == 302
     board = text_of(client.get("/board/"))
     assert "督办 1" in board and "请今日内答复" in board.split('id="open-supervisions"', 1)[1]
-    assert "<td>supervisor 同志 · " in board.split('id="open-supervisions"', 1)[1]  # who issued it, by name
+    assert '<td data-label="发出">supervisor 同志 · ' in board.split('id="open-supervisions"', 1)[1]  # by name
 
     holder = as_user("finance1")
     page = text_of(holder.get(f"/tasks/{task_id}"))
@@ -63,7 +67,8 @@ def test_the_board_and_the_inbox_name_who_holds_each_task(app, as_user):
     client = as_user("supervisor")
 
     def holder_on_board() -> str:
-        return text_of(client.get("/board/")).split('<td class="holder">', 1)[1].split("</td>", 1)[0]
+        holder = text_of(client.get("/board/")).split('<td class="holder" data-label="办理人">', 1)[1]
+        return holder.split("</td>", 1)[0]
 
     def holder_in_download() -> str:
         return list(load_workbook(io.BytesIO(client.get("/board/export.xlsx").data)).active.values)[1][4]
@@ -109,12 +114,14 @@ def test_a_task_offered_to_a_role_is_named_by_the_role_in_the_readers_language(a
     client = as_user("supervisor")
     board = text_of(client.get("/board/"))
     row = board.split('<tr class="overdue" data-task-id="', 1)[1].split("</tr>", 1)[0]
-    assert "<td>督查</td>" in row and '<td class="holder">督查</td>' in row
+    assert '<td class="unit" data-label="单位">督查</td>' in row
+    assert '<td class="holder" data-label="办理人">督查</td>' in row
     assert '<li data-unit="supervisor"><a href="/board/?unit=supervisor">督查</a>' in board
     client.get("/lang/en")
     english = text_of(client.get("/board/"))
     row = english.split('<tr class="overdue" data-task-id="', 1)[1].split("</tr>", 1)[0]
-    assert "<td>Supervisor</td>" in row and '<td class="holder">Supervisor</td>' in row
+    assert '<td class="unit" data-label="Unit">Supervisor</td>' in row
+    assert '<td class="holder" data-label="Assignee">Supervisor</td>' in row
     sheet = client.get("/board/export.csv").get_data(as_text=True)
     assert sheet.splitlines()[1].split(",")[3:5] == ["Supervisor", "Supervisor"]
 
@@ -158,3 +165,138 @@ def test_a_case_level_escalation_says_it_reached_no_head(app, as_user):
     whole = {"instance_id": case.id, "task_id": "", "opinion": "整体催办", "escalate": "1"}
     answer = text_of(client.post("/board/supervise", data=whole, follow_redirects=True))
     assert "已发出督办，但未报告单位负责人：督办整个案件时无单位可报告" in answer
+
+
+def test_a_refused_supervision_on_the_board_comes_back_open_with_what_was_typed(app, as_user):
+    """A date to answer by already past: the board, as it was filtered, says why at the top and
+    beside the date, the row's 督办 form open with the opinion, the date and the escalation as
+    typed (422); nothing is issued."""
+    overdue_case(app)  # today is 2026-12-23
+    client = as_user("supervisor")
+    task_id = text_of(client.get("/board/?unit=finance")).split('data-task-id="', 1)[1].split('"', 1)[0]
+    typed = {"task_id": task_id, "opinion": "请本周内书面答复", "respond_by": "2026-12-01", "escalate": "1"}
+    case_id = act(app, "supervisor", supervision.board).rows[0].instance_id
+    response = client.post("/board/supervise?unit=finance", data={"instance_id": case_id, **typed})
+    assert response.status_code == 422
+    page = text_of(response)
+    assert (
+        '<div class="flash error" role="alert" id="supervise-refused">'
+        "督办未发出：回复期限：日期应在 2026-12-23 至 2099-12-31 之间</div>"
+    ) in page
+    assert '<option value="finance" selected>财政所</option>' in page  # the board as it was filtered
+    row = page.split(f'data-task-id="{task_id}"', 1)[1].split("</tr>", 1)[0]
+    assert '<details class="supervise" open>' in row
+    assert 'action="/board/supervise?unit=finance"' in row
+    assert ">请本周内书面答复</textarea>" in row
+    at = f"supervise-{task_id}-respond_by"
+    assert f'id="{at}" value="2026-12-01" aria-invalid="true" aria-describedby="{at}-error" autofocus>' in row
+    assert f'<p class="field-error" id="{at}-error" role="alert">日期应在 2026-12-23 至 2099-12-31 之间</p>' in row
+    assert 'name="escalate" value="1" checked>' in row
+    assert "没有未办结的督办" in page and "督办 1" not in page  # nothing issued
+
+    # put right, it goes out and the board comes back as it was filtered
+    issued = client.post(
+        "/board/supervise?unit=finance", data={"instance_id": case_id, **typed, "respond_by": "2026-12-24"}
+    )
+    assert (issued.status_code, issued.headers["Location"]) == (302, "/board/?unit=finance")
+
+
+def test_a_refused_supervision_on_the_case_page_comes_back_open_with_what_was_typed(app, as_user):
+    """The case page's 督办 form: refused (no opinion), the page itself says so, the form open
+    with the task chosen and the date as typed, why beside the opinion (422)."""
+    case = overdue_case(app)
+    client = as_user("supervisor")
+    task_id = act(app, "supervisor", supervision.board).rows[0].task_id
+    typed = {"task_id": task_id, "opinion": " ", "respond_by": "2026-12-30"}
+    response = client.post(f"/cases/{case.id}/supervisions", data=typed)
+    assert response.status_code == 422
+    page = text_of(response)
+    assert '<div class="flash error" role="alert" id="supervise-refused">督办未发出：督办意见：必填</div>' in page
+    section = page.split('id="supervisions"', 1)[1].split("</section>", 1)[0]
+    assert "<details open><summary>发出督办</summary>" in section
+    assert f'<option value="{task_id}" selected>答复</option>' in section
+    assert '<option value="" >整个案件</option>' in section
+    assert 'id="supervise-case-respond_by" value="2026-12-30">' in section
+    assert '<p class="field-error" id="supervise-case-opinion-error" role="alert">必填</p>' in section
+    assert 'aria-invalid="true" aria-describedby="supervise-case-opinion-error" autofocus> </textarea>' in section
+    assert "尚无督办" in section
+
+    issued = client.post(f"/cases/{case.id}/supervisions", data={**typed, "opinion": "请尽快答复"})
+    assert (issued.status_code, issued.headers["Location"]) == (302, f"/cases/{case.id}#supervisions")
+
+
+def test_the_case_page_names_who_issued_a_supervision_by_name(app, as_user):
+    case = overdue_case(app)
+    task_id = act(app, "supervisor", supervision.board).rows[0].task_id
+    act(app, "supervisor", supervision.issue, case.id, task_id, "请尽快答复", None)
+    page = text_of(as_user("office1").get(f"/cases/{case.id}"))
+    issued = page.split('id="supervisions"', 1)[1].split("</li>", 1)[0]
+    assert '<span title="supervisor">supervisor 同志</span> · ' in issued  # as the task page and the board say
+
+
+def proposals_on_the_board(app):
+    """Two proposals whose replies (finance) are due within three days: deputy's on 城乡建设,
+    wang's (李建国) on 教育."""
+    deploy(app, REPO_ROOT / "bpmn" / "proposal.bpmn")
+    create_people(app, "wang")
+    with database.session_factory(app).begin() as s:
+        s.execute(update(User).where(User.username == "wang").values(display_name="李建国"))
+    for deputy, title, category in (("deputy", "修缮村道", "construction"), ("wang", "增设校车", "education")):
+        case = act(
+            app,
+            "office1",
+            cases.start_instance,
+            "proposal",
+            {"kind": "suggestion", "title": title, "content": "见附件", "deputy": deputy, "submitted_during": "recess"},
+        )
+        classify = case.open_tasks[0].task_id
+        data = {"category": category, "lead_unit": "finance", "cohandling_units": [], "assignment_note": "请办理"}
+        act(app, "office1", tasks.complete, classify, data)
+    clock.advance(timedelta(days=89))  # the replies are due three months after 交办
+
+
+def board_titles(client, query: str) -> list[str]:
+    page = text_of(client.get(f"/board/{query}"))
+    return re.findall(r'<td class="case" data-label="案件"><a href="/cases/\d+">([^<]*)</a>', page)
+
+
+def test_the_board_filters_by_deputy_and_class_chosen_by_name(app, as_user):
+    """代表 and 类别 are lists of the deputies by name and the classes by label (the filters match
+    their codes, which nobody types); chosen, the board shows only their proposals."""
+    proposals_on_the_board(app)
+    client = as_user("supervisor")
+    page = text_of(client.get("/board/"))
+    option = re.compile(r'<option value="([^"]*)" ?(?:selected)?>([^<]*)</option>')
+    deputies = dict(option.findall(page.split('<select name="deputy">', 1)[1].split("</select>", 1)[0]))
+    assert deputies == {"": "全部", "deputy": "deputy 同志", "wang": "李建国"}
+    classes = option.findall(page.split('<select name="category">', 1)[1].split("</select>", 1)[0])
+    assert classes == [
+        ("", "全部"),
+        ("economy", "经济发展"),
+        ("construction", "城乡建设"),
+        ("agriculture", "农业农村"),
+        ("education", "教育"),
+        ("health", "医疗卫生"),
+        ("civil", "民政社保"),
+        ("order", "社会治安"),
+        ("other", "其他"),
+    ]
+    assert sorted(board_titles(client, "")) == ["修缮村道", "增设校车"]
+    assert board_titles(client, "?deputy=wang") == ["增设校车"]
+    assert '<option value="wang" selected>李建国</option>' in text_of(client.get("/board/?deputy=wang"))
+    assert board_titles(client, "?category=construction") == ["修缮村道"]
+    assert board_titles(client, "?deputy=wang&category=construction") == []
+    # the API filters by the same codes
+    rows = client.get("/api/v1/board?deputy=wang").get_json()["rows"]
+    assert [r["case_title"] for r in rows] == ["增设校车"]
+
+
+def test_the_board_keeps_a_deputy_asked_for_who_is_no_longer_listed(app, as_user):
+    """A deputy since deactivated is no longer offered, yet filtering by him (a bookmarked
+    address) still says whom the board is filtered by, by name."""
+    proposals_on_the_board(app)
+    with database.session_factory(app).begin() as s:
+        s.execute(update(User).where(User.username == "wang").values(active=False))
+    client = as_user("supervisor")
+    assert '<option value="wang" selected>李建国</option>' in text_of(client.get("/board/?deputy=wang"))
+    assert board_titles(client, "?deputy=wang") == ["增设校车"]

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
@@ -15,7 +17,7 @@ from .. import database, exports
 from ..auth import current_actor
 from ..roles import group_name, holders_by_name
 from .auth import safe_next
-from .formdata import field_messages
+from .formdata import as_typed, field_messages
 
 bp = Blueprint("board", __name__, url_prefix="/board")
 
@@ -35,10 +37,21 @@ def _board():
 
 @bp.get("/")
 def index():
+    return _index()
+
+
+def _index(refused: RefusedSupervision | None = None, status: int = 200):
     board = _board()
-    units = board.unit_names
     template = "board/_rows.html" if request.args.get("partial") == "1" else "board/index.html"
-    return render_template(template, board=board, units=units, sorts=supervision.SORTS)
+    return render_template(
+        template, board=board, units=board.unit_names, sorts=supervision.SORTS, filters=_filters(), refused=refused
+    ), status
+
+
+def _filters() -> dict[str, str]:
+    """The board's filters and sort as asked, for its 督办 forms to come back to the board as
+    it was (the whole page, never the rows its refresh fetches)."""
+    return {name: value for name, value in request.args.items() if name != "partial"}
 
 
 @bp.get("/export.<fmt>")
@@ -66,36 +79,67 @@ def export(fmt: str):
 
 @bp.post("/supervise")
 def supervise():
+    """Posted to with the board's filters: a 督办 refused (no opinion, a date past) is said on
+    the board as filtered, its row's form open again with what was typed, why beside it."""
+    refused = issue_supervision(_case_id(request.form.get("instance_id")))
+    if refused is not None:
+        return _index(refused, 422)
+    return redirect(safe_next(request.form.get("next"), url_for("board.index", **_filters())))
+
+
+@dataclass(frozen=True)
+class RefusedSupervision:
+    """A 督办 a page refused, for its form to show again as typed (the task, the opinion, the
+    date, the escalation), with why: beside each field, and in one sentence for the page (the
+    form may be folded away in a row, or gone with the task)."""
+
+    task_id: str
+    opinion: str
+    respond_by: str
+    escalate: bool
+    errors: dict[str, str]  # field → why, in the reader's language
+    summary: str
+
+
+def issue_supervision(instance_id: int) -> RefusedSupervision | None:
+    """Issue the 督办 the request's form describes on the case (from the board or the case
+    page); issued, said in a flash message; refused, what was typed and why, for the page to
+    show again (None: issued)."""
     form = request.form
-    back = safe_next(form.get("next"), url_for("board.index"))
     try:
         with database.session_factory().begin() as s:
             issued = supervision.issue(
                 s,
                 current_actor(),
-                _case_id(form.get("instance_id")),
+                instance_id,
                 form.get("task_id") or None,
-                form.get("opinion", ""),
+                as_typed(form.get("opinion", "")),
                 form.get("respond_by") or None,
                 escalate=form.get("escalate") == "1",
             )
     except InvalidData as exc:
-        flash(_("督办未发出：%(why)s", why=_refusal(exc)), "error")
-        return redirect(back)
+        errors = field_messages(exc.codes)
+        return RefusedSupervision(
+            task_id=form.get("task_id", ""),
+            opinion=form.get("opinion", ""),
+            respond_by=form.get("respond_by", ""),
+            escalate=form.get("escalate") == "1",
+            errors=errors,
+            summary=_("督办未发出：%(why)s", why=_refusal(errors)),
+        )
     if issued.unreported is None:
         flash(_("已发出督办。"), "success")
     else:  # issued, but the head it was meant to reach is not told: the supervisor must know
         flash(_("已发出督办，但未报告单位负责人：%(why)s", why=_unreported(issued)), "warning")
-    return redirect(back)
+    return None
 
 
-def _refusal(exc: InvalidData) -> str:
-    """What is wrong with the 督办 form, each field by the label the form shows it under
-    ("督办意见：必填"), the case or task it was issued on by what it is."""
+def _refusal(errors: dict[str, str]) -> str:
+    """What is wrong with the 督办 form (``errors``: field → why), each field by the label the
+    form shows it under ("督办意见：必填"), the case or task it was issued on by what it is."""
     labels = {"opinion": _("督办意见"), "respond_by": _("回复期限"), "task_id": _("任务"), "instance": _("案件")}
     return _("；").join(
-        _("%(where)s：%(message)s", where=labels.get(name, name), message=message)
-        for name, message in field_messages(exc.codes).items()
+        _("%(where)s：%(message)s", where=labels.get(name, name), message=message) for name, message in errors.items()
     )
 
 

@@ -29,6 +29,7 @@ from engine.usecases.labels import people_names
 from .. import database, exports, history_text
 from ..auth import current_actor
 from ..roles import person_name
+from .board import RefusedSupervision, issue_supervision
 from .formdata import as_typed, field_messages
 from .queryargs import page_number
 
@@ -112,11 +113,17 @@ def _show(
     instance_id: int,
     refused_comment: RefusedComment | None = None,
     refused_cancel: RefusedCancel | None = None,
+    refused_supervision: RefusedSupervision | None = None,
     status: int = 200,
 ):
     page = case_page(database.session(), current_actor(), instance_id)
     return render_template(
-        "cases/show.html", page=page, d=page.detail, refused_comment=refused_comment, refused_cancel=refused_cancel
+        "cases/show.html",
+        page=page,
+        d=page.detail,
+        refused_comment=refused_comment,
+        refused_cancel=refused_cancel,
+        refused_supervision=refused_supervision,
     ), status
 
 
@@ -209,6 +216,16 @@ def cancel(instance_id: int):
         return _show(instance_id, refused_cancel=RefusedCancel(reason, why), status=422)
     flash(_("案件已撤销。"), "success")
     return redirect(url_for("cases.show", instance_id=instance_id))
+
+
+@bp.post("/cases/<int:instance_id>/supervisions")
+def supervise(instance_id: int):
+    """A 督办 refused (no opinion, a date past) is said on the case page itself, its form open
+    again with what was typed, why beside it."""
+    refused = issue_supervision(instance_id)
+    if refused is not None:
+        return _show(instance_id, refused_supervision=refused, status=422)
+    return redirect(url_for("cases.show", instance_id=instance_id) + "#supervisions")
 
 
 @dataclass(frozen=True)
