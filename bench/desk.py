@@ -183,8 +183,13 @@ def seed_people_and_process(factory: Any) -> tuple[int, str]:
         for code, name in EXTRA_UNITS.items():
             s.add(Department(code=code, name=name))
         s.flush()
-        people.create_user(s, SYSTEM, CLERK, PASSWORD, roles=("officer",), department="office")
-        people.create_user(s, SYSTEM, BOSS, PASSWORD, roles=("supervisor",), department="office")
+        # they sign in through the login form at once: no password change asked first
+        people.create_user(
+            s, SYSTEM, CLERK, PASSWORD, roles=("officer",), department="office", must_change_password=False
+        )
+        people.create_user(
+            s, SYSTEM, BOSS, PASSWORD, roles=("supervisor",), department="office", must_change_password=False
+        )
         path = ROOT / "tests" / "fixtures" / "review.bpmn"
         definitions.deploy(s, path.read_bytes(), path.name, OPERATOR)
     with factory.begin() as s:

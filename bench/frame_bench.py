@@ -64,7 +64,16 @@ def seed(db_url: str) -> tuple[str, str]:
     password = "Bench-" + secrets.token_urlsafe(12)
     with make_session_factory(engine).begin() as session:
         people.ensure_departments(session)
-        people.create_user(session, OPERATOR, USERNAME, password, roles=("officer", "supervisor"), department="finance")
+        # signs in through the login form at once: no password change asked first
+        people.create_user(
+            session,
+            OPERATOR,
+            USERNAME,
+            password,
+            roles=("officer", "supervisor"),
+            department="finance",
+            must_change_password=False,
+        )
         secret = tokens.create_token(session, OPERATOR, USERNAME, "frame bench").secret
     engine.dispose()
     return password, secret

@@ -98,12 +98,19 @@ def seed_people_and_processes(factory: Any) -> dict[str, Any]:
         for n, code in enumerate(UNITS, 1):
             s.add(Department(code=code, name=f"第{n}承办单位"))
         s.flush()
+        # they sign in through the login form at once: no password change asked first
         for code in UNITS:
             for k in range(1, 6):
-                people.create_user(s, SYSTEM, f"{code}_o{k}", PASSWORD, roles=("officer",), department=code)
+                people.create_user(
+                    s, SYSTEM, f"{code}_o{k}", PASSWORD, roles=("officer",), department=code, must_change_password=False
+                )
         for k in range(1, 6):
-            people.create_user(s, SYSTEM, f"office_o{k}", PASSWORD, roles=("officer",), department="office")
-        people.create_user(s, SYSTEM, "boss", PASSWORD, roles=("supervisor",), department=None)
+            people.create_user(
+                s, SYSTEM, f"office_o{k}", PASSWORD, roles=("officer",), department="office", must_change_password=False
+            )
+        people.create_user(
+            s, SYSTEM, "boss", PASSWORD, roles=("supervisor",), department=None, must_change_password=False
+        )
         files = [ROOT / "tests" / "fixtures" / "review.bpmn", *sorted((ROOT / "bpmn").glob("*.bpmn"))]
         for path in files:
             try:

@@ -130,7 +130,8 @@ def rollbacks_on(bind: Engine) -> Iterator[list[bool]]:
 
 def create_people(target: Target, *usernames: str, emails: Mapping[str, str] | None = None) -> None:
     """Create these people of the ROSTER (in this order, in one transaction), with PASSWORD
-    and, where ``emails`` says, an e-mail address."""
+    and, where ``emails`` says, an e-mail address; they sign in straight to their pages (no
+    password change asked first, as a new account otherwise is)."""
     emails = emails or {}
     with session_factory_of(target).begin() as s:
         for username in usernames:
@@ -144,6 +145,7 @@ def create_people(target: Target, *usernames: str, emails: Mapping[str, str] | N
                 email=emails.get(username),
                 roles=person.roles,
                 department=person.department,
+                must_change_password=False,
             )
 
 

@@ -13,7 +13,8 @@ not replayed: the case waits at the task it reached and is carried on by hand. T
 replays everything and rolls it back, so it shows exactly what each row will become and every
 problem by row and column; the import itself is all or nothing. A row is known by its 编号 (the
 case's business key): a row whose 编号 a case of the process already has is left as it is, so
-importing a ledger again changes nothing."""
+importing a ledger again changes nothing. The template's example row, left in the file as it
+was handed out, is skipped and said so: never a case."""
 
 from __future__ import annotations
 
@@ -37,7 +38,7 @@ from ..errors import EngineError, FieldError, InvalidData, NotFound
 from . import notifications, spreadsheets
 from .cases import start_instance
 from .context import audit, processes
-from .ledger_rows import COLUMNS, PROCESS_OF, STEPS, C, Cells, LedgerKind, Step, option_lists
+from .ledger_rows import COLUMNS, NOTES, PROCESS_OF, STEPS, C, Cells, LedgerKind, Step, is_example, option_lists
 from .onboarding import Problem
 from .tasks import run_completion
 
@@ -63,6 +64,8 @@ class LedgerPlan:
     rows: int
     outcomes: list[RowOutcome] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+    # the template's example row left in the file (ledger_rows.is_example): skipped
+    example_rows: list[int] = field(default_factory=list)
 
     @property
     def unchanged(self) -> int:
@@ -86,12 +89,7 @@ def template(session: Session, actor: Actor, kind: str) -> bytes:
     columns = [
         C(c.header, c.width, c.required, c.example, lists.get(c.header, c.choices), c.hint) for c in COLUMNS[ledger]
     ]
-    notes = {
-        "怎样导入": "每行一件。按登记（收到）、交办、答复、评价的日期依次在系统中重新办理一遍："
-        "填了日期的步骤按该日办结，留空的步骤即案件现在等待的环节。",
-        "必填": "带 * 的列必填；填了某一步的日期，该步所需的列（如交办的主办单位、类别）也须填写。",
-    }
-    return spreadsheets.template("台账", columns, notes)
+    return spreadsheets.template("台账", columns, NOTES[ledger])
 
 
 def plan(session: Session, actor: Actor, kind: str, filename: str, content: bytes) -> LedgerPlan:
@@ -146,8 +144,12 @@ def _replay(session: Session, actor: Actor, kind: LedgerKind, filename: str, con
     today = clock.now().astimezone(LOCAL_TZ).date()
     lists = option_lists(session, kind)
     outcomes: list[RowOutcome] = []
+    examples: list[int] = []
     keys: dict[str, int] = {}
     for row in sheet.rows:
+        if is_example(row, kind):
+            examples.append(row.number)
+            continue
         cells = Cells(row, units, deputies, today, lists)
         steps = STEPS[kind](cells)
         key = cells.required("编号")
@@ -165,7 +167,7 @@ def _replay(session: Session, actor: Actor, kind: LedgerKind, filename: str, con
         problems += cells.problems
         if outcome is not None:
             outcomes.append(outcome)
-    return LedgerPlan(kind.value, len(sheet.rows), outcomes, problems)
+    return LedgerPlan(kind.value, len(sheet.rows), outcomes, problems, examples)
 
 
 def _existing(session: Session, process_key: str, key: str) -> ProcessInstance | None:

@@ -44,7 +44,7 @@ COLUMNS: dict[LedgerKind, tuple[spreadsheets.Column, ...]] = {
         C("提出时间", 12, True, "闭会期间", ("大会期间", "闭会期间")),
         C("登记日期", 12, True, "2026-03-02"),
         C("交办日期", 12, False, "2026-03-09"),
-        C("类别", 12, False, ""),
+        C("类别", 12, False, "城乡建设"),
         C("主办单位", 14, False, "财政所"),
         C("协办单位", 20, False, ""),
         C("答复日期", 12, False, "2026-05-20"),
@@ -69,6 +69,23 @@ COLUMNS: dict[LedgerKind, tuple[spreadsheets.Column, ...]] = {
     ),
 }
 PROCESS_OF = {LedgerKind.PROPOSALS: "proposal", LedgerKind.PETITIONS: "petition"}
+# The template's 说明 sheet: each ledger's own steps, in the order of its dates, and the
+# columns each step needs (as proposal_steps and petition_steps below read them).
+_AS_READ = "填了日期的步骤按该日办结，留空的步骤即案件现在等待的环节；每一步的日期不能早于上一步，也不能晚于今天。"
+_EXAMPLE = "模板第 2 行是填写示例：原样留着导入时会跳过它，不会成为案件；可以删掉它，也可以直接改写成第一件。"
+NOTES: dict[LedgerKind, dict[str, str]] = {
+    LedgerKind.PROPOSALS: {
+        "怎样导入": "每行一件建议。按登记、交办、答复、评价的日期依次在系统中重新办理一遍：" + _AS_READ,
+        "必填": "带 * 的列必填；填了某一步的日期，该步所需的列也须填写："
+        "交办须填类别、主办单位，答复须填答复类别、答复内容，评价须填评价。",
+        "示例": _EXAMPLE,
+    },
+    LedgerKind.PETITIONS: {
+        "怎样导入": "每行一件信访。按收到、受理、交办、答复的日期依次在系统中重新办理一遍：" + _AS_READ,
+        "必填": "带 * 的列必填；填了某一步的日期，该步所需的列也须填写：交办须填承办单位，答复须填答复内容。",
+        "示例": _EXAMPLE,
+    },
+}
 
 
 @dataclass(frozen=True)
@@ -86,6 +103,12 @@ class Step:
 
 
 # -- reading the cells -----------------------------------------------------------------------
+def is_example(row: spreadsheets.Row, kind: LedgerKind) -> bool:
+    """Whether ``row`` is the template's example row as handed out, every cell as written
+    there: never a case (its deputy is made up). Changed in any cell, it is a row like any."""
+    return all(row.values.get(c.header, "") == c.example for c in COLUMNS[kind])
+
+
 class Cells:
     """A row's cells read as the process needs them; what cannot be read is a problem at its
     row and column."""
@@ -122,11 +145,13 @@ class Cells:
         value = self.text(column)
         if not value:
             return None
-        match = _DATE.fullmatch(value.split(" ")[0])
+        written = value.split(" ")[0]
+        match = _DATE.fullmatch(written)
         try:
             day = date(int(match[1]), int(match[2]), int(match[3])) if match else None
-        except ValueError:
-            day = None
+        except ValueError:  # written as a date, but no day of the calendar (2026-13-45, 2027-02-30)
+            self.refuse(column, FieldError("no_such_date", {"day": written}))
+            return None
         if day is None:
             self.refuse(column, FieldError("not_a_date"))
         elif day > self.today:

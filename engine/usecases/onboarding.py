@@ -97,11 +97,15 @@ class Change:
 
 @dataclass(frozen=True)
 class Plan:
+    """What the file would write: ``changes`` and ``unchanged`` count only the rows without a
+    problem; ``refused``, the rows with one (nothing is written while there is any)."""
+
     kind: str
     rows: int
     changes: list[Change] = field(default_factory=list)
     unchanged: int = 0
     problems: list[Problem] = field(default_factory=list)
+    refused: int = 0
 
     @property
     def created(self) -> int:
@@ -347,10 +351,12 @@ def _planned(
     if rows.problems:  # a missing column: the rows cannot be read as meant
         return Plan(what.value, len(sheet.rows), problems=rows.problems), []
     planned = _plan_units(session, rows) if what == Kind.UNITS else _plan_people(session, actor, rows)
-    changes = [c for c, _values in planned if c.created or c.fields]
+    refused = {p.row for p in rows.problems}
+    accepted = [change for change, _values in planned if change.row not in refused]
+    changes = [c for c in accepted if c.created or c.fields]
     position = {c.header: i for i, c in enumerate(COLUMNS[what])}
     problems = sorted(rows.problems, key=lambda p: (p.row or 0, position.get(p.column or "", 0)))
-    plan = Plan(what.value, len(sheet.rows), changes, len(planned) - len(changes), problems)
+    plan = Plan(what.value, len(sheet.rows), changes, len(accepted) - len(changes), problems, len(refused))
     return plan, planned
 
 

@@ -192,10 +192,14 @@ def create_user(
     email: str | None = None,
     phone: str | None = None,
     district: str | None = None,
+    must_change_password: bool = True,
 ) -> User:
     """A new person, every field by the rules above (a user name taken already: a field
     error on ``username``). ``display_name`` None: the user name (tools seeding users); a
-    name given must be a name, as the form's and the import's."""
+    name given must be a name, as the form's and the import's. ``must_change_password``:
+    whoever creates the account chose its password and knows it, so by default the person
+    changes it at the first sign-in, as imported people (``onboarding``) and a reset
+    (``sign_in.set_password``) do; only tools seeding accounts that sign in at once say no."""
     require_admin(actor)
     username = username.strip()
     name = username if display_name is None else display_name.strip()
@@ -220,11 +224,22 @@ def create_user(
         department_id=dept.id if dept else None,
         active=True,
         created_at=clock.now(),
+        must_change_password=must_change_password,
     )
     user.role_rows = [UserRole(role=Role(r)) for r in dict.fromkeys(roles)]
     session.add(user)
     session.flush()
-    audit(session, actor, "create_user", data={"username": username, "roles": list(roles), "department": department})
+    audit(
+        session,
+        actor,
+        "create_user",
+        data={
+            "username": username,
+            "roles": list(roles),
+            "department": department,
+            "must_change_password": must_change_password,
+        },
+    )
     return user
 
 
@@ -264,6 +279,8 @@ def ensure_demo_users(session: Session, actor: Actor) -> dict[str, str]:
             display_name=demo.display_name,
             roles=demo.roles,
             department=demo.department,
+            # a demo to try at once; `init` prints these passwords as DEMO ONLY, to be changed before real use
+            must_change_password=False,
         )
         created[demo.username] = password
     return created

@@ -242,3 +242,78 @@ def test_a_petition_row_naming_the_presidium_as_handling_unit_is_refused_at_that
     assert problems == [(3, "承办单位", "not_assigned_unit", {"unit": "人大主席团"})]
     with world() as s:
         assert s.scalar(select(func.count()).select_from(ProcessInstance)) == 0
+
+
+def test_a_date_written_as_one_but_no_day_of_the_calendar_is_said_so(world):
+    rows = [
+        {**OPEN, "登记日期": "2026-13-45"},
+        {**OPEN, "编号": "b", "交办日期": "2026年2月30日"},
+        {**OPEN, "编号": "c", "登记日期": "下周一"},  # not written as a date at all
+    ]
+    with pytest.raises(ledger.LedgerRefused) as refused:
+        act(world, "admin", ledger.apply, "proposals", "台账.xlsx", workbook(PROPOSAL_HEADERS, *rows))
+    problems = [(p.row, p.column, p.error.code, p.error.params) for p in refused.value.plan.problems]
+    assert problems == [
+        (3, "登记日期", "no_such_date", {"day": "2026-13-45"}),
+        (4, "交办日期", "no_such_date", {"day": "2026年2月30日"}),
+        (5, "登记日期", "not_a_date", {}),
+    ]
+
+
+def instructions(template: bytes) -> dict[str, str]:
+    """The template's 说明 sheet: label → text."""
+    return dict(load_workbook(io.BytesIO(template))["说明"].iter_rows(values_only=True))
+
+
+EXAMPLE_NOTE = "模板第 2 行是填写示例：原样留着导入时会跳过它，不会成为案件；可以删掉它，也可以直接改写成第一件。"
+
+
+def test_each_ledgers_instructions_describe_its_own_steps_and_columns(world):
+    assert instructions(act(world, "admin", ledger.template, "petitions")) == {
+        "怎样导入": "每行一件信访。按收到、受理、交办、答复的日期依次在系统中重新办理一遍："
+        "填了日期的步骤按该日办结，留空的步骤即案件现在等待的环节；每一步的日期不能早于上一步，也不能晚于今天。",
+        "必填": "带 * 的列必填；填了某一步的日期，该步所需的列也须填写：交办须填承办单位，答复须填答复内容。",
+        "示例": EXAMPLE_NOTE,
+    }
+    assert instructions(act(world, "admin", ledger.template, "proposals")) == {
+        "怎样导入": "每行一件建议。按登记、交办、答复、评价的日期依次在系统中重新办理一遍："
+        "填了日期的步骤按该日办结，留空的步骤即案件现在等待的环节；每一步的日期不能早于上一步，也不能晚于今天。",
+        "必填": "带 * 的列必填；填了某一步的日期，该步所需的列也须填写："
+        "交办须填类别、主办单位，答复须填答复类别、答复内容，评价须填评价。",
+        "示例": EXAMPLE_NOTE,
+    }
+
+
+def with_rows(template: bytes, *rows: dict[str, str]) -> bytes:
+    """The template as downloaded, ``rows`` added under its example row."""
+    book = load_workbook(io.BytesIO(template))
+    sheet = book["台账"]
+    headers = [str(c.value).rstrip("*") for c in sheet[1]]
+    for row in rows:
+        sheet.append([row.get(h, "") for h in headers])
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("kind", ["proposals", "petitions"])
+def test_the_templates_example_row_uploaded_as_it_came_is_skipped_never_a_case(world, kind):
+    template = act(world, "admin", ledger.template, kind)
+    done = act(world, "admin", ledger.apply, kind, "台账模板.xlsx", template)
+    assert (done.problems, done.outcomes, done.example_rows) == ([], [], [2])
+    with world() as s:
+        assert s.scalar(select(func.count()).select_from(ProcessInstance)) == 0
+
+
+def test_the_example_row_is_skipped_beside_the_real_ones_and_read_as_one_once_changed(world):
+    template = act(world, "admin", ledger.template, "proposals")
+    dry = act(world, "admin", ledger.plan, "proposals", "台账.xlsx", with_rows(template, DONE))
+    assert (dry.problems, [o.row for o in dry.outcomes], dry.example_rows) == ([], [3], [2])
+    # the example with a real deputy in it: a case like any, the example's 类别 and all
+    book = load_workbook(io.BytesIO(template))
+    book["台账"]["D2"] = "wang"  # 提出代表
+    out = io.BytesIO()
+    book.save(out)
+    done = act(world, "admin", ledger.apply, "proposals", "台账.xlsx", out.getvalue())
+    assert (done.problems, done.example_rows) == ([], [])
+    assert [(o.row, o.title, o.closed) for o in done.outcomes] == [(2, "关于修缮村道的建议", True)]

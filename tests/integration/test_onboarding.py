@@ -119,6 +119,27 @@ def test_every_problem_by_row_and_column_and_nothing_written(factory):
         assert s.scalar(select(User).where(User.username == "ok1")) is None
 
 
+# three rows that would be written (two new people, fin renamed) and four refused: fin again
+# (a duplicate, not a second change), a unit there is not, a user name in Chinese, a role there is not
+MIXED = (
+    "用户名,姓名,单位代码,选区,角色,电话,邮箱\n"
+    "zhang3,张三,,,办理人员,,\n"
+    "li4,李四,,,办理人员,,\n"
+    "fin,财政所 小方,finance,,办理人员,,\n"
+    "fin,财政所 老方,finance,,办理人员,,\n"
+    "x1,甲,nowhere,,办理人员,,\n"
+    "张三,张三,,,办理人员,,\n"
+    "y1,乙,,,书记,,\n"
+)
+
+
+def test_the_counts_are_of_the_rows_that_would_be_written_and_the_refused_ones_are_said(factory):
+    plan = act(factory, "admin", onboarding.plan, "people", "people.csv", csv(MIXED))
+    assert (plan.rows, plan.created, plan.updated, plan.unchanged, plan.refused) == (7, 2, 1, 0, 4)
+    assert [c.key for c in plan.changes] == ["zhang3", "li4", "fin"]
+    assert sorted({p.row for p in plan.problems}) == [5, 6, 7, 8]
+
+
 def test_a_missing_column_and_a_head_without_an_account_yet(factory):
     plan = act(factory, "admin", onboarding.plan, "people", "p.csv", csv("用户名,姓名\nx,甲\n"))
     assert problems(plan) == [(None, "角色", "missing_column")]

@@ -6,9 +6,11 @@ carries back in unchanged. A unit's head and contact officer are active people o
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import select
 
 from engine.errors import InvalidData
 from engine.usecases import onboarding, people
+from storage.models import User
 from tests.world import PASSWORD, act, create_people
 
 HEADER = "用户名,姓名,单位代码,选区,角色,电话,邮箱\n"
@@ -89,6 +91,16 @@ def test_what_the_pages_accept_exports_and_imports_again_unchanged(factory, chan
     exported = act(factory, "admin", onboarding.export, "people")
     plan = act(factory, "admin", onboarding.plan, "people", "人员.xlsx", exported)
     assert (plan.problems, plan.created, plan.updated) == ([], 0, 0)
+
+
+def test_a_person_created_by_hand_changes_the_chosen_password_first_as_an_imported_one_does(factory):
+    create(factory, GOOD)
+    imported = (HEADER + row(GOOD | {"username": "zhou10"})).encode()
+    act(factory, "admin", onboarding.apply, "people", "人员.csv", imported)
+    create(factory, GOOD | {"username": "zhou11"}, must_change_password=False)  # a tool seeding an account
+    with factory() as s:
+        told = s.execute(select(User.username, User.must_change_password).where(User.username.like("zhou%")))
+        assert sorted(told) == [("zhou10", True), ("zhou11", False), ("zhou9", True)]
 
 
 def test_a_user_name_taken_already_is_a_field_error_on_the_user_name(factory):

@@ -7,11 +7,12 @@ import socket
 import subprocess
 import sys
 import urllib.request
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
 
+from engine import clock
 from engine.usecases import deadlines
 from tests.conftest import REPO_ROOT
 from tests.world import create_people
@@ -48,6 +49,14 @@ def test_calendar_commands(app, session_factory):
     with session_factory() as s:
         assert deadlines.is_working_day(s, date(2027, 2, 11))
     assert run(app, "calendar", "set", "2027-13-01", "--working", "--operator").exit_code == 2  # not a date
+
+
+def test_calendar_check_without_a_date_checks_today_in_the_offices_time_zone(app, frozen_clock):
+    clock.advance(timedelta(hours=-8))  # Monday 2026-12-07, 01:00 in Beijing: still Sunday in UTC
+    checked = run(app, "calendar", "check")
+    assert checked.exit_code == 0, checked.output
+    assert checked.output.splitlines()[0] == "2026-12-07: working day (official)"
+    assert json.loads(run(app, "calendar", "check", "--json").output)["day"] == "2026-12-07"
 
 
 def test_settings_commands(app, session_factory):

@@ -246,4 +246,37 @@ def test_role_boxes_follow_the_readers_language_after_another_was_rendered(as_us
 def test_the_new_user_form_has_no_role_ticked_until_one_is_chosen(as_user):
     """A deputy created without unticking a preset 办理人员 would have been an officer too."""
     form = text_of(as_user("admin").get("/admin/users")).split('id="new-user"')[1].split("</form>")[0]
-    assert 'name="roles"' in form and "checked" not in form
+    roles = form.split('<fieldset class="roles">')[1].split("</fieldset>")[0]
+    assert 'name="roles"' in roles and "checked" not in roles
+
+
+def test_a_new_user_changes_the_password_chosen_for_him_at_the_first_sign_in(client, as_user):
+    c = as_user("admin")
+    form = text_of(c.get("/admin/users")).split('id="new-user"')[1].split("</form>")[0]
+    assert '<input type="checkbox" name="must_change" value="true" checked> 首次登录须修改密码' in form
+    # shown again with an error, the box keeps what the administrator left in it
+    unticked = text_of(c.post("/admin/users", data={**NEW_USER, "display_name": ""}))
+    assert '<input type="checkbox" name="must_change" value="true" > 首次登录须修改密码' in unticked
+    ticked = text_of(c.post("/admin/users", data={**NEW_USER, "display_name": "", "must_change": "true"}))
+    assert '<input type="checkbox" name="must_change" value="true" checked> 首次登录须修改密码' in ticked
+
+    assert c.post("/admin/users", data={**NEW_USER, "must_change": "true"}).status_code == 302
+    c.post("/logout")
+    assert login(client, "zhou9", NEW_USER["password"]).status_code == 302
+    assert client.get("/").headers["Location"] == "/settings#password"  # the change comes first
+
+
+def test_a_user_created_on_the_command_line_changes_the_password_unless_told_not_to(client, runner):
+    def create(username: str, *more: str):
+        args = ["users", "create", username, "--name", "周九", "--role", "officer", *more]
+        return runner.invoke(args=[*args, "--password", "Bai-yun-19-shan?", "--operator"])
+
+    made = create("zhou9")
+    assert made.exit_code == 0, made.stderr
+    assert made.output == "created user zhou9; to change the password at the first sign-in\n"
+    assert create("zhou10", "--no-must-change").output == "created user zhou10\n"
+    assert login(client, "zhou9", "Bai-yun-19-shan?").status_code == 302
+    assert client.get("/").headers["Location"] == "/settings#password"
+    client.post("/logout")
+    assert login(client, "zhou10", "Bai-yun-19-shan?").status_code == 302
+    assert client.get("/").status_code == 200

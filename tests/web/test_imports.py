@@ -62,6 +62,26 @@ def test_problems_are_listed_by_row_and_column_and_cannot_be_confirmed(as_user):
     assert unreadable.status_code == 422 and "无法读取" in text_of(unreadable)
 
 
+def test_the_preview_counts_the_rows_it_would_write_and_says_how_many_it_refuses(as_user):
+    rows = (
+        "用户名,姓名,单位代码,角色\n"
+        "zhang3,张三,,办理人员\n"
+        "zhang3,张三,,办理人员\n"  # the same person twice: refused, not counted
+        "x1,甲,nowhere,办理人员\n"
+        "finance1,财政所 小方,finance,办理人员\n"  # renamed
+    )
+    html = text_of(upload(as_user("admin"), "people", rows.encode()))
+    assert "共 4 行：2 行有问题；其余各行中新建 1，修改 1，不变 0。" in html
+
+
+def test_the_previews_name_a_person_by_his_name_and_a_unit_by_its_name(as_user):
+    c = as_user("admin")
+    people = text_of(upload(c, "people", "用户名,姓名,角色\nzhang3,张三,办理人员\n".encode()))
+    assert "<thead><tr><th>行</th><th>用户名</th><th>姓名</th><th>操作</th><th>内容</th></tr></thead>" in people
+    units = text_of(upload(c, "units", UNITS))
+    assert "<thead><tr><th>行</th><th>代码</th><th>名称</th><th>操作</th><th>内容</th></tr></thead>" in units
+
+
 def test_the_preview_in_english(as_user):
     c = as_user("admin")
     c.get("/lang/en")

@@ -122,3 +122,29 @@ def test_the_same_ledger_again_has_nothing_to_import(app, as_user, tmp_path, fro
     html = text_of(upload(as_user("admin")))
     assert "已导入过不变 2 件" in html and '<p id="ledger-nothing">没有需要导入的内容：每一行都已导入过。</p>' in html
     assert 'id="ledger-confirm"' not in html
+
+
+def test_a_date_that_is_no_day_of_the_calendar_is_said_so(as_user, frozen_clock):
+    no_day = LEDGER.replace(b"2026-11-09", b"2026-13-45")
+    html = text_of(upload(as_user("admin"), no_day))
+    cell = '<tr data-row="3" data-column="收到日期"><td>3</td><td>收到日期</td>'
+    assert f"{cell}<td>没有 2026-13-45 这一天，请检查月份和日期</td>" in html
+
+
+def test_the_template_uploaded_as_it_came_imports_nothing_and_says_why(app, as_user, tmp_path, frozen_clock):
+    admin = as_user("admin")
+    template = admin.get("/admin/imports/ledger/petitions/template.xlsx").get_data()
+    html = text_of(
+        admin.post(
+            "/admin/imports/ledger/petitions",
+            data={"file": (io.BytesIO(template), "信访台账模板.xlsx")},
+            content_type="multipart/form-data",
+        )
+    )
+    assert '<p id="ledger-example">第 2 行是模板中的填写示例，已跳过，不会导入。</p>' in html
+    assert '<p id="ledger-nothing">没有需要导入的内容：文件中只有模板的填写示例。</p>' in html
+    assert 'id="ledger-confirm"' not in html
+    path = tmp_path / "信访台账模板.xlsx"
+    path.write_bytes(template)
+    dry = app.test_cli_runner().invoke(args=["ledger", "petitions", str(path), "--dry-run", "--user", "admin"])
+    assert dry.output == "dry run: nothing written\n1 rows\n  row 2: the template's example, skipped\n"

@@ -169,6 +169,7 @@ def candidate(app: Flask, item: WorkItem) -> str:
                 PASSWORD,
                 department=department,
                 roles=("officer",) if department else (group,),
+                must_change_password=False,  # signs in at once (sign_in below)
             )
     return f"new_{group}"
 

@@ -130,6 +130,11 @@ class LedgerPlanSchema(ma.Schema):
     kind = fields.String(required=True)
     rows = fields.Integer(required=True)
     outcomes = fields.List(fields.Nested(RowOutcomeSchema), required=True)
+    example_rows = fields.List(
+        fields.Integer(),
+        required=True,
+        metadata={"description": "the template's example row, left in the file as handed out: skipped, never a case"},
+    )
 
 
 @bp.post("/ledger/<any(proposals, petitions):kind>")

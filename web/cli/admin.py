@@ -14,8 +14,10 @@ from typing import Any
 import click
 from flask.cli import AppGroup, with_appcontext
 
+from engine import clock
 from engine.access import Actor
 from engine.deadlines.calendar import DaySource, DayStatus
+from engine.deadlines.legal import local_day
 from engine.usecases import deadlines, definitions, people, sign_in, tokens
 
 from ..database import session_factory
@@ -98,6 +100,12 @@ def users_group() -> None:
 @click.option("--email", default=None)
 @click.option("--phone", default=None, help="an 11-digit mobile, or a landline such as 0571-87654321")
 @click.option("--district", default=None, help="a deputy's electoral district (选区)")
+@click.option(
+    "--must-change/--no-must-change",
+    default=True,
+    show_default=True,
+    help="the user must change this password at the first sign-in (you chose it, so you know it)",
+)
 @acting_options
 @json_option
 @use_case
@@ -110,6 +118,7 @@ def users_create(
     email: str | None,
     phone: str | None,
     district: str | None,
+    must_change: bool,
     username: str | None,
     as_operator: bool,
     as_json: bool,
@@ -129,9 +138,11 @@ def users_create(
             email=email,
             phone=phone,
             district=district,
+            must_change_password=must_change,
         )
         view = people.user_view(user)
-    emit(as_json, view, lambda v: f"created user {v.username}")
+    then = "; to change the password at the first sign-in" if must_change else ""
+    emit(as_json, view, lambda v: f"created user {v.username}{then}")
 
 
 @users_group.command("set-password")
@@ -267,15 +278,16 @@ def calendar_list(year: int | None, every_day: bool, as_json: bool) -> None:
 
 
 @calendar_group.command("check")
-@click.argument("day", type=click.DateTime(formats=["%Y-%m-%d"]))
+@click.argument("day", type=click.DateTime(formats=["%Y-%m-%d"]), required=False)
 @json_option
 def calendar_check(day: Any, as_json: bool) -> None:
-    """Is DAY a working day (entries and the built-in calendar together), and where does
-    the answer come from? Warns when DAY's year, or pending due dates, are estimated."""
+    """Is DAY (default: today, in the office's time zone) a working day (entries and the
+    built-in calendar together), and where does the answer come from? Warns when DAY's
+    year, or pending due dates, are estimated."""
     with session_factory()() as session:
         calendar = deadlines.working_calendar(session)
         warnings = deadlines.estimated_year_warnings(session)
-    status = calendar.day_status(day.date())
+    status = calendar.day_status(day.date() if day is not None else local_day(clock.now()))
     published = calendar.is_published(status.day.year)
     if as_json:
         emit(

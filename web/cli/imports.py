@@ -87,6 +87,7 @@ def import_command(
 
 def _ledger_text(plan: ledger.LedgerPlan) -> str:
     lines = [f"{plan.rows} rows"]
+    lines += [f"  row {row}: the template's example, skipped" for row in plan.example_rows]
     for o in plan.outcomes:
         where = "closed" if o.closed else "waiting at " + ", ".join(o.waiting_at)
         before = " (imported before: unchanged)" if o.existing else ""

@@ -92,6 +92,7 @@ def create_user():
                 email=form.get("email") or None,
                 phone=form.get("phone") or None,
                 district=form.get("district") or None,
+                must_change_password=form.get("must_change") == "true",
             )
     except InvalidData as exc:
         return _users_page(exc.field_errors, _typed(), 422)
