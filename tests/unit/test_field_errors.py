@@ -44,8 +44,8 @@ SAMPLES = {
     ),
     "not_allowed_value": ({"value": "Z"}, "not one of the allowed values: Z"),
     "title_carries_confidential": (
-        {"field": "信访人姓名"},
-        "the case's title, which everyone who sees the case reads: must not contain 信访人姓名",
+        {"field": "Name"},
+        "the case's title, which everyone who sees the case reads: must not contain Name",
     ),
     "unsupported_type": ({"type": "money"}, "unsupported field type 'money'"),
     "may_not_write": ({}, "confidential: you may not write it"),
