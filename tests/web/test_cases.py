@@ -15,7 +15,7 @@ from engine.usecases.context import SYSTEM
 from tests.conftest import FIXTURES, REPO_ROOT
 from tests.web.conftest import text_of
 from tests.web.test_inbox import to_reply
-from tests.world import PASSWORD, act, deploy, start_review
+from tests.world import PASSWORD, act, deploy, start_petition, start_review
 from web import database
 
 
@@ -271,3 +271,10 @@ def test_a_record_and_a_list_of_records_read_as_fields_not_as_code(app):
         listed = str(show([{"unit": "finance", "passed": True}, {"unit": "land", "passed": False}], units))
         assert listed == "<div>unit：财政所；passed：是</div><div>unit：land；passed：否</div>"
         assert str(show(["finance", "land"], units)) == "财政所、land"
+
+
+def test_a_text_typed_on_several_lines_is_shown_on_them(app, as_user):
+    petition = start_petition(app, "petition1", unit="finance")
+    act(app, "finance1", tasks.complete, petition.task_id, {"answer": "已核实。\n下月起补发低保金。"})
+    html = as_user("petition1").get(f"/cases/{petition.id}").get_data(as_text=True)
+    assert '<span class="lines">已核实。\n下月起补发低保金。</span>' in html
