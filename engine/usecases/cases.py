@@ -20,7 +20,7 @@ from storage.repositories import DefinitionHead
 from .. import access, clock
 from ..access import Actor
 from ..bpmn.camunda import TITLE_FIELDS
-from ..bpmn.forms import FormSpec
+from ..bpmn.forms import FormField, FormSpec
 from ..bpmn.parsing import ParsedProcess
 from ..bpmn.start_events import only_started_by_events, start_by_hand
 from ..bpmn.workflow_state import Rounds
@@ -143,17 +143,21 @@ def _refuse_others_in_own_fields(form: FormSpec, own: dict[str, str], data: dict
 
 
 def _start_form_for(form: FormSpec, own: dict[str, str]) -> FormSpec:
-    """The start form as this starter is offered it: their own fields read-only, holding them."""
+    """The start form as this starter is offered it: their own fields read-only, holding them,
+    and the fields that must differ from one of those (``distinct_from``: 联名代表 beside 提出代表)
+    not offering the starter, whom they would refuse."""
     if not own:
         return form
-    return FormSpec(
-        tuple(
-            dataclasses.replace(f, default=own[f.id], constraints={**f.constraints, "readonly": ""})
-            if f.id in own
-            else f
-            for f in form.fields
-        )
-    )
+    return FormSpec(tuple(_offered_to(f, own) for f in form.fields))
+
+
+def _offered_to(f: FormField, own: dict[str, str]) -> FormField:
+    if f.id in own:
+        return dataclasses.replace(f, default=own[f.id], constraints={**f.constraints, "readonly": ""})
+    if f.distinct_from in own:
+        excluded = ",".join((*f.options_excluded, own[f.distinct_from]))
+        return dataclasses.replace(f, properties={**f.properties, "options_exclude": excluded})
+    return f
 
 
 def _as_stored(instance: ProcessInstance, definition: ProcessDefinition | DefinitionHead) -> dict[str, Any]:

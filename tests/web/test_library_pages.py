@@ -278,6 +278,11 @@ def test_a_deputy_starts_a_proposal_in_his_own_name(app, library, as_user):
     client = as_user("deputy")
     form = html_form(client.get("/start/proposal"), "start-form")
     assert form.xpath(".//*[@name='deputy']") == []  # 提出代表 is himself: nothing to choose
+    # 联名代表 must differ from 提出代表: he is not offered among them (the office is offered him)
+    joint = ".//*[@name='joint_deputies']/descendant-or-self::*[self::option or self::input]/@value"
+    assert "deputy" not in form.xpath(joint)
+    assert "deputy" in html_form(as_user("office1").get("/start/proposal"), "start-form").xpath(joint)
+    client = as_user("deputy")
     assert form.xpath(".//*[@name='content']")
     data = {"kind": "suggestion", "title": "村口路灯", "content": "村口无路灯", "submitted_during": "recess"}
     assert client.post("/start/proposal", data={**data, "deputy": "office1"}).status_code == 302
