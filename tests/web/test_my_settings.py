@@ -38,6 +38,11 @@ def test_default_is_beijing_time(app, as_user, frozen_clock):
     offered = re.findall(r'<option value="([^"]+)"', page)
     assert offered[:5] == ["Asia/Shanghai", "Asia/Hong_Kong", "Asia/Macau", "Asia/Taipei", "Asia/Urumqi"]
     assert NEW_YORK in offered and "localtime" not in offered
+    # the others by the place they are named for, in the reader's language
+    assert ">美国（纽约）时间（America/New_York）</option>" in page
+    c.get("/lang/en")
+    english = text_of(c.get("/settings"))
+    assert ">United States (New York) Time (America/New_York)</option>" in english
 
 
 def test_chosen_zone_is_used_on_every_page_for_that_person_only(app, as_user, frozen_clock):

@@ -3,7 +3,11 @@ dates are shown in) and their password."""
 
 from __future__ import annotations
 
+from functools import lru_cache
+
+from babel.dates import get_timezone_location
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -18,7 +22,8 @@ from .formdata import field_messages
 
 bp = Blueprint("settings", __name__)
 
-# What the common zones are called here; the others are shown by their IANA name.
+# What the common zones are called here; the others by the place babel's CLDR data names in
+# the reader's language (美国（纽约）时间), beside their IANA name.
 ZONE_NAMES = {
     timezones.DEFAULT_TIMEZONE: _l("北京时间"),
     "Asia/Hong_Kong": _l("香港"),
@@ -28,15 +33,22 @@ ZONE_NAMES = {
 }
 
 
-def zone_options() -> tuple[list[tuple[str, str]], list[str]]:
-    """(the common zones with their names, every other zone) for a time zone select."""
+def zone_options() -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """(the common zones, every other zone) for a time zone select, each with its name."""
     every = timezones.choices()
     common = [
         (z, ZONE_NAMES[z] + _("（%(text)s）", text=z) if z in ZONE_NAMES else z)
         for z in every
         if z in timezones.COMMON_TIMEZONES
     ]
-    return common, [z for z in every if z not in timezones.COMMON_TIMEZONES]
+    places = _places(str(get_locale() or "zh_CN"))
+    return common, [(z, places[z] + _("（%(text)s）", text=z)) for z in every if z not in timezones.COMMON_TIMEZONES]
+
+
+@lru_cache(maxsize=4)
+def _places(locale: str) -> dict[str, str]:
+    """Every zone's place in ``locale`` (about 600 names: worked out once per language)."""
+    return {z: get_timezone_location(z, locale=locale) for z in timezones.choices()}
 
 
 def form_errors(errors: dict[str, str]) -> dict[str, str]:
