@@ -39,7 +39,7 @@ def scrape(session: Session, bearer_secret: str | None, *, from_loopback: bool, 
     actor = bearer.actor if bearer is not None else None
     if not access.may_read_metrics(actor, from_loopback=from_loopback, loopback_allowed=loopback_allowed):
         if bearer_secret and actor is None:
-            raise NotAllowed("the API token is unknown or revoked")
+            raise NotAllowed(tokens.REFUSED)
         if actor is not None:
             raise NotAllowed(f"{actor.username} may not read the metrics (needs the permission metrics.read)")
         raise NotAllowed("the metrics are read with an API token of someone with metrics.read, or from this machine")

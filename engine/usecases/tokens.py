@@ -106,6 +106,11 @@ class Bearer:
     use_unrecorded: bool
 
 
+# why a presented secret acts for nobody: one sentence for every cause, so that it tells no
+# one which (whether the account exists) beyond what holding the secret already tells
+REFUSED = "the API token is unknown or revoked, or its account is disabled"
+
+
 def authenticate_token(session: Session, secret: str) -> Bearer | None:
     """Who a presented secret acts for; None when it is unknown, revoked or its user is
     inactive. One indexed read, as they are at this moment (no cache: a revocation or a

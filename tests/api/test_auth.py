@@ -49,7 +49,9 @@ def test_revoked_token_and_inactive_user_stop_at_once(world):
     assert world.as_("fin").delete(f"/me/tokens/{token_id}").status_code == 404
     with world.factory.begin() as s:
         s.scalars(select(ApiToken)).first().user.active = False
-    assert clerk.get("/me").status_code == 401
+    disabled = clerk.get("/me")
+    assert disabled.status_code == 401
+    assert disabled.get_json()["message"] == "the API token is unknown or revoked, or its account is disabled"
 
 
 def test_last_used_is_recorded(world):

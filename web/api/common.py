@@ -68,7 +68,7 @@ def authenticate() -> None:
         if request.method not in SAFE_METHODS:
             database.end_read()  # a write opens its own transaction (writer())
         if bearer is None:
-            abort(401, description="the API token is unknown or revoked")
+            abort(401, description=tokens.REFUSED)
         if bearer.use_unrecorded:
             tokens.record_use(database.session_factory(), bearer.token_id)
         g.api_actor = bearer.actor
