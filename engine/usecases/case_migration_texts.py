@@ -44,8 +44,14 @@ class Said(Protocol):
     def field_labels(self) -> tuple[str, ...]: ...
 
 
+# BPMN's element names (a version diff's) that are not their spec class's name with a capital
+_XML_KINDS = {"callActivity": "CaseCall", "task": "NoneTask"}
+
+
 def kind_name(kind: str, _: Translate = chinese) -> str:
-    """An element's kind (SpiffWorkflow's spec class) in the words of the designer."""
+    """An element's kind (SpiffWorkflow's spec class, or BPMN's element name: userTask) in
+    the words of the designer."""
+    kind = _XML_KINDS.get(kind, kind[:1].upper() + kind[1:])
     names = {
         "UserTask": _("用户任务"),
         "ScriptTask": _("脚本任务"),
@@ -69,6 +75,11 @@ def kind_name(kind: str, _: Translate = chinese) -> str:
         "EventBasedGateway": _("事件网关"),
         "ParallelMultiInstanceTask": _("并行多实例"),
         "SequentialMultiInstanceTask": _("串行多实例"),
+        "SubProcess": _("子流程"),
+        "Transaction": _("事务子流程"),
+        "SequenceFlow": _("连线"),
+        "Lane": _("泳道"),
+        "Process": _("流程"),
     }
     return names.get(kind, kind)
 

@@ -20,6 +20,7 @@ from .library import definition_of
 @dataclass(frozen=True)
 class VersionDiff:
     key: str
+    name: str  # the process's name, as the newer side calls it
     old_version: int | None  # None: nothing deployed yet (a new process's draft)
     new_version: int | None  # None: the draft
     draft_id: int | None
@@ -37,7 +38,7 @@ def compare_versions(session: Session, actor: Actor, key: str, old: int, new: in
     require_designer(actor)
     before, after = definition_of(session, key, old), definition_of(session, key, new)
     elements = diff_documents(before.bpmn_xml, after.bpmn_xml, f"{key}-v{old}.bpmn", f"{key}-v{new}.bpmn")
-    return VersionDiff(key, old, new, None, tuple(elements))
+    return VersionDiff(key, after.name or key, old, new, None, tuple(elements))
 
 
 def compare_draft(session: Session, actor: Actor, draft_id: int) -> VersionDiff:
@@ -51,4 +52,5 @@ def compare_draft(session: Session, actor: Actor, draft_id: int) -> VersionDiff:
     old_xml = latest.bpmn_xml if latest else EMPTY
     old_file = f"{draft.key}-v{latest.version}.bpmn" if latest else "(nothing deployed)"
     elements = diff_documents(old_xml, draft.bpmn_xml, old_file, draft.filename)
-    return VersionDiff(draft.key, latest.version if latest else None, None, draft_id, tuple(elements))
+    name = (latest.name if latest else None) or draft.key
+    return VersionDiff(draft.key, name, latest.version if latest else None, None, draft_id, tuple(elements))

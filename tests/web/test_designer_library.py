@@ -172,9 +172,15 @@ def test_the_diff_page(as_user):
     deploy_v2(c)
     page = text_of(c.get("/designer/processes/review/diff?old=1&new=2"))
     assert "新增 0，删除 0，修改 1" in page
-    assert re.search(r'data-element="register" data-status="changed".*?登记分类.*?原名.*?登记', page)
+    assert re.search(r'data-element="register" data-status="changed".*?登记分类.*?（原名：登记）', page)
+    row = page.split('data-element="register" data-status="changed"', 1)[1].split("</tr>", 1)[0]
+    assert "<td>用户任务</td>" in row and "userTask" not in row  # the kind in the designer's words
+    assert "版本比较：意见办理（测试） <code>review</code>" in page
     default = text_of(c.get("/designer/processes/review/diff"))  # the newest against the one before
     assert "v1 → v2" in default and "新增 0，删除 0，修改 1" in default
+    c.get("/lang/en")
+    english = text_of(c.get("/designer/processes/review/diff?old=1&new=2"))
+    assert "(formerly: 登记)" in english and "<td>user task</td>" in english
 
 
 def test_the_forms_need_the_csrf_token(db_url, make_app, app):

@@ -94,13 +94,13 @@ def diff(key: str):
         latest = library.process_versions(database.session(), current_actor(), key).latest.version
         old, new = old or max(latest - 1, 1), new or latest
     d = version_diff.compare_versions(database.session(), current_actor(), key, old, new)
-    return render_template("designer/diff.html", d=d)
+    return render_template("designer/diff.html", d=d, kind=_kind)
 
 
 @bp.get("/drafts/<int:draft_id>/diff")
 def draft_diff(draft_id: int):
     d = version_diff.compare_draft(database.session(), current_actor(), draft_id)
-    return render_template("designer/diff.html", d=d)
+    return render_template("designer/diff.html", d=d, kind=_kind)
 
 
 MAP_FIELD = "map:"  # a plan's entries in the migration page's forms: map:<old element id> = <new element id>
