@@ -289,14 +289,14 @@ def notify_supervision(
     issued one (``opinion``, ``respond_by``): tell its holders and the supervisors, and
     everyone of ``also_groups`` and ``also_users`` (an escalated 督办: the unit's head, or
     without one the whole unit); not the supervisor who issued it, who is not told of what
-    they just did. Whoever hears of it only because it was escalated reads that it was
-    (params ``escalated``: ``"head"`` or ``"unit"``). ``item`` has no id when the task never
-    waited for anyone (its deadline had passed)."""
+    they just did. Whoever hears of it because it was escalated reads that it was (params
+    ``escalated``: ``"head"`` or ``"unit"``), a head among the task's holders too. ``item``
+    has no id when the task never waited for anyone (its deadline had passed)."""
     recipients = holders(session, item)
     escalated: dict[str, dict[str, str | None]] = {"head": {}, "unit": {}}
-    for username in also_users:
-        if username not in recipients:
-            escalated["head"].setdefault(username, None)
+    for username in also_users:  # a head the unclaimed task is offered to reads it as its head
+        recipients.pop(username, None)
+        escalated["head"].setdefault(username, None)
     for username, unit in users_in_groups(session, list(also_groups)).items():
         if username not in recipients and username not in escalated["head"]:
             escalated["unit"].setdefault(username, unit)

@@ -2,9 +2,10 @@
 
 A 督办 names a case and, usually, the open task it presses on. A supervisor issues one
 with an opinion and a date to answer by, optionally escalated to the head (负责人) of the
-unit the task is offered to; for a unit the roster names no (active) head for, everyone in
-the unit is told instead, the 督办 is recorded as not reported to a head, and the supervisor
-is told so (``Unreported``); a deadline timer raises one by itself (``record_automatic``). Either way it is a
+unit the task is offered to; for a unit the roster names no (active) head for, or whose head
+claimed the task himself, everyone in the unit is told instead, the 督办 is recorded as not
+reported to a head, and the supervisor is told so (``Unreported``) and who of the unit heard
+of it; a deadline timer raises one by itself (``record_automatic``). Either way it is a
 ``supervisions`` row, in the case's history, told to the task's holders (notification and
 e-mail), and tracked: *responded* once the task is done, *overdue again* when its answer
 date passes first, otherwise *open*."""
@@ -69,18 +70,26 @@ class Unreported(StrEnum):
     NO_UNIT = "no_unit"  # the task is offered to no unit (a person alone, or a role)
     NO_HEAD = "no_head"  # the roster names no head (负责人) for the unit
     HEAD_INACTIVE = "head_inactive"  # the head the roster names can no longer sign in
+    HEAD_IS_HOLDER = "head_is_holder"  # the head claimed the task: the 督办 presses on him, nobody above hears
 
 
 @dataclass(frozen=True)
 class Escalation:
     """Whom an escalated 督办 reaches besides the holders: the unit's head; else, and why,
-    the rest of the unit (a unit without an active head), or nobody."""
+    the rest of the unit (a unit without an active head, or whose head holds the task), or
+    nobody; and how many of the unit hear of it either way."""
 
     unit: str | None  # the unit's code (the group's name when no department has it)
-    head: str | None  # the head's user name, when one is told
+    head: str | None  # the head's user name the roster names: told as such unless ``unreported``
     unreported: Unreported | None = None
     groups: tuple[str, ...] = ()  # told in the head's stead: the unit's group
     instead: int = 0  # how many people that tells who would not have heard of it otherwise
+    as_holders: int = 0  # how many of the unit hold the task: told as its holders, not as the unit
+
+    @property
+    def reported(self) -> bool:
+        """A head was told that the 督办 was reported to them."""
+        return self.head is not None and self.unreported is None
 
 
 @dataclass(frozen=True)
@@ -101,7 +110,9 @@ class SupervisionView:
     # just issued with escalation asked: why no head was told (None: told, or not asked)
     unreported: Unreported | None = None
     unreported_unit: str | None = None  # the unit whose head was wanted, by its code
+    unreported_head: str | None = None  # that unit's head (user name) when there is one, not told as head
     told_instead: int = 0  # the others of that unit told in the head's stead
+    told_as_holders: int = 0  # those of that unit who hold the task, told as its holders
 
 
 def issue(
@@ -117,9 +128,11 @@ def issue(
     whole): recorded, audited, told to the holders and the other supervisors. Escalated, the
     head (负责人) of the task's unit is told too, and the record says so; when there is no
     head to tell (a 督办 on the whole case, a task offered to no unit, a unit the roster names
-    no active head for: then the rest of the unit is told instead) the 督办 is issued all the
-    same, recorded as not reported to a head, and the answer says why and whom it told instead
-    (``unreported``, ``told_instead``), for the supervisor to be told."""
+    no active head for or whose head claimed the task himself: then the rest of the unit is told
+    instead) the 督办 is issued all the same, recorded as not reported to a head, and the
+    answer says why, how many of the unit it told instead and how many of it heard as the
+    task's holders (``unreported``, ``told_instead``, ``told_as_holders``), for the supervisor
+    to be told."""
     access.require(actor, Permission.SUPERVISE, "issue a 督办")
     # the case locked, as by every use case that moves it: a completion in flight finishes
     # first, and its task is then seen done (a 督办 never lands on a task completed meanwhile,
@@ -157,7 +170,7 @@ def issue(
         raise InvalidData(errors)
     now = clock.now()
     escalation = _escalation(session, item, actor.username) if escalate else None
-    escalated = escalation is not None and escalation.head is not None
+    escalated = escalation is not None and escalation.reported
     row = Supervision(
         instance_id=instance.id,
         work_item_id=item.id if item else None,
@@ -182,7 +195,11 @@ def issue(
             "respond_by": deadline.isoformat() if deadline else None,
             "escalated": escalated,
             **(
-                {"unreported": escalation.unreported.value, "told_instead": escalation.instead}
+                {
+                    "unreported": escalation.unreported.value,
+                    "told_instead": escalation.instead,
+                    "told_as_holders": escalation.as_holders,
+                }
                 if escalation and escalation.unreported
                 else {}
             ),
@@ -198,22 +215,29 @@ def issue(
             opinion=opinion,
             respond_by=deadline,
             also_groups=escalation.groups if escalation else (),
-            also_users=[escalation.head] if escalation and escalation.head else [],
+            also_users=[escalation.head] if escalation and escalation.reported and escalation.head else [],
             issued_by=actor.username,
         )
     view = _view(session, row, now)
     if escalation is not None and escalation.unreported is not None:
         view = dataclasses.replace(
-            view, unreported=escalation.unreported, unreported_unit=escalation.unit, told_instead=escalation.instead
+            view,
+            unreported=escalation.unreported,
+            unreported_unit=escalation.unit,
+            unreported_head=escalation.head,
+            told_instead=escalation.instead,
+            told_as_holders=escalation.as_holders,
         )
     return view
 
 
 def _escalation(session: Session, item: WorkItem | None, issued_by: str) -> Escalation:
     """Whom an escalated 督办 on ``item`` reaches besides the holders: the head (负责人) of
-    its unit, the task's first candidate group, when the roster names one who is active
-    (escalating means someone with authority over the holder hears of it); else everyone in
-    the unit, as before units had heads, counted for the supervisor (often nobody more)."""
+    its unit, the task's first candidate group, when the roster names one who is active and
+    has not claimed the task himself (escalating means someone with authority over the holder
+    hears of it); else everyone in the unit, as before units had heads. The unit's people are counted
+    for the supervisor: those it tells in the head's stead, and those who hold the task and
+    so heard of it as its holders (an unclaimed task of the unit: all of them)."""
     if item is None:
         return Escalation(None, None, Unreported.NO_TASK)
     if not item.candidate_groups:
@@ -228,12 +252,21 @@ def _escalation(session: Session, item: WorkItem | None, issued_by: str) -> Esca
     if found is None:  # a role, or a group no unit is
         return Escalation(unit, None, Unreported.NO_UNIT)
     code, head, active = found
-    if head and active:
+    # a head among the unit's people an unclaimed task is offered to is told as its head
+    # (notify_supervision); one who claimed it is the very person the 督办 presses on
+    if head and active and item.assignee != head:
         return Escalation(code, head)
-    # no head, or one no longer on the roster as an active user: the unit in its stead
-    others = set(notifications.users_in_groups(session, [unit])) - set(notifications.holders(session, item))
-    why = Unreported.HEAD_INACTIVE if head else Unreported.NO_HEAD
-    return Escalation(code, None, why, (unit,), len(others - {issued_by}))
+    # no head, one no longer on the roster as an active user, or the holder himself: the unit
+    # in its stead. Whoever issued it is told nothing (notify_supervision), so counts nowhere.
+    holding = set(notifications.holders(session, item))
+    if not head:
+        why = Unreported.NO_HEAD
+    elif not active:
+        why = Unreported.HEAD_INACTIVE
+    else:
+        why = Unreported.HEAD_IS_HOLDER
+    unit_people = set(notifications.users_in_groups(session, [unit])) - {issued_by}
+    return Escalation(code, head, why, (unit,), len(unit_people - holding), len(unit_people & holding))
 
 
 def record_automatic(session: Session, instance_id: int, item_id: int, timer_name: str, now: datetime) -> None:

@@ -167,7 +167,7 @@ def test_an_escalation_with_no_head_tells_the_unit_instead_and_says_so(world):
     act(factory, "fin", tasks.claim, task_id)  # the task is fin's alone now
     issued = act(factory, "boss", supervision.issue, case_id, task_id, "请单位负责人过问", None, escalate=True)
     assert (issued.escalated, issued.unreported, issued.unreported_unit) == (False, "no_head", "finance")
-    assert issued.told_instead == 1  # fin2: fin holds it
+    assert (issued.told_instead, issued.told_as_holders) == (1, 1)  # fin2; fin holds it
     # the unit (fin2 too) and the other supervisor; not boss, who issued it
     assert supervision_told(factory, "请单位负责人过问") == {"fin", "fin2", "office_supervisor"}
     [stored] = act(factory, "boss", supervision.of_case, case_id)
@@ -180,13 +180,25 @@ def test_an_escalation_with_no_head_tells_the_unit_instead_and_says_so(world):
     assert supervision_told(factory, "再次催办") == {"fin", "office_supervisor"}  # the holder and the other supervisor
 
 
-def test_an_escalation_on_an_unclaimed_task_of_a_headless_unit_tells_nobody_more(world):
+def test_an_escalation_on_an_unclaimed_task_of_a_headless_unit_says_the_unit_heard_as_its_holders(world):
     """Everyone in 财政所 already holds the unclaimed task: nobody more is told, and the
-    supervisor hears that too."""
+    supervisor hears that both of the unit were told, as its holders (not that nobody was)."""
     factory, case_id = world
     task_id = reply_task(factory, case_id)
     issued = act(factory, "boss", supervision.issue, case_id, task_id, "请单位负责人过问", None, escalate=True)
-    assert (issued.escalated, issued.unreported, issued.told_instead) == (False, "no_head", 0)
+    assert (issued.escalated, issued.unreported, issued.unreported_head) == (False, "no_head", None)
+    assert (issued.told_instead, issued.told_as_holders) == (0, 2)  # fin and fin2
+    assert supervision_told(factory, "请单位负责人过问") == {"fin", "fin2", "office_supervisor"}
+
+
+def test_an_escalation_on_a_unit_with_nobody_active_says_nobody_of_it_was_told(world):
+    factory, case_id = world
+    task_id = reply_task(factory, case_id)
+    with factory.begin() as s:
+        s.execute(update(User).where(User.username.in_(["fin", "fin2"])).values(active=False))
+    issued = act(factory, "boss", supervision.issue, case_id, task_id, "请单位负责人过问", None, escalate=True)
+    assert (issued.unreported, issued.told_instead, issued.told_as_holders) == ("no_head", 0, 0)
+    assert supervision_told(factory, "请单位负责人过问") == {"office_supervisor"}
 
 
 def test_an_escalation_to_a_deactivated_head_or_on_the_whole_case_says_why(world):
@@ -199,6 +211,7 @@ def test_an_escalation_to_a_deactivated_head_or_on_the_whole_case_says_why(world
         s.execute(update(User).where(User.username == "fin2").values(active=False))
     issued = act(factory, "boss", supervision.issue, case_id, task_id, "请负责人过问", None, escalate=True)
     assert (issued.escalated, issued.unreported, issued.unreported_unit) == (False, "head_inactive", "finance")
+    assert (issued.unreported_head, issued.told_instead, issued.told_as_holders) == ("fin2", 0, 1)  # fin holds it
     assert "fin2" not in supervision_told(factory, "请负责人过问")
     whole = act(factory, "boss", supervision.issue, case_id, None, "整体催办", None, escalate=True)
     assert (whole.escalated, whole.unreported) == (False, "no_task")
@@ -215,3 +228,45 @@ def test_an_escalated_supervision_reaches_the_units_head_when_it_has_one(world):
     assert (issued.escalated, issued.unreported) == (True, None)
     # the holder, the head, the other supervisor: not fin3
     assert supervision_told(factory, "请负责人过问") == {"fin", "fin2", "office_supervisor"}
+
+
+def test_an_escalation_on_the_heads_own_task_is_not_reported_and_tells_the_unit_instead(world):
+    """The head of 财政所 holds the task himself: escalating it reaches nobody above him, so it
+    is not recorded as reported to the unit's head; the rest of the unit is told instead, and
+    the supervisor hears why and how many."""
+    factory, case_id = world
+    task_id = reply_task(factory, case_id)
+    with factory.begin() as s:
+        people.save_department(s, SYSTEM, "finance", "财政所", head="fin2")
+    create_people(factory, "fin3")
+    act(factory, "fin2", tasks.claim, task_id)
+    issued = act(factory, "boss", supervision.issue, case_id, task_id, "请负责人过问", None, escalate=True)
+    assert (issued.escalated, issued.unreported, issued.unreported_unit) == (False, "head_is_holder", "finance")
+    assert (issued.unreported_head, issued.told_instead, issued.told_as_holders) == ("fin2", 2, 1)  # fin, fin3
+    assert supervision_told(factory, "请负责人过问") == {"fin", "fin2", "fin3", "office_supervisor"}
+    [stored] = act(factory, "boss", supervision.of_case, case_id)
+    assert stored.escalated is False
+
+
+def test_an_escalation_on_an_unclaimed_task_of_the_unit_reaches_its_head_as_its_head(world):
+    """The task is offered to all of 财政所, its head fin2 among them: he reads the 督办 as the
+    unit's head (it was reported to him), fin as its holder."""
+    factory, case_id = world
+    task_id = reply_task(factory, case_id)
+    with factory.begin() as s:
+        people.save_department(s, SYSTEM, "finance", "财政所", head="fin2")
+    issued = act(factory, "boss", supervision.issue, case_id, task_id, "请负责人过问", None, escalate=True)
+    assert (issued.escalated, issued.unreported) == (True, None)
+    with factory() as s:
+        copies = dict(
+            s.execute(
+                select(Notification.username, Notification.params).where(
+                    Notification.kind == NotificationKind.SUPERVISION, Notification.message.contains("请负责人过问")
+                )
+            ).all()
+        )
+    assert {name: params.get("escalated") for name, params in copies.items()} == {
+        "fin": None,
+        "fin2": "head",
+        "office_supervisor": None,
+    }

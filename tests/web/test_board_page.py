@@ -138,8 +138,9 @@ def test_an_escalation_to_a_unit_without_a_head_warns_the_supervisor_and_claims_
     answer = text_of(client.post("/board/supervise", data=escalated, follow_redirects=True))
     assert (
         '<div class="flash warning" role="status">已发出督办，但未报告单位负责人：财政所未设负责人。'
-        "该单位也没有其他在用人员可通知。请管理员在“系统管理 → 单位”中设置负责人。</div>"
-    ) in answer  # finance1 and finance2 both hold the unclaimed task already
+        "该单位 2 名在用人员已作为办理人收到督办，没有其他人可改为通知。"
+        "请管理员在“系统管理 → 单位”中设置负责人。</div>"
+    ) in answer  # finance1 and finance2 both hold the unclaimed task, and were told as its holders
     assert "已发出督办。" not in answer
     for page in (client.get(f"/tasks/{task_id}"), client.get(f"/cases/{case.id}")):
         assert "请单位负责人过问" in text_of(page) and "已报告单位负责人" not in text_of(page)
@@ -157,6 +158,35 @@ def test_an_escalation_to_a_unit_without_a_head_warns_the_supervisor_and_claims_
     answer = text_of(client.post("/board/supervise", data=escalated, follow_redirects=True))
     assert '<div class="flash success" role="status">已发出督办。</div>' in answer
     assert text_of(client.get(f"/tasks/{task_id}")).count("已报告单位负责人") == 1  # the third 督办 only
+
+
+def test_an_escalation_on_the_heads_own_task_says_so_and_whom_it_told_instead(app, as_user):
+    """The head of 财政所 claimed the task himself: the supervisor reads that the head is its
+    holder and that the rest of the unit was told instead, with no call to name a head."""
+    case = overdue_case(app)
+    with database.session_factory(app).begin() as s:
+        people.save_department(s, SYSTEM, "finance", "财政所", head="finance2")
+    client = as_user("supervisor")
+    task_id = text_of(client.get("/board/")).split('<tr class="overdue" data-task-id="', 1)[1].split('"', 1)[0]
+    act(app, "finance2", tasks.claim, task_id)
+    escalated = {"instance_id": case.id, "task_id": task_id, "opinion": "请单位负责人过问", "escalate": "1"}
+    answer = text_of(client.post("/board/supervise", data=escalated, follow_redirects=True))
+    assert (
+        '<div class="flash warning" role="status">已发出督办，但未报告单位负责人：'
+        "财政所的负责人finance2 同志已亲自签收该任务。督办已改为通知该单位其他 1 人。</div>"
+    ) in answer  # finance1
+    assert "已报告单位负责人" not in text_of(client.get(f"/tasks/{task_id}"))
+
+
+def test_an_escalation_on_a_unit_with_nobody_active_says_nobody_of_it_was_told(app, as_user):
+    case = overdue_case(app)
+    with database.session_factory(app).begin() as s:
+        s.execute(update(User).where(User.username.in_(["finance1", "finance2"])).values(active=False))
+    client = as_user("supervisor")
+    task_id = text_of(client.get("/board/")).split('<tr class="overdue" data-task-id="', 1)[1].split('"', 1)[0]
+    escalated = {"instance_id": case.id, "task_id": task_id, "opinion": "请单位负责人过问", "escalate": "1"}
+    answer = text_of(client.post("/board/supervise", data=escalated, follow_redirects=True))
+    assert "财政所未设负责人。该单位也没有其他在用人员可通知。请管理员" in answer
 
 
 def test_a_case_level_escalation_says_it_reached_no_head(app, as_user):

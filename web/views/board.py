@@ -11,11 +11,11 @@ from flask_babel import ngettext
 
 from engine.errors import InvalidData
 from engine.usecases import supervision
-from engine.usecases.labels import department_names
+from engine.usecases.labels import department_names, people_names
 
 from .. import database, exports
 from ..auth import current_actor
-from ..roles import group_name, holders_by_name
+from ..roles import group_name, holders_by_name, person_name
 from .auth import safe_next
 from .formdata import as_typed, field_messages
 
@@ -144,14 +144,25 @@ def _refusal(errors: dict[str, str]) -> str:
 
 
 def _unreported(issued: supervision.SupervisionView) -> str:
-    """Why an escalated 督办 reached no head, and whom it told instead, in the supervisor's words."""
+    """Why an escalated 督办 reached no head, and who of the unit heard of it instead (told in
+    the head's stead, or already as the task's holders), in the supervisor's words."""
     why = issued.unreported
     if why == supervision.Unreported.NO_TASK:
         return _("督办整个案件时无单位可报告，如需报告负责人，请选择具体任务再督办。")
     if why == supervision.Unreported.NO_UNIT:
         return _("该任务未交办给单位，无单位负责人可报告。")
-    unit = group_name(issued.unreported_unit or "", department_names(database.session()))
-    if why == supervision.Unreported.HEAD_INACTIVE:
+    session = database.session()
+    unit = group_name(issued.unreported_unit or "", department_names(session))
+    fix = _("请管理员在“系统管理 → 单位”中设置负责人。")
+    if why == supervision.Unreported.HEAD_IS_HOLDER:
+        head = issued.unreported_head or ""
+        reason = _(
+            "%(unit)s的负责人%(head)s已亲自签收该任务。",
+            unit=unit,
+            head=person_name(head, people_names(session, [head])),
+        )
+        fix = ""  # the roster is right: there is nobody to name
+    elif why == supervision.Unreported.HEAD_INACTIVE:
         reason = _("%(unit)s的负责人账号已停用。", unit=unit)
     else:
         reason = _("%(unit)s未设负责人。", unit=unit)
@@ -159,9 +170,15 @@ def _unreported(issued: supervision.SupervisionView) -> str:
         told = ngettext(
             "督办已改为通知该单位其他 %(num)s 人。", "督办已改为通知该单位其他 %(num)s 人。", issued.told_instead
         )
+    elif issued.told_as_holders:  # an unclaimed task of the unit: its people hold it, and were told so
+        told = ngettext(
+            "该单位 %(num)s 名在用人员已作为办理人收到督办，没有其他人可改为通知。",
+            "该单位 %(num)s 名在用人员已作为办理人收到督办，没有其他人可改为通知。",
+            issued.told_as_holders,
+        )
     else:
         told = _("该单位也没有其他在用人员可通知。")
-    return _("%(reason)s%(told)s%(fix)s", reason=reason, told=told, fix=_("请管理员在“系统管理 → 单位”中设置负责人。"))
+    return _("%(reason)s%(told)s%(fix)s", reason=reason, told=told, fix=fix)
 
 
 def _case_id(text: str | None) -> int:
