@@ -366,6 +366,18 @@ def test_the_panel_offers_what_the_engine_runs_with_date_suggestions(app, live_s
     assert "${deadline_in_months(setting('proposal.reply_months'))}" in offered
     assert page.locator("#properties #bio-properties-panel-followUpDate").count() == 0  # not run here
     page.screenshot(path=str(artifacts / "43-workbench-due-date.png"), full_page=True)
+    # a form field's types in the designer's words, each beside the type the form engine reads
+    open_group(page, "CamundaPlatform__FormData")
+    page.click('#properties [data-entry-id="reply-formField-0"] .bio-properties-panel-collapsible-entry-header')
+    types = page.locator("#properties #bio-properties-panel-reply-formField-0-formFieldType option")
+    assert types.all_inner_texts() == [
+        "是/否（boolean）",
+        "日期（date）",
+        "选项（enum）",
+        "整数（long）",
+        "文本（string）",
+        "<其他类型>",
+    ]
     # left of centre: the generated layout draws the event's outgoing flow through its middle
     page.click('#modeler g.djs-element[data-element-id="late"]', position={"x": 7, "y": 18})
     open_group(page, "timer")

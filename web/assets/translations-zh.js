@@ -38,6 +38,13 @@ export default {
   'Label': '标签',
   'Type': '类型',
   'Default value': '默认值',
+  // a form field's types (the type list): the word beside the value the form engine reads
+  'boolean': '是/否（boolean）',
+  'date': '日期（date）',
+  'enum': '选项（enum）',
+  'long': '整数（long）',
+  'string': '文本（string）',
+  '<custom type>': '<其他类型>',
   'Constraints': '约束',
   'Properties': '属性',
   'Values': '选项',
