@@ -18,6 +18,7 @@ from SpiffWorkflow.bpmn.specs.event_definitions.multiple import MultipleEventDef
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import MultiInstanceTask
 from SpiffWorkflow.exceptions import TaskNotFoundException
+from SpiffWorkflow.specs.Join import Join
 from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
 
@@ -196,19 +197,35 @@ def ready_task_ids(workflow: BpmnWorkflow) -> list[str]:
 
 
 def variables(workflow: BpmnWorkflow) -> dict[str, Any]:
-    """The case's variables: the last completed task's data and what ready tasks carry
-    (not what the product keeps in the workflow for itself, ``_``-names)."""
+    """The case's variables: each one's latest value (not what the product keeps in the
+    workflow for itself, ``_``-names).
+
+    SpiffWorkflow gives each task its own copy of the data, taken from the task before it
+    when it is reached: the last completed task's copy, and over it what the ready and
+    waiting tasks hold. Tasks on parallel branches (a non-interrupting timer's 督办 beside
+    the task it watches, a gateway's branches, the rounds of a multi-instance) each hold the
+    copy taken where the branches parted, and a branch's copy of a value it has not changed
+    since is older than what another branch wrote: ``_merged`` takes from each branch only
+    what it changed."""
     data: dict[str, Any] = {k: v for k, v in workflow.data.items() if not k.startswith("_")}
     if workflow.last_task is not None:
         data.update(workflow.last_task.data)
     carrying = tasks_in_state(workflow, TaskState.READY) + tasks_in_state(workflow, TaskState.WAITING)
     if len(carrying) > 1:
-        # which one's value wins is the tree's order; one task has no order to keep
-        carrying = _in_tree_order(workflow, carrying)
-    for task in carrying:
-        data.update(task.data)
+        data.update(_merged(workflow, carrying))
+    elif carrying:
+        data.update(_held_by(carrying[0]).data)
     data.pop(MESSAGE_RESULT_KEY, None)
     return data
+
+
+def _held_by(task: Task) -> Task:
+    """The task whose copy of the data ``task`` stands for: a join waiting for its other
+    branches takes none until it goes on (then from the task before it on each branch, which
+    holds its branch's copy until then)."""
+    if task.state == TaskState.WAITING and isinstance(task.task_spec, Join) and task.parent is not None:
+        return task.parent
+    return task
 
 
 _MISSING = object()  # a key a task does not carry: unlike any value, None included
@@ -218,7 +235,8 @@ def round_local(workflow: BpmnWorkflow) -> frozenset[str]:
     """The variables the open rounds of multi-instances each hold for themselves: a key the
     ready and waiting tasks of two or more rounds do not all carry alike (the unit a round
     evaluates, its self-report, its tally). Of the case as a whole they say nothing: which
-    round's value ``variables`` gives is the tree's order; each is its round's tasks'."""
+    round's value ``variables`` gives is the one written last (``_merge``); each is its
+    round's tasks'."""
     carrying = tasks_in_state(workflow, TaskState.READY) + tasks_in_state(workflow, TaskState.WAITING)
     in_rounds = {task: round_ for task in carrying if (round_ := _round_of(workflow, task)) is not None}
     if len(set(in_rounds.values())) < 2:
@@ -257,37 +275,116 @@ def _round_of(workflow: BpmnWorkflow, task: Task) -> Task | None:
     return None
 
 
-_WALK_DEPTH = 1000  # SpiffWorkflow's TaskIterator goes no deeper into the tree (max_depth)
+# Where a value of a merge is held: the path the merge walks (``_paths``) and the place on it
+# of the task holding the value, from where to find when it was written (``_written_at``).
+_Holder = tuple[list[Task], int]
 
 
-def _in_tree_order(workflow: BpmnWorkflow, tasks: list[Task]) -> list[Task]:
-    """The ready and waiting ``tasks`` in the order ``get_tasks`` meets them (its walk of the
-    task tree: depth first, each task's children in their order), found from each task's path
-    up to the root instead of walking the whole tree, which grows with the history (a user
-    task and its boundary timer: 0.25 ms at 50 tasks of history). A task of a subprocess
-    (the walk enters a subprocess before the children of the task that started it) or one
-    deeper than the walk goes: the walk itself."""
-    positions = []
-    for task in tasks:
-        if task.workflow is not workflow:
-            return _walk(workflow)
-        path: list[int] = []
-        current = task
-        while current._parent is not None and len(path) < _WALK_DEPTH:
-            parent = workflow.tasks[current._parent]
-            path.append(parent._children.index(current.id))
-            current = parent
-        if current._parent is not None:
-            return _walk(workflow)
-        path.reverse()
-        positions.append((path, task))
-    positions.sort(key=lambda position: position[0])
-    return [task for _path, task in positions]
+@dataclass(slots=True)
+class _Merged:
+    """The data of tasks on parallel branches merged (``_merge``), and where its values are held."""
+
+    data: dict[str, Any]
+    changed: dict[str, _Holder]  # the values a branch changed, by who holds them
+    others: _Holder  # who holds the rest
+
+    def holder(self, key: str) -> _Holder:
+        return self.changed.get(key, self.others)
 
 
-def _walk(workflow: BpmnWorkflow) -> list[Task]:
-    found: list[Task] = workflow.get_tasks(state=TaskState.READY | TaskState.WAITING)
-    return found
+def _merged(workflow: BpmnWorkflow, sources: list[Task]) -> dict[str, Any]:
+    """The data of ``sources`` (tasks of the workflow and its subprocesses, on different
+    branches) merged: what their last common task held, and what each branch changed since."""
+    return _merge(_paths(workflow, sources), 1).data
+
+
+def _merge(paths: list[list[Task]], shared: int) -> _Merged:
+    """The merged data of the tasks at the ends of ``paths``, which begin with the same
+    ``shared`` tasks. Below the last task they all pass (where they part), each branch gives
+    the values it changed, merged the same way if it holds several; a value two branches both
+    changed is the one written last (on a tie, the one later in the tree's order, as
+    SpiffWorkflow's walk meets the branches)."""
+    if len(paths) == 1:
+        [path] = paths
+        return _Merged(path[-1].data, {}, (path, len(path) - 1))
+    shortest = min(len(path) for path in paths)
+    while shared < shortest and all(path[shared] is paths[0][shared] for path in paths):
+        shared += 1
+    parting = paths[0][shared - 1]
+    given = parting.data
+    merged = _Merged(dict(given), {}, (paths[0], shared - 1))
+    for branch in _branches(parting, paths, shared):
+        inner = _merge(branch, shared + 1)
+        for key, value in inner.data.items():
+            if given.get(key, _MISSING) == value:
+                continue  # the branch's copy of what it was given
+            holder = inner.holder(key)
+            earlier = merged.changed.get(key)
+            if earlier is not None and _written_at(earlier, key, shared) > _written_at(holder, key, shared):
+                continue
+            merged.data[key] = value
+            merged.changed[key] = holder
+    return merged
+
+
+def _branches(parting: Task, paths: list[list[Task]], shared: int) -> list[list[list[Task]]]:
+    """The paths that go on below ``parting`` (the ``shared``-th task of each), grouped by the
+    task they go on to, in the tree's order: the subprocess ``parting`` runs first, then its
+    children in their order. A path that ends at ``parting`` holds what it holds."""
+    groups: dict[UUID, list[list[Task]]] = {}
+    for path in paths:
+        if len(path) > shared:
+            groups.setdefault(path[shared].id, []).append(path)
+    order = {child: place for place, child in enumerate(parting._children)}
+    return [groups[task_id] for task_id in sorted(groups, key=lambda task_id: order.get(task_id, -1))]
+
+
+def _written_at(holder: _Holder, key: str, floor: int) -> float:
+    """When the branch of ``holder`` wrote its value of ``key``: when the first task of its
+    path, no higher than ``floor``, from which on every task holds that value, was done (or
+    reached, if it is not done yet)."""
+    path, at = holder
+    value = path[at].data.get(key, _MISSING)
+    while at > floor and path[at - 1].data.get(key, _MISSING) == value:
+        at -= 1
+    return float(path[at].last_state_change)
+
+
+def _paths(workflow: BpmnWorkflow, sources: list[Task]) -> list[list[Task]]:
+    """For each source, the tasks from the last task all of them pass to the one holding its
+    copy of the data (``_held_by``). Mostly they all follow one task (a user task and its
+    boundary timers, the rounds of a multi-instance task); else the first is walked up to the
+    root, the others up to a task already met (the tree grows with the history, and branches
+    part near its leaves). A subprocess's first task goes on from the task that runs it."""
+    held = [_held_by(source) for source in sources]
+    first = held[0]
+    if first._parent is not None and all(t.workflow is first.workflow and t._parent == first._parent for t in held):
+        parting = first.workflow.tasks[first._parent]
+        return [[parting, task] for task in held]
+    paths: list[list[Task]] = []
+    met: dict[int, tuple[int, int]] = {}  # id() of a task walked: which path it is on, and where
+    top = -1  # where the paths meet highest up
+    for task in held:
+        below: list[Task] = []  # the task and the tasks above it, up to one met
+        current: Task | None = task
+        while current is not None and id(current) not in met:
+            below.append(current)
+            if current._parent is not None:
+                current = current.workflow.tasks[current._parent]
+            elif current.workflow is not workflow:
+                current = workflow.get_task_from_id(current.workflow.parent_task_id)
+            else:
+                current = None
+        below.reverse()
+        if current is None:  # walked up to the root
+            path, start = below, 0
+        else:
+            on, at = met[id(current)]
+            path, start = paths[on][: at + 1] + below, at + 1
+            top = at if top < 0 else min(top, at)
+        met.update({id(task): (len(paths), start + place) for place, task in enumerate(below)})
+        paths.append(path)
+    return [path[max(top, 0) :] for path in paths]
 
 
 def bpmn_ids_in_state(workflow: BpmnWorkflow, state: int) -> list[str]:

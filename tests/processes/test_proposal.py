@@ -1,12 +1,13 @@
 """代表建议办理 (bpmn/proposal.bpmn) driven through the real use cases and the database."""
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 
 from engine import clock
 from engine.errors import InvalidData, NotAllowed, NotFound
 from engine.usecases import cases, supervision, tasks, timers
+from engine.usecases.statistics import Period, statistics
 from storage.enums import WorkItemState
 from storage.models import CaseFacts
 
@@ -341,6 +342,28 @@ def test_supervision_timer_when_the_reply_deadline_passes(world, frozen_clock):
     reply(world, case_id, "A")
     assert variables(world, case_id)["replied_on_time"] is False
     assert len(items(world, case_id, "Task_Supervise", state=WorkItemState.COMPLETED)) == 1
+
+
+@pytest.mark.parametrize("cohandling", [(), ("land",)], ids=["alone", "with_a_co_handler"])
+def test_a_reply_given_while_the_supervision_is_open_is_the_cases(world, frozen_clock, cohandling):
+    """The 督办 the reply deadline opened holds a copy of the case's data taken then; the lead
+    unit's reply, given while it is still open, is the case's all the same (its variables, its
+    facts row, the statistics' reply class), also while the join waits for the co-handler."""
+    case_id = register(world)
+    assign(world, case_id, cohandling=cohandling)
+    clock.advance(at(REPLY_DUE) - clock.now() + timedelta(seconds=1))
+    assert timers.fire_due(world) >= 1
+    answer = {"handling_action": "reply", "reply_class": "B", "reply_text": "已清淤，明年列入改造计划。"}
+    do(world, "fin", case_id, "Task_Reply", {**answer, "reply_signer": "张局长"})
+    still_open = ["Task_CohandlingView", "Task_Supervise"] if cohandling else ["Task_Evaluate", "Task_Supervise"]
+    assert open_ids(world, case_id) == still_open
+
+    v = variables(world, case_id)
+    assert (v["reply_class"], v["reply_text"], v["replied_on_time"]) == ("B", "已清淤，明年列入改造计划。", False)
+    row = facts(world, case_id)
+    assert (row.reply_class, row.replied_on_time, row.replied_at) == ("B", False, at("2027-03-09T00:00:01+08:00"))
+    figures = act(world, "boss", statistics, "proposal", Period(date(2026, 12, 1), date(2026, 12, 31))).overall
+    assert [figures[key].count for key in ("replied", "class_a", "class_b", "class_c", "class_d")] == [1, 0, 1, 0, 0]
 
 
 def test_supervision_of_a_late_re_handling(world, frozen_clock):

@@ -3,7 +3,6 @@ workflow mid-way and checks nothing changed, as SpiffWorkflow's own tests do."""
 
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from uuid import UUID
 
 import pytest
 from SpiffWorkflow.util.task import TaskState
@@ -163,8 +162,9 @@ def variables_by_the_tree(workflow):
 
 @pytest.mark.parametrize("key", ["review", "inspection", "mi_boundary_timer", "esp_timer"])
 def test_the_variables_are_the_tree_walks_at_every_step(frozen_clock, runtime, key):
-    """variables() walks the tree only when more than one task carries data (the order
-    decides whose value wins): the result is the walk's, with rounds, subprocesses, timers."""
+    """With rounds, subprocesses, timers and joins waiting, no branch of these walks holds a
+    copy of a value another branch changed since they parted: variables() merges the branches
+    to what SpiffWorkflow's tree walk gives, in its order (a page lists them in it)."""
     from tests.unit.test_workflow_snapshot import WALKS, parsed, take_step
 
     source, start, _answers, _fire_at = WALKS[key]
@@ -248,18 +248,43 @@ TWO_BRANCHES = """<?xml version="1.0" encoding="UTF-8"?>
 </bpmn:definitions>"""
 
 
-def test_two_ready_tasks_that_disagree_give_the_value_of_the_one_the_tree_walk_meets_last(runtime):
-    """a2 (after a1) and b1 are ready with different values of ``note``: the tree lists the
-    branch of a2 first, so b1's value wins, although a2 was made last (the task maps' order)."""
+def start_branches(runtime):
     [parsed] = parse_bpmn(TWO_BRANCHES.encode(), "branches.bpmn")
-    process = load_process(dump_process(parsed))
-    workflow = runtime.start(process, {"note": "起始"})
-    [a1] = [t for t in runtime.ready_task_ids(workflow) if runtime.task(workflow, t).task_spec.bpmn_id == "a1"]
-    runtime.complete(workflow, a1, {"note": "甲支", "only_a": 1})
-    ready = {runtime.task(workflow, t).task_spec.bpmn_id: t for t in runtime.ready_task_ids(workflow)}
-    assert set(ready) == {"a2", "b1"}
+    workflow = runtime.start(load_process(dump_process(parsed)), {"note": "起始"})
+    return workflow, lambda bpmn_id, data: runtime.complete(workflow, ready_id(runtime, workflow, bpmn_id), data)
+
+
+def ready_id(runtime, workflow, bpmn_id):
+    [task_id] = [t for t in runtime.ready_task_ids(workflow) if runtime.task(workflow, t).task_spec.bpmn_id == bpmn_id]
+    return task_id
+
+
+def test_a_branch_that_did_not_change_a_value_does_not_hide_what_another_wrote(runtime):
+    """a2 (after a1) and b1 are ready; a1 changed ``note``, b1 holds the copy taken at the
+    split. The tree walk meets b1 last (its value would win, although older); the branch that
+    wrote the value gives it."""
+    workflow, complete = start_branches(runtime)
+    complete("a1", {"note": "甲支", "only_a": 1})
     assert [t.task_spec.bpmn_id for t in workflow.get_tasks(state=TaskState.READY)] == ["a2", "b1"]
-    assert list(workflow.tasks).index(UUID(ready["a2"])) > list(workflow.tasks).index(UUID(ready["b1"]))
-    variables = runtime.variables(workflow)
-    assert (variables["note"], variables["only_a"]) == ("起始", 1)
-    assert list(variables.items()) == list(variables_by_the_tree(workflow).items())
+    assert runtime.task(workflow, ready_id(runtime, workflow, "b1")).data["note"] == "起始"
+    assert (runtime.variables(workflow)["note"], runtime.variables(workflow)["only_a"]) == ("甲支", 1)
+
+
+def test_a_join_waiting_for_a_branch_holds_what_its_own_branch_wrote(runtime):
+    """b1 done, the join waits for a2: what b1 wrote is the case's, not a2's older copy."""
+    workflow, complete = start_branches(runtime)
+    complete("a1", {"only_a": 1})
+    complete("b1", {"note": "乙支"})
+    [join] = [t for t in workflow.get_tasks(state=TaskState.WAITING) if t.task_spec.bpmn_id == "join"]
+    assert "note" not in join.data  # a waiting join takes no copy of the data until it goes on
+    assert (runtime.variables(workflow)["note"], runtime.variables(workflow)["only_a"]) == ("乙支", 1)
+
+
+@pytest.mark.parametrize(("first", "then", "latest"), [("a1", "b1", "乙支"), ("b1", "a1", "甲支")])
+def test_two_branches_that_changed_a_value_give_the_one_written_last(runtime, first, then, latest):
+    """Whichever branch comes first in the tree."""
+    workflow, complete = start_branches(runtime)
+    note = {"a1": "甲支", "b1": "乙支"}
+    complete(first, {"note": note[first]})
+    complete(then, {"note": note[then]})
+    assert runtime.variables(workflow)["note"] == latest
