@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, func, literal_column, or_, select, true
+from sqlalchemy import ColumnElement, and_, case, distinct, func, literal_column, or_, select, true
 from sqlalchemy.orm import Session
 
 from storage import repositories as repo
@@ -295,7 +295,7 @@ def cases_behind(
 @dataclass(frozen=True)
 class MonthFigures:
     month: str  # YYYY-MM, Beijing time
-    received: int
+    received: int  # cases received (inspections, the plan: started) that month, each once
     replied: int | None  # proposals and petitions: replied that month (of the period's cases)
     replied_on_time: int | None
 
@@ -305,9 +305,11 @@ TREND_FAMILIES = ("proposal", "petition")
 
 def trend(session: Session, actor: Actor, process_key: str, period: Period) -> list[MonthFigures]:
     """Month by month over ``period``, of the cases received in it: how many were received
-    that month, and (proposals, petitions) how many of them were replied to that month, and
-    on time (a reply after the period's last month is in no month). Every month of the
-    period is listed, empty ones too. Item families count their items received each month."""
+    (inspections, the year's plan: started) that month, and (proposals, petitions) how many of
+    them were replied to that month, and on time (a reply after the period's last month is in
+    no month). Every month of the period is listed, empty ones too. A case counts once, however
+    many item rows it has (an inspection's units, a report round's reports): they all carry
+    the moment their case came in."""
     access.require(actor, Permission.EXPORT, "see the statistics")
     family = _family(process_key)
     start, end = period.bounds
@@ -315,7 +317,7 @@ def trend(session: Session, actor: Actor, process_key: str, period: Period) -> l
     dialect = session.get_bind().dialect.name
     received = dict(
         session.execute(
-            select(_month(dialect, family.received), func.count())
+            select(_month(dialect, family.received), func.count(distinct(family.instance_id)))
             .where(in_period)
             .group_by(_month(dialect, family.received))
         ).all()

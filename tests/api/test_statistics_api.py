@@ -3,7 +3,10 @@ counts are tests/integration/test_statistics.py's)."""
 
 from __future__ import annotations
 
+from tests.conftest import REPO_ROOT
 from tests.integration.test_statistics import seed
+from tests.integration.test_statistics_items import finished_inspection
+from tests.world import create_people, deploy
 
 
 def test_the_figures_of_a_period(world):
@@ -58,3 +61,14 @@ def test_the_trend_the_item_families_and_a_preset(world):
     assert "rectified" in inspection["overall"] and inspection["handling_days"] == {}
     spec = world.anonymous().get("/openapi.json").get_json()
     assert "/api/v1/statistics/trend" in spec["paths"]
+
+
+def test_the_inspection_trend_counts_each_inspection_once(world):
+    create_people(world.factory, "civ", "member")  # clerk and fin are among the world's people
+    deploy(world.factory, REPO_ROOT / "bpmn" / "inspection.bpmn")
+    finished_inspection(world.factory)  # two units, one rectification sent back; started 2026-12-07
+    months = world.as_("supervisor").get("/statistics/trend?process=inspection&from=2026-12-01&to=2027-01-31")
+    assert months.get_json() == [
+        {"month": "2026-12", "received": 1, "replied": None, "replied_on_time": None},
+        {"month": "2027-01", "received": 0, "replied": None, "replied_on_time": None},
+    ]

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from engine import clock
 from engine.errors import InvalidData, NotAllowed
-from engine.usecases.statistics import Period, cases_behind, statistics
+from engine.usecases.statistics import Period, cases_behind, statistics, trend
 from storage.enums import InstanceStatus
 from storage.models import CaseFacts, ProcessDefinition, ProcessInstance
 from tests.world import act, create_people, deploy
@@ -259,6 +259,19 @@ def test_petition_figures(world):
         "rereview_changed": 0,
     }
     assert result.overall["accepted_on_time"].rate == 80.0  # 4 of the 5 decided
+
+
+def test_the_trend_of_petitions_by_month_of_receipt_and_reply(world):
+    months = act(world, "supervisor", trend, "petition", PERIOD)
+    # p1-p6 received 03-01 .. 03-06; p1 p2 (on time) p3 (late) replied 40 days later: 04-10 .. 04-12
+    assert [(m.month, m.received, m.replied, m.replied_on_time) for m in months] == [
+        ("2027-01", 0, 0, 0),
+        ("2027-02", 0, 0, 0),
+        ("2027-03", 6, 0, 0),
+        ("2027-04", 0, 3, 2),
+        ("2027-05", 0, 0, 0),
+        ("2027-06", 0, 0, 0),
+    ]
 
 
 def test_the_cases_behind_a_figure(world):

@@ -81,6 +81,33 @@ def inspection(factory) -> int:
     return case_id
 
 
+def finished_inspection(factory) -> int:
+    """QA's walk: two units, finance (财政所) and civil affairs (民政办), both on time; finance's
+    rectification sent back once (in January) then accepted, civil affairs clean; the report
+    heard: the case is completed."""
+    case_id = act(factory, "clerk", cases.start_instance, "inspection", {"inspection_title": "惠民资金检查"}).id
+    plan = {"topics": "惠民资金发放", "units": ["finance", "civil_affairs"], "selfcheck_deadline": "2026-12-20"}
+    do(factory, case_id, "Task_Plan", plan)
+    do(factory, case_id, "Task_ApprovePlan", {"plan_decision": "approve"})
+    for unit in ("finance", "civil_affairs"):
+        do(factory, case_id, "Task_Notice", {"notice_text": "请自查"}, unit)
+    for unit in ("finance", "civil_affairs"):
+        do(factory, case_id, "Task_SelfCheck", {"selfcheck_report": "已自查"}, unit)
+        do(factory, case_id, "Task_OnSite", {"onsite_date": "2026-12-07", "onsite_record": "记录"}, unit)
+    findings = {"findings_result": "problems", "findings": "发放不及时", "rectification_requirements": "限期发放"}
+    do(factory, case_id, "Task_Findings", findings, "finance")
+    do(factory, case_id, "Task_Findings", {"findings_result": "clean", "findings": "未发现问题"}, "civil_affairs")
+    clock.advance(timedelta(days=35))  # 2027-01-11: the rectification goes round in another month
+    do(factory, case_id, "Task_Rectify", {"rectification_report": "部分发放"}, "finance")
+    returned = {"acceptance": "returned", "acceptance_opinion": "尚未发放完毕"}
+    do(factory, case_id, "Task_AcceptRectification", returned, "finance")
+    do(factory, case_id, "Task_Rectify", {"rectification_report": "全部发放"}, "finance")
+    do(factory, case_id, "Task_AcceptRectification", {"acceptance": "accepted"}, "finance")
+    do(factory, case_id, "Task_Report", {"report_text": "检查情况报告"})
+    do(factory, case_id, "Task_PresidiumHear", {"presidium_decision": "accepted"})
+    return case_id
+
+
 def counts(figures) -> dict[str, int]:
     return {key: f.count for key, f in figures.items()}
 
@@ -141,10 +168,25 @@ def test_the_trend_per_month(world):
     inspection(world)  # started 2026-12-07
     months = act(world, "boss", trend, "inspection", PERIOD)
     assert [(m.month, m.received, m.replied) for m in months] == [
-        ("2026-12", 4, None),  # the round and its three units
+        ("2026-12", 1, None),  # the one inspection, not its three units
         ("2027-01", 0, None),
         ("2027-02", 0, None),
         ("2027-03", 0, None),
+    ]
+
+
+def test_the_trend_counts_an_inspection_once_whatever_its_units_and_rectifications(world):
+    case_id = finished_inspection(world)  # started 2026-12-07, rectified and closed in January
+    assert act(world, "clerk", cases.instance_detail, case_id).status == "completed"
+    result = act(world, "boss", statistics, "inspection", PERIOD)
+    assert (result.overall["rounds"].count, result.overall["units"].count) == (1, 2)
+    assert (result.overall["returned"].count, result.overall["rectified"].count) == (1, 1)
+    months = act(world, "boss", trend, "inspection", PERIOD)
+    assert [(m.month, m.received, m.replied, m.replied_on_time) for m in months] == [
+        ("2026-12", 1, None, None),
+        ("2027-01", 0, None, None),
+        ("2027-02", 0, None, None),
+        ("2027-03", 0, None, None),
     ]
 
 
@@ -160,6 +202,7 @@ def test_the_trend_of_proposals_by_month_of_receipt_and_reply(world):
     assert by_month["2027-02"] == (0, 13, 13)
     assert by_month["2027-03"] == (0, 0, 0)
     assert by_month["2027-04"] == (0, 4, 0)
+    assert by_month["2027-05"] == by_month["2027-06"] == (0, 0, 0)
 
 
 def test_period_presets():

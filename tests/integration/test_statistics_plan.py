@@ -282,5 +282,6 @@ def test_a_period_counts_only_the_items_received_in_it(world):
     }
     assert [u.unit for u in january.units] == ["civil_affairs", "finance", "land"]
     months = act(world, "boss", trend, "plan", PERIOD)
-    # December: 3 reception days + 3 issues + 3 deputies + 2 rounds + 2 units + 3 reports
-    assert [(m.month, m.received, m.replied) for m in months] == [("2026-12", 16, None), ("2027-01", 4, None)]
+    # each case once, not its issues, deputies, units or reports: December R1, R2, R3, D, E1,
+    # E2, U1; January the timer's U2
+    assert [(m.month, m.received, m.replied) for m in months] == [("2026-12", 7, None), ("2027-01", 1, None)]

@@ -25,7 +25,7 @@ def test_inspection_figures_trend_and_report_sentence(app, as_user):
     assert "整改验收通过" in rectified and "100.0%" in rectified and "(1/1)" in rectified
     assert "整改经验收通过的单位次，占发现问题" in rectified  # the definition beside the number
     trend = html.split('id="trend"', 1)[1].split("</table>", 1)[0]
-    assert 'data-month="2026-12"' in trend and ">4</td>" in trend
+    assert 'data-month="2026-12"' in trend and ">1</td>" in trend  # one inspection, not its three units
     assert '"trend":' in html and "不分单位" in html
     report = text_of(client.get("/statistics/report?from=2026-12-01&to=2027-03-31"))
     assert (

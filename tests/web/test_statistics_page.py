@@ -15,8 +15,10 @@ from openpyxl import load_workbook
 from engine.usecases import cases
 from tests.conftest import REPO_ROOT
 from tests.integration.test_statistics import seed
+from tests.integration.test_statistics_items import finished_inspection
 from tests.web.conftest import text_of
-from tests.world import act, deploy
+from tests.web.test_statistics_charts import chart_data
+from tests.world import act, create_people, deploy
 from web import database
 
 QUERY = "process=proposal&from=2027-01-01&to=2027-06-30"
@@ -107,6 +109,49 @@ def test_the_statistics_download_has_the_handling_time(app, as_user):
     empty = "process=proposal&from=2020-01-01&to=2020-06-30"
     assert "办理用时" not in text_of(client.get(f"/statistics/?{empty}"))
     assert "办理用时" not in client.get(f"/statistics/export.csv?{empty}").data.decode("utf-8-sig")
+
+
+def trend_table(html: str) -> tuple[list[str], dict[str, list[str]]]:
+    """The trend table's column titles and, per month, its cells."""
+    table = html.split('id="trend"', 1)[1].split("</table>", 1)[0]
+    heads = re.findall(r"<th>([^<]*)</th>", table)
+    rows = re.findall(r'<tr data-month="([^"]+)">(.*?)</tr>', table)
+    return heads, {month: re.findall(r'<td class="num">([^<]*)</td>', cells) for month, cells in rows}
+
+
+def test_the_inspection_trend_counts_the_inspection_once_under_its_own_title(app, as_user):
+    create_people(app, "clerk", "fin", "civ", "member")
+    deploy(app, REPO_ROOT / "bpmn" / "inspection.bpmn")
+    finished_inspection(database.session_factory(app))  # 财政所 and 民政办, one rectification sent back
+    client = as_user("supervisor")
+    query = "process=inspection&from=2026-12-01&to=2027-01-31"
+    html = text_of(client.get(f"/statistics/?{query}"))
+    rounds = html.split('data-figure="rounds"', 1)[1].split("</tr>", 1)[0]
+    units = html.split('data-figure="units"', 1)[1].split("</tr>", 1)[0]
+    assert ">1</a>" in rounds and ">2</a>" in units  # 检查次数 1, 被检查单位 2
+    heads, months = trend_table(html)
+    assert heads == ["月份", "检查次数"]
+    assert months == {"2026-12": ["1"], "2027-01": ["0"]}
+    assert "检查次数：当月启动的监督检查" in html.split('id="trend"', 1)[0].rsplit("<h2>", 1)[1]
+    assert [(s["key"], s["name"], s["data"]) for s in chart_data(html)["trend"]["series"]] == [
+        ("received", "检查次数", [1, 0])
+    ]
+    lines = list(csv.reader(io.StringIO(client.get(f"/statistics/export.csv?{query}").data.decode("utf-8-sig"))))
+    at = lines.index(["月份", "检查次数"])
+    assert lines[at + 1 : at + 3] == [["2026-12", "1"], ["2027-01", "0"]]
+
+
+def test_each_family_titles_its_trend_as_it_counts(app, as_user):
+    seed(database.session_factory(app))
+    client = as_user("supervisor")
+    heads, months = trend_table(text_of(client.get(f"/statistics/?{QUERY}")))
+    assert heads == ["月份", "收到", "答复", "按期答复"]
+    assert months["2027-01"] == ["24", "0", "0"] and months["2027-02"] == ["0", "13", "13"]
+    heads, months = trend_table(text_of(client.get("/statistics/?process=petition&from=2027-01-01&to=2027-06-30")))
+    assert heads == ["月份", "收到", "答复", "按期答复"]
+    assert months["2027-03"] == ["6", "0", "0"] and months["2027-04"] == ["0", "3", "2"]
+    heads, _months = trend_table(text_of(client.get("/statistics/?process=plan&from=2027-01-01&to=2027-06-30")))
+    assert heads == ["月份", "启动事项"]
 
 
 def test_an_officer_is_refused_and_has_no_link(app, as_user):

@@ -666,7 +666,12 @@ class CasesBehindArgs(StatisticsArgs):
 
 class MonthFiguresSchema(ma.Schema):
     month = fields.String(metadata={"description": "YYYY-MM, Beijing time"})
-    received = fields.Integer(metadata={"description": "cases (items) of the period received that month"})
+    received = fields.Integer(
+        metadata={
+            "description": "cases of the period received (inspections, plan: started) that month, each once "
+            "however many units or items it has"
+        }
+    )
     replied = fields.Integer(
         allow_none=True, metadata={"description": "of the period's cases, replied that month; null: not counted"}
     )

@@ -34,8 +34,9 @@ def figures(args: dict):
 @bp.arguments(StatisticsArgs, location="query")
 @bp.response(200, MonthFiguresSchema(many=True))
 def trend(args: dict):
-    """Month by month over the period: the cases (items) received, and for proposals and
-    petitions those of them replied to that month and on time (the 统计 page's trend)."""
+    """Month by month over the period: the cases received (inspections, the plan: started),
+    each once however many units or items it has, and for proposals and petitions those of
+    them replied to that month and on time (the 统计 page's trend)."""
     return statistics.trend(reader(), actor(), args["process"], period_of(args))
 
 

@@ -165,6 +165,22 @@ RATE_NAMES = {
         "reports_late": _l("月报逾期率"),
     },
 }
+# the trend per month (statistics.trend): the title of its count, each case once in the month
+# it came in (named as the family's figure that counts the same cases, where there is one),
+# and what its columns count
+_REPLIED_TREND = _l("收到：当月收到或登记的件数；答复、按期答复：统计期内收到的案件中当月答复的件数。")
+TREND_TEXT = {
+    "proposal": (FIGURE_TEXT["proposal"]["received"][0], _REPLIED_TREND),
+    "petition": (FIGURE_TEXT["petition"]["received"][0], _REPLIED_TREND),
+    "inspection": (
+        FIGURE_TEXT["inspection"]["rounds"][0],
+        _l("检查次数：当月启动的监督检查，每次检查计一次，不论涉及几个单位、整改退回几次。"),
+    ),
+    "plan": (
+        _l("启动事项"),
+        _l("启动事项：当月启动的接待选民日、代表述职、部门工作评议和单位报送，每项计一次。"),
+    ),
+}
 # the per-unit row of what belongs to no unit: proposals and petitions not assigned yet; the
 # rounds, reception days and deputies of the item families
 NO_UNIT = {"proposal": _l("未交办"), "petition": _l("未交办"), "inspection": _l("不分单位"), "plan": _l("不分单位")}
@@ -204,6 +220,7 @@ def _page(process: str, period: Period | None, result: Statistics | None, errors
             query=urlencode({"process": process, "from": period.start, "to": period.end}) if period else "",
             presets=_presets(),
             trend=trend,
+            trend_text=TREND_TEXT[process],
             bar=_unit_chart(process, result) if result else None,
         ),
         status,
@@ -301,9 +318,10 @@ def export(fmt: str):
 
 def _trend_names(process: str) -> list[str]:
     """The trend table's columns after the month."""
+    counted = TREND_TEXT[process][0]
     if process in statistics.TREND_FAMILIES:
-        return [_("收到"), _("答复"), _("按期答复")]
-    return [_("收到")]
+        return [counted, _("答复"), _("按期答复")]
+    return [counted]
 
 
 def _trend_values(m: statistics.MonthFigures) -> list[int]:
