@@ -63,12 +63,15 @@ def message(kind: str, p: dict[str, Any], due: str, _: Translate = chinese) -> s
         return _("「%(task)s」（案件：%(case)s）已到您的待办。", task=task, case=case)
     if "opinion" in p:  # a supervisor's 督办
         return _supervision(p, due, _)
-    if p.get("interrupting"):
+    if p.get("interrupting"):  # the timer ended the task: the case went on without it
         return _(
-            "「%(task)s」（案件：%(case)s）已超时，流程已转入「%(event)s」。", task=task, case=case, event=p["event"]
+            "「%(task)s」（案件：%(case)s）已过期限（%(event)s）仍未办理，该任务已结束，案件按流程继续办理。",
+            task=task,
+            case=case,
+            event=p["event"],
         )
     return _(
-        "「%(task)s」（案件：%(case)s）到期未办结，已启动「%(event)s」，请尽快办理。",
+        "「%(task)s」（案件：%(case)s）已过期限（%(event)s）仍未办结，已转入督办，请尽快办理。",
         task=task,
         case=case,
         event=p["event"],

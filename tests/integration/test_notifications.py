@@ -118,7 +118,10 @@ def test_emailed_from_the_outbox(world, smtp, frozen_clock):
     }
     [message] = [m for m in smtp.messages if m["To"] == "fin@example.org"]
     assert message["Subject"].startswith("督办：办理")
-    assert "已超时" in message.get_content() and "renda@example.org" in message["From"]
+    assert (
+        "已过期限（超时转督办）仍未办理，该任务已结束" in message.get_content()
+        and "renda@example.org" in message["From"]
+    )
     assert all(n.emailed_at is not None for n in notifications(world, task_arrivals=True) if n.email_to)
     assert send_outbox(world, smtp.settings) == 0  # sent once
     assert len(smtp.messages) == 3

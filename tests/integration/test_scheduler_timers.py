@@ -102,7 +102,7 @@ def test_intermediate_timer_reminder_and_interrupting_boundary(world, frozen_clo
     }
     supervision = [n for n in notifications(world) if n.kind == NotificationKind.SUPERVISION]
     assert {n.username for n in supervision} == {"fin", "fin2", "boss"}
-    assert all("已超时" in n.message and "超时转督办" in n.message for n in supervision)
+    assert all("已过期限（超时转督办）仍未办理，该任务已结束，案件按流程继续办理" in n.message for n in supervision)
 
     # firing again changes nothing
     clock.advance(timedelta(days=30))
