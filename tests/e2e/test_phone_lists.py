@@ -244,3 +244,21 @@ def test_the_board_is_cards_on_a_phone(app, live_server, browser, artifacts, pho
     opinion = issued.locator("td", has_text="请今日内答复")
     assert in_view(page, opinion, "the 督办's opinion")["y"] > head["y"]
     assert problems == []
+
+
+@pytest.mark.parametrize("width", [PHONE["width"], 1280], ids=["phone", "desktop"])
+def test_the_comment_and_cancel_boxes_label_their_fields_above_them(
+    app, live_server, browser, artifacts, phone_world, width
+):
+    """添加意见 and 撤销理由 stand above their boxes, as every form field's label does, not beside
+    a box's lower corner."""
+    waiting, _held_task = phone_world
+    page, problems = sign_in(browser, live_server, "office1")
+    page.set_viewport_size({"width": width, "height": 900})
+    page.goto(f"{live_server}/cases/{waiting.id}")
+    page.screenshot(path=str(artifacts / f"comment-box-{width}.png"), full_page=True)
+    for label, box in (("label[for=comment-body]", "#comment-body"), ("label[for=cancel-reason]", "#cancel-reason")):
+        above, field = page.locator(label).bounding_box(), page.locator(box).bounding_box()
+        assert above["y"] + above["height"] <= field["y"] + 1, (label, above, field)
+        assert abs(above["x"] - field["x"]) < 2, (label, above, field)
+    assert problems == []
