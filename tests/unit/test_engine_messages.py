@@ -62,6 +62,20 @@ def test_each_pattern_reads_alike_in_javascript_and_python_and_fills_only_groups
             "subProcess 元素没有标识，已自动设为「subProcess_12」",
         ),
         ("timer expression: unexpected token", "定时表达式有误：unexpected token"),
+        (
+            "condition: expression 'approved ==' is not allowed: Line 1: SyntaxError: invalid syntax at statement: "
+            "'approved =='",
+            "条件有误：表达式「approved ==」有语法错误，无法计算",
+        ),
+        (
+            "condition: expression '_x > 1' is not allowed: Line 1: \"_x\" is an invalid variable name because it "
+            'starts with "_"',
+            "条件有误：表达式「_x > 1」中的名称「_x」以下划线开头，流程中不能使用",
+        ),
+        (
+            "script: script is not allowed: Line 2: SyntaxError: invalid syntax at statement: 'a ='",
+            "脚本有误：第 2 行有语法错误",
+        ),
         ("empty loopCardinality", "循环次数是空的"),
         ("the document is empty", "文件是空的"),
         ('no executable process (isExecutable="true")', '没有可执行的流程（isExecutable="true"）'),
