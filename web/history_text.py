@@ -35,6 +35,7 @@ def action_names() -> dict[str, str]:
         "timer": pgettext("audit", "期限到达"),
         "fire_timer": pgettext("audit", "期限到达"),
         "reminder": pgettext("audit", "提醒"),
+        "reminder_late": pgettext("audit", "到期提醒未发（已过期限）"),
         "timer_fired": pgettext("audit", "期限届满"),
         "task_overdue": pgettext("audit", "任务逾期"),
         "start_timer": pgettext("audit", "按计划发起"),

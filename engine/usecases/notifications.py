@@ -219,11 +219,19 @@ def _item_of_timer(session: Session, timer: Timer) -> WorkItem | None:
     ).first()
 
 
-def notify_reminder(session: Session, timer: Timer) -> None:
+def reminded_item(session: Session, timer: Timer) -> WorkItem | None:
+    """The open task a reminder timer reminds of, while its due date is still ahead; None
+    once it has passed (the scheduler was down, or a ledger replayed the case after it):
+    "due on ..." would be news from the past, the overdue notice tells what matters now."""
     item = _item_of_timer(session, timer)
     if item is None or item.due_at is None or item.due_at <= clock.now():
-        # fired late (the scheduler was down) past the due date itself: "due on ..." would
-        # be news from the past; the overdue notice tells what matters now
+        return None
+    return item
+
+
+def notify_reminder(session: Session, timer: Timer) -> None:
+    item = reminded_item(session, timer)
+    if item is None:
         return
     notify(
         session,

@@ -62,6 +62,8 @@ def _fire_locked(session: Session, timer: Timer | None, now: datetime) -> bool:
         action = {TimerKind.TASK_DUE: "task_overdue", TimerKind.REMINDER: "reminder", TimerKind.START: "start_timer"}[
             timer.kind
         ]
+        if timer.kind == TimerKind.REMINDER and notifications.reminded_item(session, timer) is None:
+            action = "reminder_late"  # fired after the due date itself: nobody is reminded, history says so
         audit(
             session,
             SYSTEM,

@@ -15,7 +15,7 @@ from storage.enums import NotificationKind, TimerKind, TimerState
 from storage.models import AuditEntry, Notification, Timer
 from tests.world import deploy  # noqa: F401 (the scheduler tests deploy tests/fixtures/ files by name)
 
-FIRING_ACTIONS = ("timer_fired", "task_overdue", "reminder", "start_timer")
+FIRING_ACTIONS = ("timer_fired", "task_overdue", "reminder", "reminder_late", "start_timer")
 
 
 def start_deadline(factory, wait_until: datetime, handle_due: datetime) -> int:

@@ -14,10 +14,11 @@ from sqlalchemy import func, select
 
 from engine import clock
 from engine.errors import NotAllowed
-from engine.usecases import cases, ledger
+from engine.usecases import cases, ledger, timers
 from engine.usecases.case_deadlines import case_steps
 from engine.usecases.statistics import Period, statistics
-from storage.models import Notification, ProcessInstance, WorkItem
+from storage.enums import NotificationKind
+from storage.models import AuditEntry, Notification, ProcessInstance, WorkItem
 from tests.world import act, create_people, deploy
 
 LIBRARY = Path(__file__).resolve().parents[2] / "bpmn"
@@ -317,3 +318,17 @@ def test_the_example_row_is_skipped_beside_the_real_ones_and_read_as_one_once_ch
     done = act(world, "admin", ledger.apply, "proposals", "台账.xlsx", out.getvalue())
     assert (done.problems, done.example_rows) == ([], [])
     assert [(o.row, o.title, o.closed) for o in done.outcomes] == [(2, "关于修缮村道的建议", True)]
+
+
+def test_a_case_imported_past_its_deadline_is_not_reminded_of_it(world):
+    """Assigned 2026-07-01, not replied: due 10-09 (10-01 + the National Day holidays), long past
+    on 12-07. The deadline timers fire at the first sweep: overdue, and no "due soon" reminder
+    (the history says it was not sent)."""
+    stuck = {**OPEN, "编号": "2026-建-004", "登记日期": "2026-06-28", "交办日期": "2026-07-01"}
+    [outcome] = act(world, "admin", ledger.apply, "proposals", "台账.xlsx", workbook(PROPOSAL_HEADERS, stuck)).outcomes
+    assert timers.fire_due(world) >= 1
+    with world() as s:
+        actions = set(s.scalars(select(AuditEntry.action).where(AuditEntry.instance_id == outcome.instance_id)))
+        kinds = set(s.scalars(select(Notification.kind).where(Notification.instance_id == outcome.instance_id)))
+    assert {"task_overdue", "reminder_late"} <= actions and "reminder" not in actions
+    assert NotificationKind.OVERDUE in kinds and NotificationKind.REMINDER not in kinds
