@@ -450,3 +450,27 @@ def test_a_check_answered_after_a_later_change_is_not_taken_for_the_current_one(
     texts = " ".join(page.locator(f'#lint-list li[data-element="{BRANCH}"]').all_inner_texts())
     assert "网关「议案还是建议？」的分支没有条件" in texts
     assert problems == []
+
+
+@pytest.mark.parametrize("process", ["review", "unit_report"])
+def test_a_process_opens_whole_and_clear_of_the_palette(app, live_server, browser, artifacts, process):
+    """Every element in view and none under the tool palette, which lies over the canvas's left
+    edge (fitting the viewport alone left the start events under it)."""
+    if process != "review":
+        deploy(app, REPO_ROOT / "bpmn" / f"{process}.bpmn")
+    page, problems = sign_in(browser, live_server, "designer")
+    page.goto(f"{live_server}/designer/")
+    page.locator(f'#definitions tr[data-key="{process}"] a.button').click()
+    page.wait_for_selector("#modeler[data-ready=true]")
+    page.screenshot(path=str(artifacts / f"modeler-opens-{process}.png"))
+    palette = page.locator("#modeler .djs-palette").bounding_box()
+    canvas = page.locator("#modeler .djs-container").bounding_box()
+    shapes = page.locator("#modeler g.djs-shape").evaluate_all(
+        "gs => gs.map(g => { const r = g.getBoundingClientRect(); return [r.left, r.top, r.right, r.bottom]; })"
+    )
+    assert shapes
+    left, top = min(s[0] for s in shapes), min(s[1] for s in shapes)
+    right, bottom = max(s[2] for s in shapes), max(s[3] for s in shapes)
+    assert left >= palette["x"] + palette["width"], (left, palette)
+    assert right <= canvas["x"] + canvas["width"] and top >= canvas["y"] and bottom <= canvas["y"] + canvas["height"]
+    assert problems == []

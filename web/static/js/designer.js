@@ -291,10 +291,31 @@
   // before bpmn-js-bpmnlint lints what was imported
   eventBus.on('import.done', 2000, function (event) { drawn = !event.error; });
 
+  // The whole diagram in view, right of the palette, which lies over the canvas's left edge
+  // (fit-viewport alone leaves the start events under it), never larger than life.
+  function fitBesidePalette(canvas) {
+    canvas.zoom('fit-viewport', 'auto');
+    var palette = box.querySelector('.djs-palette');
+    var view = canvas.viewbox();
+    if (!palette || !view.inner.width || !view.inner.height) { return; }
+    var margin = 12;
+    var covered = palette.getBoundingClientRect().right - canvas.getContainer().getBoundingClientRect().left + margin;
+    var free = view.outer.width - covered - margin;
+    if (free <= 0) { return; }
+    var scale = Math.min(1, free / view.inner.width, (view.outer.height - 2 * margin) / view.inner.height);
+    var height = view.outer.height / scale;
+    canvas.viewbox({
+      x: view.inner.x - covered / scale,
+      y: view.inner.y - (height - view.inner.height) / 2,
+      width: view.outer.width / scale,
+      height: height
+    });
+  }
+
   function load(xml) {
     return modeler.importXML(xml).then(function () {
       loadError.hidden = true;
-      modeler.get('canvas').zoom('fit-viewport', 'auto');
+      fitBesidePalette(modeler.get('canvas'));
       box.dataset.ready = 'true';
       checkSoon();
     }).catch(function (err) {
