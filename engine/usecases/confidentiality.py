@@ -57,7 +57,8 @@ WITHHELD = "***"
 def mask(value: Any) -> Any:
     """A value as someone who may not read it sees it: 张三丰 → 张**, 13800001111 →
     138****1111, an ID number likewise; nothing stays nothing, so that an empty field is
-    still seen to be empty."""
+    still seen to be empty. A text keeps its first character and always two stars after
+    it (王五 → 王**, 欧阳明远 → 欧**): how many more it has would tell of whom it speaks."""
     if value is None or value == "":
         return value
     if isinstance(value, list):
@@ -67,7 +68,7 @@ def mask(value: Any) -> Any:
         return text[:3] + MASK * (len(text) - 7) + text[-4:]
     if len(text) <= 1:
         return MASK * 2
-    return text[0] + MASK * min(len(text) - 1, 4)
+    return text[0] + MASK * 2
 
 
 def mask_filename(filename: str) -> str:
