@@ -142,6 +142,10 @@ def test_claim_and_unclaim(app, as_user):
     assert rows(text_of(as_user("office2").get("/?tab=group"))) == []  # gone from the colleague's list
     assert as_user("office2").post(f"/tasks/{case.task_id}/claim").status_code == 409
     c = as_user("office1")
+    # giving it back is said as such (退回 reads as sending the work back a step)
+    assert ">放弃签收</button>" in text_of(c.get(f"/tasks/{case.task_id}")) and ">退回<" not in text_of(
+        c.get("/?tab=mine")
+    )
     assert c.post(f"/tasks/{case.task_id}/unclaim").status_code == 302
     assert rows(text_of(c.get("/?tab=group"))) == [case.task_id]
 
