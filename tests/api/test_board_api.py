@@ -28,10 +28,27 @@ def test_issue_a_supervision_and_see_it_on_the_board(world):
     assert issued.status_code == 201, issued.get_json()
     body = issued.get_json()
     assert (body["state"], body["respond_by"], body["task_name"]) == ("open", "2026-12-24T16:00:00+00:00", "答复")
+    assert (body["escalated"], body["unreported"]) == (False, None)  # not asked
+    escalated = (
+        world.as_("supervisor")
+        .post(
+            f"/instances/{case['case']}/supervisions",
+            json={"task_id": case["reply"], "opinion": "请负责人过问", "escalate": True},
+        )
+        .get_json()
+    )
+    # 财政所 has no head on the roster: its people hold the unclaimed task and heard as its holders
+    assert (escalated["escalated"], escalated["unreported"], escalated["unreported_unit"]) == (
+        False,
+        "no_head",
+        "finance",
+    )
+    assert (escalated["told_instead"], escalated["told_as_holders"]) == (0, 2)
     listed = world.as_("fin").get(f"/instances/{case['case']}/supervisions").get_json()
-    assert [s["opinion"] for s in listed] == ["请今日内答复"]
+    assert [s["opinion"] for s in listed] == ["请今日内答复", "请负责人过问"]
     again = world.as_("supervisor").get("/board").get_json()
-    assert again["rows"][0]["open_supervisions"] == 1 and [s["id"] for s in again["open_supervisions"]] == [body["id"]]
+    assert again["rows"][0]["open_supervisions"] == 2
+    assert [s["id"] for s in again["open_supervisions"]] == [body["id"], escalated["id"]]
 
 
 def test_refusals(world):

@@ -614,6 +614,17 @@ class SupervisionSchema(ma.Schema):
     escalated = fields.Boolean()
     responded_at = fields.AwareDateTime(allow_none=True)
     state = fields.String(metadata={"description": "open, overdue (not answered by respond_by) or responded"})
+    # only in the answer to issuing an escalated 督办 that reached no head
+    unreported = fields.String(
+        allow_none=True,
+        metadata={
+            "description": "issued with escalate, why no head was told: no_task, no_unit, no_head, head_inactive "
+            "or head_is_holder (the head claimed the task himself); null when one was, or not asked"
+        },
+    )
+    unreported_unit = fields.String(allow_none=True, metadata={"description": "that unit's code"})
+    told_instead = fields.Integer(metadata={"description": "how many others of the unit were told in the head's stead"})
+    told_as_holders = fields.Integer(metadata={"description": "how many of the unit hold the task and heard as such"})
 
 
 class BoardRowSchema(ma.Schema):
