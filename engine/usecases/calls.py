@@ -35,9 +35,10 @@ from ..bpmn.camunda import CAMUNDA_NS, NSMAP
 from ..bpmn.parsing import ParsedProcess
 from ..bpmn.runtime import Runtime
 from ..bpmn.waiting_tasks import CaseCall, mapped_outputs, passes_business_key
-from ..bpmn.workflow_state import WaitingWork
+from ..bpmn.workflow_state import WaitingWork, variables
 from ..errors import EngineError, ScriptError
 from . import incidents, persist
+from .confidentiality import carried_unprotected
 from .context import SYSTEM, Actor, audit, processes, runtime_for
 from .labels import element_names
 from .workflow_cache import restore_case
@@ -168,6 +169,17 @@ def _call(
     try:
         data = runtime.call_inputs(workflow, work.task_id)
         called = processes.get(definition)
+        unprotected = carried_unprotected(process, variables(workflow), called, data)
+        if unprotected:  # an incident: nothing is shown to anyone, the designer fixes the processes
+            _fail(
+                session,
+                caller,
+                work.bpmn_id,
+                f"calling {spec.called_element!r} would pass {', '.join(map(repr, unprotected))}, which carry what "
+                f"this process keeps confidential or names the readers of, to a process whose forms do not keep "
+                f"them so: mark those fields alike there, or stop passing them",
+            )
+            return
         child_runtime = runtime_for(session)
         child_workflow = child_runtime.start(called, {**data, "initiator": caller.started_by})
     except EngineError as exc:

@@ -101,6 +101,34 @@ def confidential_fields(process: ParsedProcess) -> frozenset[str]:
     return frozenset(f.id for meta in process.tasks.values() for f in meta.form.fields if f.confidential)
 
 
+def _rules(process: ParsedProcess) -> dict[str, Any]:
+    """Each withheld field of the process and the rule it is withheld by."""
+    return dict.fromkeys(confidential_fields(process), "confidential") | dict(field_readers(process))
+
+
+def carried_unprotected(
+    caller: ParsedProcess, values: Mapping[str, Any], called: ParsedProcess, passed: Mapping[str, Any]
+) -> list[str]:
+    """The variables ``passed`` to a case of ``called`` that carry a value ``caller``
+    withholds (a confidential or a readers field's, ``values`` its case's: the very value, or
+    a text holding it, whatever it is renamed to on the way) where ``called`` does not
+    withhold them by the same rule: that case would show them to whoever sees it."""
+    mine, theirs = _rules(caller), _rules(called)
+    secrets = [(rule, values[name]) for name, rule in mine.items() if values.get(name) not in (None, "", [])]
+    return sorted(
+        target
+        for target, value in passed.items()
+        if any(theirs.get(target) != rule and _carries(value, secret) for rule, secret in secrets)
+    )
+
+
+def _carries(value: Any, secret: Any) -> bool:
+    if value == secret:
+        return True
+    text = str(secret).strip()
+    return isinstance(value, str) and isinstance(secret, str) and len(text) >= 2 and text in value
+
+
 def hidden_fields(session: Session, actor: Actor, definition_id: int) -> frozenset[str]:
     """The field ids ``actor`` sees masked in cases of this definition (often none)."""
     if may_read_confidential(actor):

@@ -175,3 +175,39 @@ def test_an_error_nothing_catches_is_an_incident_on_the_caller(township):
         [incident] = incidents.of_case(s, OPERATOR, caller)
     assert (incident.kind, incident.bpmn_id) == ("call", "each_unit")
     assert "ended with the error 'refused', which no boundary event catches" in incident.message
+
+
+SECRET_CALLER = (
+    (FIXTURES / "call_parent.bpmn")
+    .read_text(encoding="utf-8")
+    .replace('id="call_parent"', 'id="call_secret"')
+    .replace(
+        '<camunda:formField id="subject" label="标题" type="string" />',
+        '<camunda:formField id="subject" label="标题" type="string" />'
+        '<camunda:formField id="petitioner" label="来信人" type="string">'
+        '<camunda:properties><camunda:property id="confidential" value="true" /></camunda:properties>'
+        "</camunda:formField>",
+    )
+)
+
+
+@pytest.mark.parametrize(
+    "mapping, carried",
+    [
+        ('<camunda:in source="petitioner" target="topic" />', "'topic'"),  # renamed on the way
+        ('<camunda:in sourceExpression="来信人：${petitioner}" target="topic" />', "'topic'"),  # inside a text
+    ],
+    ids=["renamed", "in_a_text"],
+)
+def test_a_call_passing_a_confidential_value_to_a_process_that_shows_it_is_an_incident(township, mapping, carried):
+    """call_child keeps nothing confidential: the petitioner's name would be on its case for all
+    who see it. The call stops as an incident on the caller; no case of call_child is started."""
+    source = SECRET_CALLER.replace('<camunda:in source="subject" target="topic" />', mapping)
+    with township.begin() as s:
+        definitions.deploy(s, source.encode(), "call_secret.bpmn", OPERATOR)
+    caller = act(township, "clerk", cases.start_instance, "call_secret", {"subject": "路灯", "petitioner": "张三丰"}).id
+    assert called_cases(township, caller) == []
+    with township() as s:
+        [incident] = incidents.list_incidents(s, OPERATOR)
+    assert incident.instance_id == caller and incident.bpmn_id == "handle"
+    assert incident.message.startswith(f"calling 'call_child' would pass {carried}, which carry what this process")
