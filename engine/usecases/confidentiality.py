@@ -109,24 +109,22 @@ def _rules(process: ParsedProcess) -> dict[str, Any]:
 def carried_unprotected(
     caller: ParsedProcess, values: Mapping[str, Any], called: ParsedProcess, passed: Mapping[str, Any]
 ) -> list[str]:
-    """The variables ``passed`` to a case of ``called`` that carry a value ``caller``
-    withholds (a confidential or a readers field's, ``values`` its case's: the very value, or
-    a text holding it, whatever it is renamed to on the way) where ``called`` does not
-    withhold them by the same rule: that case would show them to whoever sees it."""
+    """The variables ``passed`` to a case of ``called`` that carry a text ``caller`` withholds
+    (a confidential or a readers field's, ``values`` its case's: the text itself, or a text
+    holding it, whatever it is renamed to on the way) where ``called`` does not withhold them
+    by the same rule: that case would show them to whoever sees it. A number or a yes/no is
+    not looked for: another value passed would equal it by chance."""
     mine, theirs = _rules(caller), _rules(called)
-    secrets = [(rule, values[name]) for name, rule in mine.items() if values.get(name) not in (None, "", [])]
+    secrets = [
+        (rule, text)
+        for name, rule in mine.items()
+        if isinstance(values.get(name), str) and len(text := values[name].strip()) >= 2
+    ]
     return sorted(
         target
         for target, value in passed.items()
-        if any(theirs.get(target) != rule and _carries(value, secret) for rule, secret in secrets)
+        if isinstance(value, str) and any(theirs.get(target) != rule and text in value for rule, text in secrets)
     )
-
-
-def _carries(value: Any, secret: Any) -> bool:
-    if value == secret:
-        return True
-    text = str(secret).strip()
-    return isinstance(value, str) and isinstance(secret, str) and len(text) >= 2 and text in value
 
 
 def hidden_fields(session: Session, actor: Actor, definition_id: int) -> frozenset[str]:
