@@ -219,20 +219,14 @@ def _item_of_timer(session: Session, timer: Timer) -> WorkItem | None:
     ).first()
 
 
-def reminded_item(session: Session, timer: Timer) -> WorkItem | None:
-    """The open task a reminder timer reminds of, while its due date is still ahead; None
-    once it has passed (the scheduler was down, or a ledger replayed the case after it):
-    "due on ..." would be news from the past, the overdue notice tells what matters now."""
+def notify_reminder(session: Session, timer: Timer) -> bool:
+    """Remind the holders of the task a reminder timer is for, while its due date is still
+    ahead; False, nobody reminded, once it has passed (the scheduler was down, or a ledger
+    replayed the case after it): "due on ..." would be news from the past, the overdue notice
+    tells what matters now."""
     item = _item_of_timer(session, timer)
     if item is None or item.due_at is None or item.due_at <= clock.now():
-        return None
-    return item
-
-
-def notify_reminder(session: Session, timer: Timer) -> None:
-    item = reminded_item(session, timer)
-    if item is None:
-        return
+        return False
     notify(
         session,
         NotificationKind.REMINDER,
@@ -243,6 +237,7 @@ def notify_reminder(session: Session, timer: Timer) -> None:
         work_item_id=item.id,
         timer_id=timer.id,
     )
+    return True
 
 
 def _handler_names(session: Session, item: WorkItem | ItemRow) -> list[str]:

@@ -29,10 +29,10 @@ FireHook = Callable[[Session, Timer], None]
 fire_hooks: dict[TimerKind, list[FireHook]] = {kind: [] for kind in TimerKind}
 
 
-# What each kind does besides being marked fired, in the same transaction.
+# What each kind does besides being marked fired, in the same transaction (a reminder reminds
+# before its entry is written, which says whether it reached anyone: _fire_locked).
 _AFTER_FIRE: dict[TimerKind, FireHook] = {
     TimerKind.TASK_DUE: notifications.notify_overdue,
-    TimerKind.REMINDER: notifications.notify_reminder,
     TimerKind.START: start_timers.start_from_timer,
 }
 
@@ -62,7 +62,7 @@ def _fire_locked(session: Session, timer: Timer | None, now: datetime) -> bool:
         action = {TimerKind.TASK_DUE: "task_overdue", TimerKind.REMINDER: "reminder", TimerKind.START: "start_timer"}[
             timer.kind
         ]
-        if timer.kind == TimerKind.REMINDER and notifications.reminded_item(session, timer) is None:
+        if timer.kind == TimerKind.REMINDER and not notifications.notify_reminder(session, timer):
             action = "reminder_late"  # fired after the due date itself: nobody is reminded, history says so
         audit(
             session,
