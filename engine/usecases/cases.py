@@ -35,6 +35,7 @@ from .confidentiality import (
     hidden_fields,
     history_for,
     notes_confidential_by_default,
+    secret_text,
 )
 from .context import SYSTEM, audit, processes, runtime_for
 from .labels import element_names, field_labels, named_in_history, people_names, value_labels
@@ -184,11 +185,6 @@ def case_title(process: ParsedProcess, data: dict[str, Any], given: str | None =
     return _title(given or _title_from(process, data) or f"{process.name} {clock.now():%Y-%m-%d}")
 
 
-# Shorter values are not looked for in a title: a one-character value (a surname alone) would
-# refuse titles that merely contain that character.
-_SHORTEST_SECRET = 2
-
-
 def _refuse_confidential_in_title(process: ParsedProcess, data: dict[str, Any], title: str, *, given: bool) -> None:
     """A case's title is shown to everyone who sees the case (lists, search, notifications,
     mails), so deploy keeps confidential fields from being its source; a title typed in, or a
@@ -197,7 +193,7 @@ def _refuse_confidential_in_title(process: ParsedProcess, data: dict[str, Any], 
     secrets = {
         f.label or f.id: value
         for f in process.start_form.fields
-        if f.confidential and len(value := str(data.get(f.id) or "").strip()) >= _SHORTEST_SECRET
+        if f.confidential and (value := secret_text(str(data.get(f.id) or "")))
     }
     carried = next((label for label, value in secrets.items() if value in title), None)
     if carried is None:

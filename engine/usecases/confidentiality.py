@@ -101,6 +101,18 @@ def confidential_fields(process: ParsedProcess) -> frozenset[str]:
     return frozenset(f.id for meta in process.tasks.values() for f in meta.form.fields if f.confidential)
 
 
+# Shorter texts are not looked for inside others: a one-character value (a surname alone)
+# would be found in texts that merely contain that character.
+_SHORTEST_SECRET = 2
+
+
+def secret_text(value: Any) -> str | None:
+    """A withheld value as the text to look for inside other texts (a title, what a call
+    passes on); None when it is no text, or too short to tell anything by."""
+    text = value.strip() if isinstance(value, str) else ""
+    return text if len(text) >= _SHORTEST_SECRET else None
+
+
 def _rules(process: ParsedProcess) -> dict[str, Any]:
     """Each withheld field of the process and the rule it is withheld by."""
     return dict.fromkeys(confidential_fields(process), "confidential") | dict(field_readers(process))
@@ -115,11 +127,7 @@ def carried_unprotected(
     by the same rule: that case would show them to whoever sees it. A number or a yes/no is
     not looked for: another value passed would equal it by chance."""
     mine, theirs = _rules(caller), _rules(called)
-    secrets = [
-        (rule, text)
-        for name, rule in mine.items()
-        if isinstance(values.get(name), str) and len(text := values[name].strip()) >= 2
-    ]
+    secrets = [(rule, text) for name, rule in mine.items() if (text := secret_text(values.get(name)))]
     return sorted(
         target
         for target, value in passed.items()
