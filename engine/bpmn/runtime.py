@@ -323,6 +323,16 @@ class Runtime:
         kept = {key: Deadline.from_dict(value) for key, value in (workflow.data.get(DEADLINES_KEY) or {}).items()}
         return kept | self._deadline_log
 
+    def counted(self, key: str) -> Deadline | None:
+        """How the case a script is running in counted the deadline ending at ``key``
+        (``deadline_key``), when it did: an extension lengthens that period."""
+        if key in self._deadline_log:
+            return self._deadline_log[key]
+        if self._current is None:
+            return None
+        kept = (self._current.workflow.top_workflow.data.get(DEADLINES_KEY) or {}).get(key)
+        return Deadline.from_dict(kept) if kept else None
+
     def fired_timers(self, workflow: BpmnWorkflow) -> list[FiredTimer]:
         """The timer events this runtime's steps fired in ``workflow`` (started, completed a
         task of, fired timers of): the one the scheduler came for, and any other the same

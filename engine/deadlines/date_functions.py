@@ -83,9 +83,12 @@ def make_helpers(
     calendar_provider: Callable[[], WorkingCalendar],
     settings_provider: Callable[[], dict[str, int]],
     log: MutableMapping[str, legal.Deadline] | None = None,
+    counted: Callable[[str], legal.Deadline | None] | None = None,
 ) -> dict[str, Any]:
     """The functions, bound to a calendar and settings that load only when used; every
-    deadline they count is noted in ``log`` (when given) under ``deadline_key`` of its end."""
+    deadline they count is noted in ``log`` (when given) under ``deadline_key`` of its end.
+    ``counted`` tells how the running case counted a deadline it holds (by that key), so
+    that an extension lengthens the period itself (``legal.extended``)."""
 
     def today() -> date:
         return clock.now().astimezone(LOCAL_TZ).date()
@@ -111,11 +114,20 @@ def make_helpers(
         """The last day of a period that ends at ``deadline`` (24:00 of that day)."""
         return (parse_when(deadline) - timedelta(microseconds=1)).astimezone(LOCAL_TZ).date()
 
+    def extend(deadline: str, amount: int, unit: legal.Unit) -> str:
+        period = counted(deadline_key(parse_when(deadline))) if counted is not None else None
+        if period is not None:
+            return noted(legal.extended(period, amount, unit, calendar_provider()))
+        # a deadline the case did not count (typed in, or older than the record): on from
+        # the last day it names
+        after = legal.after_days if unit == legal.Unit.DAYS else legal.after_months
+        return noted(after(last_day(deadline), amount, calendar_provider()))
+
     def deadline_extended_by_days(deadline: str, days: int) -> str:
-        return noted(legal.after_days(last_day(deadline), days, calendar_provider()))
+        return extend(deadline, days, legal.Unit.DAYS)
 
     def deadline_extended_by_months(deadline: str, months: int) -> str:
-        return noted(legal.after_months(last_day(deadline), months, calendar_provider()))
+        return extend(deadline, months, legal.Unit.MONTHS)
 
     def deadline_on(day: str) -> str:
         return noted(legal.on_date(parse_when(day)))

@@ -11,7 +11,11 @@ unless a statute says otherwise:
   stored as the first instant of the next day, local time, so that "done before the end"
   is the exact comparison ``done_at < ends_at``;
 * a period in working days (工作日) counts working days only, 调休 make-up days included, and
-  so always ends on a working day.
+  so always ends on a working day;
+* a period extended (延长期限) is the one period made longer, not a second period after the
+  first: the roll-forward off a holiday applies to the longer period's own last day only, the
+  old last day being no longer a last day (so three months extended by three end when six
+  months from the same start end, within the "at most six months" such a rule sets).
 
 Every deadline of every process is one of these functions (through the expression
 functions of ``date_functions``); no process does date arithmetic of its own.
@@ -149,6 +153,20 @@ def after_working_days(start: datetime | date, working_days: int, calendar: Work
         if calendar.is_working_day(last):
             remaining -= 1
     return Deadline(day, working_days, Unit.WORKING_DAYS, last, last, end_of(last), _estimated(day, last, calendar))
+
+
+def extended(period: Deadline, amount: int, unit: Unit, calendar: WorkingCalendar) -> Deadline:
+    """``period`` made longer by ``amount`` ``unit``: in its own unit, the same start with the
+    amounts together; in another unit (or a date someone set), counted on from its last day
+    as counted, before any roll-forward off a holiday."""
+    if unit == period.unit:
+        lengthen = {Unit.DAYS: after_days, Unit.MONTHS: after_months, Unit.WORKING_DAYS: after_working_days}
+        return lengthen[unit](period.start, period.amount + amount, calendar)
+    if unit == Unit.DAYS:
+        return after_days(period.nominal_last_day, amount, calendar)
+    if unit == Unit.MONTHS:
+        return after_months(period.nominal_last_day, amount, calendar)
+    raise ValueError(f"a period cannot be extended by {unit.value}")
 
 
 def on_date(day: datetime | date) -> Deadline:

@@ -116,12 +116,16 @@ def runtime_for(session: Session) -> Runtime:
     def calendar() -> WorkingCalendar:
         return configuration()[1]
 
+    def counted(key: str) -> Deadline | None:
+        return runtime.counted(key)  # the runtime below, once its scripts run
+
     deadline_log: dict[str, Deadline] = {}
-    return Runtime(
-        make_helpers(calendar, settings, deadline_log),
+    runtime = Runtime(
+        make_helpers(calendar, settings, deadline_log, counted),
         lambda: ScriptLimits.from_settings(settings()),
         deadline_log,
     )
+    return runtime
 
 
 def audit(

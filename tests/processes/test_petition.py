@@ -190,8 +190,10 @@ def test_extensions_are_capped_at_thirty_days_in_all(world, frozen_clock):
         "Task_ApproveExtension",
         {"extension_decision": "approve", "extension_days_granted": 20},
     )
-    # counted on from the old period's last day, 02-11: + 20 days = 03-03 (Wed)
-    assert one(world, case_id, "Task_Handle").due_at == at("2027-03-04T00:00:00+08:00")
+    # the one period made longer: 80 days from the acceptance (12-10) end on 02-28, a Sunday,
+    # so with Monday 03-01; not 20 days on from 02-11, the day the 60 days' end (02-08, in the
+    # Spring Festival) rolled to, which would give 03-03
+    assert one(world, case_id, "Task_Handle").due_at == at("2027-03-02T00:00:00+08:00")
     with pytest.raises(InvalidData) as refused:  # 10 of the 30 days are left
         do(
             world,
@@ -219,8 +221,8 @@ def test_extensions_are_capped_at_thirty_days_in_all(world, frozen_clock):
         )
     assert refused.value.codes["extension_days_granted"].code == "max_left"
     do(world, "clerk", case_id, "Task_ApproveExtension", {"extension_decision": "approve"})  # what was asked for
-    # 03-03 + 10 days = 03-13, a Saturday: the period ends with Monday 03-15
-    assert one(world, case_id, "Task_Handle").due_at == at("2027-03-16T00:00:00+08:00")
+    # 90 days from 12-10 in all, the most the regulation allows: 03-10 (Wed), not 03-15
+    assert one(world, case_id, "Task_Handle").due_at == at("2027-03-11T00:00:00+08:00")
     v = variables(world, case_id)
     assert (v["extension_granted"], v["extension_days_total"], v["extension_count"], v["extended"]) == (10, 30, 2, True)
     with pytest.raises(InvalidData) as refused:  # nothing left

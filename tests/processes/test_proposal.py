@@ -248,11 +248,13 @@ def test_approved_extension_moves_the_reply_deadline_within_the_cap(world, froze
         "Task_ApproveExtension",
         {"extension_decision": "approve", "extension_months_granted": 2},
     )
-    # counted on from the old period's last day (03-08): 05-08, a Saturday, so Monday 05-10
+    # the one period made longer: five months from the assignment (12-07) end on 05-07 (a
+    # Friday); not two months on from 03-08, the day the three months' end (03-07, a Sunday)
+    # rolled to, which would give 05-08, a Saturday, so 05-10
     moved = one(world, case_id, "Task_Reply")
-    assert moved.due_at == at("2027-05-11T00:00:00+08:00")
+    assert moved.due_at == at("2027-05-08T00:00:00+08:00")
     v = variables(world, case_id)
-    assert (v["reply_due"], v["extension_months_total"], v["extended"]) == ("2027-05-11T00:00:00+08:00", 2, True)
+    assert (v["reply_due"], v["extension_months_total"], v["extended"]) == ("2027-05-08T00:00:00+08:00", 2, True)
 
     # all extensions together stay within proposal.max_extension_months (3): asking 3 more is
     # refused, naming the 1 month left; so is granting more than is left
@@ -296,7 +298,8 @@ def test_approved_extension_moves_the_reply_deadline_within_the_cap(world, froze
         "Task_ApproveExtension",
         {"extension_decision": "approve", "extension_months_granted": 1},
     )
-    assert one(world, case_id, "Task_Reply").due_at == at("2027-06-11T00:00:00+08:00")  # 05-10 + 1 month (Thu)
+    # six months from 12-07 in all, the most a reply may take: 06-07 (Mon), not 06-11
+    assert one(world, case_id, "Task_Reply").due_at == at("2027-06-08T00:00:00+08:00")
     v = variables(world, case_id)
     assert (v["extension_granted"], v["extension_months_total"], v["extension_count"]) == (1, 3, 2)
 

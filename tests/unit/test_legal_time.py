@@ -176,3 +176,31 @@ def test_a_period_running_into_a_year_whose_holidays_are_estimated_says_which():
 
     entered = WorkingCalendar({D("2027-01-01"): False})  # the administrator entered 2027
     assert legal.after_days(D("2026-12-20"), 30, entered).estimated_years == ()
+
+
+# (the period: start, amount, unit; the extension; the last day by hand)
+EXTENSIONS = [
+    # three months from 2025-12-30: 2026-03-30 (Mon); three more: six months from the same
+    # start, 06-30 (Tue), the most "at most six months" allows
+    ("2025-12-30", 3, "months", 3, "months", "2026-06-30"),
+    # three months from 2025-11-30 end on 2026-02-28, a 调休 Saturday worked: no roll; three
+    # more: 05-30, a Saturday → Monday 06-01
+    ("2025-11-30", 3, "months", 3, "months", "2026-06-01"),
+    # 60 days from 2025-12-20 end on 02-18, inside 春节 → 02-24; 30 days more are 90 days from
+    # the start, 03-20 (Fri), not 30 days on from 02-24 (03-26)
+    ("2025-12-20", 60, "days", 30, "days", "2026-03-20"),
+    # a period in months lengthened by days: on from its last day as counted (02-18, before
+    # the roll to 02-24), 10 days → 02-28, a 调休 Saturday worked
+    ("2025-11-18", 3, "months", 10, "days", "2026-02-28"),
+    # nothing granted: the period as it was, roll included
+    ("2025-12-20", 60, "days", 0, "days", "2026-02-24"),
+]
+
+
+@pytest.mark.parametrize("start, amount, unit, more, more_unit, last", EXTENSIONS)
+def test_an_extension_lengthens_the_period_itself(start, amount, unit, more, more_unit, last):
+    count = legal.after_months if unit == "months" else legal.after_days
+    period = count(D(start), amount, CAL)
+    longer = legal.extended(period, more, legal.Unit(more_unit), CAL)
+    assert longer.last_day == D(last)
+    assert longer.ends_at == datetime.combine(D(last) + timedelta(days=1), datetime.min.time(), LOCAL_TZ)
