@@ -173,7 +173,9 @@ def metrics_view() -> Response:
     if result.token_to_record is not None:
         tokens.record_use(database.session_factory(), result.token_to_record)
     body = generate_latest(_Exposition(_sources(), result.figures))
-    return Response(body, 200, mimetype=CONTENT_TYPE_LATEST)
+    # as the exposition format names it, charset included (a mimetype would get Flask's own
+    # charset added again, and Prometheus refuses a parameter given twice)
+    return Response(body, 200, content_type=CONTENT_TYPE_LATEST)
 
 
 def _bearer_secret() -> str | None:
