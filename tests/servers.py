@@ -18,6 +18,7 @@ from flask import Flask
 from waitress import wasyncore
 
 from tests.conftest import REPO_ROOT
+from web import scheduling
 
 CONGRESSFLOW = Path(sys.executable).parent / "congressflow"
 
@@ -31,7 +32,7 @@ def serving(app: Flask, threads: int = 8) -> Iterator[str]:
     its select() (EBADF in the server thread), and waking it through waitress's trigger
     pipe failed in CI with EBADF on the pipe itself (its descriptor number reused and
     closed elsewhere in the worker process)."""
-    server = waitress.create_server(app, host="127.0.0.1", port=0, threads=threads)
+    server = waitress.create_server(app, host="127.0.0.1", port=0, **scheduling.waitress_options(threads))
     stop = threading.Event()
 
     def run() -> None:

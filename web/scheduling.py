@@ -126,6 +126,18 @@ def serve_workers(host: str, port: int, workers: int, threads: int | None, with_
     os.execv(sys.executable, argv)
 
 
+def waitress_options(threads: int) -> dict[str, Any]:
+    """How waitress serves the app (tests serve it the same way).
+
+    Waitress by default drops a request's X-Forwarded-* and Forwarded headers unless it is
+    told which proxies to trust; the app already trusts exactly ``PROXY_HOPS`` of them
+    (``web._trust_proxies``), and without the headers a proxy's clients would all be the
+    proxy's one address (one client's wrong passwords would lock everyone out of signing
+    in) and a forwarded scrape of /metrics would look local. Kept, they reach the app as
+    they reach it under gunicorn, which passes them on."""
+    return {"threads": threads, "clear_untrusted_proxy_headers": False}
+
+
 def serve(app: Flask, host: str, port: int, threads: int, with_scheduler: bool) -> None:
     """The web app on waitress, with the scheduler in a background thread."""
     import waitress
@@ -136,7 +148,7 @@ def serve(app: Flask, host: str, port: int, threads: int, with_scheduler: bool) 
         service = make_service(app)
         service.start_background()  # refuses at once on SQLite if another scheduler runs
     try:
-        waitress.serve(app, host=host, port=port, threads=threads)
+        waitress.serve(app, host=host, port=port, **waitress_options(threads))
     finally:
         if service is not None:
             service.stop()

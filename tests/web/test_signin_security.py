@@ -525,6 +525,29 @@ def test_behind_one_proxy_each_client_counts_on_its_own(make_world, hasher):
     assert other.status_code == 302  # signed in: another client behind the same proxy
 
 
+def test_behind_one_proxy_the_served_product_tells_clients_apart(make_world, hasher):
+    """The same through the product's own server (waitress, as ``serve`` runs it), whose
+    default is to drop the forwarded headers before the app sees them: then every client
+    behind the proxy is the proxy, and one client's guesses lock all of them out."""
+    app = make_world(PROXY_HOPS=1)
+    limit = per_minute(app, "SIGNIN_LIMITS_PER_ADDRESS")
+
+    def sign_in(base: str, username: str, password: str, client: str) -> int:
+        connection = http.client.HTTPConnection(base.removeprefix("http://"), timeout=30)
+        body = urlencode({"username": username, "password": password})
+        headers = {"Content-Type": "application/x-www-form-urlencoded", "X-Forwarded-For": client}
+        connection.request("POST", "/login", body, headers)
+        status = connection.getresponse().status
+        connection.close()
+        return status
+
+    with serving(app) as base:
+        for i in range(limit):
+            assert sign_in(base, f"guess{i}", "password", "203.0.113.7") == 401
+        assert sign_in(base, "guess", "x", "203.0.113.7") == 429
+        assert sign_in(base, "office1", PASSWORD, "198.51.100.2") == 302  # another client: signed in
+
+
 def test_without_proxy_hops_a_forwarded_address_is_not_believed(app, hasher):
     limit = per_minute(app, "SIGNIN_LIMITS_PER_ADDRESS")
     client = app.test_client()
