@@ -254,6 +254,20 @@ def test_accepting_on_the_day_after_the_period_is_late(world, frozen_clock):
     assert variables(world, case_id)["accepted_on_time"] is False
 
 
+def test_acceptance_counts_from_the_day_told_not_the_day_typed_in(world, frozen_clock):
+    # received 11-20 + 15 days = 12-05, a Saturday: the acceptance period ends with Monday 12-07
+    case_id = register(world, received_on="2026-11-20")
+    assert one(world, case_id, "Task_Accept").due_at == at("2026-12-08T00:00:00+08:00")
+    clock.advance(timedelta(days=3))  # typed in on 12-10, after the period: told on 11-30, within it
+    do(world, "clerk", case_id, "Task_Accept", {"acceptance": "accept", "notified_on": "2026-11-30"})
+    v = variables(world, case_id)
+    assert v["accepted_on_time"] is True
+    # accepted 11-30 + 60 days = 2027-01-29 (Fri), not 60 days from 12-10 (into the Spring Festival)
+    assert v["handle_due"] == "2027-01-30T00:00:00+08:00"
+    do(world, "clerk", case_id, "Task_Assign", {"handling_unit": "civil_affairs", "assignment_note": "请依法办理"})
+    assert one(world, case_id, "Task_Handle").due_at == at("2027-01-30T00:00:00+08:00")
+
+
 def test_a_receipt_date_in_the_future_is_refused(world, frozen_clock):
     with pytest.raises(InvalidData) as refused:
         register(world, received_on="2026-12-08")  # today is 2026-12-07
