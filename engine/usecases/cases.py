@@ -24,6 +24,7 @@ from ..bpmn.forms import FormField, FormSpec
 from ..bpmn.parsing import ParsedProcess
 from ..bpmn.start_events import only_started_by_events, start_by_hand
 from ..bpmn.workflow_state import Rounds
+from ..deadlines.legal import local_day
 from ..errors import Conflict, FieldError, InvalidData, NotAllowed, NotFound
 from ..text import control_character
 from . import calls, case_facts, external_task_list, external_tasks, incidents, outgoing_mails, supervision
@@ -181,8 +182,8 @@ def _as_stored(instance: ProcessInstance, definition: ProcessDefinition | Defini
 
 def case_title(process: ParsedProcess, data: dict[str, Any], given: str | None = None) -> str:
     """A new case's title: the one given, else from its start data, else the process's name
-    and the day."""
-    return _title(given or _title_from(process, data) or f"{process.name} {clock.now():%Y-%m-%d}")
+    and the day (the office's day, Beijing time: before 08:00 the UTC date is still yesterday's)."""
+    return _title(given or _title_from(process, data) or f"{process.name} {local_day(clock.now()):%Y-%m-%d}")
 
 
 def _refuse_confidential_in_title(process: ParsedProcess, data: dict[str, Any], title: str, *, given: bool) -> None:

@@ -17,7 +17,7 @@ from engine.errors import (
     ScriptError,
 )
 from engine.usecases import cases, definitions, tasks, timers
-from engine.usecases.context import SYSTEM, actor_for
+from engine.usecases.context import SYSTEM, actor_for, processes
 from engine.usecases.persist import sync_timers
 from storage import repositories as repo
 from storage import writes
@@ -404,3 +404,13 @@ def test_timer_sync_rearms_cancelled_and_moved_rows_but_never_a_fired_one_in_pla
         sync_timers(s, s.get(ProcessInstance, case_id), {**desired, bpmn_key: ("x", later)})  # a cycle's next
         assert (fired.state, fired.due_at) == (TimerState.PENDING, later)  # the session's object says so too
     assert timers()[bpmn_key] == (TimerState.PENDING, later)
+
+
+def test_a_title_by_default_names_the_day_in_beijing(world):
+    """Before 08:00 in Beijing the UTC date is still yesterday's: a case started then is
+    titled with the office's day, the day its forms and deadlines count from."""
+    clock.freeze(datetime(2026, 12, 6, 23, 30, tzinfo=UTC))  # 07:30 on 12-07 in Beijing
+    with world() as s:
+        definition = s.scalars(select(ProcessDefinition).where(ProcessDefinition.key == "review")).one()
+        process = processes.get(definition)
+    assert cases.case_title(process, {}) == "意见办理（测试） 2026-12-07"
