@@ -6,7 +6,7 @@ import html
 
 from engine.usecases import cases, people, tasks
 from tests.web.conftest import text_of
-from tests.world import act, create_people, start_petition, start_review
+from tests.world import act, create_people, deploy, start_petition, start_review
 
 
 def test_the_next_holder_and_deadline_are_said(app, as_user):
@@ -101,3 +101,19 @@ def test_a_task_given_to_a_deactivated_person_is_warned_of_in_english(app, as_us
         "Ask an administrator to add or reactivate someone under “Administration → Users”, "
         "or the head of the congress office to hand the task to someone."
     )
+
+
+def test_a_step_the_answer_asks_again_is_said_as_the_next_step(app, as_user):
+    """A loop (another round the answer chose: the next issue registered, a follow-up again)
+    is the next step, not an answer sent back as incomplete."""
+    deploy(app, "fresh_rounds.bpmn")
+    case = act(app, "office1", cases.start_instance, "fresh_rounds", {"subject": "材料复核"})
+    client = as_user("office1")
+    first = case.open_tasks[0].task_id
+    client.post(f"/tasks/{first}/claim")
+    response = client.post(
+        f"/tasks/{first}", data={"action": "complete", "decision": "again"}, follow_redirects=True
+    )
+    page = text_of(response)
+    assert "已提交。下一步：镇人大办「复核」。" in page
+    assert "内容不完整" not in page and 'class="flash error"' not in page

@@ -75,12 +75,11 @@ def submit(task_id: str):
     try:
         with database.session_factory().begin() as s:
             following = tasks.complete(s, actor, task_id, data)
-            done = tasks.task_detail(s, actor, task_id).summary
             units = department_names(s)
             people = people_names(s, [t.assignee for t in following if t.assignee])
     except InvalidData as exc:
         return _render(task_id, values=data, errors=exc.field_errors, status=422)
-    flash(*_next_step(done, following, started, units, people))
+    flash(*_next_step(following, started, units, people))
     mine = [t for t in following if t.assignee == actor.username]
     if mine:
         return redirect(url_for("tasks.show", task_id=mine[0].task_id))
@@ -88,7 +87,6 @@ def submit(task_id: str):
 
 
 def _next_step(
-    done: TaskSummary,
     following: list[TaskSummary],
     started: datetime,
     units: dict[str, str],
@@ -97,10 +95,10 @@ def _next_step(
     """What happened and who acts next (a person by name, a unit by its name), for the
     message after a submission; a warning besides for each new task nobody active can take
     (``TaskSummary.nobody_to_take``), which would otherwise wait unseen."""
+    # the same step again is a next step like any other: a loop the answer asked for (the
+    # next issue registered, another round of follow-up), not something refused (what is
+    # incomplete the form refuses before anything is submitted)
     new = [t for t in following if t.created_at >= started]
-    again = [t for t in new if t.bpmn_id == done.bpmn_id]
-    if again:  # the process sent it back to the same step (an incomplete answer)
-        return _("已提交，但内容不完整，任务「%(task)s」已退回，请补充后再提交。", task=done.name), "error"
     if not following:
         return _("已提交，案件已办结。"), "success"
     if not new:
