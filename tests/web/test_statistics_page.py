@@ -49,7 +49,13 @@ def test_the_statistics_download_as_xlsx_and_csv(app, as_user):
     seed(database.session_factory(app))
     client = as_user("supervisor")
     response = client.get(f"/statistics/export.xlsx?{QUERY}")
-    assert response.status_code == 200 and "attachment" in response.headers["Content-Disposition"]
+    assert response.status_code == 200 and response.headers["Content-Disposition"].endswith(
+        "filename*=UTF-8''%E4%BB%A3%E8%A1%A8%E5%BB%BA%E8%AE%AE%E7%BB%9F%E8%AE%A1_2027-01-01_2027-06-30.xlsx"
+    )  # 代表建议统计_…
+    client.get("/lang/en")
+    named = client.get(f"/statistics/export.xlsx?{QUERY}").headers["Content-Disposition"]
+    assert named.endswith("filename*=UTF-8''Deputies%27%20proposals%20statistics_2027-01-01_2027-06-30.xlsx"), named
+    client.get("/lang/zh")
     sheet = load_workbook(io.BytesIO(response.data)).active
     # (a row is read as wide as the widest, the unit table's: the empty cells after it dropped)
     rows = [
@@ -220,6 +226,11 @@ def test_the_period_report_writes_the_figures_as_sentences_and_as_word(app, as_u
 
     response = client.get("/statistics/report.docx?from=2027-01-01&to=2027-06-30")
     document = Document(io.BytesIO(response.data))
+    page = document.sections[0]
+    assert (page.page_width.mm, page.page_height.mm) == (pytest.approx(210, abs=0.1), pytest.approx(297, abs=0.1))  # A4
+    assert response.headers["Content-Disposition"] == (
+        "attachment; filename*=UTF-8''%E5%B7%A5%E4%BD%9C%E7%BB%9F%E8%AE%A1_2027-01-01_2027-06-30.docx"
+    )  # 工作统计_…
     texts = [p.text for p in document.paragraphs]
     assert texts[0] == "2027-01-01 至 2027-06-30 工作统计"
     assert any(t.startswith("收到代表建议24件，已交办22件") for t in texts)
