@@ -5,6 +5,7 @@ them, from the work items (no workflow is read)."""
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -26,6 +27,10 @@ class DeadlineState(StrEnum):
     OVERDUE = "overdue"  # not done, the period over
     CANCELLED = "cancelled"  # the task was withdrawn (the case moved on, ended or was cancelled)
     DONE = "done"  # done, and it had no due date
+    # done, but the period did not end with it: the same step came again in the same period
+    # (an extension asked for, a request sent back), which a later row judges
+    EXTENDED = "extended"  # ... made longer (an extension granted)
+    CARRIED = "carried"  # ... as it was (an extension refused, a round sent back)
 
 
 @dataclass(frozen=True)
@@ -50,7 +55,8 @@ def case_steps(session: Session, instance_id: int, now: datetime) -> list[CaseDe
     items = session.scalars(
         select(WorkItem).where(WorkItem.instance_id == instance_id).order_by(WorkItem.created_at, WorkItem.id)
     ).all()
-    return [_deadline(item, now) for item in items]
+    steps = [_deadline(item, now) for item in items]
+    return [_carried_on(step, steps[index + 1 :]) for index, step in enumerate(steps)]
 
 
 def case_deadlines(steps: list[CaseDeadline]) -> list[CaseDeadline]:
@@ -73,6 +79,27 @@ def _deadline(item: WorkItem, now: datetime) -> CaseDeadline:
         done_by=item.completed_by,
         state=_state(item, item.due_at, now),
     )
+
+
+def _carried_on(step: CaseDeadline, later: list[CaseDeadline]) -> CaseDeadline:
+    """A step done within its period that the same step (the same round) follows in the same
+    period: the period did not end with it, and is judged where it ends. The same period is
+    one counted from the same start in the same unit (an extension lengthens the period it
+    extends: ``legal.extended``), or, without the rules, the same due date."""
+    if step.state not in (DeadlineState.MET, DeadlineState.MISSED) or step.due_at is None:
+        return step
+    for after in later:
+        if (after.bpmn_id, after.name) != (step.bpmn_id, step.name) or after.due_at is None:
+            continue
+        if step.rule is not None and after.rule is not None:
+            same_period = (after.rule.start, after.rule.unit) == (step.rule.start, step.rule.unit)
+        else:
+            same_period = after.due_at == step.due_at
+        if not same_period:
+            return step  # a period of its own (another round of follow-up)
+        state = DeadlineState.EXTENDED if after.due_at > step.due_at else DeadlineState.CARRIED
+        return dataclasses.replace(step, state=state)
+    return step
 
 
 def _state(item: WorkItem, due_at: datetime | None, now: datetime) -> DeadlineState:

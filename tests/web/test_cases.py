@@ -278,3 +278,38 @@ def test_a_text_typed_on_several_lines_is_shown_on_them(app, as_user):
     act(app, "finance1", tasks.complete, petition.task_id, {"answer": "已核实。\n下月起补发低保金。"})
     html = as_user("petition1").get(f"/cases/{petition.id}").get_data(as_text=True)
     assert '<span class="lines">已核实。\n下月起补发低保金。</span>' in html
+
+
+def _open(app, case_id: int, bpmn_id: str) -> str:
+    [task] = [t for t in act(app, "office1", cases.instance_detail, case_id).open_tasks if t.bpmn_id == bpmn_id]
+    return task.task_id
+
+
+def test_a_reply_that_asked_for_an_extension_did_not_keep_the_period_it_moved(app, as_user):
+    """The unit's request for an extension is a submission of 办理并书面答复, within its period,
+    but not the reply that period waits for: its row says the period went on (longer, or as it
+    was when refused), and whether the period is kept is the later row's to say."""
+    case = start_proposal(app)  # 2026-12-07 (Mon)
+    act(
+        app,
+        "office1",
+        tasks.complete,
+        case.open_tasks[0].task_id,
+        {"category": "construction", "lead_unit": "finance", "assignment_note": "请办理"},
+    )
+    ask = {"handling_action": "extend", "extension_months": 1, "extension_reason": "需要列入预算"}
+    act(app, "finance1", tasks.complete, _open(app, case.id, "Task_Reply"), ask)
+    act(app, "office1", tasks.complete, _open(app, case.id, "Task_ApproveExtension"), {"extension_decision": "approve"})
+    act(app, "finance1", tasks.complete, _open(app, case.id, "Task_Reply"), {**ask, "extension_reason": "仍需时间"})
+    act(app, "office1", tasks.complete, _open(app, case.id, "Task_ApproveExtension"), {"extension_decision": "reject"})
+    client = as_user("office1")
+    html = text_of(client.get(f"/cases/{case.id}"))
+    replies = [(state, text) for bpmn_id, state, text in deadline_rows(html) if bpmn_id == "Task_Reply"]
+    # three months from 12-07: 2027-03-07, a Sunday → 03-08; four months: 04-07 (Wed)
+    assert [state for state, _ in replies] == ["extended", "carried", "open"]
+    assert "2027-03-08 24:00" in replies[0][1] and "期限已延长" in replies[0][1]
+    assert "2027-04-07 24:00" in replies[1][1] and "期限延续" in replies[1][1]
+    assert "2027-04-07 24:00" in replies[2][1] and "期限内" in replies[2][1]
+    assert "期限在下一行继续计算" in html.split('id="deadlines"', 1)[1].split("</table>", 1)[0]
+    steps = html.split('id="steps"', 1)[1].split("</section>", 1)[0]
+    assert 'data-state="extended"' in steps and "期限已延长" in steps
