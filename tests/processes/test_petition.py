@@ -182,7 +182,9 @@ def test_extensions_are_capped_at_thirty_days_in_all(world, frozen_clock):
         "Task_Handle",
         {"handling_action": "extend", "extension_days": 20, "extension_reason": "需实地调查"},
     )
-    assert who(one(world, case_id, "Task_ApproveExtension")) == (("office",), None)
+    approval = one(world, case_id, "Task_ApproveExtension")
+    # due when the handling would be: 60 days from 12-10 end on 02-08, in the Spring Festival → 02-11
+    assert who(approval) == (("office",), None) and approval.due_at == at("2027-02-12T00:00:00+08:00")
     do(
         world,
         "clerk",

@@ -241,6 +241,9 @@ def test_approved_extension_moves_the_reply_deadline_within_the_cap(world, froze
     )
     approval = one(world, case_id, "Task_ApproveExtension")
     assert who(approval) == (("office",), None)
+    # the decision is due when the reply would be (three months from 12-07: 03-07, a Sunday →
+    # 03-08): the statutory date does not wait for it
+    assert approval.due_at == at("2027-03-09T00:00:00+08:00")
     do(
         world,
         "clerk",
