@@ -313,3 +313,14 @@ def test_a_reply_that_asked_for_an_extension_did_not_keep_the_period_it_moved(ap
     assert "期限在下一行继续计算" in html.split('id="deadlines"', 1)[1].split("</table>", 1)[0]
     steps = html.split('id="steps"', 1)[1].split("</section>", 1)[0]
     assert 'data-state="extended"' in steps and "期限已延长" in steps
+
+
+def test_a_rule_of_one_month_reads_as_one_month_in_english(app, as_user):
+    case = start_proposal(app)  # 2026-12-07 (Mon)
+    assign = {"category": "construction", "lead_unit": "finance", "cohandling_units": ["civil_affairs"]}
+    act(app, "office1", tasks.complete, case.open_tasks[0].task_id, {**assign, "assignment_note": "请办理"})
+    client = as_user("office1")
+    client.get("/lang/en")
+    rules = {bpmn_id: text for bpmn_id, _, text in deadline_rows(text_of(client.get(f"/cases/{case.id}")))}
+    assert "1 month from 2026-12-07, until 2027-01-07 24:00" in rules["Task_CohandlingView"]
+    assert "3 months from 2026-12-07, until 2027-03-08 24:00" in rules["Task_Reply"]
