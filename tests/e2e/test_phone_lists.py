@@ -262,3 +262,22 @@ def test_the_comment_and_cancel_boxes_label_their_fields_above_them(
         assert above["y"] + above["height"] <= field["y"] + 1, (label, above, field)
         assert abs(above["x"] - field["x"]) < 2, (label, above, field)
     assert problems == []
+
+
+def test_the_messages_are_cards_on_a_phone_in_either_language(app, live_server, browser, artifacts, phone_world):
+    """消息 at a phone's width: each message a card, its text across it and its actions (open,
+    mark as read) in view; in English too, whose words are longer (the actions were cut off)."""
+    page, problems = sign_in(browser, live_server, "finance1")
+    page.set_viewport_size(PHONE)
+    for language in ("zh_CN", "en"):
+        page.goto(f"{live_server}/lang/{language}")
+        page.goto(f"{live_server}/notifications")
+        row = page.locator("#notifications tbody tr").first
+        page.screenshot(path=str(artifacts / f"phone-notifications-{language}.png"), full_page=True)
+        no_sideways_scroll(page)
+        text = in_view(page, row.locator("td.title"), "the message")
+        assert text["width"] > 300  # across the card, not a narrow column
+        opening = in_view(page, row.locator("button[data-action=open]"), "open")
+        in_view(page, row.locator("button[data-action=read]"), "mark as read")
+        assert text["y"] < opening["y"]  # read from the top: what it says, then what to do
+    assert problems == []
