@@ -1,0 +1,50 @@
+"""In a real browser: what an officer typed into a task's form survives an action elsewhere on
+the same page (a comment, an attachment), which posts and reloads the page: the form is kept
+as the officer's draft first, and the reloaded page loads it; leaving by a link with unsaved
+input asks first."""
+
+from __future__ import annotations
+
+import pytest
+
+from engine.usecases import tasks
+from tests.e2e.test_officer_flow import sign_in
+from tests.world import act, start_review
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def reply_task(app) -> str:
+    case = start_review(app, "office1", "关于修缮村道的意见")
+    [reply] = act(app, "office1", tasks.complete, case.task_id, {"lead_unit": "finance"})
+    act(app, "finance1", tasks.claim, reply.task_id)
+    return reply.task_id
+
+
+def test_a_comment_posted_keeps_what_was_typed_into_the_form(live_server, browser, artifacts, reply_task):
+    page, problems = sign_in(browser, live_server, "finance1")
+    page.goto(f"{live_server}/tasks/{reply_task}")
+    page.select_option("#f-reply_class", "B")
+    page.fill("#f-pages", "3")
+    page.locator("form[action$='/comments'] textarea[name=body]").fill("已联系交通站，下周现场查看")
+    page.locator("form[action$='/comments'] button[type=submit]").click()
+    page.wait_for_selector("text=已联系交通站，下周现场查看")
+    page.screenshot(path=str(artifacts / "unsaved-kept-as-draft.png"), full_page=True)
+    assert page.input_value("#f-reply_class") == "B" and page.input_value("#f-pages") == "3"
+    assert "已载入草稿" in page.locator("form#task-form").locator("xpath=..").inner_text()
+
+    # leaving by a link with input not kept: the browser asks, and staying keeps it
+    page.fill("#f-pages", "4")
+    asked: list[str] = []
+
+    def stay(dialog) -> None:
+        asked.append(dialog.type)
+        dialog.dismiss()
+
+    page.on("dialog", stay)
+    page.locator("nav.mainnav a").first.click()
+    page.wait_for_timeout(500)
+    assert asked == ["beforeunload"] and f"/tasks/{reply_task}" in page.url
+    assert page.input_value("#f-pages") == "4"
+    assert problems == []
