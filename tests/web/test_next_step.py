@@ -111,9 +111,7 @@ def test_a_step_the_answer_asks_again_is_said_as_the_next_step(app, as_user):
     client = as_user("office1")
     first = case.open_tasks[0].task_id
     client.post(f"/tasks/{first}/claim")
-    response = client.post(
-        f"/tasks/{first}", data={"action": "complete", "decision": "again"}, follow_redirects=True
-    )
+    response = client.post(f"/tasks/{first}", data={"action": "complete", "decision": "again"}, follow_redirects=True)
     page = text_of(response)
     assert "已提交。下一步：镇人大办「复核」。" in page
     assert "内容不完整" not in page and 'class="flash error"' not in page
