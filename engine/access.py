@@ -134,12 +134,14 @@ class Person(Protocol):
 @dataclass(frozen=True)
 class Actor:
     """A person (or the system) acting: username, roles, candidate groups, and the
-    permissions the roles grant."""
+    permissions the roles grant; ``through_token``: they act through a personal API token,
+    not in person (a signed-in session, the command line)."""
 
     username: str
     roles: frozenset[str] = field(default_factory=frozenset)
     groups: frozenset[str] = field(default_factory=frozenset)
     department: str | None = None  # the code of the person's unit
+    through_token: bool = False
     permissions: frozenset[Permission] = field(init=False)
 
     def __post_init__(self) -> None:
@@ -153,12 +155,13 @@ class Actor:
         return bool(self.roles.intersection(roles))
 
     @classmethod
-    def of(cls, user: Person) -> Actor:
+    def of(cls, user: Person, *, through_token: bool = False) -> Actor:
         return cls(
             user.username,
             frozenset(user.roles),
             frozenset(user.groups),
             user.department.code if user.department else None,
+            through_token,
         )
 
 
@@ -350,7 +353,16 @@ def may_read_metrics(actor: Actor | None, *, from_loopback: bool, loopback_allow
 
 # -- everything else ----------------------------------------------------------------------
 def may_manage_tokens(actor: Actor, username: str) -> bool:
+    """List and revoke ``username``'s tokens: oneself, or an administrator; also through a
+    token (a script that retires itself or lists its siblings)."""
     return actor.username == username or actor.can(P.ADMIN_USERS)
+
+
+def may_make_tokens(actor: Actor, username: str) -> bool:
+    """Make a token for ``username``: whoever may manage that person's tokens, in person
+    only. A token that could make tokens would let whoever stole it make a successor that
+    outlives the stolen one's revocation."""
+    return not actor.through_token and may_manage_tokens(actor, username)
 
 
 def may_deploy(actor: Actor) -> bool:

@@ -267,6 +267,11 @@ class Supervision(Base):
     escalated: Mapped[bool] = mapped_column(default=False)  # the unit's head is told as well
     responded_at: Mapped[datetime | None]
     responded_by: Mapped[str | None] = mapped_column(String(64))
+    # what issuing found of whom to tell besides the holders, as answered then: {} when
+    # escalation was not asked; else the unit, its head, why no head was told (unreported) and
+    # how many of the unit were told instead or as the task's holders. None: issued before
+    # this was kept (not known)
+    escalation: Mapped[dict[str, Any] | None] = mapped_column(JSONText)
 
 
 class WorkItem(Base):
@@ -476,7 +481,8 @@ class Attachment(Base):
 
 class ApiToken(Base):
     """A personal API token. Only the SHA-256 of the secret is kept; the secret is shown
-    once, when the token is made. A revoked token stays as a record of who had access."""
+    once, when the token is made. A revoked token stays as a record of who had access.
+    ``expires_at`` NULL: it never expires (every token made before expiry existed)."""
 
     __tablename__ = "api_tokens"
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -486,6 +492,7 @@ class ApiToken(Base):
     created_at: Mapped[datetime]
     last_used_at: Mapped[datetime | None]
     revoked_at: Mapped[datetime | None]
+    expires_at: Mapped[datetime | None]
 
     user: Mapped[User] = relationship(lazy="joined")
 

@@ -48,7 +48,7 @@ _WITH_UNIT_AND_ROLES = _users.outerjoin(_departments, _departments.c.id == _user
 )
 _BY_USERNAME = select(*_PERSON).select_from(_WITH_UNIT_AND_ROLES).where(_users.c.username == bindparam("username"))
 _BY_TOKEN_HASH = (
-    select(_tokens.c.id, _tokens.c.revoked_at, _tokens.c.last_used_at, *_PERSON)
+    select(_tokens.c.id, _tokens.c.revoked_at, _tokens.c.last_used_at, _tokens.c.expires_at, *_PERSON)
     .select_from(_tokens.join(_WITH_UNIT_AND_ROLES, _users.c.id == _tokens.c.user_id))
     .where(_tokens.c.token_hash == bindparam("token_hash"))
 )
@@ -95,6 +95,7 @@ class TokenHolder:
     token_id: int
     revoked_at: datetime | None
     last_used_at: datetime | None
+    expires_at: datetime | None
     principal: Principal
 
 
@@ -121,8 +122,8 @@ def token_holder(session: Session, token_hash: str) -> TokenHolder | None:
     rows = _rows(session, _BY_TOKEN_HASH, _BY_TOKEN_HASH_ALONE, {"token_hash": token_hash})
     if not rows:
         return None
-    token_id, revoked_at, last_used_at = rows[0][:3]
-    holder = TokenHolder(token_id, revoked_at, last_used_at, _principal(rows, 3))
+    token_id, revoked_at, last_used_at, expires_at = rows[0][:4]
+    holder = TokenHolder(token_id, revoked_at, last_used_at, expires_at, _principal(rows, 4))
     _read(session)[holder.principal.username] = holder.principal
     return holder
 

@@ -265,9 +265,10 @@ def cases_behind(
     item figure, one row per item (a case with two units counted is there twice)."""
     access.require(actor, Permission.EXPORT, "see the statistics")
     family = _family(process_key)
-    spec = next((s for s in family.figures(clock.now()) if s.key == figure), None)
+    specs = family.figures(clock.now())
+    spec = next((s for s in specs if s.key == figure), None)
     if spec is None:
-        raise NotFound(f"no figure {figure!r} for {process_key!r}")
+        raise NotFound(f"no figure {figure!r} for {process_key!r} (known: {', '.join(s.key for s in specs)})")
     start, end = period.bounds
     query = (
         select(

@@ -12,10 +12,11 @@ date passes first, otherwise *open*."""
 
 from __future__ import annotations
 
-import dataclasses
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
+from typing import Any
 
 from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import Session
@@ -38,7 +39,7 @@ from .. import access, clock
 from ..access import Actor, Permission
 from ..bpmn.forms import DATE_MAX
 from ..deadlines import legal
-from ..errors import FieldError, InvalidData, NotFound
+from ..errors import FieldError, InvalidData, NotFound, not_a_day
 from ..text import control_character
 from . import notifications
 from .context import SYSTEM, audit, processes
@@ -91,6 +92,16 @@ class Escalation:
         """A head was told that the 督办 was reported to them."""
         return self.head is not None and self.unreported is None
 
+    def kept(self) -> dict[str, Any]:
+        """What the 督办's row keeps of it (``Supervision.escalation``), for every read to say."""
+        return {
+            "unit": self.unit,
+            "head": self.head,
+            "unreported": self.unreported.value if self.unreported else None,
+            "told_instead": self.instead,
+            "told_as_holders": self.as_holders,
+        }
+
 
 @dataclass(frozen=True)
 class SupervisionView:
@@ -107,12 +118,14 @@ class SupervisionView:
     escalated: bool
     responded_at: datetime | None
     state: SupervisionState
-    # just issued with escalation asked: why no head was told (None: told, or not asked)
+    # issued with escalation asked: why no head was told (None: told, not asked, or not known)
     unreported: Unreported | None = None
     unreported_unit: str | None = None  # the unit whose head was wanted, by its code
     unreported_head: str | None = None  # that unit's head (user name) when there is one, not told as head
-    told_instead: int = 0  # the others of that unit told in the head's stead
-    told_as_holders: int = 0  # those of that unit who hold the task, told as its holders
+    # the others of that unit told in the head's stead, and those of it who hold the task, told as
+    # its holders; None: not known (a 督办 issued before issuing kept what it found)
+    told_instead: int | None = 0
+    told_as_holders: int | None = 0
 
 
 def issue(
@@ -123,6 +136,7 @@ def issue(
     opinion: str,
     respond_by: str | date | None,
     escalate: bool = False,
+    refused: Mapping[str, FieldError] | None = None,
 ) -> SupervisionView:
     """A supervisor's 督办 on a running case (its open task ``task_id``, or the case as a
     whole): recorded, audited, told to the holders and the other supervisors. Escalated, the
@@ -132,35 +146,35 @@ def issue(
     instead) the 督办 is issued all the same, recorded as not reported to a head, and the
     answer says why, how many of the unit it told instead and how many of it heard as the
     task's holders (``unreported``, ``told_instead``, ``told_as_holders``), for the supervisor
-    to be told."""
+    to be told; the row keeps what it found, and every read of the 督办 says the same.
+
+    ``refused``: the fields the caller's reading of the request already refused (a value of
+    the wrong type), said with those found wrong here, all at once; nothing is issued then."""
     access.require(actor, Permission.SUPERVISE, "issue a 督办")
     # the case locked, as by every use case that moves it: a completion in flight finishes
     # first, and its task is then seen done (a 督办 never lands on a task completed meanwhile,
     # and a completion knows every 督办 it answers from its own read)
     instance = visible_case_for_update(session, actor, instance_id)
-    errors: dict[str, FieldError] = {}
+    errors: dict[str, FieldError] = dict(refused or {})
     opinion = (opinion or "").strip()
-    if not opinion:
-        errors["opinion"] = FieldError("required")
-    elif len(opinion) > MAX_OPINION:
-        errors["opinion"] = FieldError("max_length", {"max": MAX_OPINION})
-    elif (refused := control_character(opinion)) is not None:
-        errors["opinion"] = refused
+    if "opinion" not in errors and (wrong := _opinion_refusal(opinion)) is not None:
+        errors["opinion"] = wrong
     deadline = None
-    if respond_by:
+    if respond_by and "respond_by" not in errors:
         try:
             day = respond_by if isinstance(respond_by, date) else date.fromisoformat(respond_by)
         except ValueError:
-            errors["respond_by"] = FieldError("not_a_date")
+            errors["respond_by"] = not_a_day(str(respond_by))  # 2026-13-01: no such day
         else:
             today = legal.local_day(clock.now())
-            if day < today:
+            if not today <= day <= DATE_MAX:
                 errors["respond_by"] = FieldError(
                     "date_out_of_range", {"min": today.isoformat(), "max": DATE_MAX.isoformat()}
                 )
-            deadline = legal.end_of(day).astimezone(UTC)
+            else:  # (the end of a day in 9999 is past what a datetime holds)
+                deadline = legal.end_of(day).astimezone(UTC)
     item = None
-    if task_id:
+    if task_id and "task_id" not in errors:
         item = repo.work_item_by_task(session, task_id)
         if item is None or item.instance_id != instance.id or item.state != WorkItemState.READY:
             errors["task_id"] = FieldError("not_allowed_value", {"value": task_id})
@@ -180,6 +194,7 @@ def issue(
         opinion=opinion,
         respond_by=deadline,
         escalated=escalated,  # what happened: a head was told
+        escalation=escalation.kept() if escalation else {},
     )
     session.add(row)
     session.flush()
@@ -218,17 +233,15 @@ def issue(
             also_users=[escalation.head] if escalation and escalation.reported and escalation.head else [],
             issued_by=actor.username,
         )
-    view = _view(session, row, now)
-    if escalation is not None and escalation.unreported is not None:
-        view = dataclasses.replace(
-            view,
-            unreported=escalation.unreported,
-            unreported_unit=escalation.unit,
-            unreported_head=escalation.head,
-            told_instead=escalation.instead,
-            told_as_holders=escalation.as_holders,
-        )
-    return view
+    return _view(session, row, now)
+
+
+def _opinion_refusal(opinion: str) -> FieldError | None:
+    if not opinion:
+        return FieldError("required")
+    if len(opinion) > MAX_OPINION:
+        return FieldError("max_length", {"max": MAX_OPINION})
+    return control_character(opinion)
 
 
 def _escalation(session: Session, item: WorkItem | None, issued_by: str) -> Escalation:
@@ -280,6 +293,7 @@ def record_automatic(session: Session, instance_id: int, item_id: int, timer_nam
             automatic=True,
             opinion=timer_name,
             escalated=False,
+            escalation={},  # a timer never escalates
         )
     )
 
@@ -315,6 +329,24 @@ def _view(session: Session, row: Supervision, now: datetime) -> SupervisionView:
     return _view_of(row, title or "", task[0] if task else None, task[1] if task else None, now)
 
 
+def _found_on_issuing(row: Supervision) -> dict[str, Any]:
+    """What issuing the 督办 found of whom to tell (SupervisionView's last fields): as its row
+    keeps it; for one issued before it was kept, what its row still says (a timer's and an
+    escalation a head heard of told nobody else), else not known (the counts None)."""
+    found = row.escalation
+    if found is None:
+        known = row.automatic or row.escalated
+        return {} if known else {"told_instead": None, "told_as_holders": None}
+    why = found.get("unreported")
+    return {
+        "unreported": Unreported(why) if why else None,
+        "unreported_unit": found.get("unit") if why else None,
+        "unreported_head": found.get("head") if why else None,
+        "told_instead": found.get("told_instead", 0),
+        "told_as_holders": found.get("told_as_holders", 0),
+    }
+
+
 def _view_of(
     row: Supervision, case_title: str, task_name: str | None, task_id: str | None, now: datetime
 ) -> SupervisionView:
@@ -332,6 +364,7 @@ def _view_of(
         escalated=row.escalated,
         responded_at=row.responded_at,
         state=state_of(row, now),
+        **_found_on_issuing(row),
     )
 
 

@@ -228,8 +228,13 @@ ACTIONS = [
     Action(
         "my API tokens",
         "AAAAAAAAAAAL",
-        api=lambda t, s, u: t.api(u, "POST", "/me/tokens", json={"name": "脚本"}),
+        page=lambda t, s, c: c.post("/settings/tokens", data={"name": "脚本", "expires_in_days": "90"}),
         cli=lambda t, s, u: t.cli(u, "tokens", "create", "--for", u, "--name", "脚本"),
+    ),
+    Action(
+        "make an API token with an API token",
+        "DDDDDDDDDDDL",
+        api=lambda t, s, u: t.api(u, "POST", "/me/tokens", json={"name": "脚本"}),
     ),
     Action(
         "list my API tokens",
@@ -241,6 +246,7 @@ ACTIONS = [
         "revoke someone else's token",
         "AHHHHHHHHHH-",
         changes=True,
+        page=lambda t, s, c: c.post(f"/settings/tokens/{t.token_id('finance2')}/revoke"),
         api=lambda t, s, u: t.api(u, "DELETE", f"/me/tokens/{t.token_id('finance2')}"),
         cli=lambda t, s, u: t.cli(u, "tokens", "revoke", str(t.token_id("finance2"))),
     ),

@@ -34,7 +34,8 @@ def test_wrong_and_malformed_tokens(world):
 
 def test_revoked_token_and_inactive_user_stop_at_once(world):
     clerk = world.as_("clerk")
-    spare = clerk.post("/me/tokens", json={"name": "脚本"})
+    browser, csrf_token = world.browser("clerk")  # tokens are made signed in, not with a token
+    spare = browser.post("/me/tokens", json={"name": "脚本"}, headers={"X-CSRFToken": csrf_token})
     assert spare.status_code == 201
     secret, token_id = spare.get_json()["secret"], spare.get_json()["token"]["id"]
     script = world.anonymous()
@@ -51,7 +52,9 @@ def test_revoked_token_and_inactive_user_stop_at_once(world):
         s.scalars(select(ApiToken)).first().user.active = False
     disabled = clerk.get("/me")
     assert disabled.status_code == 401
-    assert disabled.get_json()["message"] == "the API token is unknown or revoked, or its account is disabled"
+    assert (
+        disabled.get_json()["message"] == "the API token is unknown or revoked, has expired, or its account is disabled"
+    )
 
 
 def test_last_used_is_recorded(world):
@@ -67,7 +70,8 @@ def test_last_used_is_recorded(world):
 
 
 def test_token_names_are_checked(world):
-    response = world.as_("clerk").post("/me/tokens", json={"name": ""})
+    browser, csrf_token = world.browser("clerk")
+    response = browser.post("/me/tokens", json={"name": ""}, headers={"X-CSRFToken": csrf_token})
     assert response.status_code == 422 and set(response.get_json()["fields"]) == {"name"}
 
 

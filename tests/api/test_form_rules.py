@@ -79,7 +79,10 @@ def test_the_api_refuses_more_votes_than_voters_present(library):
     [unsatisfied] = [
         f for f in clerk.get(f"/tasks/{task_id}").get_json()["form"]["fields"] if f["id"] == "votes_unsatisfied"
     ]
-    assert unsatisfied["constraints"]["max_total"] == "voters_present"
+    # the case value it names, as it is now (the 42 voters present), and the name it is declared by
+    assert unsatisfied["constraints"]["max_total"] == "42"
+    assert unsatisfied["constraints"]["max"] == "42"
+    assert unsatisfied["constraints_as_declared"] == {"max": "${voters_present}", "max_total": "voters_present"}
     assert unsatisfied["total_of"] == ["votes_satisfied", "votes_basic", "votes_unsatisfied"]
     refused = clerk.post(f"/tasks/{task_id}/complete", json={"data": VOTES})
     assert refused.status_code == 422

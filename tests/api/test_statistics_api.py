@@ -13,11 +13,47 @@ def test_the_figures_of_a_period(world):
     seed(world.factory)
     body = world.as_("supervisor").get("/statistics?process=proposal&from=2027-01-01&to=2027-06-30").get_json()
     assert (body["process"], body["from"], body["to"]) == ("proposal", "2027-01-01", "2027-06-30")
-    assert body["overall"]["replied"] == {"count": 17, "base": 22, "rate": 77.3}
-    assert body["overall"]["satisfied_final"] == {"count": 12, "base": 14, "rate": 85.7}
+    counts = {key: (f["count"], f["base"], f["rate"]) for key, f in body["overall"].items()}
+    assert (counts["replied"], counts["satisfied_final"]) == ((17, 22, 77.3), (12, 14, 85.7))
     finance = next(u for u in body["units"] if u["unit"] == "finance")
     assert finance["figures"]["late"]["count"] == 3
     assert body["handling_days"] == {"average": 46.5, "slowest": 100.0}
+
+
+def test_each_figure_comes_with_its_label_and_definition_in_the_requests_language(world):
+    seed(world.factory)
+    query = "/statistics?process=proposal&from=2027-01-01&to=2027-06-30"
+    chinese = world.as_("supervisor").get(query).get_json()
+    assert chinese["overall"]["replied"] == {
+        "count": 17,
+        "base": 22,
+        "rate": 77.3,
+        "label": "已答复（答复率）",
+        "definition": "已书面答复的件数；答复率 = 已答复 ÷ 已交办",
+    }
+    in_english = world.as_("supervisor")
+    in_english.client.set_cookie("lang", "en")  # the language the pages' switch chooses
+    english = in_english.get(query).get_json()
+    assert (english["overall"]["replied"]["label"], english["overall"]["replied"]["definition"]) == (
+        "Replied (reply rate)",
+        "Number answered in writing; reply rate = replied ÷ assigned",
+    )
+    # the same key of another process is that process's figure
+    petition = world.as_("supervisor").get("/statistics?process=petition").get_json()["overall"]["replied"]
+    assert (petition["label"], petition["definition"]) == ("已答复", "已书面答复信访人的件数，占受理")
+    # said once, beside the overall figure: a unit's are the same keys
+    finance = next(u for u in chinese["units"] if u["unit"] == "finance")
+    assert finance["figures"]["late"] == {"count": 3, "base": 10, "rate": 30.0}  # f1-f10 assigned
+
+
+def test_an_unknown_figure_is_answered_with_the_figures_there_are(world):
+    unknown = world.as_("supervisor").get("/statistics/cases?process=petition&figure=nope")
+    assert unknown.status_code == 404
+    assert unknown.get_json()["message"] == (
+        "no figure 'nope' for 'petition' (known: received, channel_letter, channel_visit, channel_opinion_box, "
+        "decided, accepted, accepted_on_time, replied, replied_on_time, late, extended, review_requested, "
+        "review_changed, rereview_requested, rereview_changed)"
+    )
 
 
 def test_refusals_are_answers(world):

@@ -171,7 +171,13 @@ def test_an_escalation_with_no_head_tells_the_unit_instead_and_says_so(world):
     # the unit (fin2 too) and the other supervisor; not boss, who issued it
     assert supervision_told(factory, "请单位负责人过问") == {"fin", "fin2", "office_supervisor"}
     [stored] = act(factory, "boss", supervision.of_case, case_id)
-    assert (stored.escalated, stored.unreported) == (False, None)  # read later: what happened, no warning
+    # read later: what happened, and what issuing found, as the answer said it
+    assert (stored.escalated, stored.unreported, stored.told_instead, stored.told_as_holders) == (
+        False,
+        "no_head",
+        1,
+        1,
+    )
     supervise = [h for h in act(factory, "clerk", cases.instance_detail, case_id).history if h.action == "supervise"]
     assert supervise[0].data["escalated"] is False and supervise[0].data["unreported"] == "no_head"
 

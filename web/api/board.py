@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from engine.usecases import supervision
 
-from .common import actor, make_blueprint, reader, writer
+from .common import REFUSED, actor, make_blueprint, reader, writer
 from .schemas import BoardArgs, BoardSchema, SupervisionInSchema, SupervisionSchema
 
 bp = make_blueprint("board", "", "The overdue board and supervision notices (督办)")
@@ -40,8 +40,15 @@ def list_supervisions(instance_id: int):
 @bp.response(201, SupervisionSchema)
 def issue_supervision(args: dict, instance_id: int):
     """Issue a 督办 on the case (its open task ``task_id``): told to the holders; 422 names
-    the wrong field (opinion, respond_by, task_id)."""
+    every wrong field at once (opinion, respond_by, task_id, ...)."""
     with writer() as s:
         return supervision.issue(
-            s, actor(), instance_id, args["task_id"], args["opinion"], args["respond_by"], escalate=args["escalate"]
+            s,
+            actor(),
+            instance_id,
+            args.get("task_id"),
+            args.get("opinion", ""),
+            args.get("respond_by"),
+            escalate=args.get("escalate", False),
+            refused=args[REFUSED],
         )

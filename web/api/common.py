@@ -8,6 +8,7 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
+import marshmallow as ma
 from flask import Response, abort, g, request
 from flask_login import current_user
 from flask_smorest import Blueprint
@@ -191,6 +192,27 @@ def _library_error(message: str) -> FieldError:
     if message == MarshmallowField.default_error_messages["required"]:
         return FieldError("required")
     return FieldError("invalid", {"message": message})
+
+
+# where a ReportsAllSchema puts what it refused, in what it loads
+REFUSED = "_refused"
+
+
+class ReportsAllSchema(ma.Schema):
+    """A request body whose errors are said together with the use case's, in one 422: loading
+    gives the values that pass, and the field errors of those that do not under ``REFUSED``
+    (``{}`` when none), for the handler to hand to the use case, which refuses them with its
+    own. A body that is no object at all is refused here, as by any schema."""
+
+    def load(self, data: Any, *, many: Any = None, partial: Any = None, unknown: Any = None) -> Any:
+        try:
+            loaded = super().load(data, many=many, partial=partial, unknown=unknown)
+        except ma.ValidationError as exc:
+            messages, passed = exc.messages, exc.valid_data
+            if not isinstance(messages, Mapping) or "_schema" in messages or not isinstance(passed, Mapping):
+                raise
+            return {**passed, REFUSED: {name: _library_error(text) for name, text in flatten(messages).items()}}
+        return {**loaded, REFUSED: {}}
 
 
 def handle_api_http_error(exc: HTTPException) -> Any:

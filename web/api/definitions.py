@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from flask import Response
 
-from engine.usecases import definitions
+from engine.usecases import cases, definitions
 
 from .common import actor, make_blueprint, reader
-from .schemas import DefinitionSchema
+from .forms import answered_form
+from .schemas import DefinitionSchema, StartFormSchema
 
 bp = make_blueprint("definitions", "/definitions", "Deployed processes (流程定义)")
 
@@ -24,6 +25,25 @@ def list_definitions():
 def versions(key: str):
     """Every deployed version of one process, newest first."""
     return definitions.definition_versions(reader(), actor(), key)
+
+
+@bp.get("/<string(maxlength=200):key>/form")
+@bp.response(200, StartFormSchema)
+def start_form(key: str):
+    """The start form of the latest version, as the start page offers it to you: its fields
+    (enum options, visible_when rules, constraints) and the run-time option lists they take
+    (departments, deputies). 404 for a process not deployed, 403 for one you may not start
+    (or no longer offered for new cases), as starting it would answer."""
+    option = cases.start_option(reader(), actor(), key)
+    return {
+        "key": option.key,
+        "name": option.name,
+        "version": option.version,
+        "definition_id": option.definition_id,
+        "documentation": option.documentation,
+        "form": answered_form(option.form),
+        "choices": option.choices,
+    }
 
 
 @bp.get("/<int(max=2147483647):definition_id>/xml")

@@ -47,9 +47,11 @@ def list_tokens():
 @bp.arguments(TokenInSchema)
 @bp.response(201, CreatedTokenSchema)
 def create_token(args: dict):
-    """Make a token; its secret is in this response only."""
+    """Make a token; its secret is in this response only. Signed in only (the session
+    cookie and its X-CSRFToken header): a request with a token is refused (403), so that a
+    stolen token cannot make a successor that outlives its revocation."""
     with writer() as s:
-        return tokens.create_token(s, actor(), actor().username, args["name"])
+        return tokens.create_token(s, actor(), actor().username, args["name"], args["expires_in_days"])
 
 
 @bp.delete("/tokens/<int(max=2147483647):token_id>")

@@ -10,8 +10,11 @@ from marshmallow import fields, validate
 
 from engine import clock
 from engine.errors import FIELD_ERRORS, field_error_params
+from engine.usecases import tokens
 from engine.usecases.inbox import SORTS as INBOX_SORTS
 from engine.usecases.results import MAX_PAGE, MAX_PER_PAGE
+
+from .common import ReportsAllSchema
 
 MAX_ID = 2**31 - 1
 
@@ -108,15 +111,51 @@ class OptionSchema(ma.Schema):
     name = fields.String()
 
 
+class VisibleWhenSchema(ma.Schema):
+    field = fields.String(metadata={"description": "the field of the form whose value decides"})
+    values = fields.List(fields.String(), metadata={"description": "its values (a boolean's: true / false)"})
+    negated = fields.Boolean(metadata={"description": "shown while it has none of the values (field!=a,b)"})
+
+
 class FormFieldSchema(ma.Schema):
     id = fields.String()
     label = fields.String()
     type = fields.String(metadata={"description": "string, long, boolean, date or enum"})
     default = fields.String(allow_none=True)
-    required = fields.Boolean()
+    required = fields.Boolean(
+        metadata={"description": "with visible_when: required only while the field is shown (else not checked)"}
+    )
     readonly = fields.Boolean()
     confidential = fields.Boolean()
-    constraints = fields.Dict(keys=fields.String(), values=fields.String())
+    visible_when = fields.Nested(
+        VisibleWhenSchema,
+        allow_none=True,
+        metadata={
+            "description": "the form spec's visible_when rule: the field is shown, checked and (when required) "
+            "required only while another field has one of the values (none of them when negated); a value sent "
+            "for it while hidden is ignored. null: always shown"
+        },
+    )
+    constraints = fields.Dict(
+        keys=fields.String(),
+        values=fields.String(),
+        metadata={
+            "description": "as they apply now, each as text: required, readonly, minlength, maxlength, min, max, "
+            "distinct_from, max_total. On an open task's form a number bound known only against the case (a "
+            "${...} min or max, a max_total naming a case value) is its value evaluated now; on a start form or a "
+            "closed task's a ${...} bound is left out (it applies to nothing). A date's min / max may be today, "
+            "today-P1Y, or name another date field or a case value. What the BPMN declares: "
+            "constraints_as_declared"
+        },
+    )
+    constraints_as_declared = fields.Dict(
+        keys=fields.String(),
+        values=fields.String(),
+        metadata={
+            "description": "the constraints whose value above is evaluated or left out, as the BPMN declares them "
+            "(e.g. max: ${setting('proposal.max_extension_months') - extension_months_total})"
+        },
+    )
     options = fields.List(fields.Nested(OptionSchema))
     options_source = fields.String(
         allow_none=True,
@@ -141,6 +180,26 @@ class FormFieldSchema(ma.Schema):
 
 class FormSchema(ma.Schema):
     fields_ = fields.List(fields.Nested(FormFieldSchema), data_key="fields", attribute="fields")
+
+
+class StartFormSchema(ma.Schema):
+    key = fields.String()
+    name = fields.String()
+    version = fields.Integer()
+    definition_id = fields.Integer()
+    documentation = fields.String(metadata={"description": "the designer's notes on the start event"})
+    form = fields.Nested(
+        FormSchema,
+        metadata={
+            "description": "the start form as offered to you: a field that can only hold you (a deputy filing "
+            "his own proposal) read-only with you as its default"
+        },
+    )
+    choices = fields.Dict(
+        keys=fields.String(),
+        values=fields.Dict(keys=fields.String(), values=fields.String()),
+        metadata={"description": "the run-time option lists the form refers to: {source: {value: label}}"},
+    )
 
 
 # -- tasks ---------------------------------------------------------------------------------
@@ -481,10 +540,22 @@ class TokenSchema(ma.Schema):
     created_at = fields.AwareDateTime()
     last_used_at = fields.AwareDateTime(allow_none=True)
     revoked_at = fields.AwareDateTime(allow_none=True)
+    expires_at = fields.AwareDateTime(allow_none=True, metadata={"description": "null: never expires"})
+    expired = fields.Boolean(metadata={"description": "it has expired: it no longer works"})
 
 
 class TokenInSchema(ma.Schema):
-    name = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    name = fields.String(required=True, validate=validate.Length(min=1, max=tokens.MAX_NAME_CHARS))
+    expires_in_days = fields.Integer(
+        strict=True,
+        allow_none=True,
+        load_default=tokens.DEFAULT_EXPIRY_DAYS,
+        validate=validate.Range(min=1, max=tokens.MAX_EXPIRY_DAYS),
+        metadata={
+            "description": f"the token stops working this many days from now; absent: {tokens.DEFAULT_EXPIRY_DAYS}, "
+            "null: never"
+        },
+    )
 
 
 class CreatedTokenSchema(ma.Schema):
@@ -569,6 +640,15 @@ class FigureSchema(ma.Schema):
     count = fields.Integer(metadata={"description": "cases of the period that meet the figure's definition"})
     base = fields.Integer(allow_none=True, metadata={"description": "the figure its rate is taken over"})
     rate = fields.Float(allow_none=True, metadata={"description": "count / base in percent, one decimal"})
+    label = fields.String(
+        metadata={"description": "overall only: the figure's name as the 统计 page shows it, in the request's language"}
+    )
+    definition = fields.String(
+        metadata={
+            "description": "overall only: what it counts and over what base, as the 统计 page says beside it, in "
+            "the request's language (Chinese; English with the lang=en cookie the pages set)"
+        }
+    )
 
 
 class UnitFiguresSchema(ma.Schema):
@@ -584,7 +664,8 @@ class StatisticsSchema(ma.Schema):
         keys=fields.String(),
         values=fields.Nested(FigureSchema),
         metadata={
-            "description": "by figure key; the definitions are in engine/usecases/statistics.py and the 统计 page"
+            "description": "by figure key, each with its label and definition (engine/usecases/statistics.py "
+            "counts them)"
         },
     )
     units = fields.List(fields.Nested(UnitFiguresSchema))
@@ -614,17 +695,31 @@ class SupervisionSchema(ma.Schema):
     escalated = fields.Boolean()
     responded_at = fields.AwareDateTime(allow_none=True)
     state = fields.String(metadata={"description": "open, overdue (not answered by respond_by) or responded"})
-    # only in the answer to issuing an escalated 督办 that reached no head
+    # what issuing found, kept with the 督办: the same in the answer to issuing it and on every read
     unreported = fields.String(
         allow_none=True,
         metadata={
             "description": "issued with escalate, why no head was told: no_task, no_unit, no_head, head_inactive "
-            "or head_is_holder (the head claimed the task himself); null when one was, or not asked"
+            "or head_is_holder (the head claimed the task himself); null when one was told (escalated), when "
+            "escalation was not asked, or when it is not known: a 督办 issued before what issuing found was "
+            "kept (told_instead and told_as_holders are null then)"
         },
     )
     unreported_unit = fields.String(allow_none=True, metadata={"description": "that unit's code"})
-    told_instead = fields.Integer(metadata={"description": "how many others of the unit were told in the head's stead"})
-    told_as_holders = fields.Integer(metadata={"description": "how many of the unit hold the task and heard as such"})
+    told_instead = fields.Integer(
+        allow_none=True,
+        metadata={
+            "description": "how many others of the unit were told in the head's stead; null: not known (issued "
+            "before it was kept)"
+        },
+    )
+    told_as_holders = fields.Integer(
+        allow_none=True,
+        metadata={
+            "description": "how many of the unit hold the task and heard as such; null: not known (issued before "
+            "it was kept)"
+        },
+    )
 
 
 class BoardRowSchema(ma.Schema):
@@ -663,15 +758,27 @@ class BoardSchema(ma.Schema):
     open_supervisions = fields.List(fields.Nested(SupervisionSchema))
 
 
-class SupervisionInSchema(ma.Schema):
+class SupervisionInSchema(ReportsAllSchema):
+    """Every wrong field is said at once, this schema's with the use case's (the day, the task)."""
+
     task_id = fields.String(load_default=None, metadata={"description": "the open task pressed on; none: the case"})
     opinion = fields.String(required=True)
-    respond_by = fields.Date(load_default=None, metadata={"description": "the day to answer by (until 24:00)"})
+    # read as text: whether it is a day of the calendar the use case says, with the rest
+    respond_by = fields.String(
+        load_default=None,
+        metadata={"format": "date", "description": "the day to answer by (until 24:00), YYYY-MM-DD, not before today"},
+    )
     escalate = fields.Boolean(load_default=False)
 
 
 class CasesBehindArgs(StatisticsArgs):
-    figure = fields.String(required=True, metadata={"description": "a figure's key, e.g. replied_on_time"})
+    figure = fields.String(
+        required=True,
+        metadata={
+            "description": "a figure's key, e.g. replied_on_time (the keys of /statistics's overall); 404 for "
+            "another, its message listing the process's keys"
+        },
+    )
     unit = fields.String(load_default=None, metadata={"description": "one unit's cases only"})
 
 

@@ -4,11 +4,14 @@ the year's plan), overall and per unit, the trend per month, as the 统计 page 
 
 from __future__ import annotations
 
+from typing import Any
+
 from engine import clock
 from engine.deadlines.calendar import LOCAL_TZ
 from engine.usecases import statistics
-from engine.usecases.statistics import Period
+from engine.usecases.statistics import Figure, Period, Statistics
 
+from ..views.statistics import FIGURE_TEXT
 from .common import actor, make_blueprint, reader
 from .schemas import (
     CaseBehindSchema,
@@ -26,8 +29,10 @@ bp = make_blueprint("statistics", "/statistics", "The figures a congress reports
 @bp.response(200, StatisticsSchema)
 def figures(args: dict):
     """The cases received from ``from`` to ``to`` (Beijing days, both included): every figure
-    with its count, base and rate, overall and per unit (needs the export permission)."""
-    return statistics.statistics(reader(), actor(), args["process"], period_of(args))
+    with its count, base and rate, overall and per unit, and (overall) its label and definition
+    as the 统计 page shows them beside it, in the request's language (needs the export
+    permission)."""
+    return labelled(statistics.statistics(reader(), actor(), args["process"], period_of(args)))
 
 
 @bp.get("/trend")
@@ -46,6 +51,30 @@ def trend(args: dict):
 def cases_behind(args: dict):
     """The cases one figure counts (of one unit, or all), at most 1,000."""
     return statistics.cases_behind(reader(), actor(), args["process"], period_of(args), args["figure"], args["unit"])
+
+
+def labelled(result: Statistics) -> dict[str, Any]:
+    """``result`` for StatisticsSchema, each overall figure with the 统计 page's label and
+    definition (the units' figures are the same keys: said once)."""
+    texts = FIGURE_TEXT[result.process_key]
+
+    def with_text(key: str, figure: Figure) -> dict[str, Any]:
+        label, definition = texts[key]
+        return {
+            "count": figure.count,
+            "base": figure.base,
+            "rate": figure.rate,
+            "label": label,
+            "definition": definition,
+        }
+
+    return {
+        "process_key": result.process_key,
+        "period": result.period,
+        "overall": {key: with_text(key, figure) for key, figure in result.overall.items()},
+        "units": result.units,
+        "handling_days": result.handling_days,
+    }
 
 
 def period_of(args: dict) -> Period:

@@ -9,6 +9,7 @@ from engine.usecases import tasks
 from storage.repositories import InboxFilter
 
 from .common import actor, make_blueprint, reader, writer
+from .forms import answered_form
 from .schemas import (
     CompletedSchema,
     CompleteSchema,
@@ -47,11 +48,12 @@ def list_tasks(args: dict):
 @bp.get("/<uuid:task_id>")
 @bp.response(200, TaskDetailSchema)
 def task_detail(task_id: UUID):
-    """The task with its form, the case data it sees, your draft, history, comments, files."""
+    """The task with its form (its bounds evaluated against the case now, as the task page
+    shows them), the case data it sees, your draft, history, comments, files."""
     page = tasks.task_page(reader(), actor(), str(task_id))
     return {
         "task": page.detail.summary,
-        "form": page.detail.form,
+        "form": answered_form(page.detail.form, page.bounds),
         "data": page.detail.data,
         "values": page.values,
         "has_draft": page.has_draft,

@@ -1,19 +1,20 @@
 """My settings: what the signed-in person chooses for themselves (the time zone their
-dates are shown in) and their password."""
+dates are shown in), their password and their personal API tokens (接口令牌)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import lru_cache
 
 from babel.dates import get_timezone_location
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, flash, make_response, redirect, render_template, request, session, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from engine.deadlines import timezones
-from engine.errors import FieldError, InvalidData
-from engine.usecases import people, sign_in
+from engine.errors import Conflict, FieldError, InvalidData
+from engine.usecases import people, sign_in, tokens
 
 from .. import database
 from ..auth import SESSION_VERSION, current_actor
@@ -56,9 +57,32 @@ def form_errors(errors: dict[str, str]) -> dict[str, str]:
     return field_messages(errors)
 
 
-def _page(zone: str, errors: dict[str, str] | None = None, status: int = 200):
+@dataclass(frozen=True)
+class TokenForm:
+    """The new-token form as typed (kept when it is refused): the expiry prefilled."""
+
+    name: str = ""
+    expires_in_days: str = str(tokens.DEFAULT_EXPIRY_DAYS)
+
+
+def _page(
+    zone: str,
+    errors: dict[str, str] | None = None,
+    status: int = 200,
+    *,
+    token_form: TokenForm | None = None,
+    created: tokens.CreatedToken | None = None,
+):
+    me = current_actor()
     return render_template(
-        "settings/index.html", zone=zone, zones=zone_options(), errors=form_errors(errors or {})
+        "settings/index.html",
+        zone=zone,
+        zones=zone_options(),
+        errors=form_errors(errors or {}),
+        my_tokens=tokens.list_tokens(database.session(), me, me.username),
+        token_form=token_form or TokenForm(),
+        created=created,
+        max_expiry_days=tokens.MAX_EXPIRY_DAYS,
     ), status
 
 
@@ -102,3 +126,44 @@ def save():
         return _page(zone, exc.field_errors, 422)
     flash(_("已保存。日期将按 %(zone)s 时间显示。", zone=now_in), "success")
     return redirect(url_for("settings.index"))
+
+
+def _expiry_days(text: str) -> int | None:
+    """The expiry field: empty for never, else a whole number of days (the use case checks
+    its bounds)."""
+    text = text.strip()
+    if not text:
+        return None
+    if not (text.isascii() and text.isdigit()):
+        raise InvalidData({"expires_in_days": FieldError("not_a_number")})
+    # more digits than int() reads (thousands) are as much too many days as any above the maximum
+    return int(text) if len(text) <= 12 else tokens.MAX_EXPIRY_DAYS + 1
+
+
+@bp.post("/settings/tokens")
+def create_token():
+    """Make one of my tokens: the page again, with the secret shown this once."""
+    form = request.form
+    typed = TokenForm(form.get("name", ""), form.get("expires_in_days", ""))
+    try:
+        days = _expiry_days(typed.expires_in_days)
+        with database.session_factory().begin() as s:
+            created = tokens.create_token(s, current_actor(), current_actor().username, typed.name, days)
+    except InvalidData as exc:
+        return _page(_zone(), exc.field_errors, 422, token_form=typed)
+    response = make_response(_page(_zone(), created=created))
+    response.headers["Cache-Control"] = "no-store"  # the secret: not kept by the browser's cache
+    return response
+
+
+@bp.post("/settings/tokens/<int(max=2147483647):token_id>/revoke")
+def revoke_token(token_id: int):
+    """Revoke one of my tokens (someone else's does not exist here: 404)."""
+    try:
+        with database.session_factory().begin() as s:
+            revoked = tokens.revoke_token(s, current_actor(), token_id)
+    except Conflict:  # revoked meanwhile (another tab, the API): what was asked holds
+        flash(_("此令牌已撤销过了。"), "warning")
+    else:
+        flash(_("已撤销令牌「%(name)s」：它已不能再使用。", name=revoked.name), "success")
+    return redirect(url_for("settings.index", _anchor="tokens"))
