@@ -30,6 +30,7 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.pool import NullPool
 
 from . import migrate
+from .db import create_private_file
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
 PG_CUSTOM_MAGIC = b"PGDMP"
@@ -88,6 +89,7 @@ def back_up(url: str, destination: Path) -> BackupFile:
     if not destination.parent.is_dir():
         raise BackupError(f"no folder {destination.parent} to write the backup into")
     kind = _kind_of_url(url)
+    # mode 0600, which the backup keeps: it holds petitioners' identities
     fd, scratch = tempfile.mkstemp(dir=destination.parent, prefix=f".{destination.name}.", suffix=".part")
     os.close(fd)
     try:
@@ -104,8 +106,8 @@ def back_up(url: str, destination: Path) -> BackupFile:
 
 def _sqlite_back_up(source: Path, scratch: Path) -> str:
     """The online backup API: it reads one consistent snapshot (WAL lets the app go on
-    writing meanwhile) and copies it page by page."""
-    scratch.unlink()  # sqlite writes a database of its own here
+    writing meanwhile) and copies it page by page, into ``scratch``: the empty file, private
+    to its owner (0600), that the copy stays."""
     src = sqlite3.connect(f"file:{quote(str(source))}?mode=ro", uri=True, timeout=30)
     try:
         dst = sqlite3.connect(scratch)
@@ -233,6 +235,7 @@ def _sqlite_restore(target: Path, backup: BackupFile, force: bool) -> None:
         holding = _sqlite_tables_with_rows(target)
         if holding:
             raise DatabaseNotEmpty(_not_empty_message(str(target), holding))
+    create_private_file(target)  # a new database is its owner's alone, as the app makes one
     source = sqlite3.connect(f"file:{quote(str(backup.path.resolve()))}?mode=ro&immutable=1", uri=True)
     try:
         destination = sqlite3.connect(target, timeout=30)
@@ -278,7 +281,7 @@ def _pg_restore(url: str, backup: BackupFile, force: bool) -> None:
                 if t != "alembic_version" and connection.execute(text(f'SELECT EXISTS (SELECT 1 FROM "{t}")')).scalar()
             ]
     except Exception as exc:
-        raise BackupError(f"cannot reach the database {describe(url)}: {_first_line(exc)}") from exc
+        raise BackupError(f"cannot reach the database {describe(url)}: {first_line(exc)}") from exc
     finally:
         engine.dispose()
     if holding and not force:
@@ -345,7 +348,7 @@ def _pg_revision_of_database(url: str) -> str | None:
         with engine.connect() as connection:
             return migrate.current_revision(connection)
     except Exception as exc:
-        raise BackupError(f"cannot reach the database {describe(url)}: {_first_line(exc)}") from exc
+        raise BackupError(f"cannot reach the database {describe(url)}: {first_line(exc)}") from exc
     finally:
         engine.dispose()
 
@@ -380,6 +383,6 @@ def _run_pg_tool(name: str, arguments: list[str], url: str | None, *, capture: b
     return result.stdout if capture else ""
 
 
-def _first_line(exc: BaseException) -> str:
+def first_line(exc: BaseException) -> str:
     text_ = str(getattr(exc, "orig", None) or exc).strip()
     return text_.splitlines()[0] if text_ else type(exc).__name__

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -119,6 +120,8 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         engine = create_engine(url, **kwargs)
         _configure_sqlite(engine, round(float(timeout) * 1000))
         if engine.url.database not in (None, "", ":memory:"):  # a memory database is one connection's
+            if not engine.url.query.get("uri"):  # a file: URI opens a file already made
+                create_private_file(Path(engine.url.database))
             _readers[engine] = _reader_pool(url, kwargs, round(float(timeout) * 1000), engine)
             checkpoint_in_background(engine, engine.url.database, round(float(timeout) * 1000))
         return engine
@@ -128,6 +131,16 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     if not kwargs.get("pool_pre_ping"):
         ping_when_idle(engine)  # instead of a ping at every checkout (storage/pool_pings.py)
     return engine
+
+
+def create_private_file(path: Path) -> None:
+    """Make ``path`` an empty file only its owner may read and write (0600), unless it exists:
+    a SQLite database, and a backup of one, hold petitioners' identities. SQLite then opens it
+    as an empty database, and gives the -wal and -shm files it makes beside it the same mode."""
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except OSError:  # it exists; or SQLite says what is wrong (no such folder) when it opens it
+        pass
 
 
 _QUERY_ONLY = "congressflow_query_only"  # in a pooled connection's info: PRAGMA query_only is on

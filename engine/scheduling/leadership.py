@@ -18,12 +18,19 @@ import fcntl
 import logging
 import os
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Protocol
 
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 from sqlalchemy.pool import NullPool
+
+from storage.backup import describe, first_line
+
+from ..usecases.backups import BackupFailed, SchedulerRunning
 
 log = logging.getLogger(__name__)
 
@@ -224,3 +231,45 @@ def leader_present(url: str) -> bool | None:
     except (ValueError, ProcessLookupError, PermissionError):
         return False
     return True
+
+
+@contextmanager
+def held_off(url: str) -> Iterator[None]:
+    """Hold the scheduler's leadership of the database at ``url`` for a while (a restore
+    replacing the database): no scheduler starts meanwhile, and when one holds it now (a
+    ``congressflow scheduler``, or a ``serve`` running its own) refused with
+    SchedulerRunning, naming it."""
+    try:
+        leadership = leadership_for(url)
+    except (ArgumentError, ValueError):  # no database a scheduler runs on: the restore says so
+        yield
+        return
+    try:
+        if not _acquired(leadership, url):
+            raise SchedulerRunning(_running_message(leadership))
+        yield
+    finally:
+        leadership.dispose()
+
+
+def _acquired(leadership: Leadership, url: str) -> bool:
+    try:
+        return leadership.try_acquire()
+    except FileNotFoundError:  # SQLite: no folder for the database, so no scheduler's lock beside it
+        return True
+    except SQLAlchemyError as exc:
+        raise BackupFailed(f"cannot reach the database {describe(url)}: {first_line(exc)}") from exc
+
+
+def _running_message(leadership: Leadership) -> str:
+    if isinstance(leadership, FileLeadership):
+        holder = f"process {leadership.holder()} holds its lock file {leadership.path}"
+    else:
+        holder = "a process holds its PostgreSQL advisory lock"
+    return (
+        f"a scheduler is running on this database ({holder}): `congressflow scheduler`, or "
+        "`congressflow serve`, which runs one unless --no-scheduler. Stop the web servers and the scheduler "
+        "first (e.g. systemctl stop congressflow-web congressflow-scheduler), then restore: replaced under "
+        "them, the database would lose what they write while they went on serving. --force does not "
+        "override this."
+    )

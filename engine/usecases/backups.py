@@ -13,7 +13,16 @@ from storage.backup import BackupFile, Restored
 
 from ..errors import Conflict, EngineError
 
-__all__ = ["BackupFailed", "BackupFile", "BackupRefused", "Restored", "back_up", "restore"]
+__all__ = [
+    "BackupFailed",
+    "BackupFile",
+    "BackupRefused",
+    "DatabaseNotEmpty",
+    "Restored",
+    "SchedulerRunning",
+    "back_up",
+    "restore",
+]
 
 
 class BackupFailed(EngineError):
@@ -28,6 +37,15 @@ class DatabaseNotEmpty(Conflict):
     code = "database_not_empty"
 
 
+class SchedulerRunning(Conflict):
+    """A scheduler (standalone, or a web server's) runs on the database to restore into:
+    replaced under it, what it and the servers beside it write after the backup would be
+    lost while they went on serving. Refused even with ``force``
+    (``engine.scheduling.leadership.held_off``)."""
+
+    code = "scheduler_running"
+
+
 def back_up(database_url: str, destination: Path) -> BackupFile:
     """A consistent copy of the database in the new file ``destination``."""
     try:
@@ -37,7 +55,9 @@ def back_up(database_url: str, destination: Path) -> BackupFile:
 
 
 def restore(database_url: str, source: Path, *, force: bool = False) -> Restored:
-    """The database replaced by the backup ``source`` (see ``storage.backup.restore``)."""
+    """The database replaced by the backup ``source`` (see ``storage.backup.restore``). The
+    caller holds the scheduler off meanwhile (``engine.scheduling.leadership.held_off``): a
+    use case may not reach above itself into the scheduling."""
     try:
         return storage_backup.restore(database_url, source, force=force)
     except storage_backup.BackupError as exc:

@@ -419,6 +419,24 @@ def update_user(
     return user_view(user)
 
 
+def set_active(session: Session, actor: Actor, username: str, active: bool) -> UserView:
+    """Let a user sign in again, or no longer (the command line's ``users activate`` /
+    ``deactivate``): the users page's change (``update_user``) with everything else as it
+    is, so its rules hold (administrators only; not one's own account; a deactivated user's
+    sessions end) and it is audited alike."""
+    current = get_user(session, actor, username)
+    return update_user(
+        session,
+        actor,
+        username,
+        display_name=current.display_name,
+        email=current.email,
+        roles=current.roles,
+        department=current.department,
+        active=active,
+    )
+
+
 def _standing(holder: User | None, dept: Department) -> Standing | None:
     if holder is None:
         return Standing.UNKNOWN

@@ -55,3 +55,16 @@ def test_unknown_user_and_empty_name_are_refused(runner):
     assert nobody.exit_code == 5 and "no active user 'nobody'" in nobody.output
     blank = runner.invoke(args=["tokens", "create", "--for", "clerk", "--name", "  ", "--operator"])
     assert blank.exit_code == 1 and "name: required" in blank.output
+
+
+def test_an_expiry_may_be_given_and_is_listed(runner, frozen_clock):
+    made = run(runner, "tokens", "create", "--for", "clerk", "--name", "一周", "--expires-in-days", "7", "--operator")
+    assert made.exit_code == 0 and "expires 2026-12-14 01:00 UTC" in made.output
+    forever = run(runner, "tokens", "create", "--for", "clerk", "--name", "长期", "--operator", "--json")
+    assert json.loads(forever.output)["expires_at"] is None  # the operator's default: never, as before
+    listed = run(runner, "tokens", "list", "--for", "clerk", "--operator").output
+    assert "expires 2026-12-14 01:00" in listed and "never expires" in listed
+    too_long = runner.invoke(
+        args=["tokens", "create", "--for", "clerk", "--name", "x", "--expires-in-days", "3651", "--operator"]
+    )
+    assert too_long.exit_code == 1 and "expires_in_days: at most 3650" in too_long.output

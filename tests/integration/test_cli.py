@@ -156,7 +156,7 @@ def test_errors_are_readable_and_exit_non_zero(runner):
     assert unknown_user.exit_code == 5 and "no active user 'ghost'" in unknown_user.stderr
     assert "Traceback" not in unknown_user.stderr
     bad_json = run(runner, "complete", "t", "--user", "admin", "--data", "{nope")
-    assert bad_json.exit_code == 2 and "--data is not JSON" in bad_json.stderr
+    assert bad_json.exit_code == 2 and "Invalid value for '--data': not JSON" in bad_json.stderr
 
 
 def test_deploy_refuses_bad_bpmn_with_location(runner, tmp_path):

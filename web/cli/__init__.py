@@ -7,8 +7,12 @@ and prints; ``common`` holds what they share: who acts (``--user`` / ``--operato
 
 from __future__ import annotations
 
+from importlib import metadata
+from typing import Any
+
+import click
 from flask import Flask
-from flask.cli import FlaskGroup
+from flask.cli import FlaskGroup, get_version
 
 from .admin import (
     calendar_group,
@@ -28,6 +32,7 @@ from .cases import (
     tasks_command,
     unclaim_command,
 )
+from .common import JsonUsageError
 from .designer import rollback_command, versions_command
 from .external_tasks import external_tasks_group
 from .imports import export_command, import_command, ledger_command
@@ -89,4 +94,64 @@ def _create_app() -> Flask:
     return create_app()
 
 
-main = FlaskGroup(create_app=_create_app, help="CongressFlow: BPMN workflows for a township people's congress.")
+JSON_FLAG = "--json"
+_JSON_ERRORS = "congressflow_json_errors"  # in the context's meta, which its subcommands share
+
+
+class CongressFlowGroup(FlaskGroup):
+    """The command line: with ``--json`` among the arguments, a usage error anywhere in it (the
+    group's own options, a subcommand's, one raised in a command's body) is one JSON object on
+    stderr, like every other error of a command given ``--json`` (``common.JsonUsageError``)."""
+
+    def make_context(
+        self, info_name: str | None, args: list[str], parent: click.Context | None = None, **extra: Any
+    ) -> click.Context:
+        as_json = JSON_FLAG in args
+        try:
+            ctx = super().make_context(info_name, args, parent=parent, **extra)
+        except click.UsageError as exc:
+            raise _said(exc, as_json) from exc
+        ctx.meta[_JSON_ERRORS] = as_json
+        return ctx
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except click.UsageError as exc:
+            raise _said(exc, bool(ctx.meta.get(_JSON_ERRORS))) from exc
+
+
+def _said(exc: click.UsageError, as_json: bool) -> click.UsageError:
+    # "no arguments": click shows the help, which is no error to say in JSON
+    if not as_json or isinstance(exc, (JsonUsageError, click.exceptions.NoArgsIsHelpError)):
+        return exc
+    return JsonUsageError(exc)
+
+
+def _print_version(ctx: click.Context, param: click.Parameter, value: bool) -> None:
+    """CongressFlow's own version first, then Python's, Flask's and Werkzeug's (Flask's option)."""
+    if not value or ctx.resilient_parsing:
+        return
+    try:
+        version = metadata.version("congressflow")
+    except metadata.PackageNotFoundError:
+        version = "(unknown: not installed as a package; `make setup` installs it)"
+    click.echo(f"CongressFlow {version}", color=ctx.color)
+    get_version(ctx, param, value)
+
+
+version_option = click.Option(
+    ["--version"],
+    help="Show CongressFlow's version (and Python's, Flask's, Werkzeug's).",
+    expose_value=False,
+    callback=_print_version,
+    is_flag=True,
+    is_eager=True,
+)
+
+main = CongressFlowGroup(
+    create_app=_create_app,
+    add_version_option=False,
+    params=[version_option],
+    help="CongressFlow: BPMN workflows for a township people's congress.",
+)

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from collections.abc import Callable, Iterator
+import unicodedata
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -171,17 +172,113 @@ def users_set_password(
     )
 
 
+def _listed_user(view: people.UserView) -> dict[str, Any]:
+    return {
+        "username": view.username,
+        "display_name": view.display_name,
+        "roles": list(view.roles),
+        "department": view.department,
+        "active": view.active,
+    }
+
+
+@users_group.command("list")
+@with_appcontext
+@acting_options
+@json_option
+@use_case
+def users_list(username: str | None, as_operator: bool, as_json: bool) -> None:
+    """List the users: user name, name, roles, department, whether they may sign in.
+
+    As an administrator, or the operator."""
+    with session_factory()() as session:
+        rows = [_listed_user(v) for v in people.list_users(session, resolve_actor(session, username, as_operator))]
+    emit(
+        as_json,
+        rows,
+        lambda users: (
+            "\n".join(
+                _table(
+                    [
+                        (
+                            u["username"],
+                            u["display_name"],
+                            ",".join(u["roles"]) or "-",
+                            u["department"] or "-",
+                            "active" if u["active"] else "INACTIVE",
+                        )
+                        for u in users
+                    ]
+                )
+            )
+            or "(none)"
+        ),
+    )
+
+
+def _set_active(account: str, active: bool, username: str | None, as_operator: bool, as_json: bool) -> None:
+    with session_factory().begin() as session:
+        view = people.set_active(session, resolve_actor(session, username, as_operator), account, active)
+    emit(
+        as_json,
+        _listed_user(view),
+        lambda u: (
+            f"activated user {u['username']}: they may sign in again"
+            if u["active"]
+            else f"deactivated user {u['username']}: they can no longer sign in, and their sessions have ended"
+        ),
+    )
+
+
+@users_group.command("deactivate")
+@with_appcontext
+@click.argument("account", metavar="USERNAME")
+@acting_options
+@json_option
+@use_case
+def users_deactivate(account: str, username: str | None, as_operator: bool, as_json: bool) -> None:
+    """Stop a user signing in (the user page's 允许登录, unticked), e.g. the demo users
+    before real use: their sessions end, their tasks and history stay. As an administrator
+    (not yourself), or the operator."""
+    _set_active(account, False, username, as_operator, as_json)
+
+
+@users_group.command("activate")
+@with_appcontext
+@click.argument("account", metavar="USERNAME")
+@acting_options
+@json_option
+@use_case
+def users_activate(account: str, username: str | None, as_operator: bool, as_json: bool) -> None:
+    """Let a deactivated user sign in again. As an administrator, or the operator."""
+    _set_active(account, True, username, as_operator, as_json)
+
+
+def _display_width(text: str) -> int:
+    """The columns a terminal gives ``text``: two for a Chinese character."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _table(rows: list[tuple[str, ...]], *, right: frozenset[int] = frozenset()) -> list[str]:
+    """Rows as lines, each column as wide as its widest cell (the last as it is), two spaces
+    apart; the columns in ``right`` (numbers) aligned right."""
+    if not rows:
+        return []
+    widths = [max(_display_width(row[i]) for row in rows) for i in range(len(rows[0]) - 1)]
+    lines = []
+    for row in rows:
+        cells = []
+        for i, cell in enumerate(row[:-1]):
+            padding = " " * (widths[i] - _display_width(cell))
+            cells.append(padding + cell if i in right else cell + padding)
+        lines.append("  ".join([*cells, row[-1]]).rstrip())
+    return lines
+
+
 @contextmanager
 def _admin_session(username: str | None, as_operator: bool) -> Iterator[tuple[Any, Actor]]:
     with session_factory().begin() as session:
         yield session, resolve_actor(session, username, as_operator)
-
-
-def _print(as_json: bool, rows: list, text: Callable[[Any], str]) -> None:
-    if as_json:
-        click.echo(json.dumps([dataclasses.asdict(r) for r in rows], ensure_ascii=False, indent=2, default=str))
-    else:
-        click.echo("\n".join(text(r) for r in rows) or "(none)")
 
 
 @click.group("calendar", cls=AppGroup)
@@ -354,23 +451,43 @@ def settings_group() -> None:
     """Deadline settings (periods the processes read with setting(name))."""
 
 
+# a setting's unit for one of it; the others ("ms", and "month" / "day" naming one of the
+# year / the month) read the same for any number
+SINGULAR_UNITS = {"days": "day", "months": "month", "working days": "working day", "steps": "step"}
+
+
+def _unit(value: int, unit: str) -> str:
+    return SINGULAR_UNITS.get(unit, unit) if value == 1 else unit
+
+
 @settings_group.command("list")
 @json_option
 def settings_list(as_json: bool) -> None:
+    """List the deadline settings, with their bounds.
+
+    Each one's value in effect and its unit, the default when it was changed, the bounds, and
+    what it is for."""
     with session_factory()() as session:
         rows = deadlines.list_settings(session)
     if as_json:
         emit(True, [dataclasses.asdict(r) | {"out_of_range": r.out_of_range} for r in rows], str)
         return
-    _print(
-        False,
-        rows,
-        lambda s: (
-            f"{s.name:<36} {s.value:>4} {s.unit:<13}"
-            f"{'' if not s.overridden else f'(default {s.default}) '}[{s.minimum}..{s.maximum}] {s.description}"
-            + (f"  OUT OF RANGE: stored {s.stored!r}, {s.value} in effect; set it again" if s.out_of_range else "")
-        ),
+    lines = _table(
+        [
+            (
+                s.name,
+                str(s.value),
+                _unit(s.value, s.unit),
+                f"[{s.minimum}..{s.maximum}]",
+                ("" if not s.overridden else f"(default {s.default}) ")
+                + s.description
+                + (f"  OUT OF RANGE: stored {s.stored!r}, {s.value} in effect; set it again" if s.out_of_range else ""),
+            )
+            for s in rows
+        ],
+        right=frozenset({1}),
     )
+    click.echo("\n".join(lines) or "(none)")
 
 
 @settings_group.command("set")
@@ -383,7 +500,7 @@ def settings_set(name: str, value: str, username: str | None, as_operator: bool,
     """Set NAME to VALUE (a whole number in the setting's unit)."""
     with _admin_session(username, as_operator) as (session, actor):
         view = deadlines.set_setting(session, actor, name, value)
-    emit(as_json, view, lambda v: f"{v.name} = {v.value} {v.unit}")
+    emit(as_json, view, lambda v: f"{v.name} = {v.value} {_unit(v.value, v.unit)}")
 
 
 @settings_group.command("reset")
@@ -406,24 +523,42 @@ def tokens_group() -> None:
 @tokens_group.command("create")
 @click.option("--for", "owner", required=True, help="the token acts as this user")
 @click.option("--name", required=True, help="what the token is for, e.g. 'reporting script'")
+@click.option(
+    "--expires-in-days",
+    "expires_in_days",
+    type=int,
+    default=None,
+    help=f"it stops working this many days from now (1 to {tokens.MAX_EXPIRY_DAYS}); default: never",
+)
 @acting_options
 @json_option
 @use_case
-def tokens_create(owner: str, name: str, username: str | None, as_operator: bool, as_json: bool) -> None:
+def tokens_create(
+    owner: str, name: str, expires_in_days: int | None, username: str | None, as_operator: bool, as_json: bool
+) -> None:
     """Make a token for a user (yourself, or anyone as an administrator or the operator);
     its secret is printed once and cannot be shown again."""
     with session_factory().begin() as session:
-        created = tokens.create_token(session, resolve_actor(session, username, as_operator), owner, name)
+        actor = resolve_actor(session, username, as_operator)
+        created = tokens.create_token(session, actor, owner, name, expires_in_days)
+    expires_at = created.token.expires_at
     if as_json:
         click.echo(
             json.dumps(
-                {"id": created.token.id, "user": owner, "name": created.token.name, "token": created.secret},
+                {
+                    "id": created.token.id,
+                    "user": owner,
+                    "name": created.token.name,
+                    "token": created.secret,
+                    "expires_at": expires_at.isoformat() if expires_at else None,
+                },
                 ensure_ascii=False,
             )
         )
         return
+    expiry = f"expires {expires_at:%Y-%m-%d %H:%M} UTC" if expires_at else "never expires"
     click.echo(
-        f"token {created.token.id} for {owner} ({created.token.name}):\n  {created.secret}\n"
+        f"token {created.token.id} for {owner} ({created.token.name}, {expiry}):\n  {created.secret}\n"
         "Keep it secret: it is shown only now. Use it as 'Authorization: Bearer <token>'."
     )
 
@@ -442,8 +577,12 @@ def tokens_list(owner: str, username: str | None, as_operator: bool, as_json: bo
         return
     for t in rows:
         used = f"last used {t.last_used_at:%Y-%m-%d %H:%M}" if t.last_used_at else "never used"
-        state = f"REVOKED {t.revoked_at:%Y-%m-%d %H:%M}" if t.revoked_at else "active"
-        click.echo(f"{t.id:>5}  {t.name:<30} created {t.created_at:%Y-%m-%d %H:%M}  {used}  {state}")
+        expiry = f"expires {t.expires_at:%Y-%m-%d %H:%M}" if t.expires_at else "never expires"
+        if t.revoked_at:
+            state = f"REVOKED {t.revoked_at:%Y-%m-%d %H:%M}"
+        else:
+            state = "EXPIRED" if t.expired else "active"
+        click.echo(f"{t.id:>5}  {t.name:<30} created {t.created_at:%Y-%m-%d %H:%M}  {used}  {expiry}  {state}")
     if not rows:
         click.echo("(no tokens)")
 

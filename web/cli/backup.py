@@ -12,6 +12,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
+from engine.scheduling import leadership
 from engine.usecases import backups
 
 from .common import emit, json_option, use_case
@@ -44,15 +45,22 @@ def backup_command(file: Path, as_json: bool) -> None:
 @click.command("restore")
 @with_appcontext
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--force", is_flag=True, help="overwrite a database that holds data (everything in it is replaced)")
+@click.option(
+    "--force",
+    is_flag=True,
+    help="overwrite a database that holds data (everything in it is replaced); never one a scheduler runs on",
+)
 @json_option
 @use_case
 def restore_command(file: Path, force: bool, as_json: bool) -> None:
     """Operator command: replace the configured database with the backup FILE. Stop the web
-    servers and the scheduler first. Refuses a database that holds data unless --force, and a
-    backup made by a newer version; a backup from an older version is restored, then the
+    servers and the scheduler first: refuses while a scheduler runs on the database (exit 3),
+    and holds it off while it restores. Refuses a database that holds data unless --force, and
+    a backup made by a newer version; a backup from an older version is restored, then the
     schema needs `congressflow db upgrade`."""
-    restored = backups.restore(current_app.config["DATABASE_URL"], file, force=force)
+    database_url = current_app.config["DATABASE_URL"]
+    with leadership.held_off(database_url):
+        restored = backups.restore(database_url, file, force=force)
 
     def text(r: dict[str, object]) -> str:
         said = f"restored {r['file']} (schema {r['revision']})"

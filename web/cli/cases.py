@@ -158,24 +158,30 @@ def unclaim_command(task_id: str, username: str, as_json: bool) -> None:
     emit(as_json, summary, lambda t: f"unclaimed {t.name} [{t.title}]")
 
 
+def _json_object(_ctx: click.Context, _param: click.Parameter, text: str) -> dict[str, Any]:
+    """An option's JSON object, refused as the option's (click names it, on stderr or in --json's
+    ``fields``)."""
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise click.BadParameter(f"not JSON: {exc}") from None
+    if not isinstance(value, dict):
+        raise click.BadParameter("not a JSON object")
+    return value
+
+
 @click.command("complete")
 @with_appcontext
 @click.argument("task_id")
 @user_option
-@click.option("--data", "data_json", default="{}", help="the form data as a JSON object")
+@click.option("--data", "data", default="{}", callback=_json_object, help="the form data as a JSON object")
 @json_option
 @use_case
-def complete_command(task_id: str, username: str, data_json: str, as_json: bool) -> None:
+def complete_command(task_id: str, username: str, data: dict[str, Any], as_json: bool) -> None:
     """Complete a task with its form data. A field --data leaves out takes its default, or
     else keeps the case's value; a fresh one answered in an earlier round is then its default
     or empty, as the task page sends it. Warns of each task it opened that no active person
     can take."""
-    try:
-        data = json.loads(data_json)
-    except json.JSONDecodeError as exc:
-        raise click.BadParameter(f"--data is not JSON: {exc}") from None
-    if not isinstance(data, dict):
-        raise click.BadParameter("--data must be a JSON object")
     with session_factory().begin() as session:
         following = tasks.complete(session, actor_for(session, username), task_id, data)
     untaken = sorted(t.task_id for t in following if t.nobody_to_take)

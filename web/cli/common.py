@@ -7,7 +7,9 @@ bypassing the policy: for setting a server up before it has an administrator; re
 
 Errors: on stderr, as ``error: ...`` lines, or with ``--json`` as one JSON object
 ``{"code", "message", "fields", "codes"}`` (as the API answers); the exit code says the
-kind (``EXIT_CODES``).
+kind (``EXIT_CODES``). A usage error (click's: a missing option, a value of the wrong type)
+is said so too when ``--json`` is among the arguments (``JsonUsageError``, raised for the
+whole command line by its group).
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ import click
 from sqlalchemy.orm import Session
 
 from engine.access import OPERATOR, Actor
-from engine.errors import Conflict, EngineError, InvalidData, NotAllowed, NotFound
+from engine.errors import Conflict, EngineError, FieldError, InvalidData, NotAllowed, NotFound
 from engine.usecases.context import actor_for
 
 json_option = click.option("--json", "as_json", is_flag=True, help="machine-readable output (errors too, on stderr)")
@@ -81,6 +83,47 @@ def report(exc: EngineError, as_json: bool) -> None:
             click.echo(f"  {field}: {message}", err=True)
         return
     click.echo(f"error: {exc.message}", err=True)
+
+
+class JsonUsageError(click.UsageError):
+    """A usage error of a command given ``--json``: one JSON object on stderr, as an engine
+    error is said (code ``usage``, the parameter in ``fields`` and ``codes`` when click names
+    it), with click's exit code 2."""
+
+    def __init__(self, cause: click.UsageError):
+        super().__init__(cause.format_message(), cause.ctx)
+        self.body = usage_body(cause)
+
+    def show(self, file: Any = None) -> None:
+        click.echo(json.dumps(self.body, ensure_ascii=False), file=file, err=file is None)
+
+
+def usage_body(exc: click.UsageError) -> dict[str, Any]:
+    body: dict[str, Any] = {"code": "usage", "message": exc.format_message(), "fields": {}, "codes": {}}
+    field = _usage_field(exc)
+    if field is not None:
+        problem = (
+            FieldError("required")
+            if isinstance(exc, click.MissingParameter)
+            else FieldError("invalid", {"message": exc.message})
+        )
+        body["fields"], body["codes"] = {field: str(problem)}, {field: problem.to_dict()}
+    return body
+
+
+def _usage_field(exc: click.UsageError) -> str | None:
+    """The parameter as it is typed (``--user``, or an argument's ``INSTANCE_ID``)."""
+    if isinstance(exc, (click.NoSuchOption, click.BadOptionUsage)):
+        return exc.option_name
+    if not isinstance(exc, click.BadParameter):
+        return None
+    if isinstance(exc.param, click.Option):
+        return max(exc.param.opts, key=len)
+    if exc.param is not None:
+        return exc.param.human_readable_name
+    if exc.param_hint is not None:
+        return exc.param_hint if isinstance(exc.param_hint, str) else " / ".join(exc.param_hint)
+    return None
 
 
 def use_case(fn: Callable[..., Any]) -> Callable[..., Any]:
