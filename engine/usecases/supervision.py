@@ -400,6 +400,7 @@ class Board:
     # what the 代表 and 类别 filters offer: deputy's user name → name, class's code → its label
     deputies: dict[str, str] = field(default_factory=dict)
     categories: dict[str, str] = field(default_factory=dict)
+    processes: dict[str, str] = field(default_factory=dict)  # the 流程 filter: key → name (newest version's)
 
 
 SORTS = ("due", "unit", "process", "supervisions")
@@ -518,7 +519,8 @@ def board(
         late, soon = per_unit.get(r.unit or "", (0, 0))
         per_unit[r.unit or ""] = (late + r.overdue, soon + (not r.overdue))
     deputies, categories = _filter_choices(session, deputy, category)
-    return Board(rows, per_unit, views, now, people, units, deputies, categories)
+    processes_offered = {d.key: d.name for d in repo.latest_definitions(session)}
+    return Board(rows, per_unit, views, now, people, units, deputies, categories, processes_offered)
 
 
 # the process whose case facts carry a deputy and a class (case_facts reads them from its

@@ -330,3 +330,18 @@ def test_the_board_keeps_a_deputy_asked_for_who_is_no_longer_listed(app, as_user
     client = as_user("supervisor")
     assert '<option value="wang" selected>李建国</option>' in text_of(client.get("/board/?deputy=wang"))
     assert board_titles(client, "?deputy=wang") == ["增设校车"]
+
+
+def test_the_board_filters_by_process_chosen_by_name(app, as_user):
+    """流程 is a list of the deployed processes by name; chosen, the board shows only its tasks."""
+    proposals_on_the_board(app)
+    overdue_case(app)  # a review (意见办理（测试）) whose reply is overdue
+    client = as_user("supervisor")
+    page = text_of(client.get("/board/"))
+    option = re.compile(r'<option value="([^"]*)" ?(?:selected)?>([^<]*)</option>')
+    offered = dict(option.findall(page.split('<select name="process">', 1)[1].split("</select>", 1)[0]))
+    assert offered["proposal"] == "代表建议、批评和意见办理" and offered["review"] == "意见办理（测试）"
+    assert offered[""] == "全部"
+    assert sorted(board_titles(client, "")) == ["修缮村道", "关于修缮村道的意见", "增设校车"]
+    assert board_titles(client, "?process=review") == ["关于修缮村道的意见"]
+    assert '<option value="review" selected>意见办理（测试）</option>' in text_of(client.get("/board/?process=review"))
