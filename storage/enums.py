@@ -44,6 +44,7 @@ class NotificationKind(StrEnum):
     OVERDUE = "overdue"  # a due date passed with the task still open
     SUPERVISION = "supervision"  # a 督办 timer (boundary event) fired
     TASK = "task"  # a task arrived in one's inbox or one's group's, or was handed to one
+    SENT = "sent"  # another step's submission one's open task hears of (a task's ``tell``)
 
 
 class IncidentKind(StrEnum):

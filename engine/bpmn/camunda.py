@@ -35,6 +35,9 @@ class TaskMeta:
     documentation: str = ""  # the designer's notes (bpmn:documentation): never shown to officers
     help: str = ""  # what officers read on the task page: camunda:property name="help"
     form: FormSpec = field(default_factory=FormSpec)
+    # camunda:property name="tell": the user tasks (ids) whose holders are told when this one
+    # is submitted while theirs is open (a co-handling unit's view reaching the lead unit)
+    tell: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         dct = asdict(self)
@@ -49,6 +52,7 @@ class TaskMeta:
                 "candidate_groups": tuple(dct["candidate_groups"]),
                 "candidate_users": tuple(dct["candidate_users"]),
                 "form": FormSpec.from_dict(dct["form"]),
+                "tell": tuple(dct.get("tell", ())),
             }
         )
 
@@ -195,6 +199,7 @@ def read_task_meta(process: etree._Element) -> dict[str, TaskMeta]:
             documentation=(doc.text or "").strip() if doc is not None else "",
             help=_element_property(node, "help"),
             form=read_form(node),
+            tell=_split(_element_property(node, "tell")),
         )
     return metas
 

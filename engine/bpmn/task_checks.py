@@ -103,6 +103,7 @@ def expression_problems(process: etree._Element, file: str) -> list[Problem]:
 def task_problems(process: etree._Element, file: str) -> list[Problem]:
     metas = read_task_meta(process)
     problems = holder_problems(process, metas, file)
+    user_tasks = {node.get("id") for node in process.xpath(".//bpmn:userTask", namespaces=NSMAP)}
     for meta in metas.values():
         node = process.xpath(f".//*[@id='{meta.bpmn_id}']")[0]
         entries = [*meta.candidate_groups, *meta.candidate_users, meta.assignee or "", meta.due_date or ""]
@@ -111,6 +112,7 @@ def task_problems(process: etree._Element, file: str) -> list[Problem]:
                 problems += _check(expression_body(entry), compile_expression, file, node, f"expression {entry!r}")
         problems += [problem_at(file, node, message) for message in visibility_problems(meta.form.fields)]
         start_form = local_name(node.tag) == "startEvent"
+        problems += [problem_at(file, node, message) for message in _tell_problems(meta, user_tasks, start_form)]
         problems += [problem_at(file, node, message) for message in form_problems(meta.form, start_form)]
         seen = set()
         for f in meta.form.fields:
@@ -165,6 +167,17 @@ def task_problems(process: etree._Element, file: str) -> list[Problem]:
                     )
                 )
     return problems
+
+
+def _tell_problems(meta: TaskMeta, user_tasks: set[str | None], start_form: bool) -> list[str]:
+    """``tell`` names user tasks of this process, other than itself, whose holders hear of it."""
+    if meta.tell and start_form:
+        return ["the 'tell' property belongs to a user task (a start event has no one to tell yet)"]
+    return [
+        f"'tell' names {name!r}, which is not another user task of this process"
+        for name in meta.tell
+        if name not in user_tasks or name == meta.bpmn_id
+    ]
 
 
 def _own_for_problems(process: etree._Element, f: FormField, start_form: bool) -> list[str]:

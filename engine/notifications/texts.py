@@ -4,8 +4,9 @@ reader's language by passing its own gettext as ``_``. The Chinese texts are the
 ids of the web catalogs (``pybabel extract`` reads this file too).
 
 ``p`` is what a notification keeps of its making (``Notification.params``): task and case
-always; handlers (an overdue notice to the supervisors); event and interrupting (督办);
-opinion (a supervisor's 督办) and escalated (the copy of an escalated 督办 sent to the unit's
+always; sent (the step submitted that the reader's open task hears of: its ``tell``);
+handlers (an overdue notice to the supervisors); event and interrupting (督办); opinion (a
+supervisor's 督办) and escalated (the copy of an escalated 督办 sent to the unit's
 head, ``"head"``, or, with no head on the roster, to the unit's people, ``"unit"``).
 """
 
@@ -31,6 +32,8 @@ def subject(kind: str, p: dict[str, Any], _: Translate = chinese) -> str:
         return _("逾期：%(task)s（%(case)s）", task=task, case=case)
     if kind == "task":
         return _("新任务：%(task)s（%(case)s）", task=task, case=case)
+    if kind == "sent":
+        return _("已送达：%(sent)s（%(case)s）", sent=p["sent"], case=case)
     if p.get("escalated") == "head":
         return _("督办（报告单位负责人）：%(task)s（%(case)s）", task=task, case=case)
     if p.get("escalated"):
@@ -61,6 +64,13 @@ def message(kind: str, p: dict[str, Any], due: str, _: Translate = chinese) -> s
         return _("「%(task)s」（案件：%(case)s）已到您的待办，期限 %(due)s。", task=task, case=case, due=due)
     if kind == "task":
         return _("「%(task)s」（案件：%(case)s）已到您的待办。", task=task, case=case)
+    if kind == "sent":
+        return _(
+            "「%(sent)s」已提交（案件：%(case)s），供您办理「%(task)s」时参阅：见案件的办理记录。",
+            sent=p["sent"],
+            case=case,
+            task=task,
+        )
     if "opinion" in p:  # a supervisor's 督办
         return _supervision(p, due, _)
     if p.get("interrupting"):  # the timer ended the task: the case went on without it

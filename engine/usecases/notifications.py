@@ -211,6 +211,23 @@ def notify_task(
     return bool(told) or (but is not None and but in everyone)
 
 
+def notify_sent(session: Session, sent: WorkItem | ItemRow, to: Iterable[ItemRow], case_title: str) -> None:
+    """A task was submitted that the open tasks ``to`` hear of (its ``tell``: a co-handling
+    unit's view, for the lead unit replying): tell whoever holds each of them, that they read
+    it before they answer."""
+    if _held_back.get():
+        return
+    for item in to:
+        notify(
+            session,
+            NotificationKind.SENT,
+            holders(session, item),
+            params={**_about(session, item, case_title), "sent": sent.name},
+            instance_id=item.instance_id,
+            work_item_id=item.id or None,
+        )
+
+
 def _item_of_timer(session: Session, timer: Timer) -> WorkItem | None:
     if timer.instance_id is None:
         return None

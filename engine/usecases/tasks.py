@@ -289,6 +289,9 @@ def run_completion(
     ready = save_instance(
         session, instance, workflow, runtime, process, ready_before=ready_before, acting=actor.username
     )
+    if meta is not None and meta.tell:
+        told = [w for w in ready if w.bpmn_id in meta.tell]
+        notifications.notify_sent(session, item, told, instance.title)
     return [TaskSummary.of(w, instance.title, process.key, process.name) for w in ready]
 
 

@@ -3,13 +3,14 @@
 from datetime import date, timedelta
 
 import pytest
+from sqlalchemy import select
 
 from engine import clock
 from engine.errors import InvalidData, NotAllowed, NotFound
 from engine.usecases import cases, supervision, tasks, timers
 from engine.usecases.statistics import Period, statistics
-from storage.enums import WorkItemState
-from storage.models import CaseFacts
+from storage.enums import NotificationKind, WorkItemState
+from storage.models import CaseFacts, Notification, WorkItem
 
 from .conftest import (
     act,
@@ -534,3 +535,26 @@ def test_facts_rows_skipped_when_unchanged_are_the_rows_written_every_time(world
     rows = facts_rows(world, kept)
     assert rows[0][:2] == ("proposal", "completed") and rows[1:] == [("wang", False)]  # the deputy
     assert 0 < statements[kept] < statements[written]
+
+
+def test_the_lead_unit_is_told_when_a_co_handling_view_reaches_it(world, frozen_clock):
+    """The co-handling unit's view goes to the lead unit (within a month): submitted while the
+    reply is open, whoever holds the reply hears of it, with the reply as the task to open."""
+    case_id = register(world)
+    assign(world, case_id, cohandling=["land"])
+    answer = one(world, case_id, "Task_Reply")
+    do(world, "landy", case_id, "Task_CohandlingView", {"cohandling_opinion": "同意主办单位方案"})
+    with world() as session:
+        told = session.execute(
+            select(Notification.username, Notification.subject, Notification.message, Notification.work_item_id)
+            .where(Notification.instance_id == case_id, Notification.kind == NotificationKind.SENT)
+            .order_by(Notification.username)
+        ).all()
+        reply_item = session.scalar(select(WorkItem.id).where(WorkItem.task_id == answer.task_id))
+    assert [(username, item) for username, _, _, item in told] == [("fin", reply_item)]
+    _, subject, message, _ = told[0]
+    assert subject == "已送达：向主办单位提出协办意见 · 国土所（修缮村道）"
+    assert message == (
+        "「向主办单位提出协办意见 · 国土所」已提交（案件：修缮村道），"
+        "供您办理「办理并书面答复」时参阅：见案件的办理记录。"
+    )

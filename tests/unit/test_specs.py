@@ -8,7 +8,7 @@ from engine.bpmn.forms import OPTION_SOURCES
 from engine.bpmn.parsing import parse_bpmn
 from engine.errors import InvalidBpmn
 from engine.usecases import option_lists
-from tests.conftest import fixture_bpmn
+from tests.conftest import REPO_ROOT, fixture_bpmn
 
 CORPUS = Path(__file__).resolve().parents[3] / "shared" / "bpmn-corpus"
 
@@ -384,3 +384,28 @@ def test_title_fields_must_be_open_start_form_fields():
     assert "title_fields names 'nope', which is not a start-form field" in unknown.message
     [secret] = problems(titled("subject_line", confidential=True))
     assert "a confidential field" in secret.message and secret.element_id == "p"
+
+
+@pytest.mark.parametrize(
+    "told, says",
+    [
+        ("nowhere", "'tell' names 'nowhere', which is not another user task of this process"),
+        ("t", "'tell' names 't', which is not another user task of this process"),  # itself
+        ("e", "'tell' names 'e', which is not another user task of this process"),  # an end event
+    ],
+)
+def test_tell_names_another_user_task(told, says):
+    body = LINEAR.replace(
+        '<bpmn:userTask id="t" name="办理" camunda:candidateGroups="office"/>',
+        '<bpmn:userTask id="t" name="办理" camunda:candidateGroups="office"><bpmn:extensionElements>'
+        f'<camunda:properties><camunda:property name="tell" value="{told}"/></camunda:properties>'
+        "</bpmn:extensionElements></bpmn:userTask>",
+    )
+    [problem] = problems(doc(body))
+    assert (problem.element_id, problem.message) == ("t", says)
+
+
+def test_tell_is_read_as_the_tasks_it_names():
+    [process] = parse_bpmn((REPO_ROOT / "bpmn" / "proposal.bpmn").read_text(encoding="utf-8"), "proposal.bpmn")
+    assert process.tasks["Task_CohandlingView"].tell == ("Task_Reply",)
+    assert process.tasks["Task_Reply"].tell == ()
