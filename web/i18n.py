@@ -21,8 +21,17 @@ babel = Babel()
 
 
 def select_locale() -> str:
+    """The language chosen (the session's, or the cookie the language link sets); for the
+    JSON API, which a script calls without either, the request's Accept-Language; else
+    Chinese. (The pages do not follow a browser's Accept-Language: Chinese is the product's
+    language, English one click away.)"""
     lang = session.get("lang") or request.cookies.get(LANG_COOKIE)
-    return lang if lang in LANGUAGES else DEFAULT_LANGUAGE
+    if lang in LANGUAGES:
+        return lang
+    if request.path.startswith("/api/"):
+        asked = request.accept_languages.best_match(["zh-CN", "zh", "en"])
+        return "en" if asked == "en" else DEFAULT_LANGUAGE
+    return DEFAULT_LANGUAGE
 
 
 def select_timezone() -> tzinfo | None:

@@ -38,6 +38,11 @@ def test_each_figure_comes_with_its_label_and_definition_in_the_requests_languag
         "Replied (reply rate)",
         "Number answered in writing; reply rate = replied ÷ assigned",
     )
+    # a script sends no cookie: its Accept-Language says (the pages keep to Chinese unless switched)
+    by_header = world.as_("supervisor").get(query, headers={"Accept-Language": "en-GB,en;q=0.9"}).get_json()
+    assert by_header["overall"]["replied"]["label"] == "Replied (reply rate)"
+    preferring = world.as_("supervisor").get(query, headers={"Accept-Language": "zh-CN,en;q=0.5"}).get_json()
+    assert preferring["overall"]["replied"]["label"] == "已答复（答复率）"
     # the same key of another process is that process's figure
     petition = world.as_("supervisor").get("/statistics?process=petition").get_json()["overall"]["replied"]
     assert (petition["label"], petition["definition"]) == ("已答复", "已书面答复信访人的件数，占受理")
