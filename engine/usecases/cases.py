@@ -389,6 +389,9 @@ class StartOption:
     form: FormSpec = field(default_factory=FormSpec)
     documentation: str = ""
     choices: dict[str, dict[str, str]] = field(default_factory=dict)  # the form's run-time option lists
+    # where a title left empty comes from: the start form's fields by label (the first filled
+    # in of several), or none (the process's name and the day)
+    title_from: tuple[str, ...] = ()
 
 
 def case_page(session: Session, actor: Actor, instance_id: int) -> CasePage:
@@ -455,11 +458,15 @@ def start_option(session: Session, actor: Actor, key: str) -> StartOption:
 
 def _option(definition: ProcessDefinition | DefinitionHead, process: ParsedProcess) -> StartOption:
     start = process.tasks.get(process.start_event_id)
+    form = start.form if start else FormSpec()
+    labels = {f.id: f.label or f.id for f in form.fields}
+    sources = process.title_fields or tuple(name for name in TITLE_FIELDS if name in labels)
     return StartOption(
         definition.key,
         definition.name,
         definition.version,
         definition.id,
-        start.form if start else FormSpec(),
+        form,
         start.documentation if start else "",
+        title_from=tuple(labels.get(name, name) for name in sources),
     )
