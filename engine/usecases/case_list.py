@@ -7,6 +7,7 @@ import dataclasses
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import Select, case, exists, func, or_, select
@@ -14,10 +15,12 @@ from sqlalchemy.orm import Session
 
 from storage import repositories as repo
 from storage.enums import InstanceStatus
-from storage.models import CaseDeputy, ProcessDefinition, ProcessInstance, User, WorkItem
+from storage.models import CaseDeputy, CaseFacts, ProcessDefinition, ProcessInstance, User, WorkItem, WorkItemGroup
 
 from .. import access, clock
 from ..access import Actor
+from .context import processes
+from .labels import department_names, value_labels
 from .results import paging
 from .visibility import case_visibility
 
@@ -157,6 +160,7 @@ class CaseListPage:
     pages: int
     processes: list[tuple[str, str]] = field(default_factory=list)  # (key, name) for the filter
     people: dict[str, str] = field(default_factory=dict)  # username → display name
+    proposals: list[ProposalSummary] = field(default_factory=list)  # the rows as 我的建议 shows them
 
 
 def case_list_page(session: Session, actor: Actor, q: CaseListQuery) -> CaseListPage:
@@ -193,6 +197,9 @@ def case_list_page(session: Session, actor: Actor, q: CaseListQuery) -> CaseList
     if q.page > pages:
         q = dataclasses.replace(q, page=pages)
         rows, total = page_of(pages)
+    if q.as_deputy:
+        # 我的建议: no process filter (a deputy's cases are proposals) and no starters
+        return CaseListPage(q, rows, total, pages, proposals=proposal_summaries(session, actor, rows))
     starters = sorted({r.started_by for r in rows})
     people = (
         dict(session.execute(select(User.username, User.display_name).where(User.username.in_(starters))).all())
@@ -207,6 +214,102 @@ def case_list_page(session: Session, actor: Actor, q: CaseListQuery) -> CaseList
         processes=[(d.key, d.name) for d in repo.latest_definitions(session)],
         people=people,
     )
+
+
+# -- 我的建议: a page of the list as a deputy follows his proposals ----------------------------
+COHANDLING_TASK = "Task_CohandlingView"  # proposal.bpmn: one task per 协办单位, offered to that unit
+
+
+class ProposalStep(StrEnum):
+    """Where a proposal stands, as its deputy asks: who has it now."""
+
+    UNASSIGNED = "unassigned"  # registered, not yet 交办 (a motion before the presidium too)
+    HANDLING = "handling"  # with the units: replying, an extension, re-handling, following up
+    YOUR_EVALUATION = "your_evaluation"  # the reader's own evaluation (回执) is open
+    DEPUTY_EVALUATION = "deputy_evaluation"  # the submitting deputy's, as a co-signer sees it
+    CLOSED = "closed"
+    CANCELLED = "cancelled"
+
+
+@dataclass(frozen=True)
+class ProposalSummary:
+    """A row of 我的建议: the case, and its proposal's facts by name (units) or stored value."""
+
+    case: CaseSummary
+    step: ProposalStep
+    lead_unit: str | None = None  # 主办单位, by name
+    cohandling_units: tuple[str, ...] = ()  # 协办单位, by name, in the order they were assigned
+    reply_due: datetime | None = None  # extensions included
+    extended: bool = False
+    reply_class: str | None = None  # A-D, the latest reply's
+    # what the process's reply form calls it ("A 已解决或基本解决"): the classes are the
+    # province's, configured in the BPMN, not written here
+    reply_class_label: str | None = None
+    evaluation: str | None = None  # the latest: 满意 / 基本满意 / 不满意 / 逾期未反馈 / 最终不满意
+
+
+def proposal_summaries(session: Session, actor: Actor, rows: list[CaseSummary]) -> list[ProposalSummary]:
+    """The page's cases as 我的建议 shows them: read from their ``case_facts`` rows, the units
+    the co-handling tasks were offered to, and who holds their open tasks (the evaluation is
+    assigned to the submitting deputy)."""
+    ids = [r.id for r in rows]
+    if not ids:
+        return []
+    facts = {f.instance_id: f for f in session.scalars(select(CaseFacts).where(CaseFacts.instance_id.in_(ids)))}
+    cohandling: dict[int, list[str]] = {}
+    for instance_id, unit in session.execute(
+        select(WorkItem.instance_id, WorkItemGroup.group)
+        .join(WorkItemGroup, WorkItemGroup.work_item_id == WorkItem.id)
+        .where(WorkItem.instance_id.in_(ids), WorkItem.bpmn_id == COHANDLING_TASK, WorkItemGroup.is_user.is_(False))
+        .order_by(WorkItem.id)
+    ):
+        cohandling.setdefault(instance_id, []).append(unit)
+    holders = {
+        (instance_id, assignee)
+        for instance_id, assignee in session.execute(
+            select(WorkItem.instance_id, WorkItem.assignee).where(
+                WorkItem.state == repo.READY, WorkItem.instance_id.in_(ids), WorkItem.assignee.is_not(None)
+            )
+        )
+    }
+    units = department_names(session)
+    classes = {key: _reply_classes(session, key) for key in {r.process_key for r in rows}}
+
+    def summary(case: CaseSummary) -> ProposalSummary:
+        f = facts.get(case.id)
+        if f is None:  # a case saved before its facts were (``case_facts.backfill``)
+            return ProposalSummary(case, _step(case, None, holders, actor.username))
+        return ProposalSummary(
+            case,
+            _step(case, f, holders, actor.username),
+            lead_unit=units.get(f.unit, f.unit) if f.unit else None,
+            cohandling_units=tuple(dict.fromkeys(units.get(u, u) for u in cohandling.get(case.id, []))),
+            reply_due=f.due_at,
+            extended=bool(f.extended),
+            reply_class=f.reply_class,
+            reply_class_label=classes[case.process_key].get(f.reply_class, f.reply_class) if f.reply_class else None,
+            evaluation=f.final_evaluation,  # every evaluation sets it: the latest one
+        )
+
+    return [summary(r) for r in rows]
+
+
+def _reply_classes(session: Session, process_key: str) -> dict[str, str]:
+    """The reply classes as the process's newest version names them (code → label)."""
+    definition = repo.latest_definition(session, process_key)
+    return value_labels(session, processes.get(definition)).get("reply_class", {}) if definition else {}
+
+
+def _step(case: CaseSummary, f: CaseFacts | None, holders: set[tuple[int, str | None]], reader: str) -> ProposalStep:
+    if case.status == InstanceStatus.COMPLETED:
+        return ProposalStep.CLOSED
+    if case.status == InstanceStatus.CANCELLED:
+        return ProposalStep.CANCELLED
+    if f is None:
+        return ProposalStep.HANDLING
+    if f.deputy and (case.id, f.deputy) in holders:  # the deputy's one task is the evaluation
+        return ProposalStep.YOUR_EVALUATION if f.deputy == reader else ProposalStep.DEPUTY_EVALUATION
+    return ProposalStep.UNASSIGNED if f.assigned_at is None else ProposalStep.HANDLING
 
 
 MAX_EXPORT = 10_000
