@@ -22,7 +22,7 @@ from tests.world import act, deploy
 
 LIBRARY = REPO_ROOT / "bpmn"
 PLAN = {"topics": "预算执行", "units": ["finance", "office"], "selfcheck_deadline": "2026-12-20"}
-VOTES = {"appraisal": "满意", "votes_satisfied": "30", "votes_basic": "20", "votes_unsatisfied": "15"}  # 65 of 42
+VOTES = {"votes_satisfied": "30", "votes_basic": "20", "votes_unsatisfied": "15"}  # 65 of 42
 
 
 @pytest.fixture

@@ -146,7 +146,7 @@ def test_the_plan_deputies_who_reported_and_reports_on_time(world):
     report = act(world, "clerk", cases.start_instance, "deputy_report", {}).id
     do(world, report, "Task_Arrange", {"reporting_deputies": ["wang", "li"], "arrangement": "11月20日"})
     do(world, report, "Task_SubmitReport", {"report_text": "述职", "voters_present": 40}, "wang", "reporting_deputy")
-    appraisal = {"appraisal": "满意", "votes_satisfied": 30, "votes_basic": 8, "votes_unsatisfied": 2}
+    appraisal = {"votes_satisfied": 30, "votes_basic": 8, "votes_unsatisfied": 2}  # 满意
     do(world, report, "Task_Appraise", appraisal, "wang", "reporting_deputy")
     monthly = act(world, "clerk", cases.start_instance, "unit_report", {}).id
     do(world, monthly, "Task_Notify", {"monthly_units": ["finance", "land"]})

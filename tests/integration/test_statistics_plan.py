@@ -124,10 +124,11 @@ def plan_year(factory) -> dict[str, int]:
 
     d = start(factory, "deputy_report")
     do(factory, d, "Task_Arrange", {"reporting_deputies": ["wang", "li", "deputy"], "arrangement": "镇会议室"})
-    for deputy, appraisal in (("wang", "基本满意"), ("li", "不满意")):
+    for deputy, (satisfied, basic, unsatisfied) in (("wang", (10, 10, 10)), ("li", (5, 5, 20))):
         report = {"report_text": f"{deputy}述职", "voters_present": 30}
         do(factory, d, "Task_SubmitReport", report, reporting_deputy=deputy)
-        votes = {"appraisal": appraisal, "votes_satisfied": 10, "votes_basic": 10, "votes_unsatisfied": 10}
+        # the appraisal follows the votes: wang 基本满意 (20 of 30), li 不满意 (10 of 30)
+        votes = {"votes_satisfied": satisfied, "votes_basic": basic, "votes_unsatisfied": unsatisfied}
         do(factory, d, "Task_Appraise", votes, reporting_deputy=deputy)
 
     e1 = start(factory, "department_evaluation", {"evaluation_title": "2026年度部门工作评议"})

@@ -270,6 +270,25 @@ def test_a_rectification_is_returned_with_its_reason(world, frozen_clock):
     assert [i.bpmn_id for i in items(world, case_id)] == ["Task_Publish"]
 
 
+def test_a_rectification_is_accepted_with_an_opinion_or_none(world, frozen_clock):
+    """整改到位 may carry a 验收意见 (optional), which the acceptance's history entry keeps; the
+    return's reason, not asked on a pass, is not stored even when sent."""
+    case_id = to_rectification(world)
+    for rectify in items(world, case_id, "Task_Rectify"):
+        user = "fin" if rectify.candidate_groups == ["finance"] else "landy"
+        act(world, user, tasks.complete, rectify.task_id, {"rectification_report": "已整改"})
+    acceptances = {i.name: i.task_id for i in items(world, case_id, "Task_AcceptRectification")}
+    noted = {"acceptance": "accepted", "acceptance_note": "整改措施已落实", "acceptance_opinion": "x"}
+    act(world, "clerk", tasks.complete, acceptances["整改验收 · 财政所"], noted)
+    act(world, "clerk", tasks.complete, acceptances["整改验收 · 国土所"], {"acceptance": "accepted"})
+    assert [i.bpmn_id for i in items(world, case_id)] == ["Task_Publish"]
+    entries = {e.task_name: e.data for e in detail(world, case_id).history if e.bpmn_id == "Task_AcceptRectification"}
+    assert entries == {
+        "整改验收 · 财政所": {"acceptance": "accepted", "acceptance_note": "整改措施已落实"},
+        "整改验收 · 国土所": {"acceptance": "accepted", "acceptance_note": None},  # left empty
+    }
+
+
 def test_what_each_open_round_holds_is_not_shown_as_the_cases(world, frozen_clock):
     """财政所 scored and at its result, 国土所 still being scored: the case's facts are the
     evaluation's, not 财政所's tally under 国土所's name."""

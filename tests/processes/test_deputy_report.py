@@ -1,12 +1,13 @@
 """代表述职 (bpmn/deputy_report.bpmn) driven through the real use cases and the database."""
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 import pytest
 
 from engine import clock
 from engine.errors import InvalidData, NotAllowed
 from engine.usecases import cases, tasks
+from engine.usecases.statistics import Period, statistics
 
 from .conftest import (
     act,
@@ -48,13 +49,13 @@ def test_two_deputies_report_and_are_appraised(world, frozen_clock):
         act(world, r.assignee, tasks.complete, r.task_id, {"report_text": f"{r.assignee}述职", "voters_present": 30})
     appraisals = items(world, case_id, "Task_Appraise")
     assert len(appraisals) == 2 and all(who(a) == (("office",), None) for a in appraisals)
-    for a, result in zip(appraisals, ("满意", "不满意"), strict=True):
+    for a, votes in zip(appraisals, ((20, 5, 5), (5, 5, 20)), strict=True):  # 满意, 不满意 (of 30)
         act(
             world,
             "clerk",
             tasks.complete,
             a.task_id,
-            {"appraisal": result, "votes_satisfied": 20, "votes_basic": 5, "votes_unsatisfied": 5},
+            dict(zip(("votes_satisfied", "votes_basic", "votes_unsatisfied"), votes, strict=True)),
         )
     assert open_ids(world, case_id) == ["Task_Summary"]
     v = variables(world, case_id)
@@ -79,3 +80,54 @@ def test_november_timer_starts_exactly_one_round(world, frozen_clock):
     assert variables(world, case_id)["report_day"] == "2027-11-20"
     advance_and_fire(world, timedelta(hours=1))
     assert all_cases(world) == [case_id]
+
+
+def appraised(world, votes: dict) -> tuple[str, int]:
+    """One deputy (wang) reported to 40 voters and appraised with ``votes``: his result, and
+    the satisfied deputies the round counts (its variable, and the statistics count as many)."""
+    case_id = act(world, "clerk", cases.start_instance, "deputy_report", {}).id
+    do(world, "clerk", case_id, "Task_Arrange", {"reporting_deputies": ["wang"]})
+    do(world, "wang", case_id, "Task_SubmitReport", {"report_text": "述职报告", "voters_present": 40})
+    do(world, "clerk", case_id, "Task_Appraise", votes)
+    v = variables(world, case_id)
+    [report] = v["deputy_reports"]
+    figures = act(world, "boss", statistics, "plan", Period(date(2026, 12, 1), date(2026, 12, 31))).overall
+    assert figures["deputies_satisfied"].count == v["deputies_satisfied"]  # the statistics count the same
+    return report["appraisal"], v["deputies_satisfied"]
+
+
+@pytest.mark.parametrize(
+    ("satisfied", "basic", "unsatisfied", "result", "counted"),
+    [
+        (3, 2, 35, "不满意", 0),  # 5 of 40 content: no majority
+        (21, 10, 9, "满意", 1),  # 满意 21 of 40: more than half
+        (20, 10, 10, "基本满意", 1),  # 满意 20 of 40 is no majority; with 基本满意 30 of 40
+        (10, 10, 20, "不满意", 0),  # 满意 and 基本满意 together 20 of 40: half is no majority
+        (12, 3, None, "满意", 1),  # a count left empty is 0 votes: 12 of 15 cast
+    ],
+)
+def test_the_appraisal_follows_the_votes(world, frozen_clock, satisfied, basic, unsatisfied, result, counted):
+    votes = {"votes_satisfied": satisfied, "votes_basic": basic, "votes_unsatisfied": unsatisfied}
+    assert appraised(world, votes) == (result, counted)
+
+
+def test_no_votes_counted_is_no_appraisal_and_not_counted_satisfied(world, frozen_clock):
+    assert appraised(world, {}) == ("未测评", 0)
+
+
+def test_the_result_is_not_chosen_on_the_form(world, frozen_clock):
+    case_id = act(world, "clerk", cases.start_instance, "deputy_report", {}).id
+    do(world, "clerk", case_id, "Task_Arrange", {"reporting_deputies": ["wang"]})
+    do(world, "wang", case_id, "Task_SubmitReport", {"report_text": "述职报告", "voters_present": 40})
+    form = act(world, "clerk", tasks.task_page, one(world, case_id, "Task_Appraise").task_id).detail.form
+    assert [f.id for f in form.fields] == ["votes_satisfied", "votes_basic", "votes_unsatisfied", "voter_opinions"]
+    with pytest.raises(InvalidData) as refused:  # a client still sending one is told so, by the field
+        do(
+            world,
+            "clerk",
+            case_id,
+            "Task_Appraise",
+            {"appraisal": "满意", "votes_satisfied": 3, "votes_unsatisfied": 35},
+        )
+    assert refused.value.codes["appraisal"].code == "unknown_field"
+    assert open_ids(world, case_id) == ["Task_Appraise"]

@@ -69,17 +69,17 @@ def to_appraisal(world, voters_present: int) -> int:
 def test_no_count_of_votes_exceeds_the_voters_present(world, frozen_clock):
     case_id = to_appraisal(world, 42)
     with pytest.raises(InvalidData) as refused:
-        do(world, "clerk", case_id, "Task_Appraise", {"appraisal": "满意", "votes_satisfied": 65})
+        do(world, "clerk", case_id, "Task_Appraise", {"votes_satisfied": 65})
     error = refused.value.codes["votes_satisfied"]
     # named by the label the deputy's report asked it with: the voters present are no allowance left
     assert (error.code, error.params) == ("max_named", {"max": 42, "field": "到会选民人数"})
-    do(world, "clerk", case_id, "Task_Appraise", {"appraisal": "满意", "votes_satisfied": 42})
+    do(world, "clerk", case_id, "Task_Appraise", {"votes_satisfied": 42})
     assert [i.bpmn_id for i in items(world, case_id)] == ["Task_Summary"]
 
 
 def test_the_votes_together_do_not_exceed_the_voters_present(world, frozen_clock):
     case_id = to_appraisal(world, 42)
-    votes = {"appraisal": "满意", "votes_satisfied": 30, "votes_basic": 20, "votes_unsatisfied": 15}  # 65
+    votes = {"votes_satisfied": 30, "votes_basic": 20, "votes_unsatisfied": 15}  # 65
     with pytest.raises(InvalidData) as refused:
         do(world, "clerk", case_id, "Task_Appraise", votes)
     assert {name: (e.code, e.params) for name, e in refused.value.codes.items()} == {
@@ -89,7 +89,7 @@ def test_the_votes_together_do_not_exceed_the_voters_present(world, frozen_clock
         )
     }
     with pytest.raises(InvalidData) as refused:  # a count left empty counts nothing
-        do(world, "clerk", case_id, "Task_Appraise", {"appraisal": "满意", "votes_satisfied": 30, "votes_basic": 13})
+        do(world, "clerk", case_id, "Task_Appraise", {"votes_satisfied": 30, "votes_basic": 13})
     assert refused.value.codes["votes_unsatisfied"].params["total"] == 43
     do(world, "clerk", case_id, "Task_Appraise", {**votes, "votes_basic": 10, "votes_unsatisfied": 2})  # 42
     assert [i.bpmn_id for i in items(world, case_id)] == ["Task_Summary"]

@@ -10,7 +10,7 @@ from engine import clock
 from engine.errors import InvalidData
 from engine.usecases import cases, tasks
 
-from .conftest import act, at, deploy, do, one, open_ids
+from .conftest import act, at, deploy, detail, do, one, open_ids
 
 
 @pytest.fixture
@@ -85,6 +85,17 @@ def test_accepting_asks_for_no_reason_nor_deadline(world, frozen_clock):
     case_id = to_rectification(world)
     do(world, "clerk", case_id, "Task_AcceptRectification", {"acceptance": "accepted"})
     assert open_ids(world, case_id) == ["Task_Report"]
+
+
+def test_a_pass_may_carry_an_acceptance_opinion(world, frozen_clock):
+    """验收通过 with an opinion: kept in the acceptance's history entry; the return's reason, not
+    asked on a pass, is not stored even when sent."""
+    case_id = to_rectification(world)
+    passed = {"acceptance": "accepted", "acceptance_note": "台账已补齐，验收通过", "acceptance_opinion": "x"}
+    do(world, "clerk", case_id, "Task_AcceptRectification", passed)
+    assert open_ids(world, case_id) == ["Task_Report"]
+    [entry] = [e for e in detail(world, case_id).history if e.bpmn_id == "Task_AcceptRectification"]
+    assert entry.data == {"acceptance": "accepted", "acceptance_note": "台账已补齐，验收通过"}
 
 
 def test_an_on_site_review_is_recorded_on_a_day_that_has_come(world, frozen_clock):

@@ -113,3 +113,43 @@ def test_monthly_timer_starts_one_january_round_with_thematic_reports(world, fro
     assert [r["unit"] for r in v["monthly_reports"]] == ["finance"] and v["monthly_on_time"] == 1
     assert [(r["unit"], r["opinion"]) for r in v["thematic_reports"]] == [("civil_affairs", "继续做好低保工作")]
     assert all_cases(world) == [case_id]
+
+
+def facts_on(world, task_id: str, user: str) -> dict[str, object]:
+    """What a task's page shows above its form: each labelled value of its data, by its label."""
+    page = act(world, user, tasks.task_page, task_id)
+    own = {f.id for f in page.detail.form.fields}
+    return {page.labels[k]: v for k, v in page.detail.data.items() if k in page.labels and k not in own and v}
+
+
+def test_every_task_of_a_round_shows_the_period_it_belongs_to(world, frozen_clock):
+    """A December round (started 2026-12-07) with a thematic report as well: each unit's tasks and
+    the office's and presidium's say 报送期次 2026年12月; the notice shows it read-only."""
+    case_id = act(world, "clerk", cases.start_instance, "unit_report", {}).id
+    notice = act(world, "clerk", tasks.task_page, one(world, case_id, "Task_Notify").task_id)
+    assert (notice.detail.form.field("report_month").readonly, notice.values["report_month"]) == (True, "2026年12月")
+    # the thematic units are asked in any round: the label promises no months
+    assert notice.detail.form.field("thematic_units").label == "专题汇报单位"
+    do(
+        world,
+        "clerk",
+        case_id,
+        "Task_Notify",
+        {"monthly_units": ["finance"], "thematic_units": ["civil_affairs"], "thematic_topics": "民政工作汇报"},
+    )
+    monthly, thematic = one(world, case_id, "Task_SubmitMonthly"), one(world, case_id, "Task_SubmitThematic")
+    assert (monthly.name, thematic.name) == ("报送月度报表 · 财政所", "提交专题汇报材料 · 民政办")
+    assert facts_on(world, monthly.task_id, "fin")["报送期次"] == "2026年12月"
+    assert facts_on(world, thematic.task_id, "civ")["报送期次"] == "2026年12月"
+    do(world, "fin", case_id, "Task_SubmitMonthly", {"report_summary": "财政月报"})
+    do(world, "civ", case_id, "Task_SubmitThematic", {"thematic_report": "民政专题材料"})
+    assert facts_on(world, one(world, case_id, "Task_CheckMonthly").task_id, "clerk")["报送期次"] == "2026年12月"
+    assert facts_on(world, one(world, case_id, "Task_HearThematic").task_id, "member")["报送期次"] == "2026年12月"
+
+
+def test_a_january_round_says_its_month_without_a_leading_zero(world, frozen_clock):
+    advance_and_fire(world, at("2027-01-01T09:01:00+08:00") - clock.now())
+    [case_id] = all_cases(world)
+    assert variables(world, case_id)["report_month"] == "2027年1月"
+    do(world, "clerk", case_id, "Task_Notify", {"monthly_units": ["land"]})
+    assert facts_on(world, one(world, case_id, "Task_SubmitMonthly").task_id, "landy")["报送期次"] == "2027年1月"
