@@ -44,15 +44,25 @@ class Deadline:
     at: datetime | None
 
 
-def download(name: str, fmt: str, headers: Sequence[str], rows: Sequence[Sequence[Any]], sheet: str = "") -> Response:
-    """``name`` without extension (Chinese is fine: sent RFC 5987-encoded)."""
+def download(
+    name: str,
+    fmt: str,
+    headers: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    sheet: str = "",
+    about: Sequence[tuple[str, Any]] = (),
+) -> Response:
+    """``name`` without extension (Chinese is fine: sent RFC 5987-encoded). ``about``: what
+    the table is (its period, when it was made), as (what, value) rows of a second sheet 说明
+    of a workbook; a CSV holds the table alone, its first row the header."""
     # the reader's zone, looked up once (not once per date: 10,000 rows hold 20,000 of them)
     zone = get_timezone()
     if fmt == "csv":
         body, mimetype = _csv(headers, [[_text(v, zone) for v in row] for row in rows]), "text/csv; charset=utf-8"
     else:
         table = [[_typed(v, zone) for v in row] for row in rows]
-        body, mimetype = _xlsx(headers, table, sheet or name), XLSX_TYPE
+        notes = [(what, _typed(value, zone)) for what, value in about]
+        body, mimetype = _xlsx(headers, table, sheet or name, notes), XLSX_TYPE
     response = Response(body, mimetype=mimetype)
     filename = f"{name}.{fmt}"
     response.headers["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
@@ -116,7 +126,9 @@ def _width(value: Any) -> int:
     return sum(2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1 for ch in str(value))
 
 
-def _xlsx(headers: Sequence[str], rows: Sequence[Sequence[Any]], title: str) -> bytes:
+def _xlsx(
+    headers: Sequence[str], rows: Sequence[Sequence[Any]], title: str, about: Sequence[tuple[str, Any]] = ()
+) -> bytes:
     """A write-only workbook (streamed, about a third faster than a full one): the column
     widths are worked out first, as such a sheet must know them before its rows."""
     widths = [_width(h) for h in headers]
@@ -140,6 +152,8 @@ def _xlsx(headers: Sequence[str], rows: Sequence[Sequence[Any]], title: str) -> 
     sheet.append(header)
     for row in rows:
         sheet.append(_with_formats(sheet, row))
+    if about:
+        _about_sheet(book, about)
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
@@ -155,3 +169,15 @@ def _dated(sheet: Any, value: date) -> WriteOnlyCell:
     cell = WriteOnlyCell(sheet, value=value)
     cell.number_format = MOMENT_FORMAT if isinstance(value, datetime) else DATE_FORMAT
     return cell
+
+
+def _about_sheet(book: Workbook, about: Sequence[tuple[str, Any]]) -> None:
+    """The sheet 说明 after the table's: each (what, value) a row, what in bold."""
+    sheet = book.create_sheet(_("说明")[:31])
+    sheet.column_dimensions["A"].width = min(max(_width(what) for what, _value in about) + 2, MAX_WIDTH)
+    sheet.column_dimensions["B"].width = min(max(_width(value) for _what, value in about) + 2, MAX_WIDTH)
+    bold = Font(bold=True)
+    for what, value in about:
+        label = WriteOnlyCell(sheet, value=what)
+        label.font = bold
+        sheet.append([label, *_with_formats(sheet, [value])])

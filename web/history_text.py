@@ -90,7 +90,6 @@ class Mark(StrEnum):
     NONE = ""
     MASKED = "masked"  # a confidential value, shown in part
     WITHHELD = "withheld"  # confidential, not shown at all
-    EMPTY = "empty"  # a field left without a value
 
 
 @dataclass(frozen=True)
@@ -134,8 +133,6 @@ class Words:
             parts = [Part(_("是"))]
         elif value is False:
             parts = [Part(_("否"))]
-        elif value is None or value == "":
-            parts = [Part("", Mark.EMPTY)]
         elif isinstance(value, str):
             parts = [Part(options[value] if value in options else when_text(value))]
         elif isinstance(value, Iterable) and not isinstance(value, Mapping):
@@ -148,14 +145,39 @@ class Words:
         return parts
 
     def fields(self, data: Mapping[str, Any]) -> list[Part]:
-        """``label：value；label：value``."""
+        """``label：value；label：value``, in the order of ``data`` (a form's entry: its form's,
+        ``labels.in_form_order``). A field left empty is left out: a submission says what it
+        answered ("意见和建议：空" said nothing); a value that ends a sentence before the next
+        field ends at the ``；`` ("路灯不亮。；" said it twice)."""
+        said = [(name, self.value(name, value)) for name, value in data.items() if not _left_empty(value)]
         parts: list[Part] = []
-        for n, (name, value) in enumerate(data.items()):
+        for n, (name, value) in enumerate(said):
             if n:
                 parts.append(Part(_("；")))
             parts.append(Part(self.labels.get(name, name) + _("：")))
-            parts += self.value(name, value)
+            parts += _without_closing(value) if n < len(said) - 1 else value
         return parts
+
+
+# what a value may end with that the ；before the next field says already
+_CLOSING = "。．.；;"
+
+
+def _left_empty(value: Any) -> bool:
+    """Not answered: nothing, blank text, no option chosen (``False`` and ``0`` are answers)."""
+    if isinstance(value, str):
+        return not value.strip()
+    return value is None or (isinstance(value, list | tuple) and not value)
+
+
+def _without_closing(value: list[Part]) -> list[Part]:
+    """A value's words without the full stop (or semicolon) they end with (its last words: a
+    list's last item; before a mark's empty part); its marks as they are."""
+    worded = [n for n, part in enumerate(value) if part.text]
+    if not worded:
+        return value
+    n = worded[-1]
+    return [*value[:n], Part(value[n].text.rstrip().rstrip(_CLOSING), value[n].mark), *value[n + 1 :]]
 
 
 def details(entry: HistoryEntry, words: Words) -> list[Part]:
@@ -189,7 +211,7 @@ def details(entry: HistoryEntry, words: Words) -> list[Part]:
 
 def plain(parts: Iterable[Part]) -> str:
     """The parts as text alone (a download): a confidential mark said in words."""
-    marks = {Mark.MASKED: _("（保密）"), Mark.WITHHELD: _("（保密）"), Mark.EMPTY: _("空")}
+    marks = {Mark.MASKED: _("（保密）"), Mark.WITHHELD: _("（保密）")}
     return "".join(part.text + marks.get(part.mark, "") for part in parts)
 
 

@@ -3,7 +3,10 @@ work summary quotes them, in the reader's language; the page and the .docx share
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from engine.usecases.statistics import Figure, Statistics
 
@@ -20,91 +23,172 @@ def count_and_rate(f: Figure) -> str:
     return _("%(count)s（%(rate)s）", count=f.count, rate=_rate(f))
 
 
+def _said(*sentences: Sequence[Sequence[str]]) -> str:
+    """Sentences of clause groups: a group's clauses joined by ，, the groups by ；, each sentence
+    ended by 。. Each clause says one count, by ``ngettext`` ("1 voter reception day was held",
+    "2 … days were held"); the Chinese is the same for both (no plural), the msgids too."""
+    comma, semicolon, stop = _("，"), _("；"), _("。")
+    return "".join(semicolon.join(comma.join(group) for group in groups) + stop for groups in sentences).strip()
+
+
 def proposal_paragraph(s: Statistics) -> str:
     o = s.overall
+    received = o["received"].count
     assigned = (
         _("均已交办")
-        if o["assigned"].count == o["received"].count and o["received"].count
-        else _("已交办%(n)s件", n=o["assigned"].count)
+        if o["assigned"].count == received and received
+        else ngettext("已交办%(num)s件", "已交办%(num)s件", o["assigned"].count)
     )
-    return _(
-        "收到代表建议%(received)s件，%(assigned)s；已答复%(replied)s件，答复率%(reply_rate)s，"
-        "其中按期答复%(on_time)s件，按期答复率%(on_time_rate)s。代表反馈评价%(evaluated)s件，"
-        "满意和基本满意%(satisfied)s件，满意率%(satisfied_rate)s（首次评价满意率%(first_rate)s）；"
-        "答复为A类（已解决或基本解决）%(class_a)s件，办成率%(class_a_rate)s。经批准延期办理%(extended)s件，"
-        "重新办理%(rehandled)s件，最终不满意%(unsatisfied)s件。",
-        received=o["received"].count,
-        assigned=assigned,
-        replied=o["replied"].count,
-        reply_rate=_rate(o["replied"]),
-        on_time=o["replied_on_time"].count,
-        on_time_rate=_rate(o["replied_on_time"]),
-        evaluated=o["evaluated"].count,
-        satisfied=o["satisfied_final"].count,
-        satisfied_rate=_rate(o["satisfied_final"]),
-        first_rate=_rate(o["satisfied_first"]),
-        class_a=o["class_a"].count,
-        class_a_rate=_rate(o["class_a"]),
-        extended=o["extended"].count,
-        rehandled=o["rehandled"].count,
-        unsatisfied=o["finally_unsatisfied"].count,
+    return _said(
+        [
+            [ngettext("收到代表建议%(num)s件", "收到代表建议%(num)s件", received), assigned],
+            [
+                ngettext(
+                    "已答复%(num)s件，答复率%(rate)s",
+                    "已答复%(num)s件，答复率%(rate)s",
+                    o["replied"].count,
+                    rate=_rate(o["replied"]),
+                ),
+                ngettext(
+                    "其中按期答复%(num)s件，按期答复率%(rate)s",
+                    "其中按期答复%(num)s件，按期答复率%(rate)s",
+                    o["replied_on_time"].count,
+                    rate=_rate(o["replied_on_time"]),
+                ),
+            ],
+        ],
+        [
+            [
+                ngettext("代表反馈评价%(num)s件", "代表反馈评价%(num)s件", o["evaluated"].count),
+                ngettext(
+                    "满意和基本满意%(num)s件，满意率%(rate)s（首次评价满意率%(first_rate)s）",
+                    "满意和基本满意%(num)s件，满意率%(rate)s（首次评价满意率%(first_rate)s）",
+                    o["satisfied_final"].count,
+                    rate=_rate(o["satisfied_final"]),
+                    first_rate=_rate(o["satisfied_first"]),
+                ),
+            ],
+            [
+                ngettext(
+                    "答复为A类（已解决或基本解决）%(num)s件，办成率%(rate)s",
+                    "答复为A类（已解决或基本解决）%(num)s件，办成率%(rate)s",
+                    o["class_a"].count,
+                    rate=_rate(o["class_a"]),
+                )
+            ],
+        ],
+        [
+            [
+                _extended(o["extended"].count),
+                ngettext("重新办理%(num)s件", "重新办理%(num)s件", o["rehandled"].count),
+                ngettext("最终不满意%(num)s件", "最终不满意%(num)s件", o["finally_unsatisfied"].count),
+            ]
+        ],
     )
+
+
+def _extended(n: int) -> str:
+    return ngettext("经批准延期办理%(num)s件", "经批准延期办理%(num)s件", n)
 
 
 def petition_paragraph(s: Statistics) -> str:
     o = s.overall
-    return _(
-        "收到信访事项%(received)s件（来信%(letters)s件、来访%(visits)s件、意见箱%(box)s件），"
-        "受理%(accepted)s件，%(accepted_on_time)s件在收到之日起15日内告知；已书面答复%(replied)s件，"
-        "其中按期答复%(on_time)s件；经批准延期办理%(extended)s件；信访人请求复查%(reviews)s件、"
-        "复核%(rereviews)s件。",
-        received=o["received"].count,
-        letters=o["channel_letter"].count,
-        visits=o["channel_visit"].count,
-        box=o["channel_opinion_box"].count,
-        accepted=o["accepted"].count,
-        accepted_on_time=o["accepted_on_time"].count,
-        replied=o["replied"].count,
-        on_time=o["replied_on_time"].count,
-        extended=o["extended"].count,
-        reviews=o["review_requested"].count,
-        rereviews=o["rereview_requested"].count,
+    channels = _("、").join(
+        [
+            ngettext("来信%(num)s件", "来信%(num)s件", o["channel_letter"].count),
+            ngettext("来访%(num)s件", "来访%(num)s件", o["channel_visit"].count),
+            ngettext("意见箱%(num)s件", "意见箱%(num)s件", o["channel_opinion_box"].count),
+        ]
+    )
+    received = ngettext("收到信访事项%(num)s件", "收到信访事项%(num)s件", o["received"].count)
+    reviews = _("、").join(
+        [
+            ngettext("信访人请求复查%(num)s件", "信访人请求复查%(num)s件", o["review_requested"].count),
+            ngettext("复核%(num)s件", "复核%(num)s件", o["rereview_requested"].count),
+        ]
+    )
+    return _said(
+        [
+            [
+                received + _("（%(channels)s）", channels=channels),
+                ngettext("受理%(num)s件", "受理%(num)s件", o["accepted"].count),
+                ngettext(
+                    "%(num)s件在收到之日起15日内告知", "%(num)s件在收到之日起15日内告知", o["accepted_on_time"].count
+                ),
+            ],
+            [
+                ngettext("已书面答复%(num)s件", "已书面答复%(num)s件", o["replied"].count),
+                ngettext("其中按期答复%(num)s件", "其中按期答复%(num)s件", o["replied_on_time"].count),
+            ],
+            [_extended(o["extended"].count)],
+            [reviews],
+        ]
     )
 
 
 def inspection_paragraph(s: Statistics) -> str:
     o = s.overall
-    return _(
-        "开展监督检查%(rounds)s次，涉及单位%(units)s个（次），已发出书面通知%(notified)s个，"
-        "按期报送自查报告%(on_time)s个；发现问题%(problems)s个，整改验收%(rectified)s个"
-        "（其中退回重新整改%(returned)s个）。",
-        rounds=o["rounds"].count,
-        units=o["units"].count,
-        notified=o["notified"].count,
-        on_time=o["selfcheck_on_time"].count,
-        problems=o["problems_found"].count,
-        rectified=o["rectified"].count,
-        returned=o["returned"].count,
+    rectified = ngettext("整改验收%(num)s个", "整改验收%(num)s个", o["rectified"].count) + ngettext(
+        "（其中退回重新整改%(num)s个）", "（其中退回重新整改%(num)s个）", o["returned"].count
+    )
+    return _said(
+        [
+            [
+                ngettext("开展监督检查%(num)s次", "开展监督检查%(num)s次", o["rounds"].count),
+                ngettext("涉及单位%(num)s个（次）", "涉及单位%(num)s个（次）", o["units"].count),
+                ngettext("已发出书面通知%(num)s个", "已发出书面通知%(num)s个", o["notified"].count),
+                ngettext("按期报送自查报告%(num)s个", "按期报送自查报告%(num)s个", o["selfcheck_on_time"].count),
+            ],
+            [ngettext("发现问题%(num)s个", "发现问题%(num)s个", o["problems_found"].count), rectified],
+        ]
     )
 
 
 def plan_paragraph(s: Statistics) -> str:
+    """The plan's work: reception days and the voters they received, the deputies' reports and
+    how the voters rated them, the evaluations and their results, the thematic reports heard,
+    the monthly reports."""
     o = s.overall
-    return _(
-        "开展接待选民日活动%(held)s次，登记选民反映问题%(issues)s件，按期答复%(issues_on_time)s件；"
-        "%(reported)s人次代表向选民述职，测评满意和基本满意%(satisfied)s人次；开展部门工作评议%(evaluations)s次，"
-        "评议单位%(units_evaluated)s个（次）；单位应报月度报表%(reports_due)s份，按时报送%(reports_on_time)s份，"
-        "按时报送率%(reports_rate)s。",
-        held=o["receptions_held"].count,
-        issues=o["issues"].count,
-        issues_on_time=o["issues_replied_on_time"].count,
-        reported=o["deputies_reported"].count,
-        satisfied=o["deputies_satisfied"].count,
-        evaluations=o["evaluations"].count,
-        units_evaluated=o["units_evaluated"].count,
-        reports_due=o["reports_due"].count,
-        reports_on_time=o["reports_on_time"].count,
-        reports_rate=_rate(o["reports_on_time"]),
+    return _said(
+        [
+            [
+                ngettext("开展接待选民日活动%(num)s次", "开展接待选民日活动%(num)s次", o["receptions_held"].count),
+                ngettext("接待选民%(num)s人次", "接待选民%(num)s人次", o["voters_received"].count),
+                ngettext("登记选民反映问题%(num)s件", "登记选民反映问题%(num)s件", o["issues"].count),
+                ngettext("按期答复%(num)s件", "按期答复%(num)s件", o["issues_replied_on_time"].count),
+            ],
+            [
+                ngettext("%(num)s名代表向选民述职", "%(num)s名代表向选民述职", o["deputies_reported"].count),
+                ngettext(
+                    "其中%(num)s名测评为满意或基本满意",
+                    "其中%(num)s名测评为满意或基本满意",
+                    o["deputies_satisfied"].count,
+                ),
+            ],
+            [
+                ngettext("开展部门工作评议%(num)s次", "开展部门工作评议%(num)s次", o["evaluations"].count),
+                ngettext("评议单位%(num)s个（次）", "评议单位%(num)s个（次）", o["units_evaluated"].count),
+                ngettext("评议完毕%(num)s个", "评议完毕%(num)s个", o["units_evaluated_done"].count),
+                ngettext(
+                    "其中满意和基本满意%(num)s个",
+                    "其中满意和基本满意%(num)s个",
+                    o["units_evaluated_satisfied"].count,
+                ),
+            ],
+            [
+                ngettext("安排专题汇报%(num)s个（次）", "安排专题汇报%(num)s个（次）", o["thematic_due"].count),
+                ngettext("主席团已听取%(num)s个", "主席团已听取%(num)s个", o["thematic_heard"].count),
+            ],
+            [
+                ngettext("单位应报月度报表%(num)s份", "单位应报月度报表%(num)s份", o["reports_due"].count),
+                ngettext(
+                    "按时报送%(num)s份，按时报送率%(rate)s",
+                    "按时报送%(num)s份，按时报送率%(rate)s",
+                    o["reports_on_time"].count,
+                    rate=_rate(o["reports_on_time"]),
+                ),
+            ],
+        ]
     )
 
 

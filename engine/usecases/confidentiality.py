@@ -42,7 +42,7 @@ from storage.models import WorkItem
 from ..access import Actor, may_read_confidential, may_read_draft, may_read_field, may_read_working_data
 from ..bpmn.parsing import ParsedProcess
 from .context import processes
-from .labels import field_labels
+from .labels import field_labels, in_form_order
 from .results import HistoryEntry
 
 MASK = "*"
@@ -243,9 +243,10 @@ def _as_outsider_reads(reader: str, entries: list[HistoryEntry], labels: Mapping
 def history_for(session: Session, actor: Actor, instance_id: int, definition_id: int) -> list[HistoryEntry]:
     """``_history_for``, with the values of ``readers`` fields withheld as their authors'
     (``_withheld_in``); without the working data (a deputy), only what the forms label and
-    what people wrote (``_as_outsider_reads``)."""
+    what people wrote (``_as_outsider_reads``). A form's values are in its fields' order."""
     process = processes.get_by_id(session, definition_id)
     history = _withheld_in(_history_for(session, actor, instance_id, definition_id), actor, process)
+    history = in_form_order(history, process)
     if may_read_working_data(actor):
         return history
     return _as_outsider_reads(actor.username, history, field_labels(process))

@@ -18,6 +18,8 @@ class FigureSpec:
     key: str
     condition: ColumnElement[bool]
     base: str | None = None  # the key of the figure its rate is taken over; None: no rate
+    # what each row meeting the condition adds (a column: voters received); None: one, a count
+    amount: Any = None
 
 
 @dataclass(frozen=True)

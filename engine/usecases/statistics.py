@@ -213,7 +213,7 @@ def statistics(session: Session, actor: Actor, process_key: str, period: Period)
     specs = family.figures(clock.now())
     start, end = period.bounds
     in_period = and_(family.scope(), family.received >= start, family.received < end)
-    counts = [func.coalesce(func.sum(case((s.condition, 1), else_=0)), 0) for s in specs]
+    counts = [func.coalesce(func.sum(case((s.condition, _each(s)), else_=0)), 0) for s in specs]
     rows = session.execute(
         # units by code, the row of no unit (not assigned yet, or a figure of no unit) last on
         # every database (SQLite sorts NULL first, PostgreSQL last)
@@ -369,6 +369,11 @@ def _days_between(session: Session, start: Any, end: Any) -> ColumnElement[Any]:
 def unit_names(session: Session) -> dict[str, str]:
     """Unit (department) code → name, for the tables."""
     return department_names(session)
+
+
+def _each(spec: FigureSpec) -> Any:
+    """What a row meeting the figure's condition adds: one, or its amount (none given: 0)."""
+    return 1 if spec.amount is None else func.coalesce(spec.amount, 0)
 
 
 def _family(process_key: str) -> Family:

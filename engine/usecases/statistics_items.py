@@ -61,6 +61,7 @@ def _plan_figures(now: datetime) -> list[FigureSpec]:
     return [
         FigureSpec("reception_days", day),
         FigureSpec("receptions_held", and_(day, I.done.is_(True)), "reception_days"),
+        FigureSpec("voters_received", and_(day, I.done.is_(True)), amount=I.voters),  # 接待选民人次
         FigureSpec("issues", issue),
         FigureSpec("issues_replied_on_time", and_(issue, I.on_time.is_(True)), "issues"),
         FigureSpec("issues_late", _late("voter_issue", now), "issues"),

@@ -197,6 +197,7 @@ def plan_year(factory) -> dict[str, int]:
 COUNTS = {
     "reception_days": (3, 3, 0, 0, 0),  # R1, R2, R3
     "receptions_held": (2, 2, 0, 0, 0),  # R1, R2
+    "voters_received": (15, 15, 0, 0, 0),  # R1 15, R2 0: a sum of voters, not a count of days
     "issues": (3, 0, 1, 1, 1),
     "issues_replied_on_time": (1, 0, 0, 0, 1),  # civil affairs
     "issues_late": (2, 0, 1, 1, 0),  # land replied late, finance not replied by 01-07

@@ -104,7 +104,7 @@ def test_a_case_history_downloads_in_the_words_of_the_case_page(app, as_user):
     # people, actions, steps, fields and chosen values by name, not code
     assert rows == [
         ["操作人", "操作", "环节", "内容"],
-        ["office1 同志", "发起", "收到意见", "审核人：chair；轮次：0；标题：关于修缮村道的意见"],
+        ["office1 同志", "发起", "收到意见", "标题：关于修缮村道的意见；审核人：chair；轮次：0"],  # the form's order
         ["office1 同志", "办理完成", "登记", "主办单位：财政所；紧急：是"],
         ["finance1 同志", "签收", "答复", None],
         ["finance1 同志", "转交", "答复", "→ finance2 同志：请你办理"],

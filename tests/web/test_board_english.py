@@ -99,3 +99,24 @@ def test_a_refused_supervision_names_the_field_in_english(app, as_user):
     client.get("/lang/zh_CN")
     said = text_of(client.post("/board/supervise", data={"instance_id": case.id, "opinion": ""}, follow_redirects=True))
     assert "督办未发出：督办意见：必填" in said
+
+
+def test_the_printed_notice_reads_english_but_for_the_data(app, as_user):
+    """The 督办通知书 in English: ASCII colons, the process named as a process, dated in words."""
+    case = overdue_case(app)
+    client = as_user("supervisor")
+    task_id = text_of(client.get("/board/")).split('<tr class="overdue" data-task-id="', 1)[1].split('"', 1)[0]
+    issued = {"instance_id": case.id, "task_id": task_id, "opinion": OPINION, "respond_by": "2026-12-24"}
+    client.post("/board/supervise", data=issued)
+    link = text_of(client.get(f"/cases/{case.id}")).split('href="/board/supervisions/', 1)[1].split('"', 1)[0]
+    client.get("/lang/en")
+    notice = english(client.get(f"/board/supervisions/{link}")).split('id="supervision-notice">', 1)[1]
+    notice = notice.split("</article>", 1)[0]
+    assert "<p>财政所:</p>" in notice
+    assert (
+        "The case “关于修缮村道的意见” of the process 意见办理（测试）, which your unit handles, "
+        "is hereby supervised at its step “答复”, due 2026-12-22 24:00."
+    ) in notice
+    assert f"<strong>Instructions:</strong>{OPINION}" in notice
+    assert "<br>23 December 2026</p>" in notice
+    assert not CJK.search(without_data(notice)), notice

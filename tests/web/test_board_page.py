@@ -103,6 +103,8 @@ def test_the_printable_supervision_notice(app, as_user):
     html = text_of(client.get(f"/board/supervisions/{link}"))
     assert "督办通知书" in html and "财政所：" in html and "督办〔2026〕第 1 号" in html
     assert "（答复，期限 2026-12-22 24:00）" in html and "请于 2026-12-24 24:00 前办理完毕并回复。" in html
+    assert "<strong>督办意见：</strong>请今日内答复" in html
+    assert "乡镇人大办公室（盖章）<br>2026年12月23日</p>" in html  # dated in words, as a notice is
     assert 'media="print"' in html
     assert as_user("civil1").get(f"/board/supervisions/{link}").status_code == 404  # not a case of theirs
 

@@ -4,7 +4,9 @@ download writes it: by name, confidential values marked, nothing said twice."""
 from __future__ import annotations
 
 import ast
+import csv
 import html
+import io
 import re
 from datetime import UTC, datetime
 
@@ -36,8 +38,13 @@ def entry(action: str, data: dict | None, actor: str = "finance1", bpmn_id: str 
         (
             "complete",
             {"lead_unit": "finance", "co_units": ["civil_affairs", "land"], "name": "张**", "note": None},
-            "主办单位：财政所；协办单位：民政办、land；来信人姓名：张**（保密）；备注：空",
+            "主办单位：财政所；协办单位：民政办、land；来信人姓名：张**（保密）",  # 备注 left empty: left out
         ),
+        # what was left empty is left out, whatever its kind; a sentence's full stop is the ；'s
+        ("complete", {"note": "", "co_units": [], "lead_unit": "finance", "name": None}, "主办单位：财政所"),
+        ("complete", {"note": "路灯不亮。", "urgent": False}, "备注：路灯不亮；urgent：否"),
+        ("complete", {"note": "  ", "kind": "suggestion", "urgent": 0}, "kind：建议；urgent：0"),
+        ("complete", {"name": "张**。", "note": "已核实。"}, "来信人姓名：张**（保密）；备注：已核实。"),
         ("complete", {"kind": "suggestion", "urgent": False}, "kind：建议；urgent：否"),
         ("hand_over", {"to": "finance1", "comment": "请你办理"}, "→ 财政所 张所长：请你办理"),
         ("hand_over", {"to": "civil1", "comment": "", "withheld": True}, "→ civil1：（保密）"),
@@ -57,14 +64,14 @@ def test_what_an_entry_says(app, action, data, said):
 
 def test_the_page_marks_what_the_download_says_in_words(app):
     with app.test_request_context():
-        parts = details(entry("complete", {"name": "张**", "note": ""}), WORDS)
+        parts = details(entry("complete", {"name": "张**", "note": "无"}), WORDS)
     assert parts == [
         Part("来信人姓名："),
         Part("张**"),
         Part("", Mark.MASKED),
         Part("；"),
         Part("备注："),
-        Part("", Mark.EMPTY),
+        Part("无"),
     ]
 
 
@@ -161,3 +168,33 @@ def test_the_task_pages_history_follows_the_readers_language(app, as_user):
     history = page.split('id="history"', 1)[1].split("</ol>", 1)[0]
     assert "Started · " in history and "Completed · " in history
     assert "发起" not in history and "办理完成" not in history, history
+
+
+def test_in_english_a_value_ends_at_the_semicolon_too(app):
+    with app.test_request_context(), force_locale("en"):
+        said = plain(details(entry("complete", {"note": "The lamp is out.", "urgent": True}), WORDS))
+    assert said == "备注: The lamp is out; urgent: Yes"
+
+
+def test_a_submission_reads_in_the_order_its_form_asks(app, as_user):
+    """The values are stored by name (sorted): the history lists them as the form does, the
+    start form's for the start (标题, 审核人, 轮次), the task's for the task (答复类别, 页数)."""
+    from engine.usecases import tasks
+    from tests.world import act, start_review
+
+    case = start_review(app, "office1")
+    [reply] = act(app, "office1", tasks.complete, case.task_id, {"lead_unit": "finance", "urgent": False})
+    act(app, "finance1", tasks.complete, reply.task_id, {"reply_class": "A", "pages": 2})
+    client = as_user("office1")
+    rows = list(csv.reader(io.StringIO(client.get(f"/cases/{case.id}/history.csv").data.decode("utf-8-sig"))))
+    said = {row[3]: row[4] for row in rows[1:] if row[2] in ("发起", "办理完成")}
+    assert said == {
+        "收到意见": "标题：关于修缮村道的意见；审核人：chair；轮次：0",
+        "登记": "主办单位：财政所；紧急：否",
+        "答复": "答复类别：已解决；页数：2",
+    }
+
+
+def test_a_list_ending_a_sentence_before_the_next_field_says_its_stop_once():
+    parts = details(entry("complete", {"co_units": ["甲。", "乙。"], "note": "无"}), WORDS)
+    assert plain(parts) == "协办单位：甲。、乙；备注：无"

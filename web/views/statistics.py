@@ -100,6 +100,7 @@ FIGURE_TEXT = {
     "plan": {
         "reception_days": (_l("接待选民日"), _l("统计期内的接待选民日（按接待之日）")),
         "receptions_held": (_l("已开展接待"), _l("已登记接待选民人数和情况的接待日，占接待选民日")),
+        "voters_received": (_l("接待选民人次"), _l("已开展接待的接待日登记的接待选民人数之和")),
         "issues": (_l("选民反映问题"), _l("接待选民日登记的问题件数")),
         "issues_replied_on_time": (_l("问题按期答复"), _l("承办单位在反馈期限内答复的问题件数，占选民反映问题")),
         "issues_late": (_l("问题逾期"), _l("逾期答复的，及反馈期限已过仍未答复的问题件数，占选民反映问题")),
@@ -118,7 +119,7 @@ FIGURE_TEXT = {
         "reports_submitted": (_l("已报送月报"), _l("已报送（含退回补报）的月报份数，占应报")),
         "reports_on_time": (_l("按时报送月报"), _l("审核合格的版本在报送期限内报送的月报份数，占应报")),
         "reports_late": (_l("月报逾期"), _l("逾期报送的，及报送期限已过仍未报送的月报份数，占应报")),
-        "thematic_due": (_l("专题汇报"), _l("1 月、7 月报送通知列入的专题汇报单位次")),
+        "thematic_due": (_l("专题汇报"), _l("统计期内各期报送通知列入的专题汇报单位次（一般在 1 月、7 月）")),
         "thematic_heard": (_l("已听取专题汇报"), _l("主席团已听取的专题汇报，占专题汇报")),
     },
 }
@@ -302,7 +303,7 @@ def export(fmt: str):
         if result.overall[k].base is not None:
             heads.append(_("%(name)s·比率（%%）", name=texts[k][0]))
     rows.append(heads)
-    for u in result.units:
+    for u in _unit_rows(process, result):
         name = units.get(u.unit, u.unit) if u.unit else str(NO_UNIT[process])
         cells: list[object] = [name]
         for k in columns:
@@ -315,7 +316,20 @@ def export(fmt: str):
         rows.append([_("月份"), *(str(name) for name in _trend_names(process))])
         rows += [[m.month, *_trend_values(m)] for m in trend]
     name = f"{_('%(process)s统计', process=PROCESSES[process])}_{period.start.isoformat()}_{period.end.isoformat()}"
-    return exports.download(name, fmt, headers, rows, sheet=str(PROCESSES[process]))
+    # what the workbook counts, on a sheet of its own (a CSV's first row stays the header)
+    about = [
+        (_("统计期间"), _("%(start)s 至 %(end)s", start=period.start.isoformat(), end=period.end.isoformat())),
+        (_("流程"), str(PROCESSES[process])),
+        (_("导出时间"), clock.now()),
+    ]
+    return exports.download(name, fmt, headers, rows, sheet=str(PROCESSES[process]), about=about)
+
+
+def _unit_rows(process: str, result: Statistics) -> list[statistics.UnitFigures]:
+    """The rows of a per-unit table: every unit's; the row of no unit (不分单位: the rounds,
+    reception days and deputies) only when it counts something the table shows."""
+    columns = UNIT_COLUMNS[process]
+    return [u for u in result.units if u.unit is not None or any(u.figures[k].count for k in columns)]
 
 
 def _trend_names(process: str) -> list[str]:
@@ -349,7 +363,7 @@ def _unit_table(
             units.get(u.unit, u.unit) if u.unit else str(NO_UNIT[process]),
             *(count_and_rate(u.figures[k]) for k in columns),
         ]
-        for u in result.units
+        for u in _unit_rows(process, result)
     ]
     rated = [k for k in columns if result.overall[k].base is not None]
     notes = [_("括号内为比率。")] if rated else []
