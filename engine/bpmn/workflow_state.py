@@ -232,12 +232,16 @@ _MISSING = object()  # a key a task does not carry: unlike any value, None inclu
 
 
 def round_local(workflow: BpmnWorkflow) -> frozenset[str]:
-    """The variables the open rounds of multi-instances each hold for themselves: a key the
-    ready and waiting tasks of two or more rounds do not all carry alike (the unit a round
-    evaluates, its self-report, its tally). Of the case as a whole they say nothing: which
-    round's value ``variables`` gives is the one written last (``_merge``); each is its
-    round's tasks'."""
+    """The variables the rounds of a running multi-instance each hold for themselves (the
+    unit a round evaluates, its self-report, its tally, the issue it handles): a key the
+    tasks of two or more rounds that the case's data is read from (the ready and waiting
+    ones, and the one that moved last) do not all carry alike. Of the case as a whole they
+    say nothing: which round's value ``variables`` gives is the one written last
+    (``_merge``); with one round open and another just done, the case would show the one's
+    issue beside the other's reply. Each is its round's tasks'."""
     carrying = tasks_in_state(workflow, TaskState.READY) + tasks_in_state(workflow, TaskState.WAITING)
+    if workflow.last_task is not None and workflow.last_task not in carrying:
+        carrying.append(workflow.last_task)
     in_rounds = {task: round_ for task in carrying if (round_ := _round_of(workflow, task)) is not None}
     if len(set(in_rounds.values())) < 2:
         return frozenset()

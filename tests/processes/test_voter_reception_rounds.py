@@ -116,3 +116,37 @@ def test_the_statistics_count_each_issue_by_its_name(world, frozen_clock):
         ).all()
     # the finished issue keeps the name it ran under; the running one has it already
     assert [tuple(r) for r in rows] == [("问题1", True), ("问题2", False)]
+
+
+def case_facts_of_issues(world, case_id) -> dict:
+    """What the case page lists as the case's own of an issue's facts (round_local left out)."""
+    case = act(world, "clerk", cases.instance_detail, case_id)
+    names = ("issue_content", "issue_category", "receiving_group", "voter_count", "more_issues")
+    names += ("handling_unit", "handling_reply", "feedback_note", "voter_satisfaction")
+    return {name: case.variables[name] for name in names if case.variables.get(name) not in (None, "")}
+
+
+def test_the_case_shows_no_issues_facts_as_its_own_while_or_after_they_run(world, frozen_clock):
+    """With 问题1 fed back and 问题2 with its unit, the case page said 问题2's content and unit
+    beside 问题1's reply and feedback, as if one issue; after both, the last registered issue's
+    content lingered. Each issue's facts are its round's (round_local), and the day's case
+    keeps the issues with their results in ``issues``."""
+    case_id = two_issues(world)
+    assigns = by_name(world, case_id, "Task_AssignIssue")
+    act(world, "clerk", tasks.complete, assigns["交办承办单位 · 问题1"].task_id, {"handling_unit": "land"})
+    act(world, "clerk", tasks.complete, assigns["交办承办单位 · 问题2"].task_id, {"handling_unit": "civil_affairs"})
+    handles = by_name(world, case_id, "Task_HandleIssue")
+    act(world, "landy", tasks.complete, handles["办理并答复 · 问题1"].task_id, {"handling_reply": "已修复村道"})
+    do(world, "wang", case_id, "Task_Feedback", {"feedback_note": "已告知", "voter_satisfaction": "满意"})
+    assert case_facts_of_issues(world, case_id) == {}
+    running = act(world, "clerk", cases.instance_detail, case_id).round_local
+    assert {"issue_content", "handling_unit", "handling_reply", "feedback_note"} <= set(running)
+
+    act(world, "civ", tasks.complete, handles["办理并答复 · 问题2"].task_id, {"handling_reply": "已复核"})
+    do(world, "wang", case_id, "Task_Feedback", {"feedback_note": "已告知", "voter_satisfaction": "基本满意"})
+    assert case_facts_of_issues(world, case_id) == {}  # at 汇总: none of the last issue's left
+    issues = act(world, "clerk", cases.instance_detail, case_id).variables["issues"]
+    assert [(i["no"], i["content"], i["unit"], i["reply"]) for i in issues] == [
+        ("问题1", "村道破损", "land", "已修复村道"),
+        ("问题2", "低保评定不公", "civil_affairs", "已复核"),
+    ]
