@@ -322,3 +322,13 @@ def test_one_round_open_holds_the_cases_values_alone(world, frozen_clock):
     do(world, "chair", case_id, "Task_ApproveScheme", {"scheme_decision": "approve"})
     case = detail(world, case_id)
     assert case.round_local == [] and case.variables["evaluated_unit"] == "finance"
+
+
+def test_the_schemes_units_and_a_rounds_unit_are_labelled_apart(world, frozen_clock):
+    """A unit's task listed 被评议单位 twice (its own, and the scheme's list of every unit):
+    the scheme's reads 本次被评议单位."""
+    case_id = act(
+        world, "clerk", cases.start_instance, "department_evaluation", {"evaluation_title": "2026年度部门工作评议"}
+    ).id
+    page = act(world, "clerk", tasks.task_page, one(world, case_id, "Task_Scheme").task_id)
+    assert (page.labels["evaluated_units"], page.labels["evaluated_unit"]) == ("本次被评议单位", "被评议单位")
