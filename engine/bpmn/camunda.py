@@ -42,6 +42,10 @@ class TaskMeta:
     def to_dict(self) -> dict[str, Any]:
         dct = asdict(self)
         dct["form"] = self.form.to_dict()
+        if not self.tell:
+            # kept as the version before it wrote it: a definition that tells no one loads in
+            # a server of that version too (one not yet upgraded beside it, a rollback)
+            del dct["tell"]
         return dct
 
     @classmethod

@@ -1,11 +1,13 @@
 """Bad BPMN is refused at deploy time with file, line and element id; good BPMN parses."""
 
+import json
 from pathlib import Path
 
 import pytest
 
 from engine.bpmn.forms import OPTION_SOURCES
 from engine.bpmn.parsing import parse_bpmn
+from engine.bpmn.serialization import dump_process, load_process
 from engine.errors import InvalidBpmn
 from engine.usecases import option_lists
 from tests.conftest import REPO_ROOT, fixture_bpmn
@@ -409,3 +411,13 @@ def test_tell_is_read_as_the_tasks_it_names():
     [process] = parse_bpmn((REPO_ROOT / "bpmn" / "proposal.bpmn").read_text(encoding="utf-8"), "proposal.bpmn")
     assert process.tasks["Task_CohandlingView"].tell == ("Task_Reply",)
     assert process.tasks["Task_Reply"].tell == ()
+
+
+def test_a_stored_definition_keeps_tell_only_when_it_tells_someone():
+    """Stored as the version before wrote it unless it uses 'tell' (a server not yet upgraded,
+    or rolled back, still loads it); loaded back, either way, as it was parsed."""
+    [proposal] = parse_bpmn((REPO_ROOT / "bpmn" / "proposal.bpmn").read_text(encoding="utf-8"), "proposal.bpmn")
+    stored = json.loads(dump_process(proposal))["tasks"]
+    assert stored["Task_CohandlingView"]["tell"] == ["Task_Reply"] and "tell" not in stored["Task_Reply"]
+    loaded = load_process(dump_process(proposal)).tasks
+    assert (loaded["Task_CohandlingView"].tell, loaded["Task_Reply"].tell) == (("Task_Reply",), ())
