@@ -44,6 +44,7 @@ KIND_LABELS = {
     NotificationKind.OVERDUE: "逾期",
     NotificationKind.SUPERVISION: "督办",
     NotificationKind.TASK: "新任务",
+    NotificationKind.SENT: "已送达",
 }
 _ROLE_VALUES = {r.value for r in Role}
 

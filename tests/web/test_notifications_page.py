@@ -14,13 +14,14 @@ import pytest
 from sqlalchemy import event, select, update
 
 from engine import clock
-from engine.usecases import notifications, tasks
+from engine.usecases import cases, notifications, tasks
 from engine.usecases import timers as timer_usecases
 from engine.usecases.context import actor_for
 from storage.db import engines_of
 from storage.enums import NotificationKind
 from storage.models import Notification, User
 from tests.web.conftest import text_of
+from tests.web.test_cases import start_proposal
 from tests.world import PASSWORD, act, start_review
 from web import database
 from web.views.notifications import PER_PAGE
@@ -277,3 +278,30 @@ def test_rows_without_params_show_what_was_stored(app, as_user):
     c = as_user("finance1")
     c.get("/lang/en")
     assert "逾期：答复（关于修缮村道的意见）" in text_of(c.get("/notifications"))
+
+
+def test_a_co_handling_view_received_reads_on_the_page_and_opens_the_reply(app, as_user):
+    """The lead unit's 消息 when a co-handling unit's view reaches it (its task's 'tell'): the
+    page answered 500 on a kind it had no name for, hiding every other message with it."""
+    case = start_proposal(app)
+    assign = {"category": "construction", "lead_unit": "finance", "cohandling_units": ["civil_affairs"]}
+    act(app, "office1", tasks.complete, case.open_tasks[0].task_id, {**assign, "assignment_note": "请办理"})
+    opened = act(app, "office1", cases.instance_detail, case.id).open_tasks
+    view = next(t for t in opened if t.bpmn_id == "Task_CohandlingView")
+    reply = next(t for t in opened if t.bpmn_id == "Task_Reply")
+    act(app, "civil1", tasks.complete, view.task_id, {"cohandling_opinion": "同意主办单位方案"})
+    client = as_user("finance1")
+    page = client.get("/notifications")
+    assert page.status_code == 200
+    row = text_of(page).split("已送达：", 1)[1].split("</tr>", 1)[0]
+    assert row.startswith("向主办单位提出协办意见 · 民政办（修缮村道）")
+    assert client.get("/api/v1/me/notifications").status_code == 200
+    [sent] = [n for n in act(app, "finance1", notifications.list_notifications) if n.kind == NotificationKind.SENT]
+    opening = client.post(f"/notifications/{sent.id}/open")
+    assert opening.status_code == 302 and opening.headers["Location"].endswith(f"/tasks/{reply.task_id}")
+    client.get("/lang/en")
+    assert "Received: 向主办单位提出协办意见 · 民政办 (修缮村道)" in text_of(client.get("/notifications"))
+
+
+def test_every_kind_of_notification_has_a_name():
+    assert set(notifications.KIND_LABELS) == set(NotificationKind)
