@@ -466,15 +466,19 @@ def board(
             .order_by(WorkItemGroup.work_item_id, WorkItemGroup.group)
         ):
             (users if is_user else groups).setdefault(item_id, []).append(group)
-    # the open 督办 with their case's title and task in one statement (not three per row)
-    open_rows = session.execute(
+    # the open 督办 with their case's title and task in one statement (not three per row), of
+    # the process the board is filtered to, as its rows are
+    open_query = (
         select(Supervision, ProcessInstance.title, WorkItem.name, WorkItem.task_id)
         .join(ProcessInstance, ProcessInstance.id == Supervision.instance_id)
         .outerjoin(WorkItem, WorkItem.id == Supervision.work_item_id)
         .where(Supervision.responded_at.is_(None), ProcessInstance.status == InstanceStatus.RUNNING)
-        .order_by(Supervision.issued_at.desc())
-        .limit(200)
-    ).all()
+    )
+    if process_key:
+        open_query = open_query.join(ProcessDefinition, ProcessDefinition.id == ProcessInstance.definition_id).where(
+            ProcessDefinition.key == process_key
+        )
+    open_rows = session.execute(open_query.order_by(Supervision.issued_at.desc()).limit(200)).all()
     views = [_view_of(row, title, task_name, task_id, now) for row, title, task_name, task_id in open_rows]
     # everyone the board names, in one statement: holders, the people offered tasks, issuers
     named = {r.assignee for r in found if r.assignee} | {v.issued_by for v in views}

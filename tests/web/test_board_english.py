@@ -117,6 +117,6 @@ def test_the_printed_notice_reads_english_but_for_the_data(app, as_user):
         "The case “关于修缮村道的意见” of the process 意见办理（测试）, which your unit handles, "
         "is hereby supervised at its step “答复”, due 2026-12-22 24:00."
     ) in notice
-    assert f"<strong>Instructions:</strong>{OPINION}" in notice
+    assert f"<strong>Instructions: </strong>{OPINION}" in notice and "No. " in notice
     assert "<br>23 December 2026</p>" in notice
     assert not CJK.search(without_data(notice)), notice

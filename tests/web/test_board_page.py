@@ -337,7 +337,7 @@ def test_the_board_keeps_a_deputy_asked_for_who_is_no_longer_listed(app, as_user
 def test_the_board_filters_by_process_chosen_by_name(app, as_user):
     """流程 is a list of the deployed processes by name; chosen, the board shows only its tasks."""
     proposals_on_the_board(app)
-    overdue_case(app)  # a review (意见办理（测试）) whose reply is overdue
+    review = overdue_case(app)  # a review (意见办理（测试）) whose reply is overdue
     client = as_user("supervisor")
     page = text_of(client.get("/board/"))
     option = re.compile(r'<option value="([^"]*)" ?(?:selected)?>([^<]*)</option>')
@@ -347,3 +347,13 @@ def test_the_board_filters_by_process_chosen_by_name(app, as_user):
     assert sorted(board_titles(client, "")) == ["修缮村道", "关于修缮村道的意见", "增设校车"]
     assert board_titles(client, "?process=review") == ["关于修缮村道的意见"]
     assert '<option value="review" selected>意见办理（测试）</option>' in text_of(client.get("/board/?process=review"))
+    # the 督办 still open follow the filter too: one on the review, none of the proposals'
+    act(app, "supervisor", supervision.issue, review.id, None, "请抓紧办理", None)
+
+    def open_supervisions(query: str) -> list[str]:
+        section = text_of(client.get(f"/board/{query}")).split('id="open-supervisions"', 1)[1]
+        return re.findall(r'<td class="title"><a href="/cases/\d+">([^<]*)</a>', section.split("</section>", 1)[0])
+
+    assert open_supervisions("") == ["关于修缮村道的意见"]
+    assert open_supervisions("?process=review") == ["关于修缮村道的意见"]
+    assert open_supervisions("?process=proposal") == []

@@ -143,3 +143,13 @@ def test_without_the_pages_csrf_token_nothing_is_made_or_revoked(make_world):
     assert c.post(f"/settings/tokens/{mine.token.id}/revoke", data={"csrf_token": token}).status_code == 302
     with database.session_factory(app)() as s:
         assert s.scalar(select(func.count()).select_from(ApiToken).where(ApiToken.revoked_at.is_(None))) == 1
+
+
+def test_the_section_reads_whole_in_english(as_user):
+    """The hint names the header and the token in words (an angle-bracketed <token> in the
+    English was taken by the browser for a tag and left out)."""
+    client = as_user("office1")
+    client.get("/lang/en")
+    html = text_of(client.get("/settings"))
+    assert "send the header “Authorization: Bearer” followed by the token." in html
+    assert "<token>" not in html

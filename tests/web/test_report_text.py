@@ -51,9 +51,9 @@ def test_the_plan_sentence_says_one_and_many_in_english(app):
         one, two = plan_paragraph(ONE_EACH), plan_paragraph(TWO_EACH)
     assert one == (
         "1 voter reception day was held, receiving 1 voter, 1 issue raised by voters was registered, "
-        "1 of them answered on time; 1 deputy reported to the voters, 1 of them rated satisfied or fairly "
+        "1 of them answered on time; 1 deputy reported to the voters, 1 of them rated satisfied or basically "
         "satisfied; 1 department evaluation was held, covering 1 unit (unit evaluations), evaluation "
-        "completed for 1 unit, 1 of them rated satisfied or fairly satisfied; 1 thematic report was "
+        "completed for 1 unit, 1 of them rated satisfied or basically satisfied; 1 thematic report was "
         "scheduled, the presidium has heard 1; 1 monthly unit report was due, 1 was submitted on time, "
         "an on-time rate of 100.0%."
     )
