@@ -101,3 +101,21 @@ def test_the_trend_chart_shows_its_first_and_last_month(app, live_server, browse
         assert labels[first]["left"] >= 0, labels[first]
         assert labels[last]["right"] <= drawn["width"], (labels[last], drawn["width"])
     assert problems == []
+
+
+@pytest.mark.parametrize("media, width", [("screen", 1280), ("print", 794)], ids=["screen", "print_a4"])
+def test_the_period_report_fits_its_page_in_english(app, live_server, browser, artifacts, media, width):
+    """The English report's tables ran past the page (1400 px at 1280, 1320 px on A4's 794):
+    their long headers did not wrap, the units' names did, a character a line."""
+    seed(database.session_factory(app))
+    page, problems = sign_in(browser, live_server, "supervisor")
+    page.set_viewport_size({"width": width, "height": 1100})
+    page.emulate_media(media=media)
+    page.goto(f"{live_server}/lang/en")
+    page.goto(f"{live_server}/statistics/report?from=2027-01-01&to=2027-06-30")
+    page.screenshot(path=str(artifacts / f"report-en-{media}.png"), full_page=True)
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= width
+    finance = page.locator("table.report-table td:first-child", has_text="财政所").first
+    lines = "el => { const r = document.createRange(); r.selectNodeContents(el); return r.getClientRects().length }"
+    assert finance.evaluate(lines) == 1  # its name on one line
+    assert problems == []
