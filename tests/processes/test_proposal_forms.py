@@ -57,7 +57,10 @@ def test_the_reply_reopened_after_an_extension_starts_with_nothing_chosen(world,
     assign(world, case_id)
     extend_and_approve(world, case_id)
     assert open_ids(world, case_id) == ["Task_Reply"]
-    assert variables(world, case_id)["handling_action"] == "extend"  # the case keeps what was done
+    # the request is done with: the case no longer reads as asking for an extension (its
+    # history and the extension's own facts say it asked), the reply open again
+    v = variables(world, case_id)
+    assert (v["handling_action"], v["extension_count"], v["extended"]) == (None, 1, True)
     values = page_values(world, "fin", case_id, "Task_Reply")
     for name in (
         "handling_action",

@@ -313,6 +313,10 @@ def test_a_reply_that_asked_for_an_extension_did_not_keep_the_period_it_moved(ap
     assert "期限在下一行继续计算" in html.split('id="deadlines"', 1)[1].split("</table>", 1)[0]
     steps = html.split('id="steps"', 1)[1].split("</section>", 1)[0]
     assert 'data-state="extended"' in steps and "期限已延长" in steps
+    # the facts say whose decision on what, and no longer that the unit is asking for one
+    facts = html.split('id="variables"', 1)[1].split("</dl>", 1)[0]
+    assert '<dt>延期审批意见</dt><dd data-var="extension_decision">不同意</dd>' in facts
+    assert 'data-var="handling_action"' not in facts
 
 
 def test_a_rule_of_one_month_reads_as_one_month_in_english(app, as_user):
