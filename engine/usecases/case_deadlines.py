@@ -6,6 +6,7 @@ them, from the work items (no workflow is read)."""
 from __future__ import annotations
 
 import dataclasses
+from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -47,6 +48,9 @@ class CaseDeadline:
     done_at: datetime | None
     done_by: str | None
     state: DeadlineState
+    # the how-manyth time a step of this name came (1, 2, …) when it came more than once (a
+    # loop: the next issue registered, another follow-up), else 0: rows otherwise alike
+    occurrence: int = 0
 
 
 def case_steps(session: Session, instance_id: int, now: datetime) -> list[CaseDeadline]:
@@ -56,7 +60,21 @@ def case_steps(session: Session, instance_id: int, now: datetime) -> list[CaseDe
         select(WorkItem).where(WorkItem.instance_id == instance_id).order_by(WorkItem.created_at, WorkItem.id)
     ).all()
     steps = [_deadline(item, now) for item in items]
-    return [_carried_on(step, steps[index + 1 :]) for index, step in enumerate(steps)]
+    steps = [_carried_on(step, steps[index + 1 :]) for index, step in enumerate(steps)]
+    return _numbered(steps)
+
+
+def _numbered(steps: list[CaseDeadline]) -> list[CaseDeadline]:
+    """Each step whose name came more than once, with the how-manyth time it was."""
+    times = Counter(step.name for step in steps)
+    seen: Counter[str] = Counter()
+    numbered = []
+    for step in steps:
+        if times[step.name] > 1:
+            seen[step.name] += 1
+            step = dataclasses.replace(step, occurrence=seen[step.name])
+        numbered.append(step)
+    return numbered
 
 
 def case_deadlines(steps: list[CaseDeadline]) -> list[CaseDeadline]:

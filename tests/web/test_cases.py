@@ -310,6 +310,9 @@ def test_a_reply_that_asked_for_an_extension_did_not_keep_the_period_it_moved(ap
     assert "2027-03-08 24:00" in replies[0][1] and "期限已延长" in replies[0][1]
     assert "2027-04-07 24:00" in replies[1][1] and "期限延续" in replies[1][1]
     assert "2027-04-07 24:00" in replies[2][1] and "期限内" in replies[2][1]
+    # the same step three times: numbered, not three rows alike
+    times = [re.match(r"办理并书面答复\s+第 (\d) 次", text) for _, text in replies]
+    assert [m.group(1) if m else None for m in times] == ["1", "2", "3"]
     assert "期限在下一行继续计算" in html.split('id="deadlines"', 1)[1].split("</table>", 1)[0]
     steps = html.split('id="steps"', 1)[1].split("</section>", 1)[0]
     assert 'data-state="extended"' in steps and "期限已延长" in steps
