@@ -246,6 +246,8 @@ class ProposalSummary:
     # province's, configured in the BPMN, not written here
     reply_class_label: str | None = None
     evaluation: str | None = None  # the latest: 满意 / 基本满意 / 不满意 / 逾期未反馈 / 最终不满意
+    your_task_id: str | None = None  # the reader's own open task (his evaluation), to open from the row
+    your_task_due: datetime | None = None  # and when it is due
 
 
 def proposal_summaries(session: Session, actor: Actor, rows: list[CaseSummary]) -> list[ProposalSummary]:
@@ -264,13 +266,15 @@ def proposal_summaries(session: Session, actor: Actor, rows: list[CaseSummary]) 
         .order_by(WorkItem.id)
     ):
         cohandling.setdefault(instance_id, []).append(unit)
-    holders = {
-        (instance_id, assignee)
-        for instance_id, assignee in session.execute(
-            select(WorkItem.instance_id, WorkItem.assignee).where(
-                WorkItem.state == repo.READY, WorkItem.instance_id.in_(ids), WorkItem.assignee.is_not(None)
-            )
+    held = session.execute(
+        select(WorkItem.instance_id, WorkItem.assignee, WorkItem.task_id, WorkItem.due_at).where(
+            WorkItem.state == repo.READY, WorkItem.instance_id.in_(ids), WorkItem.assignee.is_not(None)
         )
+    ).all()
+    holders = {(instance_id, assignee) for instance_id, assignee, _task, _due in held}
+    # the reader's own open task of each case (his evaluation): the row links to it, with its due date
+    mine = {
+        instance_id: (task_id, due_at) for instance_id, assignee, task_id, due_at in held if assignee == actor.username
     }
     units = department_names(session)
     classes = {key: _reply_classes(session, key) for key in {r.process_key for r in rows}}
@@ -289,6 +293,8 @@ def proposal_summaries(session: Session, actor: Actor, rows: list[CaseSummary]) 
             reply_class=f.reply_class,
             reply_class_label=classes[case.process_key].get(f.reply_class, f.reply_class) if f.reply_class else None,
             evaluation=f.final_evaluation,  # every evaluation sets it: the latest one
+            your_task_id=mine[case.id][0] if case.id in mine else None,
+            your_task_due=mine[case.id][1] if case.id in mine else None,
         )
 
     return [summary(r) for r in rows]

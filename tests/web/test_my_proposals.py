@@ -126,7 +126,9 @@ EXPECTED = {
     "extended": {"cohandling-units": "—", "step": "承办单位办理中", "reply-due": "2027-04-07 24:00 期限已延长"},
     "evaluating": {
         "cohandling-units": "民政办",
-        "step": "待您评价",
+        # his turn: the evaluation (回执) is due 20 working days from the reply sent on 12-07 (Mon):
+        # 18 more in December, 2027-01-01 a holiday, so Tuesday 01-05
+        "step": "待您评价 期限 2027-01-05 24:00",
         "reply-due": "2027-03-08 24:00",
         "reply-class": "B 正在解决或列入计划逐步解决",
         "evaluation": "—",
@@ -143,6 +145,8 @@ def test_each_proposal_as_its_deputy_follows_it(app, as_user, proposals):
         for column, shown in columns.items():
             assert cell(row, column) == shown, (name, column)
     assert 'class="due-soon"' in row_of(html, proposals["evaluating"])  # his turn: marked
+    [task] = re.findall(r'<td class="step"[^>]*><a href="/tasks/([^"]+)">', row_of(html, proposals["evaluating"]))
+    assert "<h1>评价办理结果（回执）" in text_of(as_user("wang").get(f"/tasks/{task}"))  # it opens his evaluation
     # none of the officers' columns: who started it, when, when it ended, how many tasks
     for word in ("发起人", "发起时间", "结束时间", "当前任务", "office1 同志", "1 项"):
         assert word not in html, word
@@ -185,7 +189,7 @@ def test_my_proposals_in_english(app, as_user, proposals):
     html = text_of(client.get("/cases?deputy=1"))
     assert "<h1>My proposals</h1>" in html
     row = row_of(html, proposals["evaluating"])
-    assert cell(row, "step") == "Awaiting your evaluation"
+    assert cell(row, "step") == "Awaiting your evaluation due 2027-01-05 24:00"
     assert cell(row_of(html, proposals["handling"]), "step") == "With the units"
     assert cell(row_of(html, proposals["closed"]), "evaluation") == "Satisfied"
     assert 'data-label="Lead unit"' in row and 'data-label="Reply due"' in row
