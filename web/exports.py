@@ -117,13 +117,18 @@ def _csv(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> bytes:
     return out.getvalue().encode("utf-8-sig")
 
 
+def display_width(text: str) -> int:
+    """The columns ``text`` takes in a sheet or a terminal: two for a Chinese character."""
+    return sum(2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1 for ch in text)
+
+
 def _width(value: Any) -> int:
     """Display width: a Chinese character takes two columns; a day or a moment as formatted."""
     if isinstance(value, datetime):
         return len("2026-12-22 09:00")
     if isinstance(value, date):
         return len("2026-12-22")
-    return sum(2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1 for ch in str(value))
+    return display_width(str(value))
 
 
 def _xlsx(

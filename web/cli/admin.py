@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import unicodedata
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -22,6 +21,7 @@ from engine.deadlines.legal import local_day
 from engine.usecases import deadlines, definitions, people, sign_in, tokens
 
 from ..database import session_factory
+from ..exports import display_width
 from .common import acting_options, emit, json_option, resolve_actor, use_case
 
 
@@ -254,22 +254,17 @@ def users_activate(account: str, username: str | None, as_operator: bool, as_jso
     _set_active(account, True, username, as_operator, as_json)
 
 
-def _display_width(text: str) -> int:
-    """The columns a terminal gives ``text``: two for a Chinese character."""
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
-
-
 def _table(rows: list[tuple[str, ...]], *, right: frozenset[int] = frozenset()) -> list[str]:
     """Rows as lines, each column as wide as its widest cell (the last as it is), two spaces
     apart; the columns in ``right`` (numbers) aligned right."""
     if not rows:
         return []
-    widths = [max(_display_width(row[i]) for row in rows) for i in range(len(rows[0]) - 1)]
+    widths = [max(display_width(row[i]) for row in rows) for i in range(len(rows[0]) - 1)]
     lines = []
     for row in rows:
         cells = []
         for i, cell in enumerate(row[:-1]):
-            padding = " " * (widths[i] - _display_width(cell))
+            padding = " " * (widths[i] - display_width(cell))
             cells.append(padding + cell if i in right else cell + padding)
         lines.append("  ".join([*cells, row[-1]]).rstrip())
     return lines
