@@ -20,7 +20,7 @@ from storage.models import CaseDeputy, CaseFacts, ProcessDefinition, ProcessInst
 from .. import access, clock
 from ..access import Actor
 from .context import processes
-from .labels import department_names, value_labels
+from .labels import department_names, option_labels
 from .results import paging
 from .visibility import case_visibility
 
@@ -303,7 +303,7 @@ def proposal_summaries(session: Session, actor: Actor, rows: list[CaseSummary]) 
 def _reply_classes(session: Session, process_key: str) -> dict[str, str]:
     """The reply classes as the process's newest version names them (code → label)."""
     definition = repo.latest_definition(session, process_key)
-    return value_labels(session, processes.get(definition)).get("reply_class", {}) if definition else {}
+    return option_labels(processes.get(definition)).get("reply_class", {}) if definition else {}
 
 
 def _step(case: CaseSummary, f: CaseFacts | None, holders: set[tuple[int, str | None]], reader: str) -> ProposalStep:

@@ -87,7 +87,18 @@ def value_labels(session: Session, process: ParsedProcess) -> dict[str, dict[str
                     loader = LOADERS.get(source)
                     lists[source] = loader(session) if loader else {}
                 found.setdefault(f.id, {}).update(lists[source])
-            elif f.options:
+    for name, options in option_labels(process).items():
+        found.setdefault(name, {}).update(options)
+    return found
+
+
+def option_labels(process: ParsedProcess) -> dict[str, dict[str, str]]:
+    """Form field → {option: its name}, of the fields whose options the BPMN lists (an enum's,
+    ``A`` → "A 已解决或基本解决"): no run-time list read."""
+    found: dict[str, dict[str, str]] = {}
+    for meta in process.tasks.values():
+        for f in meta.form.fields:
+            if f.options and not (f.options_source or f.multiple_source):
                 found.setdefault(f.id, {}).update({o.id: o.name for o in f.options})
     return found
 
