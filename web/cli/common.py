@@ -17,7 +17,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import date, datetime
 from functools import wraps
 from typing import Any
@@ -69,12 +69,7 @@ def exit_code(exc: EngineError) -> int:
 def report(exc: EngineError, as_json: bool) -> None:
     """Tell an engine error on stderr, as text or as JSON."""
     if as_json:
-        body = exc.to_dict() | {"fields": {}, "codes": {}}
-        if isinstance(exc, InvalidData):
-            body |= {
-                "fields": {name: str(error) for name, error in exc.codes.items()},
-                "codes": {name: error.to_dict() for name, error in exc.codes.items()},
-            }
+        body = _with_fields(exc.to_dict(), exc.codes if isinstance(exc, InvalidData) else {})
         click.echo(json.dumps(body, ensure_ascii=False), err=True)
         return
     if isinstance(exc, InvalidData):
@@ -98,17 +93,21 @@ class JsonUsageError(click.UsageError):
         click.echo(json.dumps(self.body, ensure_ascii=False), file=file, err=file is None)
 
 
+def _with_fields(body: dict[str, Any], codes: Mapping[str, FieldError]) -> dict[str, Any]:
+    """An error's JSON body with its fields' errors, as text and as codes (none: both empty)."""
+    return body | {
+        "fields": {name: str(error) for name, error in codes.items()},
+        "codes": {name: error.to_dict() for name, error in codes.items()},
+    }
+
+
 def usage_body(exc: click.UsageError) -> dict[str, Any]:
-    body: dict[str, Any] = {"code": "usage", "message": exc.format_message(), "fields": {}, "codes": {}}
     field = _usage_field(exc)
+    codes: dict[str, FieldError] = {}
     if field is not None:
-        problem = (
-            FieldError("required")
-            if isinstance(exc, click.MissingParameter)
-            else FieldError("invalid", {"message": exc.message})
-        )
-        body["fields"], body["codes"] = {field: str(problem)}, {field: problem.to_dict()}
-    return body
+        missing = isinstance(exc, click.MissingParameter)
+        codes[field] = FieldError("required") if missing else FieldError("invalid", {"message": exc.message})
+    return _with_fields({"code": "usage", "message": exc.format_message()}, codes)
 
 
 def _usage_field(exc: click.UsageError) -> str | None:
