@@ -153,3 +153,27 @@ def test_the_section_reads_whole_in_english(as_user):
     html = text_of(client.get("/settings"))
     assert "send the header “Authorization: Bearer” followed by the token." in html
     assert "<token>" not in html
+
+
+FORM_ID = re.compile(r'<input type="hidden" name="form_id" value="([^"]+)">')
+
+
+def test_the_page_reloaded_after_a_token_was_made_makes_no_second_one(app, as_user):
+    c = as_user("office1")
+    form_id = FORM_ID.search(c.get("/settings").get_data(as_text=True)).group(1)
+    sent = {"name": "报表脚本", "expires_in_days": "90", "form_id": form_id}
+    made = c.post("/settings/tokens", data=sent)
+    assert made.status_code == 200 and secret_on(made)
+
+    again = c.post("/settings/tokens", data=sent, follow_redirects=True)  # the browser's reload
+    assert again.request.path == "/settings"
+    assert "这张表单已提交过，令牌已经创建，密钥只显示那一次" in text_of(again)
+    assert 'id="new-token-secret"' not in again.get_data(as_text=True)
+    assert [t.name for t in token_rows(app)] == ["报表脚本"]
+
+    # the form on the page that showed the secret is a new one: it makes another token
+    next_id = FORM_ID.search(made.get_data(as_text=True)).group(1)
+    assert next_id != form_id
+    second = c.post("/settings/tokens", data={**sent, "name": "第二个", "form_id": next_id})
+    assert second.status_code == 200 and secret_on(second)
+    assert [t.name for t in token_rows(app)] == ["报表脚本", "第二个"]

@@ -3,6 +3,7 @@ dates are shown in), their password and their personal API tokens (接口令牌)
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -83,6 +84,7 @@ def _page(
         token_form=token_form or TokenForm(),
         created=created,
         max_expiry_days=tokens.MAX_EXPIRY_DAYS,
+        token_form_id=secrets.token_urlsafe(12),
     ), status
 
 
@@ -140,10 +142,23 @@ def _expiry_days(text: str) -> int | None:
     return int(text) if len(text) <= 12 else tokens.MAX_EXPIRY_DAYS + 1
 
 
+# The ids of the last new-token forms this browser sent that made a token (in its session):
+# the page that shows the secret answers a POST, and reloading it would send the form again.
+TOKEN_FORMS_SENT = "token_forms_sent"
+TOKEN_FORMS_KEPT = 8
+
+
 @bp.post("/settings/tokens")
 def create_token():
-    """Make one of my tokens: the page again, with the secret shown this once."""
+    """Make one of my tokens: the page again, with the secret shown this once. The same form
+    sent again (the page reloaded) makes none: the secret was shown, and a second token
+    nobody asked for would stay valid unseen."""
     form = request.form
+    form_id = form.get("form_id", "")
+    sent = list(session.get(TOKEN_FORMS_SENT, []))
+    if form_id and form_id in sent:
+        flash(_("这张表单已提交过，令牌已经创建，密钥只显示那一次。如需另一个令牌，请重新填写表单。"), "warning")
+        return redirect(url_for("settings.index", _anchor="tokens"))
     typed = TokenForm(form.get("name", ""), form.get("expires_in_days", ""))
     try:
         days = _expiry_days(typed.expires_in_days)
@@ -151,6 +166,8 @@ def create_token():
             created = tokens.create_token(s, current_actor(), current_actor().username, typed.name, days)
     except InvalidData as exc:
         return _page(_zone(), exc.field_errors, 422, token_form=typed)
+    if form_id:
+        session[TOKEN_FORMS_SENT] = [*sent, form_id][-TOKEN_FORMS_KEPT:]
     response = make_response(_page(_zone(), created=created))
     response.headers["Cache-Control"] = "no-store"  # the secret: not kept by the browser's cache
     return response
