@@ -10,6 +10,7 @@ from typing import Any
 
 from lxml import etree
 
+from ..deadlines import settings
 from ..deadlines.date_functions import LEGACY
 from ..errors import Problem, ScriptError
 from .camunda import (
@@ -113,6 +114,10 @@ def task_problems(process: etree._Element, file: str) -> list[Problem]:
         problems += [problem_at(file, node, message) for message in visibility_problems(meta.form.fields)]
         start_form = local_name(node.tag) == "startEvent"
         problems += [problem_at(file, node, message) for message in _tell_problems(meta, user_tasks, start_form)]
+        problems += [
+            problem_at(file, node, f"help names {{setting:{name}}}, which is not a deadline setting (期限设置)")
+            for name in settings.unknown_in_text(meta.help)
+        ]
         problems += [problem_at(file, node, message) for message in form_problems(meta.form, start_form)]
         seen = set()
         for f in meta.form.fields:

@@ -33,6 +33,7 @@ and it is what the sandbox already did with budgets below its floor.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -168,3 +169,30 @@ def out_of_range(overrides: Mapping[str, str]) -> dict[str, str]:
         if number is None or spec.clamp(number) != number:
             wrong[name] = raw
     return wrong
+
+
+# ``{setting:voter_reception.feedback_days}`` in a task's help: the period in effect, said with
+# its unit ("30日"), so the help an officer reads follows the administrator's setting instead
+# of naming the default the designer wrote down.
+SETTING_IN_TEXT = re.compile(r"\{setting:([\w.]+)\}")
+_SAID_WITH_UNIT = {"days": "{}日", "months": "{}个月", "working days": "{}个工作日"}
+
+
+def in_text(text: str, values: Mapping[str, int]) -> str:
+    """``text`` with each ``{setting:NAME}`` replaced by the value in effect (``values``, as
+    :func:`resolve` gives them), a period with its unit; a name no setting has stays as
+    written (a deploy check refuses it: :func:`unknown_in_text`)."""
+
+    def said(match: re.Match[str]) -> str:
+        name = match.group(1)
+        spec = DEFAULTS.get(name)
+        if spec is None or name not in values:
+            return match.group(0)
+        return _SAID_WITH_UNIT.get(spec.unit, "{}").format(values[name])
+
+    return SETTING_IN_TEXT.sub(said, text)
+
+
+def unknown_in_text(text: str) -> list[str]:
+    """The ``{setting:NAME}`` names in ``text`` that are no setting."""
+    return [name for name in SETTING_IN_TEXT.findall(text) if name not in DEFAULTS]

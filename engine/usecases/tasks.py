@@ -19,6 +19,7 @@ from storage.repositories import ItemRow
 from .. import access, clock
 from ..access import Actor
 from ..bpmn.forms import FormSpec
+from ..deadlines import settings
 from ..errors import (
     AlreadyCompleted,
     Conflict,
@@ -122,9 +123,10 @@ def task_detail(session: Session, actor: Actor, task_id: str) -> TaskDetail:
     else:
         data = case_variables(session, actor, instance.definition_id, data)
     form = meta.form if meta else process.start_form.__class__()
-    return TaskDetail(
-        _summary(session, item), form, data, meta.documentation if meta else "", meta.help if meta else ""
-    )
+    help_text = meta.help if meta else ""
+    if "{setting:" in help_text:  # the periods in effect, not the defaults the designer wrote
+        help_text = settings.in_text(help_text, settings.resolve(repo.setting_overrides(session)))
+    return TaskDetail(_summary(session, item), form, data, meta.documentation if meta else "", help_text)
 
 
 def _locked_case(session: Session, task_id: str) -> ProcessInstance:

@@ -8,6 +8,7 @@ import pytest
 from engine.bpmn.forms import OPTION_SOURCES
 from engine.bpmn.parsing import parse_bpmn
 from engine.bpmn.serialization import dump_process, load_process
+from engine.deadlines import settings
 from engine.errors import InvalidBpmn
 from engine.usecases import option_lists
 from tests.conftest import REPO_ROOT, fixture_bpmn
@@ -405,6 +406,37 @@ def test_tell_names_another_user_task(told, says):
     )
     [problem] = problems(doc(body))
     assert (problem.element_id, problem.message) == ("t", says)
+
+
+def help_saying(text: str) -> str:
+    return doc(
+        LINEAR.replace(
+            '<bpmn:userTask id="t" name="办理" camunda:candidateGroups="office"/>',
+            '<bpmn:userTask id="t" name="办理" camunda:candidateGroups="office"><bpmn:extensionElements>'
+            f'<camunda:properties><camunda:property name="help" value="{text}"/></camunda:properties>'
+            "</bpmn:extensionElements></bpmn:userTask>",
+        )
+    )
+
+
+def test_a_help_text_may_name_deadline_settings_and_only_those():
+    [process] = parse_bpmn(help_saying("自交办之日起{setting:proposal.reply_months}内答复"), "x.bpmn")
+    assert process.tasks["t"].help == "自交办之日起{setting:proposal.reply_months}内答复"
+    [problem] = problems(help_saying("{setting:proposal.reply_days}内答复，{setting:petition.handle_days}内办结"))
+    assert (problem.element_id, problem.message) == (
+        "t",
+        "help names {setting:proposal.reply_days}, which is not a deadline setting (期限设置)",
+    )
+
+
+def test_a_help_text_says_each_setting_with_its_unit():
+    values = {"proposal.reply_months": 2, "petition.handle_days": 45, "proposal.evaluation_working_days": 10}
+    said = settings.in_text(
+        "{setting:proposal.reply_months}内答复；{setting:petition.handle_days}内办结；"
+        "{setting:proposal.evaluation_working_days}内评价；{setting:nope}",
+        values,
+    )
+    assert said == "2个月内答复；45日内办结；10个工作日内评价；{setting:nope}"
 
 
 def test_tell_is_read_as_the_tasks_it_names():

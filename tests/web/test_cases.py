@@ -10,7 +10,7 @@ from lxml import etree
 
 from engine import clock
 from engine.bpmn.layout import BPMNDI, with_diagram
-from engine.usecases import cases, people, tasks
+from engine.usecases import cases, deadlines, people, tasks
 from engine.usecases.context import SYSTEM
 from tests.conftest import FIXTURES, REPO_ROOT
 from tests.web.conftest import text_of
@@ -222,8 +222,20 @@ def test_a_task_page_shows_the_officers_help_not_the_designers_notes(app, as_use
     [classify] = case.open_tasks
     html = text_of(as_user("office1").get(f"/tasks/{classify.task_id}"))
     help_text = html.split('id="task-help">', 1)[1].split("</p>", 1)[0]
-    assert help_text.startswith("核对建议内容，选择类别") and "三个月内答复" in help_text
+    assert help_text.startswith("核对建议内容，选择类别") and "自交办之日起3个月内答复" in help_text
     assert "The office" not in html  # bpmn:documentation is the designer's, in English
+
+
+def test_a_help_text_names_the_period_in_effect_not_the_default(app, as_user):
+    """The help says ``{setting:proposal.reply_months}``: the period the administrator set."""
+    act(app, "admin", deadlines.set_setting, "proposal.reply_months", 2)
+    case = start_proposal(app)
+    [classify] = case.open_tasks
+    html = text_of(as_user("office1").get(f"/tasks/{classify.task_id}"))
+    help_text = html.split('id="task-help">', 1)[1].split("</p>", 1)[0]
+    assert "主办单位自交办之日起2个月内答复" in help_text and "{setting:" not in help_text
+    api = as_user("office1").get(f"/api/v1/tasks/{classify.task_id}").get_json()
+    assert "主办单位自交办之日起2个月内答复" in api["help"]
 
 
 def test_the_step_list_says_who_did_each_step_when_and_whether_in_time(app, as_user, frozen_clock):
