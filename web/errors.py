@@ -378,6 +378,42 @@ _SAY: dict[str, Callable[[dict[str, Any]], Said]] = {
     "changed_meanwhile": lambda p: Said(
         _("您提交时，此案件正好被他人修改，您的操作没有保存。"), _("请刷新页面，确认最新内容后再操作一次。")
     ),
+    "draft_saved_meanwhile": lambda p: Said(
+        _(
+            "您打开草稿 #%(draft)s 的第 %(opened)s 稿后，%(who)s 于 %(at)s 又保存了第 %(revision)s 稿，"
+            "所以您的修改没有保存。",
+            draft=p["draft"],
+            opened=p["opened"],
+            who=_names([p["by"]])[p["by"]],
+            at=when(p["at"]),
+            revision=p["revision"],
+        ),
+        _(
+            "您的修改都还在。可以在新标签页打开草稿的最新一稿对照，或另存为新草稿；确认以您的修改为准的，再保存一次。",
+        ),
+        ((url_for("designer.draft", draft_id=p["draft"]), _("打开草稿的最新一稿")),),
+    ),
+    "newer_version": lambda p: Said(
+        _(
+            "您开始修改后，%(who)s 于 %(at)s 部署了「%(process)s」的新版本 v%(version)s。您的修改基于 v%(based_on)s，"
+            "现在部署会撤销 v%(version)s 的修改，所以没有部署。",
+            who=_names([p["by"]])[p["by"]],
+            at=when(p["at"]),
+            process=p["process"],
+            version=p["version"],
+            based_on=p["based_on"],
+        ),
+        _(
+            "您的修改都还在。请先比较两个版本，把 v%(version)s 的修改补进来；确认以您的版本为准的，再点一次“部署”。",
+            version=p["version"],
+        ),
+        (
+            (
+                url_for("process_library.diff", key=p["key"], old=p["based_on"], new=p["version"]),
+                _("比较 v%(old)s 与 v%(new)s", old=p["based_on"], new=p["version"]),
+            ),
+        ),
+    ),
 }
 
 

@@ -5,6 +5,7 @@ the designer's modeler (designers and administrators deploy)."""
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import PurePosixPath
@@ -24,7 +25,7 @@ from ..bpmn.layout import with_diagram
 from ..bpmn.parsing import ParsedProcess, parse_bpmn
 from ..bpmn.serialization import dump_process
 from ..bpmn.waiting_tasks import CaseCall
-from ..errors import FieldError, InvalidBpmn, InvalidData, NotFound, Problem
+from ..errors import Conflict, FieldError, InvalidBpmn, InvalidData, NotFound, Problem
 from ..text import control_character
 from .context import audit, processes
 from .start_timers import schedule_start_timers
@@ -71,6 +72,7 @@ def deploy(
     again_from: int | None = None,
     also_deploying: frozenset[str] = frozenset(),
     default_group: str = "",
+    based_on: Mapping[str, int] | None = None,
 ) -> list[Deployed]:
     """Deploy every executable process of one BPMN document (or those of ``keys``); all or
         nothing. ``note`` says why (shown in the process library). ``again_from``: a rollback,
@@ -78,7 +80,9 @@ def deploy(
         would otherwise call unchanged. ``also_deploying``: the processes other documents of the
         same command deploy, which a call activity of this one may call. ``default_group``: the
     group that holds the user tasks naming nobody, for the processes that name none (written
-    into the stored file: engine/bpmn/default_group.py).
+    into the stored file: engine/bpmn/default_group.py). ``based_on``: process key → the
+    version the designer's edit began from; a newer version deployed meanwhile is not
+    silently undone (Conflict, ``newer_version``).
 
         Raises InvalidBpmn (nothing stored) when the document is not fit to run."""
     access.require(actor, access.Permission.PROCESS_DEPLOY, "deploy processes")
@@ -100,6 +104,8 @@ def deploy(
             )
             continue
         latest = repo.latest_definition(session, process.key)
+        if latest is not None and based_on and based_on.get(process.key, latest.version) != latest.version:
+            raise _newer_version(latest, based_on[process.key])
         definition = ProcessDefinition(
             key=process.key,
             version=(latest.version + 1) if latest else 1,
@@ -128,6 +134,23 @@ def deploy(
             Deployed(definition.key, definition.name, definition.version, definition.id, True, process.warnings)
         )
     return results
+
+
+def _newer_version(latest: ProcessDefinition, based_on: int) -> Conflict:
+    """Another designer deployed ``latest`` after this edit began from ``based_on``: deploying
+    it as it stands would undo their changes, unseen."""
+    return Conflict(
+        f"{latest.key} v{latest.version} was deployed by {latest.deployed_by} at "
+        f"{latest.deployed_at:%Y-%m-%d %H:%M} UTC after your edit began from v{based_on}: deploying it "
+        f"now would undo the changes of v{latest.version}; compare the two, or deploy again knowingly",
+        "newer_version",
+        process=latest.name,
+        key=latest.key,
+        version=latest.version,
+        based_on=based_on,
+        by=latest.deployed_by,
+        at=latest.deployed_at,
+    )
 
 
 def deploy_documents(
@@ -213,15 +236,29 @@ def deployed_processes(session: Session, actor: Actor) -> list[ProcessDefinition
     return list(repo.latest_definitions(session))
 
 
-def document(session: Session, actor: Actor, definition_id: int | None) -> tuple[str, str]:
-    """(file name, XML) to open in the modeler: a deployed version, or a new process."""
+@dataclass(frozen=True)
+class OpenedDocument:
+    """What the modeler opens: the file's name, its XML with a diagram, and the version an
+    edit of it begins from (key → version; empty for a new process)."""
+
+    filename: str
+    xml: str
+    based_on: dict[str, int]
+
+
+def document(session: Session, actor: Actor, definition_id: int | None) -> OpenedDocument:
+    """The document to open in the modeler: a deployed version, or a new process."""
     require_designer(actor)
     if definition_id is None:
-        return "new_process.bpmn", NEW_PROCESS
+        return OpenedDocument("new_process.bpmn", NEW_PROCESS, {})
     definition = session.get(ProcessDefinition, definition_id)
     if definition is None:
         raise NotFound(f"no process definition {definition_id}")
-    return PurePosixPath(definition.source_file).name or f"{definition.key}.bpmn", with_diagram(definition.bpmn_xml)
+    return OpenedDocument(
+        PurePosixPath(definition.source_file).name or f"{definition.key}.bpmn",
+        with_diagram(definition.bpmn_xml),
+        {definition.key: definition.version},
+    )
 
 
 def plain_filename(file: str) -> str:
@@ -254,13 +291,16 @@ def read_bpmn_file(actor: Actor, data: bytes, filename: str) -> tuple[str, str]:
     return filename, xml
 
 
-def deploy_document(session: Session, actor: Actor, xml: str, file: str, note: str = "") -> list[Deployed]:
+def deploy_document(
+    session: Session, actor: Actor, xml: str, file: str, note: str = "", based_on: Mapping[str, int] | None = None
+) -> list[Deployed]:
     """Validate and deploy an edited document: all or nothing (InvalidBpmn names file,
-    line and element of every problem)."""
+    line and element of every problem; Conflict when a newer version than the one the edit
+    ``based_on`` was deployed meanwhile)."""
     require_designer(actor)
     file = plain_filename(file)
     check_size(xml, file)
-    return deploy(session, xml, file, actor, note=note)
+    return deploy(session, xml, file, actor, note=note, based_on=based_on)
 
 
 @dataclass(frozen=True)

@@ -143,13 +143,17 @@ def draft_diagram(session: Session, actor: Actor, draft_id: int) -> str:
         return xml
 
 
-def create_draft(session: Session, actor: Actor, xml: str, filename: str, note: str = "") -> DraftView:
-    """A new draft of the document's process (a deployed one, or a new one)."""
+def create_draft(
+    session: Session, actor: Actor, xml: str, filename: str, note: str = "", based_on: Mapping[str, int] | None = None
+) -> DraftView:
+    """A new draft of the document's process (a deployed one, or a new one), based on the
+    version the edit began from (``based_on``: key → version), else on the latest."""
     require_designer(actor)
     filename = plain_filename(filename)
     note = check_note(note)
     key, name = _process_of(xml, filename)
     latest = repo.latest_definition(session, key)
+    base_version = (based_on or {}).get(key, latest.version if latest else None)
     now = clock.now()
     draft = ProcessDraft(
         key=key,
@@ -158,7 +162,7 @@ def create_draft(session: Session, actor: Actor, xml: str, filename: str, note: 
         note=note,
         filename=filename,
         bpmn_xml=xml,
-        base_version=latest.version if latest else None,
+        base_version=base_version,
         revision=1,
         created_at=now,
         updated_at=now,
@@ -175,7 +179,13 @@ def _conflict(session: Session, draft_id: int, revision: int) -> Conflict:
     return Conflict(
         f"draft {draft_id} was saved by {draft.updated_by} at {draft.updated_at:%Y-%m-%d %H:%M} UTC "
         f"(revision {draft.revision}) after you opened revision {revision}: your changes were not saved; "
-        "open the draft again (or save yours as a new draft) and make them there"
+        "open the draft again (or save yours as a new draft) and make them there",
+        "draft_saved_meanwhile",
+        draft=draft_id,
+        by=draft.updated_by,
+        at=draft.updated_at,
+        revision=draft.revision,
+        opened=revision,
     )
 
 
@@ -227,18 +237,28 @@ def upload_draft(session: Session, actor: Actor, data: bytes, filename: str, not
 
 
 def deploy_draft(
-    session: Session, actor: Actor, draft_id: int, revision: int, note: str = "", xml: str | None = None
+    session: Session,
+    actor: Actor,
+    draft_id: int,
+    revision: int,
+    note: str = "",
+    xml: str | None = None,
+    based_on: Mapping[str, int] | None = None,
 ) -> list[Deployed]:
     """Deploy a draft as it was saved at ``revision`` (or, given ``xml``, as the designer
     has it now: saved over that revision first); the draft is gone once deployed. When the
-    deploy is refused the caller's transaction rolls back, the save with it."""
+    deploy is refused the caller's transaction rolls back, the save with it. A version
+    deployed after the one the draft is based on (its ``base_version``, or ``based_on`` when
+    the designer chose to deploy over a newer one) refuses it: Conflict."""
     require_designer(actor)
     if xml is not None:
         revision = save_draft(session, actor, draft_id, xml, revision, note).revision
     draft = _draft(session, draft_id)
     if draft.revision != revision:
         raise _conflict(session, draft_id, revision)
-    results = deploy(session, draft.bpmn_xml, draft.filename, actor, note=note or draft.note)
+    if based_on is None and draft.base_version is not None:
+        based_on = {draft.key: draft.base_version}
+    results = deploy(session, draft.bpmn_xml, draft.filename, actor, note=note or draft.note, based_on=based_on)
     session.delete(draft)
     session.flush()
     return results

@@ -80,3 +80,20 @@ def test_the_openapi_document_declares_them(world):
     ):
         assert path in paths, path
     assert set(paths["/api/v1/designer/drafts/{draft_id}"]) >= {"get", "put", "delete"}
+
+
+def test_a_draft_behind_a_version_deployed_meanwhile_is_not_deployed(world):
+    api = world.as_("designer")
+    mine = REVIEW.replace('name="答复"', 'name="书面答复"')
+    draft = api.post("/designer/drafts", json={"xml": mine, "filename": "review.bpmn", "note": ""}).get_json()
+    assert draft["base_version"] == 1
+    other = api.post("/designer/drafts", json={"xml": RENAMED, "filename": "review.bpmn", "note": ""}).get_json()
+    assert api.post(f"/designer/drafts/{other['id']}/deploy", json={"revision": 1}).status_code == 201  # v2
+
+    refused = api.post(f"/designer/drafts/{draft['id']}/deploy", json={"revision": 1})
+    assert refused.status_code == 409
+    assert "review v2 was deployed by designer" in refused.get_json()["message"]
+    assert "after your edit began from v1" in refused.get_json()["message"]
+    versions = api.get("/designer/processes/review").get_json()["versions"]
+    assert [v["version"] for v in versions] == [2, 1]
+    assert [d["id"] for d in api.get("/designer/drafts").get_json()] == [draft["id"]]  # kept

@@ -11,7 +11,7 @@ import pytest
 
 from engine.usecases import cases
 from tests.conftest import FIXTURES
-from tests.web.conftest import text_of
+from tests.web.conftest import login, text_of
 from tests.world import PASSWORD, act, start_review
 
 REVIEW = (FIXTURES / "review.bpmn").read_text()
@@ -130,7 +130,13 @@ def test_a_stale_save_is_refused_and_keeps_the_designers_xml(as_user):
     stale = c.post("/designer/drafts/save", data={"xml": mine, "draft_id": draft_id, "revision": "1", "note": "x"})
     assert stale.status_code == 409
     page = text_of(stale)
-    assert 'id="draft-error"' in page and "saved by designer" in page and "after you opened revision 1" in page
+    said = page.split('id="draft-error"', 1)[1].split("</div>", 1)[0]
+    assert (
+        "您打开草稿 #" in said
+        and "的第 1 稿后，designer 同志 于" in said
+        and "又保存了第 2 稿，所以您的修改没有保存" in said
+    )
+    assert f'href="/designer/drafts/{draft_id}"' in said and "UTC" not in said
     assert "我的答复" in page and 'name="revision" value="2"' in page  # nothing of theirs lost; the new revision
     deploy = c.post("/designer/deploy", data={"xml": mine, "draft_id": draft_id, "revision": "1"})
     assert deploy.status_code == 409
@@ -199,3 +205,50 @@ def test_the_forms_need_the_csrf_token(db_url, make_app, app):
     token = re.search(r'name="csrf_token" value="([^"]+)"', page)[1]
     stopped = client.post("/designer/processes/review/offering", data={"offered": "false", "csrf_token": token})
     assert stopped.status_code == 302
+
+
+BASED_ON = re.compile(r'<input type="hidden" name="based_on" value="([^"]*)">')
+
+
+def test_a_deploy_over_a_version_deployed_meanwhile_is_refused_and_then_deployed_knowingly(app):
+    """Two designers open v1; the first deploys hers (v2); the second's deploy would undo it
+    unseen: refused, his XML kept, the page now based on v2, so deploying again is his choice."""
+    first, second = app.test_client(), app.test_client()
+    assert login(first, "designer").status_code == 302 and login(second, "admin").status_code == 302
+    opened = {}
+    for who, c in (("first", first), ("second", second)):
+        page = c.get("/designer/1").get_data(as_text=True)
+        opened[who] = BASED_ON.search(page).group(1)
+    assert opened == {"first": "review:1", "second": "review:1"}
+    deployed = first.post(
+        "/designer/deploy", data={"xml": RENAMED, "filename": "review.bpmn", "based_on": opened["first"]}
+    )
+    assert deployed.status_code == 302
+
+    mine = REVIEW.replace('name="答复"', 'name="书面答复"')
+    refused = second.post("/designer/deploy", data={"xml": mine, "filename": "review.bpmn", "based_on": "review:1"})
+    assert refused.status_code == 409
+    page = refused.get_data(as_text=True)
+    said = text_of(refused).split('id="draft-error"', 1)[1].split("</div>", 1)[0]
+    assert "designer 同志 于" in said and "部署了「意见办理（测试）」的新版本 v2。您的修改基于 v1" in said
+    assert "现在部署会撤销 v2 的修改，所以没有部署" in said
+    assert 'href="/designer/processes/review/diff?old=1&amp;new=2"' in said
+    assert "书面答复" in page and BASED_ON.search(page).group(1) == "review:2"  # nothing lost; now on v2
+    versions = text_of(second.get("/designer/processes/review"))
+    assert 'data-version="2"' in versions and 'data-version="3"' not in versions
+
+    again = second.post("/designer/deploy", data={"xml": mine, "filename": "review.bpmn", "based_on": "review:2"})
+    assert again.status_code == 302
+    assert "已部署：意见办理（测试）（review）v3" in text_of(second.get(again.headers["Location"]))
+
+
+def test_a_draft_deployed_over_a_newer_version_is_refused(as_user):
+    c = as_user("designer")
+    mine = REVIEW.replace('name="答复"', 'name="书面答复"')
+    saved = c.post("/designer/drafts/save", data={"xml": mine, "filename": "review.bpmn", "based_on": "review:1"})
+    draft_id = re.search(r"(\d+)$", saved.headers["Location"]).group(1)
+    assert BASED_ON.search(c.get(f"/designer/drafts/{draft_id}").get_data(as_text=True)).group(1) == "review:1"
+    deploy_v2(as_user("admin"), note="另一位设计人员的修改")
+    refused = c.post("/designer/deploy", data={"xml": mine, "draft_id": draft_id, "revision": "1"})
+    assert refused.status_code == 409 and "您的修改基于 v1" in text_of(refused)
+    assert f'data-draft="{draft_id}"' in text_of(c.get("/designer/"))  # the draft is still there

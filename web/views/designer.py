@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
@@ -22,6 +22,7 @@ from engine.usecases import definitions, design_checks, drafts, library
 from .. import database
 from ..auth import current_actor, permission_required
 from ..engine_messages import in_reader_language
+from ..errors import Said, say
 from .formdata import field_messages
 
 bp = Blueprint("designer", __name__, url_prefix="/designer")
@@ -132,9 +133,21 @@ def _upload_refused(exc: InvalidBpmn | InvalidData):
     return _index(problems, 422)
 
 
-def _modeler(filename: str, xml: str, *, draft=None, problems=(), error: str = "", note: str = "", status: int = 200):
+def _modeler(
+    filename: str,
+    xml: str,
+    *,
+    draft=None,
+    problems=(),
+    error: str | Said = "",
+    note: str = "",
+    based_on: Mapping[str, int] | None = None,
+    status: int = 200,
+):
     """The modeler on ``xml`` (laid out when it has no diagram: bpmn-js draws nothing without
-    one); ``problems``, what deploy refused it for, go into the page's one problem list."""
+    one); ``problems``, what deploy refused it for, go into the page's one problem list.
+    ``based_on`` (key → version): what the edit began from, sent back with a deploy so that
+    a version deployed meanwhile is not undone unseen."""
     shown = design_checks.drawable(xml, filename)
     refused = design_checks.refusal(xml, filename, list(problems)) if problems else ()
     page = render_template(
@@ -144,56 +157,107 @@ def _modeler(filename: str, xml: str, *, draft=None, problems=(), error: str = "
         laid_out=shown.laid_out,
         refused=[asdict(p) for p in refused],
         draft=draft,
-        error=error,
+        error=error if isinstance(error, Said) else Said(error) if error else None,
         note=note if note or draft is None else draft.note,
+        based_on=",".join(f"{key}:{version}" for key, version in (based_on or {}).items()),
     )
     return page, status
 
 
 @bp.get("/new")
 def new():
-    filename, xml = definitions.document(database.session(), current_actor(), None)
-    return _modeler(filename, xml)
+    opened = definitions.document(database.session(), current_actor(), None)
+    return _modeler(opened.filename, opened.xml)
 
 
 @bp.get("/<int:definition_id>")
 def edit(definition_id: int):
-    filename, xml = definitions.document(database.session(), current_actor(), definition_id)
-    return _modeler(filename, xml)
+    opened = definitions.document(database.session(), current_actor(), definition_id)
+    return _modeler(opened.filename, opened.xml, based_on=opened.based_on)
 
 
 @bp.get("/drafts/<int:draft_id>")
 def draft(draft_id: int):
     document = drafts.get_draft(database.session(), current_actor(), draft_id)
-    return _modeler(document.draft.filename, document.xml, draft=document.draft)
+    d = document.draft
+    return _modeler(d.filename, document.xml, draft=d, based_on={d.key: d.base_version} if d.base_version else None)
 
 
-def _posted() -> tuple[str, str, str, int | None, int]:
+@dataclass(frozen=True)
+class Posted:
+    """The modeler's form as sent."""
+
+    filename: str
+    xml: str
+    note: str
+    draft_id: int | None
+    revision: int
+    based_on: dict[str, int] | None
+
+
+def _posted() -> Posted:
     form = request.form
-    draft_id = form.get("draft_id", type=int)
-    return form.get("filename", ""), form.get("xml", ""), form.get("note", ""), draft_id, form.get("revision", 0, int)
+    return Posted(
+        form.get("filename", ""),
+        form.get("xml", ""),
+        form.get("note", ""),
+        form.get("draft_id", type=int),
+        form.get("revision", 0, int),
+        _based_on(form.get("based_on", "")),
+    )
 
 
-def _refused(exc: InvalidBpmn | InvalidData | Conflict, filename: str, xml: str, note: str, draft_id: int | None):
-    """The modeler again with the designer's own XML and what was wrong: nothing is lost."""
-    draft = drafts.get_draft(database.session(), current_actor(), draft_id).draft if draft_id else None
+def _based_on(text: str) -> dict[str, int] | None:
+    """``key:version,...`` as the page wrote it; what is not of that form is left out (the
+    deploy is then checked only against what could be read)."""
+    found = {}
+    for pair in text.split(","):
+        key, _colon, version = pair.strip().rpartition(":")
+        if key and version.isascii() and version.isdigit() and len(version) <= 9:
+            found[key] = int(version)
+    return found or None
+
+
+def _refused(exc: InvalidBpmn | InvalidData | Conflict, posted: Posted):
+    """The modeler again with the designer's own XML and what was wrong: nothing is lost. A
+    newer version deployed meanwhile: the page is now based on it, so that deploying again is
+    the designer's choice, made knowing it."""
+    draft = drafts.get_draft(database.session(), current_actor(), posted.draft_id).draft if posted.draft_id else None
+    based_on = posted.based_on
     if isinstance(exc, InvalidBpmn):
-        return _modeler(filename, xml, draft=draft, problems=exc.problems, note=note, status=422)
-    status = 409 if isinstance(exc, Conflict) else 422
-    return _modeler(filename, xml, draft=draft, error=exc.message, note=note, status=status)
+        return _modeler(
+            posted.filename,
+            posted.xml,
+            draft=draft,
+            problems=exc.problems,
+            note=posted.note,
+            based_on=based_on,
+            status=422,
+        )
+    if isinstance(exc, Conflict) and exc.reason == "newer_version":
+        based_on = {**(based_on or {}), exc.params["key"]: exc.params["version"]}
+    return _modeler(
+        posted.filename,
+        posted.xml,
+        draft=draft,
+        error=say(exc) or exc.message,
+        note=posted.note,
+        based_on=based_on,
+        status=409 if isinstance(exc, Conflict) else 422,
+    )
 
 
 @bp.post("/drafts/save")
 def save_draft():
-    filename, xml, note, draft_id, revision = _posted()
+    p = _posted()
     try:
         with database.session_factory().begin() as s:
-            if draft_id:
-                saved = drafts.save_draft(s, current_actor(), draft_id, xml, revision, note)
+            if p.draft_id:
+                saved = drafts.save_draft(s, current_actor(), p.draft_id, p.xml, p.revision, p.note)
             else:
-                saved = drafts.create_draft(s, current_actor(), xml, filename, note)
+                saved = drafts.create_draft(s, current_actor(), p.xml, p.filename, p.note, p.based_on)
     except (InvalidBpmn, InvalidData, Conflict) as exc:
-        return _refused(exc, filename, xml, note, draft_id)
+        return _refused(exc, p)
     flash(_("草稿已保存：%(name)s（第 %(revision)s 稿）", name=saved.name, revision=saved.revision), "success")
     return redirect(url_for("designer.draft", draft_id=saved.id))
 
@@ -240,22 +304,23 @@ def from_template():
 @bp.post("/deploy")
 def deploy():
     upload = request.files.get("file")
-    filename, xml, note, draft_id, revision = _posted()
+    p = _posted()
     if upload and upload.filename:
         try:  # a file that is no BPMN document at all: nothing the modeler could open
             filename, xml = definitions.read_bpmn_file(current_actor(), upload.read(), upload.filename)
         except InvalidBpmn as exc:
             return _upload_refused(exc)
+        p = replace(p, filename=filename, xml=xml, based_on=None)  # a file chosen to deploy as it is
     try:
         with database.session_factory().begin() as s:
-            if draft_id:  # the draft as the designer has it now, if nobody saved it meanwhile
-                results = drafts.deploy_draft(s, current_actor(), draft_id, revision, note, xml)
+            if p.draft_id:  # the draft as the designer has it now, if nobody saved it meanwhile
+                results = drafts.deploy_draft(s, current_actor(), p.draft_id, p.revision, p.note, p.xml, p.based_on)
             else:
-                results = definitions.deploy_document(s, current_actor(), xml, filename, note)
+                results = definitions.deploy_document(s, current_actor(), p.xml, p.filename, p.note, p.based_on)
     except (InvalidBpmn, InvalidData, Conflict) as exc:
-        return _refused(exc, filename, xml, note, draft_id)
+        return _refused(exc, p)
     # the elements the warnings name, by name: read again only when there are warnings
-    names = design_checks.element_names(xml, filename) if any(d.warning_problems for d in results) else {}
+    names = design_checks.element_names(p.xml, p.filename) if any(d.warning_problems for d in results) else {}
     for d in results:
         what = f"{d.name}（{d.key}）v{d.version}"
         flash(
