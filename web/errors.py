@@ -201,7 +201,17 @@ def handle_engine_error(exc: EngineError) -> Response | tuple[str, int]:
         exc.message,
         getattr(exc, "field_errors", None),
         getattr(exc, "problems", None),
-        said=None if wants_json() else say(exc),
+        said=None if wants_json() else _script_failed(exc) if isinstance(exc, ScriptError) else say(exc),
+    )
+
+
+def _script_failed(exc: ScriptError) -> Said:
+    """A process's own script or expression failed: not what the reader typed, and nothing
+    was stored; the designer must mend the process."""
+    return Said(
+        _("流程本身出错，这次操作没有保存：%(detail)s", detail=exc.message),
+        _("这不是您填写的内容有误。请把此页内容告知流程设计人员修正流程；按浏览器的“后退”可回到您填写的内容。"),
+        title=_("流程运行出错"),
     )
 
 

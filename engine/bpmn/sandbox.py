@@ -544,6 +544,11 @@ def _reject_imports(source: str) -> None:
             raise ScriptError(f"line {node.lineno}: imports are not allowed in process scripts")
 
 
+def builtin_names() -> frozenset[str]:
+    """The builtins a process's scripts and expressions may call (``len``, ``round`` …)."""
+    return frozenset(_restricted_globals()["__builtins__"])
+
+
 @lru_cache(maxsize=4096)
 def compile_expression(source: str) -> CodeType:
     """Compile an expression, or raise ScriptError saying why it is refused."""

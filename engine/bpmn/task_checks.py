@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import ast
 import re
+from difflib import get_close_matches
+from functools import cache
 from typing import Any
 
 from lxml import etree
 
 from ..deadlines import settings
-from ..deadlines.date_functions import LEGACY
+from ..deadlines.date_functions import LEGACY, helper_names
 from ..errors import Problem, ScriptError
 from .camunda import (
     CAMUNDA_NS,
@@ -33,8 +35,8 @@ from .forms import (
     exclusion_problems,
     form_problems,
 )
-from .normalise import iso_literal
-from .sandbox import compile_expression, compile_script
+from .normalise import entry_python, iso_literal
+from .sandbox import builtin_names, compile_expression, compile_script
 from .visibility import visibility_problems
 
 _ISO_KINDS = {"timeDuration": "duration", "timeDate": "date and time", "timeCycle": "repeating interval (R…)"}
@@ -53,6 +55,7 @@ def _check(source: str, compile_fn: Any, file: str, node: etree._Element, what: 
         compile_fn(text)
     except ScriptError as exc:
         return [problem_at(file, node, f"{what}: {exc}")]
+    called = _called_names(text)
     return [
         problem_at(
             file,
@@ -61,18 +64,52 @@ def _check(source: str, compile_fn: Any, file: str, node: etree._Element, what: 
             f"use {LEGACY[old]}(), counted as the law counts (start day not counted, ends at 24:00 of the "
             f"last day, a holiday moves it to the next working day; bpmn/README.md)",
         )
-        for old in sorted(_called_names(text) & LEGACY.keys())
-    ]
+        for old in sorted(called & LEGACY.keys())
+    ] + [problem_at(file, node, _unknown_function(what, name)) for name in sorted(called - _callable(text))]
+
+
+@cache
+def _known_functions() -> frozenset[str]:
+    return helper_names() | builtin_names()
+
+
+def _callable(source: str) -> frozenset[str]:
+    """What ``source`` may call: the date helpers, the sandbox's builtins and the names the
+    source binds itself (a function it defines, a lambda it assigns)."""
+    return _known_functions() | _bound_names(source)
+
+
+def _unknown_function(what: str, name: str) -> str:
+    """A call no script will find: at run time every case reaching it would stop there."""
+    near = get_close_matches(name, sorted(helper_names()), n=1, cutoff=0.75)
+    hint = f"; did you mean {near[0]}()?" if near else ""
+    return f"{what} calls {name}(), which is no function a process can call (the date helpers: bpmn/README.md){hint}"
+
+
+def _tree(source: str) -> ast.AST:
+    """A (compilable) script's or expression's syntax tree."""
+    try:
+        return ast.parse(source)
+    except SyntaxError:
+        return ast.parse(source, mode="eval")
 
 
 def _called_names(source: str) -> set[str]:
     """The names a (compilable) expression or script calls."""
-    tree: ast.AST
-    try:
-        tree = ast.parse(source)
-    except SyntaxError:
-        tree = ast.parse(source, mode="eval")
-    return {n.func.id for n in ast.walk(tree) if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)}
+    return {n.func.id for n in ast.walk(_tree(source)) if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)}
+
+
+def _bound_names(source: str) -> frozenset[str]:
+    """The names a script binds: assigned, defined, a loop's or a lambda's arguments."""
+    found = set()
+    for node in ast.walk(_tree(source)):
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+            found.add(node.id)
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            found.add(node.name)
+        elif isinstance(node, ast.arg):
+            found.add(node.arg)
+    return frozenset(found)
 
 
 def expression_problems(process: etree._Element, file: str) -> list[Problem]:
@@ -109,7 +146,7 @@ def task_problems(process: etree._Element, file: str) -> list[Problem]:
         node = process.xpath(f".//*[@id='{meta.bpmn_id}']")[0]
         entries = [*meta.candidate_groups, *meta.candidate_users, meta.assignee or "", meta.due_date or ""]
         for entry in filter(None, entries):
-            if is_expression(entry):
+            if is_expression(entry) and not entry_python(entry)[1]:  # a refused one: normalise says why
                 problems += _check(expression_body(entry), compile_expression, file, node, f"expression {entry!r}")
         problems += [problem_at(file, node, message) for message in visibility_problems(meta.form.fields)]
         start_form = local_name(node.tag) == "startEvent"

@@ -176,3 +176,9 @@ def make_helpers(
         "months_from_now": lambda n: add_months(now(), n),
         "working_days_from_now": lambda n: add_working_days(now(), n),
     }
+
+
+def helper_names() -> frozenset[str]:
+    """The names of the functions :func:`make_helpers` gives a process's scripts (for the
+    deploy check that a script calls only functions it will find)."""
+    return frozenset(make_helpers(lambda: WorkingCalendar({}), dict))

@@ -77,6 +77,16 @@ def test_each_pattern_reads_alike_in_javascript_and_python_and_fills_only_groups
             "脚本有误：第 2 行有语法错误",
         ),
         ("empty loopCardinality", "循环次数是空的"),
+        (
+            "expression '${deadline_in_workdays(5)}' calls deadline_in_workdays(), which is no function a process "
+            "can call (the date helpers: bpmn/README.md); did you mean deadline_in_working_days()?",
+            "expression '${deadline_in_workdays(5)}' 调用了不存在的函数 deadline_in_workdays()：是否应为 "
+            "deadline_in_working_days()？（流程可用的日期函数见 bpmn/README.md）",
+        ),
+        (
+            "help names {setting:proposal.reply_days}, which is not a deadline setting (期限设置)",
+            "帮助文字中的 {setting:proposal.reply_days} 不是期限设置的名称（见“期限设置”）",
+        ),
         ("the document is empty", "文件是空的"),
         ('no executable process (isExecutable="true")', '没有可执行的流程（isExecutable="true"）'),
     ],

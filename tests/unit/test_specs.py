@@ -439,6 +439,29 @@ def test_a_help_text_says_each_setting_with_its_unit():
     assert said == "2个月内答复；45日内办结；10个工作日内评价；{setting:nope}"
 
 
+def test_a_call_to_a_function_no_script_will_find_is_refused_at_deploy():
+    """A misspelt date helper would pass every check and stop each case that reaches it."""
+    due = LINEAR.replace(
+        'camunda:candidateGroups="office"/>',
+        'camunda:candidateGroups="office" camunda:dueDate="${deadline_in_workdays(5)}"/>',
+    )
+    [problem] = problems(doc(due))
+    assert (problem.element_id, problem.message) == (
+        "t",
+        "expression '${deadline_in_workdays(5)}' calls deadline_in_workdays(), which is no function a process "
+        "can call (the date helpers: bpmn/README.md); did you mean deadline_in_working_days()?",
+    )
+    script = LINEAR.replace(
+        '<bpmn:endEvent id="e"/>',
+        '<bpmn:endEvent id="e"/><bpmn:scriptTask id="x" scriptFormat="python"><bpmn:script>'
+        "def twice(n):\n    return 2 * n\nhalf = lambda n: n / 2\ntotal = twice(len(items)) + half(round(3.5))"
+        "\nlate = frobnicate(total)</bpmn:script></bpmn:scriptTask>",
+    )
+    [problem] = problems(doc(script))
+    assert problem.element_id == "x" and problem.message.startswith("script calls frobnicate(), which is no function")
+    assert "did you mean" not in problem.message
+
+
 def test_tell_is_read_as_the_tasks_it_names():
     [process] = parse_bpmn((REPO_ROOT / "bpmn" / "proposal.bpmn").read_text(encoding="utf-8"), "proposal.bpmn")
     assert process.tasks["Task_CohandlingView"].tell == ("Task_Reply",)

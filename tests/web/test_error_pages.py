@@ -13,11 +13,13 @@ from flask import Flask
 
 from engine.access import Permission
 from engine.errors import REASONS, Conflict, EngineError, NotAllowed, NotFound
-from engine.usecases import library, people, tasks
+from engine.usecases import definitions, library, people, tasks
+from engine.usecases.context import SYSTEM
+from tests.conftest import FIXTURES
 from tests.web.conftest import text_of
 from tests.web.test_inbox import to_reply
-from tests.world import act
-from web import errors, roles
+from tests.world import act, start_review
+from web import database, errors, roles
 
 CJK = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef]")
 # the English the engine says, which a page must not show as its message
@@ -169,3 +171,18 @@ def test_the_hand_over_message_names_the_colleague(app, as_user):
     c = as_user("finance1")
     done = page(c.post(f"/tasks/{task}/handover", data={"colleague": "finance2"}, follow_redirects=True))
     assert "已转交给 finance2 同志：答复" in done
+
+
+def test_a_process_whose_own_script_fails_says_so_and_does_not_blame_the_reader(app, as_user):
+    broken = (FIXTURES / "review.bpmn").read_text(encoding="utf-8")
+    script = re.search(r"(<bpmn:scriptTask id=\"set_due\".*?<bpmn:script>)(.*?)(</bpmn:script>)", broken, re.S)
+    broken = broken.replace(script.group(0), script.group(1) + "ratio = 1 / 0" + script.group(3))
+    with database.session_factory(app).begin() as s:
+        definitions.deploy(s, broken.encode(), "review.bpmn", SYSTEM)
+    register = start_review(app, "office1", "路灯")
+    response = as_user("office1").post(f"/tasks/{register.task_id}", data={"action": "complete", "lead_unit": "office"})
+    assert response.status_code == 422
+    text = said(response)
+    assert "流程运行出错" in page(response) and "流程本身出错，这次操作没有保存" in text, text
+    assert "ZeroDivisionError" in text and "这不是您填写的内容有误" in text
+    assert "提交的内容未通过检查" not in text
