@@ -603,6 +603,14 @@ def users_with_role(session: Session, role: Role) -> dict[str, str]:
     )
 
 
+def existing_usernames(session: Session, usernames: Iterable[str]) -> set[str]:
+    """Which of ``usernames`` have an account (active or not)."""
+    wanted = sorted(set(usernames))
+    if not wanted:
+        return set()
+    return set(session.scalars(select(User.username).where(User.username.in_(wanted))))
+
+
 def display_names(session: Session, usernames: Iterable[str]) -> dict[str, str]:
     """User name → display name (those who have one), for showing people by name."""
     wanted = sorted(set(usernames))

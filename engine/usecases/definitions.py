@@ -28,6 +28,7 @@ from ..bpmn.waiting_tasks import CaseCall
 from ..errors import Conflict, FieldError, InvalidBpmn, InvalidData, NotFound, Problem
 from ..text import control_character
 from .context import audit, processes
+from .holder_checks import holder_warnings
 from .start_timers import schedule_start_timers
 
 
@@ -130,9 +131,8 @@ def deploy(
             | ({"note": note} if note else {})
             | ({"rolled_back_from": again_from} if again_from is not None else {}),
         )
-        results.append(
-            Deployed(definition.key, definition.name, definition.version, definition.id, True, process.warnings)
-        )
+        warnings = process.warnings + holder_warnings(session, process, file)
+        results.append(Deployed(definition.key, definition.name, definition.version, definition.id, True, warnings))
     return results
 
 

@@ -1,5 +1,6 @@
-"""What the modeler asks while a designer edits (no database): the engine's own deploy checks
-on the document as it stands (and what deploy refused, said the same way), each problem with
+"""What the modeler asks while a designer edits (nothing stored): the engine's own deploy checks
+on the document as it stands, with deploy's warnings about who holds a task read against this
+installation's units and people (and what deploy refused, said the same way), each problem with
 the element's name beside its id so that the page can say which element in words; a layout
 for a document without a diagram; and the date helpers and deadline settings a due date or a
 timer may use, offered as suggestions where a date is expected."""
@@ -9,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from lxml import etree
+from sqlalchemy.orm import Session
 
 from ..access import Actor
 from ..bpmn.camunda import BPMN_NS
@@ -18,6 +20,7 @@ from ..bpmn.parsing import parse_bpmn
 from ..deadlines.settings import DEFAULTS
 from ..errors import InvalidBpmn, Problem
 from .definitions import check_size, plain_filename, require_designer
+from .holder_checks import holder_warnings
 
 ERROR, WARNING = "error", "warning"
 
@@ -39,9 +42,10 @@ class DocumentCheck:
     problems: tuple[CheckedProblem, ...]
 
 
-def check_document(actor: Actor, xml: str, file: str) -> DocumentCheck:
-    """Run exactly the checks deploy runs (engine.bpmn.parsing.parse_bpmn) and store nothing:
-    the problems that would refuse the document, then the warnings deploy would give."""
+def check_document(session: Session, actor: Actor, xml: str, file: str) -> DocumentCheck:
+    """Run exactly the checks deploy runs (engine.bpmn.parsing.parse_bpmn, the holders'
+    warnings) and store nothing: the problems that would refuse the document, then the
+    warnings deploy would give."""
     require_designer(actor)
     file = plain_filename(file)
     try:
@@ -49,7 +53,7 @@ def check_document(actor: Actor, xml: str, file: str) -> DocumentCheck:
         parsed = parse_bpmn(xml, file)
     except InvalidBpmn as exc:
         return DocumentCheck(False, (), _located(xml, file, exc.problems, ERROR))
-    warnings = [w for process in parsed for w in process.warnings]
+    warnings = [w for process in parsed for w in (*process.warnings, *holder_warnings(session, process, file))]
     return DocumentCheck(True, tuple(p.key for p in parsed), _located(xml, file, warnings, WARNING))
 
 

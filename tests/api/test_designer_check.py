@@ -116,3 +116,19 @@ def test_only_designers_and_administrators_may_ask(world):
         assert world.as_(who).post("/designer/check", json={"xml": REVIEW}).status_code == 403
         assert world.as_(who).get("/designer/date-helpers").status_code == 403
     assert world.as_("admin").post("/designer/check", json={"xml": REVIEW}).status_code == 200
+
+
+def test_a_group_or_user_no_one_here_is_is_a_warning(world):
+    nobody = REVIEW.replace('camunda:candidateGroups="office"', 'camunda:candidateGroups="office,zhengfuban"', 1)
+    answer = world.as_("designer").post("/designer/check", json={"xml": nobody, "filename": "review.bpmn"})
+    assert answer.status_code == 200
+    checked = answer.get_json()
+    assert checked["deployable"] is True
+    [warning] = checked["problems"]
+    assert (warning["severity"], warning["element_id"], warning["element_name"], warning["message"]) == (
+        "warning",
+        "register",
+        "登记",
+        "user task 'register' is offered to the group 'zhengfuban', which is no unit (code or name) or role here: "
+        "no one would get it",
+    )

@@ -39,7 +39,16 @@ def test_a_camunda_modeler_process_with_a_generated_form_loads_and_deploys(world
     assert made.status_code == 201, made.get_json()
     draft = made.get_json()
     assert (draft["key"], draft["filename"], draft["base_version"]) == ("embeddedFormsQuickstart", path.name, None)
-    assert checked(api, draft["id"]) == {"deployable": True, "processes": ["embeddedFormsQuickstart"], "problems": []}
+    check = checked(api, draft["id"])
+    assert (check["deployable"], check["processes"]) == (True, ["embeddedFormsQuickstart"])
+    # its task is assigned to Camunda's demo user, who has no account here: deployable, with a warning
+    assert [(p["severity"], p["element_id"], p["message"]) for p in check["problems"]] == [
+        (
+            "warning",
+            "UserTask_1",
+            "user task 'UserTask_1' names the user 'demo', who has no account here: no one would get it",
+        )
+    ]
     deployed = api.post(f"/designer/drafts/{draft['id']}/deploy", json={"revision": draft["revision"]})
     assert deployed.status_code == 201 and deployed.get_json()[0]["version"] == 1
 

@@ -88,3 +88,27 @@ def test_an_element_without_a_name_is_said_by_its_id(as_user):
         "「handed.bpmn」第 8 行：发送任务「notify」按外部任务运行",
         "「handed.bpmn」第 10 行：业务规则任务「评分」按外部任务运行",
     ]
+
+
+def test_a_group_or_user_no_one_here_is_deploys_with_a_warning_naming_the_task(as_user):
+    """Offered to a unit code that does not exist, or a user with no account: deployed (the
+    unit or account may come later), and the designer is told no one would get the task."""
+    nobody = WARNED.replace(
+        '<bpmn:userTask id="reply" name="答复" camunda:candidateGroups="finance" />',
+        '<bpmn:userTask id="reply" name="答复" camunda:candidateGroups="finance,zhengfuban" />',
+    ).replace(
+        '<bpmn:userTask id="file" name="归档" camunda:candidateGroups="office" />',
+        '<bpmn:userTask id="file" name="归档" camunda:assignee="zhangsan_nobody" />',
+    )
+    client = as_user("designer")
+    deployed = client.post("/designer/deploy", data={"xml": nobody, "filename": "warned.bpmn"}, follow_redirects=True)
+    assert flashed(deployed, "success") == ["已部署：提示（测试）（warned）v1"]
+    warned = flashed(deployed, "warning")
+    assert (
+        "「warned.bpmn」：用户任务「答复」交给的组「zhengfuban」不是本系统的单位（代码或名称），也不是角色：没有人会收到这项任务"
+        in warned
+    )
+    assert (
+        "「warned.bpmn」：用户任务「归档」指定的用户「zhangsan_nobody」在本系统没有账号：没有人会收到这项任务" in warned
+    )
+    assert not [w for w in warned if "finance" in w or "office" in w]  # a unit's code, a role: no warning

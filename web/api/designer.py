@@ -312,7 +312,7 @@ class DateHelperSchema(ma.Schema):
 def check(body: dict):
     """Run deploy's checks on a document without storing anything: every problem (with the
     element's id and name) that would refuse it, and the warnings deploy would give."""
-    return design_checks.check_document(actor(), body["xml"], body["filename"])
+    return design_checks.check_document(reader(), actor(), body["xml"], body["filename"])
 
 
 @bp.get("/date-helpers")
