@@ -147,20 +147,22 @@ class Words:
     def fields(self, data: Mapping[str, Any]) -> list[Part]:
         """``label：value；label：value``, in the order of ``data`` (a form's entry: its form's,
         ``labels.in_form_order``). A field left empty is left out: a submission says what it
-        answered ("意见和建议：空" said nothing); a value that ends a sentence before the next
-        field ends at the ``；`` ("路灯不亮。；" said it twice)."""
+        answered ("意见和建议：空" said nothing). Each value is quoted as it was written, its
+        closing full stop included; a value that ends a sentence so is followed by the next
+        field without a ``；`` ("路灯不亮。；" said it twice)."""
         said = [(name, self.value(name, value)) for name, value in data.items() if not _left_empty(value)]
         parts: list[Part] = []
         for n, (name, value) in enumerate(said):
             if n:
-                parts.append(Part(_("；")))
+                parts += _separator_after(said[n - 1][1])
             parts.append(Part(self.labels.get(name, name) + _("：")))
-            parts += _without_closing(value) if n < len(said) - 1 else value
+            parts += value
         return parts
 
 
-# what a value may end with that the ；before the next field says already
-_CLOSING = "。．.；;"
+# what a value may end with that ends it as the ；before the next field would
+_FULL_WIDTH_CLOSING = "。．；！？"
+_CLOSING = ".;!?"
 
 
 def _left_empty(value: Any) -> bool:
@@ -170,14 +172,17 @@ def _left_empty(value: Any) -> bool:
     return value is None or (isinstance(value, list | tuple) and not value)
 
 
-def _without_closing(value: list[Part]) -> list[Part]:
-    """A value's words without the full stop (or semicolon) they end with (its last words: a
-    list's last item; before a mark's empty part); its marks as they are."""
-    worded = [n for n, part in enumerate(value) if part.text]
-    if not worded:
-        return value
-    n = worded[-1]
-    return [*value[:n], Part(value[n].text.rstrip().rstrip(_CLOSING), value[n].mark), *value[n + 1 :]]
+def _separator_after(value: list[Part]) -> list[Part]:
+    """What comes between a value and the next field: the ；, unless the value's own words
+    end it (a full-width stop, then nothing; "No. 3.", then a space). A value shown with a
+    confidential mark ends with the mark, which the ；follows."""
+    last = value[-1] if value else Part("")
+    ending = last.text.rstrip()[-1:] if last.mark == Mark.NONE else ""
+    if ending and ending in _FULL_WIDTH_CLOSING:
+        return []
+    if ending and ending in _CLOSING:
+        return [Part(" ")]
+    return [Part(_("；"))]
 
 
 def details(entry: HistoryEntry, words: Words) -> list[Part]:

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from storage.enums import WorkItemState
 from storage.models import WorkItem
 
-from ..deadlines.legal import Deadline
+from ..deadlines.legal import Deadline, local_day
 from .results import stored_rule
 
 
@@ -101,23 +101,52 @@ def _deadline(item: WorkItem, now: datetime) -> CaseDeadline:
 
 def _carried_on(step: CaseDeadline, later: list[CaseDeadline]) -> CaseDeadline:
     """A step done within its period that the same step (the same round) follows in the same
-    period: the period did not end with it, and is judged where it ends. The same period is
-    one counted from the same start in the same unit (an extension lengthens the period it
-    extends: ``legal.extended``), or, without the rules, the same due date."""
+    period: the period did not end with it, and is judged where it ends. The next row of the
+    same step continues its period (``_same_period``), or else a period of its own began (the
+    next round of follow-up, the evaluation after a re-handling) and this row is judged here."""
     if step.state not in (DeadlineState.MET, DeadlineState.MISSED) or step.due_at is None:
         return step
-    for after in later:
+    for index, after in enumerate(later):
         if (after.bpmn_id, after.name) != (step.bpmn_id, step.name) or after.due_at is None:
             continue
-        if step.rule is not None and after.rule is not None:
-            same_period = (after.rule.start, after.rule.unit) == (step.rule.start, step.rule.unit)
-        else:
-            same_period = after.due_at == step.due_at
-        if not same_period:
-            return step  # a period of its own (another round of follow-up)
+        if not _same_period(step, after, later[:index]):
+            return step
         state = DeadlineState.EXTENDED if after.due_at > step.due_at else DeadlineState.CARRIED
         return dataclasses.replace(step, state=state)
     return step
+
+
+def _same_period(step: CaseDeadline, after: CaseDeadline, between: list[CaseDeadline]) -> bool:
+    """Whether ``after``, the step's next row, runs on in the period the step was given.
+
+    The same period is counted from the same start in the same unit (an extension lengthens
+    the period it extends: ``legal.extended``), or, without the rules, ends on the same due
+    date. A rule keeps only the day it counts from, so a period counted afresh on the day the
+    step was done (the evaluation after a re-handling answered that day) reads like the
+    step's own. The step's own period began before it was done; one that began on the day it
+    was done is another when a step with a period of its own came and was done in between
+    (the re-handling), not when what came in between was due with the step (the decision on
+    an extension asked for, due when the reply is)."""
+    if step.rule is not None and after.rule is not None:
+        if (after.rule.start, after.rule.unit) != (step.rule.start, step.rule.unit):
+            return False
+        if step.done_at is None or after.rule.start < local_day(step.done_at):
+            return True  # counted from a day before the step was done: the step's own period
+    elif after.due_at != step.due_at:
+        return False
+    return not any(_own_period_done_between(other, step, after) for other in between)
+
+
+def _own_period_done_between(other: CaseDeadline, step: CaseDeadline, after: CaseDeadline) -> bool:
+    """``other`` came after ``step`` was done and was done before ``after`` came, with a due
+    date neither of theirs (a period of its own)."""
+    if other.due_at is None or other.done_at is None or step.done_at is None:
+        return False
+    if not (step.done_at <= other.created_at and other.done_at <= after.created_at):
+        return False
+    if other.rule is not None and step.rule is not None and after.rule is not None:
+        return other.rule not in (step.rule, after.rule)
+    return other.due_at not in (step.due_at, after.due_at)
 
 
 def _state(item: WorkItem, due_at: datetime | None, now: datetime) -> DeadlineState:

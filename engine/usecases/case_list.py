@@ -248,6 +248,9 @@ class ProposalSummary:
     evaluation: str | None = None  # the latest: 满意 / 基本满意 / 不满意 / 逾期未反馈 / 最终不满意
     your_task_id: str | None = None  # the reader's own open task (his evaluation), to open from the row
     your_task_due: datetime | None = None  # and when it is due
+    # the reply deadline passed with no reply yet (the case still running): by how many days,
+    # counted as the board counts a task's (the day it fell due is the first day late)
+    days_overdue: int = 0
 
 
 def proposal_summaries(session: Session, actor: Actor, rows: list[CaseSummary]) -> list[ProposalSummary]:
@@ -278,6 +281,7 @@ def proposal_summaries(session: Session, actor: Actor, rows: list[CaseSummary]) 
     }
     units = department_names(session)
     classes = {key: _reply_classes(session, key) for key in {r.process_key for r in rows}}
+    now = clock.now()
 
     def summary(case: CaseSummary) -> ProposalSummary:
         f = facts.get(case.id)
@@ -295,9 +299,17 @@ def proposal_summaries(session: Session, actor: Actor, rows: list[CaseSummary]) 
             evaluation=f.final_evaluation,  # every evaluation sets it: the latest one
             your_task_id=mine[case.id][0] if case.id in mine else None,
             your_task_due=mine[case.id][1] if case.id in mine else None,
+            days_overdue=_days_overdue(case, f, now),
         )
 
     return [summary(r) for r in rows]
+
+
+def _days_overdue(case: CaseSummary, f: CaseFacts, now: datetime) -> int:
+    """How many days the reply is late (0: not late, replied, or the case no longer running)."""
+    if case.status != InstanceStatus.RUNNING or f.replied_at is not None or f.due_at is None or f.due_at >= now:
+        return 0
+    return (now - f.due_at).days + 1
 
 
 def _reply_classes(session: Session, process_key: str) -> dict[str, str]:
@@ -337,3 +349,10 @@ def case_list_export(session: Session, actor: Actor, q: CaseListQuery) -> list[C
         ),
     )
     return rows
+
+
+def my_proposals_export(session: Session, actor: Actor, q: CaseListQuery) -> list[ProposalSummary]:
+    """我的建议 as filtered on screen, up to MAX_EXPORT, each row as the page shows it (the
+    download of 我的建议: the deputy's columns, not the officers' task counts)."""
+    rows = case_list_export(session, actor, dataclasses.replace(q, as_deputy=True))
+    return proposal_summaries(session, actor, rows)

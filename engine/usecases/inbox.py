@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from sqlalchemy.orm import Session
 
 from storage import repositories as repo
+from storage.models import ProcessDefinition
 
 from .. import access, clock
 from ..access import Actor
@@ -104,12 +105,24 @@ def inbox_page(session: Session, actor: Actor, q: InboxQuery) -> InboxPage:
         pages=max(1, -(-total // q.per_page)),
         now=now,
         soon_at=now + DUE_SOON,
-        processes=[(d.key, d.name) for d in repo.latest_definitions(session)],
+        processes=_processes_offered(session, actor, q.process_key),
         units=units,
         department_names=departments,
         people=people_names(session, {row.assignee for row in rows if row.assignee}),
         supervised=supervised,
     )
+
+
+def _processes_offered(session: Session, actor: Actor, chosen: str) -> list[tuple[str, str]]:
+    """The 流程 filter's choices, (key, newest version's name): the processes of the tasks the
+    reader's tabs hold, not every process deployed (a deputy does not take part in 信访 or
+    单位定期报送); the one chosen stays, to show it. A supervisor's 全部 tab holds every open
+    task: every process is offered."""
+    if access.may_list_all_tasks(actor):  # every open task: every process, without reading them all
+        return [(d.key, d.name) for d in repo.latest_definitions(session)]
+    held = repo.inbox_query(actor.username, actor.groups, repo.InboxFilter(scope="open"))
+    keys = set(session.scalars(held.with_only_columns(ProcessDefinition.key).distinct())) | {chosen}
+    return [(d.key, d.name) for d in repo.latest_definitions(session) if d.key in keys]
 
 
 def list_tasks_count(session: Session, actor: Actor, flt: repo.InboxFilter) -> int:

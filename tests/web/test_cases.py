@@ -334,6 +334,33 @@ def test_a_reply_that_asked_for_an_extension_did_not_keep_the_period_it_moved(ap
     assert 'data-var="handling_action"' not in facts
 
 
+def test_an_evaluation_and_the_one_after_its_re_handling_are_two_periods_even_counted_from_one_day(app, as_user):
+    """不满意 on the day of the reply, re-handled and answered that same day: the second
+    evaluation's 20 working days are counted afresh from that day, as the first's were. The
+    first evaluation ended its own period on time (按期), it is not 期限延续."""
+    case = start_proposal(app)  # 2026-12-07 (Mon)
+    assign = {"category": "construction", "lead_unit": "finance", "assignment_note": "请办理"}
+    act(app, "office1", tasks.complete, case.open_tasks[0].task_id, assign)
+    reply = {
+        "handling_action": "reply",
+        "reply_class": "C",
+        "reply_text": "因条件限制需以后解决",
+        "reply_signer": "张所长",
+    }
+    act(app, "finance1", tasks.complete, _open(app, case.id, "Task_Reply"), reply)
+    unsatisfied = {"evaluation": "不满意", "unsatisfied_reason": "未解决"}
+    act(app, "deputy", tasks.complete, _open(app, case.id, "Task_Evaluate"), unsatisfied)
+    again = {"reply_class": "A", "reply_text": "已安排施工", "reply_signer": "张所长"}
+    act(app, "finance1", tasks.complete, _open(app, case.id, "Task_Rehandle"), again)
+    for reader in ("office1", "deputy"):
+        rows = deadline_rows(text_of(as_user(reader).get(f"/cases/{case.id}")))
+        evaluations = [(state, text) for bpmn_id, state, text in rows if bpmn_id == "Task_Evaluate"]
+        assert [state for state, _ in evaluations] == ["met", "open"], reader
+        # both 20 working days from 12-07 (2027-01-01 a holiday): Tuesday 2027-01-05
+        assert all("2027-01-05 24:00" in text for _, text in evaluations)
+        assert "按期" in evaluations[0][1] and "期限延续" not in evaluations[0][1]
+
+
 def test_a_rule_of_one_month_reads_as_one_month_in_english(app, as_user):
     case = start_proposal(app)  # 2026-12-07 (Mon)
     assign = {"category": "construction", "lead_unit": "finance", "cohandling_units": ["civil_affairs"]}

@@ -40,11 +40,14 @@ def entry(action: str, data: dict | None, actor: str = "finance1", bpmn_id: str 
             {"lead_unit": "finance", "co_units": ["civil_affairs", "land"], "name": "张**", "note": None},
             "主办单位：财政所；协办单位：民政办、land；来信人姓名：张**（保密）",  # 备注 left empty: left out
         ),
-        # what was left empty is left out, whatever its kind; a sentence's full stop is the ；'s
+        # what was left empty is left out, whatever its kind; what was written is quoted as it
+        # was, its own closing stop kept, which then ends it without a ； ("。；" said it twice)
         ("complete", {"note": "", "co_units": [], "lead_unit": "finance", "name": None}, "主办单位：财政所"),
-        ("complete", {"note": "路灯不亮。", "urgent": False}, "备注：路灯不亮；urgent：否"),
+        ("complete", {"note": "路灯不亮。", "urgent": False}, "备注：路灯不亮。urgent：否"),
+        ("complete", {"note": "分批安装；", "lead_unit": "finance"}, "备注：分批安装；主办单位：财政所"),
+        ("complete", {"note": "见附件 No. 3.", "urgent": False}, "备注：见附件 No. 3. urgent：否"),
         ("complete", {"note": "  ", "kind": "suggestion", "urgent": 0}, "kind：建议；urgent：0"),
-        ("complete", {"name": "张**。", "note": "已核实。"}, "来信人姓名：张**（保密）；备注：已核实。"),
+        ("complete", {"name": "张**。", "note": "已核实。"}, "来信人姓名：张**。（保密）；备注：已核实。"),
         ("complete", {"kind": "suggestion", "urgent": False}, "kind：建议；urgent：否"),
         ("hand_over", {"to": "finance1", "comment": "请你办理"}, "→ 财政所 张所长：请你办理"),
         ("hand_over", {"to": "civil1", "comment": "", "withheld": True}, "→ civil1：（保密）"),
@@ -170,10 +173,10 @@ def test_the_task_pages_history_follows_the_readers_language(app, as_user):
     assert "发起" not in history and "办理完成" not in history, history
 
 
-def test_in_english_a_value_ends_at_the_semicolon_too(app):
+def test_in_english_a_value_keeps_its_full_stop_too(app):
     with app.test_request_context(), force_locale("en"):
         said = plain(details(entry("complete", {"note": "The lamp is out.", "urgent": True}), WORDS))
-    assert said == "备注: The lamp is out; urgent: Yes"
+    assert said == "备注: The lamp is out. urgent: Yes"
 
 
 def test_a_submission_reads_in_the_order_its_form_asks(app, as_user):
@@ -197,4 +200,4 @@ def test_a_submission_reads_in_the_order_its_form_asks(app, as_user):
 
 def test_a_list_ending_a_sentence_before_the_next_field_says_its_stop_once():
     parts = details(entry("complete", {"co_units": ["甲。", "乙。"], "note": "无"}), WORDS)
-    assert plain(parts) == "协办单位：甲。、乙；备注：无"
+    assert plain(parts) == "协办单位：甲。、乙。备注：无"

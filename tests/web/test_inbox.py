@@ -197,3 +197,29 @@ def test_an_overlong_hand_over_note_is_refused_and_the_task_stays(app, as_user):
     assert "未转交：转交给：必填" in text_of(c.get(f"/tasks/{task}"))
     assert c.post(f"/tasks/{task}/handover", data={"colleague": "finance2", "comment": "说" * 500}).status_code == 302
     assert rows(text_of(as_user("finance2").get("/?tab=mine"))) == [task]
+
+
+def process_options(html: str) -> dict[str, str]:
+    """The 流程 filter's choices, key → name ({} when the filter is not offered)."""
+    if '<select name="process">' not in html:
+        return {}
+    select = html.split('<select name="process">', 1)[1].split("</select>", 1)[0]
+    return dict(re.findall(r'<option value="([^"]*)" ?(?:selected)?>([^<]*)</option>', select))
+
+
+def test_the_filters_offer_only_the_processes_of_the_tasks_one_may_hold(app, as_user):
+    """Not every process deployed: a unit sees the processes of its tasks, a supervisor those of
+    every open task, a deputy holding nothing no 流程 or 单位 filter at all."""
+    start_review(app, "office1", "修缮村道")  # the office registers it
+    start_petition(app, "petition1", unit="finance")  # 财政所 answers it
+    office = text_of(as_user("office1").get("/"))
+    assert process_options(office) == {"": "全部", "review": "意见办理（测试）"}
+    finance = process_options(text_of(as_user("finance1").get("/")))
+    assert set(finance) == {"", "petition_min"}
+    assert set(process_options(text_of(as_user("supervisor").get("/?tab=all")))) == {"", "review", "petition_min"}
+    deputy = text_of(as_user("deputy").get("/"))
+    assert process_options(deputy) == {} and 'name="unit"' not in deputy
+    # a process chosen (a bookmarked address) is still said, though none of its tasks is here
+    chosen = text_of(as_user("office1").get("/?process=petition_min"))
+    assert set(process_options(chosen)) == {"", "review", "petition_min"}
+    assert '<option value="petition_min" selected>' in chosen and rows(chosen) == []

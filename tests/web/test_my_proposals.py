@@ -4,13 +4,17 @@ columns; only 我的建议 lit in the navigation; no process filter there."""
 
 from __future__ import annotations
 
+import csv
+import io
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
+from openpyxl import load_workbook
 from sqlalchemy import select
 
 from engine import clock
+from engine.deadlines.calendar import LOCAL_TZ as BEIJING
 from engine.usecases import cases, tasks
 from storage.enums import WorkItemState
 from storage.models import WorkItem
@@ -193,3 +197,102 @@ def test_my_proposals_in_english(app, as_user, proposals):
     assert cell(row_of(html, proposals["handling"]), "step") == "With the units"
     assert cell(row_of(html, proposals["closed"]), "evaluation") == "Satisfied"
     assert 'data-label="Lead unit"' in row and 'data-label="Reply due"' in row
+
+
+def test_my_proposals_download_has_the_columns_of_the_page(app, as_user, proposals):
+    """导出 on 我的建议 writes what the deputy reads there, column by column in the page's order
+    (his own step's deadline, the extension beside the reply deadline), not the officers' case
+    list: no starter, and no count of open tasks (the units' views, the office's 督办) he never sees."""
+    client = as_user("wang")
+    assert 'href="/cases/export.xlsx?deputy=1"' in text_of(client.get("/cases?deputy=1"))
+    sheet = load_workbook(io.BytesIO(client.get("/cases/export.xlsx?deputy=1").data)).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0] == (
+        "编号",
+        "标题",
+        "主办单位",
+        "协办单位",
+        "当前环节",
+        "期限",
+        "答复期限",
+        "期限已延长",
+        "逾期天数",
+        "答复类别",
+        "评价",
+    )
+    assert {r[0]: r[1:] for r in rows[1:]} == {
+        proposals["registered"]: ("修缮村道", None, None, "未交办", None, None, None, None, None, None),
+        proposals["handling"]: (
+            "增设路灯",
+            "财政所",
+            "民政办、国土所",
+            "承办单位办理中",
+            None,
+            datetime(2027, 3, 8),
+            "否",
+            None,
+            None,
+            None,
+        ),
+        proposals["extended"]: (
+            "整治河道",
+            "财政所",
+            None,
+            "承办单位办理中",
+            None,
+            datetime(2027, 4, 7),
+            "是",
+            None,
+            None,
+            None,
+        ),
+        proposals["evaluating"]: (
+            "维修校舍",
+            "财政所",
+            "民政办",
+            "待您评价",
+            datetime(2027, 1, 5),
+            datetime(2027, 3, 8),
+            "否",
+            None,
+            "B 正在解决或列入计划逐步解决",
+            None,
+        ),
+        proposals["closed"]: (
+            "疏通水渠",
+            "财政所",
+            None,
+            "已办结",
+            None,
+            datetime(2027, 3, 8),
+            "否",
+            None,
+            "A 已解决或基本解决",
+            "满意",
+        ),
+    }
+    lines = list(csv.reader(io.StringIO(client.get("/cases/export.csv?deputy=1").data.decode("utf-8-sig"))))
+    assert lines[0] == [str(header) for header in rows[0]]
+    [evaluating] = [line for line in lines[1:] if line[1] == "维修校舍"]
+    assert evaluating[4:7] == ["待您评价", "2027-01-05 24:00", "2027-03-08 24:00"]
+    # the co-signer's download says the evaluation is the submitting deputy's, as his page does
+    cosigner = load_workbook(io.BytesIO(as_user("li").get("/cases/export.xlsx?deputy=1").data)).active
+    steps = {r[1]: (r[4], r[5]) for r in list(cosigner.iter_rows(values_only=True))[1:]}
+    assert steps["维修校舍"] == ("待提出代表评价", None)
+
+
+def test_a_proposal_past_its_reply_deadline_is_marked_overdue(app, as_user, proposals):
+    """The unit's reply is late: 我的建议 says by how many days, on the page and in the download.
+    A proposal replied to, or still within its (extended) deadline, is not marked."""
+    clock.freeze(datetime(2027, 3, 20, 10, 0, tzinfo=BEIJING))  # the reply was due 2027-03-08 24:00
+    client = as_user("wang")
+    html = text_of(client.get("/cases?deputy=1"))
+    late = row_of(html, proposals["handling"])
+    assert cell(late, "reply-due") == "2027-03-08 24:00 已逾期 12 天"
+    assert late.startswith('<tr class="overdue"')
+    assert cell(row_of(html, proposals["extended"]), "reply-due") == "2027-04-07 24:00 期限已延长"
+    for replied in ("evaluating", "closed"):  # answered before the deadline: nothing late now
+        assert cell(row_of(html, proposals[replied]), "reply-due") == "2027-03-08 24:00", replied
+    sheet = load_workbook(io.BytesIO(client.get("/cases/export.xlsx?deputy=1").data)).active
+    days_late = {r[0]: r[8] for r in list(sheet.iter_rows(values_only=True))[1:]}
+    assert days_late == {id_: (12 if name == "handling" else None) for name, id_ in proposals.items()}

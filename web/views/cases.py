@@ -21,7 +21,14 @@ from flask_babel import gettext as _
 
 from engine.errors import InvalidData
 from engine.usecases import attachments, audit_log, cases, comments, messages
-from engine.usecases.case_list import CaseListQuery, case_list_export, case_list_page
+from engine.usecases.case_list import (
+    CaseListQuery,
+    ProposalStep,
+    ProposalSummary,
+    case_list_export,
+    case_list_page,
+    my_proposals_export,
+)
 from engine.usecases.cases import case_page
 from engine.usecases.definitions import definition_xml
 from engine.usecases.labels import people_names
@@ -51,7 +58,10 @@ def _list_query() -> CaseListQuery:
 @bp.get("/cases")
 def index():
     page = case_list_page(database.session(), current_actor(), _list_query())
-    return render_template("cases/index.html", page=page)
+    # 我的建议 says where each proposal stands and its evaluation in the words its download uses
+    return render_template(
+        "cases/index.html", page=page, step_names=_step_names(), evaluation_names=_evaluation_names()
+    )
 
 
 STATUS_NAMES = {"running": "办理中", "completed": "已办结", "cancelled": "已撤销"}
@@ -62,7 +72,10 @@ def export(fmt: str):
     """The case list as filtered on screen, as .xlsx or .csv."""
     if fmt not in exports.FORMATS:
         abort(404)
-    rows = case_list_export(database.session(), current_actor(), _list_query())
+    query = _list_query()
+    if query.as_deputy:
+        return _my_proposals_export(fmt, query)
+    rows = case_list_export(database.session(), current_actor(), query)
     people = people_names(database.session(), {c.started_by for c in rows})  # by name, as the list shows them
     # 当前任务 as the list shows it: the open tasks of a running case and, of them, the overdue,
     # each a number in a column of its own (nothing for a case no longer running, the list's —)
@@ -91,6 +104,67 @@ def export(fmt: str):
         for c in rows
     ]
     return exports.download(_("案件列表"), fmt, headers, table)
+
+
+def _step_names() -> dict[str, str]:
+    """Where a proposal stands, as 我的建议 says it (cases/index.html's step names)."""
+    return {
+        ProposalStep.UNASSIGNED: _("未交办"),
+        ProposalStep.HANDLING: _("承办单位办理中"),
+        ProposalStep.YOUR_EVALUATION: _("待您评价"),
+        ProposalStep.DEPUTY_EVALUATION: _("待提出代表评价"),
+        ProposalStep.CLOSED: _("已办结"),
+        ProposalStep.CANCELLED: _("已撤销"),
+    }
+
+
+def _evaluation_names() -> dict[str, str]:
+    """An evaluation as stored (the process's words) → as 我的建议 says it."""
+    return {
+        "满意": _("满意"),
+        "基本满意": _("基本满意"),
+        "不满意": _("不满意"),
+        "逾期未反馈": _("逾期未反馈"),
+        "最终不满意": _("最终不满意"),
+    }
+
+
+def _my_proposals_export(fmt: str, query: CaseListQuery) -> Response:
+    """我的建议 as its deputy reads it on screen, a column each in the page's order: the
+    deadline of his own step, the extension and the days late beside the reply deadline (a
+    date cell stays a date); none of the officers' columns, no count of tasks he never sees."""
+    rows = my_proposals_export(database.session(), current_actor(), query)
+    steps, evaluations = _step_names(), _evaluation_names()
+    headers = [
+        _("编号"),
+        _("标题"),
+        _("主办单位"),
+        _("协办单位"),
+        _("当前环节"),
+        _("期限"),
+        _("答复期限"),
+        _("期限已延长"),
+        _("逾期天数"),
+        _("答复类别"),
+        _("评价"),
+    ]
+
+    def row(p: ProposalSummary) -> list[object]:
+        return [
+            p.case.id,
+            p.case.title,
+            p.lead_unit,
+            _("、").join(p.cohandling_units) or None,
+            steps[p.step],
+            exports.Deadline(p.your_task_due),
+            exports.Deadline(p.reply_due),
+            p.extended if p.reply_due else None,
+            p.days_overdue or None,
+            p.reply_class_label,
+            evaluations.get(p.evaluation, p.evaluation) if p.evaluation else None,
+        ]
+
+    return exports.download(_("我的建议"), fmt, headers, [row(p) for p in rows])
 
 
 @bp.get("/cases/<int:instance_id>/history.<fmt>")
