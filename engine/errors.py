@@ -163,6 +163,9 @@ FIELD_ERRORS: dict[str, str] = {
     "date_before": "is before {column} ({day})",
     "not_reached": "the case does not reach {task} this way",
     "not_assigned_unit": "{unit} is not a unit this process assigns to",
+    # a merged range under a spreadsheet's header (engine/usecases/spreadsheets.py): its value is
+    # in its first cell only
+    "merged_cells": "{cells} on the sheet {sheet} are merged cells: unmerge them and fill in each row's own value",
 }
 
 

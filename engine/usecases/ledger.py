@@ -7,14 +7,20 @@ case handled here; a finished row ends closed, an open one waits at the task it 
 (its holders told once), and the statistics and the overdue board include it.
 
 A step is recorded by the administrator importing (the history says 按台账导入, with the file
-and row), not by the unit or deputy who did it then, and the tasks passed through tell no one
-(``notifications.held_back``). What a row cannot say (extensions, 督办, a second evaluation) is
-not replayed: the case waits at the task it reached and is carried on by hand. The dry run
-replays everything and rolls it back, so it shows exactly what each row will become and every
-problem by row and column; the import itself is all or nothing. A row is known by its 编号 (the
-case's business key): a row whose 编号 a case of the process already has is left as it is, so
-importing a ledger again changes nothing. The template's example row, left in the file as it
-was handed out, is skipped and said so: never a case."""
+and row; the step's 办理人 is the administrator), not by the unit or deputy who did it then,
+and the tasks passed through tell no one (``notifications.held_back``); a task offered to a unit
+stays the unit's (nobody of it claimed it: the statutory deadlines name the unit as 承办). What
+a row cannot say (extensions, 督办, a second evaluation) is not replayed: the case waits at the
+task it reached and is carried on by hand. A task it waits at whose period is already over is
+said so (``Lapse``): the scheduler fires its deadline as soon as the import is stored, and a
+timer that ends the task (an evaluation not given in its 20 working days: 逾期未反馈) moves the
+case on at once. The dry run replays everything and rolls it back, so it shows exactly what
+each row will become and every problem by row and column (a step the process does not reach
+says where the case stopped instead, on which version: ``Stop``); the import itself is all or
+nothing. A row is known by its 编号 (the case's business key): a row whose 编号 a case of the
+process already has is left as it is, so importing a ledger again changes nothing. The
+template's example row, left in the file as it was handed out, is skipped and said so: never a
+case."""
 
 from __future__ import annotations
 
@@ -24,27 +30,43 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from SpiffWorkflow.bpmn.specs.defaults import BoundaryEvent
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from storage import repositories as repo
-from storage.enums import Role
-from storage.models import ProcessDefinition, ProcessInstance
+from storage.enums import InstanceStatus, Role, TimerKind
+from storage.models import ProcessDefinition, ProcessInstance, WorkItem
 
 from .. import access, clock
 from ..access import Actor, Permission
+from ..bpmn.parsing import ParsedProcess
 from ..deadlines.calendar import LOCAL_TZ
 from ..errors import EngineError, FieldError, InvalidData, NotFound
 from . import notifications, spreadsheets
 from .cases import start_instance
 from .context import audit, processes
 from .ledger_rows import COLUMNS, NOTES, PROCESS_OF, STEPS, C, Cells, LedgerKind, Step, is_example, option_lists
-from .onboarding import Problem
+from .onboarding import Problem, read_sheet, sheet_problems
 from .tasks import run_completion
 
 OFFICE_HOURS = time(9, 0)  # a step dated by a day is taken to be done that morning
 # columns of several units (、): a drop-down picks one value, so the template gives them none
 SEVERAL_UNITS = frozenset({"协办单位"})
+
+
+@dataclass(frozen=True)
+class Lapse:
+    """A task the case waits at whose period is over already (a case imported late in its
+    course): its deadline fires as soon as the import is stored."""
+
+    task: str  # the task's name
+    due_at: datetime  # the end of its period (24:00 of its last day)
+    # the name of the boundary timer that then ends the task and moves the case on (逾期未反馈),
+    # else "": the task stays open, overdue
+    ends_by: str = ""
+    # the name of a boundary timer that then raises a 督办 on it (答复期满), else ""
+    supervised_by: str = ""
 
 
 @dataclass(frozen=True)
@@ -56,6 +78,26 @@ class RowOutcome:
     waiting_at: list[str]  # the names of the tasks it waits at (empty when closed)
     # its 编号 was imported before: left as it is (importing a ledger twice changes nothing)
     existing: bool = False
+    lapsed: list[Lapse] = field(default_factory=list)  # of the tasks it waits at, those past their period
+
+
+@dataclass(frozen=True)
+class Stop:
+    """Where a row's replay stopped when the process took another way than the ledger's (a
+    version with a step the ledger has no column for): the version it ran on, and the tasks
+    the case waited at instead (none: it ended, or waits for something other than a task)."""
+
+    process: str  # its name
+    version: int
+    waiting_at: tuple[str, ...]
+    closed: bool
+
+
+@dataclass(frozen=True)
+class Unreached(Problem):
+    """A step of the row the replay did not reach (``not_reached``), and where it stopped."""
+
+    stop: Stop | None = None
 
 
 @dataclass(frozen=True)
@@ -66,6 +108,7 @@ class LedgerPlan:
     problems: list[Problem] = field(default_factory=list)
     # the template's example row left in the file (ledger_rows.is_example): skipped
     example_rows: list[int] = field(default_factory=list)
+    sheet: spreadsheets.SheetChoice | None = None  # the worksheet read (None: a .csv)
 
     @property
     def unchanged(self) -> int:
@@ -130,15 +173,10 @@ def _kind(kind: str) -> LedgerKind:
 
 def _replay(session: Session, actor: Actor, kind: LedgerKind, filename: str, content: bytes) -> LedgerPlan:
     access.require(actor, Permission.CASE_IMPORT, "import a ledger")
-    columns = COLUMNS[kind]
-    sheet = spreadsheets.read(filename, content, [c.header for c in columns])
-    problems = [
-        Problem(None, c.header, FieldError("missing_column", {"column": c.header}))
-        for c in columns
-        if c.required and c.header not in sheet.headers
-    ]
-    if problems:
-        return LedgerPlan(kind.value, len(sheet.rows), [], problems)
+    sheet = read_sheet(filename, content, COLUMNS[kind])
+    problems = sheet_problems(sheet, COLUMNS[kind])
+    if problems:  # a missing column, a merged cell: the rows cannot be read as meant
+        return LedgerPlan(kind.value, len(sheet.rows), [], problems, sheet=sheet.choice)
     units = repo.department_choices(session)
     deputies = repo.users_with_role(session, Role.DEPUTY)
     today = clock.now().astimezone(LOCAL_TZ).date()
@@ -167,7 +205,7 @@ def _replay(session: Session, actor: Actor, kind: LedgerKind, filename: str, con
         problems += cells.problems
         if outcome is not None:
             outcomes.append(outcome)
-    return LedgerPlan(kind.value, len(sheet.rows), outcomes, problems, examples)
+    return LedgerPlan(kind.value, len(sheet.rows), outcomes, problems, examples, sheet.choice)
 
 
 def _existing(session: Session, process_key: str, key: str) -> ProcessInstance | None:
@@ -183,7 +221,57 @@ def _existing(session: Session, process_key: str, key: str) -> ProcessInstance |
 
 def _outcome(session: Session, row: int, instance: ProcessInstance, existing: bool = False) -> RowOutcome:
     waiting = [w.name for w in repo.ready_item_rows(session, instance.id)]
-    return RowOutcome(row, instance.title, instance.id, instance.status.value == "completed", waiting, existing)
+    closed = instance.status == InstanceStatus.COMPLETED
+    lapsed = [] if existing else _lapsed(session, instance)
+    return RowOutcome(row, instance.title, instance.id, closed, waiting, existing, lapsed)
+
+
+def _lapsed(session: Session, instance: ProcessInstance) -> list[Lapse]:
+    """The tasks the case waits at whose period is over by now (the real clock: the replay's
+    is back), with the boundary timers on them that are due too: what the scheduler does
+    with the case at once, once it is stored."""
+    now = clock.now()
+    due_timers = {
+        t.bpmn_id: t.due_at
+        for t in repo.pending_timers_of_instance(session, instance.id)
+        if t.kind == TimerKind.BPMN and t.due_at <= now
+    }
+    boundary = _boundary_timers(processes.get_by_id(session, instance.definition_id))
+    lapsed = []
+    for item in repo.ready_item_rows(session, instance.id):
+        due = [(b, due_timers[b.bpmn_id]) for b in boundary.get(item.bpmn_id, []) if b.bpmn_id in due_timers]
+        if not due and (item.due_at is None or item.due_at > now):
+            continue
+        ends = next((b.name for b, _at in due if b.interrupting), "")
+        supervised = next((b.name for b, _at in due if not b.interrupting), "")
+        ended = item.due_at if item.due_at is not None and item.due_at <= now else min(at for _b, at in due)
+        lapsed.append(Lapse(item.name, ended, ends, "" if ends else supervised))
+    return lapsed
+
+
+@dataclass(frozen=True)
+class _BoundaryTimer:
+    bpmn_id: str
+    name: str
+    interrupting: bool
+
+
+def _boundary_timers(process: ParsedProcess) -> dict[str, list[_BoundaryTimer]]:
+    """The boundary events on each task (by the task's id), as the process's spec has them
+    (an event's split names the task it is attached to). Those without a pending timer of
+    the case are not timers, or not armed."""
+    found: dict[str, list[_BoundaryTimer]] = {}
+    for spec in [process.spec, *process.subprocess_specs.values()]:
+        for task_spec in spec.task_specs.values():
+            if not isinstance(task_spec, BoundaryEvent) or not task_spec.inputs:
+                continue
+            attached = [s for s in task_spec.inputs[0].outputs if not isinstance(s, BoundaryEvent)]
+            event = _BoundaryTimer(
+                task_spec.bpmn_id, task_spec.bpmn_name or task_spec.bpmn_id, task_spec.cancel_activity
+            )
+            for task in attached:
+                found.setdefault(task.bpmn_id, []).append(event)
+    return found
 
 
 @contextmanager
@@ -221,29 +309,50 @@ def _replay_row(
                 case = start_instance(session, actor, PROCESS_OF[kind], first.data, business_key=key)
                 audit(session, actor, "import", instance_id=case.id, data={"file": filename, "row": number})
             for index, step in enumerate(rest, start=1):
-                with _step(cells, step.column), clock.as_of(_moment(step.day, index)):
+                moment = _moment(step.day, index)
+                with _step(cells, step.column), clock.as_of(moment):
                     for bpmn_id, data in step.beside.items():
-                        for task_id in _ready(session, case.id, bpmn_id):
-                            _complete(session, actor, case.id, task_id, data)
-                    task_ids = _ready(session, case.id, step.bpmn_id or "")
-                    if len(task_ids) != 1:  # the process took another way than the ledger's
-                        cells.refuse(step.column, FieldError("not_reached", {"task": _task_name(session, kind, step)}))
+                        for item in _ready(session, case.id, bpmn_id):
+                            # undated: by the step's moment, and within its own period (the ledger says nothing late)
+                            with clock.as_of(_within_period(item.due_at, moment)):
+                                _complete(session, actor, case.id, item.task_id, data)
+                    items = _ready(session, case.id, step.bpmn_id or "")
+                    if not items or (len(items) > 1 and not step.every_round):  # the process took another way
+                        cells.add(_unreached(session, case.id, number, step))
                         raise _Stop
-                    _complete(session, actor, case.id, task_ids[0], step.data)
+                    for item in items:
+                        _complete(session, actor, case.id, item.task_id, step.data)
     except _Stop:
         return None
     return _outcome(session, number, _instance(session, case.id))
 
 
-def _task_name(session: Session, kind: LedgerKind, step: Step) -> str:
-    definition = repo.latest_definition(session, PROCESS_OF[kind])
-    meta = processes.get(definition).tasks.get(step.bpmn_id or "") if definition else None
-    return meta.name if meta else str(step.bpmn_id)
+def _unreached(session: Session, instance_id: int, number: int, step: Step) -> Unreached:
+    """The row's ``step`` not reached: named as the case's version names it, with where the
+    case stopped on that version."""
+    instance = _instance(session, instance_id)
+    definition = session.get(ProcessDefinition, instance.definition_id)
+    assert definition is not None
+    waiting = tuple(dict.fromkeys(w.name for w in repo.ready_item_rows(session, instance_id)))
+    closed = instance.status == InstanceStatus.COMPLETED
+    meta = processes.get(definition).tasks.get(step.bpmn_id or "")
+    error = FieldError("not_reached", {"task": meta.name if meta else str(step.bpmn_id)})
+    stop = Stop(definition.name, definition.version, waiting, closed)
+    return Unreached(number, step.column, error, stop=stop)  # (its date is not what is wrong: not quoted)
 
 
 def _moment(day: date, index: int) -> datetime:
     """A step of the day, in the office's morning; steps of one day a minute apart, in order."""
     return datetime.combine(day, OFFICE_HOURS, LOCAL_TZ) + timedelta(minutes=index)
+
+
+def _within_period(due_at: datetime | None, moment: datetime) -> datetime:
+    """``moment``, or, when a task's period ends before it, the office's morning of the
+    period's last day (it ends at 24:00 of that day: stored as 00:00 of the next)."""
+    if due_at is None or moment < due_at:
+        return moment
+    last_day = (due_at.astimezone(LOCAL_TZ) - timedelta(days=1)).date()
+    return datetime.combine(last_day, OFFICE_HOURS, LOCAL_TZ)
 
 
 def _instance(session: Session, instance_id: int) -> ProcessInstance:
@@ -252,16 +361,23 @@ def _instance(session: Session, instance_id: int) -> ProcessInstance:
     return instance
 
 
-def _ready(session: Session, instance_id: int, bpmn_id: str) -> list[str]:
+def _ready(session: Session, instance_id: int, bpmn_id: str) -> list[repo.ItemRow]:
     """The tasks of ``bpmn_id`` open in the case."""
-    return [w.task_id for w in repo.ready_item_rows(session, instance_id) if w.bpmn_id == bpmn_id]
+    return [w for w in repo.ready_item_rows(session, instance_id) if w.bpmn_id == bpmn_id]
 
 
 def _complete(session: Session, actor: Actor, instance_id: int, task_id: str, data: dict[str, Any]) -> None:
     """Complete the task if it is still open (completing one beside it may have withdrawn it),
     given as one of the case's open items read right before (run_completion reads those rows
-    back when it saves the case)."""
+    back when it saves the case). The administrator completes it for whoever did it then
+    (its 办理人, with the history's 按台账导入); a task offered to a unit or a role stays
+    offered to them, unclaimed (completing claims it for the one who completes it), so that
+    the statutory deadlines name the unit as its 承办, not the administrator."""
     ready = repo.ready_item_rows(session, instance_id)
     item = next((w for w in ready if w.task_id == task_id), None)
-    if item is not None:
-        run_completion(session, actor, _instance(session, instance_id), item, data, ready)
+    if item is None:
+        return
+    unclaimed = item.assignee is None
+    run_completion(session, actor, _instance(session, instance_id), item, data, ready)
+    if unclaimed:
+        session.execute(update(WorkItem).where(WorkItem.id == item.id).values(assignee=None))

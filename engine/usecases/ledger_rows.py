@@ -2,7 +2,14 @@
 of each ledger, each cell read (dates as offices write them, units and deputies by name or code,
 a form's options by their labels) with every problem at its row and column, and the steps a row
 records — the start and each task it reached, on the date that dates it. ``ledger`` replays
-those steps through the process."""
+those steps through the process.
+
+A co-handling unit's view (协办意见) is dated by its own optional column, 协办意见日期. Left
+empty, the view is done with the reply, which the process makes wait for it (``Step.beside``):
+then on the reply's day or, when that is past the view's own period, on the period's last
+day — the ledger says the views reached the lead unit by its reply, and nothing that they
+came late, so the replay records no one as late on a date the ledger does not give (the
+view's text says the ledger gave none)."""
 
 from __future__ import annotations
 
@@ -27,6 +34,8 @@ from .option_lists import choices as form_choices
 _SPLIT = re.compile(r"[、,，;；\s]+")
 _DATE = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?")
 IMPORTED_NOTE = "（按台账导入）"
+# a co-handling unit's view the ledger does not date (see the module's doc)
+UNDATED_VIEW_NOTE = "（按台账导入；台账未记协办意见日期，记为不晚于答复日期和协办期限）"
 
 
 class LedgerKind(StrEnum):
@@ -47,6 +56,7 @@ COLUMNS: dict[LedgerKind, tuple[spreadsheets.Column, ...]] = {
         C("类别", 12, False, "城乡建设"),
         C("主办单位", 14, False, "财政所"),
         C("协办单位", 20, False, ""),
+        C("协办意见日期", 12, False, ""),  # optional: see the module's doc
         C("答复日期", 12, False, "2026-05-20"),
         C("答复类别", 10, False, "A", ("A", "B", "C", "D")),
         C("答复内容", 40, False, "已安排资金，年内完成修缮"),
@@ -78,6 +88,9 @@ NOTES: dict[LedgerKind, dict[str, str]] = {
         "怎样导入": "每行一件建议。按登记、交办、答复、评价的日期依次在系统中重新办理一遍：" + _AS_READ,
         "必填": "带 * 的列必填；填了某一步的日期，该步所需的列也须填写："
         "交办须填类别、主办单位，答复须填答复类别、答复内容，评价须填评价。",
+        "协办意见": "有协办单位的，协办意见日期填协办单位向主办单位提出意见的日期（不早于交办日期，不晚于答复日期）。"
+        "不填的，协办意见随答复一并记录：日期记为答复日期；答复日期已过协办期限的，记为协办期限的最后一天"
+        "（台账没有记日期，不判为逾期）。",
         "示例": _EXAMPLE,
     },
     LedgerKind.PETITIONS: {
@@ -97,9 +110,12 @@ class Step:
     day: date
     column: str
     data: dict[str, Any]
-    # tasks running beside it that the ledger does not record, done with it (a co-handling
-    # unit's opinion, which the reply waits for)
+    # tasks running beside it that the ledger does not date, done with it, within their own
+    # periods (a co-handling unit's opinion, which the reply waits for: see the module's doc)
     beside: Mapping[str, dict[str, Any]] = field(default_factory=dict)
+    # every open task of ``bpmn_id`` is done (the rounds of a multi-instance: each
+    # co-handling unit's view), not the one task the step otherwise expects
+    every_round: bool = False
 
 
 # -- reading the cells -----------------------------------------------------------------------
@@ -130,8 +146,12 @@ class Cells:
         return self.row.values.get(column, "")
 
     def refuse(self, column: str, error: FieldError) -> None:
-        if not any(p.column == column for p in self.problems):
-            self.problems.append(Problem(self.row.number, column, error))
+        self.add(Problem(self.row.number, column, error, self.text(column)))
+
+    def add(self, problem: Problem) -> None:
+        """A problem at its cell (the first one found there: one a cell)."""
+        if not any(p.column == problem.column for p in self.problems):
+            self.problems.append(problem)
 
     def required(self, column: str) -> str:
         value = self.text(column)
@@ -170,10 +190,14 @@ class Cells:
         value = self.required(column) if required else self.text(column)
         if not value:
             return None
-        code = value if value in options else {label: c for c, label in options.items()}.get(value)
-        if code is None:
+        codes = [value] if value in options else [c for c, label in options.items() if label == value]
+        if len(codes) > 1:  # two deputies of one name: their user names tell them apart
+            self.refuse(column, FieldError("not_allowed_value", {"value": f"{value}（{'、'.join(codes)}）"}))
+            return None
+        if not codes:
             self.refuse(column, FieldError("not_allowed_value", {"value": f"{value}（{'、'.join(options.values())}）"}))
-        return code
+            return None
+        return codes[0]
 
     def unit(self, column: str, required: bool = False) -> str | None:
         """The unit in ``column``, one of those its field offers (``lists[column]``); a unit
@@ -267,6 +291,7 @@ def proposal_steps(c: Cells) -> list[Step]:
     registered = c.day("登记日期") if c.required("登记日期") else None
     steps = [Step(None, registered, "登记日期", start)] if registered else []
     assigned = c.day("交办日期", ("登记日期", registered))
+    cohandling: list[str] = []
     if assigned:
         lead = c.unit("主办单位", required=True)
         cohandling = [u for u in c.units_of("协办单位") if u != lead]
@@ -278,18 +303,21 @@ def proposal_steps(c: Cells) -> list[Step]:
             "assignment_note": IMPORTED_NOTE,
         }
         steps.append(Step("Task_Classify", assigned, "交办日期", data))
-    replied = c.day("答复日期", ("交办日期", assigned))
+    viewed = c.day("协办意见日期", ("交办日期", assigned))
+    if viewed and cohandling:
+        view = {"cohandling_opinion": IMPORTED_NOTE}
+        steps.append(Step("Task_CohandlingView", viewed, "协办意见日期", view, every_round=True))
+    elif viewed and not c.text("协办单位"):  # (units there that are wrong have a problem of their own)
+        c.refuse("协办意见日期", FieldError("needs_column", {"column": "协办单位"}))
+    replied = c.day("答复日期", ("协办意见日期", viewed) if viewed else ("交办日期", assigned))
     if replied:
         data = {
             "handling_action": "reply",
             "reply_class": c.choice("答复类别", {k: k for k in "ABCD"}, required=True),
             "reply_text": c.required("答复内容"),
         }
-        steps.append(
-            Step(
-                "Task_Reply", replied, "答复日期", data, {"Task_CohandlingView": {"cohandling_opinion": IMPORTED_NOTE}}
-            )
-        )
+        undated = {} if viewed else {"Task_CohandlingView": {"cohandling_opinion": UNDATED_VIEW_NOTE}}
+        steps.append(Step("Task_Reply", replied, "答复日期", data, undated))
     evaluated = c.day("评价日期", ("答复日期", replied))
     if evaluated:
         evaluation = c.choice("评价", {"满意": "满意", "基本满意": "基本满意", "不满意": "不满意"}, required=True)

@@ -11,8 +11,10 @@ person by the user name. An empty optional cell leaves what is stored as it is.
 
 The order on day one: units first (负责人 / 联络员 left empty, or naming people who already
 have accounts), then people (their 单位代码 must exist), then the units file again with the
-heads and contacts filled in. A head naming someone without an account yet is refused,
-saying so; a head or contact officer is an active person of the unit, as on the units page.
+heads and contacts filled in. A head or contact officer is given by the user name, or by the
+person's name when one person has it (one of the unit's people, when several do); naming
+someone without an account yet is refused, saying so; a head or contact officer is an active
+person of the unit, as on the units page.
 Every cell is checked by the rules the pages and the command line keep (``people``'s), so that
 what they accept imports again."""
 
@@ -20,7 +22,7 @@ from __future__ import annotations
 
 import re
 import secrets
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -76,6 +78,9 @@ class Problem:
     row: int | None  # None: the file as a whole
     column: str | None  # the header, as the template writes it
     error: FieldError
+    # what the cell holds, when the problem is with what it holds (quoted beside the error,
+    # which may not say it: "3月9日" beside a date that does not read); "" otherwise
+    value: str = ""
 
     @property
     def key(self) -> str:
@@ -83,7 +88,35 @@ class Problem:
         return ", ".join([*where, self.column or "file"])
 
     def to_dict(self) -> dict[str, Any]:
-        return {"row": self.row, "column": self.column, "message": self.error.text, **self.error.to_dict()}
+        return {
+            "row": self.row,
+            "column": self.column,
+            "message": self.error.text,
+            "value": self.value,
+            **self.error.to_dict(),
+        }
+
+
+def sheet_problems(sheet: spreadsheets.Sheet, columns: Sequence[Column]) -> list[Problem]:
+    """What keeps a file's rows from being read as meant, whatever it imports: a required
+    column missing, a merged cell under the header (its value is in its first row only: the
+    rows below it would read empty, or as a required cell left out)."""
+    present = set(sheet.headers)
+    missing = [
+        Problem(None, c.header, FieldError("missing_column", {"column": c.header}))
+        for c in columns
+        if c.required and c.header not in present
+    ]
+    merged = [
+        Problem(m.row, m.column, FieldError("merged_cells", {"sheet": m.sheet, "cells": m.cells})) for m in sheet.merged
+    ]
+    return missing + merged
+
+
+def read_sheet(filename: str, content: bytes, columns: Sequence[Column]) -> spreadsheets.Sheet:
+    """The file's rows under ``columns``' headers; of a workbook, from the worksheet with every
+    required one."""
+    return spreadsheets.read(filename, content, [c.header for c in columns], [c.header for c in columns if c.required])
 
 
 @dataclass(frozen=True)
@@ -106,6 +139,7 @@ class Plan:
     unchanged: int = 0
     problems: list[Problem] = field(default_factory=list)
     refused: int = 0
+    sheet: spreadsheets.SheetChoice | None = None  # the worksheet read (None: a .csv)
 
     @property
     def created(self) -> int:
@@ -207,13 +241,9 @@ class _Rows:
     found, the values kept."""
 
     def __init__(self, kind: Kind, sheet: spreadsheets.Sheet):
-        self.problems: list[Problem] = []
         self.kind, self.sheet = kind, sheet
         self.seen: dict[str, int] = {}
-        present = set(sheet.headers)
-        for col in COLUMNS[kind]:
-            if col.required and col.header not in present:
-                self.problems.append(Problem(None, col.header, FieldError("missing_column", {"column": col.header})))
+        self.problems: list[Problem] = sheet_problems(sheet, COLUMNS[kind])
 
     def cell(self, row: spreadsheets.Row, column: str, check: Callable[[str], FieldError | None] | None = None) -> str:
         value = row.values.get(column, "")
@@ -227,7 +257,18 @@ class _Rows:
 
     def refuse(self, row: spreadsheets.Row, column: str, error: FieldError) -> None:
         if not any(p.row == row.number and p.column == column for p in self.problems):
-            self.problems.append(Problem(row.number, column, error))
+            self.problems.append(Problem(row.number, column, error, row.values.get(column, "")))
+
+    def person(self, row: spreadsheets.Row, column: str, check: Callable[[str], tuple[str, FieldError | None]]) -> str:
+        """An optional cell naming a person: the user name ``check`` reads it as ("" when
+        empty), its problem refused."""
+        value = row.values.get(column, "")
+        if not value:
+            return ""
+        username, error = check(value)
+        if error is not None:
+            self.refuse(row, column, error)
+        return username
 
     def unique(self, row: spreadsheets.Row, column: str, value: str) -> None:
         if value in self.seen:
@@ -265,17 +306,31 @@ def _change(row: int, key: str, name: str, old: dict[str, str | None] | None, ne
 def _plan_units(session: Session, rows: _Rows) -> list[tuple[Change, dict[str, str | None]]]:
     units = {d.code: d for d in session.scalars(select(Department))}
     users = {u.username: u for u in session.scalars(select(User))}
+    named: dict[str, list[User]] = {}
+    for user in users.values():
+        named.setdefault(user.display_name, []).append(user)
 
-    def holder(code: str, name: str, held: str | None) -> Callable[[str], FieldError | None]:
+    def holder(code: str, name: str, held: str | None) -> Callable[[str], tuple[str, FieldError | None]]:
         """A head or contact officer as the units page takes one: an active person of the
-        unit, unless it is who holds it already (so that an export imports again)."""
+        unit, unless it is who holds it already (so that an export imports again). Given by
+        the user name, or by the person's name (as a ledger's 提出代表 may be): then the
+        user name of the one person of that name, or of the one of them who is of the unit."""
 
-        def check(value: str) -> FieldError | None:
+        def check(value: str) -> tuple[str, FieldError | None]:
             if value == held:
-                return None
-            if value not in users:
-                return FieldError("unknown_user_yet", {"username": value})
-            return people.holder_problem(users[value], value, code, name)
+                return value, None
+            if value in users:
+                return value, people.holder_problem(users[value], value, code, name)
+            same = named.get(value, [])
+            if not same:
+                return value, FieldError("unknown_user_yet", {"username": value})
+            if len(same) > 1:
+                same = [u for u in same if u.active and u.department is not None and u.department.code == code] or same
+            if len(same) > 1:  # several of that name: the user names tell them apart
+                candidates = "、".join(sorted(u.username for u in same))
+                return value, FieldError("not_allowed_value", {"value": f"{value}（{candidates}）"})
+            username = same[0].username
+            return username, None if username == held else people.holder_problem(same[0], username, code, name)
 
         return check
 
@@ -284,8 +339,8 @@ def _plan_units(session: Session, rows: _Rows) -> list[tuple[Change, dict[str, s
         code = rows.cell(row, "代码", people.name_problem)
         name = rows.cell(row, "名称", people.text_problem)
         dept = units.get(code)
-        head = rows.cell(row, "负责人", holder(code, name, dept.head if dept else None))
-        contact = rows.cell(row, "联络员", holder(code, name, dept.contact if dept else None))
+        head = rows.person(row, "负责人", holder(code, name, dept.head if dept else None))
+        contact = rows.person(row, "联络员", holder(code, name, dept.contact if dept else None))
         if code:
             rows.unique(row, "代码", code)
         old: dict[str, str | None] | None = (
@@ -346,17 +401,19 @@ def _planned(
 ) -> tuple[Plan, list[tuple[Change, dict[str, str | None]]]]:
     require_admin(actor)
     what = kind_of(kind)
-    sheet = spreadsheets.read(filename, content, [c.header for c in COLUMNS[what]])
+    sheet = read_sheet(filename, content, COLUMNS[what])
     rows = _Rows(what, sheet)
-    if rows.problems:  # a missing column: the rows cannot be read as meant
-        return Plan(what.value, len(sheet.rows), problems=rows.problems), []
+    if rows.problems:  # a missing column, a merged cell: the rows cannot be read as meant
+        return Plan(what.value, len(sheet.rows), problems=rows.problems, sheet=sheet.choice), []
     planned = _plan_units(session, rows) if what == Kind.UNITS else _plan_people(session, actor, rows)
     refused = {p.row for p in rows.problems}
     accepted = [change for change, _values in planned if change.row not in refused]
     changes = [c for c in accepted if c.created or c.fields]
     position = {c.header: i for i, c in enumerate(COLUMNS[what])}
     problems = sorted(rows.problems, key=lambda p: (p.row or 0, position.get(p.column or "", 0)))
-    plan = Plan(what.value, len(sheet.rows), changes, len(accepted) - len(changes), problems, len(refused))
+    plan = Plan(
+        what.value, len(sheet.rows), changes, len(accepted) - len(changes), problems, len(refused), sheet.choice
+    )
     return plan, planned
 
 

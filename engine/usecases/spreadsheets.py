@@ -2,6 +2,11 @@
 BOM, or GB18030 (what Excel on Chinese Windows writes), read into rows of text under their
 headers, each with the row number Excel shows; and the .xlsx templates handed out for them.
 
+A workbook is read from the worksheet that has the header (an office often puts a sheet of
+notes, 填表说明, first; the templates put their lists and notes after it), and says which it
+read. Its merged cells in the rows under the header are reported, not read: Excel keeps a
+merged range's value in its first cell only, so the rows below it would silently read empty.
+
 No database here: what the rows mean is the importer's (``onboarding``)."""
 
 from __future__ import annotations
@@ -12,13 +17,14 @@ import io
 import re
 import zipfile
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
+from xml.etree.ElementTree import iterparse
 
 from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Font, PatternFill
-from openpyxl.utils import get_column_letter, quote_sheetname
+from openpyxl.utils import get_column_letter, quote_sheetname, range_boundaries
 from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.worksheet.datavalidation import DataValidation
 
@@ -40,9 +46,33 @@ class Row:
 
 
 @dataclass(frozen=True)
+class SheetChoice:
+    """Which worksheet of a workbook was read (a .csv has none)."""
+
+    name: str
+    searched: tuple[str, ...]  # every worksheet, in the workbook's order
+    # ``name`` holds every required header; else no worksheet did, and ``name`` is the one
+    # nearest to it (the most headers), whose missing columns the importer reports
+    has_header: bool
+    also: tuple[str, ...] = ()  # later worksheets with the header too: not read
+
+
+@dataclass(frozen=True)
+class MergedCells:
+    """A merged range reaching into the rows under the header (Excel's A1 notation)."""
+
+    sheet: str
+    cells: str  # e.g. "D2:D3"
+    row: int  # the first row under the header it covers
+    column: str  # the header of its first column that has one
+
+
+@dataclass(frozen=True)
 class Sheet:
     headers: list[str]
     rows: list[Row]
+    choice: SheetChoice | None = None  # None: a .csv
+    merged: list[MergedCells] = field(default_factory=list)
 
 
 def _refuse(error: FieldError) -> InvalidData:
@@ -96,26 +126,109 @@ def _unreadable(filename: str) -> InvalidData:
     return _refuse(FieldError("unreadable_file", {"file": filename[:200]}))
 
 
-def _xlsx_rows(filename: str, content: bytes) -> Iterable[list[Any]]:
+@dataclass(frozen=True)
+class _Found:
+    """A worksheet's header as found: the line it is on (an index of ``lines``) and the
+    expected headers it holds."""
+
+    lines: list[list[str]]
+    start: int
+    headers: frozenset[str]
+
+
+def _header_of(lines: list[list[str]], wanted: frozenset[str]) -> _Found:
+    """The first line among the first few that holds one of the ``wanted`` headers (a title
+    row or two may stand above it); none: the first line."""
+    for i, line in enumerate(lines[:HEADER_SEARCH]):
+        found = wanted & {header_key(v) for v in line}
+        if found:
+            return _Found(lines, i, frozenset(found))
+    return _Found(lines, 0, frozenset())
+
+
+def _lines(rows: Iterable[Sequence[Any]]) -> list[list[str]]:
+    return [[_text(v) for v in line] for line in rows]
+
+
+def _xlsx_sheet(
+    filename: str, content: bytes, wanted: frozenset[str], required: frozenset[str]
+) -> tuple[_Found, SheetChoice, list[tuple[int, int, int, int]]]:
+    """The worksheet to read: the first whose header holds every ``required`` header; else
+    the one whose header holds the most of the ``wanted`` ones (the first, when none does).
+    Its lines, which it is, and its merged ranges (min col, min row, max col, max row)."""
     try:
         book = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
     except (zipfile.BadZipFile, InvalidFileException, KeyError, ValueError, OSError, TypeError):
         raise _unreadable(filename) from None
     try:
-        sheet = book.worksheets[0]
-        return [list(r) for r in sheet.iter_rows(values_only=True, max_row=MAX_ROWS + HEADER_SEARCH + 1)]
-    except (KeyError, ValueError, IndexError, TypeError):
+        sheets = list(book.worksheets)
+        if not sheets:
+            raise _unreadable(filename)
+        heads = [
+            _header_of(_lines(sheet.iter_rows(values_only=True, max_row=HEADER_SEARCH)), wanted) for sheet in sheets
+        ]
+        complete = [i for i, head in enumerate(heads) if head.headers and required <= head.headers]
+        index = complete[0] if complete else max(range(len(sheets)), key=lambda i: (len(heads[i].headers), -i))
+        sheet = sheets[index]
+        choice = SheetChoice(
+            sheet.title,
+            tuple(s.title for s in sheets),
+            bool(complete),
+            tuple(sheets[i].title for i in complete[1:]),
+        )
+        lines = _lines(sheet.iter_rows(values_only=True, max_row=MAX_ROWS + HEADER_SEARCH + 1))
+        return _header_of(lines, wanted), choice, _merged_ranges(sheet)
+    except (KeyError, ValueError, IndexError, TypeError, SyntaxError):  # (a broken sheet's XML: a SyntaxError)
         raise _unreadable(filename) from None
     finally:
         book.close()
 
 
-def read(filename: str, content: bytes, expected: Sequence[str]) -> Sheet:
+def _merged_ranges(sheet: Any) -> list[tuple[int, int, int, int]]:
+    """The merged ranges of a worksheet opened read-only. openpyxl reads them only when it
+    loads every cell into memory (what read-only mode is there to avoid: a file of 5 MB may
+    hold far more cells than it lets through), so they are read here from the worksheet's
+    own XML (its ``mergeCell`` elements, after the rows), through the read-only sheet's
+    source: the same file and parser that read its rows."""
+    ranges = []
+    with sheet._get_source() as source:
+        for _event, element in iterparse(source):
+            if element.tag.rpartition("}")[2] == "mergeCell":
+                ranges.append(range_boundaries(element.get("ref", "")))
+            element.clear()
+    return ranges
+
+
+def _merged_below(
+    found: _Found, headers: list[str], sheet: str, ranges: list[tuple[int, int, int, int]]
+) -> list[MergedCells]:
+    """The merged ranges that reach into the rows under the header, in a column that has a
+    header, and hold a value (in their first cell: a merged range of empty cells hides
+    nothing). Those at or above the header are harmless: a title merged across the columns,
+    a header cell merged across two (the second column then has no header, which the
+    importer's check for missing columns reports where it matters)."""
+    header_row = found.start + 1  # as Excel numbers it
+    merged = []
+    for min_col, min_row, max_col, max_row in sorted(ranges, key=lambda r: (r[1], r[0])):
+        if max_row <= header_row:
+            continue
+        headed = [c for c in range(min_col, max_col + 1) if c <= len(headers) and headers[c - 1]]
+        line = found.lines[min_row - 1] if min_row <= len(found.lines) else []
+        if not headed or min_col > len(line) or not line[min_col - 1]:
+            continue
+        cells = f"{get_column_letter(min_col)}{min_row}:{get_column_letter(max_col)}{max_row}"
+        merged.append(MergedCells(sheet, cells, max(min_row, header_row + 1), headers[headed[0] - 1]))
+    return merged
+
+
+def read(filename: str, content: bytes, expected: Sequence[str], required: Sequence[str] = ()) -> Sheet:
     """The rows of ``content`` (an .xlsx or a .csv, told by its bytes, the name only breaking a
-    tie) under the first row among the first few that holds one of the ``expected`` headers.
-    Fully empty rows are skipped. Refused (InvalidData on ``file``): too large, unreadable
-    (naming the file: not a workbook, or not text at all, as an image is), neither UTF-8 nor
-    GB18030, too many rows, no rows."""
+    tie) under the first row among the first few that holds one of the ``expected`` headers;
+    of a workbook, on the worksheet that has them (``_xlsx_sheet``: every ``required`` one),
+    with the merged ranges under its header. Fully empty rows are skipped. Refused
+    (InvalidData on ``file``): too large, unreadable (naming the file: not a workbook, or not
+    text at all, as an image is), neither UTF-8 nor GB18030, too many rows, no rows under a
+    header found."""
     if len(content) > MAX_BYTES:
         raise _refuse(FieldError("file_too_large", {"max_mb": MAX_BYTES // (1024 * 1024)}))
     if not content.strip():
@@ -125,13 +238,14 @@ def read(filename: str, content: bytes, expected: Sequence[str]) -> Sheet:
         raise _unreadable(filename)  # an old .xls, or not a workbook at all
     if not is_xlsx and not content.startswith(_UTF16) and _BINARY.search(content):
         raise _unreadable(filename)  # a photo of the list, a PDF: read as text, it would lack every column
-    raw = _xlsx_rows(filename, content) if is_xlsx else _csv_rows(content)
-    wanted = {header_key(h) for h in expected}
-    lines = [[_text(v) for v in line] for line in raw]
-    start = next(
-        (i for i, line in enumerate(lines[:HEADER_SEARCH]) if wanted & {header_key(v) for v in line}),
-        0,
-    )
+    wanted = frozenset(header_key(h) for h in expected)
+    choice: SheetChoice | None = None
+    ranges: list[tuple[int, int, int, int]] = []
+    if is_xlsx:
+        found, choice, ranges = _xlsx_sheet(filename, content, wanted, frozenset(header_key(h) for h in required))
+    else:
+        found = _header_of(_lines(_csv_rows(content)), wanted)
+    lines, start = found.lines, found.start
     headers = [header_key(v) for v in lines[start]] if lines else []
     rows = []
     for offset, line in enumerate(lines[start + 1 :], start=start + 2):
@@ -140,9 +254,10 @@ def read(filename: str, content: bytes, expected: Sequence[str]) -> Sheet:
         rows.append(Row(offset, {h: (line[i] if i < len(line) else "") for i, h in enumerate(headers) if h}))
         if len(rows) > MAX_ROWS:
             raise _refuse(FieldError("too_many_rows", {"max": MAX_ROWS}))
-    if not rows:
+    if not rows and found.headers:  # (no header at all: the importer says which columns are missing)
         raise _refuse(FieldError("no_rows"))
-    return Sheet([h for h in headers if h], rows)
+    merged = _merged_below(found, headers, choice.name, ranges) if choice else []
+    return Sheet([h for h in headers if h], rows, choice, merged)
 
 
 # -- templates ----------------------------------------------------------------------------------

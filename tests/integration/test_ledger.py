@@ -103,15 +103,17 @@ def test_each_row_is_replayed_at_its_dates_and_counted(world):
     late = act(world, "admin", cases.instance_detail, ids[1]).variables
     assert (late["reply_due"], late["replied_on_time"]) == ("2026-08-11T00:00:00+08:00", False)
     # every step the row records is done (none withdrawn), in time where it had a period; the
-    # co-handling opinion, which the ledger does not date, is done with the reply (05-20), after
-    # its month (04-09 24:00)
+    # co-handling opinion, which the ledger does not date, is done with the reply (05-20) but not
+    # after its own month (04-09 24:00): on its last day, in the office's morning, never judged late
+    # on a date the ledger does not give. Each step is the unit's it was offered to (承办), done by
+    # the administrator who imported it
     with world() as s:
-        steps = [(step.bpmn_id, step.state, step.done_at) for step in case_steps(s, ids[0], clock.now())]
-    assert [(bpmn_id, state, done_at.isoformat()) for bpmn_id, state, done_at in steps] == [
-        ("Task_Classify", "done", "2026-03-09T01:01:00+00:00"),
-        ("Task_Reply", "met", "2026-05-20T01:02:00+00:00"),
-        ("Task_CohandlingView", "missed", "2026-05-20T01:02:00+00:00"),
-        ("Task_Evaluate", "met", "2026-06-01T01:03:00+00:00"),
+        steps = case_steps(s, ids[0], clock.now())
+    assert [(d.bpmn_id, d.state, d.done_at.isoformat(), d.assignee, d.candidate_groups, d.done_by) for d in steps] == [
+        ("Task_Classify", "done", "2026-03-09T01:01:00+00:00", None, ("office",), "admin"),
+        ("Task_Reply", "met", "2026-05-20T01:02:00+00:00", None, ("finance",), "admin"),
+        ("Task_CohandlingView", "met", "2026-04-09T01:00:00+00:00", None, ("land",), "admin"),
+        ("Task_Evaluate", "met", "2026-06-01T01:03:00+00:00", "wang", (), "admin"),
     ]
     history = [(h.action, h.at.isoformat()) for h in first.history[:2]]
     assert history == [("start", "2026-03-02T01:00:00+00:00"), ("import", "2026-03-02T01:00:00+00:00")]
@@ -280,6 +282,9 @@ def test_each_ledgers_instructions_describe_its_own_steps_and_columns(world):
         "填了日期的步骤按该日办结，留空的步骤即案件现在等待的环节；每一步的日期不能早于上一步，也不能晚于今天。",
         "必填": "带 * 的列必填；填了某一步的日期，该步所需的列也须填写："
         "交办须填类别、主办单位，答复须填答复类别、答复内容，评价须填评价。",
+        "协办意见": "有协办单位的，协办意见日期填协办单位向主办单位提出意见的日期（不早于交办日期，不晚于答复日期）。"
+        "不填的，协办意见随答复一并记录：日期记为答复日期；答复日期已过协办期限的，记为协办期限的最后一天"
+        "（台账没有记日期，不判为逾期）。",
         "示例": EXAMPLE_NOTE,
     }
 
@@ -331,3 +336,98 @@ def test_a_case_imported_past_its_deadline_is_not_reminded_of_it(world):
         kinds = set(s.scalars(select(Notification.kind).where(Notification.instance_id == outcome.instance_id)))
     assert {"task_overdue", "reminder_late"} <= actions and "reminder" not in actions
     assert NotificationKind.OVERDUE in kinds and NotificationKind.REMINDER not in kinds
+
+
+def test_a_task_whose_period_is_over_is_said_so_as_the_scheduler_will_take_it(world):
+    """LATE was replied 09-01 and never evaluated: its deputy's 20 working days ended 09-29
+    (09-20, a Sunday, worked; 09-25, the Mid-Autumn Friday, off), long before 12-07. The preview
+    says so: the evaluation is recorded as 逾期未反馈 as soon as the import is stored, which is
+    what the scheduler then does. A reply due 07-01 + 3 months, moved past the National Day
+    holidays (10-01..10-07) to 10-08, is overdue at once, 督办 by 答复期满; a task still in its
+    period is not mentioned."""
+    stuck = {**OPEN, "编号": "2026-建-004", "登记日期": "2026-06-28", "交办日期": "2026-07-01"}
+    content = workbook(PROPOSAL_HEADERS, LATE, stuck, OPEN)
+    dry = act(world, "admin", ledger.plan, "proposals", "台账.xlsx", content)
+    lapses = [[(x.task, x.due_at.isoformat(), x.ends_by, x.supervised_by) for x in o.lapsed] for o in dry.outcomes]
+    assert lapses == [
+        [("评价办理结果（回执）", "2026-09-29T16:00:00+00:00", "逾期未反馈", "")],  # 09-29 24:00 Beijing
+        [("办理并书面答复", "2026-10-08T16:00:00+00:00", "", "答复期满")],
+        [],
+    ]
+    done = act(world, "admin", ledger.apply, "proposals", "台账.xlsx", content)
+    assert [o.lapsed for o in done.outcomes] == [o.lapsed for o in dry.outcomes]
+
+    timers.fire_due(world)
+    late = act(world, "admin", cases.instance_detail, done.outcomes[0].instance_id)
+    assert (late.variables["evaluation"], late.variables["first_evaluation"]) == ("逾期未反馈", "逾期未反馈")
+    assert [t.name for t in late.open_tasks] == ["跟踪办理并报告进展"]  # class B: followed up
+
+
+def with_step(xml: str) -> str:
+    """proposal.bpmn with a task of the office between the reply's due date and the reply, as
+    a designer adds one: a step the ledger has no column for."""
+    flow = (
+        '<bpmn:sequenceFlow id="Flow_Script_ReplyDue_Task_Reply" sourceRef="Script_ReplyDue" targetRef="Task_Reply"/>'
+    )
+    added = (
+        '<bpmn:sequenceFlow id="Flow_Script_ReplyDue_Task_Reply" sourceRef="Script_ReplyDue" '
+        'targetRef="Task_HeadReview"/>'
+        '<bpmn:userTask id="Task_HeadReview" name="主任审核交办意见" camunda:candidateGroups="office">'
+        "<bpmn:incoming>Flow_Script_ReplyDue_Task_Reply</bpmn:incoming>"
+        "<bpmn:outgoing>Flow_HeadReview_Task_Reply</bpmn:outgoing></bpmn:userTask>"
+        '<bpmn:sequenceFlow id="Flow_HeadReview_Task_Reply" sourceRef="Task_HeadReview" targetRef="Task_Reply"/>'
+    )
+    assert flow in xml
+    return xml.replace(flow, added).replace(
+        "<bpmn:incoming>Flow_Script_ReplyDue_Task_Reply</bpmn:incoming>\n      <bpmn:outgoing>Flow_Task_Reply",
+        "<bpmn:incoming>Flow_HeadReview_Task_Reply</bpmn:incoming>\n      <bpmn:outgoing>Flow_Task_Reply",
+    )
+
+
+def test_a_step_the_current_version_does_not_reach_says_where_the_case_stopped_and_on_which_version(world, tmp_path):
+    changed = tmp_path / "proposal.bpmn"
+    changed.write_text(with_step((LIBRARY / "proposal.bpmn").read_text(encoding="utf-8")), encoding="utf-8")
+    deploy(world, changed)  # version 2
+    with pytest.raises(ledger.LedgerRefused) as refused:
+        act(world, "admin", ledger.apply, "proposals", "台账.xlsx", workbook(PROPOSAL_HEADERS, DONE))
+    [problem] = refused.value.plan.problems
+    assert (problem.row, problem.column, problem.error.code, problem.error.params) == (
+        3,
+        "答复日期",
+        "not_reached",
+        {"task": "办理并书面答复"},
+    )
+    assert problem.stop == ledger.Stop("代表建议、批评和意见办理", 2, ("主任审核交办意见",), False)
+
+
+COHANDLED = {**DONE, "编号": "2026-建-010", "协办意见日期": "2026-03-20"}  # within its month (04-09)
+
+
+def test_a_co_handling_view_is_done_on_the_date_its_column_gives_and_judged_by_it(world):
+    late_view = {**COHANDLED, "编号": "2026-建-011", "协办意见日期": "2026-04-20"}  # after its month
+    content = workbook([*PROPOSAL_HEADERS, "协办意见日期"], COHANDLED, late_view)
+    ids = [o.instance_id for o in act(world, "admin", ledger.apply, "proposals", "台账.xlsx", content).outcomes]
+    with world() as s:
+        views = [
+            [
+                (d.state, d.done_at.isoformat())
+                for d in case_steps(s, i, clock.now())
+                if d.bpmn_id == "Task_CohandlingView"
+            ]
+            for i in ids
+        ]
+    assert views == [[("met", "2026-03-20T01:02:00+00:00")], [("missed", "2026-04-20T01:02:00+00:00")]]
+
+
+def test_a_co_handling_date_needs_a_co_handling_unit_and_comes_before_the_reply(world):
+    rows = [
+        {**COHANDLED, "协办单位": ""},
+        {**COHANDLED, "编号": "b", "协办意见日期": "2026-05-21"},  # the reply is of 05-20
+        {**COHANDLED, "编号": "c", "协办意见日期": "2026-03-08"},  # assigned 03-09
+    ]
+    problems = refusals(world, "proposals", workbook([*PROPOSAL_HEADERS, "协办意见日期"], *rows))
+    assert problems == [
+        (3, "协办意见日期", "needs_column", {"column": "协办单位"}),
+        (4, "答复日期", "date_before", {"column": "协办意见日期", "day": "2026-05-21"}),
+        (5, "协办意见日期", "date_before", {"column": "交办日期", "day": "2026-03-09"}),
+    ]

@@ -43,6 +43,10 @@ SAMPLES = {
         "satisfied, basic add up to 65: together they must not be more than voters_present (42)",
     ),
     "not_allowed_value": ({"value": "Z"}, "not one of the allowed values: Z"),
+    "merged_cells": (
+        {"sheet": "人员", "cells": "D2:D3"},
+        "D2:D3 on the sheet 人员 are merged cells: unmerge them and fill in each row's own value",
+    ),
     "title_carries_confidential": (
         {"field": "Name"},
         "the case's title, which everyone who sees the case reads: must not contain Name",

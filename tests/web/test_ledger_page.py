@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
+from tests.integration.test_ledger import DONE, PROPOSAL_HEADERS, with_step, workbook
 from tests.web.conftest import text_of
 from tests.world import deploy
 
@@ -148,3 +149,41 @@ def test_the_template_uploaded_as_it_came_imports_nothing_and_says_why(app, as_u
     path.write_bytes(template)
     dry = app.test_cli_runner().invoke(args=["ledger", "petitions", str(path), "--dry-run", "--user", "admin"])
     assert dry.output == "dry run: nothing written\n1 rows\n  row 2: the template's example, skipped\n"
+
+
+def test_a_task_whose_period_is_over_and_a_date_that_does_not_read_are_said_so(as_user, frozen_clock):
+    """Replied 09-30, the petitioner's 30 days to ask for a review ended 10-30: on import the
+    case does not wait for it, and the preview says so, with the date. A date written as the
+    office says it aloud is quoted, with the ways it may be written."""
+    replied = (
+        "2026-信-003,低保资格,来访,赵某某,,申请复核,2026-09-01,2026-09-03,财政所,2026-09-04,2026-09-30,符合条件\r\n"
+    )
+    html = text_of(upload(as_user("admin"), LEDGER + replied.encode("gb18030")))
+    lapse = "“登记复查请求”的期限已于 2026-10-30 24:00 届满：导入后随即按“复查请求期满”处理，不再等待这一步。"
+    assert f'等待：登记复查请求 <div class="field-error" data-lapsed="登记复查请求">{lapse}</div>' in html
+    assert "data-lapsed" not in re.search(r'<tr data-row="2">.*?</tr>', html)[0]  # in its period still
+    spoken = LEDGER.replace(b"2026-11-09", "11月9日".encode("gb18030"))
+    html = text_of(upload(as_user("admin"), spoken))
+    cell = '<tr data-row="3" data-column="收到日期"><td>3</td><td>收到日期</td>'
+    assert f"{cell}<td>“11月9日”不是日期：请写成 2026-03-02、2026/3/2 或 2026年3月2日</td>" in html
+
+
+def test_a_step_the_current_version_does_not_reach_names_where_the_case_stopped(app, as_user, frozen_clock, tmp_path):
+    changed = tmp_path / "proposal.bpmn"
+    changed.write_text(with_step((LIBRARY / "proposal.bpmn").read_text(encoding="utf-8")), encoding="utf-8")
+    deploy(app, LIBRARY / "proposal.bpmn", changed)  # versions 1 and 2, a task added before the reply
+    html = text_of(
+        as_user("admin").post(
+            "/admin/imports/ledger/proposals",
+            data={"file": (io.BytesIO(workbook(PROPOSAL_HEADERS, {**DONE, "提出代表": "deputy"})), "台账.xlsx")},
+            content_type="multipart/form-data",
+        )
+    )
+    cell = '<tr data-row="3" data-column="答复日期"><td>3</td><td>答复日期</td>'
+    said = (
+        "按台账的办理顺序，案件到不了“办理并书面答复”这一步。"
+        "按流程“代表建议、批评和意见办理”的现行版本 v2，案件停在“主任审核交办意见”，"
+        "台账没有这一步的列：请与流程设计员核对。"
+    )
+    assert f"{cell}<td>{said}</td>" in html
+    assert '<p class="hint" id="import-sheet" data-sheet="Sheet">读取的工作表：「Sheet」。</p>' in html

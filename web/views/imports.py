@@ -2,7 +2,8 @@
 run, problems by row and column) → confirm (planned again and written, all or nothing) →
 the result with the new people's initial passwords as a printable sheet, shown this once.
 This year's ledger (台账) of proposals and petitions goes the same way: the preview is every
-row replayed as a case and rolled back (engine.usecases.ledger).
+row replayed as a case and rolled back (engine.usecases.ledger). Each page says which worksheet
+of a workbook it read; each problem quotes what its cell held (``problem_message``).
 
 Between preview and confirm the upload waits in the instance folder under a random name
 that only this browser's session knows; confirming (or a newer upload a day later) removes
@@ -82,6 +83,7 @@ def ledger_column_labels() -> dict[str, str]:
         "答复内容": pgettext("spreadsheet column", "答复内容"),
         "评价日期": pgettext("spreadsheet column", "评价日期"),
         "评价": pgettext("spreadsheet column", "评价"),
+        "协办意见日期": pgettext("spreadsheet column", "协办意见日期"),
         "事由": pgettext("spreadsheet column", "事由"),
         "来源": pgettext("spreadsheet column", "来源"),
         "信访人姓名": pgettext("spreadsheet column", "信访人姓名"),
@@ -91,6 +93,48 @@ def ledger_column_labels() -> dict[str, str]:
         "受理日期": pgettext("spreadsheet column", "受理日期"),
         "承办单位": pgettext("spreadsheet column", "承办单位"),
     }
+
+
+def problem_message(problem: onboarding.Problem) -> str:
+    """A problem of an upload in the reader's language: the cell's value quoted when the
+    sentence does not say it already (which date did not read, which code has a space), and
+    a step the ledger's replay did not reach with where the case stopped instead."""
+    error = problem.error
+    if error.code == "not_a_date":  # the forms' sentence names one way to write a date; the import reads three
+        said = _("“%(value)s”不是日期：请写成 2026-03-02、2026/3/2 或 2026年3月2日", value=problem.value)
+    else:
+        said = field_message(error)
+        if problem.value and problem.value not in said:
+            said = _("“%(value)s”：%(problem)s", value=problem.value, problem=said)
+    if isinstance(problem, ledger.Unreached) and problem.stop is not None:
+        said = _("%(problem)s。%(stop)s", problem=said, stop=_stop_text(problem.stop))
+    return said
+
+
+def _stop_text(stop: ledger.Stop) -> str:
+    if stop.waiting_at:
+        return _(
+            "按流程“%(process)s”的现行版本 v%(version)s，案件停在“%(tasks)s”，台账没有这一步的列：请与流程设计员核对。",
+            process=stop.process,
+            version=stop.version,
+            tasks=_("、").join(stop.waiting_at),
+        )
+    if stop.closed:
+        return _(
+            "按流程“%(process)s”的现行版本 v%(version)s，案件到这里已经办结。",
+            process=stop.process,
+            version=stop.version,
+        )
+    return _(
+        "按流程“%(process)s”的现行版本 v%(version)s，案件停在没有待办任务的环节。",
+        process=stop.process,
+        version=stop.version,
+    )
+
+
+def sheet_names(names: tuple[str, ...]) -> str:
+    """Worksheets by name, each in 「」 (a name may hold the list's separator)."""
+    return _("、").join(f"「{name}」" for name in names)
 
 
 def _folder() -> Path:
@@ -163,7 +207,8 @@ def _preview(kind: str, filename: str, token: str, plan: onboarding.Plan, status
         token=token,
         plan=plan,
         columns=column_labels(),
-        say=field_message,
+        say=problem_message,
+        sheet_names=sheet_names,
     )
     return page, status
 
@@ -217,7 +262,9 @@ def confirm(kind: str):
         _forget(token)
         return _preview(kind, filename, "", exc.plan, 422)
     _forget(token)
-    page = render_template("admin/import_result.html", kind=kind, result=result, columns=column_labels())
+    page = render_template(
+        "admin/import_result.html", kind=kind, result=result, columns=column_labels(), sheet_names=sheet_names
+    )
     response = current_app.make_response(page)
     response.headers["Cache-Control"] = "no-store"  # the passwords: not kept by the browser's cache
     return response
@@ -243,7 +290,8 @@ def _ledger_page(kind: str, filename: str, token: str, plan: ledger.LedgerPlan, 
         plan=plan,
         done=done,
         columns=column_labels(),
-        say=field_message,
+        say=problem_message,
+        sheet_names=sheet_names,
     )
     return page, status
 
