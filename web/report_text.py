@@ -1,5 +1,7 @@
 """The period report's sentences (工作报告统计部分): the figures of a period written as a
-work summary quotes them, in the reader's language; the page and the .docx share them."""
+work summary quotes them, in the reader's language; the page and the .docx share them. The
+cancelled cases (撤销: withdrawn, merged), which no figure counts, are said after the figures
+when there are any, so that the sentences add up to the register."""
 
 from __future__ import annotations
 
@@ -25,10 +27,13 @@ def count_and_rate(f: Figure) -> str:
 
 def _said(*sentences: Sequence[Sequence[str]]) -> str:
     """Sentences of clause groups: a group's clauses joined by ，, the groups by ；, each sentence
-    ended by 。. Each clause says one count, by ``ngettext`` ("1 voter reception day was held",
-    "2 … days were held"); the Chinese is the same for both (no plural), the msgids too."""
+    ended by 。 (a sentence of no group is left out). Each clause says one count, by
+    ``ngettext`` ("1 voter reception day was held", "2 … days were held"); the Chinese is the
+    same for both (no plural), the msgids too."""
     comma, semicolon, stop = _("，"), _("；"), _("。")
-    return "".join(semicolon.join(comma.join(group) for group in groups) + stop for groups in sentences).strip()
+    return "".join(
+        semicolon.join(comma.join(group) for group in groups) + stop for groups in sentences if groups
+    ).strip()
 
 
 def proposal_paragraph(s: Statistics) -> str:
@@ -84,7 +89,21 @@ def proposal_paragraph(s: Statistics) -> str:
                 ngettext("最终不满意%(num)s件", "最终不满意%(num)s件", o["finally_unsatisfied"].count),
             ]
         ],
+        _withdrawn(
+            o,
+            ngettext(
+                "另有%(num)s件建议已撤销（撤回或并案），未计入以上数字",
+                "另有%(num)s件建议已撤销（撤回或并案），未计入以上数字",
+                o["withdrawn"].count,
+            ),
+        ),
     )
+
+
+def _withdrawn(o: dict[str, Figure], clause: str) -> list[list[str]]:
+    """The sentence of the cancelled cases (撤销), which no figure above counts; none when
+    there are none."""
+    return [[clause]] if o["withdrawn"].count else []
 
 
 def _extended(n: int) -> str:
@@ -122,7 +141,15 @@ def petition_paragraph(s: Statistics) -> str:
             ],
             [_extended(o["extended"].count)],
             [reviews],
-        ]
+        ],
+        _withdrawn(
+            o,
+            ngettext(
+                "另有%(num)s件信访事项已撤销，未计入以上数字",
+                "另有%(num)s件信访事项已撤销，未计入以上数字",
+                o["withdrawn"].count,
+            ),
+        ),
     )
 
 
@@ -140,7 +167,15 @@ def inspection_paragraph(s: Statistics) -> str:
                 ngettext("按期报送自查报告%(num)s个", "按期报送自查报告%(num)s个", o["selfcheck_on_time"].count),
             ],
             [ngettext("发现问题%(num)s个", "发现问题%(num)s个", o["problems_found"].count), rectified],
-        ]
+        ],
+        _withdrawn(
+            o,
+            ngettext(
+                "另有%(num)s次监督检查已撤销，未计入以上数字",
+                "另有%(num)s次监督检查已撤销，未计入以上数字",
+                o["withdrawn"].count,
+            ),
+        ),
     )
 
 
@@ -188,7 +223,15 @@ def plan_paragraph(s: Statistics) -> str:
                     rate=_rate(o["reports_on_time"]),
                 ),
             ],
-        ]
+        ],
+        _withdrawn(
+            o,
+            ngettext(
+                "另有%(num)s项工作已撤销，未计入以上数字",
+                "另有%(num)s项工作已撤销，未计入以上数字",
+                o["withdrawn"].count,
+            ),
+        ),
     )
 
 

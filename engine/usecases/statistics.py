@@ -7,19 +7,26 @@ trend per month (``trend``).
 Every figure is defined here once, as (key, condition, base): ``count`` is how many cases
 of the period meet the condition, ``base`` the figure its rate is taken over. The pages,
 the API and the exports show the definitions next to the numbers (bpmn/README.md §5 says
-which variables they read)."""
+which variables they read).
+
+A cancelled case (撤销: a proposal withdrawn or merged into another) counts in no figure and
+in no month of the trend, only in ``withdrawn`` (``figure_specs``). Of a proposal's replies,
+已答复, 按期答复 and 逾期 judge the first (``replied_at``: the statutory period is the first
+reply's); the classes A–D read the latest (``reply_class``: a re-handling reply replaces the
+one the deputy was not satisfied with), a replied case in one class only."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, distinct, func, literal_column, or_, select, true
+from sqlalchemy import ColumnElement, and_, case, distinct, func, literal_column, not_, or_, select, true
 from sqlalchemy.orm import Session
 
 from storage import repositories as repo
+from storage.enums import InstanceStatus
 from storage.models import CaseFacts, ProcessInstance
 
 from .. import access, clock
@@ -44,6 +51,11 @@ def _late(now: datetime) -> ColumnElement[bool]:
     return or_(F.replied_on_time.is_(False), and_(F.replied_at.is_(None), F.due_at < now, F.status == "running"))
 
 
+def _reply_class(letter: str) -> ColumnElement[bool]:
+    """Replied, the latest reply of class ``letter``: a subset of 已答复, its base."""
+    return and_(F.replied_at.is_not(None), F.reply_class == letter)
+
+
 def _proposal_figures(now: datetime) -> list[FigureSpec]:
     return [
         FigureSpec("received", true()),
@@ -57,10 +69,11 @@ def _proposal_figures(now: datetime) -> list[FigureSpec]:
         FigureSpec("satisfied_final", F.final_evaluation.in_(SATISFIED), "evaluated"),  # 满意率 (final)
         FigureSpec("rehandled", F.rehandled.is_(True), "evaluated"),
         FigureSpec("finally_unsatisfied", F.final_evaluation == FINALLY_UNSATISFIED, "evaluated"),
-        FigureSpec("class_a", F.reply_class == "A", "replied"),  # 办成率
-        FigureSpec("class_b", F.reply_class == "B", "replied"),
-        FigureSpec("class_c", F.reply_class == "C", "replied"),
-        FigureSpec("class_d", F.reply_class == "D", "replied"),
+        FigureSpec("class_a", _reply_class("A"), "replied"),  # 办成率
+        FigureSpec("class_b", _reply_class("B"), "replied"),
+        FigureSpec("class_c", _reply_class("C"), "replied"),
+        FigureSpec("class_d", _reply_class("D"), "replied"),
+        # closed as solved: class A, or class B reported solved on follow-up; not 办成率
         FigureSpec("solved", F.solved.is_(True), "replied"),
     ]
 
@@ -93,6 +106,7 @@ def _case_family(process_key: str, figures: Any) -> Family:
         instance_id=F.instance_id,
         done_at=F.replied_at,
         figures=figures,
+        cancelled=lambda: F.status == InstanceStatus.CANCELLED.value,
         handling_time=True,
     )
 
@@ -102,7 +116,7 @@ FAMILIES: dict[str, Family] = {
     "petition": _case_family("petition", _petition_figures),
     **ITEM_FAMILIES,
 }
-FIGURES = {key: family.figures for key, family in FAMILIES.items()}
+FIGURES = {key: family.counted_figures for key, family in FAMILIES.items()}
 
 
 @dataclass(frozen=True)
@@ -210,23 +224,25 @@ def statistics(session: Session, actor: Actor, process_key: str, period: Period)
     (statistics and exports of case data)."""
     access.require(actor, Permission.EXPORT, "see the statistics")
     family = _family(process_key)
-    specs = family.figures(clock.now())
+    specs = family.counted_figures(clock.now())
     start, end = period.bounds
     in_period = and_(family.scope(), family.received >= start, family.received < end)
-    counts = [func.coalesce(func.sum(case((s.condition, _each(s)), else_=0)), 0) for s in specs]
+    counts = [_count(family, s) for s in specs]
     rows = session.execute(
         # units by code, the row of no unit (not assigned yet, or a figure of no unit) last on
         # every database (SQLite sorts NULL first, PostgreSQL last)
         select(family.unit, *counts).where(in_period).group_by(family.unit).order_by(family.unit.is_(None), family.unit)
     ).all()
     units = [UnitFigures(row[0], _figures(specs, row[1:])) for row in rows]
-    totals = [sum(int(row[i + 1]) for row in rows) for i in range(len(specs))]
+    # overall counted on its own, not summed over the units: a figure counting cases counts a
+    # case of several units (an inspection's) once
+    totals = session.execute(select(*counts).where(in_period)).one()
     handling_days: dict[str, float | None] = {}
     if family.handling_time:
         took = _days_between(session, F.assigned_at, F.replied_at)
         average, slowest = session.execute(
             select(func.avg(took), func.max(took)).where(
-                in_period, F.replied_at.is_not(None), F.assigned_at.is_not(None)
+                in_period, not_(family.cancelled()), F.replied_at.is_not(None), F.assigned_at.is_not(None)
             )
         ).one()
         handling_days = {
@@ -260,12 +276,16 @@ def cases_behind(
     figure: str,
     unit: str | None = None,
     limit: int = 1000,
+    *,
+    no_unit: bool = False,
 ) -> list[CaseBehind]:
-    """The cases a figure counts (of one unit, or all), as ``actor`` may see them; for an
-    item figure, one row per item (a case with two units counted is there twice)."""
+    """The cases a figure counts (of one unit; with ``no_unit``, of the per-unit table's row of
+    no unit: not assigned yet, or a round, a reception day, a deputy; else all), as ``actor``
+    may see them; for an item figure, one row per item (a case with two units counted is
+    there twice), for one that counts cases (``withdrawn``) one per case."""
     access.require(actor, Permission.EXPORT, "see the statistics")
     family = _family(process_key)
-    specs = family.figures(clock.now())
+    specs = family.counted_figures(clock.now())
     spec = next((s for s in specs if s.key == figure), None)
     if spec is None:
         raise NotFound(f"no figure {figure!r} for {process_key!r} (known: {', '.join(s.key for s in specs)})")
@@ -287,10 +307,27 @@ def cases_behind(
     )
     if unit is not None:
         query = query.where(family.unit == unit)
-    return [
+    elif no_unit:
+        query = query.where(family.unit.is_(None))
+    rows = [
         CaseBehind(i, title, u, getattr(status, "value", status), *rest)
         for i, title, u, status, *rest in session.execute(query).all()
     ]
+    return _each_case_once(rows) if spec.per_case else rows
+
+
+def _each_case_once(rows: list[CaseBehind]) -> list[CaseBehind]:
+    """One row per case, in order: a unit or a moment its rows do not all share is left out
+    (an inspection's units are not one unit)."""
+    cases: dict[int, CaseBehind] = {}
+    for row in rows:
+        seen = cases.setdefault(row.id, row)
+        cases[row.id] = replace(
+            seen,
+            unit=seen.unit if seen.unit == row.unit else None,
+            replied_at=seen.replied_at if seen.replied_at == row.replied_at else None,
+        )
+    return list(cases.values())
 
 
 @dataclass(frozen=True)
@@ -310,11 +347,11 @@ def trend(session: Session, actor: Actor, process_key: str, period: Period) -> l
     them were replied to that month, and on time (a reply after the period's last month is in
     no month). Every month of the period is listed, empty ones too. A case counts once, however
     many item rows it has (an inspection's units, a report round's reports): they all carry
-    the moment their case came in."""
+    the moment their case came in. A cancelled case is in no month, as in no figure."""
     access.require(actor, Permission.EXPORT, "see the statistics")
     family = _family(process_key)
     start, end = period.bounds
-    in_period = and_(family.scope(), family.received >= start, family.received < end)
+    in_period = and_(family.scope(), family.received >= start, family.received < end, not_(family.cancelled()))
     dialect = session.get_bind().dialect.name
     received = dict(
         session.execute(
@@ -371,9 +408,14 @@ def unit_names(session: Session) -> dict[str, str]:
     return department_names(session)
 
 
-def _each(spec: FigureSpec) -> Any:
-    """What a row meeting the figure's condition adds: one, or its amount (none given: 0)."""
-    return 1 if spec.amount is None else func.coalesce(spec.amount, 0)
+def _count(family: Family, spec: FigureSpec) -> ColumnElement[Any]:
+    """The figure's count over the rows selected: of a figure counting cases (``per_case``),
+    the cases of the rows meeting its condition, each once; else the sum of what each such row
+    adds: one, or its amount (none given: 0)."""
+    if spec.per_case:
+        return func.count(distinct(case((spec.condition, family.instance_id))))
+    each = 1 if spec.amount is None else func.coalesce(spec.amount, 0)
+    return func.coalesce(func.sum(case((spec.condition, each), else_=0)), 0)
 
 
 def _family(process_key: str) -> Family:

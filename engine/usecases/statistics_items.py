@@ -3,16 +3,18 @@
 rectifications accepted, rounds) and the year's plan (接待选民日, 代表述职, 部门工作评议, 单位
 定期报送). Each is a named condition on the item rows of the period, with the figure its rate
 is taken over; per unit = by the item's unit. bpmn/README.md §6 says which variables each
-item fact is read from."""
+item fact is read from. The rows of a cancelled case count in no figure but ``withdrawn``
+(``figure_specs``): a cancelled inspection's units are not notified units waiting."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, and_, or_
+from sqlalchemy import ColumnElement, and_, or_, select
 
-from storage.models import CaseItemFacts
+from storage.enums import InstanceStatus
+from storage.models import CaseItemFacts, ProcessInstance
 
 from .figure_specs import Family, FigureSpec
 
@@ -85,6 +87,11 @@ def _plan_figures(now: datetime) -> list[FigureSpec]:
 PLAN_PROCESSES = ("voter_reception", "deputy_report", "department_evaluation", "unit_report")
 
 
+def _cancelled() -> ColumnElement[bool]:
+    """The rows of cancelled cases (the item rows keep no status of their case)."""
+    return I.instance_id.in_(select(ProcessInstance.id).where(ProcessInstance.status == InstanceStatus.CANCELLED))
+
+
 def _family(processes: tuple[str, ...], figures: Callable[[datetime], list[FigureSpec]]) -> Family:
     return Family(
         scope=lambda: I.process_key.in_(processes),
@@ -93,6 +100,7 @@ def _family(processes: tuple[str, ...], figures: Callable[[datetime], list[Figur
         instance_id=I.instance_id,
         done_at=I.done_at,
         figures=figures,
+        cancelled=_cancelled,
     )
 
 

@@ -29,14 +29,15 @@ def test_each_figure_comes_with_its_label_and_definition_in_the_requests_languag
         "base": 22,
         "rate": 77.3,
         "label": "已答复（答复率）",
-        "definition": "已书面答复的件数；答复率 = 已答复 ÷ 已交办",
+        "definition": "已书面答复的件数，以首次书面答复计；答复率 = 已答复 ÷ 已交办；已撤销的案件不计入",
     }
     in_english = world.as_("supervisor")
     in_english.client.set_cookie("lang", "en")  # the language the pages' switch chooses
     english = in_english.get(query).get_json()
     assert (english["overall"]["replied"]["label"], english["overall"]["replied"]["definition"]) == (
         "Replied (reply rate)",
-        "Number answered in writing; reply rate = replied ÷ assigned",
+        "Number answered in writing, counted by the first written reply; reply rate = replied ÷ assigned; "
+        "cancelled cases are not counted",
     )
     # a script sends no cookie: its Accept-Language says (the pages keep to Chinese unless switched)
     by_header = world.as_("supervisor").get(query, headers={"Accept-Language": "en-GB,en;q=0.9"}).get_json()
@@ -45,7 +46,10 @@ def test_each_figure_comes_with_its_label_and_definition_in_the_requests_languag
     assert preferring["overall"]["replied"]["label"] == "已答复（答复率）"
     # the same key of another process is that process's figure
     petition = world.as_("supervisor").get("/statistics?process=petition").get_json()["overall"]["replied"]
-    assert (petition["label"], petition["definition"]) == ("已答复", "已书面答复信访人的件数，占受理")
+    assert (petition["label"], petition["definition"]) == (
+        "已答复",
+        "已书面答复信访人的件数，占受理；已撤销的案件不计入",
+    )
     # said once, beside the overall figure: a unit's are the same keys
     finance = next(u for u in chinese["units"] if u["unit"] == "finance")
     assert finance["figures"]["late"] == {"count": 3, "base": 10, "rate": 30.0}  # f1-f10 assigned
@@ -57,7 +61,7 @@ def test_an_unknown_figure_is_answered_with_the_figures_there_are(world):
     assert unknown.get_json()["message"] == (
         "no figure 'nope' for 'petition' (known: received, channel_letter, channel_visit, channel_opinion_box, "
         "decided, accepted, accepted_on_time, replied, replied_on_time, late, extended, review_requested, "
-        "review_changed, rereview_requested, rereview_changed)"
+        "review_changed, rereview_requested, rereview_changed, withdrawn)"
     )
 
 

@@ -189,26 +189,30 @@ def counts(figures) -> dict[str, int]:
     return {key: f.count for key, f in figures.items()}
 
 
+# the proposals' figures, counted by hand from PROPOSALS (none of them cancelled)
+PROPOSAL_COUNTS = {
+    "received": 24,  # 10 + 8 + 4 + 2 (the two outside the period are not counted)
+    "assigned": 22,
+    "replied": 17,  # f1-f8, l1-l6, c1-c3
+    "replied_on_time": 13,  # f1 f2 f3 f4 f6 f8, l1 l2 l3 l6, c1 c2 c3
+    "late": 6,  # f5 f7 f9, l4 l5 l7 (f10 l8 c4 are not due yet)
+    "extended": 3,  # f6 f7 l6
+    "evaluated": 14,  # f1-f7, l1 l2 l3 l4 l6, c1 c2 (逾期未反馈 is no evaluation)
+    "satisfied_first": 10,  # f1 f2 f3 f6 f7, l1 l2 l6, c1 c2
+    "satisfied_final": 12,  # + f4 l3 after re-handling
+    "rehandled": 4,  # f4 f5 l3 l4
+    "finally_unsatisfied": 2,  # f5 l4
+    "class_a": 8,
+    "class_b": 4,
+    "class_c": 3,
+    "class_d": 2,
+    "solved": 9,  # f1 f2 f6 f7 f8, l1 l6, c1 c2
+}
+
+
 def test_proposal_figures_overall(world):
     result = act(world, "supervisor", statistics, "proposal", PERIOD)
-    assert counts(result.overall) == {
-        "received": 24,  # 10 + 8 + 4 + 2 (the two outside the period are not counted)
-        "assigned": 22,
-        "replied": 17,  # f1-f8, l1-l6, c1-c3
-        "replied_on_time": 13,  # f1 f2 f3 f4 f6 f8, l1 l2 l3 l6, c1 c2 c3
-        "late": 6,  # f5 f7 f9, l4 l5 l7 (f10 l8 c4 are not due yet)
-        "extended": 3,  # f6 f7 l6
-        "evaluated": 14,  # f1-f7, l1 l2 l3 l4 l6, c1 c2 (逾期未反馈 is no evaluation)
-        "satisfied_first": 10,  # f1 f2 f3 f6 f7, l1 l2 l6, c1 c2
-        "satisfied_final": 12,  # + f4 l3 after re-handling
-        "rehandled": 4,  # f4 f5 l3 l4
-        "finally_unsatisfied": 2,  # f5 l4
-        "class_a": 8,
-        "class_b": 4,
-        "class_c": 3,
-        "class_d": 2,
-        "solved": 9,  # f1 f2 f6 f7 f8, l1 l6, c1 c2
-    }
+    assert counts(result.overall) == {**PROPOSAL_COUNTS, "withdrawn": 0}
     rates = {key: f.rate for key, f in result.overall.items() if f.rate is not None}
     assert rates["replied"] == 77.3  # 答复率 17 / 22
     assert rates["replied_on_time"] == 59.1  # 按期答复率 13 / 22
@@ -257,6 +261,7 @@ def test_petition_figures(world):
         "review_changed": 1,
         "rereview_requested": 1,
         "rereview_changed": 0,
+        "withdrawn": 0,
     }
     assert result.overall["accepted_on_time"].rate == 80.0  # 4 of the 5 decided
 
@@ -300,3 +305,71 @@ def test_a_period_is_read_and_checked():
 def test_an_officer_may_not_see_the_statistics(world):
     with pytest.raises(NotAllowed):
         act(world, "clerk", statistics, "proposal", PERIOD)
+
+
+def seed_withdrawn(session_factory) -> None:
+    """Three cases of the period cancelled after seed(): a proposal of finance replied late
+    (class C, not satisfied, 300 days after its assignment), one never assigned, and a petition
+    of finance accepted and never replied (its deadline long past). Were they counted, they would
+    change nearly every figure above."""
+    with session_factory.begin() as s:
+        definition_id = s.scalar(select(ProcessDefinition.id).where(ProcessDefinition.key == "review"))
+        for title, unit in (("w1", "finance"), ("w2", None)):
+            instance = _case(s, definition_id, title, date(2027, 2, 1), running=True)
+            instance.status = InstanceStatus.CANCELLED
+            assigned = instance.started_at + timedelta(days=1) if unit else None
+            s.add(
+                CaseFacts(
+                    instance_id=instance.id,
+                    process_key="proposal",
+                    status="cancelled",
+                    started_at=instance.started_at,
+                    received_at=instance.started_at,
+                    unit=unit,
+                    assigned_at=assigned,
+                    due_at=PAST_DUE if unit else None,
+                    replied_at=assigned + timedelta(days=300) if assigned else None,
+                    replied_on_time=False if unit else None,
+                    extended=bool(unit),
+                    rehandled=bool(unit),
+                    reply_class="C" if unit else None,
+                    first_evaluation="不满意" if unit else None,
+                    final_evaluation="最终不满意" if unit else None,
+                )
+            )
+        instance = _case(s, definition_id, "pw", date(2027, 3, 10), running=True)
+        instance.status = InstanceStatus.CANCELLED
+        s.add(
+            CaseFacts(
+                instance_id=instance.id,
+                process_key="petition",
+                status="cancelled",
+                started_at=instance.started_at,
+                received_at=instance.started_at,
+                unit="finance",
+                kind="visit",
+                accepted=True,
+                accepted_on_time=False,
+                assigned_at=instance.started_at,
+                due_at=PAST_DUE,
+            )
+        )
+
+
+def test_the_cancelled_cases_count_only_as_withdrawn(world):
+    seed_withdrawn(world)
+    proposals = act(world, "supervisor", statistics, "proposal", PERIOD)
+    # every figure as counted by hand above (test_proposal_figures_overall), w1 and w2 apart
+    assert counts(proposals.overall) == {**PROPOSAL_COUNTS, "withdrawn": 2}  # w1, w2
+    assert (proposals.overall["replied"].rate, proposals.overall["class_a"].rate) == (77.3, 47.1)  # 17/22, 8/17
+    assert proposals.handling_days == {"average": 46.5, "slowest": 100.0}  # not w1's 300 days
+    by_unit = {u.unit: counts(u.figures) for u in proposals.units}
+    assert (by_unit["finance"]["received"], by_unit["finance"]["late"], by_unit["finance"]["withdrawn"]) == (10, 3, 1)
+    assert (by_unit[None]["received"], by_unit[None]["withdrawn"]) == (2, 1)  # u1 u2; w2
+    assert [m.received for m in act(world, "supervisor", trend, "proposal", PERIOD)] == [24, 0, 0, 0, 0, 0]
+    petitions = act(world, "supervisor", statistics, "petition", PERIOD).overall
+    assert (petitions["received"].count, petitions["accepted"].count, petitions["late"].count) == (6, 4, 1)
+    assert petitions["withdrawn"].count == 1  # pw
+    assert [c.title for c in act(world, "supervisor", cases_behind, "petition", PERIOD, "withdrawn")] == ["pw"]
+    late = act(world, "supervisor", cases_behind, "proposal", PERIOD, "late", "finance")
+    assert [c.title for c in late] == ["f5", "f7", "f9"]

@@ -128,6 +128,7 @@ def test_inspection_figures_overall_and_per_unit(world):
         "rectified": 1,
         "returned": 1,  # land, once
         "units_done": 2,
+        "withdrawn": 0,
     }
     assert result.overall["selfcheck_on_time"].rate == 33.3  # 1 of the 3 notified
     by_unit = {u.unit: counts(u.figures) for u in result.units}

@@ -215,6 +215,7 @@ COUNTS = {
     "reports_late": (3, 0, 1, 1, 1),  # U1 land (resubmitted late), U1 civil affairs (never), U2 finance
     "thematic_due": (2, 0, 1, 0, 1),
     "thematic_heard": (1, 0, 0, 0, 1),  # civil affairs
+    "withdrawn": (0, 0, 0, 0, 0),  # no case cancelled
 }
 UNITS = (None, "finance", "land", "civil_affairs")
 # overall: (base, rate) of each figure with a rate, counted by hand from COUNTS

@@ -26,13 +26,13 @@ QUERY = "from=2026-12-01&to=2027-01-31"
 
 def plan(**counts: int) -> Statistics:
     """The plan's figures, each ``counts`` says (else 0), over the base its definition names."""
-    specs = FAMILIES["plan"].figures(datetime(2027, 1, 1))
+    specs = FAMILIES["plan"].counted_figures(datetime(2027, 1, 1))
     overall = {s.key: Figure(s.key, counts.get(s.key, 0), counts.get(s.base, 0) if s.base else None) for s in specs}
     return Statistics("plan", PERIOD, overall, [])
 
 
-ONE_EACH = plan(**dict.fromkeys(plan().overall, 1))
-TWO_EACH = plan(**dict.fromkeys(plan().overall, 2) | {"voters_received": 35})
+ONE_EACH = plan(**dict.fromkeys(plan().overall, 1) | {"withdrawn": 0})
+TWO_EACH = plan(**dict.fromkeys(plan().overall, 2) | {"voters_received": 35, "withdrawn": 0})
 
 
 def test_the_plan_sentence_says_the_voters_the_results_and_the_thematic_reports(app):

@@ -26,7 +26,9 @@ def test_the_figures_are_named_and_defined_in_english(app, as_user):
     assert '<html lang="en">' in html and "Statistics" in html
     rows = figure_rows(html)
     assert "Replied (reply rate)" in rows["replied"] and "77.3%" in rows["replied"]
-    assert "Number answered in writing; reply rate = replied ÷ assigned" in rows["replied"]
+    first_reply = "Number answered in writing, counted by the first written reply; reply rate = replied ÷ assigned"
+    assert first_reply in rows["replied"]
+    assert "cancelled cases are not counted" in rows["replied"]
     assert "Replied on time (on-time reply rate)" in rows["replied_on_time"]
     assert "Satisfaction rate (first evaluation)" in rows["satisfied_first"]
     assert "Class A (resolution rate)" in rows["class_a"]

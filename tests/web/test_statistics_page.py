@@ -22,6 +22,7 @@ from tests.world import act, create_people, deploy
 from web import database
 
 QUERY = "process=proposal&from=2027-01-01&to=2027-06-30"
+HANDLING_TIME = "自交办（受理）至首次答复的天数，已答复的案件；已撤销的案件不计入"  # 办理用时's definition
 
 
 def test_the_page_shows_each_figure_with_its_definition_and_rate(app, as_user):
@@ -105,12 +106,12 @@ def test_the_statistics_download_has_the_handling_time(app, as_user):
     assert "平均 46.5 天，最长 100.0 天" in text_of(client.get(f"/statistics/?{QUERY}"))  # the page's row
     sheet = load_workbook(io.BytesIO(client.get(f"/statistics/export.xlsx?{QUERY}").data)).active
     rows = [[v for v in r if v is not None] for r in sheet.iter_rows(values_only=True)]
-    at = rows.index(["办理用时", 46.5, 100.0, "自交办（受理）至答复的天数，已答复的案件"])
+    at = rows.index(["办理用时", 46.5, 100.0, HANDLING_TIME])
     # the 17 replied: 13 x 30 days + 4 x 100 days, / 17; in a table of its own after the figures
     assert rows[at - 1] == ["指标", "平均天数", "最长天数", "口径"] and rows[at - 2] == []
-    assert rows[at - 3][0] == "已办成"  # the last figure
+    assert rows[at - 3][0] == "已撤销（撤回或并案）"  # the last figure
     lines = list(csv.reader(io.StringIO(client.get(f"/statistics/export.csv?{QUERY}").data.decode("utf-8-sig"))))
-    assert ["办理用时", "46.5", "100.0", "自交办（受理）至答复的天数，已答复的案件"] in [line[:4] for line in lines]
+    assert ["办理用时", "46.5", "100.0", HANDLING_TIME] in [line[:4] for line in lines]
     # a period with nothing replied has no handling time, on the page as in the download
     empty = "process=proposal&from=2020-01-01&to=2020-06-30"
     assert "办理用时" not in text_of(client.get(f"/statistics/?{empty}"))
@@ -254,7 +255,7 @@ def test_the_period_report_writes_the_figures_as_sentences_and_as_word(app, as_u
 # the report's cells of finance (f1–f10; see the download's test): each count with its rate, as
 # the 统计 page shows them, under 满意率 the satisfied count and the rate
 FINANCE_CELLS = ["10", "8（80.0%）", "6（60.0%）", "3（30.0%）", "6（85.7%）", "4（50.0%）"]
-SATISFIED_NOTE = "满意率（最终评价）：最终评价（重新办理后的评价）为满意或基本满意的件数 ÷ 已评价"
+SATISFIED_NOTE = "满意率（最终评价）：最终评价（重新办理后的评价）为满意或基本满意的件数 ÷ 已评价；已撤销的案件不计入"
 
 
 def test_the_period_reports_table_holds_the_rates_its_columns_name(app, as_user):

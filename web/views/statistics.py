@@ -13,11 +13,13 @@ from flask import Blueprint, Response, abort, render_template, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_pgettext as _lp
+from flask_babel.speaklater import LazyString
 
 from engine import clock
 from engine.deadlines.calendar import LOCAL_TZ
 from engine.errors import InvalidData
 from engine.usecases import statistics
+from engine.usecases.figure_specs import WITHDRAWN
 from engine.usecases.statistics import Period, Statistics
 
 from .. import database, exports
@@ -34,17 +36,25 @@ PROCESSES = {
     "plan": _l("年度工作计划"),
 }
 
-# key: (name, definition); the definitions are those of engine.usecases.statistics, in words
-FIGURE_TEXT = {
+# key: (name, definition); the definitions are those of engine.usecases.statistics, in words,
+# each but withdrawn's saying (``_counted``) that the cancelled cases are not counted. Of a
+# proposal's replies, 已答复 / 按期答复 / 逾期 judge the first, the classes the latest: each says so
+_DEFINED = {
     "proposal": {
         "received": (_l("收到"), _l("统计期内登记的代表建议（含转作建议办理的议案）")),
         "assigned": (_l("已交办"), _l("已交办承办单位的件数，占收到件数")),
-        "replied": (_l("已答复（答复率）"), _l("已书面答复的件数；答复率 = 已答复 ÷ 已交办")),
+        "replied": (
+            _l("已答复（答复率）"),
+            _l("已书面答复的件数，以首次书面答复计；答复率 = 已答复 ÷ 已交办"),
+        ),
         "replied_on_time": (
             _l("按期答复（按期答复率）"),
-            _l("在答复期限（含批准的延期）届满前答复的件数；按期答复率 = 按期答复 ÷ 已交办"),
+            _l("首次书面答复在答复期限（含批准的延期）届满前的件数；按期答复率 = 按期答复 ÷ 已交办"),
         ),
-        "late": (_lp("figure", "逾期"), _l("逾期答复的，及答复期限已过仍未答复的件数，占已交办")),
+        "late": (
+            _lp("figure", "逾期"),
+            _l("首次书面答复逾期的，及答复期限已过仍未答复的件数，占已交办"),
+        ),
         "extended": (_l("延期办理"), _l("经批准延期答复的件数，占已交办")),
         "evaluated": (_l("已评价"), _l("代表反馈了满意、基本满意或不满意的件数（逾期未反馈不计），占已答复")),
         "satisfied_first": (
@@ -57,11 +67,39 @@ FIGURE_TEXT = {
         ),
         "rehandled": (_l("重新办理"), _l("代表不满意、重新办理的件数，占已评价")),
         "finally_unsatisfied": (_l("最终不满意"), _l("重新办理后代表仍不满意的件数，占已评价")),
-        "class_a": (_l("A 类（办成率）"), _l("答复为 A 类（已解决或基本解决）的件数；办成率 = A 类 ÷ 已答复")),
-        "class_b": (_l("B 类"), _l("答复为 B 类（正在解决或列入计划逐步解决）的件数，占已答复")),
-        "class_c": (_l("C 类"), _l("答复为 C 类（因条件限制需以后解决）的件数，占已答复")),
-        "class_d": (_l("D 类"), _l("答复为 D 类（留作参考）的件数，占已答复")),
-        "solved": (_l("已办成"), _l("A 类，及 B 类经跟踪办理报告已解决的件数，占已答复")),
+        "class_a": (
+            _l("A 类（办成率）"),
+            _l(
+                "最后一次答复（重新办理的，以重新办理的答复为准）为 A 类（已解决或基本解决）的件数；"
+                "办成率 = A 类 ÷ 已答复"
+            ),
+        ),
+        "class_b": (
+            _l("B 类"),
+            _l("最后一次答复（重新办理的，以重新办理的答复为准）为 B 类（正在解决或列入计划逐步解决）的件数，占已答复"),
+        ),
+        "class_c": (
+            _l("C 类"),
+            _l("最后一次答复（重新办理的，以重新办理的答复为准）为 C 类（因条件限制需以后解决）的件数，占已答复"),
+        ),
+        "class_d": (
+            _l("D 类"),
+            _l("最后一次答复（重新办理的，以重新办理的答复为准）为 D 类（留作参考）的件数，占已答复"),
+        ),
+        "solved": (
+            _l("办结时已解决"),
+            _l(
+                "已办结、且最后一次答复为 A 类或 B 类经跟踪办理报告已解决的件数，占已答复；"
+                "尚未办结的（如待代表评价）不计。不是办成率：办成率 = A 类 ÷ 已答复"
+            ),
+        ),
+        WITHDRAWN: (
+            _l("已撤销（撤回或并案）"),
+            _l(
+                "统计期内登记、其后撤销的件数（如代表撤回、重复件并案）；不计入以上各项，"
+                "收到 + 已撤销 = 统计期内登记的全部件数"
+            ),
+        ),
     },
     "petition": {
         "received": (_l("收到"), _l("统计期内收到的信访事项（按收到之日）")),
@@ -82,6 +120,10 @@ FIGURE_TEXT = {
         "review_changed": (_l("复查变更"), _l("复查变更原处理意见的件数，占请求复查")),
         "rereview_requested": (_l("请求复核"), _l("信访人请求复核的件数，占请求复查")),
         "rereview_changed": (_l("复核变更"), _l("复核变更复查意见的件数，占请求复核")),
+        WITHDRAWN: (
+            _l("已撤销"),
+            _l("统计期内收到、其后撤销的信访事项件数；不计入以上各项，收到 + 已撤销 = 统计期内登记的全部件数"),
+        ),
     },
     "inspection": {
         "rounds": (_l("检查次数"), _l("统计期内启动的监督检查（按启动之日）")),
@@ -96,6 +138,10 @@ FIGURE_TEXT = {
         "rectified": (_l("整改验收通过"), _l("整改经验收通过的单位次，占发现问题")),
         "returned": (_l("退回重新整改"), _l("整改验收至少退回一次的单位次，占发现问题")),
         "units_done": (_l("检查完毕的单位"), _l("本单位检查（含整改验收）已完毕的单位次，占被检查单位")),
+        WITHDRAWN: (
+            _l("已撤销的检查"),
+            _l("统计期内启动、其后撤销的监督检查次数；其单位均不计入以上各项"),
+        ),
     },
     "plan": {
         "reception_days": (_l("接待选民日"), _l("统计期内的接待选民日（按接待之日）")),
@@ -121,7 +167,26 @@ FIGURE_TEXT = {
         "reports_late": (_l("月报逾期"), _l("逾期报送的，及报送期限已过仍未报送的月报份数，占应报")),
         "thematic_due": (_l("专题汇报"), _l("统计期内各期报送通知列入的专题汇报单位次（一般在 1 月、7 月）")),
         "thematic_heard": (_l("已听取专题汇报"), _l("主席团已听取的专题汇报，占专题汇报")),
+        WITHDRAWN: (
+            _l("已撤销的事项"),
+            _l("统计期内启动、其后撤销的接待选民日、代表述职、部门工作评议和单位报送，每项计一次；不计入以上各项"),
+        ),
     },
+}
+
+
+def _counted(definition: LazyString) -> LazyString:
+    """A definition as the figure is counted: without the cancelled cases (撤销), which only
+    the figure withdrawn counts."""
+    return _l("%(definition)s；已撤销的案件不计入", definition=definition)
+
+
+FIGURE_TEXT = {
+    process: {
+        key: (name, definition if key == WITHDRAWN else _counted(definition))
+        for key, (name, definition) in texts.items()
+    }
+    for process, texts in _DEFINED.items()
 }
 # the columns of the per-unit table (the rest are overall only)
 UNIT_COLUMNS = {
@@ -171,22 +236,26 @@ RATE_NAMES = {
 # the trend per month (statistics.trend): the title of its count, each case once in the month
 # it came in (named as the family's figure that counts the same cases, where there is one),
 # and what its columns count
-_REPLIED_TREND = _l("收到：当月收到或登记的件数；答复、按期答复：统计期内收到的案件中当月答复的件数。")
+_REPLIED_TREND = _l(
+    "收到：当月收到或登记的件数；答复、按期答复：统计期内收到的案件中当月首次答复的件数。已撤销的案件不计入。"
+)
 TREND_TEXT = {
     "proposal": (FIGURE_TEXT["proposal"]["received"][0], _REPLIED_TREND),
     "petition": (FIGURE_TEXT["petition"]["received"][0], _REPLIED_TREND),
     "inspection": (
         FIGURE_TEXT["inspection"]["rounds"][0],
-        _l("检查次数：当月启动的监督检查，每次检查计一次，不论涉及几个单位、整改退回几次。"),
+        _l("检查次数：当月启动的监督检查，每次检查计一次，不论涉及几个单位、整改退回几次。已撤销的不计入。"),
     ),
     "plan": (
         _l("启动事项"),
-        _l("启动事项：当月启动的接待选民日、代表述职、部门工作评议和单位报送，每项计一次。"),
+        _l("启动事项：当月启动的接待选民日、代表述职、部门工作评议和单位报送，每项计一次。已撤销的不计入。"),
     ),
 }
 # the per-unit row of what belongs to no unit: proposals and petitions not assigned yet; the
-# rounds, reception days and deputies of the item families
+# rounds, reception days and deputies of the item families (its cases behind: ``no_unit=1``)
 NO_UNIT = {"proposal": _l("未交办"), "petition": _l("未交办"), "inspection": _l("不分单位"), "plan": _l("不分单位")}
+# 办理用时, on the page and in the download
+HANDLING_TIME_TEXT = _l("自交办（受理）至首次答复的天数，已答复的案件；已撤销的案件不计入")
 
 
 def _query() -> tuple[str, Period]:
@@ -217,7 +286,9 @@ def _page(process: str, period: Period | None, result: Statistics | None, errors
             result=result,
             texts=FIGURE_TEXT[process],
             unit_columns=UNIT_COLUMNS[process],
+            unit_rows=_unit_rows(process, result) if result else [],
             no_unit=NO_UNIT[process],
+            handling_time_text=HANDLING_TIME_TEXT,
             units=statistics.unit_names(database.session()),
             errors=errors,
             query=urlencode({"process": process, "from": period.start, "to": period.end}) if period else "",
@@ -263,8 +334,10 @@ def index():
 def cases():
     process, period = _query()
     figure = request.args.get("figure", "")
+    # the row of no unit says so (no_unit=1); an empty or absent unit is every unit's
     unit = request.args.get("unit") or None
-    rows = statistics.cases_behind(database.session(), current_actor(), process, period, figure, unit)
+    no_unit = unit is None and request.args.get("no_unit") == "1"
+    rows = statistics.cases_behind(database.session(), current_actor(), process, period, figure, unit, no_unit=no_unit)
     name, definition = FIGURE_TEXT[process].get(figure, (figure, ""))
     return render_template(
         "statistics/cases.html",
@@ -275,6 +348,7 @@ def cases():
         name=name,
         definition=definition,
         unit=unit,
+        no_unit_name=NO_UNIT[process] if no_unit else None,
         rows=rows,
         units=statistics.unit_names(database.session()),
     )
@@ -293,7 +367,7 @@ def export(fmt: str):
     if result.handling_days.get("average") is not None:  # 办理用时, as the page shows it under the figures
         rows.append([_("指标"), _("平均天数"), _("最长天数"), _("口径")])
         days = result.handling_days
-        rows.append([_("办理用时"), days["average"], days["slowest"], _("自交办（受理）至答复的天数，已答复的案件")])
+        rows.append([_("办理用时"), days["average"], days["slowest"], str(HANDLING_TIME_TEXT)])
         rows.append([])
     # per unit, each figure's count and (where it has one) its rate, each in a column headed so
     columns = UNIT_COLUMNS[process]
