@@ -5,16 +5,16 @@ run what deploys with an automatic driver, and count what happened, per corpus.
     .venv/bin/python bench/conformance.py --corpora camunda-engine-tests --details
     .venv/bin/python bench/conformance.py --files a.bpmn b.bpmn --json   # just these files
 
-The files are ``*.bpmn`` and ``*.bpmn20.xml``. Each gets a throwaway SQLite database (a copy
-of one migrated template) and a frozen clock. It is deployed as the operator with
-``definitions.deploy``, together with the files of the corpus that declare the processes its
-call activities call (the one in its own folder first), as a designer deploys them in one
-command. Every process it deploys is started with ``cases.start_instance`` (start form:
-defaults, else a value of the field's type for the required ones; a process only a message
-or a signal starts, by delivering it) and driven, with the cases it calls: an open user task
-of any running case is completed with ``tasks.complete`` by whoever holds it (its assignee,
-else a candidate user, else someone in its candidate groups) with the same kind of form
-data; when none is open, the external tasks waiting are done as a worker would
+The files are ``*.bpmn`` and ``*.bpmn20.xml``. Each gets a throwaway SQLite database (a copy of
+one migrated template holding the units an installation starts with) and a frozen clock. It is
+deployed as the operator with ``definitions.deploy``, together with the files of the corpus that
+declare the processes its call activities call (the one in its own folder first), as a designer
+deploys them in one command. Every process it deploys is started with ``cases.start_instance``
+(start form: defaults, else a value of the field's type for the required ones; a process only a
+message or a signal starts, by delivering it) and driven, with the cases it calls: an open user
+task of any running case is completed with ``tasks.complete`` by whoever holds it (its assignee,
+else a candidate user, else someone in its candidate groups) with the same kind of form data;
+when none is open, the external tasks waiting are done as a worker would
 (``external_tasks.fetch_and_lock``, then ``complete`` without variables); then a message or
 signal a case waits for is delivered (``messages``, by the case's business key); then a case
 waiting at a receive task without a message is continued (``messages.trigger_task``); when
@@ -22,9 +22,8 @@ nothing else is left, the clock is moved one second past the earliest pending ti
 ``timers.fire_due`` fires what is due, as the scheduler would. A process *ran to an end* when
 its case is completed within ``--steps`` driver steps (and ``--seconds`` of wall-clock time);
 otherwise it is *stuck*: waiting for a task nobody can hold, failing at run time with the
-product's own error or with an incident on a case (its message is the reason given), or out
-of steps. A file counts as ran to an end when every process it
-deployed did.
+product's own error or with an incident on a case (its message is the reason given), or out of
+steps. A file counts as ran to an end when every process it deployed did.
 
 Columns: ``files``; ``deployed``; ``refused (element named)``: the deploy refused the file and
 every problem names an element id; ``refused (unclear)``: some problem names none;
@@ -63,7 +62,16 @@ from engine.bpmn.documents import load_xml
 from engine.bpmn.forms import FormSpec
 from engine.bpmn.start_events import only_started_by_events, started_by_events
 from engine.errors import EngineError, InvalidBpmn
-from engine.usecases import cases, definitions, external_task_answers, external_tasks, messages, tasks, timers
+from engine.usecases import (
+    cases,
+    definitions,
+    external_task_answers,
+    external_tasks,
+    messages,
+    people,
+    tasks,
+    timers,
+)
 from engine.usecases.context import processes
 from engine.usecases.external_tasks import MAX_FETCH, TopicRequest
 from storage import migrate
@@ -393,6 +401,10 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="cf-conformance-") as tmp:
         template = Path(tmp) / "template.db"
         migrate.upgrade(f"sqlite:///{template}")
+        seeding = make_engine(f"sqlite:///{template}")
+        with make_session_factory(seeding).begin() as s:
+            people.ensure_departments(s)  # the units an installation has: a task offered to one reaches it
+        seeding.dispose()  # its write-ahead log back in the file each run copies
         for corpus, files in groups.items():
             started = time.monotonic()
             index = key_index([p for p, _n in files])

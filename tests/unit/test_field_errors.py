@@ -44,8 +44,8 @@ SAMPLES = {
     ),
     "not_allowed_value": ({"value": "Z"}, "not one of the allowed values: Z"),
     "merged_cells": (
-        {"sheet": "人员", "cells": "D2:D3"},
-        "D2:D3 on the sheet 人员 are merged cells: unmerge them and fill in each row's own value",
+        {"sheet": "People", "cells": "D2:D3"},
+        "D2:D3 on the sheet People are merged cells: unmerge them and fill in each row's own value",
     ),
     "title_carries_confidential": (
         {"field": "Name"},
