@@ -228,10 +228,25 @@ def may_hand_over(actor: Actor, item: Offered) -> bool:
     return may_act(actor, item) or actor.can(P.TASK_REASSIGN)
 
 
-def may_hand_to(actor: Actor, item: Offered, *, colleague_is_candidate: bool, anyone_may_hold: bool) -> bool:
+def may_hand_to(
+    actor: Actor,
+    item: Offered,
+    *,
+    colleague_is_candidate: bool,
+    anyone_may_hold: bool,
+    colleague: Actor | None = None,
+    readers_offered: bool = False,
+) -> bool:
     """Whom a task may be handed to: one of its candidates; and, by whoever may reassign
     tasks, anyone at all when no active person is a candidate (a task nobody could ever
-    hold would otherwise wait for ever)."""
+    hold would otherwise wait for ever). On a case with confidential fields, a task offered
+    to someone who may read them (``readers_offered``: the office's petition tasks, which tell
+    the petitioner) goes only to a ``colleague`` who may read them too: a supervisor or a
+    designer who sits in the office would work it seeing masks, unable to tell the petitioner
+    anything. A task none of whose people may read them (the handling unit's, which works
+    without the identity by design) goes to any of them."""
+    if readers_offered and colleague is not None and not may_read_confidential(colleague):
+        return False
     if colleague_is_candidate:
         return True
     return not anyone_may_hold and actor.can(P.TASK_REASSIGN)

@@ -31,6 +31,9 @@ from openpyxl.utils import get_column_letter
 
 FORMATS = ("xlsx", "csv")
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+# sent as the whole Content-Type: given as a mimetype, a text/ type gets Werkzeug's own
+# "; charset=utf-8" added after the one it already names
+CSV_TYPE = "text/csv; charset=utf-8"
 MAX_WIDTH = 60  # characters: a long text wraps in the cell rather than making a wall-wide column
 DATE_FORMAT = "yyyy-mm-dd"  # Excel's number formats: what the pages show
 MOMENT_FORMAT = "yyyy-mm-dd hh:mm"
@@ -58,12 +61,12 @@ def download(
     # the reader's zone, looked up once (not once per date: 10,000 rows hold 20,000 of them)
     zone = get_timezone()
     if fmt == "csv":
-        body, mimetype = _csv(headers, [[_text(v, zone) for v in row] for row in rows]), "text/csv; charset=utf-8"
+        body, content_type = _csv(headers, [[_text(v, zone) for v in row] for row in rows]), CSV_TYPE
     else:
         table = [[_typed(v, zone) for v in row] for row in rows]
         notes = [(what, _typed(value, zone)) for what, value in about]
-        body, mimetype = _xlsx(headers, table, sheet or name, notes), XLSX_TYPE
-    response = Response(body, mimetype=mimetype)
+        body, content_type = _xlsx(headers, table, sheet or name, notes), XLSX_TYPE
+    response = Response(body, content_type=content_type)
     filename = f"{name}.{fmt}"
     response.headers["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
     return response

@@ -7,6 +7,7 @@ import dataclasses
 from dataclasses import dataclass, field
 from typing import Any
 
+from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import MultiInstanceTask
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -36,7 +37,7 @@ from .confidentiality import (
     hidden_fields,
     history_for,
     notes_confidential_by_default,
-    secret_text,
+    title_carries,
 )
 from .context import SYSTEM, audit, processes, runtime_for
 from .labels import element_names, field_labels, named_in_history, people_names, value_labels
@@ -44,7 +45,7 @@ from .offering import refuse_if_stopped, stopped_keys
 from .option_lists import choices, option_sources
 from .persist import create_case, sync_subscriptions
 from .results import InstanceDetail, StartedCase, TaskSummary
-from .visibility import may_see_case, visible_case, visible_case_for_update
+from .visibility import RoundScope, may_see_case, round_scope, visible_case, visible_case_for_update
 from .workflow_cache import restore_case
 
 TITLE_LENGTH = 500  # process_instances.title
@@ -190,17 +191,14 @@ def _refuse_confidential_in_title(process: ParsedProcess, data: dict[str, Any], 
     """A case's title is shown to everyone who sees the case (lists, search, notifications,
     mails), so deploy keeps confidential fields from being its source; a title typed in, or a
     title field typed into, that repeats a confidential value (the petitioner's name or phone)
-    would carry it there all the same: refused at the field it was typed in."""
-    secrets = {
-        f.label or f.id: value
-        for f in process.start_form.fields
-        if f.confidential and (value := secret_text(str(data.get(f.id) or "")))
-    }
-    carried = next((label for label, value in secrets.items() if value in title), None)
+    would carry it there all the same: refused at the field it was typed in. Found however it
+    is typed ("138-1234-5678", "陈 小红"), as the case's texts mask it (``title_carries``)."""
+    secrets = {f.label or f.id: data.get(f.id) for f in process.start_form.fields if f.confidential}
+    carried = next((label for label, value in secrets.items() if title_carries([value], title)), None)
     if carried is None:
         return
     sources = [] if given else [*process.title_fields, *TITLE_FIELDS]
-    where = next((name for name in sources if secrets[carried] in str(data.get(name) or "")), "title")
+    where = next((name for name in sources if title_carries([secrets[carried]], str(data.get(name) or ""))), "title")
     raise InvalidData({where: FieldError("title_carries_confidential", {"field": carried})})
 
 
@@ -285,30 +283,33 @@ def instance_detail(session: Session, actor: Actor, instance_id: int) -> Instanc
     """A case ``actor`` may see (NotFound otherwise): status, variables, open tasks and
     history, confidential values masked unless ``actor`` may read them."""
     instance = visible_case(session, actor, instance_id)
+    detail, _scope = _detail(session, actor, instance)
+    return detail
+
+
+def _detail(session: Session, actor: Actor, instance: ProcessInstance) -> tuple[InstanceDetail, RoundScope]:
+    """The case as ``actor`` may see it, and what of its rounds they may not (their scope)."""
     definition = session.get(ProcessDefinition, instance.definition_id)
     assert definition is not None
-    return _detail(session, actor, instance, definition)
-
-
-def _detail(session: Session, actor: Actor, instance: ProcessInstance, definition: ProcessDefinition) -> InstanceDetail:
-    """The case as ``actor`` may see it."""
     process = processes.get_by_id(session, definition.id)
     runtime = runtime_for(session)
     workflow = runtime.restore(process, instance.workflow_json)
+    scope = round_scope(session, actor, instance, workflow)
     now = clock.now()
     items = session.scalars(
         select(WorkItem).where(WorkItem.instance_id == instance.id, WorkItem.state == repo.READY)
     ).all()
-    open_tasks = [TaskSummary.of(i, instance.title, definition.key, definition.name) for i in items]
-    # what open rounds each hold for themselves is theirs, on their tasks, not the case's
-    round_local = runtime.round_local(workflow)
+    open_tasks = scope.visible(TaskSummary.of(i, instance.title, definition.key, definition.name) for i in items)
+    # what open rounds each hold for themselves is theirs, on their tasks, not the case's; to
+    # whoever reads only their own rounds, what any round holds
+    round_local = runtime.round_local(workflow) | scope.round_keys
     variables = case_variables(session, actor, definition.id, runtime.variables(workflow))
-    return InstanceDetail(
+    detail = InstanceDetail(
         **_as_stored(instance, definition),
-        variables={k: v for k, v in variables.items() if k not in round_local},
+        variables=scope.variables({k: v for k, v in variables.items() if k not in round_local}),
         round_local=sorted(round_local.intersection(variables)),
         open_tasks=open_tasks,
-        history=history_for(session, actor, instance.id, definition.id),
+        history=history_for(session, actor, instance.id, definition.id),  # without others' rounds
         completed_bpmn_ids=runtime.bpmn_ids_in_state(workflow, TaskState.COMPLETED),
         active_bpmn_ids=runtime.bpmn_ids_in_state(workflow, TaskState.READY | TaskState.WAITING),
         overdue_bpmn_ids=sorted({t.bpmn_id for t in open_tasks if t.is_overdue(now)}),
@@ -318,6 +319,7 @@ def _detail(session: Session, actor: Actor, instance: ProcessInstance, definitio
             for t in repo.pending_timers_of_instance(session, instance.id)
         ],
     )
+    return detail, scope
 
 
 def _round_counts(rounds: list[Rounds], overdue_task_ids: set[str]) -> dict[str, dict[str, int]]:
@@ -378,6 +380,57 @@ class CasePage:
     awaited: list[Awaited] = field(default_factory=list)  # the messages, signals and triggers it waits for
     can_trigger: bool = False  # may continue a receive task without a message it waits at (message.send)
     mails: list[outgoing_mails.MailView] = field(default_factory=list)  # what its mail tasks sent, oldest first
+    # the variables no form labels holding a record per round (unit_results), as tables
+    records: list[RecordTable] = field(default_factory=list)
+
+
+# What the case page calls the keys the congress's processes write into a round's result
+# record (bpmn/README.md §4.1) that no form asks: a key a form asks is called by the form's
+# label, and these cannot become form fields' ids (the statistics read ``unit`` and
+# ``completed_at`` of the records; no form asks a count of rounds or a yes/no worked out).
+RESULT_KEY_LABELS = {
+    "unit": "单位",
+    "problems_found": "发现问题",
+    "rectification_rounds": "整改次数",
+    "selfcheck_on_time": "按期自查",
+    "completed_at": "完成时间",
+}
+
+
+@dataclass(frozen=True)
+class RecordTable:
+    """A variable holding a list of records (each round's result: ``unit_results``) read as
+    a table: a column per key, by its label, in the order the records have their keys."""
+
+    name: str
+    title: str  # the name of the multi-instance that fills it (逐单位监督检查), else the variable's
+    columns: list[tuple[str, str]]  # (key, label)
+    rows: list[dict[str, Any]]
+
+
+def _record_tables(process: ParsedProcess, variables: dict[str, Any], labels: dict[str, str]) -> list[RecordTable]:
+    """The tables of the case's variables that no form labels and that hold a list of
+    records whose every key is labelled (a form field's id, else one of RESULT_KEY_LABELS):
+    a key with no label would read no better in a table than in the list it is."""
+    known = {**RESULT_KEY_LABELS, **labels}
+    names = element_names(process)
+    filled_by = {
+        spec.data_output.bpmn_id: names.get(spec.bpmn_id, spec.bpmn_id)
+        for each in (process.spec, *process.subprocess_specs.values())
+        for spec in each.task_specs.values()
+        if isinstance(spec, MultiInstanceTask) and spec.data_output is not None
+    }
+    tables = []
+    for name, value in variables.items():
+        if name in labels or not value or not isinstance(value, list):
+            continue
+        if not all(isinstance(record, dict) for record in value):  # rounds still running hold their items
+            continue
+        keys = list(dict.fromkeys(key for record in value for key in record))
+        if all(key in known for key in keys):
+            columns = [(key, known[key]) for key in keys]
+            tables.append(RecordTable(name, filled_by.get(name, name), columns, [dict(r) for r in value]))
+    return tables
 
 
 @dataclass(frozen=True)
@@ -398,13 +451,15 @@ def case_page(session: Session, actor: Actor, instance_id: int) -> CasePage:
     """A case ``actor`` may see (NotFound otherwise), everything confidential masked or
     withheld as the access policy says."""
     instance = visible_case(session, actor, instance_id)
-    detail = instance_detail(session, actor, instance_id)
+    detail, scope = _detail(session, actor, instance)
     process = processes.get_by_id(session, instance.definition_id)
-    steps = case_steps(session, instance_id, clock.now())
+    steps = scope.visible(case_steps(session, instance_id, clock.now()))  # another round's steps are not theirs
     caller, called = calls.links_of(session, instance, lambda other: may_see_case(session, actor, other))
     hidden = hidden_fields(session, actor, instance.definition_id)
-    comments, attachments = list_comments(session, actor, instance_id), list_attachments(session, actor, instance_id)
-    supervisions = supervision.of_case(session, actor, instance_id)
+    # what was said or attached on another round's task is that round's
+    comments = scope.visible(list_comments(session, actor, instance_id))
+    attachments = scope.visible(list_attachments(session, actor, instance_id))
+    supervisions = supervision.of_case(session, actor, instance_id, scope)
     return CasePage(
         detail=detail,
         labels=field_labels(process),
@@ -442,6 +497,7 @@ def case_page(session: Session, actor: Actor, instance_id: int) -> CasePage:
         awaited=awaited_by(session, instance_id),
         can_trigger=instance.status == InstanceStatus.RUNNING and access.may_send_messages(actor),
         mails=outgoing_mails.of_case(session, instance_id, hidden=bool(hidden)),
+        records=_record_tables(process, detail.variables, field_labels(process)),
     )
 
 

@@ -1,7 +1,9 @@
 """Comments on a case, made on one of its tasks or on the case page. A comment may be
 confidential (by default on a case with confidential fields, e.g. a petition): then only
 its author and those with ``confidential.read`` read it; the others see that it is there
-(``withheld``), never what it says."""
+(``withheld``), never what it says. One its author left open is read by whoever sees the
+case, but by those without ``confidential.read`` with the case's confidential values masked
+in it (``confidentiality.case_secrets``): "已电话联系陈小红" was left open all the same."""
 
 from __future__ import annotations
 
@@ -11,13 +13,13 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from storage.models import Comment
+from storage.models import Comment, ProcessInstance
 
 from .. import access, clock
 from ..access import Actor
 from ..errors import FieldError, InvalidData
 from ..text import control_character
-from .confidentiality import notes_confidential_by_default
+from .confidentiality import NO_SECRETS, Secrets, case_secrets, notes_confidential_by_default
 from .context import audit
 from .visibility import note_target, visible_case
 
@@ -87,14 +89,29 @@ def comments(session: Session, actor: Actor, instance_id: int) -> list[CommentVi
 
 def list_comments(session: Session, actor: Actor, instance_id: int) -> list[CommentView]:
     """For callers that already found the case visible (the page use cases)."""
-    rows = session.scalars(
-        select(Comment).where(Comment.instance_id == instance_id).order_by(Comment.created_at, Comment.id)
+    rows = list(
+        session.scalars(
+            select(Comment).where(Comment.instance_id == instance_id).order_by(Comment.created_at, Comment.id)
+        )
     )
-    return [_comment_view(actor, c) for c in rows]
+    secrets = NO_SECRETS
+    # what others wrote and ``actor`` may read: said without the case's confidential values
+    if any(c.author != actor.username and _readable(actor, c) for c in rows):
+        instance = session.get(ProcessInstance, instance_id)
+        if instance is not None:
+            secrets = case_secrets(session, actor, instance_id, instance.definition_id)
+    return [_comment_view(actor, c, secrets) for c in rows]
 
 
-def _comment_view(actor: Actor, c: Comment) -> CommentView:
-    readable = access.may_read_note(actor, confidential=c.confidential, author=c.author)
+def _readable(actor: Actor, c: Comment) -> bool:
+    return access.may_read_note(actor, confidential=c.confidential, author=c.author)
+
+
+def _comment_view(actor: Actor, c: Comment, secrets: Secrets = NO_SECRETS) -> CommentView:
+    """``c`` as ``actor`` reads it: withheld, or in full to its author, else with ``secrets``
+    (the values ``actor`` may not read) masked in it."""
+    readable = _readable(actor, c)
+    body = c.body if c.author == actor.username else secrets.redacted(c.body)
     return CommentView(
-        c.id, c.instance_id, c.task_id, c.author, c.body if readable else "", c.created_at, c.confidential, not readable
+        c.id, c.instance_id, c.task_id, c.author, body if readable else "", c.created_at, c.confidential, not readable
     )

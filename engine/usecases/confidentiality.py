@@ -2,13 +2,21 @@
 never what it is.
 
 A form field marked ``<camunda:property id="confidential" value="true"/>`` (a petitioner's
-name, phone, address, ID number) is shown masked (张** / 138****0000) wherever it is
-carried: the task's data, the case variables, drafts, the data of history entries. A
+name, phone, address, ID number) is shown as ``MASK`` wherever it is carried: the task's
+data, the case variables, drafts, the data of history entries. The mask is the same for
+every field and every value, so that it tells nothing of it (see ``MASK``). What people
+wrote besides (a letter's content, a note, an opinion, a cancel reason, a hand-over's note,
+a comment left open) often repeats those values, the petitioner's name on a letter's first
+line: to the same readers every text of the case is shown with each confidential value of
+the case it holds replaced by ``MASK`` (``Secrets``: found also when typed with spaces,
+hyphens or dots between its characters), wherever it is read, here, for every door. A
 comment or an attachment marked confidential (on a case of a process with confidential
 fields they are by default) shows only that it is there, to everyone but its author and
-those with the permission; so does the comment of a hand-over on such a case. Case titles
-never carry them: deploy refuses a process whose title would come from a confidential
-field (``engine.bpmn.parsing``). Who may read is the access policy's rule
+those with the permission; so does the comment of a hand-over on such a case, but for its
+recipient, who reads it with the values masked. Case titles never carry them: deploy
+refuses a process whose title would come from a confidential field
+(``engine.bpmn.parsing``), and a start whose title repeats a value of one
+(``engine.usecases.cases``, by ``Secrets``). Who may read is the access policy's rule
 (:func:`engine.access.may_read_confidential`); this module only shapes what the others see.
 
 A case's working data (the variables its process keeps for itself under technical keys,
@@ -29,50 +37,54 @@ variables, a task's data) is read by the groups alone.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import replace
+import unicodedata
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, replace
+from functools import lru_cache
 from pathlib import PurePosixPath
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from storage import repositories as repo
-from storage.models import WorkItem
+from storage.models import ProcessInstance, WorkItem
 
 from ..access import Actor, may_read_confidential, may_read_draft, may_read_field, may_read_working_data
 from ..bpmn.parsing import ParsedProcess
 from .context import processes
 from .labels import field_labels, in_form_order
 from .results import HistoryEntry
+from .visibility import round_scope
 
-MASK = "*"
-_DIGITS = re.compile(r"\d")
-# A value of a ``readers`` field as those who may not read it see it: one and the same for
-# every value, an empty one too, so that it tells nothing (not a score's first digit as a
-# mask would, not a length, not whether a deputy left his comment empty), and text in every
-# field's place, so that no client takes it for a score. Every door shows it as it is.
+# A confidential value as whoever may not read it sees it: one and the same for every field
+# and every value (a name, a phone, an address, an ID number alike), so that it tells nothing
+# of it: not a surname, not a phone's or an ID number's last digits, not a room number, not a
+# length, not whether it looks like a phone. The handling unit of a petition is often the
+# unit it complains of, to which 信访工作条例 forbids passing the petitioner's particulars;
+# the product cannot know which unit that is, so none reads any of them. Not ``WITHHELD``,
+# which the pages say as a ``readers`` field's (only its readers and its author read it).
+MASK = "******"
+# A ``readers`` field's value as those who may not read it see it: one and the same for
+# every value, an empty one too, so that it tells nothing (not whether a deputy left his
+# comment empty), and text in every field's place, so that no client takes it for a score.
+# Every door shows it as it is.
 WITHHELD = "***"
 
 
 def mask(value: Any) -> Any:
-    """A value as someone who may not read it sees it: 张三丰 → 张**, 13800001111 →
-    138****1111, an ID number likewise; nothing stays nothing, so that an empty field is
-    still seen to be empty. A text keeps its first character and always two stars after
-    it (王五 → 王**, 欧阳明远 → 欧**): how many more it has would tell of whom it speaks."""
-    if value is None or value == "":
+    """A value as someone who may not read it sees it: ``MASK``, whatever the field and the
+    value (张三丰, 13800001111, an address with a room number alike); a list as one ``MASK``
+    (how many it holds would tell of it too); nothing stays nothing, so that an empty field
+    is still seen to be empty."""
+    if value is None or value == "" or value == []:
         return value
     if isinstance(value, list):
-        return [mask(v) for v in value]
-    text = str(value).strip()
-    if len(_DIGITS.findall(text)) >= 7 and len(text) >= 7:  # a phone or an ID number
-        return text[:3] + MASK * (len(text) - 7) + text[-4:]
-    if len(text) <= 1:
-        return MASK * 2
-    return text[0] + MASK * 2
+        return [MASK]
+    return MASK
 
 
 def mask_filename(filename: str) -> str:
-    """张某来信.pdf → 张***.pdf: the kind of file shows, not whose it is."""
+    """张某来信.pdf → ``MASK``.pdf: the kind of file shows, not whose it is."""
     path = PurePosixPath(filename)
     return f"{mask(path.stem)}{path.suffix}"
 
@@ -101,16 +113,133 @@ def confidential_fields(process: ParsedProcess) -> frozenset[str]:
     return frozenset(f.id for meta in process.tasks.values() for f in meta.form.fields if f.confidential)
 
 
-# Shorter texts are not looked for inside others: a one-character value (a surname alone)
-# would be found in texts that merely contain that character.
-_SHORTEST_SECRET = 2
+# What may stand between the characters of a value typed into a text and still be that value:
+# spaces (a full-width one too), hyphens and dashes, dots and middle dots ("138-1234-5678",
+# "138 1234 5678", "陈　小红", "买买提·艾力"). At most three at a place ("138 - 1234"), so that a
+# value is not found spread over a text's lines. Not a comma or a full stop: "王。五月" is no 王五.
+_SEPARATORS = "\\s.\u00b7\u2022\u2027\u30fb\uff0e\\-\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe63\uff0d"
+_SEPARATOR = re.compile(f"[{_SEPARATORS}]")
+_GAP = f"[{_SEPARATORS}]{{0,3}}"
+# Which values are looked for inside texts, counted without their separators. A value of one
+# character (a surname written alone) is in every text that merely uses that character: two
+# at least, the shortest Chinese name (王五). A value of digits alone needs seven, the shortest
+# telephone number (a landline's local number): shorter runs of digits (a year, a date, an
+# amount, a house number) are in every letter, and identify nobody by themselves.
+_SHORTEST_TEXT = 2
+_SHORTEST_NUMBER = 7
+# A phone inside a longer value (beside an area code, a second phone): looked for alone too.
+_NUMBER_INSIDE = re.compile(f"[0-9]{{{_SHORTEST_NUMBER},}}")
+# What the office types into an identity field it has no value for (a visitor who gave no
+# name): no one's identity, and words every text uses ("情况不详").
+_NO_VALUE = frozenset(
+    {"不详", "未详", "不明", "未知", "匿名", "暂无", "没有", "未提供", "不清楚", "不愿透露", "拒绝透露"}
+)
 
 
-def secret_text(value: Any) -> str | None:
-    """A withheld value as the text to look for inside other texts (a title, what a call
-    passes on); None when it is no text, or too short to tell anything by."""
-    text = value.strip() if isinstance(value, str) else ""
-    return text if len(text) >= _SHORTEST_SECRET else None
+def _looked_for(value: Any) -> Iterator[str]:
+    """The texts a confidential value is looked for as, without their separators, full-width
+    digits and letters as ASCII (NFKC): the value itself, and each run of seven or more digits
+    in it ("0745-2345678" is found where a text says 2345678); of a list or a mapping, each of
+    its values'. A yes/no is no text, nor is what stands for no value (不详, 匿名)."""
+    if value is None or isinstance(value, bool):
+        return
+    if isinstance(value, Mapping):
+        value = list(value.values())
+    if isinstance(value, list | tuple | set | frozenset):
+        for item in value:
+            yield from _looked_for(item)
+        return
+    text = unicodedata.normalize("NFKC", str(value))
+    for candidate in (text, *_NUMBER_INSIDE.findall(text)):
+        bare = _SEPARATOR.sub("", candidate)
+        digits_only = bare.isascii() and bare.isdigit()
+        if len(bare) >= (_SHORTEST_NUMBER if digits_only else _SHORTEST_TEXT) and bare not in _NO_VALUE:
+            yield bare
+
+
+def _character(c: str) -> str:
+    """One character of a value as a pattern: an ASCII letter or digit also full-width (１３８,
+    ｘ), a letter in either case (the pattern ignores case: an ID number's X)."""
+    if c.isascii() and c.isalnum():
+        return f"[{c}{chr(ord(c) + 0xFEE0)}]"
+    return re.escape(c)
+
+
+def _tolerant(bare: str) -> str:
+    """The pattern of a value's text with separators allowed between its characters; a value
+    beginning or ending with a Latin letter not inside a longer word (Li is not in Lily)."""
+    body = _GAP.join(_character(c) for c in bare)
+    before = "(?<![A-Za-z])" if bare[0].isascii() and bare[0].isalpha() else ""
+    after = "(?![A-Za-z])" if bare[-1].isascii() and bare[-1].isalpha() else ""
+    return before + body + after
+
+
+@lru_cache(maxsize=512)
+def _pattern(texts: tuple[str, ...]) -> re.Pattern[str]:
+    """One pattern for all of a case's values, the longest first: where two begin at the same
+    place (an ID number and the phone inside it), the longer is masked whole."""
+    return re.compile("|".join(_tolerant(t) for t in sorted(texts, key=lambda t: (-len(t), t))), re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Secrets:
+    """The confidential values of a case as they are looked for inside texts (a title, a
+    letter's content, a note): tolerantly, with spaces, hyphens or dots between their
+    characters, full-width or not (``_looked_for``). Empty: nothing is looked for."""
+
+    texts: frozenset[str] = frozenset()
+
+    @classmethod
+    def of(cls, values: Iterable[Any]) -> Secrets:
+        return cls(frozenset(text for value in values for text in _looked_for(value)))
+
+    def found_in(self, text: str) -> bool:
+        return bool(self.texts) and _pattern(tuple(sorted(self.texts))).search(text) is not None
+
+    def redacted(self, value: Any) -> Any:
+        """``value`` with each of the values found in its texts replaced by ``MASK``: a text,
+        or the texts inside a list or a mapping (a history entry's data); anything else as it is."""
+        if not self.texts:
+            return value
+        return _redacted(value, _pattern(tuple(sorted(self.texts))))
+
+
+NO_SECRETS = Secrets()  # what whoever may read the identity is kept from in texts: nothing
+
+
+def _redacted(value: Any, pattern: re.Pattern[str]) -> Any:
+    if isinstance(value, str):
+        return pattern.sub(MASK, value)
+    if isinstance(value, Mapping):
+        return {k: _redacted(v, pattern) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return type(value)(_redacted(v, pattern) for v in value)
+    return value
+
+
+def _values_in(data: Mapping[str, Any] | None, fields: frozenset[str]) -> Iterator[Any]:
+    """The values of ``fields`` in ``data``, also inside nested dicts (as ``masked`` finds them)."""
+    for key, value in (data or {}).items():
+        if key in fields:
+            yield value
+        elif isinstance(value, Mapping):
+            yield from _values_in(value, fields)
+
+
+def case_secrets(session: Session, actor: Actor, instance_id: int, definition_id: int) -> Secrets:
+    """What ``actor`` must not read in a case's texts: nothing for whoever may read its
+    confidential fields (or on a case with none); for anyone else every value they held, as
+    its history recorded them (each value a start, a form, a message or a worker brought in,
+    a corrected one too)."""
+    hidden = hidden_fields(session, actor, definition_id)
+    if not hidden:
+        return NO_SECRETS
+    return Secrets.of(value for entry in repo.history(session, instance_id) for value in _values_in(entry.data, hidden))
+
+
+def title_carries(values: Iterable[Any], title: str) -> bool:
+    """Whether a case's title repeats one of ``values`` (a confidential field's), however typed."""
+    return Secrets.of(values).found_in(title)
 
 
 def _rules(process: ParsedProcess) -> dict[str, Any]:
@@ -124,14 +253,20 @@ def carried_unprotected(
     """The variables ``passed`` to a case of ``called`` that carry a text ``caller`` withholds
     (a confidential or a readers field's, ``values`` its case's: the text itself, or a text
     holding it, whatever it is renamed to on the way) where ``called`` does not withhold them
-    by the same rule: that case would show them to whoever sees it. A number or a yes/no is
-    not looked for: another value passed would equal it by chance."""
+    by the same rule: that case would show them to whoever sees it. A text is found as in a
+    case's texts (``Secrets``: typed with separators too); a number or a yes/no is not looked
+    for: another value passed would equal it by chance."""
     mine, theirs = _rules(caller), _rules(called)
-    secrets = [(rule, text) for name, rule in mine.items() if (text := secret_text(values.get(name)))]
+    secrets = [
+        (rule, found)
+        for name, rule in mine.items()
+        if isinstance(values.get(name), str) and (found := Secrets.of([values[name]])).texts
+    ]
     return sorted(
         target
         for target, value in passed.items()
-        if isinstance(value, str) and any(theirs.get(target) != rule and text in value for rule, text in secrets)
+        if isinstance(value, str)
+        and any(theirs.get(target) != rule and found.found_in(value) for rule, found in secrets)
     )
 
 
@@ -166,9 +301,13 @@ def withheld(data: Mapping[str, Any] | None, fields: Iterable[str]) -> dict[str,
 
 def readable_data(session: Session, actor: Actor, definition_id: int, data: Mapping[str, Any]) -> dict[str, Any]:
     """Values of a case that nobody in particular entered (a task's data, the variables a
-    worker fetches) as ``actor`` may read them: confidential ones masked, a ``readers``
+    worker fetches) as ``actor`` may read them: confidential ones masked, and wherever a text
+    repeats one of them (信访内容 opening "我叫…，电话…"), masked there too; a ``readers``
     field's withheld."""
-    shown = masked(data, hidden_fields(session, actor, definition_id))
+    hidden = hidden_fields(session, actor, definition_id)
+    shown = masked(data, hidden)
+    if hidden:
+        shown = Secrets.of(_values_in(data, hidden)).redacted(shown)
     return withheld(shown, unreadable_fields(session, actor, definition_id)) or {}
 
 
@@ -241,11 +380,15 @@ def _as_outsider_reads(reader: str, entries: list[HistoryEntry], labels: Mapping
 
 
 def history_for(session: Session, actor: Actor, instance_id: int, definition_id: int) -> list[HistoryEntry]:
-    """``_history_for``, with the values of ``readers`` fields withheld as their authors'
-    (``_withheld_in``); without the working data (a deputy), only what the forms label and
+    """``_history_for`` without the entries of rounds ``actor`` reads not (``round_scope``), with
+    the values of ``readers`` fields withheld as their authors' (``_withheld_in``); without the working data (a deputy), only what the forms label and
     what people wrote (``_as_outsider_reads``). A form's values are in its fields' order."""
     process = processes.get_by_id(session, definition_id)
-    history = _withheld_in(_history_for(session, actor, instance_id, definition_id), actor, process)
+    entries = _history_for(session, actor, instance_id, definition_id)
+    instance = session.get(ProcessInstance, instance_id)
+    if instance is not None:  # another round's entries are not there for who reads only their own
+        entries = round_scope(session, actor, instance).visible(entries)
+    history = _withheld_in(entries, actor, process)
     history = in_form_order(history, process)
     if may_read_working_data(actor):
         return history
@@ -278,12 +421,15 @@ def _withheld_in(entries: list[HistoryEntry], actor: Actor, process: ParsedProce
 
 def _history_for(session: Session, actor: Actor, instance_id: int, definition_id: int) -> list[HistoryEntry]:
     """The history of a case as ``actor`` may read it: the data of each entry masked like
-    the case's, the name of a confidential file withheld, and on a case with confidential
-    fields the comment of a hand-over too (but for whoever handed over or received) and the
-    recipients of the mail its mail tasks sent. A saved draft is its author's until the task
-    is submitted: its saves are in their history only (the audit log keeps every one). Each
-    entry of a task names it as its work item is titled, with its round: a title says no more
-    than the case's steps say to whoever may see the case."""
+    the case's, and every text it carries (a form's texts, a cancel reason, a 督办's opinion, a
+    file's name) with the confidential values of the case masked in it; the name of a
+    confidential file withheld, and on a case with confidential fields the comment of a
+    hand-over too, but for whoever handed over (their own words) and whoever received it (it
+    is addressed to them: masked like any text), and the recipients of the mail its mail
+    tasks sent. A saved draft is its author's until the task is submitted: its saves are in
+    their history only (the audit log keeps every one). Each entry of a task names it as its
+    work item is titled, with its round: a title says no more than the case's steps say to
+    whoever may see the case."""
     entries = [
         HistoryEntry(e.at, e.actor, e.action, e.bpmn_id, e.task_id, e.data, e.task_name)
         for e in repo.history(session, instance_id)
@@ -292,23 +438,22 @@ def _history_for(session: Session, actor: Actor, instance_id: int, definition_id
     if may_read_confidential(actor):
         return entries
     hidden = hidden_fields(session, actor, definition_id)
-    notes_hidden = notes_confidential_by_default(session, definition_id)
+    # every value the case's confidential fields held, as its entries recorded them
+    secrets = Secrets.of(value for e in entries for value in _values_in(e.data, hidden))
     # only a case whose history names an attached file can withhold one
     attached = any(e.action == "attach" for e in entries)
     withheld_files = repo.files_withheld_from(session, instance_id, actor.username) if attached else set()
     history = []
     for e in entries:
-        data = masked(e.data, hidden)
+        as_entered = masked(e.data, hidden)
+        data = secrets.redacted(as_entered)
         if data and e.action == "attach" and data.get("attachment_id") in withheld_files:
             data = {**data, "filename": mask_filename(str(data.get("filename") or "")), "withheld": True}
-        elif (
-            data
-            and e.action == "hand_over"
-            and notes_hidden
-            and data.get("comment")
-            and actor.username not in (e.actor, data.get("to"))
-        ):
-            data = {**data, "comment": "", "withheld": True}
+        elif data and as_entered and e.action == "hand_over" and hidden and data.get("comment"):
+            if actor.username == e.actor:
+                data = {**data, "comment": as_entered["comment"]}
+            elif actor.username != as_entered.get("to"):
+                data = {**data, "comment": "", "withheld": True}
         elif data and e.action == "mail_queued" and hidden:
             # an address may be a confidential field's value (a petitioner's): all masked
             data = {**data, **{k: mask(data.get(k) or []) for k in ("to", "cc", "bcc")}, "withheld": True}

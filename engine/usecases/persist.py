@@ -93,7 +93,10 @@ def save_instance(
     if status == InstanceStatus.RUNNING:
         awaited += calls.waiting_count(runtime, workflow)  # each waits for the case it called
     if fired:
-        record_fired(session, instance, workflow, runtime, process, fired, fired_rows, ready_before, now)
+        # the tasks just made are among those a timer fired on: a deadline already past when
+        # its task was reached fires in these very steps, and its 督办 presses on that item
+        known = [*ready_before, *ready_items]
+        record_fired(session, instance, workflow, runtime, process, fired, fired_rows, known, now)
     outgoing_mails.queue(session, instance.id, runtime.take_queued_mails(workflow))  # its mail tasks' mail
     armed = any(k == TimerKind.BPMN for _, k in desired)
     # a message or signal it waits for can be delivered (the messages use case): not stuck
@@ -299,14 +302,16 @@ def record_fired(
     process: ParsedProcess,
     fired: Sequence[FiredTimer],
     rows: dict[str, tuple[int, datetime]],
-    ready_before: Sequence[ItemRow],
+    items_known: Sequence[ItemRow],
     now: datetime,
 ) -> None:
     """Each timer the engine fired goes into the audit log, and a boundary timer is a 督办
     about the task it is attached to: its holders and the supervisors are told. The same
     whether the scheduler came for it or it fired within other steps (a deadline already
-    past when its task was reached, or due together with the one the scheduler came for)."""
-    items = {w.task_id: w for w in ready_before}
+    past when its task was reached, or due together with the one the scheduler came for).
+    ``items_known``: the case's work items as they stand, those this save just made
+    included, so that a 督办 on a task reached in these steps is recorded on its item too."""
+    items = {w.task_id: w for w in items_known}
     for timer in fired:
         timer_id, due_at = rows.get(timer.task_id, (None, None))
         audit(
@@ -330,6 +335,7 @@ def record_fired(
         notifications.notify_supervision(session, timer_id, item, timer.name, timer.interrupting)
         if not timer.interrupting and item.id:  # the task stays open under a 督办: tracked like one issued
             supervision.record_automatic(session, instance.id, item.id, timer.name, now)
+            item.supervised = True  # as reading the ready items back would say: its completion answers it
 
 
 def reminder_timers(runtime: Runtime, items: list[ItemRow]) -> dict[tuple[str, TimerKind], tuple[str, datetime]]:

@@ -44,7 +44,7 @@ from ..text import control_character
 from . import notifications
 from .context import SYSTEM, audit, processes
 from .labels import holder_names, people_names, value_labels
-from .visibility import visible_case, visible_case_for_update
+from .visibility import RoundScope, round_scope, visible_case, visible_case_for_update
 
 MAX_OPINION = 2000
 SOON = timedelta(days=3)  # "due soon" on the board
@@ -303,12 +303,17 @@ def responded(session: Session, item_id: int, by: str, at: datetime) -> None:
     writes.answer_supervisions(session, item_id, by, at)
 
 
-def of_case(session: Session, actor: Actor, instance_id: int) -> list[SupervisionView]:
-    """The case's 督办, oldest first (whoever may see the case sees them)."""
-    visible_case(session, actor, instance_id)
+def of_case(session: Session, actor: Actor, instance_id: int, scope: RoundScope | None = None) -> list[SupervisionView]:
+    """The case's 督办, oldest first (whoever may see the case sees them), but those on
+    another round's task for whoever reads only their own rounds (``scope``: theirs, when
+    the caller has worked it out)."""
+    instance = visible_case(session, actor, instance_id)
     now = clock.now()
     rows = session.scalars(select(Supervision).where(Supervision.instance_id == instance_id).order_by(Supervision.id))
-    return [_view(session, r, now) for r in rows]
+    views = [_view(session, r, now) for r in rows]
+    if not views:
+        return views
+    return (scope or round_scope(session, actor, instance)).visible(views)
 
 
 def open_on_items(session: Session, item_ids: list[int]) -> dict[int, int]:

@@ -34,6 +34,7 @@ from .attachments import AttachmentView, list_attachments
 from .comments import CommentView, list_comments
 from .confidentiality import (
     case_variables,
+    confidential_fields,
     draft_for,
     fillable,
     hidden_fields,
@@ -46,7 +47,7 @@ from .labels import element_names, field_labels, named_in_history, people_names,
 from .option_lists import loaded, option_sources
 from .persist import save_instance
 from .results import HistoryEntry, TaskDetail, TaskSummary
-from .visibility import no_task, visible_task
+from .visibility import no_task, round_scope, visible_task
 from .workflow_cache import restore_case
 
 
@@ -214,9 +215,20 @@ def hand_over(session: Session, actor: Actor, task_id: str, colleague: str, comm
     is_candidate = _is_candidate(item, other.username, other.groups)
     # only for a colleague outside the task's candidates: could anyone take it at all?
     anyone = is_candidate or bool(_candidates(session, item))
-    if not access.may_hand_to(actor, item, colleague_is_candidate=is_candidate, anyone_may_hold=anyone):
+    readers_offered = _readers_offered(session, item, _active_users(session))
+    if not access.may_hand_to(
+        actor,
+        item,
+        colleague_is_candidate=is_candidate,
+        anyone_may_hold=anyone,
+        colleague=Actor.of(other),
+        readers_offered=readers_offered,
+    ):
+        blind = readers_offered and not access.may_read_confidential(Actor.of(other))
         raise NotAllowed(
-            f"{colleague} is not in a group that may work on {item.name!r}",
+            f"{colleague} may not read the confidential fields of the case that {item.name!r} is done with"
+            if blind
+            else f"{colleague} is not in a group that may work on {item.name!r}",
             "colleague_not_candidate",
             task=item.name,
             colleague=colleague,
@@ -357,7 +369,9 @@ def task_page(session: Session, actor: Actor, task_id: str) -> TaskPage:
         runtime = runtime_for(session)
         bounds = runtime.form_bounds(runtime.restore(process, instance.workflow_json), task_id, detail.form)
     history = history_for(session, actor, instance.id, instance.definition_id)
-    comments, attachments = list_comments(session, actor, instance.id), list_attachments(session, actor, instance.id)
+    scope = round_scope(session, actor, instance)  # another round's notes are not this reader's
+    comments = scope.visible(list_comments(session, actor, instance.id))
+    attachments = scope.visible(list_attachments(session, actor, instance.id))
     supervisions = [s for s in supervision.of_case(session, actor, instance.id) if s.task_id == task_id]
     # a later round (a loop, a re-handling, a second evaluation) starts with its fields empty,
     # not at what an earlier round answered; the reader's own saved draft of this task still
@@ -439,16 +453,37 @@ def colleagues(session: Session, actor: Actor, task_id: str) -> list[tuple[str, 
         return []
     if not access.may_hand_over(actor, item):
         return []
-    users = list(session.scalars(select(User).where(User.active.is_(True)).order_by(User.username)))
+    users = _active_users(session)
     anyone = any(_is_candidate(item, u.username, u.groups) for u in users)
+    readers_offered = _readers_offered(session, item, users)
     return [
         (u.username, u.display_name)
         for u in users
         if u.username != actor.username
         and access.may_hand_to(
-            actor, item, colleague_is_candidate=_is_candidate(item, u.username, u.groups), anyone_may_hold=anyone
+            actor,
+            item,
+            colleague_is_candidate=_is_candidate(item, u.username, u.groups),
+            anyone_may_hold=anyone,
+            colleague=Actor.of(u),
+            readers_offered=readers_offered,
         )
     ]
+
+
+def _active_users(session: Session) -> list[User]:
+    return list(session.scalars(select(User).where(User.active.is_(True)).order_by(User.username)))
+
+
+def _readers_offered(session: Session, item: WorkItem, users: Iterable[User]) -> bool:
+    """Whether ``item`` is of a case with confidential fields and offered to someone of
+    ``users`` (the active ones) who may read them: then it is handed only to such people
+    (``access.may_hand_to``), so that the list leaves the others out rather than offer the
+    office's petition task to a supervisor who would see masks."""
+    instance = session.get(ProcessInstance, item.instance_id)
+    if instance is None or not confidential_fields(processes.get_by_id(session, instance.definition_id)):
+        return False
+    return any(_is_candidate(item, u.username, u.groups) and access.may_read_confidential(Actor.of(u)) for u in users)
 
 
 def _is_candidate(item: WorkItem, username: str, groups: set[str]) -> bool:

@@ -2,10 +2,26 @@
 task a use case acts on as the actor may see it.
 
 A case one may not see answers exactly like a case that does not exist (``NotFound``,
-same words), and so does any task of it: the answer never tells that it exists."""
+same words), and so does any task of it: the answer never tells that it exists.
+
+A case of rounds run side by side (a multi-instance: one per inspected unit, per deputy) is
+each round's holders' business only as far as their own round goes (``round_scope``): whoever
+sees the case through no task but those of rounds (an inspected unit) reads their rounds'
+tasks, history and results, never another round's (another unit's self-check report,
+findings, returns), which answer as if they did not exist; whoever sees the whole case (the
+office that runs it, the chair, a supervisor, its starter) reads every round."""
 
 from __future__ import annotations
 
+from collections.abc import Hashable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Protocol, TypeVar
+from uuid import UUID
+from weakref import WeakKeyDictionary
+
+from SpiffWorkflow.bpmn import BpmnWorkflow
+from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import MultiInstanceTask
+from SpiffWorkflow.task import Task
 from sqlalchemy import ColumnElement, and_, exists, false, or_, select
 from sqlalchemy.orm import Session
 
@@ -13,7 +29,19 @@ from storage import repositories as repo
 from storage.models import CaseDeputy, ProcessInstance, WorkItem, WorkItemGroup
 
 from ..access import Actor, may_act, sees_every_case
+from ..bpmn.parsing import ParsedProcess
 from ..errors import FieldError, InvalidData, NotFound
+from .context import processes, runtime_for
+
+
+class _OfTask(Protocol):
+    """A row about a task of a case (a history entry, a step, an open task, a 督办)."""
+
+    @property
+    def task_id(self) -> str | None: ...
+
+
+R = TypeVar("R", bound=_OfTask)
 
 
 def case_visibility(actor: Actor) -> ColumnElement[bool]:
@@ -23,6 +51,16 @@ def case_visibility(actor: Actor) -> ColumnElement[bool]:
     proposals a deputy submitted or co-signed, whoever registered them (``case_deputies``)."""
     if sees_every_case(actor):
         return ProcessInstance.id.is_not(None)
+    return or_(
+        ProcessInstance.started_by == actor.username,
+        exists().where(WorkItem.instance_id == ProcessInstance.id, _theirs(actor)),
+        exists().where(CaseDeputy.instance_id == ProcessInstance.id, CaseDeputy.deputy == actor.username),
+    )
+
+
+def _theirs(actor: Actor) -> ColumnElement[bool]:
+    """The SQL condition on ``work_items`` of the tasks that are (or were) ``actor``'s:
+    assigned to them, completed by them, or offered to them or one of their groups."""
     offered = exists().where(
         WorkItemGroup.work_item_id == WorkItem.id,
         or_(
@@ -32,12 +70,7 @@ def case_visibility(actor: Actor) -> ColumnElement[bool]:
             and_(WorkItemGroup.is_user.is_(True), WorkItemGroup.group == actor.username),
         ),
     )
-    mine = or_(WorkItem.assignee == actor.username, WorkItem.completed_by == actor.username, offered)
-    return or_(
-        ProcessInstance.started_by == actor.username,
-        exists().where(WorkItem.instance_id == ProcessInstance.id, mine),
-        exists().where(CaseDeputy.instance_id == ProcessInstance.id, CaseDeputy.deputy == actor.username),
-    )
+    return or_(WorkItem.assignee == actor.username, WorkItem.completed_by == actor.username, offered)
 
 
 def may_see_case(session: Session, actor: Actor, instance: ProcessInstance) -> bool:
@@ -76,10 +109,20 @@ def visible_task(session: Session, actor: Actor, task_id: str) -> tuple[WorkItem
     instance = session.get(ProcessInstance, item.instance_id) if item is not None else None
     if item is None or instance is None:
         raise no_task(task_id)
-    # whoever the task is offered to sees its case (the policy's rule): no query for them
-    if not may_act(actor, item) and not may_see_case(session, actor, instance):
+    # whoever the task is offered to sees its case (the policy's rule): no query for them;
+    # another round's task is not there for whoever reads only their own rounds
+    if not may_act(actor, item) and (
+        not may_see_case(session, actor, instance) or _of_anothers_round(session, actor, instance, item)
+    ):
         raise no_task(task_id)
     return item, instance
+
+
+def _of_anothers_round(session: Session, actor: Actor, instance: ProcessInstance, item: WorkItem) -> bool:
+    """Whether ``item`` is a task of a round ``actor`` may not read: only a task run inside a
+    round can be one, which its element tells without the workflow."""
+    in_rounds = _round_elements(processes.get_by_id(session, instance.definition_id))
+    return item.bpmn_id in in_rounds and round_scope(session, actor, instance).hides(item.task_id)
 
 
 def note_target(
@@ -93,3 +136,155 @@ def note_target(
         raise InvalidData({"instance_id": FieldError("case_or_task_needed")})
     instance = visible_case(session, actor, instance_id)
     return instance.id, instance.definition_id, None
+
+
+# -- rounds ---------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class RoundScope:
+    """What of a case's rounds one reader may not read (nothing, for whoever sees it whole).
+
+    ``hidden_tasks``: the engine's task ids (a work item's, a history entry's ``task_id``) of
+    the rounds not theirs; ``round_keys``: the variables rounds hold for themselves (a unit's
+    self-check report, its findings), which the case's variables carry from whichever round
+    moved last, so never the case's to show them; ``hidden_results``: a collection the rounds
+    fill with their results (``unit_results``) → the keys or positions of the other rounds'
+    results in it (None: not known which, the collection is withheld whole)."""
+
+    hidden_tasks: frozenset[str] = frozenset()
+    round_keys: frozenset[str] = frozenset()
+    hidden_results: Mapping[str, frozenset[Hashable] | None] = field(default_factory=dict)
+
+    def hides(self, task_id: str | None) -> bool:
+        return task_id is not None and task_id in self.hidden_tasks
+
+    def visible(self, rows: Iterable[R]) -> list[R]:
+        """``rows`` (history entries, steps, open tasks, 督办) but those of others' rounds."""
+        return [row for row in rows if not self.hides(row.task_id)]
+
+    def variables(self, variables: Mapping[str, Any]) -> dict[str, Any]:
+        """A case's variables without what rounds hold for themselves, each result collection
+        with the reader's own rounds' results alone."""
+        shown = {k: v for k, v in variables.items() if k not in self.round_keys}
+        for name, hidden in self.hidden_results.items():
+            value = shown.get(name)
+            if hidden is None:  # whose result is where is not known: none is shown
+                shown.pop(name, None)
+            elif isinstance(value, list):
+                shown[name] = [v for i, v in enumerate(value) if i not in hidden]
+            elif isinstance(value, Mapping):
+                shown[name] = {k: v for k, v in value.items() if k not in hidden}
+        return shown
+
+
+WHOLE = RoundScope()
+
+
+def round_scope(
+    session: Session, actor: Actor, instance: ProcessInstance, workflow: BpmnWorkflow | None = None
+) -> RoundScope:
+    """What of ``instance``'s rounds ``actor`` may not read (see the module's docstring).
+    Whoever may see every case, started it or follows it as its deputy sees it whole, and so
+    does whoever has (had) a task of it outside every round (the office's plan, the chair's
+    approval); whoever has tasks only inside rounds reads the rounds they are in, the rest of
+    the case outside every round too. A round is the whole of what one item's run holds, the
+    rounds within it included: a unit that deputies score reads its round, each deputy's
+    scoring of it too (the scores themselves ``readers`` withhold), and a deputy scoring it
+    reads the unit's round. ``workflow``: the case's, when the caller has it restored (else it
+    is, only for such a reader)."""
+    if sees_every_case(actor) or instance.started_by == actor.username:
+        return WHOLE
+    process = processes.get_by_id(session, instance.definition_id)
+    in_rounds = _round_elements(process)
+    if not in_rounds or session.scalar(
+        select(exists().where(CaseDeputy.instance_id == instance.id, CaseDeputy.deputy == actor.username))
+    ):
+        return WHOLE
+    theirs = session.execute(
+        select(WorkItem.task_id, WorkItem.bpmn_id).where(WorkItem.instance_id == instance.id, _theirs(actor))
+    ).all()
+    if any(bpmn_id not in in_rounds for _task_id, bpmn_id in theirs):  # the office's plan: no workflow to read
+        return WHOLE
+    if workflow is None:
+        workflow = runtime_for(session).restore(process, instance.workflow_json)
+    return _scope_within(workflow, {task_id for task_id, _bpmn_id in theirs})
+
+
+_round_elements_of: WeakKeyDictionary[Any, frozenset[str]] = WeakKeyDictionary()
+
+
+def _round_elements(process: ParsedProcess) -> frozenset[str]:
+    """The ids of the elements that run inside a round (a multi-instance task, or whatever
+    the subprocess a multi-instance runs holds, nested ones too), found once per parsed
+    process: a task of any other element is no round's."""
+    found = _round_elements_of.get(process.spec)
+    if found is None:
+        inside: set[str] = set()
+
+        def enter(name: Any) -> None:  # a subprocess's spec, by the name its task gives it
+            sub = process.subprocess_specs.get(name) if isinstance(name, str) else None
+            if sub is None:
+                return
+            for spec in sub.task_specs.values():
+                if spec.bpmn_id:
+                    inside.add(spec.bpmn_id)
+                enter(getattr(spec, "spec", None))
+
+        for each in (process.spec, *process.subprocess_specs.values()):
+            for spec in each.task_specs.values():
+                if isinstance(spec, MultiInstanceTask):
+                    child = each.task_specs[spec.task_spec]
+                    inside.add(child.bpmn_id)
+                    enter(getattr(child, "spec", None))
+        found = _round_elements_of[process.spec] = frozenset(inside)
+    return found
+
+
+def _scope_within(workflow: BpmnWorkflow, theirs: set[str]) -> RoundScope:
+    """The scope of a reader whose tasks (by task id) are ``theirs``."""
+    tasks = [*workflow.tasks.values(), *(t for sub in workflow.subprocesses.values() for t in sub.tasks.values())]
+    rounds = {task.id: _round_around(workflow, task) for task in tasks}
+    mine = [rounds[task.id] for task in tasks if str(task.id) in theirs]
+    if any(round_ is None for round_ in mine):  # a task of theirs outside every round
+        return WHOLE
+    ours = {round_.id for round_ in mine if round_ is not None}
+    hidden = frozenset(str(t.id) for t in tasks if (round_ := rounds[t.id]) is not None and round_.id not in ours)
+    round_keys: set[str] = set()
+    for task in tasks:
+        if (round_ := rounds[task.id]) is not None:  # what it holds beyond what the case held as its rounds began
+            round_keys.update(set(task.data) - set(round_.parent.data))
+    return RoundScope(hidden, frozenset(round_keys), _hidden_results(workflow, tasks, ours))
+
+
+def _round_around(workflow: BpmnWorkflow, task: Task) -> Task | None:
+    """The outermost round ``task`` is in, as the task of its multi-instance that runs it
+    (the round's own task, or the task running the subprocess it is in); None outside every
+    multi-instance. Only what contains a task counts, as
+    ``engine.bpmn.workflow_state.round_item`` reads a task's round."""
+    found = None
+    current: Task | None = task
+    while current is not None:
+        spec = getattr(current.parent, "task_spec", None)
+        if isinstance(spec, MultiInstanceTask) and spec.task_spec == current.task_spec.name:
+            found = current
+        # leave the subprocess for the task that runs it
+        current = (
+            workflow.get_task_from_id(current.workflow.parent_task_id) if current.workflow is not workflow else None
+        )
+    return found
+
+
+def _hidden_results(
+    workflow: BpmnWorkflow, tasks: list[Task], ours: set[UUID]
+) -> dict[str, frozenset[Hashable] | None]:
+    """For each collection the case's own multi-instances fill with their rounds' results, the
+    keys or positions of the rounds not ``ours``; the latest run's, when one ran more than once."""
+    found: dict[str, frozenset[Hashable] | None] = {}
+    runs = [t for t in tasks if t.workflow is workflow and isinstance(t.task_spec, MultiInstanceTask)]
+    for run in sorted(runs, key=lambda t: t.last_state_change):
+        output = run.task_spec.data_output
+        if output is None:
+            continue
+        others = [c for c in run.children if c.task_spec.name == run.task_spec.task_spec and c.id not in ours]
+        where = [c.internal_data.get("key_or_index") for c in others]
+        found[output.bpmn_id] = None if None in where else frozenset(where)
+    return found

@@ -58,7 +58,7 @@ COLUMNS = [
 MAY_READ_IDENTITY = {"head", "keeper"}
 
 SECRETS = ("张三丰", "三丰", "13900001111", "张某来信", "已电话联系信访人")
-MASKED = ("张**", "139****1111")
+MASKED = ("******", "******")  # confidentiality.MASK: the same for every field
 
 
 @dataclass

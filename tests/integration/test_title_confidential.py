@@ -45,3 +45,17 @@ def test_a_title_without_them_starts_the_case_and_a_one_letter_value_is_not_look
     assert case.title == "反映低保问题"
     data = {**DATA, "petitioner_name": "张"}  # a surname alone: titles merely containing it go on
     assert act(world, "petition1", cases.start_instance, "petition_min", data, title="张庄村低保").title == "张庄村低保"
+
+
+@pytest.mark.parametrize(
+    "subject, title, where, field",
+    [
+        ("宅基地纠纷 电话139-0000-1111", None, "subject", "联系电话"),  # the QA walk's case #5
+        ("宅基地纠纷", "张 三丰宅基地纠纷", "title", "来信人姓名"),  # its case #6
+        ("来电（１３９ ００００ １１１１）反映低保问题", None, "subject", "联系电话"),  # full-width digits
+        ("张\u3000三丰反映低保问题", None, "subject", "来信人姓名"),  # a full-width space
+    ],
+)
+def test_a_value_typed_with_separators_between_its_characters_is_refused_too(world, subject, title, where, field):
+    data = {**DATA, "subject": subject}
+    assert refused(world, data, title=title) == {where: ("title_carries_confidential", {"field": field})}

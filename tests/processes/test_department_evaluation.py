@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 
 from engine import clock
-from engine.errors import NotAllowed
+from engine.errors import NotAllowed, NotFound
 from engine.usecases import cases, tasks
 
 from .conftest import act, at, deploy, detail, do, items, one, open_ids, variables, who
@@ -46,7 +46,7 @@ def test_scheme_sent_back_then_two_units_scored_and_one_rectified_twice(world, f
     assert all(r.due_at == at("2026-12-24T00:00:00+08:00") for r in reports)  # 15 days: 12-23, 24:00
     fin = next(r for r in reports if who(r) == (("finance",), None))
     land = next(r for r in reports if r is not fin)
-    with pytest.raises(NotAllowed):
+    with pytest.raises(NotFound):  # another unit's round is not land's to see
         act(world, "landy", tasks.complete, fin.task_id, {"self_report": "x"})
     act(world, "fin", tasks.complete, fin.task_id, {"self_report": "财政所自查"})
     clock.advance(timedelta(days=20))  # 2026-12-28: land reports late

@@ -125,7 +125,7 @@ def test_a_confidential_variable_is_masked_for_a_worker_who_may_not_read_it(town
         definitions.deploy(s, secret.encode(), "secret_sms.bpmn", SYSTEM)
     act(township, "clerk", cases.start_instance, "secret_sms", {"subject": "通知", "phone": "13900001111"})
     [task] = fetch(township, "w", TopicRequest("notify_sms", 1000, ["phone", "subject"]))
-    assert task.variables == {"phone": "139****1111", "subject": "通知"}  # administrators may not read it either
+    assert task.variables == {"phone": "******", "subject": "通知"}  # administrators may not read it either
 
 
 def test_a_lock_expires_another_worker_fetches_and_the_first_is_refused(township):

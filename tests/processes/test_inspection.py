@@ -6,7 +6,7 @@ from datetime import timedelta
 import pytest
 
 from engine import clock
-from engine.errors import InvalidData, NotAllowed, NotFound
+from engine.errors import InvalidData, NotFound
 from engine.usecases import cases, tasks
 
 from .conftest import act, at, deploy, detail, do, facts_rows, items, one, open_ids, side_by_side, variables, who
@@ -80,7 +80,7 @@ def test_two_units_each_inspected_separately_with_a_rectification_loop(world, fr
     complete(world, "clerk", notices["land"], {"notice_text": "请自查"})
     checks = by_unit(world, case_id, "Task_SelfCheck")
     assert who(checks["land"]) == (("land",), None)
-    with pytest.raises(NotAllowed):
+    with pytest.raises(NotFound):  # another unit's round is not finance's to see
         complete(world, "fin", checks["land"], {"selfcheck_report": "x"})
 
     complete(world, "fin", checks["finance"], {"selfcheck_report": "已自查", "self_corrected": "已纠正两项"})

@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 
 from engine import clock
-from engine.errors import NotAllowed
+from engine.errors import NotFound
 from engine.usecases import cases, tasks
 
 from .conftest import (
@@ -46,7 +46,7 @@ def test_ordinary_month_with_a_returned_report(world, frozen_clock):
     assert all(t.due_at == at("2026-12-18T00:00:00+08:00") for t in submits)
     fin = next(t for t in submits if who(t) == (("finance",), None))
     land = next(t for t in submits if t is not fin)
-    with pytest.raises(NotAllowed):
+    with pytest.raises(NotFound):  # another unit's round is not land's to see
         act(world, "landy", tasks.complete, fin.task_id, {"report_summary": "x"})
     act(world, "fin", tasks.complete, fin.task_id, {"report_summary": "财政月报", "report_reference": "财报12"})
     act(world, "landy", tasks.complete, land.task_id, {"report_summary": "国土月报"})

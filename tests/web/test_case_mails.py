@@ -43,7 +43,7 @@ def test_on_a_confidential_case_the_recipients_and_subject_are_masked(app, as_us
     case_id = mail_case(app, confidential=True)
     office = text_of(as_user("office1").get(f"/cases/{case_id}"))
     assert 'id="mails"' in office
-    assert "wangwu@example.org" not in office and "w**" in office
+    assert "wangwu@example.org" not in office and "******" in office
     assert "会议通知：第三次代表大会" not in office
     create_people(app, "head")  # the office head reads what is confidential
     keeper = text_of(as_user("head").get(f"/cases/{case_id}"))

@@ -1,0 +1,62 @@
+"""A confidential value typed into a text (a letter's first line, a note) is found however it
+was typed, and masked whole; what merely resembles it is left alone (confidentiality.Secrets)."""
+
+from __future__ import annotations
+
+import pytest
+
+from engine.usecases.confidentiality import MASK, Secrets
+
+
+@pytest.mark.parametrize(
+    "value, text, shown",
+    [
+        ("陈小红", "我叫陈小红，住松坡村7组。", "我叫******，住松坡村7组。"),
+        ("陈小红", "同一信访人陈 小红", "同一信访人******"),  # a space
+        ("陈小红", "信访人陈\u3000小红来访", "信访人******来访"),  # a full-width space
+        ("陈小红", "陈·小红", "******"),  # a middle dot
+        ("13812345678", "电话138-1234-5678。", "电话******。"),
+        ("13812345678", "电话138 1234 5678", "电话******"),
+        ("13812345678", "电话138.1234.5678", "电话******"),
+        ("13812345678", "电话138 - 1234 - 5678", "电话******"),  # three separators at a place
+        ("13812345678", "电话１３８１２３４５６７８", "电话******"),  # full-width digits
+        ("138-1234-5678", "电话13812345678", "电话******"),  # the value typed with separators
+        ("43052419900307281X", "身份证号43052419900307281x", "身份证号******"),  # x in either case
+        ("0745-2345678", "座机2345678，请回电", "座机******，请回电"),  # a phone inside the value
+        ("青山镇新街社区12栋3单元1502室", "住青山镇新街社区12栋3单元1502室", "住******"),
+        ("周玉梅", "周玉梅、周玉梅的丈夫", "******、******的丈夫"),  # every time it is written
+    ],
+)
+def test_a_value_is_found_however_it_was_typed(value, text, shown):
+    assert Secrets.of([value]).redacted(text) == shown
+
+
+@pytest.mark.parametrize(
+    "value, text",
+    [
+        ("李", "李庄村李家湾"),  # one character: in every text that uses it
+        ("123456", "2025年补助123456元"),  # six digits alone: a sum, a date, not a phone
+        ("王五", "王。五月"),  # a full stop is no separator
+        ("陈小红", "陈    小红"),  # four spaces: no longer one name
+        ("Li", "Lily and Liam"),  # a Latin name inside a longer word
+        ("不详", "来访人姓名不详，情况不详"),  # what the office types for no name is no one's
+        ("", "没有信访人姓名"),
+        (None, "没有信访人姓名"),
+        (True, "True"),  # a yes/no is no text
+    ],
+)
+def test_what_merely_resembles_a_value_is_left_alone(value, text):
+    secrets = Secrets.of([value])
+    assert secrets.redacted(text) == text and not secrets.found_in(text)
+
+
+def test_the_longer_value_is_masked_whole_and_texts_inside_data_too():
+    secrets = Secrets.of(["13812345678", "陈小红", ["陈大明", None]])
+    assert secrets.redacted("陈小红的邻居陈大明") == f"{MASK}的邻居{MASK}"
+    assert secrets.redacted({"comment": "电话13812345678", "n": 3, "to": ["陈小红"], "data": {"x": "陈 大明"}}) == {
+        "comment": f"电话{MASK}",
+        "n": 3,
+        "to": [MASK],
+        "data": {"x": MASK},
+    }
+    assert Secrets().redacted("陈小红") == "陈小红"  # nothing to look for: as it is
