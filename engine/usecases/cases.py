@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from storage import repositories as repo
 from storage import writes
 from storage.enums import InstanceStatus, TimerState, WorkItemState
-from storage.models import ProcessDefinition, ProcessInstance, Subscription, WorkItem
+from storage.models import CaseFacts, ProcessDefinition, ProcessInstance, Subscription, WorkItem
 from storage.repositories import DefinitionHead
 
 from .. import access, clock
@@ -40,7 +40,7 @@ from .confidentiality import (
     title_carries,
 )
 from .context import SYSTEM, audit, processes, runtime_for
-from .labels import element_names, field_labels, named_in_history, people_names, value_labels
+from .labels import element_names, field_labels, named_in_history, people_names, routing_choices, value_labels
 from .offering import refuse_if_stopped, stopped_keys
 from .option_lists import choices, option_sources
 from .persist import create_case, sync_subscriptions
@@ -382,6 +382,10 @@ class CasePage:
     mails: list[outgoing_mails.MailView] = field(default_factory=list)  # what its mail tasks sent, oldest first
     # the variables no form labels holding a record per round (unit_results), as tables
     records: list[RecordTable] = field(default_factory=list)
+    # the fields that only chose how the process went on (labels.routing_choices): no fact of the case
+    routing: frozenset[str] = frozenset()
+    # the evaluation the case ended with (最终不满意 after a re-handling still unsatisfied), when kept
+    final_evaluation: str | None = None
 
 
 # What the case page calls the keys the congress's processes write into a round's result
@@ -498,6 +502,8 @@ def case_page(session: Session, actor: Actor, instance_id: int) -> CasePage:
         can_trigger=instance.status == InstanceStatus.RUNNING and access.may_send_messages(actor),
         mails=outgoing_mails.of_case(session, instance_id, hidden=bool(hidden)),
         records=_record_tables(process, detail.variables, field_labels(process)),
+        routing=routing_choices(process),
+        final_evaluation=facts.final_evaluation if (facts := session.get(CaseFacts, instance_id)) else None,
     )
 
 

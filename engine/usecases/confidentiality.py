@@ -52,7 +52,7 @@ from storage.models import ProcessInstance, WorkItem
 from ..access import Actor, may_read_confidential, may_read_draft, may_read_field, may_read_working_data
 from ..bpmn.parsing import ParsedProcess
 from .context import processes
-from .labels import field_labels, in_form_order
+from .labels import field_labels, in_form_order, routing_choices
 from .results import HistoryEntry
 from .visibility import round_scope
 
@@ -381,8 +381,9 @@ def _as_outsider_reads(reader: str, entries: list[HistoryEntry], labels: Mapping
 
 def history_for(session: Session, actor: Actor, instance_id: int, definition_id: int) -> list[HistoryEntry]:
     """``_history_for`` without the entries of rounds ``actor`` reads not (``round_scope``), with
-    the values of ``readers`` fields withheld as their authors' (``_withheld_in``); without the working data (a deputy), only what the forms label and
-    what people wrote (``_as_outsider_reads``). A form's values are in its fields' order."""
+    the values of ``readers`` fields withheld as their authors' (``_withheld_in``); without the
+    working data (a deputy), only what the forms label and what people wrote
+    (``_as_outsider_reads``). A form's values are in its fields' order."""
     process = processes.get_by_id(session, definition_id)
     entries = _history_for(session, actor, instance_id, definition_id)
     instance = session.get(ProcessInstance, instance_id)
@@ -392,7 +393,11 @@ def history_for(session: Session, actor: Actor, instance_id: int, definition_id:
     history = in_form_order(history, process)
     if may_read_working_data(actor):
         return history
-    return _as_outsider_reads(actor.username, history, field_labels(process))
+    # an outsider (a deputy) reads what the forms label, but for the choices that only routed
+    # the process (办理操作: what was chosen, the fields it opened say)
+    routing = routing_choices(process)
+    said = {name: label for name, label in field_labels(process).items() if name not in routing}
+    return _as_outsider_reads(actor.username, history, said)
 
 
 def _withheld_in(entries: list[HistoryEntry], actor: Actor, process: ParsedProcess) -> list[HistoryEntry]:

@@ -92,6 +92,25 @@ def value_labels(session: Session, process: ParsedProcess) -> dict[str, dict[str
     return found
 
 
+def routing_choices(process: ParsedProcess) -> frozenset[str]:
+    """The fields that only choose which of their form's fields are asked: each of the
+    choice's options opens fields of its own (their ``visible_when``), as 办理操作 (提交书面答复 /
+    申请延期答复) does. What was chosen is said by the fields it opened; the choice itself is
+    how the process goes on, no fact of the case."""
+    found = set()
+    for meta in process.tasks.values():
+        opened: dict[str, set[str]] = {}
+        for f in meta.form.fields:
+            rule = f.visible_when
+            if rule is not None and not rule.negated:
+                opened.setdefault(rule.controller, set()).update(rule.values)
+        for f in meta.form.fields:
+            listed = {o.id for o in f.options} if f.options and not (f.options_source or f.multiple_source) else set()
+            if listed and listed <= opened.get(f.id, set()):
+                found.add(f.id)
+    return frozenset(found)
+
+
 def option_labels(process: ParsedProcess) -> dict[str, dict[str, str]]:
     """Form field → {option: its name}, of the fields whose options the BPMN lists (an enum's,
     ``A`` → "A 已解决或基本解决"): no run-time list read."""

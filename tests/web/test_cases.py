@@ -370,3 +370,28 @@ def test_a_rule_of_one_month_reads_as_one_month_in_english(app, as_user):
     rules = {bpmn_id: text for bpmn_id, _, text in deadline_rows(text_of(client.get(f"/cases/{case.id}")))}
     assert "1 month from 2026-12-07, until 2027-01-07 24:00" in rules["Task_CohandlingView"]
     assert "3 months from 2026-12-07, until 2027-03-08 24:00" in rules["Task_Reply"]
+
+
+def test_a_finally_unsatisfied_proposal_says_so_and_no_routing_choice_is_a_fact(app, as_user):
+    """Re-handled and still 不满意: the case page says 最终不满意, as 我的建议 and the statistics do.
+    办理操作 (reply or ask for an extension) only chose which fields the unit filled in: not a fact
+    of the case, nor in the deputy's history."""
+    case = start_proposal(app)
+    assign = {"category": "construction", "lead_unit": "finance", "assignment_note": "请办理"}
+    act(app, "office1", tasks.complete, case.open_tasks[0].task_id, assign)
+    reply = {"handling_action": "reply", "reply_class": "C", "reply_text": "以后解决。", "reply_signer": "张所长"}
+    act(app, "finance1", tasks.complete, _open(app, case.id, "Task_Reply"), reply)
+    unsatisfied = {"evaluation": "不满意", "unsatisfied_reason": "未解决"}
+    act(app, "deputy", tasks.complete, _open(app, case.id, "Task_Evaluate"), unsatisfied)
+    again = {"reply_class": "C", "reply_text": "仍需以后解决", "reply_signer": "张所长"}
+    act(app, "finance1", tasks.complete, _open(app, case.id, "Task_Rehandle"), again)
+    act(app, "deputy", tasks.complete, _open(app, case.id, "Task_Evaluate"), unsatisfied)
+    for reader in ("deputy", "office1"):
+        html = text_of(as_user(reader).get(f"/cases/{case.id}"))
+        facts = html.split('id="variables"', 1)[1].split("</dl>", 1)[0]
+        assert '<dt>最终评价</dt><dd id="final-evaluation">最终不满意</dd>' in facts, reader
+        assert 'data-var="handling_action"' not in facts and "办理操作" not in facts, reader
+    deputy_history = text_of(as_user("deputy").get(f"/cases/{case.id}")).split('id="history"', 1)[1]
+    assert "答复类别：C 因条件限制需以后解决" in deputy_history and "办理操作" not in deputy_history
+    assert "办理操作：提交书面答复" in text_of(as_user("office1").get(f"/cases/{case.id}")).split('id="history"', 1)[1]
+    assert "最终不满意" in text_of(as_user("deputy").get("/cases?deputy=1"))
