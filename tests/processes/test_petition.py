@@ -83,6 +83,27 @@ def test_not_accepted_is_archived(world, frozen_clock):
     assert case.status == "completed" and case.variables["outcome"] == "not_accepted"
 
 
+@pytest.mark.parametrize("told_on, in_time", [("2026-12-22", True), ("2026-12-23", False)])
+def test_a_petition_not_accepted_counts_as_told_in_time_or_not(world, frozen_clock, told_on, in_time):
+    """Told of a refusal within 15 days of receipt (12-07 + 15 days = 12-22) is told in time,
+    as an acceptance is: 15 日内告知 counts both decisions."""
+    case_id = register(world)
+    clock.advance(timedelta(days=16))
+    refusal = {"acceptance": "not_accept", "acceptance_reason": "不属于受理范围", "notified_on": told_on}
+    do(world, "clerk", case_id, "Task_Accept", refusal)
+    with world() as session:
+        row = session.get(CaseFacts, case_id)
+        assert (row.accepted, row.accepted_on_time) == (False, in_time)
+
+
+def test_an_answer_on_the_spot_is_no_decision_told_late_or_in_time(world, frozen_clock):
+    case_id = register(world, "on_spot", user="clerk")
+    do(world, "clerk", case_id, "Task_RecordOnSpot", {"on_spot_answer": "当场解释政策"})
+    with world() as session:
+        row = session.get(CaseFacts, case_id)
+        assert (row.accepted, row.accepted_on_time) == (None, None)
+
+
 @pytest.mark.parametrize(
     "decision",
     [{"acceptance": "accept"}, {"acceptance": "not_accept", "acceptance_reason": "不属于受理范围"}],
