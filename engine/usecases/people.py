@@ -54,6 +54,7 @@ class DemoUser:
     department: str | None
 
 
+DEMO_HEADS = {"office": "head", "finance": "finance", "civil_affairs": "civil"}  # unit code → its demo head
 DEMO_USERS = (
     DemoUser("admin", "系统管理员", ("admin",), "office"),
     DemoUser("designer", "流程设计员", ("designer",), "office"),
@@ -283,6 +284,12 @@ def ensure_demo_users(session: Session, actor: Actor) -> dict[str, str]:
             must_change_password=False,
         )
         created[demo.username] = password
+    # the units' heads (负责人), whom an escalated 督办 reaches: a demo where escalation can be
+    # tried; a head an administrator chose stays
+    for code, head in DEMO_HEADS.items():
+        unit = session.scalar(select(Department).where(Department.code == code))
+        if unit is not None and unit.head is None and head in {*existing, *created}:
+            unit.head = head
     return created
 
 
