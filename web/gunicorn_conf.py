@@ -37,6 +37,7 @@ Only the standard library and gunicorn are imported here: this file runs in guni
 
 from __future__ import annotations
 
+import gc
 import glob
 import logging
 import os
@@ -91,6 +92,14 @@ def pre_fork(server: Any, worker: Any) -> None:
     if shares is None:  # made before the first fork, kept by the arbiter across reloads (HUP)
         shares = server.congressflow_shares = ConnectionShares()
     worker.congressflow_shares, worker.congressflow_slot = shares, shares.reserve()
+
+
+def post_worker_init(worker: Any) -> None:
+    """This worker has loaded the app: what it made is set aside from the garbage collector's
+    full passes, as web/scheduling.py's ``settle_memory`` does for waitress (the web package
+    is not imported here, so its two lines are repeated)."""
+    gc.collect()
+    gc.freeze()
 
 
 def when_ready(server: Any) -> None:
