@@ -228,6 +228,18 @@ def may_hand_over(actor: Actor, item: Offered) -> bool:
     return may_act(actor, item) or actor.can(P.TASK_REASSIGN)
 
 
+def may_take(person: Actor, *, readers_offered: bool) -> bool:
+    """Whether ``person`` may come to hold a task offered to them or their groups (claim it,
+    complete it unclaimed, which takes it, or be handed it), as far as its case's confidential
+    fields go. On a case with confidential fields, a task offered to someone who may read them
+    (``readers_offered``: the office's petition tasks, which decide on the petition and tell
+    the petitioner) is for such people alone: a supervisor, a designer or an administrator who
+    sits in the office would decide on it seeing masks, unable to tell the petitioner anything.
+    A task none of whose people may read them (the handling unit's, which works without the
+    identity by design) is for any of them."""
+    return not readers_offered or may_read_confidential(person)
+
+
 def may_hand_to(
     actor: Actor,
     item: Offered,
@@ -239,13 +251,9 @@ def may_hand_to(
 ) -> bool:
     """Whom a task may be handed to: one of its candidates; and, by whoever may reassign
     tasks, anyone at all when no active person is a candidate (a task nobody could ever
-    hold would otherwise wait for ever). On a case with confidential fields, a task offered
-    to someone who may read them (``readers_offered``: the office's petition tasks, which tell
-    the petitioner) goes only to a ``colleague`` who may read them too: a supervisor or a
-    designer who sits in the office would work it seeing masks, unable to tell the petitioner
-    anything. A task none of whose people may read them (the handling unit's, which works
-    without the identity by design) goes to any of them."""
-    if readers_offered and colleague is not None and not may_read_confidential(colleague):
+    hold would otherwise wait for ever). Never to a ``colleague`` who may not take it for
+    the confidential fields of its case (``may_take``)."""
+    if colleague is not None and not may_take(colleague, readers_offered=readers_offered):
         return False
     if colleague_is_candidate:
         return True
@@ -298,6 +306,12 @@ def may_cancel(actor: Actor, starter_unit: str | None) -> bool:
 
 def may_read_confidential(actor: Actor) -> bool:
     return actor.can(P.CONFIDENTIAL_READ)
+
+
+def roles_reading_confidential() -> frozenset[Role]:
+    """The roles granting ``confidential.read``: whoever holds one of them reads what
+    ``may_read_confidential`` lets read (for a query of such people, or of their groups)."""
+    return frozenset(role for role, granted in ROLE_PERMISSIONS.items() if P.CONFIDENTIAL_READ in granted)
 
 
 def may_read_note(actor: Actor, *, confidential: bool, author: str) -> bool:

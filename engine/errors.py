@@ -30,6 +30,10 @@ REASONS: dict[str, frozenset[str]] = {
     "held_by": frozenset({"task", "holder"}),  # someone else holds it
     "not_offered": frozenset({"task", "holder"}),  # given to its holder by name, to no one else
     "colleague_not_candidate": frozenset({"task", "colleague"}),
+    # colleague: may not read the confidential fields of the task's case, which is for those who may
+    "colleague_cannot_read_confidential": frozenset({"task", "colleague"}),
+    # the task's case holds confidential fields: only those who may read them claim or complete it
+    "task_for_confidential_readers": frozenset({"task"}),
     "may_not_start": frozenset({"process"}),  # process: its name
     "may_not_cancel": frozenset({"case"}),
     "process_stopped": frozenset({"process", "by", "at"}),  # process: its name

@@ -359,6 +359,23 @@ _SAY: dict[str, Callable[[dict[str, Any]], Said]] = {
         _("请选择列表中可以办理此任务的同事。"),
         (_inbox_link(),),
     ),
+    "colleague_cannot_read_confidential": lambda p: Said(
+        _(
+            "%(colleague)s 没有保密权限，不能查看本案的保密信息，不能转交给其办理「%(task)s」。",
+            colleague=_names([p["colleague"]])[p["colleague"]],
+            task=p["task"],
+        ),
+        _("请转交给有保密权限的同事。"),
+        (_inbox_link(),),
+    ),
+    "task_for_confidential_readers": lambda p: Said(
+        _(
+            "「%(task)s」所在案件含保密信息，只有有保密权限的人员可以签收办理。",
+            task=p["task"],
+        ),
+        _("请由有保密权限的同事签收办理。"),
+        (_inbox_link(),),
+    ),
     "may_not_start": lambda p: Said(
         _("您不能发起「%(process)s」：此流程只能由指定的单位或角色发起。", process=p["process"]),
         links=((url_for("start.index"), _("返回发起")),),

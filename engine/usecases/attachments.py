@@ -3,7 +3,11 @@ transaction as the audit entry that records them: backed up with the cases, neve
 separated from them. Limits: ``MAX_ATTACHMENT_BYTES`` and the ``ALLOWED_TYPES`` by file
 extension; the stored content type comes from that list, never from the uploading browser.
 A file may be confidential (by default on a case with confidential fields): then only its
-uploader and those with ``confidential.read`` open it; the others see a masked name."""
+uploader and those with ``confidential.read`` open it; the others see a masked name. One its
+uploader left open is listed and downloaded by whoever sees the case, but named to those
+without ``confidential.read`` with the case's confidential values masked in its name, its kind
+of file still shown (陈小红来信.pdf → ******来信.pdf), as the case's history names it
+(``confidentiality.case_secrets``)."""
 
 from __future__ import annotations
 
@@ -15,12 +19,12 @@ from pathlib import PurePosixPath
 from sqlalchemy import select
 from sqlalchemy.orm import Session, undefer
 
-from storage.models import Attachment
+from storage.models import Attachment, ProcessInstance
 
 from .. import access, clock
 from ..access import Actor
 from ..errors import FieldError, InvalidData, NotAllowed, NotFound
-from .confidentiality import mask_filename, notes_confidential_by_default
+from .confidentiality import NO_SECRETS, Secrets, case_secrets, mask_filename, notes_confidential_by_default
 from .context import audit
 from .visibility import note_target, visible_case
 
@@ -123,10 +127,23 @@ def attachments(session: Session, actor: Actor, instance_id: int) -> list[Attach
 
 def list_attachments(session: Session, actor: Actor, instance_id: int) -> list[AttachmentView]:
     """For callers that already found the case visible (the page use cases)."""
-    rows = session.scalars(
-        select(Attachment).where(Attachment.instance_id == instance_id).order_by(Attachment.created_at, Attachment.id)
+    rows = list(
+        session.scalars(
+            select(Attachment)
+            .where(Attachment.instance_id == instance_id)
+            .order_by(Attachment.created_at, Attachment.id)
+        )
     )
-    return [_attachment_view(actor, a) for a in rows]
+    secrets = NO_SECRETS
+    # a file others uploaded and ``actor`` may open: named without the case's confidential values
+    if any(_named_by_another(actor, a) for a in rows):
+        secrets = _secrets(session, actor, instance_id)
+    return [_attachment_view(actor, a, secrets) for a in rows]
+
+
+def _secrets(session: Session, actor: Actor, instance_id: int) -> Secrets:
+    instance = session.get(ProcessInstance, instance_id)
+    return case_secrets(session, actor, instance_id, instance.definition_id) if instance else NO_SECRETS
 
 
 def attachment_content(session: Session, actor: Actor, attachment_id: int) -> tuple[AttachmentView, bytes]:
@@ -141,7 +158,8 @@ def attachment_content(session: Session, actor: Actor, attachment_id: int) -> tu
         visible_case(session, actor, row.instance_id)
     except NotFound:
         raise NotFound(f"no attachment {attachment_id}", "no_attachment", attachment=attachment_id) from None
-    view = _attachment_view(actor, row)
+    secrets = _secrets(session, actor, row.instance_id) if _named_by_another(actor, row) else NO_SECRETS
+    view = _attachment_view(actor, row, secrets)  # named as listed: the download keeps that name
     if view.withheld:
         raise NotAllowed(
             f"attachment {attachment_id} is confidential: {actor.username} may not read it "
@@ -152,13 +170,31 @@ def attachment_content(session: Session, actor: Actor, attachment_id: int) -> tu
     return view, row.content
 
 
-def _attachment_view(actor: Actor, a: Attachment) -> AttachmentView:
-    readable = access.may_read_note(actor, confidential=a.confidential, author=a.uploaded_by)
+def _readable(actor: Actor, a: Attachment) -> bool:
+    return access.may_read_note(actor, confidential=a.confidential, author=a.uploaded_by)
+
+
+def _named_by_another(actor: Actor, a: Attachment) -> bool:
+    """Whether ``actor`` reads the name of a file someone else named (the case's confidential
+    values are then masked in it)."""
+    return a.uploaded_by != actor.username and _readable(actor, a)
+
+
+def _attachment_view(actor: Actor, a: Attachment, secrets: Secrets = NO_SECRETS) -> AttachmentView:
+    """``a`` as ``actor`` reads it: withheld (its name masked), or named in full to its
+    uploader, else with ``secrets`` (the values ``actor`` may not read) masked in its name."""
+    readable = _readable(actor, a)
+    if not readable:
+        name = mask_filename(a.filename)
+    elif a.uploaded_by == actor.username:
+        name = a.filename
+    else:
+        name = _redacted_name(a.filename, secrets)
     return AttachmentView(
         a.id,
         a.instance_id,
         a.task_id,
-        a.filename if readable else mask_filename(a.filename),
+        name,
         a.content_type,
         a.size,
         a.sha256 if readable else "",
@@ -167,3 +203,10 @@ def _attachment_view(actor: Actor, a: Attachment) -> AttachmentView:
         a.confidential,
         not readable,
     )
+
+
+def _redacted_name(filename: str, secrets: Secrets) -> str:
+    """``filename`` with ``secrets`` masked in its name, never in its extension: the kind of
+    file still shows (陈小红来信.pdf → ******来信.pdf), as ``mask_filename`` keeps it."""
+    path = PurePosixPath(filename)
+    return f"{secrets.redacted(path.stem)}{path.suffix}"

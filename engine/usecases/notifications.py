@@ -4,7 +4,11 @@ Created in the same transaction as the timer that caused them (so a notification
 exactly when its timer fired); e-mailed afterwards from the outbox (:mod:`engine.notifications.outbox`).
 Recipients are resolved to users when the notification is made: the assignee, or else the
 candidate users and every active user of the candidate groups; for overdue and 督办 also
-every supervisor.
+every supervisor. A notification names its case by its title, which never carries a
+confidential value; a 督办's opinion, written by a supervisor, may (the petitioner's name): it
+is written for each recipient with the case's confidential values masked unless they may read
+them (``confidentiality.case_secrets``), when the notification is made, for the stored text and
+the e-mail are what they read.
 """
 
 from __future__ import annotations
@@ -31,10 +35,11 @@ from storage.models import (
 )
 from storage.repositories import ItemRow
 
-from .. import clock
+from .. import access, clock
 from ..deadlines import timezones
 from ..errors import NotFound
 from ..notifications import texts
+from .confidentiality import case_secrets
 from .context import Actor
 from .labels import holder_names, people_names
 from .results import paging
@@ -334,16 +339,42 @@ def notify_supervision(
     for copy, people in ((None, recipients), *escalated.items()):
         if issued_by is not None:
             people.pop(issued_by, None)
-        notify(
-            session,
-            NotificationKind.SUPERVISION,
-            people,
-            params={**params, "escalated": copy} if copy else params,
-            due_at=respond_by,
-            instance_id=item.instance_id,
-            work_item_id=item.id or None,
-            timer_id=timer_id,
-        )
+        for readers, said in _opinion_as_read(session, item, people, opinion):
+            notify(
+                session,
+                NotificationKind.SUPERVISION,
+                readers,
+                params={**params, **said, **({"escalated": copy} if copy else {})},
+                due_at=respond_by,
+                instance_id=item.instance_id,
+                work_item_id=item.id or None,
+                timer_id=timer_id,
+            )
+
+
+# Whoever may not read confidential values, by their roles alone (which decide it): what a
+# case's texts keep from one such recipient they keep from every other.
+_UNCLEARED = Actor("")
+
+
+def _opinion_as_read(
+    session: Session, item: WorkItem | ItemRow, people: dict[str, str | None], opinion: str | None
+) -> list[tuple[dict[str, str | None], dict[str, str]]]:
+    """``people`` split by how they read a 督办's ``opinion``: (those people, the params saying
+    it). Whoever may not read the case's confidential values reads it with them masked; on a
+    case with none, or with no opinion, everyone reads it alike."""
+    if not opinion or not people:
+        return [(people, {})]
+    instance = session.get(ProcessInstance, item.instance_id)
+    secrets = case_secrets(session, _UNCLEARED, item.instance_id, instance.definition_id) if instance else None
+    if secrets is None or not secrets.found_in(opinion):
+        return [(people, {})]
+    readers = {name for name, _role in repo.active_users_in_roles(session, sorted(access.roles_reading_confidential()))}
+    shown = [
+        ({u: g for u, g in people.items() if u in readers}, {}),
+        ({u: g for u, g in people.items() if u not in readers}, {"opinion": secrets.redacted(opinion)}),
+    ]
+    return [(told, said) for told, said in shown if told]
 
 
 # -- reading (the UI) ----------------------------------------------------------------

@@ -8,7 +8,13 @@ reported to a head, and the supervisor is told so (``Unreported``) and who of th
 of it; a deadline timer raises one by itself (``record_automatic``). Either way it is a
 ``supervisions`` row, in the case's history, told to the task's holders (notification and
 e-mail), and tracked: *responded* once the task is done, *overdue again* when its answer
-date passes first, otherwise *open*."""
+date passes first, otherwise *open*.
+
+An opinion often names whom the case is about ("请尽快答复陈小红"): wherever it is read (the
+case and task pages, the notice, the board, the API, the notification and e-mail to each of its
+recipients) it is said with the case's confidential values masked to whoever may not read them
+(``confidentiality.case_secrets``), as the case's history says it; the issuer too, whose notice
+goes to the unit on paper."""
 
 from __future__ import annotations
 
@@ -42,6 +48,7 @@ from ..deadlines import legal
 from ..errors import FieldError, InvalidData, NotFound, not_a_day
 from ..text import control_character
 from . import notifications
+from .confidentiality import Secrets, case_secrets
 from .context import SYSTEM, audit, processes
 from .labels import holder_names, people_names, value_labels
 from .visibility import RoundScope, round_scope, visible_case, visible_case_for_update
@@ -233,7 +240,7 @@ def issue(
             also_users=[escalation.head] if escalation and escalation.reported and escalation.head else [],
             issued_by=actor.username,
         )
-    return _view(session, row, now)
+    return _view(session, row, now, case_secrets(session, actor, instance.id, instance.definition_id))
 
 
 def _opinion_refusal(opinion: str) -> FieldError | None:
@@ -309,10 +316,13 @@ def of_case(session: Session, actor: Actor, instance_id: int, scope: RoundScope 
     the caller has worked it out)."""
     instance = visible_case(session, actor, instance_id)
     now = clock.now()
-    rows = session.scalars(select(Supervision).where(Supervision.instance_id == instance_id).order_by(Supervision.id))
-    views = [_view(session, r, now) for r in rows]
-    if not views:
-        return views
+    rows = list(
+        session.scalars(select(Supervision).where(Supervision.instance_id == instance_id).order_by(Supervision.id))
+    )
+    if not rows:
+        return []
+    secrets = case_secrets(session, actor, instance_id, instance.definition_id)
+    views = [_view(session, r, now, secrets) for r in rows]
     return (scope or round_scope(session, actor, instance)).visible(views)
 
 
@@ -328,10 +338,12 @@ def open_on_items(session: Session, item_ids: list[int]) -> dict[int, int]:
     return {item_id: count for item_id, count in rows if item_id is not None}
 
 
-def _view(session: Session, row: Supervision, now: datetime) -> SupervisionView:
+def _view(session: Session, row: Supervision, now: datetime, secrets: Secrets) -> SupervisionView:
+    """``row`` as its reader reads it: ``secrets``, what they may not read of its case, masked
+    in the opinion."""
     title = session.scalar(select(ProcessInstance.title).where(ProcessInstance.id == row.instance_id))
     task = session.execute(select(WorkItem.name, WorkItem.task_id).where(WorkItem.id == row.work_item_id)).first()
-    return _view_of(row, title or "", task[0] if task else None, task[1] if task else None, now)
+    return _view_of(row, title or "", task[0] if task else None, task[1] if task else None, now, secrets)
 
 
 def _found_on_issuing(row: Supervision) -> dict[str, Any]:
@@ -353,7 +365,7 @@ def _found_on_issuing(row: Supervision) -> dict[str, Any]:
 
 
 def _view_of(
-    row: Supervision, case_title: str, task_name: str | None, task_id: str | None, now: datetime
+    row: Supervision, case_title: str, task_name: str | None, task_id: str | None, now: datetime, secrets: Secrets
 ) -> SupervisionView:
     return SupervisionView(
         id=row.id,
@@ -364,7 +376,7 @@ def _view_of(
         issued_by=row.issued_by,
         issued_at=row.issued_at,
         automatic=row.automatic,
-        opinion=row.opinion,
+        opinion=secrets.redacted(row.opinion),
         respond_by=row.respond_by,
         escalated=row.escalated,
         responded_at=row.responded_at,
@@ -474,7 +486,7 @@ def board(
     # the open 督办 with their case's title and task in one statement (not three per row), of
     # the process the board is filtered to, as its rows are
     open_query = (
-        select(Supervision, ProcessInstance.title, WorkItem.name, WorkItem.task_id)
+        select(Supervision, ProcessInstance.title, ProcessInstance.definition_id, WorkItem.name, WorkItem.task_id)
         .join(ProcessInstance, ProcessInstance.id == Supervision.instance_id)
         .outerjoin(WorkItem, WorkItem.id == Supervision.work_item_id)
         .where(Supervision.responded_at.is_(None), ProcessInstance.status == InstanceStatus.RUNNING)
@@ -484,7 +496,13 @@ def board(
             ProcessDefinition.key == process_key
         )
     open_rows = session.execute(open_query.order_by(Supervision.issued_at.desc()).limit(200)).all()
-    views = [_view_of(row, title, task_name, task_id, now) for row, title, task_name, task_id in open_rows]
+    secrets = _secrets_of_cases(
+        session, actor, {(row.instance_id, definition) for row, _t, definition, *_ in open_rows}
+    )
+    views = [
+        _view_of(row, title, task_name, task_id, now, secrets[row.instance_id])
+        for row, title, _definition, task_name, task_id in open_rows
+    ]
     # everyone the board names, in one statement: holders, the people offered tasks, issuers
     named = {r.assignee for r in found if r.assignee} | {v.issued_by for v in views}
     people = people_names(session, named.union(*users.values()))
@@ -530,6 +548,13 @@ def board(
     deputies, categories = _filter_choices(session, deputy, category)
     processes_offered = {d.key: d.name for d in repo.latest_definitions(session)}
     return Board(rows, per_unit, views, now, people, units, deputies, categories, processes_offered)
+
+
+def _secrets_of_cases(session: Session, actor: Actor, cases: set[tuple[int, int]]) -> dict[int, Secrets]:
+    """Case id → what ``actor`` may not read in its texts, for each of ``cases`` ((case id,
+    definition id)): the history of a case is read only where there is something to mask
+    (a case with confidential fields, a reader without the right), once per case."""
+    return {case: case_secrets(session, actor, case, definition) for case, definition in cases}
 
 
 # the process whose case facts carry a deputy and a class (case_facts reads them from its
@@ -579,7 +604,7 @@ def notice(session: Session, actor: Actor, supervision_id: int) -> Notice:
     code = (facts.unit if facts else None) or (item.candidate_groups[0] if item and item.candidate_groups else None)
     definition = session.get(ProcessDefinition, instance.definition_id)
     return Notice(
-        supervision=_view(session, row, clock.now()),
+        supervision=_view(session, row, clock.now(), case_secrets(session, actor, instance.id, instance.definition_id)),
         unit=repo.department_choices(session).get(code, code) if code else None,
         due_at=item.due_at if item else None,
         process_name=definition.name if definition else "",

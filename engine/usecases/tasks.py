@@ -160,6 +160,8 @@ def claim(session: Session, actor: Actor, task_id: str) -> TaskSummary:
         )
     if not access.may_claim(actor, item):
         raise NotAllowed(f"{actor.username} is not a candidate for task {item.name!r}", "not_candidate", task=item.name)
+    if not _may_take(session, actor, item, _definition_of(session, item)):
+        raise _for_readers_only(actor, item, "claim")
     item.assignee, item.claimed_at = actor.username, clock.now()
     audit(session, actor, "claim", instance_id=item.instance_id, task_id=task_id, bpmn_id=item.bpmn_id)
     session.flush()
@@ -215,7 +217,7 @@ def hand_over(session: Session, actor: Actor, task_id: str, colleague: str, comm
     is_candidate = _is_candidate(item, other.username, other.groups)
     # only for a colleague outside the task's candidates: could anyone take it at all?
     anyone = is_candidate or bool(_candidates(session, item))
-    readers_offered = _readers_offered(session, item, _active_users(session))
+    readers_offered = _readers_offered(session, item, _definition_of(session, item))
     if not access.may_hand_to(
         actor,
         item,
@@ -224,11 +226,17 @@ def hand_over(session: Session, actor: Actor, task_id: str, colleague: str, comm
         colleague=Actor.of(other),
         readers_offered=readers_offered,
     ):
-        blind = readers_offered and not access.may_read_confidential(Actor.of(other))
+        if not access.may_take(Actor.of(other), readers_offered=readers_offered):
+            raise NotAllowed(
+                f"{colleague} may not read the confidential fields of the case of {item.name!r} "
+                f"(the permission {access.Permission.CONFIDENTIAL_READ.value}): "
+                "it is handed over only to someone who may",
+                "colleague_cannot_read_confidential",
+                task=item.name,
+                colleague=colleague,
+            )
         raise NotAllowed(
-            f"{colleague} may not read the confidential fields of the case that {item.name!r} is done with"
-            if blind
-            else f"{colleague} is not in a group that may work on {item.name!r}",
+            f"{colleague} is not in a group that may work on {item.name!r}",
             "colleague_not_candidate",
             task=item.name,
             colleague=colleague,
@@ -263,6 +271,8 @@ def complete(session: Session, actor: Actor, task_id: str, data: dict[str, Any])
     if not access.may_act(actor, item):
         who = f"claimed by {item.assignee}" if item.assignee else "not in your groups"
         raise _not_theirs(item, f"{actor.username} may not complete {item.name!r}: it is {who}")
+    if item.assignee is None and not _may_take(session, actor, item, instance.definition_id):
+        raise _for_readers_only(actor, item, "complete")  # completing an unclaimed task takes it
     following = run_completion(session, actor, instance, item, data, ready_before)
     observers.task_completed(session, processes.get_by_id(session, instance.definition_id).key)
     return following
@@ -347,6 +357,9 @@ class TaskPage:
     department_names: dict[str, str]
     choices: dict[str, dict[str, str]] = field(default_factory=dict)  # the form's run-time option lists
     can_claim: bool = False
+    # offered to the reader's group, but kept for those who may read its case's confidential
+    # fields (access.may_take): the page says why there is nothing to do
+    for_confidential_readers: bool = False
     can_give_back: bool = False
     notes_confidential: bool = False  # new comments and attachments default to confidential
     bounds: dict[str, dict[str, int]] = field(default_factory=dict)  # ${…} min / max, evaluated now
@@ -378,11 +391,16 @@ def task_page(session: Session, actor: Actor, task_id: str) -> TaskPage:
     # loads over them (a draft is its author's: draft_for)
     answered = _answered(history)
     labels = field_labels(process)
+    acting = offered = open_ and access.may_act(actor, item)
+    if acting and item.assignee is None:
+        # an unclaimed task offered to whoever may read the case's confidential fields is theirs
+        # to take (claim, or complete, which takes it): not offered to the others here either
+        acting = _may_take(session, actor, item, instance.definition_id)
     return TaskPage(
         detail=detail,
         values=fillable({**detail.form.starting_values(detail.data, answered), **draft}),
         has_draft=bool(draft),  # the reader's own draft, loaded over the form
-        can_act=open_ and access.may_act(actor, item),
+        can_act=acting,
         hidden=hidden,
         instance_status=instance.status.value,
         history=history,
@@ -395,7 +413,8 @@ def task_page(session: Session, actor: Actor, task_id: str) -> TaskPage:
         # of them: a unit a field does not offer may still be one the case names)
         department_names=lists.get("departments") or repo.department_choices(session),
         choices=detail.form.offered(lists),
-        can_claim=open_ and access.may_claim(actor, item),
+        can_claim=acting and access.may_claim(actor, item),
+        for_confidential_readers=offered and not acting,
         can_give_back=open_ and item.assignee is not None and access.may_give_back(actor, item),
         notes_confidential=notes_confidential_by_default(session, instance.definition_id),
         bounds=bounds,
@@ -455,7 +474,7 @@ def colleagues(session: Session, actor: Actor, task_id: str) -> list[tuple[str, 
         return []
     users = _active_users(session)
     anyone = any(_is_candidate(item, u.username, u.groups) for u in users)
-    readers_offered = _readers_offered(session, item, users)
+    readers_offered = _readers_offered(session, item, _definition_of(session, item))
     return [
         (u.username, u.display_name)
         for u in users
@@ -475,15 +494,47 @@ def _active_users(session: Session) -> list[User]:
     return list(session.scalars(select(User).where(User.active.is_(True)).order_by(User.username)))
 
 
-def _readers_offered(session: Session, item: WorkItem, users: Iterable[User]) -> bool:
-    """Whether ``item`` is of a case with confidential fields and offered to someone of
-    ``users`` (the active ones) who may read them: then it is handed only to such people
-    (``access.may_hand_to``), so that the list leaves the others out rather than offer the
-    office's petition task to a supervisor who would see masks."""
+def _definition_of(session: Session, item: WorkItem) -> int:
+    """The process definition of ``item``'s case (its id)."""
     instance = session.get(ProcessInstance, item.instance_id)
-    if instance is None or not confidential_fields(processes.get_by_id(session, instance.definition_id)):
+    assert instance is not None  # a work item belongs to its case
+    return instance.definition_id
+
+
+def _readers_offered(session: Session, item: WorkItem | ItemRow, definition_id: int) -> bool:
+    """Whether ``item`` is of a case with confidential fields (of the process ``definition_id``)
+    and offered to an active person who may read them (named, or in one of its groups): then
+    only such people take it (``access.may_take``), are handed it, or are listed to be handed
+    it, rather than a supervisor of the office who would decide on the petition seeing masks.
+    Two small queries (the readers, the people of its groups), and only on such a case."""
+    if not confidential_fields(processes.get_by_id(session, definition_id)):
         return False
-    return any(_is_candidate(item, u.username, u.groups) and access.may_read_confidential(Actor.of(u)) for u in users)
+    readers = {name for name, _role in repo.active_users_in_roles(session, sorted(access.roles_reading_confidential()))}
+    if not readers:
+        return False
+    if readers.intersection(item.candidate_users):
+        return True
+    return bool(readers.intersection(notifications.users_in_groups(session, item.candidate_groups)))
+
+
+def _may_take(session: Session, actor: Actor, item: WorkItem | ItemRow, definition_id: int) -> bool:
+    """``access.may_take`` for ``actor`` on ``item``: who else is offered it is asked only when
+    ``actor`` may not read the confidential fields (whoever may takes any task offered to them)."""
+    if access.may_read_confidential(actor):
+        return True
+    return access.may_take(actor, readers_offered=_readers_offered(session, item, definition_id))
+
+
+def _for_readers_only(actor: Actor, item: WorkItem | ItemRow, doing: str) -> NotAllowed:
+    """``actor`` may not ``doing`` (claim, complete) ``item``: its case's confidential fields are
+    for those who may read them, and so is the task (``access.may_take``)."""
+    return NotAllowed(
+        f"{actor.username} may not {doing} {item.name!r}: its case holds confidential fields, and a task "
+        f"offered to someone who may read them is taken only by such people "
+        f"(the permission {access.Permission.CONFIDENTIAL_READ.value})",
+        "task_for_confidential_readers",
+        task=item.name,
+    )
 
 
 def _is_candidate(item: WorkItem, username: str, groups: set[str]) -> bool:

@@ -203,7 +203,7 @@ def test_the_office_hands_a_petition_task_only_to_whoever_may_read_the_identity(
     assert offered == {"head"}  # not office_supervisor, office_designer, office_admin nor the clerk
     with pytest.raises(NotAllowed) as refused:
         act(town.app, "keeper", tasks.hand_over, accept.task_id, "office_supervisor", "请审查")
-    assert refused.value.reason == "colleague_not_candidate"
+    assert refused.value.reason == "colleague_cannot_read_confidential"  # not "not in the unit or role": he is
     assert act(town.app, "keeper", tasks.hand_over, accept.task_id, "head").assignee == "head"
 
     petition = _petition(town)
