@@ -10,6 +10,7 @@ suites' names differ, the person behind a name is the same in every suite."""
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -18,6 +19,7 @@ from typing import Any, Protocol, TypeVar
 
 from flask import Flask
 from jinja2.bccache import Bucket, BytecodeCache
+from openpyxl import Workbook
 from sqlalchemy import Engine, event
 from sqlalchemy.orm import sessionmaker
 
@@ -260,3 +262,19 @@ class AppFactory(Protocol):
 
 def dispose(app: Flask) -> None:
     database.session_factory(app).kw["bind"].dispose()
+
+
+def xlsx_file(*sheets: tuple[str, list[list[object]], list[str]]) -> bytes:
+    """An .xlsx of these worksheets, in this order: (title, rows, ranges to merge), as an
+    office's Excel would hand it to the imports."""
+    book = Workbook()
+    book.remove(book.active)
+    for title, rows, merges in sheets:
+        sheet = book.create_sheet(title)
+        for row in rows:
+            sheet.append(row)
+        for cells in merges:
+            sheet.merge_cells(cells)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()

@@ -5,37 +5,20 @@ head may be given by the person's name; what a cell held is kept beside its prob
 
 from __future__ import annotations
 
-import io
 from pathlib import Path
 
 import pytest
-from openpyxl import Workbook
 from sqlalchemy import select, update
 
 from engine.usecases import ledger, onboarding
 from storage.models import Department, User
-from tests.world import act, create_people, deploy
+from tests.world import act, create_people, deploy, xlsx_file
 
 LIBRARY = Path(__file__).resolve().parents[2] / "bpmn"
 PEOPLE_HEADERS = ["用户名*", "姓名*", "单位代码", "选区", "角色*", "电话", "邮箱"]
 UNIT_HEADERS = ["代码*", "名称*", "负责人", "联络员"]
 PETITION_HEADERS = ["编号", "事由", "来源", "信访人姓名", "联系电话", "信访内容", "收到日期", "受理日期", "承办单位",
                     "交办日期", "答复日期", "答复内容"]  # fmt: skip
-
-
-def workbook(*sheets: tuple[str, list[list[object]], list[str]]) -> bytes:
-    """An .xlsx of these worksheets, in this order: (title, rows, ranges to merge)."""
-    book = Workbook()
-    book.remove(book.active)
-    for title, rows, merges in sheets:
-        sheet = book.create_sheet(title)
-        for row in rows:
-            sheet.append(row)
-        for cells in merges:
-            sheet.merge_cells(cells)
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
 
 
 @pytest.fixture
@@ -59,7 +42,7 @@ ROSTER = [  # 选区 merged over the two deputies of one district, as rosters ar
 
 
 def test_a_merged_cell_under_the_header_is_refused_naming_sheet_and_cells_not_read_as_empty(world):
-    content = workbook(("人员", ROSTER, ["A1:G1", "D3:D4"]))
+    content = xlsx_file(("人员", ROSTER, ["A1:G1", "D3:D4"]))
     plan = act(world, "admin", onboarding.plan, "people", "名册.xlsx", content)
     assert problems(plan) == [(3, "选区", "merged_cells", {"sheet": "人员", "cells": "D3:D4"})]
     assert plan.changes == []  # (李秀英 is not planned without her district)
@@ -69,7 +52,7 @@ def test_a_merged_cell_under_the_header_is_refused_naming_sheet_and_cells_not_re
     # unmerged, each row with its own value: imported as written
     fixed = [row[:] for row in ROSTER]
     fixed[3][3] = "第一选区"
-    plan = act(world, "admin", onboarding.plan, "people", "名册.xlsx", workbook(("人员", fixed, ["A1:G1"])))
+    plan = act(world, "admin", onboarding.plan, "people", "名册.xlsx", xlsx_file(("人员", fixed, ["A1:G1"])))
     assert plan.problems == []
     assert [(c.key, c.fields["选区"]) for c in plan.changes] == [
         ("zhangjg", (None, "第一选区")),
@@ -81,13 +64,13 @@ def test_a_merged_cell_under_the_header_is_refused_naming_sheet_and_cells_not_re
 def test_merged_cells_are_refused_in_the_units_file_and_in_a_ledger_too(world):
     deploy(world, LIBRARY / "petition.bpmn")
     units = [UNIT_HEADERS, ["water", "水利站"], ["land2", None], ["credit", "信用社"]]
-    plan = act(world, "admin", onboarding.plan, "units", "单位.xlsx", workbook(("单位", units, ["B2:B3"])))
+    plan = act(world, "admin", onboarding.plan, "units", "单位.xlsx", xlsx_file(("单位", units, ["B2:B3"])))
     assert problems(plan) == [(2, "名称", "merged_cells", {"sheet": "单位", "cells": "B2:B3"})]
 
     row = ["2026-信-001", "低保资格", "来访", "赵某某", None, "申请复核", "2026-11-02"]
     rows = [PETITION_HEADERS, row, ["2026-信-002", "道路积水", "来信", "钱某", None, "反映积水", None]]
     # 收到日期 merged over two cases received the same day: the second has a date only in the merge
-    plan = act(world, "admin", ledger.plan, "petitions", "信访.xlsx", workbook(("台账", rows, ["G2:G3"])))
+    plan = act(world, "admin", ledger.plan, "petitions", "信访.xlsx", xlsx_file(("台账", rows, ["G2:G3"])))
     assert problems(plan) == [(2, "收到日期", "merged_cells", {"sheet": "台账", "cells": "G2:G3"})]
     assert plan.outcomes == []
 
@@ -98,7 +81,7 @@ def test_a_merge_of_empty_cells_or_across_a_header_hides_nothing_and_is_read(wor
         ["water", "水利站", None, None],
         ["credit", "信用社", None, None],  # 负责人 left empty on both rows, the empty cells merged
     ]
-    plan = act(world, "admin", onboarding.plan, "units", "单位.xlsx", workbook(("单位", rows, ["C1:D1", "C2:C3"])))
+    plan = act(world, "admin", onboarding.plan, "units", "单位.xlsx", xlsx_file(("单位", rows, ["C1:D1", "C2:C3"])))
     assert plan.problems == [] and [c.key for c in plan.changes] == ["water", "credit"]
 
 
@@ -108,7 +91,7 @@ UNITS = [UNIT_HEADERS, ["water", "水利站"], ["credit", "信用社"]]
 
 
 def test_the_worksheet_with_the_header_is_read_wherever_it_stands_and_the_plan_says_which(world):
-    content = workbook(NOTES, ("单位", UNITS, []), ("备注", [["2025年的名单见另表"]], []))
+    content = xlsx_file(NOTES, ("单位", UNITS, []), ("备注", [["2025年的名单见另表"]], []))
     plan = act(world, "admin", onboarding.plan, "units", "单位.xlsx", content)
     assert plan.problems == [] and [c.key for c in plan.changes] == ["water", "credit"]
     assert (plan.sheet.name, plan.sheet.has_header, plan.sheet.also) == ("单位", True, ())
@@ -118,7 +101,7 @@ def test_the_worksheet_with_the_header_is_read_wherever_it_stands_and_the_plan_s
 def test_of_two_worksheets_with_the_header_the_first_is_read_and_the_other_named(world):
     second = [UNIT_HEADERS, ["land", "国土所"]]
     plan = act(
-        world, "admin", onboarding.plan, "units", "单位.xlsx", workbook(("上半年", UNITS, []), ("下半年", second, []))
+        world, "admin", onboarding.plan, "units", "单位.xlsx", xlsx_file(("上半年", UNITS, []), ("下半年", second, []))
     )
     assert [c.key for c in plan.changes] == ["water", "credit"]
     assert (plan.sheet.name, plan.sheet.also) == ("上半年", ("下半年",))
@@ -128,7 +111,7 @@ def test_no_worksheet_with_the_header_names_the_columns_missing_on_the_nearest_a
     deploy(world, LIBRARY / "proposal.bpmn")
     # a people file brought to the ledger: its lists sheet shares a header or two with the
     # ledger's (提出代表 ...) and is no ledger either
-    content = workbook(("说明", [["见下一页"]], []), ("选项", [["提出代表", "类别"], ["王代表", "教育"]], []))
+    content = xlsx_file(("说明", [["见下一页"]], []), ("选项", [["提出代表", "类别"], ["王代表", "教育"]], []))
     plan = act(world, "admin", ledger.plan, "proposals", "台账.xlsx", content)
     assert (plan.sheet.name, plan.sheet.has_header, plan.sheet.searched) == ("选项", False, ("说明", "选项"))
     assert [(p.row, p.column, p.error.code) for p in plan.problems] == [
@@ -191,7 +174,7 @@ def test_each_problem_with_a_cell_keeps_what_the_cell_held(world):
         ["b", "路灯", "夜间无照明", "wang", "闭会期间", "2027-01-05"],
         ["c", "", "夜间无照明", "wang", "闭会期间", "2026-02-30"],
     ]
-    plan = act(world, "admin", ledger.plan, "proposals", "台账.xlsx", workbook(("台账", rows, [])))
+    plan = act(world, "admin", ledger.plan, "proposals", "台账.xlsx", xlsx_file(("台账", rows, [])))
     assert [(p.row, p.column, p.error.code, p.value) for p in plan.problems] == [
         (2, "交办日期", "not_a_date", "3月9日"),  # (2026.2.28 reads: a date with dots)
         (3, "登记日期", "date_out_of_range", "2027-01-05"),
@@ -205,5 +188,5 @@ def test_two_deputies_of_one_name_are_told_apart_by_user_name_in_a_ledger(world)
     named(world, wang="王建国", li="王建国")
     headers = ["编号", "标题", "内容", "提出代表", "提出时间", "登记日期"]
     rows = [headers, ["a", "路灯", "夜间无照明", "王建国", "闭会期间", "2026-11-02"]]
-    plan = act(world, "admin", ledger.plan, "proposals", "台账.xlsx", workbook(("台账", rows, [])))
+    plan = act(world, "admin", ledger.plan, "proposals", "台账.xlsx", xlsx_file(("台账", rows, [])))
     assert problems(plan) == [(2, "提出代表", "not_allowed_value", {"value": "王建国（li、wang）"})]

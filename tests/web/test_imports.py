@@ -8,12 +8,12 @@ import json
 import re
 
 import pytest
-from openpyxl import Workbook, load_workbook
+from openpyxl import load_workbook
 
 from engine.usecases.labels import ROLE_NAMES
 from tests.unit.test_spreadsheets import BMP, PNG
 from tests.web.conftest import login, text_of
-from tests.world import PASSWORD
+from tests.world import PASSWORD, xlsx_file
 from web.roles import role_names
 
 UNITS = "代码,名称,负责人,联络员\r\nwater,水利站,,\r\n".encode("utf-8-sig")
@@ -189,35 +189,20 @@ def test_an_image_uploaded_as_the_people_file_cannot_be_read_and_is_named(as_use
     assert f"Cannot read “{name}”: it is not an .xlsx or .csv spreadsheet" in english
 
 
-def xlsx(*sheets: tuple[str, list[list[object]], list[str]]) -> bytes:
-    """An .xlsx of these worksheets in this order: (title, rows, ranges to merge)."""
-    book = Workbook()
-    book.remove(book.active)
-    for title, rows, merges in sheets:
-        sheet = book.create_sheet(title)
-        for row in rows:
-            sheet.append(row)
-        for cells in merges:
-            sheet.merge_cells(cells)
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
-
-
 NOTES = ("填表说明", [["填表说明：本表由镇人大办整理，请勿改动表头。"]], [])
 
 
 def test_the_preview_and_the_result_say_which_worksheet_they_read(as_user):
     c = as_user("admin")
     units = ("单位", [["代码*", "名称*"], ["water", "水利站"]], [])
-    preview = upload(c, "units", xlsx(NOTES, units), "单位.xlsx")
+    preview = upload(c, "units", xlsx_file(NOTES, units), "单位.xlsx")
     html = text_of(preview)
     assert '<p class="hint" id="import-sheet" data-sheet="单位">读取的工作表：「单位」。</p>' in html
     assert "共 1 行：新建 1，修改 0，不变 0。" in html
     done = text_of(c.post("/admin/imports/units/confirm", data={"token": token_of(preview)}))
     assert "读取的工作表：「单位」。" in done
     # no worksheet with the header: the sheets looked at, and the columns the nearest lacks
-    html = text_of(upload(c, "units", xlsx(NOTES, ("备注", [["2025年的名单见另表"]], [])), "单位.xlsx"))
+    html = text_of(upload(c, "units", xlsx_file(NOTES, ("备注", [["2025年的名单见另表"]], [])), "单位.xlsx"))
     assert (
         "没有一个工作表有完整的表头（查看了工作表「填表说明」、「备注」）；"
         "下面列出的是其中最接近的「填表说明」所缺的列。" in html
@@ -231,7 +216,7 @@ def test_a_merged_cell_is_refused_saying_where_and_what_to_do(as_user):
         ["zhangjg", "张建国", "第一选区", "人大代表"],
         ["lixy", "李秀英", None, "人大代表"],
     ]
-    html = text_of(upload(as_user("admin"), "people", xlsx(("人员", people, ["C2:C3"])), "名册.xlsx"))
+    html = text_of(upload(as_user("admin"), "people", xlsx_file(("人员", people, ["C2:C3"])), "名册.xlsx"))
     cell = '<tr data-row="2" data-column="选区"><td>2</td><td>选区</td>'
     message = "工作表「人员」的 C2:C3 是合并单元格，只有第一格读得到值：请取消合并，每行填写自己的值"
     assert f"{cell}<td>{message}</td>" in html and 'id="import-confirm"' not in html
