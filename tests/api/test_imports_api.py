@@ -9,7 +9,7 @@ from pathlib import Path
 
 from openpyxl import load_workbook
 
-from tests.world import deploy
+from tests.world import deploy, xlsx_file
 
 UNITS = "代码,名称\nwater,水利站\n".encode("utf-8-sig")
 
@@ -33,6 +33,24 @@ def test_dry_run_then_import(world):
     assert [p["username"] for p in done["passwords"]] == ["li4"]
     again = send(admin, "people", people).get_json()  # nothing new: no password
     assert (again["plan"]["unchanged"], again["passwords"]) == (1, [])
+
+
+def test_the_worksheet_read_is_said(world):
+    content = xlsx_file(
+        ("填表说明", [["请在“单位”表中填写"]], []), ("单位", [["代码*", "名称*"], ["water", "水利站"]], [])
+    )
+    dry = world.as_("admin").post(
+        "/imports/units?dry_run=true",
+        data={"file": (BytesIO(content), "单位.xlsx")},
+        content_type="multipart/form-data",
+    )
+    assert dry.status_code == 200, dry.get_json()
+    assert dry.get_json()["plan"]["sheet"] == {
+        "name": "单位",
+        "searched": ["填表说明", "单位"],
+        "has_header": True,
+        "also": [],
+    }
 
 
 def test_problems_by_row_and_column_and_who_may(world):
@@ -66,6 +84,11 @@ def test_a_ledger_dry_run_and_import(world, frozen_clock):
     assert dry.status_code == 200, dry.get_json()
     [row] = dry.get_json()["outcomes"]
     assert (row["row"], row["closed"], row["waiting_at"]) == (2, False, ["审查是否受理并告知信访人"])
+    assert dry.get_json()["sheet"] is None  # a .csv has no worksheets
+    # received 11-09: told within 15 days, by 24:00 of 11-24 Beijing; on 12-07 that period is over already
+    assert row["lapsed"] == [
+        {"task": "审查是否受理并告知信访人", "due_at": "2026-11-24T16:00:00+00:00", "ends_by": "", "supervised_by": ""}
+    ]
     refused = world.as_("clerk").post(
         "/imports/ledger/petitions", data={"file": (BytesIO(ledger), "l.csv")}, content_type="multipart/form-data"
     )

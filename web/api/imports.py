@@ -52,8 +52,23 @@ class ChangeSchema(ma.Schema):
     )
 
 
+class SheetChoiceSchema(ma.Schema):
+    name = fields.String(required=True, metadata={"description": "the worksheet read"})
+    searched = fields.List(fields.String(), required=True, metadata={"description": "every worksheet, in order"})
+    has_header = fields.Boolean(
+        required=True,
+        metadata={"description": "the worksheet read holds every required column (else: none did; the nearest read)"},
+    )
+    also = fields.List(
+        fields.String(), required=True, metadata={"description": "later worksheets with the same header: not read"}
+    )
+
+
 class PlanSchema(ma.Schema):
     kind = fields.String(required=True)
+    sheet = fields.Nested(
+        SheetChoiceSchema, allow_none=True, metadata={"description": "the worksheet read (null: a .csv)"}
+    )
     rows = fields.Integer(required=True)
     created = fields.Integer(required=True)
     updated = fields.Integer(required=True)
@@ -113,6 +128,20 @@ def export_file(kind: str):
     return response
 
 
+class LapseSchema(ma.Schema):
+    task = fields.String(required=True, metadata={"description": "a task the case waits at, its period over"})
+    due_at = fields.DateTime(required=True, metadata={"description": "when its period ended"})
+    ends_by = fields.String(
+        required=True,
+        metadata={
+            "description": "the boundary timer that ends it on import (逾期未反馈), else empty: it stays overdue"
+        },
+    )
+    supervised_by = fields.String(
+        required=True, metadata={"description": "the boundary timer that raises a 督办 on it on import, else empty"}
+    )
+
+
 class RowOutcomeSchema(ma.Schema):
     row = fields.Integer(required=True, metadata={"description": "the row as Excel numbers it"})
     title = fields.String(required=True)
@@ -121,6 +150,11 @@ class RowOutcomeSchema(ma.Schema):
     )
     closed = fields.Boolean(required=True, metadata={"description": "the row's case ended"})
     waiting_at = fields.List(fields.String(), required=True, metadata={"description": "the tasks it waits at"})
+    lapsed = fields.List(
+        fields.Nested(LapseSchema),
+        required=True,
+        metadata={"description": "of the tasks it waits at, those whose period is over already"},
+    )
     existing = fields.Boolean(
         required=True, metadata={"description": "its 编号 was imported before: left as it is (unchanged)"}
     )
@@ -128,6 +162,9 @@ class RowOutcomeSchema(ma.Schema):
 
 class LedgerPlanSchema(ma.Schema):
     kind = fields.String(required=True)
+    sheet = fields.Nested(
+        SheetChoiceSchema, allow_none=True, metadata={"description": "the worksheet read (null: a .csv)"}
+    )
     rows = fields.Integer(required=True)
     outcomes = fields.List(fields.Nested(RowOutcomeSchema), required=True)
     example_rows = fields.List(

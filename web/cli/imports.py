@@ -24,8 +24,19 @@ from ..database import session_factory
 from .common import acting_options, emit, json_option, resolve_actor, use_case
 
 
+def _sheet_lines(choice: spreadsheets.SheetChoice | None) -> list[str]:
+    """Which worksheet was read (none for a .csv), and those with the same header left unread."""
+    if choice is None:
+        return []
+    lines = [f"worksheet read: {choice.name}"]
+    if choice.also:
+        lines.append(f"  the worksheets {', '.join(choice.also)} have the same header: not read")
+    return lines
+
+
 def _plan_text(plan: onboarding.Plan) -> list[str]:
     lines = [f"{plan.rows} rows: {plan.created} to create, {plan.updated} to change, {plan.unchanged} unchanged"]
+    lines += _sheet_lines(plan.sheet)
     for change in plan.changes:
         what = "create" if change.created else "change"
         fields = "; ".join(
@@ -86,12 +97,21 @@ def import_command(
 
 
 def _ledger_text(plan: ledger.LedgerPlan) -> str:
-    lines = [f"{plan.rows} rows"]
+    lines = [f"{plan.rows} rows", *_sheet_lines(plan.sheet)]
     lines += [f"  row {row}: the template's example, skipped" for row in plan.example_rows]
     for o in plan.outcomes:
         where = "closed" if o.closed else "waiting at " + ", ".join(o.waiting_at)
         before = " (imported before: unchanged)" if o.existing else ""
         lines.append(f"  row {o.row}: case #{o.instance_id} {o.title}: {where}{before}")
+        for lapse in o.lapsed:  # what the scheduler does as soon as the import is stored
+            then = (
+                f"then {lapse.ends_by}"
+                if lapse.ends_by
+                else f"overdue, {lapse.supervised_by} raises a 督办"
+                if lapse.supervised_by
+                else "overdue"
+            )
+            lines.append(f"    {lapse.task}: its period ended {lapse.due_at.isoformat()}; on import: {then}")
     return "\n".join(lines)
 
 
