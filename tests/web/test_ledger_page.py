@@ -150,7 +150,9 @@ def test_the_template_uploaded_as_it_came_imports_nothing_and_says_why(app, as_u
     path = tmp_path / "信访台账模板.xlsx"
     path.write_bytes(template)
     dry = app.test_cli_runner().invoke(args=["ledger", "petitions", str(path), "--dry-run", "--user", "admin"])
-    assert dry.output == "dry run: nothing written\n1 rows\n  row 2: the template's example, skipped\n"
+    assert dry.output == (
+        "dry run: nothing written\n1 rows\nworksheet read: 台账\n  row 2: the template's example, skipped\n"
+    )
 
 
 def test_a_task_whose_period_is_over_and_a_date_that_does_not_read_are_said_so(as_user, frozen_clock):
