@@ -252,7 +252,10 @@ def may_hand_to(
     """Whom a task may be handed to: one of its candidates; and, by whoever may reassign
     tasks, anyone at all when no active person is a candidate (a task nobody could ever
     hold would otherwise wait for ever). Never to a ``colleague`` who may not take it for
-    the confidential fields of its case (``may_take``)."""
+    the confidential fields of its case (``may_take``), nor by an ``actor`` who may not take
+    it either (a supervisor who sits in the office passing the office's petition task on)."""
+    if not may_take(actor, readers_offered=readers_offered):
+        return False
     if colleague is not None and not may_take(colleague, readers_offered=readers_offered):
         return False
     if colleague_is_candidate:

@@ -130,9 +130,13 @@ def petition_paragraph(s: Statistics) -> str:
         [
             [
                 received + _("（%(channels)s）", channels=channels),
-                ngettext("受理%(num)s件", "受理%(num)s件", o["accepted"].count),
+                # told in time counts both decisions: said after the decisions, not after 受理
+                ngettext("已审查%(num)s件", "已审查%(num)s件", o["decided"].count),
+                ngettext("其中受理%(num)s件", "其中受理%(num)s件", o["accepted"].count),
                 ngettext(
-                    "%(num)s件在收到之日起15日内告知", "%(num)s件在收到之日起15日内告知", o["accepted_on_time"].count
+                    "%(num)s件在收到之日起15日内告知是否受理",
+                    "%(num)s件在收到之日起15日内告知是否受理",
+                    o["accepted_on_time"].count,
                 ),
             ],
             [

@@ -26,7 +26,7 @@ from ..access import Actor
 from ..errors import FieldError, InvalidData, NotAllowed, NotFound
 from .confidentiality import NO_SECRETS, Secrets, case_secrets, mask_filename, notes_confidential_by_default
 from .context import audit
-from .visibility import note_target, visible_case
+from .visibility import note_target, round_scope, visible_case
 
 MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
 
@@ -120,9 +120,9 @@ def add_attachment(
 
 
 def attachments(session: Session, actor: Actor, instance_id: int) -> list[AttachmentView]:
-    """The files of a case one may see (without their content)."""
-    visible_case(session, actor, instance_id)
-    return list_attachments(session, actor, instance_id)
+    """The files of a case one may see (without their content; another round's are that round's)."""
+    instance = visible_case(session, actor, instance_id)
+    return round_scope(session, actor, instance).visible(list_attachments(session, actor, instance_id))
 
 
 def list_attachments(session: Session, actor: Actor, instance_id: int) -> list[AttachmentView]:
@@ -155,7 +155,9 @@ def attachment_content(session: Session, actor: Actor, attachment_id: int) -> tu
     if row is None:
         raise NotFound(f"no attachment {attachment_id}", "no_attachment", attachment=attachment_id)
     try:
-        visible_case(session, actor, row.instance_id)
+        instance = visible_case(session, actor, row.instance_id)
+        if row.task_id and round_scope(session, actor, instance).hides(row.task_id):  # another round's file
+            raise NotFound(f"no attachment {attachment_id}")
     except NotFound:
         raise NotFound(f"no attachment {attachment_id}", "no_attachment", attachment=attachment_id) from None
     secrets = _secrets(session, actor, row.instance_id) if _named_by_another(actor, row) else NO_SECRETS

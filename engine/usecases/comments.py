@@ -21,7 +21,7 @@ from ..errors import FieldError, InvalidData
 from ..text import control_character
 from .confidentiality import NO_SECRETS, Secrets, case_secrets, notes_confidential_by_default
 from .context import audit
-from .visibility import note_target, visible_case
+from .visibility import note_target, round_scope, visible_case
 
 MAX_COMMENT_CHARS = 4000
 
@@ -82,9 +82,9 @@ def add_comment(
 
 
 def comments(session: Session, actor: Actor, instance_id: int) -> list[CommentView]:
-    """The comments on a case one may see, oldest first."""
-    visible_case(session, actor, instance_id)
-    return list_comments(session, actor, instance_id)
+    """The comments on a case one may see, oldest first (another round's are that round's)."""
+    instance = visible_case(session, actor, instance_id)
+    return round_scope(session, actor, instance).visible(list_comments(session, actor, instance_id))
 
 
 def list_comments(session: Session, actor: Actor, instance_id: int) -> list[CommentView]:

@@ -590,21 +590,32 @@ class Notice:
     process_name: str
 
 
+# Whom a printed notice is for, as far as reading the identity goes: a unit, by its roles none
+ADDRESSEE = Actor("")
+
+
 def notice(session: Session, actor: Actor, supervision_id: int) -> Notice:
-    """A 督办 as its printable notice (whoever may see the case)."""
+    """A 督办 as its printable notice (whoever may see the case, and the round it is on). It
+    is printed for the unit it is addressed to, which may not read the petitioner's identity
+    (the handling unit never may): the opinion is said with the case's confidential values
+    masked, whoever prints it."""
     row = session.get(Supervision, supervision_id)
     if row is None:
         raise NotFound(f"no 督办 {supervision_id}")
+    item = session.get(WorkItem, row.work_item_id) if row.work_item_id else None
     try:
         instance = visible_case(session, actor, row.instance_id)
+        if item is not None and round_scope(session, actor, instance).hides(item.task_id):
+            raise NotFound(f"no 督办 {supervision_id}")  # another round's
     except NotFound:
         raise NotFound(f"no 督办 {supervision_id}") from None
-    item = session.get(WorkItem, row.work_item_id) if row.work_item_id else None
     facts = session.get(CaseFacts, instance.id)
     code = (facts.unit if facts else None) or (item.candidate_groups[0] if item and item.candidate_groups else None)
     definition = session.get(ProcessDefinition, instance.definition_id)
     return Notice(
-        supervision=_view(session, row, clock.now(), case_secrets(session, actor, instance.id, instance.definition_id)),
+        supervision=_view(
+            session, row, clock.now(), case_secrets(session, ADDRESSEE, instance.id, instance.definition_id)
+        ),
         unit=repo.department_choices(session).get(code, code) if code else None,
         due_at=item.due_at if item else None,
         process_name=definition.name if definition else "",

@@ -218,6 +218,8 @@ def hand_over(session: Session, actor: Actor, task_id: str, colleague: str, comm
     # only for a colleague outside the task's candidates: could anyone take it at all?
     anyone = is_candidate or bool(_candidates(session, item))
     readers_offered = _readers_offered(session, item, _definition_of(session, item))
+    if not access.may_take(actor, readers_offered=readers_offered):
+        raise _for_readers_only(actor, item, "hand over")  # by whoever may take it, as to them
     if not access.may_hand_to(
         actor,
         item,

@@ -91,11 +91,12 @@ def test_the_pages_say_a_supervision_opinion_without_the_identity(town: Town, pe
 
 def test_the_printed_notice_says_the_opinion_without_the_identity(town: Town):
     _case, _task, issued = _supervised(town)
-    for person in ("outsider", "office_supervisor", "finance"):  # its issuer, who prints it for the unit, too
+    # printed for the unit it is addressed to: without the identity, whoever prints it (its
+    # issuer; the office head, who may read the identity himself)
+    for person in ("outsider", "office_supervisor", "finance", "head"):
         response = town.browser(person).get(f"/board/supervisions/{issued}/notice")
         html = response.get_data(as_text=True)
         assert response.status_code == 200 and OPINION_MASKED in html and _leaks(html) == [], person
-    assert OPINION in town.browser("head").get(f"/board/supervisions/{issued}/notice").get_data(as_text=True)
 
 
 @pytest.mark.parametrize("person", WITHOUT_THE_RIGHT)
@@ -259,3 +260,21 @@ def test_the_handling_units_petition_task_is_taken_by_any_of_its_people(town: To
     [handle] = act(town.app, "keeper", cases.instance_detail, case_id).open_tasks
     assert act(town.app, "finance", tasks.claim, handle.task_id).assignee == "finance"
     assert act(town.app, "finance", tasks.hand_over, handle.task_id, "finance2").assignee == "finance2"
+
+
+@pytest.mark.parametrize("person", IN_THE_OFFICE_WITHOUT_THE_RIGHT)
+def test_the_office_petition_task_is_not_handed_over_by_whoever_may_not_take_it(town: Town, person):
+    """Not to such people, nor by them: a supervisor in the office whose role lets him reassign
+    tasks passes the petition officer's task on no more than he takes it."""
+    _case, accept = _registered(town)
+    with pytest.raises(NotAllowed) as refused:
+        act(town.app, person, tasks.hand_over, accept, "keeper")
+    assert refused.value.reason == "task_for_confidential_readers"
+    assert act(town.app, person, tasks.colleagues, accept) == []  # the page offers no 转交
+    assert act(town.app, "keeper", tasks.claim, accept).assignee == "keeper"  # still the officer's
+
+
+def test_the_printed_notice_is_masked_for_the_unit_it_is_addressed_to_whoever_prints_it(town: Town):
+    _case_id, _handle, issued = _supervised(town)
+    printed = act(town.app, "keeper", supervision.notice, issued)  # the petition officer may read it all
+    assert _leaks(printed.supervision.opinion) == [] and MASK in printed.supervision.opinion

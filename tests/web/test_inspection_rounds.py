@@ -12,7 +12,7 @@ from io import BytesIO
 
 from openpyxl import load_workbook
 
-from engine.usecases import cases, comments, supervision, tasks
+from engine.usecases import attachments, cases, comments, supervision, tasks
 from tests.conftest import REPO_ROOT
 from tests.web.conftest import text_of
 from tests.world import act, deploy
@@ -152,7 +152,7 @@ def test_a_unit_reads_its_own_round_and_the_office_the_chair_and_a_supervisor_ev
 
 
 def test_a_supervision_on_another_rounds_task_is_not_the_units(app, as_user):
-    case_id, _done = inspection_under_way(app)
+    case_id, done = inspection_under_way(app)
     rectify = open_task(app, case_id, "Task_AcceptRectification")
     act(app, "supervisor", supervision.issue, case_id, rectify, "请尽快验收民政办整改", None)
     assert as_user("finance1").get(f"/api/v1/instances/{case_id}/supervisions").get_json() == []
@@ -160,6 +160,19 @@ def test_a_supervision_on_another_rounds_task_is_not_the_units(app, as_user):
     assert "请尽快验收民政办整改" not in page
     [issued] = as_user("office1").get(f"/api/v1/instances/{case_id}/supervisions").get_json()
     assert issued["opinion"] == "请尽快验收民政办整改"
+    # nor its printed notice, nor what was said or filed on that round's task, by any door
+    finance = as_user("finance1")
+    assert finance.get(f"/board/supervisions/{issued['id']}/notice").status_code == 404
+    act(app, "civil1", comments.add_comment, "民政办的整改补充说明", task_id=done["civil_rectify_again"])
+    filed = act(app, "civil1", attachments.add_attachment, "民政办整改台账.pdf", b"%PDF-1.4", task_id=rectify)
+    finance = as_user("finance1")
+    said = finance.get(f"/api/v1/instances/{case_id}/comments").get_json()
+    assert "民政办的整改补充说明" not in str(said)
+    assert "民政办整改台账" not in str(finance.get(f"/api/v1/instances/{case_id}/attachments").get_json())
+    assert finance.get(f"/attachments/{filed.id}").status_code == 404
+    office = as_user("office1")
+    assert "民政办的整改补充说明" in str(office.get(f"/api/v1/instances/{case_id}/comments").get_json())
+    assert office.get(f"/attachments/{filed.id}").status_code == 200
 
 
 def result_table(html: str) -> list[list[str]]:

@@ -222,7 +222,11 @@ def test_the_period_report_writes_the_figures_as_sentences_and_as_word(app, as_u
         "代表反馈评价14件，满意和基本满意12件，满意率85.7%（首次评价满意率71.4%）；"
         "答复为A类（已解决或基本解决）8件，办成率47.1%。经批准延期办理3件，重新办理4件，最终不满意2件。"
     ) in html
-    assert "收到信访事项6件（来信2件、来访3件、意见箱1件），受理4件，4件在收到之日起15日内告知" in html
+    # decided p1–p5, accepted p1, p2, p3, p5; told in time p1, p3, p4 (not accepted), p5
+    assert (
+        "收到信访事项6件（来信2件、来访3件、意见箱1件），已审查5件，其中受理4件，4件在收到之日起15日内告知是否受理"
+        in html
+    )
     assert 'media="print"' in html
 
     response = client.get("/statistics/report.docx?from=2027-01-01&to=2027-06-30")
