@@ -237,6 +237,17 @@ def case_secrets(session: Session, actor: Actor, instance_id: int, definition_id
     return Secrets.of(value for entry in repo.history(session, instance_id) for value in _values_in(entry.data, hidden))
 
 
+# Whoever may not read confidential values, by their roles alone (which decide it): what a
+# case's texts keep from one such reader they keep from every other.
+_UNCLEARED = Actor("")
+
+
+def secrets_kept_from_the_uncleared(session: Session, instance_id: int, definition_id: int) -> Secrets:
+    """``case_secrets`` for whoever may not read the case's confidential fields: what a text
+    says to a unit it is addressed to (a printed notice), or to recipients not known yet."""
+    return case_secrets(session, _UNCLEARED, instance_id, definition_id)
+
+
 def title_carries(values: Iterable[Any], title: str) -> bool:
     """Whether a case's title repeats one of ``values`` (a confidential field's), however typed."""
     return Secrets.of(values).found_in(title)

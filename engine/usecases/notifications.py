@@ -39,7 +39,7 @@ from .. import access, clock
 from ..deadlines import timezones
 from ..errors import NotFound
 from ..notifications import texts
-from .confidentiality import case_secrets
+from .confidentiality import secrets_kept_from_the_uncleared
 from .context import Actor
 from .labels import holder_names, people_names
 from .results import paging
@@ -352,11 +352,6 @@ def notify_supervision(
             )
 
 
-# Whoever may not read confidential values, by their roles alone (which decide it): what a
-# case's texts keep from one such recipient they keep from every other.
-_UNCLEARED = Actor("")
-
-
 def _opinion_as_read(
     session: Session, item: WorkItem | ItemRow, people: dict[str, str | None], opinion: str | None
 ) -> list[tuple[dict[str, str | None], dict[str, str]]]:
@@ -366,7 +361,7 @@ def _opinion_as_read(
     if not opinion or not people:
         return [(people, {})]
     instance = session.get(ProcessInstance, item.instance_id)
-    secrets = case_secrets(session, _UNCLEARED, item.instance_id, instance.definition_id) if instance else None
+    secrets = secrets_kept_from_the_uncleared(session, item.instance_id, instance.definition_id) if instance else None
     if secrets is None or not secrets.found_in(opinion):
         return [(people, {})]
     readers = {name for name, _role in repo.active_users_in_roles(session, sorted(access.roles_reading_confidential()))}

@@ -48,7 +48,7 @@ from ..deadlines import legal
 from ..errors import FieldError, InvalidData, NotFound, not_a_day
 from ..text import control_character
 from . import notifications
-from .confidentiality import Secrets, case_secrets
+from .confidentiality import Secrets, case_secrets, secrets_kept_from_the_uncleared
 from .context import SYSTEM, audit, processes
 from .labels import holder_names, people_names, value_labels
 from .visibility import RoundScope, round_scope, visible_case, visible_case_for_update
@@ -590,10 +590,6 @@ class Notice:
     process_name: str
 
 
-# Whom a printed notice is for, as far as reading the identity goes: a unit, by its roles none
-ADDRESSEE = Actor("")
-
-
 def notice(session: Session, actor: Actor, supervision_id: int) -> Notice:
     """A 督办 as its printable notice (whoever may see the case, and the round it is on). It
     is printed for the unit it is addressed to, which may not read the petitioner's identity
@@ -614,7 +610,7 @@ def notice(session: Session, actor: Actor, supervision_id: int) -> Notice:
     definition = session.get(ProcessDefinition, instance.definition_id)
     return Notice(
         supervision=_view(
-            session, row, clock.now(), case_secrets(session, ADDRESSEE, instance.id, instance.definition_id)
+            session, row, clock.now(), secrets_kept_from_the_uncleared(session, instance.id, instance.definition_id)
         ),
         unit=repo.department_choices(session).get(code, code) if code else None,
         due_at=item.due_at if item else None,
