@@ -464,9 +464,10 @@ def case_page(session: Session, actor: Actor, instance_id: int) -> CasePage:
     comments = scope.visible(list_comments(session, actor, instance_id))
     attachments = scope.visible(list_attachments(session, actor, instance_id))
     supervisions = supervision.of_case(session, actor, instance_id, scope)
+    labels = field_labels(process)
     return CasePage(
         detail=detail,
-        labels=field_labels(process),
+        labels=labels,
         hidden=hidden,
         element_names=element_names(process),
         comments=comments,
@@ -501,7 +502,7 @@ def case_page(session: Session, actor: Actor, instance_id: int) -> CasePage:
         awaited=awaited_by(session, instance_id),
         can_trigger=instance.status == InstanceStatus.RUNNING and access.may_send_messages(actor),
         mails=outgoing_mails.of_case(session, instance_id, hidden=bool(hidden)),
-        records=_record_tables(process, detail.variables, field_labels(process)),
+        records=_record_tables(process, detail.variables, labels),
         routing=routing_choices(process),
         final_evaluation=facts.final_evaluation if (facts := session.get(CaseFacts, instance_id)) else None,
     )

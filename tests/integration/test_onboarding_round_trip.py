@@ -16,13 +16,14 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from openpyxl import Workbook, load_workbook
+from openpyxl import load_workbook
+from openpyxl.utils import get_column_letter
 from sqlalchemy import func, select
 
 from engine.usecases import ledger, onboarding
 from engine.usecases.statistics import Period, statistics
 from storage.models import AuditEntry, Department, Notification, ProcessInstance, User
-from tests.world import act, create_people, deploy
+from tests.world import act, create_people, deploy, xlsx_file
 
 LIBRARY = Path(__file__).resolve().parents[2] / "bpmn"
 YEAR = Period(date(2026, 1, 1), date(2026, 12, 7))  # the clock: 2026-12-07 (Mon) 09:00 Beijing
@@ -68,16 +69,7 @@ PEOPLE_HEADERS = ["用户名", "姓名", "单位代码", "选区", "角色", "�
 
 def xlsx(title: str, headers: list[str], rows: list[list[str]]) -> bytes:
     """As offices keep them: a title merged across the columns above the header."""
-    book = Workbook()
-    sheet = book.active
-    sheet.append([title])
-    sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(headers))
-    sheet.append(headers)
-    for row in rows:
-        sheet.append(row)
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    return xlsx_file(("Sheet", [[title], headers, *rows], [f"A1:{get_column_letter(len(headers))}1"]))
 
 
 def csv(headers: list[str], rows: list[list[str]], encoding: str) -> bytes:
