@@ -14,13 +14,13 @@ a row cannot say (extensions, 督办, a second evaluation) is not replayed: the 
 task it reached and is carried on by hand. A task it waits at whose period is already over is
 said so (``Lapse``): the scheduler fires its deadline as soon as the import is stored, and a
 timer that ends the task (an evaluation not given in its 20 working days: 逾期未反馈) moves the
-case on at once. The dry run replays everything and rolls it back, so it shows exactly what
-each row will become and every problem by row and column (a step the process does not reach
-says where the case stopped instead, on which version: ``Stop``); the import itself is all or
-nothing. A row is known by its 编号 (the case's business key): a row whose 编号 a case of the
-process already has is left as it is, so importing a ledger again changes nothing. The
-template's example row, left in the file as it was handed out, is skipped and said so: never a
-case."""
+case on at once, so its holder (the deputy) is not told of it. The dry run replays everything
+and rolls it back, so it shows exactly what each row will become and every problem by row and
+column (a step the process does not reach says where the case stopped instead, on which
+version: ``Stop``); the import itself is all or nothing. A row is known by its 编号 (the
+case's business key): a row whose 编号 a case of the process already has is left as it is, so
+importing a ledger again changes nothing. The template's example row, left in the file as it was
+handed out, is skipped and said so: never a case."""
 
 from __future__ import annotations
 
@@ -67,6 +67,7 @@ class Lapse:
     ends_by: str = ""
     # the name of a boundary timer that then raises a 督办 on it (答复期满), else ""
     supervised_by: str = ""
+    task_id: str = field(default="", compare=False)  # the engine's id of the task (not shown)
 
 
 @dataclass(frozen=True)
@@ -151,8 +152,13 @@ def apply(session: Session, actor: Actor, kind: str, filename: str, content: byt
     for outcome in result.outcomes:  # the tasks open now were never announced: tell their holders once
         if outcome.existing:
             continue
+        # a task whose period is over and whose timer ends it (an evaluation not given in its
+        # 20 working days: 逾期未反馈) is gone at the scheduler's first sweep: telling its holder
+        # to act on it (the deputy) would ask for what can no longer be done
+        ending = {lapse.task_id for lapse in outcome.lapsed if lapse.ends_by}
         for item in repo.ready_item_rows(session, outcome.instance_id or 0):
-            notifications.notify_task(session, item)
+            if item.task_id not in ending:
+                notifications.notify_task(session, item)
     return result
 
 
@@ -245,7 +251,7 @@ def _lapsed(session: Session, instance: ProcessInstance) -> list[Lapse]:
         ends = next((b.name for b, _at in due if b.interrupting), "")
         supervised = next((b.name for b, _at in due if not b.interrupting), "")
         ended = item.due_at if item.due_at is not None and item.due_at <= now else min(at for _b, at in due)
-        lapsed.append(Lapse(item.name, ended, ends, "" if ends else supervised))
+        lapsed.append(Lapse(item.name, ended, ends, "" if ends else supervised, item.task_id))
     return lapsed
 
 

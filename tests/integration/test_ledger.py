@@ -133,7 +133,8 @@ def test_each_row_is_replayed_at_its_dates_and_counted(world):
     with world() as s:
         told = s.execute(select(Notification.username).order_by(Notification.username)).scalars().all()
         reply = s.scalars(select(WorkItem).where(WorkItem.instance_id == ids[2], WorkItem.state == "ready")).one()
-    assert told == ["fin", "li"]  # 财政所 the reply of OPEN, li the evaluation of LATE
+    # 财政所 the reply of OPEN; not li, whose evaluation of LATE ended 09-29 and lapses at once
+    assert told == ["fin"]
     assert reply.due_at.isoformat() == "2027-02-23T16:00:00+00:00"  # 2027-02-23 24:00 Beijing
 
     # importing the same ledger again changes nothing: each row is known by its 编号
@@ -142,7 +143,7 @@ def test_each_row_is_replayed_at_its_dates_and_counted(world):
     assert [(o.instance_id, o.existing) for o in again.outcomes] == [(ids[0], True), (ids[1], True), (ids[2], True)]
     with world() as s:
         assert s.scalar(select(func.count()).select_from(ProcessInstance)) == 3
-        assert s.scalar(select(func.count()).select_from(Notification)) == 2
+        assert s.scalar(select(func.count()).select_from(Notification)) == 1
 
 
 def test_a_ledger_with_problems_imports_nothing_and_names_row_and_column(world):
@@ -356,6 +357,15 @@ def test_a_task_whose_period_is_over_is_said_so_as_the_scheduler_will_take_it(wo
     ]
     done = act(world, "admin", ledger.apply, "proposals", "台账.xlsx", content)
     assert [o.lapsed for o in done.outcomes] == [o.lapsed for o in dry.outcomes]
+    with world() as s:  # told of the tasks they can still do, not of the evaluation about to lapse
+        told = s.execute(
+            select(Notification.instance_id, Notification.username)
+            .where(Notification.kind == NotificationKind.TASK)
+            .order_by(Notification.instance_id, Notification.username)
+        ).all()
+    _late_case, stuck_case, open_case = (o.instance_id for o in done.outcomes)
+    assert [(case, who) for case, who in told if who in ("li", "wang")] == []
+    assert {case for case, _who in told} == {stuck_case, open_case}
 
     timers.fire_due(world)
     late = act(world, "admin", cases.instance_detail, done.outcomes[0].instance_id)
