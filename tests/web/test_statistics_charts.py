@@ -76,7 +76,7 @@ def test_a_petition_period_charts_the_channels(app, as_user):
     # late) and p5 (accepted, not replied, not due yet); of no unit p4 (refused) and p6 (not
     # decided): accepted 0 of the 1 decided, and no reply rate over 0 accepted
     bar = data["bar"]
-    assert bar["units"] == ["civil_affairs", "finance", None] and bar["categories"][2] == "未交办"
+    assert bar["units"] == ["civil_affairs", "finance", None] and bar["categories"][2] == "无承办单位"
     assert {s["name"]: s["data"] for s in bar["series"]} == {
         "受理率": [100.0, 100.0, 0.0],
         "答复率": [100.0, 50.0, None],

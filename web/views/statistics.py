@@ -251,9 +251,11 @@ TREND_TEXT = {
         _l("启动事项：当月启动的接待选民日、代表述职、部门工作评议和单位报送，每项计一次。已撤销的不计入。"),
     ),
 }
-# the per-unit row of what belongs to no unit: proposals and petitions not assigned yet; the
-# rounds, reception days and deputies of the item families (its cases behind: ``no_unit=1``)
-NO_UNIT = {"proposal": _l("未交办"), "petition": _l("未交办"), "inspection": _l("不分单位"), "plan": _l("不分单位")}
+# the per-unit row of what belongs to no unit: proposals not assigned yet; petitions handled
+# without a handling unit (answered on the spot, not accepted, or still being examined: "not
+# assigned" read as if they were all waiting); the rounds, reception days and deputies of the
+# item families (its cases behind: ``no_unit=1``)
+NO_UNIT = {"proposal": _l("未交办"), "petition": _l("无承办单位"), "inspection": _l("不分单位"), "plan": _l("不分单位")}
 # 办理用时, on the page and in the download
 HANDLING_TIME_TEXT = _l("自交办（受理）至首次答复的天数，已答复的案件；已撤销的案件不计入")
 
