@@ -61,11 +61,18 @@ class SupervisionState(StrEnum):
     OPEN = "open"
     RESPONDED = "responded"
     OVERDUE = "overdue"  # not answered by the date asked
+    # never answered, and nothing is left to answer it by: the task it pressed on was withdrawn
+    # (a deadline's boundary event moved the case on), or the case ended (a 督办 on the case as
+    # a whole is answered by no task): it read 待回复 for ever
+    ENDED = "ended"
 
 
-def state_of(row: Supervision, now: datetime) -> SupervisionState:
+def state_of(row: Supervision, now: datetime, ended: bool = False) -> SupervisionState:
+    """``ended``: the task the 督办 pressed on, or its case, is no longer open."""
     if row.responded_at is not None:
         return SupervisionState.RESPONDED
+    if ended:
+        return SupervisionState.ENDED
     if row.respond_by is not None and row.respond_by <= now:
         return SupervisionState.OVERDUE
     return SupervisionState.OPEN
@@ -341,9 +348,15 @@ def open_on_items(session: Session, item_ids: list[int]) -> dict[int, int]:
 def _view(session: Session, row: Supervision, now: datetime, secrets: Secrets) -> SupervisionView:
     """``row`` as its reader reads it: ``secrets``, what they may not read of its case, masked
     in the opinion."""
-    title = session.scalar(select(ProcessInstance.title).where(ProcessInstance.id == row.instance_id))
-    task = session.execute(select(WorkItem.name, WorkItem.task_id).where(WorkItem.id == row.work_item_id)).first()
-    return _view_of(row, title or "", task[0] if task else None, task[1] if task else None, now, secrets)
+    case_title, status = session.execute(
+        select(ProcessInstance.title, ProcessInstance.status).where(ProcessInstance.id == row.instance_id)
+    ).one()
+    task = session.execute(
+        select(WorkItem.name, WorkItem.task_id, WorkItem.state).where(WorkItem.id == row.work_item_id)
+    ).first()
+    ended = status != InstanceStatus.RUNNING or (task is not None and task.state == WorkItemState.CANCELLED)
+    name, task_id = (task.name, task.task_id) if task else (None, None)
+    return _view_of(row, case_title or "", name, task_id, now, secrets, ended)
 
 
 def _found_on_issuing(row: Supervision) -> dict[str, Any]:
@@ -365,7 +378,13 @@ def _found_on_issuing(row: Supervision) -> dict[str, Any]:
 
 
 def _view_of(
-    row: Supervision, case_title: str, task_name: str | None, task_id: str | None, now: datetime, secrets: Secrets
+    row: Supervision,
+    case_title: str,
+    task_name: str | None,
+    task_id: str | None,
+    now: datetime,
+    secrets: Secrets,
+    ended: bool = False,
 ) -> SupervisionView:
     return SupervisionView(
         id=row.id,
@@ -380,7 +399,7 @@ def _view_of(
         respond_by=row.respond_by,
         escalated=row.escalated,
         responded_at=row.responded_at,
-        state=state_of(row, now),
+        state=state_of(row, now, ended),
         **_found_on_issuing(row),
     )
 
@@ -489,7 +508,12 @@ def board(
         select(Supervision, ProcessInstance.title, ProcessInstance.definition_id, WorkItem.name, WorkItem.task_id)
         .join(ProcessInstance, ProcessInstance.id == Supervision.instance_id)
         .outerjoin(WorkItem, WorkItem.id == Supervision.work_item_id)
-        .where(Supervision.responded_at.is_(None), ProcessInstance.status == InstanceStatus.RUNNING)
+        .where(
+            Supervision.responded_at.is_(None),
+            ProcessInstance.status == InstanceStatus.RUNNING,
+            # none on a task withdrawn without an answer (SupervisionState.ENDED)
+            or_(Supervision.work_item_id.is_(None), WorkItem.state == WorkItemState.READY),
+        )
     )
     if process_key:
         open_query = open_query.join(ProcessDefinition, ProcessDefinition.id == ProcessInstance.definition_id).where(

@@ -15,7 +15,8 @@ from engine.usecases import cases, people, supervision, tasks, timers
 from engine.usecases.context import SYSTEM, actor_for
 from storage.enums import NotificationKind
 from storage.models import Notification, User
-from tests.world import act, build_world, create_people, start_review
+from tests.integration.scheduler_helpers import start_deadline
+from tests.world import act, build_world, create_people, deploy, start_review
 
 # review.bpmn: the office registers; the reply is due 15 days later: 2026-12-22 24:00
 REPLY_DUE = datetime(2026, 12, 22, 16, 0, tzinfo=UTC)
@@ -276,3 +277,37 @@ def test_an_escalation_on_an_unclaimed_task_of_the_unit_reaches_its_head_as_its_
         "fin2": "head",
         "office_supervisor": None,
     }
+
+
+def test_a_supervision_nothing_is_left_to_answer_ends_rather_than_waits_for_ever(world):
+    """A 督办 on the case as a whole is answered by no task, and one on a task the case then
+    cancelled can no longer be: once the case ended they read 未回复，已结束 (``ended``), not
+    待回复 for ever, and the board never listed them as waiting."""
+    factory, case_id = world
+    on_case = act(factory, "boss", supervision.issue, case_id, None, "请加快办理", "2026-12-10")
+    on_task = act(factory, "boss", supervision.issue, case_id, reply_task(factory, case_id), "请尽快答复", "2026-12-10")
+    assert [s.state for s in act(factory, "clerk", supervision.of_case, case_id)] == ["open", "open"]
+    act(factory, "clerk", cases.cancel_instance, case_id, "代表撤回建议")
+    states = {s.id: s.state for s in act(factory, "clerk", supervision.of_case, case_id)}
+    assert states == {on_case.id: "ended", on_task.id: "ended"}
+    assert act(factory, "boss", supervision.board).open_supervisions == []
+
+
+def test_a_supervision_on_a_task_its_deadline_withdrew_ends_and_leaves_the_board(session_factory, frozen_clock):
+    """deadline.bpmn's task is withdrawn by its interrupting boundary timer (超时转督办) while
+    the case runs on at the office's task: a 督办 on the withdrawn task is ``ended`` and off the
+    board's open 督办; one on the case as a whole, still running, stays open there."""
+    build_world(session_factory, "clerk", "fin", "boss")
+    deploy(session_factory, "deadline.bpmn")
+    now = clock.now()
+    case_id = start_deadline(session_factory, now - timedelta(hours=1), now + timedelta(days=2))
+    timers.fire_due(session_factory)  # the wait is over: the task is open
+    [handle] = act(session_factory, "boss", cases.instance_detail, case_id).open_tasks
+    on_task = act(session_factory, "boss", supervision.issue, case_id, handle.task_id, "请办理", "2026-12-08")
+    on_case = act(session_factory, "boss", supervision.issue, case_id, None, "请关注", "2026-12-08")
+    clock.advance(timedelta(days=2, seconds=1))
+    timers.fire_due(session_factory)
+    assert [t.bpmn_id for t in act(session_factory, "boss", cases.instance_detail, case_id).open_tasks] == ["escalate"]
+    states = {s.id: s.state for s in act(session_factory, "boss", supervision.of_case, case_id)}
+    assert states == {on_task.id: "ended", on_case.id: "overdue"}  # asked by 12-08 24:00, now 12-09 09:00
+    assert [s.id for s in act(session_factory, "boss", supervision.board).open_supervisions] == [on_case.id]

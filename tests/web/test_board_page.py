@@ -357,3 +357,15 @@ def test_the_board_filters_by_process_chosen_by_name(app, as_user):
     assert open_supervisions("") == ["关于修缮村道的意见"]
     assert open_supervisions("?process=review") == ["关于修缮村道的意见"]
     assert open_supervisions("?process=proposal") == []
+
+
+def test_a_supervision_on_a_cancelled_case_reads_ended_not_waiting(app, as_user):
+    case = overdue_case(app)
+    act(app, "supervisor", supervision.issue, case.id, None, "请加快办理", "2026-12-24")
+    act(app, "office1", cases.cancel_instance, case.id, "代表撤回建议")
+    client = as_user("supervisor")
+    listed = text_of(client.get(f"/cases/{case.id}")).split('id="supervisions"', 1)[1]
+    assert 'data-state="ended"' in listed and "未回复，已结束" in listed and "待回复" not in listed
+    client.get("/lang/en")
+    listed = text_of(client.get(f"/cases/{case.id}")).split('id="supervisions"', 1)[1]
+    assert "Ended unanswered" in listed

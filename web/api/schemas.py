@@ -694,7 +694,12 @@ class SupervisionSchema(ma.Schema):
     respond_by = fields.AwareDateTime(allow_none=True, metadata={"description": "24:00 of the day asked (UTC)"})
     escalated = fields.Boolean()
     responded_at = fields.AwareDateTime(allow_none=True)
-    state = fields.String(metadata={"description": "open, overdue (not answered by respond_by) or responded"})
+    state = fields.String(
+        metadata={
+            "description": "open, overdue (not answered by respond_by), responded, or ended (never answered, and "
+            "the task it pressed on was withdrawn or the case ended)"
+        }
+    )
     # what issuing found, kept with the 督办: the same in the answer to issuing it and on every read
     unreported = fields.String(
         allow_none=True,
