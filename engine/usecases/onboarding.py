@@ -37,7 +37,7 @@ from .. import clock
 from ..errors import FieldError, InvalidData
 from . import people, spreadsheets
 from .context import Actor, audit
-from .labels import ROLE_NAMES
+from .labels import ROLE_NAMES, people_names
 from .people import require_admin
 from .sign_in import hash_password, password_problem
 from .spreadsheets import Column
@@ -70,6 +70,7 @@ PEOPLE_COLUMNS = (
     Column("邮箱", 24, example="zhangsan@example.cn"),
 )
 COLUMNS = {Kind.UNITS: UNIT_COLUMNS, Kind.PEOPLE: PEOPLE_COLUMNS}
+_PEOPLE_COLUMNS = ("负责人", "联络员")  # a units file's columns naming a person
 ORDER_NOTE = "先导入单位表（负责人、联络员可先空着），再导入人员表，最后再导入一次填好负责人、联络员的单位表。"
 
 
@@ -140,6 +141,9 @@ class Plan:
     problems: list[Problem] = field(default_factory=list)
     refused: int = 0
     sheet: spreadsheets.SheetChoice | None = None  # the worksheet read (None: a .csv)
+    # the people a units file names as heads and contacts (before and after), user name → name:
+    # the preview says who they are, not only their user names
+    people: dict[str, str] = field(default_factory=dict)
 
     @property
     def created(self) -> int:
@@ -412,9 +416,23 @@ def _planned(
     position = {c.header: i for i, c in enumerate(COLUMNS[what])}
     problems = sorted(rows.problems, key=lambda p: (p.row or 0, position.get(p.column or "", 0)))
     plan = Plan(
-        what.value, len(sheet.rows), changes, len(accepted) - len(changes), problems, len(refused), sheet.choice
+        what.value,
+        len(sheet.rows),
+        changes,
+        len(accepted) - len(changes),
+        problems,
+        len(refused),
+        sheet.choice,
+        people_names(session, _people_named(changes)) if what == Kind.UNITS else {},
     )
     return plan, planned
+
+
+def _people_named(changes: Iterable[Change]) -> set[str]:
+    """The user names a units plan gives as heads and contacts, before and after."""
+    return {
+        value for change in changes for column in _PEOPLE_COLUMNS for value in change.fields.get(column, ()) if value
+    }
 
 
 def plan(session: Session, actor: Actor, kind: str, filename: str, content: bytes) -> Plan:

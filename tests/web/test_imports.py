@@ -225,6 +225,7 @@ def test_a_merged_cell_is_refused_saying_where_and_what_to_do(as_user):
 def test_a_head_given_by_name_is_read_as_his_user_name_and_a_wrong_cell_is_quoted(as_user):
     c = as_user("admin")
     html = text_of(upload(c, "units", "代码,名称,负责人\nfinance,财政所,finance1 同志\n".encode()))
-    assert "负责人：（空） → finance1" in html and 'id="import-confirm"' in html
+    # said by name, the user name beside it (the name was read as it)
+    assert "负责人：（空） → finance1 同志（finance1）" in html and 'id="import-confirm"' in html
     html = text_of(upload(c, "units", "代码,名称\nwa ter,水利站\n".encode()))
     assert "<td>“wa ter”：只能使用字母、数字、- 和 _</td>" in html
