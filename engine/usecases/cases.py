@@ -309,7 +309,7 @@ def _detail(session: Session, actor: Actor, instance: ProcessInstance) -> tuple[
         variables=scope.variables({k: v for k, v in variables.items() if k not in round_local}),
         round_local=sorted(round_local.intersection(variables)),
         open_tasks=open_tasks,
-        history=history_for(session, actor, instance.id, definition.id),  # without others' rounds
+        history=history_for(session, actor, instance.id, definition.id, scope),  # without others' rounds
         completed_bpmn_ids=runtime.bpmn_ids_in_state(workflow, TaskState.COMPLETED),
         active_bpmn_ids=runtime.bpmn_ids_in_state(workflow, TaskState.READY | TaskState.WAITING),
         overdue_bpmn_ids=sorted({t.bpmn_id for t in open_tasks if t.is_overdue(now)}),

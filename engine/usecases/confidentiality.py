@@ -54,7 +54,7 @@ from ..bpmn.parsing import ParsedProcess
 from .context import processes
 from .labels import field_labels, in_form_order, routing_choices
 from .results import HistoryEntry
-from .visibility import round_scope
+from .visibility import WHOLE, RoundScope, round_scope
 
 # A confidential value as whoever may not read it sees it: one and the same for every field
 # and every value (a name, a phone, an address, an ID number alike), so that it tells nothing
@@ -390,16 +390,20 @@ def _as_outsider_reads(reader: str, entries: list[HistoryEntry], labels: Mapping
     return shown
 
 
-def history_for(session: Session, actor: Actor, instance_id: int, definition_id: int) -> list[HistoryEntry]:
-    """``_history_for`` without the entries of rounds ``actor`` reads not (``round_scope``), with
-    the values of ``readers`` fields withheld as their authors' (``_withheld_in``); without the
-    working data (a deputy), only what the forms label and what people wrote
-    (``_as_outsider_reads``). A form's values are in its fields' order."""
+def history_for(
+    session: Session, actor: Actor, instance_id: int, definition_id: int, scope: RoundScope | None = None
+) -> list[HistoryEntry]:
+    """``_history_for`` without the entries of rounds ``actor`` reads not (``round_scope``, or
+    ``scope`` when the caller has worked it out), with the values of ``readers`` fields withheld
+    as their authors' (``_withheld_in``); without the working data (a deputy), only what the
+    forms label and what people wrote (``_as_outsider_reads``). A form's values are in its
+    fields' order."""
     process = processes.get_by_id(session, definition_id)
     entries = _history_for(session, actor, instance_id, definition_id)
-    instance = session.get(ProcessInstance, instance_id)
-    if instance is not None:  # another round's entries are not there for who reads only their own
-        entries = round_scope(session, actor, instance).visible(entries)
+    if scope is None:
+        instance = session.get(ProcessInstance, instance_id)
+        scope = round_scope(session, actor, instance) if instance is not None else WHOLE
+    entries = scope.visible(entries)  # another round's entries are not there for who reads only their own
     history = _withheld_in(entries, actor, process)
     history = in_form_order(history, process)
     if may_read_working_data(actor):

@@ -380,14 +380,18 @@ def task_page(session: Session, actor: Actor, task_id: str) -> TaskPage:
     process = processes.get_by_id(session, instance.definition_id)
     lists = loaded(session, detail.form)
     bounds: dict[str, dict[str, int]] = {}
+    workflow = None
     if open_ and (any(f.bound_expressions for f in detail.form.fields) or detail.form.total_variables()):
         runtime = runtime_for(session)
-        bounds = runtime.form_bounds(runtime.restore(process, instance.workflow_json), task_id, detail.form)
-    history = history_for(session, actor, instance.id, instance.definition_id)
-    scope = round_scope(session, actor, instance)  # another round's notes are not this reader's
+        workflow = runtime.restore(process, instance.workflow_json)
+        bounds = runtime.form_bounds(workflow, task_id, detail.form)
+    # another round's history, notes and 督办 are not this reader's: worked out once for all
+    # three (a reader of rounds has the case's workflow restored for it)
+    scope = round_scope(session, actor, instance, workflow)
+    history = history_for(session, actor, instance.id, instance.definition_id, scope)
     comments = scope.visible(list_comments(session, actor, instance.id))
     attachments = scope.visible(list_attachments(session, actor, instance.id))
-    supervisions = [s for s in supervision.of_case(session, actor, instance.id) if s.task_id == task_id]
+    supervisions = [s for s in supervision.of_case(session, actor, instance.id, scope) if s.task_id == task_id]
     # a later round (a loop, a re-handling, a second evaluation) starts with its fields empty,
     # not at what an earlier round answered; the reader's own saved draft of this task still
     # loads over them (a draft is its author's: draft_for)

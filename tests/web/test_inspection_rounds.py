@@ -12,6 +12,7 @@ from io import BytesIO
 
 from openpyxl import load_workbook
 
+from engine.bpmn.runtime import Runtime
 from engine.usecases import attachments, cases, comments, supervision, tasks
 from tests.conftest import REPO_ROOT
 from tests.web.conftest import text_of
@@ -200,3 +201,15 @@ def test_the_closed_inspection_shows_each_units_result_by_labels(app, as_user):
     # each unit reads its own result alone
     finance_page = text_of(as_user("finance1").get(f"/cases/{case_id}"))
     assert result_table(finance_page)[1:] == [["财政所", "否", "财政所未发现问题", "0", "", "是", "2026-12-07 09:00"]]
+
+
+def test_a_units_task_page_works_out_its_rounds_once(app, as_user, monkeypatch):
+    """What of the case an inspected unit may read is worked out from the case's workflow,
+    restored for it: once for the page's history, notes and 督办 together, not once each."""
+    _case_id, done = inspection_under_way(app)
+    restored = []
+    restore = Runtime.restore
+    monkeypatch.setattr(Runtime, "restore", lambda runtime, *args: restored.append(1) or restore(runtime, *args))
+    page = as_user("civil1").get(f"/tasks/{done['civil_rectify']}")
+    assert page.status_code == 200 and CIVIL_FILE[4] in text_of(page)
+    assert len(restored) == 1
