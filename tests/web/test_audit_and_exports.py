@@ -10,7 +10,7 @@ from datetime import timedelta
 from openpyxl import load_workbook
 
 from engine import clock
-from engine.usecases import tasks
+from engine.usecases import cases, tasks
 from tests.web.conftest import text_of
 from tests.world import act, start_petition, start_review
 
@@ -50,13 +50,14 @@ def test_an_audit_period_past_the_accepted_years_is_said_not_failed(app, as_user
 
 
 def test_the_case_list_downloads_as_filtered(app, as_user):
-    start_review(app, "office1", "甲事项")
+    act(app, "office1", cases.start_instance, "review", {"subject": "甲事项"}, business_key="2026-审-007")
     start_review(app, "office1", "乙事项")
     client = as_user("office1")
     sheet = load_workbook(io.BytesIO(client.get("/cases/export.xlsx?q=甲").data)).active
     rows = list(sheet.iter_rows(values_only=True))
-    assert rows[0] == ("编号", "案件", "流程", "状态", "发起人", "发起时间", "结束时间", "当前任务", "已逾期")
-    assert [r[1] for r in rows[1:]] == ["甲事项"] and rows[1][3] == "办理中"
+    headers = ("案件编号", "编号", "案件", "流程", "状态", "发起人", "发起时间", "结束时间", "当前任务", "已逾期")
+    assert rows[0] == headers
+    assert [r[1:3] for r in rows[1:]] == [("2026-审-007", "甲事项")] and rows[1][4] == "办理中"
     assert 'id="cases-xlsx"' in text_of(client.get("/cases"))
 
 
@@ -72,16 +73,16 @@ def test_the_case_list_download_has_the_open_tasks_column(app, as_user):
     assert "2 项已逾期" not in html and "1 项已逾期" in html  # what the list shows, the download has
     sheet = load_workbook(io.BytesIO(client.get("/cases/export.xlsx").data)).active
     rows = list(sheet.iter_rows(values_only=True))
-    assert rows[0][7:] == ("当前任务", "已逾期")
+    assert rows[0][8:] == ("当前任务", "已逾期")
     # open tasks and, of them, the overdue, as numbers; nothing for a case no longer running
-    assert {r[1]: (r[3], r[7], r[8]) for r in rows[1:]} == {
+    assert {r[2]: (r[4], r[8], r[9]) for r in rows[1:]} == {
         "甲事项": ("办理中", 1, 1),
         "乙事项": ("办理中", 1, 0),
         "反映低保评定问题": ("已办结", None, None),
     }
     lines = list(csv.reader(io.StringIO(client.get("/cases/export.csv").data.decode("utf-8-sig"))))
-    assert lines[0][7:] == ["当前任务", "已逾期"]
-    assert sorted(line[7:] for line in lines[1:]) == [["", ""], ["1", "0"], ["1", "1"]]
+    assert lines[0][8:] == ["当前任务", "已逾期"]
+    assert sorted(line[8:] for line in lines[1:]) == [["", ""], ["1", "0"], ["1", "1"]]
 
 
 def test_a_case_history_download_masks_the_petitioner(app, as_user):

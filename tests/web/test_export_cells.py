@@ -58,6 +58,7 @@ def test_the_case_list_writes_its_times_as_dates_and_its_starters_by_name(app, a
     client = as_user("office1")
     rows = xlsx_rows(client, "/cases/export.xlsx?q=甲")
     assert [v for v, _f in rows[0]] == [
+        "案件编号",
         "编号",
         "案件",
         "流程",
@@ -68,10 +69,10 @@ def test_the_case_list_writes_its_times_as_dates_and_its_starters_by_name(app, a
         "当前任务",
         "已逾期",
     ]
-    assert rows[1][4] == ("office1 同志", "General")  # the display name, as the list shows it
-    assert rows[1][5] == (datetime(2026, 12, 7, 9, 0), "yyyy-mm-dd hh:mm")
-    assert rows[1][6] == (datetime(2026, 12, 8, 1, 0), "yyyy-mm-dd hh:mm")
-    assert csv_rows(client, "/cases/export.csv?q=甲")[1][4:7] == [
+    assert rows[1][5] == ("office1 同志", "General")  # the display name, as the list shows it
+    assert rows[1][6] == (datetime(2026, 12, 7, 9, 0), "yyyy-mm-dd hh:mm")
+    assert rows[1][7] == (datetime(2026, 12, 8, 1, 0), "yyyy-mm-dd hh:mm")
+    assert csv_rows(client, "/cases/export.csv?q=甲")[1][5:8] == [
         "office1 同志",
         "2026-12-07 09:00",
         "2026-12-08 01:00",
@@ -79,13 +80,13 @@ def test_the_case_list_writes_its_times_as_dates_and_its_starters_by_name(app, a
 
     client.post("/settings", data={"timezone": NEW_YORK})  # UTC-5 in December
     rows = xlsx_rows(client, "/cases/export.xlsx?q=甲")
-    assert [rows[1][5][0], rows[1][6][0]] == [datetime(2026, 12, 6, 20, 0), datetime(2026, 12, 7, 12, 0)]
+    assert [rows[1][6][0], rows[1][7][0]] == [datetime(2026, 12, 6, 20, 0), datetime(2026, 12, 7, 12, 0)]
 
 
 def test_a_running_case_has_no_end_time(app, as_user):
     start_review(app, "office1", "乙事项")
     rows = xlsx_rows(as_user("office1"), "/cases/export.xlsx?q=乙")
-    assert rows[1][5] == (datetime(2026, 12, 7, 9, 0), "yyyy-mm-dd hh:mm") and rows[1][6][0] is None
+    assert rows[1][6] == (datetime(2026, 12, 7, 9, 0), "yyyy-mm-dd hh:mm") and rows[1][7][0] is None
 
 
 def test_the_audit_log_and_a_case_history_write_their_times_as_dates_and_people_by_name(app, as_user):

@@ -208,6 +208,7 @@ def test_my_proposals_download_has_the_columns_of_the_page(app, as_user, proposa
     sheet = load_workbook(io.BytesIO(client.get("/cases/export.xlsx?deputy=1").data)).active
     rows = list(sheet.iter_rows(values_only=True))
     assert rows[0] == (
+        "案件编号",
         "编号",
         "标题",
         "主办单位",
@@ -220,7 +221,8 @@ def test_my_proposals_download_has_the_columns_of_the_page(app, as_user, proposa
         "答复类别",
         "评价",
     )
-    assert {r[0]: r[1:] for r in rows[1:]} == {
+    assert {r[1] for r in rows[1:]} == {None}  # no proposal here has a number of its own
+    assert {r[0]: r[2:] for r in rows[1:]} == {
         proposals["registered"]: ("修缮村道", None, None, "未交办", None, None, None, None, None, None),
         proposals["handling"]: (
             "增设路灯",
@@ -273,11 +275,11 @@ def test_my_proposals_download_has_the_columns_of_the_page(app, as_user, proposa
     }
     lines = list(csv.reader(io.StringIO(client.get("/cases/export.csv?deputy=1").data.decode("utf-8-sig"))))
     assert lines[0] == [str(header) for header in rows[0]]
-    [evaluating] = [line for line in lines[1:] if line[1] == "维修校舍"]
-    assert evaluating[4:7] == ["待您评价", "2027-01-05 24:00", "2027-03-08 24:00"]
+    [evaluating] = [line for line in lines[1:] if line[2] == "维修校舍"]
+    assert evaluating[5:8] == ["待您评价", "2027-01-05 24:00", "2027-03-08 24:00"]
     # the co-signer's download says the evaluation is the submitting deputy's, as his page does
     cosigner = load_workbook(io.BytesIO(as_user("li").get("/cases/export.xlsx?deputy=1").data)).active
-    steps = {r[1]: (r[4], r[5]) for r in list(cosigner.iter_rows(values_only=True))[1:]}
+    steps = {r[2]: (r[5], r[6]) for r in list(cosigner.iter_rows(values_only=True))[1:]}
     assert steps["维修校舍"] == ("待提出代表评价", None)
 
 
@@ -294,5 +296,5 @@ def test_a_proposal_past_its_reply_deadline_is_marked_overdue(app, as_user, prop
     for replied in ("evaluating", "closed"):  # answered before the deadline: nothing late now
         assert cell(row_of(html, proposals[replied]), "reply-due") == "2027-03-08 24:00", replied
     sheet = load_workbook(io.BytesIO(client.get("/cases/export.xlsx?deputy=1").data)).active
-    days_late = {r[0]: r[8] for r in list(sheet.iter_rows(values_only=True))[1:]}
+    days_late = {r[0]: r[9] for r in list(sheet.iter_rows(values_only=True))[1:]}
     assert days_late == {id_: (12 if name == "handling" else None) for name, id_ in proposals.items()}

@@ -80,7 +80,8 @@ def export(fmt: str):
     # 当前任务 as the list shows it: the open tasks of a running case and, of them, the overdue,
     # each a number in a column of its own (nothing for a case no longer running, the list's —)
     headers = [
-        _("编号"),
+        _("案件编号"),
+        _("编号"),  # the case's own number (a ledger's 2026-建-001), as the case page names it
         _("案件"),
         _("流程"),
         _("状态"),
@@ -93,6 +94,7 @@ def export(fmt: str):
     table = [
         [
             c.id,
+            c.business_key,
             c.title,
             c.process_name,
             _(STATUS_NAMES.get(c.status, c.status)),
@@ -136,7 +138,8 @@ def _my_proposals_export(fmt: str, query: CaseListQuery) -> Response:
     rows = my_proposals_export(database.session(), current_actor(), query)
     steps, evaluations = _step_names(), _evaluation_names()
     headers = [
-        _("编号"),
+        _("案件编号"),
+        _("编号"),  # the proposal's number (a ledger's 2026-建-001), as the case page names it
         _("标题"),
         _("主办单位"),
         _("协办单位"),
@@ -152,6 +155,7 @@ def _my_proposals_export(fmt: str, query: CaseListQuery) -> Response:
     def row(p: ProposalSummary) -> list[object]:
         return [
             p.case.id,
+            p.case.business_key,
             p.case.title,
             p.lead_unit,
             _("、").join(p.cohandling_units) or None,
