@@ -44,10 +44,11 @@ from functools import lru_cache
 from pathlib import PurePosixPath
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from storage import repositories as repo
-from storage.models import ProcessInstance, WorkItem
+from storage.models import AuditEntry, ProcessInstance, WorkItem
 
 from ..access import Actor, may_read_confidential, may_read_draft, may_read_field, may_read_working_data
 from ..bpmn.parsing import ParsedProcess
@@ -231,10 +232,21 @@ def case_secrets(session: Session, actor: Actor, instance_id: int, definition_id
     confidential fields (or on a case with none); for anyone else every value they held, as
     its history recorded them (each value a start, a form, a message or a worker brought in,
     a corrected one too)."""
-    hidden = hidden_fields(session, actor, definition_id)
-    if not hidden:
-        return NO_SECRETS
-    return Secrets.of(value for entry in repo.history(session, instance_id) for value in _values_in(entry.data, hidden))
+    return secrets_of_cases(session, actor, [(instance_id, definition_id)])[instance_id]
+
+
+def secrets_of_cases(session: Session, actor: Actor, cases: Iterable[tuple[int, int]]) -> dict[int, Secrets]:
+    """``case_secrets`` of each of ``cases`` ((case id, definition id)), the histories of those
+    with something to keep from ``actor`` read in one statement (a list of cases: the board)."""
+    wanted = set(cases)
+    hidden = {definition: hidden_fields(session, actor, definition) for definition in {d for _c, d in wanted}}
+    kept = {case: hidden[definition] for case, definition in wanted if hidden[definition]}
+    values: dict[int, list[Any]] = {case: [] for case in kept}
+    if kept:  # (most cases have no confidential field: nothing to read)
+        history = select(AuditEntry.instance_id, AuditEntry.data).where(AuditEntry.instance_id.in_(sorted(kept)))
+        for case, data in session.execute(history):
+            values[case].extend(_values_in(data, kept[case]))
+    return {case: Secrets.of(values[case]) if case in kept else NO_SECRETS for case, _definition in wanted}
 
 
 # Whoever may not read confidential values, by their roles alone (which decide it): what a

@@ -48,7 +48,7 @@ from ..deadlines import legal
 from ..errors import FieldError, InvalidData, NotFound, not_a_day
 from ..text import control_character
 from . import notifications
-from .confidentiality import Secrets, case_secrets, secrets_kept_from_the_uncleared
+from .confidentiality import Secrets, case_secrets, secrets_kept_from_the_uncleared, secrets_of_cases
 from .context import SYSTEM, audit, processes
 from .labels import holder_names, people_names, value_labels
 from .visibility import RoundScope, round_scope, visible_case, visible_case_for_update
@@ -520,9 +520,7 @@ def board(
             ProcessDefinition.key == process_key
         )
     open_rows = session.execute(open_query.order_by(Supervision.issued_at.desc()).limit(200)).all()
-    secrets = _secrets_of_cases(
-        session, actor, {(row.instance_id, definition) for row, _t, definition, *_ in open_rows}
-    )
+    secrets = secrets_of_cases(session, actor, {(row.instance_id, definition) for row, _t, definition, *_ in open_rows})
     views = [
         _view_of(row, title, task_name, task_id, now, secrets[row.instance_id])
         for row, title, _definition, task_name, task_id in open_rows
@@ -572,13 +570,6 @@ def board(
     deputies, categories = _filter_choices(session, deputy, category)
     processes_offered = {d.key: d.name for d in repo.latest_definitions(session)}
     return Board(rows, per_unit, views, now, people, units, deputies, categories, processes_offered)
-
-
-def _secrets_of_cases(session: Session, actor: Actor, cases: set[tuple[int, int]]) -> dict[int, Secrets]:
-    """Case id → what ``actor`` may not read in its texts, for each of ``cases`` ((case id,
-    definition id)): the history of a case is read only where there is something to mask
-    (a case with confidential fields, a reader without the right), once per case."""
-    return {case: case_secrets(session, actor, case, definition) for case, definition in cases}
 
 
 # the process whose case facts carry a deputy and a class (case_facts reads them from its

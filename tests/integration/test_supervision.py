@@ -16,7 +16,7 @@ from engine.usecases.context import SYSTEM, actor_for
 from storage.enums import NotificationKind
 from storage.models import Notification, User
 from tests.integration.scheduler_helpers import start_deadline
-from tests.world import act, build_world, create_people, deploy, start_review
+from tests.world import act, build_world, create_people, deploy, start_review, statements_sent
 
 # review.bpmn: the office registers; the reply is due 15 days later: 2026-12-22 24:00
 REPLY_DUE = datetime(2026, 12, 22, 16, 0, tzinfo=UTC)
@@ -311,3 +311,28 @@ def test_a_supervision_on_a_task_its_deadline_withdrew_ends_and_leaves_the_board
     states = {s.id: s.state for s in act(session_factory, "boss", supervision.of_case, case_id)}
     assert states == {on_task.id: "ended", on_case.id: "overdue"}  # asked by 12-08 24:00, now 12-09 09:00
     assert [s.id for s in act(session_factory, "boss", supervision.board).open_supervisions] == [on_case.id]
+
+
+def test_the_board_masks_each_cases_petitioner_in_its_opinions_reading_their_histories_at_once(
+    session_factory, frozen_clock
+):
+    """Three petitions, each with a 督办 naming its own petitioner: a supervisor who may not read
+    the identity reads each opinion masked by its own case's values (another case's name, not
+    this case's, stays), and the board reads the three histories in one statement, not one each."""
+    build_world(session_factory, "clerk", "boss")
+    petitioners = [("张三丰", "13900001111"), ("李四光", "13900002222"), ("王五", "13900003333")]
+    issued = []
+    for name, phone in petitioners:
+        data = {"subject": "反映低保评定问题", "petitioner_name": name, "petitioner_phone": phone, "unit": "finance"}
+        case = act(session_factory, "clerk", cases.start_instance, "petition_min", data)
+        opinion = f"请答复{name}（{phone}），并告知李四光"
+        issued.append(act(session_factory, "boss", supervision.issue, case.id, None, opinion, "2026-12-10").id)
+    with session_factory() as s, statements_sent(s.get_bind()) as sent:
+        board = supervision.board(s, actor_for(s, "boss"))
+    opinions = {v.id: v.opinion for v in board.open_supervisions}
+    assert opinions == {
+        issued[0]: "请答复******（******），并告知李四光",
+        issued[1]: "请答复******（******），并告知******",
+        issued[2]: "请答复******（******），并告知李四光",
+    }
+    assert len([sql for sql in sent if "audit_log" in sql]) == 1
