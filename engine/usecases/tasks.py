@@ -216,7 +216,7 @@ def hand_over(session: Session, actor: Actor, task_id: str, colleague: str, comm
         raise NotFound(f"no active user {colleague!r}", "no_user", username=colleague)
     is_candidate = _is_candidate(item, other.username, other.groups)
     # only for a colleague outside the task's candidates: could anyone take it at all?
-    anyone = is_candidate or bool(_candidates(session, item))
+    anyone = is_candidate or bool(_candidates(session, item)) or _held_in_person(session, item)
     readers_offered = _readers_offered(session, item, _definition_of(session, item))
     if not access.may_take(actor, readers_offered=readers_offered):
         raise _for_readers_only(actor, item, "hand over")  # by whoever may take it, as to them
@@ -479,7 +479,7 @@ def colleagues(session: Session, actor: Actor, task_id: str) -> list[tuple[str, 
     if not access.may_hand_over(actor, item):
         return []
     users = _active_users(session)
-    anyone = any(_is_candidate(item, u.username, u.groups) for u in users)
+    anyone = any(_is_candidate(item, u.username, u.groups) for u in users) or _held_in_person(session, item)
     readers_offered = _readers_offered(session, item, _definition_of(session, item))
     return [
         (u.username, u.display_name)
@@ -550,6 +550,15 @@ def _is_candidate(item: WorkItem, username: str, groups: set[str]) -> bool:
 def _active(session: Session, username: str) -> bool:
     user = repo.user_by_name(session, username)
     return user is not None and user.active
+
+
+def _held_in_person(session: Session, item: WorkItem) -> bool:
+    """A task the process gave one person by name and offers no one else (a deputy's score of
+    a unit, his report to his voters: ``access.is_offered`` false), held by them while they may
+    sign in: nobody hands it on, as nobody could claim it (else whoever may reassign tasks gave
+    a deputy's score of a unit to that unit's own officer, who scored his unit). Once they can no
+    longer sign in it goes to whoever is handed it, or the case would wait for ever."""
+    return not access.is_offered(item) and item.assignee is not None and _active(session, item.assignee)
 
 
 def _candidates(session: Session, item: WorkItem) -> list[str]:

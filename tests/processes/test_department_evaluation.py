@@ -6,7 +6,8 @@ import pytest
 
 from engine import clock
 from engine.errors import NotAllowed, NotFound
-from engine.usecases import cases, tasks
+from engine.usecases import cases, people, tasks
+from tests.world import create_people
 
 from .conftest import act, at, deploy, detail, do, items, one, open_ids, variables, who
 
@@ -124,3 +125,29 @@ def test_scheme_sent_back_then_two_units_scored_and_one_rectified_twice(world, f
         "result": "基本满意",
         "rectification_rounds": 2,
     }
+
+
+def test_a_deputys_score_is_his_to_give_and_handed_to_no_one_while_he_may_sign_in(world, frozen_clock):
+    """The office head may reassign tasks, but a deputy's score of a unit is assigned to that
+    deputy alone (offered to no one else): it was handed to the scored unit's own officer, who
+    scored his unit, and the score counted as a deputy's. Nobody hands it on while the deputy
+    may sign in; once he no longer may, the office head can, so that the case does not wait."""
+    create_people(world, "head")
+    case_id = act(world, "clerk", cases.start_instance, "department_evaluation", {"evaluation_title": "评议"}).id
+    scheme = {"evaluated_units": ["finance"], "scheme_text": "打分", "scorers": ["wang"]}
+    do(world, "clerk", case_id, "Task_Scheme", scheme)
+    do(world, "chair", case_id, "Task_ApproveScheme", {"scheme_decision": "approve", "scheme_opinion": "同意"})
+    [report] = items(world, case_id, "Task_SelfReport")
+    act(world, "fin", tasks.complete, report.task_id, {"self_report": "财政所自查"})
+    [score] = items(world, case_id, "Task_Score")
+    assert act(world, "head", tasks.colleagues, score.task_id) == []
+    with pytest.raises(NotAllowed):
+        act(world, "head", tasks.hand_over, score.task_id, "fin")
+    with pytest.raises(NotAllowed):
+        act(world, "wang", tasks.hand_over, score.task_id, "li")
+    assert [s.assignee for s in items(world, case_id, "Task_Score")] == ["wang"]
+
+    create_people(world, "admin")
+    act(world, "admin", people.set_active, "wang", False)  # moved away: his score is someone's to give
+    act(world, "head", tasks.hand_over, score.task_id, "li", "王代表已调离")
+    assert [s.assignee for s in items(world, case_id, "Task_Score")] == ["li"]
