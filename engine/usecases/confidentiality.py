@@ -394,6 +394,10 @@ def _as_outsider_reads(reader: str, entries: list[HistoryEntry], labels: Mapping
         if data is not None and e.actor != reader:
             if _form_values(e.action):
                 data = {k: v for k, v in data.items() if k in labels or k == _WORKER}
+            elif e.action == "hand_over" and data.get("comment") and reader != data.get("to"):
+                # a note from one officer to the colleague taking the task over ("内部交接：…"):
+                # the handling side's, not the deputy's to read; its recipient reads it
+                data = {"to": data.get("to"), "comment": "", "withheld": True}
             elif e.action in _SAID:
                 data = {k: data[k] for k in _SAID[e.action] if k in data}
             else:

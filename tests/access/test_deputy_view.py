@@ -99,3 +99,24 @@ def test_a_task_of_his_case_gives_the_deputy_its_labelled_data_only(town: Town):
     read = town.api("deputy", "GET", f"/tasks/{task.task_id}").get_json()
     assert read["data"]["evaluation"] == "不满意" and not set(WORKING) & set(read["data"])
     assert set(WORKING) & set(town.api("finance", "GET", f"/tasks/{task.task_id}").get_json()["data"])
+
+
+def test_a_hand_over_note_between_the_units_officers_is_not_the_deputys(town: Town):
+    """The unit's officer hands the re-handling over to a colleague with a note for him alone
+    ("内部交接：…", the form's 给同事的说明): the deputy reads that it was handed over, not the
+    note, on the page, in the API and in the history download; the colleague and the office
+    read it."""
+    case_id = evaluated_proposal(town)
+    [task] = act(town.app, "clerk", cases.instance_detail, case_id).open_tasks  # re-handling, at finance
+    act(town.app, "finance", tasks.claim, task.task_id)
+    note = "内部交接：此事涉及领导亲属，谨慎处理"
+    act(town.app, "finance", tasks.hand_over, task.task_id, "finance2", note)
+
+    page = town.browser("deputy").get(f"/cases/{case_id}").get_data(as_text=True)
+    api = town.api("deputy", "GET", f"/instances/{case_id}").get_json()
+    download = town.browser("deputy").get(f"/cases/{case_id}/history.csv").data.decode("utf-8-sig")
+    assert note not in page and note not in json.dumps(api, ensure_ascii=False) and note not in download
+    [handed] = [h for h in api["history"] if h["action"] == "hand_over"]
+    assert handed["data"] == {"to": "finance2", "comment": "", "withheld": True}
+    for reader in ("finance2", "clerk"):
+        assert note in town.browser(reader).get(f"/cases/{case_id}").get_data(as_text=True), reader
