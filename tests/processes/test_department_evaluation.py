@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 
 from engine import clock
-from engine.errors import NotAllowed, NotFound
+from engine.errors import InvalidData, NotAllowed, NotFound
 from engine.usecases import cases, people, tasks
 from tests.world import create_people
 
@@ -34,7 +34,16 @@ def test_scheme_sent_back_then_two_units_scored_and_one_rectified_twice(world, f
     assert who(approve) == (("presidium",), None)
     with pytest.raises(NotAllowed):
         act(world, "clerk", tasks.complete, approve.task_id, {"scheme_decision": "approve"})
-    do(world, "chair", case_id, "Task_ApproveScheme", {"scheme_decision": "revise", "scheme_opinion": "增加满意度测评"})
+    with pytest.raises(InvalidData) as refused:  # sent back, it says what to change
+        do(world, "chair", case_id, "Task_ApproveScheme", {"scheme_decision": "revise"})
+    assert refused.value.codes["scheme_revision"].code == "required"
+    do(
+        world,
+        "chair",
+        case_id,
+        "Task_ApproveScheme",
+        {"scheme_decision": "revise", "scheme_revision": "增加满意度测评"},
+    )
     assert open_ids(world, case_id) == ["Task_Scheme"]  # 退回修改
     do(world, "clerk", case_id, "Task_Scheme", dict(scheme, scheme_text="听取汇报、满意度测评"))
     clock.advance(timedelta(days=1))  # approved 2026-12-08 09:00
@@ -92,6 +101,10 @@ def test_scheme_sent_back_then_two_units_scored_and_one_rectified_twice(world, f
             )
     rectify = one(world, case_id, "Task_Rectify")
     assert who(rectify) == (("land",), None)
+    # the scorers' form values stay in their rounds: nothing of them (not even a 保密) on the unit's
+    # task, nor the presidium's request of the scheme it sent back before approving one
+    shown = act(world, "landy", tasks.task_detail, rectify.task_id).data
+    assert not {"rating", "score", "score_comment"} & set(shown) and shown["scheme_revision"] is None
     assert rectify.due_at == at("2027-01-28T00:00:00+08:00")  # 30 days from 12-28: 01-27, 24:00
     do(world, "landy", case_id, "Task_Rectify", {"rectification_report": "已整改"})
     assert who(one(world, case_id, "Task_AcceptRectification")) == (("office",), None)
