@@ -199,6 +199,11 @@ def test_unsatisfied_evaluation_loops_through_re_handling(world, frozen_clock):
     assert (v["first_evaluation"], v["evaluation"], v["evaluation_count"]) == ("不满意", "基本满意", 2)
     assert (v["first_reply_class"], v["reply_class"], v["reply_count"], v["rehandle_count"]) == ("C", "A", 2, 1)
     assert v["rehandled_on_time"] is True and v["solved"] is True
+    # the first reason is the first evaluation's, kept in the history: no fact of the case beside
+    # 基本满意 (it read 不满意的理由 意见 under 评价 基本满意)
+    assert v["unsatisfied_reason"] is None and v["evaluation_comment"] == "意见"
+    said = [e.data for e in case.history if e.bpmn_id == "Task_Evaluate" and e.action == "complete"]
+    assert [d.get("unsatisfied_reason") for d in said] == ["意见", None]
 
 
 def test_class_b_reply_is_followed_up_until_solved(world, frozen_clock):
