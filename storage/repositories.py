@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, fields
 from datetime import date, datetime
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 from sqlalchemy import (
@@ -26,7 +26,7 @@ from sqlalchemy import (
     select,
     union_all,
 )
-from sqlalchemy.orm import Session, class_mapper, lazyload, make_transient_to_detached
+from sqlalchemy.orm import Session, aliased, class_mapper, lazyload, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
 
@@ -253,9 +253,27 @@ def ready_item_rows(session: Session, instance_id: int) -> list[ItemRow]:
 
 
 @dataclass(frozen=True)
+class Withheld:
+    """Unclaimed ready items of cases of these process versions (``definition_ids``), offered
+    to any of these ``groups`` (roles, unit codes or names) or ``users``, are not claimable by
+    the reader the inbox is for: such a task is taken only by those who may read its case's
+    confidential fields (engine.access.may_take)."""
+
+    definition_ids: tuple[int, ...] = ()
+    groups: tuple[str, ...] = ()
+    users: tuple[str, ...] = ()
+
+    @property
+    def withholds_anything(self) -> bool:
+        return bool(self.definition_ids) and bool(self.groups or self.users)
+
+
+@dataclass(frozen=True)
 class InboxFilter:
     """What an inbox shows. ``scope``: ``mine`` (assigned to me), ``group`` (unclaimed,
-    claimable by my groups), ``open`` (both), ``all`` (every open task: supervisors)."""
+    claimable by my groups), ``open`` (both), ``all`` (every open task: supervisors).
+    ``withheld``: what of ``group`` (and of the unclaimed part of ``open``) the reader may
+    not take after all; ``mine`` and ``all`` list it as they always do."""
 
     scope: str = "open"
     process_key: str | None = None
@@ -266,13 +284,16 @@ class InboxFilter:
     sort: str = "due"  # a key of INBOX_ORDERS
     limit: int = 50
     offset: int = 0
+    withheld: Withheld | None = None
 
 
-def _offered(username: str, groups: Iterable[str]) -> Select[int]:
+def _offered(username: str, groups: Iterable[str], withheld: Withheld | None = None) -> Select[int]:
     """Ids of the ready work items offered to me or to one of my groups, read from the
-    partial index ix_work_item_groups_ready (the plain IN gives it its index condition)."""
+    partial index ix_work_item_groups_ready (the plain IN gives it its index condition),
+    but those ``withheld`` from me. Left out here, among the few rows offered to me, the
+    inbox's plan still starts from them, never from a pass over every ready item."""
     groups = sorted(set(groups))
-    return select(WorkItemGroup.work_item_id).where(
+    offered = select(WorkItemGroup.work_item_id).where(
         WorkItemGroup.ready,
         WorkItemGroup.group.in_([*groups, username]),
         or_(
@@ -280,19 +301,129 @@ def _offered(username: str, groups: Iterable[str]) -> Select[int]:
             and_(WorkItemGroup.is_user.is_(True), WorkItemGroup.group == username),
         ),
     )
+    if withheld is not None and withheld.withholds_anything:
+        # the ids are primary keys, never NULL: NOT IN leaves out exactly those listed
+        offered = offered.where(WorkItemGroup.work_item_id.not_in(_withheld_items(withheld)))
+    return offered
 
 
-def _claimable(username: str, groups: Iterable[str]) -> Any:
-    """Unclaimed, and offered to me or to one of my groups."""
-    return and_(WorkItem.assignee.is_(None), WorkItem.id.in_(_offered(username, groups)))
+def _offered_to(offer: Any, groups: Sequence[Any], users: Sequence[Any]) -> ColumnElement[bool]:
+    """``offer`` (work_item_groups, or an alias of it) is a ready item's offer to one of
+    ``groups`` or of ``users`` (values, or bound parameters), read from the partial index
+    ix_work_item_groups_ready as ``_offered`` reads it."""
+    return and_(
+        offer.ready,
+        offer.group.in_([*groups, *users]),
+        or_(
+            and_(offer.is_user.is_(False), offer.group.in_(groups)),
+            and_(offer.is_user.is_(True), offer.group.in_(users)),
+        ),
+    )
 
 
-def _mine_or_claimable(username: str, groups: Iterable[str]) -> Any:
+# Another offer, item and case than the statement's own: nested in the inbox's statement, the
+# withheld items' read is correlated with none of its tables. Made once: an alias builds its
+# columns' proxies at first use, which cost more than the rest of building the statement.
+_OFFER, _ITEM, _CASE = aliased(WorkItemGroup), aliased(WorkItem), aliased(ProcessInstance)
+
+
+@lru_cache(maxsize=64)  # one request's counts, rows and filters ask for the same
+def _withheld_items(withheld: Withheld) -> Select[int]:
+    """Ids of the ready items of running cases of ``withheld.definition_ids`` offered to one of
+    its groups or people, claimed or not (an unclaimed one is what is withheld; one the reader
+    holds reaches his open scope as his own): from those few offers, each item and its case by
+    their keys (a condition on the holder would have PostgreSQL read every unclaimed item)."""
+    return (
+        select(_OFFER.work_item_id)
+        .join(_ITEM, _ITEM.id == _OFFER.work_item_id)
+        .join(_CASE, _CASE.id == _ITEM.instance_id)
+        .where(
+            _offered_to(_OFFER, sorted(set(withheld.groups)), sorted(set(withheld.users))),
+            _ITEM.state == READY,
+            _CASE.status == RUNNING,
+            _CASE.definition_id.in_(sorted(set(withheld.definition_ids))),
+        )
+    )
+
+
+def _numbered(prefix: str, count: int) -> list[Any]:
+    return [bindparam(f"{prefix}_{n}") for n in range(count)]
+
+
+# Built once per number of groups and people asked for (as ``_active_in_roles``): a handful.
+@cache
+def _definitions_offered(groups: int, users: int, their_groups: int) -> PreparedRead:
+    theirs = select(WorkItemGroup.work_item_id).where(
+        _offered_to(WorkItemGroup, _numbered("their_group", their_groups), [bindparam("username")])
+    )
+    return PreparedRead(
+        select(ProcessInstance.definition_id)
+        .distinct()
+        .select_from(_OFFER)  # not correlated with the offers of ``theirs``
+        .join(WorkItem, WorkItem.id == _OFFER.work_item_id)
+        .join(ProcessInstance, ProcessInstance.id == WorkItem.instance_id)
+        .where(
+            _offered_to(_OFFER, _numbered("group", groups), _numbered("user", users)),
+            WorkItem.state == READY,
+            ProcessInstance.status == RUNNING,
+            WorkItem.id.in_(theirs),
+        )
+        .order_by(ProcessInstance.definition_id)
+    )
+
+
+def definitions_offered_to(
+    session: Session, groups: Iterable[str], users: Iterable[str], *, claimable_by: tuple[str, Iterable[str]]
+) -> list[int]:
+    """The process versions (ids) of the running cases with a ready item offered both to one of
+    ``groups`` or ``users`` and to ``claimable_by`` (a user name and that person's groups),
+    claimed or not (as ``_withheld_items``): from those groups' and people's few ready offers,
+    each item and its case by their keys."""
+    username, their_groups = claimable_by
+    wanted, named, theirs = sorted(set(groups)), sorted(set(users)), sorted(set(their_groups))
+    params: dict[str, Any] = {"username": username}
+    for prefix, values in (("group", wanted), ("user", named), ("their_group", theirs)):
+        params.update({f"{prefix}_{n}": value for n, value in enumerate(values)})
+    rows = _definitions_offered(len(wanted), len(named), len(theirs)).rows(session, params)
+    return [row[0] for row in rows]
+
+
+@cache
+def _groups_of(count: int) -> PreparedRead:
+    return PreparedRead(
+        select(UserRole.role, Department.code, Department.name)
+        .select_from(User)
+        .outerjoin(UserRole, UserRole.user_id == User.id)
+        .outerjoin(Department, User.department_id == Department.id)
+        .where(User.username.in_(_numbered("user", count)))
+    )
+
+
+def groups_of_users(session: Session, usernames: Iterable[str]) -> set[str]:
+    """The candidate groups these people belong to (``User.groups``: their roles, their units'
+    codes and names), in one statement."""
+    wanted = sorted(set(usernames))
+    if not wanted:
+        return set()
+    rows = _groups_of(len(wanted)).rows(session, {f"user_{n}": u for n, u in enumerate(wanted)})
+    groups: set[str] = set()
+    for role, code, name in rows:
+        groups.update(group for group in (role.value if role is not None else None, code, name) if group)
+    return groups
+
+
+def _claimable(username: str, groups: Iterable[str], withheld: Withheld | None) -> Any:
+    """Unclaimed, and offered to me or to one of my groups, but not withheld from me."""
+    return and_(WorkItem.assignee.is_(None), WorkItem.id.in_(_offered(username, groups, withheld)))
+
+
+def _mine_or_claimable(username: str, groups: Iterable[str], withheld: Withheld | None) -> Any:
     """Claimed by me, or claimable by me: the candidates are the union of two small id
-    sets (mine, and the ready ones offered to me), never a pass over every ready item."""
+    sets (mine, and the ready ones offered to me), never a pass over every ready item. What
+    is withheld is unclaimed: what I hold comes through the first set whatever it is."""
     mine = select(WorkItem.id).where(WorkItem.state == READY, WorkItem.assignee == username)
     return and_(
-        WorkItem.id.in_(mine.union_all(_offered(username, groups))),
+        WorkItem.id.in_(mine.union_all(_offered(username, groups, withheld))),
         or_(WorkItem.assignee == username, WorkItem.assignee.is_(None)),
     )
 
@@ -303,11 +434,11 @@ def _inbox_where(username: str, groups: Iterable[str], flt: InboxFilter) -> list
     where: list[Any] = [WorkItem.state == READY]
     if flt.scope == "mine":
         where.append(WorkItem.assignee == username)
-    elif flt.scope == "group":
-        where.append(_claimable(username, groups))
+    elif flt.scope == "group":  # what I may claim leaves out what is withheld from me
+        where.append(_claimable(username, groups, flt.withheld))
     elif flt.scope == "open":
-        where.append(_mine_or_claimable(username, groups))
-    elif flt.scope != "all":
+        where.append(_mine_or_claimable(username, groups, flt.withheld))
+    elif flt.scope != "all":  # a supervisor's overview lists every open task, withheld or not
         raise ValueError(f"unknown inbox scope {flt.scope!r}")
     # Only running cases have ready work items (completing or cancelling a case closes its
     # items), so the case filters read ix_process_instances_running alone.

@@ -18,6 +18,7 @@ from ..errors import NotAllowed
 from . import supervision
 from .labels import people_names
 from .results import TaskSummary, paging
+from .taking import withheld_from
 
 TABS = ("mine", "group", "all")
 DUE_FILTERS = ("", "overdue", "soon")
@@ -59,7 +60,14 @@ def visible_tabs(actor: Actor) -> tuple[str, ...]:
     return TABS if access.may_list_all_tasks(actor) else TABS[:2]
 
 
-def _filter(q: InboxQuery, tab: str, now: datetime, limit: int = 0, offset: int = 0) -> repo.InboxFilter:
+def _filter(
+    q: InboxQuery,
+    tab: str,
+    now: datetime,
+    withheld: repo.Withheld | None,
+    limit: int = 0,
+    offset: int = 0,
+) -> repo.InboxFilter:
     return repo.InboxFilter(
         scope=tab,
         process_key=q.process_key or None,
@@ -70,6 +78,7 @@ def _filter(q: InboxQuery, tab: str, now: datetime, limit: int = 0, offset: int 
         sort=q.sort,
         limit=limit,
         offset=offset,
+        withheld=withheld,
     )
 
 
@@ -84,10 +93,12 @@ def inbox_page(session: Session, actor: Actor, q: InboxQuery) -> InboxPage:
         per_page=per_page,
     )
     now = clock.now()
-    counts = {t: list_tasks_count(session, actor, _filter(q, t, now)) for t in tabs}
+    # what the reader may not take, asked once for every tab's count, the rows and the filters
+    withheld = withheld_from(session, actor)
+    counts = {t: list_tasks_count(session, actor, _filter(q, t, now, withheld)) for t in tabs}
     tab = q.tab if q.tab in tabs else ("group" if counts["mine"] == 0 and counts["group"] else "mine")
     q = dataclasses.replace(q, tab=tab)
-    flt = _filter(q, tab, now, q.per_page, (page - 1) * q.per_page)
+    flt = _filter(q, tab, now, withheld, q.per_page, (page - 1) * q.per_page)
     found = repo.inbox(session, actor.username, actor.groups, flt)
     rows = [TaskSummary.of(item, title, key, name) for item, title, key, name in found]
     open_by_item = supervision.open_on_items(session, [item.id for item, *_ in found])
@@ -105,7 +116,7 @@ def inbox_page(session: Session, actor: Actor, q: InboxQuery) -> InboxPage:
         pages=max(1, -(-total // q.per_page)),
         now=now,
         soon_at=now + DUE_SOON,
-        processes=_processes_offered(session, actor, q.process_key),
+        processes=_processes_offered(session, actor, q.process_key, withheld),
         units=units,
         department_names=departments,
         people=people_names(session, {row.assignee for row in rows if row.assignee}),
@@ -113,14 +124,16 @@ def inbox_page(session: Session, actor: Actor, q: InboxQuery) -> InboxPage:
     )
 
 
-def _processes_offered(session: Session, actor: Actor, chosen: str) -> list[tuple[str, str]]:
+def _processes_offered(
+    session: Session, actor: Actor, chosen: str, withheld: repo.Withheld | None
+) -> list[tuple[str, str]]:
     """The 流程 filter's choices, (key, newest version's name): the processes of the tasks the
     reader's tabs hold, not every process deployed (a deputy does not take part in 信访 or
-    单位定期报送); the one chosen stays, to show it. A supervisor's 全部 tab holds every open
-    task: every process is offered."""
+    单位定期报送), nor of those kept from him (``withheld``); the one chosen stays, to show it.
+    A supervisor's 全部 tab holds every open task: every process is offered."""
     if access.may_list_all_tasks(actor):  # every open task: every process, without reading them all
         return [(d.key, d.name) for d in repo.latest_definitions(session)]
-    held = repo.inbox_query(actor.username, actor.groups, repo.InboxFilter(scope="open"))
+    held = repo.inbox_query(actor.username, actor.groups, repo.InboxFilter(scope="open", withheld=withheld))
     keys = set(session.scalars(held.with_only_columns(ProcessDefinition.key).distinct())) | {chosen}
     return [(d.key, d.name) for d in repo.latest_definitions(session) if d.key in keys]
 

@@ -3,6 +3,7 @@ over, keep a draft and complete. Who may do each is the access policy's (``engin
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -47,14 +48,18 @@ from .labels import element_names, field_labels, named_in_history, people_names,
 from .option_lists import loaded, option_sources
 from .persist import save_instance
 from .results import HistoryEntry, TaskDetail, TaskSummary
+from .taking import withheld_from
 from .visibility import no_task, round_scope, visible_task
 from .workflow_cache import restore_case
 
 
 def list_tasks(session: Session, actor: Actor, flt: repo.InboxFilter) -> tuple[list[TaskSummary], int]:
-    """One page of the inbox and the total count for the same filter."""
+    """One page of the inbox and the total count for the same filter; what ``actor`` may claim
+    leaves out what is kept for those who may read its case's confidential fields."""
     if flt.scope == "all" and not access.may_list_all_tasks(actor):
         raise NotAllowed(f"{actor.username} may only list their own and their groups' tasks")
+    if flt.scope in ("group", "open"):
+        flt = dataclasses.replace(flt, withheld=withheld_from(session, actor))
     rows = repo.inbox(session, actor.username, actor.groups, flt)
     total = repo.inbox_count(session, actor.username, actor.groups, flt)
     return [TaskSummary.of(item, title, key, name) for item, title, key, name in rows], total

@@ -1,0 +1,157 @@
+"""The claimable lists (the inbox's 待签收 tab and its open scope, the task list the command line
+and the API read) offer a reader only what he may take: on a case with confidential fields (the
+petitioner's identity), a task offered to someone who may read them is for such people alone
+(``access.may_take``), so whoever else sits in that group (a supervisor, a designer, a plain
+officer of the office) does not find it there, nor in the tab's count. What he holds already
+stays his, and a supervisor's 全部 tab still lists every open task.
+
+Every test runs on SQLite and, with TEST_DATABASE_URL set, on PostgreSQL."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from flask import Flask
+from sqlalchemy import update
+
+from engine.usecases import inbox, people, taking, tasks
+from engine.usecases.context import SYSTEM
+from storage import repositories as repo
+from storage.models import WorkItem
+from tests.web import conftest as web
+from tests.world import Case, act, session_factory_of, start_petition, start_review
+
+# the office's petition officer (who may read the identity), a supervisor, a designer and a plain
+# officer who sit in the office and may not, and an officer of the finance unit (nobody there may)
+PEOPLE = ("keeper", "office_supervisor", "office_designer", "clerk", "finance")
+IN_THE_OFFICE_WITHOUT_THE_RIGHT = ("office_supervisor", "office_designer", "clerk")
+
+app, client, as_user = web.app, web.client, web.as_user  # the page tests' app and signed-in client
+
+
+@pytest.fixture
+def world_people() -> tuple[str, ...]:
+    return PEOPLE
+
+
+def _petition_at_the_office(app: Flask) -> Case:
+    """A petition waiting for the office (petition_min's task is offered to the unit it names)."""
+    return start_petition(app, "keeper", unit="office")
+
+
+def _claimable(app: Flask, person: str, scope: str = "group") -> tuple[set[str], int]:
+    """The task ids of ``person``'s task list in ``scope`` and its total."""
+    rows, total = act(app, person, tasks.list_tasks, repo.InboxFilter(scope=scope))
+    return {row.task_id for row in rows}, total
+
+
+def _inbox(app: Flask, person: str, tab: str) -> inbox.InboxPage:
+    return act(app, person, inbox.inbox_page, inbox.InboxQuery(tab=tab))
+
+
+@pytest.mark.parametrize("person", IN_THE_OFFICE_WITHOUT_THE_RIGHT)
+def test_the_office_petition_task_is_not_claimable_by_whoever_may_not_take_it(app, person):
+    petition = _petition_at_the_office(app)
+    review = start_review(app, "clerk")  # no confidential field: any of the office takes it
+    assert _claimable(app, person, "group") == ({review.task_id}, 1)
+    assert _claimable(app, person, "open") == ({review.task_id}, 1)
+    page = _inbox(app, person, "group")
+    assert [row.task_id for row in page.rows] == [review.task_id]
+    assert page.counts["group"] == 1 and page.total == 1 and page.pages == 1
+    assert petition.task_id not in {row.task_id for row in _inbox(app, person, "mine").rows}
+
+
+def test_the_petition_officer_still_finds_it_claimable(app):
+    petition = _petition_at_the_office(app)
+    review = start_review(app, "clerk")
+    assert _claimable(app, "keeper", "group") == ({petition.task_id, review.task_id}, 2)
+    assert _claimable(app, "keeper", "open") == ({petition.task_id, review.task_id}, 2)
+    page = _inbox(app, "keeper", "group")
+    assert {row.task_id for row in page.rows} == {petition.task_id, review.task_id}
+    assert page.counts["group"] == 2
+
+
+def test_the_supervisors_overview_still_lists_it(app):
+    petition = _petition_at_the_office(app)
+    review = start_review(app, "clerk")
+    page = _inbox(app, "office_supervisor", "all")
+    assert {row.task_id for row in page.rows} == {petition.task_id, review.task_id}
+    assert page.counts == {"mine": 0, "group": 1, "all": 2}
+
+
+def test_the_handling_units_petition_task_is_listed_to_its_people(app):
+    """Nobody of the finance unit may read the identity: its petition task is any of theirs."""
+    handled = start_petition(app, "keeper", unit="finance")
+    assert _claimable(app, "finance", "group") == ({handled.task_id}, 1)
+    assert _claimable(app, "finance", "open") == ({handled.task_id}, 1)
+    assert _inbox(app, "finance", "group").counts["group"] == 1
+
+
+def test_a_task_held_before_the_rule_stays_in_its_holders_list(app):
+    petition = _petition_at_the_office(app)
+    _petition_at_the_office(app)  # another, unclaimed: kept from him
+    with session_factory_of(app).begin() as s:  # claimed before claiming asked for the permission
+        s.execute(update(WorkItem).where(WorkItem.task_id == petition.task_id).values(assignee="office_supervisor"))
+    assert _claimable(app, "office_supervisor", "mine") == ({petition.task_id}, 1)
+    assert _claimable(app, "office_supervisor", "open") == ({petition.task_id}, 1)
+    assert _claimable(app, "office_supervisor", "group") == (set(), 0)
+    page = _inbox(app, "office_supervisor", "mine")
+    assert [row.task_id for row in page.rows] == [petition.task_id]
+    assert page.counts == {"mine": 1, "group": 0, "all": 2}
+
+
+def test_with_no_active_reader_in_the_office_anyone_of_it_takes_it(app):
+    """As claiming has it (tasks._readers_offered): offered to nobody who may read the identity,
+    the task waits for no one in particular."""
+    petition = _petition_at_the_office(app)
+    with session_factory_of(app).begin() as s:
+        people.set_active(s, SYSTEM, "keeper", False)
+    assert _claimable(app, "clerk", "group") == ({petition.task_id}, 1)
+    assert act(app, "clerk", tasks.claim, petition.task_id).assignee == "clerk"
+
+
+def test_what_is_withheld_is_asked_only_of_whoever_shares_an_offer_with_a_reader(app):
+    """The petition officer's groups (her roles too: a task offered to 办事员 reaches her) and
+    name; nothing for her, who may read, nor for the finance unit, offered nothing she is (its
+    inbox's statements stay as they were)."""
+    _petition_at_the_office(app)
+    with session_factory_of(app)() as s:
+        petition = repo.latest_definition_head(s, "petition_min")
+    assert act(app, "clerk", taking.withheld_from) == repo.Withheld(
+        definition_ids=(petition.id,), groups=("office", "officer", "petition_officer", "镇人大办"), users=("keeper",)
+    )
+    assert act(app, "keeper", taking.withheld_from) is None
+    assert act(app, "finance", taking.withheld_from) is None
+
+
+def test_the_process_filter_offers_no_process_whose_tasks_are_all_kept(app):
+    _petition_at_the_office(app)
+    start_review(app, "clerk")
+    assert [key for key, _name in _inbox(app, "clerk", "group").processes] == ["review"]
+    assert [key for key, _name in _inbox(app, "keeper", "group").processes] == ["petition_min", "review"]
+
+
+# -- the page ------------------------------------------------------------------------------------
+def _tab_counts(html: str) -> dict[str, int]:
+    return {t: int(n) for t, n in re.findall(r'data-tab="(\w+)">[^<]*<span class="count">(\d+)</span>', html)}
+
+
+def _rows(html: str) -> list[str]:
+    return re.findall(r'<tr class="[^"]*" data-task-id="([^"]+)">', html)
+
+
+def test_the_inbox_page_lists_and_counts_only_what_the_reader_may_take(app, as_user):
+    petition = _petition_at_the_office(app)
+    review = start_review(app, "clerk")
+    html = web.text_of(as_user("office_supervisor").get("/?tab=group"))
+    assert _tab_counts(html) == {"mine": 0, "group": 1, "all": 2}
+    assert _rows(html) == [review.task_id]
+    html = web.text_of(as_user("office_supervisor").get("/?tab=all"))
+    assert set(_rows(html)) == {petition.task_id, review.task_id}
+    html = web.text_of(as_user("clerk").get("/"))  # holding nothing, the default tab is 待签收
+    assert 'class="on" data-tab="group"' in html and _rows(html) == [review.task_id]
+    assert _tab_counts(html) == {"mine": 0, "group": 1}
+    html = web.text_of(as_user("keeper").get("/?tab=group"))
+    assert _tab_counts(html) == {"mine": 0, "group": 2}
+    assert set(_rows(html)) == {petition.task_id, review.task_id}
