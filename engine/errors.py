@@ -117,6 +117,8 @@ FIELD_ERRORS: dict[str, str] = {
     "max_total": "{fields} add up to {total}: at most {max} together",
     "max_total_named": "{fields} add up to {total}: together they must not be more than {field} ({max})",
     "not_allowed_value": "not one of the allowed values: {value}",
+    # a list field (``multiple``) given a value twice: value is its label where the list has one
+    "repeated_choice": "{value} chosen more than once",
     "title_carries_confidential": "the case's title, which everyone who sees the case reads: must not contain {field}",
     "unsupported_type": "unsupported field type {type!r}",
     "may_not_write": "confidential: you may not write it",

@@ -9,7 +9,8 @@ from __future__ import annotations
 import calendar
 import difflib
 import re
-from collections.abc import Iterable, Mapping
+from collections import Counter
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any, TypeGuard
@@ -311,11 +312,13 @@ class FormSpec:
     def validate(
         self,
         data: dict[str, Any],
-        option_sources: dict[str, set[str]] | None = None,
+        option_sources: Mapping[str, Collection[str]] | None = None,
         bounds: Mapping[str, Mapping[str, Any]] | None = None,
         labels: Mapping[str, str] | None = None,
     ) -> dict[str, Any]:
         """Check ``data`` against the form; give back the values converted to their types.
+        ``option_sources``: source → the values there are (OPTION_SOURCES); given as value →
+        label, a refusal names a value by its label ("民政办", not "civil_affairs").
         ``bounds``: field → the value of each of its ``bound_expressions``, evaluated by the
         caller against the task's data, of each of its ``variable_bounds`` (a day
         YYYY-MM-DD) and of its ``total_variables`` (``max_total``: a whole number); without
@@ -728,17 +731,12 @@ def day_of(value: Any) -> date | None:
 def _convert(
     f: FormField,
     raw: Any,
-    option_sources: dict[str, set[str]],
+    option_sources: Mapping[str, Collection[str]],
     bounds: Mapping[str, Any],
     bound_labels: Mapping[str, str],
 ) -> Any:
     if f.multiple_source:
-        values = raw if isinstance(raw, list) else [v.strip() for v in str(raw).split(",") if v.strip()]
-        allowed = option_sources.get(f.multiple_source)
-        unknown = [v for v in values if v in f.options_excluded or (allowed is not None and v not in allowed)]
-        if unknown:
-            raise _Refused("not_allowed_value", value=", ".join(map(str, unknown)))
-        return values
+        return _choices(f, raw, option_sources.get(f.multiple_source))
     if f.type == "string":
         value = raw if isinstance(raw, str) else None
         if value is None:
@@ -779,6 +777,27 @@ def _convert(
             raise _Refused("not_allowed_value", value=str(raw))
         return str(raw)
     raise _Refused("unsupported_type", type=f.type)
+
+
+def _choices(f: FormField, raw: Any, allowed: Collection[str] | None) -> list[str]:
+    """A list field's values (a list, or text of comma-separated values): each a text its
+    source has (``allowed``; its labels, when it maps values to them, name a repeated one) and
+    the field takes, and each once. A value twice would be acted on twice: two co-handling tasks
+    for one unit, each waiting for its view, a co-signer counted twice. The page's multi-select
+    never sends one; the API and the command line could."""
+    values = raw if isinstance(raw, list) else [v.strip() for v in str(raw).split(",") if v.strip()]
+    unknown = [
+        v
+        for v in values
+        if not isinstance(v, str) or v in f.options_excluded or (allowed is not None and v not in allowed)
+    ]
+    if unknown:  # an item that is no text (a list, an object) is no value of any source either
+        raise _Refused("not_allowed_value", value=", ".join(map(str, unknown)))
+    repeated = [value for value, times in Counter(values).items() if times > 1]
+    if repeated:
+        named = [allowed.get(value, value) if isinstance(allowed, Mapping) else value for value in repeated]
+        raise _Refused("repeated_choice", value=", ".join(named))
+    return values
 
 
 def _int_bound(f: FormField, name: str) -> int | None:

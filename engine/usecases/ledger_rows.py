@@ -218,7 +218,8 @@ class Cells:
             self.refuse(column, FieldError("unknown_department", {"department": "、".join(unknown)}))
         elif not self._assigned(column, codes):
             return []
-        return [c for c in codes if c is not None]
+        # a unit written twice (民政办、民政办) is a typing slip: once (the form refuses it twice)
+        return list(dict.fromkeys(c for c in codes if c is not None))
 
     def _assigned(self, column: str, codes: list[str | None]) -> bool:
         """Whether none of the units ``codes`` (None: no unit there is) is one the column's

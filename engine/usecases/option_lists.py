@@ -35,7 +35,7 @@ def choices(session: Session, form: FormSpec) -> dict[str, dict[str, str]]:
     return form.offered(loaded(session, form))
 
 
-def option_sources(session: Session, form: FormSpec) -> dict[str, set[str]]:
-    """Source → the values there are, for ``FormSpec.validate``, which leaves out what each
-    field leaves out."""
-    return {source: set(values) for source, values in loaded(session, form).items()}
+def option_sources(session: Session, form: FormSpec) -> dict[str, dict[str, str]]:
+    """Source → the values there are, each with its label, for ``FormSpec.validate``, which
+    leaves out what each field leaves out and names a value chosen twice by its label."""
+    return loaded(session, form)

@@ -135,7 +135,7 @@ def test_argument_errors_are_invalid_or_required(world):
 def test_refusals_before_any_handler_have_codes_too(world):
     nul = world.as_("clerk").get("/tasks", query_string={"text": "a\x00b"})
     assert nul.get_json()["codes"] == {
-        "query": {"code": "invalid", "params": {"message": "must not contain NUL characters"}}
+        "text": {"code": "invalid", "params": {"message": "must not contain NUL characters"}}
     }
 
 

@@ -441,3 +441,14 @@ def test_a_co_handling_date_needs_a_co_handling_unit_and_comes_before_the_reply(
         (4, "答复日期", "date_before", {"column": "协办意见日期", "day": "2026-05-21"}),
         (5, "协办意见日期", "date_before", {"column": "交办日期", "day": "2026-03-09"}),
     ]
+
+
+def test_a_unit_written_twice_in_a_cell_is_one_unit(world):
+    """协办单位 "国土所、国土所" is a typing slip, not two co-handling tasks for one unit (the form
+    refuses a unit chosen twice): the row imports with one."""
+    twice = {**OPEN, "编号": "2026-建-005", "协办单位": "国土所、国土所"}
+    [outcome] = act(world, "admin", ledger.apply, "proposals", "台账.xlsx", workbook(PROPOSAL_HEADERS, twice)).outcomes
+    with world() as s:
+        of_case = select(WorkItem).where(WorkItem.instance_id == outcome.instance_id)
+        views = s.scalars(of_case.where(WorkItem.bpmn_id == "Task_CohandlingView")).all()
+    assert [v.candidate_groups for v in views] == [["land"]]

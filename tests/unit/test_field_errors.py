@@ -43,6 +43,7 @@ SAMPLES = {
         "satisfied, basic add up to 65: together they must not be more than voters_present (42)",
     ),
     "not_allowed_value": ({"value": "Z"}, "not one of the allowed values: Z"),
+    "repeated_choice": ({"value": "Civil Affairs"}, "Civil Affairs chosen more than once"),
     "merged_cells": (
         {"sheet": "People", "cells": "D2:D3"},
         "D2:D3 on the sheet People are merged cells: unmerge them and fill in each row's own value",

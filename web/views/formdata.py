@@ -74,6 +74,7 @@ _SAY: dict[str, Callable[[dict[str, Any]], str]] = {
         max=p["max"],
     ),
     "not_allowed_value": lambda p: _("不是可选的值：%(value)s", value=p["value"]),
+    "repeated_choice": lambda p: _("%(value)s 选了不止一次", value=p["value"]),
     "title_carries_confidential": lambda p: _(
         "用作案件标题，能看到此案件的人都可见：不能含有保密的“%(field)s”", field=p["field"]
     ),
