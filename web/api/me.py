@@ -66,7 +66,10 @@ def revoke_token(token_id: int):
 @bp.arguments(NotificationListArgs, location="query")
 @bp.response(200, NotificationPageSchema)
 def list_notifications(args: dict):
-    """Your notifications (reminders, overdue notices, 督办), newest first; only ever your own."""
+    """Your notifications (new tasks, reminders, overdue notices, 督办), newest first; only ever
+    your own. Kind, subject and message in the request's language (the language cookie, else
+    Accept-Language, else Chinese), as the 消息 page writes them; as e-mailed in
+    ``email_subject`` and ``email_message``."""
     return notifications.notification_page(
         reader(), actor(), unread_only=args["unread"], page=args["page"], per_page=args["per_page"]
     )

@@ -14,6 +14,7 @@ from engine.usecases import tokens
 from engine.usecases.inbox import SORTS as INBOX_SORTS
 from engine.usecases.results import MAX_PAGE, MAX_PER_PAGE
 
+from .. import notification_texts
 from .common import ReportsAllSchema
 
 MAX_ID = 2**31 - 1
@@ -566,10 +567,38 @@ class CreatedTokenSchema(ma.Schema):
 # -- notifications (消息) ------------------------------------------------------------------
 class NotificationSchema(ma.Schema):
     id = fields.Integer()
-    kind = fields.String(metadata={"description": "reminder (due soon), overdue, or supervision (督办)"})
-    kind_label = fields.String(metadata={"description": "the kind in Chinese"})
-    subject = fields.String(metadata={"description": "as e-mailed (Chinese)"})
-    message = fields.String(metadata={"description": "as e-mailed (Chinese, the recipient's time zone)"})
+    kind = fields.String(
+        metadata={
+            "description": "task (a new task), reminder (due soon), overdue, supervision (督办), or sent "
+            "(another step's submission your open task hears of)"
+        }
+    )
+    # kind_label, subject and message: written for this request as the 消息 page writes them
+    # (web/notification_texts.py); what was stored: email_subject and email_message
+    kind_label = fields.Function(
+        notification_texts.kind_label, metadata={"type": "string", "description": "the kind, in your language"}
+    )
+    subject = fields.Function(
+        notification_texts.subject,
+        metadata={
+            "type": "string",
+            "description": "in your language (the language cookie, else Accept-Language, else Chinese); "
+            "a notification made before params were kept: email_subject",
+        },
+    )
+    message = fields.Function(
+        notification_texts.message,
+        metadata={
+            "type": "string",
+            "description": "in your language, as subject, its due time in your time zone when you are signed "
+            "in (with a token: Beijing time); a notification made before params were kept: email_message",
+        },
+    )
+    email_subject = fields.String(attribute="subject", metadata={"description": "as stored and e-mailed (Chinese)"})
+    email_message = fields.String(
+        attribute="message",
+        metadata={"description": "as stored and e-mailed (Chinese, the recipient's time zone)"},
+    )
     params = fields.Dict(
         allow_none=True,
         metadata={

@@ -4,19 +4,16 @@ read, and the unread count the page header shows on every page."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
 
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.exc import SQLAlchemyError
 
-from engine.notifications import texts
 from engine.usecases import notifications
 
-from .. import database
+from .. import database, notification_texts
 from ..auth import current_actor
-from ..i18n import due as due_text
 from .auth import safe_next
 from .queryargs import page_number
 
@@ -38,20 +35,10 @@ def index():
     return render_template("notifications/index.html", page=page)
 
 
-# -- the texts, in the reader's language and time zone ---------------------------------
-# Stored subject and message are what was e-mailed (Chinese, the recipient's zone); a row
-# that keeps what they are made of (``params``) is written anew for whoever reads it.
-@bp.app_template_global()
-def notification_subject(note: notifications.NotificationView) -> str:
-    return texts.subject(note.kind, note.params, _) if note.params else note.subject
-
-
-@bp.app_template_global()
-def notification_message(note: notifications.NotificationView) -> str:
-    if not note.params:
-        return note.message
-    due_at = note.params.get("due_at")
-    return texts.message(note.kind, note.params, due_text(datetime.fromisoformat(due_at)) if due_at else "", _)
+# the texts, in the reader's language and time zone, written as the API writes them
+bp.add_app_template_global(notification_texts.kind_label, "notification_kind_label")
+bp.add_app_template_global(notification_texts.subject, "notification_subject")
+bp.add_app_template_global(notification_texts.message, "notification_message")
 
 
 def _back():
