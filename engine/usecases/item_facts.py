@@ -1,8 +1,14 @@
 """The facts the statistics count one by one within a case, read from the workflow being
 saved and written to ``case_item_facts`` by the same transaction (``case_facts.write``):
 each unit of an inspection, each deputy of a report round, each unit report due, each
-issue of a reception day, and the round itself where the figures count rounds; and a
-proposal's deputies, its co-signers (联名代表) included, to ``case_deputies``.
+issue of a reception day; and a proposal's deputies, its co-signers (联名代表) included, to
+``case_deputies``.
+
+Every case of these processes also has a row of its own (position 0) from the moment it
+starts: the inspection, the reception day, the evaluation, the deputies' report round, the
+unit report round. The trend (启动事项) and 已撤销 count a case by any of its rows, each case
+once: without that row a case whose office had not yet chosen its units or deputies had no
+row at all, so it was started in no month and, cancelled then, never withdrawn.
 
 The per-item variables live in each multi-instance child of the workflow (only the summary
 record comes back into the collection, and only when the child is done: bpmn/README.md
@@ -150,7 +156,8 @@ def _voter_reception(v: Mapping[str, Any], workflow: BpmnWorkflow) -> list[Row]:
 
 
 def _deputy_report(v: Mapping[str, Any], workflow: BpmnWorkflow) -> list[Row]:
-    rows: list[Row] = []
+    # the round itself, before 确定述职代表和安排 names its deputies (the process sets no closed_at)
+    rows: list[Row] = [{"kind": "deputy_report_round", "position": 0, "item": text(v.get("report_day"), 64)}]
     for position, done, d in children(workflow, "Sub_DeputyReport"):
         reported = moment(d.get("reported_at"))
         rows.append(
@@ -191,7 +198,15 @@ def _department_evaluation(v: Mapping[str, Any], workflow: BpmnWorkflow) -> list
 
 
 def _unit_report(v: Mapping[str, Any], workflow: BpmnWorkflow) -> list[Row]:
-    rows: list[Row] = []
+    # the round itself, before 下发报送通知 names its units
+    rows: list[Row] = [
+        {
+            "kind": "unit_report_round",
+            "position": 0,
+            "item": text(v.get("report_period"), 64),
+            "done_at": moment(v.get("closed_at")),
+        }
+    ]
     for position, done, d in children(workflow, "Sub_Monthly"):
         record = _record(d, "report_unit")
         rows.append(
@@ -230,7 +245,8 @@ READERS: dict[str, Callable[[Mapping[str, Any], BpmnWorkflow], list[Row]]] = {
     "department_evaluation": _department_evaluation,
     "unit_report": _unit_report,
 }
-ROUNDS = frozenset({"inspection", "evaluation"})
+# the rows of a round as a whole: done when its case completed
+ROUNDS = frozenset({"inspection", "evaluation", "deputy_report_round", "unit_report_round"})
 # the processes whose cases have rows here (the others have none: nothing to delete either)
 PROCESSES = frozenset(READERS) | {"proposal"}
 

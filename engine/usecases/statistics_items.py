@@ -4,7 +4,13 @@ rectifications accepted, rounds) and the year's plan (接待选民日, 代表述
 定期报送). Each is a named condition on the item rows of the period, with the figure its rate
 is taken over; per unit = by the item's unit. bpmn/README.md §6 says which variables each
 item fact is read from. The rows of a cancelled case count in no figure but ``withdrawn``
-(``figure_specs``): a cancelled inspection's units are not notified units waiting."""
+(``figure_specs``): a cancelled inspection's units are not notified units waiting.
+
+Each case has a row of its own from its start (``item_facts``): the trend's 启动事项 and
+``withdrawn`` count each case once by its rows, so a round counts from the day it started,
+before its units or deputies are chosen. Each figure names the kind of row it counts: the
+round rows of 代表述职 and 单位定期报送 (``deputy_report_round``, ``unit_report_round``) are in
+none, the deputies and the reports are counted by their own rows."""
 
 from __future__ import annotations
 

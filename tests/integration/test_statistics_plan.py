@@ -283,7 +283,7 @@ def test_a_period_counts_only_the_items_received_in_it(world):
         "thematic_due": 2,
         "thematic_heard": 1,
     }
-    assert [u.unit for u in january.units] == ["civil_affairs", "finance", "land"]
+    assert [u.unit for u in january.units] == ["civil_affairs", "finance", "land", None]  # None: the round U2
     months = act(world, "boss", trend, "plan", PERIOD)
     # each case once, not its issues, deputies, units or reports: December R1, R2, R3, D, E1,
     # E2, U1; January the timer's U2

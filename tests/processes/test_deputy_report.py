@@ -7,7 +7,7 @@ import pytest
 from engine import clock
 from engine.errors import InvalidData, NotFound
 from engine.usecases import cases, tasks
-from engine.usecases.statistics import Period, statistics
+from engine.usecases.statistics import Period, cases_behind, statistics, trend
 
 from .conftest import (
     act,
@@ -131,3 +131,35 @@ def test_the_result_is_not_chosen_on_the_form(world, frozen_clock):
         )
     assert refused.value.codes["appraisal"].code == "unknown_field"
     assert open_ids(world, case_id) == ["Task_Appraise"]
+
+
+DECEMBER = Period(date(2026, 12, 1), date(2026, 12, 31))  # the clock starts on 2026-12-07
+
+
+def plan_counted(world) -> dict[str, int]:
+    """The plan's figures of December that count anything."""
+    return {key: f.count for key, f in act(world, "boss", statistics, "plan", DECEMBER).overall.items() if f.count}
+
+
+def started_in_december(world) -> int:
+    """The plan's trend of December: 启动事项."""
+    [december] = act(world, "boss", trend, "plan", DECEMBER)
+    return december.received
+
+
+def test_a_round_counts_as_started_before_its_deputies_are_chosen_and_once_after(world, frozen_clock):
+    case_id = act(world, "clerk", cases.start_instance, "deputy_report", {}).id
+    assert open_ids(world, case_id) == ["Task_Arrange"]
+    assert started_in_december(world) == 1
+    assert plan_counted(world) == {}  # the round itself is no deputy scheduled
+    do(world, "clerk", case_id, "Task_Arrange", {"reporting_deputies": ["wang", "li"], "arrangement": "镇会议室"})
+    assert started_in_december(world) == 1  # once, not once per deputy
+    assert plan_counted(world) == {"deputies_scheduled": 2}
+
+
+def test_a_round_cancelled_before_its_deputies_are_chosen_is_withdrawn(world, frozen_clock):
+    case_id = act(world, "clerk", cases.start_instance, "deputy_report", {}).id
+    act(world, "clerk", cases.cancel_instance, case_id, "重复发起，撤销")
+    assert plan_counted(world) == {"withdrawn": 1}
+    assert [c.id for c in act(world, "boss", cases_behind, "plan", DECEMBER, "withdrawn")] == [case_id]
+    assert started_in_december(world) == 0

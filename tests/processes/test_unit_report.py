@@ -1,12 +1,13 @@
 """单位定期报送 (bpmn/unit_report.bpmn) driven through the real use cases and the database."""
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 
 from engine import clock
 from engine.errors import NotFound
 from engine.usecases import cases, tasks
+from engine.usecases.statistics import Period, cases_behind, statistics, trend
 
 from .conftest import (
     act,
@@ -153,3 +154,37 @@ def test_a_january_round_says_its_month_without_a_leading_zero(world, frozen_clo
     assert variables(world, case_id)["report_month"] == "2027年1月"
     do(world, "clerk", case_id, "Task_Notify", {"monthly_units": ["land"]})
     assert facts_on(world, one(world, case_id, "Task_SubmitMonthly").task_id, "landy")["报送期次"] == "2027年1月"
+
+
+# 统计 › 年度工作计划 over December and January (the clock starts on 2026-12-07)
+WINTER = Period(date(2026, 12, 1), date(2027, 1, 31))
+
+
+def plan_counted(world) -> dict[str, int]:
+    """The plan's figures over WINTER that count anything."""
+    return {key: f.count for key, f in act(world, "boss", statistics, "plan", WINTER).overall.items() if f.count}
+
+
+def started_by_month(world) -> list[tuple[str, int]]:
+    """The plan's trend over WINTER: 启动事项 of each month."""
+    return [(m.month, m.received) for m in act(world, "boss", trend, "plan", WINTER)]
+
+
+def test_a_round_the_timer_starts_counts_in_its_month_before_its_units_are_chosen(world, frozen_clock):
+    advance_and_fire(world, at("2027-01-01T09:01:00+08:00") - clock.now())
+    [case_id] = all_cases(world)
+    assert open_ids(world, case_id) == ["Task_Notify"]  # no unit chosen yet
+    assert started_by_month(world) == [("2026-12", 0), ("2027-01", 1)]
+    assert plan_counted(world) == {}  # the round itself is no report due
+    do(world, "clerk", case_id, "Task_Notify", {"monthly_units": ["finance", "land"]})
+    assert started_by_month(world) == [("2026-12", 0), ("2027-01", 1)]  # once, not once per unit
+    assert plan_counted(world) == {"reports_due": 2}
+
+
+def test_a_round_cancelled_before_its_units_are_chosen_is_withdrawn_and_started_in_no_month(world, frozen_clock):
+    case_id = act(world, "clerk", cases.start_instance, "unit_report", {}).id
+    assert started_by_month(world) == [("2026-12", 1), ("2027-01", 0)]
+    act(world, "clerk", cases.cancel_instance, case_id, "重复发起，撤销")
+    assert plan_counted(world) == {"withdrawn": 1}
+    assert [c.id for c in act(world, "boss", cases_behind, "plan", WINTER, "withdrawn")] == [case_id]
+    assert started_by_month(world) == [("2026-12", 0), ("2027-01", 0)]
