@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from flask_babel import gettext as _
+from flask_babel import pgettext
 
 from engine.access import OPERATOR, SYSTEM, Permission
 from engine.usecases.labels import holder_names
@@ -18,7 +19,7 @@ def role_names() -> dict[str, str]:
     """Role code → its name in the reader's language."""
     return {
         Role.ADMIN: _("管理员"),
-        Role.DESIGNER: _("流程设计"),
+        Role.DESIGNER: pgettext("role", "流程设计"),  # the menu item is 流程设计 too: Design
         Role.OFFICER: _("办理人员"),
         Role.OFFICE_HEAD: _("人大办主任"),
         Role.PETITION_OFFICER: _("信访专员"),

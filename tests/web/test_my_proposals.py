@@ -160,6 +160,12 @@ def test_a_cosigner_sees_the_evaluation_as_the_submitting_deputys(app, as_user, 
     html = text_of(as_user("li").get("/cases?deputy=1"))
     assert cell(row_of(html, proposals["evaluating"]), "step") == "待提出代表评价"
     assert cell(row_of(html, proposals["closed"]), "evaluation") == "满意"
+    # opening it from the case page, he reads whose it is, not a page with nothing to do and no word why
+    case_page = text_of(as_user("li").get(f"/cases/{proposals['evaluating']}"))
+    [task] = set(re.findall(r'href="/tasks/([^"]+)"', case_page))  # its one open task
+    page = text_of(as_user("li").get(f"/tasks/{task}"))
+    assert 'id="task-form"' not in page
+    assert '<p class="card hint" id="not-yours">此任务由wang 同志办理，您可以查看，不能办理。</p>' in page
 
 
 def test_the_officers_list_keeps_its_columns(app, as_user, proposals):
