@@ -10,7 +10,7 @@ from lxml import etree
 
 from ..deadlines import cron
 from ..errors import Problem
-from . import io_mappings
+from . import io_mappings, record_labels
 from .camunda import BPMN_NS, NSMAP, process_property, read_task_meta
 from .cron_timers import cron_literal
 from .documents import local_name, owner_of, problem_at
@@ -68,6 +68,7 @@ def _process_problems(process: etree._Element, file: str) -> list[Problem]:
     problems += waiting_task_problems(process, file)
     for node in process.xpath(".//*[bpmn:extensionElements/camunda:inputOutput]", namespaces=NSMAP):
         problems += [problem_at(file, node, why) for why in io_mappings.problems_of(node)]
+    problems += record_labels.problems_of(process, file)
     return problems
 
 

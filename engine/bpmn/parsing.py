@@ -34,7 +34,7 @@ from SpiffWorkflow.camunda.parser.task_spec import CamundaTaskParser
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 
 from ..errors import InvalidBpmn, Problem
-from . import actions, compensation, io_mappings, signal_payloads
+from . import actions, compensation, io_mappings, record_labels, signal_payloads
 from .camunda import CAMUNDA_NS, NSMAP, TaskMeta, process_property, read_task_meta
 from .checks import semantic_problems, title_fields
 from .compensation_throw import CompensationThrow
@@ -109,6 +109,7 @@ def _parsed(
     specs = _with_io({key: spec, **subprocess_specs}, mappings, listeners, payloads)
     for each in specs.values():
         compensation.store(each, compensated)
+    record_labels.store(specs, scopes)  # what the case page calls the keys of its rounds' records
     starts = process.xpath("./bpmn:startEvent", namespaces=NSMAP)
     return ParsedProcess(
         key=key,

@@ -7,7 +7,6 @@ import dataclasses
 from dataclasses import dataclass, field
 from typing import Any
 
-from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import MultiInstanceTask
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -44,6 +43,7 @@ from .labels import element_names, field_labels, named_in_history, people_names,
 from .offering import refuse_if_stopped, stopped_keys
 from .option_lists import choices, option_sources
 from .persist import create_case, sync_subscriptions
+from .record_tables import RecordTable, record_tables
 from .results import InstanceDetail, StartedCase, TaskSummary
 from .visibility import RoundScope, may_see_case, round_scope, visible_case, visible_case_for_update
 from .workflow_cache import restore_case
@@ -388,55 +388,6 @@ class CasePage:
     final_evaluation: str | None = None
 
 
-# What the case page calls the keys the congress's processes write into a round's result
-# record (bpmn/README.md §4.1) that no form asks: a key a form asks is called by the form's
-# label, and these cannot become form fields' ids (the statistics read ``unit`` and
-# ``completed_at`` of the records; no form asks a count of rounds or a yes/no worked out).
-RESULT_KEY_LABELS = {
-    "unit": "单位",
-    "problems_found": "发现问题",
-    "rectification_rounds": "整改次数",
-    "selfcheck_on_time": "按期自查",
-    "completed_at": "完成时间",
-}
-
-
-@dataclass(frozen=True)
-class RecordTable:
-    """A variable holding a list of records (each round's result: ``unit_results``) read as
-    a table: a column per key, by its label, in the order the records have their keys."""
-
-    name: str
-    title: str  # the name of the multi-instance that fills it (逐单位监督检查), else the variable's
-    columns: list[tuple[str, str]]  # (key, label)
-    rows: list[dict[str, Any]]
-
-
-def _record_tables(process: ParsedProcess, variables: dict[str, Any], labels: dict[str, str]) -> list[RecordTable]:
-    """The tables of the case's variables that no form labels and that hold a list of
-    records whose every key is labelled (a form field's id, else one of RESULT_KEY_LABELS):
-    a key with no label would read no better in a table than in the list it is."""
-    known = {**RESULT_KEY_LABELS, **labels}
-    names = element_names(process)
-    filled_by = {
-        spec.data_output.bpmn_id: names.get(spec.bpmn_id, spec.bpmn_id)
-        for each in (process.spec, *process.subprocess_specs.values())
-        for spec in each.task_specs.values()
-        if isinstance(spec, MultiInstanceTask) and spec.data_output is not None
-    }
-    tables = []
-    for name, value in variables.items():
-        if name in labels or not value or not isinstance(value, list):
-            continue
-        if not all(isinstance(record, dict) for record in value):  # rounds still running hold their items
-            continue
-        keys = list(dict.fromkeys(key for record in value for key in record))
-        if all(key in known for key in keys):
-            columns = [(key, known[key]) for key in keys]
-            tables.append(RecordTable(name, filled_by.get(name, name), columns, [dict(r) for r in value]))
-    return tables
-
-
 @dataclass(frozen=True)
 class StartOption:
     key: str
@@ -465,6 +416,7 @@ def case_page(session: Session, actor: Actor, instance_id: int) -> CasePage:
     attachments = scope.visible(list_attachments(session, actor, instance_id))
     supervisions = supervision.of_case(session, actor, instance_id, scope)
     labels = field_labels(process)
+    values = value_labels(session, process)
     return CasePage(
         detail=detail,
         labels=labels,
@@ -478,7 +430,7 @@ def case_page(session: Session, actor: Actor, instance_id: int) -> CasePage:
         deadlines=case_deadlines(steps),
         steps=steps,
         supervisions=supervisions,
-        value_labels=value_labels(session, process),
+        value_labels=values,
         people=people_names(
             session,
             [
@@ -502,7 +454,7 @@ def case_page(session: Session, actor: Actor, instance_id: int) -> CasePage:
         awaited=awaited_by(session, instance_id),
         can_trigger=instance.status == InstanceStatus.RUNNING and access.may_send_messages(actor),
         mails=outgoing_mails.of_case(session, instance_id, hidden=bool(hidden)),
-        records=_record_tables(process, detail.variables, labels),
+        records=record_tables(session, process, detail.variables, values),  # the reader's rounds' alone
         routing=routing_choices(process),
         final_evaluation=facts.final_evaluation if (facts := session.get(CaseFacts, instance_id)) else None,
     )

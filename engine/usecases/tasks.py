@@ -47,6 +47,7 @@ from .context import audit, processes, runtime_for
 from .labels import element_names, field_labels, named_in_history, people_names, value_labels
 from .option_lists import loaded, option_sources
 from .persist import save_instance
+from .record_tables import RecordTable, record_tables
 from .results import HistoryEntry, TaskDetail, TaskSummary
 from .taking import withheld_from
 from .visibility import no_task, round_scope, visible_task
@@ -374,6 +375,8 @@ class TaskPage:
     supervisions: list[supervision.SupervisionView] = field(default_factory=list)  # 督办 on this task
     value_labels: dict[str, dict[str, str]] = field(default_factory=dict)  # field → value → its label
     people: dict[str, str] = field(default_factory=dict)  # user name → display name, of those the page names
+    # what the rounds before it returned (each unit's result: the office's 汇总, 通报), as tables
+    records: list[RecordTable] = field(default_factory=list)
 
 
 def task_page(session: Session, actor: Actor, task_id: str) -> TaskPage:
@@ -402,6 +405,7 @@ def task_page(session: Session, actor: Actor, task_id: str) -> TaskPage:
     # loads over them (a draft is its author's: draft_for)
     answered = _answered(history)
     labels = field_labels(process)
+    values = value_labels(session, process)
     acting = offered = open_ and access.may_act(actor, item)
     if acting and item.assignee is None:
         # an unclaimed task offered to whoever may read the case's confidential fields is theirs
@@ -431,7 +435,7 @@ def task_page(session: Session, actor: Actor, task_id: str) -> TaskPage:
         bounds=bounds,
         bound_labels=detail.form.bound_labels(labels),
         supervisions=supervisions,
-        value_labels=value_labels(session, process),
+        value_labels=values,
         people=people_names(
             session,
             [
@@ -443,6 +447,8 @@ def task_page(session: Session, actor: Actor, task_id: str) -> TaskPage:
                 *(s.issued_by for s in supervisions),
             ],
         ),
+        # of the task's variables as the reader may read them: another round's results left out
+        records=record_tables(session, process, scope.variables(detail.data), values),
     )
 
 
