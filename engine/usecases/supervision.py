@@ -18,14 +18,14 @@ goes to the unit on paper."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import case, func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, Select, case, func, or_, select
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from storage import repositories as repo
 from storage import writes
@@ -413,7 +413,9 @@ class BoardRow:
     case_title: str
     process_key: str
     process_name: str
-    unit: str | None  # the case's handling unit (case facts), else the task's first group
+    # who is late, by unit code (_late_unit): the unit holding the task, else the case's unit,
+    # else the role offered it
+    unit: str | None
     assignee: str | None
     groups: tuple[str, ...]  # the units (candidate groups) offered it
     users: tuple[str, ...]  # the people (user names) offered it
@@ -451,10 +453,81 @@ def board(
     deputy: str | None = None,
     category: str | None = None,
 ) -> Board:
-    """Every open task that is overdue or due within SOON, with its unit, holder and 督办;
-    counts per unit; the 督办 still open."""
+    """Every open task that is overdue or due within SOON, with the unit that is late with it
+    (``_late_unit``), its holder and 督办; counts per unit; the 督办 still open. ``unit`` keeps
+    the tasks that unit is late with, and the 督办 pressing on it, as the counts say."""
     access.require(actor, Permission.SUPERVISE, "see the overdue board")
     now = clock.now()
+    found = session.execute(_due_tasks(now, process_key, deputy, category)).all()
+    groups, users = _offered(session, [r.id for r in found])
+    views = _open_supervisions(session, actor, now, unit, process_key)
+    # everyone the board names, in one statement: holders, the people offered tasks, issuers
+    named = {r.assignee for r in found if r.assignee} | {v.issued_by for v in views}
+    people = people_names(session, named.union(*users.values()))
+    units = repo.department_choices(session)
+    codes = _unit_codes(units)
+    rows = []
+    # each row unpacked, not read by name: a thousand rows' fields by name cost a tenth of the board's time
+    for item_id, assignee, case_unit, *shown in found:
+        offered, offered_users = groups.get(item_id, []), users.get(item_id, [])
+        late = _late_unit(offered, case_unit, codes)
+        if unit and late != unit:
+            continue
+        holders = holder_names(assignee, offered, offered_users, people, units)
+        rows.append(_board_row(shown, now, late, assignee, offered, offered_users, holders))
+    order = {
+        "due": lambda r: (r.due_at, r.instance_id),
+        "unit": lambda r: (r.unit or "", r.due_at),
+        "process": lambda r: (r.process_key, r.due_at),
+        "supervisions": lambda r: (-r.supervisions, r.due_at),
+    }
+    rows.sort(key=order.get(sort, order["due"]))
+    deputies, categories = _filter_choices(session, deputy, category)
+    processes_offered = {d.key: d.name for d in repo.latest_definitions(session)}
+    return Board(rows, _per_unit(rows), views, now, people, units, deputies, categories, processes_offered)
+
+
+def _unit_codes(units: Mapping[str, str]) -> dict[str, str]:
+    """A candidate group that is a unit → the unit's code: a unit is named by its code or its
+    name (as the inbox reads a group), by its code first. ``units``: code → name."""
+    return {**{name: code for code, name in units.items()}, **{code: code for code in units}}
+
+
+def _late_unit(offered: list[str], case_unit: str | None, codes: Mapping[str, str]) -> str | None:
+    """Who is late with a task, by unit code: the unit that holds it, the first of the groups
+    ``offered`` it (in their order, as ``WorkItem.candidate_groups``) that is a unit (``codes``:
+    ``_unit_codes``): a co-handling unit's view is its own, not the lead unit's; for a task
+    offered to no unit (to people alone, or to a role), the case's unit (``CaseFacts.unit``: its
+    lead or handling unit); for a case without one, the role offered it (the board lists it
+    under the role's name); else None. ``_late_unit_in_sql`` says the same in SQL, for the 督办."""
+    held = next((codes[group] for group in offered if group in codes), None)
+    return held or case_unit or (offered[0] if offered else None)
+
+
+def _late_unit_in_sql(work_item_id: InstrumentedAttribute[int | None]) -> ColumnElement[str | None]:
+    """``_late_unit`` in SQL, for the work item ``work_item_id`` (a 督办's task: None for a 督办
+    on the case as a whole, which is then the case's unit's). The statement it is used in joins
+    CaseFacts to the case. (The board's rows work it out from what they read anyway: a
+    subquery for each of a thousand rows costs a tenth of the board's time.)"""
+    offered = (WorkItemGroup.work_item_id == work_item_id, WorkItemGroup.is_user.is_(False))
+    holding = (
+        select(Department.code)
+        .join(WorkItemGroup, or_(WorkItemGroup.group == Department.code, WorkItemGroup.group == Department.name))
+        .where(*offered)
+        .order_by(WorkItemGroup.group, Department.code != WorkItemGroup.group)  # a unit by its code first
+        .limit(1)
+        .scalar_subquery()
+    )
+    role = select(WorkItemGroup.group).where(*offered).order_by(WorkItemGroup.group).limit(1).scalar_subquery()
+    return func.coalesce(holding, CaseFacts.unit, role)
+
+
+def _due_tasks(
+    now: datetime, process_key: str | None, deputy: str | None, category: str | None
+) -> Select[*tuple[Any, ...]]:
+    """The open tasks overdue or due within SOON, as the filters ask, with their case's unit
+    and 督办 counts: plain columns, not work item objects (a board of a thousand rows is read,
+    not changed)."""
     counts = (
         select(
             Supervision.work_item_id,
@@ -464,19 +537,19 @@ def board(
         .group_by(Supervision.work_item_id)
         .subquery()
     )
-    # plain columns, not work item objects: a board of a thousand rows is read, not changed
     query = (
         select(
             WorkItem.id,
+            WorkItem.assignee,
+            CaseFacts.unit,
+            # what the board shows of it, in the order _board_row reads
             WorkItem.task_id,
             WorkItem.name,
             WorkItem.instance_id,
-            WorkItem.assignee,
-            WorkItem.due_at,
             ProcessInstance.title,
             ProcessDefinition.key,
             ProcessDefinition.name,
-            CaseFacts.unit,
+            WorkItem.due_at,
             counts.c.all,
             counts.c.open,
         )
@@ -492,18 +565,32 @@ def board(
         query = query.where(CaseFacts.deputy == deputy)
     if category:  # a proposal's class (分类)
         query = query.where(CaseFacts.category == category)
-    found = session.execute(query).all()
-    groups: dict[int, list[str]] = {}  # the units each task is offered to
-    users: dict[int, list[str]] = {}  # the people it is offered to by name
-    if found:
+    return query
+
+
+def _offered(session: Session, item_ids: list[int]) -> tuple[dict[int, list[str]], dict[int, list[str]]]:
+    """Whom each of these tasks is offered to: the groups (units, roles), and the people by
+    user name; each in their order."""
+    groups: dict[int, list[str]] = {}
+    users: dict[int, list[str]] = {}
+    if item_ids:
         for item_id, group, is_user in session.execute(
             select(WorkItemGroup.work_item_id, WorkItemGroup.group, WorkItemGroup.is_user)
-            .where(WorkItemGroup.work_item_id.in_([r[0] for r in found]))
+            .where(WorkItemGroup.work_item_id.in_(item_ids))
             .order_by(WorkItemGroup.work_item_id, WorkItemGroup.group)
         ):
             (users if is_user else groups).setdefault(item_id, []).append(group)
-    # the open 督办 with their case's title and task in one statement (not three per row), of
-    # the process the board is filtered to, as its rows are
+    return groups, users
+
+
+def _open_supervisions(
+    session: Session, actor: Actor, now: datetime, unit: str | None, process_key: str | None
+) -> list[SupervisionView]:
+    """The 督办 still open, newest first (200 at most), of the unit and the process the board
+    is filtered to, as its rows are: a 督办 is the unit's that is late with its task
+    (``_late_unit_in_sql``; one on the case as a whole, the case's unit). Their case's title
+    and task are read in the same statement (not three per row), their opinions masked to
+    ``actor``."""
     open_query = (
         select(Supervision, ProcessInstance.title, ProcessInstance.definition_id, WorkItem.name, WorkItem.task_id)
         .join(ProcessInstance, ProcessInstance.id == Supervision.instance_id)
@@ -515,61 +602,62 @@ def board(
             or_(Supervision.work_item_id.is_(None), WorkItem.state == WorkItemState.READY),
         )
     )
+    if unit:
+        open_query = open_query.outerjoin(CaseFacts, CaseFacts.instance_id == ProcessInstance.id).where(
+            _late_unit_in_sql(Supervision.work_item_id) == unit
+        )
     if process_key:
         open_query = open_query.join(ProcessDefinition, ProcessDefinition.id == ProcessInstance.definition_id).where(
             ProcessDefinition.key == process_key
         )
     open_rows = session.execute(open_query.order_by(Supervision.issued_at.desc()).limit(200)).all()
     secrets = secrets_of_cases(session, actor, {(row.instance_id, definition) for row, _t, definition, *_ in open_rows})
-    views = [
+    return [
         _view_of(row, title, task_name, task_id, now, secrets[row.instance_id])
         for row, title, _definition, task_name, task_id in open_rows
     ]
-    # everyone the board names, in one statement: holders, the people offered tasks, issuers
-    named = {r.assignee for r in found if r.assignee} | {v.issued_by for v in views}
-    people = people_names(session, named.union(*users.values()))
-    units = repo.department_choices(session)
-    rows = []
-    for item_id, task_id, task_name, instance_id, assignee, due_at, title, key, name, fact_unit, total, open_ in found:
-        offered = groups.get(item_id, [])
-        row_unit = fact_unit or (offered[0] if offered else None)
-        if due_at is None or (unit and row_unit != unit):  # (the query asks for a due date)
-            continue
-        overdue = due_at < now
-        rows.append(
-            BoardRow(
-                task_id=task_id,
-                task_name=task_name,
-                instance_id=instance_id,
-                case_title=title,
-                process_key=key,
-                process_name=name,
-                unit=row_unit,
-                assignee=assignee,
-                groups=tuple(offered),
-                users=tuple(users.get(item_id, [])),
-                holders=tuple(holder_names(assignee, offered, users.get(item_id, []), people, units)),
-                due_at=due_at,
-                days_overdue=(now - due_at).days + 1 if overdue else 0,
-                overdue=overdue,
-                supervisions=total or 0,
-                open_supervisions=open_ or 0,
-            )
-        )
-    order = {
-        "due": lambda r: (r.due_at, r.instance_id),
-        "unit": lambda r: (r.unit or "", r.due_at),
-        "process": lambda r: (r.process_key, r.due_at),
-        "supervisions": lambda r: (-r.supervisions, r.due_at),
-    }
-    rows.sort(key=order.get(sort, order["due"]))
-    per_unit: dict[str, tuple[int, int]] = {}
+
+
+def _board_row(
+    shown: Sequence[Any],
+    now: datetime,
+    unit: str | None,
+    assignee: str | None,
+    offered: list[str],
+    users: list[str],
+    holders: list[str],
+) -> BoardRow:
+    """A task ``_due_tasks`` found (``shown``: its columns after the case's unit), as the board
+    lists it, ``unit`` late with it."""
+    task_id, task_name, instance_id, case_title, process_key, process_name, due_at, total, open_ = shown
+    overdue = due_at < now
+    return BoardRow(
+        task_id=task_id,
+        task_name=task_name,
+        instance_id=instance_id,
+        case_title=case_title,
+        process_key=process_key,
+        process_name=process_name,
+        unit=unit,
+        assignee=assignee,
+        groups=tuple(offered),
+        users=tuple(users),
+        holders=tuple(holders),
+        due_at=due_at,
+        days_overdue=(now - due_at).days + 1 if overdue else 0,
+        overdue=overdue,
+        supervisions=total or 0,
+        open_supervisions=open_ or 0,
+    )
+
+
+def _per_unit(rows: list[BoardRow]) -> dict[str, tuple[int, int]]:
+    """Unit → (overdue, due soon) of the rows, by the unit late with each ("": none)."""
+    counts: dict[str, tuple[int, int]] = {}
     for r in rows:
-        late, soon = per_unit.get(r.unit or "", (0, 0))
-        per_unit[r.unit or ""] = (late + r.overdue, soon + (not r.overdue))
-    deputies, categories = _filter_choices(session, deputy, category)
-    processes_offered = {d.key: d.name for d in repo.latest_definitions(session)}
-    return Board(rows, per_unit, views, now, people, units, deputies, categories, processes_offered)
+        late, soon = counts.get(r.unit or "", (0, 0))
+        counts[r.unit or ""] = (late + r.overdue, soon + (not r.overdue))
+    return counts
 
 
 # the process whose case facts carry a deputy and a class (case_facts reads them from its

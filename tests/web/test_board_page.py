@@ -369,3 +369,56 @@ def test_a_supervision_on_a_cancelled_case_reads_ended_not_waiting(app, as_user)
     client.get("/lang/en")
     listed = text_of(client.get(f"/cases/{case.id}")).split('id="supervisions"', 1)[1]
     assert "Ended unanswered" in listed
+
+
+def co_handled_proposal_late(app) -> int:
+    """A proposal led by 卫生院 whose co-handling unit 财政所 is late with its view (due one
+    month after 交办, 2027-01-07 24:00), the reply not yet due: the case's id."""
+    deploy(app, REPO_ROOT / "bpmn" / "proposal.bpmn")
+    case = act(
+        app,
+        "office1",
+        cases.start_instance,
+        "proposal",
+        {
+            "kind": "suggestion",
+            "title": "关于卫生院夜间值班的建议",
+            "content": "见附件",
+            "deputy": "deputy",
+            "submitted_during": "recess",
+        },
+    )
+    assign = {"category": "health", "lead_unit": "health_center", "cohandling_units": ["finance"]}
+    act(app, "office1", tasks.complete, case.open_tasks[0].task_id, assign)
+    clock.advance(timedelta(days=33))  # 2027-01-09 09:00
+    return case.id
+
+
+def test_the_board_lists_a_co_handling_units_late_view_under_that_unit(app, as_user):
+    """QA walk B, defect 1: the page's row and counts, the unit filter, the download and the API
+    name 财政所, whose view is late, not the lead unit 卫生院; filtered by 财政所, the open 督办
+    are those on its task only."""
+    case_id = co_handled_proposal_late(app)
+    client = as_user("supervisor")
+    board = text_of(client.get("/board/"))
+    counts = board.split('id="unit-counts"', 1)[1].split("</section>", 1)[0]
+    assert '<li data-unit="finance"><a href="/board/?unit=finance">财政所</a>' in counts
+    assert "逾期 1" in counts and "health_center" not in counts
+    row = board.split('<tr class="overdue" data-task-id="', 1)[1].split("</tr>", 1)[0]
+    assert '<td class="unit" data-label="单位">财政所</td>' in row
+    assert board_titles(client, "?unit=finance") == ["关于卫生院夜间值班的建议"]
+    assert board_titles(client, "?unit=health_center") == []
+    download = client.get("/board/export.csv?unit=finance").get_data(as_text=True).splitlines()
+    assert download[1].split(",")[1:5] == ["关于卫生院夜间值班的建议", "代表建议、批评和意见办理", "财政所", "财政所"]
+    assert client.get("/api/v1/board").get_json()["per_unit"] == {"finance": [1, 0]}
+
+    task_id = row.split('"', 1)[0]
+    act(app, "supervisor", supervision.issue, case_id, task_id, "请财政所尽快提出协办意见", None)
+    act(app, "supervisor", supervision.issue, case_id, None, "请卫生院统筹办理", None)
+
+    def open_opinions(query: str) -> list[str]:
+        section = text_of(client.get(f"/board/{query}")).split('id="open-supervisions"', 1)[1]
+        return re.findall(r'<td data-label="督办意见">([^<]*)</td>', section.split("</section>", 1)[0])
+
+    assert open_opinions("?unit=finance") == ["请财政所尽快提出协办意见"]
+    assert open_opinions("?unit=health_center") == ["请卫生院统筹办理"]  # the case as a whole: its lead unit's
