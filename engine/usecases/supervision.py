@@ -709,13 +709,15 @@ def notice(session: Session, actor: Actor, supervision_id: int) -> Notice:
     except NotFound:
         raise NotFound(f"no 督办 {supervision_id}") from None
     facts = session.get(CaseFacts, instance.id)
-    code = (facts.unit if facts else None) or (item.candidate_groups[0] if item and item.candidate_groups else None)
+    units = repo.department_choices(session)
+    # addressed to who is late with its task, as the board says (a co-handling unit's view: that unit)
+    code = _late_unit(item.candidate_groups if item else [], facts.unit if facts else None, _unit_codes(units))
     definition = session.get(ProcessDefinition, instance.definition_id)
     return Notice(
         supervision=_view(
             session, row, clock.now(), secrets_kept_from_the_uncleared(session, instance.id, instance.definition_id)
         ),
-        unit=repo.department_choices(session).get(code, code) if code else None,
+        unit=units.get(code, code) if code else None,
         due_at=item.due_at if item else None,
         process_name=definition.name if definition else "",
     )

@@ -136,3 +136,12 @@ def test_a_task_offered_to_a_role_of_a_case_without_a_unit_is_the_roles(factory)
     issued = act(factory, "boss", supervision.issue, case.id, row.task_id, "请尽快答复", None)
     assert [s.id for s in act(factory, "boss", supervision.board, unit="supervisor").open_supervisions] == [issued.id]
     assert act(factory, "boss", supervision.board, unit="finance").open_supervisions == []
+
+
+def test_the_printed_notice_is_addressed_to_the_unit_late_with_the_task(factory):
+    """A 督办 on 财政所's co-handling view prints addressed to 财政所, as the board lists it, not
+    to 卫生院, which leads the case."""
+    case_id = assigned_proposal(factory, "关于卫生院夜间值班的建议", "health_center", "finance")
+    view = open_task(factory, case_id, "Task_CohandlingView")
+    issued = act(factory, "boss", supervision.issue, case_id, view, "请尽快提出协办意见", "2026-12-20")
+    assert act(factory, "boss", supervision.notice, issued.id).unit == "财政所"
