@@ -700,14 +700,14 @@ def notice(session: Session, actor: Actor, supervision_id: int) -> Notice:
     masked, whoever prints it."""
     row = session.get(Supervision, supervision_id)
     if row is None:
-        raise NotFound(f"no 督办 {supervision_id}")
+        raise NotFound(f"no supervision notice (督办) {supervision_id}")
     item = session.get(WorkItem, row.work_item_id) if row.work_item_id else None
     try:
         instance = visible_case(session, actor, row.instance_id)
         if item is not None and round_scope(session, actor, instance).hides(item.task_id):
-            raise NotFound(f"no 督办 {supervision_id}")  # another round's
+            raise NotFound(f"no supervision notice (督办) {supervision_id}")  # another round's
     except NotFound:
-        raise NotFound(f"no 督办 {supervision_id}") from None
+        raise NotFound(f"no supervision notice (督办) {supervision_id}") from None
     facts = session.get(CaseFacts, instance.id)
     units = repo.department_choices(session)
     # addressed to who is late with its task, as the board says (a co-handling unit's view: that unit)

@@ -120,3 +120,12 @@ def test_the_printed_notice_reads_english_but_for_the_data(app, as_user):
     assert f"<strong>Instructions: </strong>{OPINION}" in notice and "No. " in notice
     assert "<br>23 December 2026</p>" in notice
     assert not CJK.search(without_data(notice)), notice
+
+
+def test_a_notice_that_is_not_there_is_said_in_english(app, as_user):
+    client = as_user("supervisor")
+    client.get("/lang/en")
+    response = client.get("/board/supervisions/999/notice")
+    assert response.status_code == 404
+    said = english(response)
+    assert "no supervision notice (督办) 999" in said and "no 督办" not in said
