@@ -663,3 +663,18 @@ class OutgoingMail(Base):
     sent_at: Mapped[datetime | None]
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     error: Mapped[str | None] = mapped_column(String(500))
+
+
+class PendingUpload(Base):
+    """An import's file between its preview and its confirmation (engine/usecases/pending_uploads.py):
+    in the database, as attachments are, so that the confirmation may reach any web process on any
+    machine. Known by an unguessable token; only who uploaded it may confirm it; gone once confirmed,
+    and a day after it was kept."""
+
+    __tablename__ = "pending_uploads"
+    token: Mapped[str] = mapped_column(String(64), primary_key=True)
+    uploaded_by: Mapped[str] = mapped_column(String(64))  # user name
+    kind: Mapped[str] = mapped_column(String(40))  # what it imports: units, people, ledger-petitions...
+    filename: Mapped[str] = mapped_column(String(500))
+    created_at: Mapped[datetime]
+    content: Mapped[bytes] = mapped_column(LargeBinary)

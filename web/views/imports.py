@@ -5,29 +5,29 @@ This year's ledger (台账) of proposals and petitions goes the same way: the pr
 row replayed as a case and rolled back (engine.usecases.ledger). Each page says which worksheet
 of a workbook it read; each problem quotes what its cell held (``problem_message``).
 
-Between preview and confirm the upload waits in the instance folder under a random name
-that only this browser's session knows; confirming (or a newer upload a day later) removes
-it. Nothing of it is in the database until confirmed."""
+Between preview and confirm the upload waits in the database (engine.usecases.pending_uploads),
+so that the confirmation may reach any web process on any machine: under an unguessable token,
+for the administrator who uploaded it alone, for a day. Confirming removes it; nothing of the
+file is imported until then."""
 
 from __future__ import annotations
 
-import secrets
-import time
 from collections.abc import Callable
 from contextlib import nullcontext
 from io import BytesIO
-from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
-from flask import Blueprint, abort, current_app, render_template, request, send_file, session
+from flask import Blueprint, abort, current_app, render_template, request, send_file
 from flask_babel import gettext as _
 from flask_babel import pgettext
+from sqlalchemy.orm import Session
 
 from engine import clock
 from engine.access import Permission
 from engine.deadlines.calendar import LOCAL_TZ
 from engine.errors import InvalidData
-from engine.usecases import ledger, onboarding
+from engine.usecases import ledger, onboarding, pending_uploads
+from engine.usecases.pending_uploads import KeptUpload
 
 from .. import database
 from ..auth import current_actor, permission_required
@@ -35,8 +35,6 @@ from .formdata import field_message
 
 bp = Blueprint("imports", __name__, url_prefix="/admin/imports")
 
-KEPT_SECONDS = 24 * 3600
-SESSION_KEY = "imports"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -137,39 +135,41 @@ def sheet_names(names: tuple[str, ...]) -> str:
     return _("、").join(f"「{name}」" for name in names)
 
 
-def _folder() -> Path:
-    folder = Path(current_app.instance_path) / "imports"
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
+Imported = TypeVar("Imported")
+Refused = TypeVar("Refused", bound=InvalidData)
 
 
 def _keep(kind: str, filename: str, content: bytes) -> str:
-    """Keep an upload until it is confirmed; return the name this session knows it by."""
-    folder = _folder()
-    for old in folder.glob("*.upload"):  # uploads never confirmed
-        if old.stat().st_mtime < time.time() - KEPT_SECONDS:
-            old.unlink(missing_ok=True)
-    token = secrets.token_urlsafe(18)
-    (folder / f"{token}.upload").write_bytes(content)
-    kept = dict(session.get(SESSION_KEY, {}))
-    kept[token] = [kind, filename[:200]]
-    session[SESSION_KEY] = dict(list(kept.items())[-5:])
-    return token
+    """Keep an upload until it is confirmed; return the token its confirmation names."""
+    with database.session_factory().begin() as s:
+        return pending_uploads.keep(s, current_actor(), kind, filename, content)
 
 
-def _kept(kind: str, token: str) -> tuple[str, bytes]:
-    entry = session.get(SESSION_KEY, {}).get(token)
-    path = _folder() / f"{token}.upload"
-    if not entry or entry[0] != kind or not path.is_file():
-        abort(410, description=_("这次上传已失效，请重新上传文件。"))
-    return entry[1], path.read_bytes()
+def _confirmed(
+    kept_as: str, apply: Callable[[Session, str, bytes], Imported], refused: type[Refused]
+) -> tuple[str, Imported | Refused]:
+    """Import the upload this administrator kept under the form's token: its file name, and
+    what ``apply`` returned or the ``refused`` error it raised (someone changed the units
+    meanwhile: its new plan). The upload goes in the same transaction, refused or not (the same
+    file would be refused again); any other failure leaves it waiting. None kept under that
+    token for this person (unknown, expired, someone else's): 410."""
+    with database.session_factory().begin() as s:
+        upload = pending_uploads.take(s, current_actor(), kept_as, request.form.get("token", ""))
+        if upload is not None:
+            return upload.filename, _imported(s, upload, apply, refused)
+    # refused once the transaction is over: an expired upload's removal stands
+    abort(410, description=_("这次上传已失效，请重新上传文件。"))
 
 
-def _forget(token: str) -> None:
-    (_folder() / f"{token}.upload").unlink(missing_ok=True)
-    kept = dict(session.get(SESSION_KEY, {}))
-    kept.pop(token, None)
-    session[SESSION_KEY] = kept
+def _imported(
+    session: Session, upload: KeptUpload, apply: Callable[[Session, str, bytes], Imported], refused: type[Refused]
+) -> Imported | Refused:
+    """``apply`` in a savepoint: refused, what it wrote is undone and the upload's removal stands."""
+    try:
+        with session.begin_nested():
+            return apply(session, upload.filename, upload.content)
+    except refused as exc:
+        return exc
 
 
 def _index(errors: dict[str, str] | None = None, status: int = 200):
@@ -253,15 +253,12 @@ def upload(kind: str):
 
 @bp.post("/<any(units, people):kind>/confirm")
 def confirm(kind: str):
-    token = request.form.get("token", "")
-    filename, content = _kept(kind, token)
-    try:
-        with database.session_factory().begin() as s:
-            result = onboarding.apply(s, current_actor(), kind, filename, content)
-    except onboarding.ImportRefused as exc:  # someone changed the units or people meanwhile
-        _forget(token)
-        return _preview(kind, filename, "", exc.plan, 422)
-    _forget(token)
+    def apply(s: Session, filename: str, content: bytes) -> onboarding.Result:
+        return onboarding.apply(s, current_actor(), kind, filename, content)
+
+    filename, result = _confirmed(kind, apply, onboarding.ImportRefused)
+    if isinstance(result, onboarding.ImportRefused):  # someone changed the units or people meanwhile
+        return _preview(kind, filename, "", result.plan, 422)
     page = render_template(
         "admin/import_result.html", kind=kind, result=result, columns=column_labels(), sheet_names=sheet_names
     )
@@ -308,13 +305,10 @@ def _ledger_has_new_rows(plan: ledger.LedgerPlan) -> bool:
 
 @bp.post(LEDGER + "/confirm")
 def ledger_confirm(kind: str):
-    token = request.form.get("token", "")
-    filename, content = _kept(f"ledger-{kind}", token)
-    try:
-        with database.session_factory().begin() as s:
-            result = ledger.apply(s, current_actor(), kind, filename, content)
-    except ledger.LedgerRefused as exc:  # someone changed units, deputies or cases meanwhile
-        _forget(token)
-        return _ledger_page(kind, filename, "", exc.plan, done=False, status=422)
-    _forget(token)
+    def apply(s: Session, filename: str, content: bytes) -> ledger.LedgerPlan:
+        return ledger.apply(s, current_actor(), kind, filename, content)
+
+    filename, result = _confirmed(f"ledger-{kind}", apply, ledger.LedgerRefused)
+    if isinstance(result, ledger.LedgerRefused):  # someone changed units, deputies or cases meanwhile
+        return _ledger_page(kind, filename, "", result.plan, done=False, status=422)
     return _ledger_page(kind, filename, "", result, done=True)
