@@ -9,8 +9,9 @@ gets ``{"code", "message", "fields", "codes"}`` (``fields``: field → English m
 friendly page in its language: what happened, said from the error's ``reason`` and
 ``params`` (engine.errors.REASONS; people by name, times in the reader's time zone), and
 what to do. The English ``message`` is the developer's: logged, and on the page only for an
-error no reason explains, folded away as technical detail.
-Routes never catch these themselves (except a form page that re-displays its own
+error no reason explains, folded away as technical detail. Every HTTP error (4xx, 5xx) is
+the app's page too, a status without its own title in general words, never Werkzeug's bare
+English one. Routes never catch these themselves (except a form page that re-displays its own
 field errors).
 """
 
@@ -21,6 +22,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import (
     Flask,
@@ -76,12 +78,26 @@ TITLES = {
         _l("状态已变化"),
         _l("您打开此页面之后，此事项已发生变化（他人已处理，或在另一个窗口中提交过）。请刷新后再试。"),
     ),
+    410: (_l("已失效"), _l("要继续的内容已失效（例如一次上传已过期），请重新操作。")),
     413: (_l("文件太大"), _l("上传的文件超过了大小限制。")),
     422: (_l("内容有误"), _l("提交的内容未通过检查，请修改后重试。")),
     429: (_l("请求过于频繁"), _l("请稍后再试。")),
     500: (_l("系统错误"), _l("系统出现了意外错误，已记录，请稍后再试。")),
     503: (_l("系统繁忙"), _l("系统正忙，请几秒钟后再试。")),
 }
+# Any other status: a client error (4xx) in general words; a server error (5xx) as a 500.
+OTHER_CLIENT_ERROR = (_l("无法完成请求"), _l("这个请求未能完成，请返回后重试。"))
+# Statuses the app's pages raise with the reader's own words as the description
+# (``abort(410, description=_("…"))``); any other description is the developer's English
+# (a limiter's "5 per 1 minute"), and the status's explanation stands in for it.
+SAID_IN_DESCRIPTION = frozenset({410})
+
+
+def title_of(status: int) -> tuple[Any, Any]:
+    """The friendly title and explanation of ``status``."""
+    if status in TITLES:
+        return TITLES[status]
+    return OTHER_CLIENT_ERROR if 400 <= status < 500 else TITLES[500]
 
 
 def status_of(exc: EngineError) -> int:
@@ -146,7 +162,7 @@ def error_page(
     if wants_json():
         extra = {"problems": [p.__dict__ for p in problems]} if problems else {}
         return json_error(status, code, message, fields, **extra)
-    title, explanation = TITLES.get(status, TITLES[500])
+    title, explanation = title_of(status)
     return render_template(
         "errors/error.html",
         status=status,
@@ -215,9 +231,53 @@ def _script_failed(exc: ScriptError) -> Said:
     )
 
 
+# Flask-WTF's reasons (CSRFError.description) for refusing an HTTPS form post whose token is
+# good: it came from no page, or from a page of another address than the one the app believes
+# it serves (behind a proxy, the Host header the proxy forwards).
+REFERRER_MISSING = "The referrer header is missing."
+REFERRER_MISMATCH = "The referrer does not match the host."
+
+
 def handle_csrf_error(exc: CSRFError) -> Response | tuple[str, int]:
+    """A form refused for its token (missing, expired, of another session: reloading the page
+    helps), or for where it came from (reloading does not: say what is wrong)."""
+    if exc.description == REFERRER_MISMATCH:
+        return error_page(400, "csrf", exc.description, said=None if wants_json() else _referrer_mismatch())
+    if exc.description == REFERRER_MISSING:
+        return error_page(400, "csrf", exc.description, said=None if wants_json() else _referrer_missing())
     text = str(_l("表单已过期或缺少安全令牌，请刷新页面后重新提交。"))
     return error_page(400, "csrf", text, said=Said(text))
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def _referrer_mismatch() -> Said:
+    """The browser's page and the address the app believes it serves differ: most often a
+    proxy forwarding a Host without the port the browser used (nginx's ``$host``)."""
+    return Said(
+        _(
+            "这次提交来自 %(page)s 的页面，而系统收到的本站地址是 %(site)s，两者不一致，为安全起见没有处理。",
+            page=_origin(request.referrer or ""),
+            site=f"{request.scheme}://{request.host}",
+        ),
+        _(
+            "刷新页面不能解决。这通常是反向代理的设置问题：转发请求时，Host 请求头没有带上浏览器使用的地址和端口"
+            "（nginx 应为 proxy_set_header Host $http_host）。请把此页内容告知系统管理员。"
+        ),
+    )
+
+
+def _referrer_missing() -> Said:
+    return Said(
+        _("浏览器没有随这次提交发送来源页地址（Referer 请求头），为安全起见没有处理。"),
+        _(
+            "请检查浏览器或其插件是否关闭了发送来源页地址；如果每个人都是如此，通常是反向代理去掉了 Referer "
+            "请求头，请告知系统管理员。"
+        ),
+    )
 
 
 # -- an engine error in the reader's words ---------------------------------------------
@@ -454,6 +514,8 @@ def say(exc: EngineError) -> Said | None:
 
 def handle_http_error(exc: HTTPException) -> Response | tuple[str, int]:
     """The error as JSON or as a page; Retry-After (429, 503) when the error says when."""
+    if exc.code == 413:
+        _drain_refused_body()
     response = _http_error(exc)
     retry_after = getattr(exc, "retry_after", None)
     if retry_after is None:
@@ -463,6 +525,30 @@ def handle_http_error(exc: HTTPException) -> Response | tuple[str, int]:
     return response
 
 
+# A body refused as too large is read (and dropped) before answering when it is at most this
+# many times the app's limit: one a proxy in front let through (deploy/nginx.conf stops bodies
+# well under twice the limit); a larger one, from no such proxy, is left unread.
+DRAINED_OVER_LIMIT = 2
+_DRAIN_CHUNK = 64 * 1024
+
+
+def _drain_refused_body() -> None:
+    """Read the rest of a request body refused as too large (413), so that the answer reaches
+    the proxy: the server closes a connection whose body it left unread, and closing with the
+    body still arriving resets it; the proxy, still sending the body it holds whole, then
+    answers 502 with a page of its own instead of this one."""
+    length = request.content_length
+    limit = current_app.config.get("MAX_CONTENT_LENGTH")
+    if not length or not limit or length > DRAINED_OVER_LIMIT * limit:
+        return
+    body = request.environ["wsgi.input"]
+    while length > 0:
+        chunk = body.read(min(length, _DRAIN_CHUNK))
+        if not chunk:
+            return
+        length -= len(chunk)
+
+
 def _http_error(exc: HTTPException) -> Response | tuple[str, int]:
     status = exc.code or 500
     if status == 401 and not wants_json():
@@ -470,9 +556,16 @@ def _http_error(exc: HTTPException) -> Response | tuple[str, int]:
     code = (exc.name or "error").lower().replace(" ", "_")
     if wants_json():
         return json_error(status, code, exc.description or exc.name or "")
-    if status not in TITLES:
+    if status < 400:  # a redirect raised while routing (a missing trailing slash): not an error
         return exc
-    return error_page(status, code, "")
+    return error_page(status, code, "", said=_said_in_description(exc))
+
+
+def _said_in_description(exc: HTTPException) -> Said | None:
+    """The reader's words the page raising ``exc`` gave it, if its status is one raised so."""
+    if exc.code not in SAID_IN_DESCRIPTION or not exc.description or exc.description == type(exc).description:
+        return None
+    return Said(exc.description)
 
 
 def handle_unexpected(exc: Exception) -> Response | tuple[str, int]:

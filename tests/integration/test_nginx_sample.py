@@ -2,9 +2,11 @@
 of ``congressflow serve --workers 2`` configured by deploy/congressflow.env.example's proxy
 lines: nginx accepts the file, HTTP goes to HTTPS, a sign-in and a token request pass through,
 the app sees the HTTPS scheme, the name the client used and the client's address (not one the
-client wrote into X-Forwarded-For), /metrics stays inside, a body over the limit is refused,
-and the sign-in page's rate limit holds. Only what a deployment must change is changed: ports, certificate and
-include paths (and, since nginx is not installed as a service here, its own temp folders).
+client wrote into X-Forwarded-For), a sign-in works on a port other than 443, /metrics stays
+inside, a body over the app's limit gets the app's page and one over the proxy's a page of the
+sample's own, and the sign-in posts' rate limit holds (never the page's views). Only what a
+deployment must change is changed: ports, certificate and include paths (and, since nginx is
+not installed as a service here, its own temp folders).
 
 nginx is the machine's, or Debian's unpacked by scripts/ensure-nginx.sh (make test); without
 it the test skips, unless CONGRESSFLOW_REQUIRE_NGINX=1 (CI) makes it fail."""
@@ -127,18 +129,23 @@ def app_environment(db_url: str, instance: Path) -> dict[str, str]:
 
 
 class Browser:
-    """HTTPS to nginx on loopback, for the sample's server name (the Host header), keeping the
-    session cookie."""
+    """HTTPS to nginx on loopback, for the sample's server name (the Host header: ``host``, with
+    a port when the browser's address has one), from ``client`` (a loopback address of its own
+    is a client nginx has not counted yet), keeping the session cookie."""
 
-    def __init__(self, port: int, tls: Path):
+    def __init__(self, port: int, tls: Path, host: str = HOST, client: str = "127.0.0.1"):
         self.port = port
+        self.host = host
+        self.client = client
         self.context = ssl.create_default_context(cafile=str(tls / "cert.pem"))
         self.cookies: dict[str, str] = {}
         self.cookie_flags: dict[str, str] = {}
 
-    def request(self, method: str, path: str, body: str = "", headers: dict[str, str] | None = None):
-        conn = http.client.HTTPSConnection("127.0.0.1", self.port, context=self.context, timeout=30)
-        sent = {"Host": HOST, **(headers or {})}
+    def request(self, method: str, path: str, body: str | bytes = "", headers: dict[str, str] | None = None):
+        conn = http.client.HTTPSConnection(
+            "127.0.0.1", self.port, context=self.context, timeout=30, source_address=(self.client, 0)
+        )
+        sent = {"Host": self.host, **(headers or {})}
         if self.cookies:
             sent["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
         conn.request(method, path, body=body or None, headers=sent)
@@ -162,7 +169,7 @@ class Browser:
         body = urlencode({"csrf_token": token, "username": username, "password": password})
         headers = {"Content-Type": "application/x-www-form-urlencoded"}
         if referrer:
-            headers["Referer"] = f"https://{HOST}/login"
+            headers["Referer"] = f"https://{self.host}/login"
         if spoofed:
             headers["X-Forwarded-For"] = spoofed
         return self.request("POST", "/login", body, headers)
@@ -225,6 +232,12 @@ def test_the_sample_nginx_config_in_front_of_two_workers(db_url, session_factory
         status, _, page = browser.request("GET", "/")
         assert status == 200 and "office1" in page
 
+        # served on another port than 443 (a township intranet's 8443), the browser's page and
+        # its form posts carry that port: the app must see it in the host too
+        on_a_port = Browser(https_port, tls, host=f"{HOST}:{https_port}")
+        status, _, page = on_a_port.sign_in(on_a_port.form_token(), "office1", PASSWORD)
+        assert status == 302, page
+
         # a token passes through (Authorization is not dropped)
         status, _, body = browser.request("GET", "/api/v1/me", headers={"Authorization": f"Bearer {secret}"})
         assert status == 200 and '"username":"office1"' in body.replace(" ", "")
@@ -239,22 +252,28 @@ def test_the_sample_nginx_config_in_front_of_two_workers(db_url, session_factory
         anonymous = Browser(https_port, tls)
         token = anonymous.form_token()
         answers = [
-            anonymous.sign_in(token, f"nobody{n}", "wrong-password", spoofed=f"203.0.113.{n}")[0] for n in range(7)
+            _refused_by(*anonymous.sign_in(token, f"nobody{n}", "wrong-password", spoofed=f"203.0.113.{n}"))
+            for n in range(7)
         ]
-        assert 429 in answers, answers
-        assert set(answers) <= {200, 400, 401, 429}, answers
+        assert 429 in [status for status, _ in answers], answers
+        assert {status for status, _ in answers} <= {200, 400, 401, 429}, answers
+        assert all(page_of_the_app for status, page_of_the_app in answers if status == 429), answers
 
-        # a body over the limit never reaches the app
-        conn = http.client.HTTPSConnection("127.0.0.1", https_port, context=browser.context, timeout=10)
-        conn.putrequest("POST", "/api/v1/instances", skip_host=True)
-        conn.putheader("Host", HOST)
-        conn.putheader("Content-Length", str(13 * 1024 * 1024))
-        conn.endheaders()
-        assert conn.getresponse().status == 413
+        # a body over the app's limit (12 MB) but under the proxy's reaches the app, which
+        # answers with its own page; one over the proxy's never reaches it
+        status, _, page = browser.request("POST", "/cases/1/attachments", *upload(13 * 1024 * 1024))
+        assert status == 413 and APP_413 in page, page
+        status, page = announced_body(browser, 21 * 1024 * 1024)
+        assert status == 413 and "文件太大" in page and "附件不能超过 10 MB" in page and APP_413 not in page, page
 
-        # nginx's own limit on the sign-in page (30 a minute, 10 at once beyond that)
-        statuses = [_status(Browser(https_port, tls), "/login") for _ in range(14)]
-        assert 503 in statuses and set(statuses) <= {200, 503}, statuses
+        # nginx's own limit on sign-in posts (30 a minute, 10 at once beyond that), from a client
+        # it has not counted yet: showing the page is never limited
+        office = Browser(https_port, tls, client="127.0.0.2")
+        assert [_status(office, "/login") for _ in range(15)] == [200] * 15
+        posts = [office.request("POST", "/login", "username=x", FORM) for _ in range(12)]
+        statuses = [status for status, _, _ in posts]
+        assert statuses == [400] * 11 + [429], statuses  # the app refuses a post without its token
+        assert "从这个地址提交的登录过于频繁" in posts[-1][2], posts[-1][2]
     assert "[emerg]" not in (prefix / "error.log").read_text()
 
 
@@ -267,6 +286,37 @@ def nginx_process(command: list[str]) -> Iterator[None]:
     finally:
         proxy.send_signal(signal.SIGQUIT)
         proxy.wait(30)
+
+
+FORM = {"Content-Type": "application/x-www-form-urlencoded"}
+APP_413 = 'class="card narrow error-page" data-status="413"'  # the app's own page (web/errors.py)
+
+
+def upload(size: int) -> tuple[bytes, dict[str, str]]:
+    """An attachment form of a file of ``size`` bytes, as a browser posts it."""
+    boundary = "congressflow-nginx-test"
+    head = (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="scan.pdf"\r\n'
+        "Content-Type: application/pdf\r\n\r\n"
+    )
+    body = head.encode() + b"x" * size + f"\r\n--{boundary}--\r\n".encode()
+    return body, {"Content-Type": f"multipart/form-data; boundary={boundary}"}
+
+
+def announced_body(browser: Browser, size: int) -> tuple[int, str]:
+    """A post announcing a body of ``size`` bytes, answered before any of it is sent."""
+    conn = http.client.HTTPSConnection("127.0.0.1", browser.port, context=browser.context, timeout=10)
+    conn.putrequest("POST", "/cases/1/attachments", skip_host=True)
+    conn.putheader("Host", HOST)
+    conn.putheader("Content-Length", str(size))
+    conn.endheaders()
+    answer = conn.getresponse()
+    return answer.status, answer.read().decode(errors="replace")
+
+
+def _refused_by(status: int, _headers, page: str) -> tuple[int, bool]:
+    """The status, and whether the app's own page says it (not nginx's)."""
+    return status, 'class="card narrow error-page"' in page
 
 
 def _status(browser: Browser, path: str) -> int:

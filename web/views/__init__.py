@@ -6,6 +6,7 @@ from flask import Flask
 
 from engine import clock
 from engine.bpmn.forms import DATE_MAX, DATE_MIN
+from engine.usecases.attachments import MAX_ATTACHMENT_BYTES
 from engine.usecases.confidentiality import WITHHELD
 
 from .. import history_text
@@ -49,6 +50,7 @@ def register(app: Flask) -> None:
         holders_by_name=holders_by_name,
         date_bounds=(DATE_MIN, DATE_MAX),  # what a period's date inputs accept (Period.parse)
         withheld_value=WITHHELD,  # a readers field's value the reader may not read (shown as 保密)
+        attachment_max_bytes=MAX_ATTACHMENT_BYTES,  # checked in the browser before a byte is sent
     )
     app.jinja_env.globals.update(  # a case's history in words (web/history_text.py)
         history_action_names=history_text.action_names,
