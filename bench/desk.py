@@ -56,6 +56,7 @@ import json
 import os
 import random
 import re
+import secrets
 import shutil
 import sys
 import tempfile
@@ -721,7 +722,7 @@ def run(args: argparse.Namespace, target: Target, engine: Engine, factory: Any, 
     results.append(Figure("statistics", TARGETS_MS["statistics"], wall, counted, cpu))
     figure, count = choose_figure(factory, boss, args.export_rows)
     log(f"export of {figure!r} ({count:,} cases, limit {args.export_rows:,}), {args.runs} runs …")
-    app = create_app({"DATABASE_URL": target.url, "SECRET_KEY": "desk-bench", "TESTING": False})
+    app = create_app({"DATABASE_URL": target.url, "SECRET_KEY": secrets.token_hex(32), "TESTING": False})
     exp = measure_export(app, factory, boss, figure, args.export_rows, args.runs, args.warmup)
 
     def part(name: str, target_ms: float | None, note: str, *keys: str) -> Figure:

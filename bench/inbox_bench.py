@@ -22,6 +22,7 @@ import argparse
 import json
 import random
 import re
+import secrets
 import statistics
 import sys
 import time
@@ -419,7 +420,7 @@ def main() -> None:
             log(f"bulk loading {size['instances']} cases / {size['items']} work items …")
             dataset = bulk_load(url, seeded, size["instances"], size["items"], now)
         process_key = seeded["definitions"][0][1]
-        app = create_app({"DATABASE_URL": url, "SECRET_KEY": "bench", "TESTING": False})
+        app = create_app({"DATABASE_URL": url, "SECRET_KEY": secrets.token_hex(32), "TESTING": False})
         clock.unfreeze()
         results = []
         clients: dict[tuple[str, str], Any] = {}

@@ -242,7 +242,7 @@ def app_config(database_url: str, *, csrf: bool = False, rate_limit: bool = True
     settings: dict[str, Any] = {
         "DATABASE_URL": database_url,
         "TESTING": True,
-        "SECRET_KEY": "test-secret",
+        "SECRET_KEY": "test-secret-not-for-production-0123456789",
         "BPMN_DIR": str(FIXTURES),
     }
     if not csrf:

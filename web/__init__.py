@@ -9,6 +9,7 @@ from pathlib import Path
 from types import FunctionType
 from typing import Any
 
+import click
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
@@ -16,6 +17,7 @@ from werkzeug.routing import IntegerConverter
 from engine.usecases import workflow_cache
 
 from . import api, auth, cli, database, errors, i18n, metrics, security
+from .config import HOW_TO_MAKE_A_SECRET_KEY, secret_key_weakness
 
 
 class CongressFlowApp(Flask):
@@ -39,9 +41,7 @@ class CongressFlowApp(Flask):
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
-    app = CongressFlowApp(
-        __name__, instance_path=os.environ.get("CONGRESSFLOW_INSTANCE_PATH") or None, instance_relative_config=True
-    )
+    app = CongressFlowApp(__name__, instance_path=_instance_path(), instance_relative_config=True)
     app.config.from_object("web.config.Defaults")
     app.config.from_object("web.security.Defaults")
     app.config.from_prefixed_env("CONGRESSFLOW")
@@ -51,8 +51,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     Path(app.instance_path).mkdir(mode=0o700, parents=True, exist_ok=True)
     if not app.config.get("DATABASE_URL"):
         app.config["DATABASE_URL"] = f"sqlite:///{Path(app.instance_path) / 'congressflow.db'}"
-    if not app.config.get("SECRET_KEY"):
-        app.config["SECRET_KEY"] = _instance_secret(Path(app.instance_path))
+    app.config["SECRET_KEY"] = _secret_key(app)
     _trust_proxies(app)
     app.url_map.converters["int"] = RowId  # before any route is added
     _size_workflow_cache(app)
@@ -68,6 +67,38 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     api.init_app(app)
     security.throttle_password_checks(app)
     return app
+
+
+class StartRefused(click.ClickException):
+    """A configuration the app must not run with. The command line prints it as one line
+    (``Error: …``, exit status 1) instead of a traceback; under gunicorn the worker fails to
+    boot with it, and the server stops."""
+
+
+def _instance_path() -> str | None:
+    """``CONGRESSFLOW_INSTANCE_PATH``, a relative one taken from the working directory (Flask
+    wants it absolute); unset: Flask's own ``instance/`` folder."""
+    configured = os.environ.get("CONGRESSFLOW_INSTANCE_PATH")
+    return os.path.abspath(configured) if configured else None
+
+
+def _secret_key(app: Flask) -> str | bytes:
+    """The configured key (``SECRET_KEY``), else the instance folder's. A placeholder or a
+    short key is refused, except under TESTING: whoever knows it signs an administrator's
+    session cookie."""
+    made_with = f"made with {HOW_TO_MAKE_A_SECRET_KEY}"
+    configured = app.config.get("SECRET_KEY")
+    if configured:
+        key, source = configured, "CONGRESSFLOW_SECRET_KEY"
+        remedy = f"set it to a long random value (the same on every machine), {made_with}"
+    else:
+        key, source = _instance_secret(Path(app.instance_path)), str(Path(app.instance_path) / "secret_key")
+        remedy = "delete the file to have a new key made (signing everyone out), or set CONGRESSFLOW_SECRET_KEY"
+        remedy += f" to one {made_with}"
+    weakness = None if app.testing else secret_key_weakness(key)
+    if weakness:
+        raise StartRefused(f"{source} {weakness}: whoever knows the secret key can sign in as anyone; {remedy}")
+    return key
 
 
 class RowId(IntegerConverter):
@@ -129,7 +160,11 @@ def _instance_secret(instance: Path) -> str:
     Several processes may start together (gunicorn's workers, the scheduler beside them): the
     key is written whole to a file of its own and then linked into place, which succeeds for
     exactly one of them; the others read the winner's. No process ever reads a half-written
-    key or keeps one of its own (which signed its sessions and CSRF tokens alone)."""
+    key or keeps one of its own (which signed its sessions and CSRF tokens alone).
+
+    An empty file (emptied by hand: this function never leaves one) is refused, not replaced:
+    processes already running keep the old key in memory, and one starting now with a new key
+    would sign sessions and CSRF tokens the others reject."""
     import os
     import secrets
     import tempfile
@@ -146,4 +181,11 @@ def _instance_secret(instance: Path) -> str:
             pass
         finally:
             os.unlink(candidate)
-    return path.read_text().strip()
+    key = path.read_text().strip()
+    if not key:
+        raise StartRefused(
+            f"{path} is empty, so there is no secret key to sign sessions with: stop every process"
+            " of this instance, delete the file and start again to have a new key made (signing"
+            " everyone out), or set CONGRESSFLOW_SECRET_KEY"
+        )
+    return key

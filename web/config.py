@@ -1,6 +1,8 @@
 """Configuration defaults. Every key can be set from the environment with the
 ``CONGRESSFLOW_`` prefix (e.g. ``CONGRESSFLOW_DATABASE_URL``)."""
 
+from __future__ import annotations
+
 
 class Defaults:
     DATABASE_URL = ""  # empty: SQLite file in the instance folder
@@ -10,3 +12,23 @@ class Defaults:
     # workflows of recently moved cases each process keeps, not to parse their JSON again
     # (engine/usecases/workflow_cache.py); 0: none
     WORKFLOW_CACHE_SIZE = 500
+
+
+# Whoever knows the secret key signs a session cookie for any account, an administrator's
+# included: a value copied from a sample or a guessable word is no key. 32 characters: 128
+# bits as hexadecimal, half of what ``secrets.token_hex(32)`` makes.
+MIN_SECRET_KEY_LENGTH = 32
+PLACEHOLDER_SECRET_KEYS = frozenset(
+    {"change-me", "changeme", "change_me", "secret", "secret-key", "secret_key", "dev", "development", "test"}
+)
+HOW_TO_MAKE_A_SECRET_KEY = "python3 -c 'import secrets; print(secrets.token_hex(32))'"
+
+
+def secret_key_weakness(key: str | bytes) -> str | None:
+    """Why ``key`` must not sign sessions (a sentence's predicate), or None when it may."""
+    text = key.decode("utf-8", "replace") if isinstance(key, bytes) else str(key)
+    if text.strip().lower() in PLACEHOLDER_SECRET_KEYS:
+        return "is a placeholder"
+    if len(text) < MIN_SECRET_KEY_LENGTH:
+        return f"is shorter than {MIN_SECRET_KEY_LENGTH} characters"
+    return None

@@ -6,14 +6,17 @@ Password checks (sign-in, changing one's password) are throttled with Flask-Limi
 account (the name submitted, or the signed-in user) and per client address, in growing
 windows, counting only wrong passwords, and checked before the view runs, so that a
 throttled request costs no hash. The counts are kept in memory, or in Redis when
-RATELIMIT_STORAGE_URI names one (needed when several server processes share the work).
+RATELIMIT_STORAGE_URI names one (needed when several server processes share the work); while
+that Redis cannot be reached, each process counts in its own memory and sign-in goes on.
 Apart from that, at most SIGNIN_CONCURRENT_HASHES verifications run at once: a request
 beyond them is answered 503 at once, so that guessers from many addresses still cannot
 take every server thread and both cores."""
 
 from __future__ import annotations
 
+import logging
 import math
+import re
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -22,7 +25,7 @@ from datetime import UTC, datetime, timedelta
 from functools import partial, wraps
 from typing import Any, cast
 
-from flask import Flask, Request, Response, current_app, g, request, session
+from flask import Flask, Request, Response, current_app, g, has_app_context, request, session
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface, SessionMixin
 from flask_limiter import Limiter, RateLimitExceeded
 from flask_login import current_user, logout_user
@@ -33,6 +36,7 @@ from werkzeug.exceptions import ServiceUnavailable
 from .errors import handle_http_error
 
 csrf = CSRFProtect()
+log = logging.getLogger(__name__)
 
 SLOTS = "congressflow.password_slots"
 THROTTLED = "too many wrong passwords: wait, then try again"
@@ -202,6 +206,16 @@ class Defaults:
     SIGNIN_CONCURRENT_HASHES = 2
     RATELIMIT_ENABLED = True
     RATELIMIT_STORAGE_URI = "memory://"  # or redis://host:6379/0 (pip install congressflow[redis])
+    # The store unreachable (Redis stopped, restarting, never installed): each process counts
+    # in its own memory until the store answers again, rather than refuse every sign-in with a
+    # 500. Open, not closed: a guesser then gets the limits once per process instead of once in
+    # all, each guess still an Argon2 hash, SIGNIN_CONCURRENT_HASHES at a time, on an intranet;
+    # closed, a counter's outage would lock every officer out. The switch is logged once per
+    # outage (``_ReportStoreOutage``); Flask-Limiter asks the store again at growing intervals
+    # and goes back to it when it answers. An error still met (the store failing between a
+    # request's check and its count) is swallowed: the request goes on, uncounted.
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+    RATELIMIT_SWALLOW_ERRORS = True
 
 
 def _as_bool(value: Any) -> bool:
@@ -210,6 +224,37 @@ def _as_bool(value: Any) -> bool:
     if isinstance(value, str):
         return value.strip().lower() in {"1", "true", "yes", "on"}
     return bool(value)
+
+
+FELL_BACK = "Rate limit storage unreachable"  # how Flask-Limiter says it counts in memory now
+
+
+class _ReportStoreOutage(logging.Filter):
+    """Flask-Limiter says that its store went away (once, until it answers again) on a logger
+    of its own that has only a NullHandler: unless the process set up logging, no server log
+    would show it. Said again on this module's logger, which reaches the server's log like the
+    app's other warnings, with the store named (its password left out)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.getMessage().startswith(FELL_BACK):
+            log.warning(
+                "the sign-in limits' store %s is unreachable: each process counts wrong passwords"
+                " in its own memory until it answers again",
+                _store_named(),
+            )
+        return True
+
+
+def _store_named() -> str:
+    uri = str(current_app.config.get("RATELIMIT_STORAGE_URI")) if has_app_context() else "(unknown)"
+    return re.sub(r"//[^/@]*@", "//", uri)
+
+
+def _report_store_outages() -> None:
+    """Once per process: the filter is on Flask-Limiter's logger, which every app shares."""
+    limiter_log = logging.getLogger("flask-limiter")
+    if not any(isinstance(f, _ReportStoreOutage) for f in limiter_log.filters):
+        limiter_log.addFilter(_ReportStoreOutage())
 
 
 def _limiter_hooks_for_password_checks_only(app: Flask, limiter: Limiter) -> None:
@@ -323,6 +368,7 @@ def init_app(app: Flask) -> None:
     limiter.request_filter(lambda: request.method != "POST")
     limiter.init_app(app)
     _limiter_hooks_for_password_checks_only(app, limiter)
+    _report_store_outages()
     app.extensions[LIMITER] = limiter
     app.register_error_handler(RateLimitExceeded, _throttled)
     csrf.init_app(app)

@@ -144,7 +144,7 @@ def test_two_servers_and_two_schedulers_lose_nothing_when_one_of_each_is_killed(
         task_ids = [start_review(factory, CLERKS[n % len(CLERKS)], f"案件{n}").task_id for n in range(TASKS)]
 
         env = served_environment(url, tmp_path / "instance") | {
-            "CONGRESSFLOW_SECRET_KEY": "the-same-on-every-machine",
+            "CONGRESSFLOW_SECRET_KEY": "the-same-on-every-machine-0123456789abcdef",
             "CONGRESSFLOW_SCHEDULER_REFRESH_SECONDS": "0.2",
             "CONGRESSFLOW_SCHEDULER_STANDBY_POLL_SECONDS": "0.2",
         }
