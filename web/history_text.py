@@ -60,6 +60,8 @@ def action_names() -> dict[str, str]:
         "timer_started": pgettext("audit", "定时启动"),
         # what the audit log records besides cases
         "sign_in": pgettext("audit", "登录"),
+        "sign_in_failed": pgettext("audit", "登录失败"),
+        "sign_in_throttled": pgettext("audit", "登录受限（失败次数过多）"),
         "sign_out": pgettext("audit", "退出登录"),
         "change_password": pgettext("audit", "修改密码"),
         "set_password": pgettext("audit", "设置密码"),

@@ -18,6 +18,12 @@ still pending, so a later refresh schedules it again (after a back-off for error
 :class:`SchedulerService` adds "exactly one active scheduler per database"
 (:mod:`engine.scheduling.leadership`): it waits as a standby until it holds the lock, runs the
 scheduler while it does, and steps down if it loses it.
+
+A database that cannot be reached, or has no schema yet, is said in one line when it happens
+and once more when it is over, not in a traceback a second (:class:`Trouble`, the traceback at
+DEBUG): a standby that cannot reach it retries at growing intervals (up to
+``unreachable_max_wait``), and says "on standby" only when another process really holds the
+lock.
 """
 
 from __future__ import annotations
@@ -34,14 +40,18 @@ from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.jobstores.base import JobLookupError
 from apscheduler.jobstores.memory import MemoryJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
+from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from storage import repositories as repo
+from storage.backup import describe, first_line
 from storage.db import readers_of
 
 from .. import clock
 from ..usecases import observers
 from .firing import Firer, Outcome
+from .health import schema_state
 from .leadership import AlreadyRunning, Leadership, leadership_for, refusal_message
 
 log = logging.getLogger(__name__)
@@ -60,6 +70,7 @@ class SchedulerConfig:
     mail_interval: float = 2.0  # the e-mail outbox is sent this often
     retry_after: float = 5.0  # first back-off after a timer failed to fire
     max_retry_after: float = 600.0
+    unreachable_max_wait: float = 30.0  # a standby that cannot reach the database waits at most this between tries
 
 
 def _skew(now: datetime) -> timedelta:
@@ -70,6 +81,91 @@ def _skew(now: datetime) -> timedelta:
     ``due_at - skew`` and re-placed when a test moves the clock."""
     skew = now - datetime.now(UTC)
     return skew if abs(skew) > timedelta(seconds=1) else timedelta(0)
+
+
+class Trouble:
+    """A failure that comes back every round of a loop (the timers' refresh, the e-mails), said
+    once: the first time with what to do, again only when it changes, and "working again" when
+    it is over. A database that cannot be reached or has no current schema is one line (its
+    traceback at DEBUG); any other error gets its traceback once."""
+
+    def __init__(self, what: str, engine: Engine):
+        self.what, self.engine = what, engine
+        self._said: str | None = None  # the problem last logged; None: none
+
+    def failed(self, exc: Exception) -> None:
+        problem, known = self._problem(exc)
+        if problem == self._said:
+            log.debug("%s failed again: %s", self.what, problem, exc_info=exc)
+            return
+        self._said = problem
+        if known:
+            log.warning("%s: %s", self.what, problem)
+            log.debug("%s failed", self.what, exc_info=exc)
+        else:
+            log.error("%s failed: %s", self.what, problem, exc_info=exc)
+
+    def ok(self) -> None:
+        if self._said is not None:
+            log.info("%s: working again", self.what)
+            self._said = None
+
+    def _problem(self, exc: Exception) -> tuple[str, bool]:
+        """What went wrong, and whether it is the database's state (known, said in a line)."""
+        if isinstance(exc, SQLAlchemyError):
+            state = schema_state(self.engine)
+            if not state.reachable:
+                return f"database unreachable ({state.error}); trying again every round", True
+            if state.revision is None:
+                return (
+                    "the database has no schema: run `congressflow db upgrade` (a new installation: "
+                    "`congressflow init`); deadlines fire once it is there",
+                    True,
+                )
+            if not state.current:
+                return f"{state.detail}: run `congressflow db upgrade`", True
+        return f"{type(exc).__name__}: {first_line(exc)}", False
+
+
+class LockWait:
+    """What a scheduler waiting for the lock says, and how long it waits between tries: while
+    the database answers, the standby poll, "on standby" said once; while it cannot be reached,
+    one line a try ("database unreachable: retrying in N s") at intervals doubling from the
+    standby poll up to ``longest``, and "reachable again" when it answers."""
+
+    def __init__(self, database: str, poll: float, longest: float):
+        self.database, self.poll, self.longest = database, poll, max(longest, poll)
+        self._next_wait = poll  # after the next failure to reach the database
+        self._unreachable = False
+        self._standby_said = False
+
+    def held_elsewhere(self) -> float:
+        self._reached()
+        if not self._standby_said:
+            log.info("scheduler on standby: another process holds the lock; trying every %ss", self.poll)
+            self._standby_said = True
+        return self.poll
+
+    def acquired(self) -> None:
+        self._reached()
+
+    def unreachable(self, exc: Exception) -> float:
+        wait, self._next_wait = self._next_wait, min(self._next_wait * 2, self.longest)
+        log.warning("database unreachable: retrying in %g s (%s: %s)", wait, self.database, first_line(exc))
+        log.debug("the scheduler lock could not be tried", exc_info=exc)
+        self._unreachable = True
+        return wait
+
+    def _reached(self) -> None:
+        if self._unreachable:
+            log.info("database reachable again: %s", self.database)
+            self._unreachable, self._standby_said, self._next_wait = False, False, self.poll
+
+
+def _engine_of(factory: sessionmaker[Session]) -> Engine:
+    bind = factory.kw["bind"]
+    assert isinstance(bind, Engine)
+    return bind
 
 
 class TimerScheduler:
@@ -93,6 +189,8 @@ class TimerScheduler:
         self._stopping = threading.Event()
         self._loops: list[threading.Thread] = []
         self._firer: Firer | None = None
+        self._refresh_trouble = Trouble("reading the timers table", _engine_of(factory))
+        self._mail_trouble = Trouble("sending notification e-mails (they stay in the outbox)", _engine_of(factory))
 
     # -- lifecycle ---------------------------------------------------------------
     def start(self) -> int:
@@ -164,9 +262,10 @@ class TimerScheduler:
         try:
             with self._readers() as session:
                 rows = repo.pending_timers_due_by(session, now + self.config.window, self.config.max_jobs)
-        except Exception:
-            log.exception("could not read the timers table; trying again in %ss", self.config.refresh_interval)
+        except Exception as exc:
+            self._refresh_trouble.failed(exc)
             return 0
+        self._refresh_trouble.ok()
         aps = self._aps
         if aps is None:
             return 0
@@ -239,8 +338,10 @@ class TimerScheduler:
         assert self.mailer is not None
         try:
             self.mailer()
-        except Exception:
-            log.exception("sending notification e-mails failed; they stay in the outbox")
+        except Exception as exc:
+            self._mail_trouble.failed(exc)
+            return
+        self._mail_trouble.ok()
 
     def scheduled_ids(self) -> set[int]:
         with self._lock:
@@ -263,6 +364,7 @@ class SchedulerService:
         self.factory, self.config = factory, config or SchedulerConfig()
         self.on_fired, self.mailer = on_fired, mailer
         self.leadership = leadership or leadership_for(url)
+        self.database = describe(url)
         self.active = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -288,21 +390,18 @@ class SchedulerService:
             self.leadership.dispose()
 
     def _wait_for_lock(self) -> bool:
-        announced = False
+        waiting = LockWait(self.database, self.config.standby_poll, self.config.unreachable_max_wait)
         while not self._stop.is_set():
             try:
                 if self.acquire_or_refuse():
+                    waiting.acquired()
                     return True
+                wait = waiting.held_elsewhere()
             except AlreadyRunning:
                 raise
-            except Exception:
-                log.exception("cannot reach the database for the scheduler lock")
-            if not announced:
-                log.info(
-                    "scheduler on standby: another process holds the lock; trying every %ss", self.config.standby_poll
-                )
-                announced = True
-            self._stop.wait(self.config.standby_poll)
+            except Exception as exc:
+                wait = waiting.unreachable(exc)
+            self._stop.wait(wait)
         return False
 
     def _run_active(self) -> None:
@@ -332,8 +431,14 @@ class SchedulerService:
 
     def start_background(self) -> threading.Thread:
         """Run in a daemon thread (the web app's in-process scheduler). On SQLite, refuse
-        here, at once, when another scheduler runs."""
-        self.acquire_or_refuse()
+        here, at once, when another scheduler runs. A database not reachable yet is no reason
+        to refuse: the thread waits for it, saying so (``LockWait``)."""
+        try:
+            self.acquire_or_refuse()
+        except AlreadyRunning:
+            raise
+        except Exception as exc:
+            log.debug("the scheduler lock could not be tried yet", exc_info=exc)
         self._thread = threading.Thread(target=self.run, name="congressflow-scheduler", daemon=True)
         self._thread.start()
         return self._thread

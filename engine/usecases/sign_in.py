@@ -1,11 +1,20 @@
 """Signing in: password hashing with Argon2 (argon2-cffi), the password policy (zxcvbn),
 checking a password, and the session version that ends every session of an account
-(signing out, a new password)."""
+(signing out, a new password).
+
+Every sign-in attempt is in the audit log with the client it came from (its address and
+browser): ``sign_in``, ``sign_in_failed`` (a wrong password, an unknown or deactivated name:
+recorded under the name tried, never the password typed) and ``sign_in_throttled`` (an
+attempt the password-check limits refused before any check), as a security audit expects of
+a login (等保: failures and lockouts recorded, with their source)."""
 
 from __future__ import annotations
 
 import logging
+import re
 import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
 from functools import lru_cache
 
 from argon2 import PasswordHasher
@@ -102,39 +111,102 @@ def end_sessions(session: Session, user: User) -> int:
     return user.session_version
 
 
-def authenticate(session: Session, username: str, password: str) -> User | None:
-    """The active user with this name and password, or None (the same work either way).
+@dataclass(frozen=True)
+class Client:
+    """Where a sign-in attempt comes from, as its audit entry records it: the client's
+    address (behind reverse proxies, as they pass it on) and what its browser calls itself."""
+
+    address: str = ""
+    user_agent: str = ""
+
+    def audit_data(self, **more: object) -> dict[str, object]:
+        return {"address": self.address[:_ADDRESS_KEPT], "user_agent": self.user_agent[:_USER_AGENT_KEPT], **more}
+
+
+NO_CLIENT = Client()  # a caller with no client to name (the command line, a test)
+
+_ADDRESS_KEPT = 64  # an IPv6 address with its zone fits
+_USER_AGENT_KEPT = 256  # enough to tell browsers and tools apart; a guesser's padding is cut
+
+# the name tried is the audit entry's actor: kept as text a database stores (no control
+# character: PostgreSQL keeps no NUL) and as long as the actor column
+_UNSTORABLE = re.compile(r"[\x00-\x1f\x7f]")
+_ACTOR_KEPT = 64
+
+
+def name_tried(username: str) -> str:
+    """The name a sign-in submitted, as its audit entry keeps it."""
+    return _UNSTORABLE.sub("", username.strip())[:_ACTOR_KEPT]
+
+
+def authenticate(session: Session, username: str, password: str, client: Client = NO_CLIENT) -> User | None:
+    """The active user with this name and password, or None (the same work either way: a
+    hash verified, an audit entry written).
 
     ``session`` must be outside a transaction: the user is read in a transaction that
     ends before the hash is verified, because on SQLite a transaction holds the write lock
     (storage.db) and a verification takes a fifth of a second of CPU: password guessers
-    would queue every other request behind their hashes. What is written after a success
-    (a re-hash with today's parameters, the audit entry) is best effort, in a session of
-    its own so that its failure leaves the user read here as it is: a database that
-    refuses writes (a read-only file, a full disk) must not refuse sign-ins, so the
-    failure is logged instead."""
+    would queue every other request behind their hashes. What is written after the check
+    (a re-hash with today's parameters, the audit entry of the success or the failure) is
+    best effort, in a session of its own so that its failure leaves the user read here as
+    it is: a database that refuses writes (a read-only file, a full disk) must not refuse
+    sign-ins, so the failure is logged instead."""
     name = username.strip() if username else ""
-    user = repo.user_by_name(session, name) if name else None
+    # no account's name holds a control character, and PostgreSQL cannot even look up one
+    # with a NUL: such a name is unknown, answered and recorded as any other
+    user = repo.user_by_name(session, name) if name and not _UNSTORABLE.search(name) else None
     session.commit()
     if user is None or not user.active:
         try:  # the same work as a real check, so timing does not tell which names exist
             _hasher.verify(_dummy_hash(), password)
         except VerificationError:
             pass
+        reason = "unknown_name" if user is None else "inactive"
+        _failed(session, name_tried(name), client.audit_data(reason=reason))
         return None
     if not check_password(user, password):
+        _failed(session, user.username, client.audit_data(reason="wrong_password"))
         return None
     rehashed = hash_password(password) if _hasher.check_needs_rehash(user.password_hash) else None
+
+    def write(writer: Session) -> None:
+        if rehashed is not None:
+            writer.execute(update(User).where(User.id == user.id).values(password_hash=rehashed))
+        audit(writer, Actor(user.username), "sign_in", data=client.audit_data())
+
+    _best_effort(session, write, f"{user.username} signed in, but the re-hash or the audit entry")
+    return user
+
+
+def _failed(session: Session, actor_name: str, data: dict[str, object]) -> None:
+    _best_effort(
+        session,
+        lambda writer: audit(writer, Actor(actor_name), "sign_in_failed", data=data),
+        f"a sign-in as {actor_name!r} failed, and its audit entry",
+    )
+
+
+def record_throttled(session: Session, username: str, client: Client, retry_after: int | None) -> None:
+    """Record a sign-in attempt the password-check limits refused before checking anything
+    (too many wrong passwords for the name, or from the address): under the name tried, with
+    how long the client must wait. Best effort, as every sign-in's entry."""
+    actor_name = name_tried(username)
+    data = client.audit_data(retry_after=retry_after)
+    _best_effort(
+        session,
+        lambda writer: audit(writer, Actor(actor_name), "sign_in_throttled", data=data),
+        f"a sign-in as {actor_name!r} was throttled, and its audit entry",
+    )
+
+
+def _best_effort(session: Session, write: Callable[[Session], None], what: str) -> None:
+    """Run ``write`` in a transaction of its own on ``session``'s database; its failure is
+    logged (``what`` … could not be written), never raised."""
     try:
         with Session(session.get_bind()) as writer, writer.begin():
-            if rehashed is not None:
-                writer.execute(update(User).where(User.id == user.id).values(password_hash=rehashed))
-            audit(writer, Actor(user.username), "sign_in")
+            write(writer)
     except SQLAlchemyError:
-        log.warning(
-            "%s signed in, but the re-hash or the audit entry could not be written", user.username, exc_info=True
-        )
-    return user
+        log.warning("%s could not be written", what, exc_info=True)
 
 
 def sign_out(session: Session, actor: Actor) -> None:

@@ -3,7 +3,8 @@ product's, in three files by who runs them: ``cases`` (people working on cases a
 ``admin`` (administrators, designers, and the operator setting a server up) and ``ops``
 (running a server). Each product command parses, calls one use case in one transaction,
 and prints; ``common`` holds what they share: who acts (``--user`` / ``--operator``),
-``--json``, and the one error adapter with its exit codes."""
+``--json``, and the one error adapter with its exit codes. A command that fails on a database
+it cannot use (not set up yet, unreachable) says so in one line here, for every command."""
 
 from __future__ import annotations
 
@@ -12,8 +13,12 @@ from typing import Any
 
 import click
 from flask import Flask
-from flask.cli import FlaskGroup, get_version
+from flask.cli import FlaskGroup, ScriptInfo, get_version
+from sqlalchemy.exc import DBAPIError
 
+from engine.scheduling.health import schema_state
+
+from .. import database
 from .admin import (
     calendar_group,
     definitions_command,
@@ -32,7 +37,7 @@ from .cases import (
     tasks_command,
     unclaim_command,
 )
-from .common import JsonUsageError
+from .common import EXIT_DATABASE, JsonUsageError, database_unusable, report_unusable
 from .designer import rollback_command, versions_command
 from .external_tasks import external_tasks_group
 from .imports import export_command, import_command, ledger_command
@@ -119,6 +124,26 @@ class CongressFlowGroup(FlaskGroup):
             return super().invoke(ctx)
         except click.UsageError as exc:
             raise _said(exc, bool(ctx.meta.get(_JSON_ERRORS))) from exc
+        except DBAPIError:
+            if ctx.invoked_subcommand in SETS_UP_THE_DATABASE:
+                raise  # their own failure, on a database they are making usable
+            unusable = _database_unusable(ctx)
+            if unusable is None:
+                raise
+            report_unusable(*unusable, bool(ctx.meta.get(_JSON_ERRORS)))
+            ctx.exit(EXIT_DATABASE)
+
+
+# what runs on a database without its schema by design: their errors are theirs to tell
+SETS_UP_THE_DATABASE = frozenset({"init", "db", "restore"})
+
+
+def _database_unusable(ctx: click.Context) -> tuple[str, str] | None:
+    """After a command failed in the database: whether that is because the database cannot
+    be used (unreachable, no schema, an older one), as the error to tell."""
+    app = ctx.ensure_object(ScriptInfo).load_app()
+    engine = database.engine(app)
+    return database_unusable(schema_state(engine), engine.url.render_as_string(hide_password=True))
 
 
 def _said(exc: click.UsageError, as_json: bool) -> click.UsageError:

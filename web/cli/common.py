@@ -9,7 +9,9 @@ Errors: on stderr, as ``error: ...`` lines, or with ``--json`` as one JSON objec
 ``{"code", "message", "fields", "codes"}`` (as the API answers); the exit code says the
 kind (``EXIT_CODES``). A usage error (click's: a missing option, a value of the wrong type)
 is said so too when ``--json`` is among the arguments (``JsonUsageError``, raised for the
-whole command line by its group).
+whole command line by its group). A database the command cannot use (unreachable, without
+its schema, with an older one) is one line saying what to run (``database_unusable``, also
+for the whole command line), exit code ``EXIT_DATABASE``.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from sqlalchemy.orm import Session
 
 from engine.access import OPERATOR, Actor
 from engine.errors import Conflict, EngineError, FieldError, InvalidData, NotAllowed, NotFound
+from engine.scheduling.health import SchemaState
 from engine.usecases.context import actor_for
 
 json_option = click.option("--json", "as_json", is_flag=True, help="machine-readable output (errors too, on stderr)")
@@ -60,6 +63,7 @@ EXIT_CODES: tuple[tuple[type[EngineError], int], ...] = (
     (NotFound, 5),  # no such thing, or not one you may see
 )
 EXIT_ERROR = 1  # anything else the engine refused: invalid data, an invalid BPMN file...
+EXIT_DATABASE = 6  # the database cannot be used: unreachable, without its schema, or not at this version's
 
 
 def exit_code(exc: EngineError) -> int:
@@ -78,6 +82,33 @@ def report(exc: EngineError, as_json: bool) -> None:
             click.echo(f"  {field}: {message}", err=True)
         return
     click.echo(f"error: {exc.message}", err=True)
+
+
+def database_unusable(state: SchemaState, database: str) -> tuple[str, str] | None:
+    """Why a command cannot use the database ``state`` describes, as an error's code and
+    message, saying what to run; None when it can (the command failed for another reason)."""
+    if not state.reachable:
+        return "database_unreachable", f"cannot reach the database {state.error}"
+    if state.revision is None:
+        return "no_schema", (
+            f"the database {database} has no schema yet: run `congressflow init` (a new installation) "
+            "or `congressflow db upgrade`"
+        )
+    if not state.current:
+        return (
+            "old_schema",
+            f"the database {database} is not at the schema this version expects ({state.detail}): "
+            "run `congressflow db upgrade`",
+        )
+    return None
+
+
+def report_unusable(code: str, message: str, as_json: bool) -> None:
+    """Tell that the database cannot be used, as any error is told (text, or JSON with ``--json``)."""
+    if as_json:
+        click.echo(json.dumps(_with_fields({"code": code, "message": message}, {}), ensure_ascii=False), err=True)
+    else:
+        click.echo(f"error: {message}", err=True)
 
 
 class JsonUsageError(click.UsageError):

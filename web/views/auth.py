@@ -1,11 +1,16 @@
-"""Sign in, sign out, switch language."""
+"""Sign in, sign out, switch language. Each sign-in attempt is audited with the client's
+address and browser (engine.usecases.sign_in), the attempts the password-check limits refuse
+(web.security) included, at most once a minute per name and address."""
 
 from __future__ import annotations
 
 import logging
+import threading
+import time
+from typing import cast
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy.exc import SQLAlchemyError
@@ -38,7 +43,7 @@ def login():
     username = request.form.get("username", "")
     if request.method == "POST":
         with password_slot(), database.session_factory()() as s:
-            user = sign_in.authenticate(s, username, request.form.get("password", ""))
+            user = sign_in.authenticate(s, username, request.form.get("password", ""), _client())
             signed_in = SignedInUser.of(user) if user is not None else None
         if signed_in is not None:
             start_session()
@@ -49,6 +54,58 @@ def login():
         error = _("用户名或密码不正确。")
     status = 401 if error else 200
     return render_template("auth/login.html", error=error, username=username), status
+
+
+def _client() -> sign_in.Client:
+    """The client of this request: its address as the proxies in front pass it on
+    (``PROXY_HOPS``), and its user agent."""
+    return sign_in.Client(request.remote_addr or "", request.headers.get("User-Agent", ""))
+
+
+THROTTLE_NOTES = "congressflow.sign_in_throttle_notes"
+
+
+class ThrottleNotes:
+    """When each (name, address) last had a throttled sign-in audited in this process: a
+    guesser refused many times a second must not cost a database write each time (the
+    limits answer without a hash for that very reason), so a refusal is recorded again only
+    ``every`` seconds later. Holds at most ``most`` pairs: beyond, it starts over (a flood of
+    names then costs one write per pair and minute, as the limits allow)."""
+
+    def __init__(self, every: float = 60.0, most: int = 10_000):
+        self.every, self.most = every, most
+        self._last: dict[tuple[str, str], float] = {}
+        self._lock = threading.Lock()
+
+    def due(self, name: str, address: str) -> bool:
+        """Whether a refusal of ``name`` from ``address`` is to be recorded now (and noted so)."""
+        key, now = (name.strip().lower(), address), time.monotonic()
+        with self._lock:
+            last = self._last.get(key)
+            if last is not None and now - last < self.every:
+                return False
+            if len(self._last) >= self.most:
+                self._last.clear()
+            self._last[key] = now
+            return True
+
+
+def _throttle_notes() -> ThrottleNotes:
+    return cast(ThrottleNotes, current_app.extensions.setdefault(THROTTLE_NOTES, ThrottleNotes()))
+
+
+@bp.after_request
+def _audit_throttled_sign_in(response: Response) -> Response:
+    """A sign-in the password-check limits refused (429, answered before the view ran) goes
+    into the audit log under the name tried, with the client and how long it must wait."""
+    if request.endpoint != "auth.login" or request.method != "POST" or response.status_code != 429:
+        return response
+    username, client = request.form.get("username", ""), _client()
+    if _throttle_notes().due(username, client.address):
+        retry_after = response.headers.get("Retry-After", "")
+        with database.session_factory()() as s:
+            sign_in.record_throttled(s, username, client, int(retry_after) if retry_after.isdigit() else None)
+    return response
 
 
 @bp.post("/logout")

@@ -1,6 +1,7 @@
 """``/healthz`` (the process answers) and ``/readyz`` (it can serve: the database answers and
 its schema is current; the scheduler's leadership is reported) for load balancers and
-monitoring. Open to all: they say nothing about cases or people."""
+monitoring. Open to all: they say nothing about cases or people, nor where the database is or
+what its driver said (what is not ready, in a few words; the server's log has the rest)."""
 
 from __future__ import annotations
 
