@@ -5,14 +5,13 @@ for the whole command line, by its group)."""
 from __future__ import annotations
 
 import json
-import uuid
 from collections.abc import Iterator
 
 import pytest
-from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from tests.conftest import PG_URL
+from tests.integration.test_backup_restore import new_pg_database
 from web.cli import main
 
 NOWHERE = "postgresql+psycopg://nobody:s3cret@127.0.0.1:1/cf_nowhere"  # nothing listens on port 1
@@ -32,16 +31,8 @@ def empty_pg() -> Iterator[str]:
     """A PostgreSQL database just made with createdb: no table in it."""
     if not PG_URL:
         pytest.skip("TEST_DATABASE_URL is not set")
-    name = f"cf_empty_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(make_url(PG_URL), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with new_pg_database() as url:
+        yield url
 
 
 def assert_said_in_one_line(result, line: str) -> None:
