@@ -8,7 +8,8 @@ score, the office's to read), which it withholds from all but those readers and 
 entered it (``confidentiality.history_for``); the history of one case, masked and withheld
 so, is ``case_history``. Reading the log reads neither: an administrator outside those
 groups sees a score withheld like anyone else, for a ballot is read by as few as possible
-(``engine.access.may_read_field``)."""
+(``engine.access.may_read_field``). A sign-in's entry, of no case, says where it came from
+(its client's address), which a security audit reads the log for."""
 
 from __future__ import annotations
 
@@ -31,6 +32,8 @@ from .statistics import Period
 from .visibility import case_visibility, visible_case
 
 MAX_EXPORT = 10_000
+# the entries a sign-in writes (engine.usecases.sign_in): of no case, each with its client
+SIGN_IN_ACTIONS = frozenset({"sign_in", "sign_in_failed", "sign_in_throttled"})
 
 
 @dataclass(frozen=True)
@@ -44,6 +47,7 @@ class AuditRow:
     bpmn_id: str | None
     task_id: str | None
     step: str | None = None  # the step: its task's title with its round, or the element's name in the process
+    address: str | None = None  # a sign-in's (successful, failed, refused): the client's address
 
 
 @dataclass(frozen=True)
@@ -102,6 +106,7 @@ def audit_page(
             e.bpmn_id,
             e.task_id,
             task_name or (steps.get(definition_id, {}).get(e.bpmn_id, e.bpmn_id) if e.bpmn_id else None),
+            (e.data or {}).get("address") or None if e.action in SIGN_IN_ACTIONS else None,
         )
         for e, title, definition_id, task_name in found
     ]

@@ -111,10 +111,16 @@ def test_the_audit_page_its_download_and_the_api_name_them(app):
     assert login(reader, "supervisor").status_code == 302
     page = text_of(reader.get("/audit/?user=ghost"))
     rows = page.split('id="audit"', 1)[1]
-    assert rows.count('<td title="sign_in_failed">登录失败</td>') == limit
-    assert rows.count('<td title="sign_in_throttled">登录受限（失败次数过多）</td>') == 1
-    download = reader.get("/audit/export.csv?user=ghost").data.decode("utf-8-sig")
-    actions = sorted(line[2] for line in list(csv.reader(io.StringIO(download)))[1:])
-    assert actions == ["登录受限（失败次数过多）"] + ["登录失败"] * limit
+    from_client = f' <small class="muted" data-address>来自 {CLIENT}</small></td>'
+    assert rows.count(f'<td title="sign_in_failed">登录失败{from_client}') == limit
+    assert rows.count(f'<td title="sign_in_throttled">登录受限（失败次数过多）{from_client}') == 1
+    download = list(csv.reader(io.StringIO(reader.get("/audit/export.csv?user=ghost").data.decode("utf-8-sig"))))
+    assert download[0][-1] == "来源地址"
+    actions = sorted((line[2], line[-1]) for line in download[1:])
+    assert actions == [("登录受限（失败次数过多）", CLIENT)] + [("登录失败", CLIENT)] * limit
     listed = reader.get("/api/v1/audit?user=ghost").get_json()["items"]
-    assert sorted(item["action"] for item in listed) == ["sign_in_failed"] * limit + ["sign_in_throttled"]
+    assert sorted((item["action"], item["address"]) for item in listed) == [("sign_in_failed", CLIENT)] * limit + [
+        ("sign_in_throttled", CLIENT)
+    ]
+    # an entry of a case says no address (its data is the case's, never shown across cases)
+    assert {item["address"] for item in reader.get("/api/v1/audit?action=start").get_json()["items"]} <= {None}

@@ -855,6 +855,9 @@ class AuditRowSchema(ma.Schema):
     case_title = fields.String(allow_none=True)
     bpmn_id = fields.String(allow_none=True)
     task_id = fields.String(allow_none=True)
+    address = fields.String(
+        allow_none=True, metadata={"description": "a sign-in's (successful, failed or refused): the client's address"}
+    )
 
 
 class AuditPageSchema(ma.Schema):

@@ -62,10 +62,11 @@ def export(fmt: str):
                 r.instance_id,
                 r.case_title,
                 r.step,
+                r.address,
             ]
             for r in log.rows
         ]
         if number >= log.pages:
             break
-    headers = [_("时间"), _("操作人"), _("操作"), _("案件编号"), _("案件"), _("环节")]
+    headers = [_("时间"), _("操作人"), _("操作"), _("案件编号"), _("案件"), _("环节"), _("来源地址")]
     return exports.download(_("审计日志"), fmt, headers, rows)
