@@ -454,7 +454,7 @@ def case_page(session: Session, actor: Actor, instance_id: int) -> CasePage:
         awaited=awaited_by(session, instance_id),
         can_trigger=instance.status == InstanceStatus.RUNNING and access.may_send_messages(actor),
         mails=outgoing_mails.of_case(session, instance_id, hidden=bool(hidden)),
-        records=record_tables(session, process, detail.variables, values),  # the reader's rounds' alone
+        records=record_tables(session, process, detail.variables, labels, values),  # the reader's rounds' alone
         routing=routing_choices(process),
         final_evaluation=facts.final_evaluation if (facts := session.get(CaseFacts, instance_id)) else None,
     )

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from ..bpmn import record_labels
 from ..bpmn.parsing import ParsedProcess
 from ..bpmn.record_labels import RecordLabel
-from .labels import element_names, field_labels, people_names
+from .labels import element_names, people_names
 
 # the run-time lists whose values are user names: a person is named even when no longer on it
 _PEOPLE_SOURCES = frozenset({"deputies"})
@@ -62,14 +62,16 @@ def record_tables(
     session: Session,
     process: ParsedProcess,
     variables: Mapping[str, Any],
+    form_labels: Mapping[str, str],
     value_labels: Mapping[str, Mapping[str, str]],
 ) -> list[RecordTable]:
     """The tables of ``variables`` (as the reader may read them) that no form labels and that
     hold a list of records whose every key is called something: by the form field of that id,
     else by the ``record_labels`` of the multi-instance that fills the variable. A key with no
-    label would read no better in a table than in the list it is. ``value_labels``: field →
-    {stored value: its label} (labels.value_labels)."""
-    naming = _Naming(session, field_labels(process), value_labels, _field_sources(process))
+    label would read no better in a table than in the list it is. ``form_labels``: field → its
+    label (labels.field_labels), ``value_labels``: field → {stored value: its label}
+    (labels.value_labels), as the page has them already."""
+    naming = _Naming(session, form_labels, value_labels, _field_sources(process))
     collections = _collections(process)
     tables = []
     for name, value in variables.items():

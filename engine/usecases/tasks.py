@@ -448,7 +448,7 @@ def task_page(session: Session, actor: Actor, task_id: str) -> TaskPage:
             ],
         ),
         # of the task's variables as the reader may read them: another round's results left out
-        records=record_tables(session, process, scope.variables(detail.data), values),
+        records=record_tables(session, process, scope.variables(detail.data), labels, values),
     )
 
 
