@@ -18,17 +18,11 @@ from engine.errors import FieldError, InvalidData
 from engine.usecases import tasks
 from storage.models import ProcessInstance
 from tests.api import conftest as api
+from tests.api.test_forms_api import PROPOSAL
 from tests.world import REPO_ROOT, act, deploy
 
 # the office's clerk, an officer of each unit a proposal goes to, and three deputies
 PEOPLE = ("clerk", "fin", "civ", "landy", "deputy", "wang", "li")
-PROPOSAL = {
-    "kind": "suggestion",
-    "title": "修缮村道",
-    "content": "村道破损，建议修缮",
-    "deputy": "deputy",
-    "submitted_during": "recess",
-}
 ASSIGNMENT = {"category": "construction", "lead_unit": "finance"}
 
 world = api.world  # the API tests' callers, one token each
