@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from datetime import date, datetime, timedelta, tzinfo
 
-from flask import Flask, has_request_context, request, session
+from flask import Flask, g, has_request_context, request, session
 from flask_babel import Babel, format_date, format_datetime, get_locale, get_timezone
 from flask_login import current_user
 
@@ -35,9 +35,14 @@ def select_locale() -> str:
 
 
 def select_timezone() -> tzinfo | None:
-    """The signed-in person's zone (read with the user at the start of the request);
-    nobody signed in: None, Babel's default (ours)."""
-    if not has_request_context() or not current_user.is_authenticated:
+    """The zone of whoever the request acts for: the API token's holder (web.api.common
+    ``authenticate``), else the signed-in person (read with the user at the start of the
+    request); nobody: None, Babel's default (ours)."""
+    if not has_request_context():
+        return None
+    if "api_timezone" in g:
+        return timezones.zone(g.api_timezone)
+    if not current_user.is_authenticated:
         return None
     return timezones.zone(current_user.timezone)
 

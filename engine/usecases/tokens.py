@@ -152,11 +152,13 @@ def revoke_token(session: Session, actor: Actor, token_id: int) -> TokenView:
 @dataclass(frozen=True)
 class Bearer:
     """Who a presented token acts for; ``use_unrecorded``: its last use is stored as more
-    than LAST_USED_RESOLUTION ago (``record_use`` writes it)."""
+    than LAST_USED_RESOLUTION ago (``record_use`` writes it); ``timezone``: the holder's
+    own zone (我的设置), in which their answers show times, as their pages do."""
 
     actor: Actor
     token_id: int
     use_unrecorded: bool
+    timezone: str | None = None
 
 
 # why a presented secret acts for nobody: one sentence for every cause, so that it tells no
@@ -178,7 +180,9 @@ def authenticate_token(session: Session, secret: str) -> Bearer | None:
         return None
     last = holder.last_used_at
     unrecorded = last is None or now - last >= LAST_USED_RESOLUTION
-    return Bearer(Actor.of(holder.principal, through_token=True), holder.token_id, unrecorded)
+    return Bearer(
+        Actor.of(holder.principal, through_token=True), holder.token_id, unrecorded, holder.principal.timezone
+    )
 
 
 def record_use(factory: sessionmaker[Session], token_id: int) -> bool:

@@ -107,6 +107,18 @@ def test_signed_in_the_due_time_is_in_the_readers_zone(world, reply_offered):
     assert note["email_message"] == "「答复」（案件：修桥申请）已到您的待办，期限 2026-12-22 24:00。"
 
 
+def test_through_a_token_the_due_time_is_in_the_holders_zone(world, reply_offered):
+    """A personal token acts for its holder, whose zone is his (我的设置) as on his pages: it
+    was read in Beijing time whatever he had chosen."""
+    with world.factory.begin() as s:
+        people.set_timezone(s, actor_for(s, "fin"), "fin", "America/New_York")
+    [note] = items(world.as_("fin"), **{"Accept-Language": "en"})
+    assert note["message"] == "“答复” (case: 修桥申请) is in your inbox, due 2026-12-22 11:00."
+    [note] = items(world.as_("fin"))
+    assert note["message"] == "「答复」（案件：修桥申请）已到您的待办，期限 2026-12-22 11:00。"
+    assert note["email_message"] == "「答复」（案件：修桥申请）已到您的待办，期限 2026-12-22 24:00。"
+
+
 def test_a_notification_kept_without_its_params_says_what_was_stored(world):
     """Made before params were kept (or by a caller giving its own text): only the kind can be
     written anew."""

@@ -74,7 +74,7 @@ def authenticate() -> None:
             abort(401, description=tokens.REFUSED)
         if bearer.use_unrecorded:
             tokens.record_use(database.session_factory(), bearer.token_id)
-        g.api_actor = bearer.actor
+        g.api_actor, g.api_timezone = bearer.actor, bearer.timezone
         return
     if not current_user.is_authenticated:
         abort(401, description="sign in, or send 'Authorization: Bearer <token>'")
