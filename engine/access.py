@@ -300,11 +300,18 @@ def starts_only_as(actor: Actor, starter_groups: Iterable[str], group: str) -> b
     return set(actor.groups).intersection(starter_groups) == {group}
 
 
+# The congress office's unit code: made at ``init`` (镇人大办), the group the processes' office
+# lanes name. It answers for a case started by someone of no unit (a deputy's own proposal).
+CONGRESS_OFFICE = "office"
+
+
 def may_cancel(actor: Actor, starter_unit: str | None) -> bool:
-    """The office the case was started from (its officers and head), and administrators."""
+    """The office the case was started from (its officers and head), the congress office for a
+    case someone of no unit started (a deputy withdraws his proposal, or it is merged with
+    another: the office records it), and administrators."""
     if actor.can(P.CASE_CANCEL_ANY):
         return True
-    return actor.can(P.CASE_CANCEL) and starter_unit is not None and actor.department == starter_unit
+    return actor.can(P.CASE_CANCEL) and actor.department == (starter_unit or CONGRESS_OFFICE)
 
 
 def may_read_confidential(actor: Actor) -> bool:

@@ -441,7 +441,10 @@ _SAY: dict[str, Callable[[dict[str, Any]], Said]] = {
         links=((url_for("start.index"), _("返回发起")),),
     ),
     "may_not_cancel": lambda p: Said(
-        _("您不能撤销案件 #%(case)s：只有发起该案件的单位和管理员可以撤销。", case=p["case"]),
+        _(
+            "您不能撤销案件 #%(case)s：只有发起该案件的单位（代表本人提出的由人大办）和管理员可以撤销。",
+            case=p["case"],
+        ),
         links=(_case_link(p["case"]),),
     ),
     "process_stopped": _process_stopped,

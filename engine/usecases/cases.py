@@ -232,7 +232,7 @@ def cancel_instance(session: Session, actor: Actor, instance_id: int, reason: st
     if not access.may_cancel(actor, instance.starter_unit):
         raise NotAllowed(
             f"{actor.username} may not cancel case {instance_id}: only the office it was started "
-            f"from ({instance.starter_unit or 'unknown'}) and administrators may",
+            f"from ({instance.starter_unit or access.CONGRESS_OFFICE}) and administrators may",
             "may_not_cancel",
             case=instance_id,
         )

@@ -6,10 +6,12 @@ import json
 import re
 from datetime import timedelta
 
+import pytest
 from lxml import etree
 
 from engine import clock
 from engine.bpmn.layout import BPMNDI, with_diagram
+from engine.errors import NotFound
 from engine.usecases import cases, deadlines, people, tasks
 from engine.usecases.context import SYSTEM
 from tests.conftest import FIXTURES, REPO_ROOT
@@ -202,6 +204,19 @@ def start_proposal(app):
     deploy(app, REPO_ROOT / "bpmn" / "proposal.bpmn")
     data = {"kind": "suggestion", "title": "修缮村道", "content": "村道破损", "deputy": "deputy"}
     return act(app, "office1", cases.start_instance, "proposal", {**data, "submitted_during": "recess"})
+
+
+def test_a_deputys_own_proposal_is_the_congress_offices_to_cancel(app, as_user):
+    """A deputy belongs to no unit: the proposal he files himself is withdrawn or merged by the
+    congress office, as one it registered for him (only an administrator could)."""
+    deploy(app, REPO_ROOT / "bpmn" / "proposal.bpmn")
+    data = {"kind": "suggestion", "title": "修缮村道", "content": "村道破损", "submitted_during": "recess"}
+    case = act(app, "deputy", cases.start_instance, "proposal", data)
+    assert 'data-action="cancel"' in text_of(as_user("office1").get(f"/cases/{case.id}"))
+    with pytest.raises(NotFound):  # a unit with no task of it does not even see it
+        act(app, "finance1", cases.cancel_instance, case.id, "并案")
+    act(app, "office1", cases.cancel_instance, case.id, "代表撤回此建议")
+    assert 'id="case-status">已撤销' in text_of(as_user("office1").get(f"/cases/{case.id}"))
 
 
 def test_the_case_page_says_values_by_their_labels_not_codes(app, as_user):
