@@ -125,6 +125,8 @@ FIELD_ERRORS: dict[str, str] = {
     "file_type": "file type not allowed; allowed: {allowed}",
     "file_empty": "the file is empty",
     "file_too_large": "larger than {max_mb} MB",
+    # the content is not what the extension claims (engine/usecases/file_types.py)
+    "file_content": "the content of {file} is not a {type} file",
     "letters_digits_only": "letters, digits, - and _ only",
     "password_too_short": "at least {min} characters",
     "password_contains_username": "must not contain the user name",

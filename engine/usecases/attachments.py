@@ -1,7 +1,8 @@
 """Files attached to a case, kept in the database (table ``attachments``) in the same
 transaction as the audit entry that records them: backed up with the cases, never
 separated from them. Limits: ``MAX_ATTACHMENT_BYTES`` and the ``ALLOWED_TYPES`` by file
-extension; the stored content type comes from that list, never from the uploading browser.
+extension, whose content must be what the extension claims (``file_types``: a program renamed
+.pdf is refused); the stored content type comes from that list, never from the uploading browser.
 A file may be confidential (by default on a case with confidential fields): then only its
 uploader and those with ``confidential.read`` open it; the others see a masked name. One its
 uploader left open is listed and downloaded by whoever sees the case, but named to those
@@ -26,6 +27,7 @@ from ..access import Actor
 from ..errors import FieldError, InvalidData, NotAllowed, NotFound
 from .confidentiality import NO_SECRETS, Secrets, case_secrets, mask_filename, notes_confidential_by_default
 from .context import audit
+from .file_types import content_matches
 from .visibility import note_target, round_scope, visible_case
 
 MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
@@ -64,8 +66,9 @@ class AttachmentView:
 
 
 # -- attachments --------------------------------------------------------------------
-def check_upload(filename: str, size: int) -> str:
+def check_upload(filename: str, content: bytes) -> str:
     """The content type to store for ``filename``; InvalidData when the file is refused."""
+    size = len(content)
     name = PurePosixPath((filename or "").replace("\\", "/")).name
     suffix = PurePosixPath(name).suffix.lower()
     if not name or suffix not in ALLOWED_TYPES:
@@ -74,6 +77,8 @@ def check_upload(filename: str, size: int) -> str:
         raise InvalidData({"file": FieldError("file_empty")})
     if size > MAX_ATTACHMENT_BYTES:
         raise InvalidData({"file": FieldError("file_too_large", {"max_mb": MAX_ATTACHMENT_BYTES // (1024 * 1024)})})
+    if not content_matches(suffix, content):  # served as its extension says: it must be one
+        raise InvalidData({"file": FieldError("file_content", {"file": name, "type": suffix})})
     return ALLOWED_TYPES[suffix]
 
 
@@ -89,7 +94,7 @@ def add_attachment(
 ) -> AttachmentView:
     """Attach a file to a case one may see (or to the case of a task). ``confidential``
     None: the case's default (confidential on a case with confidential fields)."""
-    content_type = check_upload(filename, len(content))
+    content_type = check_upload(filename, content)
     case_id, definition_id, task = note_target(session, actor, instance_id, task_id)
     if confidential is None:
         confidential = notes_confidential_by_default(session, definition_id)

@@ -23,6 +23,7 @@ from engine.usecases.context import SYSTEM
 from storage.models import Notification, User
 from tests.access.conftest import Town
 from tests.conftest import REPO_ROOT
+from tests.file_samples import docx
 from tests.integration.test_notifications import Inbox, serving
 from tests.world import act
 from web import database
@@ -185,7 +186,7 @@ def test_a_file_left_open_is_named_without_the_identity(town: Town):
         confidential=False,
     )
     reply = act(
-        town.app, "finance", attachments.add_attachment, "答复陈小红.docx", b"PK", task_id=handle, confidential=False
+        town.app, "finance", attachments.add_attachment, "答复陈小红.docx", docx(), task_id=handle, confidential=False
     )
     for person in ("chair", "office_supervisor"):
         listed = act(town.app, person, attachments.attachments, case_id)

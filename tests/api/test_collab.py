@@ -23,7 +23,7 @@ def test_comments_on_case_and_task(world):
 
 def test_attachments_upload_list_download(world):
     case = world.to_unit("finance")
-    content = "答复函正文".encode() * 100
+    content = b"%PDF-1.4\n" + "答复函正文".encode() * 100  # a PDF's content: attachments check it
     up = world.as_("fin").post(
         f"/tasks/{case['reply']}/attachments",
         data={"file": (BytesIO(content), "答复函.pdf")},

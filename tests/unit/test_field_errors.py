@@ -57,6 +57,7 @@ SAMPLES = {
     "file_type": ({"allowed": ".doc .pdf"}, "file type not allowed; allowed: .doc .pdf"),
     "file_empty": ({}, "the file is empty"),
     "file_too_large": ({"max_mb": 10}, "larger than 10 MB"),
+    "file_content": ({"file": "fake.pdf", "type": ".pdf"}, "the content of fake.pdf is not a .pdf file"),
     "letters_digits_only": ({}, "letters, digits, - and _ only"),
     "password_too_short": ({"min": 10}, "at least 10 characters"),
     "password_contains_username": ({}, "must not contain the user name"),

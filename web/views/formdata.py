@@ -83,6 +83,7 @@ _SAY: dict[str, Callable[[dict[str, Any]], str]] = {
     "file_type": lambda p: _("不允许的文件类型。允许：%(allowed)s", allowed=p["allowed"]),
     "file_empty": lambda p: _("文件是空的"),
     "file_too_large": lambda p: _("文件不能超过 %(max_mb)s MB", max_mb=p["max_mb"]),
+    "file_content": lambda p: _("“%(file)s”的内容不是 %(type)s 文件", file=p["file"], type=p["type"]),
     "letters_digits_only": lambda p: _("只能使用字母、数字、- 和 _"),
     "password_too_short": lambda p: _("密码至少 %(min)s 个字符", min=p["min"]),
     "password_contains_username": lambda p: _("密码不能包含用户名"),
