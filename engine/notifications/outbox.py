@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from email.message import EmailMessage
-from email.utils import formataddr, make_msgid
+from email.utils import format_datetime, formataddr, make_msgid
 from functools import partial
 from typing import Any
 
@@ -34,6 +34,7 @@ def _message(settings: SmtpSettings, to: str, subject: str, body: str) -> EmailM
     msg["From"] = formataddr((settings.sender_name, settings.sender))
     msg["To"] = to
     msg["Subject"] = subject
+    msg["Date"] = format_datetime(clock.now())  # when it was sent: a mail client shows and sorts by it
     msg["Message-ID"] = make_msgid(domain=settings.sender.rpartition("@")[2] or "localhost")
     msg.set_content(body + "\n\n-- \n此邮件由人大工作流系统自动发送。", charset="utf-8")
     return msg

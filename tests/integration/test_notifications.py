@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from email.policy import default as default_policy
+from email.utils import parsedate_to_datetime
 from functools import partial
 
 import pytest
@@ -122,6 +123,8 @@ def test_emailed_from_the_outbox(world, smtp, frozen_clock):
         "已过期限（超时转督办）仍未办理，该任务已结束" in message.get_content()
         and "renda@example.org" in message["From"]
     )
+    # dated when sent (RFC 5322 requires it: a mail client shows and sorts by it)
+    assert {parsedate_to_datetime(m["Date"]) for m in smtp.messages} == {clock.now().replace(microsecond=0)}
     assert all(n.emailed_at is not None for n in notifications(world, task_arrivals=True) if n.email_to)
     assert send_outbox(world, smtp.settings) == 0  # sent once
     assert len(smtp.messages) == 3
