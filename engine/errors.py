@@ -117,6 +117,12 @@ FIELD_ERRORS: dict[str, str] = {
     "max_total": "{fields} add up to {total}: at most {max} together",
     "max_total_named": "{fields} add up to {total}: together they must not be more than {field} ({max})",
     "not_allowed_value": "not one of the allowed values: {value}",
+    # a 督办's task done or gone, or its case ended, since the supervisor read it: task its
+    # name, by the user name who completed it, at when (ISO 8601, UTC)
+    "task_completed": "{task} was completed by {by} at {at}: nothing to supervise (the case as a whole can be)",
+    "task_withdrawn": "{task} is no longer open (the case moved on): nothing to supervise (the case as a whole can be)",
+    # status: an InstanceStatus value (completed, cancelled)
+    "case_ended": "the case has ended ({status}): nothing to supervise",
     # a list field (``multiple``) given a value twice: value is its label where the list has one
     "repeated_choice": "{value} chosen more than once",
     "title_carries_confidential": "the case's title, which everyone who sees the case reads: must not contain {field}",

@@ -188,12 +188,15 @@ def issue(
             else:  # (the end of a day in 9999 is past what a datetime holds)
                 deadline = legal.end_of(day).astimezone(UTC)
     item = None
-    if task_id and "task_id" not in errors:
-        item = repo.work_item_by_task(session, task_id)
-        if item is None or item.instance_id != instance.id or item.state != WorkItemState.READY:
-            errors["task_id"] = FieldError("not_allowed_value", {"value": task_id})
     if instance.status != InstanceStatus.RUNNING:
-        errors["instance"] = FieldError("not_allowed_value", {"value": instance.status.value})
+        # ended since the supervisor looked (its tasks ended with it: that says it all)
+        errors["instance"] = FieldError("case_ended", {"status": instance.status.value})
+    elif task_id and "task_id" not in errors:
+        item = repo.work_item_by_task(session, task_id)
+        if item is None or item.instance_id != instance.id:
+            errors["task_id"] = FieldError("not_allowed_value", {"value": task_id})
+        elif item.state != WorkItemState.READY:
+            errors["task_id"] = _no_longer_open(item)
     if errors:
         raise InvalidData(errors)
     now = clock.now()
@@ -248,6 +251,16 @@ def issue(
             issued_by=actor.username,
         )
     return _view(session, row, now, case_secrets(session, actor, instance.id, instance.definition_id))
+
+
+def _no_longer_open(item: WorkItem) -> FieldError:
+    """Why a 督办 cannot press on ``item`` any more, for the supervisor who lost the race to it
+    (the unit submitted it, or the case moved on, since the board or the case page was read):
+    who completed it and when, as a task's own lost race is said (``tasks._ensure_open``)."""
+    if item.state == WorkItemState.COMPLETED:
+        at = item.completed_at.isoformat() if item.completed_at else ""
+        return FieldError("task_completed", {"task": item.name, "by": item.completed_by or "", "at": at})
+    return FieldError("task_withdrawn", {"task": item.name})
 
 
 def _opinion_refusal(opinion: str) -> FieldError | None:
@@ -454,13 +467,15 @@ def board(
     category: str | None = None,
 ) -> Board:
     """Every open task that is overdue or due within SOON, with the unit that is late with it
-    (``_late_unit``), its holder and 督办; counts per unit; the 督办 still open. ``unit`` keeps
-    the tasks that unit is late with, and the 督办 pressing on it, as the counts say."""
+    (``_late_unit``), its holder and 督办; counts per unit; the 督办 still open. Every filter
+    keeps the rows, the counts and the open 督办 alike: ``unit`` the tasks that unit is late
+    with, and the 督办 pressing on it, as the counts say; ``process_key``, ``deputy`` and
+    ``category`` the cases of that process, deputy and class."""
     access.require(actor, Permission.SUPERVISE, "see the overdue board")
     now = clock.now()
     found = session.execute(_due_tasks(now, process_key, deputy, category)).all()
     groups, users = _offered(session, [r.id for r in found])
-    views = _open_supervisions(session, actor, now, unit, process_key)
+    views = _open_supervisions(session, actor, now, unit, process_key, deputy, category)
     # everyone the board names, in one statement: holders, the people offered tasks, issuers
     named = {r.assignee for r in found if r.assignee} | {v.issued_by for v in views}
     people = people_names(session, named.union(*users.values()))
@@ -584,13 +599,20 @@ def _offered(session: Session, item_ids: list[int]) -> tuple[dict[int, list[str]
 
 
 def _open_supervisions(
-    session: Session, actor: Actor, now: datetime, unit: str | None, process_key: str | None
+    session: Session,
+    actor: Actor,
+    now: datetime,
+    unit: str | None,
+    process_key: str | None,
+    deputy: str | None,
+    category: str | None,
 ) -> list[SupervisionView]:
-    """The 督办 still open, newest first (200 at most), of the unit and the process the board
-    is filtered to, as its rows are: a 督办 is the unit's that is late with its task
-    (``_late_unit_in_sql``; one on the case as a whole, the case's unit). Their case's title
-    and task are read in the same statement (not three per row), their opinions masked to
-    ``actor``."""
+    """The 督办 still open, newest first (200 at most), of the unit, the process, the deputy
+    and the class the board is filtered to, as its rows are (``_due_tasks``): a 督办 is the
+    unit's that is late with its task (``_late_unit_in_sql``; one on the case as a whole, the
+    case's unit), and of its case's process, deputy and class (the case facts). Their case's
+    title and task are read in the same statement (not three per row), their opinions masked
+    to ``actor``."""
     open_query = (
         select(Supervision, ProcessInstance.title, ProcessInstance.definition_id, WorkItem.name, WorkItem.task_id)
         .join(ProcessInstance, ProcessInstance.id == Supervision.instance_id)
@@ -602,10 +624,14 @@ def _open_supervisions(
             or_(Supervision.work_item_id.is_(None), WorkItem.state == WorkItemState.READY),
         )
     )
+    if unit or deputy or category:
+        open_query = open_query.outerjoin(CaseFacts, CaseFacts.instance_id == ProcessInstance.id)
     if unit:
-        open_query = open_query.outerjoin(CaseFacts, CaseFacts.instance_id == ProcessInstance.id).where(
-            _late_unit_in_sql(Supervision.work_item_id) == unit
-        )
+        open_query = open_query.where(_late_unit_in_sql(Supervision.work_item_id) == unit)
+    if deputy:  # a deputy's proposals, as _due_tasks keeps them
+        open_query = open_query.where(CaseFacts.deputy == deputy)
+    if category:
+        open_query = open_query.where(CaseFacts.category == category)
     if process_key:
         open_query = open_query.join(ProcessDefinition, ProcessDefinition.id == ProcessInstance.definition_id).where(
             ProcessDefinition.key == process_key

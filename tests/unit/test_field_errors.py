@@ -43,6 +43,15 @@ SAMPLES = {
         "satisfied, basic add up to 65: together they must not be more than voters_present (42)",
     ),
     "not_allowed_value": ({"value": "Z"}, "not one of the allowed values: Z"),
+    "task_completed": (
+        {"task": "Reply", "by": "fin1", "at": "2026-12-06T09:36:00+00:00"},
+        "Reply was completed by fin1 at 2026-12-06T09:36:00+00:00: nothing to supervise (the case as a whole can be)",
+    ),
+    "task_withdrawn": (
+        {"task": "Reply"},
+        "Reply is no longer open (the case moved on): nothing to supervise (the case as a whole can be)",
+    ),
+    "case_ended": ({"status": "cancelled"}, "the case has ended (cancelled): nothing to supervise"),
     "repeated_choice": ({"value": "Civil Affairs"}, "Civil Affairs chosen more than once"),
     "merged_cells": (
         {"sheet": "People", "cells": "D2:D3"},

@@ -49,7 +49,7 @@ def test_proposal_trend_table_and_presets(app, as_user):
     by_preset = text_of(client.get("/statistics/?process=proposal&preset=first_half"))
     assert 'value="2027-06-30"' in by_preset
     bad = client.get("/statistics/?process=proposal&preset=decade")
-    assert bad.status_code == 422 and "preset:" in text_of(bad)
+    assert bad.status_code == 422 and "统计期：不是可选的值：decade" in text_of(bad)
 
 
 def test_the_plan_page_answers(app, as_user):

@@ -171,7 +171,7 @@ def test_an_officer_is_refused_and_has_no_link(app, as_user):
 
 def test_a_backwards_period_is_said_not_failed(app, as_user):
     response = as_user("supervisor").get("/statistics/?process=proposal&from=2027-07-01&to=2027-06-30")
-    assert response.status_code == 422 and "to:" in text_of(response)
+    assert response.status_code == 422 and "至：结束日期早于开始日期" in text_of(response)
 
 
 @pytest.mark.parametrize(

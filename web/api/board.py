@@ -40,7 +40,9 @@ def list_supervisions(instance_id: int):
 @bp.response(201, SupervisionSchema)
 def issue_supervision(args: dict, instance_id: int):
     """Issue a 督办 on the case (its open task ``task_id``): told to the holders; 422 names
-    every wrong field at once (opinion, respond_by, task_id, ...)."""
+    every wrong field at once (opinion, respond_by, task_id, ...). A 督办 that lost its race
+    says so by its code: ``task_id`` ``task_completed`` (params: the task's name, ``by`` whom,
+    ``at`` when) or ``task_withdrawn``; ``instance`` ``case_ended`` (``status``: completed or cancelled)."""
     with writer() as s:
         return supervision.issue(
             s,

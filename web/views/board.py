@@ -3,18 +3,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
-from engine.errors import InvalidData
+from engine.errors import FieldError, InvalidData
 from engine.usecases import supervision
 from engine.usecases.labels import department_names, people_names
 
 from .. import database, exports
 from ..auth import current_actor
+from ..i18n import when
 from ..roles import group_name, holders_by_name, person_name
 from .auth import safe_next
 from .formdata import as_typed, field_messages
@@ -42,7 +45,8 @@ def index():
 
 def _index(refused: RefusedSupervision | None = None, status: int = 200):
     board = _board()
-    template = "board/_rows.html" if request.args.get("partial") == "1" else "board/index.html"
+    # the refresh: the counts, the rows and the open 督办 together, so that they agree
+    template = "board/_refresh.html" if request.args.get("partial") == "1" else "board/index.html"
     return render_template(
         template, board=board, units=board.unit_names, sorts=supervision.SORTS, filters=_filters(), refused=refused
     ), status
@@ -91,8 +95,12 @@ def supervise():
 class RefusedSupervision:
     """A 督办 a page refused, for its form to show again as typed (the task, the opinion, the
     date, the escalation), with why: beside each field, and in one sentence for the page (the
-    form may be folded away in a row, or gone with the task)."""
+    form may be folded away in a row, or gone with the task: the board then shows it again on
+    its own, for the case)."""
 
+    instance_id: int
+    # the task chosen: as posted, but none when that task is no longer open (done or withdrawn
+    # since the page was read): the case as a whole, as the refusal suggests
     task_id: str
     opinion: str
     respond_by: str
@@ -118,14 +126,17 @@ def issue_supervision(instance_id: int) -> RefusedSupervision | None:
                 escalate=form.get("escalate") == "1",
             )
     except InvalidData as exc:
-        errors = field_messages(exc.codes)
+        codes = _as_read(exc.codes)
+        errors = field_messages(codes)
+        task_gone = codes.get("task_id") is not None and codes["task_id"].code in _TASK_GONE
         return RefusedSupervision(
-            task_id=form.get("task_id", ""),
+            instance_id=instance_id,
+            task_id="" if task_gone else form.get("task_id", ""),
             opinion=form.get("opinion", ""),
             respond_by=form.get("respond_by", ""),
             escalate=form.get("escalate") == "1",
             errors=errors,
-            summary=_("督办未发出：%(why)s", why=_refusal(errors)),
+            summary=_("督办未发出：%(why)s", why=_refusal(errors, codes)),
         )
     if issued.unreported is None:
         flash(_("已发出督办。"), "success")
@@ -134,12 +145,40 @@ def issue_supervision(instance_id: int) -> RefusedSupervision | None:
     return None
 
 
-def _refusal(errors: dict[str, str]) -> str:
+# A 督办 that lost its race: its task done or withdrawn, or its case ended, since the page was
+# read. The reason names the task or the case itself: said without the field's label.
+_TASK_GONE = frozenset({"task_completed", "task_withdrawn"})
+_SELF_NAMED = _TASK_GONE | {"case_ended"}
+
+
+def _as_read(codes: Mapping[str, FieldError]) -> dict[str, FieldError]:
+    """The refusal's field errors with who completed the task by name and when in the reader's
+    time zone (the engine says them by user name and in UTC, as the API sends them)."""
+    said = dict(codes)
+    done = codes.get("task_id")
+    if done is not None and done.code == "task_completed":
+        by, at = done.params["by"], done.params["at"]
+        said["task_id"] = FieldError(
+            "task_completed",
+            {
+                **done.params,
+                "by": person_name(by, people_names(database.session(), [by] if by else [])),
+                "at": when(datetime.fromisoformat(at)) if at else "",
+            },
+        )
+    return said
+
+
+def _refusal(errors: dict[str, str], codes: Mapping[str, FieldError]) -> str:
     """What is wrong with the 督办 form (``errors``: field → why), each field by the label the
-    form shows it under ("督办意见：必填"), the case or task it was issued on by what it is."""
+    form shows it under ("督办意见：必填"), the case or task it was issued on by what it is; a
+    lost race as it stands, the task or the case named in it."""
     labels = {"opinion": _("督办意见"), "respond_by": _("回复期限"), "task_id": _("任务"), "instance": _("案件")}
     return _("；").join(
-        _("%(where)s：%(message)s", where=labels.get(name, name), message=message) for name, message in errors.items()
+        message
+        if name in codes and codes[name].code in _SELF_NAMED
+        else _("%(where)s：%(message)s", where=labels.get(name, name), message=message)
+        for name, message in errors.items()
     )
 
 

@@ -74,6 +74,14 @@ _SAY: dict[str, Callable[[dict[str, Any]], str]] = {
         max=p["max"],
     ),
     "not_allowed_value": lambda p: _("不是可选的值：%(value)s", value=p["value"]),
+    # a 督办 that lost its race (by: a name, at: a moment, as the page says them: web.views.board)
+    "task_completed": lambda p: _(
+        "「%(task)s」已由 %(by)s 于 %(at)s 办结，无需督办（可改为督办整个案件）", task=p["task"], by=p["by"], at=p["at"]
+    ),
+    "task_withdrawn": lambda p: _(
+        "「%(task)s」已不再办理（案件已进入下一步），无需督办（可改为督办整个案件）", task=p["task"]
+    ),
+    "case_ended": lambda p: _("案件已撤销，无需督办") if p["status"] == "cancelled" else _("案件已办结，无需督办"),
     "repeated_choice": lambda p: _("%(value)s 选了不止一次", value=p["value"]),
     "title_carries_confidential": lambda p: _(
         "用作案件标题，能看到此案件的人都可见：不能含有保密的“%(field)s”", field=p["field"]
