@@ -40,6 +40,11 @@ REASONS: dict[str, frozenset[str]] = {
     # Conflict
     "already_completed": frozenset({"task", "case", "by", "at"}),  # task: its name; case: its id
     "task_closed": frozenset({"task", "case"}),  # cancelled, or the case moved on
+    # the task's case was cancelled by ``by`` at ``at`` for ``why`` (its reason, masked as the reader reads it)
+    "case_cancelled": frozenset({"task", "case", "by", "at", "why"}),
+    # taken from the reader, who held it, and now someone else's: ``holder``, given it by ``by``
+    # (the holder himself: claimed it) at ``at`` (both None: unknown)
+    "held_by_another": frozenset({"task", "holder", "by", "at"}),
     "already_claimed": frozenset({"task", "holder"}),
     "case_not_running": frozenset({"case", "status"}),  # status: an InstanceStatus value
     "changed_meanwhile": frozenset(),  # a writer racing past the locks, a stale page
@@ -87,6 +92,19 @@ class Conflict(EngineError):
 
 class AlreadyCompleted(Conflict):
     code = "already_completed"
+
+
+class CaseCancelled(Conflict):
+    """The task's case was cancelled: nothing of it is done any more."""
+
+    code = "case_cancelled"
+
+
+class HeldByAnother(Conflict):
+    """A task taken from the one who held it (handed on, or given back and claimed) is now
+    someone else's."""
+
+    code = "held_by_another"
 
 
 # What can be wrong with one field: code → its English text, a ``str.format`` template

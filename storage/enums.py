@@ -45,6 +45,9 @@ class NotificationKind(StrEnum):
     SUPERVISION = "supervision"  # a 督办 timer (boundary event) fired
     TASK = "task"  # a task arrived in one's inbox or one's group's, or was handed to one
     SENT = "sent"  # another step's submission one's open task hears of (a task's ``tell``)
+    # a task one held was handed to another or given back by someone else (who may reassign tasks)
+    TAKEN_AWAY = "taken_away"
+    CANCELLED = "cancelled"  # a case one held or was offered a task of, or started, was cancelled
 
 
 class IncidentKind(StrEnum):

@@ -365,6 +365,52 @@ def _held_by(p: dict[str, Any]) -> Said:
     )
 
 
+def _held_by_another(p: dict[str, Any]) -> Said:
+    """A task the reader could act on was claimed by, or handed to, someone else meanwhile
+    (the task page says it above the reader's form, kept as typed: web.views.tasks)."""
+    names = _names([p["holder"], p["by"] or ""])
+    holder = names[p["holder"]]
+    if p["by"] and p["by"] != p["holder"]:
+        text = _(
+            "「%(task)s」已由 %(by)s 于 %(at)s 转交给 %(holder)s 办理，您的提交没有保存。",
+            task=p["task"],
+            by=names[p["by"]],
+            at=when(p["at"]),
+            holder=holder,
+        )
+    elif p["by"]:
+        text = _(
+            "「%(task)s」已由 %(holder)s 于 %(at)s 签收，您的提交没有保存。",
+            task=p["task"],
+            holder=holder,
+            at=when(p["at"]),
+        )
+    else:
+        text = _("「%(task)s」现由 %(holder)s 办理，您的提交没有保存。", task=p["task"], holder=holder)
+    return Said(
+        text,
+        _("如需由您办理，请 %(holder)s 转交给您，或请人大办主任调派。", holder=holder),
+        (_inbox_link(),),
+        _("任务已转由他人办理"),
+    )
+
+
+def _case_cancelled(p: dict[str, Any]) -> Said:
+    return Said(
+        _(
+            "「%(task)s」已不再办理：案件 #%(case)s 已于 %(at)s 由 %(by)s 撤销。撤销理由：%(reason)s",
+            task=p["task"],
+            case=p["case"],
+            at=when(p["at"]),
+            by=_names([p["by"]])[p["by"]],
+            reason=p["why"],
+        ),
+        _("您的提交没有保存，此任务无需再办理。"),
+        (_case_link(p["case"]), _inbox_link()),
+        _("案件已撤销"),
+    )
+
+
 def _process_stopped(p: dict[str, Any]) -> Said:
     return Said(
         _(
@@ -401,6 +447,7 @@ _SAY: dict[str, Callable[[dict[str, Any]], Said]] = {
         (_inbox_link(),),
     ),
     "held_by": _held_by,
+    "held_by_another": _held_by_another,
     "not_offered": lambda p: Said(
         _(
             "「%(task)s」是指定由 %(holder)s 本人办理的，没有可以签收它的单位或人员，不能退回。",
@@ -449,6 +496,7 @@ _SAY: dict[str, Callable[[dict[str, Any]], Said]] = {
     ),
     "process_stopped": _process_stopped,
     "already_completed": _already_completed,
+    "case_cancelled": _case_cancelled,
     "task_closed": lambda p: Said(
         _("「%(task)s」已不再办理：案件已进入下一步，或已被撤销。", task=p["task"]),
         _("案件现在的状态可在案件页查看。"),

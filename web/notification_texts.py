@@ -26,6 +26,8 @@ KIND_NAMES = {
     NotificationKind.SUPERVISION.value: _l("督办"),
     NotificationKind.TASK.value: _l("新任务"),
     NotificationKind.SENT.value: _l("已送达"),
+    NotificationKind.TAKEN_AWAY.value: _l("任务调整"),
+    NotificationKind.CANCELLED.value: _l("案件撤销"),
 }
 
 

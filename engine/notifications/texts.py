@@ -3,8 +3,11 @@ notification is made (that text is stored and e-mailed); a page writes it again 
 reader's language by passing its own gettext as ``_``. The Chinese texts are the message
 ids of the web catalogs (``pybabel extract`` reads this file too).
 
-``p`` is what a notification keeps of its making (``Notification.params``): task and case
-always; sent (the step submitted that the reader's open task hears of: its ``tell``);
+``p`` is what a notification keeps of its making (``Notification.params``): case always,
+task but for a cancelled case's notice; by (a name: who took a task from its holder, who
+cancelled a case), to (a name: whom the task was handed to; none: given back); reason and
+tasks (a cancelled case's: why, and the reader's tasks of it that ended); sent (the step
+submitted that the reader's open task hears of: its ``tell``);
 handlers (an overdue notice to the supervisors); event and interrupting (督办); opinion (a
 supervisor's 督办) and escalated (the copy of an escalated 督办 sent to the unit's
 head, ``"head"``, or, with no head on the roster, to the unit's people, ``"unit"``).
@@ -25,7 +28,7 @@ def chinese(text: str, **values: Any) -> str:
 
 
 def subject(kind: str, p: dict[str, Any], _: Translate = chinese) -> str:
-    task, case = p["task"], p["case"]
+    task, case = p.get("task", ""), p["case"]
     if kind == "reminder":
         return _("到期提醒：%(task)s（%(case)s）", task=task, case=case)
     if kind == "overdue":
@@ -34,6 +37,12 @@ def subject(kind: str, p: dict[str, Any], _: Translate = chinese) -> str:
         return _("新任务：%(task)s（%(case)s）", task=task, case=case)
     if kind == "sent":
         return _("已送达：%(sent)s（%(case)s）", sent=p["sent"], case=case)
+    if kind == "taken_away" and p.get("to"):
+        return _("任务已转交：%(task)s（%(case)s）", task=task, case=case)
+    if kind == "taken_away":
+        return _("任务已退回待签收：%(task)s（%(case)s）", task=task, case=case)
+    if kind == "cancelled":
+        return _("案件已撤销：%(case)s", case=case)
     if p.get("escalated") == "head":
         return _("督办（报告单位负责人）：%(task)s（%(case)s）", task=task, case=case)
     if p.get("escalated"):
@@ -43,7 +52,7 @@ def subject(kind: str, p: dict[str, Any], _: Translate = chinese) -> str:
 
 def message(kind: str, p: dict[str, Any], due: str, _: Translate = chinese) -> str:
     """``due``: the due time as its reader reads it (their time zone)."""
-    task, case = p["task"], p["case"]
+    task, case = p.get("task", ""), p["case"]
     if kind == "reminder":
         return _("「%(task)s」（案件：%(case)s）将于 %(due)s 到期，请及时办理。", task=task, case=case, due=due)
     if kind == "overdue" and "handlers" in p:  # to the supervisors
@@ -70,6 +79,34 @@ def message(kind: str, p: dict[str, Any], due: str, _: Translate = chinese) -> s
             sent=p["sent"],
             case=case,
             task=task,
+        )
+    if kind == "taken_away" and p.get("to"):
+        return _(
+            "%(by)s 已将您签收的「%(task)s」（案件：%(case)s）转交给 %(to)s 办理，您不必再办理；"
+            "如已填写办理内容，请转告 %(to)s。",
+            by=p["by"],
+            task=task,
+            case=case,
+            to=p["to"],
+        )
+    if kind == "taken_away":
+        return _(
+            "%(by)s 已将您签收的「%(task)s」（案件：%(case)s）退回待签收，由本单位重新签收办理。",
+            by=p["by"],
+            task=task,
+            case=case,
+        )
+    if kind == "cancelled" and p.get("tasks"):
+        return _(
+            "%(by)s 已撤销案件「%(case)s」，您的%(tasks)s不再办理。撤销理由：%(reason)s",
+            by=p["by"],
+            case=case,
+            tasks=_("、").join(_("「%(task)s」", task=name) for name in p["tasks"]),
+            reason=p["reason"],
+        )
+    if kind == "cancelled":  # to whoever started it
+        return _(
+            "%(by)s 已撤销您发起的案件「%(case)s」。撤销理由：%(reason)s", by=p["by"], case=case, reason=p["reason"]
         )
     if "opinion" in p:  # a supervisor's 督办
         return _supervision(p, due, _)

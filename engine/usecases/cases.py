@@ -15,7 +15,7 @@ from storage import repositories as repo
 from storage import writes
 from storage.enums import InstanceStatus, TimerState, WorkItemState
 from storage.models import CaseFacts, ProcessDefinition, ProcessInstance, Subscription, WorkItem
-from storage.repositories import DefinitionHead
+from storage.repositories import DefinitionHead, ItemRow
 
 from .. import access, clock
 from ..access import Actor
@@ -27,7 +27,16 @@ from ..bpmn.workflow_state import Rounds
 from ..deadlines.legal import local_day
 from ..errors import Conflict, FieldError, InvalidData, NotAllowed, NotFound
 from ..text import control_character
-from . import calls, case_facts, external_task_list, external_tasks, incidents, outgoing_mails, supervision
+from . import (
+    calls,
+    case_facts,
+    external_task_list,
+    external_tasks,
+    incidents,
+    notifications,
+    outgoing_mails,
+    supervision,
+)
 from .attachments import AttachmentView, list_attachments
 from .case_deadlines import CaseDeadline, case_deadlines, case_steps
 from .comments import CommentView, list_comments
@@ -220,7 +229,8 @@ def _title(value: Any) -> str:
 
 def cancel_instance(session: Session, actor: Actor, instance_id: int, reason: str) -> None:
     """Cancel a running case: its starter's office and administrators (the access policy),
-    with a reason, which the history keeps."""
+    with a reason, which the history keeps. Whoever held or was offered one of its open tasks,
+    and whoever started it, is told (who cancelled it, and why)."""
     reason = (reason or "").strip()
     if not reason:
         raise InvalidData({"reason": FieldError("required")})
@@ -243,7 +253,9 @@ def cancel_instance(session: Session, actor: Actor, instance_id: int, reason: st
             case=instance_id,
             status=instance.status.value,
         )
-    _cancel(session, actor, instance, reason)
+    closed = _cancel(session, actor, instance, reason)
+    by_name = people_names(session, [actor.username]).get(actor.username, actor.username)
+    notifications.notify_cancelled(session, instance, closed, by=actor.username, by_name=by_name, reason=reason)
 
 
 def cancel_as_system(session: Session, instance_id: int, reason: str) -> None:
@@ -253,7 +265,8 @@ def cancel_as_system(session: Session, instance_id: int, reason: str) -> None:
         _cancel(session, SYSTEM, instance, reason)
 
 
-def _cancel(session: Session, actor: Actor, instance: ProcessInstance, reason: str) -> None:
+def _cancel(session: Session, actor: Actor, instance: ProcessInstance, reason: str) -> list[ItemRow]:
+    """Cancel ``instance``; returns its tasks that were open, now closed."""
     process = processes.get_by_id(session, instance.definition_id)
     runtime = runtime_for(session)
     workflow = restore_case(session, runtime, process, instance)
@@ -261,7 +274,8 @@ def _cancel(session: Session, actor: Actor, instance: ProcessInstance, reason: s
     now = clock.now()
     instance.status, instance.ended_at = InstanceStatus.CANCELLED, now
     instance.workflow_json = runtime.dump(workflow)
-    writes.close_items(session, repo.ready_item_rows(session, instance.id), WorkItemState.CANCELLED, now)
+    open_items = repo.ready_item_rows(session, instance.id)
+    writes.close_items(session, open_items, WorkItemState.CANCELLED, now)
     writes.update_timers(
         session,
         [
@@ -277,6 +291,7 @@ def _cancel(session: Session, actor: Actor, instance: ProcessInstance, reason: s
     incidents.resolve_open(session, instance.id, actor)  # a cancelled case has nothing left to fail
     case_facts.write(session, instance, process.key, runtime.variables(workflow), workflow)
     calls.after_save(session, instance, workflow, runtime, process)  # its caller told, its called cases cancelled
+    return open_items
 
 
 def instance_detail(session: Session, actor: Actor, instance_id: int) -> InstanceDetail:

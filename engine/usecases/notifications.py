@@ -50,6 +50,8 @@ KIND_LABELS = {
     NotificationKind.SUPERVISION: "督办",
     NotificationKind.TASK: "新任务",
     NotificationKind.SENT: "已送达",
+    NotificationKind.TAKEN_AWAY: "任务调整",
+    NotificationKind.CANCELLED: "案件撤销",
 }
 _ROLE_VALUES = {r.value for r in Role}
 
@@ -234,6 +236,66 @@ def notify_sent(session: Session, sent: WorkItem | ItemRow, to: Iterable[ItemRow
         )
 
 
+def notify_taken_away(
+    session: Session, item: WorkItem | ItemRow, held_by: str, *, by: str, to: str | None = None
+) -> None:
+    """``by`` (a name) took ``item`` from ``held_by``, who had claimed it: handed it to ``to``
+    (a name), or, without, gave it back for its candidates to claim. Told, since they may be
+    filling in its form (what they typed is theirs to pass on)."""
+    if _held_back.get():
+        return
+    notify(
+        session,
+        NotificationKind.TAKEN_AWAY,
+        {held_by: None},
+        params={**_about(session, item), "by": by, **({"to": to} if to else {})},
+        instance_id=item.instance_id,
+        work_item_id=item.id or None,
+    )
+
+
+def notify_cancelled(
+    session: Session,
+    instance: ProcessInstance,
+    open_items: Iterable[WorkItem | ItemRow],
+    *,
+    by: str,
+    by_name: str,
+    reason: str,
+) -> None:
+    """``by`` (``by_name``) cancelled ``instance`` for ``reason``: tell whoever held or was
+    offered one of its open tasks (``open_items``, read before they closed), and whoever started
+    it, but not ``by``, who knows. One notice a person, naming their tasks; each reads the reason
+    as the case's history shows it to them (confidential values masked unless they may read
+    them). It links to the case: its tasks are gone."""
+    if _held_back.get():
+        return
+    told: dict[str, list[str]] = {}
+    via: dict[str, str | None] = {}
+    for item in open_items:
+        for username, group in holders(session, item).items():
+            told.setdefault(username, [])
+            if item.name not in told[username]:
+                told[username].append(item.name)
+            via.setdefault(username, group)
+    told.setdefault(instance.started_by, [])
+    via.setdefault(instance.started_by, None)
+    told.pop(by, None)
+    people = {username: via[username] for username in told}
+    for readers, said in _text_as_read(session, instance.id, instance.definition_id, people, reason):
+        alike: dict[tuple[str, ...], dict[str, str | None]] = {}  # those told of the same tasks
+        for username, group in readers.items():
+            alike.setdefault(tuple(told[username]), {})[username] = group
+        for names, recipients in alike.items():
+            notify(
+                session,
+                NotificationKind.CANCELLED,
+                recipients,
+                params={"case": instance.title, "by": by_name, "reason": said, "tasks": list(names)},
+                instance_id=instance.id,
+            )
+
+
 def _item_of_timer(session: Session, timer: Timer) -> WorkItem | None:
     if timer.instance_id is None:
         return None
@@ -361,13 +423,30 @@ def _opinion_as_read(
     if not opinion or not people:
         return [(people, {})]
     instance = session.get(ProcessInstance, item.instance_id)
-    secrets = secrets_kept_from_the_uncleared(session, item.instance_id, instance.definition_id) if instance else None
-    if secrets is None or not secrets.found_in(opinion):
+    if instance is None:
         return [(people, {})]
+    return [
+        (told, {} if said == opinion else {"opinion": said})
+        for told, said in _text_as_read(session, instance.id, instance.definition_id, people, opinion)
+    ]
+
+
+def _text_as_read(
+    session: Session, instance_id: int, definition_id: int, people: dict[str, str | None], text: str
+) -> list[tuple[dict[str, str | None], str]]:
+    """``people`` split by how they read ``text``, written on a case (a 督办's opinion, a cancel
+    reason): (those people, the text as they read it). Whoever may not read the case's
+    confidential values reads it with them masked; on a case with none, or a text holding none,
+    everyone reads it alike."""
+    if not text or not people:
+        return [(people, text)]
+    secrets = secrets_kept_from_the_uncleared(session, instance_id, definition_id)
+    if not secrets.found_in(text):
+        return [(people, text)]
     readers = {name for name, _role in repo.active_users_in_roles(session, sorted(access.roles_reading_confidential()))}
     shown = [
-        ({u: g for u, g in people.items() if u in readers}, {}),
-        ({u: g for u, g in people.items() if u not in readers}, {"opinion": secrets.redacted(opinion)}),
+        ({u: g for u, g in people.items() if u in readers}, text),
+        ({u: g for u, g in people.items() if u not in readers}, secrets.redacted(text)),
     ]
     return [(told, said) for told, said in shown if told]
 

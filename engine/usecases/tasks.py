@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -13,8 +14,8 @@ from sqlalchemy.orm import Session
 
 from storage import repositories as repo
 from storage import writes
-from storage.enums import WorkItemState
-from storage.models import ProcessDefinition, ProcessInstance, User, WorkItem
+from storage.enums import InstanceStatus, WorkItemState
+from storage.models import AuditEntry, ProcessDefinition, ProcessInstance, User, WorkItem
 from storage.repositories import ItemRow
 
 from .. import access, clock
@@ -23,8 +24,11 @@ from ..bpmn.forms import FormSpec
 from ..deadlines import settings
 from ..errors import (
     AlreadyCompleted,
+    CaseCancelled,
     Conflict,
+    EngineError,
     FieldError,
+    HeldByAnother,
     InvalidData,
     NotAllowed,
     NotFound,
@@ -34,6 +38,7 @@ from . import notifications, observers, supervision
 from .attachments import AttachmentView, list_attachments
 from .comments import CommentView, list_comments
 from .confidentiality import (
+    case_secrets,
     case_variables,
     confidential_fields,
     draft_for,
@@ -80,7 +85,7 @@ def _summary(session: Session, item: WorkItem) -> TaskSummary:
     return TaskSummary.of(item, instance.title, definition.key, definition.name)
 
 
-def _ensure_open(item: WorkItem | ItemRow) -> None:
+def _ensure_open(session: Session, actor: Actor, item: WorkItem | ItemRow) -> None:
     if item.state == WorkItemState.COMPLETED:
         raise AlreadyCompleted(
             f"task {item.name!r} was already completed by {item.completed_by} "
@@ -92,7 +97,7 @@ def _ensure_open(item: WorkItem | ItemRow) -> None:
             at=item.completed_at,
         )
     if item.state == WorkItemState.CANCELLED:
-        raise _closed(item)
+        raise _no_longer_open(session, actor, item)
 
 
 def _closed(item: WorkItem | ItemRow, message: str = "") -> Conflict:
@@ -104,11 +109,86 @@ def _closed(item: WorkItem | ItemRow, message: str = "") -> Conflict:
     )
 
 
-def _not_theirs(item: WorkItem | ItemRow, message: str) -> NotAllowed:
-    """Someone may not act on ``item`` (``message``): another holds it, or it is not offered to them."""
+def _no_longer_open(session: Session, actor: Actor, item: WorkItem | ItemRow) -> Conflict:
+    """Why ``item``, closed without being completed, is no longer open: its case was cancelled
+    (who did, when, and why, the reason as ``actor`` reads it in the case's history), or the case
+    moved on without it (a deadline, another branch)."""
+    instance = session.get(ProcessInstance, item.instance_id)
+    cancelled = _cancellation(session, instance) if instance is not None else None
+    if instance is None or cancelled is None:
+        return _closed(item)
+    reason = case_secrets(session, actor, instance.id, instance.definition_id).redacted(
+        str((cancelled.data or {}).get("reason", ""))
+    )
+    return CaseCancelled(
+        f"task {item.name!r} is no longer open: its case was cancelled by {cancelled.actor} "
+        f"at {cancelled.at:%Y-%m-%d %H:%M} UTC ({reason})",
+        "case_cancelled",
+        task=item.name,
+        case=item.instance_id,
+        by=cancelled.actor,
+        at=cancelled.at,
+        why=reason,
+    )
+
+
+def _cancellation(session: Session, instance: ProcessInstance) -> AuditEntry | None:
+    """The history's entry of ``instance``'s cancelling (None: it was not cancelled)."""
+    if instance.status != InstanceStatus.CANCELLED:
+        return None
+    return session.scalars(
+        select(AuditEntry)
+        .where(AuditEntry.instance_id == instance.id, AuditEntry.action == "cancel")
+        .order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
+        .limit(1)
+    ).first()
+
+
+def _not_theirs(session: Session, actor: Actor, item: WorkItem | ItemRow, message: str) -> EngineError:
+    """Someone may not act on ``item`` (``message``): another holds it, or it is not offered to
+    them. A task taken from ``actor`` while they held it (handed to a colleague, or given back
+    and claimed by another, by whoever may reassign tasks) is a change of its state, not a
+    permission: a conflict that says who holds it now, who gave it to them and when, as a lost
+    claim race does (``actor`` was likely filling in its form)."""
     if item.assignee:
+        taken = _taken_from(session, actor, item)
+        if taken is not None:
+            by, at = taken
+            return HeldByAnother(
+                f"{message}; it was taken from {actor.username}: {item.assignee} holds it now"
+                + (f" (given to them by {by} at {at:%Y-%m-%d %H:%M} UTC)" if by and at else ""),
+                "held_by_another",
+                task=item.name,
+                holder=item.assignee,
+                by=by,
+                at=at,
+            )
         return NotAllowed(message, "held_by", task=item.name, holder=item.assignee)
     return NotAllowed(message, "not_candidate", task=item.name)
+
+
+def _taken_from(session: Session, actor: Actor, item: WorkItem | ItemRow) -> tuple[str | None, datetime | None] | None:
+    """Whether ``actor`` held ``item`` once (claimed it, or was handed it) and it went to its
+    holder since: then who gave it to the holder and when (the holder himself: claimed it; both
+    None when the history says nothing of it), else None. Read from the task's claims, hand-overs
+    and give-backs, oldest first."""
+    entries = session.execute(
+        select(AuditEntry.actor, AuditEntry.action, AuditEntry.data, AuditEntry.at)
+        .where(
+            AuditEntry.instance_id == item.instance_id,
+            AuditEntry.task_id == item.task_id,
+            AuditEntry.action.in_(("claim", "hand_over", "unclaim")),
+        )
+        .order_by(AuditEntry.at, AuditEntry.id)
+    ).all()
+    held, since = False, None
+    for who, action, data, at in entries:
+        holder = {"claim": who, "hand_over": (data or {}).get("to"), "unclaim": None}[action]
+        held = held or holder == actor.username
+        since = (who, at) if holder is not None else None
+    if not held or item.assignee == actor.username:
+        return None
+    return since or (None, None)
 
 
 def task_detail(session: Session, actor: Actor, task_id: str) -> TaskDetail:
@@ -154,7 +234,7 @@ def _lock_item(session: Session, actor: Actor, task_id: str) -> WorkItem:
 
 def claim(session: Session, actor: Actor, task_id: str) -> TaskSummary:
     item = _lock_item(session, actor, task_id)
-    _ensure_open(item)
+    _ensure_open(session, actor, item)
     if item.assignee == actor.username:
         return _summary(session, item)
     if item.assignee is not None and access.is_candidate(actor, item):
@@ -176,7 +256,7 @@ def claim(session: Session, actor: Actor, task_id: str) -> TaskSummary:
 
 def unclaim(session: Session, actor: Actor, task_id: str) -> TaskSummary:
     item = _lock_item(session, actor, task_id)
-    _ensure_open(item)
+    _ensure_open(session, actor, item)
     if item.assignee is None:
         return _summary(session, item)
     if not access.is_offered(item):
@@ -188,15 +268,15 @@ def unclaim(session: Session, actor: Actor, task_id: str) -> TaskSummary:
             holder=item.assignee,
         )
     if not access.may_give_back(actor, item):
-        raise NotAllowed(
-            f"task {item.name!r} is claimed by {item.assignee}; only they can give it back",
-            "held_by",
-            task=item.name,
-            holder=item.assignee,
+        raise _not_theirs(
+            session, actor, item, f"task {item.name!r} is claimed by {item.assignee}; only they can give it back"
         )
+    held_by = item.assignee
     item.assignee, item.claimed_at = None, None
     audit(session, actor, "unclaim", instance_id=item.instance_id, task_id=task_id, bpmn_id=item.bpmn_id)
     session.flush()
+    if held_by != actor.username:  # whoever may reassign tasks took it back from its holder
+        notifications.notify_taken_away(session, item, held_by, by=_name(session, actor.username))
     return _summary(session, item)
 
 
@@ -214,9 +294,9 @@ def hand_over(session: Session, actor: Actor, task_id: str, colleague: str, comm
     if refused:
         raise InvalidData(refused)
     item = _lock_item(session, actor, task_id)
-    _ensure_open(item)
+    _ensure_open(session, actor, item)
     if not access.may_hand_over(actor, item):
-        raise _not_theirs(item, f"{actor.username} does not hold task {item.name!r}")
+        raise _not_theirs(session, actor, item, f"{actor.username} does not hold task {item.name!r}")
     other = repo.user_by_name(session, colleague)
     if other is None or not other.active:
         raise NotFound(f"no active user {colleague!r}", "no_user", username=colleague)
@@ -249,6 +329,7 @@ def hand_over(session: Session, actor: Actor, task_id: str, colleague: str, comm
             task=item.name,
             colleague=colleague,
         )
+    held_by = item.assignee
     item.assignee, item.claimed_at = colleague, clock.now()
     audit(
         session,
@@ -260,10 +341,19 @@ def hand_over(session: Session, actor: Actor, task_id: str, colleague: str, comm
         data={"to": colleague, "comment": comment},
     )
     session.flush()
+    by_name = _name(session, actor.username)
     if colleague != actor.username:
-        by_name = people_names(session, [actor.username]).get(actor.username, actor.username)
         notifications.notify_task(session, item, handed_by=by_name)
+    if held_by is not None and held_by not in (actor.username, colleague):
+        # handed on from under its holder (by whoever may reassign tasks): told, or they would
+        # go on filling in its form, to find it gone only when they submit
+        notifications.notify_taken_away(session, item, held_by, by=by_name, to=_name(session, colleague))
     return _summary(session, item)
+
+
+def _name(session: Session, username: str) -> str:
+    """A person as notifications name them."""
+    return people_names(session, [username]).get(username, username)
 
 
 def complete(session: Session, actor: Actor, task_id: str, data: dict[str, Any]) -> list[TaskSummary]:
@@ -275,10 +365,10 @@ def complete(session: Session, actor: Actor, task_id: str, data: dict[str, Any])
     item: WorkItem | ItemRow | None = next((w for w in ready_before if w.task_id == task_id), None)
     if item is None or not access.may_act(actor, item):
         item, _instance = visible_task(session, actor, task_id)
-    _ensure_open(item)
+    _ensure_open(session, actor, item)
     if not access.may_act(actor, item):
         who = f"claimed by {item.assignee}" if item.assignee else "not in your groups"
-        raise _not_theirs(item, f"{actor.username} may not complete {item.name!r}: it is {who}")
+        raise _not_theirs(session, actor, item, f"{actor.username} may not complete {item.name!r}: it is {who}")
     if item.assignee is None and not _may_take(session, actor, item, instance.definition_id):
         raise _for_readers_only(actor, item, "complete")  # completing an unclaimed task takes it
     following = run_completion(session, actor, instance, item, data, ready_before)
@@ -377,6 +467,9 @@ class TaskPage:
     people: dict[str, str] = field(default_factory=dict)  # user name → display name, of those the page names
     # what the rounds before it returned (each unit's result: the office's 汇总, 通报), as tables
     records: list[RecordTable] = field(default_factory=list)
+    # the case's cancelling as the reader reads it in its history (who, when, why), when it was
+    # cancelled: the task page says so instead of offering a task that is gone
+    cancellation: HistoryEntry | None = None
 
 
 def task_page(session: Session, actor: Actor, task_id: str) -> TaskPage:
@@ -449,6 +542,9 @@ def task_page(session: Session, actor: Actor, task_id: str) -> TaskPage:
         ),
         # of the task's variables as the reader may read them: another round's results left out
         records=record_tables(session, process, scope.variables(detail.data), labels, values),
+        cancellation=next((e for e in reversed(history) if e.action == "cancel"), None)
+        if instance.status == InstanceStatus.CANCELLED
+        else None,
     )
 
 
@@ -465,10 +561,12 @@ def save_draft(session: Session, actor: Actor, task_id: str, data: dict[str, Any
     """Keep what was typed so far (not validated) on the work item, for its author to go on
     with: a draft is theirs until the task is submitted (``access.may_read_draft``)."""
     item, instance = visible_task(session, actor, task_id)
+    if item.state == WorkItemState.CANCELLED:
+        raise _no_longer_open(session, actor, item)
     if item.state != WorkItemState.READY:
         raise _closed(item, f"task {item.name!r} is no longer open")
     if not access.may_act(actor, item):
-        raise _not_theirs(item, f"{actor.username} may not work on task {item.name!r}")
+        raise _not_theirs(session, actor, item, f"{actor.username} may not work on task {item.name!r}")
     meta = processes.get_by_id(session, instance.definition_id).tasks.get(item.bpmn_id)
     hidden = hidden_fields(session, actor, instance.definition_id)
     names = {f.id for f in meta.form.fields if not f.readonly and f.id not in hidden} if meta else set()

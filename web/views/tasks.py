@@ -9,7 +9,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from engine import clock
-from engine.errors import InvalidData
+from engine.errors import HeldByAnother, InvalidData
 from engine.usecases import attachments, comments, tasks
 from engine.usecases.labels import department_names, people_names
 from engine.usecases.results import TaskSummary
@@ -17,6 +17,7 @@ from engine.usecases.tasks import task_form, task_page
 
 from .. import database
 from ..auth import current_actor
+from ..errors import Said, say
 from ..i18n import due
 from ..roles import group_name
 from .cases import RefusedComment, confidential_choice, refused_comment
@@ -31,8 +32,11 @@ def _render(
     values: dict | None = None,
     errors: dict | None = None,
     comment: RefusedComment | None = None,
+    taken: Said | None = None,
     status: int = 200,
 ):
+    """The task page; ``taken``: the reader's submission was refused because someone else now
+    holds the task (what the page says of it above the form, kept as typed to copy from)."""
     page = task_page(database.session(), current_actor(), task_id)
     form = page.detail.form
     fields = editable(form, page.hidden)
@@ -47,6 +51,7 @@ def _render(
         errors=field_messages(errors or {}, form),
         hand_over_note_chars=tasks.HAND_OVER_NOTE_CHARS,
         refused_comment=comment,
+        taken=taken,
     ), status
 
 
@@ -69,6 +74,8 @@ def submit(task_id: str):
                 tasks.save_draft(s, actor, task_id, data)
         except InvalidData as exc:
             return _render(task_id, values=data, errors=exc.field_errors, status=422)
+        except HeldByAnother as exc:
+            return _render(task_id, values=data, taken=say(exc), status=409)
         flash(_("草稿已保存。"), "success")
         return redirect(url_for("tasks.show", task_id=task_id))
     started = clock.now()
@@ -79,6 +86,10 @@ def submit(task_id: str):
             people = people_names(s, [t.assignee for t in following if t.assignee])
     except InvalidData as exc:
         return _render(task_id, values=data, errors=exc.field_errors, status=422)
+    except HeldByAnother as exc:
+        # handed to a colleague, or taken back and claimed by one, while the reader filled in
+        # the form: what they typed stays on the page, to pass on to whoever holds it now
+        return _render(task_id, values=data, taken=say(exc), status=409)
     flash(*_next_step(following, started, units, people))
     mine = [t for t in following if t.assignee == actor.username]
     if mine:
