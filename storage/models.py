@@ -442,6 +442,9 @@ class CalendarDay(Base):
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     is_working: Mapped[bool] = mapped_column(Boolean)
     note: Mapped[str] = mapped_column(String(200), default="")
+    # entered with the State Council's notice for its year (the whole year at once): such an
+    # entry makes the year published; a day set on its own does not (engine/deadlines/calendar.py)
+    from_notice: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class Comment(Base):

@@ -636,8 +636,16 @@ _SETTING_VALUES = select(Setting.name, Setting.value)
 # round trip to a database server.
 _DEADLINE_CONFIGURATION = PreparedRead(
     union_all(
-        select(Setting.name, Setting.value, cast(null(), Date).label("day"), cast(null(), Boolean).label("is_working")),
-        select(cast(null(), String), cast(null(), String), CalendarDay.day, CalendarDay.is_working),
+        select(
+            Setting.name,
+            Setting.value,
+            cast(null(), Date).label("day"),
+            cast(null(), Boolean).label("is_working"),
+            cast(null(), Boolean).label("from_notice"),
+        ),
+        select(
+            cast(null(), String), cast(null(), String), CalendarDay.day, CalendarDay.is_working, CalendarDay.from_notice
+        ),
     )
 )
 
@@ -656,17 +664,21 @@ def setting_overrides(session: Session) -> dict[str, str]:
     return {row[0]: row[1] for row in core_execute(session, _SETTING_VALUES)}
 
 
-def deadline_configuration(session: Session) -> tuple[dict[str, str], dict[date, bool]]:
-    """The settings administrators changed (name → value, as ``setting_overrides``) and the
-    days they entered in the working calendar (day → is it a working day), in one statement."""
+def deadline_configuration(session: Session) -> tuple[dict[str, str], dict[date, bool], set[int]]:
+    """The settings administrators changed (name → value, as ``setting_overrides``), the
+    days they entered in the working calendar (day → is it a working day) and the years whose
+    State Council notice they entered (``CalendarDay.from_notice``), in one statement."""
     settings: dict[str, str] = {}
     days: dict[date, bool] = {}
-    for name, value, day, is_working in _DEADLINE_CONFIGURATION.rows(session):
+    notice_years: set[int] = set()
+    for name, value, day, is_working, from_notice in _DEADLINE_CONFIGURATION.rows(session):
         if day is None:
             settings[name] = value
         else:
             days[day] = is_working
-    return settings, days
+            if from_notice:
+                notice_years.add(day.year)
+    return settings, days, notice_years
 
 
 def department_choices(session: Session) -> dict[str, str]:

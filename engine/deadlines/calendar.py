@@ -15,16 +15,18 @@ Every day's answer has a source (:class:`DaySource`):
 * ``administrator``: an entry in ``calendar_days``.
 
 **When a year counts as published** (:meth:`WorkingCalendar.is_published`): when the
-package has its official table, or when an administrator has entered anything in that year.
-An administrator enters a year from the State Council's notice (the 工作日历 page enters the
-whole notice at once, ``engine.usecases.deadlines.enter_year_schedule``), so any entry in a
-year is taken as "the notice has been entered here": the year is no longer warned about as
-an estimate. The days of such a year without an entry still follow the package.
+package has its official table, or when an administrator has entered the State Council's
+notice for it (the 工作日历 page or ``calendar enter`` enters the whole notice at once,
+``engine.usecases.deadlines.enter_year_schedule``, and marks its entries ``from_notice``).
+One day set on its own (``calendar set``: a local day off, a correction) is an entry like
+any other but says nothing about the rest of the year, so it does not make the year
+published: the year is still warned about as an estimate. The days of a published year
+without an entry still follow the package.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
@@ -112,12 +114,19 @@ def days_of(year: int) -> Iterator[date]:
 
 
 class WorkingCalendar:
-    def __init__(self, overrides: Mapping[date, bool] | None = None, notes: Mapping[date, str] | None = None):
+    def __init__(
+        self,
+        overrides: Mapping[date, bool] | None = None,
+        notes: Mapping[date, str] | None = None,
+        notice_years: Iterable[int] = (),
+    ):
         """``overrides``: the administrator's entries (day → is it a working day);
-        ``notes``: their notes (day → note), for telling where a day comes from."""
+        ``notes``: their notes (day → note), for telling where a day comes from;
+        ``notice_years``: the years whose State Council notice an administrator entered
+        (published, see the module's doc)."""
         self.overrides = dict(overrides or {})
         self.notes = dict(notes or {})
-        self._entered_years = frozenset(day.year for day in self.overrides)
+        self.notice_years = frozenset(notice_years)
 
     def is_working_day(self, day: date) -> bool:
         if day in self.overrides:
@@ -135,7 +144,7 @@ class WorkingCalendar:
         (who entered the State Council's notice), or else the package's estimate."""
         if is_official_year(year):
             return DaySource.OFFICIAL
-        return DaySource.ADMINISTRATOR if year in self._entered_years else DaySource.ESTIMATE
+        return DaySource.ADMINISTRATOR if year in self.notice_years else DaySource.ESTIMATE
 
     def is_published(self, year: int) -> bool:
         """Whether ``year``'s schedule is known (official, or entered by an administrator)

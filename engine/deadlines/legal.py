@@ -176,6 +176,44 @@ def on_date(day: datetime | date) -> Deadline:
     return Deadline(day, 0, Unit.DATE, day, day, end_of(day))
 
 
+def recount(period: Deadline, calendar: WorkingCalendar) -> Deadline:
+    """``period`` counted again on ``calendar``: the same start, amount and unit (a period
+    extended in its own unit keeps its start and the amounts together, one extended in
+    another unit starts from the last day it was counted on: either way its rule says all
+    there is to count it again). A date someone set is kept as it is."""
+    count = {Unit.DAYS: after_days, Unit.MONTHS: after_months, Unit.WORKING_DAYS: after_working_days}
+    if period.unit not in count:
+        return period
+    return count[period.unit](period.start, period.amount, calendar)
+
+
+@dataclass(frozen=True)
+class CountedNow:
+    """A stored period as the calendar counts it now (stored due dates do not move when the
+    calendar changes, so what the rule said when it was counted may no longer hold)."""
+
+    # the years of the period whose holidays are still an estimate (not yet published)
+    estimated_years: tuple[int, ...]
+    # how the calendar counts the period now, when it ends elsewhere than the stored end
+    differs: Deadline | None
+
+
+def counted_now(period: Deadline, calendar: WorkingCalendar) -> CountedNow:
+    """How ``calendar`` (today's, with the administrator's entries) counts ``period``."""
+    again = recount(period, calendar)
+    return CountedNow(again.estimated_years, again if again.ends_at != period.ends_at else None)
+
+
+def due_text(moment: datetime) -> str:
+    """A due moment as the pages say it, Beijing time: a period's end (00:00, the end of the
+    day before) is "2027-02-11 24:00", any other moment "2027-02-11 09:30". For text with no
+    reader's time zone to follow (the command line)."""
+    local = moment.astimezone(LOCAL_TZ)
+    if local.time() == time(0):
+        return f"{(local.date() - timedelta(days=1)).isoformat()} 24:00"
+    return local.strftime("%Y-%m-%d %H:%M")
+
+
 def working_days_before(moment: datetime, working_days: int, calendar: WorkingCalendar) -> datetime:
     """The moment ``working_days`` working days before ``moment``, same time of day (for
     reminders ahead of a deadline)."""

@@ -106,8 +106,8 @@ def runtime_for(session: Session) -> Runtime:
     def configuration() -> tuple[dict[str, int], WorkingCalendar]:
         # both at the first use of either: a deadline needs its period and the working days
         if not loaded:
-            overrides, days = repo.deadline_configuration(session)
-            loaded.append((resolve(overrides), WorkingCalendar(days)))
+            overrides, days, notice_years = repo.deadline_configuration(session)
+            loaded.append((resolve(overrides), WorkingCalendar(days, notice_years=notice_years)))
         return loaded[0]
 
     def settings() -> dict[str, int]:

@@ -30,11 +30,15 @@ from storage.models import CalendarDay, ProcessInstance, Setting, Timer, WorkIte
 
 from .. import access, clock
 from ..access import Actor
+from ..deadlines import legal
 from ..deadlines.calendar import LOCAL_TZ, MAKE_UP_DAY, DaySource, DayStatus, WorkingCalendar, days_of
+from ..deadlines.date_functions import deadline_key
+from ..deadlines.legal import Deadline
 from ..deadlines.settings import DEFAULTS, out_of_range, resolve
 from ..errors import Conflict, FieldError, InvalidData, NotFound, not_a_day
-from .context import audit
-from .labels import people_names
+from .context import audit, processes, runtime_for
+from .labels import element_names, people_names
+from .results import stored_rule
 
 
 def _require_admin(actor: Actor, doing: str = "change the calendar or the deadline settings") -> None:
@@ -98,9 +102,16 @@ def _check_year(year: int, field: str = "year") -> None:
 
 
 def working_calendar(session: Session) -> WorkingCalendar:
-    """The calendar with every administrator entry and its note."""
-    rows = session.execute(select(CalendarDay.day, CalendarDay.is_working, CalendarDay.note)).all()
-    return WorkingCalendar({day: working for day, working, _ in rows}, {day: note for day, _, note in rows})
+    """The calendar with every administrator entry and its note, and the years whose State
+    Council notice was entered (the only entries that make a year published)."""
+    rows = session.execute(
+        select(CalendarDay.day, CalendarDay.is_working, CalendarDay.note, CalendarDay.from_notice)
+    ).all()
+    return WorkingCalendar(
+        {row.day: row.is_working for row in rows},
+        {row.day: row.note for row in rows},
+        notice_years={row.day.year for row in rows if row.from_notice},
+    )
 
 
 def day_status(session: Session, day: date, language: str | None = None) -> DayStatus:
@@ -384,18 +395,23 @@ class DayChange:
 
 @dataclass(frozen=True)
 class AffectedDue:
-    """A pending due date on a day whose status the schedule changes. Its stored moment
-    stays as it is: only deadlines computed from now on follow the new schedule."""
+    """A pending due date the schedule concerns: one counted by a rule (engine.deadlines.legal)
+    that the schedule counts to another end, or one on a day whose status the schedule
+    changes. Its stored moment stays as it is: only deadlines computed from now on follow the
+    new schedule, and the office corrects a stored one by hand where the law asks."""
 
     what: str  # "task", or the timer's kind: "bpmn", "reminder", "start"
     id: int  # the work item's or the timer's
     instance_id: int | None
     case_title: str | None  # None for whoever may not see every case
-    name: str  # the task's name, the timer's BPMN id
-    due_at: datetime
-    day: date
-    was_working: bool
+    case_number: str | None  # the case's own number (business key), likewise
+    name: str  # the task's name, the timer element's name (a reminder: its task's)
+    due_at: datetime  # the stored end
+    day: date  # the day it stands for (due_day)
+    was_working: bool  # that day, before and after the schedule
     now_working: bool
+    # the end the schedule counts by the due date's rule, when it is not the stored one
+    recounted_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -430,7 +446,11 @@ def _plan(session: Session, actor: Actor, schedule: YearSchedule, language: str 
     before = working_calendar(session)
     kept = {d: (w, before.notes.get(d, "")) for d, w in before.overrides.items() if d.year != year}
     after_rows = kept | rows
-    after = WorkingCalendar({d: w for d, (w, _) in after_rows.items()}, {d: n for d, (_, n) in after_rows.items()})
+    after = WorkingCalendar(
+        {d: w for d, (w, _) in after_rows.items()},
+        {d: n for d, (_, n) in after_rows.items()},
+        notice_years=before.notice_years | {year},
+    )
     changes = [
         DayChange(day, before.day_status(day, language), after.day_status(day, language))
         for day in days_of(year)
@@ -441,53 +461,136 @@ def _plan(session: Session, actor: Actor, schedule: YearSchedule, language: str 
         [after.day_status(day, language) for day in sorted(rows)],
         sum(1 for d in before.overrides if d.year == year),
         changes,
-        _affected(session, actor, year, {c.day: c for c in changes}),
+        _affected(session, actor, year, before, after),
         saved=False,
     )
 
 
-def _affected(session: Session, actor: Actor, year: int, changes: dict[date, DayChange]) -> list[AffectedDue]:
-    if not changes:
-        return []
-    after, until = _year_window(year)
+@dataclass(frozen=True)
+class _PendingDue:
+    what: str
+    id: int
+    instance_id: int | None
+    title: str | None
+    number: str | None
+    name: str
+    due_at: datetime
+    rule: Deadline | None
+
+
+def _affected(
+    session: Session, actor: Actor, year: int, before: WorkingCalendar, after: WorkingCalendar
+) -> list[AffectedDue]:
+    """The pending due dates the schedule of ``year`` concerns (``AffectedDue``), in order."""
     titled = access.sees_every_case(actor)
-    found: list[AffectedDue] = []
-
-    def add(what: str, id_: int, instance_id: int | None, title: str | None, name: str, due_at: datetime) -> None:
-        change = changes.get(due_day(due_at))
-        if change is not None:
-            found.append(
-                AffectedDue(
-                    what,
-                    id_,
-                    instance_id,
-                    title if titled else None,
-                    name,
-                    due_at,
-                    change.day,
-                    change.before.is_working,
-                    change.after.is_working,
-                )
+    found = []
+    for due in _pending_dues(session, _year_window(year)[0]):
+        day = due_day(due.due_at)
+        recounted = _recounted(due.rule, year, after)
+        changed = day.year == year and before.is_working_day(day) != after.is_working_day(day)
+        if recounted is None and not changed:
+            continue
+        found.append(
+            AffectedDue(
+                due.what,
+                due.id,
+                due.instance_id,
+                due.title if titled else None,
+                due.number if titled else None,
+                due.name,
+                due.due_at,
+                day,
+                before.is_working_day(day),
+                after.is_working_day(day),
+                recounted,
             )
-
-    tasks = session.execute(
-        select(WorkItem.id, WorkItem.instance_id, ProcessInstance.title, WorkItem.name, WorkItem.due_at)
-        .join(ProcessInstance, ProcessInstance.id == WorkItem.instance_id)
-        .where(*_TASKS_DUE, WorkItem.due_at > after, WorkItem.due_at <= until)
-        .order_by(WorkItem.due_at, WorkItem.id)
-    ).all()
-    for task in tasks:
-        if task.due_at is not None:
-            add("task", task.id, task.instance_id, task.title, task.name, task.due_at)
-    timers = session.execute(
-        select(Timer.id, Timer.kind, Timer.instance_id, ProcessInstance.title, Timer.bpmn_id, Timer.due_at)
-        .outerjoin(ProcessInstance, ProcessInstance.id == Timer.instance_id)
-        .where(*_TIMERS_DUE, Timer.due_at > after, Timer.due_at <= until)
-        .order_by(Timer.due_at, Timer.id)
-    ).all()
-    for timer in timers:
-        add(TimerKind(timer.kind).value, timer.id, timer.instance_id, timer.title, timer.bpmn_id, timer.due_at)
+        )
     return sorted(found, key=lambda a: (a.due_at, a.what != "task", a.id))
+
+
+def _recounted(rule: Deadline | None, year: int, after: WorkingCalendar) -> datetime | None:
+    """The end ``after`` counts by ``rule``, when it is not the stored one and the period
+    runs into ``year`` (a period wholly in another year is not this schedule's concern)."""
+    if rule is None:
+        return None
+    again = legal.recount(rule, after)
+    if again.ends_at == rule.ends_at:
+        return None
+    first_counted, last = rule.start + timedelta(days=1), max(rule.last_day, again.last_day)
+    return again.ends_at if first_counted.year <= year <= last.year else None
+
+
+def _pending_dues(session: Session, after: datetime) -> list[_PendingDue]:
+    """Every pending due date after ``after``: the ready tasks' with their rules, and the
+    other pending timers' (a task's own due-date timer is its task's due date again), each
+    named as its process names it. A BPMN timer's rule is the one its case counted for that
+    end: a task of the case due then has it, else the case's record of its deadlines
+    (``Runtime.deadline_rules``, read for those cases only)."""
+    tasks = session.execute(
+        select(
+            WorkItem.id,
+            WorkItem.instance_id,
+            ProcessInstance.title,
+            ProcessInstance.business_key,
+            WorkItem.name,
+            WorkItem.due_at,
+            WorkItem.due_rule,
+        )
+        .join(ProcessInstance, ProcessInstance.id == WorkItem.instance_id)
+        .where(*_TASKS_DUE, WorkItem.due_at > after)
+    ).all()
+    dues = [
+        _PendingDue("task", t.id, t.instance_id, t.title, t.business_key, t.name, t.due_at, stored_rule(t.due_rule))
+        for t in tasks
+    ]
+    rules = {(d.instance_id, deadline_key(d.due_at)): d.rule for d in dues if d.rule is not None}
+    timers = session.execute(
+        select(
+            Timer.id,
+            Timer.kind,
+            Timer.instance_id,
+            ProcessInstance.title,
+            ProcessInstance.business_key,
+            func.coalesce(ProcessInstance.definition_id, Timer.definition_id).label("definition_id"),
+            Timer.bpmn_id,
+            Timer.due_at,
+        )
+        .outerjoin(ProcessInstance, ProcessInstance.id == Timer.instance_id)
+        .where(*_TIMERS_DUE, Timer.due_at > after)
+    ).all()
+    unmatched = {
+        t.instance_id
+        for t in timers
+        if t.kind == TimerKind.BPMN and t.instance_id and (t.instance_id, deadline_key(t.due_at)) not in rules
+    }
+    rules |= _kept_rules(session, unmatched)
+    names: dict[int, dict[str, str]] = {}
+    for t in timers:
+        if t.definition_id is not None and t.definition_id not in names:
+            names[t.definition_id] = element_names(processes.get_by_id(session, t.definition_id))
+        name = names.get(t.definition_id, {}).get(t.bpmn_id, t.bpmn_id)
+        rule = rules.get((t.instance_id, deadline_key(t.due_at))) if t.kind == TimerKind.BPMN else None
+        dues.append(
+            _PendingDue(TimerKind(t.kind).value, t.id, t.instance_id, t.title, t.business_key, name, t.due_at, rule)
+        )
+    return dues
+
+
+def _kept_rules(session: Session, case_ids: set[int]) -> dict[tuple[int | None, str], Deadline]:
+    """How each of these cases counted its deadlines, by (case, ``deadline_key`` of the end)."""
+    if not case_ids:
+        return {}
+    runtime = runtime_for(session)
+    kept: dict[tuple[int | None, str], Deadline] = {}
+    cases = session.execute(
+        select(ProcessInstance.id, ProcessInstance.definition_id, ProcessInstance.workflow_json).where(
+            ProcessInstance.id.in_(sorted(case_ids))
+        )
+    ).all()
+    for case in cases:
+        workflow = runtime.restore(processes.get_by_id(session, case.definition_id), case.workflow_json)
+        kept |= {(case.id, key): rule for key, rule in runtime.deadline_rules(workflow).items()}
+    return kept
 
 
 def preview_year_schedule(
@@ -512,7 +615,9 @@ def enter_year_schedule(
     plan = _plan(session, actor, schedule, language)
     first, last = date(schedule.year, 1, 1), date(schedule.year, 12, 31)
     session.execute(delete(CalendarDay).where(CalendarDay.day >= first, CalendarDay.day <= last))
-    session.add_all(CalendarDay(day=e.day, is_working=e.is_working, note=e.note) for e in plan.entries)
+    session.add_all(
+        CalendarDay(day=e.day, is_working=e.is_working, note=e.note, from_notice=True) for e in plan.entries
+    )
     try:
         session.flush()
     except IntegrityError:

@@ -32,8 +32,13 @@ ROLE_NAMES: dict[str, str] = {
 
 
 def element_names(process: ParsedProcess) -> dict[str, str]:
+    """Element id → its name, of the elements inside subprocesses too (a boundary timer, a
+    multi-instance that fills a collection: the table it fills is titled by its name)."""
     names = {
-        s.bpmn_id: s.bpmn_name or s.bpmn_id for s in process.spec.task_specs.values() if getattr(s, "bpmn_id", None)
+        s.bpmn_id: s.bpmn_name or s.bpmn_id
+        for spec in (process.spec, *process.subprocess_specs.values())
+        for s in spec.task_specs.values()
+        if getattr(s, "bpmn_id", None)
     }
     names.update({m.bpmn_id: m.name for m in process.tasks.values()})
     return names

@@ -37,7 +37,7 @@ def case_id(session_factory) -> int:
             [{"instance_id": case_id, "task_id": "t-1", "bpmn_id": "b", "kind": TimerKind.BPMN, "due_at": LATER}],
         )
         session.add(Setting(name="proposal.reply_months", value="2", updated_by="admin", updated_at=LATER))
-        session.add(CalendarDay(day=date(2027, 2, 6), is_working=True, note="调休上班"))
+        session.add(CalendarDay(day=date(2027, 2, 6), is_working=True, note="调休上班", from_notice=True))
     return case_id
 
 
@@ -77,9 +77,9 @@ def test_the_reads_give_what_core_gives(session_factory, case_id, monkeypatch):
     (timer,) = [t for t in on_driver["pending timers"] if t.task_id == "t-1"]
     assert (timer.kind, timer.due_at) == (TimerKind.BPMN, LATER)
     assert on_driver["latest head"].key == "review" and on_driver["latest head"].version == 1
-    settings, days = on_driver["deadline configuration"]
+    settings, days, notice_years = on_driver["deadline configuration"]
     assert settings == {"proposal.reply_months": "2"}
-    assert days == {date(2027, 2, 6): True}
+    assert days == {date(2027, 2, 6): True} and notice_years == {2027}
     assert ("clerk", "office", "镇人大办") in on_driver["unit members"]
 
 

@@ -35,7 +35,7 @@ def test_calendar_commands(app, session_factory):
     assert result.exit_code == 0, result.output
     assert "2027-02-13 is now a working day" in result.output
     assert (
-        run(app, "calendar", "check", "2027-02-13").output.strip()
+        run(app, "calendar", "check", "2027-02-13").output.splitlines()[0]
         == "2027-02-13: working day (administrator entry: 春节调休)"
     )
     assert run(app, "calendar", "set", "2027-02-11", "--holiday", "--operator").exit_code == 0

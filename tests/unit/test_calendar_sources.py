@@ -81,11 +81,13 @@ def test_an_administrator_entry_wins_and_says_so():
     assert WorkingCalendar({D("2027-02-14"): True}).day_status(D("2027-02-14")).name == MAKE_UP_DAY
 
 
-def test_a_year_is_published_when_official_or_entered():
-    calendar = WorkingCalendar({D("2028-01-31"): False})
+def test_a_year_is_published_when_official_or_its_notice_entered():
+    calendar = WorkingCalendar({D("2028-01-31"): False, D("2030-05-06"): False}, notice_years={2028})
     assert calendar.year_source(2025) == DaySource.OFFICIAL and calendar.is_published(2025)
     assert calendar.year_source(2027) == DaySource.ESTIMATE and not calendar.is_published(2027)
     assert calendar.year_source(2028) == DaySource.ADMINISTRATOR and calendar.is_published(2028)
+    # a day set on its own in 2030 says nothing of the rest of the year: still an estimate
+    assert calendar.year_source(2030) == DaySource.ESTIMATE and not calendar.is_published(2030)
     assert calendar.estimated_years_between(D("2029-03-01"), D("2025-06-30")) == [2027, 2029]
     assert WorkingCalendar().estimated_years_between(D("2026-01-01"), D("2026-12-31")) == []
 

@@ -174,7 +174,7 @@ def test_a_period_running_into_a_year_whose_holidays_are_estimated_says_which():
     assert "estimated_years" not in within.to_dict()  # rules stored before read the same
     assert legal.on_date(D("2027-03-01")).estimated_years == ()  # a day someone chose is not counted
 
-    entered = WorkingCalendar({D("2027-01-01"): False})  # the administrator entered 2027
+    entered = WorkingCalendar({D("2027-01-01"): False}, notice_years={2027})  # 2027's notice entered
     assert legal.after_days(D("2026-12-20"), 30, entered).estimated_years == ()
 
 

@@ -99,7 +99,7 @@ def test_the_command_line(app, tmp_path, frozen_clock):
     assert done.exit_code == 0
     assert re.search(r"row 2: case #[0-9]+ 低保资格 · 来访: waiting at 办理并书面答复信访人", done.output)
     # received 11-09, told within 15 days: by 24:00 of 11-24 Beijing, over on 12-07 already
-    assert "    审查是否受理并告知信访人: its period ended 2026-11-24T16:00:00+00:00; on import: overdue" in done.output
+    assert "    审查是否受理并告知信访人: its period ended 2026-11-24 24:00; on import: overdue" in done.output
     again = runner.invoke(args=["ledger", "petitions", str(path), "--user", "admin"])  # changes nothing
     assert again.exit_code == 0 and re.search(r"row 2: case #[0-9]+ 低保资格 · 来访: waiting at", again.output)
     assert "(imported before: unchanged)" in again.output

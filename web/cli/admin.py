@@ -17,7 +17,7 @@ from flask.cli import AppGroup, with_appcontext
 from engine import clock
 from engine.access import Actor
 from engine.deadlines.calendar import DaySource, DayStatus
-from engine.deadlines.legal import local_day
+from engine.deadlines.legal import due_text, local_day
 from engine.usecases import deadlines, definitions, people, sign_in, tokens
 
 from ..database import session_factory
@@ -322,7 +322,8 @@ def _day_text(d: DayStatus) -> str:
 def _estimate_warnings(warnings: list[deadlines.EstimatedYear]) -> list[str]:
     return [
         f"warning: {w.due_dates} pending due date{'s' if w.due_dates != 1 else ''} ({w.tasks} tasks, "
-        f"{w.timers} timers) fall in {w.year}, whose schedule is only the holidays package's estimate: "
+        f"{w.timers} timers) fall in {w.year} (the first {due_text(w.first_due)}), whose schedule is only "
+        "the holidays package's estimate: "
         f"enter the State Council's schedule for {w.year} (工作日历 page, or `calendar enter`)"
         for w in warnings
     ]
@@ -407,6 +408,22 @@ def calendar_check(day: Any, as_json: bool) -> None:
         click.echo(line)
 
 
+AFFECTED_WORDS = {"task": "task", "bpmn": "timer", "reminder": "reminder", "start": "start timer"}
+
+
+def _affected_text(a: deadlines.AffectedDue) -> str:
+    """A pending due date the schedule concerns, as the page says it: the case by its
+    number and title, the step by its name, the ends in Beijing time."""
+    case = " ".join(str(part) for part in (f"#{a.instance_id}", a.case_number, a.case_title) if part)
+    what = f"{AFFECTED_WORDS.get(a.what, a.what)} {a.name}" + (f" of case {case}" if a.instance_id else "")
+    day = f"{a.day.isoformat()} {'working day' if a.was_working else 'day off'}"
+    if a.was_working != a.now_working:
+        day += f" → {'working day' if a.now_working else 'day off'}"
+    if a.recounted_at is not None:
+        return f"{what}: stored due {due_text(a.due_at)}, by its rule now {due_text(a.recounted_at)} ({day})"
+    return f"{what}: due {due_text(a.due_at)} ({day})"
+
+
 @calendar_group.command("enter")
 @click.argument("year", type=int)
 @click.argument("schedule", type=click.File("r", encoding="utf-8"))
@@ -434,10 +451,7 @@ def calendar_enter(
         after = "working day" if c.after.is_working else "day off"
         click.echo(f"  {c.day.isoformat()} becomes a {after} {f'({c.after.name})' if c.after.name else ''}".rstrip())
     for a in result.affected:
-        click.echo(
-            f"  {a.what} {a.id} (case {a.instance_id}) is due {a.due_at.isoformat()}, on {a.day.isoformat()}, "
-            f"now a {'working day' if a.now_working else 'day off'}"
-        )
+        click.echo(f"  {_affected_text(a)}")
     click.echo("stored due dates do not move: only deadlines computed from now on follow the new schedule")
 
 

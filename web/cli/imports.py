@@ -17,6 +17,7 @@ from pathlib import Path
 import click
 from flask.cli import with_appcontext
 
+from engine.deadlines.legal import due_text
 from engine.errors import InvalidData
 from engine.usecases import ledger, onboarding, spreadsheets
 
@@ -111,7 +112,7 @@ def _ledger_text(plan: ledger.LedgerPlan) -> str:
                 if lapse.supervised_by
                 else "overdue"
             )
-            lines.append(f"    {lapse.task}: its period ended {lapse.due_at.isoformat()}; on import: {then}")
+            lines.append(f"    {lapse.task}: its period ended {due_text(lapse.due_at)}; on import: {then}")
     return "\n".join(lines)
 
 

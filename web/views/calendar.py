@@ -9,12 +9,14 @@ from collections.abc import Callable, Mapping
 from functools import wraps
 from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from engine import access, clock
 from engine.access import Permission
+from engine.deadlines import legal
 from engine.deadlines.calendar import LOCAL_TZ, MAKE_UP_DAY
+from engine.deadlines.legal import CountedNow, Deadline
 from engine.deadlines.settings import DEFAULTS
 from engine.errors import FieldError, InvalidData
 from engine.usecases import deadlines
@@ -167,9 +169,20 @@ def save_setting():
     return redirect(url_for("admin.settings_page", _anchor=f"setting-{name}"))
 
 
+# -- a stored rule against today's calendar ------------------------------------------------------
+def counted_now(rule: Deadline) -> CountedNow:
+    """How today's working calendar counts a stored due date's rule (tasks/_deadline.html):
+    the calendar is read once a request, however many rules a page shows."""
+    if "working_calendar" not in g:
+        g.working_calendar = deadlines.working_calendar(database.session())
+    return legal.counted_now(rule, g.working_calendar)
+
+
 def register(bp: Blueprint) -> None:
     """The pages' routes on the admin blueprint (its before_request lets in either
-    administrator; these need admin.settings)."""
+    administrator; these need admin.settings), and ``counted_now`` for every page's
+    templates."""
+    bp.add_app_template_global(counted_now, "counted_now")
     bp.add_url_rule("/calendar", view_func=calendar_page, methods=["GET"])
     bp.add_url_rule("/calendar/<int:year>", view_func=calendar_schedule, methods=["POST"])
     bp.add_url_rule("/settings", view_func=settings_page, methods=["GET"])
