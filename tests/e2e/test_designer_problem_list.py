@@ -26,15 +26,18 @@ BRANCHES = (
     "Flow_Gateway_ReplyAction_Task_ApproveExtension",
     "Flow_Gateway_ReplyAction_Task_Reply",
     "Flow_Gateway_ReplyAction_Script_Replied",
+    "Flow_Gateway_ReplyAction_Task_ReviewReturn",
 )
-# a second way out of 办理并书面答复, drawn below it, to 记录书面答复
+# a second way out of 办理并书面答复, drawn below it, to 记录书面答复 (both in the handling
+# subprocess, Sub_Handling: the flow goes in beside its first one)
+FIRST_FLOW_IN_HANDLING = '<bpmn:sequenceFlow id="Flow_Start_Handling_Gateway_Split"'
 SECOND_FLOW = (
     '<bpmn:sequenceFlow id="Flow_Task_Reply_Script_Replied" sourceRef="Task_Reply" targetRef="Script_Replied" />'
 )
 SECOND_EDGE = (
     '<bpmndi:BPMNEdge id="Flow_Task_Reply_Script_Replied_di" bpmnElement="Flow_Task_Reply_Script_Replied">'
-    '<di:waypoint x="2100" y="728" /><di:waypoint x="2100" y="790" /><di:waypoint x="2550" y="790" />'
-    '<di:waypoint x="2550" y="728" /></bpmndi:BPMNEdge>'
+    '<di:waypoint x="2160" y="728" /><di:waypoint x="2160" y="780" /><di:waypoint x="2950" y="780" />'
+    '<di:waypoint x="2950" y="728" /></bpmndi:BPMNEdge>'
 )
 
 
@@ -52,7 +55,8 @@ def edit_xml(page, change) -> None:
 
 
 def second_way_out(xml: str) -> str:
-    xml = xml.replace("</bpmn:process>", SECOND_FLOW + "</bpmn:process>", 1)
+    assert xml.count(FIRST_FLOW_IN_HANDLING) == 1
+    xml = xml.replace(FIRST_FLOW_IN_HANDLING, SECOND_FLOW + FIRST_FLOW_IN_HANDLING, 1)
     return xml.replace("</bpmndi:BPMNPlane>", SECOND_EDGE + "</bpmndi:BPMNPlane>", 1)
 
 
@@ -124,7 +128,7 @@ def test_a_problem_both_checkers_find_is_one_row_in_chinese_named_by_name_and_th
     assert sorted(r["element"] for r in errors) == sorted(BRANCHES), found
     for row in errors:
         assert row["source"] == "both"
-        assert row["message"] == "：网关「答复还是申请延期？」的分支没有条件，也不是默认分支"
+        assert row["message"] == "：网关「答复、延期还是退回？」的分支没有条件，也不是默认分支"
         assert row["where"].startswith("连线「") and row["id"] == row["element"]
     keys = [(r["element"], r["message"]) for r in found]
     assert len(keys) == len(set(keys))  # nothing twice
@@ -238,7 +242,7 @@ def test_what_deploy_refused_from_the_xml_view_is_said_in_chinese_named_by_name(
     found = rows(page)
     [refused] = [r for r in found if r["element"] == BRANCHES[0] and r["severity"] == "error"]
     assert (refused["where"], refused["id"]) == ("连线「申请延期」", BRANCHES[0])
-    assert refused["message"] == "：网关「答复还是申请延期？」的分支没有条件，也不是默认分支"
+    assert refused["message"] == "：网关「答复、延期还是退回？」的分支没有条件，也不是默认分支"
     counted(page, found)
     with database.session_factory(app)() as s:
         assert repo.latest_definition(s, "proposal").version == 1

@@ -101,7 +101,7 @@ def test_the_modeler_reads_in_chinese_on_the_chinese_page(app, live_server, brow
 
     select(page, "Task_Reply")
     buttons = titles(page, SECTION_BUTTONS)
-    assert "展开/收起" in buttons and "添加一项" in buttons and "共 6 项" in buttons
+    assert "展开/收起" in buttons and "添加一项" in buttons and "共 9 项" in buttons
     assert english(buttons) == []
     assert problems == []
 
@@ -118,5 +118,5 @@ def test_the_modeler_keeps_english_on_the_english_page(app, live_server, browser
     assert {"Service task", "Script task"} <= set(task["entries"])
     close_menu(page)
     select(page, "Task_Reply")
-    assert {"Toggle section", "List contains 6 items"} <= set(titles(page, SECTION_BUTTONS))
+    assert {"Toggle section", "List contains 9 items"} <= set(titles(page, SECTION_BUTTONS))
     assert problems == []

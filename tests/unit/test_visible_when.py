@@ -144,9 +144,23 @@ def test_a_bpmn_file_with_a_wrong_rule_is_refused_naming_element_and_field():
 
 
 def test_the_congress_processes_declare_their_choices():
-    """The reply task of a proposal shows the reply or the extension fields, never both."""
+    """The reply task of a proposal shows the reply, the extension or the return fields, never
+    two of them (its read-only facts whatever is chosen)."""
     with open("bpmn/proposal.bpmn", "rb") as source:
         [process] = [p for p in parse_bpmn(source.read(), "proposal.bpmn") if p.key == "proposal"]
     form = process.tasks["Task_Reply"].form
-    assert form.shown({"handling_action": "reply"}) == {"handling_action", "reply_class", "reply_text", "reply_signer"}
-    assert form.shown({"handling_action": "extend"}) == {"handling_action", "extension_months", "extension_reason"}
+    facts = {"cohandling_due", "extension_months_left"}
+    assert form.shown({"handling_action": "reply"}) == {
+        "handling_action",
+        "reply_class",
+        "reply_text",
+        "reply_signer",
+        *facts,
+    }
+    assert form.shown({"handling_action": "extend"}) == {
+        "handling_action",
+        "extension_months",
+        "extension_reason",
+        *facts,
+    }
+    assert form.shown({"handling_action": "return"}) == {"handling_action", "return_reason", *facts}
