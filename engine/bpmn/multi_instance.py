@@ -6,19 +6,26 @@
   from SpiffWorkflow's own bookkeeping of the activity's rounds. A case variable of the same
   name wins (the task's data comes after them);
 * a running activity's spec as a case reaching it leaves it (``as_reached``): the spec is
-  shared by every case of the version and read afresh from the database after a restart.
+  shared by every case of the version and read afresh from the database after a restart;
+* BPMN's own input of a multi-instance (``loopDataInputRef``, ``inputDataItem``) read as
+  Camunda 7 reads it (``standard_loop_data_as_camunda``).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from lxml import etree
 from SpiffWorkflow.bpmn.specs.data_spec import TaskDataReference
 from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import MultiInstanceTask, SequentialMultiInstanceTask
 from SpiffWorkflow.camunda.specs.multiinstance_task import ParallelMultiInstanceTask
 from SpiffWorkflow.camunda.specs.multiinstance_task import SequentialMultiInstanceTask as CamundaSequential
 from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
+
+from ..errors import Problem
+from .camunda import BPMN_NS, CAMUNDA_NS, NSMAP
+from .documents import owner_of, problem_at
 
 
 def counters(task: Task) -> dict[str, int]:
@@ -77,3 +84,43 @@ def as_reached(task: Task) -> None:
     if spec.output_item is not None and spec.input_item is None:
         spec.input_item = TaskDataReference(spec.output_item.bpmn_id)
     setattr(spec, _REACHED, True)
+
+
+def standard_loop_data_as_camunda(root: etree._Element, file: str) -> list[Problem]:
+    """BPMN's own multi-instance input, as Camunda 7's BpmnParse reads it: ``loopDataInputRef``
+    is the collection (a variable, or ``${…}``) and ``inputDataItem``'s name the variable each
+    round's item goes into, exactly what ``camunda:collection`` and ``camunda:elementVariable``
+    say. They are made those attributes and removed, before the engine's other readings
+    (engine.bpmn.normalise) and checks: SpiffWorkflow's Camunda parser reads only the
+    attributes, and every rule of a collection (its JUEL, the rounds' records and who sees
+    them) then applies alike. Both ways naming different things is refused: which is meant?"""
+    problems: list[Problem] = []
+    for loop in root.xpath(".//bpmn:multiInstanceLoopCharacteristics", namespaces=NSMAP):
+        for tag, attribute in (("loopDataInputRef", "collection"), ("inputDataItem", "elementVariable")):
+            for element in loop.findall(f"{{{BPMN_NS}}}{tag}"):
+                problem = _as_camunda_attribute(loop, element, attribute, file)
+                if problem is not None:
+                    problems.append(problem)
+                loop.remove(element)  # read (or refused, saying why): not an unsupported element
+    return problems
+
+
+def _as_camunda_attribute(loop: etree._Element, element: etree._Element, attribute: str, file: str) -> Problem | None:
+    """``element``'s value set as the loop's ``camunda:{attribute}``, or why it cannot be."""
+    tag = etree.QName(element).localname
+    value = ((element.text if tag == "loopDataInputRef" else element.get("name")) or "").strip()
+    if not value:
+        what = (
+            "names no collection"
+            if tag == "loopDataInputRef"
+            else "has no name (the variable each round's item goes into)"
+        )
+        return problem_at(file, owner_of(loop), f"bpmn:{tag} {what}")
+    qualified = f"{{{CAMUNDA_NS}}}{attribute}"
+    given = (loop.get(qualified) or "").strip()
+    if given and given != value:
+        return problem_at(
+            file, owner_of(loop), f"bpmn:{tag} says {value!r}, camunda:{attribute} {given!r}: keep one of them"
+        )
+    loop.set(qualified, value)
+    return None

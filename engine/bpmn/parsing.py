@@ -1,5 +1,6 @@
 """Parse and validate BPMN: the document read safely and checked against the schema
-(engine/bpmn/documents.py), read the way the engine runs other modelers' files (normalise),
+(engine/bpmn/documents.py), read the way the engine runs other modelers' files (a standard
+multi-instance input as Camunda's, engine/bpmn/multi_instance.py; normalise),
 the semantic checks the raw parser skips (checks, task_checks, waiting_checks), then
 SpiffWorkflow's parser — so a bad file is refused at deploy time with the file, line and
 element id, not discovered when an instance reaches the bad element. ``parse_bpmn`` gives
@@ -42,6 +43,7 @@ from .cron_timers import repeating_cron_timers, use_cron_timers
 from .documents import duplicate_id_problems, load_xml, local_name, xsd_problems
 from .forms import FormSpec
 from .mail_tasks import MailOrServiceTaskParser
+from .multi_instance import standard_loop_data_as_camunda
 from .normalise import normalise
 from .triggers import wait_for_trigger
 from .waiting_tasks import CaseCall, CaseCallParser
@@ -225,9 +227,10 @@ def parse_bpmn(source: bytes | str, file: str = "<bpmn>", *, check: bool = True)
         problems = duplicate_id_problems(root, file) or xsd_problems(root, file)
         if problems:
             raise InvalidBpmn(problems)
+    standard_loop_data = standard_loop_data_as_camunda(root, file)
     normalised = normalise(root, file)
     if check:
-        problems = normalised.problems + semantic_problems(root, file)
+        problems = standard_loop_data + normalised.problems + semantic_problems(root, file)
         if problems:
             raise InvalidBpmn(problems)
     parser = _Parser()

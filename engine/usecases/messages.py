@@ -5,7 +5,8 @@ receive task that names no message (a plain wait state) is continued by its id a
 element id (``trigger_task``, Camunda's ``runtimeService.trigger``).
 
 Candidates are found in the ``subscriptions`` index that every save of a case writes (what it
-waits for, by kind and name), never by reading workflows: a message names the case by its
+waits for, by kind and name), never by reading workflows: a message names the case by its id
+(Camunda's ``processInstanceId``: cases with neither business key nor telling data), by its
 business key (an indexed column of the case), or by correlation variables, compared with the
 data of the cases subscribed to that name (only those are restored). A message reaches exactly
 one case (none waiting: the one process it starts gets a new case, given no correlation
@@ -61,11 +62,15 @@ def send_message(
     business_key: str | None = None,
     correlation: Mapping[str, Any] | None = None,
     variables: Mapping[str, Any] | None = None,
+    instance_id: int | None = None,
 ) -> Delivery:
-    """Deliver the message ``name`` to the one case waiting for it (of that business key, or
-    whose data has these correlation values, or the only one when neither is given)."""
+    """Deliver the message ``name`` to the one case waiting for it (the case ``instance_id``,
+    of that business key, or whose data has these correlation values, or the only one when
+    none is given)."""
     _require(actor)
     name = _name(name)
+    if instance_id is not None:
+        return _message_to_case(session, actor, instance_id, name, business_key, correlation, dict(variables or {}))
     candidates = _subscribed(session, SubscriptionKind.MESSAGE, name, business_key)
     if correlation:
         candidates = [i for i in candidates if _correlates(session, i, correlation)]
@@ -78,11 +83,45 @@ def send_message(
         listed = ", ".join(str(i) for i in candidates[:MAX_LISTED]) + (" …" if len(candidates) > MAX_LISTED else "")
         raise Conflict(
             f"{len(candidates)} cases wait for the message {name!r}{where}: {listed}; "
-            "name one by its business key or correlation variables"
+            "name one by its business key, correlation variables or case id (instance_id, --case)"
         )
     [instance_id] = candidates
     delivery = Delivery("message", name)
     _deliver(session, actor, instance_id, SubscriptionKind.MESSAGE, name, dict(variables or {}), delivery)
+    return delivery
+
+
+def _message_to_case(
+    session: Session,
+    actor: Actor,
+    instance_id: int,
+    name: str,
+    business_key: str | None,
+    correlation: Mapping[str, Any] | None,
+    variables: dict[str, Any],
+) -> Delivery:
+    """The message for the case named by its id (Camunda's ``processInstanceId``): the way to
+    reach one of several cases nothing else tells apart. It must wait for the message (and
+    have the business key and correlation values when they are given too); it never starts a
+    case. Who may send it is the rule for every message: it moves whichever case it reaches."""
+    instance = repo.instance_for_update(session, instance_id)
+    if instance is None:
+        raise NotFound(f"no case {instance_id}")
+    if instance.status != InstanceStatus.RUNNING:
+        raise Conflict(
+            f"case {instance_id} is {instance.status.value}: it does not wait for the message {name!r} any more"
+        )
+    where = _where(business_key, correlation)
+    matches = (
+        _waits(session, instance_id, SubscriptionKind.MESSAGE, name)
+        and (business_key is None or instance.business_key == business_key)
+        and (not correlation or _correlates(session, instance_id, correlation))
+    )
+    delivery = Delivery("message", name)
+    if matches:  # the case is locked and running: delivered to as it is
+        _deliver_to(session, actor, instance, SubscriptionKind.MESSAGE, name, variables, delivery)
+    if not delivery.instance_ids:
+        raise NotFound(f"case {instance_id} does not wait for the message {name!r}{where}")
     return delivery
 
 
@@ -152,17 +191,9 @@ def trigger_task(
         raise NotFound(f"no case {case_id}")
     if instance.status != InstanceStatus.RUNNING:
         raise Conflict(f"case {case_id} is {instance.status.value}: it waits for nothing any more")
-    waiting = session.scalar(
-        select(Subscription.id)
-        .where(
-            Subscription.instance_id == case_id,
-            Subscription.kind == SubscriptionKind.TRIGGER,
-            Subscription.name == element_id,
-        )
-        .limit(1)
-    )
     delivery = Delivery(SubscriptionKind.TRIGGER.value, element_id)
-    if waiting is not None:  # the case is locked and running: delivered to as it is
+    # the case is locked and running: delivered to as it is
+    if _waits(session, case_id, SubscriptionKind.TRIGGER, element_id):
         _deliver_to(session, actor, instance, SubscriptionKind.TRIGGER, element_id, dict(variables or {}), delivery)
     if not delivery.instance_ids:
         raise NotFound(f"case {case_id} does not wait at {element_id!r} (a receive task without a message)")
@@ -259,6 +290,16 @@ def _subscribed(session: Session, kind: SubscriptionKind, name: str, business_ke
     if business_key is not None:
         query = query.where(ProcessInstance.business_key == business_key)
     return list(session.scalars(query))
+
+
+def _waits(session: Session, instance_id: int, kind: SubscriptionKind, name: str) -> bool:
+    """The index says the case waits for ``kind`` ``name``."""
+    found = session.scalar(
+        select(Subscription.id)
+        .where(Subscription.instance_id == instance_id, Subscription.kind == kind, Subscription.name == name)
+        .limit(1)
+    )
+    return found is not None
 
 
 def _correlates(session: Session, instance_id: int, correlation: Mapping[str, Any]) -> bool:

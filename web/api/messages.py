@@ -1,6 +1,7 @@
 """/api/v1/messages and /api/v1/signals: another system tells the cases waiting for something
 that it happened (engine/usecases/messages.py), for ``message.send``. A message reaches exactly
-one case (404 when none waits, 409 naming them when several do); a signal every case waiting.
+one case (named by its id, business key or correlation variables; 404 when none waits, 409
+naming them when several do); a signal every case waiting.
 /api/v1/instances/<id>/trigger continues a case waiting at a receive task without a message."""
 
 from __future__ import annotations
@@ -25,6 +26,11 @@ _VARIABLES = fields.Dict(
 
 class MessageSchema(ma.Schema):
     name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    instance_id = fields.Integer(
+        strict=True,
+        validate=validate.Range(min=1, max=2147483647),
+        metadata={"description": "the case's id (Camunda's processInstanceId): it must wait for the message"},
+    )
     business_key = fields.String(validate=validate.Length(min=1, max=200), metadata={"description": "the case's"})
     correlation = fields.Dict(
         keys=fields.String(validate=validate.Length(min=1, max=200)),
@@ -66,13 +72,15 @@ class DeliverySchema(ma.Schema):
 @bp.arguments(MessageSchema)
 @bp.response(200, DeliverySchema)
 def send_message(args: dict):
-    """Deliver a message to the one case waiting for it: by business key, by correlation
-    variables, or the only one waiting. 404 when none waits, 409 (naming them) when several do."""
+    """Deliver a message to the one case waiting for it: by its id, by business key, by
+    correlation variables, or the only one waiting. 404 when none waits (or the case named
+    does not), 409 (naming them) when several do."""
     with writer() as s:
         return messages.send_message(
             s,
             actor(),
             args["name"],
+            instance_id=args.get("instance_id"),
             business_key=args.get("business_key"),
             correlation=args["correlation"],
             variables=args["variables"],

@@ -1,7 +1,7 @@
 """Messages and signals from the command line (engine/usecases/messages.py): ``message NAME``
-delivers to the one case waiting for it (by ``--business-key``, by ``--correlate var=value``, or
-the only one waiting), ``signal NAME`` to every case waiting for it, ``trigger CASE ELEMENT``
-continues a case waiting at a receive task without a message. For whoever has
+delivers to the one case waiting for it (by ``--case ID``, by ``--business-key``, by
+``--correlate var=value``, or the only one waiting), ``signal NAME`` to every case waiting for
+it, ``trigger CASE ELEMENT`` continues a case waiting at a receive task without a message. For whoever has
 ``message.send``, or the server's ``--operator`` (a script on the server, say)."""
 
 from __future__ import annotations
@@ -33,6 +33,9 @@ def _reached(delivery: messages.Delivery) -> str:
 @click.command("message")
 @with_appcontext
 @click.argument("name")
+@click.option(
+    "--case", "case_id", type=click.IntRange(1, 2147483647), default=None, help="the case's id: it must wait for it"
+)
 @click.option("--business-key", default=None, help="the case's business key")
 @click.option("--correlate", "correlation", multiple=True, help="var=value the case's data must have")
 @_VAR
@@ -41,6 +44,7 @@ def _reached(delivery: messages.Delivery) -> str:
 @use_case
 def message_command(
     name: str,
+    case_id: int | None,
     business_key: str | None,
     correlation: tuple[str, ...],
     variables: tuple[str, ...],
@@ -48,12 +52,14 @@ def message_command(
     as_operator: bool,
     as_json: bool,
 ) -> None:
-    """Deliver a message to the one case waiting for it (exit 5 when none waits, 3 when several do)."""
+    """Deliver a message to the one case waiting for it (exit 5 when none waits or the case
+    named does not, 3 when several do)."""
     with session_factory().begin() as session:
         delivery = messages.send_message(
             session,
             resolve_actor(session, username, as_operator),
             name,
+            instance_id=case_id,
             business_key=business_key,
             correlation=dict(_parse_var(c) for c in correlation),
             variables=dict(_parse_var(v) for v in variables),
