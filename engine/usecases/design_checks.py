@@ -102,28 +102,44 @@ def element_names(xml: str, file: str) -> dict[str, str]:
 
 
 def _located(xml: str, file: str, problems: list[Problem], severity: str) -> tuple[CheckedProblem, ...]:
-    elements = _elements_by_id(xml, file)
+    elements = _bpmn_elements(xml, file)
+    by_id: dict[str, tuple[str, str]] = {}
+    for element_id, _line, described in elements:
+        by_id.setdefault(element_id, described)
+    # a problem at the line of an element with its id is that element's: of two elements
+    # sharing an id (a duplicate id), each problem names its own
+    at_line = {(element_id, line): described for element_id, line, described in elements}
     located = []
     for p in problems:
-        name, kind = elements.get(p.element_id or "", ("", ""))
+        element_id = p.element_id or ""
+        name, kind = at_line.get((element_id, p.line), by_id.get(element_id, ("", "")))
         located.append(CheckedProblem(severity, p.message, p.line, p.element_id, name, kind))
     return tuple(located)
 
 
 def _elements_by_id(xml: str, file: str) -> dict[str, tuple[str, str]]:
-    """id -> (name, BPMN element) of every BPMN element of the document; nothing when it does
-    not even load (its problem then names no element)."""
+    """id -> (name, BPMN element) of every BPMN element of the document, the first of an id
+    written twice; nothing when it does not even load (its problem then names no element)."""
+    found: dict[str, tuple[str, str]] = {}
+    for element_id, _line, described in _bpmn_elements(xml, file):
+        found.setdefault(element_id, described)
+    return found
+
+
+def _bpmn_elements(xml: str, file: str) -> list[tuple[str, int | None, tuple[str, str]]]:
+    """(id, line, (name, BPMN element)) of every BPMN element with an id, in document order;
+    nothing when the document does not even load."""
     if not xml.strip():
-        return {}
+        return []
     try:
         root = load_xml(xml, file)
     except InvalidBpmn:
-        return {}
-    found = {}
-    for node in root.iter():
-        if isinstance(node.tag, str) and node.get("id") and etree.QName(node).namespace == BPMN_NS:
-            found[node.get("id") or ""] = ((node.get("name") or "").strip(), etree.QName(node).localname)
-    return found
+        return []
+    return [
+        (node.get("id") or "", node.sourceline, ((node.get("name") or "").strip(), etree.QName(node).localname))
+        for node in root.iter()
+        if isinstance(node.tag, str) and node.get("id") and etree.QName(node).namespace == BPMN_NS
+    ]
 
 
 @dataclass(frozen=True)

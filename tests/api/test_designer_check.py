@@ -132,3 +132,17 @@ def test_a_group_or_user_no_one_here_is_is_a_warning(world):
         "user task 'register' is offered to the group 'zhengfuban', which is no unit (code or name) or role here: "
         "no one would get it",
     )
+
+
+def test_an_id_written_twice_names_each_element_by_its_own_line(world):
+    """Two elements sharing an id: each problem names the element at its own line (the user task
+    登记, then the end event 办结 that took its id), not the last of the id twice."""
+    twice = REVIEW.replace('<bpmn:endEvent id="end" name="办结" />', '<bpmn:endEvent id="register" name="办结" />', 1)
+    assert twice != REVIEW
+    answer = world.as_("designer").post("/designer/check", json={"xml": twice, "filename": "review.bpmn"}).get_json()
+    assert answer["deployable"] is False
+    duplicates = [p for p in answer["problems"] if p["message"] == "duplicate id 'register'"]
+    assert [(p["line"], p["element_id"], p["element_name"], p["element_type"]) for p in duplicates] == [
+        (35, "register", "登记", "userTask"),
+        (94, "register", "办结", "endEvent"),
+    ]

@@ -9,7 +9,10 @@ import re
 
 import pytest
 
+from engine.bpmn.parsing import parse_bpmn
+from engine.errors import InvalidBpmn
 from tests.conftest import REPO_ROOT
+from tests.unit.test_specs import doc
 from web.engine_messages import engine_messages, in_chinese
 
 LINT = REPO_ROOT / "web" / "assets" / "lint"
@@ -113,3 +116,70 @@ def test_the_modeler_reads_the_same_table():
     # the engine's messages are in the table alone, not a second time in the script
     for entry in engine_messages():
         assert entry.pattern.pattern not in script, entry.pattern.pattern
+
+
+def _refusals(body: str) -> list[str]:
+    """What deploy refuses ``body`` (a process's elements) for, in the engine's words."""
+    with pytest.raises(InvalidBpmn) as refused:
+        parse_bpmn(doc(body), "x.bpmn")
+    return [p.message for p in refused.value.problems]
+
+
+def _script_task(script: str) -> str:
+    return (
+        '<bpmn:startEvent id="s"/><bpmn:sequenceFlow id="f1" sourceRef="s" targetRef="calc"/>'
+        f'<bpmn:scriptTask id="calc" name="计算" scriptFormat="python"><bpmn:script>{script}</bpmn:script>'
+        '</bpmn:scriptTask><bpmn:sequenceFlow id="f2" sourceRef="calc" targetRef="e"/><bpmn:endEvent id="e"/>'
+    )
+
+
+def _gateway(condition: str) -> str:
+    return (
+        '<bpmn:startEvent id="s"/><bpmn:sequenceFlow id="f1" sourceRef="s" targetRef="gw"/>'
+        '<bpmn:exclusiveGateway id="gw" default="f3"/>'
+        '<bpmn:sequenceFlow id="f2" sourceRef="gw" targetRef="e">'
+        f'<bpmn:conditionExpression xsi:type="bpmn:tFormalExpression">{condition}</bpmn:conditionExpression>'
+        '</bpmn:sequenceFlow><bpmn:sequenceFlow id="f3" sourceRef="gw" targetRef="e"/><bpmn:endEvent id="e"/>'
+    )
+
+
+TIMER_WITHOUT_VALUE = (
+    '<bpmn:startEvent id="s"/><bpmn:sequenceFlow id="f1" sourceRef="s" targetRef="t"/>'
+    '<bpmn:userTask id="t" name="审核" camunda:candidateGroups="office"/>'
+    '<bpmn:boundaryEvent id="late" name="审核超时" attachedToRef="t">'
+    "<bpmn:timerEventDefinition/></bpmn:boundaryEvent>"
+    '<bpmn:sequenceFlow id="f2" sourceRef="t" targetRef="e"/>'
+    '<bpmn:sequenceFlow id="f3" sourceRef="late" targetRef="e"/><bpmn:endEvent id="e"/>'
+)
+
+
+@pytest.mark.parametrize(
+    "body, chinese",
+    [
+        (_script_task("doubled = eval('1 + 1')"), "脚本有误：第 1 行调用了 eval()，流程脚本中不允许"),
+        (
+            _script_task("doubled = ().__class__.__bases__[0].__subclasses__()"),
+            "脚本有误：第 1 行的属性名「__subclasses__」以下划线开头，流程脚本中不能使用",
+        ),
+        (_script_task("import os"), "脚本有误：第 1 行导入了模块（import），流程脚本中不允许"),
+        (
+            _script_task("x = opn('f')"),
+            "脚本调用了不存在的函数 opn()：流程只能调用内置函数和日期函数（见 bpmn/README.md），"
+            "否则每个走到这里的案件都会停住",
+        ),
+        (_gateway("${amount &gt;&gt; 5}"), "条件「${amount >> 5}」不在支持的 JUEL 子集内：第 9 列的「>」无法识别"),
+        # a condition with a quote in it is written in the message between double quotes
+        (
+            _gateway("${kind == 'a' &amp;&amp;}"),
+            "条件「${kind == 'a' &&}」不在支持的 JUEL 子集内：表达式不完整，提前结束了",
+        ),
+        (
+            _gateway("${_secret}"),
+            "条件「${_secret}」不在支持的 JUEL 子集内：名称「_secret」以下划线开头，流程中不能使用",
+        ),
+        (TIMER_WITHOUT_VALUE, "定时没有设置日期、时长或周期"),
+    ],
+)
+def test_what_deploy_refuses_a_script_a_condition_or_a_timer_for_is_said_wholly_in_chinese(body, chinese):
+    said = [in_chinese(message) for message in _refusals(body)]
+    assert chinese in said, said

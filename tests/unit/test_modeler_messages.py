@@ -91,3 +91,20 @@ def test_a_gateway_branch_without_a_condition_has_its_chinese_and_is_one_problem
     messages = {p.message for p in refused.value.problems}
     assert messages == {"branch of gateway 'g' has no condition and is not its default"}
     assert all(chinese_for(m) and engine_side_of_same(m) for m in messages)
+
+
+def test_a_timer_without_a_value_is_one_problem_of_both_checkers_in_chinese():
+    """A timer event with no type chosen: deploy refuses it in SpiffWorkflow's words, bpmnlint's
+    timer-value says 'Timer has no date, duration or cycle': one row, in Chinese."""
+    body = (
+        '<bpmn:startEvent id="s"/><bpmn:sequenceFlow id="f1" sourceRef="s" targetRef="t"/>'
+        '<bpmn:userTask id="t" name="审核" camunda:candidateGroups="office"/>'
+        '<bpmn:boundaryEvent id="late" attachedToRef="t"><bpmn:timerEventDefinition/></bpmn:boundaryEvent>'
+        '<bpmn:sequenceFlow id="f2" sourceRef="t" targetRef="e"/><bpmn:sequenceFlow id="f3" sourceRef="late" '
+        'targetRef="e"/><bpmn:endEvent id="e"/>'
+    )
+    with pytest.raises(InvalidBpmn) as refused:
+        parse_bpmn(doc(body), "x.bpmn")
+    [problem] = [p for p in refused.value.problems if p.element_id == "late"]
+    assert chinese_for(problem.message), problem.message
+    assert engine_side_of_same(problem.message)

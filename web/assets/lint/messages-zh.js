@@ -9,7 +9,7 @@ import engineMessages from './engine-messages-zh.json';
 
 export var exact = {
   // bpmnlint (recommended set)
-  'Element is missing label/name': '缺少名称',
+  'Element is missing label/name': '缺少名称（建议填写：待办、案件页和流程图上以名称称呼它；不影响部署）',
   'Element is not connected': '没有连线，孤立在图中',
   'Element is an implicit end': '没有出口连线：请连到结束事件',
   'Element is an implicit start': '没有入口连线：请从开始事件连过来',
@@ -61,6 +61,17 @@ var ours = [  // our rules' (./rules)
   [/^<(.+)> is not run by this engine$/, '本引擎不运行 $1（Java 类、委托表达式、连接器等）：请改用表达式 ${…} 或 Python 脚本'],
   [/^<camunda:type> (.+) is not run by this engine$/, '本引擎不运行 camunda:type「$1」：服务任务只能是外部任务（external）'],
   [/^Script format <(.+)> is not run by this engine: scripts are Python$/, '脚本格式「$1」不受支持：脚本只能用 Python'],
+  // what bpmn-js could not read as written (web/static/js/designer.js: the import's warnings)
+  [/^The modeler cannot read this line as written \(([\s\S]+)\): opened in the diagram, it would be left out$/,
+    '设计器无法照原样读入这一行（$1）：在流程图中打开会丢掉它，请在 XML 中改正'],
+  [/^The modeler cannot read (.+) as written \(duplicate ID <(.+)>\): opened in the diagram, it would be left out$/,
+    '设计器无法照原样读入此处的 $1：标识「$2」前面已有元素使用，在流程图中打开会丢掉它，请在 XML 中改用另一个标识'],
+  [/^The modeler cannot read (.+) as written \(illegal ID <(.*)>\): opened in the diagram, it would be left out$/,
+    '设计器无法照原样读入此处的 $1：标识「$2」不是合法的 XML 名称（字母或 _ 开头），在流程图中打开会丢掉它，请在 XML 中改正'],
+  [/^The modeler cannot read (.+) as written \(unknown type <(.+)>\): opened in the diagram, it would be left out$/,
+    '设计器无法照原样读入此处的 $1：不认识类型 $2，在流程图中打开会丢掉它，请在 XML 中改正'],
+  [/^The modeler cannot read (.+) as written \(([\s\S]+)\): opened in the diagram, it would be left out$/,
+    '设计器无法照原样读入此处的 $1（$2）：在流程图中打开会丢掉或改动它，请在 XML 中改正'],
 ];
 
 // ours, then the engine's ({pattern, zh, ids} as [pattern, replacement, ids])

@@ -20,7 +20,9 @@ var SAME = [
   ['throw-message', /^Throwing a message is not supported/, /^throwing a message is not supported/],
   ['unsupported', /^Element <(\w+)> cannot be run by this engine$/, /^unsupported element bpmn:(\w+)/],
   ['script-format', /^Script format <(.+)> is not run by this engine/, /^scriptFormat '(.+)' is not run by this engine/],
-  ['timer', /^Timer has no date, duration or cycle$/, /^empty timer expression$/],
+  // a timer whose type is chosen but empty, and one with no type at all (SpiffWorkflow's words)
+  ['timer', /^Timer has no date, duration or cycle$/,
+    /^(?:empty timer expression|Time Specification Error\. Unknown Time Specification\.\s*)$/],
 ];
 
 /* The key of a problem row ({source: 'lint' | 'engine', id, raw}: raw is the message as its

@@ -12,7 +12,11 @@
  * refused (#lint-list[data-refused], after a refused deploy) is in the same list, and stays
  * there while the document is the one refused (deploy checks more than the check: a called
  * process must be deployed). A file the modeler cannot draw opens in the XML view, its
- * problems the engine's check of the text. */
+ * problems the engine's check of the text; so does a file it could draw only by changing it
+ * (bpmn-js leaves out what it cannot read as written: an element whose id another already has,
+ * an unknown element), what it could not read listed as errors (读入检查) and deploy held back
+ * while the text is the one it could not read. The engine's first check of a document is of the
+ * text as opened, not of the modeler's rewriting of it. */
 (function () {
   'use strict';
   var box = document.getElementById('modeler');
@@ -35,8 +39,10 @@
   var loadError = document.getElementById('load-error');
   var csrf = form.elements.csrf_token ? form.elements.csrf_token.value : '';
   var CHECK_DELAY_MS = 800;
-  // {id, severity, raw, message, name, type, line, source, rule}; refused: what deploy refused
-  var found = { lint: [], engine: [], refused: [] };
+  // {id, severity, raw, message, name, type, line, source, rule}; refused: what deploy refused;
+  // unread: what bpmn-js could not read of the text opened (unreadText) as it is written
+  var found = { lint: [], engine: [], refused: [], unread: [] };
+  var unreadText = null;
   var drawn = false;  // the document is on the canvas (else the XML view shows it)
   var TYPES = {
     'bpmn:UserTask': '用户任务', 'bpmn:ScriptTask': '脚本任务', 'bpmn:ServiceTask': '服务任务',
@@ -58,7 +64,7 @@
   /* The model element of an id: a drawn one, else one of the document's processes or what
    * they hold (a pool's process, an element the diagram does not draw). */
   function modelElement(id) {
-    if (!id) { return null; }
+    if (!id || !drawn) { return null; }  // not drawn: the modeler holds nothing, or not the file
     var element = modeler.get('elementRegistry').get(id);
     if (element) { return element.businessObject; }
     var definitions = modeler.getDefinitions();
@@ -125,6 +131,32 @@
     return rows;
   }
 
+  /* What bpmn-js could not read as written (moddle's lax parse: "unparsable content <tag>
+   * detected, line: n (from 0), column: n, nested error: why"): the element is left out of the
+   * diagram and of what the modeler saves, so such a file is not opened in the diagram. The
+   * other import warnings change nothing the engine reads: a reference to a missing element
+   * is kept as written (dangling-references.js), an unknown attribute is kept, an encoding
+   * other than UTF-8 is the text's own. */
+  var UNREAD = /^unparsable content ([\s\S]*?) ?detected\s+line: (\d+)\s+column: \d+\s+nested error: ([\s\S]*)$/;
+  var DUPLICATE_ID = /^duplicate ID <(.+)>$/;
+
+  function unreadRows(warnings) {
+    var rows = [];
+    (warnings || []).forEach(function (warning) {
+      var parts = UNREAD.exec(String((warning && warning.message) || ''));
+      if (!parts) { return; }
+      var why = parts[3].trim();
+      var duplicate = DUPLICATE_ID.exec(why);
+      var raw = 'The modeler cannot read ' + (parts[1] || 'this line') + ' as written (' + why +
+        '): opened in the diagram, it would be left out';
+      rows.push({
+        id: duplicate ? duplicate[1] : '', severity: 'error', raw: raw, message: say(raw),
+        line: Number(parts[2]) + 1, source: 'import',
+      });
+    });
+    return rows;
+  }
+
   var ORDER = { error: 0, warning: 1, info: 2 };
 
   /* The one list: both checkers' rows, a problem both found once, errors first; what deploy
@@ -133,13 +165,17 @@
     var seen = {};
     found.engine.forEach(function (row) { seen[(row.id || '') + '|' + row.raw] = true; });
     var engine = found.engine.concat(found.refused.filter(function (row) { return !seen[(row.id || '') + '|' + row.raw]; }));
-    var rows = mergeProblems(engine, found.lint);
+    var rows = mergeProblems(engine, found.lint).concat(found.unread.map(function (row) {
+      // named as the engine's check names the element at that line (an id written twice is two)
+      var same = engine.filter(function (e) { return e.id === row.id && e.line === row.line; })[0];
+      return same ? Object.assign({}, row, { name: same.name, type: same.type }) : row;
+    }));
     return rows.map(function (row, i) { return [row, i]; }).sort(function (a, b) {
       return ORDER[a[0].severity] - ORDER[b[0].severity] || a[1] - b[1];
     }).map(function (pair) { return pair[0]; });
   }
 
-  var SOURCES = { engine: 'sourceEngine', lint: 'sourceLint', both: 'sourceBoth' };
+  var SOURCES = { engine: 'sourceEngine', lint: 'sourceLint', both: 'sourceBoth', import: 'sourceImport' };
 
   function render() {
     var rows = problemRows();
@@ -269,12 +305,16 @@
   }
 
   var timer = null;
-  function checkSoon() {
+  /* The engine's check a moment from now, of `xml` when given (the text as opened), else of
+   * the document as it stands. */
+  function checkSoon(xml) {
     box.dataset.checked = 'false';
     // a check still on its way answers for the diagram before this change: not current
     checking += 1;
     window.clearTimeout(timer);
-    timer = window.setTimeout(function () { current().then(checkOnServer); }, CHECK_DELAY_MS);
+    timer = window.setTimeout(function () {
+      (typeof xml === 'string' ? Promise.resolve(xml) : current()).then(checkOnServer);
+    }, CHECK_DELAY_MS);
   }
 
   var eventBus = modeler.get('eventBus');
@@ -288,8 +328,11 @@
     checkSoon();
   });
 
-  // before bpmn-js-bpmnlint lints what was imported
-  eventBus.on('import.done', 2000, function (event) { drawn = !event.error; });
+  // before bpmn-js-bpmnlint lints what was imported: what could not be read as written is
+  // not drawn (the diagram would not be the file)
+  eventBus.on('import.done', 2000, function (event) {
+    drawn = !event.error && !unreadRows(event.warnings).length;
+  });
 
   // The whole diagram in view, right of the palette, which lies over the canvas's left edge
   // (fit-viewport alone leaves the start events under it), never larger than life.
@@ -312,12 +355,34 @@
     });
   }
 
+  /* The file as written, in the XML view: the modeler could draw it only without what it could
+   * not read (the rows say what), so the diagram is cleared rather than shown as if it were the
+   * file; the engine checks the text, deploy is held back while it is this text, and a draft
+   * saves the text as it is. */
+  function openUnread(xml, rows) {
+    found.unread = rows;
+    unreadText = xml;
+    found.lint = [];
+    modeler.clear();
+    text.value = xml;
+    text.hidden = false;
+    loadError.textContent = loadError.dataset.unread;
+    loadError.hidden = false;
+    box.dataset.ready = 'unread';
+    render();
+    checkSoon(xml);
+  }
+
   function load(xml) {
-    return modeler.importXML(xml).then(function () {
+    found.unread = [];
+    unreadText = null;
+    return modeler.importXML(xml).then(function (result) {
+      var unread = unreadRows(result.warnings);
+      if (unread.length) { openUnread(xml, unread); return; }
       loadError.hidden = true;
       fitBesidePalette(modeler.get('canvas'));
       box.dataset.ready = 'true';
-      checkSoon();
+      checkSoon(xml);  // the text as opened: what the modeler might rewrite is checked as written
     }).catch(function (err) {
       found.lint = [];
       box.dataset.ready = 'error';
@@ -358,6 +423,11 @@
     var submitter = event.submitter;
     var deploying = submitter && submitter.dataset.action === 'deploy';
     current().then(function (xml) {
+      if (deploying && found.unread.length && xml === unreadText) {  // not read as written: said in the list
+        blocked.hidden = false;
+        blocked.scrollIntoView({ block: 'center' });
+        return;
+      }
       if (!deploying || !text.hidden) { post(xml, submitter); return; }
       fitToDeploy(xml).then(function (verdict) {
         if (verdict.errors) {
