@@ -14,9 +14,11 @@ from weakref import WeakKeyDictionary
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
+from SpiffWorkflow.bpmn.specs.event_definitions.conditional import ConditionalEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.item_aware_event import ErrorEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.item_aware_event import SignalEventDefinition as Signal
 from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
+from SpiffWorkflow.bpmn.specs.event_definitions.multiple import MultipleEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.bpmn.specs.mixins.events.intermediate_event import BoundaryEvent
 from SpiffWorkflow.bpmn.specs.mixins.events.start_event import StartEvent
@@ -92,7 +94,14 @@ class _ScriptEngine(PythonScriptEngine):
         found = multi_instance.counters(task)
         if found:
             external_context = {**found, **(external_context or {})}
-        return super().evaluate(task, expression, external_context)
+        try:
+            return super().evaluate(task, expression, external_context)
+        except SpiffWorkflowException as exc:
+            # Camunda evaluates a conditional event with tryEvaluate: a variable not set yet
+            # means "not yet", the event waits (a gateway's condition stays an error)
+            if _names_unknown_variable(exc) and expression in _event_conditions(task):
+                return False
+            raise
 
 
 class Runtime:
@@ -493,31 +502,46 @@ class Runtime:
         delivered them inside the workflow already; the other cases are the caller's)."""
         return self._thrown.pop(workflow, [])
 
-    def _element(self) -> str:
-        return (self._current.task_spec.bpmn_id or "") if self._current is not None else ""
+    def _element(self) -> Any:
+        """The spec of the task the engine is running (None before it runs one)."""
+        return self._current.task_spec if self._current is not None else None
 
     def _guard(self, action: Callable[[], Any]) -> None:
         """Run engine work; whatever goes wrong in it is the process's ScriptError naming
-        the element, never an unexplained server error."""
+        the element (its id, and its name when it has one), never an unexplained server error."""
         self.budget.start_run()
         try:
             action()
         except BudgetExceeded as exc:
-            raise ScriptError(exc.located(self._element())) from None
+            raise ScriptError(exc.located(getattr(self._element(), "bpmn_id", None))) from None
         except EngineError:
             raise
         except SpiffWorkflowException as exc:
-            where = getattr(getattr(exc, "task_spec", None), "bpmn_id", None) or self._element()
+            spec = getattr(exc, "task_spec", None)
+            spec = spec if getattr(spec, "bpmn_id", None) else self._element()
             cause = _script_error_in(exc)
-            if isinstance(cause, BudgetExceeded):
-                raise ScriptError(cause.located(where)) from None
+            if isinstance(cause, BudgetExceeded):  # its words are the budget's own (by id)
+                raise ScriptError(cause.located(getattr(spec, "bpmn_id", None))) from None
             detail = cause.message if cause is not None else str(exc)
-            raise ScriptError(f"{where + ': ' if where else ''}{detail}") from None
+            raise ScriptError(_at(spec, detail)) from None
         except Exception as exc:
-            where = self._element()
-            log.warning("the engine failed at %s", where or "an unknown element", exc_info=True)
+            spec = self._element()
+            log.warning(
+                "the engine failed at %s", getattr(spec, "bpmn_id", None) or "an unknown element", exc_info=True
+            )
             text = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
-            raise ScriptError(f"{where + ': ' if where else ''}{text}") from exc
+            raise ScriptError(_at(spec, text)) from exc
+
+
+def _at(spec: Any, detail: str) -> str:
+    """An error at an element: ``GW: 「金额大吗？」 expression …`` (its name when it has one; the
+    id first and alone before the colon, as a retry reads the element back from the message:
+    engine/usecases/recovery.py)."""
+    bpmn_id = getattr(spec, "bpmn_id", None) or ""
+    name = " ".join((getattr(spec, "bpmn_name", None) or "").split())
+    if not bpmn_id:
+        return detail
+    return f"{bpmn_id}: 「{name}」 {detail}" if name else f"{bpmn_id}: {detail}"
 
 
 def _drop_orphans(workflow: BpmnWorkflow) -> None:
@@ -531,6 +555,27 @@ def _drop_orphans(workflow: BpmnWorkflow) -> None:
             return
         for key in orphans:
             del workflow.subprocesses[key]
+
+
+def _event_conditions(task: Task) -> set[str]:
+    """The conditions of the conditional event definitions of ``task``'s event (none for any
+    other task)."""
+    definition = getattr(task.task_spec, "event_definition", None)
+    parts = definition.event_definitions if isinstance(definition, MultipleEventDefinition) else [definition]
+    return {p.expression for p in parts if isinstance(p, ConditionalEventDefinition)}
+
+
+def _names_unknown_variable(exc: BaseException) -> bool:
+    """The error is an expression's NameError (SpiffWorkflow wraps the sandbox's ScriptError,
+    whose cause it is)."""
+    seen: set[int] = set()
+    cause: BaseException | None = exc
+    while cause is not None and id(cause) not in seen:
+        if isinstance(cause, NameError):
+            return True
+        seen.add(id(cause))
+        cause = cause.__cause__ or cause.__context__
+    return False
 
 
 def _script_error_in(exc: BaseException) -> ScriptError | None:

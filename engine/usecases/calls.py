@@ -222,18 +222,31 @@ def called_definition(session: Session, spec: CaseCall, caller_definition_id: in
     if spec.binding == "deployment":
         caller = session.get(ProcessDefinition, caller_definition_id)
         if caller is not None:
-            return session.scalars(
-                select(ProcessDefinition)
-                .where(ProcessDefinition.key == key, ProcessDefinition.deployed_at <= caller.deployed_at)
-                .order_by(ProcessDefinition.version.desc())
-                .limit(1)
-            ).first()
+            return _deployed_with(session, key, caller)
     if spec.binding == "versionTag":
         versions = session.scalars(
             select(ProcessDefinition).where(ProcessDefinition.key == key).order_by(ProcessDefinition.version.desc())
         )
         return next((d for d in versions if _version_tag(d) == spec.version_tag), None)
     return repo.latest_definition(session, key)
+
+
+def _deployed_with(session: Session, key: str, caller: ProcessDefinition) -> ProcessDefinition | None:
+    """The version of ``key`` that was the latest when ``caller`` was deployed, its own
+    deployment included: every version one deploy stores is dated alike
+    (engine/usecases/definitions.py), so the one deployed beside the caller is not "later"
+    whichever document came first. A version stored before deploys were dated alike, with
+    none of ``key`` older than it, was deployed with its callee in the same command (deploy
+    refuses a call to a process deployed neither before nor with it): the first one after."""
+    versions = select(ProcessDefinition).where(ProcessDefinition.key == key)
+    found = session.scalars(
+        versions.where(ProcessDefinition.deployed_at <= caller.deployed_at)
+        .order_by(ProcessDefinition.version.desc())
+        .limit(1)
+    ).first()
+    if found is not None:
+        return found
+    return session.scalars(versions.order_by(ProcessDefinition.version).limit(1)).first()
 
 
 def _version_tag(definition: ProcessDefinition) -> str:

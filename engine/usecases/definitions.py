@@ -74,6 +74,7 @@ def deploy(
     also_deploying: frozenset[str] = frozenset(),
     default_group: str = "",
     based_on: Mapping[str, int] | None = None,
+    deployed_at: datetime | None = None,
 ) -> list[Deployed]:
     """Deploy every executable process of one BPMN document (or those of ``keys``); all or
         nothing. ``note`` says why (shown in the process library). ``again_from``: a rollback,
@@ -83,7 +84,8 @@ def deploy(
     group that holds the user tasks naming nobody, for the processes that name none (written
     into the stored file: engine/bpmn/default_group.py). ``based_on``: process key → the
     version the designer's edit began from; a newer version deployed meanwhile is not
-    silently undone (Conflict, ``newer_version``).
+    silently undone (Conflict, ``newer_version``). ``deployed_at``: the moment of the whole
+    deployment when it deploys several documents (deploy_documents).
 
         Raises InvalidBpmn (nothing stored) when the document is not fit to run."""
     access.require(actor, access.Permission.PROCESS_DEPLOY, "deploy processes")
@@ -91,6 +93,9 @@ def deploy(
     xml = source.decode("utf-8") if isinstance(source, bytes) else source
     if default_group:
         xml = source = with_default_group(xml, file, check_group(default_group))
+    # one moment for every version of this deployment: a call activity bound to its
+    # "deployment" calls the version deployed with it, whichever was stored first (calls.py)
+    moment = deployed_at or clock.now()
     results = []
     parsed = parse_bpmn(source, file)
     _require_called(session, parsed, file, also_deploying | {p.key for p in parsed})
@@ -116,7 +121,7 @@ def deploy(
             spec_json=dump_process(process),
             source_file=file,
             deployed_by=actor.username,
-            deployed_at=clock.now(),
+            deployed_at=moment,
         )
         session.add(definition)
         session.flush()
@@ -159,10 +164,13 @@ def deploy_documents(
     """Deploy several documents (bytes, file name) in one transaction, all or nothing: their
     call activities may call processes of any of them, whatever the order."""
     keys = frozenset(key for source, _file in documents for key in executable_keys(source))
+    moment = clock.now()
     return [
         d
         for source, file in documents
-        for d in deploy(session, source, file, actor, also_deploying=keys, default_group=default_group)
+        for d in deploy(
+            session, source, file, actor, also_deploying=keys, default_group=default_group, deployed_at=moment
+        )
     ]
 
 

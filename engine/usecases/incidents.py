@@ -11,6 +11,7 @@ person is told at once and nothing is stored."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -28,6 +29,8 @@ from ..errors import NotAllowed
 from .context import SYSTEM, audit, processes
 from .labels import element_names, people_names
 from .visibility import visible_case
+
+log = logging.getLogger(__name__)
 
 MAX_MESSAGE_CHARS = 4000
 # the incidents a transaction recorded or confirmed (what a retry must leave open)
@@ -115,9 +118,19 @@ def record_again(session: Session, instance_id: int, message: str) -> Incident |
 
 def record_timer_failure(session: Session, timer_id: int, message: str) -> Incident | None:
     """A timer of a case could not fire (its transaction was rolled back): recorded in a
-    transaction of its own. A timer of no case (a timer start) has nowhere to show it."""
+    transaction of its own. A timer of no case (a timer start) has no case to show it on (an
+    incident belongs to a case): the log says which process and start event, as an error."""
     timer = session.get(Timer, timer_id)
-    if timer is None or timer.instance_id is None:
+    if timer is None:
+        return None
+    if timer.instance_id is None:
+        definition = session.get(ProcessDefinition, timer.definition_id) if timer.definition_id else None
+        log.error(
+            "the timer start event %s of process %s could not start a case (tried again later): %s",
+            timer.bpmn_id,
+            f"{definition.key} v{definition.version}" if definition is not None else "?",
+            message,
+        )
         return None
     return record(session, timer.instance_id, IncidentKind.TIMER, timer.bpmn_id, message)
 

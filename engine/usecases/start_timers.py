@@ -22,6 +22,7 @@ from ..deadlines.recurrence import next_occurrence
 from ..errors import InvalidBpmn, InvalidData, Problem, ScriptError
 from . import cases
 from .context import SYSTEM, audit, processes, runtime_for
+from .offering import stopped_keys
 from .persist import save_instance
 
 log = logging.getLogger(__name__)
@@ -96,6 +97,15 @@ def start_from_timer(session: Session, timer: Timer) -> None:
         log.warning("start timer %s belongs to a superseded version of %s; not starting", timer.id, definition.key)
         return
     process = processes.get(definition)
+    if definition.key in stopped_keys(session):
+        # a designer stopped offering it: this occurrence starts nothing and is no failure (the
+        # scheduler would retry it for ever); the next one is armed, to start a case if the
+        # process is offered again by then
+        log.info(
+            "start timer %s: %s is not offered for new cases; this occurrence is skipped", timer.id, definition.key
+        )
+        _arm_next(session, definition, process, timer)
+        return
     detail = cases.start_instance(session, SYSTEM, definition.key, _start_data(process), validate=False)
     instance = repo.instance_for_update(session, detail.id)
     assert instance is not None
@@ -111,6 +121,11 @@ def start_from_timer(session: Session, timer: Timer) -> None:
         bpmn_id=timer.bpmn_id,
         data={"timer_id": timer.id, "due_at": timer.due_at.isoformat()},
     )
+    _arm_next(session, definition, process, timer)
+
+
+def _arm_next(session: Session, definition: ProcessDefinition, process: ParsedProcess, timer: Timer) -> None:
+    """Arm the occurrence of ``timer``'s start event after this one (if it has one)."""
     start = next((s for s in process.start_timers if s.bpmn_id == timer.bpmn_id), None)
     if start is not None:
         due = _next_due(session, start, definition.deployed_at, max(clock.now(), timer.due_at))
