@@ -8,7 +8,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 from uuid import UUID
 from weakref import WeakKeyDictionary
 
@@ -45,6 +45,7 @@ from .waiting_tasks import WAITING_SPECS, mapped_inputs, waiting_boundary_events
 from .workflow_state import MESSAGE_RESULT_KEY
 
 log = logging.getLogger(__name__)
+_E = TypeVar("_E", bound=BaseException)
 
 MAX_GROUP_LENGTH = 200  # work_item_groups.group
 # Where a case keeps how its deadlines were counted (workflow data; scripts cannot write a
@@ -568,22 +569,20 @@ def _event_conditions(task: Task) -> set[str]:
 def _names_unknown_variable(exc: BaseException) -> bool:
     """The error is an expression's NameError (SpiffWorkflow wraps the sandbox's ScriptError,
     whose cause it is)."""
-    seen: set[int] = set()
-    cause: BaseException | None = exc
-    while cause is not None and id(cause) not in seen:
-        if isinstance(cause, NameError):
-            return True
-        seen.add(id(cause))
-        cause = cause.__cause__ or cause.__context__
-    return False
+    return _wrapped(exc, NameError) is not None
 
 
 def _script_error_in(exc: BaseException) -> ScriptError | None:
     """The sandbox's error SpiffWorkflow wrapped (it may wrap it more than once)."""
+    return _wrapped(exc, ScriptError)
+
+
+def _wrapped(exc: BaseException, kind: type[_E]) -> _E | None:
+    """``exc`` or the first error of ``kind`` among its causes (each looked at once)."""
     seen: set[int] = set()
     cause: BaseException | None = exc
     while cause is not None and id(cause) not in seen:
-        if isinstance(cause, ScriptError):
+        if isinstance(cause, kind):
             return cause
         seen.add(id(cause))
         cause = cause.__cause__ or cause.__context__
