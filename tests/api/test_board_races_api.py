@@ -50,7 +50,7 @@ def test_a_supervision_on_a_case_ended_meanwhile_says_it_ended(world):
         422,
         {"instance": {"code": "case_ended", "params": {"status": "cancelled"}}},
     )
-    assert refused.get_json()["fields"] == {"instance": "the case has been cancelled: nothing to supervise"}
+    assert refused.get_json()["fields"] == {"instance": "the case has ended (cancelled): nothing to supervise"}
 
 
 def test_a_supervision_on_a_case_completed_meanwhile_says_it_was_completed(world):
