@@ -129,6 +129,8 @@ FIELD_ERRORS: dict[str, str] = {
     "min": "at least {min}",
     "max": "at most {max}",
     "max_left": "at most {max}: that is what is left",
+    # a field with ``before`` (engine/bpmn/forms.py) given a value after its period ended; day: its last day
+    "period_ended": "the period ended at {day} 24:00: this is asked for before it ends",
     # a bound naming a case value (``${voters_present}``): said by the label of the field that asked it
     "min_named": "must not be less than {field} ({min})",
     "max_named": "must not be more than {field} ({max})",

@@ -43,6 +43,8 @@ class NotificationKind(StrEnum):
     REMINDER = "reminder"  # a due date is near
     OVERDUE = "overdue"  # a due date passed with the task still open
     SUPERVISION = "supervision"  # a 督办 timer (boundary event) fired
+    # a boundary timer marked closes_window ended a task: the period it was open for ended, no 督办
+    LAPSED = "lapsed"
     TASK = "task"  # a task arrived in one's inbox or one's group's, or was handed to one
     SENT = "sent"  # another step's submission one's open task hears of (a task's ``tell``)
     # a task one held was handed to another or given back by someone else (who may reassign tasks)

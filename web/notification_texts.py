@@ -24,6 +24,7 @@ KIND_NAMES = {
     NotificationKind.REMINDER.value: _l("到期提醒"),
     NotificationKind.OVERDUE.value: _l("逾期"),
     NotificationKind.SUPERVISION.value: _l("督办"),
+    NotificationKind.LAPSED.value: _l("期限届满"),
     NotificationKind.TASK.value: _l("新任务"),
     NotificationKind.SENT.value: _l("已送达"),
     NotificationKind.TAKEN_AWAY.value: _l("任务调整"),

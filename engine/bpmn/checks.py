@@ -2,7 +2,7 @@
 engine runs, a start event something can start, flows that name elements, gateway branches
 with conditions, messages declared, a title from fields everyone may see; the task and
 expression checks are in engine/bpmn/task_checks.py, the waiting tasks' in waiting_checks,
-those of fields naming their readers in reader_checks."""
+those of fields naming their readers in reader_checks, the timers closing a window in windows."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from lxml import etree
 
 from ..deadlines import cron
 from ..errors import Problem
-from . import io_mappings, record_labels
+from . import io_mappings, record_labels, windows
 from .camunda import BPMN_NS, NSMAP, process_property, read_task_meta
 from .cron_timers import cron_literal
 from .documents import local_name, owner_of, problem_at
@@ -61,6 +61,7 @@ def _process_problems(process: etree._Element, file: str) -> list[Problem]:
     problems += _reference_problems(process, file)
     problems += _event_problems(process, file)
     problems += _cron_problems(process, file)
+    problems += windows.problems(process, file)
     problems += expression_problems(process, file)
     problems += task_problems(process, file)
     problems += _title_problems(process, file)

@@ -38,6 +38,10 @@ CONSTRAINTS = ("required", "readonly", "minlength", "maxlength", "min", "max", "
 # also ``today`` with an ISO 8601 period of one unit before or after it (``today-P1Y``: a
 # year ago, ``today+P30D``), or the name of another date field of the form or of a case
 # variable (``received_on``: not before the day the case's ``received_on`` says).
+# A field's property ``before`` names a case variable holding a deadline (``reply_due``): the
+# field takes a value only while that period runs, so that what the law has asked for before a
+# period ends (an extension, 期限届满前申请) is not asked for after it; a deadline is compared by
+# its day in Beijing, as the processes store one (00:00 after its last day: 24:00 of that day).
 TODAY = "today"
 DATE_MIN = date(1900, 1, 1)
 DATE_MAX = date(2099, 12, 31)
@@ -146,6 +150,12 @@ class FormField:
     @property
     def readonly(self) -> bool:
         return "readonly" in self.constraints
+
+    @property
+    def before(self) -> str | None:
+        """The property ``before``: the case variable holding the deadline before which the
+        field takes a value (``reply_due``); None without one."""
+        return self.properties.get("before", "").strip() or None
 
     @property
     def confidential(self) -> bool:
@@ -299,14 +309,17 @@ class FormSpec:
 
     def variable_bounds(self) -> dict[str, dict[str, str]]:
         """The date bounds that name a case variable rather than another field the form
-        takes (a read-only field shows a case's value too): field → bound → variable. The
-        caller reads them from the task's data (``day_of``) and hands them to ``validate``."""
+        takes (a read-only field shows a case's value too), and the deadline variable of each
+        field's ``before`` (bound ``"before"``): field → bound → variable. The caller reads
+        them from the task's data (``day_of``) and hands them to ``validate``."""
         takes = {f.id for f in self.fields if not f.readonly}
         found: dict[str, dict[str, str]] = {}
         for f in self.fields:
             for name, variable in f.named_bounds.items():
                 if variable not in takes:
                     found.setdefault(f.id, {})[name] = variable
+            if f.before is not None and is_bound_name(f.before) and f.before not in takes:
+                found.setdefault(f.id, {})["before"] = f.before  # the day its deadline's moment falls on
         return found
 
     def validate(
@@ -324,7 +337,8 @@ class FormSpec:
         YYYY-MM-DD) and of its ``total_variables`` (``max_total``: a whole number); without
         them such a bound does not apply. ``labels``: variable → the label of the form field
         that asked it (``field_labels``), for a refusal to name the case value a bound names
-        (``bound_labels``, ``max_total``).
+        (``bound_labels``, ``max_total``). A field's ``before`` bound (the day of the deadline
+        its property names, from ``variable_bounds``) refuses its value from that day on.
 
         Text is taken without the spaces around it: a required field of spaces only is
         empty, and so refused.
@@ -368,6 +382,11 @@ class FormSpec:
                 self._check_against_others(f, clean, bounds.get(f.id, {}))
             except _Refused as refused:
                 errors[f.id] = FieldError(refused.code, refused.params, f.label)
+        for f in self.fields:  # a value given after the period it belongs to has ended
+            if f.id in clean and clean[f.id] is not None and f.id not in errors:
+                refusal = _late_refusal(f, bounds.get(f.id, {}))
+                if refusal is not None:
+                    errors[f.id] = refusal
         for f in self.fields:  # a sum of several fields, once each of them is read
             if f.total_of and f.id in shown and not f.readonly and f.id not in errors:
                 refusal = self._total_refusal(f, clean, errors, bounds.get(f.id, {}), bound_labels.get(f.id, {}))
@@ -604,7 +623,33 @@ def form_problems(form: FormSpec, start_form: bool = False) -> list[str]:
                 "which is no other field of the form"
             )
         problems += _total_problems(form, f, start_form)
+        problems += _before_problems(form, f, start_form)
     return problems
+
+
+def _before_problems(form: FormSpec, f: FormField, start_form: bool) -> list[str]:
+    """``before`` names the case variable holding a deadline: a name, no field the form takes
+    (its deadline would be whatever is typed), on a field the form takes, not on a start form
+    (a case has no variables, and no period runs, before it starts)."""
+    if "before" not in f.properties:
+        return []
+    named = f.properties["before"].strip()
+    if not is_bound_name(named):
+        return [
+            f"form field {f.id!r}: property 'before' needs the name of the case variable holding a deadline "
+            f"(e.g. reply_due), got {named!r}"
+        ]
+    if start_form:
+        return [f"form field {f.id!r}: property 'before' on a start form, where no period runs yet"]
+    if f.readonly:
+        return [f"form field {f.id!r}: property 'before' on a read-only field, which the form does not take"]
+    other = form.field(named)
+    if other is not None and not other.readonly:
+        return [
+            f"form field {f.id!r}: property 'before' names {named!r}, a field of the form; it names the case "
+            f"variable holding a deadline"
+        ]
+    return []
 
 
 def _total_problems(form: FormSpec, f: FormField, start_form: bool) -> list[str]:
@@ -663,6 +708,16 @@ def exclusion_problems(f: FormField) -> list[str]:
     if not f.options_excluded:
         return [f"form field {f.id!r}: options_exclude names no code (comma-separated, e.g. office,presidium)"]
     return []
+
+
+def _late_refusal(f: FormField, bounds: Mapping[str, Any]) -> FieldError | None:
+    """``before`` of ``f``: refused once today (Beijing) is the day its deadline's moment falls
+    on or later, said with the period's last day (24:00 ends it). A case without the deadline
+    (not counted yet) bounds nothing."""
+    end = day_of(bounds.get("before")) if f.before is not None else None
+    if end is None or today() < end:
+        return None
+    return FieldError("period_ended", {"day": (end - timedelta(days=1)).isoformat()}, f.label)
 
 
 class _Refused(Exception):

@@ -8,7 +8,8 @@ task but for a cancelled case's notice; by (a name: who took a task from its hol
 cancelled a case), to (a name: whom the task was handed to; none: given back); reason and
 tasks (a cancelled case's: why, and the reader's tasks of it that ended); sent (the step
 submitted that the reader's open task hears of: its ``tell``);
-handlers (an overdue notice to the supervisors); event and interrupting (督办); opinion (a
+handlers (an overdue notice to the supervisors); event and interrupting (督办), event (a period
+that ended, ``lapsed``); opinion (a
 supervisor's 督办) and escalated (the copy of an escalated 督办 sent to the unit's
 head, ``"head"``, or, with no head on the roster, to the unit's people, ``"unit"``).
 """
@@ -43,6 +44,8 @@ def subject(kind: str, p: dict[str, Any], _: Translate = chinese) -> str:
         return _("任务已退回待签收：%(task)s（%(case)s）", task=task, case=case)
     if kind == "cancelled":
         return _("案件已撤销：%(case)s", case=case)
+    if kind == "lapsed":
+        return _("期限届满：%(task)s（%(case)s）", task=task, case=case)
     if p.get("escalated") == "head":
         return _("督办（报告单位负责人）：%(task)s（%(case)s）", task=task, case=case)
     if p.get("escalated"):
@@ -107,6 +110,21 @@ def message(kind: str, p: dict[str, Any], due: str, _: Translate = chinese) -> s
     if kind == "cancelled":  # to whoever started it
         return _(
             "%(by)s 已撤销您发起的案件「%(case)s」。撤销理由：%(reason)s", by=p["by"], case=case, reason=p["reason"]
+        )
+    if kind == "lapsed" and due:  # a window closed (closes_window): the normal path, no 督办
+        return _(
+            "「%(task)s」（案件：%(case)s）的期限（%(event)s）已于 %(due)s 届满，该任务已结束，案件按流程继续办理。",
+            task=task,
+            case=case,
+            event=p["event"],
+            due=due,
+        )
+    if kind == "lapsed":
+        return _(
+            "「%(task)s」（案件：%(case)s）的期限（%(event)s）已届满，该任务已结束，案件按流程继续办理。",
+            task=task,
+            case=case,
+            event=p["event"],
         )
     if "opinion" in p:  # a supervisor's 督办
         return _supervision(p, due, _)

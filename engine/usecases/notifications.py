@@ -4,7 +4,8 @@ Created in the same transaction as the timer that caused them (so a notification
 exactly when its timer fired); e-mailed afterwards from the outbox (:mod:`engine.notifications.outbox`).
 Recipients are resolved to users when the notification is made: the assignee, or else the
 candidate users and every active user of the candidate groups; for overdue and 督办 also
-every supervisor. A notification names its case by its title, which never carries a
+every supervisor (not for a period a task was open for ending as the process says:
+``notify_lapsed``). A notification names its case by its title, which never carries a
 confidential value; a 督办's opinion, written by a supervisor, may (the petitioner's name): it
 is written for each recipient with the case's confidential values masked unless they may read
 them (``confidentiality.case_secrets``), when the notification is made, for the stored text and
@@ -48,6 +49,7 @@ KIND_LABELS = {
     NotificationKind.REMINDER: "到期提醒",
     NotificationKind.OVERDUE: "逾期",
     NotificationKind.SUPERVISION: "督办",
+    NotificationKind.LAPSED: "期限届满",
     NotificationKind.TASK: "新任务",
     NotificationKind.SENT: "已送达",
     NotificationKind.TAKEN_AWAY: "任务调整",
@@ -412,6 +414,28 @@ def notify_supervision(
                 work_item_id=item.id or None,
                 timer_id=timer_id,
             )
+
+
+def notify_lapsed(
+    session: Session, timer_id: int | None, item: WorkItem | ItemRow, event_name: str, ended_at: datetime | None
+) -> None:
+    """A boundary timer marked ``closes_window`` ended ``item``'s task at ``ended_at`` (its
+    moment; None: unknown): the period the task was open for ended, the process's normal path
+    (no review asked for, no evaluation given), no failure to act. No 督办, so the supervisors
+    hear nothing; the task's holders read that it ended. Not while a ledger's case is replayed
+    (``held_back``): its periods ended long ago."""
+    if _held_back.get():
+        return
+    notify(
+        session,
+        NotificationKind.LAPSED,
+        holders(session, item),
+        params={**_about(session, item), "event": event_name},
+        due_at=ended_at,
+        instance_id=item.instance_id,
+        work_item_id=item.id or None,
+        timer_id=timer_id,
+    )
 
 
 def _opinion_as_read(

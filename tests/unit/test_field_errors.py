@@ -32,6 +32,7 @@ SAMPLES = {
     "min": ({"min": 1}, "at least 1"),
     "max": ({"max": 99}, "at most 99"),
     "max_left": ({"max": 2}, "at most 2: that is what is left"),
+    "period_ended": ({"day": "2026-10-08"}, "the period ended at 2026-10-08 24:00: this is asked for before it ends"),
     "min_named": ({"field": "voters_absent", "min": 3}, "must not be less than voters_absent (3)"),
     "max_named": ({"field": "voters_present", "max": 50}, "must not be more than voters_present (50)"),
     "max_total": (

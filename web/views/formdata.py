@@ -61,6 +61,7 @@ _SAY: dict[str, Callable[[dict[str, Any]], str]] = {
     "min": lambda p: _("不能小于 %(min)s", min=p["min"]),
     "max": lambda p: _("不能大于 %(max)s", max=p["max"]),
     "max_left": lambda p: _("不能大于 %(max)s（剩余可用额度）", max=p["max"]),
+    "period_ended": lambda p: _("期限已于 %(day)s 24:00 届满，此项须在期限届满前提出", day=p["day"]),
     "min_named": lambda p: _("不能小于“%(field)s”（%(min)s）", field=p["field"], min=p["min"]),
     "max_named": lambda p: _("不能大于“%(field)s”（%(max)s）", field=p["field"], max=p["max"]),
     "max_total": lambda p: _(
