@@ -6,7 +6,8 @@ ids of the web catalogs (``pybabel extract`` reads this file too).
 ``p`` is what a notification keeps of its making (``Notification.params``): case always,
 task but for a cancelled case's notice; by (a name: who took a task from its holder, who
 cancelled a case), to (a name: whom the task was handed to; none: given back); reason and
-tasks (a cancelled case's: why, and the reader's tasks of it that ended); sent (the step
+tasks (a cancelled case's: why, and the reader's tasks of it that ended; following: told as
+a deputy who submitted or co-signed it); sent (the step
 submitted that the reader's open task hears of: its ``tell``);
 handlers (an overdue notice to the supervisors); event and interrupting (督办), event (a period
 that ended, ``lapsed``); opinion (a
@@ -105,6 +106,13 @@ def message(kind: str, p: dict[str, Any], due: str, _: Translate = chinese) -> s
             by=p["by"],
             case=case,
             tasks=_("、").join(_("「%(task)s」", task=name) for name in p["tasks"]),
+            reason=p["reason"],
+        )
+    if kind == "cancelled" and p.get("following"):  # to a deputy who submitted or co-signed it
+        return _(
+            "%(by)s 已撤销您提出或联名的建议「%(case)s」。撤销理由：%(reason)s",
+            by=p["by"],
+            case=case,
             reason=p["reason"],
         )
     if kind == "cancelled":  # to whoever started it

@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session
 from storage import repositories as repo
 from storage.enums import NotificationKind, Role
 from storage.models import (
+    CaseDeputy,
     Notification,
     ProcessInstance,
     Timer,
@@ -282,20 +283,32 @@ def notify_cancelled(
             via.setdefault(username, group)
     told.setdefault(instance.started_by, [])
     via.setdefault(instance.started_by, None)
+    # the deputies who follow it in 我的建议 (who submitted or co-signed a proposal the office
+    # registered for them): their proposal is withdrawn or merged, told as the starter is
+    following = [d for d in _deputies_of(session, instance.id) if d not in told]
+    for deputy in following:
+        told[deputy], via[deputy] = [], None
     told.pop(by, None)
     people = {username: via[username] for username in told}
     for readers, said in _text_as_read(session, instance.id, instance.definition_id, people, reason):
-        alike: dict[tuple[str, ...], dict[str, str | None]] = {}  # those told of the same tasks
+        # those told of the same tasks, as its deputies or not
+        alike: dict[tuple[tuple[str, ...], bool], dict[str, str | None]] = {}
         for username, group in readers.items():
-            alike.setdefault(tuple(told[username]), {})[username] = group
-        for names, recipients in alike.items():
+            alike.setdefault((tuple(told[username]), username in following), {})[username] = group
+        for (names, deputies), recipients in alike.items():
+            params = {"case": instance.title, "by": by_name, "reason": said, "tasks": list(names)}
             notify(
                 session,
                 NotificationKind.CANCELLED,
                 recipients,
-                params={"case": instance.title, "by": by_name, "reason": said, "tasks": list(names)},
+                params=params | ({"following": True} if deputies else {}),
                 instance_id=instance.id,
             )
+
+
+def _deputies_of(session: Session, instance_id: int) -> list[str]:
+    """The deputies who submitted or co-signed the case (a proposal's ``case_deputies``)."""
+    return list(session.scalars(select(CaseDeputy.deputy).where(CaseDeputy.instance_id == instance_id)))
 
 
 def _item_of_timer(session: Session, timer: Timer) -> WorkItem | None:

@@ -9,8 +9,9 @@ import re
 
 from engine.usecases import cases, notifications, tasks
 from storage.enums import NotificationKind
+from tests.conftest import REPO_ROOT
 from tests.web.conftest import text_of
-from tests.world import act, create_people, start_petition, start_review
+from tests.world import act, create_people, deploy, start_petition, start_review
 
 
 def to_reply(app, subject: str = "关于修缮村道的意见") -> tuple[int, str]:
@@ -114,6 +115,24 @@ def test_cancelling_a_case_tells_the_holders_of_its_tasks_and_its_starter(app):
     assert started.message == "office2 同志 已撤销您发起的案件「关于修缮村道的意见」。撤销理由：代表撤回此建议。"
     assert notices(app, "office2", NotificationKind.CANCELLED) == []  # who cancelled it knows
     assert notices(app, "civil1", NotificationKind.CANCELLED) == []
+
+
+def test_cancelling_a_proposal_tells_the_deputies_who_submitted_and_cosigned_it(app):
+    """The office registered it for them: not its starters, no task of it yet; they follow it in
+    我的建议, and their proposal is withdrawn."""
+    create_people(app, "wang")
+    deploy(app, REPO_ROOT / "bpmn" / "proposal.bpmn")
+    data = {"kind": "suggestion", "title": "修缮村道", "content": "村道破损", "submitted_during": "recess"}
+    case = act(
+        app, "office1", cases.start_instance, "proposal", data | {"deputy": "deputy", "joint_deputies": ["wang"]}
+    )
+    act(app, "office2", cases.cancel_instance, case.id, "与第 3 号建议合并办理。")
+
+    for deputy in ("deputy", "wang"):
+        [told] = notices(app, deputy, NotificationKind.CANCELLED)
+        assert told.message == "office2 同志 已撤销您提出或联名的建议「修缮村道」。撤销理由：与第 3 号建议合并办理。"
+    [started] = notices(app, "office1", NotificationKind.CANCELLED)  # its office: its starter, and its task's
+    assert started.message.startswith("office2 同志 已撤销案件「修缮村道」，您的「整理分类并交办」不再办理。")
 
 
 def test_a_cancelled_case_notice_masks_the_petitioners_name_for_the_unit(app):
