@@ -10,11 +10,11 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Select, case, exists, func, or_, select
+from sqlalchemy import Select, and_, case, exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from storage import repositories as repo
-from storage.enums import InstanceStatus
+from storage.enums import InstanceStatus, WorkItemState
 from storage.models import CaseDeputy, CaseFacts, ProcessDefinition, ProcessInstance, User, WorkItem, WorkItemGroup
 
 from .. import access, clock
@@ -262,10 +262,22 @@ def proposal_summaries(session: Session, actor: Actor, rows: list[CaseSummary]) 
         return []
     facts = {f.instance_id: f for f in session.scalars(select(CaseFacts).where(CaseFacts.instance_id.in_(ids)))}
     cohandling: dict[int, list[str]] = {}
+    # a co-handling task withdrawn while its case went on (the office re-assigned the item: 改办)
+    # is no longer the case's; one that ended with the case (cancelled) still is
+    withdrawn = and_(
+        WorkItem.state == WorkItemState.CANCELLED,
+        or_(ProcessInstance.ended_at.is_(None), WorkItem.completed_at < ProcessInstance.ended_at),
+    )
     for instance_id, unit in session.execute(
         select(WorkItem.instance_id, WorkItemGroup.group)
         .join(WorkItemGroup, WorkItemGroup.work_item_id == WorkItem.id)
-        .where(WorkItem.instance_id.in_(ids), WorkItem.bpmn_id == COHANDLING_TASK, WorkItemGroup.is_user.is_(False))
+        .join(ProcessInstance, ProcessInstance.id == WorkItem.instance_id)
+        .where(
+            WorkItem.instance_id.in_(ids),
+            WorkItem.bpmn_id == COHANDLING_TASK,
+            WorkItemGroup.is_user.is_(False),
+            ~withdrawn,
+        )
         .order_by(WorkItem.id)
     ):
         cohandling.setdefault(instance_id, []).append(unit)

@@ -12,7 +12,7 @@ import pytest
 
 from engine import clock
 from engine.errors import InvalidData
-from engine.usecases import cases, tasks
+from engine.usecases import case_list, cases, tasks
 from engine.usecases.case_deadlines import DeadlineState
 from storage.enums import WorkItemState
 
@@ -39,6 +39,12 @@ def send_back(world, case_id, user="fin"):
 def completed(world, case_id, bpmn_id) -> list[dict]:
     """What each completion of ``bpmn_id`` stored in the case's history, oldest first."""
     return [e.data for e in detail(world, case_id).history if e.bpmn_id == bpmn_id and e.action == "complete"]
+
+
+def my_proposals(session, actor) -> list[case_list.ProposalSummary]:
+    """The deputy's 我的建议, as its page reads it."""
+    rows, _total = case_list.list_cases(session, actor, case_list.CaseFilter(as_deputy=True))
+    return case_list.proposal_summaries(session, actor, rows)
 
 
 def test_a_return_needs_its_reason(world, frozen_clock):
@@ -90,6 +96,10 @@ def test_reassigned_the_old_co_handling_ends_and_the_period_counts_from_the_new_
         at("2026-12-22T11:00:00+08:00"),
         at("2027-03-23T00:00:00+08:00"),
     )
+
+    # 我的建议 names the co-handling units of the assignment in force, not the withdrawn 国土所
+    [summary] = act(world, "wang", my_proposals)
+    assert (summary.lead_unit, summary.cohandling_units) == ("国土所", ("民政办",))
 
     # the history shows the return, its reason and the office's decision
     [returned] = completed(world, case_id, "Task_Reply")
