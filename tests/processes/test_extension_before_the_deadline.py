@@ -58,6 +58,19 @@ def test_a_proposal_extension_asked_after_the_reply_was_due_is_refused(world, fr
     assert proposal_figures(world) == {"replied": 1, "replied_on_time": 0, "late": 1}
 
 
+def test_a_proposal_returned_after_the_reply_was_due_is_refused(world, frozen_clock):
+    """Returned late and re-assigned, the period would count again from the new 交办: the unit
+    that let it run out would be late nowhere. A return is made before the period ends."""
+    case_id = register(world)
+    assign(world, case_id)
+    advance_and_fire(world, at("2027-03-09T00:00:01+08:00") - clock.now())
+    with pytest.raises(InvalidData) as refused:
+        do(world, "fin", case_id, "Task_Reply", {"handling_action": "return", "return_reason": "不属本所职责"})
+    error = refused.value.codes["return_reason"]
+    assert (error.code, error.params) == ("period_ended", {"day": "2027-03-08"})
+    assert open_ids(world, case_id) == ["Task_Reply", "Task_Supervise"]  # nothing moved
+
+
 def test_a_proposal_extension_asked_on_the_last_evening_and_approved_after_it_holds(world, frozen_clock):
     case_id = register(world)
     assign(world, case_id)
