@@ -35,7 +35,7 @@ from SpiffWorkflow.camunda.parser.task_spec import CamundaTaskParser
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 
 from ..errors import InvalidBpmn, Problem
-from . import actions, compensation, io_mappings, record_labels, signal_payloads
+from . import actions, compensation, io_mappings, record_labels, signal_payloads, windows
 from .camunda import CAMUNDA_NS, NSMAP, TaskMeta, process_property, read_task_meta
 from .checks import semantic_problems, title_fields
 from .compensation_throw import CompensationThrow
@@ -76,6 +76,8 @@ class ParsedProcess:
     default_group: str = ""
     # the start events of event subprocesses that interrupt the rest of the case when they fire
     interrupting_starts: frozenset[str] = frozenset()
+    # the boundary timers marked closes_window: their firing ends a period, no 督办 (windows.py)
+    window_timers: frozenset[str] = frozenset()
     # what deploy read in a way the designer should know (a generated sequence flow id): not
     # refused, not stored with the spec (engine.bpmn.normalise)
     warnings: tuple[Problem, ...] = ()
@@ -131,6 +133,7 @@ def _parsed(
             for start in process.xpath(".//bpmn:subProcess[@triggeredByEvent='true']/bpmn:startEvent", namespaces=NSMAP)
             if start.get("isInterrupting", "true") != "false"
         ),
+        window_timers=frozenset().union(*(windows.window_timers(scope) for scope in scopes)),
         warnings=tuple(normalised.warnings.get(key, ())),
     )
 

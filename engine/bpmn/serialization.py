@@ -288,6 +288,7 @@ def dump_process(process: ParsedProcess) -> str:
             "title_fields": list(process.title_fields),
             "default_group": process.default_group,
             "interrupting_starts": sorted(process.interrupting_starts),
+            "window_timers": sorted(process.window_timers),
         },
         ensure_ascii=False,
     )
@@ -320,4 +321,5 @@ def load_process(text: str) -> ParsedProcess:
         title_fields=tuple(dct.get("title_fields") or ()),  # absent in specs stored before
         default_group=dct.get("default_group") or "",  # absent in specs stored before
         interrupting_starts=frozenset(dct.get("interrupting_starts") or ()),  # absent in specs stored before
+        window_timers=frozenset(dct.get("window_timers") or ()),  # absent before the marker existed
     )

@@ -5,18 +5,16 @@ deputy who gives no evaluation in time), not a failure to act. Such a timer rais
 holders are told the period ended (engine/usecases/persist.py). Unmarked boundary timers are
 督办 to the task's holders and the supervisors, as before.
 
-SpiffWorkflow keeps no properties of an event, so the marker is read from the definition's
-file, once per file (by its content hash)."""
+SpiffWorkflow keeps no properties of an event, so the marker is read from the file when it is
+parsed (``ParsedProcess.window_timers``)."""
 
 from __future__ import annotations
-
-import threading
 
 from lxml import etree
 
 from ..errors import Problem
 from .camunda import NSMAP
-from .documents import load_xml, local_name, problem_at
+from .documents import local_name, problem_at
 
 CLOSES_WINDOW = "closes_window"
 _VALUES = ("true", "false")
@@ -33,22 +31,8 @@ def _marker(node: etree._Element) -> str:
 
 
 def window_timers(root: etree._Element) -> frozenset[str]:
-    """The ids of the boundary timers of a document marked ``closes_window=true``."""
+    """The ids of the boundary timers below ``root`` marked ``closes_window=true``."""
     return frozenset(str(node.get("id")) for node in root.xpath(_MARKED, namespaces=NSMAP) if _marker(node) == "true")
-
-
-_lock = threading.Lock()
-_by_hash: dict[str, frozenset[str]] = {}
-
-
-def window_timers_of(content_hash: str, xml: str) -> frozenset[str]:
-    """``window_timers`` of a deployed file, kept by its content hash (a version never changes)."""
-    found = _by_hash.get(content_hash)
-    if found is None:
-        found = window_timers(load_xml(xml, "<deployed>"))
-        with _lock:
-            _by_hash[content_hash] = found
-    return found
 
 
 def problems(process: etree._Element, file: str) -> list[Problem]:

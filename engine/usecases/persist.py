@@ -16,11 +16,10 @@ from sqlalchemy.orm.exc import StaleDataError
 from storage import repositories as repo
 from storage import writes
 from storage.enums import IncidentKind, InstanceStatus, SubscriptionKind, TimerKind, TimerState, WorkItemState
-from storage.models import ProcessDefinition, ProcessInstance, Subscription
+from storage.models import ProcessInstance, Subscription
 from storage.repositories import ItemRow, TimerRow
 
 from .. import clock
-from ..bpmn import windows
 from ..bpmn.parsing import ParsedProcess
 from ..bpmn.runtime import FiredTimer, ReadyTask, Runtime
 from ..bpmn.serialization import SERIALIZER_VERSION
@@ -312,13 +311,9 @@ def record_fired(
     past when its task was reached, or due together with the one the scheduler came for).
     ``items_known``: the case's work items as they stand, those this save just made
     included, so that a 督办 on a task reached in these steps is recorded on its item too.
-    A timer marked ``closes_window`` (engine.bpmn.windows) is no 督办: its holders are told
+    A timer marked ``closes_window`` (``process.window_timers``) is no 督办: its holders are told
     the period ended, nobody else."""
     items = {w.task_id: w for w in items_known}
-
-    def closing_windows() -> frozenset[str]:
-        definition = session.get(ProcessDefinition, instance.definition_id)
-        return windows.window_timers_of(definition.content_hash, definition.bpmn_xml) if definition else frozenset()
 
     for timer in fired:
         timer_id, due_at = rows.get(timer.task_id, (None, None))
@@ -340,7 +335,7 @@ def record_fired(
             except EngineError:  # who holds it cannot be worked out (an expression failed): the supervisors still hear
                 task = ReadyTask(timer.attached_to, "", timer.attached_name, None, (), (), None, None)
             item = _item_row(instance, task, now)
-        if timer.interrupting and timer.bpmn_id in closing_windows():
+        if timer.interrupting and timer.bpmn_id in process.window_timers:
             notifications.notify_lapsed(session, timer_id, item, timer.name, due_at)
             continue  # the period the task was open for ended: the normal path, no 督办
         notifications.notify_supervision(session, timer_id, item, timer.name, timer.interrupting)

@@ -11,6 +11,7 @@ from engine import clock
 from engine.bpmn.documents import load_xml
 from engine.bpmn.forms import FormField, FormSpec
 from engine.bpmn.parsing import parse_bpmn
+from engine.bpmn.serialization import dump_process, load_process
 from engine.bpmn.windows import window_timers
 from engine.errors import InvalidData
 from tests.unit.test_field_errors import with_field
@@ -110,7 +111,11 @@ def with_timer(cancel: str, marker: str = "true", on: str = "timer") -> str:
 
 
 def test_an_interrupting_timer_closing_a_window_deploys_and_is_found():
-    parse_bpmn(with_timer("true"), "x.bpmn")
+    [parsed] = parse_bpmn(with_timer("true"), "x.bpmn")
+    assert parsed.window_timers == frozenset({"b"})
+    assert load_process(dump_process(parsed)).window_timers == frozenset({"b"})  # as stored
+    [unmarked] = parse_bpmn(with_timer("true", "false"), "x.bpmn")
+    assert unmarked.window_timers == frozenset()
     assert window_timers(load_xml(with_timer("true"), "x.bpmn")) == frozenset({"b"})
     assert window_timers(load_xml(with_timer("true", "false"), "x.bpmn")) == frozenset()
 
