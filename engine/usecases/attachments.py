@@ -25,10 +25,11 @@ from storage.models import Attachment, ProcessInstance
 from .. import access, clock
 from ..access import Actor
 from ..errors import FieldError, InvalidData, NotAllowed, NotFound
+from .closed_tasks import note_target
 from .confidentiality import NO_SECRETS, Secrets, case_secrets, mask_filename, notes_confidential_by_default
 from .context import audit
 from .file_types import content_matches
-from .visibility import note_target, round_scope, visible_case
+from .visibility import round_scope, visible_case
 
 MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
 
@@ -92,8 +93,9 @@ def add_attachment(
     instance_id: int | None = None,
     confidential: bool | None = None,
 ) -> AttachmentView:
-    """Attach a file to a case one may see (or to the case of a task). ``confidential``
-    None: the case's default (confidential on a case with confidential fields)."""
+    """Attach a file to a case one may see (or to the case of a task, while the task takes
+    notes: ``closed_tasks.note_target``). ``confidential`` None: the case's default
+    (confidential on a case with confidential fields)."""
     content_type = check_upload(filename, content)
     case_id, definition_id, task = note_target(session, actor, instance_id, task_id)
     if confidential is None:

@@ -77,7 +77,7 @@ def after_save(
     waiting_ids = {w.task_id for w in calls}
     for child in children:
         if child.status == InstanceStatus.RUNNING and child.parent_task_id not in waiting_ids:
-            cancel_called(session, child, f"case {instance.id} no longer waits for it")
+            cancel_called(session, child)
     revision = instance.revision
     for work in calls:
         latest = max((c for c in children if c.parent_task_id == work.task_id), key=lambda c: c.id, default=None)
@@ -112,17 +112,19 @@ def waiting_count(runtime: Runtime, workflow: BpmnWorkflow) -> int:
     return sum(isinstance(w.spec, CaseCall) for w in runtime.waiting_work(workflow))
 
 
-def cancel_children(session: Session, instance: ProcessInstance, reason: str) -> None:
+def cancel_children(session: Session, instance: ProcessInstance) -> None:
     """A cancelled case's called cases are cancelled with it."""
     for child in _children(session, instance.id):
         if child.status == InstanceStatus.RUNNING:
-            cancel_called(session, child, reason)
+            cancel_called(session, child)
 
 
-def cancel_called(session: Session, child: ProcessInstance, reason: str) -> None:
+def cancel_called(session: Session, child: ProcessInstance) -> None:
+    """Cancel ``child``, whose caller no longer waits for it: the reason it is given and
+    who is told are ``cases.cancel_as_system``'s."""
     from .cases import cancel_as_system  # cases saves through persist, which calls this module
 
-    cancel_as_system(session, child.id, reason)
+    cancel_as_system(session, child.id)
 
 
 def links_of(

@@ -39,6 +39,7 @@ from . import (
 )
 from .attachments import AttachmentView, list_attachments
 from .case_deadlines import CaseDeadline, case_deadlines, case_steps
+from .closed_tasks import cancellation
 from .comments import CommentView, list_comments
 from .confidentiality import (
     case_variables,
@@ -258,11 +259,37 @@ def cancel_instance(session: Session, actor: Actor, instance_id: int, reason: st
     notifications.notify_cancelled(session, instance, closed, by=actor.username, by_name=by_name, reason=reason)
 
 
-def cancel_as_system(session: Session, instance_id: int, reason: str) -> None:
-    """Cancel a called case whose caller no longer waits for it (engine/usecases/calls.py)."""
+def cancel_as_system(session: Session, instance_id: int) -> None:
+    """Cancel a called case whose caller no longer waits for it (engine/usecases/calls.py):
+    its caller was cancelled, ended, or moved on without it (an interrupting boundary event).
+    Told as a case cancelled by a person is (``cancel_instance``): whoever held or was offered
+    one of its open tasks, and whoever started it; the reason, which its history keeps too,
+    names the calling case and what became of it, since no person cancelled this one."""
     instance = repo.instance_for_update(session, instance_id)
-    if instance is not None and instance.status == InstanceStatus.RUNNING:
-        _cancel(session, SYSTEM, instance, reason)
+    if instance is None or instance.status != InstanceStatus.RUNNING:
+        return
+    reason = _caller_gone(session, instance)
+    closed = _cancel(session, SYSTEM, instance, reason)
+    by_name = "系统"  # as the pages name the system in the history (web.roles.person_name)
+    notifications.notify_cancelled(session, instance, closed, by=SYSTEM.username, by_name=by_name, reason=reason)
+
+
+def _caller_gone(session: Session, called: ProcessInstance) -> str:
+    """Why the called case ``called`` is cancelled, in the words a cancelling's reason is
+    kept in (a person's, typed in Chinese): its calling case, by number and title, and what
+    became of it."""
+    caller = session.get(ProcessInstance, called.parent_instance_id) if called.parent_instance_id else None
+    if caller is None:
+        return "调用此案件的案件已不再等待此案件"
+    which = f"调用此案件的案件 #{caller.id}「{caller.title}」"
+    if caller.status == InstanceStatus.CANCELLED:
+        entry = cancellation(session, caller)
+        if entry is None or entry.actor == SYSTEM.username:  # itself cancelled with its own caller
+            return f"{which}已撤销"
+        return f"{which}已由 {people_names(session, [entry.actor]).get(entry.actor, entry.actor)} 撤销"
+    if caller.status == InstanceStatus.COMPLETED:
+        return f"{which}已办结"
+    return f"{which}已转入其他步骤，不再等待此案件"
 
 
 def _cancel(session: Session, actor: Actor, instance: ProcessInstance, reason: str) -> list[ItemRow]:

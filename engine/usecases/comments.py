@@ -19,9 +19,10 @@ from .. import access, clock
 from ..access import Actor
 from ..errors import FieldError, InvalidData
 from ..text import control_character
+from .closed_tasks import note_target
 from .confidentiality import NO_SECRETS, Secrets, case_secrets, notes_confidential_by_default
 from .context import audit
-from .visibility import note_target, round_scope, visible_case
+from .visibility import round_scope, visible_case
 
 MAX_COMMENT_CHARS = 4000
 
@@ -48,8 +49,10 @@ def add_comment(
     instance_id: int | None = None,
     confidential: bool | None = None,
 ) -> CommentView:
-    """Comment on a task or a case one may see. ``confidential`` None: the case's default
-    (confidential on a case with confidential fields)."""
+    """Comment on a task or a case one may see; on a task only while it takes notes
+    (``closed_tasks.note_target``: a task of a cancelled case, or withdrawn, is refused with
+    why). ``confidential`` None: the case's default (confidential on a case with confidential
+    fields)."""
     body = (body or "").strip()
     if not body:
         raise InvalidData({"body": FieldError("required")})

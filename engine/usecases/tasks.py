@@ -23,8 +23,6 @@ from ..access import Actor
 from ..bpmn.forms import FormSpec
 from ..deadlines import settings
 from ..errors import (
-    AlreadyCompleted,
-    CaseCancelled,
     Conflict,
     EngineError,
     FieldError,
@@ -36,9 +34,9 @@ from ..errors import (
 from ..text import control_character, control_characters_in
 from . import notifications, observers, supervision
 from .attachments import AttachmentView, list_attachments
+from .closed_tasks import ensure_open, takes_notes
 from .comments import CommentView, list_comments
 from .confidentiality import (
-    case_secrets,
     case_variables,
     confidential_fields,
     draft_for,
@@ -85,65 +83,6 @@ def _summary(session: Session, item: WorkItem) -> TaskSummary:
     return TaskSummary.of(item, instance.title, definition.key, definition.name)
 
 
-def _ensure_open(session: Session, actor: Actor, item: WorkItem | ItemRow) -> None:
-    if item.state == WorkItemState.COMPLETED:
-        raise AlreadyCompleted(
-            f"task {item.name!r} was already completed by {item.completed_by} "
-            f"at {item.completed_at:%Y-%m-%d %H:%M} UTC",
-            "already_completed",
-            task=item.name,
-            case=item.instance_id,
-            by=item.completed_by,
-            at=item.completed_at,
-        )
-    if item.state == WorkItemState.CANCELLED:
-        raise _no_longer_open(session, actor, item)
-
-
-def _closed(item: WorkItem | ItemRow, message: str = "") -> Conflict:
-    return Conflict(
-        message or f"task {item.name!r} is no longer open (the case moved on or was cancelled)",
-        "task_closed",
-        task=item.name,
-        case=item.instance_id,
-    )
-
-
-def _no_longer_open(session: Session, actor: Actor, item: WorkItem | ItemRow) -> Conflict:
-    """Why ``item``, closed without being completed, is no longer open: its case was cancelled
-    (who did, when, and why, the reason as ``actor`` reads it in the case's history), or the case
-    moved on without it (a deadline, another branch)."""
-    instance = session.get(ProcessInstance, item.instance_id)
-    cancelled = _cancellation(session, instance) if instance is not None else None
-    if instance is None or cancelled is None:
-        return _closed(item)
-    reason = case_secrets(session, actor, instance.id, instance.definition_id).redacted(
-        str((cancelled.data or {}).get("reason", ""))
-    )
-    return CaseCancelled(
-        f"task {item.name!r} is no longer open: its case was cancelled by {cancelled.actor} "
-        f"at {cancelled.at:%Y-%m-%d %H:%M} UTC ({reason})",
-        "case_cancelled",
-        task=item.name,
-        case=item.instance_id,
-        by=cancelled.actor,
-        at=cancelled.at,
-        why=reason,
-    )
-
-
-def _cancellation(session: Session, instance: ProcessInstance) -> AuditEntry | None:
-    """The history's entry of ``instance``'s cancelling (None: it was not cancelled)."""
-    if instance.status != InstanceStatus.CANCELLED:
-        return None
-    return session.scalars(
-        select(AuditEntry)
-        .where(AuditEntry.instance_id == instance.id, AuditEntry.action == "cancel")
-        .order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
-        .limit(1)
-    ).first()
-
-
 def _not_theirs(session: Session, actor: Actor, item: WorkItem | ItemRow, message: str) -> EngineError:
     """Someone may not act on ``item`` (``message``): another holds it, or it is not offered to
     them. A task taken from ``actor`` while they held it (handed to a colleague, or given back
@@ -168,10 +107,13 @@ def _not_theirs(session: Session, actor: Actor, item: WorkItem | ItemRow, messag
 
 
 def _taken_from(session: Session, actor: Actor, item: WorkItem | ItemRow) -> tuple[str | None, datetime | None] | None:
-    """Whether ``actor`` held ``item`` once (claimed it, or was handed it) and it went to its
-    holder since: then who gave it to the holder and when (the holder himself: claimed it; both
-    None when the history says nothing of it), else None. Read from the task's claims, hand-overs
-    and give-backs, oldest first."""
+    """Whether ``actor`` held ``item`` once (claimed it, was handed it, or was given it by the
+    process) and it went to its holder since: then who gave it to the holder and when (the
+    holder himself: claimed it; both None when the history says nothing of it), else None. Read
+    from the task's claims, hand-overs and give-backs, oldest first. A task the process gave a
+    person by name (``camunda:assignee``) has no claim of theirs: the work item names them as
+    its holder from the start, and only until it is taken from them; the hand-over or give-back
+    that took it records whom it was taken from (``from``), which tells it."""
     entries = session.execute(
         select(AuditEntry.actor, AuditEntry.action, AuditEntry.data, AuditEntry.at)
         .where(
@@ -184,7 +126,7 @@ def _taken_from(session: Session, actor: Actor, item: WorkItem | ItemRow) -> tup
     held, since = False, None
     for who, action, data, at in entries:
         holder = {"claim": who, "hand_over": (data or {}).get("to"), "unclaim": None}[action]
-        held = held or holder == actor.username
+        held = held or actor.username in (holder, (data or {}).get("from"))
         since = (who, at) if holder is not None else None
     if not held or item.assignee == actor.username:
         return None
@@ -234,7 +176,7 @@ def _lock_item(session: Session, actor: Actor, task_id: str) -> WorkItem:
 
 def claim(session: Session, actor: Actor, task_id: str) -> TaskSummary:
     item = _lock_item(session, actor, task_id)
-    _ensure_open(session, actor, item)
+    ensure_open(session, actor, item)
     if item.assignee == actor.username:
         return _summary(session, item)
     if item.assignee is not None and access.is_candidate(actor, item):
@@ -256,7 +198,7 @@ def claim(session: Session, actor: Actor, task_id: str) -> TaskSummary:
 
 def unclaim(session: Session, actor: Actor, task_id: str) -> TaskSummary:
     item = _lock_item(session, actor, task_id)
-    _ensure_open(session, actor, item)
+    ensure_open(session, actor, item)
     if item.assignee is None:
         return _summary(session, item)
     if not access.is_offered(item):
@@ -273,7 +215,16 @@ def unclaim(session: Session, actor: Actor, task_id: str) -> TaskSummary:
         )
     held_by = item.assignee
     item.assignee, item.claimed_at = None, None
-    audit(session, actor, "unclaim", instance_id=item.instance_id, task_id=task_id, bpmn_id=item.bpmn_id)
+    # whom it was taken from: the history has no claim of a holder the process named (_taken_from)
+    audit(
+        session,
+        actor,
+        "unclaim",
+        instance_id=item.instance_id,
+        task_id=task_id,
+        bpmn_id=item.bpmn_id,
+        data={"from": held_by},
+    )
     session.flush()
     if held_by != actor.username:  # whoever may reassign tasks took it back from its holder
         notifications.notify_taken_away(session, item, held_by, by=_name(session, actor.username))
@@ -294,7 +245,7 @@ def hand_over(session: Session, actor: Actor, task_id: str, colleague: str, comm
     if refused:
         raise InvalidData(refused)
     item = _lock_item(session, actor, task_id)
-    _ensure_open(session, actor, item)
+    ensure_open(session, actor, item)
     if not access.may_hand_over(actor, item):
         raise _not_theirs(session, actor, item, f"{actor.username} does not hold task {item.name!r}")
     other = repo.user_by_name(session, colleague)
@@ -338,7 +289,9 @@ def hand_over(session: Session, actor: Actor, task_id: str, colleague: str, comm
         instance_id=item.instance_id,
         task_id=task_id,
         bpmn_id=item.bpmn_id,
-        data={"to": colleague, "comment": comment},
+        # whom it was taken from, when someone held it: the history has no claim of a holder the
+        # process named (_taken_from)
+        data={"to": colleague, "comment": comment} | ({"from": held_by} if held_by else {}),
     )
     session.flush()
     by_name = _name(session, actor.username)
@@ -365,7 +318,7 @@ def complete(session: Session, actor: Actor, task_id: str, data: dict[str, Any])
     item: WorkItem | ItemRow | None = next((w for w in ready_before if w.task_id == task_id), None)
     if item is None or not access.may_act(actor, item):
         item, _instance = visible_task(session, actor, task_id)
-    _ensure_open(session, actor, item)
+    ensure_open(session, actor, item)
     if not access.may_act(actor, item):
         who = f"claimed by {item.assignee}" if item.assignee else "not in your groups"
         raise _not_theirs(session, actor, item, f"{actor.username} may not complete {item.name!r}: it is {who}")
@@ -470,6 +423,9 @@ class TaskPage:
     # the case's cancelling as the reader reads it in its history (who, when, why), when it was
     # cancelled: the task page says so instead of offering a task that is gone
     cancellation: HistoryEntry | None = None
+    # a comment or a file may still be aimed at the task (closed_tasks.takes_notes): the page
+    # offers those forms only then, as the use cases take them only then
+    takes_notes: bool = True
 
 
 def task_page(session: Session, actor: Actor, task_id: str) -> TaskPage:
@@ -545,6 +501,7 @@ def task_page(session: Session, actor: Actor, task_id: str) -> TaskPage:
         cancellation=next((e for e in reversed(history) if e.action == "cancel"), None)
         if instance.status == InstanceStatus.CANCELLED
         else None,
+        takes_notes=takes_notes(item, instance),
     )
 
 
@@ -561,10 +518,9 @@ def save_draft(session: Session, actor: Actor, task_id: str, data: dict[str, Any
     """Keep what was typed so far (not validated) on the work item, for its author to go on
     with: a draft is theirs until the task is submitted (``access.may_read_draft``)."""
     item, instance = visible_task(session, actor, task_id)
-    if item.state == WorkItemState.CANCELLED:
-        raise _no_longer_open(session, actor, item)
-    if item.state != WorkItemState.READY:
-        raise _closed(item, f"task {item.name!r} is no longer open")
+    # a page opened before the task closed: told as its submission would be (who completed
+    # it and when, who cancelled its case and why), not only that it is closed
+    ensure_open(session, actor, item)
     if not access.may_act(actor, item):
         raise _not_theirs(session, actor, item, f"{actor.username} may not work on task {item.name!r}")
     meta = processes.get_by_id(session, instance.definition_id).tasks.get(item.bpmn_id)

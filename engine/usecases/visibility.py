@@ -30,7 +30,7 @@ from storage.models import CaseDeputy, ProcessInstance, WorkItem, WorkItemGroup
 
 from ..access import Actor, may_act, sees_every_case
 from ..bpmn.parsing import ParsedProcess
-from ..errors import FieldError, InvalidData, NotFound
+from ..errors import NotFound
 from .context import processes, runtime_for
 
 
@@ -123,19 +123,6 @@ def _of_anothers_round(session: Session, actor: Actor, instance: ProcessInstance
     round can be one, which its element tells without the workflow."""
     in_rounds = _round_elements(processes.get_by_id(session, instance.definition_id))
     return item.bpmn_id in in_rounds and round_scope(session, actor, instance).hides(item.task_id)
-
-
-def note_target(
-    session: Session, actor: Actor, instance_id: int | None, task_id: str | None
-) -> tuple[int, int, str | None]:
-    """(case id, its definition id, task id) of a case or task ``actor`` may see."""
-    if task_id:
-        _item, instance = visible_task(session, actor, task_id)
-        return instance.id, instance.definition_id, task_id
-    if instance_id is None:
-        raise InvalidData({"instance_id": FieldError("case_or_task_needed")})
-    instance = visible_case(session, actor, instance_id)
-    return instance.id, instance.definition_id, None
 
 
 # -- rounds ---------------------------------------------------------------------------------
