@@ -38,14 +38,19 @@ class TaskMeta:
     # camunda:property name="tell": the user tasks (ids) whose holders are told when this one
     # is submitted while theirs is open (a co-handling unit's view reaching the lead unit)
     tell: tuple[str, ...] = ()
+    # camunda:property name="answers": the user tasks (ids) whose request this one decides:
+    # whoever submitted each last is told what was decided (审核退回申请 answers the lead
+    # unit's 办理并书面答复 that asked to return the item), whether or not theirs is open again
+    answers: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         dct = asdict(self)
         dct["form"] = self.form.to_dict()
-        if not self.tell:
-            # kept as the version before it wrote it: a definition that tells no one loads in
-            # a server of that version too (one not yet upgraded beside it, a rollback)
-            del dct["tell"]
+        for optional in ("tell", "answers"):
+            if not dct[optional]:
+                # kept as the version before it wrote it: a definition that tells no one loads
+                # in a server of that version too (one not yet upgraded beside it, a rollback)
+                del dct[optional]
         return dct
 
     @classmethod
@@ -57,6 +62,7 @@ class TaskMeta:
                 "candidate_users": tuple(dct["candidate_users"]),
                 "form": FormSpec.from_dict(dct["form"]),
                 "tell": tuple(dct.get("tell", ())),
+                "answers": tuple(dct.get("answers", ())),
             }
         )
 
@@ -204,6 +210,7 @@ def read_task_meta(process: etree._Element) -> dict[str, TaskMeta]:
             help=_element_property(node, "help"),
             form=read_form(node),
             tell=_split(_element_property(node, "tell")),
+            answers=_split(_element_property(node, "answers")),
         )
     return metas
 

@@ -212,14 +212,19 @@ def task_problems(process: etree._Element, file: str) -> list[Problem]:
 
 
 def _tell_problems(meta: TaskMeta, user_tasks: set[str | None], start_form: bool) -> list[str]:
-    """``tell`` names user tasks of this process, other than itself, whose holders hear of it."""
-    if meta.tell and start_form:
-        return ["the 'tell' property belongs to a user task (a start event has no one to tell yet)"]
-    return [
-        f"'tell' names {name!r}, which is not another user task of this process"
-        for name in meta.tell
-        if name not in user_tasks or name == meta.bpmn_id
-    ]
+    """``tell`` and ``answers`` name user tasks of this process, other than itself, whose
+    holders (``tell``) or last submitter (``answers``) hear of it."""
+    problems = []
+    for prop, named in (("tell", meta.tell), ("answers", meta.answers)):
+        if named and start_form:
+            problems.append(f"the {prop!r} property belongs to a user task (a start event has no one to tell yet)")
+            continue
+        problems += [
+            f"{prop!r} names {name!r}, which is not another user task of this process"
+            for name in named
+            if name not in user_tasks or name == meta.bpmn_id
+        ]
+    return problems
 
 
 def _own_for_problems(process: etree._Element, f: FormField, start_form: bool) -> list[str]:

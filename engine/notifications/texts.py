@@ -8,7 +8,10 @@ task but for a cancelled case's notice; by (a name: who took a task from its hol
 cancelled a case), to (a name: whom the task was handed to; none: given back); reason and
 tasks (a cancelled case's: why, and the reader's tasks of it that ended; following: told as
 a deputy who submitted or co-signed it); sent (the step
-submitted that the reader's open task hears of: its ``tell``);
+submitted that the reader's open task hears of: its ``tell``; or, with answers, the step that
+decided the request the reader submitted as ``task``: its ``answers``, each [label, value as
+the reader may read it]); withdrawn (taken_away: the process itself withdrew the task; event,
+the name of what withdrew it; case_ended, the case ended with it);
 handlers (an overdue notice to the supervisors); event and interrupting (督办), event (a period
 that ended, ``lapsed``); opinion (a
 supervisor's 督办) and escalated (the copy of an escalated 督办 sent to the unit's
@@ -37,8 +40,12 @@ def subject(kind: str, p: dict[str, Any], _: Translate = chinese) -> str:
         return _("逾期：%(task)s（%(case)s）", task=task, case=case)
     if kind == "task":
         return _("新任务：%(task)s（%(case)s）", task=task, case=case)
+    if kind == "sent" and "answers" in p:
+        return _("办理结果：%(sent)s（%(case)s）", sent=p["sent"], case=case)
     if kind == "sent":
         return _("已送达：%(sent)s（%(case)s）", sent=p["sent"], case=case)
+    if kind == "taken_away" and p.get("withdrawn"):
+        return _("任务已撤回：%(task)s（%(case)s）", task=task, case=case)
     if kind == "taken_away" and p.get("to"):
         return _("任务已转交：%(task)s（%(case)s）", task=task, case=case)
     if kind == "taken_away":
@@ -77,6 +84,14 @@ def message(kind: str, p: dict[str, Any], due: str, _: Translate = chinese) -> s
         return _("「%(task)s」（案件：%(case)s）已到您的待办，期限 %(due)s。", task=task, case=case, due=due)
     if kind == "task":
         return _("「%(task)s」（案件：%(case)s）已到您的待办。", task=task, case=case)
+    if kind == "sent" and "answers" in p:  # to whoever made the request it decided
+        return _(
+            "您提交的「%(task)s」（案件：%(case)s）已由「%(sent)s」办理：%(answers)s",
+            task=task,
+            case=case,
+            sent=p["sent"],
+            answers=_("；").join(_("%(label)s：%(value)s", label=label, value=value) for label, value in p["answers"]),
+        )
     if kind == "sent":
         return _(
             "「%(sent)s」已提交（案件：%(case)s），供您办理「%(task)s」时参阅：见案件的办理记录。",
@@ -84,6 +99,8 @@ def message(kind: str, p: dict[str, Any], due: str, _: Translate = chinese) -> s
             case=case,
             task=task,
         )
+    if kind == "taken_away" and p.get("withdrawn"):
+        return _withdrawn(p, _)
     if kind == "taken_away" and p.get("to"):
         return _(
             "%(by)s 已将您签收的「%(task)s」（案件：%(case)s）转交给 %(to)s 办理，您不必再办理；"
@@ -149,6 +166,29 @@ def message(kind: str, p: dict[str, Any], due: str, _: Translate = chinese) -> s
         case=case,
         event=p["event"],
     )
+
+
+def _withdrawn(p: dict[str, Any], _: Translate) -> str:
+    """The process withdrew the reader's task (an interrupting event, named when it has a
+    name): they need not do it, and read whether the case goes on or ended."""
+    task, case = p["task"], p["case"]
+    if p.get("event") and p.get("case_ended"):
+        return _(
+            "「%(task)s」（案件：%(case)s）因「%(event)s」已撤回，您不必再办理；案件已办结。",
+            task=task,
+            case=case,
+            event=p["event"],
+        )
+    if p.get("event"):
+        return _(
+            "「%(task)s」（案件：%(case)s）因「%(event)s」已撤回，您不必再办理；案件按流程继续办理。",
+            task=task,
+            case=case,
+            event=p["event"],
+        )
+    if p.get("case_ended"):
+        return _("「%(task)s」（案件：%(case)s）已由流程撤回，您不必再办理；案件已办结。", task=task, case=case)
+    return _("「%(task)s」（案件：%(case)s）已由流程撤回，您不必再办理；案件按流程继续办理。", task=task, case=case)
 
 
 def _supervision(p: dict[str, Any], due: str, _: Translate) -> str:

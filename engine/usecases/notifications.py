@@ -9,7 +9,9 @@ every supervisor (not for a period a task was open for ending as the process say
 confidential value; a 督办's opinion, written by a supervisor, may (the petitioner's name): it
 is written for each recipient with the case's confidential values masked unless they may read
 them (``confidentiality.case_secrets``), when the notification is made, for the stored text and
-the e-mail are what they read.
+the e-mail are what they read. So is a decision told to whoever asked for it (``notify_answered``).
+An open task the process itself withdraws (an interrupting event: ``notify_withdrawn``) is told
+to its holders as a person's cancelling of the case is (``notify_cancelled``).
 """
 
 from __future__ import annotations
@@ -41,8 +43,15 @@ from .. import access, clock
 from ..deadlines import timezones
 from ..errors import NotFound
 from ..notifications import texts
-from .confidentiality import secrets_kept_from_the_uncleared
-from .context import Actor
+from .confidentiality import (
+    WITHHELD,
+    case_secrets,
+    hidden_fields,
+    mask,
+    secrets_kept_from_the_uncleared,
+    unreadable_fields,
+)
+from .context import Actor, actor_for
 from .labels import holder_names, people_names
 from .results import paging
 
@@ -254,6 +263,82 @@ def notify_taken_away(
         params={**_about(session, item), "by": by, **({"to": to} if to else {})},
         instance_id=item.instance_id,
         work_item_id=item.id or None,
+    )
+
+
+def notify_withdrawn(
+    session: Session,
+    item: WorkItem | ItemRow,
+    event_name: str | None,
+    *,
+    but: str | None,
+    case_title: str,
+    case_ended: bool,
+) -> None:
+    """The process itself closed ``item``'s open task, not done: ``event_name`` (the BPMN name
+    of what ended it: an interrupting boundary event such as 退回改办, a terminate end, an
+    interrupting event subprocess; None: nothing named) withdrew it, the case going on or,
+    ``case_ended``, done. Told: whoever held it, or, unclaimed, every candidate it was offered
+    to, as its arrival was told (``holders``): any of them may have opened its form and be
+    typing an answer (a draft is kept without claiming), and each of them found it in their
+    inbox; but not ``but``, whose action withdrew it. Not while a ledger's case is replayed."""
+    if _held_back.get():
+        return
+    recipients = {u: g for u, g in holders(session, item).items() if u != but}
+    params = {
+        **_about(session, item, case_title),
+        "withdrawn": True,
+        **({"event": event_name} if event_name else {}),
+        **({"case_ended": True} if case_ended else {}),
+    }
+    notify(
+        session,
+        NotificationKind.TAKEN_AWAY,
+        recipients,
+        params=params,
+        instance_id=item.instance_id,
+        work_item_id=item.id or None,
+    )
+
+
+def notify_answered(
+    session: Session,
+    instance: ProcessInstance,
+    answer: WorkItem | ItemRow,
+    asked: WorkItem | ItemRow,
+    answers: Sequence[tuple[str, str, Any]],
+    *,
+    but: str | None,
+) -> None:
+    """``answer`` (审核退回申请) decided the request ``asked`` made (its ``answers`` property:
+    the lead unit's 办理并书面答复 asking to return the item): whoever submitted ``asked`` is
+    told the decision, ``answers`` (field id, label, value as shown) read as they may read
+    them: a confidential field masked, a ``readers`` field withheld, a confidential value
+    inside a text masked, unless they may read it (as the case's history shows it to them).
+    Not ``but``, who decided it and knows."""
+    asker = asked.completed_by
+    if _held_back.get() or not asker or asker == but or not answers:
+        return
+    try:
+        reader = actor_for(session, asker)
+    except NotFound:
+        return  # no longer active: nobody to tell
+    masked_fields = hidden_fields(session, reader, instance.definition_id)
+    withheld_fields = unreadable_fields(session, reader, instance.definition_id, answer.completed_by)
+    secrets = case_secrets(session, reader, instance.id, instance.definition_id)
+    said = []
+    for field_id, label, value in answers:
+        if field_id in withheld_fields:
+            value = WITHHELD
+        elif field_id in masked_fields:
+            value = mask(value)
+        said.append([label, secrets.redacted(value)])
+    notify(
+        session,
+        NotificationKind.SENT,
+        {asker: None},
+        params={"case": instance.title, "task": asked.name, "sent": answer.name, "answers": said},
+        instance_id=instance.id,
     )
 
 

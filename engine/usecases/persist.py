@@ -9,20 +9,22 @@ from datetime import datetime
 from typing import Any
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
-from sqlalchemy import delete, insert
+from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from storage import repositories as repo
 from storage import writes
 from storage.enums import IncidentKind, InstanceStatus, SubscriptionKind, TimerKind, TimerState, WorkItemState
-from storage.models import ProcessInstance, Subscription
+from storage.models import ProcessInstance, Subscription, WorkItem
 from storage.repositories import ItemRow, TimerRow
 
 from .. import clock
+from ..bpmn.camunda import TaskMeta
 from ..bpmn.parsing import ParsedProcess
 from ..bpmn.runtime import FiredTimer, ReadyTask, Runtime
 from ..bpmn.serialization import SERIALIZER_VERSION
+from ..bpmn.withdrawals import withdrawn_by
 from ..deadlines.reminders import reminder_time
 from ..errors import Conflict, EngineError
 from . import (
@@ -72,6 +74,7 @@ def save_instance(
     case_facts.write(session, instance, process.key, runtime.variables(workflow), workflow)
     if ready_before is None:
         ready_before = [] if fresh else repo.ready_item_rows(session, instance.id)
+    was_open = [w for w in ready_before if w.state == WorkItemState.READY]  # (one completed now is not)
     ready_items = sync_work_items(session, instance, workflow, runtime, process, now, ready_before, acting)
     desired = {(t.task_id, TimerKind.BPMN): (t.bpmn_id, t.due_at) for t in runtime.waiting_timers(workflow)}
     desired |= {(w.task_id, TimerKind.TASK_DUE): (w.bpmn_id, w.due_at) for w in ready_items if w.due_at is not None}
@@ -97,6 +100,12 @@ def save_instance(
         # its task was reached fires in these very steps, and its 督办 presses on that item
         known = [*ready_before, *ready_items]
         record_fired(session, instance, workflow, runtime, process, fired, fired_rows, known, now)
+    withdrawn = [w for w in was_open if w.state == WorkItemState.CANCELLED]
+    if withdrawn and status != InstanceStatus.CANCELLED:
+        # a boundary timer on the task itself told its holders already (record_fired: 督办, 期限届满)
+        told = {f.attached_to for f in fired if f.interrupting}
+        tell_withdrawn(session, instance, workflow, [w for w in withdrawn if w.task_id not in told], status, acting)
+    tell_who_asked(session, instance, workflow, runtime, process, ready_before, acting)
     outgoing_mails.queue(session, instance.id, runtime.take_queued_mails(workflow))  # its mail tasks' mail
     armed = any(k == TimerKind.BPMN for _, k in desired)
     # a message or signal it waits for can be delivered (the messages use case): not stuck
@@ -260,6 +269,83 @@ def sync_work_items(
         item.nobody_to_take = taken is False
         ready_items.append(item)
     return ready_items
+
+
+def tell_withdrawn(
+    session: Session,
+    instance: ProcessInstance,
+    workflow: BpmnWorkflow,
+    withdrawn: Sequence[ItemRow],
+    status: InstanceStatus,
+    acting: str | None,
+) -> None:
+    """The open tasks the engine's steps closed undone (``withdrawn``: an interrupting event
+    ended them, as 退回改办 ends the co-handling rounds): their holders are told, by what.
+    A person cancelling the case tells them otherwise (``cases.cancel_instance``), not here."""
+    for item in withdrawn:
+        notifications.notify_withdrawn(
+            session,
+            item,
+            withdrawn_by(workflow, item.task_id, item.bpmn_id),
+            but=acting,
+            case_title=instance.title,
+            case_ended=status != InstanceStatus.RUNNING,
+        )
+
+
+def tell_who_asked(
+    session: Session,
+    instance: ProcessInstance,
+    workflow: BpmnWorkflow,
+    runtime: Runtime,
+    process: ParsedProcess,
+    ready_before: Sequence[ItemRow],
+    acting: str | None,
+) -> None:
+    """A task completed in this use case (in ``ready_before``, no longer open) that decides
+    requests (its ``answers``: 审核退回申请 deciding the return 办理并书面答复 asked for):
+    whoever submitted each request last hears the decision, its form's answers."""
+    for done in ready_before:
+        meta = process.tasks.get(done.bpmn_id)
+        if done.state != WorkItemState.COMPLETED or meta is None or not meta.answers:
+            continue
+        answers = _answers(workflow, runtime, meta, done.task_id)
+        for asked_id in meta.answers:
+            asked = session.scalars(
+                select(WorkItem)
+                .where(
+                    WorkItem.instance_id == instance.id,
+                    WorkItem.bpmn_id == asked_id,
+                    WorkItem.state == WorkItemState.COMPLETED,
+                )
+                .order_by(WorkItem.completed_at.desc(), WorkItem.id.desc())
+                .limit(1)
+            ).first()
+            if asked is not None:  # (none: the request was never submitted in this case)
+                notifications.notify_answered(session, instance, done, asked, answers, but=acting)
+
+
+def _answers(workflow: BpmnWorkflow, runtime: Runtime, meta: TaskMeta, task_id: str) -> list[tuple[str, str, Any]]:
+    """What a completed task's form answered, in form order: (field id, label, the value as
+    the form shows it: an option by its name, a list joined); read-only fields and empty
+    answers left out. Read from the task's data, or, the task gone with its subprocess, the
+    case's variables."""
+    try:
+        data = runtime.task(workflow, task_id).data
+    except EngineError:
+        data = runtime.variables(workflow)
+    shown = []
+    for f in meta.form.fields:
+        value = data.get(f.id)
+        if f.readonly or value is None or value == "" or value == []:
+            continue
+        names = {o.id: o.name for o in f.options}
+        if isinstance(value, list):
+            value = "、".join(str(names.get(str(v), v)) for v in value)
+        elif isinstance(value, str):
+            value = names.get(value, value)
+        shown.append((f.id, f.label, value))
+    return shown
 
 
 def round_name(session: Session, name: str, item: Any, units: dict[str, str]) -> str:

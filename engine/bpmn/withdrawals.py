@@ -1,0 +1,150 @@
+"""What ended an open user task the engine closed without its being completed: the element
+whose firing withdrew it (an interrupting boundary event on the task or on an activity around
+it, a terminate end event, an interrupting event subprocess), read from the workflow after the
+engine's steps, so that the people who held the task can be told why it left their inbox.
+
+A task withdrawn with the subprocess around it is gone from the workflow with that subprocess
+(``runtime._drop_orphans``): then the latest run of the activity that ran its part of the
+process stands for it (the one it ran in: a later run starts only after that one ended).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+from uuid import UUID
+
+from SpiffWorkflow.bpmn import BpmnWorkflow
+from SpiffWorkflow.bpmn.specs.control import BoundaryEventSplit
+from SpiffWorkflow.bpmn.specs.event_definitions.item_aware_event import ItemAwareEventDefinition
+from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
+from SpiffWorkflow.bpmn.specs.event_definitions.simple import TerminateEventDefinition
+from SpiffWorkflow.bpmn.specs.mixins.events.intermediate_event import BoundaryEvent
+from SpiffWorkflow.bpmn.specs.mixins.events.start_event import StartEvent
+from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import MultiInstanceTask
+from SpiffWorkflow.bpmn.specs.mixins.subworkflow_task import SubWorkflowTask
+from SpiffWorkflow.exceptions import TaskNotFoundException
+from SpiffWorkflow.task import Task
+from SpiffWorkflow.util.task import TaskState
+
+from .workflow_state import all_tasks
+
+
+def withdrawn_by(workflow: BpmnWorkflow, task_id: str, bpmn_id: str) -> str | None:
+    """The name of the element that ended the open user task ``task_id`` (of element
+    ``bpmn_id``) in the engine's last steps: its BPMN name, or else the name of the error,
+    escalation, message or signal it caught (never an id: its readers are officers). None
+    when nothing that ends tasks is found to have fired around it, or what fired has no name."""
+    task = _task(workflow, task_id)
+    part = bpmn_id
+    while task is None:  # gone with its subprocess: the activity that ran that part of the process
+        runner = _runner_of(workflow, part)
+        if runner is None:
+            return None
+        task, part = _latest(workflow, runner), runner
+    for level in _outward(workflow, task):
+        for activity in _activities(level):
+            boundary = _interrupting_boundary(activity)
+            if boundary is not None:
+                return _name(boundary)
+        ended = _scope_ender(level.workflow)
+        if ended is not None:
+            return _name(ended)
+    return None
+
+
+def _task(workflow: BpmnWorkflow, task_id: str) -> Task | None:
+    try:
+        return workflow.get_task_from_id(UUID(task_id))
+    except (ValueError, KeyError, TaskNotFoundException):
+        return None
+
+
+def _outward(workflow: BpmnWorkflow, task: Task) -> Iterator[Task]:
+    """``task``, then each activity that runs the part of the process it is in, outwards."""
+    current: Task | None = task
+    while current is not None:
+        yield current
+        parent_id = current.workflow.parent_task_id
+        current = _task(workflow, str(parent_id)) if parent_id is not None else None
+
+
+def _activities(task: Task) -> Iterator[Task]:
+    """``task`` and, for one round of a multi-instance activity, that activity (where its
+    boundary events are attached)."""
+    yield task
+    if task.parent is not None and isinstance(task.parent.task_spec, MultiInstanceTask):
+        yield task.parent
+
+
+def _interrupting_boundary(activity: Task) -> Task | None:
+    """The interrupting boundary event of ``activity`` that fired (and so ended it), if one did."""
+    if activity.state != TaskState.CANCELLED or activity.parent is None:
+        return None
+    if not isinstance(activity.parent.task_spec, BoundaryEventSplit):
+        return None
+    return next(
+        (
+            t
+            for t in activity.parent.children
+            if t is not activity
+            and isinstance(t.task_spec, BoundaryEvent)
+            and getattr(t.task_spec, "cancel_activity", False)
+            and t.state == TaskState.COMPLETED
+        ),
+        None,
+    )
+
+
+def _scope_ender(scope: Any) -> Task | None:
+    """What ended every open task of ``scope`` (a workflow or a subprocess's): a terminate end
+    event reached in it, or an interrupting event subprocess of it that started
+    (engine/bpmn/event_subprocesses.py marks its task ``interrupted``)."""
+    for t in scope.tasks.values():
+        if t.state != TaskState.COMPLETED:
+            continue
+        if isinstance(getattr(t.task_spec, "event_definition", None), TerminateEventDefinition):
+            return t
+    for t in scope.tasks.values():
+        if t.internal_data.get("interrupted"):
+            subprocess = scope.top_workflow.subprocesses.get(t.id)
+            started = [
+                s
+                for s in (subprocess.tasks.values() if subprocess is not None else ())
+                if isinstance(s.task_spec, StartEvent) and s.state == TaskState.COMPLETED
+            ]
+            # its start event names what happened (收到撤回申请); else the event subprocess itself
+            return started[0] if started and _name(started[0]) else t
+    return None
+
+
+def _runner_of(workflow: BpmnWorkflow, bpmn_id: str) -> str | None:
+    """The BPMN id of the activity (an embedded subprocess, an event subprocess) that runs the
+    part of the process ``bpmn_id`` is in; None for an element of the process itself."""
+    for name, spec in workflow.subprocess_specs.items():
+        if any(getattr(s, "bpmn_id", None) == bpmn_id for s in spec.task_specs.values()):
+            for outer in (workflow.spec, *workflow.subprocess_specs.values()):
+                for s in outer.task_specs.values():
+                    if isinstance(s, SubWorkflowTask) and s.spec == name and s.bpmn_id:
+                        return str(s.bpmn_id)
+    return None
+
+
+def _latest(workflow: BpmnWorkflow, bpmn_id: str) -> Task | None:
+    """The run of element ``bpmn_id`` whose state changed last."""
+    runs = [t for t in all_tasks(workflow) if t.task_spec.bpmn_id == bpmn_id]
+    return max(runs, key=lambda t: t.last_state_change, default=None)
+
+
+def _name(task: Task) -> str | None:
+    spec = task.task_spec
+    name = " ".join((getattr(spec, "bpmn_name", None) or "").split())
+    if name:
+        return name
+    definition = getattr(spec, "event_definition", None)
+    if isinstance(definition, ItemAwareEventDefinition | MessageEventDefinition):
+        said = " ".join(str(definition.name or "").split())
+        # an error or escalation names its code when it has no name of its own: not for officers
+        code = getattr(definition, "code", None)
+        return said if said and said != code else None
+    return None
