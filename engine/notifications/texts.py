@@ -78,6 +78,14 @@ def message(kind: str, p: dict[str, Any], due: str, _: Translate = chinese) -> s
         return _(
             "「%(task)s」（案件：%(case)s）已于 %(due)s 到期，尚未办结。请尽快办理。", task=task, case=case, due=due
         )
+    if kind == "task" and p.get("handed_by") and p.get("note"):
+        return _(
+            "%(by)s 将「%(task)s」（案件：%(case)s）转交给您办理。转交说明：%(note)s",
+            by=p["handed_by"],
+            task=task,
+            case=case,
+            note=p["note"],
+        )
     if kind == "task" and p.get("handed_by"):
         return _("%(by)s 将「%(task)s」（案件：%(case)s）转交给您办理。", by=p["handed_by"], task=task, case=case)
     if kind == "task" and due:

@@ -209,25 +209,44 @@ def notify_task(
     but: str | None = None,
     handed_by: str | None = None,
     case_title: str | None = None,
+    note: str = "",
 ) -> bool | None:
     """A task arrived: tell whoever may act on it (not ``but``, who just acted and sees it
-    anyway); ``handed_by``: a colleague handed it over; ``case_title``: the case's, when the
-    caller holds the case (saves reading it). Whether any active person may take it: ``but``
-    (who is acting, so active) or someone told (None while held back: nobody was asked)."""
+    anyway); ``handed_by``: a colleague handed it over, with ``note`` (转交说明: what it is
+    about, what is left to do; the one it is handed to would otherwise find it only in the
+    task's history); ``case_title``: the case's, when the caller holds the case (saves reading
+    it). Whether any active person may take it: ``but`` (who is acting, so active) or someone
+    told (None while held back: nobody was asked)."""
     if _held_back.get():
         return None
     everyone = holders(session, item)
     recipients = {u: g for u, g in everyone.items() if u != but}
     params = {**_about(session, item, case_title), **({"handed_by": handed_by} if handed_by else {})}
-    told = notify(
-        session,
-        NotificationKind.TASK,
-        recipients,
-        params=params,
-        due_at=item.due_at,
-        instance_id=item.instance_id,
-        work_item_id=item.id or None,
-    )
+    if not note:
+        told = notify(
+            session,
+            NotificationKind.TASK,
+            recipients,
+            params=params,
+            due_at=item.due_at,
+            instance_id=item.instance_id,
+            work_item_id=item.id or None,
+        )
+        return bool(told) or (but is not None and but in everyone)
+    told = []
+    definition_id = session.scalar(select(ProcessInstance.definition_id).where(ProcessInstance.id == item.instance_id))
+    assert definition_id is not None
+    # the note is typed on a case: whoever may not read its confidential values reads it masked
+    for readers, said in _text_as_read(session, item.instance_id, definition_id, recipients, note):
+        told += notify(
+            session,
+            NotificationKind.TASK,
+            readers,
+            params={**params, "note": said},
+            due_at=item.due_at,
+            instance_id=item.instance_id,
+            work_item_id=item.id or None,
+        )
     return bool(told) or (but is not None and but in everyone)
 
 

@@ -296,7 +296,7 @@ def hand_over(session: Session, actor: Actor, task_id: str, colleague: str, comm
     session.flush()
     by_name = _name(session, actor.username)
     if colleague != actor.username:
-        notifications.notify_task(session, item, handed_by=by_name)
+        notifications.notify_task(session, item, handed_by=by_name, note=comment)
     if held_by is not None and held_by not in (actor.username, colleague):
         # handed on from under its holder (by whoever may reassign tasks): told, or they would
         # go on filling in its form, to find it gone only when they submit

@@ -8,7 +8,8 @@ from sqlalchemy import select
 from engine.usecases import tasks
 from storage.enums import NotificationKind
 from storage.models import Notification
-from tests.world import act, build_world, start_review
+from storage.repositories import InboxFilter
+from tests.world import act, build_world, start_petition, start_review
 
 
 def told(factory) -> list[tuple[str, str]]:
@@ -39,4 +40,28 @@ def test_a_colleague_handing_over_tells_the_new_holder(session_factory, frozen_c
     [reply] = act(session_factory, "clerk", tasks.complete, case.task_id, {"lead_unit": "finance"})
     before = len(told(session_factory))
     act(session_factory, "fin", tasks.hand_over, reply.task_id, "fin2", "请你办理")
+    # the note is for the one it is handed to: it says what is left to do
+    assert told(session_factory)[before:] == [
+        ("fin2", "fin 同志 将「答复」（案件：修桥申请）转交给您办理。转交说明：请你办理")
+    ]
+
+
+def test_a_hand_over_without_a_note_says_none(session_factory, frozen_clock):
+    build_world(session_factory, "clerk", "fin", "fin2")
+    case = start_review(session_factory, "clerk", "修桥申请")
+    [reply] = act(session_factory, "clerk", tasks.complete, case.task_id, {"lead_unit": "finance"})
+    before = len(told(session_factory))
+    act(session_factory, "fin", tasks.hand_over, reply.task_id, "fin2", "")
     assert told(session_factory)[before:] == [("fin2", "fin 同志 将「答复」（案件：修桥申请）转交给您办理。")]
+
+
+def test_a_hand_over_note_naming_the_petitioner_is_masked_to_who_may_not_read_it(session_factory, frozen_clock):
+    build_world(session_factory, "keeper", "fin", "fin2")
+    case = start_petition(session_factory, "keeper", unit="finance")
+    [task] = [t for t in act(session_factory, "fin", tasks.list_tasks, InboxFilter(scope="group"))[0]]
+    act(session_factory, "fin", tasks.claim, task.task_id)
+    before = len(told(session_factory))
+    act(session_factory, "fin", tasks.hand_over, task.task_id, "fin2", "张三丰（13900001111）来电催问")
+    [(who, said)] = told(session_factory)[before:]
+    assert who == "fin2" and case.id
+    assert said.endswith("转交说明：******（******）来电催问")
