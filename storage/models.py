@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import (
     Boolean,
+    CheckConstraint,
     Date,
     Enum,
     ForeignKey,
@@ -532,15 +533,31 @@ class Notification(Base):
 
 
 class Incident(Base):
-    """A case's failure at run time that no person was waiting for (a timer whose script
-    failed, a case found stuck): shown on the case page and the incidents list until a retry
-    gets the case past it (engine/usecases/incidents.py). One open row per case, kind and
-    element: a failure repeated by the scheduler's back-off updates it, never piles up."""
+    """A failure at run time that no person was waiting for (a timer whose script failed, a
+    case found stuck): shown on the case page and the incidents list until a retry gets past
+    it (engine/usecases/incidents.py). Most belong to a case; a timer start event that could
+    not start a case belongs to the process version it fired for (``definition_id``, no case
+    yet). One open row per case (or version), kind and element: a failure repeated by the
+    scheduler's back-off updates it, never piles up (for a version's, the partial unique index
+    holds it even against two writers)."""
 
     __tablename__ = "incidents"
-    __table_args__ = (Index("ix_incidents_open", "resolved_at", "instance_id"),)
+    __table_args__ = (
+        Index("ix_incidents_open", "resolved_at", "instance_id"),
+        Index(
+            "ux_incidents_open_definition",
+            "definition_id",
+            "kind",
+            "bpmn_id",
+            unique=True,
+            **_only("resolved_at IS NULL AND instance_id IS NULL"),
+        ),
+        CheckConstraint("instance_id IS NOT NULL OR definition_id IS NOT NULL", name="owner"),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
-    instance_id: Mapped[int] = mapped_column(ForeignKey("process_instances.id", ondelete="CASCADE"), index=True)
+    # None: a timer start event's failure, before any case (definition_id says of which version)
+    instance_id: Mapped[int | None] = mapped_column(ForeignKey("process_instances.id", ondelete="CASCADE"), index=True)
+    definition_id: Mapped[int | None] = mapped_column(ForeignKey("process_definitions.id", ondelete="CASCADE"))
     bpmn_id: Mapped[str] = mapped_column(String(200))  # the element that failed; "" when none is known
     kind: Mapped[IncidentKind] = mapped_column(_enum(IncidentKind))
     message: Mapped[str] = mapped_column(Text)

@@ -110,7 +110,8 @@ class Firer:
             return Outcome.CONFLICT
         except EngineError as exc:
             # the process failed (a script, an expression after the timer): an incident on the
-            # case, and the back-off tries again (a fixed setting lets a later try through)
+            # case (a timer start event's, which has no case yet: on its process version), and
+            # the back-off tries again (a fixed setting lets a later try through)
             log.warning("timer %s could not fire: %s", timer_id, exc)
             record_failure(self.factory, timer_id, exc)
             return Outcome.FAILED

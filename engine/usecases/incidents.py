@@ -6,6 +6,12 @@ here, one open row per case, kind and element, shown on the case page and the in
 (``access.may_manage_incidents``), and resolved when the case gets past them (a later firing
 succeeds, or a retry: engine/usecases/recovery.py).
 
+A timer start event that cannot start a case (the script after it raises, its process cannot
+be started) has no case yet: its incident belongs to the process version it fired for, one
+open row per version, kind and element, listed with the others and resolved when a later
+firing starts the case or a retry does (engine/usecases/start_timers.py). It holds no case's
+data: whoever may see incidents sees it.
+
 A failure while a person acts (completing a task, starting a case) is not an incident: that
 person is told at once and nothing is stored."""
 
@@ -16,7 +22,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from storage import repositories as repo
@@ -25,7 +31,7 @@ from storage.models import Incident, ProcessDefinition, ProcessInstance, Timer
 
 from .. import access, clock
 from ..access import Actor
-from ..errors import NotAllowed
+from ..errors import EngineError, NotAllowed, NotFound
 from .context import SYSTEM, audit, processes
 from .labels import element_names, people_names
 from .visibility import visible_case
@@ -40,8 +46,8 @@ _TOUCHED = "incidents_touched"
 @dataclass(frozen=True)
 class IncidentView:
     id: int
-    instance_id: int
-    case_title: str
+    instance_id: int | None  # None: a timer start event's, before any case
+    case_title: str  # "" when there is no case
     process_key: str
     process_name: str
     bpmn_id: str
@@ -53,28 +59,52 @@ class IncidentView:
     resolved_at: datetime | None
     resolved_by: str | None
     element_name: str = ""  # what the process calls the element (its id when nameless)
+    definition_id: int = 0  # the process version: the case's, or the one a timer start fired for
+    process_version: int = 0
 
     @property
     def open(self) -> bool:
         return self.resolved_at is None
 
+    @property
+    def of_start_timer(self) -> bool:
+        """A timer start event's failure: no case, the process version is what it is of."""
+        return self.instance_id is None
+
 
 def record(session: Session, instance_id: int, kind: IncidentKind, bpmn_id: str, message: str) -> Incident:
     """Record a failure, or count a repeat of the open one for the same case, kind and
     element (the scheduler retries a failing timer every few minutes: one row, not hundreds)."""
+    return _record(session, kind, bpmn_id, message, instance_id=instance_id)
+
+
+def _record(
+    session: Session,
+    kind: IncidentKind,
+    bpmn_id: str,
+    message: str,
+    *,
+    instance_id: int | None = None,
+    definition_id: int | None = None,
+) -> Incident:
+    """The open row of the case (or, with no case, of the process version), kind and element:
+    created, or counting one more repeat."""
     now = clock.now()
     message = message[:MAX_MESSAGE_CHARS]
+    owner = (
+        Incident.instance_id == instance_id
+        if instance_id is not None
+        else (Incident.instance_id.is_(None) & (Incident.definition_id == definition_id))
+    )
     row = session.scalar(
         select(Incident).where(
-            Incident.instance_id == instance_id,
-            Incident.kind == kind,
-            Incident.bpmn_id == bpmn_id,
-            Incident.resolved_at.is_(None),
+            owner, Incident.kind == kind, Incident.bpmn_id == bpmn_id, Incident.resolved_at.is_(None)
         )
     )
     if row is None:
         row = Incident(
             instance_id=instance_id,
+            definition_id=definition_id,
             bpmn_id=bpmn_id,
             kind=kind,
             message=message,
@@ -83,13 +113,14 @@ def record(session: Session, instance_id: int, kind: IncidentKind, bpmn_id: str,
             occurrences=1,
         )
         session.add(row)
+        owner_data = {} if instance_id is not None else {"definition_id": definition_id}
         audit(
             session,
             SYSTEM,
             "incident",
             instance_id=instance_id,
             bpmn_id=bpmn_id or None,
-            data={"kind": kind.value, "message": message},
+            data={"kind": kind.value, "message": message, **owner_data},
         )
     else:
         row.message, row.last_seen_at, row.occurrences = message, now, row.occurrences + 1
@@ -117,22 +148,75 @@ def record_again(session: Session, instance_id: int, message: str) -> Incident |
 
 
 def record_timer_failure(session: Session, timer_id: int, message: str) -> Incident | None:
-    """A timer of a case could not fire (its transaction was rolled back): recorded in a
-    transaction of its own. A timer of no case (a timer start) has no case to show it on (an
-    incident belongs to a case): the log says which process and start event, as an error."""
+    """A timer could not fire (its transaction was rolled back): recorded in a transaction of
+    its own, on the timer's case, or for a timer start event (no case yet) on its process
+    version."""
     timer = session.get(Timer, timer_id)
     if timer is None:
         return None
     if timer.instance_id is None:
         definition = session.get(ProcessDefinition, timer.definition_id) if timer.definition_id else None
-        log.error(
-            "the timer start event %s of process %s could not start a case (tried again later): %s",
-            timer.bpmn_id,
-            f"{definition.key} v{definition.version}" if definition is not None else "?",
-            message,
-        )
-        return None
+        if definition is None:
+            log.error("start timer %s of no deployed process could not fire: %s", timer_id, message)
+            return None
+        return record_start_failure(session, definition, timer.bpmn_id, message)
     return record(session, timer.instance_id, IncidentKind.TIMER, timer.bpmn_id, message)
+
+
+def record_start_failure(session: Session, definition: ProcessDefinition, bpmn_id: str, error: str) -> Incident:
+    """A timer start event of ``definition`` could not start a case: the version's incident at
+    that event, its message naming the event and the process (the log says it too: the
+    scheduler tries again with a back-off)."""
+    try:
+        element = element_names(processes.get(definition)).get(bpmn_id, bpmn_id)
+    except EngineError:  # the process itself may be what fails
+        element = bpmn_id
+    message = (
+        f"timer start event {element} ({bpmn_id}) of process {definition.name} "
+        f"({definition.key} v{definition.version}) could not start a case: {error}"
+    )
+    log.error("%s (tried again later)", message)
+    return _record(session, IncidentKind.TIMER, bpmn_id, message, definition_id=definition.id)
+
+
+def resolve_start_failure(session: Session, definition_id: int, bpmn_id: str, by: Actor) -> int:
+    """The timer start event ``bpmn_id`` of the version started its case after all (a later
+    firing, a retry): its incident is over. Returns how many were open (0 or 1)."""
+    rows = session.scalars(
+        select(Incident).where(
+            Incident.instance_id.is_(None),
+            Incident.definition_id == definition_id,
+            Incident.bpmn_id == bpmn_id,
+            Incident.resolved_at.is_(None),
+        )
+    ).all()
+    for row in rows:
+        row.resolved_at, row.resolved_by = clock.now(), by.username
+    if rows:
+        audit(
+            session,
+            by,
+            "incident_resolved",
+            bpmn_id=bpmn_id,
+            data={"count": len(rows), "definition_id": definition_id, "incidents": [r.id for r in rows]},
+        )
+        session.flush()
+    return len(rows)
+
+
+def start_failure_for_update(session: Session, actor: Actor, incident_id: int) -> Incident:
+    """A timer start event's incident, to retry: for those who may; locked (two retries at
+    once: the second sees what the first did). Resolved ones are returned as they are."""
+    _require(actor)
+    row = session.scalar(
+        select(Incident)
+        .where(Incident.id == incident_id, Incident.instance_id.is_(None))
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    if row is None or row.definition_id is None:
+        raise NotFound(f"no incident #{incident_id} of a timer start event")
+    return row
 
 
 def resolve_open(session: Session, instance_id: int, by: Actor, *, keep_touched: bool = False) -> int:
@@ -222,25 +306,50 @@ def _require(actor: Actor) -> None:
         )
 
 
-def _query() -> Select[Incident, str, str, str, int]:
+_Row = tuple[Incident, str | None, str, str, int, int]
+
+
+def _query() -> Select[Incident, str | None, str, str, int, int]:
+    """Each incident with its case's title (None: a timer start event's, no case) and the
+    process version it is of: its case's, or the one it names itself."""
     return (
-        select(Incident, ProcessInstance.title, ProcessDefinition.key, ProcessDefinition.name, ProcessDefinition.id)
-        .join(ProcessInstance, ProcessInstance.id == Incident.instance_id)
-        .join(ProcessDefinition, ProcessDefinition.id == ProcessInstance.definition_id)
+        select(
+            Incident,
+            ProcessInstance.title,
+            ProcessDefinition.key,
+            ProcessDefinition.name,
+            ProcessDefinition.id,
+            ProcessDefinition.version,
+        )
+        .outerjoin(ProcessInstance, ProcessInstance.id == Incident.instance_id)
+        .join(
+            ProcessDefinition,
+            ProcessDefinition.id == func.coalesce(ProcessInstance.definition_id, Incident.definition_id),
+        )
     )
 
 
-def _views(session: Session, rows: Iterable[tuple[Incident, str, str, str, int]]) -> list[IncidentView]:
+def _views(session: Session, rows: Iterable[_Row]) -> list[IncidentView]:
     names: dict[int, dict[str, str]] = {}  # definition id → its elements' names
     views = []
-    for row, title, key, name, definition_id in rows:
+    for row, title, key, name, definition_id, version in rows:
         if definition_id not in names:
-            names[definition_id] = element_names(processes.get_by_id(session, definition_id))
-        views.append(_view(row, title, key, name, names[definition_id].get(row.bpmn_id, row.bpmn_id)))
+            names[definition_id] = _element_names(session, definition_id)
+        element = names[definition_id].get(row.bpmn_id, row.bpmn_id)
+        views.append(_view(row, title or "", key, name, element, definition_id, version))
     return views
 
 
-def _view(row: Incident, title: str, key: str, name: str, element_name: str) -> IncidentView:
+def _element_names(session: Session, definition_id: int) -> dict[str, str]:
+    try:
+        return element_names(processes.get_by_id(session, definition_id))
+    except EngineError:  # a version that no longer parses (what a start incident may be about): ids
+        return {}
+
+
+def _view(
+    row: Incident, title: str, key: str, name: str, element_name: str, definition_id: int, version: int
+) -> IncidentView:
     return IncidentView(
         row.id,
         row.instance_id,
@@ -256,6 +365,8 @@ def _view(row: Incident, title: str, key: str, name: str, element_name: str) -> 
         row.resolved_at,
         row.resolved_by,
         element_name,
+        definition_id,
+        version,
     )
 
 
