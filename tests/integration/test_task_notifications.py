@@ -58,7 +58,7 @@ def test_a_hand_over_without_a_note_says_none(session_factory, frozen_clock):
 def test_a_hand_over_note_naming_the_petitioner_is_masked_to_who_may_not_read_it(session_factory, frozen_clock):
     build_world(session_factory, "keeper", "fin", "fin2")
     case = start_petition(session_factory, "keeper", unit="finance")
-    [task] = [t for t in act(session_factory, "fin", tasks.list_tasks, InboxFilter(scope="group"))[0]]
+    [task] = act(session_factory, "fin", tasks.list_tasks, InboxFilter(scope="group"))[0]
     act(session_factory, "fin", tasks.claim, task.task_id)
     before = len(told(session_factory))
     act(session_factory, "fin", tasks.hand_over, task.task_id, "fin2", "张三丰（13900001111）来电催问")
