@@ -9,6 +9,7 @@ and ``init`` run it after upgrading the schema)."""
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime
 from typing import Any
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
@@ -112,7 +113,7 @@ def _proposal(v: Mapping[str, Any]) -> Facts:
         "kind": text(v.get("handled_as") or v.get("kind"), 40),
         "category": text(v.get("category"), 64),
         "assigned_at": moment(v.get("assigned_at")),
-        "due_at": moment(v.get("reply_due")),
+        "due_at": _reply_round_due(v),
         "replied_at": moment(v.get("replied_at")),
         "replied_on_time": flag(v.get("replied_on_time")),
         "extended": flag(v.get("extended")),
@@ -124,6 +125,17 @@ def _proposal(v: Mapping[str, Any]) -> Facts:
         "solved": flag(v.get("solved")),
         "outcome": text(v.get("outcome"), 40),
     }
+
+
+def _reply_round_due(v: Mapping[str, Any]) -> datetime | None:
+    """The deadline of the reply round in progress: while the unit handles the proposal again
+    after a 不满意 (re-handling opened, not yet replied), ``rehandle_due``; else ``reply_due``.
+    我的建议 shows the deputy this date; the figures are not moved by it, as the one that reads
+    ``due_at`` (逾期) does so only for a case not replied to yet, which is never re-handled."""
+    rehandles = v.get("rehandle_count")
+    if isinstance(rehandles, int) and rehandles > 0 and not v.get("rehandled_at"):
+        return moment(v.get("rehandle_due")) or moment(v.get("reply_due"))
+    return moment(v.get("reply_due"))
 
 
 def _petition(v: Mapping[str, Any]) -> Facts:

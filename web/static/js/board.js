@@ -10,16 +10,47 @@
   function formOpen() { return table.querySelector('details[open]') !== null; }
   // each part of the page by its id, as the answer (board/_refresh.html) has it
   var parts = ['unit-counts', 'board-limit', 'open-supervisions'];
+
+  // The keyboard's place survives the refresh: the element focused in a replaced part is found
+  // again in the fresh one by its row's key (a task's, a unit's, a 督办's) and its rank among
+  // the row's links and fold-outs, and focused there. Holding the refresh while focus is in the
+  // board instead would leave a supervisor who tabbed to a row and stepped away looking at
+  // minute-old rows for as long as the focus stays; a place that is gone from the answer (the
+  // task done meanwhile) holds this one refresh back, as an open form does, rather than drop
+  // focus to the top of the page: the next one, once the reader has moved on, takes it all in.
+  var keyed = '[data-task-id], [data-unit], [data-supervision]';
+  var focusable = 'a[href], summary, button, input, select, textarea';
+  function replaced() {
+    return [table.tBodies[0]].concat(parts.map(function (id) { return document.getElementById(id); }));
+  }
+  function placeOf(el) {
+    var inside = replaced().some(function (part) { return part && part.contains(el); });
+    if (!inside || el === document.body) { return null; }
+    var row = el.closest(keyed);
+    if (!row) { return {selector: null, rank: -1}; }  // no control of the parts lies outside a row today
+    var attr = ['data-task-id', 'data-unit', 'data-supervision'].filter(function (a) { return row.hasAttribute(a); })[0];
+    var selector = '[' + attr + '="' + CSS.escape(row.getAttribute(attr)) + '"]';
+    return {selector: selector, rank: Array.prototype.indexOf.call(row.querySelectorAll(focusable), el)};
+  }
+  function find(place, root) {
+    if (!place.selector || place.rank < 0) { return null; }
+    var row = root.querySelector(place.selector);
+    return row ? row.querySelectorAll(focusable)[place.rank] || null : null;
+  }
+
   function takeIn(html) {
     var fresh = new DOMParser().parseFromString(html, 'text/html');
     var rows = fresh.querySelector('#board tbody');
     if (!rows) { return; }  // not the board's answer (a sign-in page after the session ended)
+    var place = placeOf(document.activeElement);
+    if (place && !find(place, fresh)) { return; }
     parts.forEach(function (id) {
       var now = document.getElementById(id);
       var next = fresh.getElementById(id);
       if (now && next) { now.outerHTML = next.outerHTML; }
     });
     table.tBodies[0].outerHTML = rows.outerHTML;
+    if (place) { find(place, document).focus({preventScroll: true}); }
   }
   setInterval(function () {
     if (formOpen()) { return; }
