@@ -197,6 +197,8 @@ FIELD_ERRORS: dict[str, str] = {
     "date_before": "is before {column} ({day})",
     "not_reached": "the case does not reach {task} this way",
     "not_assigned_unit": "{unit} is not a unit this process assigns to",
+    # a confidential cell of an exported ledger, masked for whoever exported it (ledger_export)
+    "masked_value": "{value} is a confidential value masked in an export, not the value: type the real one",
     # a merged range under a spreadsheet's header (engine/usecases/spreadsheets.py): its value is
     # in its first cell only
     "merged_cells": "{cells} on the sheet {sheet} are merged cells: unmerge them and fill in each row's own value",

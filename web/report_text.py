@@ -85,7 +85,13 @@ def proposal_paragraph(s: Statistics) -> str:
         [
             [
                 _extended(o["extended"].count),
-                ngettext("重新办理%(num)s件", "重新办理%(num)s件", o["rehandled"].count),
+                # sent to re-handling, and of those replied again: "重新办理N件" would be read as N done
+                ngettext(
+                    "要求重新办理%(num)s件（其中已重新答复%(done)s件）",
+                    "要求重新办理%(num)s件（其中已重新答复%(done)s件）",
+                    o["rehandled"].count,
+                    done=o["rehandle_replied"].count,
+                ),
                 ngettext("最终不满意%(num)s件", "最终不满意%(num)s件", o["finally_unsatisfied"].count),
             ]
         ],

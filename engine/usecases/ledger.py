@@ -19,11 +19,13 @@ and rolls it back, so it shows exactly what each row will become and every probl
 column (a step the process does not reach says where the case stopped instead, on which
 version: ``Stop``); the import itself is all or nothing. A row is known by its 编号 (the
 case's business key): a row whose 编号 a case of the process already has is left as it is, so
-importing a ledger again changes nothing. The template's example row, left in the file as it was
-handed out, is skipped and said so: never a case."""
+importing a ledger again changes nothing (an exported ledger's case entered here, which has no
+编号, is written ``#id`` and known by it: ``_existing``). The template's example row, left in
+the file as it was handed out, is skipped and said so: never a case."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -36,7 +38,7 @@ from sqlalchemy.orm import Session
 
 from storage import repositories as repo
 from storage.enums import InstanceStatus, Role, TimerKind
-from storage.models import ProcessDefinition, ProcessInstance, WorkItem
+from storage.models import CaseFacts, ProcessDefinition, ProcessInstance, WorkItem
 
 from .. import access, clock
 from ..access import Actor, Permission
@@ -45,6 +47,7 @@ from ..deadlines.calendar import LOCAL_TZ
 from ..errors import EngineError, FieldError, InvalidData, NotFound
 from . import notifications, spreadsheets
 from .cases import start_instance
+from .confidentiality import MASK
 from .context import audit, processes
 from .ledger_rows import COLUMNS, NOTES, PROCESS_OF, STEPS, C, Cells, LedgerKind, Step, is_example, option_lists
 from .onboarding import Problem, read_sheet, sheet_problems
@@ -122,7 +125,7 @@ def template(session: Session, actor: Actor, kind: str) -> bytes:
     the process's forms offer for each column, as the import reads it (the units a field leaves
     out, such as the presidium, are not offered)."""
     access.require(actor, Permission.CASE_IMPORT, "import a ledger")
-    ledger = _kind(kind)
+    ledger = kind_of(kind)
     lists = {
         header: list(options.values())
         for header, options in option_lists(session, ledger).items()
@@ -139,14 +142,14 @@ def template(session: Session, actor: Actor, kind: str) -> bytes:
 def plan(session: Session, actor: Actor, kind: str, filename: str, content: bytes) -> LedgerPlan:
     """The dry run: every row replayed and rolled back; what each becomes, every problem."""
     with session.begin_nested() as savepoint:
-        result = _replay(session, actor, _kind(kind), filename, content)
+        result = _replay(session, actor, kind_of(kind), filename, content)
         savepoint.rollback()
     return result
 
 
 def apply(session: Session, actor: Actor, kind: str, filename: str, content: bytes) -> LedgerPlan:
     """Import the ledger: all rows or, with any problem, none (ImportRefused lists them)."""
-    result = _replay(session, actor, _kind(kind), filename, content)
+    result = _replay(session, actor, kind_of(kind), filename, content)
     if result.problems:
         raise LedgerRefused(result)
     for outcome in result.outcomes:  # the tasks open now were never announced: tell their holders once
@@ -170,7 +173,7 @@ class LedgerRefused(InvalidData):
         self.plan = plan
 
 
-def _kind(kind: str) -> LedgerKind:
+def kind_of(kind: str) -> LedgerKind:
     try:
         return LedgerKind(kind)
     except ValueError:
@@ -200,10 +203,11 @@ def _replay(session: Session, actor: Actor, kind: LedgerKind, filename: str, con
         if key in keys:
             cells.refuse("编号", FieldError("duplicate_in_file", {"value": key, "row": keys[key]}))
         keys.setdefault(key, row.number)
-        existing = _existing(session, PROCESS_OF[kind], key) if key else None
+        existing = _existing(session, PROCESS_OF[kind], key, cells) if key else None
         if existing is not None and not cells.problems:  # imported before (the natural key): unchanged
             outcomes.append(_outcome(session, row.number, existing, existing=True))
             continue
+        _refuse_masked(cells)
         if cells.problems:
             problems += cells.problems
             continue
@@ -214,15 +218,40 @@ def _replay(session: Session, actor: Actor, kind: LedgerKind, filename: str, con
     return LedgerPlan(kind.value, len(sheet.rows), outcomes, problems, examples, sheet.choice)
 
 
-def _existing(session: Session, process_key: str, key: str) -> ProcessInstance | None:
-    """The case of the process that has the row's 编号 (imported before, or entered by hand)."""
-    query = (
+def _existing(session: Session, process_key: str, key: str, cells: Cells) -> ProcessInstance | None:
+    """The case of the process that has the row's 编号 (imported before, or entered by hand);
+    or, for a 编号 written ``#id`` (an exported ledger's case entered here, which has no 编号 of
+    its own: ``ledger_export``), that case, if it is of the process, has no 编号 and came in on
+    the row's first date (in another database the same id is another case: the row is then a
+    case to create, its 编号 ``#id`` as written)."""
+    of_process = (
         select(ProcessInstance)
         .join(ProcessDefinition, ProcessDefinition.id == ProcessInstance.definition_id)
-        .where(ProcessDefinition.key == process_key, ProcessInstance.business_key == key)
-        .limit(1)
+        .where(ProcessDefinition.key == process_key)
     )
-    return session.scalar(query)
+    found = session.scalar(of_process.where(ProcessInstance.business_key == key).limit(1))
+    reference = _CASE_NUMBER.fullmatch(key)
+    if found is not None or reference is None:
+        return found
+    case = session.scalar(
+        of_process.where(ProcessInstance.id == int(reference[1]), ProcessInstance.business_key.is_(None))
+    )
+    facts = session.get(CaseFacts, case.id) if case is not None else None
+    if facts is None or facts.received_at is None:
+        return None
+    return case if cells.day(_FIRST_DATE[process_key]) == facts.received_at.astimezone(LOCAL_TZ).date() else None
+
+
+_CASE_NUMBER = re.compile(r"#(\d{1,15})")  # a case's 案件编号, as the pages and an export write it
+_FIRST_DATE = {"proposal": "登记日期", "petition": "收到日期"}  # the date a case came in: its facts' received_at
+
+
+def _refuse_masked(cells: Cells) -> None:
+    """A cell holding the mask an export writes in place of a confidential value (for whoever
+    may not read it) is no value: a case created with it would name its petitioner ``MASK``."""
+    for column, value in cells.row.values.items():
+        if MASK in value:
+            cells.refuse(column, FieldError("masked_value", {"value": MASK}))
 
 
 def _outcome(session: Session, row: int, instance: ProcessInstance, existing: bool = False) -> RowOutcome:

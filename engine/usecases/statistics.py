@@ -26,8 +26,8 @@ from sqlalchemy import ColumnElement, and_, case, distinct, func, literal_column
 from sqlalchemy.orm import Session
 
 from storage import repositories as repo
-from storage.enums import InstanceStatus
-from storage.models import CaseFacts, ProcessInstance
+from storage.enums import InstanceStatus, WorkItemState
+from storage.models import CaseFacts, ProcessInstance, WorkItem
 
 from .. import access, clock
 from ..access import Actor, Permission
@@ -56,6 +56,22 @@ def _reply_class(letter: str) -> ColumnElement[bool]:
     return and_(F.replied_at.is_not(None), F.reply_class == letter)
 
 
+# the lead unit's task of re-handling a proposal the deputy was not satisfied with
+# (bpmn/proposal.bpmn): completed, it is the re-handling reply
+REHANDLE_TASK = "Task_Rehandle"
+
+
+def _rehandle_replied() -> ColumnElement[bool]:
+    """Sent to re-handling, and the unit replied again: the case has a completed re-handling
+    task. ``rehandled`` (``rehandle_count > 0``) is set when that task opens, so it counts the
+    cases still waiting for the new reply too; the reply itself is read from the task history,
+    as the 督办 are (bpmn/README.md §3.1)."""
+    replied_again = select(WorkItem.instance_id).where(
+        WorkItem.bpmn_id == REHANDLE_TASK, WorkItem.state == WorkItemState.COMPLETED
+    )
+    return and_(F.rehandled.is_(True), F.instance_id.in_(replied_again))
+
+
 def _proposal_figures(now: datetime) -> list[FigureSpec]:
     return [
         FigureSpec("received", true()),
@@ -67,7 +83,10 @@ def _proposal_figures(now: datetime) -> list[FigureSpec]:
         FigureSpec("evaluated", F.first_evaluation.in_(EVALUATIONS), "replied"),
         FigureSpec("satisfied_first", F.first_evaluation.in_(SATISFIED), "evaluated"),  # 满意率 (first)
         FigureSpec("satisfied_final", F.final_evaluation.in_(SATISFIED), "evaluated"),  # 满意率 (final)
+        # 要求重新办理: the deputy was not satisfied and the unit was told to handle it again
+        # (its task opened), whether it has replied again or not
         FigureSpec("rehandled", F.rehandled.is_(True), "evaluated"),
+        FigureSpec("rehandle_replied", _rehandle_replied(), "rehandled"),  # 其中已重新答复
         FigureSpec("finally_unsatisfied", F.final_evaluation == FINALLY_UNSATISFIED, "evaluated"),
         FigureSpec("class_a", _reply_class("A"), "replied"),  # 办成率
         FigureSpec("class_b", _reply_class("B"), "replied"),

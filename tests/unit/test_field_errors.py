@@ -127,6 +127,10 @@ SAMPLES = {
     "date_before": ({"column": "registered_on", "day": "2026-11-20"}, "is before registered_on (2026-11-20)"),
     "not_reached": ({"task": "Evaluate"}, "the case does not reach Evaluate this way"),
     "not_assigned_unit": ({"unit": "Presidium"}, "Presidium is not a unit this process assigns to"),
+    "masked_value": (
+        {"value": "******"},
+        "****** is a confidential value masked in an export, not the value: type the real one",
+    ),
 }
 
 

@@ -220,7 +220,7 @@ def test_the_period_report_writes_the_figures_as_sentences_and_as_word(app, as_u
     assert (
         "收到代表建议24件，已交办22件；已答复17件，答复率77.3%，其中按期答复13件，按期答复率59.1%。"
         "代表反馈评价14件，满意和基本满意12件，满意率85.7%（首次评价满意率71.4%）；"
-        "答复为A类（已解决或基本解决）8件，办成率47.1%。经批准延期办理3件，重新办理4件，最终不满意2件。"
+        "答复为A类（已解决或基本解决）8件，办成率47.1%。经批准延期办理3件，要求重新办理4件（其中已重新答复0件），最终不满意2件。"
     ) in html
     # decided p1–p5, accepted p1, p2, p3, p5; told in time p1, p3, p4 (not accepted), p5
     assert (

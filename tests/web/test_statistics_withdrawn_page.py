@@ -132,7 +132,7 @@ def test_the_period_report_says_the_withdrawn_apart(app, as_user):
     assert (
         "收到代表建议1件，均已交办；已答复1件，答复率100.0%，其中按期答复1件，按期答复率100.0%。"
         "代表反馈评价0件，满意和基本满意0件，满意率—（首次评价满意率—）；答复为A类（已解决或基本解决）1件，办成率100.0%。"
-        "经批准延期办理0件，重新办理0件，最终不满意0件。另有2件建议已撤销（撤回或并案），未计入以上数字。"
+        "经批准延期办理0件，要求重新办理0件（其中已重新答复0件），最终不满意0件。另有2件建议已撤销（撤回或并案），未计入以上数字。"
     ) in html
     assert "另有" not in html.split("<h2>信访</h2>", 1)[1]  # nothing withdrawn there: no sentence
     document = Document(io.BytesIO(client.get(f"/statistics/report.docx?{DECEMBER}").data))

@@ -8,7 +8,8 @@ GET /api/v1/imports/{kind}/export: the current units or people as an .xlsx in th
 template's shape (round trip: export, edit, import; unchanged, it changes nothing).
 
 /api/v1/imports/ledger/{kind}: this year's ledger of proposals or petitions, each row replayed
-as a case at its recorded dates (engine.usecases.ledger)."""
+as a case at its recorded dates (engine.usecases.ledger); GET .../export: the year's ledger as
+it stands, in the same columns (engine.usecases.ledger_export)."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ from flask import send_file
 from flask_smorest.fields import Upload
 from marshmallow import fields
 
-from engine.usecases import ledger, onboarding
+from engine.usecases import ledger, ledger_export, onboarding
 
 from .common import actor, make_blueprint, reader, writer
 
@@ -172,6 +173,36 @@ class LedgerPlanSchema(ma.Schema):
         required=True,
         metadata={"description": "the template's example row, left in the file as handed out: skipped, never a case"},
     )
+
+
+class LedgerExportArgs(ma.Schema):
+    year = fields.Integer(
+        load_default=None,
+        validate=ma.validate.Range(1900, 2099),
+        metadata={"description": "the year whose cases (by registration or receipt) are listed; this year by default"},
+    )
+
+
+@bp.get("/ledger/<any(proposals, petitions):kind>/export")
+@bp.arguments(LedgerExportArgs, location="query")
+@bp.doc(
+    responses={
+        "200": {
+            "description": "the .xlsx: the ledger template's columns, one row per case of the year as it stands, "
+            "then columns marked （只读） (status, the tasks it waits at) that the import does not read",
+            "content": {XLSX: {"schema": {"type": "string", "format": "binary"}}},
+        }
+    }
+)
+def export_ledger(args: dict, kind: str):
+    """Export this year's ledger (needs case.import, as importing it does) in the import
+    template's columns, each case as it stands; a petitioner's identity masked for whoever may
+    not read it. POSTed back to /imports/ledger/{kind}, it changes nothing."""
+    exported = ledger_export.export(reader(), actor(), kind, args["year"])
+    name = f"ledger-{kind}-{exported.year}.xlsx"
+    response = send_file(BytesIO(exported.content), mimetype=XLSX, as_attachment=True, download_name=name)
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.post("/ledger/<any(proposals, petitions):kind>")

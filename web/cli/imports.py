@@ -4,7 +4,8 @@ what would be created and changed and every problem by row and column; without i
 nothing, and the new people's initial passwords are printed this once.
 
 ``congressflow export units|people FILE``: the current units or people in the import
-template's shape (round trip: export, edit in Excel, import).
+template's shape (round trip: export, edit in Excel, import); ``congressflow export ledger
+proposals|petitions FILE``: this year's ledger as it stands, in the ledger template's shape.
 
 ``congressflow ledger proposals|petitions FILE``: this year's ledger, each row replayed as a
 case at its recorded dates (engine.usecases.ledger); ``--dry-run`` says what each row becomes."""
@@ -19,7 +20,7 @@ from flask.cli import with_appcontext
 
 from engine.deadlines.legal import due_text
 from engine.errors import InvalidData
-from engine.usecases import ledger, onboarding, spreadsheets
+from engine.usecases import ledger, ledger_export, onboarding, spreadsheets
 
 from ..database import session_factory
 from .common import acting_options, emit, json_option, resolve_actor, use_case
@@ -136,10 +137,14 @@ def ledger_command(
     )
 
 
+LEDGER = "ledger"
+_LEDGERS = [k.value for k in ledger.LedgerKind]
+
+
 @click.command("export")
 @with_appcontext
-@click.argument("kind", type=click.Choice([k.value for k in onboarding.Kind]))
-@click.argument("file", required=False, type=click.Path(dir_okay=False, writable=True, path_type=Path))
+@click.argument("kind", type=click.Choice([*(k.value for k in onboarding.Kind), LEDGER]))
+@click.argument("words", nargs=-1, metavar=f"[{'|'.join(_LEDGERS)}] [FILE]")
 @click.option(
     "--output",
     "-o",
@@ -147,24 +152,47 @@ def ledger_command(
     type=click.Path(dir_okay=False, writable=True, path_type=Path),
     help="the .xlsx to write",
 )
+@click.option("--year", type=click.IntRange(1900, 2099), help="ledger: the year of the cases (this year by default)")
 @acting_options
 @json_option
 @use_case
 def export_command(
-    kind: str, file: Path | None, output: Path | None, username: str | None, as_operator: bool, as_json: bool
+    kind: str,
+    words: tuple[str, ...],
+    output: Path | None,
+    year: int | None,
+    username: str | None,
+    as_operator: bool,
+    as_json: bool,
 ) -> None:
     """Write the current units or people to an .xlsx in exactly the import template's columns
     (people: roles by name, no passwords): edit it in Excel and import it again; unchanged, it
-    changes nothing."""
-    if (file is None) == (output is None):
+    changes nothing. ``export ledger proposals|petitions FILE``: this year's ledger (``--year``
+    another) in the ledger template's columns, each case as it stands, then read-only columns;
+    imported again, it changes nothing."""
+    ledger_kind, files = (words[0], words[1:]) if kind == LEDGER and words else (None, words)
+    if kind == LEDGER and ledger_kind not in _LEDGERS:
+        raise click.UsageError(f"export ledger needs which ledger: {' or '.join(_LEDGERS)}")
+    if year is not None and kind != LEDGER:
+        raise click.UsageError("--year is for export ledger")
+    if len(files) > 1 or (not files) == (output is None):
         raise click.UsageError("give the .xlsx to write: FILE or --output FILE (one of them)")
-    target = file or output
+    target = Path(files[0]) if files else output
     assert target is not None
     with session_factory()() as session:
-        content = onboarding.export(session, resolve_actor(session, username, as_operator), kind)
+        actor = resolve_actor(session, username, as_operator)
+        if ledger_kind is not None:
+            exported = ledger_export.export(session, actor, ledger_kind, year)
+            content, rows, what = exported.content, exported.rows, f"{ledger_kind} of {exported.year}"
+        else:
+            content = onboarding.export(session, actor, kind)
+            rows, what = _row_count(kind, content), kind
     target.write_bytes(content)
-    rows = _row_count(kind, content)
-    emit(as_json, {"kind": kind, "file": str(target), "rows": rows}, lambda r: f"{rows} {kind} written to {target}")
+    emit(
+        as_json,
+        {"kind": ledger_kind or kind, "file": str(target), "rows": rows},
+        lambda r: f"{rows} {what} written to {target}",
+    )
 
 
 def _row_count(kind: str, content: bytes) -> int:

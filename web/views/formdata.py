@@ -135,6 +135,7 @@ _SAY: dict[str, Callable[[dict[str, Any]], str]] = {
     "date_before": lambda p: _("早于“%(column)s”（%(day)s）", column=p["column"], day=p["day"]),
     "not_reached": lambda p: _("按台账的办理顺序，案件到不了“%(task)s”这一步", task=p["task"]),
     "not_assigned_unit": lambda p: _("%(unit)s 不是本流程交办的单位", unit=p["unit"]),
+    "masked_value": lambda p: _("“%(value)s”是导出时遮蔽的保密信息，不是原值：请填写真实信息", value=p["value"]),
     "merged_cells": lambda p: _(
         "工作表「%(sheet)s」的 %(cells)s 是合并单元格，只有第一格读得到值：请取消合并，每行填写自己的值",
         sheet=p["sheet"],

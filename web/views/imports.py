@@ -27,6 +27,7 @@ from engine.access import Permission
 from engine.deadlines.calendar import LOCAL_TZ
 from engine.errors import InvalidData
 from engine.usecases import ledger, onboarding, pending_uploads
+from engine.usecases import ledger_export as ledger_export_case
 from engine.usecases.pending_uploads import KeptUpload
 
 from .. import database
@@ -276,6 +277,20 @@ def ledger_template(kind: str):
     content = ledger.template(database.session(), current_actor(), kind)
     name = _("代表建议台账模板.xlsx") if kind == "proposals" else _("信访台账模板.xlsx")
     return send_file(BytesIO(content), mimetype=XLSX, as_attachment=True, download_name=name)
+
+
+@bp.get(LEDGER + "/export.xlsx")
+def ledger_export(kind: str):
+    """This year's ledger as it stands, in the template's shape (``?year=`` another year)."""
+    exported = ledger_export_case.export(database.session(), current_actor(), kind, request.args.get("year", type=int))
+    name = (
+        _("代表建议台账_%(year)s.xlsx", year=exported.year)
+        if kind == "proposals"
+        else _("信访台账_%(year)s.xlsx", year=exported.year)
+    )
+    response = send_file(BytesIO(exported.content), mimetype=XLSX, as_attachment=True, download_name=name)
+    response.headers["Cache-Control"] = "no-store"  # the cases' texts (a petitioner's identity): not cached
+    return response
 
 
 def _ledger_page(kind: str, filename: str, token: str, plan: ledger.LedgerPlan, done: bool, status: int = 200):

@@ -65,7 +65,15 @@ _DEFINED = {
             _l("满意率（最终评价）"),
             _l("最终评价（重新办理后的评价）为满意或基本满意的件数 ÷ 已评价"),
         ),
-        "rehandled": (_l("重新办理"), _l("代表不满意、重新办理的件数，占已评价")),
+        # what opened, not what was done: the re-handled replies are rehandle_replied
+        "rehandled": (
+            _l("要求重新办理"),
+            _l("代表评价不满意、交承办单位重新办理的件数（含尚未重新答复的），占已评价"),
+        ),
+        "rehandle_replied": (
+            _l("已重新答复"),
+            _l("要求重新办理、承办单位已重新书面答复的件数，占要求重新办理"),
+        ),
         "finally_unsatisfied": (_l("最终不满意"), _l("重新办理后代表仍不满意的件数，占已评价")),
         "class_a": (
             _l("A 类（办成率）"),
