@@ -298,6 +298,13 @@ class WorkItem(Base):
             postgresql_include=["assignee", "due_at", "instance_id"],
             **_only(_READY_ITEMS),
         ),
+        Index(  # the inbox by 接收时间 (a ledger import's ids do not follow its dates)
+            "ix_work_items_ready_created",
+            "created_at",
+            "id",
+            postgresql_include=["assignee", "due_at", "instance_id"],
+            **_only(_READY_ITEMS),
+        ),
         Index(
             "ix_work_items_ready_instance",
             "instance_id",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, fields
 from datetime import date, datetime
@@ -280,7 +281,7 @@ class InboxFilter:
     overdue_at: datetime | None = None  # only items due before this moment
     due_before: datetime | None = None
     group: str | None = None  # a unit / candidate group
-    text: str | None = None  # in the case title
+    text: str | None = None  # names the case: in its title or business key, or its number (case_matches)
     sort: str = "due"  # a key of INBOX_ORDERS
     limit: int = 50
     offset: int = 0
@@ -428,6 +429,32 @@ def _mine_or_claimable(username: str, groups: Iterable[str], withheld: Withheld 
     )
 
 
+# -- a case named in a search box: the case list and the inbox find it alike -----------------
+_CASE_NUMBER = re.compile(r"[#＃№]?\s*(\d{1,10})")
+MAX_CASE_ID = 2**31 - 1  # process_instances.id is an INTEGER
+
+
+def case_number(text: str) -> int | None:
+    """The case number a search names (``2``, ``#2``, ``＃２``: the number pages show as
+    #2), else None."""
+    match = _CASE_NUMBER.fullmatch(text.strip())
+    if match is None:
+        return None
+    number = int(match.group(1))
+    return number if 0 < number <= MAX_CASE_ID else None
+
+
+def case_matches(text: str) -> ColumnElement[bool]:
+    """The cases a search box's ``text`` names: in the title, in the business key (the
+    ledger's 编号, ``2026-建-010``), or by the case number (``100``, ``#100``)."""
+    number = case_number(text)
+    return or_(
+        ProcessInstance.title.contains(text, autoescape=True),
+        ProcessInstance.business_key.contains(text, autoescape=True),
+        *([ProcessInstance.id == number] if number is not None else []),
+    )
+
+
 def _inbox_where(username: str, groups: Iterable[str], flt: InboxFilter) -> list[Any]:
     """The inbox conditions on work_items alone (cases and processes as id subqueries),
     so that a count needs no join and the ready-items index answers most of it."""
@@ -466,22 +493,22 @@ def _inbox_where(username: str, groups: Iterable[str], flt: InboxFilter) -> list
     if flt.text:
         where.append(
             WorkItem.instance_id.in_(
-                select(ProcessInstance.id).where(
-                    ProcessInstance.status == RUNNING, ProcessInstance.title.contains(flt.text, autoescape=True)
-                )
+                select(ProcessInstance.id).where(ProcessInstance.status == RUNNING, case_matches(flt.text))
             )
         )
     return where
 
 
 # The inbox's sort orders; undated items always last. "due" is the order of the index
-# ix_work_items_ready_due (ASC is NULLS LAST on PostgreSQL); "created" and "-created" read
-# ix_work_items_ready_id forwards or backwards (ids grow with creation).
+# ix_work_items_ready_due (ASC is NULLS LAST on PostgreSQL); "created" and "-created" (接收时间)
+# read ix_work_items_ready_created forwards or backwards. By created_at, not by id: a ledger
+# import makes its back-dated tasks in the file's row order, so ids do not follow the dates.
+# The id breaks ties, so that pages neither repeat nor skip a row.
 INBOX_ORDERS = {
     "due": (WorkItem.due_at.asc().nulls_last(), WorkItem.id),
     "-due": (WorkItem.due_at.desc().nulls_last(), WorkItem.id.desc()),
-    "created": (WorkItem.id,),
-    "-created": (WorkItem.id.desc(),),
+    "created": (WorkItem.created_at, WorkItem.id),
+    "-created": (WorkItem.created_at.desc(), WorkItem.id.desc()),
 }
 
 

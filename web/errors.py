@@ -4,8 +4,9 @@ NotAllowed → 403, NotFound → 404, Conflict / AlreadyCompleted → 409, Inval
 InvalidBpmn / ScriptError → 422. Two writers racing past the locks (a stale versioned
 UPDATE, a PostgreSQL serialization failure or deadlock) → 409 too; a database that cannot
 be reached → 503. A request under ``/api/`` (or one that prefers JSON)
-gets ``{"code", "message", "fields", "codes"}`` (``fields``: field → English message;
-``codes``: field → ``{"code", "params"}``, engine.errors.FIELD_ERRORS); a browser gets a
+gets ``{"code", "message", "fields", "codes", "said"}`` (``fields``: field → English message;
+``codes``: field → ``{"code", "params"}``, engine.errors.FIELD_ERRORS; ``said``: what the page
+would say, in the request's language as the API's other texts: web.i18n.select_locale); a browser gets a
 friendly page in its language: what happened, said from the error's ``reason`` and
 ``params`` (engine.errors.REASONS; people by name, times in the reader's time zone), and
 what to do. The English ``message`` is the developer's: logged, and on the page only for an
@@ -28,6 +29,7 @@ from flask import (
     Flask,
     Response,
     current_app,
+    g,
     jsonify,
     make_response,
     redirect,
@@ -56,7 +58,7 @@ from engine.errors import (
     ScriptError,
 )
 
-from .i18n import when
+from .i18n import current_locale, when
 
 STATUS: tuple[tuple[type[EngineError], int], ...] = (
     (NotAllowed, 403),
@@ -116,10 +118,16 @@ def wants_json() -> bool:
 
 
 def json_error(
-    status: int, code: str, message: str, fields: Mapping[str, FieldError | str] | None = None, **extra: Any
+    status: int,
+    code: str,
+    message: str,
+    fields: Mapping[str, FieldError | str] | None = None,
+    said: Said | None = None,
+    **extra: Any,
 ) -> Response:
     """The JSON error; each field's error both as English text (``fields``) and as its code
-    and params (``codes``; text given without a code: FieldError.from_text)."""
+    and params (``codes``; text given without a code: FieldError.from_text); and ``said``,
+    the error in the request's language (``said``: the reader's words for it, when known)."""
     errors = {
         name: error if isinstance(error, FieldError) else FieldError.from_text(str(error))
         for name, error in (fields or {}).items()
@@ -130,11 +138,28 @@ def json_error(
             "message": message,
             "fields": {name: str(e) for name, e in errors.items()},
             "codes": {name: e.to_dict() for name, e in errors.items()},
+            "said": _said_json(status, errors, said),
             **extra,
         }
     )
     response.status_code = status
     return response
+
+
+def _said_json(status: int, errors: Mapping[str, FieldError], said: Said | None) -> dict[str, Any]:
+    """The error as the page says it, in the language the API answers in (the language
+    cookie, else Accept-Language, else Chinese): ``message`` and ``fields`` stay the
+    developer's English, as the API has always said them."""
+    from .views.formdata import field_messages
+
+    title, explanation = title_of(status)
+    return {
+        "language": current_locale(),
+        "title": str(said.title if said and said.title else title),
+        "text": str(said.text if said else explanation),
+        "hint": str(said.hint) if said else "",
+        "fields": field_messages(errors),
+    }
 
 
 @dataclass(frozen=True)
@@ -161,7 +186,7 @@ def error_page(
     (none for a 422 listing its fields or problems: those are the detail)."""
     if wants_json():
         extra = {"problems": [p.__dict__ for p in problems]} if problems else {}
-        return json_error(status, code, message, fields, **extra)
+        return json_error(status, code, message, fields, said, **extra)
     title, explanation = title_of(status)
     return render_template(
         "errors/error.html",
@@ -217,7 +242,7 @@ def handle_engine_error(exc: EngineError) -> Response | tuple[str, int]:
         exc.message,
         getattr(exc, "field_errors", None),
         getattr(exc, "problems", None),
-        said=None if wants_json() else _script_failed(exc) if isinstance(exc, ScriptError) else say(exc),
+        said=_script_failed(exc) if isinstance(exc, ScriptError) else say(exc),
     )
 
 
@@ -242,9 +267,9 @@ def handle_csrf_error(exc: CSRFError) -> Response | tuple[str, int]:
     """A form refused for its token (missing, expired, of another session: reloading the page
     helps), or for where it came from (reloading does not: say what is wrong)."""
     if exc.description == REFERRER_MISMATCH:
-        return error_page(400, "csrf", exc.description, said=None if wants_json() else _referrer_mismatch())
+        return error_page(400, "csrf", exc.description, said=_referrer_mismatch())
     if exc.description == REFERRER_MISSING:
-        return error_page(400, "csrf", exc.description, said=None if wants_json() else _referrer_missing())
+        return error_page(400, "csrf", exc.description, said=_referrer_missing())
     text = str(_l("表单已过期或缺少安全令牌，请刷新页面后重新提交。"))
     return error_page(400, "csrf", text, said=Said(text))
 
@@ -297,6 +322,8 @@ def _names(usernames: list[str]) -> dict[str, str]:
 
 
 def _me() -> str | None:
+    if "api_actor" in g:  # an API token's holder
+        return g.api_actor.username
     return current_user.actor.username if current_user.is_authenticated else None
 
 
@@ -606,7 +633,7 @@ def _http_error(exc: HTTPException) -> Response | tuple[str, int]:
         return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
     code = (exc.name or "error").lower().replace(" ", "_")
     if wants_json():
-        return json_error(status, code, exc.description or exc.name or "")
+        return json_error(status, code, exc.description or exc.name or "", said=_said_in_description(exc))
     if status < 400:  # a redirect raised while routing (a missing trailing slash): not an error
         return exc
     return error_page(status, code, "", said=_said_in_description(exc))
@@ -663,8 +690,7 @@ def text_refused(exc: DBAPIError) -> bool:
 
 
 def _changed_meanwhile() -> Response | tuple[str, int]:
-    said = None if wants_json() else _SAY["changed_meanwhile"]({})
-    return error_page(409, Conflict.code, CHANGED_MEANWHILE, said=said)
+    return error_page(409, Conflict.code, CHANGED_MEANWHILE, said=_SAY["changed_meanwhile"]({}))
 
 
 def handle_stale_data(exc: StaleDataError) -> Response | tuple[str, int]:
@@ -683,19 +709,21 @@ def handle_database_error(exc: DBAPIError) -> Response | tuple[str, int]:
         current_app.logger.info("text refused by the database on %s %s: %s", request.method, request.path, exc.orig)
         text = str(_l("提交的内容含有控制字符（如 NUL），无法保存：请删去后再提交。"))
         if wants_json():
-            return json_error(422, "invalid_data", "the submitted text holds a control character (such as NUL)")
+            message = "the submitted text holds a control character (such as NUL)"
+            return json_error(422, "invalid_data", message, said=Said(text))
         return error_page(422, "invalid_data", text, said=Said(text))
     if not database_unavailable(exc):
         if current_app.testing:
             raise exc
         return handle_unexpected(exc)
     current_app.logger.error("database unavailable on %s %s: %s", request.method, request.path, exc.orig)
+    text = str(_l("暂时无法连接数据库。请稍后再试；如果一直如此，请联系系统管理员。"))
     if wants_json():
-        return json_error(503, "database_unavailable", "the database is unavailable; try again in a moment")
+        message = "the database is unavailable; try again in a moment"
+        return json_error(503, "database_unavailable", message, said=Said(text))
     # who is signed in lives in the database: render the page as nobody's, or rendering
     # it would fail the same way
     current_app.login_manager._update_request_context_with_user()  # type: ignore[attr-defined]
-    text = str(_l("暂时无法连接数据库。请稍后再试；如果一直如此，请联系系统管理员。"))
     return error_page(503, "database_unavailable", text, said=Said(text))
 
 

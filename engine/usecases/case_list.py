@@ -4,7 +4,6 @@ the case list page with what its filters need."""
 from __future__ import annotations
 
 import dataclasses
-import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -52,20 +51,6 @@ class CaseFilter:
     offset: int = 0
 
 
-_CASE_NUMBER = re.compile(r"[#＃№]?\s*(\d{1,10})")
-MAX_CASE_ID = 2**31 - 1  # process_instances.id is an INTEGER
-
-
-def case_number(text: str) -> int | None:
-    """The case number a search names (``2``, ``#2``, ``＃２``: the number pages show as
-    #2), else None."""
-    match = _CASE_NUMBER.fullmatch(text.strip())
-    if match is None:
-        return None
-    number = int(match.group(1))
-    return number if 0 < number <= MAX_CASE_ID else None
-
-
 def _cases_query(actor: Actor, flt: CaseFilter) -> Select[*tuple[Any, ...]]:
     query = select(
         ProcessInstance.id,
@@ -85,15 +70,8 @@ def _cases_query(actor: Actor, flt: CaseFilter) -> Select[*tuple[Any, ...]]:
         query = query.where(ProcessInstance.status == InstanceStatus(flt.status))
     if flt.process_key:
         query = query.where(ProcessDefinition.key == flt.process_key)
-    if flt.text:
-        number = case_number(flt.text)
-        query = query.where(
-            or_(
-                ProcessInstance.title.contains(flt.text, autoescape=True),
-                ProcessInstance.business_key.contains(flt.text, autoescape=True),
-                *([ProcessInstance.id == number] if number is not None else []),
-            )
-        )
+    if flt.text:  # the inbox's search box finds a case by the same rule
+        query = query.where(repo.case_matches(flt.text))
     if flt.started_by_me:
         query = query.where(ProcessInstance.started_by == actor.username)
     if flt.as_deputy:
@@ -121,7 +99,7 @@ def list_cases(session: Session, actor: Actor, flt: CaseFilter) -> tuple[list[Ca
     """One page of the cases ``actor`` may see, newest first, and the total for the filter."""
     query = _cases_query(actor, flt)
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    number = case_number(flt.text) if flt.text else None
+    number = repo.case_number(flt.text) if flt.text else None
     # the case whose number was searched for first, before the titles that merely hold the digits
     first = [case((ProcessInstance.id == number, 0), else_=1)] if number is not None else []
     rows = session.execute(

@@ -33,7 +33,7 @@ class InboxQuery:
     process_key: str = ""
     due: str = ""  # "", "overdue", "soon" (due within DUE_SOON, overdue included)
     group: str = ""  # a unit (candidate group)
-    text: str = ""  # in the case title
+    text: str = ""  # names the case: its title, its 编号 or its number (repo.case_matches)
     sort: str = "due"  # one of SORTS
     page: int = 1
     per_page: int = PER_PAGE

@@ -33,6 +33,13 @@ def test_versions_newest_first_and_unknown_key(world):
         "message": "no process 'nope' is deployed",
         "fields": {},
         "codes": {},
+        "said": {
+            "language": "zh_CN",
+            "title": "未找到",
+            "text": "要找的页面、任务或案件不存在，或已被删除。",
+            "hint": "",
+            "fields": {},
+        },
     }
 
 

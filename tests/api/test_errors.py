@@ -1,4 +1,4 @@
-"""Every error under /api/v1 is JSON {code, message, fields, codes}."""
+"""Every error under /api/v1 is JSON {code, message, fields, codes, said}."""
 
 import pytest
 
@@ -23,7 +23,7 @@ def test_http_errors_are_json(world, method, path, status, code):
 def test_malformed_json_body(world):
     response = world.as_("clerk").post("/instances", data="{not json", content_type="application/json")
     assert response.status_code in (400, 422) and response.mimetype == "application/json"
-    assert set(response.get_json()) == {"code", "message", "fields", "codes"}
+    assert set(response.get_json()) == {"code", "message", "fields", "codes", "said"}
 
 
 def test_nul_characters_are_refused_before_the_database(world):
@@ -58,4 +58,4 @@ def test_openapi_document_is_generated(world):
     assert {"scope", "process", "overdue", "due_before", "unit", "text", "page", "per_page"} <= query
     assert "bearerAuth" in doc["components"]["securitySchemes"]
     error = doc["components"]["schemas"]["Error"]["properties"]
-    assert set(error) == {"code", "message", "fields", "codes"}
+    assert set(error) == {"code", "message", "fields", "codes", "said"}

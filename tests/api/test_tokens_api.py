@@ -18,6 +18,10 @@ def token_count(world) -> int:
         return s.scalar(select(func.count()).select_from(ApiToken))
 
 
+# a refused token, said in the API's default language
+SIGN_IN = {"language": "zh_CN", "title": "请先登录", "text": "登录后才能使用此功能。", "hint": "", "fields": {}}
+
+
 def make_signed_in(world, body: dict):
     browser, csrf_token = world.browser("clerk")
     return browser.post("/me/tokens", json=body, headers={"X-CSRFToken": csrf_token})
@@ -35,6 +39,13 @@ def test_a_token_cannot_make_a_token(world):
         "signed in (the session cookie and its X-CSRFToken header), or with 'congressflow tokens create'",
         "fields": {},
         "codes": {},
+        "said": {
+            "language": "zh_CN",
+            "title": "没有权限",
+            "text": "您的角色或所在单位无权查看或办理此项。",
+            "hint": "",
+            "fields": {},
+        },
     }
     assert token_count(world) == before
     # listing and revoking one's own tokens with a token stay allowed
@@ -75,7 +86,13 @@ def test_an_expired_token_is_refused_like_a_revoked_one(world, frozen_clock):
     clock.advance(timedelta(seconds=1))
     refused = script.get("/me")
     assert refused.status_code == 401
-    assert refused.get_json() == {"code": "unauthorized", "message": REFUSED, "fields": {}, "codes": {}}
+    assert refused.get_json() == {
+        "code": "unauthorized",
+        "message": REFUSED,
+        "fields": {},
+        "codes": {},
+        "said": SIGN_IN,
+    }
     listed = {t["name"]: t["expired"] for t in world.as_("clerk").get("/me/tokens").get_json()}
     assert listed == {"tests": False, "一天": True}
 

@@ -174,6 +174,13 @@ def test_a_lost_race_the_locks_did_not_prevent_is_409_with_the_reason(world, mon
         "fields": {},
         "codes": {},
         "message": "this case was changed by someone else meanwhile; reload it and try again",
+        "said": {
+            "language": "zh_CN",
+            "title": "状态已变化",
+            "text": "您提交时，此案件正好被他人修改，您的操作没有保存。",
+            "hint": "请刷新页面，确认最新内容后再操作一次。",
+            "fields": {},
+        },
     }
 
 

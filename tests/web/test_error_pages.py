@@ -138,7 +138,15 @@ def test_the_api_keeps_its_english_json(as_user):
     c = as_user("office1")
     response = c.get("/api/v1/instances/999999")
     assert response.status_code == 404 and response.mimetype == "application/json"
-    assert response.get_json() == {"code": "not_found", "message": "no case 999999", "fields": {}, "codes": {}}
+    body = response.get_json()
+    assert {k: body[k] for k in ("code", "message", "fields", "codes")} == {
+        "code": "not_found",
+        "message": "no case 999999",
+        "fields": {},
+        "codes": {},
+    }
+    # beside it, as the case page says it, in the API's language (tests/api/test_error_language.py)
+    assert body["said"]["text"] == "找不到案件 #999999：它不存在，或者您无权查看。"
     board = as_user("deputy").get("/api/v1/board")
     assert board.status_code == 403
     assert board.get_json()["message"].startswith("deputy may not see the overdue board (needs the permission")

@@ -46,9 +46,33 @@ class FieldErrorSchema(ma.Schema):
     )
 
 
+class SaidSchema(ma.Schema):
+    """The error in the request's language, as the pages say it."""
+
+    language = fields.String(
+        required=True,
+        metadata={
+            "example": "zh_CN",
+            "description": "zh_CN or en: the language cookie, else Accept-Language, else zh_CN",
+        },
+    )
+    title = fields.String(required=True, metadata={"example": "内容有误"})
+    text = fields.String(required=True, metadata={"description": "what happened"})
+    hint = fields.String(required=True, metadata={"description": "what to do, when the error says (else empty)"})
+    fields_ = fields.Dict(
+        data_key="fields",
+        attribute="fields",
+        keys=fields.String(),
+        values=fields.String(),
+        required=True,
+        metadata={"description": "field name → what is wrong with it (the same fields as 'codes')"},
+    )
+
+
 class ErrorSchema(ma.Schema):
     """Every error: a stable code, a readable message, and per-field errors, as English
-    messages (``fields``) and as codes with params to translate (``codes``)."""
+    messages (``fields``) and as codes with params to translate (``codes``); and the same
+    in the request's language (``said``), as the API's other texts are."""
 
     code = fields.String(required=True, metadata={"example": "invalid_data"})
     message = fields.String(required=True)
@@ -66,6 +90,7 @@ class ErrorSchema(ma.Schema):
             '\'fields\'), e.g. {"title": {"code": "max_length", "params": {"max": 200}}}'
         },
     )
+    said = fields.Nested(SaidSchema, required=True)
 
 
 class PageArgs(ma.Schema):
@@ -238,7 +263,9 @@ class TaskListArgs(PageArgs):
     overdue = fields.Boolean(load_default=False)
     due_before = datetime_arg()
     unit = text_arg(metadata={"description": "a unit (candidate group) code"})
-    text = text_arg(metadata={"description": "in the case title"})
+    text = text_arg(
+        metadata={"description": "names the case: in its title or business key (编号), or its number (2, #2)"}
+    )
     sort = fields.String(
         load_default="due",
         validate=validate.OneOf(list(INBOX_SORTS)),
