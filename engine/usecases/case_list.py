@@ -230,6 +230,13 @@ class ProposalSummary:
     # counted as the board counts a task's (the day it fell due is the first day late)
     days_overdue: int = 0
 
+    @property
+    def rehandling(self) -> bool:
+        """The unit handles it again after the deputy's 不满意 (the latest evaluation, the case
+        neither with the deputy nor closed): ``reply_due`` is the re-handling's, and the first
+        round's extension no longer that date's. The page and its download say it alike."""
+        return self.step == ProposalStep.HANDLING and self.evaluation == "不满意"
+
 
 def proposal_summaries(session: Session, actor: Actor, rows: list[CaseSummary]) -> list[ProposalSummary]:
     """The page's cases as 我的建议 shows them: read from their ``case_facts`` rows, the units

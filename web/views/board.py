@@ -91,6 +91,14 @@ def supervise():
     return redirect(safe_next(request.form.get("next"), url_for("board.index", **_filters())))
 
 
+@bp.get("/supervise")
+def supervise_address():
+    """The address a refused 督办 leaves in the browser (its form posted here, with the board's
+    filters): reloaded, bookmarked or reopened later (a phone's in-app browser reopens a tab),
+    it is the board as it was filtered, not 405."""
+    return redirect(url_for("board.index", **_filters()), 303)
+
+
 @dataclass(frozen=True)
 class RefusedSupervision:
     """A 督办 a page refused, for its form to show again as typed (the task, the opinion, the

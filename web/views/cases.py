@@ -159,10 +159,12 @@ def _my_proposals_export(fmt: str, query: CaseListQuery) -> Response:
             p.case.title,
             p.lead_unit,
             _("、").join(p.cohandling_units) or None,
-            steps[p.step],
+            # re-handling: said beside the step (the date's cell stays a date), as the page says
+            # it beside the date; the first round's extension is not the re-handling date's
+            steps[p.step] + (_("（%(text)s）", text=_("重新办理中")) if p.rehandling else ""),
             exports.Deadline(p.your_task_due),
             exports.Deadline(p.reply_due),
-            p.extended if p.reply_due else None,
+            (p.extended and not p.rehandling) if p.reply_due else None,
             p.days_overdue or None,
             p.reply_class_label,
             evaluations.get(p.evaluation, p.evaluation) if p.evaluation else None,
