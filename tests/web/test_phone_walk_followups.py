@@ -64,3 +64,16 @@ def test_my_proposals_download_says_a_re_handling_as_the_page_does(app, as_user,
     do(app, "finance1", case_id, "Task_Rehandle", {"reply_class": "A", "reply_text": "已解决"})
     [_header, line] = list(load_workbook(io.BytesIO(client.get("/cases/export.xlsx?deputy=1").data)).active.values)
     assert line[5] == "待您评价"
+
+
+def test_the_addresses_the_case_and_task_forms_post_to_open_their_page(app, as_user):
+    """A refused comment, upload, cancel, 督办 or message is said on the page at the address its
+    form posted to; reloaded or reopened later (GET), that address is the case's or the task's
+    page, not 405 (a case or task one may not see is still 404 there)."""
+    client = as_user("office1")
+    for action in ("comments", "attachments", "cancel", "supervisions", "trigger"):
+        answer = client.get(f"/cases/7/{action}")
+        assert (answer.status_code, answer.headers["Location"]) == (303, "/cases/7"), action
+    for action in ("comments", "attachments"):
+        answer = client.get(f"/tasks/abc-123/{action}")
+        assert (answer.status_code, answer.headers["Location"]) == (303, "/tasks/abc-123"), action

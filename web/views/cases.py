@@ -207,6 +207,18 @@ def _show(
     ), status
 
 
+# The addresses the case page's forms post to: a refused comment, upload, cancel or 督办 is said
+# on the page at that address (the form as typed), which a reload, a bookmark or a phone's in-app
+# browser reopening its tab then asks for again: the case page, not 405.
+@bp.get("/cases/<int:instance_id>/comments")
+@bp.get("/cases/<int:instance_id>/attachments")
+@bp.get("/cases/<int:instance_id>/cancel")
+@bp.get("/cases/<int:instance_id>/supervisions")
+@bp.get("/cases/<int:instance_id>/trigger")
+def form_address(instance_id: int):
+    return redirect(url_for("cases.show", instance_id=instance_id), 303)
+
+
 @bp.get("/definitions/<int:definition_id>/bpmn.xml")
 def bpmn_xml(definition_id: int):
     filename, xml = definition_xml(database.session(), current_actor(), definition_id)

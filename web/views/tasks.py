@@ -137,6 +137,14 @@ def _next_step(
     return said, "warning"
 
 
+# The addresses the task page's comment and upload forms post to: a refused one is said on the
+# page at that address, which a reload or a reopened tab asks for again: the task page, not 405.
+@bp.get("/tasks/<task_id>/comments")
+@bp.get("/tasks/<task_id>/attachments")
+def form_address(task_id: str):
+    return redirect(url_for("tasks.show", task_id=task_id), 303)
+
+
 @bp.post("/tasks/<task_id>/comments")
 def comment(task_id: str):
     """A comment refused (blank, too long) is said on the task page itself, which stays open
