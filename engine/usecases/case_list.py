@@ -196,6 +196,11 @@ def case_list_page(session: Session, actor: Actor, q: CaseListQuery) -> CaseList
 
 # -- 我的建议: a page of the list as a deputy follows his proposals ----------------------------
 COHANDLING_TASK = "Task_CohandlingView"  # proposal.bpmn: one task per 协办单位, offered to that unit
+# proposal.bpmn's return path (退回，申请改办): the office decides on the lead unit's return, and
+# after 改办 classifies and assigns the item again; the case's facts keep the old assignment
+# (unit, reply deadline) until the new 交办 stamps its own
+REVIEW_RETURN_TASK = "Task_ReviewReturn"
+CLASSIFY_TASK = "Task_Classify"
 
 
 class ProposalStep(StrEnum):
@@ -203,6 +208,8 @@ class ProposalStep(StrEnum):
 
     UNASSIGNED = "unassigned"  # registered, not yet 交办 (a motion before the presidium too)
     HANDLING = "handling"  # with the units: replying, an extension, re-handling, following up
+    RETURN_REVIEW = "return_review"  # the lead unit returned it (申请改办): the office decides
+    REASSIGNING = "reassigning"  # 改办 agreed: to be assigned again (整理分类并交办)
     YOUR_EVALUATION = "your_evaluation"  # the reader's own evaluation (回执) is open
     DEPUTY_EVALUATION = "deputy_evaluation"  # the submitting deputy's, as a co-signer sees it
     CLOSED = "closed"
@@ -226,8 +233,9 @@ class ProposalSummary:
     evaluation: str | None = None  # the latest: 满意 / 基本满意 / 不满意 / 逾期未反馈 / 最终不满意
     your_task_id: str | None = None  # the reader's own open task (his evaluation), to open from the row
     your_task_due: datetime | None = None  # and when it is due
-    # the reply deadline passed with no reply yet (the case still running): by how many days,
-    # counted as the board counts a task's (the day it fell due is the first day late)
+    # the reply deadline passed with no reply yet, or the re-handling's with no reply again
+    # (the case still running): by how many days, counted as the board counts a task's (the
+    # day it fell due is the first day late)
     days_overdue: int = 0
 
     @property
@@ -276,6 +284,17 @@ def proposal_summaries(session: Session, actor: Actor, rows: list[CaseSummary]) 
     mine = {
         instance_id: (task_id, due_at) for instance_id, assignee, task_id, due_at in held if assignee == actor.username
     }
+    # the return path's open tasks: while they are, the old assignment is no longer current
+    returning = {
+        (instance_id, bpmn_id)
+        for instance_id, bpmn_id in session.execute(
+            select(WorkItem.instance_id, WorkItem.bpmn_id).where(
+                WorkItem.state == repo.READY,
+                WorkItem.instance_id.in_(ids),
+                WorkItem.bpmn_id.in_((REVIEW_RETURN_TASK, CLASSIFY_TASK)),
+            )
+        )
+    }
     units = department_names(session)
     classes = {key: _reply_classes(session, key) for key in {r.process_key for r in rows}}
     now = clock.now()
@@ -283,30 +302,43 @@ def proposal_summaries(session: Session, actor: Actor, rows: list[CaseSummary]) 
     def summary(case: CaseSummary) -> ProposalSummary:
         f = facts.get(case.id)
         if f is None:  # a case saved before its facts were (``case_facts.backfill``)
-            return ProposalSummary(case, _step(case, None, holders, actor.username))
-        return ProposalSummary(
+            return ProposalSummary(case, _step(case, None, holders, returning, actor.username))
+        step = _step(case, f, holders, returning, actor.username)
+        # being re-assigned (改办): the unit that returned it, its co-handling units and its
+        # deadline are not the item's any more (nor the days late by that deadline); the new
+        # 交办 names the new ones
+        assigned = step not in (ProposalStep.RETURN_REVIEW, ProposalStep.REASSIGNING)
+        p = ProposalSummary(
             case,
-            _step(case, f, holders, actor.username),
-            lead_unit=units.get(f.unit, f.unit) if f.unit else None,
-            cohandling_units=tuple(dict.fromkeys(units.get(u, u) for u in cohandling.get(case.id, []))),
-            reply_due=f.due_at,
-            extended=bool(f.extended),
+            step,
+            lead_unit=units.get(f.unit, f.unit) if f.unit and assigned else None,
+            cohandling_units=tuple(dict.fromkeys(units.get(u, u) for u in cohandling.get(case.id, [])))
+            if assigned
+            else (),
+            reply_due=f.due_at if assigned else None,
+            extended=bool(f.extended) and assigned,
             reply_class=f.reply_class,
             reply_class_label=classes[case.process_key].get(f.reply_class, f.reply_class) if f.reply_class else None,
             evaluation=f.final_evaluation,  # every evaluation sets it: the latest one
             your_task_id=mine[case.id][0] if case.id in mine else None,
             your_task_due=mine[case.id][1] if case.id in mine else None,
-            days_overdue=_days_overdue(case, f, now),
         )
+        return dataclasses.replace(p, days_overdue=_days_overdue(p, f, now))
 
     return [summary(r) for r in rows]
 
 
-def _days_overdue(case: CaseSummary, f: CaseFacts, now: datetime) -> int:
-    """How many days the reply is late (0: not late, replied, or the case no longer running)."""
-    if case.status != InstanceStatus.RUNNING or f.replied_at is not None or f.due_at is None or f.due_at >= now:
+def _days_overdue(p: ProposalSummary, f: CaseFacts, now: datetime) -> int:
+    """How many days the reply round in progress is late: the first reply not given by
+    ``reply_due``, or the re-handling's not by its own date (``reply_due`` is then that date,
+    ``ProposalSummary.rehandling``). 0: not late, replied, being re-assigned (no deadline), or
+    the case no longer running. The statistics' 逾期 is the first reply's alone (case_facts)."""
+    due = p.reply_due
+    if p.case.status != InstanceStatus.RUNNING or due is None or due >= now:
         return 0
-    return (now - f.due_at).days + 1
+    if f.replied_at is not None and not p.rehandling:
+        return 0
+    return (now - due).days + 1
 
 
 def _reply_classes(session: Session, process_key: str) -> dict[str, str]:
@@ -315,7 +347,15 @@ def _reply_classes(session: Session, process_key: str) -> dict[str, str]:
     return option_labels(processes.get(definition)).get("reply_class", {}) if definition else {}
 
 
-def _step(case: CaseSummary, f: CaseFacts | None, holders: set[tuple[int, str | None]], reader: str) -> ProposalStep:
+def _step(
+    case: CaseSummary,
+    f: CaseFacts | None,
+    holders: set[tuple[int, str | None]],
+    returning: set[tuple[int, str]],
+    reader: str,
+) -> ProposalStep:
+    """``holders``: (case, user) of the open tasks held by someone; ``returning``: (case, task
+    element) of the open tasks of the return path (审核退回申请, 整理分类并交办)."""
     if case.status == InstanceStatus.COMPLETED:
         return ProposalStep.CLOSED
     if case.status == InstanceStatus.CANCELLED:
@@ -324,7 +364,14 @@ def _step(case: CaseSummary, f: CaseFacts | None, holders: set[tuple[int, str | 
         return ProposalStep.HANDLING
     if f.deputy and (case.id, f.deputy) in holders:  # the deputy's one task is the evaluation
         return ProposalStep.YOUR_EVALUATION if f.deputy == reader else ProposalStep.DEPUTY_EVALUATION
-    return ProposalStep.UNASSIGNED if f.assigned_at is None else ProposalStep.HANDLING
+    if f.assigned_at is None:
+        return ProposalStep.UNASSIGNED
+    if (case.id, REVIEW_RETURN_TASK) in returning:
+        return ProposalStep.RETURN_REVIEW
+    # classified again once assigned: only after 改办 (a first 交办 has no assigned_at yet)
+    if (case.id, CLASSIFY_TASK) in returning:
+        return ProposalStep.REASSIGNING
+    return ProposalStep.HANDLING
 
 
 MAX_EXPORT = 10_000

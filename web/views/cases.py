@@ -113,6 +113,9 @@ def _step_names() -> dict[str, str]:
     return {
         ProposalStep.UNASSIGNED: _("未交办"),
         ProposalStep.HANDLING: _("承办单位办理中"),
+        # the lead unit's return (退回，申请改办) before the office's decision, then 改办 agreed
+        ProposalStep.RETURN_REVIEW: _("申请改办中（待人大办审核）"),
+        ProposalStep.REASSIGNING: _("改办中（待重新交办）"),
         ProposalStep.YOUR_EVALUATION: _("待您评价"),
         ProposalStep.DEPUTY_EVALUATION: _("待提出代表评价"),
         ProposalStep.CLOSED: _("已办结"),
