@@ -44,7 +44,7 @@ def test_the_page_previews_every_row_then_imports(as_user, frozen_clock):
     preview = upload(admin)
     assert preview.status_code == 200
     html = text_of(preview)
-    assert "共 2 行：已办结 0 件，办理中 2 件，已导入过不变 0 件。" in html
+    assert "共 2 行：已办结 0 件，办理中 2 件，系统中已有、不变 0 件。" in html
     assert re.search(r'data-row="2">.*?等待：办理并书面答复信访人', html)
     assert re.search(r'data-row="3">.*?等待：审查是否受理并告知信访人', html)
     assert "低保资格" not in text_of(admin.get("/cases"))  # the preview wrote nothing
@@ -123,7 +123,7 @@ def test_the_same_ledger_again_has_nothing_to_import(app, as_user, tmp_path, fro
     path.write_bytes(LEDGER)
     assert app.test_cli_runner().invoke(args=["ledger", "petitions", str(path), "--user", "admin"]).exit_code == 0
     html = text_of(upload(as_user("admin")))
-    assert "已导入过不变 2 件" in html and '<p id="ledger-nothing">没有需要导入的内容：每一行都已导入过。</p>' in html
+    assert "系统中已有、不变 2 件" in html and '<p id="ledger-nothing">没有需要导入的内容：每一行在系统中都已有。</p>' in html
     assert 'id="ledger-confirm"' not in html
 
 
