@@ -123,7 +123,8 @@ def test_the_same_ledger_again_has_nothing_to_import(app, as_user, tmp_path, fro
     path.write_bytes(LEDGER)
     assert app.test_cli_runner().invoke(args=["ledger", "petitions", str(path), "--user", "admin"]).exit_code == 0
     html = text_of(upload(as_user("admin")))
-    assert "系统中已有、不变 2 件" in html and '<p id="ledger-nothing">没有需要导入的内容：每一行在系统中都已有。</p>' in html
+    assert "系统中已有、不变 2 件" in html
+    assert '<p id="ledger-nothing">没有需要导入的内容：每一行在系统中都已有。</p>' in html
     assert 'id="ledger-confirm"' not in html
 
 

@@ -5,15 +5,19 @@ again): the unit that returned it and its deadline are not said as the item's, u
 from __future__ import annotations
 
 import io
+import re
 from datetime import datetime, timedelta
 
 from openpyxl import load_workbook
+from sqlalchemy import select
 
 from engine import clock
+from storage.models import WorkItem
 from tests.conftest import REPO_ROOT
 from tests.web.conftest import text_of
 from tests.web.test_my_proposals import assign, cell, do, register, reply, row_of
 from tests.world import create_people, deploy
+from web import database
 
 COLUMNS = ("lead-unit", "cohandling-units", "step", "reply-due")
 
@@ -105,3 +109,26 @@ def test_a_re_handling_past_its_date_is_said_late(app, as_user, frozen_clock):
     do(app, "finance1", case_id, "Task_Rehandle", {"reply_class": "A", "reply_text": "已解决"})
     page, download = shown(client, case_id)
     assert "已逾期" not in page["reply-due"] and download["逾期天数"] is None
+
+
+def test_a_co_handling_task_withdrawn_by_the_re_assignment_reads_withdrawn(app, as_user, frozen_clock):
+    """改办 ends the co-handling round the process opened for 民政办: its page and the case's
+    steps say the process withdrew it (as its holder was told: 任务已撤回), not 已取消, which
+    says a cancelled case's tasks."""
+    create_people(app, "wang", "li")
+    deploy(app, REPO_ROOT / "bpmn" / "proposal.bpmn")
+    case_id = register(app, "修缮村道")
+    assign(app, case_id, ["civil_affairs"])
+    with database.session_factory(app)() as s:
+        [view_task] = s.scalars(
+            select(WorkItem.task_id).where(WorkItem.instance_id == case_id, WorkItem.bpmn_id == "Task_CohandlingView")
+        ).all()
+    do(app, "finance1", case_id, "Task_Reply", {"handling_action": "return", "return_reason": "属国土所职责"})
+    do(app, "office1", case_id, "Task_ReviewReturn", {"return_decision": "reassign", "return_opinion": "同意改办"})
+    client = as_user("civil1")
+    task_page = text_of(client.get(f"/tasks/{view_task}"))
+    assert "<dd>已撤回（案件已按流程转入其他步骤）</dd>" in task_page and "已取消" not in task_page
+    case_page = client.get(f"/cases/{case_id}").get_data(as_text=True)
+    rows = re.findall(r'<tr[^>]*data-bpmn-id="Task_CohandlingView".*?</tr>', case_page, re.S)
+    assert len(rows) == 2  # its step, and its statutory deadline
+    assert all("已撤回" in row and "已取消" not in row for row in rows), rows
