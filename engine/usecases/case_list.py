@@ -274,27 +274,20 @@ def proposal_summaries(session: Session, actor: Actor, rows: list[CaseSummary]) 
         .order_by(WorkItem.id)
     ):
         cohandling.setdefault(instance_id, []).append(unit)
-    held = session.execute(
-        select(WorkItem.instance_id, WorkItem.assignee, WorkItem.task_id, WorkItem.due_at).where(
-            WorkItem.state == repo.READY, WorkItem.instance_id.in_(ids), WorkItem.assignee.is_not(None)
+    # the open tasks that say where each case stands: those someone holds (the deputy's
+    # evaluation, the reader's own), and the return path's (while they are open, the old
+    # assignment is no longer current)
+    open_tasks = session.execute(
+        select(WorkItem.instance_id, WorkItem.assignee, WorkItem.task_id, WorkItem.due_at, WorkItem.bpmn_id).where(
+            WorkItem.state == repo.READY,
+            WorkItem.instance_id.in_(ids),
+            or_(WorkItem.assignee.is_not(None), WorkItem.bpmn_id.in_((REVIEW_RETURN_TASK, CLASSIFY_TASK))),
         )
     ).all()
-    holders = {(instance_id, assignee) for instance_id, assignee, _task, _due in held}
+    holders = {(t.instance_id, t.assignee) for t in open_tasks if t.assignee is not None}
     # the reader's own open task of each case (his evaluation): the row links to it, with its due date
-    mine = {
-        instance_id: (task_id, due_at) for instance_id, assignee, task_id, due_at in held if assignee == actor.username
-    }
-    # the return path's open tasks: while they are, the old assignment is no longer current
-    returning = {
-        (instance_id, bpmn_id)
-        for instance_id, bpmn_id in session.execute(
-            select(WorkItem.instance_id, WorkItem.bpmn_id).where(
-                WorkItem.state == repo.READY,
-                WorkItem.instance_id.in_(ids),
-                WorkItem.bpmn_id.in_((REVIEW_RETURN_TASK, CLASSIFY_TASK)),
-            )
-        )
-    }
+    mine = {t.instance_id: (t.task_id, t.due_at) for t in open_tasks if t.assignee == actor.username}
+    returning = {(t.instance_id, t.bpmn_id) for t in open_tasks if t.bpmn_id in (REVIEW_RETURN_TASK, CLASSIFY_TASK)}
     units = department_names(session)
     classes = {key: _reply_classes(session, key) for key in {r.process_key for r in rows}}
     now = clock.now()

@@ -222,32 +222,31 @@ def notify_task(
     everyone = holders(session, item)
     recipients = {u: g for u, g in everyone.items() if u != but}
     params = {**_about(session, item, case_title), **({"handed_by": handed_by} if handed_by else {})}
-    if not note:
-        told = notify(
-            session,
-            NotificationKind.TASK,
-            recipients,
-            params=params,
-            due_at=item.due_at,
-            instance_id=item.instance_id,
-            work_item_id=item.id or None,
-        )
-        return bool(told) or (but is not None and but in everyone)
-    told = []
-    definition_id = session.scalar(select(ProcessInstance.definition_id).where(ProcessInstance.id == item.instance_id))
-    assert definition_id is not None
     # the note is typed on a case: whoever may not read its confidential values reads it masked
-    for readers, said in _text_as_read(session, item.instance_id, definition_id, recipients, note):
+    said_to = (
+        [(recipients, "")]
+        if not note
+        else _text_as_read(session, item.instance_id, _definition(session, item), recipients, note)
+    )
+    told = []
+    for readers, said in said_to:
         told += notify(
             session,
             NotificationKind.TASK,
             readers,
-            params={**params, "note": said},
+            params=params | ({"note": said} if said else {}),
             due_at=item.due_at,
             instance_id=item.instance_id,
             work_item_id=item.id or None,
         )
     return bool(told) or (but is not None and but in everyone)
+
+
+def _definition(session: Session, item: WorkItem | ItemRow) -> int:
+    """The process version of ``item``'s case."""
+    definition_id = session.scalar(select(ProcessInstance.definition_id).where(ProcessInstance.id == item.instance_id))
+    assert definition_id is not None
+    return definition_id
 
 
 def notify_sent(session: Session, sent: WorkItem | ItemRow, to: Iterable[ItemRow], case_title: str) -> None:
