@@ -5,7 +5,9 @@ free port of this machine, in a background thread; or a ``congressflow`` command
 from __future__ import annotations
 
 import os
+import random
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -21,6 +23,35 @@ from tests.conftest import REPO_ROOT
 from web import scheduling
 
 CONGRESSFLOW = Path(sys.executable).parent / "congressflow"
+
+
+def _ephemeral_range() -> tuple[int, int]:
+    try:
+        low, high = Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()
+        return int(low), int(high)
+    except (OSError, ValueError):
+        return 32768, 60999  # Linux's default
+
+
+def free_port() -> int:
+    """A loopback port nothing listens on, for a server started by number (in another process,
+    or one that must be named in a config file before it starts).
+
+    Picked outside the kernel's ephemeral range: a port the kernel hands out for port 0 is free
+    when asked, but any process's outgoing connection may take it before the server binds it
+    (seen in CI: gunicorn's "Address already in use" on the port a test had just released). A
+    port outside that range goes only to a server asking for it by number; the random pick keeps
+    tests running side by side apart, and the bind shows nothing listens there now."""
+    low, high = _ephemeral_range()
+    candidates = [port for port in range(10000, 65536) if not low <= port <= high]
+    for port in random.sample(candidates, 200):
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        return port
+    raise RuntimeError("no free loopback port outside the ephemeral range")
 
 
 @contextmanager

@@ -22,7 +22,8 @@ from engine.usecases.context import SYSTEM
 from storage.models import Notification, User
 from tests.access.conftest import MASKED, MAY_READ_IDENTITY, SECRETS, Town
 from tests.conftest import REPO_ROOT
-from tests.integration.test_notifications import Inbox, free_port
+from tests.integration.test_notifications import Inbox
+from tests.servers import free_port
 from tests.world import FIXTURES, PETITIONER, act
 from web import database
 

@@ -13,9 +13,10 @@ from engine.notifications.outbox import MAX_ATTEMPTS, SmtpSettings, send_outbox
 from engine.usecases import cases, definitions
 from engine.usecases.context import SYSTEM
 from storage.models import OutgoingMail
+from tests.servers import free_port
 from tests.world import act, create_people, deploy
 
-from .test_notifications import Inbox, free_port, serving
+from .test_notifications import Inbox, serving
 
 MEETING = {"subject": "第三次代表大会", "deputy_name": "王五", "meeting_day": "2027-01-05"}
 # Camunda's testTextMailExpressions (with a start form and a charset): every field an expression

@@ -33,11 +33,10 @@ from sqlalchemy.orm import sessionmaker
 from engine.access import OPERATOR
 from engine.usecases import tokens
 from tests.conftest import REPO_ROOT
-from tests.servers import congressflow_process
+from tests.servers import congressflow_process, free_port
 from tests.world import PASSWORD, build_world
 
 from .scheduler_helpers import wait_for
-from .test_scheduler_cli import free_port
 
 pytestmark = pytest.mark.slow
 

@@ -3,7 +3,6 @@ a real SMTP server (aiosmtpd on localhost) from the outbox; an unreachable or re
 server loses nothing."""
 
 import email
-import socket
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
@@ -25,6 +24,7 @@ from engine.usecases.context import SYSTEM, actor_for
 from storage.enums import NotificationKind, TimerKind, TimerState
 from storage.models import AuditEntry, Notification, WorkItem
 from tests.conftest import fixture_bpmn
+from tests.servers import free_port
 from tests.world import create_people
 
 from .scheduler_helpers import (
@@ -51,12 +51,6 @@ class Inbox:
     async def handle_DATA(self, server, session, envelope):
         self.messages.append(email.message_from_bytes(envelope.content, policy=default_policy))
         return "250 Message accepted"
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @contextmanager

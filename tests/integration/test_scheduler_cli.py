@@ -3,7 +3,6 @@ settings; `congressflow serve` answers on its port with the scheduler in-process
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import urllib.request
@@ -15,6 +14,7 @@ import pytest
 from engine import clock
 from engine.usecases import deadlines
 from tests.conftest import REPO_ROOT
+from tests.servers import free_port
 from tests.world import create_people
 
 from .scheduler_helpers import wait_for
@@ -80,12 +80,6 @@ def test_only_an_admin_changes_them(app, session_factory):
     assert result.exit_code == 4 and "may not change" in result.output
     unsaid = run(app, "settings", "set", "reminder.working_days_before", "5")
     assert unsaid.exit_code == 2 and "--operator" in unsaid.output
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.mark.slow

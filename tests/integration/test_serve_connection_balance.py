@@ -14,10 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.servers import congressflow_process, served_environment
+from tests.servers import congressflow_process, free_port, served_environment
 
 from .scheduler_helpers import wait_for
-from .test_scheduler_cli import free_port
 from .test_serve_workers import children, get
 
 pytestmark = pytest.mark.slow

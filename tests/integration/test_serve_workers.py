@@ -15,10 +15,9 @@ from pathlib import Path
 import pytest
 
 from engine.scheduling.leadership import leader_present
-from tests.servers import congressflow_process, served_environment
+from tests.servers import congressflow_process, free_port, served_environment
 
 from .scheduler_helpers import wait_for
-from .test_scheduler_cli import free_port
 
 pytestmark = pytest.mark.slow
 

@@ -32,12 +32,11 @@ from storage.enums import TimerState, WorkItemState
 from storage.models import AuditEntry, Timer, WorkItem
 from tests import world
 from tests.conftest import PG_URL
-from tests.servers import congressflow_process, served_environment
+from tests.servers import congressflow_process, free_port, served_environment
 from tests.world import act, start_review
 
 from .scheduler_helpers import fired_counts, start_deadline, wait_for
 from .test_backup_restore import new_pg_database
-from .test_scheduler_cli import free_port
 
 pytestmark = [
     pytest.mark.slow,
