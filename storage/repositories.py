@@ -32,12 +32,13 @@ from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
 
 from .db import core_execute
-from .enums import InstanceStatus, Role, TimerKind, TimerState, WorkItemState
+from .enums import InstanceStatus, NotificationKind, Role, TimerKind, TimerState, WorkItemState
 from .models import (
     Attachment,
     AuditEntry,
     CalendarDay,
     Department,
+    Notification,
     ProcessDefinition,
     ProcessInstance,
     ProcessOffering,
@@ -788,3 +789,19 @@ def display_names(session: Session, usernames: Iterable[str]) -> dict[str, str]:
         return {}
     rows = session.execute(select(User.username, User.display_name).where(User.username.in_(wanted))).all()
     return {username: name for username, name in rows if name}
+
+
+def withdrawing_event(session: Session, instance_id: int, work_item_id: int) -> str | None:
+    """The name of what withdrew the task ``work_item_id`` (退回改办, a terminate end...), as
+    its holders were told it (the notice's ``event``); None when nothing named withdrew it or
+    nobody was there to be told."""
+    for params in session.scalars(
+        select(Notification.params).where(
+            Notification.instance_id == instance_id,  # indexed; a case has few notices
+            Notification.work_item_id == work_item_id,
+            Notification.kind == NotificationKind.TAKEN_AWAY,
+        )
+    ):
+        if params and params.get("withdrawn") and params.get("event"):
+            return str(params["event"])
+    return None

@@ -426,6 +426,8 @@ class TaskPage:
     # a comment or a file may still be aimed at the task (closed_tasks.takes_notes): the page
     # offers those forms only then, as the use cases take them only then
     takes_notes: bool = True
+    # what withdrew the task when the process did (退回改办), as its holders were told
+    withdrawn_by: str | None = None
 
 
 def task_page(session: Session, actor: Actor, task_id: str) -> TaskPage:
@@ -502,6 +504,9 @@ def task_page(session: Session, actor: Actor, task_id: str) -> TaskPage:
         if instance.status == InstanceStatus.CANCELLED
         else None,
         takes_notes=takes_notes(item, instance),
+        withdrawn_by=repo.withdrawing_event(session, instance.id, item.id)
+        if item.state == WorkItemState.CANCELLED and instance.status != InstanceStatus.CANCELLED
+        else None,
     )
 
 

@@ -127,7 +127,8 @@ def test_a_co_handling_task_withdrawn_by_the_re_assignment_reads_withdrawn(app, 
     do(app, "office1", case_id, "Task_ReviewReturn", {"return_decision": "reassign", "return_opinion": "同意改办"})
     client = as_user("civil1")
     task_page = text_of(client.get(f"/tasks/{view_task}"))
-    assert "<dd>已撤回（案件已按流程转入其他步骤）</dd>" in task_page and "已取消" not in task_page
+    # what withdrew it, as 民政办 was told
+    assert "<dd>已撤回（因「退回改办」，案件已按流程转入其他步骤）</dd>" in task_page and "已取消" not in task_page
     case_page = client.get(f"/cases/{case_id}").get_data(as_text=True)
     rows = re.findall(r'<tr[^>]*data-bpmn-id="Task_CohandlingView".*?</tr>', case_page, re.S)
     assert len(rows) == 2  # its step, and its statutory deadline
