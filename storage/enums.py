@@ -47,6 +47,9 @@ class NotificationKind(StrEnum):
     LAPSED = "lapsed"
     TASK = "task"  # a task arrived in one's inbox or one's group's, or was handed to one
     SENT = "sent"  # another step's submission one's open task hears of (a task's ``tell``)
+    # the decision on a request one submitted (a task's ``answers``: 改办 or 不同意退回); notices
+    # made before this kind existed are of the kind SENT with ``answers`` in their params
+    ANSWERED = "answered"
     # a task one held was handed to another or given back by someone else (who may reassign tasks)
     TAKEN_AWAY = "taken_away"
     CANCELLED = "cancelled"  # a case one held or was offered a task of, or started, was cancelled

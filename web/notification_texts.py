@@ -27,6 +27,7 @@ KIND_NAMES = {
     NotificationKind.LAPSED.value: _l("期限届满"),
     NotificationKind.TASK.value: _l("新任务"),
     NotificationKind.SENT.value: _l("已送达"),
+    NotificationKind.ANSWERED.value: _l("办理结果"),
     NotificationKind.TAKEN_AWAY.value: _l("任务调整"),
     NotificationKind.CANCELLED.value: _l("案件撤销"),
 }

@@ -8,7 +8,8 @@ task but for a cancelled case's notice; by (a name: who took a task from its hol
 cancelled a case), to (a name: whom the task was handed to; none: given back); reason and
 tasks (a cancelled case's: why, and the reader's tasks of it that ended; following: told as
 a deputy who submitted or co-signed it); sent (the step
-submitted that the reader's open task hears of: its ``tell``; or, with answers, the step that
+submitted that the reader's open task hears of: its ``tell``; or, with answers (kind answered;
+sent before that kind existed), the step that
 decided the request the reader submitted as ``task``: its ``answers``, each [label, value as
 the reader may read it]); withdrawn (taken_away: the process itself withdrew the task; event,
 the name of what withdrew it; case_ended, the case ended with it);
@@ -40,7 +41,7 @@ def subject(kind: str, p: dict[str, Any], _: Translate = chinese) -> str:
         return _("逾期：%(task)s（%(case)s）", task=task, case=case)
     if kind == "task":
         return _("新任务：%(task)s（%(case)s）", task=task, case=case)
-    if kind == "sent" and "answers" in p:
+    if kind in ("answered", "sent") and "answers" in p:
         return _("办理结果：%(sent)s（%(case)s）", sent=p["sent"], case=case)
     if kind == "sent":
         return _("已送达：%(sent)s（%(case)s）", sent=p["sent"], case=case)
@@ -92,7 +93,7 @@ def message(kind: str, p: dict[str, Any], due: str, _: Translate = chinese) -> s
         return _("「%(task)s」（案件：%(case)s）已到您的待办，期限 %(due)s。", task=task, case=case, due=due)
     if kind == "task":
         return _("「%(task)s」（案件：%(case)s）已到您的待办。", task=task, case=case)
-    if kind == "sent" and "answers" in p:  # to whoever made the request it decided
+    if kind in ("answered", "sent") and "answers" in p:  # to whoever made the request it decided
         return _(
             "您提交的「%(task)s」（案件：%(case)s）已由「%(sent)s」办理：%(answers)s",
             task=task,

@@ -62,6 +62,7 @@ KIND_LABELS = {
     NotificationKind.LAPSED: "期限届满",
     NotificationKind.TASK: "新任务",
     NotificationKind.SENT: "已送达",
+    NotificationKind.ANSWERED: "办理结果",
     NotificationKind.TAKEN_AWAY: "任务调整",
     NotificationKind.CANCELLED: "案件撤销",
 }
@@ -353,7 +354,7 @@ def notify_answered(
         said.append([label, secrets.redacted(value)])
     notify(
         session,
-        NotificationKind.SENT,
+        NotificationKind.ANSWERED,
         {asker: None},
         params={"case": instance.title, "task": asked.name, "sent": answer.name, "answers": said},
         instance_id=instance.id,

@@ -120,10 +120,10 @@ def test_the_unit_that_asked_to_return_hears_a_refusal_with_the_opinion(world, f
 
     # the unit's returner only (not fin2, not the office that decided); the reply task is
     # theirs again and announced as new to the whole unit
-    assert told(world, case_id, NotificationKind.SENT) == [
+    assert told(world, case_id, NotificationKind.ANSWERED) == [
         (
             "fin",
-            "sent",
+            "answered",
             "办理结果：审核退回申请（修缮村道）",
             "您提交的「办理并书面答复」（案件：修缮村道）已由「审核退回申请」办理："
             "退回审核结果：不同意退回，由原主办单位继续办理；退回审核意见：村道养护经费在财政所，请继续办理。",
@@ -137,10 +137,10 @@ def test_the_unit_that_asked_to_return_hears_of_the_reassignment(world, frozen_c
     send_back(world, case_id, user="fin")
     decide(world, case_id, "reassign", "改由国土所办理")
 
-    assert told(world, case_id, NotificationKind.SENT) == [
+    assert told(world, case_id, NotificationKind.ANSWERED) == [
         (
             "fin",
-            "sent",
+            "answered",
             "办理结果：审核退回申请（修缮村道）",
             "您提交的「办理并书面答复」（案件：修缮村道）已由「审核退回申请」办理："
             "退回审核结果：同意退回，改办（重新交办）；退回审核意见：改由国土所办理",
@@ -207,7 +207,7 @@ def test_the_decision_masks_a_confidential_value_and_a_terminate_end_withdraws(a
     do(answered, "keeper", case_id, "decide", {"decision": "no", "opinion": "请联系张三丰核实"})
 
     # fin may not read the petitioner's name: masked in the opinion as the history masks it
-    [(_fin, _kind, subject, message)] = told(answered, case_id, NotificationKind.SENT)
+    [(_fin, _kind, subject, message)] = told(answered, case_id, NotificationKind.ANSWERED)
     assert subject == "办理结果：审核转办申请（来信）"
     assert (
         message

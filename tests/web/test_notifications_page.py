@@ -23,7 +23,7 @@ from storage.models import Notification, User
 from tests.web.conftest import text_of
 from tests.web.test_cases import start_proposal
 from tests.world import PASSWORD, act, start_review
-from web import database
+from web import database, notification_texts
 from web.views.notifications import PER_PAGE
 
 
@@ -305,3 +305,4 @@ def test_a_co_handling_view_received_reads_on_the_page_and_opens_the_reply(app, 
 
 def test_every_kind_of_notification_has_a_name():
     assert set(notifications.KIND_LABELS) == set(NotificationKind)
+    assert set(notification_texts.KIND_NAMES) == {kind.value for kind in NotificationKind}  # the pages' names
