@@ -88,10 +88,12 @@ def _load_user(username: str) -> SignedInUser | None:
 def _require_password_change() -> Response | None:
     """Until a user told to change their password has done so, every page sends them to
     the change form and the API (with the session) answers 403 password_change_required.
-    A personal API token is not a password session: it goes on working."""
+    A personal API token is not a password session: it goes on working (a bearer token on the
+    API opens no session, so its request has nobody signed in here). Any other Authorization
+    header (a proxy's basic authentication) leaves the session cookie in charge: it is asked."""
     if request.endpoint in OPEN_WHILE_PASSWORD_CHANGE_DUE or request.blueprint == "assets":
         return None
-    if request.headers.get("Authorization") or not current_user.is_authenticated:
+    if not current_user.is_authenticated:
         return None
     if not current_user.must_change_password:
         return None

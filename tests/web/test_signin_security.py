@@ -422,6 +422,13 @@ def test_a_required_change_comes_before_everything_else(app, hasher):
     for url in ("/", "/cases", "/start", "/notifications"):
         response = client.get(url)
         assert response.status_code == 302 and response.headers["Location"] == "/settings#password", url
+    # a reverse proxy's basic authentication sends its header on every page: the cookie rules
+    behind_a_proxy = {"Authorization": "Basic Zm9vOmJhcg=="}
+    for url in ("/", "/cases"):
+        response = client.get(url, headers=behind_a_proxy)
+        assert response.status_code == 302 and response.headers["Location"] == "/settings#password", url
+    tokens_form = client.post("/settings/tokens", data={"name": "x"}, headers=behind_a_proxy)
+    assert tokens_form.status_code == 302 and tokens_form.headers["Location"] == "/settings#password"
     refused = client.post("/settings", data={"timezone": "Asia/Urumqi"})
     assert refused.status_code == 302 and refused.headers["Location"] == "/settings#password"
     page = client.get("/settings")
