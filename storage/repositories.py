@@ -743,6 +743,24 @@ def _active_in_units(count: int) -> PreparedRead:
     )
 
 
+@cache
+def _in_roles(count: int) -> PreparedRead:
+    return PreparedRead(
+        select(User.username, UserRole.role)
+        .join(UserRole, UserRole.user_id == User.id)
+        .where(UserRole.role.in_([bindparam(f"role_{n}") for n in range(count)]))
+    )
+
+
+def users_in_roles(session: Session, roles: Sequence[Role]) -> list[tuple[str, Role]]:
+    """(user name, role) of every user holding one of ``roles``, active or not."""
+    wanted = sorted(set(roles))
+    if not wanted:
+        return []
+    rows = _in_roles(len(wanted)).rows(session, {f"role_{n}": r for n, r in enumerate(wanted)})
+    return [(row[0], row[1]) for row in rows]
+
+
 def active_users_in_roles(session: Session, roles: Sequence[Role]) -> list[tuple[str, Role]]:
     """(user name, role) of every active user holding one of ``roles``."""
     wanted = sorted(set(roles))

@@ -54,6 +54,7 @@ from .confidentiality import (
 from .context import Actor, actor_for
 from .labels import holder_names, people_names
 from .results import paging
+from .taking import active_readers, readers_offered
 
 KIND_LABELS = {
     NotificationKind.REMINDER: "到期提醒",
@@ -211,16 +212,25 @@ def notify_task(
     handed_by: str | None = None,
     case_title: str | None = None,
     note: str = "",
+    definition_id: int | None = None,
 ) -> bool | None:
     """A task arrived: tell whoever may act on it (not ``but``, who just acted and sees it
     anyway); ``handed_by``: a colleague handed it over, with ``note`` (转交说明: what it is
     about, what is left to do; the one it is handed to would otherwise find it only in the
     task's history); ``case_title``: the case's, when the caller holds the case (saves reading
-    it). Whether any active person may take it: ``but`` (who is acting, so active) or someone
-    told (None while held back: nobody was asked)."""
+    it), and ``definition_id`` its process version's. Whether any active person may take it:
+    ``but`` (who is acting, so active) or someone told (None while held back: nobody was
+    asked). An unclaimed task kept for those who may read its case's confidential fields (the
+    office's petition tasks: ``taking.readers_offered``) is told to them alone: the others of
+    its groups may not take it, and with no such reader active nobody may."""
     if _held_back.get():
         return None
     everyone = holders(session, item)
+    if item.assignee is None and readers_offered(
+        session, item, definition_id if definition_id is not None else _definition(session, item)
+    ):
+        takers = active_readers(session)
+        everyone = {u: g for u, g in everyone.items() if u in takers}
     recipients = {u: g for u, g in everyone.items() if u != but}
     params = {**_about(session, item, case_title), **({"handed_by": handed_by} if handed_by else {})}
     # the note is typed on a case: whoever may not read its confidential values reads it masked

@@ -1,14 +1,22 @@
-"""Which offered tasks a reader may not take, as the inbox lists them: on a case with
-confidential fields, a task offered to someone who may read them is taken only by such people
-(``access.may_take``; one task at a time: ``tasks._readers_offered``). A claimable list (the
-inbox's 可签收 tab and its open scope, the API's and the command line's task lists) leaves
-those out for whoever may not read them, rather than offer what claiming would refuse."""
+"""Which offered tasks a reader may not take: on a case with confidential fields, a task
+offered to someone who may read them is taken only by such people (``access.may_take``; one
+task at a time: ``readers_offered``). A claimable list (the inbox's 可签收 tab and its open
+scope, the API's and the command line's task lists) leaves those out for whoever may not read
+them, rather than offer what claiming would refuse; its arrival is told only to those who may
+take it (``notifications.notify_task``).
+
+Such a reader counts while deactivated too (on leave, or between the office's staff): the
+office's petition task stays the office readers' and waits, said to have nobody to take it,
+rather than pass to a supervisor or a designer of the office who would decide on the petition
+seeing masks."""
 
 from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
 from storage import repositories as repo
+from storage.models import WorkItem
+from storage.repositories import ItemRow
 
 from .. import access
 from ..access import Actor
@@ -26,7 +34,7 @@ def withheld_from(session: Session, actor: Actor) -> repo.Withheld | None:
     is, keeps the inbox's statements as they were too)."""
     if access.may_read_confidential(actor):
         return None
-    readers = _active_readers(session)
+    readers = _readers(session)
     if not readers:
         return None
     groups = tuple(sorted(repo.groups_of_users(session, readers)))
@@ -37,7 +45,28 @@ def withheld_from(session: Session, actor: Actor) -> repo.Withheld | None:
     return repo.Withheld(definition_ids=kept, groups=groups, users=readers)
 
 
-def _active_readers(session: Session) -> tuple[str, ...]:
+def readers_offered(session: Session, item: WorkItem | ItemRow, definition_id: int) -> bool:
+    """Whether ``item`` is of a case with confidential fields (of the process ``definition_id``)
+    and offered to someone who may read them (named, or in one of its groups), active or not:
+    then only such people take it, are handed it, are listed to be handed it, or are told it
+    arrived. Two small queries (the readers, their groups), and only on such a case."""
+    if not confidential_fields(processes.get_by_id(session, definition_id)):
+        return False
+    readers = _readers(session)
+    if not readers:
+        return False
+    if set(readers).intersection(item.candidate_users):
+        return True
+    return bool(repo.groups_of_users(session, readers).intersection(item.candidate_groups))
+
+
+def active_readers(session: Session) -> set[str]:
     """The active people who may read confidential fields (by their roles), by user name."""
     roles = sorted(access.roles_reading_confidential())
-    return tuple(sorted({name for name, _role in repo.active_users_in_roles(session, roles)}))
+    return {name for name, _role in repo.active_users_in_roles(session, roles)}
+
+
+def _readers(session: Session) -> tuple[str, ...]:
+    """Everyone who may read confidential fields (by their roles) or could when active again."""
+    roles = sorted(access.roles_reading_confidential())
+    return tuple(sorted({name for name, _role in repo.users_in_roles(session, roles)}))

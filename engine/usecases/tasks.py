@@ -32,13 +32,12 @@ from ..errors import (
     NotFound,
 )
 from ..text import control_character, control_characters_in
-from . import notifications, observers, supervision
+from . import notifications, observers, supervision, taking
 from .attachments import AttachmentView, list_attachments
 from .closed_tasks import ensure_open, takes_notes
 from .comments import CommentView, list_comments
 from .confidentiality import (
     case_variables,
-    confidential_fields,
     draft_for,
     fillable,
     hidden_fields,
@@ -254,7 +253,7 @@ def hand_over(session: Session, actor: Actor, task_id: str, colleague: str, comm
     is_candidate = _is_candidate(item, other.username, other.groups)
     # only for a colleague outside the task's candidates: could anyone take it at all?
     anyone = is_candidate or bool(_candidates(session, item)) or _held_in_person(session, item)
-    readers_offered = _readers_offered(session, item, _definition_of(session, item))
+    readers_offered = taking.readers_offered(session, item, _definition_of(session, item))
     if not access.may_take(actor, readers_offered=readers_offered):
         raise _for_readers_only(actor, item, "hand over")  # by whoever may take it, as to them
     if not access.may_hand_to(
@@ -550,7 +549,7 @@ def colleagues(session: Session, actor: Actor, task_id: str) -> list[tuple[str, 
         return []
     users = _active_users(session)
     anyone = any(_is_candidate(item, u.username, u.groups) for u in users) or _held_in_person(session, item)
-    readers_offered = _readers_offered(session, item, _definition_of(session, item))
+    readers_offered = taking.readers_offered(session, item, _definition_of(session, item))
     return [
         (u.username, u.display_name)
         for u in users
@@ -577,28 +576,12 @@ def _definition_of(session: Session, item: WorkItem) -> int:
     return instance.definition_id
 
 
-def _readers_offered(session: Session, item: WorkItem | ItemRow, definition_id: int) -> bool:
-    """Whether ``item`` is of a case with confidential fields (of the process ``definition_id``)
-    and offered to an active person who may read them (named, or in one of its groups): then
-    only such people take it (``access.may_take``), are handed it, or are listed to be handed
-    it, rather than a supervisor of the office who would decide on the petition seeing masks.
-    Two small queries (the readers, the people of its groups), and only on such a case."""
-    if not confidential_fields(processes.get_by_id(session, definition_id)):
-        return False
-    readers = {name for name, _role in repo.active_users_in_roles(session, sorted(access.roles_reading_confidential()))}
-    if not readers:
-        return False
-    if readers.intersection(item.candidate_users):
-        return True
-    return bool(readers.intersection(notifications.users_in_groups(session, item.candidate_groups)))
-
-
 def _may_take(session: Session, actor: Actor, item: WorkItem | ItemRow, definition_id: int) -> bool:
     """``access.may_take`` for ``actor`` on ``item``: who else is offered it is asked only when
     ``actor`` may not read the confidential fields (whoever may takes any task offered to them)."""
     if access.may_read_confidential(actor):
         return True
-    return access.may_take(actor, readers_offered=_readers_offered(session, item, definition_id))
+    return access.may_take(actor, readers_offered=taking.readers_offered(session, item, definition_id))
 
 
 def _for_readers_only(actor: Actor, item: WorkItem | ItemRow, doing: str) -> NotAllowed:

@@ -13,18 +13,20 @@ import re
 
 import pytest
 from flask import Flask
-from sqlalchemy import update
+from sqlalchemy import select, update
 
-from engine.usecases import inbox, people, taking, tasks
+from engine.errors import NotAllowed
+from engine.usecases import cases, inbox, people, taking, tasks
 from engine.usecases.context import SYSTEM
 from storage import repositories as repo
-from storage.models import WorkItem
+from storage.enums import NotificationKind
+from storage.models import Notification, WorkItem
 from tests.web import conftest as web
-from tests.world import Case, act, session_factory_of, start_petition, start_review
+from tests.world import PETITIONER, Case, act, create_people, session_factory_of, start_petition, start_review
 
 # the office's petition officer (who may read the identity), a supervisor, a designer and a plain
 # officer who sit in the office and may not, and an officer of the finance unit (nobody there may)
-PEOPLE = ("keeper", "office_supervisor", "office_designer", "clerk", "finance")
+PEOPLE = ("keeper", "office_supervisor", "office_designer", "clerk", "finance", "office_admin")
 IN_THE_OFFICE_WITHOUT_THE_RIGHT = ("office_supervisor", "office_designer", "clerk")
 
 app, client, as_user = web.app, web.client, web.as_user  # the page tests' app and signed-in client
@@ -101,14 +103,50 @@ def test_a_task_held_before_the_rule_stays_in_its_holders_list(app):
     assert page.counts == {"mine": 1, "group": 0, "all": 2}
 
 
-def test_with_no_active_reader_in_the_office_anyone_of_it_takes_it(app):
-    """As claiming has it (tasks._readers_offered): offered to nobody who may read the identity,
-    the task waits for no one in particular."""
+def test_with_no_active_reader_in_the_office_the_task_waits_for_one(app):
+    """A reader on leave (deactivated) still counts: the office's petition task is not passed to
+    a supervisor, a designer or a plain officer of the office, who would decide on the petition
+    seeing masks; it waits for a reader, back or newly named."""
     petition = _petition_at_the_office(app)
     with session_factory_of(app).begin() as s:
         people.set_active(s, SYSTEM, "keeper", False)
-    assert _claimable(app, "clerk", "group") == ({petition.task_id}, 1)
-    assert act(app, "clerk", tasks.claim, petition.task_id).assignee == "clerk"
+    for person in IN_THE_OFFICE_WITHOUT_THE_RIGHT:
+        assert _claimable(app, person, "group") == (set(), 0), person
+        with pytest.raises(NotAllowed) as refused:
+            act(app, person, tasks.claim, petition.task_id)
+        assert refused.value.reason == "task_for_confidential_readers"
+    with session_factory_of(app).begin() as s:
+        people.set_active(s, SYSTEM, "keeper", True)
+    assert act(app, "keeper", tasks.claim, petition.task_id).assignee == "keeper"
+
+
+def test_the_arrival_is_told_only_to_those_who_may_take_it(app):
+    """The office's petition task is announced to the office's readers (head, and keeper had she
+    not started it herself), not to the others of the office, who could not claim it; with no
+    reader active nobody is told, and the start says nobody can take it."""
+    create_people(app, "head")
+    petition = _petition_at_the_office(app)
+    assert _told(app, petition.task_id) == {"head"}
+    with session_factory_of(app).begin() as s:
+        people.set_active(s, SYSTEM, "keeper", False)
+        people.set_active(s, SYSTEM, "head", False)
+    data = {"subject": "另一封来信", **PETITIONER, "unit": "office"}
+    started = act(app, "office_admin", cases.start_instance, "petition_min", data)
+    [waiting] = started.open_tasks
+    assert waiting.nobody_to_take is True
+    assert _told(app, waiting.task_id) == set()
+
+
+def _told(app: Flask, task_id: str) -> set[str]:
+    """Who was told that the task arrived (新任务)."""
+    with session_factory_of(app)() as s:
+        return set(
+            s.scalars(
+                select(Notification.username)
+                .join(WorkItem, WorkItem.id == Notification.work_item_id)
+                .where(WorkItem.task_id == task_id, Notification.kind == NotificationKind.TASK)
+            )
+        )
 
 
 def test_what_is_withheld_is_asked_only_of_whoever_shares_an_offer_with_a_reader(app):
