@@ -13,7 +13,8 @@ sent before that kind existed), the step that
 decided the request the reader submitted as ``task``: its ``answers``, each [label, value as
 the reader may read it]); withdrawn (taken_away: the process itself withdrew the task; event,
 the name of what withdrew it; case_ended, the case ended with it);
-handlers (an overdue notice to the supervisors); event and interrupting (督办), event (a period
+handlers (an overdue notice to the supervisors); event and interrupting (督办), watching (its copy
+to the supervisors who did not issue it: handlers, by, the issuer's name), event (a period
 that ended, ``lapsed``); opinion (a
 supervisor's 督办) and escalated (the copy of an escalated 督办 sent to the unit's
 head, ``"head"``, or, with no head on the roster, to the unit's people, ``"unit"``).
@@ -160,6 +161,8 @@ def message(kind: str, p: dict[str, Any], due: str, _: Translate = chinese) -> s
             case=case,
             event=p["event"],
         )
+    if p.get("watching"):  # to the other supervisors
+        return _supervision_watched(p, due, _)
     if "opinion" in p:  # a supervisor's 督办
         return _supervision(p, due, _)
     if p.get("interrupting"):  # the timer ended the task: the case went on without it
@@ -198,6 +201,50 @@ def _withdrawn(p: dict[str, Any], _: Translate) -> str:
     if p.get("case_ended"):
         return _("「%(task)s」（案件：%(case)s）已由流程撤回，您不必再办理；案件已办结。", task=task, case=case)
     return _("「%(task)s」（案件：%(case)s）已由流程撤回，您不必再办理；案件按流程继续办理。", task=task, case=case)
+
+
+def _supervision_watched(p: dict[str, Any], due: str, _: Translate) -> str:
+    """A 督办 as the supervisors who did not issue it read it: who issued it (a colleague, or
+    the process's timer), to whom, by when; for their knowledge, nothing for them to do."""
+    task, case = p["task"], p["case"]
+    handlers = _("、").join(p["handlers"]) or _("未指定")
+    if "opinion" in p and due:
+        return _(
+            "%(by)s 对「%(task)s」（案件：%(case)s）发出督办，要求办理人（%(handlers)s）于 %(due)s 前办理并回复。"
+            "督办意见：%(opinion)s",
+            by=p.get("by", ""),
+            task=task,
+            case=case,
+            handlers=handlers,
+            due=due,
+            opinion=p["opinion"],
+        )
+    if "opinion" in p:
+        return _(
+            "%(by)s 对「%(task)s」（案件：%(case)s）发出督办，要求办理人（%(handlers)s）尽快办理并回复。"
+            "督办意见：%(opinion)s",
+            by=p.get("by", ""),
+            task=task,
+            case=case,
+            handlers=handlers,
+            opinion=p["opinion"],
+        )
+    if p.get("interrupting"):
+        return _(
+            "「%(task)s」（案件：%(case)s）已过期限（%(event)s）仍未办理，该任务已结束，案件按流程继续办理。"
+            "办理人：%(handlers)s。",
+            task=task,
+            case=case,
+            event=p["event"],
+            handlers=handlers,
+        )
+    return _(
+        "「%(task)s」（案件：%(case)s）已过期限（%(event)s）仍未办结，已转入督办。办理人：%(handlers)s。",
+        task=task,
+        case=case,
+        event=p["event"],
+        handlers=handlers,
+    )
 
 
 def _supervision(p: dict[str, Any], due: str, _: Translate) -> str:

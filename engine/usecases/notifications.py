@@ -518,16 +518,27 @@ def notify_supervision(
         if username not in recipients and username not in escalated["head"]:
             escalated["unit"].setdefault(username, unit)
     told = {*recipients, *escalated["head"], *escalated["unit"]}
-    for username, role in supervisors(session).items():
-        if username not in told:
-            recipients[username] = role
+    # the other supervisors read it as a colleague's (or the timer's) 督办 of whoever holds the
+    # task, for their knowledge: not as one they are to act on
+    watchers = {u: role for u, role in supervisors(session).items() if u not in told}
     params = {
         **_about(session, item),
         "event": event_name,
         "interrupting": interrupting,
         **({"opinion": opinion} if opinion else {}),
     }
-    for copy, people in ((None, recipients), *escalated.items()):
+    watching = {
+        "watching": True,
+        "handlers": _handler_names(session, item),
+        **({"by": people_names(session, [issued_by]).get(issued_by, issued_by)} if issued_by else {}),
+    }
+    copies: list[tuple[dict[str, Any], dict[str, str | None]]] = [
+        ({}, recipients),
+        ({"escalated": "head"}, escalated["head"]),
+        ({"escalated": "unit"}, escalated["unit"]),
+        (watching, watchers),
+    ]
+    for copy, people in copies:
         if issued_by is not None:
             people.pop(issued_by, None)
         for readers, said in _opinion_as_read(session, item, people, opinion):
@@ -535,7 +546,7 @@ def notify_supervision(
                 session,
                 NotificationKind.SUPERVISION,
                 readers,
-                params={**params, **said, **({"escalated": copy} if copy else {})},
+                params={**params, **said, **copy},
                 due_at=respond_by,
                 instance_id=item.instance_id,
                 work_item_id=item.id or None,

@@ -70,6 +70,24 @@ def test_the_units_head_reads_that_the_supervision_was_escalated_to_them(session
     assert "fin3" not in notes
 
 
+def test_another_supervisor_reads_it_as_a_colleagues_supervision_for_his_knowledge(session_factory, frozen_clock):
+    case_id, task_id = world(session_factory)
+    act(session_factory, "fin", tasks.claim, task_id)
+    create_people(session_factory, "office_supervisor")
+    act(session_factory, "boss", supervision.issue, case_id, task_id, "请说明延误原因。", "2026-12-10")
+    notes = told(session_factory, "请说明延误原因")
+    assert set(notes) == {"fin", "office_supervisor"}  # not boss, who issued it
+    subject, message = notes["office_supervisor"]
+    assert message == (
+        "boss 同志 对「答复」（案件：关于修缮村道的意见）发出督办，要求办理人（fin 同志）于 2026-12-10 24:00 前办理并回复。"
+        "督办意见：请说明延误原因。"
+    )
+    assert subject == "督办：答复（关于修缮村道的意见）"
+    assert notes["fin"][1] == (
+        "「答复」（案件：关于修缮村道的意见）收到督办，请于 2026-12-10 24:00 前办理并回复。督办意见：请说明延误原因。"
+    )
+
+
 @pytest.fixture
 def app(make_app, db_url):
     return make_app(db_url)
@@ -90,3 +108,16 @@ def test_each_wording_reads_in_english_too(app):
     assert "reply by 2026-12-10 24:00. Instructions: 请说明原因。" in by
     assert "reported to you as the unit's head" in head and "reported to your unit" in unit
     assert head_subject == "Supervision, reported to the unit's head: 答复 (路灯)"
+    watching = {**about, "watching": True, "by": "周主任", "handlers": ["财政所"]}
+    with app.test_request_context(), force_locale("en"):
+        watched = texts.message("supervision", watching, "2026-12-10 24:00", _)
+        by_the_timer = {k: v for k, v in watching.items() if k not in ("opinion", "by")}
+        timer = texts.message("supervision", by_the_timer, "", _)
+    assert watched == (
+        "周主任 issued a supervision notice on “答复” (case: 路灯): its handlers (财政所) are to handle it "
+        "and reply by 2026-12-10 24:00. Instructions: 请说明原因。"
+    )
+    assert timer == (
+        "“答复” (case: 路灯) is past its deadline (督办) and not done: it is now under supervision (督办). "
+        "Handled by: 财政所."
+    )
