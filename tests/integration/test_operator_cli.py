@@ -8,6 +8,8 @@ from __future__ import annotations
 import json
 import os
 import stat
+import subprocess
+import sys
 from collections.abc import Iterator
 from importlib import metadata
 from pathlib import Path
@@ -276,3 +278,25 @@ def test_an_existing_database_keeps_its_mode(tmp_path, umask_022):
         s.execute(select(1))
     engine.dispose()
     assert _mode(path) == 0o640
+
+
+def test_an_operator_command_reads_the_services_environment_file(tmp_path):
+    """``congressflow -e /etc/congressflow/env db upgrade``: the services' settings, not the
+    checkout's own SQLite file that a command run without them would migrate."""
+    env_file = tmp_path / "env"
+    database = tmp_path / "served.db"
+    env_file.write_text(
+        f"CONGRESSFLOW_DATABASE_URL=sqlite:///{database}\nCONGRESSFLOW_INSTANCE_PATH={tmp_path / 'instance'}\n"
+    )
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("CONGRESSFLOW_", "FLASK_"))}
+    command = Path(sys.executable).parent / "congressflow"
+    done = subprocess.run(
+        [str(command), "-e", str(env_file), "db", "upgrade"],
+        cwd=tmp_path,
+        env=clean,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert database.exists() and (tmp_path / "instance").is_dir()
