@@ -79,8 +79,8 @@ def test_another_supervisor_reads_it_as_a_colleagues_supervision_for_his_knowled
     assert set(notes) == {"fin", "office_supervisor"}  # not boss, who issued it
     subject, message = notes["office_supervisor"]
     assert message == (
-        "boss 同志 对「答复」（案件：关于修缮村道的意见）发出督办，要求办理人（fin 同志）于 2026-12-10 24:00 前办理并回复。"
-        "督办意见：请说明延误原因。"
+        "boss 同志 对「答复」（案件：关于修缮村道的意见）发出督办，"
+        "要求办理人（fin 同志）于 2026-12-10 24:00 前办理并回复。督办意见：请说明延误原因。"
     )
     assert subject == "督办：答复（关于修缮村道的意见）"
     assert notes["fin"][1] == (
