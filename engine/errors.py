@@ -126,6 +126,9 @@ FIELD_ERRORS: dict[str, str] = {
     "min_length": "at least {min} characters",
     "max_length": "at most {max} characters",
     "control_character": "must not contain control characters (such as NUL): they are no text",
+    # U+202A–U+202E, U+2066–U+2069 (engine/text.py): invisible, they show the text after them reversed
+    "direction_character": "must not contain invisible direction characters (such as U+202E): "
+    "they make the text show as other text",
     "min": "at least {min}",
     "max": "at most {max}",
     "max_left": "at most {max}: that is what is left",
@@ -146,11 +149,13 @@ FIELD_ERRORS: dict[str, str] = {
     # a list field (``multiple``) given a value twice: value is its label where the list has one
     "repeated_choice": "{value} chosen more than once",
     "title_carries_confidential": "the case's title, which everyone who sees the case reads: must not contain {field}",
+    "key_carries_confidential": "the case's number, which everyone who sees the case reads: must not contain {field}",
     "unsupported_type": "unsupported field type {type!r}",
     "may_not_write": "confidential: you may not write it",
     "file_type": "file type not allowed; allowed: {allowed}",
     "file_empty": "the file is empty",
     "file_too_large": "larger than {max_mb} MB",
+    "file_unpacked_too_large": "{file} would unpack to more than {max_mb} MB: too large to read",
     # the content is not what the extension claims (engine/usecases/file_types.py)
     "file_content": "the content of {file} is not a {type} file",
     "letters_digits_only": "letters, digits, - and _ only",

@@ -796,8 +796,8 @@ def _convert(
         value = raw if isinstance(raw, str) else None
         if value is None:
             raise _Refused("not_text")
-        if control_character(value) is not None:
-            raise _Refused("control_character")
+        if (refused := control_character(value)) is not None:
+            raise _Refused(refused.code)
         _check_length(f, value)
         return value
     if f.type == "long":

@@ -25,6 +25,7 @@ from storage.models import Attachment, ProcessInstance
 from .. import access, clock
 from ..access import Actor
 from ..errors import FieldError, InvalidData, NotAllowed, NotFound
+from ..text import control_character
 from .closed_tasks import note_target
 from .confidentiality import NO_SECRETS, Secrets, case_secrets, mask_filename, notes_confidential_by_default
 from .context import audit
@@ -68,12 +69,16 @@ class AttachmentView:
 
 # -- attachments --------------------------------------------------------------------
 def check_upload(filename: str, content: bytes) -> str:
-    """The content type to store for ``filename``; InvalidData when the file is refused."""
+    """The content type to store for ``filename``; InvalidData when the file is refused. Its
+    name is text people read (lists, the history, downloads, exports): no control character,
+    nor a direction character that shows it as another kind of file (engine.text)."""
     size = len(content)
     name = PurePosixPath((filename or "").replace("\\", "/")).name
     suffix = PurePosixPath(name).suffix.lower()
     if not name or suffix not in ALLOWED_TYPES:
         raise InvalidData({"file": FieldError("file_type", {"allowed": " ".join(sorted(ALLOWED_TYPES))})})
+    if (refused := control_character(name)) is not None:
+        raise InvalidData({"file": refused})
     if size == 0:
         raise InvalidData({"file": FieldError("file_empty")})
     if size > MAX_ATTACHMENT_BYTES:

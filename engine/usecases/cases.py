@@ -104,7 +104,7 @@ def start_instance(
         # checked as if typed in, so that the fields compared with them see them (distinct_from)
         data = process.start_form.validate({**data, **own}, option_sources(session, process.start_form))
     shown_title = case_title(process, data, title)
-    _refuse_confidential_in_title(process, data, shown_title, given=bool(title))
+    refuse_title_and_key(process, data, shown_title, given=bool(title), business_key=business_key)
     runtime = runtime_for(session)
     workflow = runtime.start(process, {**data, "initiator": actor.username})
     start_by_hand(workflow, runtime.fire_timers)
@@ -197,19 +197,65 @@ def case_title(process: ParsedProcess, data: dict[str, Any], given: str | None =
     return _title(given or _title_from(process, data) or f"{process.name} {local_day(clock.now()):%Y-%m-%d}")
 
 
-def _refuse_confidential_in_title(process: ParsedProcess, data: dict[str, Any], title: str, *, given: bool) -> None:
+def refuse_title_and_key(
+    process: ParsedProcess,
+    data: dict[str, Any],
+    title: str,
+    *,
+    given: bool,
+    business_key: str | None,
+    unchecked_data: bool = False,
+) -> None:
+    """A case's title and business key (编号) as people typed them: every list shows them and
+    search reads them, so neither holds a control character (each export of the case would
+    fail on it) or carries a confidential value of the start form (``_carried_in_title``,
+    ``business_key_refusal``); refused, each at its field, before anything is started. A
+    title made of ``data`` the start form did not check (``unchecked_data``: a message's
+    variables) is checked for control characters as a typed one is."""
+    refused = _carried_in_title(process, data, title, given=given)
+    if (given or unchecked_data) and (bad := control_character(title)) is not None:
+        refused["title"] = bad
+    if business_key is not None and (bad := business_key_refusal(process, data, business_key)) is not None:
+        refused["business_key"] = bad
+    if refused:
+        raise InvalidData(refused)
+
+
+def _carried_in_title(
+    process: ParsedProcess, data: dict[str, Any], title: str, *, given: bool
+) -> dict[str, FieldError]:
     """A case's title is shown to everyone who sees the case (lists, search, notifications,
     mails), so deploy keeps confidential fields from being its source; a title typed in, or a
     title field typed into, that repeats a confidential value (the petitioner's name or phone)
     would carry it there all the same: refused at the field it was typed in. Found however it
-    is typed ("138-1234-5678", "陈 小红"), as the case's texts mask it (``title_carries``)."""
-    secrets = {f.label or f.id: data.get(f.id) for f in process.start_form.fields if f.confidential}
+    is typed ("138-1234-5678", "陈 小红", "陈\u200b小红"), as the case's texts mask it (``title_carries``)."""
+    secrets = _start_secrets(process, data)
     carried = next((label for label, value in secrets.items() if title_carries([value], title)), None)
     if carried is None:
-        return
+        return {}
     sources = [] if given else [*process.title_fields, *TITLE_FIELDS]
     where = next((name for name in sources if title_carries([secrets[carried]], str(data.get(name) or ""))), "title")
-    raise InvalidData({where: FieldError("title_carries_confidential", {"field": carried})})
+    return {where: FieldError("title_carries_confidential", {"field": carried})}
+
+
+def _start_secrets(process: ParsedProcess, data: dict[str, Any]) -> dict[str, Any]:
+    """The start form's confidential fields, by label, and their values in ``data``."""
+    return {f.label or f.id: data.get(f.id) for f in process.start_form.fields if f.confidential}
+
+
+def business_key_refusal(process: ParsedProcess, data: dict[str, Any], business_key: str) -> FieldError | None:
+    """Why a new case of ``process`` started with ``data`` may not have ``business_key`` (编号),
+    if it may not: every list shows a case's 编号 and search reads it, as a title, so it holds no
+    control character and repeats no confidential value of the start form (a petitioner's name
+    or phone: ``张三丰-2026``), however typed (``title_carries``); refused as a title is
+    (``key_carries_confidential``). The ledger import asks too, to say it at the 编号 column."""
+    if (bad := control_character(business_key)) is not None:
+        return bad
+    carried = next(
+        (label for label, value in _start_secrets(process, data).items() if title_carries([value], business_key)),
+        None,
+    )
+    return None if carried is None else FieldError("key_carries_confidential", {"field": carried})
 
 
 def _title_from(process: ParsedProcess, data: dict[str, Any]) -> str | None:

@@ -9,7 +9,8 @@ wrote besides (a letter's content, a note, an opinion, a cancel reason, a hand-o
 a comment left open) often repeats those values, the petitioner's name on a letter's first
 line: to the same readers every text of the case is shown with each confidential value of
 the case it holds replaced by ``MASK`` (``Secrets``: found also when typed with spaces,
-hyphens or dots between its characters), wherever it is read, here, for every door. A
+hyphens or dots between its characters, with invisible characters anywhere in it, in
+full-width or other compatibility forms), wherever it is read, here, for every door. A
 comment or an attachment marked confidential (on a case of a process with confidential
 fields they are by default) shows only that it is there, to everyone but its author and
 those with the permission; so does the comment of a hand-over on such a case, but for its
@@ -37,6 +38,7 @@ variables, a task's data) is read by the groups alone.
 from __future__ import annotations
 
 import re
+import sys
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
@@ -120,7 +122,55 @@ def confidential_fields(process: ParsedProcess) -> frozenset[str]:
 # value is not found spread over a text's lines. Not a comma or a full stop: "王。五月" is no 王五.
 _SEPARATORS = "\\s.\u00b7\u2022\u2027\u30fb\uff0e\\-\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe63\uff0d"
 _SEPARATOR = re.compile(f"[{_SEPARATORS}]")
-_GAP = f"[{_SEPARATORS}]{{0,3}}"
+
+
+@lru_cache(maxsize=1)
+def _invisible() -> str:
+    """The invisible characters (Unicode's format characters, category Cf: the soft hyphen,
+    the zero-width space and joiners, the direction marks, the word joiner, the byte order
+    mark...) as the inside of a pattern's character class. A text pasted from a chat or a web
+    page often carries them between a name's characters, which on screen read as the name:
+    wherever they stand, in any number, they are not there for finding a value (and no
+    separator of the three a place allows)."""
+    found = [c for c in range(sys.maxunicode + 1) if unicodedata.category(chr(c)) == "Cf"]
+    ranges: list[tuple[int, int]] = []
+    for c in found:
+        if ranges and ranges[-1][1] == c - 1:
+            ranges[-1] = (ranges[-1][0], c)
+        else:
+            ranges.append((c, c))
+    return "".join(f"\\U{a:08x}" if a == b else f"\\U{a:08x}-\\U{b:08x}" for a, b in ranges)
+
+
+@lru_cache(maxsize=1)
+def _invisibles() -> re.Pattern[str]:
+    return re.compile(f"[{_invisible()}]+")
+
+
+@lru_cache(maxsize=1)
+def _gap() -> str:
+    """What may stand between two characters of a value: up to three separators, and any
+    number of invisible characters before, between and after them."""
+    hidden = f"[{_invisible()}]*"
+    return f"(?:{hidden}[{_SEPARATORS}]){{0,3}}{hidden}"
+
+
+@lru_cache(maxsize=1)
+def _alike() -> dict[str, str]:
+    """Each character → the other characters that are it once normalized (NFKC): a digit's
+    full-width, circled or superscript forms (１, ①, ¹), a letter's full-width one (ｘ), a Han
+    character's compatibility twin. A value is looked for normalized; a text is read as typed,
+    so each of its characters is looked for in all its forms."""
+    alike: dict[str, str] = {}
+    for c in range(sys.maxunicode + 1):
+        char = chr(c)
+        if unicodedata.decomposition(char):
+            normal = unicodedata.normalize("NFKC", char)
+            if len(normal) == 1 and normal != char:
+                alike[normal] = alike.get(normal, "") + char
+    return alike
+
+
 # Which values are looked for inside texts, counted without their separators. A value of one
 # character (a surname written alone) is in every text that merely uses that character: two
 # at least, the shortest Chinese name (王五). A value of digits alone needs seven, the shortest
@@ -138,10 +188,11 @@ _NO_VALUE = frozenset(
 
 
 def _looked_for(value: Any) -> Iterator[str]:
-    """The texts a confidential value is looked for as, without their separators, full-width
-    digits and letters as ASCII (NFKC): the value itself, and each run of seven or more digits
-    in it ("0745-2345678" is found where a text says 2345678); of a list or a mapping, each of
-    its values'. A yes/no is no text, nor is what stands for no value (不详, 匿名)."""
+    """The texts a confidential value is looked for as, without their separators and invisible
+    characters, full-width digits and letters as ASCII (NFKC): the value itself, and each run
+    of seven or more digits in it ("0745-2345678" is found where a text says 2345678); of a
+    list or a mapping, each of its values'. A yes/no is no text, nor is what stands for no
+    value (不详, 匿名)."""
     if value is None or isinstance(value, bool):
         return
     if isinstance(value, Mapping):
@@ -150,7 +201,7 @@ def _looked_for(value: Any) -> Iterator[str]:
         for item in value:
             yield from _looked_for(item)
         return
-    text = unicodedata.normalize("NFKC", str(value))
+    text = _invisibles().sub("", unicodedata.normalize("NFKC", str(value)))
     for candidate in (text, *_NUMBER_INSIDE.findall(text)):
         bare = _SEPARATOR.sub("", candidate)
         digits_only = bare.isascii() and bare.isdigit()
@@ -159,17 +210,20 @@ def _looked_for(value: Any) -> Iterator[str]:
 
 
 def _character(c: str) -> str:
-    """One character of a value as a pattern: an ASCII letter or digit also full-width (１３８,
-    ｘ), a letter in either case (the pattern ignores case: an ID number's X)."""
-    if c.isascii() and c.isalnum():
-        return f"[{c}{chr(ord(c) + 0xFEE0)}]"
-    return re.escape(c)
+    """One character of a value as a pattern: in any of its forms (``_alike``: an ASCII letter
+    or digit also full-width, １３８, ｘ), a letter in either case (the pattern ignores case:
+    an ID number's X)."""
+    forms = _alike().get(c, "")
+    if not forms:
+        return re.escape(c)
+    return "[" + "".join(re.escape(f) for f in c + forms) + "]"
 
 
 def _tolerant(bare: str) -> str:
-    """The pattern of a value's text with separators allowed between its characters; a value
+    """The pattern of a value's text with separators and invisible characters allowed between
+    its characters (``_gap``: the match spans them, so the mask covers them too); a value
     beginning or ending with a Latin letter not inside a longer word (Li is not in Lily)."""
-    body = _GAP.join(_character(c) for c in bare)
+    body = _gap().join(_character(c) for c in bare)
     before = "(?<![A-Za-z])" if bare[0].isascii() and bare[0].isalpha() else ""
     after = "(?![A-Za-z])" if bare[-1].isascii() and bare[-1].isalpha() else ""
     return before + body + after
@@ -186,7 +240,8 @@ def _pattern(texts: tuple[str, ...]) -> re.Pattern[str]:
 class Secrets:
     """The confidential values of a case as they are looked for inside texts (a title, a
     letter's content, a note): tolerantly, with spaces, hyphens or dots between their
-    characters, full-width or not (``_looked_for``). Empty: nothing is looked for."""
+    characters, invisible characters anywhere in them, full-width or not (``_looked_for``,
+    ``_tolerant``). Empty: nothing is looked for."""
 
     texts: frozenset[str] = frozenset()
 

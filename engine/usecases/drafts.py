@@ -28,6 +28,7 @@ from ..bpmn.camunda import NSMAP
 from ..bpmn.documents import load_xml
 from ..bpmn.layout import with_diagram
 from ..errors import Conflict, FieldError, InvalidBpmn, InvalidData, NotFound, Problem
+from ..text import control_character
 from .context import audit
 from .definitions import (
     Deployed,
@@ -281,7 +282,9 @@ def templates(folder: Path) -> list[Template]:
 
 
 def template_document(folder: Path, template: str, key: str, name: str) -> str:
-    """The template's XML with its process renamed to ``key`` / ``name``, with a diagram."""
+    """The template's XML with its process renamed to ``key`` / ``name``, with a diagram. The
+    name is the process's, shown wherever it is: text (engine.text), which XML also holds
+    (the key is an ASCII id, the template's documentation is its own)."""
     if template not in {t.name for t in templates(folder)}:
         known = ", ".join(t.name for t in templates(folder))
         raise InvalidData({"template": FieldError("invalid", {"message": f"no template {template!r}; known: {known}"})})
@@ -293,6 +296,8 @@ def template_document(folder: Path, template: str, key: str, name: str) -> str:
         )
     if not (name or "").strip():
         errors["name"] = FieldError("required")
+    elif (refused := control_character(name)) is not None:
+        errors["name"] = refused
     if errors:
         raise InvalidData(errors)
     root = load_xml((folder / f"{template}.bpmn").read_bytes(), f"{template}.bpmn")

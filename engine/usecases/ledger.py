@@ -45,8 +45,9 @@ from ..access import Actor, Permission
 from ..bpmn.parsing import ParsedProcess
 from ..deadlines.calendar import LOCAL_TZ
 from ..errors import EngineError, FieldError, InvalidData, NotFound
+from ..text import control_character
 from . import notifications, spreadsheets
-from .cases import start_instance
+from .cases import business_key_refusal, start_instance
 from .confidentiality import MASK
 from .context import audit, processes
 from .ledger_rows import COLUMNS, NOTES, PROCESS_OF, STEPS, C, Cells, LedgerKind, Step, is_example, option_lists
@@ -190,6 +191,7 @@ def _replay(session: Session, actor: Actor, kind: LedgerKind, filename: str, con
     deputies = repo.users_with_role(session, Role.DEPUTY)
     today = clock.now().astimezone(LOCAL_TZ).date()
     lists = option_lists(session, kind)
+    process = _current(session, PROCESS_OF[kind])
     outcomes: list[RowOutcome] = []
     examples: list[int] = []
     keys: dict[str, int] = {}
@@ -208,6 +210,8 @@ def _replay(session: Session, actor: Actor, kind: LedgerKind, filename: str, con
             outcomes.append(_outcome(session, row.number, existing, existing=True))
             continue
         _refuse_masked(cells)
+        _refuse_control_characters(cells)
+        _refuse_identity_in_key(process, key, steps, cells)
         if cells.problems:
             problems += cells.problems
             continue
@@ -252,6 +256,31 @@ def _refuse_masked(cells: Cells) -> None:
     for column, value in cells.row.values.items():
         if MASK in value:
             cells.refuse(column, FieldError("masked_value", {"value": MASK}))
+
+
+def _refuse_control_characters(cells: Cells) -> None:
+    """A cell holding a control character is no text a person wrote (a paste from another
+    program): a case's 编号 or title holding one would break every export that lists it."""
+    for column, value in cells.row.values.items():
+        if (refused := control_character(value)) is not None:
+            cells.refuse(column, refused)
+
+
+def _refuse_identity_in_key(process: ParsedProcess, key: str, steps: list[Step], cells: Cells) -> None:
+    """A 编号 that repeats a confidential value of the row's start (the petitioner's name or
+    phone: 钱多多-2026) would show it in every list and let search find the case by it: refused
+    at the 编号 column, as the start refuses it (``business_key_refusal``)."""
+    start = steps[0].data if steps and steps[0].bpmn_id is None else {}
+    if key and (refused := business_key_refusal(process, start, key)) is not None:
+        cells.refuse("编号", refused)
+
+
+def _current(session: Session, process_key: str) -> ParsedProcess:
+    """The current version of the process a ledger's rows become cases of."""
+    definition = repo.latest_definition(session, process_key)
+    if definition is None:
+        raise NotFound(f"no process {process_key!r} is deployed: deploy it before importing its ledger")
+    return processes.get(definition)
 
 
 def _outcome(session: Session, row: int, instance: ProcessInstance, existing: bool = False) -> RowOutcome:

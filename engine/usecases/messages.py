@@ -33,7 +33,7 @@ from ..access import Actor
 from ..bpmn.start_events import started_by_events
 from ..errors import Conflict, InvalidData, NotAllowed, NotFound
 from . import incidents
-from .cases import case_title
+from .cases import case_title, refuse_title_and_key
 from .context import audit, processes, runtime_for
 from .offering import stopped_keys
 from .persist import create_case, save_instance
@@ -221,6 +221,10 @@ def _start(
     delivery: Delivery,
 ) -> None:
     process = processes.get(definition)
+    title = case_title(process, variables)
+    # the message's variables stand for the start form's data: its title and key show as a
+    # started case's do, so they are refused as a start refuses them
+    refuse_title_and_key(process, variables, title, given=False, business_key=business_key, unchecked_data=True)
     runtime = runtime_for(session)
     workflow = runtime.start(process, {"initiator": actor.username})
     caught = runtime.deliver(workflow, kind.value, name, variables)
@@ -238,7 +242,7 @@ def _start(
         workflow,
         runtime,
         process,
-        title=case_title(process, variables),
+        title=title,
         started_by=actor.username,
         starter_unit=actor.department,
         business_key=business_key,

@@ -25,6 +25,7 @@ from storage.models import ApiToken, User
 from .. import access, clock
 from ..access import Actor
 from ..errors import Conflict, FieldError, InvalidData, NotAllowed, NotFound
+from ..text import control_character
 from .context import audit
 
 PREFIX = "cf_"
@@ -90,6 +91,8 @@ def _field_errors(name: str, expires_in_days: int | None) -> dict[str, FieldErro
         errors["name"] = FieldError("required")
     elif len(name) > MAX_NAME_CHARS:
         errors["name"] = FieldError("max_length", {"max": MAX_NAME_CHARS})
+    elif (refused := control_character(name)) is not None:
+        errors["name"] = refused
     if expires_in_days is not None and expires_in_days < 1:
         errors["expires_in_days"] = FieldError("min", {"min": 1})
     elif expires_in_days is not None and expires_in_days > MAX_EXPIRY_DAYS:

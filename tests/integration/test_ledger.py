@@ -452,3 +452,39 @@ def test_a_unit_written_twice_in_a_cell_is_one_unit(world):
         of_case = select(WorkItem).where(WorkItem.instance_id == outcome.instance_id)
         views = s.scalars(of_case.where(WorkItem.bpmn_id == "Task_CohandlingView")).all()
     assert [v.candidate_groups for v in views] == [["land"]]
+
+
+PETITION = {
+    "编号": "2026-信-009", "事由": "低保资格", "来源": "来访", "信访人姓名": "钱多多", "联系电话": "13712345678",
+    "信访内容": "申请复核", "收到日期": "2026-10-08",
+}  # fmt: skip
+
+
+def test_a_number_carrying_the_petitioners_name_or_phone_is_refused_at_its_column(world):
+    # every list shows a case's 编号 and search reads it: no petitioner's identity in it, however typed
+    rows = [
+        {**PETITION, "编号": "钱多多-2026"},
+        {**PETITION, "编号": "13712345678"},
+        {**PETITION, "编号": "2026-钱\u200b多多"},  # a zero-width space: on screen the plain name
+        {**PETITION, "编号": "2026-信-010", "信访人姓名": "孙小美"},  # another petitioner: a case like any
+    ]
+    assert refusals(world, "petitions", workbook(PETITION_HEADERS, *rows)) == [
+        (3, "编号", "key_carries_confidential", {"field": "信访人姓名"}),
+        (4, "编号", "key_carries_confidential", {"field": "联系电话"}),
+        (5, "编号", "key_carries_confidential", {"field": "信访人姓名"}),
+    ]
+
+
+def test_a_cell_holding_a_control_character_is_refused_at_its_column(world):
+    # a .csv may carry one (an .xlsx cannot): a 编号 or a title holding it would break every export
+    lines = [",".join(PETITION_HEADERS)]
+    for row in ({**PETITION, "编号": "2026\x0b信-011"}, {**PETITION, "编号": "2026-信-012", "事由": "低保\x1b资格"}):
+        lines.append(",".join(row.get(h, "") for h in PETITION_HEADERS))
+    with pytest.raises(ledger.LedgerRefused) as refused:
+        act(world, "admin", ledger.apply, "petitions", "台账.csv", "\n".join(lines).encode())
+    assert [(p.row, p.column, p.error.code) for p in refused.value.plan.problems] == [
+        (2, "编号", "control_character"),
+        (3, "事由", "control_character"),
+    ]
+    with world() as s:
+        assert s.scalar(select(func.count()).select_from(ProcessInstance)) == 0

@@ -6,9 +6,9 @@ case waits for, written and removed as the case is saved."""
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import event, func, select
 
-from engine.errors import Conflict, InvalidBpmn, NotAllowed, NotFound
+from engine.errors import Conflict, InvalidBpmn, InvalidData, NotAllowed, NotFound
 from engine.usecases import cases, incidents, messages
 from storage.enums import InstanceStatus
 from storage.models import AuditEntry, ProcessInstance
@@ -210,6 +210,28 @@ def test_a_message_no_case_waits_for_starts_a_case_of_the_process_it_starts(town
         assert (started.business_key, started.started_by, started.title) == ("WS-1", "admin", "低保申请")
     # nobody starts it by hand: it is not offered in 发起
     assert "online_application" not in [o.key for o in act(township, "clerk", cases.start_options)]
+
+
+def test_a_message_start_refuses_a_title_or_number_a_start_would_refuse(township):
+    """The case a message starts shows its title (from the variables) and its number in every
+    list, as a started case's: a control character in either is refused as a start refuses it,
+    and no case is made."""
+    deploy_fixtures(township, "message_start.bpmn")
+    with pytest.raises(InvalidData) as refused:
+        act(
+            township,
+            "admin",
+            messages.send_message,
+            "application",
+            business_key="WS\x0b1",
+            variables={"subject": "低保\x0c申请"},
+        )
+    assert {field: error.code for field, error in refused.value.field_errors.items()} == {
+        "business_key": "control_character",
+        "title": "control_character",
+    }
+    with township() as s:
+        assert s.scalar(select(func.count()).select_from(ProcessInstance)) == 0
 
 
 def test_a_message_with_correlation_variables_never_starts_a_case(township):

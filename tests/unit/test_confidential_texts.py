@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from engine.usecases.confidentiality import MASK, Secrets
+from engine.usecases.confidentiality import MASK, Secrets, title_carries
 
 
 @pytest.mark.parametrize(
@@ -60,3 +60,39 @@ def test_the_longer_value_is_masked_whole_and_texts_inside_data_too():
         "data": {"x": MASK},
     }
     assert Secrets().redacted("陈小红") == "陈小红"  # nothing to look for: as it is
+
+
+# Invisible characters (Unicode's format characters, Cf) in a pasted text read on screen as the
+# value itself: found wherever they stand, in any number, and masked with the value they are in.
+@pytest.mark.parametrize(
+    "value, text, shown",
+    [
+        ("王秀英", "来信人王\u200b秀英反映", "来信人******反映"),  # a zero-width space
+        ("王秀英", "王\u00ad秀英", "******"),  # a soft hyphen
+        ("王秀英", "王\u200c秀\u200d英", "******"),  # zero-width non-joiner and joiner
+        ("王秀英", "王\u2060\ufeff\u200b\u200b秀英", "******"),  # several at one place
+        ("王秀英", "王\u200e秀\u202a英\u202c", "******\u202c"),  # direction marks (one after it stays)
+        ("13812345678", "电话138\u200b1234\u200b5678", "电话******"),
+        # invisible ones do not count toward the three separators a place allows
+        ("13812345678", "电话138 \u200b-\u200b\u200b 1234\u2060-5678", "电话******"),
+        ("13812345678", "电话\u200b１３８\u200b１２３４\u200b５６７８", "电话\u200b******"),  # full-width too
+        ("13812345678", "电话①③⑧１２３４５６７８", "电话******"),  # circled digits: the same once normalized
+        ("王\u200b秀英", "来信人王秀英", "来信人******"),  # the value itself typed with one
+        ("138\u200b1234\u200b5678", "电话13812345678", "电话******"),
+        ("138\u200b1234\u200b5678", "座机未填", "座机未填"),
+    ],
+)
+def test_a_value_is_found_with_invisible_characters_anywhere_in_it(value, text, shown):
+    assert Secrets.of([value]).redacted(text) == shown
+    assert Secrets.of([value]).found_in(text) == (shown != text)
+
+
+def test_invisible_characters_do_not_make_four_separators_three():
+    assert Secrets.of(["陈小红"]).redacted("陈 \u200b   小红") == "陈 \u200b   小红"  # four spaces still
+    assert Secrets.of(["王\u200b"]).texts == frozenset()  # one character once the invisible one is gone
+
+
+def test_a_title_carrying_a_value_with_an_invisible_character_in_it_carries_it():
+    assert title_carries(["张三丰"], "张\u200b三丰反映低保问题")
+    assert title_carries(["13900001111"], "来电139\u00ad0000\u200b1111")
+    assert not title_carries(["张三丰"], "张\u200b三反映低保问题")

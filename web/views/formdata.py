@@ -58,6 +58,9 @@ _SAY: dict[str, Callable[[dict[str, Any]], str]] = {
     "min_length": lambda p: _("至少 %(min)s 个字符", min=p["min"]),
     "max_length": lambda p: _("最多 %(max)s 个字符", max=p["max"]),
     "control_character": lambda p: _("含有控制字符（如 NUL），请删去后再提交"),
+    "direction_character": lambda p: _(
+        "含有看不见的文字方向控制符（如 U+202E），会使文字显示得与实际不同，请删去后再提交"
+    ),
     "min": lambda p: _("不能小于 %(min)s", min=p["min"]),
     "max": lambda p: _("不能大于 %(max)s", max=p["max"]),
     "max_left": lambda p: _("不能大于 %(max)s（剩余可用额度）", max=p["max"]),
@@ -87,11 +90,17 @@ _SAY: dict[str, Callable[[dict[str, Any]], str]] = {
     "title_carries_confidential": lambda p: _(
         "用作案件标题，能看到此案件的人都可见：不能含有保密的“%(field)s”", field=p["field"]
     ),
+    "key_carries_confidential": lambda p: _(
+        "案件编号，能看到此案件的人都可见：不能含有保密的“%(field)s”", field=p["field"]
+    ),
     "unsupported_type": lambda p: _("不支持的字段类型：%(type)s", type=p["type"]),
     "may_not_write": lambda p: _("保密字段，您无权填写"),
     "file_type": lambda p: _("不允许的文件类型。允许：%(allowed)s", allowed=p["allowed"]),
     "file_empty": lambda p: _("文件是空的"),
     "file_too_large": lambda p: _("文件不能超过 %(max_mb)s MB", max_mb=p["max_mb"]),
+    "file_unpacked_too_large": lambda p: _(
+        "“%(file)s”解压后超过 %(max_mb)s MB，无法读取", file=p["file"], max_mb=p["max_mb"]
+    ),
     "file_content": lambda p: _("“%(file)s”的内容不是 %(type)s 文件", file=p["file"], type=p["type"]),
     "letters_digits_only": lambda p: _("只能使用字母、数字、- 和 _"),
     "password_too_short": lambda p: _("密码至少 %(min)s 个字符", min=p["min"]),

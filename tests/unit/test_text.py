@@ -1,0 +1,45 @@
+"""What a person's text may hold (engine/text.py): tab and line breaks but no other control
+character; none of the invisible characters that set a direction (embeddings and overrides
+U+202A–U+202E, isolates U+2066–U+2069); the marks and zero-width characters stay text."""
+
+import pytest
+
+from engine.errors import FieldError
+from engine.text import control_character, control_characters_in
+
+
+@pytest.mark.parametrize("text", ["a\x00b", "a\x01b", "a\x08", "\x0b", "\x0c", "\x0e", "\x1b[31m", "a\x1f"])
+def test_a_control_character_is_refused(text):
+    assert control_character(text) == FieldError("control_character")
+
+
+@pytest.mark.parametrize("code_point", [0x202A, 0x202B, 0x202C, 0x202D, 0x202E, 0x2066, 0x2067, 0x2068, 0x2069])
+def test_a_direction_character_is_refused(code_point):
+    assert control_character(f"evil{chr(code_point)}gnp.txt") == FieldError("direction_character")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "第一行\n第二行\r\n\t缩进",
+        "来\u200b信",  # zero-width space
+        "王\u200c\u200d秀英\u2060\ufeff",  # zero-width non-joiner, joiner, word joiner, BOM
+        "a\u200eb\u200fc\u061c",  # left-to-right, right-to-left and Arabic letter marks
+        "\u2029\u202f\u2065\u206a",  # around the ranges: paragraph separator, narrow space...
+        "שלום עולם",
+    ],
+)
+def test_other_text_is_taken(text):
+    assert control_character(text) is None
+
+
+def test_a_control_character_says_so_before_a_direction_character():
+    assert control_character("\u202e\x00") == FieldError("control_character")
+
+
+def test_values_holding_either_are_refused_by_name_with_what_they_hold():
+    values = {"a": "ok", "b": ["ok", "x\u2067y"], "c": "x\x07", "d": 3, "e": ["\u200b"]}
+    assert control_characters_in(values) == {
+        "b": FieldError("direction_character"),
+        "c": FieldError("control_character"),
+    }
