@@ -8,7 +8,14 @@ in a workbook as a real date-and-time cell (``yyyy-mm-dd hh:mm``) that Excel sor
 filters, a ``date`` as a date cell (``yyyy-mm-dd``), and a deadline (``Deadline``) that ends
 at 24:00 of its last day as that day's date cell ("by the end of that day"), one with another
 time as a date-and-time cell. In a CSV (text) they read as on the pages: "2026-12-22 09:00",
-"2026-12-22", a deadline "2026-12-22 24:00"."""
+"2026-12-22", a deadline "2026-12-22 24:00".
+
+Text is written as text, never as something a spreadsheet runs (OWASP's "CSV injection"): a
+case title "=HYPERLINK(...)" typed by anyone who may start a case would otherwise be a live
+formula in every reader's Excel. In a workbook a text cell is a string cell, whatever it starts
+with (and a character no worksheet holds is written as U+FFFD, ``spreadsheets.sheet_text``); in
+a CSV, which has no cell types, a field that starts with = + - @, a tab or a carriage return
+gets a ' before it, which Excel and WPS read as "text". Numbers and dates stay typed."""
 
 from __future__ import annotations
 
@@ -29,6 +36,8 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
+from engine.usecases.spreadsheets import sheet_text
+
 FORMATS = ("xlsx", "csv")
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # sent as the whole Content-Type: given as a mimetype, a text/ type gets Werkzeug's own
@@ -37,6 +46,12 @@ CSV_TYPE = "text/csv; charset=utf-8"
 MAX_WIDTH = 60  # characters: a long text wraps in the cell rather than making a wall-wide column
 DATE_FORMAT = "yyyy-mm-dd"  # Excel's number formats: what the pages show
 MOMENT_FORMAT = "yyyy-mm-dd hh:mm"
+# what makes Excel or WPS read a CSV field as a formula (OWASP, "CSV injection")
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# a sheet's name: at most 31 characters (UTF-16 units), none of these (openpyxl refuses them:
+# ValueError), written as their full-width forms, which read the same in a Chinese title
+SHEET_NAME_MAX = 31
+_SHEET_NAME_CHARACTERS = str.maketrans("/\\?*[]:", "／＼？＊［］：")
 
 
 @dataclass(frozen=True)
@@ -103,19 +118,26 @@ def _typed(value: Any, zone: tzinfo) -> Any:
 
 
 def _text(value: Any, zone: tzinfo) -> Any:
-    """What a CSV field says: a cell's value, its moments and days written as the pages write them."""
+    """What a CSV field says: a cell's value, its moments and days written as the pages write
+    them, a text that a spreadsheet would run as a formula with a ' before it (``_inert``)."""
     typed = _typed(value, zone)
     if isinstance(typed, datetime):
         return typed.strftime("%Y-%m-%d %H:%M")
     if isinstance(typed, date):
         return typed.isoformat() + (" 24:00" if isinstance(value, Deadline) else "")
-    return typed
+    return _inert(typed) if isinstance(typed, str) else typed
+
+
+def _inert(text: str) -> str:
+    """A CSV field Excel and WPS read as text: one starting as a formula does (= + - @, a tab
+    or a carriage return) gets a ' before it, which they show as the text after it."""
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
 def _csv(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> bytes:
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(headers)
+    writer.writerow([_inert(h) for h in headers])
     writer.writerows(rows)
     return out.getvalue().encode("utf-8-sig")
 
@@ -147,14 +169,14 @@ def _xlsx(
             else:
                 widths.append(_width(value))
     book = Workbook(write_only=True)
-    sheet = book.create_sheet(title[:31] or "Sheet1")  # Excel's limit on a sheet's name
+    sheet = book.create_sheet(sheet_name(title))
     for index, width in enumerate(widths, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = min(width + 2, MAX_WIDTH)
     sheet.freeze_panes = "A2"
     bold = Font(bold=True)
     header = []
     for text in headers:
-        cell = WriteOnlyCell(sheet, value=text)
+        cell = _string(sheet, text)
         cell.font = bold
         header.append(cell)
     sheet.append(header)
@@ -167,10 +189,32 @@ def _xlsx(
     return out.getvalue()
 
 
+def sheet_name(title: str) -> str:
+    """``title`` as a sheet's name, which Excel limits: no / \\ ? * [ ] : (their full-width
+    forms instead), no ' at either end, at most 31 characters, never empty; a character no
+    worksheet holds as U+FFFD (``sheet_text``). A case history's sheet is named after its
+    case: "2026/2027年度[预算]:建议?" is an ordinary title."""
+    name = sheet_text(title.translate(_SHEET_NAME_CHARACTERS))
+    while len(name.encode("utf-16-le")) > 2 * SHEET_NAME_MAX:  # a character beyond U+FFFF counts two
+        name = name[:-1]
+    name = name.strip("'")
+    # "History" is a name Excel keeps for itself
+    return name + "_" if name.lower() == "history" else name or "Sheet1"
+
+
 def _with_formats(sheet: Any, row: Sequence[Any]) -> list[Any]:
     """A row with its days and moments as cells of their number format (the sheet takes a
-    fresh cell for the value after a styled one)."""
-    return [_dated(sheet, v) if isinstance(v, date) else v for v in row]
+    fresh cell for the value after a styled one), its texts as string cells (``_string``)."""
+    return [_dated(sheet, v) if isinstance(v, date) else _string(sheet, v) if isinstance(v, str) else v for v in row]
+
+
+def _string(sheet: Any, text: str) -> WriteOnlyCell:
+    """A text's cell: a string whatever it starts with, never a formula ("=...", which openpyxl
+    would write as one and Excel would run) nor an error value ("#N/A"); a character no
+    worksheet holds written as U+FFFD."""
+    cell = WriteOnlyCell(sheet, value=sheet_text(text))
+    cell.data_type = "s"
+    return cell
 
 
 def _dated(sheet: Any, value: date) -> WriteOnlyCell:
@@ -181,11 +225,11 @@ def _dated(sheet: Any, value: date) -> WriteOnlyCell:
 
 def _about_sheet(book: Workbook, about: Sequence[tuple[str, Any]]) -> None:
     """The sheet 说明 after the table's: each (what, value) a row, what in bold."""
-    sheet = book.create_sheet(_("说明")[:31])
+    sheet = book.create_sheet(sheet_name(_("说明")))
     sheet.column_dimensions["A"].width = min(max(_width(what) for what, _value in about) + 2, MAX_WIDTH)
     sheet.column_dimensions["B"].width = min(max(_width(value) for _what, value in about) + 2, MAX_WIDTH)
     bold = Font(bold=True)
     for what, value in about:
-        label = WriteOnlyCell(sheet, value=what)
+        label = _string(sheet, what)
         label.font = bold
         sheet.append([label, *_with_formats(sheet, [value])])

@@ -7,6 +7,15 @@ notes, 填表说明, first; the templates put their lists and notes after it), a
 read. Its merged cells in the rows under the header are reported, not read: Excel keeps a
 merged range's value in its first cell only, so the rows below it would silently read empty.
 
+A workbook brought is measured before it is opened: an .xlsx is a zip, and 1 MB of it may
+unpack to 1 GB of XML (a "zip bomb"), which openpyxl would read into memory; one that would
+unpack to more than ``MAX_UNPACKED_BYTES`` is refused unread.
+
+What the templates and exports write is text, as typed: a cell never holds a formula (a case
+title "=HYPERLINK(...)" stays those characters, read back the same), and a character no
+worksheet can hold (a control character stored before texts were checked) is written as
+U+FFFD rather than failing the whole file (``sheet_text``).
+
 No database here: what the rows mean is the importer's (``onboarding``)."""
 
 from __future__ import annotations
@@ -16,6 +25,7 @@ import csv
 import io
 import re
 import zipfile
+import zlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -23,20 +33,46 @@ from typing import Any
 from xml.etree.ElementTree import iterparse
 
 from openpyxl import Workbook, load_workbook
+from openpyxl.cell import Cell
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter, quote_sheetname, range_boundaries
 from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.worksheet import Worksheet
 
 from ..errors import FieldError, InvalidData
 
 MAX_BYTES = 5 * 1024 * 1024
+# what a workbook's parts may unpack to, together: the largest real import is far below it (a
+# 5 MB file of 5,000 ledger rows of varied Chinese text unpacks to about 20 MB; even 5,000 rows
+# repeating one 2,000-character text, 0.7 MB packed, to 94 MB), a zip bomb far above
+MAX_UNPACKED_BYTES = 100 * 1024 * 1024
 MAX_ROWS = 5000
 HEADER_SEARCH = 10  # a title row or two above the header (a merged 标题 cell) is common
 # Control characters no text file has (tab, line ends, form feed, a DOS end-of-file Ctrl-Z
 # and ESC aside): a file holding one is an image, a PDF, a Word file..., not a .csv.
 _BINARY = re.compile(rb"[\x00-\x08\x0e-\x19\x1c-\x1f]")
 _UTF16 = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)  # text still, in an encoding not read here
+# what a broken workbook raises, opened or read (its parts are unpacked as they are read): not a
+# workbook (KeyError: a part missing), a part's checksum wrong (BadZipFile), its compressed data
+# broken (zlib.error), a compression zipfile has no method for (NotImplementedError), its XML
+# broken (SyntaxError), ...
+_BROKEN = (
+    zipfile.BadZipFile,
+    InvalidFileException,
+    KeyError,
+    ValueError,
+    OSError,
+    TypeError,
+    IndexError,
+    SyntaxError,
+    EOFError,
+    NotImplementedError,
+    zlib.error,
+)
+# What no worksheet holds: the control characters openpyxl refuses (its ILLEGAL_CHARACTERS_RE:
+# IllegalCharacterError) and the code points XML has no place for (lxml: ValueError).
+_NOT_IN_A_SHEET = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
 @dataclass(frozen=True)
@@ -150,15 +186,32 @@ def _lines(rows: Iterable[Sequence[Any]]) -> list[list[str]]:
     return [[_text(v) for v in line] for line in rows]
 
 
+def _refuse_a_zip_bomb(filename: str, content: bytes) -> None:
+    """Refuse a workbook whose parts would unpack to more than ``MAX_UNPACKED_BYTES``, told by
+    the zip's central directory alone, before anything is unpacked. The sizes it declares are
+    the most there is to read: Python's zipfile stops a part at its declared size (and
+    refuses it then, its checksum wrong)."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(content)) as archive:
+            unpacked = sum(member.file_size for member in archive.infolist())
+    except _BROKEN:
+        raise _unreadable(filename) from None
+    if unpacked > MAX_UNPACKED_BYTES:
+        raise _refuse(
+            FieldError("file_unpacked_too_large", {"file": filename[:200], "max_mb": MAX_UNPACKED_BYTES // 1024**2})
+        )
+
+
 def _xlsx_sheet(
     filename: str, content: bytes, wanted: frozenset[str], required: frozenset[str]
 ) -> tuple[_Found, SheetChoice, list[tuple[int, int, int, int]]]:
     """The worksheet to read: the first whose header holds every ``required`` header; else
     the one whose header holds the most of the ``wanted`` ones (the first, when none does).
     Its lines, which it is, and its merged ranges (min col, min row, max col, max row)."""
+    _refuse_a_zip_bomb(filename, content)
     try:
         book = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, InvalidFileException, KeyError, ValueError, OSError, TypeError):
+    except _BROKEN:
         raise _unreadable(filename) from None
     try:
         sheets = list(book.worksheets)
@@ -178,7 +231,7 @@ def _xlsx_sheet(
         )
         lines = _lines(sheet.iter_rows(values_only=True, max_row=MAX_ROWS + HEADER_SEARCH + 1))
         return _header_of(lines, wanted), choice, _merged_ranges(sheet)
-    except (KeyError, ValueError, IndexError, TypeError, SyntaxError):  # (a broken sheet's XML: a SyntaxError)
+    except _BROKEN:
         raise _unreadable(filename) from None
     finally:
         book.close()
@@ -228,7 +281,7 @@ def read(filename: str, content: bytes, expected: Sequence[str], required: Seque
     with the merged ranges under its header. Fully empty rows are skipped. Refused
     (InvalidData on ``file``): too large, unreadable (naming the file: not a workbook, or not
     text at all, as an image is), neither UTF-8 nor GB18030, too many rows, no rows under a
-    header found."""
+    header found, or a workbook that would unpack to more than ``MAX_UNPACKED_BYTES``."""
     if len(content) > MAX_BYTES:
         raise _refuse(FieldError("file_too_large", {"max_mb": MAX_BYTES // (1024 * 1024)}))
     if not content.strip():
@@ -289,17 +342,17 @@ def template(
     bold, fill = Font(bold=True), PatternFill("solid", fgColor="FFF2CC")
     for i, col in enumerate(columns, start=1):
         letter = get_column_letter(i)
-        cell = sheet.cell(row=1, column=i, value=f"{col.header}*" if col.required else col.header)
+        cell = put_text(sheet, 1, i, f"{col.header}*" if col.required else col.header)
         cell.font = bold
         if col.required:
             cell.fill = fill
         if rows is None:
-            sheet.cell(row=2, column=i, value=col.example)
+            put_text(sheet, 2, i, col.example)
         sheet.column_dimensions[letter].width = col.width
         if col.choices:
-            lists.cell(row=1, column=i, value=col.header).font = bold
+            put_text(lists, 1, i, col.header).font = bold
             for j, choice in enumerate(col.choices, start=2):
-                lists.cell(row=j, column=i, value=choice)
+                put_text(lists, j, i, choice)
             source = f"{quote_sheetname(lists.title)}!${letter}$2:${letter}${len(col.choices) + 1}"
             # a roles cell may list several (、): a warning, not a stop, on anything else
             rule = DataValidation(type="list", formula1=source, allow_blank=True, errorStyle="warning")
@@ -308,16 +361,33 @@ def template(
             rule.add(f"{letter}2:{letter}{MAX_ROWS + 1}")
     for r, values in enumerate(rows or (), start=2):
         for i, value in enumerate(values, start=1):
-            # text, as typed: a phone number or a code stays as it is (Excel would make 0571... a number)
-            cell = sheet.cell(row=r, column=i, value=value or None)
-            cell.number_format = "@"
+            # text, as typed: a phone number or a code stays as it is (Excel would make 0571... a
+            # number), a "=..." is no formula (put_text); read back by ``read`` unchanged
+            put_text(sheet, r, i, value).number_format = "@"
     sheet.freeze_panes = "A2"
     if notes:
         about = book.create_sheet("说明")
         about.column_dimensions["B"].width = 90
         for row, (label, text) in enumerate(notes.items(), start=1):
-            about.cell(row=row, column=1, value=label).font = bold
-            about.cell(row=row, column=2, value=text)
+            put_text(about, row, 1, label).font = bold
+            put_text(about, row, 2, text)
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+def sheet_text(text: str) -> str:
+    """``text`` as a worksheet can hold it: each character none can (a control character, see
+    ``_NOT_IN_A_SHEET``) as U+FFFD, which says something was there, instead of failing the file."""
+    return _NOT_IN_A_SHEET.sub("\ufffd", text)
+
+
+def put_text(sheet: Worksheet, row: int, column: int, text: str | None) -> Cell:
+    """Write ``text`` into a cell as a string, whatever it starts with: openpyxl would make
+    "=..." a formula (which Excel runs: a title "=HYPERLINK(...)" sending the row's cells
+    away) and "#N/A" an error. None or "": the cell stays empty."""
+    cell = sheet.cell(row=row, column=column)
+    if text:
+        cell.value = sheet_text(text)
+        cell.data_type = "s"
+    return cell

