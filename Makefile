@@ -5,13 +5,14 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 PY_STAMP   := $(VENV)/.installed
+SERVER_STAMP := $(VENV)/.installed-server
 LOCK       := requirements/lock.txt
 PIP        := $(BIN)/python -m pip --quiet --disable-pip-version-check
 NODE_STAMP := node_modules/.installed
 MODELER    := web/static/vendor/modeler/modeler.js
 CHARTS     := web/static/vendor/charts/charts.js
 
-.PHONY: run test test-fast lint setup chromium nginx translations clean
+.PHONY: run test test-fast lint setup install chromium nginx translations clean
 
 run: setup
 	$(BIN)/congressflow init
@@ -41,6 +42,16 @@ $(BIN)/python:
 $(PY_STAMP): setup.cfg pyproject.toml $(LOCK) | $(BIN)/python
 	$(PIP) install --upgrade --constraint $(LOCK) pip setuptools
 	$(PIP) install --no-build-isolation --constraint $(LOCK) --editable ".[test]"
+	touch $@
+
+# A production server's install (README "Production"): the package and its locked
+# dependencies without the test tools, the browser bundles, the compiled translations.
+install: $(SERVER_STAMP) $(NODE_STAMP) $(MODELER) $(CHARTS)
+	$(BIN)/pybabel compile --use-fuzzy -d web/translations
+
+$(SERVER_STAMP): setup.cfg pyproject.toml $(LOCK) | $(BIN)/python
+	$(PIP) install --upgrade --constraint $(LOCK) pip setuptools
+	$(PIP) install --no-build-isolation --constraint $(LOCK) --editable .
 	touch $@
 
 $(NODE_STAMP): package.json package-lock.json
