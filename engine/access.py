@@ -99,6 +99,11 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.SUPERVISOR: frozenset({P.CASE_VIEW_ALL, P.TASK_VIEW_ALL, P.SUPERVISE, P.EXPORT, P.CASE_WORKING_DATA}),
     Role.CHAIR: frozenset({P.CASE_VIEW_ALL, P.EXPORT, P.CASE_WORKING_DATA}),
     Role.DEPUTY: frozenset(),
+    # a monitoring system's account (Prometheus scraping /metrics from another machine with an
+    # API token of it): the operational figures and nothing else, so that its never-expiring
+    # token opens no admin API and no case. Give it no unit: a unit's members are offered the
+    # unit's tasks, and see their cases, whatever their roles.
+    Role.MONITOR: frozenset({P.METRICS_READ}),
 }
 
 

@@ -37,6 +37,7 @@ class Role(StrEnum):
     CHAIR = "chair"
     OFFICE_HEAD = "office_head"  # 人大办主任: oversees the office's work, reads confidential data
     PETITION_OFFICER = "petition_officer"  # 信访专员: keeps the petition record, reads the petitioner's identity
+    MONITOR = "monitor"  # 监控: a monitoring system's account, reads /metrics and nothing of the cases
 
 
 class NotificationKind(StrEnum):

@@ -10,6 +10,11 @@
   process of this server) runs the scheduler.
 * ``congressflow_open_tasks``, ``congressflow_overdue_tasks`` (gauges): counted in the
   database at each scrape (one indexed query, ``engine.usecases.monitoring``).
+* ``congressflow_database_up`` (gauge): 1 when the database answered that count, 0 when it
+  could not be reached: the scrape then shows the process's own figures (requests, completions,
+  timer lateness, leadership) without the database's counts, so that they do not vanish during
+  an outage. A token cannot be checked then: a scrape that needs one answers 503 (plain text);
+  one from this machine (while allowed) is served.
 
 The engine tells completions, firings and leadership through ``engine.usecases.observers``;
 it imports no metrics library.
@@ -50,11 +55,13 @@ from prometheus_client import (
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.registry import Collector
+from sqlalchemy.exc import DBAPIError
 
 from engine.errors import NotAllowed
 from engine.usecases import monitoring, observers, tokens
 
 from . import database
+from .errors import database_unavailable
 
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 FORWARDING_HEADERS = ("X-Forwarded-For", "Forwarded", "X-Real-IP")
@@ -156,23 +163,32 @@ def _observe_request(response: Response) -> Response:
 
 # -- /metrics ------------------------------------------------------------------------------
 def metrics_view() -> Response:
+    # every answer here is in plain text, not the product's error page: the reader is a
+    # scraper, and one that sent no credentials is told how to (401, WWW-Authenticate)
     secret = _bearer_secret()
+    from_loopback = _from_loopback()
+    loopback_allowed = _config_flag("METRICS_ALLOW_LOOPBACK", True)
     try:
-        result = monitoring.scrape(
-            database.session(),
-            secret,
-            from_loopback=_from_loopback(),
-            loopback_allowed=bool(_config_flag("METRICS_ALLOW_LOOPBACK", True)),
-        )
+        try:
+            result = monitoring.scrape(
+                database.session(), secret, from_loopback=from_loopback, loopback_allowed=loopback_allowed
+            )
+        except DBAPIError as exc:
+            if not database_unavailable(exc):
+                raise
+            current_app.logger.warning("metrics: database unavailable, serving this process's figures: %s", exc.orig)
+            result = monitoring.scrape_without_database(
+                secret, from_loopback=from_loopback, loopback_allowed=loopback_allowed
+            )
     except NotAllowed as exc:
-        # answered here, in plain text, not as the product's error page: the reader is a
-        # scraper, and one that sent no credentials is told how to (401, WWW-Authenticate)
         if secret is None:
             return Response(f"{exc.message}\n", 401, {"WWW-Authenticate": 'Bearer realm="metrics"'}, "text/plain")
         return Response(f"{exc.message}\n", 403, mimetype="text/plain")
+    except monitoring.TokenUnchecked as exc:
+        return Response(f"{exc}\n", 503, {"Retry-After": "30"}, "text/plain")
     if result.token_to_record is not None:
         tokens.record_use(database.session_factory(), result.token_to_record)
-    body = generate_latest(_Exposition(_sources(), result.figures))
+    body = generate_latest(_Exposition(_sources(), result))
     # as the exposition format names it, charset included (a mimetype would get Flask's own
     # charset added again, and Prometheus refuses a parameter given twice)
     return Response(body, 200, content_type=CONTENT_TYPE_LATEST)
@@ -208,20 +224,30 @@ def _sources() -> list[Collector]:
 
 
 class _Exposition:
-    """One scrape: the counted figures and the ones counted in the database just now."""
+    """One scrape: the counted figures and, for ``/metrics`` (``scrape``), whether the
+    database answered and the figures it counted just now. The scheduler's own server
+    (``scrape`` None) asks the database nothing, and says nothing of it."""
 
-    def __init__(self, sources: Iterable[Collector], figures: monitoring.WorkFigures | None):
-        self.sources, self.figures = list(sources), figures
+    def __init__(self, sources: Iterable[Collector], scrape: monitoring.Scrape | None):
+        self.sources, self.scrape = list(sources), scrape
 
     def collect(self) -> Iterator[Metric]:
         for source in self.sources:
             yield from source.collect()
-        if self.figures is not None:
+        if self.scrape is None:
+            return
+        figures = self.scrape.figures
+        yield GaugeMetricFamily(
+            "congressflow_database_up",
+            "1 when the database answered this scrape's counts, 0 when it could not be reached.",
+            value=0 if figures is None else 1,
+        )
+        if figures is not None:
             yield GaugeMetricFamily(
-                "congressflow_open_tasks", "Tasks waiting for someone (ready).", value=self.figures.open_tasks
+                "congressflow_open_tasks", "Tasks waiting for someone (ready).", value=figures.open_tasks
             )
             yield GaugeMetricFamily(
-                "congressflow_overdue_tasks", "Open tasks past their due date.", value=self.figures.overdue_tasks
+                "congressflow_overdue_tasks", "Open tasks past their due date.", value=figures.overdue_tasks
             )
 
 

@@ -26,6 +26,7 @@ def role_names() -> dict[str, str]:
         Role.SUPERVISOR: _("督查"),
         Role.DEPUTY: _("人大代表"),
         Role.CHAIR: _("主席/副主席"),
+        Role.MONITOR: _("监控"),
     }
 
 

@@ -21,7 +21,8 @@ def holder_warnings(session: Session, process: ParsedProcess, file: str) -> tupl
     """One warning per user task and group or person named literally (an expression is
     worked out per case: not checked here) that no one here is."""
     units = repo.department_choices(session)
-    groups = {role.value for role in Role} | set(units) | set(units.values())
+    # a monitoring system's account (Role.MONITOR) reads the metrics and is no one to hand work to
+    groups = {role.value for role in Role if role != Role.MONITOR} | set(units) | set(units.values())
     named = {
         name
         for meta in process.tasks.values()
@@ -32,7 +33,17 @@ def holder_warnings(session: Session, process: ParsedProcess, file: str) -> tupl
     warnings = []
     for meta in process.tasks.values():
         for group in meta.candidate_groups:
-            if not is_expression(group) and group not in groups:
+            if group == Role.MONITOR.value:
+                warnings.append(
+                    Problem(
+                        f"user task '{meta.bpmn_id}' is offered to the group {group!r}: that role is a monitoring "
+                        "system's account, which reads the metrics and takes no task",
+                        file,
+                        None,
+                        meta.bpmn_id,
+                    )
+                )
+            elif not is_expression(group) and group not in groups:
                 warnings.append(
                     Problem(
                         f"user task '{meta.bpmn_id}' is offered to the group {group!r}, which is no unit "

@@ -28,6 +28,7 @@ ROLE_NAMES: dict[str, str] = {
     Role.CHAIR: "主席/副主席",
     Role.DESIGNER: "流程设计",
     Role.ADMIN: "管理员",
+    Role.MONITOR: "监控",
 }
 
 

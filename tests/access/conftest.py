@@ -3,8 +3,10 @@ signed-in browser), the JSON API (a personal token) and the command line (``--us
 
 The people are the demo roles (``office_admin``, ``office_designer`` and ``office_supervisor``
 sit in the office, as the demo's do), plus a plain officer of the office (``clerk``) and a
-supervisor outside the office department (``outsider``); the petition officer (``keeper``)
-and the office head (``head``) are the only ones who may read a petitioner's identity.
+supervisor outside the office department (``outsider``), and a monitoring system's account
+(``prometheus``: the role ``monitor``, no unit, made here, not a row of the world's ROSTER); the
+petition officer (``keeper``) and the office head (``head``) are the only ones who may read a
+petitioner's identity.
 Every test runs on SQLite and, with TEST_DATABASE_URL set, on PostgreSQL."""
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from engine.usecases import attachments, comments, notifications, tasks, tokens
+from engine.usecases import attachments, comments, notifications, people, tasks, tokens
 from engine.usecases.context import SYSTEM
 from storage.enums import NotificationKind
 from tests.world import PASSWORD, act, start_petition, start_review
@@ -53,8 +55,11 @@ COLUMNS = [
     "office_supervisor",
     "outsider",
     "deputy",
+    "prometheus",
     None,
 ]
+# a monitoring system's account: the role monitor (metrics.read alone), in no unit
+MONITOR = "prometheus"
 MAY_READ_IDENTITY = {"head", "keeper"}
 
 SECRETS = ("张三丰", "三丰", "13900001111", "张某来信", "已电话联系信访人")
@@ -137,4 +142,15 @@ def world_people() -> tuple[str, ...]:
 
 @pytest.fixture
 def town(make_world) -> Town:
-    return Town(make_world(rate_limit=False))
+    app = make_world(rate_limit=False)
+    with database.session_factory(app).begin() as s:
+        people.create_user(
+            s,
+            SYSTEM,
+            MONITOR,
+            PASSWORD,
+            display_name="普罗米修斯",
+            roles=("monitor",),
+            must_change_password=False,
+        )
+    return Town(app)

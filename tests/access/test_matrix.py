@@ -20,7 +20,7 @@ from tests.access.conftest import COLUMNS, Scene, Town
 from tests.conftest import FIXTURES
 from tests.world import act
 
-pytestmark = pytest.mark.slow  # every door for twelve people: seconds; left out of make test-fast
+pytestmark = pytest.mark.slow  # every door for thirteen people: seconds; left out of make test-fast
 
 Request = Callable[[Town, Scene, Any], Any]
 
@@ -41,29 +41,30 @@ def _complete_form() -> dict[str, str]:
 
 
 ACTIONS = [
-    # action   office_admin office_designer head keeper clerk chair finance civil office_supervisor outsider deputy anon
+    # action   office_admin office_designer head keeper clerk chair finance civil office_supervisor outsider deputy
+    # prometheus anon
     Action(
         "inbox",
-        "AAAAAAAAAAAL",
+        "AAAAAAAAAAAAL",
         page=lambda t, s, c: c.get("/"),
         api=lambda t, s, u: t.api(u, "GET", "/tasks"),
         cli=lambda t, s, u: t.cli(u, "tasks"),
     ),
     Action(
         "every open task",
-        "ADADDDDDAADL",
+        "ADADDDDDAADDL",
         api=lambda t, s, u: t.api(u, "GET", "/tasks?scope=all"),
         cli=lambda t, s, u: t.cli(u, "tasks", "--all"),
     ),
     Action(
         "see the finance task",
-        "AAAAAAAHAAHL",
+        "AAAAAAAHAAHHL",
         page=lambda t, s, c: c.get(f"/tasks/{s.reply}"),
         api=lambda t, s, u: t.api(u, "GET", f"/tasks/{s.reply}"),
     ),
     Action(
         "claim it",
-        "DDDDDDAHDDHL",
+        "DDDDDDAHDDHHL",
         changes=True,
         page=lambda t, s, c: c.post(f"/tasks/{s.reply}/claim"),
         api=lambda t, s, u: t.api(u, "POST", f"/tasks/{s.reply}/claim"),
@@ -71,7 +72,7 @@ ACTIONS = [
     ),
     Action(
         "complete it",
-        "DDDDDDAHDDHL",
+        "DDDDDDAHDDHHL",
         changes=True,
         page=lambda t, s, c: c.post(f"/tasks/{s.reply}", data=_complete_form()),
         api=lambda t, s, u: t.api(u, "POST", f"/tasks/{s.reply}/complete", json={"data": {"reply_class": "A"}}),
@@ -79,14 +80,14 @@ ACTIONS = [
     ),
     Action(
         "save a draft of it",
-        "DDDDDDAHDDHL",
+        "DDDDDDAHDDHHL",
         changes=True,
         page=lambda t, s, c: c.post(f"/tasks/{s.reply}", data={"action": "draft", "reply_class": "A"}),
         api=lambda t, s, u: t.api(u, "PUT", f"/tasks/{s.reply}/draft", json={"data": {"reply_class": "A"}}),
     ),
     Action(
         "give it back when finance holds it",
-        "ADADDDAHDDHL",
+        "ADADDDAHDDHHL",
         changes=True,
         claimed_by="finance",
         page=lambda t, s, c: c.post(f"/tasks/{s.reply}/unclaim"),
@@ -95,20 +96,20 @@ ACTIONS = [
     ),
     Action(
         "hand it to a colleague",
-        "ADADDDAHDDHL",
+        "ADADDDAHDDHHL",
         changes=True,
         page=lambda t, s, c: c.post(f"/tasks/{s.reply}/handover", data={"colleague": "finance2"}),
         api=lambda t, s, u: t.api(u, "POST", f"/tasks/{s.reply}/hand-over", json={"to": "finance2"}),
     ),
     Action(
         "comment on it",
-        "AAAAAAAHAAHL",
+        "AAAAAAAHAAHHL",
         page=lambda t, s, c: c.post(f"/tasks/{s.reply}/comments", data={"body": "意见"}),
         api=lambda t, s, u: t.api(u, "POST", f"/tasks/{s.reply}/comments", json={"body": "意见"}),
     ),
     Action(
         "attach a file to it",
-        "AAAAAAAHAAHL",
+        "AAAAAAAHAAHHL",
         page=lambda t, s, c: c.post(
             f"/tasks/{s.reply}/attachments", data={"file": (_file(), "a.txt")}, content_type="multipart/form-data"
         ),
@@ -122,21 +123,23 @@ ACTIONS = [
     ),
     Action(
         "see the case",
-        "AAAAAAAHAAHL",
+        "AAAAAAAHAAHHL",
         page=lambda t, s, c: c.get(f"/cases/{s.review}"),
         api=lambda t, s, u: t.api(u, "GET", f"/instances/{s.review}"),
         cli=lambda t, s, u: t.cli(u, "instance", str(s.review)),
     ),
     Action(
         "comment on the case",
-        "AAAAAAAHAAHL",
+        "AAAAAAAHAAHHL",
         page=lambda t, s, c: c.post(f"/cases/{s.review}/comments", data={"body": "意见"}),
         api=lambda t, s, u: t.api(u, "POST", f"/instances/{s.review}/comments", json={"body": "意见"}),
     ),
-    Action("read its comments", "AAAAAAAHAAHL", api=lambda t, s, u: t.api(u, "GET", f"/instances/{s.review}/comments")),
+    Action(
+        "read its comments", "AAAAAAAHAAHHL", api=lambda t, s, u: t.api(u, "GET", f"/instances/{s.review}/comments")
+    ),
     Action(
         "attach a file to the case",
-        "AAAAAAAHAAHL",
+        "AAAAAAAHAAHHL",
         page=lambda t, s, c: c.post(
             f"/cases/{s.review}/attachments", data={"file": (_file(), "a.txt")}, content_type="multipart/form-data"
         ),
@@ -148,25 +151,27 @@ ACTIONS = [
             content_type="multipart/form-data",
         ),
     ),
-    Action("list its files", "AAAAAAAHAAHL", api=lambda t, s, u: t.api(u, "GET", f"/instances/{s.review}/attachments")),
+    Action(
+        "list its files", "AAAAAAAHAAHHL", api=lambda t, s, u: t.api(u, "GET", f"/instances/{s.review}/attachments")
+    ),
     Action(
         "download its file",
-        "AAAAAAAHAAHL",
+        "AAAAAAAHAAHHL",
         page=lambda t, s, c: c.get(f"/attachments/{s.attachment}"),
         api=lambda t, s, u: t.api(u, "GET", f"/attachments/{s.attachment}"),
     ),
     Action(
         "cancel the case",
-        "ADAAADDHDDHL",
+        "ADAAADDHDDHHL",
         changes=True,
         page=lambda t, s, c: c.post(f"/cases/{s.review}/cancel", data={"reason": "重复登记"}),
         api=lambda t, s, u: t.api(u, "POST", f"/instances/{s.review}/cancel", json={"reason": "重复登记"}),
         cli=lambda t, s, u: t.cli(u, "cancel", str(s.review), "--reason", "重复登记"),
     ),
-    Action("open the start form of a review", "ADAAAAAADDDL", page=lambda t, s, c: c.get("/start/review")),
+    Action("open the start form of a review", "ADAAAAAADDDDL", page=lambda t, s, c: c.get("/start/review")),
     Action(
         "start a review",
-        "ADAAAAAADDDL",
+        "ADAAAAAADDDDL",
         page=lambda t, s, c: c.post("/start/review", data={"subject": "新意见"}),
         api=lambda t, s, u: t.api(
             u, "POST", "/instances", json={"process_key": "review", "data": {"subject": "新意见"}}
@@ -175,7 +180,7 @@ ACTIONS = [
     ),
     Action(
         "start a petition",
-        "AAAAADDDADDL",
+        "AAAAADDDADDDL",
         page=lambda t, s, c: c.post("/start/petition_min", data={"subject": "道路积水", "unit": "civil_affairs"}),
         api=lambda t, s, u: t.api(
             u,
@@ -189,62 +194,62 @@ ACTIONS = [
     ),
     Action(
         "see the petition",
-        "AHAAHAAHAAHL",
+        "AHAAHAAHAAHHL",
         page=lambda t, s, c: c.get(f"/cases/{s.petition}"),
         api=lambda t, s, u: t.api(u, "GET", f"/instances/{s.petition}"),
         cli=lambda t, s, u: t.cli(u, "instance", str(s.petition)),
     ),
     Action(
         "see the petition's task",
-        "AHAAHAAHAAHL",
+        "AHAAHAAHAAHHL",
         page=lambda t, s, c: c.get(f"/tasks/{s.handle}"),
         api=lambda t, s, u: t.api(u, "GET", f"/tasks/{s.handle}"),
     ),
     Action(
         "read the petitioner's letter",
-        "DHAAHDDHDDHL",
+        "DHAAHDDHDDHHL",
         page=lambda t, s, c: c.get(f"/attachments/{s.letter}"),
         api=lambda t, s, u: t.api(u, "GET", f"/attachments/{s.letter}"),
     ),
-    Action("the process diagram", "AAAAAAAAAAAL", page=lambda t, s, c: c.get("/definitions/1/bpmn.xml")),
+    Action("the process diagram", "AAAAAAAAAAAAL", page=lambda t, s, c: c.get("/definitions/1/bpmn.xml")),
     Action(
         "the deployed processes",
-        "AAAAAAAAAAAL",
+        "AAAAAAAAAAAAL",
         page=lambda t, s, c: c.get("/start"),
         api=lambda t, s, u: t.api(u, "GET", "/definitions"),
     ),
     Action(
         "my settings and profile",
-        "AAAAAAAAAAAL",
+        "AAAAAAAAAAAAL",
         page=lambda t, s, c: c.get("/settings"),
         api=lambda t, s, u: t.api(u, "GET", "/me"),
     ),
     Action(
         "my notifications",
-        "AAAAAAAAAAAL",
+        "AAAAAAAAAAAAL",
         page=lambda t, s, c: c.get("/notifications"),
         api=lambda t, s, u: t.api(u, "GET", "/me/notifications"),
     ),
     Action(
         "my API tokens",
-        "AAAAAAAAAAAL",
+        "AAAAAAAAAAAAL",
         page=lambda t, s, c: c.post("/settings/tokens", data={"name": "脚本", "expires_in_days": "90"}),
         cli=lambda t, s, u: t.cli(u, "tokens", "create", "--for", u, "--name", "脚本"),
     ),
     Action(
         "make an API token with an API token",
-        "DDDDDDDDDDDL",
+        "DDDDDDDDDDDDL",
         api=lambda t, s, u: t.api(u, "POST", "/me/tokens", json={"name": "脚本"}),
     ),
     Action(
         "list my API tokens",
-        "AAAAAAAAAAAL",
+        "AAAAAAAAAAAAL",
         api=lambda t, s, u: t.api(u, "GET", "/me/tokens"),
         cli=lambda t, s, u: t.cli(u, "tokens", "list", "--for", u),
     ),
     Action(
         "revoke someone else's token",
-        "AHHHHHHHHHH-",
+        "AHHHHHHHHHHH-",
         changes=True,
         page=lambda t, s, c: c.post(f"/settings/tokens/{t.token_id('finance2')}/revoke"),
         api=lambda t, s, u: t.api(u, "DELETE", f"/me/tokens/{t.token_id('finance2')}"),
@@ -252,40 +257,42 @@ ACTIONS = [
     ),
     Action(
         "my time zone",
-        "AAAAAAAAAAAL",
+        "AAAAAAAAAAAAL",
         page=lambda t, s, c: c.post("/settings", data={"timezone": "Asia/Urumqi"}),
         api=lambda t, s, u: t.api(u, "PATCH", "/me", json={"timezone": "Asia/Urumqi"}),
     ),
     Action(
         "mark my notifications read",
-        "AAAAAAAAAAAL",
+        "AAAAAAAAAAAAL",
         page=lambda t, s, c: c.post("/notifications/read"),
         api=lambda t, s, u: t.api(u, "POST", "/me/notifications/read", json={}),
     ),
     Action(
         "open someone else's notification",
-        "HHHHHHHHHHHL",
+        "HHHHHHHHHHHHL",
         page=lambda t, s, c: c.post(f"/notifications/{t.notification_of('finance2')}/open"),
     ),
     Action(
         "every version of a process",
-        "AAAAAAAAAAAL",
+        "AAAAAAAAAAAAL",
         api=lambda t, s, u: t.api(u, "GET", "/definitions/review/versions"),
     ),
-    Action("a version's BPMN", "AAAAAAAAAAAL", api=lambda t, s, u: t.api(u, "GET", "/definitions/1/xml")),
+    Action("a version's BPMN", "AAAAAAAAAAAAL", api=lambda t, s, u: t.api(u, "GET", "/definitions/1/xml")),
     Action(
         "the case list",
-        "AAAAAAAAAAAL",
+        "AAAAAAAAAAAAL",
         page=lambda t, s, c: c.get("/cases"),
         api=lambda t, s, u: t.api(u, "GET", "/instances"),
     ),
     Action(
-        "someone else's API tokens", "ADDDDDDDDDD-", cli=lambda t, s, u: t.cli(u, "tokens", "list", "--for", "finance2")
+        "someone else's API tokens",
+        "ADDDDDDDDDDD-",
+        cli=lambda t, s, u: t.cli(u, "tokens", "list", "--for", "finance2"),
     ),
-    Action("the user list", "ADDDDDDDDDDL", page=lambda t, s, c: c.get("/admin/users")),
+    Action("the user list", "ADDDDDDDDDDDL", page=lambda t, s, c: c.get("/admin/users")),
     Action(
         "create a user",
-        "ADDDDDDDDDDL",
+        "ADDDDDDDDDDDL",
         page=lambda t, s, c: c.post(
             "/admin/users",
             data={
@@ -299,31 +306,31 @@ ACTIONS = [
             u, "users", "create", f"cli{id(s)}", "--name=新用户", "--password", "Xin-yong-hu-2026!", "--role", "officer"
         ),
     ),
-    Action("a user's page", "ADDDDDDDDDDL", page=lambda t, s, c: c.get("/admin/users/deputy")),
+    Action("a user's page", "ADDDDDDDDDDDL", page=lambda t, s, c: c.get("/admin/users/deputy")),
     Action(
         "change a user",
-        "ADDDDDDDDDDL",
+        "ADDDDDDDDDDDL",
         page=lambda t, s, c: c.post(
             "/admin/users/deputy", data={"display_name": "刘代表", "roles": ["deputy"], "active": "true"}
         ),
     ),
     Action(
         "reset someone's password",
-        "ADDDDDDDDDDL",
+        "ADDDDDDDDDDDL",
         page=lambda t, s, c: c.post("/admin/users/deputy/password", data={"password": "Chong-she-mi-ma-77!"}),
         cli=lambda t, s, u: t.cli(u, "users", "set-password", "finance2", "--password", "Chong-she-mi-ma-77!"),
     ),
     Action(
         "the departments",
-        "ADDDDDDDDDDL",
+        "ADDDDDDDDDDDL",
         page=lambda t, s, c: c.post("/admin/departments", data={"code": "water", "name": "水利站"}),
     ),
-    Action("the designer", "AADDDDDDDDDL", page=lambda t, s, c: c.get("/designer/")),
-    Action("open a process in the modeler", "AADDDDDDDDDL", page=lambda t, s, c: c.get("/designer/1")),
-    Action("a new process in the modeler", "AADDDDDDDDDL", page=lambda t, s, c: c.get("/designer/new")),
+    Action("the designer", "AADDDDDDDDDDL", page=lambda t, s, c: c.get("/designer/")),
+    Action("open a process in the modeler", "AADDDDDDDDDDL", page=lambda t, s, c: c.get("/designer/1")),
+    Action("a new process in the modeler", "AADDDDDDDDDDL", page=lambda t, s, c: c.get("/designer/new")),
     Action(
         "deploy a process",
-        "AADDDDDDDDDL",
+        "AADDDDDDDDDDL",
         page=lambda t, s, c: c.post(
             "/designer/deploy", data={"filename": "review.bpmn", "xml": (FIXTURES / "review.bpmn").read_text()}
         ),
@@ -331,13 +338,13 @@ ACTIONS = [
     ),
     Action(
         "the overdue board",
-        "DDADDDDDAADL",
+        "DDADDDDDAADDL",
         page=lambda t, s, c: c.get("/board/"),
         api=lambda t, s, u: t.api(u, "GET", "/board"),
     ),
     Action(
         "issue a 督办 on the finance task",
-        "DDADDDDDAADL",
+        "DDADDDDDAADDL",
         page=lambda t, s, c: c.post(
             "/board/supervise", data={"instance_id": s.review, "task_id": s.reply, "opinion": "请尽快办理"}
         ),
@@ -348,53 +355,53 @@ ACTIONS = [
     ),
     Action(
         "the statistics",
-        "ADADDADDAADL",
+        "ADADDADDAADDL",
         page=lambda t, s, c: c.get("/statistics/?process=proposal"),
         api=lambda t, s, u: t.api(u, "GET", "/statistics?process=proposal"),
     ),
     Action(
         "download the statistics",
-        "ADADDADDAADL",
+        "ADADDADDAADDL",
         page=lambda t, s, c: c.get("/statistics/export.xlsx?process=petition"),
     ),
     Action(
         "the audit log",
-        "ADADDADDAADL",
+        "ADADDADDAADDL",
         page=lambda t, s, c: c.get("/audit/"),
         api=lambda t, s, u: t.api(u, "GET", "/audit"),
     ),
     Action(
         "the working-day calendar",
-        "ADDDDDDDDDDL",
+        "ADDDDDDDDDDDL",
         page=lambda t, s, c: c.get("/admin/calendar?year=2027"),
         cli=lambda t, s, u: t.cli(u, "calendar", "set", "2027-01-02", "--holiday"),
     ),
     Action(
         "preview a year's schedule",
-        "ADDDDDDDDDDL",
+        "ADDDDDDDDDDDL",
         page=lambda t, s, c: c.post("/admin/calendar/2027", data={"schedule": "2027-01-01 元旦", "action": "preview"}),
     ),
     Action(
         "the deadline settings",
-        "ADDDDDDDDDDL",
+        "ADDDDDDDDDDDL",
         page=lambda t, s, c: c.get("/admin/settings"),
         cli=lambda t, s, u: t.cli(u, "settings", "set", "reminder.working_days_before", "4"),
     ),
     Action(
         "the incidents list",
-        "ADADDDDDDDDL",
+        "ADADDDDDDDDDL",
         page=lambda t, s, c: c.get("/admin/incidents/"),
         api=lambda t, s, u: t.api(u, "GET", "/incidents"),
     ),
     Action(
         "the external tasks waiting",
-        "ADADDDDDDDDL",
+        "ADADDDDDDDDDL",
         api=lambda t, s, u: t.api(u, "GET", "/external-tasks"),
         cli=lambda t, s, u: t.cli(u, "external-tasks", "list"),
     ),
     Action(
         "fetch and lock external tasks",
-        "ADDDDDDDDDDL",
+        "ADDDDDDDDDDDL",
         api=lambda t, s, u: t.api(
             u,
             "POST",
@@ -404,25 +411,34 @@ ACTIONS = [
     ),
     Action(
         "broadcast a signal",
-        "ADDDDDDDDDDL",
+        "ADDDDDDDDDDDL",
         api=lambda t, s, u: t.api(u, "POST", "/signals", json={"name": "nobody_waits"}),
         cli=lambda t, s, u: t.cli(u, "signal", "nobody_waits"),
     ),
     Action(  # the review case waits at no receive task: who may is told "not found", the others "refused"
         "continue a receive task without a message",
-        "HDDDDDDDDDDL",
+        "HDDDDDDDDDDDL",
         page=lambda t, s, c: c.post(f"/cases/{s.review}/trigger", data={"element": "register"}),
         api=lambda t, s, u: t.api(u, "POST", f"/instances/{s.review}/trigger", json={"element": "register"}),
         cli=lambda t, s, u: t.cli(u, "trigger", str(s.review), "register"),
     ),
     Action(
         "check a diagram before deploying it",
-        "AADDDDDDDDDL",
+        "AADDDDDDDDDDL",
         api=lambda t, s, u: t.api(u, "POST", "/designer/check", json={"xml": (FIXTURES / "review.bpmn").read_text()}),
+    ),
+    Action(  # from another machine, as a Prometheus server scrapes: the API token decides
+        "read the metrics",
+        "ADDDDDDDDDDAL",
+        api=lambda t, s, u: t.app.test_client().get(
+            "/metrics",
+            environ_base={"REMOTE_ADDR": "10.1.2.3"},
+            headers={"Authorization": f"Bearer {t.token(u)}"} if u else {},
+        ),
     ),
     Action(
         "change a deadline setting",
-        "ADDDDDDDDDDL",
+        "ADDDDDDDDDDDL",
         page=lambda t, s, c: c.post("/admin/settings", data={"name": "reminder.working_days_before", "value": "4"}),
     ),
 ]
@@ -497,5 +513,6 @@ def test_everyone_can_ask_what_they_may_do(town):
     keeper = town.api("keeper", "GET", "/me").get_json()
     assert set(keeper["permissions"]) == {"case.start", "case.cancel", "confidential.read", "case.working_data"}
     assert town.api("deputy", "GET", "/me").get_json()["permissions"] == []
+    assert town.api("prometheus", "GET", "/me").get_json()["permissions"] == ["metrics.read"]
     supervisor = town.api("outsider", "GET", "/me").get_json()
     assert "confidential.read" not in supervisor["permissions"] and supervisor["supervises"] is True

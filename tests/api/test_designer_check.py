@@ -134,6 +134,19 @@ def test_a_group_or_user_no_one_here_is_is_a_warning(world):
     )
 
 
+def test_a_task_offered_to_the_monitoring_role_is_a_warning(world):
+    """monitor is a monitoring system's account: it reads /metrics and is offered no work."""
+    monitored = REVIEW.replace('camunda:candidateGroups="office"', 'camunda:candidateGroups="monitor"', 1)
+    checked = world.as_("designer").post("/designer/check", json={"xml": monitored, "filename": "review.bpmn"})
+    [warning] = checked.get_json()["problems"]
+    assert (warning["severity"], warning["element_id"], warning["message"]) == (
+        "warning",
+        "register",
+        "user task 'register' is offered to the group 'monitor': that role is a monitoring system's account, "
+        "which reads the metrics and takes no task",
+    )
+
+
 def test_an_id_written_twice_names_each_element_by_its_own_line(world):
     """Two elements sharing an id: each problem names the element at its own line (the user task
     登记, then the end event 办结 that took its id), not the last of the id twice."""

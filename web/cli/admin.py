@@ -95,7 +95,8 @@ def users_group() -> None:
     "--role",
     "roles",
     multiple=True,
-    help="one or more of admin, designer, officer, office_head, petition_officer, supervisor, deputy, chair",
+    help="one or more of admin, designer, officer, office_head, petition_officer, supervisor, deputy, chair, "
+    "monitor (a monitoring system's account: /metrics only)",
 )
 @click.option("--department", default=None, help="department code, e.g. finance")
 @click.option("--email", default=None)
