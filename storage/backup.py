@@ -7,13 +7,20 @@ Attachments are rows of the database (:class:`storage.models.Attachment`), so a 
 them; the instance folder's ``secret_key`` is not in it (keep it, or set the secret key in the
 configuration).
 
+Beside each backup its SHA-256 is written (``FILE.sha256``, as ``sha256sum`` writes it, so
+``sha256sum -c`` checks it too); restoring checks it first and refuses a backup that does not
+match (damaged since it was made: SQLite would restore a damaged page as it is). A backup with
+no such file beside it (made by an older version, or copied without it) is restored unchecked.
+
 Restoring refuses a database that holds data unless told to overwrite it, and a backup whose
 schema this code does not know (made by a newer version). It writes all or nothing: SQLite's
 backup API replaces the file in one transaction, ``pg_restore --single-transaction`` likewise.
+A failed restore into a new SQLite database leaves no empty database file behind.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import shutil
@@ -24,7 +31,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
 
-from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.pool import NullPool
@@ -36,6 +42,7 @@ SQLITE_MAGIC = b"SQLite format 3\x00"
 PG_CUSTOM_MAGIC = b"PGDMP"
 _REVISION_ROW = re.compile(r"^COPY [^\n]*alembic_version[^\n]*FROM stdin;\n([0-9a-zA-Z_]+)\n", re.MULTILINE)
 _TOC_TABLE = re.compile(r"^\d+; \d+ \d+ TABLE (\S+) (\S+) ", re.MULTILINE)
+CHECKSUM_SUFFIX = ".sha256"
 
 
 class BackupError(Exception):
@@ -55,18 +62,24 @@ class DatabaseNotEmpty(BackupError):
     """The database to restore into holds data, and overwriting it was not asked for."""
 
 
+class BackupExists(BackupError):
+    """The file to back up into exists already (a backup is never overwritten)."""
+
+
 @dataclass(frozen=True)
 class BackupFile:
     path: Path
     kind: str  # "sqlite" or "postgresql"
     revision: str  # the schema's Alembic revision
     size: int  # bytes
+    checksum: Path | None = None  # the file holding its SHA-256 (None: none beside it)
 
 
 @dataclass(frozen=True)
 class Restored:
     backup: BackupFile
     head: str  # the revision this code expects
+    database: str = ""  # the database restored into, as people name it (no password)
 
     @property
     def upgrade_needed(self) -> bool:
@@ -75,7 +88,20 @@ class Restored:
 
 def describe(url: str) -> str:
     """The database as people name it, without its password."""
-    return make_url(url).render_as_string(hide_password=True)
+    return migrate.describe(url)
+
+
+def checksum_file(backup: Path) -> Path:
+    """Where the SHA-256 of ``backup`` is kept: ``FILE.sha256`` beside it."""
+    return backup.with_name(backup.name + CHECKSUM_SUFFIX)
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 # -- backing up -----------------------------------------------------------------------------
@@ -85,23 +111,43 @@ def back_up(url: str, destination: Path) -> BackupFile:
     so a failed backup leaves no file."""
     destination = Path(destination)
     if destination.exists():
-        raise BackupError(f"{destination} exists already: give the backup a new name (or remove that file first)")
+        raise BackupExists(f"{destination} exists already: give the backup a new name (or remove that file first)")
     if not destination.parent.is_dir():
         raise BackupError(f"no folder {destination.parent} to write the backup into")
     kind = _kind_of_url(url)
     # mode 0600, which the backup keeps: it holds petitioners' identities
     fd, scratch = tempfile.mkstemp(dir=destination.parent, prefix=f".{destination.name}.", suffix=".part")
     os.close(fd)
+    sums = checksum_file(destination)
+    fd, sums_scratch = tempfile.mkstemp(dir=destination.parent, prefix=f".{sums.name}.", suffix=".part")
+    os.close(fd)
     try:
         if kind == "sqlite":
-            revision = _sqlite_back_up(_sqlite_path(url, must_exist=True), Path(scratch))
+            revision = _sqlite_back_up(_sqlite_source(url), Path(scratch))
         else:
             revision = _pg_back_up(url, Path(scratch))
+        # sha256sum's own line: `sha256sum -c FILE.sha256` checks it in the backups' folder
+        Path(sums_scratch).write_text(f"{_sha256(Path(scratch))}  {destination.name}\n")
         os.replace(scratch, destination)
+        os.replace(sums_scratch, sums)
     finally:
-        if os.path.exists(scratch):
-            os.unlink(scratch)
-    return BackupFile(destination, kind, revision, destination.stat().st_size)
+        for left in (scratch, sums_scratch):
+            if os.path.exists(left):
+                os.unlink(left)
+    return BackupFile(destination, kind, revision, destination.stat().st_size, sums)
+
+
+def _sqlite_source(url: str) -> Path:
+    """The SQLite database to back up. An empty file (the one the app makes before its first
+    connection, when no database was ever set up there) is no database: refused, and removed."""
+    path = _sqlite_path(url, must_exist=True)
+    if _empty_database_file(path):
+        _remove_empty_database(path)
+        raise BackupError(
+            f"no CongressFlow database at {path} (nothing was ever set up there): is CONGRESSFLOW_DATABASE_URL "
+            "the database the servers use?"
+        )
+    return path
 
 
 def _sqlite_back_up(source: Path, scratch: Path) -> str:
@@ -134,7 +180,12 @@ def _pg_back_up(url: str, scratch: Path) -> str:
     revision = _pg_revision_of_database(url)
     if revision is None:
         raise BackupError(f"{describe(url)} is not a CongressFlow database (no migration recorded)")
-    _run_pg_tool("pg_dump", ["--format=custom", f"--file={scratch}", f"--dbname={_libpq_uri(url)}"], url)
+    _run_pg_tool(
+        "pg_dump",
+        ["--format=custom", f"--file={scratch}", f"--dbname={_libpq_uri(url)}"],
+        url,
+        doing=f"backing up {describe(url)} failed",
+    )
     return revision
 
 
@@ -157,7 +208,26 @@ def read_backup(path: Path) -> BackupFile:
         )
     if revision is None:
         raise BackupRefused(f"{path} is not a CongressFlow backup: it records no migration (alembic_version)")
-    return BackupFile(path, kind, revision, path.stat().st_size)
+    sums = checksum_file(path)
+    return BackupFile(path, kind, revision, path.stat().st_size, sums if sums.exists() else None)
+
+
+def check_checksum(path: Path) -> Path | None:
+    """Refuse the backup ``path`` when it does not match the SHA-256 kept beside it; the file
+    that holds it (None: there is none, as beside a backup made by an older version)."""
+    sums = checksum_file(path)
+    if not sums.exists():
+        return None
+    try:
+        expected = sums.read_text().split()[0].lower()
+    except (OSError, UnicodeDecodeError, IndexError) as exc:
+        raise BackupRefused(f"cannot read the checksum {sums} of the backup {path}: {exc}") from exc
+    if _sha256(path) != expected:
+        raise BackupRefused(
+            f"{path} does not match its checksum {sums}: the backup is damaged (or was changed after it was "
+            "made); nothing was restored. Restore another backup."
+        )
+    return sums
 
 
 def _sqlite_file_revision(path: Path) -> str | None:
@@ -181,14 +251,20 @@ def _sqlite_revision(connection: sqlite3.Connection) -> str | None:
 
 def _pg_dump_revision(path: Path) -> str | None:
     script = _run_pg_tool(
-        "pg_restore", ["--data-only", "--table=alembic_version", "--file=-", str(path)], None, capture=True
+        "pg_restore",
+        ["--data-only", "--table=alembic_version", "--file=-", str(path)],
+        None,
+        capture=True,
+        doing=f"cannot read the backup {path}",
     )
     found = _REVISION_ROW.search(script)
     return found.group(1) if found else None
 
 
 def _pg_dump_tables(path: Path) -> set[str]:
-    listing = _run_pg_tool("pg_restore", ["--list", str(path)], None, capture=True)
+    listing = _run_pg_tool(
+        "pg_restore", ["--list", str(path)], None, capture=True, doing=f"cannot read the backup {path}"
+    )
     return {name for _schema, name in _TOC_TABLE.findall(listing)}
 
 
@@ -199,35 +275,66 @@ def restore(url: str, source: Path, *, force: bool = False) -> Restored:
     Refused, with nothing written: a backup of another kind of database than ``url``; one whose
     revision this code does not know (made by a newer version: upgrade the code first); a
     database holding data, unless ``force``. A backup older than this code is restored as it
-    is: the schema is then upgraded with ``congressflow db upgrade`` (``upgrade_needed``)."""
-    backup = read_backup(source)
+    is: the schema is then upgraded with ``congressflow db upgrade`` (``upgrade_needed``). A
+    backup that does not match the checksum beside it is refused before anything else."""
     target_kind = _kind_of_url(url)
-    if backup.kind != target_kind:
-        raise BackupRefused(
-            f"{source} is a {backup.kind} backup and {describe(url)} a {target_kind} database: "
-            "restore a backup into the kind of database it was made from"
-        )
-    head = migrate.head_revision()
-    _check_known(backup)
-    if target_kind == "sqlite":
-        _sqlite_restore(_sqlite_path(url, must_exist=False), backup, force)
-    else:
-        _pg_restore(url, backup, force)
-    return Restored(backup, head)
+    new_file = _new_sqlite_file(url) if target_kind == "sqlite" else None
+    try:
+        check_checksum(source)
+        backup = read_backup(source)
+        if backup.kind != target_kind:
+            raise BackupRefused(
+                f"{source} is a {backup.kind} backup and {describe(url)} a {target_kind} database: "
+                "restore a backup into the kind of database it was made from"
+            )
+        head = migrate.head_revision()
+        _check_known(backup)
+        if target_kind == "sqlite":
+            _sqlite_restore(_sqlite_path(url, must_exist=False), backup, force)
+        else:
+            _pg_restore(url, backup, force)
+    except BackupError:
+        if new_file is not None and _empty_database_file(new_file):
+            _remove_empty_database(new_file)  # no empty database left where there was none
+        raise
+    return Restored(backup, head, describe(url))
 
 
 def _check_known(backup: BackupFile) -> None:
-    scripts = ScriptDirectory.from_config(migrate.alembic_config("sqlite://"))
-    try:
-        known = scripts.get_revision(backup.revision) is not None
-    except Exception:  # alembic raises its own errors for an unknown or partial id
-        known = False
-    if not known:
+    if not migrate.knows(backup.revision):
         raise BackupRefused(
-            f"{backup.path} has the schema revision {backup.revision}, which this version of CongressFlow "
-            f"does not know (it expects {migrate.head_revision()}): the backup was made by a newer version. "
-            "Install that version (or a newer one) and restore with it."
+            f"{migrate.unknown_revision(str(backup.path), backup.revision)}: the backup was made by a newer "
+            "version. Install that version (or a newer one) and restore with it."
         )
+
+
+def _new_sqlite_file(url: str) -> Path | None:
+    """The SQLite database file to restore into when there is no database there yet (no file, or
+    the empty one the app makes before its first connection); None otherwise."""
+    try:
+        path = _sqlite_path(url, must_exist=False)
+    except BackupError:
+        return None
+    return path if not path.exists() or _empty_database_file(path) else None
+
+
+def _empty_database_file(path: Path) -> bool:
+    """An empty SQLite file that nothing has written to (no -wal with pages beside it)."""
+    try:
+        if path.stat().st_size:
+            return False
+        wal = Path(f"{path}-wal")
+        return not wal.exists() or wal.stat().st_size == 0
+    except FileNotFoundError:
+        return False
+
+
+def _remove_empty_database(path: Path) -> None:
+    for left in (Path(f"{path}-wal"), Path(f"{path}-shm"), path):
+        try:
+            left.unlink()
+        except FileNotFoundError:
+            pass
 
 
 def _sqlite_restore(target: Path, backup: BackupFile, force: bool) -> None:
@@ -308,6 +415,7 @@ def _pg_restore(url: str, backup: BackupFile, force: bool) -> None:
             str(backup.path),
         ],
         url,
+        doing=f"restoring {backup.path} into {describe(url)} failed, nothing was written",
     )
 
 
@@ -370,7 +478,9 @@ def _pg_tool(name: str) -> str:
     return tool
 
 
-def _run_pg_tool(name: str, arguments: list[str], url: str | None, *, capture: bool = False) -> str:
+def _run_pg_tool(name: str, arguments: list[str], url: str | None, *, doing: str, capture: bool = False) -> str:
+    """Run ``name``; its failure is said as ``doing`` (naming the backup and the database), then
+    the tool's last lines."""
     tool = _pg_tool(name)
     environment = dict(os.environ)
     password = make_url(url).password if url else None
@@ -378,8 +488,9 @@ def _run_pg_tool(name: str, arguments: list[str], url: str | None, *, capture: b
         environment["PGPASSWORD"] = str(password)
     result = subprocess.run([tool, *arguments], capture_output=True, text=True, env=environment, check=False)
     if result.returncode != 0:
-        said = " ".join(result.stderr.strip().splitlines()[-3:]) or f"exit status {result.returncode}"
-        raise BackupError(f"{name} failed: {said}")
+        ended = f"{name} ended by signal {-result.returncode}" if result.returncode < 0 else ""
+        said = " ".join(result.stderr.strip().splitlines()[-3:]) or ended or f"{name} exit status {result.returncode}"
+        raise BackupError(f"{doing}: {said}")
     return result.stdout if capture else ""
 
 

@@ -9,15 +9,15 @@ from pathlib import Path
 from types import FunctionType
 from typing import Any
 
-import click
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 from engine.usecases import workflow_cache
 
-from . import api, auth, cli, database, errors, i18n, metrics, security
+from . import api, auth, cli, configuration, database, errors, i18n, metrics, security
 from .config import HOW_TO_MAKE_A_SECRET_KEY, secret_key_weakness
+from .configuration import StartRefused as StartRefused  # its home before; still imported from here
 
 
 class CongressFlowApp(Flask):
@@ -47,6 +47,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.config.from_prefixed_env("CONGRESSFLOW")
     if test_config:
         app.config.update(test_config)
+    configuration.check(app.config)  # one line naming a setting the app cannot use
     # its own only (0700, when made here): it holds the database and the secret key
     Path(app.instance_path).mkdir(mode=0o700, parents=True, exist_ok=True)
     if not app.config.get("DATABASE_URL"):
@@ -67,12 +68,6 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     api.init_app(app)
     security.throttle_password_checks(app)
     return app
-
-
-class StartRefused(click.ClickException):
-    """A configuration the app must not run with. The command line prints it as one line
-    (``Error: …``, exit status 1) instead of a traceback; under gunicorn the worker fails to
-    boot with it, and the server stops."""
 
 
 def _instance_path() -> str | None:
@@ -98,6 +93,8 @@ def _secret_key(app: Flask) -> str | bytes:
     weakness = None if app.testing else secret_key_weakness(key)
     if weakness:
         raise StartRefused(f"{source} {weakness}: whoever knows the secret key can sign in as anyone; {remedy}")
+    if not configured and not app.testing:
+        configuration.warn_of_a_generated_key(app.config, Path(source))
     return key
 
 
@@ -116,21 +113,17 @@ def _trust_proxies(app: Flask) -> None:
     ones the nearest proxies pass on (``X-Forwarded-For``, ``-Proto``, ``-Host``: Werkzeug's
     ProxyFix, trusting exactly that many hops): else every request would come from the proxy,
     and its per-address sign-in limits would count every client together. 0 (the default):
-    the connection's own, as with no proxy; a client could otherwise forge its address."""
+    the connection's own, as with no proxy; a client could otherwise forge its address.
+    (A whole number, 0 or more: ``configuration.check``.)"""
     hops = int(app.config.get("PROXY_HOPS") or 0)
-    if hops < 0:
-        raise ValueError(f"CONGRESSFLOW_PROXY_HOPS must be 0 or more, not {hops}")
     if hops:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
 
 
 def _size_workflow_cache(app: Flask) -> None:
-    """How many recently moved cases' workflows this process keeps (``WORKFLOW_CACHE_SIZE``)."""
-    value = app.config.get("WORKFLOW_CACHE_SIZE")
-    size = value if isinstance(value, int) and not isinstance(value, bool) else None
-    if size is None or size < 0:
-        raise ValueError(f"CONGRESSFLOW_WORKFLOW_CACHE_SIZE must be a whole number, 0 or more, not {value!r}")
-    workflow_cache.configure(size)
+    """How many recently moved cases' workflows this process keeps (``WORKFLOW_CACHE_SIZE``, a
+    whole number, 0 or more: ``configuration.check``)."""
+    workflow_cache.configure(int(app.config["WORKFLOW_CACHE_SIZE"]))
 
 
 # Python's cycle collector runs after every 700 net new objects, every tenth run over the

@@ -54,9 +54,22 @@ from gunicorn.workers.gthread import ThreadWorker
 
 log = logging.getLogger("gunicorn.error")
 
+
+def _whole(variable: str, default: int) -> int:
+    """A whole number, 1 or more, from the environment. A value it is not stops gunicorn in one
+    line (SystemExit: gunicorn prints a traceback for any other error of its config file)."""
+    text = os.environ.get(variable, "").strip()
+    if not text:
+        return default
+    if text.isdigit() and int(text) >= 1:
+        return int(text)
+    print(f"Error: {variable} is {text!r}: it takes a whole number, 1 or more", file=sys.stderr, flush=True)
+    raise SystemExit(1)
+
+
 bind = os.environ.get("CONGRESSFLOW_BIND", "127.0.0.1:5000")
-workers = int(os.environ.get("CONGRESSFLOW_WORKERS", "2"))
-threads = int(os.environ.get("CONGRESSFLOW_THREADS", "2"))
+workers = _whole("CONGRESSFLOW_WORKERS", 2)
+threads = _whole("CONGRESSFLOW_THREADS", 2)
 timeout = 60
 graceful_timeout = 30
 preload_app = False
@@ -67,11 +80,15 @@ if os.path.isdir("/dev/shm"):
     worker_tmp_dir = "/dev/shm"
 
 # Set here, before any worker (or the scheduler child) starts and imports prometheus_client,
-# which picks its multiprocess mode from the environment when first imported.
-_OWN_METRICS_DIR = "PROMETHEUS_MULTIPROC_DIR" not in os.environ
-if _OWN_METRICS_DIR:
+# which picks its multiprocess mode from the environment when first imported. gunicorn reads
+# this file again at a reload (HUP), the folder set by then: which one this server made is
+# kept in the environment too, for on_exit to remove it.
+_MADE_METRICS_DIR = "CONGRESSFLOW_METRICS_DIR_MADE"
+if "PROMETHEUS_MULTIPROC_DIR" not in os.environ:
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="congressflow-metrics-")
+    os.environ[_MADE_METRICS_DIR] = os.environ["PROMETHEUS_MULTIPROC_DIR"]
 METRICS_DIR = os.environ["PROMETHEUS_MULTIPROC_DIR"]
+_OWN_METRICS_DIR = os.environ.get(_MADE_METRICS_DIR) == METRICS_DIR
 
 SCHEDULER_COMMAND = [
     sys.executable,
@@ -108,6 +125,15 @@ def when_ready(server: Any) -> None:
         server.congressflow_scheduler.start()
     else:
         log.info("no scheduler in this server: run `congressflow scheduler` as a service of its own")
+
+
+def on_reload(server: Any) -> None:
+    """A reload (HUP, the web unit's ExecReload, after an upgrade of the code): gunicorn starts
+    new workers with the code now installed; the scheduler child is started again as well,
+    once the running one has stopped (gracefully), so that it does not go on running the old."""
+    child = getattr(server, "congressflow_scheduler", None)
+    if child is not None:
+        child.restart()
 
 
 def child_exit(server: Any, worker: Any) -> None:
@@ -241,12 +267,18 @@ class SchedulerChild:
 
     ``os.posix_spawn``, not ``subprocess``: Popen waits on a pipe that every worker forked
     meanwhile would inherit, and would then return only when those workers end. The arbiter
-    reaps any child that ends, so the child is watched by polling ``waitpid``."""
+    reaps any child that ends, so the child is watched by polling ``waitpid``.
+
+    ``restart`` (at a reload) stops the child with SIGTERM and starts the next one as soon as
+    it ended, without the pause (SIGKILL if it has not stopped after ``RESTART_GRACE``)."""
+
+    RESTART_GRACE = 30.0
 
     def __init__(self) -> None:
         self._stopping = threading.Event()
         self._lock = threading.Lock()  # no child is started once stop() began
         self._pid: int | None = None
+        self._restarting: tuple[int, float] | None = None  # the child asked to stop, and when
         self._thread = threading.Thread(target=self._watch, name="congressflow-scheduler-child", daemon=True)
 
     def start(self) -> None:
@@ -261,17 +293,42 @@ class SchedulerChild:
         log.info("scheduler started in its own process (pid %s)", self._pid)
         return True
 
+    def restart(self) -> None:
+        with self._lock:
+            pid = self._pid
+            if self._stopping.is_set() or pid is None:
+                return
+            self._restarting = (pid, time.monotonic())
+        log.info("reloading: stopping the scheduler process (pid %s) to start it again", pid)
+        _signal(pid, signal.SIGTERM)
+
     def _watch(self) -> None:
         pause = 1.0
         while True:
             started = time.monotonic()
             pid = self._pid
             while pid is not None and _alive(pid) and not self._stopping.wait(0.5):
-                pass
+                restarting = self._restarting
+                if (
+                    restarting is not None
+                    and restarting[0] == pid
+                    and time.monotonic() - restarting[1] > self.RESTART_GRACE
+                ):
+                    log.warning(
+                        "the scheduler process (pid %s) did not stop in %.0f s: killing it", pid, self.RESTART_GRACE
+                    )
+                    _signal(pid, signal.SIGKILL)
             if self._stopping.is_set():
                 return
             if pid is not None:
                 _mark_dead(pid)
+            restarting, self._restarting = self._restarting, None
+            if restarting is not None and restarting[0] == pid:
+                pause = 1.0
+                log.info("the scheduler process (pid %s) stopped for the reload: starting it again", pid)
+                if not self._spawn():
+                    return
+                continue
             pause = 1.0 if time.monotonic() - started > 60 else min(pause * 2, 60.0)
             log.warning("the scheduler process (pid %s) ended; starting it again in %.0f s", pid, pause)
             if self._stopping.wait(pause) or not self._spawn():
@@ -291,6 +348,13 @@ class SchedulerChild:
         if _alive(pid):
             os.kill(pid, signal.SIGKILL)
         _mark_dead(pid)
+
+
+def _signal(pid: int, signum: int) -> None:
+    try:
+        os.kill(pid, signum)
+    except ProcessLookupError:  # ended (and reaped) meanwhile
+        pass
 
 
 def _alive(pid: int) -> bool:

@@ -14,6 +14,7 @@ and the ``SMTP_*`` keys of :mod:`engine.notifications.outbox`.
 
 from __future__ import annotations
 
+import errno
 import gc
 import importlib.util
 import logging
@@ -38,6 +39,7 @@ log = logging.getLogger(__name__)
 
 
 def scheduler_config(app: Flask) -> SchedulerConfig:
+    """The numbers are numbers by now, in their bounds (web/configuration.py checks them)."""
     config = app.config
     defaults = SchedulerConfig()
     return SchedulerConfig(
@@ -79,13 +81,19 @@ def run_standalone(
     if metrics_address is not None:
         from .metrics import serve_scheduler_metrics
 
-        serve_scheduler_metrics(*metrics_address)
+        try:
+            serve_scheduler_metrics(*metrics_address)
+        except OSError as exc:
+            raise CannotListen(*metrics_address, exc) from None
     if exit_with_parent:
         _stop_when_orphaned(service)
     try:
         service.run()
     except KeyboardInterrupt:
         service.stop()
+    # run() returns (or was interrupted) after its lock was released: an operator reading the
+    # journal tells a stop from a hang
+    log.info("scheduler stopped; lock released")
 
 
 def _stop_when_orphaned(service: SchedulerService, poll: float = 1.0) -> None:
@@ -98,6 +106,40 @@ def _stop_when_orphaned(service: SchedulerService, poll: float = 1.0) -> None:
         service.stop(timeout=0)
 
     threading.Thread(target=watch, name="congressflow-parent-watch", daemon=True).start()
+
+
+class CannotListen(Exception):
+    """A server's address cannot be listened on: in one line, for the command to say."""
+
+    def __init__(self, host: str, port: int, error: OSError):
+        if error.errno == errno.EADDRINUSE:
+            why = "the address is in use (another server?)"
+        elif error.errno == errno.EACCES:
+            why = "permission denied (a port below 1024 needs privileges)"
+        elif error.errno == errno.EADDRNOTAVAIL:
+            why = "this machine has no such address"
+        else:
+            why = (error.strerror or str(error)).lower()
+        super().__init__(f"cannot listen on {_address(host, port)}: {why}")
+
+
+def _address(host: str, port: int) -> str:
+    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+
+
+DEFAULT_BIND = "127.0.0.1:5000"
+BIND_VARIABLE = "CONGRESSFLOW_BIND"
+
+
+def bind_address(text: str) -> tuple[str, int]:
+    """``HOST:PORT`` (``[IPv6]:PORT``), as CONGRESSFLOW_BIND holds it; ValueError otherwise."""
+    host, colon, port_text = text.strip().rpartition(":")
+    if host.startswith("[") and host.endswith("]"):
+        host = host[1:-1]
+    port = int(port_text) if colon and port_text.strip().isdigit() else 0
+    if not host or (":" in host and not text.strip().startswith("[")) or not 1 <= port <= 65535:
+        raise ValueError(f"{BIND_VARIABLE} is {text!r}: it takes HOST:PORT, such as {DEFAULT_BIND} or [::1]:5000")
+    return host, port
 
 
 GUNICORN_CONF = Path(__file__).with_name("gunicorn_conf.py")
@@ -118,7 +160,7 @@ def serve_workers(host: str, port: int, workers: int, threads: int | None, with_
             "several worker processes need gunicorn, which does not run on Windows and is not installed "
             "here: use --workers 1 (waitress), or install CongressFlow's dependencies (make setup)"
         )
-    address = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+    address = _address(host, port)
     os.environ["CONGRESSFLOW_SCHEDULER_IN_SERVER"] = "1" if with_scheduler else "0"
     argv = [sys.executable, "-m", "gunicorn", "--config", str(GUNICORN_CONF), "--bind", address]
     argv += ["--workers", str(workers)] + (["--threads", str(threads)] if threads else []) + ["web:create_app()"]
@@ -149,17 +191,24 @@ def settle_memory() -> None:
 
 
 def serve(app: Flask, host: str, port: int, threads: int, with_scheduler: bool) -> None:
-    """The web app on waitress, with the scheduler in a background thread."""
+    """The web app on waitress, with the scheduler in a background thread. The address is
+    taken first: CannotListen (and no scheduler started) when it cannot be."""
     import waitress
 
     _configure_logging()
+    try:
+        server = waitress.create_server(app, host=host, port=port, **waitress_options(threads))
+    except OSError as exc:
+        raise CannotListen(host, port, exc) from None
     settle_memory()
     service: Any = None
-    if with_scheduler:
-        service = make_service(app)
-        service.start_background()  # refuses at once on SQLite if another scheduler runs
     try:
-        waitress.serve(app, host=host, port=port, **waitress_options(threads))
+        if with_scheduler:
+            service = make_service(app)
+            service.start_background()  # refuses at once on SQLite if another scheduler runs
+        server.print_listen("Serving on http://{}:{}")
+        server.run()
     finally:
+        server.close()
         if service is not None:
             service.stop()

@@ -178,6 +178,23 @@ def _expire_old_sessions() -> None:
         session.clear()
 
 
+_SAID_COOKIE_NOT_SECURE = threading.Event()  # once per process
+
+
+def _warn_of_a_cookie_sent_in_clear() -> None:
+    """Registered while SESSION_COOKIE_SECURE is false: the first request of this process that
+    came over HTTPS (as the connection, or a trusted proxy's X-Forwarded-Proto, says) shows
+    that the site is served over HTTPS, and its session cookie may then be sent in clear too
+    (to the same site over HTTP): said once, as the setting to change."""
+    if _SAID_COOKIE_NOT_SECURE.is_set() or not request.is_secure:
+        return
+    _SAID_COOKIE_NOT_SECURE.set()
+    log.warning(
+        "a request came over HTTPS, but the session cookie is set without Secure and a browser"
+        " would send it over plain HTTP too: set CONGRESSFLOW_SESSION_COOKIE_SECURE=true"
+    )
+
+
 def start_session() -> None:
     """Call at sign-in: a fresh, permanent (expiring) session."""
     lang = session.get("lang")
@@ -359,6 +376,7 @@ class _SessionInterface(SecureCookieSessionInterface):
 def init_app(app: Flask) -> None:
     app.session_interface = _SessionInterface()
     app.config["SESSION_COOKIE_SECURE"] = _as_bool(app.config["SESSION_COOKIE_SECURE"])
+    # a whole number, 1 or more, as the sign-in limits are valid ones (web/configuration.py)
     app.extensions[SLOTS] = threading.BoundedSemaphore(int(app.config["SIGNIN_CONCURRENT_HASHES"]))
     # one limiter per app; every limit is evaluated (not only up to the first breached) for
     # the Retry-After; the counts are in memory unless RATELIMIT_STORAGE_URI names a Redis
@@ -373,4 +391,6 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(RateLimitExceeded, _throttled)
     csrf.init_app(app)
     app.before_request(_expire_old_sessions)
+    if not app.config["SESSION_COOKIE_SECURE"]:
+        app.before_request(_warn_of_a_cookie_sent_in_clear)
     app.after_request(_add_headers)

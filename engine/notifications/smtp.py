@@ -43,6 +43,18 @@ def _flag(value: Any) -> bool:
     return value is True or str(value).strip().lower() in ("1", "true", "yes", "on")
 
 
+def _port(value: Any, default: int) -> int:
+    """``SMTP_PORT``: unset or empty, the protocol's own; else a port number (the app checks
+    its configuration at start, web/configuration.py; this says it in one line for any other
+    caller)."""
+    if value is None or value == "":
+        return default
+    text = str(value).strip()
+    if isinstance(value, bool) or not text.isdigit() or not 1 <= int(text) <= 65535:
+        raise ValueError(f"CONGRESSFLOW_SMTP_PORT is {value!r}: it takes a whole number, from 1 to 65535")
+    return int(text)
+
+
 @dataclass(frozen=True)
 class SmtpSettings:
     host: str
@@ -63,7 +75,7 @@ class SmtpSettings:
         ssl = _flag(config.get("SMTP_SSL", False))
         return cls(
             host=str(host),
-            port=int(config.get("SMTP_PORT") or (465 if ssl else 25)),
+            port=_port(config.get("SMTP_PORT"), 465 if ssl else 25),
             sender=str(config.get("SMTP_FROM") or cls.sender),
             username=config.get("SMTP_USERNAME") or None,
             password=config.get("SMTP_PASSWORD") or None,

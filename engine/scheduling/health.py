@@ -28,6 +28,7 @@ log = logging.getLogger(__name__)
 UNREACHABLE = "database unreachable"
 NO_SCHEMA = "database has no schema: run congressflow db upgrade"
 OLD_SCHEMA = "schema not current: run congressflow db upgrade"
+NEWER_SCHEMA = "schema of a newer CongressFlow: install that version (db upgrade cannot take it back)"
 
 
 @dataclass(frozen=True)
@@ -50,7 +51,9 @@ class SchemaState:
             return UNREACHABLE
         if self.revision is None:
             return NO_SCHEMA
-        return "" if self.current else OLD_SCHEMA
+        if self.current:
+            return ""
+        return OLD_SCHEMA if migrate.knows(self.revision) else NEWER_SCHEMA
 
     @property
     def detail(self) -> str:

@@ -44,6 +44,7 @@ class AlreadyRunning(Exception):
 
 class Leadership(Protocol):
     waits: bool  # True: a standby waits for the holder to go (PostgreSQL); False: refuse at once
+    lost_because: str  # why still_held() last found the lock gone, in a line ("": not said)
 
     def try_acquire(self) -> bool: ...
 
@@ -59,6 +60,7 @@ class PostgresLeadership:
 
     def __init__(self, url: str, key: int = ADVISORY_KEY):
         self.url, self.key = url, key
+        self.lost_because = ""
         self._engine = create_engine(url, poolclass=NullPool)
         self._conn: Connection | None = None
         self._held = False
@@ -91,8 +93,12 @@ class PostgresLeadership:
             try:
                 self._conn.execute(text("SELECT 1"))
                 return True
-            except Exception:
-                log.exception("lost the scheduler lock connection")
+            except Exception as exc:
+                # the database restarted or failed over, or the connection was terminated: an
+                # event to expect, said by the service in one line (the traceback only at DEBUG)
+                driver_error = getattr(exc, "orig", None) or exc
+                self.lost_because = f"its database connection ended ({type(driver_error).__name__}: {first_line(exc)})"
+                log.debug("lost the scheduler lock connection", exc_info=exc)
                 self._drop()
                 return False
 
@@ -123,6 +129,7 @@ class FileLeadership:
     """An exclusive lock on ``<database>.scheduler.lock``."""
 
     waits = False
+    lost_because = ""  # a file lock is held until released: never lost
 
     def __init__(self, path: Path):
         self.path = path
@@ -165,6 +172,7 @@ class NoLeadership:
     """An in-memory SQLite database exists in one process only: nothing to share."""
 
     waits = False
+    lost_because = ""
 
     def __init__(self) -> None:
         self._held = False

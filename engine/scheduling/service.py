@@ -23,7 +23,14 @@ A database that cannot be reached, or has no schema yet, is said in one line whe
 and once more when it is over, not in a traceback a second (:class:`Trouble`, the traceback at
 DEBUG): a standby that cannot reach it retries at growing intervals (up to
 ``unreachable_max_wait``), and says "on standby" only when another process really holds the
-lock.
+lock. A lock lost with its connection (the database restarted) is one ERROR line too.
+
+It leads only on the schema its code expects (:class:`SchemaGate`): on a database not migrated
+yet, one migration behind (``congressflow db upgrade`` not run) or ahead (upgraded by a newer
+CongressFlow), it does not fire timers with code written for another schema. It says so in one
+WARNING line, stays on standby (PostgreSQL; on SQLite it keeps the lock file, so a second
+scheduler is still refused) and checks again every ``standby_poll``; the active one checks every
+``schema_recheck`` and steps down when the schema is changed under it.
 """
 
 from __future__ import annotations
@@ -44,6 +51,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
+from storage import migrate
 from storage import repositories as repo
 from storage.backup import describe, first_line
 from storage.db import readers_of
@@ -71,6 +79,7 @@ class SchedulerConfig:
     retry_after: float = 5.0  # first back-off after a timer failed to fire
     max_retry_after: float = 600.0
     unreachable_max_wait: float = 30.0  # a standby that cannot reach the database waits at most this between tries
+    schema_recheck: float = 10.0  # the active one checks the schema is still the one its code expects this often
 
 
 def _skew(now: datetime) -> timedelta:
@@ -122,6 +131,8 @@ class Trouble:
                     "`congressflow init`); deadlines fire once it is there",
                     True,
                 )
+            if not state.current and not migrate.knows(state.revision):
+                return f"{state.detail}: a newer version of CongressFlow migrated it; run that version", True
             if not state.current:
                 return f"{state.detail}: run `congressflow db upgrade`", True
         return f"{type(exc).__name__}: {first_line(exc)}", False
@@ -160,6 +171,56 @@ class LockWait:
         if self._unreachable:
             log.info("database reachable again: %s", self.database)
             self._unreachable, self._standby_said, self._next_wait = False, False, self.poll
+
+
+class SchemaGate:
+    """Whether the schema lets this scheduler lead: the one its code expects, and nothing else
+    (timers fired with new code on an old schema, or old code on a newer one, go wrong). What
+    is wrong is said once, in one WARNING line naming the revisions and what to run, again only
+    when it changes, and "current" once it is. Asked every second by a standby: one read of
+    Alembic's version table (this code's head is read from its migrations once)."""
+
+    _NOTHING_SAID = "-"  # no revision is "-": nothing is wrong, or nothing was said yet
+
+    def __init__(self, engine: Engine, database: str, poll: float):
+        self.engine, self.database, self.poll = engine, database, poll
+        self.head = migrate.head_revision()
+        self._said: str | None = self._NOTHING_SAID  # the revision whose problem was said last
+
+    def allows(self, doing: str = "not taking the lead") -> bool:
+        """True on the expected schema, and when the database cannot be reached (the lock's
+        try says that, and an active scheduler's refresh); False, said, on any other."""
+        try:
+            with self.engine.connect() as connection:
+                revision = migrate.current_revision(connection)
+        except Exception as exc:
+            log.debug("the schema could not be read", exc_info=exc)
+            return True
+        if revision == self.head:
+            if self._said != self._NOTHING_SAID:
+                log.info("the database %s now has the schema this code expects (%s)", self.database, self.head)
+                self._said = self._NOTHING_SAID
+            return True
+        if revision != self._said:
+            log.warning("scheduler %s: %s; checking again every %gs", doing, self.problem(revision), self.poll)
+            self._said = revision
+        return False
+
+    def problem(self, revision: str | None) -> str:
+        if revision is None:
+            return (
+                f"the database {self.database} has no schema (this code expects {self.head}): run "
+                "`congressflow db upgrade` (a new installation: `congressflow init`)"
+            )
+        if migrate.knows(revision):
+            return (
+                f"the database {self.database} is at schema {revision}, older than this code's "
+                f"{self.head}: run `congressflow db upgrade`"
+            )
+        return (
+            f"{migrate.unknown_revision(f'the database {self.database}', revision)}: a newer version "
+            "of CongressFlow migrated it; run that version's scheduler"
+        )
 
 
 def _engine_of(factory: sessionmaker[Session]) -> Engine:
@@ -365,6 +426,7 @@ class SchedulerService:
         self.on_fired, self.mailer = on_fired, mailer
         self.leadership = leadership or leadership_for(url)
         self.database = describe(url)
+        self.schema = SchemaGate(_engine_of(factory), self.database, self.config.standby_poll)
         self.active = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -390,13 +452,24 @@ class SchedulerService:
             self.leadership.dispose()
 
     def _wait_for_lock(self) -> bool:
+        """Until this process holds the lock on the schema its code expects (True), or stop()
+        (False). PostgreSQL: on another schema it stays a standby, the lock left to a scheduler
+        whose code fits. SQLite: the lock first, so a second scheduler is refused at once, then
+        the schema, waited for holding it."""
         waiting = LockWait(self.database, self.config.standby_poll, self.config.unreachable_max_wait)
         while not self._stop.is_set():
             try:
-                if self.acquire_or_refuse():
+                wait = self.config.standby_poll
+                if self.leadership.waits and not self.schema.allows():
+                    pass
+                elif not self.acquire_or_refuse():
+                    wait = waiting.held_elsewhere()
+                else:
                     waiting.acquired()
-                    return True
-                wait = waiting.held_elsewhere()
+                    if self.schema.allows():
+                        return True
+                    if self.leadership.waits:
+                        self.leadership.release()
             except AlreadyRunning:
                 raise
             except Exception as exc:
@@ -418,10 +491,16 @@ class SchedulerService:
                 scheduled,
                 self.config.window,
             )
+            schema_checked = time.monotonic()
             while not self._stop.wait(self.config.check_interval):
                 if not self.leadership.still_held():
-                    log.error("scheduler lock lost: stepping down")
+                    because = self.leadership.lost_because  # one line: an expected event (a database restart)
+                    log.error("scheduler lock lost: %s", f"{because}; stepping down" if because else "stepping down")
                     break
+                if time.monotonic() - schema_checked >= self.config.schema_recheck:
+                    schema_checked = time.monotonic()
+                    if not self.schema.allows("stepping down"):
+                        break
         finally:
             if self.active.is_set():
                 observers.leadership_changed(False)
@@ -432,9 +511,12 @@ class SchedulerService:
     def start_background(self) -> threading.Thread:
         """Run in a daemon thread (the web app's in-process scheduler). On SQLite, refuse
         here, at once, when another scheduler runs. A database not reachable yet is no reason
-        to refuse: the thread waits for it, saying so (``LockWait``)."""
+        to refuse: the thread waits for it, saying so (``LockWait``). Where a second scheduler
+        waits (PostgreSQL) nothing is taken here: the thread takes the lock only on the schema
+        its code expects (``SchemaGate``)."""
         try:
-            self.acquire_or_refuse()
+            if not self.leadership.waits:
+                self.acquire_or_refuse()
         except AlreadyRunning:
             raise
         except Exception as exc:

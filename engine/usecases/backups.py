@@ -1,8 +1,8 @@
 """Backing up and restoring the database (operator commands: they act as the system, before
 or beside the app, so they ask no permission). The work is ``storage.backup``'s; this says it
 in the engine's errors, so the command line reports them as every command does: a refused
-backup or a failure is an ``EngineError`` (exit 1), a database that holds data a ``Conflict``
-(exit 3)."""
+backup or a failure is an ``EngineError`` (exit 1), a database that holds data, or a backup
+file that exists already, a ``Conflict`` (exit 3)."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from storage.backup import BackupFile, Restored
 from ..errors import Conflict, EngineError
 
 __all__ = [
+    "BackupExists",
     "BackupFailed",
     "BackupFile",
     "BackupRefused",
@@ -35,6 +36,12 @@ class BackupRefused(EngineError):
 
 class DatabaseNotEmpty(Conflict):
     code = "database_not_empty"
+
+
+class BackupExists(Conflict):
+    """The file to back up into exists already: a backup is never overwritten."""
+
+    code = "backup_exists"
 
 
 class SchedulerRunning(Conflict):
@@ -67,6 +74,8 @@ def restore(database_url: str, source: Path, *, force: bool = False) -> Restored
 def _engine_error(exc: storage_backup.BackupError) -> EngineError:
     if isinstance(exc, storage_backup.DatabaseNotEmpty):
         return DatabaseNotEmpty(exc.message)
+    if isinstance(exc, storage_backup.BackupExists):
+        return BackupExists(exc.message)
     if isinstance(exc, storage_backup.BackupRefused):
         return BackupRefused(exc.message)
     return BackupFailed(exc.message)

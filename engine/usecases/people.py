@@ -261,8 +261,30 @@ def set_timezone(session: Session, actor: Actor, username: str, zone: str | None
     return timezones.effective(user.timezone)
 
 
-def ensure_demo_users(session: Session, actor: Actor) -> dict[str, str]:
-    """Create the demo users that do not exist yet; return their new passwords (shown once)."""
+@dataclass(frozen=True)
+class DemoUsers:
+    """What ``init`` did about the demo users."""
+
+    created: dict[str, str]  # user name → its password, shown once
+    users_before: int  # the database's users before (0: a new installation)
+    declined: bool = False  # none made: the database has users, and the demo was not asked for
+
+
+def demo_users_for_init(session: Session, actor: Actor, *, asked: bool) -> DemoUsers:
+    """``init``'s demo users (DEMO ONLY: an active ``admin`` among them). On a database with no
+    users at all (a new installation, ``make run``'s first start) they are made. On one that has
+    users (a real server, where ``init`` may run again at an upgrade) none is made unless
+    ``asked`` (``--demo``), and then none becomes a unit's head (an escalated 督办 must not
+    reach a demo account)."""
+    users = session.scalar(select(func.count()).select_from(User)) or 0
+    if users and not asked:
+        return DemoUsers({}, users, declined=True)
+    return DemoUsers(ensure_demo_users(session, actor, name_heads=not users), users)
+
+
+def ensure_demo_users(session: Session, actor: Actor, *, name_heads: bool = True) -> dict[str, str]:
+    """Create the demo users that do not exist yet; return their new passwords (shown once).
+    ``name_heads``: make them the heads of the units that have none (a demo installation)."""
     ensure_departments(session)
     existing = set(session.scalars(select(User.username)))
     created = {}
@@ -286,7 +308,7 @@ def ensure_demo_users(session: Session, actor: Actor) -> dict[str, str]:
         created[demo.username] = password
     # the units' heads (负责人), whom an escalated 督办 reaches: a demo where escalation can be
     # tried; a head an administrator chose stays
-    for code, head in DEMO_HEADS.items():
+    for code, head in DEMO_HEADS.items() if name_heads else ():
         unit = session.scalar(select(Department).where(Department.code == code))
         if unit is not None and unit.head is None and head in {*existing, *created}:
             unit.head = head

@@ -104,7 +104,9 @@ def restored(db_url, fresh_url, make_app, frozen_clock, tmp_path) -> Iterator[tu
     target = make_app(fresh_url, instance="restored")
     back = run(target, "restore", str(backup))
     assert back.exit_code == 0, back.output
-    assert f"restored {backup} (schema {migrate.head_revision()})" in back.output
+    shown = make_url(fresh_url).render_as_string(hide_password=True)
+    assert f"restored {backup} into {shown} (schema {migrate.head_revision()})\n" in back.output
+    assert "no checksum" not in back.output  # checked against the backup's .sha256
     assert "db upgrade" not in back.output  # same version: nothing to do
     engine = make_engine(fresh_url)
     yield make_session_factory(engine), ids
@@ -198,7 +200,7 @@ def test_an_existing_backup_file_is_never_overwritten(db_url, make_app, tmp_path
     backup = tmp_path / "b.backup"
     backup.write_bytes(b"yesterday's")
     result = run(app, "backup", str(backup))
-    assert result.exit_code == 1 and "exists already" in result.output
+    assert result.exit_code == 3 and "exists already" in result.output  # a conflict, as the README's exit codes say
     assert backup.read_bytes() == b"yesterday's"
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".b.backup")] == []  # no scratch left
 
@@ -212,6 +214,8 @@ def test_a_backup_from_a_newer_version_is_refused(make_app, tmp_path):
     with sqlite3.connect(backup) as c:
         c.execute("UPDATE alembic_version SET version_num = 'f0f0f0f0f0f0'")
     c.close()
+    # as the newer version wrote it: its checksum matches
+    (tmp_path / "newer.backup.sha256").write_text(f"{hashlib.sha256(backup.read_bytes()).hexdigest()}  newer.backup\n")
     target = make_app(f"sqlite:///{tmp_path / 'target.db'}", instance="target")
     result = run(target, "restore", str(backup))
     assert result.exit_code == 1
@@ -255,7 +259,7 @@ def test_a_file_that_is_no_backup_and_a_backup_of_the_other_kind_are_refused(mak
     if shutil.which("pg_restore") is None:
         pytest.skip("pg_restore is not installed")
     result = run(app, "restore", str(dump))
-    assert result.exit_code == 1 and "pg_restore failed" in result.output
+    assert result.exit_code == 1 and f"cannot read the backup {dump}: pg_restore: " in result.output
 
 
 def test_sqlite_backup_while_a_session_holds_a_transaction(make_app, tmp_path, frozen_clock):
@@ -314,3 +318,103 @@ def test_postgresql_a_database_with_tables_the_backup_lacks_is_refused_even_forc
         with engine.connect() as conn:
             assert conn.execute(text("SELECT count(*) FROM pg_tables WHERE schemaname = 'public'")).scalar() == 1
         engine.dispose()
+
+
+# -- the checksum beside a backup, and no empty database file left behind ---------------------------
+def _damage(path: Path, offset: int) -> None:
+    with path.open("r+b") as f:
+        f.seek(offset)
+        f.write(b"X" * 48)
+
+
+def test_a_backup_has_its_sha256_beside_it_and_a_damaged_one_is_refused(db_url, make_app, tmp_path):
+    app = make_app(db_url)
+    world.build_world(app, "clerk")
+    backup = tmp_path / "b.backup"
+    made = run(app, "backup", str(backup))
+    assert made.exit_code == 0, made.output
+    shown = make_url(db_url).render_as_string(hide_password=True)
+    assert made.output.startswith(
+        f"backed up the {'sqlite' if db_url.startswith('sqlite') else 'postgresql'} database {shown} "
+    )
+    assert f"its SHA-256 into {backup}.sha256\n" in made.output
+    sums = tmp_path / "b.backup.sha256"
+    assert (
+        sums.read_text() == f"{hashlib.sha256(backup.read_bytes()).hexdigest()}  b.backup\n"
+    )  # as sha256sum writes it
+    _damage(backup, backup.stat().st_size // 2)  # inside the data, where SQLite's own checks do not look
+    target_path = tmp_path / "target.db"
+    target = make_app(f"sqlite:///{target_path}", instance="target") if db_url.startswith("sqlite") else None
+    if target is None:
+        with new_pg_database() as url:
+            result = run(make_app(url, instance="target"), "restore", str(backup))
+    else:
+        result = run(target, "restore", str(backup))
+    assert result.exit_code == 1
+    assert result.stderr == (
+        f"error: {backup} does not match its checksum {sums}: the backup is damaged (or was changed after it was "
+        "made); nothing was restored. Restore another backup.\n"
+    )
+    assert not target_path.exists()  # not even the empty file the app made before its first connection
+
+
+def test_a_damaged_sqlite_backup_without_its_checksum_is_restored_unchecked_and_said_so(make_app, tmp_path):
+    source = tmp_path / "source.db"
+    migrate.upgrade(f"sqlite:///{source}")
+    backup = tmp_path / "old.backup"
+    shutil.copy(source, backup)  # as an older version made it: no .sha256 beside it
+    target = tmp_path / "target.db"
+    result = run(make_app(f"sqlite:///{target}"), "restore", str(backup))
+    assert result.exit_code == 0, result.output
+    assert result.stdout == (
+        f"restored {backup} into sqlite:///{target} (schema {migrate.head_revision()})\n"
+        f"no checksum beside it ({backup}.sha256): it could not be checked for damage\n"
+    )
+
+
+def test_no_empty_database_file_is_left_by_a_failed_backup_or_restore(make_app, tmp_path):
+    instance_db = tmp_path / "instance" / "congressflow.db"
+    instance_db.parent.mkdir()
+    app = make_app(f"sqlite:///{instance_db}")
+    assert instance_db.exists() and instance_db.stat().st_size == 0  # the app makes it before it connects
+    result = run(app, "backup", str(tmp_path / "x.backup"))
+    assert result.exit_code == 1
+    assert result.stderr == (
+        f"error: no CongressFlow database at {instance_db} (nothing was ever set up there): "
+        "is CONGRESSFLOW_DATABASE_URL the database the servers use?\n"
+    )
+    assert not instance_db.exists() and not (tmp_path / "x.backup").exists()
+
+    source = tmp_path / "source.db"
+    migrate.upgrade(f"sqlite:///{source}")
+    truncated = tmp_path / "truncated.backup"
+    truncated.write_bytes(source.read_bytes()[:8192])
+    fresh = tmp_path / "fresh" / "congressflow.db"
+    fresh.parent.mkdir()
+    result = run(make_app(f"sqlite:///{fresh}", instance="fresh"), "restore", str(truncated))
+    assert result.exit_code == 1, result.output
+    assert not fresh.exists()
+
+
+@pytest.mark.skipif(not PG_URL, reason="TEST_DATABASE_URL is not set")
+def test_postgresql_a_failed_restore_names_the_backup_and_the_database(make_app, tmp_path):
+    backup = tmp_path / "pg.backup"
+    with new_pg_database() as source:
+        migrate.upgrade(source)
+        app = make_app(source, instance="source")
+        world.build_world(app, "clerk")
+        assert run(app, "backup", str(backup)).exit_code == 0
+    (tmp_path / "pg.backup.sha256").unlink()  # pg_restore's own checks, then
+    _damage(backup, backup.stat().st_size // 2)
+    with new_pg_database() as url:
+        with_password = make_url(url).set(password="s3cret").render_as_string(hide_password=False)
+        result = run(make_app(with_password, instance="target"), "restore", str(backup))
+    shown = make_url(with_password).render_as_string(hide_password=True)
+    assert result.exit_code == 1, result.output
+    assert result.stderr.startswith(
+        (
+            f"error: cannot read the backup {backup}: ",
+            f"error: restoring {backup} into {shown} failed, nothing was written: ",
+        )
+    ), result.stderr
+    assert result.stderr.count("\n") == 1 and "s3cret" not in result.output

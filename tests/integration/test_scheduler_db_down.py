@@ -1,20 +1,19 @@
-"""A scheduler whose database cannot be reached, or has no schema yet, says so in one line
-(not a traceback a second), retries at growing intervals, and says "on standby" only when
-another process really holds the lock; once the database is there it goes on by itself."""
+"""A scheduler whose database cannot be reached says so in one line (not a traceback a second),
+retries at growing intervals, and says "on standby" only when another process really holds the
+lock; once the database is there it goes on by itself. (A database without the schema:
+test_scheduler_schema.py.)"""
 
 from __future__ import annotations
 
 import logging
 import re
 import threading
-import time
 from collections.abc import Iterator
 
 import pytest
 from sqlalchemy.exc import OperationalError
 
 from engine.scheduling.service import SchedulerConfig, SchedulerService
-from storage import migrate
 from storage.db import make_engine, make_session_factory
 
 from .scheduler_helpers import wait_for
@@ -113,29 +112,6 @@ def test_standby_is_said_only_once_another_process_holds_the_lock(running, sessi
         "scheduler on standby",
     ]
     assert tracebacks(caplog) == []
-
-
-def test_a_database_without_the_schema_is_said_once_until_it_is_upgraded(running, tmp_path, caplog):
-    url = f"sqlite:///{tmp_path / 'fresh.db'}"
-    engine = make_engine(url)
-    try:
-        with caplog.at_level(logging.INFO, logger=SERVICE_LOG):
-            service = SchedulerService(make_session_factory(engine), url, QUICK)
-            running.append(Running(service))
-            assert service.active.wait(10)
-            time.sleep(QUICK.refresh_interval * 10)  # ten rounds of the refresh, each failing
-            no_schema = [line for line in messages(caplog) if "no schema" in line]
-            assert no_schema == [
-                "reading the timers table: the database has no schema: run `congressflow db upgrade` "
-                "(a new installation: `congressflow init`); deadlines fire once it is there"
-            ]
-            assert tracebacks(caplog) == []
-            migrate.upgrade(url)
-            assert wait_for(lambda: "reading the timers table: working again" in messages(caplog), 10)
-        running[0].stop()
-    finally:
-        engine.dispose()
-    assert sum("no schema" in line for line in messages(caplog)) == 1
 
 
 def test_serve_starts_its_scheduler_while_the_database_is_away(caplog):

@@ -10,7 +10,7 @@ Errors: on stderr, as ``error: ...`` lines, or with ``--json`` as one JSON objec
 kind (``EXIT_CODES``). A usage error (click's: a missing option, a value of the wrong type)
 is said so too when ``--json`` is among the arguments (``JsonUsageError``, raised for the
 whole command line by its group). A database the command cannot use (unreachable, without
-its schema, with an older one) is one line saying what to run (``database_unusable``, also
+its schema, with an older one or a newer version's) is one line saying what to run (``database_unusable``, also
 for the whole command line), exit code ``EXIT_DATABASE``.
 """
 
@@ -31,6 +31,7 @@ from engine.access import OPERATOR, Actor
 from engine.errors import Conflict, EngineError, FieldError, InvalidData, NotAllowed, NotFound
 from engine.scheduling.health import SchemaState
 from engine.usecases.context import actor_for
+from storage import migrate
 
 json_option = click.option("--json", "as_json", is_flag=True, help="machine-readable output (errors too, on stderr)")
 user_option = click.option("--user", "username", required=True, help="act as this user, with exactly their permissions")
@@ -94,6 +95,8 @@ def database_unusable(state: SchemaState, database: str) -> tuple[str, str] | No
             f"the database {database} has no schema yet: run `congressflow init` (a new installation) "
             "or `congressflow db upgrade`"
         )
+    if not state.current and not migrate.knows(state.revision):
+        return "newer_schema", migrate.NewerSchema(database, state.revision).message
     if not state.current:
         return (
             "old_schema",

@@ -1,0 +1,161 @@
+"""The app's configuration, checked in one place when the app is made (``create_app``).
+
+Every setting below comes from the environment (``CONGRESSFLOW_`` prefix, read by Flask's
+``from_prefixed_env``, which turns ``"3"`` into 3 and leaves ``"abc"`` as text) or from a test's
+configuration. A value the app cannot use refuses the start in one line naming the variable,
+the value and what it takes (``BadSetting``), rather than a traceback later, or worse a setting
+quietly ignored: a mistyped sign-in limit made Flask-Limiter count nothing at all. A value taken
+is put back normalised (a number as a number), so that the code reading it later cannot fail.
+
+Also here: the one warning at start about the settings of a site several machines serve
+(``warn_of_a_generated_key``)."""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import MutableMapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import click
+from limits import parse_many
+
+from .config import HOW_TO_MAKE_A_SECRET_KEY
+
+log = logging.getLogger(__name__)
+
+PREFIX = "CONGRESSFLOW_"
+
+
+class StartRefused(click.ClickException):
+    """A configuration the app must not run with. The command line prints it as one line
+    (``Error: …``, exit status 1) instead of a traceback; under gunicorn the worker fails to
+    boot with it, and the server stops."""
+
+
+class BadSetting(StartRefused, ValueError):
+    """A setting whose value the app does not take (a ValueError as well: what reading it
+    raised before it was checked here)."""
+
+
+@dataclass(frozen=True)
+class Number:
+    """A whole number (``whole``) or any number, from ``minimum`` (excluded when ``above``) up
+    to ``maximum``; ``optional``: unset or empty leaves the code's own default."""
+
+    about: str
+    whole: bool = True
+    minimum: float = 0
+    maximum: float | None = None
+    above: bool = False
+    optional: bool = False
+
+    @property
+    def takes(self) -> str:
+        kind = "a whole number" if self.whole else "a number"
+        if self.maximum is not None:
+            bounds = f"from {_shown(self.minimum)} to {_shown(self.maximum)}"
+        elif self.above:
+            bounds = f"above {_shown(self.minimum)}"
+        else:
+            bounds = f"{_shown(self.minimum)} or more"
+        return f"{kind}, {bounds} ({self.about})"
+
+    def parse(self, value: Any) -> int | float:
+        if isinstance(value, bool):  # from_prefixed_env reads "true" as True, an int to Python
+            raise ValueError(value)
+        number: int | float
+        if isinstance(value, int | float):
+            number = value
+        elif isinstance(value, str):
+            number = int(value.strip()) if self.whole else float(value.strip())
+        else:
+            raise ValueError(value)
+        if not math.isfinite(number):
+            raise ValueError(value)
+        if self.whole:
+            if number != int(number):
+                raise ValueError(value)
+            number = int(number)
+        too_low = number <= self.minimum if self.above else number < self.minimum
+        if too_low or (self.maximum is not None and number > self.maximum):
+            raise ValueError(value)
+        return number
+
+
+@dataclass(frozen=True)
+class RateLimits:
+    """Limits in the notation of the ``limits`` library (Flask-Limiter's), each allowing at
+    least one: what Flask-Limiter could not parse, it would not apply (failing open)."""
+
+    about: str
+
+    @property
+    def takes(self) -> str:
+        return f"limits such as '5 per minute; 20 per hour', each of 1 or more ({self.about})"
+
+    def parse(self, value: Any) -> str:
+        if not isinstance(value, str):
+            raise ValueError(value)
+        if any(limit.amount < 1 for limit in parse_many(value)):  # ValueError when unparsable
+            raise ValueError(value)
+        return value
+
+
+Kind = Number | RateLimits
+
+SETTINGS: dict[str, Kind] = {
+    "PROXY_HOPS": Number("how many reverse proxies stand in front; 0: none"),
+    "WORKFLOW_CACHE_SIZE": Number("workflows of recently moved cases each process keeps; 0: none"),
+    "SIGNIN_CONCURRENT_HASHES": Number("password checks at once", minimum=1),
+    "SIGNIN_LIMITS_PER_ACCOUNT": RateLimits("wrong passwords allowed per account"),
+    "SIGNIN_LIMITS_PER_ADDRESS": RateLimits("wrong passwords allowed per client address"),
+    "SESSION_MAX_HOURS": Number("hours a sign-in lasts at most", whole=False, above=True),
+    "SCHEDULER_WINDOW_MINUTES": Number("minutes ahead the scheduler keeps its jobs", whole=False, above=True),
+    "SCHEDULER_REFRESH_SECONDS": Number("seconds between the scheduler's reads", whole=False, above=True),
+    "SCHEDULER_BATCH_MAX": Number("timers fired in one transaction at most", minimum=1),
+    "SCHEDULER_STANDBY_POLL_SECONDS": Number("seconds between a standby's tries", whole=False, above=True),
+    "SMTP_PORT": Number("the SMTP server's port", minimum=1, maximum=65535, optional=True),
+}
+
+
+def check(config: MutableMapping[str, Any]) -> None:
+    """Refuse the first setting of ``SETTINGS`` the app cannot use; put the others back
+    normalised. A setting not in ``config`` keeps the default of the code that reads it."""
+    for name, kind in SETTINGS.items():
+        if name not in config:
+            continue
+        value = config[name]
+        if isinstance(kind, Number) and kind.optional and (value is None or value == ""):
+            continue
+        try:
+            config[name] = kind.parse(value)
+        except ValueError:
+            raise BadSetting(f"{PREFIX}{name} is {value!r}: it takes {kind.takes}") from None
+
+
+def warn_of_a_generated_key(config: MutableMapping[str, Any], key_file: Path) -> None:
+    """The secret key was made into the instance folder, while the configuration shows a site
+    several machines may serve (a database server, or proxies in front): each machine would
+    make a key of its own, and a user sent to another one would be signed out."""
+    reasons = []
+    if not str(config.get("DATABASE_URL", "")).startswith("sqlite"):
+        reasons.append("the database is not SQLite")
+    if config.get("PROXY_HOPS"):
+        reasons.append(f"{PREFIX}PROXY_HOPS is set")
+    if reasons:
+        log.warning(
+            "the secret key was generated into %s while %s: every other machine serving this site"
+            " makes a key of its own, and its users are signed out whenever they reach another;"
+            " set %sSECRET_KEY to one long random value, the same on every machine (made with %s)",
+            key_file,
+            " and ".join(reasons),
+            PREFIX,
+            HOW_TO_MAKE_A_SECRET_KEY,
+        )
+
+
+def _shown(number: float) -> str:
+    return str(int(number)) if number == int(number) else str(number)
