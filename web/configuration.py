@@ -104,7 +104,32 @@ class RateLimits:
         return value
 
 
-Kind = Number | RateLimits
+@dataclass(frozen=True)
+class Flag:
+    """Yes or no: true/false, 1/0, yes/no, on/off in any case. Anything else is refused, not
+    read as no: ``SESSION_COOKIE_SECURE=ture`` would send the session cookie in clear."""
+
+    about: str
+
+    @property
+    def takes(self) -> str:
+        return f"true or false ({self.about})"
+
+    def parse(self, value: Any) -> bool:
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, int) and value in (0, 1):
+            return bool(value)
+        if isinstance(value, str):
+            word = value.strip().lower()
+            if word in ("1", "true", "yes", "on"):
+                return True
+            if word in ("0", "false", "no", "off", ""):
+                return False
+        raise ValueError(value)
+
+
+Kind = Number | RateLimits | Flag
 
 SETTINGS: dict[str, Kind] = {
     "PROXY_HOPS": Number("how many reverse proxies stand in front; 0: none"),
@@ -118,6 +143,10 @@ SETTINGS: dict[str, Kind] = {
     "SCHEDULER_BATCH_MAX": Number("timers fired in one transaction at most", minimum=1),
     "SCHEDULER_STANDBY_POLL_SECONDS": Number("seconds between a standby's tries", whole=False, above=True),
     "SMTP_PORT": Number("the SMTP server's port", minimum=1, maximum=65535, optional=True),
+    "SESSION_COOKIE_SECURE": Flag("true behind HTTPS: the session cookie is never sent in clear"),
+    "METRICS_ALLOW_LOOPBACK": Flag("a scrape of /metrics from this machine needs no token"),
+    "SMTP_SSL": Flag("the SMTP server speaks TLS from the start"),
+    "SMTP_STARTTLS": Flag("the SMTP connection is upgraded to TLS"),
 }
 
 

@@ -107,6 +107,18 @@ REFUSED = [
         "70000",
         "CONGRESSFLOW_SMTP_PORT is 70000: it takes a whole number, from 1 to 65535 (the SMTP server's port)",
     ),
+    (
+        "CONGRESSFLOW_SESSION_COOKIE_SECURE",
+        "ture",
+        "CONGRESSFLOW_SESSION_COOKIE_SECURE is 'ture': it takes true or false (true behind HTTPS: the session"
+        " cookie is never sent in clear)",
+    ),
+    (
+        "CONGRESSFLOW_METRICS_ALLOW_LOOPBACK",
+        "nope",
+        "CONGRESSFLOW_METRICS_ALLOW_LOOPBACK is 'nope': it takes true or false (a scrape of /metrics from this"
+        " machine needs no token)",
+    ),
 ]
 
 
@@ -348,3 +360,10 @@ def test_https_with_a_secure_cookie_is_not_warned_of(
     assert client.get("/healthz", headers={"X-Forwarded-Proto": "https"}).status_code == 200
     assert client.get("/healthz", base_url="https://localhost").status_code == 200
     assert COOKIE_IN_CLEAR not in _warnings(caplog)
+
+
+@pytest.mark.parametrize(
+    ("value", "secure"), [("True", True), ("yes", True), ("1", True), ("Off", False), ("0", False)]
+)
+def test_a_flag_is_read_in_the_usual_spellings(make_app: AppFactory, url: str, value: str, secure: bool):
+    assert make_app(url, SESSION_COOKIE_SECURE=value).config["SESSION_COOKIE_SECURE"] is secure
