@@ -25,7 +25,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from storage import repositories as repo
-from storage.enums import TimerKind
+from storage.enums import TimerKind, TimerState
 from storage.models import CalendarDay, ProcessInstance, Setting, Timer, WorkItem
 
 from .. import access, clock
@@ -34,6 +34,7 @@ from ..deadlines import legal
 from ..deadlines.calendar import LOCAL_TZ, MAKE_UP_DAY, DaySource, DayStatus, WorkingCalendar, days_of
 from ..deadlines.date_functions import deadline_key
 from ..deadlines.legal import Deadline
+from ..deadlines.reminders import reminder_time
 from ..deadlines.settings import DEFAULTS, out_of_range, resolve
 from ..errors import Conflict, FieldError, InvalidData, NotFound, not_a_day
 from .context import audit, processes, runtime_for
@@ -425,6 +426,7 @@ class SchedulePreview:
     affected: list[AffectedDue]  # pending due dates on those days
     saved: bool
     stored_due_dates_move: bool = False  # never: stored due dates stay as computed
+    reminders_moved: int = 0  # pending reminders counted again on the entered days (saved only)
 
 
 def _plan(session: Session, actor: Actor, schedule: YearSchedule, language: str | None) -> SchedulePreview:
@@ -610,7 +612,8 @@ def enter_year_schedule(
     administrator entry of that year with its holidays and make-up days, plus an entry for
     each day the package would otherwise count differently from the schedule (an estimated
     holiday that is none: ``按国务院安排上班``). The year is then published. Stored due
-    dates do not move; deadlines computed from now on follow the new schedule."""
+    dates do not move; deadlines computed from now on follow the new schedule, and so do the
+    pending reminders of due dates from that year on (``_recount_reminders``)."""
     _require_admin(actor)
     plan = _plan(session, actor, schedule, language)
     first, last = date(schedule.year, 1, 1), date(schedule.year, 12, 31)
@@ -624,6 +627,7 @@ def enter_year_schedule(
         raise Conflict(
             f"the calendar of {schedule.year} was changed at the same time: look again", "changed_meanwhile"
         ) from None
+    moved = _recount_reminders(session, first)
     audit(
         session,
         actor,
@@ -635,9 +639,36 @@ def enter_year_schedule(
             "entries": len(plan.entries),
             "replaced": plan.replaced,
             "changed_days": [c.day.isoformat() for c in plan.changes],
+            "reminders_moved": moved,
         },
     )
-    return SchedulePreview(plan.year, plan.entries, plan.replaced, plan.changes, plan.affected, saved=True)
+    return SchedulePreview(
+        plan.year, plan.entries, plan.replaced, plan.changes, plan.affected, saved=True, reminders_moved=moved
+    )
+
+
+def _recount_reminders(session: Session, first: date) -> int:
+    """The pending reminders of the due dates from ``first`` on, counted again on the calendar
+    as it now stands (the session holds the entered days): a reminder is a message some
+    working days before its due date, not a deadline, so it follows the State Council's
+    schedule once it is known (three working days before a due date just after 春节 fall
+    before the holiday, not inside it). How many moved."""
+    start = datetime.combine(first, time.min, LOCAL_TZ)
+    rows = session.execute(
+        select(Timer, WorkItem.due_at)
+        .join(WorkItem, (WorkItem.instance_id == Timer.instance_id) & (WorkItem.task_id == Timer.task_id))
+        .where(Timer.kind == TimerKind.REMINDER, Timer.state == TimerState.PENDING, WorkItem.due_at >= start)
+    ).all()
+    if not rows:
+        return 0
+    helpers = runtime_for(session).environment.globals
+    moved = 0
+    for timer, due_at in rows:
+        at = reminder_time(helpers, due_at)
+        if at is not None and at != timer.due_at:
+            timer.due_at = at
+            moved += 1
+    return moved
 
 
 # -- settings --------------------------------------------------------------------------

@@ -14,7 +14,8 @@ from engine.deadlines.calendar import LOCAL_TZ, DaySource
 from engine.errors import InvalidData, NotAllowed
 from engine.usecases import cases, deadlines
 from engine.usecases.context import runtime_for
-from storage.models import AuditEntry, CalendarDay, Setting, WorkItem
+from storage.enums import TimerKind, TimerState
+from storage.models import AuditEntry, CalendarDay, Setting, Timer, WorkItem
 from tests.world import act, create_people, deploy, statements_sent
 
 # the people, rows of tests.world.ROSTER: an administrator in no department and an office clerk
@@ -178,6 +179,34 @@ def test_entering_a_year_replaces_its_entries_and_keeps_stored_due_dates(world, 
     with world.begin() as s:
         again = deadlines.enter_year_schedule(s, SYSTEM, deadlines.parse_schedule(2027, SCHEDULE_2027))
     assert again.changes == [] and again.replaced == len(result.entries)
+
+
+def test_entering_a_year_counts_pending_reminders_again_on_its_days(world, frozen_clock):
+    """A task due Tuesday 2027-02-16 09:00 is reminded 3 working days before. On the estimate
+    (春节 off Friday 5th to Wednesday 10th, Thursday 11th and Friday 12th working, the weekend
+    off): Monday 15th, Friday 12th, Thursday 11th, at 09:00. On the State Council's schedule
+    (off 6th to 13th, Sunday 14th a 调休 working day, Friday 5th working): Monday 15th, Sunday
+    14th, Friday 5th. A task due before the year keeps its reminder."""
+    after_new_year = start_deadline(world, frozen_clock - timedelta(seconds=1), local(2027, 2, 16))
+    this_year = start_deadline(world, frozen_clock - timedelta(seconds=1), local(2026, 12, 30))
+
+    def reminders() -> dict[int, datetime]:
+        with world() as s:
+            rows = s.execute(
+                select(Timer.instance_id, Timer.due_at).where(
+                    Timer.kind == TimerKind.REMINDER, Timer.state == TimerState.PENDING
+                )
+            )
+            return {case: due.replace(tzinfo=UTC) if due.tzinfo is None else due for case, due in rows}
+
+    before = reminders()
+    assert before[after_new_year] == local(2027, 2, 11)
+    assert before[this_year] == local(2026, 12, 25)  # 3 working days before Wed 30th: 29th, 28th, Fri 25th
+    result = act(world, ADMIN, deadlines.enter_year_schedule, deadlines.parse_schedule(2027, SCHEDULE_2027))
+    assert result.reminders_moved == 1
+    after = reminders()
+    assert after[after_new_year] == local(2027, 2, 5)
+    assert after[this_year] == local(2026, 12, 25)
 
 
 def test_a_deadline_reads_the_changed_settings_and_the_entered_days_in_one_statement(world):

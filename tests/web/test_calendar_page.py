@@ -101,6 +101,9 @@ def test_preview_then_save_a_years_schedule(app, as_user):
     assert ("2027-02-11", False, "春节") in stored_days(app)
     html = text_of(c.get("/admin/calendar?year=2027"))
     assert "已录入 2027 年的放假安排" in html
+    # its reminder, 3 working days before Thursday 11th: Tue 2nd on the estimate, Wed 3rd now that
+    # Friday 5th is a working day and the 11th a holiday
+    assert "1 条待发的到期提醒已按新安排重新计算时间" in html
     assert 'data-source="administrator"' in html and "管理员录入" in html
     assert "estimate-warning" not in html
     # the form shows the year's entries as lines again

@@ -437,7 +437,7 @@ def calendar_enter(
 ) -> None:
     """Enter the State Council's schedule for YEAR from the file SCHEDULE (- for stdin), one
     line each: "2027-02-06..2027-02-13 春节", "2027-02-14 调休". It replaces the year's
-    entries, all or nothing; stored due dates do not move."""
+    entries, all or nothing; stored due dates do not move, pending reminders follow the year."""
     text = schedule.read()
     with _admin_session(username, as_operator) as (session, actor):
         parsed = deadlines.parse_schedule(year, text)
@@ -454,6 +454,8 @@ def calendar_enter(
     for a in result.affected:
         click.echo(f"  {_affected_text(a)}")
     click.echo("stored due dates do not move: only deadlines computed from now on follow the new schedule")
+    if result.saved:
+        click.echo(f"pending reminders counted again on the new schedule: {result.reminders_moved} moved")
 
 
 @click.group("settings", cls=AppGroup)

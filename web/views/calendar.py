@@ -110,10 +110,12 @@ def calendar_schedule(year: int):
         return _calendar_page(year, text, preview=result)
     flash(
         _(
-            "已录入 %(year)s 年的放假安排：%(entries)s 条，%(changes)s 天的上班/休息有变化。",
+            "已录入 %(year)s 年的放假安排：%(entries)s 条，%(changes)s 天的上班/休息有变化；"
+            "%(reminders)s 条待发的到期提醒已按新安排重新计算时间。",
             year=year,
             entries=len(result.entries),
             changes=len(result.changes),
+            reminders=result.reminders_moved,
         ),
         "success",
     )
