@@ -664,7 +664,7 @@ def _recount_reminders(session: Session, first: date) -> int:
     helpers = runtime_for(session).environment.globals
     moved = 0
     for timer, due_at in rows:
-        at = reminder_time(helpers, due_at)
+        at = reminder_time(helpers, due_at) if due_at is not None else None
         if at is not None and at != timer.due_at:
             timer.due_at = at
             moved += 1
