@@ -137,6 +137,34 @@ def test_the_arrival_is_told_only_to_those_who_may_take_it(app):
     assert _told(app, waiting.task_id) == set()
 
 
+def test_a_start_that_opens_a_task_nobody_can_take_says_so_at_every_door(app, as_user, tmp_path):
+    """With the office's readers deactivated, a petition sent to the office starts (nothing is
+    refused for it), and the page, the API and the command line say its task waits for nobody."""
+    with session_factory_of(app).begin() as s:
+        people.set_active(s, SYSTEM, "keeper", False)
+    data = {"subject": "另一封来信", **PETITIONER, "unit": "office"}
+    client = as_user("office_admin")
+    page = client.post("/start/petition_min", data=data, follow_redirects=True)
+    said = web.text_of(page)
+    assert "已发起：另一封来信" in said
+    assert "注意：目前没有在用的人员能办理「办理答复」（镇人大办）。" in said
+    assert "请管理员在“系统管理 → 用户”中添加或恢复人员" in said
+    api = client.post("/api/v1/instances", json={"process_key": "petition_min", "data": data}, headers=_csrf(client))
+    assert api.status_code == 201, api.get_json()
+    [opened] = api.get_json()["open_tasks"]
+    assert api.get_json()["nobody_to_take"] == [opened["task_id"]]
+    result = app.test_cli_runner().invoke(
+        args=["start", "petition_min", *[f"--var={k}={v}" for k, v in data.items()], "--user", "office_admin"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "warning: no active person can take 办理答复" in result.output
+
+
+def _csrf(client) -> dict[str, str]:
+    page = client.get("/start/petition_min").get_data(as_text=True)
+    return {"X-CSRFToken": re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)}
+
+
 def _told(app: Flask, task_id: str) -> set[str]:
     """Who was told that the task arrived (新任务)."""
     with session_factory_of(app)() as s:

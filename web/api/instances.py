@@ -58,6 +58,7 @@ def start(args: dict):
         "version": detail.version,
         "status": detail.status,
         "open_tasks": detail.open_tasks,
+        "nobody_to_take": sorted(t.task_id for t in detail.open_tasks if t.nobody_to_take),
     }
 
 

@@ -474,6 +474,14 @@ class StartedSchema(ma.Schema):
     version = fields.Integer()
     status = fields.String()
     open_tasks = fields.List(fields.Nested(TaskSchema))
+    nobody_to_take = fields.List(
+        fields.String(),
+        metadata={
+            "description": "the task_id of each task the start opened that no active person can take now: the "
+            "case stands; put someone in the unit, or have the task handed over (task.reassign). The start page "
+            "warns of the same"
+        },
+    )
 
 
 class TimerSchema(ma.Schema):

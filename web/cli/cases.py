@@ -70,7 +70,11 @@ def start_command(
         detail = cases.start_instance(
             session, actor_for(session, username), key, data, title=title, business_key=business_key
         )
-    emit(as_json, detail, lambda d: f"started case {d.id}: {d.title}\n" + _task_lines(d.open_tasks))
+    emit(
+        as_json,
+        detail,
+        lambda d: f"started case {d.id}: {d.title}\n" + _task_lines(d.open_tasks) + _untaken_lines(d.open_tasks),
+    )
 
 
 def _local(when: datetime, seconds: bool = False) -> str:

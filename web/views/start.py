@@ -8,10 +8,12 @@ from flask_babel import gettext as _
 from engine.errors import InvalidData
 from engine.usecases import cases
 from engine.usecases.cases import start_option, start_options
+from engine.usecases.labels import department_names, people_names
 
 from .. import database
 from ..auth import current_actor
 from .formdata import editable, field_messages, read_form
+from .tasks import untaken_warning
 
 bp = Blueprint("start", __name__)
 
@@ -48,12 +50,18 @@ def submit(key: str):
     try:
         with database.session_factory().begin() as s:
             case = cases.start_instance(s, actor, key, data, title=title)
+            untaken = [t for t in case.open_tasks if t.nobody_to_take]
+            units = department_names(s) if untaken else {}
+            people = people_names(s, [t.assignee for t in untaken if t.assignee])
     except InvalidData as exc:
         errors = dict(exc.field_errors)
         if title and "title" in errors and spec.field("title") is None:  # the title typed in above the form
             errors["case_title"] = errors.pop("title")
         return _render(key, {**data, "case_title": title or ""}, errors, 422)
     flash(_("已发起：%(title)s", title=case.title), "success")
+    warning = untaken_warning(untaken, units, people)
+    if warning is not None:
+        flash(warning, "warning")
     mine = [t for t in case.open_tasks if t.assignee == actor.username]
     if mine:
         return redirect(url_for("tasks.show", task_id=mine[0].task_id))

@@ -114,27 +114,43 @@ def _next_step(
         return _("已提交，案件已办结。"), "success"
     if not new:
         return _("已提交。其他并行的任务仍在办理中。"), "success"
-    steps, warnings = [], []
+    steps = []
     for t in new:
-        holder = (
-            people.get(t.assignee, t.assignee)
-            if t.assignee
-            else _("、").join(group_name(g, units) for g in t.candidate_groups) or _("未指定")
-        )
+        holder = _holder(t, units, people)
         if t.due_at is not None:
             steps.append(_("%(holder)s「%(task)s」，期限 %(due)s", holder=holder, task=t.name, due=due(t.due_at)))
         else:
             steps.append(_("%(holder)s「%(task)s」", holder=holder, task=t.name))
-        if t.nobody_to_take:
-            warnings.append(_("注意：目前没有在用的人员能办理「%(task)s」（%(holder)s）。", task=t.name, holder=holder))
     said = _("已提交。下一步：%(steps)s。", steps=_("；").join(steps))
-    if not warnings:
+    warning = untaken_warning(new, units, people)
+    if warning is None:
         return said, "success"
-    # submitted all the same (nothing is refused for it): said, for the office to put it right
+    return _("%(said)s%(more)s", said=said, more=warning), "warning"
+
+
+def _holder(t: TaskSummary, units: dict[str, str], people: dict[str, str]) -> str:
+    if t.assignee:
+        return people.get(t.assignee, t.assignee)
+    return _("、").join(group_name(g, units) for g in t.candidate_groups) or _("未指定")
+
+
+def untaken_warning(opened: list[TaskSummary], units: dict[str, str], people: dict[str, str]) -> str | None:
+    """What to say of the tasks just opened (by a submission, or a start) that no active person
+    can take (``TaskSummary.nobody_to_take``), which would otherwise wait unseen; None: none.
+    The action stands all the same (nothing is refused for it): said, for the office to put it
+    right."""
+    warnings = [
+        _("注意：目前没有在用的人员能办理「%(task)s」（%(holder)s）。", task=t.name, holder=_holder(t, units, people))
+        for t in opened
+        if t.nobody_to_take
+    ]
+    if not warnings:
+        return None
     warnings.append(_("请管理员在“系统管理 → 用户”中添加或恢复人员，或请人大办主任将任务转交他人。"))
-    for warning in warnings:
-        said = _("%(said)s%(more)s", said=said, more=warning)
-    return said, "warning"
+    said = warnings[0]
+    for more in warnings[1:]:
+        said = _("%(said)s%(more)s", said=said, more=more)  # a space between sentences in English
+    return said
 
 
 # The addresses the task page's comment and upload forms post to: a refused one is said on the
