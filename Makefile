@@ -45,13 +45,14 @@ $(PY_STAMP): setup.cfg pyproject.toml $(LOCK) | $(BIN)/python
 	touch $@
 
 # A production server's install (README "Production"): the package and its locked
-# dependencies without the test tools, the browser bundles, the compiled translations.
+# dependencies without the test tools (with the Redis client the sample settings use for the
+# shared sign-in limits), the browser bundles, the compiled translations.
 install: $(SERVER_STAMP) $(NODE_STAMP) $(MODELER) $(CHARTS)
 	$(BIN)/pybabel compile --use-fuzzy -d web/translations
 
 $(SERVER_STAMP): setup.cfg pyproject.toml $(LOCK) | $(BIN)/python
 	$(PIP) install --upgrade --constraint $(LOCK) pip setuptools
-	$(PIP) install --no-build-isolation --constraint $(LOCK) --editable .
+	$(PIP) install --no-build-isolation --constraint $(LOCK) --editable ".[redis]"
 	touch $@
 
 $(NODE_STAMP): package.json package-lock.json

@@ -62,6 +62,15 @@ def test_problems_are_listed_by_row_and_column_and_cannot_be_confirmed(as_user):
     assert unreadable.status_code == 422 and "无法读取" in text_of(unreadable)
 
 
+def test_a_huge_cell_is_quoted_by_its_start_and_its_length(as_user):
+    """A user name cell of 100,000 letters is refused (too long) and quoted by its first 60 letters
+    and its length, not whole: a cell of 90 MB came back as a page of 94 MB."""
+    huge = "u" * 100_000
+    html = text_of(upload(as_user("admin"), "people", f"用户名,姓名,单位代码,角色\n{huge},甲,,办理人员\n".encode()))
+    assert f"“{'u' * 60}…（共 100000 字）”" in html
+    assert "u" * 61 not in html
+
+
 def test_the_preview_counts_the_rows_it_would_write_and_says_how_many_it_refuses(as_user):
     rows = (
         "用户名,姓名,单位代码,角色\n"

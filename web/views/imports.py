@@ -99,15 +99,27 @@ def problem_message(problem: onboarding.Problem) -> str:
     sentence does not say it already (which date did not read, which code has a space), and
     a step the ledger's replay did not reach with where the case stopped instead."""
     error = problem.error
+    value = _quoted(problem.value) if problem.value else problem.value
     if error.code == "not_a_date":  # the forms' sentence names one way to write a date; the import reads three
-        said = _("“%(value)s”不是日期：请写成 2026-03-02、2026/3/2 或 2026年3月2日", value=problem.value)
+        said = _("“%(value)s”不是日期：请写成 2026-03-02、2026/3/2 或 2026年3月2日", value=value)
     else:
         said = field_message(error)
-        if problem.value and problem.value not in said:
-            said = _("“%(value)s”：%(problem)s", value=problem.value, problem=said)
+        if value and problem.value not in said:
+            said = _("“%(value)s”：%(problem)s", value=value, problem=said)
     if isinstance(problem, ledger.Unreached) and problem.stop is not None:
         said = _("%(problem)s。%(stop)s", problem=said, stop=_stop_text(problem.stop))
     return said
+
+
+# A cell quoted in a problem is cut to what identifies it: a cell of 90 MB (a file under the
+# unpacked limit) came back whole, a page of 94 MB
+QUOTED_AT_MOST = 60
+
+
+def _quoted(value: str) -> str:
+    if len(value) <= QUOTED_AT_MOST:
+        return value
+    return _("%(start)s…（共 %(count)s 字）", start=value[:QUOTED_AT_MOST], count=len(value))
 
 
 def _stop_text(stop: ledger.Stop) -> str:
