@@ -13,6 +13,7 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 from alembic import command
@@ -149,9 +150,16 @@ def revision(url: str, message: str) -> None:
     command.revision(alembic_config(url), message=message, autogenerate=True)
 
 
+@cache
+def _scripts() -> ScriptDirectory:
+    """This code's migrations, read once a process (15 ms each time: ``/readyz`` and the
+    scheduler's schema check ask at every probe); they change only with the code."""
+    return ScriptDirectory.from_config(alembic_config("sqlite://"))
+
+
 def head_revision() -> str:
     """The newest migration this code knows."""
-    head = ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
+    head = _scripts().get_current_head()
     assert head is not None
     return head
 
@@ -159,7 +167,7 @@ def head_revision() -> str:
 def knows(revision: str) -> bool:
     """Whether ``revision`` is one of this code's migrations (False: a newer version made it)."""
     try:
-        return ScriptDirectory.from_config(alembic_config("sqlite://")).get_revision(revision) is not None
+        return _scripts().get_revision(revision) is not None
     except Exception:  # alembic raises its own errors for an unknown or partial id
         return False
 
