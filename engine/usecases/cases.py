@@ -193,8 +193,10 @@ def _as_stored(instance: ProcessInstance, definition: ProcessDefinition | Defini
 
 def case_title(process: ParsedProcess, data: dict[str, Any], given: str | None = None) -> str:
     """A new case's title: the one given, else from its start data, else the process's name
-    and the day (the office's day, Beijing time: before 08:00 the UTC date is still yesterday's)."""
-    return _title(given or _title_from(process, data) or f"{process.name} {local_day(clock.now()):%Y-%m-%d}")
+    and the day (the office's day, Beijing time: before 08:00 the UTC date is still yesterday's).
+    Spaces, tabs and line breaks around it are no part of it (a list shows a title on one line)."""
+    chosen = (given or "").strip() or _title_from(process, data)
+    return _title(chosen or f"{process.name} {local_day(clock.now()):%Y-%m-%d}")
 
 
 def refuse_title_and_key(
@@ -270,7 +272,7 @@ def _title_from(process: ParsedProcess, data: dict[str, Any]) -> str | None:
 
 def _title(value: Any) -> str:
     """A case's display title: the full text stays in the case data."""
-    text = str(value)
+    text = str(value).strip()
     return text if len(text) <= TITLE_LENGTH else text[: TITLE_LENGTH - 1] + "…"
 
 

@@ -81,3 +81,9 @@ def test_the_command_line_refuses_them_too(world):
         result = world.app.test_cli_runner().invoke(args=args)
         assert result.exit_code != 0 and field in result.output, result.output
     assert _cases(world) == 0
+
+
+def test_a_title_is_stored_without_the_spaces_tabs_and_line_breaks_around_it(world):
+    started = world.as_("keeper").post("/instances", json={**START, "title": "\t反映低保问题 \n"})
+    assert started.status_code == 201, started.get_json()
+    assert started.get_json()["title"] == "反映低保问题"
