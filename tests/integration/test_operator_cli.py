@@ -300,3 +300,18 @@ def test_an_operator_command_reads_the_services_environment_file(tmp_path):
     )
     assert done.returncode == 0, done.stderr
     assert database.exists() and (tmp_path / "instance").is_dir()
+
+
+def test_a_stray_env_file_in_the_working_directory_is_not_read(tmp_path):
+    """Settings come from the environment or ``-e FILE``: a ``.env`` that happens to lie in the
+    working directory (or a folder above it) does not point a server's command elsewhere."""
+    stray = tmp_path / "stray.db"
+    (tmp_path / ".env").write_text(f"CONGRESSFLOW_DATABASE_URL=sqlite:///{stray}\n")
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("CONGRESSFLOW_", "FLASK_"))}
+    clean["CONGRESSFLOW_INSTANCE_PATH"] = str(tmp_path / "instance")  # no database named: the instance's
+    command = Path(sys.executable).parent / "congressflow"
+    done = subprocess.run(
+        [str(command), "db", "upgrade"], cwd=tmp_path, env=clean, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "instance" / "congressflow.db").exists() and not stray.exists()

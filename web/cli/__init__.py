@@ -176,6 +176,9 @@ version_option = click.Option(
 
 main = CongressFlowGroup(
     create_app=_create_app,
+    # settings come from the environment or a file named with -e, never from a .env a folder
+    # above the working directory happens to hold (python-dotenv is installed for -e)
+    load_dotenv=False,
     add_version_option=False,
     params=[version_option],
     help="CongressFlow: BPMN workflows for a township people's congress.",
