@@ -746,19 +746,19 @@ def _active_in_units(count: int) -> PreparedRead:
 @cache
 def _in_roles(count: int) -> PreparedRead:
     return PreparedRead(
-        select(User.username, UserRole.role)
+        select(User.username, User.active)
         .join(UserRole, UserRole.user_id == User.id)
         .where(UserRole.role.in_([bindparam(f"role_{n}") for n in range(count)]))
     )
 
 
-def users_in_roles(session: Session, roles: Sequence[Role]) -> list[tuple[str, Role]]:
-    """(user name, role) of every user holding one of ``roles``, active or not."""
+def users_in_roles(session: Session, roles: Sequence[Role]) -> dict[str, bool]:
+    """Every user holding one of ``roles``, active or not: user name → whether active."""
     wanted = sorted(set(roles))
     if not wanted:
-        return []
+        return {}
     rows = _in_roles(len(wanted)).rows(session, {f"role_{n}": r for n, r in enumerate(wanted)})
-    return [(row[0], row[1]) for row in rows]
+    return {row[0]: bool(row[1]) for row in rows}
 
 
 def active_users_in_roles(session: Session, roles: Sequence[Role]) -> list[tuple[str, Role]]:

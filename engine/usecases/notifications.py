@@ -54,7 +54,7 @@ from .confidentiality import (
 from .context import Actor, actor_for
 from .labels import holder_names, people_names
 from .results import paging
-from .taking import active_readers, readers_offered
+from .taking import takers
 
 KIND_LABELS = {
     NotificationKind.REMINDER: "到期提醒",
@@ -226,11 +226,10 @@ def notify_task(
     if _held_back.get():
         return None
     everyone = holders(session, item)
-    if item.assignee is None and readers_offered(
-        session, item, definition_id if definition_id is not None else _definition(session, item)
-    ):
-        takers = active_readers(session)
-        everyone = {u: g for u, g in everyone.items() if u in takers}
+    if item.assignee is None:
+        kept_for = takers(session, item, definition_id if definition_id is not None else _definition(session, item))
+        if kept_for is not None:
+            everyone = {u: g for u, g in everyone.items() if u in kept_for}
     recipients = {u: g for u, g in everyone.items() if u != but}
     params = {**_about(session, item, case_title), **({"handed_by": handed_by} if handed_by else {})}
     # the note is typed on a case: whoever may not read its confidential values reads it masked

@@ -34,7 +34,7 @@ def withheld_from(session: Session, actor: Actor) -> repo.Withheld | None:
     is, keeps the inbox's statements as they were too)."""
     if access.may_read_confidential(actor):
         return None
-    readers = _readers(session)
+    readers = tuple(sorted(_readers(session)))
     if not readers:
         return None
     groups = tuple(sorted(repo.groups_of_users(session, readers)))
@@ -49,24 +49,25 @@ def readers_offered(session: Session, item: WorkItem | ItemRow, definition_id: i
     """Whether ``item`` is of a case with confidential fields (of the process ``definition_id``)
     and offered to someone who may read them (named, or in one of its groups), active or not:
     then only such people take it, are handed it, are listed to be handed it, or are told it
-    arrived. Two small queries (the readers, their groups), and only on such a case."""
+    arrived (``takers``)."""
+    return takers(session, item, definition_id) is not None
+
+
+def takers(session: Session, item: WorkItem | ItemRow, definition_id: int) -> frozenset[str] | None:
+    """The active readers who alone may take ``item`` when it is kept for them
+    (``readers_offered``); None when it is not (anyone offered it may take it). Two small
+    queries (the readers, their groups), and only on a case with confidential fields."""
     if not confidential_fields(processes.get_by_id(session, definition_id)):
-        return False
+        return None
     readers = _readers(session)
     if not readers:
-        return False
-    if set(readers).intersection(item.candidate_users):
-        return True
-    return bool(repo.groups_of_users(session, readers).intersection(item.candidate_groups))
+        return None
+    offered = bool(set(readers).intersection(item.candidate_users)) or bool(
+        repo.groups_of_users(session, readers).intersection(item.candidate_groups)
+    )
+    return frozenset(name for name, active in readers.items() if active) if offered else None
 
 
-def active_readers(session: Session) -> set[str]:
-    """The active people who may read confidential fields (by their roles), by user name."""
-    roles = sorted(access.roles_reading_confidential())
-    return {name for name, _role in repo.active_users_in_roles(session, roles)}
-
-
-def _readers(session: Session) -> tuple[str, ...]:
-    """Everyone who may read confidential fields (by their roles) or could when active again."""
-    roles = sorted(access.roles_reading_confidential())
-    return tuple(sorted({name for name, _role in repo.users_in_roles(session, roles)}))
+def _readers(session: Session) -> dict[str, bool]:
+    """Everyone who may read confidential fields (by their roles), active or not: name → active."""
+    return repo.users_in_roles(session, sorted(access.roles_reading_confidential()))
