@@ -167,7 +167,8 @@ def metrics_view() -> Response:
     # scraper, and one that sent no credentials is told how to (401, WWW-Authenticate)
     secret = _bearer_secret()
     from_loopback = _from_loopback()
-    loopback_allowed = _config_flag("METRICS_ALLOW_LOOPBACK", True)
+    # a boolean, "yes" or "off" read as one at start (web/configuration.py)
+    loopback_allowed = bool(current_app.config.get("METRICS_ALLOW_LOOPBACK", True))
     try:
         try:
             result = monitoring.scrape(
@@ -206,13 +207,6 @@ def _from_loopback() -> bool:
         return ipaddress.ip_address(request.remote_addr or "").is_loopback
     except ValueError:  # no address, or a unix socket's path
         return False
-
-
-def _config_flag(name: str, default: bool) -> bool:
-    value = current_app.config.get(name, default)
-    if isinstance(value, str):  # an environment value from_prefixed_env left as text
-        return value.strip().lower() not in ("0", "false", "no", "off", "")
-    return bool(value)
 
 
 def _sources() -> list[Collector]:

@@ -235,14 +235,6 @@ class Defaults:
     RATELIMIT_SWALLOW_ERRORS = True
 
 
-def _as_bool(value: Any) -> bool:
-    """A flag from the environment: from_prefixed_env turns "true"/"false" into booleans but
-    leaves "True", "yes" or "off" as strings, whose truth would be wrong for "False"."""
-    if isinstance(value, str):
-        return value.strip().lower() in {"1", "true", "yes", "on"}
-    return bool(value)
-
-
 FELL_BACK = "Rate limit storage unreachable"  # how Flask-Limiter says it counts in memory now
 
 
@@ -375,7 +367,8 @@ class _SessionInterface(SecureCookieSessionInterface):
 
 def init_app(app: Flask) -> None:
     app.session_interface = _SessionInterface()
-    app.config["SESSION_COOKIE_SECURE"] = _as_bool(app.config["SESSION_COOKIE_SECURE"])
+    # SESSION_COOKIE_SECURE is a boolean by now: "True", "yes", "off" read, anything else
+    # refused at start (web/configuration.py)
     # a whole number, 1 or more, as the sign-in limits are valid ones (web/configuration.py)
     app.extensions[SLOTS] = threading.BoundedSemaphore(int(app.config["SIGNIN_CONCURRENT_HASHES"]))
     # one limiter per app; every limit is evaluated (not only up to the first breached) for
