@@ -67,12 +67,26 @@ def test_each_units_command_is_one_the_cli_takes(unit: Path):
             assert context.params, argv
 
 
-def test_the_web_unit_serves_on_loopback_without_the_scheduler_behind_the_proxy():
+def sample_environment() -> dict[str, str]:
+    """The variables the sample environment file sets (not those it offers commented out)."""
+    sample = (DEPLOY / "congressflow.env.example").read_text()
+    return dict(re.findall(r"^([A-Z][A-Z0-9_]*)=(.*)$", sample, re.MULTILINE))
+
+
+def test_the_web_unit_serves_on_loopback_without_the_scheduler_behind_the_proxy(monkeypatch: pytest.MonkeyPatch):
+    # where it listens and how many workers come from the environment file alone: an option on
+    # the unit's line would override them (a second machine's operator edits the file, and the
+    # unit's --host 127.0.0.1 kept it on loopback)
+    environment = sample_environment()
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value)
     [line] = [line for line in exec_lines(DEPLOY / "congressflow-web.service") if congressflow_argv(line)]
     params = parsed(congressflow_argv(line) or []).params
-    assert params["host"] == "127.0.0.1" and params["port"] == 5000  # nginx.conf's upstream
-    assert params["with_scheduler"] is False and params["workers"] > 1
-    assert "server 127.0.0.1:5000 " in (DEPLOY / "nginx.conf").read_text()
+    assert params["host"] is None and params["port"] is None
+    assert environment["CONGRESSFLOW_BIND"] == "127.0.0.1:5000"
+    assert "server 127.0.0.1:5000 " in (DEPLOY / "nginx.conf").read_text()  # nginx.conf's upstream
+    assert params["with_scheduler"] is False
+    assert params["workers"] == 4 and params["threads"] == 2
 
 
 def test_every_variable_of_the_sample_environment_is_one_the_product_reads():
