@@ -60,7 +60,7 @@ def case_steps(session: Session, instance_id: int, now: datetime) -> list[CaseDe
         select(WorkItem).where(WorkItem.instance_id == instance_id).order_by(WorkItem.created_at, WorkItem.id)
     ).all()
     steps = [_deadline(item, now) for item in items]
-    steps = [_carried_on(step, steps[index + 1 :]) for index, step in enumerate(steps)]
+    steps = [_carried_on(step, steps[index + 1 :], steps[:index]) for index, step in enumerate(steps)]
     return _numbered(steps)
 
 
@@ -99,24 +99,28 @@ def _deadline(item: WorkItem, now: datetime) -> CaseDeadline:
     )
 
 
-def _carried_on(step: CaseDeadline, later: list[CaseDeadline]) -> CaseDeadline:
+def _carried_on(step: CaseDeadline, later: list[CaseDeadline], earlier: list[CaseDeadline]) -> CaseDeadline:
     """A step done within its period that the same step (the same round) follows in the same
     period: the period did not end with it, and is judged where it ends. The next row of the
     same step continues its period (``_same_period``), or else a period of its own began (the
-    next round of follow-up, the evaluation after a re-handling) and this row is judged here."""
+    next round of follow-up, the evaluation after a re-handling, the reply after a 改办) and
+    this row is judged here. ``earlier``: the steps the case had before this one."""
     if step.state not in (DeadlineState.MET, DeadlineState.MISSED) or step.due_at is None:
         return step
+    passed = {(s.bpmn_id, s.name) for s in earlier}
     for index, after in enumerate(later):
         if (after.bpmn_id, after.name) != (step.bpmn_id, step.name) or after.due_at is None:
             continue
-        if not _same_period(step, after, later[:index]):
+        if not _same_period(step, after, later[:index], passed):
             return step
         state = DeadlineState.EXTENDED if after.due_at > step.due_at else DeadlineState.CARRIED
         return dataclasses.replace(step, state=state)
     return step
 
 
-def _same_period(step: CaseDeadline, after: CaseDeadline, between: list[CaseDeadline]) -> bool:
+def _same_period(
+    step: CaseDeadline, after: CaseDeadline, between: list[CaseDeadline], passed: set[tuple[str, str]]
+) -> bool:
     """Whether ``after``, the step's next row, runs on in the period the step was given.
 
     The same period is counted from the same start in the same unit (an extension lengthens
@@ -125,8 +129,11 @@ def _same_period(step: CaseDeadline, after: CaseDeadline, between: list[CaseDead
     step was done (the evaluation after a re-handling answered that day) reads like the
     step's own. The step's own period began before it was done; one that began on the day it
     was done is another when a step with a period of its own came and was done in between
-    (the re-handling), not when what came in between was due with the step (the decision on
-    an extension asked for, due when the reply is)."""
+    (the re-handling), or when the case went back in between to a step it had passed before
+    this one (``passed``: a proposal returned and re-assigned, 改办, is assigned again at
+    整理分类并交办; a 交办 to the same unit the same day counts a period alike, yet the first
+    round ended with the return), not when what came in between was due with the step (the
+    decision on an extension asked for, or on a return refused, due when the reply is)."""
     if step.rule is not None and after.rule is not None:
         if (after.rule.start, after.rule.unit) != (step.rule.start, step.rule.unit):
             return False
@@ -134,7 +141,22 @@ def _same_period(step: CaseDeadline, after: CaseDeadline, between: list[CaseDead
             return True  # counted from a day before the step was done: the step's own period
     elif after.due_at != step.due_at:
         return False
-    return not any(_own_period_done_between(other, step, after) for other in between)
+    return not any(
+        _own_period_done_between(other, step, after) or _went_back(other, step, after, passed) for other in between
+    )
+
+
+def _went_back(other: CaseDeadline, step: CaseDeadline, after: CaseDeadline, passed: set[tuple[str, str]]) -> bool:
+    """``other``, a step the case had had before ``step`` (``passed``), not due with it or with
+    ``after``, came again after ``step`` was done and was done before ``after`` came: the case
+    went back a stage (a 改办's new 交办), and ``after`` is a new round, not the old one carried
+    on. (A decision on a second extension asked for is a step passed before too, but due when
+    the reply is: the same period's.)"""
+    if other.done_at is None or step.done_at is None or (other.bpmn_id, other.name) not in passed:
+        return False
+    if other.due_at is not None and other.due_at in (step.due_at, after.due_at):
+        return False
+    return step.done_at <= other.created_at and other.done_at <= after.created_at
 
 
 def _own_period_done_between(other: CaseDeadline, step: CaseDeadline, after: CaseDeadline) -> bool:

@@ -106,14 +106,19 @@ def backfill(session: Session, batch: int = 200) -> int:
 
 def _proposal(v: Mapping[str, Any]) -> Facts:
     rehandles = v.get("rehandle_count")
+    # being re-assigned (改办: agreed at 审核退回申请, the item not yet assigned again; Script_Assign
+    # clears the decision): the unit that returned it holds it no more and no reply period runs.
+    # Its deadline kept here would count the case late (逾期) by a period nobody is in, and the
+    # unit's figures would count an item it gave back; the new 交办 writes both afresh.
+    reassigning = v.get("return_decision") == "reassign"
     return {
         "received_at": moment(v.get("registered_at")),
-        "unit": text(v.get("lead_unit"), 64),
+        "unit": None if reassigning else text(v.get("lead_unit"), 64),
         "deputy": text(v.get("deputy"), 64),
         "kind": text(v.get("handled_as") or v.get("kind"), 40),
         "category": text(v.get("category"), 64),
         "assigned_at": moment(v.get("assigned_at")),
-        "due_at": _reply_round_due(v),
+        "due_at": None if reassigning else _reply_round_due(v),
         "replied_at": moment(v.get("replied_at")),
         "replied_on_time": flag(v.get("replied_on_time")),
         "extended": flag(v.get("extended")),
