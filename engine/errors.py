@@ -129,6 +129,9 @@ FIELD_ERRORS: dict[str, str] = {
     # U+202A–U+202E, U+2066–U+2069 (engine/text.py): invisible, they show the text after them reversed
     "direction_character": "must not contain invisible direction characters (such as U+202E): "
     "they make the text show as other text",
+    # a 编号 (engine/text.py): U+200B–U+200D, U+2060, U+FEFF, U+00AD show nothing yet make another number
+    "invisible_character": "must not contain invisible characters (such as U+200B): "
+    "they make it another number than shown",
     "min": "at least {min}",
     "max": "at most {max}",
     "max_left": "at most {max}: that is what is left",

@@ -1,7 +1,10 @@
 """What a person's text may hold: tab and line breaks, no other control character, and none
 of the invisible characters that set a direction. PostgreSQL keeps no NUL in text (the save
 carrying one fails whole), and none of the other control characters is anything a person
-typed: a paste from another program. The direction characters (embeddings and overrides
+typed: a paste from another program. That holds of DEL (U+007F) and of the C1 controls
+(U+0080–U+009F) as of the C0 ones: no keyboard types them, a text decoded in the wrong code
+page carries them, and they show as nothing on a page and in a workbook (which takes them:
+openpyxl refuses C0 ones only). The direction characters (embeddings and overrides
 U+202A–U+202E, isolates U+2066–U+2069) are invisible and turn the text after them around:
 evil<U+202E>gnp.txt shows as "eviltxt.png", a name that reads as another kind of file, and
 one left unclosed in a comment reorders the rest of its line on every page, notice and mail
@@ -20,7 +23,7 @@ from typing import Any
 
 from .errors import FieldError
 
-_CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+_CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 _DIRECTION_CHARACTERS = re.compile("[\u202a-\u202e\u2066-\u2069]")
 
 
@@ -44,3 +47,25 @@ def control_characters_in(values: Mapping[str, Any]) -> dict[str, FieldError]:
         if found:
             refused[name] = found[0]
     return refused
+
+
+# The zero-width characters (space, non-joiner, joiner, word joiner, the byte order mark) and
+# the soft hyphen: invisible, and in the one-line texts that name a case (its title, its 编号)
+# they hide nothing but make "2026\u200b-01" another text than the "2026-01" shown, which
+# search and every comparison then miss. Free text keeps them as typed (a joiner belongs in
+# an emoji, a soft hyphen in a long word).
+_ZERO_WIDTH = re.compile("[\u00ad\u200b-\u200d\u2060\ufeff]")
+
+
+def one_line(text: str) -> str:
+    """``text`` as a case's title is kept: without the zero-width characters and soft hyphens
+    anywhere in it (``_ZERO_WIDTH``), nor the spaces, tabs and line breaks around it."""
+    return _ZERO_WIDTH.sub("", text).strip()
+
+
+def zero_width_character(text: str) -> FieldError | None:
+    """The refusal of a 编号 holding a zero-width character or a soft hyphen
+    (``invisible_character``): a case's number is also what finds it again (a ledger imported
+    twice, a message to the case), compared as given; taken without them, the same number given
+    again would not be found, so whoever gives one is told instead."""
+    return FieldError("invisible_character") if _ZERO_WIDTH.search(text) else None

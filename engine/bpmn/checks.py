@@ -10,6 +10,7 @@ from lxml import etree
 
 from ..deadlines import cron
 from ..errors import Problem
+from ..text import control_character
 from . import io_mappings, record_labels, windows
 from .camunda import BPMN_NS, NSMAP, process_property, read_task_meta
 from .cron_timers import cron_literal
@@ -46,6 +47,8 @@ def _process_problems(process: etree._Element, file: str) -> list[Problem]:
             problems.append(
                 problem_at(file, owner_of(node), f"unsupported element bpmn:{name}{where}: the engine cannot run it")
             )
+        if ns == BPMN_NS:
+            problems += name_problems(node, file)
         problems += camunda_problems(node, file)
     if not process.xpath("./bpmn:startEvent", namespaces=NSMAP):
         problems.append(problem_at(file, process, f"process {process.get('id')!r} has no start event"))
@@ -71,6 +74,22 @@ def _process_problems(process: etree._Element, file: str) -> list[Problem]:
         problems += [problem_at(file, node, why) for why in io_mappings.problems_of(node)]
     problems += record_labels.problems_of(process, file)
     return problems
+
+
+def name_problems(node: etree._Element, file: str) -> list[Problem]:
+    """An element's name (the process's too) is shown in every list and page that names it:
+    text as a person's is (engine/text.py), without a control character (a paste from another
+    program) or a direction character (U+202E in "审批\u202e表" shows what follows it reversed,
+    the list around it reordered). Drafts ask too, for the name their list shows."""
+    refused = control_character(node.get("name") or "")
+    if refused is None:
+        return []
+    what = (
+        "a control character"
+        if refused.code == "control_character"
+        else "an invisible direction character (U+202A-U+202E, U+2066-U+2069), which shows the text after it reversed"
+    )
+    return [problem_at(file, owner_of(node), f"the name of {owner_of(node).get('id')!r} holds {what}: delete it")]
 
 
 # What a case can be started by: a plain start event (发起), a timer (the scheduler), a

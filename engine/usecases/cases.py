@@ -26,7 +26,7 @@ from ..bpmn.start_events import only_started_by_events, start_by_hand
 from ..bpmn.workflow_state import Rounds
 from ..deadlines.legal import local_day
 from ..errors import Conflict, FieldError, InvalidData, NotAllowed, NotFound
-from ..text import control_character
+from ..text import control_character, one_line, zero_width_character
 from . import (
     calls,
     case_facts,
@@ -194,8 +194,10 @@ def _as_stored(instance: ProcessInstance, definition: ProcessDefinition | Defini
 def case_title(process: ParsedProcess, data: dict[str, Any], given: str | None = None) -> str:
     """A new case's title: the one given, else from its start data, else the process's name
     and the day (the office's day, Beijing time: before 08:00 the UTC date is still yesterday's).
-    Spaces, tabs and line breaks around it are no part of it (a list shows a title on one line)."""
-    chosen = (given or "").strip() or _title_from(process, data)
+    Spaces, tabs and line breaks around it are no part of it (a list shows a title on one line),
+    nor are zero-width characters anywhere in it, which show nothing and would keep search from
+    finding it as shown (``one_line``); a title of nothing else is none."""
+    chosen = one_line(given or "") or one_line(_title_from(process, data) or "")
     return _title(chosen or f"{process.name} {local_day(clock.now()):%Y-%m-%d}")
 
 
@@ -250,14 +252,18 @@ def business_key_refusal(process: ParsedProcess, data: dict[str, Any], business_
     if it may not: every list shows a case's 编号 and search reads it, as a title, so it holds no
     control character and repeats no confidential value of the start form (a petitioner's name
     or phone: ``张三丰-2026``), however typed (``title_carries``); refused as a title is
-    (``key_carries_confidential``). The ledger import asks too, to say it at the 编号 column."""
+    (``key_carries_confidential``, said first: what it carries matters more than how). Nor a
+    zero-width character, which a title loses but a 编号, compared as given, may not
+    (``zero_width_character``). The ledger import asks too, to say it at the 编号 column."""
     if (bad := control_character(business_key)) is not None:
         return bad
     carried = next(
         (label for label, value in _start_secrets(process, data).items() if title_carries([value], business_key)),
         None,
     )
-    return None if carried is None else FieldError("key_carries_confidential", {"field": carried})
+    if carried is not None:
+        return FieldError("key_carries_confidential", {"field": carried})
+    return zero_width_character(business_key)
 
 
 def _title_from(process: ParsedProcess, data: dict[str, Any]) -> str | None:
@@ -272,7 +278,7 @@ def _title_from(process: ParsedProcess, data: dict[str, Any]) -> str | None:
 
 def _title(value: Any) -> str:
     """A case's display title: the full text stays in the case data."""
-    text = str(value).strip()
+    text = one_line(str(value))
     return text if len(text) <= TITLE_LENGTH else text[: TITLE_LENGTH - 1] + "…"
 
 

@@ -124,6 +124,17 @@ _SEPARATORS = "\\s.\u00b7\u2022\u2027\u30fb\uff0e\\-\u2010\u2011\u2012\u2013\u20
 _SEPARATOR = re.compile(f"[{_SEPARATORS}]")
 
 
+def _class_of(found: Iterable[int]) -> str:
+    """Code points (ascending) as the inside of a pattern's character class, in ranges."""
+    ranges: list[tuple[int, int]] = []
+    for c in found:
+        if ranges and ranges[-1][1] == c - 1:
+            ranges[-1] = (ranges[-1][0], c)
+        else:
+            ranges.append((c, c))
+    return "".join(f"\\U{a:08x}" if a == b else f"\\U{a:08x}-\\U{b:08x}" for a, b in ranges)
+
+
 @lru_cache(maxsize=1)
 def _invisible() -> str:
     """The invisible characters (Unicode's format characters, category Cf: the soft hyphen,
@@ -132,14 +143,17 @@ def _invisible() -> str:
     page often carries them between a name's characters, which on screen read as the name:
     wherever they stand, in any number, they are not there for finding a value (and no
     separator of the three a place allows)."""
-    found = [c for c in range(sys.maxunicode + 1) if unicodedata.category(chr(c)) == "Cf"]
-    ranges: list[tuple[int, int]] = []
-    for c in found:
-        if ranges and ranges[-1][1] == c - 1:
-            ranges[-1] = (ranges[-1][0], c)
-        else:
-            ranges.append((c, c))
-    return "".join(f"\\U{a:08x}" if a == b else f"\\U{a:08x}-\\U{b:08x}" for a, b in ranges)
+    return _class_of(c for c in range(sys.maxunicode + 1) if unicodedata.category(chr(c)) == "Cf")
+
+
+@lru_cache(maxsize=1)
+def _marks() -> str:
+    """The combining marks that sit on the character before them (a canonical combining class
+    but 0: the acute of "e\u0301", é typed decomposed, as a Mac or a web form may send it), as
+    the inside of a character class. One after a value's last character makes it another letter
+    (Jose\u0301 is José, not Jose): no value ends there, else the mask would leave the mark
+    to sit on it. A variation selector (class 0: a Han character's variant glyph) is no such mark."""
+    return _class_of(c for c in range(sys.maxunicode + 1) if unicodedata.combining(chr(c)))
 
 
 @lru_cache(maxsize=1)
@@ -212,21 +226,23 @@ def _looked_for(value: Any) -> Iterator[str]:
 def _character(c: str) -> str:
     """One character of a value as a pattern: in any of its forms (``_alike``: an ASCII letter
     or digit also full-width, １３８, ｘ), a letter in either case (the pattern ignores case:
-    an ID number's X)."""
+    an ID number's X), and decomposed (é as e and U+0301: the value is looked for composed, a
+    text is read as typed)."""
     forms = _alike().get(c, "")
-    if not forms:
-        return re.escape(c)
-    return "[" + "".join(re.escape(f) for f in c + forms) + "]"
+    one = re.escape(c) if not forms else "[" + "".join(re.escape(f) for f in c + forms) + "]"
+    decomposed = unicodedata.normalize("NFD", c)
+    return one if decomposed == c else f"(?:{re.escape(decomposed)}|{one})"
 
 
 def _tolerant(bare: str) -> str:
     """The pattern of a value's text with separators and invisible characters allowed between
     its characters (``_gap``: the match spans them, so the mask covers them too); a value
-    beginning or ending with a Latin letter not inside a longer word (Li is not in Lily)."""
+    beginning or ending with a Latin letter not inside a longer word (Li is not in Lily); none
+    ending before a combining mark, which belongs to its last character (``_marks``)."""
     body = _gap().join(_character(c) for c in bare)
     before = "(?<![A-Za-z])" if bare[0].isascii() and bare[0].isalpha() else ""
     after = "(?![A-Za-z])" if bare[-1].isascii() and bare[-1].isalpha() else ""
-    return before + body + after
+    return before + body + after + f"(?![{_marks()}])"
 
 
 @lru_cache(maxsize=512)

@@ -274,6 +274,16 @@ def plain_filename(file: str) -> str:
     return PurePosixPath((file or "").replace("\\", "/")).name or "process.bpmn"
 
 
+def checked_filename(file: str) -> str:
+    """``plain_filename``, refused (InvalidData at ``filename``) when it holds a control or a
+    direction character: the name is stored with the draft or the version and shown in the
+    designer's lists, where evil\u202egnp.bpmn would read as another file."""
+    file = plain_filename(file)
+    if (refused := control_character(file)) is not None:
+        raise InvalidData({"filename": refused})
+    return file
+
+
 def check_size(xml: str, file: str) -> None:
     if not xml.strip():
         raise InvalidBpmn([Problem("the document is empty", file)])
@@ -306,7 +316,7 @@ def deploy_document(
     line and element of every problem; Conflict when a newer version than the one the edit
     ``based_on`` was deployed meanwhile)."""
     require_designer(actor)
-    file = plain_filename(file)
+    file = checked_filename(file)
     check_size(xml, file)
     return deploy(session, xml, file, actor, note=note, based_on=based_on)
 

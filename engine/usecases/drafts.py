@@ -25,6 +25,7 @@ from storage.models import ProcessDraft
 from .. import clock
 from ..access import Actor
 from ..bpmn.camunda import NSMAP
+from ..bpmn.checks import name_problems
 from ..bpmn.documents import load_xml
 from ..bpmn.layout import with_diagram
 from ..errors import Conflict, FieldError, InvalidBpmn, InvalidData, NotFound, Problem
@@ -34,8 +35,8 @@ from .definitions import (
     Deployed,
     check_note,
     check_size,
+    checked_filename,
     deploy,
-    plain_filename,
     read_bpmn_file,
     require_designer,
 )
@@ -101,12 +102,15 @@ def _views(session: Session, found: Sequence[ProcessDraft]) -> list[DraftView]:
 
 def _process_of(xml: str, file: str) -> tuple[str, str]:
     """(key, name) of the document's first process; InvalidBpmn names the file (and the
-    line) when it is not a BPMN document at all."""
+    line) when it is not a BPMN document at all, or when the name the drafts' list would show
+    holds a control or a direction character (as deploy refuses it: ``name_problems``)."""
     check_size(xml, file)
     root = load_xml(xml, file)
     process = root.find("bpmn:process", NSMAP)
     if process is None or not process.get("id"):
         raise InvalidBpmn([Problem("the document has no <process> with an id: nothing to save", file, root.sourceline)])
+    if problems := name_problems(process, file):
+        raise InvalidBpmn(problems)
     key = process.get("id") or ""
     return key, process.get("name") or key
 
@@ -150,7 +154,7 @@ def create_draft(
     """A new draft of the document's process (a deployed one, or a new one), based on the
     version the edit began from (``based_on``: key → version), else on the latest."""
     require_designer(actor)
-    filename = plain_filename(filename)
+    filename = checked_filename(filename)
     note = check_note(note)
     key, name = _process_of(xml, filename)
     latest = repo.latest_definition(session, key)

@@ -14,7 +14,8 @@ unpack to more than ``MAX_UNPACKED_BYTES`` is refused unread.
 What the templates and exports write is text, as typed: a cell never holds a formula (a case
 title "=HYPERLINK(...)" stays those characters, read back the same), and a character no
 worksheet can hold (a control character stored before texts were checked) is written as
-U+FFFD rather than failing the whole file (``sheet_text``).
+U+FFFD rather than failing the whole file (``sheet_text``), as is DEL or a C1 control, which one
+would hold but show as nothing.
 
 No database here: what the rows mean is the importer's (``onboarding``)."""
 
@@ -71,8 +72,10 @@ _BROKEN = (
     zlib.error,
 )
 # What no worksheet holds: the control characters openpyxl refuses (its ILLEGAL_CHARACTERS_RE:
-# IllegalCharacterError) and the code points XML has no place for (lxml: ValueError).
-_NOT_IN_A_SHEET = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+# IllegalCharacterError) and the code points XML has no place for (lxml: ValueError). And what
+# one shows as nothing: DEL and the C1 controls (U+007F–U+009F), which openpyxl writes as they
+# are but no text may hold either (engine/text.py), so that one stored before is seen too.
+_NOT_IN_A_SHEET = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
 
 
 @dataclass(frozen=True)

@@ -96,3 +96,24 @@ def test_a_title_carrying_a_value_with_an_invisible_character_in_it_carries_it()
     assert title_carries(["张三丰"], "张\u200b三丰反映低保问题")
     assert title_carries(["13900001111"], "来电139\u00ad0000\u200b1111")
     assert not title_carries(["张三丰"], "张\u200b三反映低保问题")
+
+
+# A Latin name with an accent may be typed composed (é, NFC) or decomposed (e and U+0301, NFD:
+# a Mac's paste, some web forms): either way it is the same name, found and masked whole, mark
+# and all; a name it merely begins (Jose in José) is another name, left whole too.
+@pytest.mark.parametrize(
+    "value, text, shown",
+    [
+        ("José Li", "来信人Jose\u0301 Li反映", "来信人******反映"),  # stored composed, typed decomposed
+        ("Jose\u0301 Li", "来信人José Li反映", "来信人******反映"),  # stored decomposed, typed composed
+        ("Jose\u0301 Li", "来信人Jose\u0301 Li反映", "来信人******反映"),
+        ("ZOË LI", "zoe\u0308 li, zoë li", "******, ******"),  # either case, both forms
+        ("Renée", "Rene\u0301e.", "******."),  # the mark inside the name
+        ("Jose Li", "来信人Jose\u0301 Li反映", "来信人Jose\u0301 Li反映"),  # José Li is not Jose Li
+        ("Wang Jose", "Wang Jose\u0301", "Wang Jose\u0301"),  # nor is the mask left with an accent on it
+        ("李娜", "李娜\U000e0100来信", "******\U000e0100来信"),  # a variation selector is no combining mark
+    ],
+)
+def test_a_name_is_found_composed_or_decomposed_and_masked_with_its_marks(value, text, shown):
+    assert Secrets.of([value]).redacted(text) == shown
+    assert Secrets.of([value]).found_in(text) == (shown != text)

@@ -33,6 +33,10 @@ SAMPLES = {
         {},
         "must not contain invisible direction characters (such as U+202E): they make the text show as other text",
     ),
+    "invisible_character": (
+        {},
+        "must not contain invisible characters (such as U+200B): they make it another number than shown",
+    ),
     "min": ({"min": 1}, "at least 1"),
     "max": ({"max": 99}, "at most 99"),
     "max_left": ({"max": 2}, "at most 2: that is what is left"),

@@ -57,6 +57,14 @@ def test_a_templates_headers_drop_downs_and_notes_are_string_cells_too():
     ]
 
 
+def test_del_and_a_c1_control_are_written_as_what_says_something_was_there():
+    # openpyxl writes them as they are, and a worksheet shows them as nothing
+    row = ["王\x7f五", "a\x80b\x85c\x9f", "\t第一行\n第二行", "~\xa0é"]
+    content = spreadsheets.template("人员", PEOPLE_COLUMNS, None, [row])
+    cells = load_workbook(io.BytesIO(content))["人员"][2]
+    assert [c.value for c in cells[:4]] == ["王\ufffd五", "a\ufffdb\ufffdc\ufffd", "\t第一行\n第二行", "~\xa0é"]
+
+
 def zip_bomb(unpacked_mb: int) -> bytes:
     """A people workbook with one real row and, in a column no header names, a cell of
     ``unpacked_mb`` MB of "A": unpacked, that much XML; packed, about a thousandth of it."""

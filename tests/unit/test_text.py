@@ -5,10 +5,17 @@ U+202A–U+202E, isolates U+2066–U+2069); the marks and zero-width characters 
 import pytest
 
 from engine.errors import FieldError
-from engine.text import control_character, control_characters_in
+from engine.text import control_character, control_characters_in, one_line, zero_width_character
 
 
-@pytest.mark.parametrize("text", ["a\x00b", "a\x01b", "a\x08", "\x0b", "\x0c", "\x0e", "\x1b[31m", "a\x1f"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        *("a\x00b", "a\x01b", "a\x08", "\x0b", "\x0c", "\x0e", "\x1b[31m", "a\x1f"),
+        # DEL and the C1 controls: as unprintable, a text decoded in the wrong code page
+        *("a\x7fb", "\x80", "王\x85五", "a\x9b31m", "\x9f"),
+    ],
+)
 def test_a_control_character_is_refused(text):
     assert control_character(text) == FieldError("control_character")
 
@@ -26,6 +33,7 @@ def test_a_direction_character_is_refused(code_point):
         "王\u200c\u200d秀英\u2060\ufeff",  # zero-width non-joiner, joiner, word joiner, BOM
         "a\u200eb\u200fc\u061c",  # left-to-right, right-to-left and Arabic letter marks
         "\u2029\u202f\u2065\u206a",  # around the ranges: paragraph separator, narrow space...
+        "~\xa0é",  # around DEL and C1: a tilde, a no-break space, é
         "שלום עולם",
     ],
 )
@@ -43,3 +51,18 @@ def test_values_holding_either_are_refused_by_name_with_what_they_hold():
         "b": FieldError("direction_character"),
         "c": FieldError("control_character"),
     }
+
+
+def test_a_title_is_kept_without_zero_width_characters_anywhere_nor_spaces_around():
+    assert one_line(" \t2026\u200b-01\u00ad 路灯\u200c不\u200d亮\u2060\ufeff\n") == "2026-01 路灯不亮"
+    assert one_line("a\u200eb\u202fc") == "a\u200eb\u202fc"  # a direction mark, a narrow space: not zero-width
+    assert one_line("\u200b \u200b") == ""
+
+
+@pytest.mark.parametrize("code_point", [0x00AD, 0x200B, 0x200C, 0x200D, 0x2060, 0xFEFF])
+def test_a_number_holding_a_zero_width_character_is_refused(code_point):
+    assert zero_width_character(f"2026{chr(code_point)}-01") == FieldError("invisible_character")
+
+
+def test_a_number_without_one_is_taken():
+    assert zero_width_character("2026-建-010 \u200e") is None

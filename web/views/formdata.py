@@ -61,6 +61,7 @@ _SAY: dict[str, Callable[[dict[str, Any]], str]] = {
     "direction_character": lambda p: _(
         "含有看不见的文字方向控制符（如 U+202E），会使文字显示得与实际不同，请删去后再提交"
     ),
+    "invisible_character": lambda p: _("含有看不见的字符（如零宽空格），会使编号与显示的不同，请删去后再提交"),
     "min": lambda p: _("不能小于 %(min)s", min=p["min"]),
     "max": lambda p: _("不能大于 %(max)s", max=p["max"]),
     "max_left": lambda p: _("不能大于 %(max)s（剩余可用额度）", max=p["max"]),
