@@ -37,6 +37,12 @@ def control_character(text: str) -> FieldError | None:
     return None
 
 
+def without_control_characters(text: str) -> str:
+    """``text`` without the characters ``control_character`` refuses: what a page offers back
+    when the text was one the person cannot retype (a file's name, kept in a hidden field)."""
+    return _DIRECTION_CHARACTERS.sub("", _CONTROL_CHARACTERS.sub("", text))
+
+
 def control_characters_in(values: Mapping[str, Any]) -> dict[str, FieldError]:
     """Each of ``values`` (name → a text, or a list) with a text holding a control or direction
     character, refused so: what is stored unchecked (a draft) is still text a database keeps."""

@@ -17,6 +17,7 @@ from flask_babel import gettext as _
 
 from engine.access import Permission
 from engine.errors import Conflict, InvalidBpmn, InvalidData, Problem
+from engine.text import without_control_characters
 from engine.usecases import definitions, design_checks, drafts, library
 
 from .. import database
@@ -122,6 +123,19 @@ def deploy_warning(problem: Problem, names: Mapping[str, str]) -> str:
     problem list reads (web/engine_messages.py), the elements it names by id by their
     ``names`` (id -> name in the deployed document) as that list names them."""
     return _at(problem, in_reader_language(problem.message, lambda element_id: names.get(element_id) or element_id))
+
+
+_FIELD_NAMES = {"filename": lambda: _("文件名"), "note": lambda: _("说明")}
+
+
+def _said_fields(exc: InvalidData) -> Said:
+    """A refused file name or note in the reader's words, each by the name the page gives it."""
+    return Said(
+        "；".join(
+            f"{_FIELD_NAMES[name]() if name in _FIELD_NAMES else name}：{message}"
+            for name, message in field_messages(exc.codes).items()
+        )
+    )
 
 
 def _upload_refused(exc: InvalidBpmn | InvalidData):
@@ -236,11 +250,19 @@ def _refused(exc: InvalidBpmn | InvalidData | Conflict, posted: Posted):
         )
     if isinstance(exc, Conflict) and exc.reason == "newer_version":
         based_on = {**(based_on or {}), exc.params["key"]: exc.params["version"]}
+    filename, error = posted.filename, say(exc) or exc.message
+    if isinstance(exc, InvalidData):
+        error = _said_fields(exc)
+        if "filename" in exc.codes:
+            # the name rides in a hidden field the designer cannot retype: offered back without
+            # what was refused, so that saving again goes through (the message says so)
+            filename = without_control_characters(filename)
+            error = replace(error, hint=_("页面上的文件名已去掉这些字符：再次保存或部署即可。"))
     return _modeler(
-        posted.filename,
+        filename,
         posted.xml,
         draft=draft,
-        error=say(exc) or exc.message,
+        error=error,
         note=posted.note,
         based_on=based_on,
         status=409 if isinstance(exc, Conflict) else 422,
