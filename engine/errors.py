@@ -207,6 +207,18 @@ FIELD_ERRORS: dict[str, str] = {
     "not_assigned_unit": "{unit} is not a unit this process assigns to",
     # a confidential cell of an exported ledger, masked for whoever exported it (ledger_export)
     "masked_value": "{value} is a confidential value masked in an export, not the value: type the real one",
+    # the designer's and the migration's references to versions, elements and templates
+    # (engine/usecases/definitions.py, library.py, case_migration.py, drafts.py)
+    "group_name": "a unit's code or a role: at most {max} characters, none of , $ {{ }}",
+    "no_such_version": "no version {version}",
+    "already_newest": "version {version} is already the newest version of {key!r}: nothing to roll back to",
+    "no_other_version": "{key!r} has no other version than {version}: deploy the new version first",
+    "same_version": "the cases already run on version {version}: choose another version to move them to",
+    "no_such_element": "version {version} of {key!r} has no element {element!r}",
+    "id_out_of_range": "case ids are {min} to {max}",
+    "no_template": "no template {template!r}; known: {known}",
+    "process_key": "a letter or _ first, then letters, digits, _ . - (at most {max}): it is the process id",
+    "key_taken": "a process {key!r} is already deployed: choose another key (or edit that process)",
     # a merged range under a spreadsheet's header (engine/usecases/spreadsheets.py): its value is
     # in its first cell only
     "merged_cells": "{cells} on the sheet {sheet} are merged cells: unmerge them and fill in each row's own value",

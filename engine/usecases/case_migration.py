@@ -85,7 +85,7 @@ def make_plan(
     require_migrate(actor)
     for name, number in (("from", from_version), ("to", to_version)):
         if number is not None and not 1 <= number <= MAX_VERSION:
-            raise InvalidData({name: FieldError("invalid", {"message": f"no version {number}"})})
+            raise InvalidData({name: FieldError("no_such_version", {"version": number})})
     versions = tuple(
         session.scalars(
             select(ProcessDefinition.version)
@@ -97,12 +97,12 @@ def make_plan(
         to_version = next((v for v in versions if v != from_version), None)
     source = definition_of(session, key, from_version)
     if to_version is None or from_version == to_version:
-        message = (
-            f"{key!r} has no other version than {from_version}: deploy the new version first"
+        refused = (
+            FieldError("no_other_version", {"key": key, "version": from_version})
             if to_version is None
-            else f"the cases already run on version {to_version}: choose another version to move them to"
+            else FieldError("same_version", {"version": to_version})
         )
-        raise InvalidData({"to": FieldError("invalid", {"message": message})})
+        raise InvalidData({"to": refused})
     goal = definition_of(session, key, to_version)
     old, new = processes.get(source), processes.get(goal)
     old_elements, new_elements = alignment.elements(old), alignment.elements(new)
@@ -112,11 +112,11 @@ def make_plan(
     for old_id, new_id in (overrides or {}).items():
         new_id = (new_id or "").strip()
         if old_id not in old_elements:
-            message = f"version {from_version} of {key!r} has no element {old_id!r}"
-            problems[f"map.{old_id}"] = FieldError("invalid", {"message": message})
+            params = {"version": from_version, "key": key, "element": old_id}
+            problems[f"map.{old_id}"] = FieldError("no_such_element", params)
         elif new_id and new_id not in new_elements:
-            message = f"version {to_version} of {key!r} has no element {new_id!r}"
-            problems[f"map.{old_id}"] = FieldError("invalid", {"message": message})
+            params = {"version": to_version, "key": key, "element": new_id}
+            problems[f"map.{old_id}"] = FieldError("no_such_element", params)
         elif new_id:
             mapping[old_id] = new_id
         else:
@@ -184,7 +184,7 @@ def migrate_cases(
     with the revision the dry run saw, or None) to ``to_version``, each in a transaction of
     its own; what became of each."""
     if cases is not None and any(not 1 <= instance_id <= MAX_ID for instance_id in cases):
-        raise InvalidData({"cases": FieldError("invalid", {"message": f"case ids are 1 to {MAX_ID}"})})
+        raise InvalidData({"cases": FieldError("id_out_of_range", {"min": 1, "max": MAX_ID})})
     with factory() as session:
         plan = make_plan(session, actor, key, from_version, to_version, overrides)
         wanted = (

@@ -181,7 +181,7 @@ def check_group(group: str) -> str:
     """A group name as user tasks name them (a unit's code or a role)."""
     group = (group or "").strip()
     if not group or len(group) > MAX_GROUP_CHARS or any(c in group for c in ",${}"):
-        raise InvalidData({"default_group": FieldError("invalid")})
+        raise InvalidData({"default_group": FieldError("group_name", {"max": MAX_GROUP_CHARS})})
     return group
 
 

@@ -42,7 +42,8 @@ from .definitions import (
 )
 from .labels import people_names
 
-KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]{0,199}")  # an xsd:ID, as a process id must be
+KEY_LENGTH = 200
+KEY = re.compile(rf"[A-Za-z_][A-Za-z0-9_.-]{{0,{KEY_LENGTH - 1}}}")  # an xsd:ID, as a process id must be
 
 
 @dataclass(frozen=True)
@@ -291,13 +292,10 @@ def template_document(folder: Path, template: str, key: str, name: str) -> str:
     (the key is an ASCII id, the template's documentation is its own)."""
     if template not in {t.name for t in templates(folder)}:
         known = ", ".join(t.name for t in templates(folder))
-        raise InvalidData({"template": FieldError("invalid", {"message": f"no template {template!r}; known: {known}"})})
+        raise InvalidData({"template": FieldError("no_template", {"template": template, "known": known})})
     errors: dict[str, FieldError] = {}
     if not KEY.fullmatch(key or ""):
-        errors["key"] = FieldError(
-            "invalid",
-            {"message": "a letter or _ first, then letters, digits, _ . - (at most 200): it is the process id"},
-        )
+        errors["key"] = FieldError("process_key", {"max": KEY_LENGTH})
     if not (name or "").strip():
         errors["name"] = FieldError("required")
     elif (refused := control_character(name)) is not None:
@@ -323,6 +321,5 @@ def draft_from_template(
     require_designer(actor)
     xml = template_document(folder, template, key, name)
     if repo.latest_definition(session, key) is not None:
-        message = f"a process {key!r} is already deployed: choose another key (or edit that process)"
-        raise InvalidData({"key": FieldError("invalid", {"message": message})})
+        raise InvalidData({"key": FieldError("key_taken", {"key": key})})
     return create_draft(session, actor, xml, f"{key}.bpmn", note)

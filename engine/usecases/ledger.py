@@ -50,7 +50,19 @@ from . import notifications, spreadsheets
 from .cases import business_key_refusal, start_instance
 from .confidentiality import MASK
 from .context import audit, processes
-from .ledger_rows import COLUMNS, NOTES, PROCESS_OF, STEPS, C, Cells, LedgerKind, Step, is_example, option_lists
+from .ledger_rows import (
+    COLUMN_OF_FIELD,
+    COLUMNS,
+    NOTES,
+    PROCESS_OF,
+    STEPS,
+    C,
+    Cells,
+    LedgerKind,
+    Step,
+    is_example,
+    option_lists,
+)
 from .onboarding import Problem, read_sheet, sheet_problems
 from .tasks import run_completion
 
@@ -344,8 +356,10 @@ def _step(cells: Cells, column: str) -> Iterator[None]:
     try:
         yield
     except InvalidData as exc:
-        detail = "；".join(f"{name}: {error}" for name, error in exc.codes.items())
-        cells.refuse(column, FieldError("invalid", {"message": detail}))
+        # what the step refused, said as itself (in the reader's language), at the cell its
+        # value came from, else at the cell that dates the step
+        field, error = next(iter(exc.codes.items()))
+        cells.refuse(COLUMN_OF_FIELD.get(field, column), error)
         raise _Stop from None
     except EngineError as exc:
         cells.refuse(column, FieldError("invalid", {"message": str(exc)}))

@@ -281,6 +281,30 @@ def option_lists(session: Session, kind: LedgerKind) -> dict[str, dict[str, str]
 
 
 # -- what a row's steps are ------------------------------------------------------------------
+# The column each form field of the steps below is read from: a value the process refuses is
+# said at its own cell (a reply too long at 答复内容), not at the step's date.
+COLUMN_OF_FIELD = {
+    "title": "标题",
+    "content": "内容",
+    "deputy": "提出代表",
+    "submitted_during": "提出时间",
+    "category": "类别",
+    "lead_unit": "主办单位",
+    "cohandling_units": "协办单位",
+    "reply_class": "答复类别",
+    "reply_text": "答复内容",
+    "evaluation": "评价",
+    "channel": "来源",
+    "petitioner_name": "信访人姓名",
+    "petitioner_phone": "联系电话",
+    "petition_subject": "事由",
+    "petition_content": "信访内容",
+    "received_on": "收到日期",
+    "notified_on": "受理日期",
+    "handling_unit": "承办单位",
+}
+
+
 def proposal_steps(c: Cells) -> list[Step]:
     start = {
         "kind": "suggestion",  # a 议案 goes through the presidium: entered by hand

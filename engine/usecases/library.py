@@ -180,8 +180,7 @@ def rollback(session: Session, actor: Actor, key: str, version: int, note: str =
     definition = definition_of(session, key, version)
     latest = repo.latest_definition(session, key)
     if latest is not None and latest.version == version:
-        message = f"version {version} is already the newest version of {key!r}: nothing to roll back to"
-        raise InvalidData({"version": FieldError("invalid", {"message": message})})
+        raise InvalidData({"version": FieldError("already_newest", {"version": version, "key": key})})
     note = f"回滚：重新部署 v{version}" + (f"。{note.strip()}" if note.strip() else "")
     results = deploy(
         session,

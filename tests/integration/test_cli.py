@@ -168,6 +168,16 @@ def test_deploy_refuses_bad_bpmn_with_location(runner, tmp_path):
     assert json.loads(run(runner, "definitions", "--operator", "--json").output) == []
 
 
+def test_deploy_refuses_a_default_group_that_is_no_group_name_saying_why(runner):
+    # it was a traceback: the refusal was built without the text its code takes
+    result = run(runner, "deploy", str(FIXTURES / "review.bpmn"), "--default-group", "office,finance", "--operator")
+    assert result.exit_code == 1 and "Traceback" not in result.stderr
+    assert "default_group: a unit's code or a role: at most 64 characters, none of , $ { }" in result.stderr
+    refused = run(runner, "deploy", str(FIXTURES / "review.bpmn"), "--default-group", "${x}", "--operator", "--json")
+    assert json.loads(refused.stderr)["codes"] == {"default_group": {"code": "group_name", "params": {"max": 64}}}
+    assert json.loads(run(runner, "definitions", "--operator", "--json").output) == []
+
+
 def test_deploy_says_its_warnings_one_line_each_as_text_and_as_json(runner, tmp_path):
     """What deploy read the BPMN way (a flow without an id, given one) is said, not kept quiet."""
     loose = tmp_path / "loose.bpmn"

@@ -175,6 +175,15 @@ def test_a_ledger_with_problems_imports_nothing_and_names_row_and_column(world):
     ]
 
 
+def test_a_value_the_process_refuses_is_said_at_its_own_cell_by_its_code(world):
+    # a reply longer than the form takes: said as max_length at 答复内容 (it was an English
+    # text, "reply_text: at most 10000 characters", at the reply's date)
+    row = {**OPEN, "答复日期": "2026-12-01", "答复类别": "A", "答复内容": "长" * 10001}
+    assert refusals(world, "proposals", workbook(PROPOSAL_HEADERS, row)) == [
+        (3, "答复内容", "max_length", {"max": 10000})
+    ]
+
+
 def test_a_petition_ledger_counts_acceptance_from_receipt(world):
     row = {
         "编号": "2026-信-007", "事由": "低保资格", "来源": "来访", "信访人姓名": "赵某某",

@@ -66,6 +66,31 @@ SAMPLES = {
         {"sheet": "People", "cells": "D2:D3"},
         "D2:D3 on the sheet People are merged cells: unmerge them and fill in each row's own value",
     ),
+    "group_name": ({"max": 64}, "a unit's code or a role: at most 64 characters, none of , $ { }"),
+    "no_such_version": ({"version": 9}, "no version 9"),
+    "already_newest": (
+        {"version": 2, "key": "review"},
+        "version 2 is already the newest version of 'review': nothing to roll back to",
+    ),
+    "no_other_version": (
+        {"key": "review", "version": 1},
+        "'review' has no other version than 1: deploy the new version first",
+    ),
+    "same_version": ({"version": 2}, "the cases already run on version 2: choose another version to move them to"),
+    "no_such_element": (
+        {"version": 1, "key": "review", "element": "x"},
+        "version 1 of 'review' has no element 'x'",
+    ),
+    "id_out_of_range": ({"min": 1, "max": 2147483647}, "case ids are 1 to 2147483647"),
+    "no_template": ({"template": "x", "known": "blank, approval"}, "no template 'x'; known: blank, approval"),
+    "process_key": (
+        {"max": 200},
+        "a letter or _ first, then letters, digits, _ . - (at most 200): it is the process id",
+    ),
+    "key_taken": (
+        {"key": "review"},
+        "a process 'review' is already deployed: choose another key (or edit that process)",
+    ),
     "title_carries_confidential": (
         {"field": "Name"},
         "the case's title, which everyone who sees the case reads: must not contain Name",

@@ -83,7 +83,7 @@ def test_the_map_is_edited_on_the_page(town, as_user):
 def test_bad_input_is_said_never_a_500(town, as_user):
     c = as_user("designer")
     unknown = c.get(PAGE, query_string={"map:nope": "review"})
-    assert unknown.status_code == 422 and "has no element" in html.unescape(text_of(unknown))
+    assert unknown.status_code == 422 and "「migrate」v1 中没有元素「nope」" in html.unescape(text_of(unknown))
     assert c.get("/designer/processes/migrate/v9/migrate").status_code == 404
     assert c.get(PAGE, query_string={"to": "99999999999"}).status_code == 422
     assert c.post(PAGE, data={"to": "2", "confirm": "yes", "case:99999999999": "1"}).status_code == 422

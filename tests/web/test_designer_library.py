@@ -162,7 +162,7 @@ def test_a_new_process_from_a_template(as_user):
     page = text_of(c.get(made.headers["Location"]))
     assert "id=&#34;leave&#34;" in page and "请假审批" in page  # the XML, escaped in its textarea
     bad = c.post("/designer/drafts/from-template", data={"template": "approval", "key": "9 x", "name": ""})
-    assert bad.status_code == 422 and "process id" in text_of(bad)
+    assert bad.status_code == 422 and "流程标识须以字母或 _ 开头" in text_of(bad)
 
 
 def test_discard_a_draft(as_user):

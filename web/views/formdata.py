@@ -151,6 +151,26 @@ _SAY: dict[str, Callable[[dict[str, Any]], str]] = {
         sheet=p["sheet"],
         cells=p["cells"],
     ),
+    "group_name": lambda p: _("应为单位代码或角色名：不超过 %(max)s 个字符，不含 , $ { }", max=p["max"]),
+    "no_such_version": lambda p: _("没有版本 %(version)s", version=p["version"]),
+    "already_newest": lambda p: _(
+        "v%(version)s 已是「%(key)s」的最新版本，无需回滚", version=p["version"], key=p["key"]
+    ),
+    "no_other_version": lambda p: _(
+        "「%(key)s」除 v%(version)s 外没有其他版本：请先部署新版本", key=p["key"], version=p["version"]
+    ),
+    "same_version": lambda p: _("这些案件已按 v%(version)s 运行：请选择要迁移到的另一个版本", version=p["version"]),
+    "no_such_element": lambda p: _(
+        "「%(key)s」v%(version)s 中没有元素「%(element)s」", key=p["key"], version=p["version"], element=p["element"]
+    ),
+    "id_out_of_range": lambda p: _("案件号应在 %(min)s 至 %(max)s 之间", min=p["min"], max=p["max"]),
+    "no_template": lambda p: _(
+        "没有模板「%(template)s」；可用的模板：%(known)s", template=p["template"], known=p["known"]
+    ),
+    "process_key": lambda p: _(
+        "流程标识须以字母或 _ 开头，其后为字母、数字、_ . -（不超过 %(max)s 个字符）：它是流程的 id", max=p["max"]
+    ),
+    "key_taken": lambda p: _("已有流程「%(key)s」：请换一个标识（或编辑该流程）", key=p["key"]),
 }
 
 
