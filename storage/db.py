@@ -20,7 +20,7 @@ from sqlalchemy import (
     create_engine,
     event,
 )
-from sqlalchemy.engine import Connection, CursorResult, Engine
+from sqlalchemy.engine import Connection, CursorResult, Engine, make_url
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.sql.expression import Executable
@@ -120,8 +120,6 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         engine = create_engine(url, **kwargs)
         _configure_sqlite(engine, round(float(timeout) * 1000))
         if engine.url.database not in (None, "", ":memory:"):  # a memory database is one connection's
-            if not engine.url.query.get("uri"):  # a file: URI opens a file already made
-                create_private_file(Path(engine.url.database))
             _readers[engine] = _reader_pool(url, kwargs, round(float(timeout) * 1000), engine)
             checkpoint_in_background(engine, engine.url.database, round(float(timeout) * 1000))
         return engine
@@ -131,6 +129,17 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     if not kwargs.get("pool_pre_ping"):
         ping_when_idle(engine)  # instead of a ping at every checkout (storage/pool_pings.py)
     return engine
+
+
+def missing_file(url: str) -> Path | None:
+    """The SQLite database file ``url`` names, when it does not exist (None: it does, or the
+    database is no file of ours: a server's, in memory, or a ``file:`` URI's): a command that
+    only uses a database tells the operator rather than leave an empty file behind."""
+    parsed = make_url(url)
+    path = parsed.database
+    if parsed.get_backend_name() != "sqlite" or path in (None, "", ":memory:") or parsed.query.get("uri"):
+        return None
+    return None if Path(path).exists() else Path(path)
 
 
 def create_private_file(path: Path) -> None:
@@ -147,6 +156,16 @@ _QUERY_ONLY = "congressflow_query_only"  # in a pooled connection's info: PRAGMA
 
 
 def _configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
+    path = engine.url.database
+    if path not in (None, "", ":memory:") and not engine.url.query.get("uri"):  # a file: URI opens a file made
+
+        @event.listens_for(engine, "do_connect")
+        def _private_file(*_args: Any) -> None:
+            # made at the first connection, not with the engine: an app (the command line's,
+            # a web worker's) made on a database file that is not there yet leaves none behind
+            # unless it uses it (a command refuses first: web/cli)
+            create_private_file(Path(path))
+
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         # Let SQLAlchemy's "begin" event below start transactions, not pysqlite.

@@ -36,7 +36,9 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import threading
 import time
+import weakref
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import cache
@@ -55,10 +57,12 @@ from prometheus_client import (
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.registry import Collector
+from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError
 
 from engine.errors import NotAllowed
 from engine.usecases import monitoring, observers, tokens
+from storage.backup import first_line
 
 from . import database
 from .errors import database_unavailable
@@ -177,10 +181,12 @@ def metrics_view() -> Response:
         except DBAPIError as exc:
             if not database_unavailable(exc):
                 raise
-            current_app.logger.warning("metrics: database unavailable, serving this process's figures: %s", exc.orig)
+            _outages.began(database.engine(), exc)
             result = monitoring.scrape_without_database(
                 secret, from_loopback=from_loopback, loopback_allowed=loopback_allowed
             )
+        else:
+            _outages.ended(database.engine())
     except NotAllowed as exc:
         if secret is None:
             return Response(f"{exc.message}\n", 401, {"WWW-Authenticate": 'Bearer realm="metrics"'}, "text/plain")
@@ -193,6 +199,36 @@ def metrics_view() -> Response:
     # as the exposition format names it, charset included (a mimetype would get Flask's own
     # charset added again, and Prometheus refuses a parameter given twice)
     return Response(body, 200, content_type=CONTENT_TYPE_LATEST)
+
+
+class _Outages:
+    """Whether the database was down at the last scrape, for each engine (each app's
+    database): an outage is logged when it begins and when it ends, not at every scrape
+    (Prometheus scrapes every 15 s; ``congressflow_database_up`` says it at each)."""
+
+    def __init__(self) -> None:
+        self._down: weakref.WeakSet[Engine] = weakref.WeakSet()
+        self._lock = threading.Lock()
+
+    def began(self, engine: Engine, exc: DBAPIError) -> None:
+        with self._lock:
+            if engine in self._down:
+                return
+            self._down.add(engine)
+        current_app.logger.warning(
+            "metrics: database unavailable, serving this process's figures until it answers again: %s",
+            first_line(exc),
+        )
+
+    def ended(self, engine: Engine) -> None:
+        with self._lock:
+            if engine not in self._down:
+                return
+            self._down.discard(engine)
+        current_app.logger.info("metrics: the database answers again; its counts are served again")
+
+
+_outages = _Outages()
 
 
 def _bearer_secret() -> str | None:

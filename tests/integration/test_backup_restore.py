@@ -355,7 +355,7 @@ def test_a_backup_has_its_sha256_beside_it_and_a_damaged_one_is_refused(db_url, 
         f"error: {backup} does not match its checksum {sums}: the backup is damaged (or was changed after it was "
         "made); nothing was restored. Restore another backup.\n"
     )
-    assert not target_path.exists()  # not even the empty file the app made before its first connection
+    assert not target_path.exists()  # not even an empty file
 
 
 def test_a_damaged_sqlite_backup_without_its_checksum_is_restored_unchecked_and_said_so(make_app, tmp_path):
@@ -376,7 +376,11 @@ def test_no_empty_database_file_is_left_by_a_failed_backup_or_restore(make_app, 
     instance_db = tmp_path / "instance" / "congressflow.db"
     instance_db.parent.mkdir()
     app = make_app(f"sqlite:///{instance_db}")
-    assert instance_db.exists() and instance_db.stat().st_size == 0  # the app makes it before it connects
+    assert not instance_db.exists()  # the app makes it at its first connection, not before
+    result = run(app, "backup", str(tmp_path / "x.backup"))
+    assert (result.exit_code, result.stderr) == (1, f"error: no SQLite database at {instance_db}\n")
+    assert not instance_db.exists() and not (tmp_path / "x.backup").exists()
+    instance_db.touch()  # the empty file an earlier version's app made before its first connection
     result = run(app, "backup", str(tmp_path / "x.backup"))
     assert result.exit_code == 1
     assert result.stderr == (

@@ -47,6 +47,7 @@ def assert_said_in_one_line(result, line: str) -> None:
 )
 def test_a_database_without_the_schema_says_to_set_it_up(make_app, tmp_path, command):
     path = tmp_path / "fresh.db"
+    path.touch()  # an empty file: a database without tables (no file at all: test_cli_database_checked)
     result = run(make_app(f"sqlite:///{path}"), *command)
     assert_said_in_one_line(
         result,
@@ -57,6 +58,7 @@ def test_a_database_without_the_schema_says_to_set_it_up(make_app, tmp_path, com
 
 def test_said_as_json_with_json(make_app, tmp_path):
     path = tmp_path / "fresh.db"
+    path.touch()
     result = run(make_app(f"sqlite:///{path}"), "settings", "list", "--json")
     assert result.exit_code == 6
     assert json.loads(result.stderr) == {

@@ -6,6 +6,8 @@ proxy passed on). The clock stands at Monday 2026-12-07 09:00 in Beijing."""
 
 from __future__ import annotations
 
+import logging
+import shutil
 from collections.abc import Iterator
 from datetime import timedelta
 
@@ -140,3 +142,34 @@ def test_who_may_scrape(db_url, make_app, frozen_clock):
     closed = make_app(db_url, instance="closed", METRICS_ALLOW_LOOPBACK=False).test_client()
     assert closed.get("/metrics").status_code == 401
     assert closed.get("/metrics", headers=bearer(admin_token)).status_code == 200
+
+
+def test_a_database_outage_is_logged_when_it_begins_and_when_it_ends(make_app, sqlite_template, tmp_path, caplog):
+    """Prometheus scrapes every 15 s: a long outage is two lines in the log, not one a scrape."""
+    folder = tmp_path / "gone"  # not there: SQLite cannot open the database in it
+    app = make_app(f"sqlite:///{folder / 'congressflow.db'}")
+    client = app.test_client()
+
+    def logged() -> list[tuple[str, str]]:
+        return [(r.levelname, r.getMessage()) for r in caplog.records if r.getMessage().startswith("metrics:")]
+
+    down = (
+        "WARNING",
+        "metrics: database unavailable, serving this process's figures until it answers again: "
+        "unable to open database file",
+    )
+    back = ("INFO", "metrics: the database answers again; its counts are served again")
+    with caplog.at_level(logging.INFO):
+        for _ in range(3):
+            assert "congressflow_database_up 0.0" in scrape(client)
+        assert logged() == [down]
+        folder.mkdir()
+        shutil.copy(sqlite_template, folder / "congressflow.db")
+        for _ in range(3):
+            assert "congressflow_database_up 1.0" in scrape(client)
+        assert logged() == [down, back]
+        database.engine(app).dispose()  # its readers' pool too: the next scrape opens the file again
+        shutil.rmtree(folder)
+        for _ in range(2):
+            assert "congressflow_database_up 0.0" in scrape(client)
+        assert logged() == [down, back, down]

@@ -4,10 +4,14 @@ product's, in three files by who runs them: ``cases`` (people working on cases a
 (running a server). Each product command parses, calls one use case in one transaction,
 and prints; ``common`` holds what they share: who acts (``--user`` / ``--operator``),
 ``--json``, and the one error adapter with its exit codes. A command that fails on a database
-it cannot use (not set up yet, unreachable) says so in one line here, for every command."""
+it cannot use (not set up yet, unreachable) says so in one line here, for every command; and
+so does one run on a database not at the schema this version expects, or on a SQLite file that
+does not exist, before it reads or writes anything (``_refuse_an_unusable_database``)."""
 
 from __future__ import annotations
 
+import copy
+from functools import wraps
 from importlib import metadata
 from typing import Any
 
@@ -17,6 +21,7 @@ from flask.cli import FlaskGroup, ScriptInfo, get_version
 from sqlalchemy.exc import DBAPIError
 
 from engine.scheduling.health import schema_state
+from storage.db import missing_file, read_only_engine
 
 from .. import database
 from .admin import (
@@ -37,7 +42,7 @@ from .cases import (
     tasks_command,
     unclaim_command,
 )
-from .common import EXIT_DATABASE, JsonUsageError, database_unusable, report_unusable
+from .common import EXIT_DATABASE, JsonUsageError, database_missing, database_unusable, report_unusable
 from .designer import rollback_command, versions_command
 from .external_tasks import external_tasks_group
 from .imports import export_command, import_command, ledger_command
@@ -119,6 +124,12 @@ class CongressFlowGroup(FlaskGroup):
         ctx.meta[_JSON_ERRORS] = as_json
         return ctx
 
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        command = super().get_command(ctx, cmd_name)
+        if command is None or cmd_name in self.commands:  # Flask's own (run, shell, routes)
+            return command
+        return _checking_the_database(command, cmd_name)
+
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
@@ -136,6 +147,61 @@ class CongressFlowGroup(FlaskGroup):
 
 # what runs on a database without its schema by design: their errors are theirs to tell
 SETS_UP_THE_DATABASE = frozenset({"init", "db", "restore"})
+
+
+# what runs without the checks below: the commands that make the database (a missing SQLite
+# file included), and the servers, which start before it is set up or upgraded and wait for it
+# (/readyz answers 503, the scheduler leads on the expected schema only)
+MAKES_OR_WAITS_FOR_THE_DATABASE = frozenset({"init", "db upgrade", "restore", "serve", "scheduler"})
+# copies the database at whichever schema it has (before an upgrade above all), but not a missing file
+ANY_SCHEMA = frozenset({"backup"})
+
+
+def _checking_the_database(command: click.Command, path: str) -> click.Command:
+    """``command`` (a copy: the registered one is left as it is), each of its subcommands for a
+    group, checking the database before it runs (``_refuse_an_unusable_database``): after its
+    options are read, so that ``--help`` and usage errors are said as ever."""
+    if path in MAKES_OR_WAITS_FOR_THE_DATABASE:
+        return command
+    checked = copy.copy(command)
+    if isinstance(command, click.Group):
+        assert isinstance(checked, click.Group)
+        checked.commands = {
+            name: _checking_the_database(sub, f"{path} {name}") for name, sub in command.commands.items()
+        }
+        return checked  # its own callback runs before its subcommand's options are read: not there
+    callback = command.callback
+    if callback is None:
+        return command
+
+    @wraps(callback)
+    def checking_first(*args: Any, **kwargs: Any) -> Any:
+        _refuse_an_unusable_database(click.get_current_context(), path)
+        return callback(*args, **kwargs)
+
+    checked.callback = checking_first
+    return checked
+
+
+def _refuse_an_unusable_database(ctx: click.Context, path: str) -> None:
+    """Before a command uses the database: a SQLite file that is not there is refused (it would
+    be made, empty), and so is a database not at the schema this code expects (the command would
+    read and write rows its code does not match), unless the command takes any schema; one
+    line and exit 6, as after a failure. Cheap: one query of the version table (the migrations
+    this code knows are read once a process)."""
+    engine = database.engine(ctx.ensure_object(ScriptInfo).load_app())
+    missing = missing_file(engine.url.render_as_string(hide_password=False))
+    if missing is not None:
+        unusable: tuple[str, str] | None = database_missing(missing)
+    elif path in ANY_SCHEMA:
+        return
+    else:
+        # as a reader: on SQLite it neither waits for nor holds the write lock a server's writer may have
+        state = schema_state(read_only_engine(engine))
+        unusable = database_unusable(state, engine.url.render_as_string(hide_password=True))
+    if unusable is not None:
+        report_unusable(*unusable, bool(ctx.meta.get(_JSON_ERRORS)))
+        ctx.exit(EXIT_DATABASE)
 
 
 def _database_unusable(ctx: click.Context) -> tuple[str, str] | None:

@@ -10,8 +10,9 @@ Errors: on stderr, as ``error: ...`` lines, or with ``--json`` as one JSON objec
 kind (``EXIT_CODES``). A usage error (click's: a missing option, a value of the wrong type)
 is said so too when ``--json`` is among the arguments (``JsonUsageError``, raised for the
 whole command line by its group). A database the command cannot use (unreachable, without
-its schema, with an older one or a newer version's) is one line saying what to run (``database_unusable``, also
-for the whole command line), exit code ``EXIT_DATABASE``.
+its schema, with an older one or a newer version's; a SQLite file that does not exist) is one line saying
+what to run (``database_unusable``, ``database_missing``, also for the whole command line: checked before
+a command runs, and after one failed), exit code ``EXIT_DATABASE``.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ import sys
 from collections.abc import Callable, Mapping
 from datetime import date, datetime
 from functools import wraps
+from pathlib import Path
 from typing import Any
 
 import click
@@ -104,6 +106,15 @@ def database_unusable(state: SchemaState, database: str) -> tuple[str, str] | No
             "run `congressflow db upgrade`",
         )
     return None
+
+
+def database_missing(path: Path) -> tuple[str, str]:
+    """A SQLite database file that does not exist, as an error's code and message: what to run
+    to make it (a command that only uses the database must not leave an empty one behind)."""
+    return "no_database", (
+        f"the database file {path} does not exist: run `congressflow init` (a new installation) "
+        "or `congressflow restore FILE` (from a backup), or check CONGRESSFLOW_DATABASE_URL"
+    )
 
 
 def report_unusable(code: str, message: str, as_json: bool) -> None:
