@@ -138,8 +138,9 @@ def back_up(url: str, destination: Path) -> BackupFile:
 
 
 def _sqlite_source(url: str) -> Path:
-    """The SQLite database to back up. An empty file (the one the app makes before its first
-    connection, when no database was ever set up there) is no database: refused, and removed."""
+    """The SQLite database to back up. An empty file (one a server made at its first connection
+    before the database was set up, or an older version's app, which made it on start) is no
+    database: refused, and removed."""
     path = _sqlite_path(url, must_exist=True)
     if _empty_database_file(path):
         _remove_empty_database(path)
@@ -310,7 +311,7 @@ def _check_known(backup: BackupFile) -> None:
 
 def _new_sqlite_file(url: str) -> Path | None:
     """The SQLite database file to restore into when there is no database there yet (no file, or
-    the empty one the app makes before its first connection); None otherwise."""
+    an empty one: see ``_sqlite_source``); None otherwise."""
     try:
         path = _sqlite_path(url, must_exist=False)
     except BackupError:
