@@ -356,6 +356,18 @@ def may_read_working_data(actor: Actor) -> bool:
     return actor.can(P.CASE_WORKING_DATA)
 
 
+def may_read_working_field(actor: Actor, author: str | None = None) -> bool:
+    """A form field that is the process's working data, though a form labels it
+    (``engine.bpmn.forms.working_fields``): one the process fills and forms only show
+    (剩余可延期（月）, a count it keeps), or one marked ``internal``, an exchange between those
+    who work the case (a unit's reasons for returning a proposal, the office's text on them).
+    Read like the working data, and by whoever entered it; not by a deputy, who follows his
+    proposal by its facts and decisions (that it was re-assigned, and to whom), not by the
+    office's and the units' bookkeeping or arguments. Unlike ``readers``, no group is named:
+    the unit it is exchanged with changes from case to case (the lead unit of the day)."""
+    return may_read_working_data(actor) or (author is not None and author == actor.username)
+
+
 def may_manage_incidents(actor: Actor) -> bool:
     """A case's run-time failures carry the error as the engine wrote it (values of the
     case's data may be in it): those who answer for the office's processes see and retry

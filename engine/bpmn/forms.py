@@ -170,6 +170,13 @@ class FormField:
         return frozenset(g.strip() for g in self.properties.get("readers", "").split(",") if g.strip())
 
     @property
+    def internal(self) -> bool:
+        """``internal=true``: an exchange between those who work the case, not a fact of it (a
+        unit's reasons for returning a proposal, the office's text deciding on them): working
+        data (``working_fields``), which a deputy following his proposal does not read."""
+        return self.properties.get("internal", "").lower() == "true"
+
+    @property
     def fresh(self) -> bool:
         """``fresh=true``: answered anew in every round (a decision, an evaluation): the form
         does not start at what an earlier round answered (``FormSpec.starting_values``)."""
@@ -494,6 +501,17 @@ class FormSpec:
         if low > high:
             return error
         return FieldError("date_out_of_range", {"min": low.isoformat(), "max": high.isoformat()}, f.label)
+
+
+def working_fields(forms: Iterable[FormSpec]) -> frozenset[str]:
+    """The fields of a process's ``forms`` that are its working data though a form labels them
+    (read by ``engine.access.may_read_working_field``): each marked ``internal``, and each
+    the process fills itself, read-only wherever it is (剩余可延期（月）, 协办意见期限: no form
+    asks it, a script computes it). A read-only field repeating what another form asks (the
+    lead unit shown on a later form) is that answer, a fact of the case."""
+    fields = [f for form in forms for f in form.fields]
+    asked = {f.id for f in fields if not f.readonly}
+    return frozenset(f.id for f in fields if f.internal or f.id not in asked)
 
 
 _CAMUNDA_DATE = re.compile(r"(?P<day>[0-9]{2})/(?P<month>[0-9]{2})/(?P<year>[0-9]{4})")

@@ -156,6 +156,7 @@ def task_problems(process: etree._Element, file: str) -> list[Problem]:
             for name in settings.unknown_in_text(meta.help)
         ]
         problems += [problem_at(file, node, message) for message in form_problems(meta.form, start_form)]
+        problems += [problem_at(file, node, message) for message in _untyped_field_problems(node)]
         seen = set()
         for f in meta.form.fields:
             if not f.id.isidentifier():
@@ -163,7 +164,7 @@ def task_problems(process: etree._Element, file: str) -> list[Problem]:
             if f.id in seen:
                 problems.append(problem_at(file, node, f"form field {f.id!r} declared twice"))
             seen.add(f.id)
-            if f.type not in FIELD_TYPES:
+            if f.type not in FIELD_TYPES and f.type.strip():  # none at all: _untyped_field_problems
                 problems.append(
                     problem_at(
                         file,
@@ -209,6 +210,19 @@ def task_problems(process: etree._Element, file: str) -> list[Problem]:
                     )
                 )
     return problems
+
+
+def _untyped_field_problems(node: etree._Element) -> list[str]:
+    """A form field without a ``type`` (or an empty one): the form reads it as text, but a
+    designer who left it out, or whose type went missing, meant something (a number, a date, a
+    choice) and would find the form taking any text. Camunda 7 refuses it at deploy too ("form
+    field must have a 'type' attribute"); the modeler adds a field with no type chosen."""
+    fields = node.xpath("./bpmn:extensionElements/camunda:formData/camunda:formField", namespaces=NSMAP)
+    return [
+        f"form field {xml_field.get('id') or ''!r} has no type (give one of {', '.join(FIELD_TYPES)})"
+        for xml_field in fields
+        if not (xml_field.get("type") or "").strip()
+    ]
 
 
 def _tell_problems(meta: TaskMeta, user_tasks: set[str | None], start_form: bool) -> list[str]:

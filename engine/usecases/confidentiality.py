@@ -57,7 +57,7 @@ from ..bpmn.parsing import ParsedProcess
 from .context import processes
 from .labels import field_labels, in_form_order, routing_choices
 from .results import HistoryEntry
-from .visibility import WHOLE, RoundScope, round_scope
+from .visibility import WHOLE, RoundScope, WorkingFields, round_scope
 
 # A confidential value as whoever may not read it sees it: one and the same for every field
 # and every value (a name, a phone, an address, an ID number alike), so that it tells nothing
@@ -431,12 +431,15 @@ def notes_confidential_by_default(session: Session, definition_id: int) -> bool:
 def case_variables(session: Session, actor: Actor, definition_id: int, variables: Mapping[str, Any]) -> dict[str, Any]:
     """A case's variables as ``actor`` may read them: confidential values masked (unless they
     may read them), a ``readers`` field's withheld (unless they are one of its readers), and
-    only those a form labels unless they may read the working data."""
+    only those a form labels unless they may read the working data, which the working fields
+    a form labels are too (``WorkingFields``)."""
     shown = readable_data(session, actor, definition_id, variables)
     if may_read_working_data(actor):
         return shown
-    labels = field_labels(processes.get_by_id(session, definition_id))
-    return {k: v for k, v in shown.items() if k in labels}
+    process = processes.get_by_id(session, definition_id)
+    labels = field_labels(process)
+    # nor the working fields a form labels (WorkingFields): 剩余可延期（月）, a unit's return reasons
+    return WorkingFields.of(actor, process).variables({k: v for k, v in shown.items() if k in labels})
 
 
 # What an entry of the history says beyond the forms' values, by action: the keys of its data
@@ -498,8 +501,18 @@ def history_for(
     # an outsider (a deputy) reads what the forms label, but for the choices that only routed
     # the process (办理操作: what was chosen, the fields it opened say)
     routing = routing_choices(process)
-    said = {name: label for name, label in field_labels(process).items() if name not in routing}
-    return _as_outsider_reads(actor.username, history, said)
+    shown = WorkingFields.of(actor, process).history(_as_outsider_reads(actor.username, history, field_labels(process)))
+    return [e if e.actor == actor.username else _choice_said_by_its_fields(e, routing) for e in shown]
+
+
+def _choice_said_by_its_fields(entry: HistoryEntry, routing: frozenset[str]) -> HistoryEntry:
+    """An entry without its routing choices (办理操作) where fields it opened are shown: they
+    say what was chosen. Where none is (a unit's return, whose reasons are working fields
+    the deputy reads not), the choice is, or the entry would say a step was done and not how."""
+    if not entry.data or not routing.intersection(entry.data):
+        return entry
+    rest = {k: v for k, v in entry.data.items() if k not in routing}
+    return replace(entry, data=rest) if any(k != _WORKER for k in rest) else entry
 
 
 def _withheld_in(entries: list[HistoryEntry], actor: Actor, process: ParsedProcess) -> list[HistoryEntry]:

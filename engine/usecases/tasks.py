@@ -52,7 +52,7 @@ from .persist import save_instance
 from .record_tables import RecordTable, record_tables
 from .results import HistoryEntry, TaskDetail, TaskSummary
 from .taking import withheld_from
-from .visibility import no_task, round_scope, visible_task
+from .visibility import WorkingFields, no_task, round_scope, visible_task
 from .workflow_cache import restore_case
 
 
@@ -146,11 +146,16 @@ def task_detail(session: Session, actor: Actor, task_id: str) -> TaskDetail:
     # (the page, the API, the command line), a field with readers withheld; a deputy reads
     # only what the forms label of a task he follows, and all of one he works on (a scoring
     # round's unit, say)
+    form = meta.form if meta else process.start_form.__class__()
     if access.may_act(actor, item):
-        data = readable_data(session, actor, instance.definition_id, data)
+        # all of it but the working fields of other forms (剩余可延期（月） on his evaluation):
+        # his own form's, the process's filling included (the unit he scores), he reads
+        working = WorkingFields.of(actor, process).fields - {f.id for f in form.fields}
+        data = {
+            k: v for k, v in readable_data(session, actor, instance.definition_id, data).items() if k not in working
+        }
     else:
         data = case_variables(session, actor, instance.definition_id, data)
-    form = meta.form if meta else process.start_form.__class__()
     help_text = meta.help if meta else ""
     if "{setting:" in help_text:  # the periods in effect, not the defaults the designer wrote
         help_text = settings.in_text(help_text, settings.resolve(repo.setting_overrides(session)))

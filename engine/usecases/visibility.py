@@ -9,12 +9,16 @@ each round's holders' business only as far as their own round goes (``round_scop
 sees the case through no task but those of rounds (an inspected unit) reads their rounds'
 tasks, history and results, never another round's (another unit's self-check report,
 findings, returns), which answer as if they did not exist; whoever sees the whole case (the
-office that runs it, the chair, a supervisor, its starter) reads every round."""
+office that runs it, the chair, a supervisor, its starter) reads every round.
+
+And which of a case's labelled fields one reads (``WorkingFields``): the process's working
+data a form labels (``engine.bpmn.forms.working_fields``) only whoever may read it
+(``engine.access.may_read_working_field``), not a deputy following his proposal."""
 
 from __future__ import annotations
 
 from collections.abc import Hashable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Protocol, TypeVar
 from uuid import UUID
 from weakref import WeakKeyDictionary
@@ -28,10 +32,12 @@ from sqlalchemy.orm import Session
 from storage import repositories as repo
 from storage.models import CaseDeputy, ProcessInstance, WorkItem, WorkItemGroup
 
-from ..access import Actor, may_act, sees_every_case
+from ..access import Actor, may_act, may_read_working_field, sees_every_case
+from ..bpmn.forms import working_fields
 from ..bpmn.parsing import ParsedProcess
 from ..errors import NotFound
 from .context import processes, runtime_for
+from .results import HistoryEntry
 
 
 class _OfTask(Protocol):
@@ -275,3 +281,32 @@ def _hidden_results(
         where = [c.internal_data.get("key_or_index") for c in others]
         found[output.bpmn_id] = None if None in where else frozenset(where)
     return found
+
+
+# -- fields ---------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class WorkingFields:
+    """The working fields of a case's process (``engine.bpmn.forms.working_fields``) as one
+    reader reads them (``engine.access.may_read_working_field``): whoever may not read them
+    finds them neither in the case's variables nor in its history entries but those they
+    entered, as the working data no form labels is not there for them."""
+
+    actor: Actor
+    fields: frozenset[str] = frozenset()  # none: the reader reads every one
+
+    @classmethod
+    def of(cls, actor: Actor, process: ParsedProcess) -> WorkingFields:
+        if may_read_working_field(actor):  # whoever works the processes reads them all, whoever entered them
+            return cls(actor)
+        return cls(actor, working_fields(meta.form for meta in process.tasks.values()))
+
+    def variables(self, variables: Mapping[str, Any]) -> dict[str, Any]:
+        return {k: v for k, v in variables.items() if k not in self.fields}
+
+    def history(self, entries: Iterable[HistoryEntry]) -> list[HistoryEntry]:
+        return [
+            e
+            if not self.fields or e.data is None or may_read_working_field(self.actor, e.actor)
+            else replace(e, data={k: v for k, v in e.data.items() if k not in self.fields})
+            for e in entries
+        ]

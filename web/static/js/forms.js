@@ -2,11 +2,18 @@
 // BPMN form) is shown while its controlling field has one of the rule's values, and hidden,
 // its inputs disabled so that they are not sent, otherwise. The server checks the same rule
 // (engine/bpmn/forms.py); this only spares the officer the fields that do not apply.
+//
+// A refusal the server wrote under a field (必填, a number too big) is about the value that was
+// submitted: once the person changes that field, or a choice hides it (a hidden field is not
+// sent, so nothing is refused in it), it no longer says what is on the page, and it goes, with
+// the summary above the form when none is left. A 必填 kept under 评价 after 不满意 was chosen,
+// or coming back with 不满意的理由 after the choice went to 满意 and back, told the deputy to fill
+// in what he had filled in. The server checks again on the next submission.
 (function () {
   var form = document.querySelector('form#task-form, form#start-form');
   if (!form) { return; }
   var ruled = Array.prototype.slice.call(form.querySelectorAll('[data-visible-when]'));
-  if (!ruled.length) { return; }
+  var summary = document.getElementById('form-errors');
 
   function box(id) { return form.querySelector('.field[data-field="' + id + '"]'); }
 
@@ -27,15 +34,38 @@
     return (rule.values.indexOf(valueOf(rule.field)) >= 0) !== rule.negated;
   }
 
+  function clearRefusal(field) {
+    var said = field.querySelector('.field-error');
+    if (!said) { return; }
+    said.remove();
+    field.classList.remove('has-error');
+    field.querySelectorAll('[aria-invalid]').forEach(function (input) {
+      input.removeAttribute('aria-invalid');
+      var rest = (input.getAttribute('aria-describedby') || '').split(/\s+/).filter(function (id) {
+        return id && id !== said.id;
+      });
+      if (rest.length) { input.setAttribute('aria-describedby', rest.join(' ')); } else { input.removeAttribute('aria-describedby'); }
+    });
+  }
+
   function apply() {
     ruled.forEach(function (field) {
       var shown = isShown(field, []);
+      if (!shown) { clearRefusal(field); }
       field.hidden = !shown;
       field.querySelectorAll('input, select, textarea').forEach(function (input) { input.disabled = !shown; });
     });
   }
 
-  form.addEventListener('change', apply);
-  form.addEventListener('input', apply);
+  function changed(event) {
+    var field = event.target.closest && event.target.closest('.field');
+    if (field) { clearRefusal(field); }
+    apply();
+    // only once the person changed something: a refusal the page shows under no field stays
+    if (summary && !form.querySelector('.field-error')) { summary.hidden = true; }
+  }
+
+  form.addEventListener('change', changed);
+  form.addEventListener('input', changed);
   apply();
 })();
