@@ -85,6 +85,8 @@ def proposal_paragraph(s: Statistics) -> str:
         [
             [
                 _extended(o["extended"].count),
+                # said when there are any, as the withdrawn are: a re-assignment is the exception
+                *_reassigned(o["reassigned"].count),
                 # sent to re-handling, and of those replied again: "重新办理N件" would be read as N done
                 ngettext(
                     "要求重新办理%(num)s件（其中已重新答复%(done)s件）",
@@ -114,6 +116,12 @@ def _withdrawn(o: dict[str, Figure], clause: str) -> list[list[str]]:
 
 def _extended(n: int) -> str:
     return ngettext("经批准延期办理%(num)s件", "经批准延期办理%(num)s件", n)
+
+
+def _reassigned(n: int) -> list[str]:
+    """The clause of the proposals re-assigned (改办) after their unit returned them; none when
+    none was."""
+    return [ngettext("退回改办%(num)s件", "退回改办%(num)s件", n)] if n else []
 
 
 def petition_paragraph(s: Statistics) -> str:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, not_
+from sqlalchemy import ColumnElement, Select, and_, not_
 
 # the key of the figure that counts the cancelled cases of the period
 WITHDRAWN = "withdrawn"
@@ -31,6 +31,11 @@ class FigureSpec:
     # count the cases the rows meeting the condition belong to, each once, not the rows (an
     # inspection with three units is one inspection)
     per_case: bool = False
+    # the unit each case of the figure belongs to when it is not the row's (``Family.unit``): a
+    # query of (instance_id, unit) rows, a case under each unit it names, once. A 改办 is the
+    # unit's that returned the case, which holds it no more: counted by the row's unit, it
+    # would be the new unit's, the one that did not give it back. None: the row's unit.
+    units: Callable[[], Select[int, str]] | None = None
 
 
 @dataclass(frozen=True)

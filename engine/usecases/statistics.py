@@ -22,12 +22,12 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, distinct, func, literal_column, not_, or_, select, true
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, Select, and_, case, distinct, func, literal_column, not_, or_, select, true
+from sqlalchemy.orm import Session, aliased
 
 from storage import repositories as repo
 from storage.enums import InstanceStatus, WorkItemState
-from storage.models import CaseFacts, ProcessInstance, WorkItem
+from storage.models import CaseFacts, ProcessInstance, WorkItem, WorkItemGroup
 
 from .. import access, clock
 from ..access import Actor, Permission
@@ -72,6 +72,37 @@ def _rehandle_replied() -> ColumnElement[bool]:
     return and_(F.rehandled.is_(True), F.instance_id.in_(replied_again))
 
 
+# 改办 (bpmn/proposal.bpmn): the lead unit's reply task, where it asks to return the item, and
+# 整理分类并交办, which only Script_Reassign (the office agreed at 审核退回申请) leads back to once
+# the item was assigned
+REPLY_TASK = "Task_Reply"
+CLASSIFY_TASK = "Task_Classify"
+
+
+def _returned_by() -> Select[int, str]:
+    """Each 改办 as (case, the unit that returned it): a 整理分类并交办 opened after a reply task
+    (the first one comes before any), and the unit offered the last reply task before it (its
+    ``${lead_unit}``), whose return the office agreed to. Read from the task history, as
+    ``_rehandle_replied`` is: the variables name the last re-assignment's unit alone
+    (``reassigned_from``), and a case two units returned in turn is each one's."""
+    classify = aliased(WorkItem)
+    returned = (
+        select(func.max(WorkItem.id))
+        .where(WorkItem.instance_id == classify.instance_id, WorkItem.bpmn_id == REPLY_TASK, WorkItem.id < classify.id)
+        .scalar_subquery()
+    )
+    return (
+        select(classify.instance_id.label("instance_id"), WorkItemGroup.group.label("unit"))
+        .join(WorkItemGroup, and_(WorkItemGroup.work_item_id == returned, WorkItemGroup.is_user.is_(False)))
+        .where(classify.bpmn_id == CLASSIFY_TASK)
+    )
+
+
+def _reassigned() -> ColumnElement[bool]:
+    """Re-assigned (改办) at least once, by whichever unit; waiting for the new 交办 too."""
+    return F.instance_id.in_(select(_returned_by().subquery().c.instance_id))
+
+
 def _proposal_figures(now: datetime) -> list[FigureSpec]:
     return [
         FigureSpec("received", true()),
@@ -80,6 +111,9 @@ def _proposal_figures(now: datetime) -> list[FigureSpec]:
         FigureSpec("replied_on_time", F.replied_on_time.is_(True), "assigned"),  # 按期答复率
         FigureSpec("late", _late(now), "assigned"),
         FigureSpec("extended", F.extended.is_(True), "assigned"),
+        # 改办件数: a count, no rate. Per unit it is the returning unit's, whose 已交办 no longer
+        # counts the case: a share of it could pass 100%
+        FigureSpec("reassigned", _reassigned(), units=_returned_by),
         FigureSpec("evaluated", F.first_evaluation.in_(EVALUATIONS), "replied"),
         FigureSpec("satisfied_first", F.first_evaluation.in_(SATISFIED), "evaluated"),  # 满意率 (first)
         FigureSpec("satisfied_final", F.final_evaluation.in_(SATISFIED), "evaluated"),  # 满意率 (final)
@@ -252,7 +286,9 @@ def statistics(session: Session, actor: Actor, process_key: str, period: Period)
         # every database (SQLite sorts NULL first, PostgreSQL last)
         select(family.unit, *counts).where(in_period).group_by(family.unit).order_by(family.unit.is_(None), family.unit)
     ).all()
-    units = [UnitFigures(row[0], _figures(specs, row[1:])) for row in rows]
+    units = [
+        UnitFigures(unit, _figures(specs, row)) for unit, row in _by_own_units(session, family, specs, rows, in_period)
+    ]
     # overall counted on its own, not summed over the units: a figure counting cases counts a
     # case of several units (an inspection's) once
     totals = session.execute(select(*counts).where(in_period)).one()
@@ -275,6 +311,34 @@ def statistics(session: Session, actor: Actor, process_key: str, period: Period)
         units=units,
         handling_days=handling_days,
     )
+
+
+def _by_own_units(
+    session: Session, family: Family, specs: Sequence[FigureSpec], rows: Sequence[Any], in_period: ColumnElement[bool]
+) -> list[tuple[str | None, list[Any]]]:
+    """The per-unit counts ``rows`` (unit, count of each spec), with the figures that name the
+    unit each case belongs to (``FigureSpec.units``) counted by it instead: a unit that only
+    such a figure counts (it returned every case it had) gets a row, its other figures 0."""
+    by_unit = {row[0]: list(row[1:]) for row in rows}
+    added = False
+    for i, spec in enumerate(specs):
+        if spec.units is None:
+            continue
+        pairs = spec.units().subquery()
+        counted: dict[str | None, int] = dict(
+            session.execute(
+                select(pairs.c.unit, func.count(distinct(pairs.c.instance_id)))
+                .where(pairs.c.instance_id.in_(select(family.instance_id).where(in_period, spec.condition)))
+                .group_by(pairs.c.unit)
+            ).all()
+        )
+        for unit in counted.keys() - by_unit.keys():
+            by_unit[unit], added = [0] * len(specs), True
+        for unit, counts in by_unit.items():
+            counts[i] = counted.get(unit, 0)
+    # the query's order (its database's) unless a unit was added: then by code, no unit last
+    order = sorted(by_unit, key=lambda u: (u is None, u or "")) if added else list(by_unit)
+    return [(unit, by_unit[unit]) for unit in order]
 
 
 @dataclass(frozen=True)
@@ -324,7 +388,12 @@ def cases_behind(
         .order_by(family.received, ProcessInstance.id)
         .limit(limit)
     )
-    if unit is not None:
+    # the unit a case is counted under: its own, or the one the figure names (a 改办's returning unit)
+    if spec.units is not None and (unit is not None or no_unit):
+        pairs = spec.units().subquery()
+        named = pairs.c.unit == unit if unit is not None else pairs.c.unit.is_(None)
+        query = query.where(family.instance_id.in_(select(pairs.c.instance_id).where(named)))
+    elif unit is not None:
         query = query.where(family.unit == unit)
     elif no_unit:
         query = query.where(family.unit.is_(None))

@@ -315,6 +315,7 @@ PROPOSAL_FIGURES = {
     "replied_on_time": 16,
     "late": 7,
     "extended": 0,
+    "reassigned": 0,  # a ledger row cannot say a 改办: none is replayed
     "evaluated": 16,
     "satisfied_first": 15,
     "class_a": 11,

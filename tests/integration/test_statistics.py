@@ -197,6 +197,9 @@ PROPOSAL_COUNTS = {
     "replied_on_time": 13,  # f1 f2 f3 f4 f6 f8, l1 l2 l3 l6, c1 c2 c3
     "late": 6,  # f5 f7 f9, l4 l5 l7 (f10 l8 c4 are not due yet)
     "extended": 3,  # f6 f7 l6
+    # read from the task history, as rehandle_replied is: counted on real cases in
+    # tests/web/test_statistics_reassigned.py
+    "reassigned": 0,
     "evaluated": 14,  # f1-f7, l1 l2 l3 l4 l6, c1 c2 (逾期未反馈 is no evaluation)
     "satisfied_first": 10,  # f1 f2 f3 f6 f7, l1 l2 l6, c1 c2
     "satisfied_final": 12,  # + f4 l3 after re-handling

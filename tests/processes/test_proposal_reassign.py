@@ -84,7 +84,11 @@ def test_a_case_being_reassigned_is_no_units_and_late_by_no_period(world, frozen
     clock.advance(timedelta(days=90))  # 2027-03-17: the first period ended 03-08 24:00
     figures = act(world, "boss", statistics, "proposal", Period(date(2026, 12, 1), date(2026, 12, 31)))
     assert (figures.overall["assigned"].count, figures.overall["late"].count) == (1, 0)
-    assert [u.unit for u in figures.units] == [None]
+    # not 财政所's any more: no case of its own there, only the 改办 it asked for
+    assert {u.unit: (u.figures["received"].count, u.figures["reassigned"].count) for u in figures.units} == {
+        None: (1, 0),
+        "finance": (0, 1),
+    }
 
     assign(world, case_id, lead="land")  # 2027-03-17 + three months: 06-17 (Thu)
     row = facts(world, case_id)

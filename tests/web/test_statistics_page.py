@@ -83,15 +83,16 @@ def test_the_statistics_download_as_xlsx_and_csv(app, as_user):
         "满意率（最终评价）·比率（%）",
         "A 类（办成率）·件数",
         "A 类（办成率）·比率（%）",
+        "改办·件数",  # a count only, under the unit that returned the proposal
     ]
     units = {r[0]: r[1:] for r in rows if r and r[0] in ("财政所", "国土所", "民政办", "未交办")}
     # finance f1–f10: replied 8 of 10 assigned, on time 6 (f1 f2 f3 f4 f6 f8), late 3 (f5 f7 f9),
     # finally satisfied 6 of the 7 evaluated (f1–f7), class A 4 of the 8 replied (f1 f2 f6 f8)
-    assert units["财政所"] == [10, 8, 80.0, 6, 60.0, 3, 30.0, 6, 85.7, 4, 50.0]
+    assert units["财政所"] == [10, 8, 80.0, 6, 60.0, 3, 30.0, 6, 85.7, 4, 50.0, 0]
     # land l1–l8: replied 6 of 8, on time 4 (l1 l2 l3 l6), late 3 (l4 l5 l7), satisfied 4 of 5
     # evaluated (l5 gave none), class A 2 of 6 (l1 l6)
-    assert units["国土所"] == [8, 6, 75.0, 4, 50.0, 3, 37.5, 4, 80.0, 2, 33.3]
-    assert units["未交办"] == [2, 0, None, 0, None, 0, None, 0, None, 0]  # no base: no rate
+    assert units["国土所"] == [8, 6, 75.0, 4, 50.0, 3, 37.5, 4, 80.0, 2, 33.3, 0]
+    assert units["未交办"] == [2, 0, None, 0, None, 0, None, 0, None, 0, None, 0]  # no base: no rate
 
     response = client.get(f"/statistics/export.csv?{QUERY}")
     assert response.data.startswith("\ufeff".encode())  # Excel reads it as UTF-8
@@ -248,17 +249,18 @@ def test_the_period_report_writes_the_figures_as_sentences_and_as_word(app, as_u
         "逾期",
         "满意率（最终评价）",
         "A 类（办成率）",
+        "改办",
     ]
     finance = next(r for r in units.rows if r.cells[0].text == "财政所")
     assert [c.text for c in finance.cells[1:]] == FINANCE_CELLS
     unassigned = next(r for r in units.rows if r.cells[0].text == "未交办")
-    assert [c.text for c in unassigned.cells[1:]] == ["2", "0（—）", "0（—）", "0（—）", "0（—）", "0（—）"]
+    assert [c.text for c in unassigned.cells[1:]] == ["2", "0（—）", "0（—）", "0（—）", "0（—）", "0（—）", "0"]
     assert "括号内为比率。" in texts and SATISFIED_NOTE in texts
 
 
 # the report's cells of finance (f1–f10; see the download's test): each count with its rate, as
 # the 统计 page shows them, under 满意率 the satisfied count and the rate
-FINANCE_CELLS = ["10", "8（80.0%）", "6（60.0%）", "3（30.0%）", "6（85.7%）", "4（50.0%）"]
+FINANCE_CELLS = ["10", "8（80.0%）", "6（60.0%）", "3（30.0%）", "6（85.7%）", "4（50.0%）", "0"]
 SATISFIED_NOTE = "满意率（最终评价）：最终评价（重新办理后的评价）为满意或基本满意的件数 ÷ 已评价；已撤销的案件不计入"
 
 

@@ -717,7 +717,14 @@ class FigureSchema(ma.Schema):
 
 class UnitFiguresSchema(ma.Schema):
     unit = fields.String(allow_none=True, metadata={"description": "department code; null: not assigned yet"})
-    figures = fields.Dict(keys=fields.String(), values=fields.Nested(FigureSchema))
+    figures = fields.Dict(
+        keys=fields.String(),
+        values=fields.Nested(FigureSchema),
+        metadata={
+            "description": "the unit's cases by the unit that holds them; reassigned (改办) by the unit that "
+            "returned them, which may hold none of the period's cases (its other figures 0)"
+        },
+    )
 
 
 class StatisticsSchema(ma.Schema):

@@ -56,6 +56,14 @@ _DEFINED = {
             _l("首次书面答复逾期的，及答复期限已过仍未答复的件数，占已交办"),
         ),
         "extended": (_l("延期办理"), _l("经批准延期答复的件数，占已交办")),
+        # per unit the returning unit's (engine.usecases.statistics._returned_by), not the new one's
+        "reassigned": (
+            _l("改办"),
+            _l(
+                "承办单位申请退回、经审核同意改办（重新交办）的件数，含尚待重新交办的；"
+                "按单位计入申请退回的单位，先后被两个单位退回的，两个单位各计一次"
+            ),
+        ),
         "evaluated": (_l("已评价"), _l("代表反馈了满意、基本满意或不满意的件数（逾期未反馈不计），占已答复")),
         "satisfied_first": (
             _l("满意率（首次评价）"),
@@ -198,7 +206,7 @@ FIGURE_TEXT = {
 }
 # the columns of the per-unit table (the rest are overall only)
 UNIT_COLUMNS = {
-    "proposal": ("received", "replied", "replied_on_time", "late", "satisfied_final", "class_a"),
+    "proposal": ("received", "replied", "replied_on_time", "late", "satisfied_final", "class_a", "reassigned"),
     "petition": ("received", "accepted", "replied", "replied_on_time", "late"),
     "inspection": ("units", "notified", "selfcheck_on_time", "problems_found", "rectified", "units_done"),
     "plan": (
