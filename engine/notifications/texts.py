@@ -14,7 +14,9 @@ decided the request the reader submitted as ``task``: its ``answers``, each [lab
 the reader may read it]); withdrawn (taken_away: the process itself withdrew the task; event,
 the name of what withdrew it; case_ended, the case ended with it);
 handlers (an overdue notice to the supervisors); event and interrupting (督办), watching (its copy
-to the supervisors who did not issue it: handlers, by, the issuer's name), event (a period
+to the supervisors who did not issue it: handlers, by, the issuer's name); withdrawn (督办: to
+whoever issued one, the process took its task back and the 督办 ended unanswered; event, what
+did, by name; case_ended, the case ended with it); event (a period
 that ended, ``lapsed``); opinion (a
 supervisor's 督办) and escalated (the copy of an escalated 督办 sent to the unit's
 head, ``"head"``, or, with no head on the roster, to the unit's people, ``"unit"``).
@@ -56,6 +58,8 @@ def subject(kind: str, p: dict[str, Any], _: Translate = chinese) -> str:
         return _("案件已撤销：%(case)s", case=case)
     if kind == "lapsed":
         return _("期限届满：%(task)s（%(case)s）", task=task, case=case)
+    if kind == "supervision" and p.get("withdrawn"):
+        return _("督办已结束：%(task)s（%(case)s）", task=task, case=case)
     if p.get("escalated") == "head":
         return _("督办（报告单位负责人）：%(task)s（%(case)s）", task=task, case=case)
     if p.get("escalated"):
@@ -161,6 +165,8 @@ def message(kind: str, p: dict[str, Any], due: str, _: Translate = chinese) -> s
             case=case,
             event=p["event"],
         )
+    if kind == "supervision" and p.get("withdrawn"):  # to whoever issued it: it ended unanswered
+        return _supervision_ended(p, _)
     if p.get("watching"):  # to the other supervisors
         return _supervision_watched(p, due, _)
     if "opinion" in p:  # a supervisor's 督办
@@ -201,6 +207,40 @@ def _withdrawn(p: dict[str, Any], _: Translate) -> str:
     if p.get("case_ended"):
         return _("「%(task)s」（案件：%(case)s）已由流程撤回，您不必再办理；案件已办结。", task=task, case=case)
     return _("「%(task)s」（案件：%(case)s）已由流程撤回，您不必再办理；案件按流程继续办理。", task=task, case=case)
+
+
+def _supervision_ended(p: dict[str, Any], _: Translate) -> str:
+    """The process took back the task a 督办 pressed on (an event withdrew it, named when it has
+    a name; or the office agreed to its unit's request to return it): the 督办 ended unanswered.
+    Its issuer reads that it did, and, the case going on, that the next unit did not receive it."""
+    task, case = p["task"], p["case"]
+    if p.get("event") and p.get("case_ended"):
+        return _(
+            "「%(task)s」（案件：%(case)s）因「%(event)s」已撤回，您对其发出的督办未获回复，已结束；案件已办结。",
+            task=task,
+            case=case,
+            event=p["event"],
+        )
+    if p.get("event"):
+        return _(
+            "「%(task)s」（案件：%(case)s）因「%(event)s」已撤回，您对其发出的督办未获回复，已结束；"
+            "如需督办新的承办单位，请重新发出。",
+            task=task,
+            case=case,
+            event=p["event"],
+        )
+    if p.get("case_ended"):
+        return _(
+            "「%(task)s」（案件：%(case)s）已由流程撤回，您对其发出的督办未获回复，已结束；案件已办结。",
+            task=task,
+            case=case,
+        )
+    return _(
+        "「%(task)s」（案件：%(case)s）已由流程撤回，您对其发出的督办未获回复，已结束；"
+        "如需督办新的承办单位，请重新发出。",
+        task=task,
+        case=case,
+    )
 
 
 def _supervision_watched(p: dict[str, Any], due: str, _: Translate) -> str:

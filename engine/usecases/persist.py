@@ -105,7 +105,16 @@ def save_instance(
         # a boundary timer on the task itself told its holders already (record_fired: 督办, 期限届满)
         told = {f.attached_to for f in fired if f.interrupting}
         tell_withdrawn(session, instance, workflow, [w for w in withdrawn if w.task_id not in told], status, acting)
-    tell_who_asked(session, instance, workflow, runtime, process, ready_before, acting)
+        # a 督办 on any of them ended, a boundary timer's withdrawal too: whoever issued it hears
+        supervision.tell_issuers_withdrawn(
+            session,
+            instance,
+            withdrawn,
+            lambda w: withdrawn_by(workflow, w.task_id, w.bpmn_id),
+            case_ended=status != InstanceStatus.RUNNING,
+            acting=acting,
+        )
+    tell_who_asked(session, instance, workflow, runtime, process, ready_before, ready_items, acting)
     outgoing_mails.queue(session, instance.id, runtime.take_queued_mails(workflow))  # its mail tasks' mail
     armed = any(k == TimerKind.BPMN for _, k in desired)
     # a message or signal it waits for can be delivered (the messages use case): not stuck
@@ -302,11 +311,15 @@ def tell_who_asked(
     runtime: Runtime,
     process: ParsedProcess,
     ready_before: Sequence[ItemRow],
+    ready_items: Sequence[ItemRow],
     acting: str | None,
 ) -> None:
     """A task completed in this use case (in ``ready_before``, no longer open) that decides
     requests (its ``answers``: 审核退回申请 deciding the return 办理并书面答复 asked for):
-    whoever submitted each request last hears the decision, its form's answers."""
+    whoever submitted each request last hears the decision, its form's answers; a 督办 the
+    request left open goes with the step the decision gave back (among ``ready_items``, made
+    now), or ends (``supervision.after_decision``)."""
+    was_open = {w.task_id for w in ready_before}
     for done in ready_before:
         meta = process.tasks.get(done.bpmn_id)
         if done.state != WorkItemState.COMPLETED or meta is None or not meta.answers:
@@ -323,8 +336,13 @@ def tell_who_asked(
                 .order_by(WorkItem.completed_at.desc(), WorkItem.id.desc())
                 .limit(1)
             ).first()
-            if asked is not None:  # (none: the request was never submitted in this case)
-                notifications.notify_answered(session, instance, done, asked, answers, but=acting)
+            if asked is None:  # the request was never submitted in this case
+                continue
+            notifications.notify_answered(session, instance, done, asked, answers, but=acting)
+            back = next((w for w in ready_items if w.bpmn_id == asked_id and w.task_id not in was_open), None)
+            supervision.after_decision(
+                session, instance, asked, back, lambda w: withdrawn_by(workflow, w.task_id, w.bpmn_id), acting
+            )
 
 
 def _answers(workflow: BpmnWorkflow, runtime: Runtime, meta: TaskMeta, task_id: str) -> list[tuple[str, str, Any]]:

@@ -18,21 +18,22 @@ goes to the unit on paper."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Select, case, func, or_, select
+from sqlalchemy import ColumnElement, CursorResult, Select, case, func, or_, select, update
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from storage import repositories as repo
 from storage import writes
-from storage.enums import InstanceStatus, WorkItemState
+from storage.enums import InstanceStatus, NotificationKind, WorkItemState
 from storage.models import (
     CaseFacts,
     Department,
+    Notification,
     ProcessDefinition,
     ProcessInstance,
     Supervision,
@@ -44,6 +45,7 @@ from storage.models import (
 from .. import access, clock
 from ..access import Actor, Permission
 from ..bpmn.forms import DATE_MAX
+from ..bpmn.parsing import ParsedProcess
 from ..deadlines import legal
 from ..errors import FieldError, InvalidData, NotFound, not_a_day
 from ..text import control_character
@@ -62,8 +64,9 @@ class SupervisionState(StrEnum):
     RESPONDED = "responded"
     OVERDUE = "overdue"  # not answered by the date asked
     # never answered, and nothing is left to answer it by: the task it pressed on was withdrawn
-    # (a deadline's boundary event moved the case on), or the case ended (a 督办 on the case as
-    # a whole is answered by no task): it read 待回复 for ever
+    # (a deadline's boundary event moved the case on, 改办 the co-handling rounds), or given up
+    # at the unit's request (改办), or the case ended (a 督办 on the case as a whole is answered
+    # by no task): it read 待回复 for ever
     ENDED = "ended"
 
 
@@ -140,6 +143,10 @@ class SupervisionView:
     # its holders; None: not known (a 督办 issued before issuing kept what it found)
     told_instead: int | None = 0
     told_as_holders: int | None = 0
+    # ended because the process took its task back (withdrew it, or agreed to the unit's request
+    # to return it: 改办), not because the case ended; and by what, by its name when it has one
+    withdrawn: bool = False
+    withdrawn_by: str | None = None
 
 
 def issue(
@@ -330,6 +337,111 @@ def responded(session: Session, item_id: int, by: str, at: datetime) -> None:
     writes.answer_supervisions(session, item_id, by, at)
 
 
+def answered_by_completion(
+    session: Session,
+    process: ParsedProcess,
+    item: repo.ItemRow,
+    ready_before: Sequence[repo.ItemRow],
+    ready: Sequence[repo.ItemRow],
+    by: str,
+    at: datetime,
+) -> None:
+    """``item``'s task was just completed, the case saved (``ready``: its open tasks now,
+    ``ready_before`` before): the 督办 on it are answered, unless the completion was a request
+    that a task it opened decides (its ``answers`` names ``item``'s: 退回，申请改办 opening
+    审核退回申请). Then they stand until the decision (``after_decision``)."""
+    if not item.supervised:  # (read under the case's lock, which issuing a 督办 takes too)
+        return
+    was_open = {w.task_id for w in ready_before}
+    if any(item.bpmn_id in _answers(process, w.bpmn_id) for w in ready if w.task_id not in was_open):
+        return
+    responded(session, item.id, by, at)
+
+
+def after_decision(
+    session: Session,
+    instance: ProcessInstance,
+    asked: WorkItem,
+    back: repo.ItemRow | None,
+    event_of: Callable[[WorkItem | repo.ItemRow], str | None],
+    acting: str | None,
+) -> None:
+    """A task deciding ``asked``'s request was completed. A 督办 left unanswered on ``asked``
+    (``answered_by_completion``) presses on the task the decision gave back (``back``: the
+    same step opened again), when the same holders have it (不同意退回: the unit goes on with
+    its reply); else it ends and whoever issued it is told (改办: the next unit has a fresh
+    period, and never received it). ``event_of``: what ended the step (its name), as its
+    holders read it."""
+    same_holders = back is not None and (
+        (back.candidate_groups, back.candidate_users) == (sorted(asked.candidate_groups), sorted(asked.candidate_users))
+    )
+    if back is not None and same_holders:
+        moved = cast(
+            CursorResult[Any],
+            session.execute(
+                update(Supervision)
+                .where(Supervision.work_item_id == asked.id, Supervision.responded_at.is_(None))
+                .values(work_item_id=back.id)
+            ),
+        ).rowcount
+        back.supervised = back.supervised or bool(moved)
+        return
+    running = instance.status == InstanceStatus.RUNNING
+    tell_issuers_withdrawn(session, instance, [asked], event_of, case_ended=not running, acting=acting)
+
+
+def tell_issuers_withdrawn(
+    session: Session,
+    instance: ProcessInstance,
+    items: Sequence[WorkItem | repo.ItemRow],
+    event_of: Callable[[WorkItem | repo.ItemRow], str | None],
+    *,
+    case_ended: bool,
+    acting: str | None,
+) -> None:
+    """The process took back these tasks of ``instance`` (withdrew them, or gave one up at its
+    unit's request): a 督办 still unanswered on one of them ended (``SupervisionState.ENDED``),
+    and whoever issued it is told (notification and e-mail), by what (``event_of``: its name,
+    or None), and whether the case goes on: otherwise they believe the unit still pressed, and
+    the next unit never received it. Not ``acting``, whose action took it back; nobody for a
+    timer's 督办. One notice a person a task, however many 督办 they issued on it."""
+    issuers: dict[int, set[str]] = {}
+    if items:
+        for item_id, issued_by in session.execute(
+            select(Supervision.work_item_id, Supervision.issued_by).where(
+                Supervision.work_item_id.in_([w.id for w in items]),
+                Supervision.responded_at.is_(None),
+                Supervision.automatic.is_(False),
+            )
+        ):
+            if item_id is not None and issued_by != acting:
+                issuers.setdefault(item_id, set()).add(issued_by)
+    for item in items:
+        if item.id not in issuers:
+            continue
+        event = event_of(item)
+        notifications.notify(
+            session,
+            NotificationKind.SUPERVISION,
+            dict.fromkeys(sorted(issuers[item.id])),
+            params={
+                "task": item.name,
+                "case": instance.title,
+                "withdrawn": True,
+                **({"event": event} if event else {}),
+                **({"case_ended": True} if case_ended else {}),
+            },
+            instance_id=instance.id,
+            work_item_id=item.id,
+        )
+
+
+def _answers(process: ParsedProcess, bpmn_id: str) -> tuple[str, ...]:
+    """The tasks whose request the task ``bpmn_id`` decides (its ``answers``)."""
+    meta = process.tasks.get(bpmn_id)
+    return meta.answers if meta is not None else ()
+
+
 def of_case(session: Session, actor: Actor, instance_id: int, scope: RoundScope | None = None) -> list[SupervisionView]:
     """The case's 督办, oldest first (whoever may see the case sees them), but those on
     another round's task for whoever reads only their own rounds (``scope``: theirs, when
@@ -361,15 +473,65 @@ def open_on_items(session: Session, item_ids: list[int]) -> dict[int, int]:
 def _view(session: Session, row: Supervision, now: datetime, secrets: Secrets) -> SupervisionView:
     """``row`` as its reader reads it: ``secrets``, what they may not read of its case, masked
     in the opinion."""
-    case_title, status = session.execute(
-        select(ProcessInstance.title, ProcessInstance.status).where(ProcessInstance.id == row.instance_id)
+    case_title, status, definition_id = session.execute(
+        select(ProcessInstance.title, ProcessInstance.status, ProcessInstance.definition_id).where(
+            ProcessInstance.id == row.instance_id
+        )
     ).one()
     task = session.execute(
-        select(WorkItem.name, WorkItem.task_id, WorkItem.state).where(WorkItem.id == row.work_item_id)
+        select(WorkItem.name, WorkItem.task_id, WorkItem.state, WorkItem.bpmn_id).where(WorkItem.id == row.work_item_id)
     ).first()
-    ended = status != InstanceStatus.RUNNING or (task is not None and task.state == WorkItemState.CANCELLED)
     name, task_id = (task.name, task.task_id) if task else (None, None)
-    return _view_of(row, case_title or "", name, task_id, now, secrets, ended)
+    taken_back = (
+        row.responded_at is None
+        and task is not None
+        and status != InstanceStatus.CANCELLED  # (a person cancelling the case closed its tasks)
+        and (
+            task.state == WorkItemState.CANCELLED
+            # left unanswered by a request made on it (answered_by_completion), no longer decided on
+            or (
+                task.state == WorkItemState.COMPLETED
+                and not _request_pending(session, row, definition_id, task.bpmn_id)
+            )
+        )
+    )
+    ended = status != InstanceStatus.RUNNING or taken_back
+    view = _view_of(row, case_title or "", name, task_id, now, secrets, ended)
+    if not taken_back:
+        return view
+    return replace(view, withdrawn=True, withdrawn_by=_withdrawing_event(session, row))
+
+
+def _request_pending(session: Session, row: Supervision, definition_id: int, bpmn_id: str) -> bool:
+    """The request made on the 督办's completed task is still to be decided: its task is the
+    step's latest (the case did not pass that step again since) and a task deciding it is open."""
+    deciders = [b for b, meta in processes.get_by_id(session, definition_id).tasks.items() if bpmn_id in meta.answers]
+    if not deciders:
+        return False
+    latest = session.scalar(
+        select(func.max(WorkItem.id)).where(WorkItem.instance_id == row.instance_id, WorkItem.bpmn_id == bpmn_id)
+    )
+    if latest != row.work_item_id:
+        return False
+    deciding = select(WorkItem.id).where(
+        WorkItem.instance_id == row.instance_id, WorkItem.bpmn_id.in_(deciders), WorkItem.state == repo.READY
+    )
+    return session.scalar(deciding.limit(1)) is not None
+
+
+def _withdrawing_event(session: Session, row: Supervision) -> str | None:
+    """What took the 督办's task back, by name, as its issuers or its holders were told it."""
+    assert row.work_item_id is not None
+    for params in session.scalars(
+        select(Notification.params).where(
+            Notification.instance_id == row.instance_id,
+            Notification.work_item_id == row.work_item_id,
+            Notification.kind == NotificationKind.SUPERVISION,
+        )
+    ):
+        if params and params.get("withdrawn") and params.get("event"):
+            return str(params["event"])
+    return repo.withdrawing_event(session, row.instance_id, row.work_item_id)
 
 
 def _found_on_issuing(row: Supervision) -> dict[str, Any]:

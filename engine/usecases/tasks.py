@@ -362,12 +362,12 @@ def run_completion(
     runtime.complete(workflow, task_id, data)
     assert isinstance(item, ItemRow) and any(w is item for w in ready_before)  # see the doc
     writes.complete_item(session, item, actor.username, clock.now())
-    if item.supervised:  # read under the case's lock, which issuing a 督办 takes too
-        supervision.responded(session, item.id, actor.username, clock.now())
     audit(session, actor, "complete", instance_id=instance.id, task_id=task_id, bpmn_id=item.bpmn_id, data=data)
     ready = save_instance(
         session, instance, workflow, runtime, process, ready_before=ready_before, acting=actor.username
     )
+    # answered by what the completion opened: a request (退回) leaves the 督办 standing
+    supervision.answered_by_completion(session, process, item, ready_before, ready, actor.username, clock.now())
     if meta is not None and meta.tell:
         told = [w for w in ready if w.bpmn_id in meta.tell]
         notifications.notify_sent(session, item, told, instance.title)

@@ -21,6 +21,8 @@ from web import database
 
 REASON = "村道修缮属国土所职责，本所无此项经费"
 OPINION = "经核实属民政办职责，同意改办"
+
+
 def open_task(town: Town, case_id: int, bpmn_id: str) -> str:
     [task] = [t for t in act(town.app, "clerk", cases.instance_detail, case_id).open_tasks if t.bpmn_id == bpmn_id]
     return task.task_id

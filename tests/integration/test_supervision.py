@@ -313,6 +313,40 @@ def test_a_supervision_on_a_task_its_deadline_withdrew_ends_and_leaves_the_board
     assert [s.id for s in act(session_factory, "boss", supervision.board).open_supervisions] == [on_case.id]
 
 
+def test_whoever_issued_a_supervision_its_task_a_deadline_withdrew_is_told_it_ended(session_factory, frozen_clock):
+    """The same withdrawal (超时转督办) as seen by whoever issued the 督办: told that it ended
+    unanswered and by what, the case going on (the supervisors' copy of the timer's 督办 says only
+    that the task ended); nobody is told of the one on the case as a whole, which stays open."""
+    build_world(session_factory, "clerk", "fin", "boss")
+    deploy(session_factory, "deadline.bpmn")
+    now = clock.now()
+    case_id = start_deadline(session_factory, now - timedelta(hours=1), now + timedelta(days=2))
+    timers.fire_due(session_factory)
+    [handle] = act(session_factory, "boss", cases.instance_detail, case_id).open_tasks
+    on_task = act(session_factory, "boss", supervision.issue, case_id, handle.task_id, "请办理", "2026-12-08")
+    act(session_factory, "boss", supervision.issue, case_id, None, "请关注", "2026-12-08")
+    clock.advance(timedelta(days=2, seconds=1))
+    timers.fire_due(session_factory)
+    with session_factory() as s:
+        told = s.execute(
+            select(Notification.username, Notification.subject, Notification.message, Notification.params).where(
+                Notification.kind == NotificationKind.SUPERVISION, Notification.instance_id == case_id
+            )
+        ).all()
+    [(to, subject, message, params)] = [t for t in told if t.params.get("withdrawn")]
+    assert (to, subject, params["event"]) == ("boss", "督办已结束：办理（限期办理（测试） 2026-12-07）", "超时转督办")
+    assert message == (
+        "「办理」（案件：限期办理（测试） 2026-12-07）因「超时转督办」已撤回，您对其发出的督办未获回复，已结束；"
+        "如需督办新的承办单位，请重新发出。"
+    )
+    views = {v.id: v for v in act(session_factory, "boss", supervision.of_case, case_id)}
+    assert (views[on_task.id].state, views[on_task.id].withdrawn, views[on_task.id].withdrawn_by) == (
+        "ended",
+        True,
+        "超时转督办",
+    )
+
+
 def test_the_board_masks_each_cases_petitioner_in_its_opinions_reading_their_histories_at_once(
     session_factory, frozen_clock
 ):

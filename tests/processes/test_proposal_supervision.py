@@ -1,0 +1,172 @@
+"""代表建议 (bpmn/proposal.bpmn): a supervisor's 督办 on a unit's task when the process takes
+that task back. 改办 (the office agreeing to the lead unit's 退回) ends the co-handling rounds
+and gives up the lead unit's reply: a 督办 on either ends unanswered, and whoever issued it is
+told (they would go on believing the unit pressed; the next unit never received it). A return
+request is no answer to a 督办: it stands while the office decides, and goes on with the reply
+the same unit gets back when the return is refused."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from engine import clock
+from engine.usecases import supervision
+from storage.enums import NotificationKind, WorkItemState
+from storage.models import Notification
+from tests.world import create_people
+
+from .conftest import act, deploy, do, items, one
+from .test_proposal import assign, register, reply
+from .test_proposal_return import send_back
+
+REASSIGN = {"return_decision": "reassign", "return_opinion": "同意改办"}
+KEEP = {"return_decision": "keep", "return_opinion": "村道养护经费在财政所，请继续办理。"}
+
+
+@pytest.fixture
+def world(people):
+    deploy(people, "proposal")
+    return people
+
+
+def press(world, case_id, bpmn_id, opinion="请尽快办理"):
+    """boss's 督办 on the case's open ``bpmn_id``, to answer by 2026-12-31."""
+    return act(world, "boss", supervision.issue, case_id, one(world, case_id, bpmn_id).task_id, opinion, "2026-12-31")
+
+
+def ended_notices(world, case_id) -> list[tuple[str, str, str, dict]]:
+    """The 督办 notices telling an issuer their 督办 ended: (to whom, subject, message, params)."""
+    with world() as s:
+        rows = s.execute(
+            select(Notification.username, Notification.subject, Notification.message, Notification.params)
+            .where(Notification.instance_id == case_id, Notification.kind == NotificationKind.SUPERVISION)
+            .order_by(Notification.id)
+        ).all()
+    return [tuple(r) for r in rows if (r.params or {}).get("withdrawn")]
+
+
+def badges(world, item_id) -> dict[int, int]:
+    with world() as s:
+        return supervision.open_on_items(s, [item_id])
+
+
+def states(world, case_id) -> dict[int, tuple[str, bool, str | None]]:
+    return {s.id: (s.state, s.withdrawn, s.withdrawn_by) for s in act(world, "boss", supervision.of_case, case_id)}
+
+
+def test_reassigned_a_supervision_on_the_co_handling_view_ends_and_its_issuer_is_told(world, frozen_clock):
+    case_id = register(world)
+    assign(world, case_id, lead="finance", cohandling=["land"])
+    pressed = press(world, case_id, "Task_CohandlingView")
+    view = one(world, case_id, "Task_CohandlingView")
+    clock.advance(timedelta(days=3))
+    send_back(world, case_id)
+    assert states(world, case_id) == {pressed.id: ("open", False, None)}  # the view goes on meanwhile
+    assert ended_notices(world, case_id) == []
+
+    do(world, "clerk", case_id, "Task_ReviewReturn", REASSIGN)
+
+    [withdrawn] = items(world, case_id, "Task_CohandlingView", state=WorkItemState.CANCELLED)
+    assert withdrawn.task_id == view.task_id
+    assert states(world, case_id) == {pressed.id: ("ended", True, "退回改办")}
+    [(to, subject, message, params)] = ended_notices(world, case_id)
+    assert (to, subject) == ("boss", "督办已结束：向主办单位提出协办意见 · 国土所（修缮村道）")
+    assert message == (
+        "「向主办单位提出协办意见 · 国土所」（案件：修缮村道）因「退回改办」已撤回，您对其发出的督办未获回复，"
+        "已结束；如需督办新的承办单位，请重新发出。"
+    )
+    assert params["event"] == "退回改办" and "case_ended" not in params
+    assert act(world, "boss", supervision.board).open_supervisions == []
+
+
+def test_a_return_request_leaves_the_supervision_open_and_reassigned_it_ends_told(world, frozen_clock):
+    case_id = register(world)
+    assign(world, case_id, lead="finance")
+    pressed = press(world, case_id, "Task_Reply", "请尽快答复代表")
+    send_back(world, case_id)  # 退回，申请改办: no answer to the 督办
+
+    assert states(world, case_id) == {pressed.id: ("open", False, None)}
+    do(world, "clerk", case_id, "Task_ReviewReturn", REASSIGN)
+
+    # the item waits for the new 交办: the 督办 did not go with it, it ended
+    assert states(world, case_id) == {pressed.id: ("ended", True, "退回改办")}
+    [(to, subject, message, _params)] = ended_notices(world, case_id)
+    assert (to, subject) == ("boss", "督办已结束：办理并书面答复（修缮村道）")
+    assert message == (
+        "「办理并书面答复」（案件：修缮村道）因「退回改办」已撤回，您对其发出的督办未获回复，已结束；"
+        "如需督办新的承办单位，请重新发出。"
+    )
+
+    # the new unit's reply carries none of it, and a later return of its own does not revive it
+    assign(world, case_id, lead="finance")
+    fresh = one(world, case_id, "Task_Reply")
+    assert badges(world, fresh.id) == {}
+    send_back(world, case_id)
+    assert states(world, case_id) == {pressed.id: ("ended", True, "退回改办")}
+
+
+def test_a_refused_return_keeps_the_supervision_on_the_reply_the_unit_gets_back(world, frozen_clock):
+    case_id = register(world)
+    assign(world, case_id, lead="finance")
+    pressed = press(world, case_id, "Task_Reply", "请尽快答复代表")
+    send_back(world, case_id)
+    do(world, "clerk", case_id, "Task_ReviewReturn", KEEP)
+
+    back = one(world, case_id, "Task_Reply")
+    [still] = act(world, "boss", supervision.of_case, case_id)
+    assert (still.id, still.state, still.task_id, still.responded_at) == (pressed.id, "open", back.task_id, None)
+    assert badges(world, back.id) == {back.id: 1}  # the badge on the task
+    [listed] = act(world, "boss", supervision.board).open_supervisions
+    assert listed.id == pressed.id
+    assert ended_notices(world, case_id) == []
+
+    clock.advance(timedelta(days=1))
+    reply(world, case_id, "A")  # the written reply answers it
+    [answered] = act(world, "boss", supervision.of_case, case_id)
+    assert (answered.state, answered.responded_at) == ("responded", clock.now())
+    assert ended_notices(world, case_id) == []
+
+
+def test_an_extension_request_is_no_answer_the_supervision_goes_on_with_the_reply_after_the_decision(
+    world, frozen_clock
+):
+    # asking for more time asks the office to decide: the 督办 presses for the reply itself
+    case_id = register(world)
+    assign(world, case_id, lead="finance")
+    pressed = press(world, case_id, "Task_Reply", "请尽快答复代表")
+    ask = {"handling_action": "extend", "extension_months": 2, "extension_reason": "需要列入预算"}
+    do(world, "fin", case_id, "Task_Reply", ask)
+    assert states(world, case_id) == {pressed.id: ("open", False, None)}
+    do(
+        world,
+        "clerk",
+        case_id,
+        "Task_ApproveExtension",
+        {"extension_decision": "approve", "extension_months_granted": 2},
+    )
+
+    back = one(world, case_id, "Task_Reply")
+    [still] = act(world, "boss", supervision.of_case, case_id)
+    assert (still.id, still.state, still.task_id, still.responded_at) == (pressed.id, "open", back.task_id, None)
+    assert badges(world, back.id) == {back.id: 1}
+    assert ended_notices(world, case_id) == []
+    reply(world, case_id, "A")
+    [answered] = act(world, "boss", supervision.of_case, case_id)
+    assert answered.state == "responded"
+
+
+def test_the_supervisor_who_decides_the_return_is_not_told_of_what_they_did(world, frozen_clock):
+    """Whoever's action took the task back knows: only the other issuers are told (boss sits in
+    the office, which decides returns)."""
+    create_people(world, "office_supervisor")
+    case_id = register(world)
+    assign(world, case_id, lead="finance")
+    press(world, case_id, "Task_Reply")
+    task_id = one(world, case_id, "Task_Reply").task_id
+    act(world, "office_supervisor", supervision.issue, case_id, task_id, "请答复", None)
+    send_back(world, case_id)
+    do(world, "boss", case_id, "Task_ReviewReturn", REASSIGN)
+    assert [to for to, *_ in ended_notices(world, case_id)] == ["office_supervisor"]
