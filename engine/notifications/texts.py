@@ -224,7 +224,7 @@ def _supervision_ended(p: dict[str, Any], _: Translate) -> str:
     if p.get("event"):
         return _(
             "「%(task)s」（案件：%(case)s）因「%(event)s」已撤回，您对其发出的督办未获回复，已结束；"
-            "如需督办新的承办单位，请重新发出。",
+            "如需继续督办，请对新的任务或整个案件重新发出。",
             task=task,
             case=case,
             event=p["event"],
@@ -237,7 +237,7 @@ def _supervision_ended(p: dict[str, Any], _: Translate) -> str:
         )
     return _(
         "「%(task)s」（案件：%(case)s）已由流程撤回，您对其发出的督办未获回复，已结束；"
-        "如需督办新的承办单位，请重新发出。",
+        "如需继续督办，请对新的任务或整个案件重新发出。",
         task=task,
         case=case,
     )

@@ -7,7 +7,10 @@ from datetime import timedelta
 from sqlalchemy import text
 
 from engine import clock
+from engine.usecases import timers
 from storage import migrate
+from tests.integration.scheduler_helpers import start_deadline
+from tests.world import deploy
 
 BEFORE_ESCALATION_KEPT = "e3b8d1f6a4c9"  # the migration before supervisions.escalation
 
@@ -138,3 +141,20 @@ def test_every_wrong_field_is_said_at_once(world):
         {"respond_by": {"code": "date_out_of_range", "params": {"min": "2026-12-07", "max": "2099-12-31"}}},
     )
     assert world.as_("fin").get(path).get_json() == []  # none of them issued
+
+
+def test_a_supervision_its_task_a_deadline_withdrew_reads_ended_and_by_what(world):
+    # 超时转督办 (deadline.bpmn: an interrupting timer on the task) took the task back
+    deploy(world.factory, "deadline.bpmn")
+    now = clock.now()
+    case_id = start_deadline(world.factory, now - timedelta(hours=1), now + timedelta(days=2))
+    timers.fire_due(world.factory)
+    supervisor = world.as_("supervisor")
+    [task] = supervisor.get(f"/instances/{case_id}").get_json()["open_tasks"]
+    path = f"/instances/{case_id}/supervisions"
+    issued = supervisor.post(path, json={"task_id": task["task_id"], "opinion": "请办理"}).get_json()
+    assert (issued["state"], issued["withdrawn"], issued["withdrawn_by"]) == ("open", False, None)
+    clock.advance(timedelta(days=2, seconds=1))
+    timers.fire_due(world.factory)
+    [ended] = [s for s in supervisor.get(path).get_json() if s["id"] == issued["id"]]
+    assert (ended["state"], ended["withdrawn"], ended["withdrawn_by"]) == ("ended", True, "超时转督办")

@@ -337,7 +337,7 @@ def test_whoever_issued_a_supervision_its_task_a_deadline_withdrew_is_told_it_en
     assert (to, subject, params["event"]) == ("boss", "督办已结束：办理（限期办理（测试） 2026-12-07）", "超时转督办")
     assert message == (
         "「办理」（案件：限期办理（测试） 2026-12-07）因「超时转督办」已撤回，您对其发出的督办未获回复，已结束；"
-        "如需督办新的承办单位，请重新发出。"
+        "如需继续督办，请对新的任务或整个案件重新发出。"
     )
     views = {v.id: v for v in act(session_factory, "boss", supervision.of_case, case_id)}
     assert (views[on_task.id].state, views[on_task.id].withdrawn, views[on_task.id].withdrawn_by) == (

@@ -76,7 +76,7 @@ def test_reassigned_a_supervision_on_the_co_handling_view_ends_and_its_issuer_is
     assert (to, subject) == ("boss", "督办已结束：向主办单位提出协办意见 · 国土所（修缮村道）")
     assert message == (
         "「向主办单位提出协办意见 · 国土所」（案件：修缮村道）因「退回改办」已撤回，您对其发出的督办未获回复，"
-        "已结束；如需督办新的承办单位，请重新发出。"
+        "已结束；如需继续督办，请对新的任务或整个案件重新发出。"
     )
     assert params["event"] == "退回改办" and "case_ended" not in params
     assert act(world, "boss", supervision.board).open_supervisions == []
@@ -97,7 +97,7 @@ def test_a_return_request_leaves_the_supervision_open_and_reassigned_it_ends_tol
     assert (to, subject) == ("boss", "督办已结束：办理并书面答复（修缮村道）")
     assert message == (
         "「办理并书面答复」（案件：修缮村道）因「退回改办」已撤回，您对其发出的督办未获回复，已结束；"
-        "如需督办新的承办单位，请重新发出。"
+        "如需继续督办，请对新的任务或整个案件重新发出。"
     )
 
     # the new unit's reply carries none of it, and a later return of its own does not revive it

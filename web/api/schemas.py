@@ -771,6 +771,15 @@ class SupervisionSchema(ma.Schema):
             "the task it pressed on was withdrawn or the case ended)"
         }
     )
+    withdrawn = fields.Boolean(
+        metadata={
+            "description": "ended because the process took its task back (withdrew it, or 改办), not by the case's end"
+        }
+    )
+    withdrawn_by = fields.String(
+        allow_none=True,
+        metadata={"description": "what took the task back, by name (退回改办, a deadline); null: not known"},
+    )
     # what issuing found, kept with the 督办: the same in the answer to issuing it and on every read
     unreported = fields.String(
         allow_none=True,
