@@ -31,7 +31,16 @@ from engine.usecases.context import processes
 from storage import migrate
 from storage.db import make_engine, make_session_factory
 from storage.models import Base
-from tests.world import FIXTURES, REPO_ROOT, TEMPLATE_CACHE, AppFactory, app_config, build_world, dispose
+from tests.world import (
+    FIXTURES,
+    REPO_ROOT,
+    TEMPLATE_CACHE,
+    AppFactory,
+    app_config,
+    build_world,
+    dispose,
+    new_pg_database,
+)
 from web import create_app
 
 PG_URL = os.environ.get("TEST_DATABASE_URL", "")
@@ -149,6 +158,17 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
         processes.clear()
         yield url
     processes.clear()  # parsed processes are cached per database: none outlives its test
+
+
+@pytest.fixture(params=BACKENDS)
+def empty_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A database of the test's own, empty: a SQLite file not made yet, or a PostgreSQL database
+    just made (for a test that migrates, downgrades or refuses one itself)."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'own.db'}"
+        return
+    with new_pg_database() as url:
+        yield url
 
 
 @pytest.fixture

@@ -11,6 +11,8 @@ suites' names differ, the person behind a name is the same in every suite."""
 from __future__ import annotations
 
 import io
+import os
+import uuid
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -20,7 +22,8 @@ from typing import Any, Protocol, TypeVar
 from flask import Flask
 from jinja2.bccache import Bucket, BytecodeCache
 from openpyxl import Workbook
-from sqlalchemy import Engine, event
+from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.engine import make_url
 from sqlalchemy.orm import sessionmaker
 
 from engine.usecases import cases, definitions, people
@@ -278,3 +281,19 @@ def xlsx_file(*sheets: tuple[str, list[list[object]], list[str]]) -> bytes:
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+@contextmanager
+def new_pg_database() -> Iterator[str]:
+    """A new, empty PostgreSQL database on the test server (``TEST_DATABASE_URL``), dropped afterwards."""
+    server = os.environ["TEST_DATABASE_URL"]
+    admin = create_engine(server, isolation_level="AUTOCOMMIT")
+    name = f"cf_restore_{uuid.uuid4().hex[:10]}"
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(server).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()

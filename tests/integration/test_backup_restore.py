@@ -12,9 +12,7 @@ import hashlib
 import json
 import shutil
 import sqlite3
-import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -32,7 +30,7 @@ from storage.enums import TimerKind, TimerState, WorkItemState
 from storage.models import Attachment, ProcessInstance, Timer, User, WorkItem
 from tests import world
 from tests.conftest import PG_URL
-from tests.world import act, start_review
+from tests.world import act, new_pg_database, start_review
 
 PDF = b"%PDF-1.4\n% a reply letter kept with its case\n"
 REPLY_DUE = datetime(2026, 12, 22, 16, 0, tzinfo=UTC)  # 15 days after Monday 12-07, 24:00 Beijing
@@ -62,21 +60,6 @@ def _open_item(app, instance_id: int, bpmn_id: str) -> str:
                 WorkItem.instance_id == instance_id, WorkItem.bpmn_id == bpmn_id, WorkItem.state == WorkItemState.READY
             )
         )
-
-
-@contextmanager
-def new_pg_database() -> Iterator[str]:
-    """A new, empty PostgreSQL database on the test server, dropped afterwards."""
-    admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
-    name = f"cf_restore_{uuid.uuid4().hex[:10]}"
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 @pytest.fixture

@@ -9,16 +9,12 @@ from __future__ import annotations
 
 import json
 import stat
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from storage import migrate
-from tests.conftest import PG_URL
-from tests.integration.test_backup_restore import new_pg_database
 from tests.integration.test_cli_no_schema import assert_said_in_one_line, run
 from tests.integration.test_scheduler_schema import HEAD, PREVIOUS, set_revision
 
@@ -29,18 +25,6 @@ USING_THE_DATABASE = [("settings", "list"), ("users", "list", "--operator"), (*N
 @pytest.fixture(autouse=True)
 def _flask_cli_flag(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("FLASK_RUN_FROM_CLI", "false")
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def empty_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A database of its own, empty (a SQLite file not made yet)."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'checked.db'}"
-        return
-    if not PG_URL:
-        pytest.skip("TEST_DATABASE_URL is not set")
-    with new_pg_database() as url:
-        yield url
 
 
 def usernames(url: str) -> list[str]:
@@ -56,16 +40,16 @@ def shown(url: str) -> str:
     return make_url(url).render_as_string(hide_password=True)
 
 
-def test_a_schema_one_migration_behind_is_refused_before_anything_is_written(empty_url, make_app, tmp_path):
-    migrate.upgrade(empty_url, PREVIOUS)
-    app = make_app(empty_url)
+def test_a_schema_one_migration_behind_is_refused_before_anything_is_written(empty_database_url, make_app, tmp_path):
+    migrate.upgrade(empty_database_url, PREVIOUS)
+    app = make_app(empty_database_url)
     said = (
-        f"error: the database {shown(empty_url)} is not at the schema this version expects "
+        f"error: the database {shown(empty_database_url)} is not at the schema this version expects "
         f"(schema at {PREVIOUS}, this code expects {HEAD}): run `congressflow db upgrade`"
     )
     for command in USING_THE_DATABASE:
         assert_said_in_one_line(run(app, *command), said)
-    assert usernames(empty_url) == []
+    assert usernames(empty_database_url) == []
 
     as_json = run(app, "settings", "list", "--json")
     assert as_json.exit_code == 6
@@ -88,21 +72,21 @@ def test_a_schema_one_migration_behind_is_refused_before_anything_is_written(emp
     assert upgraded.exit_code == 0, upgraded.output
     created = run(app, *NEWCOMER, "--operator")
     assert created.exit_code == 0, created.output
-    assert usernames(empty_url) == ["newcomer"]
+    assert usernames(empty_database_url) == ["newcomer"]
 
 
-def test_a_newer_versions_schema_is_refused_before_anything_is_written(empty_url, make_app):
-    migrate.upgrade(empty_url)
-    set_revision(empty_url, "abc123future")  # a newer CongressFlow upgraded it, this one was put back
-    app = make_app(empty_url)
+def test_a_newer_versions_schema_is_refused_before_anything_is_written(empty_database_url, make_app):
+    migrate.upgrade(empty_database_url)
+    set_revision(empty_database_url, "abc123future")  # a newer CongressFlow upgraded it, this one was put back
+    app = make_app(empty_database_url)
     said = (
-        f"error: the database {shown(empty_url)} has the schema revision abc123future, which this version of "
+        f"error: the database {shown(empty_database_url)} has the schema revision abc123future, which this version of "
         f"CongressFlow does not know (it expects {HEAD}): a newer version of CongressFlow migrated it. Install "
         "that version (or a newer one) to use this database; `congressflow db upgrade` cannot take it back"
     )
     for command in USING_THE_DATABASE:
         assert_said_in_one_line(run(app, *command), said)
-    assert usernames(empty_url) == []
+    assert usernames(empty_database_url) == []
     assert_said_in_one_line(run(app, "db", "upgrade"), said)  # its own refusal, the same words
 
 

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from tests.conftest import PG_URL
-from tests.integration.test_backup_restore import new_pg_database
+from tests.world import new_pg_database
 from web.cli import main
 
 NOWHERE = "postgresql+psycopg://nobody:s3cret@127.0.0.1:1/cf_nowhere"  # nothing listens on port 1

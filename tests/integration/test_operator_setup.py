@@ -23,7 +23,7 @@ from engine.scheduling.health import SchemaState
 from storage import migrate
 from storage.models import Department, User
 from tests.conftest import FIXTURES, PG_URL
-from tests.integration.test_backup_restore import new_pg_database
+from tests.world import new_pg_database
 from web.cli import main
 from web.cli.common import database_unusable
 

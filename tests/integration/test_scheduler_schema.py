@@ -32,7 +32,7 @@ from storage.db import make_engine, make_session_factory
 from storage.enums import TimerKind, TimerState
 from storage.models import Timer
 from tests.conftest import PG_URL, REPO_ROOT
-from tests.integration.test_backup_restore import new_pg_database
+from tests.world import new_pg_database
 
 from .scheduler_helpers import wait_for
 
@@ -42,18 +42,6 @@ QUICK = SchedulerConfig(
 HEAD = migrate.head_revision()
 PREVIOUS = ScriptDirectory.from_config(migrate.alembic_config("sqlite://")).get_revision(HEAD).down_revision
 COMMAND = str(Path(sys.executable).parent / "congressflow")
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def fresh_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A database of its own (this test changes its schema): an empty one."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'schema.db'}"
-        return
-    if not PG_URL:
-        pytest.skip("TEST_DATABASE_URL is not set")
-    with new_pg_database() as url:
-        yield url
 
 
 class Running:
@@ -116,29 +104,29 @@ def warnings(caplog) -> list[str]:
     return [r.getMessage() for r in records(caplog, "engine.scheduling", logging.WARNING)]
 
 
-def test_one_migration_behind_it_fires_nothing_until_upgraded(fresh_url, running, caplog):
-    migrate.upgrade(fresh_url)
-    engine = make_engine(fresh_url)
+def test_one_migration_behind_it_fires_nothing_until_upgraded(empty_database_url, running, caplog):
+    migrate.upgrade(empty_database_url)
+    engine = make_engine(empty_database_url)
     factory = make_session_factory(engine)
     timer_id = add_overdue_timer(factory)
-    migrate.downgrade(fresh_url, PREVIOUS)  # the code was updated, `db upgrade` not run yet
+    migrate.downgrade(empty_database_url, PREVIOUS)  # the code was updated, `db upgrade` not run yet
     try:
         with caplog.at_level(logging.INFO):
-            one = Running(fresh_url)
+            one = Running(empty_database_url)
             running.append(one)
             assert wait_for(lambda: warnings(caplog), 10)  # its first poll (later on a loaded machine)
             # twenty more standby polls: the overdue timer would have fired in the first
             assert not one.service.active.wait(1.0)
             assert timer_state(factory, timer_id) == TimerState.PENDING
             assert warnings(caplog) == [
-                f"scheduler not taking the lead: the database {describe(fresh_url)} is at schema {PREVIOUS}, "
+                f"scheduler not taking the lead: the database {describe(empty_database_url)} is at schema {PREVIOUS}, "
                 f"older than this code's {HEAD}: run `congressflow db upgrade`; checking again every 0.05s"
             ]
-            migrate.upgrade(fresh_url)
+            migrate.upgrade(empty_database_url)
             assert one.service.active.wait(10)
             assert wait_for(lambda: timer_state(factory, timer_id) == TimerState.FIRED, 10)
         said = [r.getMessage() for r in records(caplog, "engine.scheduling", logging.INFO)]
-        assert f"the database {describe(fresh_url)} now has the schema this code expects ({HEAD})" in said
+        assert f"the database {describe(empty_database_url)} now has the schema this code expects ({HEAD})" in said
         assert len(warnings(caplog)) == 1  # said once, however many polls
         # Alembic's context lines: the upgrade's own, none from the twenty polls
         contexts = [r for r in records(caplog, "alembic", logging.DEBUG) if r.getMessage().startswith("Context impl")]
@@ -147,50 +135,52 @@ def test_one_migration_behind_it_fires_nothing_until_upgraded(fresh_url, running
         engine.dispose()
 
 
-def test_a_newer_schema_is_not_led_by_older_code(fresh_url, running, caplog):
-    migrate.upgrade(fresh_url)
-    set_revision(fresh_url, "abc123future")  # a newer CongressFlow upgraded it, this one was put back
+def test_a_newer_schema_is_not_led_by_older_code(empty_database_url, running, caplog):
+    migrate.upgrade(empty_database_url)
+    set_revision(empty_database_url, "abc123future")  # a newer CongressFlow upgraded it, this one was put back
     with caplog.at_level(logging.INFO):
-        one = Running(fresh_url)
+        one = Running(empty_database_url)
         running.append(one)
         assert wait_for(lambda: warnings(caplog), 10)  # its first poll (later on a loaded machine)
         assert not one.service.active.wait(0.5)
-        set_revision(fresh_url, HEAD)
+        set_revision(empty_database_url, HEAD)
         assert one.service.active.wait(10)
     assert warnings(caplog) == [
-        f"scheduler not taking the lead: the database {describe(fresh_url)} has the schema revision abc123future, "
+        f"scheduler not taking the lead: the database {describe(empty_database_url)} "
+        "has the schema revision abc123future, "
         f"which this version of CongressFlow does not know (it expects {HEAD}): a newer version of CongressFlow "
         "migrated it; run that version's scheduler; checking again every 0.05s"
     ]
 
 
-def test_without_a_schema_it_waits_quietly_then_leads(fresh_url, running, caplog):
+def test_without_a_schema_it_waits_quietly_then_leads(empty_database_url, running, caplog):
     with caplog.at_level(logging.INFO):
-        one = Running(fresh_url)
+        one = Running(empty_database_url)
         running.append(one)
         assert wait_for(lambda: warnings(caplog), 10)  # its first poll (later on a loaded machine)
         assert not one.service.active.wait(1.0)  # twenty more polls, each reading the schema
         assert records(caplog, "alembic", logging.DEBUG) == []  # not two "Context impl" lines a poll
         assert warnings(caplog) == [
-            f"scheduler not taking the lead: the database {describe(fresh_url)} has no schema (this code expects "
+            f"scheduler not taking the lead: the database {describe(empty_database_url)} "
+            "has no schema (this code expects "
             f"{HEAD}): run `congressflow db upgrade` (a new installation: `congressflow init`); "
             "checking again every 0.05s"
         ]
-        migrate.upgrade(fresh_url)
+        migrate.upgrade(empty_database_url)
         assert one.service.active.wait(10)
     assert len(warnings(caplog)) == 1
 
 
-def test_the_active_scheduler_steps_down_when_the_schema_changes_under_it(fresh_url, running, caplog):
-    migrate.upgrade(fresh_url)
+def test_the_active_scheduler_steps_down_when_the_schema_changes_under_it(empty_database_url, running, caplog):
+    migrate.upgrade(empty_database_url)
     with caplog.at_level(logging.INFO):
-        one = Running(fresh_url)
+        one = Running(empty_database_url)
         running.append(one)
         assert one.service.active.wait(10)
-        set_revision(fresh_url, "abc123future")
+        set_revision(empty_database_url, "abc123future")
         assert wait_for(lambda: not one.service.active.is_set(), 10)
         assert not one.service.active.wait(0.5)  # and does not lead again meanwhile
-        set_revision(fresh_url, HEAD)
+        set_revision(empty_database_url, HEAD)
         assert one.service.active.wait(10)
     assert [line.split(":")[0] for line in warnings(caplog)] == ["scheduler stepping down"]
 
@@ -219,8 +209,8 @@ def test_the_web_servers_scheduler_on_another_schema_leaves_the_lock_to_others(c
             engine.dispose()
 
 
-def test_readiness_probes_log_nothing_on_an_empty_database(fresh_url, caplog):
-    engine = make_engine(fresh_url)
+def test_readiness_probes_log_nothing_on_an_empty_database(empty_database_url, caplog):
+    engine = make_engine(empty_database_url)
     try:
         with caplog.at_level(logging.INFO):
             for _ in range(5):

@@ -33,10 +33,9 @@ from storage.models import AuditEntry, Timer, WorkItem
 from tests import world
 from tests.conftest import PG_URL
 from tests.servers import congressflow_process, free_port, served_environment
-from tests.world import act, start_review
+from tests.world import act, new_pg_database, start_review
 
 from .scheduler_helpers import fired_counts, start_deadline, wait_for
-from .test_backup_restore import new_pg_database
 
 pytestmark = [
     pytest.mark.slow,
