@@ -776,14 +776,27 @@ def _open_supervisions(
     title and task are read in the same statement (not three per row), their opinions masked
     to ``actor``."""
     open_query = (
-        select(Supervision, ProcessInstance.title, ProcessInstance.definition_id, WorkItem.name, WorkItem.task_id)
+        select(
+            Supervision,
+            ProcessInstance.title,
+            ProcessInstance.definition_id,
+            WorkItem.name,
+            WorkItem.task_id,
+            WorkItem.state,
+            WorkItem.bpmn_id,
+        )
         .join(ProcessInstance, ProcessInstance.id == Supervision.instance_id)
         .outerjoin(WorkItem, WorkItem.id == Supervision.work_item_id)
         .where(
             Supervision.responded_at.is_(None),
             ProcessInstance.status == InstanceStatus.RUNNING,
-            # none on a task withdrawn without an answer (SupervisionState.ENDED)
-            or_(Supervision.work_item_id.is_(None), WorkItem.state == WorkItemState.READY),
+            # none on a task withdrawn without an answer (SupervisionState.ENDED); one on a task
+            # completed unanswered stands while the request made there is decided (退回, 延期)
+            or_(
+                Supervision.work_item_id.is_(None),
+                WorkItem.state == WorkItemState.READY,
+                WorkItem.state == WorkItemState.COMPLETED,
+            ),
         )
     )
     if unit or deputy or category:
@@ -798,11 +811,15 @@ def _open_supervisions(
         open_query = open_query.join(ProcessDefinition, ProcessDefinition.id == ProcessInstance.definition_id).where(
             ProcessDefinition.key == process_key
         )
-    open_rows = session.execute(open_query.order_by(Supervision.issued_at.desc()).limit(200)).all()
+    open_rows = [
+        found
+        for found in session.execute(open_query.order_by(Supervision.issued_at.desc()).limit(200)).all()
+        if found.state != WorkItemState.COMPLETED or _request_pending(session, found[0], found[2], found.bpmn_id)
+    ]
     secrets = secrets_of_cases(session, actor, {(row.instance_id, definition) for row, _t, definition, *_ in open_rows})
     return [
         _view_of(row, title, task_name, task_id, now, secrets[row.instance_id])
-        for row, title, _definition, task_name, task_id in open_rows
+        for row, title, _definition, task_name, task_id, *_ in open_rows
     ]
 
 

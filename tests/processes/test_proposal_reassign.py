@@ -58,6 +58,9 @@ def test_the_reopened_assignment_shows_no_deadline_of_the_ended_one(world, froze
     shown = {k for k, v in page.detail.data.items() if k in page.labels and v not in (None, "", [])}
     assert {"return_reason", "return_opinion"} <= shown
     assert shown & {"cohandling_due", "extension_months_left"} == set()
+    # nor, on the case page, the units of the assignment that ended: it is no unit's until the new 交办
+    variables = act(world, "clerk", cases.instance_detail, case_id).variables
+    assert variables.get("lead_unit") is None and not variables.get("cohandling_units")
 
     assign(world, case_id, lead="land", cohandling=["civil_affairs"])  # 12-17 + one month: 2027-01-17, a Sunday
     reply_page = act(world, "landy", tasks.task_page, one(world, case_id, "Task_Reply").task_id)

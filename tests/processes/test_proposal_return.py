@@ -78,7 +78,10 @@ def test_reassigned_the_old_co_handling_ends_and_the_period_counts_from_the_new_
     classify = page(world, "clerk", case_id, "Task_Classify")
     assert (classify.detail.data["return_reason"], classify.detail.data["return_opinion"]) == (REASON, "同意改办")
     assert classify.labels["return_opinion"] == "退回审核意见"
-    assert classify.values["lead_unit"] == "finance"  # as last chosen, to be changed
+    # chosen anew: not the unit that returned it (one submit from sending the item back to it),
+    # nor the co-handling units and note of the assignment that ended
+    assert (classify.values["lead_unit"], classify.values["cohandling_units"]) == (None, [])
+    assert classify.values["assignment_note"] in (None, "")
 
     clock.advance(timedelta(hours=2))  # 2026-12-22 11:00: the new 交办
     assign(world, case_id, lead="land", cohandling=["civil_affairs"])

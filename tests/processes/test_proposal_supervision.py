@@ -89,10 +89,13 @@ def test_a_return_request_leaves_the_supervision_open_and_reassigned_it_ends_tol
     send_back(world, case_id)  # 退回，申请改办: no answer to the 督办
 
     assert states(world, case_id) == {pressed.id: ("open", False, None)}
+    # and the board lists it while the office decides (审核退回申请 runs to the reply's deadline)
+    assert [s.id for s in act(world, "boss", supervision.board).open_supervisions] == [pressed.id]
     do(world, "clerk", case_id, "Task_ReviewReturn", REASSIGN)
 
     # the item waits for the new 交办: the 督办 did not go with it, it ended
     assert states(world, case_id) == {pressed.id: ("ended", True, "退回改办")}
+    assert act(world, "boss", supervision.board).open_supervisions == []
     [(to, subject, message, _params)] = ended_notices(world, case_id)
     assert (to, subject) == ("boss", "督办已结束：办理并书面答复（修缮村道）")
     assert message == (
@@ -140,6 +143,7 @@ def test_an_extension_request_is_no_answer_the_supervision_goes_on_with_the_repl
     ask = {"handling_action": "extend", "extension_months": 2, "extension_reason": "需要列入预算"}
     do(world, "fin", case_id, "Task_Reply", ask)
     assert states(world, case_id) == {pressed.id: ("open", False, None)}
+    assert [s.id for s in act(world, "boss", supervision.board).open_supervisions] == [pressed.id]
     do(
         world,
         "clerk",
