@@ -117,6 +117,13 @@ class Words:
         """The words ``source`` carries under the same names (a use case's case history)."""
         return cls(**{f.name: getattr(source, f.name) for f in fields(cls)})
 
+    def who(self, entry: HistoryEntry) -> str:
+        """Who the entry says acted, by name. A step replayed from this year's ledger (台账) is
+        not the act of the administrator who imported it (the unit replied, the deputy
+        evaluated, back then): it says it was recorded from the ledger, by him."""
+        name = person_name(entry.actor, self.people)
+        return _("台账补录（%(name)s）", name=name) if entry.ledger else name
+
     def step(self, entry: HistoryEntry) -> str:
         """The step an entry was for: its task as titled, with its round (评议打分 · 财政所: two
         deputies' scores of two units are not the same step twice), else its element by name (a
@@ -188,7 +195,16 @@ def _separator_after(value: list[Part]) -> list[Part]:
 
 
 def details(entry: HistoryEntry, words: Words) -> list[Part]:
-    """What an entry says beyond who did what at which step (nothing for most)."""
+    """What an entry says beyond who did what at which step (nothing for most); a step
+    replayed from a ledger's row, first which file and row it was recorded from."""
+    said = _said(entry, words)
+    if entry.ledger is None:
+        return said
+    source = Part(_("%(file)s 第 %(row)s 行", file=entry.ledger.file, row=entry.ledger.row))
+    return [source, *([Part(_("；")), *said] if said else [])]
+
+
+def _said(entry: HistoryEntry, words: Words) -> list[Part]:
     data, action = entry.data, entry.action
     if not data:
         return []
@@ -228,7 +244,7 @@ def download_rows(entries: Iterable[HistoryEntry], words: Words) -> list[list[An
     return [
         [
             e.at,
-            person_name(e.actor, words.people),
+            words.who(e),
             actions.get(e.action, e.action),
             words.step(e),
             plain(details(e, words)),

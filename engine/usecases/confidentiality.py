@@ -56,7 +56,7 @@ from ..access import Actor, may_read_confidential, may_read_draft, may_read_fiel
 from ..bpmn.parsing import ParsedProcess
 from .context import processes
 from .labels import field_labels, in_form_order, routing_choices
-from .results import HistoryEntry
+from .results import HistoryEntry, LedgerRow
 from .visibility import WHOLE, RoundScope, WorkingFields, round_scope
 
 # A confidential value as whoever may not read it sees it: one and the same for every field
@@ -452,6 +452,9 @@ _SAID = {
     "import": ("file", "row"),
 }
 _WORKER = "_worker"  # who answered an external task (the entry's other ``_`` keys are bookkeeping)
+# A step replayed from a ledger's row (``engine.usecases.ledger``) carries the row under this key
+# of its entry's data: bookkeeping, said by the entry's ``ledger``, never as one of its values
+FROM_LEDGER = "_ledger"
 
 
 def _form_values(action: str) -> bool:
@@ -549,14 +552,15 @@ def _history_for(session: Session, actor: Actor, instance_id: int, definition_id
     tasks sent. A saved draft is its author's until the task is submitted: its saves are in
     their history only (the audit log keeps every one). Each entry of a task names it as its
     work item is titled, with its round: a title says no more than the case's steps say to
-    whoever may see the case."""
+    whoever may see the case. An entry of a step replayed from a ledger's row names the row as
+    its ``ledger`` (``_from_ledger``), to every reader: the administrator recorded it, not did it."""
     entries = [
         HistoryEntry(e.at, e.actor, e.action, e.bpmn_id, e.task_id, e.data, e.task_name)
         for e in repo.history(session, instance_id)
         if e.action != "save_draft" or may_read_draft(actor, author=e.actor)
     ]
     if may_read_confidential(actor):
-        return entries
+        return [_from_ledger(e) for e in entries]
     hidden = hidden_fields(session, actor, definition_id)
     # every value the case's confidential fields held, as its entries recorded them
     secrets = Secrets.of(value for e in entries for value in _values_in(e.data, hidden))
@@ -577,5 +581,18 @@ def _history_for(session: Session, actor: Actor, instance_id: int, definition_id
         elif data and e.action == "mail_queued" and hidden:
             # an address may be a confidential field's value (a petitioner's): all masked
             data = {**data, **{k: mask(data.get(k) or []) for k in ("to", "cc", "bcc")}, "withheld": True}
-        history.append(replace(e, data=data))
+        history.append(_from_ledger(replace(e, data=data)))  # (its file's name masked like any text)
     return history
+
+
+def _from_ledger(entry: HistoryEntry) -> HistoryEntry:
+    """An entry of a step replayed from a ledger's row with the row as its ``ledger``, out of its
+    data (``FROM_LEDGER``); any other entry as it is."""
+    data = entry.data
+    source = data.get(FROM_LEDGER) if data else None
+    if not data or not isinstance(source, Mapping):
+        return entry
+    row = source.get("row")
+    rest = {k: v for k, v in data.items() if k != FROM_LEDGER}
+    found = LedgerRow(str(source.get("file") or ""), row if isinstance(row, int) else 0)
+    return replace(entry, data=rest, ledger=found)

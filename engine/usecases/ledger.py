@@ -6,22 +6,25 @@ date, deadline, on-time flag and statistic is counted by the process itself, exa
 case handled here; a finished row ends closed, an open one waits at the task it has reached
 (its holders told once), and the statistics and the overdue board include it.
 
-A step is recorded by the administrator importing (the history says 按台账导入, with the file
-and row; the step's 办理人 is the administrator), not by the unit or deputy who did it then,
-and the tasks passed through tell no one (``notifications.held_back``); a task offered to a unit
-stays the unit's (nobody of it claimed it: the statutory deadlines name the unit as 承办). What
-a row cannot say (extensions, 督办, a second evaluation) is not replayed: the case waits at the
-task it reached and is carried on by hand. A task it waits at whose period is already over is
-said so (``Lapse``): the scheduler fires its deadline as soon as the import is stored, and a
-timer that ends the task (an evaluation not given in its 20 working days: 逾期未反馈) moves the
-case on at once, so its holder (the deputy) is not told of it. The dry run replays everything
-and rolls it back, so it shows exactly what each row will become and every problem by row and
-column (a step the process does not reach says where the case stopped instead, on which
-version: ``Stop``); the import itself is all or nothing. A row is known by its 编号 (the
-case's business key): a row whose 编号 a case of the process already has is left as it is, so
-importing a ledger again changes nothing (an exported ledger's case entered here, which has no
-编号, is written ``#id`` and known by it: ``_existing``). The template's example row, left in
-the file as it was handed out, is skipped and said so: never a case."""
+A step is recorded by the administrator importing (his ``import`` entry names the file and row;
+the step's 办理人 is he), not by the unit or deputy who did it then: each entry the replay writes
+(the start, every step) is marked as recorded from its row (``_mark_replayed``), and the history
+says so (台账补录（管理员）, the file and row), never that the administrator registered, replied for the
+unit or evaluated for the deputy. The tasks passed through tell no one
+(``notifications.held_back``); a task offered to a unit stays the unit's (nobody of it claimed
+it: the statutory deadlines name the unit as 承办). What a row cannot say (extensions, 督办, a
+second evaluation) is not replayed: the case waits at the task it reached and is carried on by
+hand. A task it waits at whose period is already over is said so (``Lapse``): the scheduler
+fires its deadline as soon as the import is stored, and a timer that ends the task (an
+evaluation not given in its 20 working days: 逾期未反馈) moves the case on at once, so its holder
+(the deputy) is not told of it. The dry run replays everything and rolls it back, so it shows
+exactly what each row will become and every problem by row and column (a step the process does
+not reach says where the case stopped instead, on which version: ``Stop``); the import itself is
+all or nothing. A row is known by its 编号 (the case's business key): a row whose 编号 a case of the
+process already has is left as it is, so importing a ledger again changes nothing (an exported
+ledger's case entered here, which has no 编号, is written ``#id`` and known by it: ``_existing``).
+The template's example row, left in the file as it was handed out, is skipped and said so: never
+a case."""
 
 from __future__ import annotations
 
@@ -38,7 +41,7 @@ from sqlalchemy.orm import Session
 
 from storage import repositories as repo
 from storage.enums import InstanceStatus, Role, TimerKind
-from storage.models import CaseFacts, ProcessDefinition, ProcessInstance, WorkItem
+from storage.models import AuditEntry, CaseFacts, ProcessDefinition, ProcessInstance, WorkItem
 
 from .. import access, clock
 from ..access import Actor, Permission
@@ -48,7 +51,7 @@ from ..errors import EngineError, FieldError, InvalidData, NotFound
 from ..text import control_character
 from . import notifications, spreadsheets
 from .cases import business_key_refusal, start_instance
-from .confidentiality import MASK
+from .confidentiality import FROM_LEDGER, MASK
 from .context import audit, processes
 from .ledger_rows import (
     COLUMN_OF_FIELD,
@@ -400,9 +403,28 @@ def _replay_row(
                         raise _Stop
                     for item in items:
                         _complete(session, actor, case.id, item.task_id, step.data)
+            _mark_replayed(session, case.id, filename, number)
     except _Stop:
         return None
     return _outcome(session, number, _instance(session, case.id))
+
+
+def _mark_replayed(session: Session, instance_id: int, filename: str, number: int) -> None:
+    """Each entry the row's replay wrote in the case's history (its start, its steps: every
+    entry of the case but the ``import``, the administrator's own act) marked as recorded from
+    the row (``FROM_LEDGER``, which the history says: ``HistoryEntry.ledger``). The actor stays
+    the administrator, who did record them; the step was the unit's or the deputy's, back then.
+    Marked as part of the import, before it is stored: no one reads them unmarked."""
+    source = {"file": filename, "row": number}
+    written = session.execute(
+        select(AuditEntry.id, AuditEntry.data).where(
+            AuditEntry.instance_id == instance_id, AuditEntry.action != "import"
+        )
+    ).all()
+    if written:
+        session.execute(
+            update(AuditEntry), [{"id": id_, "data": {**(data or {}), FROM_LEDGER: source}} for id_, data in written]
+        )
 
 
 def _unreached(session: Session, instance_id: int, number: int, step: Step) -> Unreached:
@@ -448,9 +470,10 @@ def _complete(session: Session, actor: Actor, instance_id: int, task_id: str, da
     """Complete the task if it is still open (completing one beside it may have withdrawn it),
     given as one of the case's open items read right before (run_completion reads those rows
     back when it saves the case). The administrator completes it for whoever did it then
-    (its 办理人, with the history's 按台账导入); a task offered to a unit or a role stays
-    offered to them, unclaimed (completing claims it for the one who completes it), so that
-    the statutory deadlines name the unit as its 承办, not the administrator."""
+    (its 办理人; the history says it was recorded from the ledger: ``_mark_replayed``); a task
+    offered to a unit or a role stays offered to them, unclaimed (completing claims it for the
+    one who completes it), so that the statutory deadlines name the unit as its 承办, not the
+    administrator."""
     ready = repo.ready_item_rows(session, instance_id)
     item = next((w for w in ready if w.task_id == task_id), None)
     if item is None:

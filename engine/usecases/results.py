@@ -89,6 +89,15 @@ class TaskDetail:
 
 
 @dataclass(frozen=True)
+class LedgerRow:
+    """The row of this year's ledger (台账) a step was replayed from (``engine.usecases.ledger``):
+    the step was done then by whoever the ledger says, and recorded here from the file."""
+
+    file: str
+    row: int
+
+
+@dataclass(frozen=True)
 class HistoryEntry:
     at: datetime
     actor: str
@@ -99,6 +108,9 @@ class HistoryEntry:
     # the title of the entry's task as its work item was titled, with its round (评议打分 · 财政所):
     # the step the entry was for, as the case's steps say it; None for an entry of no user task
     task_name: str | None = None
+    # a step replayed from a ledger's row: ``actor`` (the administrator who imported it) recorded
+    # it from the row; it is not his own act (the unit replied, the deputy evaluated)
+    ledger: LedgerRow | None = None
 
 
 @dataclass(frozen=True)

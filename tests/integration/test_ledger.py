@@ -497,3 +497,37 @@ def test_a_cell_holding_a_control_character_is_refused_at_its_column(world):
     ]
     with world() as s:
         assert s.scalar(select(func.count()).select_from(ProcessInstance)) == 0
+
+
+def test_a_replayed_step_is_said_recorded_from_its_row_not_done_by_the_administrator(world):
+    """The log keeps who recorded each step (the administrator, whose import says so); each
+    entry the replay wrote is marked with its row, which the case's history says to every
+    reader, the file's name masked like any text of the case for whoever may not read the
+    petitioner's name. None of the steps told anyone, the administrator neither."""
+    row = {
+        "编号": "2026-信-008", "事由": "低保资格", "来源": "来访", "信访人姓名": "赵某某",
+        "联系电话": "13800001234", "信访内容": "申请复核", "收到日期": "2026-10-08", "受理日期": "2026-10-12",
+        "承办单位": "民政办", "交办日期": "2026-10-13", "答复日期": "2026-11-02", "答复内容": "符合条件",
+    }  # fmt: skip
+    content = workbook(PETITION_HEADERS, row)
+    [outcome] = act(world, "admin", ledger.apply, "petitions", "赵某某的台账.xlsx", content).outcomes
+    with world() as s:
+        logged = s.execute(
+            select(AuditEntry.actor, AuditEntry.action).where(AuditEntry.instance_id == outcome.instance_id)
+        ).all()
+        told = s.scalars(select(Notification.username)).all()
+    assert sorted(set(logged)) == [("admin", "complete"), ("admin", "import"), ("admin", "start")]
+    assert told == []  # closed: nobody holds a task of it
+
+    def history(reader: str) -> list[tuple[str, str, str | None, int | None]]:
+        entries = act(world, reader, cases.instance_detail, outcome.instance_id).history
+        return [(h.actor, h.action, h.ledger.file if h.ledger else None, h.ledger.row if h.ledger else None)
+                for h in entries]  # fmt: skip
+
+    def recorded_from(file: str) -> list[tuple[str, str, str | None, int | None]]:
+        steps = ["start", "import", "complete", "complete", "complete"]  # received; accepted, assigned, replied
+        return [("admin", a, None if a == "import" else file, None if a == "import" else 3) for a in steps]
+
+    create_people(world, "keeper")  # the office's petition officer, who reads the petitioner's name
+    assert history("keeper") == recorded_from("赵某某的台账.xlsx")
+    assert history("civ") == history("admin") == recorded_from("******的台账.xlsx")

@@ -284,9 +284,18 @@ class TaskPageSchema(ma.Schema):
     items = fields.List(fields.Nested(TaskSchema))
 
 
+class LedgerRowSchema(ma.Schema):
+    file = fields.String(metadata={"description": "the ledger's file, as uploaded"})
+    row = fields.Integer(metadata={"description": "its row, as the spreadsheet numbers it"})
+
+
 class HistorySchema(ma.Schema):
     at = fields.AwareDateTime()
-    actor = fields.String()
+    actor = fields.String(
+        metadata={
+            "description": "who recorded it: for a step recorded from a ledger, the administrator who imported it"
+        }
+    )
     action = fields.String()
     bpmn_id = fields.String(allow_none=True)
     task_id = fields.String(allow_none=True)
@@ -298,6 +307,14 @@ class HistorySchema(ma.Schema):
         },
     )
     data = fields.Dict(allow_none=True)
+    ledger = fields.Nested(
+        LedgerRowSchema,
+        allow_none=True,
+        metadata={
+            "description": "a step recorded from this year's ledger (台账) when it was imported: the file and row it "
+            "was replayed from; done back then by whoever the ledger says, not by the actor. Null for any other entry"
+        },
+    )
 
 
 class CommentSchema(ma.Schema):
