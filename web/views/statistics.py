@@ -442,12 +442,18 @@ def _report():
     return period, report, statistics.unit_names(database.session())
 
 
+# per unit counted under another unit than the one holding the case (改办: the unit that
+# returned it): the report defines it under its table, as it defines the rates
+COUNTED_UNDER_ANOTHER_UNIT = frozenset({"reassigned"})
+
+
 def _unit_table(
     process: str, result: Statistics, units: dict[str, str]
 ) -> tuple[list[str], list[list[str]], list[str]]:
     """The report's table per unit: each figure's count and, where it has one, its rate in
     brackets, as the 统计 page's table shows them ("6（85.7%）" under 满意率); and the notes
-    under it: what the brackets hold, and the definition of each column with a rate."""
+    under it: what the brackets hold, and the definition of each column with a rate or counted
+    under another unit than the case's (``COUNTED_UNDER_ANOTHER_UNIT``)."""
     texts, columns = FIGURE_TEXT[process], UNIT_COLUMNS[process]
     headers = [_("单位"), *(str(texts[k][0]) for k in columns)]
     rows = [
@@ -459,7 +465,8 @@ def _unit_table(
     ]
     rated = [k for k in columns if result.overall[k].base is not None]
     notes = [_("括号内为比率。")] if rated else []
-    notes += [_("%(name)s：%(definition)s", name=texts[k][0], definition=texts[k][1]) for k in rated]
+    defined = [k for k in columns if k in rated or k in COUNTED_UNDER_ANOTHER_UNIT]
+    notes += [_("%(name)s：%(definition)s", name=texts[k][0], definition=texts[k][1]) for k in defined]
     return headers, rows, notes
 
 
