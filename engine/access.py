@@ -408,6 +408,22 @@ def may_read_metrics(actor: Actor | None, *, from_loopback: bool, loopback_allow
 
 
 # -- everything else ----------------------------------------------------------------------
+def may_sign_in_to_pages(actor: Actor) -> bool:
+    """Sign in to the web pages with a password: anyone, except an account whose roles grant
+    the operational figures and nothing else (``monitor``, 监控). Such an account exists to hold
+    the API token a monitoring system scrapes /metrics with: in person it would read nothing a
+    page shows, and its password would only be one more way in. Its token goes on working
+    (``may_read_metrics``). A role that grants no permission but is someone's work (a deputy's,
+    offered the deputies' tasks) does not make an account one of these, nor does a unit."""
+    if not actor.roles or actor.department is not None:
+        return True
+    return not actor.roles <= _FIGURES_ONLY_ROLES
+
+
+# the roles granting metrics.read and nothing else
+_FIGURES_ONLY_ROLES = frozenset(role.value for role, granted in ROLE_PERMISSIONS.items() if granted == {P.METRICS_READ})
+
+
 def may_manage_tokens(actor: Actor, username: str) -> bool:
     """List and revoke ``username``'s tokens: oneself, or an administrator; also through a
     token (a script that retires itself or lists its siblings)."""

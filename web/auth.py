@@ -15,7 +15,7 @@ from typing import Any
 from flask import Flask, Response, abort, g, redirect, request, session, url_for
 from flask_login import LoginManager, current_user
 
-from engine.access import Actor, Permission
+from engine.access import Actor, Permission, may_sign_in_to_pages
 from engine.errors import NotAllowed
 from storage import principals
 from storage.models import User
@@ -82,7 +82,10 @@ def _load_user(username: str) -> SignedInUser | None:
         database.end_read()
     if user is None or not user.active or user.session_version != session.get(SESSION_VERSION):
         return None
-    return SignedInUser.of(user)
+    signed_in = SignedInUser.of(user)
+    # a session begun before the account became one that signs in to no page (its roles
+    # changed, or it was begun before this rule): it is nobody's either
+    return signed_in if may_sign_in_to_pages(signed_in.actor) else None
 
 
 def _require_password_change() -> Response | None:

@@ -168,7 +168,13 @@ def check(config: MutableMapping[str, Any]) -> None:
 def warn_of_a_generated_key(config: MutableMapping[str, Any], key_file: Path) -> None:
     """The secret key was made into the instance folder, while the configuration shows a site
     several machines may serve (a database server, or proxies in front): each machine would
-    make a key of its own, and a user sent to another one would be signed out."""
+    make a key of its own, and a user sent to another one would be signed out.
+
+    Once per start: not in the processes ``serve --workers N`` starts (``WARNED_BY_STARTER``,
+    web/scheduling.py), which build the app again from the same configuration after the
+    command's own process built it and said so (gunicorn's workers, its scheduler child)."""
+    if config.get("WARNED_BY_STARTER"):
+        return
     reasons = []
     if not str(config.get("DATABASE_URL", "")).startswith("sqlite"):
         reasons.append("the database is not SQLite")

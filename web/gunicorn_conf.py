@@ -8,7 +8,10 @@ whole app in the arbiter). Command-line options win over the values here; each v
 also be set in the environment:
 
 * ``bind`` (``CONGRESSFLOW_BIND``, default ``127.0.0.1:5000``): behind a reverse proxy on the
-  same machine, loopback is right; see deploy/nginx.conf.
+  same machine, loopback is right, or a Unix socket (``unix:/run/congressflow-web/web.sock``;
+  see deploy/nginx.conf): made with mode 0660 (``umask``), for the service's group only (nginx's
+  user joins it). A socket file a crashed server left is replaced; one a server still answers
+  on, a missing folder or another kind of file there stops the start in one line.
 * ``workers`` (``CONGRESSFLOW_WORKERS``, default 2), ``threads`` (``CONGRESSFLOW_THREADS``,
   default 2): each worker a process with that many request threads, gunicorn's gthread
   worker taking only its share of the keep-alive connections (``EvenThreadWorker``). A
@@ -43,6 +46,8 @@ import logging
 import os
 import shutil
 import signal
+import socket
+import stat
 import sys
 import tempfile
 import threading
@@ -70,6 +75,9 @@ def _whole(variable: str, default: int) -> int:
 bind = os.environ.get("CONGRESSFLOW_BIND", "127.0.0.1:5000")
 workers = _whole("CONGRESSFLOW_WORKERS", 2)
 threads = _whole("CONGRESSFLOW_THREADS", 2)
+# a Unix socket's mode: 0660, the service's user and group (gunicorn's own default, 0, would
+# let every user of the machine connect); its other files (the workers' heartbeats) are 0600
+umask = 0o117
 timeout = 60
 graceful_timeout = 30
 preload_app = False
@@ -98,10 +106,54 @@ SCHEDULER_COMMAND = [
 
 
 def on_starting(server: Any) -> None:
-    """Figures of an earlier run must not be added to this one's."""
+    """Figures of an earlier run must not be added to this one's. Before gunicorn makes its
+    sockets: a Unix socket's path is made ready (``_clear_socket_path``)."""
+    # sockets handed over (a USR2 upgrade's new arbiter, systemd's socket activation) are open
+    # already, and listened on by design
+    inherited = "GUNICORN_FD" in os.environ or "LISTEN_FDS" in os.environ
+    for address in [] if inherited else server.cfg.bind:
+        if address.startswith("unix:"):
+            problem = _clear_socket_path(address[len("unix:") :])
+            if problem:
+                print(f"Error: cannot listen on {address}: {problem}", file=sys.stderr, flush=True)
+                if _OWN_METRICS_DIR:
+                    shutil.rmtree(METRICS_DIR, ignore_errors=True)
+                raise SystemExit(1)
     os.makedirs(METRICS_DIR, exist_ok=True)
     for stale in glob.glob(os.path.join(METRICS_DIR, "*.db")):
         os.unlink(stale)
+
+
+def _clear_socket_path(path: str) -> str | None:
+    """web/scheduling.py's ``clear_socket_path`` (this file imports no ``web``), saying what is
+    wrong instead of raising: a stale socket file (nobody listens) is removed, as gunicorn would
+    remove it; but gunicorn would also remove a live server's socket, take a missing folder for
+    a busy address (five tries, then "Can't connect"), and show a traceback for another kind of
+    file at the path."""
+    folder = os.path.dirname(path)
+    if not os.path.isdir(folder):
+        return f"the folder {folder} does not exist"
+    try:
+        mode = os.lstat(path).st_mode
+    except FileNotFoundError:
+        return None
+    if not stat.S_ISSOCK(mode):
+        return "a file that is not a socket is in the way"
+    with socket.socket(socket.AF_UNIX) as probe:
+        probe.settimeout(2)
+        try:
+            probe.connect(path)
+        except ConnectionRefusedError:
+            os.unlink(path)
+            log.info("removed %s, a socket a server left behind (none listens on it)", path)
+            return None
+        except (TimeoutError, BlockingIOError):
+            pass
+        except PermissionError:
+            return f"permission denied (the folder {folder} must be writable by this user)"
+        except OSError as exc:
+            return (exc.strerror or str(exc)).lower()
+    return "a server listens on that socket (another server?)"
 
 
 def pre_fork(server: Any, worker: Any) -> None:

@@ -20,6 +20,8 @@ import importlib.util
 import logging
 import os
 import signal
+import socket
+import stat
 import sys
 import threading
 import time
@@ -112,7 +114,10 @@ class CannotListen(Exception):
     """A server's address cannot be listened on: in one line, for the command to say."""
 
     def __init__(self, host: str, port: int, error: OSError):
-        if error.errno == errno.EADDRINUSE:
+        path = socket_path(host)
+        if path is not None:
+            why = _why_not_a_socket(path, error)
+        elif error.errno == errno.EADDRINUSE:
             why = "the address is in use (another server?)"
         elif error.errno == errno.EACCES:
             why = "permission denied (a port below 1024 needs privileges)"
@@ -123,26 +128,98 @@ class CannotListen(Exception):
         super().__init__(f"cannot listen on {_address(host, port)}: {why}")
 
 
+def _why_not_a_socket(path: str, error: OSError) -> str:
+    folder = os.path.dirname(path)
+    if error.errno == errno.ENOENT:
+        return f"the folder {folder} does not exist"
+    if error.errno == errno.EADDRINUSE:
+        return "a server listens on that socket (another server?)"
+    if error.errno == errno.EEXIST:
+        return "a file that is not a socket is in the way"
+    if error.errno in (errno.EACCES, errno.EPERM):
+        return f"permission denied (the folder {folder} must be writable by this user)"
+    return (error.strerror or str(error)).lower()
+
+
 def _address(host: str, port: int) -> str:
+    if socket_path(host) is not None:
+        return host
     return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
 
 
 DEFAULT_BIND = "127.0.0.1:5000"
 BIND_VARIABLE = "CONGRESSFLOW_BIND"
+# A Unix socket instead of a port, written as gunicorn and nginx write it (``unix:PATH``): with
+# nginx on the same machine there is no port to firewall, and whoever may connect is whoever
+# the file's mode lets in: the service's group (nginx's user joins it), no one else.
+UNIX_PREFIX = "unix:"
+UNIX_SOCKET_MODE = 0o660
+_UNIX_PATH_MAX = 107  # bytes of a socket's path on Linux (sun_path less its closing NUL)
 
 
-def bind_address(text: str) -> tuple[str, int]:
-    """``HOST:PORT`` (``[IPv6]:PORT``), as CONGRESSFLOW_BIND holds it; ValueError otherwise."""
-    host, colon, port_text = text.strip().rpartition(":")
+def socket_path(host: str) -> str | None:
+    """The Unix socket's path when ``host`` is ``unix:PATH`` (how ``bind_address`` gives a
+    socket: as the host, with port 0), else None."""
+    return host[len(UNIX_PREFIX) :] if host.startswith(UNIX_PREFIX) else None
+
+
+def bind_address(text: str, name: str = BIND_VARIABLE) -> tuple[str, int]:
+    """``HOST:PORT`` (``[IPv6]:PORT``), as CONGRESSFLOW_BIND holds it, or ``unix:PATH`` (an
+    absolute path), given back whole as the host with port 0; ValueError otherwise, naming
+    ``name``, where the text came from."""
+    given, text = text, text.strip()
+    if text.startswith(UNIX_PREFIX):
+        path = text[len(UNIX_PREFIX) :]
+        if not path.startswith("/"):
+            raise ValueError(
+                f"{name} is {given!r}: a Unix socket takes an absolute path, such as"
+                f" {UNIX_PREFIX}/run/congressflow-web/web.sock"
+            )
+        if len(os.fsencode(path)) > _UNIX_PATH_MAX:
+            raise ValueError(f"{name} is {given!r}: a Unix socket's path has {_UNIX_PATH_MAX} bytes at most")
+        return UNIX_PREFIX + path, 0
+    host, colon, port_text = text.rpartition(":")
     if host.startswith("[") and host.endswith("]"):
         host = host[1:-1]
     port = int(port_text) if colon and port_text.strip().isdigit() else 0
-    if not host or (":" in host and not text.strip().startswith("[")) or not 1 <= port <= 65535:
-        raise ValueError(f"{BIND_VARIABLE} is {text!r}: it takes HOST:PORT, such as {DEFAULT_BIND} or [::1]:5000")
+    if not host or (":" in host and not text.startswith("[")) or not 1 <= port <= 65535:
+        raise ValueError(f"{name} is {given!r}: it takes HOST:PORT, such as {DEFAULT_BIND} or [::1]:5000")
     return host, port
 
 
+def clear_socket_path(path: str) -> None:
+    """Make way for a new socket at ``path``: a socket file left by a server that ended without
+    removing it (a crash, a kill) is removed; CannotListen, before anything else starts, when
+    the folder is missing, a server still answers on the socket, or another kind of file is
+    there (waitress and gunicorn would remove a live server's socket, or fail with a traceback).
+    web/gunicorn_conf.py repeats this check for gunicorn run on its own (it imports no ``web``)."""
+    address = UNIX_PREFIX + path
+    if not os.path.isdir(os.path.dirname(path)):
+        raise CannotListen(address, 0, FileNotFoundError(errno.ENOENT, "no folder"))
+    try:
+        mode = os.lstat(path).st_mode
+    except FileNotFoundError:
+        return
+    if not stat.S_ISSOCK(mode):
+        raise CannotListen(address, 0, FileExistsError(errno.EEXIST, "not a socket"))
+    with socket.socket(socket.AF_UNIX) as probe:
+        probe.settimeout(2)
+        try:
+            probe.connect(path)
+        except ConnectionRefusedError:  # nobody listens: a file a crashed server left
+            os.unlink(path)
+            log.info("removed %s, a socket a server left behind (none listens on it)", path)
+            return
+        except (TimeoutError, BlockingIOError):  # a server too busy to accept: it is there
+            pass
+        except OSError as exc:
+            raise CannotListen(address, 0, exc) from None
+    raise CannotListen(address, 0, OSError(errno.EADDRINUSE, "in use"))
+
+
 GUNICORN_CONF = Path(__file__).with_name("gunicorn_conf.py")
+# set for the processes ``serve --workers N`` starts (web/configuration.py reads it)
+WARNED_BY_STARTER = "CONGRESSFLOW_WARNED_BY_STARTER"
 # waitress's request threads: its one process serves all of the machine's requests. A gunicorn
 # worker takes gunicorn_conf.py's 2 instead: its threads share one interpreter lock, and 2
 # served 12-18 % more completions a second than 4 (bench/README.md)
@@ -161,8 +238,15 @@ def serve_workers(host: str, port: int, workers: int, threads: int | None, with_
             "here: use --workers 1 (waitress), or install CongressFlow's dependencies (make setup)"
         )
     address = _address(host, port)
+    path = socket_path(host)
+    if path is not None:
+        clear_socket_path(path)  # CannotListen in one line, before gunicorn starts
     os.environ["CONGRESSFLOW_SCHEDULER_IN_SERVER"] = "1" if with_scheduler else "0"
     argv = [sys.executable, "-m", "gunicorn", "--config", str(GUNICORN_CONF), "--bind", address]
+    # this process built the app already (the command's), saying its warnings at start: the
+    # workers and the scheduler child, which build it again, say them no more (gunicorn sets
+    # the variable in the arbiter's environment, which they inherit)
+    argv += ["--env", f"{WARNED_BY_STARTER}=1"]
     argv += ["--workers", str(workers)] + (["--threads", str(threads)] if threads else []) + ["web:create_app()"]
     sys.stdout.flush()
     sys.stderr.flush()
@@ -191,24 +275,44 @@ def settle_memory() -> None:
 
 
 def serve(app: Flask, host: str, port: int, threads: int, with_scheduler: bool) -> None:
-    """The web app on waitress, with the scheduler in a background thread. The address is
-    taken first: CannotListen (and no scheduler started) when it cannot be."""
+    """The web app on waitress, with the scheduler in a background thread; ``host`` may be
+    ``unix:PATH`` (``bind_address``), a Unix socket of mode 0660. The address is taken first:
+    CannotListen (and no scheduler started) when it cannot be."""
     import waitress
 
     _configure_logging()
+    path = socket_path(host)
+    if path is not None:
+        clear_socket_path(path)
+        where: dict[str, Any] = {"unix_socket": path, "unix_socket_perms": f"{UNIX_SOCKET_MODE:o}"}
+    else:
+        where = {"host": host, "port": port}
     try:
-        server = waitress.create_server(app, host=host, port=port, **waitress_options(threads))
+        server = waitress.create_server(app, **where, **waitress_options(threads))
     except OSError as exc:
         raise CannotListen(host, port, exc) from None
+    made = os.stat(path).st_ino if path is not None else None
     settle_memory()
     service: Any = None
     try:
         if with_scheduler:
             service = make_service(app)
             service.start_background()  # refuses at once on SQLite if another scheduler runs
-        server.print_listen("Serving on http://{}:{}")
+        server.print_listen("Serving on http://{}:{}" if path is None else "Serving on " + UNIX_PREFIX + "{1}")
         server.run()
     finally:
         server.close()
+        if path is not None:
+            _remove_own_socket(path, made)
         if service is not None:
             service.stop()
+
+
+def _remove_own_socket(path: str, made: int | None) -> None:
+    """waitress leaves its socket's file behind when it stops; gunicorn removes its own. Only
+    the file this server made, not one a server started meanwhile put there."""
+    try:
+        if os.stat(path).st_ino == made:
+            os.unlink(path)
+    except OSError:
+        pass

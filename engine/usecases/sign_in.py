@@ -29,7 +29,7 @@ from storage.models import User
 
 from .. import access
 from ..access import Actor
-from ..errors import FieldError, InvalidData, NotFound
+from ..errors import FieldError, InvalidData, NotAllowed, NotFound
 from .context import audit
 
 log = logging.getLogger(__name__)
@@ -139,9 +139,15 @@ def name_tried(username: str) -> str:
     return _UNSTORABLE.sub("", username.strip())[:_ACTOR_KEPT]
 
 
+class TokenOnly(NotAllowed):
+    """The name and password are right, but the account signs in to no page
+    (``access.may_sign_in_to_pages``: a monitoring system's, which holds an API token)."""
+
+
 def authenticate(session: Session, username: str, password: str, client: Client = NO_CLIENT) -> User | None:
     """The active user with this name and password, or None (the same work either way: a
-    hash verified, an audit entry written).
+    hash verified, an audit entry written); TokenOnly, after its audit entry, for the right
+    password of an account that may not sign in to the pages.
 
     ``session`` must be outside a transaction: the user is read in a transaction that
     ends before the hash is verified, because on SQLite a transaction holds the write lock
@@ -167,6 +173,10 @@ def authenticate(session: Session, username: str, password: str, client: Client 
     if not check_password(user, password):
         _failed(session, user.username, client.audit_data(reason="wrong_password"))
         return None
+    # told only to whoever knows the password: to anyone else the account is as any other
+    if not access.may_sign_in_to_pages(Actor.of(user)):
+        _failed(session, user.username, client.audit_data(reason="token_only"))
+        raise TokenOnly(f"{user.username} is a monitoring account: it reads /metrics with an API token, no page")
     rehashed = hash_password(password) if _hasher.check_needs_rehash(user.password_hash) else None
 
     def write(writer: Session) -> None:

@@ -14,7 +14,7 @@ from flask import Flask
 from engine import access
 from engine.access import Actor, Permission
 from tests.access.conftest import MONITOR, SECRETS, Scene, Town
-from tests.world import PETITION_SUBJECT
+from tests.world import PASSWORD, PETITION_SUBJECT
 
 # what a case of the scene lets be read, by whoever sees it
 CASE_TEXTS = ("修缮村道", PETITION_SUBJECT, "现场照片", "张某来信", *SECRETS)
@@ -57,10 +57,11 @@ def _paths(app: Flask, scene: Scene, *, api: bool) -> Iterator[str]:
                 continue
 
 
-def _walk(town: Town, scene: Scene, person: str) -> dict[str, tuple[int, str]]:
-    """Every GET route, as ``person``: through the pages signed in, through the API with a
-    token of theirs. Path → (status, what of CASE_TEXTS the answer holds, joined)."""
-    browser = town.browser(person)
+def _walk(town: Town, scene: Scene, person: str, *, in_person: bool = True) -> dict[str, tuple[int, str]]:
+    """Every GET route, as ``person``: through the pages signed in (``in_person``; else not
+    signed in), through the API with a token of theirs. Path → (status, what of CASE_TEXTS the
+    answer holds, joined)."""
+    browser = town.browser(person if in_person else None)
     headers = {"Authorization": f"Bearer {town.token(person)}"}
     seen = {}
     for api in (False, True):
@@ -73,15 +74,20 @@ def _walk(town: Town, scene: Scene, person: str) -> dict[str, tuple[int, str]]:
 
 def test_a_monitor_reads_no_case_anywhere(town: Town):
     scene = town.scene()
-    walked = _walk(town, scene, MONITOR)
+    # it signs in to no page (access.may_sign_in_to_pages): its pages are anyone's not signed in
+    refused = town.app.test_client().post("/login", data={"username": MONITOR, "password": PASSWORD})
+    assert refused.status_code == 403
+    walked = _walk(town, scene, MONITOR, in_person=False)
     assert len(walked) > 100  # every route, both cases' of each
     leaks = {path: texts for path, (_status, texts) in walked.items() if texts}
     assert leaks == {}
     assert [path for path, (status, _t) in walked.items() if status >= 500] == []
-    # the cases, their tasks and files do not exist for it; the admin and office areas refuse it
-    for path in (f"/cases/{scene.review}", f"/tasks/{scene.handle}", f"/api/v1/instances/{scene.petition}"):
-        assert walked[path][0] == 404, path
-    for path in ("/admin/users", "/statistics/", "/audit/", "/api/v1/audit", "/api/v1/incidents", "/board/"):
+    # the pages send it to sign in; through its token the cases do not exist for it, and the
+    # admin and office areas refuse it
+    for path in (f"/cases/{scene.review}", f"/tasks/{scene.handle}", "/admin/users", "/board/"):
+        assert walked[path][0] == 302, path
+    assert walked[f"/api/v1/instances/{scene.petition}"][0] == 404
+    for path in ("/api/v1/audit", "/api/v1/incidents"):
         assert walked[path][0] == 403, path
     assert town.api(MONITOR, "GET", "/instances").get_json()["items"] == []
     assert town.api(MONITOR, "GET", "/tasks").get_json()["items"] == []

@@ -152,7 +152,8 @@ def scheduler_command(metrics_port: int | None, metrics_host: str, exit_with_par
 @click.option(
     "--host",
     default=None,
-    help=f"the address to listen on [default: the host of {scheduling.BIND_VARIABLE} (HOST:PORT), else 127.0.0.1]",
+    help=f"the address to listen on ({scheduling.BIND_VARIABLE} may name a Unix socket instead: unix:PATH)"
+    f" [default: the host of {scheduling.BIND_VARIABLE} (HOST:PORT), else 127.0.0.1]",
 )
 @click.option(
     "--port",
@@ -195,11 +196,19 @@ def serve_command(host: str | None, port: int | None, workers: int, threads: int
             bound_host, bound_port = scheduling.bind_address(bind)
         except ValueError as exc:
             raise click.ClickException(str(exc)) from None
+        if scheduling.socket_path(bound_host) is not None and (host or port):
+            # --host or --port names a TCP address: the socket is no half of it
+            bound_host, bound_port = scheduling.bind_address(scheduling.DEFAULT_BIND)
         host, port = host or bound_host, port or bound_port
+    if scheduling.socket_path(host) is not None:  # --host unix:PATH as well
+        try:
+            host, port = scheduling.bind_address(host, "--host")
+        except ValueError as exc:
+            raise click.ClickException(str(exc)) from None
     if workers > 1:
         try:
             scheduling.serve_workers(host, port, workers, threads, with_scheduler)
-        except RuntimeError as exc:
+        except (RuntimeError, scheduling.CannotListen) as exc:
             raise click.ClickException(str(exc)) from None
     try:
         scheduling.serve(

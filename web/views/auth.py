@@ -42,9 +42,13 @@ def login():
     error = None
     username = request.form.get("username", "")
     if request.method == "POST":
-        with password_slot(), database.session_factory()() as s:
-            user = sign_in.authenticate(s, username, request.form.get("password", ""), _client())
-            signed_in = SignedInUser.of(user) if user is not None else None
+        try:
+            with password_slot(), database.session_factory()() as s:
+                user = sign_in.authenticate(s, username, request.form.get("password", ""), _client())
+                signed_in = SignedInUser.of(user) if user is not None else None
+        except sign_in.TokenOnly:
+            error = _("此账号供监控系统凭 API 令牌读取运行指标，不能登录网页。")
+            return render_template("auth/login.html", error=error, username=username), 403
         if signed_in is not None:
             start_session()
             session[SESSION_VERSION] = signed_in.session_version
