@@ -85,11 +85,18 @@ def serving(app: Flask, threads: int = 8) -> Iterator[str]:
     assert not thread.is_alive(), "the test server did not stop"
 
 
-def served_environment(db_url: str, instance: Path) -> dict[str, str]:
+# where and how ``congressflow serve`` serves when its options do not say: left to the test
+SERVE_VARIABLES = ("CONGRESSFLOW_BIND", "CONGRESSFLOW_WORKERS", "CONGRESSFLOW_THREADS")
+
+
+def served_environment(db_url: str, instance: Path, *, serve_defaults: bool = False) -> dict[str, str]:
     """This process's environment for a served app on ``db_url``: its own instance folder, and
-    no metrics folder of this process's (gunicorn makes its own)."""
+    no metrics folder of this process's (gunicorn makes its own); with ``serve_defaults``, none of
+    the variables that tell ``serve`` where and how to serve either (``SERVE_VARIABLES``)."""
     env = {**os.environ, "CONGRESSFLOW_DATABASE_URL": db_url, "CONGRESSFLOW_INSTANCE_PATH": str(instance)}
     env.pop("PROMETHEUS_MULTIPROC_DIR", None)
+    for variable in SERVE_VARIABLES if serve_defaults else ():
+        env.pop(variable, None)
     return env
 
 

@@ -29,10 +29,7 @@ pytestmark = pytest.mark.slow
 @pytest.fixture
 def env(tmp_path: Path) -> dict[str, str]:
     """A server's environment on a SQLite file of its own (no schema needed for these)."""
-    environment = served_environment(f"sqlite:///{tmp_path / 'ops.db'}", tmp_path / "instance")
-    for variable in ("CONGRESSFLOW_BIND", "CONGRESSFLOW_WORKERS", "CONGRESSFLOW_THREADS"):
-        environment.pop(variable, None)
-    return environment
+    return served_environment(f"sqlite:///{tmp_path / 'ops.db'}", tmp_path / "instance", serve_defaults=True)
 
 
 @pytest.fixture

@@ -22,11 +22,10 @@ GENERATED = "the secret key was generated into "
 def test_a_generated_key_is_warned_of_once_with_two_workers(tmp_path: Path):
     # a generated key behind a proxy: each machine would make its own (web/configuration.py)
     env = {
-        **served_environment(f"sqlite:///{tmp_path / 'ops.db'}", tmp_path / "instance"),
+        **served_environment(f"sqlite:///{tmp_path / 'ops.db'}", tmp_path / "instance", serve_defaults=True),
         "CONGRESSFLOW_PROXY_HOPS": "1",
     }
-    for variable in ("CONGRESSFLOW_SECRET_KEY", "CONGRESSFLOW_BIND", "CONGRESSFLOW_WORKERS", "CONGRESSFLOW_THREADS"):
-        env.pop(variable, None)
+    env.pop("CONGRESSFLOW_SECRET_KEY", None)
     port = free_port()
     log = tmp_path / "serve.log"
     with congressflow_process(["serve", "--workers", "2", "--port", str(port)], env, log) as server:

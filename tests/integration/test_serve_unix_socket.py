@@ -62,10 +62,7 @@ def folder() -> Iterator[Path]:
 
 @pytest.fixture
 def env(tmp_path: Path) -> dict[str, str]:
-    environment = served_environment(f"sqlite:///{tmp_path / 'ops.db'}", tmp_path / "instance")
-    for variable in ("CONGRESSFLOW_BIND", "CONGRESSFLOW_WORKERS", "CONGRESSFLOW_THREADS"):
-        environment.pop(variable, None)
-    return environment
+    return served_environment(f"sqlite:///{tmp_path / 'ops.db'}", tmp_path / "instance", serve_defaults=True)
 
 
 def stale_socket(path: Path) -> None:
