@@ -143,7 +143,7 @@ def _invisible() -> str:
     page often carries them between a name's characters, which on screen read as the name:
     wherever they stand, in any number, they are not there for finding a value (and no
     separator of the three a place allows)."""
-    return _class_of(c for c in range(sys.maxunicode + 1) if unicodedata.category(chr(c)) == "Cf")
+    return _unicode_classes()[0]
 
 
 @lru_cache(maxsize=1)
@@ -153,7 +153,21 @@ def _marks() -> str:
     the inside of a character class. One after a value's last character makes it another letter
     (Jose\u0301 is José, not Jose): no value ends there, else the mask would leave the mark
     to sit on it. A variation selector (class 0: a Han character's variant glyph) is no such mark."""
-    return _class_of(c for c in range(sys.maxunicode + 1) if unicodedata.combining(chr(c)))
+    return _unicode_classes()[1]
+
+
+@lru_cache(maxsize=1)
+def _unicode_classes() -> tuple[str, str]:
+    """(``_invisible``, ``_marks``) found in one pass over every code point: each pass takes a
+    good part of a second, paid by the first request that masks a text."""
+    invisible, marks = [], []
+    for c in range(sys.maxunicode + 1):
+        character = chr(c)
+        if unicodedata.category(character) == "Cf":
+            invisible.append(c)
+        if unicodedata.combining(character):
+            marks.append(c)
+    return _class_of(invisible), _class_of(marks)
 
 
 @lru_cache(maxsize=1)

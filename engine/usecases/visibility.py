@@ -284,6 +284,18 @@ def _hidden_results(
 
 
 # -- fields ---------------------------------------------------------------------------------
+_working_fields_of: WeakKeyDictionary[Any, frozenset[str]] = WeakKeyDictionary()
+
+
+def _working_fields(process: ParsedProcess) -> frozenset[str]:
+    """``working_fields`` of the process's forms, found once per parsed process (every read of
+    a case by a deputy asks)."""
+    found = _working_fields_of.get(process.spec)
+    if found is None:
+        found = _working_fields_of[process.spec] = working_fields(meta.form for meta in process.tasks.values())
+    return found
+
+
 @dataclass(frozen=True)
 class WorkingFields:
     """The working fields of a case's process (``engine.bpmn.forms.working_fields``) as one
@@ -298,7 +310,7 @@ class WorkingFields:
     def of(cls, actor: Actor, process: ParsedProcess) -> WorkingFields:
         if may_read_working_field(actor):  # whoever works the processes reads them all, whoever entered them
             return cls(actor)
-        return cls(actor, working_fields(meta.form for meta in process.tasks.values()))
+        return cls(actor, _working_fields(process))
 
     def variables(self, variables: Mapping[str, Any]) -> dict[str, Any]:
         return {k: v for k, v in variables.items() if k not in self.fields}

@@ -90,6 +90,23 @@ def reply(world, case_id, reply_class, user="fin"):
     )
 
 
+def ask_extension(world, case_id, months=2):
+    """财政所 asks for ``months`` more to reply (申请延期答复), with its reason."""
+    ask = {"handling_action": "extend", "extension_months": months, "extension_reason": "需要列入预算"}
+    do(world, "fin", case_id, "Task_Reply", ask)
+
+
+def approve_extension(world, case_id, months=2):
+    """The office grants ``months`` (审批延期申请)."""
+    do(
+        world,
+        "clerk",
+        case_id,
+        "Task_ApproveExtension",
+        {"extension_decision": "approve", "extension_months_granted": months},
+    )
+
+
 def evaluate(world, case_id, evaluation):
     item = one(world, case_id, "Task_Evaluate")
     assert who(item) == ((), "wang")
@@ -238,25 +255,13 @@ def test_approved_extension_moves_the_reply_deadline_within_the_cap(world, froze
     assert {name: e.code for name, e in refused.value.codes.items()} == {"extension_reason": "required"}
     assert open_ids(world, case_id) == ["Task_Reply"]
 
-    do(
-        world,
-        "fin",
-        case_id,
-        "Task_Reply",
-        {"handling_action": "extend", "extension_months": 2, "extension_reason": "需要列入预算"},
-    )
+    ask_extension(world, case_id)
     approval = one(world, case_id, "Task_ApproveExtension")
     assert who(approval) == (("office",), None)
     # the decision is due when the reply would be (three months from 12-07: 03-07, a Sunday →
     # 03-08): the statutory date does not wait for it
     assert approval.due_at == at("2027-03-09T00:00:00+08:00")
-    do(
-        world,
-        "clerk",
-        case_id,
-        "Task_ApproveExtension",
-        {"extension_decision": "approve", "extension_months_granted": 2},
-    )
+    approve_extension(world, case_id)
     # the one period made longer: five months from the assignment (12-07) end on 05-07 (a
     # Friday); not two months on from 03-08, the day the three months' end (03-07, a Sunday)
     # rolled to, which would give 05-08, a Saturday, so 05-10

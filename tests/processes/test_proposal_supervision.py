@@ -19,7 +19,7 @@ from storage.models import Notification
 from tests.world import create_people
 
 from .conftest import act, deploy, do, items, one
-from .test_proposal import assign, register, reply
+from .test_proposal import approve_extension, ask_extension, assign, register, reply
 from .test_proposal_return import send_back
 
 REASSIGN = {"return_decision": "reassign", "return_opinion": "同意改办"}
@@ -140,17 +140,10 @@ def test_an_extension_request_is_no_answer_the_supervision_goes_on_with_the_repl
     case_id = register(world)
     assign(world, case_id, lead="finance")
     pressed = press(world, case_id, "Task_Reply", "请尽快答复代表")
-    ask = {"handling_action": "extend", "extension_months": 2, "extension_reason": "需要列入预算"}
-    do(world, "fin", case_id, "Task_Reply", ask)
+    ask_extension(world, case_id)
     assert states(world, case_id) == {pressed.id: ("open", False, None)}
     assert [s.id for s in act(world, "boss", supervision.board).open_supervisions] == [pressed.id]
-    do(
-        world,
-        "clerk",
-        case_id,
-        "Task_ApproveExtension",
-        {"extension_decision": "approve", "extension_months_granted": 2},
-    )
+    approve_extension(world, case_id)
 
     back = one(world, case_id, "Task_Reply")
     [still] = act(world, "boss", supervision.of_case, case_id)
