@@ -54,7 +54,7 @@ from storage.models import AuditEntry, ProcessInstance, WorkItem
 
 from ..access import Actor, may_read_confidential, may_read_draft, may_read_field, may_read_working_data
 from ..bpmn.parsing import ParsedProcess
-from .context import processes
+from .context import FROM_LEDGER, processes
 from .labels import field_labels, in_form_order, routing_choices
 from .results import HistoryEntry, LedgerRow
 from .visibility import WHOLE, RoundScope, WorkingFields, round_scope
@@ -466,9 +466,6 @@ _SAID = {
     "import": ("file", "row"),
 }
 _WORKER = "_worker"  # who answered an external task (the entry's other ``_`` keys are bookkeeping)
-# A step replayed from a ledger's row (``engine.usecases.ledger``) carries the row under this key
-# of its entry's data: bookkeeping, said by the entry's ``ledger``, never as one of its values
-FROM_LEDGER = "_ledger"
 
 
 def _form_values(action: str) -> bool:

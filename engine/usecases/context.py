@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from sqlalchemy import inspect
@@ -128,6 +131,24 @@ def runtime_for(session: Session) -> Runtime:
     return runtime
 
 
+# A step replayed from a ledger's row (engine/usecases/ledger.py) carries the row under this key
+# of its entry's data: bookkeeping, said by the history entry's ``ledger``, never as a value
+FROM_LEDGER = "_ledger"
+_recorded_from: ContextVar[Mapping[str, Any] | None] = ContextVar("recorded_from", default=None)
+
+
+@contextmanager
+def recorded_from(source: Mapping[str, Any]) -> Iterator[None]:
+    """Every audit entry written meanwhile is marked as recorded from ``source`` (a ledger's file
+    and row, ``FROM_LEDGER``): the administrator importing wrote it, the step was the unit's or
+    the deputy's, back then."""
+    token = _recorded_from.set(source)
+    try:
+        yield
+    finally:
+        _recorded_from.reset(token)
+
+
 def audit(
     session: Session,
     actor: Actor,
@@ -138,7 +159,11 @@ def audit(
     bpmn_id: str | None = None,
     data: dict[str, Any] | None = None,
 ) -> None:
-    """Append an entry to the audit log (written at once, not at the next flush)."""
+    """Append an entry to the audit log (written at once, not at the next flush); within
+    ``recorded_from``, marked with where it was recorded from."""
+    source = _recorded_from.get()
+    if source is not None:
+        data = {**(data or {}), FROM_LEDGER: dict(source)}
     writes.insert_audit(
         session,
         {

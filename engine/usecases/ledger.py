@@ -8,7 +8,7 @@ case handled here; a finished row ends closed, an open one waits at the task it 
 
 A step is recorded by the administrator importing (his ``import`` entry names the file and row;
 the step's 办理人 is he), not by the unit or deputy who did it then: each entry the replay writes
-(the start, every step) is marked as recorded from its row (``_mark_replayed``), and the history
+(the start, every step) is marked as recorded from its row (``context.recorded_from``), and the history
 says so (台账补录（管理员）, the file and row), never that the administrator registered, replied for the
 unit or evaluated for the deputy. The tasks passed through tell no one
 (``notifications.held_back``); a task offered to a unit stays the unit's (nobody of it claimed
@@ -41,7 +41,7 @@ from sqlalchemy.orm import Session
 
 from storage import repositories as repo
 from storage.enums import InstanceStatus, Role, TimerKind
-from storage.models import AuditEntry, CaseFacts, ProcessDefinition, ProcessInstance, WorkItem
+from storage.models import CaseFacts, ProcessDefinition, ProcessInstance, WorkItem
 
 from .. import access, clock
 from ..access import Actor, Permission
@@ -51,8 +51,8 @@ from ..errors import EngineError, FieldError, InvalidData, NotFound
 from ..text import control_character
 from . import notifications, spreadsheets
 from .cases import business_key_refusal, start_instance
-from .confidentiality import FROM_LEDGER, MASK
-from .context import audit, processes
+from .confidentiality import MASK
+from .context import audit, processes, recorded_from
 from .ledger_rows import (
     COLUMN_OF_FIELD,
     COLUMNS,
@@ -385,13 +385,17 @@ def _replay_row(
 ) -> RowOutcome | None:
     first, *rest = steps
     try:
+        # every entry the replay writes but the import's own (the administrator's act) is
+        # marked as recorded from the row, which the history says (HistoryEntry.ledger)
+        row = {"file": filename, "row": number}
         with session.begin_nested(), notifications.held_back():
             with _step(cells, first.column), clock.as_of(_moment(first.day, 0)):
-                case = start_instance(session, actor, PROCESS_OF[kind], first.data, business_key=key)
-                audit(session, actor, "import", instance_id=case.id, data={"file": filename, "row": number})
+                with recorded_from(row):
+                    case = start_instance(session, actor, PROCESS_OF[kind], first.data, business_key=key)
+                audit(session, actor, "import", instance_id=case.id, data=row)
             for index, step in enumerate(rest, start=1):
                 moment = _moment(step.day, index)
-                with _step(cells, step.column), clock.as_of(moment):
+                with _step(cells, step.column), clock.as_of(moment), recorded_from(row):
                     for bpmn_id, data in step.beside.items():
                         for item in _ready(session, case.id, bpmn_id):
                             # undated: by the step's moment, and within its own period (the ledger says nothing late)
@@ -403,28 +407,9 @@ def _replay_row(
                         raise _Stop
                     for item in items:
                         _complete(session, actor, case.id, item.task_id, step.data)
-            _mark_replayed(session, case.id, filename, number)
     except _Stop:
         return None
     return _outcome(session, number, _instance(session, case.id))
-
-
-def _mark_replayed(session: Session, instance_id: int, filename: str, number: int) -> None:
-    """Each entry the row's replay wrote in the case's history (its start, its steps: every
-    entry of the case but the ``import``, the administrator's own act) marked as recorded from
-    the row (``FROM_LEDGER``, which the history says: ``HistoryEntry.ledger``). The actor stays
-    the administrator, who did record them; the step was the unit's or the deputy's, back then.
-    Marked as part of the import, before it is stored: no one reads them unmarked."""
-    source = {"file": filename, "row": number}
-    written = session.execute(
-        select(AuditEntry.id, AuditEntry.data).where(
-            AuditEntry.instance_id == instance_id, AuditEntry.action != "import"
-        )
-    ).all()
-    if written:
-        session.execute(
-            update(AuditEntry), [{"id": id_, "data": {**(data or {}), FROM_LEDGER: source}} for id_, data in written]
-        )
 
 
 def _unreached(session: Session, instance_id: int, number: int, step: Step) -> Unreached:
@@ -470,7 +455,7 @@ def _complete(session: Session, actor: Actor, instance_id: int, task_id: str, da
     """Complete the task if it is still open (completing one beside it may have withdrawn it),
     given as one of the case's open items read right before (run_completion reads those rows
     back when it saves the case). The administrator completes it for whoever did it then
-    (its 办理人; the history says it was recorded from the ledger: ``_mark_replayed``); a task
+    (its 办理人; the history says it was recorded from the ledger: ``context.recorded_from``); a task
     offered to a unit or a role stays offered to them, unclaimed (completing claims it for the
     one who completes it), so that the statutory deadlines name the unit as its 承办, not the
     administrator."""
