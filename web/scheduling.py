@@ -183,7 +183,10 @@ def bind_address(text: str, name: str = BIND_VARIABLE) -> tuple[str, int]:
         host = host[1:-1]
     port = int(port_text) if colon and port_text.strip().isdigit() else 0
     if not host or (":" in host and not text.startswith("[")) or not 1 <= port <= 65535:
-        raise ValueError(f"{name} is {given!r}: it takes HOST:PORT, such as {DEFAULT_BIND} or [::1]:5000")
+        raise ValueError(
+            f"{name} is {given!r}: it takes HOST:PORT, such as {DEFAULT_BIND} or [::1]:5000,"
+            f" or {UNIX_PREFIX}PATH, a Unix socket's absolute path"
+        )
     return host, port
 
 

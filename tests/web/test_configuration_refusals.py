@@ -258,11 +258,13 @@ def test_serve_takes_workers_and_threads_from_the_environment(make_app: AppFacto
     [
         (
             {"CONGRESSFLOW_BIND": "localhost"},
-            "Error: CONGRESSFLOW_BIND is 'localhost': it takes HOST:PORT, such as 127.0.0.1:5000 or [::1]:5000\n",
+            "Error: CONGRESSFLOW_BIND is 'localhost': it takes HOST:PORT, such as 127.0.0.1:5000 or [::1]:5000,"
+            " or unix:PATH, a Unix socket's absolute path\n",
         ),
         (
             {"CONGRESSFLOW_BIND": "0.0.0.0:http"},
-            "Error: CONGRESSFLOW_BIND is '0.0.0.0:http': it takes HOST:PORT, such as 127.0.0.1:5000 or [::1]:5000\n",
+            "Error: CONGRESSFLOW_BIND is '0.0.0.0:http': it takes HOST:PORT, such as 127.0.0.1:5000 or [::1]:5000,"
+            " or unix:PATH, a Unix socket's absolute path\n",
         ),
         (
             {"CONGRESSFLOW_WORKERS": "two"},
