@@ -531,3 +531,22 @@ def test_a_replayed_step_is_said_recorded_from_its_row_not_done_by_the_administr
     create_people(world, "keeper")  # the office's petition officer, who reads the petitioner's name
     assert history("keeper") == recorded_from("赵某某的台账.xlsx")
     assert history("civ") == history("admin") == recorded_from("******的台账.xlsx")
+
+
+def test_the_command_lines_history_says_a_replayed_step_was_recorded_from_its_row(world, make_app, db_url):
+    """``congressflow instance`` prints the administrator as each entry's actor, as the log
+    keeps it; a step replayed from the ledger says the file and row it was recorded from."""
+    row = {
+        "编号": "2026-信-009", "事由": "道路维修", "来源": "来信", "信访人姓名": "钱某某",
+        "联系电话": "13800005678", "信访内容": "村道破损", "收到日期": "2026-10-08", "受理日期": "2026-10-12",
+        "承办单位": "民政办", "交办日期": "2026-10-13", "答复日期": "2026-11-02", "答复内容": "已安排维修",
+    }  # fmt: skip
+    [outcome] = act(world, "admin", ledger.apply, "petitions", "台账.xlsx", workbook(PETITION_HEADERS, row)).outcomes
+    shown = make_app(db_url).test_cli_runner().invoke(args=["instance", str(outcome.instance_id), "--user", "admin"])
+    assert shown.exit_code == 0, shown.output
+    history = shown.output.split("history:\n", 1)[1].splitlines()
+    recorded = [line for line in history if line.endswith("(recorded from the ledger 台账.xlsx, row 3)")]
+    imported = [line for line in history if " import " in line]
+    # received; accepted, assigned, replied: every step but the import's own entry
+    assert len(history) == 5 and len(recorded) == 4 and len(imported) == 1
+    assert imported[0].split()[3:5] == ["admin", "import"] and "recorded from" not in imported[0]

@@ -95,7 +95,11 @@ def _history_line(entry: HistoryEntry) -> str:
     """When, who, what, at which element, and the task's title with its round (评议打分 · 财政所)
     when the entry was of one: two rounds of one element are not the same step."""
     step = f"  {entry.task_name}" if entry.task_name else ""
-    return f"  {_local(entry.at, seconds=True)} {entry.actor:<10} {entry.action:<12} {entry.bpmn_id or ''}{step}"
+    # a step replayed from a ledger's row was the unit's or the deputy's, recorded by the actor
+    source = f"  (recorded from the ledger {entry.ledger.file}, row {entry.ledger.row})" if entry.ledger else ""
+    return (
+        f"  {_local(entry.at, seconds=True)} {entry.actor:<10} {entry.action:<12} {entry.bpmn_id or ''}{step}{source}"
+    )
 
 
 def _task_lines(rows: list) -> str:
