@@ -4,21 +4,31 @@ the case list page with what its filters need."""
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Select, and_, case, exists, func, or_, select
+from sqlalchemy import Select, Text, and_, case, exists, func, or_, select, type_coerce
 from sqlalchemy.orm import Session
 
 from storage import repositories as repo
 from storage.enums import InstanceStatus, WorkItemState
-from storage.models import CaseDeputy, CaseFacts, ProcessDefinition, ProcessInstance, User, WorkItem, WorkItemGroup
+from storage.models import (
+    AuditEntry,
+    CaseDeputy,
+    CaseFacts,
+    ProcessDefinition,
+    ProcessInstance,
+    User,
+    WorkItem,
+    WorkItemGroup,
+)
 
 from .. import access, clock
 from ..access import Actor
-from .context import processes
+from .context import FROM_LEDGER, processes
 from .labels import department_names, option_labels
 from .results import paging
 from .visibility import case_visibility
@@ -38,6 +48,10 @@ class CaseSummary:
     ended_at: datetime | None
     open_task_count: int = 0  # ready user tasks
     overdue_task_count: int = 0  # of those, past their due date
+    # started from a row of this year's ledger (台账): ``started_by`` is the administrator who
+    # imported it and recorded the start, not who registered it back then (the history's start
+    # entry says so, with the file and row: HistoryEntry.ledger)
+    started_from_ledger: bool = False
 
 
 @dataclass(frozen=True)
@@ -95,6 +109,24 @@ def _open_task_counts(session: Session, instance_ids: list[int], now: datetime) 
     return {instance_id: (ready, late) for instance_id, ready, late in rows}
 
 
+def _started_from_ledger(session: Session, instance_ids: list[int]) -> set[int]:
+    """Of one page of cases, those whose start was replayed from a ledger's row: their start
+    entry is marked so (``FROM_LEDGER``, as the history reads it), one query for the page by the
+    log's index of cases. The database passes on only the start entries whose text holds the
+    mark's key, and each is read as the history reads it (a title that merely holds the word
+    is no mark). A case imported before the mark was written has none: it stays as it was."""
+    if not instance_ids:
+        return set()
+    rows = session.execute(
+        select(AuditEntry.instance_id, AuditEntry.data).where(
+            AuditEntry.instance_id.in_(instance_ids),
+            AuditEntry.action == "start",
+            type_coerce(AuditEntry.data, Text).contains(FROM_LEDGER, autoescape=True),
+        )
+    )
+    return {instance_id for instance_id, data in rows if data and isinstance(data.get(FROM_LEDGER), Mapping)}
+
+
 def list_cases(session: Session, actor: Actor, flt: CaseFilter) -> tuple[list[CaseSummary], int]:
     """One page of the cases ``actor`` may see, newest first, and the total for the filter."""
     query = _cases_query(actor, flt)
@@ -107,9 +139,24 @@ def list_cases(session: Session, actor: Actor, flt: CaseFilter) -> tuple[list[Ca
         .limit(flt.limit)
         .offset(flt.offset)
     ).all()
-    counts = _open_task_counts(session, [r[0] for r in rows], clock.now())
+    ids = [r[0] for r in rows]
+    counts = _open_task_counts(session, ids, clock.now())
+    from_ledger = _started_from_ledger(session, ids)
     return [
-        CaseSummary(r[0], r[1], r[2], r[3], r[4], r[5], r[6].value, r[7], r[8], r[9], *counts.get(r[0], (0, 0)))
+        CaseSummary(
+            r[0],
+            r[1],
+            r[2],
+            r[3],
+            r[4],
+            r[5],
+            r[6].value,
+            r[7],
+            r[8],
+            r[9],
+            *counts.get(r[0], (0, 0)),
+            started_from_ledger=r[0] in from_ledger,
+        )
         for r in rows
     ], total
 

@@ -54,7 +54,7 @@ from .offering import refuse_if_stopped, stopped_keys
 from .option_lists import choices, option_sources
 from .persist import create_case, sync_subscriptions
 from .record_tables import RecordTable, record_tables
-from .results import InstanceDetail, StartedCase, TaskSummary
+from .results import InstanceDetail, LedgerRow, StartedCase, TaskSummary
 from .visibility import RoundScope, may_see_case, round_scope, visible_case, visible_case_for_update
 from .workflow_cache import restore_case
 
@@ -463,6 +463,10 @@ class CasePage:
     notes_confidential: bool = False  # new comments and attachments default to confidential
     deadlines: list[CaseDeadline] = field(default_factory=list)  # 法定期限: each, its rule, kept or not
     steps: list[CaseDeadline] = field(default_factory=list)  # 办理步骤: every task, oldest first
+    # the steps (by task id) the administrator importing this year's ledger (台账) completed from
+    # a row, as the history says of their completion (its ``ledger``): done then by whoever the
+    # ledger says, not by him, their 办理人 (``done_by``)
+    steps_from_ledger: dict[str, LedgerRow] = field(default_factory=dict)
     supervisions: list[supervision.SupervisionView] = field(default_factory=list)  # 督办, oldest first
     value_labels: dict[str, dict[str, str]] = field(default_factory=dict)  # field → value → its label
     people: dict[str, str] = field(default_factory=dict)  # user name → display name, of those the page names
@@ -525,6 +529,9 @@ def case_page(session: Session, actor: Actor, instance_id: int) -> CasePage:
         notes_confidential=notes_confidential_by_default(session, instance.definition_id),
         deadlines=case_deadlines(steps),
         steps=steps,
+        steps_from_ledger={
+            e.task_id: e.ledger for e in detail.history if e.action == "complete" and e.task_id and e.ledger
+        },
         supervisions=supervisions,
         value_labels=values,
         people=people_names(

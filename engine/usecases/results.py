@@ -150,3 +150,9 @@ class InstanceDetail(StartedCase):
     # multi-instance activity → how many of its rounds are completed / active / overdue
     rounds: dict[str, dict[str, int]] = field(default_factory=dict)
     pending_timers: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def started_from_ledger(self) -> bool:
+        """Started from a row of this year's ledger (台账): ``started_by`` (the administrator who
+        imported it) recorded the start, as the history's start entry says (its ``ledger``)."""
+        return any(e.action == "start" and e.ledger is not None for e in self.history)

@@ -432,6 +432,9 @@ class TaskPage:
     takes_notes: bool = True
     # what withdrew the task when the process did (退回改办), as its holders were told
     withdrawn_by: str | None = None
+    # completed from a row of this year's ledger (台账) by the administrator importing it, as
+    # the history says of the completion (its ``ledger``): done then by whoever the ledger says
+    completed_from_ledger: bool = False
 
 
 def task_page(session: Session, actor: Actor, task_id: str) -> TaskPage:
@@ -511,6 +514,9 @@ def task_page(session: Session, actor: Actor, task_id: str) -> TaskPage:
         withdrawn_by=repo.withdrawing_event(session, instance.id, item.id)
         if item.state == WorkItemState.CANCELLED and instance.status != InstanceStatus.CANCELLED
         else None,
+        completed_from_ledger=any(
+            e.action == "complete" and e.task_id == task_id and e.ledger is not None for e in history
+        ),
     )
 
 

@@ -46,12 +46,12 @@ def test_the_case_steps_name_the_command_lines_operator(app, as_user, imported):
     step = re.search(r"<tr[^>]*>(?:(?!</tr>).)*整理分类并交办(?:(?!</tr>).)*</tr>", html)
     assert step, "no 整理分类并交办 step"
     holder = re.search(r'<td class="holder"[^>]*>(.*?)</td>', step.group(0)).group(1)
-    assert holder == OPERATOR_NAME
+    assert holder == f"台账补录（{OPERATOR_NAME}）"  # replayed from the ledger's row, as the history says
 
 
 def test_the_task_page_names_the_command_lines_operator(app, as_user, imported):
     html = text_of(as_user("office1").get(f"/tasks/{classify_task(app, imported)}"))
-    assert f"<dt>状态</dt><dd>已完成（{OPERATOR_NAME}）</dd>" in html
+    assert f"<dt>状态</dt><dd>已完成（台账补录（{OPERATOR_NAME}））</dd>" in html
     assert ">operator<" not in html and "（operator）" not in html
 
 

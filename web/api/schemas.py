@@ -451,9 +451,21 @@ class InstanceSchema(ma.Schema):
     process_name = fields.String()
     version = fields.Integer()
     status = fields.String()
-    started_by = fields.String()
+    started_by = fields.String(
+        metadata={
+            "description": "who started it: for a case started from a ledger (started_from_ledger), the "
+            "administrator who imported it"
+        }
+    )
     started_at = fields.AwareDateTime()
     ended_at = fields.AwareDateTime(allow_none=True)
+    started_from_ledger = fields.Boolean(
+        metadata={
+            "description": "started from a row of this year's ledger (台账) when it was imported: started_by recorded "
+            "its start, done back then by whoever the ledger says; the history's start entry names the file and row "
+            "(its ledger). False for any other case (and for one imported before this was recorded)"
+        }
+    )
 
 
 class InstanceListArgs(PageArgs):

@@ -23,6 +23,7 @@ from engine.errors import InvalidData
 from engine.usecases import attachments, audit_log, cases, comments, messages
 from engine.usecases.case_list import (
     CaseListQuery,
+    CaseSummary,
     ProposalStep,
     ProposalSummary,
     case_list_export,
@@ -98,7 +99,7 @@ def export(fmt: str):
             c.title,
             c.process_name,
             _(STATUS_NAMES.get(c.status, c.status)),
-            person_name(c.started_by, people),
+            _starter(c, people),
             c.started_at,
             c.ended_at,
             *((c.open_task_count, c.overdue_task_count) if c.status == "running" else (None, None)),
@@ -106,6 +107,14 @@ def export(fmt: str):
         for c in rows
     ]
     return exports.download(_("案件列表"), fmt, headers, table)
+
+
+def _starter(c: CaseSummary, people: dict[str, str]) -> str:
+    """Who started the case, as the list shows it: by name; one started from a row of this
+    year's ledger (台账) as recorded from it by the administrator who imported it, in the
+    history's words (history_text.Words.who)."""
+    name = person_name(c.started_by, people)
+    return _("台账补录（%(name)s）", name=name) if c.started_from_ledger else name
 
 
 def _step_names() -> dict[str, str]:
