@@ -544,6 +544,7 @@ def test_the_command_lines_history_says_a_replayed_step_was_recorded_from_its_ro
     [outcome] = act(world, "admin", ledger.apply, "petitions", "台账.xlsx", workbook(PETITION_HEADERS, row)).outcomes
     shown = make_app(db_url).test_cli_runner().invoke(args=["instance", str(outcome.instance_id), "--user", "admin"])
     assert shown.exit_code == 0, shown.output
+    assert ", started 2026-10-08 09:00 +0800 by admin (recorded from the ledger)\n" in shown.output
     history = shown.output.split("history:\n", 1)[1].splitlines()
     recorded = [line for line in history if line.endswith("(recorded from the ledger 台账.xlsx, row 3)")]
     imported = [line for line in history if " import " in line]

@@ -228,7 +228,8 @@ def instance_command(instance_id: int, username: str, as_json: bool) -> None:
     def text(d: Any) -> str:
         lines = [
             f"case {d.id}: {d.title}",
-            f"process {d.process_key} v{d.version}, {d.status}, started {_local(d.started_at)} by {d.started_by}",
+            f"process {d.process_key} v{d.version}, {d.status}, started {_local(d.started_at)} by {d.started_by}"
+            + (" (recorded from the ledger)" if d.started_from_ledger else ""),
             "variables:",
         ]
         lines += [f"  {k} = {v!r}" for k, v in sorted(d.variables.items())]
