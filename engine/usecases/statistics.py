@@ -361,18 +361,26 @@ def cases_behind(
     limit: int = 1000,
     *,
     no_unit: bool = False,
+    month: str | None = None,
 ) -> list[CaseBehind]:
     """The cases a figure counts (of one unit; with ``no_unit``, of the per-unit table's row of
     no unit: not assigned yet, or a round, a reception day, a deputy; else all), as ``actor``
     may see them; for an item figure, one row per item (a case with two units counted is
-    there twice), for one that counts cases (``withdrawn``) one per case."""
+    there twice), for one that counts cases (``withdrawn``) one per case. With ``month``
+    (YYYY-MM, one of the period's), the cases behind a number of the trend (``trend``): the
+    figure ``received`` of that month (every family), or ``replied`` / ``replied_on_time``
+    replied in that month (proposals, petitions)."""
     access.require(actor, Permission.EXPORT, "see the statistics")
     family = _family(process_key)
     specs = family.counted_figures(clock.now())
+    if month is not None and figure == TREND_RECEIVED and process_key not in TREND_FAMILIES:
+        # the item families' trend counts their cases started that month, each once
+        specs = [FigureSpec(TREND_RECEIVED, not_(family.cancelled()), per_case=True)]
     spec = next((s for s in specs if s.key == figure), None)
     if spec is None:
         raise NotFound(f"no figure {figure!r} for {process_key!r} (known: {', '.join(s.key for s in specs)})")
     start, end = period.bounds
+    in_month = _in_trend_month(session, process_key, family, period, figure, month) if month is not None else true()
     query = (
         select(
             ProcessInstance.id,
@@ -383,7 +391,7 @@ def cases_behind(
             family.done_at,
         )
         .join(ProcessInstance, family.instance_id == ProcessInstance.id)
-        .where(family.scope(), family.received >= start, family.received < end, spec.condition)
+        .where(family.scope(), family.received >= start, family.received < end, spec.condition, in_month)
         .where(case_visibility(actor))
         .order_by(family.received, ProcessInstance.id)
         .limit(limit)
@@ -402,6 +410,21 @@ def cases_behind(
         for i, title, u, status, *rest in session.execute(query).all()
     ]
     return _each_case_once(rows) if spec.per_case else rows
+
+
+def _in_trend_month(
+    session: Session, process_key: str, family: Family, period: Period, figure: str, month: str
+) -> ColumnElement[bool]:
+    """The rows of ``month``'s number of the trend for ``figure``: received that month, or
+    replied that month; NotFound for a month outside the period or a figure the trend has not."""
+    if month not in _months(period.start, period.end):
+        raise NotFound(f"no month {month!r} in the period {period.start} .. {period.end} (YYYY-MM)")
+    dialect = session.get_bind().dialect.name
+    if figure == TREND_RECEIVED:
+        return _month(dialect, family.received) == month
+    if figure in TREND_REPLIED and process_key in TREND_FAMILIES:
+        return _month(dialect, F.replied_at) == month
+    raise NotFound(f"the trend has no {figure!r} by month for {process_key!r}")
 
 
 def _each_case_once(rows: list[CaseBehind]) -> list[CaseBehind]:
@@ -427,6 +450,9 @@ class MonthFigures:
 
 
 TREND_FAMILIES = ("proposal", "petition")
+# the trend's numbers as the figures whose cases they are, counted by month (``cases_behind``)
+TREND_RECEIVED = "received"
+TREND_REPLIED = ("replied", "replied_on_time")
 
 
 def trend(session: Session, actor: Actor, process_key: str, period: Period) -> list[MonthFigures]:

@@ -275,3 +275,30 @@ def test_backfill_writes_item_facts_and_deputies(world):
         assert sorted(kinds) == ["inspected_unit"] * 3 + ["inspection"]
         assert set(s.scalars(select(CaseDeputy.deputy).where(CaseDeputy.instance_id == cosigned))) == {"wang", "li"}
     assert act(world, "boss", statistics, "inspection", PERIOD).overall["rectified"].count == 1
+
+
+def test_each_number_of_the_trend_lists_its_cases(world):
+    """The trend's numbers are clickable as every figure is: received that month, replied and
+    replied on time that month (rows 4, 6, 13 and 14 of PROPOSALS replied late, in April)."""
+    seed(world)
+    half = Period(date(2027, 1, 1), date(2027, 6, 30))
+
+    def titles(figure: str, month: str) -> list[str]:
+        return sorted(c.title for c in act(world, "boss", cases_behind, "proposal", half, figure, month=month))
+
+    assert titles("replied", "2027-04") == ["f5", "f7", "l4", "l5"]
+    assert titles("replied_on_time", "2027-04") == []
+    on_time = ["c1", "c2", "c3", "f1", "f2", "f3", "f4", "f6", "f8", "l1", "l2", "l3", "l6"]
+    assert titles("replied_on_time", "2027-02") == titles("replied", "2027-02") == on_time
+    assert len(titles("received", "2027-01")) == 24 and titles("received", "2027-02") == []
+    with pytest.raises(NotFound):  # a month outside the period
+        act(world, "boss", cases_behind, "proposal", half, "received", month="2027-07")
+    with pytest.raises(NotFound):  # the trend has no such number
+        act(world, "boss", cases_behind, "proposal", half, "assigned", month="2027-02")
+
+
+def test_the_inspection_trends_number_lists_the_inspection_once(world):
+    case_id = inspection(world)  # started 2026-12-07, three units
+    [behind] = act(world, "boss", cases_behind, "inspection", PERIOD, "received", month="2026-12")
+    assert (behind.id, behind.title) == (case_id, "预算执行检查")
+    assert act(world, "boss", cases_behind, "inspection", PERIOD, "received", month="2027-01") == []

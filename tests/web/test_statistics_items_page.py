@@ -4,6 +4,8 @@ their hand counts are tests/integration/test_statistics_items.py's and test_stat
 
 from __future__ import annotations
 
+import re
+
 from engine.usecases import cases
 from tests.conftest import REPO_ROOT
 from tests.integration.test_statistics import seed
@@ -13,6 +15,11 @@ from tests.world import act, create_people, deploy
 from web import database
 
 LIBRARY = REPO_ROOT / "bpmn"
+
+
+def numbers(row: str) -> list[str]:
+    """The numbers of a table row's cells, with or without their link to the cases behind them."""
+    return [re.sub(r"<[^>]+>", "", cell.split("</td>", 1)[0]) for cell in row.split('class="num">')[1:]]
 
 
 def test_inspection_figures_trend_and_report_sentence(app, as_user):
@@ -25,7 +32,12 @@ def test_inspection_figures_trend_and_report_sentence(app, as_user):
     assert "整改验收通过" in rectified and "100.0%" in rectified and "(1/1)" in rectified
     assert "整改经验收通过的单位次，占发现问题" in rectified  # the definition beside the number
     trend = html.split('id="trend"', 1)[1].split("</table>", 1)[0]
-    assert 'data-month="2026-12"' in trend and ">1</td>" in trend  # one inspection, not its three units
+    december = trend.split('data-month="2026-12"', 1)[1].split("</tr>", 1)[0]
+    assert numbers(december) == ["1"]  # one inspection, not its three units
+    month_query = "process=inspection&amp;from=2026-12-01&amp;to=2027-03-31&amp;figure=received&amp;month=2026-12"
+    assert f'<a href="/statistics/cases?{month_query}">1</a>' in december
+    behind = text_of(client.get("/statistics/cases?" + month_query.replace("&amp;", "&")))
+    assert "检查次数 <small>2026-12</small>" in behind and behind.count("data-case-id=") == 1
     assert '"trend":' in html
     # the row of no unit holds only the round, which no column of the table counts: left out
     assert "不分单位" not in html.split('id="units"', 1)[1].split("</table>", 1)[0]
@@ -43,7 +55,11 @@ def test_proposal_trend_table_and_presets(app, as_user):
     html = text_of(client.get("/statistics/?process=proposal&from=2027-01-01&to=2027-06-30"))
     trend = html.split('id="trend"', 1)[1].split("</table>", 1)[0]
     february = trend.split('data-month="2027-02"', 1)[1].split("</tr>", 1)[0]
-    assert [cell.split("<", 1)[0] for cell in february.split('class="num">')[1:]] == ["0", "13", "13"]
+    assert numbers(february) == ["0", "13", "13"]
+    replied = "process=proposal&amp;from=2027-01-01&amp;to=2027-06-30&amp;figure=replied_on_time&amp;month=2027-02"
+    assert f'<a href="/statistics/cases?{replied}">13</a>' in february  # each number lists its cases
+    behind = text_of(client.get("/statistics/cases?" + replied.replace("&amp;", "&")))
+    assert "按期答复（按期答复率） <small>2027-02</small>" in behind and behind.count("data-case-id=") == 13
     presets = html.split('id="period-presets"', 1)[1].split("</p>", 1)[0]
     assert "人代会年度（2027-03-01 起）" in presets and "from=2027-03-01&amp;to=2028-02-29" in presets
     by_preset = text_of(client.get("/statistics/?process=proposal&preset=first_half"))

@@ -355,8 +355,13 @@ def cases():
     # the row of no unit says so (no_unit=1); an empty or absent unit is every unit's
     unit = request.args.get("unit") or None
     no_unit = unit is None and request.args.get("no_unit") == "1"
-    rows = statistics.cases_behind(database.session(), current_actor(), process, period, figure, unit, no_unit=no_unit)
+    month = request.args.get("month") or None  # a number of the trend: the month's
+    rows = statistics.cases_behind(
+        database.session(), current_actor(), process, period, figure, unit, no_unit=no_unit, month=month
+    )
     name, definition = FIGURE_TEXT[process].get(figure, (figure, ""))
+    if month is not None and figure == statistics.TREND_RECEIVED:
+        name, definition = TREND_TEXT[process]  # the item families count their cases started
     return render_template(
         "statistics/cases.html",
         process=process,
@@ -366,6 +371,7 @@ def cases():
         name=name,
         definition=definition,
         unit=unit,
+        month=month,
         no_unit_name=NO_UNIT[process] if no_unit else None,
         rows=rows,
         units=statistics.unit_names(database.session()),
