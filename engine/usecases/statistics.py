@@ -172,6 +172,11 @@ FAMILIES: dict[str, Family] = {
 FIGURES = {key: family.counted_figures for key, family in FAMILIES.items()}
 
 
+# the longest period the statistics count over: ten years, leap days included, two terms of a
+# township congress (a trend of centuries' months is nobody's report, and took seconds to draw)
+MAX_PERIOD_DAYS = 3653
+
+
 @dataclass(frozen=True)
 class Period:
     start: date  # first day
@@ -201,6 +206,8 @@ class Period:
                 errors[name] = FieldError("date_out_of_range", bounds)
         if not errors and days["from"] > days["to"]:
             errors["to"] = FieldError("range_backwards")
+        elif not errors and (days["to"] - days["from"]).days + 1 > MAX_PERIOD_DAYS:
+            errors["to"] = FieldError("range_too_long", {"max": MAX_PERIOD_DAYS})
         if errors:
             raise InvalidData(errors)
         return cls(days["from"], days["to"])

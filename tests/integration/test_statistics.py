@@ -306,6 +306,11 @@ def test_a_period_is_read_and_checked():
     assert refused.value.codes["from"].code == "date_out_of_range"
     assert refused.value.codes["to"].code == "date_out_of_range"
     assert refused.value.codes["to"].params == {"min": "1900-01-01", "max": "2099-12-31"}
+    # ten years at most (2024 and 2028 leap years): two terms of the congress, not centuries of months
+    assert Period.parse("2020-01-01", "2029-12-31", date(2027, 7, 15)) == Period(date(2020, 1, 1), date(2029, 12, 31))
+    with pytest.raises(InvalidData) as refused:
+        Period.parse("2020-01-01", "2030-01-01", date(2027, 7, 15))
+    assert (refused.value.codes["to"].code, refused.value.codes["to"].params) == ("range_too_long", {"max": 3653})
 
 
 def test_an_officer_may_not_see_the_statistics(world):

@@ -187,6 +187,11 @@ def test_a_date_past_the_accepted_years_is_said_not_failed(app, as_user, path):
     assert "日期应在 1900-01-01 至 2099-12-31 之间" in text_of(response)
 
 
+def test_a_period_of_a_century_is_refused_beside_its_end(app, as_user):
+    response = as_user("supervisor").get("/statistics/?process=proposal&from=1900-01-01&to=2099-12-31")
+    assert response.status_code == 422 and "一段最多 3653 天" in text_of(response)
+
+
 def test_the_period_inputs_offer_only_the_accepted_years(app, as_user):
     html = text_of(as_user("supervisor").get(f"/statistics/?{QUERY}"))
     assert 'name="to" min="1900-01-01" max="2099-12-31"' in html
