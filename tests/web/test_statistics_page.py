@@ -284,3 +284,15 @@ def test_the_period_reports_table_holds_the_rates_its_columns_name(app, as_user)
     english = text_of(client.get("/statistics/report?from=2027-01-01&to=2027-06-30"))
     finance = english.split("<td>财政所</td>", 1)[1].split("</tr>", 1)[0]
     assert re.findall(r"<td>([^<]*)</td>", finance)[4] == "6 (85.7%)"
+
+
+def test_a_report_section_with_nothing_by_unit_has_its_sentence_and_no_table(app, as_user):
+    """Proposals and petitions were seeded, no inspection and nothing of the year's plan: their
+    sections say so in their sentence, without a table of headers alone (page and Word alike)."""
+    seed(database.session_factory(app))
+    client = as_user("supervisor")
+    html = text_of(client.get("/statistics/report?from=2027-01-01&to=2027-06-30"))
+    sections = html.split('<section class="report-section">')[1:]
+    assert [("report-table" in section) for section in sections] == [True, True, False, False]
+    document = Document(io.BytesIO(client.get("/statistics/report.docx?from=2027-01-01&to=2027-06-30").data))
+    assert [t.rows[0].cells[1].text for t in document.tables] == ["收到", "收到"]

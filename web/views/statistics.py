@@ -532,6 +532,8 @@ def report_docx():
         document.add_heading(str(PROCESSES[key]), level=2)
         document.add_paragraph(PARAGRAPHS[key](result))
         headers, rows, notes = _unit_table(key, result, units)
+        if not rows:  # a section with nothing to count by unit: its sentence says so, no empty table
+            continue
         table = document.add_table(rows=1, cols=len(headers))
         table.style = "Table Grid"
         for cell, text in zip(table.rows[0].cells, headers, strict=True):
