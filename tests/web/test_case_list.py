@@ -57,6 +57,8 @@ def test_nav_link_to_the_case_list(app, as_user):
     assert '<a href="/cases" class="">案件</a>' in inbox
     assert inbox.index(">待办</a>") < inbox.index('href="/cases"') < inbox.index(">发起</a>")
     assert '<a href="/cases" class="on">案件</a>' in text_of(c.get("/cases"))
+    # written with the slash, as /statistics/ and /board/ are: the list, not 404
+    assert '<a href="/cases" class="on">案件</a>' in text_of(c.get("/cases/"))
 
 
 def test_lists_cases_newest_first_with_status_starter_and_times(app, as_user, three_cases):

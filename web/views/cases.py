@@ -56,7 +56,7 @@ def _list_query() -> CaseListQuery:
     )
 
 
-@bp.get("/cases")
+@bp.get("/cases", strict_slashes=False)  # /cases/ too, as /statistics/ and /board/ are written
 def index():
     page = case_list_page(database.session(), current_actor(), _list_query())
     # 我的建议 says where each proposal stands and its evaluation in the words its download uses
