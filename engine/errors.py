@@ -152,6 +152,10 @@ FIELD_ERRORS: dict[str, str] = {
     # a list field (``multiple``) given a value twice: value is its label where the list has one
     "repeated_choice": "{value} chosen more than once",
     "title_carries_confidential": "the case's title, which everyone who sees the case reads: must not contain {field}",
+    "title_holds_phone": (
+        "the case's title, which everyone who sees the case reads: must not contain a phone number ({number}):"
+        " a petitioner's contact is confidential"
+    ),
     "key_carries_confidential": "the case's number, which everyone who sees the case reads: must not contain {field}",
     "unsupported_type": "unsupported field type {type!r}",
     "may_not_write": "confidential: you may not write it",

@@ -18,6 +18,7 @@ draft), so that every door refuses it as a field error beside what was typed."""
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Mapping
 from typing import Any
 
@@ -75,3 +76,23 @@ def zero_width_character(text: str) -> FieldError | None:
     twice, a message to the case), compared as given; taken without them, the same number given
     again would not be found, so whoever gives one is told instead."""
     return FieldError("invisible_character") if _ZERO_WIDTH.search(text) else None
+
+
+# A phone number as people write one here: a mobile (11 digits from 13–19) or a landline with
+# its area code (0 and 2–3 digits, then 7–8), with spaces, hyphens or brackets between the parts
+# ("139 1234 5678", "(0571)88886666"); not a bare 7–8 digit local number, which a date or a
+# document number reads as too. Neither begins or ends inside a longer run of digits.
+_PHONE_NUMBER = re.compile(
+    r"""(?<![0-9])(?:
+        1[3-9](?:[ -]?[0-9]){9}                                 # a mobile
+        | [(（]?0[0-9]{2,3}[)）]?[ -]?[1-9][0-9]{2,3}[ -]?[0-9]{4}  # area code, then the number
+    )(?![0-9])""",
+    re.VERBOSE,
+)
+
+
+def phone_number_in(text: str) -> str | None:
+    """The first phone number in ``text`` (``_PHONE_NUMBER``), if it holds one, however its
+    digits are typed (full-width ones read as the digits they show)."""
+    found = _PHONE_NUMBER.search(unicodedata.normalize("NFKC", text))
+    return found.group(0) if found else None

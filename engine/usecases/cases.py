@@ -26,7 +26,7 @@ from ..bpmn.start_events import only_started_by_events, start_by_hand
 from ..bpmn.workflow_state import Rounds
 from ..deadlines.legal import local_day
 from ..errors import Conflict, FieldError, InvalidData, NotAllowed, NotFound
-from ..text import control_character, one_line, zero_width_character
+from ..text import control_character, one_line, phone_number_in, zero_width_character
 from . import (
     calls,
     case_facts,
@@ -234,10 +234,16 @@ def _carried_in_title(
     would carry it there all the same: refused at the field it was typed in. Found however it
     is typed ("138-1234-5678", "陈 小红", "陈\u200b小红"), as the case's texts mask it (``title_carries``)."""
     secrets = _start_secrets(process, data)
+    sources = [] if given else [*process.title_fields, *TITLE_FIELDS]
     carried = next((label for label, value in secrets.items() if title_carries([value], title)), None)
     if carried is None:
-        return {}
-    sources = [] if given else [*process.title_fields, *TITLE_FIELDS]
+        # a process that keeps its start's people confidential (a petitioner) keeps every phone
+        # number out of a title: one typed in the 事由 beside an empty 联系电话 is as much his
+        number = phone_number_in(title) if secrets else None
+        if number is None:
+            return {}
+        where = next((name for name in sources if phone_number_in(str(data.get(name) or ""))), "title")
+        return {where: FieldError("title_holds_phone", {"number": number})}
     where = next((name for name in sources if title_carries([secrets[carried]], str(data.get(name) or ""))), "title")
     return {where: FieldError("title_carries_confidential", {"field": carried})}
 

@@ -551,3 +551,13 @@ def test_the_command_lines_history_says_a_replayed_step_was_recorded_from_its_ro
     # received; accepted, assigned, replied: every step but the import's own entry
     assert len(history) == 5 and len(recorded) == 4 and len(imported) == 1
     assert imported[0].split()[3:5] == ["admin", "import"] and "recorded from" not in imported[0]
+
+
+def test_a_phone_number_in_a_petitions_subject_is_refused_at_its_column_whoever_it_is_of(world):
+    row = {
+        "编号": "2026-信-010", "事由": "老王反映噪音（电话0571-88886666）", "来源": "来访", "信访人姓名": "孙某某",
+        "联系电话": "", "信访内容": "夜间施工", "收到日期": "2026-10-08",
+    }  # fmt: skip
+    assert refusals(world, "petitions", workbook(PETITION_HEADERS, row)) == [
+        (3, "事由", "title_holds_phone", {"number": "0571-88886666"})
+    ]

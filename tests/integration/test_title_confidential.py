@@ -59,3 +59,32 @@ def test_a_title_without_them_starts_the_case_and_a_one_letter_value_is_not_look
 def test_a_value_typed_with_separators_between_its_characters_is_refused_too(world, subject, title, where, field):
     data = {**DATA, "subject": subject}
     assert refused(world, data, title=title) == {where: ("title_carries_confidential", {"field": field})}
+
+
+@pytest.mark.parametrize(
+    "subject, title, where, number",
+    [
+        ("老王反映噪音（电话0571-88886666）", None, "subject", "0571-88886666"),  # the import walk's row
+        ("反映低保问题", "来电13812345678反映低保", "title", "13812345678"),
+        ("来电（１３８ １２３４ ５６７８）", None, "subject", "138 1234 5678"),  # full-width digits
+    ],
+)
+def test_a_phone_number_not_the_petitioners_own_is_kept_out_of_a_title_too(world, subject, title, where, number):
+    """Another number than 联系电话's (a neighbour's, a second line, the field left empty) says
+    whose affair it is as well: a process that keeps its start's people confidential keeps every
+    phone number out of its titles."""
+    data = {**DATA, "subject": subject, "petitioner_phone": ""}
+    assert refused(world, data, title=title) == {where: ("title_holds_phone", {"number": number})}
+
+
+def test_numbers_that_are_no_phone_and_a_process_without_confidential_fields_go_on(world):
+    for title in ("12345热线转办：低保问题", "2026年第3期", "信字20261008号", "1301室漏水"):
+        assert act(world, "petition1", cases.start_instance, "petition_min", DATA, title=title).title == title
+    review = act(
+        world,
+        "petition1",
+        cases.start_instance,
+        "review",
+        {"subject": "联系 13812345678 的回访", "checker": "petition1"},
+    )
+    assert review.title == "联系 13812345678 的回访"  # nobody's identity is kept in this process

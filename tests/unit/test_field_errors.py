@@ -91,6 +91,11 @@ SAMPLES = {
         {"key": "review"},
         "a process 'review' is already deployed: choose another key (or edit that process)",
     ),
+    "title_holds_phone": (
+        {"number": "0571-88886666"},
+        "the case's title, which everyone who sees the case reads: must not contain a phone number"
+        " (0571-88886666): a petitioner's contact is confidential",
+    ),
     "title_carries_confidential": (
         {"field": "Name"},
         "the case's title, which everyone who sees the case reads: must not contain Name",

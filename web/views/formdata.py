@@ -91,6 +91,10 @@ _SAY: dict[str, Callable[[dict[str, Any]], str]] = {
     "title_carries_confidential": lambda p: _(
         "用作案件标题，能看到此案件的人都可见：不能含有保密的“%(field)s”", field=p["field"]
     ),
+    "title_holds_phone": lambda p: _(
+        "用作案件标题，能看到此案件的人都可见：不能含有电话号码（%(number)s），信访人的联系方式须保密",
+        number=p["number"],
+    ),
     "key_carries_confidential": lambda p: _(
         "案件编号，能看到此案件的人都可见：不能含有保密的“%(field)s”", field=p["field"]
     ),
