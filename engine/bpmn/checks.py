@@ -11,7 +11,7 @@ from lxml import etree
 from ..deadlines import cron
 from ..errors import Problem
 from ..text import control_character
-from . import io_mappings, record_labels, windows
+from . import io_mappings, record_labels, stored_lengths, windows
 from .camunda import BPMN_NS, NSMAP, process_property, read_task_meta
 from .cron_timers import cron_literal
 from .documents import local_name, owner_of, problem_at
@@ -32,7 +32,7 @@ def semantic_problems(root: etree._Element, file: str) -> list[Problem]:
         )
     for process in executable:
         problems += _process_problems(process, file)
-    return problems
+    return problems + stored_lengths.declared_problems(root, file)
 
 
 def _process_problems(process: etree._Element, file: str) -> list[Problem]:
@@ -80,16 +80,26 @@ def name_problems(node: etree._Element, file: str) -> list[Problem]:
     """An element's name (the process's too) is shown in every list and page that names it:
     text as a person's is (engine/text.py), without a control character (a paste from another
     program) or a direction character (U+202E in "审批\u202e表" shows what follows it reversed,
-    the list around it reordered). Drafts ask too, for the name their list shows."""
+    the list around it reordered), and its id and name no longer than the database keeps them
+    (engine.bpmn.stored_lengths). Drafts ask too, for the key and name their list stores."""
+    too_long = stored_lengths.element_problems(node, file)
     refused = control_character(node.get("name") or "")
     if refused is None:
-        return []
+        return too_long
     what = (
         "a control character"
         if refused.code == "control_character"
         else "an invisible direction character (U+202A-U+202E, U+2066-U+2069), which shows the text after it reversed"
     )
-    return [problem_at(file, owner_of(node), f"the name of {owner_of(node).get('id')!r} holds {what}: delete it")]
+    # the name quoted with the character as its escape (problem_at): shown, it would not be seen,
+    # or would turn the rest of the problem's row around
+    name = node.get("name") or ""
+    return [
+        *too_long,
+        problem_at(
+            file, owner_of(node), f"the name of {owner_of(node).get('id')!r} holds {what}: delete it from '{name}'"
+        ),
+    ]
 
 
 # What a case can be started by: a plain start event (发起), a timer (the scheduler), a

@@ -4,6 +4,7 @@ Every refusal is a Problem naming the file, the line and the element."""
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from functools import lru_cache
 from typing import Any
@@ -26,10 +27,23 @@ def local_name(tag: Any) -> str:
     return etree.QName(tag).localname if isinstance(tag, str) else ""
 
 
+# What a problem quoting a document's text shows as an escape instead (\u202e): a control
+# character, which shows as nothing, and the invisible direction characters and marks, which
+# turn around the text after them: a name holding U+202E quoted in a problem would reverse the
+# rest of its row on the page ("…yfissalC_ksaT 查检署部"). Tabs and line breaks stay.
+_INVISIBLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def visible(text: str) -> str:
+    """``text`` with each control or direction character written as its escape (``\\u202e``)."""
+    return _INVISIBLE.sub(lambda found: f"\\u{ord(found.group()):04x}", text)
+
+
 def problem_at(file: str, node: etree._Element | None, message: str) -> Problem:
+    """A problem at ``node`` (its line and id), its words quoting the document's text safely."""
     if node is None:
-        return Problem(message, file)
-    return Problem(message, file, node.sourceline, node.get("id"))
+        return Problem(visible(message), file)
+    return Problem(visible(message), file, node.sourceline, node.get("id"))
 
 
 @lru_cache(maxsize=1)

@@ -35,7 +35,7 @@ from SpiffWorkflow.camunda.parser.task_spec import CamundaTaskParser
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 
 from ..errors import InvalidBpmn, Problem
-from . import actions, compensation, io_mappings, record_labels, signal_payloads, windows
+from . import actions, compensation, external_forms, io_mappings, record_labels, signal_payloads, windows
 from .camunda import CAMUNDA_NS, NSMAP, TaskMeta, process_property, read_task_meta
 from .checks import semantic_problems, title_fields
 from .compensation_throw import CompensationThrow
@@ -88,7 +88,7 @@ class ParsedProcess:
 
 
 def _parsed(
-    parser: Any, root: etree._Element, process: etree._Element, repeating: Any, normalised: Any
+    parser: Any, root: etree._Element, process: etree._Element, repeating: Any, normalised: Any, file: str
 ) -> ParsedProcess:
     """One executable process of a parsed document, with what the engine keeps beside
     SpiffWorkflow's spec. Its compensation handlers were made processes of their own
@@ -134,7 +134,10 @@ def _parsed(
             if start.get("isInterrupting", "true") != "false"
         ),
         window_timers=frozenset().union(*(windows.window_timers(scope) for scope in scopes)),
-        warnings=tuple(normalised.warnings.get(key, ())),
+        warnings=(
+            *normalised.warnings.get(key, ()),
+            *(w for scope in scopes for w in external_forms.warnings_of(scope, file)),
+        ),
     )
 
 
@@ -243,7 +246,7 @@ def parse_bpmn(source: bytes | str, file: str = "<bpmn>", *, check: bool = True)
         repeating = repeating_cron_timers(root)
         for process in root.xpath("./bpmn:process[@isExecutable='true']", namespaces=NSMAP):
             if not compensation.is_handler_process(process):
-                result.append(_parsed(parser, root, process, repeating, normalised))
+                result.append(_parsed(parser, root, process, repeating, normalised, file))
         return result
     except ValidationException as exc:
         raise InvalidBpmn(

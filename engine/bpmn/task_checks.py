@@ -25,6 +25,7 @@ from .camunda import (
     process_property,
     read_task_meta,
 )
+from .cron_timers import cron_literal
 from .documents import local_name, problem_at
 from .forms import (
     FIELD_TYPES,
@@ -40,7 +41,10 @@ from .sandbox import builtin_names, compile_expression, compile_script
 from .visibility import visibility_problems
 
 _ISO_KINDS = {"timeDuration": "duration", "timeDate": "date and time", "timeCycle": "repeating interval (R…)"}
-_UNQUOTED_ISO = re.compile(r"^(R\d*/)?(P(?=\d|T)[0-9YMWDTHS.,]*|\d{4}-\d{2}-\d{2}(T[0-9:.+\-Z]*)?)(/.*)?$")
+# What a designer meant as an ISO 8601 literal, whether or not it reads as one: a duration
+# (P and a digit, or PT and a digit, then letters and digits: "P10X" is a mistyped P10D, not
+# a variable), a date, or either after a repetition (R3/). Any other text is an expression.
+_UNQUOTED_ISO = re.compile(r"^(R\d*/)?(P(?=\d|T(?:\d|$))[0-9A-Za-z.,]*|\d{4}-\d{1,2}-\d{1,2}[0-9A-Za-z:.+\-]*)(/\S*)?$")
 
 
 def _check(source: str, compile_fn: Any, file: str, node: etree._Element, what: str) -> list[Problem]:
@@ -121,21 +125,35 @@ def expression_problems(process: etree._Element, file: str) -> list[Problem]:
     for timer in process.xpath(".//bpmn:timeDate | .//bpmn:timeDuration | .//bpmn:timeCycle", namespaces=NSMAP):
         owner = timer.getparent().getparent()
         text = (timer.text or "").strip()
+        kind = local_name(timer.tag)
         # literals SpiffWorkflow reads were quoted by normalise; what is left only looks like one
-        if _UNQUOTED_ISO.match(text) and not iso_literal(local_name(timer.tag), text):
-            problems.append(
-                problem_at(
-                    file,
-                    owner,
-                    f"timer {local_name(timer.tag)} {text!r} is not an ISO 8601 {_ISO_KINDS[local_name(timer.tag)]} "
-                    f"this engine reads, nor an expression",
-                )
-            )
+        if _UNQUOTED_ISO.match(text) and not iso_literal(kind, text):
+            problems.append(problem_at(file, owner, _not_iso(kind, text)))
+            continue
+        literal = _quoted_literal(text)
+        if literal is not None and not iso_literal(kind, literal) and not (kind == "timeCycle" and cron_literal(text)):
+            # a text in quotes is the value itself: it is read when a case reaches the timer
+            problems.append(problem_at(file, owner, _not_iso(kind, literal)))
             continue
         problems += _check(text, compile_expression, file, owner, "timer expression")
     for script in process.xpath(".//bpmn:scriptTask/bpmn:script", namespaces=NSMAP):
         problems += _check(script.text, compile_script, file, script.getparent(), "script")
     return problems
+
+
+def _not_iso(kind: str, text: str) -> str:
+    return f"timer {kind} {text!r} is not an ISO 8601 {_ISO_KINDS[kind]} this engine reads, nor an expression"
+
+
+def _quoted_literal(text: str) -> str | None:
+    """The text a timer expression is when it is one text in quotes (as normalise quotes the
+    literals it reads, or as a designer wrote it), else None."""
+    try:
+        tree = ast.parse(text, mode="eval")
+    except SyntaxError:
+        return None
+    body = tree.body
+    return body.value if isinstance(body, ast.Constant) and isinstance(body.value, str) else None
 
 
 def task_problems(process: etree._Element, file: str) -> list[Problem]:

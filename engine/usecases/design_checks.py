@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from ..access import Actor
 from ..bpmn.camunda import BPMN_NS
-from ..bpmn.documents import load_xml
+from ..bpmn.documents import load_xml, visible
 from ..bpmn.layout import with_diagram
 from ..bpmn.parsing import parse_bpmn
 from ..deadlines.settings import DEFAULTS
@@ -98,7 +98,7 @@ def element_names(xml: str, file: str) -> dict[str, str]:
         check_size(xml, file)
     except InvalidBpmn:
         return {}
-    return {element_id: name for element_id, (name, _kind) in _elements_by_id(xml, file).items() if name}
+    return {element_id: visible(name) for element_id, (name, _kind) in _elements_by_id(xml, file).items() if name}
 
 
 def _located(xml: str, file: str, problems: list[Problem], severity: str) -> tuple[CheckedProblem, ...]:
@@ -113,7 +113,9 @@ def _located(xml: str, file: str, problems: list[Problem], severity: str) -> tup
     for p in problems:
         element_id = p.element_id or ""
         name, kind = at_line.get((element_id, p.line), by_id.get(element_id, ("", "")))
-        located.append(CheckedProblem(severity, p.message, p.line, p.element_id, name, kind))
+        # shown on the page: a control or direction character quoted as its escape (a name
+        # holding U+202E would turn the rest of its row around)
+        located.append(CheckedProblem(severity, visible(p.message), p.line, p.element_id, visible(name), kind))
     return tuple(located)
 
 

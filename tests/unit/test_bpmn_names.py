@@ -15,24 +15,28 @@ DIRECTION = (
 
 
 @pytest.mark.parametrize(
-    "name, what",
+    "name, what, quoted",
     [
-        ("审批\u202e表", DIRECTION),
-        ("\u2067审批表", DIRECTION),
-        ("审批\x85表", "holds a control character"),
-        ("审批表\x7f", "holds a control character"),
+        ("审批\u202e表", DIRECTION, "审批\\u202e表"),
+        ("\u2067审批表", DIRECTION, "\\u2067审批表"),
+        ("审批\x85表", "holds a control character", "审批\\u0085表"),
+        ("审批表\x7f", "holds a control character", "审批表\\u007f"),
     ],
 )
-def test_a_process_name_holding_one_is_refused_at_the_process(name, what):
+def test_a_process_name_holding_one_is_refused_at_the_process(name, what, quoted):
     source = doc(LINEAR).replace('id="p"', f'id="p" name="{name}"')
     [problem] = problems(source)
     assert (problem.file, problem.line, problem.element_id) == ("x.bpmn", 3, "p")
-    assert problem.message == f"the name of 'p' {what}: delete it"
+    assert problem.message == f"the name of 'p' {what}: delete it from '{quoted}'"
 
 
 def test_a_task_name_holding_one_is_refused_at_the_task():
     [problem] = problems(doc(LINEAR.replace('name="办理"', 'name="办理\u202d"')))
-    assert (problem.line, problem.element_id, problem.message) == (6, "t", f"the name of 't' {DIRECTION}: delete it")
+    assert (problem.line, problem.element_id, problem.message) == (
+        6,
+        "t",
+        f"the name of 't' {DIRECTION}: delete it from '办理\\u202d'",
+    )
 
 
 def test_line_breaks_tabs_and_marks_in_a_name_are_taken():

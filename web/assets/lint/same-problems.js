@@ -20,6 +20,11 @@ var SAME = [
   ['throw-message', /^Throwing a message is not supported/, /^throwing a message is not supported/],
   ['unsupported', /^Element <(\w+)> cannot be run by this engine$/, /^unsupported element bpmn:(\w+)/],
   ['script-format', /^Script format <(.+)> is not run by this engine/, /^scriptFormat '(.+)' is not run by this engine/],
+  // a Camunda feature that runs Java (camunda:class, delegateExpression, a listener, a
+  // connector): bpmnlint names it as moddle does (<camunda:TaskListener>), the engine as the
+  // XML does (camunda:taskListener); the key is lower-cased
+  ['camunda', /^<(camunda:\w+)> is not run by this engine$/,
+    /^((?:camunda|activiti):\w+) \([^)]+\): (?:this engine does not run them|a listener naming)/],
   // a timer whose type is chosen but empty, and one with no type at all (SpiffWorkflow's words)
   ['timer', /^Timer has no date, duration or cycle$/,
     /^(?:empty timer expression|Time Specification Error\. Unknown Time Specification\.\s*)$/],
