@@ -579,9 +579,13 @@ class ProcessDraft(Base):
     """A designer's unfinished process (engine/usecases/drafts.py): saved without deploying,
     resumed later, deployed or discarded. ``revision`` goes up with every save; a save names
     the revision it started from, so of two designers saving the same draft the second is
-    refused instead of silently overwriting the first."""
+    refused instead of silently overwriting the first. Its id is in the modeler's address and
+    in every save, and drafts are deleted when deployed or discarded: on SQLite AUTOINCREMENT,
+    so that a deleted draft's number is never given to a new one (a page left open on it would
+    save over someone else's process); PostgreSQL's sequences never give one out twice."""
 
     __tablename__ = "process_drafts"
+    __table_args__ = ({"sqlite_autoincrement": True},)
     id: Mapped[int] = mapped_column(primary_key=True)
     key: Mapped[str] = mapped_column(String(200), index=True)  # the process id the XML declares
     name: Mapped[str] = mapped_column(String(500))
@@ -646,9 +650,12 @@ class ExternalTask(Base):
     subscriptions, so that a worker's fetch never deserializes a workflow."""
 
     __tablename__ = "external_tasks"
+    # its id is in the workers' API addresses and rows go when a task stops waiting: never
+    # given out again on SQLite (as drafts' ids), so an answer to a task gone finds no task
     __table_args__ = (
         UniqueConstraint("instance_id", "task_id"),
         Index("ix_external_tasks_topic", "topic", "lock_expires_at"),
+        {"sqlite_autoincrement": True},
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     instance_id: Mapped[int] = mapped_column(ForeignKey("process_instances.id", ondelete="CASCADE"), index=True)

@@ -75,6 +75,7 @@ def deploy(
     default_group: str = "",
     based_on: Mapping[str, int] | None = None,
     deployed_at: datetime | None = None,
+    from_draft: int | None = None,
 ) -> list[Deployed]:
     """Deploy every executable process of one BPMN document (or those of ``keys``); all or
         nothing. ``note`` says why (shown in the process library). ``again_from``: a rollback,
@@ -85,7 +86,9 @@ def deploy(
     into the stored file: engine/bpmn/default_group.py). ``based_on``: process key → the
     version the designer's edit began from; a newer version deployed meanwhile is not
     silently undone (Conflict, ``newer_version``). ``deployed_at``: the moment of the whole
-    deployment when it deploys several documents (deploy_documents).
+    deployment when it deploys several documents (deploy_documents). ``from_draft``: the id
+    of the draft deployed, in the audit entry, so that a page still open on it can say who
+    deployed it (engine/usecases/drafts.py).
 
         Raises InvalidBpmn (nothing stored) when the document is not fit to run."""
     access.require(actor, access.Permission.PROCESS_DEPLOY, "deploy processes")
@@ -134,7 +137,8 @@ def deploy(
             "deploy",
             data={"key": process.key, "version": definition.version, "file": file}
             | ({"note": note} if note else {})
-            | ({"rolled_back_from": again_from} if again_from is not None else {}),
+            | ({"rolled_back_from": again_from} if again_from is not None else {})
+            | ({"draft": from_draft} if from_draft is not None else {}),
         )
         warnings = process.warnings + holder_warnings(session, process, file)
         results.append(Deployed(definition.key, definition.name, definition.version, definition.id, True, warnings))

@@ -5,14 +5,16 @@ A draft only needs to be BPMN (well-formed, a <definitions> with a <process>): i
 progress, so the deploy checks run when it is deployed, not when it is saved. Every designer
 sees every draft (with who began it); each save names the revision it started from, so when
 two designers save the same draft the later save is refused, saying who saved it first,
-instead of overwriting their work."""
+instead of overwriting their work. A page also names the draft's creation stamp: a save to a
+draft since deployed or discarded is refused (DraftGone, saying who did it and when), never
+written over another draft (a draft's id is never given out twice: storage.models.ProcessDraft)."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from lxml import etree
@@ -20,7 +22,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from storage import repositories as repo
-from storage.models import ProcessDraft
+from storage.models import AuditEntry, ProcessDraft
 
 from .. import clock
 from ..access import Actor
@@ -101,6 +103,66 @@ def _views(session: Session, found: Sequence[ProcessDraft]) -> list[DraftView]:
     ]
 
 
+class DraftGone(NotFound):
+    """The draft a page had open is not there any more: ``how`` it went ("deployed" or
+    "discarded"; None when the audit log does not say), ``by`` whom, ``at`` when, and for a
+    deploy the versions it became (``key vN``). What the page's designer had is not saved."""
+
+    def __init__(
+        self,
+        draft_id: int,
+        how: str | None = None,
+        by: str | None = None,
+        at: datetime | None = None,
+        versions: tuple[str, ...] = (),
+    ):
+        if how is None or at is None:
+            what = f"draft {draft_id} no longer exists: it was deployed or discarded"
+        else:
+            what = f"draft {draft_id} was {how} by {by} at {at:%Y-%m-%d %H:%M} UTC"
+            if versions:
+                what += f" (as {', '.join(versions)})"
+        super().__init__(f"{what}; your changes were not saved: save them as a new draft")
+        self.draft_id = draft_id
+        self.how = how
+        self.by = by
+        self.at = at
+        self.versions = versions
+
+
+ONE_DEPLOY = timedelta(minutes=1)  # the deploy entries of one document's processes are written together
+# the audit actions that end a draft (a deploy's entry names the draft it deployed)
+_ENDED_BY = {"discard_draft": "discarded", "deploy": "deployed"}
+
+
+def _gone(session: Session, draft_id: int, created_at: datetime | None) -> DraftGone:
+    """Why the draft a page opened (made at ``created_at``, when the page said) is gone, from
+    the audit log: the first end of a draft of that id after it was made, else the latest.
+    Read only when a save is refused, so a scan of the log's entries of these actions is fine."""
+    query = select(AuditEntry.action, AuditEntry.actor, AuditEntry.at, AuditEntry.data).where(
+        AuditEntry.action.in_(tuple(_ENDED_BY))
+    )
+    if created_at is not None:
+        query = query.where(AuditEntry.at >= created_at).order_by(AuditEntry.id)
+    else:
+        query = query.order_by(AuditEntry.id.desc())
+    ended: tuple[str, str, datetime] | None = None
+    versions: list[str] = []
+    for action, actor, at, data in session.execute(query):
+        if not isinstance(data, dict) or data.get("draft") != draft_id:
+            continue
+        if ended is None:
+            ended = (_ENDED_BY[action], actor, at)
+        elif action != "deploy" or ended[0] != "deployed" or actor != ended[1] or abs(at - ended[2]) > ONE_DEPLOY:
+            break  # past the entries of the one deploy (a document of several processes writes one each)
+        if action == "deploy":
+            versions.append(f"{data.get('key')} v{data.get('version')}")
+    if ended is None:
+        return DraftGone(draft_id)
+    how, by, at = ended
+    return DraftGone(draft_id, how, by, at, tuple(versions))
+
+
 def _process_of(xml: str, file: str) -> tuple[str, str]:
     """(key, name) of the document's first process; InvalidBpmn names the file (and the
     line) when it is not a BPMN document at all, or when the name the drafts' list would show
@@ -120,6 +182,15 @@ def _draft(session: Session, draft_id: int) -> ProcessDraft:
     draft = session.get(ProcessDraft, draft_id)
     if draft is None:
         raise NotFound(f"no draft {draft_id}: it was deployed or discarded, or never existed")
+    return draft
+
+
+def _opened_draft(session: Session, draft_id: int, created_at: datetime | None) -> ProcessDraft:
+    """The draft a page opened, made at ``created_at`` (None: the caller does not say, and
+    any draft of that id is taken); DraftGone when it is not there any more."""
+    draft = session.get(ProcessDraft, draft_id)
+    if draft is None or (created_at is not None and draft.created_at != created_at):
+        raise _gone(session, draft_id, created_at)
     return draft
 
 
@@ -196,11 +267,19 @@ def _conflict(session: Session, draft_id: int, revision: int) -> Conflict:
 
 
 def save_draft(
-    session: Session, actor: Actor, draft_id: int, xml: str, revision: int, note: str | None = None
+    session: Session,
+    actor: Actor,
+    draft_id: int,
+    xml: str,
+    revision: int,
+    note: str | None = None,
+    created_at: datetime | None = None,
 ) -> DraftView:
-    """Save over a draft, if nobody saved it since ``revision``; otherwise Conflict."""
+    """Save over a draft, if nobody saved it since ``revision``; otherwise Conflict. Given
+    ``created_at`` (the creation stamp of the draft the page opened), DraftGone when that
+    draft was deployed or discarded meanwhile."""
     require_designer(actor)
-    draft = _draft(session, draft_id)
+    draft = _opened_draft(session, draft_id, created_at)
     key, name = _process_of(xml, draft.filename)
     values: dict[str, object] = {
         "bpmn_xml": xml,
@@ -226,9 +305,11 @@ def save_draft(
     return _view(session, draft)
 
 
-def discard_draft(session: Session, actor: Actor, draft_id: int, revision: int | None = None) -> None:
+def discard_draft(
+    session: Session, actor: Actor, draft_id: int, revision: int | None = None, created_at: datetime | None = None
+) -> None:
     require_designer(actor)
-    draft = _draft(session, draft_id)
+    draft = _opened_draft(session, draft_id, created_at)
     if revision is not None and draft.revision != revision:
         raise _conflict(session, draft_id, revision)
     audit(session, actor, "discard_draft", data={"draft": draft_id, "key": draft.key})
@@ -250,21 +331,31 @@ def deploy_draft(
     note: str = "",
     xml: str | None = None,
     based_on: Mapping[str, int] | None = None,
+    created_at: datetime | None = None,
 ) -> list[Deployed]:
     """Deploy a draft as it was saved at ``revision`` (or, given ``xml``, as the designer
     has it now: saved over that revision first); the draft is gone once deployed. When the
     deploy is refused the caller's transaction rolls back, the save with it. A version
     deployed after the one the draft is based on (its ``base_version``, or ``based_on`` when
-    the designer chose to deploy over a newer one) refuses it: Conflict."""
+    the designer chose to deploy over a newer one) refuses it: Conflict. Given ``created_at``,
+    DraftGone when the draft the page opened was deployed or discarded meanwhile."""
     require_designer(actor)
     if xml is not None:
-        revision = save_draft(session, actor, draft_id, xml, revision, note).revision
-    draft = _draft(session, draft_id)
+        revision = save_draft(session, actor, draft_id, xml, revision, note, created_at).revision
+    draft = _opened_draft(session, draft_id, created_at)
     if draft.revision != revision:
         raise _conflict(session, draft_id, revision)
     if based_on is None and draft.base_version is not None:
         based_on = {draft.key: draft.base_version}
-    results = deploy(session, draft.bpmn_xml, draft.filename, actor, note=note or draft.note, based_on=based_on)
+    results = deploy(
+        session,
+        draft.bpmn_xml,
+        draft.filename,
+        actor,
+        note=note or draft.note,
+        based_on=based_on,
+        from_draft=draft_id,
+    )
     session.delete(draft)
     session.flush()
     return results

@@ -23,6 +23,7 @@ from ..errors import FieldError, InvalidData, NotFound
 from .context import audit
 from .definitions import Deployed, deploy, require_designer
 from .labels import people_names
+from .offering import refuse_if_already
 
 
 @dataclass(frozen=True)
@@ -195,11 +196,13 @@ def rollback(session: Session, actor: Actor, key: str, version: int, note: str =
 
 
 def set_offered(session: Session, actor: Actor, key: str, offered: bool) -> LibraryProcess:
-    """Start or stop offering a process for new cases."""
+    """Start or stop offering a process for new cases; AlreadySo when it already is (the
+    record keeps who made it so)."""
     require_designer(actor)
     if repo.latest_definition(session, key) is None:
         raise NotFound(f"no process {key!r} is deployed")
-    offering = session.get(ProcessOffering, key)
+    offering = session.get(ProcessOffering, key, with_for_update=True)
+    refuse_if_already(key, offering, offered)
     if offering is None:
         offering = ProcessOffering(key=key)
         session.add(offering)

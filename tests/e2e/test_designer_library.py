@@ -41,6 +41,9 @@ def test_draft_deploy_and_roll_back(live_server, browser, artifacts):
     page.screenshot(path=str(artifacts / "30-designer-versions.png"), full_page=True)
     page.locator('#versions tr[data-version="1"] input[name=note]').fill("先用回旧版")
     page.locator('#versions tr[data-version="1"] button[data-action=rollback]').click()
+    # a page asks first, saying what goes live; nothing is deployed until it is confirmed
+    assert "v1" in page.locator("#rollback-confirm").inner_text()
+    page.locator("#rollback-confirm button[data-action=rollback-confirm]").click()
     page.wait_for_selector('#versions tr[data-version="3"]')
     assert "v1 的内容已部署为 v3" in page.locator(".flash").first.inner_text()
     assert "回滚：重新部署 v1。先用回旧版" in page.locator('#versions tr[data-version="3"]').inner_text()

@@ -128,3 +128,17 @@ def test_a_form_kept_outside_the_process_is_a_warning_at_its_element():
         "give the start event camunda:formData fields"
     )
     assert chinese(warning.message).startswith("camunda:formKey「embedded:app:start.html」指向流程之外的表单")
+
+
+def test_a_form_key_beside_form_fields_is_no_warning_the_fields_are_shown():
+    fields = (
+        '<bpmn:extensionElements><camunda:formData><camunda:formField id="note" label="备注" type="string"/>'
+        "</camunda:formData></bpmn:extensionElements>"
+    )
+    source = doc(
+        LINEAR.replace(
+            '<bpmn:startEvent id="s"/>', f'<bpmn:startEvent id="s" camunda:formKey="start">{fields}</bpmn:startEvent>'
+        )
+    )
+    [process] = parse_bpmn(source, "x.bpmn")
+    assert process.warnings == ()

@@ -39,7 +39,7 @@ def test_only_designers_and_admins(as_user, username, status):
         "/designer/processes/review/v1/rollback",
         "/designer/drafts/save",
     ):
-        assert c.post(url, data={"xml": REVIEW, "filename": "review.bpmn"}).status_code in (
+        assert c.post(url, data={"xml": REVIEW, "filename": "review.bpmn", "confirm": "yes"}).status_code in (
             (403,) if status == 403 else (302, 422)
         ), url
 
@@ -78,7 +78,9 @@ def test_an_unknown_version_or_process_is_a_clear_404(as_user):
 def test_rollback_from_the_page(as_user):
     c = as_user("designer")
     deploy_v2(c)
-    done = c.post("/designer/processes/review/v1/rollback", data={"note": "改名有误"}, follow_redirects=True)
+    done = c.post(
+        "/designer/processes/review/v1/rollback", data={"note": "改名有误", "confirm": "yes"}, follow_redirects=True
+    )
     page = text_of(done)
     assert "已回滚：v1 的内容已部署为 v3" in page
     assert "回滚：重新部署 v1。改名有误" in re.search(r'<tr data-version="3">.*?</tr>', page).group(0)

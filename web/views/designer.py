@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, replace
+from datetime import datetime
 from pathlib import Path
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
@@ -19,11 +20,15 @@ from engine.access import Permission
 from engine.errors import Conflict, InvalidBpmn, InvalidData, Problem
 from engine.text import without_control_characters
 from engine.usecases import definitions, design_checks, drafts, library
+from engine.usecases.drafts import DraftGone
+from engine.usecases.labels import people_names
 
 from .. import database
 from ..auth import current_actor, permission_required
 from ..engine_messages import in_reader_language
 from ..errors import Said, say
+from ..i18n import when
+from ..roles import person_name
 from .formdata import field_messages
 
 bp = Blueprint("designer", __name__, url_prefix="/designer")
@@ -207,6 +212,7 @@ class Posted:
     draft_id: int | None
     revision: int
     based_on: dict[str, int] | None
+    draft_created: datetime | None  # the creation stamp of the draft the page opened
 
 
 def _posted() -> Posted:
@@ -218,7 +224,18 @@ def _posted() -> Posted:
         form.get("draft_id", type=int),
         form.get("revision", 0, int),
         _based_on(form.get("based_on", "")),
+        _stamp(form.get("draft_created", "")),
     )
+
+
+def _stamp(text: str) -> datetime | None:
+    """A draft's creation stamp as the page wrote it (ISO 8601, aware); None when absent or
+    not of that form (the save is then checked by the draft's revision alone)."""
+    try:
+        stamp = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return stamp if stamp.tzinfo is not None else None
 
 
 def _based_on(text: str) -> dict[str, int] | None:
@@ -232,10 +249,46 @@ def _based_on(text: str) -> dict[str, int] | None:
     return found or None
 
 
-def _refused(exc: InvalidBpmn | InvalidData | Conflict, posted: Posted):
+def _draft_gone(gone: DraftGone) -> Said:
+    """A save (or deploy) of a draft deployed or discarded since the page opened it, in the
+    reader's words: who did it and when, when the audit log says."""
+    if gone.how is None or gone.at is None:
+        text = _("草稿 #%(draft)s 已不存在（已被部署或删除），您的修改没有保存。", draft=gone.draft_id)
+    else:
+        who = person_name(gone.by or "", people_names(database.session(), [gone.by] if gone.by else []))
+        if gone.how == "deployed":
+            text = _(
+                "您打开草稿 #%(draft)s 后，%(who)s 于 %(at)s 已将它部署（%(versions)s），草稿随之删除，"
+                "所以您的修改没有保存。",
+                draft=gone.draft_id,
+                who=who,
+                at=when(gone.at),
+                versions="、".join(gone.versions),
+            )
+        else:
+            text = _(
+                "您打开草稿 #%(draft)s 后，%(who)s 于 %(at)s 已将它删除，所以您的修改没有保存。",
+                draft=gone.draft_id,
+                who=who,
+                at=when(gone.at),
+            )
+    return Said(text, _("您的修改都还在：点“保存草稿”可另存为新草稿。"))
+
+
+def _refused(exc: InvalidBpmn | InvalidData | Conflict | DraftGone, posted: Posted):
     """The modeler again with the designer's own XML and what was wrong: nothing is lost. A
     newer version deployed meanwhile: the page is now based on it, so that deploying again is
-    the designer's choice, made knowing it."""
+    the designer's choice, made knowing it. The draft gone meanwhile: the page is no longer
+    on a draft, so that saving it makes a new one."""
+    if isinstance(exc, DraftGone):
+        return _modeler(
+            posted.filename,
+            posted.xml,
+            error=_draft_gone(exc),
+            note=posted.note,
+            based_on=posted.based_on,
+            status=409,
+        )
     draft = drafts.get_draft(database.session(), current_actor(), posted.draft_id).draft if posted.draft_id else None
     based_on = posted.based_on
     if isinstance(exc, InvalidBpmn):
@@ -275,10 +328,10 @@ def save_draft():
     try:
         with database.session_factory().begin() as s:
             if p.draft_id:
-                saved = drafts.save_draft(s, current_actor(), p.draft_id, p.xml, p.revision, p.note)
+                saved = drafts.save_draft(s, current_actor(), p.draft_id, p.xml, p.revision, p.note, p.draft_created)
             else:
                 saved = drafts.create_draft(s, current_actor(), p.xml, p.filename, p.note, p.based_on)
-    except (InvalidBpmn, InvalidData, Conflict) as exc:
+    except (InvalidBpmn, InvalidData, Conflict, DraftGone) as exc:
         return _refused(exc, p)
     flash(_("草稿已保存：%(name)s（第 %(revision)s 稿）", name=saved.name, revision=saved.revision), "success")
     return redirect(url_for("designer.draft", draft_id=saved.id))
@@ -287,7 +340,13 @@ def save_draft():
 @bp.post("/drafts/<int:draft_id>/discard")
 def discard_draft(draft_id: int):
     with database.session_factory().begin() as s:
-        drafts.discard_draft(s, current_actor(), draft_id, request.form.get("revision", type=int))
+        drafts.discard_draft(
+            s,
+            current_actor(),
+            draft_id,
+            request.form.get("revision", type=int),
+            _stamp(request.form.get("draft_created", "")),
+        )
     flash(_("草稿已删除。"), "info")
     return redirect(url_for("designer.index"))
 
@@ -336,10 +395,12 @@ def deploy():
     try:
         with database.session_factory().begin() as s:
             if p.draft_id:  # the draft as the designer has it now, if nobody saved it meanwhile
-                results = drafts.deploy_draft(s, current_actor(), p.draft_id, p.revision, p.note, p.xml, p.based_on)
+                results = drafts.deploy_draft(
+                    s, current_actor(), p.draft_id, p.revision, p.note, p.xml, p.based_on, p.draft_created
+                )
             else:
                 results = definitions.deploy_document(s, current_actor(), p.xml, p.filename, p.note, p.based_on)
-    except (InvalidBpmn, InvalidData, Conflict) as exc:
+    except (InvalidBpmn, InvalidData, Conflict, DraftGone) as exc:
         return _refused(exc, p)
     # the elements the warnings name, by name: read again only when there are warnings
     names = design_checks.element_names(p.xml, p.filename) if any(d.warning_problems for d in results) else {}

@@ -11,9 +11,13 @@ from werkzeug.datastructures import MultiDict
 
 from engine.access import Permission
 from engine.usecases import case_migration, case_migration_texts, drafts, library, version_diff
+from engine.usecases.labels import people_names
+from engine.usecases.offering import AlreadySo
 
 from .. import database
 from ..auth import current_actor, permission_required
+from ..i18n import when
+from ..roles import person_name
 
 bp = Blueprint("process_library", __name__, url_prefix="/designer/processes")
 KEY = "<string(maxlength=200):key>"
@@ -67,6 +71,16 @@ def diagram(key: str, version: int):
 
 @bp.post(f"/{KEY}/v<int:version>/rollback")
 def rollback(key: str, version: int):
+    """The versions page's 回滚到此版本 asks first (a page saying what goes live); its 确认回滚
+    (``confirm=yes``) deploys."""
+    if request.form.get("confirm") != "yes":
+        s, actor = database.session(), current_actor()
+        p = library.process_versions(s, actor, key)
+        row = next((v for v in p.versions if v.version == version), None)
+        if row is None:  # the use case's words: which versions there are
+            library.definition_of(s, key, version)
+        if row is not None and not row.latest:  # the newest: the use case refuses it, nothing to ask
+            return render_template("designer/rollback.html", p=p, v=row, note=request.form.get("note", ""))
     with database.session_factory().begin() as s:
         result = library.rollback(s, current_actor(), key, version, request.form.get("note", ""))
     flash(_("已回滚：v%(old)s 的内容已部署为 v%(new)s", old=version, new=result.version), "success")
@@ -76,8 +90,12 @@ def rollback(key: str, version: int):
 @bp.post(f"/{KEY}/offering")
 def offering(key: str):
     offered = request.form.get("offered") == "true"
-    with database.session_factory().begin() as s:
-        library.set_offered(s, current_actor(), key, offered)
+    try:
+        with database.session_factory().begin() as s:
+            library.set_offered(s, current_actor(), key, offered)
+    except AlreadySo as already:  # a second click, or a page from before someone else's: nothing changed
+        flash(_already_so(already), "info")
+        return redirect(url_for("process_library.versions", key=key))
     flash(
         _("已恢复发起：新案件可以使用此流程。")
         if offered
@@ -85,6 +103,16 @@ def offering(key: str):
         "info",
     )
     return redirect(url_for("process_library.versions", key=key))
+
+
+def _already_so(already: AlreadySo) -> str:
+    """A stop (or offer) of a process already stopped (or offered), in the reader's words."""
+    if already.by is None or already.at is None:
+        return _("此流程从未停止发起，一直可以发起新案件；未作改变。")
+    who = person_name(already.by, people_names(database.session(), [already.by]))
+    if already.offered:
+        return _("此流程已于 %(at)s 由 %(who)s 恢复发起；未作改变。", at=when(already.at), who=who)
+    return _("此流程已于 %(at)s 由 %(who)s 停止发起；未作改变。", at=when(already.at), who=who)
 
 
 @bp.get(f"/{KEY}/diff")

@@ -5,13 +5,14 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from engine.errors import InvalidData
-from engine.usecases import cases
+from engine.errors import InvalidData, NotAllowed
+from engine.usecases import cases, offering
 from engine.usecases.cases import start_option, start_options
 from engine.usecases.labels import department_names, people_names
 
 from .. import database
 from ..auth import current_actor
+from ..errors import say
 from .formdata import editable, field_messages, read_form
 from .tasks import untaken_warning
 
@@ -40,11 +41,32 @@ def form(key: str):
     return _render(key)
 
 
+def _stopped(key: str, refusal: NotAllowed):
+    """A start refused because the process was stopped while the starter filled in its form:
+    the refusal, and what they typed (nothing was started), by label, to copy."""
+    form = offering.stopped_start_form(database.session(), current_actor(), key)
+    typed = []
+    title = request.form.get("case_title", "").strip()
+    if title:
+        typed.append((_("案件标题"), title))
+    for f in form.fields:
+        names = {o.id: o.name for o in f.options}
+        values = [v for v in request.form.getlist(f.id) if v.strip()]
+        if values:
+            typed.append((f.label or f.id, "、".join(names.get(v, v) for v in values)))
+    return render_template("start/stopped.html", said=say(refusal), typed=typed), 403
+
+
 @bp.post("/start/<key>")
 def submit(key: str):
     actor = current_actor()
-    with database.session_factory(read_only=True)() as s:  # a reader, as for a task's form (views.tasks)
-        spec = start_option(s, actor, key).form
+    try:
+        with database.session_factory(read_only=True)() as s:  # a reader, as for a task's form (views.tasks)
+            spec = start_option(s, actor, key).form
+    except NotAllowed as exc:
+        if exc.reason == "process_stopped":
+            return _stopped(key, exc)
+        raise
     data = read_form(spec, request.form)
     title = request.form.get("case_title", "").strip()[:500] or None
     try:
@@ -53,6 +75,10 @@ def submit(key: str):
             untaken = [t for t in case.open_tasks if t.nobody_to_take]
             units = department_names(s) if untaken else {}
             people = people_names(s, [t.assignee for t in untaken if t.assignee])
+    except NotAllowed as exc:
+        if exc.reason == "process_stopped":  # stopped between reading the form and starting
+            return _stopped(key, exc)
+        raise
     except InvalidData as exc:
         errors = dict(exc.field_errors)
         if title and "title" in errors and spec.field("title") is None:  # the title typed in above the form

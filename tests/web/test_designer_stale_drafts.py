@@ -1,0 +1,78 @@
+"""The modeler left open on a draft that was then discarded or deployed: its 保存草稿 is refused,
+saying who did it and when, keeps the designer's XML on a page no longer on a draft (so that
+saving it makes a new one), and writes over no other draft (tests/integration/test_draft_ids.py
+has the use case's rules)."""
+
+from __future__ import annotations
+
+import re
+from io import BytesIO
+
+from tests.conftest import FIXTURES
+from tests.web.conftest import text_of
+
+REVIEW = (FIXTURES / "review.bpmn").read_text()
+RENAMED = REVIEW.replace('name="登记"', 'name="登记分类"')
+PETITION = (FIXTURES / "petition_min.bpmn").read_text()
+
+
+def open_draft(c, draft_url):
+    """What the modeler's form holds for the draft: its id, revision and creation stamp."""
+    page = text_of(c.get(draft_url))
+    fields = dict(re.findall(r'name="(draft_id|revision|draft_created)" value="([^"]*)"', page))
+    assert set(fields) == {"draft_id", "revision", "draft_created"}, page
+    return fields
+
+
+def new_draft(c, xml=RENAMED, filename="review.bpmn"):
+    saved = c.post("/designer/drafts/save", data={"xml": xml, "filename": filename})
+    assert saved.status_code == 302, text_of(saved)[:2000]
+    return saved.headers["Location"]
+
+
+def said(page):
+    return page.split('id="draft-error"', 1)[1].split("</div>", 1)[0]
+
+
+def test_a_save_from_a_tab_open_on_a_discarded_draft_is_refused_and_keeps_the_xml(as_user):
+    c = as_user("designer")
+    draft_url = new_draft(c)
+    c = as_user("admin")
+    opened = open_draft(c, draft_url)  # the admin's tab
+    c = as_user("designer")
+    assert c.post(f"/designer/drafts/{opened['draft_id']}/discard", data={"revision": "1"}).status_code == 302
+    upload = {"file": (BytesIO(PETITION.encode()), "petition.bpmn")}
+    petition_url = c.post("/designer/drafts/upload", data=upload, content_type="multipart/form-data").headers[
+        "Location"
+    ]
+    assert petition_url != draft_url  # the number is not given out again
+    c = as_user("admin")
+    mine = RENAMED.replace("答复", "管理员的答复")
+    stale = c.post("/designer/drafts/save", data={"xml": mine, "filename": "review.bpmn", **opened})
+    assert stale.status_code == 409
+    page = text_of(stale)
+    assert f"您打开草稿 #{opened['draft_id']} 后，designer 同志 于 2026-12-07" in said(page)
+    assert "已将它删除，所以您的修改没有保存" in said(page) and "UTC" not in said(page)
+    assert "点“保存草稿”可另存为新草稿" in said(page)
+    assert "管理员的答复" in page and 'name="draft_id"' not in page  # kept; saving makes a new draft
+    petition = text_of(c.get(petition_url))
+    assert "petition_min" in petition and "管理员的答复" not in petition and "第 1 稿" in petition
+    again = c.post("/designer/drafts/save", data={"xml": mine, "filename": "review.bpmn"})
+    assert again.status_code == 302 and again.headers["Location"] not in (draft_url, petition_url)
+
+
+def test_a_save_or_deploy_from_a_tab_open_on_a_deployed_draft_names_the_version(as_user):
+    c = as_user("designer")
+    draft_url = new_draft(c)
+    c = as_user("admin")
+    opened = open_draft(c, draft_url)
+    c = as_user("designer")
+    deployed = c.post("/designer/deploy", data={"xml": RENAMED, "filename": "review.bpmn", **opened})
+    assert deployed.status_code == 302
+    c = as_user("admin")
+    for url in ("/designer/drafts/save", "/designer/deploy"):
+        stale = c.post(url, data={"xml": REVIEW, "filename": "review.bpmn", **opened})
+        assert stale.status_code == 409, url
+        assert "designer 同志 于 2026-12-07" in said(text_of(stale)) and "已将它部署（review v2）" in said(
+            text_of(stale)
+        )
