@@ -16,7 +16,8 @@ the name of what withdrew it; case_ended, the case ended with it);
 handlers (an overdue notice to the supervisors); event and interrupting (督办), watching (its copy
 to the supervisors who did not issue it: handlers, by, the issuer's name); withdrawn (督办: to
 whoever issued one, the process took its task back and the 督办 ended unanswered; event, what
-did, by name; case_ended, the case ended with it); event (a period
+did, by name; case_ended, the case ended with it; or cancelled_by, the name of who cancelled the
+case, ending it: no task then for one on the case as a whole); event (a period
 that ended, ``lapsed``); opinion (a
 supervisor's 督办) and escalated (the copy of an escalated 督办 sent to the unit's
 head, ``"head"``, or, with no head on the roster, to the unit's people, ``"unit"``).
@@ -58,6 +59,8 @@ def subject(kind: str, p: dict[str, Any], _: Translate = chinese) -> str:
         return _("案件已撤销：%(case)s", case=case)
     if kind == "lapsed":
         return _("期限届满：%(task)s（%(case)s）", task=task, case=case)
+    if kind == "supervision" and p.get("withdrawn") and not task:  # one on the case as a whole
+        return _("督办已结束：%(case)s", case=case)
     if kind == "supervision" and p.get("withdrawn"):
         return _("督办已结束：%(task)s（%(case)s）", task=task, case=case)
     if p.get("escalated") == "head":
@@ -212,8 +215,21 @@ def _withdrawn(p: dict[str, Any], _: Translate) -> str:
 def _supervision_ended(p: dict[str, Any], _: Translate) -> str:
     """The process took back the task a 督办 pressed on (an event withdrew it, named when it has
     a name; or the office agreed to its unit's request to return it): the 督办 ended unanswered.
-    Its issuer reads that it did, and, the case going on, that the next unit did not receive it."""
-    task, case = p["task"], p["case"]
+    Its issuer reads that it did, and, the case going on, that the next unit did not receive it.
+    Or someone cancelled the case (``cancelled_by``, their name), ending the 督办 on its task, or
+    on the case as a whole (no ``task``)."""
+    task, case = p.get("task"), p["case"]
+    if p.get("cancelled_by") and task:
+        return _(
+            "「%(task)s」（案件：%(case)s）所在案件已由 %(by)s 撤销，您对其发出的督办未获回复，已结束。",
+            task=task,
+            case=case,
+            by=p["cancelled_by"],
+        )
+    if p.get("cancelled_by"):
+        return _(
+            "案件「%(case)s」已由 %(by)s 撤销，您对该案件发出的督办未获回复，已结束。", case=case, by=p["cancelled_by"]
+        )
     if p.get("event") and p.get("case_ended"):
         return _(
             "「%(task)s」（案件：%(case)s）因「%(event)s」已撤回，您对其发出的督办未获回复，已结束；案件已办结。",

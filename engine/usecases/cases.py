@@ -291,7 +291,9 @@ def _title(value: Any) -> str:
 def cancel_instance(session: Session, actor: Actor, instance_id: int, reason: str) -> None:
     """Cancel a running case: its starter's office and administrators (the access policy),
     with a reason, which the history keeps. Whoever held or was offered one of its open tasks,
-    and whoever started it, is told (who cancelled it, and why)."""
+    and whoever started it, is told (who cancelled it, and why); whoever issued a 督办 still
+    unanswered on one of them, that it ended, withdrawn by the cancelling (as when the process
+    withdraws a task)."""
     reason = (reason or "").strip()
     if not reason:
         raise InvalidData({"reason": FieldError("required")})
@@ -315,23 +317,26 @@ def cancel_instance(session: Session, actor: Actor, instance_id: int, reason: st
             status=instance.status.value,
         )
     closed = _cancel(session, actor, instance, reason)
-    by_name = people_names(session, [actor.username]).get(actor.username, actor.username)
+    by_name = supervision.canceller_name(session, actor.username)
     notifications.notify_cancelled(session, instance, closed, by=actor.username, by_name=by_name, reason=reason)
+    supervision.tell_issuers_cancelled(session, instance, closed, by_name=by_name, acting=actor.username)
 
 
 def cancel_as_system(session: Session, instance_id: int) -> None:
     """Cancel a called case whose caller no longer waits for it (engine/usecases/calls.py):
     its caller was cancelled, ended, or moved on without it (an interrupting boundary event).
     Told as a case cancelled by a person is (``cancel_instance``): whoever held or was offered
-    one of its open tasks, and whoever started it; the reason, which its history keeps too,
-    names the calling case and what became of it, since no person cancelled this one."""
+    one of its open tasks, and whoever started it, and whoever issued a 督办 on one of them; the
+    reason, which its history keeps too, names the calling case and what became of it, since no
+    person cancelled this one."""
     instance = repo.instance_for_update(session, instance_id)
     if instance is None or instance.status != InstanceStatus.RUNNING:
         return
     reason = _caller_gone(session, instance)
     closed = _cancel(session, SYSTEM, instance, reason)
-    by_name = "系统"  # as the pages name the system in the history (web.roles.person_name)
+    by_name = supervision.canceller_name(session, SYSTEM.username)
     notifications.notify_cancelled(session, instance, closed, by=SYSTEM.username, by_name=by_name, reason=reason)
+    supervision.tell_issuers_cancelled(session, instance, closed, by_name=by_name, acting=SYSTEM.username)
 
 
 def _caller_gone(session: Session, called: ProcessInstance) -> str:

@@ -16,7 +16,7 @@ to its holders as a person's cancelling of the case is (``notify_cancelled``).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -500,6 +500,8 @@ def notify_supervision(
     also_groups: Sequence[str] = (),
     also_users: Sequence[str] = (),
     issued_by: str | None = None,
+    told_its_supervision_ended: Collection[str] = (),
+    tell_supervisors: bool = True,
 ) -> None:
     """A 督办 on ``item``'s task: a boundary timer fired, or a supervisor (``issued_by``)
     issued one (``opinion``, ``respond_by``): tell its holders and the supervisors, and
@@ -507,7 +509,13 @@ def notify_supervision(
     without one the whole unit); not the supervisor who issued it, who is not told of what
     they just did. Whoever hears of it because it was escalated reads that it was (params
     ``escalated``: ``"head"`` or ``"unit"``), a head among the task's holders too. ``item``
-    has no id when the task never waited for anyone (its deadline had passed)."""
+    has no id when the task never waited for anyone (its deadline had passed).
+    ``told_its_supervision_ended``: the supervisors who issued a 督办 on the task this
+    interrupting timer withdrew, each told that theirs ended and by what (the timer, by name:
+    ``supervision.tell_issuers_withdrawn``): that is what the timer means to them, and they are
+    not told of it twice; not sent the supervisors' copy. ``tell_supervisors`` False: the
+    supervisors are sent no copy at all (a 督办 on the case as a whole, told to the holders of
+    each of its tasks the units hold: ``supervision.issue``)."""
     recipients = holders(session, item)
     escalated: dict[str, dict[str, str | None]] = {"head": {}, "unit": {}}
     for username in also_users:  # a head the unclaimed task is offered to reads it as its head
@@ -519,7 +527,11 @@ def notify_supervision(
     told = {*recipients, *escalated["head"], *escalated["unit"]}
     # the other supervisors read it as a colleague's (or the timer's) 督办 of whoever holds the
     # task, for their knowledge: not as one they are to act on
-    watchers = {u: role for u, role in supervisors(session).items() if u not in told}
+    watchers = {
+        u: role
+        for u, role in (supervisors(session) if tell_supervisors else {}).items()
+        if u not in told and u not in told_its_supervision_ended
+    }
     params = {
         **_about(session, item),
         "event": event_name,

@@ -99,7 +99,7 @@ def save_instance(
         # the tasks just made are among those a timer fired on: a deadline already past when
         # its task was reached fires in these very steps, and its 督办 presses on that item
         known = [*ready_before, *ready_items]
-        record_fired(session, instance, workflow, runtime, process, fired, fired_rows, known, now)
+        record_fired(session, instance, workflow, runtime, process, fired, fired_rows, known, now, acting)
     withdrawn = [w for w in was_open if w.state == WorkItemState.CANCELLED]
     if withdrawn and status != InstanceStatus.CANCELLED:
         # a boundary timer on the task itself told its holders already (record_fired: 督办, 期限届满)
@@ -410,6 +410,7 @@ def record_fired(
     rows: dict[str, tuple[int, datetime]],
     items_known: Sequence[ItemRow],
     now: datetime,
+    acting: str | None = None,
 ) -> None:
     """Each timer the engine fired goes into the audit log, and a boundary timer is a 督办
     about the task it is attached to: its holders and the supervisors are told. The same
@@ -418,7 +419,8 @@ def record_fired(
     ``items_known``: the case's work items as they stand, those this save just made
     included, so that a 督办 on a task reached in these steps is recorded on its item too.
     A timer marked ``closes_window`` (``process.window_timers``) is no 督办: its holders are told
-    the period ended, nobody else."""
+    the period ended, nobody else. ``acting``: the person whose action fired them, if any (as
+    ``save_instance`` has it)."""
     items = {w.task_id: w for w in items_known}
 
     for timer in fired:
@@ -444,7 +446,17 @@ def record_fired(
         if timer.interrupting and timer.bpmn_id in process.window_timers:
             notifications.notify_lapsed(session, timer_id, item, timer.name, due_at)
             continue  # the period the task was open for ended: the normal path, no 督办
-        notifications.notify_supervision(session, timer_id, item, timer.name, timer.interrupting)
+        # an interrupting timer withdraws the task: whoever issued a 督办 on it hears that theirs
+        # ended and by what (save_instance: supervision.tell_issuers_withdrawn), and that only
+        issuers = supervision.unanswered_issuers(session, [item.id], acting) if timer.interrupting and item.id else {}
+        notifications.notify_supervision(
+            session,
+            timer_id,
+            item,
+            timer.name,
+            timer.interrupting,
+            told_its_supervision_ended=issuers.get(item.id, set()),
+        )
         if not timer.interrupting and item.id:  # the task stays open under a 督办: tracked like one issued
             supervision.record_automatic(session, instance.id, item.id, timer.name, now)
             item.supervised = True  # as reading the ready items back would say: its completion answers it

@@ -50,6 +50,7 @@ from ..deadlines import legal
 from ..errors import FieldError, InvalidData, NotFound, not_a_day
 from ..text import control_character
 from . import notifications
+from .closed_tasks import cancellation
 from .confidentiality import Secrets, case_secrets, secrets_kept_from_the_uncleared, secrets_of_cases
 from .context import SYSTEM, audit, processes
 from .labels import holder_names, people_names, value_labels
@@ -84,7 +85,9 @@ def state_of(row: Supervision, now: datetime, ended: bool = False) -> Supervisio
 class Unreported(StrEnum):
     """Why an escalated 督办 reached no head (nobody but the holders was told)."""
 
-    NO_TASK = "no_task"  # a 督办 on the case as a whole: no task, no unit
+    # a 督办 on the case as a whole, when no unit holds one of its open tasks: nobody to report to
+    # (nobody is told of it at all: ``SupervisionView.addressed_units`` is empty)
+    NO_TASK = "no_task"
     NO_UNIT = "no_unit"  # the task is offered to no unit (a person alone, or a role)
     NO_HEAD = "no_head"  # the roster names no head (负责人) for the unit
     HEAD_INACTIVE = "head_inactive"  # the head the roster names can no longer sign in
@@ -143,10 +146,22 @@ class SupervisionView:
     # its holders; None: not known (a 督办 issued before issuing kept what it found)
     told_instead: int | None = 0
     told_as_holders: int | None = 0
-    # ended because the process took its task back (withdrew it, or agreed to the unit's request
-    # to return it: 改办), not because the case ended; and by what, by its name when it has one
+    # ended because its task was taken back (the process withdrew it, or agreed to the unit's
+    # request to return it: 改办; or someone cancelled the case), not because the case came to its
+    # end; and by what event, by its name when it has one (None for the cancelling: cancelled_by)
     withdrawn: bool = False
     withdrawn_by: str | None = None
+    # ended unanswered because someone cancelled its case (its task with it, or the case as a
+    # whole), by their user name as the case's history keeps it ("system" for a called case the
+    # system cancelled); None otherwise, a task withdrawn earlier by an event included
+    cancelled_by: str | None = None
+    # a 督办 on the case as a whole: the units it was addressed to, by code, those holding the
+    # case's open tasks when it was issued, and those tasks (task ids), whose holders were told
+    # of it; none: no unit held one then, and nobody was told (nor was anybody before issuing
+    # kept them). Empty for a 督办 on a task, addressed to that task's holders.
+    addressed_units: tuple[str, ...] = ()
+    addressed_unit_names: tuple[str, ...] = ()  # those units by name (read by ``_view``)
+    addressed_tasks: tuple[str, ...] = ()
 
 
 def issue(
@@ -160,11 +175,14 @@ def issue(
     refused: Mapping[str, FieldError] | None = None,
 ) -> SupervisionView:
     """A supervisor's 督办 on a running case (its open task ``task_id``, or the case as a
-    whole): recorded, audited, told to the holders and the other supervisors. Escalated, the
-    head (负责人) of the task's unit is told too, and the record says so; when there is no
-    head to tell (a 督办 on the whole case, a task offered to no unit, a unit the roster names
-    no active head for or whose head claimed the task himself: then the rest of the unit is told
-    instead) the 督办 is issued all the same, recorded as not reported to a head, and the
+    whole): recorded, audited, told to the holders and the other supervisors. On the case as a
+    whole it is addressed to the units holding its open tasks (``addressed_units``): each such
+    task's holders are told as a task's are, not the supervisors; with no unit holding one,
+    nobody is, and the notice names no unit. Escalated, the head (负责人) of the task's unit is
+    told too (of each unit addressed), and the record says so; when there is no head to tell (no
+    unit holds a task of the case, a task offered to no unit, a unit the roster names no active
+    head for or whose head claimed the task himself: then the rest of the unit is told instead;
+    of several units, the first such) the 督办 is issued all the same, recorded as not reported to a head, and the
     answer says why, how many of the unit it told instead and how many of it heard as the
     task's holders (``unreported``, ``told_instead``, ``told_as_holders``), for the supervisor
     to be told; the row keeps what it found, and every read of the 督办 says the same.
@@ -207,8 +225,27 @@ def issue(
     if errors:
         raise InvalidData(errors)
     now = clock.now()
-    escalation = _escalation(session, item, actor.username) if escalate else None
-    escalated = escalation is not None and escalation.reported
+    # on the case as a whole: addressed to the units holding its open tasks now, each such
+    # task's holders told as a task's are (none: nobody is, and the notice names no unit)
+    addressed = _units_holding(session, instance.id) if item is None else {}
+    if item is not None:
+        escalations = [_escalation(session, item, actor.username)] if escalate else []
+    elif escalate:
+        escalations = [_escalation(session, held[0], actor.username) for held in addressed.values()]
+        escalations = escalations or [Escalation(None, None, Unreported.NO_TASK)]
+    else:
+        escalations = []
+    # what the row keeps of the escalation: a unit whose head was not told first, for the
+    # supervisor to hear why (the units whose head was told need no word)
+    escalation = next((e for e in escalations if not e.reported), escalations[0] if escalations else None)
+    escalated = any(e.reported for e in escalations)
+    kept = escalation.kept() if escalation else {}
+    if item is None:
+        kept["addressed"] = {
+            "units": list(addressed),
+            "items": [held.id for tasks_held in addressed.values() for held in tasks_held],
+            "tasks": [held.task_id for tasks_held in addressed.values() for held in tasks_held],
+        }
     row = Supervision(
         instance_id=instance.id,
         work_item_id=item.id if item else None,
@@ -218,7 +255,7 @@ def issue(
         opinion=opinion,
         respond_by=deadline,
         escalated=escalated,  # what happened: a head was told
-        escalation=escalation.kept() if escalation else {},
+        escalation=kept,
     )
     session.add(row)
     session.flush()
@@ -245,19 +282,56 @@ def issue(
         },
     )
     if item is not None:
-        notifications.notify_supervision(
-            session,
-            None,
-            item,
-            "督办",
-            False,
-            opinion=opinion,
-            respond_by=deadline,
-            also_groups=escalation.groups if escalation else (),
-            also_users=[escalation.head] if escalation and escalation.reported and escalation.head else [],
-            issued_by=actor.username,
-        )
+        _tell_holders(session, item, opinion, deadline, escalations[0] if escalations else None, actor.username)
+    unit_escalations: list[Escalation | None] = [*escalations] if addressed and escalate else [None] * len(addressed)
+    for unit_escalation, tasks_held in zip(unit_escalations, addressed.values(), strict=True):
+        # each unit's head (or people) hears of it once, with the first of its tasks; not the
+        # other supervisors: the notice and the people told are the units it is addressed to
+        for held in tasks_held:
+            said = unit_escalation if held is tasks_held[0] else None
+            _tell_holders(session, held, opinion, deadline, said, actor.username, tell_supervisors=False)
     return _view(session, row, now, case_secrets(session, actor, instance.id, instance.definition_id))
+
+
+def _tell_holders(
+    session: Session,
+    item: WorkItem,
+    opinion: str,
+    deadline: datetime | None,
+    escalation: Escalation | None,
+    issued_by: str,
+    *,
+    tell_supervisors: bool = True,
+) -> None:
+    """A person's 督办 on ``item``, told to its holders (and, escalated, its unit's head or people)."""
+    notifications.notify_supervision(
+        session,
+        None,
+        item,
+        "督办",
+        False,
+        opinion=opinion,
+        respond_by=deadline,
+        also_groups=escalation.groups if escalation else (),
+        also_users=[escalation.head] if escalation and escalation.reported and escalation.head else [],
+        issued_by=issued_by,
+        tell_supervisors=tell_supervisors,
+    )
+
+
+def _units_holding(session: Session, instance_id: int) -> dict[str, list[WorkItem]]:
+    """The units holding the case's open tasks, by code, in the order of their tasks, each with
+    those tasks: the first of a task's groups that is a unit (as ``_late_unit`` finds it). A task
+    offered to people alone or to a role is no unit's."""
+    codes = _unit_codes(repo.department_choices(session))
+    held: dict[str, list[WorkItem]] = {}
+    for item in session.scalars(
+        select(WorkItem).where(WorkItem.instance_id == instance_id, WorkItem.state == repo.READY).order_by(WorkItem.id)
+    ):
+        unit = next((codes[group] for group in item.candidate_groups if group in codes), None)
+        if unit is not None:
+            held.setdefault(unit, []).append(item)
+    return held
 
 
 def _no_longer_open(item: WorkItem) -> FieldError:
@@ -268,6 +342,38 @@ def _no_longer_open(item: WorkItem) -> FieldError:
         at = item.completed_at.isoformat() if item.completed_at else ""
         return FieldError("task_completed", {"task": item.name, "by": item.completed_by or "", "at": at})
     return FieldError("task_withdrawn", {"task": item.name})
+
+
+@dataclass(frozen=True)
+class CaseEnd:
+    """How a case a 督办 could not be issued on ended (``issue`` refused it: ``case_ended``): for
+    the supervisor who lost the race to it, as a task done meanwhile is said (who and when)."""
+
+    status: str  # an InstanceStatus value: completed, cancelled
+    at: datetime | None  # when: the case's end, or its cancelling
+    by: str | None = None  # who finished its last step, or cancelled it, by user name
+    task: str | None = None  # the last step finished (completed), by name
+
+
+def case_end(session: Session, actor: Actor, instance_id: int) -> CaseEnd | None:
+    """How the case ``instance_id`` ended (None: it is still running): cancelled, by whom and when
+    (its history's entry); completed, the last step someone finished, by whom and when, or, when
+    no person's step ended it (a timer, a message), when the case ended."""
+    instance = visible_case(session, actor, instance_id)
+    if instance.status == InstanceStatus.RUNNING:
+        return None
+    entry = cancellation(session, instance)
+    if entry is not None:
+        return CaseEnd(instance.status.value, entry.at, entry.actor)
+    last = session.execute(
+        select(WorkItem.name, WorkItem.completed_by, WorkItem.completed_at)
+        .where(WorkItem.instance_id == instance.id, WorkItem.state == WorkItemState.COMPLETED)
+        .order_by(WorkItem.completed_at.desc(), WorkItem.id.desc())
+        .limit(1)
+    ).first()
+    if last is None or last.completed_by is None:
+        return CaseEnd(instance.status.value, instance.ended_at)
+    return CaseEnd(instance.status.value, last.completed_at, last.completed_by, last.name)
 
 
 def _opinion_refusal(opinion: str) -> FieldError | None:
@@ -405,35 +511,105 @@ def tell_issuers_withdrawn(
     or None), and whether the case goes on: otherwise they believe the unit still pressed, and
     the next unit never received it. Not ``acting``, whose action took it back; nobody for a
     timer's 督办. One notice a person a task, however many 督办 they issued on it."""
+
+    def said(item: WorkItem | repo.ItemRow) -> dict[str, Any]:
+        event = event_of(item)
+        return {**({"event": event} if event else {}), **({"case_ended": True} if case_ended else {})}
+
+    _tell_issuers_ended(session, instance, items, said, acting)
+
+
+def _tell_issuers_ended(
+    session: Session,
+    instance: ProcessInstance,
+    items: Sequence[WorkItem | repo.ItemRow],
+    said: Callable[[WorkItem | repo.ItemRow], dict[str, Any]],
+    acting: str | None,
+) -> None:
+    """Whoever issued a 督办 still unanswered on one of ``items`` (but ``acting``) is told that it
+    ended, once a task: ``said``, what ended it, as the notice's params say it."""
+    issuers = unanswered_issuers(session, [w.id for w in items], acting)
+    for item in items:
+        if item.id not in issuers:
+            continue
+        notifications.notify(
+            session,
+            NotificationKind.SUPERVISION,
+            dict.fromkeys(sorted(issuers[item.id])),
+            params={"task": item.name, "case": instance.title, "withdrawn": True, **said(item)},
+            instance_id=instance.id,
+            work_item_id=item.id,
+        )
+
+
+def unanswered_issuers(session: Session, item_ids: Sequence[int], acting: str | None = None) -> dict[int, set[str]]:
+    """Work item id → who issued a 督办 still unanswered on it (a person's: a timer's tells
+    nobody), but ``acting``: whom ``tell_issuers_withdrawn`` tells once the task is taken back."""
     issuers: dict[int, set[str]] = {}
-    if items:
+    if item_ids:
         for item_id, issued_by in session.execute(
             select(Supervision.work_item_id, Supervision.issued_by).where(
-                Supervision.work_item_id.in_([w.id for w in items]),
+                Supervision.work_item_id.in_(item_ids),
                 Supervision.responded_at.is_(None),
                 Supervision.automatic.is_(False),
             )
         ):
             if item_id is not None and issued_by != acting:
                 issuers.setdefault(item_id, set()).add(issued_by)
-    for item in items:
-        if item.id not in issuers:
-            continue
-        event = event_of(item)
+    return issuers
+
+
+def tell_issuers_cancelled(
+    session: Session, instance: ProcessInstance, closed: Sequence[repo.ItemRow], *, by_name: str, acting: str
+) -> None:
+    """``instance`` was just cancelled (by ``by_name``; ``acting``: their user name), ``closed``
+    its tasks that were open: a 督办 still unanswered on one of them ended, as when the process
+    withdraws a task (``tell_issuers_withdrawn``), and so did one standing on a task whose request
+    one of them was to decide (退回 awaiting 审核退回申请: ``answered_by_completion``), and one on
+    the case as a whole. Whoever issued it is told (but ``acting``, who knows) that the case was
+    cancelled and by whom (``cancelled_by``): once a task, and once for the case as a whole."""
+    asked = _awaiting_decision(session, instance, closed)
+    _tell_issuers_ended(session, instance, [*closed, *asked], lambda _item: {"cancelled_by": by_name}, acting)
+    on_the_case = set(
+        session.scalars(
+            select(Supervision.issued_by).where(
+                Supervision.instance_id == instance.id,
+                Supervision.work_item_id.is_(None),
+                Supervision.responded_at.is_(None),
+                Supervision.automatic.is_(False),
+                Supervision.issued_by != acting,
+            )
+        )
+    )
+    if on_the_case:
         notifications.notify(
             session,
             NotificationKind.SUPERVISION,
-            dict.fromkeys(sorted(issuers[item.id])),
-            params={
-                "task": item.name,
-                "case": instance.title,
-                "withdrawn": True,
-                **({"event": event} if event else {}),
-                **({"case_ended": True} if case_ended else {}),
-            },
+            dict.fromkeys(sorted(on_the_case)),
+            params={"case": instance.title, "withdrawn": True, "cancelled_by": by_name},
             instance_id=instance.id,
-            work_item_id=item.id,
         )
+
+
+def _awaiting_decision(session: Session, instance: ProcessInstance, deciding: Sequence[repo.ItemRow]) -> list[WorkItem]:
+    """The completed tasks whose request one of ``deciding`` was to decide: each such step's
+    latest task (``_request_pending``)."""
+    process = processes.get_by_id(session, instance.definition_id)
+    asked_steps = {bpmn_id for item in deciding for bpmn_id in _answers(process, item.bpmn_id)}
+    if not asked_steps:
+        return []
+    latest = (
+        select(func.max(WorkItem.id))
+        .where(WorkItem.instance_id == instance.id, WorkItem.bpmn_id.in_(asked_steps))
+        .group_by(WorkItem.bpmn_id)
+    )
+    return list(
+        session.scalars(
+            select(WorkItem)
+            .where(WorkItem.id.in_(latest), WorkItem.state == WorkItemState.COMPLETED)
+            .order_by(WorkItem.id)
+        )
+    )
 
 
 def _answers(process: ParsedProcess, bpmn_id: str) -> tuple[str, ...]:
@@ -459,7 +635,8 @@ def of_case(session: Session, actor: Actor, instance_id: int, scope: RoundScope 
 
 
 def open_on_items(session: Session, item_ids: list[int]) -> dict[int, int]:
-    """Work item id → how many 督办 on it are still unanswered (the badge)."""
+    """Work item id → how many 督办 on it are still unanswered (the badge): those on its task, and
+    those on its case as a whole that were addressed to its holders (``SupervisionView.addressed_tasks``)."""
     if not item_ids:
         return {}
     rows = session.execute(
@@ -467,44 +644,100 @@ def open_on_items(session: Session, item_ids: list[int]) -> dict[int, int]:
         .where(Supervision.work_item_id.in_(item_ids), Supervision.responded_at.is_(None))
         .group_by(Supervision.work_item_id)
     ).all()
-    return {item_id: count for item_id, count in rows if item_id is not None}
+    counts = {item_id: count for item_id, count in rows if item_id is not None}
+    of_their_cases = select(WorkItem.instance_id).where(WorkItem.id.in_(item_ids))
+    wanted = set(item_ids)
+    for kept in session.scalars(
+        select(Supervision.escalation).where(
+            Supervision.instance_id.in_(of_their_cases),
+            Supervision.work_item_id.is_(None),
+            Supervision.responded_at.is_(None),
+        )
+    ):
+        for item_id in ((kept or {}).get("addressed") or {}).get("items", ()):
+            if item_id in wanted:
+                counts[item_id] = counts.get(item_id, 0) + 1
+    return counts
 
 
 def _view(session: Session, row: Supervision, now: datetime, secrets: Secrets) -> SupervisionView:
     """``row`` as its reader reads it: ``secrets``, what they may not read of its case, masked
     in the opinion."""
-    case_title, status, definition_id = session.execute(
-        select(ProcessInstance.title, ProcessInstance.status, ProcessInstance.definition_id).where(
-            ProcessInstance.id == row.instance_id
-        )
+    case_title, status, definition_id, ended_at = session.execute(
+        select(
+            ProcessInstance.title, ProcessInstance.status, ProcessInstance.definition_id, ProcessInstance.ended_at
+        ).where(ProcessInstance.id == row.instance_id)
     ).one()
     task = session.execute(
-        select(WorkItem.name, WorkItem.task_id, WorkItem.state, WorkItem.bpmn_id).where(WorkItem.id == row.work_item_id)
+        select(WorkItem.name, WorkItem.task_id, WorkItem.state, WorkItem.bpmn_id, WorkItem.completed_at).where(
+            WorkItem.id == row.work_item_id
+        )
     ).first()
     name, task_id = (task.name, task.task_id) if task else (None, None)
+    cancelled = status == InstanceStatus.CANCELLED
     taken_back = (
         row.responded_at is None
         and task is not None
-        and status != InstanceStatus.CANCELLED  # (a person cancelling the case closed its tasks)
         and (
             task.state == WorkItemState.CANCELLED
-            # left unanswered by a request made on it (answered_by_completion), no longer decided on
+            # left unanswered by a request made on it (answered_by_completion), no longer decided
+            # on: the decision gave it up, or the case was cancelled, closing every task it had
             or (
                 task.state == WorkItemState.COMPLETED
-                and not _request_pending(session, row, definition_id, task.bpmn_id)
+                and (cancelled or not _request_pending(session, row, definition_id, task.bpmn_id))
             )
         )
     )
     ended = status != InstanceStatus.RUNNING or taken_back
     view = _view_of(row, case_title or "", name, task_id, now, secrets, ended)
+    if view.addressed_units:
+        units = repo.department_choices(session)
+        view = replace(view, addressed_unit_names=tuple(units.get(code, code) for code in view.addressed_units))
+    if row.work_item_id is None and cancelled and row.responded_at is None:
+        # on the case as a whole: the cancelling ended it (no task was taken back)
+        return replace(view, cancelled_by=_canceller(session, row.instance_id))
     if not taken_back:
         return view
-    return replace(view, withdrawn=True, withdrawn_by=_withdrawing_event(session, row))
+    assert task is not None
+    event = _withdrawing_event(session, row)
+    if event is None and cancelled:
+        # read from the case's history, not from what its issuer was told (nobody is, when the
+        # issuer cancelled the case himself or a timer issued it): the cancelling withdrew it if
+        # it closed its task, or the task deciding the request made on it
+        closed_by_cancelling = (
+            task.completed_at == ended_at
+            if task.state == WorkItemState.CANCELLED
+            else _request_pending(session, row, definition_id, task.bpmn_id, closed_at=ended_at)
+        )
+        if closed_by_cancelling:
+            return replace(view, withdrawn=True, cancelled_by=_canceller(session, row.instance_id))
+    return replace(view, withdrawn=True, withdrawn_by=event)
 
 
-def _request_pending(session: Session, row: Supervision, definition_id: int, bpmn_id: str) -> bool:
+def canceller_name(session: Session, username: str) -> str:
+    """Who cancelled a case, as the notices and the case page name them: a person by name, the
+    system (a called case whose caller no longer waits for it) as the pages name it in the history
+    (web.roles.person_name)."""
+    if username == SYSTEM.username:
+        return "系统"
+    return people_names(session, [username]).get(username, username)
+
+
+def _canceller(session: Session, instance_id: int) -> str | None:
+    """Who cancelled the case ``instance_id``, by user name, as its history's entry of the
+    cancelling keeps it (None: not found)."""
+    instance = session.get(ProcessInstance, instance_id)
+    entry = cancellation(session, instance) if instance is not None else None
+    return entry.actor if entry is not None else None
+
+
+def _request_pending(
+    session: Session, row: Supervision, definition_id: int, bpmn_id: str, closed_at: datetime | None = None
+) -> bool:
     """The request made on the 督办's completed task is still to be decided: its task is the
-    step's latest (the case did not pass that step again since) and a task deciding it is open."""
+    step's latest (the case did not pass that step again since) and a task deciding it is open;
+    with ``closed_at`` (the moment its case was cancelled), was so until then: the task deciding
+    it was closed at that moment, undone."""
     deciders = [b for b, meta in processes.get_by_id(session, definition_id).tasks.items() if bpmn_id in meta.answers]
     if not deciders:
         return False
@@ -513,8 +746,13 @@ def _request_pending(session: Session, row: Supervision, definition_id: int, bpm
     )
     if latest != row.work_item_id:
         return False
+    still = (
+        (WorkItem.state == repo.READY,)
+        if closed_at is None
+        else (WorkItem.state == WorkItemState.CANCELLED, WorkItem.completed_at == closed_at)
+    )
     deciding = select(WorkItem.id).where(
-        WorkItem.instance_id == row.instance_id, WorkItem.bpmn_id.in_(deciders), WorkItem.state == repo.READY
+        WorkItem.instance_id == row.instance_id, WorkItem.bpmn_id.in_(deciders), *still
     )
     return session.scalar(deciding.limit(1)) is not None
 
@@ -576,7 +814,16 @@ def _view_of(
         responded_at=row.responded_at,
         state=state_of(row, now, ended),
         **_found_on_issuing(row),
+        addressed_units=_addressed(row, "units"),
+        addressed_tasks=_addressed(row, "tasks"),
     )
+
+
+def _addressed(row: Supervision, what: str) -> tuple[str, ...]:
+    """Whom a 督办 on the case as a whole was addressed to, as its row keeps it (``what``: the
+    units, or the tasks): none when it kept none (issued before, when it told nobody)."""
+    addressed = (row.escalation or {}).get("addressed") or {}
+    return tuple(addressed.get(what, ()))
 
 
 # -- the board ---------------------------------------------------------------------------------
@@ -893,9 +1140,14 @@ class Notice:
     """What a printed 督办通知书 says."""
 
     supervision: SupervisionView
-    unit: str | None  # the name of the unit it is sent to
+    # the names of the units it is sent to: the one late with its task, or, on the case as a
+    # whole, those it was addressed to (and told) when issued
+    units: tuple[str, ...]
     due_at: datetime | None  # the deadline of the task it presses on
     process_name: str
+    # on the case as a whole, issued while no unit held one of its open tasks: addressed to no
+    # unit, and nobody was told of it
+    told_nobody: bool = False
 
 
 def notice(session: Session, actor: Actor, supervision_id: int) -> Notice:
@@ -913,16 +1165,24 @@ def notice(session: Session, actor: Actor, supervision_id: int) -> Notice:
             raise NotFound(f"no supervision notice (督办) {supervision_id}")  # another round's
     except NotFound:
         raise NotFound(f"no supervision notice (督办) {supervision_id}") from None
-    facts = session.get(CaseFacts, instance.id)
+    view = _view(
+        session, row, clock.now(), secrets_kept_from_the_uncleared(session, instance.id, instance.definition_id)
+    )
     units = repo.department_choices(session)
-    # addressed to who is late with its task, as the board says (a co-handling unit's view: that unit)
-    code = _late_unit(item.candidate_groups if item else [], facts.unit if facts else None, _unit_codes(units))
+    if row.work_item_id is None:
+        # the units it was told to when issued, not who holds the case now nor its lead unit
+        # (which may have replied long since): the notice says what the units were told
+        codes: tuple[str, ...] = view.addressed_units
+    else:
+        # addressed to who is late with its task, as the board says (a co-handling unit's view: that unit)
+        facts = session.get(CaseFacts, instance.id)
+        late = _late_unit(item.candidate_groups if item else [], facts.unit if facts else None, _unit_codes(units))
+        codes = (late,) if late else ()
     definition = session.get(ProcessDefinition, instance.definition_id)
     return Notice(
-        supervision=_view(
-            session, row, clock.now(), secrets_kept_from_the_uncleared(session, instance.id, instance.definition_id)
-        ),
-        unit=units.get(code, code) if code else None,
+        supervision=view,
+        units=tuple(units.get(code, code) for code in codes),
         due_at=item.due_at if item else None,
         process_name=definition.name if definition else "",
+        told_nobody=row.work_item_id is None and not codes,
     )

@@ -457,7 +457,12 @@ def task_page(session: Session, actor: Actor, task_id: str) -> TaskPage:
     history = history_for(session, actor, instance.id, instance.definition_id, scope)
     comments = scope.visible(list_comments(session, actor, instance.id))
     attachments = scope.visible(list_attachments(session, actor, instance.id))
-    supervisions = [s for s in supervision.of_case(session, actor, instance.id, scope) if s.task_id == task_id]
+    # its own, and a 督办 on the whole case addressed to its unit through it
+    supervisions = [
+        s
+        for s in supervision.of_case(session, actor, instance.id, scope)
+        if s.task_id == task_id or task_id in s.addressed_tasks
+    ]
     # a later round (a loop, a re-handling, a second evaluation) starts with its fields empty,
     # not at what an earlier round answered; the reader's own saved draft of this task still
     # loads over them (a draft is its author's: draft_for)

@@ -220,8 +220,10 @@ def test_an_escalation_to_a_deactivated_head_or_on_the_whole_case_says_why(world
     assert (issued.escalated, issued.unreported, issued.unreported_unit) == (False, "head_inactive", "finance")
     assert (issued.unreported_head, issued.told_instead, issued.told_as_holders) == ("fin2", 0, 1)  # fin holds it
     assert "fin2" not in supervision_told(factory, "请负责人过问")
+    # on the case as a whole: addressed to 财政所, which holds its reply, and escalated as on that task
     whole = act(factory, "boss", supervision.issue, case_id, None, "整体催办", None, escalate=True)
-    assert (whole.escalated, whole.unreported) == (False, "no_task")
+    assert (whole.escalated, whole.unreported, whole.unreported_unit) == (False, "head_inactive", "finance")
+    assert whole.addressed_units == ("finance",)
 
 
 def test_an_escalated_supervision_reaches_the_units_head_when_it_has_one(world):
@@ -315,8 +317,9 @@ def test_a_supervision_on_a_task_its_deadline_withdrew_ends_and_leaves_the_board
 
 def test_whoever_issued_a_supervision_its_task_a_deadline_withdrew_is_told_it_ended(session_factory, frozen_clock):
     """The same withdrawal (超时转督办) as seen by whoever issued the 督办: told that it ended
-    unanswered and by what, the case going on (the supervisors' copy of the timer's 督办 says only
-    that the task ended); nobody is told of the one on the case as a whole, which stays open."""
+    unanswered and by what, the case going on (in place of the supervisors' copy of the timer's
+    督办, which says only that the task ended); nobody is told of the one on the case as a whole,
+    which stays open."""
     build_world(session_factory, "clerk", "fin", "boss")
     deploy(session_factory, "deadline.bpmn")
     now = clock.now()

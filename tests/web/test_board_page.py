@@ -192,11 +192,12 @@ def test_an_escalation_on_a_unit_with_nobody_active_says_nobody_of_it_was_told(a
 
 
 def test_a_case_level_escalation_says_it_reached_no_head(app, as_user):
+    """Addressed to 财政所, which holds the case's reply: what an escalation on that task says."""
     case = overdue_case(app)
     client = as_user("supervisor")
     whole = {"instance_id": case.id, "task_id": "", "opinion": "整体催办", "escalate": "1"}
     answer = text_of(client.post("/board/supervise", data=whole, follow_redirects=True))
-    assert "已发出督办，但未报告单位负责人：督办整个案件时无单位可报告" in answer
+    assert "已发出督办，但未报告单位负责人：财政所未设负责人。" in answer
 
 
 def test_a_refused_supervision_on_the_board_comes_back_open_with_what_was_typed(app, as_user):

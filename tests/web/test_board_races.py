@@ -74,10 +74,16 @@ def test_a_supervision_on_a_case_cancelled_meanwhile_says_the_case_has_ended(app
     task_id = text_of(client.get("/board/")).split('data-task-id="', 1)[1].split('"', 1)[0]
     act(app, "office1", cases.cancel_instance, case.id, "代表撤回建议")
     typed = {"instance_id": case.id, "task_id": task_id, "opinion": OPINION}
-    page = text_of(client.post("/board/supervise", data=typed))
-    assert '<div class="flash error" role="alert" id="supervise-refused">督办未发出：案件已撤销，无需督办</div>' in page
+    response = client.post("/board/supervise", data=typed)
+    assert response.status_code == 422
+    page = text_of(response)
+    assert (
+        '<div class="flash error" role="alert" id="supervise-refused">'
+        "督办未发出：案件已由 office1 同志 于 2026-12-23 09:00 撤销，无需督办</div>"
+    ) in page
     assert "completed" not in page and "cancelled" not in page
-    assert f">{OPINION}</textarea>" in page.split('id="supervise-again" open>', 1)[1]
+    # no form again: the case as a whole is over too, and could only be refused again
+    assert 'id="supervise-again"' not in page and OPINION not in page
 
 
 # -- the open 督办 follow every filter -------------------------------------------------------

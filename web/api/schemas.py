@@ -802,12 +802,31 @@ class SupervisionSchema(ma.Schema):
     )
     withdrawn = fields.Boolean(
         metadata={
-            "description": "ended because the process took its task back (withdrew it, or 改办), not by the case's end"
+            "description": "ended because its task was taken back: the process withdrew it (or 改办), or its case "
+            "was cancelled (cancelled_by); not by the case's end"
         }
     )
     withdrawn_by = fields.String(
         allow_none=True,
-        metadata={"description": "what took the task back, by name (退回改办, a deadline); null: not known"},
+        metadata={
+            "description": "what event took the task back, by name (退回改办, a deadline); null: not known, or the "
+            "case's cancelling (cancelled_by)"
+        },
+    )
+    cancelled_by = fields.String(
+        allow_none=True,
+        metadata={
+            "description": "ended unanswered because its case was cancelled (on its task, or on the case as a "
+            "whole): who cancelled it, by user name (system for a called case the system cancelled); null otherwise"
+        },
+    )
+    addressed_units = fields.List(
+        fields.String(),
+        metadata={
+            "description": "on the case as a whole (task_id null): the units' codes it was addressed to, those "
+            "holding the case's open tasks when it was issued, whose holders were told; empty: nobody was told "
+            "(no unit held one). Empty for a 督办 on a task"
+        },
     )
     # what issuing found, kept with the 督办: the same in the answer to issuing it and on every read
     unreported = fields.String(

@@ -115,6 +115,9 @@ class RefusedSupervision:
     escalate: bool
     errors: dict[str, str]  # field → why, in the reader's language
     summary: str
+    # the case ended since the page was read: nothing of it is left to supervise, and no form is
+    # offered again (it could only be refused again)
+    case_ended: bool = False
 
 
 def issue_supervision(instance_id: int) -> RefusedSupervision | None:
@@ -137,6 +140,9 @@ def issue_supervision(instance_id: int) -> RefusedSupervision | None:
         codes = _as_read(exc.codes)
         errors = field_messages(codes)
         task_gone = codes.get("task_id") is not None and codes["task_id"].code in _TASK_GONE
+        ended = codes.get("instance") is not None and codes["instance"].code == "case_ended"
+        # the case ended: that alone is said (what else was wrong with the form no longer matters)
+        why = _case_end(instance_id) if ended else _refusal(errors, codes)
         return RefusedSupervision(
             instance_id=instance_id,
             task_id="" if task_gone else form.get("task_id", ""),
@@ -144,13 +150,36 @@ def issue_supervision(instance_id: int) -> RefusedSupervision | None:
             respond_by=form.get("respond_by", ""),
             escalate=form.get("escalate") == "1",
             errors=errors,
-            summary=_("督办未发出：%(why)s", why=_refusal(errors, codes)),
+            summary=_("督办未发出：%(why)s", why=why),
+            case_ended=ended,
         )
-    if issued.unreported is None:
-        flash(_("已发出督办。"), "success")
-    else:  # issued, but the head it was meant to reach is not told: the supervisor must know
+    if issued.task_id is None and not issued.addressed_units:
+        # on the case as a whole, while no unit holds one of its tasks: the supervisor must know
+        flash(_("已发出督办，但案件目前没有由单位办理的任务，未通知任何人。"), "warning")
+    elif issued.unreported is not None:  # issued, but a head it was meant to reach is not told
         flash(_("已发出督办，但未报告单位负责人：%(why)s", why=_unreported(issued)), "warning")
+    elif issued.task_id is None:
+        units = _("、").join(issued.addressed_unit_names)
+        flash(_("已发出督办，已通知%(units)s。", units=units), "success")
+    else:
+        flash(_("已发出督办。"), "success")
     return None
+
+
+def _case_end(instance_id: int) -> str:
+    """How the case a 督办 was refused on ended, in the supervisor's words: who cancelled it and
+    when, or who finished its last step and when, as a task done meanwhile is said."""
+    session = database.session()
+    end = supervision.case_end(session, current_actor(), instance_id)
+    if end is None:  # running again? (nothing resumes a case that ended): as the refusal said
+        return _("案件已办结，无需督办")
+    by = person_name(end.by, people_names(session, [end.by] if end.by else []))
+    at = when(end.at) if end.at else ""
+    if end.status == "cancelled":
+        return _("案件已由 %(by)s 于 %(at)s 撤销，无需督办", by=by, at=at)
+    if end.task:
+        return _("案件已办结：最后一步「%(task)s」由 %(by)s 于 %(at)s 办理完毕，无需督办", task=end.task, by=by, at=at)
+    return _("案件已于 %(at)s 办结，无需督办", at=at)
 
 
 # A 督办 that lost its race: its task done or withdrawn, or its case ended, since the page was
@@ -195,7 +224,7 @@ def _unreported(issued: supervision.SupervisionView) -> str:
     the head's stead, or already as the task's holders), in the supervisor's words."""
     why = issued.unreported
     if why == supervision.Unreported.NO_TASK:
-        return _("督办整个案件时无单位可报告，如需报告负责人，请选择具体任务再督办。")
+        return _("案件目前没有由单位办理的任务，无单位负责人可报告。")
     if why == supervision.Unreported.NO_UNIT:
         return _("该任务未交办给单位，无单位负责人可报告。")
     session = database.session()
