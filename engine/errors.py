@@ -200,6 +200,14 @@ FIELD_ERRORS: dict[str, str] = {
     "too_many_rows": "more than {max} rows",
     "no_rows": "no rows below the header",
     "unreadable_file": "cannot read {file}: not an .xlsx or .csv file",
+    # a workbook no reader opens (engine/usecases/spreadsheets.py): said as what it is, and what to do
+    "encrypted_workbook": "{file} is protected by a password: open it in Excel or WPS, remove the password, "
+    "save it and upload it again",
+    "old_excel_workbook": "{file} is an old Excel 97-2003 workbook (.xls): open it in Excel or WPS, "
+    "save it as .xlsx and upload that",
+    # a value of a ledger's or units file's list (a deputy, a unit, a class): the choices are joined with 、
+    "not_one_of": "{value} is not one of the choices: {choices}",
+    "shared_name": "{value} is the name of several people: write the user name, or one of {choices}",
     # a person's and a unit's fields (engine/usecases/people.py: the pages, the command line, the import)
     "username_taken": "this user name is taken already",
     "inactive_user": "{username} is deactivated",

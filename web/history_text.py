@@ -12,6 +12,7 @@ from typing import Any
 from flask_babel import gettext as _
 from flask_babel import pgettext
 
+from engine.usecases.audit_log import ImportSummary
 from engine.usecases.confidentiality import WITHHELD
 from engine.usecases.results import HistoryEntry
 
@@ -71,6 +72,7 @@ def action_names() -> dict[str, str]:
         "save_department": pgettext("audit", "保存单位"),
         "import_units": pgettext("audit", "导入单位"),
         "import_people": pgettext("audit", "导入人员"),
+        "import_ledger": pgettext("audit", "导入台账"),
         "create_token": pgettext("audit", "创建 API 令牌"),
         "revoke_token": pgettext("audit", "撤销 API 令牌"),
         "deploy": pgettext("audit", "部署流程"),
@@ -230,6 +232,27 @@ def _said(entry: HistoryEntry, words: Words) -> list[Part]:
     if action in ("complete", "start"):
         return words.fields(data)
     return []
+
+
+def import_summary(summary: ImportSummary | None) -> str:
+    """What an import's entry in the audit log says: its file and what it made."""
+    if summary is None:
+        return ""
+    if summary.closed is not None:  # a ledger
+        return _(
+            "%(file)s：新建案件 %(created)s 件（已办结 %(closed)s 件），已有、不变 %(unchanged)s 件",
+            file=summary.file,
+            created=summary.created,
+            closed=summary.closed,
+            unchanged=summary.unchanged,
+        )
+    return _(
+        "%(file)s：新建 %(created)s，修改 %(updated)s，不变 %(unchanged)s",
+        file=summary.file,
+        created=summary.created,
+        updated=summary.updated,
+        unchanged=summary.unchanged,
+    )
 
 
 def plain(parts: Iterable[Part]) -> str:

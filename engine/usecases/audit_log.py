@@ -9,12 +9,14 @@ entered it (``confidentiality.history_for``); the history of one case, masked an
 so, is ``case_history``. Reading the log reads neither: an administrator outside those
 groups sees a score withheld like anyone else, for a ballot is read by as few as possible
 (``engine.access.may_read_field``). A sign-in's entry, of no case, says where it came from
-(its client's address), which a security audit reads the log for."""
+(its client's address), which a security audit reads the log for; an import's, of no case
+either, its file and what it made (``ImportSummary``)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -24,7 +26,7 @@ from storage.models import AuditEntry, ProcessInstance, WorkItem
 
 from .. import access
 from ..access import Actor, Permission
-from .confidentiality import hidden_fields, history_for
+from .confidentiality import hidden_fields, history_for, mask_filename
 from .context import processes
 from .labels import element_names, field_labels, named_in_history, people_names, value_labels
 from .results import HistoryEntry, paging
@@ -34,6 +36,44 @@ from .visibility import case_visibility, visible_case
 MAX_EXPORT = 10_000
 # the entries a sign-in writes (engine.usecases.sign_in): of no case, each with its client
 SIGN_IN_ACTIONS = frozenset({"sign_in", "sign_in_failed", "sign_in_throttled"})
+# the entries an import as a whole writes (onboarding, ledger): of no case, each with its file
+# and what it made, which is what an administrator reads the log for (which file, when, how much)
+IMPORT_ACTIONS = frozenset({"import_units", "import_people", "import_ledger"})
+
+
+@dataclass(frozen=True)
+class ImportSummary:
+    """What an import as a whole did: its file, and how many it created, updated, left
+    unchanged (a ledger: cases created, of them closed)."""
+
+    file: str
+    created: int
+    updated: int | None = None  # units and people (None: a ledger, which changes no case)
+    unchanged: int = 0
+    closed: int | None = None  # a ledger's cases closed on import (None: units and people)
+
+
+def _import_summary(action: str, data: dict[str, Any] | None, reads_identities: bool) -> ImportSummary | None:
+    """An import's entry said as counts (units and people keep the keys created and updated,
+    a ledger the counts). A petitions ledger's file name may name a petitioner (赵某某的台账):
+    masked, as a case's history masks it, for whoever may not read identities."""
+    if action not in IMPORT_ACTIONS or not data:
+        return None
+    file = str(data.get("file") or "")
+    if data.get("ledger") == "petitions" and not reads_identities:
+        file = mask_filename(file)
+
+    def count(value: Any) -> int:
+        return len(value) if isinstance(value, list) else int(value or 0)
+
+    ledger = action == "import_ledger"
+    return ImportSummary(
+        file,
+        count(data.get("created")),
+        None if ledger else count(data.get("updated")),
+        count(data.get("unchanged")),
+        count(data.get("closed")) if ledger else None,
+    )
 
 
 @dataclass(frozen=True)
@@ -48,6 +88,7 @@ class AuditRow:
     task_id: str | None
     step: str | None = None  # the step: its task's title with its round, or the element's name in the process
     address: str | None = None  # a sign-in's (successful, failed, refused): the client's address
+    imported: ImportSummary | None = None  # an import's (units, people, a ledger): its file and counts
 
 
 @dataclass(frozen=True)
@@ -107,6 +148,7 @@ def audit_page(
             e.task_id,
             task_name or (steps.get(definition_id, {}).get(e.bpmn_id, e.bpmn_id) if e.bpmn_id else None),
             (e.data or {}).get("address") or None if e.action in SIGN_IN_ACTIONS else None,
+            _import_summary(e.action, e.data, access.may_read_confidential(actor)),
         )
         for e, title, definition_id, task_name in found
     ]

@@ -6,8 +6,9 @@ date, deadline, on-time flag and statistic is counted by the process itself, exa
 case handled here; a finished row ends closed, an open one waits at the task it has reached
 (its holders told once), and the statistics and the overdue board include it.
 
-A step is recorded by the administrator importing (his ``import`` entry names the file and row;
-the step's 办理人 is he), not by the unit or deputy who did it then: each entry the replay writes
+A step is recorded by the administrator importing (his ``import`` entry names the file and row,
+dated when he imported it, as is the import's own entry, ``import_ledger``), not by the unit or
+deputy who did it then: each entry the replay writes
 (the start, every step) is marked as recorded from its row (``context.recorded_from``), and the history
 says so (台账补录（管理员）, the file and row), never that the administrator registered, replied for the
 unit or evaluated for the deputy. The tasks passed through tell no one
@@ -31,7 +32,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
@@ -58,11 +59,14 @@ from .ledger_rows import (
     COLUMNS,
     NOTES,
     PROCESS_OF,
+    SEVERAL_UNITS,
     STEPS,
     C,
     Cells,
     LedgerKind,
     Step,
+    deputy_choices,
+    differing,
     is_example,
     option_lists,
 )
@@ -70,8 +74,6 @@ from .onboarding import Problem, read_sheet, sheet_problems
 from .tasks import run_completion
 
 OFFICE_HOURS = time(9, 0)  # a step dated by a day is taken to be done that morning
-# columns of several units (、): a drop-down picks one value, so the template gives them none
-SEVERAL_UNITS = frozenset({"协办单位"})
 
 
 @dataclass(frozen=True)
@@ -99,6 +101,8 @@ class RowOutcome:
     # its 编号 was imported before: left as it is (importing a ledger twice changes nothing)
     existing: bool = False
     lapsed: list[Lapse] = field(default_factory=list)  # of the tasks it waits at, those past their period
+    # of a row left as it is, the columns whose cells say otherwise than the case (not changed)
+    differs: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -148,7 +152,8 @@ def template(session: Session, actor: Actor, kind: str) -> bytes:
         if header not in SEVERAL_UNITS
     }
     if ledger == LedgerKind.PROPOSALS:
-        lists["提出代表"] = list(repo.users_with_role(session, Role.DEPUTY).values())
+        # two deputies of one name offered apart, 周军（zhoujun2）, as the import reads them back
+        lists["提出代表"] = list(deputy_choices(repo.users_with_role(session, Role.DEPUTY)).values())
     columns = [
         C(c.header, c.width, c.required, c.example, lists.get(c.header, c.choices), c.hint) for c in COLUMNS[ledger]
     ]
@@ -163,11 +168,27 @@ def plan(session: Session, actor: Actor, kind: str, filename: str, content: byte
     return result
 
 
-def apply(session: Session, actor: Actor, kind: str, filename: str, content: bytes) -> LedgerPlan:
-    """Import the ledger: all rows or, with any problem, none (ImportRefused lists them)."""
+def apply(
+    session: Session, actor: Actor, kind: str, filename: str, content: bytes, *, upload: str | None = None
+) -> LedgerPlan:
+    """Import the ledger: all rows or, with any problem, none (ImportRefused lists them). The
+    import as a whole is one audit entry (``import_ledger``: the file, what it made), at the
+    time it happened, besides each case's own; none when every row was here already.
+    ``upload``: the receipt of the pending upload confirmed (``pending_uploads.receipt``),
+    by which a second confirmation of it is told it was imported."""
     result = _replay(session, actor, kind_of(kind), filename, content)
     if result.problems:
         raise LedgerRefused(result)
+    made = [o for o in result.outcomes if not o.existing]
+    if made:
+        summary: dict[str, Any] = {
+            "file": filename[:200],
+            "ledger": result.kind,
+            "created": len(made),
+            "closed": sum(o.closed for o in made),
+            "unchanged": result.unchanged,
+        }
+        audit(session, actor, "import_ledger", data=summary | ({"upload": upload} if upload else {}))
     for outcome in result.outcomes:  # the tasks open now were never announced: tell their holders once
         if outcome.existing:
             continue
@@ -215,15 +236,18 @@ def _replay(session: Session, actor: Actor, kind: LedgerKind, filename: str, con
             examples.append(row.number)
             continue
         cells = Cells(row, units, deputies, today, lists)
-        steps = STEPS[kind](cells)
         key = cells.required("编号")
         if key in keys:
             cells.refuse("编号", FieldError("duplicate_in_file", {"value": key, "row": keys[key]}))
         keys.setdefault(key, row.number)
+        # imported before (the natural key): left as it is, whatever its other cells say now
+        # (a deputy since renamed, a unit since merged), so the same ledger imports again
+        # changing nothing; how the file differs from the case is said (``_differences``)
         existing = _existing(session, PROCESS_OF[kind], key, cells) if key else None
-        if existing is not None and not cells.problems:  # imported before (the natural key): unchanged
+        if existing is not None and not cells.problems:
             outcomes.append(_outcome(session, row.number, existing, existing=True))
             continue
+        steps = STEPS[kind](cells)
         _refuse_masked(cells)
         _refuse_control_characters(cells)
         _refuse_identity_in_key(process, key, steps, cells)
@@ -234,7 +258,38 @@ def _replay(session: Session, actor: Actor, kind: LedgerKind, filename: str, con
         problems += cells.problems
         if outcome is not None:
             outcomes.append(outcome)
+    # how the file may name a unit, a deputy or an option other than as an export writes it
+    aliases = {column: dict(options) for column, options in lists.items()}
+    aliases |= {"提出代表": deputy_choices(deputies), "主办单位": units, "协办单位": units, "承办单位": units}
+    outcomes = _differences(session, actor, kind, sheet.rows, outcomes, aliases)
     return LedgerPlan(kind.value, len(sheet.rows), outcomes, problems, examples, sheet.choice)
+
+
+def _differences(
+    session: Session,
+    actor: Actor,
+    kind: LedgerKind,
+    rows: list[spreadsheets.Row],
+    outcomes: list[RowOutcome],
+    aliases: dict[str, dict[str, str]],
+) -> list[RowOutcome]:
+    """The outcomes, each row left as it is (its 编号 a case has) with the columns where the
+    file says otherwise than the case as it stands (``ledger_export.stored_cells``): the
+    import does not change a stored case, and the preview says so rather than let an edited
+    title or reply date pass for imported."""
+    from .ledger_export import stored_cells  # (ledger_export reads this module's kinds)
+
+    cases = [o.instance_id for o in outcomes if o.existing and o.instance_id is not None]
+    if not cases:
+        return outcomes
+    stored = stored_cells(session, actor, kind, cases)
+    by_number = {row.number: row for row in rows}
+    return [
+        replace(o, differs=differing(by_number[o.row].values, stored[o.instance_id], kind, aliases))
+        if o.existing and o.instance_id in stored
+        else o
+        for o in outcomes
+    ]
 
 
 def _existing(session: Session, process_key: str, key: str, cells: Cells) -> ProcessInstance | None:
@@ -389,10 +444,8 @@ def _replay_row(
         # marked as recorded from the row, which the history says (HistoryEntry.ledger)
         row = {"file": filename, "row": number}
         with session.begin_nested(), notifications.held_back():
-            with _step(cells, first.column), clock.as_of(_moment(first.day, 0)):
-                with recorded_from(row):
-                    case = start_instance(session, actor, PROCESS_OF[kind], first.data, business_key=key)
-                audit(session, actor, "import", instance_id=case.id, data=row)
+            with _step(cells, first.column), clock.as_of(_moment(first.day, 0)), recorded_from(row):
+                case = start_instance(session, actor, PROCESS_OF[kind], first.data, business_key=key)
             for index, step in enumerate(rest, start=1):
                 moment = _moment(step.day, index)
                 with _step(cells, step.column), clock.as_of(moment), recorded_from(row):
@@ -407,6 +460,9 @@ def _replay_row(
                         raise _Stop
                     for item in items:
                         _complete(session, actor, case.id, item.task_id, step.data)
+            # the administrator's own act, when he did it (the real clock, not the ledger's
+            # dates): the audit log says when the case was imported, and from which row
+            audit(session, actor, "import", instance_id=case.id, data=row)
     except _Stop:
         return None
     return _outcome(session, number, _instance(session, case.id))

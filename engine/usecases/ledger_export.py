@@ -43,8 +43,8 @@ from . import spreadsheets
 from .confidentiality import readable_data, secrets_of_cases
 from .context import processes, runtime_for
 from .fact_values import moment
-from .ledger import SEVERAL_UNITS, kind_of
-from .ledger_rows import COLUMNS, PROCESS_OF, C, LedgerKind, option_lists
+from .ledger import kind_of
+from .ledger_rows import COLUMNS, PROCESS_OF, SEVERAL_UNITS, C, LedgerKind, deputy_choices, option_lists
 
 # the columns after the template's: the case as it stands, which the import does not read
 READ_ONLY = "（只读）"
@@ -102,6 +102,19 @@ def export(session: Session, actor: Actor, kind: str, year: int | None = None) -
     return LedgerExport(ledger.value, year, len(rows), content)
 
 
+def stored_cells(
+    session: Session, actor: Actor, kind: LedgerKind, instance_ids: list[int]
+) -> dict[int, dict[str, str]]:
+    """The cases ``instance_ids`` as an export writes their rows for ``actor`` (column → cell;
+    masked where he may not read): what a ledger's rows already here are compared with."""
+    cases = list(session.scalars(select(ProcessInstance).where(ProcessInstance.id.in_(instance_ids))))
+    lists = option_lists(session, kind)
+    reader = _Reader(session, actor, cases)
+    write = _proposal_row if kind == LedgerKind.PROPOSALS else _petition_row
+    headers = [c.header for c in COLUMNS[kind]]
+    return {case.id: dict(zip(headers, (v or "" for v in write(reader, case, lists)), strict=False)) for case in cases}
+
+
 def _in_ledger(kind: LedgerKind, variables: Mapping[str, Any]) -> bool:
     """A 议案 is no row of the proposals' ledger (the import registers suggestions only)."""
     return kind != LedgerKind.PROPOSALS or variables.get("kind", "suggestion") == "suggestion"
@@ -143,10 +156,8 @@ class _Reader:
             for item in session.scalars(rows):
                 self.items[item.instance_id].append(item)
         self.units = repo.department_choices(session)
-        deputies = repo.users_with_role(session, Role.DEPUTY)
-        names = list(deputies.values())
-        # a deputy by name, as the ledger writes him; two of one name by their user names
-        self.deputies = {u: n if names.count(n) == 1 else u for u, n in deputies.items()}
+        # a deputy as the template offers him: by name; two of one name as 周军（zhoujun2）
+        self.deputies = deputy_choices(repo.users_with_role(session, Role.DEPUTY))
 
     def text(self, case: ProcessInstance, value: Any) -> str:
         """A free text of the case, its confidential values masked for whoever may not read them."""

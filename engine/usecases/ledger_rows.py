@@ -14,6 +14,7 @@ view's text says the ledger gave none)."""
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
@@ -27,12 +28,15 @@ from storage import repositories as repo
 from ..bpmn.forms import FormSpec
 from ..errors import FieldError, NotFound
 from . import spreadsheets
+from .confidentiality import MASK
 from .context import processes
 from .onboarding import Problem
 from .option_lists import choices as form_choices
 
 _SPLIT = re.compile(r"[、,，;；\s]+")
 _DATE = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?")
+# columns of several units (、): a drop-down picks one value, so the template gives them none
+SEVERAL_UNITS = frozenset({"协办单位"})
 IMPORTED_NOTE = "（按台账导入）"
 # a co-handling unit's view the ledger does not date (see the module's doc)
 UNDATED_VIEW_NOTE = "（按台账导入；台账未记协办意见日期，记为不晚于答复日期和协办期限）"
@@ -125,6 +129,14 @@ def is_example(row: spreadsheets.Row, kind: LedgerKind) -> bool:
     return all(row.values.get(c.header, "") == c.example for c in COLUMNS[kind])
 
 
+def deputy_choices(deputies: Mapping[str, str]) -> dict[str, str]:
+    """How the ledger writes each deputy (user name → value): by his name, or, when several
+    deputies have it, by his name with his user name, 周军（zhoujun2）, so that the template's
+    drop-down and an export tell them apart, and the import reads each back as his."""
+    having = Counter(deputies.values())
+    return {u: n if having[n] == 1 else f"{n}（{u}）" for u, n in deputies.items()}
+
+
 class Cells:
     """A row's cells read as the process needs them; what cannot be read is a problem at its
     row and column."""
@@ -191,13 +203,33 @@ class Cells:
         if not value:
             return None
         codes = [value] if value in options else [c for c, label in options.items() if label == value]
-        if len(codes) > 1:  # two deputies of one name: their user names tell them apart
-            self.refuse(column, FieldError("not_allowed_value", {"value": f"{value}（{'、'.join(codes)}）"}))
-            return None
         if not codes:
-            self.refuse(column, FieldError("not_allowed_value", {"value": f"{value}（{'、'.join(options.values())}）"}))
+            self.refuse(column, FieldError("not_one_of", {"value": value, "choices": "、".join(options.values())}))
             return None
         return codes[0]
+
+    def deputy(self, column: str) -> str | None:
+        """The deputy (a user name) in ``column``, required: written as the user name, as the
+        template offers him (``deputy_choices``: his name, or, for a name several deputies
+        share, 周军（zhoujun2）), or by a name only he has. A name several share is refused
+        as shared, with the values that tell them apart."""
+        value = self.required(column)
+        if not value:
+            return None
+        offered = deputy_choices(self.deputies)
+        if value in offered:
+            return value
+        written = value.replace("(", "（").replace(")", "）").replace(" ", "")  # 周军 (zhoujun2), typed by hand
+        found = [u for u, label in offered.items() if label in (value, written)]
+        if found:
+            return found[0]
+        shared = [u for u, name in self.deputies.items() if name == value]
+        if shared:
+            choices = "、".join(offered[u] for u in sorted(shared))
+            self.refuse(column, FieldError("shared_name", {"value": value, "choices": choices}))
+        else:
+            self.refuse(column, FieldError("not_one_of", {"value": value, "choices": "、".join(offered.values())}))
+        return None
 
     def unit(self, column: str, required: bool = False) -> str | None:
         """The unit in ``column``, one of those its field offers (``lists[column]``); a unit
@@ -232,6 +264,35 @@ class Cells:
 
     def choice_of(self, name: str) -> str | None:
         return name if name in self.units else {n: c for c, n in self.units.items()}.get(name)
+
+
+def differing(
+    values: Mapping[str, str], stored: Mapping[str, str], kind: LedgerKind, aliases: Mapping[str, Mapping[str, str]]
+) -> tuple[str, ...]:
+    """The columns (of ``kind``'s, the 编号 aside) where a row's cells ``values`` say otherwise
+    than ``stored``, the case's row as an export writes it (``ledger_export``). Each is
+    compared as meant, not as typed: a date however written, a unit, deputy or option by its
+    code or as the export names it (``aliases``: column → code → that name), several units in
+    any order. A cell the file leaves empty says nothing (the case has moved on since the
+    ledger was kept: a reply given here), and a cell the export masks for this reader
+    cannot be compared."""
+
+    def meant(column: str, text: str) -> str:
+        text = text.replace("\r\n", "\n").strip()
+        if column.endswith("日期") and (match := _DATE.fullmatch(text.split(" ")[0])):
+            return f"{int(match[1]):04d}-{int(match[2]):02d}-{int(match[3]):02d}"
+        names = aliases.get(column, {})
+        if column in SEVERAL_UNITS:
+            return "、".join(sorted({names.get(n, n) for n in _SPLIT.split(text) if n}))
+        return names.get(text, text)
+
+    return tuple(
+        c.header
+        for c in COLUMNS[kind][1:]
+        if (value := values.get(c.header, ""))
+        and MASK not in (was := stored.get(c.header, ""))
+        and meant(c.header, value) != meant(c.header, was)
+    )
 
 
 def _form(session: Session, process_key: str, bpmn_id: str | None) -> FormSpec:
@@ -310,7 +371,7 @@ def proposal_steps(c: Cells) -> list[Step]:
         "kind": "suggestion",  # a 议案 goes through the presidium: entered by hand
         "title": c.required("标题"),
         "content": c.required("内容"),
-        "deputy": c.choice("提出代表", c.deputies, required=True),
+        "deputy": c.deputy("提出代表"),
         "submitted_during": c.choice("提出时间", c.lists["提出时间"], True),
     }
     registered = c.day("登记日期") if c.required("登记日期") else None

@@ -332,7 +332,7 @@ def _plan_units(session: Session, rows: _Rows) -> list[tuple[Change, dict[str, s
                 same = [u for u in same if u.active and u.department is not None and u.department.code == code] or same
             if len(same) > 1:  # several of that name: the user names tell them apart
                 candidates = "、".join(sorted(u.username for u in same))
-                return value, FieldError("not_allowed_value", {"value": f"{value}（{candidates}）"})
+                return value, FieldError("shared_name", {"value": value, "choices": candidates})
             username = same[0].username
             return username, None if username == held else people.holder_problem(same[0], username, code, name)
 
@@ -450,9 +450,13 @@ def initial_password(username: str, display_name: str) -> str:
             return password
 
 
-def apply(session: Session, actor: Actor, kind: str, filename: str, content: bytes) -> Result:
+def apply(
+    session: Session, actor: Actor, kind: str, filename: str, content: bytes, *, upload: str | None = None
+) -> Result:
     """Plan again, in this transaction, and write every change; any problem: ImportRefused,
-    nothing written. The new people's initial passwords are in the result, and nowhere else."""
+    nothing written. The new people's initial passwords are in the result, and nowhere else.
+    ``upload``: the receipt of the pending upload confirmed (``pending_uploads.receipt``), kept
+    in the audit entry, by which a second confirmation of it is told it was imported."""
     plan, planned = _planned(session, actor, kind, filename, content)
     if plan.problems:
         raise ImportRefused(plan)
@@ -475,6 +479,7 @@ def apply(session: Session, actor: Actor, kind: str, filename: str, content: byt
             "created": [c.key for c in plan.changes if c.created],
             "updated": [c.key for c in plan.changes if not c.created],
             "unchanged": plan.unchanged,
+            **({"upload": upload} if upload else {}),
         },
     )
     return Result(plan, passwords)

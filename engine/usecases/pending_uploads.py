@@ -9,14 +9,16 @@ expired ones, so no scheduler job is needed)."""
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from storage.models import PendingUpload
+from storage.models import AuditEntry, PendingUpload
 
 from .. import access, clock
 from ..access import Actor, Permission
@@ -34,10 +36,63 @@ _NEEDS = {
 }
 
 
+# the audit entry each kind of upload's import writes (onboarding's, ledger's), which keeps the
+# upload's ``receipt``
+_IMPORTED_AS = {
+    "units": "import_units",
+    "people": "import_people",
+    "ledger-proposals": "import_ledger",
+    "ledger-petitions": "import_ledger",
+}
+
+
 @dataclass(frozen=True)
 class KeptUpload:
     filename: str
     content: bytes
+
+
+@dataclass(frozen=True)
+class Imported:
+    """An upload confirmed already: when, by whom, from which file, and what its import
+    made (its audit entry's counts: created, updated, unchanged...)."""
+
+    at: datetime
+    by: str
+    filename: str
+    made: dict[str, Any]
+
+
+def receipt(token: str) -> str:
+    """What an import's audit entry keeps of the upload it confirmed: not the token itself
+    (the log is read by more people than the uploader), a digest of it."""
+    return hashlib.sha256(token.encode()).hexdigest()[:32]
+
+
+def imported(session: Session, actor: Actor, kind: str, token: str) -> Imported | None:
+    """The import of the upload ``actor`` kept under ``token``, when ``take`` finds it gone
+    because it was confirmed already (a double click, the browser's back and a second
+    confirm): found by its receipt among his imports of that kind within the day uploads are
+    kept. None: never confirmed (expired, unknown, or its import changed nothing)."""
+    _require(actor, kind)
+    if not token:
+        return None
+    wanted = receipt(token)
+    entries = session.scalars(
+        select(AuditEntry)
+        .where(
+            AuditEntry.action == _IMPORTED_AS[kind],
+            AuditEntry.actor == actor.username,
+            AuditEntry.at >= clock.now() - KEPT_FOR,
+        )
+        .order_by(AuditEntry.id.desc())
+    )
+    for entry in entries:
+        data = entry.data or {}
+        if data.get("upload") == wanted:
+            made = {k: v for k, v in data.items() if k not in ("upload", "file")}
+            return Imported(entry.at, entry.actor, str(data.get("file") or ""), made)
+    return None
 
 
 def keep(session: Session, actor: Actor, kind: str, filename: str, content: bytes) -> str:

@@ -161,6 +161,26 @@ def _csv_rows(content: bytes) -> Iterable[list[Any]]:
         raise _refuse(FieldError("file_unreadable")) from None
 
 
+# An OLE compound file (Microsoft's older container): an Excel 97-2003 .xls, or an .xlsx saved
+# with a password to open it, which Excel encrypts into such a container (its streams
+# EncryptionInfo and EncryptedPackage) whatever the file's name says. Neither is read here:
+# each is said as what it is, with what to do, rather than as "not a spreadsheet".
+_COMPOUND_FILE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_ENCRYPTED_PACKAGE = "EncryptedPackage".encode("utf-16-le")  # a stream's name in the container's directory
+_XLS_WORKBOOK = "Workbook".encode("utf-16-le")  # the stream of an Excel 97-2003 workbook
+
+
+def _compound_file_refused(filename: str, content: bytes) -> InvalidData:
+    """What an OLE compound file brought as a spreadsheet is: a workbook with a password, an
+    old .xls, or neither (a Word .doc): unreadable."""
+    name = filename[:200]
+    if _ENCRYPTED_PACKAGE in content:
+        return _refuse(FieldError("encrypted_workbook", {"file": name}))
+    if _XLS_WORKBOOK in content:
+        return _refuse(FieldError("old_excel_workbook", {"file": name}))
+    return _unreadable(filename)
+
+
 def _unreadable(filename: str) -> InvalidData:
     return _refuse(FieldError("unreadable_file", {"file": filename[:200]}))
 
@@ -284,12 +304,16 @@ def read(filename: str, content: bytes, expected: Sequence[str], required: Seque
     with the merged ranges under its header. Fully empty rows are skipped. Refused
     (InvalidData on ``file``): too large, unreadable (naming the file: not a workbook, or not
     text at all, as an image is), neither UTF-8 nor GB18030, too many rows, no rows under a
-    header found, or a workbook that would unpack to more than ``MAX_UNPACKED_BYTES``."""
+    header found, or a workbook that would unpack to more than ``MAX_UNPACKED_BYTES``; a
+    workbook with a password to open it, or an Excel 97-2003 .xls, is said as such
+    (``_compound_file_refused``)."""
     if len(content) > MAX_BYTES:
         raise _refuse(FieldError("file_too_large", {"max_mb": MAX_BYTES // (1024 * 1024)}))
     if not content.strip():
         raise _refuse(FieldError("file_empty"))
     is_xlsx = content.startswith(b"PK\x03\x04")
+    if content.startswith(_COMPOUND_FILE):
+        raise _compound_file_refused(filename, content)
     if not is_xlsx and filename.lower().endswith((".xlsx", ".xls", ".xlsm")):
         raise _unreadable(filename)  # an old .xls, or not a workbook at all
     if not is_xlsx and not content.startswith(_UTF16) and _BINARY.search(content):

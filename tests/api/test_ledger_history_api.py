@@ -30,8 +30,8 @@ def test_each_replayed_entry_names_its_ledger_row(world):
         history = world.as_(reader).get(f"/instances/{outcome.instance_id}").get_json()["history"]
         assert [(h["actor"], h["action"], h["task_name"], h["ledger"]) for h in history] == [
             ("admin", "start", None, from_row),
-            ("admin", "import", None, None),
             ("admin", "complete", "整理分类并交办", from_row),
+            ("admin", "import", None, None),  # when he imported it, after the steps dated by the ledger
             ("fin", "complete", "办理并书面答复", None),
         ], reader
         assert all("_ledger" not in (h["data"] or {}) for h in history)  # said by ``ledger``, not as a value

@@ -152,7 +152,7 @@ def test_a_name_two_people_have_is_refused_naming_them_unless_one_is_of_the_unit
     plan = act(world, "admin", onboarding.plan, "units", "u.csv", "代码,名称,负责人\nland,国土所,孙伟\n".encode())
     assert plan.problems == [] and plan.changes[0].fields == {"负责人": (None, "landy")}  # the one of 国土所
     plan = act(world, "admin", onboarding.plan, "units", "u.csv", "代码,名称,负责人\nfinance,财政所,孙伟\n".encode())
-    assert problems(plan) == [(2, "负责人", "not_allowed_value", {"value": "孙伟（fin、fin2）"})]
+    assert problems(plan) == [(2, "负责人", "shared_name", {"value": "孙伟", "choices": "fin、fin2"})]
 
 
 def test_a_name_nobody_has_is_still_said_to_need_the_people_file_and_a_person_of_another_unit_is_refused(world):
@@ -189,4 +189,6 @@ def test_two_deputies_of_one_name_are_told_apart_by_user_name_in_a_ledger(world)
     headers = ["编号", "标题", "内容", "提出代表", "提出时间", "登记日期"]
     rows = [headers, ["a", "路灯", "夜间无照明", "王建国", "闭会期间", "2026-11-02"]]
     plan = act(world, "admin", ledger.plan, "proposals", "台账.xlsx", xlsx_file(("台账", rows, [])))
-    assert problems(plan) == [(2, "提出代表", "not_allowed_value", {"value": "王建国（li、wang）"})]
+    assert problems(plan) == [
+        (2, "提出代表", "shared_name", {"value": "王建国", "choices": "王建国（li）、王建国（wang）"})
+    ]

@@ -369,7 +369,7 @@ def test_a_file_with_errors_is_refused_by_row_and_column_and_writes_nothing(worl
     with pytest.raises(ledger.LedgerRefused) as refused:
         act(world, "admin", ledger.apply, "proposals", "台账.xlsx", xlsx("台账", PROPOSAL_HEADERS, [*rows, broken]))
     assert [(p.row, p.column, p.error.code) for p in refused.value.plan.problems] == [
-        (4, "主办单位", "not_allowed_value"),
+        (4, "主办单位", "not_one_of"),
         (5, "答复日期", "date_before"),
     ]
     assert counts(world) == before

@@ -166,6 +166,19 @@ SAMPLES = {
     "too_many_rows": ({"max": 5000}, "more than 5000 rows"),
     "no_rows": ({}, "no rows below the header"),
     "unreadable_file": ({"file": "photo.png"}, "cannot read photo.png: not an .xlsx or .csv file"),
+    "encrypted_workbook": (
+        {"file": "a.xlsx"},
+        "a.xlsx is protected by a password: open it in Excel or WPS, remove the password, save it and upload it again",
+    ),
+    "old_excel_workbook": (
+        {"file": "a.xls"},
+        "a.xls is an old Excel 97-2003 workbook (.xls): open it in Excel or WPS, save it as .xlsx and upload that",
+    ),
+    "not_one_of": ({"value": "Z", "choices": "A、B"}, "Z is not one of the choices: A、B"),
+    "shared_name": (
+        {"value": "Zhou", "choices": "Zhou（zj）、Zhou（zj2）"},
+        "Zhou is the name of several people: write the user name, or one of Zhou（zj）、Zhou（zj2）",
+    ),
     "username_taken": ({}, "this user name is taken already"),
     "inactive_user": ({"username": "lx01"}, "lx01 is deactivated"),
     "not_in_unit": ({"username": "wang5", "unit": "Water"}, "wang5 is not one of the people of Water"),

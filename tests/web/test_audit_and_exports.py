@@ -34,7 +34,7 @@ def test_the_audit_log_by_person_and_action(app, as_user):
     only = text_of(client.get("/audit/?user=office1&action=complete")).split('id="audit"', 1)[1]
     assert only.count("<tr data-entry=") == 1
     lines = list(csv.reader(io.StringIO(client.get("/audit/export.csv?user=office1").data.decode("utf-8-sig"))))
-    assert lines[0] == ["时间", "操作人", "操作", "案件编号", "案件", "环节", "来源地址"] and len(lines) == 3
+    assert lines[0] == ["时间", "操作人", "操作", "案件编号", "案件", "环节", "内容", "来源地址"] and len(lines) == 3
     assert sorted((line[1], line[2], line[5]) for line in lines[1:]) == [  # who by name, as on the page
         ("office1 同志", "办理完成", "登记"),
         ("office1 同志", "发起", "收到意见"),

@@ -40,7 +40,7 @@ def index():
     log = audit_log.audit_page(
         database.session(), current_actor(), username, action, period, page=page_number(request.args.get("page"))
     )
-    return render_template("audit/index.html", log=log, errors={})
+    return render_template("audit/index.html", log=log, errors={}, import_summary=history_text.import_summary)
 
 
 @bp.get("/export.<fmt>")
@@ -62,11 +62,12 @@ def export(fmt: str):
                 r.instance_id,
                 r.case_title,
                 r.step,
+                history_text.import_summary(r.imported),
                 r.address,
             ]
             for r in log.rows
         ]
         if number >= log.pages:
             break
-    headers = [_("时间"), _("操作人"), _("操作"), _("案件编号"), _("案件"), _("环节"), _("来源地址")]
+    headers = [_("时间"), _("操作人"), _("操作"), _("案件编号"), _("案件"), _("环节"), _("内容"), _("来源地址")]
     return exports.download(_("审计日志"), fmt, headers, rows)

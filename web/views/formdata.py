@@ -40,6 +40,11 @@ def as_typed(text: str) -> str:
     return text.replace("\r\n", "\n")
 
 
+def _listed(choices: str) -> str:
+    """A list of choices the engine joined with 、, joined as the reader's language lists things."""
+    return _("、").join(c for c in choices.split("、") if c)
+
+
 # Each field error code (engine.errors.FIELD_ERRORS) → a sentence in the user's language,
 # from its params. The label is not repeated: it is shown beside the field anyway.
 _SAY: dict[str, Callable[[dict[str, Any]], str]] = {
@@ -140,6 +145,21 @@ _SAY: dict[str, Callable[[dict[str, Any]], str]] = {
     "too_many_rows": lambda p: _("超过 %(max)s 行", max=p["max"]),
     "no_rows": lambda p: _("表头下面没有数据"),
     "unreadable_file": lambda p: _("无法读取“%(file)s”：它不是 .xlsx 或 .csv 表格文件", file=p["file"]),
+    "encrypted_workbook": lambda p: _(
+        "“%(file)s”设置了打开密码，无法读取：请在 Excel 或 WPS 中打开它，取消密码后保存，再上传", file=p["file"]
+    ),
+    "old_excel_workbook": lambda p: _(
+        "“%(file)s”是旧版 Excel 97-2003 工作簿（.xls）：请在 Excel 或 WPS 中打开它，另存为 .xlsx 后再上传",
+        file=p["file"],
+    ),
+    "not_one_of": lambda p: _(
+        "“%(value)s”不是可选的值；可选：%(choices)s", value=p["value"], choices=_listed(p["choices"])
+    ),
+    "shared_name": lambda p: _(
+        "“%(value)s”是几个人共有的姓名：请写用户名，或写成 %(choices)s 之一",
+        value=p["value"],
+        choices=_listed(p["choices"]),
+    ),
     "username_taken": lambda p: _("用户名已存在"),
     "inactive_user": lambda p: _("%(username)s 已停用", username=p["username"]),
     "not_in_unit": lambda p: _(

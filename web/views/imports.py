@@ -25,13 +25,15 @@ from sqlalchemy.orm import Session
 from engine import clock
 from engine.access import Permission
 from engine.deadlines.calendar import LOCAL_TZ
-from engine.errors import InvalidData
+from engine.errors import FieldError, InvalidData
 from engine.usecases import ledger, onboarding, pending_uploads
 from engine.usecases import ledger_export as ledger_export_case
+from engine.usecases.labels import people_names
 from engine.usecases.pending_uploads import KeptUpload
 
 from .. import database
 from ..auth import current_actor, permission_required
+from ..roles import person_name
 from .formdata import field_message
 
 bp = Blueprint("imports", __name__, url_prefix="/admin/imports")
@@ -98,7 +100,7 @@ def problem_message(problem: onboarding.Problem) -> str:
     """A problem of an upload in the reader's language: the cell's value quoted when the
     sentence does not say it already (which date did not read, which code has a space), and
     a step the ledger's replay did not reach with where the case stopped instead."""
-    error = problem.error
+    error = _columns_named(problem.error)
     value = _quoted(problem.value) if problem.value else problem.value
     if error.code == "not_a_date":  # the forms' sentence names one way to write a date; the import reads three
         said = _("“%(value)s”不是日期：请写成 2026-03-02、2026/3/2 或 2026年3月2日", value=value)
@@ -109,6 +111,15 @@ def problem_message(problem: onboarding.Problem) -> str:
     if isinstance(problem, ledger.Unreached) and problem.stop is not None:
         said = _("%(problem)s。%(stop)s", problem=said, stop=_stop_text(problem.stop))
     return said
+
+
+def _columns_named(error: FieldError) -> FieldError:
+    """``error`` with the column it names (a date before “交办日期”, a column missing) named as
+    the problem's own column is (``column_labels``: in English, “Assigned on (交办日期)”)."""
+    named = error.params.get("column")
+    if not isinstance(named, str):
+        return error
+    return FieldError(error.code, {**error.params, "column": column_labels().get(named, named)}, error.label)
 
 
 # A cell quoted in a problem is cut to what identifies it: a cell of 90 MB (a file under the
@@ -145,7 +156,7 @@ def _stop_text(stop: ledger.Stop) -> str:
 
 def sheet_names(names: tuple[str, ...]) -> str:
     """Worksheets by name, each in 「」 (a name may hold the list's separator)."""
-    return _("、").join(f"「{name}」" for name in names)
+    return _("、").join(_("「%(sheet)s」", sheet=name) for name in names)
 
 
 Imported = TypeVar("Imported")
@@ -158,31 +169,60 @@ def _keep(kind: str, filename: str, content: bytes) -> str:
         return pending_uploads.keep(s, current_actor(), kind, filename, content)
 
 
-def _confirmed(
-    kept_as: str, apply: Callable[[Session, str, bytes], Imported], refused: type[Refused]
-) -> tuple[str, Imported | Refused]:
+# an import of a kept upload: (session, file name, content, the upload's receipt for its audit entry)
+Apply = Callable[[Session, str, bytes, str], Imported]
+
+
+class _AlreadyImported(Exception):
+    """The upload confirmed was imported already (a double click, the browser's back and a
+    second confirm): the import page says when, by whom and what it made (``imported``)."""
+
+    def __init__(self, kind: str, imported: pending_uploads.Imported):
+        self.kind, self.imported = kind, imported
+
+
+def _confirmed(kept_as: str, apply: Apply[Imported], refused: type[Refused]) -> tuple[str, Imported | Refused]:
     """Import the upload this administrator kept under the form's token: its file name, and
     what ``apply`` returned or the ``refused`` error it raised (someone changed the units
     meanwhile: its new plan). The upload goes in the same transaction, refused or not (the same
-    file would be refused again); any other failure leaves it waiting. None kept under that
-    token for this person (unknown, expired, someone else's): 410."""
+    file would be refused again); any other failure leaves it waiting. Imported already
+    (its receipt in his import's audit entry): ``_AlreadyImported``. None kept under that
+    token for this person otherwise (unknown, expired, someone else's): 410."""
+    token = request.form.get("token", "")
     with database.session_factory().begin() as s:
-        upload = pending_uploads.take(s, current_actor(), kept_as, request.form.get("token", ""))
+        upload = pending_uploads.take(s, current_actor(), kept_as, token)
         if upload is not None:
-            return upload.filename, _imported(s, upload, apply, refused)
+            return upload.filename, _imported(s, upload, apply, refused, pending_uploads.receipt(token))
+        done = pending_uploads.imported(s, current_actor(), kept_as, token)
+    if done is not None:
+        raise _AlreadyImported(kept_as, done)
     # refused once the transaction is over: an expired upload's removal stands
     abort(410, description=_("这次上传已失效，请重新上传文件。"))
 
 
 def _imported(
-    session: Session, upload: KeptUpload, apply: Callable[[Session, str, bytes], Imported], refused: type[Refused]
+    session: Session, upload: KeptUpload, apply: Apply[Imported], refused: type[Refused], receipt: str
 ) -> Imported | Refused:
     """``apply`` in a savepoint: refused, what it wrote is undone and the upload's removal stands."""
     try:
         with session.begin_nested():
-            return apply(session, upload.filename, upload.content)
+            return apply(session, upload.filename, upload.content, receipt)
     except refused as exc:
         return exc
+
+
+@bp.errorhandler(_AlreadyImported)
+def _already_imported(already: _AlreadyImported):
+    """A second confirmation of an upload: not an error (the import succeeded), said as such."""
+    done = already.imported
+    return render_template(
+        "admin/imports.html",
+        errors={},
+        order=onboarding.ORDER_NOTE,
+        already=done,
+        already_kind=already.kind,
+        already_by=person_name(done.by, people_names(database.session(), [done.by])),
+    )
 
 
 def _index(errors: dict[str, str] | None = None, status: int = 200):
@@ -266,8 +306,8 @@ def upload(kind: str):
 
 @bp.post("/<any(units, people):kind>/confirm")
 def confirm(kind: str):
-    def apply(s: Session, filename: str, content: bytes) -> onboarding.Result:
-        return onboarding.apply(s, current_actor(), kind, filename, content)
+    def apply(s: Session, filename: str, content: bytes, receipt: str) -> onboarding.Result:
+        return onboarding.apply(s, current_actor(), kind, filename, content, upload=receipt)
 
     filename, result = _confirmed(kind, apply, onboarding.ImportRefused)
     if isinstance(result, onboarding.ImportRefused):  # someone changed the units or people meanwhile
@@ -316,8 +356,15 @@ def _ledger_page(kind: str, filename: str, token: str, plan: ledger.LedgerPlan, 
         columns=column_labels(),
         say=problem_message,
         sheet_names=sheet_names,
+        column_names=column_names,
     )
     return page, status
+
+
+def column_names(headers: tuple[str, ...]) -> str:
+    """Columns by their headers, named in the reader's language and listed."""
+    labels = column_labels()
+    return _("、").join(_("“%(column)s”", column=labels.get(h, h)) for h in headers)
 
 
 @bp.post(LEDGER)
@@ -332,8 +379,8 @@ def _ledger_has_new_rows(plan: ledger.LedgerPlan) -> bool:
 
 @bp.post(LEDGER + "/confirm")
 def ledger_confirm(kind: str):
-    def apply(s: Session, filename: str, content: bytes) -> ledger.LedgerPlan:
-        return ledger.apply(s, current_actor(), kind, filename, content)
+    def apply(s: Session, filename: str, content: bytes, receipt: str) -> ledger.LedgerPlan:
+        return ledger.apply(s, current_actor(), kind, filename, content, upload=receipt)
 
     filename, result = _confirmed(f"ledger-{kind}", apply, ledger.LedgerRefused)
     if isinstance(result, ledger.LedgerRefused):  # someone changed units, deputies or cases meanwhile
