@@ -66,6 +66,10 @@ def test_only_designers(world):
     assert clerk.get("/designer/drafts").status_code == 403
     assert clerk.post("/designer/processes/review/versions/1/rollback", json={}).status_code == 403
     assert world.anonymous().get("/designer/drafts").status_code == 401
+    # a body lacking what it needs is no business of whoever may not design: 403, not 422
+    for path in ("/designer/drafts", "/designer/check"):
+        refused = clerk.post(path, json={})
+        assert (refused.status_code, refused.get_json()["code"]) == (403, "not_allowed"), path
 
 
 def test_the_openapi_document_declares_them(world):

@@ -12,12 +12,24 @@ from flask import Response
 from flask_smorest.fields import Upload
 from marshmallow import fields, validate
 
+from engine.access import Permission
 from engine.usecases import design_checks, drafts, library, version_diff
 
+from ..auth import permission_required
 from ..views.designer import templates_dir
 from .common import actor, make_blueprint, reader, writer
 
 bp = make_blueprint("designer", "/designer", "The designer's process library and drafts (流程设计)")
+
+
+@bp.before_request
+@permission_required(Permission.PROCESS_DEPLOY)
+def _designers_only() -> None:
+    """The whole area is the designers' (each use case behind it asks too), as the designer's
+    pages are: refused before a body is read, so that whoever may not design hears 403, not
+    what the body they sent lacks (after ``authenticate``, which names who asks)."""
+    return None
+
 
 KEY = "/processes/<string(maxlength=200):key>"
 VERSION = KEY + "/versions/<int(max=2147483647):version>"
