@@ -186,6 +186,13 @@ def test_the_diff_page(as_user):
     assert "版本比较：意见办理（测试） <code>review</code>" in page
     default = text_of(c.get("/designer/processes/review/diff"))  # the newest against the one before
     assert "v1 → v2" in default and "新增 0，删除 0，修改 1" in default
+    assert "<h3>旧版本 v1</h3>" in default and "<h3>新版本 v2</h3>" in default
+    # the newer compared with the older (what a rollback changes): each side by its role, not 旧/新
+    backwards = text_of(c.get("/designer/processes/review/diff?old=2&new=1"))
+    assert "<h3>比较自 v2</h3>" in backwards and "<h3>比较到 v1</h3>" in backwards and "旧版本" not in backwards
+    # a version that is no number is said so, not shown as another pair
+    refused = c.get("/designer/processes/review/diff?old=abc&new=2")
+    assert refused.status_code == 422 and "v1 → v2" not in text_of(refused) and "必须是整数" in text_of(refused)
     c.get("/lang/en")
     english = text_of(c.get("/designer/processes/review/diff?old=1&new=2"))
     assert "(formerly: 登记)" in english and "<td>user task</td>" in english

@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 
 from engine.access import Permission
+from engine.errors import FieldError, InvalidData
 from engine.usecases import case_migration, case_migration_texts, drafts, library, version_diff
 from engine.usecases.labels import people_names
 from engine.usecases.offering import AlreadySo
@@ -118,6 +119,11 @@ def _already_so(already: AlreadySo) -> str:
 @bp.get(f"/{KEY}/diff")
 def diff(key: str):
     old, new = request.args.get("old", type=int), request.args.get("new", type=int)
+    # a version given that is no number is said so, not taken for "the newest two"
+    given = {name: request.args.get(name) for name in ("old", "new")}
+    wrong = {name: FieldError("not_a_number") for name, text in given.items() if text and not text.isdigit()}
+    if wrong:
+        raise InvalidData(wrong)
     if old is None or new is None:
         latest = library.process_versions(database.session(), current_actor(), key).latest.version
         old, new = old or max(latest - 1, 1), new or latest
