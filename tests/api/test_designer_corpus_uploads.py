@@ -41,13 +41,26 @@ def test_a_camunda_modeler_process_with_a_generated_form_loads_and_deploys(world
     assert (draft["key"], draft["filename"], draft["base_version"]) == ("embeddedFormsQuickstart", path.name, None)
     check = checked(api, draft["id"])
     assert (check["deployable"], check["processes"]) == (True, ["embeddedFormsQuickstart"])
-    # its task is assigned to Camunda's demo user, who has no account here: deployable, with a warning
+    # deployable, with warnings: its embedded forms no page here shows, and its task assigned to
+    # Camunda's demo user, who has no account here
     assert [(p["severity"], p["element_id"], p["message"]) for p in check["problems"]] == [
+        (
+            "warning",
+            "StartEvent_1",
+            "camunda:formKey 'embedded:app:start-form.html': its form is not shown (a form kept outside the "
+            "process): give the start event camunda:formData fields",
+        ),
+        (
+            "warning",
+            "UserTask_1",
+            "camunda:formKey 'embedded:app:task-form.html': its form is not shown (a form kept outside the "
+            "process): give the task camunda:formData fields",
+        ),
         (
             "warning",
             "UserTask_1",
             "user task 'UserTask_1' names the user 'demo', who has no account here: no one would get it",
-        )
+        ),
     ]
     deployed = api.post(f"/designer/drafts/{draft['id']}/deploy", json={"revision": draft["revision"]})
     assert deployed.status_code == 201 and deployed.get_json()[0]["version"] == 1

@@ -144,4 +144,4 @@ def test_the_printed_notice_is_addressed_to_the_unit_late_with_the_task(factory)
     case_id = assigned_proposal(factory, "关于卫生院夜间值班的建议", "health_center", "finance")
     view = open_task(factory, case_id, "Task_CohandlingView")
     issued = act(factory, "boss", supervision.issue, case_id, view, "请尽快提出协办意见", "2026-12-20")
-    assert act(factory, "boss", supervision.notice, issued.id).unit == "财政所"
+    assert act(factory, "boss", supervision.notice, issued.id).units == ("财政所",)
