@@ -69,6 +69,21 @@ def ended(factory, username: str, case_id: int) -> dict[int, tuple[str, bool, st
     }
 
 
+def called_case_supervised(factory) -> tuple[int, int, supervision.SupervisionView]:
+    """call_parent.bpmn started by the clerk, the case it called (call_child.bpmn) waiting at
+    finance's task, and the supervisor's 督办 on that task: (caller's id, called case's id, 督办)."""
+    build(factory, "clerk", "fin", "supervisor")
+    deploy(factory, "call_child.bpmn", "call_parent.bpmn")
+    caller = act(factory, "clerk", cases.start_instance, "call_parent", {"subject": "路灯", "unit": "finance"}).id
+    [child] = act(factory, "clerk", cases.case_page, caller).called
+    [task] = act(factory, "clerk", cases.instance_detail, child.instance_id).open_tasks
+    return (
+        caller,
+        child.instance_id,
+        act(factory, "supervisor", supervision.issue, child.instance_id, task.task_id, "请答复", None),
+    )
+
+
 def test_a_person_cancelling_the_case_tells_whoever_issued_a_supervision_on_its_task_once(world):
     """Told once for the 督办 on the task and once for the one on the case as a whole: the case was
     cancelled, by whom (not "concluded", nor by an event of the process)."""
@@ -177,12 +192,7 @@ def test_a_called_case_the_system_cancels_tells_whoever_issued_a_supervision_on_
     by the system: a 督办 on its task ends, its issuer told once that the system's cancelling
     withdrew it."""
     factory = session_factory
-    build(factory, "clerk", "fin", "supervisor")
-    deploy(factory, "call_child.bpmn", "call_parent.bpmn")
-    caller = act(factory, "clerk", cases.start_instance, "call_parent", {"subject": "路灯", "unit": "finance"}).id
-    [child] = act(factory, "clerk", cases.case_page, caller).called
-    [task] = act(factory, "clerk", cases.instance_detail, child.instance_id).open_tasks
-    pressed = act(factory, "supervisor", supervision.issue, child.instance_id, task.task_id, "请答复", None)
+    caller, child, pressed = called_case_supervised(factory)
 
     act(factory, "clerk", cases.cancel_instance, caller, "不再办理")
 
@@ -191,24 +201,19 @@ def test_a_called_case_the_system_cancels_tells_whoever_issued_a_supervision_on_
     assert (
         message == "「办理并答复」（案件：单位办理 · 路灯）所在案件已由 系统 撤销，您对其发出的督办未获回复，已结束。"
     )
-    assert ended(factory, "supervisor", child.instance_id) == {pressed.id: ("ended", True, None, "system")}
+    assert ended(factory, "supervisor", child) == {pressed.id: ("ended", True, None, "system")}
 
 
 def test_a_case_cancelled_as_the_system_names_the_system_in_its_supervisions(session_factory, frozen_clock):
     """The system's own cancelling, called straight: the same words, whoever else is told."""
     factory = session_factory
-    build(factory, "clerk", "fin", "supervisor")
-    deploy(factory, "call_child.bpmn", "call_parent.bpmn")
-    caller = act(factory, "clerk", cases.start_instance, "call_parent", {"subject": "路灯", "unit": "finance"}).id
-    [child] = act(factory, "clerk", cases.case_page, caller).called
-    [task] = act(factory, "clerk", cases.instance_detail, child.instance_id).open_tasks
-    act(factory, "supervisor", supervision.issue, child.instance_id, task.task_id, "请答复", None)
+    _caller, child, _pressed = called_case_supervised(factory)
     with factory.begin() as s:
-        cases.cancel_as_system(s, child.instance_id)
+        cases.cancel_as_system(s, child)
     assert [subject for _k, subject, _m, _to in told(factory, "supervisor")] == [
         "督办已结束：办理并答复（单位办理 · 路灯）"
     ]
-    [view] = act(factory, "supervisor", supervision.of_case, child.instance_id)
+    [view] = act(factory, "supervisor", supervision.of_case, child)
     assert (view.withdrawn, view.withdrawn_by, view.cancelled_by) == (True, None, "system")
 
 
@@ -286,14 +291,9 @@ def test_the_case_page_the_task_page_and_the_api_say_who_cancelled_the_case(worl
 
 def test_a_case_the_system_cancelled_names_the_system_on_its_page(session_factory, frozen_clock, make_app, db_url):
     factory = session_factory
-    build(factory, "clerk", "fin", "supervisor")
-    deploy(factory, "call_child.bpmn", "call_parent.bpmn")
-    caller = act(factory, "clerk", cases.start_instance, "call_parent", {"subject": "路灯", "unit": "finance"}).id
-    [child] = act(factory, "clerk", cases.case_page, caller).called
-    [task] = act(factory, "clerk", cases.instance_detail, child.instance_id).open_tasks
-    act(factory, "supervisor", supervision.issue, child.instance_id, task.task_id, "请答复", None)
+    caller, child, _pressed = called_case_supervised(factory)
     act(factory, "clerk", cases.cancel_instance, caller, "不再办理")
     client = make_app(db_url).test_client()
     assert client.post("/login", data={"username": "supervisor", "password": PASSWORD}).status_code == 302
-    page = client.get(f"/cases/{child.instance_id}").get_data(as_text=True)
+    page = client.get(f"/cases/{child}").get_data(as_text=True)
     assert '<span class="withdrawn">案件已由 系统 撤销</span>' in page.split('id="supervisions"', 1)[1]
