@@ -142,3 +142,15 @@ def test_a_form_key_beside_form_fields_is_no_warning_the_fields_are_shown():
     )
     [process] = parse_bpmn(source, "x.bpmn")
     assert process.warnings == ()
+
+
+def test_a_tasks_form_kept_outside_is_one_row_with_bpmnlints_no_form_fields():
+    """bpmnlint's user-task-form rule finds the same task without formData fields: one row, the
+    engine's words (which name the formKey); a start event's has no such rule beside it."""
+    source = doc(LINEAR.replace('name="办理"', 'name="办理" camunda:formKey="embedded:app:task.html"'))
+    [process] = parse_bpmn(source, "x.bpmn")
+    [warning] = [w for w in process.warnings if "formKey" in w.message]
+    assert engine_side_of_same(warning.message)
+    start = doc(LINEAR.replace('<bpmn:startEvent id="s"/>', '<bpmn:startEvent id="s" camunda:formKey="start.html"/>'))
+    [on_start] = parse_bpmn(start, "x.bpmn")[0].warnings
+    assert not engine_side_of_same(on_start.message)

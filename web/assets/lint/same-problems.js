@@ -25,6 +25,10 @@ var SAME = [
   // XML does (camunda:taskListener); the key is lower-cased
   ['camunda', /^<(camunda:\w+)> is not run by this engine$/,
     /^((?:camunda|activiti):\w+) \([^)]+\): (?:this engine does not run them|a listener naming)/],
+  // a user task without formData fields: bpmnlint's rule, and the engine's warning when the task
+  // names a form kept outside the process instead (camunda:formKey), which says which
+  ['form', /^User task has no form fields$/,
+    /^(?:camunda|activiti):form(?:Key|Ref) .*: its form is not shown \(a form kept outside the process\): give the task camunda:formData fields$/],
   // a timer whose type is chosen but empty, and one with no type at all (SpiffWorkflow's words)
   ['timer', /^Timer has no date, duration or cycle$/,
     /^(?:empty timer expression|Time Specification Error\. Unknown Time Specification\.\s*)$/],
