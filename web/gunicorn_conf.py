@@ -156,7 +156,23 @@ def _clear_socket_path(path: str) -> str | None:
     return "a server listens on that socket (another server?)"
 
 
+# web/scheduling.py's WARNED_BY_STARTER (this file imports no ``web``): set, the app's warnings
+# about its configuration are not said again by a process building it (web/configuration.py)
+WARNED_BY_STARTER = "CONGRESSFLOW_WARNED_BY_STARTER"
+
+
+def _first_app_started(server: Any) -> None:
+    """gunicorn run directly (``serve`` sets WARNED_BY_STARTER itself, having said the warnings):
+    the first process started that builds the app says them (the scheduler child, started
+    before the workers, else the first worker); every one started after it inherits the
+    variable from the arbiter's environment, set from then on, and says them no more."""
+    if getattr(server, "congressflow_app_started", False):
+        os.environ[WARNED_BY_STARTER] = "1"
+    server.congressflow_app_started = True
+
+
 def pre_fork(server: Any, worker: Any) -> None:
+    _first_app_started(server)
     shares = getattr(server, "congressflow_shares", None)
     if shares is None:  # made before the first fork, kept by the arbiter across reloads (HUP)
         shares = server.congressflow_shares = ConnectionShares()
@@ -173,6 +189,7 @@ def post_worker_init(worker: Any) -> None:
 
 def when_ready(server: Any) -> None:
     if os.environ.get("CONGRESSFLOW_SCHEDULER_IN_SERVER", "1") == "1":
+        _first_app_started(server)
         server.congressflow_scheduler = SchedulerChild()
         server.congressflow_scheduler.start()
     else:
