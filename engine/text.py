@@ -24,8 +24,19 @@ from typing import Any
 
 from .errors import FieldError
 
-_CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
-_DIRECTION_CHARACTERS = re.compile("[\u202a-\u202e\u2066-\u2069]")
+# The invisible characters, each set defined once as the ranges of a regex character class (in
+# the regex's escapes, so that none is in this file itself), composed into the patterns each
+# check needs: here, and engine/bpmn/documents.py, which escapes all three sets in a problem.
+# C0 (but tab, line feed and carriage return), DEL and C1
+CONTROL_CHARACTERS = r"\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f"
+# the embeddings and overrides (U+202A–U+202E) and isolates (U+2066–U+2069)
+DIRECTION_CHARACTERS = r"\u202a-\u202e\u2066-\u2069"
+# the marks (Arabic letter mark U+061C, left-to-right U+200E, right-to-left U+200F): they turn
+# no text around by themselves and a mixed text may want them, so free text keeps them
+DIRECTION_MARKS = r"\u061c\u200e\u200f"
+
+_CONTROL_CHARACTERS = re.compile(f"[{CONTROL_CHARACTERS}]")
+_DIRECTION_CHARACTERS = re.compile(f"[{DIRECTION_CHARACTERS}]")
 
 
 def control_character(text: str) -> FieldError | None:

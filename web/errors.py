@@ -58,6 +58,7 @@ from engine.errors import (
     ScriptError,
 )
 
+from .engine_messages import in_reader_language
 from .i18n import current_locale, when
 
 STATUS: tuple[tuple[type[EngineError], int], ...] = (
@@ -250,7 +251,7 @@ def _script_failed(exc: ScriptError) -> Said:
     """A process's own script or expression failed: not what the reader typed, and nothing
     was stored; the designer must mend the process."""
     return Said(
-        _("流程本身出错，这次操作没有保存：%(detail)s", detail=exc.message),
+        _("流程本身出错，这次操作没有保存：%(detail)s", detail=in_reader_language(exc.message)),
         _("这不是您填写的内容有误。请把此页内容告知流程设计人员修正流程；按浏览器的“后退”可回到您填写的内容。"),
         title=_("流程运行出错"),
     )

@@ -13,6 +13,7 @@ from lxml import etree
 from SpiffWorkflow.bpmn.parser.BpmnParser import BpmnValidator
 
 from ..errors import InvalidBpmn, Problem
+from ..text import CONTROL_CHARACTERS, DIRECTION_CHARACTERS, DIRECTION_MARKS
 from .camunda import BPMN_NS, NSMAP
 
 _MODEL_NAMESPACES = {
@@ -30,8 +31,9 @@ def local_name(tag: Any) -> str:
 # What a problem quoting a document's text shows as an escape instead (\u202e): a control
 # character, which shows as nothing, and the invisible direction characters and marks, which
 # turn around the text after them: a name holding U+202E quoted in a problem would reverse the
-# rest of its row on the page ("…yfissalC_ksaT 查检署部"). Tabs and line breaks stay.
-_INVISIBLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+# rest of its row on the page ("…yfissalC_ksaT 查检署部"). Tabs and line breaks stay. The sets
+# are engine/text.py's, which refuses the same characters in free text but for the marks.
+_INVISIBLE = re.compile(f"[{CONTROL_CHARACTERS}{DIRECTION_MARKS}{DIRECTION_CHARACTERS}]")
 
 
 def visible(text: str) -> str:

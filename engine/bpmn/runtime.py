@@ -5,7 +5,6 @@ offered here too). No database here; the use cases persist what it returns."""
 from __future__ import annotations
 
 import logging
-import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -20,12 +19,7 @@ from SpiffWorkflow.bpmn.specs.event_definitions.item_aware_event import ErrorEve
 from SpiffWorkflow.bpmn.specs.event_definitions.item_aware_event import SignalEventDefinition as Signal
 from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.multiple import MultipleEventDefinition
-from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
-    CycleTimerEventDefinition,
-    DurationTimerEventDefinition,
-    TimeDateEventDefinition,
-    TimerEventDefinition,
-)
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.bpmn.specs.mixins.events.intermediate_event import BoundaryEvent
 from SpiffWorkflow.bpmn.specs.mixins.events.start_event import StartEvent
 from SpiffWorkflow.bpmn.util import BpmnEvent
@@ -47,6 +41,7 @@ from .parsing import ParsedProcess
 from .sandbox import Budget, BudgetExceeded, SandboxedEnvironment, ScriptLimits
 from .serialization import dump_workflow, load_workflow
 from .signal_payloads import ThrownSignal, thrown_by
+from .timer_values import refused_timer_value
 from .waiting_tasks import WAITING_SPECS, mapped_inputs, waiting_boundary_events
 from .workflow_state import MESSAGE_RESULT_KEY
 
@@ -102,13 +97,19 @@ class _ScriptEngine(PythonScriptEngine):
         if found:
             external_context = {**found, **(external_context or {})}
         try:
-            return super().evaluate(task, expression, external_context)
+            value = super().evaluate(task, expression, external_context)
         except SpiffWorkflowException as exc:
             # Camunda evaluates a conditional event with tryEvaluate: a variable not set yet
             # means "not yet", the event waits (a gateway's condition stays an error)
             if _names_unknown_variable(exc) and expression in _event_conditions(task):
                 return False
             raise
+        # a timer's value SpiffWorkflow's ISO reader refuses is the designer's: said here, at
+        # the timer, as its reader would otherwise fail without naming it (no traceback logged)
+        refused = refused_timer_value(task, expression, value)
+        if refused is not None:
+            raise ScriptError(_at(*refused))
+        return value
 
 
 class Runtime:
@@ -532,47 +533,12 @@ class Runtime:
             detail = cause.message if cause is not None else str(exc)
             raise ScriptError(_at(spec, detail)) from None
         except Exception as exc:
-            timer = _timer_failure(exc)
-            if timer is not None:  # the designer's value, not the engine's fault: no traceback
-                raise ScriptError(timer) from None
             spec = self._element()
             log.warning(
                 "the engine failed at %s", getattr(spec, "bpmn_id", None) or "an unknown element", exc_info=True
             )
             text = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
             raise ScriptError(_at(spec, text)) from exc
-
-
-# What each of SpiffWorkflow's timers reads its value as (the field of the BPMN element)
-_TIMER_FIELDS = (
-    (DurationTimerEventDefinition, "timeDuration", "duration"),
-    (TimeDateEventDefinition, "timeDate", "date and time"),
-    (CycleTimerEventDefinition, "timeCycle", "repeating interval (R…)"),
-)
-
-
-_SPIFF_TIMERS = sys.modules[TimerEventDefinition.__module__].__file__
-
-
-def _timer_failure(exc: BaseException) -> str | None:
-    """The error of a timer whose expression gave a value SpiffWorkflow's ISO reader refuses
-    (it raises a bare ``Exception('Invalid duration')`` or a ValueError while the engine runs
-    the task before the timer, which it would otherwise be blamed on), naming the timer's
-    element, its field and the value; None for any other failure."""
-    traceback = exc.__traceback__
-    while traceback is not None:
-        frame = traceback.tb_frame
-        definition, task = frame.f_locals.get("self"), frame.f_locals.get("my_task")
-        # SpiffWorkflow's own reading (the cron timers of engine.bpmn.cron_timers say their own)
-        spiffs = frame.f_code.co_filename == _SPIFF_TIMERS
-        for kind, field, what in _TIMER_FIELDS if spiffs else ():
-            if isinstance(definition, kind) and isinstance(task, Task):
-                value = frame.f_locals.get("expression", frame.f_locals.get("event_value"))
-                return _at(
-                    task.task_spec, f"timer {field}: {value!r} is not an ISO 8601 {what} (the timer cannot be set)"
-                )
-        traceback = traceback.tb_next
-    return None
 
 
 def _at(spec: Any, detail: str) -> str:

@@ -4,6 +4,7 @@ U+202A–U+202E, isolates U+2066–U+2069); the marks and zero-width characters 
 
 import pytest
 
+from engine.bpmn.documents import visible
 from engine.errors import FieldError
 from engine.text import control_character, control_characters_in, one_line, zero_width_character
 
@@ -66,3 +67,25 @@ def test_a_number_holding_a_zero_width_character_is_refused(code_point):
 
 def test_a_number_without_one_is_taken():
     assert zero_width_character("2026-建-010 \u200e") is None
+
+
+# Every code point of the planes text is written in (the BMP and the supplementary one of rare
+# characters), for the two uses of engine/text.py's invisible character sets to be compared whole
+_CODE_POINTS = range(0x30000)
+
+
+def test_what_a_problem_escapes_is_what_text_refuses_and_the_direction_marks():
+    """engine/bpmn/documents.visible escapes in a problem every character a person's text may
+    not hold, and besides them only the direction marks (U+061C, U+200E, U+200F), which free
+    text keeps: one set of invisible characters, two uses."""
+    escaped = {cp for cp in _CODE_POINTS if visible(chr(cp)) != chr(cp)}
+    refused = {cp for cp in _CODE_POINTS if control_character(chr(cp)) is not None}
+    marks = {0x061C, 0x200E, 0x200F}
+    assert escaped == refused | marks
+    assert refused & marks == set()
+    assert {cp for cp in refused if control_character(chr(cp)) == FieldError("direction_character")} == {
+        *range(0x202A, 0x202F),
+        *range(0x2066, 0x206A),
+    }
+    assert [visible(chr(cp)) for cp in sorted(marks)] == ["\\u061c", "\\u200e", "\\u200f"]
+    assert visible("a\tb\nc\rd\x7f") == "a\tb\nc\rd\\u007f"  # tabs and line breaks stay, DEL is escaped

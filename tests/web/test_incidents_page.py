@@ -9,6 +9,7 @@ from datetime import timedelta
 
 from engine import clock
 from engine.usecases import cases, deadlines, timers, tokens
+from tests.conftest import FIXTURES
 from tests.world import act, create_people, deploy
 from web import database
 
@@ -91,3 +92,36 @@ def test_the_command_line_lists_and_retries_incidents(app, runner):
     done = runner.invoke(args=["retry", str(case_id), "--user", "admin"])
     assert done.exit_code == 0 and "1 incident(s) resolved" in done.output
     assert "0 incident(s)" in runner.invoke(args=["incidents", "--open", "--user", "head"]).output
+
+
+def test_a_timer_whose_value_does_not_read_is_said_in_the_readers_language(app, as_user, tmp_path):
+    # after the hour's wait a second timer reads its duration from a value no ISO 8601
+    # reader takes: the incident is the timer's, said in Chinese on the Chinese pages
+    source = (FIXTURES / "timer_script.bpmn").read_text(encoding="utf-8")
+    script = "<bpmn:script>ratio = 60 // (setting('petition.accept_days') - 15)</bpmn:script>"
+    assert script in source
+    source = source.replace(script, "<bpmn:script>later = 'P10X'</bpmn:script>").replace(
+        '<bpmn:sequenceFlow id="f3" sourceRef="compute" targetRef="check" />',
+        '<bpmn:sequenceFlow id="f3" sourceRef="compute" targetRef="again" />\n'
+        '<bpmn:intermediateCatchEvent id="again" name="再等">'
+        '<bpmn:timerEventDefinition id="again_def"><bpmn:timeDuration>later</bpmn:timeDuration>'
+        "</bpmn:timerEventDefinition></bpmn:intermediateCatchEvent>\n"
+        '<bpmn:sequenceFlow id="f5" sourceRef="again" targetRef="check" />',
+    )
+    path = tmp_path / "timer_script.bpmn"
+    path.write_text(source, encoding="utf-8")
+    deploy(app, path)
+    create_people(app, "head")
+    case_id = act(app, "office1", cases.start_instance, "timer_script", {}).id
+    clock.advance(timedelta(hours=2))
+    assert timers.fire_due(database.session_factory(app)) == 0
+
+    chinese = "again：「再等」定时的时长（timeDuration）得到「P10X」，不是 ISO 8601 时长（如 P10D、PT5M），定时无法设定"
+    english = "again: 「再等」 timer timeDuration: &#39;P10X&#39; is not an ISO 8601 duration (the timer cannot be set)"
+    client = as_user("head")
+    for page in (f"/cases/{case_id}", "/admin/incidents/?state=open"):
+        assert chinese in text_of(client.get(page))
+    failed = text_of(client.post(f"/cases/{case_id}/retry", follow_redirects=True))
+    assert "重试未成功：" + chinese in failed
+    client.get("/lang/en")
+    assert english in text_of(client.get("/admin/incidents/?state=open"))

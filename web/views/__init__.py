@@ -10,6 +10,7 @@ from engine.usecases.attachments import MAX_ATTACHMENT_BYTES
 from engine.usecases.confidentiality import WITHHELD
 
 from .. import history_text
+from ..engine_messages import in_reader_language
 from ..roles import group_name, holders_by_name, person_name, role_names
 
 
@@ -43,6 +44,7 @@ def register(app: Flask) -> None:
     app.context_processor(notifications.unread_badge)  # the header's 消息 count
     app.jinja_env.filters["dept"] = group_name  # a unit or a role a task is offered to, by name
     app.jinja_env.filters["person"] = person_name  # who acted, by name
+    app.jinja_env.filters["engine_message"] = in_reader_language  # a run-time error, in the reader's words
     app.jinja_env.globals.update(
         page_now=clock.now,
         has_endpoint=lambda name: name in app.view_functions,

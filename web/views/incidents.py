@@ -14,6 +14,7 @@ from engine.usecases import incidents, recovery, start_timers
 
 from .. import database
 from ..auth import current_actor, permission_required
+from ..engine_messages import in_reader_language
 from ..i18n import when
 from ..roles import person_name
 from .auth import safe_next
@@ -36,7 +37,7 @@ def retry(instance_id: int):
     with database.session_factory().begin() as s:
         result = recovery.retry_case(s, current_actor(), instance_id)
     if result.error:
-        flash(_("重试未成功：%(error)s", error=result.error), "error")
+        flash(_("重试未成功：%(error)s", error=in_reader_language(result.error)), "error")
     elif result.still_stuck:
         flash(_("已重试，案件仍无法继续（没有待办任务，也没有等待中的期限）。"), "error")
     else:
@@ -54,7 +55,7 @@ def retry_start(incident_id: int):
     elif result.event_gone:
         flash(_("该流程的最新版本已没有这个定时启动事件，故障已关闭，未发起案件。"), "success")
     elif result.error:
-        flash(_("重试未成功：%(error)s", error=result.error), "error")
+        flash(_("重试未成功：%(error)s", error=in_reader_language(result.error)), "error")
     else:  # someone or the scheduler got there first
         flash(
             _(
