@@ -295,6 +295,14 @@ def check_size(xml: str, file: str) -> None:
         raise InvalidBpmn([Problem(f"the document is larger than {MAX_BPMN_CHARS} characters", file)])
 
 
+def _line_and_column(data: bytes, offset: int) -> tuple[int, int]:
+    """Where the byte at ``offset`` is, as an editor shows it: its line (1 first) and its column
+    (1 first, in characters: the bytes before it on its line are UTF-8, having decoded)."""
+    line_start = data.rfind(b"\n", 0, offset) + 1
+    column = len(data[line_start:offset].decode("utf-8", errors="replace")) + 1
+    return data.count(b"\n", 0, offset) + 1, column
+
+
 def read_bpmn_file(actor: Actor, data: bytes, filename: str) -> tuple[str, str]:
     """(file name, XML) of an uploaded .bpmn file that is a BPMN document at all: UTF-8 text,
     not empty nor too large, well-formed XML whose root is BPMN's <definitions>. InvalidBpmn
@@ -305,8 +313,9 @@ def read_bpmn_file(actor: Actor, data: bytes, filename: str) -> tuple[str, str]:
     try:
         xml = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
+        line, column = _line_and_column(exc.object, exc.start)
         raise InvalidBpmn(
-            [Problem(f"not UTF-8 text (byte {exc.start}): a .bpmn file is XML in UTF-8", filename)]
+            [Problem(f"not UTF-8 text (line {line}, column {column}): a .bpmn file is XML in UTF-8", filename, line)]
         ) from None
     check_size(xml, filename)
     load_xml(xml, filename)

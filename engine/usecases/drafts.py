@@ -106,7 +106,8 @@ def _views(session: Session, found: Sequence[ProcessDraft]) -> list[DraftView]:
 class DraftGone(NotFound):
     """The draft a page had open is not there any more: ``how`` it went ("deployed" or
     "discarded"; None when the audit log does not say), ``by`` whom, ``at`` when, and for a
-    deploy the versions it became (``key vN``). What the page's designer had is not saved."""
+    deploy the versions it became (``key vN``). What the page's designer had is not saved;
+    ``discarding``: they were discarding it, so that nothing of theirs was lost."""
 
     def __init__(
         self,
@@ -115,6 +116,7 @@ class DraftGone(NotFound):
         by: str | None = None,
         at: datetime | None = None,
         versions: tuple[str, ...] = (),
+        discarding: bool = False,
     ):
         if how is None or at is None:
             what = f"draft {draft_id} no longer exists: it was deployed or discarded"
@@ -122,12 +124,18 @@ class DraftGone(NotFound):
             what = f"draft {draft_id} was {how} by {by} at {at:%Y-%m-%d %H:%M} UTC"
             if versions:
                 what += f" (as {', '.join(versions)})"
-        super().__init__(f"{what}; your changes were not saved: save them as a new draft")
+        outcome = (
+            "there is nothing left to discard"
+            if discarding
+            else "your changes were not saved: save them as a new draft"
+        )
+        super().__init__(f"{what}; {outcome}")
         self.draft_id = draft_id
         self.how = how
         self.by = by
         self.at = at
         self.versions = versions
+        self.discarding = discarding
 
 
 ONE_DEPLOY = timedelta(minutes=1)  # the deploy entries of one document's processes are written together
@@ -135,7 +143,7 @@ ONE_DEPLOY = timedelta(minutes=1)  # the deploy entries of one document's proces
 _ENDED_BY = {"discard_draft": "discarded", "deploy": "deployed"}
 
 
-def _gone(session: Session, draft_id: int, created_at: datetime | None) -> DraftGone:
+def _gone(session: Session, draft_id: int, created_at: datetime | None, discarding: bool = False) -> DraftGone:
     """Why the draft a page opened (made at ``created_at``, when the page said) is gone, from
     the audit log: the first end of a draft of that id after it was made, else the latest.
     Read only when a save is refused, so a scan of the log's entries of these actions is fine."""
@@ -158,9 +166,9 @@ def _gone(session: Session, draft_id: int, created_at: datetime | None) -> Draft
         if action == "deploy":
             versions.append(f"{data.get('key')} v{data.get('version')}")
     if ended is None:
-        return DraftGone(draft_id)
+        return DraftGone(draft_id, discarding=discarding)
     how, by, at = ended
-    return DraftGone(draft_id, how, by, at, tuple(versions))
+    return DraftGone(draft_id, how, by, at, tuple(versions), discarding)
 
 
 def _process_of(xml: str, file: str) -> tuple[str, str]:
@@ -185,12 +193,14 @@ def _draft(session: Session, draft_id: int) -> ProcessDraft:
     return draft
 
 
-def _opened_draft(session: Session, draft_id: int, created_at: datetime | None) -> ProcessDraft:
+def _opened_draft(
+    session: Session, draft_id: int, created_at: datetime | None, discarding: bool = False
+) -> ProcessDraft:
     """The draft a page opened, made at ``created_at`` (None: the caller does not say, and
     any draft of that id is taken); DraftGone when it is not there any more."""
     draft = session.get(ProcessDraft, draft_id)
     if draft is None or (created_at is not None and draft.created_at != created_at):
-        raise _gone(session, draft_id, created_at)
+        raise _gone(session, draft_id, created_at, discarding)
     return draft
 
 
@@ -308,8 +318,11 @@ def save_draft(
 def discard_draft(
     session: Session, actor: Actor, draft_id: int, revision: int | None = None, created_at: datetime | None = None
 ) -> None:
+    """Discard a draft (given ``revision``: only if nobody saved it since; given ``created_at``:
+    only the draft the page opened). DraftGone, saying who deployed or discarded it and when,
+    when it is gone already."""
     require_designer(actor)
-    draft = _opened_draft(session, draft_id, created_at)
+    draft = _opened_draft(session, draft_id, created_at, discarding=True)
     if revision is not None and draft.revision != revision:
         raise _conflict(session, draft_id, revision)
     audit(session, actor, "discard_draft", data={"draft": draft_id, "key": draft.key})

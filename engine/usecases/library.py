@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import case, func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from storage import repositories as repo
@@ -195,6 +196,23 @@ def rollback(session: Session, actor: Actor, key: str, version: int, note: str =
     return results[0]
 
 
+def _first_offering(session: Session, key: str, actor: Actor) -> ProcessOffering:
+    """The row of ``key``, which had none (no row: offered), locked: a new one saying offered;
+    or, when another designer's first stop inserted it at the same moment (on PostgreSQL both
+    saw no row and the second insert waited for the first to commit), theirs as committed, so
+    that the caller tells this designer who stopped it instead of failing on the duplicate."""
+    offering = ProcessOffering(key=key, offered=True, changed_by=actor.username, changed_at=clock.now())
+    try:
+        with session.begin_nested():  # only the insert is undone, not the caller's transaction
+            session.add(offering)
+    except IntegrityError:
+        theirs = session.get(ProcessOffering, key, with_for_update=True, populate_existing=True)
+        if theirs is None:  # no duplicate after all: a database error of another kind
+            raise
+        return theirs
+    return offering
+
+
 def set_offered(session: Session, actor: Actor, key: str, offered: bool) -> LibraryProcess:
     """Start or stop offering a process for new cases; AlreadySo when it already is (the
     record keeps who made it so)."""
@@ -204,8 +222,8 @@ def set_offered(session: Session, actor: Actor, key: str, offered: bool) -> Libr
     offering = session.get(ProcessOffering, key, with_for_update=True)
     refuse_if_already(key, offering, offered)
     if offering is None:
-        offering = ProcessOffering(key=key)
-        session.add(offering)
+        offering = _first_offering(session, key, actor)
+        refuse_if_already(key, offering, offered)  # another designer's first stop committed meanwhile
     offering.offered, offering.changed_by, offering.changed_at = offered, actor.username, clock.now()
     session.flush()
     audit(session, actor, "offer_process" if offered else "stop_process", data={"key": key})

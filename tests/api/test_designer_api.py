@@ -4,8 +4,13 @@ OpenAPI document declares them."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from io import BytesIO
 
+from sqlalchemy import update
+
+from engine import clock
+from storage.models import ProcessDraft
 from tests.conftest import FIXTURES
 
 REVIEW = (FIXTURES / "review.bpmn").read_text()
@@ -101,3 +106,72 @@ def test_a_draft_behind_a_version_deployed_meanwhile_is_not_deployed(world):
     versions = api.get("/designer/processes/review").get_json()["versions"]
     assert [v["version"] for v in versions] == [2, 1]
     assert [d["id"] for d in api.get("/designer/drafts").get_json()] == [draft["id"]]  # kept
+
+
+def test_discarding_a_draft_already_gone_says_who_deployed_or_discarded_it(world):
+    api = world.as_("designer")
+    discarded = api.post("/designer/drafts", json={"xml": RENAMED, "filename": "review.bpmn"}).get_json()
+    assert api.delete(f"/designer/drafts/{discarded['id']}").status_code == 204
+    again = world.as_("admin").delete(f"/designer/drafts/{discarded['id']}")
+    assert (again.status_code, again.get_json()["code"]) == (404, "not_found")
+    assert again.get_json()["message"] == (
+        f"draft {discarded['id']} was discarded by designer at 2026-12-07 01:00 UTC; there is nothing left to discard"
+    )
+    deployed = api.post("/designer/drafts", json={"xml": RENAMED, "filename": "review.bpmn"}).get_json()
+    assert api.post(f"/designer/drafts/{deployed['id']}/deploy", json={"revision": 1}).status_code == 201
+    late = world.as_("admin").delete(f"/designer/drafts/{deployed['id']}?revision=1")
+    assert late.status_code == 404
+    assert late.get_json()["message"] == (
+        f"draft {deployed['id']} was deployed by designer at 2026-12-07 01:00 UTC (as review v2); "
+        "there is nothing left to discard"
+    )
+
+
+def test_a_save_deploy_or_discard_naming_a_draft_since_gone_is_refused_by_its_stamp(world):
+    """What a database that gave a draft's number out again would leave (or any draft not the
+    one read): the stamp tells them apart, as the modeler's page does."""
+    api = world.as_("designer")
+    read = api.post("/designer/drafts", json={"xml": RENAMED, "filename": "review.bpmn"}).get_json()
+    assert api.delete(f"/designer/drafts/{read['id']}").status_code == 204
+    clock.advance(timedelta(minutes=1))
+    other = api.post("/designer/drafts", json={"xml": REVIEW, "filename": "mine.bpmn"}).get_json()
+    with world.factory.begin() as s:  # as SQLite without AUTOINCREMENT numbered it
+        s.execute(update(ProcessDraft).where(ProcessDraft.id == other["id"]).values(id=read["id"]))
+    stamp = read["created_at"]
+    admin = world.as_("admin")
+    path = f"/designer/drafts/{read['id']}"
+    saved = admin.put(path, json={"xml": RENAMED.replace("答复", "别人的答复"), "revision": 1, "draft_created": stamp})
+    deployed = admin.post(path + "/deploy", json={"revision": 1, "draft_created": stamp})
+    discarded = admin.delete(path, query_string={"revision": 1, "draft_created": stamp})
+    for refused, outcome in (
+        (saved, "your changes were not saved: save them as a new draft"),
+        (deployed, "your changes were not saved: save them as a new draft"),
+        (discarded, "there is nothing left to discard"),
+    ):
+        assert refused.status_code == 404, refused.get_json()
+        assert refused.get_json()["message"] == (
+            f"draft {read['id']} was discarded by designer at 2026-12-07 01:00 UTC; {outcome}"
+        )
+    kept = api.get(path).get_json()
+    assert (kept["draft"]["filename"], kept["draft"]["revision"], kept["xml"]) == ("mine.bpmn", 1, REVIEW)
+    # its own stamp: saved as usual
+    own = admin.put(path, json={"xml": RENAMED, "revision": 1, "draft_created": kept["draft"]["created_at"]})
+    assert own.status_code == 200 and own.get_json()["revision"] == 2
+
+
+def test_a_draft_stamp_not_a_moment_is_named(world):
+    api = world.as_("designer")
+    draft = api.post("/designer/drafts", json={"xml": RENAMED, "filename": "review.bpmn"}).get_json()
+    refused = api.put(f"/designer/drafts/{draft['id']}", json={"xml": RENAMED, "revision": 1, "draft_created": "soon"})
+    assert refused.status_code == 422
+    assert refused.get_json()["fields"] == {"draft_created": "Not a valid datetime."}
+
+
+def test_the_openapi_document_declares_the_draft_stamp(world):
+    spec = world.anonymous().get("/openapi.json").get_json()
+    schemas = spec["components"]["schemas"]
+    for name in ("DraftSave", "DraftDeploy"):
+        assert "draft_created" in schemas[name]["properties"], name
+        assert "deployed or discarded" in schemas[name]["properties"]["draft_created"]["description"]
+    delete = spec["paths"]["/api/v1/designer/drafts/{draft_id}"]["delete"]
+    assert "draft_created" in [p["name"] for p in delete["parameters"]]

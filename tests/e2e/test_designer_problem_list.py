@@ -247,3 +247,15 @@ def test_what_deploy_refused_from_the_xml_view_is_said_in_chinese_named_by_name(
     with database.session_factory(app)() as s:
         assert repo.latest_definition(s, "proposal").version == 1
     assert problems == []
+
+
+def test_the_english_problem_list_names_element_types_in_words(app, live_server, browser):
+    # as the properties panel names them ("User task"), not as the XML's type (UserTask)
+    deploy(app, REPO_ROOT / "bpmn" / "proposal.bpmn")
+    page, problems = sign_in(browser, live_server, "designer")
+    page.goto(f"{live_server}/lang/en")
+    open_proposal(page, live_server)
+    edit_xml(page, second_way_out)
+    [split] = rows(page)
+    assert split["where"] == "User task “办理并书面答复”" and split["id"] == "Task_Reply"
+    assert problems == []

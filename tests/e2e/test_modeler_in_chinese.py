@@ -22,6 +22,13 @@ PAD = "#modeler .djs-context-pad .entry"
 SECTION_BUTTONS = "#properties .bio-properties-panel-group > .bio-properties-panel-group-header [title]"
 
 
+def due_date_help(page) -> str:
+    """The help under the selected user task's 期限 (due date), its section opened."""
+    group = '#properties [data-group-id="group-CamundaPlatform__UserAssignment"]'
+    page.locator(f"{group} .bio-properties-panel-group-header").click()
+    return page.locator(f'{group} [data-entry-id="dueDate"] .bio-properties-panel-description').inner_text()
+
+
 def english(texts: list[str]) -> list[str]:
     return [text for text in texts if re.search(r"[A-Za-z]{3,}", text)]
 
@@ -103,6 +110,9 @@ def test_the_modeler_reads_in_chinese_on_the_chinese_page(app, live_server, brow
     buttons = titles(page, SECTION_BUTTONS)
     assert "展开/收起" in buttons and "添加一项" in buttons and "共 9 项" in buttons
     assert english(buttons) == []
+    help_text = due_date_help(page)  # how this product counts a deadline, not Camunda's stock text
+    assert "15 个工作日，按工作日历：法定节假日不算，调休上班日算" in help_text
+    assert "最后一天是节假日的，顺延到下一个工作日" in help_text and "someDate" not in help_text
     assert problems == []
 
 
@@ -119,4 +129,7 @@ def test_the_modeler_keeps_english_on_the_english_page(app, live_server, browser
     close_menu(page)
     select(page, "Task_Reply")
     assert {"Toggle section", "List contains 9 items"} <= set(titles(page, SECTION_BUTTONS))
+    help_text = due_date_help(page)
+    assert "15 working days by the working calendar: public holidays do not count" in help_text
+    assert "a last day on a holiday moves to the next working day" in help_text and "someDate" not in help_text
     assert problems == []

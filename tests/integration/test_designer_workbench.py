@@ -162,7 +162,7 @@ def test_a_draft_that_does_not_deploy_stays(world):
     [
         (b"hello", r"x\.bpmn:1: not well-formed XML"),
         (b"<html><body/></html>", r"x\.bpmn:1: not a BPMN 2\.0 file: the root element is <html>"),
-        (b"\xff\xfe<a/>", r"x\.bpmn: not UTF-8 text"),
+        (b"\xff\xfe<a/>", r"x\.bpmn:1: not UTF-8 text \(line 1, column 1\)"),
         (b"", r"x\.bpmn: the document is empty"),
         (
             b'<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" id="d"/>',
@@ -174,6 +174,18 @@ def test_an_upload_that_is_not_bpmn_is_refused_naming_the_file(world, data, mess
     with pytest.raises(InvalidBpmn, match=message):
         act(world, "designer", drafts.upload_draft, data, "C:\\models\\x.bpmn")
     assert act(world, "designer", drafts.list_drafts) == []
+
+
+def test_a_file_not_in_utf8_is_refused_at_the_line_and_column_of_its_first_other_byte(world):
+    """Saved by Notepad in GB18030 from the third line on, after a UTF-8 byte order mark: the
+    designer is told where, in lines and characters as an editor counts them, not in bytes."""
+    head = '\ufeff<?xml version="1.0" encoding="UTF-8"?>\n<bpmn:definitions>\n  <bpmn:process name="审议'
+    data = head.encode("utf-8") + "答复".encode("gb18030") + b'" />\n</bpmn:definitions>\n'
+    with pytest.raises(InvalidBpmn) as refused:
+        act(world, "designer", drafts.upload_draft, data, "gbk.bpmn")
+    [problem] = refused.value.problems
+    assert (problem.file, problem.line) == ("gbk.bpmn", 3)
+    assert problem.message == "not UTF-8 text (line 3, column 25): a .bpmn file is XML in UTF-8"
 
 
 def test_upload_a_camunda_modeler_file_into_a_draft(world):

@@ -76,3 +76,35 @@ def test_a_save_or_deploy_from_a_tab_open_on_a_deployed_draft_names_the_version(
         assert "designer 同志 于 2026-12-07" in said(text_of(stale)) and "已将它部署（review v2）" in said(
             text_of(stale)
         )
+
+
+def discard_said(page):
+    return page.split('id="discard-error"', 1)[1].split("</section>", 1)[0]
+
+
+def test_deleting_a_draft_another_tab_deleted_says_who_did_it_and_when(as_user):
+    c = as_user("designer")
+    draft_url = new_draft(c)
+    c = as_user("admin")
+    opened = open_draft(c, draft_url)  # the admin's list, shown before the designer deleted it
+    c = as_user("designer")
+    assert c.post(f"/designer/drafts/{opened['draft_id']}/discard", data=opened).status_code == 302
+    c = as_user("admin")
+    late = c.post(f"/designer/drafts/{opened['draft_id']}/discard", data=opened)
+    assert late.status_code == 409
+    said_there = discard_said(text_of(late))
+    assert f"草稿 #{opened['draft_id']} 已由 designer 同志 于 2026-12-07 09:00 删除，无需再删除。" in said_there
+    assert "下面的草稿列表是现在的。" in said_there
+    assert 'id="drafts"' not in text_of(late)  # the list as it is now: no draft left
+
+
+def test_deleting_a_draft_another_tab_deployed_names_the_version(as_user):
+    c = as_user("designer")
+    draft_url = new_draft(c)
+    opened = open_draft(c, draft_url)
+    assert c.post("/designer/deploy", data={"xml": RENAMED, "filename": "review.bpmn", **opened}).status_code == 302
+    late = c.post(f"/designer/drafts/{opened['draft_id']}/discard", data=opened)
+    assert late.status_code == 409
+    said_there = discard_said(text_of(late))
+    assert f"草稿 #{opened['draft_id']} 已由 designer 同志 于 2026-12-07 09:00 部署（review v2）" in said_there
+    assert "草稿随之删除，无需再删除。" in said_there

@@ -77,7 +77,10 @@ def test_what_is_not_bpmn_says_what_it_is_instead(as_user, content, name, said):
 def test_a_file_not_in_utf8_and_the_english_page(as_user):
     c = as_user("designer")
     text, _ = refusal(upload(c, "/designer/drafts/upload", UNCLOSED.encode("utf-16"), "wide.bpmn"))
-    assert "「wide.bpmn」：不是 UTF-8 编码的文本（第 0 个字节）" in text
+    assert "「wide.bpmn」第 1 行：不是 UTF-8 编码的文本（第 1 列）：BPMN 文件应是 UTF-8 编码的 XML" in text
+    gbk = "<definitions>\n  <process>\n    <name>审议答复".encode("gb18030")
+    text, _ = refusal(upload(c, "/designer/drafts/upload", gbk, "gbk.bpmn"))
+    assert "「gbk.bpmn」第 3 行：不是 UTF-8 编码的文本（第 11 列）" in text  # 审, after 4 spaces and <name>
     c.get("/lang/en")
     text, page = refusal(upload(c, "/designer/drafts/upload", UNCLOSED.encode(), "reply.bpmn"))
     assert "“reply.bpmn”, line 5: not well-formed XML" in text and page.count(LIBXML) == 1

@@ -18,6 +18,7 @@ from engine.usecases import design_checks, drafts, library, version_diff
 from ..auth import permission_required
 from ..views.designer import templates_dir
 from .common import actor, make_blueprint, reader, writer
+from .schemas import datetime_arg
 
 bp = make_blueprint("designer", "/designer", "The designer's process library and drafts (流程设计)")
 
@@ -35,6 +36,18 @@ KEY = "/processes/<string(maxlength=200):key>"
 VERSION = KEY + "/versions/<int(max=2147483647):version>"
 DRAFT = "/drafts/<int(max=2147483647):draft_id>"
 NOTE = fields.String(load_default="", validate=validate.Length(max=1000), metadata={"description": "why (optional)"})
+
+
+def draft_stamp_field() -> fields.AwareDateTime:
+    """The creation stamp of the draft the caller read, as the modeler's page sends it."""
+    return datetime_arg(
+        load_default=None,
+        allow_none=True,
+        metadata={
+            "description": "the draft's created_at as you read it (optional): when that draft was deployed or "
+            "discarded meanwhile, refused with 404 saying who did it and when, and nothing is written"
+        },
+    )
 
 
 class VersionSchema(ma.Schema):
@@ -118,7 +131,11 @@ class ProcessDraftSchema(ma.Schema):
     filename = fields.String()
     base_version = fields.Integer(allow_none=True)
     revision = fields.Integer(metadata={"description": "send it back when saving: a save over a newer one is refused"})
-    created_at = fields.AwareDateTime()
+    created_at = fields.AwareDateTime(
+        metadata={
+            "description": "send it back as draft_created: a save to a draft since deployed or discarded is refused"
+        }
+    )
     updated_at = fields.AwareDateTime()
     updated_by = fields.String()
 
@@ -138,15 +155,18 @@ class DraftSaveSchema(ma.Schema):
     xml = fields.String(required=True, validate=validate.Length(min=1, max=2_000_000))
     revision = fields.Integer(required=True, validate=validate.Range(0, 2147483647))
     note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=1000))
+    draft_created = draft_stamp_field()
 
 
 class RevisionArgs(ma.Schema):
     revision = fields.Integer(load_default=None, validate=validate.Range(0, 2147483647))
+    draft_created = draft_stamp_field()
 
 
 class DraftDeploySchema(ma.Schema):
     revision = fields.Integer(required=True, validate=validate.Range(0, 2147483647))
     note = NOTE
+    draft_created = draft_stamp_field()
 
 
 class DraftUploadSchema(ma.Schema):
@@ -263,27 +283,35 @@ def get_draft(draft_id: int):
 @bp.arguments(DraftSaveSchema)
 @bp.response(200, ProcessDraftSchema)
 def save_draft(body: dict, draft_id: int):
-    """Save over a draft; 409 when someone saved it after ``revision``."""
+    """Save over a draft; 409 when someone saved it after ``revision``; 404 when it was deployed
+    or discarded (given ``draft_created``: the draft of that stamp), saying who did it and when."""
     with writer() as s:
-        return drafts.save_draft(s, actor(), draft_id, body["xml"], body["revision"], body["note"])
+        return drafts.save_draft(
+            s, actor(), draft_id, body["xml"], body["revision"], body["note"], body["draft_created"]
+        )
 
 
 @bp.delete(DRAFT)
 @bp.arguments(RevisionArgs, location="query")
 @bp.response(204)
 def discard_draft(args: dict, draft_id: int):
-    """Discard a draft (given ``revision``: only if nobody saved it since)."""
+    """Discard a draft (given ``revision``: only if nobody saved it since; given
+    ``draft_created``: only the draft of that stamp); 404 saying who deployed or discarded it
+    and when, when it is gone already."""
     with writer() as s:
-        drafts.discard_draft(s, actor(), draft_id, args["revision"])
+        drafts.discard_draft(s, actor(), draft_id, args["revision"], args["draft_created"])
 
 
 @bp.post(DRAFT + "/deploy")
 @bp.arguments(DraftDeploySchema)
 @bp.response(201, DeployedSchema(many=True))
 def deploy_draft(body: dict, draft_id: int):
-    """Deploy the draft as saved at ``revision`` (422 with the problems when it is not fit to run)."""
+    """Deploy the draft as saved at ``revision`` (422 with the problems when it is not fit to run;
+    404 saying who did it and when, when it was deployed or discarded meanwhile)."""
     with writer() as s:
-        return drafts.deploy_draft(s, actor(), draft_id, body["revision"], body["note"])
+        return drafts.deploy_draft(
+            s, actor(), draft_id, body["revision"], body["note"], created_at=body["draft_created"]
+        )
 
 
 @bp.get(DRAFT + "/diff")

@@ -23,6 +23,7 @@ import lintConfig from './lint/config.js';
 import { inChinese } from './lint/messages-zh.js';
 import { mergeProblems } from './lint/same-problems.js';
 import EngineProviderModule from './properties/engine-provider.js';
+import english from './translations-en.js';
 import chinese, { typeLabel } from './translations-zh.js';
 
 import 'bpmn-js/dist/assets/diagram-js.css';
@@ -36,10 +37,11 @@ function chineseFirst() {
 }
 
 /* bpmn-js's translate service: Chinese where the page is Chinese (the panel's labels, and the
- * lint messages on the diagram's overlays), with {placeholders} filled. */
+ * lint messages on the diagram's overlays), else the libraries' English but for our own help
+ * texts (./translations-en.js), with {placeholders} filled. */
 function translator(zh) {
   return function translate(template, replacements) {
-    var text = zh ? (chinese[template] || typeLabel(template) || inChinese(template)) : template;
+    var text = zh ? (chinese[template] || typeLabel(template) || inChinese(template)) : (english[template] || template);
     return text.replace(/{([^}]+)}/g, function (_, key) {
       return replacements && key in replacements ? replacements[key] : '{' + key + '}';
     });

@@ -32,8 +32,11 @@ export default {
   'Candidate starter groups': '可发起的组',
   'Candidate starter users': '可发起的用户',
   'Due date': '期限',
+  // how engine/deadlines counts a due date (engine/deadlines/legal.py); ./translations-en.js says it in English
   'The due date as an EL expression (e.g. ${someDate}) or an ISO date (e.g. 2015-06-26T09:54:00).':
-    '表达式，如 ${deadline_in_working_days(15)}、${reply_due}，或 ISO 日期时间（如 2026-12-31T17:00:00+08:00）。' +
+    '表达式，如 ${deadline_in_working_days(15)}（15 个工作日，按工作日历：法定节假日不算，调休上班日算）、' +
+    '${deadline_in_days(30)}（30 个自然日），或 ISO 日期时间（如 2026-12-31T17:00:00+08:00）。' +
+    '起算当天不计，期限到最后一天 24:00 止；最后一天是节假日的，顺延到下一个工作日。' +
     '点击输入框可选用期限函数和期限设置。',
   'Refers to the process variable name': '即流程变量名',
   'Follow up date': '跟进日期',

@@ -60,7 +60,7 @@ def index():
     return _index()
 
 
-def _index(upload_problems: list[FileProblem] | None = None, status: int = 200):
+def _index(upload_problems: list[FileProblem] | None = None, status: int = 200, discard_refused: Said | None = None):
     s, actor = database.session(), current_actor()
     page = render_template(
         "designer/index.html",
@@ -69,6 +69,7 @@ def _index(upload_problems: list[FileProblem] | None = None, status: int = 200):
         templates=drafts.templates(templates_dir()),
         descriptions=template_descriptions(),
         upload_problems=upload_problems or [],
+        discard_refused=discard_refused,
     )
     return page, status
 
@@ -84,7 +85,7 @@ class FileProblem:
 
 
 _NOT_BPMN = re.compile(r"^not a BPMN 2\.0 file: the root element is <(?P<root>[^>]*)>")
-_NOT_UTF8 = re.compile(r"^not UTF-8 text \(byte (?P<byte>\d+)\)")
+_NOT_UTF8 = re.compile(r"^not UTF-8 text \(line \d+, column (?P<column>\d+)\)")  # the line: the problem's
 
 
 def file_problem(problem: Problem) -> FileProblem:
@@ -100,7 +101,7 @@ def file_problem(problem: Problem) -> FileProblem:
             root=found["root"],
         )
     elif found := _NOT_UTF8.match(message):
-        what = _("不是 UTF-8 编码的文本（第 %(byte)s 个字节）：BPMN 文件应是 UTF-8 编码的 XML", byte=found["byte"])
+        what = _("不是 UTF-8 编码的文本（第 %(column)s 列）：BPMN 文件应是 UTF-8 编码的 XML", column=found["column"])
     elif message == "the document is empty":
         what = _("文件是空的")
     elif message.startswith("the document is larger than"):
@@ -249,13 +250,18 @@ def _based_on(text: str) -> dict[str, int] | None:
     return found or None
 
 
+def _gone_by(gone: DraftGone) -> str:
+    """Who deployed or discarded the draft, by the name the pages give them."""
+    return person_name(gone.by or "", people_names(database.session(), [gone.by] if gone.by else []))
+
+
 def _draft_gone(gone: DraftGone) -> Said:
     """A save (or deploy) of a draft deployed or discarded since the page opened it, in the
     reader's words: who did it and when, when the audit log says."""
     if gone.how is None or gone.at is None:
         text = _("草稿 #%(draft)s 已不存在（已被部署或删除），您的修改没有保存。", draft=gone.draft_id)
     else:
-        who = person_name(gone.by or "", people_names(database.session(), [gone.by] if gone.by else []))
+        who = _gone_by(gone)
         if gone.how == "deployed":
             text = _(
                 "您打开草稿 #%(draft)s 后，%(who)s 于 %(at)s 已将它部署（%(versions)s），草稿随之删除，"
@@ -337,16 +343,42 @@ def save_draft():
     return redirect(url_for("designer.draft", draft_id=saved.id))
 
 
+def _discard_gone(gone: DraftGone) -> Said:
+    """A discard of a draft someone else deployed or discarded first, in the reader's words:
+    who did it and when, when the audit log says; nothing is lost either way."""
+    if gone.how is None or gone.at is None:
+        text = _("草稿 #%(draft)s 已不存在（已被部署或删除），无需再删除。", draft=gone.draft_id)
+    elif gone.how == "deployed":
+        text = _(
+            "草稿 #%(draft)s 已由 %(who)s 于 %(at)s 部署（%(versions)s），草稿随之删除，无需再删除。",
+            draft=gone.draft_id,
+            who=_gone_by(gone),
+            at=when(gone.at),
+            versions="、".join(gone.versions),
+        )
+    else:
+        text = _(
+            "草稿 #%(draft)s 已由 %(who)s 于 %(at)s 删除，无需再删除。",
+            draft=gone.draft_id,
+            who=_gone_by(gone),
+            at=when(gone.at),
+        )
+    return Said(text, _("下面的草稿列表是现在的。"))
+
+
 @bp.post("/drafts/<int:draft_id>/discard")
 def discard_draft(draft_id: int):
-    with database.session_factory().begin() as s:
-        drafts.discard_draft(
-            s,
-            current_actor(),
-            draft_id,
-            request.form.get("revision", type=int),
-            _stamp(request.form.get("draft_created", "")),
-        )
+    try:
+        with database.session_factory().begin() as s:
+            drafts.discard_draft(
+                s,
+                current_actor(),
+                draft_id,
+                request.form.get("revision", type=int),
+                _stamp(request.form.get("draft_created", "")),
+            )
+    except DraftGone as gone:  # another tab or designer deployed or discarded it first
+        return _index(status=409, discard_refused=_discard_gone(gone))
     flash(_("草稿已删除。"), "info")
     return redirect(url_for("designer.index"))
 

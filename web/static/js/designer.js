@@ -90,10 +90,16 @@
   /* An element in words: its name and kind (用户任务「审核答复」), a nameless branch by its
    * ends, and its id only when it has nothing else; named says whether the words name it
    * (the row then shows the id beside them). */
+  /* A BPMN type as English words, as the properties panel names it: UserTask → User task. */
+  function inWords(type) {
+    var words = type.replace(/([a-z])([A-Z])/g, '$1 $2').toLowerCase();
+    return words.charAt(0).toUpperCase() + words.slice(1);
+  }
+
   function describe(id, serverName, serverType) {
     var bo = modelElement(id);
     var type = bo ? bo.$type : ENGINE_TYPES[serverType] || '';
-    var kind = zh ? (TYPES[type] || type.replace('bpmn:', '')) : type.replace('bpmn:', '');
+    var kind = zh ? (TYPES[type] || type.replace('bpmn:', '')) : inWords(type.replace('bpmn:', ''));
     var name = (bo && bo.name && String(bo.name).trim()) || serverName || '';
     if (!name && bo && bo.$type === 'bpmn:SequenceFlow' && bo.sourceRef && bo.targetRef) {
       return {
