@@ -7,6 +7,7 @@ import dataclasses
 from dataclasses import dataclass, field
 from typing import Any
 
+from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -53,7 +54,7 @@ from .labels import element_names, field_labels, named_in_history, people_names,
 from .offering import refuse_if_stopped, stopped_keys
 from .option_lists import choices, option_sources
 from .persist import create_case, sync_subscriptions
-from .record_tables import RecordTable, record_tables
+from .record_tables import EndedRun, RecordTable, ended_runs, ended_tables, record_tables
 from .results import InstanceDetail, LedgerRow, StartedCase, TaskSummary
 from .visibility import RoundScope, may_see_case, round_scope, visible_case, visible_case_for_update
 from .workflow_cache import restore_case
@@ -390,12 +391,15 @@ def instance_detail(session: Session, actor: Actor, instance_id: int) -> Instanc
     """A case ``actor`` may see (NotFound otherwise): status, variables, open tasks and
     history, confidential values masked unless ``actor`` may read them."""
     instance = visible_case(session, actor, instance_id)
-    detail, _scope = _detail(session, actor, instance)
+    detail, _scope, _workflow = _detail(session, actor, instance)
     return detail
 
 
-def _detail(session: Session, actor: Actor, instance: ProcessInstance) -> tuple[InstanceDetail, RoundScope]:
-    """The case as ``actor`` may see it, and what of its rounds they may not (their scope)."""
+def _detail(
+    session: Session, actor: Actor, instance: ProcessInstance
+) -> tuple[InstanceDetail, RoundScope, BpmnWorkflow]:
+    """The case as ``actor`` may see it, what of its rounds they may not (their scope), and
+    its workflow, restored to read them."""
     definition = session.get(ProcessDefinition, instance.definition_id)
     assert definition is not None
     process = processes.get_by_id(session, definition.id)
@@ -426,7 +430,7 @@ def _detail(session: Session, actor: Actor, instance: ProcessInstance) -> tuple[
             for t in repo.pending_timers_of_instance(session, instance.id)
         ],
     )
-    return detail, scope
+    return detail, scope, workflow
 
 
 def _round_counts(rounds: list[Rounds], overdue_task_ids: set[str]) -> dict[str, dict[str, int]]:
@@ -517,8 +521,10 @@ def case_page(session: Session, actor: Actor, instance_id: int) -> CasePage:
     """A case ``actor`` may see (NotFound otherwise), everything confidential masked or
     withheld as the access policy says."""
     instance = visible_case(session, actor, instance_id)
-    detail, scope = _detail(session, actor, instance)
+    detail, scope, workflow = _detail(session, actor, instance)
     process = processes.get_by_id(session, instance.definition_id)
+    # what the rounds of a run an interrupting event ended had returned (改办前的协办意见)
+    ended = ended_runs(workflow, process)
     steps = scope.visible(case_steps(session, instance_id, clock.now()))  # another round's steps are not theirs
     caller, called = calls.links_of(session, instance, lambda other: may_see_case(session, actor, other))
     hidden = hidden_fields(session, actor, instance.definition_id)
@@ -568,10 +574,33 @@ def case_page(session: Session, actor: Actor, instance_id: int) -> CasePage:
         awaited=awaited_by(session, instance_id),
         can_trigger=instance.status == InstanceStatus.RUNNING and access.may_send_messages(actor),
         mails=outgoing_mails.of_case(session, instance_id, hidden=bool(hidden)),
-        records=record_tables(session, process, detail.variables, labels, values),  # the reader's rounds' alone
+        records=[
+            *record_tables(session, process, detail.variables, labels, values),  # the reader's rounds' alone
+            *ended_tables(
+                session,
+                process,
+                ended,
+                _readable_collections(session, actor, instance, ended, scope),
+                scope.hides,
+                labels,
+                values,
+            ),
+        ],
         routing=routing_choices(process),
         final_evaluation=facts.final_evaluation if (facts := session.get(CaseFacts, instance_id)) else None,
     )
+
+
+def _readable_collections(
+    session: Session, actor: Actor, instance: ProcessInstance, ended: list[EndedRun], scope: RoundScope
+) -> frozenset[str]:
+    """The collections of the ``ended`` runs that ``actor`` reads as the case's variables (the
+    office, the units; not a deputy, who reads no collection of the case's working data): what
+    the earlier runs returned is read as the collection's own results are, or not at all."""
+    if not ended:
+        return frozenset()
+    read = case_variables(session, actor, instance.definition_id, {run.name: [] for run in ended})
+    return frozenset(name for name, value in read.items() if value == [] and name not in scope.round_keys)
 
 
 def start_options(session: Session, actor: Actor) -> list[StartOption]:

@@ -49,7 +49,7 @@ from .context import audit, processes, runtime_for
 from .labels import element_names, field_labels, named_in_history, people_names, value_labels
 from .option_lists import loaded, option_sources
 from .persist import save_instance
-from .record_tables import RecordTable, record_tables
+from .record_tables import RecordTable, task_records
 from .results import HistoryEntry, TaskDetail, TaskSummary
 from .taking import withheld_from
 from .visibility import WorkingFields, no_task, round_scope, visible_task
@@ -510,8 +510,9 @@ def task_page(session: Session, actor: Actor, task_id: str) -> TaskPage:
                 *(s.issued_by for s in supervisions),
             ],
         ),
-        # of the task's variables as the reader may read them: another round's results left out
-        records=record_tables(session, process, scope.variables(detail.data), labels, values),
+        # of the task's variables as the reader may read them: another round's results left out;
+        # after them what the runs of those collections a 改办 ended had returned
+        records=task_records(session, process, instance, workflow, scope, detail.data, labels, values),
         cancellation=next((e for e in reversed(history) if e.action == "cancel"), None)
         if instance.status == InstanceStatus.CANCELLED
         else None,
