@@ -50,6 +50,7 @@ REASONS: dict[str, frozenset[str]] = {
     "changed_meanwhile": frozenset(),  # a writer racing past the locks, a stale page
     # draft: its id; saved by ``by`` at ``at`` as ``revision`` after the page opened ``opened``
     "draft_saved_meanwhile": frozenset({"draft", "by", "at", "revision", "opened"}),
+    "draft_discard_saved_meanwhile": frozenset({"draft", "by", "at", "revision", "opened"}),
     # process: its name, key its key; version: the newest, deployed by ``by`` at ``at`` after
     # the edit began from ``based_on``
     "newer_version": frozenset({"process", "key", "version", "based_on", "by", "at"}),

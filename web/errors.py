@@ -559,6 +559,19 @@ _SAY: dict[str, Callable[[dict[str, Any]], Said]] = {
         ),
         ((url_for("designer.draft", draft_id=p["draft"]), _("打开草稿的最新一稿")),),
     ),
+    "draft_discard_saved_meanwhile": lambda p: Said(
+        _(
+            "您打开草稿 #%(draft)s 的第 %(opened)s 稿后，%(who)s 于 %(at)s 又保存了第 %(revision)s 稿，"
+            "所以草稿没有删除。",
+            draft=p["draft"],
+            opened=p["opened"],
+            who=_names([p["by"]])[p["by"]],
+            at=when(p["at"]),
+            revision=p["revision"],
+        ),
+        _("请先打开草稿的最新一稿看过，再决定是否删除。"),
+        ((url_for("designer.draft", draft_id=p["draft"]), _("打开草稿的最新一稿")),),
+    ),
     "newer_version": lambda p: Said(
         _(
             "您开始修改后，%(who)s 于 %(at)s 部署了「%(process)s」的新版本 v%(version)s。您的修改基于 v%(based_on)s，"

@@ -261,13 +261,22 @@ def create_draft(
     return _view(session, draft)
 
 
-def _conflict(session: Session, draft_id: int, revision: int) -> Conflict:
+def _conflict(session: Session, draft_id: int, revision: int, discarding: bool = False) -> Conflict:
+    """Someone saved the draft after the page opened ``revision``: nothing was saved or, when
+    ``discarding``, the draft was not discarded (its newer revision is theirs, unread)."""
     draft = _draft(session, draft_id)
-    return Conflict(
+    saved = (
         f"draft {draft_id} was saved by {draft.updated_by} at {draft.updated_at:%Y-%m-%d %H:%M} UTC "
-        f"(revision {draft.revision}) after you opened revision {revision}: your changes were not saved; "
-        "open the draft again (or save yours as a new draft) and make them there",
-        "draft_saved_meanwhile",
+        f"(revision {draft.revision}) after you opened revision {revision}"
+    )
+    outcome = (
+        "it was not discarded: open its latest revision before deciding again"
+        if discarding
+        else "your changes were not saved; open the draft again (or save yours as a new draft) and make them there"
+    )
+    return Conflict(
+        f"{saved}: {outcome}",
+        "draft_discard_saved_meanwhile" if discarding else "draft_saved_meanwhile",
         draft=draft_id,
         by=draft.updated_by,
         at=draft.updated_at,
@@ -324,7 +333,7 @@ def discard_draft(
     require_designer(actor)
     draft = _opened_draft(session, draft_id, created_at, discarding=True)
     if revision is not None and draft.revision != revision:
-        raise _conflict(session, draft_id, revision)
+        raise _conflict(session, draft_id, revision, discarding=True)
     audit(session, actor, "discard_draft", data={"draft": draft_id, "key": draft.key})
     session.delete(draft)
     session.flush()

@@ -108,3 +108,26 @@ def test_deleting_a_draft_another_tab_deployed_names_the_version(as_user):
     said_there = discard_said(text_of(late))
     assert f"草稿 #{opened['draft_id']} 已由 designer 同志 于 2026-12-07 09:00 部署（review v2）" in said_there
     assert "草稿随之删除，无需再删除。" in said_there
+
+
+def test_deleting_a_draft_someone_saved_since_is_refused_saying_it_was_not_deleted(as_user):
+    c = as_user("designer")
+    draft_url = new_draft(c)
+    c = as_user("admin")
+    opened = open_draft(c, draft_url)  # revision 1 in the admin's tab
+    c = as_user("designer")
+    saved = c.post("/designer/drafts/save", data={"xml": REVIEW, "filename": "review.bpmn", **opened})
+    assert saved.status_code == 302
+    c = as_user("admin")
+    late = c.post(f"/designer/drafts/{opened['draft_id']}/discard", data=opened)
+    assert late.status_code == 409
+    page = text_of(late)
+    draft = opened["draft_id"]
+    assert f"您打开草稿 #{draft} 的第 1 稿后，designer 同志 于 2026-12-07 09:00 又保存了第 2 稿" in page
+    assert "又保存了第 2 稿，所以草稿没有删除。" in page
+    assert "请先打开草稿的最新一稿看过，再决定是否删除。" in page and "您的修改" not in page
+    assert "第 2 稿" in text_of(c.get(draft_url))  # still there
+    c.get("/lang/en")
+    again = text_of(c.post(f"/designer/drafts/{opened['draft_id']}/discard", data=opened))
+    assert f"After you opened revision 1 of draft #{opened['draft_id']}, designer 同志 saved revision 2 at" in again
+    assert "so the draft was not deleted." in again
