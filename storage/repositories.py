@@ -218,6 +218,9 @@ class ItemRow:
     # a 督办 on it is still unanswered (read with the ready items: completing the task answers
     # it; with none open, a completion sends no UPDATE for it)
     supervised: bool = False
+    # a 督办 on the case as a whole is still unanswered (read with it: completing a task it was
+    # addressed to answers that task's part; with none open, a completion reads no 督办 for it)
+    case_supervised: bool = False
     # made just now, and no active person may take it (what announcing it found: nobody to
     # tell); not a column
     nobody_to_take: bool = False
@@ -230,8 +233,17 @@ _OPEN_SUPERVISION = (
     .where(_supervisions.c.work_item_id == _items.c.id, _supervisions.c.responded_at.is_(None))
     .label("supervised")
 )
+_OPEN_CASE_SUPERVISION = (
+    exists()
+    .where(
+        _supervisions.c.instance_id == _items.c.instance_id,
+        _supervisions.c.work_item_id.is_(None),
+        _supervisions.c.responded_at.is_(None),
+    )
+    .label("case_supervised")
+)
 _READY_ITEM_ROWS = PreparedRead(
-    select(*_ITEM_COLUMNS, _groups.c.group, _groups.c.is_user, _OPEN_SUPERVISION)
+    select(*_ITEM_COLUMNS, _groups.c.group, _groups.c.is_user, _OPEN_SUPERVISION, _OPEN_CASE_SUPERVISION)
     .outerjoin(_groups, _groups.c.work_item_id == _items.c.id)
     .where(_items.c.instance_id == bindparam("instance_id"), _items.c.state == READY)
     .order_by(_items.c.id, _groups.c.is_user, _groups.c.group)
@@ -240,14 +252,14 @@ _READY_ITEM_ROWS = PreparedRead(
 
 def ready_item_rows(session: Session, instance_id: int) -> list[ItemRow]:
     """The case's ready items with their candidate groups and users, and whether a 督办 on
-    each is open (one statement)."""
+    each, and one on the case as a whole, is open (one statement)."""
     found: dict[int, ItemRow] = {}
     width = len(_ITEM_COLUMNS)
     for row in _READY_ITEM_ROWS.rows(session, {"instance_id": instance_id}):
         item = found.get(row[0])  # the item's id
         if item is None:
             item = found[row[0]] = ItemRow(*row[:width])
-            item.supervised = bool(row[width + 2])
+            item.supervised, item.case_supervised = bool(row[width + 2]), bool(row[width + 3])
         group, is_user = row[width], row[width + 1]
         if group is not None:
             (item.candidate_users if is_user else item.candidate_groups).append(group)

@@ -135,12 +135,13 @@ def test_the_board_and_the_statistics_download_as_spreadsheets(app, live_server,
     board_file = artifacts / "board.xlsx"
     download.save_as(board_file)
     rows = [trimmed(r) for r in load_workbook(board_file).active.iter_rows(values_only=True)]
-    assert rows[0] == ["任务", "案件", "流程", "单位", "办理人", "期限", "逾期天数", "督办次数"]
+    assert rows[0] == ["任务", "案件", "流程", "单位", "办理人", "期限", "逾期天数", "状态", "督办次数", "案件编号"]
     assert len(rows) == 2
     reply = rows[1]
     assert reply[:4] == ["答复", REVIEW_SUBJECT, "意见办理（测试）", "财政所"]
     assert reply[5] == datetime(2026, 12, 22)  # due by the end of that day: a date cell, not text
     assert isinstance(reply[6], int) and reply[6] > 200
+    assert reply[7] == f"已逾期 {reply[6]} 天" and isinstance(reply[9], int)  # its status, its case's number
 
     page.goto(f"{base}/statistics/?{STATISTICS}")
     page.wait_for_selector("#figures")

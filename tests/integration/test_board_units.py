@@ -75,8 +75,9 @@ def test_the_board_sorts_by_the_unit_late_with_each_task(factory):
 
 
 def test_the_open_supervisions_follow_the_unit_filter(factory):
-    """A 督办 on a task is the unit's that holds the task; one on a case as a whole, the case's
-    unit (its lead unit)."""
+    """A 督办 on a task is the unit's that holds the task; one on a case as a whole, each unit's
+    it was addressed to (those holding its open tasks when issued: the lead unit replying, the
+    co-handling unit with its view), as its notice is, not its lead unit's alone."""
     first = assigned_proposal(factory, "关于卫生院夜间值班的建议", "health_center", "finance")
     second = assigned_proposal(factory, "关于修缮村道的建议", "civil_affairs", "land")
     clock.advance(timedelta(days=33))
@@ -105,7 +106,8 @@ def test_the_open_supervisions_follow_the_unit_filter(factory):
 
     assert open_supervisions(None) == [on_finance.id, on_land.id, on_case.id]
     assert open_supervisions("finance") == [on_finance.id]
-    assert open_supervisions("land") == [on_land.id]
+    assert on_case.addressed_units == ("civil_affairs", "land")
+    assert open_supervisions("land") == [on_land.id, on_case.id]
     assert open_supervisions("civil_affairs") == [on_case.id]
     assert open_supervisions("health_center") == []
 

@@ -167,3 +167,21 @@ def test_the_supervisor_who_decides_the_return_is_not_told_of_what_they_did(worl
     send_back(world, case_id)
     do(world, "boss", case_id, "Task_ReviewReturn", REASSIGN)
     assert [to for to, *_ in ended_notices(world, case_id)] == ["office_supervisor"]
+
+
+def test_a_whole_case_supervision_waits_out_a_refused_return_and_the_reply_back_answers_it(world, frozen_clock):
+    """A 督办 on the case as a whole, addressed to 财政所 holding the reply: its return request is
+    no answer; refused, the reply it gets back is the one that answers (its badge goes with it)."""
+    case_id = register(world)
+    assign(world, case_id, lead="finance")
+    pressed = act(world, "boss", supervision.issue, case_id, None, "请统筹办理", None)
+    send_back(world, case_id)
+    assert states(world, case_id) == {pressed.id: ("open", False, None)}
+    do(world, "clerk", case_id, "Task_ReviewReturn", KEEP)
+
+    back = one(world, case_id, "Task_Reply")
+    assert badges(world, back.id) == {back.id: 1}
+    clock.advance(timedelta(days=1))
+    reply(world, case_id, "A")
+    [answered] = act(world, "boss", supervision.of_case, case_id)
+    assert (answered.id, answered.state, answered.responded_at) == (pressed.id, "responded", clock.now())

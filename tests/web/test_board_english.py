@@ -114,8 +114,8 @@ def test_the_printed_notice_reads_english_but_for_the_data(app, as_user):
     notice = notice.split("</article>", 1)[0]
     assert "<p>财政所:</p>" in notice
     assert (
-        "The case “关于修缮村道的意见” of the process 意见办理（测试）, which your unit handles, "
-        "is hereby supervised at its step “答复”, due 2026-12-22 24:00."
+        "This notice supervises the case “关于修缮村道的意见” of the process 意见办理（测试）, which your unit "
+        "handles, at its step “答复”, due 2026-12-22 24:00."
     ) in notice
     assert f"<strong>Instructions: </strong>{OPINION}" in notice and "No. " in notice
     assert "<br>23 December 2026</p>" in notice

@@ -102,7 +102,10 @@ def test_the_printable_supervision_notice(app, as_user):
     link = text_of(client.get(f"/cases/{case.id}")).split('href="/board/supervisions/', 1)[1].split('"', 1)[0]
     html = text_of(client.get(f"/board/supervisions/{link}"))
     assert "督办通知书" in html and "财政所：" in html and "督办〔2026〕第 1 号" in html
-    assert "（答复，期限 2026-12-22 24:00）" in html and "请于 2026-12-24 24:00 前办理完毕并回复。" in html
+    # what the case is, then its title (not the process's name before the title, as it read)
+    said = "你单位承办的意见办理（测试）事项“关于修缮村道的意见”（“答复”环节，期限 2026-12-22 24:00），现予督办。"
+    assert said in html
+    assert "请于 2026-12-24 24:00 前办理完毕并回复。" in html
     assert "<strong>督办意见：</strong>请今日内答复" in html
     assert "乡镇人大办公室（盖章）<br>2026年12月23日</p>" in html  # dated in words, as a notice is
     assert 'media="print"' in html
@@ -421,5 +424,6 @@ def test_the_board_lists_a_co_handling_units_late_view_under_that_unit(app, as_u
         section = text_of(client.get(f"/board/{query}")).split('id="open-supervisions"', 1)[1]
         return re.findall(r'<td data-label="督办意见">([^<]*)</td>', section.split("</section>", 1)[0])
 
-    assert open_opinions("?unit=finance") == ["请财政所尽快提出协办意见"]
-    assert open_opinions("?unit=health_center") == ["请卫生院统筹办理"]  # the case as a whole: its lead unit's
+    # the case as a whole: each unit's it was addressed to (both hold a task of it), not its lead unit's alone
+    assert sorted(open_opinions("?unit=finance")) == ["请卫生院统筹办理", "请财政所尽快提出协办意见"]
+    assert open_opinions("?unit=health_center") == ["请卫生院统筹办理"]

@@ -781,6 +781,16 @@ class BoardArgs(ma.Schema):
     category = fields.String(load_default=None, metadata={"description": "a proposal's class"})
 
 
+class UnreportedUnitSchema(ma.Schema):
+    unreported = fields.String(
+        metadata={"description": "why its head was not told: no_task, no_unit, no_head, head_inactive, head_is_holder"}
+    )
+    unit = fields.String(allow_none=True, metadata={"description": "the unit's code; null: no unit (no_task)"})
+    head = fields.String(allow_none=True, metadata={"description": "its head's user name, when the roster names one"})
+    told_instead = fields.Integer(allow_none=True, metadata={"description": "others of it told in the head's stead"})
+    told_as_holders = fields.Integer(allow_none=True, metadata={"description": "those of it told as the holders"})
+
+
 class SupervisionSchema(ma.Schema):
     id = fields.Integer()
     instance_id = fields.Integer()
@@ -796,8 +806,9 @@ class SupervisionSchema(ma.Schema):
     responded_at = fields.AwareDateTime(allow_none=True)
     state = fields.String(
         metadata={
-            "description": "open, overdue (not answered by respond_by), responded, or ended (never answered, and "
-            "the task it pressed on was withdrawn or the case ended)"
+            "description": "open, overdue (not answered by respond_by), responded (its task done; on the case as "
+            "a whole, once every unit it was addressed to has done the task it held then), or ended (never "
+            "answered, and the task it pressed on was withdrawn or the case ended)"
         }
     )
     withdrawn = fields.Boolean(
@@ -825,7 +836,7 @@ class SupervisionSchema(ma.Schema):
         metadata={
             "description": "on the case as a whole (task_id null): the units' codes it was addressed to, those "
             "holding the case's open tasks when it was issued, whose holders were told; empty: nobody was told "
-            "(no unit held one). Empty for a 督办 on a task"
+            "(no unit held one), or not recorded (addressees_recorded false). Empty for a 督办 on a task"
         },
     )
     # what issuing found, kept with the 督办: the same in the answer to issuing it and on every read
@@ -853,6 +864,21 @@ class SupervisionSchema(ma.Schema):
             "it was kept)"
         },
     )
+    unreported_units = fields.List(
+        fields.Nested(UnreportedUnitSchema),
+        metadata={
+            "description": "every unit whose head the escalation did not reach, each with its own reason (a 督办 "
+            "on the case as a whole escalates to each unit it is addressed to); the first is also unreported, "
+            "unreported_unit, told_instead and told_as_holders. Empty: every head was told, or not asked"
+        },
+    )
+    addressees_recorded = fields.Boolean(
+        metadata={
+            "description": "on the case as a whole: whether whom it was addressed to was recorded when it was "
+            "issued; false for one issued before it was, whose addressed_units is empty for not being known, "
+            "not for naming nobody. True for a 督办 on a task"
+        }
+    )
 
 
 class BoardRowSchema(ma.Schema):
@@ -874,6 +900,9 @@ class BoardRowSchema(ma.Schema):
     due_at = fields.AwareDateTime()
     days_overdue = fields.Integer()
     overdue = fields.Boolean()
+    days_left = fields.Integer(
+        metadata={"description": "not yet due: whole days left before the deadline (0: within a day); 0 when overdue"}
+    )
     supervisions = fields.Integer()
     open_supervisions = fields.Integer()
 

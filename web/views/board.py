@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from functools import reduce
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -64,7 +65,19 @@ def export(fmt: str):
         return redirect(url_for("board.index"))
     board = _board()
     units = board.unit_names
-    headers = [_("任务"), _("案件"), _("流程"), _("单位"), _("办理人"), _("期限"), _("逾期天数"), _("督办次数")]
+    # the columns of old first, where readers' sheets and macros find them; then what was added
+    headers = [
+        _("任务"),
+        _("案件"),
+        _("流程"),
+        _("单位"),
+        _("办理人"),
+        _("期限"),
+        _("逾期天数"),
+        _("状态"),
+        _("督办次数"),
+        _("案件编号"),
+    ]
     rows = [
         [
             r.task_name,
@@ -73,12 +86,24 @@ def export(fmt: str):
             group_name(r.unit, units) if r.unit else "",
             _("、").join(holders_by_name(r.assignee, r.groups, r.users, board.people, units)),
             exports.Deadline(r.due_at),
-            r.days_overdue,
+            r.days_overdue or None,  # a task not yet due is no day late: blank, not 0
+            _due_state(r),
             r.supervisions,
+            r.instance_id,  # as the case list's download and the case page number it
         ]
         for r in board.rows
     ]
     return exports.download(_("督查台"), fmt, headers, rows)
+
+
+def _due_state(row: supervision.BoardRow) -> str:
+    """Where a task of the board stands against its deadline, as the download says it: how
+    many days overdue, or how many days are left before it is."""
+    if row.overdue:
+        return ngettext("已逾期 %(num)s 天", "已逾期 %(num)s 天", row.days_overdue)
+    if row.days_left == 0:
+        return _("即将到期，今天到期")
+    return ngettext("即将到期，还剩 %(num)s 天", "即将到期，还剩 %(num)s 天", row.days_left)
 
 
 @bp.post("/supervise")
@@ -221,40 +246,56 @@ def _refusal(errors: dict[str, str], codes: Mapping[str, FieldError]) -> str:
 
 def _unreported(issued: supervision.SupervisionView) -> str:
     """Why an escalated 督办 reached no head, and who of the unit heard of it instead (told in
-    the head's stead, or already as the task's holders), in the supervisor's words."""
-    why = issued.unreported
+    the head's stead, or already as the task's holders), in the supervisor's words: of each
+    unit it did not reach the head of (a 督办 on the case as a whole escalates to every unit it
+    is addressed to), and once how to fix the roster when a unit's head is missing."""
+    session = database.session()
+    units = department_names(session)
+    said = [_unreported_unit(each, units) for each in issued.unreported_units]
+    roster = {supervision.Unreported.NO_HEAD, supervision.Unreported.HEAD_INACTIVE}
+    fix = _("请管理员在“系统管理 → 单位”中设置负责人。")
+    if any(each.unreported in roster for each in issued.unreported_units):
+        said.append(fix)
+    return _sentences(said)
+
+
+def _sentences(said: list[str]) -> str:
+    """Sentences one after another: nothing between them in Chinese, a space in English."""
+    return reduce(lambda first, then: _("%(said)s%(more)s", said=first, more=then), said) if said else ""
+
+
+def _unreported_unit(found: supervision.UnreportedUnit, units: Mapping[str, str]) -> str:
+    """Why the head of one unit was not told, and who of it heard of it instead."""
+    why = found.unreported
     if why == supervision.Unreported.NO_TASK:
         return _("案件目前没有由单位办理的任务，无单位负责人可报告。")
     if why == supervision.Unreported.NO_UNIT:
         return _("该任务未交办给单位，无单位负责人可报告。")
-    session = database.session()
-    unit = group_name(issued.unreported_unit or "", department_names(session))
-    fix = _("请管理员在“系统管理 → 单位”中设置负责人。")
+    unit = group_name(found.unit or "", units)
     if why == supervision.Unreported.HEAD_IS_HOLDER:
-        head = issued.unreported_head or ""
+        head = found.head or ""
         reason = _(
             "%(unit)s的负责人%(head)s已亲自签收该任务。",
             unit=unit,
-            head=person_name(head, people_names(session, [head])),
+            head=person_name(head, people_names(database.session(), [head])),
         )
-        fix = ""  # the roster is right: there is nobody to name
     elif why == supervision.Unreported.HEAD_INACTIVE:
         reason = _("%(unit)s的负责人账号已停用。", unit=unit)
     else:
         reason = _("%(unit)s未设负责人。", unit=unit)
-    if issued.told_instead:
+    if found.told_instead:
         told = ngettext(
-            "督办已改为通知该单位其他 %(num)s 人。", "督办已改为通知该单位其他 %(num)s 人。", issued.told_instead
+            "督办已改为通知该单位其他 %(num)s 人。", "督办已改为通知该单位其他 %(num)s 人。", found.told_instead
         )
-    elif issued.told_as_holders:  # an unclaimed task of the unit: its people hold it, and were told so
+    elif found.told_as_holders:  # an unclaimed task of the unit: its people hold it, and were told so
         told = ngettext(
             "该单位 %(num)s 名在用人员已作为办理人收到督办，没有其他人可改为通知。",
             "该单位 %(num)s 名在用人员已作为办理人收到督办，没有其他人可改为通知。",
-            issued.told_as_holders,
+            found.told_as_holders,
         )
     else:
         told = _("该单位也没有其他在用人员可通知。")
-    return _("%(reason)s%(told)s%(fix)s", reason=reason, told=told, fix=fix)
+    return _sentences([reason, told])
 
 
 def _case_id(text: str | None) -> int:

@@ -1,0 +1,281 @@
+"""How a 督办 is answered, or ends unanswered: its task done (``responded``,
+``answered_by_completion``), unless the completion was a request still to be decided
+(``request_pending``, ``after_decision``); its task taken back or its case cancelled, whoever
+issued it is told (``tell_issuers_withdrawn``, ``tell_issuers_cancelled``)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from typing import Any, cast
+
+from sqlalchemy import CursorResult, func, select, update
+from sqlalchemy.orm import Session
+
+from storage import repositories as repo
+from storage import writes
+from storage.enums import InstanceStatus, NotificationKind, WorkItemState
+from storage.models import (
+    ProcessInstance,
+    Supervision,
+    WorkItem,
+)
+
+from ...bpmn.parsing import ParsedProcess
+from .. import notifications
+from ..context import processes
+
+
+def responded(session: Session, item_id: int, by: str, at: datetime) -> None:
+    """The task was done: the 督办 on it are answered."""
+    writes.answer_supervisions(session, item_id, by, at)
+
+
+def answered_by_completion(
+    session: Session,
+    process: ParsedProcess,
+    item: repo.ItemRow,
+    ready_before: Sequence[repo.ItemRow],
+    ready: Sequence[repo.ItemRow],
+    by: str,
+    at: datetime,
+) -> None:
+    """``item``'s task was just completed, the case saved (``ready``: its open tasks now,
+    ``ready_before`` before): the 督办 on it are answered, unless the completion was a request
+    that a task it opened decides (its ``answers`` names ``item``'s: 退回，申请改办 opening
+    审核退回申请). Then they stand until the decision (``after_decision``). So does the part a 督办
+    on the case as a whole addressed to ``item``'s holders asked of them (``answered_on_the_case``)."""
+    was_open = {w.task_id for w in ready_before}
+    if any(item.bpmn_id in _answers(process, w.bpmn_id) for w in ready if w.task_id not in was_open):
+        return
+    if item.supervised:  # (read under the case's lock, which issuing a 督办 takes too)
+        responded(session, item.id, by, at)
+    if item.case_supervised:  # (likewise: with none open, no 督办 is read)
+        answered_on_the_case(session, item.instance_id, item.id, by, at)
+
+
+def answered_on_the_case(session: Session, instance_id: int, item_id: int, by: str, at: datetime) -> None:
+    """The task ``item_id`` was done (as ``responded``): its holders answered their part of each
+    督办 on the case as a whole addressed to them (it held the task when issued). Such a 督办 is
+    answered once every unit it was addressed to has, each having done the tasks it held then
+    (each task, ``addressed.items``, kept answered as ``addressed.answered``): by whoever did the
+    last, then. Until then it stands, and its badge stays on the tasks not done yet."""
+    for row in session.scalars(
+        select(Supervision).where(
+            Supervision.instance_id == instance_id,
+            Supervision.work_item_id.is_(None),
+            Supervision.responded_at.is_(None),
+        )
+    ):
+        kept = row.escalation or {}
+        addressed = kept.get("addressed") or {}
+        items = addressed.get("items") or []
+        if item_id not in items:
+            continue
+        answered = sorted({*addressed.get("answered", []), item_id})
+        # a new dict: the JSON column notices no change made inside the one it holds
+        row.escalation = {**kept, "addressed": {**addressed, "answered": answered}}
+        if set(items) <= set(answered):
+            row.responded_at, row.responded_by = at, by
+
+
+def _carried_on_the_case(session: Session, instance_id: int, asked: WorkItem, back: repo.ItemRow) -> None:
+    """A decision gave the task ``asked`` back to its holders as ``back`` (不同意退回): a 督办 on the
+    case as a whole addressed to them is answered by that task now, and listed on its page."""
+    for row in session.scalars(
+        select(Supervision).where(
+            Supervision.instance_id == instance_id,
+            Supervision.work_item_id.is_(None),
+            Supervision.responded_at.is_(None),
+        )
+    ):
+        kept = row.escalation or {}
+        addressed = kept.get("addressed") or {}
+        items = addressed.get("items") or []
+        if asked.id in items:
+            carried = {
+                "items": [back.id if held == asked.id else held for held in items],
+                "tasks": [*addressed.get("tasks", []), back.task_id],
+            }
+            row.escalation = {**kept, "addressed": {**addressed, **carried}}
+
+
+def after_decision(
+    session: Session,
+    instance: ProcessInstance,
+    asked: WorkItem,
+    back: repo.ItemRow | None,
+    event_of: Callable[[WorkItem | repo.ItemRow], str | None],
+    acting: str | None,
+) -> None:
+    """A task deciding ``asked``'s request was completed. A 督办 left unanswered on ``asked``
+    (``answered_by_completion``) presses on the task the decision gave back (``back``: the
+    same step opened again), when the same holders have it (不同意退回: the unit goes on with
+    its reply); else it ends and whoever issued it is told (改办: the next unit has a fresh
+    period, and never received it). ``event_of``: what ended the step (its name), as its
+    holders read it."""
+    same_holders = back is not None and (
+        (back.candidate_groups, back.candidate_users) == (sorted(asked.candidate_groups), sorted(asked.candidate_users))
+    )
+    if back is not None and same_holders:
+        moved = cast(
+            CursorResult[Any],
+            session.execute(
+                update(Supervision)
+                .where(Supervision.work_item_id == asked.id, Supervision.responded_at.is_(None))
+                .values(work_item_id=back.id)
+            ),
+        ).rowcount
+        back.supervised = back.supervised or bool(moved)
+        _carried_on_the_case(session, instance.id, asked, back)
+        return
+    running = instance.status == InstanceStatus.RUNNING
+    tell_issuers_withdrawn(session, instance, [asked], event_of, case_ended=not running, acting=acting)
+
+
+def tell_issuers_withdrawn(
+    session: Session,
+    instance: ProcessInstance,
+    items: Sequence[WorkItem | repo.ItemRow],
+    event_of: Callable[[WorkItem | repo.ItemRow], str | None],
+    *,
+    case_ended: bool,
+    acting: str | None,
+) -> None:
+    """The process took back these tasks of ``instance`` (withdrew them, or gave one up at its
+    unit's request): a 督办 still unanswered on one of them ended (``SupervisionState.ENDED``),
+    and whoever issued it is told (notification and e-mail), by what (``event_of``: its name,
+    or None), and whether the case goes on: otherwise they believe the unit still pressed, and
+    the next unit never received it. Not ``acting``, whose action took it back; nobody for a
+    timer's 督办. One notice a person a task, however many 督办 they issued on it."""
+
+    def said(item: WorkItem | repo.ItemRow) -> dict[str, Any]:
+        event = event_of(item)
+        return {**({"event": event} if event else {}), **({"case_ended": True} if case_ended else {})}
+
+    _tell_issuers_ended(session, instance, items, said, acting)
+
+
+def _tell_issuers_ended(
+    session: Session,
+    instance: ProcessInstance,
+    items: Sequence[WorkItem | repo.ItemRow],
+    said: Callable[[WorkItem | repo.ItemRow], dict[str, Any]],
+    acting: str | None,
+) -> None:
+    """Whoever issued a 督办 still unanswered on one of ``items`` (but ``acting``) is told that it
+    ended, once a task: ``said``, what ended it, as the notice's params say it."""
+    issuers = unanswered_issuers(session, [w.id for w in items], acting)
+    for item in items:
+        if item.id not in issuers:
+            continue
+        notifications.notify(
+            session,
+            NotificationKind.SUPERVISION,
+            dict.fromkeys(sorted(issuers[item.id])),
+            params={"task": item.name, "case": instance.title, "withdrawn": True, **said(item)},
+            instance_id=instance.id,
+            work_item_id=item.id,
+        )
+
+
+def unanswered_issuers(session: Session, item_ids: Sequence[int], acting: str | None = None) -> dict[int, set[str]]:
+    """Work item id → who issued a 督办 still unanswered on it (a person's: a timer's tells
+    nobody), but ``acting``: whom ``tell_issuers_withdrawn`` tells once the task is taken back."""
+    issuers: dict[int, set[str]] = {}
+    if item_ids:
+        for item_id, issued_by in session.execute(
+            select(Supervision.work_item_id, Supervision.issued_by).where(
+                Supervision.work_item_id.in_(item_ids),
+                Supervision.responded_at.is_(None),
+                Supervision.automatic.is_(False),
+            )
+        ):
+            if item_id is not None and issued_by != acting:
+                issuers.setdefault(item_id, set()).add(issued_by)
+    return issuers
+
+
+def tell_issuers_cancelled(
+    session: Session, instance: ProcessInstance, closed: Sequence[repo.ItemRow], *, by_name: str, acting: str
+) -> None:
+    """``instance`` was just cancelled (by ``by_name``; ``acting``: their user name), ``closed``
+    its tasks that were open: a 督办 still unanswered on one of them ended, as when the process
+    withdraws a task (``tell_issuers_withdrawn``), and so did one standing on a task whose request
+    one of them was to decide (退回 awaiting 审核退回申请: ``answered_by_completion``), and one on
+    the case as a whole. Whoever issued it is told (but ``acting``, who knows) that the case was
+    cancelled and by whom (``cancelled_by``): once a task, and once for the case as a whole."""
+    asked = _awaiting_decision(session, instance, closed)
+    _tell_issuers_ended(session, instance, [*closed, *asked], lambda _item: {"cancelled_by": by_name}, acting)
+    on_the_case = set(
+        session.scalars(
+            select(Supervision.issued_by).where(
+                Supervision.instance_id == instance.id,
+                Supervision.work_item_id.is_(None),
+                Supervision.responded_at.is_(None),
+                Supervision.automatic.is_(False),
+                Supervision.issued_by != acting,
+            )
+        )
+    )
+    if on_the_case:
+        notifications.notify(
+            session,
+            NotificationKind.SUPERVISION,
+            dict.fromkeys(sorted(on_the_case)),
+            params={"case": instance.title, "withdrawn": True, "cancelled_by": by_name},
+            instance_id=instance.id,
+        )
+
+
+def _awaiting_decision(session: Session, instance: ProcessInstance, deciding: Sequence[repo.ItemRow]) -> list[WorkItem]:
+    """The completed tasks whose request one of ``deciding`` was to decide: each such step's
+    latest task (``request_pending``)."""
+    process = processes.get_by_id(session, instance.definition_id)
+    asked_steps = {bpmn_id for item in deciding for bpmn_id in _answers(process, item.bpmn_id)}
+    if not asked_steps:
+        return []
+    latest = (
+        select(func.max(WorkItem.id))
+        .where(WorkItem.instance_id == instance.id, WorkItem.bpmn_id.in_(asked_steps))
+        .group_by(WorkItem.bpmn_id)
+    )
+    return list(
+        session.scalars(
+            select(WorkItem)
+            .where(WorkItem.id.in_(latest), WorkItem.state == WorkItemState.COMPLETED)
+            .order_by(WorkItem.id)
+        )
+    )
+
+
+def _answers(process: ParsedProcess, bpmn_id: str) -> tuple[str, ...]:
+    """The tasks whose request the task ``bpmn_id`` decides (its ``answers``)."""
+    meta = process.tasks.get(bpmn_id)
+    return meta.answers if meta is not None else ()
+
+
+def request_pending(
+    session: Session, row: Supervision, definition_id: int, bpmn_id: str, closed_at: datetime | None = None
+) -> bool:
+    """The request made on the 督办's completed task is still to be decided: its task is the
+    step's latest (the case did not pass that step again since) and a task deciding it is open;
+    with ``closed_at`` (the moment its case was cancelled), was so until then: the task deciding
+    it was closed at that moment, undone."""
+    deciders = [b for b, meta in processes.get_by_id(session, definition_id).tasks.items() if bpmn_id in meta.answers]
+    if not deciders:
+        return False
+    latest = session.scalar(
+        select(func.max(WorkItem.id)).where(WorkItem.instance_id == row.instance_id, WorkItem.bpmn_id == bpmn_id)
+    )
+    if latest != row.work_item_id:
+        return False
+    still = (
+        (WorkItem.state == repo.READY,)
+        if closed_at is None
+        else (WorkItem.state == WorkItemState.CANCELLED, WorkItem.completed_at == closed_at)
+    )
+    deciding = select(WorkItem.id).where(
+        WorkItem.instance_id == row.instance_id, WorkItem.bpmn_id.in_(deciders), *still
+    )
+    return session.scalar(deciding.limit(1)) is not None

@@ -1,0 +1,316 @@
+"""Issuing a 督办: a supervisor's on a case or one of its open tasks (``issue``), checked,
+recorded, audited and told to the holders, escalated to a unit's head or its people; a deadline
+timer's (``record_automatic``); and how a case it could not be issued on ended (``case_end``)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from storage import repositories as repo
+from storage.enums import InstanceStatus, WorkItemState
+from storage.models import (
+    Department,
+    Supervision,
+    User,
+    WorkItem,
+)
+
+from ... import access, clock
+from ...access import Actor, Permission
+from ...bpmn.forms import DATE_MAX
+from ...deadlines import legal
+from ...errors import FieldError, InvalidData, not_a_day
+from ...text import control_character
+from .. import notifications
+from ..closed_tasks import cancellation
+from ..confidentiality import case_secrets
+from ..context import SYSTEM, audit
+from ..visibility import visible_case, visible_case_for_update
+from .states import Escalation, SupervisionView, Unreported
+from .units import unit_codes
+from .views import read_view
+
+MAX_OPINION = 2000
+
+
+def issue(
+    session: Session,
+    actor: Actor,
+    instance_id: int,
+    task_id: str | None,
+    opinion: str,
+    respond_by: str | date | None,
+    escalate: bool = False,
+    refused: Mapping[str, FieldError] | None = None,
+) -> SupervisionView:
+    """A supervisor's 督办 on a running case (its open task ``task_id``, or the case as a
+    whole): recorded, audited, told to the holders and the other supervisors. On the case as a
+    whole it is addressed to the units holding its open tasks (``addressed_units``): each such
+    task's holders are told as a task's are, not the supervisors; with no unit holding one,
+    nobody is, and the notice names no unit. Escalated, the head (负责人) of the task's unit is
+    told too (of each unit addressed), and the record says so; when there is no head to tell (no
+    unit holds a task of the case, a task offered to no unit, a unit the roster names no active
+    head for or whose head claimed the task himself: then the rest of the unit is told instead;
+    of several units, each such) the 督办 is issued all the same, recorded as not reported to a
+    head, and the answer says why, how many of the unit it told instead and how many of it heard
+    as the task's holders (``unreported_units``, each unit's; the first's also as ``unreported``,
+    ``told_instead``, ``told_as_holders``), for the supervisor to be told; the row keeps what it
+    found, and every read of the 督办 says the same.
+
+    ``refused``: the fields the caller's reading of the request already refused (a value of
+    the wrong type), said with those found wrong here, all at once; nothing is issued then."""
+    access.require(actor, Permission.SUPERVISE, "issue a 督办")
+    # the case locked, as by every use case that moves it: a completion in flight finishes
+    # first, and its task is then seen done (a 督办 never lands on a task completed meanwhile,
+    # and a completion knows every 督办 it answers from its own read)
+    instance = visible_case_for_update(session, actor, instance_id)
+    errors: dict[str, FieldError] = dict(refused or {})
+    opinion = (opinion or "").strip()
+    if "opinion" not in errors and (wrong := _opinion_refusal(opinion)) is not None:
+        errors["opinion"] = wrong
+    deadline = None
+    if respond_by and "respond_by" not in errors:
+        try:
+            day = respond_by if isinstance(respond_by, date) else date.fromisoformat(respond_by)
+        except ValueError:
+            errors["respond_by"] = not_a_day(str(respond_by))  # 2026-13-01: no such day
+        else:
+            today = legal.local_day(clock.now())
+            if not today <= day <= DATE_MAX:
+                errors["respond_by"] = FieldError(
+                    "date_out_of_range", {"min": today.isoformat(), "max": DATE_MAX.isoformat()}
+                )
+            else:  # (the end of a day in 9999 is past what a datetime holds)
+                deadline = legal.end_of(day).astimezone(UTC)
+    item = None
+    if instance.status != InstanceStatus.RUNNING:
+        # ended since the supervisor looked (its tasks ended with it: that says it all)
+        errors["instance"] = FieldError("case_ended", {"status": instance.status.value})
+    elif task_id and "task_id" not in errors:
+        item = repo.work_item_by_task(session, task_id)
+        if item is None or item.instance_id != instance.id:
+            errors["task_id"] = FieldError("not_allowed_value", {"value": task_id})
+        elif item.state != WorkItemState.READY:
+            errors["task_id"] = _no_longer_open(item)
+    if errors:
+        raise InvalidData(errors)
+    now = clock.now()
+    # on the case as a whole: addressed to the units holding its open tasks now, each such
+    # task's holders told as a task's are (none: nobody is, and the notice names no unit)
+    addressed = _units_holding(session, instance.id) if item is None else {}
+    if item is not None:
+        escalations = [_escalation(session, item, actor.username)] if escalate else []
+    elif escalate:
+        escalations = [_escalation(session, held[0], actor.username) for held in addressed.values()]
+        escalations = escalations or [Escalation(None, None, Unreported.NO_TASK)]
+    else:
+        escalations = []
+    # what the row keeps of the escalation: a unit whose head was not told first, for the
+    # supervisor to hear why (the units whose head was told need no word)
+    escalation = next((e for e in escalations if not e.reported), escalations[0] if escalations else None)
+    escalated = any(e.reported for e in escalations)
+    kept = escalation.kept() if escalation else {}
+    if escalation is not None and escalation.unreported is not None:
+        # each unit's reason, not only the first's (a 督办 on the case escalates to every unit)
+        kept["unreported_units"] = [e.kept() for e in escalations if not e.reported]
+    if item is None:
+        kept["addressed"] = {
+            "units": list(addressed),
+            "items": [held.id for tasks_held in addressed.values() for held in tasks_held],
+            "tasks": [held.task_id for tasks_held in addressed.values() for held in tasks_held],
+        }
+    row = Supervision(
+        instance_id=instance.id,
+        work_item_id=item.id if item else None,
+        issued_by=actor.username,
+        issued_at=now,
+        automatic=False,
+        opinion=opinion,
+        respond_by=deadline,
+        escalated=escalated,  # what happened: a head was told
+        escalation=kept,
+    )
+    session.add(row)
+    session.flush()
+    audit(
+        session,
+        actor,
+        "supervise",
+        instance_id=instance.id,
+        task_id=item.task_id if item else None,
+        bpmn_id=item.bpmn_id if item else None,
+        data={
+            "opinion": opinion,
+            "respond_by": deadline.isoformat() if deadline else None,
+            "escalated": escalated,
+            **(
+                {
+                    "unreported": escalation.unreported.value,
+                    "told_instead": escalation.instead,
+                    "told_as_holders": escalation.as_holders,
+                }
+                if escalation and escalation.unreported
+                else {}
+            ),
+        },
+    )
+    if item is not None:
+        _tell_holders(session, item, opinion, deadline, escalations[0] if escalations else None, actor.username)
+    unit_escalations: list[Escalation | None] = [*escalations] if addressed and escalate else [None] * len(addressed)
+    for unit_escalation, tasks_held in zip(unit_escalations, addressed.values(), strict=True):
+        # each unit's head (or people) hears of it once, with the first of its tasks; not the
+        # other supervisors: the notice and the people told are the units it is addressed to
+        for held in tasks_held:
+            said = unit_escalation if held is tasks_held[0] else None
+            _tell_holders(session, held, opinion, deadline, said, actor.username, tell_supervisors=False)
+    return read_view(session, row, now, case_secrets(session, actor, instance.id, instance.definition_id))
+
+
+def _tell_holders(
+    session: Session,
+    item: WorkItem,
+    opinion: str,
+    deadline: datetime | None,
+    escalation: Escalation | None,
+    issued_by: str,
+    *,
+    tell_supervisors: bool = True,
+) -> None:
+    """A person's 督办 on ``item``, told to its holders (and, escalated, its unit's head or people)."""
+    notifications.notify_supervision(
+        session,
+        None,
+        item,
+        "督办",
+        False,
+        opinion=opinion,
+        respond_by=deadline,
+        also_groups=escalation.groups if escalation else (),
+        also_users=[escalation.head] if escalation and escalation.reported and escalation.head else [],
+        issued_by=issued_by,
+        tell_supervisors=tell_supervisors,
+    )
+
+
+def _units_holding(session: Session, instance_id: int) -> dict[str, list[WorkItem]]:
+    """The units holding the case's open tasks, by code, in the order of their tasks, each with
+    those tasks: the first of a task's groups that is a unit (as ``late_unit`` finds it). A task
+    offered to people alone or to a role is no unit's."""
+    codes = unit_codes(repo.department_choices(session))
+    held: dict[str, list[WorkItem]] = {}
+    for item in session.scalars(
+        select(WorkItem).where(WorkItem.instance_id == instance_id, WorkItem.state == repo.READY).order_by(WorkItem.id)
+    ):
+        unit = next((codes[group] for group in item.candidate_groups if group in codes), None)
+        if unit is not None:
+            held.setdefault(unit, []).append(item)
+    return held
+
+
+def _no_longer_open(item: WorkItem) -> FieldError:
+    """Why a 督办 cannot press on ``item`` any more, for the supervisor who lost the race to it
+    (the unit submitted it, or the case moved on, since the board or the case page was read):
+    who completed it and when, as a task's own lost race is said (``tasks._ensure_open``)."""
+    if item.state == WorkItemState.COMPLETED:
+        at = item.completed_at.isoformat() if item.completed_at else ""
+        return FieldError("task_completed", {"task": item.name, "by": item.completed_by or "", "at": at})
+    return FieldError("task_withdrawn", {"task": item.name})
+
+
+@dataclass(frozen=True)
+class CaseEnd:
+    """How a case a 督办 could not be issued on ended (``issue`` refused it: ``case_ended``): for
+    the supervisor who lost the race to it, as a task done meanwhile is said (who and when)."""
+
+    status: str  # an InstanceStatus value: completed, cancelled
+    at: datetime | None  # when: the case's end, or its cancelling
+    by: str | None = None  # who finished its last step, or cancelled it, by user name
+    task: str | None = None  # the last step finished (completed), by name
+
+
+def case_end(session: Session, actor: Actor, instance_id: int) -> CaseEnd | None:
+    """How the case ``instance_id`` ended (None: it is still running): cancelled, by whom and when
+    (its history's entry); completed, the last step someone finished, by whom and when, or, when
+    no person's step ended it (a timer, a message), when the case ended."""
+    instance = visible_case(session, actor, instance_id)
+    if instance.status == InstanceStatus.RUNNING:
+        return None
+    entry = cancellation(session, instance)
+    if entry is not None:
+        return CaseEnd(instance.status.value, entry.at, entry.actor)
+    last = session.execute(
+        select(WorkItem.name, WorkItem.completed_by, WorkItem.completed_at)
+        .where(WorkItem.instance_id == instance.id, WorkItem.state == WorkItemState.COMPLETED)
+        .order_by(WorkItem.completed_at.desc(), WorkItem.id.desc())
+        .limit(1)
+    ).first()
+    if last is None or last.completed_by is None:
+        return CaseEnd(instance.status.value, instance.ended_at)
+    return CaseEnd(instance.status.value, last.completed_at, last.completed_by, last.name)
+
+
+def _opinion_refusal(opinion: str) -> FieldError | None:
+    if not opinion:
+        return FieldError("required")
+    if len(opinion) > MAX_OPINION:
+        return FieldError("max_length", {"max": MAX_OPINION})
+    return control_character(opinion)
+
+
+def _escalation(session: Session, item: WorkItem | None, issued_by: str) -> Escalation:
+    """Whom an escalated 督办 on ``item`` reaches besides the holders: the head (负责人) of
+    its unit, the task's first candidate group, when the roster names one who is active and
+    has not claimed the task himself (escalating means someone with authority over the holder
+    hears of it); else everyone in the unit, as before units had heads. The unit's people are counted
+    for the supervisor: those it tells in the head's stead, and those who hold the task and
+    so heard of it as its holders (an unclaimed task of the unit: all of them)."""
+    if item is None:
+        return Escalation(None, None, Unreported.NO_TASK)
+    if not item.candidate_groups:
+        return Escalation(None, None, Unreported.NO_UNIT)
+    unit = item.candidate_groups[0]
+    found = session.execute(
+        select(Department.code, Department.head, User.active)
+        .outerjoin(User, User.username == Department.head)
+        .where(or_(Department.code == unit, Department.name == unit))
+        .order_by(Department.code != unit)  # the unit by its code first
+    ).first()
+    if found is None:  # a role, or a group no unit is
+        return Escalation(unit, None, Unreported.NO_UNIT)
+    code, head, active = found
+    # a head among the unit's people an unclaimed task is offered to is told as its head
+    # (notify_supervision); one who claimed it is the very person the 督办 presses on
+    if head and active and item.assignee != head:
+        return Escalation(code, head)
+    # no head, one no longer on the roster as an active user, or the holder himself: the unit
+    # in its stead. Whoever issued it is told nothing (notify_supervision), so counts nowhere.
+    holding = set(notifications.holders(session, item))
+    if not head:
+        why = Unreported.NO_HEAD
+    elif not active:
+        why = Unreported.HEAD_INACTIVE
+    else:
+        why = Unreported.HEAD_IS_HOLDER
+    unit_people = set(notifications.users_in_groups(session, [unit])) - {issued_by}
+    return Escalation(code, head, why, (unit,), len(unit_people - holding), len(unit_people & holding))
+
+
+def record_automatic(session: Session, instance_id: int, item_id: int, timer_name: str, now: datetime) -> None:
+    """A deadline timer's 督办 on the open task ``item_id`` (its holders are told by the caller)."""
+    session.add(
+        Supervision(
+            instance_id=instance_id,
+            work_item_id=item_id,
+            issued_by=SYSTEM.username,
+            issued_at=now,
+            automatic=True,
+            opinion=timer_name,
+            escalated=False,
+            escalation={},  # a timer never escalates
+        )
+    )
