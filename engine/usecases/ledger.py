@@ -15,17 +15,19 @@ unit or evaluated for the deputy. The tasks passed through tell no one
 (``notifications.held_back``); a task offered to a unit stays the unit's (nobody of it claimed
 it: the statutory deadlines name the unit as 承办). What a row cannot say (extensions, 督办, a
 second evaluation) is not replayed: the case waits at the task it reached and is carried on by
-hand. A task it waits at whose period is already over is said so (``Lapse``): the scheduler
-fires its deadline as soon as the import is stored, and a timer that ends the task (an
-evaluation not given in its 20 working days: 逾期未反馈) moves the case on at once, so its holder
-(the deputy) is not told of it. The dry run replays everything and rolls it back, so it shows
-exactly what each row will become and every problem by row and column (a step the process does
-not reach says where the case stopped instead, on which version: ``Stop``); the import itself is
-all or nothing. A row is known by its 编号 (the case's business key): a row whose 编号 a case of the
-process already has is left as it is, so importing a ledger again changes nothing (an exported
-ledger's case entered here, which has no 编号, is written ``#id`` and known by it: ``_existing``).
-The template's example row, left in the file as it was handed out, is skipped and said so: never
-a case."""
+hand. A task it waits at whose period is already over is said so (``Lapse``). A timer that
+ends the task (an evaluation not given in its 20 working days: 逾期未反馈) is fired by the
+replay itself, at the moment the period ended, as the scheduler would have fired it live: the
+step is closed then, and a case that ends with it ended then (``_end_lapsed_periods``); its
+holder (the deputy) is not told of it. A timer that leaves the task open (答复期满: a 督办) is
+fired by the scheduler as soon as the import is stored, and its holders are told. The dry run
+replays everything and rolls it back, so it shows exactly what each row will become and every
+problem by row and column (a step the process does not reach says where the case stopped
+instead, on which version: ``Stop``); the import itself is all or nothing. A row is known by
+its 编号 (the case's business key): a row whose 编号 a case of the process already has is left
+as it is, so importing a ledger again changes nothing (an exported ledger's case entered here,
+which has no 编号, is written ``#id`` and known by it: ``_existing``). The template's example
+row, left in the file as it was handed out, is skipped and said so: never a case."""
 
 from __future__ import annotations
 
@@ -50,7 +52,7 @@ from ..bpmn.parsing import ParsedProcess
 from ..deadlines.calendar import LOCAL_TZ
 from ..errors import EngineError, FieldError, InvalidData, NotFound
 from ..text import control_character
-from . import notifications, spreadsheets
+from . import notifications, spreadsheets, timers
 from .cases import business_key_refusal, start_instance
 from .confidentiality import MASK
 from .context import audit, processes, recorded_from
@@ -61,7 +63,6 @@ from .ledger_rows import (
     PROCESS_OF,
     SEVERAL_UNITS,
     STEPS,
-    C,
     Cells,
     LedgerKind,
     Step,
@@ -154,9 +155,7 @@ def template(session: Session, actor: Actor, kind: str) -> bytes:
     if ledger == LedgerKind.PROPOSALS:
         # two deputies of one name offered apart, 周军（zhoujun2）, as the import reads them back
         lists["提出代表"] = list(deputy_choices(repo.users_with_role(session, Role.DEPUTY)).values())
-    columns = [
-        C(c.header, c.width, c.required, c.example, lists.get(c.header, c.choices), c.hint) for c in COLUMNS[ledger]
-    ]
+    columns = [replace(c, choices=lists.get(c.header, c.choices)) for c in COLUMNS[ledger]]
     return spreadsheets.template("台账", columns, NOTES[ledger])
 
 
@@ -193,8 +192,10 @@ def apply(
         if outcome.existing:
             continue
         # a task whose period is over and whose timer ends it (an evaluation not given in its
-        # 20 working days: 逾期未反馈) is gone at the scheduler's first sweep: telling its holder
-        # to act on it (the deputy) would ask for what can no longer be done
+        # 20 working days: 逾期未反馈) was ended by the replay (``_end_lapsed_periods``) and is
+        # not told of; one whose ending timer the replay left to the scheduler is gone at its
+        # first sweep: telling its holder to act on it (the deputy) would ask for what can no
+        # longer be done
         ending = {lapse.task_id for lapse in outcome.lapsed if lapse.ends_by}
         for item in repo.ready_item_rows(session, outcome.instance_id or 0):
             if item.task_id not in ending:
@@ -360,6 +361,60 @@ def _outcome(session: Session, row: int, instance: ProcessInstance, existing: bo
     return RowOutcome(row, instance.title, instance.id, closed, waiting, existing, lapsed)
 
 
+# SpiffWorkflow fires a timer strictly after its moment: the replay fires it a second after,
+# as the scheduler's sweep would (the pages, by the minute, read the deadline's own minute)
+_JUST_AFTER = timedelta(seconds=1)
+# periods a case may run through one after another by the import (a task the case moves on to
+# whose period is over too): more is a loop of the process, left to the scheduler
+_MOST_LAPSES = 20
+
+
+def _end_lapsed_periods(session: Session, instance_id: int) -> None:
+    """Fire, at the moment each period ended, the timers that end a task the case waits at
+    whose period ended before now (an evaluation not given in its 20 working days: 逾期未反馈),
+    as the scheduler would have fired them live: the step reads as closed then, by that
+    timer, and a case that ends with it ended then, not when it was imported (nor its
+    statistics counted by the import's day). The earliest first, one at a time: the task the
+    case moves on to may have lapsed too. A due timer that leaves its task open (答复期满: a
+    督办) is the scheduler's, once the import is stored, so that the task's holders are told
+    of the 督办; one due before the next ending timer stops the firing here (the engine fires
+    every timer due by a moment at once: that 督办 would be told no one)."""
+    for _ in range(_MOST_LAPSES):
+        instance = _instance(session, instance_id)
+        if instance.status != InstanceStatus.RUNNING:
+            return
+        due = _due_timers(session, instance)
+        if not due:
+            return
+        timer, ends = min(due, key=lambda pair: (pair[0].due_at, pair[0].id))
+        if not ends:
+            return
+        try:
+            with session.begin_nested(), clock.as_of(timer.due_at + _JUST_AFTER):
+                fired = timers.fire_timer(session, timer.id)
+        except EngineError:  # a step of the process failed: left to the scheduler, whose incident says why
+            return
+        if not fired:
+            return
+
+
+def _due_timers(session: Session, instance: ProcessInstance) -> list[tuple[repo.TimerRow, bool]]:
+    """The case's boundary timers due by now (the real clock) on the tasks it waits at, each
+    with whether it ends its task (interrupting)."""
+    now = clock.now()
+    boundary = _boundary_timers(processes.get_by_id(session, instance.definition_id))
+    on_waiting = {
+        event.bpmn_id: event.interrupting
+        for item in repo.ready_item_rows(session, instance.id)
+        for event in boundary.get(item.bpmn_id, [])
+    }
+    return [
+        (t, on_waiting[t.bpmn_id])
+        for t in repo.pending_timers_of_instance(session, instance.id)
+        if t.kind == TimerKind.BPMN and t.due_at <= now and t.bpmn_id in on_waiting
+    ]
+
+
 def _lapsed(session: Session, instance: ProcessInstance) -> list[Lapse]:
     """The tasks the case waits at whose period is over by now (the real clock: the replay's
     is back), with the boundary timers on them that are due too: what the scheduler does
@@ -463,9 +518,12 @@ def _replay_row(
             # the administrator's own act, when he did it (the real clock, not the ledger's
             # dates): the audit log says when the case was imported, and from which row
             audit(session, actor, "import", instance_id=case.id, data=row)
+            # what the row leaves it waiting at, and which of those periods are over: the preview
+            outcome = _outcome(session, number, _instance(session, case.id))
+            _end_lapsed_periods(session, case.id)
     except _Stop:
         return None
-    return _outcome(session, number, _instance(session, case.id))
+    return outcome
 
 
 def _unreached(session: Session, instance_id: int, number: int, step: Step) -> Unreached:

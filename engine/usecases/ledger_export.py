@@ -10,7 +10,8 @@ date with the latest reply's class and text (a re-handling reply replaces the on
 not satisfied with, as the statistics read it), the latest evaluation the deputy gave. What the
 template cannot say (the case's status and the tasks it waits at; a proposal's final
 evaluation, 最终不满意 or 逾期未反馈) follows in columns marked （只读）, which the import does
-not read.
+not read. A day is a date cell (``spreadsheets.put_date``), which the import reads as it reads
+a typed one.
 
 A case entered here rather than imported has no 编号: it is written as its 案件编号 ``#id``,
 which the import knows as that case (``ledger``). Cancelled cases (withdrawn, merged) are not
@@ -24,7 +25,7 @@ refuses a masked cell for a case it would create: ``MASK`` is no one's name."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
 
@@ -95,9 +96,7 @@ def export(session: Session, actor: Actor, kind: str, year: int | None = None) -
     rows = [write(reader, case, lists) for case in cases if _in_ledger(ledger, reader.variables[case.id])]
     # the template's drop-downs, as the import template offers them
     choices = {h: list(o.values()) for h, o in lists.items() if h not in SEVERAL_UNITS}
-    columns = [
-        C(c.header, c.width, c.required, c.example, choices.get(c.header, c.choices), c.hint) for c in COLUMNS[ledger]
-    ]
+    columns = [replace(c, choices=choices.get(c.header, c.choices)) for c in COLUMNS[ledger]]
     content = spreadsheets.template("台账", [*columns, *_EXTRA[ledger]], _NOTES, rows)
     return LedgerExport(ledger.value, year, len(rows), content)
 
@@ -112,7 +111,14 @@ def stored_cells(
     reader = _Reader(session, actor, cases)
     write = _proposal_row if kind == LedgerKind.PROPOSALS else _petition_row
     headers = [c.header for c in COLUMNS[kind]]
-    return {case.id: dict(zip(headers, (v or "" for v in write(reader, case, lists)), strict=False)) for case in cases}
+    return {
+        case.id: dict(zip(headers, (_as_text(v) for v in write(reader, case, lists)), strict=False)) for case in cases
+    }
+
+
+def _as_text(cell: spreadsheets.CellValue) -> str:
+    """A cell as the import reads it back: a day as YYYY-MM-DD."""
+    return cell.isoformat() if isinstance(cell, date) else cell or ""
 
 
 def _in_ledger(kind: LedgerKind, variables: Mapping[str, Any]) -> bool:
@@ -175,10 +181,6 @@ def _day(value: Any) -> date | None:
     return at.astimezone(LOCAL_TZ).date() if at is not None else None
 
 
-def _iso(day: date | None) -> str:
-    return day.isoformat() if day else ""
-
-
 def _label(options: Mapping[str, str], code: Any) -> str:
     return options.get(code, str(code)) if code not in (None, "") else ""
 
@@ -192,7 +194,9 @@ def _status(case: ProcessInstance) -> str:
     return _STATUS_NAMES.get(case.status, case.status.value)
 
 
-def _proposal_row(r: _Reader, case: ProcessInstance, lists: Mapping[str, Mapping[str, str]]) -> list[str | None]:
+def _proposal_row(
+    r: _Reader, case: ProcessInstance, lists: Mapping[str, Mapping[str, str]]
+) -> list[spreadsheets.CellValue]:
     v = r.variables[case.id]
     assigned, replied = _day(v.get("assigned_at")), _day(v.get("replied_at"))
     evaluation = v.get("evaluation") if v.get("evaluation") in EVALUATIONS else None
@@ -203,16 +207,16 @@ def _proposal_row(r: _Reader, case: ProcessInstance, lists: Mapping[str, Mapping
         r.text(case, v.get("content")),
         r.deputies.get(v.get("deputy") or "", v.get("deputy") or ""),
         _label(lists["提出时间"], v.get("submitted_during")),
-        _iso(_day(v.get("registered_at")) or _day(case.started_at)),
-        _iso(assigned),
+        _day(v.get("registered_at")) or _day(case.started_at),
+        assigned,
         _label(lists["类别"], v.get("category")) if assigned else "",
         _label(r.units, v.get("lead_unit")) if assigned else "",
         "、".join(_label(r.units, c) for c in cohandling) if assigned else "",
-        _iso(_views_day(r, case, assigned, replied)) if cohandling else "",
-        _iso(replied),
+        _views_day(r, case, assigned, replied) if cohandling else None,
+        replied,
         str(v.get("reply_class") or "") if replied else "",
         r.text(case, v.get("reply_text")) if replied else "",
-        _iso(_day(v.get("evaluated_at"))) if evaluation and replied else "",
+        _day(v.get("evaluated_at")) if evaluation and replied else None,
         evaluation if replied else "",
         _status(case),
         r.waiting_at(case),
@@ -233,7 +237,9 @@ def _views_day(r: _Reader, case: ProcessInstance, assigned: date | None, replied
     return last if last is not None and (replied is None or last <= replied) else None
 
 
-def _petition_row(r: _Reader, case: ProcessInstance, lists: Mapping[str, Mapping[str, str]]) -> list[str | None]:
+def _petition_row(
+    r: _Reader, case: ProcessInstance, lists: Mapping[str, Mapping[str, str]]
+) -> list[spreadsheets.CellValue]:
     v = r.variables[case.id]
     accepted = _day(v.get("notified_on")) or _day(v.get("accepted_at")) if v.get("acceptance") == "accept" else None
     assignments = r.completed(case, "Task_Assign")
@@ -246,11 +252,11 @@ def _petition_row(r: _Reader, case: ProcessInstance, lists: Mapping[str, Mapping
         str(v.get("petitioner_name") or ""),  # masked by readable_data for whoever may not read it
         str(v.get("petitioner_phone") or ""),
         r.text(case, v.get("petition_content")),
-        _iso(_day(v.get("received_on")) or _day(v.get("registered_at"))),
-        _iso(accepted),
+        _day(v.get("received_on")) or _day(v.get("registered_at")),
+        accepted,
         _label(r.units, v.get("handling_unit")) if assigned else "",
-        _iso(assigned),
-        _iso(replied),
+        assigned,
+        replied,
         r.text(case, v.get("reply_text")) if replied else "",
         _status(case),
         r.waiting_at(case),

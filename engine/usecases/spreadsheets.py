@@ -15,7 +15,9 @@ What the templates and exports write is text, as typed: a cell never holds a for
 title "=HYPERLINK(...)" stays those characters, read back the same), and a character no
 worksheet can hold (a control character stored before texts were checked) is written as
 U+FFFD rather than failing the whole file (``sheet_text``), as is DEL or a C1 control, which one
-would hold but show as nothing.
+would hold but show as nothing. A date column's cells (``Column.is_date``) are dates, shown
+yyyy-mm-dd (``put_date``): Excel sorts, filters and counts them as dates, and a date typed
+beside them is one too; read back, a date cell is its day as text, as a typed one is.
 
 No database here: what the rows mean is the importer's (``onboarding``)."""
 
@@ -349,18 +351,25 @@ class Column:
     example: str = ""
     choices: Sequence[str] = ()  # a drop-down of these (the list sheet)
     hint: str = ""  # the drop-down's prompt
+    # its cells are dates (the example, YYYY-MM-DD, and an export's days): written as date cells
+    is_date: bool = False
+
+
+DATE_FORMAT = "yyyy-mm-dd"  # how a date cell shows its day (and the import reads a typed one)
+CellValue = str | date | None  # a cell an export writes: text as typed, or a day (a date cell)
 
 
 def template(
     title: str,
     columns: Sequence[Column],
     notes: Mapping[str, str] | None = None,
-    rows: Sequence[Sequence[str | None]] | None = None,
+    rows: Sequence[Sequence[CellValue]] | None = None,
 ) -> bytes:
     """An .xlsx to fill in: the headers (required ones bold and marked *), an example row (or,
     given ``rows``, those rows: an export in the template's shape, read back by ``read``),
     the header frozen, and a drop-down for each column with choices. The choices live on a
-    second sheet: an inline list is limited to 255 characters, a unit list is longer."""
+    second sheet: an inline list is limited to 255 characters, a unit list is longer. A date
+    column's example, and a day in ``rows``, is a date cell (``put_date``)."""
     book = Workbook()
     sheet = book.active
     assert sheet is not None
@@ -373,7 +382,9 @@ def template(
         cell.font = bold
         if col.required:
             cell.fill = fill
-        if rows is None:
+        if rows is None and col.is_date and col.example:
+            put_date(sheet, 2, i, date.fromisoformat(col.example))
+        elif rows is None:
             put_text(sheet, 2, i, col.example)
         sheet.column_dimensions[letter].width = col.width
         if col.choices:
@@ -388,6 +399,9 @@ def template(
             rule.add(f"{letter}2:{letter}{MAX_ROWS + 1}")
     for r, values in enumerate(rows or (), start=2):
         for i, value in enumerate(values, start=1):
+            if isinstance(value, date):
+                put_date(sheet, r, i, value)
+                continue
             # text, as typed: a phone number or a code stays as it is (Excel would make 0571... a
             # number), a "=..." is no formula (put_text); read back by ``read`` unchanged
             put_text(sheet, r, i, value).number_format = "@"
@@ -407,6 +421,15 @@ def sheet_text(text: str) -> str:
     """``text`` as a worksheet can hold it: each character none can (a control character, see
     ``_NOT_IN_A_SHEET``) as U+FFFD, which says something was there, instead of failing the file."""
     return _NOT_IN_A_SHEET.sub("\ufffd", text)
+
+
+def put_date(sheet: Worksheet, row: int, column: int, day: date) -> Cell:
+    """Write ``day`` into a cell as a date (no time of day), shown yyyy-mm-dd whatever the
+    reader's locale; ``read`` gives it back as that text."""
+    cell = sheet.cell(row=row, column=column)
+    cell.value = day.date() if isinstance(day, datetime) else day
+    cell.number_format = DATE_FORMAT
+    return cell
 
 
 def put_text(sheet: Worksheet, row: int, column: int, text: str | None) -> Cell:

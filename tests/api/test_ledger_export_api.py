@@ -3,6 +3,7 @@ columns, which POSTed back changes nothing; who may; the OpenAPI document declar
 
 from __future__ import annotations
 
+from datetime import datetime
 from io import BytesIO
 from pathlib import Path
 
@@ -25,12 +26,15 @@ def test_the_ledger_export_round_trips_and_who_may(world, frozen_clock):
     response = world.as_("admin").get("/imports/ledger/petitions/export")
     assert response.status_code == 200 and response.mimetype.endswith("spreadsheetml.sheet")
     assert response.headers["Cache-Control"] == "no-store"
-    rows = list(load_workbook(BytesIO(response.data))["台账"].iter_rows(values_only=True))
-    # the administrator may not read a petitioner's identity: masked, as on the case page
+    sheet = load_workbook(BytesIO(response.data))["台账"]
+    rows = list(sheet.iter_rows(values_only=True))
+    # the administrator may not read a petitioner's identity: masked, as on the case page; the day
+    # it was received a date cell, shown as the template writes it
     assert rows[1] == (
-        "信-9", "道路积水", "来信", "******", None, "反映积水", "2026-11-09", None, None, None, None, None,
+        "信-9", "道路积水", "来信", "******", None, "反映积水", datetime(2026, 11, 9), None, None, None, None, None,
         "办理中", "审查是否受理并告知信访人",
     )  # fmt: skip
+    assert (sheet["G2"].is_date, sheet["G2"].number_format) == (True, "yyyy-mm-dd")
     again = post(world.as_("admin"), response.data, "台账.xlsx", "?dry_run=true")
     assert again.status_code == 200, again.get_json()
     assert [o["existing"] for o in again.get_json()["outcomes"]] == [True]

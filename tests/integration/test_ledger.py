@@ -135,8 +135,9 @@ def test_each_row_is_replayed_at_its_dates_and_counted(world):
     with world() as s:
         told = s.execute(select(Notification.username).order_by(Notification.username)).scalars().all()
         reply = s.scalars(select(WorkItem).where(WorkItem.instance_id == ids[2], WorkItem.state == "ready")).one()
-    # 财政所 the reply of OPEN; not li, whose evaluation of LATE ended 09-29 and lapses at once
-    assert told == ["fin"]
+    # 财政所 the reply of OPEN; not li, whose evaluation of LATE ended 09-29 and lapsed then (逾期未反馈),
+    # but 国土所 the follow-up of LATE (class B) the case moved on to then
+    assert told == ["fin", "landy"]
     assert reply.due_at.isoformat() == "2027-02-23T16:00:00+00:00"  # 2027-02-23 24:00 Beijing
 
     # importing the same ledger again changes nothing: each row is known by its 编号
@@ -145,7 +146,7 @@ def test_each_row_is_replayed_at_its_dates_and_counted(world):
     assert [(o.instance_id, o.existing) for o in again.outcomes] == [(ids[0], True), (ids[1], True), (ids[2], True)]
     with world() as s:
         assert s.scalar(select(func.count()).select_from(ProcessInstance)) == 3
-        assert s.scalar(select(func.count()).select_from(Notification)) == 1
+        assert s.scalar(select(func.count()).select_from(Notification)) == 2  # fin's and landy's, as before
 
 
 def test_a_ledger_with_problems_imports_nothing_and_names_row_and_column(world):
@@ -351,13 +352,13 @@ def test_a_case_imported_past_its_deadline_is_not_reminded_of_it(world):
     assert NotificationKind.OVERDUE in kinds and NotificationKind.REMINDER not in kinds
 
 
-def test_a_task_whose_period_is_over_is_said_so_as_the_scheduler_will_take_it(world):
+def test_a_task_whose_period_is_over_is_said_so_and_ended_as_the_scheduler_would_have(world):
     """LATE was replied 09-01 and never evaluated: its deputy's 20 working days ended 09-29
     (09-20, a Sunday, worked; 09-25, the Mid-Autumn Friday, off), long before 12-07. The preview
-    says so: the evaluation is recorded as 逾期未反馈 as soon as the import is stored, which is
-    what the scheduler then does. A reply due 07-01 + 3 months, moved past the National Day
-    holidays (10-01..10-07) to 10-08, is overdue at once, 督办 by 答复期满; a task still in its
-    period is not mentioned."""
+    says so, and the import records the evaluation as 逾期未反馈 when the period ended, as the
+    scheduler would have then. A reply due 07-01 + 3 months, moved past the National Day
+    holidays (10-01..10-07) to 10-08, is overdue at once, 督办 by 答复期满 once the scheduler
+    comes; a task still in its period is not mentioned."""
     stuck = {**OPEN, "编号": "2026-建-004", "登记日期": "2026-06-28", "交办日期": "2026-07-01"}
     content = workbook(PROPOSAL_HEADERS, LATE, stuck, OPEN)
     dry = act(world, "admin", ledger.plan, "proposals", "台账.xlsx", content)
@@ -369,20 +370,23 @@ def test_a_task_whose_period_is_over_is_said_so_as_the_scheduler_will_take_it(wo
     ]
     done = act(world, "admin", ledger.apply, "proposals", "台账.xlsx", content)
     assert [o.lapsed for o in done.outcomes] == [o.lapsed for o in dry.outcomes]
-    with world() as s:  # told of the tasks they can still do, not of the evaluation about to lapse
+    # told of the tasks they can do now (LATE's follow-up among them), not of the evaluation that lapsed
+    with world() as s:
         told = s.execute(
-            select(Notification.instance_id, Notification.username)
-            .where(Notification.kind == NotificationKind.TASK)
-            .order_by(Notification.instance_id, Notification.username)
+            select(Notification.instance_id, Notification.username, Notification.kind).order_by(
+                Notification.instance_id, Notification.username
+            )
         ).all()
-    _late_case, stuck_case, open_case = (o.instance_id for o in done.outcomes)
-    assert [(case, who) for case, who in told if who in ("li", "wang")] == []
-    assert {case for case, _who in told} == {stuck_case, open_case}
+    late_case, stuck_case, open_case = (o.instance_id for o in done.outcomes)
+    assert [(case, who) for case, who, _kind in told if who in ("li", "wang")] == []
+    assert {case for case, _who, kind in told if kind == NotificationKind.TASK} == {late_case, stuck_case, open_case}
 
-    timers.fire_due(world)
-    late = act(world, "admin", cases.instance_detail, done.outcomes[0].instance_id)
+    late = act(world, "admin", cases.instance_detail, late_case)
     assert (late.variables["evaluation"], late.variables["first_evaluation"]) == ("逾期未反馈", "逾期未反馈")
+    assert late.variables["evaluated_at"] == "2026-09-30T00:00:01+08:00"  # the period's end, not the import's
     assert [t.name for t in late.open_tasks] == ["跟踪办理并报告进展"]  # class B: followed up
+    timers.fire_due(world)  # the scheduler: the 督办 of the stuck reply, nothing more of LATE
+    assert [t.name for t in act(world, "admin", cases.instance_detail, late_case).open_tasks] == ["跟踪办理并报告进展"]
 
 
 def with_step(xml: str) -> str:
@@ -519,7 +523,14 @@ def test_a_replayed_step_is_said_recorded_from_its_row_not_done_by_the_administr
             select(AuditEntry.actor, AuditEntry.action).where(AuditEntry.instance_id == outcome.instance_id)
         ).all()
         told = s.scalars(select(Notification.username)).all()
-    assert sorted(set(logged)) == [("admin", "complete"), ("admin", "import"), ("admin", "start")]
+    # replied 11-02: the petitioner's 30 days to ask for a review ended 12-02 24:00, which the
+    # system recorded (its own entry, not the row's)
+    assert sorted(set(logged)) == [
+        ("admin", "complete"),
+        ("admin", "import"),
+        ("admin", "start"),
+        ("system", "timer_fired"),
+    ]
     assert told == []  # closed: nobody holds a task of it
 
     def history(reader: str) -> list[tuple[str, str, str | None, int | None]]:
@@ -528,8 +539,9 @@ def test_a_replayed_step_is_said_recorded_from_its_row_not_done_by_the_administr
                 for h in entries]  # fmt: skip
 
     def recorded_from(file: str) -> list[tuple[str, str, str | None, int | None]]:
-        steps = ["start", "complete", "complete", "complete", "import"]  # received; accepted, assigned, replied
-        return [("admin", a, None if a == "import" else file, None if a == "import" else 3) for a in steps]
+        steps = ["start", "complete", "complete", "complete"]  # received; accepted, assigned, replied
+        lapsed = ("system", "timer_fired", None, None)  # the review window closing, 12-02 24:00
+        return [*(("admin", a, file, 3) for a in steps), lapsed, ("admin", "import", None, None)]
 
     create_people(world, "keeper")  # the office's petition officer, who reads the petitioner's name
     assert history("keeper") == recorded_from("赵某某的台账.xlsx")
@@ -551,8 +563,10 @@ def test_the_command_lines_history_says_a_replayed_step_was_recorded_from_its_ro
     history = shown.output.split("history:\n", 1)[1].splitlines()
     recorded = [line for line in history if line.endswith("(recorded from the ledger 台账.xlsx, row 3)")]
     imported = [line for line in history if " import " in line]
-    # received; accepted, assigned, replied: every step but the import's own entry
-    assert len(history) == 5 and len(recorded) == 4 and len(imported) == 1
+    # received; accepted, assigned, replied: every step but the review window closing (the
+    # system's, when the period ended) and the import's own entry
+    assert len(history) == 6 and len(recorded) == 4 and len(imported) == 1
+    assert history[4].split() == ["2026-12-03", "00:00:01", "+0800", "system", "timer_fired", "Timer_ReviewWindow"]
     assert imported[0].split()[3:5] == ["admin", "import"] and "recorded from" not in imported[0]
 
 

@@ -11,10 +11,12 @@ import io
 import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import date, time
 from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
+from openpyxl.cell import Cell
 from sqlalchemy import func, select
 from sqlalchemy.orm import sessionmaker
 
@@ -79,11 +81,22 @@ def _complete(factory, username: str, case_id: int, bpmn_id: str, data: dict) ->
     act(factory, username, tasks.complete, task_id, data)
 
 
-def sheet_rows(content: bytes) -> list[list[str | None]]:
-    """The first worksheet's rows as openpyxl reads them (empty cells None)."""
+D = date.fromisoformat  # a date cell's day, as the tables below write it
+
+
+def sheet_rows(content: bytes) -> list[list[str | date | None]]:
+    """The first worksheet's rows as openpyxl reads them (empty cells None), a date cell as
+    its day (shown yyyy-mm-dd, no time of day)."""
     sheet = load_workbook(io.BytesIO(content)).worksheets[0]
     assert sheet.title == "台账"
-    return [list(row) for row in sheet.iter_rows(values_only=True)]
+
+    def value(cell: Cell) -> str | date | None:
+        if not cell.is_date:
+            return cell.value
+        assert (cell.number_format, cell.value.time()) == ("yyyy-mm-dd", time(0, 0)), cell.coordinate
+        return cell.value.date()
+
+    return [[value(cell) for cell in row] for row in sheet.iter_rows()]
 
 
 def test_the_proposals_ledger_is_the_templates_columns_each_case_as_it_stands(world):
@@ -94,22 +107,23 @@ def test_the_proposals_ledger_is_the_templates_columns_each_case_as_it_stands(wo
     entered = _case_id_by_title(world, "关于清理河道的建议")
     assert rows == [
         # the co-handling view the ledger did not date: recorded on its period's last day (03-09 + 1 month)
-        ["2026-建-001", "关于修缮村道的建议", "村道破损", "wang 同志", "闭会期间", "2026-03-02", "2026-03-09",
-         "城乡建设", "财政所", "国土所", "2026-04-09", "2026-05-20", "A", "已修缮", "2026-06-01", "满意",
+        ["2026-建-001", "关于修缮村道的建议", "村道破损", "wang 同志", "闭会期间", D("2026-03-02"), D("2026-03-09"),
+         "城乡建设", "财政所", "国土所", D("2026-04-09"), D("2026-05-20"), "A", "已修缮", D("2026-06-01"), "满意",
          "已办结", None, "满意"],
-        # no evaluation given: waiting for it
-        ["2026-建-002", "关于增设路灯的建议", "夜间无照明", "li 同志", "大会期间", "2026-05-06", "2026-05-08",
-         "城乡建设", "国土所", None, None, "2026-09-01", "B", "列入明年计划", None, None, "办理中",
-         "评价办理结果（回执）", None],
+        # no evaluation given in its 20 working days (09-29): lapsed on import, followed up (class B)
+        ["2026-建-002", "关于增设路灯的建议", "夜间无照明", "li 同志", "大会期间", D("2026-05-06"), D("2026-05-08"),
+         "城乡建设", "国土所", None, None, D("2026-09-01"), "B", "列入明年计划", None, None, "办理中",
+         "跟踪办理并报告进展", "逾期未反馈"],
         # re-handled here: the first reply's day, the re-handling's class and text, the latest evaluation
-        ["2026-建-004", "关于修缮水渠的建议", "水渠渗漏", "wang 同志", "闭会期间", "2026-06-01", "2026-06-02",
-         "农业农村", "财政所", None, None, "2026-07-01", "A", "已安排资金", "2026-12-07", "满意", "已办结",
+        ["2026-建-004", "关于修缮水渠的建议", "水渠渗漏", "wang 同志", "闭会期间", D("2026-06-01"), D("2026-06-02"),
+         "农业农村", "财政所", None, None, D("2026-07-01"), "A", "已安排资金", D("2026-12-07"), "满意", "已办结",
          None, "满意"],
-        ["2026-建-003", "关于学校周边交通的建议", "上下学拥堵", "wang 同志", "闭会期间", "2026-11-20", "2026-11-23",
-         "教育", "财政所", None, None, None, None, None, None, None, "办理中", "办理并书面答复", None],
+        ["2026-建-003", "关于学校周边交通的建议", "上下学拥堵", "wang 同志", "闭会期间", D("2026-11-20"),
+         D("2026-11-23"), "教育", "财政所", None, None, None, None, None, None, None, "办理中", "办理并书面答复",
+         None],
         # entered here, no 编号: its 案件编号
-        [f"#{entered}", "关于清理河道的建议", "河道淤塞", "li 同志", "闭会期间", "2026-12-07", None, None, None, None,
-         None, None, None, None, None, None, "办理中", "整理分类并交办", None],
+        [f"#{entered}", "关于清理河道的建议", "河道淤塞", "li 同志", "闭会期间", D("2026-12-07"), None, None, None,
+         None, None, None, None, None, None, None, "办理中", "整理分类并交办", None],
     ]  # fmt: skip
 
 
@@ -180,10 +194,11 @@ PETITION_TEMPLATE = ["编号*", "事由*", "来源*", "信访人姓名*", "联�
 
 def test_a_petitioners_identity_is_exported_to_whoever_may_read_it_and_masked_otherwise(world):
     masked = sheet_rows(act(world, "admin", ledger_export.export, "petitions").content)
+    # replied 03-30: no review asked for in the petitioner's 30 days, closed on import as it was then
     assert masked == [
         PETITION_TEMPLATE,
-        ["2026-信-001", "低保资格", "来访", "******", "******", "******申请复核低保资格", "2026-03-02", "2026-03-05",
-         "民政办", "2026-03-06", "2026-03-30", "经核查，******符合低保条件", "办理中", "登记复查请求"],
+        ["2026-信-001", "低保资格", "来访", "******", "******", "******申请复核低保资格", D("2026-03-02"),
+         D("2026-03-05"), "民政办", D("2026-03-06"), D("2026-03-30"), "经核查，******符合低保条件", "已办结", None],
     ]  # fmt: skip
     reader = Actor("keeper_admin", frozenset({"admin", "petition_officer"}))
     with world.begin() as s:

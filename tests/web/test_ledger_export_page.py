@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+from datetime import datetime
 
 from openpyxl import load_workbook
 
@@ -43,8 +44,9 @@ def test_the_import_page_offers_this_years_ledger_in_the_templates_shape(app, as
         "村道破损",
         "deputy 同志",
         "闭会期间",
-        "2026-03-02",
+        datetime(2026, 3, 2),
     ]
+    assert (sheet["F2"].is_date, sheet["F2"].number_format) == (True, "yyyy-mm-dd")  # 登记日期: a date cell
     preview = client.post(
         "/admin/imports/ledger/proposals",
         data={"file": (io.BytesIO(response.data), "台账.xlsx")},

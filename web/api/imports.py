@@ -159,6 +159,15 @@ class RowOutcomeSchema(ma.Schema):
     existing = fields.Boolean(
         required=True, metadata={"description": "its 编号 was imported before: left as it is (unchanged)"}
     )
+    differs = fields.List(
+        fields.String(),
+        required=True,
+        metadata={
+            "description": "of a row left as it is (existing), the columns (by their headers, as in the file) whose "
+            "cells say otherwise than the case as it stands: not imported, the case keeps what it has (correct it "
+            "in the case); empty when the row agrees, or is a new case"
+        },
+    )
 
 
 class LedgerPlanSchema(ma.Schema):

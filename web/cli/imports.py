@@ -105,6 +105,11 @@ def _ledger_text(plan: ledger.LedgerPlan) -> str:
         where = "closed" if o.closed else "waiting at " + ", ".join(o.waiting_at)
         before = " (imported before: unchanged)" if o.existing else ""
         lines.append(f"  row {o.row}: case #{o.instance_id} {o.title}: {where}{before}")
+        if o.differs:  # as the page says it: the file is not imported over the case
+            lines.append(
+                f"    the file says otherwise than the case in {', '.join(o.differs)}: not imported, "
+                "the case keeps what it has (correct it in the case)"
+            )
         for lapse in o.lapsed:  # what the scheduler does as soon as the import is stored
             then = (
                 f"then {lapse.ends_by}"
