@@ -522,11 +522,13 @@ def history_for(
 def _choice_said_by_its_fields(entry: HistoryEntry, routing: frozenset[str]) -> HistoryEntry:
     """An entry without its routing choices (办理操作) where fields it opened are shown: they
     say what was chosen. Where none is (a unit's return, whose reasons are working fields
-    the deputy reads not), the choice is, or the entry would say a step was done and not how."""
+    the deputy reads not), or none shown holds anything (an optional 意见 left empty), the
+    choice is, or the entry would say a step was done and not how."""
     if not entry.data or not routing.intersection(entry.data):
         return entry
     rest = {k: v for k, v in entry.data.items() if k not in routing}
-    return replace(entry, data=rest) if any(k != _WORKER for k in rest) else entry
+    says = any(k != _WORKER and v not in (None, "", []) for k, v in rest.items())
+    return replace(entry, data=rest) if says else entry
 
 
 def _withheld_in(entries: list[HistoryEntry], actor: Actor, process: ParsedProcess) -> list[HistoryEntry]:

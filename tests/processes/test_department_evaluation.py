@@ -164,3 +164,19 @@ def test_a_deputys_score_is_his_to_give_and_handed_to_no_one_while_he_may_sign_i
     act(world, "admin", people.set_active, "wang", False)  # moved away: his score is someone's to give
     act(world, "head", tasks.hand_over, score.task_id, "li", "王代表已调离")
     assert [s.assignee for s in items(world, case_id, "Task_Score")] == ["li"]
+
+
+@pytest.mark.parametrize("opinion", [None, ""], ids=["not_sent", "left_empty"])
+def test_a_scoring_deputy_reads_the_presidiums_decision_when_its_opinion_was_left_empty(world, frozen_clock, opinion):
+    """A deputy reads a routing choice by the fields it opened (审定意见 by its 意见); an opened field
+    left empty says nothing, so the choice itself stays in his history."""
+    case_id = act(world, "clerk", cases.start_instance, "department_evaluation", {"evaluation_title": "评议"}).id
+    scheme = {"evaluated_units": ["finance"], "scheme_text": "打分", "scorers": ["wang"]}
+    do(world, "clerk", case_id, "Task_Scheme", scheme)
+    decision = {"scheme_decision": "approve"} | ({} if opinion is None else {"scheme_opinion": opinion})
+    do(world, "chair", case_id, "Task_ApproveScheme", decision)
+    [report] = items(world, case_id, "Task_SelfReport")
+    act(world, "fin", tasks.complete, report.task_id, {"self_report": "财政所自查"})  # his score's task comes
+    history = act(world, "wang", cases.instance_detail, case_id).history
+    [approved] = [e for e in history if e.bpmn_id == "Task_ApproveScheme"]
+    assert approved.data["scheme_decision"] == "approve"  # the empty 意见 (stored as null) says nothing
