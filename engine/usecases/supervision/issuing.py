@@ -301,7 +301,9 @@ def _escalation(session: Session, item: WorkItem | None, issued_by: str) -> Esca
 
 
 def record_automatic(session: Session, instance_id: int, item_id: int, timer_name: str, now: datetime) -> None:
-    """A deadline timer's 督办 on the open task ``item_id`` (its holders are told by the caller)."""
+    """A deadline timer's 督办 on the open task ``item_id`` (its holders are told by the caller).
+    Nobody gave an opinion: ``opinion`` keeps what raised it, the timer's name (办理期满), which
+    the pages list it by and the printed notice says as its 督办事由, never as a 督办意见."""
     session.add(
         Supervision(
             instance_id=instance_id,

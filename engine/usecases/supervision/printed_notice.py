@@ -40,13 +40,19 @@ class Notice:
     told_nobody: bool = False
     # its case's process by key: the notice names what the case is (a deputy's proposal...) by it
     process_key: str = ""
+    # a deadline timer's 督办 (``supervision.automatic``: its ``opinion`` is the timer's name, what
+    # raised it, no one's opinion): the deadline of its task that had passed when the timer fired,
+    # for the notice to say so; None when it had not (a timer at another moment, or the deadline
+    # moved since) or the 督办 is a person's
+    lapsed_due: datetime | None = None
 
 
 def notice(session: Session, actor: Actor, supervision_id: int) -> Notice:
     """A 督办 as its printable notice (whoever may see the case, and the round it is on). It
     is printed for the unit it is addressed to, which may not read the petitioner's identity
     (the handling unit never may): the opinion is said with the case's confidential values
-    masked, whoever prints it."""
+    masked, whoever prints it. A deadline timer's has no opinion: it says what raised it
+    (``Notice.lapsed_due``)."""
     row = session.get(Supervision, supervision_id)
     if row is None:
         raise NotFound(f"no supervision notice (督办) {supervision_id}")
@@ -71,12 +77,14 @@ def notice(session: Session, actor: Actor, supervision_id: int) -> Notice:
         late = late_unit(item.candidate_groups if item else [], facts.unit if facts else None, unit_codes(units))
         codes = (late,) if late else ()
     definition = session.get(ProcessDefinition, instance.definition_id)
+    due_at = item.due_at if item else None
     return Notice(
         supervision=view,
         units=tuple(units.get(code, code) for code in codes),
-        due_at=item.due_at if item else None,
+        due_at=due_at,
         process_name=definition.name if definition else "",
         # (one issued before whom it was addressed to was kept: not known, not nobody)
         told_nobody=row.work_item_id is None and not codes and view.addressees_recorded,
         process_key=definition.key if definition else "",
+        lapsed_due=due_at if row.automatic and due_at is not None and due_at <= row.issued_at else None,
     )
