@@ -336,6 +336,20 @@ class FormSpec:
         bounds: Mapping[str, Mapping[str, Any]] | None = None,
         labels: Mapping[str, str] | None = None,
     ) -> dict[str, Any]:
+        """The values of ``data`` converted to their types, as ``check`` finds them; raises
+        InvalidData with one FieldError per wrong field; nothing is half-accepted."""
+        accepted, errors = self.check(data, option_sources, bounds, labels)
+        if errors:
+            raise InvalidData(errors)
+        return accepted
+
+    def check(
+        self,
+        data: dict[str, Any],
+        option_sources: Mapping[str, Collection[str]] | None = None,
+        bounds: Mapping[str, Mapping[str, Any]] | None = None,
+        labels: Mapping[str, str] | None = None,
+    ) -> tuple[dict[str, Any], dict[str, FieldError]]:
         """Check ``data`` against the form; give back the values converted to their types.
         ``option_sources``: source → the values there are (OPTION_SOURCES); given as value →
         label, a refusal names a value by its label ("民政办", not "civil_affairs").
@@ -354,7 +368,9 @@ class FormSpec:
         ignored (not stored): it does not apply to the choice made, and an earlier round's
         value stays as it was. A required one is required only while it is shown.
 
-        Raises InvalidData with one FieldError per wrong field; nothing is half-accepted."""
+        Gives back the values accepted (converted; none of a refused field) and one
+        FieldError per wrong field: a caller with checks of its own (a start's title) makes
+        them on what was accepted and refuses everything in one round."""
         option_sources = option_sources or {}
         bounds = bounds or {}
         bound_labels = self.bound_labels(labels or {})
@@ -399,9 +415,7 @@ class FormSpec:
                 refusal = self._total_refusal(f, clean, errors, bounds.get(f.id, {}), bound_labels.get(f.id, {}))
                 if refusal is not None:
                     errors[f.id] = refusal
-        if errors:
-            raise InvalidData(errors)
-        return clean
+        return {name: value for name, value in clean.items() if name not in errors}, errors
 
     def _total_refusal(
         self,

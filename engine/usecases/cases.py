@@ -99,13 +99,25 @@ def start_instance(
 ) -> StartedCase:
     """Start the latest version of ``key`` with the start form's data."""
     definition, process = _startable(session, actor, key)
+    # Every refusal is said in one round (a future 收到日期 and a 事由 holding the petitioner's
+    # phone, both at once): each check goes on after another refused something.
+    refused: dict[str, FieldError] = {}
     if validate:
         own = _own_fields(actor, process)
-        _refuse_others_in_own_fields(process.start_form, own, data)
+        refused = _others_in_own_fields(process.start_form, own, data)
         # checked as if typed in, so that the fields compared with them see them (distinct_from)
-        data = process.start_form.validate({**data, **own}, option_sources(session, process.start_form))
+        data, form_refused = process.start_form.check({**data, **own}, option_sources(session, process.start_form))
+        refused = {**form_refused, **refused}
+    # The title and 编号 are checked against the values the form accepted: a refused value is
+    # none yet (what it would carry is checked once it is corrected). A field's own refusal is
+    # said before what the title makes of it.
     shown_title = case_title(process, data, title)
-    refuse_title_and_key(process, data, shown_title, given=bool(title), business_key=business_key)
+    refused = {
+        **title_and_key_refusals(process, data, shown_title, given=bool(title), business_key=business_key),
+        **refused,
+    }
+    if refused:
+        raise InvalidData(refused)
     runtime = runtime_for(session)
     workflow = runtime.start(process, {**data, "initiator": actor.username})
     start_by_hand(workflow, runtime.fire_timers)
@@ -145,15 +157,13 @@ def _own_fields(actor: Actor, process: ParsedProcess) -> dict[str, str]:
     }
 
 
-def _refuse_others_in_own_fields(form: FormSpec, own: dict[str, str], data: dict[str, Any]) -> None:
+def _others_in_own_fields(form: FormSpec, own: dict[str, str], data: dict[str, Any]) -> dict[str, FieldError]:
     """Someone else named in a field that can only hold the starter is refused, not replaced."""
-    errors = {
+    return {
         name: FieldError("not_allowed_value", {"value": str(data[name])}, getattr(form.field(name), "label", name))
         for name, username in own.items()
         if data.get(name) not in (None, "", username)
     }
-    if errors:
-        raise InvalidData(errors)
 
 
 def _start_form_for(form: FormSpec, own: dict[str, str]) -> FormSpec:
@@ -217,13 +227,30 @@ def refuse_title_and_key(
     ``business_key_refusal``); refused, each at its field, before anything is started. A
     title made of ``data`` the start form did not check (``unchecked_data``: a message's
     variables) is checked for control characters as a typed one is."""
+    refused = title_and_key_refusals(
+        process, data, title, given=given, business_key=business_key, unchecked_data=unchecked_data
+    )
+    if refused:
+        raise InvalidData(refused)
+
+
+def title_and_key_refusals(
+    process: ParsedProcess,
+    data: dict[str, Any],
+    title: str,
+    *,
+    given: bool,
+    business_key: str | None,
+    unchecked_data: bool = False,
+) -> dict[str, FieldError]:
+    """What ``refuse_title_and_key`` refuses, by field, without raising (the start says it
+    with the start form's own refusals)."""
     refused = _carried_in_title(process, data, title, given=given)
     if (given or unchecked_data) and (bad := control_character(title)) is not None:
         refused["title"] = bad
     if business_key is not None and (bad := business_key_refusal(process, data, business_key)) is not None:
         refused["business_key"] = bad
-    if refused:
-        raise InvalidData(refused)
+    return refused
 
 
 def _carried_in_title(

@@ -1,7 +1,16 @@
 // Forms that follow the choice: a field with a visible_when rule (data-visible-when, from the
-// BPMN form) is shown while its controlling field has one of the rule's values, and hidden,
-// its inputs disabled so that they are not sent, otherwise. The server checks the same rule
-// (engine/bpmn/forms.py); this only spares the officer the fields that do not apply.
+// BPMN form) is shown while its controlling field has one of the rule's values, and hidden
+// otherwise; a hidden field is left out of what the form sends (the formdata event: a
+// submission, and the draft unsaved.js keeps with new FormData). The server checks the same
+// rule (engine/bpmn/forms.py) and ignores a hidden field's value anyway (a browser without the
+// formdata event sends it); this only spares the officer the fields that do not apply.
+//
+// A hidden field keeps what was typed into it and is never disabled: a browser does not give
+// back a disabled field's value when it restores a form (Back after a refused submission), so
+// the reason typed under 不予受理 came back hidden and empty, and the next submission said 必填
+// under a field nobody could see. The browser restores the form after the script ran and
+// without change events, so the rule runs again on pageshow (also a page from the back-forward
+// cache, event.persisted), which comes after the restored values.
 //
 // A refusal the server wrote under a field (必填, a number too big) is about the value that was
 // submitted: once the person changes that field, or a choice hides it (a hidden field is not
@@ -53,7 +62,13 @@
       var shown = isShown(field, []);
       if (!shown) { clearRefusal(field); }
       field.hidden = !shown;
-      field.querySelectorAll('input, select, textarea').forEach(function (input) { input.disabled = !shown; });
+    });
+  }
+
+  function leaveOutHidden(event) {
+    ruled.forEach(function (field) {
+      if (isShown(field, [])) { return; }
+      field.querySelectorAll('[name]').forEach(function (input) { event.formData.delete(input.name); });
     });
   }
 
@@ -67,5 +82,7 @@
 
   form.addEventListener('change', changed);
   form.addEventListener('input', changed);
+  form.addEventListener('formdata', leaveOutHidden);
+  window.addEventListener('pageshow', apply);
   apply();
 })();
