@@ -57,6 +57,18 @@ def test_back_after_a_refusal_shows_the_chosen_fields_with_their_text(live_serve
     assert page.input_value("#f-acceptance") == "not_accept"
     assert page.is_enabled("#f-acceptance_reason")
     assert page.input_value("#f-acceptance_reason") == REASON
+    # what Back restored is input not kept: leaving by a link asks first, as after typing it
+    asked: list[str] = []
+
+    def stay(dialog) -> None:
+        asked.append(dialog.type)
+        dialog.dismiss()
+
+    page.on("dialog", stay)
+    page.locator("nav.mainnav a").first.click()
+    page.wait_for_timeout(500)
+    assert asked == ["beforeunload"] and f"/tasks/{accept_task}" in page.url
+    page.remove_listener("dialog", stay)
 
     # a choice that hides it again keeps it out of what is sent (the server would ignore it)
     page.select_option("#f-acceptance", "accept")

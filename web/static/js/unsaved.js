@@ -11,6 +11,23 @@
   form.addEventListener('change', function () { dirty = true; });
   form.addEventListener('submit', function () { dirty = false; });
 
+  // The browser's Back restores what was typed without an input or change event (and, from
+  // its back-forward cache, with this script's state as it was at the submission): a field
+  // that differs from what the page was served with is input not kept.
+  function changedSinceServed() {
+    return Array.prototype.some.call(form.elements, function (field) {
+      if (field.type === 'checkbox' || field.type === 'radio') { return field.checked !== field.defaultChecked; }
+      if (field.tagName === 'SELECT') {
+        return Array.prototype.some.call(field.options, function (o) { return o.selected !== o.defaultSelected; });
+      }
+      if (field.tagName === 'TEXTAREA' || (field.tagName === 'INPUT' && field.type !== 'hidden' && field.type !== 'file')) {
+        return field.value !== field.defaultValue;
+      }
+      return false;
+    });
+  }
+  window.addEventListener('pageshow', function () { dirty = dirty || changedSinceServed(); });
+
   function keepAsDraft() {
     var data = new FormData(form);
     data.set('action', 'draft');
