@@ -42,9 +42,10 @@ REASONS: dict[str, frozenset[str]] = {
     "task_closed": frozenset({"task", "case"}),  # cancelled, or the case moved on
     # the task's case was cancelled by ``by`` at ``at`` for ``why`` (its reason, masked as the reader reads it)
     "case_cancelled": frozenset({"task", "case", "by", "at", "why"}),
-    # taken from the reader, who held it, and now someone else's: ``holder``, given it by ``by``
-    # (the holder himself: claimed it) at ``at`` (both None: unknown)
-    "held_by_another": frozenset({"task", "holder", "by", "at"}),
+    # taken from the reader, who held it, or claimed by another while it was offered to the
+    # reader too, and now someone else's: ``holder``, given it by ``by`` (the holder himself:
+    # claimed it) at ``at`` (both None: unknown); case: its id
+    "held_by_another": frozenset({"task", "case", "holder", "by", "at"}),
     "already_claimed": frozenset({"task", "holder"}),
     "case_not_running": frozenset({"case", "status"}),  # status: an InstanceStatus value
     "changed_meanwhile": frozenset(),  # a writer racing past the locks, a stale page
@@ -102,8 +103,8 @@ class CaseCancelled(Conflict):
 
 
 class HeldByAnother(Conflict):
-    """A task taken from the one who held it (handed on, or given back and claimed) is now
-    someone else's."""
+    """A task taken from the one who held it (handed on, or given back and claimed), or claimed
+    by (handed to) another while it was offered to them too, is now someone else's."""
 
     code = "held_by_another"
 

@@ -394,8 +394,8 @@ def _held_by(p: dict[str, Any]) -> Said:
 
 
 def _held_by_another(p: dict[str, Any]) -> Said:
-    """A task the reader could act on was claimed by, or handed to, someone else meanwhile
-    (the task page says it above the reader's form, kept as typed: web.views.tasks)."""
+    """A task the reader held, or could have taken, was claimed by, or handed to, someone else
+    meanwhile (the task page says it above the reader's form, kept as typed: web.views.tasks)."""
     names = _names([p["holder"], p["by"] or ""])
     holder = names[p["holder"]]
     if p["by"] and p["by"] != p["holder"]:
@@ -418,7 +418,7 @@ def _held_by_another(p: dict[str, Any]) -> Said:
     return Said(
         text,
         _("如需由您办理，请 %(holder)s 转交给您，或请人大办主任调派。", holder=holder),
-        (_inbox_link(),),
+        (_case_link(p["case"]), _inbox_link()),
         _("任务已转由他人办理"),
     )
 

@@ -15,10 +15,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from storage.enums import WorkItemState
-from storage.models import WorkItem
+from storage.models import AuditEntry, WorkItem
 
 from ..deadlines.legal import Deadline, local_day
 from .results import stored_rule
+
+# the audit entry of a fired timer (persist.record_fired), and the key of its data naming the
+# step (its task id) a window timer (``process.window_timers``) closed when the period ended
+TIMER_FIRED = "timer_fired"
+CLOSED_TASK = "closed_task"
 
 
 class DeadlineState(StrEnum):
@@ -27,6 +32,9 @@ class DeadlineState(StrEnum):
     OPEN = "open"  # not done, the period still running
     OVERDUE = "overdue"  # not done, the period over
     CANCELLED = "cancelled"  # the task was withdrawn (the case moved on, ended or was cancelled)
+    # the task's period ended undone, and the deadline closed it: a window timer fired (the
+    # deputy's 20 working days to evaluate, a petitioner's to ask for a review), the normal path
+    LAPSED = "lapsed"
     DONE = "done"  # done, and it had no due date
     # done, but the period did not end with it: the same step came again in the same period
     # (an extension asked for, a request sent back), which a later row judges
@@ -51,6 +59,8 @@ class CaseDeadline:
     # the how-manyth time a step of this name came (1, 2, …) when it came more than once (a
     # loop: the next issue registered, another follow-up), else 0: rows otherwise alike
     occurrence: int = 0
+    # a lapsed step: the element id of the window timer that closed it (its name the process's)
+    closed_by: str | None = None
 
 
 def case_steps(session: Session, instance_id: int, now: datetime) -> list[CaseDeadline]:
@@ -59,7 +69,8 @@ def case_steps(session: Session, instance_id: int, now: datetime) -> list[CaseDe
     items = session.scalars(
         select(WorkItem).where(WorkItem.instance_id == instance_id).order_by(WorkItem.created_at, WorkItem.id)
     ).all()
-    steps = [_deadline(item, now) for item in items]
+    lapsed = closed_by_window_timers(session, instance_id)
+    steps = [_deadline(item, now, lapsed.get(item.task_id)) for item in items]
     steps = [_carried_on(step, steps[index + 1 :], steps[:index]) for index, step in enumerate(steps)]
     return _numbered(steps)
 
@@ -77,12 +88,27 @@ def _numbered(steps: list[CaseDeadline]) -> list[CaseDeadline]:
     return numbered
 
 
+def closed_by_window_timers(session: Session, instance_id: int) -> dict[str, str]:
+    """The case's steps (by task id) that a window timer closed when their period ended, each
+    with that timer's element id, as its ``timer_fired`` audit entry recorded it (one query, on
+    the audit log's index by case). A step closed so before that was recorded (the entry names
+    no step) is not among them: it reads withdrawn, as it did."""
+    rows = session.execute(
+        select(AuditEntry.bpmn_id, AuditEntry.data).where(
+            AuditEntry.instance_id == instance_id, AuditEntry.action == TIMER_FIRED
+        )
+    )
+    return {str(data[CLOSED_TASK]): bpmn_id or "" for bpmn_id, data in rows if data and data.get(CLOSED_TASK)}
+
+
 def case_deadlines(steps: list[CaseDeadline]) -> list[CaseDeadline]:
     """The steps that had a due date."""
     return [step for step in steps if step.due_at is not None]
 
 
-def _deadline(item: WorkItem, now: datetime) -> CaseDeadline:
+def _deadline(item: WorkItem, now: datetime, closed_by: str | None) -> CaseDeadline:
+    """``closed_by``: the window timer that closed the item when its period ended, if one did."""
+    lapsed = closed_by is not None and item.state == WorkItemState.CANCELLED
     return CaseDeadline(
         task_id=item.task_id,
         bpmn_id=item.bpmn_id,
@@ -95,7 +121,8 @@ def _deadline(item: WorkItem, now: datetime) -> CaseDeadline:
         rule=stored_rule(item.due_rule),
         done_at=item.completed_at,
         done_by=item.completed_by,
-        state=_state(item, item.due_at, now),
+        state=DeadlineState.LAPSED if lapsed else _state(item, item.due_at, now),
+        closed_by=closed_by if lapsed else None,
     )
 
 

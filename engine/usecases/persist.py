@@ -38,6 +38,7 @@ from . import (
     thrown_signals,
     workflow_cache,
 )
+from .case_deadlines import CLOSED_TASK, TIMER_FIRED
 from .context import SYSTEM, audit
 from .labels import people_names
 
@@ -425,25 +426,30 @@ def record_fired(
 
     for timer in fired:
         timer_id, due_at = rows.get(timer.task_id, (None, None))
+        closes_window = timer.interrupting and timer.bpmn_id in process.window_timers
+        item = items.get(timer.attached_to) if timer.attached_to is not None else None
+        data: dict[str, Any] = {"timer_id": timer_id, "due_at": due_at.isoformat() if due_at else None}
+        if closes_window and item is not None and item.id:
+            # the step whose period ended with it: it lapsed, it was not withdrawn (case_deadlines)
+            data[CLOSED_TASK] = item.task_id
         audit(
             session,
             SYSTEM,
-            "timer_fired",
+            TIMER_FIRED,
             instance_id=instance.id,
             task_id=timer.task_id,
             bpmn_id=timer.bpmn_id,
-            data={"timer_id": timer_id, "due_at": due_at.isoformat() if due_at else None},
+            data=data,
         )
         if timer.attached_to is None:
             continue
-        item = items.get(timer.attached_to)
         if item is None:  # no work item: a deadline passed before anyone had the task, or not a user task
             try:
                 task = runtime.describe(workflow, process, timer.attached_to)
             except EngineError:  # who holds it cannot be worked out (an expression failed): the supervisors still hear
                 task = ReadyTask(timer.attached_to, "", timer.attached_name, None, (), (), None, None)
             item = _item_row(instance, task, now)
-        if timer.interrupting and timer.bpmn_id in process.window_timers:
+        if closes_window:
             notifications.notify_lapsed(session, timer_id, item, timer.name, due_at)
             continue  # the period the task was open for ended: the normal path, no 督办
         # an interrupting timer withdraws the task: whoever issued a 督办 on it hears that theirs

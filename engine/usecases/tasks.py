@@ -34,6 +34,7 @@ from ..errors import (
 from ..text import control_character, control_characters_in
 from . import notifications, observers, supervision, taking
 from .attachments import AttachmentView, list_attachments
+from .case_deadlines import closed_by_window_timers
 from .closed_tasks import ensure_open, takes_notes
 from .comments import CommentView, list_comments
 from .confidentiality import (
@@ -82,21 +83,36 @@ def _summary(session: Session, item: WorkItem) -> TaskSummary:
     return TaskSummary.of(item, instance.title, definition.key, definition.name)
 
 
-def _not_theirs(session: Session, actor: Actor, item: WorkItem | ItemRow, message: str) -> EngineError:
+def _not_theirs(
+    session: Session, actor: Actor, item: WorkItem | ItemRow, message: str, *, offered_to_them: bool = True
+) -> EngineError:
     """Someone may not act on ``item`` (``message``): another holds it, or it is not offered to
-    them. A task taken from ``actor`` while they held it (handed to a colleague, or given back
-    and claimed by another, by whoever may reassign tasks) is a change of its state, not a
-    permission: a conflict that says who holds it now, who gave it to them and when, as a lost
-    claim race does (``actor`` was likely filling in its form)."""
+    them. A task that went to another while ``actor`` was likely filling in its form is a change
+    of its state, not a permission: a conflict that says who holds it now, who gave it to them and
+    when, as a lost claim race does. So of one taken from ``actor`` while they held it (handed to
+    a colleague, or given back and claimed by another, by whoever may reassign tasks), and, unless
+    ``offered_to_them`` is False (giving it back: only a holder does), of one ``actor`` could have
+    done had nobody taken it: offered to them unclaimed, and claimed by (or handed to) another since.
+    Whoever could never have done it, or a task the process gave its holder by name, is refused as
+    not allowed."""
     if item.assignee:
-        taken = _taken_from(session, actor, item)
-        if taken is not None:
-            by, at = taken
+        given: tuple[str | None, datetime | None] | None
+        taken = given = _taken_from(session, actor, item)
+        if given is None and offered_to_them and _would_be_theirs(session, actor, item):
+            # claimed or handed on: the process naming its holder (``camunda:assignee``) took it
+            # from nobody, and the history says so by saying nothing of it
+            by, at = _given_to_holder(session, item)
+            given = (by, at) if by is not None else None
+        if given is not None:
+            by, at = given
+            how = f" (given to them by {by} at {at:%Y-%m-%d %H:%M} UTC)" if by and at else ""
             return HeldByAnother(
-                f"{message}; it was taken from {actor.username}: {item.assignee} holds it now"
-                + (f" (given to them by {by} at {at:%Y-%m-%d %H:%M} UTC)" if by and at else ""),
+                f"{message}; it was taken from {actor.username}: {item.assignee} holds it now{how}"
+                if taken is not None
+                else f"{message}; it was offered to {actor.username} too: {item.assignee} holds it now{how}",
                 "held_by_another",
                 task=item.name,
+                case=item.instance_id,
                 holder=item.assignee,
                 by=by,
                 at=at,
@@ -105,14 +121,16 @@ def _not_theirs(session: Session, actor: Actor, item: WorkItem | ItemRow, messag
     return NotAllowed(message, "not_candidate", task=item.name)
 
 
-def _taken_from(session: Session, actor: Actor, item: WorkItem | ItemRow) -> tuple[str | None, datetime | None] | None:
-    """Whether ``actor`` held ``item`` once (claimed it, was handed it, or was given it by the
-    process) and it went to its holder since: then who gave it to the holder and when (the
-    holder himself: claimed it; both None when the history says nothing of it), else None. Read
-    from the task's claims, hand-overs and give-backs, oldest first. A task the process gave a
-    person by name (``camunda:assignee``) has no claim of theirs: the work item names them as
-    its holder from the start, and only until it is taken from them; the hand-over or give-back
-    that took it records whom it was taken from (``from``), which tells it."""
+def _would_be_theirs(session: Session, actor: Actor, item: WorkItem | ItemRow) -> bool:
+    """Whether ``actor`` could act on ``item`` had nobody taken it: offered to them, and theirs to
+    take (``access.may_take``)."""
+    return access.is_candidate(actor, item) and _may_take(session, actor, item, _definition_of(session, item))
+
+
+def _holdings(session: Session, item: WorkItem | ItemRow) -> list[tuple[str | None, str, datetime, str | None]]:
+    """Who held ``item`` in turn, read from its claims, hand-overs and give-backs, oldest first:
+    (its holder after the step, None once given back; who took the step; when; whom it was
+    taken from, when the step says so)."""
     entries = session.execute(
         select(AuditEntry.actor, AuditEntry.action, AuditEntry.data, AuditEntry.at)
         .where(
@@ -122,14 +140,38 @@ def _taken_from(session: Session, actor: Actor, item: WorkItem | ItemRow) -> tup
         )
         .order_by(AuditEntry.at, AuditEntry.id)
     ).all()
-    held, since = False, None
-    for who, action, data, at in entries:
-        holder = {"claim": who, "hand_over": (data or {}).get("to"), "unclaim": None}[action]
-        held = held or actor.username in (holder, (data or {}).get("from"))
-        since = (who, at) if holder is not None else None
+    return [
+        (
+            {"claim": who, "hand_over": (data or {}).get("to"), "unclaim": None}[action],
+            who,
+            at,
+            (data or {}).get("from"),
+        )
+        for who, action, data, at in entries
+    ]
+
+
+def _given_to_holder(session: Session, item: WorkItem | ItemRow) -> tuple[str | None, datetime | None]:
+    """Who gave ``item`` to its holder and when (the holder himself: claimed it; both None when
+    the history says nothing of it: the process gave it to them by name)."""
+    holdings = _holdings(session, item)
+    if not holdings or holdings[-1][0] is None:
+        return None, None
+    _holder, by, at, _from = holdings[-1]
+    return by, at
+
+
+def _taken_from(session: Session, actor: Actor, item: WorkItem | ItemRow) -> tuple[str | None, datetime | None] | None:
+    """Whether ``actor`` held ``item`` once (claimed it, was handed it, or was given it by the
+    process) and it went to its holder since: then who gave it to the holder and when (the
+    holder himself: claimed it; both None when the history says nothing of it), else None. A task
+    the process gave a person by name (``camunda:assignee``) has no claim of theirs: the work item
+    names them as its holder from the start, and only until it is taken from them; the hand-over
+    or give-back that took it records whom it was taken from (``from``), which tells it."""
+    held = any(actor.username in (holder, taken_from) for holder, _by, _at, taken_from in _holdings(session, item))
     if not held or item.assignee == actor.username:
         return None
-    return since or (None, None)
+    return _given_to_holder(session, item)
 
 
 def task_detail(session: Session, actor: Actor, task_id: str) -> TaskDetail:
@@ -215,7 +257,11 @@ def unclaim(session: Session, actor: Actor, task_id: str) -> TaskSummary:
         )
     if not access.may_give_back(actor, item):
         raise _not_theirs(
-            session, actor, item, f"task {item.name!r} is claimed by {item.assignee}; only they can give it back"
+            session,
+            actor,
+            item,
+            f"task {item.name!r} is claimed by {item.assignee}; only they can give it back",
+            offered_to_them=False,
         )
     held_by = item.assignee
     item.assignee, item.claimed_at = None, None
@@ -432,6 +478,9 @@ class TaskPage:
     takes_notes: bool = True
     # what withdrew the task when the process did (退回改办), as its holders were told
     withdrawn_by: str | None = None
+    # the window timer (its element id: element_names) that closed the task when its period ended
+    # undone (the deputy's evaluation 逾期未反馈): it lapsed, the process did not withdraw it
+    period_closed_by: str | None = None
     # completed from a row of this year's ledger (台账) by the administrator importing it, as
     # the history says of the completion (its ``ledger``): done then by whoever the ledger says
     completed_from_ledger: bool = False
@@ -520,6 +569,9 @@ def task_page(session: Session, actor: Actor, task_id: str) -> TaskPage:
         withdrawn_by=repo.withdrawing_event(session, instance.id, item.id)
         if item.state == WorkItemState.CANCELLED and instance.status != InstanceStatus.CANCELLED
         else None,
+        period_closed_by=closed_by_window_timers(session, instance.id).get(item.task_id)
+        if item.state == WorkItemState.CANCELLED
+        else None,
         completed_from_ledger=any(
             e.action == "complete" and e.task_id == task_id and e.ledger is not None for e in history
         ),
@@ -586,7 +638,7 @@ def _active_users(session: Session) -> list[User]:
     return list(session.scalars(select(User).where(User.active.is_(True)).order_by(User.username)))
 
 
-def _definition_of(session: Session, item: WorkItem) -> int:
+def _definition_of(session: Session, item: WorkItem | ItemRow) -> int:
     """The process definition of ``item``'s case (its id)."""
     instance = session.get(ProcessInstance, item.instance_id)
     assert instance is not None  # a work item belongs to its case

@@ -10,6 +10,7 @@ from engine import clock
 from engine.errors import (
     AlreadyCompleted,
     Conflict,
+    HeldByAnother,
     InvalidBpmn,
     InvalidData,
     NotAllowed,
@@ -143,7 +144,8 @@ def test_inbox_claim_unclaim_hand_over(world):
     create_people(world, "clerk2")
     with pytest.raises(Conflict, match="already claimed by clerk"):
         act(world, "clerk2", tasks.claim, task_id)
-    with pytest.raises(NotAllowed, match="claimed by clerk"):
+    # offered to clerk2 too, and clerk claimed it first: a race lost, not a permission
+    with pytest.raises(HeldByAnother, match="claimed by clerk; it was offered to clerk2 too: clerk holds it now"):
         act(world, "clerk2", tasks.complete, task_id, {"lead_unit": "finance"})
 
     with pytest.raises(NotAllowed, match="not in a group"):

@@ -37,6 +37,11 @@ def said(response) -> str:
     return page(response).split('class="card narrow error-page"', 1)[1].split("</section>", 1)[0]
 
 
+def taken(response) -> str:
+    """What the task page says above the form it keeps as typed, of a submission someone beat."""
+    return page(response).split('id="task-taken"', 1)[1].split("</div>", 1)[0]
+
+
 def test_a_missing_case_or_task_is_said_in_words_with_a_way_back(as_user):
     c = as_user("office1")
     case = c.get("/cases/999999")
@@ -83,19 +88,21 @@ def test_a_task_completed_by_someone_else_names_them_and_says_when_in_the_reader
     c = as_user("finance2")
     response = c.post(f"/tasks/{task}", data={"action": "complete", "reply_class": "B"})
     assert response.status_code == 409
-    text = said(response)
+    text = taken(response)  # on the task page, above what the reader typed (tests/web/test_task_races.py)
     assert "任务已由他人办理" in text
     assert "「答复」已由 finance1 同志 于 2026-12-07 02:00 办理完成，您的提交没有保存。" in text, text
     assert re.search(r'href="/cases/\d+"', text) and not DEVELOPER.search(text) and "已被他人处理" not in text
     c.get("/lang/en")
-    english = said(c.post(f"/tasks/{task}", data={"action": "complete", "reply_class": "B"}))
+    english = taken(c.post(f"/tasks/{task}", data={"action": "complete", "reply_class": "B"}))
     assert "finance1 同志 completed “答复” on 2026-12-07 02:00; what you submitted was not saved." in english
 
 
 def test_a_task_someone_holds_names_them(app, as_user):
+    """To one it was never offered to (a colleague it was offered to too lost a race: a 409,
+    tests/web/test_task_races.py)."""
     task = to_reply(app, "finance")
     act(app, "finance1", tasks.claim, task)
-    response = as_user("finance2").post(f"/tasks/{task}", data={"action": "complete", "reply_class": "A"})
+    response = as_user("office1").post(f"/tasks/{task}", data={"action": "complete", "reply_class": "A"})
     assert response.status_code == 403
     text = said(response)
     assert "「答复」已由 finance1 同志 签收" in text and "请 finance1 同志 转交给您" in text, text

@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from engine.usecases import ledger, timers, tokens
 from engine.usecases.context import SYSTEM
-from storage.models import Notification
+from storage.models import Notification, WorkItem
 from tests.integration.test_ledger import PETITION_HEADERS, PROPOSAL_HEADERS, workbook
 from tests.web.conftest import text_of
 from tests.world import act, deploy, session_factory_of
@@ -79,11 +79,22 @@ def test_an_evaluation_lapsed_before_the_import_ends_when_its_period_ended(app, 
     lapsed = [(h["actor"], h["at"], h["bpmn_id"]) for h in body["history"] if h["action"] == "timer_fired"]
     assert lapsed == [("system", "2026-09-29T16:00:01+00:00", "Timer_EvaluationDue")]
     assert [h["action"] for h in body["history"]][-2:] == ["timer_fired", "import"]  # in the order it happened
+    with session_factory_of(app)() as s:
+        evaluation = s.scalars(
+            select(WorkItem.task_id).where(WorkItem.instance_id == case_id, WorkItem.bpmn_id == "Task_Evaluate")
+        ).one()
+    # the step the timer closed, named in its entry
+    assert [h["data"]["closed_task"] for h in body["history"] if h["action"] == "timer_fired"] == [evaluation]
 
     html = as_user("admin").get(f"/cases/{case_id}").get_data(as_text=True)
     assert "<dt>结束</dt><dd>2026-09-30 00:00</dd>" in html
     # closed by its timer when the period ended, as a live case's lapsed evaluation reads
-    assert step_row(html, "Task_Evaluate") == ("cancelled", "2026-09-30 00:00", "2026-09-29 24:00", "已撤回")
+    assert step_row(html, "Task_Evaluate") == (
+        "lapsed",
+        "2026-09-30 00:00",
+        "2026-09-29 24:00",
+        "期限届满（逾期未反馈）",
+    )
     lapse = (
         '<li data-action="timer_fired"> <div class="when">2026-09-30 00:00</div> '
         '<div><strong title="system">系统</strong> 期限届满 · 逾期未反馈</div>'
@@ -102,4 +113,6 @@ def test_a_petitions_review_window_closed_before_the_import_ends_it_then(app, as
     assert (body["status"], body["ended_at"]) == ("completed", "2026-12-02T16:00:01+00:00")
     html = as_user("admin").get(f"/cases/{case_id}").get_data(as_text=True)
     assert "<dt>结束</dt><dd>2026-12-03 00:00</dd>" in html
-    assert step_row(html, "Task_ReviewRequest") == ("cancelled", "2026-12-03 00:00", "2026-12-02 24:00", "已撤回")
+    # lapsed, as a live case's review window closing reads: not withdrawn
+    review = step_row(html, "Task_ReviewRequest")
+    assert review == ("lapsed", "2026-12-03 00:00", "2026-12-02 24:00", "期限届满（复查请求期满）")

@@ -306,7 +306,14 @@ class HistorySchema(ma.Schema):
             "round of a task done once per unit or person (评议打分 · 财政所); null for an entry of no user task"
         },
     )
-    data = fields.Dict(allow_none=True)
+    data = fields.Dict(
+        allow_none=True,
+        metadata={
+            "description": "what the entry recorded, by action; a timer_fired entry of a timer that closes a "
+            "period (the deputy's evaluation 逾期未反馈, a review window) names the step it closed, which lapsed "
+            "rather than being withdrawn: closed_task, its task id (absent from entries recorded before it was kept)"
+        },
+    )
     ledger = fields.Nested(
         LedgerRowSchema,
         allow_none=True,

@@ -102,7 +102,9 @@ def hand_over(args: dict, task_id: UUID):
 @bp.response(200, CompletedSchema)
 def complete(args: dict, task_id: UUID):
     """Submit the form: 422 with a message per field when it does not pass; 409 when
-    someone else completed the task first. A field the data leaves out takes its default, or
+    someone else completed the task first (``already_completed``), or holds it now: claimed it,
+    or was handed it, while it was yours or offered to you too (``held_by_another``; ``said``
+    names who and when). A field the data leaves out takes its default, or
     else keeps the case's value (as Camunda does); but a ``fresh`` one answered in an earlier
     round is then its default or empty, as the task page's form sends it untouched. The
     answer names the tasks it opened that no active person can take (``nobody_to_take``: the

@@ -9,7 +9,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from engine import clock
-from engine.errors import HeldByAnother, InvalidData
+from engine.errors import AlreadyCompleted, HeldByAnother, InvalidData
 from engine.usecases import attachments, comments, tasks
 from engine.usecases.labels import department_names, people_names
 from engine.usecases.results import TaskSummary
@@ -33,10 +33,12 @@ def _render(
     errors: dict | None = None,
     comment: RefusedComment | None = None,
     taken: Said | None = None,
+    completed_meanwhile: bool = False,
     status: int = 200,
 ):
     """The task page; ``taken``: the reader's submission was refused because someone else now
-    holds the task (what the page says of it above the form, kept as typed to copy from)."""
+    holds the task, or (``completed_meanwhile``) completed it first: what the page says of it
+    above the form, kept as typed to copy from (to pass on to the holder, or into a comment)."""
     page = task_page(database.session(), current_actor(), task_id)
     form = page.detail.form
     fields = editable(form, page.hidden)
@@ -52,6 +54,7 @@ def _render(
         hand_over_note_chars=tasks.HAND_OVER_NOTE_CHARS,
         refused_comment=comment,
         taken=taken,
+        completed_meanwhile=completed_meanwhile,
     ), status
 
 
@@ -76,6 +79,8 @@ def submit(task_id: str):
             return _render(task_id, values=data, errors=exc.field_errors, status=422)
         except HeldByAnother as exc:
             return _render(task_id, values=data, taken=say(exc), status=409)
+        except AlreadyCompleted as exc:
+            return _render(task_id, values=data, taken=say(exc), completed_meanwhile=True, status=409)
         flash(_("草稿已保存。"), "success")
         return redirect(url_for("tasks.show", task_id=task_id))
     started = clock.now()
@@ -90,6 +95,11 @@ def submit(task_id: str):
         # handed to a colleague, or taken back and claimed by one, while the reader filled in
         # the form: what they typed stays on the page, to pass on to whoever holds it now
         return _render(task_id, values=data, taken=say(exc), status=409)
+    except AlreadyCompleted as exc:
+        # completed by someone else (or in another tab) first: what the reader typed stays on the
+        # page, to copy into a comment if they see it otherwise; only the fields they may read,
+        # as the form only ever reads those (read_form leaves out the hidden ones)
+        return _render(task_id, values=data, taken=say(exc), completed_meanwhile=True, status=409)
     flash(*_next_step(following, started, units, people))
     mine = [t for t in following if t.assignee == actor.username]
     if mine:
