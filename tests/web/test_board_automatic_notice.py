@@ -52,3 +52,11 @@ def test_a_timers_notice_in_english_has_no_instructions(app, as_user):
     assert reason == (
         "<strong>Reason: </strong>逾期督办 (deadline 2026-12-22 24:00 passed; raised automatically by the system)"
     )
+
+
+def test_the_boards_list_says_a_timers_supervision_was_raised_by_the_system(app, as_user):
+    raised_by_the_timer(app)
+    board = html.unescape(text_of(as_user("supervisor").get("/board/")))
+    row = board.split('id="open-supervisions"', 1)[1].split("<tr data-supervision=", 1)[1].split("</tr>", 1)[0]
+    assert '<td data-label="督办意见">逾期督办（系统自动督办）</td>' in row
+    assert '<td data-label="发出">系统（期限届满） · ' in row
