@@ -3,13 +3,15 @@ comments, attachments and the history so far."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
+from typing import Literal
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from engine import clock
-from engine.errors import AlreadyCompleted, HeldByAnother, InvalidData
+from engine.errors import AlreadyCompleted, Conflict, HeldByAnother, InvalidData
 from engine.usecases import attachments, comments, tasks
 from engine.usecases.labels import department_names, people_names
 from engine.usecases.results import TaskSummary
@@ -17,13 +19,19 @@ from engine.usecases.tasks import task_form, task_page
 
 from .. import database
 from ..auth import current_actor
-from ..errors import Said, say
+from ..errors import Said, say, title_of
 from ..i18n import due
 from ..roles import group_name
 from .cases import RefusedComment, confidential_choice, refused_comment
 from .formdata import as_typed, editable, field_messages, read_form
 
 bp = Blueprint("tasks", __name__)
+
+# What a submission refused meanwhile lost to, which says what the kept values are for: someone
+# else holds the task now ("holder": to pass on to them), someone completed it first
+# ("completion": to copy into a comment on it), or it closed undone, its case cancelled or the
+# task withdrawn by the process ("closing": its page takes no more comments; the case page does)
+LostTo = Literal["holder", "completion", "closing"]
 
 
 def _render(
@@ -33,12 +41,12 @@ def _render(
     errors: dict | None = None,
     comment: RefusedComment | None = None,
     taken: Said | None = None,
-    completed_meanwhile: bool = False,
+    lost_to: LostTo = "holder",
     status: int = 200,
 ):
-    """The task page; ``taken``: the reader's submission was refused because someone else now
-    holds the task, or (``completed_meanwhile``) completed it first: what the page says of it
-    above the form, kept as typed to copy from (to pass on to the holder, or into a comment)."""
+    """The task page; ``taken``: the reader's submission was refused because the task changed
+    meanwhile (``lost_to`` says how): what the page says of it above the form, kept as typed to
+    copy from."""
     page = task_page(database.session(), current_actor(), task_id)
     form = page.detail.form
     fields = editable(form, page.hidden)
@@ -54,7 +62,7 @@ def _render(
         hand_over_note_chars=tasks.HAND_OVER_NOTE_CHARS,
         refused_comment=comment,
         taken=taken,
-        completed_meanwhile=completed_meanwhile,
+        lost_to=lost_to,
     ), status
 
 
@@ -77,10 +85,10 @@ def submit(task_id: str):
                 tasks.save_draft(s, actor, task_id, data)
         except InvalidData as exc:
             return _render(task_id, values=data, errors=exc.field_errors, status=422)
-        except HeldByAnother as exc:
-            return _render(task_id, values=data, taken=say(exc), status=409)
-        except AlreadyCompleted as exc:
-            return _render(task_id, values=data, taken=say(exc), completed_meanwhile=True, status=409)
+        except Conflict as exc:
+            if (lost_to := _lost_to(exc)) is None:
+                raise
+            return _kept(task_id, data, exc, lost_to)
         flash(_("草稿已保存。"), "success")
         return redirect(url_for("tasks.show", task_id=task_id))
     started = clock.now()
@@ -91,20 +99,37 @@ def submit(task_id: str):
             people = people_names(s, [t.assignee for t in following if t.assignee])
     except InvalidData as exc:
         return _render(task_id, values=data, errors=exc.field_errors, status=422)
-    except HeldByAnother as exc:
-        # handed to a colleague, or taken back and claimed by one, while the reader filled in
-        # the form: what they typed stays on the page, to pass on to whoever holds it now
-        return _render(task_id, values=data, taken=say(exc), status=409)
-    except AlreadyCompleted as exc:
-        # completed by someone else (or in another tab) first: what the reader typed stays on the
-        # page, to copy into a comment if they see it otherwise; only the fields they may read,
-        # as the form only ever reads those (read_form leaves out the hidden ones)
-        return _render(task_id, values=data, taken=say(exc), completed_meanwhile=True, status=409)
+    except Conflict as exc:
+        if (lost_to := _lost_to(exc)) is None:
+            raise  # any other conflict: the error page says it
+        return _kept(task_id, data, exc, lost_to)
     flash(*_next_step(following, started, units, people))
     mine = [t for t in following if t.assignee == actor.username]
     if mine:
         return redirect(url_for("tasks.show", task_id=mine[0].task_id))
     return redirect(url_for("inbox.index"))
+
+
+def _lost_to(exc: Conflict) -> LostTo | None:
+    """What a refused submission lost to, if it is a race the reader lost while filling in the
+    form (None: some other conflict)."""
+    if isinstance(exc, HeldByAnother):  # handed to a colleague, or taken back and claimed by one
+        return "holder"
+    if isinstance(exc, AlreadyCompleted):  # by someone else, or in another tab, first
+        return "completion"
+    if exc.reason in ("case_cancelled", "task_closed"):  # cancelled, or withdrawn by a timer, a 退回
+        return "closing"
+    return None
+
+
+def _kept(task_id: str, data: dict, exc: Conflict, lost_to: LostTo):
+    """The task page saying why the submission of ``data`` was refused (409), what the reader
+    typed kept on it to copy from, with nothing to submit it with; only the fields they may
+    read, as the form only ever reads those (read_form leaves out the hidden ones)."""
+    said = say(exc)
+    if said is not None and said.title is None:  # headed as the error page would head it
+        said = replace(said, title=str(title_of(409)[0]))
+    return _render(task_id, values=data, taken=said, lost_to=lost_to, status=409)
 
 
 def _next_step(
