@@ -230,6 +230,22 @@ def _supervision_ended(p: dict[str, Any], _: Translate) -> str:
         return _(
             "案件「%(case)s」已由 %(by)s 撤销，您对该案件发出的督办未获回复，已结束。", case=case, by=p["cancelled_by"]
         )
+    if p.get("on_the_case") and p.get("event") and p.get("still_open"):  # one unit's part of a 督办 on the case
+        return _(
+            "「%(task)s」（案件：%(case)s）因「%(event)s」已撤回，您对该案件发出的督办中该任务的部分已结束；"
+            "督办仍待其余单位回复。",
+            task=task,
+            case=case,
+            event=p["event"],
+        )
+    if p.get("on_the_case") and p.get("event"):
+        return _(
+            "「%(task)s」（案件：%(case)s）因「%(event)s」已撤回，您对该案件发出的督办未获回复，已结束；"
+            "如需继续督办，请对新的任务或整个案件重新发出。",
+            task=task,
+            case=case,
+            event=p["event"],
+        )
     if p.get("event") and p.get("case_ended"):
         return _(
             "「%(task)s」（案件：%(case)s）因「%(event)s」已撤回，您对其发出的督办未获回复，已结束；案件已办结。",

@@ -9,11 +9,11 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from engine import clock
 from engine.usecases import cases, supervision, tasks
-from storage.models import Supervision
+from storage.models import Supervision, WorkItem
 from tests.world import REPO_ROOT, act, build_world, create_people, deploy
 
 TITLE = "关于修缮村道的建议"
@@ -95,3 +95,28 @@ def test_a_whole_case_supervision_issued_before_its_units_were_kept_is_not_said_
         issued.id
     ]
     assert act(factory, "boss", supervision.board, unit="land").open_supervisions == []
+
+
+def test_a_board_row_counts_the_whole_case_supervision_addressed_to_its_task(factory):
+    """As the task's badge does: a 督办 on the case as a whole addressed to 民政办's reply and
+    国土所's view counts on each row, open until that unit has done its task (or the 督办 is answered)."""
+    case_id = proposal_with_two_units(factory)
+    view, answer = open_task(factory, case_id, "Task_CohandlingView"), open_task(factory, case_id, "Task_Reply")
+    act(factory, "boss", supervision.issue, case_id, None, "请统筹办理", None)
+    act(factory, "boss", supervision.issue, case_id, answer, "请尽快答复", None)
+
+    def counted() -> dict[str, tuple[int, int]]:
+        rows = act(factory, "boss", supervision.board).rows
+        return {r.task_id: (r.supervisions, r.open_supervisions) for r in rows if r.instance_id == case_id}
+
+    with factory() as s:
+        ids = {t: s.scalar(select(WorkItem.id).where(WorkItem.task_id == t)) for t in (view, answer)}
+        reply_due = s.get(WorkItem, ids[answer]).due_at
+    # the reply due tomorrow (before its deadline's own 督办), the view overdue: both on the board
+    clock.advance(reply_due - clock.now() - timedelta(days=1))
+    assert counted() == {view: (1, 1), answer: (2, 2)}
+    with factory() as s:  # as the badges say
+        assert supervision.open_on_items(s, list(ids.values())) == {ids[view]: 1, ids[answer]: 2}
+
+    act(factory, "landy", tasks.complete, view, {"cohandling_opinion": "同意主办单位方案"})
+    assert counted() == {answer: (2, 2)}  # the 督办 on the case stands for 民政办's reply

@@ -13,9 +13,9 @@ import pytest
 from sqlalchemy import select
 
 from engine import clock
-from engine.usecases import supervision
+from engine.usecases import cases, supervision
 from storage.enums import NotificationKind, WorkItemState
-from storage.models import Notification
+from storage.models import Notification, Supervision
 from tests.world import create_people
 
 from .conftest import act, deploy, do, items, one
@@ -185,3 +185,81 @@ def test_a_whole_case_supervision_waits_out_a_refused_return_and_the_reply_back_
     reply(world, case_id, "A")
     [answered] = act(world, "boss", supervision.of_case, case_id)
     assert (answered.id, answered.state, answered.responded_at) == (pressed.id, "responded", clock.now())
+
+
+def test_a_whole_case_supervision_to_the_unit_alone_ends_with_the_reassignment_its_issuer_told_once(
+    world, frozen_clock
+):
+    """改办 takes the reply from 财政所, the only unit a 督办 on the case as a whole was addressed
+    to: no unit is left to answer it. It ends, by the 改办, its issuer told once; the board no
+    longer lists it, and the case's cancelling later does not tell of it again."""
+    case_id = register(world)
+    assign(world, case_id, lead="finance")
+    pressed = act(world, "boss", supervision.issue, case_id, None, "请统筹办理", "2026-12-31")
+    asked = one(world, case_id, "Task_Reply")
+    send_back(world, case_id)
+    do(world, "clerk", case_id, "Task_ReviewReturn", REASSIGN)
+
+    assert states(world, case_id) == {pressed.id: ("ended", True, "退回改办")}
+    [(to, subject, message, params)] = ended_notices(world, case_id)
+    assert (to, subject) == ("boss", "督办已结束：办理并书面答复（修缮村道）")
+    assert "您对该案件发出的督办未获回复，已结束；如需继续督办，请对新的任务或整个案件重新发出。" in message
+    assert (params["task"], params["event"], params["on_the_case"], params["still_open"]) == (
+        "办理并书面答复",
+        "退回改办",
+        True,
+        False,
+    )
+    assert act(world, "boss", supervision.board).open_supervisions == []
+    assert badges(world, asked.id) == {}
+
+    # the next unit's reply is not addressed by it, and the cancelling tells nobody of it again
+    assign(world, case_id, lead="finance")
+    assert badges(world, one(world, case_id, "Task_Reply").id) == {}
+    act(world, "clerk", cases.cancel_instance, case_id, "重复登记")
+    assert len(ended_notices(world, case_id)) == 1
+    assert states(world, case_id) == {pressed.id: ("ended", True, "退回改办")}
+
+
+def test_a_whole_case_supervision_is_answered_by_the_co_handling_unit_once_the_lead_unit_gave_its_reply_up(
+    world, frozen_clock
+):
+    """Addressed to 财政所 (the reply) and 国土所 (its view): 国土所 answered; 改办 ends
+    财政所's part, its issuer told, and the 督办 is answered, when and by whom 国土所 did."""
+    case_id = register(world)
+    assign(world, case_id, lead="finance", cohandling=["land"])
+    pressed = act(world, "boss", supervision.issue, case_id, None, "请统筹办理", None)
+    clock.advance(timedelta(days=1))
+    do(world, "landy", case_id, "Task_CohandlingView", {"cohandling_opinion": "同意主办单位方案"})
+    viewed_at = clock.now()
+    clock.advance(timedelta(days=1))
+    send_back(world, case_id)
+    assert states(world, case_id) == {pressed.id: ("open", False, None)}
+    do(world, "clerk", case_id, "Task_ReviewReturn", REASSIGN)
+
+    [answered] = act(world, "boss", supervision.of_case, case_id)
+    assert (answered.state, answered.responded_at, answered.withdrawn) == ("responded", viewed_at, False)
+    with world() as s:
+        assert s.get(Supervision, pressed.id).responded_by == "landy"
+    [(to, _subject, _message, params)] = ended_notices(world, case_id)
+    assert (to, params["task"], params["event"], params["still_open"]) == ("boss", "办理并书面答复", "退回改办", False)
+    assert act(world, "boss", supervision.board).open_supervisions == []
+
+
+def test_a_whole_case_supervision_to_both_units_ends_with_the_reassignment_told_once_a_task(world, frozen_clock):
+    """Neither unit answered: the 改办 gives 财政所's reply up and withdraws 国土所's view (it ends
+    the co-handling rounds), ending each unit's part: none left, the 督办 ended, by the 改办; its
+    issuer told once for each task, not once more for the case."""
+    case_id = register(world)
+    assign(world, case_id, lead="finance", cohandling=["land"])
+    pressed = act(world, "boss", supervision.issue, case_id, None, "请统筹办理", None)
+    view = one(world, case_id, "Task_CohandlingView")
+    send_back(world, case_id)
+    do(world, "clerk", case_id, "Task_ReviewReturn", REASSIGN)
+
+    # both tasks taken back by the 改办: nobody left to answer it; told once a task, not twice
+    assert states(world, case_id) == {pressed.id: ("ended", True, "退回改办")}
+    told = [(to, params["task"]) for to, _subject, _message, params in ended_notices(world, case_id)]
+    assert sorted(told) == [("boss", "办理并书面答复"), ("boss", "向主办单位提出协办意见 · 国土所")]
+    assert badges(world, view.id) == {}
+    assert act(world, "boss", supervision.board).open_supervisions == []

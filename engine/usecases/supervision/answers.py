@@ -1,7 +1,9 @@
 """How a 督办 is answered, or ends unanswered: its task done (``responded``,
 ``answered_by_completion``), unless the completion was a request still to be decided
 (``request_pending``, ``after_decision``); its task taken back or its case cancelled, whoever
-issued it is told (``tell_issuers_withdrawn``, ``tell_issuers_cancelled``)."""
+issued it is told (``tell_issuers_withdrawn``, ``tell_issuers_cancelled``). One on the case as a
+whole: each unit's part answered by its tasks done (``answered_on_the_case``), or ended by 改办
+(``_given_up_on_the_case``)."""
 
 from __future__ import annotations
 
@@ -21,9 +23,11 @@ from storage.models import (
     WorkItem,
 )
 
+from ... import clock
 from ...bpmn.parsing import ParsedProcess
 from .. import notifications
 from ..context import processes
+from .states import given_up_on_the_case
 
 
 def responded(session: Session, item_id: int, by: str, at: datetime) -> None:
@@ -72,10 +76,15 @@ def answered_on_the_case(session: Session, instance_id: int, item_id: int, by: s
         items = addressed.get("items") or []
         if item_id not in items:
             continue
+        withdrawn = addressed.get("withdrawn") or []
+        if item_id in withdrawn:  # (its part ended already: the task was taken from its holders)
+            continue
         answered = sorted({*addressed.get("answered", []), item_id})
-        # a new dict: the JSON column notices no change made inside the one it holds
-        row.escalation = {**kept, "addressed": {**addressed, "answered": answered}}
-        if set(items) <= set(answered):
+        # a new dict: the JSON column notices no change made inside the one it holds; the last
+        # answer kept, for a 改办 ending the last part still open to answer it by (``withdrawn_on_the_case``)
+        last_answer = {"by": by, "at": at.isoformat()}
+        row.escalation = {**kept, "addressed": {**addressed, "answered": answered, "last_answer": last_answer}}
+        if set(items) <= {*answered, *withdrawn}:
             row.responded_at, row.responded_by = at, by
 
 
@@ -130,7 +139,8 @@ def after_decision(
         _carried_on_the_case(session, instance.id, asked, back)
         return
     running = instance.status == InstanceStatus.RUNNING
-    tell_issuers_withdrawn(session, instance, [asked], event_of, case_ended=not running, acting=acting)
+    told = tell_issuers_withdrawn(session, instance, [asked], event_of, case_ended=not running, acting=acting)
+    _given_up_on_the_case(session, instance, asked, event_of, case_ended=not running, acting=acting, told=told)
 
 
 def tell_issuers_withdrawn(
@@ -141,19 +151,105 @@ def tell_issuers_withdrawn(
     *,
     case_ended: bool,
     acting: str | None,
-) -> None:
+) -> dict[int, set[str]]:
     """The process took back these tasks of ``instance`` (withdrew them, or gave one up at its
     unit's request): a 督办 still unanswered on one of them ended (``SupervisionState.ENDED``),
     and whoever issued it is told (notification and e-mail), by what (``event_of``: its name,
     or None), and whether the case goes on: otherwise they believe the unit still pressed, and
     the next unit never received it. Not ``acting``, whose action took it back; nobody for a
-    timer's 督办. One notice a person a task, however many 督办 they issued on it."""
+    timer's 督办. One notice a person a task, however many 督办 they issued on it. Returns whom
+    it told, by work item id."""
 
     def said(item: WorkItem | repo.ItemRow) -> dict[str, Any]:
         event = event_of(item)
         return {**({"event": event} if event else {}), **({"case_ended": True} if case_ended else {})}
 
-    _tell_issuers_ended(session, instance, items, said, acting)
+    return _tell_issuers_ended(session, instance, items, said, acting)
+
+
+def _given_up_on_the_case(
+    session: Session,
+    instance: ProcessInstance,
+    asked: WorkItem,
+    event_of: Callable[[WorkItem | repo.ItemRow], str | None],
+    *,
+    case_ended: bool,
+    acting: str | None,
+    told: dict[int, set[str]],
+) -> None:
+    """The office agreed to give ``asked``'s task up (改办: ``after_decision``): a 督办 on the case
+    as a whole addressed to its holders, which they had not answered, never will be: their part
+    of it ended, and so did the part of a unit whose task was withdrawn unanswered (the 改办 ends
+    the co-handling rounds too), kept with it (``addressed.withdrawn``, and what ended it,
+    ``addressed.withdrawn_by``). It stands for the units still to answer; none left, it was
+    answered if one did (by whoever answered last, then), else it ended
+    (``given_up_on_the_case``). Whoever issued it is told (but ``acting``), as of a 督办 on each
+    such task: once a task, not again when ``told`` was (work item id → who, of one on the task).
+    (A task a deadline withdrew leaves the part standing until the case ends.)"""
+    rows = []
+    for row in session.scalars(
+        select(Supervision)
+        .where(
+            Supervision.instance_id == instance.id,
+            Supervision.work_item_id.is_(None),
+            Supervision.responded_at.is_(None),
+        )
+        .order_by(Supervision.id)
+    ):
+        addressed = (row.escalation or {}).get("addressed") or {}
+        ended_part = {*(addressed.get("answered") or ()), *(addressed.get("withdrawn") or ())}
+        if asked.id in (addressed.get("items") or ()) and asked.id not in ended_part:
+            rows.append(row)
+    if not rows:
+        return
+    others = {i for row in rows for i in (row.escalation or {})["addressed"]["items"]} - {asked.id}
+    withdrawn_before = session.scalars(
+        select(WorkItem).where(WorkItem.id.in_(others), WorkItem.state == WorkItemState.CANCELLED)
+    )
+    taken: dict[int, WorkItem] = {asked.id: asked, **{w.id: w for w in withdrawn_before}}
+    ended_by = event_of(asked)
+    for row in rows:
+        kept = row.escalation or {}
+        addressed = kept["addressed"]
+        addressed_items = addressed["items"]
+        answered = set(addressed.get("answered") or [])
+        before = set(addressed.get("withdrawn") or [])
+        given_up = [i for i in addressed_items if i in taken and i not in answered and i not in before]
+        withdrawn = sorted({*before, *given_up})
+        # a new dict: the JSON column notices no change made inside the one it holds
+        row.escalation = {**kept, "addressed": {**addressed, "withdrawn": withdrawn, "withdrawn_by": ended_by}}
+        if answered and set(addressed_items) <= {*answered, *withdrawn}:
+            # the units left answered it: when and by whom the last did (kept since it is)
+            last = addressed.get("last_answer") or {}
+            row.responded_at = datetime.fromisoformat(last["at"]) if last.get("at") else clock.now()
+            row.responded_by = last.get("by")
+        if row.automatic or row.issued_by == acting:
+            continue
+        still_open = row.responded_at is None and not set(addressed_items) <= set(withdrawn)
+        for item_id in given_up:
+            if row.issued_by in told.setdefault(item_id, set()):
+                continue
+            told[item_id].add(row.issued_by)
+            item = taken[item_id]
+            event = event_of(item)
+            notifications.notify(
+                session,
+                NotificationKind.SUPERVISION,
+                {row.issued_by: None},
+                # on_the_case: the 督办 was on the case as a whole; still_open: it stands for
+                # the units still to answer it
+                params={
+                    "task": item.name,
+                    "case": instance.title,
+                    "withdrawn": True,
+                    "on_the_case": True,
+                    "still_open": still_open,
+                    **({"event": event} if event else {}),
+                    **({"case_ended": True} if case_ended else {}),
+                },
+                instance_id=instance.id,
+                work_item_id=item.id,
+            )
 
 
 def _tell_issuers_ended(
@@ -162,9 +258,10 @@ def _tell_issuers_ended(
     items: Sequence[WorkItem | repo.ItemRow],
     said: Callable[[WorkItem | repo.ItemRow], dict[str, Any]],
     acting: str | None,
-) -> None:
+) -> dict[int, set[str]]:
     """Whoever issued a 督办 still unanswered on one of ``items`` (but ``acting``) is told that it
-    ended, once a task: ``said``, what ended it, as the notice's params say it."""
+    ended, once a task: ``said``, what ended it, as the notice's params say it. Returns whom it
+    told, by work item id."""
     issuers = unanswered_issuers(session, [w.id for w in items], acting)
     for item in items:
         if item.id not in issuers:
@@ -177,6 +274,7 @@ def _tell_issuers_ended(
             instance_id=instance.id,
             work_item_id=item.id,
         )
+    return issuers
 
 
 def unanswered_issuers(session: Session, item_ids: Sequence[int], acting: str | None = None) -> dict[int, set[str]]:
@@ -207,9 +305,10 @@ def tell_issuers_cancelled(
     cancelled and by whom (``cancelled_by``): once a task, and once for the case as a whole."""
     asked = _awaiting_decision(session, instance, closed)
     _tell_issuers_ended(session, instance, [*closed, *asked], lambda _item: {"cancelled_by": by_name}, acting)
-    on_the_case = set(
-        session.scalars(
-            select(Supervision.issued_by).where(
+    on_the_case = {
+        row.issued_by
+        for row in session.scalars(
+            select(Supervision).where(
                 Supervision.instance_id == instance.id,
                 Supervision.work_item_id.is_(None),
                 Supervision.responded_at.is_(None),
@@ -217,7 +316,8 @@ def tell_issuers_cancelled(
                 Supervision.issued_by != acting,
             )
         )
-    )
+        if not given_up_on_the_case(row)  # (ended before, its issuer told then)
+    }
     if on_the_case:
         notifications.notify(
             session,

@@ -29,7 +29,7 @@ from ..confidentiality import secrets_of_cases
 from ..context import processes
 from ..labels import holder_names, people_names, value_labels
 from .answers import request_pending
-from .states import SupervisionView
+from .states import SupervisionView, given_up_on_the_case
 from .units import late_unit, late_unit_in_sql, unit_codes
 from .views import addressed, addressees_recorded, view_of
 
@@ -54,7 +54,8 @@ class BoardRow:
     due_at: datetime
     days_overdue: int  # the day past the deadline it is: 1 on the first day after it; 0 when not yet due
     overdue: bool
-    supervisions: int  # 督办 on this task so far
+    # 督办 on this task so far, and on its case as a whole addressed to its holders (as its badge)
+    supervisions: int
     open_supervisions: int
     # not yet due: the whole days left before its deadline (0: it falls within a day); 0 when overdue
     days_left: int = 0
@@ -95,6 +96,7 @@ def board(
     now = clock.now()
     found = session.execute(_due_tasks(now, process_key, deputy, category)).all()
     groups, users = _offered(session, [r.id for r in found])
+    on_the_case = _on_the_case_counts(session, {r.instance_id for r in found})
     views = _open_supervisions(session, actor, now, unit, process_key, deputy, category)
     # everyone the board names, in one statement: holders, the people offered tasks, issuers
     named = {r.assignee for r in found if r.assignee} | {v.issued_by for v in views}
@@ -109,7 +111,8 @@ def board(
         if unit and late != unit:
             continue
         holders = holder_names(assignee, offered, offered_users, people, units)
-        rows.append(_board_row(shown, now, late, assignee, offered, offered_users, holders))
+        also = on_the_case.get(item_id, (0, 0))
+        rows.append(_board_row(shown, now, late, assignee, offered, offered_users, holders, also))
     order = {
         "due": lambda r: (r.due_at, r.instance_id),
         "unit": lambda r: (r.unit or "", r.due_at),
@@ -166,6 +169,27 @@ def _due_tasks(
     if category:  # a proposal's class (分类)
         query = query.where(CaseFacts.category == category)
     return query
+
+
+def _on_the_case_counts(session: Session, instance_ids: set[int]) -> dict[int, tuple[int, int]]:
+    """Work item id → (all, open) of the 督办 on its case as a whole addressed to its holders
+    (it held the task when issued: ``addressed.items``), which a row counts with those on its
+    task, as the task's badge does (``open_on_items``): open, while its part of it stands
+    (not answered, nor ended: the 督办 not answered, the task not taken back)."""
+    counts: dict[int, tuple[int, int]] = {}
+    if not instance_ids:
+        return counts
+    for kept, responded_at in session.execute(
+        select(Supervision.escalation, Supervision.responded_at).where(
+            Supervision.instance_id.in_(instance_ids), Supervision.work_item_id.is_(None)
+        )
+    ):
+        addressed = (kept or {}).get("addressed") or {}
+        ended_part = {*(addressed.get("answered") or ()), *(addressed.get("withdrawn") or ())}
+        for item_id in addressed.get("items") or ():
+            total, open_ = counts.get(item_id, (0, 0))
+            counts[item_id] = (total + 1, open_ + (responded_at is None and item_id not in ended_part))
+    return counts
 
 
 def _offered(session: Session, item_ids: list[int]) -> tuple[dict[int, list[str]], dict[int, list[str]]]:
@@ -250,6 +274,7 @@ def _open_supervisions(
         found
         for found in session.execute(open_query.order_by(Supervision.issued_at.desc()).limit(200)).all()
         if (found.state != WorkItemState.COMPLETED or request_pending(session, found[0], found[2], found.bpmn_id))
+        and not given_up_on_the_case(found[0])
         and (not unit or _addressed_to(found[0], unit, found.case_unit))
     ]
     secrets = secrets_of_cases(session, actor, {(row.instance_id, definition) for row, _t, definition, *_ in open_rows})
@@ -279,9 +304,11 @@ def _board_row(
     offered: list[str],
     users: list[str],
     holders: list[str],
+    on_the_case: tuple[int, int] = (0, 0),
 ) -> BoardRow:
     """A task ``_due_tasks`` found (``shown``: its columns after the case's unit), as the board
-    lists it, ``unit`` late with it."""
+    lists it, ``unit`` late with it; its 督办 counted with ``on_the_case``, (all, open) of those
+    on its case as a whole addressed to it (``_on_the_case_counts``)."""
     task_id, task_name, instance_id, case_title, process_key, process_name, due_at, total, open_ = shown
     overdue = due_at < now
     return BoardRow(
@@ -299,8 +326,8 @@ def _board_row(
         due_at=due_at,
         days_overdue=(now - due_at).days + 1 if overdue else 0,
         overdue=overdue,
-        supervisions=total or 0,
-        open_supervisions=open_ or 0,
+        supervisions=(total or 0) + on_the_case[0],
+        open_supervisions=(open_ or 0) + on_the_case[1],
         days_left=0 if overdue else (due_at - now).days,
     )
 

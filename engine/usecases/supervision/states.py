@@ -21,8 +21,20 @@ class SupervisionState(StrEnum):
     # never answered, and nothing is left to answer it by: the task it pressed on was withdrawn
     # (a deadline's boundary event moved the case on, 改办 the co-handling rounds), or given up
     # at the unit's request (改办), or the case ended before it was answered (one on the case as
-    # a whole, before every unit it was addressed to answered): it read 待回复 for ever
+    # a whole, before every unit it was addressed to answered; or, the case going on, every task
+    # it was addressed to was so taken back before its unit answered): it read 待回复 for ever
     ENDED = "ended"
+
+
+def given_up_on_the_case(row: Supervision) -> bool:
+    """A 督办 on the case as a whole that no unit answered, every task it was addressed to taken
+    from its holders first (改办 gave the reply up, an event withdrew a co-handling view:
+    ``answers.withdrawn_on_the_case``): it ended, though its case goes on (``ENDED``)."""
+    if row.work_item_id is not None or row.responded_at is not None:
+        return False
+    addressed = (row.escalation or {}).get("addressed") or {}
+    items = addressed.get("items") or []
+    return bool(items) and set(items) <= set(addressed.get("withdrawn") or [])
 
 
 def state_of(row: Supervision, now: datetime, ended: bool = False) -> SupervisionState:

@@ -28,7 +28,7 @@ from ..context import SYSTEM
 from ..labels import people_names
 from ..visibility import RoundScope, round_scope, visible_case
 from .answers import request_pending
-from .states import SupervisionView, Unreported, UnreportedUnit, state_of
+from .states import SupervisionView, Unreported, UnreportedUnit, given_up_on_the_case, state_of
 
 
 def of_case(session: Session, actor: Actor, instance_id: int, scope: RoundScope | None = None) -> list[SupervisionView]:
@@ -67,8 +67,10 @@ def open_on_items(session: Session, item_ids: list[int]) -> dict[int, int]:
             Supervision.responded_at.is_(None),
         )
     ):
-        for item_id in ((kept or {}).get("addressed") or {}).get("items", ()):
-            if item_id in wanted:
+        addressed_to = (kept or {}).get("addressed") or {}
+        ended_part = set(addressed_to.get("withdrawn") or ())  # (taken from its holders: ``withdrawn_on_the_case``)
+        for item_id in addressed_to.get("items", ()):
+            if item_id in wanted and item_id not in ended_part:
                 counts[item_id] = counts.get(item_id, 0) + 1
     return counts
 
@@ -101,11 +103,17 @@ def read_view(session: Session, row: Supervision, now: datetime, secrets: Secret
             )
         )
     )
-    ended = status != InstanceStatus.RUNNING or taken_back
+    given_up = given_up_on_the_case(row)
+    ended = status != InstanceStatus.RUNNING or taken_back or given_up
     view = view_of(row, case_title or "", name, task_id, now, secrets, ended)
     if view.addressed_units:
         units = repo.department_choices(session)
         view = replace(view, addressed_unit_names=tuple(units.get(code, code) for code in view.addressed_units))
+    if given_up:
+        # on the case as a whole: every task it was addressed to was taken back unanswered
+        # (改办), by what last, before the case ended or was cancelled
+        withdrawn_by = ((row.escalation or {}).get("addressed") or {}).get("withdrawn_by")
+        return replace(view, withdrawn=True, withdrawn_by=withdrawn_by)
     if row.work_item_id is None and cancelled and row.responded_at is None:
         # on the case as a whole: the cancelling ended it (no task was taken back)
         return replace(view, cancelled_by=_canceller(session, row.instance_id))
