@@ -7,7 +7,7 @@ whole: each unit's part answered by its tasks done (``answered_on_the_case``), o
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
 from typing import Any, cast
 
@@ -58,21 +58,29 @@ def answered_by_completion(
         answered_on_the_case(session, item.instance_id, item.id, by, at)
 
 
+def _open_on_the_case(session: Session, instance_id: int) -> Iterator[tuple[Supervision, dict[str, Any]]]:
+    """The case's 督办 on the case as a whole not answered yet, oldest first, each with whom it
+    was addressed to (``addressed``: units, items, tasks, and the parts answered or ended)."""
+    for row in session.scalars(
+        select(Supervision)
+        .where(
+            Supervision.instance_id == instance_id,
+            Supervision.work_item_id.is_(None),
+            Supervision.responded_at.is_(None),
+        )
+        .order_by(Supervision.id)
+    ):
+        yield row, (row.escalation or {}).get("addressed") or {}
+
+
 def answered_on_the_case(session: Session, instance_id: int, item_id: int, by: str, at: datetime) -> None:
     """The task ``item_id`` was done (as ``responded``): its holders answered their part of each
     督办 on the case as a whole addressed to them (it held the task when issued). Such a 督办 is
     answered once every unit it was addressed to has, each having done the tasks it held then
     (each task, ``addressed.items``, kept answered as ``addressed.answered``): by whoever did the
     last, then. Until then it stands, and its badge stays on the tasks not done yet."""
-    for row in session.scalars(
-        select(Supervision).where(
-            Supervision.instance_id == instance_id,
-            Supervision.work_item_id.is_(None),
-            Supervision.responded_at.is_(None),
-        )
-    ):
+    for row, addressed in _open_on_the_case(session, instance_id):
         kept = row.escalation or {}
-        addressed = kept.get("addressed") or {}
         items = addressed.get("items") or []
         if item_id not in items:
             continue
@@ -91,15 +99,8 @@ def answered_on_the_case(session: Session, instance_id: int, item_id: int, by: s
 def _carried_on_the_case(session: Session, instance_id: int, asked: WorkItem, back: repo.ItemRow) -> None:
     """A decision gave the task ``asked`` back to its holders as ``back`` (不同意退回): a 督办 on the
     case as a whole addressed to them is answered by that task now, and listed on its page."""
-    for row in session.scalars(
-        select(Supervision).where(
-            Supervision.instance_id == instance_id,
-            Supervision.work_item_id.is_(None),
-            Supervision.responded_at.is_(None),
-        )
-    ):
+    for row, addressed in _open_on_the_case(session, instance_id):
         kept = row.escalation or {}
-        addressed = kept.get("addressed") or {}
         items = addressed.get("items") or []
         if asked.id in items:
             carried = {
@@ -187,16 +188,7 @@ def _given_up_on_the_case(
     such task: once a task, not again when ``told`` was (work item id → who, of one on the task).
     (A task a deadline withdrew leaves the part standing until the case ends.)"""
     rows = []
-    for row in session.scalars(
-        select(Supervision)
-        .where(
-            Supervision.instance_id == instance.id,
-            Supervision.work_item_id.is_(None),
-            Supervision.responded_at.is_(None),
-        )
-        .order_by(Supervision.id)
-    ):
-        addressed = (row.escalation or {}).get("addressed") or {}
+    for row, addressed in _open_on_the_case(session, instance.id):
         ended_part = {*(addressed.get("answered") or ()), *(addressed.get("withdrawn") or ())}
         if asked.id in (addressed.get("items") or ()) and asked.id not in ended_part:
             rows.append(row)
