@@ -298,7 +298,8 @@ def test_a_supervision_nothing_is_left_to_answer_ends_rather_than_waits_for_ever
 def test_a_supervision_on_a_task_its_deadline_withdrew_ends_and_leaves_the_board(session_factory, frozen_clock):
     """deadline.bpmn's task is withdrawn by its interrupting boundary timer (超时转督办) while
     the case runs on at the office's task: a 督办 on the withdrawn task is ``ended`` and off the
-    board's open 督办; one on the case as a whole, still running, stays open there."""
+    board's open 督办; so is one on the case as a whole addressed to that task's unit alone (its
+    part can never be answered), ended by the timer."""
     build_world(session_factory, "clerk", "fin", "boss")
     deploy(session_factory, "deadline.bpmn")
     now = clock.now()
@@ -310,16 +311,18 @@ def test_a_supervision_on_a_task_its_deadline_withdrew_ends_and_leaves_the_board
     clock.advance(timedelta(days=2, seconds=1))
     timers.fire_due(session_factory)
     assert [t.bpmn_id for t in act(session_factory, "boss", cases.instance_detail, case_id).open_tasks] == ["escalate"]
-    states = {s.id: s.state for s in act(session_factory, "boss", supervision.of_case, case_id)}
-    assert states == {on_task.id: "ended", on_case.id: "overdue"}  # asked by 12-08 24:00, now 12-09 09:00
-    assert [s.id for s in act(session_factory, "boss", supervision.board).open_supervisions] == [on_case.id]
+    states = {
+        s.id: (s.state, s.withdrawn, s.withdrawn_by) for s in act(session_factory, "boss", supervision.of_case, case_id)
+    }
+    assert states == {on_task.id: ("ended", True, "超时转督办"), on_case.id: ("ended", True, "超时转督办")}
+    assert act(session_factory, "boss", supervision.board).open_supervisions == []
 
 
 def test_whoever_issued_a_supervision_its_task_a_deadline_withdrew_is_told_it_ended(session_factory, frozen_clock):
     """The same withdrawal (超时转督办) as seen by whoever issued the 督办: told that it ended
     unanswered and by what, the case going on (in place of the supervisors' copy of the timer's
-    督办, which says only that the task ended); nobody is told of the one on the case as a whole,
-    which stays open."""
+    督办, which says only that the task ended); the one on the case as a whole they issued too,
+    addressed to that task's unit, ends with it, but tells them nothing more: one notice a task."""
     build_world(session_factory, "clerk", "fin", "boss")
     deploy(session_factory, "deadline.bpmn")
     now = clock.now()
@@ -348,6 +351,49 @@ def test_whoever_issued_a_supervision_its_task_a_deadline_withdrew_is_told_it_en
         True,
         "超时转督办",
     )
+
+
+def test_a_whole_case_supervision_to_two_units_one_withdrawn_by_its_deadline_is_answered_by_the_other(
+    session_factory, frozen_clock
+):
+    """A 督办 on the case as a whole addressed to 财政所 (主办, whose deadline 主办超时 withdraws
+    it) and 国土所 (会办, no deadline): the deadline ends 财政所's part, its issuer told once (the
+    督办 still open for 国土所); 国土所 answering afterwards answers the 督办, off the board."""
+    build_world(session_factory, "fin", "landy", "boss")
+    deploy(session_factory, "deadline_beside_a_view.bpmn")
+    due = clock.now() + timedelta(days=1)
+    with session_factory.begin() as s:
+        case_id = cases.start_instance(s, SYSTEM, "deadline_beside_a_view", {"due": due.isoformat()}).id
+    pressed = act(session_factory, "boss", supervision.issue, case_id, None, "请统筹办理", "2026-12-31")
+    [before] = act(session_factory, "boss", supervision.of_case, case_id)
+    assert sorted(before.addressed_units) == ["finance", "land"]
+    clock.advance(timedelta(days=1, seconds=1))
+    timers.fire_due(session_factory)
+
+    open_tasks = act(session_factory, "boss", cases.instance_detail, case_id).open_tasks
+    assert sorted(t.bpmn_id for t in open_tasks) == ["assist", "escalate"]
+    [standing] = act(session_factory, "boss", supervision.of_case, case_id)
+    assert (standing.state, standing.withdrawn) == ("open", False)  # 国土所 still to answer
+    with session_factory() as s:
+        told = s.execute(
+            select(Notification.username, Notification.params).where(
+                Notification.kind == NotificationKind.SUPERVISION, Notification.instance_id == case_id
+            )
+        ).all()
+    [(to, params)] = [t for t in told if t.params.get("withdrawn")]
+    assert (to, params["task"], params["event"], params["on_the_case"], params["still_open"]) == (
+        "boss",
+        "主办",
+        "主办超时",
+        True,
+        True,
+    )
+
+    [assist] = [t for t in open_tasks if t.bpmn_id == "assist"]
+    act(session_factory, "landy", tasks.complete, assist.task_id, {})
+    [answered] = act(session_factory, "boss", supervision.of_case, case_id)
+    assert (answered.id, answered.state, answered.responded_at) == (pressed.id, "responded", clock.now())
+    assert act(session_factory, "boss", supervision.board).open_supervisions == []
 
 
 def test_the_board_masks_each_cases_petitioner_in_its_opinions_reading_their_histories_at_once(

@@ -3,7 +3,7 @@
 (``request_pending``, ``after_decision``); its task taken back or its case cancelled, whoever
 issued it is told (``tell_issuers_withdrawn``, ``tell_issuers_cancelled``). One on the case as a
 whole: each unit's part answered by its tasks done (``answered_on_the_case``), or ended by 改办
-(``_given_up_on_the_case``)."""
+or by a deadline withdrawing its task (``_given_up_on_the_case``)."""
 
 from __future__ import annotations
 
@@ -89,7 +89,8 @@ def answered_on_the_case(session: Session, instance_id: int, item_id: int, by: s
             continue
         answered = sorted({*addressed.get("answered", []), item_id})
         # a new dict: the JSON column notices no change made inside the one it holds; the last
-        # answer kept, for a 改办 ending the last part still open to answer it by (``withdrawn_on_the_case``)
+        # answer kept, for a 改办 or a deadline ending the last part still open to answer it by
+        # (``_given_up_on_the_case``)
         last_answer = {"by": by, "at": at.isoformat()}
         row.escalation = {**kept, "addressed": {**addressed, "answered": answered, "last_answer": last_answer}}
         if set(items) <= {*answered, *withdrawn}:
@@ -140,8 +141,9 @@ def after_decision(
         _carried_on_the_case(session, instance.id, asked, back)
         return
     running = instance.status == InstanceStatus.RUNNING
-    told = tell_issuers_withdrawn(session, instance, [asked], event_of, case_ended=not running, acting=acting)
-    _given_up_on_the_case(session, instance, asked, event_of, case_ended=not running, acting=acting, told=told)
+    tell_issuers_withdrawn(
+        session, instance, [asked], event_of, case_ended=not running, acting=acting, given_up=[asked]
+    )
 
 
 def tell_issuers_withdrawn(
@@ -152,54 +154,62 @@ def tell_issuers_withdrawn(
     *,
     case_ended: bool,
     acting: str | None,
+    given_up: Sequence[WorkItem | repo.ItemRow] = (),
 ) -> dict[int, set[str]]:
     """The process took back these tasks of ``instance`` (withdrew them, or gave one up at its
     unit's request): a 督办 still unanswered on one of them ended (``SupervisionState.ENDED``),
     and whoever issued it is told (notification and e-mail), by what (``event_of``: its name,
     or None), and whether the case goes on: otherwise they believe the unit still pressed, and
     the next unit never received it. Not ``acting``, whose action took it back; nobody for a
-    timer's 督办. One notice a person a task, however many 督办 they issued on it. Returns whom
-    it told, by work item id."""
+    timer's 督办. One notice a person a task, however many 督办 they issued on it. ``given_up``:
+    those of them their units will never answer by (a deadline withdrew them, or 改办 gave one
+    up): their units' parts of a 督办 on the case as a whole end too (``_given_up_on_the_case``),
+    its issuer told of each such task unless told of one on it just now. Returns whom it told,
+    by work item id."""
 
     def said(item: WorkItem | repo.ItemRow) -> dict[str, Any]:
         event = event_of(item)
         return {**({"event": event} if event else {}), **({"case_ended": True} if case_ended else {})}
 
-    return _tell_issuers_ended(session, instance, items, said, acting)
+    told = _tell_issuers_ended(session, instance, items, said, acting)
+    if given_up:
+        _given_up_on_the_case(session, instance, given_up, event_of, case_ended=case_ended, acting=acting, told=told)
+    return told
 
 
 def _given_up_on_the_case(
     session: Session,
     instance: ProcessInstance,
-    asked: WorkItem,
+    taken_now: Sequence[WorkItem | repo.ItemRow],
     event_of: Callable[[WorkItem | repo.ItemRow], str | None],
     *,
     case_ended: bool,
     acting: str | None,
     told: dict[int, set[str]],
 ) -> None:
-    """The office agreed to give ``asked``'s task up (改办: ``after_decision``): a 督办 on the case
-    as a whole addressed to its holders, which they had not answered, never will be: their part
-    of it ended, and so did the part of a unit whose task was withdrawn unanswered (the 改办 ends
-    the co-handling rounds too), kept with it (``addressed.withdrawn``, and what ended it,
-    ``addressed.withdrawn_by``). It stands for the units still to answer; none left, it was
-    answered if one did (by whoever answered last, then), else it ended
-    (``given_up_on_the_case``). Whoever issued it is told (but ``acting``), as of a 督办 on each
-    such task: once a task, not again when ``told`` was (work item id → who, of one on the task).
-    (A task a deadline withdrew leaves the part standing until the case ends.)"""
+    """The tasks ``taken_now`` were just taken from their holders, unanswered: the office agreed
+    to give one up (改办: ``after_decision``), or a deadline withdrew them (``tell_issuers_withdrawn``).
+    A 督办 on the case as a whole addressed to their holders, which they had not answered, never
+    will be: their part of it ended, and so did the part of a unit whose task was withdrawn
+    unanswered before (the 改办 ends the co-handling rounds too), kept with it
+    (``addressed.withdrawn``, and what ended it, ``addressed.withdrawn_by``). It stands for the
+    units still to answer; none left, it was answered if one did (by whoever answered last,
+    then), else it ended (``given_up_on_the_case``). Whoever issued it is told (but ``acting``),
+    as of a 督办 on each such task: once a task, not again when ``told`` was (work item id → who,
+    of one on the task)."""
+    now_ids = [w.id for w in taken_now]
     rows = []
     for row, addressed in _open_on_the_case(session, instance.id):
         ended_part = {*(addressed.get("answered") or ()), *(addressed.get("withdrawn") or ())}
-        if asked.id in (addressed.get("items") or ()) and asked.id not in ended_part:
+        if any(i in (addressed.get("items") or ()) and i not in ended_part for i in now_ids):
             rows.append(row)
     if not rows:
         return
-    others = {i for row in rows for i in (row.escalation or {})["addressed"]["items"]} - {asked.id}
+    others = {i for row in rows for i in (row.escalation or {})["addressed"]["items"]} - set(now_ids)
     withdrawn_before = session.scalars(
         select(WorkItem).where(WorkItem.id.in_(others), WorkItem.state == WorkItemState.CANCELLED)
     )
-    taken: dict[int, WorkItem] = {asked.id: asked, **{w.id: w for w in withdrawn_before}}
-    ended_by = event_of(asked)
+    taken: dict[int, WorkItem | repo.ItemRow] = {**{w.id: w for w in withdrawn_before}, **{w.id: w for w in taken_now}}
     for row in rows:
         kept = row.escalation or {}
         addressed = kept["addressed"]
@@ -208,6 +218,8 @@ def _given_up_on_the_case(
         before = set(addressed.get("withdrawn") or [])
         given_up = [i for i in addressed_items if i in taken and i not in answered and i not in before]
         withdrawn = sorted({*before, *given_up})
+        # what ended it: what took the first of its tasks taken now
+        ended_by = event_of(taken[next(i for i in given_up if i in now_ids)])
         # a new dict: the JSON column notices no change made inside the one it holds
         row.escalation = {**kept, "addressed": {**addressed, "withdrawn": withdrawn, "withdrawn_by": ended_by}}
         if answered and set(addressed_items) <= {*answered, *withdrawn}:

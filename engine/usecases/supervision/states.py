@@ -29,7 +29,7 @@ class SupervisionState(StrEnum):
 def given_up_on_the_case(row: Supervision) -> bool:
     """A 督办 on the case as a whole that no unit answered, every task it was addressed to taken
     from its holders first (改办 gave the reply up, an event withdrew a co-handling view:
-    ``answers.withdrawn_on_the_case``): it ended, though its case goes on (``ENDED``)."""
+    ``answers._given_up_on_the_case``): it ended, though its case goes on (``ENDED``)."""
     if row.work_item_id is not None or row.responded_at is not None:
         return False
     addressed = (row.escalation or {}).get("addressed") or {}

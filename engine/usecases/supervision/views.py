@@ -68,7 +68,7 @@ def open_on_items(session: Session, item_ids: list[int]) -> dict[int, int]:
         )
     ):
         addressed_to = (kept or {}).get("addressed") or {}
-        ended_part = set(addressed_to.get("withdrawn") or ())  # (taken from its holders: ``withdrawn_on_the_case``)
+        ended_part = set(addressed_to.get("withdrawn") or ())  # (taken from its holders: answers._given_up_on_the_case)
         for item_id in addressed_to.get("items", ()):
             if item_id in wanted and item_id not in ended_part:
                 counts[item_id] = counts.get(item_id, 0) + 1
