@@ -379,11 +379,13 @@ def _end_lapsed_periods(session: Session, instance_id: int) -> None:
     督办) is the scheduler's, once the import is stored, so that the task's holders are told
     of the 督办; one due before the next ending timer stops the firing here (the engine fires
     every timer due by a moment at once: that 督办 would be told no one)."""
+    # the case's process version does not change as it moves on: its boundary timers read once
+    boundary = _boundary_timers(processes.get_by_id(session, _instance(session, instance_id).definition_id))
     for _ in range(_MOST_LAPSES):
         instance = _instance(session, instance_id)
         if instance.status != InstanceStatus.RUNNING:
             return
-        due = _due_timers(session, instance)
+        due = _due_timers(session, instance, boundary)
         if not due:
             return
         timer, ends = min(due, key=lambda pair: (pair[0].due_at, pair[0].id))
@@ -398,11 +400,12 @@ def _end_lapsed_periods(session: Session, instance_id: int) -> None:
             return
 
 
-def _due_timers(session: Session, instance: ProcessInstance) -> list[tuple[repo.TimerRow, bool]]:
+def _due_timers(
+    session: Session, instance: ProcessInstance, boundary: dict[str, list[_BoundaryTimer]]
+) -> list[tuple[repo.TimerRow, bool]]:
     """The case's boundary timers due by now (the real clock) on the tasks it waits at, each
-    with whether it ends its task (interrupting)."""
+    with whether it ends its task (interrupting); ``boundary``: its process's, by the task."""
     now = clock.now()
-    boundary = _boundary_timers(processes.get_by_id(session, instance.definition_id))
     on_waiting = {
         event.bpmn_id: event.interrupting
         for item in repo.ready_item_rows(session, instance.id)
