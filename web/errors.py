@@ -336,6 +336,22 @@ def _inbox_link() -> tuple[str, str]:
     return url_for("inbox.index"), _("返回待办")
 
 
+def _saved_since(p: dict[str, Any]) -> dict[str, Any]:
+    """The params of a draft saved by someone after the page opened it (``draft_saved_meanwhile``
+    and its discard's), as the sentences say them: who by name, when in the reader's zone."""
+    return {
+        "draft": p["draft"],
+        "opened": p["opened"],
+        "who": _names([p["by"]])[p["by"]],
+        "at": when(p["at"]),
+        "revision": p["revision"],
+    }
+
+
+def _latest_draft_link(p: dict[str, Any]) -> tuple[str, str]:
+    return url_for("designer.draft", draft_id=p["draft"]), _("打开草稿的最新一稿")
+
+
 def _not_found(text: str) -> Said:
     return Said(
         text,
@@ -548,29 +564,21 @@ _SAY: dict[str, Callable[[dict[str, Any]], Said]] = {
         _(
             "您打开草稿 #%(draft)s 的第 %(opened)s 稿后，%(who)s 于 %(at)s 又保存了第 %(revision)s 稿，"
             "所以您的修改没有保存。",
-            draft=p["draft"],
-            opened=p["opened"],
-            who=_names([p["by"]])[p["by"]],
-            at=when(p["at"]),
-            revision=p["revision"],
+            **_saved_since(p),
         ),
         _(
             "您的修改都还在。可以在新标签页打开草稿的最新一稿对照，或另存为新草稿；确认以您的修改为准的，再保存一次。",
         ),
-        ((url_for("designer.draft", draft_id=p["draft"]), _("打开草稿的最新一稿")),),
+        (_latest_draft_link(p),),
     ),
     "draft_discard_saved_meanwhile": lambda p: Said(
         _(
             "您打开草稿 #%(draft)s 的第 %(opened)s 稿后，%(who)s 于 %(at)s 又保存了第 %(revision)s 稿，"
             "所以草稿没有删除。",
-            draft=p["draft"],
-            opened=p["opened"],
-            who=_names([p["by"]])[p["by"]],
-            at=when(p["at"]),
-            revision=p["revision"],
+            **_saved_since(p),
         ),
         _("请先打开草稿的最新一稿看过，再决定是否删除。"),
-        ((url_for("designer.draft", draft_id=p["draft"]), _("打开草稿的最新一稿")),),
+        (_latest_draft_link(p),),
     ),
     "newer_version": lambda p: Said(
         _(
