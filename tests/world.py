@@ -181,6 +181,20 @@ def deploy_mail_task_to_a_confidential_address(target: Target) -> None:
         definitions.deploy(s, source.replace(plain, confidential).encode(), "mail_task.bpmn", SYSTEM)
 
 
+def deploy_petition_min_with_a_confidential_task_field(target: Target) -> None:
+    """tests/fixtures/petition_min.bpmn with a confidential field in its unit's task form too
+    (回访电话, ``called_on``): one a unit's officer may not read, nor is shown back."""
+    source = (FIXTURES / "petition_min.bpmn").read_text(encoding="utf-8")
+    plain = '<camunda:formField id="answered_on" label="答复日期" type="date" />'
+    assert plain in source
+    confidential = plain + (
+        '<camunda:formField id="called_on" label="回访电话" type="string"><camunda:properties>'
+        '<camunda:property id="confidential" value="true" /></camunda:properties></camunda:formField>'
+    )
+    with session_factory_of(target).begin() as s:
+        definitions.deploy(s, source.replace(plain, confidential).encode(), "petition_min.bpmn", SYSTEM)
+
+
 # the processes of the world: a review case and a petition with a confidential identity
 WORLD_PROCESSES = ("review.bpmn", "petition_min.bpmn")
 

@@ -13,14 +13,19 @@ import pytest
 from sqlalchemy import select
 
 from engine import clock
-from engine.usecases import cases, definitions, tasks, timers
-from engine.usecases.context import SYSTEM
+from engine.usecases import cases, tasks, timers
 from storage.models import WorkItem
-from tests.conftest import FIXTURES, REPO_ROOT
+from tests.conftest import REPO_ROOT
 from tests.web.conftest import text_of
 from tests.web.test_inbox import to_reply
 from tests.web.test_my_proposals import assign, register, reply
-from tests.world import act, create_people, deploy, session_factory_of, start_petition
+from tests.world import (
+    act,
+    create_people,
+    deploy,
+    deploy_petition_min_with_a_confidential_task_field,
+    start_petition,
+)
 from web import database
 
 SUBMIT_BUTTONS = ('name="action" value="complete"', 'name="action" value="draft"')
@@ -119,15 +124,7 @@ def test_a_case_cancelled_meanwhile_in_english(app, as_user):
 def test_the_kept_values_of_a_cancelled_case_leave_out_a_field_the_reader_may_not_read(app, as_user):
     """A confidential field of the task's form is hidden from a unit's officer: what a hand-made
     request sends for it is not shown back to him."""
-    source = (FIXTURES / "petition_min.bpmn").read_text(encoding="utf-8")
-    plain = '<camunda:formField id="answered_on" label="答复日期" type="date" />'
-    assert plain in source
-    confidential = plain + (
-        '<camunda:formField id="called_on" label="回访电话" type="string"><camunda:properties>'
-        '<camunda:property id="confidential" value="true" /></camunda:properties></camunda:formField>'
-    )
-    with session_factory_of(app).begin() as s:
-        definitions.deploy(s, source.replace(plain, confidential).encode(), "petition_min.bpmn", SYSTEM)
+    deploy_petition_min_with_a_confidential_task_field(app)
     case = start_petition(app, "office1", unit="finance")
     act(app, "admin", cases.cancel_instance, case.id, "信访人撤回")
 

@@ -7,12 +7,10 @@ from __future__ import annotations
 
 import re
 
-from engine.usecases import definitions, tasks
-from engine.usecases.context import SYSTEM
-from tests.conftest import FIXTURES
+from engine.usecases import tasks
 from tests.web.conftest import text_of
 from tests.web.test_inbox import to_reply
-from tests.world import act, create_people, session_factory_of, start_petition
+from tests.world import act, create_people, deploy_petition_min_with_a_confidential_task_field, start_petition
 
 SUBMIT_BUTTONS = ('name="action" value="complete"', 'name="action" value="draft"')
 
@@ -104,15 +102,7 @@ def test_a_draft_saved_after_the_completion_keeps_what_was_typed_too(app, as_use
 def test_the_kept_values_leave_out_a_field_the_loser_may_not_read(app, as_user):
     """A confidential field of the task's form is hidden from a unit's officer: not his to fill
     in, and what a hand-made request sends for it is not shown back to him either."""
-    source = (FIXTURES / "petition_min.bpmn").read_text(encoding="utf-8")
-    plain = '<camunda:formField id="answered_on" label="答复日期" type="date" />'
-    assert plain in source
-    confidential = plain + (
-        '<camunda:formField id="called_on" label="回访电话" type="string"><camunda:properties>'
-        '<camunda:property id="confidential" value="true" /></camunda:properties></camunda:formField>'
-    )
-    with session_factory_of(app).begin() as s:
-        definitions.deploy(s, source.replace(plain, confidential).encode(), "petition_min.bpmn", SYSTEM)
+    deploy_petition_min_with_a_confidential_task_field(app)
     case = start_petition(app, "office1", unit="finance")
     act(app, "finance1", tasks.complete, case.task_id, {"answer": "已核实"})
 
