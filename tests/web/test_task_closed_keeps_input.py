@@ -7,26 +7,16 @@ from __future__ import annotations
 
 import html
 import re
-from datetime import timedelta
 
-import pytest
-from sqlalchemy import select
-
-from engine import clock
-from engine.usecases import cases, tasks, timers
-from storage.models import WorkItem
-from tests.conftest import REPO_ROOT
+from engine.usecases import cases, tasks
 from tests.web.conftest import text_of
+from tests.web.test_case_page_lapsed import lapsed  # noqa: F401 (the fixture: an evaluation lapsed)
 from tests.web.test_inbox import to_reply
-from tests.web.test_my_proposals import assign, register, reply
 from tests.world import (
     act,
-    create_people,
-    deploy,
     deploy_petition_min_with_a_confidential_task_field,
     start_petition,
 )
-from web import database
 
 SUBMIT_BUTTONS = ('name="action" value="complete"', 'name="action" value="draft"')
 KEPT_FOR_THE_CASE_PAGE = "您填写的内容保留在下方，没有提交；如有需要，可复制到案件页的意见中。"
@@ -38,25 +28,6 @@ def cancelled(app) -> tuple[int, str]:
     case = act(app, "finance1", tasks.task_detail, task).summary.instance_id
     act(app, "office2", cases.cancel_instance, case, "代表撤回此建议。")
     return case, task
-
-
-@pytest.fixture
-def lapsed(app, frozen_clock) -> tuple[int, str]:
-    """wang's proposal, replied, his evaluation's 20 working days over and its timer fired, which
-    withdrew the task (逾期未反馈): (case id, the task's id)."""
-    create_people(app, "wang", "li")
-    deploy(app, REPO_ROOT / "bpmn" / "proposal.bpmn")
-    case_id = register(app, "修缮村道")
-    assign(app, case_id, [])
-    reply(app, case_id, "A")
-    with database.session_factory(app)() as s:
-        item = s.scalars(
-            select(WorkItem).where(WorkItem.instance_id == case_id, WorkItem.bpmn_id == "Task_Evaluate")
-        ).one()
-        task_id, due_at = item.task_id, item.due_at
-    clock.advance(due_at - clock.now() + timedelta(seconds=1))
-    assert timers.fire_due(database.session_factory(app)) >= 1
-    return case_id, task_id
 
 
 def alert(page: str) -> str:
@@ -139,7 +110,7 @@ def test_the_kept_values_of_a_cancelled_case_leave_out_a_field_the_reader_may_no
     assert "13900001111" not in page and 'name="called_on"' not in page
 
 
-def test_completing_a_task_a_timer_withdrew_meanwhile_keeps_what_was_typed(app, as_user, lapsed):
+def test_completing_a_task_a_timer_withdrew_meanwhile_keeps_what_was_typed(app, as_user, lapsed):  # noqa: F811
     case, task = lapsed
 
     response = as_user("wang").post(
@@ -160,7 +131,7 @@ def test_completing_a_task_a_timer_withdrew_meanwhile_keeps_what_was_typed(app, 
     assert "已关闭（期限届满：「逾期未反馈」）" in page  # the page is the closed task's
 
 
-def test_a_draft_of_a_task_a_timer_withdrew_meanwhile_in_english(app, as_user, lapsed):
+def test_a_draft_of_a_task_a_timer_withdrew_meanwhile_in_english(app, as_user, lapsed):  # noqa: F811
     _case, task = lapsed
     client = as_user("wang")
     client.get("/lang/en")
