@@ -114,8 +114,10 @@ def save_instance(
             lambda w: withdrawn_by(workflow, w.task_id, w.bpmn_id),
             case_ended=status != InstanceStatus.RUNNING,
             acting=acting,
-            # a deadline withdrew these: their units' parts of a 督办 on the case as a whole end
-            given_up=[w for w in withdrawn if w.task_id in told],
+            # whatever took them (a deadline on the task or around it, a message, an error):
+            # their units will never answer by them, so their parts of a 督办 on the case as a
+            # whole end, rather than stand till the case ends
+            given_up=withdrawn,
         )
     tell_who_asked(session, instance, workflow, runtime, process, ready_before, ready_items, acting)
     outgoing_mails.queue(session, instance.id, runtime.take_queued_mails(workflow))  # its mail tasks' mail

@@ -11,7 +11,7 @@ from sqlalchemy import select, update
 
 from engine import clock
 from engine.errors import InvalidData, NotAllowed
-from engine.usecases import cases, people, supervision, tasks, timers
+from engine.usecases import cases, messages, people, supervision, tasks, timers
 from engine.usecases.context import SYSTEM, actor_for
 from storage.enums import NotificationKind
 from storage.models import Notification, User
@@ -394,6 +394,57 @@ def test_a_whole_case_supervision_to_two_units_one_withdrawn_by_its_deadline_is_
     [answered] = act(session_factory, "boss", supervision.of_case, case_id)
     assert (answered.id, answered.state, answered.responded_at) == (pressed.id, "responded", clock.now())
     assert act(session_factory, "boss", supervision.board).open_supervisions == []
+
+
+def _issuers_withdrawn_notices(factory, case_id) -> list[tuple[str, dict]]:
+    with factory() as s:
+        told = s.execute(
+            select(Notification.username, Notification.params).where(
+                Notification.kind == NotificationKind.SUPERVISION, Notification.instance_id == case_id
+            )
+        ).all()
+    return [(t.username, t.params) for t in told if t.params.get("withdrawn")]
+
+
+def test_a_whole_case_supervision_part_ends_when_a_deadline_around_its_task_or_a_message_withdraws_it(
+    session_factory, frozen_clock
+):
+    """withdrawn_around_a_step.bpmn: a 督办 on the case as a whole addressed to 财政所 (主办, inside
+    the subprocess 主办阶段, whose boundary timer 主办阶段超时 ends it) and 国土所 (会办, whose
+    message boundary event 会办撤回 ends it). The subprocess's deadline ends 财政所's part, the
+    督办 still standing for 国土所; the message then ends 国土所's part, and with nobody left
+    to answer it the 督办 ended unanswered, off the board. Its issuer is told once a task, by
+    what."""
+    build_world(session_factory, "fin", "landy", "boss", "admin")
+    deploy(session_factory, "withdrawn_around_a_step.bpmn")
+    due = clock.now() + timedelta(days=1)
+    with session_factory.begin() as s:
+        case_id = cases.start_instance(s, SYSTEM, "withdrawn_around_a_step", {"due": due.isoformat()}).id
+    pressed = act(session_factory, "boss", supervision.issue, case_id, None, "请统筹办理", "2026-12-31")
+    assert sorted(act(session_factory, "boss", supervision.of_case, case_id)[0].addressed_units) == ["finance", "land"]
+
+    clock.advance(timedelta(days=1, seconds=1))
+    timers.fire_due(session_factory)
+    open_tasks = act(session_factory, "boss", cases.instance_detail, case_id).open_tasks
+    assert sorted(t.bpmn_id for t in open_tasks) == ["assist", "escalate"]
+    [standing] = act(session_factory, "boss", supervision.of_case, case_id)
+    assert (standing.id, standing.state, standing.withdrawn) == (pressed.id, "open", False)  # 国土所 still to answer
+    [(to, params)] = _issuers_withdrawn_notices(session_factory, case_id)
+    assert (to, params["task"], params["event"], params["on_the_case"], params["still_open"]) == (
+        "boss",
+        "主办",
+        "主办阶段超时",
+        True,
+        True,
+    )
+
+    act(session_factory, "admin", messages.send_message, "assist_recalled", instance_id=case_id)
+    assert [t.bpmn_id for t in act(session_factory, "boss", cases.instance_detail, case_id).open_tasks] == ["escalate"]
+    [ended] = act(session_factory, "boss", supervision.of_case, case_id)
+    assert (ended.state, ended.withdrawn, ended.withdrawn_by, ended.responded_at) == ("ended", True, "会办撤回", None)
+    assert act(session_factory, "boss", supervision.board).open_supervisions == []
+    later = _issuers_withdrawn_notices(session_factory, case_id)[1:]
+    assert [(to, p["task"], p["event"], p["still_open"]) for to, p in later] == [("boss", "会办", "会办撤回", False)]
 
 
 def test_the_board_masks_each_cases_petitioner_in_its_opinions_reading_their_histories_at_once(

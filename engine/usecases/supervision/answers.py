@@ -3,7 +3,7 @@
 (``request_pending``, ``after_decision``); its task taken back or its case cancelled, whoever
 issued it is told (``tell_issuers_withdrawn``, ``tell_issuers_cancelled``). One on the case as a
 whole: each unit's part answered by its tasks done (``answered_on_the_case``), or ended by 改办
-or by a deadline withdrawing its task (``_given_up_on_the_case``)."""
+or by the process withdrawing its task (``_given_up_on_the_case``)."""
 
 from __future__ import annotations
 
@@ -89,7 +89,7 @@ def answered_on_the_case(session: Session, instance_id: int, item_id: int, by: s
             continue
         answered = sorted({*addressed.get("answered", []), item_id})
         # a new dict: the JSON column notices no change made inside the one it holds; the last
-        # answer kept, for a 改办 or a deadline ending the last part still open to answer it by
+        # answer kept, for a 改办 or a withdrawal ending the last part still open to answer it by
         # (``_given_up_on_the_case``)
         last_answer = {"by": by, "at": at.isoformat()}
         row.escalation = {**kept, "addressed": {**addressed, "answered": answered, "last_answer": last_answer}}
@@ -162,7 +162,7 @@ def tell_issuers_withdrawn(
     or None), and whether the case goes on: otherwise they believe the unit still pressed, and
     the next unit never received it. Not ``acting``, whose action took it back; nobody for a
     timer's 督办. One notice a person a task, however many 督办 they issued on it. ``given_up``:
-    those of them their units will never answer by (a deadline withdrew them, or 改办 gave one
+    those of them their units will never answer by (the process withdrew them, or 改办 gave one
     up): their units' parts of a 督办 on the case as a whole end too (``_given_up_on_the_case``),
     its issuer told of each such task unless told of one on it just now. Returns whom it told,
     by work item id."""
@@ -188,7 +188,8 @@ def _given_up_on_the_case(
     told: dict[int, set[str]],
 ) -> None:
     """The tasks ``taken_now`` were just taken from their holders, unanswered: the office agreed
-    to give one up (改办: ``after_decision``), or a deadline withdrew them (``tell_issuers_withdrawn``).
+    to give one up (改办: ``after_decision``), or the process withdrew them (a deadline on them or
+    around them, a message, an error: ``tell_issuers_withdrawn``).
     A 督办 on the case as a whole addressed to their holders, which they had not answered, never
     will be: their part of it ended, and so did the part of a unit whose task was withdrawn
     unanswered before (the 改办 ends the co-handling rounds too), kept with it
