@@ -8,6 +8,8 @@ from __future__ import annotations
 import html
 import re
 
+import lxml.html
+
 from engine.usecases import cases, tasks
 from tests.web.conftest import text_of
 from tests.web.test_case_page_lapsed import lapsed  # noqa: F401 (the fixture: an evaluation lapsed)
@@ -58,6 +60,10 @@ def test_completing_the_task_of_a_case_cancelled_meanwhile_keeps_what_was_typed(
     assert re.search(
         rf'id="task-taken".*<a href="/cases/{case}">查看案件 #{case}</a> · <a href="/">返回待办</a></div>', page
     )
+    # to copy from, not to edit: the number read-only, the choice fixed
+    form = lxml.html.fromstring(page).get_element_by_id("task-form")
+    assert form.get_element_by_id("f-pages").get("readonly") is not None
+    assert form.get_element_by_id("f-reply_class").get("disabled") is not None
     assert "已取消（案件已撤销）" in page  # the page is the closed task's
 
 
@@ -147,4 +153,5 @@ def test_a_draft_of_a_task_a_timer_withdrew_meanwhile_in_english(app, as_user, l
         "The case page shows where the case is now."
     )
     assert "很好</textarea>" in page
+    assert lxml.html.fromstring(page).xpath("//form[@id='task-form']//textarea")[0].get("readonly") is not None
     assert not any(button in page for button in SUBMIT_BUTTONS)
