@@ -315,3 +315,23 @@ def test_a_stray_env_file_in_the_working_directory_is_not_read(tmp_path):
     )
     assert done.returncode == 0, done.stderr
     assert (tmp_path / "instance" / "congressflow.db").exists() and not stray.exists()
+
+
+def test_an_export_to_a_file_that_cannot_be_written_is_a_usage_error_naming_it(app, tmp_path):
+    """A folder that does not exist, or a folder given as the file: one line naming FILE (or
+    --output), exit code 2 (it was a traceback, exit code 1); with --json one JSON object.
+    Nothing is written."""
+    missing = tmp_path / "nodir" / "people.xlsx"
+
+    said = run(app, "export", "people", str(missing), "--user", "admin")
+    assert said.exit_code == 2
+    assert f"Invalid value for FILE: the folder {tmp_path / 'nodir'} does not exist" in said.stderr
+    assert "Traceback" not in said.output
+
+    body = _usage(run(app, "export", "units", str(tmp_path), "--user", "admin", "--json"))
+    assert (body["code"], list(body["fields"])) == ("usage", ["FILE"])
+    assert body["fields"]["FILE"] == f"{tmp_path} is a folder: give the .xlsx file to write"
+
+    ledger_out = run(app, "export", "ledger", "petitions", "-o", str(missing), "--user", "admin")
+    assert ledger_out.exit_code == 2 and "Invalid value for --output: the folder" in ledger_out.stderr
+    assert not (tmp_path / "nodir").exists()

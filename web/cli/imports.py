@@ -184,6 +184,8 @@ def export_command(
         raise click.UsageError("give the .xlsx to write: FILE or --output FILE (one of them)")
     target = Path(files[0]) if files else output
     assert target is not None
+    where = "FILE" if files else "--output"
+    _writable(target, where)  # before the export is built: said at once, not after the work
     with session_factory()() as session:
         actor = resolve_actor(session, username, as_operator)
         if ledger_kind is not None:
@@ -192,12 +194,24 @@ def export_command(
         else:
             content = onboarding.export(session, actor, kind)
             rows, what = _row_count(kind, content), kind
-    target.write_bytes(content)
+    try:
+        target.write_bytes(content)
+    except OSError as exc:  # permissions, a full disk: a usage error naming the file, not a traceback
+        raise click.BadParameter(f"cannot write {target}: {exc.strerror or exc}", param_hint=where) from None
     emit(
         as_json,
         {"kind": ledger_kind or kind, "file": str(target), "rows": rows},
         lambda r: f"{rows} {what} written to {target}",
     )
+
+
+def _writable(target: Path, where: str) -> None:
+    """Refuse, as a usage error naming ``where``, a file that cannot be written: a folder, or
+    one in a folder that does not exist."""
+    if target.is_dir():
+        raise click.BadParameter(f"{target} is a folder: give the .xlsx file to write", param_hint=where)
+    if not target.parent.is_dir():
+        raise click.BadParameter(f"the folder {target.parent} does not exist", param_hint=where)
 
 
 def _row_count(kind: str, content: bytes) -> int:
