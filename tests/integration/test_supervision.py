@@ -396,6 +396,40 @@ def test_a_whole_case_supervision_to_two_units_one_withdrawn_by_its_deadline_is_
     assert act(session_factory, "boss", supervision.board).open_supervisions == []
 
 
+def test_a_whole_case_supervision_is_not_addressed_to_the_congress_offices_own_task(session_factory, frozen_clock):
+    """deadline_beside_a_view.bpmn after 主办超时: 国土所's 会办 and the office's own 督办 step are
+    open. A 督办 on the case as a whole presses 国土所 alone (the office issues 督办, it is not one
+    of the units handling the case): 国土所's people are told, nobody of the office is, and 国土所
+    doing its task answers it, the office's step still open."""
+    build_world(session_factory, "fin", "landy", "boss", "clerk")
+    deploy(session_factory, "deadline_beside_a_view.bpmn")
+    due = clock.now() + timedelta(days=1)
+    with session_factory.begin() as s:
+        case_id = cases.start_instance(s, SYSTEM, "deadline_beside_a_view", {"due": due.isoformat()}).id
+    clock.advance(timedelta(days=1, seconds=1))
+    timers.fire_due(session_factory)
+    open_tasks = {t.bpmn_id: t for t in act(session_factory, "boss", cases.instance_detail, case_id).open_tasks}
+    assert sorted(open_tasks) == ["assist", "escalate"]
+
+    pressed = act(session_factory, "boss", supervision.issue, case_id, None, "请统筹办理", "2026-12-31")
+
+    [issued] = act(session_factory, "boss", supervision.of_case, case_id)
+    assert (issued.id, issued.addressed_units) == (pressed.id, ("land",))
+    with session_factory() as s:
+        told = set(
+            s.scalars(
+                select(Notification.username).where(
+                    Notification.kind == NotificationKind.SUPERVISION, Notification.instance_id == case_id
+                )
+            )
+        )
+    assert "landy" in told and "clerk" not in told
+    act(session_factory, "landy", tasks.complete, open_tasks["assist"].task_id, {})
+    [answered] = act(session_factory, "boss", supervision.of_case, case_id)
+    assert answered.state == "responded"
+    assert [t.bpmn_id for t in act(session_factory, "boss", cases.instance_detail, case_id).open_tasks] == ["escalate"]
+
+
 def _issuers_withdrawn_notices(factory, case_id) -> list[tuple[str, dict]]:
     with factory() as s:
         told = s.execute(

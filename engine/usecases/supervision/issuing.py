@@ -200,14 +200,16 @@ def _tell_holders(
 def _units_holding(session: Session, instance_id: int) -> dict[str, list[WorkItem]]:
     """The units holding the case's open tasks, by code, in the order of their tasks, each with
     those tasks: the first of a task's groups that is a unit (as ``late_unit`` finds it). A task
-    offered to people alone or to a role is no unit's."""
+    offered to people alone or to a role is no unit's; nor is one of the congress office's own
+    (its 督办 step, a registration): a 督办 presses the units handling the case, and the
+    office is the side that issues it, not one of them."""
     codes = unit_codes(repo.department_choices(session))
     held: dict[str, list[WorkItem]] = {}
     for item in session.scalars(
         select(WorkItem).where(WorkItem.instance_id == instance_id, WorkItem.state == repo.READY).order_by(WorkItem.id)
     ):
         unit = next((codes[group] for group in item.candidate_groups if group in codes), None)
-        if unit is not None:
+        if unit is not None and unit != access.CONGRESS_OFFICE:
             held.setdefault(unit, []).append(item)
     return held
 
