@@ -281,7 +281,10 @@ class Runtime:
         spec = task.task_spec
         meta = process.tasks.get(spec.bpmn_id) or TaskMeta(spec.bpmn_id, spec.bpmn_name or spec.bpmn_id)
         due_at = self._due(task, meta.due_date)
-        lane = getattr(spec, "lane", None) or meta.lane
+        # the lane that names the task first: SpiffWorkflow gives every task of an embedded
+        # subprocess the subprocess's own lane, even one a lane names itself (proposal.bpmn's
+        # 办理并书面答复, in the lead unit's lane inside the office's 办理 subprocess)
+        lane = meta.lane or getattr(spec, "lane", None)
         groups = self._entries(task, meta.candidate_groups)
         users = self._entries(task, meta.candidate_users)
         if not (groups or users or meta.assignee or lane) and process.default_group:

@@ -288,3 +288,51 @@ def test_two_branches_that_changed_a_value_give_the_one_written_last(runtime, fi
     complete(first, {"note": note[first]})
     complete(then, {"note": note[then]})
     assert runtime.variables(workflow)["note"] == latest
+
+
+LANES_AROUND_A_SUBPROCESS = """<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
+                  xmlns:camunda="http://camunda.org/schema/1.0/bpmn" id="d" targetNamespace="t">
+  <bpmn:collaboration id="c"><bpmn:participant id="p" processRef="lanes_sub" /></bpmn:collaboration>
+  <bpmn:process id="lanes_sub" name="泳道与子流程" isExecutable="true">
+    <bpmn:laneSet id="ls">
+      <bpmn:lane id="Lane_Office" name="镇人大办">
+        <bpmn:flowNodeRef>start</bpmn:flowNodeRef><bpmn:flowNodeRef>stage</bpmn:flowNodeRef>
+        <bpmn:flowNodeRef>wrap_up</bpmn:flowNodeRef><bpmn:flowNodeRef>done</bpmn:flowNodeRef>
+      </bpmn:lane>
+      <bpmn:lane id="Lane_Unit" name="承办单位（主办）"><bpmn:flowNodeRef>reply</bpmn:flowNodeRef></bpmn:lane>
+    </bpmn:laneSet>
+    <bpmn:startEvent id="start" />
+    <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="stage" />
+    <bpmn:subProcess id="stage" name="办理">
+      <bpmn:startEvent id="stage_start" />
+      <bpmn:sequenceFlow id="s1" sourceRef="stage_start" targetRef="reply" />
+      <bpmn:userTask id="reply" name="答复" camunda:candidateGroups="finance" />
+      <bpmn:sequenceFlow id="s2" sourceRef="reply" targetRef="note" />
+      <bpmn:userTask id="note" name="登记" camunda:candidateGroups="office" />
+      <bpmn:sequenceFlow id="s3" sourceRef="note" targetRef="stage_end" />
+      <bpmn:endEvent id="stage_end" />
+    </bpmn:subProcess>
+    <bpmn:sequenceFlow id="f2" sourceRef="stage" targetRef="wrap_up" />
+    <bpmn:userTask id="wrap_up" name="归档" camunda:candidateGroups="office" />
+    <bpmn:sequenceFlow id="f3" sourceRef="wrap_up" targetRef="done" />
+    <bpmn:endEvent id="done" />
+  </bpmn:process>
+</bpmn:definitions>"""
+
+
+def test_a_task_inside_a_subprocess_is_in_the_lane_that_names_it_else_in_the_subprocess_lane(runtime):
+    """proposal.bpmn puts 办理并书面答复 (inside the subprocess 办理) in the lead unit's lane: that
+    lane is its lane (SpiffWorkflow gives every task of a subprocess the subprocess's lane, 镇人大办);
+    a task of the subprocess no lane names stays in the subprocess's lane."""
+    [parsed] = parse_bpmn(LANES_AROUND_A_SUBPROCESS, "lanes_sub.bpmn")
+    process = load_process(dump_process(parsed))
+    wf = runtime.start(process, {})
+    [reply] = ready(runtime, process, wf).values()
+    assert (reply.bpmn_id, reply.lane) == ("reply", "承办单位（主办）")
+    runtime.complete(wf, reply.task_id, {})
+    [note] = ready(runtime, process, wf).values()
+    assert (note.bpmn_id, note.lane) == ("note", "镇人大办")
+    runtime.complete(wf, note.task_id, {})
+    [wrap_up] = ready(runtime, process, wf).values()
+    assert (wrap_up.bpmn_id, wrap_up.lane) == ("wrap_up", "镇人大办")
