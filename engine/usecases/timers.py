@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
@@ -126,12 +127,37 @@ def _fire_bpmn_timer(session: Session, timer: Timer) -> bool:
     return timer.state == TimerState.FIRED or timer.due_at != due_at  # fired, or a cycle's next time
 
 
+@dataclass(frozen=True)
+class FailedTimer:
+    """A due timer that could not fire: its transaction rolled back, an incident recorded on its
+    case (``record_failure``); it stays pending and is tried again."""
+
+    timer_id: int
+    instance_id: int | None  # None: a timer start event's (no case yet)
+    message: str
+
+
+@dataclass(frozen=True)
+class Firing:
+    """What one pass over the due timers did (``fire_due_reporting``)."""
+
+    fired: int
+    failed: tuple[FailedTimer, ...] = ()
+
+
 def fire_due(session_factory: sessionmaker[Session], now: datetime | None = None, limit: int = 500) -> int:
     """Fire every timer due at ``now``, each in its own transaction; return how many fired."""
+    return fire_due_reporting(session_factory, now, limit).fired
+
+
+def fire_due_reporting(session_factory: sessionmaker[Session], now: datetime | None = None, limit: int = 500) -> Firing:
+    """``fire_due``, saying also which timers failed to fire (the command line reports them:
+    an operator firing by hand must not read a failure as nothing due). A timer whose case
+    changed meanwhile is no failure: it is retried."""
     now = now or clock.now()
     with readers_of(session_factory)() as session:
         ids = repo.due_timer_ids(session, now, limit)
-    fired = 0
+    fired, failed = 0, []
     for timer_id in ids:
         try:
             with session_factory.begin() as session:
@@ -141,7 +167,10 @@ def fire_due(session_factory: sessionmaker[Session], now: datetime | None = None
         except EngineError as exc:
             log.error("timer %s could not fire: %s", timer_id, exc)
             record_failure(session_factory, timer_id, exc)
-    return fired
+            with readers_of(session_factory)() as session:
+                instance_id = session.scalar(select(Timer.instance_id).where(Timer.id == timer_id))
+            failed.append(FailedTimer(timer_id, instance_id, exc.message))
+    return Firing(fired, tuple(failed))
 
 
 def record_failure(session_factory: sessionmaker[Session], timer_id: int, error: EngineError) -> None:

@@ -130,7 +130,7 @@ def test_drive_a_process_end_to_end(runner):
 
     clock.advance(timedelta(days=16))
     fired = json.loads(run(runner, "fire-due", "--json").output)
-    assert fired == {"fired": 3}  # reminder, boundary timer, due date
+    assert fired == {"fired": 3, "failed": []}  # reminder, boundary timer, due date
 
     shown = json.loads(run(runner, "instance", str(case["id"]), "--user", "clerk", "--json").output)
     assert shown["status"] == "running"

@@ -120,9 +120,17 @@ def _upgrade(revision: str = "head") -> None:
 @with_appcontext
 @json_option
 def fire_due_command(as_json: bool) -> None:
-    """Operator command: fire every timer that is due now (as the system)."""
-    fired = timers.fire_due(session_factory())
-    emit(as_json, {"fired": fired}, lambda r: f"fired {r['fired']} timer(s)")
+    """Operator command: fire every timer that is due now (as the system). A timer that could
+    not fire is listed (``failed``; an incident is recorded on its case) and the command ends
+    with exit code 1."""
+    firing = timers.fire_due_reporting(session_factory())
+    failed = [{"timer": f.timer_id, "case": f.instance_id, "message": f.message} for f in firing.failed]
+    emit(as_json, {"fired": firing.fired, "failed": failed}, lambda r: f"fired {r['fired']} timer(s)")
+    for f in [] if as_json else firing.failed:
+        of = f"of case {f.instance_id}" if f.instance_id is not None else "of a start event"
+        click.echo(f"error: timer {f.timer_id} {of} could not fire: {f.message} (see congressflow incidents)", err=True)
+    if failed:
+        sys.exit(EXIT_ERROR)
 
 
 @click.command("scheduler")
