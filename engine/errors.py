@@ -210,10 +210,18 @@ FIELD_ERRORS: dict[str, str] = {
     # a value of a ledger's or units file's list (a deputy, a unit, a class): the choices are joined with 、
     "not_one_of": "{value} is not one of the choices: {choices}",
     "shared_name": "{value} is the name of several people: write the user name, or one of {choices}",
+    # a unit named (in a file, a ledger) by a name several units have: their codes tell them apart
+    "shared_unit_name": "{value} is the name of several units: write the unit's code, one of {choices}",
     # a person's and a unit's fields (engine/usecases/people.py: the pages, the command line, the import)
     "username_taken": "this user name is taken already",
     "inactive_user": "{username} is deactivated",
     "not_in_unit": "{username} is not one of the people of {unit}",
+    # a unit's name or new code that is also a candidate group already (people.unit_name_problem):
+    # another unit's (unit: its name, code: its code) or a role's
+    "unit_name_taken": "{value} is already the code or name of the unit {unit} ({code}): "
+    "tasks are offered to a unit by both, so each may name one unit only",
+    "role_code_taken": "{value} is the code of a role: a unit may not be called so "
+    "(the role's tasks would be offered to the unit's people)",
     # a ledger's rows replayed as cases (engine/usecases/ledger.py)
     "needs_column": "needs {column} first",
     "date_before": "is before {column} ({day})",

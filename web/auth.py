@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from functools import wraps
 from typing import Any
 
-from flask import Flask, Response, abort, g, redirect, request, session, url_for
+from flask import Flask, Response, abort, flash, g, redirect, request, session, url_for
+from flask_babel import gettext as _
 from flask_login import LoginManager, current_user
 
 from engine.access import Actor, Permission, may_sign_in_to_pages
@@ -80,12 +81,23 @@ def _load_user(username: str) -> SignedInUser | None:
     user = principals.user_by_name(database.session(), username)
     if request.method not in SAFE_METHODS:
         database.end_read()
+    if user is not None and not user.active and SESSION_VERSION in session:
+        _say_deactivated()
+        return None
     if user is None or not user.active or user.session_version != session.get(SESSION_VERSION):
         return None
     signed_in = SignedInUser.of(user)
     # a session begun before the account became one that signs in to no page (its roles
     # changed, or it was begun before this rule): it is nobody's either
     return signed_in if may_sign_in_to_pages(signed_in.actor) else None
+
+
+def _say_deactivated() -> None:
+    """A session of an account deactivated since it began is over: its user, sent to the
+    sign-in page, is told why there, once (the session forgets it was theirs), rather than
+    left to try a password that no longer opens anything."""
+    session.pop(SESSION_VERSION, None)
+    flash(_("您的账号已被停用，已退出登录。如需恢复使用，请联系系统管理员。"), "warning")
 
 
 def _require_password_change() -> Response | None:

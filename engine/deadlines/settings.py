@@ -37,11 +37,20 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from ..errors import FieldError, InvalidData
+
 # The sandbox's floors (engine.bpmn.sandbox.MIN_TIME_MS, MIN_STEPS), repeated here because
 # engine.deadlines imports nothing of engine.bpmn; tests/unit/test_calendar_sources.py
 # checks that they agree.
 SCRIPT_MIN_TIME_MS = 50
 SCRIPT_MIN_STEPS = 10_000
+
+
+# a whole number as written: a sign, then digits, leading zeros aside; blanks around it
+_WHOLE_NUMBER = re.compile(r"\s*([+-]?)0*([0-9]+)\s*")
+# more digits than any bound has: out of range, whichever the setting; such a number is never
+# converted (int() refuses a text of thousands of digits, and would spend time on fewer)
+_MAX_DIGITS = 12
 
 
 @dataclass(frozen=True)
@@ -59,6 +68,24 @@ class SettingSpec:
     def clamp(self, value: int) -> int:
         return min(max(value, self.minimum), self.maximum)
 
+    def checked(self, value: str | int) -> int:
+        """``value`` as a whole number within the bounds, else the field error of ``value``:
+        ``not_a_number``, or ``min`` / ``max`` naming the bound (a whole number of any length
+        is one: 9999999999999999999999 is too large, not "no number")."""
+        found = _WHOLE_NUMBER.fullmatch(str(value))
+        if found is None:
+            raise InvalidData({"value": FieldError("not_a_number")})
+        sign, digits = found.groups()
+        if len(digits) > _MAX_DIGITS:  # past every bound, and not converted: see _MAX_DIGITS
+            number = self.minimum - 1 if sign == "-" else self.maximum + 1
+        else:
+            number = int(sign + digits)
+        if number < self.minimum:
+            raise InvalidData({"value": FieldError("min", {"min": self.minimum})})
+        if number > self.maximum:
+            raise InvalidData({"value": FieldError("max", {"max": self.maximum})})
+        return number
+
     @property
     def label(self) -> str:
         """The Chinese name at the head of the description: ``代表建议答复期限``."""
@@ -68,6 +95,10 @@ class SettingSpec:
     def explanation(self) -> str:
         """The English rest of the description."""
         return self.description.split(" ", 1)[1] if " " in self.description else ""
+
+    def label_in(self, language: str) -> str:
+        """What the setting is called in ``language`` ("en": its explanation; else its label)."""
+        return (self.explanation or self.label) if language == "en" else self.label
 
 
 def _days(default: int, description: str, minimum: int = 1) -> SettingSpec:

@@ -252,10 +252,18 @@ def held_off(url: str) -> Iterator[None]:
     except (ArgumentError, ValueError):  # no database a scheduler runs on: the restore says so
         yield
         return
+    # SQLite: a lock file the hold-off makes (no scheduler ever ran beside the database: a
+    # restore into a new one) is its own, removed while still held, so that no scheduler can
+    # have taken it meanwhile: a refused restore leaves nothing behind
+    made = leadership.path if isinstance(leadership, FileLeadership) and not leadership.path.exists() else None
     try:
         if not _acquired(leadership, url):
             raise SchedulerRunning(_running_message(leadership))
-        yield
+        try:
+            yield
+        finally:
+            if made is not None:
+                made.unlink(missing_ok=True)
     finally:
         leadership.dispose()
 

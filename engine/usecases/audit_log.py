@@ -10,10 +10,17 @@ so, is ``case_history``. Reading the log reads neither: an administrator outside
 groups sees a score withheld like anyone else, for a ballot is read by as few as possible
 (``engine.access.may_read_field``). A sign-in's entry, of no case, says where it came from
 (its client's address), which a security audit reads the log for; an import's, of no case
-either, its file and what it made (``ImportSummary``)."""
+either, its file and what it made (``ImportSummary``).
+
+An administrative entry (of no case: a user, a unit, a setting, the calendar, a token, a
+process) says whom or what it was about and what it set (``Changes``): what an auditor reads
+the log for (who gave li_si the 督查 role). Only the keys ``_SAID`` names are read, never the
+whole data: no entry keeps a password or a token's secret, and what else one keeps (a
+sign-in's browser, a year's every holiday) is not what it changed."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -76,6 +83,106 @@ def _import_summary(action: str, data: dict[str, Any] | None, reads_identities: 
     )
 
 
+# What an administrative entry (of no case) says, by action: the key of its data naming whom
+# or what it was about (None: the actor themselves), and the keys of what it set, in the
+# order said. ``before`` (a mapping of some of those keys, kept by newer entries of some
+# actions) holds the values before the change: such an entry says the keys it holds that
+# changed, and only those (a key it does not hold was not compared, so nothing is known of
+# its change); an older entry, every value it set.
+_SAID: dict[str, tuple[str | None, tuple[str, ...]]] = {
+    "create_user": ("username", ("display_name", "roles", "department", "must_change_password")),
+    "update_user": ("username", ("display_name", "email", "roles", "department", "active", "timezone")),
+    "set_password": ("username", ("must_change",)),
+    "set_timezone": ("username", ("timezone",)),
+    "save_department": ("code", ("name", "head", "contact")),
+    "setting_set": ("name", ("value",)),
+    "setting_reset": ("name", ("value",)),
+    "calendar_set": ("day", ("is_working", "note")),
+    "calendar_unset": ("day", ()),
+    "calendar_year_set": ("year", ("entries", "replaced", "changed_days", "reminders_moved")),
+    "create_token": ("username", ("token_id", "name", "expires_in_days")),
+    "revoke_token": ("username", ("token_id",)),
+    "sign_in_failed": (None, ("reason",)),
+    "sign_in_throttled": (None, ("retry_after",)),
+    "deploy": ("key", ("version", "file", "rolled_back_from", "note")),
+    "save_draft": ("key", ("revision",)),
+    "discard_draft": ("key", ()),
+    "offer_process": ("key", ()),
+    "stop_process": ("key", ()),
+    "migrate_cases": ("key", ("from_version", "to_version", "moved", "refused", "failed")),
+}
+# the keys naming people (user names), whose names the page shows
+PERSON_KEYS = frozenset({"head", "contact"})
+
+
+@dataclass(frozen=True)
+class Change:
+    """One thing an administrative entry set: ``key`` (a key of ``_SAID``) to ``value``;
+    ``before`` what it was, when the entry kept it (``has_before``)."""
+
+    key: str
+    value: Any
+    before: Any = None
+    has_before: bool = False
+
+
+@dataclass(frozen=True)
+class Changes:
+    """What an administrative entry says: whom or what it was about (a user name, a unit's
+    code, a setting's name, a day, a year, a process key; None: the actor), and what it set.
+    An entry that kept the values before says only what changed (``unchanged``: nothing
+    did, as when a form is saved as it was); an older one, every value it set."""
+
+    action: str
+    target: str | None
+    changes: tuple[Change, ...] = ()
+    unchanged: bool = False
+
+
+def target_kind(action: str) -> str | None:
+    """The key of ``action``'s data naming its target ("username": a person, "code": a unit,
+    "name": a setting, …; None: the actor, or no administrative entry)."""
+    return _SAID[action][0] if action in _SAID else None
+
+
+def _same(key: str, before: Any, value: Any) -> bool:
+    if key == "roles" and isinstance(before, list) and isinstance(value, list):
+        return set(before) == set(value)  # the roles as a set: their order is none of the change
+    return bool(before == value)
+
+
+def _changes(action: str, data: dict[str, Any] | None) -> Changes | None:
+    """An administrative entry said as ``Changes``, from the keys ``_SAID`` names only."""
+    said = _SAID.get(action)
+    if said is None:
+        return None
+    data = data or {}
+    target_key, keys = said
+    target = data.get(target_key) if target_key else None
+    before = data.get("before") if isinstance(data.get("before"), dict) else None
+    changes = []
+    for key in (k for k in keys if k in data):
+        if before is None:
+            changes.append(Change(key, data[key]))
+        elif key in before and not _same(key, before[key], data[key]):
+            changes.append(Change(key, data[key], before[key], has_before=True))
+    # nothing changed: said so only when every key set was compared
+    unchanged = before is not None and not changes and all(k in before for k in keys if k in data)
+    return Changes(action, None if target is None else str(target), tuple(changes), unchanged)
+
+
+def _named_people(changes: Iterable[Changes]) -> set[str]:
+    """The user names administrative entries name: whom they were about, heads and contacts."""
+    named: set[str] = set()
+    for said in changes:
+        if said.target is not None and target_kind(said.action) == "username":
+            named.add(said.target)
+        for change in said.changes:
+            if change.key in PERSON_KEYS:
+                named |= {v for v in (change.value, change.before) if isinstance(v, str) and v}
+    return named
+
+
 @dataclass(frozen=True)
 class AuditRow:
     id: int
@@ -89,6 +196,7 @@ class AuditRow:
     step: str | None = None  # the step: its task's title with its round, or the element's name in the process
     address: str | None = None  # a sign-in's (successful, failed, refused): the client's address
     imported: ImportSummary | None = None  # an import's (units, people, a ledger): its file and counts
+    changed: Changes | None = None  # an administrative entry's (of no case): whom or what, and what it set
 
 
 @dataclass(frozen=True)
@@ -98,7 +206,8 @@ class AuditPage:
     page: int
     pages: int
     actions: list[str]  # every action recorded, for the filter
-    people: dict[str, str] = field(default_factory=dict)  # the rows' actors → their names
+    people: dict[str, str] = field(default_factory=dict)  # the people the rows name → their names
+    units: dict[str, str] = field(default_factory=dict)  # every unit's code → its name
 
 
 def audit_page(
@@ -149,12 +258,15 @@ def audit_page(
             task_name or (steps.get(definition_id, {}).get(e.bpmn_id, e.bpmn_id) if e.bpmn_id else None),
             (e.data or {}).get("address") or None if e.action in SIGN_IN_ACTIONS else None,
             _import_summary(e.action, e.data, access.may_read_confidential(actor)),
+            _changes(e.action, e.data) if e.instance_id is None else None,
         )
         for e, title, definition_id, task_name in found
     ]
     actions = list(session.scalars(select(AuditEntry.action).distinct().order_by(AuditEntry.action)))
-    people = people_names(session, {r.actor for r in rows})
-    return AuditPage(rows, total, page, max(1, -(-total // per_page)), actions, people)
+    named = _named_people(r.changed for r in rows if r.changed is not None)
+    people = people_names(session, {r.actor for r in rows} | named)
+    units = repo.department_choices(session)
+    return AuditPage(rows, total, page, max(1, -(-total // per_page)), actions, people, units)
 
 
 @dataclass(frozen=True)

@@ -155,6 +155,9 @@ def _year_window(year: int) -> tuple[datetime, datetime]:
 # start events); a task's own due-date timer (task_due) is its task's due date again.
 _TASKS_DUE = (WorkItem.state == repo.READY, WorkItem.due_at.is_not(None))
 _TIMERS_DUE = (Timer.state == repo.PENDING, Timer.kind != TimerKind.TASK_DUE)
+# the pending timers of cases: a process's timer start event (of no case) is when a case
+# begins, not a deadline of one, so it is no due date to warn about
+_CASE_TIMERS_DUE = (*_TIMERS_DUE, Timer.instance_id.is_not(None))
 
 
 @dataclass(frozen=True)
@@ -163,7 +166,7 @@ class EstimatedYear:
 
     year: int
     tasks: int  # ready tasks due that year
-    timers: int  # pending timers due that year (BPMN timers, reminders, timer start events)
+    timers: int  # pending timers of cases due that year (BPMN timers, reminders)
     first_due: datetime
 
     @property
@@ -178,7 +181,7 @@ def estimated_year_warnings(session: Session) -> list[EstimatedYear]:
     calendar = working_calendar(session)
     spans = [
         session.execute(select(func.min(WorkItem.due_at), func.max(WorkItem.due_at)).where(*_TASKS_DUE)).one(),
-        session.execute(select(func.min(Timer.due_at), func.max(Timer.due_at)).where(*_TIMERS_DUE)).one(),
+        session.execute(select(func.min(Timer.due_at), func.max(Timer.due_at)).where(*_CASE_TIMERS_DUE)).one(),
     ]
     moments = [m for span in spans for m in span if m is not None]
     if not moments:
@@ -193,7 +196,7 @@ def estimated_year_warnings(session: Session) -> list[EstimatedYear]:
         ).one()
         timers, first_timer = session.execute(
             select(func.count(), func.min(Timer.due_at)).where(
-                *_TIMERS_DUE, Timer.due_at > after, Timer.due_at <= until
+                *_CASE_TIMERS_DUE, Timer.due_at > after, Timer.due_at <= until
             )
         ).one()
         if tasks or timers:
@@ -735,23 +738,23 @@ def set_setting(session: Session, actor: Actor, name: str, value: str | int) -> 
     spec = DEFAULTS.get(name)
     if spec is None:
         raise InvalidData({"name": FieldError("unknown_setting", {"name": name, "known": ", ".join(sorted(DEFAULTS))})})
-    text = str(value).strip()
-    if not re.fullmatch(r"[+-]?[0-9]{1,12}", text):
-        raise InvalidData({"value": FieldError("not_a_number")})
-    number = int(text)
-    if number < spec.minimum:
-        raise InvalidData({"value": FieldError("min", {"min": spec.minimum})})
-    if number > spec.maximum:
-        raise InvalidData({"value": FieldError("max", {"max": spec.maximum})})
+    number = spec.checked(value)
     row = session.get(Setting, name)
+    before = _in_effect(name, row)
     now = clock.now()
     if row is None:
         session.add(Setting(name=name, value=str(number), updated_by=actor.username, updated_at=now))
     else:
         row.value, row.updated_by, row.updated_at = str(number), actor.username, now
-    audit(session, actor, "setting_set", data={"name": name, "value": number})
+    # the value before, as the page showed it in effect: what the audit log says was changed
+    audit(session, actor, "setting_set", data={"name": name, "value": number, "before": {"value": before}})
     session.flush()
     return next(v for v in list_settings(session) if v.name == name)
+
+
+def _in_effect(name: str, row: Setting | None) -> int:
+    """The value of ``name`` in effect with ``row`` stored (None: its default)."""
+    return resolve({name: row.value} if row is not None else {})[name]
 
 
 def reset_setting(session: Session, actor: Actor, name: str) -> None:
@@ -759,6 +762,12 @@ def reset_setting(session: Session, actor: Actor, name: str) -> None:
     _require_admin(actor)
     row = session.get(Setting, name)
     if row is not None:
+        before = _in_effect(name, row)
         session.delete(row)
-        audit(session, actor, "setting_reset", data={"name": name})
+        audit(
+            session,
+            actor,
+            "setting_reset",
+            data={"name": name, "value": DEFAULTS[name].default, "before": {"value": before}},
+        )
         session.flush()

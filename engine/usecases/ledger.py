@@ -340,8 +340,13 @@ def _refuse_control_characters(cells: Cells) -> None:
 def _refuse_identity_in_key(process: ParsedProcess, key: str, steps: list[Step], cells: Cells) -> None:
     """A 编号 that repeats a confidential value of the row's start (the petitioner's name or
     phone: 钱多多-2026) would show it in every list and let search find the case by it: refused
-    at the 编号 column, as the start refuses it (``business_key_refusal``)."""
-    start = steps[0].data if steps and steps[0].bpmn_id is None else {}
+    at the 编号 column, as the start refuses it (``business_key_refusal``). A row whose start
+    is not replayed (its date wrong) is asked by its cells as written, so that its 编号's
+    problem is said with the date's, not once the date is put right."""
+    if steps and steps[0].bpmn_id is None:
+        start = steps[0].data
+    else:
+        start = {field: cells.text(column) for field, column in COLUMN_OF_FIELD.items()}
     if key and (refused := business_key_refusal(process, start, key)) is not None:
         cells.refuse("编号", refused)
 

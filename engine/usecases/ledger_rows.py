@@ -236,7 +236,7 @@ class Cells:
         there is but the field leaves out (``options_exclude``) is refused as no unit the
         process assigns to, by its name."""
         value = self.required(column) if required else self.text(column)
-        if not value or not self._assigned(column, [self.choice_of(value)]):
+        if not value or self._shared(column, [value]) or not self._assigned(column, [self.choice_of(value)]):
             return None
         return self.choice(column, self.lists[column])
 
@@ -244,6 +244,8 @@ class Cells:
         """The units in ``column`` (several, separated by 、 , ; or spaces), each one its field
         offers; an unknown one or one it leaves out is refused."""
         names = [n for n in _SPLIT.split(self.text(column)) if n]
+        if self._shared(column, names):
+            return []
         codes = [self.choice_of(n) for n in names]
         unknown = [n for n, c in zip(names, codes, strict=True) if c is None]
         if unknown:
@@ -262,7 +264,19 @@ class Cells:
             self.refuse(column, FieldError("not_assigned_unit", {"unit": "、".join(left_out)}))
         return not left_out
 
+    def _shared(self, column: str, names: list[str]) -> bool:
+        """Whether one of ``names`` is the name of several units and the code of none (a code
+        wins over a name: ``choice_of``), refused as such, their codes to choose from: read
+        as either unit, the case would go to one the ledger may not mean."""
+        for name in names:
+            codes = [c for c, n in self.units.items() if n == name] if name not in self.units else []
+            if len(codes) > 1:
+                self.refuse(column, FieldError("shared_unit_name", {"value": name, "choices": "、".join(codes)}))
+                return True
+        return False
+
     def choice_of(self, name: str) -> str | None:
+        """The unit ``name`` is the code of, or else the name of (one only: ``_shared``)."""
         return name if name in self.units else {n: c for c, n in self.units.items()}.get(name)
 
 
@@ -366,6 +380,15 @@ COLUMN_OF_FIELD = {
 }
 
 
+def _dated(c: Cells, column: str) -> bool:
+    """Whether the row dates the step ``column`` names: its cells are then read, and their
+    problems said, even when that date cannot be used (wrong, or after a wrong one: a
+    problem of its own, or of the earlier step's), so that a row shows every problem at
+    once instead of the next one only when the date is put right. The step itself is
+    replayed only at a usable date."""
+    return bool(c.text(column))
+
+
 def proposal_steps(c: Cells) -> list[Step]:
     start = {
         "kind": "suggestion",  # a 议案 goes through the presidium: entered by hand
@@ -378,7 +401,7 @@ def proposal_steps(c: Cells) -> list[Step]:
     steps = [Step(None, registered, "登记日期", start)] if registered else []
     assigned = c.day("交办日期", ("登记日期", registered))
     cohandling: list[str] = []
-    if assigned:
+    if _dated(c, "交办日期"):
         lead = c.unit("主办单位", required=True)
         cohandling = [u for u in c.units_of("协办单位") if u != lead]
         category = c.choice("类别", c.lists["类别"], required=True)
@@ -388,28 +411,32 @@ def proposal_steps(c: Cells) -> list[Step]:
             "cohandling_units": cohandling,
             "assignment_note": IMPORTED_NOTE,
         }
-        steps.append(Step("Task_Classify", assigned, "交办日期", data))
+        if assigned:
+            steps.append(Step("Task_Classify", assigned, "交办日期", data))
     viewed = c.day("协办意见日期", ("交办日期", assigned))
     if viewed and cohandling:
         view = {"cohandling_opinion": IMPORTED_NOTE}
         steps.append(Step("Task_CohandlingView", viewed, "协办意见日期", view, every_round=True))
-    elif viewed and not c.text("协办单位"):  # (units there that are wrong have a problem of their own)
+    elif _dated(c, "协办意见日期") and not c.text("协办单位"):
+        # no unit to have given the view (units there that are wrong have a problem of their own)
         c.refuse("协办意见日期", FieldError("needs_column", {"column": "协办单位"}))
     replied = c.day("答复日期", ("协办意见日期", viewed) if viewed else ("交办日期", assigned))
-    if replied:
+    if _dated(c, "答复日期"):
         data = {
             "handling_action": "reply",
             "reply_class": c.choice("答复类别", {k: k for k in "ABCD"}, required=True),
             "reply_text": c.required("答复内容"),
         }
         undated = {} if viewed else {"Task_CohandlingView": {"cohandling_opinion": UNDATED_VIEW_NOTE}}
-        steps.append(Step("Task_Reply", replied, "答复日期", data, undated))
+        if replied:
+            steps.append(Step("Task_Reply", replied, "答复日期", data, undated))
     evaluated = c.day("评价日期", ("答复日期", replied))
-    if evaluated:
+    if _dated(c, "评价日期"):
         evaluation = c.choice("评价", {"满意": "满意", "基本满意": "基本满意", "不满意": "不满意"}, required=True)
         # the process asks a 不满意 for its reason, which a ledger does not keep
         reason = {"unsatisfied_reason": IMPORTED_NOTE} if evaluation == "不满意" else {}
-        steps.append(Step("Task_Evaluate", evaluated, "评价日期", {"evaluation": evaluation, **reason}))
+        if evaluated:
+            steps.append(Step("Task_Evaluate", evaluated, "评价日期", {"evaluation": evaluation, **reason}))
     return steps
 
 
@@ -431,15 +458,17 @@ def petition_steps(c: Cells) -> list[Step]:
             Step("Task_Accept", accepted, "受理日期", {"acceptance": "accept", "notified_on": accepted.isoformat()})
         )
     assigned = c.day("交办日期", ("受理日期", accepted))
-    if assigned:
+    if _dated(c, "交办日期"):
         unit = c.unit("承办单位", required=True)
-        steps.append(
-            Step("Task_Assign", assigned, "交办日期", {"handling_unit": unit, "assignment_note": IMPORTED_NOTE})
-        )
+        if assigned:
+            steps.append(
+                Step("Task_Assign", assigned, "交办日期", {"handling_unit": unit, "assignment_note": IMPORTED_NOTE})
+            )
     replied = c.day("答复日期", ("交办日期", assigned))
-    if replied:
+    if _dated(c, "答复日期"):
         data = {"handling_action": "reply", "reply_text": c.required("答复内容")}
-        steps.append(Step("Task_Handle", replied, "答复日期", data))
+        if replied:
+            steps.append(Step("Task_Handle", replied, "答复日期", data))
     return steps
 
 

@@ -30,6 +30,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from storage import repositories as repo
 from storage.enums import Role
 from storage.models import Department, User, UserRole
 
@@ -339,9 +340,11 @@ def _plan_units(session: Session, rows: _Rows) -> list[tuple[Change, dict[str, s
         return check
 
     out = []
+    read: list[tuple[spreadsheets.Row, str, str]] = []
     for row in rows.sheet.rows:
         code = rows.cell(row, "代码", people.name_problem)
         name = rows.cell(row, "名称", people.text_problem)
+        read.append((row, code, name))
         dept = units.get(code)
         head = rows.person(row, "负责人", holder(code, name, dept.head if dept else None))
         contact = rows.person(row, "联络员", holder(code, name, dept.contact if dept else None))
@@ -352,15 +355,58 @@ def _plan_units(session: Session, rows: _Rows) -> list[tuple[Change, dict[str, s
         )
         new = {"名称": name, "负责人": head or None, "联络员": contact or None}
         out.append((_change(row.number, code, name, old, new), {"code": code, **new}))
+    _refuse_unit_clashes(rows, read, {c: d.name for c, d in units.items()})
     return out
 
 
+def _refuse_unit_clashes(rows: _Rows, read: list[tuple[spreadsheets.Row, str, str]], stored: dict[str, str]) -> None:
+    """The units page's rule (``people.unit_name_problem``) for the units as they will be once
+    the file is imported (``stored``: code → name now): a name that is a role's code or
+    another unit's code (stored or in the file) or name is refused at 名称, a new code that is
+    a role's code or a stored unit's name at 代码. A unit the file renames is compared by its
+    new name, and of two rows giving one name the later one is refused, saying the earlier."""
+    valid = [
+        (row, code, name)
+        for row, code, name in read
+        if people.name_problem(code) is None and people.text_problem(name, required=True) is None
+    ]
+    in_file: dict[str, str] = {}
+    for _row, code, name in valid:
+        in_file.setdefault(code, name)  # a code given twice is refused already; its first row counts
+    as_is = {c: n for c, n in stored.items() if c not in in_file}  # the stored units the file leaves alone
+    named: dict[str, tuple[int, str]] = {}  # name → its first row and code
+    for row, code, name in valid:
+        first_row, first_code = named.setdefault(name, (row.number, code))
+        if first_code != code:
+            rows.refuse(row, "名称", FieldError("duplicate_in_file", {"value": name, "row": first_row}))
+        # the file's units by their codes (a name equal to one); the others by code and name
+        others = as_is | {c: n for c, n in in_file.items() if c == name}
+        if problem := people.unit_name_problem(name, code, others):
+            rows.refuse(row, "名称", problem)
+        if code not in stored and (problem := people.unit_name_problem(code, code, as_is)):
+            rows.refuse(row, "代码", problem)
+
+
+def _unit_codes(session: Session) -> tuple[dict[str, str], dict[str, list[str]]]:
+    """How a people file may name a unit: code → code, and a name only one unit has (and no
+    unit has as its code) → that code; and the names several units share → their codes,
+    refused as ambiguous (``people.unit_name_problem`` keeps new ones from arising)."""
+    units = repo.department_choices(session)
+    having: dict[str, list[str]] = {}
+    for code, name in units.items():
+        if name not in units:  # a code wins over a name
+            having.setdefault(name, []).append(code)
+    by_name = {name: codes[0] for name, codes in having.items() if len(codes) == 1}
+    return {code: code for code in units} | by_name, {n: codes for n, codes in having.items() if len(codes) > 1}
+
+
 def _plan_people(session: Session, actor: Actor, rows: _Rows) -> list[tuple[Change, dict[str, str | None]]]:
-    units = {d.code: d.code for d in session.scalars(select(Department))}
-    units |= {d.name: d.code for d in session.scalars(select(Department))}  # a unit's name will do too
+    units, shared = _unit_codes(session)  # a unit's name will do too, when it names one unit
     existing = {u.username: u for u in session.scalars(select(User))}
 
     def known_unit(value: str) -> FieldError | None:
+        if value in shared:
+            return FieldError("shared_unit_name", {"value": value, "choices": "、".join(shared[value])})
         return None if value in units else FieldError("unknown_department", {"department": value})
 
     out = []

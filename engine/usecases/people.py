@@ -7,7 +7,7 @@ import dataclasses
 import logging
 import re
 import secrets
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -140,6 +140,24 @@ def roles_problem(roles: Iterable[str]) -> FieldError | None:
     unknown = [r for r in roles if r not in {r.value for r in Role}]
     if unknown:
         return FieldError("unknown_role", {"roles": ", ".join(unknown), "known": ", ".join(r.value for r in Role)})
+    return None
+
+
+# A person's candidate groups are their roles and their unit's code and name (User.groups), so a
+# unit's name or code that is also a role's code, or another unit's code or name, would give the
+# unit's people that role's or that unit's tasks: one value, one group.
+ROLE_CODES = frozenset(r.value for r in Role)
+
+
+def unit_name_problem(value: str, own_code: str, units: Mapping[str, str]) -> FieldError | None:
+    """Why ``value`` may not be the name (or, for a unit being created, the code) of the unit
+    ``own_code``: it is a role's code, or the code or name of another of ``units`` (code →
+    name). The unit's own code and name are no clash (a unit renamed to its own name)."""
+    if value in ROLE_CODES:
+        return FieldError("role_code_taken", {"value": value})
+    for code, name in units.items():
+        if code != own_code and value in (code, name):
+            return FieldError("unit_name_taken", {"value": value, "unit": name, "code": code})
     return None
 
 
@@ -415,6 +433,14 @@ def update_user(
         errors["timezone"] = problem
     if errors:
         raise InvalidData(errors)
+    before = {
+        "display_name": user.display_name,
+        "email": user.email,
+        "roles": sorted(user.roles),
+        "department": user.department.code if user.department else None,
+        "active": user.active,
+        "timezone": user.timezone,
+    }
     user.display_name = name
     user.email = email or None
     user.department_id = dept.id if dept else None
@@ -439,10 +465,13 @@ def update_user(
         "update_user",
         data={
             "username": username,
+            "display_name": user.display_name,
+            "email": user.email,
             "roles": wanted,
             "department": department,
             "active": active,
             "timezone": user.timezone,
+            "before": before,  # what the change changed, for whoever reads the audit log
         },
     )
     return user_view(user)
@@ -506,7 +535,8 @@ def save_department(
     """Create a department, or rename it when the code exists. The code is what processes
     name as a candidate group, so it never changes. ``head`` / ``contact``: user names
     (None: as they are, "": nobody), each an active person of this unit (holder_problem)
-    unless it is who holds it already."""
+    unless it is who holds it already. The name, and a new unit's code, neither a role's code
+    nor another unit's code or name (``unit_name_problem``)."""
     require_admin(actor)
     code, name = code.strip(), name.strip()
     errors: dict[str, FieldError] = {}
@@ -515,6 +545,12 @@ def save_department(
     if problem := text_problem(name, required=True):
         errors["name"] = problem
     dept = repo.department_by_code(session, code) if "code" not in errors else None
+    units = repo.department_choices(session)
+    if "name" not in errors and (problem := unit_name_problem(name, code, units)):
+        errors["name"] = problem
+    # a new code too; a unit's code, once made, never changes (processes name it)
+    if "code" not in errors and dept is None and (problem := unit_name_problem(code, code, units)):
+        errors["code"] = problem
     named = {"head": (head or "").strip() if head is not None else None}
     named["contact"] = (contact or "").strip() if contact is not None else None
     for field, who in named.items():
@@ -523,6 +559,7 @@ def save_department(
             errors[field] = problem
     if errors:
         raise InvalidData(errors)
+    before = {"name": dept.name, "head": dept.head, "contact": dept.contact} if dept is not None else None
     if dept is None:
         dept = Department(code=code, name=name)
         session.add(dept)
@@ -533,9 +570,10 @@ def save_department(
     if named["contact"] is not None:
         dept.contact = named["contact"] or None
     session.flush()
-    audit(
-        session, actor, "save_department", data={"code": code, "name": name, "head": dept.head, "contact": dept.contact}
-    )
+    data: dict[str, object] = {"code": code, "name": name, "head": dept.head, "contact": dept.contact}
+    if before is not None:  # a unit there was: what it was (none for a new one)
+        data["before"] = before
+    audit(session, actor, "save_department", data=data)
     return DepartmentView(dept.code, dept.name, 0, dept.head, dept.contact)
 
 

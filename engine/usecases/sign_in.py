@@ -3,10 +3,11 @@ checking a password, and the session version that ends every session of an accou
 (signing out, a new password).
 
 Every sign-in attempt is in the audit log with the client it came from (its address and
-browser): ``sign_in``, ``sign_in_failed`` (a wrong password, an unknown or deactivated name:
-recorded under the name tried, never the password typed) and ``sign_in_throttled`` (an
-attempt the password-check limits refused before any check), as a security audit expects of
-a login (等保: failures and lockouts recorded, with their source)."""
+browser): ``sign_in``, ``sign_in_failed`` (with its reason: a wrong password, an unknown name,
+the right password of a deactivated account or of one for the API only; recorded under the
+name tried, never the password typed) and ``sign_in_throttled`` (an attempt the
+password-check limits refused before any check), as a security audit expects of a login
+(等保: failures and lockouts recorded, with their source)."""
 
 from __future__ import annotations
 
@@ -144,10 +145,18 @@ class TokenOnly(NotAllowed):
     (``access.may_sign_in_to_pages``: a monitoring system's, which holds an API token)."""
 
 
+class Deactivated(NotAllowed):
+    """The name and password are right, but an administrator deactivated the account: said
+    so (the user would otherwise retry a password that is right, not knowing to ask the
+    administrator), and only to whoever knows the password: to anyone else the account
+    answers as any other, so that nobody learns which accounts exist."""
+
+
 def authenticate(session: Session, username: str, password: str, client: Client = NO_CLIENT) -> User | None:
     """The active user with this name and password, or None (the same work either way: a
-    hash verified, an audit entry written); TokenOnly, after its audit entry, for the right
-    password of an account that may not sign in to the pages.
+    hash verified, an audit entry written); after its audit entry, Deactivated for the right
+    password of a deactivated account and TokenOnly for that of an account that may not sign
+    in to the pages.
 
     ``session`` must be outside a transaction: the user is read in a transaction that
     ends before the hash is verified, because on SQLite a transaction holds the write lock
@@ -162,18 +171,20 @@ def authenticate(session: Session, username: str, password: str, client: Client 
     # with a NUL: such a name is unknown, answered and recorded as any other
     user = repo.user_by_name(session, name) if name and not _UNSTORABLE.search(name) else None
     session.commit()
-    if user is None or not user.active:
+    if user is None:
         try:  # the same work as a real check, so timing does not tell which names exist
             _hasher.verify(_dummy_hash(), password)
         except VerificationError:
             pass
-        reason = "unknown_name" if user is None else "inactive"
-        _failed(session, name_tried(name), client.audit_data(reason=reason))
+        _failed(session, name_tried(name), client.audit_data(reason="unknown_name"))
         return None
     if not check_password(user, password):
         _failed(session, user.username, client.audit_data(reason="wrong_password"))
         return None
     # told only to whoever knows the password: to anyone else the account is as any other
+    if not user.active:
+        _failed(session, user.username, client.audit_data(reason="inactive"))
+        raise Deactivated(f"{user.username} is deactivated: an administrator may activate it again")
     if not access.may_sign_in_to_pages(Actor.of(user)):
         _failed(session, user.username, client.audit_data(reason="token_only"))
         raise TokenOnly(f"{user.username} is a monitoring account: it reads /metrics with an API token, no page")

@@ -164,8 +164,19 @@ def test_deploy_refuses_bad_bpmn_with_location(runner, tmp_path):
     bad.write_bytes((FIXTURES / "review.bpmn").read_bytes().replace(b'targetRef="check" />', b'targetRef="ghost" />'))
     result = run(runner, "deploy", str(bad), "--operator")
     assert result.exit_code == 1
-    assert f"{bad}:80 [f4]: targetRef 'ghost' names no element of this process" in result.stderr
+    assert "bad.bpmn:80 [f4]: targetRef 'ghost' names no element of this process" in result.stderr
     assert json.loads(run(runner, "definitions", "--operator", "--json").output) == []
+
+
+def test_deploy_keeps_the_files_name_not_the_servers_folder(runner, tmp_path):
+    """The library's 文件 column reads as after `init` or an upload: the file's name only (it
+    was the full path the command was given, a folder of the server no designer knows)."""
+    folder = tmp_path / "from" / "somewhere"
+    folder.mkdir(parents=True)
+    shutil.copy(FIXTURES / "review.bpmn", folder / "x.bpmn")
+    assert run(runner, "deploy", str(folder / "x.bpmn"), "--operator").exit_code == 0
+    [deployed] = json.loads(run(runner, "definitions", "--operator", "--json").output)
+    assert (deployed["key"], deployed["source_file"]) == ("review", "x.bpmn")
 
 
 def test_deploy_refuses_a_default_group_that_is_no_group_name_saying_why(runner):
@@ -184,7 +195,7 @@ def test_deploy_says_its_warnings_one_line_each_as_text_and_as_json(runner, tmp_
     loose.write_bytes(
         (FIXTURES / "review.bpmn").read_bytes().replace(b'<bpmn:sequenceFlow id="f4" ', b"<bpmn:sequenceFlow ")
     )
-    warning = f"{loose}:80 [Flow_reply_to_check]: sequence flow from 'reply' to 'check' has no id: given the id "
+    warning = "loose.bpmn:80 [Flow_reply_to_check]: sequence flow from 'reply' to 'check' has no id: given the id "
     text = run(runner, "deploy", str(loose), "--operator")
     assert text.exit_code == 0 and f"\nwarning: {warning}'Flow_reply_to_check'" in text.output
     [deployed] = json.loads(run(runner, "deploy", str(loose), "--operator", "--json").output)

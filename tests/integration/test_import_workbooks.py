@@ -63,7 +63,7 @@ def test_a_merged_cell_under_the_header_is_refused_naming_sheet_and_cells_not_re
 
 def test_merged_cells_are_refused_in_the_units_file_and_in_a_ledger_too(world):
     deploy(world, LIBRARY / "petition.bpmn")
-    units = [UNIT_HEADERS, ["water", "水利站"], ["land2", None], ["credit", "信用社"]]
+    units = [UNIT_HEADERS, ["water", "水利站"], ["land2", None], ["credit", "农商银行"]]
     plan = act(world, "admin", onboarding.plan, "units", "单位.xlsx", xlsx_file(("单位", units, ["B2:B3"])))
     assert problems(plan) == [(2, "名称", "merged_cells", {"sheet": "单位", "cells": "B2:B3"})]
 
@@ -79,7 +79,7 @@ def test_a_merge_of_empty_cells_or_across_a_header_hides_nothing_and_is_read(wor
     rows = [
         ["代码*", "名称*", "负责人及联络员", None],  # a header cell merged over two columns
         ["water", "水利站", None, None],
-        ["credit", "信用社", None, None],  # 负责人 left empty on both rows, the empty cells merged
+        ["credit", "农商银行", None, None],  # 负责人 left empty on both rows, the empty cells merged
     ]
     plan = act(world, "admin", onboarding.plan, "units", "单位.xlsx", xlsx_file(("单位", rows, ["C1:D1", "C2:C3"])))
     assert plan.problems == [] and [c.key for c in plan.changes] == ["water", "credit"]
@@ -87,7 +87,7 @@ def test_a_merge_of_empty_cells_or_across_a_header_hides_nothing_and_is_read(wor
 
 # -- which worksheet -----------------------------------------------------------------------
 NOTES = ("填表说明", [["填表说明：本表由镇人大办整理，请勿改动表头。"], ["联系人：王干事 0571-87654321"]], [])
-UNITS = [UNIT_HEADERS, ["water", "水利站"], ["credit", "信用社"]]
+UNITS = [UNIT_HEADERS, ["water", "水利站"], ["credit", "农商银行"]]
 
 
 def test_the_worksheet_with_the_header_is_read_wherever_it_stands_and_the_plan_says_which(world):

@@ -179,9 +179,23 @@ SAMPLES = {
         {"value": "Zhou", "choices": "Zhou（zj）、Zhou（zj2）"},
         "Zhou is the name of several people: write the user name, or one of Zhou（zj）、Zhou（zj2）",
     ),
+    "shared_unit_name": (
+        {"value": "Finance", "choices": "finance、tax"},
+        "Finance is the name of several units: write the unit's code, one of finance、tax",
+    ),
     "username_taken": ({}, "this user name is taken already"),
     "inactive_user": ({"username": "lx01"}, "lx01 is deactivated"),
     "not_in_unit": ({"username": "wang5", "unit": "Water"}, "wang5 is not one of the people of Water"),
+    "unit_name_taken": (
+        {"value": "office", "unit": "Congress office", "code": "office"},
+        "office is already the code or name of the unit Congress office (office): "
+        "tasks are offered to a unit by both, so each may name one unit only",
+    ),
+    "role_code_taken": (
+        {"value": "office_head"},
+        "office_head is the code of a role: a unit may not be called so "
+        "(the role's tasks would be offered to the unit's people)",
+    ),
     "needs_column": ({"column": "replied_on"}, "needs replied_on first"),
     "date_before": ({"column": "registered_on", "day": "2026-11-20"}, "is before registered_on (2026-11-20)"),
     "not_reached": ({"task": "Evaluate"}, "the case does not reach Evaluate this way"),

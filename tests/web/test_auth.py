@@ -80,7 +80,7 @@ def test_deactivated_user_cannot_sign_in_and_is_signed_out(app, client, as_user)
         active=False,
     )
     assert client.get("/").status_code == 302  # the running session ends too
-    assert login(client, "finance1").status_code == 401
+    assert login(client, "finance1").status_code == 403  # and is told why (test_deactivated_sign_in)
 
 
 def test_session_cookie_flags_and_idle_expiry(app, client):

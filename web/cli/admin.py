@@ -43,7 +43,9 @@ def deploy_command(
     as a designer (--user) or the operator."""
     with session_factory().begin() as session:
         actor = resolve_actor(session, username, as_operator)
-        documents = [(path.read_bytes(), str(path)) for path in files]
+        # the library keeps the file's name, as `init` and the designer's upload do: the folder
+        # it was deployed from on the server is nothing to the designers who read the library
+        documents = [(path.read_bytes(), path.name) for path in files]
         results = definitions.deploy_documents(session, documents, actor, default_group=default_group)
     emit(
         as_json,

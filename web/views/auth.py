@@ -46,6 +46,10 @@ def login():
             with password_slot(), database.session_factory()() as s:
                 user = sign_in.authenticate(s, username, request.form.get("password", ""), _client())
                 signed_in = SignedInUser.of(user) if user is not None else None
+        # (the password was right: neither counts against the password-check limits)
+        except sign_in.Deactivated:
+            error = _("此账号已停用，不能登录。如需恢复使用，请联系系统管理员。")
+            return render_template("auth/login.html", error=error, username=username), 403
         except sign_in.TokenOnly:
             error = _("此账号供监控系统凭 API 令牌读取运行指标，不能登录网页。")
             return render_template("auth/login.html", error=error, username=username), 403

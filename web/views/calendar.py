@@ -164,10 +164,14 @@ def save_setting():
                 deadlines.set_setting(s, current_actor(), name, value)
     except InvalidData as exc:
         return _settings_page(exc.codes, name, value, 422)
+    # said by what the setting is for, as its row says it (its code is on the row already);
+    # a name no setting has (a reset of nothing, which stores nothing) as it came
+    spec = DEFAULTS.get(name)
+    label = spec.label_in(current_locale()) if spec is not None else name
     if resetting:
-        flash(_("%(name)s 已恢复默认值。", name=name), "success")
+        flash(_("“%(label)s”已恢复默认值。", label=label), "success")
     else:
-        flash(_("已保存 %(name)s。", name=name), "success")
+        flash(_("已保存“%(label)s”。", label=label), "success")
     return redirect(url_for("admin.settings_page", _anchor=f"setting-{name}"))
 
 

@@ -160,10 +160,24 @@ _SAY: dict[str, Callable[[dict[str, Any]], str]] = {
         value=p["value"],
         choices=_listed(p["choices"]),
     ),
+    "shared_unit_name": lambda p: _(
+        "“%(value)s”是几个单位共有的名称：请写单位代码，%(choices)s 之一",
+        value=p["value"],
+        choices=_listed(p["choices"]),
+    ),
     "username_taken": lambda p: _("用户名已存在"),
     "inactive_user": lambda p: _("%(username)s 已停用", username=p["username"]),
     "not_in_unit": lambda p: _(
         "%(username)s 不是%(unit)s的人员：负责人和联络员须是本单位在用的人员", username=p["username"], unit=p["unit"]
+    ),
+    "unit_name_taken": lambda p: _(
+        "“%(value)s”已是单位“%(unit)s”（%(code)s）的代码或名称：任务按单位的代码和名称分派，不能与其他单位相同",
+        value=p["value"],
+        unit=p["unit"],
+        code=p["code"],
+    ),
+    "role_code_taken": lambda p: _(
+        "“%(value)s”是角色的代码，不能用作单位的代码或名称：否则该角色的任务会分派给本单位的人员", value=p["value"]
     ),
     "needs_column": lambda p: _("须先填写“%(column)s”", column=p["column"]),
     "date_before": lambda p: _("早于“%(column)s”（%(day)s）", column=p["column"], day=p["day"]),
