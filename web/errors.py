@@ -218,6 +218,7 @@ def field_labels() -> dict[str, str]:
         "task_id": _("任务"),
         "instance": _("案件"),
         "query": _("查询条件"),
+        "year": _("年份"),  # ?year= of the calendar and the ledger's export
     }
 
 

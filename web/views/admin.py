@@ -6,6 +6,7 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
+from engine import access
 from engine.access import Permission
 from engine.deadlines import timezones
 from engine.errors import InvalidData
@@ -14,7 +15,7 @@ from engine.usecases.labels import people_names
 from storage.enums import Role
 
 from .. import database
-from ..auth import current_actor, permission_required
+from ..auth import current_actor
 from . import calendar
 from .formdata import field_messages
 from .settings import form_errors, zone_options
@@ -23,10 +24,15 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 
 @bp.before_request
-@permission_required(Permission.ADMIN_USERS, Permission.ADMIN_SETTINGS)
 def _admins_only() -> None:
-    """The area is open to either administrator; each page's use case checks its own
-    permission (users and departments: admin.users; calendar and settings: admin.settings)."""
+    """Each page refused to whoever lacks the permission it needs, and the refusal names that
+    one: the calendar and the deadline settings admin.settings (web/views/calendar.py), users
+    and departments admin.users. (Asked for either, the 403 named admin.users for the
+    calendar too.) The area's index sends either administrator on to a page he may open."""
+    if request.endpoint == "admin.index":
+        return None
+    needed = Permission.ADMIN_SETTINGS if calendar.is_its_page(request.endpoint) else Permission.ADMIN_USERS
+    access.require(current_actor(), needed, f"open {request.path}")
     return None
 
 
@@ -37,6 +43,8 @@ def _roles() -> tuple[str, ...]:
 
 @bp.get("/")
 def index():
+    """Users, or for an administrator of the calendar alone the calendar; whoever may open
+    neither is refused there."""
     if current_actor().can(Permission.ADMIN_USERS):
         return redirect(url_for("admin.users"))
     return redirect(url_for("admin.calendar_page"))
@@ -100,8 +108,16 @@ def create_user():
     return redirect(url_for("admin.users"))
 
 
-def _user_page(username: str, errors: dict | None = None, values: dict | None = None, status: int = 200):
-    """A user's page; ``values``: the form as typed, shown again with its ``errors``."""
+def _user_page(
+    username: str,
+    errors: dict | None = None,
+    values: dict | None = None,
+    status: int = 200,
+    refused: str | None = None,
+):
+    """A user's page; ``values``: the form as typed, shown again with its ``errors``;
+    ``refused``: which of its forms they are about (``user`` or ``password``), the one that
+    opens on the error summary."""
     s = database.session()
     user = people.get_user(s, current_actor(), username)
     stored = {
@@ -124,6 +140,7 @@ def _user_page(username: str, errors: dict | None = None, values: dict | None = 
         default_zone=timezones.DEFAULT_TIMEZONE,
         errors=form_errors(errors or {}),
         limits=LIMITS,
+        refused=refused,
     ), status
 
 
@@ -151,7 +168,7 @@ def update_user(username: str):
                 district=form.get("district"),
             )
     except InvalidData as exc:
-        return _user_page(username, exc.field_errors, _typed(), 422)
+        return _user_page(username, exc.field_errors, _typed(), 422, refused="user")
     flash(_("已保存用户 %(name)s。", name=username), "success")
     return redirect(url_for("admin.users"))
 
@@ -168,9 +185,16 @@ def set_password(username: str):
                 must_change=request.form.get("must_change") == "true",
             )
     except InvalidData as exc:
-        return _user_page(username, exc.field_errors, status=422)
+        return _user_page(username, exc.field_errors, status=422, refused="password")
     flash(_("已重设 %(name)s 的密码。", name=username), "success")
     return redirect(url_for("admin.user", username=username))
+
+
+# The address the password form posts to: a refused password is said on the page at that
+# address, which a reload or a reopened tab asks for again: the user's page, not 405.
+@bp.get("/users/<username>/password")
+def password_form_address(username: str):
+    return redirect(url_for("admin.user", username=username), 303)
 
 
 def _departments_page(errors: dict | None = None, values: dict | None = None, status: int = 200):

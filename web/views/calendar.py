@@ -122,6 +122,14 @@ def calendar_schedule(year: int):
     return redirect(url_for("admin.calendar_page", year=year))
 
 
+# The address the schedule's preview and save post to: a refused or previewed schedule is shown
+# on the page at that address, which a reload or a reopened tab asks for again: that year's
+# calendar, not 405.
+@_settings_admins_only
+def calendar_form_address(year: int):
+    return redirect(url_for("admin.calendar_page", year=year), 303)
+
+
 # -- 期限设置 ---------------------------------------------------------------------------------
 def _unit_names() -> dict[str, str]:
     return {
@@ -185,11 +193,26 @@ def counted_now(rule: Deadline) -> CountedNow:
 
 
 def register(bp: Blueprint) -> None:
-    """The pages' routes on the admin blueprint (its before_request lets in either
-    administrator; these need admin.settings), and ``counted_now`` for every page's
-    templates."""
+    """The pages' routes on the admin blueprint (its before_request asks admin.settings of
+    them, ``is_its_page``), and ``counted_now`` for every page's templates."""
     bp.add_app_template_global(counted_now, "counted_now")
-    bp.add_url_rule("/calendar", view_func=calendar_page, methods=["GET"])
-    bp.add_url_rule("/calendar/<int:year>", view_func=calendar_schedule, methods=["POST"])
-    bp.add_url_rule("/settings", view_func=settings_page, methods=["GET"])
-    bp.add_url_rule("/settings", view_func=save_setting, methods=["POST"])
+    for rule, view, method in _ROUTES:
+        bp.add_url_rule(rule, view_func=view, methods=[method])
+
+
+# The pages' routes, each needing admin.settings rather than admin.users (``is_its_page``)
+_ROUTES = (
+    ("/calendar", calendar_page, "GET"),
+    ("/calendar/<int:year>", calendar_schedule, "POST"),
+    ("/calendar/<int:year>", calendar_form_address, "GET"),
+    ("/settings", settings_page, "GET"),
+    ("/settings", save_setting, "POST"),
+)
+_PAGES = frozenset(view.__name__ for _rule, view, _method in _ROUTES)
+
+
+def is_its_page(endpoint: str | None) -> bool:
+    """Whether ``endpoint`` is one of the calendar's or the deadline settings' pages, which
+    need admin.settings (the admin blueprint's gate asks for it and names it refusing)."""
+    blueprint, _dot, name = (endpoint or "").rpartition(".")
+    return blueprint == "admin" and name in _PAGES

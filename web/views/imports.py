@@ -17,12 +17,12 @@ from contextlib import nullcontext
 from io import BytesIO
 from typing import Any, TypeVar
 
-from flask import Blueprint, abort, current_app, render_template, request, send_file
+from flask import Blueprint, abort, current_app, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_babel import pgettext
 from sqlalchemy.orm import Session
 
-from engine import clock
+from engine import access, clock
 from engine.access import Permission
 from engine.deadlines.calendar import LOCAL_TZ
 from engine.errors import FieldError, InvalidData
@@ -32,7 +32,7 @@ from engine.usecases.labels import people_names
 from engine.usecases.pending_uploads import KeptUpload
 
 from .. import database
-from ..auth import current_actor, permission_required
+from ..auth import current_actor
 from ..roles import person_name
 from .formdata import field_message
 
@@ -42,9 +42,13 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @bp.before_request
-@permission_required(Permission.ADMIN_USERS)
 def _admins_only() -> None:
-    """Closed to all but administrators of users; the use cases ask the policy again."""
+    """Each page refused to whoever lacks the permission it needs, and the refusal names that
+    one: this year's ledger case.import, units and people admin.users (the page listing
+    both too). The use cases ask the policy again."""
+    ledger_page = (request.endpoint or "").startswith("imports.ledger_")
+    needed = Permission.CASE_IMPORT if ledger_page else Permission.ADMIN_USERS
+    access.require(current_actor(), needed, f"open {request.path}")
     return None
 
 
@@ -299,6 +303,15 @@ def _file_refused(refused: _FileRefused):
     return refused.page
 
 
+# The addresses the upload and confirm forms post to: their preview or result is the page at
+# that address, which a reload or a reopened tab asks for again: the import page, not 405.
+# (The preview's upload waits for its confirmation; the result's passwords are not shown again.)
+@bp.get("/<any(units, people):kind>")
+@bp.get("/<any(units, people):kind>/confirm")
+def form_address(kind: str):
+    return redirect(url_for("imports.index"), 303)
+
+
 @bp.post("/<any(units, people):kind>")
 def upload(kind: str):
     return _preview(kind, *_planned(kind, kind, onboarding.plan, lambda plan: bool(plan.changes)))
@@ -365,6 +378,13 @@ def column_names(headers: tuple[str, ...]) -> str:
     """Columns by their headers, named in the reader's language and listed."""
     labels = column_labels()
     return _("、").join(_("“%(column)s”", column=labels.get(h, h)) for h in headers)
+
+
+@bp.get(LEDGER)
+@bp.get(LEDGER + "/confirm")
+def ledger_form_address(kind: str):
+    """As ``form_address``: the import page, at its ledger."""
+    return redirect(url_for("imports.index", _anchor="ledger"), 303)
 
 
 @bp.post(LEDGER)
