@@ -145,6 +145,17 @@ FIELD_ERRORS: dict[str, str] = {
     "max_total": "{fields} add up to {total}: at most {max} together",
     "max_total_named": "{fields} add up to {total}: together they must not be more than {field} ({max})",
     "not_allowed_value": "not one of the allowed values: {value}",
+    # what the API's argument checks (marshmallow, web/api/common.py) refuse and no code above
+    # says: its answer's ``said`` tells the reader so (``fields`` and ``codes`` keep the library's
+    # English); min and max as the check printed them, choices joined with 、
+    "out_of_range": "must be from {min} to {max}",
+    "length_out_of_range": "must be {min} to {max} characters",
+    "max_items": "at most {max} items",
+    "one_of": "must be one of: {choices}",
+    "not_an_object": "must be a JSON object",
+    "not_a_list": "must be a JSON array (a list)",
+    "not_a_datetime": "must be a date and time such as 2026-01-31T09:00:00+08:00",
+    "not_json": "not valid JSON",
     # a 督办's task done or gone, or its case ended, since the supervisor read it: task its
     # name, by the user name who completed it, at when (ISO 8601, UTC)
     "task_completed": "{task} was completed by {by} at {at}: nothing to supervise (the case as a whole can be)",

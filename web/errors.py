@@ -159,8 +159,28 @@ def _said_json(status: int, errors: Mapping[str, FieldError], said: Said | None)
         "title": str(said.title if said and said.title else title),
         "text": str(said.text if said else explanation),
         "hint": str(said.hint) if said else "",
-        "fields": field_messages(errors),
+        "fields": field_messages({name: LibraryError.meant(e) for name, e in errors.items()}),
     }
+
+
+class LibraryError(FieldError):
+    """A field error as a validation library (the API's marshmallow checks) says it: ``fields``
+    and ``codes`` carry it as they always have, ``invalid`` with the library's English message
+    (clients may read it); ``said`` tells the product's field error it means (``means``, with
+    its bounds), in the reader's language. It rides on the error through a use case that
+    refuses it with its own (web.api.common.ReportsAllSchema)."""
+
+    means: FieldError | None
+
+    def __new__(cls, message: str, means: FieldError | None) -> LibraryError:
+        self = super().__new__(cls, "invalid", {"message": message})
+        self.means = means
+        return self
+
+    @staticmethod
+    def meant(error: FieldError) -> FieldError:
+        """What ``error`` means for the reader: a library's its product error, where known."""
+        return error.means if isinstance(error, LibraryError) and error.means is not None else error
 
 
 @dataclass(frozen=True)

@@ -80,6 +80,12 @@ def test_no_expiry_when_left_empty_and_an_expired_token_is_shown_and_refused(app
         ({"name": "  ", "expires_in_days": "90"}, "name", "必填"),
         ({"name": "脚本", "expires_in_days": "三十"}, "expires_in_days", "必须是整数"),
         ({"name": "脚本", "expires_in_days": "0"}, "expires_in_days", "不能小于 1"),
+        # a negative whole number is one too (QA walk B, finding 10: it was "no number")
+        ({"name": "脚本", "expires_in_days": "-1"}, "expires_in_days", "不能小于 1"),
+        ({"name": "脚本", "expires_in_days": "-" + "9" * 5000}, "expires_in_days", "不能小于 1"),
+        ({"name": "脚本", "expires_in_days": "0" * 5000 + "3651"}, "expires_in_days", "不能大于 3650"),
+        ({"name": "脚本", "expires_in_days": "1.5"}, "expires_in_days", "必须是整数"),
+        ({"name": "脚本", "expires_in_days": "--1"}, "expires_in_days", "必须是整数"),
         ({"name": "脚本", "expires_in_days": "3651"}, "expires_in_days", "不能大于 3650"),
         ({"name": "脚本", "expires_in_days": "9" * 5000}, "expires_in_days", "不能大于 3650"),
     ],

@@ -23,7 +23,7 @@ from engine.usecases.context import Actor
 
 from .. import database
 from ..auth import SAFE_METHODS, current_actor
-from ..errors import handle_http_error, json_error
+from ..errors import LibraryError, handle_http_error, json_error
 from ..security import csrf
 
 PREFIX = "/api/v1"
@@ -211,12 +211,100 @@ def flatten(messages: Any, prefix: str = "") -> dict[str, str]:
     return out
 
 
-def _library_error(message: str) -> FieldError:
-    """A marshmallow message as a field error: ``required`` for a missing value, else
-    ``invalid`` with the library's English message."""
+def _library_error(message: str, field: MarshmallowField | None) -> FieldError:
+    """A marshmallow message (about ``field``, when the schema has it) as a field error:
+    ``required`` for a missing value, else ``invalid`` with the library's English message,
+    which says the product's error it means to the reader (LibraryError)."""
     if message == MarshmallowField.default_error_messages["required"]:
         return FieldError("required")
-    return FieldError("invalid", {"message": message})
+    return LibraryError(message, meaning(message, field))
+
+
+def _template(text: str) -> re.Pattern[str]:
+    """A marshmallow message template (``Length must be between {min} and {max}.``) as the
+    pattern of the messages it makes, reading the values it was given."""
+    parts = re.split(r"\{(\w+)\}", text)
+    return re.compile("".join(f"(?P<{part}>.+?)" if i % 2 else re.escape(part) for i, part in enumerate(parts)))
+
+
+# marshmallow's messages (the library's own texts: its wording is read from it, not copied) →
+# the product's field error each means, said to the reader in their language
+_MEANS: dict[str, FieldError] = {
+    MarshmallowField.default_error_messages["null"]: FieldError("required"),
+    ma.Schema._default_error_messages["unknown"]: FieldError("unknown_field"),
+    ma.Schema._default_error_messages["type"]: FieldError("not_an_object"),  # the body, or a nested object
+    ma.fields.Nested.default_error_messages["type"]: FieldError("not_an_object"),
+    ma.fields.Dict.default_error_messages["invalid"]: FieldError("not_an_object"),
+    ma.fields.List.default_error_messages["invalid"]: FieldError("not_a_list"),
+    ma.fields.String.default_error_messages["invalid"]: FieldError("not_text"),
+    ma.fields.Integer.default_error_messages["invalid"]: FieldError("not_a_number"),
+    ma.fields.Boolean.default_error_messages["invalid"]: FieldError("not_boolean"),
+    ma.fields.Date.default_error_messages["invalid"]: FieldError("not_a_date"),
+    ma.fields.DateTime.default_error_messages["invalid"].format(obj_type="datetime"): FieldError("not_a_datetime"),
+    ma.fields.AwareDateTime.default_error_messages["invalid_awareness"].format(
+        awareness="aware", obj_type="datetime"
+    ): FieldError("not_a_datetime"),
+    "Invalid JSON body.": FieldError("not_json"),  # webargs' (flaskparser), a body that is no JSON
+}
+_RANGE, _LENGTH = ma.validate.Range, ma.validate.Length
+# the messages with values (bounds, choices): their pattern → the code, its params read from them
+_MEANS_WITH_VALUES: tuple[tuple[re.Pattern[str], str], ...] = (
+    (_template(_RANGE.message_all.format(min_op=_RANGE.message_gte, max_op=_RANGE.message_lte)), "out_of_range"),
+    (_template(_RANGE.message_min.format(min_op=_RANGE.message_gte)), "min"),
+    (_template(_RANGE.message_max.format(max_op=_RANGE.message_lte)), "max"),
+    (_template(_LENGTH.message_all), "length_out_of_range"),
+    (_template(_LENGTH.message_min), "min_length"),
+    (_template(_LENGTH.message_max), "max_length"),
+    (_template(ma.validate.OneOf.default_message), "one_of"),
+)
+# a list's length is counted in items, not characters
+_OF_A_LIST = {"max_length": "max_items"}
+# what the schemas' own messages mean (web.api.schemas registers them: said_as)
+_SAID_AS: dict[str, FieldError] = {}
+
+
+def said_as(message: str, means: FieldError) -> str:
+    """Register what a schema's own validation ``message`` means to the reader; ``message``."""
+    _SAID_AS[message] = means
+    return message
+
+
+def meaning(message: str, field: MarshmallowField | None = None) -> FieldError | None:
+    """The product's field error a marshmallow ``message`` about ``field`` means, with its
+    bounds or choices (None: one this does not know, said as the library's English)."""
+    known = _SAID_AS.get(message) or _MEANS.get(message)
+    if known is not None:
+        return known
+    for pattern, code in _MEANS_WITH_VALUES:
+        if (found := pattern.fullmatch(message)) is not None:
+            params = found.groupdict()
+            if code == "one_of":  # marshmallow joins them with ", ", the reader's language otherwise
+                params["choices"] = "、".join(params["choices"].split(", "))
+            if isinstance(field, ma.fields.List):
+                code = _OF_A_LIST.get(code, code)
+            return FieldError(code, params)
+    return None
+
+
+def field_at(schema: ma.Schema | None, path: str) -> MarshmallowField | None:
+    """The field of ``schema`` a flattened message's name (``data``, ``ids.3``, ``a.b``)
+    is about, its name as the request spells it (``data_key``); None: no such field."""
+    field: MarshmallowField | None = None
+    for part in path.split("."):
+        if isinstance(field, ma.fields.List):
+            field = field.inner  # the part is the item's index
+        elif isinstance(field, ma.fields.Dict):
+            field = field.value_field  # the part is the key
+        else:
+            if isinstance(field, ma.fields.Nested):
+                schema = field.schema
+            if schema is None:
+                return None
+            field = next((f for f in schema.fields.values() if (f.data_key or f.name) == part), None)
+            schema = None
+        if field is None:
+            return None
+    return field
 
 
 # where a ReportsAllSchema puts what it refused, in what it loads
@@ -236,7 +324,8 @@ class ReportsAllSchema(ma.Schema):
             messages, passed = exc.messages, exc.valid_data
             if not isinstance(messages, Mapping) or "_schema" in messages or not isinstance(passed, Mapping):
                 raise
-            return {**passed, REFUSED: {name: _library_error(text) for name, text in flatten(messages).items()}}
+            refused = {name: _library_error(text, field_at(self, name)) for name, text in flatten(messages).items()}
+            return {**passed, REFUSED: refused}
         return {**loaded, REFUSED: {}}
 
 
@@ -258,7 +347,7 @@ def handle_api_http_error(exc: HTTPException) -> Any:
             status,
             code,
             data.get("message") or "the submitted data is not valid",
-            {name: _library_error(text) for name, text in by_field.items()},
+            {name: _library_error(text, field_at(data.get("schema"), name)) for name, text in by_field.items()},
         )
     return handle_http_error(exc)
 

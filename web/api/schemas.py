@@ -9,13 +9,13 @@ from flask_smorest.fields import Upload
 from marshmallow import fields, validate
 
 from engine import clock
-from engine.errors import FIELD_ERRORS, field_error_params
+from engine.errors import FIELD_ERRORS, FieldError, field_error_params
 from engine.usecases import tokens
 from engine.usecases.inbox import SORTS as INBOX_SORTS
 from engine.usecases.results import MAX_PAGE, MAX_PER_PAGE
 
 from .. import notification_texts
-from .common import ReportsAllSchema
+from .common import ReportsAllSchema, said_as
 
 MAX_ID = 2**31 - 1
 
@@ -106,15 +106,17 @@ def text_arg(**kwargs) -> fields.String:
 # adding to it) overflows Python's datetime, and no case of this product is dated there.
 EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)
 LATEST = datetime(2100, 1, 1, tzinfo=UTC)
+OUTSIDE_DATES = said_as(
+    f"must be between {EARLIEST:%Y-%m-%d} and {LATEST:%Y-%m-%d} (UTC)",
+    FieldError("date_out_of_range", {"min": f"{EARLIEST:%Y-%m-%d}", "max": f"{LATEST:%Y-%m-%d}"}),
+)
 
 
 def datetime_arg(**kwargs) -> fields.AwareDateTime:
     """An ISO 8601 moment (UTC unless it says its offset) between EARLIEST and LATEST."""
     return fields.AwareDateTime(
         default_timezone=UTC,
-        validate=validate.Range(
-            EARLIEST, LATEST, error=f"must be between {EARLIEST:%Y-%m-%d} and {LATEST:%Y-%m-%d} (UTC)"
-        ),
+        validate=validate.Range(EARLIEST, LATEST, error=OUTSIDE_DATES),
         **kwargs,
     )
 

@@ -84,6 +84,14 @@ _SAY: dict[str, Callable[[dict[str, Any]], str]] = {
         max=p["max"],
     ),
     "not_allowed_value": lambda p: _("不是可选的值：%(value)s", value=p["value"]),
+    "out_of_range": lambda p: _("应在 %(min)s 至 %(max)s 之间", min=p["min"], max=p["max"]),
+    "length_out_of_range": lambda p: _("应为 %(min)s 至 %(max)s 个字符", min=p["min"], max=p["max"]),
+    "max_items": lambda p: _("最多 %(max)s 项", max=p["max"]),
+    "one_of": lambda p: _("应为以下之一：%(choices)s", choices=_listed(p["choices"])),
+    "not_an_object": lambda p: _("应为 JSON 对象"),
+    "not_a_list": lambda p: _("应为 JSON 数组（列表）"),
+    "not_a_datetime": lambda p: _("应为日期和时间，如 2026-01-31T09:00:00+08:00"),
+    "not_json": lambda p: _("不是有效的 JSON"),
     # a 督办 that lost its race (by: a name, at: a moment, as the page says them: web.views.board)
     "task_completed": lambda p: _(
         "「%(task)s」已由 %(by)s 于 %(at)s 办结，无需督办（可改为督办整个案件）", task=p["task"], by=p["by"], at=p["at"]

@@ -3,6 +3,7 @@ dates are shown in), their password and their personal API tokens (接口令牌)
 
 from __future__ import annotations
 
+import re
 import secrets
 from dataclasses import dataclass
 from functools import lru_cache
@@ -97,6 +98,21 @@ def index():
     return _page(_zone())
 
 
+# The addresses the page's forms post to: a refused password or token, and a new token's
+# secret, are said on the page at that address, which a reload or a reopened tab then asks for
+# (GET): the page at that form, not 405. Nothing is made or changed, and a secret shown once
+# is not shown again.
+@bp.get("/settings/password")
+def password_form_address():
+    return redirect(url_for("settings.index", _anchor="password"), 303)
+
+
+@bp.get("/settings/tokens")
+@bp.get("/settings/tokens/<int(max=2147483647):token_id>/revoke")
+def tokens_form_address(token_id: int | None = None):
+    return redirect(url_for("settings.index", _anchor="tokens"), 303)
+
+
 @bp.post("/settings/password")
 @checks_password
 def change_password():
@@ -130,16 +146,25 @@ def save():
     return redirect(url_for("settings.index"))
 
 
+# a whole number as typed: a sign, then ASCII digits (a negative one is a number too few, not none)
+_WHOLE_NUMBER = re.compile(r"([+-]?)([0-9]+)")
+
+
 def _expiry_days(text: str) -> int | None:
     """The expiry field: empty for never, else a whole number of days (the use case checks
     its bounds)."""
     text = text.strip()
     if not text:
         return None
-    if not (text.isascii() and text.isdigit()):
+    found = _WHOLE_NUMBER.fullmatch(text)
+    if found is None:
         raise InvalidData({"expires_in_days": FieldError("not_a_number")})
-    # more digits than int() reads (thousands) are as much too many days as any above the maximum
-    return int(text) if len(text) <= 12 else tokens.MAX_EXPIRY_DAYS + 1
+    sign, digits = found.groups()
+    digits = digits.lstrip("0") or "0"  # leading zeros too are digits int() refuses by the thousand
+    # more digits than int() reads (thousands) are as far past a bound as any number beyond it
+    if len(digits) > 12:
+        return 0 if sign == "-" else tokens.MAX_EXPIRY_DAYS + 1
+    return int(sign + digits)
 
 
 # The ids of the last new-token forms this browser sent that made a token (in its session):
