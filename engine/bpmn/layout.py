@@ -3,8 +3,9 @@
 Hand-written processes often carry no BPMNDiagram (no shapes, no coordinates), and
 bpmn-js draws nothing without one. :func:`with_diagram` gives such a file a simple
 left-to-right layout: columns by longest path from the start, one band per lane, boundary
-events on their host's lower edge, loops routed underneath. A file with a diagram is
-returned unchanged. Pure: XML in, XML out.
+events on their host's lower edge, loops routed underneath, written in at the end of the file
+(every line before it as it was). A file with a diagram is returned unchanged. Pure: XML in,
+XML out.
 """
 
 from __future__ import annotations
@@ -65,14 +66,58 @@ def has_diagram(root: etree._Element) -> bool:
 
 @lru_cache(maxsize=64)
 def with_diagram(xml: str) -> str:
-    """``xml`` itself when it has a diagram, else ``xml`` with a generated one."""
+    """``xml`` itself when it has a diagram, else ``xml`` with a generated one written in just
+    before the closing tag of its <definitions>, the rest of the text as it is: every element
+    keeps the line it has in the file, which is the line deploy and the CLI name a problem by
+    and the designer's XML view shows the file at."""
     root = etree.fromstring(xml.encode("utf-8"))
     if has_diagram(root):
         return xml
+    before = len(root)
     top: float = MARGIN
     for process in root.findall(f"{{{BPMN}}}process"):
         top = _layout_process(root, process, top) + MARGIN
-    return str(etree.tostring(root, encoding="unicode"))
+    added = list(root)[before:]
+    if not added:  # no process to lay out
+        return xml
+    return _written_in(xml, root, added) or str(etree.tostring(root, encoding="unicode"))
+
+
+def _written_in(xml: str, root: etree._Element, diagrams: list[etree._Element]) -> str | None:
+    """``xml`` with ``diagrams`` (the children just added to its parsed ``root``) written in
+    on lines of their own before the root's closing tag; None when that tag is not where it
+    should be (a comment after the root quoting it...): the caller then writes the whole
+    document out again."""
+    local = etree.QName(root).localname
+    end = xml.rfind(f"</{root.prefix}:{local}" if root.prefix else f"</{local}")
+    if end < 0:
+        return None
+    line_start = xml.rfind("\n", 0, end) + 1
+    fragments = []
+    for diagram in diagrams:
+        etree.indent(diagram, space="  ", level=1)
+        fragments.append(
+            "  " + _declared_once(root, etree.tostring(diagram, encoding="unicode", with_tail=False)) + "\n"
+        )
+    if xml[line_start:end].strip():  # the closing tag ends a line of content: it goes to a line of its own
+        written = xml[:end] + "\n" + "".join(fragments) + xml[end:]
+    else:
+        written = xml[:line_start] + "".join(fragments) + xml[line_start:]
+    try:
+        check = etree.fromstring(written.encode("utf-8"))
+    except etree.XMLSyntaxError:
+        return None
+    return written if len(check) == len(root) and has_diagram(check) else None
+
+
+def _declared_once(root: etree._Element, fragment: str) -> str:
+    """A child element serialised on its own repeats the namespaces its root declares: left
+    out of its start tag, where the root's declarations are in scope anyway."""
+    head_end = fragment.index(">")
+    head = fragment[:head_end]
+    for prefix, uri in root.nsmap.items():
+        head = head.replace(f' xmlns:{prefix}="{uri}"' if prefix else f' xmlns="{uri}"', "", 1)
+    return head + fragment[head_end:]
 
 
 def _columns(nodes: list[str], edges: list[tuple[str, str]]) -> tuple[dict[str, int], set[tuple[str, str]]]:

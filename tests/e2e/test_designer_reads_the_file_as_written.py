@@ -57,9 +57,9 @@ ID_TWICE = """<?xml version="1.0" encoding="UTF-8"?>
 """
 
 
-# as a modeler would have drawn it: the generated layout (which writes the root element on one
-# line, without the XML declaration: 填写意见 is at line 9 of the page's text, 小额结束 at line
-# 25), and a shape for 小额结束 beside 大额结束
+# as a modeler would have drawn it: the generated layout (written in after the file's own lines:
+# 填写意见 is at line 12 of the file and of the page's text, 小额结束 at line 28), and a shape
+# for 小额结束 beside 大额结束
 SECOND_END_SHAPE = (
     '<bpmndi:BPMNShape id="Small_di" bpmnElement="Task_Fill"><dc:Bounds x="900" y="300" width="36" height="36"/>'
     "</bpmndi:BPMNShape>"
@@ -105,11 +105,11 @@ def test_a_file_with_an_id_twice_opens_as_written_in_the_xml_view_and_is_not_dep
         "：设计器无法照原样读入此处的 <bpmn:endEvent>：标识「Task_Fill」前面已有元素使用，"
         "在流程图中打开会丢掉它，请在 XML 中改用另一个标识"
     )
-    assert "第 25 行" in unread["text"] and "读入检查" in unread["text"]
+    assert "第 28 行" in unread["text"] and "读入检查" in unread["text"]
     # the engine's check of the text: each element of the id by its own name and line
     twice = [(r["where"], r["text"]) for r in found if r["message"] == "：标识「Task_Fill」重复"]
     assert [where for where, _text in twice] == ["用户任务「填写意见」", "结束事件「小额结束」"], found
-    assert "第 9 行" in twice[0][1] and "第 25 行" in twice[1][1]
+    assert "第 12 行" in twice[0][1] and "第 28 行" in twice[1][1]
     assert all(r["severity"] == "error" for r in found)
     assert counted(page, found) == "3 个错误，0 个警告，0 条提示"
     page.screenshot(path=str(artifacts / "48-designer-id-twice.png"), full_page=True)

@@ -40,3 +40,22 @@ def test_a_refusal_names_each_element_as_the_check_does():
     assert (plain.element_id, plain.element_name, plain.element_type) == (None, "", "")
     [task] = refusal(BARE, "bare.bpmn", [Problem("user task '审核' names nobody", "bare.bpmn", 5, "t1")])
     assert (task.element_name, task.element_type) == ("审核", "userTask")
+
+
+def test_the_layout_is_written_in_after_the_files_own_lines():
+    """Deploy names a problem by its line in the file (t1 at line 5): the laid-out text the
+    modeler opens has it there too, the XML declaration and the rest as written."""
+    shown = drawable(BARE, "bare.bpmn").xml.splitlines()
+    written = BARE.splitlines()
+    assert shown[:8] == written[:8]
+    assert shown[4] == '    <bpmn:userTask id="t1" name="审核"/>'
+    assert shown[8].startswith('  <bpmndi:BPMNDiagram xmlns:bpmndi="http://www.omg.org/spec/BPMN/20100524/DI"')
+    assert 'xmlns:bpmn="' not in shown[8]  # the root's declarations are not repeated
+    assert shown[-1] == "</bpmn:definitions>"
+
+
+def test_a_comment_quoting_the_closing_tag_after_the_root_does_not_take_the_diagram():
+    xml = BARE + "<!-- </bpmn:definitions> -->\n"
+    drawn = with_diagram(xml)
+    assert drawn.index("<bpmndi:BPMNDiagram") < drawn.index("</bpmn:definitions>")
+    assert drawable(drawn, "bare.bpmn").xml == drawn and 'bpmnElement="t1"' in drawn

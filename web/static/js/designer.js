@@ -16,7 +16,9 @@
  * (bpmn-js leaves out what it cannot read as written: an element whose id another already has,
  * an unknown element), what it could not read listed as errors (读入检查) and deploy held back
  * while the text is the one it could not read. The engine's first check of a document is of the
- * text as opened, not of the modeler's rewriting of it. */
+ * text as opened, not of the modeler's rewriting of it (its lines are the file's: the server
+ * writes a generated diagram in after the file's own lines); the XML view, which shows the
+ * modeler's rewriting, has that text checked, so that a row's line is found in the text shown. */
 (function () {
   'use strict';
   var box = document.getElementById('modeler');
@@ -282,8 +284,10 @@
   }
 
   var checking = 0;
+  var checkedXml = null;  // the text the engine's rows (and their lines) are of
   function checkOnServer(xml) {
     var mine = ++checking;
+    checkedXml = xml;
     summary.textContent = summary.dataset.checking;
     return fetch(box.dataset.checkUrl, {
       method: 'POST',
@@ -450,7 +454,13 @@
   var shownXml = text.value;  // the XML the XML view opened with (the page's, when it could not be drawn)
   document.getElementById('toggle-xml').addEventListener('click', function () {
     if (text.hidden) {
-      modeler.saveXML({ format: true }).then(function (r) { text.value = shownXml = r.xml; text.hidden = false; });
+      modeler.saveXML({ format: true }).then(function (r) {
+        text.value = shownXml = r.xml;
+        text.hidden = false;
+        // the modeler writes the document out its own way: the lines the list gives are to be
+        // found in the text the view shows, not in the text as opened
+        if (r.xml !== checkedXml) { checkSoon(r.xml); }
+      });
     } else {
       if (text.value !== shownXml) { found.refused = []; }  // edited: no longer the document refused
       text.hidden = true;
