@@ -31,7 +31,7 @@ from storage.models import Incident, ProcessDefinition, ProcessInstance, Timer
 
 from .. import access, clock
 from ..access import Actor
-from ..errors import EngineError, NotAllowed, NotFound
+from ..errors import EngineError, FieldError, InvalidData, NotAllowed, NotFound
 from .context import SYSTEM, audit, processes
 from .labels import element_names, people_names
 from .visibility import visible_case
@@ -373,8 +373,12 @@ def _view(
 def list_incidents(
     session: Session, actor: Actor, *, state: str = "open", process_key: str = "", limit: int = 500
 ) -> list[IncidentView]:
-    """The incidents list (系统管理 → 故障): ``state`` open | resolved | all, newest first."""
+    """The incidents list (系统管理 → 故障): ``state`` open | resolved | all, newest first.
+    ``process_key`` no process was ever deployed under is refused (InvalidData, field
+    ``process``), not answered with an empty list that would read as "no incidents"."""
     _require(actor)
+    if process_key:
+        _require_deployed(session, process_key)
     query = _query()
     if state == "open":
         query = query.where(Incident.resolved_at.is_(None))
@@ -384,6 +388,12 @@ def list_incidents(
         query = query.where(ProcessDefinition.key == process_key)
     rows = session.execute(query.order_by(Incident.last_seen_at.desc(), Incident.id.desc()).limit(limit))
     return _views(session, rows)
+
+
+def _require_deployed(session: Session, process_key: str) -> None:
+    keys = [d.key for d in repo.latest_definitions(session)]
+    if process_key not in keys:
+        raise InvalidData({"process": FieldError("not_one_of", {"value": process_key, "choices": "、".join(keys)})})
 
 
 def of_case(session: Session, actor: Actor, instance_id: int) -> list[IncidentView]:

@@ -143,9 +143,12 @@ def test_the_board_filters_by_process_deputy_and_class(world):
     factory, _case_id = world
     clock.advance(timedelta(days=13))
     assert len(act(factory, "boss", supervision.board, process_key="review").rows) == 1
-    assert act(factory, "boss", supervision.board, process_key="petition").rows == []
-    assert act(factory, "boss", supervision.board, deputy="wang").rows == []  # a review case has no deputy
-    assert act(factory, "boss", supervision.board, category="construction").rows == []
+    assert act(factory, "boss", supervision.board, process_key="petition_min").rows == []
+    create_people(factory, "wang")  # a deputy, of no case here: a review case has no deputy
+    assert act(factory, "boss", supervision.board, deputy="wang").rows == []
+    # no proposal process here: no class is known (its filter: tests/processes/test_proposal.py)
+    with pytest.raises(InvalidData):
+        act(factory, "boss", supervision.board, category="construction")
 
 
 def supervision_told(factory, opinion: str) -> set[str]:

@@ -25,6 +25,48 @@ echarts.use([BarChart, LineChart, PieChart, GridComponent, LegendComponent, Titl
 
 var TITLE = { left: 'center', textStyle: { fontSize: 14, fontWeight: 'normal' } };
 
+/* A box narrower than this (a phone's: 313 px at 390) has no room for a legend's items side by
+ * side, nor for a pie's labels beside its slices ("Class A (resolution rate): 2" broke into a
+ * few letters a line): there each legend item has a line of its own, under the title (a pie's
+ * below it, with its count, "Class A (resolution rate): 2", and no labels on the slices), the
+ * box taller by the legend's height. Wider, the legend is one scrollable line (ECharts cuts the
+ * item at its end, shown whole on the next page). */
+var NARROW = 480;
+var LEGEND_LINE = 22; // a vertical legend's item (itemHeight 14) and the gap after it (itemGap 8)
+var LEGEND_TOP = 32; // under the title
+
+/* A legend of one item a line in a box `width` wide, placed as `more` says: a name too long
+ * for the line ends in "…", said whole by its tooltip. */
+function lineLegend(width, more) {
+  return Object.assign({
+    type: 'scroll',
+    orient: 'vertical',
+    left: 8,
+    itemGap: LEGEND_LINE - 14,
+    itemHeight: 14,
+    textStyle: { width: Math.max(width - 56, 80), overflow: 'truncate' },
+    tooltip: { show: true },
+  }, more || {});
+}
+
+function legendHeight(count) {
+  return count * LEGEND_LINE;
+}
+
+/* How wide a text of the axes (12 px) is drawn, to tell whether the units' names fit side by side. */
+var measure = document.createElement('canvas').getContext('2d');
+function textWidth(text) {
+  measure.font = '12px sans-serif';
+  return measure.measureText(text).width;
+}
+
+/* Whether the units' names under the bars (`names`, in a box `width` wide) are too wide to
+ * stand side by side: the grid's width, less the value axis's labels ("100%"), shared out. */
+function slanted(names, width) {
+  var each = (width - 56) / Math.max(names.length, 1);
+  return names.some(function (name) { return textWidth(name) + 4 > each; });
+}
+
 function escapeHtml(text) {
   return String(text).replace(/[&<>"']/g, function (c) {
     return { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }[c];
@@ -38,7 +80,9 @@ function percent(value) {
 
 /* The rates per unit: one bar per rate (named as a rate), on an axis of 0–100 %; the tooltip
  * says each rate with its count and base, "满意率（最终评价）: 85.7% (6/7)". */
-function barOption(bar) {
+function barOption(bar, width) {
+  var narrow = width < NARROW;
+  var legendBottom = LEGEND_TOP + legendHeight(bar.series.length);
   return {
     title: Object.assign({ text: bar.title }, TITLE),
     tooltip: {
@@ -55,9 +99,14 @@ function barOption(bar) {
         return lines.join('<br>');
       },
     },
-    legend: { type: 'scroll', top: 28 },
-    grid: { top: 72, left: 8, right: 16, bottom: 8, containLabel: true },
-    xAxis: { type: 'category', data: bar.categories, axisLabel: { interval: 0 } },
+    legend: narrow ? lineLegend(width, { top: LEGEND_TOP }) : { type: 'scroll', top: 28 },
+    grid: { top: narrow ? legendBottom + 16 : 72, left: 8, right: 16, bottom: 8, containLabel: true },
+    // every unit named; slanted where the names do not fit side by side (containLabel makes room)
+    xAxis: {
+      type: 'category',
+      data: bar.categories,
+      axisLabel: { interval: 0, rotate: slanted(bar.categories, width) ? 45 : 0 },
+    },
     yAxis: { type: 'value', min: 0, max: 100, axisLabel: { formatter: '{value}%' } },
     series: bar.series.map(function (s) {
       return { type: 'bar', name: s.name, data: s.data };
@@ -65,8 +114,11 @@ function barOption(bar) {
   };
 }
 
-function pieOption(pie) {
-  return {
+var PIE_NARROW = 200; // a narrow pie's height under its title: the pie, 160 px across
+
+function pieOption(pie, width) {
+  var data = pie.data.map(function (d) { return { name: d.name, value: d.value }; });
+  var option = {
     title: Object.assign({ text: pie.title }, TITLE),
     tooltip: { trigger: 'item', formatter: '{b}: {c} ({d}%)' },
     legend: { type: 'scroll', bottom: 0 },
@@ -75,21 +127,35 @@ function pieOption(pie) {
       radius: '55%',
       center: ['50%', '52%'],
       label: { formatter: '{b}: {c}', overflow: 'break' },
-      data: pie.data.map(function (d) { return { name: d.name, value: d.value }; }),
+      data: data,
     }],
   };
+  if (width >= NARROW) { return option; }
+  var counts = {};
+  data.forEach(function (d) { counts[d.name] = d.value; });
+  option.legend = lineLegend(width, {
+    top: LEGEND_TOP + PIE_NARROW,
+    formatter: function (name) { return name + ': ' + counts[name]; },
+  });
+  option.series[0].radius = PIE_NARROW / 2 - 20;
+  option.series[0].center = ['50%', LEGEND_TOP + PIE_NARROW / 2];
+  option.series[0].label = { show: false };
+  option.series[0].labelLine = { show: false };
+  return option;
 }
 
 /* The trend per month: one line per series (received, replied, on time). The months sit on
  * the axis's ends (no boundary gap), each label centred under its month: `containLabel` makes
  * room for the labels below the axis only, not beside it, so the grid leaves half a label
  * ("2026-12", about 46 px) on either side or the first and last month are cut off. */
-function trendOption(trend) {
+function trendOption(trend, width) {
+  var narrow = width < NARROW;
+  var legendBottom = LEGEND_TOP + legendHeight(trend.series.length);
   return {
     title: Object.assign({ text: trend.title }, TITLE),
     tooltip: { trigger: 'axis' },
-    legend: { type: 'scroll', top: 28 },
-    grid: { top: 72, left: 32, right: 40, bottom: 8, containLabel: true },
+    legend: narrow ? lineLegend(width, { top: LEGEND_TOP }) : { type: 'scroll', top: 28 },
+    grid: { top: narrow ? legendBottom + 16 : 72, left: 32, right: 40, bottom: 8, containLabel: true },
     xAxis: { type: 'category', data: trend.months, boundaryGap: false },
     yAxis: { type: 'value', minInterval: 1 },
     series: trend.series.map(function (s) {
@@ -98,27 +164,56 @@ function trendOption(trend) {
   };
 }
 
+var OPTIONS = { bar: barOption, pie: pieOption, trend: trendOption };
+
+/* The height of a narrow box (`kind`'s chart of `chartData`): the page's (kept in data-height)
+ * and its legend's lines; a pie's, the pie and its legend under the title. */
+function narrowHeight(box, kind, chartData) {
+  if (kind === 'pie') { return (LEGEND_TOP + PIE_NARROW + legendHeight(chartData.data.length) + 8) + 'px'; }
+  return 'calc(' + box.dataset.height + ' + ' + legendHeight(chartData.series.length) + 'px)';
+}
+
+/* Lays the chart of `box` out for its width: its option and its height, set again only when
+ * the box turns narrow or wide (otherwise the chart is only redrawn at its new size). */
+function layOut(chart, box, chartData) {
+  var kind = box.dataset.chart;
+  var width = box.clientWidth;
+  var narrow = width < NARROW;
+  if (box.dataset.narrow === String(narrow)) { chart.resize(); return; }
+  box.dataset.narrow = String(narrow);
+  box.style.height = narrow ? narrowHeight(box, kind, chartData) : box.dataset.height;
+  chart.resize();
+  chart.setOption(OPTIONS[kind](chartData, width), true);
+}
+
 /* Draws the charts of `root` (the card) from `data` (the parsed JSON); returns the charts. */
 function draw(root, data) {
-  var options = {
-    bar: data.bar && barOption(data.bar),
-    pie: data.pie && pieOption(data.pie),
-    trend: data.trend && trendOption(data.trend),
-  };
-  var charts = [];
+  var drawn = [];
   root.hidden = false; // ECharts needs the boxes laid out to measure them
   root.querySelectorAll('[data-chart]').forEach(function (box) {
-    var option = options[box.dataset.chart];
-    if (!option) { box.hidden = true; return; }
+    var chartData = data[box.dataset.chart];
+    if (!chartData) { box.hidden = true; return; }
+    box.dataset.height = box.style.height;
     var chart = echarts.init(box, null, { renderer: 'canvas' });
-    chart.setOption(option);
-    charts.push(chart);
+    layOut(chart, box, chartData);
+    drawn.push({ chart: chart, box: box, data: chartData });
   });
-  window.addEventListener('resize', function () {
-    charts.forEach(function (chart) { chart.resize(); });
-  });
+  // each box's own width, which the window's resize event does not always tell in time (the
+  // card's layout changes under it); laid out in the next frame, as the height a box is given
+  // would otherwise be observed within the observer's own round (a "ResizeObserver loop" error)
+  var again = function () {
+    window.requestAnimationFrame(function () {
+      drawn.forEach(function (d) { layOut(d.chart, d.box, d.data); });
+    });
+  };
+  if (window.ResizeObserver) {
+    var observer = new ResizeObserver(again);
+    drawn.forEach(function (d) { observer.observe(d.box); });
+  } else {
+    window.addEventListener('resize', again);
+  }
   root.dataset.ready = 'true';
-  return charts;
+  return drawn.map(function (d) { return d.chart; });
 }
 
 function start() {

@@ -7,6 +7,7 @@ from __future__ import annotations
 import click
 from flask.cli import with_appcontext
 
+from engine.errors import InvalidData
 from engine.usecases import incidents, recovery, start_timers
 from engine.usecases.context import actor_for
 
@@ -25,9 +26,16 @@ def incidents_command(only_open: bool, process: str, username: str, as_json: boo
     """Cases that failed at run time: a timer whose firing failed, a case found stuck; and
     timer start events that could not start a case."""
     with session_factory()() as session:
-        rows = incidents.list_incidents(
-            session, actor_for(session, username), state="open" if only_open else "all", process_key=process
-        )
+        try:
+            rows = incidents.list_incidents(
+                session, actor_for(session, username), state="open" if only_open else "all", process_key=process
+            )
+        except InvalidData as exc:
+            if set(exc.codes) != {"process"}:
+                raise
+            # a mistyped option is a usage error (exit 2), as click says a value it cannot read
+            deployed = exc.codes["process"].params["choices"].replace("、", ", ")
+            raise click.BadParameter(f"no process {process!r}; deployed: {deployed}", param_hint="--process") from None
 
     def text(found: list[incidents.IncidentView]) -> str:
         lines = [f"{len(found)} incident(s)"]

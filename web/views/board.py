@@ -15,6 +15,7 @@ from flask_babel import ngettext
 from engine.errors import FieldError, InvalidData
 from engine.usecases import supervision
 from engine.usecases.labels import department_names, people_names
+from engine.usecases.supervision.overdue_board import Board
 
 from .. import database, exports
 from ..auth import current_actor
@@ -26,16 +27,50 @@ from .formdata import as_typed, field_messages
 bp = Blueprint("board", __name__, url_prefix="/board")
 
 
-def _board():
-    sort = request.args.get("sort", "due")
+# The board's filters and sort, by their names in the address (and in the API)
+_FILTERS = ("unit", "process", "deputy", "category", "sort")
+
+
+def _board(ignored: frozenset[str] = frozenset()) -> Board:
+    """The board as the address asks it, but for the filters ``ignored`` (refused before)."""
+    asked = {name: request.args.get(name, "") for name in _FILTERS if name not in ignored}
     return supervision.board(
         database.session(),
         current_actor(),
-        unit=request.args.get("unit") or None,
-        process_key=request.args.get("process") or None,
-        sort=sort if sort in supervision.SORTS else "due",
-        deputy=request.args.get("deputy") or None,
-        category=request.args.get("category") or None,
+        unit=asked.get("unit") or None,
+        process_key=asked.get("process") or None,
+        sort=asked.get("sort") or "due",
+        deputy=asked.get("deputy") or None,
+        category=asked.get("category") or None,
+    )
+
+
+def _board_without_unknown_filters() -> tuple[Board, frozenset[str]]:
+    """The board as asked; a filter naming nothing there is (an edited or stale address:
+    ``?unit=nope``) is said above it and left out, the board shown as the rest asks, never
+    an empty board that would read as "nothing overdue". Also the filters left out."""
+    try:
+        return _board(), frozenset()
+    except InvalidData as exc:
+        if not set(exc.codes) <= set(_FILTERS):
+            raise
+        refused = exc.codes
+    ignored = frozenset(refused)
+    flash(_("筛选或排序条件有误，已忽略：%(why)s", why=_unknown_filters(refused)), "error")
+    return _board(ignored), ignored
+
+
+def _unknown_filters(codes: Mapping[str, FieldError]) -> str:
+    """Why each filter was refused, by the label the form shows it under; a value that is not
+    one of a list's choices without them (the list beside it offers them, by name: the codes
+    would only puzzle, and a process's name may hold a 、 itself)."""
+    labels = {"unit": _("单位"), "process": _("流程"), "deputy": _("代表"), "category": _("类别"), "sort": _("排序")}
+    said = field_messages(codes)
+    for name, error in codes.items():
+        if error.code == "not_one_of":
+            said[name] = _("不是可选的值：%(value)s", value=error.params["value"])
+    return _("；").join(
+        _("%(where)s：%(message)s", where=labels[name], message=message) for name, message in said.items()
     )
 
 
@@ -45,18 +80,29 @@ def index():
 
 
 def _index(refused: RefusedSupervision | None = None, status: int = 200):
-    board = _board()
     # the refresh: the counts, the rows and the open 督办 together, so that they agree
-    template = "board/_refresh.html" if request.args.get("partial") == "1" else "board/index.html"
+    if request.args.get("partial") == "1":
+        # it asks as the page it refreshes did, without what the page left out: a
+        # filter refused here is a 422 (engine errors), the rows the page shows kept
+        board, ignored = _board(), frozenset[str]()
+        template = "board/_refresh.html"
+    else:
+        board, ignored = _board_without_unknown_filters()
+        template = "board/index.html"
     return render_template(
-        template, board=board, units=board.unit_names, sorts=supervision.SORTS, filters=_filters(), refused=refused
-    ), status
+        template,
+        board=board,
+        units=board.unit_names,
+        sorts=supervision.SORTS,
+        filters=_filters(ignored),
+        refused=refused,
+    ), (422 if ignored else status)
 
 
-def _filters() -> dict[str, str]:
+def _filters(ignored: frozenset[str] = frozenset()) -> dict[str, str]:
     """The board's filters and sort as asked, for its 督办 forms to come back to the board as
-    it was (the whole page, never the rows its refresh fetches)."""
-    return {name: value for name, value in request.args.items() if name != "partial"}
+    it was (the whole page, never the rows its refresh fetches), but for those ``ignored``."""
+    return {name: value for name, value in request.args.items() if name != "partial" and name not in ignored}
 
 
 @bp.get("/export.<fmt>")

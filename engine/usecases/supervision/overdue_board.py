@@ -13,18 +13,20 @@ from sqlalchemy import Select, Text, and_, case, func, or_, select, type_coerce
 from sqlalchemy.orm import Session
 
 from storage import repositories as repo
-from storage.enums import InstanceStatus, WorkItemState
+from storage.enums import InstanceStatus, Role, WorkItemState
 from storage.models import (
     CaseFacts,
     ProcessDefinition,
     ProcessInstance,
     Supervision,
+    User,
     WorkItem,
     WorkItemGroup,
 )
 
 from ... import access, clock
 from ...access import Actor, Permission
+from ...errors import FieldError, InvalidData
 from ..confidentiality import secrets_of_cases
 from ..context import processes
 from ..labels import holder_names, people_names, value_labels
@@ -91,8 +93,23 @@ def board(
     (``late_unit``), its holder and 督办; counts per unit; the 督办 still open. Every filter
     keeps the rows, the counts and the open 督办 alike: ``unit`` the tasks that unit is late
     with, and the 督办 pressing on it, as the counts say; ``process_key``, ``deputy`` and
-    ``category`` the cases of that process, deputy and class."""
+    ``category`` the cases of that process, deputy and class. A filter or sort naming nothing
+    there is (a typo in a script, an edited address) is refused, every such field at once
+    (InvalidData, the field by its name in the API: ``unit``, ``process``, ``deputy``,
+    ``category``, ``sort``): an empty board must mean nothing is overdue, not a wrong name."""
     access.require(actor, Permission.SUPERVISE, "see the overdue board")
+    processes_offered = {d.key: d.name for d in repo.latest_definitions(session)}
+    units = repo.department_choices(session)
+    offered_deputies, offered_categories = _offered_choices(session)
+    unknown = {
+        **_unknown_choice("sort", sort, SORTS),
+        **_unknown_choice("process", process_key, processes_offered),
+        **_unknown_unit(session, unit, units),
+        **_unknown_deputy(session, deputy, offered_deputies),
+        **_unknown_category(session, category, offered_categories),
+    }
+    if unknown:
+        raise InvalidData(unknown)
     now = clock.now()
     found = session.execute(_due_tasks(now, process_key, deputy, category)).all()
     groups, users = _offered(session, [r.id for r in found])
@@ -101,7 +118,6 @@ def board(
     # everyone the board names, in one statement: holders, the people offered tasks, issuers
     named = {r.assignee for r in found if r.assignee} | {v.issued_by for v in views}
     people = people_names(session, named.union(*users.values()))
-    units = repo.department_choices(session)
     codes = unit_codes(units)
     rows = []
     # each row unpacked, not read by name: a thousand rows' fields by name cost a tenth of the board's time
@@ -119,9 +135,8 @@ def board(
         "process": lambda r: (r.process_key, r.due_at),
         "supervisions": lambda r: (-r.supervisions, r.due_at),
     }
-    rows.sort(key=order.get(sort, order["due"]))
-    deputies, categories = _filter_choices(session, deputy, category)
-    processes_offered = {d.key: d.name for d in repo.latest_definitions(session)}
+    rows.sort(key=order[sort])
+    deputies, categories = _filter_choices(session, offered_deputies, offered_categories, deputy, category)
     return Board(rows, _per_unit(rows), views, now, people, units, deputies, categories, processes_offered)
 
 
@@ -346,19 +361,74 @@ def _per_unit(rows: list[BoardRow]) -> dict[str, tuple[int, int]]:
 _PROPOSAL = "proposal"
 
 
+def _offered_choices(session: Session) -> tuple[dict[str, str], dict[str, str]]:
+    """The deputies and the classes the current proposal form offers: deputy's user name → name,
+    class's code → its label (none: no proposal process deployed)."""
+    definition = repo.latest_definition(session, _PROPOSAL)
+    offered = value_labels(session, processes.get(definition)) if definition else {}
+    return dict(offered.get("deputy", {})), dict(offered.get("category", {}))
+
+
 def _filter_choices(
-    session: Session, deputy: str | None, category: str | None
+    session: Session,
+    deputies: dict[str, str],
+    categories: dict[str, str],
+    deputy: str | None,
+    category: str | None,
 ) -> tuple[dict[str, str], dict[str, str]]:
     """The board's 代表 and 类别 filters as lists to choose from, by what people see: the deputies
     by name and the classes by label, as the current proposal form offers them (the filters
     match codes, which nobody types). A value asked for that the form no longer offers (a
     deputy since deactivated, a class since dropped) is kept, by name where there is one, so
     that the filter in force shows."""
-    definition = repo.latest_definition(session, _PROPOSAL)
-    offered = value_labels(session, processes.get(definition)) if definition else {}
-    deputies, categories = dict(offered.get("deputy", {})), dict(offered.get("category", {}))
+    deputies, categories = dict(deputies), dict(categories)
     if deputy and deputy not in deputies:
         deputies[deputy] = people_names(session, [deputy]).get(deputy, deputy)
     if category and category not in categories:
         categories[category] = category
     return deputies, categories
+
+
+# Which filter values the board knows. Each answers {field: why} for a value naming nothing
+# there is, {} for a known one or none asked. Known is wider than what the page's lists offer:
+# a unit, deputy or class the cases still carry stays a filter after it was dropped from the
+# forms (a deputy deactivated, a class removed), as ``_filter_choices`` keeps it shown.
+
+
+def _unknown_choice(name: str, value: str | None, known: Sequence[str] | dict[str, str]) -> dict[str, FieldError]:
+    if not value or value in known:
+        return {}
+    return {name: FieldError("not_one_of", {"value": value, "choices": "、".join(known)})}
+
+
+def _unknown_unit(session: Session, unit: str | None, units: dict[str, str]) -> dict[str, FieldError]:
+    """A unit by its code; a role, or any other group a task is offered to: the board lists a
+    task offered to no unit under it (``late_unit``), and its count links to it; a case's unit."""
+    if not unit or unit in units or unit in {r.value for r in Role}:
+        return {}
+    offered = select(WorkItemGroup.work_item_id).where(WorkItemGroup.group == unit, WorkItemGroup.is_user.is_(False))
+    of_a_case = select(CaseFacts.instance_id).where(CaseFacts.unit == unit)
+    if session.execute(select(or_(offered.exists(), of_a_case.exists()))).scalar():
+        return {}
+    return {"unit": FieldError("unknown_department", {"department": unit})}
+
+
+def _unknown_deputy(session: Session, deputy: str | None, offered: dict[str, str]) -> dict[str, FieldError]:
+    """A deputy by user name: one the form offers, anyone with an account (active or not), or
+    a case's deputy."""
+    if not deputy or deputy in offered:
+        return {}
+    a_user = select(User.id).where(User.username == deputy)
+    of_a_case = select(CaseFacts.instance_id).where(CaseFacts.deputy == deputy)
+    if session.execute(select(or_(a_user.exists(), of_a_case.exists()))).scalar():
+        return {}
+    return {"deputy": FieldError("unknown_user", {"username": deputy})}
+
+
+def _unknown_category(session: Session, category: str | None, offered: dict[str, str]) -> dict[str, FieldError]:
+    """A class by its code: one the proposal form offers, or a case's."""
+    if not category or category in offered:
+        return {}
+    if session.execute(select(select(CaseFacts.instance_id).where(CaseFacts.category == category).exists())).scalar():
+        return {}
+    return _unknown_choice("category", category, offered)
