@@ -45,6 +45,8 @@ def _paths(app: Flask, scene: Scene, *, api: bool) -> Iterator[str]:
         "draft_id": (1,),
         "supervision_id": (1,),
         "username": ("keeper",),
+        "token_id": (1,),  # a form's address (a revoke's), reopened: it opens its page
+        "year": (2026,),  # the calendar's schedule form's address, reopened
     }
     for rule in app.url_map.iter_rules():
         if "GET" not in (rule.methods or ()) or rule.arguments & SKIPPED or rule.rule.startswith("/api/") != api:

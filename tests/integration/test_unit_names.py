@@ -110,6 +110,7 @@ def test_the_audit_entry_says_what_a_unit_and_a_user_were_before(factory):
         "roles": ["officer"],
         "department": "office",
         "active": True,
+        "timezone": None,
     }
     assert (update["username"], update["roles"], update["department"], update["active"]) == (
         "clerk",

@@ -203,8 +203,10 @@ def register(bp: Blueprint) -> None:
 # The pages' routes, each needing admin.settings rather than admin.users (``is_its_page``)
 _ROUTES = (
     ("/calendar", calendar_page, "GET"),
-    ("/calendar/<int:year>", calendar_schedule, "POST"),
-    ("/calendar/<int:year>", calendar_form_address, "GET"),
+    # the form's address reopened first: a number past any year, matched by neither rule, is
+    # then not found (404) rather than a method the POST rule would not allow (405)
+    ("/calendar/<int(max=9999):year>", calendar_form_address, "GET"),
+    ("/calendar/<int(max=9999):year>", calendar_schedule, "POST"),
     ("/settings", settings_page, "GET"),
     ("/settings", save_setting, "POST"),
 )
