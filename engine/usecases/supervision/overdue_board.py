@@ -13,7 +13,7 @@ from sqlalchemy import Select, Text, and_, case, func, or_, select, type_coerce
 from sqlalchemy.orm import Session
 
 from storage import repositories as repo
-from storage.enums import InstanceStatus, Role, WorkItemState
+from storage.enums import InstanceStatus, WorkItemState
 from storage.models import (
     CaseFacts,
     ProcessDefinition,
@@ -30,6 +30,7 @@ from ...errors import FieldError, InvalidData
 from ..confidentiality import secrets_of_cases
 from ..context import processes
 from ..labels import holder_names, people_names, value_labels
+from ..people import ROLE_CODES
 from .answers import request_pending
 from .states import SupervisionView, given_up_on_the_case
 from .units import late_unit, late_unit_in_sql, unit_codes
@@ -404,7 +405,7 @@ def _unknown_choice(name: str, value: str | None, known: Sequence[str] | dict[st
 def _unknown_unit(session: Session, unit: str | None, units: dict[str, str]) -> dict[str, FieldError]:
     """A unit by its code; a role, or any other group a task is offered to: the board lists a
     task offered to no unit under it (``late_unit``), and its count links to it; a case's unit."""
-    if not unit or unit in units or unit in {r.value for r in Role}:
+    if not unit or unit in units or unit in ROLE_CODES:
         return {}
     offered = select(WorkItemGroup.work_item_id).where(WorkItemGroup.group == unit, WorkItemGroup.is_user.is_(False))
     of_a_case = select(CaseFacts.instance_id).where(CaseFacts.unit == unit)
