@@ -33,13 +33,20 @@ SHOWN_TEXTS = """box => {
 }"""
 
 
-def test_the_proposals_per_unit_table_fits_a_desktop_in_english(app, live_server, browser, artifacts):
+def english_proposals_at(size, app, live_server, browser):
+    """The proposals' statistics of the seeded cases, in English, at ``size``, its charts drawn:
+    (the page, the browser's problems)."""
     seed(database.session_factory(app))
     page, problems = sign_in(browser, live_server, "supervisor")
-    page.set_viewport_size(DESKTOP)
+    page.set_viewport_size(size)
     page.goto(f"{live_server}/lang/en")
     page.goto(f"{live_server}/statistics/?process=proposal&{PERIOD}")
     page.wait_for_selector("#charts[data-ready=true]")
+    return page, problems
+
+
+def test_the_proposals_per_unit_table_fits_a_desktop_in_english(app, live_server, browser, artifacts):
+    page, problems = english_proposals_at(DESKTOP, app, live_server, browser)
     page.screenshot(path=str(artifacts / "statistics-en-1280.png"), full_page=True)
     assert page.locator("#units tbody tr").count() == 4  # three units and the cases of none
     assert page.evaluate("() => document.documentElement.scrollWidth") <= DESKTOP["width"]
@@ -74,12 +81,7 @@ def test_no_statistics_tab_widens_the_page(app, live_server, browser, artifacts)
 
 
 def test_the_charts_fit_a_phone_in_english(app, live_server, browser, artifacts):
-    seed(database.session_factory(app))
-    page, problems = sign_in(browser, live_server, "supervisor")
-    page.set_viewport_size(PHONE)
-    page.goto(f"{live_server}/lang/en")
-    page.goto(f"{live_server}/statistics/?process=proposal&{PERIOD}")
-    page.wait_for_selector("#charts[data-ready=true]")
+    page, problems = english_proposals_at(PHONE, app, live_server, browser)
     page.locator("#charts").screenshot(path=str(artifacts / "statistics-charts-en-390.png"))
     for box in ("#chart-units", "#chart-share", "#chart-trend"):
         drawn = page.locator(box).evaluate(SHOWN_TEXTS)
