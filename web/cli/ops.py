@@ -126,9 +126,11 @@ def fire_due_command(as_json: bool) -> None:
     firing = timers.fire_due_reporting(session_factory())
     failed = [{"timer": f.timer_id, "case": f.instance_id, "message": f.message} for f in firing.failed]
     emit(as_json, {"fired": firing.fired, "failed": failed}, lambda r: f"fired {r['fired']} timer(s)")
-    for f in [] if as_json else firing.failed:
-        of = f"of case {f.instance_id}" if f.instance_id is not None else "of a start event"
-        click.echo(f"error: timer {f.timer_id} {of} could not fire: {f.message} (see congressflow incidents)", err=True)
+    if not as_json:  # (with --json the failures are in the object above)
+        for f in firing.failed:
+            of = f"of case {f.instance_id}" if f.instance_id is not None else "of a start event"
+            said = f"error: timer {f.timer_id} {of} could not fire: {f.message} (see congressflow incidents)"
+            click.echo(said, err=True)
     if failed:
         sys.exit(EXIT_ERROR)
 
