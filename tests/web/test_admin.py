@@ -50,7 +50,7 @@ def test_a_user_name_taken_already_shows_the_form_again_with_what_was_typed(as_u
     )
     assert response.status_code == 422
     html = text_of(response)
-    assert '<p class="field-error" data-field="username">用户名已存在</p>' in html
+    assert '<p class="field-error" id="username-error" data-field="username">用户名已存在</p>' in html
     form = html.split('id="new-user"')[1]
     assert 'name="username" value="finance1"' in form and 'name="display_name" value="财政所 新人"' in form
     assert 'name="phone" type="tel" value="13800001111"' in form and '<option value="finance" selected' in form
@@ -77,7 +77,7 @@ def test_the_new_user_form_refuses_what_the_import_refuses(as_user, field, value
     c = as_user("admin")
     response = c.post("/admin/users", data={**NEW_USER, field: value})
     assert response.status_code == 422
-    assert f'<p class="field-error" data-field="{field}">{message}' in text_of(response)
+    assert f'<p class="field-error" id="{field}-error" data-field="{field}">{message}' in text_of(response)
     assert 'data-user="zhou9"' not in text_of(c.get("/admin/users"))
 
 
@@ -87,10 +87,10 @@ def test_the_edit_form_refuses_a_bad_phone_and_keeps_what_was_typed(as_user):
     response = c.post("/admin/users/deputy", data=edit)
     assert response.status_code == 422
     html = text_of(response)
-    assert '<p class="field-error" data-field="phone">abc 不是电话号码' in html
+    assert '<p class="field-error" id="phone-error" data-field="phone">abc 不是电话号码' in html
     assert 'name="phone" type="tel" value="abc"' in html and 'value="第二选区"' in html
     response = c.post("/admin/users/deputy", data={**edit, "phone": "", "display_name": " "})
-    assert '<p class="field-error" data-field="display_name">必填</p>' in text_of(response)
+    assert '<p class="field-error" id="display_name-error" data-field="display_name">必填</p>' in text_of(response)
 
 
 def test_the_password_inputs_say_what_the_server_enforces(as_user):
@@ -181,7 +181,7 @@ def test_a_units_head_and_contact_are_active_people_of_that_unit(as_user):
         )
         assert response.status_code == 422
         html = text_of(response)
-        assert f'<p class="field-error" data-field="{error[0]}">{error[1]}' in html
+        assert f'<p class="field-error" id="{error[0]}-error" data-field="{error[0]}">{error[1]}' in html
         assert f'name="{error[0]}" value="{head or contact}"' in html  # the form as typed
         assert '<td data-role="head"></td>' in row_of(html, "finance")  # nothing saved
     saved = {"code": "finance", "name": "财政所", "head": "finance1", "contact": "finance2"}

@@ -95,7 +95,9 @@ def test_bad_input_is_said_beside_its_field_and_nothing_is_made(app, as_user, fo
     refused = c.post("/settings/tokens", data=form)
     assert refused.status_code == 422
     html = refused.get_data(as_text=True)
-    assert f'<p class="field-error" role="alert">{says}</p>' in html
+    assert f'<p class="field-error" id="{field}-error" data-field="{field}" role="alert">{says}</p>' in html
+    # the field itself is marked and names its message (drawn red, read out with the field)
+    assert f'aria-describedby="{field}-error" aria-invalid="true">' in html
     assert 'id="new-token-secret"' not in html
     assert f'value="{form[field][:20]}' in html  # what was typed is kept
     assert token_rows(app) == []

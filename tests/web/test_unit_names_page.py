@@ -14,7 +14,7 @@ def test_a_name_that_is_a_candidate_group_already_is_said_beside_the_name(as_use
     assert response.status_code == 422
     html = text_of(response)
     said = "“office”已是单位“镇人大办”（office）的代码或名称：任务按单位的代码和名称分派，不能与其他单位相同"
-    assert f'<p class="field-error" data-field="name">{said}</p>' in html
+    assert f'<p class="field-error" id="name-error" data-field="name">{said}</p>' in html
     assert 'data-code="fake"' not in html  # nothing saved
     c.get("/lang/en")
     response = c.post("/admin/departments", data={"code": "x3", "name": "office_head"})
@@ -23,4 +23,4 @@ def test_a_name_that_is_a_candidate_group_already_is_said_beside_the_name(as_use
         "“office_head” is the code of a role and cannot be the code or name of a unit: "
         "the role's tasks would be offered to the unit's people"
     )
-    assert f'<p class="field-error" data-field="name">{escape(said)}</p>' in text_of(response)
+    assert f'<p class="field-error" id="name-error" data-field="name">{escape(said)}</p>' in text_of(response)
