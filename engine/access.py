@@ -329,6 +329,32 @@ def roles_reading_confidential() -> frozenset[Role]:
     return frozenset(role for role, granted in ROLE_PERMISSIONS.items() if P.CONFIDENTIAL_READ in granted)
 
 
+def may_export_ledger(actor: Actor) -> bool:
+    """A year's ledger (台账) as a spreadsheet in the import's own shape: every case of the
+    process received in the year, with its texts. Whoever imports ledgers (``case.import``:
+    the file is to be imported again), and whoever may see every case, read the petitioner's
+    identity and export case data (``case.view_all``, ``confidential.read`` and ``export``:
+    the office head). The identity is exported only to whoever may read it
+    (``may_read_confidential``), masked for the others: only such a reader's petitions ledger
+    re-creates the cases in an empty database (``roles_exporting_identities``)."""
+    return _exports_ledger(actor.permissions)
+
+
+def _exports_ledger(granted: Collection[Permission]) -> bool:
+    return P.CASE_IMPORT in granted or all(p in granted for p in (P.CASE_VIEW_ALL, P.CONFIDENTIAL_READ, P.EXPORT))
+
+
+def roles_exporting_identities() -> frozenset[Role]:
+    """The roles that by themselves let one export a ledger with the petitioner's identity
+    (``may_export_ledger`` and ``may_read_confidential``): whom a masked ledger's reader is
+    told to ask for one that imports again."""
+    return frozenset(
+        role
+        for role, granted in ROLE_PERMISSIONS.items()
+        if _exports_ledger(granted) and P.CONFIDENTIAL_READ in granted
+    )
+
+
 def may_read_note(actor: Actor, *, confidential: bool, author: str) -> bool:
     """A comment or an attachment: a confidential one only with the permission, or by its author."""
     return not confidential or author == actor.username or may_read_confidential(actor)

@@ -55,6 +55,34 @@ REASONS: dict[str, frozenset[str]] = {
     # process: its name, key its key; version: the newest, deployed by ``by`` at ``at`` after
     # the edit began from ``based_on``
     "newer_version": frozenset({"process", "key", "version", "based_on", "by", "at"}),
+    # a message start event given the 编号 ``key`` that the running case ``case`` of the process
+    # (``process``: its name) already has (engine/usecases/messages.py)
+    "business_key_held": frozenset({"key", "case", "process"}),
+    # A machine door's refusals, said to the worker or the sender (the API's reader of English
+    # reads their English ``message``; a param is never called ``message`` nor ``reason``,
+    # EngineError's own arguments: a message's name is ``name``). External tasks (engine/usecases/external_tasks.py:
+    # lock_task, held_task): task: its id; worker: the worker id that asked, lock_holder: the one
+    # holding the lock (worker ids, not user names); until, at: when the lock ends, ended (aware)
+    "external_task_gone": frozenset({"task"}),  # NotFound: not waiting (done, its case ended) or none
+    "external_task_not_locked": frozenset({"task"}),
+    "external_task_locked_by": frozenset({"task", "lock_holder", "until", "worker"}),
+    "external_task_lock_not_held": frozenset({"task", "worker"}),
+    "external_task_lock_expired": frozenset({"task", "worker", "at"}),
+    # Messages (engine/usecases/messages.py): name: the message's name; what it was matched by, as
+    # given: key, its business key (None: none), correlation, its correlation variables
+    # (name → value as given; None: none); case: a case id; status: an InstanceStatus value
+    "message_not_awaited": frozenset({"name", "key", "correlation"}),  # NotFound
+    # NotFound: no case waits for it and no process starts on it (given no correlation)
+    "message_starts_nothing": frozenset({"name", "key"}),
+    # Conflict: count cases wait; cases: the ids of the first few of them (all when as many as count)
+    "message_awaited_by_several": frozenset({"name", "key", "correlation", "count", "cases"}),
+    "message_starts_several": frozenset({"name", "processes"}),  # processes: their keys
+    "no_case_to_reach": frozenset({"case"}),  # NotFound: a message or trigger named no case by its id
+    "case_ended_for_message": frozenset({"case", "status", "name"}),  # Conflict
+    "message_not_awaited_by_case": frozenset({"case", "name", "key", "correlation"}),  # NotFound
+    "case_ended_for_trigger": frozenset({"case", "status"}),  # Conflict: it waits for nothing any more
+    # NotFound: the case does not wait at the receive task without a message ``element`` (its id)
+    "trigger_not_awaited": frozenset({"case", "element"}),
 }
 
 
@@ -188,7 +216,7 @@ FIELD_ERRORS: dict[str, str] = {
     "passwords_differ": "the passwords differ",
     "unknown_timezone": "unknown time zone {timezone!r}; use an IANA name such as {example}",
     "unknown_role": "unknown role(s) {roles}; known: {known}",
-    "unknown_department": "no department {department!r}",
+    "unknown_department": "no unit {department!r}",
     "own_admin_role": "you cannot remove your own administrator role or deactivate yourself",
     "unknown_setting": "unknown setting {name!r}; known: {known}",
     "case_or_task_needed": "a case or a task is needed",
@@ -255,6 +283,13 @@ FIELD_ERRORS: dict[str, str] = {
     # a merged range under a spreadsheet's header (engine/usecases/spreadsheets.py): its value is
     # in its first cell only
     "merged_cells": "{cells} on the sheet {sheet} are merged cells: unmerge them and fill in each row's own value",
+    # a variable given from outside a form (a worker's answer, a message: engine/usecases/given_variables.py)
+    "variable_name": "a variable name: letters, digits and _, not beginning with _ or a digit (at most 200)",
+    # a text that is not valid Unicode, refused up front by the API (web/api/common.py)
+    "unpaired_surrogate": "must not contain unpaired surrogate characters (U+D800 to U+DFFF): not valid Unicode",
+    # a list's (or a map's) length, counted in items (the API's argument checks)
+    "items_out_of_range": "must have {min} to {max} items",
+    "min_items": "at least {min} items",
 }
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import uuid
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -169,10 +170,14 @@ def deploy(target: Target, *files: str | Path) -> None:
 
 
 def deploy_mail_task_to_a_confidential_address(target: Target) -> None:
-    """tests/fixtures/mail_task.bpmn with the deputy's e-mail (its recipient) a confidential field."""
+    """tests/fixtures/mail_task.bpmn with the deputy's e-mail (its recipient) a confidential field,
+    and so its only recipient (deploy refuses a confidential address beside others): no Cc, no Bcc."""
     source = (FIXTURES / "mail_task.bpmn").read_text(encoding="utf-8")
     plain = '<camunda:formField id="deputy_email" label="代表邮箱" type="string" />'
     assert plain in source
+    others = re.compile(r'\s*<camunda:field name="cc"[^>]*/>|\s*<camunda:field name="bcc">.*?</camunda:field>', re.S)
+    source, dropped = others.subn("", source)
+    assert dropped == 2
     confidential = (
         '<camunda:formField id="deputy_email" label="代表邮箱" type="string"><camunda:properties>'
         '<camunda:property id="confidential" value="true" /></camunda:properties></camunda:formField>'

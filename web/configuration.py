@@ -7,6 +7,11 @@ the value and what it takes (``BadSetting``), rather than a traceback later, or 
 quietly ignored: a mistyped sign-in limit made Flask-Limiter count nothing at all. A value taken
 is put back normalised (a number as a number), so that the code reading it later cannot fail.
 
+The database URL (``DATABASE_URL``) is checked here too, before an engine is made of it: a
+text that is no URL, a database CongressFlow does not run on, the old ``postgres://`` form and
+a driver that is not installed are each one line (``DatabaseUrlRefused``, exit 6 on the command
+line, as for any database it cannot use), never with the password.
+
 Also here: the one warning at start about the settings of a site several machines serve
 (``warn_of_a_generated_key``)."""
 
@@ -14,13 +19,17 @@ from __future__ import annotations
 
 import logging
 import math
+import re
 from collections.abc import MutableMapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import click
 from limits import parse_many
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 
 from .config import HOW_TO_MAKE_A_SECRET_KEY
 
@@ -29,15 +38,34 @@ log = logging.getLogger(__name__)
 PREFIX = "CONGRESSFLOW_"
 
 
-class StartRefused(click.ClickException):
+def _app_load_errors() -> tuple[type[Exception], ...]:
+    """gunicorn's error for an app that cannot be loaded, where gunicorn is installed: a worker
+    whose app raises it prints its message, one line and no traceback, and the server stops
+    ("App failed to load"); any other exception is a traceback from every worker."""
+    try:
+        from gunicorn.errors import AppImportError
+    except ImportError:  # Windows, or installed without it: waitress only
+        return ()
+    return (AppImportError,)
+
+
+class StartRefused(click.ClickException, *_app_load_errors()):  # type: ignore[misc]
     """A configuration the app must not run with. The command line prints it as one line
-    (``Error: …``, exit status 1) instead of a traceback; under gunicorn the worker fails to
-    boot with it, and the server stops."""
+    (``Error: …``, exit status 1, ``exit_code``) instead of a traceback, and lists its commands
+    in ``--help`` all the same (web/cli); gunicorn run on ``web:create_app()`` prints it in one
+    line from each worker and stops (it is gunicorn's ``AppImportError`` as well)."""
 
 
 class BadSetting(StartRefused, ValueError):
     """A setting whose value the app does not take (a ValueError as well: what reading it
     raised before it was checked here)."""
+
+
+class DatabaseUrlRefused(BadSetting):
+    """``CONGRESSFLOW_DATABASE_URL`` names no database the app can use: exit 6 on the command
+    line, the code of a database that cannot be used (web/cli/common.py's EXIT_DATABASE)."""
+
+    exit_code = 6
 
 
 @dataclass(frozen=True)
@@ -129,7 +157,43 @@ class Flag:
         raise ValueError(value)
 
 
-Kind = Number | RateLimits | Flag
+@dataclass(frozen=True)
+class PublicUrl:
+    """The site's address as its users reach it (``https://renda.example.gov.cn``, maybe with
+    the path a proxy serves it under): http or https, a host, no query or fragment; kept
+    without its trailing slash. Empty: none (e-mails carry no link)."""
+
+    about: str
+
+    @property
+    def takes(self) -> str:
+        return f"an http:// or https:// address with a host and no ?query or #fragment ({self.about})"
+
+    def parse(self, value: Any) -> str:
+        if not isinstance(value, str):
+            raise ValueError(value)
+        text = value.strip()
+        if not text:
+            return ""
+        parts = urlsplit(text)
+        if (
+            parts.scheme.lower() not in ("http", "https")
+            or not parts.hostname
+            or parts.query
+            or parts.fragment
+            or "?" in text
+            or "#" in text
+            or any(c.isspace() for c in text)
+        ):
+            raise ValueError(value)
+        try:
+            parts.port  # noqa: B018 (a port out of range or not a number raises)
+        except ValueError:
+            raise ValueError(value) from None
+        return text.rstrip("/")
+
+
+Kind = Number | RateLimits | Flag | PublicUrl
 
 SETTINGS: dict[str, Kind] = {
     "PROXY_HOPS": Number("how many reverse proxies stand in front; 0: none"),
@@ -147,12 +211,17 @@ SETTINGS: dict[str, Kind] = {
     "METRICS_ALLOW_LOOPBACK": Flag("a scrape of /metrics from this machine needs no token"),
     "SMTP_SSL": Flag("the SMTP server speaks TLS from the start"),
     "SMTP_STARTTLS": Flag("the SMTP connection is upgraded to TLS"),
+    "PUBLIC_URL": PublicUrl("the site's address, which notification e-mails link to; unset: no link"),
 }
 
 
 def check(config: MutableMapping[str, Any]) -> None:
-    """Refuse the first setting of ``SETTINGS`` the app cannot use; put the others back
-    normalised. A setting not in ``config`` keeps the default of the code that reads it."""
+    """Refuse the first setting of ``SETTINGS`` the app cannot use, or a database URL it cannot
+    use (``check_database_url``); put the others back normalised. A setting not in ``config``
+    keeps the default of the code that reads it (an empty DATABASE_URL: the instance folder's
+    SQLite file)."""
+    if config.get("DATABASE_URL"):
+        check_database_url(config["DATABASE_URL"])
     for name, kind in SETTINGS.items():
         if name not in config:
             continue
@@ -163,6 +232,66 @@ def check(config: MutableMapping[str, Any]) -> None:
             config[name] = kind.parse(value)
         except ValueError:
             raise BadSetting(f"{PREFIX}{name} is {value!r}: it takes {kind.takes}") from None
+
+
+DATABASE_URL = f"{PREFIX}DATABASE_URL"
+# the databases CongressFlow runs on (its migrations, its prepared statements, backup and restore)
+SUPPORTED_DATABASES = {"sqlite": "sqlite", "postgresql": "postgresql+psycopg"}
+DATABASE_URL_TAKES = "sqlite:///PATH (a SQLite file) or postgresql+psycopg://USER:PASSWORD@HOST/DATABASE"
+
+
+def check_database_url(value: str | URL) -> None:
+    """Refuse a database URL the app cannot make an engine of, naming the variable and what is
+    wrong (``DatabaseUrlRefused``): SQLAlchemy would say it in a traceback from every command,
+    or from every worker. The URL is shown without its password. A URL taken here may still
+    name a database that does not answer: that is said when it is used (web/cli)."""
+    try:
+        url = make_url(value)
+    except ArgumentError:
+        shown = _without_password(str(value))
+        raise DatabaseUrlRefused(
+            f"{DATABASE_URL} is {shown!r}: not a database URL; it takes {DATABASE_URL_TAKES}"
+        ) from None
+    shown = url.render_as_string(hide_password=True)
+    backend = url.get_backend_name()
+    if backend == "postgres":
+        fixed = url.set(drivername=SUPPORTED_DATABASES["postgresql"]).render_as_string(hide_password=True)
+        raise DatabaseUrlRefused(
+            f"{DATABASE_URL} is {shown!r}: postgres:// is an old name SQLAlchemy no longer reads;"
+            f" write postgresql+psycopg:// instead ({fixed})"
+        )
+    if backend not in SUPPORTED_DATABASES:
+        raise DatabaseUrlRefused(
+            f"{DATABASE_URL} is {shown!r}: CongressFlow does not support {backend} (it supports SQLite"
+            f" and PostgreSQL); it takes {DATABASE_URL_TAKES}"
+        )
+    fixed = url.set(drivername=SUPPORTED_DATABASES[backend]).render_as_string(hide_password=True)
+    driver = url.get_driver_name() or "(none)"
+    try:
+        dialect = url.get_dialect()
+    except NoSuchModuleError:
+        raise DatabaseUrlRefused(
+            f"{DATABASE_URL} is {shown!r}: SQLAlchemy knows no driver {driver!r} for {backend};"
+            f" write {SUPPORTED_DATABASES[backend]}:// ({fixed})"
+        ) from None
+    if dialect.is_async:
+        raise DatabaseUrlRefused(
+            f"{DATABASE_URL} is {shown!r}: {driver} is an asyncio driver, which CongressFlow does not use;"
+            f" write {SUPPORTED_DATABASES[backend]}:// ({fixed})"
+        )
+    try:
+        dialect.import_dbapi()
+    except ImportError:
+        raise DatabaseUrlRefused(
+            f"{DATABASE_URL} is {shown!r}: its driver {driver} is not installed; write"
+            f" {SUPPORTED_DATABASES[backend]}:// ({fixed}), whose driver CongressFlow installs"
+        ) from None
+
+
+def _without_password(text: str) -> str:
+    """A text that is no URL, shown with what stands where a URL's password would (between
+    the user's ``:`` and the ``@``) hidden, as SQLAlchemy shows a URL's."""
+    return re.sub(r"(^|[/:])([^:/@]*):[^@]*@", r"\1\2:***@", text)
 
 
 def warn_of_a_generated_key(config: MutableMapping[str, Any], key_file: Path) -> None:

@@ -264,7 +264,7 @@ def handle_engine_error(exc: EngineError) -> Response | tuple[str, int]:
         exc.message,
         getattr(exc, "field_errors", None),
         getattr(exc, "problems", None),
-        said=_script_failed(exc) if isinstance(exc, ScriptError) else say(exc),
+        said=_script_failed(exc) if isinstance(exc, ScriptError) else _in_engine_words(exc) or say(exc),
     )
 
 
@@ -489,6 +489,139 @@ def _process_stopped(p: dict[str, Any]) -> Said:
     )
 
 
+# -- a machine door's refusal (a worker's answer, a message), said with its own reason -----
+# A worker or a sender of messages is told why (who holds the lock and until when, which
+# cases wait for the message), not the page's "reload and try again". A JSON answer in
+# another language than Chinese says the engine's own words (``message``), as it always has;
+# a page says them all in its reader's language.
+def _in_engine_words(exc: EngineError) -> Said | None:
+    """A machine door's refusal to a JSON reader of English: the engine's words (None: not one)."""
+    if exc.reason not in _SAY_TO_A_MACHINE or not wants_json() or current_locale() == "zh_CN":
+        return None
+    return Said(exc.message)
+
+
+def _to_the_second(moment: datetime) -> str:
+    """A lock's moment in the reader's time zone, to the second."""
+    return when(moment, "yyyy-MM-dd HH:mm:ss")
+
+
+def _matched_by(p: dict[str, Any]) -> str:
+    """What a message was matched by (its business key, its correlation variables written as
+    the engine writes them: ``a=1, b='x'``), as the reader reads it: "" for nothing."""
+    key, correlation = p["key"], p["correlation"]
+    written = ", ".join(f"{name}={value!r}" for name, value in correlation.items()) if correlation else ""
+    if key is not None and written:
+        return _("（编号 %(key)s，关联变量 %(correlation)s）", key=key, correlation=written)
+    if key is not None:
+        return _("（编号 %(key)s）", key=key)
+    return _("（关联变量 %(correlation)s）", correlation=written) if written else ""
+
+
+def _cases(p: dict[str, Any]) -> str:
+    """The cases waiting for a message (the first few, with … when there are more), as listed."""
+    cases = _("、").join(f"#{case}" for case in p["cases"])
+    return cases + ("…" if p["count"] > len(p["cases"]) else "")
+
+
+def _case_status(status: str) -> str:
+    """A case's status inside a sentence: in Chinese its word; in English the engine's own
+    (``cancelled``: the words' English, ``Cancelled``, is a heading's)."""
+    if current_locale() != "zh_CN":
+        return status
+    return {"completed": _("已办结"), "cancelled": _("已撤销")}.get(status, status)
+
+
+_SAY_TO_A_MACHINE: dict[str, Callable[[dict[str, Any]], Said]] = {
+    # engine/usecases/external_tasks.py (lock_task, held_task)
+    "external_task_gone": lambda p: Said(
+        _("外部任务 %(task)s 不在等待外部程序处理：它已处理完、案件已结束，或者没有这个任务。", task=p["task"])
+    ),
+    "external_task_not_locked": lambda p: Said(
+        _("外部任务 %(task)s 没有被锁定：请先获取并锁定它（fetch-and-lock）。", task=p["task"])
+    ),
+    "external_task_locked_by": lambda p: Said(
+        _(
+            "外部任务 %(task)s 已由外部程序 %(holder)s 锁定，至 %(until)s 为止；%(worker)s 不能答复它。",
+            task=p["task"],
+            holder=p["lock_holder"],
+            until=_to_the_second(p["until"]),
+            worker=p["worker"],
+        )
+    ),
+    "external_task_lock_not_held": lambda p: Said(
+        _(
+            "外部程序 %(worker)s 没有锁定外部任务 %(task)s：请先获取并锁定它（fetch-and-lock）。",
+            worker=p["worker"],
+            task=p["task"],
+        )
+    ),
+    "external_task_lock_expired": lambda p: Said(
+        _(
+            "外部程序 %(worker)s 对外部任务 %(task)s 的锁定已于 %(at)s 过期：请重新获取并锁定它。",
+            worker=p["worker"],
+            task=p["task"],
+            at=_to_the_second(p["at"]),
+        )
+    ),
+    # engine/usecases/messages.py
+    "message_starts_nothing": lambda p: Said(
+        _(
+            "没有案件在等待消息「%(message)s」%(where)s，也没有由这个消息发起的流程。",
+            message=p["name"],
+            where=_matched_by({**p, "correlation": None}),
+        )
+    ),
+    "message_not_awaited": lambda p: Said(
+        _("没有案件在等待消息「%(message)s」%(where)s。", message=p["name"], where=_matched_by(p))
+    ),
+    "message_awaited_by_several": lambda p: Said(
+        _(
+            "有 %(count)s 个案件在等待消息「%(message)s」%(where)s：%(cases)s。"
+            "请用编号（business_key）、关联变量或案件号（instance_id）指明其中一个。",
+            count=p["count"],
+            message=p["name"],
+            where=_matched_by(p),
+            cases=_cases(p),
+        )
+    ),
+    "no_case_to_reach": lambda p: Said(_("没有案件 #%(case)s。", case=p["case"])),
+    "case_ended_for_message": lambda p: Said(
+        _(
+            "案件 #%(case)s %(status)s，不再等待消息「%(message)s」。",
+            case=p["case"],
+            status=_case_status(p["status"]),
+            message=p["name"],
+        ),
+        links=(_case_link(p["case"]),),
+    ),
+    "message_not_awaited_by_case": lambda p: Said(
+        _(
+            "案件 #%(case)s 没有在等待消息「%(message)s」%(where)s。",
+            case=p["case"],
+            message=p["name"],
+            where=_matched_by(p),
+        ),
+        links=(_case_link(p["case"]),),
+    ),
+    "message_starts_several": lambda p: Said(
+        _(
+            "消息「%(message)s」会发起多个流程（%(keys)s）：一个消息只能发起一个流程。",
+            message=p["name"],
+            keys=", ".join(p["processes"]),
+        )
+    ),
+    "case_ended_for_trigger": lambda p: Said(
+        _("案件 #%(case)s %(status)s，不再等待任何消息。", case=p["case"], status=_case_status(p["status"])),
+        links=(_case_link(p["case"]),),
+    ),
+    "trigger_not_awaited": lambda p: Said(
+        _("案件 #%(case)s 没有停在接收任务「%(element)s」等待。", case=p["case"], element=p["element"]),
+        links=(_case_link(p["case"]),),
+    ),
+}
+
+
 _SAY: dict[str, Callable[[dict[str, Any]], Said]] = {
     "no_case": lambda p: _not_found(_("找不到案件 #%(case)s：它不存在，或者您无权查看。", case=p["case"])),
     "no_task": lambda p: _not_found(_("找不到这项任务：它不存在，或者您无权查看它所在的案件。")),
@@ -622,6 +755,17 @@ _SAY: dict[str, Callable[[dict[str, Any]], Said]] = {
             ),
         ),
     ),
+    "business_key_held": lambda p: Said(
+        _(
+            "编号 %(key)s 已是「%(process)s」在办案件 #%(case)s 的编号，没有再发起案件。",
+            key=p["key"],
+            process=p["process"],
+            case=p["case"],
+        ),
+        _("同一流程在办的案件不能共用一个编号：新案件请换一个编号。"),
+        (_case_link(p["case"]),),
+    ),
+    **_SAY_TO_A_MACHINE,
 }
 
 

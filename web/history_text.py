@@ -13,8 +13,9 @@ from flask_babel import gettext as _
 from flask_babel import pgettext
 
 from engine.usecases.audit_log import ImportSummary
+from engine.usecases.case_migration_texts import element
 from engine.usecases.confidentiality import WITHHELD
-from engine.usecases.results import HistoryEntry
+from engine.usecases.results import HistoryEntry, MapNames
 
 from .i18n import when_text
 from .roles import person_name
@@ -129,9 +130,12 @@ class Words:
     def step(self, entry: HistoryEntry) -> str:
         """The step an entry was for: its task as titled, with its round (评议打分 · 财政所: two
         deputies' scores of two units are not the same step twice), else its element by name (a
-        start's start event); nothing for an entry at no element (a cancel)."""
+        start's start event); nothing for an entry at no element (a cancel). A step made before
+        the case moved to another version is said by its name then (``element_name``)."""
         if entry.task_name:
             return entry.task_name
+        if entry.element_name:
+            return entry.element_name
         return self.element_names.get(entry.bpmn_id, entry.bpmn_id) if entry.bpmn_id else ""
 
     def value(self, name: str, value: Any) -> list[Part]:
@@ -227,11 +231,30 @@ def _said(entry: HistoryEntry, words: Words) -> list[Part]:
         shown = {k: v for k, v in data.items() if not k.startswith("_")}
         parts = [Part(_("处理方") + _("：") + str(data.get("_worker") or ""))]
         return parts + ([Part(_("；")), *words.fields(shown)] if shown else [])
+    if action == "case_migrated":
+        return _moved(data, entry.map_names)
     if action == "cancel" and data.get("reason"):
         return [Part(_("理由") + _("：") + str(data["reason"]))]
     if action in ("complete", "start"):
         return words.fields(data)
     return []
+
+
+def _moved(data: Mapping[str, Any], names: MapNames | None) -> list[Part]:
+    """A move to another version: from which to which, and its map (each element that did not
+    keep its id: where it went, by name in its version, or that it went nowhere)."""
+    said = _("从 v%(old)s 迁移到 v%(new)s", old=data.get("from_version", "?"), new=data.get("to_version", "?"))
+    mapping = data.get("map")
+    if not isinstance(mapping, Mapping) or not mapping:
+        return [Part(said)]
+    names = names or MapNames()
+    pairs = [
+        element(names.old.get(old, ""), str(old), _)
+        + " → "
+        + (element(names.new.get(new, ""), new, _) if isinstance(new, str) and new else _("（无）"))
+        for old, new in mapping.items()
+    ]
+    return [Part(said + _("；") + _("环节对应：%(map)s", map=_("、").join(pairs)))]
 
 
 def import_summary(summary: ImportSummary | None) -> str:

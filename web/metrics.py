@@ -10,6 +10,13 @@
   process of this server) runs the scheduler.
 * ``congressflow_open_tasks``, ``congressflow_overdue_tasks`` (gauges): counted in the
   database at each scrape (one indexed query, ``engine.usecases.monitoring``).
+* ``congressflow_mail_waiting``, ``congressflow_mail_oldest_waiting_seconds``,
+  ``congressflow_mail_given_up`` (gauges, by ``outbox``: ``notifications`` or ``process``):
+  the e-mails still to be sent, how long the oldest of them has waited (0: none waits), and
+  those not sent and not tried any more (refused ``MAX_ATTEMPTS`` times, or older than
+  ``MAX_AGE``); counted in the database at each scrape (``engine.notifications.outbox``), only
+  where SMTP is configured (without it nothing is e-mailed, and nothing waits to be). An
+  alert on the oldest waiting (say, over an hour) tells an SMTP server that stopped answering.
 * ``congressflow_database_up`` (gauge): 1 when the database answered that count, 0 when it
   could not be reached: the scrape then shows the process's own figures (requests, completions,
   timer lateness, leadership) without the database's counts, so that they do not vanish during
@@ -60,7 +67,9 @@ from prometheus_client.registry import Collector
 from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError
 
+from engine import clock
 from engine.errors import NotAllowed
+from engine.notifications.outbox import OutboxStatus, outbox_status
 from engine.usecases import monitoring, observers, tokens
 from storage.backup import first_line
 
@@ -173,11 +182,14 @@ def metrics_view() -> Response:
     from_loopback = _from_loopback()
     # a boolean, "yes" or "off" read as one at start (web/configuration.py)
     loopback_allowed = bool(current_app.config.get("METRICS_ALLOW_LOOPBACK", True))
+    mail: OutboxStatus | None = None
     try:
         try:
             result = monitoring.scrape(
                 database.session(), secret, from_loopback=from_loopback, loopback_allowed=loopback_allowed
             )
+            if current_app.config.get("SMTP_HOST"):  # let in: the outboxes' figures too
+                mail = outbox_status(database.session())
         except DBAPIError as exc:
             if not database_unavailable(exc):
                 raise
@@ -195,7 +207,7 @@ def metrics_view() -> Response:
         return Response(f"{exc}\n", 503, {"Retry-After": "30"}, "text/plain")
     if result.token_to_record is not None:
         tokens.record_use(database.session_factory(), result.token_to_record)
-    body = generate_latest(_Exposition(_sources(), result))
+    body = generate_latest(_Exposition(_sources(), result, mail))
     # as the exposition format names it, charset included (a mimetype would get Flask's own
     # charset added again, and Prometheus refuses a parameter given twice)
     return Response(body, 200, content_type=CONTENT_TYPE_LATEST)
@@ -258,8 +270,10 @@ class _Exposition:
     database answered and the figures it counted just now. The scheduler's own server
     (``scrape`` None) asks the database nothing, and says nothing of it."""
 
-    def __init__(self, sources: Iterable[Collector], scrape: monitoring.Scrape | None):
-        self.sources, self.scrape = list(sources), scrape
+    def __init__(
+        self, sources: Iterable[Collector], scrape: monitoring.Scrape | None, mail: OutboxStatus | None = None
+    ):
+        self.sources, self.scrape, self.mail = list(sources), scrape, mail
 
     def collect(self) -> Iterator[Metric]:
         for source in self.sources:
@@ -279,6 +293,31 @@ class _Exposition:
             yield GaugeMetricFamily(
                 "congressflow_overdue_tasks", "Open tasks past their due date.", value=figures.overdue_tasks
             )
+        if self.mail is not None:
+            yield from _mail_figures(self.mail)
+
+
+def _mail_figures(mail: OutboxStatus) -> Iterator[Metric]:
+    """The outboxes' gauges, by outbox (``notifications``, ``process``)."""
+    waiting = GaugeMetricFamily(
+        "congressflow_mail_waiting", "E-mails waiting to be sent, by outbox.", labels=("outbox",)
+    )
+    given_up = GaugeMetricFamily(
+        "congressflow_mail_given_up",
+        "E-mails not sent and not tried any more (refused too often, or too old), by outbox.",
+        labels=("outbox",),
+    )
+    for outbox in sorted(mail.waiting):
+        waiting.add_metric((outbox,), mail.waiting[outbox])
+        given_up.add_metric((outbox,), mail.given_up.get(outbox, 0))
+    age = mail.age(clock.now())
+    yield waiting
+    yield GaugeMetricFamily(
+        "congressflow_mail_oldest_waiting_seconds",
+        "How long the oldest e-mail still waiting to be sent has waited (0: none waits).",
+        value=age.total_seconds() if age is not None else 0,
+    )
+    yield given_up
 
 
 def serve_scheduler_metrics(host: str, port: int) -> None:

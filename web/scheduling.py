@@ -220,6 +220,28 @@ def clear_socket_path(path: str) -> None:
     raise CannotListen(address, 0, OSError(errno.EADDRINUSE, "in use"))
 
 
+def try_listening(host: str, port: int) -> None:
+    """CannotListen, said in one line as waitress's start says it, when ``host:port`` cannot be
+    listened on now (taken by another server, a port below 1024 without privileges, an address
+    this machine does not have): gunicorn would retry for five seconds, printing "Connection in
+    use" each second, then stop. The socket is made as gunicorn makes its own (SO_REUSEADDR: a
+    port whose last connections are still closing is free to it) and closed at once."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    try:
+        with socket.socket(family, socket.SOCK_STREAM) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            probe.bind((host, port))
+            probe.listen()
+    except OSError as exc:
+        raise CannotListen(host, port, exc) from None
+
+
+def _sockets_handed_over() -> bool:
+    """gunicorn is handed sockets open already (a USR2 upgrade's new arbiter, systemd's socket
+    activation), listened on by design: web/gunicorn_conf.py's ``on_starting`` asks the same."""
+    return "GUNICORN_FD" in os.environ or "LISTEN_FDS" in os.environ
+
+
 GUNICORN_CONF = Path(__file__).with_name("gunicorn_conf.py")
 # set for the processes ``serve --workers N`` starts (web/configuration.py reads it)
 WARNED_BY_STARTER = "CONGRESSFLOW_WARNED_BY_STARTER"
@@ -244,6 +266,8 @@ def serve_workers(host: str, port: int, workers: int, threads: int | None, with_
     path = socket_path(host)
     if path is not None:
         clear_socket_path(path)  # CannotListen in one line, before gunicorn starts
+    elif not _sockets_handed_over():
+        try_listening(host, port)  # CannotListen in one line, where gunicorn tries for 5 s
     os.environ["CONGRESSFLOW_SCHEDULER_IN_SERVER"] = "1" if with_scheduler else "0"
     argv = [sys.executable, "-m", "gunicorn", "--config", str(GUNICORN_CONF), "--bind", address]
     # this process built the app already (the command's), saying its warnings at start: the

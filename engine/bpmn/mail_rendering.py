@@ -7,13 +7,24 @@ No database and no SMTP here: what is checked is only what makes a mail that cou
 (an address list that is not e-mail syntax, a charset Python does not know, a text the charset
 cannot write). Such a mail fails the task as a failing script does (a ScriptError naming the
 element), at deploy when the field is a literal, at run time when it is an expression.
+
+A ``to`` expression that gives no address because the variables it reads were left empty (an
+optional form field: the petitioner gave no e-mail address) is no error: the mail is kept as
+not sent (``QueuedMail.unsent``, ``left_empty`` naming those variables) and the case goes
+on, as a township office registering a letter without an e-mail address expects.
+
+A mail naming a confidential address (a petitioner's, a confidential form field's value) with
+other recipients is split (``split_confidential``): each confidential address gets a message
+of its own, with no other recipient, and the others' message does not name it. Deploy refuses
+such a mail task (engine.bpmn.mail_tasks); this keeps versions deployed before that safe.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Collection, Iterable, Mapping
+from dataclasses import dataclass, replace
+from email.utils import parseaddr
 from typing import Any
 from weakref import WeakKeyDictionary
 
@@ -48,6 +59,11 @@ class QueuedMail:
     text: str | None  # None: the task has no such field
     html: str | None
     charset: str = DEFAULT_CHARSET
+    # not sent: its ``to`` gave no address, these variables it reads having been left empty
+    unsent: bool = False
+    left_empty: tuple[str, ...] = ()
+    # each recipient's bare address (lower case) → the variables of the task's data holding it
+    sources: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
 
 class MailOutbox:
@@ -91,6 +107,47 @@ def address_problem(entry: str) -> str:
     return ""
 
 
+def bare(entry: str) -> str:
+    """The address of an address list's entry, in lower case (``Kermit <Kermit@camunda.org>``:
+    ``kermit@camunda.org``): what tells two entries for one mailbox."""
+    return parseaddr(entry)[1].strip().lower()
+
+
+def addresses_in(value: Any) -> set[str]:
+    """The e-mail addresses a value holds anywhere in its text (in lower case)."""
+    if not isinstance(value, (str, list, tuple)):
+        return set()
+    return {found.group(0).lower() for found in _ADDRESS.finditer(as_text(value))}
+
+
+def sources_of(recipients: Iterable[str], data: Mapping[str, Any]) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """Each recipient's bare address → the variables of ``data`` whose value holds it."""
+    held = {name: addresses_in(value) for name, value in data.items()}
+    return tuple(
+        (address, tuple(sorted(name for name, found in held.items() if address in found)))
+        for address in dict.fromkeys(bare(entry) for entry in recipients)
+    )
+
+
+def split_confidential(mail: QueuedMail, confidential: Collection[str]) -> list[QueuedMail]:
+    """``mail`` as the messages it is sent as: each recipient whose address a ``confidential``
+    variable holds (``mail.sources``) gets one of their own, as its only (``to``) recipient,
+    and the others one that names none of them; ``[mail]`` when no recipient is confidential."""
+    secret = {address for address, names in mail.sources if set(names) & set(confidential)}
+    if not secret or mail.unsent:
+        return [mail]
+    own: dict[str, QueuedMail] = {}
+    for entry in (*mail.to, *mail.cc, *mail.bcc):
+        if bare(entry) in secret and bare(entry) not in own:
+            own[bare(entry)] = replace(mail, to=(entry,), cc=(), bcc=())
+
+    def others(entries: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(entry for entry in entries if bare(entry) not in secret)
+
+    rest = replace(mail, to=others(mail.to), cc=others(mail.cc), bcc=others(mail.bcc))
+    return [*own.values(), *([rest] if rest.to or rest.cc or rest.bcc else [])]
+
+
 def addresses(field: str, text: str) -> tuple[str, ...]:
     """A comma-separated address list (as Camunda splits it), each entry checked; raises
     ValueError naming the field and the first entry that is not an address."""
@@ -113,19 +170,23 @@ def charset_problem(charset: str) -> str:
     return ""
 
 
-def render(task_id: str, bpmn_id: str, values: Mapping[str, Any]) -> QueuedMail:
+def render(
+    task_id: str, bpmn_id: str, values: Mapping[str, Any], left_empty: tuple[str, ...] | None = None
+) -> QueuedMail:
     """The mail of a task whose fields gave ``values`` (by field name; a field the task does
-    not have is absent); raises ScriptError naming the element and the field."""
+    not have is absent); raises ScriptError naming the element and the field. ``left_empty``:
+    the variables the ``to`` expression read that were empty; when it gives no address
+    because of them, the mail is not sent (``unsent``) rather than an error."""
     try:
-        return _render(task_id, bpmn_id, values)
+        return _render(task_id, bpmn_id, values, left_empty)
     except ValueError as exc:
         raise ScriptError(f"{bpmn_id}: {exc}") from None
 
 
-def _render(task_id: str, bpmn_id: str, values: Mapping[str, Any]) -> QueuedMail:
+def _render(task_id: str, bpmn_id: str, values: Mapping[str, Any], left_empty: tuple[str, ...] | None) -> QueuedMail:
     text = {name: as_text(value).strip() for name, value in values.items()}
     to = addresses("to", text.get("to", ""))
-    if not to:
+    if not to and not left_empty:
         raise ValueError("mail field 'to' gave no address")
     sender = addresses("from", text.get("from", ""))
     if len(sender) > 1:
@@ -145,6 +206,8 @@ def _render(task_id: str, bpmn_id: str, values: Mapping[str, Any]) -> QueuedMail
         text=text.get("text") if "text" in values else None,
         html=text.get("html") if "html" in values else None,
         charset=charset,
+        unsent=not to,
+        left_empty=() if to else tuple(left_empty or ()),
     )
     for name in ("subject", "text", "html"):
         try:

@@ -389,7 +389,7 @@ def normalise(root: etree._Element, file: str) -> Normalised:
     rename_reserved_ids(root, file, result.warnings)
     externals_as_service_tasks(root, file, result.warnings)
     result.problems += separate_handlers(root, file, result.warnings)
-    result.problems += mail_tasks_as_service_tasks(root, file)
+    result.problems += mail_tasks_as_service_tasks(root, file, result.warnings)
     result.problems += link_events(root, file)
     add_implicit_ends(root, file, result.warnings)
     add_implicit_splits(root, file, result.warnings)

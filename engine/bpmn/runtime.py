@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from copy import deepcopy
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, TypeVar
@@ -186,8 +187,16 @@ class Runtime:
 
     def deliver(self, workflow: BpmnWorkflow, kind: str, name: str, variables: dict[str, Any]) -> list[str]:
         """Deliver a message, signal or trigger to the tasks of ``workflow`` waiting for it, its
-        ``variables`` merged into their data, then run the engine steps. Returns the ids of
-        the tasks that caught it (none: nothing waited for it)."""
+        ``variables`` set in their data, then run the engine steps. Returns the ids of the
+        tasks that caught it (none: nothing waited for it).
+
+        The variables set the case's, as Camunda's correlation with variables sets them: a
+        value the case holds already is overwritten, not only new ones added. They are written
+        once the catching task is ready to go on: SpiffWorkflow's ``_update`` gives it its
+        parent's copy of the data there, over whatever it held (what was written before the
+        catch, the case's old value wins), and as it completes the tasks after it take its
+        copy. (A Camunda message's own payload goes to ``MESSAGE_RESULT_KEY``, a signal's
+        SpiffWorkflow sets as the task runs: the same values.)"""
         self._before_moving(workflow)
         caught: list[str] = []
         for task in state.waiting_catchers(workflow):
@@ -204,9 +213,9 @@ class Runtime:
 
             def catch(task: Task = task, event: BpmnEvent = event) -> None:
                 task.task_spec.catch(task, event)
-                task.task_spec._update(task)
+                task.task_spec._update(task)  # ready now, its parent's data inherited
+                task.data.update(deepcopy(variables))  # each catcher its own copy
 
-            task.data.update(variables)
             self._guard(catch)
             caught.append(str(task.id))
             if kind != "signal":

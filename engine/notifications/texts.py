@@ -71,7 +71,14 @@ def subject(kind: str, p: dict[str, Any], _: Translate = chinese) -> str:
 
 
 def message(kind: str, p: dict[str, Any], due: str, _: Translate = chinese) -> str:
-    """``due``: the due time as its reader reads it (their time zone)."""
+    """``due``: the due time as its reader reads it (their time zone). The texts set it apart
+    by a space ("于 %(due)s 到期"); a due time that names its zone ends in a full-width
+    parenthesis, which takes none after it: "2026-11-30 21:30（America/New_York）到期"."""
+    text = _message(kind, p, due, _)
+    return text.replace(f"{due} ", due) if due.endswith("）") else text
+
+
+def _message(kind: str, p: dict[str, Any], due: str, _: Translate) -> str:
     task, case = p.get("task", ""), p["case"]
     if kind == "reminder":
         return _("「%(task)s」（案件：%(case)s）将于 %(due)s 到期，请及时办理。", task=task, case=case, due=due)

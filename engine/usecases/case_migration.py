@@ -26,14 +26,15 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from storage import repositories as repo
 from storage.enums import InstanceStatus
-from storage.models import ProcessDefinition, ProcessInstance, Subscription, Timer, WorkItem
+from storage.models import ExternalTask, ProcessDefinition, ProcessInstance, Subscription, Timer, WorkItem
 
 from .. import access
 from ..access import Actor
 from ..bpmn import alignment, migration, migration_checks
 from ..bpmn.parsing import ParsedProcess
+from ..bpmn.waiting_tasks import ExternalServiceTask
 from ..errors import Conflict, EngineError, FieldError, InvalidData, NotFound
-from . import incidents
+from . import external_tasks, incidents
 from .case_migration_results import (
     CaseCheck,
     CaseOutcome,
@@ -42,6 +43,7 @@ from .case_migration_results import (
     MigrationReport,
     Plan,
     Reason,
+    changed_after_dry_run,
     reasons_of,
 )
 from .context import audit, processes, runtime_for
@@ -214,7 +216,8 @@ def _move_one(session: Session, actor: Actor, plan: Plan, instance_id: int, revi
     if instance.definition_id != plan.from_definition_id or instance.status != InstanceStatus.RUNNING:
         raise Conflict(f"case {instance_id} no longer runs on version {plan.from_version} of {plan.key!r}")
     if revision is not None and instance.revision != revision:
-        raise Conflict(f"case {instance_id} changed after the dry run: run the dry run again")
+        # not moved, by a check: what it is now is not what the mover saw and confirmed
+        return CaseOutcome(instance_id, instance.title, REFUSED, (changed_after_dry_run(),), "")
     old, new = (
         processes.get_by_id(session, plan.from_definition_id),
         processes.get_by_id(session, plan.to_definition_id),
@@ -243,7 +246,8 @@ def _move_one(session: Session, actor: Actor, plan: Plan, instance_id: int, revi
 def _relabel(session: Session, instance_id: int, relabels: list[migration.Relabel], new: ParsedProcess) -> None:
     """The open work items, timers and subscriptions of tasks whose element or name the move
     changed: their element id, and an item's name as the new version says it (a round's
-    " · 财政所" kept)."""
+    " · 财政所" kept); the external tasks waiting for a worker: their element id, and the
+    topic and priority the new version gives it (its workers fetch them)."""
     for relabel in relabels:
         meta = new.tasks.get(relabel.bpmn_id)
         name = relabel.name or (meta.name if meta else "") or relabel.bpmn_id
@@ -272,7 +276,29 @@ def _relabel(session: Session, instance_id: int, relabels: list[migration.Relabe
                 .where(Subscription.instance_id == instance_id, Subscription.task_id == relabel.task_id)
                 .values(bpmn_id=relabel.bpmn_id)
             )
+    _relabel_external_tasks(session, instance_id, {r.task_id: r.bpmn_id for r in relabels}, new)
     session.flush()
+
+
+def _relabel_external_tasks(
+    session: Session, instance_id: int, elements: Mapping[str, str], new: ParsedProcess
+) -> None:
+    """Each external task row of the case as the new version has it: at the element its task
+    moved to (``elements``, by task id; else the same id), with that element's topic and
+    priority. The save of the case did the same from the workflow (external_tasks.sync); said
+    here too, by the plan, beside the work items, timers and subscriptions it moves."""
+    specs = {
+        task_spec.bpmn_id: task_spec
+        for spec in (new.spec, *new.subprocess_specs.values())
+        for task_spec in spec.task_specs.values()
+        if isinstance(task_spec, ExternalServiceTask)
+    }
+    rows = session.scalars(select(ExternalTask).where(ExternalTask.instance_id == instance_id)).all()
+    for row in rows:
+        bpmn_id = elements.get(row.task_id, row.bpmn_id)
+        spec = specs.get(bpmn_id)
+        if spec is not None:
+            row.bpmn_id, row.topic, row.priority = external_tasks.indexed(bpmn_id, spec)
 
 
 def _running(definition_id: int, ids: bool = False) -> Any:

@@ -3,13 +3,19 @@ the plan, the dry run's verdict on each case, and what became of each case moved
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from typing import Any
+
+from sqlalchemy.orm import Session
 
 from ..bpmn.alignment import Element
 from ..bpmn.migration_checks import Obstacle
-from .case_migration_texts import reason_text
+from ..errors import NotFound
+from .case_migration_texts import CHANGED_AFTER_DRY_RUN, reason_text
+from .context import processes
+from .labels import element_names
+from .results import HistoryEntry, MapNames
 
 
 @dataclass(frozen=True)
@@ -92,6 +98,12 @@ def reasons_of(obstacles: Iterable[Obstacle]) -> tuple[Reason, ...]:
     return tuple(sorted(reasons, key=lambda r: (not r.blocking, r.bpmn_id, r.code)))
 
 
+def changed_after_dry_run() -> Reason:
+    """Why a case the dry run showed is not moved: it changed since (nothing of it written)."""
+    reason = Reason(CHANGED_AFTER_DRY_RUN, "", "", "", "", "", "", (), (), True, "")
+    return replace(reason, message=reason_text(reason))
+
+
 @dataclass(frozen=True)
 class CaseCheck:
     """A case in the dry run: where it stands (``steps``: its open tasks and what it waits
@@ -145,3 +157,117 @@ class MigrationReport:
 
 
 _OUTCOMES = ("moved", "refused", "failed")
+
+
+# -- a moved case's history --------------------------------------------------------------------
+MIGRATED = "case_migrated"
+
+
+def history_as_named_then(session: Session, entries: Sequence[HistoryEntry], definition_id: int) -> list[HistoryEntry]:
+    """``as_named_then`` of the history of a case running on ``definition_id``, each version's
+    element names read from its stored spec (a version no longer stored names nothing)."""
+
+    def names_of(version: int) -> Mapping[str, str]:
+        try:
+            return element_names(processes.get_by_id(session, version))
+        except NotFound:
+            return {}
+
+    return as_named_then(entries, definition_id, names_of)
+
+
+def as_named_then(
+    entries: Sequence[HistoryEntry], current: int, names_of: Callable[[int], Mapping[str, str]]
+) -> list[HistoryEntry]:
+    """A case's history with each entry made before a move to another version saying its step
+    by the name it had then, and each move with the names of its map.
+
+    The history keeps, of a move, the versions (definition ids) it went between and its map, and
+    of each entry its element id, which is the id in the version the case ran on then: the
+    versions in between tell which version each entry was made on, and that version names its
+    element (``names_of``: a version's element names, by definition id). An open task the move
+    relabelled (its work item titled as the new version names it, its round kept: 审核（新） ·
+    财政所) had an entry made before (its claim) titled by the item's title now: said again with
+    its name then, the round kept. Entries made on the version the case runs on now
+    (``current``) are as they are."""
+    moves = [(n, e.data) for n, e in enumerate(entries) if e.action == MIGRATED and e.data]
+    if not moves:
+        return list(entries)
+    cache: dict[int, Mapping[str, str]] = {}
+
+    def names(definition_id: int) -> Mapping[str, str]:
+        if definition_id not in cache:
+            cache[definition_id] = names_of(definition_id)
+        return cache[definition_id]
+
+    then = _definition(moves[0][1], "from_definition_id")
+    said = []
+    for n, entry in enumerate(entries):
+        if entry.action == MIGRATED and entry.data:
+            said.append(replace(entry, map_names=_map_names(entry.data, names)))
+            then = _definition(entry.data, "to_definition_id")
+            continue
+        if then is None or then == current or not entry.bpmn_id:
+            said.append(entry)
+            continue
+        named = names(then).get(entry.bpmn_id)
+        if not named:
+            said.append(entry)
+            continue
+        later = _later_names(entry.bpmn_id, [data for m, data in moves if m > n], names)
+        title = _titled_then(entry.task_name, named, later) if entry.task_name else None
+        said.append(replace(entry, element_name=named, task_name=title))
+    return said
+
+
+def _definition(data: Mapping[str, Any], key: str) -> int | None:
+    value = data.get(key)
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _map_of(data: Mapping[str, Any]) -> Mapping[str, Any]:
+    """A move's map as its history entry keeps it (old element id → new one, or None)."""
+    mapping = data.get("map")
+    return mapping if isinstance(mapping, Mapping) else {}
+
+
+def _map_names(data: Mapping[str, Any], names: Callable[[int], Mapping[str, str]]) -> MapNames:
+    mapping = _map_of(data)
+    old_id, new_id = _definition(data, "from_definition_id"), _definition(data, "to_definition_id")
+    old = names(old_id) if old_id is not None else {}
+    new = names(new_id) if new_id is not None else {}
+    return MapNames(
+        old={k: old[k] for k in mapping if k in old},
+        new={v: new[v] for v in mapping.values() if isinstance(v, str) and v in new},
+    )
+
+
+def _later_names(
+    bpmn_id: str, later_moves: Sequence[Mapping[str, Any]], names: Callable[[int], Mapping[str, str]]
+) -> list[str]:
+    """The names the element ``bpmn_id`` took in the versions the case moved to after, its id
+    followed through each move's map (a move keeps, of its map, the ids that changed)."""
+    found = []
+    for data in later_moves:
+        mapping = _map_of(data)
+        if bpmn_id in mapping:
+            target = mapping[bpmn_id]
+            if not isinstance(target, str) or not target:
+                break  # no element there: no open task of it moved on
+            bpmn_id = target
+        version = _definition(data, "to_definition_id")
+        name = names(version).get(bpmn_id) if version is not None else None
+        if name:
+            found.append(name)
+    return found
+
+
+def _titled_then(title: str, named: str, later: Sequence[str]) -> str:
+    """``title`` (a work item's as it is now) with the name it began with in a later version put
+    back to ``named``, its round kept; a title still beginning with ``named`` (the item was not
+    relabelled: closed before the move) is as it is. Of names beginning one another, the longer
+    one the title begins with is the one it carries."""
+    carried = max((name for name in later if title.startswith(name)), key=len, default="")
+    if not carried or carried == named or (title.startswith(named) and len(named) >= len(carried)):
+        return title
+    return named + title[len(carried) :]

@@ -44,6 +44,10 @@ class Said(Protocol):
     def field_labels(self) -> tuple[str, ...]: ...
 
 
+# why a case is not moved that is no obstacle of its workflow's: it changed after the dry run
+# the mover saw it in (its revision is not the one the move was given)
+CHANGED_AFTER_DRY_RUN = "changed_after_dry_run"
+
 # BPMN's element names (a version diff's) that are not their spec class's name with a capital
 _XML_KINDS = {"callActivity": "CaseCall", "task": "NoneTask"}
 
@@ -56,7 +60,7 @@ def kind_name(kind: str, _: Translate = chinese) -> str:
         "UserTask": _("用户任务"),
         "ScriptTask": _("脚本任务"),
         "ServiceTask": _("服务任务"),
-        "ExternalServiceTask": _("外部任务"),
+        "ExternalServiceTask": _("外部服务任务"),
         "ManualTask": _("手工任务"),
         "NoneTask": _("任务"),
         "ReceiveTask": _("接收任务"),
@@ -98,6 +102,8 @@ def reason_text(reason: Said, _: Translate = chinese) -> str:
         element(label, field, _) for field, label in zip(reason.fields, reason.field_labels, strict=True)
     )
     code = reason.code
+    if code == CHANGED_AFTER_DRY_RUN:
+        return _("此案件在试运行之后已有变化（已有人办理或处理过），未迁移：请重新试运行，确认后再迁移。")
     if code == checks.TASK_REMOVED:
         return _("正在办理的%(element)s在新版本中已删除，也没有映射到新版本的环节。", element=it)
     if code == checks.WAITING_REMOVED:

@@ -4,6 +4,7 @@ and their start forms, starting, cancelling, and a case with everything its page
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -15,7 +16,7 @@ from sqlalchemy.orm import Session
 from storage import repositories as repo
 from storage import writes
 from storage.enums import InstanceStatus, TimerState, WorkItemState
-from storage.models import CaseFacts, ProcessDefinition, ProcessInstance, Subscription, WorkItem
+from storage.models import CaseFacts, ExternalTask, ProcessDefinition, ProcessInstance, Subscription, WorkItem
 from storage.repositories import DefinitionHead, ItemRow
 
 from .. import access, clock
@@ -24,7 +25,8 @@ from ..bpmn.camunda import TITLE_FIELDS
 from ..bpmn.forms import FormField, FormSpec
 from ..bpmn.parsing import ParsedProcess
 from ..bpmn.start_events import only_started_by_events, start_by_hand
-from ..bpmn.workflow_state import Rounds
+from ..bpmn.waiting_tasks import ExternalServiceTask
+from ..bpmn.workflow_state import Rounds, WaitingWork
 from ..deadlines.legal import local_day
 from ..errors import Conflict, FieldError, InvalidData, NotAllowed, NotFound
 from ..text import control_character, one_line, phone_number_in, zero_width_character
@@ -50,13 +52,14 @@ from .confidentiality import (
     title_carries,
 )
 from .context import SYSTEM, audit, processes, runtime_for
+from .given_variables import business_key_given
 from .labels import element_names, field_labels, named_in_history, people_names, routing_choices, value_labels
 from .offering import refuse_if_stopped, stopped_keys
 from .option_lists import choices, option_sources
 from .persist import create_case, sync_subscriptions
 from .record_tables import EndedRun, RecordTable, ended_runs, ended_tables, record_tables
-from .results import InstanceDetail, LedgerRow, StartedCase, TaskSummary
-from .visibility import RoundScope, may_see_case, round_scope, visible_case, visible_case_for_update
+from .results import InstanceDetail, LedgerRow, StartedCase, TaskSummary, WaitingStep
+from .visibility import RoundScope, may_see_case, round_scope, visible_case, visible_case_for_update, visible_task
 from .workflow_cache import restore_case
 
 TITLE_LENGTH = 500  # process_instances.title
@@ -99,6 +102,12 @@ def start_instance(
 ) -> StartedCase:
     """Start the latest version of ``key`` with the start form's data."""
     definition, process = _startable(session, actor, key)
+    # the 编号 as every door takes it: without the spaces around it, spaces alone refused
+    try:
+        business_key = business_key_given(business_key)
+        key_refused: dict[str, FieldError] = {}
+    except InvalidData as exc:
+        key_refused = exc.codes
     # Every refusal is said in one round (a future 收到日期 and a 事由 holding the petitioner's
     # phone, both at once): each check goes on after another refused something.
     refused: dict[str, FieldError] = {}
@@ -114,6 +123,7 @@ def start_instance(
     shown_title = case_title(process, data, title)
     refused = {
         **title_and_key_refusals(process, data, shown_title, given=bool(title), business_key=business_key),
+        **key_refused,
         **refused,
     }
     if refused:
@@ -442,6 +452,7 @@ def _detail(
     # whoever reads only their own rounds, what any round holds
     round_local = runtime.round_local(workflow) | scope.round_keys
     variables = case_variables(session, actor, definition.id, runtime.variables(workflow))
+    waiting = _waiting_for_workers(runtime.waiting_work(workflow), element_names(process))
     detail = InstanceDetail(
         **_as_stored(instance, definition),
         variables=scope.variables({k: v for k, v in variables.items() if k not in round_local}),
@@ -449,15 +460,58 @@ def _detail(
         open_tasks=open_tasks,
         history=history_for(session, actor, instance.id, definition.id, scope),  # without others' rounds
         completed_bpmn_ids=runtime.bpmn_ids_in_state(workflow, TaskState.COMPLETED),
-        active_bpmn_ids=runtime.bpmn_ids_in_state(workflow, TaskState.READY | TaskState.WAITING),
+        # what it waits at: an open task, a message or a timer, an external system's answer
+        active_bpmn_ids=sorted(
+            {*runtime.bpmn_ids_in_state(workflow, TaskState.READY | TaskState.WAITING), *(w.bpmn_id for w in waiting)}
+        ),
         overdue_bpmn_ids=sorted({t.bpmn_id for t in open_tasks if t.is_overdue(now)}),
         rounds=_round_counts(runtime.rounds(workflow), {t.task_id for t in open_tasks if t.is_overdue(now)}),
         pending_timers=[
             {"bpmn_id": t.bpmn_id, "kind": t.kind.value, "due_at": t.due_at}
             for t in repo.pending_timers_of_instance(session, instance.id)
         ],
+        waiting_for_workers=waiting,
     )
     return detail, scope, workflow
+
+
+def _waiting_for_workers(work: Iterable[WaitingWork], names: Mapping[str, str]) -> list[WaitingStep]:
+    """The external tasks among what the workflow waits for (a call activity waits for the
+    case it called, shown as such), by their elements' names, with their topics."""
+    return [
+        WaitingStep(w.bpmn_id, names.get(w.bpmn_id, w.bpmn_id), w.spec.topic)
+        for w in work
+        if isinstance(w.spec, ExternalServiceTask)
+    ]
+
+
+def waiting_after(session: Session, actor: Actor, task_id: str) -> list[WaitingStep]:
+    """What the case of the task ``task_id`` now waits for from external systems (after its
+    completion: the command line says it beside the tasks it opened), as the index of the
+    external tasks has it; nothing for a case ``actor`` may not see (the completion stands)."""
+    try:
+        _item, instance = visible_task(session, actor, task_id)
+    except NotFound:
+        return []
+    process = processes.get_by_id(session, instance.definition_id)
+    names = element_names(process)
+    rows = session.execute(
+        select(ExternalTask.bpmn_id, ExternalTask.topic)
+        .where(ExternalTask.instance_id == instance.id)
+        .order_by(ExternalTask.id)
+    )
+    return [WaitingStep(bpmn_id, names.get(bpmn_id, bpmn_id), topic) for bpmn_id, topic in rows]
+
+
+def still_running(session: Session, actor: Actor, task_id: str) -> bool:
+    """Whether the case of the task ``task_id`` still runs after its completion opened no task
+    for anyone: it waits for a worker, a message, a timer or a called case (the page must not
+    say it ended). False for a case ``actor`` may not see any more."""
+    try:
+        _item, instance = visible_task(session, actor, task_id)
+    except NotFound:
+        return False
+    return instance.status == InstanceStatus.RUNNING
 
 
 def _round_counts(rounds: list[Rounds], overdue_task_ids: set[str]) -> dict[str, dict[str, int]]:

@@ -54,6 +54,7 @@ from storage.models import AuditEntry, ProcessInstance, WorkItem
 
 from ..access import Actor, may_read_confidential, may_read_draft, may_read_field, may_read_working_data
 from ..bpmn.parsing import ParsedProcess
+from .case_migration_results import history_as_named_then
 from .context import FROM_LEDGER, processes
 from .labels import field_labels, in_form_order, routing_choices
 from .results import HistoryEntry, LedgerRow
@@ -503,7 +504,8 @@ def history_for(
     forms label and what people wrote (``_as_outsider_reads``). A form's values are in its
     fields' order."""
     process = processes.get_by_id(session, definition_id)
-    entries = _history_for(session, actor, instance_id, definition_id)
+    # a case moved to another version says its past steps as they were named then
+    entries = history_as_named_then(session, _history_for(session, actor, instance_id, definition_id), definition_id)
     if scope is None:
         instance = session.get(ProcessInstance, instance_id)
         scope = round_scope(session, actor, instance) if instance is not None else WHOLE

@@ -163,17 +163,30 @@ def _newer_version(latest: ProcessDefinition, based_on: int) -> Conflict:
 
 
 def deploy_documents(
-    session: Session, documents: list[tuple[bytes, str]], actor: Actor, *, default_group: str = ""
+    session: Session,
+    documents: list[tuple[bytes, str]],
+    actor: Actor,
+    *,
+    default_group: str = "",
+    note: str = "",
 ) -> list[Deployed]:
     """Deploy several documents (bytes, file name) in one transaction, all or nothing: their
-    call activities may call processes of any of them, whatever the order."""
+    call activities may call processes of any of them, whatever the order. ``note`` says why,
+    for every version deployed (checked as deploy checks it)."""
     keys = frozenset(key for source, _file in documents for key in executable_keys(source))
     moment = clock.now()
     return [
         d
         for source, file in documents
         for d in deploy(
-            session, source, file, actor, also_deploying=keys, default_group=default_group, deployed_at=moment
+            session,
+            source,
+            file,
+            actor,
+            note=note,
+            also_deploying=keys,
+            default_group=default_group,
+            deployed_at=moment,
         )
     ]
 

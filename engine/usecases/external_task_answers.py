@@ -19,10 +19,10 @@ from storage.models import ExternalTask, ProcessInstance
 
 from .. import clock
 from ..access import Actor
-from ..errors import FieldError, InvalidData
 from . import incidents
 from .context import audit, processes, runtime_for
 from .external_tasks import WorkerOutcome, checked_name, checked_whole, held_task, outcome, require_worker
+from .given_variables import checked_names, typed_variables
 from .persist import save_instance
 from .workflow_cache import restore_case
 
@@ -39,13 +39,15 @@ def complete(
     worker_id: str,
     variables: Mapping[str, Any] | None = None,
 ) -> WorkerOutcome:
-    """The worker did the task: ``variables`` go into the case's data and the case moves on."""
+    """The worker did the task: ``variables`` go into the case's data (those its forms declare
+    as the type they declare: given_variables) and the case moves on."""
     require_worker(actor)
     worker = checked_name(worker_id, "worker_id")
-    data = checked_variables(variables)
+    data = checked_names(variables)
     instance, row = held_task(session, external_task_id, worker)
     done = outcome(row, instance, "completed")
     process = processes.get_by_id(session, instance.definition_id)
+    data = typed_variables(session, process, data)
     runtime = runtime_for(session)
     workflow = restore_case(session, runtime, process, instance)
     runtime.finish_waiting(workflow, row.task_id, data)
@@ -120,9 +122,10 @@ def bpmn_error(
     worker = checked_name(worker_id, "worker_id")
     code = checked_name(error_code, "error_code")
     message = _cut(error_message, MAX_ERROR_MESSAGE) or ""
-    data = checked_variables(variables)
+    data = checked_names(variables)
     instance, row = held_task(session, external_task_id, worker)
     process = processes.get_by_id(session, instance.definition_id)
+    data = typed_variables(session, process, data)
     runtime = runtime_for(session)
     workflow = restore_case(session, runtime, process, instance)
     said = {"_error_code": code, "_error": message}
@@ -143,23 +146,6 @@ def bpmn_error(
         f"{': ' + message if message else ''}, which no error boundary event on it catches",
     )
     return outcome(row, instance, "incident", incident.id)
-
-
-def checked_variables(variables: Mapping[str, Any] | None) -> dict[str, Any]:
-    """What a worker puts into the case's data: variable names that scripts and conditions
-    can read; names beginning with ``_`` are the product's own."""
-    data = dict(variables or {})
-    for name in data:
-        if not isinstance(name, str) or not name.isidentifier() or name.startswith("_") or len(name) > 200:
-            raise InvalidData(
-                {
-                    f"variables.{name}": FieldError(
-                        "invalid",
-                        {"message": "a variable name: letters, digits and _, not beginning with _ or a digit"},
-                    )
-                }
-            )
-    return data
 
 
 def _cut(text: str | None, limit: int) -> str | None:

@@ -105,36 +105,60 @@ def used_by(process: ParsedProcess) -> bool:
 def sync(session: Session, instance: ProcessInstance, runtime: Runtime, workflow: BpmnWorkflow | None) -> int:
     """Make the case's ``external_tasks`` rows what the workflow now waits for (none when it
     is not running): a row for each external task newly waiting, none for one that no longer
-    waits; a row that stays keeps its lock and retries. Returns how many wait."""
+    waits; a row that stays keeps its lock and retries, and takes its element, topic and
+    priority from the workflow (a case moved to another version waits at the new version's
+    element, for the new version's workers). Returns how many wait."""
     wanted = {
-        w.task_id: w
+        w.task_id: indexed(w.bpmn_id, w.spec)
         for w in (runtime.waiting_work(workflow) if workflow is not None else ())
         if isinstance(w.spec, ExternalServiceTask)
     }
-    have: dict[str, int] = dict(
-        session.execute(
-            select(ExternalTask.task_id, ExternalTask.id).where(ExternalTask.instance_id == instance.id)
+    have = {
+        task_id: (row_id, (bpmn_id, topic, priority))
+        for task_id, row_id, bpmn_id, topic, priority in session.execute(
+            select(
+                ExternalTask.task_id,
+                ExternalTask.id,
+                ExternalTask.bpmn_id,
+                ExternalTask.topic,
+                ExternalTask.priority,
+            ).where(ExternalTask.instance_id == instance.id)
         ).all()
-    )
-    gone = [row_id for task_id, row_id in have.items() if task_id not in wanted]
+    }
+    gone = [row_id for task_id, (row_id, _indexed) in have.items() if task_id not in wanted]
     if gone:
         session.execute(delete(ExternalTask).where(ExternalTask.id.in_(gone)))
+    for task_id, (row_id, before) in have.items():
+        after = wanted.get(task_id)
+        if after is not None and after != before:
+            bpmn_id, topic, priority = after
+            session.execute(
+                update(ExternalTask)
+                .where(ExternalTask.id == row_id)
+                .values(bpmn_id=bpmn_id, topic=topic, priority=priority)
+            )
     now = clock.now()
     new = [
         {
             "instance_id": instance.id,
             "task_id": task_id,
-            "bpmn_id": work.bpmn_id[:MAX_NAME],
-            "topic": work.spec.topic[:MAX_NAME],
-            "priority": task_priority(work.spec.priority) or 0,
+            "bpmn_id": bpmn_id,
+            "topic": topic,
+            "priority": priority,
             "created_at": now,
         }
-        for task_id, work in wanted.items()
-        if task_id not in have and isinstance(work.spec, ExternalServiceTask)
+        for task_id, (bpmn_id, topic, priority) in wanted.items()
+        if task_id not in have
     ]
     if new:
         session.execute(insert(ExternalTask), new)
     return len(wanted)
+
+
+def indexed(bpmn_id: str, spec: ExternalServiceTask) -> tuple[str, str, int]:
+    """What the index keeps of an external task waiting at ``bpmn_id`` with ``spec``: its
+    element, topic and priority, as the table stores them."""
+    return bpmn_id[:MAX_NAME], spec.topic[:MAX_NAME], task_priority(spec.priority) or 0
 
 
 def give_retry(session: Session, instance_id: int) -> int:
@@ -181,7 +205,9 @@ def checked_whole(value: Any, name: str, low: int, high: int) -> int:
 def lock_task(session: Session, external_task_id: int) -> tuple[ProcessInstance, ExternalTask]:
     """The task's case and row, both locked (the case first, as every save of it does); a
     task that no longer waits, or whose case ended, is not found."""
-    missing = NotFound(f"no external task {external_task_id} waits for a worker")
+    missing = NotFound(
+        f"no external task {external_task_id} waits for a worker", "external_task_gone", task=external_task_id
+    )
     instance_id = session.scalar(select(ExternalTask.instance_id).where(ExternalTask.id == external_task_id))
     if instance_id is None:
         raise missing
@@ -203,17 +229,34 @@ def held_task(session: Session, external_task_id: int, worker_id: str) -> tuple[
     instance, row = lock_task(session, external_task_id)
     holder, until = row.worker_id, row.lock_expires_at
     if holder is None or until is None:
-        raise Conflict(f"external task {row.id} is not locked: fetch and lock it first")
+        raise Conflict(
+            f"external task {row.id} is not locked: fetch and lock it first", "external_task_not_locked", task=row.id
+        )
     if holder != worker_id and until > clock.now():
         raise Conflict(
-            f"external task {row.id} is locked by the worker {holder!r} until {until.isoformat()}, not by {worker_id!r}"
+            f"external task {row.id} is locked by the worker {holder!r} until {until.isoformat()}, "
+            f"not by {worker_id!r}",
+            "external_task_locked_by",
+            task=row.id,
+            lock_holder=holder,
+            until=until,
+            worker=worker_id,
         )
     if holder != worker_id:
-        raise Conflict(f"the worker {worker_id!r} holds no lock on external task {row.id}: fetch and lock it first")
+        raise Conflict(
+            f"the worker {worker_id!r} holds no lock on external task {row.id}: fetch and lock it first",
+            "external_task_lock_not_held",
+            task=row.id,
+            worker=worker_id,
+        )
     if until <= clock.now():
         raise Conflict(
             f"the lock of the worker {worker_id!r} on external task {row.id} expired at {until.isoformat()}: "
-            "fetch and lock it again"
+            "fetch and lock it again",
+            "external_task_lock_expired",
+            task=row.id,
+            worker=worker_id,
+            at=until,
         )
     return instance, row
 

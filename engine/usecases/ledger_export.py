@@ -20,7 +20,10 @@ in the ledger, nor are 议案 (they go through the presidium, which the ledger h
 A petitioner's identity (the confidential fields) is written only for whoever may read it, and
 masked otherwise exactly as the case pages mask it: the fields as ``MASK``, and each of the
 case's confidential values inside its texts (a letter quoting the petitioner's name). The import
-refuses a masked cell for a case it would create: ``MASK`` is no one's name."""
+refuses a masked cell for a case it would create: ``MASK`` is no one's name. So the ledger is
+exported by whoever imports ledgers and by whoever may read every case with its identities
+(``access.may_export_ledger``: the office head), and a masked petitions ledger says on its 说明
+sheet that it re-creates no case elsewhere, and who exports one that does."""
 
 from __future__ import annotations
 
@@ -39,13 +42,14 @@ from storage.models import CaseFacts, ProcessDefinition, ProcessInstance, WorkIt
 from .. import access, clock
 from ..access import Actor, Permission
 from ..deadlines.calendar import LOCAL_TZ
-from ..errors import FieldError, InvalidData
+from ..errors import FieldError, InvalidData, NotAllowed
 from . import spreadsheets
 from .confidentiality import readable_data, secrets_of_cases
 from .context import processes, runtime_for
 from .fact_values import moment
+from .labels import ROLE_NAMES
 from .ledger import kind_of
-from .ledger_rows import COLUMNS, PROCESS_OF, SEVERAL_UNITS, C, LedgerKind, deputy_choices, option_lists
+from .ledger_rows import COLUMNS, NOTES, PROCESS_OF, SEVERAL_UNITS, C, LedgerKind, deputy_choices, option_lists
 
 # the columns after the template's: the case as it stands, which the import does not read
 READ_ONLY = "（只读）"
@@ -72,19 +76,43 @@ _NOTES = {
 }
 
 
+def masked_note() -> str:
+    """What a petitions ledger exported by someone who may not read the petitioner's identity
+    says first on its 说明 sheet: it re-creates no case in another database (the import
+    refuses its masked cells for a case to create), and who exports one that does."""
+    roles = "、".join(ROLE_NAMES[r] for r in sorted(access.roles_exporting_identities()))
+    return (
+        "本表由无权查看信访人信息的账号导出：信访人姓名、联系电话等保密信息为“******”。"
+        "再导入本系统时，已有的件保持不变；但不能用它在新系统中重新建立这些信访案件（含“******”的行会被拒绝）。"
+        f"能在新系统中重建案件的信访台账，请由有权查看信访人信息的{roles}导出。"
+    )
+
+
 @dataclass(frozen=True)
 class LedgerExport:
     kind: str
     year: int
     rows: int
     content: bytes  # the .xlsx
+    # the petitioners' identities masked for the reader: it re-creates no petition elsewhere (``masked_note``)
+    masked: bool = False
 
 
 def export(session: Session, actor: Actor, kind: str, year: int | None = None) -> LedgerExport:
     """The ledger of ``kind`` (proposals, petitions) for the cases received in ``year`` (this
-    year by default), as the .xlsx the import reads. Needs case.import: the file is the
-    import's own shape, to be imported again, and carries every case's texts of the year."""
-    access.require(actor, Permission.CASE_IMPORT, "export a ledger")
+    year by default), as the .xlsx the import reads: the import's own shape, to be imported
+    again, carrying every case's texts of the year (``access.may_export_ledger``: whoever
+    imports ledgers, and whoever reads every case with its identities). Its 说明 sheet says
+    how it imports again, and, the identities masked for this reader, that it re-creates no
+    petition elsewhere (``masked_note``)."""
+    if not access.may_export_ledger(actor):
+        raise NotAllowed(
+            f"{actor.username} may not export a ledger (needs the permission {Permission.CASE_IMPORT.value}, "
+            f"or {Permission.EXPORT.value} with {Permission.CASE_VIEW_ALL.value} "
+            f"and {Permission.CONFIDENTIAL_READ.value})",
+            "needs_permission",
+            permission=Permission.CASE_IMPORT.value,
+        )
     ledger = kind_of(kind)
     year = year or clock.now().astimezone(LOCAL_TZ).year
     if not 1900 <= year <= 2099:
@@ -97,8 +125,10 @@ def export(session: Session, actor: Actor, kind: str, year: int | None = None) -
     # the template's drop-downs, as the import template offers them
     choices = {h: list(o.values()) for h, o in lists.items() if h not in SEVERAL_UNITS}
     columns = [replace(c, choices=choices.get(c.header, c.choices)) for c in COLUMNS[ledger]]
-    content = spreadsheets.template("台账", [*columns, *_EXTRA[ledger]], _NOTES, rows)
-    return LedgerExport(ledger.value, year, len(rows), content)
+    masked = ledger == LedgerKind.PETITIONS and not access.may_read_confidential(actor)
+    notes = {**({"不能重建": masked_note()} if masked else {}), **_NOTES, "必填": NOTES[ledger]["必填"]}
+    content = spreadsheets.template("台账", [*columns, *_EXTRA[ledger]], notes, rows)
+    return LedgerExport(ledger.value, year, len(rows), content, masked)
 
 
 def stored_cells(

@@ -91,7 +91,9 @@ NOTES: dict[LedgerKind, dict[str, str]] = {
     LedgerKind.PROPOSALS: {
         "怎样导入": "每行一件建议。按登记、交办、答复、评价的日期依次在系统中重新办理一遍：" + _AS_READ,
         "必填": "带 * 的列必填；填了某一步的日期，该步所需的列也须填写："
-        "交办须填类别、主办单位，答复须填答复类别、答复内容，评价须填评价。",
+        "交办须填类别、主办单位，答复须填答复类别、答复内容，评价须填评价。"
+        "反过来，某一步的日期空着，该步的列也须空着：没有交办日期的不填类别、主办单位、协办单位，"
+        "没有答复日期的不填答复类别、答复内容，没有评价日期的不填评价（填了的不会导入，导入时作为问题列出）。",
         "协办意见": "有协办单位的，协办意见日期填协办单位向主办单位提出意见的日期（不早于交办日期，不晚于答复日期）。"
         "不填的，协办意见随答复一并记录：日期记为答复日期；答复日期已过协办期限的，记为协办期限的最后一天"
         "（台账没有记日期，不判为逾期）。",
@@ -99,7 +101,9 @@ NOTES: dict[LedgerKind, dict[str, str]] = {
     },
     LedgerKind.PETITIONS: {
         "怎样导入": "每行一件信访。按收到、受理、交办、答复的日期依次在系统中重新办理一遍：" + _AS_READ,
-        "必填": "带 * 的列必填；填了某一步的日期，该步所需的列也须填写：交办须填承办单位，答复须填答复内容。",
+        "必填": "带 * 的列必填；填了某一步的日期，该步所需的列也须填写：交办须填承办单位，答复须填答复内容。"
+        "反过来，某一步的日期空着，该步的列也须空着：没有交办日期的不填承办单位，没有答复日期的不填答复内容"
+        "（填了的不会导入，导入时作为问题列出）。",
         "示例": _EXAMPLE,
     },
 }
@@ -389,6 +393,18 @@ def _dated(c: Cells, column: str) -> bool:
     return bool(c.text(column))
 
 
+def _undated_step(c: Cells, column: str, *reads: str) -> None:
+    """The row leaves the step ``column`` dates empty: the cells only that step reads
+    (``reads``) are not read, so each one filled in is refused, naming the date it needs (as a
+    date whose earlier step is missing is: ``Cells.day``), rather than dropped unsaid (a reply's
+    class and text with no reply date: the case would wait at the reply, its text lost)."""
+    if _dated(c, column):
+        return
+    for read in reads:
+        if c.text(read):
+            c.refuse(read, FieldError("needs_column", {"column": column}))
+
+
 def proposal_steps(c: Cells) -> list[Step]:
     start = {
         "kind": "suggestion",  # a 议案 goes through the presidium: entered by hand
@@ -413,6 +429,7 @@ def proposal_steps(c: Cells) -> list[Step]:
         }
         if assigned:
             steps.append(Step("Task_Classify", assigned, "交办日期", data))
+    _undated_step(c, "交办日期", "类别", "主办单位", "协办单位")
     viewed = c.day("协办意见日期", ("交办日期", assigned))
     if viewed and cohandling:
         view = {"cohandling_opinion": IMPORTED_NOTE}
@@ -430,6 +447,7 @@ def proposal_steps(c: Cells) -> list[Step]:
         undated = {} if viewed else {"Task_CohandlingView": {"cohandling_opinion": UNDATED_VIEW_NOTE}}
         if replied:
             steps.append(Step("Task_Reply", replied, "答复日期", data, undated))
+    _undated_step(c, "答复日期", "答复类别", "答复内容")
     evaluated = c.day("评价日期", ("答复日期", replied))
     if _dated(c, "评价日期"):
         evaluation = c.choice("评价", {"满意": "满意", "基本满意": "基本满意", "不满意": "不满意"}, required=True)
@@ -437,6 +455,7 @@ def proposal_steps(c: Cells) -> list[Step]:
         reason = {"unsatisfied_reason": IMPORTED_NOTE} if evaluation == "不满意" else {}
         if evaluated:
             steps.append(Step("Task_Evaluate", evaluated, "评价日期", {"evaluation": evaluation, **reason}))
+    _undated_step(c, "评价日期", "评价")
     return steps
 
 
@@ -464,11 +483,13 @@ def petition_steps(c: Cells) -> list[Step]:
             steps.append(
                 Step("Task_Assign", assigned, "交办日期", {"handling_unit": unit, "assignment_note": IMPORTED_NOTE})
             )
+    _undated_step(c, "交办日期", "承办单位")
     replied = c.day("答复日期", ("交办日期", assigned))
     if _dated(c, "答复日期"):
         data = {"handling_action": "reply", "reply_text": c.required("答复内容")}
         if replied:
             steps.append(Step("Task_Handle", replied, "答复日期", data))
+    _undated_step(c, "答复日期", "答复内容")
     return steps
 
 

@@ -13,7 +13,15 @@ one case (none waiting: the one process it starts gets a new case, given no corr
 variables; none: NotFound; several: Conflict naming them); a signal every case waiting for it
 and starts a case of every process it starts. Each case reached is locked, moved on by the
 engine and saved (``save_instance``, which rewrites its subscriptions) in the caller's one
-transaction."""
+transaction.
+
+What comes in from outside follows one rule at every door (given_variables): variable names
+scripts can read, the variables a process's forms declare of the type they declare (checked
+against the process of each case reached, or started), the business key without the spaces
+around it. A message start event given a business key that a running case of its process
+already has is refused (Conflict naming that case): Camunda allows two cases with one business
+key, but here it is the case's 编号, the number the office files it by, and a second case with
+it would leave every later message by that key a Conflict."""
 
 from __future__ import annotations
 
@@ -31,10 +39,11 @@ from storage.models import ProcessDefinition, ProcessInstance, Subscription
 from .. import access
 from ..access import Actor
 from ..bpmn.start_events import started_by_events
-from ..errors import Conflict, InvalidData, NotAllowed, NotFound
+from ..errors import Conflict, FieldError, InvalidData, NotAllowed, NotFound
 from . import incidents
 from .cases import case_title, refuse_title_and_key
 from .context import audit, processes, runtime_for
+from .given_variables import business_key_given, checked_names, typed_variables
 from .offering import stopped_keys
 from .persist import create_case, save_instance
 from .workflow_cache import restore_case
@@ -69,25 +78,32 @@ def send_message(
     none is given)."""
     _require(actor)
     name = _name(name)
+    given, business_key = _given(variables, business_key)
     if instance_id is not None:
-        return _message_to_case(session, actor, instance_id, name, business_key, correlation, dict(variables or {}))
+        return _message_to_case(session, actor, instance_id, name, business_key, correlation, given)
     candidates = _subscribed(session, SubscriptionKind.MESSAGE, name, business_key)
     if correlation:
         candidates = [i for i in candidates if _correlates(session, i, correlation)]
     where = _where(business_key, correlation)
     if not candidates and not correlation:
-        return _start_by(session, actor, SubscriptionKind.MESSAGE, name, business_key, dict(variables or {}))
+        return _start_by(session, actor, SubscriptionKind.MESSAGE, name, business_key, given)
+    matched_by = _matched_by(business_key, correlation)
     if not candidates:
-        raise NotFound(f"no case waits for the message {name!r}{where}")
+        raise NotFound(f"no case waits for the message {name!r}{where}", "message_not_awaited", name=name, **matched_by)
     if len(candidates) > 1:
         listed = ", ".join(str(i) for i in candidates[:MAX_LISTED]) + (" …" if len(candidates) > MAX_LISTED else "")
         raise Conflict(
             f"{len(candidates)} cases wait for the message {name!r}{where}: {listed}; "
-            "name one by its business key, correlation variables or case id (instance_id, --case)"
+            "name one by its business key, correlation variables or case id (instance_id, --case)",
+            "message_awaited_by_several",
+            name=name,
+            count=len(candidates),
+            cases=candidates[:MAX_LISTED],
+            **matched_by,
         )
     [instance_id] = candidates
     delivery = Delivery("message", name)
-    _deliver(session, actor, instance_id, SubscriptionKind.MESSAGE, name, dict(variables or {}), delivery)
+    _deliver(session, actor, instance_id, SubscriptionKind.MESSAGE, name, given, delivery, typed=True)
     return delivery
 
 
@@ -106,10 +122,14 @@ def _message_to_case(
     case. Who may send it is the rule for every message: it moves whichever case it reaches."""
     instance = repo.instance_for_update(session, instance_id)
     if instance is None:
-        raise NotFound(f"no case {instance_id}")
+        raise NotFound(f"no case {instance_id}", "no_case_to_reach", case=instance_id)
     if instance.status != InstanceStatus.RUNNING:
         raise Conflict(
-            f"case {instance_id} is {instance.status.value}: it does not wait for the message {name!r} any more"
+            f"case {instance_id} is {instance.status.value}: it does not wait for the message {name!r} any more",
+            "case_ended_for_message",
+            case=instance_id,
+            status=instance.status.value,
+            name=name,
         )
     where = _where(business_key, correlation)
     matches = (
@@ -119,16 +139,22 @@ def _message_to_case(
     )
     delivery = Delivery("message", name)
     if matches:  # the case is locked and running: delivered to as it is
-        _deliver_to(session, actor, instance, SubscriptionKind.MESSAGE, name, variables, delivery)
+        _deliver_to(session, actor, instance, SubscriptionKind.MESSAGE, name, variables, delivery, typed=True)
     if not delivery.instance_ids:
-        raise NotFound(f"case {instance_id} does not wait for the message {name!r}{where}")
+        raise NotFound(
+            f"case {instance_id} does not wait for the message {name!r}{where}",
+            "message_not_awaited_by_case",
+            case=instance_id,
+            name=name,
+            **_matched_by(business_key, correlation),
+        )
     return delivery
 
 
 def send_signal(session: Session, actor: Actor, name: str, *, variables: Mapping[str, Any] | None = None) -> Delivery:
     """Broadcast the signal ``name`` to every case waiting for it (none: an empty delivery)."""
     _require(actor)
-    return broadcast_signal(session, actor, _name(name), dict(variables or {}))
+    return broadcast_signal(session, actor, _name(name), checked_names(variables), typed=True)
 
 
 def broadcast_signal(
@@ -139,16 +165,19 @@ def broadcast_signal(
     *,
     business_key: str | None = None,
     besides: int | None = None,
+    typed: bool = False,
 ) -> Delivery:
     """The signal reaches every case waiting for it but ``besides`` (the case that threw it:
     the engine delivered it there already) and starts a case of every process it starts,
-    with ``business_key``. Who may send it is the caller's question."""
+    with ``business_key``. Who may send it is the caller's question; ``typed``: the variables
+    come from outside, and each case's process checks those its forms declare."""
     delivery = Delivery("signal", name)
-    for instance_id in _subscribed(session, SubscriptionKind.SIGNAL, name, None):
+    signal = SubscriptionKind.SIGNAL
+    for instance_id in _subscribed(session, signal, name, None):
         if instance_id != besides:
-            _deliver(session, actor, instance_id, SubscriptionKind.SIGNAL, name, dict(variables), delivery)
-    for definition in _starting(session, SubscriptionKind.SIGNAL, name):
-        _start(session, actor, definition, SubscriptionKind.SIGNAL, name, business_key, dict(variables), delivery)
+            _deliver(session, actor, instance_id, signal, name, dict(variables), delivery, typed=typed)
+    for definition in _starting(session, signal, name):
+        _start(session, actor, definition, signal, name, business_key, dict(variables), delivery, typed=typed)
     return delivery
 
 
@@ -165,12 +194,22 @@ def _start_by(
     starting = _starting(session, kind, name)
     if not starting:
         where = _where(business_key, None)
-        raise NotFound(f"no case waits for the message {name!r}{where}, and no process starts on it")
+        raise NotFound(
+            f"no case waits for the message {name!r}{where}, and no process starts on it",
+            "message_starts_nothing",
+            name=name,
+            key=business_key,
+        )
     if len(starting) > 1:
-        keys = ", ".join(d.key for d in starting)
-        raise Conflict(f"the message {name!r} starts several processes ({keys}): it must start one")
+        keys = [d.key for d in starting]
+        raise Conflict(
+            f"the message {name!r} starts several processes ({', '.join(keys)}): it must start one",
+            "message_starts_several",
+            name=name,
+            processes=keys,
+        )
     delivery = Delivery(kind.value, name)
-    _start(session, actor, starting[0], kind, name, business_key, variables, delivery)
+    _start(session, actor, starting[0], kind, name, business_key, variables, delivery, typed=True)
     return delivery
 
 
@@ -186,17 +225,28 @@ def trigger_task(
     case's data (Camunda's ``runtimeService.trigger``). Like a message, found by the index."""
     _require(actor)
     element_id = _name(element_id, "element")
+    given = checked_names(variables)
     instance = repo.instance_for_update(session, case_id)
     if instance is None:
-        raise NotFound(f"no case {case_id}")
+        raise NotFound(f"no case {case_id}", "no_case_to_reach", case=case_id)
     if instance.status != InstanceStatus.RUNNING:
-        raise Conflict(f"case {case_id} is {instance.status.value}: it waits for nothing any more")
+        raise Conflict(
+            f"case {case_id} is {instance.status.value}: it waits for nothing any more",
+            "case_ended_for_trigger",
+            case=case_id,
+            status=instance.status.value,
+        )
     delivery = Delivery(SubscriptionKind.TRIGGER.value, element_id)
     # the case is locked and running: delivered to as it is
     if _waits(session, case_id, SubscriptionKind.TRIGGER, element_id):
-        _deliver_to(session, actor, instance, SubscriptionKind.TRIGGER, element_id, dict(variables or {}), delivery)
+        _deliver_to(session, actor, instance, SubscriptionKind.TRIGGER, element_id, given, delivery, typed=True)
     if not delivery.instance_ids:
-        raise NotFound(f"case {case_id} does not wait at {element_id!r} (a receive task without a message)")
+        raise NotFound(
+            f"case {case_id} does not wait at {element_id!r} (a receive task without a message)",
+            "trigger_not_awaited",
+            case=case_id,
+            element=element_id,
+        )
     return delivery
 
 
@@ -219,8 +269,14 @@ def _start(
     business_key: str | None,
     variables: dict[str, Any],
     delivery: Delivery,
+    *,
+    typed: bool,
 ) -> None:
     process = processes.get(definition)
+    if typed:
+        variables = typed_variables(session, process, variables)
+    if kind == SubscriptionKind.MESSAGE and business_key is not None:
+        _refuse_held(session, definition, business_key)
     title = case_title(process, variables)
     # the message's variables stand for the start form's data: its title and key show as a
     # started case's do, so they are refused as a start refuses them
@@ -254,6 +310,50 @@ def _start(
     delivery.started.append(instance.id)
 
 
+def _refuse_held(session: Session, definition: ProcessDefinition, business_key: str) -> None:
+    """A message start event's business key is the new case's 编号, the number the office files
+    it by and every later message reaches it by: a running case of the same process (any version)
+    that has it already is named instead (Camunda would start a second case with it)."""
+    holder = session.scalar(
+        select(ProcessInstance.id)
+        .join(ProcessDefinition, ProcessDefinition.id == ProcessInstance.definition_id)
+        .where(
+            ProcessDefinition.key == definition.key,
+            ProcessInstance.business_key == business_key,
+            ProcessInstance.status == InstanceStatus.RUNNING,
+        )
+        .order_by(ProcessInstance.id)
+        .limit(1)
+    )
+    if holder is not None:
+        raise Conflict(
+            f"the running case {holder} of {definition.key!r} has the business key {business_key!r} already: "
+            "no second case is started with it (give the new case another business key)",
+            "business_key_held",
+            key=business_key,
+            case=holder,
+            process=definition.name or definition.key,
+        )
+
+
+def _given(variables: Mapping[str, Any] | None, business_key: str | None) -> tuple[dict[str, Any], str | None]:
+    """A message's variables (their names) and business key (trimmed), as given_variables
+    takes them; each refused one named at once."""
+    refused: dict[str, FieldError] = {}
+    given: dict[str, Any] = {}
+    try:
+        given = checked_names(variables)
+    except InvalidData as wrong:
+        refused.update(wrong.codes)
+    try:
+        business_key = business_key_given(business_key)
+    except InvalidData as wrong:
+        refused.update(wrong.codes)
+    if refused:
+        raise InvalidData(refused)
+    return given, business_key
+
+
 def _require(actor: Actor) -> None:
     if not access.may_send_messages(actor):
         raise NotAllowed(
@@ -276,6 +376,11 @@ def _where(business_key: str | None, correlation: Mapping[str, Any] | None) -> s
     if correlation:
         parts.append(", ".join(f"{k}={v!r}" for k, v in correlation.items()))
     return f" with {' and '.join(parts)}" if parts else ""
+
+
+def _matched_by(business_key: str | None, correlation: Mapping[str, Any] | None) -> dict[str, Any]:
+    """What a message was matched by, as a refusal's params carry it (REASONS: key, correlation)."""
+    return {"key": business_key, "correlation": dict(correlation) if correlation else None}
 
 
 def _subscribed(session: Session, kind: SubscriptionKind, name: str, business_key: str | None) -> list[int]:
@@ -328,11 +433,13 @@ def _deliver(
     name: str,
     variables: dict[str, Any],
     delivery: Delivery,
+    *,
+    typed: bool,
 ) -> None:
     instance = repo.instance_for_update(session, instance_id)
     if instance is None or instance.status != InstanceStatus.RUNNING:
         return
-    _deliver_to(session, actor, instance, kind, name, variables, delivery)
+    _deliver_to(session, actor, instance, kind, name, variables, delivery, typed=typed)
 
 
 def _deliver_to(
@@ -343,10 +450,15 @@ def _deliver_to(
     name: str,
     variables: dict[str, Any],
     delivery: Delivery,
+    *,
+    typed: bool,
 ) -> None:
-    """Deliver to a running case its caller has locked."""
+    """Deliver to a running case its caller has locked; ``typed``: the variables come from
+    outside, and those the case's forms declare take their declared types (given_variables)."""
     instance_id = instance.id
     process = processes.get_by_id(session, instance.definition_id)
+    if typed:
+        variables = typed_variables(session, process, variables)
     runtime = runtime_for(session)
     workflow = restore_case(session, runtime, process, instance)
     caught = runtime.deliver(workflow, kind.value, name, variables)

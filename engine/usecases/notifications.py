@@ -3,9 +3,12 @@
 Created in the same transaction as the timer that caused them (so a notification exists
 exactly when its timer fired); e-mailed afterwards from the outbox (:mod:`engine.notifications.outbox`).
 Recipients are resolved to users when the notification is made: the assignee, or else the
-candidate users and every active user of the candidate groups; for overdue and 督办 also
-every supervisor (not for a period a task was open for ending as the process says:
-``notify_lapsed``). A notification names its case by its title, which never carries a
+candidate users and every active user of the candidate groups who may take the task (``told_of``:
+the office's petition task only those who may read the petitioner's identity, as its arrival);
+for overdue and 督办 also every supervisor (not for a period a task was open for ending as the
+process says: ``notify_lapsed``). One deadline, one notice: a task's due date passing when a
+timer on its border falls due too tells nobody it is overdue, the timer's 督办 does
+(``notify_overdue``). A notification names its case by its title, which never carries a
 confidential value; a 督办's opinion, written by a supervisor, may (the petitioner's name): it
 is written for each recipient with the case's confidential values masked unless they may read
 them (``confidentiality.case_secrets``), when the notification is made, for the stored text and
@@ -24,11 +27,12 @@ from datetime import datetime, time, timedelta
 from math import ceil
 from typing import Any
 
+from SpiffWorkflow.bpmn.specs.defaults import BoundaryEvent
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from storage import repositories as repo
-from storage.enums import NotificationKind, Role
+from storage.enums import NotificationKind, Role, TimerKind, TimerState
 from storage.models import (
     CaseDeputy,
     Notification,
@@ -51,7 +55,7 @@ from .confidentiality import (
     secrets_kept_from_the_uncleared,
     unreadable_fields,
 )
-from .context import Actor, actor_for
+from .context import Actor, actor_for, processes
 from .labels import holder_names, people_names
 from .results import paging
 from .taking import takers
@@ -99,6 +103,25 @@ def holders(session: Session, item: WorkItem | ItemRow) -> dict[str, str | None]
 
 def supervisors(session: Session) -> dict[str, str | None]:
     return dict.fromkeys(users_in_groups(session, [Role.SUPERVISOR.value]), Role.SUPERVISOR.value)
+
+
+def kept_for(session: Session, item: WorkItem | ItemRow, definition_id: int | None = None) -> frozenset[str] | None:
+    """The only people who may take ``item`` when it is kept for those who may read its case's
+    confidential fields (the office's petition tasks: ``taking.takers``, the access policy's
+    say); None when whoever it is offered to may. ``definition_id``: its case's process
+    version, when the caller has it."""
+    return takers(session, item, definition_id if definition_id is not None else _definition(session, item))
+
+
+def told_of(session: Session, item: WorkItem | ItemRow, definition_id: int | None = None) -> dict[str, str | None]:
+    """Who is told of ``item``'s task (its arrival, a reminder, its deadline passing, a 督办 on it,
+    its withdrawal): whoever claimed it, or else those it is offered to (``holders``) who may take
+    it (``kept_for``). A supervisor, a designer or an administrator sitting in the office is never
+    asked to act on the office's petition task, which they may not open: a supervisor reads the
+    supervisors' copy of what the supervisors hear of instead."""
+    everyone = holders(session, item)
+    kept = None if item.assignee else kept_for(session, item, definition_id)
+    return everyone if kept is None else {u: g for u, g in everyone.items() if u in kept}
 
 
 # -- creating ------------------------------------------------------------------------
@@ -225,11 +248,7 @@ def notify_task(
     its groups may not take it, and with no such reader active nobody may."""
     if _held_back.get():
         return None
-    everyone = holders(session, item)
-    if item.assignee is None:
-        kept_for = takers(session, item, definition_id if definition_id is not None else _definition(session, item))
-        if kept_for is not None:
-            everyone = {u: g for u, g in everyone.items() if u in kept_for}
+    everyone = told_of(session, item, definition_id)
     recipients = {u: g for u, g in everyone.items() if u != but}
     params = {**_about(session, item, case_title), **({"handed_by": handed_by} if handed_by else {})}
     # the note is typed on a case: whoever may not read its confidential values reads it masked
@@ -269,7 +288,7 @@ def notify_sent(session: Session, sent: WorkItem | ItemRow, to: Iterable[ItemRow
         notify(
             session,
             NotificationKind.SENT,
-            holders(session, item),
+            told_of(session, item),
             params={**_about(session, item, case_title), "sent": sent.name},
             instance_id=item.instance_id,
             work_item_id=item.id or None,
@@ -306,13 +325,13 @@ def notify_withdrawn(
     """The process itself closed ``item``'s open task, not done: ``event_name`` (the BPMN name
     of what ended it: an interrupting boundary event such as 退回改办, a terminate end, an
     interrupting event subprocess; None: nothing named) withdrew it, the case going on or,
-    ``case_ended``, done. Told: whoever held it, or, unclaimed, every candidate it was offered
-    to, as its arrival was told (``holders``): any of them may have opened its form and be
-    typing an answer (a draft is kept without claiming), and each of them found it in their
+    ``case_ended``, done. Told: whoever held it, or, unclaimed, everyone it was offered to who
+    may take it, as its arrival was told (``told_of``): any of them may have opened its form and
+    be typing an answer (a draft is kept without claiming), and each of them found it in their
     inbox; but not ``but``, whose action withdrew it. Not while a ledger's case is replayed."""
     if _held_back.get():
         return
-    recipients = {u: g for u, g in holders(session, item).items() if u != but}
+    recipients = {u: g for u, g in told_of(session, item).items() if u != but}
     params = {
         **_about(session, item, case_title),
         "withdrawn": True,
@@ -389,7 +408,7 @@ def notify_cancelled(
     told: dict[str, list[str]] = {}
     via: dict[str, str | None] = {}
     for item in open_items:
-        for username, group in holders(session, item).items():
+        for username, group in told_of(session, item, instance.definition_id).items():
             told.setdefault(username, [])
             if item.name not in told[username]:
                 told[username].append(item.name)
@@ -443,7 +462,7 @@ def notify_reminder(session: Session, timer: Timer) -> bool:
     notify(
         session,
         NotificationKind.REMINDER,
-        holders(session, item),
+        told_of(session, item),
         params=_about(session, item),
         due_at=item.due_at,
         instance_id=item.instance_id,
@@ -461,11 +480,15 @@ def _handler_names(session: Session, item: WorkItem | ItemRow) -> list[str]:
 
 
 def notify_overdue(session: Session, timer: Timer) -> None:
+    """The task ``timer`` is the due date of is overdue: tell whoever is told of it
+    (``told_of``), and the supervisors, in their own words (who holds it). Not when a boundary
+    timer on the task falls due at that very moment (``_told_by_its_boundary_timer``): its 督办
+    (or its 期限届满) tells them of the same deadline, and one is enough."""
     item = _item_of_timer(session, timer)
-    if item is None or item.due_at is None:
+    if item is None or item.due_at is None or _told_by_its_boundary_timer(session, item, timer.due_at):
         return
     about = _about(session, item)
-    who = holders(session, item)
+    who = told_of(session, item)
     notify(
         session,
         NotificationKind.OVERDUE,
@@ -486,6 +509,37 @@ def notify_overdue(session: Session, timer: Timer) -> None:
         instance_id=item.instance_id,
         work_item_id=item.id,
         timer_id=timer.id,
+    )
+
+
+def _told_by_its_boundary_timer(session: Session, item: WorkItem, due_at: datetime) -> bool:
+    """Whether a timer on the border of ``item``'s task (the process's ``attachedToRef``) falls
+    due at ``due_at`` too, the moment the task's due date makes it overdue: pending (it fires in
+    a moment: the engine fires it just after its moment) or fired already (``fire-due`` fires
+    the earlier row first). Its firing tells the same people of the same deadline: a 督办 says
+    the task is overdue to whoever is told of it and to the supervisors (``notify_supervision``),
+    a period the task was open for ending says so to whoever is told of it (``notify_lapsed``).
+    One read of the case's timers due then; the process's spec only when there is one."""
+    due_together = set(
+        session.scalars(
+            select(Timer.bpmn_id).where(
+                Timer.instance_id == item.instance_id,
+                Timer.kind == TimerKind.BPMN,
+                Timer.due_at == due_at,
+                Timer.state != TimerState.CANCELLED,
+            )
+        )
+    )
+    if not due_together:
+        return False
+    process = processes.get_by_id(session, _definition(session, item))
+    return any(
+        isinstance(task_spec, BoundaryEvent)
+        and task_spec.bpmn_id in due_together
+        and task_spec.inputs
+        and any(s.bpmn_id == item.bpmn_id for s in task_spec.inputs[0].outputs if not isinstance(s, BoundaryEvent))
+        for spec in [process.spec, *process.subprocess_specs.values()]
+        for task_spec in spec.task_specs.values()
     )
 
 
@@ -515,14 +569,21 @@ def notify_supervision(
     ``supervision.tell_issuers_withdrawn``): that is what the timer means to them, and they are
     not told of it twice; not sent the supervisors' copy. ``tell_supervisors`` False: the
     supervisors are sent no copy at all (a 督办 on the case as a whole, told to the holders of
-    each of its tasks the units hold: ``supervision.issue``)."""
+    each of its tasks the units hold: ``supervision.issue``).
+    Whoever of its holders or its unit may not take the task (``kept_for``: the office's
+    petition task, for those who may read the petitioner's identity) is not asked to act on
+    it: a supervisor among them reads the supervisors' copy, the others nothing; the unit's
+    head it is escalated to reads it as its head."""
+    kept = kept_for(session, item)
     recipients = holders(session, item)
+    if kept is not None and not item.assignee:  # as told_of
+        recipients = {u: g for u, g in recipients.items() if u in kept}
     escalated: dict[str, dict[str, str | None]] = {"head": {}, "unit": {}}
     for username in also_users:  # a head the unclaimed task is offered to reads it as its head
         recipients.pop(username, None)
         escalated["head"].setdefault(username, None)
     for username, unit in users_in_groups(session, list(also_groups)).items():
-        if username not in recipients and username not in escalated["head"]:
+        if username not in recipients and username not in escalated["head"] and (kept is None or username in kept):
             escalated["unit"].setdefault(username, unit)
     told = {*recipients, *escalated["head"], *escalated["unit"]}
     # the other supervisors read it as a colleague's (or the timer's) 督办 of whoever holds the
@@ -578,7 +639,7 @@ def notify_lapsed(
     notify(
         session,
         NotificationKind.LAPSED,
-        holders(session, item),
+        told_of(session, item),
         params={**_about(session, item), "event": event_name},
         due_at=ended_at,
         instance_id=item.instance_id,

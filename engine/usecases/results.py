@@ -111,6 +111,33 @@ class HistoryEntry:
     # a step replayed from a ledger's row: ``actor`` (the administrator who imported it) recorded
     # it from the row; it is not his own act (the unit replied, the deputy evaluated)
     ledger: LedgerRow | None = None
+    # the entry's element by the name it had when the entry was made, when the case has moved to
+    # another version since (case migration): a past step is said as it was then, not as the
+    # version the case runs on now names it (None: the case's version names it)
+    element_name: str | None = None
+    # a move to another version (case_migrated): the elements of its map by their names, the old
+    # ones as the version moved from names them, their targets as the version moved to does
+    map_names: MapNames | None = None
+
+
+@dataclass(frozen=True)
+class MapNames:
+    """The names of a move's map (old element id → new one): ``old`` by the version the case
+    moved from, ``new`` by the version it moved to."""
+
+    old: dict[str, str] = field(default_factory=dict)
+    new: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class WaitingStep:
+    """A step a case is at that waits for an external system (an external task: a worker
+    outside fetches it by its topic, and the case goes on once it answers): a current step,
+    but no task of an officer's, nothing to open."""
+
+    bpmn_id: str
+    name: str
+    topic: str
 
 
 @dataclass(frozen=True)
@@ -145,11 +172,13 @@ class InstanceDetail(StartedCase):
     round_local: list[str] = field(default_factory=list)
     history: list[HistoryEntry] = field(default_factory=list)
     completed_bpmn_ids: list[str] = field(default_factory=list)
-    active_bpmn_ids: list[str] = field(default_factory=list)
+    active_bpmn_ids: list[str] = field(default_factory=list)  # open tasks, waiting events and external tasks
     overdue_bpmn_ids: list[str] = field(default_factory=list)
     # multi-instance activity → how many of its rounds are completed / active / overdue
     rounds: dict[str, dict[str, int]] = field(default_factory=dict)
     pending_timers: list[dict[str, Any]] = field(default_factory=list)
+    # the steps it is at waiting for an external system (its current steps beside open_tasks)
+    waiting_for_workers: list[WaitingStep] = field(default_factory=list)
 
     @property
     def started_from_ledger(self) -> bool:

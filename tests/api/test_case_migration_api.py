@@ -60,9 +60,12 @@ def test_a_stale_revision_is_reported_not_moved(town):
     )
     assert stale.status_code == 200
     [case] = stale.get_json()["cases"]
-    assert (case["outcome"], case["message"]) == (
-        "failed",
-        f"case {at_accept} changed after the dry run: run the dry run again",
+    assert (case["outcome"], case["message"]) == ("refused", "")  # by a check, as the schema says
+    [reason] = case["reasons"]
+    assert (reason["code"], reason["blocking"], reason["message"]) == (
+        "changed_after_dry_run",
+        True,
+        "此案件在试运行之后已有变化（已有人办理或处理过），未迁移：请重新试运行，确认后再迁移。",
     )
 
 

@@ -1,8 +1,9 @@
 """/api/v1/me/notifications: one's own notifications (paged, unread only), marking them read
 (some or all); someone else's ids are ignored; documented in the OpenAPI document.
 
-The notifications come the real way: a review case waits for the finance office's reply,
-the clock passes its due date and the scheduler fires."""
+The notifications come the real way: a case waits for the finance office's reply, the clock
+passes its due date and the 督办 timer a day after it, and the scheduler fires (the overdue
+notice, the 督办)."""
 
 from datetime import timedelta
 
@@ -13,13 +14,23 @@ from engine.usecases import notifications, timers
 from engine.usecases.context import actor_for
 from storage.enums import NotificationKind
 from storage.models import Notification
+from tests.world import deploy
 
 
 def overdue_reply(world) -> dict:
-    case = world.to_unit("finance", subject="修桥申请")
+    """A case started by the office (through the API) waiting for the finance office's reply
+    (tests/fixtures/overdue_then_supervised.bpmn: due 2026-12-22 24:00, Beijing time, its 督办
+    timer a day later: the due date is an overdue notice of its own), then the clock past both
+    and the timers fired: {"case": its id, "reply": the reply's task id}."""
+    deploy(world.app, "overdue_then_supervised.bpmn")
+    started = world.as_("clerk").post(
+        "/instances", json={"process_key": "overdue_then_supervised", "data": {"subject": "修桥申请"}}
+    )
+    assert started.status_code == 201, started.get_json()
+    [reply] = started.get_json()["open_tasks"]
     clock.advance(timedelta(days=30))
-    assert timers.fire_due(world.factory) >= 1
-    return case
+    assert timers.fire_due(world.factory) == 3  # its reminder (long past: it tells nobody), due date, 督办 timer
+    return {"case": started.get_json()["id"], "reply": reply["task_id"]}
 
 
 def ids_of(world, username: str) -> list[int]:
@@ -40,14 +51,16 @@ def test_list_my_notifications(world):
     assert body["total"] == body["unread"] == len(body["items"]) == len(ids_of(world, "fin")) >= 2
     assert (body["page"], body["per_page"]) == (1, 25)
     assert [n["id"] for n in body["items"]] == ids_of(world, "fin")  # newest first
+    assert [n["kind"] for n in body["items"]] == ["supervision", "overdue", "task"]
     kinds = {n["kind"]: n for n in body["items"]}
     overdue = kinds["overdue"]
     assert overdue["subject"] == "逾期：答复（修桥申请）" and overdue["kind_label"] == "逾期"
+    assert overdue["message"] == "「答复」（案件：修桥申请）已于 2026-12-22 24:00 到期，尚未办结。请尽快办理。"
     assert overdue["task_id"] == case["reply"] and overdue["instance_id"] == case["case"]
     assert overdue["read_at"] is None and overdue["created_at"].endswith("+00:00")
     assert overdue["params"]["task"] == "答复" and overdue["params"]["case"] == "修桥申请"
     assert overdue["params"]["due_at"].endswith("+00:00")
-    assert kinds["supervision"]["params"]["event"] and "interrupting" in kinds["supervision"]["params"]
+    assert kinds["supervision"]["params"]["event"] == "次日督办" and "interrupting" in kinds["supervision"]["params"]
     # someone of another unit has none of them (only their own "new task" notices)
     theirs = world.as_("clerk").get("/me/notifications").get_json()
     assert [n["id"] for n in theirs["items"]] == ids_of(world, "clerk")

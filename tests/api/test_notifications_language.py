@@ -3,20 +3,19 @@ defect 6: the API answered the stored Chinese whatever the request asked for).
 
 Kind, subject and message follow the language cookie, else Accept-Language, else Chinese; what
 was stored and e-mailed stays in email_subject and email_message. The notifications come the
-real way: a review case reaches the finance office's reply (a new task), then its deadline
-passes and the scheduler fires (the overdue notice). The clock is frozen: the reply is due
-2026-12-22 24:00, Beijing time (2026-12-22T16:00 UTC)."""
+real way: a review case reaches the finance office's reply (a new task); the overdue notices
+come from a reply whose due date has no timer on its border at that moment (its 督办 timer falls
+due a day later: ``test_notifications_api.overdue_reply``), then the scheduler fires. The clock
+is frozen: either reply is due 2026-12-22 24:00, Beijing time (2026-12-22T16:00 UTC)."""
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import pytest
 
-from engine import clock
-from engine.usecases import notifications, people, timers
+from engine.usecases import notifications, people
 from engine.usecases.context import actor_for
 from storage.enums import NotificationKind
+from tests.api.test_notifications_api import overdue_reply
 from web import notification_texts
 
 NEW_TASK_IN_CHINESE = (
@@ -75,9 +74,8 @@ def test_the_language_cookie_comes_before_accept_language(world, reply_offered):
     assert texts(items(chinese, **{"Accept-Language": "en"})[0]) == NEW_TASK_IN_CHINESE
 
 
-def test_the_overdue_notices_in_english(world, reply_offered):
-    clock.advance(timedelta(days=30))
-    assert timers.fire_due(world.factory) >= 1
+def test_the_overdue_notices_in_english(world, frozen_clock):
+    overdue_reply(world)
     overdue = of_kind(items(world.as_("fin"), **{"Accept-Language": "en"}), "overdue")
     assert texts(overdue) == (
         "Overdue notice",

@@ -194,8 +194,14 @@ def test_a_case_changed_since_the_dry_run_is_not_moved_blind(world):
     seen = act(world, "designer", case_migration.dry_run, "migrate", 1, 2).cases[0].revision
     act(world, "clerk", tasks.complete, task_of(world, instance_id)[0], {})  # now at 办理
     [outcome] = act_migrate(world, "designer", only={instance_id: seen}).cases
-    assert outcome.outcome == "failed"
-    assert outcome.message == f"case {instance_id} changed after the dry run: run the dry run again"
+    assert (outcome.outcome, outcome.message) == ("refused", "")  # a check said no: nothing written
+    assert [(r.code, r.blocking, r.message) for r in outcome.reasons] == [
+        (
+            "changed_after_dry_run",
+            True,
+            "此案件在试运行之后已有变化（已有人办理或处理过），未迁移：请重新试运行，确认后再迁移。",
+        )
+    ]
     assert row(world, instance_id)[0] == definition_ids(world)[1]
 
 

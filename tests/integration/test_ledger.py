@@ -288,14 +288,18 @@ def test_each_ledgers_instructions_describe_its_own_steps_and_columns(world):
     assert instructions(act(world, "admin", ledger.template, "petitions")) == {
         "怎样导入": "每行一件信访。按收到、受理、交办、答复的日期依次在系统中重新办理一遍："
         "填了日期的步骤按该日办结，留空的步骤即案件现在等待的环节；每一步的日期不能早于上一步，也不能晚于今天。",
-        "必填": "带 * 的列必填；填了某一步的日期，该步所需的列也须填写：交办须填承办单位，答复须填答复内容。",
+        "必填": "带 * 的列必填；填了某一步的日期，该步所需的列也须填写：交办须填承办单位，答复须填答复内容。"
+        "反过来，某一步的日期空着，该步的列也须空着：没有交办日期的不填承办单位，没有答复日期的不填答复内容"
+        "（填了的不会导入，导入时作为问题列出）。",
         "示例": EXAMPLE_NOTE,
     }
     assert instructions(act(world, "admin", ledger.template, "proposals")) == {
         "怎样导入": "每行一件建议。按登记、交办、答复、评价的日期依次在系统中重新办理一遍："
         "填了日期的步骤按该日办结，留空的步骤即案件现在等待的环节；每一步的日期不能早于上一步，也不能晚于今天。",
         "必填": "带 * 的列必填；填了某一步的日期，该步所需的列也须填写："
-        "交办须填类别、主办单位，答复须填答复类别、答复内容，评价须填评价。",
+        "交办须填类别、主办单位，答复须填答复类别、答复内容，评价须填评价。"
+        "反过来，某一步的日期空着，该步的列也须空着：没有交办日期的不填类别、主办单位、协办单位，"
+        "没有答复日期的不填答复类别、答复内容，没有评价日期的不填评价（填了的不会导入，导入时作为问题列出）。",
         "协办意见": "有协办单位的，协办意见日期填协办单位向主办单位提出意见的日期（不早于交办日期，不晚于答复日期）。"
         "不填的，协办意见随答复一并记录：日期记为答复日期；答复日期已过协办期限的，记为协办期限的最后一天"
         "（台账没有记日期，不判为逾期）。",
@@ -341,15 +345,27 @@ def test_the_example_row_is_skipped_beside_the_real_ones_and_read_as_one_once_ch
 def test_a_case_imported_past_its_deadline_is_not_reminded_of_it(world):
     """Assigned 2026-07-01, not replied: due 10-09 (10-01 + the National Day holidays), long past
     on 12-07. The deadline timers fire at the first sweep: overdue, and no "due soon" reminder
-    (the history says it was not sent)."""
+    (the history says it was not sent). The reply's due date passes at the moment of its 督办
+    timer 答复期满: the 督办 tells of it, no separate overdue notice (the history still records
+    the task overdue)."""
     stuck = {**OPEN, "编号": "2026-建-004", "登记日期": "2026-06-28", "交办日期": "2026-07-01"}
     [outcome] = act(world, "admin", ledger.apply, "proposals", "台账.xlsx", workbook(PROPOSAL_HEADERS, stuck)).outcomes
     assert timers.fire_due(world) >= 1
     with world() as s:
         actions = set(s.scalars(select(AuditEntry.action).where(AuditEntry.instance_id == outcome.instance_id)))
         kinds = set(s.scalars(select(Notification.kind).where(Notification.instance_id == outcome.instance_id)))
+        supervised = sorted(
+            s.execute(
+                select(Notification.username, Notification.message).where(
+                    Notification.instance_id == outcome.instance_id, Notification.kind == NotificationKind.SUPERVISION
+                )
+            ).all()
+        )
     assert {"task_overdue", "reminder_late"} <= actions and "reminder" not in actions
-    assert NotificationKind.OVERDUE in kinds and NotificationKind.REMINDER not in kinds
+    # the arrivals (the reply's, at the import; the office's 督办 step's) and the 督办
+    assert kinds == {NotificationKind.TASK, NotificationKind.SUPERVISION}
+    late = "「办理并书面答复」（案件：关于学校周边交通的建议）已过期限（答复期满）仍未办结，已转入督办"
+    assert supervised == [("boss", late + "。办理人：财政所。"), ("fin", late + "，请尽快办理。")]
 
 
 def test_a_task_whose_period_is_over_is_said_so_and_ended_as_the_scheduler_would_have(world):

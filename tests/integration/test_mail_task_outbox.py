@@ -142,7 +142,8 @@ def test_a_refused_recipient_is_said_on_the_row_and_the_others_get_it(township, 
     assert send_outbox(township, smtp.settings) == 1
     assert smtp.envelopes == [("renda@example.org", ["office@renda.example.org", "archive@renda.example.org"])]
     [row] = queued(township)
-    assert (row.sent_at, row.error) == (frozen_clock, "refused by the server for broken@example.org")
+    # stored as a kind and the addresses (with the server's code), said on the case page
+    assert (row.sent_at, row.error) == (frozen_clock, "refused: broken@example.org (550)")
 
 
 def test_a_mail_every_recipient_refuses_is_retried_then_left(township, smtp, frozen_clock):

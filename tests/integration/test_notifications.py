@@ -280,8 +280,29 @@ def test_the_due_time_is_written_in_each_readers_time_zone(world, frozen_clock):
         ),
         "boss": (
             "到期提醒：答复（{村道} 100%）",
-            "「答复」（案件：{村道} 100%）将于 2026-11-30 21:30（America/New_York） 到期，请及时办理。",
+            "「答复」（案件：{村道} 100%）将于 2026-11-30 21:30（America/New_York）到期，请及时办理。",
         ),
+    }
+
+
+def test_a_due_time_naming_its_zone_is_followed_by_no_space(world, frozen_clock):
+    """The zone closes the due time in a full-width parenthesis: "…（America/New_York）前", never
+    "…（America/New_York） 前"; in Beijing time the due time stands apart by a space as before."""
+    with world.begin() as s:
+        people.set_timezone(s, SYSTEM, "boss", "America/New_York")
+    respond_by = datetime(2026, 12, 10, 16, 0, tzinfo=UTC)  # 24:00 of 12-10 in Beijing, 11:00 in New York
+    with world.begin() as s:
+        notes.notify(
+            s,
+            NotificationKind.SUPERVISION,
+            {"fin": "finance", "boss": None},
+            params={"task": "答复", "case": "修路", "event": "督办", "interrupting": False, "opinion": "请按时答复"},
+            due_at=respond_by,
+        )
+    assert {n.username: n.message for n in notifications(world)} == {
+        "fin": "「答复」（案件：修路）收到督办，请于 2026-12-10 24:00 前办理并回复。督办意见：请按时答复",
+        "boss": "「答复」（案件：修路）收到督办，请于 2026-12-10 11:00（America/New_York）前办理并回复。"
+        "督办意见：请按时答复",
     }
 
 

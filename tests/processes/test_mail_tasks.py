@@ -120,15 +120,6 @@ def test_the_recipients_in_the_history_are_masked_on_a_case_with_confidential_fi
         [entry] = [h for h in history if h.action == "mail_queued"]
         return {k: entry.data[k] for k in ("to", "cc", "bcc")}, entry.data.get("withheld", False)
 
-    assert recipients("clerk") == (
-        {"to": ["******"], "cc": ["******"], "bcc": ["******"]},
-        True,
-    )
-    assert recipients("xinfang") == (
-        {
-            "to": ["wangwu@example.org"],
-            "cc": ["镇人大办 <office@renda.example.org>"],
-            "bcc": ["archive@renda.example.org"],
-        },
-        False,
-    )
+    # the confidential address is the mail's only recipient (deploy refuses one beside others)
+    assert recipients("clerk") == ({"to": ["******"], "cc": [], "bcc": []}, True)
+    assert recipients("xinfang") == ({"to": ["wangwu@example.org"], "cc": [], "bcc": []}, False)

@@ -307,14 +307,18 @@ def test_a_late_reply_is_supervised_and_recorded_late(world, frozen_clock):
     assert open_ids(world, case_id) == ["Task_Handle", "Task_SuperviseHandle"]
     supervise = one(world, case_id, "Task_SuperviseHandle")
     assert who(supervise) == (("office",), None)
-    with world() as session:  # the handling unit is told: overdue (the end read as 24:00), and the 督办
-        told = session.execute(
-            select(Notification.kind, Notification.message).where(
-                Notification.instance_id == case_id, Notification.username == "civ"
-            )
+    with world() as session:  # the handling unit is told: the 督办 timer 办理期满 on the task's border
+        told = session.execute(  # falls due as the period ends: its 督办 says so, no overdue notice besides
+            select(Notification.kind, Notification.message)
+            .where(Notification.instance_id == case_id, Notification.username == "civ")
+            .order_by(Notification.id)
         ).all()
-    kinds = dict(told)
-    assert NotificationKind.SUPERVISION in kinds and "已于 2027-02-11 24:00 到期" in kinds[NotificationKind.OVERDUE]
+    task = "「办理并书面答复信访人」（案件：低保资格 · 来访）"
+    assert told == [  # the end read as 24:00
+        (NotificationKind.TASK, task + "已到您的待办，期限 2027-02-11 24:00。"),
+        (NotificationKind.REMINDER, task + "将于 2027-02-11 24:00 到期，请及时办理。"),
+        (NotificationKind.SUPERVISION, task + "已过期限（办理期满）仍未办结，已转入督办，请尽快办理。"),
+    ]
     do(world, "clerk", case_id, "Task_SuperviseHandle", {"supervision_method": "phone", "supervision_note": "电话催办"})
     assert open_ids(world, case_id) == ["Task_Handle"]
     do(world, "civ", case_id, "Task_Handle", {"handling_action": "reply", "reply_text": "逾期答复"})

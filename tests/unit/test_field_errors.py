@@ -135,7 +135,7 @@ SAMPLES = {
         "unknown time zone 'Mars/Olympus'; use an IANA name such as Asia/Shanghai",
     ),
     "unknown_role": ({"roles": "king", "known": "admin, officer"}, "unknown role(s) king; known: admin, officer"),
-    "unknown_department": ({"department": "mars"}, "no department 'mars'"),
+    "unknown_department": ({"department": "mars"}, "no unit 'mars'"),
     "own_admin_role": ({}, "you cannot remove your own administrator role or deactivate yourself"),
     "unknown_setting": ({"name": "x.y", "known": "a.b, c.d"}, "unknown setting 'x.y'; known: a.b, c.d"),
     "case_or_task_needed": ({}, "a case or a task is needed"),
@@ -212,6 +212,16 @@ SAMPLES = {
         {"value": "******"},
         "****** is a confidential value masked in an export, not the value: type the real one",
     ),
+    "variable_name": (
+        {},
+        "a variable name: letters, digits and _, not beginning with _ or a digit (at most 200)",
+    ),
+    "unpaired_surrogate": (
+        {},
+        "must not contain unpaired surrogate characters (U+D800 to U+DFFF): not valid Unicode",
+    ),
+    "items_out_of_range": ({"min": "1", "max": "50"}, "must have 1 to 50 items"),
+    "min_items": ({"min": "2"}, "at least 2 items"),
 }
 
 

@@ -102,7 +102,7 @@ def test_the_command_line(app, tmp_path, frozen_clock):
     assert "    审查是否受理并告知信访人: its period ended 2026-11-24 24:00; on import: overdue" in done.output
     again = runner.invoke(args=["ledger", "petitions", str(path), "--user", "admin"])  # changes nothing
     assert again.exit_code == 0 and re.search(r"row 2: case #[0-9]+ 低保资格 · 来访: waiting at", again.output)
-    assert "(imported before: unchanged)" in again.output
+    assert "(already in the system: unchanged)" in again.output
     assert runner.invoke(args=["ledger", "petitions", str(path), "--user", "office1"]).exit_code == 4
 
 

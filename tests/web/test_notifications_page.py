@@ -1,8 +1,10 @@
 """消息: the page of one's notifications, the unread badge in the header, marking read
 (one, all, by opening the task), only one's own, CSRF on every form, English.
 
-The notifications come the real way: a review case waits for the finance office's reply,
-the clock passes its due date and the scheduler fires (the overdue notice, 督办)."""
+The notifications come the real way: a case waits for the finance office's reply, the clock
+passes its due date and the 督办 timer a day after it, and the scheduler fires (the overdue
+notice, the 督办). (A due date passing with a 督办 timer on the task's border at that very moment
+is the 督办 alone: tests/integration/test_notices_once_and_to_takers.py.)"""
 
 from __future__ import annotations
 
@@ -22,18 +24,21 @@ from storage.enums import NotificationKind
 from storage.models import Notification, User
 from tests.web.conftest import text_of
 from tests.web.test_cases import start_proposal
-from tests.world import PASSWORD, act, start_review
+from tests.world import PASSWORD, act, deploy
 from web import database, notification_texts
 from web.views.notifications import PER_PAGE
 
 
 def overdue_reply(app) -> str:
-    """A reply task of the finance office, then the clock past its due date: fire the timers.
+    """A reply task of the finance office (tests/fixtures/overdue_then_supervised.bpmn: due
+    2026-12-22 24:00, its 督办 timer a day later), then the clock past both: fire the timers.
     Returns the task id."""
-    case = start_review(app, "office1", "关于修缮村道的意见")
-    (reply,) = act(app, "office1", tasks.complete, case.task_id, {"lead_unit": "finance"})
+    deploy(app, "overdue_then_supervised.bpmn")
+    case = act(app, "office1", cases.start_instance, "overdue_then_supervised", {"subject": "关于修缮村道的意见"})
+    (reply,) = case.open_tasks
     clock.advance(timedelta(days=30))
-    assert timer_usecases.fire_due(database.session_factory(app)) >= 1
+    # its reminder (long past: it tells nobody), its due date, the 督办 timer
+    assert timer_usecases.fire_due(database.session_factory(app)) == 3
     return reply.task_id
 
 
@@ -64,7 +69,8 @@ def test_the_holder_sees_the_overdue_notice_and_the_badge(app, as_user):
     assert NotificationKind.OVERDUE in kinds and NotificationKind.SUPERVISION in kinds
     c = as_user("finance1")
     html = text_of(c.get("/notifications"))
-    assert "逾期：答复（关于修缮村道的意见）" in html and "尚未办结。请尽快办理。" in html
+    assert "逾期：答复（关于修缮村道的意见）" in html
+    assert "「答复」（案件：关于修缮村道的意见）已于 2026-12-22 24:00 到期，尚未办结。请尽快办理。" in html
     assert set(rows(html)) == {n.id for n in mine} and set(rows(html).values()) == {"no"}
     assert html.count('<span class="badge muted">未读</span>') == len(mine)
     # newest first (then by id): the order of the rows
@@ -268,7 +274,9 @@ def test_the_supervisor_reads_who_holds_it_in_english(app, as_user):
     c = as_user("supervisor")
     c.get("/lang/en")
     html = text_of(c.get("/notifications"))
-    assert "not done yet. Handled by: 财政所." in html  # the unit by its name (data: as entered)
+    assert (  # the unit by its name (data: as entered)
+        "“答复” (case: 关于修缮村道的意见) was due on 2026-12-22 24:00 and is not done yet. Handled by: 财政所."
+    ) in html
 
 
 def test_rows_without_params_show_what_was_stored(app, as_user):

@@ -32,6 +32,10 @@ PREFIX = "/api/v1"
 MAX_JSON_DEPTH = 32
 _SURROGATE = re.compile("[\ud800-\udfff]")
 _UNSHOWABLE = re.compile("[\x00\ud800-\udfff]")  # what a field's name is written with as its escape
+# what these checks refuse, as the API has always said it (``fields``, ``codes``: invalid with
+# it as the message); ``said`` says the field error it means, in the reader's language
+NUL_REFUSED = "must not contain NUL characters"
+UNPAIRED_REFUSED = "must not contain unpaired surrogate characters (U+D800 to U+DFFF): not valid Unicode"
 
 
 class _Blueprint(Blueprint):
@@ -153,7 +157,7 @@ def reject_malformed_json() -> Response | None:
     if _depth(body) > MAX_JSON_DEPTH:
         return json_error(400, "bad_request", "the JSON body is nested too deeply", too_deep)
     unpaired = {
-        _shown(path) or "json": "must not contain unpaired surrogate characters (U+D800 to U+DFFF): not valid Unicode"
+        _shown(path) or "json": LibraryError(UNPAIRED_REFUSED, FieldError("unpaired_surrogate"))
         for path, text in _strings(body)
         if _SURROGATE.search(text)
     }
@@ -190,7 +194,7 @@ def reject_nul() -> Response | None:
             422,
             "invalid_data",
             "NUL characters are not allowed",
-            dict.fromkeys(found, "must not contain NUL characters"),
+            dict.fromkeys(found, LibraryError(NUL_REFUSED, FieldError("control_character"))),
         )
     return None
 
@@ -257,8 +261,8 @@ _MEANS_WITH_VALUES: tuple[tuple[re.Pattern[str], str], ...] = (
     (_template(_LENGTH.message_max), "max_length"),
     (_template(ma.validate.OneOf.default_message), "one_of"),
 )
-# a list's length is counted in items, not characters
-_OF_A_LIST = {"max_length": "max_items"}
+# a list's (and a map's) length is counted in items, not characters
+_OF_A_LIST = {"max_length": "max_items", "min_length": "min_items", "length_out_of_range": "items_out_of_range"}
 # what the schemas' own messages mean (web.api.schemas registers them: said_as)
 _SAID_AS: dict[str, FieldError] = {}
 
@@ -280,7 +284,7 @@ def meaning(message: str, field: MarshmallowField | None = None) -> FieldError |
             params = found.groupdict()
             if code == "one_of":  # marshmallow joins them with ", ", the reader's language otherwise
                 params["choices"] = "、".join(params["choices"].split(", "))
-            if isinstance(field, ma.fields.List):
+            if isinstance(field, (ma.fields.List, ma.fields.Dict)):
                 code = _OF_A_LIST.get(code, code)
             return FieldError(code, params)
     return None

@@ -23,7 +23,11 @@ _WORKER = fields.String(
 _VARIABLES = fields.Dict(
     keys=fields.String(validate=_NAME),
     load_default=dict,
-    metadata={"description": "values that go into the case's data (names: letters, digits and _)"},
+    metadata={
+        "description": "values that go into the case's data (names: letters, digits and _, not beginning with _ "
+        "or a digit); one a form of the process declares takes that field's type "
+        '("150" for a long field is 150; "abc" is refused, 422 at variables.<name>)'
+    },
 )
 _PATH = "/<int(max=2147483647):external_task_id>"
 

@@ -10,6 +10,7 @@ from marshmallow import fields, validate
 
 from engine.usecases import incidents, recovery, start_timers
 
+from ..views.incidents import incident_message
 from .common import actor, make_blueprint, reader, writer
 
 bp = make_blueprint("incidents", "/incidents", "Incidents: cases that failed at run time (故障)")
@@ -42,7 +43,15 @@ class IncidentSchema(ma.Schema):
             "or call"
         }
     )
-    message = fields.String()
+    message = fields.String(metadata={"description": "the error in the engine's words (English)"})
+    said = fields.Function(
+        incident_message,
+        metadata={
+            "type": "string",
+            "description": "the error in the request's language, as the pages say it (the engine's words where "
+            "no translation of them is known)",
+        },
+    )
     created_at = fields.DateTime()
     last_seen_at = fields.DateTime()
     occurrences = fields.Integer()

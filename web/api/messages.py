@@ -20,7 +20,11 @@ bp = make_blueprint(  # resources at the API's root: /messages, /signals, /insta
 _VARIABLES = fields.Dict(
     keys=fields.String(validate=validate.Length(min=1, max=200)),
     load_default=dict,
-    metadata={"description": "values that go into the data of the case(s) reached"},
+    metadata={
+        "description": "values that go into the data of the case(s) reached (names: letters, digits and _, "
+        "not beginning with _ or a digit); one a form of the process declares takes that field's type "
+        '("150" for a long field is 150; "abc" is refused, 422 at variables.<name>)'
+    },
 )
 
 
@@ -31,7 +35,13 @@ class MessageSchema(ma.Schema):
         validate=validate.Range(min=1, max=2147483647),
         metadata={"description": "the case's id (Camunda's processInstanceId): it must wait for the message"},
     )
-    business_key = fields.String(validate=validate.Length(min=1, max=200), metadata={"description": "the case's"})
+    business_key = fields.String(
+        validate=validate.Length(min=1, max=200),
+        metadata={
+            "description": "the case's, without the spaces around it (spaces only: 422); a message start event "
+            "refuses one a running case of its process has (409 naming it)"
+        },
+    )
     correlation = fields.Dict(
         keys=fields.String(validate=validate.Length(min=1, max=200)),
         load_default=dict,
@@ -73,8 +83,10 @@ class DeliverySchema(ma.Schema):
 @bp.response(200, DeliverySchema)
 def send_message(args: dict):
     """Deliver a message to the one case waiting for it: by its id, by business key, by
-    correlation variables, or the only one waiting. 404 when none waits (or the case named
-    does not), 409 (naming them) when several do."""
+    correlation variables, or the only one waiting; none waiting, it starts a case of the
+    process whose message start event catches it. 404 when none waits (or the case named
+    does not), 409 (naming them) when several do, or when the business key of the case it would
+    start is a running case's already; 422 for a variable name or value refused."""
     with writer() as s:
         return messages.send_message(
             s,

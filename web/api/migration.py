@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import marshmallow as ma
 from marshmallow import fields, validate
+from marshmallow.fields import Field as MarshmallowField
 
+from engine.errors import FieldError
 from engine.usecases import case_migration
 
 from .. import database
-from .common import actor, make_blueprint, reader
+from .common import actor, make_blueprint, reader, said_as
 
 bp = make_blueprint("migration", "/designer", "Moving running cases to another version (迁移运行中的案件)")
 
@@ -20,29 +22,71 @@ MIGRATIONS = "/processes/<string(maxlength=200):key>/migrations"
 _POSITIVE = validate.Range(1, 2147483647)  # a version number, a case id
 
 
+MAX_MAP_ENTRIES = 2000
+MAX_ELEMENT_ID = 200
+TOO_MANY_ENTRIES = said_as(f"at most {MAX_MAP_ENTRIES} entries", FieldError("max_items", {"max": MAX_MAP_ENTRIES}))
+
+
+def _at_most_entries(mapping: dict) -> None:
+    """The map's size in entries (a Length validator would be declared as a text's maxLength)."""
+    if len(mapping) > MAX_MAP_ENTRIES:
+        raise ma.ValidationError(TOO_MANY_ENTRIES)
+
+
 class MigrationPlanInSchema(ma.Schema):
     from_version = fields.Integer(required=True, validate=_POSITIVE, metadata={"description": "the cases run on it"})
     to_version = fields.Integer(required=True, validate=_POSITIVE, metadata={"description": "the cases move to it"})
     map = fields.Dict(
-        keys=fields.String(validate=validate.Length(min=1, max=200)),
-        values=fields.String(validate=validate.Length(max=200)),
+        keys=fields.String(validate=validate.Length(min=1, max=MAX_ELEMENT_ID)),
+        values=fields.String(validate=validate.Length(max=MAX_ELEMENT_ID)),
         load_default=dict,
-        validate=validate.Length(max=2000),
+        validate=_at_most_entries,
         metadata={
-            "description": "old element id: new element id, over the default (the same id); "
-            "an empty id: none (a case standing there cannot move)"
+            "maxProperties": MAX_MAP_ENTRIES,
+            "description": f"old element id (1 to {MAX_ELEMENT_ID} characters): new element id (at most "
+            f"{MAX_ELEMENT_ID}), over the default (the same id); an empty id: none (a case standing there cannot "
+            f"move); at most {MAX_MAP_ENTRIES} entries",
         },
     )
 
 
+# a case named both by instance_id and by its old name id
+BOTH_NAMES = said_as(
+    "give instance_id or id (its old name), not both", FieldError("repeats_field", {"field": "instance_id"})
+)
+
+
 class MigrationCaseRefSchema(ma.Schema):
-    id = fields.Integer(required=True, validate=_POSITIVE)
+    """A case to move, as the dry run lists it: its ``instance_id`` and ``revision`` (the dry
+    run's other fields of it are taken and ignored, so that its list can be sent back as it is)."""
+
+    instance_id = fields.Integer(validate=_POSITIVE, metadata={"description": "the case (required unless id is given)"})
+    id = fields.Integer(
+        validate=_POSITIVE,
+        metadata={"deprecated": True, "description": "the old name of instance_id: give one of them"},
+    )
     revision = fields.Integer(
         load_default=None,
         allow_none=True,
         validate=validate.Range(0, 2147483647),
         metadata={"description": "the revision the dry run showed: a case changed since is not moved"},
     )
+    # the dry run's (MigrationCaseCheckSchema), ignored
+    title = fields.Raw(load_only=True, metadata={"description": "the dry run's, ignored"})
+    steps = fields.Raw(load_only=True, metadata={"description": "the dry run's, ignored"})
+    movable = fields.Raw(load_only=True, metadata={"description": "the dry run's, ignored"})
+    reasons = fields.Raw(load_only=True, metadata={"description": "the dry run's, ignored"})
+
+    @ma.validates_schema
+    def _one_name(self, data: dict, **_kwargs: object) -> None:
+        if "instance_id" in data and "id" in data:
+            raise ma.ValidationError(BOTH_NAMES, "id")
+        if "instance_id" not in data and "id" not in data:
+            raise ma.ValidationError(MarshmallowField.default_error_messages["required"], "instance_id")
+
+    @ma.post_load
+    def _the_case(self, data: dict, **_kwargs: object) -> dict:
+        return {"instance_id": data.get("instance_id", data.get("id")), "revision": data["revision"]}
 
 
 class MigrateInSchema(MigrationPlanInSchema):
@@ -51,7 +95,10 @@ class MigrateInSchema(MigrationPlanInSchema):
         load_default=None,
         allow_none=True,
         validate=validate.Length(max=10000),
-        metadata={"description": "the cases to move (absent: every case running on from_version)"},
+        metadata={
+            "description": "the cases to move (absent: every case running on from_version); the dry run's "
+            "cases can be sent as they are"
+        },
     )
 
 
@@ -154,7 +201,7 @@ def migrate(body: dict, key: str):
     """Move the cases (each in its own transaction): moved, refused (with the reasons) or
     failed (rolled back, with the error), case by case."""
     chosen = body["cases"]
-    only = {c["id"]: c["revision"] for c in chosen} if chosen is not None else None
+    only = {c["instance_id"]: c["revision"] for c in chosen} if chosen is not None else None
     return case_migration.migrate_cases(
         database.session_factory(), actor(), key, body["from_version"], body["to_version"], body["map"], only
     )

@@ -6,11 +6,16 @@ and prints; ``common`` holds what they share: who acts (``--user`` / ``--operato
 ``--json``, and the one error adapter with its exit codes. A command that fails on a database
 it cannot use (not set up yet, unreachable) says so in one line here, for every command; and
 so does one run on a database not at the schema this version expects, or on a SQLite file that
-does not exist, before it reads or writes anything (``_refuse_an_unusable_database``)."""
+does not exist, before it reads or writes anything (``_refuse_an_unusable_database``). A
+configuration the app refuses to start with (a setting it cannot use, a database URL it cannot
+make an engine of: web/configuration.py) is one line too, with its exit code, from every
+product command; ``--help`` says it in one line and lists the commands all the same
+(``_refusing``)."""
 
 from __future__ import annotations
 
 import copy
+import json
 from functools import wraps
 from importlib import metadata
 from typing import Any
@@ -24,6 +29,7 @@ from engine.scheduling.health import schema_state
 from storage.db import missing_file, read_only_engine
 
 from .. import database
+from ..configuration import BadSetting, DatabaseUrlRefused, StartRefused
 from .admin import (
     calendar_group,
     definitions_command,
@@ -125,10 +131,24 @@ class CongressFlowGroup(FlaskGroup):
         return ctx
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands and _start_refused(ctx) is not None:  # not Flask's own
+            product = next((command for command in COMMANDS if command.name == cmd_name), None)
+            return None if product is None else _refusing(product)
         command = super().get_command(ctx, cmd_name)
         if command is None or cmd_name in self.commands:  # Flask's own (run, shell, routes)
             return command
         return _checking_the_database(command, cmd_name)
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        """Flask's and the product's commands, even when the app cannot be made: then its
+        reason first, in one line on stderr (Flask's own would show a traceback and list its
+        commands alone, as though the product's were gone)."""
+        refused = _start_refused(ctx)
+        if refused is None:
+            return super().list_commands(ctx)
+        click.echo(f"Error: {refused.format_message()} (no command runs until that is fixed)", err=True)
+        self._load_plugin_commands()
+        return sorted({*self.commands, *(command.name for command in COMMANDS if command.name)})
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -155,6 +175,57 @@ SETS_UP_THE_DATABASE = frozenset({"init", "db", "restore"})
 MAKES_OR_WAITS_FOR_THE_DATABASE = frozenset({"init", "db upgrade", "restore", "serve", "scheduler"})
 # copies the database at whichever schema it has (before an upgrade above all), but not a missing file
 ANY_SCHEMA = frozenset({"backup"})
+
+
+_START_REFUSED = "congressflow_start_refused"  # in the context's meta: why the app could not be made
+
+
+def _start_refused(ctx: click.Context) -> StartRefused | None:
+    """Why the app cannot be made (a setting, the database URL, the secret key), or None when
+    it can (made once, kept by the ScriptInfo; a refusal is kept here, asked once)."""
+    root = ctx.find_root()
+    if _START_REFUSED not in root.meta:
+        try:
+            ctx.ensure_object(ScriptInfo).load_app()
+        except StartRefused as refused:
+            root.meta[_START_REFUSED] = refused
+        else:
+            root.meta[_START_REFUSED] = None
+    refused: StartRefused | None = root.meta[_START_REFUSED]
+    return refused
+
+
+def _refusing(command: click.Command) -> click.Command:
+    """``command`` (a copy), each of its subcommands for a group, saying why the app cannot be
+    made instead of running: after its options are read, so that ``--help`` and usage errors
+    are said as ever. One line (``--json``: one JSON object) and the refusal's exit code: 6
+    for the database URL, as for any database that cannot be used, 1 for another setting."""
+    stand_in = copy.copy(command)
+    if isinstance(command, click.Group):
+        assert isinstance(stand_in, click.Group)
+        stand_in.commands = {name: _refusing(sub) for name, sub in command.commands.items()}
+        stand_in.callback = None
+        return stand_in
+
+    def refuse(*_args: Any, **_kwargs: Any) -> None:
+        ctx = click.get_current_context()
+        refused = _start_refused(ctx)
+        assert refused is not None
+        if ctx.meta.get(_JSON_ERRORS):
+            body = {"code": _refusal_code(refused), "message": refused.format_message(), "fields": {}, "codes": {}}
+            click.echo(json.dumps(body, ensure_ascii=False), err=True)
+        else:
+            refused.show()
+        ctx.exit(refused.exit_code)
+
+    stand_in.callback = refuse
+    return stand_in
+
+
+def _refusal_code(refused: StartRefused) -> str:
+    if isinstance(refused, DatabaseUrlRefused):
+        return "database_url"
+    return "bad_setting" if isinstance(refused, BadSetting) else "start_refused"
 
 
 def _checking_the_database(command: click.Command, path: str) -> click.Command:

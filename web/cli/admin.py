@@ -33,20 +33,25 @@ from .common import acting_options, emit, json_option, resolve_actor, use_case
     default="",
     help="the group that holds user tasks naming nobody, for processes that name none (written into the file)",
 )
+@click.option(
+    "--note",
+    default="",
+    help="why (说明), shown with each version deployed in the process library (at most 1000 characters)",
+)
 @acting_options
 @json_option
 @use_case
 def deploy_command(
-    files: tuple[Path, ...], default_group: str, username: str | None, as_operator: bool, as_json: bool
+    files: tuple[Path, ...], default_group: str, note: str, username: str | None, as_operator: bool, as_json: bool
 ) -> None:
     """Validate and deploy BPMN files (all or nothing; they may call each other's processes),
-    as a designer (--user) or the operator."""
+    as a designer (--user) or the operator, with a note saying why (--note)."""
     with session_factory().begin() as session:
         actor = resolve_actor(session, username, as_operator)
         # the library keeps the file's name, as `init` and the designer's upload do: the folder
         # it was deployed from on the server is nothing to the designers who read the library
         documents = [(path.read_bytes(), path.name) for path in files]
-        results = definitions.deploy_documents(session, documents, actor, default_group=default_group)
+        results = definitions.deploy_documents(session, documents, actor, default_group=default_group, note=note)
     emit(
         as_json,
         [_deployed(d) for d in results],

@@ -14,7 +14,7 @@ from engine import clock
 from engine.deadlines import timezones
 from engine.usecases import cases, tasks
 from engine.usecases.context import actor_for
-from engine.usecases.results import HistoryEntry
+from engine.usecases.results import HistoryEntry, WaitingStep
 from storage import repositories as repo
 
 from ..database import session_factory
@@ -97,9 +97,21 @@ def _history_line(entry: HistoryEntry) -> str:
     step = f"  {entry.task_name}" if entry.task_name else ""
     # a step replayed from a ledger's row was the unit's or the deputy's, recorded by the actor
     source = f"  (recorded from the ledger {entry.ledger.file}, row {entry.ledger.row})" if entry.ledger else ""
+    moved = _moved_text(entry.data or {}) if entry.action == "case_migrated" else ""
     return (
-        f"  {_local(entry.at, seconds=True)} {entry.actor:<10} {entry.action:<12} {entry.bpmn_id or ''}{step}{source}"
+        f"  {_local(entry.at, seconds=True)} {entry.actor:<10} {entry.action:<12} "
+        f"{entry.bpmn_id or ''}{step}{source}{moved}"
     )
+
+
+def _moved_text(data: dict[str, Any]) -> str:
+    """A move to another version: from which to which, and its map (the elements that did not
+    keep their ids: old id -> new id, or none)."""
+    said = f"v{data.get('from_version', '?')} -> v{data.get('to_version', '?')}"
+    mapping = data.get("map")
+    if isinstance(mapping, dict) and mapping:
+        said += ", map: " + ", ".join(f"{old} -> {new or '(none)'}" for old, new in mapping.items())
+    return said
 
 
 def _task_lines(rows: list) -> str:
@@ -192,13 +204,28 @@ def complete_command(task_id: str, username: str, data: dict[str, Any], as_json:
     can take."""
     with session_factory().begin() as session:
         following = tasks.complete(session, actor_for(session, username), task_id, data)
+    with session_factory()() as session:  # what the case, as saved, waits for from outside
+        waiting = cases.waiting_after(session, actor_for(session, username), task_id)
     untaken = sorted(t.task_id for t in following if t.nobody_to_take)
     emit(
         as_json,
-        {"completed": task_id, "open_tasks": following, "nobody_to_take": untaken},
+        {"completed": task_id, "open_tasks": following, "nobody_to_take": untaken, "waiting_for_workers": waiting},
         lambda r: (
-            f"completed {task_id}\nopen tasks in this case:\n" + _task_lines(following) + _untaken_lines(following)
+            f"completed {task_id}\nopen tasks in this case:\n"
+            + _task_lines(following)
+            + _untaken_lines(following)
+            + _waiting_lines(waiting)
         ),
+    )
+
+
+def _waiting_lines(waiting: list[WaitingStep]) -> str:
+    """The steps the case waits at for an external system (a worker fetching them by topic):
+    current steps, though no one's task."""
+    if not waiting:
+        return ""
+    return "\nwaiting for an external system:" + "".join(
+        f"\n  {w.name} ({w.bpmn_id}): topic {w.topic}" for w in waiting
     )
 
 
@@ -233,7 +260,9 @@ def instance_command(instance_id: int, username: str, as_json: bool) -> None:
             "variables:",
         ]
         lines += [f"  {k} = {v!r}" for k, v in sorted(d.variables.items())]
-        lines += ["open tasks:", _task_lines(d.open_tasks), "history:"]
+        lines += ["open tasks:", _task_lines(d.open_tasks)]
+        lines += [_waiting_lines(d.waiting_for_workers).lstrip("\n")] if d.waiting_for_workers else []
+        lines += ["history:"]
         lines += [_history_line(h) for h in d.history]
         return "\n".join(lines)
 

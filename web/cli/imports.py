@@ -12,18 +12,20 @@ case at its recorded dates (engine.usecases.ledger); ``--dry-run`` says what eac
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
 import click
 from flask.cli import with_appcontext
 
+from engine import access
 from engine.deadlines.legal import due_text
 from engine.errors import InvalidData
 from engine.usecases import ledger, ledger_export, onboarding, spreadsheets
 
 from ..database import session_factory
-from .common import acting_options, emit, json_option, resolve_actor, use_case
+from .common import acting_options, emit, exit_code, json_option, report, resolve_actor, use_case
 
 
 def _sheet_lines(choice: spreadsheets.SheetChoice | None) -> list[str]:
@@ -103,7 +105,8 @@ def _ledger_text(plan: ledger.LedgerPlan) -> str:
     lines += [f"  row {row}: the template's example, skipped" for row in plan.example_rows]
     for o in plan.outcomes:
         where = "closed" if o.closed else "waiting at " + ", ".join(o.waiting_at)
-        before = " (imported before: unchanged)" if o.existing else ""
+        # known by its 编号 (or #id): imported before, or entered here and exported
+        before = " (already in the system: unchanged)" if o.existing else ""
         lines.append(f"  row {o.row}: case #{o.instance_id} {o.title}: {where}{before}")
         if o.differs:  # as the page says it: the file is not imported over the case
             lines.append(
@@ -137,9 +140,25 @@ def ledger_command(
     becomes a case replayed at the dates it records. All or nothing; refused with every problem
     by row and column."""
     dry_run_text = lambda p: "\n".join(["dry run: nothing written", _ledger_text(p)])  # noqa: E731
-    _run(ledger.plan, ledger.apply, ledger.LedgerRefused, dry_run_text, _ledger_text)(
-        kind, file, dry_run, username, as_operator, as_json
-    )
+    try:
+        _run(ledger.plan, ledger.apply, ledger.LedgerRefused, dry_run_text, _ledger_text)(
+            kind, file, dry_run, username, as_operator, as_json
+        )
+    except ledger.LedgerRefused as refused:
+        if as_json or not any(p.error.code == "masked_value" for p in refused.plan.problems):
+            raise
+        report(refused, as_json)  # the problems, then what the masked cells say of the file
+        click.echo(f"  {MASKED_LEDGER}", err=True)
+        sys.exit(exit_code(refused))
+
+
+# said after the problems of a ledger whose cells hold an export's mask
+MASKED_LEDGER = (
+    "the cells ****** are a petitioner's identity, masked in an export by someone who may not read it: "
+    "such a ledger re-creates no petition; export the ledger as someone who may read the identities ("
+    + ", ".join(sorted(r.value for r in access.roles_exporting_identities()))
+    + ") and import that one"
+)
 
 
 LEDGER = "ledger"
@@ -186,11 +205,13 @@ def export_command(
     assert target is not None
     where = "FILE" if files else "--output"
     _writable(target, where)  # before the export is built: said at once, not after the work
+    masked = False
     with session_factory()() as session:
         actor = resolve_actor(session, username, as_operator)
         if ledger_kind is not None:
             exported = ledger_export.export(session, actor, ledger_kind, year)
             content, rows, what = exported.content, exported.rows, f"{ledger_kind} of {exported.year}"
+            masked = exported.masked
         else:
             content = onboarding.export(session, actor, kind)
             rows, what = _row_count(kind, content), kind
@@ -198,11 +219,20 @@ def export_command(
         target.write_bytes(content)
     except OSError as exc:  # permissions, a full disk: a usage error naming the file, not a traceback
         raise click.BadParameter(f"cannot write {target}: {exc.strerror or exc}", param_hint=where) from None
+    written = f"{rows} {what} written to {target}"
     emit(
         as_json,
-        {"kind": ledger_kind or kind, "file": str(target), "rows": rows},
-        lambda r: f"{rows} {what} written to {target}",
+        {"kind": ledger_kind or kind, "file": str(target), "rows": rows, **({"masked": True} if masked else {})},
+        lambda r: f"{written}\n  {MASKED_EXPORT}" if masked else written,
     )
+
+
+# said of a petitions ledger exported by someone who may not read the petitioners' identities
+MASKED_EXPORT = (
+    "the petitioners' names and phones are masked (******), as you may not read them: imported again here it "
+    "changes nothing, but it re-creates no petition in another database; for that, export it as someone who "
+    "may read them (" + ", ".join(sorted(r.value for r in access.roles_exporting_identities())) + ")"
+)
 
 
 def _writable(target: Path, where: str) -> None:

@@ -2,7 +2,9 @@
 delivers to the one case waiting for it (by ``--case ID``, by ``--business-key``, by
 ``--correlate var=value``, or the only one waiting), ``signal NAME`` to every case waiting for
 it, ``trigger CASE ELEMENT`` continues a case waiting at a receive task without a message. For whoever has
-``message.send``, or the server's ``--operator`` (a script on the server, say)."""
+``message.send``, or the server's ``--operator`` (a script on the server, say). Variable names and
+values, and the business key, are checked as the API checks them (engine/usecases/given_variables.py):
+exit 1 naming each one refused."""
 
 from __future__ import annotations
 
@@ -16,7 +18,11 @@ from .cases import _parse_var
 from .common import acting_options, emit, json_option, resolve_actor, use_case
 
 _VAR = click.option(
-    "--var", "variables", multiple=True, help="name=value put into the case's data (JSON when it parses)"
+    "--var",
+    "variables",
+    multiple=True,
+    help="name=value put into the case's data (JSON when it parses: quote text that reads as a number, "
+    "phone='\"13900001111\"'); a variable a form of the process declares takes that field's type",
 )
 
 

@@ -3,13 +3,17 @@ working-day calendar and the deadline settings are web/views/calendar.py's."""
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from dataclasses import dataclass
+from datetime import timedelta
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from engine import access
+from engine import access, clock
 from engine.access import Permission
 from engine.deadlines import timezones
 from engine.errors import InvalidData
+from engine.notifications.outbox import MAX_AGE, RECENT, OutboxStatus, outbox_status
 from engine.usecases import people, sign_in
 from engine.usecases.labels import people_names
 from storage.enums import Role
@@ -34,6 +38,46 @@ def _admins_only() -> None:
     needed = Permission.ADMIN_SETTINGS if calendar.is_its_page(request.endpoint) else Permission.ADMIN_USERS
     access.require(current_actor(), needed, f"open {request.path}")
     return None
+
+
+# -- the e-mail outbox's line, atop every page of the area (admin/_mail_outbox.html) ---------
+SLOW = timedelta(minutes=15)  # mail waiting longer than this is said even without an error
+
+
+@dataclass(frozen=True)
+class MailLine:
+    status: OutboxStatus
+    waited: str  # how long the oldest waiting e-mail has waited, in words ("" : none waits)
+    stuck: bool  # some wait and the server refused to answer, or they waited past SLOW
+    max_age_days: int = MAX_AGE.days  # given up past it
+    recent_days: int = RECENT.days  # the given-up ones listed are of these last days
+
+
+def mail_outbox() -> MailLine | None:
+    """The outboxes as the admin area says them: None where SMTP is not configured (nothing is
+    e-mailed, and nothing waits to be) or where there is nothing to say."""
+    if not current_app.config.get("SMTP_HOST"):
+        return None
+    status = outbox_status(database.session())
+    age = status.age(clock.now())
+    stuck = status.waiting_total > 0 and (
+        (status.trouble is not None and status.trouble.kind == "unreachable") or (age is not None and age > SLOW)
+    )
+    if not stuck and not status.given_up_recently:
+        return None
+    return MailLine(status, _waited(age) if age is not None else "", stuck)
+
+
+def _waited(age: timedelta) -> str:
+    minutes = int(age.total_seconds() // 60)
+    if minutes < 60:
+        return _("%(n)s 分钟", n=minutes)
+    if minutes < 48 * 60:
+        return _("%(n)s 小时", n=minutes // 60)
+    return _("%(n)s 天", n=minutes // (24 * 60))
+
+
+bp.add_app_template_global(mail_outbox, "mail_outbox")
 
 
 def _roles() -> tuple[str, ...]:

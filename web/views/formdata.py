@@ -217,6 +217,10 @@ _SAY: dict[str, Callable[[dict[str, Any]], str]] = {
         "流程标识须以字母或 _ 开头，其后为字母、数字、_ . -（不超过 %(max)s 个字符）：它是流程的 id", max=p["max"]
     ),
     "key_taken": lambda p: _("已有流程「%(key)s」：请换一个标识（或编辑该流程）", key=p["key"]),
+    "variable_name": lambda p: _("变量名只能由字母、数字和 _ 组成，不能以 _ 或数字开头（不超过 200 个字符）"),
+    "unpaired_surrogate": lambda p: _("不能含有不成对的代理字符（U+D800 至 U+DFFF）：不是有效的 Unicode 文字"),
+    "items_out_of_range": lambda p: _("应为 %(min)s 至 %(max)s 项", min=p["min"], max=p["max"]),
+    "min_items": lambda p: _("至少 %(min)s 项", min=p["min"]),
 }
 
 

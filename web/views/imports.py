@@ -33,7 +33,7 @@ from engine.usecases.pending_uploads import KeptUpload
 
 from .. import database
 from ..auth import current_actor
-from ..roles import person_name
+from ..roles import person_name, role_names
 from .formdata import field_message
 
 bp = Blueprint("imports", __name__, url_prefix="/admin/imports")
@@ -45,7 +45,11 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 def _admins_only() -> None:
     """Each page refused to whoever lacks the permission it needs, and the refusal names that
     one: this year's ledger case.import, units and people admin.users (the page listing
-    both too). The use cases ask the policy again."""
+    both too). The use cases ask the policy again. The ledger's export is the use case's
+    alone to decide (``access.may_export_ledger``): the office head exports it too, with
+    the petitioners' identities, which an administrator's export masks."""
+    if request.endpoint == "imports.ledger_export":
+        return None
     ledger_page = (request.endpoint or "").startswith("imports.ledger_")
     needed = Permission.CASE_IMPORT if ledger_page else Permission.ADMIN_USERS
     access.require(current_actor(), needed, f"open {request.path}")
@@ -115,6 +119,23 @@ def problem_message(problem: onboarding.Problem) -> str:
     if isinstance(problem, ledger.Unreached) and problem.stop is not None:
         said = _("%(problem)s。%(stop)s", problem=said, stop=_stop_text(problem.stop))
     return said
+
+
+def masked_hint() -> str:
+    """Said once above the problems of a ledger whose cells hold the mask an export writes for
+    whoever may not read the petitioner's identity: such a file re-creates no petition, and
+    who exports one that does (the roles ``access.roles_exporting_identities`` names)."""
+    return _(
+        "这份台账是由无权查看信访人信息的账号导出的，信访人姓名、联系电话等为“******”，不能用来重新建立信访案件。"
+        "请由有权查看信访人信息的%(roles)s导出台账，再导入那一份。",
+        roles=identity_exporters(),
+    )
+
+
+def identity_exporters() -> str:
+    """The roles whose ledger export carries the petitioners' identities, by name."""
+    names = role_names()
+    return _("、").join(names[r] for r in sorted(access.roles_exporting_identities()))
 
 
 def _columns_named(error: FieldError) -> FieldError:
@@ -223,6 +244,7 @@ def _already_imported(already: _AlreadyImported):
         "admin/imports.html",
         errors={},
         order=onboarding.ORDER_NOTE,
+        identity_exporters=identity_exporters,
         already=done,
         already_kind=already.kind,
         already_by=person_name(done.by, people_names(database.session(), [done.by])),
@@ -230,7 +252,10 @@ def _already_imported(already: _AlreadyImported):
 
 
 def _index(errors: dict[str, str] | None = None, status: int = 200):
-    return render_template("admin/imports.html", errors=errors or {}, order=onboarding.ORDER_NOTE), status
+    page = render_template(
+        "admin/imports.html", errors=errors or {}, order=onboarding.ORDER_NOTE, identity_exporters=identity_exporters
+    )
+    return page, status
 
 
 @bp.get("/")
@@ -265,6 +290,7 @@ def _preview(kind: str, filename: str, token: str, plan: onboarding.Plan, status
         plan=plan,
         columns=column_labels(),
         say=problem_message,
+        masked_hint=masked_hint,
         sheet_names=sheet_names,
     )
     return page, status
@@ -368,6 +394,7 @@ def _ledger_page(kind: str, filename: str, token: str, plan: ledger.LedgerPlan, 
         done=done,
         columns=column_labels(),
         say=problem_message,
+        masked_hint=masked_hint,
         sheet_names=sheet_names,
         column_names=column_names,
     )

@@ -1,5 +1,6 @@
 """My settings: what the signed-in person chooses for themselves (the time zone their
-dates are shown in), their password and their personal API tokens (接口令牌)."""
+dates are shown in), their password and their personal API tokens (接口令牌); and, to read
+only, the e-mail address notifications are sent to (the administrator sets it)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from babel.dates import get_timezone_location
-from flask import Blueprint, flash, make_response, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, flash, make_response, redirect, render_template, request, session, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -78,6 +79,8 @@ def _page(
     me = current_actor()
     return render_template(
         "settings/index.html",
+        email=people.profile(database.session(), me).email,
+        emails_sent=bool(current_app.config.get("SMTP_HOST")),  # without SMTP nothing is e-mailed
         zone=zone,
         zones=zone_options(),
         errors=form_errors(errors or {}),

@@ -8,6 +8,8 @@ from urllib.parse import quote, urlencode
 
 from docx import Document
 from docx.document import Document as DocxDocument
+from docx.oxml.ns import qn
+from docx.oxml.text.font import CT_RPr
 from docx.shared import Mm
 from flask import Blueprint, Response, abort, render_template, request
 from flask_babel import gettext as _
@@ -15,7 +17,7 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_pgettext as _lp
 from flask_babel.speaklater import LazyString
 
-from engine import clock
+from engine import access, clock
 from engine.deadlines.calendar import LOCAL_TZ
 from engine.errors import InvalidData
 from engine.usecases import statistics
@@ -28,6 +30,9 @@ from ..report_text import PARAGRAPHS, count_and_rate
 from .formdata import field_messages
 
 bp = Blueprint("statistics", __name__, url_prefix="/statistics")
+
+# the processes with a year's ledger (台账): its kind in the import's and export's addresses
+LEDGERS = {"proposal": "proposals", "petition": "petitions"}
 
 PROCESSES = {
     "proposal": _l("代表建议"),
@@ -314,6 +319,9 @@ def _page(process: str, period: Period | None, result: Statistics | None, errors
             trend=trend,
             trend_text=TREND_TEXT[process],
             bar=_unit_chart(process, result) if result else None,
+            # the year's ledger of the process shown, for whoever may export it (the office head
+            # has no way to the import page, where the administrator finds it)
+            ledger=LEDGERS.get(process) if access.may_export_ledger(current_actor()) else None,
         ),
         status,
     )
@@ -521,12 +529,38 @@ def _a4(document: DocxDocument) -> None:
         section.left_margin, section.right_margin = Mm(28), Mm(26)
 
 
+# The East-Asian fonts of a Chinese official document (GB/T 9704): the text in 仿宋, the
+# headings in 黑体. python-docx's default template names only theme fonts and the language
+# en-US for East-Asian text, so Word falls back to a font of its own choosing for the Chinese.
+BODY_FONT, HEADING_FONT = "仿宋", "黑体"
+_STYLE_FONTS = {"Normal": BODY_FONT, "Heading 1": HEADING_FONT, "Heading 2": HEADING_FONT}
+
+
+def _chinese_fonts(document: DocxDocument) -> None:
+    """The document's East-Asian fonts (``_STYLE_FONTS``, and the body's as the default of
+    every run), no theme font over them, its East-Asian language zh-CN."""
+    defaults: CT_RPr | None = document.styles.element.find(f"{qn('w:docDefaults')}/{qn('w:rPrDefault')}/{qn('w:rPr')}")
+    if defaults is not None:
+        _east_asian(defaults, BODY_FONT)
+        if (language := defaults.find(qn("w:lang"))) is not None:
+            language.set(qn("w:eastAsia"), "zh-CN")
+    for name, font in _STYLE_FONTS.items():
+        _east_asian(document.styles[name].element.get_or_add_rPr(), font)
+
+
+def _east_asian(run_properties: CT_RPr, font: str) -> None:
+    fonts = run_properties.get_or_add_rFonts()
+    fonts.attrib.pop(qn("w:eastAsiaTheme"), None)  # a theme font named there is used over the font
+    fonts.set(qn("w:eastAsia"), font)
+
+
 @bp.get("/report.docx")
 def report_docx():
     """The same as a Word document (python-docx), to paste into the semi-annual report."""
     period, report, units = _report()
     document = Document()
     _a4(document)
+    _chinese_fonts(document)
     document.add_heading(_("%(start)s 至 %(end)s 工作统计", start=period.start, end=period.end), level=1)
     for key, result in report.items():
         document.add_heading(str(PROCESSES[key]), level=2)

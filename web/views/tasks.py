@@ -12,7 +12,7 @@ from flask_babel import gettext as _
 
 from engine import clock
 from engine.errors import AlreadyCompleted, Conflict, HeldByAnother, InvalidData
-from engine.usecases import attachments, comments, tasks
+from engine.usecases import attachments, cases, comments, tasks
 from engine.usecases.labels import department_names, people_names
 from engine.usecases.results import TaskSummary
 from engine.usecases.tasks import task_form, task_page
@@ -95,6 +95,7 @@ def submit(task_id: str):
     try:
         with database.session_factory().begin() as s:
             following = tasks.complete(s, actor, task_id, data)
+            running = not following and cases.still_running(s, actor, task_id)
             units = department_names(s)
             people = people_names(s, [t.assignee for t in following if t.assignee])
     except InvalidData as exc:
@@ -103,7 +104,7 @@ def submit(task_id: str):
         if (lost_to := _lost_to(exc)) is None:
             raise  # any other conflict: the error page says it
         return _kept(task_id, data, exc, lost_to)
-    flash(*_next_step(following, started, units, people))
+    flash(*_next_step(following, started, units, people, running))
     mine = [t for t in following if t.assignee == actor.username]
     if mine:
         return redirect(url_for("tasks.show", task_id=mine[0].task_id))
@@ -137,6 +138,7 @@ def _next_step(
     started: datetime,
     units: dict[str, str],
     people: dict[str, str],
+    running: bool = False,
 ) -> tuple[str, str]:
     """What happened and who acts next (a person by name, a unit by its name), for the
     message after a submission; a warning besides for each new task nobody active can take
@@ -145,6 +147,8 @@ def _next_step(
     # next issue registered, another round of follow-up), not something refused (what is
     # incomplete the form refuses before anything is submitted)
     new = [t for t in following if t.created_at >= started]
+    if not following and running:  # waits for a worker, a message, a timer or a called case
+        return _("已提交。案件正在等待（外部系统、消息或期限），目前没有需要人办理的任务。"), "success"
     if not following:
         return _("已提交，案件已办结。"), "success"
     if not new:

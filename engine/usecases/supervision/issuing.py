@@ -291,14 +291,16 @@ def _escalation(session: Session, item: WorkItem | None, issued_by: str) -> Esca
         return Escalation(code, head)
     # no head, one no longer on the roster as an active user, or the holder himself: the unit
     # in its stead. Whoever issued it is told nothing (notify_supervision), so counts nowhere.
-    holding = set(notifications.holders(session, item))
+    # those of the unit who may not take the task (the office's petition task) hear nothing of it
+    kept = notifications.kept_for(session, item)
+    holding = set(notifications.told_of(session, item))
     if not head:
         why = Unreported.NO_HEAD
     elif not active:
         why = Unreported.HEAD_INACTIVE
     else:
         why = Unreported.HEAD_IS_HOLDER
-    unit_people = set(notifications.users_in_groups(session, [unit])) - {issued_by}
+    unit_people = {u for u in notifications.users_in_groups(session, [unit]) if kept is None or u in kept} - {issued_by}
     return Escalation(code, head, why, (unit,), len(unit_people - holding), len(unit_people & holding))
 
 
