@@ -16,25 +16,10 @@ from engine.usecases import cases, external_task_answers, messages
 from tests.world import act
 from tests.world import deploy as deploy_fixtures
 
-SMS = {"topic_name": "notify_sms", "lock_duration": 60_000}
-EN = {"Accept-Language": "en"}
+from .test_machine_refusals_said import EN, fetch, sms  # noqa: F401 (sms: a fixture)
 
 
-@pytest.fixture
-def sms(world):
-    deploy_fixtures(world.factory, "external_task.bpmn")
-    act(world.factory, "clerk", cases.start_instance, "external_task", {"subject": "开会通知"})
-    return world
-
-
-def fetch(caller, worker: str, lock_ms: int = 60_000):
-    return caller.post(
-        "/external-tasks/fetch-and-lock",
-        json={"worker_id": worker, "topics": [{**SMS, "lock_duration": lock_ms}]},
-    ).get_json()
-
-
-def test_a_lock_refusal_carries_the_worker_ids_and_the_moment_as_data(sms):
+def test_a_lock_refusal_carries_the_worker_ids_and_the_moment_as_data(sms):  # noqa: F811
     admin = sms.as_("admin")
     [task] = fetch(admin, "w2")
     until = clock.now() + timedelta(seconds=60)
@@ -47,7 +32,7 @@ def test_a_lock_refusal_carries_the_worker_ids_and_the_moment_as_data(sms):
     assert (gone.value.reason, gone.value.params) == ("external_task_gone", {"task": 99999})
 
 
-def test_a_task_never_locked_and_a_lock_another_worker_let_expire(sms):
+def test_a_task_never_locked_and_a_lock_another_worker_let_expire(sms):  # noqa: F811
     admin = sms.as_("admin")
     task_id = admin.get("/external-tasks").get_json()[0]["id"]
     unlocked = admin.post(f"/external-tasks/{task_id}/complete", json={"worker_id": "w1"})

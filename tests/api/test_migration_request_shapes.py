@@ -5,26 +5,12 @@ entries, not a text's length (``maxLength: 2000`` on an object)."""
 
 from __future__ import annotations
 
-import pytest
+from .test_case_migration_api import MIGRATIONS, town  # noqa: F401 (town: a fixture)
 
-from engine.usecases import cases, tasks
-from tests.world import act, deploy
-
-MIGRATIONS = "/designer/processes/migrate/migrations"
 PLAN = {"from_version": 1, "to_version": 2}
 
 
-@pytest.fixture
-def town(world):
-    deploy(world.app, "migrate_v1.bpmn")
-    at_accept = act(world.app, "clerk", cases.start_instance, "migrate", {"subject": "来信甲"}).id
-    at_handle = act(world.app, "clerk", cases.start_instance, "migrate", {"subject": "来信乙"})
-    act(world.app, "clerk", tasks.complete, at_handle.open_tasks[0].task_id, {})
-    deploy(world.app, "migrate_v2.bpmn")
-    return world, at_accept, at_handle.id
-
-
-def test_the_dry_runs_cases_are_sent_back_unchanged(town):
+def test_the_dry_runs_cases_are_sent_back_unchanged(town):  # noqa: F811
     world, at_accept, _at_handle = town
     api = world.as_("designer")
     run = api.post(MIGRATIONS + "/dry-run", json=PLAN).get_json()
@@ -35,7 +21,7 @@ def test_the_dry_runs_cases_are_sent_back_unchanged(town):
     assert [(c["instance_id"], c["outcome"]) for c in moved.get_json()["cases"]] == [(at_accept, "moved")]
 
 
-def test_id_is_still_taken_but_not_with_instance_id(town):
+def test_id_is_still_taken_but_not_with_instance_id(town):  # noqa: F811
     world, at_accept, _at_handle = town
     api = world.as_("designer")
     both = api.post(MIGRATIONS, json={**PLAN, "cases": [{"instance_id": at_accept, "id": at_accept}]})
@@ -49,7 +35,7 @@ def test_id_is_still_taken_but_not_with_instance_id(town):
     assert [(c["instance_id"], c["outcome"]) for c in old.get_json()["cases"]] == [(at_accept, "moved")]
 
 
-def test_the_openapi_document_declares_both_names_and_the_maps_size_in_entries(town):
+def test_the_openapi_document_declares_both_names_and_the_maps_size_in_entries(town):  # noqa: F811
     world, _at_accept, _at_handle = town
     schemas = world.anonymous().get("/openapi.json").get_json()["components"]["schemas"]
     ref = schemas["MigrationCaseRef"]["properties"]
@@ -59,7 +45,7 @@ def test_the_openapi_document_declares_both_names_and_the_maps_size_in_entries(t
     assert "maxLength" not in plan_map and plan_map["additionalProperties"]["maxLength"] == 200
 
 
-def test_a_map_too_large_is_said_in_entries(town):
+def test_a_map_too_large_is_said_in_entries(town):  # noqa: F811
     world, _at_accept, _at_handle = town
     huge = {f"e{i}": "" for i in range(2001)}
     refused = world.as_("designer").post(MIGRATIONS + "/dry-run", json={**PLAN, "map": huge})

@@ -7,35 +7,20 @@ from __future__ import annotations
 
 import socket
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.servers import free_port, served_environment
+from tests.servers import free_port
 from tests.world import AppFactory
 from web import scheduling
 
-from .test_serve_operations import congressflow
+from .test_serve_operations import congressflow, env, taken_port  # noqa: F401 (env, taken_port: fixtures)
 
 pytestmark = pytest.mark.slow
 
 
-@pytest.fixture
-def env(tmp_path: Path) -> dict[str, str]:
-    return served_environment(f"sqlite:///{tmp_path / 'ops.db'}", tmp_path / "instance", serve_defaults=True)
-
-
-@pytest.fixture
-def taken_port() -> Iterator[int]:
-    port = free_port()
-    with socket.socket() as other:
-        other.bind(("127.0.0.1", port))
-        other.listen()
-        yield port
-
-
-def test_a_taken_port_is_the_same_one_line_with_workers(env: dict[str, str], taken_port: int):
+def test_a_taken_port_is_the_same_one_line_with_workers(env: dict[str, str], taken_port: int):  # noqa: F811
     said = f"Error: cannot listen on 127.0.0.1:{taken_port}: the address is in use (another server?)\n"
     started = time.monotonic()
     workers = congressflow(["serve", "--workers", "2", "--port", str(taken_port), "--no-scheduler"], env)
@@ -63,7 +48,7 @@ def test_a_free_port_is_left_for_gunicorn(make_app: AppFactory, tmp_path: Path, 
     assert started and f"127.0.0.1:{port}" in started[0]
 
 
-def test_sockets_handed_over_are_not_tried(monkeypatch: pytest.MonkeyPatch, taken_port: int):
+def test_sockets_handed_over_are_not_tried(monkeypatch: pytest.MonkeyPatch, taken_port: int):  # noqa: F811
     """systemd's socket activation (or gunicorn's USR2 upgrade) hands gunicorn a socket already
     listening on the address: that is no other server."""
     monkeypatch.setattr(scheduling.os, "execv", lambda _path, argv: (_ for _ in ()).throw(SystemExit(0)))
