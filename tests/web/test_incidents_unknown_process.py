@@ -10,6 +10,7 @@ import json
 from tests.world import create_people
 from web.cli import main
 
+from .conftest import text_of
 from .test_incidents_page import bearer, failing_case
 
 
@@ -37,3 +38,15 @@ def test_the_api_refuses_an_unknown_process_naming_the_field(app):
     }
     [found] = client.get("/api/v1/incidents?process=timer_script", headers=admin).get_json()
     assert found["instance_id"] == case_id
+
+
+def test_the_page_lists_every_process_saying_the_unknown_one_above(app, as_user):
+    """A link to a process no longer deployed, or a typed address: the page lists the incidents
+    of every process and says above them that there is no such process (it was the general
+    422 error page, in place of every incident)."""
+    case_id = failing_case(app)
+    page = as_user("head").get("/admin/incidents/?state=open&process=nope")
+    assert page.status_code == 422
+    html = text_of(page)
+    assert "没有这个流程：nope，已显示全部流程的故障。" in html
+    assert f'data-case="{case_id}"' in html and 'id="incident-filters"' in html

@@ -15,6 +15,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from engine.access import Permission
+from engine.errors import InvalidData
 from engine.usecases import incidents, recovery, start_timers
 from engine.usecases.incidents import IncidentView
 
@@ -107,9 +108,17 @@ def incident_message(incident: IncidentView) -> str:
 @permission_required(Permission.INCIDENT_MANAGE)
 def index():
     args = request.args
-    page = incidents.incidents_page(
-        database.session(), current_actor(), args.get("state", "open"), args.get("process", "")[:200]
-    )
+    state, process = args.get("state", "open"), args.get("process", "")[:200]
+    try:
+        page = incidents.incidents_page(database.session(), current_actor(), state, process)
+    except InvalidData as exc:
+        if set(exc.codes) != {"process"}:
+            raise
+        # a link to a process no longer deployed (or mistyped): the list without that filter,
+        # saying so above it, not an error page in place of every incident
+        flash(_("没有这个流程：%(process)s，已显示全部流程的故障。", process=process), "error")
+        page = incidents.incidents_page(database.session(), current_actor(), state, "")
+        return render_template("admin/incidents.html", page=page), 422
     return render_template("admin/incidents.html", page=page)
 
 
