@@ -578,6 +578,37 @@ def save_department(
 
 
 @dataclass(frozen=True)
+class UnitClash:
+    """A stored unit whose name is a candidate group of another unit or of a role, as
+    ``unit_name_problem`` now refuses but an older database may hold: processes' tasks for
+    ``name`` go to the people of both, until an administrator renames one."""
+
+    code: str
+    name: str
+    other_code: str | None = None  # the other unit's (None: the name is a role's code)
+    other_name: str | None = None
+
+
+def unit_name_clashes(session: Session, actor: Actor) -> list[UnitClash]:
+    """The stored units whose names clash (``unit_name_problem``), one per clash: two units of
+    one name are one clash, said of the later one. Administrators only."""
+    require_admin(actor)
+    units = repo.department_choices(session)  # in the order they were created
+    clashes: list[UnitClash] = []
+    said: set[tuple[frozenset[str], str]] = set()  # the two units and the name they share
+    for code, name in reversed(units.items()):
+        problem = unit_name_problem(name, code, units)
+        if problem is None:
+            continue
+        if problem.code == "role_code_taken":
+            clashes.append(UnitClash(code, name))
+        elif (shared := (frozenset((code, problem.params["code"])), name)) not in said:
+            said.add(shared)
+            clashes.append(UnitClash(code, name, problem.params["code"], problem.params["unit"]))
+    return clashes[::-1]
+
+
+@dataclass(frozen=True)
 class Profile:
     username: str
     display_name: str

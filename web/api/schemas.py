@@ -995,6 +995,15 @@ class AuditRowSchema(ma.Schema):
     address = fields.String(
         allow_none=True, metadata={"description": "a sign-in's (successful, failed or refused): the client's address"}
     )
+    said = fields.String(
+        allow_none=True,
+        metadata={
+            "description": "what the 审计日志 page says of the entry (内容), in the request's language: an "
+            "import's file and counts; an administrative entry's target and what it set, before → after "
+            "where kept (never a password or a token's secret); null where the page says nothing (an "
+            "entry of a case, a successful sign-in)"
+        },
+    )
 
 
 class AuditPageSchema(ma.Schema):

@@ -20,6 +20,7 @@ from storage.enums import Role
 
 from .. import database
 from ..auth import current_actor
+from ..roles import role_names
 from . import calendar
 from .formdata import field_messages
 from .settings import form_errors, zone_options
@@ -241,11 +242,33 @@ def password_form_address(username: str):
     return redirect(url_for("admin.user", username=username), 303)
 
 
+def clash_text(clash: people.UnitClash) -> str:
+    """A stored unit's name that is another unit's code or name, or a role's code (kept from
+    before the units page refused it), said with what it does and what to do."""
+    if clash.other_code is None:
+        return _(
+            "单位“%(name)s”（%(code)s）的名称是角色“%(role)s”的代码：流程交给该角色的任务，"
+            "这个单位的人也会收到。请为这个单位改名。",
+            name=clash.name,
+            code=clash.code,
+            role=role_names().get(clash.name, clash.name),
+        )
+    return _(
+        "单位“%(name)s”（%(code)s）的名称与单位“%(other)s”（%(other_code)s）的代码或名称相同："
+        "流程交给“%(name)s”的任务，两个单位的人都会收到。请为其中一个改名。",
+        name=clash.name,
+        code=clash.code,
+        other=clash.other_name,
+        other_code=clash.other_code,
+    )
+
+
 def _departments_page(errors: dict | None = None, values: dict | None = None, status: int = 200):
     departments = people.list_departments(database.session(), current_actor())
     return render_template(
         "admin/departments.html",
         departments=departments,
+        clashes=[clash_text(c) for c in people.unit_name_clashes(database.session(), current_actor())],
         # heads and contact officers by name, their user names on hover
         people=people_names(database.session(), {n for d in departments for n in (d.head, d.contact) if n}),
         errors=field_messages(errors or {}),
