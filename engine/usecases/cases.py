@@ -100,7 +100,9 @@ def start_instance(
     business_key: str | None = None,
     validate: bool = True,
 ) -> StartedCase:
-    """Start the latest version of ``key`` with the start form's data."""
+    """Start the latest version of ``key`` with the start form's data. Its business key (编号),
+    if given, is one no running case of the process holds (``refuse_held_key``, as a message
+    start refuses it): refused after the form's fields, before anything is started."""
     definition, process = _startable(session, actor, key)
     # the 编号 as every door takes it: without the spaces around it, spaces alone refused
     try:
@@ -128,6 +130,8 @@ def start_instance(
     }
     if refused:
         raise InvalidData(refused)
+    if business_key is not None:
+        refuse_held_key(session, definition, business_key)
     runtime = runtime_for(session)
     workflow = runtime.start(process, {**data, "initiator": actor.username})
     start_by_hand(workflow, runtime.fire_timers)
@@ -150,6 +154,35 @@ def start_instance(
         **_as_stored(instance, definition),
         open_tasks=[TaskSummary.of(i, instance.title, definition.key, definition.name) for i in ready],
     )
+
+
+def refuse_held_key(session: Session, definition: ProcessDefinition | DefinitionHead, business_key: str) -> None:
+    """A case's business key is its 编号, the number the office files it by and every later
+    message reaches it by: a running case of the same process (any version) that has it already
+    is named instead, and no second case is started with it, whichever door the start came by:
+    by hand (``start_instance``: the API's and the command line's start) or by a message start
+    event (``messages``; Camunda would start a second case with it). A case that ended (done
+    or cancelled) frees its 编号."""
+    holder = session.scalar(
+        select(ProcessInstance.id)
+        .join(ProcessDefinition, ProcessDefinition.id == ProcessInstance.definition_id)
+        .where(
+            ProcessDefinition.key == definition.key,
+            ProcessInstance.business_key == business_key,
+            ProcessInstance.status == InstanceStatus.RUNNING,
+        )
+        .order_by(ProcessInstance.id)
+        .limit(1)
+    )
+    if holder is not None:
+        raise Conflict(
+            f"the running case {holder} of {definition.key!r} has the business key {business_key!r} already: "
+            "no second case is started with it (give the new case another business key)",
+            "business_key_held",
+            key=business_key,
+            case=holder,
+            process=definition.name or definition.key,
+        )
 
 
 # A start-form field's property naming a group: the field holds the starter themself when

@@ -41,7 +41,7 @@ from ..access import Actor
 from ..bpmn.start_events import started_by_events
 from ..errors import Conflict, FieldError, InvalidData, NotAllowed, NotFound
 from . import incidents
-from .cases import case_title, refuse_title_and_key
+from .cases import case_title, refuse_held_key, refuse_title_and_key
 from .context import audit, processes, runtime_for
 from .given_variables import business_key_given, checked_names, typed_variables
 from .offering import stopped_keys
@@ -276,7 +276,7 @@ def _start(
     if typed:
         variables = typed_variables(session, process, variables)
     if kind == SubscriptionKind.MESSAGE and business_key is not None:
-        _refuse_held(session, definition, business_key)
+        refuse_held_key(session, definition, business_key)
     title = case_title(process, variables)
     # the message's variables stand for the start form's data: its title and key show as a
     # started case's do, so they are refused as a start refuses them
@@ -308,32 +308,6 @@ def _start(
     delivery.instance_ids.append(instance.id)
     delivery.elements[instance.id] = bpmn_ids
     delivery.started.append(instance.id)
-
-
-def _refuse_held(session: Session, definition: ProcessDefinition, business_key: str) -> None:
-    """A message start event's business key is the new case's 编号, the number the office files
-    it by and every later message reaches it by: a running case of the same process (any version)
-    that has it already is named instead (Camunda would start a second case with it)."""
-    holder = session.scalar(
-        select(ProcessInstance.id)
-        .join(ProcessDefinition, ProcessDefinition.id == ProcessInstance.definition_id)
-        .where(
-            ProcessDefinition.key == definition.key,
-            ProcessInstance.business_key == business_key,
-            ProcessInstance.status == InstanceStatus.RUNNING,
-        )
-        .order_by(ProcessInstance.id)
-        .limit(1)
-    )
-    if holder is not None:
-        raise Conflict(
-            f"the running case {holder} of {definition.key!r} has the business key {business_key!r} already: "
-            "no second case is started with it (give the new case another business key)",
-            "business_key_held",
-            key=business_key,
-            case=holder,
-            process=definition.name or definition.key,
-        )
 
 
 def _given(variables: Mapping[str, Any] | None, business_key: str | None) -> tuple[dict[str, Any], str | None]:

@@ -57,8 +57,9 @@ def test_a_message_by_correlation_variable(township):
 def test_none_waiting_is_not_found_and_several_a_conflict_naming_them(township):
     with pytest.raises(NotFound, match="no case waits for the message 'reply'"):
         act(township, "admin", messages.send_message, "reply")
+    # one 编号 is one running case of a process: two processes' cases may share it
     a = start(township, "await_reply", "K")
-    b = start(township, "await_reply", "K")
+    b = start(township, "event_gateway_timer", "K")
     with pytest.raises(Conflict) as several:
         act(township, "admin", messages.send_message, "reply", business_key="K")
     assert f"{a}, {b}" in several.value.message
