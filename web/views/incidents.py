@@ -6,12 +6,7 @@ list or the case page (a start event's: from the list). Who may is the access po
 
 from __future__ import annotations
 
-import ast
-import re
-from collections.abc import Callable
-
 from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from engine.access import Permission
@@ -28,80 +23,17 @@ from .auth import safe_next
 
 bp = Blueprint("incidents", __name__)
 
-# An external task's incident as the engine words it (engine/usecases/external_task_answers.py),
-# read from its stored text; a name in it written as Python writes a string ('notify_sms'). The
-# worker's own words in it are kept as written.
-NAME_AS_WRITTEN = r"('(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\")"
-
-
-def name_as_written(written: str) -> str:
-    """A name the engine wrote as Python writes a string (NAME_AS_WRITTEN), as it is."""
-    try:
-        return str(ast.literal_eval(written))
-    except (ValueError, SyntaxError):
-        return written
-
-
-_FAILED = re.compile(rf"external task (\S+) \(topic {NAME_AS_WRITTEN}\) failed with no retries left: (.*)", re.DOTALL)
-_BPMN_ERROR = re.compile(
-    rf"external task (\S+) \(topic {NAME_AS_WRITTEN}\) reported the BPMN error {NAME_AS_WRITTEN}(?:: (.*))?, "
-    "which no error boundary event on it catches",
-    re.DOTALL,
-)
-NO_ERROR_MESSAGE = "the worker gave no error message"
-
-
-def _external_task_said(message: str, name_of: Callable[[str], str]) -> str | None:
-    """An external task's incident in Chinese (None: the message is none of theirs)."""
-    if (found := _FAILED.fullmatch(message)) is not None:
-        element, topic, error = name_of(found[1]), name_as_written(found[2]), found[3]
-        if error == NO_ERROR_MESSAGE:
-            return _(
-                "外部任务「%(element)s」（主题 %(topic)s）失败，已没有重试次数；外部程序没有说明原因",
-                element=element,
-                topic=topic,
-            )
-        return _(
-            "外部任务「%(element)s」（主题 %(topic)s）失败，已没有重试次数：%(error)s",
-            element=element,
-            topic=topic,
-            error=error,
-        )
-    if (found := _BPMN_ERROR.fullmatch(message)) is not None:
-        element, topic, code, said = name_of(found[1]), name_as_written(found[2]), name_as_written(found[3]), found[4]
-        if said:
-            return _(
-                "外部任务「%(element)s」（主题 %(topic)s）报告了业务错误（BPMN 错误）「%(code)s」：%(message)s；"
-                "该任务上没有捕获它的错误边界事件",
-                element=element,
-                topic=topic,
-                code=code,
-                message=said,
-            )
-        return _(
-            "外部任务「%(element)s」（主题 %(topic)s）报告了业务错误（BPMN 错误）「%(code)s」，"
-            "该任务上没有捕获它的错误边界事件",
-            element=element,
-            topic=topic,
-            code=code,
-        )
-    return None
-
 
 @bp.app_template_filter("incident_message")
 def incident_message(incident: IncidentView) -> str:
-    """An incident's error in the reader's language: in Chinese when the page is Chinese and
-    the engine's words are known (an external task's, by the element's name; the others by
-    the engine's table: web/engine_messages.py), in the engine's own words otherwise."""
-    locale = get_locale()
-    if locale is None or locale.language != "zh":
-        return incident.message
+    """An incident's error in the reader's language: in Chinese by the engine's table when the
+    page is Chinese and the words are known (web/engine_messages.py; an external task's name
+    its element by name), in the engine's own words otherwise."""
 
     def name_of(bpmn_id: str) -> str:
         return (incident.element_name or bpmn_id) if bpmn_id == incident.bpmn_id else bpmn_id
 
-    said = _external_task_said(incident.message, name_of)
-    return said if said is not None else in_reader_language(incident.message)
+    return in_reader_language(incident.message, name_of)
 
 
 @bp.get("/admin/incidents/")
