@@ -22,6 +22,7 @@ from engine.deadlines.calendar import LOCAL_TZ
 from engine.errors import InvalidData
 from engine.usecases import statistics
 from engine.usecases.figure_specs import WITHDRAWN
+from engine.usecases.ledger_rows import PROCESS_OF
 from engine.usecases.statistics import Period, Statistics
 
 from .. import database, exports
@@ -32,7 +33,7 @@ from .formdata import field_messages
 bp = Blueprint("statistics", __name__, url_prefix="/statistics")
 
 # the processes with a year's ledger (台账): its kind in the import's and export's addresses
-LEDGERS = {"proposal": "proposals", "petition": "petitions"}
+LEDGERS = {process: str(kind) for kind, process in PROCESS_OF.items()}
 
 PROCESSES = {
     "proposal": _l("代表建议"),
