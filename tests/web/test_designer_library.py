@@ -193,6 +193,9 @@ def test_the_diff_page(as_user):
     # a version that is no number is said so, not shown as another pair
     refused = c.get("/designer/processes/review/diff?old=abc&new=2")
     assert refused.status_code == 422 and "v1 → v2" not in text_of(refused) and "必须是整数" in text_of(refused)
+    below_one = c.get("/designer/processes/review/diff?old=-1&new=2")
+    said = text_of(below_one)
+    assert below_one.status_code == 422 and "不能小于 1" in said and "必须是整数" not in said
     c.get("/lang/en")
     english = text_of(c.get("/designer/processes/review/diff?old=1&new=2"))
     assert "(formerly: 登记)" in english and "<td>user task</td>" in english

@@ -116,12 +116,18 @@ def _already_so(already: AlreadySo) -> str:
     return _("此流程已于 %(at)s 由 %(who)s 停止发起；未作改变。", at=when(already.at), who=who)
 
 
+def _no_version(text: str) -> FieldError:
+    """What is wrong with a version that is not digits: a whole number below 1, or no number."""
+    whole = text.strip().lstrip("-+")
+    return FieldError("min", {"min": 1}) if whole.isdigit() else FieldError("not_a_number")
+
+
 @bp.get(f"/{KEY}/diff")
 def diff(key: str):
     old, new = request.args.get("old", type=int), request.args.get("new", type=int)
-    # a version given that is no number is said so, not taken for "the newest two"
+    # a version given that is no number (or below 1) is said so, not taken for "the newest two"
     given = {name: request.args.get(name) for name in ("old", "new")}
-    wrong = {name: FieldError("not_a_number") for name, text in given.items() if text and not text.isdigit()}
+    wrong = {name: _no_version(text) for name, text in given.items() if text and not text.isdigit()}
     if wrong:
         raise InvalidData(wrong)
     if old is None or new is None:
