@@ -139,7 +139,7 @@ def json_error(
             "message": message,
             "fields": {name: str(e) for name, e in errors.items()},
             "codes": {name: e.to_dict() for name, e in errors.items()},
-            "said": _said_json(status, errors, said),
+            "said": said_json(status, errors, said),
             **extra,
         }
     )
@@ -147,10 +147,11 @@ def json_error(
     return response
 
 
-def _said_json(status: int, errors: Mapping[str, FieldError], said: Said | None) -> dict[str, Any]:
+def said_json(status: int, errors: Mapping[str, FieldError], said: Said | None) -> dict[str, Any]:
     """The error as the page says it, in the language the API answers in (the language
     cookie, else Accept-Language, else Chinese): ``message`` and ``fields`` stay the
-    developer's English, as the API has always said them."""
+    developer's English, as the API has always said them. The command line's ``--json`` says
+    its errors so too (web/cli/said.py)."""
     from .views.formdata import field_messages
 
     title, explanation = title_of(status)
@@ -264,8 +265,14 @@ def handle_engine_error(exc: EngineError) -> Response | tuple[str, int]:
         exc.message,
         getattr(exc, "field_errors", None),
         getattr(exc, "problems", None),
-        said=_script_failed(exc) if isinstance(exc, ScriptError) else _in_engine_words(exc) or say(exc),
+        said=said_of(exc),
     )
+
+
+def said_of(exc: EngineError) -> Said | None:
+    """What the page and the API say of ``exc`` in the reader's words (None: the status's
+    explanation is said); the command line's ``--json`` says it too (web/cli/said.py)."""
+    return _script_failed(exc) if isinstance(exc, ScriptError) else _in_engine_words(exc) or say(exc)
 
 
 def _script_failed(exc: ScriptError) -> Said:

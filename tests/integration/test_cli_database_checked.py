@@ -58,6 +58,13 @@ def test_a_schema_one_migration_behind_is_refused_before_anything_is_written(emp
         "message": said.removeprefix("error: "),
         "fields": {},
         "codes": {},
+        "said": {
+            "language": "zh_CN",
+            "title": "无法使用数据库",
+            "text": "数据库的表结构不是这个版本所需的：请运行 congressflow db upgrade。",
+            "hint": "",
+            "fields": {},
+        },
     }
 
     helped = run(app, "users", "create", "--help")  # a command's help needs no database

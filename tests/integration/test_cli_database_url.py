@@ -85,6 +85,13 @@ def test_said_as_json_with_json(env: dict[str, str]):
         "message": BAD_URLS[1][1],
         "fields": {},
         "codes": {},
+        "said": {  # the app cannot be made: said all the same, in the command's language
+            "language": "zh_CN",
+            "title": "系统无法启动",
+            "text": "CONGRESSFLOW_DATABASE_URL 不是可以使用的数据库地址。",
+            "hint": "修正之前，任何命令都不能运行。",
+            "fields": {},
+        },
     }
 
 

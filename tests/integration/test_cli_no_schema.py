@@ -67,6 +67,13 @@ def test_said_as_json_with_json(make_app, tmp_path):
         "run `congressflow init` (a new installation) or `congressflow db upgrade`",
         "fields": {},
         "codes": {},
+        "said": {
+            "language": "zh_CN",
+            "title": "无法使用数据库",
+            "text": "数据库还没有建表：新安装请运行 congressflow init，否则请运行 congressflow db upgrade。",
+            "hint": "",
+            "fields": {},
+        },
     }
 
 

@@ -96,6 +96,17 @@ def app(db_url, make_app, frozen_clock):
     return made
 
 
+def _said(fields: dict[str, str]) -> dict:
+    """A usage error's ``said``, in Chinese (the command's language unless --lang)."""
+    return {
+        "language": "zh_CN",
+        "title": "命令用法有误",
+        "text": "命令的选项或参数有误。",
+        "hint": "用 --help 查看这个命令的用法。",
+        "fields": fields,
+    }
+
+
 def _usage(result) -> dict:
     assert result.exit_code == 2, result.output
     assert result.stdout == ""
@@ -108,12 +119,14 @@ def test_a_usage_error_is_one_json_object_with_json(app, tmp_path):
         "message": "Missing option '--user'.",
         "fields": {"--user": "required"},
         "codes": {"--user": {"code": "required", "params": {}}},
+        "said": _said({"--user": "必填"}),
     }
     assert _usage(run(app, "instance", "abc", "--user", "clerk", "--json")) == {
         "code": "usage",
         "message": "Invalid value for 'INSTANCE_ID': 'abc' is not a valid integer.",
         "fields": {"INSTANCE_ID": "'abc' is not a valid integer."},
         "codes": {"INSTANCE_ID": {"code": "invalid", "params": {"message": "'abc' is not a valid integer."}}},
+        "said": _said({"INSTANCE_ID": "'abc' is not a valid integer."}),
     }
     bad_data = _usage(run(app, "complete", "t1", "--user", "clerk", "--data", "{bad", "--json"))
     assert bad_data["code"] == "usage"
@@ -125,6 +138,7 @@ def test_a_usage_error_is_one_json_object_with_json(app, tmp_path):
         "message": "Missing option '--reason'.",
         "fields": {"--reason": "required"},
         "codes": {"--reason": {"code": "required", "params": {}}},
+        "said": _said({"--reason": "必填"}),
     }
     missing = tmp_path / "missing.db"
     assert _usage(run(app, "restore", str(missing), "--json")) == {
@@ -132,6 +146,7 @@ def test_a_usage_error_is_one_json_object_with_json(app, tmp_path):
         "message": f"Invalid value for 'FILE': File '{missing}' does not exist.",
         "fields": {"FILE": f"File '{missing}' does not exist."},
         "codes": {"FILE": {"code": "invalid", "params": {"message": f"File '{missing}' does not exist."}}},
+        "said": _said({"FILE": f"File '{missing}' does not exist."}),
     }
     # raised in a command's body (who acts), and in a group of commands
     assert _usage(run(app, "users", "list", "--json")) == {
@@ -139,6 +154,7 @@ def test_a_usage_error_is_one_json_object_with_json(app, tmp_path):
         "message": "say who acts: --user NAME (with their permissions) or --operator",
         "fields": {},
         "codes": {},
+        "said": _said({}),
     }
 
 

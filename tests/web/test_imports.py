@@ -165,7 +165,9 @@ def test_export_the_current_people_and_import_it_back_unchanged(as_user, app, tm
     again = runner.invoke(args=["export", "people", "--output", str(tmp_path / "p.xlsx"), "--operator"])
     assert again.exit_code == 0 and "people written to" in again.output
     assert runner.invoke(args=["export", "people", "--user", "admin"]).exit_code == 2  # where to?
-    assert runner.invoke(args=["export", "people", str(out), "--user", "office1"]).exit_code == 4
+    denied = tmp_path / "denied.xlsx"  # a new file: an existing one is refused first, unless --force
+    assert runner.invoke(args=["export", "people", str(denied), "--user", "office1"]).exit_code == 4
+    assert not denied.exists()
 
 
 def test_the_same_units_file_again_has_nothing_to_import(as_user):

@@ -30,6 +30,7 @@ from storage.db import missing_file, read_only_engine
 
 from .. import database
 from ..configuration import BadSetting, DatabaseUrlRefused, StartRefused
+from ..i18n import LANGUAGES
 from .admin import (
     calendar_group,
     definitions_command,
@@ -48,7 +49,14 @@ from .cases import (
     tasks_command,
     unclaim_command,
 )
-from .common import EXIT_DATABASE, JsonUsageError, database_missing, database_unusable, report_unusable
+from .common import (
+    EXIT_DATABASE,
+    JsonUsageError,
+    command_error_body,
+    database_missing,
+    database_unusable,
+    report_unusable,
+)
 from .designer import rollback_command, versions_command
 from .external_tasks import external_tasks_group
 from .imports import export_command, import_command, ledger_command
@@ -62,6 +70,8 @@ from .ops import (
     scheduler_command,
     serve_command,
 )
+from .said import LANGUAGE_ENV, choose_language
+from .units import units_group
 
 COMMANDS = (
     init_command,
@@ -86,6 +96,7 @@ COMMANDS = (
     external_tasks_group,
     fire_due_command,
     users_group,
+    units_group,
     tokens_group,
     scheduler_command,
     serve_command,
@@ -212,7 +223,7 @@ def _refusing(command: click.Command) -> click.Command:
         refused = _start_refused(ctx)
         assert refused is not None
         if ctx.meta.get(_JSON_ERRORS):
-            body = {"code": _refusal_code(refused), "message": refused.format_message(), "fields": {}, "codes": {}}
+            body = command_error_body(_refusal_code(refused), refused.format_message(), status=500)
             click.echo(json.dumps(body, ensure_ascii=False), err=True)
         else:
             refused.show()
@@ -311,12 +322,25 @@ version_option = click.Option(
     is_eager=True,
 )
 
+lang_option = click.Option(
+    ["--lang"],
+    type=click.Choice(list(LANGUAGES)),
+    envvar=LANGUAGE_ENV,
+    help=(
+        "the language of what a command says in the pages' words (an error's 'said' with --json, the units' "
+        f"clashes): zh_CN (the default) or en; or the environment's {LANGUAGE_ENV}"
+    ),
+    expose_value=False,
+    callback=choose_language,
+    is_eager=True,
+)
+
 main = CongressFlowGroup(
     create_app=_create_app,
     # settings come from the environment or a file named with -e, never from a .env a folder
     # above the working directory happens to hold (python-dotenv is installed for -e)
     load_dotenv=False,
     add_version_option=False,
-    params=[version_option],
+    params=[version_option, lang_option],
     help="CongressFlow: BPMN workflows for a township people's congress.",
 )

@@ -21,8 +21,7 @@ from engine.deadlines.legal import due_text, local_day
 from engine.usecases import deadlines, definitions, people, sign_in, tokens
 
 from ..database import session_factory
-from ..exports import display_width
-from .common import acting_options, emit, json_option, resolve_actor, use_case
+from .common import acting_options, emit, json_option, resolve_actor, table, use_case
 
 
 @click.command("deploy")
@@ -206,7 +205,7 @@ def users_list(username: str | None, as_operator: bool, as_json: bool) -> None:
         rows,
         lambda users: (
             "\n".join(
-                _table(
+                table(
                     [
                         (
                             u["username"],
@@ -260,22 +259,6 @@ def users_deactivate(account: str, username: str | None, as_operator: bool, as_j
 def users_activate(account: str, username: str | None, as_operator: bool, as_json: bool) -> None:
     """Let a deactivated user sign in again. As an administrator, or the operator."""
     _set_active(account, True, username, as_operator, as_json)
-
-
-def _table(rows: list[tuple[str, ...]], *, right: frozenset[int] = frozenset()) -> list[str]:
-    """Rows as lines, each column as wide as its widest cell (the last as it is), two spaces
-    apart; the columns in ``right`` (numbers) aligned right."""
-    if not rows:
-        return []
-    widths = [max(display_width(row[i]) for row in rows) for i in range(len(rows[0]) - 1)]
-    lines = []
-    for row in rows:
-        cells = []
-        for i, cell in enumerate(row[:-1]):
-            padding = " " * (widths[i] - display_width(cell))
-            cells.append(padding + cell if i in right else cell + padding)
-        lines.append("  ".join([*cells, row[-1]]).rstrip())
-    return lines
 
 
 @contextmanager
@@ -491,7 +474,7 @@ def settings_list(as_json: bool) -> None:
     if as_json:
         emit(True, [dataclasses.asdict(r) | {"out_of_range": r.out_of_range} for r in rows], str)
         return
-    lines = _table(
+    lines = table(
         [
             (
                 s.name,

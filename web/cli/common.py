@@ -6,7 +6,8 @@ bypassing the policy: for setting a server up before it has an administrator; re
 ``operator`` in the audit log).
 
 Errors: on stderr, as ``error: ...`` lines, or with ``--json`` as one JSON object
-``{"code", "message", "fields", "codes"}`` (as the API answers); the exit code says the
+``{"code", "message", "fields", "codes", "said"}`` (as the API answers: ``said`` is the error
+in the reader's words, in the command's language, web/cli/said.py); the exit code says the
 kind (``EXIT_CODES``). A usage error (click's: a missing option, a value of the wrong type)
 is said so too when ``--json`` is among the arguments (``JsonUsageError``, raised for the
 whole command line by its group). A database the command cannot use (unreachable, without
@@ -35,6 +36,9 @@ from engine.scheduling.health import SchemaState
 from engine.usecases.context import actor_for
 from storage import migrate
 
+from ..exports import display_width
+from .said import of_command_error, of_engine_error
+
 json_option = click.option("--json", "as_json", is_flag=True, help="machine-readable output (errors too, on stderr)")
 user_option = click.option("--user", "username", required=True, help="act as this user, with exactly their permissions")
 
@@ -59,6 +63,22 @@ def emit(as_json: bool, value: Any, text: Callable[[Any], str]) -> None:
         click.echo(text(value))
 
 
+def table(rows: list[tuple[str, ...]], *, right: frozenset[int] = frozenset()) -> list[str]:
+    """Rows as lines, each column as wide as its widest cell (the last as it is), two spaces
+    apart; the columns in ``right`` (numbers) aligned right."""
+    if not rows:
+        return []
+    widths = [max(display_width(row[i]) for row in rows) for i in range(len(rows[0]) - 1)]
+    lines = []
+    for row in rows:
+        cells = []
+        for i, cell in enumerate(row[:-1]):
+            padding = " " * (widths[i] - display_width(cell))
+            cells.append(padding + cell if i in right else cell + padding)
+        lines.append("  ".join([*cells, row[-1]]).rstrip())
+    return lines
+
+
 # 2 is click's own: a usage error (an unknown option, a missing argument).
 EXIT_CODES: tuple[tuple[type[EngineError], int], ...] = (
     (Conflict, 3),  # someone else changed it first, or it is no longer open
@@ -73,11 +93,22 @@ def exit_code(exc: EngineError) -> int:
     return next((code for cls, code in EXIT_CODES if isinstance(exc, cls)), EXIT_ERROR)
 
 
+class FileExists(Conflict):
+    """The file a command would write exists already: not overwritten unless the command is
+    given ``--force`` (exit 3, as an existing backup file is refused)."""
+
+    code = "file_exists"
+
+    def __init__(self, path: Path):
+        super().__init__(f"{path} exists already: not overwritten (--force overwrites it)")
+        self.path = path
+
+
 def report(exc: EngineError, as_json: bool) -> None:
     """Tell an engine error on stderr, as text or as JSON."""
     if as_json:
         body = _with_fields(exc.to_dict(), exc.codes if isinstance(exc, InvalidData) else {})
-        click.echo(json.dumps(body, ensure_ascii=False), err=True)
+        click.echo(json.dumps(body | {"said": of_engine_error(exc)}, ensure_ascii=False), err=True)
         return
     if isinstance(exc, InvalidData):
         click.echo("error: the submitted data is not valid", err=True)
@@ -120,7 +151,7 @@ def database_missing(path: Path) -> tuple[str, str]:
 def report_unusable(code: str, message: str, as_json: bool) -> None:
     """Tell that the database cannot be used, as any error is told (text, or JSON with ``--json``)."""
     if as_json:
-        click.echo(json.dumps(_with_fields({"code": code, "message": message}, {}), ensure_ascii=False), err=True)
+        click.echo(json.dumps(command_error_body(code, message, status=503), ensure_ascii=False), err=True)
     else:
         click.echo(f"error: {message}", err=True)
 
@@ -138,6 +169,16 @@ class JsonUsageError(click.UsageError):
         click.echo(json.dumps(self.body, ensure_ascii=False), file=file, err=file is None)
 
 
+def command_error_body(
+    code: str, message: str, codes: Mapping[str, FieldError] | None = None, *, status: int = 400
+) -> dict[str, Any]:
+    """An error only the command line has (not the engine's) as one JSON object, as an engine
+    error's: ``said`` in the command's own words (``status``: the HTTP status whose title and
+    explanation stand in for words it has none of)."""
+    codes = codes or {}
+    return _with_fields({"code": code, "message": message}, codes) | {"said": of_command_error(code, codes, status)}
+
+
 def _with_fields(body: dict[str, Any], codes: Mapping[str, FieldError]) -> dict[str, Any]:
     """An error's JSON body with its fields' errors, as text and as codes (none: both empty)."""
     return body | {
@@ -152,7 +193,7 @@ def usage_body(exc: click.UsageError) -> dict[str, Any]:
     if field is not None:
         missing = isinstance(exc, click.MissingParameter)
         codes[field] = FieldError("required") if missing else FieldError("invalid", {"message": exc.message})
-    return _with_fields({"code": "usage", "message": exc.format_message()}, codes)
+    return command_error_body("usage", exc.format_message(), codes)
 
 
 def _usage_field(exc: click.UsageError) -> str | None:

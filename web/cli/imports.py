@@ -6,6 +6,8 @@ nothing, and the new people's initial passwords are printed this once.
 ``congressflow export units|people FILE``: the current units or people in the import
 template's shape (round trip: export, edit in Excel, import); ``congressflow export ledger
 proposals|petitions FILE``: this year's ledger as it stands, in the ledger template's shape.
+An existing FILE is not overwritten unless ``--force`` (as ``restore --force``): refused in one
+line naming it, exit 3, as ``backup`` refuses an existing file.
 
 ``congressflow ledger proposals|petitions FILE``: this year's ledger, each row replayed as a
 case at its recorded dates (engine.usecases.ledger); ``--dry-run`` says what each row becomes."""
@@ -25,7 +27,7 @@ from engine.errors import InvalidData
 from engine.usecases import ledger, ledger_export, onboarding, spreadsheets
 
 from ..database import session_factory
-from .common import acting_options, emit, exit_code, json_option, report, resolve_actor, use_case
+from .common import FileExists, acting_options, emit, exit_code, json_option, report, resolve_actor, use_case
 
 
 def _sheet_lines(choice: spreadsheets.SheetChoice | None) -> list[str]:
@@ -177,6 +179,7 @@ _LEDGERS = [k.value for k in ledger.LedgerKind]
     help="the .xlsx to write",
 )
 @click.option("--year", type=click.IntRange(1900, 2099), help="ledger: the year of the cases (this year by default)")
+@click.option("--force", is_flag=True, help="overwrite the file if it exists (refused otherwise, exit 3)")
 @acting_options
 @json_option
 @use_case
@@ -185,6 +188,7 @@ def export_command(
     words: tuple[str, ...],
     output: Path | None,
     year: int | None,
+    force: bool,
     username: str | None,
     as_operator: bool,
     as_json: bool,
@@ -193,7 +197,7 @@ def export_command(
     (people: roles by name, no passwords): edit it in Excel and import it again; unchanged, it
     changes nothing. ``export ledger proposals|petitions FILE``: this year's ledger (``--year``
     another) in the ledger template's columns, each case as it stands, then read-only columns;
-    imported again, it changes nothing."""
+    imported again, it changes nothing. An existing file is overwritten only with --force."""
     ledger_kind, files = (words[0], words[1:]) if kind == LEDGER and words else (None, words)
     if kind == LEDGER and ledger_kind not in _LEDGERS:
         raise click.UsageError(f"export ledger needs which ledger: {' or '.join(_LEDGERS)}")
@@ -205,6 +209,8 @@ def export_command(
     assert target is not None
     where = "FILE" if files else "--output"
     _writable(target, where)  # before the export is built: said at once, not after the work
+    if target.exists() and not force:
+        raise FileExists(target)
     masked = False
     with session_factory()() as session:
         actor = resolve_actor(session, username, as_operator)
@@ -216,7 +222,11 @@ def export_command(
             content = onboarding.export(session, actor, kind)
             rows, what = _row_count(kind, content), kind
     try:
-        target.write_bytes(content)
+        # without --force, made new: a file that appeared while the export was built is kept too
+        with target.open("wb" if force else "xb") as written_to:
+            written_to.write(content)
+    except FileExistsError:
+        raise FileExists(target) from None
     except OSError as exc:  # permissions, a full disk: a usage error naming the file, not a traceback
         raise click.BadParameter(f"cannot write {target}: {exc.strerror or exc}", param_hint=where) from None
     written = f"{rows} {what} written to {target}"
