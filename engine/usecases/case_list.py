@@ -10,17 +10,38 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Select, Text, and_, case, exists, func, or_, select, type_coerce
+from sqlalchemy import (
+    BindParameter,
+    ColumnElement,
+    CompoundSelect,
+    Select,
+    String,
+    Text,
+    and_,
+    bindparam,
+    case,
+    cast,
+    exists,
+    func,
+    literal_column,
+    or_,
+    select,
+    type_coerce,
+    union_all,
+)
 from sqlalchemy.orm import Session
 
 from storage import repositories as repo
-from storage.enums import InstanceStatus, WorkItemState
+from storage.enums import InstanceStatus, SubscriptionKind, TimerKind, WorkItemState
 from storage.models import (
     AuditEntry,
     CaseDeputy,
     CaseFacts,
+    ExternalTask,
     ProcessDefinition,
     ProcessInstance,
+    Subscription,
+    Timer,
     User,
     WorkItem,
     WorkItemGroup,
@@ -32,6 +53,20 @@ from .context import FROM_LEDGER, processes
 from .labels import department_names, option_labels
 from .results import paging
 from .visibility import case_visibility
+
+
+class Waiting(StrEnum):
+    """What a running case with no ready task waits for (the list's 当前任务 says it instead of
+    "0 项"), as the indexes its last save wrote have it: the list never restores a workflow."""
+
+    EXTERNAL = "external"  # an external task, for a worker outside (external_tasks; the case page's step)
+    # the subscriptions' kinds, as the case page's 等待外部 lists them: a message or a signal (a
+    # receive task, a catch or boundary event), a receive task without a message (its trigger)
+    MESSAGE = SubscriptionKind.MESSAGE.value
+    SIGNAL = SubscriptionKind.SIGNAL.value
+    TRIGGER = SubscriptionKind.TRIGGER.value
+    TIMER = "timer"  # a BPMN timer, intermediate or boundary (timers; not a task's due date)
+    CALLED_CASE = "called_case"  # a case its call activity started, still running
 
 
 @dataclass(frozen=True)
@@ -52,6 +87,10 @@ class CaseSummary:
     # imported it and recorded the start, not who registered it back then (the history's start
     # entry says so, with the file and row: HistoryEntry.ledger)
     started_from_ledger: bool = False
+    # a running case with no ready task: what it waits for (Waiting's values, in its order; any
+    # of them moves it on); empty for a case with a ready task, one no longer running, or one
+    # that waits for nothing the indexes know of (a failure with an incident)
+    waiting_for: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -95,18 +134,69 @@ def _cases_query(actor: Actor, flt: CaseFilter) -> Select[*tuple[Any, ...]]:
     return query
 
 
-def _open_task_counts(session: Session, instance_ids: list[int], now: datetime) -> dict[int, tuple[int, int]]:
-    """Case id → (ready tasks, overdue ones) for one page of cases: read from the partial
-    index of ready work items by case (the literal state lets SQLite use it too)."""
+_TASKS = "task"  # the ready work items' row of a case in _CURRENT_WORK
+
+
+def _kind(value: str) -> ColumnElement[str]:
+    return literal_column(f"'{value}'", String)
+
+
+def _current_work_statement() -> CompoundSelect[int, str, int, int]:
+    """Rows (case id, what, how many, overdue) of the cases ``:ids``: their ready tasks (what:
+    _TASKS, with how many are past ``:now``) and each kind of Waiting they wait at. Each part is
+    read through an index by case (the literal states let SQLite use the partial ones too): the
+    ready work items, the external tasks, the subscriptions, the pending BPMN timers, the
+    running called cases."""
+    ids: BindParameter[list[int]] = bindparam("ids", expanding=True)
+    now: BindParameter[datetime] = bindparam("now")  # typed as what it is compared with (due_at)
+    zero: ColumnElement[int] = literal_column("0")
+    return union_all(
+        select(WorkItem.instance_id, _kind(_TASKS), func.count(), func.count(case((WorkItem.due_at < now, 1))))
+        .where(WorkItem.state == repo.READY, WorkItem.instance_id.in_(ids))
+        .group_by(WorkItem.instance_id),
+        select(ExternalTask.instance_id, _kind(Waiting.EXTERNAL), func.count(), zero)
+        .where(ExternalTask.instance_id.in_(ids))
+        .group_by(ExternalTask.instance_id),
+        # message, signal, trigger: the subscriptions' kinds are Waiting's values
+        select(Subscription.instance_id, cast(Subscription.kind, String), func.count(), zero)
+        .where(Subscription.instance_id.in_(ids))
+        .group_by(Subscription.instance_id, Subscription.kind),
+        select(Timer.instance_id, _kind(Waiting.TIMER), func.count(), zero)
+        .where(Timer.state == repo.PENDING, Timer.kind == TimerKind.BPMN, Timer.instance_id.in_(ids))
+        .group_by(Timer.instance_id),
+        select(ProcessInstance.parent_instance_id, _kind(Waiting.CALLED_CASE), func.count(), zero)
+        .where(ProcessInstance.parent_instance_id.in_(ids), ProcessInstance.status == repo.RUNNING)
+        .group_by(ProcessInstance.parent_instance_id),
+    )
+
+
+# built once, not for every page (only :ids and :now differ): building its five parts cost the list
+# more than the database takes to answer it (about a millisecond over 100,000 cases)
+_CURRENT_WORK = _current_work_statement()
+
+
+def _current_work(
+    session: Session, instance_ids: list[int], now: datetime
+) -> tuple[dict[int, tuple[int, int]], dict[int, set[str]]]:
+    """For one page of cases, in one statement: case id → (ready tasks, overdue ones), and
+    case id → what it waits for besides (Waiting's values)."""
     if not instance_ids:
-        return {}
-    overdue = func.count(case((WorkItem.due_at < now, 1)))
-    rows = session.execute(
-        select(WorkItem.instance_id, func.count(), overdue)
-        .where(WorkItem.state == repo.READY, WorkItem.instance_id.in_(instance_ids))
-        .group_by(WorkItem.instance_id)
-    ).all()
-    return {instance_id: (ready, late) for instance_id, ready, late in rows}
+        return {}, {}
+    counts: dict[int, tuple[int, int]] = {}
+    waits: dict[int, set[str]] = {}
+    for instance_id, what, n, late in session.execute(_CURRENT_WORK, {"ids": instance_ids, "now": now}):
+        if what == _TASKS:
+            counts[instance_id] = (n, late)
+        else:
+            waits.setdefault(instance_id, set()).add(what)
+    return counts, waits
+
+
+def _waiting_for(status: InstanceStatus, ready: int, waits: set[str]) -> tuple[str, ...]:
+    """What the list says a case waits for (CaseSummary.waiting_for), in Waiting's order."""
+    if status != InstanceStatus.RUNNING or ready:
+        return ()
+    return tuple(w.value for w in Waiting if w.value in waits)
 
 
 def _started_from_ledger(session: Session, instance_ids: list[int]) -> set[int]:
@@ -140,7 +230,7 @@ def list_cases(session: Session, actor: Actor, flt: CaseFilter) -> tuple[list[Ca
         .offset(flt.offset)
     ).all()
     ids = [r[0] for r in rows]
-    counts = _open_task_counts(session, ids, clock.now())
+    counts, waits = _current_work(session, ids, clock.now())
     from_ledger = _started_from_ledger(session, ids)
     return [
         CaseSummary(
@@ -156,6 +246,7 @@ def list_cases(session: Session, actor: Actor, flt: CaseFilter) -> tuple[list[Ca
             r[9],
             *counts.get(r[0], (0, 0)),
             started_from_ledger=r[0] in from_ledger,
+            waiting_for=_waiting_for(r[6], counts.get(r[0], (0, 0))[0], waits.get(r[0], set())),
         )
         for r in rows
     ], total

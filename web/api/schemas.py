@@ -11,6 +11,7 @@ from marshmallow import fields, validate
 from engine import clock
 from engine.errors import FIELD_ERRORS, FieldError, field_error_params
 from engine.usecases import tokens
+from engine.usecases.case_list import Waiting
 from engine.usecases.inbox import SORTS as INBOX_SORTS
 from engine.usecases.results import MAX_PAGE, MAX_PER_PAGE
 
@@ -487,6 +488,15 @@ class InstanceListArgs(PageArgs):
 class InstanceListItemSchema(InstanceSchema):
     open_task_count = fields.Integer(metadata={"description": "ready user tasks"})
     overdue_task_count = fields.Integer(metadata={"description": "ready user tasks past their due date"})
+    waiting_for = fields.List(
+        fields.String(validate=validate.OneOf([w.value for w in Waiting])),
+        metadata={
+            "description": "a running case with no ready user task: what it waits for, any of which moves it on "
+            "(external: an external task, for a worker; message, signal; trigger: a receive task without a message; "
+            "timer: a BPMN timer; called_case: a case its call activity started). Empty for a case with a ready "
+            "task (open_task_count), one no longer running, or one stalled (an incident)"
+        },
+    )
 
 
 class InstancePageSchema(ma.Schema):
