@@ -83,6 +83,7 @@ from engine.usecases import cases, definitions, people, sign_in, supervision, to
 from engine.usecases import statistics as figures
 from engine.usecases.context import SYSTEM, actor_for
 from engine.usecases.statistics import Period
+from engine.usecases.supervision.overdue_board import SOON
 from storage import migrate
 from storage.db import make_engine, make_session_factory
 from storage.models import CaseFacts, Department, ProcessInstance, Supervision, WorkItem, WorkItemGroup
@@ -438,7 +439,7 @@ def dataset_of(factory: Any) -> dict[str, int]:
         "running": select(func.count()).where(ProcessInstance.status == "running"),
         "ready_items": select(func.count()).where(ready),
         "overdue": select(func.count()).where(ready, WorkItem.due_at < NOW),
-        "due_soon": select(func.count()).where(ready, WorkItem.due_at >= NOW, WorkItem.due_at < NOW + supervision.SOON),
+        "due_soon": select(func.count()).where(ready, WorkItem.due_at >= NOW, WorkItem.due_at < NOW + SOON),
         "completed_items": select(func.count()).where(WorkItem.state == "completed"),
         "supervisions": select(func.count()).select_from(Supervision),
         "open_supervisions": select(func.count()).where(Supervision.responded_at.is_(None)),
@@ -450,7 +451,7 @@ def dataset_of(factory: Any) -> dict[str, int]:
 def _supervisions(rnd: random.Random, ready: list, done: list, n: int) -> list[dict]:
     """Seven in ten open on ready items (four in five of those on overdue or due-soon ones),
     the rest answered on completed items."""
-    on_board = [r for r in ready if r[2] is not None and r[2] < NOW + supervision.SOON]
+    on_board = [r for r in ready if r[2] is not None and r[2] < NOW + SOON]
     board_ids = {r[0] for r in on_board}
     elsewhere = [r for r in ready if r[0] not in board_ids]
     rows = []
