@@ -215,6 +215,7 @@ FIELD_ERRORS: dict[str, str] = {
     "wrong_password": "wrong password",
     "passwords_differ": "the passwords differ",
     "unknown_timezone": "unknown time zone {timezone!r}; use an IANA name such as {example}",
+    "unknown_language": "unknown language {language!r}; known: {known}",
     "unknown_role": "unknown role(s) {roles}; known: {known}",
     "unknown_department": "no unit {department!r}",
     "own_admin_role": "you cannot remove your own administrator role or deactivate yourself",

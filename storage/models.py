@@ -84,6 +84,11 @@ class User(Base):
     must_change_password: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     phone: Mapped[str | None] = mapped_column(String(32))
     district: Mapped[str | None] = mapped_column(String(200))  # a deputy's electoral district (选区)
+    # The language this person reads the product in, and so their notification e-mails
+    # ("zh_CN", "en"); None: never chosen, Chinese (the product's language).
+    language: Mapped[str | None] = mapped_column(String(16))
+    # Whether their notifications are e-mailed too (off: only 消息 shows them, 督办 included).
+    email_notices: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
 
     department: Mapped[Department | None] = relationship(lazy="joined")
     role_rows: Mapped[list[UserRole]] = relationship(cascade="all, delete-orphan", lazy="selectin")

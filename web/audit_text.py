@@ -15,7 +15,7 @@ from engine.usecases import audit_log
 from engine.usecases.audit_log import AuditPage, AuditRow, Change, Changes
 
 from . import history_text
-from .i18n import current_locale
+from .i18n import LANGUAGES, current_locale
 from .roles import person_name, role_names
 
 
@@ -84,6 +84,8 @@ def _key_label(action: str, key: str) -> str:
         "department": _("单位"),
         "active": _("状态"),
         "timezone": _("时区"),
+        "language": _("语言"),
+        "email_notices": _("通过电子邮件接收通知"),
         "must_change_password": _("首次登录须改密码"),
         "must_change": _("下次登录须改密码"),
         "head": _("负责人"),
@@ -145,6 +147,7 @@ _VALUE_TEXTS: dict[str, Callable[[Any, AuditPage], str]] = {
     "contact": lambda who, log: person_name(who, log.people) if who else _("无"),
     "active": lambda active, _log: _("启用") if active else _("停用"),
     "timezone": lambda zone, _log: zone or _("默认"),
+    "language": lambda code, _log: str(LANGUAGES.get(code, code)) if code else _("默认"),
     "is_working": lambda working, _log: _("上班") if working else _("休息"),
     "changed_days": _count,
     "moved": _count,

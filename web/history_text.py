@@ -68,6 +68,8 @@ def action_names() -> dict[str, str]:
         "change_password": pgettext("audit", "修改密码"),
         "set_password": pgettext("audit", "设置密码"),
         "set_timezone": pgettext("audit", "设置时区"),
+        "set_language": pgettext("audit", "设置语言"),
+        "set_email_notices": pgettext("audit", "设置邮件通知"),
         "create_user": pgettext("audit", "新建用户"),
         "update_user": pgettext("audit", "修改用户"),
         "save_department": pgettext("audit", "保存单位"),

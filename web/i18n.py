@@ -10,6 +10,7 @@ from datetime import date, datetime, timedelta, tzinfo
 from flask import Flask, g, has_request_context, request, session
 from flask_babel import Babel, format_date, format_datetime, get_locale, get_timezone
 from flask_login import current_user
+from werkzeug.wrappers import Response
 
 from engine.deadlines import timezones
 
@@ -32,6 +33,13 @@ def select_locale() -> str:
         asked = request.accept_languages.best_match(["zh-CN", "zh", "en"])
         return "en" if asked == "en" else DEFAULT_LANGUAGE
     return DEFAULT_LANGUAGE
+
+
+def remember_language(response: Response, code: str) -> None:
+    """This browser reads the pages in ``code`` from now on: the session's language, and the
+    cookie that outlives the session (a year)."""
+    session["lang"] = code
+    response.set_cookie(LANG_COOKIE, code, max_age=365 * 24 * 3600, httponly=True, samesite="Lax")
 
 
 def select_timezone() -> tzinfo | None:

@@ -2,15 +2,21 @@
 kind, subject and message in the request's language (``i18n.select_locale``: Chinese unless
 English is chosen) and its due time in the request's time zone.
 
-The stored subject and message are what was e-mailed: Chinese, in the recipient's zone. A
-notification that keeps what they are made of (``params``) is written anew for whoever reads
-it (``engine.notifications.texts`` with this request's gettext); an older one, kept without
-its params, can only say what was stored."""
+The stored subject and message are Chinese, in the recipient's zone. A notification that
+keeps what they are made of (``params``) is written anew for whoever reads it
+(``engine.notifications.texts`` with this request's gettext); an older one, kept without its
+params, can only say what was stored. Its e-mail is written by the same texts when it is sent,
+in the recipient's language (``users.language``), from the same catalogues (``mail_languages``).
+"""
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
+from pathlib import Path
+from typing import Any
 
+from babel.support import Translations
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l  # the keyword pybabel extracts (babel.cfg)
 
@@ -19,6 +25,10 @@ from engine.usecases.notifications import NotificationView
 from storage.enums import NotificationKind
 
 from .i18n import due as due_text
+
+log = logging.getLogger(__name__)
+
+TRANSLATIONS = Path(__file__).parent / "translations"  # the pages' catalogues (Flask-Babel's default)
 
 KIND_NAMES = {
     NotificationKind.REMINDER.value: _l("到期提醒"),
@@ -48,3 +58,28 @@ def message(note: NotificationView) -> str:
     due_at = note.params.get("due_at")
     due = due_text(datetime.fromisoformat(due_at)) if due_at else ""
     return texts.message(note.kind, note.params, due, gettext)
+
+
+def mail_languages(directory: Path = TRANSLATIONS) -> texts.Languages:
+    """The texts of notifications' e-mails in each language a person may choose, from the
+    compiled catalogues the pages read (loaded once, for the scheduler's outbox, which writes
+    each e-mail when it sends it, outside any request). A language without a compiled catalogue
+    is said in the log, and its readers' e-mails go out in Chinese."""
+    catalogues: dict[str, texts.Translate] = {}
+    for language in texts.LANGUAGES:
+        if language == texts.DEFAULT_LANGUAGE:
+            continue
+        found = Translations.load(str(directory), [language])
+        if isinstance(found, Translations):
+            catalogues[language] = _translating(found)
+        else:
+            log.warning("no compiled %s catalogue in %s: e-mails to its readers go out in Chinese", language, directory)
+    return catalogues.get
+
+
+def _translating(catalogue: Translations) -> texts.Translate:
+    def translate(text: str, **values: Any) -> str:
+        said = catalogue.gettext(text)
+        return said % values if values else said  # as Flask-Babel's gettext
+
+    return translate

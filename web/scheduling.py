@@ -36,6 +36,7 @@ from engine.notifications.outbox import SmtpSettings, send_outbox
 from engine.scheduling.service import SchedulerConfig, SchedulerService
 
 from .database import session_factory
+from .notification_texts import mail_languages
 
 log = logging.getLogger(__name__)
 
@@ -56,7 +57,8 @@ def scheduler_config(app: Flask) -> SchedulerConfig:
 def make_service(app: Flask) -> SchedulerService:
     factory = session_factory(app)
     smtp = SmtpSettings.from_config(app.config)
-    mailer = partial(send_outbox, factory, smtp) if smtp is not None else None
+    # each notification's e-mail in its recipient's language, from the pages' catalogues
+    mailer = partial(send_outbox, factory, smtp, languages=mail_languages()) if smtp is not None else None
     if smtp is None:
         log.info("no SMTP_HOST configured: notifications are stored, not e-mailed")
     return SchedulerService(factory, app.config["DATABASE_URL"], scheduler_config(app), mailer=mailer)

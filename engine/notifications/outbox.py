@@ -7,9 +7,16 @@ a refused message tried ``MAX_ATTEMPTS`` times, mail older than ``MAX_AGE`` mark
 (``give_up_expired``: its error ``expired: …``, its attempts ``MAX_ATTEMPTS``) rather than left
 aside unsaid.
 
-A notification's e-mail carries the case's number as the pages show it (``#12``) and an
-absolute link to its task (or its case, when it has no task) at the site's public address
-(``CONGRESSFLOW_PUBLIC_URL``); without that setting, it says where to read it instead.
+A notification's e-mail is written when it is sent, in its recipient's language
+(``users.language``) and time zone, from what the notification keeps of its making
+(``Notification.params``), by the texts the 消息 page writes it with (engine.notifications.texts,
+in the catalogue the web hands over: ``languages``); one kept without params is sent as stored
+(in Chinese). It carries the case's number as the pages show it (``#12``) and an absolute link
+to its task (or its case, when it has no task) at the site's public address
+(``CONGRESSFLOW_PUBLIC_URL``); without that setting, it says where to read it instead. Whoever
+turned notification e-mails off (``users.email_notices``) has none queued (engine.usecases.
+notifications ``notify``; turning it off takes their waiting ones out of the outbox). The mail
+of processes' mail tasks goes out as its designer wrote it, whatever its recipients chose.
 
 What an administrator sees of the outboxes (``outbox_status``): how many e-mails wait, since
 when, why the server did not take them, and how many were given up (the admin area's line, and
@@ -29,15 +36,15 @@ from email.message import EmailMessage
 from email.utils import format_datetime, formataddr, make_msgid
 from functools import partial
 from typing import Any
-from urllib.parse import quote
 
 from sqlalchemy import ColumnElement, and_, case, func, not_, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from storage.db import readers_of
-from storage.models import Notification, OutgoingMail, WorkItem
+from storage.models import Notification, OutgoingMail, User, WorkItem
 
 from .. import clock
+from . import texts
 from .process_mail import PROCESS_MAILS
 from .smtp import (
     EXPIRED_ERROR,
@@ -56,39 +63,50 @@ __all__ = ["MAX_AGE", "MAX_ATTEMPTS", "SmtpSettings", "outbox_status", "send_out
 
 log = logging.getLogger(__name__)
 
-SIGNATURE = "此邮件由人大工作流系统自动发送。"
-WHERE_TO_READ = "登录系统后在“消息”中查看。"  # no public address configured: no link
+MAX_SUBJECT = 500  # as stored (engine.usecases.notifications): a case's title may take that alone
 
 
-def _message(
-    settings: SmtpSettings,
-    to: str,
-    subject: str,
-    body: str,
-    case_id: int | None = None,
-    task_id: str | None = None,
-) -> EmailMessage:
+@dataclass(frozen=True)
+class Notice:
+    """A waiting notification as its e-mail is written from: what it is, what it keeps of its
+    making (None: only the stored Chinese text), and its recipient's language and time zone."""
+
+    to: str
+    kind: str
+    params: dict[str, Any] | None
+    subject: str
+    message: str
+    case_id: int | None
+    task_id: str | None
+    language: str | None
+    zone: str | None
+
+    def written(self, languages: texts.Languages) -> tuple[str, str, texts.Translate]:
+        """Subject, body and the texts around them, in the recipient's language: written anew
+        from the params as the 消息 page writes them; without params, as stored (Chinese)."""
+        if not self.params:
+            return self.subject, self.message, texts.chinese
+        _ = texts.in_language(self.language, languages)
+        language = self.language if _ is not texts.chinese else texts.DEFAULT_LANGUAGE
+        due_at = self.params.get("due_at")
+        due = texts.due_as_read(datetime.fromisoformat(due_at), self.zone, language) if due_at else ""
+        subject = texts.subject(self.kind, self.params, _)
+        if len(subject) > MAX_SUBJECT:
+            subject = subject[: MAX_SUBJECT - 1] + "…"
+        return subject, texts.message(self.kind, self.params, due, _), _
+
+
+def _message(settings: SmtpSettings, notice: Notice, languages: texts.Languages) -> EmailMessage:
+    subject, body, _ = notice.written(languages)
     msg = EmailMessage()
     msg["From"] = formataddr((settings.sender_name, settings.sender))
-    msg["To"] = to
+    msg["To"] = notice.to
     msg["Subject"] = subject
     msg["Date"] = format_datetime(clock.now())  # when it was sent: a mail client shows and sorts by it
     msg["Message-ID"] = make_msgid(domain=settings.sender.rpartition("@")[2] or "localhost")
-    msg.set_content(body + "\n\n" + _where(settings, case_id, task_id) + "\n\n-- \n" + SIGNATURE, charset="utf-8")
+    where = texts.where_to_read(notice.case_id, notice.task_id, settings.public_url, _)
+    msg.set_content(body + "\n\n" + where + "\n\n-- \n" + texts.signature(_), charset="utf-8")
     return msg
-
-
-def _where(settings: SmtpSettings, case_id: int | None, task_id: str | None) -> str:
-    """The case's number, and where to open what the notification is about: its task, else its
-    case, at the site's public address; without one, where to read it once signed in."""
-    lines = [f"案件编号：#{case_id}"] if case_id is not None else []
-    if settings.public_url and task_id:
-        lines.append(f"查看任务：{settings.public_url}/tasks/{quote(task_id, safe='')}")
-    elif settings.public_url and case_id is not None:
-        lines.append(f"查看案件：{settings.public_url}/cases/{case_id}")
-    else:
-        lines.append(WHERE_TO_READ)
-    return "\n".join(lines)
 
 
 def _unsent() -> tuple[ColumnElement[bool], ...]:
@@ -96,20 +114,29 @@ def _unsent() -> tuple[ColumnElement[bool], ...]:
 
 
 class _Notifications:
-    """The notifications to be e-mailed: ``email_to`` set, ``emailed_at`` not yet."""
+    """The notifications to be e-mailed: ``email_to`` set, ``emailed_at`` not yet; written in
+    their recipients' languages as ``languages`` has them."""
+
+    def __init__(self, languages: texts.Languages = texts.chinese_only) -> None:
+        self.languages = languages
 
     def waiting(self, session: Session, now: datetime, limit: int) -> list[Letter]:
         rows = session.execute(
             select(
                 Notification.id,
                 Notification.email_to,
+                Notification.kind,
+                Notification.params,
                 Notification.subject,
                 Notification.message,
                 Notification.instance_id,
                 WorkItem.task_id,
+                User.language,
+                User.timezone,
                 Notification.email_error,
             )
             .outerjoin(WorkItem, WorkItem.id == Notification.work_item_id)
+            .outerjoin(User, User.username == Notification.username)
             .where(*_unsent(), *still_tried(Notification.email_attempts, Notification.created_at, now))
             .order_by(Notification.id)
             .limit(limit)
@@ -117,10 +144,14 @@ class _Notifications:
         return [
             Letter(
                 row_id,
-                partial(_message, to=to or "", subject=subject, body=body, case_id=case_id, task_id=task_id),
+                partial(
+                    _message,
+                    notice=Notice(to or "", kind.value, params, subject, body, case_id, task_id, language, zone),
+                    languages=self.languages,
+                ),
                 error=error,
             )
-            for row_id, to, subject, body, case_id, task_id, error in rows
+            for row_id, to, kind, params, subject, body, case_id, task_id, language, zone, error in rows
         ]
 
     def mark(self, session: Session, row_id: int, *, sent: bool, error: str | None) -> None:
@@ -132,14 +163,11 @@ class _Notifications:
         session.execute(update(Notification).where(Notification.id == row_id).values(**values))
 
 
-NOTIFICATIONS = _Notifications()
-
-
 def _note_unreachable(factory: sessionmaker[Session], waiting: list[tuple[Outbox, Letter]], error: str) -> None:
     """The server did not answer: say why on the waiting notifications not saying it yet (one
     write when an outage begins and when a notification arrives during it, not every round).
     Their attempts stay: an outage is nobody's refusal."""
-    ids = [letter.row_id for outbox, letter in waiting if outbox is NOTIFICATIONS and letter.error != error]
+    ids = [letter.row_id for outbox, letter in waiting if isinstance(outbox, _Notifications) and letter.error != error]
     if not ids:
         return
     with factory.begin() as session:
@@ -194,12 +222,20 @@ def _count(result: Any) -> int:
     return int(getattr(result, "rowcount", 0) or 0)  # a CursorResult for an UPDATE
 
 
-def send_outbox(factory: sessionmaker[Session], settings: SmtpSettings, limit: int = 100) -> int:
+def send_outbox(
+    factory: sessionmaker[Session],
+    settings: SmtpSettings,
+    limit: int = 100,
+    languages: texts.Languages = texts.chinese_only,
+) -> int:
     """Send what is waiting in the outbox: notifications' e-mails, then the mail processes
     send (at most ``limit`` of each), once what is too old to send is marked given up;
-    returns how many e-mails went out."""
+    returns how many e-mails went out. ``languages``: the texts in each language a recipient
+    may read (the web's catalogues: web.notification_texts ``mail_languages``); without,
+    every notification's e-mail is written in Chinese."""
     give_up_expired(factory)
-    return send_waiting(factory, settings, (NOTIFICATIONS, PROCESS_MAILS), limit, _note_unreachable)
+    outboxes = (_Notifications(languages), PROCESS_MAILS)
+    return send_waiting(factory, settings, outboxes, limit, _note_unreachable)
 
 
 # -- what an administrator sees -------------------------------------------------------------

@@ -25,7 +25,18 @@ head, ``"head"``, or, with no head on the roster, to the unit's people, ``"unit"
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime, time, timedelta
 from typing import Any, Protocol
+from urllib.parse import quote
+
+from ..deadlines import timezones
+
+# The languages a person may read the product and their e-mails in (users.language; None:
+# the default). The web's language link offers the same (web.i18n.LANGUAGES).
+DEFAULT_LANGUAGE = "zh_CN"
+ENGLISH = "en"
+LANGUAGES = (DEFAULT_LANGUAGE, ENGLISH)
 
 
 class Translate(Protocol):
@@ -35,6 +46,57 @@ class Translate(Protocol):
 def chinese(text: str, **values: Any) -> str:
     """The message id itself: the texts are written in Chinese."""
     return text % values if values else text
+
+
+# How the texts are had in a language (an e-mail written when it is sent, outside any request:
+# the web hands the outbox its catalogues); None for a language it has none of: Chinese then.
+Languages = Callable[[str], Translate | None]
+
+
+def chinese_only(language: str) -> Translate | None:
+    return None
+
+
+def in_language(language: str | None, languages: Languages) -> Translate:
+    """The texts in ``language`` (None: the default) as ``languages`` has them, else Chinese."""
+    if not language or language == DEFAULT_LANGUAGE:
+        return chinese
+    return languages(language) or chinese
+
+
+def due_as_read(when: datetime, zone_name: str | None, language: str | None = None) -> str:
+    """``when`` as its recipient reads it: in their own time zone, named when not the default
+    (in a full-width parenthesis in Chinese, which takes no space after it); the midnight that
+    ends a period's last day as that day's 24:00 (engine.deadlines.legal)."""
+    local = when.astimezone(timezones.zone(zone_name))
+    if local.time() == time(0):
+        text = f"{(local - timedelta(days=1)):%Y-%m-%d} 24:00"
+    else:
+        text = local.strftime("%Y-%m-%d %H:%M")
+    effective = timezones.effective(zone_name)
+    if effective == timezones.DEFAULT_TIMEZONE:
+        return text
+    return f"{text} ({effective})" if language == ENGLISH else f"{text}（{effective}）"
+
+
+def where_to_read(case_id: int | None, task_id: str | None, public_url: str | None, _: Translate = chinese) -> str:
+    """An e-mail's last lines: the case's number, and where to open what the notification is
+    about: its task, else its case, at the site's public address; without one, where to read it
+    once signed in."""
+    lines = [_("案件编号：#%(case)s", case=case_id)] if case_id is not None else []
+    if public_url and task_id:
+        task_url = f"{public_url}/tasks/{quote(task_id, safe='')}"
+        lines.append(_("查看任务：%(url)s", url=task_url))
+    elif public_url and case_id is not None:
+        case_url = f"{public_url}/cases/{case_id}"
+        lines.append(_("查看案件：%(url)s", url=case_url))
+    else:
+        lines.append(_("登录系统后在“消息”中查看。"))
+    return "\n".join(lines)
+
+
+def signature(_: Translate = chinese) -> str:
+    return _("此邮件由人大工作流系统自动发送。")
 
 
 def subject(kind: str, p: dict[str, Any], _: Translate = chinese) -> str:

@@ -94,6 +94,8 @@ _SAID: dict[str, tuple[str | None, tuple[str, ...]]] = {
     "update_user": ("username", ("display_name", "email", "roles", "department", "active", "timezone")),
     "set_password": ("username", ("must_change",)),
     "set_timezone": ("username", ("timezone",)),
+    "set_language": ("username", ("language",)),
+    "set_email_notices": ("username", ("email_notices",)),
     "save_department": ("code", ("name", "head", "contact")),
     "setting_set": ("name", ("value",)),
     "setting_reset": ("name", ("value",)),

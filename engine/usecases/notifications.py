@@ -23,7 +23,7 @@ from collections.abc import Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import datetime
 from math import ceil
 from typing import Any
 
@@ -44,7 +44,6 @@ from storage.models import (
 from storage.repositories import ItemRow
 
 from .. import access, clock
-from ..deadlines import timezones
 from ..errors import NotFound
 from ..notifications import texts
 from .confidentiality import (
@@ -132,18 +131,6 @@ def _clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _local(when: datetime, zone_name: str | None) -> str:
-    """``when`` as the recipient reads it: in their own time zone, named when not the default;
-    the midnight that ends a period's last day as that day's 24:00 (engine.deadlines.legal)."""
-    local = when.astimezone(timezones.zone(zone_name))
-    if local.time() == time(0):
-        text = f"{(local - timedelta(days=1)):%Y-%m-%d} 24:00"
-    else:
-        text = local.strftime("%Y-%m-%d %H:%M")
-    effective = timezones.effective(zone_name)
-    return text if effective == timezones.DEFAULT_TIMEZONE else f"{text}（{effective}）"
-
-
 def notify(
     session: Session,
     kind: NotificationKind,
@@ -157,12 +144,14 @@ def notify(
     work_item_id: int | None = None,
     timer_id: int | None = None,
 ) -> list[Notification]:
-    """One notification per recipient who is an active user; e-mail goes to their address.
+    """One notification per recipient who is an active user; e-mail goes to their address,
+    unless they turned notification e-mails off (``User.email_notices``: 督办 included).
 
     With ``params`` (what it is about: see :mod:`engine.notifications.texts`) the subject
     and message are written from them, the due time in each recipient's own time zone:
     the text is stored and e-mailed as written, so it is written for the person who reads
-    it; the params are kept so that a page can write it again in its reader's language.
+    it; the params are kept so that a page can write it again in its reader's language, and
+    the outbox the e-mail in the recipient's language when it sends it.
     Without, ``subject`` and ``message`` are taken as they are."""
     if not recipients:
         return []
@@ -171,9 +160,9 @@ def notify(
         if due_at is not None:
             params = {**params, "due_at": due_at.isoformat()}
     people = {
-        username: (email, zone_name)
-        for username, email, zone_name in session.execute(
-            select(User.username, User.email, User.timezone).where(
+        username: (email if emailed else None, zone_name)
+        for username, email, zone_name, emailed in session.execute(
+            select(User.username, User.email, User.timezone, User.email_notices).where(
                 User.username.in_(list(recipients)), User.active.is_(True)
             )
         )
@@ -182,7 +171,7 @@ def notify(
     def message_for(zone_name: str | None) -> str:
         if params is None:
             return message
-        return texts.message(kind.value, params, due=_local(due_at, zone_name) if due_at else "")
+        return texts.message(kind.value, params, due=texts.due_as_read(due_at, zone_name) if due_at else "")
 
     now = clock.now()
     rows = [

@@ -11,17 +11,19 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from storage import principals
 from storage import repositories as repo
 from storage.enums import Role
-from storage.models import Department, User, UserRole
+from storage.models import Department, Notification, User, UserRole
 
 from .. import access, clock
 from ..deadlines import timezones
 from ..errors import FieldError, InvalidData, NotAllowed, NotFound
+from ..notifications import texts
+from ..notifications.smtp import still_tried
 from ..text import control_character
 from .context import Actor, audit
 from .sign_in import end_sessions, hash_password, password_problem
@@ -277,6 +279,107 @@ def set_timezone(session: Session, actor: Actor, username: str, zone: str | None
     user.timezone = zone or None
     audit(session, actor, "set_timezone", data={"username": username, "timezone": user.timezone})
     return timezones.effective(user.timezone)
+
+
+@dataclass(frozen=True)
+class NoticePreferences:
+    """How a person hears of their notifications beyond 消息: the language they read (None:
+    never chosen, Chinese) and whether notifications are e-mailed to them too."""
+
+    language: str | None
+    email_notices: bool
+
+
+def notice_preferences(session: Session, actor: Actor) -> NoticePreferences:
+    found = session.execute(
+        select(User.language, User.email_notices).where(User.username == actor.username)
+    ).one_or_none()
+    if found is None:
+        raise NotAllowed(f"{actor.username} is not a user")
+    return NoticePreferences(found.language, bool(found.email_notices))
+
+
+def set_language(session: Session, actor: Actor, username: str, language: str | None) -> str | None:
+    """Set the language ``username`` reads the product and their notification e-mails in (""
+    or None: none chosen, Chinese); return it. Everyone sets their own; an administrator
+    anyone's. Audited when it changes (the header's language link sets it at each click)."""
+    user = _own_or_admin(session, actor, username)
+    language = (language or "").strip() or None
+    if language is not None and language not in texts.LANGUAGES:
+        raise InvalidData(
+            {"language": FieldError("unknown_language", {"language": language, "known": ", ".join(texts.LANGUAGES)})}
+        )
+    if user.language != language:
+        audit(
+            session,
+            actor,
+            "set_language",
+            data={"username": username, "language": language, "before": {"language": user.language}},
+        )
+        user.language = language
+    return language
+
+
+def set_email_notices(session: Session, actor: Actor, username: str, on: bool) -> bool:
+    """Whether ``username``'s notifications are e-mailed to them too (off: only 消息 shows them,
+    督办 included: off is off). Turned off, the e-mails of theirs still waiting in the outbox
+    are taken out of it (never sent, even after it was turned on again). Audited when it
+    changes."""
+    user = _own_or_admin(session, actor, username)
+    if user.email_notices == on:
+        return on
+    audit(
+        session,
+        actor,
+        "set_email_notices",
+        data={"username": username, "email_notices": on, "before": {"email_notices": user.email_notices}},
+    )
+    user.email_notices = on
+    if not on:
+        session.execute(
+            update(Notification)
+            .where(
+                Notification.username == username,
+                Notification.emailed_at.is_(None),
+                Notification.email_to.is_not(None),
+                *still_tried(Notification.email_attempts, Notification.created_at, clock.now()),
+            )
+            .values(email_to=None)
+        )
+    return on
+
+
+def save_settings(
+    session: Session, actor: Actor, *, timezone: str, language: str | None = None, email_notices: bool | None = None
+) -> str:
+    """What one chooses for oneself on 我的设置, saved together: the time zone, and, when the
+    form carried them (None: left as they are), the language and whether notifications are
+    e-mailed. Returns the zone now in effect. Every refused field is said at once."""
+    errors: dict[str, FieldError] = {}
+    zone = ""
+    try:
+        zone = set_timezone(session, actor, actor.username, timezone)
+    except InvalidData as exc:
+        errors.update(exc.codes)
+    if language is not None:
+        try:
+            set_language(session, actor, actor.username, language)
+        except InvalidData as exc:
+            errors.update(exc.codes)
+    if errors:
+        raise InvalidData(errors)
+    if email_notices is not None:
+        set_email_notices(session, actor, actor.username, email_notices)
+    return zone
+
+
+def _own_or_admin(session: Session, actor: Actor, username: str) -> User:
+    if actor.username != username:
+        require_admin(actor)
+    user = repo.user_by_name(session, username)
+    if user is None:
+        raise NotFound(f"no user {username!r}")
+    return user
 
 
 @dataclass(frozen=True)

@@ -134,6 +134,7 @@ SAMPLES = {
         {"timezone": "Mars/Olympus", "example": "Asia/Shanghai"},
         "unknown time zone 'Mars/Olympus'; use an IANA name such as Asia/Shanghai",
     ),
+    "unknown_language": ({"language": "fr", "known": "zh_CN, en"}, "unknown language 'fr'; known: zh_CN, en"),
     "unknown_role": ({"roles": "king", "known": "admin, officer"}, "unknown role(s) king; known: admin, officer"),
     "unknown_department": ({"department": "mars"}, "no unit 'mars'"),
     "own_admin_role": ({}, "you cannot remove your own administrator role or deactivate yourself"),

@@ -15,11 +15,11 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy.exc import SQLAlchemyError
 
-from engine.usecases import sign_in
+from engine.usecases import people, sign_in
 
 from .. import database
 from ..auth import SESSION_VERSION, SignedInUser
-from ..i18n import LANG_COOKIE, LANGUAGES
+from ..i18n import LANGUAGES, remember_language
 from ..security import checks_password, password_slot, start_session, wrong_password
 
 bp = Blueprint("auth", __name__)
@@ -46,6 +46,7 @@ def login():
             with password_slot(), database.session_factory()() as s:
                 user = sign_in.authenticate(s, username, request.form.get("password", ""), _client())
                 signed_in = SignedInUser.of(user) if user is not None else None
+                language = user.language if user is not None else None  # chosen on another browser
         # (the password was right: neither counts against the password-check limits)
         except sign_in.Deactivated:
             error = _("此账号已停用，不能登录。如需恢复使用，请联系系统管理员。")
@@ -57,7 +58,10 @@ def login():
             start_session()
             session[SESSION_VERSION] = signed_in.session_version
             login_user(signed_in)
-            return redirect(safe_next(request.args.get("next"), url_for("inbox.index")))
+            response = redirect(safe_next(request.args.get("next"), url_for("inbox.index")))
+            if language in LANGUAGES:  # the account's language, wherever it was chosen
+                remember_language(response, language)
+            return response
         wrong_password()
         error = _("用户名或密码不正确。")
     status = 401 if error else 200
@@ -139,9 +143,18 @@ def logout():
 
 @bp.get("/lang/<code>")
 def set_language(code: str):
+    """The header's language link: this browser reads the pages in ``code``; a signed-in
+    person's account remembers it too, so that their notification e-mails are written in it
+    and their next sign-in, anywhere, opens in it (as 我的设置's language does). A database
+    refusing the write leaves the pages switched all the same."""
     if code not in LANGUAGES:
         code = "zh_CN"
-    session["lang"] = code
     response = redirect(safe_next(request.args.get("next"), url_for("inbox.index")))
-    response.set_cookie(LANG_COOKIE, code, max_age=365 * 24 * 3600, httponly=True, samesite="Lax")
+    remember_language(response, code)
+    if current_user.is_authenticated:
+        try:
+            with database.session_factory().begin() as s:
+                people.set_language(s, current_user.actor, current_user.get_id(), code)
+        except SQLAlchemyError:
+            log.warning("%s's language could not be remembered", current_user.get_id(), exc_info=True)
     return response

@@ -129,6 +129,7 @@ _SAY: dict[str, Callable[[dict[str, Any]], str]] = {
     "wrong_password": lambda p: _("当前密码不正确"),
     "passwords_differ": lambda p: _("两次输入的新密码不一致"),
     "unknown_timezone": lambda p: _("没有这个时区，请从列表中选择。"),
+    "unknown_language": lambda p: _("没有这种语言：%(language)s。请从列表中选择。", language=p["language"]),
     "unknown_role": lambda p: _("没有这个角色：%(roles)s", roles=p["roles"]),
     "unknown_department": lambda p: _("没有这个单位：%(department)s", department=p["department"]),
     "own_admin_role": lambda p: _("不能取消自己的管理员角色，也不能停用自己"),

@@ -1,6 +1,8 @@
 """My settings: what the signed-in person chooses for themselves (the time zone their
-dates are shown in), their password and their personal API tokens (接口令牌); and, to read
-only, the e-mail address notifications are sent to (the administrator sets it)."""
+dates are shown in, the language they read the pages and their notification e-mails in, and
+whether notifications are e-mailed to them), their password and their personal API tokens
+(接口令牌); and, to read only, the e-mail address notifications are sent to (the administrator
+sets it)."""
 
 from __future__ import annotations
 
@@ -11,7 +13,7 @@ from functools import lru_cache
 
 from babel.dates import get_timezone_location
 from flask import Blueprint, current_app, flash, make_response, redirect, render_template, request, session, url_for
-from flask_babel import get_locale
+from flask_babel import get_locale, refresh
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -21,6 +23,7 @@ from engine.usecases import people, sign_in, tokens
 
 from .. import database
 from ..auth import SESSION_VERSION, current_actor
+from ..i18n import LANGUAGES, remember_language
 from ..security import checks_password, password_slot, wrong_password
 from .formdata import field_messages
 
@@ -61,6 +64,26 @@ def form_errors(errors: dict[str, str]) -> dict[str, str]:
 
 
 @dataclass(frozen=True)
+class Choices:
+    """The language and the e-mail switch as the page shows them: as stored, or as typed in a
+    refused form. A language never chosen shows as Chinese, which it is."""
+
+    language: str
+    email_notices: bool
+
+    @classmethod
+    def stored(cls) -> Choices:
+        found = people.notice_preferences(database.session(), current_actor())
+        return cls(found.language or "zh_CN", found.email_notices)
+
+
+def _email_notices(sent: list[str]) -> bool | None:
+    """The e-mail switch: a hidden "0" before the checkbox's "1", so that a form carrying it
+    says off as well as on; a form without it (a script's, an older page) leaves it alone."""
+    return ("1" in sent) if sent else None
+
+
+@dataclass(frozen=True)
 class TokenForm:
     """The new-token form as typed (kept when it is refused): the expiry prefilled."""
 
@@ -75,6 +98,7 @@ def _page(
     *,
     token_form: TokenForm | None = None,
     created: tokens.CreatedToken | None = None,
+    choices: Choices | None = None,
 ):
     me = current_actor()
     return render_template(
@@ -82,6 +106,8 @@ def _page(
         email=people.profile(database.session(), me).email,
         emails_sent=bool(current_app.config.get("SMTP_HOST")),  # without SMTP nothing is e-mailed
         zone=zone,
+        choices=choices or Choices.stored(),
+        languages=LANGUAGES,
         zones=zone_options(),
         errors=form_errors(errors or {}),
         my_tokens=tokens.list_tokens(database.session(), me, me.username),
@@ -139,14 +165,26 @@ def change_password():
 
 @bp.post("/settings")
 def save():
-    zone = request.form.get("timezone", "")
+    """The time zone, the language (the pages then follow it too) and the e-mail switch."""
+    form = request.form
+    zone, language = form.get("timezone", ""), form.get("language")
+    notices = _email_notices(form.getlist("email_notices"))
     try:
         with database.session_factory().begin() as s:
-            now_in = people.set_timezone(s, current_actor(), current_actor().username, zone)
+            now_in = people.save_settings(s, current_actor(), timezone=zone, language=language, email_notices=notices)
     except InvalidData as exc:
-        return _page(zone, exc.field_errors, 422)
+        stored = Choices.stored()
+        typed = Choices(
+            language if language is not None else stored.language,
+            notices if notices is not None else stored.email_notices,
+        )
+        return _page(zone, exc.field_errors, 422, choices=typed)
+    response = redirect(url_for("settings.index"))
+    if language:
+        remember_language(response, language)
+        refresh()  # the message below in the language just chosen
     flash(_("已保存。日期将按 %(zone)s 时间显示。", zone=now_in), "success")
-    return redirect(url_for("settings.index"))
+    return response
 
 
 # a whole number as typed: a sign, then ASCII digits (a negative one is a number too few, not none)
