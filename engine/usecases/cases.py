@@ -13,8 +13,8 @@ from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from storage import advisory_locks, writes
 from storage import repositories as repo
-from storage import writes
 from storage.enums import InstanceStatus, TimerState, WorkItemState
 from storage.models import CaseFacts, ExternalTask, ProcessDefinition, ProcessInstance, Subscription, WorkItem
 from storage.repositories import DefinitionHead, ItemRow
@@ -163,7 +163,29 @@ def refuse_held_key(session: Session, definition: ProcessDefinition | Definition
     by hand (``start_instance``: the API's and the command line's start) or by a message start
     event (``messages``; Camunda would start a second case with it). A case that ended (done
     or cancelled) frees its 编号."""
-    holder = session.scalar(
+    holder = key_holder(session, definition, business_key)
+    if holder is not None:
+        raise Conflict(
+            f"the running case {holder} of {definition.key!r} has the business key {business_key!r} already: "
+            "no second case is started with it (give the new case another business key)",
+            "business_key_held",
+            key=business_key,
+            case=holder,
+            process=definition.name or definition.key,
+        )
+
+
+def key_holder(session: Session, definition: ProcessDefinition | DefinitionHead, business_key: str) -> int | None:
+    """The running case of ``definition``'s process (any version) that holds ``business_key``,
+    if one does: what every start with a 编号 asks before it inserts its case (``refuse_held_key``;
+    a signal start, engine/usecases/messages.py, skips the start instead of refusing).
+
+    The question is locked by (process, 编号) until the asking transaction ends: two starts
+    with one 编号 at the same instant would otherwise both read no holder on PostgreSQL (READ
+    COMMITTED) and both insert; with the lock the second waits for the first to commit and
+    then reads its case. On SQLite writers run one at a time already (storage/advisory_locks.py)."""
+    advisory_locks.lock_until_transaction_ends(session, "business_key", definition.key, business_key)
+    return session.scalar(
         select(ProcessInstance.id)
         .join(ProcessDefinition, ProcessDefinition.id == ProcessInstance.definition_id)
         .where(
@@ -174,15 +196,6 @@ def refuse_held_key(session: Session, definition: ProcessDefinition | Definition
         .order_by(ProcessInstance.id)
         .limit(1)
     )
-    if holder is not None:
-        raise Conflict(
-            f"the running case {holder} of {definition.key!r} has the business key {business_key!r} already: "
-            "no second case is started with it (give the new case another business key)",
-            "business_key_held",
-            key=business_key,
-            case=holder,
-            process=definition.name or definition.key,
-        )
 
 
 # A start-form field's property naming a group: the field holds the starter themself when

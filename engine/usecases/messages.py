@@ -41,7 +41,7 @@ from ..access import Actor
 from ..bpmn.start_events import started_by_events
 from ..errors import Conflict, FieldError, InvalidData, NotAllowed, NotFound
 from . import incidents
-from .cases import case_title, refuse_held_key, refuse_title_and_key
+from .cases import case_title, key_holder, refuse_held_key, refuse_title_and_key
 from .context import audit, processes, runtime_for
 from .given_variables import business_key_given, checked_names, typed_variables
 from .offering import stopped_keys
@@ -61,6 +61,8 @@ class Delivery:
     instance_ids: list[int] = field(default_factory=list)
     elements: dict[int, list[str]] = field(default_factory=dict)
     started: list[int] = field(default_factory=list)  # of them, the cases a start event began
+    # a signal's starts not made: process key → the running case that holds the 编号 it carried
+    held: dict[str, int] = field(default_factory=dict)
 
 
 def send_message(
@@ -169,8 +171,9 @@ def broadcast_signal(
 ) -> Delivery:
     """The signal reaches every case waiting for it but ``besides`` (the case that threw it:
     the engine delivered it there already) and starts a case of every process it starts,
-    with ``business_key``. Who may send it is the caller's question; ``typed``: the variables
-    come from outside, and each case's process checks those its forms declare."""
+    with ``business_key``, unless a running case of that process holds it (``Delivery.held``).
+    Who may send it is the caller's question; ``typed``: the variables come from outside, and
+    each case's process checks those its forms declare."""
     delivery = Delivery("signal", name)
     signal = SubscriptionKind.SIGNAL
     for instance_id in _subscribed(session, signal, name, None):
@@ -275,8 +278,18 @@ def _start(
     process = processes.get(definition)
     if typed:
         variables = typed_variables(session, process, variables)
-    if kind == SubscriptionKind.MESSAGE and business_key is not None:
+    if business_key is not None and kind == SubscriptionKind.MESSAGE:
         refuse_held_key(session, definition, business_key)
+    elif business_key is not None:
+        # A signal carries a 编号 only when a case throws it with its own (thrown_signals): a
+        # broadcast, not a request for this one start. A process of which a running case holds
+        # the 编号 already gets no second case (one 编号, one running case, as at every door),
+        # and the thrower is not failed for it: the start is left out, and the throw's audit
+        # entry names the case that holds it.
+        holder = key_holder(session, definition, business_key)
+        if holder is not None:
+            delivery.held[definition.key] = holder
+            return
     title = case_title(process, variables)
     # the message's variables stand for the start form's data: its title and key show as a
     # started case's do, so they are refused as a start refuses them

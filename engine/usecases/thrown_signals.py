@@ -4,6 +4,14 @@ the signal comes from outside (engine/usecases/messages.py), in the same transac
 save of the case that threw it. The engine delivered it inside that case already
 (engine/bpmn/signal_payloads.py says what it carries).
 
+A signal that passes the thrower's business key (编号) starts no case of a process a running
+case of which holds that 编号 already (the thrower itself, when it runs on and its own process
+starts on the signal): one 编号, one running case of a process, at every door. Unlike a start
+by hand or by a message, nobody asked for that start and nobody is there to be refused: the
+thrower goes on, the start is left out, and the throw's audit entry says which processes got
+no case and which case holds the 编号 (``not_started``). Not an incident: nothing is broken
+and retrying would only be refused again while the holder runs.
+
 A case reached may throw a signal in turn; a chain that goes on (two processes signalling
 each other for ever) is stopped with a ScriptError at the throwing element, which rolls the
 whole action back: nothing of it is kept half-done."""
@@ -43,11 +51,12 @@ def relay(session: Session, instance: ProcessInstance, workflow: BpmnWorkflow, r
         delivery = broadcast_signal(
             session, SYSTEM, signal.name, signal.variables, business_key=business_key, besides=instance.id
         )
-        audit(
-            session,
-            SYSTEM,
-            "signal_thrown",
-            instance_id=instance.id,
-            bpmn_id=signal.bpmn_id,
-            data={"name": signal.name, "variables": signal.variables, "reached": delivery.instance_ids},
-        )
+        data = {"name": signal.name, "variables": signal.variables, "reached": delivery.instance_ids}
+        if delivery.held:
+            # the starts left out because their 编号 is held: said where the throw is, not
+            # failed (nothing would fix it but the holder ending, and the throw was right)
+            data["not_started"] = [
+                {"process": process, "business_key": business_key, "held_by": holder}
+                for process, holder in sorted(delivery.held.items())
+            ]
+        audit(session, SYSTEM, "signal_thrown", instance_id=instance.id, bpmn_id=signal.bpmn_id, data=data)
