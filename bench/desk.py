@@ -39,13 +39,23 @@ machine busy with other work inflates less than the wall clock:
   .xlsx and as .csv inside a request context (the dates formatted in the reader's zone).
   ``export .xlsx`` = query + rows + .xlsx of the same run, ``export .csv`` likewise.
 
+- ``case list WHO: WHAT``: ``case_list.case_list_page`` (the page /cases and, less the
+  filters' lists, GET /api/v1/instances) for the office clerk (an officer without
+  ``case.view_all``, who started every case here: sees all 100,000), a unit officer
+  (``finance_o1``, made if missing: sees the cases of the items offered to 财政所, about one
+  in six) and the supervisor: page 1 and page 40 unfiltered, running cases, one process and a
+  text (a village's name, in one title in twelve). With ``--before`` each run of the two
+  officers' is paired with one of the list as it was (each case checked by the correlated
+  ``case_visibility``, switched here only), in the same run: ``case list (before) …``.
+  ``--case-list-only`` measures these alone.
+
 Unless ``--no-web``, the Flask routes are timed too through the test client (the API with a
 token, the pages signed in): /api/v1/board, /board/, /api/v1/statistics and /statistics/.
 After the timing, one more run of each use case counts its SQL statements and their time
 in the driver's ``execute`` (on SQLite without fetching the rows), grouped by statement text:
 the costliest three; ``--explain`` adds the plans of the slowest of the first two queries
 (EXPLAIN (ANALYZE, BUFFERS) on PostgreSQL, EXPLAIN QUERY PLAN on SQLite). Targets (the issue's): p95 < 200 ms for the
-board and for a year's statistics, < 2 s for a 10,000-row export. A table on stdout
+board, for a year's statistics and for a page of the case list, < 2 s for a 10,000-row export. A table on stdout
 (``--out FILE`` also writes the figures as JSON), progress on stderr.
 """
 
@@ -76,17 +86,18 @@ from argon2 import PasswordHasher
 from sqlalchemy import create_engine, delete, event, func, insert, select, text
 from sqlalchemy.engine import Engine, make_url
 
-from engine import clock
+from engine import access, clock
 from engine.access import OPERATOR
 from engine.deadlines.calendar import LOCAL_TZ
-from engine.usecases import cases, definitions, people, sign_in, supervision, tokens
+from engine.usecases import case_list, cases, definitions, people, sign_in, supervision, tokens
 from engine.usecases import statistics as figures
 from engine.usecases.context import SYSTEM, actor_for
 from engine.usecases.statistics import Period
 from engine.usecases.supervision.overdue_board import SOON
+from engine.usecases.visibility import case_visibility
 from storage import migrate
 from storage.db import make_engine, make_session_factory
-from storage.models import CaseFacts, Department, ProcessInstance, Supervision, WorkItem, WorkItemGroup
+from storage.models import CaseFacts, Department, ProcessInstance, Supervision, User, WorkItem, WorkItemGroup
 
 DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/congressflow_bench_desk"
 NOW = datetime(2026, 11, 30, 10, 0, tzinfo=LOCAL_TZ)  # a Monday morning
@@ -94,8 +105,15 @@ FIRST_DAY = datetime(2024, 1, 1, tzinfo=LOCAL_TZ)
 YEAR = Period(date(NOW.year - 1, 1, 1), date(NOW.year - 1, 12, 31))
 PASSWORD = "Desk-bench-42-lu!"
 CLERK, BOSS = "clerk", "boss"
+UNIT_OFFICER = "finance_o1"  # the name the loaded work items give finance's first officer
 CHUNK = 5_000
-TARGETS_MS = {"board": 200.0, "statistics": 200.0, "export .xlsx": 2000.0, "export .csv": 2000.0}
+TARGETS_MS = {
+    "board": 200.0,
+    "statistics": 200.0,
+    "case list": 200.0,
+    "export .xlsx": 2000.0,
+    "export .csv": 2000.0,
+}
 EXTRA_UNITS = {"water": "水利站", "transport": "交通站"}
 # ten handling units, the busier first (weights)
 UNITS = {
@@ -585,6 +603,62 @@ def choose_figure(factory: Any, boss: Any, want: int) -> tuple[str, int]:
     return key, counts[key]
 
 
+# -- the case list ----------------------------------------------------------------------------
+CASE_LISTS = {
+    "page 1": case_list.CaseListQuery(),
+    "page 40": case_list.CaseListQuery(page=40),
+    "running": case_list.CaseListQuery(status="running"),
+    "process": case_list.CaseListQuery(process_key="review"),
+    "text": case_list.CaseListQuery(text="东风"),
+}
+
+
+def ensure_unit_officer(factory: Any) -> None:
+    """finance's first officer as a user (the loaded work items name them): a database kept
+    by an earlier run may not have them yet."""
+    with factory.begin() as s:
+        if s.scalar(select(func.count()).where(User.username == UNIT_OFFICER)) == 0:
+            people.create_user(
+                s, SYSTEM, UNIT_OFFICER, PASSWORD, roles=("officer",), department="finance", must_change_password=False
+            )
+
+
+def _as_before(actor: Any) -> Any:
+    """The list's condition as it was before the set (2026-12-07): each case checked by the
+    correlated ``case_visibility``."""
+    return None if access.sees_every_case(actor) else case_visibility(actor)
+
+
+def case_list_figures(factory: Any, runs: int, warmup: int, before: bool) -> list[Figure]:
+    ensure_unit_officer(factory)
+    with factory() as s:
+        actors = {who: actor_for(s, who) for who in (CLERK, UNIT_OFFICER, BOSS)}
+    now = case_list.visible_cases
+    out = []
+    for who, actor in actors.items():
+        for what, query in CASE_LISTS.items():
+            variants = {"": now}
+            if before and who != BOSS:  # whoever sees every case had no condition, then as now
+                variants["(before) "] = _as_before
+            samples: dict[str, tuple[list, list, Any]] = {k: ([], [], None) for k in variants}
+            for n in range(warmup + runs):
+                for label, visible in variants.items():  # paired: one of each per run
+                    case_list.visible_cases = visible
+                    try:
+                        wall, cpu, page = timed(factory, lambda s: case_list.case_list_page(s, actor, query), 1, 0)
+                    finally:
+                        case_list.visible_cases = now
+                    if n >= warmup:
+                        samples[label][0].extend(wall)
+                        samples[label][1].extend(cpu)
+                    samples[label] = (samples[label][0], samples[label][1], page)
+            for label, (wall, cpu, page) in samples.items():
+                note = f"{page.total:,} cases, page {page.query.page} of {page.pages:,}"
+                out.append(Figure(f"case list {label}{who}: {what}", TARGETS_MS["case list"], wall, note, cpu))
+                log(f"  {out[-1].name}: median {out[-1].median:.1f} ms")
+    return out
+
+
 # -- the statements behind one call -----------------------------------------------------------
 @dataclass
 class Statement:
@@ -673,6 +747,9 @@ def main() -> None:
     parser.add_argument("--no-web", action="store_true", help="do not time the Flask routes")
     parser.add_argument("--explain", action="store_true", help="print the plans of the costliest statements")
     parser.add_argument("--out", help="also write the figures as JSON to this file")
+    parser.add_argument("--case-list-only", action="store_true", help="measure the case list alone")
+    parser.add_argument("--before", action="store_true", help="pair the case list with the list as it was")
+    parser.add_argument("--list-runs", type=int, help="runs of each case list figure (default --runs)")
     args = parser.parse_args()
     reuse = args.reuse
     if args.sqlite and reuse:
@@ -712,6 +789,13 @@ def run(args: argparse.Namespace, target: Target, engine: Engine, factory: Any, 
     from web import create_app
 
     results: list[Figure] = []
+    list_runs = args.list_runs or args.runs
+    log(f"case list, {list_runs} runs{' paired with the list as it was' if args.before else ''} …")
+    results += case_list_figures(factory, list_runs, args.warmup, args.before)
+    if args.case_list_only:
+        return report_of(
+            args, target, dataset, results, [], statements_of(args, target, engine, factory, case_list_calls(factory))
+        )
     log(f"board, {args.runs} runs …")
     wall, cpu, board = timed(factory, lambda s: supervision.board(s, boss), args.runs, args.warmup)
     overdue = sum(r.overdue for r in board.rows)
@@ -743,7 +827,25 @@ def run(args: argparse.Namespace, target: Target, engine: Engine, factory: Any, 
         "board": lambda s: supervision.board(s, boss),
         "statistics": lambda s: figures.statistics(s, boss, "proposal", YEAR),
         "cases_behind": lambda s: figures.cases_behind(s, boss, "proposal", YEAR, figure, limit=args.export_rows),
+        **case_list_calls(factory),
     }
+    return report_of(args, target, dataset, results, web, statements_of(args, target, engine, factory, calls))
+
+
+def case_list_calls(factory: Any) -> dict[str, Callable[[Any], Any]]:
+    """Page 1 of the case list of each officer, for the statements and plans."""
+    with factory() as s:
+        actors = {who: actor_for(s, who) for who in (CLERK, UNIT_OFFICER)}
+    return {
+        f"case list {who}": lambda s, actor=actor: case_list.case_list_page(s, actor, CASE_LISTS["page 1"])
+        for who, actor in actors.items()
+    }
+
+
+def statements_of(
+    args: argparse.Namespace, target: Target, engine: Engine, factory: Any, calls: dict[str, Callable[[Any], Any]]
+) -> dict[str, Any]:
+    """The costliest three statements of one run of each call (and their plans, ``--explain``)."""
     statements: dict[str, Any] = {}
     for name, work in calls.items():
         seen = capture(engine, factory, work)
@@ -767,6 +869,12 @@ def run(args: argparse.Namespace, target: Target, engine: Engine, factory: Any, 
             queries = [group for group in costly if group[0].sql.lstrip().upper().startswith("SELECT")][:2]
             entry["plans"] = [explain(engine, target.kind, max(group, key=lambda st: st.ms)) for group in queries]
         statements[name] = entry
+    return statements
+
+
+def report_of(
+    args: argparse.Namespace, target: Target, dataset: dict, results: list[Figure], web: list[Figure], statements: dict
+) -> dict:
     return {
         "database": target.note,
         "now": NOW.isoformat(),

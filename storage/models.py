@@ -38,6 +38,7 @@ from .enums import (
 
 # The rows the partial indexes hold: what every query by state asks for.
 _READY_ITEMS = f"state = '{WorkItemState.READY.value}'"
+_NOT_READY_ITEMS = f"state != '{WorkItemState.READY.value}'"
 _PENDING_TIMERS = f"state = '{TimerState.PENDING.value}'"
 _RUNNING_CASES = f"status = '{InstanceStatus.RUNNING.value}'"
 
@@ -138,6 +139,8 @@ class ProcessInstance(Base):
     __tablename__ = "process_instances"
     __table_args__ = (
         Index("ix_process_instances_status_started", "status", "started_at"),
+        # the case list's order (newest first): a page is read off its end, not sorted from every case
+        Index("ix_process_instances_started", "started_at", "id"),
         # The inbox's process and title filters: only running cases have ready work items.
         Index(
             "ix_process_instances_running",
@@ -324,6 +327,11 @@ class WorkItem(Base):
             postgresql_include=["instance_id"],
             **_only(_READY_ITEMS),
         ),
+        # The cases a person sees by their tasks (the case list: visibility.py's _Ways.worked_on):
+        # of the items assigned to them that are no longer ready (the ready ones are read through
+        # ix_work_items_ready_assignee, which the inbox keeps to), and of those they completed.
+        Index("ix_work_items_assignee_done", "assignee", "instance_id", **_only(_NOT_READY_ITEMS)),
+        Index("ix_work_items_completed_by_instance", "completed_by", "instance_id"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     # indexed by the unique (instance_id, task_id): an index of its own only cost every write

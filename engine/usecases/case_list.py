@@ -47,12 +47,12 @@ from storage.models import (
     WorkItemGroup,
 )
 
-from .. import access, clock
+from .. import clock
 from ..access import Actor
 from .context import FROM_LEDGER, processes
 from .labels import department_names, option_labels
 from .results import paging
-from .visibility import case_visibility
+from .visibility import visible_cases
 
 
 class Waiting(StrEnum):
@@ -117,8 +117,9 @@ def _cases_query(actor: Actor, flt: CaseFilter) -> Select[*tuple[Any, ...]]:
         ProcessInstance.started_at,
         ProcessInstance.ended_at,
     ).join(ProcessDefinition, ProcessInstance.definition_id == ProcessDefinition.id)
-    if not access.sees_every_case(actor):
-        query = query.where(case_visibility(actor))
+    visible = visible_cases(actor)  # the rule as a set of ids: checking each case costs seconds
+    if visible is not None:
+        query = query.where(visible)
     if flt.status:
         query = query.where(ProcessInstance.status == InstanceStatus(flt.status))
     if flt.process_key:
