@@ -37,6 +37,9 @@ REASONS: dict[str, frozenset[str]] = {
     "may_not_start": frozenset({"process"}),  # process: its name
     "may_not_cancel": frozenset({"case"}),
     "process_stopped": frozenset({"process", "by", "at"}),  # process: its name
+    # task: its name; offered to the unit ``unit`` (its code), which the actor was moved out of
+    # at ``at`` while the task was open (engine/usecases/closed_tasks.py ``left_unit``)
+    "left_unit": frozenset({"task", "unit", "at"}),
     # Conflict
     "already_completed": frozenset({"task", "case", "by", "at"}),  # task: its name; case: its id
     "task_closed": frozenset({"task", "case"}),  # cancelled, or the case moved on
@@ -255,6 +258,10 @@ FIELD_ERRORS: dict[str, str] = {
     # a person's and a unit's fields (engine/usecases/people.py: the pages, the command line, the import)
     "username_taken": "this user name is taken already",
     "inactive_user": "{username} is deactivated",
+    # a task handed over to whoever holds it already (engine/usecases/tasks.py hand_over): to its
+    # holder himself, or by another (who may reassign tasks) to its holder
+    "yours_already": "the task is yours already: hand it to a colleague",
+    "holds_task_already": "{username} holds the task already: nothing would change",
     "not_in_unit": "{username} is not one of the people of {unit}",
     # a unit's name or new code that is also a candidate group already (people.unit_name_problem):
     # another unit's (unit: its name, code: its code) or a role's

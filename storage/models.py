@@ -87,9 +87,11 @@ class User(Base):
     district: Mapped[str | None] = mapped_column(String(200))  # a deputy's electoral district (选区)
     # The language this person reads the product in, and so their notification e-mails
     # ("zh_CN", "en"); None: never chosen, Chinese (the product's language).
-    language: Mapped[str | None] = mapped_column(String(16))
+    # Both read when asked (deferred): only a sign-in, 我的设置 and the outbox need them, and a
+    # database an upgrade test holds at an older revision can still load its users.
+    language: Mapped[str | None] = mapped_column(String(16), deferred=True)
     # Whether their notifications are e-mailed too (off: only 消息 shows them, 督办 included).
-    email_notices: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    email_notices: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true(), deferred=True)
 
     department: Mapped[Department | None] = relationship(lazy="joined")
     role_rows: Mapped[list[UserRole]] = relationship(cascade="all, delete-orphan", lazy="selectin")

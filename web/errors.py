@@ -18,6 +18,8 @@ field errors).
 
 from __future__ import annotations
 
+import logging
+import re
 import sqlite3
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -30,6 +32,7 @@ from flask import (
     Response,
     current_app,
     g,
+    has_request_context,
     jsonify,
     make_response,
     redirect,
@@ -57,6 +60,7 @@ from engine.errors import (
     NotFound,
     ScriptError,
 )
+from engine.text import CONTROL_CHARACTERS, DIRECTION_CHARACTERS
 
 from .engine_messages import in_reader_language
 from .i18n import current_locale, when
@@ -401,6 +405,37 @@ def _needs_permission(p: dict[str, Any]) -> Said:
     return Said(_("您没有“%(permission)s”的权限。", permission=permission_names()[permission]), hint)
 
 
+# What a refused request on a task was, by the view that took it (page or API): said as what
+# was not done ("未能签收"), not as a submission that was not saved, which a claim is not.
+_NOT_DONE: dict[str, Callable[[], str]] = {
+    "claim": lambda: _("未能签收"),
+    "unclaim": lambda: _("未能退回"),
+    "hand_over": lambda: _("未能转交"),
+    "save_draft": lambda: _("草稿未保存"),
+    "comment": lambda: _("意见未发表"),
+    "comment_task": lambda: _("意见未发表"),
+    "attach": lambda: _("附件未上传"),
+    "attach_to_task": lambda: _("附件未上传"),
+}
+
+
+def _not_done() -> str:
+    """What of the reader's request on a task was not done, by the view that took it (a
+    submission, or outside a request, as the command line's: "您的提交没有保存")."""
+    if has_request_context():
+        view = (request.endpoint or "").rpartition(".")[2]
+        if view == "submit" and request.form.get("action") == "draft":  # the task page's 保存草稿
+            view = "save_draft"
+        if view in _NOT_DONE:
+            return _NOT_DONE[view]()
+    return _("您的提交没有保存")
+
+
+def _sentence(fragment: str) -> str:
+    """``fragment`` (said within a sentence) starting one: capitalised, in a language that does."""
+    return fragment[:1].upper() + fragment[1:]
+
+
 def _already_completed(p: dict[str, Any]) -> Said:
     at = when(p["at"])
     link = (_case_link(p["case"]), _inbox_link())
@@ -417,10 +452,11 @@ def _already_completed(p: dict[str, Any]) -> Said:
         )
     return Said(
         _(
-            "「%(task)s」已由 %(who)s 于 %(at)s 办理完成，您的提交没有保存。",
+            "「%(task)s」已由 %(who)s 于 %(at)s 办理完成，%(not_done)s。",
             task=p["task"],
             who=_names([p["by"]])[p["by"]],
             at=at,
+            not_done=_not_done(),
         ),
         _("办理结果可在案件页查看；如有不同意见，可在案件页发表意见。"),
         link,
@@ -444,26 +480,33 @@ def _held_by_another(p: dict[str, Any]) -> Said:
     holder = names[p["holder"]]
     if p["by"] and p["by"] != p["holder"]:
         text = _(
-            "「%(task)s」已由 %(by)s 于 %(at)s 转交给 %(holder)s 办理，您的提交没有保存。",
+            "「%(task)s」已由 %(by)s 于 %(at)s 转交给 %(holder)s 办理，%(not_done)s。",
             task=p["task"],
             by=names[p["by"]],
             at=when(p["at"]),
             holder=holder,
+            not_done=_not_done(),
         )
-    elif p["by"]:
+        title = _("任务已转由他人办理")
+    elif p["by"]:  # a colleague claimed it: no hand-over, which "转由" would suggest
         text = _(
-            "「%(task)s」已由 %(holder)s 于 %(at)s 签收，您的提交没有保存。",
+            "「%(task)s」已由 %(holder)s 于 %(at)s 签收，%(not_done)s。",
             task=p["task"],
             holder=holder,
             at=when(p["at"]),
+            not_done=_not_done(),
         )
+        title = _("任务已由他人签收")
     else:
-        text = _("「%(task)s」现由 %(holder)s 办理，您的提交没有保存。", task=p["task"], holder=holder)
+        text = _(
+            "「%(task)s」现由 %(holder)s 办理，%(not_done)s。", task=p["task"], holder=holder, not_done=_not_done()
+        )
+        title = _("任务现由他人办理")
     return Said(
         text,
         _("如需由您办理，请 %(holder)s 转交给您，或请人大办主任调派。", holder=holder),
         (_case_link(p["case"]), _inbox_link()),
-        _("任务已转由他人办理"),
+        title,
     )
 
 
@@ -477,9 +520,41 @@ def _case_cancelled(p: dict[str, Any]) -> Said:
             by=_names([p["by"]])[p["by"]],
             reason=p["why"],
         ),
-        _("您的提交没有保存，此任务无需再办理。"),
+        _("%(not_done)s，此任务无需再办理。", not_done=_sentence(_not_done())),
         (_case_link(p["case"]), _inbox_link()),
         _("案件已撤销"),
+    )
+
+
+def _unit_name(code: str) -> str:
+    """A unit by its name (engine.usecases.labels.department_names), else by its code."""
+    from engine.usecases.labels import department_names
+
+    from . import database
+    from .roles import group_name
+
+    try:
+        units = department_names(database.session())
+    except SQLAlchemyError:  # the page is said all the same, the unit by its code
+        units = {}
+    return group_name(code, units)
+
+
+def _left_unit(p: dict[str, Any]) -> Said:
+    """A task of a unit the reader was moved out of while its page was open
+    (engine.usecases.closed_tasks.left_unit): whose it is, not "no such task"."""
+    unit = _unit_name(p["unit"])
+    return Said(
+        _(
+            "「%(task)s」由%(unit)s办理，您已于 %(at)s 调离%(unit)s，不能再办理此任务，%(not_done)s。",
+            task=p["task"],
+            unit=unit,
+            at=when(p["at"]),
+            not_done=_not_done(),
+        ),
+        _("如需继续办理，请把填写的内容转告%(unit)s的同事；如调动有误，请联系系统管理员。", unit=unit),
+        (_inbox_link(),),
+        _("您已不在该单位"),
     )
 
 
@@ -700,6 +775,7 @@ _SAY: dict[str, Callable[[dict[str, Any]], Said]] = {
         links=(_case_link(p["case"]),),
     ),
     "process_stopped": _process_stopped,
+    "left_unit": _left_unit,
     "already_completed": _already_completed,
     "case_cancelled": _case_cancelled,
     "task_closed": lambda p: Said(
@@ -789,12 +865,25 @@ def handle_http_error(exc: HTTPException) -> Response | tuple[str, int]:
     if exc.code == 413:
         _drain_refused_body()
     response = _http_error(exc)
+    headers = {}
     retry_after = getattr(exc, "retry_after", None)
-    if retry_after is None:
+    if retry_after is not None:
+        headers["Retry-After"] = http_date(retry_after) if isinstance(retry_after, datetime) else str(retry_after)
+    # the headers werkzeug's own answer carries, kept when the JSON (or page) replaces its body
+    valid_methods = getattr(exc, "valid_methods", None)
+    if exc.code == 405 and valid_methods:
+        headers["Allow"] = ", ".join(valid_methods)
+    if exc.code == 401 and request.path.startswith("/api/"):  # the pages redirect to sign-in instead
+        headers["WWW-Authenticate"] = API_AUTHENTICATE
+    if not headers:
         return response
     response = make_response(response)
-    response.headers["Retry-After"] = http_date(retry_after) if isinstance(retry_after, datetime) else str(retry_after)
+    response.headers.update(headers)
     return response
+
+
+# RFC 6750: how to authenticate, on each 401 of the API (a session cookie works too)
+API_AUTHENTICATE = 'Bearer realm="congressflow"'
 
 
 # A body refused as too large is read (and dropped) before answering when it is at most this
@@ -921,7 +1010,56 @@ def handle_database_error(exc: DBAPIError) -> Response | tuple[str, int]:
     return error_page(503, "database_unavailable", text, said=Said(text))
 
 
+# What a log line must not carry as it came: line breaks (U+2028/2029 and NEL too) would start
+# a forged line of their own, and the other C0/C1 controls (an escape sequence) and the
+# direction overrides would rewrite the line on a terminal. The app's log lines carry request
+# text (a path, the refusal's message naming the caller's JSON keys): each such character is
+# written as its escape (``\n``, ``\x1b``, ``\u2028``), and the backslash itself too, so that
+# an escape in the request cannot pass for one written here.
+_UNLOGGABLE = re.compile(f"[\\\\\t\n\r{CONTROL_CHARACTERS}{DIRECTION_CHARACTERS}\u2028\u2029\ud800-\udfff]")
+_ESCAPES = {"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"}
+# a refusal naming thousands of random field names is one line, not a page of the log
+MAX_LOGGED_CHARS = 2000
+
+
+def _escaped(character: re.Match[str]) -> str:
+    found = character[0]
+    code = ord(found)
+    return _ESCAPES.get(found) or (f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}")
+
+
+def one_line(message: str) -> str:
+    """``message`` as one log line: its control characters escaped, cut at MAX_LOGGED_CHARS."""
+    if len(message) > MAX_LOGGED_CHARS:
+        message = f"{message[:MAX_LOGGED_CHARS]}… ({len(message) - MAX_LOGGED_CHARS} more characters)"
+    return _UNLOGGABLE.sub(_escaped, message)
+
+
+class OneLineRecords(logging.Filter):
+    """Every record of the app's logger as one line (``one_line``): its message formatted
+    here, with its arguments, so that the handlers (gunicorn's, the command line's, a test's)
+    write what was made safe. A traceback (``exc_info``) stays as it is: the formatter writes it
+    on lines of its own, below the record's line."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except Exception:  # a record whose arguments do not fit: logging says so itself
+            return True
+        record.msg, record.args = one_line(message), None
+        return True
+
+
+def keep_logs_one_line(logger: logging.Logger) -> None:
+    """Install OneLineRecords on ``logger`` once (the apps a process makes share the logger)."""
+    if not any(isinstance(f, OneLineRecords) for f in logger.filters):
+        logger.addFilter(OneLineRecords())
+
+
 def init_app(app: Flask) -> None:
+    # the logger by its name, not ``app.logger``: Flask's property would give it a handler of its
+    # own beside the root logger's, and every line would be written twice
+    keep_logs_one_line(logging.getLogger(app.import_name))
     app.register_error_handler(EngineError, handle_engine_error)
     app.register_error_handler(CSRFError, handle_csrf_error)
     app.register_error_handler(HTTPException, handle_http_error)

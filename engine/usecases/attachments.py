@@ -88,6 +88,20 @@ def check_upload(filename: str, content: bytes) -> str:
     return ALLOWED_TYPES[suffix]
 
 
+MAX_FILENAME_CHARS = 255  # storage.models.Attachment.filename
+
+
+def stored_name(filename: str) -> str:
+    """``filename`` without its folders, as kept: a name too long for its column shortened
+    in its stem, never in its extension, which says what kind of file it is (and which the
+    download is served as)."""
+    name = PurePosixPath(filename.replace("\\", "/")).name
+    if len(name) <= MAX_FILENAME_CHARS:
+        return name
+    suffix = PurePosixPath(name).suffix  # one of ALLOWED_TYPES (check_upload): a few characters
+    return name[: MAX_FILENAME_CHARS - len(suffix)] + suffix
+
+
 def add_attachment(
     session: Session,
     actor: Actor,
@@ -105,7 +119,7 @@ def add_attachment(
     case_id, definition_id, task = note_target(session, actor, instance_id, task_id)
     if confidential is None:
         confidential = notes_confidential_by_default(session, definition_id)
-    name = PurePosixPath(filename.replace("\\", "/")).name[:255]
+    name = stored_name(filename)
     row = Attachment(
         instance_id=case_id,
         task_id=task,

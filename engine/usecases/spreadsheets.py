@@ -53,8 +53,13 @@ MAX_UNPACKED_BYTES = 100 * 1024 * 1024
 MAX_ROWS = 5000
 HEADER_SEARCH = 10  # a title row or two above the header (a merged 标题 cell) is common
 # Control characters no text file has (tab, line ends, form feed, a DOS end-of-file Ctrl-Z
-# and ESC aside): a file holding one is an image, a PDF, a Word file..., not a .csv.
+# and ESC aside): a file holding one may be an image, a PDF, a Word file..., not a .csv; or a
+# .csv with one in a cell (pasted from elsewhere), which the importer names by row and column.
+# ``_looks_binary`` tells them apart.
 _BINARY = re.compile(rb"[\x00-\x08\x0e-\x19\x1c-\x1f]")
+# NULs beyond this many, and beyond 1 in 100 bytes, are binary whatever decodes: an uncompressed
+# image's headers and pixels, UTF-16 without its BOM (every other byte); a NUL or two in a cell is not
+_FEW_NULS = 8
 _UTF16 = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)  # text still, in an encoding not read here
 # what a broken workbook raises, opened or read (its parts are unpacked as they are read): not a
 # workbook (KeyError: a part missing), a part's checksum wrong (BadZipFile), its compressed data
@@ -139,6 +144,25 @@ def _text(value: Any) -> str:
 def header_key(text: str) -> str:
     """A header as written, without spaces and the marks templates put on required columns."""
     return "".join(text.split()).strip("*＊")
+
+
+def _looks_binary(content: bytes) -> bool:
+    """Whether ``content``, which is no workbook, is no text either: holding control characters
+    (``_BINARY``) and either many NULs or bytes that are neither UTF-8 nor GB18030 (compressed
+    data, as a PNG's or a PDF's, is neither within its first few hundred bytes). A text with a
+    control character in a cell is text: read, its cell is refused by row and column."""
+    if _BINARY.search(content) is None:
+        return False
+    nuls = content.count(b"\x00")
+    if nuls > _FEW_NULS and nuls * 100 > len(content):
+        return True
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            content.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        return False
+    return True
 
 
 def _decode(content: bytes) -> str:
@@ -318,7 +342,7 @@ def read(filename: str, content: bytes, expected: Sequence[str], required: Seque
         raise _compound_file_refused(filename, content)
     if not is_xlsx and filename.lower().endswith((".xlsx", ".xls", ".xlsm")):
         raise _unreadable(filename)  # an old .xls, or not a workbook at all
-    if not is_xlsx and not content.startswith(_UTF16) and _BINARY.search(content):
+    if not is_xlsx and not content.startswith(_UTF16) and _looks_binary(content):
         raise _unreadable(filename)  # a photo of the list, a PDF: read as text, it would lack every column
     wanted = frozenset(header_key(h) for h in expected)
     choice: SheetChoice | None = None

@@ -287,7 +287,8 @@ HAND_OVER_NOTE_CHARS = 500  # a hand-over's note (转交说明): a line for the 
 def hand_over(session: Session, actor: Actor, task_id: str, colleague: str, comment: str = "") -> TaskSummary:
     """Give a task I hold (or may claim) to a colleague who is a candidate for it too."""
     colleague, comment = colleague.strip(), comment.strip()
-    refused = {"colleague": FieldError("required")} if not colleague else {}
+    # refused fields by the API's names (``to``, ``comment``), which the task page labels too
+    refused = {"to": FieldError("required")} if not colleague else {}
     if len(comment) > HAND_OVER_NOTE_CHARS:
         refused["comment"] = FieldError("max_length", {"max": HAND_OVER_NOTE_CHARS})
     elif (bad := control_character(comment)) is not None:
@@ -298,9 +299,20 @@ def hand_over(session: Session, actor: Actor, task_id: str, colleague: str, comm
     ensure_open(session, actor, item)
     if not access.may_hand_over(actor, item):
         raise _not_theirs(session, actor, item, f"{actor.username} does not hold task {item.name!r}")
+    # the task exists and may be handed on: what is wrong is the value of ``to`` (a field error)
     other = repo.user_by_name(session, colleague)
-    if other is None or not other.active:
-        raise NotFound(f"no active user {colleague!r}", "no_user", username=colleague)
+    if other is None:
+        raise InvalidData({"to": FieldError("unknown_user", {"username": colleague})})
+    if not other.active:
+        raise InvalidData({"to": FieldError("inactive_user", {"username": colleague})})
+    if colleague == item.assignee:  # nothing would change, yet the history would say it was handed over
+        raise InvalidData(
+            {
+                "to": FieldError("yours_already")
+                if colleague == actor.username
+                else FieldError("holds_task_already", {"username": colleague})
+            }
+        )
     is_candidate = _is_candidate(item, other.username, other.groups)
     # only for a colleague outside the task's candidates: could anyone take it at all?
     anyone = is_candidate or bool(_candidates(session, item)) or _held_in_person(session, item)

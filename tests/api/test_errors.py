@@ -58,4 +58,4 @@ def test_openapi_document_is_generated(world):
     assert {"scope", "process", "overdue", "due_before", "unit", "text", "page", "per_page"} <= query
     assert "bearerAuth" in doc["components"]["securitySchemes"]
     error = doc["components"]["schemas"]["Error"]["properties"]
-    assert set(error) == {"code", "message", "fields", "codes", "said"}
+    assert set(error) == {"code", "message", "fields", "codes", "said", "problems"}

@@ -21,7 +21,7 @@ def test_completing_a_task_a_colleague_claimed_meanwhile_is_a_409_naming_who_and
         r"it was offered to fin2 too: fin holds it now \(given to them by fin at \d{4}-\d\d-\d\d \d\d:\d\d UTC\)$",
         body["message"],
     ), body["message"]
-    assert body["said"]["title"] == "任务已转由他人办理"
+    assert body["said"]["title"] == "任务已由他人签收"
     assert re.search(
         r"^「答复」已由 fin 同志 于 \d{4}-\d\d-\d\d \d\d:\d\d 签收，您的提交没有保存。$", body["said"]["text"]
     )

@@ -114,7 +114,7 @@ def test_claim_unclaim_hand_over(world):
     wrong = fin2.post(f"/tasks/{task}/hand-over", json={"to": "landy"})
     assert wrong.status_code == 403 and "landy" in wrong.get_json()["message"]
     nobody = fin2.post(f"/tasks/{task}/hand-over", json={"to": "ghost"})
-    assert nobody.status_code == 404
+    assert nobody.status_code == 422 and set(nobody.get_json()["fields"]) == {"to"}
     missing = fin2.post(f"/tasks/{task}/hand-over", json={})
     assert missing.status_code == 422 and set(missing.get_json()["fields"]) == {"to"}
 

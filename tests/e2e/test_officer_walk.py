@@ -34,7 +34,7 @@ NAMES = {
 }
 # words a Chinese page may carry in Latin letters: file formats, the product's name, the
 # language switch, a key to hold, a paper size
-ALLOWED_WORDS = {"CongressFlow", "English", "Ctrl", "Excel", "CSV", "Word", "PDF", "A4", "docx", "xlsx", "csv"}
+ALLOWED_WORDS = {"CongressFlow", "English", "Ctrl", "Shift", "Excel", "CSV", "Word", "PDF", "A4", "docx", "xlsx", "csv"}
 WIDE, PHONE = {"width": 1366, "height": 900}, {"width": 390, "height": 844}
 
 

@@ -54,9 +54,12 @@ def test_a_refused_task_form_opens_on_its_error_summary(app, live_server, browse
     box = page.locator("#form-errors").bounding_box()
     assert box["y"] >= 0 and box["y"] + box["height"] <= PHONE["height"], box
     assert page.evaluate("() => window.scrollY") > 0  # below the case's facts, scrolled to
-    # the next Tab is the form's first field, not the page's navigation
+    # the next Tab is the summary's link to the first refused field, not the page's navigation;
+    # Enter takes the keyboard to that field
     page.keyboard.press("Tab")
-    assert focused(page)["id"] == "f-reply_class"
+    assert focused(page)["href"] == "#f-reply_class"
+    page.keyboard.press("Enter")
+    page.wait_for_function("() => document.activeElement.id === 'f-reply_class'")
     assert problems == []
 
 

@@ -115,7 +115,7 @@ def test_the_period_report_fits_its_page_in_english(app, live_server, browser, a
     page.goto(f"{live_server}/statistics/report?from=2027-01-01&to=2027-06-30")
     page.screenshot(path=str(artifacts / f"report-en-{media}.png"), full_page=True)
     assert page.evaluate("() => document.documentElement.scrollWidth") <= width
-    finance = page.locator("table.report-table td:first-child", has_text="财政所").first
+    finance = page.locator("table.report-table tbody th", has_text="财政所").first
     lines = "el => { const r = document.createRange(); r.selectNodeContents(el); return r.getClientRects().length }"
     assert finance.evaluate(lines) == 1  # its name on one line
     assert problems == []

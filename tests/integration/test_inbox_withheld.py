@@ -200,7 +200,9 @@ def test_the_process_filter_offers_no_process_whose_tasks_are_all_kept(app):
 
 # -- the page ------------------------------------------------------------------------------------
 def _tab_counts(html: str) -> dict[str, int]:
-    return {t: int(n) for t, n in re.findall(r'data-tab="(\w+)">[^<]*<span class="count">(\d+)</span>', html)}
+    # the current tab carries aria-current; its count is read apart from its name (，)
+    counted = r'data-tab="(\w+)"[^>]*>[^<]*<span class="count"><span class="visually-hidden">，</span>(\d+)</span>'
+    return {t: int(n) for t, n in re.findall(counted, html)}
 
 
 def _rows(html: str) -> list[str]:

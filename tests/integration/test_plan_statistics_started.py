@@ -73,7 +73,8 @@ def test_the_page_the_download_and_the_report_count_both_rounds_from_their_start
     withdrawn = page.split('data-figure="withdrawn"', 1)[1].split("</tr>", 1)[0]
     [(href, number)] = re.findall(r'<a href="([^"]+)">(\d+)</a>', withdrawn)
     assert number == "1" and f'href="/cases/{c["reports"]}"' in text_of(client.get(html.unescape(href)))
-    december = page.split('<tr data-month="2026-12"><td>2026-12</td><td class="num">', 1)[1].split("</tr>", 1)[0]
+    row = page.split('<tr data-month="2026-12"><th scope="row">2026-12</th><td class="num">', 1)[1]
+    december = row.split("</tr>", 1)[0]
     [(href, number)] = re.findall(r'<a href="([^"]+)">(\d+)</a>', december)  # the cases behind it
     behind = text_of(client.get(html.unescape(href)))
     assert number == "1" and re.findall(r'data-case-id="(\d+)"', behind) == [str(c["deputies"])]

@@ -194,6 +194,8 @@ SAMPLES = {
     ),
     "username_taken": ({}, "this user name is taken already"),
     "inactive_user": ({"username": "lx01"}, "lx01 is deactivated"),
+    "yours_already": ({}, "the task is yours already: hand it to a colleague"),
+    "holds_task_already": ({"username": "lx01"}, "lx01 holds the task already: nothing would change"),
     "not_in_unit": ({"username": "wang5", "unit": "Water"}, "wang5 is not one of the people of Water"),
     "unit_name_taken": (
         {"value": "office", "unit": "Congress office", "code": "office"},

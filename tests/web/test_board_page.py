@@ -142,7 +142,8 @@ def test_an_escalation_to_a_unit_without_a_head_warns_the_supervisor_and_claims_
     escalated = {"instance_id": case.id, "task_id": task_id, "opinion": "请单位负责人过问", "escalate": "1"}
     answer = text_of(client.post("/board/supervise", data=escalated, follow_redirects=True))
     assert (
-        '<div class="flash warning" role="status">已发出督办，但未报告单位负责人：财政所未设负责人。'
+        '<div class="flash warning" role="alert" id="flash-said" tabindex="-1" autofocus>'
+        "已发出督办，但未报告单位负责人：财政所未设负责人。"
         "该单位 2 名在用人员已作为办理人收到督办，没有其他人可改为通知。"
         "请管理员在“系统管理 → 单位”中设置负责人。</div>"
     ) in answer  # finance1 and finance2 both hold the unclaimed task, and were told as its holders
@@ -161,7 +162,9 @@ def test_an_escalation_to_a_unit_without_a_head_warns_the_supervisor_and_claims_
         people.save_department(s, SYSTEM, "finance", "财政所", head="finance2")
     client = as_user("supervisor")
     answer = text_of(client.post("/board/supervise", data=escalated, follow_redirects=True))
-    assert '<div class="flash success" role="status">已发出督办。</div>' in answer
+    assert (
+        '<div class="flash success" role="status" id="flash-said" tabindex="-1" autofocus>已发出督办。</div>' in answer
+    )
     assert text_of(client.get(f"/tasks/{task_id}")).count("已报告单位负责人") == 1  # the third 督办 only
 
 
@@ -177,7 +180,8 @@ def test_an_escalation_on_the_heads_own_task_says_so_and_whom_it_told_instead(ap
     escalated = {"instance_id": case.id, "task_id": task_id, "opinion": "请单位负责人过问", "escalate": "1"}
     answer = text_of(client.post("/board/supervise", data=escalated, follow_redirects=True))
     assert (
-        '<div class="flash warning" role="status">已发出督办，但未报告单位负责人：'
+        '<div class="flash warning" role="alert" id="flash-said" tabindex="-1" autofocus>'
+        "已发出督办，但未报告单位负责人："
         "财政所的负责人finance2 同志已亲自签收该任务。督办已改为通知该单位其他 1 人。</div>"
     ) in answer  # finance1
     assert "已报告单位负责人" not in text_of(client.get(f"/tasks/{task_id}"))

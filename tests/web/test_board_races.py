@@ -143,7 +143,8 @@ def test_a_wrong_statistics_period_is_said_by_the_fields_label_beside_it(app, as
     page = text_of(response)
     to = page.split('<label for="period-to">', 1)[1].split("</label>", 1)[0]
     assert 'value="2026-01-01" id="period-to" aria-invalid="true" aria-describedby="period-to-error">' in to
-    assert 'id="period-to-error" role="alert" style="display: block">至：结束日期早于开始日期</span>' in to
+    error = 'id="period-to-error" role="alert" style="display: block" tabindex="-1" autofocus>'
+    assert error + "至：结束日期早于开始日期</span>" in to
     assert "to:" not in page and "to: " not in page
     bad_day = text_of(client.get("/statistics/?process=proposal&from=2026-02-30&to=2026-03-01"))
     start = bad_day.split('<label for="period-from">', 1)[1].split("</label>", 1)[0]

@@ -21,7 +21,9 @@ def overdue_case(app):
 
 
 def notice(page: str) -> str:
-    return page.split('<div class="flash error" role="status">', 1)[1].split("</div>", 1)[0]
+    return page.split('<div class="flash error" role="alert" id="flash-said" tabindex="-1" autofocus>', 1)[1].split(
+        "</div>", 1
+    )[0]
 
 
 def test_an_unknown_unit_is_said_and_the_board_shown_without_it(app, as_user):

@@ -56,9 +56,9 @@ def test_nav_link_to_the_case_list(app, as_user):
     inbox = text_of(c.get("/"))
     assert '<a href="/cases" class="">案件</a>' in inbox
     assert inbox.index(">待办</a>") < inbox.index('href="/cases"') < inbox.index(">发起</a>")
-    assert '<a href="/cases" class="on">案件</a>' in text_of(c.get("/cases"))
+    assert '<a href="/cases" aria-current="page" class="on">案件</a>' in text_of(c.get("/cases"))
     # written with the slash, as /statistics/ and /board/ are: the list, not 404
-    assert '<a href="/cases" class="on">案件</a>' in text_of(c.get("/cases/"))
+    assert '<a href="/cases" aria-current="page" class="on">案件</a>' in text_of(c.get("/cases/"))
 
 
 def test_lists_cases_newest_first_with_status_starter_and_times(app, as_user, three_cases):
@@ -224,7 +224,7 @@ def test_english_page(app, client, as_user):
     c.get("/lang/en")
     html = text_of(c.get("/cases"))
     assert '<html lang="en">' in html and "<h1>Cases</h1>" in html
-    assert '<a href="/cases" class="on">Cases</a>' in html
+    assert '<a href="/cases" aria-current="page" class="on">Cases</a>' in html
     for text in (
         "Started by",
         "Started at",

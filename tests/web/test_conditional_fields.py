@@ -70,7 +70,7 @@ def test_the_task_form_keeps_the_officer_on_an_incomplete_choice(app, as_user):
     )
     assert response.status_code == 422
     html = response.get_data(as_text=True)
-    assert "请修改标红的项目后再提交。" in text_of(response)
+    assert "有 1 项需要修改：" in text_of(response)
     assert "has-error" in field_tag(html, "extension_days") and not is_hidden(html, "extension_days")
     assert is_hidden(html, "reply_text") and "has-error" not in field_tag(html, "reply_text")
 

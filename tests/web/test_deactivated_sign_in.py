@@ -82,7 +82,7 @@ def test_a_session_open_when_the_account_is_deactivated_is_told_why_on_the_sign_
     sent = client.get("/")
     assert sent.status_code == 302 and sent.headers["Location"].startswith("/login")
     page = text_of(client.get(sent.headers["Location"]))
-    assert f'<div class="flash warning" role="status">{SIGNED_OUT}</div>' in page
+    assert f'<div class="flash warning" role="alert" id="flash-said" tabindex="-1" autofocus>{SIGNED_OUT}</div>' in page
     assert SIGNED_OUT not in text_of(client.get("/login"))  # said once
     assert client.get("/").status_code == 302  # and still signed out
 

@@ -33,9 +33,13 @@ def start_case(app) -> int:
 
 
 def receipt_hover(html: str) -> str:
-    """The inbox's hover text of the 回执 task's due date."""
+    """The inbox's hover text of the 回执 task's due date, the same as its disclosure's."""
     row = next(r for r in re.findall(r"<tr.*?</tr>", html, re.S) if "回执" in r)
-    return re.search(r'class="due-rule" title="([^"]*)"', row)[1]
+    found = re.search(
+        r'class="due-rule"><summary title="([^"]*)">[^<]*</summary> <span class="due-rule-text">([^<]*)</span>', row
+    )
+    assert found[1] == found[2]
+    return found[1]
 
 
 def test_after_entering_the_pages_say_what_the_calendar_now_counts(app, as_user):

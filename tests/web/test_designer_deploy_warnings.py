@@ -7,6 +7,7 @@ names (by id when they have none), in English the engine's own words; at the fil
 from __future__ import annotations
 
 import html
+import re
 
 from tests.web.conftest import text_of
 
@@ -32,10 +33,9 @@ WARNED = """<?xml version="1.0" encoding="UTF-8"?>
 
 def flashed(response, category: str) -> list[str]:
     page = text_of(response)
-    return [
-        html.unescape(part.split("</div>", 1)[0])
-        for part in page.split(f'<div class="flash {category}" role="status">')[1:]
-    ]
+    # a warning is an alert; the first message takes the focus (base.html)
+    said = re.findall(rf'<div class="flash {category}" role="(?:status|alert)"[^>]*>(.*?)</div>', page)
+    return [html.unescape(part) for part in said]
 
 
 def test_deploy_warnings_are_said_in_chinese_naming_elements_by_name_then_in_the_engines_english(as_user):

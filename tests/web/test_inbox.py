@@ -20,7 +20,12 @@ def to_reply(app, unit: str = "finance", subject: str = "关于修缮村道的�
 
 
 def tab_counts(html: str) -> dict[str, int]:
-    return {t: int(n) for t, n in re.findall(r'data-tab="(\w+)">[^<]*<span class="count">(\d+)</span>', html)}
+    return {
+        t: int(n)
+        for t, n in re.findall(
+            r'data-tab="(\w+)"[^>]*>[^<]*<span class="count"><span class="visually-hidden">，</span>(\d+)</span>', html
+        )
+    }
 
 
 def rows(html: str) -> list[str]:

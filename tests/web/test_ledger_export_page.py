@@ -64,8 +64,15 @@ def test_the_command_line_exports_the_ledger_next_to_units_and_people(app, tmp_p
     assert done.exit_code == 0, done.output
     assert json.loads(done.output) == {"kind": "proposals", "file": str(out), "rows": 1}
     assert load_workbook(out)["台账"]["A2"].value == "2026-建-001"
-    text = runner.invoke(args=["export", "ledger", "proposals", "-o", str(out), "--year", "2025", "--operator"])
+    text = runner.invoke(
+        args=["export", "ledger", "proposals", "-o", str(out), "--year", "2025", "--force", "--operator"]
+    )
     assert text.exit_code == 0 and text.output.strip() == f"0 proposals of 2025 written to {out}"
     assert runner.invoke(args=["export", "ledger", str(out), "--user", "admin"]).exit_code == 2  # which ledger?
     assert runner.invoke(args=["export", "units", str(out), "--year", "2025", "--user", "admin"]).exit_code == 2
-    assert runner.invoke(args=["export", "ledger", "petitions", str(out), "--user", "office1"]).exit_code == 4
+    assert (
+        runner.invoke(
+            args=["export", "ledger", "petitions", str(tmp_path / "信访.xlsx"), "--user", "office1"]
+        ).exit_code
+        == 4
+    )

@@ -179,9 +179,9 @@ def test_only_my_proposals_is_lit_in_the_navigation(app, as_user):
     c = as_user("deputy")
     mine = text_of(c.get("/cases?deputy=1"))
     assert '<a href="/cases" class="">案件</a>' in mine
-    assert '<a href="/cases?deputy=1" id="nav-my-proposals" class="on">我的建议</a>' in mine
+    assert '<a href="/cases?deputy=1" aria-current="page" id="nav-my-proposals" class="on">我的建议</a>' in mine
     every = text_of(c.get("/cases"))
-    assert '<a href="/cases" class="on">案件</a>' in every
+    assert '<a href="/cases" aria-current="page" class="on">案件</a>' in every
     assert '<a href="/cases?deputy=1" id="nav-my-proposals" class="">我的建议</a>' in every
 
 

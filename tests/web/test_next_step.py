@@ -58,7 +58,11 @@ def test_a_unit_with_nobody_active_is_warned_of_and_the_task_still_goes(app, as_
     response = client.post(
         f"/tasks/{case.task_id}", data={"action": "complete", "lead_unit": "land"}, follow_redirects=True
     )
-    said = text_of(response).split('<div class="flash warning" role="status">', 1)[1].split("</div>", 1)[0]
+    said = (
+        text_of(response)
+        .split('<div class="flash warning" role="alert" id="flash-said" tabindex="-1" autofocus>', 1)[1]
+        .split("</div>", 1)[0]
+    )
     assert said == (
         "已提交。下一步：国土所「答复」，期限 2026-12-22 24:00。"
         "注意：目前没有在用的人员能办理「答复」（国土所）。" + FIX
@@ -95,7 +99,11 @@ def test_a_task_given_to_a_deactivated_person_is_warned_of_in_english(app, as_us
         data={"action": "complete", "reply_class": "A", "pages": "1"},
         follow_redirects=True,
     )
-    said = text_of(response).split('<div class="flash warning" role="status">', 1)[1].split("</div>", 1)[0]
+    said = (
+        text_of(response)
+        .split('<div class="flash warning" role="alert" id="flash-said" tabindex="-1" autofocus>', 1)[1]
+        .split("</div>", 1)[0]
+    )
     assert html.unescape(said) == (
         "Submitted. Next: landy 同志 “审核答复”. Note: no active person can take “审核答复” (landy 同志) now. "
         "Ask an administrator to add or reactivate someone under “Administration → Users”, "

@@ -33,7 +33,7 @@ def test_the_figures_are_named_and_defined_in_english(app, as_user):
     assert "Satisfaction rate (first evaluation)" in rows["satisfied_first"]
     assert "Class A (resolution rate)" in rows["class_a"]
     assert "resolution rate = class A ÷ replied" in rows["class_a"]
-    names = {key: re.search(r"<td>(.*?)</td>", row).group(1).strip() for key, row in rows.items()}
+    names = {key: re.search(r'<th scope="row">(.*?)</th>', row).group(1).strip() for key, row in rows.items()}
     assert len(names) > 10
     assert not {key: name for key, name in names.items() if CJK.search(name)}
     definitions = {key: re.findall(r'<td class="hint">(.*?)</td>', row)[-1] for key, row in rows.items()}

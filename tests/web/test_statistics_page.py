@@ -276,13 +276,13 @@ def test_the_period_reports_table_holds_the_rates_its_columns_name(app, as_user)
     client = as_user("supervisor")
     html = text_of(client.get("/statistics/report?from=2027-01-01&to=2027-06-30"))
     proposals = html.split('class="list report-table"', 1)[1].split("</section>", 1)[0]
-    finance = proposals.split("<td>财政所</td>", 1)[1].split("</tr>", 1)[0]
+    finance = proposals.split('<th scope="row">财政所</th>', 1)[1].split("</tr>", 1)[0]
     assert re.findall(r"<td>([^<]*)</td>", finance) == FINANCE_CELLS
     assert "<small>括号内为比率。</small>" in proposals and f"<small>{SATISFIED_NOTE}</small>" in proposals
 
     client.get("/lang/en")
     english = text_of(client.get("/statistics/report?from=2027-01-01&to=2027-06-30"))
-    finance = english.split("<td>财政所</td>", 1)[1].split("</tr>", 1)[0]
+    finance = english.split('<th scope="row">财政所</th>', 1)[1].split("</tr>", 1)[0]
     assert re.findall(r"<td>([^<]*)</td>", finance)[4] == "6 (85.7%)"
 
 

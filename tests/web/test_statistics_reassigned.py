@@ -120,7 +120,7 @@ def test_the_page_the_download_the_report_and_the_api_say_it(factory, as_user):
     client = as_user("supervisor")
     html = text_of(client.get(f"/statistics/?{QUERY}"))
     row = html.split('data-figure="reassigned"', 1)[1].split("</tr>", 1)[0]
-    assert "<td>改办</td>" in row and ">2</a>" in row and "计入申请退回的单位" in row
+    assert '<th scope="row">改办</th>' in row and ">2</a>" in row and "计入申请退回的单位" in row
     # the last column of the unit table: received, replied, on time, late, satisfied, class A, 改办
     assert unit_cells(html, "finance") == ["1", "1", "1", "0", "0", "1", "2"]
     assert unit_cells(html, "land") == ["0", "0", "0", "0", "0", "0", "1"]

@@ -154,7 +154,7 @@ def test_each_definition_says_which_reply_it_reads_and_that_the_withdrawn_are_ap
     for key in ("class_a", "class_b", "class_c", "class_d"):
         assert "最后一次答复（重新办理的，以重新办理的答复为准）" in rows[key], key
     # 已办结 and solved is not a second 办成率: named otherwise, and it says how it differs
-    name = re.search(r"<td>(.*?)</td>", rows["solved"]).group(1).strip()
+    name = re.search(r'<th scope="row">(.*?)</th>', rows["solved"]).group(1).strip()
     assert name == "办结时已解决" and "办成" not in name
     assert "不是办成率：办成率 = A 类 ÷ 已答复" in rows["solved"] and "尚未办结的" in rows["solved"]
     for process in ("proposal", "petition", "inspection", "plan"):

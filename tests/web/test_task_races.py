@@ -25,7 +25,7 @@ def test_a_task_claimed_by_a_colleague_while_offered_to_the_reader_is_a_409_keep
 
     assert response.status_code == 409
     page = text_of(response)
-    assert "任务已转由他人办理" in page and "没有权限" not in page
+    assert "任务已由他人签收" in page and "没有权限" not in page
     assert re.search(r"「答复」已由 finance1 同志 于 \d{4}-\d\d-\d\d \d\d:\d\d 签收，您的提交没有保存。", page)
     assert "您填写的内容保留在下方，没有提交；可复制后转告现在的办理人。" in page
     # the form as he filled it in, nothing to submit it with; the way to the case and the inbox
@@ -40,7 +40,7 @@ def test_a_draft_of_a_task_a_colleague_claimed_meanwhile_is_refused_so_too(app, 
     act(app, "finance1", tasks.claim, task)
     response = as_user("finance2").post(f"/tasks/{task}", data={"action": "draft", "pages": "5"})
     assert response.status_code == 409
-    assert "任务已转由他人办理" in text_of(response) and 'value="5"' in text_of(response)
+    assert "任务已由他人签收" in text_of(response) and 'value="5"' in text_of(response)
 
 
 def test_a_task_handed_to_a_colleague_while_offered_to_the_reader_names_who_handed_it(app, as_user):
@@ -62,7 +62,7 @@ def test_whoever_the_task_was_never_offered_to_is_still_refused(app, as_user):
     act(app, "finance1", tasks.claim, task)
     response = as_user("office1").post(f"/tasks/{task}", data={"action": "complete", "reply_class": "A"})
     assert response.status_code == 403
-    assert "任务已转由他人办理" not in text_of(response)
+    assert "任务已由他人签收" not in text_of(response)
 
 
 def test_giving_back_a_task_another_claimed_is_still_refused_as_only_its_holder_gives_it_back(app, as_user):

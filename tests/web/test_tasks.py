@@ -213,4 +213,7 @@ def test_a_submitted_form_is_read_by_a_reader_not_a_writers_transaction(app, as_
 def test_a_list_of_several_says_how_to_choose_on_a_computer_and_on_a_phone(app, as_user):
     petition = start_petition(app, "petition1", unit="finance")
     copy_to = field_html(text_of(as_user("finance1").get(f"/tasks/{petition.task_id}")), "copy_to")
-    assert "可选多项：电脑上按住 Ctrl（苹果电脑按住 ⌘）点选，手机上直接勾选" in copy_to
+    assert (
+        "可选多项：按住 Ctrl（苹果电脑按住 ⌘）点选；"
+        "键盘上按 Ctrl+方向键 移动、Ctrl+空格 选取，Shift+方向键 连选；手机上直接勾选" in copy_to
+    )

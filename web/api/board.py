@@ -3,10 +3,15 @@ pages show them (engine.usecases.supervision)."""
 
 from __future__ import annotations
 
+from flask import Response
+
+from engine.errors import InvalidData
 from engine.usecases import supervision
 
+from ..errors import Said, json_error
+from ..views.board import lost_race, refusal_summary
 from .common import REFUSED, actor, make_blueprint, reader, writer
-from .schemas import BoardArgs, BoardSchema, SupervisionInSchema, SupervisionSchema
+from .schemas import BoardArgs, BoardSchema, ErrorSchema, SupervisionInSchema, SupervisionSchema
 
 bp = make_blueprint("board", "", "The overdue board and supervision notices (督办)")
 
@@ -35,22 +40,43 @@ def list_supervisions(instance_id: int):
     return supervision.of_case(reader(), actor(), instance_id)
 
 
+LOST_RACE = (
+    "The task was completed or withdrawn, or the case ended, since the caller read it (code "
+    "``conflict``): ``codes`` says which, ``task_id`` ``task_completed`` (params: the task's name, "
+    "``by`` the user name who completed it, ``at`` when, ISO 8601 UTC) or ``task_withdrawn``, "
+    "``instance`` ``case_ended`` (``status``: completed or cancelled), with any other field's "
+    "refusal; ``said`` says it as the page does (the person by name, the time in the reader's zone)."
+)
+
+
 @bp.post("/instances/<int(max=2147483647):instance_id>/supervisions")
 @bp.arguments(SupervisionInSchema)
 @bp.response(201, SupervisionSchema)
+@bp.alt_response(409, schema=ErrorSchema, description=LOST_RACE)
 def issue_supervision(args: dict, instance_id: int):
     """Issue a 督办 on the case (its open task ``task_id``): told to the holders; 422 names
     every wrong field at once (opinion, respond_by, task_id, ...). A 督办 that lost its race
-    says so by its code: ``task_id`` ``task_completed`` (params: the task's name, ``by`` whom,
-    ``at`` when) or ``task_withdrawn``; ``instance`` ``case_ended`` (``status``: completed or cancelled)."""
-    with writer() as s:
-        return supervision.issue(
-            s,
-            actor(),
-            instance_id,
-            args.get("task_id"),
-            args.get("opinion", ""),
-            args.get("respond_by"),
-            escalate=args.get("escalate", False),
-            refused=args[REFUSED],
-        )
+    (the task done or withdrawn, the case ended, since it was read) is a conflict, 409, as a
+    completion's lost race is: sent again as it stands it would be refused again; the 督办 on
+    the case as a whole (no ``task_id``) is what is left to send."""
+    try:
+        with writer() as s:
+            return supervision.issue(
+                s,
+                actor(),
+                instance_id,
+                args.get("task_id"),
+                args.get("opinion", ""),
+                args.get("respond_by"),
+                escalate=args.get("escalate", False),
+                refused=args[REFUSED],
+            )
+    except InvalidData as exc:
+        if not lost_race(exc.codes):
+            raise
+        return _conflict(instance_id, exc)
+
+
+def _conflict(instance_id: int, exc: InvalidData) -> Response:
+    """The lost race as a 409 with the refusal's codes, and said as the page says it."""
+    return json_error(409, "conflict", exc.message, exc.codes, said=Said(refusal_summary(instance_id, exc.codes)))

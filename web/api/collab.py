@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import unicodedata
 from io import BytesIO
+from pathlib import PurePosixPath
+from urllib.parse import quote
 from uuid import UUID
 
 from flask import send_file
 
 from engine.usecases import attachments, comments
 
-from .common import actor, make_blueprint, reader, writer
+from .common import FORM_AND_FILES, actor, make_blueprint, reader, writer
 from .schemas import (
-    AttachmentFormSchema,
     AttachmentSchema,
     AttachmentUploadSchema,
     CommentInSchema,
@@ -59,28 +61,26 @@ def case_attachments(instance_id: int):
 
 
 @bp.post(CASE + "/attachments")
-@bp.arguments(AttachmentUploadSchema, location="files")
-@bp.arguments(AttachmentFormSchema, location="form")
+@bp.arguments(AttachmentUploadSchema, location=FORM_AND_FILES)
 @bp.response(201, AttachmentSchema)
-def attach_to_case(files: dict, form: dict, instance_id: int):
+def attach_to_case(body: dict, instance_id: int):
     """Attach a file (multipart field ``file``; size and type limited; field ``confidential``)."""
-    upload = files["file"]
+    upload = body["file"]
     with writer() as s:
         return attachments.add_attachment(
-            s, actor(), upload.filename or "", upload.read(), instance_id=instance_id, confidential=form["confidential"]
+            s, actor(), upload.filename or "", upload.read(), instance_id=instance_id, confidential=body["confidential"]
         )
 
 
 @bp.post(TASK + "/attachments")
-@bp.arguments(AttachmentUploadSchema, location="files")
-@bp.arguments(AttachmentFormSchema, location="form")
+@bp.arguments(AttachmentUploadSchema, location=FORM_AND_FILES)
 @bp.response(201, AttachmentSchema)
-def attach_to_task(files: dict, form: dict, task_id: UUID):
+def attach_to_task(body: dict, task_id: UUID):
     """Attach a file to the case of a task, noting the task."""
-    upload = files["file"]
+    upload = body["file"]
     with writer() as s:
         return attachments.add_attachment(
-            s, actor(), upload.filename or "", upload.read(), task_id=str(task_id), confidential=form["confidential"]
+            s, actor(), upload.filename or "", upload.read(), task_id=str(task_id), confidential=body["confidential"]
         )
 
 
@@ -89,11 +89,28 @@ def attach_to_task(files: dict, form: dict, task_id: UUID):
     responses={
         "200": {
             "description": "the file",
-            "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}},
+            # the file's own type (text/plain, application/pdf, …), served as an attachment
+            "content": {"*/*": {"schema": {"type": "string", "format": "binary"}}},
         }
     }
 )
 def download(attachment_id: int):
     """Download an attached file."""
     view, content = attachments.attachment_content(reader(), actor(), attachment_id)
-    return send_file(BytesIO(content), mimetype=view.content_type, as_attachment=True, download_name=view.filename)
+    response = send_file(BytesIO(content), mimetype=view.content_type, as_attachment=True, download_name=view.filename)
+    response.headers.set("Content-Disposition", "attachment", **_download_names(attachment_id, view.filename))
+    return response
+
+
+def _download_names(attachment_id: int, filename: str) -> dict[str, str]:
+    """The file's name as Content-Disposition gives it: ``filename*`` the real one (RFC 5987,
+    UTF-8); ``filename`` its ASCII letters for clients that read no other, as Werkzeug makes
+    it, unless nothing but the extension is left (名名名.txt → .txt, a dotfile; 报告.pdf → .pdf):
+    then ``attachment-<id>.<ext>``, a name still telling the file and its kind."""
+    simple = unicodedata.normalize("NFKD", filename).encode("ascii", "ignore").decode("ascii")
+    if simple == filename:
+        return {"filename": filename}
+    suffix = PurePosixPath(filename).suffix.encode("ascii", "ignore").decode("ascii")
+    if not simple.removesuffix(suffix).strip(" .-_"):
+        simple = f"attachment-{attachment_id}{suffix}"
+    return {"filename": simple, "filename*": "UTF-8''" + quote(filename, safe="!#$&+-.^_`|~")}

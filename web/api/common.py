@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, ClassVar
 
 import marshmallow as ma
 from flask import Response, abort, g, request
@@ -14,6 +14,7 @@ from flask_login import current_user
 from flask_smorest import Blueprint
 from marshmallow.fields import Field as MarshmallowField
 from sqlalchemy.orm import Session
+from webargs.flaskparser import FlaskParser
 from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import HTTPException
 
@@ -38,12 +39,71 @@ NUL_REFUSED = "must not contain NUL characters"
 UNPAIRED_REFUSED = "must not contain unpaired surrogate characters (U+D800 to U+DFFF): not valid Unicode"
 
 
+# A multipart body's fields and files read by one schema: flask-smorest documents one request
+# body per operation, so a file and the form fields sent with it (``files`` and ``form`` as
+# two arguments) came out as a urlencoded body without the file.
+FORM_AND_FILES = "form_and_files"
+
+
+class _Parser(FlaskParser):
+    __location_map__: ClassVar[dict[str, Any]] = {**FlaskParser.__location_map__, FORM_AND_FILES: "load_form_and_files"}
+
+    def load_form_and_files(self, req: Any, schema: ma.Schema) -> Any:
+        both: MultiDict[str, Any] = MultiDict(req.form)
+        for name, upload in req.files.items(multi=True):
+            both.add(name, upload)
+        return self._makeproxy(both, schema)
+
+
+def _error_response(description: str) -> dict[str, Any]:
+    return {
+        "description": description,
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+    }
+
+
+# The refusals any operation may answer, documented on each (the operation's own wording, set
+# with ``bp.alt_response`` / ``bp.doc``, is kept): every request authenticates; every use case
+# asks engine/access; a URL naming something may name nothing; and every write may lose a race
+# (a versioned row changed meanwhile, web.errors.handle_stale_data) or find its subject moved on.
+UNAUTHORIZED = _error_response("no valid token or session (WWW-Authenticate: Bearer)")
+FORBIDDEN = _error_response("you may not do this (your roles or this case's access)")
+NOT_FOUND = _error_response("what the URL names does not exist, or is not yours to see")
+CONFLICT = _error_response("it changed meanwhile: someone else's write came first, or its state no longer allows this")
+_WRITES = frozenset({"post", "put", "patch", "delete"})
+
+
 class _Blueprint(Blueprint):
+    ARGUMENTS_PARSER = _Parser()
+    DEFAULT_LOCATION_CONTENT_TYPE_MAPPING: ClassVar[dict[str, str]] = {
+        **Blueprint.DEFAULT_LOCATION_CONTENT_TYPE_MAPPING,
+        FORM_AND_FILES: "multipart/form-data",
+    }
+
     def arguments(self, schema: Any, *args: Any, **kwargs: Any) -> Any:
         """flask-smorest's, with the schema made here, once: given a class, webargs makes
         an instance on every request (25 µs for the smallest); loading keeps no state in
         the schema, so one instance serves every request."""
         return super().arguments(schema() if isinstance(schema, type) else schema, *args, **kwargs)
+
+    def add_url_rule(self, rule: str, endpoint: str | None = None, view_func: Any = None, *args: Any, **kwargs: Any):
+        """flask-smorest's, each operation given a stable ``operationId`` (``<area>_<function>``,
+        the method added when one function answers several) and the refusals it may answer."""
+        super().add_url_rule(rule, endpoint, view_func, *args, **kwargs)
+        endpoint = self._endpoints[-1]
+        operations = {m: doc for m, doc in self._docs[endpoint].items() if m != "parameters"}
+        area = self.name.removeprefix("api_")
+        for method, doc in operations.items():
+            manual = doc.setdefault("manual_doc", {})
+            manual.setdefault("operationId", f"{area}_{endpoint}" + (f"_{method}" if len(operations) > 1 else ""))
+            refusals = {"401": UNAUTHORIZED, "403": FORBIDDEN}
+            if "<" in rule:
+                refusals["404"] = NOT_FOUND
+            if method in _WRITES:
+                refusals["409"] = CONFLICT
+            documented = {str(code) for code in doc.get("response", {}).get("responses", {})}
+            documented |= {str(code) for code in manual.get("responses", {})}
+            manual.setdefault("responses", {}).update({c: r for c, r in refusals.items() if c not in documented})
 
 
 def make_blueprint(name: str, url_prefix: str, description: str) -> Blueprint:

@@ -17,8 +17,8 @@ from engine.usecases import design_checks, drafts, library, version_diff
 
 from ..auth import permission_required
 from ..views.designer import templates_dir
-from .common import actor, make_blueprint, reader, writer
-from .schemas import datetime_arg
+from .common import FORM_AND_FILES, actor, make_blueprint, reader, writer
+from .schemas import Boolean, datetime_arg
 
 bp = make_blueprint("designer", "/designer", "The designer's process library and drafts (流程设计)")
 
@@ -89,7 +89,7 @@ class NoteSchema(ma.Schema):
 
 
 class OfferingSchema(ma.Schema):
-    offered = fields.Boolean(required=True, metadata={"description": "false: stop offering it for new cases"})
+    offered = Boolean(required=True, metadata={"description": "false: stop offering it for new cases"})
 
 
 class DiffArgs(ma.Schema):
@@ -170,7 +170,10 @@ class DraftDeploySchema(ma.Schema):
 
 
 class DraftUploadSchema(ma.Schema):
+    """A multipart/form-data body: the file and its note."""
+
     file = Upload(required=True, metadata={"description": "a .bpmn file (BPMN 2.0 XML in UTF-8)"})
+    note = NOTE
 
 
 class TemplateInSchema(ma.Schema):
@@ -251,14 +254,13 @@ def create_draft(body: dict):
 
 
 @bp.post("/drafts/upload")
-@bp.arguments(DraftUploadSchema, location="files")
-@bp.arguments(NoteSchema, location="form")
+@bp.arguments(DraftUploadSchema, location=FORM_AND_FILES)
 @bp.response(201, ProcessDraftSchema)
-def upload_draft(files: dict, form: dict):
+def upload_draft(body: dict):
     """A .bpmn file (multipart field ``file``) as a new draft."""
-    upload = files["file"]
+    upload = body["file"]
     with writer() as s:
-        return drafts.upload_draft(s, actor(), upload.read(), upload.filename or "", form["note"])
+        return drafts.upload_draft(s, actor(), upload.read(), upload.filename or "", body["note"])
 
 
 @bp.post("/drafts/from-template")

@@ -13,6 +13,7 @@ from engine.usecases import external_task_answers, external_task_list, external_
 from engine.usecases.external_tasks import MAX_FETCH, MAX_LOCK_MS, TopicRequest
 
 from .common import actor, make_blueprint, reader, writer
+from .schemas import Boolean
 
 bp = make_blueprint("external_tasks", "/external-tasks", "External tasks: work done by systems outside the product")
 
@@ -51,7 +52,7 @@ class ExternalTaskTopicSchema(ma.Schema):
 class ExternalTaskFetchSchema(ma.Schema):
     worker_id = _WORKER
     max_tasks = fields.Integer(load_default=1, strict=True, validate=validate.Range(min=1, max=MAX_FETCH))
-    use_priority = fields.Boolean(load_default=False, metadata={"description": "highest priority first"})
+    use_priority = Boolean(load_default=False, metadata={"description": "highest priority first"})
     topics = fields.List(fields.Nested(ExternalTaskTopicSchema), required=True, validate=validate.Length(min=1, max=50))
 
 

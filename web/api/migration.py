@@ -6,11 +6,14 @@ and administrators (process.migrate)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 import marshmallow as ma
 from marshmallow import fields, validate
 from marshmallow.fields import Field as MarshmallowField
 
-from engine.errors import FieldError
+from engine.errors import FieldError, InvalidData
 from engine.usecases import case_migration
 
 from .. import database
@@ -71,11 +74,11 @@ class MigrationCaseRefSchema(ma.Schema):
         validate=validate.Range(0, 2147483647),
         metadata={"description": "the revision the dry run showed: a case changed since is not moved"},
     )
-    # the dry run's (MigrationCaseCheckSchema), ignored
-    title = fields.Raw(load_only=True, metadata={"description": "the dry run's, ignored"})
-    steps = fields.Raw(load_only=True, metadata={"description": "the dry run's, ignored"})
-    movable = fields.Raw(load_only=True, metadata={"description": "the dry run's, ignored"})
-    reasons = fields.Raw(load_only=True, metadata={"description": "the dry run's, ignored"})
+    # the dry run's (MigrationCaseCheckSchema), ignored: whatever they hold, null too
+    title = fields.Raw(load_only=True, allow_none=True, metadata={"description": "the dry run's, ignored"})
+    steps = fields.Raw(load_only=True, allow_none=True, metadata={"description": "the dry run's, ignored"})
+    movable = fields.Raw(load_only=True, allow_none=True, metadata={"description": "the dry run's, ignored"})
+    reasons = fields.Raw(load_only=True, allow_none=True, metadata={"description": "the dry run's, ignored"})
 
     @ma.validates_schema
     def _one_name(self, data: dict, **_kwargs: object) -> None:
@@ -185,13 +188,29 @@ class MigrationReportSchema(ma.Schema):
     cases = fields.List(fields.Nested(MigrationCaseOutcomeSchema))
 
 
+# the use case names the versions as the library page's form does (from, to)
+_REQUEST_FIELDS = {"from": "from_version", "to": "to_version"}
+
+
+@contextmanager
+def _named_as_requested() -> Iterator[None]:
+    """The use case's refusals with each field named as this request names it."""
+    try:
+        yield
+    except InvalidData as exc:
+        if not _REQUEST_FIELDS.keys() & exc.codes.keys():
+            raise
+        raise InvalidData({_REQUEST_FIELDS.get(name, name): error for name, error in exc.codes.items()}) from exc
+
+
 @bp.post(MIGRATIONS + "/dry-run")
 @bp.arguments(MigrationPlanInSchema)
 @bp.response(200, MigrationDryRunSchema)
 def dry_run(body: dict, key: str):
     """Each case running on ``from_version``: whether it can move to ``to_version`` under the
     plan and, if not, why. Nothing is written."""
-    return case_migration.dry_run(reader(), actor(), key, body["from_version"], body["to_version"], body["map"])
+    with _named_as_requested():
+        return case_migration.dry_run(reader(), actor(), key, body["from_version"], body["to_version"], body["map"])
 
 
 @bp.post(MIGRATIONS)
@@ -202,6 +221,7 @@ def migrate(body: dict, key: str):
     failed (rolled back, with the error), case by case."""
     chosen = body["cases"]
     only = {c["instance_id"]: c["revision"] for c in chosen} if chosen is not None else None
-    return case_migration.migrate_cases(
-        database.session_factory(), actor(), key, body["from_version"], body["to_version"], body["map"], only
-    )
+    with _named_as_requested():
+        return case_migration.migrate_cases(
+            database.session_factory(), actor(), key, body["from_version"], body["to_version"], body["map"], only
+        )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import ClassVar
 
 import marshmallow as ma
 from flask_smorest.fields import Upload
@@ -14,11 +15,35 @@ from engine.usecases import tokens
 from engine.usecases.case_list import Waiting
 from engine.usecases.inbox import SORTS as INBOX_SORTS
 from engine.usecases.results import MAX_PAGE, MAX_PER_PAGE
+from engine.usecases.supervision.issuing import DATE_MAX, MAX_OPINION
+from engine.usecases.tasks import HAND_OVER_NOTE_CHARS
 
 from .. import notification_texts
 from .common import ReportsAllSchema, said_as
 
 MAX_ID = 2**31 - 1
+
+
+class Boolean(fields.Boolean):
+    """A JSON ``true`` or ``false``, nothing else: marshmallow's own takes "yes", "on", 1 and
+    "0" too, so that ``"escalate": "on"`` escalated a 督办 and a typo such as ``"no "`` was
+    refused while its neighbours passed. (Every boolean the API reads or writes is one; a
+    query string's ``?overdue=true`` is text, read by ``QueryBoolean``.)"""
+
+    truthy: ClassVar[set[object]] = {True}
+    falsy: ClassVar[set[object]] = {False}
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, truthy=self.truthy, falsy=self.falsy, **kwargs)  # type: ignore[arg-type]
+
+    def _deserialize(self, value: object, attr: object, data: object, **kwargs: object) -> bool:
+        if not isinstance(value, bool):  # 1 == True and hash(1) == hash(True): the sets take 1
+            raise self.make_error("invalid", input=value)
+        return value
+
+
+class QueryBoolean(fields.Boolean):
+    """A query parameter's boolean: the text ``true`` or ``false`` (also 1/0, yes/no)."""
 
 
 def _field_error_codes() -> str:
@@ -70,6 +95,15 @@ class SaidSchema(ma.Schema):
     )
 
 
+class BpmnProblemSchema(ma.Schema):
+    """One thing wrong with a BPMN document (engine.errors.Problem), located as precisely as known."""
+
+    message = fields.String(required=True)
+    file = fields.String(required=True, metadata={"description": "the file's name; empty when none was given"})
+    line = fields.Integer(required=True, allow_none=True)
+    element_id = fields.String(required=True, allow_none=True)
+
+
 class ErrorSchema(ma.Schema):
     """Every error: a stable code, a readable message, and per-field errors, as English
     messages (``fields``) and as codes with params to translate (``codes``); and the same
@@ -92,6 +126,10 @@ class ErrorSchema(ma.Schema):
         },
     )
     said = fields.Nested(SaidSchema, required=True)
+    problems = fields.List(
+        fields.Nested(BpmnProblemSchema),
+        metadata={"description": "a BPMN document refused (code invalid_bpmn): each thing wrong with it"},
+    )
 
 
 class PageArgs(ma.Schema):
@@ -398,7 +436,8 @@ class TaskDetailSchema(ma.Schema):
 
 class HandOverSchema(ma.Schema):
     to = fields.String(required=True, validate=validate.Length(min=1, max=64))
-    comment = fields.String(load_default="", validate=validate.Length(max=4000))
+    # the limit the use case refuses by (422 ``comment: max_length``), documented from its constant
+    comment = fields.String(load_default="", metadata={"maxLength": HAND_OVER_NOTE_CHARS})
 
 
 class CompleteSchema(ma.Schema):
@@ -427,7 +466,7 @@ class DraftSchema(ma.Schema):
 
 class CommentInSchema(ma.Schema):
     body = fields.String(required=True, validate=validate.Length(min=1, max=4000))
-    confidential = fields.Boolean(
+    confidential = Boolean(
         load_default=None,
         allow_none=True,
         metadata={
@@ -438,11 +477,11 @@ class CommentInSchema(ma.Schema):
 
 
 class AttachmentUploadSchema(ma.Schema):
-    file = Upload(required=True)
+    """A multipart/form-data body: the file and its form fields."""
 
-
-class AttachmentFormSchema(ma.Schema):
-    confidential = fields.Boolean(
+    file = Upload(required=True, metadata={"description": "the file (size and type limited)"})
+    # a form field is text: "true" / "false" (also 1/0, on/off, as an HTML checkbox sends)
+    confidential = QueryBoolean(
         load_default=None,
         allow_none=True,
         metadata={
@@ -943,13 +982,18 @@ class SupervisionInSchema(ReportsAllSchema):
     """Every wrong field is said at once, this schema's with the use case's (the day, the task)."""
 
     task_id = fields.String(load_default=None, metadata={"description": "the open task pressed on; none: the case"})
-    opinion = fields.String(required=True)
+    # the use case refuses a longer one, with the other fields' errors (a schema limit would say it apart)
+    opinion = fields.String(required=True, metadata={"maxLength": MAX_OPINION})
     # read as text: whether it is a day of the calendar the use case says, with the rest
     respond_by = fields.String(
         load_default=None,
-        metadata={"format": "date", "description": "the day to answer by (until 24:00), YYYY-MM-DD, not before today"},
+        metadata={
+            "format": "date",
+            "description": "the day to answer by (until 24:00), YYYY-MM-DD, from today (the congress's) to "
+            f"{DATE_MAX.isoformat()}",
+        },
     )
-    escalate = fields.Boolean(load_default=False)
+    escalate = Boolean(load_default=False)
 
 
 class CasesBehindArgs(StatisticsArgs):

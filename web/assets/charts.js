@@ -5,7 +5,7 @@
  * every text already translated by the template, so nothing here is in any language:
  *   { "bar": { "title", "categories": [unit name],
  *              "series": [{ "key", "name", "data": [rate in % | null], "counts": [count], "bases": [base] }] } | null,
- *     "pie": { "title", "data": [{ "key", "name", "value" }] } | null,
+ *     "pie": { "title", "data": [{ "key", "name", "value" }], "empty": "暂无数据" } | null,
  *     "trend": { "title", "months": ["YYYY-MM"], "series": [{ "key", "name", "data": [count] }] } | null }
  * The boxes it draws into are [data-chart="bar"] / [data-chart="pie"] / [data-chart="trend"]
  * inside #charts (the trend's may sit in a card of its own, #trend-charts), a card
@@ -144,6 +144,32 @@ function pieOption(pie, width) {
   return option;
 }
 
+/* A pie of nothing (every share 0: no proposal answered yet in the period) drew four equal
+ * quarters, ECharts' default for a zero sum, read as "a quarter each": no slice, no label
+ * and no legend then, the pie's `empty` text ("暂无数据") where it would be. */
+function emptyPie(option, pie) {
+  var series = option.series[0];
+  series.stillShowZeroSum = false;
+  series.label = { show: false };
+  series.labelLine = { show: false };
+  series.silent = true;
+  option.legend = { show: false };
+  option.tooltip = { show: false };
+  option.title = [option.title, {
+    text: pie.empty,
+    left: 'center',
+    top: Array.isArray(series.center) && typeof series.center[1] === 'number' ? series.center[1] - 8 : 'middle',
+    textStyle: { fontSize: 14, fontWeight: 'normal', color: '#616e7c' },
+  }];
+  return option;
+}
+
+function pieOrNothing(pie, width) {
+  var option = pieOption(pie, width);
+  var total = pie.data.reduce(function (sum, d) { return sum + (d.value || 0); }, 0);
+  return total > 0 ? option : emptyPie(option, pie);
+}
+
 /* The trend per month: one line per series (received, replied, on time). The months sit on
  * the axis's ends (no boundary gap), each label centred under its month: `containLabel` makes
  * room for the labels below the axis only, not beside it, so the grid leaves half a label
@@ -164,7 +190,7 @@ function trendOption(trend, width) {
   };
 }
 
-var OPTIONS = { bar: barOption, pie: pieOption, trend: trendOption };
+var OPTIONS = { bar: barOption, pie: pieOrNothing, trend: trendOption };
 
 /* The height of a narrow box (`kind`'s chart of `chartData`): the page's (kept in data-height)
  * and its legend's lines; a pie's, the pie and its legend under the title. */

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
 from functools import reduce
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
@@ -25,6 +24,9 @@ from .auth import safe_next
 from .formdata import as_typed, field_messages
 
 bp = Blueprint("board", __name__, url_prefix="/board")
+# the days a 督办's 回复期限 takes, the min and max of its date input (tasks/_supervisions.html,
+# on the board and the case page): the server's bounds, from the one clock
+bp.add_app_template_global(supervision.respond_by_bounds, "respond_by_bounds")
 
 
 # The board's filters and sort, by their names in the address (and in the API)
@@ -208,21 +210,17 @@ def issue_supervision(instance_id: int) -> RefusedSupervision | None:
                 escalate=form.get("escalate") == "1",
             )
     except InvalidData as exc:
-        codes = _as_read(exc.codes)
-        errors = field_messages(codes)
+        codes = exc.codes
         task_gone = codes.get("task_id") is not None and codes["task_id"].code in _TASK_GONE
-        ended = codes.get("instance") is not None and codes["instance"].code == "case_ended"
-        # the case ended: that alone is said (what else was wrong with the form no longer matters)
-        why = _case_end(instance_id) if ended else _refusal(errors, codes)
         return RefusedSupervision(
             instance_id=instance_id,
             task_id="" if task_gone else form.get("task_id", ""),
             opinion=form.get("opinion", ""),
             respond_by=form.get("respond_by", ""),
             escalate=form.get("escalate") == "1",
-            errors=errors,
-            summary=_("督办未发出：%(why)s", why=why),
-            case_ended=ended,
+            errors=field_messages(codes),
+            summary=refusal_summary(instance_id, codes),
+            case_ended=case_ended(codes),
         )
     if issued.task_id is None and not issued.addressed_units:
         # on the case as a whole, while no unit holds one of its tasks: the supervisor must know
@@ -235,6 +233,24 @@ def issue_supervision(instance_id: int) -> RefusedSupervision | None:
     else:
         flash(_("已发出督办。"), "success")
     return None
+
+
+def lost_race(codes: Mapping[str, FieldError]) -> bool:
+    """Whether a refused 督办 lost its race: its task done or withdrawn, or its case ended, since
+    the page was read (a conflict: sent again as it stands it is refused again)."""
+    return any(error.code in _SELF_NAMED for error in codes.values())
+
+
+def case_ended(codes: Mapping[str, FieldError]) -> bool:
+    return codes.get("instance") is not None and codes["instance"].code == "case_ended"
+
+
+def refusal_summary(instance_id: int, codes: Mapping[str, FieldError]) -> str:
+    """Why a 督办 on the case ``instance_id`` was not issued, in one sentence of the reader's
+    words (the page's and the API's ``said``): the case ended, that alone (what else was wrong
+    with the form no longer matters); else each field's refusal."""
+    why = _case_end(instance_id) if case_ended(codes) else _refusal(field_messages(codes), codes)
+    return _("督办未发出：%(why)s", why=why)
 
 
 def _case_end(instance_id: int) -> str:
@@ -257,24 +273,6 @@ def _case_end(instance_id: int) -> str:
 # read. The reason names the task or the case itself: said without the field's label.
 _TASK_GONE = frozenset({"task_completed", "task_withdrawn"})
 _SELF_NAMED = _TASK_GONE | {"case_ended"}
-
-
-def _as_read(codes: Mapping[str, FieldError]) -> dict[str, FieldError]:
-    """The refusal's field errors with who completed the task by name and when in the reader's
-    time zone (the engine says them by user name and in UTC, as the API sends them)."""
-    said = dict(codes)
-    done = codes.get("task_id")
-    if done is not None and done.code == "task_completed":
-        by, at = done.params["by"], done.params["at"]
-        said["task_id"] = FieldError(
-            "task_completed",
-            {
-                **done.params,
-                "by": person_name(by, people_names(database.session(), [by] if by else [])),
-                "at": when(datetime.fromisoformat(at)) if at else "",
-            },
-        )
-    return said
 
 
 def _refusal(errors: dict[str, str], codes: Mapping[str, FieldError]) -> str:

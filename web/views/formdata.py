@@ -4,6 +4,7 @@ user's language."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
+from datetime import datetime
 from typing import Any
 
 from flask_babel import gettext as _
@@ -43,6 +44,30 @@ def as_typed(text: str) -> str:
 def _listed(choices: str) -> str:
     """A list of choices the engine joined with 、, joined as the reader's language lists things."""
     return _("、").join(c for c in choices.split("、") if c)
+
+
+def _done_by(p: Mapping[str, Any]) -> dict[str, str]:
+    """``by`` (a user name) and ``at`` (ISO 8601, UTC) of a field error's params as the reader
+    reads them: the person by name, the moment in the reader's time zone; one that is not a
+    moment, or a name the database cannot give, as it came."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from engine.usecases.labels import people_names
+
+    from .. import database
+    from ..i18n import when
+    from ..roles import person_name
+
+    by, at = str(p.get("by") or ""), str(p.get("at") or "")
+    try:
+        people = people_names(database.session(), [by]) if by else {}
+    except SQLAlchemyError:  # said all the same, the person by user name
+        people = {}
+    try:
+        moment = when(datetime.fromisoformat(at)) if at else ""
+    except ValueError:
+        moment = at
+    return {"by": person_name(by, people), "at": moment}
 
 
 # Each field error code (engine.errors.FIELD_ERRORS) → a sentence in the user's language,
@@ -92,9 +117,10 @@ _SAY: dict[str, Callable[[dict[str, Any]], str]] = {
     "not_a_list": lambda p: _("应为 JSON 数组（列表）"),
     "not_a_datetime": lambda p: _("应为日期和时间，如 2026-01-31T09:00:00+08:00"),
     "not_json": lambda p: _("不是有效的 JSON"),
-    # a 督办 that lost its race (by: a name, at: a moment, as the page says them: web.views.board)
+    # a 督办 that lost its race: who completed the task and when, as every page says a person
+    # and a moment (the params carry the user name and UTC, as the API's ``codes`` send them)
     "task_completed": lambda p: _(
-        "「%(task)s」已由 %(by)s 于 %(at)s 办结，无需督办（可改为督办整个案件）", task=p["task"], by=p["by"], at=p["at"]
+        "「%(task)s」已由 %(by)s 于 %(at)s 办结，无需督办（可改为督办整个案件）", task=p["task"], **_done_by(p)
     ),
     "task_withdrawn": lambda p: _(
         "「%(task)s」已不再办理（案件已进入下一步），无需督办（可改为督办整个案件）", task=p["task"]
@@ -176,6 +202,8 @@ _SAY: dict[str, Callable[[dict[str, Any]], str]] = {
     ),
     "username_taken": lambda p: _("用户名已存在"),
     "inactive_user": lambda p: _("%(username)s 已停用", username=p["username"]),
+    "yours_already": lambda p: _("已由您办理：请转交给其他同事"),
+    "holds_task_already": lambda p: _("已由 %(username)s 办理，无需转交", username=p["username"]),
     "not_in_unit": lambda p: _(
         "%(username)s 不是%(unit)s的人员：负责人和联络员须是本单位在用的人员", username=p["username"], unit=p["unit"]
     ),

@@ -73,5 +73,5 @@ def hand_over(task_id: str):
 
 def _labelled(codes: dict) -> dict[str, str]:
     """A hand-over's refused fields, each message after the field's name."""
-    names = {"colleague": _("转交给"), "comment": _("转交说明")}
+    names = {"to": _("转交给"), "comment": _("转交说明")}
     return {f: f"{names.get(f, f)}{_('：')}{m}" for f, m in field_messages(codes).items()}

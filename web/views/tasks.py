@@ -11,8 +11,8 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from engine import clock
-from engine.errors import AlreadyCompleted, Conflict, HeldByAnother, InvalidData
-from engine.usecases import attachments, cases, comments, tasks
+from engine.errors import AlreadyCompleted, Conflict, HeldByAnother, InvalidData, NotFound
+from engine.usecases import attachments, cases, closed_tasks, comments, tasks
 from engine.usecases.labels import department_names, people_names
 from engine.usecases.results import TaskSummary
 from engine.usecases.tasks import task_form, task_page
@@ -23,6 +23,7 @@ from ..errors import Said, say, title_of
 from ..i18n import due
 from ..roles import group_name
 from .cases import RefusedComment, confidential_choice, refused_comment
+from .cases import _show as show_case
 from .formdata import as_typed, editable, field_messages, read_form
 
 bp = Blueprint("tasks", __name__)
@@ -76,8 +77,13 @@ def submit(task_id: str):
     actor = current_actor()
     # a reader: a writer's session would take SQLite's write lock to read the form, and end in a
     # ROLLBACK, at which psycopg forgets the statements it prepared on that connection
-    with database.session_factory(read_only=True)() as s:
-        form, hidden = task_form(s, actor, task_id)
+    try:
+        with database.session_factory(read_only=True)() as s:
+            form, hidden = task_form(s, actor, task_id)
+    except NotFound as exc:
+        if exc.reason != "no_task":
+            raise
+        return _left_unit(task_id, exc)
     data = read_form(form, request.form, hidden)
     if request.form.get("action") == "draft":
         try:
@@ -109,6 +115,23 @@ def submit(task_id: str):
     if mine:
         return redirect(url_for("tasks.show", task_id=mine[0].task_id))
     return redirect(url_for("inbox.index"))
+
+
+def _left_unit(task_id: str, not_found: NotFound):
+    """The page of a submission of a task the reader may no longer see: moved out of the unit
+    it is offered to while its page was open (closed_tasks.left_unit), it says so (403) and
+    shows what they typed, read-only, to pass on; anything else is "no such task" (404), which
+    tells nothing of a task they could never see."""
+    with database.session_factory(read_only=True)() as s:
+        left = closed_tasks.left_unit(s, current_actor(), task_id)
+    if left is None:
+        raise not_found
+    kept = [
+        (label, _("、").join(left.choices[name].get(v, v) for v in request.form.getlist(name) if v))
+        for name, label in left.labels.items()
+        if any(request.form.getlist(name))
+    ]
+    return render_template("tasks/left_unit.html", said=say(left.refusal), kept=kept), 403
 
 
 def _lost_to(exc: Conflict) -> LostTo | None:
@@ -192,6 +215,20 @@ def untaken_warning(opened: list[TaskSummary], units: dict[str, str], people: di
     return said
 
 
+def _closed_case(exc: Conflict) -> int | None:
+    """The case of a task a comment or file was refused on because the task closed while its
+    page was open (its case cancelled, or the process withdrew it), whose own page still takes
+    notes (closed_tasks.note_target); None: another conflict."""
+    if exc.reason in ("case_cancelled", "task_closed"):
+        return int(exc.params["case"])
+    return None
+
+
+def _said_text(exc: Conflict) -> str:
+    said = say(exc)
+    return said.text if said is not None else str(exc)
+
+
 # The addresses the task page's comment and upload forms post to: a refused one is said on the
 # page at that address, which a reload or a reopened tab asks for again: the task page, not 405.
 @bp.get("/tasks/<task_id>/comments")
@@ -215,6 +252,14 @@ def comment(task_id: str):
             )
     except InvalidData as exc:
         return _render(task_id, comment=refused_comment(exc), status=422)
+    except Conflict as exc:
+        if (case := _closed_case(exc)) is None:
+            raise
+        # the task's page takes no more comments, its case's does: the comment, as typed, in the
+        # case page's form, with why and where it would go, for one click to post it there
+        said = _("意见未发表在任务上：%(why)s 可在此发表到案件上。", why=_said_text(exc))
+        kept = RefusedComment(request.form.get("body", ""), confidential_choice(), said)
+        return show_case(case, refused_comment=kept, status=409)
     flash(_("意见已添加。"), "success")
     return redirect(url_for("tasks.show", task_id=task_id) + "#comments")
 
@@ -235,6 +280,13 @@ def attach(task_id: str):
             )
     except InvalidData as exc:
         flash(_("附件未上传：%(why)s", why="；".join(field_messages(exc.field_errors).values())), "error")
+    except Conflict as exc:
+        if (case := _closed_case(exc)) is None:
+            raise
+        # as a comment (above): the case page, whose upload form takes it (a file input cannot
+        # be filled in again: the officer chooses the file once more)
+        flash(_("附件未上传到任务：%(why)s 可在此上传到案件。", why=_said_text(exc)), "error")
+        return show_case(case, status=409)
     else:
         flash(_("附件已上传。"), "success")
     return redirect(url_for("tasks.show", task_id=task_id) + "#attachments")

@@ -39,7 +39,7 @@ from .answers import (
     tell_issuers_withdrawn,
     unanswered_issuers,
 )
-from .issuing import case_end, issue, record_automatic
+from .issuing import case_end, issue, record_automatic, respond_by_bounds
 from .overdue_board import SORTS, BoardRow, board
 from .printed_notice import notice
 from .states import SupervisionView, Unreported, UnreportedUnit
@@ -61,6 +61,7 @@ __all__ = [
     "of_case",
     "open_on_items",
     "record_automatic",
+    "respond_by_bounds",
     "tell_issuers_cancelled",
     "tell_issuers_withdrawn",
     "unanswered_issuers",

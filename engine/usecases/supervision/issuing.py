@@ -38,6 +38,13 @@ from .views import read_view
 MAX_OPINION = 2000
 
 
+def respond_by_bounds() -> tuple[date, date]:
+    """The days a 督办 may ask its answer by (``issue`` refuses any other): from today where
+    the congress is, by the one clock, to the last day a date field takes. The form's date
+    input offers the same (min, max), not the browser's own today."""
+    return legal.local_day(clock.now()), DATE_MAX
+
+
 def issue(
     session: Session,
     actor: Actor,
@@ -80,10 +87,10 @@ def issue(
         except ValueError:
             errors["respond_by"] = not_a_day(str(respond_by))  # 2026-13-01: no such day
         else:
-            today = legal.local_day(clock.now())
-            if not today <= day <= DATE_MAX:
+            first, last = respond_by_bounds()
+            if not first <= day <= last:
                 errors["respond_by"] = FieldError(
-                    "date_out_of_range", {"min": today.isoformat(), "max": DATE_MAX.isoformat()}
+                    "date_out_of_range", {"min": first.isoformat(), "max": last.isoformat()}
                 )
             else:  # (the end of a day in 9999 is past what a datetime holds)
                 deadline = legal.end_of(day).astimezone(UTC)

@@ -18,7 +18,12 @@
     return Array.prototype.some.call(form.elements, function (field) {
       if (field.type === 'checkbox' || field.type === 'radio') { return field.checked !== field.defaultChecked; }
       if (field.tagName === 'SELECT') {
-        return Array.prototype.some.call(field.options, function (o) { return o.selected !== o.defaultSelected; });
+        if (field.multiple || field.size > 1) {
+          return Array.prototype.some.call(field.options, function (o) { return o.selected !== o.defaultSelected; });
+        }
+        // a drop-down served with no option marked selected shows its first ("请选择"), which is
+        // then selected without the officer choosing it: as served, not input
+        return field.selectedIndex !== servedIndex(field);
       }
       if (field.tagName === 'TEXTAREA' || (field.tagName === 'INPUT' && field.type !== 'hidden' && field.type !== 'file')) {
         return field.value !== field.defaultValue;
@@ -26,15 +31,53 @@
       return false;
     });
   }
+  // the option a drop-down (not multiple) showed as served: the last one marked selected, as
+  // the browser picks, else the first that can be chosen
+  function servedIndex(select) {
+    var index = -1;
+    var first = -1;
+    Array.prototype.forEach.call(select.options, function (o, i) {
+      if (o.defaultSelected) { index = i; }
+      if (first < 0 && !o.disabled) { first = i; }
+    });
+    return index >= 0 ? index : first;
+  }
   window.addEventListener('pageshow', function () { dirty = dirty || changedSinceServed(); });
 
+  // kept: the draft was saved (the other action goes on); refused: the server's task page
+  // saying why it was not (the task completed by a colleague, handed over, its case
+  // cancelled: a 409 whose 办理 card says who and when, the input kept read-only); else
+  // neither (the network, an error page): ask before the input is lost
   function keepAsDraft() {
     var data = new FormData(form);
     data.set('action', 'draft');
     // (the attribute: the form's buttons are named "action", which form.action would return)
     return fetch(form.getAttribute('action'), { method: 'POST', body: data, credentials: 'same-origin' })
-      .then(function (response) { return response.ok; })
-      .catch(function () { return false; });
+      .then(function (response) {
+        if (response.ok) { return { kept: true }; }
+        return response.text().then(function (html) {
+          var served = new DOMParser().parseFromString(html, 'text/html');
+          var taken = served.getElementById('task-taken');
+          return { kept: false, refused: taken ? taken.closest('section') : null };
+        });
+      })
+      .catch(function () { return { kept: false, refused: null }; });
+  }
+
+  // The task changed meanwhile: its 办理 card becomes the server's, which says why and shows
+  // what was typed, read-only, to copy (as a submission refused for it does); the comment or
+  // file the officer was sending is not sent, and stays in its form as typed, for them to
+  // send once they have read why (a comment on a cancelled case's task the server then offers
+  // to post on the case)
+  function showRefusal(refused) {
+    var card = form.closest('section');
+    var shown = document.importNode(refused, true);
+    card.parentNode.replaceChild(shown, card);
+    dirty = false;
+    var taken = shown.querySelector('#task-taken');
+    taken.setAttribute('tabindex', '-1');
+    taken.scrollIntoView({ block: 'start' });
+    taken.focus({ preventScroll: true });
   }
 
   document.querySelectorAll('form').forEach(function (other) {
@@ -43,8 +86,9 @@
       if (!dirty || event.defaultPrevented) { return; }
       event.preventDefault();
       var submitter = event.submitter || null;
-      keepAsDraft().then(function (kept) {
-        if (!kept && !window.confirm(form.dataset.unsaved)) { return; }
+      keepAsDraft().then(function (result) {
+        if (result.refused) { showRefusal(result.refused); return; }
+        if (!result.kept && !window.confirm(form.dataset.unsaved)) { return; }
         dirty = false;
         if (other.requestSubmit) { other.requestSubmit(submitter); } else { other.submit(); }
       });
