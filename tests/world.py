@@ -13,6 +13,7 @@ from __future__ import annotations
 import io
 import os
 import re
+import time
 import uuid
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -316,3 +317,24 @@ def new_pg_database() -> Iterator[str]:
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+def waits_on_a_lock(factory: Any, thread: Any, seconds: float = 20) -> bool:
+    """Whether ``thread``'s statement came to wait on a lock (PostgreSQL: a backend of this
+    database waits on one) before the thread ended, within ``seconds``; SQLite cannot say, so a
+    moment for the thread to reach its BEGIN IMMEDIATE, and True. The race tests' one way to
+    know their second party is held by the first's open transaction."""
+    with factory() as s:
+        if s.get_bind().dialect.name != "postgresql":
+            time.sleep(0.3)
+            return True
+        waiting = text(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
+        )
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline and thread.is_alive():
+            if s.scalar(waiting):
+                return True
+            s.rollback()
+            time.sleep(0.02)
+    return False

@@ -9,12 +9,11 @@ writers queue at BEGIN IMMEDIATE, on PostgreSQL at the case row's lock."""
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Callable
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from engine.errors import CaseCancelled
@@ -22,7 +21,7 @@ from engine.usecases import attachments, cases, comments, tasks
 from engine.usecases.context import actor_for
 from storage.models import Attachment, AuditEntry, Comment
 from tests import file_samples
-from tests.world import act, build_world, start_review
+from tests.world import act, build_world, start_review, waits_on_a_lock
 
 pytestmark = pytest.mark.slow  # left out of make test-fast
 
@@ -34,25 +33,6 @@ def reply(session_factory, frozen_clock) -> tuple[int, str]:
     case = start_review(session_factory, "office1")
     (task,) = act(session_factory, "office1", tasks.complete, case.task_id, {"lead_unit": "finance"})
     return case.id, task.task_id
-
-
-def waits_or_ends(factory: sessionmaker, thread: threading.Thread) -> None:
-    """Until ``thread``'s statement waits on a lock (PostgreSQL: a backend of this database
-    waits on one) or the thread has ended; SQLite cannot say, so a moment for the thread to
-    reach its BEGIN IMMEDIATE. Bounded: 20 seconds at most."""
-    with factory() as s:
-        if s.get_bind().dialect.name != "postgresql":
-            time.sleep(0.3)
-            return
-        waiting = text(
-            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
-        )
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline and thread.is_alive():
-            if s.scalar(waiting):
-                return
-            s.rollback()
-            time.sleep(0.02)
 
 
 def note_during_cancel(factory: sessionmaker, case_id: int, note: Callable[[Session], Any]) -> Any:
@@ -71,7 +51,7 @@ def note_during_cancel(factory: sessionmaker, case_id: int, note: Callable[[Sess
         cases.cancel_instance(s, actor_for(s, "office2"), case_id, "代表撤回此建议。")
         thread = threading.Thread(target=send_note)
         thread.start()
-        waits_or_ends(factory, thread)
+        waits_on_a_lock(factory, thread)  # or the note, unlocked, ended
     thread.join(30)
     assert not thread.is_alive()
     return outcome[0]

@@ -7,12 +7,11 @@ outcome is asked of it. Real threads, each with its own session and connection."
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Callable
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from engine.usecases import definitions, library
@@ -20,7 +19,7 @@ from engine.usecases.context import SYSTEM, actor_for
 from engine.usecases.offering import AlreadySo
 from storage.models import AuditEntry, ProcessOffering
 from tests.conftest import fixture_bpmn
-from tests.world import act, create_people
+from tests.world import act, create_people, waits_on_a_lock
 
 pytestmark = pytest.mark.slow  # left out of make test-fast
 
@@ -34,23 +33,8 @@ def world(session_factory, frozen_clock):
 
 
 def wait_until_blocked(factory: sessionmaker, thread: threading.Thread) -> None:
-    """Until ``thread``'s statement waits on a lock the test's open transaction holds: on
-    PostgreSQL until a backend of this database waits on a lock; SQLite cannot say, so a
-    moment for the thread to reach its BEGIN IMMEDIATE."""
-    with factory() as s:
-        if s.get_bind().dialect.name != "postgresql":
-            time.sleep(0.3)
-            return
-        waiting = text(
-            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
-        )
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline and thread.is_alive():
-            if s.scalar(waiting):
-                return
-            s.rollback()
-            time.sleep(0.02)
-    raise AssertionError("the second designer's statement never waited on the first's")
+    """Until ``thread``'s statement waits on a lock the test's open transaction holds."""
+    assert waits_on_a_lock(factory, thread), "the second designer's statement never waited on the first's"
 
 
 def second_while_first_is_open(
