@@ -28,9 +28,11 @@ def test_a_refused_start_form_opens_on_its_error_summary(app, live_server, brows
     assert focused(page)["id"] == "form-errors"
     box = page.locator("#form-errors").bounding_box()
     assert box["y"] >= 0 and box["y"] + box["height"] <= PHONE["height"], box
-    # the next Tab is the form's first field, not the page's navigation
+    # the next Tab is the summary's link to the first refused field (事由), which takes it there
     page.keyboard.press("Tab")
-    assert focused(page)["id"] == "f-case_title"
+    assert focused(page)["href"] == "#f-subject"
+    page.keyboard.press("Enter")
+    assert focused(page)["id"] == "f-subject"
     assert problems == []
 
 
