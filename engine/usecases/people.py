@@ -267,11 +267,7 @@ def create_user(
 def set_timezone(session: Session, actor: Actor, username: str, zone: str | None) -> str:
     """Set the zone ``username`` reads dates in ("" or None: the default) and return the
     zone now in effect. Everyone sets their own; an administrator anyone's."""
-    if actor.username != username:
-        require_admin(actor)
-    user = repo.user_by_name(session, username)
-    if user is None:
-        raise NotFound(f"no user {username!r}")
+    user = _own_or_admin(session, actor, username)
     zone = (zone or "").strip()
     error = timezones.problem(zone)
     if error:
@@ -309,14 +305,7 @@ def set_language(session: Session, actor: Actor, username: str, language: str | 
         raise InvalidData(
             {"language": FieldError("unknown_language", {"language": language, "known": ", ".join(texts.LANGUAGES)})}
         )
-    if user.language != language:
-        audit(
-            session,
-            actor,
-            "set_language",
-            data={"username": username, "language": language, "before": {"language": user.language}},
-        )
-        user.language = language
+    _change(session, actor, user, "set_language", "language", language)
     return language
 
 
@@ -326,15 +315,8 @@ def set_email_notices(session: Session, actor: Actor, username: str, on: bool) -
     are taken out of it (never sent, even after it was turned on again). Audited when it
     changes."""
     user = _own_or_admin(session, actor, username)
-    if user.email_notices == on:
+    if not _change(session, actor, user, "set_email_notices", "email_notices", on):
         return on
-    audit(
-        session,
-        actor,
-        "set_email_notices",
-        data={"username": username, "email_notices": on, "before": {"email_notices": user.email_notices}},
-    )
-    user.email_notices = on
     if not on:
         session.execute(
             update(Notification)
@@ -371,6 +353,17 @@ def save_settings(
     if email_notices is not None:
         set_email_notices(session, actor, actor.username, email_notices)
     return zone
+
+
+def _change(session: Session, actor: Actor, user: User, action: str, name: str, value: object) -> bool:
+    """Set one of ``user``'s own choices (``name``) to ``value`` and audit it (``action``, with
+    the value before), only when it changes; whether it did."""
+    before = getattr(user, name)
+    if before == value:
+        return False
+    audit(session, actor, action, data={"username": user.username, name: value, "before": {name: before}})
+    setattr(user, name, value)
+    return True
 
 
 def _own_or_admin(session: Session, actor: Actor, username: str) -> User:
