@@ -319,18 +319,20 @@ def new_pg_database() -> Iterator[str]:
         admin.dispose()
 
 
-def waits_on_a_lock(factory: Any, thread: Any, seconds: float = 20) -> bool:
+def waits_on_a_lock(factory: Any, thread: Any, seconds: float = 20, kind: str | None = None) -> bool:
     """Whether ``thread``'s statement came to wait on a lock (PostgreSQL: a backend of this
-    database waits on one) before the thread ended, within ``seconds``; SQLite cannot say, so a
-    moment for the thread to reach its BEGIN IMMEDIATE, and True. The race tests' one way to
-    know their second party is held by the first's open transaction."""
+    database waits on one; ``kind``: on that kind only, e.g. ``"advisory"``) before the thread
+    ended, within ``seconds``; SQLite cannot say, so a moment for the thread to reach its BEGIN
+    IMMEDIATE, and True. The race tests' one way to know their second party is held by the
+    first's open transaction."""
     with factory() as s:
         if s.get_bind().dialect.name != "postgresql":
             time.sleep(0.3)
             return True
         waiting = text(
             "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
-        )
+            " AND (CAST(:kind AS text) IS NULL OR wait_event = :kind)"
+        ).bindparams(kind=kind)
         deadline = time.monotonic() + seconds
         while time.monotonic() < deadline and thread.is_alive():
             if s.scalar(waiting):

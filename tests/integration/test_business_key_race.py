@@ -9,7 +9,6 @@ with its own session and connection."""
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Callable
 from typing import Any
 
@@ -21,7 +20,7 @@ from engine.errors import Conflict
 from engine.usecases import cases, messages
 from engine.usecases.context import actor_for
 from storage.models import ProcessDefinition, ProcessInstance
-from tests.world import create_people, deploy
+from tests.world import create_people, deploy, waits_on_a_lock
 
 pytestmark = pytest.mark.slow  # left out of make test-fast
 
@@ -51,27 +50,6 @@ def by_message(key: str = KEY) -> Callable[[Session], int]:
     return start
 
 
-def waits_on_the_key(factory: sessionmaker, thread: threading.Thread) -> bool:
-    """True once ``thread``'s transaction waits on an advisory lock another holds; False if it
-    ended without waiting (nothing held it back). SQLite cannot say: a moment for the thread
-    to reach its BEGIN IMMEDIATE, which waits for the open writer whatever it does."""
-    with factory() as s:
-        if s.get_bind().dialect.name != "postgresql":
-            time.sleep(0.2)
-            return True
-        waiting = text(
-            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-            "AND wait_event_type = 'Lock' AND wait_event = 'advisory'"
-        )
-        deadline = time.monotonic() + WAIT_SECONDS
-        while time.monotonic() < deadline and thread.is_alive():
-            if s.scalar(waiting):
-                return True
-            s.rollback()
-            time.sleep(0.01)
-    return False
-
-
 def second_while_first_is_open(
     factory: sessionmaker, first: Callable[[Session], int], second: Callable[[Session], int]
 ) -> tuple[int, int | Exception, bool]:
@@ -91,7 +69,7 @@ def second_while_first_is_open(
         first_case = first(s)
         thread = threading.Thread(target=run_second, daemon=True)
         thread.start()
-        waited = waits_on_the_key(factory, thread)
+        waited = waits_on_a_lock(factory, thread, WAIT_SECONDS, kind="advisory")
     thread.join(WAIT_SECONDS)
     assert not thread.is_alive(), "the second start never ended"
     return first_case, outcome[0], waited
