@@ -125,7 +125,8 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         return engine
     if "poolclass" not in kwargs:
         kwargs.setdefault("pool_size", SERVER_POOL_SIZE)
-    if make_url(url).get_backend_name() == "postgresql" and "options" not in make_url(url).query:
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "postgresql" and "options" not in parsed.query:
         # PostgreSQL compiles a statement it estimates costly to machine code (JIT) before running
         # it: on a list of 100,000 cases that cost 1.25 s of a 1.5 s page for someone who does not
         # see every case, where running it took 50-170 ms (bench/desk.py). Every statement here

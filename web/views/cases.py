@@ -198,16 +198,18 @@ def history_export(instance_id: int, fmt: str):
 
 @bp.get("/cases/<int:instance_id>")
 def show(instance_id: int):
-    return _show(instance_id)
+    return show_case(instance_id)
 
 
-def _show(
+def show_case(
     instance_id: int,
     refused_comment: RefusedComment | None = None,
     refused_cancel: RefusedCancel | None = None,
     refused_supervision: RefusedSupervision | None = None,
     status: int = 200,
 ):
+    """The case page, with what a refused form of it (or of its task's page: web.views.tasks)
+    brings back as typed, the reason beside it."""
     page = case_page(database.session(), current_actor(), instance_id)
     return render_template(
         "cases/show.html",
@@ -261,7 +263,7 @@ def comment(instance_id: int):
                 confidential=confidential_choice(),
             )
     except InvalidData as exc:
-        return _show(instance_id, refused_comment=refused_comment(exc), status=422)
+        return show_case(instance_id, refused_comment=refused_comment(exc), status=422)
     flash(_("意见已添加。"), "success")
     return redirect(url_for("cases.show", instance_id=instance_id) + "#comments")
 
@@ -317,7 +319,7 @@ def cancel(instance_id: int):
             cases.cancel_instance(s, current_actor(), instance_id, reason)
     except InvalidData as exc:
         why = _("案件未撤销：%(why)s", why="；".join(field_messages(exc.field_errors).values()))
-        return _show(instance_id, refused_cancel=RefusedCancel(reason, why), status=422)
+        return show_case(instance_id, refused_cancel=RefusedCancel(reason, why), status=422)
     flash(_("案件已撤销。"), "success")
     return redirect(url_for("cases.show", instance_id=instance_id))
 
@@ -328,7 +330,7 @@ def supervise(instance_id: int):
     again with what was typed, why beside it."""
     refused = issue_supervision(instance_id)
     if refused is not None:
-        return _show(instance_id, refused_supervision=refused, status=422)
+        return show_case(instance_id, refused_supervision=refused, status=422)
     return redirect(url_for("cases.show", instance_id=instance_id) + "#supervisions")
 
 

@@ -22,8 +22,7 @@ from ..auth import current_actor
 from ..errors import Said, say, title_of
 from ..i18n import due
 from ..roles import group_name
-from .cases import RefusedComment, confidential_choice, refused_comment
-from .cases import _show as show_case
+from .cases import RefusedComment, confidential_choice, refused_comment, show_case
 from .formdata import as_typed, editable, field_messages, read_form
 
 bp = Blueprint("tasks", __name__)
