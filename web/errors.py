@@ -339,7 +339,7 @@ def _referrer_missing() -> Said:
 
 
 # -- an engine error in the reader's words ---------------------------------------------
-def _names(usernames: list[str]) -> dict[str, str]:
+def people_named(usernames: list[str]) -> dict[str, str]:
     """User name → what the pages call the person (engine.usecases.labels.people_names)."""
     from engine.usecases.labels import people_names
 
@@ -374,7 +374,7 @@ def _saved_since(p: dict[str, Any]) -> dict[str, Any]:
     return {
         "draft": p["draft"],
         "opened": p["opened"],
-        "who": _names([p["by"]])[p["by"]],
+        "who": people_named([p["by"]])[p["by"]],
         "at": when(p["at"]),
         "revision": p["revision"],
     }
@@ -454,7 +454,7 @@ def _already_completed(p: dict[str, Any]) -> Said:
         _(
             "「%(task)s」已由 %(who)s 于 %(at)s 办理完成，%(not_done)s。",
             task=p["task"],
-            who=_names([p["by"]])[p["by"]],
+            who=people_named([p["by"]])[p["by"]],
             at=at,
             not_done=_not_done(),
         ),
@@ -465,7 +465,7 @@ def _already_completed(p: dict[str, Any]) -> Said:
 
 
 def _held_by(p: dict[str, Any]) -> Said:
-    holder = _names([p["holder"]])[p["holder"]]
+    holder = people_named([p["holder"]])[p["holder"]]
     return Said(
         _("「%(task)s」已由 %(holder)s 签收，只有签收人可以办理、退回或转交。", task=p["task"], holder=holder),
         _("如需由您办理，请 %(holder)s 转交给您，或请人大办主任调派。", holder=holder),
@@ -476,7 +476,7 @@ def _held_by(p: dict[str, Any]) -> Said:
 def _held_by_another(p: dict[str, Any]) -> Said:
     """A task the reader held, or could have taken, was claimed by, or handed to, someone else
     meanwhile (the task page says it above the reader's form, kept as typed: web.views.tasks)."""
-    names = _names([p["holder"], p["by"] or ""])
+    names = people_named([p["holder"], p["by"] or ""])
     holder = names[p["holder"]]
     if p["by"] and p["by"] != p["holder"]:
         text = _(
@@ -517,7 +517,7 @@ def _case_cancelled(p: dict[str, Any]) -> Said:
             task=p["task"],
             case=p["case"],
             at=when(p["at"]),
-            by=_names([p["by"]])[p["by"]],
+            by=people_named([p["by"]])[p["by"]],
             reason=p["why"],
         ),
         _("%(not_done)s，此任务无需再办理。", not_done=_sentence(_not_done())),
@@ -564,7 +564,7 @@ def _process_stopped(p: dict[str, Any]) -> Said:
             "「%(process)s」已于 %(at)s 由 %(who)s 停止发起，不能再发起新案件；已在办理的案件照常办理。",
             process=p["process"],
             at=when(p["at"]),
-            who=_names([p["by"]])[p["by"]],
+            who=people_named([p["by"]])[p["by"]],
         ),
         _("如需发起，请联系流程设计人员。"),
         ((url_for("start.index"), _("返回发起")),),
@@ -732,7 +732,7 @@ _SAY: dict[str, Callable[[dict[str, Any]], Said]] = {
         _(
             "「%(task)s」是指定由 %(holder)s 本人办理的，没有可以签收它的单位或人员，不能退回。",
             task=p["task"],
-            holder=_names([p["holder"]])[p["holder"]],
+            holder=people_named([p["holder"]])[p["holder"]],
         ),
         _("如确需他人办理，请联系人大办主任调派。"),
         (_inbox_link(),),
@@ -740,7 +740,7 @@ _SAY: dict[str, Callable[[dict[str, Any]], Said]] = {
     "colleague_not_candidate": lambda p: Said(
         _(
             "%(colleague)s 不在可以办理「%(task)s」的单位或角色中，不能转交给其办理。",
-            colleague=_names([p["colleague"]])[p["colleague"]],
+            colleague=people_named([p["colleague"]])[p["colleague"]],
             task=p["task"],
         ),
         _("请选择列表中可以办理此任务的同事。"),
@@ -749,7 +749,7 @@ _SAY: dict[str, Callable[[dict[str, Any]], Said]] = {
     "colleague_cannot_read_confidential": lambda p: Said(
         _(
             "%(colleague)s 没有保密权限，不能查看本案的保密信息，不能转交给其办理「%(task)s」。",
-            colleague=_names([p["colleague"]])[p["colleague"]],
+            colleague=people_named([p["colleague"]])[p["colleague"]],
             task=p["task"],
         ),
         _("请转交给有保密权限的同事。"),
@@ -784,7 +784,7 @@ _SAY: dict[str, Callable[[dict[str, Any]], Said]] = {
         (_case_link(p["case"]), _inbox_link()),
     ),
     "already_claimed": lambda p: Said(
-        _("「%(task)s」刚刚已由 %(holder)s 签收。", task=p["task"], holder=_names([p["holder"]])[p["holder"]]),
+        _("「%(task)s」刚刚已由 %(holder)s 签收。", task=p["task"], holder=people_named([p["holder"]])[p["holder"]]),
         _("请刷新待办，办理其他任务。"),
         (_inbox_link(),),
     ),
@@ -821,7 +821,7 @@ _SAY: dict[str, Callable[[dict[str, Any]], Said]] = {
         _(
             "您开始修改后，%(who)s 于 %(at)s 部署了「%(process)s」的新版本 v%(version)s。您的修改基于 v%(based_on)s，"
             "现在部署会撤销 v%(version)s 的修改，所以没有部署。",
-            who=_names([p["by"]])[p["by"]],
+            who=people_named([p["by"]])[p["by"]],
             at=when(p["at"]),
             process=p["process"],
             version=p["version"],

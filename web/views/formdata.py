@@ -50,24 +50,15 @@ def _done_by(p: Mapping[str, Any]) -> dict[str, str]:
     """``by`` (a user name) and ``at`` (ISO 8601, UTC) of a field error's params as the reader
     reads them: the person by name, the moment in the reader's time zone; one that is not a
     moment, or a name the database cannot give, as it came."""
-    from sqlalchemy.exc import SQLAlchemyError
-
-    from engine.usecases.labels import people_names
-
-    from .. import database
+    from ..errors import people_named  # which says the errors' sentences (and imports this module)
     from ..i18n import when
-    from ..roles import person_name
 
     by, at = str(p.get("by") or ""), str(p.get("at") or "")
-    try:
-        people = people_names(database.session(), [by]) if by else {}
-    except SQLAlchemyError:  # said all the same, the person by user name
-        people = {}
     try:
         moment = when(datetime.fromisoformat(at)) if at else ""
     except ValueError:
         moment = at
-    return {"by": person_name(by, people), "at": moment}
+    return {"by": people_named([by]).get(by, by), "at": moment}
 
 
 # Each field error code (engine.errors.FIELD_ERRORS) → a sentence in the user's language,
