@@ -26,6 +26,7 @@ from ..notifications import texts
 from ..notifications.smtp import still_tried
 from ..text import control_character
 from .context import Actor, audit
+from .labels import people_names
 from .sign_in import end_sessions, hash_password, password_problem
 
 log = logging.getLogger(__name__)
@@ -702,6 +703,23 @@ def unit_name_clashes(session: Session, actor: Actor) -> list[UnitClash]:
             said.add(shared)
             clashes.append(UnitClash(code, name, problem.params["code"], problem.params["unit"]))
     return clashes[::-1]
+
+
+@dataclass(frozen=True)
+class UnitsOverview:
+    """What the units page and ``congressflow units list`` show: every unit, the clashes of
+    their names, and the names of their heads and contact officers (user name → display name)."""
+
+    units: list[DepartmentView]
+    clashes: list[UnitClash]
+    names: dict[str, str]
+
+
+def units_overview(session: Session, actor: Actor) -> UnitsOverview:
+    """The units with their name clashes and their heads' and contacts' names. Administrators only."""
+    units = list_departments(session, actor)
+    holders = {n for d in units for n in (d.head, d.contact) if n}
+    return UnitsOverview(units, unit_name_clashes(session, actor), people_names(session, holders))
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from typing import Any
 import click
 from flask.cli import with_appcontext
 
-from engine.usecases import labels, people
+from engine.usecases import people
 
 from ..database import session_factory
 from .common import acting_options, emit, json_option, resolve_actor, table, use_case
@@ -41,10 +41,11 @@ def units_list(username: str | None, as_operator: bool, as_json: bool) -> None:
     warns. As an administrator, or the operator."""
     with session_factory()() as session:
         actor = resolve_actor(session, username, as_operator)
-        units = people.list_departments(session, actor)
-        clashes = people.unit_name_clashes(session, actor)
-        names = labels.people_names(session, {n for d in units for n in (d.head, d.contact) if n})
-    listed = {"units": [_unit(d, names) for d in units], "clashes": [_clash(c) for c in clashes]}
+        overview = people.units_overview(session, actor)
+    listed = {
+        "units": [_unit(d, overview.names) for d in overview.units],
+        "clashes": [_clash(c) for c in overview.clashes],
+    }
     emit(as_json, listed, _text)
 
 

@@ -15,7 +15,6 @@ from engine.deadlines import timezones
 from engine.errors import InvalidData
 from engine.notifications.outbox import MAX_AGE, RECENT, OutboxStatus, outbox_status
 from engine.usecases import people, sign_in
-from engine.usecases.labels import people_names
 from storage.enums import Role
 
 from .. import database
@@ -264,13 +263,12 @@ def clash_text(clash: people.UnitClash) -> str:
 
 
 def _departments_page(errors: dict | None = None, values: dict | None = None, status: int = 200):
-    departments = people.list_departments(database.session(), current_actor())
+    overview = people.units_overview(database.session(), current_actor())
     return render_template(
         "admin/departments.html",
-        departments=departments,
-        clashes=[clash_text(c) for c in people.unit_name_clashes(database.session(), current_actor())],
-        # heads and contact officers by name, their user names on hover
-        people=people_names(database.session(), {n for d in departments for n in (d.head, d.contact) if n}),
+        departments=overview.units,
+        clashes=[clash_text(c) for c in overview.clashes],
+        people=overview.names,  # heads and contact officers by name, their user names on hover
         errors=field_messages(errors or {}),
         values=values or {},
         limits=LIMITS,
