@@ -400,6 +400,14 @@ class InvalidData(EngineError):
         return {**super().to_dict(), "fields": {name: str(error) for name, error in self.codes.items()}}
 
 
+class LostRace(InvalidData):
+    """Field errors that are so only because what a field names changed after the caller read
+    it (a task completed or withdrawn, a case ended): a conflict (409), refused again however it
+    is sent; ``codes`` say which, with any other field's refusal."""
+
+    code = "conflict"
+
+
 class ScriptError(EngineError):
     """An expression or script in a process failed or tried something forbidden."""
 

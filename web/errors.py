@@ -56,6 +56,7 @@ from engine.errors import (
     FieldError,
     InvalidBpmn,
     InvalidData,
+    LostRace,
     NotAllowed,
     NotFound,
     ScriptError,
@@ -69,6 +70,7 @@ STATUS: tuple[tuple[type[EngineError], int], ...] = (
     (NotAllowed, 403),
     (NotFound, 404),
     (Conflict, 409),  # AlreadyCompleted is a Conflict
+    (LostRace, 409),  # field errors of a race lost, before InvalidData's 422
     (InvalidData, 422),
     (InvalidBpmn, 422),
     (ScriptError, 422),

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from flask import Response
 
-from engine.errors import InvalidData
+from engine.errors import LostRace
 from engine.usecases import supervision
 
 from ..errors import Said, json_error
-from ..views.board import lost_race, refusal_summary
+from ..views.board import refusal_summary
 from .common import REFUSED, actor, make_blueprint, reader, writer
 from .schemas import BoardArgs, BoardSchema, ErrorSchema, SupervisionInSchema, SupervisionSchema
 
@@ -71,12 +71,10 @@ def issue_supervision(args: dict, instance_id: int):
                 escalate=args.get("escalate", False),
                 refused=args[REFUSED],
             )
-    except InvalidData as exc:
-        if not lost_race(exc.codes):
-            raise
+    except LostRace as exc:  # a 409 as any LostRace is, said as the page says it
         return _conflict(instance_id, exc)
 
 
-def _conflict(instance_id: int, exc: InvalidData) -> Response:
+def _conflict(instance_id: int, exc: LostRace) -> Response:
     """The lost race as a 409 with the refusal's codes, and said as the page says it."""
     return json_error(409, "conflict", exc.message, exc.codes, said=Said(refusal_summary(instance_id, exc.codes)))

@@ -235,12 +235,6 @@ def issue_supervision(instance_id: int) -> RefusedSupervision | None:
     return None
 
 
-def lost_race(codes: Mapping[str, FieldError]) -> bool:
-    """Whether a refused 督办 lost its race: its task done or withdrawn, or its case ended, since
-    the page was read (a conflict: sent again as it stands it is refused again)."""
-    return any(error.code in _SELF_NAMED for error in codes.values())
-
-
 def case_ended(codes: Mapping[str, FieldError]) -> bool:
     return codes.get("instance") is not None and codes["instance"].code == "case_ended"
 
@@ -271,8 +265,8 @@ def _case_end(instance_id: int) -> str:
 
 # A 督办 that lost its race: its task done or withdrawn, or its case ended, since the page was
 # read. The reason names the task or the case itself: said without the field's label.
-_TASK_GONE = frozenset({"task_completed", "task_withdrawn"})
-_SELF_NAMED = _TASK_GONE | {"case_ended"}
+_SELF_NAMED = supervision.LOST_RACE
+_TASK_GONE = _SELF_NAMED - {"case_ended"}
 
 
 def _refusal(errors: dict[str, str], codes: Mapping[str, FieldError]) -> str:

@@ -39,13 +39,14 @@ from .answers import (
     tell_issuers_withdrawn,
     unanswered_issuers,
 )
-from .issuing import case_end, issue, record_automatic, respond_by_bounds
+from .issuing import LOST_RACE, case_end, issue, record_automatic, respond_by_bounds
 from .overdue_board import SORTS, BoardRow, board
 from .printed_notice import notice
 from .states import SupervisionView, Unreported, UnreportedUnit
 from .views import canceller_name, of_case, open_on_items
 
 __all__ = [
+    "LOST_RACE",
     "SORTS",
     "BoardRow",
     "SupervisionView",

@@ -24,7 +24,7 @@ from ... import access, clock
 from ...access import Actor, Permission
 from ...bpmn.forms import DATE_MAX
 from ...deadlines import legal
-from ...errors import FieldError, InvalidData, not_a_day
+from ...errors import FieldError, InvalidData, LostRace, not_a_day
 from ...text import control_character
 from .. import notifications
 from ..closed_tasks import cancellation
@@ -104,6 +104,8 @@ def issue(
             errors["task_id"] = FieldError("not_allowed_value", {"value": task_id})
         elif item.state != WorkItemState.READY:
             errors["task_id"] = _no_longer_open(item)
+    if any(error.code in LOST_RACE for error in errors.values()):
+        raise LostRace(errors)
     if errors:
         raise InvalidData(errors)
     now = clock.now()
@@ -219,6 +221,11 @@ def _units_holding(session: Session, instance_id: int) -> dict[str, list[WorkIte
         if unit is not None and unit != access.CONGRESS_OFFICE:
             held.setdefault(unit, []).append(item)
     return held
+
+
+# The refusals that say what a field names moved on since it was read (the task done or
+# withdrawn, the case ended): a 督办 that lost its race (LostRace), each naming the task or case.
+LOST_RACE = frozenset({"task_completed", "task_withdrawn", "case_ended"})
 
 
 def _no_longer_open(item: WorkItem) -> FieldError:
