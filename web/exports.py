@@ -25,6 +25,7 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
+from pathlib import PurePosixPath
 from typing import Any
 from urllib.parse import quote
 
@@ -233,3 +234,18 @@ def _about_sheet(book: Workbook, about: Sequence[tuple[str, Any]]) -> None:
         label = _string(sheet, what)
         label.font = bold
         sheet.append([label, *_with_formats(sheet, [value])])
+
+
+def attachment_names(attachment_id: int, filename: str) -> dict[str, str]:
+    """An attached file's name as Content-Disposition gives it (its page's download and the
+    API's): ``filename*`` the real one (RFC 5987, UTF-8); ``filename`` its ASCII letters for
+    clients that read no other, as Werkzeug makes it, unless nothing but the extension is left
+    (名名名.txt → .txt, a dotfile; 报告.pdf → .pdf): then ``attachment-<id>.<ext>``, a name still
+    telling the file and its kind."""
+    simple = unicodedata.normalize("NFKD", filename).encode("ascii", "ignore").decode("ascii")
+    if simple == filename:
+        return {"filename": filename}
+    suffix = PurePosixPath(filename).suffix.encode("ascii", "ignore").decode("ascii")
+    if not simple.removesuffix(suffix).strip(" .-_"):
+        simple = f"attachment-{attachment_id}{suffix}"
+    return {"filename": simple, "filename*": "UTF-8''" + quote(filename, safe="!#$&+-.^_`|~")}

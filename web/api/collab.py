@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import unicodedata
 from io import BytesIO
-from pathlib import PurePosixPath
-from urllib.parse import quote
 from uuid import UUID
 
 from flask import send_file
 
 from engine.usecases import attachments, comments
 
+from ..exports import attachment_names
 from .common import FORM_AND_FILES, actor, make_blueprint, reader, writer
 from .schemas import (
     AttachmentSchema,
@@ -98,19 +96,5 @@ def download(attachment_id: int):
     """Download an attached file."""
     view, content = attachments.attachment_content(reader(), actor(), attachment_id)
     response = send_file(BytesIO(content), mimetype=view.content_type, as_attachment=True, download_name=view.filename)
-    response.headers.set("Content-Disposition", "attachment", **_download_names(attachment_id, view.filename))
+    response.headers.set("Content-Disposition", "attachment", **attachment_names(attachment_id, view.filename))
     return response
-
-
-def _download_names(attachment_id: int, filename: str) -> dict[str, str]:
-    """The file's name as Content-Disposition gives it: ``filename*`` the real one (RFC 5987,
-    UTF-8); ``filename`` its ASCII letters for clients that read no other, as Werkzeug makes
-    it, unless nothing but the extension is left (名名名.txt → .txt, a dotfile; 报告.pdf → .pdf):
-    then ``attachment-<id>.<ext>``, a name still telling the file and its kind."""
-    simple = unicodedata.normalize("NFKD", filename).encode("ascii", "ignore").decode("ascii")
-    if simple == filename:
-        return {"filename": filename}
-    suffix = PurePosixPath(filename).suffix.encode("ascii", "ignore").decode("ascii")
-    if not simple.removesuffix(suffix).strip(" .-_"):
-        simple = f"attachment-{attachment_id}{suffix}"
-    return {"filename": simple, "filename*": "UTF-8''" + quote(filename, safe="!#$&+-.^_`|~")}

@@ -5,7 +5,6 @@ and overdue), its comments and attachments, and the BPMN XML for the viewer."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from urllib.parse import quote
 
 from flask import (
     Blueprint,
@@ -356,7 +355,7 @@ def trigger(instance_id: int):
 def attachment(attachment_id: int):
     meta, content = attachments.attachment_content(database.session(), current_actor(), attachment_id)
     response = Response(content, mimetype=meta.content_type)
-    response.headers["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(meta.filename)}"
+    response.headers.set("Content-Disposition", "attachment", **exports.attachment_names(attachment_id, meta.filename))
     response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
     response.cache_control.private = True
     return response
