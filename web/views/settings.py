@@ -23,7 +23,7 @@ from engine.usecases import people, sign_in, tokens
 
 from .. import database
 from ..auth import SESSION_VERSION, current_actor
-from ..i18n import LANGUAGES, remember_language
+from ..i18n import DEFAULT_LANGUAGE, LANGUAGES, remember_language
 from ..security import checks_password, password_slot, wrong_password
 from .formdata import field_messages
 
@@ -74,7 +74,7 @@ class Choices:
     @classmethod
     def stored(cls) -> Choices:
         found = people.notice_preferences(database.session(), current_actor())
-        return cls(found.language or "zh_CN", found.email_notices)
+        return cls(found.language or DEFAULT_LANGUAGE, found.email_notices)
 
 
 def _email_notices(sent: list[str]) -> bool | None:
