@@ -33,7 +33,15 @@ SESSION_VERSION = "session_version"  # the key in the session: the account's ver
 # What a user who must change their password may still reach: the page to change it,
 # signing out, the language and what pages are made of.
 OPEN_WHILE_PASSWORD_CHANGE_DUE = frozenset(
-    {"settings.index", "settings.change_password", "auth.login", "auth.logout", "auth.set_language", "static"}
+    {
+        "settings.index",
+        "settings.change_password",
+        "auth.login",
+        "auth.logout",
+        "auth.set_language",
+        "auth.switch_language",
+        "static",
+    }
 )
 
 

@@ -22,7 +22,7 @@ def test_the_header_wraps_within_the_window(live_server, browser, artifacts, lan
     page.set_viewport_size({"width": width, "height": 800})
     page.goto(f"{live_server}/")
     assert page.evaluate("() => document.documentElement.scrollWidth") <= width
-    sign_out = page.locator("header .userbox button.link").bounding_box()
+    sign_out = page.locator("header .userbox form[action$='/logout'] button").bounding_box()
     assert sign_out is not None and sign_out["x"] + sign_out["width"] <= width
     # each link on one line: as tall as the first one
     heights = page.eval_on_selector_all("header .mainnav a", "(links) => links.map((a) => a.offsetHeight)")

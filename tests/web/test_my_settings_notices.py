@@ -1,6 +1,7 @@
 """我的设置: the language one reads the pages and one's notification e-mails in, and whether
 notifications are e-mailed at all (off: only 消息 shows them, 督办 included). The header's
-language link remembers the language on the account too, and a sign-in opens in it; the
+language button remembers the language on the account too (a language link, a GET, switches
+only the browser), and a sign-in opens in it; the
 scheduler's outbox writes each e-mail in its recipient's language.
 
 The clock stands at Monday 2026-12-07 09:00 in Beijing (01:00 UTC)."""
@@ -17,7 +18,7 @@ from engine.usecases import notifications as notes
 from storage.enums import NotificationKind
 from storage.models import AuditEntry, User
 from tests.integration.test_notifications import Inbox, serving
-from tests.web.conftest import login, text_of
+from tests.web.conftest import text_of
 from tests.world import PASSWORD
 from web import database
 from web.i18n import DEFAULT_LANGUAGE, LANGUAGES
@@ -108,22 +109,45 @@ def test_a_form_without_them_leaves_them_alone_and_a_forged_language_is_refused(
     assert CHECKBOX.search(page)[1] == "checked"  # the form as typed
 
 
-def test_the_language_link_remembers_the_language_and_a_sign_in_opens_in_it(app, as_user, client):
-    client.get("/lang/en")  # nobody signed in: only this browser
+def test_the_language_button_remembers_the_language_and_a_sign_in_opens_in_it(make_world):
+    app = make_world(csrf=True)
+    app.test_client().get("/lang/en")  # nobody signed in: only this browser
     assert audited(app, "set_language") == 0
-    c = as_user("office1")
-    response = c.get("/lang/en?next=/notifications")
+    c = app.test_client()
+    token = token_of(text_of(c.get("/login")))
+    assert c.post("/login", data={"username": "office1", "password": PASSWORD, "csrf_token": token}).status_code == 302
+    page = text_of(c.get("/settings"))
+    # the header offers the other language as a button of a form, the page's own address as next
+    assert '<form method="post" action="/lang/en" class="inline lang">' in page
+    assert '<input type="hidden" name="next" value="/settings">' in page
+    refused = c.post("/lang/en", data={"next": "/notifications"})  # without the form's token
+    assert refused.status_code == 400 and stored(app, "office1") == (None, True)
+    response = c.post("/lang/en", data={"next": "/notifications", "csrf_token": token_of(page)})
     assert response.status_code == 302 and response.headers["Location"] == "/notifications"
     assert stored(app, "office1") == ("en", True)
-    c.get("/lang/en")  # again: nothing changes, nothing more audited
+    c.post("/lang/en", data={"csrf_token": token_of(page)})  # again: nothing changes, nothing more audited
     assert audited(app, "set_language") == 1
     # another browser, Chinese until the sign-in: then the account's language
     other = app.test_client()
-    assert '<html lang="zh-CN">' in text_of(other.get("/login"))
-    assert login(other, "office1").status_code == 302
+    signing_in = text_of(other.get("/login"))
+    assert '<html lang="zh-CN">' in signing_in
+    form = {"username": "office1", "password": PASSWORD, "csrf_token": token_of(signing_in)}
+    assert other.post("/login", data=form).status_code == 302
     assert '<html lang="en">' in text_of(other.get("/settings"))
-    c.get("/lang/zh_CN")
+    c.post("/lang/zh_CN", data={"csrf_token": token_of(page)})
     assert stored(app, "office1") == ("zh_CN", True)
+
+
+def test_a_language_link_switches_the_browser_and_leaves_the_account_alone(app, as_user):
+    """A GET may come from any page of any site (an image's address): it switches the pages
+    of this browser, never what the account remembers."""
+    c = as_user("office1")
+    response = c.get("/lang/en?next=/notifications")
+    assert response.status_code == 302 and response.headers["Location"] == "/notifications"
+    assert '<html lang="en">' in text_of(c.get("/settings"))
+    assert stored(app, "office1") == (None, True) and audited(app, "set_language") == 0
+    c.get("/lang/fr")  # unknown: Chinese, the product's language
+    assert '<html lang="zh-CN">' in text_of(c.get("/settings"))
 
 
 def test_the_scheduler_writes_each_mail_in_its_recipients_language(make_world):

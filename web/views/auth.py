@@ -142,14 +142,23 @@ def logout():
 
 
 @bp.get("/lang/<code>")
-def set_language(code: str):
-    """The header's language link: this browser reads the pages in ``code``; a signed-in
-    person's account remembers it too, so that their notification e-mails are written in it
-    and their next sign-in, anywhere, opens in it (as 我的设置's language does). A database
-    refusing the write leaves the pages switched all the same."""
-    if code not in LANGUAGES:
-        code = "zh_CN"
+def switch_language(code: str):
+    """A link to the pages in ``code`` (a bookmark, the sign-in page's language link): this
+    browser reads them so from now on, and nothing else changes. A GET changes no account: a
+    page of another site could send anyone's browser here."""
     response = redirect(safe_next(request.args.get("next"), url_for("inbox.index")))
+    remember_language(response, _known_language(code))
+    return response
+
+
+@bp.post("/lang/<code>")
+def set_language(code: str):
+    """The header's language button (a form, so the CSRF check guards it): this browser reads
+    the pages in ``code``; a signed-in person's account remembers it too, so that their
+    notification e-mails are written in it and their next sign-in, anywhere, opens in it (as
+    我的设置's language does). A database refusing the write leaves the pages switched all the same."""
+    code = _known_language(code)
+    response = redirect(safe_next(request.form.get("next"), url_for("inbox.index")))
     remember_language(response, code)
     if current_user.is_authenticated:
         try:
@@ -158,3 +167,7 @@ def set_language(code: str):
         except SQLAlchemyError:
             log.warning("%s's language could not be remembered", current_user.get_id(), exc_info=True)
     return response
+
+
+def _known_language(code: str) -> str:
+    return code if code in LANGUAGES else "zh_CN"
