@@ -211,8 +211,8 @@ def test_on_an_english_page_the_task_and_case_pages_mark_the_processs_words(app,
     history_steps = [said(s) for s in task.xpath("//ol[@id='history']//span[@lang='zh-CN']")]
     assert "登记" in history_steps
     # the switch to the other language is read in that language
-    switch = one(task, "//a[@class='lang']")
-    assert (said(switch), switch.get("lang"), switch.get("hreflang")) == ("中文", "zh-CN", "zh-CN")
+    switch = one(task, "//button[@class='link lang']")
+    assert (said(switch), switch.get("lang")) == ("中文", "zh-CN")
 
     [case_link] = task.xpath("//dl[@class='facts']/dd/a[starts-with(@href, '/cases/')]")
     case = page(client.get(case_link.get("href")))
@@ -224,8 +224,8 @@ def test_on_an_english_page_the_task_and_case_pages_mark_the_processs_words(app,
     client.get("/lang/zh_CN")
     chinese = page(client.get(f"/tasks/{task_id}"))
     assert chinese.xpath("//main//*[@lang]") == []  # the page's own language: nothing marked
-    switch = one(chinese, "//a[@class='lang']")
-    assert (said(switch), switch.get("lang"), switch.get("hreflang")) == ("English", "en", "en")
+    switch = one(chinese, "//button[@class='link lang']")
+    assert (said(switch), switch.get("lang")) == ("English", "en")
 
 
 # ---- where one is, and the navigations ----
