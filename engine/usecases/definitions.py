@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import PurePosixPath
+from xml.sax.saxutils import quoteattr
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -26,6 +27,7 @@ from ..bpmn.parsing import ParsedProcess, parse_bpmn
 from ..bpmn.serialization import dump_process
 from ..bpmn.waiting_tasks import CaseCall
 from ..errors import Conflict, FieldError, InvalidBpmn, InvalidData, NotFound, Problem
+from ..notifications.texts import Translate, chinese
 from ..text import control_character
 from .context import audit, processes
 from .holder_checks import holder_warnings
@@ -236,14 +238,15 @@ def _require_called(session: Session, parsed: list[ParsedProcess], file: str, de
 MAX_BPMN_CHARS = 2_000_000
 
 
+# {process_name} and {start_name}: the names offered, each a quoted XML attribute (new_process)
 NEW_PROCESS = """<?xml version="1.0" encoding="UTF-8"?>
 <bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
                   xmlns:bpmndi="http://www.omg.org/spec/BPMN/20100524/DI"
                   xmlns:dc="http://www.omg.org/spec/DD/20100524/DC"
                   xmlns:camunda="http://camunda.org/schema/1.0/bpmn"
                   id="new_process_defs" targetNamespace="http://congressflow.example/bpmn">
-  <bpmn:process id="new_process" name="新流程" isExecutable="true">
-    <bpmn:startEvent id="start" name="开始" />
+  <bpmn:process id="new_process" name={process_name} isExecutable="true">
+    <bpmn:startEvent id="start" name={start_name} />
   </bpmn:process>
   <bpmndi:BPMNDiagram id="new_process_diagram">
     <bpmndi:BPMNPlane id="new_process_plane" bpmnElement="new_process">
@@ -271,11 +274,19 @@ class OpenedDocument:
     based_on: dict[str, int]
 
 
-def document(session: Session, actor: Actor, definition_id: int | None) -> OpenedDocument:
-    """The document to open in the modeler: a deployed version, or a new process."""
+def new_process(_: Translate = chinese) -> str:
+    """A new process's document, its process and start event named by ``_`` (the web's gettext:
+    the reader's language; Chinese by default). Only the names offered are translated: once
+    saved they are the designer's own, kept as written whoever opens it next."""
+    return NEW_PROCESS.format(process_name=quoteattr(_("新流程")), start_name=quoteattr(_("开始")))
+
+
+def document(session: Session, actor: Actor, definition_id: int | None, _: Translate = chinese) -> OpenedDocument:
+    """The document to open in the modeler: a deployed version, or a new process (named by
+    ``_``: see new_process)."""
     require_designer(actor)
     if definition_id is None:
-        return OpenedDocument("new_process.bpmn", NEW_PROCESS, {})
+        return OpenedDocument("new_process.bpmn", new_process(_), {})
     definition = session.get(ProcessDefinition, definition_id)
     if definition is None:
         raise NotFound(f"no process definition {definition_id}")

@@ -19,6 +19,7 @@ from ..bpmn.layout import with_diagram
 from ..bpmn.parsing import parse_bpmn
 from ..deadlines.settings import DEFAULTS
 from ..errors import InvalidBpmn, Problem
+from ..notifications.texts import DEFAULT_LANGUAGE, Translate, chinese
 from .definitions import check_size, plain_filename, require_designer
 from .holder_checks import holder_warnings
 
@@ -147,31 +148,41 @@ def _bpmn_elements(xml: str, file: str) -> list[tuple[str, int | None, tuple[str
 @dataclass(frozen=True)
 class DateHelper:
     expression: str  # as written in a due date (a timer takes what is inside ${...})
-    label: str  # what it gives, in Chinese
+    label: str  # what it gives, in the language asked for
 
 
-# bpmn/README.md §1 and engine.deadlines.date_functions: counted as the law counts
-_FUNCTIONS = (
-    ("deadline_in_days(15)", "今天起 15 日（不含当日，期满日 24:00，遇节假日顺延）"),
-    ("deadline_in_working_days(10)", "今天起 10 个工作日"),
-    ("deadline_in_months(3)", "今天起 3 个月"),
-    ("deadline_after_days(start, 15)", "从 start（日期或时刻）起 15 日"),
-    ("deadline_after_working_days(start, 10)", "从 start 起 10 个工作日"),
-    ("deadline_after_months(start, 3)", "从 start 起 3 个月"),
-    ("deadline_extended_by_days(deadline, 30)", "原期限延长 30 日"),
-    ("deadline_extended_by_months(deadline, 3)", "原期限延长 3 个月"),
-    ("deadline_on(day)", "表单填写的日期当日 24:00"),
-)
+# bpmn/README.md §1 and engine.deadlines.date_functions: counted as the law counts. Each label
+# is said by ``_`` (the web's gettext: the Chinese texts are the catalogue's message ids, as in
+# engine/notifications/texts.py), so that the page's suggestions follow its reader's language.
+def _functions(_: Translate) -> tuple[tuple[str, str], ...]:
+    return (
+        ("deadline_in_days(15)", _("今天起 15 日（不含当日，期满日 24:00，遇节假日顺延）")),
+        ("deadline_in_working_days(10)", _("今天起 10 个工作日")),
+        ("deadline_in_months(3)", _("今天起 3 个月")),
+        ("deadline_after_days(start, 15)", _("从 start（日期或时刻）起 15 日")),
+        ("deadline_after_working_days(start, 10)", _("从 start 起 10 个工作日")),
+        ("deadline_after_months(start, 3)", _("从 start 起 3 个月")),
+        ("deadline_extended_by_days(deadline, 30)", _("原期限延长 30 日")),
+        ("deadline_extended_by_months(deadline, 3)", _("原期限延长 3 个月")),
+        ("deadline_on(day)", _("表单填写的日期当日 24:00")),
+    )
+
+
 _COUNTING = {"days": "deadline_in_days", "months": "deadline_in_months", "working days": "deadline_in_working_days"}
 
 
-def date_helpers(actor: Actor) -> list[DateHelper]:
+def date_helpers(actor: Actor, language: str | None = None, _: Translate = chinese) -> list[DateHelper]:
     """The date functions, then one ready-made deadline per statutory period setting
-    (``deadline_in_months(setting('proposal.reply_months'))``), for the modeler's suggestions."""
+    (``deadline_in_months(setting('proposal.reply_months'))``), for the modeler's suggestions:
+    said by ``_`` (Chinese by default), each setting by what it is called in ``language``
+    (engine.deadlines.settings.SettingSpec.label_in; None: Chinese)."""
     require_designer(actor)
-    helpers = [DateHelper(f"${{{call}}}", label) for call, label in _FUNCTIONS]
+    helpers = [DateHelper(f"${{{call}}}", label) for call, label in _functions(_)]
     for name, spec in DEFAULTS.items():
         function = _COUNTING.get(spec.unit)
         if function is not None:
-            helpers.append(DateHelper(f"${{{function}(setting('{name}'))}}", f"{spec.label}（期限设置 {name}）"))
+            label = _(
+                "%(setting)s（期限设置 %(name)s）", setting=spec.label_in(language or DEFAULT_LANGUAGE), name=name
+            )
+            helpers.append(DateHelper(f"${{{function}(setting('{name}'))}}", label))
     return helpers

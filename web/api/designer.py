@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import marshmallow as ma
 from flask import Response
+from flask_babel import gettext
 from flask_smorest.fields import Upload
 from marshmallow import fields, validate
 
@@ -16,6 +17,7 @@ from engine.access import Permission
 from engine.usecases import design_checks, drafts, library, version_diff
 
 from ..auth import permission_required
+from ..i18n import current_locale
 from ..views.designer import templates_dir
 from .common import FORM_AND_FILES, actor, make_blueprint, reader, writer
 from .schemas import Boolean, datetime_arg
@@ -345,7 +347,7 @@ class DocumentCheckSchema(ma.Schema):
 
 class DateHelperSchema(ma.Schema):
     expression = fields.String(metadata={"description": "as a due date takes it; a timer takes what is in ${...}"})
-    label = fields.String()
+    label = fields.String(metadata={"description": "what it gives, in the caller's language (Accept-Language)"})
 
 
 @bp.post("/check")
@@ -360,5 +362,6 @@ def check(body: dict):
 @bp.get("/date-helpers")
 @bp.response(200, DateHelperSchema(many=True))
 def date_helpers():
-    """The date functions and the deadline settings a due date or a timer may use."""
-    return design_checks.date_helpers(actor())
+    """The date functions and the deadline settings a due date or a timer may use, labelled in
+    the caller's language (the page's; Accept-Language for a script)."""
+    return design_checks.date_helpers(actor(), current_locale(), gettext)

@@ -3,13 +3,15 @@ ones from templates), the bpmn-js Modeler on a deployed process, a draft or a ne
 saving drafts and deploying; what deploy refused is in the modeler's one problem list (element
 by name, line), a file without a diagram is shown laid out. An uploaded file
 that is not a BPMN document at all brings the front page back, saying why in the reader's
-language. A process's versions, rollback and diff are web/views/process_library.py."""
+language; so does a refused new process from a template, its form as typed, each field's
+problem beside it and in a summary over the form. A process's versions, rollback and diff
+are web/views/process_library.py."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 
@@ -17,6 +19,7 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_babel import gettext as _
 
 from engine.access import Permission
+from engine.bpmn.stored_lengths import NAME_LENGTH
 from engine.errors import Conflict, InvalidBpmn, InvalidData, Problem
 from engine.text import without_control_characters
 from engine.usecases import definitions, design_checks, drafts, library
@@ -60,7 +63,12 @@ def index():
     return _index()
 
 
-def _index(upload_problems: list[FileProblem] | None = None, status: int = 200, discard_refused: Said | None = None):
+def _index(
+    upload_problems: list[FileProblem] | None = None,
+    status: int = 200,
+    discard_refused: Said | None = None,
+    template_form: TemplateForm | None = None,
+):
     s, actor = database.session(), current_actor()
     page = render_template(
         "designer/index.html",
@@ -70,8 +78,49 @@ def _index(upload_problems: list[FileProblem] | None = None, status: int = 200, 
         descriptions=template_descriptions(),
         upload_problems=upload_problems or [],
         discard_refused=discard_refused,
+        template_form=template_form or TemplateForm(),
+        limits={"key": drafts.KEY_LENGTH, "name": NAME_LENGTH},
     )
     return page, status
+
+
+@dataclass(frozen=True)
+class TemplateForm:
+    """The new-process-from-a-template form as the page shows it again after a refusal: what
+    the designer typed, each refused field's message (field → text) and the summary over the
+    form (forms/_field_errors.html, admin/_form_errors.html: each problem a link to its field)."""
+
+    values: Mapping[str, str] = field(default_factory=dict)
+    errors: Mapping[str, str] = field(default_factory=dict)
+    problems: tuple[Mapping[str, str | None], ...] = ()
+
+
+def _template_fields() -> tuple[tuple[str, str, str], ...]:
+    """The template form's fields in its order: (name, the input's id, its label)."""
+    return (
+        ("template", "tpl-template", _("模板")),
+        ("key", "tpl-key", _("流程标识")),
+        ("name", "tpl-name", _("流程名称")),
+    )
+
+
+def _template_refused(exc: InvalidData | InvalidBpmn, values: Mapping[str, str]):
+    """The front page again, its template form holding what was typed and saying, field by
+    field, why it was not taken (nothing was stored). A document refused (InvalidBpmn) once
+    the key and the name passed the form's checks can only be for the name, as the drafts'
+    list stores it (its length): said at the name, in the reader's words."""
+    if isinstance(exc, InvalidBpmn):
+        errors = {"name": _("；").join(in_reader_language(p.message) for p in exc.problems)}
+    else:
+        errors = field_messages(exc.codes)
+    fields = _template_fields()
+    problems = tuple(
+        {"id": input_id, "label": label, "message": errors[name]} for name, input_id, label in fields if name in errors
+    )
+    shown = {name for name, _input_id, _label in fields}
+    # a field the form does not have (none today): said in the summary, by its message alone
+    problems += tuple({"id": None, "label": "", "message": m} for name, m in errors.items() if name not in shown)
+    return _index(status=422, template_form=TemplateForm(dict(values), errors, problems))
 
 
 @dataclass(frozen=True)
@@ -137,8 +186,8 @@ _FIELD_NAMES = {"filename": lambda: _("文件名"), "note": lambda: _("说明")}
 def _said_fields(exc: InvalidData) -> Said:
     """A refused file name or note in the reader's words, each by the name the page gives it."""
     return Said(
-        "；".join(
-            f"{_FIELD_NAMES[name]() if name in _FIELD_NAMES else name}：{message}"
+        _("；").join(
+            f"{_FIELD_NAMES[name]() if name in _FIELD_NAMES else name}{_('：')}{message}"
             for name, message in field_messages(exc.codes).items()
         )
     )
@@ -186,7 +235,8 @@ def _modeler(
 
 @bp.get("/new")
 def new():
-    opened = definitions.document(database.session(), current_actor(), None)
+    # the process and its start event named in the reader's language: only the names offered
+    opened = definitions.document(database.session(), current_actor(), None, _)
     return _modeler(opened.filename, opened.xml)
 
 
@@ -269,7 +319,7 @@ def _draft_gone(gone: DraftGone) -> Said:
                 draft=gone.draft_id,
                 who=who,
                 at=when(gone.at),
-                versions="、".join(gone.versions),
+                versions=_("、").join(gone.versions),
             )
         else:
             text = _(
@@ -354,7 +404,7 @@ def _discard_gone(gone: DraftGone) -> Said:
             draft=gone.draft_id,
             who=_gone_by(gone),
             at=when(gone.at),
-            versions="、".join(gone.versions),
+            versions=_("、").join(gone.versions),
         )
     else:
         text = _(
@@ -401,15 +451,18 @@ def upload_draft():
 @bp.post("/drafts/from-template")
 def from_template():
     form = request.form
-    with database.session_factory().begin() as s:
-        saved = drafts.draft_from_template(
-            s,
-            current_actor(),
-            templates_dir(),
-            form.get("template", ""),
-            form.get("key", "").strip(),
-            form.get("name", ""),
-        )
+    try:
+        with database.session_factory().begin() as s:
+            saved = drafts.draft_from_template(
+                s,
+                current_actor(),
+                templates_dir(),
+                form.get("template", ""),
+                form.get("key", "").strip(),
+                form.get("name", ""),
+            )
+    except (InvalidData, InvalidBpmn) as exc:
+        return _template_refused(exc, {name: form.get(name, "") for name in ("template", "key", "name")})
     flash(_("已按模板新建草稿：%(name)s", name=saved.name), "success")
     return redirect(url_for("designer.draft", draft_id=saved.id))
 
@@ -437,7 +490,7 @@ def deploy():
     # the elements the warnings name, by name: read again only when there are warnings
     names = design_checks.element_names(p.xml, p.filename) if any(d.warning_problems for d in results) else {}
     for d in results:
-        what = f"{d.name}（{d.key}）v{d.version}"
+        what = _("%(name)s（%(key)s）v%(version)s", name=d.name, key=d.key, version=d.version)
         flash(
             _("已部署：%(what)s", what=what) if d.created else _("未改变：%(what)s", what=what),
             "success" if d.created else "info",

@@ -4,11 +4,12 @@
  *
  * Problems are shown as one edits: bpmnlint's (in the bundle, on the diagram's overlays) and the
  * engine's own deploy checks (POST #modeler[data-check-url], a moment after each change), both
- * on the offending element and in #lint-list, in Chinese, elements named by their names (the id
- * beside, smaller); a row selects its element. A problem both checkers found is one row (and one
- * mark on the diagram), and the counts over the list, on bpmnlint's button and before deploy are
- * those of its rows. Deploy is held back while errors remain and asks before going ahead with
- * warnings; a draft saves whatever its state. In the XML view the server is the judge; what it
+ * on the offending element and in #lint-list, in the page's language, elements named by their
+ * names (the id beside, smaller); a row selects its element. A problem both checkers found is
+ * one row (and one mark on the diagram), and the counts over the list, on bpmnlint's button and
+ * before deploy are those of its rows (with real plurals: 1 warning, 2 warnings). Deploy is
+ * held back while errors remain and asks before going ahead with warnings; a draft saves
+ * whatever its state. In the XML view the server is the judge; what it
  * refused (#lint-list[data-refused], after a refused deploy) is in the same list, and stays
  * there while the document is the one refused (deploy checks more than the check: a called
  * process must be deployed). A file the modeler cannot draw opens in the XML view, its
@@ -61,6 +62,14 @@
 
   function fill(template, values) {
     return template.replace(/{(\w+)}/g, function (_, key) { return key in values ? values[key] : '{' + key + '}'; });
+  }
+
+  /* A count in the reader's words: `forms` is a data attribute holding the words for one and
+   * for more than one (the page's ngettext, {n} the number), so that English says "1 warning"
+   * and "2 warnings" (Chinese has one form for both). */
+  function counted(forms, n) {
+    var said = JSON.parse(forms);
+    return fill(said[n === 1 ? 0 : 1], { n: n });
   }
 
   /* The model element of an id: a drawn one, else one of the document's processes or what
@@ -205,7 +214,7 @@
       where.textContent = element.text;
       var what = document.createElement('span');
       what.className = 'lint-message';
-      what.textContent = (element.text ? '：' : '') + row.message;
+      what.textContent = (element.text ? list.dataset.colon : '') + row.message;  // the page's colon: ": " in English
       var source = document.createElement('small');
       source.className = 'lint-source';
       source.textContent = ' · ' + list.dataset[SOURCES[row.source]];
@@ -226,9 +235,11 @@
       if (row.id) { item.tabIndex = 0; }
       list.appendChild(item);
     });
-    summary.textContent = rows.length ? fill(summary.dataset.counts, {
-      errors: counts.error, warnings: counts.warning, infos: counts.info,
-    }) : summary.dataset.clean;
+    summary.textContent = rows.length ? [
+      counted(summary.dataset.errors, counts.error),
+      counted(summary.dataset.warnings, counts.warning),
+      counted(summary.dataset.infos, counts.info),
+    ].join(summary.dataset.join) : summary.dataset.clean;
     modeler.get('problemCounts').show(counts, summary.textContent);
     markEngineProblems(rows);
     if (!counts.error) { blocked.hidden = true; }
@@ -445,7 +456,7 @@
           blocked.scrollIntoView({ block: 'center' });
           return;
         }
-        if (verdict.warnings && !window.confirm(fill(list.dataset.confirmWarnings, { n: verdict.warnings }))) { return; }
+        if (verdict.warnings && !window.confirm(counted(list.dataset.confirmWarnings, verdict.warnings))) { return; }
         post(xml, submitter);
       });
     });
