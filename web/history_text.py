@@ -14,6 +14,7 @@ from flask_babel import pgettext
 
 from engine.usecases.audit_log import ImportSummary
 from engine.usecases.case_migration_texts import element
+from engine.usecases.cases import NOT_STARTED
 from engine.usecases.confidentiality import WITHHELD
 from engine.usecases.results import HistoryEntry, MapNames
 
@@ -116,11 +117,16 @@ class Words:
     masked_fields: Collection[str] = ()
     value_labels: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     people: Mapping[str, str] = field(default_factory=dict)
+    # process key → name, of the processes an entry names by key (a thrown signal's starts left
+    # out); one not there is said by its key
+    process_names: Mapping[str, str] = field(default_factory=dict)
 
     @classmethod
-    def of(cls, source: Any) -> Words:
-        """The words ``source`` carries under the same names (a use case's case history)."""
-        return cls(**{f.name: getattr(source, f.name) for f in fields(cls)})
+    def of(cls, source: Any, **more: Any) -> Words:
+        """The words ``source`` carries under the same names (a use case's case history), and
+        ``more`` besides (what it does not carry)."""
+        carried = {f.name: getattr(source, f.name) for f in fields(cls) if hasattr(source, f.name)}
+        return cls(**{**carried, **more})
 
     def who(self, entry: HistoryEntry) -> str:
         """Who the entry says acted, by name. A step replayed from this year's ledger (台账) is
@@ -237,9 +243,28 @@ def _said(entry: HistoryEntry, words: Words) -> list[Part]:
         return _moved(data, entry.map_names)
     if action == "cancel" and data.get("reason"):
         return [Part(_("理由") + _("：") + str(data["reason"]))]
+    if action == "signal_thrown" and isinstance(data.get(NOT_STARTED), list):
+        return _not_started(data[NOT_STARTED], words)
     if action in ("complete", "start"):
         return words.fields(data)
     return []
+
+
+def _not_started(left_out: list[Any], words: Words) -> list[Part]:
+    """A thrown signal's starts left out (engine/usecases/thrown_signals.py): the process that
+    got no case, and the running case that held the 编号 the signal passed. Nobody was refused
+    it at the time, so the history is where the office learns that no second case began."""
+    said = [
+        _(
+            "未发起「%(process)s」的新案件：编号 %(key)s 已由在办案件 #%(case)s 使用",
+            process=words.process_names.get(str(start.get("process")), str(start.get("process"))),
+            key=start.get("business_key"),
+            case=start.get("held_by"),
+        )
+        for start in left_out
+        if isinstance(start, Mapping)
+    ]
+    return [Part(_("；").join(said))] if said else []
 
 
 def _moved(data: Mapping[str, Any], names: MapNames | None) -> list[Part]:

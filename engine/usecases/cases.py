@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from storage import advisory_locks, writes
 from storage import repositories as repo
 from storage.enums import InstanceStatus, TimerState, WorkItemState
-from storage.models import CaseFacts, ExternalTask, ProcessDefinition, ProcessInstance, Subscription, WorkItem
+from storage.models import CaseFacts, ExternalTask, ProcessDefinition, ProcessInstance, Subscription, User, WorkItem
 from storage.repositories import DefinitionHead, ItemRow
 
 from .. import access, clock
@@ -31,6 +31,7 @@ from ..deadlines.legal import local_day
 from ..errors import Conflict, FieldError, InvalidData, NotAllowed, NotFound
 from ..text import control_character, one_line, phone_number_in, zero_width_character
 from . import (
+    audit_log,
     calls,
     case_facts,
     external_task_list,
@@ -41,7 +42,7 @@ from . import (
     supervision,
 )
 from .attachments import AttachmentView, list_attachments
-from .case_deadlines import CaseDeadline, case_deadlines, case_steps
+from .case_deadlines import CaseDeadline, DeadlineState, case_deadlines, case_steps
 from .closed_tasks import cancellation
 from .comments import CommentView, list_comments
 from .confidentiality import (
@@ -58,7 +59,7 @@ from .offering import refuse_if_stopped, stopped_keys
 from .option_lists import choices, option_sources
 from .persist import create_case, sync_subscriptions
 from .record_tables import EndedRun, RecordTable, ended_runs, ended_tables, record_tables
-from .results import InstanceDetail, LedgerRow, StartedCase, TaskSummary, WaitingStep
+from .results import HistoryEntry, InstanceDetail, LedgerRow, StartedCase, TaskSummary, WaitingStep
 from .visibility import RoundScope, may_see_case, round_scope, visible_case, visible_case_for_update, visible_task
 from .workflow_cache import restore_case
 
@@ -628,6 +629,12 @@ class CasePage:
     routing: frozenset[str] = frozenset()
     # the evaluation the case ended with (最终不满意 after a re-handling still unsatisfied), when kept
     final_evaluation: str | None = None
+    # who holds one of its current tasks though an administrator deactivated them since (left,
+    # on leave): the page marks them, for the office to hand the task to someone who can do it
+    deactivated: frozenset[str] = frozenset()
+    # process key → name, of the processes its history names (a signal's start left out:
+    # ``process_names_in``)
+    process_names: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -715,7 +722,54 @@ def case_page(session: Session, actor: Actor, instance_id: int) -> CasePage:
         ],
         routing=routing_choices(process),
         final_evaluation=facts.final_evaluation if (facts := session.get(CaseFacts, instance_id)) else None,
+        deactivated=_deactivated(
+            session,
+            [
+                *(t.assignee for t in detail.open_tasks),
+                *(s.assignee for s in steps if s.state in (DeadlineState.OPEN, DeadlineState.OVERDUE)),
+            ],
+        ),
+        process_names=process_names_in(session, detail.history),
     )
+
+
+def _deactivated(session: Session, holders: Iterable[str | None]) -> frozenset[str]:
+    """Of ``holders`` (the user names holding a case's current tasks), those whose account is
+    deactivated: one query by the users' unique names."""
+    wanted = sorted({h for h in holders if h})
+    if not wanted:
+        return frozenset()
+    return frozenset(session.scalars(select(User.username).where(User.username.in_(wanted), User.active.is_(False))))
+
+
+# a signal a case threw that started no case of a process, its 编号 held by a running case
+# (engine/usecases/thrown_signals.py): the throw's entry lists them under this key
+NOT_STARTED = "not_started"
+
+
+def process_names_in(session: Session, history: Iterable[HistoryEntry]) -> dict[str, str]:
+    """Process key → its newest version's name, for the processes ``history`` names by key: a
+    thrown signal's starts left out (``NOT_STARTED``); the history says them by name."""
+    keys = {
+        str(left_out["process"])
+        for entry in history
+        if entry.action == "signal_thrown" and entry.data and isinstance(entry.data.get(NOT_STARTED), list)
+        for left_out in entry.data[NOT_STARTED]
+        if isinstance(left_out, Mapping) and left_out.get("process")
+    }
+    names = {}
+    for key in sorted(keys):
+        definition = repo.latest_definition(session, key)
+        if definition is not None and definition.name:
+            names[key] = definition.name
+    return names
+
+
+def history_download(session: Session, actor: Actor, instance_id: int) -> tuple[audit_log.CaseHistory, dict[str, str]]:
+    """A case's history for its download (``audit_log.case_history``: as its page shows it), and
+    the names of the processes it names by key (``process_names_in``), as the page says them."""
+    history = audit_log.case_history(session, actor, instance_id)
+    return history, process_names_in(session, history.entries)
 
 
 def _readable_collections(

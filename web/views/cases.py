@@ -19,12 +19,13 @@ from flask import (
 from flask_babel import gettext as _
 
 from engine.errors import InvalidData
-from engine.usecases import attachments, audit_log, cases, comments, messages
+from engine.usecases import attachments, cases, comments, messages
 from engine.usecases.case_list import (
     CaseListQuery,
     CaseSummary,
     ProposalStep,
     ProposalSummary,
+    Waiting,
     case_list_export,
     case_list_page,
     my_proposals_export,
@@ -60,7 +61,11 @@ def index():
     page = case_list_page(database.session(), current_actor(), _list_query())
     # 我的建议 says where each proposal stands and its evaluation in the words its download uses
     return render_template(
-        "cases/index.html", page=page, step_names=_step_names(), evaluation_names=_evaluation_names()
+        "cases/index.html",
+        page=page,
+        step_names=_step_names(),
+        evaluation_names=_evaluation_names(),
+        waiting_names=_waiting_names(),
     )
 
 
@@ -76,9 +81,11 @@ def export(fmt: str):
     if query.as_deputy:
         return _my_proposals_export(fmt, query)
     rows = case_list_export(database.session(), current_actor(), query)
+    waiting = _waiting_names()
     people = people_names(database.session(), {c.started_by for c in rows})  # by name, as the list shows them
     # 当前任务 as the list shows it: the open tasks of a running case and, of them, the overdue,
-    # each a number in a column of its own (nothing for a case no longer running, the list's —)
+    # each a number in a column of its own (nothing for a case no longer running, the list's —);
+    # a running case with none, what it waits for, or that nothing goes on (_current_tasks)
     headers = [
         _("案件编号"),
         _("编号"),  # the case's own number (a ledger's 2026-建-001), as the case page names it
@@ -101,11 +108,35 @@ def export(fmt: str):
             _starter(c, people),
             c.started_at,
             c.ended_at,
-            *((c.open_task_count, c.overdue_task_count) if c.status == "running" else (None, None)),
+            *((_current_tasks(c, waiting), c.overdue_task_count) if c.status == "running" else (None, None)),
         ]
         for c in rows
     ]
     return exports.download(_("案件列表"), fmt, headers, table)
+
+
+def _current_tasks(c: CaseSummary, waiting: dict[str, str]) -> int | str:
+    """A running case's 当前任务 cell, as the list says it: how many tasks are ready (a number,
+    to sum and sort by); none, what it waits for (CaseSummary.waiting_for); nor that, no step in
+    progress (stalled: a failure's incident says why), not a 0 that reads as nothing to do."""
+    if c.open_task_count:
+        return c.open_task_count
+    if c.waiting_for:
+        return _("、").join(waiting.get(w, w) for w in c.waiting_for)
+    return _("无进行中的环节")
+
+
+def _waiting_names() -> dict[str, str]:
+    """What a running case with no ready task waits for (case_list.Waiting), as the list and its
+    download say it."""
+    return {
+        Waiting.EXTERNAL: _("等待外部系统处理"),
+        Waiting.MESSAGE: _("等待消息"),
+        Waiting.SIGNAL: _("等待信号"),
+        Waiting.TRIGGER: _("等待外部触发"),
+        Waiting.TIMER: _("等待定时"),
+        Waiting.CALLED_CASE: _("等待子流程办结"),
+    }
 
 
 def _starter(c: CaseSummary, people: dict[str, str]) -> str:
@@ -189,9 +220,9 @@ def history_export(instance_id: int, fmt: str):
     """A case's history (办理记录), masked as on the case page."""
     if fmt not in exports.FORMATS:
         abort(404)
-    history = audit_log.case_history(database.session(), current_actor(), instance_id)
+    history, process_names = cases.history_download(database.session(), current_actor(), instance_id)
     headers = [_("时间"), _("操作人"), _("操作"), _("环节"), _("内容")]
-    table = history_text.download_rows(history.entries, history_text.Words.of(history))
+    table = history_text.download_rows(history.entries, history_text.Words.of(history, process_names=process_names))
     return exports.download(f"{history.title}_{_('办理记录')}", fmt, headers, table)
 
 
