@@ -22,7 +22,6 @@ REASONS: dict[str, frozenset[str]] = {
     "no_task": frozenset({"task"}),  # task: its task id
     "no_attachment": frozenset({"attachment"}),
     "no_notification": frozenset({"notification"}),
-    "no_user": frozenset({"username"}),  # no active user of that name
     "no_process": frozenset({"process"}),  # process: its key; none deployed
     # NotAllowed
     "needs_permission": frozenset({"permission"}),  # permission: an engine.access.Permission value

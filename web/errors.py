@@ -714,9 +714,6 @@ _SAY: dict[str, Callable[[dict[str, Any]], Said]] = {
         _("找不到这条消息：它不存在，或者不是发给您的。"),
         links=((url_for("notifications.index"), _("查看消息")),),
     ),
-    "no_user": lambda p: Said(
-        _("没有在用的账号 %(username)s。", username=p["username"]), _("请从列表中选择同事。"), (_inbox_link(),)
-    ),
     "no_process": lambda p: Said(
         _("没有已部署的流程 %(process)s。", process=p["process"]),
         _("请从“发起”页面选择流程。"),

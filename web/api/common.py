@@ -3,9 +3,11 @@ errors for argument validation, and the two ways to get a database session."""
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any, ClassVar
 
 import marshmallow as ma
@@ -31,12 +33,15 @@ PREFIX = "/api/v1"
 # Deeper than any request body of this API (a form's data is two or three levels): refused
 # before anything walks it, the JSON decoder and marshmallow recursing as they go.
 MAX_JSON_DEPTH = 32
-_SURROGATE = re.compile("[\ud800-\udfff]")
-_UNSHOWABLE = re.compile("[\x00\ud800-\udfff]")  # what a field's name is written with as its escape
+# what no database keeps in text: a NUL, an unpaired surrogate (a field's name is written with it as its escape)
+_UNSHOWABLE = re.compile("[\x00\ud800-\udfff]")
 # what these checks refuse, as the API has always said it (``fields``, ``codes``: invalid with
 # it as the message); ``said`` says the field error it means, in the reader's language
 NUL_REFUSED = "must not contain NUL characters"
 UNPAIRED_REFUSED = "must not contain unpaired surrogate characters (U+D800 to U+DFFF): not valid Unicode"
+# Python's JSON decoder reads NaN, Infinity and -Infinity (and 1e999 as infinity), which JSON
+# has no such numbers for: no database's JSON keeps them, and no bound compares with them
+NOT_FINITE_REFUSED = "NaN and Infinity are not JSON numbers: send a finite number"
 
 
 # A multipart body's fields and files read by one schema: flask-smorest documents one request
@@ -73,6 +78,21 @@ CONFLICT = _error_response("it changed meanwhile: someone else's write came firs
 _WRITES = frozenset({"post", "put", "patch", "delete"})
 
 
+@dataclass(frozen=True)
+class _Argument:
+    """One ``bp.arguments`` of a view: its schema, where it reads (``json``, ``query``...) and
+    how webargs was told to load it."""
+
+    schema: ma.Schema
+    location: str
+    options: Mapping[str, Any]  # what the view gave webargs beside them: unknown, validate
+
+
+# endpoint (``api_tasks.complete``) → its arguments, as declared (web.api's blueprints are made
+# once per process and registered on every app)
+_ARGUMENTS: dict[str, tuple[_Argument, ...]] = {}
+
+
 class _Blueprint(Blueprint):
     ARGUMENTS_PARSER = _Parser()
     DEFAULT_LOCATION_CONTENT_TYPE_MAPPING: ClassVar[dict[str, str]] = {
@@ -83,14 +103,27 @@ class _Blueprint(Blueprint):
     def arguments(self, schema: Any, *args: Any, **kwargs: Any) -> Any:
         """flask-smorest's, with the schema made here, once: given a class, webargs makes
         an instance on every request (25 µs for the smallest); loading keeps no state in
-        the schema, so one instance serves every request."""
-        return super().arguments(schema() if isinstance(schema, type) else schema, *args, **kwargs)
+        the schema, so one instance serves every request. The schema is also kept with the
+        view (``_ARGUMENTS``), for ``reject_unstorable`` to say a request's other field errors
+        beside the text it refuses before any handler runs."""
+        schema = schema() if isinstance(schema, type) else schema
+        options = {name: kwargs[name] for name in ("unknown", "validate") if name in kwargs}
+        argument = _Argument(schema, kwargs.get("location", "json"), options)
+        decorate = super().arguments(schema, *args, **kwargs)
+
+        def decorator(func: Any) -> Any:
+            view = decorate(func)  # functools.wraps: the function's own arguments come along
+            view.congressflow_arguments = (*getattr(func, "congressflow_arguments", ()), argument)
+            return view
+
+        return decorator
 
     def add_url_rule(self, rule: str, endpoint: str | None = None, view_func: Any = None, *args: Any, **kwargs: Any):
         """flask-smorest's, each operation given a stable ``operationId`` (``<area>_<function>``,
         the method added when one function answers several) and the refusals it may answer."""
         super().add_url_rule(rule, endpoint, view_func, *args, **kwargs)
         endpoint = self._endpoints[-1]
+        _ARGUMENTS[f"{self.name}.{endpoint}"] = getattr(view_func, "congressflow_arguments", ())
         operations = {m: doc for m, doc in self._docs[endpoint].items() if m != "parameters"}
         area = self.name.removeprefix("api_")
         for method, doc in operations.items():
@@ -109,7 +142,7 @@ class _Blueprint(Blueprint):
 def make_blueprint(name: str, url_prefix: str, description: str) -> Blueprint:
     bp = _Blueprint(f"api_{name}", __name__, url_prefix=PREFIX + url_prefix, description=description)
     bp.before_request(reject_malformed_json)
-    bp.before_request(reject_nul)
+    bp.before_request(reject_unstorable)
     bp.before_request(authenticate)
     bp.register_error_handler(HTTPException, handle_api_http_error)
     # CSRFProtect's global check would refuse token-authenticated writes; ``authenticate``
@@ -146,16 +179,14 @@ def authenticate() -> None:
         csrf.protect()
 
 
-def _strings(value: Any) -> Iterator[tuple[str, str]]:
-    """Every string in ``value`` (a parsed JSON body, query or form), mapping keys
-    included, with the dotted path of the field it is in. A loop, not recursion: however
-    deep the value, the stack is not."""
+def _leaves(value: Any) -> Iterator[tuple[str, Any]]:
+    """Every leaf of ``value`` (a parsed JSON body, query or form): its strings, mapping keys
+    included, and its numbers, each with the dotted path of the field it is in. A loop, not
+    recursion: however deep the value, the stack is not."""
     stack: list[tuple[str, Any]] = [("", value)]
     while stack:
         path, item = stack.pop()
-        if isinstance(item, str):
-            yield path, item
-        elif isinstance(item, Mapping):
+        if isinstance(item, Mapping):
             for key, child in item.items():
                 name = f"{path}.{key}" if path else str(key)
                 if isinstance(key, str):
@@ -163,6 +194,13 @@ def _strings(value: Any) -> Iterator[tuple[str, str]]:
                 stack.append((name, child))
         elif isinstance(item, list):
             stack.extend((f"{path}.{i}" if path else str(i), child) for i, child in enumerate(item))
+        else:
+            yield path, item
+
+
+def _strings(value: Any) -> Iterator[tuple[str, str]]:
+    """Every string in ``value`` (``_leaves``), with the dotted path of the field it is in."""
+    return ((path, item) for path, item in _leaves(value) if isinstance(item, str))
 
 
 def _depth(value: Any) -> int:
@@ -186,25 +224,42 @@ def _shown(name: str) -> str:
     return _UNSHOWABLE.sub(lambda m: f"\\u{ord(m[0]):04x}", name)
 
 
-def _paths_with_nul(body: Any) -> list[str]:
-    """The dotted paths of the strings of a JSON body holding a NUL (``data.title``; a key
-    holding one names itself); the body itself a string: ``json``."""
-    return list(dict.fromkeys(_shown(path) or "json" for path, text in _strings(body) if "\x00" in text))
+def _nul_refused() -> FieldError:
+    return LibraryError(NUL_REFUSED, FieldError("control_character"))
 
 
-def _parameters_with_nul(parameters: MultiDict[str, str]) -> list[str]:
-    """The names of the query's or form's parameters whose name or a value holds a NUL."""
-    return [
-        _shown(name)
+def _parameters_with_nul(parameters: MultiDict[str, str]) -> dict[str, FieldError]:
+    """The query's or form's parameters whose name or a value holds a NUL, each refused."""
+    return {
+        _shown(name): _nul_refused()
         for name, values in parameters.lists()
         if "\x00" in name or any("\x00" in value for value in values)
-    ]
+    }
+
+
+def _body_refusals(body: Any) -> dict[str, FieldError]:
+    """What of a JSON body no handler could store, by the dotted path of the field holding it
+    (``data.reply``, ``body``; a key names itself; the body itself: ``json``): text with a NUL
+    or an unpaired surrogate, a number JSON has not (NaN, Infinity)."""
+    found: dict[str, FieldError] = {}
+    for path, item in _leaves(body):
+        if isinstance(item, str):
+            if not _UNSHOWABLE.search(item):
+                continue
+            refusal = (
+                _nul_refused() if "\x00" in item else LibraryError(UNPAIRED_REFUSED, FieldError("unpaired_surrogate"))
+            )
+        elif isinstance(item, float) and not math.isfinite(item):
+            refusal = LibraryError(NOT_FINITE_REFUSED, FieldError("not_json"))
+        else:
+            continue
+        found.setdefault(_shown(path) or "json", refusal)
+    return found
 
 
 def reject_malformed_json() -> Response | None:
-    """Up front, what no handler could store: a JSON body nested deeper than this API
-    reads (400), and text with an unpaired surrogate (``"\\ud800"``: valid JSON, not
-    valid Unicode, refused by every database's UTF-8), named by its field (422)."""
+    """Up front, what no handler could read: a JSON body nested deeper than this API reads
+    (400), before anything walks it."""
     too_deep = {"json": f"nested more than {MAX_JSON_DEPTH} levels deep"}
     if not _has_body():
         return None
@@ -212,17 +267,8 @@ def reject_malformed_json() -> Response | None:
         body = request.get_json(silent=True)
     except RecursionError:
         return json_error(400, "bad_request", "the JSON body is nested too deeply", too_deep)
-    if body is None:
-        return None
-    if _depth(body) > MAX_JSON_DEPTH:
+    if body is not None and _depth(body) > MAX_JSON_DEPTH:
         return json_error(400, "bad_request", "the JSON body is nested too deeply", too_deep)
-    unpaired = {
-        _shown(path) or "json": LibraryError(UNPAIRED_REFUSED, FieldError("unpaired_surrogate"))
-        for path, text in _strings(body)
-        if _SURROGATE.search(text)
-    }
-    if unpaired:
-        return json_error(422, "invalid_data", "the submitted text is not valid Unicode", unpaired)
     return None
 
 
@@ -232,31 +278,60 @@ def _has_body() -> bool:
 
 
 _FORM_TYPES = frozenset({"application/x-www-form-urlencoded", "multipart/form-data"})
+# what the answer's ``message`` says when one kind of refusal is all there is to say
+_REFUSED_AS = {
+    NUL_REFUSED: "NUL characters are not allowed",
+    UNPAIRED_REFUSED: "the submitted text is not valid Unicode",
+    NOT_FINITE_REFUSED: "NaN and Infinity are not allowed: JSON has no such numbers",
+}
 
 
-def reject_nul() -> Response | None:
-    """No database stores a NUL character in text (PostgreSQL refuses it): say so up front,
-    naming each field that holds one (the query's or form's parameter, the JSON body's path,
-    as ``reject_malformed_json`` names them; ``path`` for the URL's).
+def reject_unstorable() -> Response | None:
+    """Up front, what no handler could store, each named by the field that holds it: a NUL
+    character (no database keeps one in text: PostgreSQL refuses it) in the URL (``path``), the
+    query's or the form's parameter, or the JSON body (its path, ``data.reply``); text with an
+    unpaired surrogate (``"\\ud800"``: valid JSON, not valid Unicode, refused by every
+    database's UTF-8); a number JSON has not (NaN, Infinity, which Python's decoder reads).
+    Said in one 422 with the request's other field errors (``_argument_errors``), for the
+    caller to correct everything at once; the use case's own checks need text it can read.
     Only what the request has is parsed: werkzeug sets up its form parser even for a JSON
-    body (20 µs, half of this check), which has no form fields. Where the NUL is is looked
-    for only once one is found: every other request pays for one walk, as before."""
-    found = ["path"] if "\x00" in request.path else []
+    body (20 µs), which has no form fields. The body is walked once."""
+    found: dict[str, FieldError] = {}
+    if "\x00" in request.path:
+        found["path"] = _nul_refused()
     if request.query_string and _has_nul(request.args.to_dict(flat=False)):
-        found += _parameters_with_nul(request.args)
+        found.update(_parameters_with_nul(request.args))
     if _has_body():
         if request.mimetype in _FORM_TYPES and _has_nul(request.form.to_dict(flat=False)):
-            found += _parameters_with_nul(request.form)
-        if request.is_json and _has_nul(body := request.get_json(silent=True)):
-            found += _paths_with_nul(body)
-    if found:
-        return json_error(
-            422,
-            "invalid_data",
-            "NUL characters are not allowed",
-            dict.fromkeys(found, LibraryError(NUL_REFUSED, FieldError("control_character"))),
-        )
-    return None
+            found.update(_parameters_with_nul(request.form))
+        if request.is_json:
+            found.update(_body_refusals(request.get_json(silent=True)))
+    if not found:
+        return None
+    others = {name: error for name, error in _argument_errors().items() if name not in found}
+    if "json" in found:  # the body itself is refused: that it is no object says nothing more
+        others.pop("_schema", None)
+    kinds = {error.params.get("message") for error in found.values()}
+    message = _REFUSED_AS.get(next(iter(kinds))) if len(kinds) == 1 and not others else None
+    return json_error(422, "invalid_data", message or "the submitted data is not valid", {**others, **found})
+
+
+def _argument_errors() -> dict[str, FieldError]:
+    """The field errors the view's arguments (``bp.arguments``) find in this request, read as
+    webargs reads them for the handler, named as ``handle_api_http_error`` names them; those a
+    schema says together with the use case's (ReportsAllSchema) too."""
+    errors: dict[str, FieldError] = {}
+    for argument in _ARGUMENTS.get(request.endpoint or "", ()):
+        try:
+            loaded = _Blueprint.ARGUMENTS_PARSER.parse(
+                argument.schema, request, location=argument.location, **argument.options
+            )
+        except HTTPException as exc:
+            errors.update(_field_errors(exc))
+        else:
+            if isinstance(loaded, Mapping):
+                errors.update(loaded.get(REFUSED) or {})
+    return errors
 
 
 def flatten(messages: Any, prefix: str = "") -> dict[str, str]:
@@ -393,26 +468,31 @@ class ReportsAllSchema(ma.Schema):
         return {**loaded, REFUSED: {}}
 
 
+def _field_errors(exc: HTTPException) -> dict[str, FieldError]:
+    """The field errors of argument validation (webargs' abort: its ``messages`` by location),
+    one per field; none for any other HTTP error."""
+    data = getattr(exc, "data", None) or {}
+    messages = data.get("messages") or data.get("errors")
+    if not messages:
+        return {}
+    # webargs groups by location ("json", "query", "files"): field names are unique enough.
+    by_field = (
+        {k: v for location in messages.values() for k, v in flatten(location).items()}
+        if all(isinstance(v, Mapping) for v in messages.values())
+        else flatten(messages)
+    )
+    return {name: _library_error(text, field_at(data.get("schema"), name)) for name, text in by_field.items()}
+
+
 def handle_api_http_error(exc: HTTPException) -> Any:
     """Argument validation (webargs) → 422 with one error per field; the rest as the
     app's JSON errors."""
-    data = getattr(exc, "data", None) or {}
-    messages = data.get("messages") or data.get("errors")
-    if messages:
-        # webargs groups by location ("json", "query", "files"): field names are unique enough.
-        by_field = (
-            {k: v for location in messages.values() for k, v in flatten(location).items()}
-            if all(isinstance(v, Mapping) for v in messages.values())
-            else flatten(messages)
-        )
+    errors = _field_errors(exc)
+    if errors:
+        data = getattr(exc, "data", None) or {}
         status = exc.code or 422
         code = "invalid_data" if status == 422 else "bad_request"
-        return json_error(
-            status,
-            code,
-            data.get("message") or "the submitted data is not valid",
-            {name: _library_error(text, field_at(data.get("schema"), name)) for name, text in by_field.items()},
-        )
+        return json_error(status, code, data.get("message") or "the submitted data is not valid", errors)
     return handle_http_error(exc)
 
 

@@ -7,7 +7,8 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from flask import Flask
+from flask import Flask, Response, current_app, request
+from flask import json as flask_json
 from flask_smorest import Api
 
 from . import (
@@ -63,6 +64,9 @@ SPEC_OPTIONS = {
         }
     },
     "security": [{"bearerAuth": []}, {"sessionCookie": []}],
+    # the paths are the app's own (/api/v1/...): the server is the app's root, which the served
+    # document writes as the request's (CongressApi._openapi_json: behind a proxy's prefix)
+    "servers": [{"url": "/", "description": "this installation"}],
 }
 
 
@@ -116,6 +120,36 @@ class CongressApi(Api):
     def _register_error_handlers(self) -> None:
         pass
 
+    def _openapi_json(self) -> Response:
+        """The document, a server given from the app's root (``/``) written as this request
+        reached the root: behind a proxy that serves the app under a prefix (the WSGI script
+        root, ``/congress``), ``/congress/``, so that a tool joins the paths (``/api/v1/tasks``)
+        onto where the app really is. The document built once is left as it is: apispec's
+        to_dict gives its options dict itself (with the paths added), a copy is changed."""
+        document = dict(self.spec.to_dict())
+        document["servers"] = [
+            {**server, "url": request.script_root + server["url"]} if server.get("url", "").startswith("/") else server
+            for server in document.get("servers", [])
+        ]
+        return current_app.response_class(
+            flask_json.dumps(document, indent=2, sort_keys=False), mimetype="application/json"
+        )
+
+
+def answer_options() -> Response | None:
+    """OPTIONS under /api/ answered as an API does: an empty 204 with the methods the path
+    takes (``Allow``), before anything else, as it reads nothing and says nothing about anyone.
+    (Flask's own answer is an empty 200 typed text/html.) An unknown path is the usual JSON 404."""
+    rule = request.url_rule
+    if request.method != "OPTIONS" or rule is None or not request.path.startswith("/api/"):
+        return None
+    if not getattr(rule, "provide_automatic_options", False):
+        return None
+    response = current_app.make_default_options_response()
+    response.status_code = 204
+    response.headers.remove("Content-Type")
+    return response
+
 
 def register(app: Flask) -> None:
     for key, value in (
@@ -129,6 +163,7 @@ def register(app: Flask) -> None:
         ("API_SPEC_OPTIONS", copy.deepcopy(SPEC_OPTIONS)),
     ):
         app.config.setdefault(key, value)
+    app.before_request(answer_options)
     api = CongressApi(app)
     for module in RESOURCES:
         api.register_blueprint(module.bp)

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
+
 from engine.usecases import notifications, people, tokens
 
 from .common import actor, make_blueprint, reader, writer
 from .schemas import (
+    ChangedProfileSchema,
     CreatedTokenSchema,
     MarkedReadSchema,
     MarkReadSchema,
@@ -18,6 +21,7 @@ from .schemas import (
 )
 
 bp = make_blueprint("me", "/me", "The signed-in user, their API tokens and notifications")
+_LEFT = object()  # a choice the request does not send: left as it is
 
 
 @bp.get("")
@@ -29,11 +33,25 @@ def me():
 
 @bp.patch("")
 @bp.arguments(ProfileUpdateSchema)
-@bp.response(200, ProfileSchema)
+@bp.response(200, ChangedProfileSchema)
 def update_me(args: dict):
-    """Change your time zone (an IANA name; "" for the default, Asia/Shanghai): 422 if unknown."""
+    """Change what you choose for yourself, as 我的设置 does: your time zone (an IANA name; ""
+    for the default, Asia/Shanghai), and, when sent, your language (null: the product's
+    default) and whether notifications are e-mailed to you. 422 naming every refused field;
+    then nothing is changed."""
+    language = args.get("language", _LEFT)
     with writer() as s:
-        return people.update_profile(s, actor(), timezone=args["timezone"])
+        people.save_settings(
+            s,
+            actor(),
+            timezone=args["timezone"],
+            # the use case's None leaves the language as it is, and "" is none chosen
+            language=None if language is _LEFT else language or "",
+            email_notices=args.get("email_notices"),
+        )
+        s.flush()
+        # the choices beside the profile: read here, in the write's transaction (GET /me reads none)
+        return {**asdict(people.profile(s, actor())), **asdict(people.notice_preferences(s, actor()))}
 
 
 @bp.get("/tokens")
@@ -68,8 +86,9 @@ def revoke_token(token_id: int):
 def list_notifications(args: dict):
     """Your notifications (new tasks, reminders, overdue notices, 督办), newest first; only ever
     your own. Kind, subject and message in the request's language (the language cookie, else
-    Accept-Language, else Chinese), as the 消息 page writes them; as e-mailed in
-    ``email_subject`` and ``email_message``."""
+    Accept-Language, else Chinese), as the 消息 page writes them; as stored when it was made
+    (Chinese) in ``email_subject`` and ``email_message``. An e-mail is written when it is sent,
+    in the language you chose (``language`` of PATCH /api/v1/me)."""
     return notifications.notification_page(
         reader(), actor(), unread_only=args["unread"], page=args["page"], per_page=args["per_page"]
     )

@@ -11,6 +11,7 @@ from marshmallow import fields, validate
 
 from engine import clock
 from engine.errors import FIELD_ERRORS, FieldError, field_error_params
+from engine.notifications.texts import LANGUAGES
 from engine.usecases import tokens
 from engine.usecases.case_list import Waiting
 from engine.usecases.inbox import SORTS as INBOX_SORTS
@@ -649,11 +650,44 @@ class ProfileSchema(ma.Schema):
     )
 
 
+class ChangedProfileSchema(ProfileSchema):
+    """The profile after PATCH /api/v1/me, with the choices it changes beside the time zone.
+    (GET /api/v1/me answers from what authentication read, in no transaction of its own: these
+    two are read only when asked.)"""
+
+    language = fields.String(
+        allow_none=True,
+        metadata={
+            "enum": [*LANGUAGES, None],
+            "description": "the language you read the pages and your notification e-mails in, as 我的设置 "
+            "sets it; null: never chosen, the product's default (Chinese, zh_CN)",
+        },
+    )
+    email_notices = Boolean(metadata={"description": "whether your notifications are e-mailed to you too"})
+
+
 class ProfileUpdateSchema(ma.Schema):
+    """What 我的设置 sets, changed together: every refused field is said at once, nothing changed."""
+
     timezone = fields.String(
         required=True,
         validate=validate.Length(max=64),
         metadata={"description": 'an IANA time zone name, or "" for the default'},
+    )
+    language = fields.String(
+        allow_none=True,
+        validate=validate.Length(max=16),
+        metadata={
+            "enum": [*LANGUAGES, None],
+            "description": "the language of the pages and of your notification e-mails: zh_CN or en; null "
+            "for the product's default (Chinese); left as it is when not sent. 422 (language) if unknown",
+        },
+    )
+    email_notices = Boolean(
+        metadata={
+            "description": "whether your notifications are e-mailed to you too; left as it is when not sent. "
+            "Turned off, your e-mails still waiting to be sent are not sent"
+        }
     )
 
 
@@ -716,10 +750,22 @@ class NotificationSchema(ma.Schema):
             "in (with a token: Beijing time); a notification made before params were kept: email_message",
         },
     )
-    email_subject = fields.String(attribute="subject", metadata={"description": "as stored and e-mailed (Chinese)"})
+    # what the row keeps: the e-mail itself is written when it is sent (engine.notifications.outbox),
+    # from params in the recipient's language and time zone then; only one without params goes as stored
+    email_subject = fields.String(
+        attribute="subject",
+        metadata={
+            "description": "the subject as stored when the notification was made, in Chinese. Not necessarily "
+            "what an e-mail says: the e-mail is written when it is sent, in your language (PATCH /api/v1/me "
+            "language) from params; only a notification without params is e-mailed as stored"
+        },
+    )
     email_message = fields.String(
         attribute="message",
-        metadata={"description": "as stored and e-mailed (Chinese, the recipient's time zone)"},
+        metadata={
+            "description": "the message as stored when the notification was made, in Chinese, its due time in your "
+            "time zone then. Not necessarily what an e-mail says: as email_subject"
+        },
     )
     params = fields.Dict(
         allow_none=True,
