@@ -9,6 +9,7 @@ from collections.abc import Callable
 from typing import Any
 
 from flask_babel import gettext as _
+from flask_babel import npgettext
 
 from engine.deadlines.settings import DEFAULTS
 from engine.usecases import audit_log
@@ -129,6 +130,11 @@ def _or_none(say: Callable[[Any], str]) -> Callable[[Any, AuditPage], str]:
     return lambda value, _log: say(value) if value not in (None, "", []) else _("无")
 
 
+def _days(days: int) -> str:
+    """A token's life in days, "1 day" or "90 days" (a length of time: not the board's days late)."""
+    return npgettext("duration", "%(num)s 天", "%(num)s 天", days)
+
+
 def _count(value: Any, _log: AuditPage) -> str:
     return str(len(value) if isinstance(value, list) else value or 0)
 
@@ -153,7 +159,7 @@ _VALUE_TEXTS: dict[str, Callable[[Any, AuditPage], str]] = {
     "moved": _count,
     "refused": _count,
     "failed": _count,
-    "expires_in_days": lambda days, _log: _("永不过期") if days is None else _("%(days)s 天", days=days),
+    "expires_in_days": lambda days, _log: _("永不过期") if days is None else _days(days),
     "retry_after": _or_none(lambda seconds: _("%(seconds)s 秒", seconds=seconds)),
     "reason": _or_none(lambda code: _SIGN_IN_REFUSED[code]() if code in _SIGN_IN_REFUSED else str(code)),
     "token_id": _or_none(lambda n: f"#{n}"),

@@ -512,6 +512,55 @@ def _held_by_another(p: dict[str, Any]) -> Said:
     )
 
 
+def _task_draft_saved_meanwhile(p: dict[str, Any]) -> Said:
+    """A task's draft saved (in another tab, or by a colleague of the unit) after the page read
+    the one it would have overwritten (the task page keeps what was typed in its form)."""
+    at = when(p["at"])
+    if p["by"] == _me():
+        text = _(
+            "您打开此页后，又于 %(at)s 保存过「%(task)s」的草稿（可能是在另一个窗口或标签页中），"
+            "这次的草稿没有保存，以免覆盖那一份。",
+            at=at,
+            task=p["task"],
+        )
+    else:
+        text = _(
+            "您打开此页后，%(who)s 于 %(at)s 保存了「%(task)s」的草稿，您的草稿没有保存，以免覆盖那一份。",
+            who=people_named([p["by"]])[p["by"]],
+            at=at,
+            task=p["task"],
+        )
+    return Said(
+        text,
+        _("您填写的内容没有丢失：确认以它为准的，再保存一次即覆盖那一份草稿；要先看那一份，可在新标签页中打开此任务。"),
+        (_case_link(p["case"]),),
+        _("草稿已在别处保存"),
+    )
+
+
+def _holding_changed(p: dict[str, Any]) -> Said:
+    """A hand-over from a page older than the task's latest claim, hand-over or give-back (a
+    unit head's, while its holder handed it on or gave it back): who did what, when."""
+    names = people_named([p["by"], p["holder"] or ""])
+    said = {"by": names[p["by"]], "at": when(p["at"]), "task": p["task"], "not_done": _not_done()}
+    if p["action"] == "hand_over" and p["holder"]:
+        text = _(
+            "您打开此页后，%(by)s 于 %(at)s 将「%(task)s」转交给了 %(holder)s，%(not_done)s。",
+            holder=names[p["holder"]],
+            **said,
+        )
+    elif p["action"] == "claim":
+        text = _("您打开此页后，%(by)s 于 %(at)s 签收了「%(task)s」，%(not_done)s。", **said)
+    else:
+        text = _("您打开此页后，%(by)s 于 %(at)s 将「%(task)s」退回待签收，%(not_done)s。", **said)
+    return Said(
+        text,
+        _("请在任务页确认现在的办理人后，再决定是否转交。"),
+        ((url_for("tasks.show", task_id=p["task_id"]), _("打开任务页")), _case_link(p["case"])),
+        _("任务的办理人已变动"),
+    )
+
+
 def _case_cancelled(p: dict[str, Any]) -> Said:
     return Said(
         _(
@@ -796,6 +845,8 @@ _SAY: dict[str, Callable[[dict[str, Any]], Said]] = {
     "changed_meanwhile": lambda p: Said(
         _("您提交时，此案件正好被他人修改，您的操作没有保存。"), _("请刷新页面，确认最新内容后再操作一次。")
     ),
+    "task_draft_saved_meanwhile": _task_draft_saved_meanwhile,
+    "holding_changed": _holding_changed,
     "draft_saved_meanwhile": lambda p: Said(
         _(
             "您打开草稿 #%(draft)s 的第 %(opened)s 稿后，%(who)s 于 %(at)s 又保存了第 %(revision)s 稿，"

@@ -187,9 +187,11 @@ def _message(kind: str, p: dict[str, Any], due: str, _: Translate) -> str:
         )
     if kind == "taken_away" and p.get("withdrawn"):
         return _withdrawn(p, _)
+    # to whoever held it: claimed it, was handed it or was given it by name by the process; not
+    # "您签收的" (which one who was handed it never did), but what it was to them either way
     if kind == "taken_away" and p.get("to"):
         return _(
-            "%(by)s 已将您签收的「%(task)s」（案件：%(case)s）转交给 %(to)s 办理，您不必再办理；"
+            "%(by)s 已将原由您办理的「%(task)s」（案件：%(case)s）转交给 %(to)s 办理，您不必再办理；"
             "如已填写办理内容，请转告 %(to)s。",
             by=p["by"],
             task=task,
@@ -198,7 +200,7 @@ def _message(kind: str, p: dict[str, Any], due: str, _: Translate) -> str:
         )
     if kind == "taken_away":
         return _(
-            "%(by)s 已将您签收的「%(task)s」（案件：%(case)s）退回待签收，由本单位重新签收办理。",
+            "%(by)s 已将原由您办理的「%(task)s」（案件：%(case)s）退回待签收，由本单位重新签收办理。",
             by=p["by"],
             task=task,
             case=case,

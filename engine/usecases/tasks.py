@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from storage import repositories as repo
@@ -151,6 +151,33 @@ def _holdings(session: Session, item: WorkItem | ItemRow) -> list[tuple[str | No
     ]
 
 
+@dataclass(frozen=True)
+class Holding:
+    """The latest claim, hand-over or give-back of a task (its history entry): who took which
+    step when, and its ``id``, which a page carries as what it saw (``hand_over``'s ``seen``)."""
+
+    id: int
+    actor: str
+    action: str  # claim, hand_over, unclaim
+    at: datetime
+
+
+def last_holding(session: Session, item: WorkItem | ItemRow) -> Holding | None:
+    """The latest step that changed who holds ``item`` (None: none yet; the process may have
+    given it to its holder by name): one indexed read of the case's history."""
+    row = session.execute(
+        select(AuditEntry.id, AuditEntry.actor, AuditEntry.action, AuditEntry.at)
+        .where(
+            AuditEntry.instance_id == item.instance_id,
+            AuditEntry.task_id == item.task_id,
+            AuditEntry.action.in_(("claim", "hand_over", "unclaim")),
+        )
+        .order_by(AuditEntry.id.desc())
+        .limit(1)
+    ).first()
+    return Holding(*row) if row is not None else None
+
+
 def _given_to_holder(session: Session, item: WorkItem | ItemRow) -> tuple[str | None, datetime | None]:
     """Who gave ``item`` to its holder and when (the holder himself: claimed it; both None when
     the history says nothing of it: the process gave it to them by name)."""
@@ -284,8 +311,16 @@ def unclaim(session: Session, actor: Actor, task_id: str) -> TaskSummary:
 HAND_OVER_NOTE_CHARS = 500  # a hand-over's note (转交说明): a line for the colleague, not a comment
 
 
-def hand_over(session: Session, actor: Actor, task_id: str, colleague: str, comment: str = "") -> TaskSummary:
-    """Give a task I hold (or may claim) to a colleague who is a candidate for it too."""
+def hand_over(
+    session: Session, actor: Actor, task_id: str, colleague: str, comment: str = "", *, seen: int | None = None
+) -> TaskSummary:
+    """Give a task I hold (or may claim) to a colleague who is a candidate for it too.
+
+    ``seen``: the latest claim, hand-over or give-back the page showed (``TaskPage.holding``,
+    0: none). A page open for a while (a unit head's) may be older than its holder's own step
+    since (handed on, given back) or a colleague's claim: the hand-over would override it unseen.
+    Then it is refused (``holding_changed``), naming who did what when; without ``seen``
+    (the inbox's rows, the API, the command line) the task is handed as it stands."""
     colleague, comment = colleague.strip(), comment.strip()
     # refused fields by the API's names (``to``, ``comment``), which the task page labels too
     refused = {"to": FieldError("required")} if not colleague else {}
@@ -297,6 +332,8 @@ def hand_over(session: Session, actor: Actor, task_id: str, colleague: str, comm
         raise InvalidData(refused)
     item = _lock_item(session, actor, task_id)
     ensure_open(session, actor, item)
+    if seen is not None:
+        _refuse_if_moved(session, item, seen)
     if not access.may_hand_over(actor, item):
         raise _not_theirs(session, actor, item, f"{actor.username} does not hold task {item.name!r}")
     # the task exists and may be handed on: what is wrong is the value of ``to`` (a field error)
@@ -364,6 +401,28 @@ def hand_over(session: Session, actor: Actor, task_id: str, colleague: str, comm
         # go on filling in its form, to find it gone only when they submit
         notifications.notify_taken_away(session, item, held_by, by=by_name, to=_name(session, colleague))
     return _summary(session, item)
+
+
+def _refuse_if_moved(session: Session, item: WorkItem, seen: int) -> None:
+    """Conflict (``holding_changed``) when someone claimed, handed on or gave back ``item``
+    after the page that shows ``seen`` (``last_holding``'s id then; 0: none) was read. Asked
+    once the case is locked: a step committed meanwhile is read, one to come waits for us."""
+    last = last_holding(session, item)
+    if last is None or last.id == seen:
+        return
+    done = {"claim": "claimed it", "hand_over": "handed it on", "unclaim": "gave it back"}[last.action]
+    raise Conflict(
+        f"{last.actor} {done} at {last.at:%Y-%m-%d %H:%M} UTC, after the page that handed {item.name!r} over was "
+        f"read; it was not handed over: {item.assignee or 'nobody'} holds it now",
+        "holding_changed",
+        task=item.name,
+        task_id=item.task_id,
+        case=item.instance_id,
+        action=last.action,
+        by=last.actor,
+        at=last.at,
+        holder=item.assignee,
+    )
 
 
 def _name(session: Session, username: str) -> str:
@@ -496,6 +555,12 @@ class TaskPage:
     # completed from a row of this year's ledger (台账) by the administrator importing it, as
     # the history says of the completion (its ``ledger``): done then by whoever the ledger says
     completed_from_ledger: bool = False
+    # which save of the task's draft the page read (``draft_revision``; 0: none saved): its form
+    # sends it back with a draft, so that a save from an older page (another tab) is refused
+    draft_revision: int = 0
+    # the latest claim, hand-over or give-back the page shows (``last_holding``; 0: none): its
+    # hand-over sends it back, so that one from an older page is refused (``hand_over``'s seen)
+    holding: int = 0
 
 
 def task_page(session: Session, actor: Actor, task_id: str) -> TaskPage:
@@ -530,6 +595,7 @@ def task_page(session: Session, actor: Actor, task_id: str) -> TaskPage:
     answered = _answered(history)
     labels = field_labels(process)
     values = value_labels(session, process)
+    holding = last_holding(session, item) if open_ else None
     acting = offered = open_ and access.may_act(actor, item)
     if acting and item.assignee is None:
         # an unclaimed task offered to whoever may read the case's confidential fields is theirs
@@ -587,6 +653,8 @@ def task_page(session: Session, actor: Actor, task_id: str) -> TaskPage:
         completed_from_ledger=any(
             e.action == "complete" and e.task_id == task_id and e.ledger is not None for e in history
         ),
+        draft_revision=draft_revision(session, item) if open_ else 0,
+        holding=holding.id if holding is not None else 0,
     )
 
 
@@ -599,25 +667,73 @@ def task_form(session: Session, actor: Actor, task_id: str) -> tuple[FormSpec, f
 
 
 # -- drafts -------------------------------------------------------------------------
-def save_draft(session: Session, actor: Actor, task_id: str, data: dict[str, Any]) -> None:
+def draft_revision(session: Session, item: WorkItem | ItemRow) -> int:
+    """Which save of ``item``'s draft its draft is: the id of the history entry of the latest
+    save (0: none saved yet). A task has one draft at a time, whoever saved it (two tabs of one
+    officer, two officers of the unit the task is offered to): a save names the one it read."""
+    latest = session.scalar(
+        select(func.max(AuditEntry.id)).where(
+            AuditEntry.instance_id == item.instance_id,
+            AuditEntry.task_id == item.task_id,
+            AuditEntry.action == "save_draft",
+        )
+    )
+    return latest or 0
+
+
+def save_draft(session: Session, actor: Actor, task_id: str, data: dict[str, Any], *, seen: int | None = None) -> int:
     """Keep what was typed so far (not validated) on the work item, for its author to go on
-    with: a draft is theirs until the task is submitted (``access.may_read_draft``)."""
-    item, instance = visible_task(session, actor, task_id)
+    with: a draft is theirs until the task is submitted (``access.may_read_draft``). Gives
+    back the new draft's revision (``draft_revision``).
+
+    ``seen``: the revision the page read (``TaskPage.draft_revision``). A draft saved since (in
+    another tab, or by a colleague of the unit) is not overwritten unseen: Conflict
+    (``task_draft_saved_meanwhile``), naming who saved it when; saving again with the revision
+    the refusal read overwrites it, as the person chose. Without ``seen`` the draft is written
+    over whatever is there. A field the form does not have is refused (``unknown_field``),
+    as a submission refuses it, not dropped unsaid; one the reader may not read
+    (``may_not_write``) too; a read-only one is not kept, as a submission does not keep it."""
+    # the case locked first: two saves at once queue up, and the second reads the first's
+    item = _lock_item(session, actor, task_id)
+    instance = session.get(ProcessInstance, item.instance_id)
+    assert instance is not None  # locked just now
     # a page opened before the task closed: told as its submission would be (who completed
     # it and when, who cancelled its case and why), not only that it is closed
     ensure_open(session, actor, item)
     if not access.may_act(actor, item):
         raise _not_theirs(session, actor, item, f"{actor.username} may not work on task {item.name!r}")
     meta = processes.get_by_id(session, instance.definition_id).tasks.get(item.bpmn_id)
+    form = meta.form if meta else FormSpec()
     hidden = hidden_fields(session, actor, instance.definition_id)
-    names = {f.id for f in meta.form.fields if not f.readonly and f.id not in hidden} if meta else set()
+    refused = {name: FieldError("unknown_field") for name in data if form.field(name) is None}
+    refused |= {name: FieldError("may_not_write") for name in sorted(hidden.intersection(data))}
+    if refused:
+        raise InvalidData(refused)
+    names = {f.id for f in form.fields if not f.readonly and f.id not in hidden}
     draft = {k: v for k, v in data.items() if k in names and (v is None or isinstance(v, (str, int, bool, list)))}
     if refused := control_characters_in(draft):  # not checked against the form, but storable
         raise InvalidData(refused)
+    if seen is not None and (latest := draft_revision(session, item)) != seen:
+        raise _draft_saved_since(session, item, latest)
     item.draft = draft
     item.draft_by = actor.username
     audit(session, actor, "save_draft", instance_id=item.instance_id, task_id=task_id, bpmn_id=item.bpmn_id)
     session.flush()
+    return draft_revision(session, item)
+
+
+def _draft_saved_since(session: Session, item: WorkItem, revision: int) -> Conflict:
+    """The draft of ``item`` was saved (as ``revision``) after the page read an older one."""
+    by, at = session.execute(select(AuditEntry.actor, AuditEntry.at).where(AuditEntry.id == revision)).one()
+    return Conflict(
+        f"a draft of {item.name!r} was saved by {by} at {at:%Y-%m-%d %H:%M} UTC after the page read its draft; "
+        "yours was not saved (save it again to overwrite that one)",
+        "task_draft_saved_meanwhile",
+        task=item.name,
+        case=item.instance_id,
+        by=by,
+        at=at,
+    )
 
 
 def colleagues(session: Session, actor: Actor, task_id: str) -> list[tuple[str, str]]:

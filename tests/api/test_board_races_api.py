@@ -43,7 +43,7 @@ def test_a_supervision_on_a_task_completed_meanwhile_says_by_whom_and_when(world
     )
     assert english.get_json()["said"]["fields"]["task_id"] == (
         "“答复” was already completed by fin 同志 at 2026-12-23 09:00: no supervision notice is needed"
-        " (you can send one on the whole case instead)"
+        " (you can send one on the whole case instead)."
     )
     # with the other fields' refusals, all at once
     both = world.as_("supervisor").post(path, json={"task_id": case["reply"], "opinion": ""})

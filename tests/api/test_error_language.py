@@ -50,7 +50,7 @@ def test_the_ledger_refusal_in_english_when_asked(world):
         "Invalid data",
         "The submitted data is not valid; correct it and try again.",
     )
-    assert sorted(said["fields"].values()) == sorted(f"The column “{column}” is missing" for column in MISSING)
+    assert sorted(said["fields"].values()) == sorted(f"The column “{column}” is missing." for column in MISSING)
 
 
 def test_a_missing_case_is_said_in_the_requests_language(world):

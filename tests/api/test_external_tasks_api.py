@@ -154,7 +154,7 @@ def test_the_command_line_lists_them(sms):
     runner = sms.app.test_cli_runner()
     text = runner.invoke(args=["external-tasks", "list", "--topic", "notify_sms", "--user", "admin"])
     assert text.exit_code == 0, text.output
-    assert "1 external task(s)" in text.output and f"case {case_id} at send_sms (locked; held by sms-1" in text.output
+    assert "1 external task\n" in text.output and f"case {case_id} at send_sms (locked; held by sms-1" in text.output
     as_json = runner.invoke(args=["external-tasks", "list", "--user", "admin", "--json"])
     [row] = json.loads(as_json.output)
     assert (row["topic"], row["state"], row["worker_id"]) == ("notify_sms", "locked", "sms-1")

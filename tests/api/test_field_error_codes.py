@@ -204,9 +204,9 @@ def test_the_start_page_says_each_field_error_in_the_readers_language(fields_wor
     english = start_page(client, token, title="", visit="2027-01-01", count="0")
     assert english.status_code == 422
     english = text_of(english)
-    assert "required" in english and "must be between 2026-01-01 and 2026-12-31" in english
-    assert "at least 1" in english and "必填" not in english
-    assert "at most 10 characters" in text_of(start_page(client, token, title=TOO_LONG))
+    assert "This field is required." in english and "Must be between 2026-01-01 and 2026-12-31." in english
+    assert "Must not be less than 1." in english and "必填" not in english
+    assert "Must be at most 10 characters long." in text_of(start_page(client, token, title=TOO_LONG))
 
 
 def test_a_too_long_comment_is_refused_with_its_number(world):
@@ -239,9 +239,9 @@ def test_a_password_policy_refusal_is_said_in_the_readers_language(world):
     assert short.status_code == 422 and "密码至少 10 个字符" in text_of(short)
     assert "太容易被猜到" in text_of(change("password123"))
     client.get("/lang/en")
-    assert "the password needs at least 10 characters" in text_of(change("Qiu-shan"))
+    assert "The password needs at least 10 characters." in text_of(change("Qiu-shan"))
     guessable = text_of(change("password123"))
-    assert "too easy to guess" in guessable and "太容易" not in guessable
+    assert "Too easy to guess" in guessable and "太容易" not in guessable
 
 
 def test_an_upload_of_a_refused_type_is_said_in_the_readers_language(world):

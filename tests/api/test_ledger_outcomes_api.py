@@ -87,14 +87,14 @@ def test_the_command_line_says_the_columns_the_file_says_otherwise_in(proposals,
             "台账.xlsx",
             "“台账.xlsx”设置了打开密码，无法读取：请在 Excel 或 WPS 中打开它，取消密码后保存，再上传",
             "“台账.xlsx” is protected by a password: open it in Excel or WPS, remove the password, save it and "
-            "upload it again",
+            "upload it again.",
         ),
         (
             OLD_XLS,
             "台账.xls",
             "“台账.xls”是旧版 Excel 97-2003 工作簿（.xls）：请在 Excel 或 WPS 中打开它，另存为 .xlsx 后再上传",
             "“台账.xls” is an old Excel 97-2003 workbook (.xls): open it in Excel or WPS, save it as .xlsx and "
-            "upload that",
+            "upload that.",
         ),
     ],
 )

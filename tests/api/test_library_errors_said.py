@@ -56,31 +56,37 @@ def ask(world, case: dict, example: str, headers: dict):
 
 # (example, the field named, its status, what it says in Chinese, and in English)
 EXAMPLES = [
-    ("per_page", "per_page", 422, "应在 1 至 200 之间", "must be from 1 to 200"),
-    ("from", "from", 422, "日期格式应为 年-月-日", "a date as YYYY-MM-DD"),
-    ("data", "data", 422, "应为 JSON 对象", "must be a JSON object"),
-    ("dta", "dta", 422, "表单中没有此项", "no such field on this form"),
-    ("escalate", "escalate", 422, "必须是“是”或“否”", "must be yes or no"),
-    ("name", "name", 422, "应为 1 至 100 个字符", "must be 1 to 100 characters"),
-    ("sort", "sort", 422, "应为以下之一：due、-due、created、-created", "must be one of: due, -due, created, -created"),
-    ("ids", "ids", 422, "最多 1000 项", "at most 1000 items"),
-    ("ids_text", "ids", 422, "应为 JSON 数组（列表）", "must be a JSON array (a list)"),
+    ("per_page", "per_page", 422, "应在 1 至 200 之间", "Must be from 1 to 200."),
+    ("from", "from", 422, "日期格式应为 年-月-日", "Must be a date written as YYYY-MM-DD."),
+    ("data", "data", 422, "应为 JSON 对象", "Must be a JSON object."),
+    ("dta", "dta", 422, "表单中没有此项", "This form has no such field."),
+    ("escalate", "escalate", 422, "必须是“是”或“否”", "Must be yes or no."),
+    ("name", "name", 422, "应为 1 至 100 个字符", "Must be 1 to 100 characters long."),
+    (
+        "sort",
+        "sort",
+        422,
+        "应为以下之一：due、-due、created、-created",
+        "Must be one of: due, -due, created, -created.",
+    ),
+    ("ids", "ids", 422, "最多 1000 项", "Must have at most 1000 items."),
+    ("ids_text", "ids", 422, "应为 JSON 数组（列表）", "Must be a JSON array (a list)."),
     (
         "due_before",
         "due_before",
         422,
         "应为日期和时间，如 2026-01-31T09:00:00+08:00",
-        "must be a date and time such as 2026-01-31T09:00:00+08:00",
+        "Must be a date and time such as 2026-01-31T09:00:00+08:00.",
     ),
     (
         "due_before_far",
         "due_before",
         422,
         "日期应在 1900-01-01 至 2100-01-01 之间",
-        "must be between 1900-01-01 and 2100-01-01",
+        "Must be between 1900-01-01 and 2100-01-01.",
     ),
-    ("body", "json", 400, "不是有效的 JSON", "not valid JSON"),
-    ("null", "data", 422, "必填", "required"),
+    ("body", "json", 400, "不是有效的 JSON", "Must be valid JSON."),
+    ("null", "data", 422, "必填", "This field is required."),
 ]
 
 

@@ -240,6 +240,6 @@ def test_the_date_range_message_reads_in_the_readers_language(world):
 
     error = FieldError("date_out_of_range", {"min": "1900-01-01", "max": "2099-12-31"}, "走访日期")
     with world.app.test_request_context(headers={"Cookie": "lang=en"}):
-        assert field_message(error) == "must be between 1900-01-01 and 2099-12-31"
+        assert field_message(error) == "Must be between 1900-01-01 and 2099-12-31."
     with world.app.test_request_context():
         assert field_message(error) == "日期应在 1900-01-01 至 2099-12-31 之间"

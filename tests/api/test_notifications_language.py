@@ -90,7 +90,10 @@ def test_the_overdue_notices_in_english(world, frozen_clock):
         "“答复” (case: 修桥申请) was due on 2026-12-22 24:00 and is not done yet. Handled by: 财政所."
     )
     supervision = of_kind(items(world.as_("fin"), **{"Accept-Language": "en"}), "supervision")
-    assert (supervision["kind_label"], supervision["subject"]) == ("Supervision", "Supervision: 答复 (修桥申请)")
+    assert (supervision["kind_label"], supervision["subject"]) == (
+        "Supervision notice",
+        "Supervision notice: 答复 (修桥申请)",
+    )
 
 
 def test_signed_in_the_due_time_is_in_the_readers_zone(world, reply_offered):

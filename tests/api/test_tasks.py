@@ -144,10 +144,10 @@ def test_a_draft_is_kept_for_its_author_alone(world):
     """A draft is its author's until the task is submitted: a colleague of the unit, who may
     complete the same task, and the chair, who sees every case, read the form as it starts."""
     case = world.to_unit("finance")
-    saved = world.as_("fin").put(f"/tasks/{case['reply']}/draft", json={"data": {"reply_class": "B", "zz": 1}})
+    saved = world.as_("fin").put(f"/tasks/{case['reply']}/draft", json={"data": {"reply_class": "B"}})
     assert saved.status_code == 204
     mine = world.as_("fin").get(f"/tasks/{case['reply']}").get_json()
-    assert mine["has_draft"] is True and mine["values"]["reply_class"] == "B" and "zz" not in mine["values"]
+    assert mine["has_draft"] is True and mine["values"]["reply_class"] == "B"
     for other in ("fin2", "chair"):
         detail = world.as_(other).get(f"/tasks/{case['reply']}").get_json()
         assert detail["has_draft"] is False and "reply_class" not in detail["values"], other

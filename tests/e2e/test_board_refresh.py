@@ -59,3 +59,45 @@ def test_an_open_supervision_form_holds_the_whole_refresh_back(app, live_server,
     assert "没有未办结的督办" in page.locator("#open-supervisions").inner_text()
     assert "逾期 1" in page.locator('#unit-counts li[data-unit="finance"]').inner_text()
     assert problems == []
+
+
+def test_a_refresh_that_fails_is_said_retried_and_said_again_when_it_works(app, live_server, browser):
+    """No network, the server's error, a session that ended: each said above the rows, in a live
+    region, and tried again a minute later; the first refresh that works says so, and takes in
+    what changed meanwhile."""
+    overdue_case(app)
+    task_id = act(app, "supervisor", supervision.board).rows[0].task_id
+    page, problems = sign_in(browser, live_server, "supervisor")
+    page.clock.install()
+    page.goto(f"{live_server}/board/")
+    status = page.locator("#board-refresh")
+    assert status.get_attribute("role") == "status" and status.get_attribute("aria-live") == "polite"
+    assert status.inner_text() == ""
+
+    def refresh(url: str) -> bool:  # the board's own refresh, not the page
+        return "partial=1" in url
+
+    page.route(refresh, lambda route: route.abort("internetdisconnected"))
+    page.clock.run_for(61_000)
+    expect(status).to_have_text(
+        "督查台自动刷新失败：无法连接服务器或服务器出错，下方显示的可能不是最新情况。每分钟会自动重试。", timeout=5_000
+    )
+    page.unroute(refresh)
+    page.route(refresh, lambda route: route.fulfill(status=502, body="Bad Gateway"))
+    page.clock.run_for(60_000)
+    page.wait_for_timeout(300)
+    expect(status).to_contain_text("无法连接服务器或服务器出错")  # still failing: still said
+    page.unroute(refresh)
+    page.route(refresh, lambda route: route.fulfill(status=200, content_type="text/html", body="<form id=login-form>"))
+    page.clock.run_for(60_000)
+    expect(status).to_contain_text("登录已失效", timeout=5_000)
+    page.unroute(refresh)
+
+    act(app, "finance1", tasks.complete, task_id, {"reply_class": "A", "pages": "1"})  # meanwhile
+    page.clock.run_for(60_000)
+    expect(status).to_have_text("督查台已恢复自动刷新，下方为最新情况。", timeout=5_000)
+    expect(page.locator("#board tbody tr", has_text=REVIEW_SUBJECT)).to_have_count(0)
+    page.clock.run_for(60_000)
+    expect(status).to_have_text("", timeout=5_000)  # said once; the next refresh takes the line away
+    # the browser's own lines for the requests refused on purpose, nothing else
+    assert [p for p in problems if "Failed to load resource" not in p] == []

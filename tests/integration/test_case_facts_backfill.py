@@ -39,7 +39,7 @@ def test_db_upgrade_backfills_and_says_so(session_factory, db_url, make_app, fro
     runner = make_app(db_url).test_cli_runner()
     result = runner.invoke(args=["db", "upgrade"], catch_exceptions=False)
     assert result.exit_code == 0, result.output
-    assert "case facts written for 2 earlier case(s)" in result.output
+    assert "case facts written for 2 earlier cases" in result.output
     assert f"is already at {migrate.head_revision()} (head): nothing to migrate" in result.output
     with session_factory() as session:
         assert sorted(session.scalars(select(CaseFacts.instance_id))) == sorted(ids)

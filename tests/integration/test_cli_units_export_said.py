@@ -165,7 +165,7 @@ def test_an_export_overwrites_with_force(app, tmp_path: Path):
     target.write_bytes(b"last week's")
     forced = run(app, "export", "units", str(target), "--force", "--user", "admin")
     assert forced.exit_code == 0, forced.output
-    assert forced.stdout == f"11 units written to {target}\n"
+    assert forced.stdout == f"units written to {target}: 11 rows\n"
     assert target.read_bytes().startswith(b"PK")  # an .xlsx now
     fresh = tmp_path / "people.xlsx"  # a new file needs no --force
     assert run(app, "export", "people", str(fresh), "--user", "admin").exit_code == 0

@@ -51,7 +51,7 @@ def test_a_timer_that_fails_is_an_error_line_on_stderr(failing):
     result = run(app, "fire-due")
 
     assert result.exit_code == 1
-    assert result.stdout == "fired 0 timer(s)\n"
+    assert result.stdout == "fired 0 timers\n"
     assert f" of case {case_id} could not fire: " in result.stderr
     assert "(see congressflow incidents)" in result.stderr
 

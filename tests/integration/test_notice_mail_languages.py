@@ -121,7 +121,7 @@ def test_a_task_notice_in_english_names_the_case_and_links_to_the_task(world, sm
     [item] = {n.work_item_id for n in notifications(world) if n.username == "fin"}
     with world() as s:
         task_id = s.scalar(select(WorkItem.task_id).where(WorkItem.id == item))
-    assert english["Subject"] == "Supervision: 办理 (限期办理（测试） 2026-12-07)"
+    assert english["Subject"] == "Supervision notice: 办理 (限期办理（测试） 2026-12-07)"
     text = body(english)
     assert text.startswith(
         "“办理” (case: 限期办理（测试） 2026-12-07) was not done by its deadline (超时转督办): the task has ended"

@@ -81,7 +81,7 @@ def test_init_on_a_database_with_users_adds_no_demo_user_and_says_why(db_url, ma
     assert run(app, *made, "--operator").exit_code == 0
     again = run(app, "init")  # an upgrade, run as "running it again does no harm"
     assert again.exit_code == 0, again.output
-    assert "no demo users added: the database has 1 user(s) already (give --demo to add them anyway)\n" in again.output
+    assert "no demo users added: the database has 1 user already (give --demo to add them anyway)\n" in again.output
     assert "DEMO ONLY" not in again.output
     users, heads = _users_and_heads(db_url)
     assert users == ["itadmin"]

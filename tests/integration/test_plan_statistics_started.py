@@ -103,6 +103,6 @@ def test_the_upgrade_gives_the_rounds_saved_before_their_own_row(app, db_url):
 
     result = app.test_cli_runner().invoke(args=["db", "upgrade"], catch_exceptions=False)
     assert result.exit_code == 0, result.output
-    assert "case facts written for 2 earlier case(s)" in result.output
+    assert "case facts written for 2 earlier cases" in result.output
     assert round_kinds(app) == ["deputy_report_round", "unit_report_round"]
     assert counted(app) == ({"withdrawn": 1}, [("2026-12", 1)])

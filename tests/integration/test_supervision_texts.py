@@ -107,7 +107,7 @@ def test_each_wording_reads_in_english_too(app):
     )
     assert "reply by 2026-12-10 24:00. Instructions: 请说明原因。" in by
     assert "reported to you as the unit's head" in head and "reported to your unit" in unit
-    assert head_subject == "Supervision, reported to the unit's head: 答复 (路灯)"
+    assert head_subject == "Supervision notice, reported to the unit's head: 答复 (路灯)"
     watching = {**about, "watching": True, "by": "周主任", "handlers": ["财政所"]}
     with app.test_request_context(), force_locale("en"):
         watched = texts.message("supervision", watching, "2026-12-10 24:00", _)
@@ -118,6 +118,6 @@ def test_each_wording_reads_in_english_too(app):
         "and reply by 2026-12-10 24:00. Instructions: 请说明原因。"
     )
     assert timer == (
-        "“答复” (case: 路灯) is past its deadline (督办) and not done: it is now under supervision (督办). "
+        "“答复” (case: 路灯) is past its deadline (督办) and not done: a supervision notice has been issued on it. "
         "Handled by: 财政所."
     )

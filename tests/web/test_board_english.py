@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import html
 import re
+from datetime import timedelta
 
+from engine import clock
 from tests.web.conftest import text_of
 from tests.web.test_board_page import overdue_case
 
@@ -43,13 +45,25 @@ def test_the_board_and_its_supervision_form_read_english(app, as_user):
     form = row.split("<details", 1)[1].split("</details>", 1)[0]
     for label in ("Instructions", "Answer by", "Also report to the unit's head", "Send a supervision notice"):
         assert label in form, label
-    assert "1 day(s) late" in row and "2026-12-22 24:00" in row
+    assert '<span class="badge overdue">1 day late</span>' in row and "2026-12-22 24:00" in row
     assert not CJK.search(without_data(row)), row
 
     sorts = board.split('name="sort"', 1)[1].split("</select>", 1)[0]
     assert "By due date" in sorts and "By process" in sorts and "By supervision notices" in sorts
     open_ones = board.split('id="open-supervisions"', 1)[1].split("</section>", 1)[0]
     assert "Open supervision notices" in open_ones and "No open supervision notices." in open_ones
+
+
+def test_days_late_are_counted_as_english_counts_them(app, as_user):
+    """One day late, two days late: a real plural (Chinese says 天 alike), never "day(s)"."""
+    overdue_case(app)
+    client = as_user("supervisor")
+    assert '<span class="badge overdue">1 天</span>' in text_of(client.get("/board/"))
+    clock.advance(timedelta(days=1))
+    assert '<span class="badge overdue">2 天</span>' in text_of(client.get("/board/"))
+    client.get("/lang/en")
+    board = english(client.get("/board/"))
+    assert '<span class="badge overdue">2 days late</span>' in board and "day(s)" not in board
 
 
 def test_a_supervision_issued_in_english_reads_english_to_the_holder(app, as_user):
@@ -92,10 +106,10 @@ def test_a_refused_supervision_names_the_field_in_english(app, as_user):
     client.get("/lang/en")
     blank = {"instance_id": case.id, "opinion": " "}
     said = english(client.post("/board/supervise", data=blank, follow_redirects=True))
-    assert "The supervision notice was not sent: Instructions: required" in said
+    assert "The supervision notice was not sent: Instructions: This field is required." in said
     past = {"instance_id": case.id, "opinion": OPINION, "respond_by": "2026-12-01"}  # today is 2026-12-23
     said = english(client.post("/board/supervise", data=past, follow_redirects=True))
-    assert "The supervision notice was not sent: Answer by: must be between 2026-12-23 and 2099-12-31" in said
+    assert "The supervision notice was not sent: Answer by: Must be between 2026-12-23 and 2099-12-31." in said
     client.get("/lang/zh_CN")
     said = text_of(client.post("/board/supervise", data={"instance_id": case.id, "opinion": ""}, follow_redirects=True))
     assert "督办未发出：督办意见：必填" in said

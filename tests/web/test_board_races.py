@@ -151,4 +151,4 @@ def test_a_wrong_statistics_period_is_said_by_the_fields_label_beside_it(app, as
     assert ">自：日期格式应为 年-月-日</span>" in start and "from:" not in bad_day
     client.get("/lang/en")
     english = text_of(client.get("/statistics/?process=proposal&from=2026-12-31&to=2026-01-01"))
-    assert ">To: the range ends before it starts</span>" in english.split('<label for="period-to">', 1)[1]
+    assert ">To: The range ends before it starts.</span>" in english.split('<label for="period-to">', 1)[1]

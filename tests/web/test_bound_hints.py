@@ -89,7 +89,7 @@ def test_a_count_above_the_voters_present_is_refused_naming_them(library, as_use
         in text_of(chinese)
     )
     c.get("/lang/en")
-    assert "must not be more than “到会选民人数” (42)</p>" in text_of(submit())
+    assert "Must not be more than “到会选民人数” (42).</p>" in text_of(submit())
 
 
 def test_an_extension_is_hinted_at_most_what_is_left(library, as_user):

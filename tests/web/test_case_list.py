@@ -229,7 +229,7 @@ def test_english_page(app, client, as_user):
         "Started by",
         "Started at",
         "Ended at",
-        "Current steps",
+        "Current tasks",
         "Started by me",
         "In progress",
         "1 task",

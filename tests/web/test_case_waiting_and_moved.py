@@ -35,7 +35,7 @@ PREPARED_SMS = (
 
 
 def current_steps(page: str) -> str:
-    return re.search(r"<dt>(当前任务|Current steps)</dt><dd>(.*?)</dd>", page).group(2)
+    return re.search(r"<dt>(当前任务|Current tasks)</dt><dd>(.*?)</dd>", page).group(2)
 
 
 def diagram_state(page: str) -> dict:

@@ -127,7 +127,7 @@ def test_a_422_lists_each_fields_message_by_its_label(as_user):
     assert "must be a date" not in text and "the submitted data" not in text
     c.get("/lang/en")
     english = said(c.get("/statistics/cases", query_string={"process": "proposal", "figure": "x", "from": "x"}))
-    assert '<li data-field="from">From: a date as YYYY-MM-DD</li>' in english  # as the forms say it
+    assert '<li data-field="from">From: Must be a date written as YYYY-MM-DD.</li>' in english  # as the forms say it
     assert not CJK.search(english) and not DEVELOPER.search(english), english
 
 

@@ -156,7 +156,7 @@ def test_every_action_reads_english_on_the_page_and_in_the_download(app):
     said = {kind: html.unescape(text) for kind, text in found}
     assert set(said) == set(kinds)
     assert {kind: text for kind, text in said.items() if CJK.search(text) or not text} == {}
-    assert said["start"] == "Started" and said["supervise"] == "Issued a notice"
+    assert said["start"] == "Started" and said["supervise"] == "Issued a supervision notice"
     assert [row[2] for row in rows] == [said[kind] for kind in kinds]
 
 

@@ -94,7 +94,7 @@ def test_a_problem_names_the_column_it_speaks_of_as_its_column_cell_does_in_engl
     admin.get("/lang/en")
     early = {**ROW, "交办日期": "2026-03-01"}  # before its registration (03-02)
     html = text_of(upload(admin, "/admin/imports/ledger/proposals", workbook(PROPOSAL_HEADERS, early), "t.xlsx"))
-    assert "is before “Registered on (登记日期)” (2026-03-02)" in html
+    assert "Must not be before “Registered on (登记日期)” (2026-03-02)." in html
 
 
 def test_the_audit_log_says_each_imports_file_and_counts_and_when_a_ledger_was_imported(as_user, frozen_clock):

@@ -90,8 +90,8 @@ def test_the_command_line_lists_and_retries_incidents(app, runner):
     assert runner.invoke(args=["retry", str(case_id), "--user", "office1"]).exit_code == 4
     act(app, "admin", deadlines.set_setting, "petition.accept_days", 20)
     done = runner.invoke(args=["retry", str(case_id), "--user", "admin"])
-    assert done.exit_code == 0 and "1 incident(s) resolved" in done.output
-    assert "0 incident(s)" in runner.invoke(args=["incidents", "--open", "--user", "head"]).output
+    assert done.exit_code == 0 and "1 incident resolved" in done.output
+    assert "0 incidents" in runner.invoke(args=["incidents", "--open", "--user", "head"]).output
 
 
 def test_a_timer_whose_value_does_not_read_is_said_in_the_readers_language(app, as_user, tmp_path):

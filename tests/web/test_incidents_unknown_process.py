@@ -25,7 +25,7 @@ def test_the_command_line_says_there_is_no_such_process(app, runner):
     assert json.loads(as_json.stderr)["fields"] == {"--process": "no process 'nope'; deployed: petition_min, review"}
     # a process deployed, with no incident: the empty list, as before
     listed = runner.invoke(args=["incidents", "--process", "review", "--user", "head"])
-    assert (listed.exit_code, listed.output) == (0, "0 incident(s)\n")
+    assert (listed.exit_code, listed.output) == (0, "0 incidents\n")
 
 
 def test_the_api_refuses_an_unknown_process_naming_the_field(app):

@@ -123,7 +123,9 @@ def test_a_masked_ledger_is_said_to_re_create_no_petition_and_who_exports_one(ap
     exported = runner.invoke(args=["export", "ledger", "petitions", str(tmp_path / "out.xlsx"), "--user", "admin"])
     assert exported.exit_code == 0 and "it re-creates no petition in another database" in exported.stdout
     by_head = runner.invoke(args=["export", "ledger", "petitions", str(tmp_path / "head.xlsx"), "--user", "head"])
-    assert by_head.exit_code == 0 and by_head.stdout == f"1 petitions of 2026 written to {tmp_path / 'head.xlsx'}\n"
+    assert (
+        by_head.exit_code == 0 and by_head.stdout == f"petitions of 2026 written to {tmp_path / 'head.xlsx'}: 1 row\n"
+    )
 
 
 def test_a_case_entered_here_and_exported_is_in_the_system_already(app, tmp_path, frozen_clock):

@@ -67,7 +67,7 @@ def test_the_command_line_exports_the_ledger_next_to_units_and_people(app, tmp_p
     text = runner.invoke(
         args=["export", "ledger", "proposals", "-o", str(out), "--year", "2025", "--force", "--operator"]
     )
-    assert text.exit_code == 0 and text.output.strip() == f"0 proposals of 2025 written to {out}"
+    assert text.exit_code == 0 and text.output.strip() == f"proposals of 2025 written to {out}: 0 rows"
     assert runner.invoke(args=["export", "ledger", str(out), "--user", "admin"]).exit_code == 2  # which ledger?
     assert runner.invoke(args=["export", "units", str(out), "--year", "2025", "--user", "admin"]).exit_code == 2
     assert (

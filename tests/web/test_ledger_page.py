@@ -77,7 +77,7 @@ def test_a_unit_the_process_does_not_assign_to_is_said_at_its_cell_in_the_reader
     admin.get("/lang/en")
     english = text_of(upload(admin, presidium))
     assert '<tr data-row="2" data-column="承办单位"><td>2</td><td>Handling unit (承办单位)</td>' in english
-    assert "<td>人大主席团 is not a unit this process assigns to</td>" in english
+    assert "<td>人大主席团 is not a unit this process assigns to.</td>" in english
 
 
 def test_the_template_lists_the_units(as_user):
@@ -152,7 +152,7 @@ def test_the_template_uploaded_as_it_came_imports_nothing_and_says_why(app, as_u
     path.write_bytes(template)
     dry = app.test_cli_runner().invoke(args=["ledger", "petitions", str(path), "--dry-run", "--user", "admin"])
     assert dry.output == (
-        "dry run: nothing written\n1 rows\nworksheet read: 台账\n  row 2: the template's example, skipped\n"
+        "dry run: nothing written\n1 row\nworksheet read: 台账\n  row 2: the template's example, skipped\n"
     )
 
 

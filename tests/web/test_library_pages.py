@@ -192,7 +192,7 @@ def start_through_the_page(app: Flask, client: FlaskClient, key: str) -> int:
         spec = processes.get(definition).start_form
     fields = shown_fields(spec)
     form = html_form(client.get(f"/start/{key}"), "start-form")
-    assert_controls(form, fields, lists, {"csrf_token", "case_title"}, f"{key} start form")
+    assert_controls(form, fields, lists, {"csrf_token", "case_title", "case_business_key"}, f"{key} start form")
     response = client.post(f"/start/{key}", data=form_values(fields, lists))
     assert response.status_code == 302, f"{key} start form: {errors_of(response)}"
     with database.session_factory(app)() as s:
@@ -232,7 +232,7 @@ def assert_task_pages(app: Flask, client: FlaskClient, key: str, items: list[Wor
         person = candidate(app, item)
         fields = shown_fields(task_spec(app, item), sees_confidential(app, person))
         form = html_form(sign_in(client, person).get(f"/tasks/{item.task_id}"), "task-form")
-        assert_controls(form, fields, lists, {"csrf_token", "action"}, f"{where} as {person}")
+        assert_controls(form, fields, lists, {"csrf_token", "action", "draft_seen"}, f"{where} as {person}")
 
 
 def test_the_start_list_offers_every_process(library):

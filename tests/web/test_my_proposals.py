@@ -200,7 +200,7 @@ def test_my_proposals_in_english(app, as_user, proposals):
     assert "<h1>My proposals</h1>" in html
     row = row_of(html, proposals["evaluating"])
     assert cell(row, "step") == "Awaiting your evaluation due 2027-01-05 24:00"
-    assert cell(row_of(html, proposals["handling"]), "step") == "With the units"
+    assert cell(row_of(html, proposals["handling"]), "step") == "With the handling units"
     assert cell(row_of(html, proposals["closed"]), "evaluation") == "Satisfied"
     assert 'data-label="Lead unit"' in row and 'data-label="Reply due"' in row
 

@@ -222,7 +222,7 @@ def test_the_english_page(app, as_user, path):
         "Overdue notice",
         "Supervision",
         "Open the task",
-        "Kind",
+        "Type",
         "Time",
     ):
         assert english in html, english
@@ -263,7 +263,7 @@ def test_the_texts_are_written_in_the_readers_language_and_zone(app, as_user):
         f"“答复” (case: 关于修缮村道的意见) was due on {new_york} and is not done yet. "
         "Please handle it as soon as possible."
     ) in html
-    assert "Supervision: 答复 (关于修缮村道的意见)" in html and "尚未办结" not in html
+    assert "Supervision notice: 答复 (关于修缮村道的意见)" in html and "尚未办结" not in html
     c.get("/lang/zh_CN")
     html = text_of(c.get("/notifications"))
     assert f"「答复」（案件：关于修缮村道的意见）已于 {new_york} 到期，尚未办结。请尽快办理。" in html

@@ -131,4 +131,4 @@ def test_the_command_line_lists_and_retries_it(app, runner):
     done = runner.invoke(args=["retry", "--incident", str(incident_id), "--user", "admin"])
     assert done.exit_code == 0, done.output
     assert f"incident #{incident_id}: case " in done.output and "started; the incident is resolved" in done.output
-    assert "0 incident(s)" in runner.invoke(args=["incidents", "--open", "--user", "admin"]).output
+    assert "0 incidents" in runner.invoke(args=["incidents", "--open", "--user", "admin"]).output

@@ -48,7 +48,7 @@ def test_a_task_handed_on_from_under_its_holder_is_a_conflict_that_keeps_what_he
     [told] = notices(app, "finance1", NotificationKind.TAKEN_AWAY)
     assert told.params["by"] == "head 同志" and told.params["to"] == "finance2 同志"
     assert told.message.startswith(
-        "head 同志 已将您签收的「答复」（案件：关于修缮村道的意见）转交给 finance2 同志 办理"
+        "head 同志 已将原由您办理的「答复」（案件：关于修缮村道的意见）转交给 finance2 同志 办理"
     )
     assert notices(app, "finance2", NotificationKind.TAKEN_AWAY) == []  # told it arrived, as before
 
@@ -72,7 +72,8 @@ def test_a_task_taken_back_and_claimed_by_a_colleague_names_who_claimed_it(app, 
     [told] = notices(app, "finance1", NotificationKind.TAKEN_AWAY)
     assert "to" not in told.params
     assert (
-        told.message == "head 同志 已将您签收的「答复」（案件：关于修缮村道的意见）退回待签收，由本单位重新签收办理。"
+        told.message
+        == "head 同志 已将原由您办理的「答复」（案件：关于修缮村道的意见）退回待签收，由本单位重新签收办理。"
     )
 
     act(app, "finance2", tasks.claim, task)

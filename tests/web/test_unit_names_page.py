@@ -21,6 +21,6 @@ def test_a_name_that_is_a_candidate_group_already_is_said_beside_the_name(as_use
     assert response.status_code == 422
     said = (
         "“office_head” is the code of a role and cannot be the code or name of a unit: "
-        "the role's tasks would be offered to the unit's people"
+        "the role's tasks would be offered to the unit's people."
     )
     assert f'<p class="field-error" id="name-error" data-field="name">{escape(said)}</p>' in text_of(response)

@@ -21,7 +21,7 @@ from engine.deadlines.legal import due_text, local_day
 from engine.usecases import deadlines, definitions, people, sign_in, tokens
 
 from ..database import session_factory
-from .common import acting_options, emit, json_option, resolve_actor, table, use_case
+from .common import acting_options, counted, emit, json_option, resolve_actor, table, use_case
 
 
 @click.command("deploy")
@@ -436,8 +436,9 @@ def calendar_enter(
     if as_json:
         emit(True, result, str)
         return
-    verb = "would be" if preview else "are now"
-    click.echo(f"{year}: {len(result.entries)} entries {verb} stored (replacing {result.replaced})")
+    n = len(result.entries)
+    verb = "would be" if preview else "is now" if n == 1 else "are now"
+    click.echo(f"{year}: {counted(n, 'entry', 'entries')} {verb} stored (replacing {result.replaced})")
     for c in result.changes:
         after = "working day" if c.after.is_working else "day off"
         click.echo(f"  {c.day.isoformat()} becomes a {after} {f'({c.after.name})' if c.after.name else ''}".rstrip())

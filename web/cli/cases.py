@@ -18,7 +18,7 @@ from engine.usecases.results import HistoryEntry, WaitingStep
 from storage import repositories as repo
 
 from ..database import session_factory
-from .common import emit, json_option, use_case, user_option
+from .common import counted, emit, json_option, use_case, user_option
 
 
 def _name_and_text(text: str) -> tuple[str, str]:
@@ -149,7 +149,9 @@ def tasks_command(
     )
     with session_factory()() as session:
         rows, total = tasks.list_tasks(session, actor_for(session, username), flt)
-    emit(as_json, {"total": total, "tasks": rows}, lambda r: f"{r['total']} task(s)\n" + _task_lines(r["tasks"]))
+    emit(
+        as_json, {"total": total, "tasks": rows}, lambda r: counted(r["total"], "task") + "\n" + _task_lines(r["tasks"])
+    )
 
 
 @click.command("claim")

@@ -63,6 +63,12 @@ def emit(as_json: bool, value: Any, text: Callable[[Any], str]) -> None:
         click.echo(text(value))
 
 
+def counted(n: int, one: str, many: str | None = None) -> str:
+    """``n`` things as a command's English line says them: "1 task", "0 tasks", "2 entries"
+    (``many``: a plural that is not ``one`` + s), never "task(s)"."""
+    return f"{n} {one if n == 1 else many or one + 's'}"
+
+
 def table(rows: list[tuple[str, ...]], *, right: frozenset[int] = frozenset()) -> list[str]:
     """Rows as lines, each column as wide as its widest cell (the last as it is), two spaces
     apart; the columns in ``right`` (numbers) aligned right."""

@@ -12,7 +12,7 @@ from engine.usecases import external_task_list
 from engine.usecases.context import actor_for
 
 from ..database import session_factory
-from .common import emit, json_option, use_case, user_option
+from .common import counted, emit, json_option, use_case, user_option
 
 
 @click.group("external-tasks")
@@ -39,4 +39,4 @@ def list_command(topic: str, username: str, as_json: bool) -> None:
     """Every external task waiting for a worker, by topic (times in UTC)."""
     with session_factory()() as session:
         found = external_task_list.list_external_tasks(session, actor_for(session, username), topic=topic)
-    emit(as_json, found, lambda rows: "\n".join([f"{len(rows)} external task(s)", *map(_line, rows)]))
+    emit(as_json, found, lambda rows: "\n".join([counted(len(rows), "external task"), *map(_line, rows)]))

@@ -27,7 +27,7 @@ from engine.errors import InvalidData
 from engine.usecases import ledger, ledger_export, onboarding, spreadsheets
 
 from ..database import session_factory
-from .common import FileExists, acting_options, emit, exit_code, json_option, report, resolve_actor, use_case
+from .common import FileExists, acting_options, counted, emit, exit_code, json_option, report, resolve_actor, use_case
 
 
 def _sheet_lines(choice: spreadsheets.SheetChoice | None) -> list[str]:
@@ -41,7 +41,9 @@ def _sheet_lines(choice: spreadsheets.SheetChoice | None) -> list[str]:
 
 
 def _plan_text(plan: onboarding.Plan) -> list[str]:
-    lines = [f"{plan.rows} rows: {plan.created} to create, {plan.updated} to change, {plan.unchanged} unchanged"]
+    lines = [
+        f"{counted(plan.rows, 'row')}: {plan.created} to create, {plan.updated} to change, {plan.unchanged} unchanged"
+    ]
     lines += _sheet_lines(plan.sheet)
     for change in plan.changes:
         what = "create" if change.created else "change"
@@ -103,10 +105,10 @@ def import_command(
 
 
 def _ledger_text(plan: ledger.LedgerPlan) -> str:
-    lines = [f"{plan.rows} rows", *_sheet_lines(plan.sheet)]
+    lines = [counted(plan.rows, "row"), *_sheet_lines(plan.sheet)]
     lines += [f"  row {row}: the template's example, skipped" for row in plan.example_rows]
     for o in plan.outcomes:
-        where = "closed" if o.closed else "waiting at " + ", ".join(o.waiting_at)
+        where = "completed" if o.closed else "waiting at " + ", ".join(o.waiting_at)  # 办结
         # known by its 编号 (or #id): imported before, or entered here and exported
         before = " (already in the system: unchanged)" if o.existing else ""
         lines.append(f"  row {o.row}: case #{o.instance_id} {o.title}: {where}{before}")
@@ -119,7 +121,7 @@ def _ledger_text(plan: ledger.LedgerPlan) -> str:
             then = (
                 f"then {lapse.ends_by}"
                 if lapse.ends_by
-                else f"overdue, {lapse.supervised_by} raises a 督办"
+                else f"overdue, {lapse.supervised_by} issues a supervision notice"
                 if lapse.supervised_by
                 else "overdue"
             )
@@ -229,7 +231,8 @@ def export_command(
         raise FileExists(target) from None
     except OSError as exc:  # permissions, a full disk: a usage error naming the file, not a traceback
         raise click.BadParameter(f"cannot write {target}: {exc.strerror or exc}", param_hint=where) from None
-    written = f"{rows} {what} written to {target}"
+    # the kind first ("people", "proposals of 2026"): "1 people" would be no English
+    written = f"{what} written to {target}: {counted(rows, 'row')}"
     emit(
         as_json,
         {"kind": ledger_kind or kind, "file": str(target), "rows": rows, **({"masked": True} if masked else {})},

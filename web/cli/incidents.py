@@ -12,7 +12,7 @@ from engine.usecases import incidents, recovery, start_timers
 from engine.usecases.context import actor_for
 
 from ..database import session_factory
-from .common import EXIT_ERROR, emit, json_option, use_case, user_option
+from .common import EXIT_ERROR, counted, emit, json_option, use_case, user_option
 
 
 @click.command("incidents")
@@ -38,7 +38,7 @@ def incidents_command(only_open: bool, process: str, username: str, as_json: boo
             raise click.BadParameter(f"no process {process!r}; deployed: {deployed}", param_hint="--process") from None
 
     def text(found: list[incidents.IncidentView]) -> str:
-        lines = [f"{len(found)} incident(s)"]
+        lines = [counted(len(found), "incident")]
         for i in found:
             state = "open" if i.open else f"resolved {i.resolved_at:%Y-%m-%d %H:%M} by {i.resolved_by}"
             of = f"case {i.instance_id}" if i.instance_id is not None else f"no case, process v{i.process_version}"
@@ -74,7 +74,7 @@ def retry_command(instance_id: int | None, incident_id: int | None, username: st
     with session_factory().begin() as session:
         result = recovery.retry_case(session, actor_for(session, username), instance_id)
     if result.ok:
-        emit(as_json, result, lambda r: f"case {r.instance_id}: moved on; {r.resolved} incident(s) resolved")
+        emit(as_json, result, lambda r: f"case {r.instance_id}: moved on; {counted(r.resolved, 'incident')} resolved")
         return
     emit(as_json, result, lambda r: f"case {r.instance_id}: {r.error or 'still stuck: no open task and no timer'}")
     raise SystemExit(EXIT_ERROR)

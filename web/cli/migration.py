@@ -37,7 +37,7 @@ def _dry_run_text(run: case_migration.DryRun) -> str:
     lines = _plan_text(run.plan)
     lines.append(f"{'case':<8} {'revision':>8}  {'can move':<8}  {'step':<20} title")
     for case in run.cases:
-        step = "、".join(case.steps) or "-"
+        step = ", ".join(case.steps) or "-"  # the line is English: its list too
         lines.append(
             f"{case.instance_id:<8} {case.revision:>8}  {'yes' if case.movable else 'no':<8}  {step:<20} {case.title}"
         )

@@ -21,7 +21,7 @@ from storage import migrate
 from .. import scheduling
 from ..database import engine as app_engine
 from ..database import session_factory
-from .common import EXIT_DATABASE, EXIT_ERROR, emit, json_option, report_unusable, use_case
+from .common import EXIT_DATABASE, EXIT_ERROR, counted, emit, json_option, report_unusable, use_case
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -55,7 +55,7 @@ def init_command(demo: bool | None) -> None:
         demo_users = None if demo is False else people.demo_users_for_init(session, OPERATOR, asked=bool(demo))
     if demo_users is not None and demo_users.declined:
         click.echo(
-            f"no demo users added: the database has {demo_users.users_before} user(s) already "
+            f"no demo users added: the database has {counted(demo_users.users_before, 'user')} already "
             "(give --demo to add them anyway)"
         )
     if demo_users is not None and demo_users.created:
@@ -113,7 +113,7 @@ def _upgrade(revision: str = "head") -> None:
         with session_factory().begin() as session:
             filled = case_facts.backfill(session)
         if filled:
-            click.echo(f"case facts written for {filled} earlier case(s)")
+            click.echo(f"case facts written for {counted(filled, 'earlier case')}")
 
 
 @click.command("fire-due")
@@ -125,7 +125,7 @@ def fire_due_command(as_json: bool) -> None:
     with exit code 1."""
     firing = timers.fire_due_reporting(session_factory())
     failed = [{"timer": f.timer_id, "case": f.instance_id, "message": f.message} for f in firing.failed]
-    emit(as_json, {"fired": firing.fired, "failed": failed}, lambda r: f"fired {r['fired']} timer(s)")
+    emit(as_json, {"fired": firing.fired, "failed": failed}, lambda r: "fired " + counted(r["fired"], "timer"))
     if not as_json:  # (with --json the failures are in the object above)
         for f in firing.failed:
             of = f"of case {f.instance_id}" if f.instance_id is not None else "of a start event"

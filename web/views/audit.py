@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, render_template, request
 from flask_babel import gettext as _
+from flask_babel import pgettext
 
 from engine import clock
 from engine.deadlines.calendar import LOCAL_TZ
@@ -70,5 +71,14 @@ def export(fmt: str):
         ]
         if number >= log.pages:
             break
-    headers = [_("时间"), _("操作人"), _("操作"), _("案件编号"), _("案件"), _("环节"), _("内容"), _("来源地址")]
+    headers = [
+        _("时间"),
+        _("操作人"),
+        pgettext("entry", "操作"),
+        _("案件编号"),
+        _("案件"),
+        _("环节"),
+        _("内容"),
+        _("来源地址"),
+    ]
     return exports.download(_("审计日志"), fmt, headers, rows)

@@ -17,6 +17,7 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_babel import pgettext
 
 from engine.errors import InvalidData
 from engine.usecases import attachments, cases, comments, messages
@@ -38,7 +39,7 @@ from .. import database, exports, history_text
 from ..auth import current_actor
 from ..roles import person_name
 from .board import RefusedSupervision, issue_supervision
-from .formdata import as_typed, field_messages
+from .formdata import as_typed, field_messages, one_line
 from .queryargs import page_number
 
 bp = Blueprint("cases", __name__)
@@ -221,7 +222,7 @@ def history_export(instance_id: int, fmt: str):
     if fmt not in exports.FORMATS:
         abort(404)
     history, process_names = cases.history_download(database.session(), current_actor(), instance_id)
-    headers = [_("时间"), _("操作人"), _("操作"), _("环节"), _("内容")]
+    headers = [_("时间"), _("操作人"), pgettext("entry", "操作"), _("环节"), _("内容")]
     table = history_text.download_rows(history.entries, history_text.Words.of(history, process_names=process_names))
     return exports.download(f"{history.title}_{_('办理记录')}", fmt, headers, table)
 
@@ -314,7 +315,7 @@ def refused_comment(exc: InvalidData) -> RefusedComment:
     if all(error.code == "required" for error in exc.codes.values()):
         why = _("意见未发表：请填写意见内容。")
     else:
-        why = _("意见未发表：%(why)s", why="；".join(field_messages(exc.codes).values()))
+        why = _("意见未发表：%(why)s", why=one_line(field_messages(exc.codes).values()))
     return RefusedComment(request.form.get("body", ""), confidential_choice(), why)
 
 
@@ -333,7 +334,7 @@ def attach(instance_id: int):
                 confidential=confidential_choice(),
             )
     except InvalidData as exc:
-        flash(_("附件未上传：%(why)s", why="；".join(field_messages(exc.field_errors).values())), "error")
+        flash(_("附件未上传：%(why)s", why=one_line(field_messages(exc.field_errors).values())), "error")
     else:
         flash(_("附件已上传。"), "success")
     return redirect(url_for("cases.show", instance_id=instance_id) + "#attachments")
@@ -348,7 +349,7 @@ def cancel(instance_id: int):
         with database.session_factory().begin() as s:
             cases.cancel_instance(s, current_actor(), instance_id, reason)
     except InvalidData as exc:
-        why = _("案件未撤销：%(why)s", why="；".join(field_messages(exc.field_errors).values()))
+        why = _("案件未撤销：%(why)s", why=one_line(field_messages(exc.field_errors).values()))
         return show_case(instance_id, refused_cancel=RefusedCancel(reason, why), status=422)
     flash(_("案件已撤销。"), "success")
     return redirect(url_for("cases.show", instance_id=instance_id))

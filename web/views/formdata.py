@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from flask_babel import gettext as _
+from flask_babel import pgettext
 from werkzeug.datastructures import MultiDict
 
 from engine.bpmn.forms import FormField, FormSpec
@@ -62,7 +63,9 @@ def _done_by(p: Mapping[str, Any]) -> dict[str, str]:
 
 
 # Each field error code (engine.errors.FIELD_ERRORS) → a sentence in the user's language,
-# from its params. The label is not repeated: it is shown beside the field anyway.
+# from its params. The label is not repeated: it is shown beside the field anyway. In English
+# each is a sentence, capital first and a full stop last ("This field is required."): it stands
+# alone under its field, and after "Label: " in the form's error summary.
 _SAY: dict[str, Callable[[dict[str, Any]], str]] = {
     "invalid": lambda p: p["message"],
     "required": lambda p: _("必填"),
@@ -250,6 +253,13 @@ def field_message(error: FieldError | str) -> str:
     if not isinstance(error, FieldError):
         error = FieldError.from_text(str(error))
     return _SAY[error.code](error.params)
+
+
+def one_line(messages: Iterable[str]) -> str:
+    """Several fields' errors in one line (a flash, a refusal's sentence): in Chinese with a ；
+    between them, in English with a space, each English message being a sentence with its own
+    full stop ("This field is required. The file is empty."), never "required；the file is empty"."""
+    return pgettext("between sentences", "；").join(messages)
 
 
 def field_messages(errors: Mapping[str, FieldError | str], form: FormSpec | None = None) -> dict[str, str]:

@@ -15,8 +15,9 @@ from .. import database
 from ..auth import current_actor
 from ..roles import person_name
 from .auth import safe_next
-from .formdata import field_messages
+from .formdata import field_messages, one_line
 from .queryargs import page_number
+from .tasks import HOLDING_SEEN, seen_on_page
 
 bp = Blueprint("inbox", __name__)
 
@@ -61,11 +62,14 @@ def unclaim(task_id: str):
 def hand_over(task_id: str):
     colleague = request.form.get("colleague", "").strip()
     try:
+        seen = seen_on_page(HOLDING_SEEN)  # the task page's: what it showed of who holds the task
         with database.session_factory().begin() as s:
-            summary = tasks.hand_over(s, current_actor(), task_id, colleague, request.form.get("comment", ""))
+            summary = tasks.hand_over(
+                s, current_actor(), task_id, colleague, request.form.get("comment", ""), seen=seen
+            )
             who = person_name(colleague, people_names(s, [colleague]))  # by name, as the task page lists them
     except InvalidData as exc:  # said on the task page, where the hand-over form is
-        flash(_("未转交：%(why)s", why="；".join(_labelled(exc.codes).values())), "error")
+        flash(_("未转交：%(why)s", why=one_line(_labelled(exc.codes).values())), "error")
         return redirect(url_for("tasks.show", task_id=task_id))
     flash(_("已转交给 %(who)s：%(name)s", who=who, name=summary.name), "success")
     return redirect(url_for("inbox.index"))

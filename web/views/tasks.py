@@ -11,7 +11,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from engine import clock
-from engine.errors import AlreadyCompleted, Conflict, HeldByAnother, InvalidData, NotFound
+from engine.errors import AlreadyCompleted, Conflict, FieldError, HeldByAnother, InvalidData, NotFound
 from engine.usecases import attachments, cases, closed_tasks, comments, tasks
 from engine.usecases.labels import department_names, people_names
 from engine.usecases.results import TaskSummary
@@ -86,11 +86,14 @@ def submit(task_id: str):
     data = read_form(form, request.form, hidden)
     if request.form.get("action") == "draft":
         try:
+            seen = seen_on_page(DRAFT_SEEN)
             with database.session_factory().begin() as s:
-                tasks.save_draft(s, actor, task_id, data)
+                tasks.save_draft(s, actor, task_id, data, seen=seen)
         except InvalidData as exc:
             return _render(task_id, values=data, errors=exc.field_errors, status=422)
         except Conflict as exc:
+            if exc.reason == "task_draft_saved_meanwhile":
+                return _draft_refused(task_id, data, exc)
             if (lost_to := _lost_to(exc)) is None:
                 raise
             return _kept(task_id, data, exc, lost_to)
@@ -114,6 +117,34 @@ def submit(task_id: str):
     if mine:
         return redirect(url_for("tasks.show", task_id=mine[0].task_id))
     return redirect(url_for("inbox.index"))
+
+
+# The hidden fields by which the task page says what it read: the draft (tasks.save_draft's
+# seen) and the latest claim, hand-over or give-back (tasks.hand_over's seen), each a revision
+DRAFT_SEEN = "draft_seen"
+HOLDING_SEEN = "holding_seen"
+
+
+def seen_on_page(name: str) -> int | None:
+    """The revision the page's hidden field ``name`` carries (None: the form does not carry one:
+    a page served before it did, the inbox's rows); anything but a number is refused naming it."""
+    raw = request.form.get(name, "")
+    if not raw:
+        return None
+    if not (raw.isascii() and raw.isdigit() and len(raw) <= 18):  # an audit entry's id
+        raise InvalidData({name: FieldError("not_a_number")})
+    return int(raw)
+
+
+def _draft_refused(task_id: str, data: dict, exc: Conflict):
+    """A draft refused because another was saved after the page read its draft (another tab,
+    a colleague of the unit): the page again, what was typed still in its form to go on with,
+    which now names the newer draft as read, so that saving once more overwrites it (the
+    choice is the reader's, said above the form)."""
+    said = say(exc)
+    if said is not None:
+        flash(_("%(said)s%(more)s", said=said.text, more=said.hint) if said.hint else said.text, "error")
+    return _render(task_id, values=data, status=409)
 
 
 def _left_unit(task_id: str, not_found: NotFound):

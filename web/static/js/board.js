@@ -51,12 +51,13 @@
     return row ? row.querySelectorAll(focusable)[place.rank] || null : null;
   }
 
+  // whether ``html`` was the board's answer (else the sign-in page, the session having ended)
   function takeIn(html) {
     var fresh = new DOMParser().parseFromString(html, 'text/html');
     var rows = fresh.querySelector('#board tbody');
-    if (!rows) { return; }  // not the board's answer (a sign-in page after the session ended)
+    if (!rows) { return false; }
     var place = placeOf(document.activeElement);
-    if (place && !find(place, fresh)) { return; }
+    if (place && !find(place, fresh)) { return true; }
     parts.forEach(function (id) {
       var now = document.getElementById(id);
       var next = fresh.getElementById(id);
@@ -64,11 +65,37 @@
     });
     table.tBodies[0].outerHTML = rows.outerHTML;
     if (place) { find(place, document).focus({preventScroll: true}); }
+    return true;
   }
+
+  // A refresh that fails (no network, the server's error, the session ended) is said above the
+  // rows, which may no longer be what is open and overdue, and tried again each minute; the
+  // first that works again says so, and the one after takes the line away. Silent, a
+  // supervisor went on reading an hour-old board as the current one.
+  var status = document.getElementById('board-refresh');
+  var state = 'ok';  // ok, failed, signedOut, back
+  function say(next) {
+    if (!status || next === state) { return; }
+    state = next;
+    status.textContent = '';
+    if (next === 'ok') { return; }
+    var line = document.createElement('p');
+    line.className = 'flash ' + (next === 'back' ? 'success' : 'warning');
+    line.textContent = status.dataset[next];
+    status.appendChild(line);
+  }
+  function worked() { say(state === 'failed' || state === 'signedOut' ? 'back' : 'ok'); }
+
   setInterval(function () {
     if (formOpen()) { return; }
     fetch(table.dataset.refresh, {credentials: 'same-origin'})
-      .then(function (r) { return r.ok ? r.text() : null; })
-      .then(function (html) { if (html && !formOpen()) { takeIn(html); } });
+      .then(function (r) {
+        if (!r.ok) { say('failed'); return; }
+        return r.text().then(function (html) {
+          if (formOpen()) { return; }  // opened meanwhile: nothing taken in, nothing to say
+          if (takeIn(html)) { worked(); } else { say('signedOut'); }
+        });
+      })
+      .catch(function () { say('failed'); });
   }, 60000);
 })();

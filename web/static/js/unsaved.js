@@ -46,7 +46,9 @@
 
   // kept: the draft was saved (the other action goes on); refused: the server's task page
   // saying why it was not (the task completed by a colleague, handed over, its case
-  // cancelled: a 409 whose 办理 card says who and when, the input kept read-only); else
+  // cancelled: a 409 whose 办理 card says who and when, the input kept read-only); declined:
+  // another draft was saved after this page read its own (another tab, a colleague) and the
+  // officer chose not to overwrite it (nothing goes on: the input stays, unsaved); else
   // neither (the network, an error page): ask before the input is lost
   function keepAsDraft() {
     var data = new FormData(form);
@@ -58,10 +60,29 @@
         return response.text().then(function (html) {
           var served = new DOMParser().parseFromString(html, 'text/html');
           var taken = served.getElementById('task-taken');
+          if (!taken && response.status === 409) {
+            var newer = newerDraft(served);
+            if (newer) { return newer; }
+          }
           return { kept: false, refused: taken ? taken.closest('section') : null };
         });
       })
       .catch(function () { return { kept: false, refused: null }; });
+  }
+
+  // The server refused the draft for one saved since this page read its own: the page it
+  // served says who saved it when (its message) and names that draft as read. Asked whether to
+  // overwrite it, as the page's own 保存草稿 refused so offers: yes saves again over it.
+  function newerDraft(served) {
+    var seen = form.querySelector('input[name="draft_seen"]');
+    var read = served.querySelector('form#task-form input[name="draft_seen"]');
+    var said = served.getElementById('flash-said');
+    if (!seen || !read || !said) { return null; }
+    if (!window.confirm(said.textContent.trim() + '\n\n' + seen.dataset.overwrite)) {
+      return { kept: false, refused: null, declined: true };
+    }
+    seen.value = read.value;
+    return keepAsDraft();
   }
 
   // The task changed meanwhile: its 办理 card becomes the server's, which says why and shows
@@ -88,6 +109,7 @@
       var submitter = event.submitter || null;
       keepAsDraft().then(function (result) {
         if (result.refused) { showRefusal(result.refused); return; }
+        if (result.declined) { return; }
         if (!result.kept && !window.confirm(form.dataset.unsaved)) { return; }
         dirty = false;
         if (other.requestSubmit) { other.requestSubmit(submitter); } else { other.submit(); }
