@@ -8,12 +8,13 @@ import re
 from datetime import date, datetime, timedelta, tzinfo
 
 from flask import Flask, g, has_request_context, request, session
-from flask_babel import Babel, format_date, format_datetime, get_locale, get_timezone
+from flask_babel import Babel, format_date, format_datetime, get_locale, get_timezone, pgettext
 from flask_login import current_user
 from markupsafe import Markup
 from werkzeug.wrappers import Response
 
 from engine.deadlines import timezones
+from engine.usecases.ledger_rows import note_said
 
 LANGUAGES = {"zh_CN": "中文", "en": "English"}
 DEFAULT_LANGUAGE = "zh_CN"
@@ -82,8 +83,10 @@ _AWARE_ISO = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+
 
 
 def when_text(value: str) -> str:
+    """A text value as shown (a case's facts, its history): a stored moment in the reader's zone,
+    a note the ledger import stored (（按台账导入）) in the reader's language, anything else as is."""
     if not _AWARE_ISO.fullmatch(value):
-        return value
+        return note_said(value, pgettext)
     try:
         # the date functions write a deadline as the midnight that ends its last day
         return due(datetime.fromisoformat(value))

@@ -32,7 +32,7 @@ row, left in the file as it was handed out, is skipped and said so: never a case
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
@@ -59,7 +59,6 @@ from .context import audit, processes, recorded_from
 from .ledger_rows import (
     COLUMN_OF_FIELD,
     COLUMNS,
-    NOTES,
     PROCESS_OF,
     SEVERAL_UNITS,
     STEPS,
@@ -70,6 +69,7 @@ from .ledger_rows import (
     differing,
     is_example,
     option_lists,
+    template_notes,
 )
 from .onboarding import Problem, read_sheet, sheet_problems
 from .tasks import run_completion
@@ -141,10 +141,18 @@ class LedgerPlan:
 
 
 # -- replaying ---------------------------------------------------------------------------------
-def template(session: Session, actor: Actor, kind: str) -> bytes:
+def template(
+    session: Session,
+    actor: Actor,
+    kind: str,
+    pgettext: spreadsheets.InContext = spreadsheets.as_written,
+    column_names: Mapping[str, str] | None = None,
+) -> bytes:
     """The ledger's .xlsx to fill in, its lists (units, deputies, classes) as drop-downs: what
     the process's forms offer for each column, as the import reads it (the units a field leaves
-    out, such as the presidium, are not offered)."""
+    out, such as the presidium, are not offered). Its notes sheet in the reader's language
+    (``pgettext``: a page's; Chinese by default), each column named so where the reader names
+    it otherwise than its header (``column_names``); headers, example and lists as read."""
     access.require(actor, Permission.CASE_IMPORT, "import a ledger")
     ledger = kind_of(kind)
     lists = {
@@ -156,7 +164,8 @@ def template(session: Session, actor: Actor, kind: str) -> bytes:
         # two deputies of one name offered apart, 周军（zhoujun2）, as the import reads them back
         lists["提出代表"] = list(deputy_choices(repo.users_with_role(session, Role.DEPUTY)).values())
     columns = [replace(c, choices=lists.get(c.header, c.choices)) for c in COLUMNS[ledger]]
-    return spreadsheets.template("台账", columns, NOTES[ledger])
+    notes = {**template_notes(ledger, pgettext), **spreadsheets.column_note(columns, column_names, pgettext)}
+    return spreadsheets.template("台账", columns, notes, notes_sheet=spreadsheets.notes_title(pgettext))
 
 
 def plan(session: Session, actor: Actor, kind: str, filename: str, content: bytes) -> LedgerPlan:

@@ -37,9 +37,22 @@ _SPLIT = re.compile(r"[、,，;；\s]+")
 _DATE = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?")
 # columns of several units (、): a drop-down picks one value, so the template gives them none
 SEVERAL_UNITS = frozenset({"协办单位"})
+# What a replayed step's text field holds where the ledger has no column for it (a 交办意见, a
+# co-handling view, an unsatisfied deputy's reason): stored in Chinese, as what people write is
 IMPORTED_NOTE = "（按台账导入）"
 # a co-handling unit's view the ledger does not date (see the module's doc)
 UNDATED_VIEW_NOTE = "（按台账导入；台账未记协办意见日期，记为不晚于答复日期和协办期限）"
+
+
+def note_said(value: str, pgettext: spreadsheets.InContext) -> str:
+    """``value`` in the reader's language (``pgettext``: a page's) where it is one of the notes
+    the import stores in a field (``IMPORTED_NOTE``, ``UNDATED_VIEW_NOTE``): the product's words,
+    not a person's; any other value as it is."""
+    if value == IMPORTED_NOTE:
+        return pgettext("ledger note", "（按台账导入）")
+    if value == UNDATED_VIEW_NOTE:
+        return pgettext("ledger note", "（按台账导入；台账未记协办意见日期，记为不晚于答复日期和协办期限）")
+    return value
 
 
 class LedgerKind(StrEnum):
@@ -83,30 +96,60 @@ COLUMNS: dict[LedgerKind, tuple[spreadsheets.Column, ...]] = {
     ),
 }
 PROCESS_OF = {LedgerKind.PROPOSALS: "proposal", LedgerKind.PETITIONS: "petition"}
+
+
 # The template's 说明 sheet: each ledger's own steps, in the order of its dates, and the
-# columns each step needs (as proposal_steps and petition_steps below read them).
-_AS_READ = "填了日期的步骤按该日办结，留空的步骤即案件现在等待的环节；每一步的日期不能早于上一步，也不能晚于今天。"
-_EXAMPLE = "模板第 2 行是填写示例：原样留着导入时会跳过它，不会成为案件；可以删掉它，也可以直接改写成第一件。"
-NOTES: dict[LedgerKind, dict[str, str]] = {
-    LedgerKind.PROPOSALS: {
-        "怎样导入": "每行一件建议。按登记、交办、答复、评价的日期依次在系统中重新办理一遍：" + _AS_READ,
-        "必填": "带 * 的列必填；填了某一步的日期，该步所需的列也须填写："
-        "交办须填类别、主办单位，答复须填答复类别、答复内容，评价须填评价。"
-        "反过来，某一步的日期空着，该步的列也须空着：没有交办日期的不填类别、主办单位、协办单位，"
-        "没有答复日期的不填答复类别、答复内容，没有评价日期的不填评价（填了的不会导入，导入时作为问题列出）。",
-        "协办意见": "有协办单位的，协办意见日期填协办单位向主办单位提出意见的日期（不早于交办日期，不晚于答复日期）。"
-        "不填的，协办意见随答复一并记录：日期记为答复日期；答复日期已过协办期限的，记为协办期限的最后一天"
-        "（台账没有记日期，不判为逾期）。",
-        "示例": _EXAMPLE,
-    },
-    LedgerKind.PETITIONS: {
-        "怎样导入": "每行一件信访。按收到、受理、交办、答复的日期依次在系统中重新办理一遍：" + _AS_READ,
-        "必填": "带 * 的列必填；填了某一步的日期，该步所需的列也须填写：交办须填承办单位，答复须填答复内容。"
-        "反过来，某一步的日期空着，该步的列也须空着：没有交办日期的不填承办单位，没有答复日期的不填答复内容"
-        "（填了的不会导入，导入时作为问题列出）。",
-        "示例": _EXAMPLE,
-    },
-}
+# columns each step needs (as proposal_steps and petition_steps below read them); in the
+# reader's language (``pgettext``: a page's, spreadsheets.InContext; Chinese by default).
+def template_notes(kind: LedgerKind, pgettext: spreadsheets.InContext = spreadsheets.as_written) -> dict[str, str]:
+    as_read = pgettext(
+        "spreadsheet note",
+        "填了日期的步骤按该日办结，留空的步骤即案件现在等待的环节；每一步的日期不能早于上一步，也不能晚于今天。",
+    )
+    example = pgettext(
+        "spreadsheet note",
+        "模板第 2 行是填写示例：原样留着导入时会跳过它，不会成为案件；可以删掉它，也可以直接改写成第一件。",
+    )
+    if kind == LedgerKind.PROPOSALS:
+        return {
+            pgettext("spreadsheet note", "怎样导入"): pgettext(
+                "spreadsheet note",
+                "每行一件建议。按登记、交办、答复、评价的日期依次在系统中重新办理一遍：%(as_read)s",
+                as_read=as_read,
+            ),
+            pgettext("spreadsheet note", "必填"): pgettext(
+                "spreadsheet note",
+                "带 * 的列必填；填了某一步的日期，该步所需的列也须填写："
+                "交办须填类别、主办单位，答复须填答复类别、答复内容，评价须填评价。"
+                "反过来，某一步的日期空着，该步的列也须空着：没有交办日期的不填类别、主办单位、协办单位，"
+                "没有答复日期的不填答复类别、答复内容，没有评价日期的不填评价（填了的不会导入，导入时作为问题列出）。",
+            ),
+            pgettext("spreadsheet note", "协办意见"): pgettext(
+                "spreadsheet note",
+                "有协办单位的，协办意见日期填协办单位向主办单位提出意见的日期（不早于交办日期，不晚于答复日期）。"
+                "不填的，协办意见随答复一并记录：日期记为答复日期；答复日期已过协办期限的，记为协办期限的最后一天"
+                "（台账没有记日期，不判为逾期）。",
+            ),
+            pgettext("spreadsheet note", "示例"): example,
+        }
+    return {
+        pgettext("spreadsheet note", "怎样导入"): pgettext(
+            "spreadsheet note",
+            "每行一件信访。按收到、受理、交办、答复的日期依次在系统中重新办理一遍：%(as_read)s",
+            as_read=as_read,
+        ),
+        pgettext("spreadsheet note", "必填"): pgettext(
+            "spreadsheet note",
+            "带 * 的列必填；填了某一步的日期，该步所需的列也须填写：交办须填承办单位，答复须填答复内容。"
+            "反过来，某一步的日期空着，该步的列也须空着：没有交办日期的不填承办单位，没有答复日期的不填答复内容"
+            "（填了的不会导入，导入时作为问题列出）。",
+        ),
+        pgettext("spreadsheet note", "示例"): example,
+    }
+
+
+# the notes in Chinese (the export's 说明 sheet names the ledger's 必填 as its template does)
+NOTES: dict[LedgerKind, dict[str, str]] = {kind: template_notes(kind) for kind in LedgerKind}
 
 
 @dataclass(frozen=True)

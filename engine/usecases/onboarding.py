@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import re
 import secrets
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -183,13 +183,29 @@ def kind_of(kind: str) -> Kind:
         raise InvalidData({"kind": FieldError("not_allowed_value", {"value": kind})}) from None
 
 
-def template(session: Session, actor: Actor, kind: str) -> bytes:
+def template(
+    session: Session,
+    actor: Actor,
+    kind: str,
+    pgettext: spreadsheets.InContext = spreadsheets.as_written,
+    column_names: Mapping[str, str] | None = None,
+) -> bytes:
     """The .xlsx to fill in for ``kind``: its headers, an example row, drop-downs (units: the
-    current unit codes; roles: the role names)."""
+    current unit codes; roles: the role names). Its notes sheet in the reader's language
+    (``pgettext``: a page's; Chinese by default), with each column named so where the reader
+    names it otherwise than its header (``column_names``); the rest as the import reads it."""
     require_admin(actor)
     what = kind_of(kind)
-    notes = {"导入顺序": ORDER_NOTE, "必填": "带 * 的列必填；其余列空着表示不改动"}
-    return spreadsheets.template(_TITLES[what], _columns(session, what), notes)
+    columns = _columns(session, what)
+    notes = {
+        pgettext("spreadsheet note", "导入顺序"): pgettext(
+            "spreadsheet note",
+            "先导入单位表（负责人、联络员可先空着），再导入人员表，最后再导入一次填好负责人、联络员的单位表。",
+        ),
+        pgettext("spreadsheet note", "必填"): pgettext("spreadsheet note", "带 * 的列必填；其余列空着表示不改动"),
+        **spreadsheets.column_note(columns, column_names, pgettext),
+    }
+    return spreadsheets.template(_TITLES[what], columns, notes, notes_sheet=spreadsheets.notes_title(pgettext))
 
 
 _TITLES = {Kind.UNITS: "单位", Kind.PEOPLE: "人员"}

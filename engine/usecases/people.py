@@ -27,6 +27,7 @@ from ..notifications.smtp import still_tried
 from ..text import control_character
 from .context import Actor, audit
 from .labels import people_names
+from .results import TaskSummary
 from .sign_in import end_sessions, hash_password, password_problem
 
 log = logging.getLogger(__name__)
@@ -509,12 +510,16 @@ def update_user(
     timezone: str | None = None,
     phone: str | None = None,
     district: str | None = None,
+    holder_confirmed: bool = True,
 ) -> UserView:
     """Change a user's name, e-mail, roles, department, whether they may sign in and the
     zone they read dates in (``timezone``: None leaves it as it is, "" means the default);
     phone and electoral district likewise (None: as they are, "": none). Every field by the
     rules the import keeps (``_person_problems``). A head or contact officer deactivated or
-    moved to another unit stays named, marked on the units page, until replaced."""
+    moved to another unit stays named, marked on the units page, until replaced.
+    ``holder_confirmed`` False (the users page, until its administrator confirms): deactivating
+    someone who holds open tasks is refused (``HoldsTasks``, nothing changed), since nobody can
+    do those tasks until they are handed on; the API and the command line deactivate as asked."""
     require_admin(actor)
     user = repo.user_by_name(session, username)
     if user is None:
@@ -530,6 +535,10 @@ def update_user(
         errors["timezone"] = problem
     if errors:
         raise InvalidData(errors)
+    if user.active and not active and not holder_confirmed:
+        held = _held(session, username)
+        if held.count:
+            raise HoldsTasks(username, held)
     before = {
         "display_name": user.display_name,
         "email": user.email,
@@ -572,6 +581,47 @@ def update_user(
         },
     )
     return user_view(user)
+
+
+# The held tasks a page lists by name; the count says how many there are in all.
+HELD_LISTED = 20
+
+
+@dataclass(frozen=True)
+class HeldTasks:
+    """The open tasks a person holds (签收, or handed to them): how many, and the first
+    ``HELD_LISTED`` of them, the soonest due first (the inbox's order)."""
+
+    count: int
+    tasks: list[TaskSummary]
+
+
+class HoldsTasks(Exception):
+    """Deactivating a person who holds open tasks, not confirmed (``update_user``'s
+    ``holder_confirmed``): nothing was changed. Those tasks stay theirs when they are
+    deactivated, and nobody else may do them until they are handed on (``held``: which)."""
+
+    def __init__(self, username: str, held: HeldTasks):
+        super().__init__(f"{username} holds {held.count} open tasks: deactivating them is to be confirmed")
+        self.username, self.held = username, held
+
+
+def held_tasks(session: Session, actor: Actor, username: str) -> HeldTasks:
+    """The open tasks ``username`` holds, for the administrator deciding whether to deactivate
+    them (or who finds them deactivated and holding some: to hand those on)."""
+    require_admin(actor)
+    if repo.user_by_name(session, username) is None:
+        raise NotFound(f"no user {username!r}")
+    return _held(session, username)
+
+
+def _held(session: Session, username: str) -> HeldTasks:
+    mine = repo.InboxFilter(scope="mine", limit=HELD_LISTED)
+    rows = repo.inbox(session, username, (), mine)
+    return HeldTasks(
+        repo.inbox_count(session, username, (), mine),
+        [TaskSummary.of(item, title, key, name) for item, title, key, name in rows],
+    )
 
 
 def set_active(session: Session, actor: Actor, username: str, active: bool) -> UserView:

@@ -32,7 +32,7 @@ import zlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Protocol
 from xml.etree.ElementTree import iterparse
 
 from openpyxl import Workbook, load_workbook
@@ -383,17 +383,53 @@ DATE_FORMAT = "yyyy-mm-dd"  # how a date cell shows its day (and the import read
 CellValue = str | date | None  # a cell an export writes: text as typed, or a day (a date cell)
 
 
+# -- the notes sheet (说明) in the reader's language ------------------------------------------
+# A template's notes are written in Chinese; a page hands its own pgettext for them in its
+# reader's language, the Chinese texts being the message ids of the web's catalogues under the
+# context "spreadsheet note" ("必填" the label of a note is not "必填" a field's error; each call
+# writes it out, as the extraction reads only a written context). The headers, the example row
+# and the drop-downs stay as the import reads them, whatever the language.
+
+
+class InContext(Protocol):
+    def __call__(self, context: str, text: str, /, **values: Any) -> str: ...
+
+
+def as_written(context: str, text: str, /, **values: Any) -> str:
+    """The message id itself: the notes are written in Chinese."""
+    return text % values if values else text
+
+
+def notes_title(pgettext: InContext = as_written) -> str:
+    """The notes sheet's name."""
+    return pgettext("spreadsheet note", "说明")
+
+
+def column_note(
+    columns: Sequence[Column], names: Mapping[str, str] | None, pgettext: InContext = as_written
+) -> dict[str, str]:
+    """The notes' line naming each column in the reader's language (``names``: header → its
+    name, "Code (代码)"), for whoever reads another language than the headers'; none where
+    no name differs from its header (Chinese)."""
+    said = [names.get(c.header, c.header) for c in columns] if names else []
+    if not said or all(name == c.header for name, c in zip(said, columns, strict=True)):
+        return {}
+    return {pgettext("spreadsheet note", "各列"): "; ".join(said)}
+
+
 def template(
     title: str,
     columns: Sequence[Column],
     notes: Mapping[str, str] | None = None,
     rows: Sequence[Sequence[CellValue]] | None = None,
+    notes_sheet: str = "说明",
 ) -> bytes:
     """An .xlsx to fill in: the headers (required ones bold and marked *), an example row (or,
     given ``rows``, those rows: an export in the template's shape, read back by ``read``),
     the header frozen, and a drop-down for each column with choices. The choices live on a
     second sheet: an inline list is limited to 255 characters, a unit list is longer. A date
-    column's example, and a day in ``rows``, is a date cell (``put_date``)."""
+    column's example, and a day in ``rows``, is a date cell (``put_date``). ``notes`` go on a
+    sheet of their own, named ``notes_sheet`` (in the notes' language: ``notes_title``)."""
     book = Workbook()
     sheet = book.active
     assert sheet is not None
@@ -431,7 +467,7 @@ def template(
             put_text(sheet, r, i, value).number_format = "@"
     sheet.freeze_panes = "A2"
     if notes:
-        about = book.create_sheet("说明")
+        about = book.create_sheet(notes_sheet)
         about.column_dimensions["B"].width = 90
         for row, (label, text) in enumerate(notes.items(), start=1):
             put_text(about, row, 1, label).font = bold

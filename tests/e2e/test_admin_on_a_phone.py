@@ -74,8 +74,10 @@ def test_a_refused_admin_form_opens_on_its_summary_on_a_phone(live_server, brows
     form.locator("button[type=submit]").click()
     summary_on_screen(page)
     page.screenshot(path=str(artifacts / "phone-admin-user-refused.png"))
-    # the next Tab is the form's first field
+    # the next Tab is the summary's link to the field refused, and Enter takes the keyboard there
     page.keyboard.press("Tab")
+    assert focused(page)["href"] == "#username"
+    page.keyboard.press("Enter")
     assert page.evaluate("() => document.activeElement.name") == "username"
 
     page.goto(f"{live_server}/admin/calendar?year=2027")

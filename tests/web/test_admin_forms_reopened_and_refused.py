@@ -15,7 +15,6 @@ from tests.web.conftest import text_of
 
 # the summary's markup, as tasks/show.html and start/form.html have it
 SUMMARY = '<div class="flash error" role="alert" id="form-errors" tabindex="-1" autofocus>'
-FIX_THE_RED = "请修改标红的项目后再提交。"
 
 
 def summaries(html: str) -> int:
@@ -37,7 +36,9 @@ def test_a_refused_new_user_opens_on_the_summary_above_the_form(as_user):
     )
     assert response.status_code == 422
     html = text_of(response)
-    assert summaries(html) == 1 and f"{SUMMARY}{FIX_THE_RED}</div>" in html
+    # what to fix counted, each a link to its field (the task forms' summary)
+    assert summaries(html) == 1 and f"{SUMMARY}有 1 项需要修改：" in html
+    assert '<li><a href="#username">用户名：用户名已存在</a></li>' in html
     # at the top of the new-user form, under its heading: not among the user list
     assert before(html, "新建用户</h2>", SUMMARY) and before(html, SUMMARY, 'id="new-user"')
     assert before(html, 'id="users"', SUMMARY)
@@ -65,7 +66,8 @@ def test_a_refused_unit_opens_on_the_summary_above_the_form(as_user):
     refused = c.post("/admin/departments", data={"code": "finance", "name": "财政所", "head": "nobody"})
     assert refused.status_code == 422
     html = text_of(refused)
-    assert summaries(html) == 1 and f"{SUMMARY}{FIX_THE_RED}</div>" in html
+    assert summaries(html) == 1 and f"{SUMMARY}有 1 项需要修改：" in html
+    assert '<li><a href="#unit-head">负责人（用户名）：' in html
     assert before(html, 'id="departments"', SUMMARY) and before(html, SUMMARY, 'id="department-form"')
 
 
@@ -77,9 +79,11 @@ def test_a_refused_schedule_opens_on_the_summary_listing_its_lines(app, as_user)
         refused = c.post("/admin/calendar/2027", data={"schedule": schedule, "action": action})
         assert refused.status_code == 422
         html = text_of(refused)
-        assert summaries(html) == 1 and SUMMARY + "请按下列各项修改后再提交：" in html
+        assert summaries(html) == 1 and SUMMARY + "有 3 项需要修改：" in html
         summary = html.split(SUMMARY, 1)[1].split("</div>", 1)[0]
-        assert "第 1 行：" in summary and "第 2 行：应是 2027 年内的日期" in summary and "第 3 行：" in summary
+        # each line's problem a link to the schedule's box, which holds the line
+        assert '<a href="#schedule">第 1 行：' in summary and '<a href="#schedule">第 3 行：' in summary
+        assert '<a href="#schedule">第 2 行：应是 2027 年内的日期' in summary
         # under the year's table, at the top of the schedule form
         assert before(html, 'id="special-days"', SUMMARY) and before(html, SUMMARY, 'id="schedule-form"')
 
@@ -90,9 +94,11 @@ def test_a_refused_setting_opens_on_the_summary_naming_it_and_linking_its_row(as
     refused = c.post("/admin/settings", data={"name": "petition.accept_days", "value": "0"})
     assert refused.status_code == 422
     html = text_of(refused)
-    assert summaries(html) == 1 and SUMMARY + "请按下列各项修改后再提交：" in html
+    assert summaries(html) == 1 and SUMMARY + "有 1 项需要修改：" in html
     summary = html.split(SUMMARY, 1)[1].split("</div>", 1)[0]
-    assert re.search(r'<a href="#setting-petition\.accept_days">[^<]+</a>：不能小于 1', summary), summary
+    # a link to the row's own input, which takes the focus there
+    assert re.search(r'<a href="#setting-petition\.accept_days-value">[^<]+：不能小于 1</a>', summary), summary
+    assert 'id="setting-petition.accept_days-value"' in html
     assert before(html, SUMMARY, 'id="settings"')
     # a setting no row has: its message in the summary, nothing to link
     unknown = text_of(c.post("/admin/settings", data={"name": "no.such", "value": "3"}))

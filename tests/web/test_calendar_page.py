@@ -121,7 +121,8 @@ def test_schedule_errors_are_said_by_line_in_the_readers_language(app, as_user):
     assert stored_days(app) == []
     c.get("/lang/en")
     english = text_of(c.post("/admin/calendar/2027", data={"schedule": "2026-12-31 元旦", "action": "preview"}))
-    assert "Line 1: must be a day of 2027" in english
+    # the line's number, then the message as a sentence of its own, linking the schedule's box
+    assert re.search(r'<li><a href="#schedule">Line 1: [Mm]ust be a day of 2027\.?</a></li>', english)
 
 
 def test_the_settings_page_lists_values_bounds_and_defaults(app, as_user, frozen_clock):
@@ -148,7 +149,10 @@ def test_settings_are_changed_and_errors_shown_in_the_readers_language(app, as_u
     assert 'aria-label="信访事项是否受理告知"' in row  # the box is read out by what it sets
     with database.session_factory(app)() as s:
         assert s.get(Setting, "petition.accept_days").value == "20"
-    for value, chinese, english in (("0", "不能小于 1", "at least 1"), ("100000", "不能大于 365", "at most 365")):
+    for value, chinese, english in (
+        ("0", "不能小于 1", "Must not be less than 1."),
+        ("100000", "不能大于 365", "Must not be more than 365."),
+    ):
         c.get("/lang/zh_CN")
         refused = c.post("/admin/settings", data={"name": "petition.accept_days", "value": value})
         assert refused.status_code == 422 and chinese in text_of(refused)
@@ -218,4 +222,4 @@ def test_a_day_that_does_not_exist_is_said_so_not_as_a_wrong_format(app, as_user
     assert "第 1 行：没有 2027-02-30 这一天，请检查月份和日期" in html and "日期格式应为" not in html
     c.get("/lang/en")
     english = text_of(c.post("/admin/calendar/2027", data={"schedule": "2027-02-30 春节", "action": "preview"}))
-    assert "Line 1: there is no day 2027-02-30: check the month and the day" in english
+    assert "Line 1: There is no day 2027-02-30: check the month and the day." in english

@@ -194,7 +194,7 @@ def test_an_image_uploaded_as_the_people_file_cannot_be_read_and_is_named(as_use
     response = upload(c, "people", content, name)
     assert response.status_code == 422
     html = text_of(response)
-    assert re.findall(r'<p class="field-error">([^<]*)</p>', html) == [
+    assert re.findall(r'<p class="field-error" id="file-people-error">([^<]*)</p>', html) == [
         f"无法读取“{name}”：它不是 .xlsx 或 .csv 表格文件"
     ]
     c.get("/lang/en")

@@ -53,7 +53,7 @@ def test_the_case_page_says_each_step_was_recorded_from_the_ledgers_row(as_user,
     english = entries(admin.get(f"/cases/{case}"))
     assert [english[1], english[-1]] == [
         "From the ledger (admin 同志) Completed · 整理分类并交办 台账.xlsx, row 3; 类别: 城乡建设; 主办单位: 财政所; "
-        "协办单位: 国土所; 交办意见: （按台账导入）",
+        "协办单位: 国土所; 交办意见: (imported from the ledger)",
         "admin 同志 Imported from the ledger 台账.xlsx, row 3",
     ]
     assert english[3] == (

@@ -46,8 +46,8 @@ def test_the_designers_upload_forms_are_named_and_labelled(as_user):
         assert f'<label>{note} <input name="note" maxlength="1000"></label>' in form
         assert "placeholder" not in form
     template = between(html, 'id="templates"', "</form>")
-    assert f'<label><span>流程标识{REQUIRED}</span> <input name="key" required' in template
-    assert f'<label><span>流程名称{REQUIRED}</span> <input name="name" required' in template
+    assert f'<label><span>流程标识{REQUIRED}</span> <input name="key" id="tpl-key" value="" required' in template
+    assert f'<label><span>流程名称{REQUIRED}</span> <input name="name" id="tpl-name" value="" required' in template
     # the process table in a box of its own that scrolls, each 编辑 named for its process
     assert '<div class="table-scroll"> <table class="list" id="definitions">' in html
     row = between(html, 'data-key="review"', "</tr>")

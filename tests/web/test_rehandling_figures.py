@@ -84,7 +84,9 @@ def test_the_page_and_the_report_say_what_the_figures_count(factory, frozen_cloc
     assert "已重新答复" in done and "(2/3)" in done and "66.7%" in done
     listed = text_of(client.get(f"/statistics/cases?{query}&figure=rehandle_replied"))
     # the table's titles only: the page's sign-out form carries a random token that may hold "p3"
-    titles = re.findall(r'<td class="title"><a href="/cases/\d+">([^<]*)</a>', listed.split('id="cases-behind"', 1)[1])
+    titles = re.findall(
+        r'<th scope="row" class="title"><a href="/cases/\d+">([^<]*)</a>', listed.split('id="cases-behind"', 1)[1]
+    )
     assert titles == ["p2", "p4"]
     report = text_of(client.get(f"/statistics/report?{query}"))
     assert "经批准延期办理0件，要求重新办理3件（其中已重新答复2件），最终不满意1件。" in report

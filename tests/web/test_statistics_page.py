@@ -42,7 +42,7 @@ def test_the_page_shows_each_figure_with_its_definition_and_rate(app, as_user):
 def test_a_number_opens_the_cases_behind_it(app, as_user):
     seed(database.session_factory(app))
     html = text_of(as_user("supervisor").get(f"/statistics/cases?{QUERY}&figure=late&unit=finance"))
-    titles = re.findall(r'<td class="title"><a href="/cases/\d+">([^<]+)</a>', html)
+    titles = re.findall(r'<th scope="row" class="title"><a href="/cases/\d+">([^<]+)</a>', html)
     assert titles == ["f5", "f7", "f9"]
 
 

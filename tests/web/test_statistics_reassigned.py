@@ -126,7 +126,7 @@ def test_the_page_the_download_the_report_and_the_api_say_it(factory, as_user):
     assert unit_cells(html, "land") == ["0", "0", "0", "0", "0", "0", "1"]
     assert unit_cells(html, "civil_affairs")[-1] == "0"
     listed = text_of(client.get(f"/statistics/cases?{QUERY}&figure=reassigned&unit=land"))
-    assert re.findall(r'<td class="title"><a href="/cases/\d+">([^<]+)</a>', listed) == ["p4"]
+    assert re.findall(r'<th scope="row" class="title"><a href="/cases/\d+">([^<]+)</a>', listed) == ["p4"]
 
     sheet = load_workbook(io.BytesIO(client.get(f"/statistics/export.xlsx?{QUERY}").data)).active
     rows = [list(r) for r in sheet.iter_rows(values_only=True)]

@@ -44,7 +44,7 @@ def links(row: str) -> list[tuple[str, int]]:
 
 def cases_listed(client, href: str) -> list[str]:
     page = text_of(client.get(href))
-    return re.findall(r'<td class="title"><a href="/cases/\d+">([^<]+)</a>', page)
+    return re.findall(r'<th scope="row" class="title"><a href="/cases/\d+">([^<]+)</a>', page)
 
 
 def test_every_number_of_the_unit_table_opens_exactly_the_cases_it_counts(app, as_user):

@@ -160,10 +160,12 @@ def _user_page(
     refused: str | None = None,
 ):
     """A user's page; ``values``: the form as typed, shown again with its ``errors``;
-    ``refused``: which of its forms they are about (``user`` or ``password``), the one that
-    opens on the error summary."""
+    ``refused``: which of its forms they are about (``user`` or ``password``; ``deactivate``:
+    the user form, its deactivation of someone holding tasks to confirm), the one that opens on
+    the error summary. The tasks the person holds are listed, each a link, whoever holds some."""
     s = database.session()
     user = people.get_user(s, current_actor(), username)
+    held = people.held_tasks(s, current_actor(), username)
     stored = {
         "display_name": user.display_name,
         "email": user.email or "",
@@ -185,6 +187,7 @@ def _user_page(
         errors=form_errors(errors or {}),
         limits=LIMITS,
         refused=refused,
+        held=held,
     ), status
 
 
@@ -210,9 +213,13 @@ def update_user(username: str):
                 timezone=form.get("timezone"),
                 phone=form.get("phone"),
                 district=form.get("district"),
+                # the page asks first when the person holds tasks (its box: confirm_deactivate)
+                holder_confirmed=form.get("confirm_deactivate") == "true",
             )
     except InvalidData as exc:
         return _user_page(username, exc.field_errors, _typed(), 422, refused="user")
+    except people.HoldsTasks:
+        return _user_page(username, None, _typed(), 422, refused="deactivate")
     flash(_("已保存用户 %(name)s。", name=username), "success")
     return redirect(url_for("admin.users"))
 

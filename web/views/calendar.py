@@ -5,6 +5,7 @@ each also needs the permission admin.settings."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from functools import wraps
 from typing import Any
@@ -45,8 +46,9 @@ def _this_year() -> int:
     return clock.now().astimezone(LOCAL_TZ).year
 
 
-def _schedule_errors(codes: Mapping[str, FieldError]) -> list[str]:
-    """Each error of the schedule form with what it is about: 第 3 行, 年份, 假日."""
+def _schedule_errors(codes: Mapping[str, FieldError]) -> list[dict[str, str]]:
+    """Each error of the schedule form with what it is about (第 3 行, 年份, 假日), as the error
+    summary lists it (admin/_form_errors.html): a link to the schedule's box, which holds the line."""
     said = []
     for key, error in codes.items():
         name, _dot, number = key.partition(".")
@@ -56,8 +58,18 @@ def _schedule_errors(codes: Mapping[str, FieldError]) -> list[str]:
             where = _("年份")
         else:
             where = _("假日")
-        said.append(_("%(where)s：%(message)s", where=where, message=field_message(error)))
+        said.append({"id": "schedule", "label": where, "message": field_message(error)})
     return said
+
+
+# A date as the holidays package writes it in its English names ("Day off (substituted from
+# 02/14/2026)"): month, day, year, as no other page of the product writes one
+_US_DATE = re.compile(r"\b(\d{1,2})/(\d{1,2})/(\d{4})\b")
+
+
+def iso_dates(name: str) -> str:
+    """A holiday's name with its dates written 2026-02-14, as every date of the product is."""
+    return _US_DATE.sub(lambda m: f"{m[3]}-{int(m[1]):02d}-{int(m[2]):02d}", name)
 
 
 # -- 工作日历 ---------------------------------------------------------------------------------
@@ -83,6 +95,7 @@ def _calendar_page(
         entered_working=deadlines.ENTERED_WORKING,
         entered_off=deadlines.ENTERED_OFF,
         make_up=MAKE_UP_DAY,
+        iso_dates=iso_dates,
     ), status
 
 

@@ -265,7 +265,8 @@ def index():
 
 @bp.get("/<any(units, people):kind>/template.xlsx")
 def template(kind: str):
-    content = onboarding.template(database.session(), current_actor(), kind)
+    """The .xlsx to fill in, its notes in the reader's language (its headers as the import reads them)."""
+    content = onboarding.template(database.session(), current_actor(), kind, pgettext, column_labels())
     name = _("单位导入模板.xlsx") if kind == "units" else _("人员导入模板.xlsx")
     return send_file(BytesIO(content), mimetype=XLSX, as_attachment=True, download_name=name)
 
@@ -365,7 +366,8 @@ LEDGER = "/ledger/<any(proposals, petitions):kind>"
 
 @bp.get(LEDGER + "/template.xlsx")
 def ledger_template(kind: str):
-    content = ledger.template(database.session(), current_actor(), kind)
+    """As ``template``: the notes in the reader's language, the rest as the import reads it."""
+    content = ledger.template(database.session(), current_actor(), kind, pgettext, column_labels())
     name = _("代表建议台账模板.xlsx") if kind == "proposals" else _("信访台账模板.xlsx")
     return send_file(BytesIO(content), mimetype=XLSX, as_attachment=True, download_name=name)
 

@@ -4,6 +4,7 @@ behind every number; the same as .xlsx and .csv. The counting is engine.usecases
 from __future__ import annotations
 
 import io
+from typing import Any
 from urllib.parse import quote, urlencode
 
 from docx import Document
@@ -301,6 +302,7 @@ def _period() -> Period:
 
 def _page(process: str, period: Period | None, result: Statistics | None, errors: dict[str, str], status: int = 200):
     trend = statistics.trend(database.session(), current_actor(), process, period) if result and period else []
+    bar = _unit_chart(process, result) if result else None
     return (
         render_template(
             "statistics/index.html",
@@ -319,7 +321,9 @@ def _page(process: str, period: Period | None, result: Statistics | None, errors
             presets=_presets(),
             trend=trend,
             trend_text=TREND_TEXT[process],
-            bar=_unit_chart(process, result) if result else None,
+            trend_label=_trend_label(process, trend),
+            bar=bar,
+            bar_label=_unit_chart_label(bar) if bar else "",
             # the year's ledger of the process shown, for whoever may export it (the office head
             # has no way to the import page, where the administrator finds it)
             ledger=LEDGERS.get(process) if access.may_export_ledger(current_actor()) else None,
@@ -509,6 +513,46 @@ def _unit_chart(process: str, result: Statistics) -> dict[str, object]:
             for k in keys
         ],
     }
+
+
+def _unit_chart_label(bar: dict[str, Any]) -> str:
+    """The per-unit chart as a screen reader hears it (its box's aria-label): its title and
+    each unit's rates, by name ("财政所：答复率 80.0%，…"), a rate of no base left out."""
+    figures = [
+        _(
+            "%(label)s：%(value)s",
+            label=unit,
+            value=_("，").join(
+                f"{series['name']} {series['data'][i]:.1f}%"
+                for series in bar["series"]
+                if series["data"][i] is not None
+            ),
+        )
+        for i, unit in enumerate(bar["categories"])
+    ]
+    return _chart_label(bar["title"], figures)
+
+
+def _trend_label(process: str, trend: list[statistics.MonthFigures]) -> str:
+    """The trend chart as a screen reader hears it (its box's aria-label): its title and each
+    month's counts, by the trend table's columns."""
+    title = f"{PROCESSES[process]} · {_('按月趋势')}"
+    names = _trend_names(process)
+    figures = [
+        _(
+            "%(label)s：%(value)s",
+            label=m.month,
+            value=_("，").join(f"{name} {count}" for name, count in zip(names, _trend_values(m), strict=True)),
+        )
+        for m in trend
+    ]
+    return _chart_label(title, figures)
+
+
+def _chart_label(title: str, figures: list[str]) -> str:
+    """A chart said in words: its title, then its figures (``figures``), or that it has none
+    yet, as the pie's label says it (statistics/index.html)."""
+    return _("%(what)s（%(name)s）", what=title, name=_("；").join(figures) if figures else _("暂无数据"))
 
 
 @bp.get("/report")
