@@ -137,6 +137,10 @@ def test_the_settings_page_lists_values_bounds_and_defaults(app, as_user, frozen
     english = text_of(c.get("/admin/settings"))
     assert "Deadline settings" in english and "decide whether to accept and tell the petitioner" in english
     assert "15 days" in english and "out of range" in english
+    # counted as English counts: one month, three months (Chinese says 个月 alike)
+    cohandling = english.split('data-setting="proposal.cohandling_months"', 1)[1].split("</tr>", 1)[0]
+    assert "<strong data-value>1</strong> month </td>" in cohandling and "<td>1 month</td>" in cohandling
+    assert "1–24 months</td>" in cohandling and "1 months" not in english
 
 
 def test_settings_are_changed_and_errors_shown_in_the_readers_language(app, as_user):

@@ -12,6 +12,7 @@ from typing import Any
 
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import npgettext
 
 from engine import access, clock
 from engine.access import Permission
@@ -144,16 +145,21 @@ def calendar_form_address(year: int):
 
 
 # -- 期限设置 ---------------------------------------------------------------------------------
-def _unit_names() -> dict[str, str]:
-    return {
-        "days": _("天"),
-        "months": _("个月"),
-        "working days": _("个工作日"),
-        "ms": _("毫秒"),
-        "steps": _("步"),
-        "month": _("月"),
-        "day": _("日"),
+def _unit_word(unit: str, amount: object) -> str:
+    """A setting's unit as said after ``amount`` (its value, default or bound): counted units in
+    the plural English needs (1 month, 3 months; Chinese says 个月 alike), a month or a day of the
+    year by its name, an unknown unit as stored."""
+    n = amount if isinstance(amount, int) else 2
+    counted = {
+        "days": lambda: npgettext("unit", "天", "天", n),
+        "months": lambda: npgettext("unit", "个月", "个月", n),
+        "working days": lambda: npgettext("unit", "个工作日", "个工作日", n),
+        "ms": lambda: npgettext("unit", "毫秒", "毫秒", n),
+        "steps": lambda: npgettext("unit", "步", "步", n),
+        "month": lambda: _("月"),
+        "day": lambda: _("日"),
     }
+    return counted[unit]() if unit in counted else unit
 
 
 def _settings_page(errors: Mapping[str, FieldError] | None = None, name: str = "", value: str = "", status: int = 200):
@@ -161,7 +167,7 @@ def _settings_page(errors: Mapping[str, FieldError] | None = None, name: str = "
         "admin/settings.html",
         page=deadlines.admin_settings(database.session(), current_actor()),
         specs=DEFAULTS,
-        units=_unit_names(),
+        unit_word=_unit_word,
         errors=field_messages(errors or {}),
         error_name=name,
         error_value=value,
