@@ -30,6 +30,7 @@ from ..bpmn.camunda import NSMAP
 from ..bpmn.checks import name_problems
 from ..bpmn.documents import load_xml
 from ..bpmn.layout import with_diagram
+from ..bpmn.stored_lengths import NAME_LENGTH
 from ..errors import Conflict, FieldError, InvalidBpmn, InvalidData, NotFound, Problem
 from ..text import control_character
 from .context import audit
@@ -399,22 +400,36 @@ def templates(folder: Path) -> list[Template]:
     return found
 
 
+def _template_errors(folder: Path, template: str, key: str, name: str) -> dict[str, FieldError]:
+    """Every field's problem at once (the template, the key, the name), so that a form refused
+    says them all, not one field's after another's is fixed. The name is stored stripped, in
+    the drafts' list and the process's row: no longer than they keep it (NAME_LENGTH)."""
+    errors: dict[str, FieldError] = {}
+    known = [t.name for t in templates(folder)]
+    if template not in known:
+        errors["template"] = FieldError("no_template", {"template": template, "known": ", ".join(known)})
+    if not KEY.fullmatch(key or ""):
+        errors["key"] = FieldError("process_key", {"max": KEY_LENGTH})
+    stored = (name or "").strip()
+    if not stored:
+        errors["name"] = FieldError("required")
+    elif (refused := control_character(name)) is not None:
+        errors["name"] = refused
+    elif len(stored) > NAME_LENGTH:
+        errors["name"] = FieldError("max_length", {"max": NAME_LENGTH})
+    return errors
+
+
 def template_document(folder: Path, template: str, key: str, name: str) -> str:
     """The template's XML with its process renamed to ``key`` / ``name``, with a diagram. The
     name is the process's, shown wherever it is: text (engine.text), which XML also holds
     (the key is an ASCII id, the template's documentation is its own)."""
-    if template not in {t.name for t in templates(folder)}:
-        known = ", ".join(t.name for t in templates(folder))
-        raise InvalidData({"template": FieldError("no_template", {"template": template, "known": known})})
-    errors: dict[str, FieldError] = {}
-    if not KEY.fullmatch(key or ""):
-        errors["key"] = FieldError("process_key", {"max": KEY_LENGTH})
-    if not (name or "").strip():
-        errors["name"] = FieldError("required")
-    elif (refused := control_character(name)) is not None:
-        errors["name"] = refused
-    if errors:
+    if errors := _template_errors(folder, template, key, name):
         raise InvalidData(errors)
+    return _renamed(folder, template, key, name)
+
+
+def _renamed(folder: Path, template: str, key: str, name: str) -> str:
     root = load_xml((folder / f"{template}.bpmn").read_bytes(), f"{template}.bpmn")
     process = root.find("bpmn:process", NSMAP)
     assert process is not None  # templates() listed it
@@ -430,9 +445,12 @@ def template_document(folder: Path, template: str, key: str, name: str) -> str:
 def draft_from_template(
     session: Session, actor: Actor, folder: Path, template: str, key: str, name: str, note: str = ""
 ) -> DraftView:
-    """A new process, begun from a template, as a draft under a key no process has yet."""
+    """A new process, begun from a template, as a draft under a key no process has yet; refused
+    with every field's problem at once (a key taken too, whatever the template)."""
     require_designer(actor)
-    xml = template_document(folder, template, key, name)
-    if repo.latest_definition(session, key) is not None:
-        raise InvalidData({"key": FieldError("key_taken", {"key": key})})
-    return create_draft(session, actor, xml, f"{key}.bpmn", note)
+    errors = _template_errors(folder, template, key, name)
+    if "key" not in errors and repo.latest_definition(session, key) is not None:
+        errors["key"] = FieldError("key_taken", {"key": key})
+    if errors:
+        raise InvalidData(errors)
+    return create_draft(session, actor, _renamed(folder, template, key, name), f"{key}.bpmn", note)

@@ -234,7 +234,7 @@ def test_the_templates(world):
     assert all(t.title and t.description for t in drafts.templates(TEMPLATES))
     with pytest.raises(InvalidData) as refused:
         act(world, "designer", drafts.draft_from_template, TEMPLATES, "nope", "1x", "")
-    assert set(refused.value.field_errors) == {"template"}
+    assert set(refused.value.field_errors) == {"template", "key", "name"}
     with pytest.raises(InvalidData) as refused:
         act(world, "designer", drafts.draft_from_template, TEMPLATES, "approval", "1x", " ")
     assert set(refused.value.field_errors) == {"key", "name"}

@@ -183,13 +183,35 @@ def test_the_template_form_refused_in_english(app, as_user):
     assert "1 item needs changing:" in form
     assert re.search(r'<a href="#tpl-key">Process key: [^<]*“review”[^<]*</a>', html.unescape(form))
     assert 'value="review"' in form and 'value="请假"' in form and "：" not in form
-    # a name longer than the drafts' list keeps: said at the name, not a bare 422
+    # a name longer than the drafts' list keeps: said at the name as a field's length, not a bare 422
     long = c.post("/designer/drafts/from-template", data={"template": "approval", "key": "leave", "name": "长" * 501})
     assert long.status_code == 422
     said = html.unescape(template_form(text_of(long)))
-    assert '<a href="#tpl-name">Process name: the name' in said and "is 501 characters long: at most 500" in said
+    assert '<a href="#tpl-name">Process name: Must be at most 500 characters long.</a>' in said
+    assert '<p class="field-error" id="name-error" data-field="name">Must be at most 500 characters long.</p>' in said
     # nothing was stored either time
     assert "<code>leave</code>" not in text_of(c.get("/designer/"))
+
+
+def test_the_template_form_says_every_fields_problem_at_once(as_user):
+    """An unknown template is no reason to keep the key's and the name's problems for later:
+    all three fields are said in one refusal, each at its field."""
+    c = as_user("designer")
+    refused = c.post("/designer/drafts/from-template", data={"template": "nope", "key": "9 x", "name": " "})
+    assert refused.status_code == 422
+    form = template_form(text_of(refused))
+    summary = re.search(r'<div class="flash error" role="alert" id="form-errors".*?</div>', form).group(0)
+    assert "有 3 项需要修改：" in summary
+    assert re.findall(r'<a href="#(tpl-[a-z]+)">', summary) == ["tpl-template", "tpl-key", "tpl-name"]
+    assert '<a href="#tpl-name">流程名称：必填</a>' in summary
+    c.get("/lang/en")
+    taken = c.post("/designer/drafts/from-template", data={"template": "nope", "key": "review", "name": "长" * 501})
+    assert taken.status_code == 422
+    said = html.unescape(template_form(text_of(taken)))
+    assert "3 items need changing:" in said
+    assert re.search(r'<a href="#tpl-key">Process key: [^<]*“review”[^<]*</a>', said)  # taken, whatever the template
+    assert '<a href="#tpl-name">Process name: Must be at most 500 characters long.</a>' in said
+    assert "<code>review</code>" in text_of(c.get("/designer/"))  # the deployed one, nothing new
 
 
 def cases_on_v1(app, subjects: tuple[str, ...]) -> None:

@@ -328,7 +328,8 @@ lang_option = click.Option(
     envvar=LANGUAGE_ENV,
     help=(
         "the language of what a command says in the pages' words (an error's 'said' with --json, the units' "
-        f"clashes): zh_CN (the default) or en; or the environment's {LANGUAGE_ENV}"
+        f"clashes): zh_CN or en; or the environment's {LANGUAGE_ENV}; else the language the --user chose "
+        "in their settings; else zh_CN"
     ),
     expose_value=False,
     callback=choose_language,

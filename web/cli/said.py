@@ -4,9 +4,12 @@ object, as the API's error bodies carry it (web/errors.py ``said_json``: ``langu
 ``fields`` stay the developer's English.
 
 The language: ``congressflow --lang en|zh_CN``, else the environment's ``CONGRESSFLOW_CLI_LANG``,
-else Chinese (the product's language). It is the language of what a command says in the pages'
-words (``said``; the units' clashes, ``in_the_commands_language``): the command's own lines and
-``message`` stay English.
+else, for a command acting as a person (``--user NAME``), the language they chose under 我的设置
+(``users.language``), else Chinese (the product's language; the operator's too). It is the
+language of what a command says in the pages' words (``said``; the units' clashes,
+``in_the_commands_language``): the command's own lines and ``message`` stay English. What only
+the command line refuses is said without the person's choice: the database that holds it may
+be what cannot be used.
 
 An engine error is said as the API says it (its reason and params; people by name, times in
 the congress's zone), on the app the command runs on: as the API, for the person the command
@@ -27,15 +30,19 @@ import click
 from flask import Flask, current_app, g, has_app_context
 from flask_babel import Babel, force_locale
 from flask_babel import gettext as _
+from sqlalchemy.exc import SQLAlchemyError
 
 from engine.access import Actor
-from engine.errors import EngineError, FieldError, InvalidData
+from engine.errors import EngineError, FieldError, InvalidData, NotAllowed
+from engine.usecases import people
 
+from .. import database
 from ..errors import Said, said_json, said_of, status_of
 from ..i18n import DEFAULT_LANGUAGE, LANGUAGES
 
 LANGUAGE_ENV = "CONGRESSFLOW_CLI_LANG"
 _LANGUAGE = "congressflow_language"  # in the context's meta, which its subcommands share
+_LANGUAGE_OF_READER = "congressflow_readers_language"  # in the command's context's meta, once read
 
 
 def choose_language(ctx: click.Context, _param: click.Parameter, value: str | None) -> None:
@@ -44,15 +51,39 @@ def choose_language(ctx: click.Context, _param: click.Parameter, value: str | No
         ctx.meta[_LANGUAGE] = value
 
 
-def language() -> str:
-    """The language the command's errors are said in (a value of ``--lang`` or of the
-    environment that is no language is refused by the option; read here without it, as by
-    a test's runner of the app's own commands, it is passed over)."""
+def language(app: Flask | None = None) -> str:
+    """The language the command's errors are said in: ``--lang``, else the environment's, else
+    (given ``app``, the command's own, whose database it uses) the language chosen by the person
+    the command acts as, else Chinese. (A value of ``--lang`` or of the environment that is no
+    language is refused by the option; read here without it, as by a test's runner of the app's
+    own commands, it is passed over.)"""
     ctx = click.get_current_context(silent=True)
     chosen = ctx.meta.get(_LANGUAGE) if ctx is not None else None
-    if chosen is None:
+    if chosen not in LANGUAGES:
         chosen = os.environ.get(LANGUAGE_ENV)
+    if chosen not in LANGUAGES and app is not None and ctx is not None:
+        chosen = _readers_language(app, ctx)
     return chosen if chosen in LANGUAGES else DEFAULT_LANGUAGE
+
+
+def _readers_language(app: Flask, ctx: click.Context) -> str | None:
+    """The language the person the command acts as (``--user NAME``) chose under 我的设置, read
+    once a command (a list of clashes says each in it); None: nobody named, the operator (no
+    user, no choice), someone who is no user, or not chosen."""
+    if _LANGUAGE_OF_READER not in ctx.meta:
+        reader = _reader()
+        chosen: str | None = None
+        if reader is not None and not ctx.params.get("as_operator"):
+            try:
+                with database.session_factory(app, read_only=True)() as session:
+                    chosen = people.notice_preferences(session, Actor(reader)).language
+            except (NotAllowed, SQLAlchemyError):
+                # no such user (refused on its own), or a database that failed the command too:
+                # the refusal is said all the same, in the default language
+                chosen = None
+        ctx.meta[_LANGUAGE_OF_READER] = chosen
+    found: str | None = ctx.meta[_LANGUAGE_OF_READER]
+    return found
 
 
 def of_engine_error(exc: EngineError) -> dict[str, Any]:
@@ -60,8 +91,9 @@ def of_engine_error(exc: EngineError) -> dict[str, Any]:
     command's own words for what only a command refuses (a file it will not overwrite)."""
     codes = exc.codes if isinstance(exc, InvalidData) else {}
     own = _SAID_BY_THE_COMMAND.get(exc.code)
-    app = current_app._get_current_object() if has_app_context() else _translator()  # type: ignore[attr-defined]
-    with _reading(app, _reader()):
+    # the command's app, whose database says in what language its reader reads (none: only translated)
+    app: Flask | None = current_app._get_current_object() if has_app_context() else None  # type: ignore[attr-defined]
+    with _reading(app or _translator(), _reader(), language(app)):
         return said_json(status_of(exc), codes, own(exc) if own is not None else said_of(exc))
 
 
@@ -70,23 +102,25 @@ def of_command_error(code: str, codes: Mapping[str, FieldError] | None = None, s
     a setting the app refuses) in its own words (none known: ``status``'s explanation),
     translated without the app."""
     own = _SAID_BY_THE_COMMAND.get(code)
-    with _reading(_translator(), None):
+    # not the reader's chosen language: the database may be what cannot be used (or the app made)
+    with _reading(_translator(), None, language()):
         return said_json(status, codes or {}, own(None) if own is not None else None)
 
 
 @contextmanager
 def in_the_commands_language() -> Iterator[None]:
     """Say a page's sentence (web.views) in the command's language, on the command's app."""
-    with _reading(current_app._get_current_object(), None):  # type: ignore[attr-defined]
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    with _reading(app, None, language(app)):
         yield
 
 
 @contextmanager
-def _reading(app: Flask, reader: str | None) -> Iterator[None]:
-    """As the API answers a request of ``reader`` in the command's language: a request of
-    its own (the sentences link to pages, name people from the database) in an app context of
-    its own (the command's keeps nothing of it)."""
-    with app.app_context(), app.test_request_context("/api/v1/"), force_locale(language()):
+def _reading(app: Flask, reader: str | None, locale: str) -> Iterator[None]:
+    """As the API answers a request of ``reader`` in ``locale``: a request of its own (the
+    sentences link to pages, name people from the database) in an app context of its own (the
+    command's keeps nothing of it)."""
+    with app.app_context(), app.test_request_context("/api/v1/"), force_locale(locale):
         if reader is not None:  # who "you" are in the sentences (web.errors._me: an API token's holder)
             g.api_actor = Actor(reader)
         yield

@@ -2,7 +2,8 @@
 them, as an administrator (``--user``) or the operator (``--operator``): each unit's code,
 name, head (负责人) and contact (联络员), with the person's name and whether they can still act
 as one, and how many active people it has; then the clashes of units' names that the page
-warns of above its list, in its words (in the command's language: ``--lang``)."""
+warns of above its list, in its words (in the command's language: ``--lang``, else the
+language the ``--user`` chose: web/cli/said.py)."""
 
 from __future__ import annotations
 
