@@ -57,9 +57,10 @@ REASONS: dict[str, frozenset[str]] = {
     # a task's draft (task: its name; case: its id) saved by ``by`` at ``at`` after the page read
     # the one it sends its draft over (engine/usecases/tasks.py save_draft's seen)
     "task_draft_saved_meanwhile": frozenset({"task", "case", "by", "at"}),
-    # a hand-over from a page older than the task's latest claim, hand-over or give-back (``action``:
-    # claim, hand_over, unclaim) by ``by`` at ``at``; holder: who holds it now (None: nobody);
-    # task: its name, task_id its id, case: the case's id (engine/usecases/tasks.py hand_over's seen)
+    # a hand-over or a give-back from a page older than the task's latest claim, hand-over or
+    # give-back (``action``: claim, hand_over, unclaim) by ``by`` at ``at``; holder: who holds it
+    # now (None: nobody); task: its name, task_id its id, case: the case's id
+    # (engine/usecases/tasks.py: hand_over's and unclaim's seen)
     "holding_changed": frozenset({"task", "task_id", "case", "action", "by", "at", "holder"}),
     # process: its name, key its key; version: the newest, deployed by ``by`` at ``at`` after
     # the edit began from ``based_on``

@@ -421,15 +421,19 @@ _NOT_DONE: dict[str, Callable[[], str]] = {
 }
 
 
+def _refused_view() -> str:
+    """The view (its endpoint's last part) that took the request refused, "" outside a request."""
+    return (request.endpoint or "").rpartition(".")[2] if has_request_context() else ""
+
+
 def _not_done() -> str:
     """What of the reader's request on a task was not done, by the view that took it (a
     submission, or outside a request, as the command line's: "您的提交没有保存")."""
-    if has_request_context():
-        view = (request.endpoint or "").rpartition(".")[2]
-        if view == "submit" and request.form.get("action") == "draft":  # the task page's 保存草稿
-            view = "save_draft"
-        if view in _NOT_DONE:
-            return _NOT_DONE[view]()
+    view = _refused_view()
+    if view == "submit" and request.form.get("action") == "draft":  # the task page's 保存草稿
+        view = "save_draft"
+    if view in _NOT_DONE:
+        return _NOT_DONE[view]()
     return _("您的提交没有保存")
 
 
@@ -539,8 +543,9 @@ def _task_draft_saved_meanwhile(p: dict[str, Any]) -> Said:
 
 
 def _holding_changed(p: dict[str, Any]) -> Said:
-    """A hand-over from a page older than the task's latest claim, hand-over or give-back (a
-    unit head's, while its holder handed it on or gave it back): who did what, when."""
+    """A hand-over or a give-back (放弃签收) from a page older than the task's latest claim,
+    hand-over or give-back (a unit head's, while its holder handed it on or gave it back): who
+    did what, when, and what to check before trying again."""
     names = people_named([p["by"], p["holder"] or ""])
     said = {"by": names[p["by"]], "at": when(p["at"]), "task": p["task"], "not_done": _not_done()}
     if p["action"] == "hand_over" and p["holder"]:
@@ -555,7 +560,9 @@ def _holding_changed(p: dict[str, Any]) -> Said:
         text = _("您打开此页后，%(by)s 于 %(at)s 将「%(task)s」退回待签收，%(not_done)s。", **said)
     return Said(
         text,
-        _("请在任务页确认现在的办理人后，再决定是否转交。"),
+        _("请在任务页确认现在的办理人后，再决定是否放弃签收。")
+        if _refused_view() == "unclaim"
+        else _("请在任务页确认现在的办理人后，再决定是否转交。"),
         ((url_for("tasks.show", task_id=p["task_id"]), _("打开任务页")), _case_link(p["case"])),
         _("任务的办理人已变动"),
     )

@@ -32,7 +32,7 @@ from ..errors import (
     NotFound,
 )
 from ..text import control_character, control_characters_in
-from . import notifications, observers, supervision, taking
+from . import cases, notifications, observers, supervision, taking
 from .attachments import AttachmentView, list_attachments
 from .case_deadlines import closed_by_window_timers
 from .closed_tasks import ensure_open, takes_notes
@@ -269,11 +269,19 @@ def claim(session: Session, actor: Actor, task_id: str) -> TaskSummary:
     return _summary(session, item)
 
 
-def unclaim(session: Session, actor: Actor, task_id: str) -> TaskSummary:
+def unclaim(session: Session, actor: Actor, task_id: str, *, seen: int | None = None) -> TaskSummary:
+    """Give a task back to be claimed (放弃签收): its holder, or whoever may reassign tasks.
+
+    ``seen``: as ``hand_over``'s. A unit head's page open for a while may be older than the
+    holder's own step since (handed on to a colleague, claimed again): giving it back would take
+    it from whoever holds it now unseen. Then it is refused (``holding_changed``); a task nobody
+    holds any more is left as it is, given back already, as was asked."""
     item = _lock_item(session, actor, task_id)
     ensure_open(session, actor, item)
     if item.assignee is None:
         return _summary(session, item)
+    if seen is not None:
+        _refuse_if_moved(session, item, seen, "given back")
     if not access.is_offered(item):
         raise NotAllowed(
             f"task {item.name!r} was given to {item.assignee} by name and is offered to no one else: "
@@ -320,7 +328,7 @@ def hand_over(
     0: none). A page open for a while (a unit head's) may be older than its holder's own step
     since (handed on, given back) or a colleague's claim: the hand-over would override it unseen.
     Then it is refused (``holding_changed``), naming who did what when; without ``seen``
-    (the inbox's rows, the API, the command line) the task is handed as it stands."""
+    (the inbox's rows, an API call that sends none, the command line) the task is handed as it stands."""
     colleague, comment = colleague.strip(), comment.strip()
     # refused fields by the API's names (``to``, ``comment``), which the task page labels too
     refused = {"to": FieldError("required")} if not colleague else {}
@@ -333,7 +341,7 @@ def hand_over(
     item = _lock_item(session, actor, task_id)
     ensure_open(session, actor, item)
     if seen is not None:
-        _refuse_if_moved(session, item, seen)
+        _refuse_if_moved(session, item, seen, "handed over")
     if not access.may_hand_over(actor, item):
         raise _not_theirs(session, actor, item, f"{actor.username} does not hold task {item.name!r}")
     # the task exists and may be handed on: what is wrong is the value of ``to`` (a field error)
@@ -403,17 +411,18 @@ def hand_over(
     return _summary(session, item)
 
 
-def _refuse_if_moved(session: Session, item: WorkItem, seen: int) -> None:
+def _refuse_if_moved(session: Session, item: WorkItem, seen: int, asked: str) -> None:
     """Conflict (``holding_changed``) when someone claimed, handed on or gave back ``item``
-    after the page that shows ``seen`` (``last_holding``'s id then; 0: none) was read. Asked
-    once the case is locked: a step committed meanwhile is read, one to come waits for us."""
+    after the page that shows ``seen`` (``last_holding``'s id then; 0: none) was read; ``asked``:
+    what the page asked for, as the message says it was not done ("handed over", "given back").
+    Asked once the case is locked: a step committed meanwhile is read, one to come waits for us."""
     last = last_holding(session, item)
     if last is None or last.id == seen:
         return
     done = {"claim": "claimed it", "hand_over": "handed it on", "unclaim": "gave it back"}[last.action]
     raise Conflict(
-        f"{last.actor} {done} at {last.at:%Y-%m-%d %H:%M} UTC, after the page that handed {item.name!r} over was "
-        f"read; it was not handed over: {item.assignee or 'nobody'} holds it now",
+        f"{last.actor} {done} at {last.at:%Y-%m-%d %H:%M} UTC, after the page that asked for {item.name!r} to be "
+        f"{asked} was read; it was not {asked}: {item.assignee or 'nobody'} holds it now",
         "holding_changed",
         task=item.name,
         task_id=item.task_id,
@@ -559,8 +568,14 @@ class TaskPage:
     # sends it back with a draft, so that a save from an older page (another tab) is refused
     draft_revision: int = 0
     # the latest claim, hand-over or give-back the page shows (``last_holding``; 0: none): its
-    # hand-over sends it back, so that one from an older page is refused (``hand_over``'s seen)
+    # hand-over and give-back send it back, so that one from an older page is refused
+    # (``hand_over``'s and ``unclaim``'s seen)
     holding: int = 0
+    # its holder, while it is open, is deactivated since (left, on leave): the page marks them,
+    # as the case page does, for the office to hand the task to someone who can do it
+    holder_deactivated: bool = False
+    # process key → name, of the processes its history names (``cases.process_names_in``)
+    process_names: dict[str, str] = field(default_factory=dict)
 
 
 def task_page(session: Session, actor: Actor, task_id: str) -> TaskPage:
@@ -655,7 +670,14 @@ def task_page(session: Session, actor: Actor, task_id: str) -> TaskPage:
         ),
         draft_revision=draft_revision(session, item) if open_ else 0,
         holding=holding.id if holding is not None else 0,
+        holder_deactivated=open_ and item.assignee is not None and _deactivated(session, item.assignee),
+        process_names=cases.process_names_in(session, history),
     )
+
+
+def _deactivated(session: Session, username: str) -> bool:
+    """Whether the account ``username`` is deactivated (False: active, or no such account)."""
+    return session.scalar(select(User.active).where(User.username == username)) is False
 
 
 def task_form(session: Session, actor: Actor, task_id: str) -> tuple[FormSpec, frozenset[str]]:

@@ -433,12 +433,51 @@ class TaskDetailSchema(ma.Schema):
         values=fields.Dict(keys=fields.String(), values=fields.String()),
         metadata={"description": "the run-time option lists the form refers to: {source: {value: label}}"},
     )
+    draft_revision = fields.Integer(
+        metadata={
+            "description": "which save of the task's draft this is (0: none saved; whoever saved it): send it "
+            "back as the draft save's revision, so that a draft saved since (in another window, or by a "
+            "colleague of the unit) is not overwritten unseen"
+        }
+    )
+    holding = fields.Integer(
+        metadata={
+            "description": "the latest claim, hand-over or give-back of the task (0: none yet): send it back as "
+            "the hand-over's or the give-back's seen, so that one since (its holder handed it on or gave it "
+            "back, a colleague claimed it) is not overridden unseen"
+        }
+    )
+
+
+# what a page or a client read (an audit entry's id, TaskDetailSchema's draft_revision, holding)
+SEEN_RANGE = validate.Range(0, 2147483647)
 
 
 class HandOverSchema(ma.Schema):
     to = fields.String(required=True, validate=validate.Length(min=1, max=64))
     # the limit the use case refuses by (422 ``comment: max_length``), documented from its constant
     comment = fields.String(load_default="", metadata={"maxLength": HAND_OVER_NOTE_CHARS})
+    seen = fields.Integer(
+        load_default=None,
+        validate=SEEN_RANGE,
+        metadata={
+            "description": "the task's holding as you read it: when someone claimed, handed on or gave back the "
+            "task since, 409 holding_changed (said: who did what when) and it is not handed over; "
+            "left out, it is handed over as it stands"
+        },
+    )
+
+
+class UnclaimSchema(ma.Schema):
+    seen = fields.Integer(
+        load_default=None,
+        validate=SEEN_RANGE,
+        metadata={
+            "description": "the task's holding as you read it: when someone claimed, handed on or gave back the "
+            "task since, 409 holding_changed (said: who did what when) and it is not given back; "
+            "left out (or no body at all), it is given back as it stands"
+        },
+    )
 
 
 class CompleteSchema(ma.Schema):
@@ -463,6 +502,15 @@ class CompletedSchema(ma.Schema):
 
 class DraftSchema(ma.Schema):
     data = fields.Dict(keys=fields.String(), required=True)
+    revision = fields.Integer(
+        load_default=None,
+        validate=SEEN_RANGE,
+        metadata={
+            "description": "the task's draft_revision as you read it (or the Draft-Revision of your last save): "
+            "when a draft was saved since, 409 task_draft_saved_meanwhile (said: who saved it when) and yours "
+            "is not saved; left out, yours is saved over whatever is there"
+        },
+    )
 
 
 class CommentInSchema(ma.Schema):

@@ -19,6 +19,7 @@ from .schemas import (
     TaskListArgs,
     TaskPageSchema,
     TaskSchema,
+    UnclaimSchema,
 )
 
 bp = make_blueprint("tasks", "/tasks", "User tasks: the inbox and the work on each task (待办任务)")
@@ -69,6 +70,8 @@ def task_detail(task_id: UUID):
         "attachments": page.attachments,
         "colleagues": [{"username": u, "display_name": n} for u, n in page.colleagues],
         "choices": page.choices,
+        "draft_revision": page.draft_revision,
+        "holding": page.holding,
     }
 
 
@@ -81,20 +84,25 @@ def claim(task_id: UUID):
 
 
 @bp.post("/<uuid:task_id>/unclaim")
+@bp.arguments(UnclaimSchema, required=False)  # no body at all: given back as it stands
 @bp.response(200, TaskSchema)
-def unclaim(task_id: UUID):
-    """Give a task you hold back to its groups."""
+def unclaim(args: dict, task_id: UUID):
+    """Give a task you hold (or, reassigning tasks, someone holds) back to its groups; given
+    ``seen`` (the task's ``holding``), 409 ``holding_changed`` when its holder handed it on or
+    someone claimed it since, rather than take it from whoever holds it now unseen."""
     with writer() as s:
-        return tasks.unclaim(s, actor(), str(task_id))
+        return tasks.unclaim(s, actor(), str(task_id), seen=args["seen"])
 
 
 @bp.post("/<uuid:task_id>/hand-over")
 @bp.arguments(HandOverSchema)
 @bp.response(200, TaskSchema)
 def hand_over(args: dict, task_id: UUID):
-    """Hand a task to a colleague who may work on it too, with a comment."""
+    """Hand a task to a colleague who may work on it too, with a comment; given ``seen`` (the
+    task's ``holding``), 409 ``holding_changed`` when someone claimed, handed on or gave back
+    the task since."""
     with writer() as s:
-        return tasks.hand_over(s, actor(), str(task_id), args["to"], args["comment"])
+        return tasks.hand_over(s, actor(), str(task_id), args["to"], args["comment"], seen=args["seen"])
 
 
 @bp.post("/<uuid:task_id>/complete")
@@ -115,11 +123,27 @@ def complete(args: dict, task_id: UUID):
     return {"completed": str(task_id), "open_tasks": following, "nobody_to_take": untaken}
 
 
+# the revision of the draft a save made (tasks.draft_revision): the next save's ``revision``
+DRAFT_REVISION = "Draft-Revision"
+
+
 @bp.put("/<uuid:task_id>/draft")
 @bp.arguments(DraftSchema)
-@bp.response(204)
+@bp.response(
+    204,
+    headers={
+        DRAFT_REVISION: {
+            "description": "the saved draft's revision: send it as the next save's revision",
+            "schema": {"type": "integer"},
+        }
+    },
+)
 def save_draft(args: dict, task_id: UUID):
     """Keep what was typed so far (not validated), for you to go on with: a draft is its
-    author's until the task is submitted (nobody else's task page or values carry it)."""
+    author's until the task is submitted (nobody else's task page or values carry it). Given
+    ``revision`` (the task's ``draft_revision``), 409 ``task_draft_saved_meanwhile`` when a
+    draft was saved since, naming who saved it and when; the answer's Draft-Revision is the
+    revision to send with the next save (one read afterwards may already be someone else's)."""
     with writer() as s:
-        tasks.save_draft(s, actor(), str(task_id), args["data"])
+        revision = tasks.save_draft(s, actor(), str(task_id), args["data"], seen=args["revision"])
+    return None, 204, {DRAFT_REVISION: str(revision)}

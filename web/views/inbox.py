@@ -52,8 +52,9 @@ def claim(task_id: str):
 
 @bp.post("/tasks/<task_id>/unclaim")
 def unclaim(task_id: str):
+    seen = seen_on_page(HOLDING_SEEN)  # the task page's, as for a hand-over (the inbox's rows: none)
     with database.session_factory().begin() as s:
-        summary = tasks.unclaim(s, current_actor(), task_id)
+        summary = tasks.unclaim(s, current_actor(), task_id, seen=seen)
     flash(_("已退回待签收：%(name)s", name=summary.name), "success")
     return _back(task_id)
 

@@ -120,7 +120,8 @@ def submit(task_id: str):
 
 
 # The hidden fields by which the task page says what it read: the draft (tasks.save_draft's
-# seen) and the latest claim, hand-over or give-back (tasks.hand_over's seen), each a revision
+# seen) and the latest claim, hand-over or give-back (tasks.hand_over's and tasks.unclaim's
+# seen), each a revision
 DRAFT_SEEN = "draft_seen"
 HOLDING_SEEN = "holding_seen"
 

@@ -2,19 +2,8 @@
 // the page (filters, open forms elsewhere and the scroll position stay), all from one answer so
 // that they agree. A file of its own: the pages allow no inline script.
 (function () {
-  // Esc folds away the open 督办 form the keyboard is in (a row's, or the one reopened above the
-  // board) and gives focus back to its 发出督办, as a dialog's Esc does: otherwise it stayed
-  // open, focus in its field, and the next Tabs walked through a form the reader was done with
-  document.addEventListener('keydown', function (event) {
-    if (event.key !== 'Escape' || event.defaultPrevented) { return; }
-    var fold = event.target.closest && event.target.closest('details[open]');
-    var summary = fold && fold.querySelector(':scope > summary');
-    if (!summary) { return; }
-    event.preventDefault();
-    fold.open = false;
-    summary.focus();
-  });
-
+  // Esc folding away an open 督办 form (a row's, or the one reopened above the board) is
+  // fold.js's, which the case page's 发出督办 uses too: one handler for both pages
   var table = document.getElementById('board');
   if (!table) { return; }
   // a 督办 form being filled in is not thrown away: asked before fetching, and again when

@@ -1,7 +1,7 @@
-// Esc folds away the open fold-out (a <details>: the case page's 发出督办) the keyboard is in
-// and gives focus back to its summary, as a dialog's Esc does and as the board's 督办 forms do
-// (board.js): otherwise it stayed open, focus in its field, and the next Tabs walked through a
-// form the reader was done with. What was typed stays in it, for when it is opened again.
+// Esc folds away the open fold-out (a <details>: the case page's 发出督办, the board's 督办
+// forms) the keyboard is in and gives focus back to its summary, as a dialog's Esc does:
+// otherwise it stayed open, focus in its field, and the next Tabs walked through a form the
+// reader was done with. What was typed stays in it, for when it is opened again.
 // A file of its own: the pages allow no inline script.
 (function () {
   'use strict';
