@@ -57,15 +57,47 @@ def test_from_the_version_list_to_the_dry_run_and_the_move(town, as_user):
     fields = hidden_fields(page)
     assert fields["to"] == "2" and fields["map:handle"] == "" and f"case:{at_accept}" in fields
     assert f"case:{at_handle}" not in fields  # only what can move is moved
-    unconfirmed = c.post(PAGE, data=fields)
-    assert unconfirmed.status_code == 302 and "/migrate?to=2" in unconfirmed.headers["Location"]
-    assert "请先勾选确认" in text_of(c.get(unconfirmed.headers["Location"]))
+    unconfirmed = c.post(PAGE, data=fields)  # said on the page itself: see the test below
+    assert unconfirmed.status_code == 422 and "请先勾选确认" in text_of(unconfirmed)
 
     result = text_of(c.post(PAGE, data={**fields, "confirm": "yes"}))
     assert "已迁移 1 件，未迁移 0 件，失败 0 件。" in result
     assert 'data-outcome="moved"' in row(result, "data-case", at_accept)
     versions = text_of(c.get("/designer/processes/migrate"))
     assert "<td>1</td><td>0</td>" in row(versions, "data-version", 2)  # running 1, finished 0
+
+
+def confirm_form(page: str) -> str:
+    return re.search(r'<form [^>]*id="migrate-confirm".*?</form>', page, re.S).group(0)
+
+
+@pytest.mark.usefixtures("town")
+def test_an_unticked_confirmation_comes_back_said_at_the_box(as_user):
+    """The form leaves its checkbox to the server (novalidate): unticked, the plan and its dry run
+    come back (422), nothing moved, the box's message beside it and a summary linking it."""
+    c = as_user("designer")
+    page = text_of(c.get(PAGE, query_string={"to": 2}))
+    assert re.match(r'<form [^>]*id="migrate-confirm"[^>]* novalidate>', confirm_form(page))
+    assert 'id="form-errors"' not in page and "aria-invalid" not in page
+    fields = hidden_fields(page)
+
+    refused = c.post(PAGE, data=fields)
+    assert refused.status_code == 422
+    page = text_of(refused)
+    kept = {name: value for name, value in hidden_fields(page).items() if name != "csrf_token"}
+    assert "可以迁移 1 件，不能迁移 1 件" in page and kept == {n: v for n, v in fields.items() if n != "csrf_token"}
+    form = confirm_form(page)
+    box = re.search(r'<input type="checkbox" name="confirm"[^>]*>', form).group(0)
+    assert 'id="migrate-confirm-box"' in box
+    assert 'aria-describedby="confirm-error" aria-invalid="true"' in box
+    assert '<p class="field-error" id="confirm-error" data-field="confirm">请先勾选确认，再迁移。</p>' in form
+    summary = re.search(r'<div class="flash error" role="alert" id="form-errors".*?</div>', page, re.S).group(0)
+    assert '<a href="#migrate-confirm-box">迁移确认：请先勾选确认，再迁移。</a>' in summary
+    assert "可以迁移 1 件" in text_of(c.get(PAGE))  # nothing was moved
+
+    c.get("/lang/en")
+    page = html.unescape(text_of(c.post(PAGE, data=fields)))
+    assert '<a href="#migrate-confirm-box">Confirmation: Tick the confirmation first, then migrate.</a>' in page
 
 
 def test_the_map_is_edited_on_the_page(town, as_user):

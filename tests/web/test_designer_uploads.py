@@ -44,7 +44,8 @@ def refusal(response) -> tuple[str, str]:
     page = text_of(response)
     assert 'id="definitions"' in page and 'id="upload-draft"' in page  # the designer's own page
     assert "内容有误" not in page and "返回待办" not in page  # not the bare error page
-    found = re.search(r'<section class="card" id="upload-error" role="alert">(.*?)</section>', page, re.S)
+    # the summary over the upload forms (its problems link to the file input)
+    found = re.search(r'<div class="flash error" role="alert" id="form-errors"[^>]*>(.*?)</div>', page, re.S)
     assert found, page
     return html.unescape(re.sub(r"<[^>]+>", "", found.group(1))), page
 

@@ -64,10 +64,10 @@ def index():
 
 
 def _index(
-    upload_problems: list[FileProblem] | None = None,
     status: int = 200,
     discard_refused: Said | None = None,
     template_form: TemplateForm | None = None,
+    upload_form: UploadForm | None = None,
 ):
     s, actor = database.session(), current_actor()
     page = render_template(
@@ -76,7 +76,7 @@ def _index(
         drafts=drafts.list_drafts(s, actor),
         templates=drafts.templates(templates_dir()),
         descriptions=template_descriptions(),
-        upload_problems=upload_problems or [],
+        upload_form=upload_form or UploadForm(),
         discard_refused=discard_refused,
         template_form=template_form or TemplateForm(),
         limits={"key": drafts.KEY_LENGTH, "name": NAME_LENGTH},
@@ -193,13 +193,53 @@ def _said_fields(exc: InvalidData) -> Said:
     )
 
 
-def _upload_refused(exc: InvalidBpmn | InvalidData):
-    """The front page again, saying why the file was not taken (nothing was stored)."""
-    if isinstance(exc, InvalidBpmn):
-        problems = [file_problem(p) for p in exc.problems]
-    else:
-        problems = [FileProblem(message) for message in field_messages(exc.codes).values()]
-    return _index(problems, 422)
+@dataclass(frozen=True)
+class UploadForm:
+    """One of the front page's two upload forms (``form``: "draft" or "deploy") as the page
+    shows it again after a refusal, as the template form is (TemplateForm): the note typed (a
+    file cannot be offered back: only the designer can choose it), each refused field's message
+    (field → text), the summary over the forms (each problem a link to its field), the XML
+    parser's own words beside, and whether the file was read and is no BPMN document (the page
+    then says that nothing was uploaded)."""
+
+    form: str = ""
+    note: str = ""
+    errors: Mapping[str, str] = field(default_factory=dict)
+    problems: tuple[Mapping[str, str | None], ...] = ()
+    details: tuple[str, ...] = ()
+    not_bpmn: bool = False
+
+
+def _upload_fields(form: str) -> tuple[tuple[str, str, str], ...]:
+    """An upload form's fields in its order: (name, the input's id, its label)."""
+    note = _("说明（可选）") if form == "draft" else _("部署说明（可选）")
+    return (("file", f"upload-{form}-file", _("BPMN 文件")), ("note", f"upload-{form}-note", note))
+
+
+def _upload_refused(exc: InvalidBpmn | InvalidData | None, form: str):
+    """The front page again, saying at the file input (and in a summary linking it) why the
+    file was not taken; nothing was stored. ``exc`` None: no file was chosen, which the form
+    leaves to the server (novalidate) so that it is said in the page's language."""
+    fields = _upload_fields(form)
+    if exc is None:
+        errors, problems, details = {"file": _("请选择要上传的文件")}, None, ()
+    elif isinstance(exc, InvalidBpmn):
+        said = [file_problem(p) for p in exc.problems]
+        errors = {"file": _("；").join(p.text for p in said)}
+        # each of the file's problems a line of the summary, each a link to the file input
+        problems = tuple({"id": fields[0][1], "label": fields[0][2], "message": p.text} for p in said)
+        details = tuple(p.detail for p in said if p.detail)
+    else:  # the file's name is said at the file input: the designer changes it by choosing again
+        errors = {"file" if name == "filename" else name: m for name, m in field_messages(exc.codes).items()}
+        problems, details = None, ()
+    if problems is None:
+        problems = tuple(
+            {"id": i, "label": label, "message": errors[name]} for name, i, label in fields if name in errors
+        )
+        shown = {name for name, _i, _label in fields}
+        problems += tuple({"id": None, "label": "", "message": m} for name, m in errors.items() if name not in shown)
+    kept = UploadForm(form, request.form.get("note", ""), errors, problems, details, isinstance(exc, InvalidBpmn))
+    return _index(status=422, upload_form=kept)
 
 
 def _modeler(
@@ -436,14 +476,14 @@ def discard_draft(draft_id: int):
 @bp.post("/drafts/upload")
 def upload_draft():
     upload = request.files.get("file")
-    name = upload.filename if upload and upload.filename else ""
+    if upload is None or not upload.filename:  # no file chosen (the form leaves that to us)
+        return _upload_refused(None, "draft")
+    name = upload.filename
     try:
         with database.session_factory().begin() as s:
-            saved = drafts.upload_draft(
-                s, current_actor(), upload.read() if upload else b"", name, request.form.get("note", "")
-            )
+            saved = drafts.upload_draft(s, current_actor(), upload.read(), name, request.form.get("note", ""))
     except (InvalidBpmn, InvalidData) as exc:
-        return _upload_refused(exc)
+        return _upload_refused(exc, "draft")
     flash(_("已上传为草稿：%(name)s", name=saved.name), "success")
     return redirect(url_for("designer.draft", draft_id=saved.id))
 
@@ -471,11 +511,15 @@ def from_template():
 def deploy():
     upload = request.files.get("file")
     p = _posted()
-    if upload and upload.filename:
+    if upload is not None and not upload.filename:
+        # the front page's upload form sent without a file: a browser sends its file field even
+        # empty; the modeler's own form has none (it sends the XML)
+        return _upload_refused(None, "deploy")
+    if upload is not None:
         try:  # a file that is no BPMN document at all: nothing the modeler could open
-            filename, xml = definitions.read_bpmn_file(current_actor(), upload.read(), upload.filename)
+            filename, xml = definitions.read_bpmn_file(current_actor(), upload.read(), upload.filename or "")
         except InvalidBpmn as exc:
-            return _upload_refused(exc)
+            return _upload_refused(exc, "deploy")
         p = replace(p, filename=filename, xml=xml, based_on=None)  # a file chosen to deploy as it is
     try:
         with database.session_factory().begin() as s:

@@ -181,16 +181,19 @@ def migrate(key: str, version: int):
         if name.startswith(CASE_FIELD) and name[len(CASE_FIELD) :].isdigit()
     }
     if request.form.get("confirm") != "yes":
-        flash(_("请先勾选确认，再迁移。"), "error")
-        return redirect(
-            url_for(
-                "process_library.migrate_plan",
-                key=key,
-                version=version,
-                to=to,
-                **{MAP_FIELD + k: v for k, v in overrides.items()},
-            )
+        # the form leaves its checkbox to us (novalidate), so that it is said in the page's
+        # language: the plan and its dry run again (as of now: nothing was moved), said at the box
+        run = case_migration.dry_run(database.session(), current_actor(), key, version, to, overrides)
+        page = render_template(
+            "designer/migrate.html",
+            plan=run.plan,
+            run=run,
+            report=None,
+            say=_say,
+            kind=_kind,
+            errors={"confirm": _("请先勾选确认，再迁移。")},
         )
+        return page, 422
     report = case_migration.migrate_cases(
         database.session_factory(), current_actor(), key, version, to, overrides, chosen
     )
