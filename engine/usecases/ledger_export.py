@@ -49,7 +49,7 @@ from .context import processes, runtime_for
 from .fact_values import moment
 from .labels import ROLE_NAMES
 from .ledger import kind_of
-from .ledger_rows import COLUMNS, NOTES, PROCESS_OF, SEVERAL_UNITS, C, LedgerKind, deputy_choices, option_lists
+from .ledger_rows import COLUMNS, PROCESS_OF, SEVERAL_UNITS, C, LedgerKind, deputy_choices, option_lists, template_notes
 
 # the columns after the template's: the case as it stands, which the import does not read
 READ_ONLY = "（只读）"
@@ -62,29 +62,50 @@ _EXTRA = {
     LedgerKind.PROPOSALS: (C(STATUS, 10), C(WAITING_AT, 24), C(FINAL_EVALUATION, 12)),
     LedgerKind.PETITIONS: (C(STATUS, 10), C(WAITING_AT, 24)),
 }
-_NOTES = {
-    "导出": "本表为系统中本年度（按登记或收到日期）的台账，列与导入模板相同，各件按现在的情况填写："
-    "主办（承办）单位为现在的单位，交办日期为交给它的日期；答复日期为首次书面答复的日期，"
-    "答复类别和内容为最后一次答复的（重新办理的，以重新办理的答复为准）；评价为代表最后一次的评价。"
-    "已撤销的案件和议案不在表中。",
-    "只读列": "列名带“（只读）”的列是导出时案件的状态、所在环节等，供核对；导入时不读这些列。",
-    "再导入": "本表可直接再导入：编号已有案件的行保持不变；在系统中登记、没有编号的案件以“#案件编号”列出，"
-    "导入时按这个编号认出它。导入到新系统时，每行按所填日期重新办理一遍（未受理、当场答复的信访无法按台账重现，"
-    "导入后停在受理环节）。",
-    "保密": "信访人姓名、联系电话等保密信息只对有权查看的人导出，其他人导出的为“******”；"
-    "含“******”的行不能导入为新案件。",
-}
 
 
-def masked_note() -> str:
+def _export_notes(pgettext: spreadsheets.InContext) -> dict[str, str]:
+    """What the export's 说明 sheet says after the template's columns (beside ``必填``), in the
+    reader's language (``pgettext``: a page's; Chinese by default)."""
+    return {
+        pgettext("spreadsheet note", "导出"): pgettext(
+            "spreadsheet note",
+            "本表为系统中本年度（按登记或收到日期）的台账，列与导入模板相同，各件按现在的情况填写："
+            "主办（承办）单位为现在的单位，交办日期为交给它的日期；答复日期为首次书面答复的日期，"
+            "答复类别和内容为最后一次答复的（重新办理的，以重新办理的答复为准）；评价为代表最后一次的评价。"
+            "已撤销的案件和议案不在表中。",
+        ),
+        pgettext("spreadsheet note", "只读列"): pgettext(
+            "spreadsheet note",
+            "列名带“（只读）”的列是导出时案件的状态、所在环节等，供核对；导入时不读这些列。",
+        ),
+        pgettext("spreadsheet note", "再导入"): pgettext(
+            "spreadsheet note",
+            "本表可直接再导入：编号已有案件的行保持不变；在系统中登记、没有编号的案件以“#案件编号”列出，"
+            "导入时按这个编号认出它。导入到新系统时，每行按所填日期重新办理一遍（未受理、当场答复的信访无法按台账重现，"
+            "导入后停在受理环节）。",
+        ),
+        pgettext("spreadsheet note", "保密"): pgettext(
+            "spreadsheet note",
+            "信访人姓名、联系电话等保密信息只对有权查看的人导出，其他人导出的为“******”；"
+            "含“******”的行不能导入为新案件。",
+        ),
+    }
+
+
+def masked_note(pgettext: spreadsheets.InContext = spreadsheets.as_written, roles: str | None = None) -> str:
     """What a petitions ledger exported by someone who may not read the petitioner's identity
     says first on its 说明 sheet: it re-creates no case in another database (the import
-    refuses its masked cells for a case to create), and who exports one that does."""
-    roles = "、".join(ROLE_NAMES[r] for r in sorted(access.roles_exporting_identities()))
-    return (
+    refuses its masked cells for a case to create), and who exports one that does (``roles``:
+    their names in the reader's language; in Chinese by default)."""
+    if roles is None:
+        roles = "、".join(ROLE_NAMES[r] for r in sorted(access.roles_exporting_identities()))
+    return pgettext(
+        "spreadsheet note",
         "本表由无权查看信访人信息的账号导出：信访人姓名、联系电话等保密信息为“******”。"
         "再导入本系统时，已有的件保持不变；但不能用它在新系统中重新建立这些信访案件（含“******”的行会被拒绝）。"
-        f"能在新系统中重建案件的信访台账，请由有权查看信访人信息的{roles}导出。"
+        "能在新系统中重建案件的信访台账，请由有权查看信访人信息的%(roles)s导出。",
+        roles=roles,
     )
 
 
@@ -98,13 +119,23 @@ class LedgerExport:
     masked: bool = False
 
 
-def export(session: Session, actor: Actor, kind: str, year: int | None = None) -> LedgerExport:
+def export(
+    session: Session,
+    actor: Actor,
+    kind: str,
+    year: int | None = None,
+    pgettext: spreadsheets.InContext = spreadsheets.as_written,
+    column_names: Mapping[str, str] | None = None,
+    roles: str | None = None,
+) -> LedgerExport:
     """The ledger of ``kind`` (proposals, petitions) for the cases received in ``year`` (this
     year by default), as the .xlsx the import reads: the import's own shape, to be imported
     again, carrying every case's texts of the year (``access.may_export_ledger``: whoever
     imports ledgers, and whoever reads every case with its identities). Its 说明 sheet says
     how it imports again, and, the identities masked for this reader, that it re-creates no
-    petition elsewhere (``masked_note``)."""
+    petition elsewhere (``masked_note``). The 说明 sheet in the reader's language, as the
+    template's (``pgettext``, ``column_names``; ``roles``: who exports the identities, named
+    in that language); the headers and rows as the import reads them."""
     if not access.may_export_ledger(actor):
         raise NotAllowed(
             f"{actor.username} may not export a ledger (needs the permission {Permission.CASE_IMPORT.value}, "
@@ -126,8 +157,15 @@ def export(session: Session, actor: Actor, kind: str, year: int | None = None) -
     choices = {h: list(o.values()) for h, o in lists.items() if h not in SEVERAL_UNITS}
     columns = [replace(c, choices=choices.get(c.header, c.choices)) for c in COLUMNS[ledger]]
     masked = ledger == LedgerKind.PETITIONS and not access.may_read_confidential(actor)
-    notes = {**({"不能重建": masked_note()} if masked else {}), **_NOTES, "必填": NOTES[ledger]["必填"]}
-    content = spreadsheets.template("台账", [*columns, *_EXTRA[ledger]], notes, rows)
+    required = pgettext("spreadsheet note", "必填")
+    written = [*columns, *_EXTRA[ledger]]
+    notes = {
+        **({pgettext("spreadsheet note", "不能重建"): masked_note(pgettext, roles)} if masked else {}),
+        **_export_notes(pgettext),
+        required: template_notes(ledger, pgettext)[required],  # the template's own
+        **spreadsheets.column_note(written, column_names, pgettext),
+    }
+    content = spreadsheets.template("台账", written, notes, rows, notes_sheet=spreadsheets.notes_title(pgettext))
     return LedgerExport(ledger.value, year, len(rows), content, masked)
 
 

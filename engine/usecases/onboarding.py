@@ -220,11 +220,19 @@ def _columns(session: Session, kind: Kind) -> tuple[Column, ...]:
     )
 
 
-def export(session: Session, actor: Actor, kind: str) -> bytes:
+def export(
+    session: Session,
+    actor: Actor,
+    kind: str,
+    pgettext: spreadsheets.InContext = spreadsheets.as_written,
+    column_names: Mapping[str, str] | None = None,
+) -> bytes:
     """The current units or people as an .xlsx in exactly the template's shape (the same
     headers, drop-downs and notes), one row each, so that it can be edited in Excel and
     imported again: unchanged, it changes nothing. People: the active ones, their roles by
-    name joined with 、 ; never a password. Units: every unit, with its head and contact."""
+    name joined with 、 ; never a password. Units: every unit, with its head and contact.
+    Its notes sheet in the reader's language, as the template's (``pgettext``,
+    ``column_names``); the headers and rows as the import reads them."""
     require_admin(actor)
     what = kind_of(kind)
     rows: list[list[str | None]]
@@ -246,13 +254,25 @@ def export(session: Session, actor: Actor, kind: str) -> bytes:
             for u in users
         ]
     columns = _columns(session, what)
+    # each sentence whole, for its translation (a clause joined in would be translated apart)
+    exported = (
+        pgettext(
+            "spreadsheet note",
+            "本表为系统中现有的单位，格式与导入模板相同：在 Excel 中修改后可再导入；未修改的行导入时保持不变。",
+        )
+        if what == Kind.UNITS
+        else pgettext(
+            "spreadsheet note",
+            "本表为系统中现有的人员（不含停用的账号，不含密码），格式与导入模板相同：在 Excel 中修改后可再导入；"
+            "未修改的行导入时保持不变。",
+        )
+    )
     notes = {
-        "导出": "本表为系统中现有的"
-        + ("单位" if what == Kind.UNITS else "人员（不含停用的账号，不含密码）")
-        + "，格式与导入模板相同：在 Excel 中修改后可再导入；未修改的行导入时保持不变。",
-        "必填": "带 * 的列必填；其余列空着表示不改动",
+        pgettext("spreadsheet note", "导出"): exported,
+        pgettext("spreadsheet note", "必填"): pgettext("spreadsheet note", "带 * 的列必填；其余列空着表示不改动"),
+        **spreadsheets.column_note(columns, column_names, pgettext),
     }
-    return spreadsheets.template(_TITLES[what], columns, notes, rows)
+    return spreadsheets.template(_TITLES[what], columns, notes, rows, notes_sheet=spreadsheets.notes_title(pgettext))
 
 
 # -- the dry run -----------------------------------------------------------------------------

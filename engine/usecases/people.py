@@ -334,17 +334,26 @@ def set_email_notices(session: Session, actor: Actor, username: str, on: bool) -
 
 
 def save_settings(
-    session: Session, actor: Actor, *, timezone: str, language: str | None = None, email_notices: bool | None = None
+    session: Session,
+    actor: Actor,
+    *,
+    timezone: str | None = None,
+    language: str | None = None,
+    email_notices: bool | None = None,
 ) -> str:
-    """What one chooses for oneself on 我的设置, saved together: the time zone, and, when the
-    form carried them (None: left as they are), the language and whether notifications are
-    e-mailed. Returns the zone now in effect. Every refused field is said at once."""
+    """What one chooses for oneself on 我的设置 (or PATCH /api/v1/me), saved together: the time
+    zone ("" the default), the language and whether notifications are e-mailed, each when the
+    form or the request carried it (None: left as it is). Returns the zone now in effect.
+    Every refused field is said at once."""
     errors: dict[str, FieldError] = {}
     zone = ""
-    try:
-        zone = set_timezone(session, actor, actor.username, timezone)
-    except InvalidData as exc:
-        errors.update(exc.codes)
+    if timezone is not None:
+        try:
+            zone = set_timezone(session, actor, actor.username, timezone)
+        except InvalidData as exc:
+            errors.update(exc.codes)
+    else:
+        zone = timezones.effective(_own_or_admin(session, actor, actor.username).timezone)
     if language is not None:
         try:
             set_language(session, actor, actor.username, language)
@@ -615,13 +624,16 @@ def held_tasks(session: Session, actor: Actor, username: str) -> HeldTasks:
     return _held(session, username)
 
 
-def _held(session: Session, username: str) -> HeldTasks:
+def _held(session: Session, username: str, *, every: bool = False) -> HeldTasks:
+    """``every``: all of them listed (the command line, which has no page to keep short)."""
     mine = repo.InboxFilter(scope="mine", limit=HELD_LISTED)
+    count = repo.inbox_count(session, username, (), mine)
+    if every:
+        if not count:
+            return HeldTasks(0, [])
+        mine = dataclasses.replace(mine, limit=count)
     rows = repo.inbox(session, username, (), mine)
-    return HeldTasks(
-        repo.inbox_count(session, username, (), mine),
-        [TaskSummary.of(item, title, key, name) for item, title, key, name in rows],
-    )
+    return HeldTasks(count, [TaskSummary.of(item, title, key, name) for item, title, key, name in rows])
 
 
 def set_active(session: Session, actor: Actor, username: str, active: bool) -> UserView:
@@ -640,6 +652,23 @@ def set_active(session: Session, actor: Actor, username: str, active: bool) -> U
         department=current.department,
         active=active,
     )
+
+
+@dataclass(frozen=True)
+class ActiveSet:
+    """``change_active``'s answer: the user as now, and, when they were deactivated, every
+    open task they still hold (none said when activated)."""
+
+    user: UserView
+    held: HeldTasks
+
+
+def change_active(session: Session, actor: Actor, username: str, active: bool) -> ActiveSet:
+    """``set_active``, saying what a deactivation leaves behind (the command line's ``users
+    deactivate``): the command line deactivates as asked, unlike the users page, which asks
+    first, so it names each task nobody else may do until it is handed on."""
+    view = set_active(session, actor, username, active)
+    return ActiveSet(view, HeldTasks(0, []) if active else _held(session, username, every=True))
 
 
 def _standing(holder: User | None, dept: Department) -> Standing | None:

@@ -35,8 +35,9 @@ def me():
 @bp.arguments(ProfileUpdateSchema)
 @bp.response(200, ChangedProfileSchema)
 def update_me(args: dict):
-    """Change what you choose for yourself, as 我的设置 does: your time zone (an IANA name; ""
-    for the default, Asia/Shanghai), and, when sent, your language (null: the product's
+    """Change what you choose for yourself, as 我的设置 does; each field is left as it is when
+    not sent, and at least one is to be sent (else 422 naming ``json``, the body): your time
+    zone (an IANA name; "" for the default, Asia/Shanghai), your language (null: the product's
     default) and whether notifications are e-mailed to you. 422 naming every refused field;
     then nothing is changed."""
     language = args.get("language", _LEFT)
@@ -44,7 +45,7 @@ def update_me(args: dict):
         people.save_settings(
             s,
             actor(),
-            timezone=args["timezone"],
+            timezone=args.get("timezone"),  # None: not sent, left as it is
             # the use case's None leaves the language as it is, and "" is none chosen
             language=None if language is _LEFT else language or "",
             email_notices=args.get("email_notices"),

@@ -715,12 +715,13 @@ class ChangedProfileSchema(ProfileSchema):
 
 
 class ProfileUpdateSchema(ma.Schema):
-    """What 我的设置 sets, changed together: every refused field is said at once, nothing changed."""
+    """What 我的设置 sets, changed together: each field left as it is when not sent, at least one
+    sent (an empty object: 422 naming ``json``, the body); every refused field is said at once,
+    nothing changed."""
 
     timezone = fields.String(
-        required=True,
         validate=validate.Length(max=64),
-        metadata={"description": 'an IANA time zone name, or "" for the default'},
+        metadata={"description": 'an IANA time zone name, or "" for the default; left as it is when not sent'},
     )
     language = fields.String(
         allow_none=True,
@@ -737,6 +738,13 @@ class ProfileUpdateSchema(ma.Schema):
             "Turned off, your e-mails still waiting to be sent are not sent"
         }
     )
+
+    @ma.validates_schema
+    def _something_sent(self, data: dict, **_kwargs: object) -> None:
+        # a body changing nothing is a client's mistake (a field misspelt is refused as unknown
+        # already): said as the body's, since no one field is missing
+        if not data:
+            raise ma.ValidationError(fields.Field.default_error_messages["required"], "json")
 
 
 class TokenSchema(ma.Schema):

@@ -225,15 +225,32 @@ def users_list(username: str | None, as_operator: bool, as_json: bool) -> None:
 
 def _set_active(account: str, active: bool, username: str | None, as_operator: bool, as_json: bool) -> None:
     with session_factory().begin() as session:
-        view = people.set_active(session, resolve_actor(session, username, as_operator), account, active)
+        done = people.change_active(session, resolve_actor(session, username, as_operator), account, active)
+    said = _listed_user(done.user)
+    if not active:  # what the users page would have asked to confirm: said, not asked
+        said["held_tasks"] = [
+            {"task_id": t.task_id, "name": t.name, "instance_id": t.instance_id} for t in done.held.tasks
+        ]
+        said["held_count"] = done.held.count
     emit(
         as_json,
-        _listed_user(view),
+        said,
         lambda u: (
             f"activated user {u['username']}: they may sign in again"
             if u["active"]
             else f"deactivated user {u['username']}: they can no longer sign in, and their sessions have ended"
+            + _held_lines(u["username"], done.held)
         ),
+    )
+
+
+def _held_lines(account: str, held: people.HeldTasks) -> str:
+    """A warning for each open task the deactivated user still holds (the deactivation
+    stands): nobody else may do it until it is handed on, as the users page says."""
+    return "".join(
+        f"\nwarning: {account} still holds {t.name} ({t.task_id}) in case {t.instance_id} ({t.title}): "
+        "nobody else can do it until it is handed to someone (task.reassign)"
+        for t in held.tasks
     )
 
 
@@ -245,8 +262,9 @@ def _set_active(account: str, active: bool, username: str | None, as_operator: b
 @use_case
 def users_deactivate(account: str, username: str | None, as_operator: bool, as_json: bool) -> None:
     """Stop a user signing in (the user page's 允许登录, unticked), e.g. the demo users
-    before real use: their sessions end, their tasks and history stay. As an administrator
-    (not yourself), or the operator."""
+    before real use: their sessions end, their tasks and history stay; a warning names each
+    open task they still hold, which nobody else can do until it is handed on. As an
+    administrator (not yourself), or the operator."""
     _set_active(account, False, username, as_operator, as_json)
 
 

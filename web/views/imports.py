@@ -273,8 +273,9 @@ def template(kind: str):
 
 @bp.get("/<any(units, people):kind>/export.xlsx")
 def export(kind: str):
-    """The current units or people in the template's shape: edit in Excel, upload again."""
-    content = onboarding.export(database.session(), current_actor(), kind)
+    """The current units or people in the template's shape: edit in Excel, upload again. Its
+    notes in the reader's language, as the template's (its headers as the import reads them)."""
+    content = onboarding.export(database.session(), current_actor(), kind, pgettext, column_labels())
     today = clock.now().astimezone(LOCAL_TZ).date().isoformat()
     name = _("单位_%(day)s.xlsx", day=today) if kind == "units" else _("人员_%(day)s.xlsx", day=today)
     response = send_file(BytesIO(content), mimetype=XLSX, as_attachment=True, download_name=name)
@@ -374,8 +375,17 @@ def ledger_template(kind: str):
 
 @bp.get(LEDGER + "/export.xlsx")
 def ledger_export(kind: str):
-    """This year's ledger as it stands, in the template's shape (``?year=`` another year)."""
-    exported = ledger_export_case.export(database.session(), current_actor(), kind, request.args.get("year", type=int))
+    """This year's ledger as it stands, in the template's shape (``?year=`` another year); its
+    notes in the reader's language, as the template's (its headers as the import reads them)."""
+    exported = ledger_export_case.export(
+        database.session(),
+        current_actor(),
+        kind,
+        request.args.get("year", type=int),
+        pgettext,
+        {**column_labels(), **_read_only_labels()},
+        identity_exporters(),
+    )
     name = (
         _("代表建议台账_%(year)s.xlsx", year=exported.year)
         if kind == "proposals"
@@ -384,6 +394,16 @@ def ledger_export(kind: str):
     response = send_file(BytesIO(exported.content), mimetype=XLSX, as_attachment=True, download_name=name)
     response.headers["Cache-Control"] = "no-store"  # the cases' texts (a petitioner's identity): not cached
     return response
+
+
+def _read_only_labels() -> dict[str, str]:
+    """The export's columns after the template's (the case as it stands, not read by the
+    import), in the reader's language, for its notes to name."""
+    return {
+        "状态（只读）": pgettext("spreadsheet column", "状态（只读）"),
+        "当前环节（只读）": pgettext("spreadsheet column", "当前环节（只读）"),
+        "最终评价（只读）": pgettext("spreadsheet column", "最终评价（只读）"),
+    }
 
 
 def _ledger_page(kind: str, filename: str, token: str, plan: ledger.LedgerPlan, done: bool, status: int = 200):
