@@ -15,8 +15,9 @@ from tests.conftest import REPO_ROOT
 
 CATALOGUE = REPO_ROOT / "web" / "translations" / "en" / "LC_MESSAGES" / "messages.po"
 FULL_WIDTH = re.compile(r"[：，（）、。「」；！？【】〔〕]")
-# what an English text quotes as it is written in Chinese: the ledger's mark of a read-only column
-KEPT = ("“（只读）”",)
+# what an English text quotes as it is written in Chinese: the ledger's mark of a read-only column,
+# and such a column's header named beside its English (the export's "Status, read-only (状态（只读）)")
+KEPT = ("“（只读）”", "（只读）)")
 
 
 def english() -> list[tuple[str | None, str, str]]:
