@@ -43,7 +43,13 @@ KIND_NAMES = {
 }
 
 
+# a task that arrived overdue already: one notice of both (engine: ARRIVED_OVERDUE_LABEL)
+ARRIVED_OVERDUE = _l("新任务（已逾期）")
+
+
 def kind_label(note: NotificationView) -> str:
+    if note.kind == NotificationKind.TASK.value and note.params and note.params.get("overdue"):
+        return str(ARRIVED_OVERDUE)
     name = KIND_NAMES.get(note.kind)
     return str(name) if name is not None else note.kind_label
 

@@ -4,7 +4,8 @@ reader's language by passing its own gettext as ``_``. The Chinese texts are the
 ids of the web catalogs (``pybabel extract`` reads this file too).
 
 ``p`` is what a notification keeps of its making (``Notification.params``): case always,
-task but for a cancelled case's notice; by (a name: who took a task from its holder, who
+task but for a cancelled case's notice; overdue (a task's arrival: its due date had passed
+already, one notice of both, 新任务（已逾期）); by (a name: who took a task from its holder, who
 cancelled a case), to (a name: whom the task was handed to; none: given back); reason and
 tasks (a cancelled case's: why, and the reader's tasks of it that ended; following: told as
 a deputy who submitted or co-signed it); sent (the step
@@ -105,6 +106,8 @@ def subject(kind: str, p: dict[str, Any], _: Translate = chinese) -> str:
         return _("到期提醒：%(task)s（%(case)s）", task=task, case=case)
     if kind == "overdue":
         return _("逾期：%(task)s（%(case)s）", task=task, case=case)
+    if kind == "task" and p.get("overdue"):
+        return _("新任务（已逾期）：%(task)s（%(case)s）", task=task, case=case)
     if kind == "task":
         return _("新任务：%(task)s（%(case)s）", task=task, case=case)
     if kind in ("answered", "sent") and "answers" in p:
@@ -166,6 +169,10 @@ def _message(kind: str, p: dict[str, Any], due: str, _: Translate) -> str:
         )
     if kind == "task" and p.get("handed_by"):
         return _("%(by)s 将「%(task)s」（案件：%(case)s）转交给您办理。", by=p["handed_by"], task=task, case=case)
+    if kind == "task" and p.get("overdue") and due:  # its due date had passed when it arrived
+        return _(
+            "「%(task)s」（案件：%(case)s）已到您的待办，已于 %(due)s 到期，请尽快办理。", task=task, case=case, due=due
+        )
     if kind == "task" and due:
         return _("「%(task)s」（案件：%(case)s）已到您的待办，期限 %(due)s。", task=task, case=case, due=due)
     if kind == "task":

@@ -70,6 +70,8 @@ KIND_LABELS = {
     NotificationKind.TAKEN_AWAY: "任务调整",
     NotificationKind.CANCELLED: "案件撤销",
 }
+# a task that arrived overdue already (``notify_task``: params ``overdue``): one notice of both
+ARRIVED_OVERDUE_LABEL = "新任务（已逾期）"
 _ROLE_VALUES = {r.value for r in Role}
 
 
@@ -227,8 +229,9 @@ def notify_task(
     definition_id: int | None = None,
 ) -> bool | None:
     """A task arrived: tell whoever may act on it (not ``but``, who just acted and sees it
-    anyway); ``handed_by``: a colleague handed it over, with ``note`` (转交说明: what it is
-    about, what is left to do; the one it is handed to would otherwise find it only in the
+    anyway), and that it is overdue already when its due date has passed (新任务（已逾期）);
+    ``handed_by``: a colleague handed it over, with ``note`` (转交说明: what it is about, what
+    is left to do; the one it is handed to would otherwise find it only in the
     task's history); ``case_title``: the case's, when the caller holds the case (saves reading
     it), and ``definition_id`` its process version's. Whether any active person may take it:
     ``but`` (who is acting, so active) or someone told (None while held back: nobody was
@@ -240,6 +243,11 @@ def notify_task(
     everyone = told_of(session, item, definition_id)
     recipients = {u: g for u, g in everyone.items() if u != but}
     params = {**_about(session, item, case_title), **({"handed_by": handed_by} if handed_by else {})}
+    if not handed_by and item.due_at is not None and item.due_at <= clock.now():
+        # it arrives overdue (a petition registered days after it was received, a ledger's
+        # open task, a late start): its arrival says so, and its due date's firing a moment
+        # later tells them nothing more (``notify_overdue``)
+        params["overdue"] = True
     # the note is typed on a case: whoever may not read its confidential values reads it masked
     said_to = (
         [(recipients, "")]
@@ -472,16 +480,19 @@ def notify_overdue(session: Session, timer: Timer) -> None:
     """The task ``timer`` is the due date of is overdue: tell whoever is told of it
     (``told_of``), and the supervisors, in their own words (who holds it). Not when a boundary
     timer on the task falls due at that very moment (``_told_by_its_boundary_timer``): its 督办
-    (or its 期限届满) tells them of the same deadline, and one is enough."""
+    (or its 期限届满) tells them of the same deadline, and one is enough. Nor to whoever its
+    arrival told that it was overdue already (``_told_it_arrived_overdue``): the same deadline
+    again, a moment later; the supervisors, who were not told of its arrival, still are."""
     item = _item_of_timer(session, timer)
     if item is None or item.due_at is None or _told_by_its_boundary_timer(session, item, timer.due_at):
         return
     about = _about(session, item)
     who = told_of(session, item)
+    told_on_arrival = _told_it_arrived_overdue(session, item)
     notify(
         session,
         NotificationKind.OVERDUE,
-        who,
+        {u: g for u, g in who.items() if u not in told_on_arrival},
         params=about,
         due_at=item.due_at,
         instance_id=item.instance_id,
@@ -499,6 +510,21 @@ def notify_overdue(session: Session, timer: Timer) -> None:
         work_item_id=item.id,
         timer_id=timer.id,
     )
+
+
+def _told_it_arrived_overdue(session: Session, item: WorkItem) -> set[str]:
+    """Who was told of ``item``'s arrival as overdue already (``notify_task``: its due date had
+    passed when it was created or imported): they read then what its due date's firing says.
+    Read from the notices themselves, not from when the item was made: a ledger's open task is
+    back-dated (its replay), long before the import told its holders."""
+    arrivals = session.execute(
+        select(Notification.username, Notification.params).where(
+            Notification.instance_id == item.instance_id,
+            Notification.work_item_id == item.id,
+            Notification.kind == NotificationKind.TASK,
+        )
+    )
+    return {username for username, params in arrivals if params and params.get("overdue")}
 
 
 def _told_by_its_boundary_timer(session: Session, item: WorkItem, due_at: datetime) -> bool:
@@ -675,6 +701,13 @@ def _text_as_read(
 
 
 # -- reading (the UI) ----------------------------------------------------------------
+def kind_label(kind: NotificationKind, params: dict[str, Any] | None) -> str:
+    """What a notice is, in Chinese: its kind's name; a task's arrival as overdue already says so."""
+    if kind == NotificationKind.TASK and params and params.get("overdue"):
+        return ARRIVED_OVERDUE_LABEL
+    return KIND_LABELS[kind]
+
+
 @dataclass(frozen=True)
 class NotificationView:
     id: int
@@ -694,7 +727,7 @@ class NotificationView:
         return cls(
             row.id,
             row.kind.value,
-            KIND_LABELS[row.kind],
+            kind_label(row.kind, row.params),
             row.subject,
             row.message,
             row.instance_id,

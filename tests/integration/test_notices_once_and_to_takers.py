@@ -86,20 +86,25 @@ def test_a_petition_registered_late_is_overdue_to_whoever_may_take_it_and_to_the
     overdue = told(world, case_id, NotificationKind.OVERDUE)
     late = "「审查是否受理并告知信访人」（案件：宅基地纠纷 · 来信）已于 2026-10-16 24:00 到期，尚未办结。"
     assert sorted(overdue) == [
-        ("head", "overdue", late + "请尽快办理。"),
+        # head was told it is overdue as it arrived (新任务（已逾期）): not a second time
         ("keeper", "overdue", late + "请尽快办理。"),
         # the supervisors read who holds it, the one sitting in the office too
         ("office_supervisor", "overdue", late + "办理人：镇人大办。"),
         ("outsider", "overdue", late + "办理人：镇人大办。"),
     ]
-    # the arrival was told to the office head (keeper registered it): the same people
+    # the arrival was told to the office head (keeper registered it), overdue already
     assert told(world, case_id, NotificationKind.TASK) == [
-        ("head", "task", "「审查是否受理并告知信访人」（案件：宅基地纠纷 · 来信）已到您的待办，期限 2026-10-16 24:00。")
+        (
+            "head",
+            "task",
+            "「审查是否受理并告知信访人」（案件：宅基地纠纷 · 来信）已到您的待办，"
+            "已于 2026-10-16 24:00 到期，请尽快办理。",
+        )
     ]
-    # e-mail: the arrival and the overdue notice to the head (the same second: not folded), one
-    # overdue notice to each of the others; nothing to the administrator, the designer, the clerk
+    # e-mail: one to the head (its arrival, overdue), one overdue notice to each of the others;
+    # nothing to the administrator, the designer, the clerk
     assert mailed(world) == {
-        "head@example.org": 2,
+        "head@example.org": 1,
         "keeper@example.org": 1,
         "office_supervisor@example.org": 1,
         "outsider@example.org": 1,
