@@ -7,16 +7,15 @@ from __future__ import annotations
 
 import io
 import re
-from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
 
-from tests.world import deploy
+# the templates' test's world (the ledgers' processes deployed) and its readers of a workbook
+from tests.web.test_import_templates_in_english import HAN, app, cells, validations
 
-LIBRARY = Path(__file__).resolve().parents[2] / "bpmn"
+__all__ = ["app"]  # the fixture, shared
 
-HAN = re.compile(r"[\u4e00-\u9fff]")
 EXPORTS = {
     "units": "/admin/imports/units/export.xlsx",
     "people": "/admin/imports/people/export.xlsx",
@@ -25,25 +24,10 @@ EXPORTS = {
 }
 
 
-@pytest.fixture
-def app(make_world):
-    app = make_world()
-    deploy(app, LIBRARY / "proposal.bpmn", LIBRARY / "petition.bpmn")  # the ledgers' processes
-    return app
-
-
 def workbook(client, kind: str):
     response = client.get(EXPORTS[kind])
     assert response.status_code == 200
     return load_workbook(io.BytesIO(response.get_data()))
-
-
-def cells(sheet) -> list[tuple]:
-    return list(sheet.iter_rows(values_only=True))
-
-
-def validations(sheet) -> list[tuple[str, str, str]]:
-    return [(str(v.sqref), v.formula1, v.prompt) for v in sheet.data_validations.dataValidation]
 
 
 @pytest.mark.parametrize("kind", list(EXPORTS))
