@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from storage import repositories as repo
@@ -127,17 +127,23 @@ def _would_be_theirs(session: Session, actor: Actor, item: WorkItem | ItemRow) -
     return access.is_candidate(actor, item) and _may_take(session, actor, item, _definition_of(session, item))
 
 
+def _holding_steps(item: WorkItem | ItemRow) -> tuple[ColumnElement[bool], ...]:
+    """The conditions on the history of ``item``'s steps that changed who holds it: its claims,
+    hand-overs and give-backs (through the history's index by case)."""
+    return (
+        AuditEntry.instance_id == item.instance_id,
+        AuditEntry.task_id == item.task_id,
+        AuditEntry.action.in_(("claim", "hand_over", "unclaim")),
+    )
+
+
 def _holdings(session: Session, item: WorkItem | ItemRow) -> list[tuple[str | None, str, datetime, str | None]]:
     """Who held ``item`` in turn, read from its claims, hand-overs and give-backs, oldest first:
     (its holder after the step, None once given back; who took the step; when; whom it was
     taken from, when the step says so)."""
     entries = session.execute(
         select(AuditEntry.actor, AuditEntry.action, AuditEntry.data, AuditEntry.at)
-        .where(
-            AuditEntry.instance_id == item.instance_id,
-            AuditEntry.task_id == item.task_id,
-            AuditEntry.action.in_(("claim", "hand_over", "unclaim")),
-        )
+        .where(*_holding_steps(item))
         .order_by(AuditEntry.at, AuditEntry.id)
     ).all()
     return [
@@ -167,11 +173,7 @@ def last_holding(session: Session, item: WorkItem | ItemRow) -> Holding | None:
     given it to its holder by name): one indexed read of the case's history."""
     row = session.execute(
         select(AuditEntry.id, AuditEntry.actor, AuditEntry.action, AuditEntry.at)
-        .where(
-            AuditEntry.instance_id == item.instance_id,
-            AuditEntry.task_id == item.task_id,
-            AuditEntry.action.in_(("claim", "hand_over", "unclaim")),
-        )
+        .where(*_holding_steps(item))
         .order_by(AuditEntry.id.desc())
         .limit(1)
     ).first()
