@@ -45,5 +45,6 @@ def test_a_file_over_the_limit_is_refused_before_it_is_sent(live_server, browser
     page.goto(f"{live_server}/lang/en")
     page.goto(f"{live_server}/cases/{case.id}")
     choose(page, 11 * MB)
-    assert page.locator("#attachment-too-large").inner_text() == "File not uploaded: The file must not be larger than 10 MB."
+    told = page.locator("#attachment-too-large").inner_text()
+    assert told == "File not uploaded: The file must not be larger than 10 MB."
     assert problems == []
