@@ -366,6 +366,21 @@ def save_settings(
     return zone
 
 
+def save_and_read_settings(
+    session: Session,
+    actor: Actor,
+    *,
+    timezone: str | None = None,
+    language: str | None = None,
+    email_notices: bool | None = None,
+) -> tuple[Profile, NoticePreferences]:
+    """``save_settings``, then the profile and the choices as they now stand (PATCH
+    /api/v1/me's answer: read in the write's own transaction, after it)."""
+    save_settings(session, actor, timezone=timezone, language=language, email_notices=email_notices)
+    session.flush()
+    return profile(session, actor), notice_preferences(session, actor)
+
+
 def _change(session: Session, actor: Actor, user: User, action: str, name: str, value: object) -> bool:
     """Set one of ``user``'s own choices (``name``) to ``value`` and audit it (``action``, with
     the value before), only when it changes; whether it did."""

@@ -42,7 +42,7 @@ def update_me(args: dict):
     then nothing is changed."""
     language = args.get("language", _LEFT)
     with writer() as s:
-        people.save_settings(
+        changed, choices = people.save_and_read_settings(
             s,
             actor(),
             timezone=args.get("timezone"),  # None: not sent, left as it is
@@ -50,9 +50,7 @@ def update_me(args: dict):
             language=None if language is _LEFT else language or "",
             email_notices=args.get("email_notices"),
         )
-        s.flush()
-        # the choices beside the profile: read here, in the write's transaction (GET /me reads none)
-        return {**asdict(people.profile(s, actor())), **asdict(people.notice_preferences(s, actor()))}
+        return {**asdict(changed), **asdict(choices)}
 
 
 @bp.get("/tokens")
