@@ -17,11 +17,13 @@ from io import BytesIO
 
 import marshmallow as ma
 from flask import send_file
+from flask_babel import pgettext
 from flask_smorest.fields import Upload
 from marshmallow import fields
 
 from engine.usecases import ledger, ledger_export, onboarding
 
+from ..views.imports import column_labels, identity_exporters, read_only_labels
 from .common import actor, make_blueprint, reader, writer
 
 bp = make_blueprint("imports", "/imports", "Importing units and people from spreadsheets (导入)")
@@ -122,7 +124,8 @@ def export_file(kind: str):
     """Export the current units or people (needs admin.users, as importing does) in exactly the
     import template's columns: people's roles by their Chinese names joined with 、. Edit it and
     POST it back to /imports/{kind}: only what was edited changes."""
-    content = onboarding.export(reader(), actor(), kind)
+    # its notes sheet in the request's language, as the page's download (its headers as the import reads them)
+    content = onboarding.export(reader(), actor(), kind, pgettext, column_labels())
     name = "units.xlsx" if kind == "units" else "people.xlsx"
     response = send_file(BytesIO(content), mimetype=XLSX, as_attachment=True, download_name=name)
     response.headers["Cache-Control"] = "no-store"
@@ -207,7 +210,15 @@ def export_ledger(args: dict, kind: str):
     """Export this year's ledger (needs case.import, as importing it does) in the import
     template's columns, each case as it stands; a petitioner's identity masked for whoever may
     not read it. POSTed back to /imports/ledger/{kind}, it changes nothing."""
-    exported = ledger_export.export(reader(), actor(), kind, args["year"])
+    exported = ledger_export.export(
+        reader(),
+        actor(),
+        kind,
+        args["year"],
+        pgettext,  # its notes in the request's language, as the page's download
+        {**column_labels(), **read_only_labels()},
+        identity_exporters(),
+    )
     name = f"ledger-{kind}-{exported.year}.xlsx"
     response = send_file(BytesIO(exported.content), mimetype=XLSX, as_attachment=True, download_name=name)
     response.headers["Cache-Control"] = "no-store"

@@ -383,7 +383,7 @@ def ledger_export(kind: str):
         kind,
         request.args.get("year", type=int),
         pgettext,
-        {**column_labels(), **_read_only_labels()},
+        {**column_labels(), **read_only_labels()},
         identity_exporters(),
     )
     name = (
@@ -396,7 +396,7 @@ def ledger_export(kind: str):
     return response
 
 
-def _read_only_labels() -> dict[str, str]:
+def read_only_labels() -> dict[str, str]:
     """The export's columns after the template's (the case as it stands, not read by the
     import), in the reader's language, for its notes to name."""
     return {
