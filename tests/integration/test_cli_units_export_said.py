@@ -10,6 +10,7 @@ import json
 from pathlib import Path
 
 import pytest
+from openpyxl import load_workbook
 from sqlalchemy import update
 
 from engine.usecases import people
@@ -170,6 +171,19 @@ def test_an_export_overwrites_with_force(app, tmp_path: Path):
     fresh = tmp_path / "people.xlsx"  # a new file needs no --force
     assert run(app, "export", "people", str(fresh), "--user", "admin").exit_code == 0
     assert fresh.read_bytes().startswith(b"PK")
+
+
+@pytest.mark.parametrize("kind", ["units", "people"])
+def test_an_exports_notes_are_in_the_commands_language(app, tmp_path: Path, kind: str):
+    """As a page's download writes them in its reader's language: --lang (or the --user's own
+    choice), Chinese unless told; the sheets the import reads are the same workbook either way."""
+    chinese, english = tmp_path / "zh.xlsx", tmp_path / "en.xlsx"
+    assert run(app, "export", kind, str(chinese), "--user", "admin").exit_code == 0
+    assert run(app, "--lang", "en", "export", kind, str(english), "--user", "admin").exit_code == 0
+    said_zh, said_en = load_workbook(chinese), load_workbook(english)
+    assert said_zh.sheetnames[2] == "说明" and said_en.sheetnames[2] == "Instructions"
+    data = said_en.sheetnames[0]
+    assert list(said_en[data].iter_rows(values_only=True)) == list(said_zh[data].iter_rows(values_only=True))
 
 
 def test_an_existing_backup_file_is_said_as_such_not_as_a_page_changed_meanwhile(app, tmp_path: Path):

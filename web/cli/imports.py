@@ -20,6 +20,7 @@ from pathlib import Path
 
 import click
 from flask.cli import with_appcontext
+from flask_babel import pgettext
 
 from engine import access
 from engine.deadlines.legal import due_text
@@ -27,7 +28,9 @@ from engine.errors import InvalidData
 from engine.usecases import ledger, ledger_export, onboarding, spreadsheets
 
 from ..database import session_factory
+from ..views.imports import column_labels, identity_exporters, read_only_labels
 from .common import FileExists, acting_options, counted, emit, exit_code, json_option, report, resolve_actor, use_case
+from .said import in_the_commands_language
 
 
 def _sheet_lines(choice: spreadsheets.SheetChoice | None) -> list[str]:
@@ -216,13 +219,24 @@ def export_command(
     masked = False
     with session_factory()() as session:
         actor = resolve_actor(session, username, as_operator)
-        if ledger_kind is not None:
-            exported = ledger_export.export(session, actor, ledger_kind, year)
-            content, rows, what = exported.content, exported.rows, f"{ledger_kind} of {exported.year}"
-            masked = exported.masked
-        else:
-            content = onboarding.export(session, actor, kind)
-            rows, what = _row_count(kind, content), kind
+        # its notes in the command's language (--lang, or the --user's), as a page's download
+        # writes them in its reader's; the headers as the import reads them
+        with in_the_commands_language():
+            if ledger_kind is not None:
+                exported = ledger_export.export(
+                    session,
+                    actor,
+                    ledger_kind,
+                    year,
+                    pgettext,
+                    {**column_labels(), **read_only_labels()},
+                    identity_exporters(),
+                )
+                content, rows, what = exported.content, exported.rows, f"{ledger_kind} of {exported.year}"
+                masked = exported.masked
+            else:
+                content = onboarding.export(session, actor, kind, pgettext, column_labels())
+                rows, what = _row_count(kind, content), kind
     try:
         # without --force, made new: a file that appeared while the export was built is kept too
         with target.open("wb" if force else "xb") as written_to:
