@@ -722,7 +722,7 @@ def case_page(session: Session, actor: Actor, instance_id: int) -> CasePage:
         ],
         routing=routing_choices(process),
         final_evaluation=facts.final_evaluation if (facts := session.get(CaseFacts, instance_id)) else None,
-        deactivated=_deactivated(
+        deactivated=deactivated_among(
             session,
             [
                 *(t.assignee for t in detail.open_tasks),
@@ -733,7 +733,7 @@ def case_page(session: Session, actor: Actor, instance_id: int) -> CasePage:
     )
 
 
-def _deactivated(session: Session, holders: Iterable[str | None]) -> frozenset[str]:
+def deactivated_among(session: Session, holders: Iterable[str | None]) -> frozenset[str]:
     """Of ``holders`` (the user names holding a case's current tasks), those whose account is
     deactivated: one query by the users' unique names."""
     wanted = sorted({h for h in holders if h})

@@ -672,14 +672,9 @@ def task_page(session: Session, actor: Actor, task_id: str) -> TaskPage:
         ),
         draft_revision=draft_revision(session, item) if open_ else 0,
         holding=holding.id if holding is not None else 0,
-        holder_deactivated=open_ and item.assignee is not None and _deactivated(session, item.assignee),
+        holder_deactivated=open_ and bool(cases.deactivated_among(session, [item.assignee])),
         process_names=cases.process_names_in(session, history),
     )
-
-
-def _deactivated(session: Session, username: str) -> bool:
-    """Whether the account ``username`` is deactivated (False: active, or no such account)."""
-    return session.scalar(select(User.active).where(User.username == username)) is False
 
 
 def task_form(session: Session, actor: Actor, task_id: str) -> tuple[FormSpec, frozenset[str]]:
