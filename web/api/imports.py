@@ -17,13 +17,12 @@ from io import BytesIO
 
 import marshmallow as ma
 from flask import send_file
-from flask_babel import pgettext
 from flask_smorest.fields import Upload
 from marshmallow import fields
 
-from engine.usecases import ledger, ledger_export, onboarding
+from engine.usecases import ledger, onboarding
 
-from ..views.imports import column_labels, identity_exporters, read_only_labels
+from ..views.imports import ledger_export_said, roster_export
 from .common import actor, make_blueprint, reader, writer
 
 bp = make_blueprint("imports", "/imports", "Importing units and people from spreadsheets (导入)")
@@ -125,7 +124,7 @@ def export_file(kind: str):
     import template's columns: people's roles by their Chinese names joined with 、. Edit it and
     POST it back to /imports/{kind}: only what was edited changes."""
     # its notes sheet in the request's language, as the page's download (its headers as the import reads them)
-    content = onboarding.export(reader(), actor(), kind, pgettext, column_labels())
+    content = roster_export(reader(), actor(), kind)
     name = "units.xlsx" if kind == "units" else "people.xlsx"
     response = send_file(BytesIO(content), mimetype=XLSX, as_attachment=True, download_name=name)
     response.headers["Cache-Control"] = "no-store"
@@ -210,15 +209,7 @@ def export_ledger(args: dict, kind: str):
     """Export this year's ledger (needs case.import, as importing it does) in the import
     template's columns, each case as it stands; a petitioner's identity masked for whoever may
     not read it. POSTed back to /imports/ledger/{kind}, it changes nothing."""
-    exported = ledger_export.export(
-        reader(),
-        actor(),
-        kind,
-        args["year"],
-        pgettext,  # its notes in the request's language, as the page's download
-        {**column_labels(), **read_only_labels()},
-        identity_exporters(),
-    )
+    exported = ledger_export_said(reader(), actor(), kind, args["year"])
     name = f"ledger-{kind}-{exported.year}.xlsx"
     response = send_file(BytesIO(exported.content), mimetype=XLSX, as_attachment=True, download_name=name)
     response.headers["Cache-Control"] = "no-store"

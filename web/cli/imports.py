@@ -20,15 +20,14 @@ from pathlib import Path
 
 import click
 from flask.cli import with_appcontext
-from flask_babel import pgettext
 
 from engine import access
 from engine.deadlines.legal import due_text
 from engine.errors import InvalidData
-from engine.usecases import ledger, ledger_export, onboarding, spreadsheets
+from engine.usecases import ledger, onboarding, spreadsheets
 
 from ..database import session_factory
-from ..views.imports import column_labels, identity_exporters, read_only_labels
+from ..views.imports import ledger_export_said, roster_export
 from .common import FileExists, acting_options, counted, emit, exit_code, json_option, report, resolve_actor, use_case
 from .said import in_the_commands_language
 
@@ -223,19 +222,11 @@ def export_command(
         # writes them in its reader's; the headers as the import reads them
         with in_the_commands_language():
             if ledger_kind is not None:
-                exported = ledger_export.export(
-                    session,
-                    actor,
-                    ledger_kind,
-                    year,
-                    pgettext,
-                    {**column_labels(), **read_only_labels()},
-                    identity_exporters(),
-                )
+                exported = ledger_export_said(session, actor, ledger_kind, year)
                 content, rows, what = exported.content, exported.rows, f"{ledger_kind} of {exported.year}"
                 masked = exported.masked
             else:
-                content = onboarding.export(session, actor, kind, pgettext, column_labels())
+                content = roster_export(session, actor, kind)
                 rows, what = _row_count(kind, content), kind
     try:
         # without --force, made new: a file that appeared while the export was built is kept too

@@ -28,7 +28,9 @@ from engine.deadlines.calendar import LOCAL_TZ
 from engine.errors import FieldError, InvalidData
 from engine.usecases import ledger, onboarding, pending_uploads
 from engine.usecases import ledger_export as ledger_export_case
+from engine.usecases.context import Actor
 from engine.usecases.labels import people_names
+from engine.usecases.ledger_export import LedgerExport
 from engine.usecases.pending_uploads import KeptUpload
 
 from .. import database
@@ -275,7 +277,7 @@ def template(kind: str):
 def export(kind: str):
     """The current units or people in the template's shape: edit in Excel, upload again. Its
     notes in the reader's language, as the template's (its headers as the import reads them)."""
-    content = onboarding.export(database.session(), current_actor(), kind, pgettext, column_labels())
+    content = roster_export(database.session(), current_actor(), kind)
     today = clock.now().astimezone(LOCAL_TZ).date().isoformat()
     name = _("单位_%(day)s.xlsx", day=today) if kind == "units" else _("人员_%(day)s.xlsx", day=today)
     response = send_file(BytesIO(content), mimetype=XLSX, as_attachment=True, download_name=name)
@@ -377,15 +379,7 @@ def ledger_template(kind: str):
 def ledger_export(kind: str):
     """This year's ledger as it stands, in the template's shape (``?year=`` another year); its
     notes in the reader's language, as the template's (its headers as the import reads them)."""
-    exported = ledger_export_case.export(
-        database.session(),
-        current_actor(),
-        kind,
-        request.args.get("year", type=int),
-        pgettext,
-        {**column_labels(), **read_only_labels()},
-        identity_exporters(),
-    )
+    exported = ledger_export_said(database.session(), current_actor(), kind, request.args.get("year", type=int))
     name = (
         _("代表建议台账_%(year)s.xlsx", year=exported.year)
         if kind == "proposals"
@@ -396,7 +390,23 @@ def ledger_export(kind: str):
     return response
 
 
-def read_only_labels() -> dict[str, str]:
+def roster_export(session: Session, actor: Actor, kind: str) -> bytes:
+    """The units or people as they stand (``onboarding.export``), its notes in the language of
+    the request or the command at hand: the page's download, the API's and ``congressflow
+    export`` alike; its headers as the import reads them."""
+    return onboarding.export(session, actor, kind, pgettext, column_labels())
+
+
+def ledger_export_said(session: Session, actor: Actor, kind: str, year: int | None) -> LedgerExport:
+    """This year's ledger as it stands (``ledger_export.export``), its notes, its read-only
+    columns' names and who may read a petitioner's identity said in the language at hand: the
+    page's download, the API's and ``congressflow export`` alike."""
+    return ledger_export_case.export(
+        session, actor, kind, year, pgettext, {**column_labels(), **_read_only_labels()}, identity_exporters()
+    )
+
+
+def _read_only_labels() -> dict[str, str]:
     """The export's columns after the template's (the case as it stands, not read by the
     import), in the reader's language, for its notes to name."""
     return {
