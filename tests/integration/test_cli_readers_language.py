@@ -12,19 +12,10 @@ from sqlalchemy import update
 
 from engine.usecases import people
 from storage.models import Department
+from tests.integration.test_cli_units_export_said import _flask_cli_flag, run
 from tests.world import act, build_world, session_factory_of
-from web.cli import main
 
-
-@pytest.fixture(autouse=True)
-def _flask_cli_flag(monkeypatch: pytest.MonkeyPatch) -> None:
-    # FlaskGroup marks the process as run from the command line: not beyond the test
-    monkeypatch.setenv("FLASK_RUN_FROM_CLI", "false")
-    monkeypatch.delenv("CONGRESSFLOW_CLI_LANG", raising=False)
-
-
-def run(app, *args: str, env: dict[str, str] | None = None):
-    return app.test_cli_runner().invoke(main, args=list(args), prog_name="congressflow", env=env)
+__all__ = ["_flask_cli_flag"]  # its command-line environment, used here as there (autouse)
 
 
 @pytest.fixture
