@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 import marshmallow as ma
-from flask import Response, abort, g, request
+from flask import Response, abort, current_app, g, request
 from flask_login import current_user
 from flask_smorest import Blueprint
 from marshmallow.fields import Field as MarshmallowField
@@ -88,11 +88,6 @@ class _Argument:
     options: Mapping[str, Any]  # what the view gave webargs beside them: unknown, validate
 
 
-# endpoint (``api_tasks.complete``) → its arguments, as declared (web.api's blueprints are made
-# once per process and registered on every app)
-_ARGUMENTS: dict[str, tuple[_Argument, ...]] = {}
-
-
 class _Blueprint(Blueprint):
     ARGUMENTS_PARSER = _Parser()
     DEFAULT_LOCATION_CONTENT_TYPE_MAPPING: ClassVar[dict[str, str]] = {
@@ -103,9 +98,9 @@ class _Blueprint(Blueprint):
     def arguments(self, schema: Any, *args: Any, **kwargs: Any) -> Any:
         """flask-smorest's, with the schema made here, once: given a class, webargs makes
         an instance on every request (25 µs for the smallest); loading keeps no state in
-        the schema, so one instance serves every request. The schema is also kept with the
-        view (``_ARGUMENTS``), for ``reject_unstorable`` to say a request's other field errors
-        beside the text it refuses before any handler runs."""
+        the schema, so one instance serves every request. The schema is also kept on the view
+        (``congressflow_arguments``), for ``reject_unstorable`` to say a request's other field
+        errors beside the text it refuses before any handler runs."""
         schema = schema() if isinstance(schema, type) else schema
         options = {name: kwargs[name] for name in ("unknown", "validate") if name in kwargs}
         argument = _Argument(schema, kwargs.get("location", "json"), options)
@@ -123,7 +118,6 @@ class _Blueprint(Blueprint):
         the method added when one function answers several) and the refusals it may answer."""
         super().add_url_rule(rule, endpoint, view_func, *args, **kwargs)
         endpoint = self._endpoints[-1]
-        _ARGUMENTS[f"{self.name}.{endpoint}"] = getattr(view_func, "congressflow_arguments", ())
         operations = {m: doc for m, doc in self._docs[endpoint].items() if m != "parameters"}
         area = self.name.removeprefix("api_")
         for method, doc in operations.items():
@@ -321,7 +315,8 @@ def _argument_errors() -> dict[str, FieldError]:
     webargs reads them for the handler, named as ``handle_api_http_error`` names them; those a
     schema says together with the use case's (ReportsAllSchema) too."""
     errors: dict[str, FieldError] = {}
-    for argument in _ARGUMENTS.get(request.endpoint or "", ()):
+    view = current_app.view_functions.get(request.endpoint or "")
+    for argument in getattr(view, "congressflow_arguments", ()):
         try:
             loaded = _Blueprint.ARGUMENTS_PARSER.parse(
                 argument.schema, request, location=argument.location, **argument.options
