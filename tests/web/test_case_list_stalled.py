@@ -76,4 +76,4 @@ def test_the_download_says_what_a_case_waits_for_in_english(app, as_user):
     assert lines[0][8] == "Current tasks"
     [row] = [line for line in lines[1:] if int(line[0]) == either]
     assert row[8] == tasks_cell(html.unescape(text_of(client.get("/cases"))), either)
-    assert row[8] == "Waiting for a message, Waiting for a timer"
+    assert row[8] == "Waiting for a message and a timer"

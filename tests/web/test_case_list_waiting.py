@@ -49,7 +49,7 @@ def test_a_case_waiting_for_a_timer_or_for_a_message_or_a_timer(app, as_user):
     either = started(app, "event_gateway_timer")
     page = text_of(as_user("office1").get("/cases"))
     assert tasks_cell(page, waiting) == "等待定时"
-    assert tasks_cell(page, either) == "等待消息、等待定时"
+    assert tasks_cell(page, either) == "等待消息和定时"
     assert 'data-waiting="message timer"' in row_of(page, either)
 
 

@@ -4,8 +4,10 @@ and overdue), its comments and attachments, and the BPMN XML for the viewer."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
+from babel.lists import format_list
 from flask import (
     Blueprint,
     Response,
@@ -16,8 +18,8 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import get_locale, pgettext
 from flask_babel import gettext as _
-from flask_babel import pgettext
 
 from engine.errors import InvalidData
 from engine.usecases import attachments, cases, comments, messages
@@ -66,7 +68,7 @@ def index():
         page=page,
         step_names=_step_names(),
         evaluation_names=_evaluation_names(),
-        waiting_names=_waiting_names(),
+        waiting_said=waiting_said,
     )
 
 
@@ -82,7 +84,6 @@ def export(fmt: str):
     if query.as_deputy:
         return _my_proposals_export(fmt, query)
     rows = case_list_export(database.session(), current_actor(), query)
-    waiting = _waiting_names()
     people = people_names(database.session(), {c.started_by for c in rows})  # by name, as the list shows them
     # 当前任务 as the list shows it: the open tasks of a running case and, of them, the overdue,
     # each a number in a column of its own (nothing for a case no longer running, the list's —);
@@ -109,27 +110,37 @@ def export(fmt: str):
             _starter(c, people),
             c.started_at,
             c.ended_at,
-            *((_current_tasks(c, waiting), c.overdue_task_count) if c.status == "running" else (None, None)),
+            *((_current_tasks(c), c.overdue_task_count) if c.status == "running" else (None, None)),
         ]
         for c in rows
     ]
     return exports.download(_("案件列表"), fmt, headers, table)
 
 
-def _current_tasks(c: CaseSummary, waiting: dict[str, str]) -> int | str:
+def _current_tasks(c: CaseSummary) -> int | str:
     """A running case's 当前任务 cell, as the list says it: how many tasks are ready (a number,
     to sum and sort by); none, what it waits for (CaseSummary.waiting_for); nor that, no step in
     progress (stalled: a failure's incident says why), not a 0 that reads as nothing to do."""
     if c.open_task_count:
         return c.open_task_count
     if c.waiting_for:
-        return _("、").join(waiting.get(w, w) for w in c.waiting_for)
+        return waiting_said(c.waiting_for)
     return _("无进行中的环节")
 
 
-def _waiting_names() -> dict[str, str]:
+def waiting_said(waiting_for: Sequence[str]) -> str:
     """What a running case with no ready task waits for (case_list.Waiting), as the list and its
-    download say it."""
+    download say it: one thing in its own words (等待定时); several as one wait for all of them
+    (等待消息和定时, "Waiting for a message and a timer"), not each wait said again."""
+    if len(waiting_for) == 1:
+        return _waiting_names().get(waiting_for[0], waiting_for[0])
+    things = _waited_for()
+    listed = format_list([things.get(w, w) for w in waiting_for], locale=get_locale())
+    return _("等待%(things)s", things=listed)
+
+
+def _waiting_names() -> dict[str, str]:
+    """One thing a case waits for, said alone."""
     return {
         Waiting.EXTERNAL: _("等待外部系统处理"),
         Waiting.MESSAGE: _("等待消息"),
@@ -137,6 +148,18 @@ def _waiting_names() -> dict[str, str]:
         Waiting.TRIGGER: _("等待外部触发"),
         Waiting.TIMER: _("等待定时"),
         Waiting.CALLED_CASE: _("等待子流程办结"),
+    }
+
+
+def _waited_for() -> dict[str, str]:
+    """One thing a case waits for, as an item of a list of several (after 等待, "Waiting for")."""
+    return {
+        Waiting.EXTERNAL: pgettext("waited for", "外部系统处理"),
+        Waiting.MESSAGE: pgettext("waited for", "消息"),
+        Waiting.SIGNAL: pgettext("waited for", "信号"),
+        Waiting.TRIGGER: pgettext("waited for", "外部触发"),
+        Waiting.TIMER: pgettext("waited for", "定时"),
+        Waiting.CALLED_CASE: pgettext("waited for", "子流程办结"),
     }
 
 
