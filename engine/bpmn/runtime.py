@@ -128,6 +128,8 @@ class Runtime:
         clock.bind_spiff_timers()
         # how each deadline the date functions counted was counted (see keep_deadlines)
         self._deadline_log = deadline_log if deadline_log is not None else {}
+        # each end's text as the date functions returned it, with its rule (see note_counted)
+        self._counted_texts: list[tuple[str, Deadline]] = []
         self.budget = Budget(limits)
         self.environment = SandboxedEnvironment(helpers, self.budget)
         self.script_engine = _ScriptEngine(environment=self.environment)
@@ -289,7 +291,7 @@ class Runtime:
         task = self.task(workflow, task_id)
         spec = task.task_spec
         meta = process.tasks.get(spec.bpmn_id) or TaskMeta(spec.bpmn_id, spec.bpmn_name or spec.bpmn_id)
-        due_at = self._due(task, meta.due_date)
+        due_at, due_rule = self._due(workflow, task, meta.due_date)
         # the lane that names the task first: SpiffWorkflow gives every task of an embedded
         # subprocess the subprocess's own lane, even one a lane names itself (proposal.bpmn's
         # 办理并书面答复, in the lead unit's lane inside the office's 办理 subprocess)
@@ -308,7 +310,7 @@ class Runtime:
             assignee=(self._entries(task, (meta.assignee,)) or (None,))[0] if meta.assignee else None,
             due_at=due_at,
             # the rule that counted this end: looked up now, when the deadline was just counted
-            due_rule=self.deadline_rules(workflow).get(deadline_key(due_at)) if due_at else None,
+            due_rule=due_rule,
             item=state.round_item(workflow, task),
         )
 
@@ -458,16 +460,26 @@ class Runtime:
             )
         return tuple(values)
 
-    def _due(self, task: Task, due_date: str | None) -> datetime | None:
+    def note_counted(self, text: str, rule: Deadline) -> None:
+        """The date functions returned ``text``, the end of ``rule`` (make_helpers' ``returned``)."""
+        self._counted_texts.append((text, rule))
+
+    def _due(self, workflow: BpmnWorkflow, task: Task, due_date: str | None) -> tuple[datetime | None, Deadline | None]:
+        """The task's due date and the rule that counted it. Two periods of a case may end at
+        the same instant (three months and twenty working days both to 12-10 24:00), so the
+        rule is the one whose very text the due date was read from, when this runtime counted
+        it; else the case's record of its deadlines by that instant (``deadline_rules``)."""
         if not due_date:
-            return None
+            return None, None
         value = self._evaluate(task, expression_body(due_date)) if is_expression(due_date) else due_date
         if value in (None, ""):
-            return None
+            return None, None
         try:
-            return parse_when(value).astimezone(UTC)
+            due_at = parse_when(value).astimezone(UTC)
         except (TypeError, ValueError, OverflowError) as exc:
             raise ScriptError(f"dueDate of {task.task_spec.bpmn_id} gave {value!r}, not a date: {exc}") from None
+        counted = next((rule for text, rule in reversed(self._counted_texts) if text is value), None)
+        return due_at, counted or self.deadline_rules(workflow).get(deadline_key(due_at))
 
     def _evaluate(self, task: Task, expression: str) -> Any:
         try:

@@ -84,11 +84,14 @@ def make_helpers(
     settings_provider: Callable[[], dict[str, int]],
     log: MutableMapping[str, legal.Deadline] | None = None,
     counted: Callable[[str], legal.Deadline | None] | None = None,
+    returned: Callable[[str, legal.Deadline], None] | None = None,
 ) -> dict[str, Any]:
     """The functions, bound to a calendar and settings that load only when used; every
     deadline they count is noted in ``log`` (when given) under ``deadline_key`` of its end.
     ``counted`` tells how the running case counted a deadline it holds (by that key), so
-    that an extension lengthens the period itself (``legal.extended``)."""
+    that an extension lengthens the period itself (``legal.extended``). ``returned`` is told
+    each end's very text with its rule: two periods ending at the same instant share the key,
+    and only the text a due date was read from tells which of them it is."""
 
     def today() -> date:
         return clock.now().astimezone(LOCAL_TZ).date()
@@ -96,7 +99,10 @@ def make_helpers(
     def noted(deadline: legal.Deadline) -> str:
         if log is not None:
             log[deadline_key(deadline.ends_at)] = deadline
-        return _iso(deadline.ends_at)
+        text = _iso(deadline.ends_at)
+        if returned is not None:
+            returned(text, deadline)
+        return text
 
     def now() -> str:
         return _iso(clock.now())

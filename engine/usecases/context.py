@@ -123,8 +123,12 @@ def runtime_for(session: Session) -> Runtime:
         return runtime.counted(key)  # the runtime below, once its scripts run
 
     deadline_log: dict[str, Deadline] = {}
+
+    def returned(text: str, rule: Deadline) -> None:
+        runtime.note_counted(text, rule)  # likewise
+
     runtime = Runtime(
-        make_helpers(calendar, settings, deadline_log, counted),
+        make_helpers(calendar, settings, deadline_log, counted, returned),
         lambda: ScriptLimits.from_settings(settings()),
         deadline_log,
     )

@@ -17,10 +17,11 @@ before (:func:`due_day`).
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -32,7 +33,7 @@ from .. import access, clock
 from ..access import Actor
 from ..deadlines import legal
 from ..deadlines.calendar import LOCAL_TZ, MAKE_UP_DAY, DaySource, DayStatus, WorkingCalendar, days_of
-from ..deadlines.date_functions import deadline_key
+from ..deadlines.date_functions import deadline_key, make_helpers
 from ..deadlines.legal import Deadline
 from ..deadlines.reminders import reminder_time
 from ..deadlines.settings import DEFAULTS, out_of_range, resolve
@@ -400,9 +401,11 @@ class DayChange:
 @dataclass(frozen=True)
 class AffectedDue:
     """A pending due date the schedule concerns: one counted by a rule (engine.deadlines.legal)
-    that the schedule counts to another end, or one on a day whose status the schedule
-    changes. Its stored moment stays as it is: only deadlines computed from now on follow the
-    new schedule, and the office corrects a stored one by hand where the law asks."""
+    that the schedule counts to another end, one on a day whose status the schedule changes,
+    or a reminder the schedule moves. A due date's stored moment stays as it is: only deadlines
+    computed from now on follow the new schedule, and the office corrects a stored one by hand
+    where the law asks. A reminder is no deadline: it moves (``moves_to``), to stay its working
+    days before the due date as stored (``_reminder_moves``)."""
 
     what: str  # "task", or the timer's kind: "bpmn", "reminder", "start"
     id: int  # the work item's or the timer's
@@ -416,6 +419,8 @@ class AffectedDue:
     now_working: bool
     # the end the schedule counts by the due date's rule, when it is not the stored one
     recounted_at: datetime | None = None
+    # a reminder: the moment entering the schedule moves it to, when it moves
+    moves_to: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -429,7 +434,8 @@ class SchedulePreview:
     affected: list[AffectedDue]  # pending due dates on those days
     saved: bool
     stored_due_dates_move: bool = False  # never: stored due dates stay as computed
-    reminders_moved: int = 0  # pending reminders counted again on the entered days (saved only)
+    # pending reminders the entered days move (would move, in a preview): each is in ``affected``
+    reminders_moved: int = 0
 
 
 def _plan(session: Session, actor: Actor, schedule: YearSchedule, language: str | None) -> SchedulePreview:
@@ -461,13 +467,15 @@ def _plan(session: Session, actor: Actor, schedule: YearSchedule, language: str 
         for day in days_of(year)
         if before.is_working_day(day) != after.is_working_day(day)
     ]
+    reminders = _reminder_moves(session, year, after)
     return SchedulePreview(
         year,
         [after.day_status(day, language) for day in sorted(rows)],
         sum(1 for d in before.overrides if d.year == year),
         changes,
-        _affected(session, actor, year, before, after),
+        _affected(session, actor, year, before, after, reminders),
         saved=False,
+        reminders_moved=len(reminders),
     )
 
 
@@ -484,16 +492,23 @@ class _PendingDue:
 
 
 def _affected(
-    session: Session, actor: Actor, year: int, before: WorkingCalendar, after: WorkingCalendar
+    session: Session,
+    actor: Actor,
+    year: int,
+    before: WorkingCalendar,
+    after: WorkingCalendar,
+    reminders: dict[int, datetime],
 ) -> list[AffectedDue]:
-    """The pending due dates the schedule of ``year`` concerns (``AffectedDue``), in order."""
+    """The pending due dates the schedule of ``year`` concerns (``AffectedDue``), in order;
+    ``reminders``: the reminders it moves (``_reminder_moves``), every one of them listed."""
     titled = access.sees_every_case(actor)
     found = []
-    for due in _pending_dues(session, _year_window(year)[0]):
+    for due in _pending_dues(session, _year_window(year)[0], reminders):
         day = due_day(due.due_at)
         recounted = _recounted(due.rule, year, after)
+        moves_to = reminders.get(due.id) if due.what == TimerKind.REMINDER.value else None
         changed = day.year == year and before.is_working_day(day) != after.is_working_day(day)
-        if recounted is None and not changed:
+        if recounted is None and moves_to is None and not changed:
             continue
         found.append(
             AffectedDue(
@@ -508,6 +523,7 @@ def _affected(
                 before.is_working_day(day),
                 after.is_working_day(day),
                 recounted,
+                moves_to,
             )
         )
     return sorted(found, key=lambda a: (a.due_at, a.what != "task", a.id))
@@ -525,12 +541,13 @@ def _recounted(rule: Deadline | None, year: int, after: WorkingCalendar) -> date
     return again.ends_at if first_counted.year <= year <= last.year else None
 
 
-def _pending_dues(session: Session, after: datetime) -> list[_PendingDue]:
+def _pending_dues(session: Session, after: datetime, timer_ids: Collection[int] = ()) -> list[_PendingDue]:
     """Every pending due date after ``after``: the ready tasks' with their rules, and the
-    other pending timers' (a task's own due-date timer is its task's due date again), each
-    named as its process names it. A BPMN timer's rule is the one its case counted for that
-    end: a task of the case due then has it, else the case's record of its deadlines
-    (``Runtime.deadline_rules``, read for those cases only)."""
+    other pending timers' (a task's own due-date timer is its task's due date again), with
+    the pending timers of ``timer_ids`` however early (a reminder the schedule moves, of a due
+    date early in the year), each named as its process names it. A BPMN timer's rule is the
+    one its case counted for that end: a task of the case due then has it, else the case's
+    record of its deadlines (``Runtime.deadline_rules``, read for those cases only)."""
     tasks = session.execute(
         select(
             WorkItem.id,
@@ -561,7 +578,7 @@ def _pending_dues(session: Session, after: datetime) -> list[_PendingDue]:
             Timer.due_at,
         )
         .outerjoin(ProcessInstance, ProcessInstance.id == Timer.instance_id)
-        .where(*_TIMERS_DUE, Timer.due_at > after)
+        .where(*_TIMERS_DUE, or_(Timer.due_at > after, Timer.id.in_(sorted(timer_ids))))
     ).all()
     unmatched = {
         t.instance_id
@@ -602,8 +619,9 @@ def preview_year_schedule(
     session: Session, actor: Actor, schedule: YearSchedule, language: str | None = None
 ) -> SchedulePreview:
     """What entering ``schedule`` would do, without saving anything: the entries the year
-    would have, the days that turn working or off, and the pending due dates on those days
-    (which keep their stored moments)."""
+    would have, the days that turn working or off, the pending due dates on those days or
+    counted by their rules to another end (which keep their stored moments), and the pending
+    reminders it would move, with their new moments."""
     _require_admin(actor)
     return _plan(session, actor, schedule, language)
 
@@ -615,8 +633,8 @@ def enter_year_schedule(
     administrator entry of that year with its holidays and make-up days, plus an entry for
     each day the package would otherwise count differently from the schedule (an estimated
     holiday that is none: ``按国务院安排上班``). The year is then published. Stored due
-    dates do not move; deadlines computed from now on follow the new schedule, and so do the
-    pending reminders of due dates from that year on (``_recount_reminders``)."""
+    dates do not move; deadlines computed from now on follow the new schedule, and the
+    pending reminders move as the preview said (``_reminder_moves``)."""
     _require_admin(actor)
     plan = _plan(session, actor, schedule, language)
     first, last = date(schedule.year, 1, 1), date(schedule.year, 12, 31)
@@ -630,7 +648,7 @@ def enter_year_schedule(
         raise Conflict(
             f"the calendar of {schedule.year} was changed at the same time: look again", "changed_meanwhile"
         ) from None
-    moved = _recount_reminders(session, first)
+    moved = _move_reminders(session, {a.id: a.moves_to for a in plan.affected if a.moves_to is not None})
     audit(
         session,
         actor,
@@ -650,27 +668,40 @@ def enter_year_schedule(
     )
 
 
-def _recount_reminders(session: Session, first: date) -> int:
-    """The pending reminders of the due dates from ``first`` on, counted again on the calendar
-    as it now stands (the session holds the entered days): a reminder is a message some
-    working days before its due date, not a deadline, so it follows the State Council's
-    schedule once it is known (three working days before a due date just after 春节 fall
-    before the holiday, not inside it). How many moved."""
-    start = datetime.combine(first, time.min, LOCAL_TZ)
+def _reminder_moves(session: Session, year: int, calendar: WorkingCalendar) -> dict[int, datetime]:
+    """The pending reminders ``calendar`` (the one the schedule of ``year`` makes) places
+    elsewhere than stored, by timer id, each with its new moment. A reminder is a message some
+    working days before its task's due date, not a deadline: it follows the working days as
+    entered (three working days before a due date just after 春节 fall before the holiday, not
+    inside it) while the due date stays as stored, and is counted as a case's save counts it
+    (engine.usecases.persist.reminder_timers, the settings in effect). Those of the due dates
+    whose day is in ``year`` or later: an earlier one is reminded earlier still."""
     rows = session.execute(
-        select(Timer, WorkItem.due_at)
+        select(Timer.id, Timer.due_at, WorkItem.due_at.label("task_due"))
         .join(WorkItem, (WorkItem.instance_id == Timer.instance_id) & (WorkItem.task_id == Timer.task_id))
-        .where(Timer.kind == TimerKind.REMINDER, Timer.state == TimerState.PENDING, WorkItem.due_at >= start)
+        .where(
+            Timer.kind == TimerKind.REMINDER,
+            Timer.state == TimerState.PENDING,
+            WorkItem.due_at > _year_window(year)[0],
+        )
     ).all()
     if not rows:
-        return 0
-    helpers = runtime_for(session).environment.globals
+        return {}
+    helpers = make_helpers(lambda: calendar, lambda: resolve(repo.setting_overrides(session)))
+    moves = {}
+    for row in rows:
+        at = reminder_time(helpers, row.task_due)
+        if at is not None and at != row.due_at:
+            moves[row.id] = at
+    return moves
+
+
+def _move_reminders(session: Session, moves: dict[int, datetime]) -> int:
+    """Each pending reminder of ``moves`` (timer id → moment) to its new moment; how many moved."""
     moved = 0
-    for timer, due_at in rows:
-        at = reminder_time(helpers, due_at) if due_at is not None else None
-        if at is not None and at != timer.due_at:
-            timer.due_at = at
-            moved += 1
+    for timer in session.scalars(select(Timer).where(Timer.id.in_(sorted(moves)), Timer.state == TimerState.PENDING)):
+        timer.due_at = moves[timer.id]
+        moved += 1
     return moved
 
 

@@ -128,15 +128,21 @@ def test_the_preview_lists_the_changes_and_the_due_dates_on_them_and_saves_nothi
     )
     assert changes[D("2027-03-01")].after.is_working  # the old entry goes
     assert D("2027-02-09") not in changes  # off before, off after
-    affected = {(a.what, a.instance_id, a.day) for a in preview.affected}
+    affected = {(a.what, a.instance_id, a.day, a.moves_to) for a in preview.affected}
     # the task due on 2027-02-11 and its 督办 timer; the one due at 24:00 of the 12th (a Friday
-    # that turns holiday) likewise; the reminders fall on ordinary days
+    # that turns holiday) likewise; their reminders fall on ordinary days, but move: 3 working
+    # days before the 11th are the 4th, 3rd and 2nd on the estimate (off 5th to 10th), the 5th,
+    # 4th and 3rd on the schedule (off 6th to 13th); before 00:00 of the 13th the 12th, 11th and
+    # 4th on the estimate, the 5th, 4th and 3rd on the schedule
     assert affected == {
-        ("task", case, D("2027-02-11")),
-        ("bpmn", case, D("2027-02-11")),
-        ("task", on_midnight, D("2027-02-12")),
-        ("bpmn", on_midnight, D("2027-02-12")),
+        ("task", case, D("2027-02-11"), None),
+        ("bpmn", case, D("2027-02-11"), None),
+        ("reminder", case, D("2027-02-02"), local(2027, 2, 3)),
+        ("task", on_midnight, D("2027-02-12"), None),
+        ("bpmn", on_midnight, D("2027-02-12"), None),
+        ("reminder", on_midnight, D("2027-02-03"), datetime(2027, 2, 3, tzinfo=LOCAL_TZ)),
     }
+    assert preview.reminders_moved == 2
     task = next(a for a in preview.affected if a.what == "task" and a.instance_id == case)
     assert (task.was_working, task.now_working, task.name, task.case_title) == (
         True,
@@ -207,6 +213,39 @@ def test_entering_a_year_counts_pending_reminders_again_on_its_days(world, froze
     after = reminders()
     assert after[after_new_year] == local(2027, 2, 5)
     assert after[this_year] == local(2026, 12, 25)
+
+
+def test_the_preview_says_which_reminders_move_and_entering_moves_those(world, frozen_clock):
+    """A task due Wednesday 2027-01-06 09:00 is reminded 3 working days before: on the
+    estimate (元旦 off on Friday 1st only) Tuesday 5th, Monday 4th, Thursday 2026-12-31; with
+    元旦 entered as Friday 1st to Tuesday 5th, Thursday 31st, Wednesday 30th, Tuesday 29th. The
+    reminder is in 2026 before and after, its due date in 2027: the preview lists it with the
+    moment it moves to, and entering the year moves it there; the due date stays."""
+    case = start_deadline(world, frozen_clock - timedelta(seconds=1), local(2027, 1, 6))
+    schedule = deadlines.parse_schedule(2027, "2027-01-01..2027-01-05 元旦")
+
+    def reminder() -> tuple[int, datetime]:
+        with world() as s:
+            return s.execute(
+                select(Timer.id, Timer.due_at).where(
+                    Timer.kind == TimerKind.REMINDER, Timer.state == TimerState.PENDING, Timer.instance_id == case
+                )
+            ).one()
+
+    timer_id, stored = reminder()
+    assert stored == local(2026, 12, 31)
+    preview = act(world, ADMIN, deadlines.preview_year_schedule, schedule)
+    assert preview.reminders_moved == 1
+    listed = [a for a in preview.affected if a.what == "reminder"]
+    assert [(a.id, a.due_at, a.day, a.moves_to) for a in listed] == [
+        (timer_id, local(2026, 12, 31), D("2026-12-31"), local(2026, 12, 29))
+    ]
+    assert reminder() == (timer_id, local(2026, 12, 31))  # a preview moves nothing
+    result = act(world, ADMIN, deadlines.enter_year_schedule, schedule)
+    assert result.reminders_moved == 1
+    assert reminder() == (timer_id, local(2026, 12, 29))
+    with world() as s:
+        assert s.scalars(select(WorkItem.due_at).where(WorkItem.instance_id == case)).one() == local(2027, 1, 6)
 
 
 def test_a_deadline_reads_the_changed_settings_and_the_entered_days_in_one_statement(world):

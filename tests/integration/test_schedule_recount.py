@@ -59,7 +59,9 @@ def two_cases(world):
 def test_the_preview_lists_every_deadline_the_schedule_counts_to_another_end(world, two_cases):
     first, second = two_cases
     preview = act(world, ADMIN, deadlines.preview_year_schedule, deadlines.parse_schedule(2027, SCHEDULE))
-    listed = {(a.instance_id, a.what, a.name): (a.due_at, a.recounted_at) for a in preview.affected}
+    listed = {
+        (a.instance_id, a.what, a.name): (a.due_at, a.recounted_at) for a in preview.affected if a.what != "reminder"
+    }
     assert listed == {
         # 02-28 is a 调休 working day: the last day is not rolled, the reply is due 02-28 24:00
         (first, "task", "办理并书面答复"): (end_of(2027, 3, 1), end_of(2027, 2, 28)),
@@ -72,6 +74,15 @@ def test_the_preview_lists_every_deadline_the_schedule_counts_to_another_end(wor
         # 02-11 is 春节 now: rolled past the holiday and Sunday 02-14 to Monday 02-15
         (second, "task", "办理并书面答复"): (end_of(2027, 2, 11), end_of(2027, 2, 15)),
         (second, "bpmn", "答复期满"): (end_of(2027, 2, 11), end_of(2027, 2, 15)),
+    }
+    # and the replies' reminders, no deadlines: they move, to stay 3 working days before the
+    # stored ends (before 03-02 00:00: 03-01, 02-26, 02-25 on the estimate, 03-01, 02-28 and
+    # 02-26 once 02-28 is worked; before 02-12 00:00: 02-11, 02-04, 02-03 on the estimate,
+    # 02-04, 02-03, 02-02 once 02-05..02-13 are off); the receipt's (03-04, 03-03, 03-02) stays
+    reminders = {(a.instance_id, a.name): (a.due_at, a.moves_to) for a in preview.affected if a.what == "reminder"}
+    assert reminders == {
+        (first, "办理并书面答复"): (end_of(2027, 2, 24), end_of(2027, 2, 25)),
+        (second, "办理并书面答复"): (end_of(2027, 2, 2), end_of(2027, 2, 1)),
     }
     reply = next(a for a in preview.affected if a.instance_id == first and a.what == "task" and a.recounted_at)
     assert (reply.case_title, reply.case_number, reply.day) == ("案件2026-建-001", "2026-建-001", date(2027, 3, 1))

@@ -77,4 +77,8 @@ def test_the_preview_names_the_steps_and_shows_both_ends(app, as_user):
         ("定时器", "答复期满"): ("2027-03-01", "24:00", "2027-02-28", "24:00"),
         ("定时器", "公示期满"): ("2027-02-11", "24:00", "2027-02-15", "24:00"),  # 30 days from 01-12
         ("任务", "回执"): ("2027-03-04", "24:00", "2027-03-05", "24:00"),
+        # its reminder, 3 working days before the reply's stored end: moves on saving
+        ("提醒", "办理并书面答复"): ("2027-02-24", "24:00", "2027-02-25", "24:00"),
     }
+    assert "保存后提醒改到此时间" in table
+    assert "保存后，1 条待发的到期提醒将改到按新安排计算的时间" in html

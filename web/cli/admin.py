@@ -428,6 +428,8 @@ def _affected_text(a: deadlines.AffectedDue) -> str:
     day = f"{a.day.isoformat()} {'working day' if a.was_working else 'day off'}"
     if a.was_working != a.now_working:
         day += f" → {'working day' if a.now_working else 'day off'}"
+    if a.moves_to is not None:  # a reminder: it moves, its due date stays
+        return f"{what}: at {due_text(a.due_at)}, moves to {due_text(a.moves_to)} ({day})"
     if a.recounted_at is not None:
         return f"{what}: stored due {due_text(a.due_at)}, by its rule now {due_text(a.recounted_at)} ({day})"
     return f"{what}: due {due_text(a.due_at)} ({day})"
@@ -463,8 +465,8 @@ def calendar_enter(
     for a in result.affected:
         click.echo(f"  {_affected_text(a)}")
     click.echo("stored due dates do not move: only deadlines computed from now on follow the new schedule")
-    if result.saved:
-        click.echo(f"pending reminders counted again on the new schedule: {result.reminders_moved} moved")
+    moved = "moved" if result.saved else "would move"
+    click.echo(f"pending reminders counted again on the new schedule: {result.reminders_moved} {moved}")
 
 
 @click.group("settings", cls=AppGroup)
