@@ -55,6 +55,8 @@ SUPPORTED_FLOW_ELEMENTS = {
     "loopCardinality",
     "completionCondition",
     "loopCondition",
+    "loopDataOutputRef",  # a multi-instance's output collection (engine.bpmn.output_collections)
+    "outputDataItem",
     "script",
     "timerEventDefinition",
     "timeDate",

@@ -1,6 +1,7 @@
 """Parse and validate BPMN: the document read safely and checked against the schema
 (engine/bpmn/documents.py), read the way the engine runs other modelers' files (a standard
-multi-instance input as Camunda's, engine/bpmn/multi_instance.py; normalise),
+multi-instance input as Camunda's, engine/bpmn/multi_instance.py, its output collection as
+engine/bpmn/output_collections.py collects it; normalise),
 the semantic checks the raw parser skips (checks, task_checks, waiting_checks), then
 SpiffWorkflow's parser — so a bad file is refused at deploy time with the file, line and
 element id, not discovered when an instance reaches the bad element. ``parse_bpmn`` gives
@@ -35,7 +36,16 @@ from SpiffWorkflow.camunda.parser.task_spec import CamundaTaskParser
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 
 from ..errors import InvalidBpmn, Problem
-from . import actions, compensation, external_forms, io_mappings, record_labels, signal_payloads, windows
+from . import (
+    actions,
+    compensation,
+    external_forms,
+    io_mappings,
+    output_collections,
+    record_labels,
+    signal_payloads,
+    windows,
+)
 from .camunda import CAMUNDA_NS, NSMAP, TaskMeta, process_property, read_task_meta
 from .checks import semantic_problems, title_fields
 from .compensation_throw import CompensationThrow
@@ -45,6 +55,7 @@ from .forms import FormSpec
 from .mail_tasks import MailOrServiceTaskParser
 from .multi_instance import standard_loop_data_as_camunda
 from .normalise import normalise
+from .output_collections import OutputCollectionParser
 from .triggers import wait_for_trigger
 from .waiting_tasks import CaseCall, CaseCallParser
 
@@ -212,14 +223,22 @@ class _EndEventParser(CamundaEndEventParser):
         return task
 
 
+_PARSERS: dict[str, Any] = {
+    **CamundaParser.OVERRIDE_PARSER_CLASSES,
+    full_tag("receiveTask"): (_ReceiveTaskParser, ReceiveTask),
+    full_tag("endEvent"): (_EndEventParser, EndEvent),
+    full_tag("intermediateThrowEvent"): (_IntermediateThrowEventParser, IntermediateThrowEvent),
+    full_tag("callActivity"): (CaseCallParser, CaseCall),
+    full_tag("serviceTask"): (MailOrServiceTaskParser, ServiceTask),  # external, expression or mail
+}
+
+
 class _Parser(CamundaParser):
+    # every activity's parser builds a multi-instance with an output collection as one that
+    # collects it (engine.bpmn.output_collections), the others as it did
     OVERRIDE_PARSER_CLASSES: ClassVar[dict[str, Any]] = {
-        **CamundaParser.OVERRIDE_PARSER_CLASSES,
-        full_tag("receiveTask"): (_ReceiveTaskParser, ReceiveTask),
-        full_tag("endEvent"): (_EndEventParser, EndEvent),
-        full_tag("intermediateThrowEvent"): (_IntermediateThrowEventParser, IntermediateThrowEvent),
-        full_tag("callActivity"): (CaseCallParser, CaseCall),
-        full_tag("serviceTask"): (MailOrServiceTaskParser, ServiceTask),  # external, expression or mail
+        tag: (type(parser.__name__, (OutputCollectionParser, parser), {}), spec)
+        for tag, (parser, spec) in _PARSERS.items()
     }
 
 
@@ -233,7 +252,7 @@ def parse_bpmn(source: bytes | str, file: str = "<bpmn>", *, check: bool = True)
         problems = duplicate_id_problems(root, file) or xsd_problems(root, file)
         if problems:
             raise InvalidBpmn(problems)
-    standard_loop_data = standard_loop_data_as_camunda(root, file)
+    standard_loop_data = standard_loop_data_as_camunda(root, file) + output_collections.problems(root, file)
     normalised = normalise(root, file)
     if check:
         problems = standard_loop_data + normalised.problems + semantic_problems(root, file)

@@ -37,6 +37,7 @@ from .camunda import TaskMeta
 from .compensation_throw import CompensationThrow, CompensationThrowConverter
 from .cron_timers import CronCycleTimerEventDefinition, CronDateTimerEventDefinition
 from .mail_tasks import MAIL_CONVERTERS
+from .output_collections import OUTPUT_CONVERTERS
 from .parsing import ParsedProcess, StartTimer
 from .triggers import TRIGGER_CONVERTERS
 from .waiting_tasks import SPEC_CONVERTERS
@@ -188,6 +189,7 @@ def _make_serializer() -> BpmnWorkflowSerializer:
     config[BpmnWorkflow] = _SpecFreeWorkflowConverter
     config.update(SPEC_CONVERTERS)
     config.update(MAIL_CONVERTERS)
+    config.update(OUTPUT_CONVERTERS)
     # the cron timers (engine.bpmn.cron_timers) are written as SpiffWorkflow's timers are
     config[CronCycleTimerEventDefinition] = config[CycleTimerEventDefinition]
     config[CronDateTimerEventDefinition] = config[TimeDateEventDefinition]
