@@ -79,6 +79,9 @@ def kind_name(kind: str, _: Translate = chinese) -> str:
         "EventBasedGateway": _("事件网关"),
         "ParallelMultiInstanceTask": _("并行多实例"),
         "SequentialMultiInstanceTask": _("串行多实例"),
+        # one that collects its rounds' results (engine.bpmn.output_collections): the same kind to a designer
+        "ParallelMultiInstanceWithOutput": _("并行多实例"),
+        "SequentialMultiInstanceWithOutput": _("串行多实例"),
         "SubProcess": _("子流程"),
         "Transaction": _("事务子流程"),
         "SequenceFlow": _("连线"),

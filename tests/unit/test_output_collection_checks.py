@@ -106,3 +106,10 @@ def test_an_output_written_wrong_is_refused_naming_the_element(inner, said):
     found = problems(loop(inner), "rounds.bpmn")
     assert [(p.file, p.element_id, p.message) for p in found] == [("rounds.bpmn", "t", english) for english, _ in said]
     assert [in_chinese(p.message) for p in found] == [chinese for _, chinese in said]
+
+
+def test_a_migration_names_a_collecting_multi_instance_as_the_designer_knows_it():
+    from engine.usecases.case_migration_texts import kind_name
+
+    assert kind_name("ParallelMultiInstanceWithOutput") == "并行多实例"
+    assert kind_name("SequentialMultiInstanceWithOutput") == "串行多实例"
