@@ -172,9 +172,11 @@ def deploy_documents(
     default_group: str = "",
     note: str = "",
 ) -> list[Deployed]:
-    """Deploy several documents (bytes, file name) in one transaction, all or nothing: their
-    call activities may call processes of any of them, whatever the order. ``note`` says why,
-    for every version deployed (checked as deploy checks it)."""
+    """Deploy several documents (bytes, file: its path as given, or its name) in one
+    transaction, all or nothing: their call activities may call processes of any of them,
+    whatever the order. ``note`` says why, for every version deployed (checked as deploy
+    checks it). Each is kept by the file's own name (see one_file_per_name)."""
+    documents = one_file_per_name(documents)
     keys = frozenset(key for source, _file in documents for key in executable_keys(source))
     moment = clock.now()
     return [
@@ -191,6 +193,31 @@ def deploy_documents(
             deployed_at=moment,
         )
     ]
+
+
+def one_file_per_name(documents: list[tuple[bytes, str]]) -> list[tuple[bytes, str]]:
+    """(content, the file's own name) of each document given (content, path). The process
+    library, the warnings and the problems know a file by its name alone (the server's folders
+    are nothing to the designers), so two different files of one name from two folders are
+    refused naming both paths, before anything is deployed: they would be two versions, or
+    two processes, from one "x.bpmn" nobody could tell apart. The same file given twice is
+    deployed once."""
+    by_name: dict[str, list[tuple[bytes, str]]] = {}
+    for source, path in documents:
+        by_name.setdefault(plain_filename(path), []).append((source, path))
+    problems = [
+        Problem(
+            f"{len(same)} different files are named {name!r}: {', '.join(path for _source, path in same)}; "
+            "the process library knows a file by its name alone and could not tell them apart: "
+            "rename one, or deploy them one at a time",
+            name,
+        )
+        for name, same in by_name.items()
+        if len({source for source, _path in same}) > 1
+    ]
+    if problems:
+        raise InvalidBpmn(problems)
+    return [(same[0][0], name) for name, same in by_name.items()]
 
 
 MAX_GROUP_CHARS = 64

@@ -216,3 +216,20 @@ def test_a_timer_without_a_value_is_one_row_in_chinese(app, live_server, browser
     ], rows(page)
     counted(page, rows(page))
     assert problems == []
+
+
+def test_an_id_twice_in_a_file_without_a_diagram_fixed_in_the_xml_is_drawn(app, live_server, browser):
+    """The file as written by hand (no diagram): the layout made when it opens draws the id
+    once; given an id of its own in the XML view, 小额结束 is drawn too (it had no shape)."""
+    draft = act(app, "designer", drafts.upload_draft, ID_TWICE.encode(), "dupid2.bpmn")
+    page, problems = sign_in(browser, live_server, "designer")
+    page.goto(f"{live_server}/designer/drafts/{draft.id}")
+    page.wait_for_selector("#modeler[data-ready=unread]")
+    settled(page)
+    page.fill("#xml", fixed(page.input_value("#xml")))
+    page.click("#toggle-xml")
+    page.wait_for_selector("#modeler[data-ready=true]")
+    settled(page)
+    for element in ("Task_Fill", "End_Small", "F_small"):
+        assert page.locator(f'#modeler g.djs-element[data-element-id="{element}"]').count() == 1, element
+    assert problems == []

@@ -147,10 +147,28 @@ class DraftDocumentSchema(ma.Schema):
     xml = fields.String()
 
 
+def based_on_field(description: str) -> fields.Dict:
+    """Process key → version: the version an edit began from, as the modeler's page sends it."""
+    return fields.Dict(
+        keys=fields.String(validate=validate.Length(min=1, max=200)),
+        values=fields.Integer(validate=validate.Range(1, 2147483647)),
+        load_default=None,
+        allow_none=True,
+        validate=validate.Length(max=100),
+        metadata={"description": description, "example": {"review": 3}},
+    )
+
+
 class DraftInSchema(ma.Schema):
     xml = fields.String(required=True, validate=validate.Length(min=1, max=2_000_000))
     filename = fields.String(load_default="process.bpmn", validate=validate.Length(max=500))
     note = NOTE
+    based_on = based_on_field(
+        "the version your edit began from (process key → version, as you read it): the draft's base_version, "
+        "so that deploying it after someone deployed a newer version is refused (409, naming who deployed which "
+        "version when) instead of "
+        "undoing their changes unseen; default: the latest version when the draft is saved"
+    )
 
 
 class DraftSaveSchema(ma.Schema):
@@ -169,6 +187,11 @@ class DraftDeploySchema(ma.Schema):
     revision = fields.Integer(required=True, validate=validate.Range(0, 2147483647))
     note = NOTE
     draft_created = draft_stamp_field()
+    based_on = based_on_field(
+        "to deploy over a version deployed after the draft's base_version, knowingly: process key → that version "
+        "(the one a 409 named); a version deployed after it is refused in turn. Default: the "
+        "draft's base_version"
+    )
 
 
 class DraftUploadSchema(ma.Schema):
@@ -250,9 +273,10 @@ def list_drafts():
 @bp.arguments(DraftInSchema)
 @bp.response(201, ProcessDraftSchema)
 def create_draft(body: dict):
-    """Save a document as a new draft (it must be BPMN; the deploy checks wait for deploy)."""
+    """Save a document as a new draft (it must be BPMN; the deploy checks wait for deploy), based on
+    the version ``based_on`` names (else the latest)."""
     with writer() as s:
-        return drafts.create_draft(s, actor(), body["xml"], body["filename"], body["note"])
+        return drafts.create_draft(s, actor(), body["xml"], body["filename"], body["note"], body["based_on"])
 
 
 @bp.post("/drafts/upload")
@@ -311,10 +335,18 @@ def discard_draft(args: dict, draft_id: int):
 @bp.response(201, DeployedSchema(many=True))
 def deploy_draft(body: dict, draft_id: int):
     """Deploy the draft as saved at ``revision`` (422 with the problems when it is not fit to run;
-    404 saying who did it and when, when it was deployed or discarded meanwhile)."""
+    404 saying who did it and when, when it was deployed or discarded meanwhile; 409
+    naming who deployed which version when, when one was deployed after the
+    draft's base: send ``based_on`` to deploy over it)."""
     with writer() as s:
         return drafts.deploy_draft(
-            s, actor(), draft_id, body["revision"], body["note"], created_at=body["draft_created"]
+            s,
+            actor(),
+            draft_id,
+            body["revision"],
+            body["note"],
+            based_on=body["based_on"],
+            created_at=body["draft_created"],
         )
 
 
@@ -345,6 +377,13 @@ class DocumentCheckSchema(ma.Schema):
     problems = fields.List(fields.Nested(CheckedProblemSchema))
 
 
+class DrawableSchema(ma.Schema):
+    xml = fields.String(metadata={"description": "the document as the modeler draws it"})
+    laid_out = fields.Boolean(
+        metadata={"description": "true: a generated layout was added, or shapes for elements the diagram lacked"}
+    )
+
+
 class DateHelperSchema(ma.Schema):
     expression = fields.String(metadata={"description": "as a due date takes it; a timer takes what is in ${...}"})
     label = fields.String(metadata={"description": "what it gives, in the caller's language (Accept-Language)"})
@@ -357,6 +396,16 @@ def check(body: dict):
     """Run deploy's checks on a document without storing anything: every problem (with the
     element's id and name) that would refuse it, and the warnings deploy would give."""
     return design_checks.check_document(reader(), actor(), body["xml"], body["filename"])
+
+
+@bp.post("/drawable")
+@bp.arguments(CheckInSchema)
+@bp.response(200, DrawableSchema)
+def drawable(body: dict):
+    """The document as the modeler can draw it (storing nothing): a file without a diagram laid
+    out, one whose diagram lacks elements (an id written twice, given one of its own since) with
+    shapes for them; anything else, or what does not load, as it is."""
+    return design_checks.drawable(body["xml"], body["filename"])
 
 
 @bp.get("/date-helpers")

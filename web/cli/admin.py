@@ -47,9 +47,9 @@ def deploy_command(
     as a designer (--user) or the operator, with a note saying why (--note)."""
     with session_factory().begin() as session:
         actor = resolve_actor(session, username, as_operator)
-        # the library keeps the file's name, as `init` and the designer's upload do: the folder
-        # it was deployed from on the server is nothing to the designers who read the library
-        documents = [(path.read_bytes(), path.name) for path in files]
+        # the paths as given: the library keeps the file's name (deploy_documents), as `init`
+        # and the designer's upload do, and two files of one name are refused naming both paths
+        documents = [(path.read_bytes(), str(path)) for path in files]
         results = definitions.deploy_documents(session, documents, actor, default_group=default_group, note=note)
     emit(
         as_json,

@@ -50,7 +50,7 @@ def init_command(demo: bool | None) -> None:
         migrate.one_at_a_time(session.connection())  # another init at once waits, then finds all made
         people.ensure_departments(session)
         files = sorted(_bpmn_dir().glob("*.bpmn"))
-        for d in definitions.deploy_documents(session, [(path.read_bytes(), path.name) for path in files], OPERATOR):
+        for d in definitions.deploy_documents(session, [(path.read_bytes(), str(path)) for path in files], OPERATOR):
             click.echo(f"{'deployed' if d.created else 'unchanged'} {d.key} v{d.version}")
         demo_users = None if demo is False else people.demo_users_for_init(session, OPERATOR, asked=bool(demo))
     if demo_users is not None and demo_users.declined:

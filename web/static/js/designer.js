@@ -475,9 +475,24 @@
     } else {
       if (text.value !== shownXml) { found.refused = []; }  // edited: no longer the document refused
       text.hidden = true;
-      load(text.value);
+      drawable(text.value).then(load);
     }
   });
+
+  /* The text as the server would open it: laid out when it has no diagram, and with shapes for
+   * what its diagram lacks (an id written twice, given one of its own in the XML view: the
+   * layout made when the file was opened drew that id once); as it is when unreachable. */
+  function drawable(xml) {
+    return fetch(box.dataset.drawableUrl, {
+      method: 'POST',
+      credentials: 'same-origin',
+      headers: { 'Content-Type': 'application/json', 'X-CSRFToken': csrf },
+      body: JSON.stringify({ xml: xml, filename: form.elements.filename.value || 'process.bpmn' }),
+    }).then(function (r) {
+      if (!r.ok) { throw new Error('HTTP ' + r.status); }
+      return r.json();
+    }).then(function (answer) { return answer.xml; }).catch(function () { return xml; });
+  }
 
   document.getElementById('download').addEventListener('click', function () {
     current().then(function (xml) {
