@@ -14,6 +14,7 @@ from xml.sax.saxutils import quoteattr
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from storage import advisory_locks
 from storage import repositories as repo
 from storage.models import DefinitionNote, ProcessDefinition
 
@@ -104,6 +105,7 @@ def deploy(
     results = []
     parsed = parse_bpmn(source, file)
     _require_called(session, parsed, file, also_deploying | {p.key for p in parsed})
+    _one_deployment_at_a_time(session, {p.key for p in parsed if keys is None or p.key in keys})
     for process in parsed:
         if keys is not None and process.key not in keys:
             continue
@@ -147,6 +149,16 @@ def deploy(
     return results
 
 
+def _one_deployment_at_a_time(session: Session, keys: set[str]) -> None:
+    """Lock ``keys`` until the transaction ends: two deployments of a process at once would
+    both read the same latest version and insert the same next one (on PostgreSQL the second
+    then fails on the unique key and version); the second waits, reads the first's, and is
+    told of it (``_newer_version``) or deploys the version after it. Taken in the keys' order,
+    so that two documents of the same processes never wait for each other in a circle."""
+    for key in sorted(keys):
+        advisory_locks.lock_until_transaction_ends(session, "deploy", key)
+
+
 def _newer_version(latest: ProcessDefinition, based_on: int) -> Conflict:
     """Another designer deployed ``latest`` after this edit began from ``based_on``: deploying
     it as it stands would undo their changes, unseen."""
@@ -178,6 +190,7 @@ def deploy_documents(
     checks it). Each is kept by the file's own name (see one_file_per_name)."""
     documents = one_file_per_name(documents)
     keys = frozenset(key for source, _file in documents for key in executable_keys(source))
+    _one_deployment_at_a_time(session, set(keys))
     moment = clock.now()
     return [
         d
