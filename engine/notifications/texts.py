@@ -4,8 +4,8 @@ reader's language by passing its own gettext as ``_``. The Chinese texts are the
 ids of the web catalogs (``pybabel extract`` reads this file too).
 
 ``p`` is what a notification keeps of its making (``Notification.params``): case always,
-task but for a cancelled case's notice; overdue (a task's arrival: its due date had passed
-already, one notice of both, 新任务（已逾期）); by (a name: who took a task from its holder, who
+task but for a cancelled case's notice; overdue (a task's arrival, or its hand-over: its due
+date had passed already, one notice of both, 新任务（已逾期）); by (a name: who took a task from its holder, who
 cancelled a case), to (a name: whom the task was handed to; none: given back); reason and
 tasks (a cancelled case's: why, and the reader's tasks of it that ended; following: told as
 a deputy who submitted or co-signed it); sent (the step
@@ -159,6 +159,8 @@ def _message(kind: str, p: dict[str, Any], due: str, _: Translate) -> str:
         return _(
             "「%(task)s」（案件：%(case)s）已于 %(due)s 到期，尚未办结。请尽快办理。", task=task, case=case, due=due
         )
+    if kind == "task" and p.get("handed_by") and p.get("overdue") and due:  # handed over late
+        return _handed_over_late(p, due, _)
     if kind == "task" and p.get("handed_by") and p.get("note"):
         return _(
             "%(by)s 将「%(task)s」（案件：%(case)s）转交给您办理。转交说明：%(note)s",
@@ -264,6 +266,29 @@ def _message(kind: str, p: dict[str, Any], due: str, _: Translate) -> str:
         task=task,
         case=case,
         event=p["event"],
+    )
+
+
+def _handed_over_late(p: dict[str, Any], due: str, _: Translate) -> str:
+    """A task handed over after its due date had passed: the one it is handed to reads that it
+    is overdue, as its arrival would say (新任务（已逾期）), then the note, if any, last."""
+    task, case, by = p["task"], p["case"], p["handed_by"]
+    if p.get("note"):
+        return _(
+            "%(by)s 将「%(task)s」（案件：%(case)s）转交给您办理，该任务已于 %(due)s 到期，请尽快办理。"
+            "转交说明：%(note)s",
+            by=by,
+            task=task,
+            case=case,
+            due=due,
+            note=p["note"],
+        )
+    return _(
+        "%(by)s 将「%(task)s」（案件：%(case)s）转交给您办理，该任务已于 %(due)s 到期，请尽快办理。",
+        by=by,
+        task=task,
+        case=case,
+        due=due,
     )
 
 

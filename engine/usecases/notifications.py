@@ -229,7 +229,8 @@ def notify_task(
     definition_id: int | None = None,
 ) -> bool | None:
     """A task arrived: tell whoever may act on it (not ``but``, who just acted and sees it
-    anyway), and that it is overdue already when its due date has passed (新任务（已逾期）);
+    anyway), and that it is overdue already when its due date has passed (新任务（已逾期）, a
+    hand-over too);
     ``handed_by``: a colleague handed it over, with ``note`` (转交说明: what it is about, what
     is left to do; the one it is handed to would otherwise find it only in the
     task's history); ``case_title``: the case's, when the caller holds the case (saves reading
@@ -243,10 +244,10 @@ def notify_task(
     everyone = told_of(session, item, definition_id)
     recipients = {u: g for u, g in everyone.items() if u != but}
     params = {**_about(session, item, case_title), **({"handed_by": handed_by} if handed_by else {})}
-    if not handed_by and item.due_at is not None and item.due_at <= clock.now():
+    if item.due_at is not None and item.due_at <= clock.now():
         # it arrives overdue (a petition registered days after it was received, a ledger's
-        # open task, a late start): its arrival says so, and its due date's firing a moment
-        # later tells them nothing more (``notify_overdue``)
+        # open task, a late start, a hand-over of a task already late): its arrival says so,
+        # and its due date's firing a moment later tells them nothing more (``notify_overdue``)
         params["overdue"] = True
     # the note is typed on a case: whoever may not read its confidential values reads it masked
     said_to = (
@@ -512,16 +513,18 @@ def notify_overdue(session: Session, timer: Timer) -> None:
     )
 
 
-def _told_it_arrived_overdue(session: Session, item: WorkItem) -> set[str]:
+def _told_it_arrived_overdue(session: Session, item: WorkItem | ItemRow, since: datetime | None = None) -> set[str]:
     """Who was told of ``item``'s arrival as overdue already (``notify_task``: its due date had
-    passed when it was created or imported): they read then what its due date's firing says.
-    Read from the notices themselves, not from when the item was made: a ledger's open task is
-    back-dated (its replay), long before the import told its holders."""
+    passed when it was created, imported or handed to them): they read then what its due
+    date's firing says. Read from the notices themselves, not from when the item was made: a
+    ledger's open task is back-dated (its replay), long before the import told its holders.
+    ``since``: told at that moment or after it (a deadline already past when they were told)."""
     arrivals = session.execute(
         select(Notification.username, Notification.params).where(
             Notification.instance_id == item.instance_id,
             Notification.work_item_id == item.id,
             Notification.kind == NotificationKind.TASK,
+            *([Notification.created_at >= since] if since is not None else []),
         )
     )
     return {username for username, params in arrivals if params and params.get("overdue")}
@@ -571,6 +574,7 @@ def notify_supervision(
     issued_by: str | None = None,
     told_its_supervision_ended: Collection[str] = (),
     tell_supervisors: bool = True,
+    timer_due: datetime | None = None,
 ) -> None:
     """A 督办 on ``item``'s task: a boundary timer fired, or a supervisor (``issued_by``)
     issued one (``opinion``, ``respond_by``): tell its holders and the supervisors, and
@@ -588,7 +592,11 @@ def notify_supervision(
     Whoever of its holders or its unit may not take the task (``kept_for``: the office's
     petition task, for those who may read the petitioner's identity) is not asked to act on
     it: a supervisor among them reads the supervisors' copy, the others nothing; the unit's
-    head it is escalated to reads it as its head."""
+    head it is escalated to reads it as its head.
+    A timer's 督办 that leaves the task open (no ``issued_by``; ``timer_due``: its moment, None
+    when it had passed already as its task was reached) is not told to the holders its task's
+    arrival told it was overdue already, its moment past then (``_told_it_arrived_overdue``):
+    one notice of one deadline. One that ends the task tells them what the arrival could not."""
     kept = kept_for(session, item)
     recipients = holders(session, item)
     if kept is not None and not item.assignee:  # as told_of
@@ -601,6 +609,15 @@ def notify_supervision(
         if username not in recipients and username not in escalated["head"] and (kept is None or username in kept):
             escalated["unit"].setdefault(username, unit)
     told = {*recipients, *escalated["head"], *escalated["unit"]}
+    if issued_by is None and not interrupting and item.id:
+        # The arrival carries it, not the 督办: it came first (a ledger's open task is told at
+        # the import, its timer fires at the scheduler's next sweep) or in the same moment (a
+        # petition registered late reaches 办理 with its 办理期满 past), it is the one that
+        # tells them the task is theirs at all, and it says what the 督办 would: the due date
+        # passed, handle it now. The 督办 is recorded all the same (its badge on the task), and
+        # the supervisors, who hear of no arrival, read their copy as before.
+        arrived = _told_it_arrived_overdue(session, item, since=timer_due)
+        recipients = {u: g for u, g in recipients.items() if u not in arrived}
     # the other supervisors read it as a colleague's (or the timer's) 督办 of whoever holds the
     # task, for their knowledge: not as one they are to act on
     watchers = {

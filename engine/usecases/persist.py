@@ -102,24 +102,29 @@ def save_instance(
         known = [*ready_before, *ready_items]
         record_fired(session, instance, workflow, runtime, process, fired, fired_rows, known, now, acting)
     withdrawn = [w for w in was_open if w.state == WorkItemState.CANCELLED]
+    # a decision that gave a request's task up (改办) takes it with what it withdrew: one change
+    given_up = tell_who_asked(session, instance, workflow, runtime, process, ready_before, ready_items, acting)
     if withdrawn and status != InstanceStatus.CANCELLED:
         # a boundary timer on the task itself told its holders already (record_fired: 督办, 期限届满)
         told = {f.attached_to for f in fired if f.interrupting}
         tell_withdrawn(session, instance, workflow, [w for w in withdrawn if w.task_id not in told], status, acting)
+    else:
+        withdrawn = []  # (a person cancelling the case tells the issuers: cases.cancel_instance)
+    if given_up or withdrawn:
         # a 督办 on any of them ended, a boundary timer's withdrawal too: whoever issued it hears
+        taken: list[WorkItem | ItemRow] = [*given_up, *withdrawn]
         supervision.tell_issuers_withdrawn(
             session,
             instance,
-            withdrawn,
+            taken,
             lambda w: withdrawn_by(workflow, w.task_id, w.bpmn_id),
             case_ended=status != InstanceStatus.RUNNING,
             acting=acting,
-            # whatever took them (a deadline on the task or around it, a message, an error):
-            # their units will never answer by them, so their parts of a 督办 on the case as a
-            # whole end, rather than stand till the case ends
-            given_up=withdrawn,
+            # whatever took them (改办, a deadline on the task or around it, a message, an
+            # error): their units will never answer by them, so their parts of a 督办 on the
+            # case as a whole end, rather than stand till the case ends
+            given_up=taken,
         )
-    tell_who_asked(session, instance, workflow, runtime, process, ready_before, ready_items, acting)
     outgoing_mails.queue(session, instance.id, runtime.take_queued_mails(workflow))  # its mail tasks' mail
     armed = any(k == TimerKind.BPMN for _, k in desired)
     # a message or signal it waits for can be delivered (the messages use case): not stuck
@@ -318,12 +323,14 @@ def tell_who_asked(
     ready_before: Sequence[ItemRow],
     ready_items: Sequence[ItemRow],
     acting: str | None,
-) -> None:
+) -> list[WorkItem]:
     """A task completed in this use case (in ``ready_before``, no longer open) that decides
     requests (its ``answers``: 审核退回申请 deciding the return 办理并书面答复 asked for):
     whoever submitted each request last hears the decision, its form's answers; a 督办 the
     request left open goes with the step the decision gave back (among ``ready_items``, made
-    now), or ends (``supervision.after_decision``)."""
+    now), or ends (``supervision.after_decision``): those requests' tasks, given up, returned
+    for their 督办's issuers to be told."""
+    given_up: list[WorkItem] = []
     was_open = {w.task_id for w in ready_before}
     for done in ready_before:
         meta = process.tasks.get(done.bpmn_id)
@@ -345,9 +352,9 @@ def tell_who_asked(
                 continue
             notifications.notify_answered(session, instance, done, asked, answers, but=acting)
             back = next((w for w in ready_items if w.bpmn_id == asked_id and w.task_id not in was_open), None)
-            supervision.after_decision(
-                session, instance, asked, back, lambda w: withdrawn_by(workflow, w.task_id, w.bpmn_id), acting
-            )
+            if not supervision.after_decision(session, instance, asked, back):
+                given_up.append(asked)
+    return given_up
 
 
 def _answers(workflow: BpmnWorkflow, runtime: Runtime, meta: TaskMeta, task_id: str) -> list[tuple[str, str, Any]]:
@@ -466,6 +473,7 @@ def record_fired(
             timer.name,
             timer.interrupting,
             told_its_supervision_ended=issuers.get(item.id, set()),
+            timer_due=due_at,
         )
         if not timer.interrupting and item.id:  # the task stays open under a 督办: tracked like one issued
             supervision.record_automatic(session, instance.id, item.id, timer.name, now)

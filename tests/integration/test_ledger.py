@@ -346,8 +346,9 @@ def test_a_case_imported_past_its_deadline_is_not_reminded_of_it(world):
     """Assigned 2026-07-01, not replied: due 10-09 (10-01 + the National Day holidays), long past
     on 12-07. The deadline timers fire at the first sweep: overdue, and no "due soon" reminder
     (the history says it was not sent). The reply's due date passes at the moment of its 督办
-    timer 答复期满: the 督办 tells of it, no separate overdue notice (the history still records
-    the task overdue)."""
+    timer 答复期满: the 督办 tells the supervisors of it, no separate overdue notice (the history
+    still records the task overdue); fin read at the import that the reply arrived overdue
+    (新任务（已逾期）), and is not told of the same deadline again by the 督办."""
     stuck = {**OPEN, "编号": "2026-建-004", "登记日期": "2026-06-28", "交办日期": "2026-07-01"}
     [outcome] = act(world, "admin", ledger.apply, "proposals", "台账.xlsx", workbook(PROPOSAL_HEADERS, stuck)).outcomes
     assert timers.fire_due(world) >= 1
@@ -365,7 +366,14 @@ def test_a_case_imported_past_its_deadline_is_not_reminded_of_it(world):
     # the arrivals (the reply's, at the import; the office's 督办 step's) and the 督办
     assert kinds == {NotificationKind.TASK, NotificationKind.SUPERVISION}
     late = "「办理并书面答复」（案件：关于学校周边交通的建议）已过期限（答复期满）仍未办结，已转入督办"
-    assert supervised == [("boss", late + "。办理人：财政所。"), ("fin", late + "，请尽快办理。")]
+    assert supervised == [("boss", late + "。办理人：财政所。")]
+    with world() as s:
+        arrivals = s.execute(
+            select(Notification.username, Notification.params).where(
+                Notification.instance_id == outcome.instance_id, Notification.kind == NotificationKind.TASK
+            )
+        ).all()
+    assert [(who, params["task"]) for who, params in arrivals if params.get("overdue")] == [("fin", "办理并书面答复")]
 
 
 def test_a_task_whose_period_is_over_is_said_so_and_ended_as_the_scheduler_would_have(world):

@@ -246,10 +246,11 @@ def test_a_whole_case_supervision_is_answered_by_the_co_handling_unit_once_the_l
     assert act(world, "boss", supervision.board).open_supervisions == []
 
 
-def test_a_whole_case_supervision_to_both_units_ends_with_the_reassignment_told_once_a_task(world, frozen_clock):
+def test_a_whole_case_supervision_to_both_units_ends_with_the_reassignment_told_once(world, frozen_clock):
     """Neither unit answered: the 改办 gives 财政所's reply up and withdraws 国土所's view (it ends
     the co-handling rounds), ending each unit's part: none left, the 督办 ended, by the 改办; its
-    issuer told once for each task, not once more for the case."""
+    issuer told once, of the reply the 改办 gave up, that it ended: one change, one notice (not
+    first that it still waits for the unit the same 改办 took the reply from)."""
     case_id = register(world)
     assign(world, case_id, lead="finance", cohandling=["land"])
     pressed = act(world, "boss", supervision.issue, case_id, None, "请统筹办理", None)
@@ -257,9 +258,11 @@ def test_a_whole_case_supervision_to_both_units_ends_with_the_reassignment_told_
     send_back(world, case_id)
     do(world, "clerk", case_id, "Task_ReviewReturn", REASSIGN)
 
-    # both tasks taken back by the 改办: nobody left to answer it; told once a task, not twice
+    # both tasks taken back by the 改办: nobody left to answer it; told once, that it ended
     assert states(world, case_id) == {pressed.id: ("ended", True, "退回改办")}
-    told = [(to, params["task"]) for to, _subject, _message, params in ended_notices(world, case_id)]
-    assert sorted(told) == [("boss", "办理并书面答复"), ("boss", "向主办单位提出协办意见 · 国土所")]
+    told = [
+        (to, params["task"], params["still_open"]) for to, _subject, _message, params in ended_notices(world, case_id)
+    ]
+    assert told == [("boss", "办理并书面答复", False)]
     assert badges(world, view.id) == {}
     assert act(world, "boss", supervision.board).open_supervisions == []

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from storage import repositories as repo
 from storage import writes
-from storage.enums import InstanceStatus, NotificationKind, WorkItemState
+from storage.enums import NotificationKind, WorkItemState
 from storage.models import (
     ProcessInstance,
     Supervision,
@@ -111,20 +111,13 @@ def _carried_on_the_case(session: Session, instance_id: int, asked: WorkItem, ba
             row.escalation = {**kept, "addressed": {**addressed, **carried}}
 
 
-def after_decision(
-    session: Session,
-    instance: ProcessInstance,
-    asked: WorkItem,
-    back: repo.ItemRow | None,
-    event_of: Callable[[WorkItem | repo.ItemRow], str | None],
-    acting: str | None,
-) -> None:
+def after_decision(session: Session, instance: ProcessInstance, asked: WorkItem, back: repo.ItemRow | None) -> bool:
     """A task deciding ``asked``'s request was completed. A 督办 left unanswered on ``asked``
     (``answered_by_completion``) presses on the task the decision gave back (``back``: the
     same step opened again), when the same holders have it (不同意退回: the unit goes on with
-    its reply); else it ends and whoever issued it is told (改办: the next unit has a fresh
-    period, and never received it). ``event_of``: what ended the step (its name), as its
-    holders read it."""
+    its reply): True. Else (改办: the next unit has a fresh period, and never received it) it
+    ends: False, and the caller gives ``asked`` up with the tasks the same decision withdrew
+    (``tell_issuers_withdrawn``), its issuer told once of the one change."""
     same_holders = back is not None and (
         (back.candidate_groups, back.candidate_users) == (sorted(asked.candidate_groups), sorted(asked.candidate_users))
     )
@@ -139,11 +132,8 @@ def after_decision(
         ).rowcount
         back.supervised = back.supervised or bool(moved)
         _carried_on_the_case(session, instance.id, asked, back)
-        return
-    running = instance.status == InstanceStatus.RUNNING
-    tell_issuers_withdrawn(
-        session, instance, [asked], event_of, case_ended=not running, acting=acting, given_up=[asked]
-    )
+        return True
+    return False
 
 
 def tell_issuers_withdrawn(
@@ -164,8 +154,9 @@ def tell_issuers_withdrawn(
     timer's 督办. One notice a person a task, however many 督办 they issued on it. ``given_up``:
     those of them their units will never answer by (the process withdrew them, or 改办 gave one
     up): their units' parts of a 督办 on the case as a whole end too (``_given_up_on_the_case``),
-    its issuer told of each such task unless told of one on it just now. Returns whom it told,
-    by work item id."""
+    its issuer told once, unless told of one on any of them just now. Everything one step of the
+    process took (改办: the reply it gave up and the co-handling rounds it withdrew) is one call:
+    one change, each issuer told once of it. Returns whom it told, by work item id."""
 
     def said(item: WorkItem | repo.ItemRow) -> dict[str, Any]:
         event = event_of(item)
@@ -195,9 +186,11 @@ def _given_up_on_the_case(
     unanswered before (the 改办 ends the co-handling rounds too), kept with it
     (``addressed.withdrawn``, and what ended it, ``addressed.withdrawn_by``). It stands for the
     units still to answer; none left, it was answered if one did (by whoever answered last,
-    then), else it ended (``given_up_on_the_case``). Whoever issued it is told (but ``acting``),
-    as of a 督办 on each such task: once a task, not again when ``told`` was (work item id → who,
-    of one on the task)."""
+    then), else it ended (``given_up_on_the_case``). Whoever issued it is told (but ``acting``)
+    once, naming the first of its tasks taken now, whether it still stands: not once a task,
+    which would tell them the same change twice, the first time that it stands for units the
+    same change took too; and not at all when ``told`` (work item id → who, of one on the task)
+    has them told of a 督办 of theirs on one of the tasks taken now: that notice is this change's."""
     now_ids = [w.id for w in taken_now]
     rows = []
     for row, addressed in _open_on_the_case(session, instance.id):
@@ -231,30 +224,30 @@ def _given_up_on_the_case(
         if row.automatic or row.issued_by == acting:
             continue
         still_open = row.responded_at is None and not set(addressed_items) <= set(withdrawn)
-        for item_id in given_up:
-            if row.issued_by in told.setdefault(item_id, set()):
-                continue
-            told[item_id].add(row.issued_by)
-            item = taken[item_id]
-            event = event_of(item)
-            notifications.notify(
-                session,
-                NotificationKind.SUPERVISION,
-                {row.issued_by: None},
-                # on_the_case: the 督办 was on the case as a whole; still_open: it stands for
-                # the units still to answer it
-                params={
-                    "task": item.name,
-                    "case": instance.title,
-                    "withdrawn": True,
-                    "on_the_case": True,
-                    "still_open": still_open,
-                    **({"event": event} if event else {}),
-                    **({"case_ended": True} if case_ended else {}),
-                },
-                instance_id=instance.id,
-                work_item_id=item.id,
-            )
+        if any(row.issued_by in told.get(i, ()) for i in now_ids):
+            continue
+        item_id = next(i for i in now_ids if i in given_up)
+        told.setdefault(item_id, set()).add(row.issued_by)
+        item = taken[item_id]
+        event = event_of(item)
+        notifications.notify(
+            session,
+            NotificationKind.SUPERVISION,
+            {row.issued_by: None},
+            # on_the_case: the 督办 was on the case as a whole; still_open: it stands for
+            # the units still to answer it
+            params={
+                "task": item.name,
+                "case": instance.title,
+                "withdrawn": True,
+                "on_the_case": True,
+                "still_open": still_open,
+                **({"event": event} if event else {}),
+                **({"case_ended": True} if case_ended else {}),
+            },
+            instance_id=instance.id,
+            work_item_id=item.id,
+        )
 
 
 def _tell_issuers_ended(

@@ -162,6 +162,8 @@ def issue(
                     "unreported": escalation.unreported.value,
                     "told_instead": escalation.instead,
                     "told_as_holders": escalation.as_holders,
+                    # each unit's, as the row keeps them: the first alone hid the others' reasons
+                    "unreported_units": kept["unreported_units"],
                 }
                 if escalation and escalation.unreported
                 else {}
