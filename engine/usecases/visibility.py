@@ -101,8 +101,11 @@ class _Ways:
         ids = self.worked_on().subquery()
         # Grouped, the set's size is unknown to the planner (its default guess, 200 ids), so
         # PostgreSQL always hashes it once (a "hashed SubPlan") rather than, guessing it larger
-        # than work_mem, scanning it again for every case.
-        return or_(self.started, ProcessInstance.id.in_(select(ids.c.id).group_by(ids.c.id)))
+        # than work_mem, scanning it again for every case. A table expression, so that a
+        # statement reading the condition twice (the case list's total and its page) builds the
+        # set once: PostgreSQL and SQLite materialise one read more than once.
+        seen = select(ids.c.id).group_by(ids.c.id).cte("seen")
+        return or_(self.started, ProcessInstance.id.in_(select(seen.c.id)))
 
     def worked_on(self) -> CompoundSelect[tuple[int]]:
         """The ids of the cases of their tasks and of their deputies' rows (a case may come

@@ -18,7 +18,7 @@ from engine.usecases import case_list
 from engine.usecases.context import actor_for
 from engine.usecases.visibility import may_see_case, visible_cases
 from storage.models import CaseDeputy, ProcessDefinition, ProcessInstance, WorkItem, WorkItemGroup
-from tests.world import create_people, deploy
+from tests.world import create_people, deploy, statements_sent
 
 PEOPLE = ("clerk", "finance", "civil", "landy", "wang", "deputy", "supervisor")
 AT = datetime(2026, 12, 7, 1, 0, tzinfo=UTC)
@@ -145,3 +145,41 @@ def test_the_list_of_one_who_does_not_see_every_case_reads_their_tasks_by_person
     assert "ix_work_items_ready_assignee (assignee=?)" in plan, plan
     assert "ix_work_items_completed_by_instance (completed_by=?)" in plan, plan
     assert "CORRELATED" not in plan, plan
+
+
+def _listed(world, who: str, flt: case_list.CaseFilter) -> tuple[list[int], int, list[str]]:
+    """The ids of ``who``'s list under ``flt``, its total, and the statements it sent."""
+    with world() as s:
+        actor = actor_for(s, who)
+        with statements_sent(s.get_bind()) as sent:
+            rows, total = case_list.list_cases(s, actor, flt)
+    return [r.id for r in rows], total, sent
+
+
+def test_the_total_and_the_page_build_the_readers_set_once(world):
+    """finance's set (the items offered to their unit, ~53,000 for a unit's officer at 100,000
+    cases) is read by one statement for the total and the page together, not built by a count
+    and again by the page; a page past the end still says the total."""
+    ids, total, sent = _listed(world, "finance", case_list.CaseFilter(limit=1))
+    assert (ids, total) == ([4], 2)
+    assert len([statement for statement in sent if "work_item_groups" in statement]) == 1, sent
+    assert _listed(world, "finance", case_list.CaseFilter(limit=1, offset=5))[:2] == ([], 2)
+
+
+# the check of one case, correlated with the list's row: how a narrow filter's cases are checked
+CASE_BY_CASE = "work_items.instance_id = process_instances.id"
+
+
+@pytest.mark.parametrize("who", [who for who in SEES if who != "supervisor"])  # who sees all has no check
+def test_a_filter_leaving_few_cases_has_each_checked_and_finds_what_the_set_finds(world, monkeypatch, who):
+    """Every case here is running: the filter leaves 9 cases, at most FEW_CASES, so each is
+    checked for the reader rather than against their whole set; with fewer allowed, the set.
+    Either way the same rows and total."""
+    running = case_list.CaseFilter(status="running", limit=100)
+    few, few_total, few_sent = _listed(world, who, running)
+    monkeypatch.setattr(case_list, "FEW_CASES", len(CASES) - 1)
+    many, many_total, many_sent = _listed(world, who, running)
+    assert few == many == sorted(SEES[who], reverse=True)
+    assert few_total == many_total == len(SEES[who])
+    checked_one_by_one = [any(CASE_BY_CASE in statement for statement in sent) for sent in (few_sent, many_sent)]
+    assert checked_one_by_one == [True, False]
