@@ -194,6 +194,9 @@ FIELD_ERRORS: dict[str, str] = {
     "not_a_list": "must be a JSON array (a list)",
     "not_a_datetime": "must be a date and time such as 2026-01-31T09:00:00+08:00",
     "not_json": "not valid JSON",
+    "not_numeric": "must be a number",  # any number; not_a_number: a whole one
+    "number_too_large": "too large a number",
+    "not_finite": "must be a finite number, not NaN or Infinity",
     # a 督办's task done or gone, or its case ended, since the supervisor read it: task its
     # name, by the user name who completed it, at when (ISO 8601, UTC)
     "task_completed": "{task} was completed by {by} at {at}: nothing to supervise (the case as a whole can be)",

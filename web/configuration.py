@@ -8,9 +8,10 @@ quietly ignored: a mistyped sign-in limit made Flask-Limiter count nothing at al
 is put back normalised (a number as a number), so that the code reading it later cannot fail.
 
 The database URL (``DATABASE_URL``) is checked here too, before an engine is made of it: a
-text that is no URL, a database CongressFlow does not run on, the old ``postgres://`` form and
-a driver that is not installed are each one line (``DatabaseUrlRefused``, exit 6 on the command
-line, as for any database it cannot use), never with the password.
+text that is no URL (a port that is no number), a database CongressFlow does not run on, the
+old ``postgres://`` form, a driver that is not installed and an option (``?name=value``) its
+driver does not take or cannot read are each one line (``DatabaseUrlRefused``, exit 6 on the
+command line, as for any database it cannot use), never with the password.
 
 Also here: the one warning at start about the settings of a site several machines serve
 (``warn_of_a_generated_key``)."""
@@ -20,16 +21,17 @@ from __future__ import annotations
 import logging
 import math
 import re
+import warnings
 from collections.abc import MutableMapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
 import click
 from limits import parse_many
-from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+from sqlalchemy.engine import URL, Dialect, make_url
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SAWarning
 
 from .config import HOW_TO_MAKE_A_SECRET_KEY
 
@@ -247,15 +249,16 @@ def check_database_url(value: str | URL) -> None:
     name a database that does not answer: that is said when it is used (web/cli)."""
     try:
         url = make_url(value)
-    except ArgumentError:
+    except (ArgumentError, ValueError) as error:  # ValueError: a port that is no number
         shown = _without_password(str(value))
-        raise DatabaseUrlRefused(
-            f"{DATABASE_URL} is {shown!r}: not a database URL; it takes {DATABASE_URL_TAKES}"
-        ) from None
-    shown = url.render_as_string(hide_password=True)
+        what = "its port is not a number" if isinstance(error, ValueError) else "not a database URL"
+        raise DatabaseUrlRefused(f"{DATABASE_URL} is {shown!r}: {what}; it takes {DATABASE_URL_TAKES}") from None
+    shown = _url_shown(url)
+    if url.port is not None and not 0 < url.port < 65536:
+        raise DatabaseUrlRefused(f"{DATABASE_URL} is {shown!r}: its port {url.port} is not one from 1 to 65535")
     backend = url.get_backend_name()
     if backend == "postgres":
-        fixed = url.set(drivername=SUPPORTED_DATABASES["postgresql"]).render_as_string(hide_password=True)
+        fixed = _url_shown(url.set(drivername=SUPPORTED_DATABASES["postgresql"]))
         raise DatabaseUrlRefused(
             f"{DATABASE_URL} is {shown!r}: postgres:// is an old name SQLAlchemy no longer reads;"
             f" write postgresql+psycopg:// instead ({fixed})"
@@ -265,7 +268,7 @@ def check_database_url(value: str | URL) -> None:
             f"{DATABASE_URL} is {shown!r}: CongressFlow does not support {backend} (it supports SQLite"
             f" and PostgreSQL); it takes {DATABASE_URL_TAKES}"
         )
-    fixed = url.set(drivername=SUPPORTED_DATABASES[backend]).render_as_string(hide_password=True)
+    fixed = _url_shown(url.set(drivername=SUPPORTED_DATABASES[backend]))
     driver = url.get_driver_name() or "(none)"
     try:
         dialect = url.get_dialect()
@@ -280,18 +283,76 @@ def check_database_url(value: str | URL) -> None:
             f" write {SUPPORTED_DATABASES[backend]}:// ({fixed})"
         )
     try:
-        dialect.import_dbapi()
+        dbapi = dialect.import_dbapi()
     except ImportError:
         raise DatabaseUrlRefused(
             f"{DATABASE_URL} is {shown!r}: its driver {driver} is not installed; write"
             f" {SUPPORTED_DATABASES[backend]}:// ({fixed}), whose driver CongressFlow installs"
         ) from None
+    options = _sqlite_options_problem(url, dialect()) if backend == "sqlite" else _server_options_problem(url, dbapi)
+    if options is not None:
+        raise DatabaseUrlRefused(f"{DATABASE_URL} is {shown!r}: {options}")
+
+
+# What SQLite itself reads of a file: URI's query (https://www.sqlite.org/uri.html), with
+# ``uri=true``; SQLite passes over any other name, so that a mistyped one would go unsaid.
+SQLITE_URI_PARAMETERS = ("vfs", "mode", "cache", "psow", "nolock", "immutable")
+
+
+def _sqlite_options_problem(url: URL, dialect: Dialect) -> str | None:
+    """What is wrong with a SQLite URL's options, read as its driver reads them when it first
+    connects (SQLAlchemy would pass over an unknown one with a warning, or fail then with a
+    traceback): one it does not take, a value it cannot read; with ``uri=true``, an option
+    SQLite does not read, or options on a path that is no ``file:`` URI, which SQLite would take
+    as part of the file's name. None: nothing is."""
+    uri = {name: value for name, value in url.query.items() if name == "uri"}
+    for name, value in url.query.items():
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", SAWarning)  # the driver's "not accepted ... ignored"
+            try:
+                dialect.create_connect_args(url.set(query={**uri, name: value}))
+            except SAWarning:
+                return (
+                    f"SQLite takes no option {name!r}; remove it (SQLite's own options, such as mode=ro,"
+                    " go in a file: URI with uri=true)"
+                )
+            except (ArgumentError, TypeError, ValueError) as error:
+                return f"its option {name}={value!r} is not one SQLite's driver reads ({error})"
+    [filename], _params = dialect.create_connect_args(url)
+    path, _, query = filename.partition("?")
+    passed = [name for name, _value in parse_qsl(query, keep_blank_values=True)]  # to SQLite, with uri=true
+    if unknown := [name for name in passed if name not in SQLITE_URI_PARAMETERS]:
+        return f"SQLite reads no option {unknown[0]!r} of a file: URI (it reads {', '.join(SQLITE_URI_PARAMETERS)})"
+    if passed and not path.startswith("file:"):
+        return f"with uri=true and options, the database is a file: URI (sqlite:///file:{path}?{query}&uri=true)"
+    return None
+
+
+def _server_options_problem(url: URL, dbapi: Any) -> str | None:
+    """An option of a PostgreSQL URL that is no connection option of libpq's (psycopg passes
+    each to the server's client library, which refuses an unknown one only when it connects);
+    None when there is none. What it makes of a value is said when it connects (web/cli)."""
+    for name, value in url.query.items():
+        try:
+            dbapi.conninfo.make_conninfo("", **{name: value})
+        except dbapi.ProgrammingError:
+            return (
+                f"PostgreSQL takes no connection option {name!r} (libpq's options, such as sslmode or connect_timeout)"
+            )
+    return None
+
+
+def _url_shown(url: URL) -> str:
+    """``url`` as a refusal shows it: without its password, one given as an option
+    (``?password=``, a libpq connection option) included."""
+    return re.sub(r"([?&]password=)[^&]*", r"\1***", url.render_as_string(hide_password=True))
 
 
 def _without_password(text: str) -> str:
     """A text that is no URL, shown with what stands where a URL's password would (between
-    the user's ``:`` and the ``@``) hidden, as SQLAlchemy shows a URL's."""
-    return re.sub(r"(^|[/:])([^:/@]*):[^@]*@", r"\1\2:***@", text)
+    the user's ``:`` and the ``@``) hidden, as SQLAlchemy shows a URL's; the ``:`` after a
+    scheme (``postgresql://cf@h:port``) is none of a password's."""
+    return re.sub(r"(^|[/:])([^:/@]*):(?!//)[^@]*@", r"\1\2:***@", text)
 
 
 def warn_of_a_generated_key(config: MutableMapping[str, Any], key_file: Path) -> None:

@@ -446,8 +446,11 @@ def draft_from_template(
     session: Session, actor: Actor, folder: Path, template: str, key: str, name: str, note: str = ""
 ) -> DraftView:
     """A new process, begun from a template, as a draft under a key no process has yet; refused
-    with every field's problem at once (a key taken too, whatever the template)."""
+    with every field's problem at once (a key taken too, whatever the template). The key and
+    the name are read without the spaces around them, as they are stored (the designer's page
+    and the API send them as typed)."""
     require_designer(actor)
+    key = key.strip()
     errors = _template_errors(folder, template, key, name)
     if "key" not in errors and repo.latest_definition(session, key) is not None:
         errors["key"] = FieldError("key_taken", {"key": key})

@@ -289,12 +289,11 @@ class NoticePreferences:
 
 
 def notice_preferences(session: Session, actor: Actor) -> NoticePreferences:
-    found = session.execute(
-        select(User.language, User.email_notices).where(User.username == actor.username)
-    ).one_or_none()
-    if found is None:
-        raise NotAllowed(f"{actor.username} is not a user")
-    return NoticePreferences(found.language, bool(found.email_notices))
+    return _preferences(_principal(session, actor))
+
+
+def _preferences(user: principals.Principal) -> NoticePreferences:
+    return NoticePreferences(user.language, user.email_notices)
 
 
 def set_language(session: Session, actor: Actor, username: str, language: str | None) -> str | None:
@@ -378,7 +377,7 @@ def save_and_read_settings(
     /api/v1/me's answer: read in the write's own transaction, after it)."""
     save_settings(session, actor, timezone=timezone, language=language, email_notices=email_notices)
     session.flush()
-    return profile(session, actor), notice_preferences(session, actor)
+    return profile_and_choices(session, actor)
 
 
 def _change(session: Session, actor: Actor, user: User, action: str, name: str, value: object) -> bool:
@@ -831,9 +830,26 @@ class Profile:
 
 
 def profile(session: Session, actor: Actor) -> Profile:
-    user = principals.user_by_name(session, actor.username)  # one indexed read (GET /api/v1/me)
+    return _profile(_principal(session, actor), actor)
+
+
+def profile_and_choices(session: Session, actor: Actor) -> tuple[Profile, NoticePreferences]:
+    """The profile and what one chooses beside the time zone (the language, the e-mail
+    switch), from one read: GET /api/v1/me answers them as PATCH does."""
+    user = _principal(session, actor)
+    return _profile(user, actor), _preferences(user)
+
+
+def _principal(session: Session, actor: Actor) -> principals.Principal:
+    # one indexed read, none at all in the read-only session of the request that authenticated
+    # ``actor`` (storage.principals keeps what it read there): GET /api/v1/me
+    user = principals.user_by_name(session, actor.username)
     if user is None:
         raise NotAllowed(f"{actor.username} is not a user")
+    return user
+
+
+def _profile(user: principals.Principal, actor: Actor) -> Profile:
     dept = user.department
     return Profile(
         user.username,

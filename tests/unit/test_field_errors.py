@@ -60,6 +60,9 @@ SAMPLES = {
     "not_a_list": ({}, "must be a JSON array (a list)"),
     "not_a_datetime": ({}, "must be a date and time such as 2026-01-31T09:00:00+08:00"),
     "not_json": ({}, "not valid JSON"),
+    "not_numeric": ({}, "must be a number"),
+    "number_too_large": ({}, "too large a number"),
+    "not_finite": ({}, "must be a finite number, not NaN or Infinity"),
     "task_completed": (
         {"task": "Reply", "by": "fin1", "at": "2026-12-06T09:36:00+00:00"},
         "Reply was completed by fin1 at 2026-12-06T09:36:00+00:00: nothing to supervise (the case as a whole can be)",

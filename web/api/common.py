@@ -372,6 +372,13 @@ _MEANS: dict[str, FieldError] = {
     ma.fields.List.default_error_messages["invalid"]: FieldError("not_a_list"),
     ma.fields.String.default_error_messages["invalid"]: FieldError("not_text"),
     ma.fields.Integer.default_error_messages["invalid"]: FieldError("not_a_number"),
+    # a Float's or a Decimal's (Number's own, which Integer says otherwise)
+    ma.fields.Number.default_error_messages["invalid"]: FieldError("not_numeric"),
+    ma.fields.Number.default_error_messages["too_large"]: FieldError("number_too_large"),
+    ma.fields.Float.default_error_messages["special"]: FieldError("not_finite"),
+    ma.fields.Decimal.default_error_messages["special"]: FieldError("not_finite"),
+    ma.fields.String.default_error_messages["invalid_utf8"]: FieldError("not_text"),
+    ma.fields.Tuple.default_error_messages["invalid"]: FieldError("not_a_list"),
     ma.fields.Boolean.default_error_messages["invalid"]: FieldError("not_boolean"),
     ma.fields.Date.default_error_messages["invalid"]: FieldError("not_a_date"),
     ma.fields.DateTime.default_error_messages["invalid"].format(obj_type="datetime"): FieldError("not_a_datetime"),

@@ -14,6 +14,7 @@ from flask_smorest.fields import Upload
 from marshmallow import fields, validate
 
 from engine.access import Permission
+from engine.bpmn.stored_lengths import NAME_LENGTH
 from engine.usecases import design_checks, drafts, library, version_diff
 
 from ..auth import permission_required
@@ -202,9 +203,21 @@ class DraftUploadSchema(ma.Schema):
 
 
 class TemplateInSchema(ma.Schema):
+    """The key and the name are checked as they are stored, without the spaces around them
+    (drafts.draft_from_template, as for the designer's page): a name of 500 characters sent
+    with a space after it fits."""
+
     template = fields.String(required=True, validate=validate.Length(max=100))
-    key = fields.String(required=True, validate=validate.Length(max=200))
-    name = fields.String(required=True, validate=validate.Length(max=500))
+    key = fields.String(
+        required=True,
+        metadata={
+            "description": f"the new process's id: at most {drafts.KEY_LENGTH} characters, spaces around it aside"
+        },
+    )
+    name = fields.String(
+        required=True,
+        metadata={"description": f"the process's name: at most {NAME_LENGTH} characters, spaces around it aside"},
+    )
     note = NOTE
 
 

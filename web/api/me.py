@@ -8,7 +8,6 @@ from engine.usecases import notifications, people, tokens
 
 from .common import actor, make_blueprint, reader, writer
 from .schemas import (
-    ChangedProfileSchema,
     CreatedTokenSchema,
     MarkedReadSchema,
     MarkReadSchema,
@@ -27,13 +26,14 @@ _LEFT = object()  # a choice the request does not send: left as it is
 @bp.get("")
 @bp.response(200, ProfileSchema)
 def me():
-    """Your name, unit, roles and the groups you work for."""
-    return people.profile(reader(), actor())
+    """Your name, unit, roles and the groups you work for, and what you chose for yourself (your
+    time zone, language and e-mail switch), as PATCH answers them."""
+    return _said(*people.profile_and_choices(reader(), actor()))
 
 
 @bp.patch("")
 @bp.arguments(ProfileUpdateSchema)
-@bp.response(200, ChangedProfileSchema)
+@bp.response(200, ProfileSchema)
 def update_me(args: dict):
     """Change what you choose for yourself, as 我的设置 does; each field is left as it is when
     not sent, and at least one is to be sent (else 422 naming ``json``, the body): your time
@@ -42,15 +42,21 @@ def update_me(args: dict):
     then nothing is changed."""
     language = args.get("language", _LEFT)
     with writer() as s:
-        changed, choices = people.save_and_read_settings(
-            s,
-            actor(),
-            timezone=args.get("timezone"),  # None: not sent, left as it is
-            # the use case's None leaves the language as it is, and "" is none chosen
-            language=None if language is _LEFT else language or "",
-            email_notices=args.get("email_notices"),
+        return _said(
+            *people.save_and_read_settings(
+                s,
+                actor(),
+                timezone=args.get("timezone"),  # None: not sent, left as it is
+                # the use case's None leaves the language as it is, and "" is none chosen
+                language=None if language is _LEFT else language or "",
+                email_notices=args.get("email_notices"),
+            )
         )
-        return {**asdict(changed), **asdict(choices)}
+
+
+def _said(profile: people.Profile, choices: people.NoticePreferences) -> dict:
+    """The profile and the choices beside it, as one object (ProfileSchema)."""
+    return {**asdict(profile), **asdict(choices)}
 
 
 @bp.get("/tokens")

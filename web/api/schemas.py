@@ -696,13 +696,7 @@ class ProfileSchema(ma.Schema):
             "(Asia/Shanghai by default); the API always speaks UTC"
         }
     )
-
-
-class ChangedProfileSchema(ProfileSchema):
-    """The profile after PATCH /api/v1/me, with the choices it changes beside the time zone.
-    (GET /api/v1/me answers from what authentication read, in no transaction of its own: these
-    two are read only when asked.)"""
-
+    # what PATCH /api/v1/me changes beside the time zone, answered by GET and PATCH alike
     language = fields.String(
         allow_none=True,
         metadata={
@@ -958,8 +952,17 @@ class SupervisionSchema(ma.Schema):
     task_id = fields.String(allow_none=True)
     task_name = fields.String(allow_none=True)
     issued_by = fields.String(metadata={"description": "a user name, or system for a deadline timer's"})
-    issued_at = fields.AwareDateTime()
+    issued_at = fields.AwareDateTime(
+        metadata={"description": "when it was issued; a deadline timer's, when the period lapsed (its timer's moment)"}
+    )
     automatic = fields.Boolean()
+    fired_at = fields.AwareDateTime(
+        allow_none=True,
+        metadata={
+            "description": "a deadline timer's: when it fired and its holders were told, which may be long after the "
+            "period lapsed (the scheduler was down, a ledger's row imported after it); null for a person's"
+        },
+    )
     opinion = fields.String()
     respond_by = fields.AwareDateTime(allow_none=True, metadata={"description": "24:00 of the day asked (UTC)"})
     escalated = fields.Boolean()

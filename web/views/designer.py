@@ -498,7 +498,7 @@ def from_template():
                 current_actor(),
                 templates_dir(),
                 form.get("template", ""),
-                form.get("key", "").strip(),
+                form.get("key", ""),
                 form.get("name", ""),
             )
     except (InvalidData, InvalidBpmn) as exc:

@@ -111,6 +111,9 @@ _SAY: dict[str, Callable[[dict[str, Any]], str]] = {
     "not_a_list": lambda p: _("应为 JSON 数组（列表）"),
     "not_a_datetime": lambda p: _("应为日期和时间，如 2026-01-31T09:00:00+08:00"),
     "not_json": lambda p: _("不是有效的 JSON"),
+    "not_numeric": lambda p: _("必须是数字"),
+    "number_too_large": lambda p: _("数字太大"),
+    "not_finite": lambda p: _("必须是有限的数字，不能是 NaN 或 Infinity"),
     # a 督办 that lost its race: who completed the task and when, as every page says a person
     # and a moment (the params carry the user name and UTC, as the API's ``codes`` send them)
     "task_completed": lambda p: _(
