@@ -1,5 +1,9 @@
 """Configuration defaults. Every key can be set from the environment with the
-``CONGRESSFLOW_`` prefix (e.g. ``CONGRESSFLOW_DATABASE_URL``)."""
+``CONGRESSFLOW_`` prefix (e.g. ``CONGRESSFLOW_DATABASE_URL``). The scheduler's keys
+(``SCHEDULER_*``: its window, its reads, its standby's tries, how often the active one re-checks
+the database's schema, ``SCHEDULER_SCHEMA_RECHECK_SECONDS``) are read in web/scheduling.py, with
+the defaults of engine.scheduling.service.SchedulerConfig; every key's value is checked at
+start in web/configuration.py."""
 
 from __future__ import annotations
 

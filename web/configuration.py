@@ -208,6 +208,9 @@ SETTINGS: dict[str, Kind] = {
     "SCHEDULER_REFRESH_SECONDS": Number("seconds between the scheduler's reads", whole=False, above=True),
     "SCHEDULER_BATCH_MAX": Number("timers fired in one transaction at most", minimum=1),
     "SCHEDULER_STANDBY_POLL_SECONDS": Number("seconds between a standby's tries", whole=False, above=True),
+    "SCHEDULER_SCHEMA_RECHECK_SECONDS": Number(
+        "seconds between the active scheduler's checks that the schema is still current", whole=False, above=True
+    ),
     "SMTP_PORT": Number("the SMTP server's port", minimum=1, maximum=65535, optional=True),
     "SESSION_COOKIE_SECURE": Flag("true behind HTTPS: the session cookie is never sent in clear"),
     "METRICS_ALLOW_LOOPBACK": Flag("a scrape of /metrics from this machine needs no token"),

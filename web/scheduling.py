@@ -8,8 +8,12 @@ the app twice — two schedulers in one deployment. With several worker processe
 scheduler in one child process of its own, never in the workers.
 
 Configuration (``CONGRESSFLOW_`` prefix in the environment): ``SCHEDULER_WINDOW_MINUTES``,
-``SCHEDULER_REFRESH_SECONDS``, ``SCHEDULER_BATCH_MAX``, ``SCHEDULER_STANDBY_POLL_SECONDS``
-and the ``SMTP_*`` keys of :mod:`engine.notifications.outbox`.
+``SCHEDULER_REFRESH_SECONDS``, ``SCHEDULER_BATCH_MAX``, ``SCHEDULER_STANDBY_POLL_SECONDS``,
+``SCHEDULER_SCHEMA_RECHECK_SECONDS`` (default 10: how often the active scheduler checks that the
+database's schema is still the one its code expects, stepping down when a migration changed it
+under it; checked when it checks its lock, so at most every ``SCHEDULER_STANDBY_POLL_SECONDS``)
+and the ``SMTP_*`` keys of :mod:`engine.notifications.outbox`. Their defaults are
+:class:`~engine.scheduling.service.SchedulerConfig`'s.
 """
 
 from __future__ import annotations
@@ -51,6 +55,7 @@ def scheduler_config(app: Flask) -> SchedulerConfig:
         batch_max=int(config.get("SCHEDULER_BATCH_MAX", defaults.batch_max)),
         standby_poll=float(config.get("SCHEDULER_STANDBY_POLL_SECONDS", defaults.standby_poll)),
         check_interval=float(config.get("SCHEDULER_STANDBY_POLL_SECONDS", defaults.check_interval)),
+        schema_recheck=float(config.get("SCHEDULER_SCHEMA_RECHECK_SECONDS", defaults.schema_recheck)),
     )
 
 

@@ -53,6 +53,17 @@ def withdrawn_by(workflow: BpmnWorkflow, task_id: str, bpmn_id: str) -> str | No
     return None
 
 
+def multi_instance_element(workflow: BpmnWorkflow, task_id: str) -> str | None:
+    """The element id of the activity ``task_id`` when it is a multi-instance one (None else, or
+    when it is gone), which its rounds share: a boundary event attached to it ends the rounds
+    still open with it (``_activities``), and SpiffWorkflow drops those from the workflow then,
+    so that their work items are known by that id alone."""
+    activity = _task(workflow, task_id)
+    if activity is None or not isinstance(activity.task_spec, MultiInstanceTask):
+        return None
+    return str(activity.task_spec.bpmn_id)
+
+
 def _task(workflow: BpmnWorkflow, task_id: str) -> Task | None:
     try:
         return workflow.get_task_from_id(UUID(task_id))

@@ -21,9 +21,12 @@ from ..deadlines.legal import Deadline, local_day
 from .results import stored_rule
 
 # the audit entry of a fired timer (persist.record_fired), and the key of its data naming the
-# step (its task id) a window timer (``process.window_timers``) closed when the period ended
+# step (its task id) a window timer (``process.window_timers``) closed when the period ended;
+# on a multi-instance activity, the key naming the rounds (their task ids) it closed, those
+# still open then (the rounds done before it are not closed by it)
 TIMER_FIRED = "timer_fired"
 CLOSED_TASK = "closed_task"
+CLOSED_ROUNDS = "closed_rounds"
 
 
 class DeadlineState(StrEnum):
@@ -91,14 +94,22 @@ def _numbered(steps: list[CaseDeadline]) -> list[CaseDeadline]:
 def closed_by_window_timers(session: Session, instance_id: int) -> dict[str, str]:
     """The case's steps (by task id) that a window timer closed when their period ended, each
     with that timer's element id, as its ``timer_fired`` audit entry recorded it (one query, on
-    the audit log's index by case). A step closed so before that was recorded (the entry names
-    no step) is not among them: it reads withdrawn, as it did."""
+    the audit log's index by case): the task it was on, or the open rounds of the
+    multi-instance it was on. A step closed so before that was recorded (the entry names no
+    step) is not among them: it reads withdrawn, as it did."""
     rows = session.execute(
         select(AuditEntry.bpmn_id, AuditEntry.data).where(
             AuditEntry.instance_id == instance_id, AuditEntry.action == TIMER_FIRED
         )
     )
-    return {str(data[CLOSED_TASK]): bpmn_id or "" for bpmn_id, data in rows if data and data.get(CLOSED_TASK)}
+    closed = {}
+    for bpmn_id, data in rows:
+        if not data:
+            continue
+        steps = [data[CLOSED_TASK]] if data.get(CLOSED_TASK) else []
+        for task_id in [*steps, *(data.get(CLOSED_ROUNDS) or ())]:
+            closed[str(task_id)] = bpmn_id or ""
+    return closed
 
 
 def case_deadlines(steps: list[CaseDeadline]) -> list[CaseDeadline]:

@@ -24,7 +24,7 @@ from ..bpmn.camunda import TaskMeta
 from ..bpmn.parsing import ParsedProcess
 from ..bpmn.runtime import FiredTimer, ReadyTask, Runtime
 from ..bpmn.serialization import SERIALIZER_VERSION
-from ..bpmn.withdrawals import withdrawn_by
+from ..bpmn.withdrawals import multi_instance_element, withdrawn_by
 from ..deadlines.reminders import reminder_time
 from ..errors import Conflict, EngineError
 from . import (
@@ -38,7 +38,7 @@ from . import (
     thrown_signals,
     workflow_cache,
 )
-from .case_deadlines import CLOSED_TASK, TIMER_FIRED
+from .case_deadlines import CLOSED_ROUNDS, CLOSED_TASK, TIMER_FIRED
 from .context import SYSTEM, audit
 from .labels import people_names
 
@@ -96,17 +96,21 @@ def save_instance(
         awaited += external_tasks.sync(session, instance, runtime, running)
     if status == InstanceStatus.RUNNING:
         awaited += calls.waiting_count(runtime, workflow)  # each waits for the case it called
+    lapsed_rounds: set[str] = set()
     if fired:
         # the tasks just made are among those a timer fired on: a deadline already past when
         # its task was reached fires in these very steps, and its 督办 presses on that item
         known = [*ready_before, *ready_items]
-        record_fired(session, instance, workflow, runtime, process, fired, fired_rows, known, now, acting)
+        lapsed_rounds = record_fired(
+            session, instance, workflow, runtime, process, fired, fired_rows, known, now, acting
+        )
     withdrawn = [w for w in was_open if w.state == WorkItemState.CANCELLED]
     # a decision that gave a request's task up (改办) takes it with what it withdrew: one change
     given_up = tell_who_asked(session, instance, workflow, runtime, process, ready_before, ready_items, acting)
     if withdrawn and status != InstanceStatus.CANCELLED:
-        # a boundary timer on the task itself told its holders already (record_fired: 督办, 期限届满)
-        told = {f.attached_to for f in fired if f.interrupting}
+        # a boundary timer on the task itself told its holders already (record_fired: 督办, 期限届满),
+        # and a window on a multi-instance the holders of the rounds it closed (期限届满)
+        told = {f.attached_to for f in fired if f.interrupting} | lapsed_rounds
         tell_withdrawn(session, instance, workflow, [w for w in withdrawn if w.task_id not in told], status, acting)
     else:
         withdrawn = []  # (a person cancelling the case tells the issuers: cases.cancel_instance)
@@ -423,7 +427,7 @@ def record_fired(
     items_known: Sequence[ItemRow],
     now: datetime,
     acting: str | None = None,
-) -> None:
+) -> set[str]:
     """Each timer the engine fired goes into the audit log, and a boundary timer is a 督办
     about the task it is attached to: its holders and the supervisors are told. The same
     whether the scheduler came for it or it fired within other steps (a deadline already
@@ -431,18 +435,23 @@ def record_fired(
     ``items_known``: the case's work items as they stand, those this save just made
     included, so that a 督办 on a task reached in these steps is recorded on its item too.
     A timer marked ``closes_window`` (``process.window_timers``) is no 督办: its holders are told
-    the period ended, nobody else. ``acting``: the person whose action fired them, if any (as
-    ``save_instance`` has it)."""
+    the period ended, nobody else; on a multi-instance activity, the holders of each round it
+    closed (returned: their task ids). ``acting``: the person whose action fired them, if any
+    (as ``save_instance`` has it)."""
     items = {w.task_id: w for w in items_known}
+    told_rounds: set[str] = set()
 
     for timer in fired:
         timer_id, due_at = rows.get(timer.task_id, (None, None))
         closes_window = timer.interrupting and timer.bpmn_id in process.window_timers
         item = items.get(timer.attached_to) if timer.attached_to is not None else None
+        rounds = _closed_rounds(workflow, timer, items_known) if closes_window and item is None else []
         data: dict[str, Any] = {"timer_id": timer_id, "due_at": due_at.isoformat() if due_at else None}
         if closes_window and item is not None and item.id:
             # the step whose period ended with it: it lapsed, it was not withdrawn (case_deadlines)
             data[CLOSED_TASK] = item.task_id
+        if rounds:  # the rounds still open lapsed alike; those done before stay done
+            data[CLOSED_ROUNDS] = [r.task_id for r in rounds]
         audit(
             session,
             SYSTEM,
@@ -453,6 +462,11 @@ def record_fired(
             data=data,
         )
         if timer.attached_to is None:
+            continue
+        if rounds:
+            for closed in rounds:
+                notifications.notify_lapsed(session, timer_id, closed, timer.name, due_at)
+            told_rounds.update(r.task_id for r in rounds)
             continue
         if item is None:  # no work item: a deadline passed before anyone had the task, or not a user task
             try:
@@ -478,6 +492,15 @@ def record_fired(
         if not timer.interrupting and item.id:  # the task stays open under a 督办: tracked like one issued
             supervision.record_automatic(session, instance.id, item.id, timer.name, now)
             item.supervised = True  # as reading the ready items back would say: its completion answers it
+    return told_rounds
+
+
+def _closed_rounds(workflow: BpmnWorkflow, timer: FiredTimer, items_known: Sequence[ItemRow]) -> list[ItemRow]:
+    """The work items of the rounds that ``timer``, on a multi-instance activity, closed: those
+    of its element open until these steps (none: it is on no multi-instance, or every round was
+    done before)."""
+    element = multi_instance_element(workflow, timer.attached_to) if timer.attached_to is not None else None
+    return [w for w in items_known if w.bpmn_id == element and w.id and w.state == WorkItemState.CANCELLED]
 
 
 def reminder_timers(runtime: Runtime, items: list[ItemRow]) -> dict[tuple[str, TimerKind], tuple[str, datetime]]:

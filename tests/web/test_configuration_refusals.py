@@ -93,6 +93,12 @@ REFUSED = [
         " standby's tries)",
     ),
     (
+        "CONGRESSFLOW_SCHEDULER_SCHEMA_RECHECK_SECONDS",
+        "0",
+        "CONGRESSFLOW_SCHEDULER_SCHEMA_RECHECK_SECONDS is 0: it takes a number, above 0 (seconds between the active"
+        " scheduler's checks that the schema is still current)",
+    ),
+    (
         "CONGRESSFLOW_SESSION_MAX_HOURS",
         "twelve",
         "CONGRESSFLOW_SESSION_MAX_HOURS is 'twelve': it takes a number, above 0 (hours a sign-in lasts at most)",
@@ -181,6 +187,15 @@ def test_values_taken_are_numbers_when_read(make_app: AppFactory, url: str):
         3.0,
     )
     assert SmtpSettings.from_config(app.config) == SmtpSettings(host="mail.example", port=587)
+
+
+def test_the_schedulers_schema_recheck_is_a_setting(make_app: AppFactory, url: str):
+    """How often the active scheduler checks that a migration did not change the schema under it
+    (engine/scheduling/service.py): 10 seconds unless set."""
+    assert scheduling.scheduler_config(make_app(url)).schema_recheck == 10.0
+    app = make_app(url, SCHEDULER_SCHEMA_RECHECK_SECONDS="2.5")
+    assert app.config["SCHEDULER_SCHEMA_RECHECK_SECONDS"] == 2.5
+    assert scheduling.scheduler_config(app).schema_recheck == 2.5
 
 
 def test_an_empty_smtp_port_is_the_protocols_own(make_app: AppFactory, url: str):
