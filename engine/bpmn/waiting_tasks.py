@@ -11,7 +11,8 @@ data and completes it (``Runtime.finish_waiting``).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Collection
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -182,6 +183,27 @@ def mapped(
         elif mapping.source_expression and evaluate is not None:  # deploy allows them on camunda:in only
             result[mapping.target] = evaluate(mapping.source_expression)
     return result
+
+
+def carried_names(spec: CaseCall, names: Collection[str]) -> frozenset[str]:
+    """The variables a call activity gives the case it calls that carry one of its caller's
+    ``names``: under the same name (``variables="all"``), or mapped from it (``source``, or a
+    ``sourceExpression`` reading it: "来信人：${petitioner}")."""
+    carried: set[str] = set()
+    for mapping in spec.in_mappings:
+        if mapping.all_variables:
+            carried.update(names)
+        elif mapping.source in names or (
+            mapping.source_expression and any(_reads(mapping.source_expression, name) for name in names)
+        ):
+            carried.add(mapping.target)
+    return frozenset(carried)
+
+
+def _reads(expression: str, name: str) -> bool:
+    """Whether ``expression`` names the variable ``name`` (not a longer name holding it, nor
+    an attribute of another's)."""
+    return re.search(rf"(?<![\w.]){re.escape(name)}(?!\w)", expression) is not None
 
 
 def passes_business_key(spec: CaseCall) -> bool:

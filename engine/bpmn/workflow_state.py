@@ -12,6 +12,7 @@ from uuid import UUID
 from weakref import WeakKeyDictionary
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
+from SpiffWorkflow.bpmn.specs.control import _EndJoin
 from SpiffWorkflow.bpmn.specs.event_definitions.item_aware_event import SignalEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.multiple import MultipleEventDefinition
@@ -210,6 +211,13 @@ def variables(workflow: BpmnWorkflow) -> dict[str, Any]:
     data: dict[str, Any] = {k: v for k, v in workflow.data.items() if not k.startswith("_")}
     if workflow.last_task is not None:
         data.update(workflow.last_task.data)
+    if workflow.completed and len(ends := _path_ends(workflow)) > 1:
+        # Paths that ended apart (a non-interrupting boundary event's path beside its task's,
+        # a parallel gateway's branches to end events of their own): SpiffWorkflow leaves the
+        # case with the copy of the path that ended last, whose values a path that ended
+        # earlier changed since they parted (the amount a message delivered and 核实 corrected)
+        # would be its stale ones. Merged like open branches: each path gives what it changed.
+        data.update(_merged(workflow, ends))
     carrying = tasks_in_state(workflow, TaskState.READY) + tasks_in_state(workflow, TaskState.WAITING)
     if len(carrying) > 1:
         data.update(_merged(workflow, carrying))
@@ -217,6 +225,16 @@ def variables(workflow: BpmnWorkflow) -> dict[str, Any]:
         data.update(_held_by(carrying[0]).data)
     data.pop(MESSAGE_RESULT_KEY, None)
     return data
+
+
+def _path_ends(workflow: BpmnWorkflow) -> list[Task]:
+    """The completed tasks at which the case's paths ended (its end events, or an activity
+    with no outgoing flow), each one's copy of the data as its path left it."""
+    return [
+        t
+        for t in workflow.tasks.values()
+        if t.state == TaskState.COMPLETED and any(isinstance(o, _EndJoin) for o in t.task_spec.outputs)
+    ]
 
 
 def _held_by(task: Task) -> Task:

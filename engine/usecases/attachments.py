@@ -116,9 +116,9 @@ def add_attachment(
     notes: ``closed_tasks.note_target``). ``confidential`` None: the case's default
     (confidential on a case with confidential fields)."""
     content_type = check_upload(filename, content)
-    case_id, definition_id, task = note_target(session, actor, instance_id, task_id)
+    case_id, _definition_id, task = note_target(session, actor, instance_id, task_id)
     if confidential is None:
-        confidential = notes_confidential_by_default(session, definition_id)
+        confidential = notes_confidential_by_default(session, case_id)
     name = stored_name(filename)
     row = Attachment(
         instance_id=case_id,

@@ -300,7 +300,7 @@ def case_history(session: Session, actor: Actor, instance_id: int) -> CaseHistor
         element_names=element_names(process),
         labels=field_labels(process),
         departments=repo.department_choices(session),
-        masked_fields=hidden_fields(session, actor, instance.definition_id),
+        masked_fields=hidden_fields(session, actor, instance),
         value_labels=value_labels(session, process),
         people=people_names(session, named_in_history(entries)),
     )

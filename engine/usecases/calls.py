@@ -171,7 +171,9 @@ def _call(
     try:
         data = runtime.call_inputs(workflow, work.task_id)
         called = processes.get(definition)
-        unprotected = carried_unprotected(process, variables(workflow), called, data)
+        # what it maps from a confidential field is confidential in the called case
+        # (confidentiality.case_confidential); a confidential value it passes otherwise is not
+        unprotected = carried_unprotected(session, caller, variables(workflow), spec, called, data)
         if unprotected:  # an incident: nothing is shown to anyone, the designer fixes the processes
             _fail(
                 session,
@@ -203,6 +205,9 @@ def _call(
         title=f"{called.name} · {caller.title}"[:500],
         started_by=caller.started_by,
         starter_unit=caller.starter_unit,
+        # not asked of the called process's running cases (cases.refuse_held_key): a called
+        # case shares its caller's 编号 by design (each round of a multi-instance call too),
+        # and holds it against no start (cases.key_holder)
         business_key=caller.business_key if passes_business_key(spec) else None,
         on_created=record,
         parent_instance_id=caller.id,

@@ -163,7 +163,9 @@ def refuse_held_key(session: Session, definition: ProcessDefinition | Definition
     is named instead, and no second case is started with it, whichever door the start came by:
     by hand (``start_instance``: the API's and the command line's start) or by a message start
     event (``messages``; Camunda would start a second case with it). A case that ended (done
-    or cancelled) frees its 编号."""
+    or cancelled) frees its 编号. A case a call activity started (``camunda:in businessKey``)
+    shares its caller's 编号 by design, as each round of a multi-instance call does: it is
+    filed under its caller's, and is neither refused for it nor holds it (``key_holder``)."""
     holder = key_holder(session, definition, business_key)
     if holder is not None:
         raise Conflict(
@@ -184,7 +186,11 @@ def key_holder(session: Session, definition: ProcessDefinition | DefinitionHead,
     The question is locked by (process, 编号) until the asking transaction ends: two starts
     with one 编号 at the same instant would otherwise both read no holder on PostgreSQL (READ
     COMMITTED) and both insert; with the lock the second waits for the first to commit and
-    then reads its case. On SQLite writers run one at a time already (storage/advisory_locks.py)."""
+    then reads its case. On SQLite writers run one at a time already (storage/advisory_locks.py).
+
+    A called case holds no 编号: it carries its caller's, which the caller holds (among the
+    cases of its own process), so the office's own case of the called process may have it too.
+    (``parent_task_id``, not the caller's id: that one is emptied if the caller is deleted.)"""
     advisory_locks.lock_until_transaction_ends(session, "business_key", definition.key, business_key)
     return session.scalar(
         select(ProcessInstance.id)
@@ -193,6 +199,7 @@ def key_holder(session: Session, definition: ProcessDefinition | DefinitionHead,
             ProcessDefinition.key == definition.key,
             ProcessInstance.business_key == business_key,
             ProcessInstance.status == InstanceStatus.RUNNING,
+            ProcessInstance.parent_task_id.is_(None),
         )
         .order_by(ProcessInstance.id)
         .limit(1)
@@ -498,7 +505,7 @@ def _detail(
     # what open rounds each hold for themselves is theirs, on their tasks, not the case's; to
     # whoever reads only their own rounds, what any round holds
     round_local = runtime.round_local(workflow) | scope.round_keys
-    variables = case_variables(session, actor, definition.id, runtime.variables(workflow))
+    variables = case_variables(session, actor, instance, runtime.variables(workflow))
     waiting = _waiting_for_workers(runtime.waiting_work(workflow), element_names(process))
     detail = InstanceDetail(
         **_as_stored(instance, definition),
@@ -661,7 +668,7 @@ def case_page(session: Session, actor: Actor, instance_id: int) -> CasePage:
     ended = ended_runs(workflow, process)
     steps = scope.visible(case_steps(session, instance_id, clock.now()))  # another round's steps are not theirs
     caller, called = calls.links_of(session, instance, lambda other: may_see_case(session, actor, other))
-    hidden = hidden_fields(session, actor, instance.definition_id)
+    hidden = hidden_fields(session, actor, instance)
     # what was said or attached on another round's task is that round's
     comments = scope.visible(list_comments(session, actor, instance_id))
     attachments = scope.visible(list_attachments(session, actor, instance_id))
@@ -677,7 +684,7 @@ def case_page(session: Session, actor: Actor, instance_id: int) -> CasePage:
         attachments=attachments,
         department_names=repo.department_choices(session),
         can_cancel=instance.status.value == "running" and access.may_cancel(actor, instance.starter_unit),
-        notes_confidential=notes_confidential_by_default(session, instance.definition_id),
+        notes_confidential=notes_confidential_by_default(session, instance.id),
         deadlines=case_deadlines(steps),
         steps=steps,
         steps_from_ledger={
@@ -780,7 +787,7 @@ def _readable_collections(
     the earlier runs returned is read as the collection's own results are, or not at all."""
     if not ended:
         return frozenset()
-    read = case_variables(session, actor, instance.definition_id, {run.name: [] for run in ended})
+    read = case_variables(session, actor, instance, {run.name: [] for run in ended})
     return frozenset(name for name, value in read.items() if value == [] and name not in scope.round_keys)
 
 

@@ -179,17 +179,17 @@ def left_unit(session: Session, actor: Actor, task_id: str) -> LeftUnit | None:
                     unit=before,
                     at=entry.at,
                 ),
-                *(_typed_under(session, actor, item, instance.definition_id) if instance is not None else ({}, {})),
+                *(_typed_under(session, actor, item, instance) if instance is not None else ({}, {})),
             )
     return None
 
 
 def _typed_under(
-    session: Session, actor: Actor, item: WorkItem, definition_id: int
+    session: Session, actor: Actor, item: WorkItem, instance: ProcessInstance
 ) -> tuple[dict[str, str], dict[str, dict[str, str]]]:
     """The labels of the fields of ``item``'s form that ``actor`` could fill in (none masked),
     and the names of their options."""
-    meta = processes.get_by_id(session, definition_id).tasks.get(item.bpmn_id)
-    hidden = hidden_fields(session, actor, definition_id)
+    meta = processes.get_by_id(session, instance.definition_id).tasks.get(item.bpmn_id)
+    hidden = hidden_fields(session, actor, instance)
     fields = [f for f in meta.form.fields if not f.readonly and f.id not in hidden] if meta else []
     return {f.id: f.label or f.id for f in fields}, {f.id: {o.id: o.name for o in f.options} for f in fields}

@@ -60,9 +60,9 @@ def add_comment(
         raise InvalidData({"body": FieldError("max_length", {"max": MAX_COMMENT_CHARS})})
     if (refused := control_character(body)) is not None:
         raise InvalidData({"body": refused})
-    case_id, definition_id, task = note_target(session, actor, instance_id, task_id)
+    case_id, _definition_id, task = note_target(session, actor, instance_id, task_id)
     if confidential is None:
-        confidential = notes_confidential_by_default(session, definition_id)
+        confidential = notes_confidential_by_default(session, case_id)
     comment = Comment(
         instance_id=case_id,
         task_id=task,

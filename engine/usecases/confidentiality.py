@@ -19,6 +19,9 @@ refuses a process whose title would come from a confidential field
 (``engine.bpmn.parsing``), and a start whose title repeats a value of one
 (``engine.usecases.cases``, by ``Secrets``). Who may read is the access policy's rule
 (:func:`engine.access.may_read_confidential`); this module only shapes what the others see.
+A value confidential in a case stays so in the case a call activity passes it to, whatever
+the called process's forms say (``case_confidential``): the called case's variables that
+received it, under the same or a mapped name, are confidential fields of that case.
 
 A case's working data (the variables its process keeps for itself under technical keys,
 which no form labels, and what its history records beyond the forms' values and what people
@@ -54,6 +57,7 @@ from storage.models import AuditEntry, ProcessInstance, WorkItem
 
 from ..access import Actor, may_read_confidential, may_read_draft, may_read_field, may_read_working_data
 from ..bpmn.parsing import ParsedProcess
+from ..bpmn.waiting_tasks import CaseCall, carried_names
 from .case_migration_results import history_as_named_then
 from .context import FROM_LEDGER, processes
 from .labels import field_labels, in_form_order, routing_choices
@@ -325,8 +329,13 @@ def secrets_of_cases(session: Session, actor: Actor, cases: Iterable[tuple[int, 
     """``case_secrets`` of each of ``cases`` ((case id, definition id)), the histories of those
     with something to keep from ``actor`` read in one statement (a list of cases: the board)."""
     wanted = set(cases)
-    hidden = {definition: hidden_fields(session, actor, definition) for definition in {d for _c, d in wanted}}
-    kept = {case: hidden[definition] for case, definition in wanted if hidden[definition]}
+    kept: dict[int, frozenset[str]] = {}
+    if not may_read_confidential(actor):
+        # (the cases' own version, and the caller of a called one, say which fields are confidential)
+        found = session.execute(
+            _CALL_COLUMNS.add_columns(ProcessInstance.id).where(ProcessInstance.id.in_(sorted({c for c, _d in wanted})))
+        )
+        kept = {case: hidden for *columns, case in found if (hidden := _confidential(session, *columns))}
     values: dict[int, list[Any]] = {case: [] for case in kept}
     if kept:  # (most cases have no confidential field: nothing to read)
         history = select(AuditEntry.instance_id, AuditEntry.data).where(AuditEntry.instance_id.in_(sorted(kept)))
@@ -357,15 +366,26 @@ def _rules(process: ParsedProcess) -> dict[str, Any]:
 
 
 def carried_unprotected(
-    caller: ParsedProcess, values: Mapping[str, Any], called: ParsedProcess, passed: Mapping[str, Any]
+    session: Session,
+    caller: ProcessInstance,
+    values: Mapping[str, Any],
+    call: CaseCall,
+    called: ParsedProcess,
+    passed: Mapping[str, Any],
 ) -> list[str]:
-    """The variables ``passed`` to a case of ``called`` that carry a text ``caller`` withholds
-    (a confidential or a readers field's, ``values`` its case's: the text itself, or a text
-    holding it, whatever it is renamed to on the way) where ``called`` does not withhold them
-    by the same rule: that case would show them to whoever sees it. A text is found as in a
-    case's texts (``Secrets``: typed with separators too); a number or a yes/no is not looked
-    for: another value passed would equal it by chance."""
-    mine, theirs = _rules(caller), _rules(called)
+    """The variables ``passed`` by ``call`` to a case of ``called`` that carry a text
+    ``caller`` withholds (a confidential or a readers field's, ``values`` its variables: the
+    text itself, or a text holding it, whatever it is renamed to on the way) where the called
+    case would not withhold them by the same rule: that case would show them to whoever sees
+    it. What the call maps from a confidential field (``carried_names``) is confidential in
+    the called case (``case_confidential``); a text the mapping does not show to carry one (a
+    script's copy of the petitioner's name under another name, a note that repeats it) is
+    not. A text is found as in a case's texts (``Secrets``: typed with separators
+    too); a number or a yes/no is not looked for: another value passed would equal it by chance."""
+    confidential = case_confidential(session, caller)
+    mine = dict.fromkeys(confidential, "confidential") | _rules(processes.get_by_id(session, caller.definition_id))
+    theirs = _rules(called)
+    kept = confidential_fields(called) | carried_names(call, confidential)
     secrets = [
         (rule, found)
         for name, rule in mine.items()
@@ -375,15 +395,60 @@ def carried_unprotected(
         target
         for target, value in passed.items()
         if isinstance(value, str)
-        and any(theirs.get(target) != rule and found.found_in(value) for rule, found in secrets)
+        and any(
+            not (theirs.get(target) == rule or (rule == "confidential" and target in kept)) and found.found_in(value)
+            for rule, found in secrets
+        )
     )
 
 
-def hidden_fields(session: Session, actor: Actor, definition_id: int) -> frozenset[str]:
-    """The field ids ``actor`` sees masked in cases of this definition (often none)."""
+def hidden_fields(session: Session, actor: Actor, case: ProcessInstance) -> frozenset[str]:
+    """The field ids ``actor`` sees masked in ``case`` (often none): its confidential fields."""
     if may_read_confidential(actor):
         return frozenset()
-    return confidential_fields(processes.get_by_id(session, definition_id))
+    return case_confidential(session, case)
+
+
+def case_confidential(session: Session, case: ProcessInstance) -> frozenset[str]:
+    """The confidential fields of a case: its process's, and for a case a call activity
+    started, the variables the call gave it carrying what its caller keeps confidential
+    (``carried_names``: the petitioner's name passed as ``topic`` is as confidential in the
+    called case as in its caller, though the called process's forms show ``topic`` as any
+    field). A called case's caller's are its own and those of the case that called it."""
+    return _confidential(session, case.definition_id, case.parent_instance_id, case.parent_bpmn_id)
+
+
+def confidential_of_case(session: Session, instance_id: int) -> frozenset[str]:
+    """``case_confidential`` of the case ``instance_id`` (none of a case that is not there)."""
+    row = session.execute(_CALL_COLUMNS.where(ProcessInstance.id == instance_id)).first()
+    return _confidential(session, *row) if row is not None else frozenset()
+
+
+# What tells a case's confidential fields: its version, and the case and the call activity that called it
+_CALL_COLUMNS = select(
+    ProcessInstance.definition_id, ProcessInstance.parent_instance_id, ProcessInstance.parent_bpmn_id
+)
+
+
+def _confidential(session: Session, definition_id: int, caller_id: int | None, call_id: str | None) -> frozenset[str]:
+    own = confidential_fields(processes.get_by_id(session, definition_id))
+    caller = session.execute(_CALL_COLUMNS.where(ProcessInstance.id == caller_id)).first() if call_id else None
+    if caller is None:  # not a called case (or its caller is gone)
+        return own
+    call = _call_activity(processes.get_by_id(session, caller.definition_id), call_id or "")
+    return own | carried_names(call, _confidential(session, *caller)) if call is not None else own
+
+
+def _call_activity(process: ParsedProcess, bpmn_id: str) -> CaseCall | None:
+    return next(
+        (
+            spec
+            for process_spec in (process.spec, *process.subprocess_specs.values())
+            for spec in process_spec.task_specs.values()
+            if isinstance(spec, CaseCall) and spec.bpmn_id == bpmn_id
+        ),
+        None,
+    )
 
 
 def field_readers(process: ParsedProcess) -> dict[str, frozenset[str]]:
@@ -408,26 +473,26 @@ def withheld(data: Mapping[str, Any] | None, fields: Iterable[str]) -> dict[str,
     return _replaced(data, frozenset(fields), lambda _value: WITHHELD)
 
 
-def readable_data(session: Session, actor: Actor, definition_id: int, data: Mapping[str, Any]) -> dict[str, Any]:
+def readable_data(session: Session, actor: Actor, case: ProcessInstance, data: Mapping[str, Any]) -> dict[str, Any]:
     """Values of a case that nobody in particular entered (a task's data, the variables a
     worker fetches) as ``actor`` may read them: confidential ones masked, and wherever a text
     repeats one of them (信访内容 opening "我叫…，电话…"), masked there too; a ``readers``
     field's withheld."""
-    hidden = hidden_fields(session, actor, definition_id)
+    hidden = hidden_fields(session, actor, case)
     shown = masked(data, hidden)
     if hidden:
         shown = Secrets.of(_values_in(data, hidden)).redacted(shown)
-    return withheld(shown, unreadable_fields(session, actor, definition_id)) or {}
+    return withheld(shown, unreadable_fields(session, actor, case.definition_id)) or {}
 
 
-def draft_for(session: Session, actor: Actor, item: WorkItem, definition_id: int) -> dict[str, Any]:
+def draft_for(session: Session, actor: Actor, item: WorkItem, case: ProcessInstance) -> dict[str, Any]:
     """A task's saved draft as ``actor`` may read it: nothing but to its author (the others,
     who may see the task or even work on it, see the form as it starts: ``may_read_draft``);
     confidential values masked. A ``readers`` field's value in it is its author's, whom
     ``may_read_field`` lets read it: no more to withhold."""
     if not item.draft or not may_read_draft(actor, author=item.draft_by):
         return {}
-    return masked(item.draft, hidden_fields(session, actor, definition_id)) or {}
+    return masked(item.draft, hidden_fields(session, actor, case)) or {}
 
 
 def fillable(values: Mapping[str, Any]) -> dict[str, Any]:
@@ -437,21 +502,24 @@ def fillable(values: Mapping[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in values.items() if v != WITHHELD}
 
 
-def notes_confidential_by_default(session: Session, definition_id: int) -> bool:
-    """Comments and attachments on a case that carries confidential fields are confidential
-    unless their author says otherwise: a letter or a phone call names the petitioner."""
-    return bool(confidential_fields(processes.get_by_id(session, definition_id)))
+def notes_confidential_by_default(session: Session, instance_id: int) -> bool:
+    """Comments and attachments on a case that carries confidential fields (its caller's
+    too) are confidential unless their author says otherwise: a letter or a phone call names
+    the petitioner."""
+    return bool(confidential_of_case(session, instance_id))
 
 
-def case_variables(session: Session, actor: Actor, definition_id: int, variables: Mapping[str, Any]) -> dict[str, Any]:
+def case_variables(
+    session: Session, actor: Actor, case: ProcessInstance, variables: Mapping[str, Any]
+) -> dict[str, Any]:
     """A case's variables as ``actor`` may read them: confidential values masked (unless they
     may read them), a ``readers`` field's withheld (unless they are one of its readers), and
     only those a form labels unless they may read the working data, which the working fields
     a form labels are too (``WorkingFields``)."""
-    shown = readable_data(session, actor, definition_id, variables)
+    shown = readable_data(session, actor, case, variables)
     if may_read_working_data(actor):
         return shown
-    process = processes.get_by_id(session, definition_id)
+    process = processes.get_by_id(session, case.definition_id)
     labels = field_labels(process)
     # nor the working fields a form labels (WorkingFields): 剩余可延期（月）, a unit's return reasons
     return WorkingFields.of(actor, process).variables({k: v for k, v in shown.items() if k in labels})
@@ -576,7 +644,7 @@ def _history_for(session: Session, actor: Actor, instance_id: int, definition_id
     ]
     if may_read_confidential(actor):
         return [_from_ledger(e) for e in entries]
-    hidden = hidden_fields(session, actor, definition_id)
+    hidden = confidential_of_case(session, instance_id)
     # every value the case's confidential fields held, as its entries recorded them
     secrets = Secrets.of(value for e in entries for value in _values_in(e.data, hidden))
     # only a case whose history names an attached file can withhold one

@@ -374,7 +374,7 @@ def _as_seen_by(
     unless the worker's person is one of them, as on every other door."""
     data = runtime.variables(workflow)
     data.update({k: v for k, v in runtime.task(workflow, task_id).data.items() if not k.startswith("_")})
-    return readable_data(session, actor, instance.definition_id, data)
+    return readable_data(session, actor, instance, data)
 
 
 def extend_lock(

@@ -222,7 +222,7 @@ class _Reader:
             definition = session.get(ProcessDefinition, case.definition_id)
             assert definition is not None
             variables = runtime.variables(runtime.restore(processes.get(definition), case.workflow_json))
-            self.variables[case.id] = readable_data(session, actor, case.definition_id, variables)
+            self.variables[case.id] = readable_data(session, actor, case, variables)
         self.secrets = secrets_of_cases(session, actor, [(c.id, c.definition_id) for c in cases])
         self.items: dict[int, list[WorkItem]] = {c.id: [] for c in cases}
         if cases:

@@ -368,7 +368,7 @@ def notify_answered(
         reader = actor_for(session, asker)
     except NotFound:
         return  # no longer active: nobody to tell
-    masked_fields = hidden_fields(session, reader, instance.definition_id)
+    masked_fields = hidden_fields(session, reader, instance)
     withheld_fields = unreadable_fields(session, reader, instance.definition_id, answer.completed_by)
     secrets = case_secrets(session, reader, instance.id, instance.definition_id)
     said = []

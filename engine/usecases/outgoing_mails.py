@@ -37,8 +37,8 @@ from .. import clock
 from ..bpmn.mail_rendering import QueuedMail, bare, split_confidential
 from ..notifications.process_mail import NO_RECIPIENT, REFUSED, MailError, no_recipient_error, read_error
 from ..notifications.smtp import still_tried
-from .confidentiality import confidential_fields, mask
-from .context import SYSTEM, audit, processes
+from .confidentiality import case_confidential, mask
+from .context import SYSTEM, audit
 
 
 def queue(session: Session, instance_id: int, mails: Sequence[QueuedMail]) -> None:
@@ -47,8 +47,8 @@ def queue(session: Session, instance_id: int, mails: Sequence[QueuedMail]) -> No
     if not mails:
         return
     instance = session.get(ProcessInstance, instance_id)
-    process = processes.get_by_id(session, instance.definition_id) if instance else None
-    confidential = confidential_fields(process) if process else frozenset()
+    # a called case's too: the petitioner's address its caller passed it (case_confidential)
+    confidential = case_confidential(session, instance) if instance else frozenset()
     mails = [part for mail in mails for part in split_confidential(mail, confidential)]
     now = clock.now()
     session.execute(

@@ -4,7 +4,7 @@ over, keep a draft and complete. Who may do each is the access policy's (``engin
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -222,11 +222,9 @@ def task_detail(session: Session, actor: Actor, task_id: str) -> TaskDetail:
         # all of it but the working fields of other forms (剩余可延期（月） on his evaluation):
         # his own form's, the process's filling included (the unit he scores), he reads
         working = WorkingFields.of(actor, process).fields - {f.id for f in form.fields}
-        data = {
-            k: v for k, v in readable_data(session, actor, instance.definition_id, data).items() if k not in working
-        }
+        data = {k: v for k, v in readable_data(session, actor, instance, data).items() if k not in working}
     else:
-        data = case_variables(session, actor, instance.definition_id, data)
+        data = case_variables(session, actor, instance, data)
     help_text = meta.help if meta else ""
     if "{setting:" in help_text:  # the periods in effect, not the defaults the designer wrote
         help_text = settings.in_text(help_text, settings.resolve(repo.setting_overrides(session)))
@@ -477,14 +475,15 @@ def run_completion(
     task_id = item.task_id
     process = processes.get_by_id(session, instance.definition_id)
     meta = process.tasks.get(item.bpmn_id)
-    hidden = hidden_fields(session, actor, instance.definition_id)
+    hidden = hidden_fields(session, actor, instance)
     if hidden.intersection(data):
         raise InvalidData({name: FieldError("may_not_write") for name in sorted(hidden.intersection(data))})
     runtime = runtime_for(session)
     workflow = restore_case(session, runtime, process, instance)
     if meta is not None:
         bounds = runtime.form_bounds(workflow, task_id, meta.form)
-        data = _as_the_page_sends(session, instance.id, meta.form, data, hidden)
+        case_values = runtime.task(workflow, task_id).data
+        data = _as_the_page_sends(session, actor, instance, meta.form, data, hidden, case_values)
         labels = field_labels(process) if meta.form.names_case_values else None
         data = meta.form.validate(data, option_sources(session, meta.form), bounds, labels)
     runtime.complete(workflow, task_id, data)
@@ -509,18 +508,32 @@ def _answered(history: Iterable[Any]) -> set[str]:
 
 
 def _as_the_page_sends(
-    session: Session, instance_id: int, form: FormSpec, data: dict[str, Any], hidden: frozenset[str]
+    session: Session,
+    actor: Actor,
+    instance: ProcessInstance,
+    form: FormSpec,
+    data: dict[str, Any],
+    hidden: frozenset[str],
+    case_values: Mapping[str, Any],
 ) -> dict[str, Any]:
-    """``data`` with each ``fresh`` field it leaves out that a person answered in an earlier
-    round as the task page's form sends it untouched: at its default, or empty. A completion
-    through the API or the command line need not send every field, and one left out must not
-    submit the last round's answer unseen; any other field left out keeps the case's value, as
-    Camunda keeps it (the page sends every field: its submissions read no history here)."""
-    left_out = {f.id for f in form.fields if f.fresh and not f.readonly} - data.keys() - hidden
+    """``data`` with each field of the form it leaves out as the task page's form sends it
+    untouched (a completion through the API or the command line need not send every field):
+    a ``fresh`` field a person answered in an earlier round at its default, or empty, not the
+    last round's answer unseen; any other at the case's value, which the page's form starts
+    with (``task_page``), so that a required field the case already holds is not asked again.
+    Only a value ``actor`` reads as it is: one the page shows masked, withheld or with a
+    confidential value blotted out in it is not sent back in the actor's name; left out, the
+    case keeps it, as Camunda keeps it (a required one is then refused, as on the page, where
+    the actor answers it)."""
+    left_out = {f.id for f in form.fields if not f.readonly} - data.keys() - hidden
     if not left_out:
         return data
-    afresh = form.answered_before(_answered(repo.history(session, instance_id))) & left_out
-    return {**{f.id: f.initial for f in form.fields if f.id in afresh}, **data}
+    fresh = {f.id for f in form.fields if f.fresh} & left_out  # the history is read only for them
+    afresh = form.answered_before(_answered(repo.history(session, instance.id))) & fresh if fresh else set()
+    held = {name: case_values[name] for name in left_out - afresh if name in case_values}
+    shown = readable_data(session, actor, instance, case_values) if held else {}
+    kept = {name: value for name, value in held.items() if name in shown and shown[name] == value}
+    return {**kept, **{f.id: f.initial for f in form.fields if f.id in afresh}, **data}
 
 
 @dataclass(frozen=True)
@@ -583,8 +596,8 @@ class TaskPage:
 def task_page(session: Session, actor: Actor, task_id: str) -> TaskPage:
     detail = task_detail(session, actor, task_id)  # NotFound; data masked
     item, instance = visible_task(session, actor, task_id)
-    hidden = hidden_fields(session, actor, instance.definition_id)
-    draft = draft_for(session, actor, item, instance.definition_id)
+    hidden = hidden_fields(session, actor, instance)
+    draft = draft_for(session, actor, item, instance)
     open_ = item.state == WorkItemState.READY
     process = processes.get_by_id(session, instance.definition_id)
     lists = loaded(session, detail.form)
@@ -638,7 +651,7 @@ def task_page(session: Session, actor: Actor, task_id: str) -> TaskPage:
         can_claim=acting and access.may_claim(actor, item),
         for_confidential_readers=offered and not acting,
         can_give_back=open_ and item.assignee is not None and access.may_give_back(actor, item),
-        notes_confidential=notes_confidential_by_default(session, instance.definition_id),
+        notes_confidential=notes_confidential_by_default(session, instance.id),
         bounds=bounds,
         bound_labels=detail.form.bound_labels(labels),
         supervisions=supervisions,
@@ -682,7 +695,7 @@ def task_form(session: Session, actor: Actor, task_id: str) -> tuple[FormSpec, f
     (cheap: no workflow is loaded)."""
     item, instance = visible_task(session, actor, task_id)
     meta = processes.get_by_id(session, instance.definition_id).tasks.get(item.bpmn_id)
-    return (meta.form if meta else FormSpec()), hidden_fields(session, actor, instance.definition_id)
+    return (meta.form if meta else FormSpec()), hidden_fields(session, actor, instance)
 
 
 # -- drafts -------------------------------------------------------------------------
@@ -723,7 +736,7 @@ def save_draft(session: Session, actor: Actor, task_id: str, data: dict[str, Any
         raise _not_theirs(session, actor, item, f"{actor.username} may not work on task {item.name!r}")
     meta = processes.get_by_id(session, instance.definition_id).tasks.get(item.bpmn_id)
     form = meta.form if meta else FormSpec()
-    hidden = hidden_fields(session, actor, instance.definition_id)
+    hidden = hidden_fields(session, actor, instance)
     refused = {name: FieldError("unknown_field") for name in data if form.field(name) is None}
     refused |= {name: FieldError("may_not_write") for name in sorted(hidden.intersection(data))}
     if refused:
