@@ -32,7 +32,7 @@ row, left in the file as it was handed out, is skipped and said so: never a case
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
@@ -104,6 +104,9 @@ class RowOutcome:
     lapsed: list[Lapse] = field(default_factory=list)  # of the tasks it waits at, those past their period
     # of a row left as it is, the columns whose cells say otherwise than the case (not changed)
     differs: tuple[str, ...] = ()
+    # the import puts it under a 督办 at once: a task it waits at, its period over, has a 督办
+    # timer due (答复期满), which the scheduler fires at its first sweep
+    supervised: bool = False
 
 
 @dataclass(frozen=True)
@@ -368,11 +371,21 @@ def _current(session: Session, process_key: str) -> ParsedProcess:
     return processes.get(definition)
 
 
-def _outcome(session: Session, row: int, instance: ProcessInstance, existing: bool = False) -> RowOutcome:
-    waiting = [w.name for w in repo.ready_item_rows(session, instance.id)]
+def _outcome(
+    session: Session, row: int, instance: ProcessInstance, existing: bool = False, lapsed_before: Sequence[Lapse] = ()
+) -> RowOutcome:
+    """What the row is (``existing``) or becomes: the case as it stands, and of the tasks it waits
+    at those past their period. ``lapsed_before``: those the row left it waiting at before the
+    replay ended their periods (``_end_lapsed_periods``), said with any it moved on to since."""
+    ready = repo.ready_item_rows(session, instance.id)
     closed = instance.status == InstanceStatus.COMPLETED
-    lapsed = [] if existing else _lapsed(session, instance)
-    return RowOutcome(row, instance.title, instance.id, closed, waiting, existing, lapsed)
+    said = {lapse.task_id for lapse in lapsed_before}
+    lapsed = [] if existing else [*lapsed_before, *(x for x in _lapsed(session, instance) if x.task_id not in said)]
+    waiting = {w.task_id for w in ready}
+    supervised = any(lapse.supervised_by and lapse.task_id in waiting for lapse in lapsed)
+    return RowOutcome(
+        row, instance.title, instance.id, closed, [w.name for w in ready], existing, lapsed, (), supervised
+    )
 
 
 # SpiffWorkflow fires a timer strictly after its moment: the replay fires it a second after,
@@ -535,9 +548,12 @@ def _replay_row(
             # the administrator's own act, when he did it (the real clock, not the ledger's
             # dates): the audit log says when the case was imported, and from which row
             audit(session, actor, "import", instance_id=case.id, data=row)
-            # what the row leaves it waiting at, and which of those periods are over: the preview
-            outcome = _outcome(session, number, _instance(session, case.id))
+            # the preview says what the import gives: the case once the periods that end a task
+            # ended (a lapsed evaluation may close it), the 督办 it is under at once, and which
+            # periods the row left it waiting at were over
+            lapsed = _lapsed(session, _instance(session, case.id))
             _end_lapsed_periods(session, case.id)
+            outcome = _outcome(session, number, _instance(session, case.id), lapsed_before=lapsed)
     except _Stop:
         return None
     return outcome

@@ -129,6 +129,15 @@ def save_instance(
             # case as a whole end, rather than stand till the case ends
             given_up=taken,
         )
+    opened = [] if fresh else [w for w in ready_items if w.task_id not in {b.task_id for b in ready_before}]
+    if (
+        opened
+        and status == InstanceStatus.RUNNING
+        and (not ready_before or any(w.case_supervised for w in ready_before))
+    ):
+        # a 督办 on the case as a whole that stands reaches the tasks opened now (none stands
+        # when no task open before read one open: ItemRow.case_supervised; a case just created has none)
+        supervision.reach_opened(session, instance.id, opened)
     outgoing_mails.queue(session, instance.id, runtime.take_queued_mails(workflow))  # its mail tasks' mail
     armed = any(k == TimerKind.BPMN for _, k in desired)
     # a message or signal it waits for can be delivered (the messages use case): not stuck
@@ -490,7 +499,8 @@ def record_fired(
             timer_due=due_at,
         )
         if not timer.interrupting and item.id:  # the task stays open under a 督办: tracked like one issued
-            supervision.record_automatic(session, instance.id, item.id, timer.name, now)
+            # dated when the period lapsed (its row's moment), which the scheduler may come to long after
+            supervision.record_automatic(session, instance.id, item.id, timer.name, now, lapsed_at=due_at)
             item.supervised = True  # as reading the ready items back would say: its completion answers it
     return told_rounds
 

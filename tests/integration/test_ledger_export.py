@@ -160,7 +160,8 @@ def test_imported_into_a_fresh_database_it_re_creates_the_cases(world, sqlite_te
         done = act(fresh, "admin", ledger.apply, "proposals", "台账.xlsx", proposals)
         assert [(o.title, o.closed, o.waiting_at, o.existing) for o in done.outcomes] == [
             ("关于修缮村道的建议", True, [], False),
-            ("关于增设路灯的建议", False, ["评价办理结果（回执）"], False),
+            # its evaluation's period ended before the import: 逾期未反馈, class B followed up
+            ("关于增设路灯的建议", False, ["跟踪办理并报告进展"], False),
             ("关于修缮水渠的建议", True, [], False),
             ("关于学校周边交通的建议", False, ["办理并书面答复"], False),
             ("关于清理河道的建议", False, ["整理分类并交办"], False),

@@ -158,14 +158,17 @@ def test_the_template_uploaded_as_it_came_imports_nothing_and_says_why(app, as_u
 
 def test_a_task_whose_period_is_over_and_a_date_that_does_not_read_are_said_so(as_user, frozen_clock):
     """Replied 09-30, the petitioner's 30 days to ask for a review ended 10-30: on import the
-    case does not wait for it, and the preview says so, with the date. A date written as the
+    case does not wait for it, it ends then, and the preview says so, with the date. A date written as the
     office says it aloud is quoted, with the ways it may be written."""
     replied = (
         "2026-信-003,低保资格,来访,赵某某,,申请复核,2026-09-01,2026-09-03,财政所,2026-09-04,2026-09-30,符合条件\r\n"
     )
     html = text_of(upload(as_user("admin"), LEDGER + replied.encode("gb18030")))
     lapse = "“登记复查请求”的期限已于 2026-10-30 24:00 届满：导入后随即按“复查请求期满”处理，不再等待这一步。"
-    assert f'等待：登记复查请求 <div class="field-error" data-lapsed="登记复查请求">{lapse}</div>' in html
+    # the preview says what the import gives: the case closed then, and why
+    closed = '<span class="badge ok">已办结</span>'
+    assert f'{closed} <div class="field-error" data-lapsed="登记复查请求">{lapse}</div>' in html
+    assert "共 3 行：已办结 1 件，办理中 2 件" in html  # (0 and 3 as the row read before its period ended)
     assert "data-lapsed" not in re.search(r'<tr data-row="2">.*?</tr>', html)[0]  # in its period still
     spoken = LEDGER.replace(b"2026-11-09", "11月9日".encode("gb18030"))
     html = text_of(upload(as_user("admin"), spoken))

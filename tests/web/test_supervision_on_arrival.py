@@ -70,6 +70,13 @@ def test_a_deadline_past_on_arrival_raises_the_same_supervision_record(app, as_u
                 Notification.instance_id == case_id, Notification.kind == NotificationKind.SUPERVISION
             )
         ).all()
+        arrivals = session.execute(
+            select(Notification.username, Notification.params).where(
+                Notification.instance_id == case_id,
+                Notification.work_item_id == item_id,
+                Notification.kind == NotificationKind.TASK,
+            )
+        ).all()
     assert (row.work_item_id, row.automatic, row.issued_by, row.opinion, row.escalated) == (
         item_id,
         True,
@@ -77,8 +84,10 @@ def test_a_deadline_past_on_arrival_raises_the_same_supervision_record(app, as_u
         "办理期满",
         False,
     )
-    # the unit's people and the supervisors hear of it once, about the task they can open
-    assert sorted(told) == [("finance1", item_id), ("finance2", item_id), ("supervisor", item_id)]
+    # the supervisors hear of it, about the task they can open; the unit's people once, by the
+    # task's arrival as overdue already (新任务（已逾期）), not by the 督办 of the same moment again
+    assert sorted(told) == [("supervisor", item_id)]
+    assert sorted((u, bool(p and p.get("overdue"))) for u, p in arrivals) == [("finance1", True), ("finance2", True)]
 
     board = text_of(as_user("supervisor").get("/board/"))
     row_html = board.split(f'data-task-id="{handle}"', 1)[1].split("</tr>", 1)[0]

@@ -161,6 +161,13 @@ class RowOutcomeSchema(ma.Schema):
     existing = fields.Boolean(
         required=True, metadata={"description": "its 编号 was imported before: left as it is (unchanged)"}
     )
+    supervised = fields.Boolean(
+        required=True,
+        metadata={
+            "description": "the import puts its case under a 督办 at once: a task it waits at, its period over, has "
+            "a 督办 timer due (答复期满), fired at the scheduler's first sweep"
+        },
+    )
     differs = fields.List(
         fields.String(),
         required=True,

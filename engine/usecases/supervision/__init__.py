@@ -25,7 +25,8 @@ The package, by concept (each module imports only those above it):
 - ``answers``: how a 督办 is answered (the task done, a request decided), or ends unanswered
   (its task taken back, its case cancelled), and whom that is told;
 - ``views``: a 督办 as its reader reads it (a case's, the badge on a task);
-- ``issuing``: issuing one, by a supervisor or a deadline timer, and whom it tells;
+- ``issuing``: issuing one, by a supervisor or a deadline timer, and whom it tells; one on the
+  case as a whole reaching the tasks the case opens while it stands (``reach_opened``);
 - ``overdue_board``: the board of overdue tasks and open 督办;
 - ``printed_notice``: the printed 督办通知书.
 
@@ -39,7 +40,7 @@ from .answers import (
     tell_issuers_withdrawn,
     unanswered_issuers,
 )
-from .issuing import LOST_RACE, case_end, issue, record_automatic, respond_by_bounds
+from .issuing import LOST_RACE, case_end, issue, reach_opened, record_automatic, respond_by_bounds
 from .overdue_board import SORTS, BoardRow, board
 from .printed_notice import notice
 from .states import SupervisionView, Unreported, UnreportedUnit
@@ -61,6 +62,7 @@ __all__ = [
     "notice",
     "of_case",
     "open_on_items",
+    "reach_opened",
     "record_automatic",
     "respond_by_bounds",
     "tell_issuers_cancelled",

@@ -4,7 +4,7 @@ timer's (``record_automatic``); and how a case it could not be issued on ended (
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
@@ -31,7 +31,7 @@ from ..closed_tasks import cancellation
 from ..confidentiality import case_secrets
 from ..context import SYSTEM, audit
 from ..visibility import visible_case, visible_case_for_update
-from .states import Escalation, SupervisionView, Unreported
+from .states import Escalation, SupervisionView, Unreported, given_up_on_the_case
 from .units import unit_codes
 from .views import read_view
 
@@ -184,7 +184,7 @@ def issue(
 
 def _tell_holders(
     session: Session,
-    item: WorkItem,
+    item: WorkItem | repo.ItemRow,
     opinion: str,
     deadline: datetime | None,
     escalation: Escalation | None,
@@ -210,19 +210,83 @@ def _tell_holders(
 
 def _units_holding(session: Session, instance_id: int) -> dict[str, list[WorkItem]]:
     """The units holding the case's open tasks, by code, in the order of their tasks, each with
-    those tasks: the first of a task's groups that is a unit (as ``late_unit`` finds it). A task
-    offered to people alone or to a role is no unit's; nor is one of the congress office's own
-    (its 督办 step, a registration): a 督办 presses the units handling the case, and the
-    office is the side that issues it, not one of them."""
+    those tasks (``_holding_unit``)."""
     codes = unit_codes(repo.department_choices(session))
     held: dict[str, list[WorkItem]] = {}
     for item in session.scalars(
         select(WorkItem).where(WorkItem.instance_id == instance_id, WorkItem.state == repo.READY).order_by(WorkItem.id)
     ):
-        unit = next((codes[group] for group in item.candidate_groups if group in codes), None)
-        if unit is not None and unit != access.CONGRESS_OFFICE:
+        unit = _holding_unit(item, codes)
+        if unit is not None:
             held.setdefault(unit, []).append(item)
     return held
+
+
+def _holding_unit(item: WorkItem | repo.ItemRow, codes: Mapping[str, str]) -> str | None:
+    """The unit a 督办 on the case as a whole presses through ``item``, by code: the first of
+    its groups that is a unit (as ``late_unit`` finds it; ``codes``: ``unit_codes``). A task
+    offered to people alone or to a role is no unit's; nor is one of the congress office's own
+    (its 督办 step, a registration): a 督办 presses the units handling the case, and the
+    office is the side that issues it, not one of them."""
+    unit = next((codes[group] for group in item.candidate_groups if group in codes), None)
+    return None if unit == access.CONGRESS_OFFICE else unit
+
+
+def reach_opened(session: Session, instance_id: int, opened: Sequence[repo.ItemRow]) -> None:
+    """The case just opened the tasks ``opened`` (a co-handling unit's round, a re-handling
+    after an unsatisfied evaluation, the units' tasks of an assignment made after a 督办 issued
+    while the office held the case): a 督办 on the case as a whole that still stands (neither
+    answered nor ended: ``given_up_on_the_case``) presses on each such task a unit holds
+    (``_holding_unit``) as on those it was addressed to when issued. It is addressed to them
+    now too (``addressed``: the task, and its unit if new), so that its badge, the board, the
+    task page and the printed notice count it, and the task's completion answers its part
+    (``ItemRow.case_supervised``, as reading the item back would say). Their holders are told,
+    as the holders were at its issue, once: not when their unit still has a part of it to
+    answer (its people know it stands over them: a 补充 loop of its reply). One issued before
+    whom it was addressed to was kept is left as it was (whom it reached is not known)."""
+    codes: Mapping[str, str] | None = None
+    for row in session.scalars(
+        select(Supervision)
+        .where(
+            Supervision.instance_id == instance_id,
+            Supervision.work_item_id.is_(None),
+            Supervision.responded_at.is_(None),
+        )
+        .order_by(Supervision.id)
+    ):
+        kept = row.escalation or {}
+        addressed = kept.get("addressed")
+        if addressed is None or given_up_on_the_case(row):
+            continue
+        codes = unit_codes(repo.department_choices(session)) if codes is None else codes
+        items = list(addressed.get("items") or [])
+        reached = [(item, unit) for item in opened if item.id not in items and (unit := _holding_unit(item, codes))]
+        if not reached:
+            continue
+        ended = {*(addressed.get("answered") or ()), *(addressed.get("withdrawn") or ())}
+        standing = [i for i in items if i not in ended]
+        pressed = {
+            _holding_unit(held, codes)
+            for held in session.scalars(
+                select(WorkItem).where(WorkItem.id.in_(standing), WorkItem.state == WorkItemState.READY)
+            )
+        }
+        units = list(addressed.get("units") or [])
+        # a new dict: the JSON column notices no change made inside the one it holds
+        row.escalation = {
+            **kept,
+            "addressed": {
+                **addressed,
+                "units": [*units, *dict.fromkeys(u for _item, u in reached if u not in units)],
+                "items": [*items, *(item.id for item, _unit in reached)],
+                "tasks": [*(addressed.get("tasks") or []), *(item.task_id for item, _unit in reached)],
+            },
+        }
+        for item, unit in reached:
+            item.case_supervised = True
+            if unit not in pressed:
+                _tell_holders(session, item, row.opinion, row.respond_by, None, row.issued_by, tell_supervisors=False)
+                pressed.add(unit)
 
 
 # The refusals that say what a field names moved on since it was read (the task done or
@@ -320,19 +384,27 @@ def _escalation(session: Session, item: WorkItem | None, issued_by: str) -> Esca
     return Escalation(code, head, why, (unit,), len(unit_people - holding), len(unit_people & holding))
 
 
-def record_automatic(session: Session, instance_id: int, item_id: int, timer_name: str, now: datetime) -> None:
+def record_automatic(
+    session: Session, instance_id: int, item_id: int, timer_name: str, now: datetime, lapsed_at: datetime | None = None
+) -> None:
     """A deadline timer's 督办 on the open task ``item_id`` (its holders are told by the caller).
     Nobody gave an opinion: ``opinion`` keeps what raised it, the timer's name (办理期满), which
-    the pages list it by and the printed notice says as its 督办事由, never as a 督办意见."""
+    the pages list it by and the printed notice says as its 督办事由, never as a 督办意见.
+    Dated when the period lapsed (``lapsed_at``: the timer's moment), not when it fired
+    (``now``): a period that lapsed while the scheduler was down, or before a ledger's row was
+    imported, was overdue from then on, as live. The firing moment, when its holders were told,
+    is kept beside it (``fired_at``), as the audit entry of the firing and the notices keep it."""
+    issued_at = min(lapsed_at, now) if lapsed_at is not None else now
     session.add(
         Supervision(
             instance_id=instance_id,
             work_item_id=item_id,
             issued_by=SYSTEM.username,
-            issued_at=now,
+            issued_at=issued_at,
             automatic=True,
             opinion=timer_name,
             escalated=False,
-            escalation={},  # a timer never escalates
+            # a timer never escalates: what it keeps is when it fired
+            escalation={"fired_at": now.isoformat()},
         )
     )

@@ -148,3 +148,7 @@ class SupervisionView:
     # every unit whose head an escalation meant to reach was not told, each with its own reason
     # (the first is also said by ``unreported`` and the fields after it); none: every head was told
     unreported_units: tuple[UnreportedUnit, ...] = ()
+    # a deadline timer's: when it fired and its holders were told, it being dated (``issued_at``)
+    # when the period lapsed, which may be long before (the scheduler was down, a ledger's row
+    # imported after it); None for a person's, or a timer's recorded before it was kept
+    fired_at: datetime | None = None

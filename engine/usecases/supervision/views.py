@@ -228,7 +228,14 @@ def view_of(
         addressed_units=addressed(row, "units"),
         addressed_tasks=addressed(row, "tasks"),
         addressees_recorded=row.work_item_id is not None or addressees_recorded(row),
+        fired_at=_fired_at(row),
     )
+
+
+def _fired_at(row: Supervision) -> datetime | None:
+    """When a deadline timer's 督办 fired, as its row keeps it (``issuing.record_automatic``)."""
+    kept = (row.escalation or {}).get("fired_at") if row.automatic else None
+    return datetime.fromisoformat(kept) if kept else None
 
 
 def addressed(row: Supervision, what: str) -> tuple[str, ...]:
