@@ -44,6 +44,7 @@ from .serialization import dump_workflow, load_workflow
 from .signal_payloads import ThrownSignal, thrown_by
 from .timer_values import refused_timer_value
 from .waiting_tasks import WAITING_SPECS, mapped_inputs, waiting_boundary_events
+from .withdrawals import runs_around_open_tasks
 from .workflow_state import MESSAGE_RESULT_KEY
 
 log = logging.getLogger(__name__)
@@ -136,6 +137,8 @@ class Runtime:
         self.script_engine.mail_outbox = MailOutbox()
         # each workflow's timer marks before this runtime first moved it (see fired_timers)
         self._marks_before: WeakKeyDictionary[BpmnWorkflow, dict[UUID, int | str]] = WeakKeyDictionary()
+        # and the multi-instance runs around each of its open tasks then (see runs_around)
+        self._runs_before: WeakKeyDictionary[BpmnWorkflow, dict[str, frozenset[str]]] = WeakKeyDictionary()
         self._current: Task | None = None  # the task the engine is running, to name it in errors
         # each workflow's interrupting event subprocess starts (see event_subprocesses.interrupt)
         self._interrupting: WeakKeyDictionary[BpmnWorkflow, frozenset[str]] = WeakKeyDictionary()
@@ -397,6 +400,14 @@ class Runtime:
             )
         return fired
 
+    def runs_around(self, workflow: BpmnWorkflow) -> dict[str, frozenset[str]]:
+        """The ready user tasks of ``workflow`` in rounds of multi-instance activities before
+        this runtime first moved it, each with the runs of those activities it was in
+        (``withdrawals.runs_around_open_tasks``): the rounds a boundary event on one of them
+        ended in these steps are gone from the workflow, this tells which they were (none for
+        a workflow it started: nothing was open before)."""
+        return self._runs_before.get(workflow, {})
+
     def take_queued_mails(self, workflow: BpmnWorkflow) -> list[QueuedMail]:
         """The mails the mail tasks of ``workflow`` rendered in this runtime's steps since they
         were last taken, in order: the use case saving the case queues them (outgoing_mails)."""
@@ -408,6 +419,7 @@ class Runtime:
         then: a workflow restored just to be read pays nothing)."""
         if workflow not in self._marks_before:
             self._marks_before[workflow] = self._timer_marks(workflow)
+            self._runs_before[workflow] = runs_around_open_tasks(workflow)
 
     @staticmethod
     def _timer_marks(workflow: BpmnWorkflow) -> dict[UUID, int | str]:

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 from uuid import UUID
+from weakref import WeakKeyDictionary
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.specs.control import BoundaryEventSplit
@@ -27,7 +28,7 @@ from SpiffWorkflow.exceptions import TaskNotFoundException
 from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
 
-from .workflow_state import all_tasks
+from .workflow_state import all_tasks, tasks_in_state
 
 
 def withdrawn_by(workflow: BpmnWorkflow, task_id: str, bpmn_id: str) -> str | None:
@@ -53,15 +54,43 @@ def withdrawn_by(workflow: BpmnWorkflow, task_id: str, bpmn_id: str) -> str | No
     return None
 
 
-def multi_instance_element(workflow: BpmnWorkflow, task_id: str) -> str | None:
-    """The element id of the activity ``task_id`` when it is a multi-instance one (None else, or
-    when it is gone), which its rounds share: a boundary event attached to it ends the rounds
-    still open with it (``_activities``), and SpiffWorkflow drops those from the workflow then,
-    so that their work items are known by that id alone."""
-    activity = _task(workflow, task_id)
-    if activity is None or not isinstance(activity.task_spec, MultiInstanceTask):
-        return None
-    return str(activity.task_spec.bpmn_id)
+def runs_around_open_tasks(workflow: BpmnWorkflow) -> dict[str, frozenset[str]]:
+    """Each ready user task that runs in a round of a multi-instance activity (by task id),
+    with the runs of the multi-instance activities whose rounds it is in (their task ids, the
+    nested ones' too). Read before the engine moves the workflow (``Runtime.runs_around``): a
+    boundary event on such an activity ends the rounds still open with it (``_activities``),
+    and SpiffWorkflow drops them from the workflow then, their subprocesses with them, so that
+    afterwards nothing there tells which run a gone round was of."""
+    if not _has_multi_instance(workflow):  # (most processes: no pass over their tasks)
+        return {}
+    found = {}
+    for task in tasks_in_state(workflow, TaskState.READY):
+        if not task.task_spec.manual:
+            continue
+        runs = frozenset(str(level.parent.id) for level in _outward(workflow, task) if _is_round(level))
+        if runs:
+            found[str(task.id)] = runs
+    return found
+
+
+_with_multi_instance: WeakKeyDictionary[Any, bool] = WeakKeyDictionary()
+
+
+def _has_multi_instance(workflow: BpmnWorkflow) -> bool:
+    """Whether the workflow's process has a multi-instance activity anywhere (found once per spec)."""
+    found = _with_multi_instance.get(workflow.spec)
+    if found is None:
+        specs = (workflow.spec, *workflow.subprocess_specs.values())
+        found = any(isinstance(t, MultiInstanceTask) for spec in specs for t in spec.task_specs.values())
+        _with_multi_instance[workflow.spec] = found
+    return found
+
+
+def _is_round(task: Task) -> bool:
+    """Whether ``task`` is one round of a multi-instance (the task it runs each time, not the
+    one after it, which is a child of the multi-instance in the tree too)."""
+    spec = getattr(task.parent, "task_spec", None)
+    return isinstance(spec, MultiInstanceTask) and spec.task_spec == task.task_spec.name
 
 
 def _task(workflow: BpmnWorkflow, task_id: str) -> Task | None:

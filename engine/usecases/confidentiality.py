@@ -577,7 +577,9 @@ def history_for(
     if scope is None:
         instance = session.get(ProcessInstance, instance_id)
         scope = round_scope(session, actor, instance) if instance is not None else WHOLE
-    entries = scope.visible(entries)  # another round's entries are not there for who reads only their own
+    # another round's entries are not there for who reads only their own, nor in a window's
+    # entry the rounds it closed that are another's
+    entries = scope.history(entries)
     history = _withheld_in(entries, actor, process)
     history = in_form_order(history, process)
     if may_read_working_data(actor):

@@ -24,7 +24,7 @@ from ..bpmn.camunda import TaskMeta
 from ..bpmn.parsing import ParsedProcess
 from ..bpmn.runtime import FiredTimer, ReadyTask, Runtime
 from ..bpmn.serialization import SERIALIZER_VERSION
-from ..bpmn.withdrawals import multi_instance_element, withdrawn_by
+from ..bpmn.withdrawals import withdrawn_by
 from ..deadlines.reminders import reminder_time
 from ..errors import Conflict, EngineError
 from . import (
@@ -454,7 +454,7 @@ def record_fired(
         timer_id, due_at = rows.get(timer.task_id, (None, None))
         closes_window = timer.interrupting and timer.bpmn_id in process.window_timers
         item = items.get(timer.attached_to) if timer.attached_to is not None else None
-        rounds = _closed_rounds(workflow, timer, items_known) if closes_window and item is None else []
+        rounds = _closed_rounds(workflow, runtime, timer, items_known) if closes_window and item is None else []
         data: dict[str, Any] = {"timer_id": timer_id, "due_at": due_at.isoformat() if due_at else None}
         if closes_window and item is not None and item.id:
             # the step whose period ended with it: it lapsed, it was not withdrawn (case_deadlines)
@@ -505,12 +505,21 @@ def record_fired(
     return told_rounds
 
 
-def _closed_rounds(workflow: BpmnWorkflow, timer: FiredTimer, items_known: Sequence[ItemRow]) -> list[ItemRow]:
-    """The work items of the rounds that ``timer``, on a multi-instance activity, closed: those
-    of its element open until these steps (none: it is on no multi-instance, or every round was
-    done before)."""
-    element = multi_instance_element(workflow, timer.attached_to) if timer.attached_to is not None else None
-    return [w for w in items_known if w.bpmn_id == element and w.id and w.state == WorkItemState.CANCELLED]
+def _closed_rounds(
+    workflow: BpmnWorkflow, runtime: Runtime, timer: FiredTimer, items_known: Sequence[ItemRow]
+) -> list[ItemRow]:
+    """The work items of the rounds that ``timer``, on a multi-instance activity, closed: the
+    user tasks open until these steps in that very run's rounds (``Runtime.runs_around``),
+    whether each round is the task itself or a subprocess holding it, and nested ones; not
+    those of another run of the same element (another unit's rounds, closed by its own
+    window), which share its element ids. None: it is on no multi-instance, or every round
+    was done before."""
+    runs = runtime.runs_around(workflow)
+    return [
+        w
+        for w in items_known
+        if w.id and w.state == WorkItemState.CANCELLED and timer.attached_to in runs.get(w.task_id, ())
+    ]
 
 
 def reminder_timers(runtime: Runtime, items: list[ItemRow]) -> dict[tuple[str, TimerKind], tuple[str, datetime]]:

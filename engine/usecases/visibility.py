@@ -36,6 +36,7 @@ from ..access import Actor, may_act, may_read_working_field, sees_every_case
 from ..bpmn.forms import working_fields
 from ..bpmn.parsing import ParsedProcess
 from ..errors import NotFound
+from .case_deadlines import CLOSED_ROUNDS, TIMER_FIRED
 from .context import processes, runtime_for
 from .results import HistoryEntry
 
@@ -213,11 +214,15 @@ class RoundScope:
     self-check report, its findings), which the case's variables carry from whichever round
     moved last, so never the case's to show them; ``hidden_results``: a collection the rounds
     fill with their results (``unit_results``) → the keys or positions of the other rounds'
-    results in it (None: not known which, the collection is withheld whole)."""
+    results in it (None: not known which, the collection is withheld whole); ``readable``: the
+    tasks (by task id) of the reader's rounds, theirs (those gone from the workflow too) and
+    every task of a round of theirs, for whoever reads only their own rounds (None: every round
+    is the reader's to read)."""
 
     hidden_tasks: frozenset[str] = frozenset()
     round_keys: frozenset[str] = frozenset()
     hidden_results: Mapping[str, frozenset[Hashable] | None] = field(default_factory=dict)
+    readable: frozenset[str] | None = None
 
     def hides(self, task_id: str | None) -> bool:
         return task_id is not None and task_id in self.hidden_tasks
@@ -225,6 +230,24 @@ class RoundScope:
     def visible(self, rows: Iterable[R]) -> list[R]:
         """``rows`` (history entries, steps, open tasks, 督办) but those of others' rounds."""
         return [row for row in rows if not self.hides(row.task_id)]
+
+    def history(self, entries: Iterable[HistoryEntry]) -> list[HistoryEntry]:
+        """A case's history entries but those of others' rounds (``visible``), the entry of a
+        window that closed rounds (``CLOSED_ROUNDS``: their task ids) naming those of the
+        reader's rounds alone. The rounds it closed are gone from the workflow, so that
+        ``hides`` knows them not: a round is the reader's when its task was theirs, or when the
+        window itself ran in a round of theirs (an inner multi-instance's, all of whose rounds
+        are part of it)."""
+        shown = self.visible(entries)
+        if self.readable is None:
+            return shown
+        return [self._closed_rounds_read(e) for e in shown]
+
+    def _closed_rounds_read(self, entry: HistoryEntry) -> HistoryEntry:
+        closed = entry.data.get(CLOSED_ROUNDS) if entry.action == TIMER_FIRED and entry.data else None
+        if not isinstance(closed, list) or self.readable is None or entry.task_id in self.readable:
+            return entry
+        return replace(entry, data={**(entry.data or {}), CLOSED_ROUNDS: [t for t in closed if t in self.readable]})
 
     def variables(self, variables: Mapping[str, Any]) -> dict[str, Any]:
         """A case's variables without what rounds hold for themselves, each result collection
@@ -313,11 +336,13 @@ def _scope_within(workflow: BpmnWorkflow, theirs: set[str]) -> RoundScope:
         return WHOLE
     ours = {round_.id for round_ in mine if round_ is not None}
     hidden = frozenset(str(t.id) for t in tasks if (round_ := rounds[t.id]) is not None and round_.id not in ours)
+    in_ours = {str(t.id) for t in tasks if (round_ := rounds[t.id]) is not None and round_.id in ours}
     round_keys: set[str] = set()
     for task in tasks:
         if (round_ := rounds[task.id]) is not None:  # what it holds beyond what the case held as its rounds began
             round_keys.update(set(task.data) - set(round_.parent.data))
-    return RoundScope(hidden, frozenset(round_keys), _hidden_results(workflow, tasks, ours))
+    readable = frozenset(theirs | in_ours)  # theirs: those gone with a round a window closed too
+    return RoundScope(hidden, frozenset(round_keys), _hidden_results(workflow, tasks, ours), readable)
 
 
 def _round_around(workflow: BpmnWorkflow, task: Task) -> Task | None:

@@ -354,7 +354,8 @@ class HistorySchema(ma.Schema):
             "description": "what the entry recorded, by action; a timer_fired entry of a timer that closes a "
             "period (the deputy's evaluation 逾期未反馈, a review window) names the step it closed, which lapsed "
             "rather than being withdrawn: closed_task, its task id (absent from entries recorded before it was kept); "
-            "on a multi-instance activity, the rounds still open that it closed: closed_rounds, their task ids"
+            "on a multi-instance activity, the rounds still open that it closed: closed_rounds, their task ids "
+            "(to a reader of their own rounds only, those of their rounds)"
         },
     )
     ledger = fields.Nested(
