@@ -21,7 +21,7 @@ from ..auth import permission_required
 from ..i18n import current_locale
 from ..views.designer import templates_dir
 from .common import FORM_AND_FILES, actor, make_blueprint, reader, writer
-from .schemas import Boolean, datetime_arg
+from .schemas import Boolean, WholeNumber, datetime_arg
 
 bp = make_blueprint("designer", "/designer", "The designer's process library and drafts (流程设计)")
 
@@ -54,18 +54,16 @@ def draft_stamp_field() -> fields.AwareDateTime:
 
 
 class VersionSchema(ma.Schema):
-    definition_id = fields.Integer()
-    version = fields.Integer()
+    definition_id = WholeNumber()
+    version = WholeNumber()
     name = fields.String()
     deployed_by = fields.String()
     deployed_at = fields.AwareDateTime()
     source_file = fields.String()
     note = fields.String()
-    rolled_back_from = fields.Integer(
-        allow_none=True, metadata={"description": "a rollback: the version deployed again"}
-    )
-    running = fields.Integer(metadata={"description": "cases running on this version"})
-    finished = fields.Integer(metadata={"description": "cases completed or cancelled on this version"})
+    rolled_back_from = WholeNumber(allow_none=True, metadata={"description": "a rollback: the version deployed again"})
+    running = WholeNumber(metadata={"description": "cases running on this version"})
+    finished = WholeNumber(metadata={"description": "cases completed or cancelled on this version"})
     latest = fields.Boolean()
 
 
@@ -81,8 +79,8 @@ class LibraryProcessSchema(ma.Schema):
 class DeployedSchema(ma.Schema):
     key = fields.String()
     name = fields.String()
-    version = fields.Integer()
-    definition_id = fields.Integer()
+    version = WholeNumber()
+    definition_id = WholeNumber()
     created = fields.Boolean(metadata={"description": "false: the same content was already deployed"})
     warnings = fields.List(fields.String())
 
@@ -96,8 +94,8 @@ class OfferingSchema(ma.Schema):
 
 
 class DiffArgs(ma.Schema):
-    old = fields.Integer(required=True, validate=validate.Range(1, 2147483647))
-    new = fields.Integer(required=True, validate=validate.Range(1, 2147483647))
+    old = WholeNumber(required=True, validate=validate.Range(1, 2147483647))
+    new = WholeNumber(required=True, validate=validate.Range(1, 2147483647))
 
 
 class DiffChangeSchema(ma.Schema):
@@ -119,21 +117,21 @@ class ElementDiffSchema(ma.Schema):
 
 class VersionDiffSchema(ma.Schema):
     key = fields.String()
-    old_version = fields.Integer(allow_none=True)
-    new_version = fields.Integer(allow_none=True, metadata={"description": "null: the draft"})
-    draft_id = fields.Integer(allow_none=True)
+    old_version = WholeNumber(allow_none=True)
+    new_version = WholeNumber(allow_none=True, metadata={"description": "null: the draft"})
+    draft_id = WholeNumber(allow_none=True)
     elements = fields.List(fields.Nested(ElementDiffSchema))
 
 
 class ProcessDraftSchema(ma.Schema):
-    id = fields.Integer()
+    id = WholeNumber()
     key = fields.String()
     name = fields.String()
     owner = fields.String()
     note = fields.String()
     filename = fields.String()
-    base_version = fields.Integer(allow_none=True)
-    revision = fields.Integer(metadata={"description": "send it back when saving: a save over a newer one is refused"})
+    base_version = WholeNumber(allow_none=True)
+    revision = WholeNumber(metadata={"description": "send it back when saving: a save over a newer one is refused"})
     created_at = fields.AwareDateTime(
         metadata={
             "description": "send it back as draft_created: a save to a draft since deployed or discarded is refused"
@@ -152,7 +150,7 @@ def based_on_field(description: str) -> fields.Dict:
     """Process key → version: the version an edit began from, as the modeler's page sends it."""
     return fields.Dict(
         keys=fields.String(validate=validate.Length(min=1, max=200)),
-        values=fields.Integer(validate=validate.Range(1, 2147483647)),
+        values=WholeNumber(validate=validate.Range(1, 2147483647)),
         load_default=None,
         allow_none=True,
         validate=validate.Length(max=100),
@@ -174,18 +172,18 @@ class DraftInSchema(ma.Schema):
 
 class DraftSaveSchema(ma.Schema):
     xml = fields.String(required=True, validate=validate.Length(min=1, max=2_000_000))
-    revision = fields.Integer(required=True, validate=validate.Range(0, 2147483647))
+    revision = WholeNumber(required=True, validate=validate.Range(0, 2147483647))
     note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=1000))
     draft_created = draft_stamp_field()
 
 
 class RevisionArgs(ma.Schema):
-    revision = fields.Integer(load_default=None, validate=validate.Range(0, 2147483647))
+    revision = WholeNumber(load_default=None, validate=validate.Range(0, 2147483647))
     draft_created = draft_stamp_field()
 
 
 class DraftDeploySchema(ma.Schema):
-    revision = fields.Integer(required=True, validate=validate.Range(0, 2147483647))
+    revision = WholeNumber(required=True, validate=validate.Range(0, 2147483647))
     note = NOTE
     draft_created = draft_stamp_field()
     based_on = based_on_field(
@@ -378,7 +376,7 @@ class CheckInSchema(ma.Schema):
 class CheckedProblemSchema(ma.Schema):
     severity = fields.String(metadata={"description": "error (deploy refuses) | warning (deploy goes ahead)"})
     message = fields.String(metadata={"description": "the engine's words, as deploy says them"})
-    line = fields.Integer(allow_none=True)
+    line = WholeNumber(allow_none=True)
     element_id = fields.String(allow_none=True)
     element_name = fields.String(metadata={"description": "the element's name; empty when it has none"})
     element_type = fields.String(metadata={"description": "its BPMN element: userTask, sequenceFlow..."})

@@ -13,7 +13,7 @@ from engine.usecases import external_task_answers, external_task_list, external_
 from engine.usecases.external_tasks import MAX_FETCH, MAX_LOCK_MS, TopicRequest
 
 from .common import actor, make_blueprint, reader, writer
-from .schemas import Boolean
+from .schemas import Boolean, WholeNumber
 
 bp = make_blueprint("external_tasks", "/external-tasks", "External tasks: work done by systems outside the product")
 
@@ -35,7 +35,7 @@ _PATH = "/<int(max=2147483647):external_task_id>"
 
 class ExternalTaskTopicSchema(ma.Schema):
     topic_name = fields.String(required=True, validate=_NAME)
-    lock_duration = fields.Integer(
+    lock_duration = WholeNumber(
         required=True,
         strict=True,
         validate=validate.Range(min=1, max=MAX_LOCK_MS),
@@ -51,22 +51,22 @@ class ExternalTaskTopicSchema(ma.Schema):
 
 class ExternalTaskFetchSchema(ma.Schema):
     worker_id = _WORKER
-    max_tasks = fields.Integer(load_default=1, strict=True, validate=validate.Range(min=1, max=MAX_FETCH))
+    max_tasks = WholeNumber(load_default=1, strict=True, validate=validate.Range(min=1, max=MAX_FETCH))
     use_priority = Boolean(load_default=False, metadata={"description": "highest priority first"})
     topics = fields.List(fields.Nested(ExternalTaskTopicSchema), required=True, validate=validate.Length(min=1, max=50))
 
 
 class LockedExternalTaskSchema(ma.Schema):
-    id = fields.Integer()
+    id = WholeNumber()
     topic = fields.String()
     worker_id = fields.String()
     lock_expires_at = fields.DateTime()
-    instance_id = fields.Integer(metadata={"description": "the case"})
+    instance_id = WholeNumber(metadata={"description": "the case"})
     business_key = fields.String(allow_none=True)
     process_key = fields.String()
     bpmn_id = fields.String(metadata={"description": "the service task's element id"})
-    priority = fields.Integer()
-    retries = fields.Integer(allow_none=True, metadata={"description": "left after the last failure (none: none yet)"})
+    priority = WholeNumber()
+    retries = WholeNumber(allow_none=True, metadata={"description": "left after the last failure (none: none yet)"})
     error_message = fields.String(allow_none=True, metadata={"description": "the last failure's"})
     variables = fields.Dict(metadata={"description": "confidential fields masked unless you may read them"})
 
@@ -76,18 +76,18 @@ class ExternalTaskListArgs(ma.Schema):
 
 
 class ExternalTaskSchema(ma.Schema):
-    id = fields.Integer()
-    instance_id = fields.Integer()
+    id = WholeNumber()
+    instance_id = WholeNumber()
     case_title = fields.String()
     process_key = fields.String()
     bpmn_id = fields.String()
     element_name = fields.String()
     topic = fields.String()
-    priority = fields.Integer()
+    priority = WholeNumber()
     state = fields.String(metadata={"description": "locked, available, backing_off or failed (an incident)"})
     worker_id = fields.String(allow_none=True)
     lock_expires_at = fields.DateTime(allow_none=True)
-    retries = fields.Integer(allow_none=True)
+    retries = WholeNumber(allow_none=True)
     retry_at = fields.DateTime(allow_none=True)
     error_message = fields.String(allow_none=True)
     error_details = fields.String(allow_none=True)
@@ -105,13 +105,13 @@ class ExternalTaskFailureSchema(ma.Schema):
         load_default=None, allow_none=True, metadata={"description": "cut at 1000 characters"}
     )
     error_details = fields.String(load_default=None, allow_none=True, metadata={"description": "a stack trace, say"})
-    retries = fields.Integer(
+    retries = WholeNumber(
         required=True,
         strict=True,
         validate=validate.Range(min=0, max=external_task_answers.MAX_RETRIES),
         metadata={"description": "how many times more it may be tried; 0: an incident on the case"},
     )
-    retry_timeout = fields.Integer(
+    retry_timeout = WholeNumber(
         load_default=0,
         strict=True,
         validate=validate.Range(min=0, max=external_task_answers.MAX_BACKOFF_MS),
@@ -128,7 +128,7 @@ class ExternalTaskBpmnErrorSchema(ma.Schema):
 
 class ExternalTaskExtendLockSchema(ma.Schema):
     worker_id = _WORKER
-    new_duration = fields.Integer(
+    new_duration = WholeNumber(
         required=True,
         strict=True,
         validate=validate.Range(min=1, max=MAX_LOCK_MS),
@@ -137,17 +137,17 @@ class ExternalTaskExtendLockSchema(ma.Schema):
 
 
 class ExternalTaskOutcomeSchema(ma.Schema):
-    id = fields.Integer()
-    instance_id = fields.Integer()
+    id = WholeNumber()
+    instance_id = WholeNumber()
     outcome = fields.String(
         metadata={"description": "completed, failed, incident, error_caught, locked (extended) or unlocked"}
     )
     case_status = fields.String()
     worker_id = fields.String(allow_none=True)
     lock_expires_at = fields.DateTime(allow_none=True)
-    retries = fields.Integer(allow_none=True)
+    retries = WholeNumber(allow_none=True)
     retry_at = fields.DateTime(allow_none=True)
-    incident_id = fields.Integer(allow_none=True)
+    incident_id = WholeNumber(allow_none=True)
 
 
 @bp.post("/fetch-and-lock")

@@ -24,6 +24,7 @@ from engine.usecases import ledger, onboarding
 
 from ..views.imports import ledger_export_said, roster_export
 from .common import actor, make_blueprint, reader, writer
+from .schemas import WholeNumber
 
 bp = make_blueprint("imports", "/imports", "Importing units and people from spreadsheets (导入)")
 
@@ -41,7 +42,7 @@ class ImportUploadSchema(ma.Schema):
 
 
 class ChangeSchema(ma.Schema):
-    row = fields.Integer(required=True, metadata={"description": "the row as Excel numbers it"})
+    row = WholeNumber(required=True, metadata={"description": "the row as Excel numbers it"})
     key = fields.String(required=True, metadata={"description": "the unit's code, the person's user name"})
     name = fields.String(required=True)
     created = fields.Boolean(required=True)
@@ -71,10 +72,10 @@ class PlanSchema(ma.Schema):
     sheet = fields.Nested(
         SheetChoiceSchema, allow_none=True, metadata={"description": "the worksheet read (null: a .csv)"}
     )
-    rows = fields.Integer(required=True)
-    created = fields.Integer(required=True)
-    updated = fields.Integer(required=True)
-    unchanged = fields.Integer(required=True)
+    rows = WholeNumber(required=True)
+    created = WholeNumber(required=True)
+    updated = WholeNumber(required=True)
+    unchanged = WholeNumber(required=True)
     changes = fields.List(fields.Nested(ChangeSchema), required=True)
 
 
@@ -146,9 +147,9 @@ class LapseSchema(ma.Schema):
 
 
 class RowOutcomeSchema(ma.Schema):
-    row = fields.Integer(required=True, metadata={"description": "the row as Excel numbers it"})
+    row = WholeNumber(required=True, metadata={"description": "the row as Excel numbers it"})
     title = fields.String(required=True)
-    instance_id = fields.Integer(
+    instance_id = WholeNumber(
         allow_none=True, metadata={"description": "the case made of the row (in a dry run, rolled back)"}
     )
     closed = fields.Boolean(required=True, metadata={"description": "the row's case ended"})
@@ -184,17 +185,17 @@ class LedgerPlanSchema(ma.Schema):
     sheet = fields.Nested(
         SheetChoiceSchema, allow_none=True, metadata={"description": "the worksheet read (null: a .csv)"}
     )
-    rows = fields.Integer(required=True)
+    rows = WholeNumber(required=True)
     outcomes = fields.List(fields.Nested(RowOutcomeSchema), required=True)
     example_rows = fields.List(
-        fields.Integer(),
+        WholeNumber(),
         required=True,
         metadata={"description": "the template's example row, left in the file as handed out: skipped, never a case"},
     )
 
 
 class LedgerExportArgs(ma.Schema):
-    year = fields.Integer(
+    year = WholeNumber(
         load_default=None,
         validate=ma.validate.Range(1900, 2099),
         metadata={"description": "the year whose cases (by registration or receipt) are listed; this year by default"},

@@ -12,6 +12,7 @@ from engine.usecases import incidents, recovery, start_timers
 
 from ..views.incidents import incident_message
 from .common import actor, make_blueprint, reader, writer
+from .schemas import WholeNumber
 
 bp = make_blueprint("incidents", "/incidents", "Incidents: cases that failed at run time (故障)")
 
@@ -22,16 +23,16 @@ class IncidentArgs(ma.Schema):
 
 
 class IncidentSchema(ma.Schema):
-    id = fields.Integer()
-    instance_id = fields.Integer(
+    id = WholeNumber()
+    instance_id = WholeNumber(
         allow_none=True,
         metadata={"description": "the case; null for a timer start event that could not start one"},
     )
     case_title = fields.String(metadata={"description": "empty when there is no case"})
     process_key = fields.String()
     process_name = fields.String()
-    process_version = fields.Integer()
-    definition_id = fields.Integer(
+    process_version = WholeNumber()
+    definition_id = WholeNumber(
         metadata={"description": "the process version: the case's, or the one the timer start event fired for"}
     )
     bpmn_id = fields.String(metadata={"description": "the element that failed (empty when none is known)"})
@@ -54,23 +55,23 @@ class IncidentSchema(ma.Schema):
     )
     created_at = fields.DateTime()
     last_seen_at = fields.DateTime()
-    occurrences = fields.Integer()
+    occurrences = WholeNumber()
     resolved_at = fields.DateTime(allow_none=True)
     resolved_by = fields.String(allow_none=True)
 
 
 class RetrySchema(ma.Schema):
-    instance_id = fields.Integer()
+    instance_id = WholeNumber()
     ok = fields.Boolean(metadata={"description": "the case got past its incidents"})
-    resolved = fields.Integer()
+    resolved = WholeNumber()
     error = fields.String(allow_none=True, metadata={"description": "why the retry failed again"})
     still_stuck = fields.Boolean()
 
 
 class StartRetrySchema(ma.Schema):
-    incident_id = fields.Integer()
+    incident_id = WholeNumber()
     ok = fields.Boolean(metadata={"description": "the case of the occurrence was started; the incident is resolved"})
-    instance_id = fields.Integer(allow_none=True, metadata={"description": "the case started"})
+    instance_id = WholeNumber(allow_none=True, metadata={"description": "the case started"})
     error = fields.String(allow_none=True, metadata={"description": "why the retry failed again"})
     resolved_by = fields.String(
         allow_none=True, metadata={"description": "resolved before this retry (nothing started): by whom"}

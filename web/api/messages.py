@@ -12,6 +12,7 @@ from marshmallow import fields, validate
 from engine.usecases import messages
 
 from .common import actor, make_blueprint, writer
+from .schemas import WholeNumber
 
 bp = make_blueprint(  # resources at the API's root: /messages, /signals, /instances/<id>/trigger
     "messages", "", "Messages and signals: what cases wait for from outside"
@@ -30,7 +31,7 @@ _VARIABLES = fields.Dict(
 
 class MessageSchema(ma.Schema):
     name = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    instance_id = fields.Integer(
+    instance_id = WholeNumber(
         strict=True,
         validate=validate.Range(min=1, max=2147483647),
         metadata={"description": "the case's id (Camunda's processInstanceId): it must wait for the message"},
@@ -67,9 +68,9 @@ class TriggerSchema(ma.Schema):
 class DeliverySchema(ma.Schema):
     kind = fields.String(metadata={"description": "message, signal or trigger"})
     name = fields.String()
-    instance_ids = fields.List(fields.Integer(), metadata={"description": "the cases reached"})
+    instance_ids = fields.List(WholeNumber(), metadata={"description": "the cases reached"})
     started = fields.List(
-        fields.Integer(), metadata={"description": "of them, the cases a message or signal start event began"}
+        WholeNumber(), metadata={"description": "of them, the cases a message or signal start event began"}
     )
     elements = fields.Dict(
         keys=fields.String(),

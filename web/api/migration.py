@@ -18,6 +18,7 @@ from engine.usecases import case_migration
 
 from .. import database
 from .common import actor, make_blueprint, reader, said_as
+from .schemas import WholeNumber
 
 bp = make_blueprint("migration", "/designer", "Moving running cases to another version (迁移运行中的案件)")
 
@@ -37,8 +38,8 @@ def _at_most_entries(mapping: dict) -> None:
 
 
 class MigrationPlanInSchema(ma.Schema):
-    from_version = fields.Integer(required=True, validate=_POSITIVE, metadata={"description": "the cases run on it"})
-    to_version = fields.Integer(required=True, validate=_POSITIVE, metadata={"description": "the cases move to it"})
+    from_version = WholeNumber(required=True, validate=_POSITIVE, metadata={"description": "the cases run on it"})
+    to_version = WholeNumber(required=True, validate=_POSITIVE, metadata={"description": "the cases move to it"})
     map = fields.Dict(
         keys=fields.String(validate=validate.Length(min=1, max=MAX_ELEMENT_ID)),
         values=fields.String(validate=validate.Length(max=MAX_ELEMENT_ID)),
@@ -63,12 +64,12 @@ class MigrationCaseRefSchema(ma.Schema):
     """A case to move, as the dry run lists it: its ``instance_id`` and ``revision`` (the dry
     run's other fields of it are taken and ignored, so that its list can be sent back as it is)."""
 
-    instance_id = fields.Integer(validate=_POSITIVE, metadata={"description": "the case (required unless id is given)"})
-    id = fields.Integer(
+    instance_id = WholeNumber(validate=_POSITIVE, metadata={"description": "the case (required unless id is given)"})
+    id = WholeNumber(
         validate=_POSITIVE,
         metadata={"deprecated": True, "description": "the old name of instance_id: give one of them"},
     )
-    revision = fields.Integer(
+    revision = WholeNumber(
         load_default=None,
         allow_none=True,
         validate=validate.Range(0, 2147483647),
@@ -125,8 +126,8 @@ class MigrationMapEntrySchema(ma.Schema):
 class MigrationPlanSchema(ma.Schema):
     key = fields.String()
     name = fields.String()
-    from_version = fields.Integer()
-    to_version = fields.Integer()
+    from_version = WholeNumber()
+    to_version = WholeNumber()
     mapping = fields.Dict(
         keys=fields.String(), values=fields.String(), metadata={"description": "every old element with a target"}
     )
@@ -160,9 +161,9 @@ class MigrationReasonSchema(ma.Schema):
 
 
 class MigrationCaseCheckSchema(ma.Schema):
-    instance_id = fields.Integer()
+    instance_id = WholeNumber()
     title = fields.String()
-    revision = fields.Integer()
+    revision = WholeNumber()
     steps = fields.List(fields.String(), metadata={"description": "where it stands: open tasks, awaited events"})
     movable = fields.Boolean()
     reasons = fields.List(fields.Nested(MigrationReasonSchema))
@@ -171,12 +172,12 @@ class MigrationCaseCheckSchema(ma.Schema):
 class MigrationDryRunSchema(ma.Schema):
     plan = fields.Nested(MigrationPlanSchema)
     cases = fields.List(fields.Nested(MigrationCaseCheckSchema))
-    movable = fields.Integer()
-    refused = fields.Integer()
+    movable = WholeNumber()
+    refused = WholeNumber()
 
 
 class MigrationCaseOutcomeSchema(ma.Schema):
-    instance_id = fields.Integer()
+    instance_id = WholeNumber()
     title = fields.String()
     outcome = fields.String(metadata={"description": "moved | refused | failed (nothing of it written)"})
     reasons = fields.List(fields.Nested(MigrationReasonSchema))

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import marshmallow as ma
 from flask_smorest.fields import Upload
@@ -45,6 +46,40 @@ class Boolean(fields.Boolean):
 
 class QueryBoolean(fields.Boolean):
     """A query parameter's boolean: the text ``true`` or ``false`` (also 1/0, yes/no)."""
+
+
+# a float holds every whole number up to 2**53 exactly; past it, the number read may not be the
+# one the JSON wrote (9007199254740993.0 reads as 9007199254740992)
+_EXACT_IN_A_FLOAT = 2**53
+_WHOLE_NUMBER_TEXT = re.compile(r"[+-]?[0-9]+")
+
+
+class WholeNumber(fields.Integer):
+    """A whole number, never one with its fraction cut off: marshmallow's Integer reads the
+    JSON number 1.5 as 1, so that ``{"ids": [1.5]}`` marked notification 1 read and a draft's
+    revision 2.7 was taken as 2. Every whole number the API reads or writes is one
+    (tests/api/test_whole_numbers_api.py walks the schemas).
+
+    Taken: a JSON number without a fraction, ``2`` and ``2.0`` alike (JSON has one kind of
+    number, and the OpenAPI document's ``integer`` is, in JSON Schema, any number whose
+    fraction is zero); and text of ASCII digits, ``"2"`` (a query string's value is text),
+    unless ``strict``: a JSON body's field then takes a number only. Refused, as Integer
+    refuses (``not_a_number``): ``1.5``, ``"1.5"``, ``"2.0"``, ``true``, and text ``int()``
+    would read (``" 2"``, ``"1_000"``, ``"٢"``)."""
+
+    def _validated(self, value: Any) -> int:
+        if type(value) is int:  # not a bool, which is an int too
+            return value
+        if isinstance(value, float) and value.is_integer():
+            if abs(value) > _EXACT_IN_A_FLOAT:
+                raise self.make_error("too_large", input=value)
+            return int(value)
+        if isinstance(value, str) and not self.strict and _WHOLE_NUMBER_TEXT.fullmatch(value):
+            try:
+                return int(value)
+            except ValueError:  # Python reads at most 4300 digits
+                raise self.make_error("too_large", input=value) from None
+        raise self.make_error("invalid", input=value)
 
 
 def _field_error_codes() -> str:
@@ -101,7 +136,7 @@ class BpmnProblemSchema(ma.Schema):
 
     message = fields.String(required=True)
     file = fields.String(required=True, metadata={"description": "the file's name; empty when none was given"})
-    line = fields.Integer(required=True, allow_none=True)
+    line = WholeNumber(required=True, allow_none=True)
     element_id = fields.String(required=True, allow_none=True)
 
 
@@ -134,8 +169,8 @@ class ErrorSchema(ma.Schema):
 
 
 class PageArgs(ma.Schema):
-    page = fields.Integer(load_default=1, validate=validate.Range(1, MAX_PAGE))
-    per_page = fields.Integer(load_default=25, validate=validate.Range(1, MAX_PER_PAGE))
+    page = WholeNumber(load_default=1, validate=validate.Range(1, MAX_PAGE))
+    per_page = WholeNumber(load_default=25, validate=validate.Range(1, MAX_PER_PAGE))
 
 
 def text_arg(**kwargs) -> fields.String:
@@ -163,10 +198,10 @@ def datetime_arg(**kwargs) -> fields.AwareDateTime:
 
 # -- definitions -----------------------------------------------------------------------
 class DefinitionSchema(ma.Schema):
-    id = fields.Integer()
+    id = WholeNumber()
     key = fields.String()
     name = fields.String()
-    version = fields.Integer()
+    version = WholeNumber()
     deployed_at = fields.AwareDateTime()
     deployed_by = fields.String()
     source_file = fields.String()
@@ -253,8 +288,8 @@ class FormSchema(ma.Schema):
 class StartFormSchema(ma.Schema):
     key = fields.String()
     name = fields.String()
-    version = fields.Integer()
-    definition_id = fields.Integer()
+    version = WholeNumber()
+    definition_id = WholeNumber()
     documentation = fields.String(metadata={"description": "the designer's notes on the start event"})
     form = fields.Nested(
         FormSchema,
@@ -273,7 +308,7 @@ class StartFormSchema(ma.Schema):
 # -- tasks ---------------------------------------------------------------------------------
 class TaskSchema(ma.Schema):
     task_id = fields.String()
-    instance_id = fields.Integer()
+    instance_id = WholeNumber()
     bpmn_id = fields.String()
     name = fields.String()
     title = fields.String(metadata={"description": "the case title"})
@@ -320,15 +355,15 @@ class TaskListArgs(PageArgs):
 
 
 class TaskPageSchema(ma.Schema):
-    total = fields.Integer()
-    page = fields.Integer()
-    per_page = fields.Integer()
+    total = WholeNumber()
+    page = WholeNumber()
+    per_page = WholeNumber()
     items = fields.List(fields.Nested(TaskSchema))
 
 
 class LedgerRowSchema(ma.Schema):
     file = fields.String(metadata={"description": "the ledger's file, as uploaded"})
-    row = fields.Integer(metadata={"description": "its row, as the spreadsheet numbers it"})
+    row = WholeNumber(metadata={"description": "its row, as the spreadsheet numbers it"})
 
 
 class HistorySchema(ma.Schema):
@@ -369,8 +404,8 @@ class HistorySchema(ma.Schema):
 
 
 class CommentSchema(ma.Schema):
-    id = fields.Integer()
-    instance_id = fields.Integer()
+    id = WholeNumber()
+    instance_id = WholeNumber()
     task_id = fields.String(allow_none=True)
     author = fields.String()
     body = fields.String(metadata={"description": "empty when withheld"})
@@ -382,12 +417,12 @@ class CommentSchema(ma.Schema):
 
 
 class AttachmentSchema(ma.Schema):
-    id = fields.Integer()
-    instance_id = fields.Integer()
+    id = WholeNumber()
+    instance_id = WholeNumber()
     task_id = fields.String(allow_none=True)
     filename = fields.String()
     content_type = fields.String()
-    size = fields.Integer()
+    size = WholeNumber()
     sha256 = fields.String()
     uploaded_by = fields.String()
     created_at = fields.AwareDateTime()
@@ -435,14 +470,14 @@ class TaskDetailSchema(ma.Schema):
         values=fields.Dict(keys=fields.String(), values=fields.String()),
         metadata={"description": "the run-time option lists the form refers to: {source: {value: label}}"},
     )
-    draft_revision = fields.Integer(
+    draft_revision = WholeNumber(
         metadata={
             "description": "which save of the task's draft this is (0: none saved; whoever saved it): send it "
             "back as the draft save's revision, so that a draft saved since (in another window, or by a "
             "colleague of the unit) is not overwritten unseen"
         }
     )
-    holding = fields.Integer(
+    holding = WholeNumber(
         metadata={
             "description": "the latest claim, hand-over or give-back of the task (0: none yet): send it back as "
             "the hand-over's or the give-back's seen, so that one since (its holder handed it on or gave it "
@@ -459,7 +494,7 @@ class HandOverSchema(ma.Schema):
     to = fields.String(required=True, validate=validate.Length(min=1, max=64))
     # the limit the use case refuses by (422 ``comment: max_length``), documented from its constant
     comment = fields.String(load_default="", metadata={"maxLength": HAND_OVER_NOTE_CHARS})
-    seen = fields.Integer(
+    seen = WholeNumber(
         load_default=None,
         validate=SEEN_RANGE,
         metadata={
@@ -471,7 +506,7 @@ class HandOverSchema(ma.Schema):
 
 
 class UnclaimSchema(ma.Schema):
-    seen = fields.Integer(
+    seen = WholeNumber(
         load_default=None,
         validate=SEEN_RANGE,
         metadata={
@@ -504,7 +539,7 @@ class CompletedSchema(ma.Schema):
 
 class DraftSchema(ma.Schema):
     data = fields.Dict(keys=fields.String(), required=True)
-    revision = fields.Integer(
+    revision = WholeNumber(
         load_default=None,
         validate=SEEN_RANGE,
         metadata={
@@ -544,12 +579,12 @@ class AttachmentUploadSchema(ma.Schema):
 
 # -- instances ---------------------------------------------------------------------------
 class InstanceSchema(ma.Schema):
-    id = fields.Integer()
+    id = WholeNumber()
     title = fields.String()
     business_key = fields.String(allow_none=True)
     process_key = fields.String()
     process_name = fields.String()
-    version = fields.Integer()
+    version = WholeNumber()
     status = fields.String()
     started_by = fields.String(
         metadata={
@@ -576,8 +611,8 @@ class InstanceListArgs(PageArgs):
 
 
 class InstanceListItemSchema(InstanceSchema):
-    open_task_count = fields.Integer(metadata={"description": "ready user tasks"})
-    overdue_task_count = fields.Integer(metadata={"description": "ready user tasks past their due date"})
+    open_task_count = WholeNumber(metadata={"description": "ready user tasks"})
+    overdue_task_count = WholeNumber(metadata={"description": "ready user tasks past their due date"})
     waiting_for = fields.List(
         fields.String(validate=validate.OneOf([w.value for w in Waiting])),
         metadata={
@@ -590,9 +625,9 @@ class InstanceListItemSchema(InstanceSchema):
 
 
 class InstancePageSchema(ma.Schema):
-    total = fields.Integer()
-    page = fields.Integer()
-    per_page = fields.Integer()
+    total = WholeNumber()
+    page = WholeNumber()
+    per_page = WholeNumber()
     items = fields.List(fields.Nested(InstanceListItemSchema))
 
 
@@ -606,10 +641,10 @@ class StartSchema(ma.Schema):
 
 
 class StartedSchema(ma.Schema):
-    id = fields.Integer()
+    id = WholeNumber()
     title = fields.String()
     process_key = fields.String()
-    version = fields.Integer()
+    version = WholeNumber()
     status = fields.String()
     open_tasks = fields.List(fields.Nested(TaskSchema))
     nobody_to_take = fields.List(
@@ -629,7 +664,7 @@ class TimerSchema(ma.Schema):
 
 
 class CallLinkSchema(ma.Schema):
-    instance_id = fields.Integer()
+    instance_id = WholeNumber()
     title = fields.String()
     process_name = fields.String()
     status = fields.String()
@@ -638,8 +673,8 @@ class CallLinkSchema(ma.Schema):
 
 
 class InstanceDetailSchema(InstanceSchema):
-    definition_id = fields.Integer()
-    revision = fields.Integer()
+    definition_id = WholeNumber()
+    revision = WholeNumber()
     variables = fields.Dict(
         metadata={
             "description": "confidential fields masked unless you may read them; without those that open rounds "
@@ -744,7 +779,7 @@ class ProfileUpdateSchema(ma.Schema):
 
 
 class TokenSchema(ma.Schema):
-    id = fields.Integer()
+    id = WholeNumber()
     name = fields.String()
     created_at = fields.AwareDateTime()
     last_used_at = fields.AwareDateTime(allow_none=True)
@@ -755,7 +790,7 @@ class TokenSchema(ma.Schema):
 
 class TokenInSchema(ma.Schema):
     name = fields.String(required=True, validate=validate.Length(min=1, max=tokens.MAX_NAME_CHARS))
-    expires_in_days = fields.Integer(
+    expires_in_days = WholeNumber(
         strict=True,
         allow_none=True,
         load_default=tokens.DEFAULT_EXPIRY_DAYS,
@@ -774,7 +809,7 @@ class CreatedTokenSchema(ma.Schema):
 
 # -- notifications (消息) ------------------------------------------------------------------
 class NotificationSchema(ma.Schema):
-    id = fields.Integer()
+    id = WholeNumber()
     kind = fields.String(
         metadata={
             "description": "task (a new task), reminder (due soon), overdue, supervision (督办), or sent "
@@ -827,7 +862,7 @@ class NotificationSchema(ma.Schema):
             "interrupting (supervision). null for notifications made before it was kept"
         },
     )
-    instance_id = fields.Integer(allow_none=True, metadata={"description": "the case it is about"})
+    instance_id = WholeNumber(allow_none=True, metadata={"description": "the case it is about"})
     task_id = fields.String(allow_none=True, metadata={"description": "the task it is about"})
     created_at = fields.AwareDateTime()
     read_at = fields.AwareDateTime(allow_none=True)
@@ -838,16 +873,16 @@ class NotificationListArgs(PageArgs):
 
 
 class NotificationPageSchema(ma.Schema):
-    total = fields.Integer(metadata={"description": "notifications matching the filter"})
-    unread = fields.Integer(metadata={"description": "all your unread notifications"})
-    page = fields.Integer()
-    per_page = fields.Integer()
+    total = WholeNumber(metadata={"description": "notifications matching the filter"})
+    unread = WholeNumber(metadata={"description": "all your unread notifications"})
+    page = WholeNumber()
+    per_page = WholeNumber()
     items = fields.List(fields.Nested(NotificationSchema))
 
 
 class MarkReadSchema(ma.Schema):
     ids = fields.List(
-        fields.Integer(validate=validate.Range(1, MAX_ID)),
+        WholeNumber(validate=validate.Range(1, MAX_ID)),
         load_default=None,
         allow_none=True,
         validate=validate.Length(max=1000),
@@ -859,7 +894,7 @@ class MarkReadSchema(ma.Schema):
 
 
 class MarkedReadSchema(ma.Schema):
-    marked = fields.Integer(metadata={"description": "how many were unread and are read now"})
+    marked = WholeNumber(metadata={"description": "how many were unread and are read now"})
 
 
 # -- statistics ---------------------------------------------------------------------------
@@ -886,8 +921,8 @@ class StatisticsArgs(ma.Schema):
 
 
 class FigureSchema(ma.Schema):
-    count = fields.Integer(metadata={"description": "cases of the period that meet the figure's definition"})
-    base = fields.Integer(allow_none=True, metadata={"description": "the figure its rate is taken over"})
+    count = WholeNumber(metadata={"description": "cases of the period that meet the figure's definition"})
+    base = WholeNumber(allow_none=True, metadata={"description": "the figure its rate is taken over"})
     rate = fields.Float(allow_none=True, metadata={"description": "count / base in percent, one decimal"})
     label = fields.String(
         metadata={"description": "overall only: the figure's name as the 统计 page shows it, in the request's language"}
@@ -943,13 +978,13 @@ class UnreportedUnitSchema(ma.Schema):
     )
     unit = fields.String(allow_none=True, metadata={"description": "the unit's code; null: no unit (no_task)"})
     head = fields.String(allow_none=True, metadata={"description": "its head's user name, when the roster names one"})
-    told_instead = fields.Integer(allow_none=True, metadata={"description": "others of it told in the head's stead"})
-    told_as_holders = fields.Integer(allow_none=True, metadata={"description": "those of it told as the holders"})
+    told_instead = WholeNumber(allow_none=True, metadata={"description": "others of it told in the head's stead"})
+    told_as_holders = WholeNumber(allow_none=True, metadata={"description": "those of it told as the holders"})
 
 
 class SupervisionSchema(ma.Schema):
-    id = fields.Integer()
-    instance_id = fields.Integer()
+    id = WholeNumber()
+    instance_id = WholeNumber()
     case_title = fields.String()
     task_id = fields.String(allow_none=True)
     task_name = fields.String(allow_none=True)
@@ -1015,14 +1050,14 @@ class SupervisionSchema(ma.Schema):
         },
     )
     unreported_unit = fields.String(allow_none=True, metadata={"description": "that unit's code"})
-    told_instead = fields.Integer(
+    told_instead = WholeNumber(
         allow_none=True,
         metadata={
             "description": "how many others of the unit were told in the head's stead; null: not known (issued "
             "before it was kept)"
         },
     )
-    told_as_holders = fields.Integer(
+    told_as_holders = WholeNumber(
         allow_none=True,
         metadata={
             "description": "how many of the unit hold the task and heard as such; null: not known (issued before "
@@ -1049,7 +1084,7 @@ class SupervisionSchema(ma.Schema):
 class BoardRowSchema(ma.Schema):
     task_id = fields.String()
     task_name = fields.String()
-    instance_id = fields.Integer()
+    instance_id = WholeNumber()
     case_title = fields.String()
     process_key = fields.String()
     process_name = fields.String()
@@ -1063,13 +1098,13 @@ class BoardRowSchema(ma.Schema):
         fields.String(), metadata={"description": "who holds it, by name: the assignee's, else the units'"}
     )
     due_at = fields.AwareDateTime()
-    days_overdue = fields.Integer()
+    days_overdue = WholeNumber()
     overdue = fields.Boolean()
-    days_left = fields.Integer(
+    days_left = WholeNumber(
         metadata={"description": "not yet due: whole days left before the deadline (0: within a day); 0 when overdue"}
     )
-    supervisions = fields.Integer()
-    open_supervisions = fields.Integer()
+    supervisions = WholeNumber()
+    open_supervisions = WholeNumber()
 
     def _holder(self, row) -> str:
         return row.assignee or "、".join(row.groups)
@@ -1079,7 +1114,7 @@ class BoardSchema(ma.Schema):
     rows = fields.List(fields.Nested(BoardRowSchema))
     per_unit = fields.Dict(
         keys=fields.String(),
-        values=fields.List(fields.Integer()),
+        values=fields.List(WholeNumber()),
         metadata={"description": "unit → [overdue, due soon]"},
     )
     open_supervisions = fields.List(fields.Nested(SupervisionSchema))
@@ -1116,20 +1151,20 @@ class CasesBehindArgs(StatisticsArgs):
 
 class MonthFiguresSchema(ma.Schema):
     month = fields.String(metadata={"description": "YYYY-MM, Beijing time"})
-    received = fields.Integer(
+    received = WholeNumber(
         metadata={
             "description": "cases of the period received (inspections, plan: started) that month, each once "
             "however many units or items it has"
         }
     )
-    replied = fields.Integer(
+    replied = WholeNumber(
         allow_none=True, metadata={"description": "of the period's cases, replied that month; null: not counted"}
     )
-    replied_on_time = fields.Integer(allow_none=True, metadata={"description": "of those, replied on time"})
+    replied_on_time = WholeNumber(allow_none=True, metadata={"description": "of those, replied on time"})
 
 
 class CaseBehindSchema(ma.Schema):
-    id = fields.Integer()
+    id = WholeNumber()
     title = fields.String()
     unit = fields.String(allow_none=True)
     status = fields.String()
@@ -1145,11 +1180,11 @@ class AuditArgs(PageArgs):
 
 
 class AuditRowSchema(ma.Schema):
-    id = fields.Integer()
+    id = WholeNumber()
     at = fields.AwareDateTime()
     actor = fields.String()
     action = fields.String()
-    instance_id = fields.Integer(allow_none=True)
+    instance_id = WholeNumber(allow_none=True)
     case_title = fields.String(allow_none=True)
     bpmn_id = fields.String(allow_none=True)
     task_id = fields.String(allow_none=True)
@@ -1168,7 +1203,7 @@ class AuditRowSchema(ma.Schema):
 
 
 class AuditPageSchema(ma.Schema):
-    total = fields.Integer()
-    page = fields.Integer()
-    pages = fields.Integer()
+    total = WholeNumber()
+    page = WholeNumber()
+    pages = WholeNumber()
     items = fields.List(fields.Nested(AuditRowSchema), attribute="rows")
