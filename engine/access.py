@@ -236,7 +236,8 @@ def may_hand_over(actor: Actor, item: Offered) -> bool:
 def may_take(person: Actor, *, readers_offered: bool) -> bool:
     """Whether ``person`` may come to hold a task offered to them or their groups (claim it,
     complete it unclaimed, which takes it, or be handed it), as far as its case's confidential
-    fields go. On a case with confidential fields, a task offered to someone who may read them
+    fields go (its process's, or those its caller gave a called case: the rule is the case's,
+    for any of its tasks). On a case with confidential fields, a task offered to someone who may read them
     (``readers_offered``: the office's petition tasks, which decide on the petition and tell
     the petitioner) is for such people alone: a supervisor, a designer or an administrator who
     sits in the office would decide on it seeing masks, unable to tell the petitioner anything.

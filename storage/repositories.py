@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, fields
 from datetime import date, datetime
 from functools import cache, lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import (
     Boolean,
@@ -18,6 +18,7 @@ from sqlalchemy import (
     Table,
     and_,
     bindparam,
+    case,
     cast,
     exists,
     func,
@@ -268,18 +269,20 @@ def ready_item_rows(session: Session, instance_id: int) -> list[ItemRow]:
 
 @dataclass(frozen=True)
 class Withheld:
-    """Unclaimed ready items of cases of these process versions (``definition_ids``), offered
-    to any of these ``groups`` (roles, unit codes or names) or ``users``, are not claimable by
-    the reader the inbox is for: such a task is taken only by those who may read its case's
-    confidential fields (engine.access.may_take)."""
+    """Unclaimed ready items of cases of these process versions (``definition_ids``), or of
+    these cases (``instance_ids``: called cases whose caller gave them confidential fields their
+    process's forms do not have), offered to any of these ``groups`` (roles, unit codes or
+    names) or ``users``, are not claimable by the reader the inbox is for: such a task is taken
+    only by those who may read its case's confidential fields (engine.access.may_take)."""
 
     definition_ids: tuple[int, ...] = ()
     groups: tuple[str, ...] = ()
     users: tuple[str, ...] = ()
+    instance_ids: tuple[int, ...] = ()
 
     @property
     def withholds_anything(self) -> bool:
-        return bool(self.definition_ids) and bool(self.groups or self.users)
+        return bool(self.definition_ids or self.instance_ids) and bool(self.groups or self.users)
 
 
 @dataclass(frozen=True)
@@ -343,10 +346,15 @@ _OFFER, _ITEM, _CASE = aliased(WorkItemGroup), aliased(WorkItem), aliased(Proces
 
 @lru_cache(maxsize=64)  # one request's counts, rows and filters ask for the same
 def _withheld_items(withheld: Withheld) -> Select[int]:
-    """Ids of the ready items of running cases of ``withheld.definition_ids`` offered to one of
-    its groups or people, claimed or not (an unclaimed one is what is withheld; one the reader
-    holds reaches his open scope as his own): from those few offers, each item and its case by
-    their keys (a condition on the holder would have PostgreSQL read every unclaimed item)."""
+    """Ids of the ready items of running cases of ``withheld.definition_ids`` (or among its
+    ``instance_ids``) offered to one of its groups or people, claimed or not (an unclaimed one
+    is what is withheld; one the reader holds reaches his open scope as his own): from those
+    few offers, each item and its case by their keys (a condition on the holder would have
+    PostgreSQL read every unclaimed item)."""
+    kept = [
+        *([_CASE.definition_id.in_(sorted(set(withheld.definition_ids)))] if withheld.definition_ids else []),
+        *([_CASE.id.in_(sorted(set(withheld.instance_ids)))] if withheld.instance_ids else []),
+    ]
     return (
         select(_OFFER.work_item_id)
         .join(_ITEM, _ITEM.id == _OFFER.work_item_id)
@@ -355,7 +363,7 @@ def _withheld_items(withheld: Withheld) -> Select[int]:
             _offered_to(_OFFER, sorted(set(withheld.groups)), sorted(set(withheld.users))),
             _ITEM.state == READY,
             _CASE.status == RUNNING,
-            _CASE.definition_id.in_(sorted(set(withheld.definition_ids))),
+            or_(*kept),
         )
     )
 
@@ -364,14 +372,31 @@ def _numbered(prefix: str, count: int) -> list[Any]:
     return [bindparam(f"{prefix}_{n}") for n in range(count)]
 
 
+class OfferedCase(NamedTuple):
+    """What ``cases_offered_to`` found: a process version, and for a case a call activity
+    started (``parent_bpmn_id``) that case's id and its caller's; the cases no call started
+    stand as one row of their version with no id (their process's forms alone tell their
+    confidential fields; a called case's are its caller's too)."""
+
+    definition_id: int
+    id: int | None
+    parent_instance_id: int | None
+    parent_bpmn_id: str | None
+
+
 # Built once per number of groups and people asked for (as ``_active_in_roles``): a handful.
 @cache
-def _definitions_offered(groups: int, users: int, their_groups: int) -> PreparedRead:
+def _cases_offered(groups: int, users: int, their_groups: int) -> PreparedRead:
     theirs = select(WorkItemGroup.work_item_id).where(
         _offered_to(WorkItemGroup, _numbered("their_group", their_groups), [bindparam("username")])
     )
     return PreparedRead(
-        select(ProcessInstance.definition_id)
+        select(
+            ProcessInstance.definition_id,
+            case((ProcessInstance.parent_bpmn_id.is_not(None), ProcessInstance.id)),  # NULL: no call started it
+            ProcessInstance.parent_instance_id,
+            ProcessInstance.parent_bpmn_id,
+        )
         .distinct()
         .select_from(_OFFER)  # not correlated with the offers of ``theirs``
         .join(WorkItem, WorkItem.id == _OFFER.work_item_id)
@@ -382,24 +407,25 @@ def _definitions_offered(groups: int, users: int, their_groups: int) -> Prepared
             ProcessInstance.status == RUNNING,
             WorkItem.id.in_(theirs),
         )
-        .order_by(ProcessInstance.definition_id)
+        .order_by(ProcessInstance.definition_id, ProcessInstance.parent_bpmn_id)
     )
 
 
-def definitions_offered_to(
+def cases_offered_to(
     session: Session, groups: Iterable[str], users: Iterable[str], *, claimable_by: tuple[str, Iterable[str]]
-) -> list[int]:
-    """The process versions (ids) of the running cases with a ready item offered both to one of
+) -> list[OfferedCase]:
+    """The process versions of the running cases with a ready item offered both to one of
     ``groups`` or ``users`` and to ``claimable_by`` (a user name and that person's groups),
-    claimed or not (as ``_withheld_items``): from those groups' and people's few ready offers,
-    each item and its case by their keys."""
+    claimed or not (as ``_withheld_items``), and of them the cases a call activity started
+    (``OfferedCase``): from those groups' and people's few ready offers, each item and its case
+    by their keys."""
     username, their_groups = claimable_by
     wanted, named, theirs = sorted(set(groups)), sorted(set(users)), sorted(set(their_groups))
     params: dict[str, Any] = {"username": username}
     for prefix, values in (("group", wanted), ("user", named), ("their_group", theirs)):
         params.update({f"{prefix}_{n}": value for n, value in enumerate(values)})
-    rows = _definitions_offered(len(wanted), len(named), len(theirs)).rows(session, params)
-    return [row[0] for row in rows]
+    rows = _cases_offered(len(wanted), len(named), len(theirs)).rows(session, params)
+    return [OfferedCase(*row) for row in rows]
 
 
 @cache

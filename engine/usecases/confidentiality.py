@@ -47,7 +47,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import PurePosixPath
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -409,12 +409,26 @@ def hidden_fields(session: Session, actor: Actor, case: ProcessInstance) -> froz
     return case_confidential(session, case)
 
 
-def case_confidential(session: Session, case: ProcessInstance) -> frozenset[str]:
+class CaseOrigin(Protocol):
+    """What tells a case's confidential fields (``case_confidential``): its process version,
+    and the case and the call activity that called it (None for a case no call started). A
+    case, or a row of these columns of one (``repo.OfferedCase``)."""
+
+    @property
+    def definition_id(self) -> int: ...
+    @property
+    def parent_instance_id(self) -> int | None: ...
+    @property
+    def parent_bpmn_id(self) -> str | None: ...
+
+
+def case_confidential(session: Session, case: CaseOrigin) -> frozenset[str]:
     """The confidential fields of a case: its process's, and for a case a call activity
     started, the variables the call gave it carrying what its caller keeps confidential
     (``carried_names``: the petitioner's name passed as ``topic`` is as confidential in the
     called case as in its caller, though the called process's forms show ``topic`` as any
-    field). A called case's caller's are its own and those of the case that called it."""
+    field). A called case's caller's are its own and those of the case that called it. No
+    statement for a case no call activity started (its process's forms tell them)."""
     return _confidential(session, case.definition_id, case.parent_instance_id, case.parent_bpmn_id)
 
 

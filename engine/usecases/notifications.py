@@ -106,22 +106,22 @@ def supervisors(session: Session) -> dict[str, str | None]:
     return dict.fromkeys(users_in_groups(session, [Role.SUPERVISOR.value]), Role.SUPERVISOR.value)
 
 
-def kept_for(session: Session, item: WorkItem | ItemRow, definition_id: int | None = None) -> frozenset[str] | None:
+def kept_for(session: Session, item: WorkItem | ItemRow, case: ProcessInstance | None = None) -> frozenset[str] | None:
     """The only people who may take ``item`` when it is kept for those who may read its case's
-    confidential fields (the office's petition tasks: ``taking.takers``, the access policy's
-    say); None when whoever it is offered to may. ``definition_id``: its case's process
-    version, when the caller has it."""
-    return takers(session, item, definition_id if definition_id is not None else _definition(session, item))
+    confidential fields (the office's petition tasks, in a case its call activity started too:
+    ``taking.takers``, the access policy's say); None when whoever it is offered to may.
+    ``case``: its case, when the caller holds it."""
+    return takers(session, item, case)
 
 
-def told_of(session: Session, item: WorkItem | ItemRow, definition_id: int | None = None) -> dict[str, str | None]:
+def told_of(session: Session, item: WorkItem | ItemRow, case: ProcessInstance | None = None) -> dict[str, str | None]:
     """Who is told of ``item``'s task (its arrival, a reminder, its deadline passing, a 督办 on it,
     its withdrawal): whoever claimed it, or else those it is offered to (``holders``) who may take
     it (``kept_for``). A supervisor, a designer or an administrator sitting in the office is never
     asked to act on the office's petition task, which they may not open: a supervisor reads the
     supervisors' copy of what the supervisors hear of instead."""
     everyone = holders(session, item)
-    kept = None if item.assignee else kept_for(session, item, definition_id)
+    kept = None if item.assignee else kept_for(session, item, case)
     return everyone if kept is None else {u: g for u, g in everyone.items() if u in kept}
 
 
@@ -226,7 +226,7 @@ def notify_task(
     handed_by: str | None = None,
     case_title: str | None = None,
     note: str = "",
-    definition_id: int | None = None,
+    case: ProcessInstance | None = None,
 ) -> bool | None:
     """A task arrived: tell whoever may act on it (not ``but``, who just acted and sees it
     anyway), and that it is overdue already when its due date has passed (新任务（已逾期）, a
@@ -234,14 +234,14 @@ def notify_task(
     ``handed_by``: a colleague handed it over, with ``note`` (转交说明: what it is about, what
     is left to do; the one it is handed to would otherwise find it only in the
     task's history); ``case_title``: the case's, when the caller holds the case (saves reading
-    it), and ``definition_id`` its process version's. Whether any active person may take it:
+    it), and ``case`` the case itself, when the caller holds it. Whether any active person may take it:
     ``but`` (who is acting, so active) or someone told (None while held back: nobody was
     asked). An unclaimed task kept for those who may read its case's confidential fields (the
     office's petition tasks: ``taking.readers_offered``) is told to them alone: the others of
     its groups may not take it, and with no such reader active nobody may."""
     if _held_back.get():
         return None
-    everyone = told_of(session, item, definition_id)
+    everyone = told_of(session, item, case)
     recipients = {u: g for u, g in everyone.items() if u != but}
     params = {**_about(session, item, case_title), **({"handed_by": handed_by} if handed_by else {})}
     if item.due_at is not None and item.due_at <= clock.now():
@@ -406,7 +406,7 @@ def notify_cancelled(
     told: dict[str, list[str]] = {}
     via: dict[str, str | None] = {}
     for item in open_items:
-        for username, group in told_of(session, item, instance.definition_id).items():
+        for username, group in told_of(session, item, instance).items():
             told.setdefault(username, [])
             if item.name not in told[username]:
                 told[username].append(item.name)

@@ -297,9 +297,7 @@ def sync_work_items(
             task = replace(task, name=round_name(session, task.name, task.item, units))
         item = _item_row(instance, task, now)
         writes.insert_item(session, item, task.due_rule.to_dict() if task.due_rule else None)
-        taken = notifications.notify_task(
-            session, item, but=acting, case_title=instance.title, definition_id=instance.definition_id
-        )
+        taken = notifications.notify_task(session, item, but=acting, case_title=instance.title, case=instance)
         item.nobody_to_take = taken is False
         ready_items.append(item)
     return ready_items

@@ -124,7 +124,7 @@ def _not_theirs(
 def _would_be_theirs(session: Session, actor: Actor, item: WorkItem | ItemRow) -> bool:
     """Whether ``actor`` could act on ``item`` had nobody taken it: offered to them, and theirs to
     take (``access.may_take``)."""
-    return access.is_candidate(actor, item) and _may_take(session, actor, item, _definition_of(session, item))
+    return access.is_candidate(actor, item) and _may_take(session, actor, item, _case_of(session, item))
 
 
 def _holding_steps(item: WorkItem | ItemRow) -> tuple[ColumnElement[bool], ...]:
@@ -261,7 +261,7 @@ def claim(session: Session, actor: Actor, task_id: str) -> TaskSummary:
         )
     if not access.may_claim(actor, item):
         raise NotAllowed(f"{actor.username} is not a candidate for task {item.name!r}", "not_candidate", task=item.name)
-    if not _may_take(session, actor, item, _definition_of(session, item)):
+    if not _may_take(session, actor, item, _case_of(session, item)):
         raise _for_readers_only(actor, item, "claim")
     item.assignee, item.claimed_at = actor.username, clock.now()
     audit(session, actor, "claim", instance_id=item.instance_id, task_id=task_id, bpmn_id=item.bpmn_id)
@@ -361,7 +361,7 @@ def hand_over(
     is_candidate = _is_candidate(item, other.username, other.groups)
     # only for a colleague outside the task's candidates: could anyone take it at all?
     anyone = is_candidate or bool(_candidates(session, item)) or _held_in_person(session, item)
-    readers_offered = taking.readers_offered(session, item, _definition_of(session, item))
+    readers_offered = taking.readers_offered(session, item, _case_of(session, item))
     if not access.may_take(actor, readers_offered=readers_offered):
         raise _for_readers_only(actor, item, "hand over")  # by whoever may take it, as to them
     if not access.may_hand_to(
@@ -452,7 +452,7 @@ def complete(session: Session, actor: Actor, task_id: str, data: dict[str, Any])
     if not access.may_act(actor, item):
         who = f"claimed by {item.assignee}" if item.assignee else "not in your groups"
         raise _not_theirs(session, actor, item, f"{actor.username} may not complete {item.name!r}: it is {who}")
-    if item.assignee is None and not _may_take(session, actor, item, instance.definition_id):
+    if item.assignee is None and not _may_take(session, actor, item, instance):
         raise _for_readers_only(actor, item, "complete")  # completing an unclaimed task takes it
     following = run_completion(session, actor, instance, item, data, ready_before)
     observers.task_completed(session, processes.get_by_id(session, instance.definition_id).key)
@@ -630,7 +630,7 @@ def task_page(session: Session, actor: Actor, task_id: str) -> TaskPage:
     if acting and item.assignee is None:
         # an unclaimed task offered to whoever may read the case's confidential fields is theirs
         # to take (claim, or complete, which takes it): not offered to the others here either
-        acting = _may_take(session, actor, item, instance.definition_id)
+        acting = _may_take(session, actor, item, instance)
     return TaskPage(
         detail=detail,
         values=fillable({**detail.form.starting_values(detail.data, answered), **draft}),
@@ -778,7 +778,7 @@ def colleagues(session: Session, actor: Actor, task_id: str) -> list[tuple[str, 
         return []
     users = _active_users(session)
     anyone = any(_is_candidate(item, u.username, u.groups) for u in users) or _held_in_person(session, item)
-    readers_offered = taking.readers_offered(session, item, _definition_of(session, item))
+    readers_offered = taking.readers_offered(session, item, _case_of(session, item))
     return [
         (u.username, u.display_name)
         for u in users
@@ -798,19 +798,20 @@ def _active_users(session: Session) -> list[User]:
     return list(session.scalars(select(User).where(User.active.is_(True)).order_by(User.username)))
 
 
-def _definition_of(session: Session, item: WorkItem | ItemRow) -> int:
-    """The process definition of ``item``'s case (its id)."""
+def _case_of(session: Session, item: WorkItem | ItemRow) -> ProcessInstance:
+    """``item``'s case (from the session's, when it holds it already)."""
     instance = session.get(ProcessInstance, item.instance_id)
     assert instance is not None  # a work item belongs to its case
-    return instance.definition_id
+    return instance
 
 
-def _may_take(session: Session, actor: Actor, item: WorkItem | ItemRow, definition_id: int) -> bool:
-    """``access.may_take`` for ``actor`` on ``item``: who else is offered it is asked only when
-    ``actor`` may not read the confidential fields (whoever may takes any task offered to them)."""
+def _may_take(session: Session, actor: Actor, item: WorkItem | ItemRow, case: ProcessInstance) -> bool:
+    """``access.may_take`` for ``actor`` on ``item`` of ``case``: who else is offered it is asked
+    only when ``actor`` may not read the confidential fields (whoever may takes any task offered
+    to them)."""
     if access.may_read_confidential(actor):
         return True
-    return access.may_take(actor, readers_offered=taking.readers_offered(session, item, definition_id))
+    return access.may_take(actor, readers_offered=taking.readers_offered(session, item, case))
 
 
 def _for_readers_only(actor: Actor, item: WorkItem | ItemRow, doing: str) -> NotAllowed:
