@@ -294,13 +294,10 @@
     });
   }
 
-  var checking = 0;
-  var checkedXml = null;  // the text the engine's rows (and their lines) are of
-  function checkOnServer(xml) {
-    var mine = ++checking;
-    checkedXml = xml;
-    summary.textContent = summary.dataset.checking;
-    return fetch(box.dataset.checkUrl, {
+  /* The document sent to one of the designer API's checks (as the file it would be saved as);
+   * its JSON answer, or a rejection when the server did not answer it. */
+  function postDocument(url, xml) {
+    return fetch(url, {
       method: 'POST',
       credentials: 'same-origin',
       headers: { 'Content-Type': 'application/json', 'X-CSRFToken': csrf },
@@ -308,7 +305,16 @@
     }).then(function (r) {
       if (!r.ok) { throw new Error('HTTP ' + r.status); }
       return r.json();
-    }).then(function (answer) {
+    });
+  }
+
+  var checking = 0;
+  var checkedXml = null;  // the text the engine's rows (and their lines) are of
+  function checkOnServer(xml) {
+    var mine = ++checking;
+    checkedXml = xml;
+    summary.textContent = summary.dataset.checking;
+    return postDocument(box.dataset.checkUrl, xml).then(function (answer) {
       if (mine !== checking) { return found.engine; }
       found.engine = answer.problems.map(engineRow);
       render();
@@ -483,15 +489,9 @@
    * what its diagram lacks (an id written twice, given one of its own in the XML view: the
    * layout made when the file was opened drew that id once); as it is when unreachable. */
   function drawable(xml) {
-    return fetch(box.dataset.drawableUrl, {
-      method: 'POST',
-      credentials: 'same-origin',
-      headers: { 'Content-Type': 'application/json', 'X-CSRFToken': csrf },
-      body: JSON.stringify({ xml: xml, filename: form.elements.filename.value || 'process.bpmn' }),
-    }).then(function (r) {
-      if (!r.ok) { throw new Error('HTTP ' + r.status); }
-      return r.json();
-    }).then(function (answer) { return answer.xml; }).catch(function () { return xml; });
+    return postDocument(box.dataset.drawableUrl, xml)
+      .then(function (answer) { return answer.xml; })
+      .catch(function () { return xml; });
   }
 
   document.getElementById('download').addEventListener('click', function () {
