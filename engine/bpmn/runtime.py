@@ -84,6 +84,9 @@ class FiredTimer:
     attached_to: str | None = None  # a boundary timer: the task it is attached to
     attached_name: str = ""  # and that task's name
     interrupting: bool = False
+    # when it fell due (its value's moment): one fired in the very steps that reached its task
+    # has no timer row to say so; None for a cycle
+    due_at: datetime | None = None
 
 
 _ARMED, _DONE = "armed", "done"  # firing marks of a timer task (see Runtime._timer_marks)
@@ -396,6 +399,7 @@ class Runtime:
                     str(attached.id) if attached else None,
                     (attached.task_spec.bpmn_name or attached.task_spec.bpmn_id) if attached else "",
                     bool(getattr(spec, "cancel_activity", False)),
+                    state.fired_moment(task),
                 )
             )
         return fired

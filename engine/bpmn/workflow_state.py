@@ -446,10 +446,26 @@ def waiting_timers(workflow: BpmnWorkflow) -> list[WaitingTimer]:
         if isinstance(value, dict):  # a cycle: the next occurrence
             value = value.get("next") if value.get("cycles") != 0 else None
         if value:
-            due = TimerEventDefinition.get_datetime(value) if isinstance(value, str) else value
-            due_at = datetime.fromtimestamp(due.timestamp(), UTC)  # a plain datetime, in UTC
-            timers.append(WaitingTimer(str(task.id), task.task_spec.bpmn_id, due_at))
+            timers.append(WaitingTimer(str(task.id), task.task_spec.bpmn_id, _moment(value)))
     return timers
+
+
+def fired_moment(task: Task) -> datetime | None:
+    """When the timer event ``task`` fell due, as its value says (a date, a duration's end); None
+    for a cycle, whose value moved on to its next occurrence as it fired."""
+    value = task._get_internal_data("event_value")
+    if not value or isinstance(value, dict):
+        return None
+    try:
+        return _moment(value)
+    except (TypeError, ValueError):  # not a moment (SpiffWorkflow fired it all the same)
+        return None
+
+
+def _moment(value: Any) -> datetime:
+    """A timer's moment as its value holds it (ISO text, or a datetime), as a plain datetime in UTC."""
+    due = TimerEventDefinition.get_datetime(value) if isinstance(value, str) else value
+    return datetime.fromtimestamp(due.timestamp(), UTC)
 
 
 def waiting_events(workflow: BpmnWorkflow) -> list[WaitingEvent]:

@@ -704,6 +704,8 @@ def case_page(session: Session, actor: Actor, instance_id: int) -> CasePage:
                 *(c.author for c in comments),
                 *(a.uploaded_by for a in attachments),
                 *(s.issued_by for s in supervisions),
+                # who recorded what the office did about a deadline timer's 督办
+                *(s.follow_up.done_by or "" for s in supervisions if s.follow_up),
             ],
         ),
         can_supervise=instance.status.value == "running" and actor.can(access.Permission.SUPERVISE),

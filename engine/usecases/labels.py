@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from storage import repositories as repo
 from storage.enums import Role
 
+from ..bpmn.forms import FormSpec
 from ..bpmn.parsing import ParsedProcess
 from .option_lists import LOADERS
 from .results import HistoryEntry
@@ -72,6 +73,26 @@ def in_form_order(entries: Iterable[HistoryEntry], process: ParsedProcess) -> li
 def _in_order(data: Mapping[str, Any], order: Sequence[str]) -> dict[str, Any]:
     listed = {name: data[name] for name in order if name in data}
     return {**listed, **{name: value for name, value in data.items() if name not in listed}}
+
+
+def form_answers(form: FormSpec, data: Mapping[str, Any]) -> list[tuple[str, str, Any]]:
+    """What a completed task's form answered (``data``: its values), in form order: (field id,
+    label, the value as the form shows it: an option by its name, a list joined); read-only
+    fields and empty answers left out. Told to whoever made the request it decided
+    (persist.tell_who_asked), said on the 督办 a deadline timer raised when its path's task is done
+    (supervision.views)."""
+    shown = []
+    for f in form.fields:
+        value = data.get(f.id)
+        if f.readonly or value is None or value == "" or value == []:
+            continue
+        names = {o.id: o.name for o in f.options}
+        if isinstance(value, list):
+            value = "、".join(str(names.get(str(v), v)) for v in value)
+        elif isinstance(value, str):
+            value = names.get(value, value)
+        shown.append((f.id, f.label, value))
+    return shown
 
 
 def department_names(session: Session) -> dict[str, str]:

@@ -24,6 +24,7 @@ from ..bpmn.camunda import TaskMeta
 from ..bpmn.parsing import ParsedProcess
 from ..bpmn.runtime import FiredTimer, ReadyTask, Runtime
 from ..bpmn.serialization import SERIALIZER_VERSION
+from ..bpmn.timer_paths import opened_on_its_path
 from ..bpmn.withdrawals import withdrawn_by
 from ..deadlines.reminders import reminder_time
 from ..errors import Conflict, EngineError
@@ -40,7 +41,7 @@ from . import (
 )
 from .case_deadlines import CLOSED_ROUNDS, CLOSED_TASK, TIMER_FIRED
 from .context import SYSTEM, audit
-from .labels import people_names
+from .labels import form_answers, people_names
 
 CHANGED_MEANWHILE = "this case was changed by someone else meanwhile; reload it and try again"
 
@@ -101,8 +102,9 @@ def save_instance(
         # the tasks just made are among those a timer fired on: a deadline already past when
         # its task was reached fires in these very steps, and its 督办 presses on that item
         known = [*ready_before, *ready_items]
+        made = {w.task_id for w in ready_items} - {w.task_id for w in ready_before}
         lapsed_rounds = record_fired(
-            session, instance, workflow, runtime, process, fired, fired_rows, known, now, acting
+            session, instance, workflow, runtime, process, fired, fired_rows, known, now, acting, opened=made
         )
     withdrawn = [w for w in was_open if w.state == WorkItemState.CANCELLED]
     # a decision that gave a request's task up (改办) takes it with what it withdrew: one change
@@ -369,26 +371,13 @@ def tell_who_asked(
 
 
 def _answers(workflow: BpmnWorkflow, runtime: Runtime, meta: TaskMeta, task_id: str) -> list[tuple[str, str, Any]]:
-    """What a completed task's form answered, in form order: (field id, label, the value as
-    the form shows it: an option by its name, a list joined); read-only fields and empty
-    answers left out. Read from the task's data, or, the task gone with its subprocess, the
-    case's variables."""
+    """What a completed task's form answered (``labels.form_answers``), read from the task's
+    data, or, the task gone with its subprocess, the case's variables."""
     try:
         data = runtime.task(workflow, task_id).data
     except EngineError:
         data = runtime.variables(workflow)
-    shown = []
-    for f in meta.form.fields:
-        value = data.get(f.id)
-        if f.readonly or value is None or value == "" or value == []:
-            continue
-        names = {o.id: o.name for o in f.options}
-        if isinstance(value, list):
-            value = "、".join(str(names.get(str(v), v)) for v in value)
-        elif isinstance(value, str):
-            value = names.get(value, value)
-        shown.append((f.id, f.label, value))
-    return shown
+    return form_answers(meta.form, data)
 
 
 def round_name(session: Session, name: str, item: Any, units: dict[str, str]) -> str:
@@ -434,6 +423,8 @@ def record_fired(
     items_known: Sequence[ItemRow],
     now: datetime,
     acting: str | None = None,
+    *,
+    opened: Collection[str] = (),
 ) -> set[str]:
     """Each timer the engine fired goes into the audit log, and a boundary timer is a 督办
     about the task it is attached to: its holders and the supervisors are told. The same
@@ -444,7 +435,9 @@ def record_fired(
     A timer marked ``closes_window`` (``process.window_timers``) is no 督办: its holders are told
     the period ended, nobody else; on a multi-instance activity, the holders of each round it
     closed (returned: their task ids). ``acting``: the person whose action fired them, if any
-    (as ``save_instance`` has it)."""
+    (as ``save_instance`` has it). ``opened``: the task ids of the items this save made, among
+    which a non-interrupting timer's own path opened the office's 督办 task (its 督办 keeps
+    which: ``supervision.record_automatic``)."""
     items = {w.task_id: w for w in items_known}
     told_rounds: set[str] = set()
 
@@ -497,8 +490,18 @@ def record_fired(
             timer_due=due_at,
         )
         if not timer.interrupting and item.id:  # the task stays open under a 督办: tracked like one issued
-            # dated when the period lapsed (its row's moment), which the scheduler may come to long after
-            supervision.record_automatic(session, instance.id, item.id, timer.name, now, lapsed_at=due_at)
+            # dated when the period lapsed (its row's moment, or, fired in the very steps that
+            # reached its task, with no row, the timer's own), which the scheduler may come to long after
+            followed = opened_on_its_path(workflow, timer.task_id, opened)
+            supervision.record_automatic(
+                session,
+                instance.id,
+                item.id,
+                timer.name,
+                now,
+                lapsed_at=due_at or timer.due_at,
+                followed_by=items[followed].id if followed is not None else None,  # (one this save made)
+            )
             item.supervised = True  # as reading the ready items back would say: its completion answers it
     return told_rounds
 

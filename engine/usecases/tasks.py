@@ -665,6 +665,8 @@ def task_page(session: Session, actor: Actor, task_id: str) -> TaskPage:
                 *(c.author for c in comments),
                 *(a.uploaded_by for a in attachments),
                 *(s.issued_by for s in supervisions),
+                # who recorded what the office did about a deadline timer's 督办
+                *(s.follow_up.done_by or "" for s in supervisions if s.follow_up),
             ],
         ),
         # of the task's variables as the reader may read them: another round's results left out;

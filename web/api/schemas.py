@@ -982,6 +982,27 @@ class UnreportedUnitSchema(ma.Schema):
     told_as_holders = WholeNumber(allow_none=True, metadata={"description": "those of it told as the holders"})
 
 
+class FollowUpAnswerSchema(ma.Schema):
+    field = fields.String(metadata={"description": "the form field's id"})
+    label = fields.String(metadata={"description": "its label, as the form says it (the process's words)"})
+    value = fields.Raw(
+        metadata={
+            "description": "the answer as the form shows it: an option by its name, a list joined; a "
+            "confidential value inside a text masked for whoever may not read it, as the opinion is"
+        }
+    )
+
+
+class FollowUpSchema(ma.Schema):
+    task_name = fields.String(metadata={"description": "the task the timer opened for the office (督办)"})
+    done_by = fields.String(allow_none=True, metadata={"description": "who completed it, by user name"})
+    done_at = fields.AwareDateTime(allow_none=True)
+    answers = fields.List(
+        fields.Nested(FollowUpAnswerSchema),
+        metadata={"description": "what its form answered (督办方式, 督办情况), in form order"},
+    )
+
+
 class SupervisionSchema(ma.Schema):
     id = WholeNumber()
     instance_id = WholeNumber()
@@ -998,6 +1019,14 @@ class SupervisionSchema(ma.Schema):
         metadata={
             "description": "a deadline timer's: when it fired and its holders were told, which may be long after the "
             "period lapsed (the scheduler was down, a ledger's row imported after it); null for a person's"
+        },
+    )
+    follow_up = fields.Nested(
+        FollowUpSchema,
+        allow_none=True,
+        metadata={
+            "description": "a deadline timer's: what the office recorded in the 督办 task the timer opened "
+            "(督办方式, 督办情况), once that task is done; null while it is open, and for a person's"
         },
     )
     opinion = fields.String()

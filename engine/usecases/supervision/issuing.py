@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from typing import Any
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
@@ -242,8 +243,11 @@ def reach_opened(session: Session, instance_id: int, opened: Sequence[repo.ItemR
     task page and the printed notice count it, and the task's completion answers its part
     (``ItemRow.case_supervised``, as reading the item back would say). Their holders are told,
     as the holders were at its issue, once: not when their unit still has a part of it to
-    answer (its people know it stands over them: a 补充 loop of its reply). One issued before
-    whom it was addressed to was kept is left as it was (whom it reached is not known)."""
+    answer (its people know it stands over them: a 补充 loop of its reply). One issued
+    escalated reaches the head of each unit it reaches for the first time as issuing reached
+    the others' (``_escalation``; the row keeps why a head was not told, ``_escalations_kept``).
+    One issued before whom it was addressed to was kept is left as it was (whom it reached is
+    not known)."""
     codes: Mapping[str, str] | None = None
     for row in session.scalars(
         select(Supervision)
@@ -272,12 +276,25 @@ def reach_opened(session: Session, instance_id: int, opened: Sequence[repo.ItemR
             )
         }
         units = list(addressed.get("units") or [])
+        new_units = list(dict.fromkeys(u for _item, u in reached if u not in units))
+        # escalated when issued: each unit reached now for the first time is escalated to as
+        # issuing escalates to each unit addressed (its head told, with its first task reached)
+        escalations = (
+            {
+                unit: _escalation(session, next(item for item, u in reached if u == unit), row.issued_by)
+                for unit in new_units
+            }
+            if _escalation_asked(row)
+            else {}
+        )
+        row.escalated = row.escalated or any(e.reported for e in escalations.values())
         # a new dict: the JSON column notices no change made inside the one it holds
         row.escalation = {
             **kept,
+            **_escalations_kept(kept, list(escalations.values())),
             "addressed": {
                 **addressed,
-                "units": [*units, *dict.fromkeys(u for _item, u in reached if u not in units)],
+                "units": [*units, *new_units],
                 "items": [*items, *(item.id for item, _unit in reached)],
                 "tasks": [*(addressed.get("tasks") or []), *(item.task_id for item, _unit in reached)],
             },
@@ -285,8 +302,39 @@ def reach_opened(session: Session, instance_id: int, opened: Sequence[repo.ItemR
         for item, unit in reached:
             item.case_supervised = True
             if unit not in pressed:
-                _tell_holders(session, item, row.opinion, row.respond_by, None, row.issued_by, tell_supervisors=False)
+                said = escalations.get(unit)
+                _tell_holders(session, item, row.opinion, row.respond_by, said, row.issued_by, tell_supervisors=False)
                 pressed.add(unit)
+
+
+def _escalation_asked(row: Supervision) -> bool:
+    """Whether the 督办 was issued escalated: a head was told, or, none being, issuing kept
+    why (``Escalation.kept``: its ``unreported``, kept whenever escalation was asked)."""
+    return row.escalated or (row.escalation or {}).get("unreported") is not None
+
+
+_KEPT = tuple(Escalation(None, None).kept())  # the keys a row keeps of an escalation
+
+
+def _escalations_kept(kept: Mapping[str, Any], reached: Sequence[Escalation]) -> dict[str, Any]:
+    """What a 督办's row keeps of its escalation (as ``issue`` keeps it) once it escalated to
+    the units ``reached`` too: the units whose head was not told, those before and these, each
+    with its reason, the first also at the top; none left, what it kept (or the first unit's,
+    whose head was told). No task held when it was issued (``NO_TASK``) is no reason any more
+    once a unit holds one. Nothing when it reached none."""
+    if not reached:
+        return {}
+    # (a row from before each unit's reason was kept keeps the first's alone, beside the rest)
+    before = kept.get("unreported_units") or ([{k: kept.get(k) for k in _KEPT}] if kept.get("unreported") else [])
+    unreported = [
+        *(u for u in before if u.get("unreported") != Unreported.NO_TASK),
+        *(e.kept() for e in reached if not e.reported),
+    ]
+    if unreported:
+        return {**unreported[0], "unreported_units": unreported}
+    if kept.get("unreported") != Unreported.NO_TASK:
+        return {}
+    return {**reached[0].kept(), "unreported_units": []}
 
 
 # The refusals that say what a field names moved on since it was read (the task done or
@@ -344,7 +392,7 @@ def _opinion_refusal(opinion: str) -> FieldError | None:
     return control_character(opinion)
 
 
-def _escalation(session: Session, item: WorkItem | None, issued_by: str) -> Escalation:
+def _escalation(session: Session, item: WorkItem | repo.ItemRow | None, issued_by: str) -> Escalation:
     """Whom an escalated 督办 on ``item`` reaches besides the holders: the head (负责人) of
     its unit, the task's first candidate group, when the roster names one who is active and
     has not claimed the task himself (escalating means someone with authority over the holder
@@ -385,7 +433,13 @@ def _escalation(session: Session, item: WorkItem | None, issued_by: str) -> Esca
 
 
 def record_automatic(
-    session: Session, instance_id: int, item_id: int, timer_name: str, now: datetime, lapsed_at: datetime | None = None
+    session: Session,
+    instance_id: int,
+    item_id: int,
+    timer_name: str,
+    now: datetime,
+    lapsed_at: datetime | None = None,
+    followed_by: int | None = None,
 ) -> None:
     """A deadline timer's 督办 on the open task ``item_id`` (its holders are told by the caller).
     Nobody gave an opinion: ``opinion`` keeps what raised it, the timer's name (办理期满), which
@@ -393,7 +447,10 @@ def record_automatic(
     Dated when the period lapsed (``lapsed_at``: the timer's moment), not when it fired
     (``now``): a period that lapsed while the scheduler was down, or before a ledger's row was
     imported, was overdue from then on, as live. The firing moment, when its holders were told,
-    is kept beside it (``fired_at``), as the audit entry of the firing and the notices keep it."""
+    is kept beside it (``fired_at``), as the audit entry of the firing and the notices keep it.
+    ``followed_by``: the work item the timer's own path opened for the office in the same steps
+    (its 督办 task, where it records 督办方式 and 督办情况), kept (``followed_by``) for every read of
+    this 督办 to say, once it is done, what the office did (``views.read_view``)."""
     issued_at = min(lapsed_at, now) if lapsed_at is not None else now
     session.add(
         Supervision(
@@ -404,7 +461,7 @@ def record_automatic(
             automatic=True,
             opinion=timer_name,
             escalated=False,
-            # a timer never escalates: what it keeps is when it fired
-            escalation={"fired_at": now.isoformat()},
+            # a timer never escalates: what it keeps is when it fired, and the office's task it opened
+            escalation={"fired_at": now.isoformat(), **({"followed_by": followed_by} if followed_by else {})},
         )
     )

@@ -104,6 +104,27 @@ class UnreportedUnit:
 
 
 @dataclass(frozen=True)
+class Answer:
+    """One answer of a completed task's form, as the form shows it (``labels.form_answers``)."""
+
+    field: str  # the field's id
+    label: str
+    value: Any  # an option by its name, a list joined
+
+
+@dataclass(frozen=True)
+class FollowUp:
+    """What the office did about a deadline timer's 督办: the task the timer's own path opened
+    for it (督办, 督办重新办理), once done, and what its form answered (督办方式, 督办情况)."""
+
+    task_name: str
+    done_by: str | None  # who completed it, by user name
+    done_at: datetime | None
+    # in form order; a confidential value inside a text masked as the 督办's opinion is for its reader
+    answers: tuple[Answer, ...] = ()
+
+
+@dataclass(frozen=True)
 class SupervisionView:
     id: int
     instance_id: int
@@ -152,3 +173,6 @@ class SupervisionView:
     # when the period lapsed, which may be long before (the scheduler was down, a ledger's row
     # imported after it); None for a person's, or a timer's recorded before it was kept
     fired_at: datetime | None = None
+    # a deadline timer's: what the office recorded in the 督办 task the timer opened, once it is
+    # done; None while it is open, for a person's, or for a timer's recorded before it was kept
+    follow_up: FollowUp | None = None

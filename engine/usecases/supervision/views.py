@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from storage import repositories as repo
 from storage.enums import InstanceStatus, NotificationKind, WorkItemState
 from storage.models import (
+    AuditEntry,
     Notification,
     ProcessInstance,
     Supervision,
@@ -24,11 +25,11 @@ from ... import clock
 from ...access import Actor
 from ..closed_tasks import cancellation
 from ..confidentiality import Secrets, case_secrets
-from ..context import SYSTEM
-from ..labels import people_names
+from ..context import SYSTEM, processes
+from ..labels import form_answers, people_names
 from ..visibility import RoundScope, round_scope, visible_case
 from .answers import request_pending
-from .states import SupervisionView, Unreported, UnreportedUnit, given_up_on_the_case, state_of
+from .states import Answer, FollowUp, SupervisionView, Unreported, UnreportedUnit, given_up_on_the_case, state_of
 
 
 def of_case(session: Session, actor: Actor, instance_id: int, scope: RoundScope | None = None) -> list[SupervisionView]:
@@ -106,6 +107,8 @@ def read_view(session: Session, row: Supervision, now: datetime, secrets: Secret
     given_up = given_up_on_the_case(row)
     ended = status != InstanceStatus.RUNNING or taken_back or given_up
     view = view_of(row, case_title or "", name, task_id, now, secrets, ended)
+    if view.automatic:
+        view = replace(view, follow_up=_follow_up(session, row, definition_id, secrets))
     if view.addressed_units:
         units = repo.department_choices(session)
         view = replace(view, addressed_unit_names=tuple(units.get(code, code) for code in view.addressed_units))
@@ -133,6 +136,36 @@ def read_view(session: Session, row: Supervision, now: datetime, secrets: Secret
         if closed_by_cancelling:
             return replace(view, withdrawn=True, cancelled_by=_canceller(session, row.instance_id))
     return replace(view, withdrawn=True, withdrawn_by=event)
+
+
+def _follow_up(session: Session, row: Supervision, definition_id: int, secrets: Secrets) -> FollowUp | None:
+    """What the office recorded in the task a deadline timer's path opened with its 督办 (the
+    row's ``followed_by``: ``issuing.record_automatic``), once that task is done: its form's
+    answers as its completion's history entry keeps them (the task ran on its own token: the
+    case's data never holds them), each said as the form shows it (``labels.form_answers``)
+    and with ``secrets`` masked, as the opinion is."""
+    followed_by = (row.escalation or {}).get("followed_by")
+    item = session.get(WorkItem, followed_by) if followed_by else None
+    if item is None or item.state != WorkItemState.COMPLETED:
+        return None
+    data = session.scalar(
+        select(AuditEntry.data)
+        .where(
+            AuditEntry.instance_id == row.instance_id,
+            AuditEntry.task_id == item.task_id,
+            AuditEntry.action == "complete",
+        )
+        .order_by(AuditEntry.id.desc())
+        .limit(1)
+    )
+    meta = processes.get_by_id(session, definition_id).tasks.get(item.bpmn_id)
+    answers = form_answers(meta.form, data or {}) if meta is not None else []
+    return FollowUp(
+        item.name,
+        item.completed_by,
+        item.completed_at,
+        tuple(Answer(field_id, label, secrets.redacted(value)) for field_id, label, value in answers),
+    )
 
 
 def canceller_name(session: Session, username: str) -> str:
