@@ -27,7 +27,7 @@ from ... import clock
 from ...bpmn.parsing import ParsedProcess
 from .. import notifications
 from ..context import processes
-from .states import given_up_on_the_case
+from .states import given_up_on_the_case, open_on_the_case
 
 
 def responded(session: Session, item_id: int, by: str, at: datetime) -> None:
@@ -61,15 +61,7 @@ def answered_by_completion(
 def _open_on_the_case(session: Session, instance_id: int) -> Iterator[tuple[Supervision, dict[str, Any]]]:
     """The case's 督办 on the case as a whole not answered yet, oldest first, each with whom it
     was addressed to (``addressed``: units, items, tasks, and the parts answered or ended)."""
-    for row in session.scalars(
-        select(Supervision)
-        .where(
-            Supervision.instance_id == instance_id,
-            Supervision.work_item_id.is_(None),
-            Supervision.responded_at.is_(None),
-        )
-        .order_by(Supervision.id)
-    ):
+    for row in open_on_the_case(session, instance_id):
         yield row, (row.escalation or {}).get("addressed") or {}
 
 

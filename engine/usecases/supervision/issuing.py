@@ -32,7 +32,7 @@ from ..closed_tasks import cancellation
 from ..confidentiality import case_secrets
 from ..context import SYSTEM, audit
 from ..visibility import visible_case, visible_case_for_update
-from .states import Escalation, SupervisionView, Unreported, given_up_on_the_case
+from .states import Escalation, SupervisionView, Unreported, given_up_on_the_case, open_on_the_case
 from .units import unit_codes
 from .views import read_view
 
@@ -249,15 +249,7 @@ def reach_opened(session: Session, instance_id: int, opened: Sequence[repo.ItemR
     One issued before whom it was addressed to was kept is left as it was (whom it reached is
     not known)."""
     codes: Mapping[str, str] | None = None
-    for row in session.scalars(
-        select(Supervision)
-        .where(
-            Supervision.instance_id == instance_id,
-            Supervision.work_item_id.is_(None),
-            Supervision.responded_at.is_(None),
-        )
-        .order_by(Supervision.id)
-    ):
+    for row in open_on_the_case(session, instance_id):
         kept = row.escalation or {}
         addressed = kept.get("addressed")
         if addressed is None or given_up_on_the_case(row):

@@ -4,10 +4,14 @@ whom an escalated one reached and why no head (``Unreported``, ``Escalation``), 
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from storage.models import (
     Supervision,
@@ -35,6 +39,20 @@ def given_up_on_the_case(row: Supervision) -> bool:
     addressed = (row.escalation or {}).get("addressed") or {}
     items = addressed.get("items") or []
     return bool(items) and set(items) <= set(addressed.get("withdrawn") or [])
+
+
+def open_on_the_case(session: Session, instance_id: int) -> Iterator[Supervision]:
+    """The case's 督办 on the case as a whole not answered yet, oldest first (its parts: whom
+    it was addressed to, answered or ended, in ``escalation["addressed"]``)."""
+    yield from session.scalars(
+        select(Supervision)
+        .where(
+            Supervision.instance_id == instance_id,
+            Supervision.work_item_id.is_(None),
+            Supervision.responded_at.is_(None),
+        )
+        .order_by(Supervision.id)
+    )
 
 
 def state_of(row: Supervision, now: datetime, ended: bool = False) -> SupervisionState:
