@@ -84,8 +84,10 @@ REASONS: dict[str, frozenset[str]] = {
     "message_not_awaited": frozenset({"name", "key", "correlation"}),  # NotFound
     # NotFound: no case waits for it and no process starts on it (given no correlation)
     "message_starts_nothing": frozenset({"name", "key"}),
-    # Conflict: count cases wait; cases: the ids of the first few of them (all when as many as count)
-    "message_awaited_by_several": frozenset({"name", "key", "correlation", "count", "cases"}),
+    # Conflict: count cases wait; cases: the ids of the first few of them (all when as many as count);
+    # shared_key: the 编号 they all have (the one given, or the same one each has: a called case
+    # shares its caller's), which cannot tell them apart, only their ids can (None: not so)
+    "message_awaited_by_several": frozenset({"name", "key", "correlation", "count", "cases", "shared_key"}),
     "message_starts_several": frozenset({"name", "processes"}),  # processes: their keys
     "no_case_to_reach": frozenset({"case"}),  # NotFound: a message or trigger named no case by its id
     "case_ended_for_message": frozenset({"case", "status", "name"}),  # Conflict

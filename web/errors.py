@@ -664,6 +664,24 @@ def _cases(p: dict[str, Any]) -> str:
     return cases + ("…" if p["count"] > len(p["cases"]) else "")
 
 
+def _several_waiting(p: dict[str, Any]) -> str:
+    """The cases waiting for a message, and what tells them apart: when they all have one 编号
+    (a called case shares its caller's), the 编号 does not, only the case number does."""
+    listed = {"count": p["count"], "message": p["name"], "where": _matched_by(p), "cases": _cases(p)}
+    if p["shared_key"] is None:
+        return _(
+            "有 %(count)s 个案件在等待消息「%(message)s」%(where)s：%(cases)s。"
+            "请用编号（business_key）、关联变量或案件号（instance_id）指明其中一个。",
+            **listed,
+        )
+    return _(
+        "有 %(count)s 个案件在等待消息「%(message)s」%(where)s：%(cases)s。"
+        "它们的编号都是 %(key)s，用编号分不开：请用案件号（instance_id，命令行用 --case）指明其中一个。",
+        key=p["shared_key"],
+        **listed,
+    )
+
+
 def _case_status(status: str) -> str:
     """A case's status inside a sentence: in Chinese its word; in English the engine's own
     (``cancelled``: the words' English, ``Cancelled``, is a heading's)."""
@@ -715,16 +733,7 @@ _SAY_TO_A_MACHINE: dict[str, Callable[[dict[str, Any]], Said]] = {
     "message_not_awaited": lambda p: Said(
         _("没有案件在等待消息「%(message)s」%(where)s。", message=p["name"], where=_matched_by(p))
     ),
-    "message_awaited_by_several": lambda p: Said(
-        _(
-            "有 %(count)s 个案件在等待消息「%(message)s」%(where)s：%(cases)s。"
-            "请用编号（business_key）、关联变量或案件号（instance_id）指明其中一个。",
-            count=p["count"],
-            message=p["name"],
-            where=_matched_by(p),
-            cases=_cases(p),
-        )
-    ),
+    "message_awaited_by_several": lambda p: Said(_several_waiting(p)),
     "no_case_to_reach": lambda p: Said(_("没有案件 #%(case)s。", case=p["case"])),
     "case_ended_for_message": lambda p: Said(
         _(

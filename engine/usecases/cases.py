@@ -10,7 +10,7 @@ from typing import Any
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from storage import advisory_locks, writes
@@ -188,21 +188,29 @@ def key_holder(session: Session, definition: ProcessDefinition | DefinitionHead,
     COMMITTED) and both insert; with the lock the second waits for the first to commit and
     then reads its case. On SQLite writers run one at a time already (storage/advisory_locks.py).
 
-    A called case holds no 编号: it carries its caller's, which the caller holds (among the
-    cases of its own process), so the office's own case of the called process may have it too.
-    (``parent_task_id``, not the caller's id: that one is emptied if the caller is deleted.)"""
+    A called case holds no 编号 (``own_cases``)."""
     advisory_locks.lock_until_transaction_ends(session, "business_key", definition.key, business_key)
     return session.scalar(
-        select(ProcessInstance.id)
-        .join(ProcessDefinition, ProcessDefinition.id == ProcessInstance.definition_id)
-        .where(
-            ProcessDefinition.key == definition.key,
-            ProcessInstance.business_key == business_key,
-            ProcessInstance.status == InstanceStatus.RUNNING,
-            ProcessInstance.parent_task_id.is_(None),
-        )
+        own_cases(definition.key)
+        .with_only_columns(ProcessInstance.id)
+        .where(ProcessInstance.business_key == business_key, ProcessInstance.status == InstanceStatus.RUNNING)
         .order_by(ProcessInstance.id)
         .limit(1)
+    )
+
+
+def own_cases(process_key: str) -> Select[ProcessInstance]:
+    """The cases of the process ``process_key`` (any version) that are its own: started by
+    hand, by a message or signal, by a timer or by a ledger's import, not by a call activity.
+    A called case carries its caller's 编号 (``camunda:in businessKey``), which the caller
+    holds among the cases of its own process, so the office's own case of the called process
+    may have it too: whoever looks a case of a process up by 编号 (``key_holder``; a ledger's
+    row, ``ledger._existing``) means that one, never a case filed under another's.
+    (``parent_task_id``, not the caller's id: that one is emptied if the caller is deleted.)"""
+    return (
+        select(ProcessInstance)
+        .join(ProcessDefinition, ProcessDefinition.id == ProcessInstance.definition_id)
+        .where(ProcessDefinition.key == process_key, ProcessInstance.parent_task_id.is_(None))
     )
 
 

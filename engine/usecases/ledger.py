@@ -39,7 +39,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from SpiffWorkflow.bpmn.specs.defaults import BoundaryEvent
-from sqlalchemy import select, update
+from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from storage import repositories as repo
@@ -53,7 +53,7 @@ from ..deadlines.calendar import LOCAL_TZ
 from ..errors import EngineError, FieldError, InvalidData, NotFound
 from ..text import control_character
 from . import notifications, spreadsheets, timers
-from .cases import business_key_refusal, start_instance
+from .cases import business_key_refusal, own_cases, start_instance
 from .confidentiality import MASK
 from .context import audit, processes, recorded_from
 from .ledger_rows import (
@@ -310,12 +310,9 @@ def _existing(session: Session, process_key: str, key: str, cells: Cells) -> Pro
     or, for a 编号 written ``#id`` (an exported ledger's case entered here, which has no 编号 of
     its own: ``ledger_export``), that case, if it is of the process, has no 编号 and came in on
     the row's first date (in another database the same id is another case: the row is then a
-    case to create, its 编号 ``#id`` as written)."""
-    of_process = (
-        select(ProcessInstance)
-        .join(ProcessDefinition, ProcessDefinition.id == ProcessInstance.definition_id)
-        .where(ProcessDefinition.key == process_key)
-    )
+    case to create, its 编号 ``#id`` as written). Only the process's own cases: one a call
+    activity started carries its caller's 编号 and is not the row's (``cases.own_cases``)."""
+    of_process = own_cases(process_key)
     found = session.scalar(of_process.where(ProcessInstance.business_key == key).limit(1))
     reference = _CASE_NUMBER.fullmatch(key)
     if found is not None or reference is None:

@@ -94,13 +94,20 @@ def send_message(
         raise NotFound(f"no case waits for the message {name!r}{where}", "message_not_awaited", name=name, **matched_by)
     if len(candidates) > 1:
         listed = ", ".join(str(i) for i in candidates[:MAX_LISTED]) + (" …" if len(candidates) > MAX_LISTED else "")
+        shared = business_key if business_key is not None else _shared_key(session, candidates)
         raise Conflict(
             f"{len(candidates)} cases wait for the message {name!r}{where}: {listed}; "
-            "name one by its business key, correlation variables or case id (instance_id, --case)",
+            + (
+                "name one by its business key, correlation variables or case id (instance_id, --case)"
+                if shared is None
+                else f"they all have the business key {shared!r}, which cannot tell them apart: "
+                "name one by its case id (instance_id, --case)"
+            ),
             "message_awaited_by_several",
             name=name,
             count=len(candidates),
             cases=candidates[:MAX_LISTED],
+            shared_key=shared,
             **matched_by,
         )
     [instance_id] = candidates
@@ -386,6 +393,14 @@ def _subscribed(session: Session, kind: SubscriptionKind, name: str, business_ke
     if business_key is not None:
         query = query.where(ProcessInstance.business_key == business_key)
     return list(session.scalars(query))
+
+
+def _shared_key(session: Session, instance_ids: list[int]) -> str | None:
+    """The 编号 every one of the cases has, if they all have the same one (a called case and
+    its caller, or the office's own case of the called process, ``cases.own_cases``): then
+    the 编号 cannot tell them apart, only their ids can. None: they have none, or several."""
+    keys = set(session.scalars(select(ProcessInstance.business_key).where(ProcessInstance.id.in_(instance_ids))))
+    return keys.pop() if len(keys) == 1 else None
 
 
 def _waits(session: Session, instance_id: int, kind: SubscriptionKind, name: str) -> bool:
