@@ -112,6 +112,22 @@ def closed_by_window_timers(session: Session, instance_id: int) -> dict[str, str
     return closed
 
 
+def rounds_closed_by_windows(session: Session, instance_id: int) -> dict[str, list[str]]:
+    """The rounds (their task ids) each window timer on a multi-instance closed, by the window's
+    own task id (where it ran: inside an outer round, for a window on rounds within rounds), as
+    its ``timer_fired`` audit entry recorded them (one query, on the audit log's index by case)."""
+    rows = session.execute(
+        select(AuditEntry.task_id, AuditEntry.data).where(
+            AuditEntry.instance_id == instance_id, AuditEntry.action == TIMER_FIRED
+        )
+    )
+    closed: dict[str, list[str]] = {}
+    for task_id, data in rows:
+        if task_id and data and data.get(CLOSED_ROUNDS):
+            closed.setdefault(task_id, []).extend(str(t) for t in data[CLOSED_ROUNDS])
+    return closed
+
+
 def case_deadlines(steps: list[CaseDeadline]) -> list[CaseDeadline]:
     """The steps that had a due date."""
     return [step for step in steps if step.due_at is not None]

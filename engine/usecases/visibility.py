@@ -17,7 +17,7 @@ data a form labels (``engine.bpmn.forms.working_fields``) only whoever may read 
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Iterable, Mapping
+from collections.abc import Collection, Hashable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, Protocol, TypeVar
 from uuid import UUID
@@ -35,8 +35,9 @@ from storage.models import CaseDeputy, ProcessInstance, WorkItem, WorkItemGroup
 from ..access import Actor, may_act, may_read_working_field, sees_every_case
 from ..bpmn.forms import working_fields
 from ..bpmn.parsing import ParsedProcess
+from ..bpmn.workflow_state import all_tasks
 from ..errors import NotFound
-from .case_deadlines import CLOSED_ROUNDS, TIMER_FIRED
+from .case_deadlines import CLOSED_ROUNDS, TIMER_FIRED, rounds_closed_by_windows
 from .context import processes, runtime_for
 from .results import HistoryEntry
 
@@ -234,10 +235,10 @@ class RoundScope:
     def history(self, entries: Iterable[HistoryEntry]) -> list[HistoryEntry]:
         """A case's history entries but those of others' rounds (``visible``), the entry of a
         window that closed rounds (``CLOSED_ROUNDS``: their task ids) naming those of the
-        reader's rounds alone. The rounds it closed are gone from the workflow, so that
-        ``hides`` knows them not: a round is the reader's when its task was theirs, or when the
-        window itself ran in a round of theirs (an inner multi-instance's, all of whose rounds
-        are part of it)."""
+        reader's rounds alone (``hides`` knows the others' too, ``_GoneRounds``, yet the entry
+        is the window's): a round is the reader's when its task was theirs, or when the window
+        itself ran in a round of theirs (an inner multi-instance's, all of whose rounds are
+        part of it)."""
         shown = self.visible(entries)
         if self.readable is None:
             return shown
@@ -294,7 +295,49 @@ def round_scope(
         return WHOLE
     if workflow is None:
         workflow = runtime_for(session).restore(process, instance.workflow_json)
-    return _scope_within(workflow, {task_id for task_id, _bpmn_id in theirs})
+    return _GoneRounds(session, instance.id, workflow, in_rounds).scope({task_id for task_id, _bpmn_id in theirs})
+
+
+class _GoneRounds:
+    """The rounds of a case gone from its workflow, for the scope of a reader of their own rounds
+    only. A round a window (or any interrupting boundary event) closed is dropped with its
+    subprocess, while its work item stays (the case's steps, its 法定期限, the history's
+    entries of it): where the workflow cannot tell whose round it was, the window's audit entry
+    can (``rounds_closed_by_windows``: the rounds it closed, and where it ran). Whoever sees the
+    case whole pays nothing for it: one query of the case's work items here, and the audit
+    entries only when some round is gone."""
+
+    def __init__(self, session: Session, instance_id: int, workflow: BpmnWorkflow, in_rounds: frozenset[str]) -> None:
+        self.session, self.instance_id, self.workflow, self.in_rounds = session, instance_id, workflow, in_rounds
+        self.present = {str(task.id) for task in all_tasks(workflow)}
+        self._windows: dict[str, list[str]] | None = None
+
+    def windows(self) -> dict[str, list[str]]:
+        if self._windows is None:
+            self._windows = rounds_closed_by_windows(self.session, self.instance_id)
+        return self._windows
+
+    def scope(self, theirs: set[str]) -> RoundScope:
+        """``_scope_within`` of a reader whose tasks are ``theirs``, another round's gone tasks
+        hidden too. A window that closed a task of theirs ran in a round of theirs (the unit's
+        round its deputies' scores were in), which still tells it, when their own task there is gone."""
+        anchors = (
+            {w for w, closed in self.windows().items() if theirs.intersection(closed)}
+            if theirs - self.present
+            else set()
+        )
+        scope = _scope_within(self.workflow, theirs, anchors)
+        if scope.readable is None:
+            return scope
+        items = self.session.execute(
+            select(WorkItem.task_id, WorkItem.bpmn_id).where(WorkItem.instance_id == self.instance_id)
+        )
+        gone = {t for t, bpmn_id in items if bpmn_id in self.in_rounds and t not in self.present} - scope.readable
+        if not gone:
+            return scope
+        # a gone task a window closed that ran in a round of theirs (scores within the unit's round) is theirs to read
+        ours = {t for w, closed in self.windows().items() if w in scope.readable for t in closed}
+        return replace(scope, hidden_tasks=scope.hidden_tasks | (gone - ours), readable=scope.readable | (gone & ours))
 
 
 _round_elements_of: WeakKeyDictionary[Any, frozenset[str]] = WeakKeyDictionary()
@@ -327,13 +370,15 @@ def _round_elements(process: ParsedProcess) -> frozenset[str]:
     return found
 
 
-def _scope_within(workflow: BpmnWorkflow, theirs: set[str]) -> RoundScope:
-    """The scope of a reader whose tasks (by task id) are ``theirs``."""
-    tasks = [*workflow.tasks.values(), *(t for sub in workflow.subprocesses.values() for t in sub.tasks.values())]
+def _scope_within(workflow: BpmnWorkflow, theirs: set[str], anchors: Collection[str] = ()) -> RoundScope:
+    """The scope of a reader whose tasks (by task id) are ``theirs``; ``anchors``: tasks
+    (windows) whose rounds are theirs too, outside every round telling nothing."""
+    tasks = all_tasks(workflow)
     rounds = {task.id: _round_around(workflow, task) for task in tasks}
     mine = [rounds[task.id] for task in tasks if str(task.id) in theirs]
     if any(round_ is None for round_ in mine):  # a task of theirs outside every round
         return WHOLE
+    mine += [round_ for task in tasks if str(task.id) in anchors and (round_ := rounds[task.id]) is not None]
     ours = {round_.id for round_ in mine if round_ is not None}
     hidden = frozenset(str(t.id) for t in tasks if (round_ := rounds[t.id]) is not None and round_.id not in ours)
     in_ours = {str(t.id) for t in tasks if (round_ := rounds[t.id]) is not None and round_.id in ours}
