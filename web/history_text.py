@@ -43,6 +43,7 @@ def action_names() -> dict[str, str]:
         "task_overdue": pgettext("audit", "任务逾期"),
         "start_timer": pgettext("audit", "按计划发起"),
         "supervise": pgettext("audit", "督办"),
+        "supervise_reached": pgettext("audit", "督办延及新任务"),
         "import": pgettext("audit", "按台账导入"),
         "message_received": pgettext("audit", "收到消息"),
         "signal_received": pgettext("audit", "收到信号"),
@@ -233,6 +234,10 @@ def _said(entry: HistoryEntry, words: Words) -> list[Part]:
         return [Part(str(data.get("filename") or ""))] + ([Part("", Mark.WITHHELD)] if data.get("withheld") else [])
     if action == "supervise":
         return [Part(str(data.get("opinion") or ""))]
+    if action == "supervise_reached":  # a standing 督办 on the case pressing a task opened later
+        unit = str(data.get("unit") or "")
+        said = _("%(where)s：%(message)s", where=words.departments.get(unit, unit), message=data.get("opinion") or "")
+        return [Part(_("；").join([said, _("已报告单位负责人")]) if data.get("escalated") else said)]
     if action == "import":
         return [Part(_("%(file)s 第 %(row)s 行", file=data.get("file"), row=data.get("row")))]
     if action.startswith("external_task_"):

@@ -545,6 +545,7 @@ _SAID = {
     "hand_over": ("to", "comment", "withheld"),
     "attach": ("attachment_id", "filename", "withheld"),
     "supervise": ("opinion", "respond_by", "escalated"),
+    "supervise_reached": ("opinion", "unit", "escalated"),
     "cancel": ("reason",),
     "import": ("file", "row"),
 }

@@ -15,6 +15,7 @@ from engine.errors import FieldError, InvalidData
 from engine.usecases import supervision
 from engine.usecases.labels import department_names, people_names
 from engine.usecases.supervision.overdue_board import Board
+from engine.usecases.supervision.states import FollowUp
 
 from .. import database, exports
 from ..auth import current_actor
@@ -125,6 +126,7 @@ def export(fmt: str):
         _("状态"),
         _("督办次数"),
         _("案件编号"),
+        _("督办落实情况"),
     ]
     rows = [
         [
@@ -138,10 +140,22 @@ def export(fmt: str):
             _due_state(r),
             r.supervisions,
             r.instance_id,  # as the case list's download and the case page number it
+            _follow_up_said(r.follow_up, board.people),
         ]
         for r in board.rows
     ]
     return exports.download(_("督查台"), fmt, headers, rows)
+
+
+def _follow_up_said(follow_up: FollowUp | None, people: Mapping[str, str]) -> str:
+    """What the office recorded about a task's deadline-timer 督办 (its 督办 task done), as the
+    board's open 督办 say it: each answer by its field's label, then who and when; blank when
+    there is none, or the office's task is still open."""
+    if follow_up is None:
+        return ""
+    answers = _("；").join(_("%(where)s：%(message)s", where=a.label, message=a.value) for a in follow_up.answers)
+    done = " ".join(part for part in (person_name(follow_up.done_by, people), when(follow_up.done_at)) if part)
+    return answers + _("（%(text)s）", text=done) if done else answers
 
 
 def _due_state(row: supervision.BoardRow) -> str:

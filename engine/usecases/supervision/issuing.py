@@ -243,7 +243,8 @@ def reach_opened(session: Session, instance_id: int, opened: Sequence[repo.ItemR
     task page and the printed notice count it, and the task's completion answers its part
     (``ItemRow.case_supervised``, as reading the item back would say). Their holders are told,
     as the holders were at its issue, once: not when their unit still has a part of it to
-    answer (its people know it stands over them: a 补充 loop of its reply). One issued
+    answer (its people know it stands over them: a 补充 loop of its reply). Each task reached
+    is an entry of the case's history (``supervise_reached``, by the system). One issued
     escalated reaches the head of each unit it reaches for the first time as issuing reached
     the others' (``_escalation``; the row keeps why a head was not told, ``_escalations_kept``).
     One issued before whom it was addressed to was kept is left as it was (whom it reached is
@@ -293,10 +294,26 @@ def reach_opened(session: Session, instance_id: int, opened: Sequence[repo.ItemR
         }
         for item, unit in reached:
             item.case_supervised = True
+            said = escalations.get(unit) if unit not in pressed else None
             if unit not in pressed:
-                said = escalations.get(unit)
                 _tell_holders(session, item, row.opinion, row.respond_by, said, row.issued_by, tell_supervisors=False)
                 pressed.add(unit)
+            # the case's history says the 督办 now presses this task too, and on which unit: nobody
+            # issued anything now (the system extended it), yet its holders answer to it from here
+            audit(
+                session,
+                SYSTEM,
+                "supervise_reached",
+                instance_id=instance_id,
+                task_id=item.task_id,
+                bpmn_id=item.bpmn_id,
+                data={
+                    "supervision_id": row.id,
+                    "opinion": row.opinion,
+                    "unit": unit,
+                    "escalated": said is not None and said.reported,  # its head told now
+                },
+            )
 
 
 def _escalation_asked(row: Supervision) -> bool:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -32,9 +32,9 @@ from ..context import processes
 from ..labels import holder_names, people_names, value_labels
 from ..people import ROLE_CODES
 from .answers import request_pending
-from .states import SupervisionView, given_up_on_the_case
+from .states import FollowUp, SupervisionView, given_up_on_the_case
 from .units import late_unit, late_unit_in_sql, unit_codes
-from .views import addressed, addressees_recorded, view_of
+from .views import addressed, addressees_recorded, follow_ups, view_of
 
 SOON = timedelta(days=3)  # "due soon" on the board
 
@@ -62,6 +62,9 @@ class BoardRow:
     open_supervisions: int
     # not yet due: the whole days left before its deadline (0: it falls within a day); 0 when overdue
     days_left: int = 0
+    # what the office recorded about the deadline timer's 督办 on it (its 督办 task done), the
+    # latest's; None: none raised, or the office's task still open
+    follow_up: FollowUp | None = None
 
 
 @dataclass(frozen=True)
@@ -115,9 +118,13 @@ def board(
     found = session.execute(_due_tasks(now, process_key, deputy, category)).all()
     groups, users = _offered(session, [r.id for r in found])
     on_the_case = _on_the_case_counts(session, {r.instance_id for r in found})
+    followed_up = _followed_up(session, actor, [r.id for r in found])
     views = _open_supervisions(session, actor, now, unit, process_key, deputy, category)
-    # everyone the board names, in one statement: holders, the people offered tasks, issuers
+    # everyone the board names, in one statement: holders, the people offered tasks, issuers,
     named = {r.assignee for r in found if r.assignee} | {v.issued_by for v in views}
+    # and who recorded what the office did about a timer's (the open 督办's line, the rows' download)
+    done_by = [v.follow_up for v in views if v.follow_up] + list(followed_up.values())
+    named |= {f.done_by for f in done_by if f.done_by}
     people = people_names(session, named.union(*users.values()))
     codes = unit_codes(units)
     rows = []
@@ -129,7 +136,8 @@ def board(
             continue
         holders = holder_names(assignee, offered, offered_users, people, units)
         also = on_the_case.get(item_id, (0, 0))
-        rows.append(_board_row(shown, now, late, assignee, offered, offered_users, holders, also))
+        row = _board_row(shown, now, late, assignee, offered, offered_users, holders, also)
+        rows.append(replace(row, follow_up=followed_up[item_id]) if item_id in followed_up else row)
     order = {
         "due": lambda r: (r.due_at, r.instance_id),
         "unit": lambda r: (r.unit or "", r.due_at),
@@ -294,10 +302,38 @@ def _open_supervisions(
         and (not unit or _addressed_to(found[0], unit, found.case_unit))
     ]
     secrets = secrets_of_cases(session, actor, {(row.instance_id, definition) for row, _t, definition, *_ in open_rows})
+    # a deadline timer's: what the office did about it, as the case and task pages say it
+    followed_up = follow_ups(session, [(row, definition) for row, _t, definition, *_ in open_rows], secrets)
     return [
-        view_of(row, title, task_name, task_id, now, secrets[row.instance_id])
+        replace(
+            view_of(row, title, task_name, task_id, now, secrets[row.instance_id]), follow_up=followed_up.get(row.id)
+        )
         for row, title, _definition, task_name, task_id, *_ in open_rows
     ]
+
+
+def _followed_up(session: Session, actor: Actor, item_ids: list[int]) -> dict[int, FollowUp]:
+    """Work item id → what the office recorded about the deadline timer's 督办 on it, the
+    latest's (``views.follow_ups``), masked to ``actor``: for the board's rows (its download
+    says it), whether or not the open 督办 listed beside them (the newest 200) hold it."""
+    if not item_ids:
+        return {}
+    raised = [
+        (row, definition)
+        for row, definition in session.execute(
+            select(Supervision, ProcessInstance.definition_id)
+            .join(ProcessInstance, ProcessInstance.id == Supervision.instance_id)
+            .where(Supervision.automatic.is_(True), Supervision.work_item_id.in_(item_ids))
+            .order_by(Supervision.id)
+        )
+        if (row.escalation or {}).get("followed_by")
+    ]
+    if not raised:
+        return {}
+    secrets = secrets_of_cases(session, actor, {(row.instance_id, definition) for row, definition in raised})
+    found = follow_ups(session, raised, secrets)
+    # (oldest first: a later timer's on the same task is the one kept)
+    return {row.work_item_id: found[row.id] for row, _definition in raised if row.id in found and row.work_item_id}
 
 
 def _addressed_to(row: Supervision, unit: str, case_unit: str | None) -> bool:
