@@ -10,7 +10,7 @@ process stands for it (the one it ran in: a later run starts only after that one
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 from uuid import UUID
 from weakref import WeakKeyDictionary
@@ -70,6 +70,55 @@ def runs_around_open_tasks(workflow: BpmnWorkflow) -> dict[str, frozenset[str]]:
         runs = frozenset(str(level.parent.id) for level in _outward(workflow, task) if _is_round(level))
         if runs:
             found[str(task.id)] = runs
+    return found
+
+
+def rounds_of_tasks(workflow: BpmnWorkflow, tasks: Iterable[tuple[str, str]]) -> dict[str, tuple[str, ...] | None]:
+    """Each of ``tasks`` (task id, element id), with the rounds of multi-instance activities it
+    is in, innermost first (each round's own task id: the task itself, a round of a
+    multi-instance task, or the task running the round's subprocess; the nested ones' too); ()
+    outside every round. Rounds side by side share their elements, so that only this tells one
+    unit's step from another's. None: a task of an element inside rounds that is gone from the
+    workflow (dropped with its round when a boundary event closed the multi-instance around
+    it), which nothing tells the round of."""
+    inside = round_elements(workflow.spec, workflow.subprocess_specs)  # (none in most processes)
+    found: dict[str, tuple[str, ...] | None] = {}
+    for task_id, bpmn_id in tasks:
+        task = _task(workflow, task_id) if bpmn_id in inside else None
+        if task is not None:
+            found[task_id] = tuple(str(level.id) for level in _outward(workflow, task) if _is_round(level))
+        else:  # no element of a round: outside every round, gone or not
+            found[task_id] = None if bpmn_id in inside else ()
+    return found
+
+
+_round_elements_of: WeakKeyDictionary[Any, frozenset[str]] = WeakKeyDictionary()
+
+
+def round_elements(spec: Any, subprocess_specs: Mapping[str, Any]) -> frozenset[str]:
+    """The ids of the elements of a process (``spec``, its ``subprocess_specs``) that run inside
+    a round (a multi-instance task, or whatever the subprocess a multi-instance runs holds,
+    nested ones too), found once per process: a task of any other element is no round's."""
+    found = _round_elements_of.get(spec)
+    if found is None:
+        inside: set[str] = set()
+
+        def enter(name: Any) -> None:  # a subprocess's spec, by the name its task gives it
+            sub = subprocess_specs.get(name) if isinstance(name, str) else None
+            if sub is None:
+                return
+            for task_spec in sub.task_specs.values():
+                if task_spec.bpmn_id:
+                    inside.add(task_spec.bpmn_id)
+                enter(getattr(task_spec, "spec", None))
+
+        for each in (spec, *subprocess_specs.values()):
+            for task_spec in each.task_specs.values():
+                if isinstance(task_spec, MultiInstanceTask):
+                    child = each.task_specs[task_spec.task_spec]
+                    inside.add(child.bpmn_id)
+                    enter(getattr(child, "spec", None))
+        found = _round_elements_of[spec] = frozenset(inside)
     return found
 
 

@@ -1,7 +1,8 @@
 """The steps of a case (办理步骤: every task it has had, who did it, when, and whether in time)
 and its statutory deadlines (法定期限: the steps that were given a due date, how that date was
 counted by engine.deadlines.legal, and whether the period was kept), as the case page lists
-them, from the work items (no workflow is read)."""
+them, from the work items (the workflow read only to tell rounds side by side apart, when a
+step came more than once: ``_rounds_of_steps``)."""
 
 from __future__ import annotations
 
@@ -11,13 +12,16 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
+from SpiffWorkflow.bpmn import BpmnWorkflow
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from storage.enums import WorkItemState
-from storage.models import AuditEntry, WorkItem
+from storage.models import AuditEntry, ProcessInstance, WorkItem
 
+from ..bpmn.withdrawals import rounds_of_tasks
 from ..deadlines.legal import Deadline, local_day
+from .context import processes, runtime_for
 from .results import stored_rule
 
 # the audit entry of a fired timer (persist.record_fired), and the key of its data naming the
@@ -66,16 +70,42 @@ class CaseDeadline:
     closed_by: str | None = None
 
 
-def case_steps(session: Session, instance_id: int, now: datetime) -> list[CaseDeadline]:
+# the rounds a step is in, by its task id (``withdrawals.rounds_of_tasks``): innermost first, ()
+# outside every round, None when nothing tells (a round's step gone from the workflow)
+Rounds = dict[str, tuple[str, ...] | None]
+
+
+def case_steps(
+    session: Session, instance_id: int, now: datetime, workflow: BpmnWorkflow | None = None
+) -> list[CaseDeadline]:
     """Every task the case has had, oldest first. The caller has checked that the reader
-    may see the case."""
+    may see the case. ``workflow``: the case's, when the caller has it restored (else it is,
+    only when a step with a due date came more than once)."""
     items = session.scalars(
         select(WorkItem).where(WorkItem.instance_id == instance_id).order_by(WorkItem.created_at, WorkItem.id)
     ).all()
     lapsed = closed_by_window_timers(session, instance_id)
     steps = [_deadline(item, now, lapsed.get(item.task_id)) for item in items]
-    steps = [_carried_on(step, steps[index + 1 :], steps[:index]) for index, step in enumerate(steps)]
+    rounds = _rounds_of_steps(session, instance_id, steps, workflow)
+    steps = [_carried_on(step, steps[index + 1 :], steps[:index], rounds) for index, step in enumerate(steps)]
     return _numbered(steps)
+
+
+def _rounds_of_steps(
+    session: Session, instance_id: int, steps: list[CaseDeadline], workflow: BpmnWorkflow | None
+) -> Rounds:
+    """The rounds each step is in (``Rounds``). Only a step with a due date that came again
+    can have its period carried on (``_carried_on``): without one, no workflow is read, and
+    every step reads as outside every round."""
+    came = Counter((step.bpmn_id, step.name) for step in steps if step.due_at is not None)
+    if all(times == 1 for times in came.values()):
+        return {step.task_id: () for step in steps}
+    if workflow is None:
+        instance = session.get(ProcessInstance, instance_id)
+        assert instance is not None  # the caller found the case
+        process = processes.get_by_id(session, instance.definition_id)
+        workflow = runtime_for(session).restore(process, instance.workflow_json)
+    return rounds_of_tasks(workflow, [(step.task_id, step.bpmn_id) for step in steps])
 
 
 def _numbered(steps: list[CaseDeadline]) -> list[CaseDeadline]:
@@ -153,15 +183,23 @@ def _deadline(item: WorkItem, now: datetime, closed_by: str | None) -> CaseDeadl
     )
 
 
-def _carried_on(step: CaseDeadline, later: list[CaseDeadline], earlier: list[CaseDeadline]) -> CaseDeadline:
+def _carried_on(
+    step: CaseDeadline, later: list[CaseDeadline], earlier: list[CaseDeadline], rounds: Rounds
+) -> CaseDeadline:
     """A step done within its period that the same step (the same round) follows in the same
     period: the period did not end with it, and is judged where it ends. The next row of the
     same step continues its period (``_same_period``), or else a period of its own began (the
     next round of follow-up, the evaluation after a re-handling, the reply after a 改办) and
-    this row is judged here. ``earlier``: the steps the case had before this one."""
+    this row is judged here. ``earlier``: the steps the case had before this one. Judged
+    within the step's own round (``_in_sight``): rounds side by side share the step's element,
+    name and due date (a deputy's score of each unit), and one's next row carries on no
+    other's period."""
     if step.state not in (DeadlineState.MET, DeadlineState.MISSED) or step.due_at is None:
         return step
-    passed = {(s.bpmn_id, s.name) for s in earlier}
+    if rounds.get(step.task_id) is None:  # a round's step gone with it: which round, nothing tells
+        return step
+    later = [s for s in later if _in_sight(step, s, rounds)]
+    passed = {(s.bpmn_id, s.name) for s in earlier if _in_sight(step, s, rounds)}
     for index, after in enumerate(later):
         if (after.bpmn_id, after.name) != (step.bpmn_id, step.name) or after.due_at is None:
             continue
@@ -170,6 +208,21 @@ def _carried_on(step: CaseDeadline, later: list[CaseDeadline], earlier: list[Cas
         state = DeadlineState.EXTENDED if after.due_at > step.due_at else DeadlineState.CARRIED
         return dataclasses.replace(step, state=state)
     return step
+
+
+def _in_sight(step: CaseDeadline, other: CaseDeadline, rounds: Rounds) -> bool:
+    """Whether ``other`` bears on the period of ``step``: a row of the step's own round, of a
+    round within it, or of what runs around it (its outer rounds, the case outside every
+    round); not another round's beside it. A step outside every round sees every row, as
+    before rounds were told apart; a round's step does not see a row whose round nothing
+    tells (gone from the workflow), rather than take another round's for its own."""
+    own, theirs = rounds.get(step.task_id), rounds.get(other.task_id)
+    if own == ():
+        return True
+    if own is None or theirs is None:
+        return False
+    inner, outer = (theirs, own) if len(theirs) >= len(own) else (own, theirs)
+    return inner[len(inner) - len(outer) :] == outer  # (innermost first: what runs around is a tail)
 
 
 def _same_period(

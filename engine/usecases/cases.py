@@ -674,7 +674,8 @@ def case_page(session: Session, actor: Actor, instance_id: int) -> CasePage:
     process = processes.get_by_id(session, instance.definition_id)
     # what the rounds of a run an interrupting event ended had returned (改办前的协办意见)
     ended = ended_runs(workflow, process)
-    steps = scope.visible(case_steps(session, instance_id, clock.now()))  # another round's steps are not theirs
+    # another round's steps are not theirs (the workflow tells the rounds apart for 期限延续)
+    steps = scope.visible(case_steps(session, instance_id, clock.now(), workflow))
     caller, called = calls.links_of(session, instance, lambda other: may_see_case(session, actor, other))
     hidden = hidden_fields(session, actor, instance)
     # what was said or attached on another round's task is that round's

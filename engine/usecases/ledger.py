@@ -311,9 +311,24 @@ def _existing(session: Session, process_key: str, key: str, cells: Cells) -> Pro
     its own: ``ledger_export``), that case, if it is of the process, has no 编号 and came in on
     the row's first date (in another database the same id is another case: the row is then a
     case to create, its 编号 ``#id`` as written). Only the process's own cases: one a call
-    activity started carries its caller's 编号 and is not the row's (``cases.own_cases``)."""
+    activity started carries its caller's 编号 and is not the row's (``cases.own_cases``).
+
+    Several own cases may have the 编号: a 编号 is free again once its case ended (only a
+    running case holds it: ``cases.key_holder``). The row is then the running one, the case the
+    编号 stands for now (there is one at most); else the newest, the last to have held it (the
+    latest started, a ledger's case on its registration day; the later entered of two started
+    alike). Without an order the database picks any, and a second import could find another
+    case than the first."""
     of_process = own_cases(process_key)
-    found = session.scalar(of_process.where(ProcessInstance.business_key == key).limit(1))
+    found = session.scalar(
+        of_process.where(ProcessInstance.business_key == key)
+        .order_by(
+            (ProcessInstance.status == InstanceStatus.RUNNING).desc(),
+            ProcessInstance.started_at.desc(),
+            ProcessInstance.id.desc(),
+        )
+        .limit(1)
+    )
     reference = _CASE_NUMBER.fullmatch(key)
     if found is not None or reference is None:
         return found

@@ -35,6 +35,7 @@ from storage.models import CaseDeputy, ProcessInstance, WorkItem, WorkItemGroup
 from ..access import Actor, may_act, may_read_working_field, sees_every_case
 from ..bpmn.forms import working_fields
 from ..bpmn.parsing import ParsedProcess
+from ..bpmn.withdrawals import round_elements
 from ..bpmn.workflow_state import all_tasks
 from ..errors import NotFound
 from .case_deadlines import CLOSED_ROUNDS, TIMER_FIRED, rounds_closed_by_windows
@@ -340,34 +341,10 @@ class _GoneRounds:
         return replace(scope, hidden_tasks=scope.hidden_tasks | (gone - ours), readable=scope.readable | (gone & ours))
 
 
-_round_elements_of: WeakKeyDictionary[Any, frozenset[str]] = WeakKeyDictionary()
-
-
 def _round_elements(process: ParsedProcess) -> frozenset[str]:
-    """The ids of the elements that run inside a round (a multi-instance task, or whatever
-    the subprocess a multi-instance runs holds, nested ones too), found once per parsed
-    process: a task of any other element is no round's."""
-    found = _round_elements_of.get(process.spec)
-    if found is None:
-        inside: set[str] = set()
-
-        def enter(name: Any) -> None:  # a subprocess's spec, by the name its task gives it
-            sub = process.subprocess_specs.get(name) if isinstance(name, str) else None
-            if sub is None:
-                return
-            for spec in sub.task_specs.values():
-                if spec.bpmn_id:
-                    inside.add(spec.bpmn_id)
-                enter(getattr(spec, "spec", None))
-
-        for each in (process.spec, *process.subprocess_specs.values()):
-            for spec in each.task_specs.values():
-                if isinstance(spec, MultiInstanceTask):
-                    child = each.task_specs[spec.task_spec]
-                    inside.add(child.bpmn_id)
-                    enter(getattr(child, "spec", None))
-        found = _round_elements_of[process.spec] = frozenset(inside)
-    return found
+    """The ids of the elements that run inside a round (``withdrawals.round_elements``): a task
+    of any other element is no round's."""
+    return round_elements(process.spec, process.subprocess_specs)
 
 
 def _scope_within(workflow: BpmnWorkflow, theirs: set[str], anchors: Collection[str] = ()) -> RoundScope:
