@@ -5,6 +5,10 @@ input asks first."""
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
+from typing import Any
+
 import pytest
 
 from engine.usecases import tasks
@@ -12,6 +16,14 @@ from tests.e2e.test_officer_flow import sign_in
 from tests.world import act, start_review
 
 pytestmark = pytest.mark.browser
+
+
+def until(page: Any, done: Callable[[], object], seconds: float = 15) -> None:
+    """Let the page run until ``done()`` (a dialog the page opened was answered), not for a
+    fixed time: on a loaded machine the page's script may take longer to ask."""
+    deadline = time.monotonic() + seconds
+    while not done() and time.monotonic() < deadline:
+        page.wait_for_timeout(50)
 
 
 @pytest.fixture
@@ -44,7 +56,8 @@ def test_a_comment_posted_keeps_what_was_typed_into_the_form(live_server, browse
 
     page.on("dialog", stay)
     page.locator("nav.mainnav a").first.click()
-    page.wait_for_timeout(500)
+    until(page, lambda: asked)
+    page.wait_for_timeout(300)  # (staying: no navigation follows the answer)
     assert asked == ["beforeunload"] and f"/tasks/{reply_task}" in page.url
     assert page.input_value("#f-pages") == "4"
     assert problems == []
@@ -80,7 +93,8 @@ def test_a_draft_saved_in_another_tab_meanwhile_is_overwritten_only_when_the_off
 
     page.once("dialog", answer(False))
     comment.locator("button[type=submit]").click()
-    page.wait_for_timeout(800)
+    until(page, lambda: asked)
+    page.wait_for_timeout(300)  # (no: nothing is posted after the answer)
     [question] = asked
     assert question.startswith("您打开此页后，又于 2026-12-07 09:00 保存过「答复」的草稿")
     assert question.endswith("要用本页填写的内容覆盖那一份草稿，再继续吗？")

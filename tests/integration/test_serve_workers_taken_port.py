@@ -6,7 +6,6 @@ gunicorn to take."""
 from __future__ import annotations
 
 import socket
-import time
 from pathlib import Path
 
 import pytest
@@ -22,10 +21,10 @@ pytestmark = pytest.mark.slow
 
 def test_a_taken_port_is_the_same_one_line_with_workers(env: dict[str, str], taken_port: int):  # noqa: F811
     said = f"Error: cannot listen on 127.0.0.1:{taken_port}: the address is in use (another server?)\n"
-    started = time.monotonic()
     workers = congressflow(["serve", "--workers", "2", "--port", str(taken_port), "--no-scheduler"], env)
+    # that one line and nothing else: gunicorn never tried (each of its tries says "Connection in
+    # use" on this stream), which a time limit showed before and a loaded machine made flaky
     assert (workers.returncode, workers.stderr) == (1, said)
-    assert time.monotonic() - started < 4  # gunicorn's five tries take five seconds
     waitress = congressflow(["serve", "--port", str(taken_port), "--no-scheduler"], env)
     assert (waitress.returncode, waitress.stderr) == (workers.returncode, workers.stderr)
 
