@@ -97,7 +97,19 @@ def test_the_board_download_says_where_each_task_stands_and_its_case_number(app,
     clock.advance(timedelta(days=14))  # 2026-12-23 09:00: the first a day late, the second due tomorrow
     client = as_user("supervisor")
     [header, *rows] = load_workbook(io.BytesIO(client.get("/board/export.xlsx").data)).active.values
-    assert header == ("任务", "案件", "流程", "单位", "办理人", "期限", "逾期天数", "状态", "督办次数", "案件编号")
+    assert header == (
+        "任务",
+        "案件",
+        "流程",
+        "单位",
+        "办理人",
+        "期限",
+        "逾期天数",
+        "状态",
+        "督办次数",
+        "案件编号",
+        "督办落实情况",
+    )
     assert [(r[1], r[6], r[7], r[9]) for r in rows] == [
         (REVIEW_TITLE, 1, "已逾期 1 天", late.id),
         ("关于路灯维修的意见", None, "即将到期，还剩 1 天", soon.id),
