@@ -23,6 +23,7 @@ from tests.e2e.diagram_view import assert_opens_on_current_step
 from tests.e2e.held_requests import HeldRequests
 from tests.e2e.test_officer_flow import sign_in
 from tests.integration.test_statistics import seed
+from tests.web.test_supervision_desk_walks import BOARD_DOWNLOAD_HEADER
 from tests.world import REVIEW_SUBJECT, act, deploy, start_review
 from web import database
 
@@ -137,19 +138,7 @@ def test_the_board_and_the_statistics_download_as_spreadsheets(app, live_server,
     board_file = artifacts / "board.xlsx"
     download.save_as(board_file)
     rows = [trimmed(r) for r in load_workbook(board_file).active.iter_rows(values_only=True)]
-    assert rows[0] == [
-        "任务",
-        "案件",
-        "流程",
-        "单位",
-        "办理人",
-        "期限",
-        "逾期天数",
-        "状态",
-        "督办次数",
-        "案件编号",
-        "督办落实情况",
-    ]
+    assert rows[0] == list(BOARD_DOWNLOAD_HEADER)
     assert len(rows) == 2
     reply = rows[1]
     assert reply[:4] == ["答复", REVIEW_SUBJECT, "意见办理（测试）", "财政所"]

@@ -88,6 +88,22 @@ def test_a_whole_case_supervision_that_kept_no_addressees_says_they_were_not_rec
     assert (api["addressed_units"], api["addressees_recorded"]) == ([], False)
 
 
+# the board download's columns, as a supervisor reads them (the browser's download reads them too)
+BOARD_DOWNLOAD_HEADER = (
+    "任务",
+    "案件",
+    "流程",
+    "单位",
+    "办理人",
+    "期限",
+    "逾期天数",
+    "状态",
+    "督办次数",
+    "案件编号",
+    "督办落实情况",
+)
+
+
 def test_the_board_download_says_where_each_task_stands_and_its_case_number(app, as_user):
     late = start_review(app, "office1")  # assigned 2026-12-07: its reply is due 2026-12-22 24:00
     act(app, "office1", tasks.complete, late.task_id, {"lead_unit": "finance"})
@@ -97,19 +113,7 @@ def test_the_board_download_says_where_each_task_stands_and_its_case_number(app,
     clock.advance(timedelta(days=14))  # 2026-12-23 09:00: the first a day late, the second due tomorrow
     client = as_user("supervisor")
     [header, *rows] = load_workbook(io.BytesIO(client.get("/board/export.xlsx").data)).active.values
-    assert header == (
-        "任务",
-        "案件",
-        "流程",
-        "单位",
-        "办理人",
-        "期限",
-        "逾期天数",
-        "状态",
-        "督办次数",
-        "案件编号",
-        "督办落实情况",
-    )
+    assert header == BOARD_DOWNLOAD_HEADER
     assert [(r[1], r[6], r[7], r[9]) for r in rows] == [
         (REVIEW_TITLE, 1, "已逾期 1 天", late.id),
         ("关于路灯维修的意见", None, "即将到期，还剩 1 天", soon.id),
