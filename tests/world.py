@@ -241,6 +241,23 @@ def start_petition(target: Target, starter: str, unit: str = "finance") -> Case:
     return _case(act(target, starter, cases.start_instance, "petition_min", data))
 
 
+# a deputy's proposal (bpmn/proposal.bpmn) as the office registers it, in recess
+PROPOSAL = {
+    "kind": "suggestion",
+    "title": "修缮村道",
+    "content": "村道破损",
+    "deputy": "deputy",
+    "submitted_during": "recess",
+}
+
+
+def start_proposal(target: Target, starter: str = "office1") -> int:
+    """bpmn/proposal.bpmn deployed and a PROPOSAL started by ``starter``, waiting for the
+    office to classify and assign it: the case's id."""
+    deploy(target, REPO_ROOT / "bpmn" / "proposal.bpmn")
+    return act(target, starter, cases.start_instance, "proposal", PROPOSAL).id
+
+
 class _SharedBytecode(BytecodeCache):
     """Templates compiled once per test session, not once per app (each test makes one)."""
 

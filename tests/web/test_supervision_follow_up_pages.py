@@ -13,11 +13,10 @@ import pytest
 
 from engine import clock
 from engine.deadlines import legal
-from engine.usecases import cases, tasks, timers
-from tests.conftest import REPO_ROOT
+from engine.usecases import tasks, timers
 from tests.web.conftest import text_of
 from tests.web.test_supervision_on_arrival import assigned_after_its_period, open_task
-from tests.world import act, deploy
+from tests.world import act, start_proposal
 from web import database
 
 NOTE = "电话催办，要求三日内答复"
@@ -32,15 +31,7 @@ def petition(app) -> tuple[int, str, str]:
 def proposal(app) -> tuple[int, str, str]:
     """A proposal whose reply period lapsed (the scheduler fired 答复期满): (case, the late task,
     the office's 督办 task)."""
-    deploy(app, REPO_ROOT / "bpmn" / "proposal.bpmn")
-    data = {
-        "kind": "suggestion",
-        "title": "修缮村道",
-        "content": "村道破损",
-        "deputy": "deputy",
-        "submitted_during": "recess",
-    }
-    case_id = act(app, "office1", cases.start_instance, "proposal", data).id
+    case_id = start_proposal(app)
     classify = {"category": "construction", "lead_unit": "finance", "cohandling_units": [], "assignment_note": "请办理"}
     act(app, "office1", tasks.complete, open_task(app, case_id, "Task_Classify"), classify)
     clock.advance(timedelta(days=100))  # past the reply's three months

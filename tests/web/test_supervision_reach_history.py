@@ -11,12 +11,11 @@ import io
 
 from flask_babel import force_locale
 
-from engine.usecases import cases, supervision, tasks
-from tests.conftest import REPO_ROOT
+from engine.usecases import supervision, tasks
 from tests.web.test_history_rounds import history_lines
 from tests.web.test_history_text import WORDS, entry
 from tests.web.test_supervision_on_arrival import open_task
-from tests.world import act, deploy
+from tests.world import act, start_proposal
 from web.history_text import details, plain
 
 OPINION = "请尽快交办并答复代表"
@@ -25,15 +24,7 @@ OPINION = "请尽快交办并答复代表"
 def assigned_under_a_supervision(app) -> int:
     """A proposal put under a 督办 on the case as a whole while the office sorts it (no unit
     holds a task), then assigned to 财政所 with 民政办 co-handling."""
-    deploy(app, REPO_ROOT / "bpmn" / "proposal.bpmn")
-    data = {
-        "kind": "suggestion",
-        "title": "修缮村道",
-        "content": "村道破损",
-        "deputy": "deputy",
-        "submitted_during": "recess",
-    }
-    case_id = act(app, "office1", cases.start_instance, "proposal", data).id
+    case_id = start_proposal(app)
     act(app, "supervisor", supervision.issue, case_id, None, OPINION, None)
     classify = {
         "category": "construction",
